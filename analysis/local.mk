@@ -1,0 +1,3 @@
+## analysis/: text analysis shared by indexing and querying (tokenizer,
+## Unicode normalisation, stemming).  The index records the analysis that
+## built it so queries are analysed the same way.

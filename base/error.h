@@ -1,0 +1,34 @@
+/*
+ * error.h — the one error space of libcops (see cops_status in cops.h).
+ *
+ * Internal code reports failure by returning a negative cops_status and
+ * filling the caller's cops_error (which may be NULL) through error_set(),
+ * so the message the user finally sees carries the context (file, offset,
+ * term) of the place that failed.
+ */
+#ifndef COPS_BASE_ERROR_H
+#define COPS_BASE_ERROR_H
+
+#include "cops.h"
+
+#if defined(__GNUC__)
+#define COPS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define COPS_PRINTF(f, a)
+#endif
+
+/* Record `code` and a printf-formatted message in `err` (if not NULL) and
+ * return `code`, so failures read `return error_set(err, COPS_EIO, ...)`. */
+int error_set(cops_error *err, int code, const char *format, ...) COPS_PRINTF(3, 4);
+
+/* As error_set, with ": <strerror(errnum)>" appended. */
+int error_set_errno(cops_error *err, int code, int errnum, const char *format, ...)
+    COPS_PRINTF(4, 5);
+
+/* Prefix an already-filled message with more context ("index .cops: "). */
+void error_prefix(cops_error *err, const char *format, ...) COPS_PRINTF(2, 3);
+
+/* Reset `err` to COPS_OK with an empty message. */
+void error_clear(cops_error *err);
+
+#endif

@@ -1,0 +1,1 @@
+## bench/: the benchmark suite (not built by default; see README).

@@ -1,0 +1,232 @@
+/*
+ * cops.h — the public interface of libcops, a full-text search engine.
+ *
+ * libcops builds an on-disk index from documents (cops_build) and answers
+ * queries from it (cops_index_open, cops_search).  The cops-index and
+ * cops-query programs are thin command-line front ends over this header.
+ *
+ * Conventions, stated once for the whole API:
+ *  - Functions that can fail return 0 (COPS_OK) or a negative cops_status,
+ *    and, when `err` is not NULL, fill it with the code and a one-line
+ *    message that names what failed and where (file, byte offset, query
+ *    column).  `err` may always be NULL.
+ *  - Every constructor names its destructor; destructors accept NULL.
+ *  - Strings returned by the library are borrowed: they stay valid until
+ *    the object they were obtained from is freed, unless stated otherwise.
+ *  - All text is UTF-8.
+ *  - Objects are not thread-safe; distinct objects may be used from
+ *    distinct threads.  A cops_index may be shared by threads that only
+ *    call cops_search on it.
+ */
+#ifndef COPS_H
+#define COPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define COPS_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------ errors */
+
+typedef enum cops_status {
+    COPS_OK = 0,
+    COPS_ENOMEM = -1,      /* allocation failed */
+    COPS_EIO = -2,         /* read/write/open failed; message carries errno text */
+    COPS_ECORRUPT = -3,    /* index bytes fail a checksum or an invariant */
+    COPS_EVERSION = -4,    /* index written by an unsupported format version */
+    COPS_ENOINDEX = -5,    /* no index at the given location */
+    COPS_ESYNTAX = -6,     /* query syntax error; see cops_error.column */
+    COPS_ELIMIT = -7,      /* a documented bound was exceeded */
+    COPS_EINVAL = -8,      /* invalid argument or option value */
+    COPS_EINPUT = -9,      /* an input document could not be used */
+    COPS_ELOCKED = -10,    /* another writer holds the index */
+    COPS_EUNSUPPORTED = -11 /* feature not available in this build */
+} cops_status;
+
+#define COPS_ERROR_MESSAGE_MAX 512
+
+/* Filled by a failing call.  `column` is the 1-based query column of a
+ * COPS_ESYNTAX error (0 otherwise). */
+typedef struct cops_error {
+    int code;
+    size_t column;
+    char message[COPS_ERROR_MESSAGE_MAX];
+} cops_error;
+
+/* Static text for a status code ("index is corrupt", ...); never NULL. */
+const char *cops_strerror(int code);
+
+/* ---------------------------------------------------------- building */
+
+typedef struct cops_build_progress {
+    uint64_t documents;     /* documents indexed so far */
+    uint64_t bytes_read;    /* input bytes consumed (after decompression) */
+    uint64_t bytes_total;   /* input bytes expected, 0 if unknown */
+    double seconds;         /* wall time since the build started */
+} cops_build_progress;
+
+typedef struct cops_build_summary {
+    uint64_t documents;         /* documents in the index */
+    uint64_t documents_skipped; /* inputs or records rejected (see warnings) */
+    uint64_t terms;             /* distinct terms */
+    uint64_t postings;          /* (term, document) pairs */
+    uint64_t tokens;            /* term occurrences (positions) */
+    uint64_t input_bytes;       /* bytes of input text read */
+    uint64_t index_bytes;       /* bytes of the final index */
+    uint64_t warnings;          /* warnings reported through on_warning */
+    uint64_t invalid_utf8;      /* invalid byte sequences replaced */
+    uint64_t long_tokens;       /* tokens cut to the maximum token length */
+    double seconds;             /* wall time */
+    size_t peak_memory_bytes;   /* high-water mark of the in-memory inverter */
+} cops_build_summary;
+
+typedef struct cops_build_options {
+    const char *language;   /* libstemmer algorithm name; NULL = "english" */
+    int stem;               /* 1 = stem (default), 0 = index words as normalised */
+    size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
+    int threads;            /* analysis threads; 0 = number of cores */
+    /* JSON Lines field names; NULL = defaults ("id", "title", "text" then
+     * "body", "date"). */
+    const char *id_field;
+    const char *title_field;
+    const char *text_field;
+    const char *date_field;
+    /* Called for each recoverable problem with a one-line message that
+     * names the file and line or byte offset.  NULL = print to stderr. */
+    void (*on_warning)(void *context, const char *message);
+    /* Called about once a second while building; NULL = silent. */
+    void (*on_progress)(void *context, const cops_build_progress *progress);
+    void *context;
+} cops_build_options;
+
+/* Fill `options` with the defaults. */
+void cops_build_options_init(cops_build_options *options);
+
+/* Index the files and folders in `inputs` (folders walked recursively,
+ * hidden entries and symlink loops skipped) into the index directory
+ * `index_dir`, created if missing.  The new index becomes visible
+ * atomically when the call succeeds; on any failure the previous index at
+ * `index_dir`, if any, is left untouched.  Bad documents are reported
+ * through on_warning and skipped; they do not fail the build.
+ * `summary` (OUT, may be NULL) receives the figures of the build. */
+int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
+               const cops_build_options *options, cops_build_summary *summary,
+               cops_error *err);
+
+/* ----------------------------------------------------------- reading */
+
+typedef struct cops_index cops_index;
+
+/* Open the index at `index_dir` for searching.  *out (OUT) receives the
+ * handle; free it with cops_index_close().  Fails with COPS_ENOINDEX when
+ * there is no index, COPS_EVERSION / COPS_ECORRUPT for unusable bytes. */
+int cops_index_open(const char *index_dir, cops_index **out, cops_error *err);
+void cops_index_close(cops_index *index);
+
+typedef struct cops_index_stats {
+    uint64_t documents;
+    uint64_t terms;
+    uint64_t postings;
+    uint64_t tokens;
+    uint64_t segments;
+    uint64_t bytes_total;       /* all index files */
+    uint64_t bytes_dictionary;
+    uint64_t bytes_postings;    /* document ids and frequencies */
+    uint64_t bytes_positions;
+    uint64_t bytes_documents;   /* stored text and metadata */
+    uint64_t bytes_other;
+    char language[32];          /* stemmer, or "none" */
+    uint32_t format_version;
+} cops_index_stats;
+
+int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error *err);
+
+/* Write a human-readable account of one term's postings (document id,
+ * frequency, positions) to `out`, like xapian-delve.  The term is given
+ * as it appears in the index (already analysed); a "title:" prefix selects
+ * the title field.  Returns COPS_OK, or 1 when the term is absent. */
+int cops_index_dump_term(cops_index *index, const char *term, FILE *out, cops_error *err);
+
+/* Analyse `text` exactly as the index analyses documents and call `emit`
+ * for each resulting term. */
+int cops_index_analyze(cops_index *index, const char *text,
+                       void (*emit)(void *context, const char *term, uint32_t position),
+                       void *context, cops_error *err);
+
+/* ---------------------------------------------------------- searching */
+
+typedef enum cops_default_op { COPS_OP_AND = 0, COPS_OP_OR = 1 } cops_default_op;
+
+typedef struct cops_search_options {
+    double k1;              /* BM25 k1, default 1.2 */
+    double b;               /* BM25 b, default 0.75 */
+    double title_weight;    /* weight of a title match relative to body, default 2.0 */
+    size_t limit;           /* hits wanted, default 10 */
+    size_t offset;          /* hits skipped before the first returned, default 0 */
+    cops_default_op default_op; /* operator between adjacent words, default AND */
+    int literal;            /* 1 = the query is plain words, no syntax */
+    int count_only;         /* 1 = count matches, return no hits */
+    int snippets;           /* 1 = build snippets for the returned hits (default) */
+    size_t snippet_chars;   /* target snippet length in characters, default 200 */
+    int explain;            /* 1 = keep per-term score contributions */
+    size_t max_prefix_terms;/* bound on a prefix expansion, default 1000 */
+} cops_search_options;
+
+void cops_search_options_init(cops_search_options *options);
+
+typedef struct cops_results cops_results;
+
+/* A span of a snippet to highlight: bytes [start, start+length). */
+typedef struct cops_span {
+    size_t start;
+    size_t length;
+} cops_span;
+
+typedef struct cops_hit {
+    size_t rank;            /* 1-based, counting the offset */
+    double score;
+    uint32_t doc;           /* internal document number */
+    const char *id;         /* identifier: path or id field */
+    const char *title;
+    const char *date;       /* "YYYY-MM-DD" or NULL */
+    const char *snippet;    /* NULL when snippets are off */
+    const cops_span *highlights; /* spans inside snippet */
+    size_t highlight_count;
+    const char *explanation; /* per-term contributions, NULL unless explain */
+} cops_hit;
+
+/* Run `query` against `index`.  *out (OUT) receives the results; free them
+ * with cops_results_free().  A syntax error fails with COPS_ESYNTAX and
+ * err->column set. */
+int cops_search(cops_index *index, const char *query, const cops_search_options *options,
+                cops_results **out, cops_error *err);
+void cops_results_free(cops_results *results);
+
+uint64_t cops_results_total(const cops_results *results);  /* exact match count */
+size_t cops_results_count(const cops_results *results);    /* hits held */
+const cops_hit *cops_results_hit(const cops_results *results, size_t i);
+/* The parsed query as an indented tree (for --explain); borrowed. */
+const char *cops_results_query_tree(const cops_results *results);
+
+/* ------------------------------------------------------------ output */
+
+enum {
+    COPS_PRINT_COLOR = 1 << 0,   /* ANSI bold for highlights */
+    COPS_PRINT_MARKERS = 1 << 1, /* [[ ]] around highlights when not colouring */
+    COPS_PRINT_EXPLAIN = 1 << 2  /* include the per-term score explanation */
+};
+
+/* Human-readable hit list with a header line giving the exact match count. */
+int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
+/* JSON Lines: one object per hit, then one summary object. */
+int cops_results_print_json(const cops_results *results, const char *query, FILE *out, int flags);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* COPS_H */

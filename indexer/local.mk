@@ -1,0 +1,6 @@
+## indexer/: documents to segments (input readers, inversion, the build
+## driver) and the cops-index program.
+include indexer/sources.mk
+bin_PROGRAMS += cops-index
+cops_index_SOURCES = indexer/cops-index.c
+cops_index_LDADD = libcops.la

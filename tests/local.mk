@@ -1,0 +1,17 @@
+## tests/: Criterion suites (one per module) and CLI tests, all through
+## Automake's TAP driver so a run ends with a totals line.
+TEST_EXTENSIONS = .sh
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_COMPILER = $(top_srcdir)/tests/criterion-tap
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	COPS_BUILDDIR='$(abs_top_builddir)'; export COPS_BUILDDIR; \
+	COPS_SRCDIR='$(abs_top_srcdir)'; export COPS_SRCDIR; \
+	LC_ALL=C.UTF-8; export LC_ALL;
+EXTRA_DIST += tests/criterion-tap tests/cli/lib.sh
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(DEPS_CFLAGS)
+TEST_LIBS = libcops-internal.la $(CRITERION_LIBS)
+
+include tests/suites.mk

@@ -1,0 +1,1 @@
+## xapian/: the C binding over libxapian (built with --with-xapian).
