@@ -1,0 +1,90 @@
+/*
+ * analyzer.h — text analysis shared by indexing, querying and snippets.
+ *
+ * Turns UTF-8 text into terms with positions and source byte ranges:
+ *   1. UTF-8 decoding that survives invalid bytes (each invalid sequence is
+ *      a word separator, counted, and the first one's offset reported);
+ *   2. word splitting on Unicode categories: letters, marks and digits of
+ *      every script form words; an apostrophe (' or U+2019) between two
+ *      letters stays inside the word; '.' or ',' between two digits stays
+ *      inside a number (3.14, 1,000); a hyphen (- U+2010 U+2011) between
+ *      two word characters splits the word into parts at consecutive
+ *      positions (community-oriented -> community, oriented); each Han,
+ *      Hiragana or Katakana code point is a word of its own;
+ *   3. NFKC normalisation, case folding and diacritic removal (café ->
+ *      cafe, ﬁ -> fi, Ｆ -> f), U+2019 folded to ';
+ *   4. Snowball stemming through libstemmer (unless disabled);
+ *   5. a bound on term length: a term longer than ANALYZER_MAX_TERM_BYTES
+ *      after normalisation is cut at a character boundary and counted.
+ *
+ * The configuration is recorded in the index, so queries are analysed
+ * exactly as the documents were.
+ *
+ * Thread safety: an analyzer holds a libstemmer stemmer and scratch
+ * buffers, so each thread needs its own analyzer.
+ */
+#ifndef COPS_ANALYSIS_ANALYZER_H
+#define COPS_ANALYSIS_ANALYZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cops.h"
+
+#define ANALYZER_MAX_TERM_BYTES 64
+#define ANALYZER_LANGUAGE_MAX 32
+
+typedef struct analyzer_config {
+    char language[ANALYZER_LANGUAGE_MAX]; /* libstemmer algorithm, e.g. "english" */
+    int stem;                             /* 1 = stem, 0 = normalised words only */
+} analyzer_config;
+
+/* Defaults: english, stemming on. */
+void analyzer_config_init(analyzer_config *config);
+
+typedef struct analyzer analyzer;
+
+/* Create an analyzer; free it with analyzer_free().  Fails with
+ * COPS_EINVAL naming the available algorithms when `config->language` is
+ * not a libstemmer algorithm (only checked when stem is 1). */
+int analyzer_new(const analyzer_config *config, analyzer **out, cops_error *err);
+void analyzer_free(analyzer *analyzer);
+
+typedef struct analyzer_token {
+    const char *term;    /* NUL-terminated term; borrowed, valid only during the emit call */
+    size_t term_length;  /* bytes, <= ANALYZER_MAX_TERM_BYTES */
+    uint32_t position;   /* word position in the document */
+    size_t start;        /* byte range [start, end) of the source word in the input */
+    size_t end;
+} analyzer_token;
+
+typedef struct analyzer_counts {
+    uint64_t tokens;            /* tokens emitted */
+    uint64_t invalid_sequences; /* invalid UTF-8 sequences met */
+    size_t first_invalid_offset;/* byte offset of the first one (SIZE_MAX if none) */
+    uint64_t long_tokens;       /* terms cut to ANALYZER_MAX_TERM_BYTES */
+} analyzer_counts;
+
+/* Flags for analyzer_run. */
+enum {
+    ANALYZE_NO_STEM = 1 /* normalise but do not stem (prefix queries) */
+};
+
+/* Initialise counts to zero (first_invalid_offset = SIZE_MAX). */
+void analyzer_counts_init(analyzer_counts *counts);
+
+/* Analyse text[0, length) (need not be NUL-terminated), numbering words
+ * from `first_position`.  `emit` is called for each term in order; it
+ * returns 0 to continue, non-zero to stop, and that value is then returned
+ * by analyzer_run.  `counts` (IN/OUT, may be NULL) is added to.
+ * `next_position` (OUT, may be NULL) receives the position after the last
+ * word.  Returns 0, the non-zero value of emit, or COPS_ENOMEM.  Never
+ * allocates per token: scratch space lives in the analyzer. */
+int analyzer_run(analyzer *analyzer, const char *text, size_t length, uint32_t first_position,
+                 int flags, int (*emit)(void *context, const analyzer_token *token),
+                 void *context, analyzer_counts *counts, uint32_t *next_position);
+
+/* The NULL-terminated list of libstemmer algorithm names (static). */
+const char **analyzer_languages(void);
+
+#endif
