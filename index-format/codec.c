@@ -1,0 +1,322 @@
+#include "config.h"
+
+#include "index-format/codec.h"
+
+#include <string.h>
+
+/*
+ * The unpack hot path is one routine per width, each decoding groups of 32
+ * values.  32 values of W bits are exactly W 32-bit words, so every group
+ * starts on a byte (indeed word) boundary, a full block is four groups,
+ * and a group reads precisely its own 4*W bytes: no over-read, no
+ * per-value bound check.  Each routine is the same generic loop with the
+ * width fixed at compile time, fully unrolled so every shift and mask
+ * becomes a constant.
+ */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CODEC_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define CODEC_ALWAYS_INLINE inline
+#endif
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
+#define CODEC_UNROLL_32 _Pragma("GCC unroll 32")
+#else
+#define CODEC_UNROLL_32
+#endif
+
+#define CODEC_GROUP 32
+
+/* Compilers turn this byte assembly into a single load on little-endian
+ * hosts, and it stays correct on big-endian ones. */
+static inline uint32_t load_u32le(const uint8_t *bytes)
+{
+    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
+           (uint32_t)bytes[3] << 24;
+}
+
+static inline uint32_t width_mask(unsigned width)
+{
+    return width >= 32 ? UINT32_MAX : ((uint32_t)1 << width) - 1;
+}
+
+/* ------------------------------------------------------------ varints */
+
+size_t codec_varint_encode(uint64_t value, uint8_t out[CODEC_VARINT_MAX_BYTES])
+{
+    size_t length = 0;
+    while (value >= 0x80) {
+        out[length++] = (uint8_t)(value | 0x80);
+        value >>= 7;
+    }
+    out[length++] = (uint8_t)value;
+    return length;
+}
+
+size_t codec_varint_decode(const uint8_t *in, const uint8_t *end, uint64_t *value)
+{
+    size_t available = in < end ? (size_t)(end - in) : 0;
+    size_t limit = available < CODEC_VARINT_MAX_BYTES ? available : CODEC_VARINT_MAX_BYTES;
+
+    /* Most varints in postings are one byte. */
+    if (limit > 0 && in[0] < 0x80) {
+        *value = in[0];
+        return 1;
+    }
+
+    uint64_t result = 0;
+    for (size_t i = 0; i < limit; i++) {
+        uint64_t byte = in[i];
+        if (i == CODEC_VARINT_MAX_BYTES - 1) {
+            /* The 10th byte holds bit 63 only: anything more is overflow,
+             * a continuation bit means an 11th byte. */
+            if (byte > 1)
+                return 0;
+            *value = result | byte << 63;
+            return CODEC_VARINT_MAX_BYTES;
+        }
+        result |= (byte & 0x7f) << (7 * i);
+        if (byte < 0x80) {
+            *value = result;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+size_t codec_varint_decode32(const uint8_t *in, const uint8_t *end, uint32_t *value)
+{
+    uint64_t wide;
+    size_t length = codec_varint_decode(in, end, &wide);
+    if (length == 0 || wide > UINT32_MAX)
+        return 0;
+    *value = (uint32_t)wide;
+    return length;
+}
+
+/* ------------------------------------------------------- bit widths */
+
+unsigned codec_bit_width(uint32_t max_value)
+{
+    if (max_value == 0)
+        return 0;
+#if defined(__GNUC__) || defined(__clang__)
+    return 32u - (unsigned)__builtin_clz(max_value);
+#else
+    unsigned width = 0;
+    while (max_value) {
+        width++;
+        max_value >>= 1;
+    }
+    return width;
+#endif
+}
+
+unsigned codec_max_bit_width(const uint32_t *values, size_t count)
+{
+    /* The OR of the values has the same highest bit as their maximum, and
+     * vectorises without a compare. */
+    uint32_t all_bits = 0;
+    for (size_t i = 0; i < count; i++)
+        all_bits |= values[i];
+    return codec_bit_width(all_bits);
+}
+
+size_t codec_packed_bytes(unsigned width, size_t count)
+{
+    /* Whole octets of values pack into exactly `width` bytes each; split
+     * them off so width*count is never formed. */
+    return (count / 8) * width + ((count % 8) * width + 7) / 8;
+}
+
+/* ---------------------------------------------------------- packing */
+
+void codec_pack(const uint32_t *values, size_t count, unsigned width, uint8_t *out)
+{
+    if (width == 0)
+        return;
+    const uint64_t mask = width_mask(width);
+    uint64_t pending = 0;   /* bits not yet written, lowest first */
+    unsigned pending_bits = 0;
+    for (size_t i = 0; i < count; i++) {
+        pending |= (values[i] & mask) << pending_bits;
+        pending_bits += width;
+        while (pending_bits >= 8) {
+            *out++ = (uint8_t)pending;
+            pending >>= 8;
+            pending_bits -= 8;
+        }
+    }
+    if (pending_bits > 0)
+        *out = (uint8_t)pending;
+}
+
+/* --------------------------------------------------------- unpacking */
+
+static CODEC_ALWAYS_INLINE void unpack_group(const uint8_t *restrict in, uint32_t *restrict out,
+                                             unsigned width)
+{
+    const uint32_t mask = width_mask(width);
+    CODEC_UNROLL_32
+    for (unsigned i = 0; i < CODEC_GROUP; i++) {
+        unsigned bit = i * width;
+        unsigned word = bit / 32;
+        unsigned shift = bit % 32;
+        uint32_t value = load_u32le(in + 4 * word) >> shift;
+        if (shift + width > 32)
+            value |= load_u32le(in + 4 * word + 4) << (32 - shift);
+        out[i] = value & mask;
+    }
+}
+
+typedef void group_unpacker(const uint8_t *restrict in, uint32_t *restrict out, size_t groups);
+
+#define DEFINE_GROUP_UNPACKER(width)                                                     \
+    static void unpack_groups_##width(const uint8_t *restrict in, uint32_t *restrict out,      \
+                                      size_t groups)                                      \
+    {                                                                                    \
+        for (size_t g = 0; g < groups; g++) {                                            \
+            unpack_group(in, out, width);                                                \
+            in += 4 * (width);                                                           \
+            out += CODEC_GROUP;                                                          \
+        }                                                                                \
+    }
+
+DEFINE_GROUP_UNPACKER(1)
+DEFINE_GROUP_UNPACKER(2)
+DEFINE_GROUP_UNPACKER(3)
+DEFINE_GROUP_UNPACKER(4)
+DEFINE_GROUP_UNPACKER(5)
+DEFINE_GROUP_UNPACKER(6)
+DEFINE_GROUP_UNPACKER(7)
+DEFINE_GROUP_UNPACKER(8)
+DEFINE_GROUP_UNPACKER(9)
+DEFINE_GROUP_UNPACKER(10)
+DEFINE_GROUP_UNPACKER(11)
+DEFINE_GROUP_UNPACKER(12)
+DEFINE_GROUP_UNPACKER(13)
+DEFINE_GROUP_UNPACKER(14)
+DEFINE_GROUP_UNPACKER(15)
+DEFINE_GROUP_UNPACKER(16)
+DEFINE_GROUP_UNPACKER(17)
+DEFINE_GROUP_UNPACKER(18)
+DEFINE_GROUP_UNPACKER(19)
+DEFINE_GROUP_UNPACKER(20)
+DEFINE_GROUP_UNPACKER(21)
+DEFINE_GROUP_UNPACKER(22)
+DEFINE_GROUP_UNPACKER(23)
+DEFINE_GROUP_UNPACKER(24)
+DEFINE_GROUP_UNPACKER(25)
+DEFINE_GROUP_UNPACKER(26)
+DEFINE_GROUP_UNPACKER(27)
+DEFINE_GROUP_UNPACKER(28)
+DEFINE_GROUP_UNPACKER(29)
+DEFINE_GROUP_UNPACKER(30)
+DEFINE_GROUP_UNPACKER(31)
+DEFINE_GROUP_UNPACKER(32)
+
+/* Indexed by width; width 0 is handled before dispatch. */
+static group_unpacker *const group_unpackers[CODEC_MAX_WIDTH + 1] = {
+    NULL,
+    unpack_groups_1,  unpack_groups_2,  unpack_groups_3,  unpack_groups_4,
+    unpack_groups_5,  unpack_groups_6,  unpack_groups_7,  unpack_groups_8,
+    unpack_groups_9,  unpack_groups_10, unpack_groups_11, unpack_groups_12,
+    unpack_groups_13, unpack_groups_14, unpack_groups_15, unpack_groups_16,
+    unpack_groups_17, unpack_groups_18, unpack_groups_19, unpack_groups_20,
+    unpack_groups_21, unpack_groups_22, unpack_groups_23, unpack_groups_24,
+    unpack_groups_25, unpack_groups_26, unpack_groups_27, unpack_groups_28,
+    unpack_groups_29, unpack_groups_30, unpack_groups_31, unpack_groups_32,
+};
+
+/* The fewer-than-32 values after the last whole group.  Pulls in a byte
+ * only when the next value needs it, so it reads exactly
+ * ceil(count * width / 8) bytes. */
+static void unpack_tail(const uint8_t *in, size_t count, unsigned width, uint32_t *out)
+{
+    const uint64_t mask = width_mask(width);
+    uint64_t pending = 0;
+    unsigned pending_bits = 0;
+    for (size_t i = 0; i < count; i++) {
+        while (pending_bits < width) {
+            pending |= (uint64_t)*in++ << pending_bits;
+            pending_bits += 8;
+        }
+        out[i] = (uint32_t)(pending & mask);
+        pending >>= width;
+        pending_bits -= width;
+    }
+}
+
+size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
+                    uint32_t *out)
+{
+    if (width > CODEC_MAX_WIDTH)
+        return 0;
+    size_t needed = codec_packed_bytes(width, count);
+    size_t available = in < end ? (size_t)(end - in) : 0;
+    if (needed > available)
+        return 0;
+    if (width == 0) {
+        if (count > 0)
+            memset(out, 0, count * sizeof *out);
+        return 0;
+    }
+    size_t groups = count / CODEC_GROUP;
+    if (groups > 0)
+        group_unpackers[width](in, out, groups);
+    size_t done = groups * CODEC_GROUP;
+    if (done < count)
+        unpack_tail(in + groups * 4 * width, count - done, width, out + done);
+    return needed;
+}
+
+/* ------------------------------------------------------------ blocks */
+
+void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
+{
+    unsigned width = codec_max_bit_width(values, count);
+    size_t packed = codec_packed_bytes(width, count);
+    if (buffer_reserve(out, 1 + packed) != 0)
+        return;
+    uint8_t *block = out->data + out->length;
+    block[0] = (uint8_t)width;
+    codec_pack(values, count, width, block + 1);
+    out->length += 1 + packed;
+}
+
+size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
+{
+    if (in >= end)
+        return 0;
+    unsigned width = in[0];
+    if (width > CODEC_MAX_WIDTH)
+        return 0;
+    size_t packed = codec_packed_bytes(width, count);
+    if (packed > (size_t)(end - in) - 1)
+        return 0;
+    codec_unpack(in + 1, end, count, width, out);
+    return 1 + packed;
+}
+
+/* ------------------------------------------------------------- deltas */
+
+void codec_delta_encode(uint32_t *values, size_t count, uint32_t base)
+{
+    if (count == 0)
+        return;
+    /* Back to front so each value still sees its original predecessor;
+     * the iterations are independent and vectorise. */
+    for (size_t i = count - 1; i > 0; i--)
+        values[i] -= values[i - 1];
+    values[0] -= base;
+}
+
+void codec_delta_decode(uint32_t *values, size_t count, uint32_t base)
+{
+    uint32_t running = base;
+    for (size_t i = 0; i < count; i++) {
+        running += values[i];
+        values[i] = running;
+    }
+}

@@ -1,0 +1,135 @@
+/*
+ * codec.h — the integer codecs of the index format: unsigned LEB128
+ * varints, frame-of-reference bit packing in blocks of CODEC_BLOCK_SIZE
+ * values, and delta (gap) coding of increasing sequences.
+ *
+ * Posting lists (document-id gaps, term frequencies, positions) are cut
+ * into blocks of CODEC_BLOCK_SIZE values; a shorter final block is
+ * allowed.  The number of values in a block is never stored by these
+ * codecs: the posting list header records it, and the reader passes it
+ * back as `count`.
+ *
+ * Byte layouts (every multi-byte quantity is little-endian):
+ *
+ *   varint   7 value bits per byte, least significant group first; the
+ *            high bit (0x80) of a byte is set when another byte follows.
+ *            A uint64_t takes 1 to 10 bytes; the 10th byte may only
+ *            carry bit 63 of the value, so it is 0x00 or 0x01.
+ *
+ *   packed   `count` values of `width` bits (0..32) as one bit stream:
+ *            value i occupies stream bits [i*width, (i+1)*width), value
+ *            bit 0 first, and stream bit k is bit (k % 8) of byte k / 8.
+ *            The stream takes codec_packed_bytes(width, count) bytes;
+ *            unused high bits of the last byte are written as zero.
+ *            Width 0 takes no bytes at all: every value is 0.
+ *
+ *   block    one byte holding the width W (0..32) of the largest value,
+ *            then `count` values packed at width W.  A full block of 128
+ *            values is 1 + 16 * W bytes.
+ *
+ * Decoding reads untrusted bytes.  Every decoder takes the readable range
+ * as [in, end), reads only bytes inside it, and never reads more than the
+ * bytes of the one item it decodes (listed with each function), so the
+ * range may end exactly where the item ends.  Decoders reject rather than
+ * guess: a return of 0 means the bytes are not a valid item, and the
+ * caller reports COPS_ECORRUPT.  Decoders never allocate and never write
+ * outside out[0, count).  Output arrays must not overlap the input bytes.
+ *
+ * All functions are pure (no global state) and safe to call from any
+ * number of threads.
+ */
+#ifndef COPS_INDEX_FORMAT_CODEC_H
+#define COPS_INDEX_FORMAT_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buffer.h"
+
+#define CODEC_BLOCK_SIZE 128
+
+/* The longest varint: ceil(64 / 7) bytes. */
+#define CODEC_VARINT_MAX_BYTES 10
+
+/* The largest bit width of a packed value. */
+#define CODEC_MAX_WIDTH 32
+
+/* ------------------------------------------------------------ varints */
+
+/* Write `value` as a varint of minimal length to out[0, n) and return n
+ * (1..10).  Same bytes as buffer_append_varint. */
+size_t codec_varint_encode(uint64_t value, uint8_t out[CODEC_VARINT_MAX_BYTES]);
+
+/* Decode one varint starting at `in` into *value and return the number of
+ * bytes it took (1..10).  Reads in[0] up to the byte without the
+ * continuation bit, and never at or past `end` nor beyond in[9].
+ * Returns 0, leaving *value unspecified, when [in, end) ends before the
+ * last byte (truncated), when the 10th byte still has the continuation bit
+ * (longer than 10 bytes), or when the 10th byte is above 1 (value beyond
+ * 64 bits).  Non-minimal encodings that fit in 10 bytes (0x80 0x00 for 0)
+ * are accepted. */
+size_t codec_varint_decode(const uint8_t *in, const uint8_t *end, uint64_t *value);
+
+/* As codec_varint_decode, and also returns 0 when the value exceeds
+ * UINT32_MAX; *value is only written on success. */
+size_t codec_varint_decode32(const uint8_t *in, const uint8_t *end, uint32_t *value);
+
+/* ------------------------------------------------------- bit packing */
+
+/* The bits needed for `max_value`: 0 for 0, otherwise the position of the
+ * highest set bit plus one (1 -> 1, 255 -> 8, UINT32_MAX -> 32). */
+unsigned codec_bit_width(uint32_t max_value);
+
+/* codec_bit_width of the largest of values[0, count); 0 when count is 0. */
+unsigned codec_max_bit_width(const uint32_t *values, size_t count);
+
+/* The bytes of `count` values packed at `width` bits: ceil(width*count/8),
+ * computed without intermediate overflow.  `width` must be 0..32. */
+size_t codec_packed_bytes(unsigned width, size_t count);
+
+/* Pack values[0, count) at `width` bits (0..32) into
+ * out[0, codec_packed_bytes(width, count)), in the "packed" layout above.
+ * Every value should be below 2^width; bits above `width` are dropped so
+ * an out-of-range value cannot spill into its neighbours. */
+void codec_pack(const uint32_t *values, size_t count, unsigned width, uint8_t *out);
+
+/* Unpack `count` values of `width` bits from `in` into out[0, count) and
+ * return the bytes consumed, codec_packed_bytes(width, count).  Reads
+ * exactly those bytes, in[0, consumed), and nothing else.
+ * Returns 0 without writing `out` when [in, end) holds fewer bytes than
+ * that, or when width > 32.  When codec_packed_bytes(width, count) is 0
+ * (width 0, or count 0) nothing is read, out[0, count) is zeroed and the 0
+ * returned is not a failure; callers tell the two apart by computing the
+ * expected size first, as codec_block_decode does. */
+size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
+                    uint32_t *out);
+
+/* ------------------------------------------------------------ blocks */
+
+/* Append values[0, count) to `out` as a block (width byte, then the
+ * packed values), 1 + codec_packed_bytes(width, count) bytes.  `count` is
+ * normally CODEC_BLOCK_SIZE, fewer for the last block of a list.  On
+ * allocation failure the buffer turns failed (see buffer.h). */
+void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count);
+
+/* Decode a block of `count` values from `in` into out[0, count) and
+ * return its size in bytes (at least 1).  Reads exactly the block's bytes,
+ * in[0, size), and nothing at or past `end`.  Returns 0 when [in, end) is
+ * empty, when the width byte is above 32, or when the packed values do not
+ * fit before `end`; out[0, count) is then unspecified. */
+size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
+
+/* ------------------------------------------------------------- deltas */
+
+/* Replace each value by its difference from the value before it, the first
+ * by its difference from `base` (the last value of the previous block, or
+ * 0), so an increasing sequence becomes small gaps.  Arithmetic is modulo
+ * 2^32: any input is allowed, and codec_delta_decode restores it. */
+void codec_delta_encode(uint32_t *values, size_t count, uint32_t base);
+
+/* The inverse of codec_delta_encode: values[i] becomes base + values[0] +
+ * ... + values[i], modulo 2^32 (so corrupt gaps wrap instead of invoking
+ * undefined behaviour; the postings reader checks monotonicity itself). */
+void codec_delta_decode(uint32_t *values, size_t count, uint32_t base);
+
+#endif

@@ -1,0 +1,617 @@
+#include "config.h"
+
+#include "index-format/codec.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Decoders are always fed a heap copy of exactly the bytes under test, so
+ * a read at or past `end` is a heap overflow that AddressSanitizer
+ * (--enable-asan) reports. */
+static uint8_t *exact_copy(const uint8_t *bytes, size_t length)
+{
+    uint8_t *copy = malloc(length ? length : 1);
+    cr_assert_not_null(copy);
+    if (length)
+        memcpy(copy, bytes, length);
+    return copy;
+}
+
+/* splitmix64: a fixed seed keeps every run identical. */
+static uint64_t random_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t random_next(void)
+{
+    uint64_t z = (random_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static uint32_t random_below_width(unsigned width)
+{
+    uint32_t value = (uint32_t)random_next();
+    return width >= 32 ? value : value & (((uint32_t)1 << width) - 1);
+}
+
+static uint32_t max_for_width(unsigned width)
+{
+    return width >= 32 ? UINT32_MAX : ((uint32_t)1 << width) - 1;
+}
+
+/* An independent, bit-at-a-time statement of the packed layout. */
+static void reference_pack(const uint32_t *values, size_t count, unsigned width, uint8_t *out)
+{
+    memset(out, 0, codec_packed_bytes(width, count));
+    for (size_t i = 0; i < count; i++)
+        for (unsigned b = 0; b < width; b++)
+            if ((values[i] >> b) & 1) {
+                size_t bit = i * width + b;
+                out[bit / 8] |= (uint8_t)(1u << (bit % 8));
+            }
+}
+
+/* ------------------------------------------------------------ varints */
+
+static const struct {
+    uint64_t value;
+    size_t length;
+} varint_cases[] = {
+    {0, 1},
+    {1, 1},
+    {127, 1},
+    {128, 2},
+    {300, 2},
+    {16383, 2},
+    {16384, 3},
+    {(1u << 21) - 1, 3},
+    {1u << 21, 4},
+    {(1u << 28) - 1, 4},
+    {1u << 28, 5},
+    {UINT32_MAX, 5},
+    {(uint64_t)UINT32_MAX + 1, 5},
+    {((uint64_t)1 << 35) - 1, 5},
+    {(uint64_t)1 << 35, 6},
+    {((uint64_t)1 << 63) - 1, 9},
+    {(uint64_t)1 << 63, 10},
+    {UINT64_MAX, 10},
+};
+
+Test(varint, boundaries_round_trip_at_the_expected_length)
+{
+    for (size_t c = 0; c < sizeof varint_cases / sizeof varint_cases[0]; c++) {
+        uint64_t value = varint_cases[c].value;
+        uint8_t bytes[CODEC_VARINT_MAX_BYTES];
+        size_t length = codec_varint_encode(value, bytes);
+        cr_assert_eq(length, varint_cases[c].length, "value %llu: length %zu",
+                     (unsigned long long)value, length);
+
+        uint8_t *copy = exact_copy(bytes, length);
+        uint64_t decoded = ~value;
+        cr_assert_eq(codec_varint_decode(copy, copy + length, &decoded), length);
+        cr_assert_eq(decoded, value, "value %llu", (unsigned long long)value);
+
+        uint32_t decoded32 = 0;
+        size_t consumed32 = codec_varint_decode32(copy, copy + length, &decoded32);
+        if (value <= UINT32_MAX) {
+            cr_assert_eq(consumed32, length);
+            cr_assert_eq(decoded32, (uint32_t)value);
+        } else {
+            cr_assert_eq(consumed32, 0, "value %llu must not fit 32 bits",
+                         (unsigned long long)value);
+        }
+        free(copy);
+    }
+}
+
+Test(varint, known_bytes_and_agreement_with_the_buffer_encoder)
+{
+    uint8_t bytes[CODEC_VARINT_MAX_BYTES];
+    cr_assert_eq(codec_varint_encode(300, bytes), 2);
+    cr_assert_eq(bytes[0], 0xac);
+    cr_assert_eq(bytes[1], 0x02);
+
+    cr_assert_eq(codec_varint_encode(UINT64_MAX, bytes), 10);
+    for (int i = 0; i < 9; i++)
+        cr_assert_eq(bytes[i], 0xff);
+    cr_assert_eq(bytes[9], 0x01);
+
+    for (size_t c = 0; c < sizeof varint_cases / sizeof varint_cases[0]; c++) {
+        byte_buffer buffer = BUFFER_INIT;
+        buffer_append_varint(&buffer, varint_cases[c].value);
+        size_t length = codec_varint_encode(varint_cases[c].value, bytes);
+        cr_assert_not(buffer_failed(&buffer));
+        cr_assert_eq(buffer.length, length);
+        cr_assert_arr_eq(buffer.data, bytes, length);
+        buffer_free(&buffer);
+    }
+}
+
+Test(varint, every_truncation_is_rejected)
+{
+    for (size_t c = 0; c < sizeof varint_cases / sizeof varint_cases[0]; c++) {
+        uint8_t bytes[CODEC_VARINT_MAX_BYTES];
+        size_t length = codec_varint_encode(varint_cases[c].value, bytes);
+        for (size_t cut = 0; cut < length; cut++) {
+            uint8_t *copy = exact_copy(bytes, cut);
+            uint64_t value;
+            uint32_t value32;
+            cr_assert_eq(codec_varint_decode(copy, copy + cut, &value), 0,
+                         "value %llu cut to %zu bytes",
+                         (unsigned long long)varint_cases[c].value, cut);
+            cr_assert_eq(codec_varint_decode32(copy, copy + cut, &value32), 0);
+            free(copy);
+        }
+    }
+}
+
+Test(varint, decoding_stops_at_the_last_byte_of_the_value)
+{
+    const uint8_t bytes[] = {0x96, 0x01, 0xff, 0xff};
+    uint64_t value;
+    cr_assert_eq(codec_varint_decode(bytes, bytes + sizeof bytes, &value), 2);
+    cr_assert_eq(value, 150);
+    /* An empty or inverted range has nothing to decode. */
+    cr_assert_eq(codec_varint_decode(bytes, bytes, &value), 0);
+    cr_assert_eq(codec_varint_decode(bytes + 1, bytes, &value), 0);
+}
+
+Test(varint, longer_than_ten_bytes_is_rejected)
+{
+    uint8_t bytes[16];
+    memset(bytes, 0x80, sizeof bytes);
+    bytes[10] = 0x00; /* an 11-byte encoding of 0 */
+    uint8_t *copy = exact_copy(bytes, 11);
+    uint64_t value;
+    cr_assert_eq(codec_varint_decode(copy, copy + 11, &value), 0);
+    free(copy);
+
+    /* Continuation on the 10th byte with nothing after: still rejected,
+     * and the 11th byte is never looked at. */
+    copy = exact_copy(bytes, 10);
+    cr_assert_eq(codec_varint_decode(copy, copy + 10, &value), 0);
+    free(copy);
+}
+
+Test(varint, values_beyond_64_bits_are_rejected)
+{
+    uint8_t bytes[CODEC_VARINT_MAX_BYTES];
+    memset(bytes, 0xff, 9);
+    for (unsigned last = 2; last < 0x80; last++) {
+        bytes[9] = (uint8_t)last;
+        uint64_t value;
+        cr_assert_eq(codec_varint_decode(bytes, bytes + 10, &value), 0, "10th byte %u", last);
+    }
+    bytes[9] = 0x01;
+    uint64_t value;
+    cr_assert_eq(codec_varint_decode(bytes, bytes + 10, &value), 10);
+    cr_assert_eq(value, UINT64_MAX);
+}
+
+Test(varint, non_minimal_encodings_within_ten_bytes_are_accepted)
+{
+    const uint8_t zero[] = {0x80, 0x00};
+    uint64_t value = 1;
+    cr_assert_eq(codec_varint_decode(zero, zero + 2, &value), 2);
+    cr_assert_eq(value, 0);
+
+    uint8_t padded_one[CODEC_VARINT_MAX_BYTES];
+    memset(padded_one, 0x80, sizeof padded_one);
+    padded_one[0] = 0x81;
+    padded_one[9] = 0x00;
+    cr_assert_eq(codec_varint_decode(padded_one, padded_one + 10, &value), 10);
+    cr_assert_eq(value, 1);
+    uint32_t value32 = 0;
+    cr_assert_eq(codec_varint_decode32(padded_one, padded_one + 10, &value32), 10);
+    cr_assert_eq(value32, 1);
+}
+
+Test(varint, decode32_rejects_values_above_uint32_max_and_keeps_the_output)
+{
+    uint8_t bytes[CODEC_VARINT_MAX_BYTES];
+    size_t length = codec_varint_encode((uint64_t)UINT32_MAX + 1, bytes);
+    uint32_t value = 1234;
+    cr_assert_eq(codec_varint_decode32(bytes, bytes + length, &value), 0);
+    cr_assert_eq(value, 1234);
+}
+
+Test(varint, a_random_stream_decodes_in_sequence)
+{
+    enum { COUNT = 20000 };
+    uint64_t *values = malloc(COUNT * sizeof *values);
+    cr_assert_not_null(values);
+    byte_buffer buffer = BUFFER_INIT;
+    for (size_t i = 0; i < COUNT; i++) {
+        /* Spread the lengths evenly over 1..10 bytes. */
+        values[i] = random_next() >> (random_next() % 64);
+        uint8_t bytes[CODEC_VARINT_MAX_BYTES];
+        buffer_append(&buffer, bytes, codec_varint_encode(values[i], bytes));
+    }
+    cr_assert_not(buffer_failed(&buffer));
+    uint8_t *copy = exact_copy(buffer.data, buffer.length);
+    const uint8_t *at = copy, *end = copy + buffer.length;
+    for (size_t i = 0; i < COUNT; i++) {
+        uint64_t value;
+        size_t length = codec_varint_decode(at, end, &value);
+        cr_assert_neq(length, 0, "varint %zu", i);
+        cr_assert_eq(value, values[i], "varint %zu", i);
+        at += length;
+    }
+    cr_assert_eq(at, end);
+    free(copy);
+    free(values);
+    buffer_free(&buffer);
+}
+
+/* ------------------------------------------------------- bit widths */
+
+Test(bit_width, every_power_of_two_boundary)
+{
+    cr_assert_eq(codec_bit_width(0), 0);
+    cr_assert_eq(codec_bit_width(UINT32_MAX), 32);
+    for (unsigned k = 0; k < 32; k++) {
+        uint32_t power = (uint32_t)1 << k;
+        cr_assert_eq(codec_bit_width(power), k + 1, "2^%u", k);
+        cr_assert_eq(codec_bit_width(power - 1), k, "2^%u - 1", k);
+        cr_assert_eq(codec_bit_width(power | (power - 1)), k + 1, "2^(%u+1) - 1", k);
+    }
+}
+
+Test(bit_width, maximum_over_a_list)
+{
+    const uint32_t values[] = {3, 0, 17, 1, 255, 9};
+    cr_assert_eq(codec_max_bit_width(values, 0), 0);
+    cr_assert_eq(codec_max_bit_width(values, 2), 2);
+    cr_assert_eq(codec_max_bit_width(values, 3), 5);
+    cr_assert_eq(codec_max_bit_width(values, 6), 8);
+    const uint32_t zeros[4] = {0};
+    cr_assert_eq(codec_max_bit_width(zeros, 4), 0);
+    const uint32_t top[] = {1, UINT32_MAX};
+    cr_assert_eq(codec_max_bit_width(top, 2), 32);
+}
+
+Test(packed_bytes, rounds_up_to_whole_bytes_without_overflow)
+{
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++)
+        for (size_t count = 0; count < 300; count++)
+            cr_assert_eq(codec_packed_bytes(width, count), (width * count + 7) / 8,
+                         "width %u count %zu", width, count);
+    cr_assert_eq(codec_packed_bytes(1, SIZE_MAX), SIZE_MAX / 8 + 1);
+    cr_assert_eq(codec_packed_bytes(32, SIZE_MAX / 4), (SIZE_MAX / 4) * 4);
+    cr_assert_eq(codec_packed_bytes(7, SIZE_MAX / 8), (SIZE_MAX / 8) / 8 * 7 +
+                                                          ((SIZE_MAX / 8) % 8 * 7 + 7) / 8);
+    cr_assert_eq(codec_packed_bytes(32, CODEC_BLOCK_SIZE), 512);
+    cr_assert_eq(codec_packed_bytes(0, CODEC_BLOCK_SIZE), 0);
+}
+
+/* ------------------------------------------------------- bit packing */
+
+Test(pack, pins_the_little_endian_bit_order)
+{
+    const uint32_t values[] = {1, 2, 3, 4, 5, 6, 7, 0};
+    uint8_t out[3];
+    codec_pack(values, 8, 3, out);
+    const uint8_t expected[] = {0xd1, 0x58, 0x1f};
+    cr_assert_arr_eq(out, expected, 3);
+
+    const uint32_t wide[] = {0x12345678, 0x9abcdef0};
+    uint8_t wide_out[8];
+    codec_pack(wide, 2, 32, wide_out);
+    const uint8_t wide_expected[] = {0x78, 0x56, 0x34, 0x12, 0xf0, 0xde, 0xbc, 0x9a};
+    cr_assert_arr_eq(wide_out, wide_expected, 8);
+
+    /* Unused high bits of the last byte are zero. */
+    const uint32_t ones[] = {1, 1, 1};
+    uint8_t ones_out[1] = {0xff};
+    codec_pack(ones, 3, 1, ones_out);
+    cr_assert_eq(ones_out[0], 0x07);
+}
+
+Test(pack, drops_bits_above_the_width)
+{
+    const uint32_t values[] = {0xff, 0x00, 0xff};
+    uint8_t out[2];
+    codec_pack(values, 3, 4, out);
+    cr_assert_eq(out[0], 0x0f);
+    cr_assert_eq(out[1], 0x0f);
+}
+
+static const size_t round_trip_counts[] = {1, 7, 8, 31, 32, 33, 127, 128, 129, 1000};
+
+enum { PATTERN_RANDOM, PATTERN_ZEROS, PATTERN_MAX, PATTERN_ALTERNATING, PATTERN_COUNT };
+
+static void fill_pattern(uint32_t *values, size_t count, unsigned width, int pattern)
+{
+    for (size_t i = 0; i < count; i++) {
+        switch (pattern) {
+        case PATTERN_RANDOM: values[i] = random_below_width(width); break;
+        case PATTERN_ZEROS: values[i] = 0; break;
+        case PATTERN_MAX: values[i] = max_for_width(width); break;
+        default: values[i] = i % 2 ? max_for_width(width) : 0; break;
+        }
+    }
+}
+
+Test(pack, round_trips_every_width_and_count)
+{
+    enum { CANARY = 0xa5a5a5a5u };
+    uint32_t values[1000], decoded[1001];
+    uint8_t packed[4000], expected[4000];
+
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
+        for (size_t c = 0; c < sizeof round_trip_counts / sizeof round_trip_counts[0]; c++) {
+            size_t count = round_trip_counts[c];
+            for (int pattern = 0; pattern < PATTERN_COUNT; pattern++) {
+                fill_pattern(values, count, width, pattern);
+                size_t bytes = codec_packed_bytes(width, count);
+                codec_pack(values, count, width, packed);
+                reference_pack(values, count, width, expected);
+                cr_assert_arr_eq(packed, expected, bytes, "width %u count %zu pattern %d",
+                                 width, count, pattern);
+
+                uint8_t *copy = exact_copy(packed, bytes);
+                memset(decoded, 0x5a, sizeof decoded);
+                decoded[count] = CANARY;
+                size_t consumed = codec_unpack(copy, copy + bytes, count, width, decoded);
+                cr_assert_eq(consumed, bytes, "width %u count %zu", width, count);
+                cr_assert_arr_eq(decoded, values, count * sizeof *values,
+                                 "width %u count %zu pattern %d", width, count, pattern);
+                cr_assert_eq(decoded[count], CANARY, "wrote past out[count]");
+                free(copy);
+            }
+        }
+    }
+}
+
+Test(unpack, reads_nothing_beyond_its_own_bytes)
+{
+    /* Trailing bytes after the packed values neither count as consumed nor
+     * change the result. */
+    uint32_t values[CODEC_BLOCK_SIZE], decoded[CODEC_BLOCK_SIZE];
+    uint8_t packed[4 * CODEC_BLOCK_SIZE + 16];
+    for (unsigned width = 1; width <= CODEC_MAX_WIDTH; width++) {
+        fill_pattern(values, CODEC_BLOCK_SIZE, width, PATTERN_RANDOM);
+        memset(packed, 0xff, sizeof packed);
+        codec_pack(values, 100, width, packed);
+        size_t bytes = codec_packed_bytes(width, 100);
+        cr_assert_eq(codec_unpack(packed, packed + sizeof packed, 100, width, decoded), bytes);
+        cr_assert_arr_eq(decoded, values, 100 * sizeof *values, "width %u", width);
+    }
+}
+
+Test(unpack, every_truncation_is_rejected_without_writing)
+{
+    uint32_t values[200], decoded[200];
+    uint8_t packed[800];
+    const size_t counts[] = {1, 5, 32, 100, 128, 129};
+    for (unsigned width = 1; width <= CODEC_MAX_WIDTH; width++) {
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+            size_t count = counts[c];
+            fill_pattern(values, count, width, PATTERN_MAX);
+            codec_pack(values, count, width, packed);
+            size_t bytes = codec_packed_bytes(width, count);
+            for (size_t cut = 0; cut < bytes; cut++) {
+                uint8_t *copy = exact_copy(packed, cut);
+                memset(decoded, 0x5a, count * sizeof *decoded);
+                cr_assert_eq(codec_unpack(copy, copy + cut, count, width, decoded), 0,
+                             "width %u count %zu cut %zu", width, count, cut);
+                for (size_t i = 0; i < count; i++)
+                    cr_assert_eq(decoded[i], 0x5a5a5a5au, "output written on failure");
+                free(copy);
+            }
+        }
+    }
+}
+
+Test(unpack, width_zero_reads_nothing_and_zeroes_the_output)
+{
+    uint32_t decoded[CODEC_BLOCK_SIZE];
+    memset(decoded, 0xff, sizeof decoded);
+    cr_assert_eq(codec_unpack(NULL, NULL, CODEC_BLOCK_SIZE, 0, decoded), 0);
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
+        cr_assert_eq(decoded[i], 0);
+}
+
+Test(unpack, widths_above_32_are_rejected)
+{
+    uint8_t bytes[1024] = {0};
+    uint32_t decoded[CODEC_BLOCK_SIZE];
+    for (unsigned width = 33; width < 300; width++)
+        cr_assert_eq(codec_unpack(bytes, bytes + sizeof bytes, 4, width, decoded), 0);
+}
+
+/* ------------------------------------------------------------ blocks */
+
+static void check_block_round_trip(const uint32_t *values, size_t count, unsigned width)
+{
+    byte_buffer buffer = BUFFER_INIT;
+    buffer_append_byte(&buffer, 0xee); /* the block need not start the buffer */
+    codec_block_append(&buffer, values, count);
+    cr_assert_not(buffer_failed(&buffer));
+    cr_assert_eq(buffer.length, 2 + codec_packed_bytes(width, count), "width %u count %zu",
+                 width, count);
+    cr_assert_eq(buffer.data[1], width);
+
+    size_t size = buffer.length - 1;
+    uint8_t *copy = exact_copy(buffer.data + 1, size);
+    uint32_t *decoded = malloc((count + 1) * sizeof *decoded);
+    cr_assert_not_null(decoded);
+    decoded[count] = 0xc0ffee;
+    cr_assert_eq(codec_block_decode(copy, copy + size, count, decoded), size);
+    cr_assert_arr_eq(decoded, values, count * sizeof *values, "width %u count %zu", width,
+                     count);
+    cr_assert_eq(decoded[count], 0xc0ffee);
+    free(decoded);
+    free(copy);
+    buffer_free(&buffer);
+}
+
+Test(block, adversarial_patterns_round_trip)
+{
+    uint32_t values[CODEC_BLOCK_SIZE];
+
+    fill_pattern(values, CODEC_BLOCK_SIZE, 32, PATTERN_ZEROS);
+    check_block_round_trip(values, CODEC_BLOCK_SIZE, 0);
+
+    fill_pattern(values, CODEC_BLOCK_SIZE, 32, PATTERN_MAX);
+    check_block_round_trip(values, CODEC_BLOCK_SIZE, 32);
+
+    fill_pattern(values, CODEC_BLOCK_SIZE, 32, PATTERN_ALTERNATING);
+    check_block_round_trip(values, CODEC_BLOCK_SIZE, 32);
+
+    /* One huge gap drags the whole block to full width. */
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
+        values[i] = 1 + (uint32_t)(i % 3);
+    values[77] = 3000000000u;
+    check_block_round_trip(values, CODEC_BLOCK_SIZE, 32);
+
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
+        fill_pattern(values, CODEC_BLOCK_SIZE, width, PATTERN_ALTERNATING);
+        check_block_round_trip(values, CODEC_BLOCK_SIZE, width);
+        check_block_round_trip(values, 5, width);
+    }
+}
+
+Test(block, empty_block_is_just_a_width_byte)
+{
+    byte_buffer buffer = BUFFER_INIT;
+    codec_block_append(&buffer, NULL, 0);
+    cr_assert_eq(buffer.length, 1);
+    cr_assert_eq(buffer.data[0], 0);
+    uint32_t unused;
+    cr_assert_eq(codec_block_decode(buffer.data, buffer.data + 1, 0, &unused), 1);
+    buffer_free(&buffer);
+}
+
+Test(block, every_truncation_is_rejected)
+{
+    uint32_t values[CODEC_BLOCK_SIZE + 1], decoded[CODEC_BLOCK_SIZE + 1];
+    const size_t counts[] = {1, 5, CODEC_BLOCK_SIZE, CODEC_BLOCK_SIZE + 1};
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+            size_t count = counts[c];
+            fill_pattern(values, count, width, PATTERN_MAX);
+            byte_buffer buffer = BUFFER_INIT;
+            codec_block_append(&buffer, values, count);
+            cr_assert_not(buffer_failed(&buffer));
+            for (size_t cut = 0; cut < buffer.length; cut++) {
+                uint8_t *copy = exact_copy(buffer.data, cut);
+                cr_assert_eq(codec_block_decode(copy, copy + cut, count, decoded), 0,
+                             "width %u count %zu cut %zu of %zu", width, count, cut,
+                             buffer.length);
+                free(copy);
+            }
+            buffer_free(&buffer);
+        }
+    }
+}
+
+Test(block, width_byte_above_32_is_rejected)
+{
+    uint8_t block[1 + 4 * 255 * CODEC_BLOCK_SIZE / 8];
+    memset(block, 0, sizeof block);
+    uint32_t decoded[CODEC_BLOCK_SIZE];
+    for (unsigned width = 33; width <= 255; width++) {
+        block[0] = (uint8_t)width;
+        cr_assert_eq(codec_block_decode(block, block + sizeof block, CODEC_BLOCK_SIZE, decoded),
+                     0, "width byte %u", width);
+    }
+}
+
+Test(block, append_to_a_failed_buffer_changes_nothing)
+{
+    byte_buffer buffer = BUFFER_INIT;
+    buffer.failed = 1;
+    const uint32_t values[] = {1, 2, 3};
+    codec_block_append(&buffer, values, 3);
+    cr_assert_eq(buffer.length, 0);
+    cr_assert(buffer_failed(&buffer));
+    buffer_free(&buffer);
+}
+
+/* ------------------------------------------------------------- deltas */
+
+Test(delta, known_gaps_and_inverse)
+{
+    uint32_t values[] = {10, 11, 15, 15, 100};
+    codec_delta_encode(values, 5, 7);
+    const uint32_t gaps[] = {3, 1, 4, 0, 85};
+    cr_assert_arr_eq(values, gaps, sizeof gaps);
+    codec_delta_decode(values, 5, 7);
+    const uint32_t original[] = {10, 11, 15, 15, 100};
+    cr_assert_arr_eq(values, original, sizeof original);
+
+    codec_delta_encode(NULL, 0, 5);
+    codec_delta_decode(NULL, 0, 5);
+}
+
+Test(delta, any_input_round_trips_modulo_2_32)
+{
+    uint32_t values[1000], copy[1000];
+    for (size_t i = 0; i < 1000; i++)
+        values[i] = (uint32_t)random_next();
+    memcpy(copy, values, sizeof values);
+    codec_delta_encode(values, 1000, 0xfffffff0u);
+    codec_delta_decode(values, 1000, 0xfffffff0u);
+    cr_assert_arr_eq(values, copy, sizeof values);
+
+    uint32_t wrap[] = {5};
+    codec_delta_decode(wrap, 1, UINT32_MAX);
+    cr_assert_eq(wrap[0], 4);
+}
+
+/* A posting list as the postings writer stores it: document ids in blocks
+ * of 128, each block delta-coded against the last id of the previous one,
+ * the final block short. */
+Test(postings, a_million_document_ids_round_trip)
+{
+    enum { COUNT = 1000003 };
+    uint32_t *ids = malloc(COUNT * sizeof *ids);
+    cr_assert_not_null(ids);
+    uint32_t doc = 0;
+    for (size_t i = 0; i < COUNT; i++) {
+        uint64_t r = random_next();
+        uint32_t gap;
+        if (i == COUNT / 2)
+            gap = 2000000000u; /* one huge gap */
+        else if (r % 100 < 90)
+            gap = 1 + (uint32_t)(r >> 32) % 8; /* dense runs */
+        else
+            gap = 1 + (uint32_t)(r >> 32) % 5000;
+        doc += gap;
+        ids[i] = doc;
+    }
+
+    byte_buffer encoded = BUFFER_INIT;
+    uint32_t block[CODEC_BLOCK_SIZE];
+    uint32_t base = 0;
+    for (size_t start = 0; start < COUNT; start += CODEC_BLOCK_SIZE) {
+        size_t n = COUNT - start < CODEC_BLOCK_SIZE ? COUNT - start : CODEC_BLOCK_SIZE;
+        memcpy(block, ids + start, n * sizeof *block);
+        codec_delta_encode(block, n, base);
+        codec_block_append(&encoded, block, n);
+        base = ids[start + n - 1];
+    }
+    cr_assert_not(buffer_failed(&encoded));
+    /* Mostly 3- and 13-bit gaps: far below 4 bytes per id. */
+    cr_assert_lt(encoded.length, (size_t)COUNT * 2);
+
+    uint8_t *copy = exact_copy(encoded.data, encoded.length);
+    const uint8_t *at = copy, *end = copy + encoded.length;
+    base = 0;
+    for (size_t start = 0; start < COUNT; start += CODEC_BLOCK_SIZE) {
+        size_t n = COUNT - start < CODEC_BLOCK_SIZE ? COUNT - start : CODEC_BLOCK_SIZE;
+        size_t size = codec_block_decode(at, end, n, block);
+        cr_assert_neq(size, 0, "block at %zu", start);
+        codec_delta_decode(block, n, base);
+        cr_assert_arr_eq(block, ids + start, n * sizeof *block, "block at %zu", start);
+        base = block[n - 1];
+        at += size;
+    }
+    cr_assert_eq(at, end);
+
+    free(copy);
+    free(ids);
+    buffer_free(&encoded);
+}
