@@ -60,13 +60,20 @@ void error_prefix(cops_error *err, const char *format, ...)
 {
     if (!err)
         return;
-    char prefix[COPS_ERROR_MESSAGE_MAX];
+    char joined[COPS_ERROR_MESSAGE_MAX];
     va_list args;
     va_start(args, format);
-    vsnprintf(prefix, sizeof prefix, format, args);
+    int used = vsnprintf(joined, sizeof joined, format, args);
     va_end(args);
-    char joined[COPS_ERROR_MESSAGE_MAX];
-    snprintf(joined, sizeof joined, "%s%s", prefix, err->message);
+    if (used < 0)
+        return;
+    size_t offset = (size_t)used < sizeof joined ? (size_t)used : sizeof joined - 1;
+    size_t room = sizeof joined - offset;
+    size_t tail = strnlen(err->message, sizeof err->message);
+    if (tail >= room)
+        tail = room - 1;
+    memcpy(joined + offset, err->message, tail);
+    joined[offset + tail] = '\0';
     memcpy(err->message, joined, sizeof joined);
 }
 

@@ -1,2 +1,2 @@
-## bench/: the benchmark suite (not built by default; see README).
+## bench/: the benchmark suite (see README).
 include bench/codec.mk
