@@ -62,9 +62,25 @@ static const unsigned char ascii_class[128] = {
 /* Code points of scratch allocated up front, enough for most words. */
 #define SCRATCH_INITIAL 1024
 
+/* Snowball stemming costs several times the rest of the analysis, while
+ * word frequencies are so skewed that a small table of recent stems
+ * answers most words.  Direct-mapped: a colliding word replaces the entry. */
+#define STEM_CACHE_SLOTS 4096
+
+typedef struct stem_cache_entry {
+    uint8_t word_length; /* 0 = empty slot */
+    uint8_t stem_length;
+    uint8_t word[ANALYZER_MAX_TERM_BYTES];
+    uint8_t stem[ANALYZER_MAX_TERM_BYTES];
+} stem_cache_entry;
+
+_Static_assert(ANALYZER_MAX_TERM_BYTES <= UINT8_MAX, "stem cache lengths are bytes");
+_Static_assert((STEM_CACHE_SLOTS & (STEM_CACHE_SLOTS - 1)) == 0, "slots are a power of two");
+
 struct analyzer {
     analyzer_config config;
     struct sb_stemmer *stemmer; /* NULL when stemming is off */
+    stem_cache_entry *stem_cache; /* STEM_CACHE_SLOTS entries when stemming */
     utf8proc_int32_t *scratch;  /* decomposed code points of the word being normalised */
     size_t scratch_capacity;
     /* The term being built; room for one more encoded character than the
@@ -163,6 +179,11 @@ int analyzer_new(const analyzer_config *config, analyzer **out, cops_error *err)
     created->scratch_capacity = SCRATCH_INITIAL;
 
     if (created->config.stem) {
+        created->stem_cache = calloc(STEM_CACHE_SLOTS, sizeof *created->stem_cache);
+        if (!created->stem_cache) {
+            analyzer_free(created);
+            return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
+        }
         created->stemmer = sb_stemmer_new(config->language, "UTF_8");
         if (!created->stemmer) {
             /* libstemmer returns NULL both for an unknown name and for
@@ -184,6 +205,7 @@ void analyzer_free(analyzer *self)
     if (!self)
         return;
     sb_stemmer_delete(self->stemmer);
+    free(self->stem_cache);
     free(self->scratch);
     free(self);
 }
@@ -393,6 +415,48 @@ static int analyzer_normalize(analyzer *self, const uint8_t *word, size_t length
     }
 }
 
+static size_t analyzer_stem_slot(const uint8_t *term, size_t length)
+{
+    uint32_t hash = 2166136261u; /* FNV-1a */
+    for (size_t k = 0; k < length; k++)
+        hash = (hash ^ term[k]) * 16777619u;
+    return hash & (STEM_CACHE_SLOTS - 1);
+}
+
+/* Replace the term in self->term by its stem; *cut is set if the stem had
+ * to be shortened.  Returns 0 or COPS_ENOMEM. */
+static int analyzer_stem(analyzer *self, size_t *term_length, int *cut)
+{
+    size_t length = *term_length;
+    stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self->term, length)];
+    if (entry->word_length == length && memcmp(entry->word, self->term, length) == 0) {
+        memcpy(self->term, entry->stem, entry->stem_length);
+        self->term[entry->stem_length] = '\0';
+        *term_length = entry->stem_length;
+        return 0;
+    }
+
+    const sb_symbol *stemmed = sb_stemmer_stem(self->stemmer, self->term, (int)length);
+    if (!stemmed)
+        return COPS_ENOMEM;
+    size_t stemmed_length = (size_t)sb_stemmer_length(self->stemmer);
+    if (stemmed_length > ANALYZER_MAX_TERM_BYTES) {
+        stemmed_length = analyzer_character_boundary(stemmed, ANALYZER_MAX_TERM_BYTES);
+        *cut = 1;
+    } else {
+        /* Only stems that needed no cut are cached, so a hit never has to
+         * report one. */
+        entry->word_length = (uint8_t)length;
+        memcpy(entry->word, self->term, length);
+        entry->stem_length = (uint8_t)stemmed_length;
+        memcpy(entry->stem, stemmed, stemmed_length);
+    }
+    memcpy(self->term, stemmed, stemmed_length);
+    self->term[stemmed_length] = '\0';
+    *term_length = stemmed_length;
+    return 0;
+}
+
 /* Turn the source word text[start, end) into a term and emit it. */
 static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, unsigned word_flags)
 {
@@ -421,18 +485,9 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     }
 
     if (pass->stem && !(word_flags & WORD_NO_STEM)) {
-        const sb_symbol *stemmed =
-            sb_stemmer_stem(self->stemmer, self->term, (int)term_length);
-        if (!stemmed)
-            return COPS_ENOMEM;
-        size_t stemmed_length = (size_t)sb_stemmer_length(self->stemmer);
-        if (stemmed_length > ANALYZER_MAX_TERM_BYTES) {
-            stemmed_length = analyzer_character_boundary(stemmed, ANALYZER_MAX_TERM_BYTES);
-            cut = 1;
-        }
-        memcpy(self->term, stemmed, stemmed_length);
-        self->term[stemmed_length] = '\0';
-        term_length = stemmed_length;
+        int status = analyzer_stem(self, &term_length, &cut);
+        if (status != 0)
+            return status;
     }
 
     if (cut)

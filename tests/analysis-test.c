@@ -3,6 +3,7 @@
 #include "analysis/analyzer.h"
 
 #include <criterion/criterion.h>
+#include <libstemmer.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,8 +116,9 @@ static const analysis_case cases[] = {
     {"numbers", "$98 million, 3.14 and 1,000.", ENGLISH, 0, NONE,
      {{"98", 0, 1, 3}, {"million", 1, 4, 11}, {"3.14", 2, 13, 17}, {"and", 3, 18, 21},
       {"1,000", 4, 22, 27}, END}},
-    {"digits are not stemmed", "runnings2 runnings 5.end", ENGLISH, 0, NONE,
-     {{"runnings2", 0, 0, 9}, {"run", 1, 10, 18}, {"5", 2, 19, 20}, {"end", 3, 21, 24}, END}},
+    {"digits are not stemmed", "runnings2 runnings 5.end 2runs", ENGLISH, 0, NONE,
+     {{"runnings2", 0, 0, 9}, {"run", 1, 10, 18}, {"5", 2, 19, 20}, {"end", 3, 21, 24},
+      {"2runs", 4, 25, 30}, END}},
     {"cjk one term per character", "\xe6\x9d\xb1\xe4\xba\xac\xe3\x82\xbf\xe3\x83\xaf\xe3\x83\xbc",
      ENGLISH, 0, NONE,
      {{"\xe6\x9d\xb1", 0, 0, 3}, {"\xe4\xba\xac", 1, 3, 6}, {"\xe3\x82\xbf", 2, 6, 9},
@@ -160,7 +162,7 @@ static const analysis_case cases[] = {
      NONE, {END}},
 };
 
-static void run_case(const analysis_case *test, analyzer *analyzer)
+static void run_case(const analysis_case *test, analyzer *subject)
 {
     static collector sink;
     memset(&sink, 0, sizeof sink);
@@ -168,7 +170,7 @@ static void run_case(const analysis_case *test, analyzer *analyzer)
     analyzer_counts_init(&counts);
     uint32_t next = 12345;
 
-    int status = analyzer_run(analyzer, test->input, strlen(test->input), 0, 0, collect, &sink,
+    int status = analyzer_run(subject, test->input, strlen(test->input), 0, 0, collect, &sink,
                               &counts, &next);
     cr_assert_eq(status, 0, "%s: status %d", test->name, status);
 
@@ -230,10 +232,10 @@ static const stem_case stem_cases[] = {
     {"german", "H\xc3\xa4user", "haus"},
 };
 
-static void analyze_one(analyzer *analyzer, const char *text, int flags, collector *sink)
+static void analyze_one(analyzer *subject, const char *text, int flags, collector *sink)
 {
     memset(sink, 0, sizeof *sink);
-    int status = analyzer_run(analyzer, text, strlen(text), 0, flags, collect, sink, NULL, NULL);
+    int status = analyzer_run(subject, text, strlen(text), 0, flags, collect, sink, NULL, NULL);
     cr_assert_eq(status, 0);
 }
 
@@ -268,6 +270,45 @@ Test(analyzer, stemming_can_be_turned_off)
     analyze_one(plain, "Running", 0, &sink);
     cr_expect_str_eq(sink.tokens[0].term, "running");
     analyzer_free(plain);
+}
+
+Test(analyzer, stems_match_libstemmer_across_cache_evictions)
+{
+    /* Far more distinct words than the analyzer's stem cache holds, each
+     * seen several times, so hits, misses and evictions all occur: every
+     * answer must be the stemmer's own. */
+    static const char *const syllables[] = {"con", "nect", "ion", "s", "ing", "ed", "ly",
+                                            "run", "ne", "ss", "at", "ive", "al", "ful"};
+    const size_t syllable_count = sizeof syllables / sizeof syllables[0];
+    struct sb_stemmer *reference = sb_stemmer_new("english", "UTF_8");
+    cr_assert_not_null(reference);
+    analyzer *stemming = make_analyzer("english", 1);
+    static collector sink;
+    uint64_t state = 42;
+
+    for (int round = 0; round < 60000; round++) {
+        char word[64] = "";
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        /* A small range of seeds makes words recur. */
+        uint64_t seed = (state >> 33) % 12000;
+        size_t parts = 1 + seed % 4;
+        for (size_t p = 0; p < parts; p++) {
+            strcat(word, syllables[seed % syllable_count]);
+            seed /= syllable_count;
+        }
+        analyze_one(stemming, word, 0, &sink);
+        cr_assert_eq(sink.count, 1);
+        const sb_symbol *expected =
+            sb_stemmer_stem(reference, (const sb_symbol *)word, (int)strlen(word));
+        cr_assert_not_null(expected);
+        size_t expected_length = (size_t)sb_stemmer_length(reference);
+        cr_assert(sink.tokens[0].term_length == expected_length
+                      && memcmp(sink.tokens[0].term, expected, expected_length) == 0,
+                  "%s -> %s, expected %.*s", word, sink.tokens[0].term, (int)expected_length,
+                  (const char *)expected);
+    }
+    analyzer_free(stemming);
+    sb_stemmer_delete(reference);
 }
 
 Test(analyzer, unknown_language)
@@ -430,15 +471,38 @@ Test(analyzer, flood_of_combining_marks)
     cr_expect_eq(sink.tokens[0].end, length);
     cr_expect_eq(counts.long_tokens, 1);
 
-    /* A few marks fit the window: they are stripped, the word is whole. */
+    /* Fewer marks fit the grown window: they are stripped, the word is
+     * whole. */
+    static const size_t mark_counts[] = {100, 1000};
+    for (size_t i = 0; i < 2; i++) {
+        free(text);
+        text = repeat_text("e", "\xcc\x81", mark_counts[i], "xyz", &length);
+        analyzer_counts_init(&counts);
+        memset(&sink, 0, sizeof sink);
+        cr_assert_eq(analyzer_run(plain, text, length, 0, 0, collect, &sink, &counts, NULL), 0);
+        cr_assert_eq(sink.count, 1);
+        cr_expect_str_eq(sink.tokens[0].term, "exyz", "%zu marks: %s", mark_counts[i],
+                         sink.tokens[0].term);
+        cr_expect_eq(counts.long_tokens, 0);
+    }
+
+    /* Marks filling the first window, then enough letters to overflow the
+     * bound once the window has grown. */
     free(text);
-    text = repeat_text("e", "\xcc\x81", 100, "xyz", &length);
+    size_t marks_length;
+    char *marks = repeat_text("e", "\xcc\x81", 200, "", &marks_length);
+    text = repeat_text(marks, "\xd0\x96", 100, "", &length);
+    size_t term_length;
+    char *term = repeat_text("e", "\xd0\xb6", 31, "", &term_length);
     analyzer_counts_init(&counts);
     memset(&sink, 0, sizeof sink);
     cr_assert_eq(analyzer_run(plain, text, length, 0, 0, collect, &sink, &counts, NULL), 0);
     cr_assert_eq(sink.count, 1);
-    cr_expect_str_eq(sink.tokens[0].term, "exyz");
-    cr_expect_eq(counts.long_tokens, 0);
+    cr_expect_str_eq(sink.tokens[0].term, term);
+    cr_expect_eq(sink.tokens[0].end, length);
+    cr_expect_eq(counts.long_tokens, 1);
+    free(term);
+    free(marks);
     free(text);
     analyzer_free(plain);
 }
