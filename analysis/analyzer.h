@@ -3,7 +3,10 @@
  *
  * Turns UTF-8 text into terms with positions and source byte ranges:
  *   1. UTF-8 decoding that survives invalid bytes (each invalid sequence is
- *      a word separator, counted, and the first one's offset reported);
+ *      a word separator, counted, and the first one's offset reported).
+ *      One invalid sequence is: a byte that cannot start a character, a
+ *      lead byte with its continuation bytes missing (together with those
+ *      present), or a complete overlong, surrogate or > U+10FFFF encoding;
  *   2. word splitting on Unicode categories: letters, marks and digits of
  *      every script form words; an apostrophe (' or U+2019) between two
  *      letters stays inside the word; '.' or ',' between two digits stays
@@ -12,10 +15,16 @@
  *      positions (community-oriented -> community, oriented); each Han,
  *      Hiragana or Katakana code point is a word of its own;
  *   3. NFKC normalisation, case folding and diacritic removal (café ->
- *      cafe, ﬁ -> fi, Ｆ -> f), U+2019 folded to ';
+ *      cafe, ﬁ -> fi, Ｆ -> f), U+2019 folded to '; diacritics are the
+ *      generic combining marks (U+0300-036F and kin), so Indic vowel signs
+ *      and kana voicing marks survive; default-ignorable characters (soft
+ *      hyphen, joiners) are dropped and keep the word whole;
  *   4. Snowball stemming through libstemmer (unless disabled);
  *   5. a bound on term length: a term longer than ANALYZER_MAX_TERM_BYTES
  *      after normalisation is cut at a character boundary and counted.
+ *      Only the start of a long word is normalised (at most 4 kB of it),
+ *      so the scratch space stays bounded; its token still spans the whole
+ *      source word.
  *
  * The configuration is recorded in the index, so queries are analysed
  * exactly as the documents were.

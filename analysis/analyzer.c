@@ -1,0 +1,649 @@
+#include "config.h"
+
+#include "analysis/analyzer.h"
+
+#include "base/error.h"
+
+#include <libstemmer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* What a code point is to the word splitter. */
+enum char_class {
+    CLASS_SEPARATOR = 0,
+    CLASS_LETTER,      /* L*: starts and continues words */
+    CLASS_DIGIT,       /* N*: starts and continues words */
+    CLASS_MARK,        /* M*: continues a word, never starts one */
+    CLASS_APOSTROPHE,  /* ' or U+2019: kept between two letters */
+    CLASS_NUMBER_JOIN, /* . or ,: kept between two digits */
+    CLASS_FORMAT,      /* Cf (soft hyphen, ZWJ...): kept between two word characters */
+    CLASS_IDEOGRAPH    /* Han, Hiragana, Katakana: a one-character word */
+};
+
+/* Hyphens (- U+2010 U+2011) need no class of their own: positions are
+ * consecutive whatever separates two words, so treating a hyphen as a
+ * separator is exactly "split into parts at consecutive positions". */
+
+#define CLASS_WORD_START(c) ((c) == CLASS_LETTER || (c) == CLASS_DIGIT)
+#define CLASS_WORD_CONTINUE(c) ((c) == CLASS_LETTER || (c) == CLASS_DIGIT || (c) == CLASS_MARK)
+
+static const unsigned char ascii_class[128] = {
+    ['\''] = CLASS_APOSTROPHE,
+    ['.'] = CLASS_NUMBER_JOIN,
+    [','] = CLASS_NUMBER_JOIN,
+    ['0'] = CLASS_DIGIT, ['1'] = CLASS_DIGIT, ['2'] = CLASS_DIGIT, ['3'] = CLASS_DIGIT,
+    ['4'] = CLASS_DIGIT, ['5'] = CLASS_DIGIT, ['6'] = CLASS_DIGIT, ['7'] = CLASS_DIGIT,
+    ['8'] = CLASS_DIGIT, ['9'] = CLASS_DIGIT,
+    ['A'] = CLASS_LETTER, ['B'] = CLASS_LETTER, ['C'] = CLASS_LETTER, ['D'] = CLASS_LETTER,
+    ['E'] = CLASS_LETTER, ['F'] = CLASS_LETTER, ['G'] = CLASS_LETTER, ['H'] = CLASS_LETTER,
+    ['I'] = CLASS_LETTER, ['J'] = CLASS_LETTER, ['K'] = CLASS_LETTER, ['L'] = CLASS_LETTER,
+    ['M'] = CLASS_LETTER, ['N'] = CLASS_LETTER, ['O'] = CLASS_LETTER, ['P'] = CLASS_LETTER,
+    ['Q'] = CLASS_LETTER, ['R'] = CLASS_LETTER, ['S'] = CLASS_LETTER, ['T'] = CLASS_LETTER,
+    ['U'] = CLASS_LETTER, ['V'] = CLASS_LETTER, ['W'] = CLASS_LETTER, ['X'] = CLASS_LETTER,
+    ['Y'] = CLASS_LETTER, ['Z'] = CLASS_LETTER,
+    ['a'] = CLASS_LETTER, ['b'] = CLASS_LETTER, ['c'] = CLASS_LETTER, ['d'] = CLASS_LETTER,
+    ['e'] = CLASS_LETTER, ['f'] = CLASS_LETTER, ['g'] = CLASS_LETTER, ['h'] = CLASS_LETTER,
+    ['i'] = CLASS_LETTER, ['j'] = CLASS_LETTER, ['k'] = CLASS_LETTER, ['l'] = CLASS_LETTER,
+    ['m'] = CLASS_LETTER, ['n'] = CLASS_LETTER, ['o'] = CLASS_LETTER, ['p'] = CLASS_LETTER,
+    ['q'] = CLASS_LETTER, ['r'] = CLASS_LETTER, ['s'] = CLASS_LETTER, ['t'] = CLASS_LETTER,
+    ['u'] = CLASS_LETTER, ['v'] = CLASS_LETTER, ['w'] = CLASS_LETTER, ['x'] = CLASS_LETTER,
+    ['y'] = CLASS_LETTER, ['z'] = CLASS_LETTER,
+};
+
+/* Normalisation of a long word stops reading the source once it has
+ * enough output; the source window starts here and doubles. */
+#define NORMALIZE_WINDOW_INITIAL 256
+/* Past this many source bytes the window stops growing even if the output
+ * is still short: only a flood of stripped marks or ignorable characters
+ * can get there (stream-safe text, UAX #15, has at most 30 non-starters
+ * in a row), and such a word is cut and counted as a long token. */
+#define NORMALIZE_WINDOW_MAX 4096
+/* Code points of scratch allocated up front, enough for most words. */
+#define SCRATCH_INITIAL 1024
+
+/* Snowball stemming costs several times the rest of the analysis, while
+ * word frequencies are so skewed that a small table of recent stems
+ * answers most words.  Direct-mapped: a colliding word replaces the entry. */
+#define STEM_CACHE_SLOTS 4096
+
+typedef struct stem_cache_entry {
+    uint8_t word_length; /* 0 = empty slot */
+    uint8_t stem_length;
+    uint8_t word[ANALYZER_MAX_TERM_BYTES];
+    uint8_t stem[ANALYZER_MAX_TERM_BYTES];
+} stem_cache_entry;
+
+_Static_assert(ANALYZER_MAX_TERM_BYTES <= UINT8_MAX, "stem cache lengths are bytes");
+_Static_assert((STEM_CACHE_SLOTS & (STEM_CACHE_SLOTS - 1)) == 0, "slots are a power of two");
+
+struct analyzer {
+    analyzer_config config;
+    struct sb_stemmer *stemmer; /* NULL when stemming is off */
+    stem_cache_entry *stem_cache; /* STEM_CACHE_SLOTS entries when stemming */
+    utf8proc_int32_t *scratch;  /* decomposed code points of the word being normalised */
+    size_t scratch_capacity;
+    /* The term being built; room for one more encoded character than the
+     * bound so encoding never checks for space before writing. */
+    uint8_t term[ANALYZER_MAX_TERM_BYTES + 4 + 1];
+};
+
+/* One analyzer_run: the input, the callback and the running figures. */
+typedef struct analyzer_pass {
+    analyzer *analyzer;
+    const uint8_t *text;
+    size_t length;
+    int stem;
+    int (*emit)(void *context, const analyzer_token *token);
+    void *context;
+    uint32_t position;
+    uint64_t tokens;
+    uint64_t invalid_sequences;
+    size_t first_invalid_offset;
+    uint64_t long_tokens;
+} analyzer_pass;
+
+/* Properties of a word found by the splitter, deciding how it is turned
+ * into a term. */
+enum {
+    WORD_NON_ASCII = 1 << 0, /* needs Unicode normalisation */
+    WORD_NO_STEM = 1 << 1    /* has digits or is an ideograph */
+};
+
+void analyzer_config_init(analyzer_config *config)
+{
+    memset(config, 0, sizeof *config);
+    strcpy(config->language, "english");
+    config->stem = 1;
+}
+
+void analyzer_counts_init(analyzer_counts *counts)
+{
+    counts->tokens = 0;
+    counts->invalid_sequences = 0;
+    counts->first_invalid_offset = SIZE_MAX;
+    counts->long_tokens = 0;
+}
+
+const char **analyzer_languages(void)
+{
+    return sb_stemmer_list();
+}
+
+static int analyzer_language_listed(const char *language)
+{
+    for (const char **name = sb_stemmer_list(); *name; name++)
+        if (strcmp(*name, language) == 0)
+            return 1;
+    return 0;
+}
+
+static int analyzer_unknown_language(const char *language, cops_error *err)
+{
+    char names[COPS_ERROR_MESSAGE_MAX];
+    size_t used = 0;
+
+    names[0] = '\0';
+    for (const char **name = sb_stemmer_list(); *name; name++) {
+        size_t name_length = strlen(*name);
+        if (used + name_length + 3 > sizeof names)
+            break;
+        if (used > 0) {
+            memcpy(names + used, ", ", 2);
+            used += 2;
+        }
+        memcpy(names + used, *name, name_length + 1);
+        used += name_length;
+    }
+    return error_set(err, COPS_EINVAL, "unknown stemming language '%.*s' (available: %.*s)",
+                     ANALYZER_LANGUAGE_MAX, language, 400, names);
+}
+
+int analyzer_new(const analyzer_config *config, analyzer **out, cops_error *err)
+{
+    *out = NULL;
+    if (!memchr(config->language, '\0', sizeof config->language))
+        return error_set(err, COPS_EINVAL, "stemming language name is not NUL-terminated");
+
+    analyzer *created = calloc(1, sizeof *created);
+    if (!created)
+        return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
+    created->config = *config;
+    created->config.stem = config->stem ? 1 : 0;
+
+    created->scratch = malloc(SCRATCH_INITIAL * sizeof *created->scratch);
+    if (!created->scratch) {
+        analyzer_free(created);
+        return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
+    }
+    created->scratch_capacity = SCRATCH_INITIAL;
+
+    if (created->config.stem) {
+        created->stem_cache = calloc(STEM_CACHE_SLOTS, sizeof *created->stem_cache);
+        if (!created->stem_cache) {
+            analyzer_free(created);
+            return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
+        }
+        created->stemmer = sb_stemmer_new(config->language, "UTF_8");
+        if (!created->stemmer) {
+            /* libstemmer returns NULL both for an unknown name and for
+             * lack of memory; the list tells them apart. */
+            int listed = analyzer_language_listed(config->language);
+            analyzer_free(created);
+            if (!listed)
+                return analyzer_unknown_language(config->language, err);
+            return error_set(err, COPS_ENOMEM, "out of memory creating the '%s' stemmer",
+                             config->language);
+        }
+    }
+    *out = created;
+    return 0;
+}
+
+void analyzer_free(analyzer *self)
+{
+    if (!self)
+        return;
+    sb_stemmer_delete(self->stemmer);
+    free(self->stem_cache);
+    free(self->scratch);
+    free(self);
+}
+
+/* Decode the code point at text[i] (i < length) into *code_point and
+ * return the bytes it takes.  An invalid sequence sets *code_point to -1:
+ * a byte that cannot start a sequence, a lead byte whose continuation
+ * bytes are missing (the lead and the continuation bytes present form the
+ * sequence), or a complete sequence encoding an overlong form, a surrogate
+ * or a value past U+10FFFF (the whole sequence is one invalid sequence). */
+static inline size_t analyzer_decode(const uint8_t *text, size_t length, size_t i,
+                                     int32_t *code_point)
+{
+    uint8_t lead = text[i];
+    if (lead < 0x80) {
+        *code_point = lead;
+        return 1;
+    }
+
+    size_t continuation;
+    uint32_t value;
+    uint32_t minimum;
+    if (lead >= 0xC0 && lead <= 0xDF) {
+        continuation = 1;
+        value = lead & 0x1F;
+        minimum = 0x80;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        continuation = 2;
+        value = lead & 0x0F;
+        minimum = 0x800;
+    } else if (lead >= 0xF0 && lead <= 0xF7) {
+        continuation = 3;
+        value = lead & 0x07;
+        minimum = 0x10000;
+    } else {
+        *code_point = -1;
+        return 1;
+    }
+
+    for (size_t k = 1; k <= continuation; k++) {
+        if (i + k >= length || (text[i + k] & 0xC0) != 0x80) {
+            *code_point = -1;
+            return k;
+        }
+        value = (value << 6) | (text[i + k] & 0x3F);
+    }
+    if (value < minimum || (value >= 0xD800 && value <= 0xDFFF) || value > 0x10FFFF)
+        *code_point = -1;
+    else
+        *code_point = (int32_t)value;
+    return continuation + 1;
+}
+
+static int analyzer_is_ideograph(int32_t cp)
+{
+    return (cp >= 0x2E80 && cp <= 0x2FDF)      /* CJK and Kangxi radicals */
+        || cp == 0x3005 || cp == 0x3007         /* iteration mark, ideographic zero */
+        || (cp >= 0x3021 && cp <= 0x3029)       /* Hangzhou numerals */
+        || (cp >= 0x3038 && cp <= 0x303B)
+        || (cp >= 0x3041 && cp <= 0x3096)       /* Hiragana */
+        || (cp >= 0x309D && cp <= 0x30FF)       /* iteration marks, Katakana */
+        || (cp >= 0x31F0 && cp <= 0x31FF)       /* Katakana phonetic extensions */
+        || (cp >= 0x3400 && cp <= 0x4DBF)       /* Extension A */
+        || (cp >= 0x4E00 && cp <= 0x9FFF)       /* unified ideographs */
+        || (cp >= 0xF900 && cp <= 0xFAFF)       /* compatibility ideographs */
+        || (cp >= 0xFF66 && cp <= 0xFF9D)       /* half-width Katakana */
+        || (cp >= 0x1B000 && cp <= 0x1B16F)     /* Kana supplement and extensions */
+        || (cp >= 0x20000 && cp <= 0x323AF);    /* Extensions B to H */
+}
+
+static enum char_class analyzer_classify(int32_t cp)
+{
+    if (cp < 0x80)
+        return (enum char_class)ascii_class[cp];
+    if (cp == 0x2019)
+        return CLASS_APOSTROPHE;
+    if (analyzer_is_ideograph(cp))
+        return CLASS_IDEOGRAPH;
+    /* The half-width voicing marks are letters (Lm) but play the part of
+     * the combining marks U+3099 and U+309A they normalise to. */
+    if (cp == 0xFF9E || cp == 0xFF9F)
+        return CLASS_MARK;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+        return CLASS_LETTER;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+        return CLASS_MARK;
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return CLASS_DIGIT;
+    case UTF8PROC_CATEGORY_CF:
+        /* A zero-width space is a word boundary by intent. */
+        return cp == 0x200B ? CLASS_SEPARATOR : CLASS_FORMAT;
+    default:
+        return CLASS_SEPARATOR;
+    }
+}
+
+static utf8proc_int32_t analyzer_map_apostrophe(utf8proc_int32_t cp, void *unused)
+{
+    (void)unused;
+    return cp == 0x2019 ? '\'' : cp;
+}
+
+/* Diacritics are the marks of the generic combining blocks.  Stripping
+ * every mark (UTF8PROC_STRIPMARK) would also erase the vowel signs of
+ * Indic scripts and the kana voicing marks, changing the words. */
+static int analyzer_is_diacritic(utf8proc_int32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF)
+        || (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF)
+        || (cp >= 0xFE20 && cp <= 0xFE2F);
+}
+
+/* Step back from `offset` to the start of the character it falls in. */
+static size_t analyzer_character_boundary(const uint8_t *word, size_t offset)
+{
+    while (offset > 0 && (word[offset] & 0xC0) == 0x80)
+        offset--;
+    return offset;
+}
+
+/* Decompose word[0, window) into the scratch buffer (NFKD, case folded,
+ * ignorables dropped, U+2019 as '), strip the diacritics and recompose
+ * (NFC).  Returns the code point count or COPS_ENOMEM. */
+static long analyzer_compose_window(analyzer *self, const uint8_t *word, size_t window)
+{
+    const utf8proc_option_t options =
+        UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE;
+    utf8proc_ssize_t count;
+
+    for (;;) {
+        count = utf8proc_decompose_custom(word, (utf8proc_ssize_t)window, self->scratch,
+                                          (utf8proc_ssize_t)self->scratch_capacity, options,
+                                          analyzer_map_apostrophe, NULL);
+        if (count < 0) {
+            /* The splitter only hands over valid UTF-8, so the one error
+             * left is memory. */
+            return COPS_ENOMEM;
+        }
+        if ((size_t)count <= self->scratch_capacity)
+            break;
+        utf8proc_int32_t *grown =
+            realloc(self->scratch, (size_t)count * sizeof *self->scratch);
+        if (!grown)
+            return COPS_ENOMEM;
+        self->scratch = grown;
+        self->scratch_capacity = (size_t)count;
+    }
+
+    utf8proc_ssize_t kept = 0;
+    for (utf8proc_ssize_t k = 0; k < count; k++)
+        if (!analyzer_is_diacritic(self->scratch[k]))
+            self->scratch[kept++] = self->scratch[k];
+    return (long)utf8proc_normalize_utf32(self->scratch, kept, UTF8PROC_COMPOSE);
+}
+
+/* Normalise the non-ASCII word word[0, length) into self->term.
+ * Sets *term_length and *cut (1 when the term had to be shortened).
+ * Returns 0 or COPS_ENOMEM. */
+static int analyzer_normalize(analyzer *self, const uint8_t *word, size_t length,
+                              size_t *term_length, int *cut)
+{
+    size_t limit = NORMALIZE_WINDOW_INITIAL;
+    size_t window = length <= limit ? length : analyzer_character_boundary(word, limit);
+
+    for (;;) {
+        long count = analyzer_compose_window(self, word, window);
+        if (count < 0)
+            return (int)count;
+
+        size_t used = 0;
+        long k = 0;
+        for (; k < count; k++) {
+            uint8_t encoded[4];
+            size_t size = (size_t)utf8proc_encode_char(self->scratch[k], encoded);
+            if (used + size > ANALYZER_MAX_TERM_BYTES)
+                break;
+            memcpy(self->term + used, encoded, size);
+            used += size;
+        }
+
+        int overflowed = k < count;
+        int final = window == length;
+        if (!final && overflowed) {
+            /* The term is settled once a starter follows the cut: what
+             * comes after it in the source can no longer combine with the
+             * characters before it. */
+            for (long rest = k; rest < count && !final; rest++)
+                final = utf8proc_get_property(self->scratch[rest])->combining_class == 0;
+        }
+        if (final || limit >= NORMALIZE_WINDOW_MAX) {
+            self->term[used] = '\0';
+            *term_length = used;
+            *cut = overflowed || !final;
+            return 0;
+        }
+        limit *= 2;
+        window = length <= limit ? length : analyzer_character_boundary(word, limit);
+    }
+}
+
+static size_t analyzer_stem_slot(const uint8_t *term, size_t length)
+{
+    uint32_t hash = 2166136261u; /* FNV-1a */
+    for (size_t k = 0; k < length; k++)
+        hash = (hash ^ term[k]) * 16777619u;
+    return hash & (STEM_CACHE_SLOTS - 1);
+}
+
+/* Replace the term in self->term by its stem; *cut is set if the stem had
+ * to be shortened.  Returns 0 or COPS_ENOMEM. */
+static int analyzer_stem(analyzer *self, size_t *term_length, int *cut)
+{
+    size_t length = *term_length;
+    stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self->term, length)];
+    if (entry->word_length == length && memcmp(entry->word, self->term, length) == 0) {
+        memcpy(self->term, entry->stem, entry->stem_length);
+        self->term[entry->stem_length] = '\0';
+        *term_length = entry->stem_length;
+        return 0;
+    }
+
+    const sb_symbol *stemmed = sb_stemmer_stem(self->stemmer, self->term, (int)length);
+    if (!stemmed)
+        return COPS_ENOMEM;
+    size_t stemmed_length = (size_t)sb_stemmer_length(self->stemmer);
+    if (stemmed_length > ANALYZER_MAX_TERM_BYTES) {
+        stemmed_length = analyzer_character_boundary(stemmed, ANALYZER_MAX_TERM_BYTES);
+        *cut = 1;
+    } else {
+        /* Only stems that needed no cut are cached, so a hit never has to
+         * report one. */
+        entry->word_length = (uint8_t)length;
+        memcpy(entry->word, self->term, length);
+        entry->stem_length = (uint8_t)stemmed_length;
+        memcpy(entry->stem, stemmed, stemmed_length);
+    }
+    memcpy(self->term, stemmed, stemmed_length);
+    self->term[stemmed_length] = '\0';
+    *term_length = stemmed_length;
+    return 0;
+}
+
+/* Turn the source word text[start, end) into a term and emit it. */
+static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, unsigned word_flags)
+{
+    analyzer *self = pass->analyzer;
+    const uint8_t *word = pass->text + start;
+    size_t length = end - start;
+    size_t term_length = 0;
+    int cut = 0;
+
+    if (word_flags & WORD_NON_ASCII) {
+        int status = analyzer_normalize(self, word, length, &term_length, &cut);
+        if (status != 0)
+            return status;
+        /* Only ignorable characters, say a soft hyphen between marks:
+         * nothing to index. */
+        if (term_length == 0)
+            return 0;
+    } else {
+        cut = length > ANALYZER_MAX_TERM_BYTES;
+        term_length = cut ? ANALYZER_MAX_TERM_BYTES : length;
+        for (size_t k = 0; k < term_length; k++) {
+            uint8_t byte = word[k];
+            self->term[k] = (byte >= 'A' && byte <= 'Z') ? (uint8_t)(byte + ('a' - 'A')) : byte;
+        }
+        self->term[term_length] = '\0';
+    }
+
+    if (pass->stem && !(word_flags & WORD_NO_STEM)) {
+        int status = analyzer_stem(self, &term_length, &cut);
+        if (status != 0)
+            return status;
+    }
+
+    if (cut)
+        pass->long_tokens++;
+    analyzer_token token = {
+        .term = (const char *)self->term,
+        .term_length = term_length,
+        .position = pass->position,
+        .start = start,
+        .end = end,
+    };
+    pass->position++;
+    pass->tokens++;
+    return pass->emit(pass->context, &token);
+}
+
+static void analyzer_note_invalid(analyzer_pass *pass, size_t offset)
+{
+    if (pass->invalid_sequences == 0)
+        pass->first_invalid_offset = offset;
+    pass->invalid_sequences++;
+}
+
+/* Find the end of the word whose first character, of class `first`,
+ * occupies [start, start + first_size).  Sets *word_flags. */
+static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size,
+                                 enum char_class first, unsigned *word_flags)
+{
+    const uint8_t *text = pass->text;
+    size_t length = pass->length;
+    enum char_class last = first;
+    size_t end = start + first_size;
+    unsigned flags = 0;
+
+    if (text[start] >= 0x80)
+        flags |= WORD_NON_ASCII;
+    if (first == CLASS_DIGIT)
+        flags |= WORD_NO_STEM;
+
+    while (end < length) {
+        int32_t cp;
+        size_t size = analyzer_decode(text, length, end, &cp);
+        if (cp < 0)
+            break;
+        enum char_class class = analyzer_classify(cp);
+
+        if (class == CLASS_APOSTROPHE || class == CLASS_NUMBER_JOIN || class == CLASS_FORMAT) {
+            if (end + size >= length)
+                break;
+            int32_t next_cp;
+            size_t next_size = analyzer_decode(text, length, end + size, &next_cp);
+            if (next_cp < 0)
+                break;
+            enum char_class next = analyzer_classify(next_cp);
+            int joins;
+            if (class == CLASS_APOSTROPHE)
+                joins = (last == CLASS_LETTER || last == CLASS_MARK) && next == CLASS_LETTER;
+            else if (class == CLASS_NUMBER_JOIN)
+                joins = last == CLASS_DIGIT && next == CLASS_DIGIT;
+            else
+                joins = CLASS_WORD_CONTINUE(next);
+            if (!joins)
+                break;
+            if (cp >= 0x80 || next_cp >= 0x80)
+                flags |= WORD_NON_ASCII;
+            if (next == CLASS_DIGIT)
+                flags |= WORD_NO_STEM;
+            last = next;
+            end += size + next_size;
+            continue;
+        }
+        if (!CLASS_WORD_CONTINUE(class))
+            break;
+        if (cp >= 0x80)
+            flags |= WORD_NON_ASCII;
+        if (class == CLASS_DIGIT)
+            flags |= WORD_NO_STEM;
+        last = class;
+        end += size;
+    }
+    *word_flags = flags;
+    return end;
+}
+
+/* An ideograph is a word with the marks that follow it (kana voicing
+ * marks, variation selectors). */
+static size_t analyzer_scan_ideograph(analyzer_pass *pass, size_t start, size_t first_size)
+{
+    size_t end = start + first_size;
+    while (end < pass->length) {
+        int32_t cp;
+        size_t size = analyzer_decode(pass->text, pass->length, end, &cp);
+        if (cp < 0 || analyzer_classify(cp) != CLASS_MARK)
+            break;
+        end += size;
+    }
+    return end;
+}
+
+int analyzer_run(analyzer *self, const char *text, size_t length, uint32_t first_position,
+                 int flags, int (*emit)(void *context, const analyzer_token *token),
+                 void *context, analyzer_counts *counts, uint32_t *next_position)
+{
+    analyzer_pass pass = {
+        .analyzer = self,
+        .text = (const uint8_t *)text,
+        .length = length,
+        .stem = self->stemmer != NULL && !(flags & ANALYZE_NO_STEM),
+        .emit = emit,
+        .context = context,
+        .position = first_position,
+        .first_invalid_offset = SIZE_MAX,
+    };
+    int status = 0;
+    size_t i = 0;
+
+    while (i < length) {
+        uint8_t byte = pass.text[i];
+        /* ASCII separators dominate the gaps between words. */
+        if (byte < 0x80 && !CLASS_WORD_START(ascii_class[byte])) {
+            i++;
+            continue;
+        }
+        int32_t cp;
+        size_t size = analyzer_decode(pass.text, length, i, &cp);
+        if (cp < 0) {
+            analyzer_note_invalid(&pass, i);
+            i += size;
+            continue;
+        }
+        enum char_class class = analyzer_classify(cp);
+        size_t end;
+        unsigned word_flags;
+        if (CLASS_WORD_START(class)) {
+            end = analyzer_scan_word(&pass, i, size, class, &word_flags);
+        } else if (class == CLASS_IDEOGRAPH) {
+            end = analyzer_scan_ideograph(&pass, i, size);
+            word_flags = WORD_NON_ASCII | WORD_NO_STEM;
+        } else {
+            i += size;
+            continue;
+        }
+        status = analyzer_emit_word(&pass, i, end, word_flags);
+        if (status != 0)
+            break;
+        i = end;
+    }
+
+    if (counts) {
+        counts->tokens += pass.tokens;
+        counts->invalid_sequences += pass.invalid_sequences;
+        if (counts->first_invalid_offset == SIZE_MAX)
+            counts->first_invalid_offset = pass.first_invalid_offset;
+        counts->long_tokens += pass.long_tokens;
+    }
+    if (next_position)
+        *next_position = pass.position;
+    return status;
+}

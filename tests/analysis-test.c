@@ -1,0 +1,656 @@
+#include "config.h"
+
+#include "analysis/analyzer.h"
+
+#include <criterion/criterion.h>
+#include <libstemmer.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#define MAX_EXPECTED 12
+#define MAX_COLLECTED 4096
+
+typedef struct expected_token {
+    const char *term;
+    uint32_t position;
+    size_t start;
+    size_t end;
+} expected_token;
+
+typedef struct collected_token {
+    char term[ANALYZER_MAX_TERM_BYTES + 1];
+    size_t term_length;
+    uint32_t position;
+    size_t start;
+    size_t end;
+} collected_token;
+
+typedef struct collector {
+    collected_token tokens[MAX_COLLECTED];
+    size_t count;
+    size_t stop_after; /* 0 = never stop */
+    int stop_value;
+} collector;
+
+static int collect(void *context, const analyzer_token *token)
+{
+    collector *sink = context;
+    cr_assert_lt(sink->count, MAX_COLLECTED, "more tokens than the test expects");
+    cr_assert_leq(token->term_length, ANALYZER_MAX_TERM_BYTES);
+    cr_assert_eq(strlen(token->term), token->term_length, "term '%s' length disagrees",
+                 token->term);
+    collected_token *kept = &sink->tokens[sink->count++];
+    memcpy(kept->term, token->term, token->term_length + 1);
+    kept->term_length = token->term_length;
+    kept->position = token->position;
+    kept->start = token->start;
+    kept->end = token->end;
+    if (sink->stop_after && sink->count == sink->stop_after)
+        return sink->stop_value;
+    return 0;
+}
+
+static analyzer *make_analyzer(const char *language, int stem)
+{
+    analyzer_config config;
+    analyzer_config_init(&config);
+    snprintf(config.language, sizeof config.language, "%s", language);
+    config.stem = stem;
+    analyzer *made = NULL;
+    cops_error err = {0};
+    int status = analyzer_new(&config, &made, &err);
+    cr_assert_eq(status, 0, "analyzer_new(%s): %s", language, err.message);
+    cr_assert_not_null(made);
+    return made;
+}
+
+/* ------------------------------------------------ table-driven cases */
+
+enum stemming { PLAIN, ENGLISH, FRENCH, RUSSIAN };
+
+typedef struct analysis_case {
+    const char *name;
+    const char *input;
+    enum stemming stemming;
+    uint64_t invalid_sequences;
+    size_t first_invalid_offset;
+    expected_token expected[MAX_EXPECTED];
+} analysis_case;
+
+#define NONE SIZE_MAX
+#define END {NULL, 0, 0, 0}
+
+static const analysis_case cases[] = {
+    {"plain ascii", "The quick brown fox", PLAIN, 0, NONE,
+     {{"the", 0, 0, 3}, {"quick", 1, 4, 9}, {"brown", 2, 10, 15}, {"fox", 3, 16, 19}, END}},
+    {"case folding", "HeLLo WORLD", PLAIN, 0, NONE,
+     {{"hello", 0, 0, 5}, {"world", 1, 6, 11}, END}},
+    {"english stemming", "running jumps easily", ENGLISH, 0, NONE,
+     {{"run", 0, 0, 7}, {"jump", 1, 8, 13}, {"easili", 2, 14, 20}, END}},
+    {"accents", "Caf\xc3\xa9 na\xc3\xafve Stra\xc3\x9f" "e", PLAIN, 0, NONE,
+     {{"cafe", 0, 0, 5}, {"naive", 1, 6, 12}, {"strasse", 2, 13, 20}, END}},
+    {"curly quotes and em dash",
+     "\xe2\x80\x9c" "Cities and states that cooperate,\xe2\x80\x9d Sessions said \xe2\x80\x94 "
+     "Trump\xe2\x80\x99s crackdown",
+     ENGLISH, 0, NONE,
+     {{"citi", 0, 3, 9}, {"and", 1, 10, 13}, {"state", 2, 14, 20}, {"that", 3, 21, 25},
+      {"cooper", 4, 26, 35}, {"session", 5, 40, 48}, {"said", 6, 49, 53},
+      {"trump", 7, 58, 67}, {"crackdown", 8, 68, 77}, END}},
+    {"curly apostrophe folded", "Trump\xe2\x80\x99s", PLAIN, 0, NONE,
+     {{"trump's", 0, 0, 9}, END}},
+    {"apostrophes", "'quoted' rock'n'roll 90's", PLAIN, 0, NONE,
+     {{"quoted", 0, 1, 7}, {"rock'n'roll", 1, 9, 20}, {"90", 2, 21, 23}, {"s", 3, 24, 25},
+      END}},
+    {"hyphenated words", "community-oriented policing -leading trailing-", PLAIN, 0, NONE,
+     {{"community", 0, 0, 9}, {"oriented", 1, 10, 18}, {"policing", 2, 19, 27},
+      {"leading", 3, 29, 36}, {"trailing", 4, 37, 45}, END}},
+    {"hyphenated date", "2017-11-14", PLAIN, 0, NONE,
+     {{"2017", 0, 0, 4}, {"11", 1, 5, 7}, {"14", 2, 8, 10}, END}},
+    {"unicode hyphens and dashes", "a\xe2\x80\x90" "b c\xe2\x80\x91" "d e\xe2\x80\x93" "f",
+     PLAIN, 0, NONE,
+     {{"a", 0, 0, 1}, {"b", 1, 4, 5}, {"c", 2, 6, 7}, {"d", 3, 10, 11}, {"e", 4, 12, 13},
+      {"f", 5, 16, 17}, END}},
+    {"numbers", "$98 million, 3.14 and 1,000.", ENGLISH, 0, NONE,
+     {{"98", 0, 1, 3}, {"million", 1, 4, 11}, {"3.14", 2, 13, 17}, {"and", 3, 18, 21},
+      {"1,000", 4, 22, 27}, END}},
+    {"digits are not stemmed", "runnings2 runnings 5.end 2runs", ENGLISH, 0, NONE,
+     {{"runnings2", 0, 0, 9}, {"run", 1, 10, 18}, {"5", 2, 19, 20}, {"end", 3, 21, 24},
+      {"2runs", 4, 25, 30}, END}},
+    {"cjk one term per character", "\xe6\x9d\xb1\xe4\xba\xac\xe3\x82\xbf\xe3\x83\xaf\xe3\x83\xbc",
+     ENGLISH, 0, NONE,
+     {{"\xe6\x9d\xb1", 0, 0, 3}, {"\xe4\xba\xac", 1, 3, 6}, {"\xe3\x82\xbf", 2, 6, 9},
+      {"\xe3\x83\xaf", 3, 9, 12}, {"\xe3\x83\xbc", 4, 12, 15}, END}},
+    {"cjk after digits", "2017\xe5\xb9\xb4\xe3\x81\xab" "abc", PLAIN, 0, NONE,
+     {{"2017", 0, 0, 4}, {"\xe5\xb9\xb4", 1, 4, 7}, {"\xe3\x81\xab", 2, 7, 10},
+      {"abc", 3, 10, 13}, END}},
+    {"kana voicing marks compose", "\xe3\x81\x8b\xe3\x82\x99 \xef\xbd\xb6\xef\xbe\x9e", PLAIN, 0,
+     NONE, {{"\xe3\x81\x8c", 0, 0, 6}, {"\xe3\x82\xac", 1, 7, 13}, END}},
+    {"cyrillic and greek",
+     "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0 \xce\x91\xce\x98\xce\x97\xce\x9d\xce\x91 "
+     "\xce\x95\xce\xbb\xce\xbb\xce\xac\xce\xb4\xce\xb1",
+     PLAIN, 0, NONE,
+     {{"\xd0\xbc\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0", 0, 0, 12},
+      {"\xce\xb1\xce\xb8\xce\xb7\xce\xbd\xce\xb1", 1, 13, 23},
+      {"\xce\xb5\xce\xbb\xce\xbb\xce\xb1\xce\xb4\xce\xb1", 2, 24, 36}, END}},
+    {"greek final sigma", "\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\xbf\xce\xb4\xcf\x8c\xcf\x82",
+     PLAIN, 0, NONE,
+     {{"\xce\xbf\xce\xb4\xce\xbf\xcf\x83", 0, 0, 8},
+      {"\xce\xbf\xce\xb4\xce\xbf\xcf\x83", 1, 9, 17}, END}},
+    {"russian stemming", "\xd0\x9a\xd0\xbd\xd0\xb8\xd0\xb3\xd0\xb8", RUSSIAN, 0, NONE,
+     {{"\xd0\xba\xd0\xbd\xd0\xb8\xd0\xb3", 0, 0, 10}, END}},
+    {"nfkc ligature and full width",
+     "\xef\xac\x81nance \xef\xbc\xa6\xef\xbd\x95\xef\xbd\x8c\xef\xbd\x8c \xef\xbc\x91\xef\xbc\x92 "
+     "\xe2\x91\xa0",
+     PLAIN, 0, NONE,
+     {{"finance", 0, 0, 8}, {"full", 1, 9, 21}, {"12", 2, 22, 28}, {"1", 3, 29, 32}, END}},
+    {"soft hyphen inside a word", "co\xc2\xad" "operate", PLAIN, 0, NONE,
+     {{"cooperate", 0, 0, 11}, END}},
+    {"invalid byte separates", "ab\xff" "cd", PLAIN, 1, 2, {{"ab", 0, 0, 2}, {"cd", 1, 3, 5}, END}},
+    {"truncated sequence at end", "ab\xe6\x9d", PLAIN, 1, 2, {{"ab", 0, 0, 2}, END}},
+    {"truncated sequence inside", "a\xe6" "b", PLAIN, 1, 1, {{"a", 0, 0, 1}, {"b", 1, 2, 3}, END}},
+    {"overlong encoding", "a\xc0\xaf" "b", PLAIN, 1, 1, {{"a", 0, 0, 1}, {"b", 1, 3, 4}, END}},
+    {"surrogate", "x\xed\xa0\x80y", PLAIN, 1, 1, {{"x", 0, 0, 1}, {"y", 1, 4, 5}, END}},
+    {"beyond U+10FFFF", "\xf4\x90\x80\x80z", PLAIN, 1, 0, {{"z", 0, 4, 5}, END}},
+    {"lone continuation bytes", "\x80\x80ok", PLAIN, 2, 0, {{"ok", 0, 2, 4}, END}},
+    {"invalid inside a non-ascii word", "\xc3\xa9t\xc3\xa9\xc3" "t\xc3\xa9", PLAIN, 1, 5,
+     {{"ete", 0, 0, 5}, {"te", 1, 6, 9}, END}},
+    {"empty", "", ENGLISH, 0, NONE, {END}},
+    {"separators only", " \t\n  ,.;  \xe2\x80\x94 \xe2\x80\x9c\xe2\x80\x9d $ ' - ", ENGLISH, 0,
+     NONE, {END}},
+};
+
+static void run_case(const analysis_case *test, analyzer *subject)
+{
+    static collector sink;
+    memset(&sink, 0, sizeof sink);
+    analyzer_counts counts;
+    analyzer_counts_init(&counts);
+    uint32_t next = 12345;
+
+    int status = analyzer_run(subject, test->input, strlen(test->input), 0, 0, collect, &sink,
+                              &counts, &next);
+    cr_assert_eq(status, 0, "%s: status %d", test->name, status);
+
+    size_t expected_count = 0;
+    while (expected_count < MAX_EXPECTED && test->expected[expected_count].term)
+        expected_count++;
+    cr_expect_eq(sink.count, expected_count, "%s: %zu tokens, expected %zu", test->name,
+                 sink.count, expected_count);
+    for (size_t i = 0; i < sink.count && i < expected_count; i++) {
+        const expected_token *want = &test->expected[i];
+        const collected_token *got = &sink.tokens[i];
+        cr_expect_str_eq(got->term, want->term, "%s: token %zu is '%s', expected '%s'",
+                         test->name, i, got->term, want->term);
+        cr_expect_eq(got->position, want->position, "%s: token %zu position %u, expected %u",
+                     test->name, i, got->position, want->position);
+        cr_expect(got->start == want->start && got->end == want->end,
+                  "%s: token %zu range [%zu,%zu), expected [%zu,%zu)", test->name, i,
+                  got->start, got->end, want->start, want->end);
+    }
+    cr_expect_eq(next, (uint32_t)expected_count, "%s: next_position %u", test->name, next);
+    cr_expect_eq(counts.tokens, expected_count, "%s: counted tokens", test->name);
+    cr_expect_eq(counts.invalid_sequences, test->invalid_sequences,
+                 "%s: %llu invalid sequences, expected %llu", test->name,
+                 (unsigned long long)counts.invalid_sequences,
+                 (unsigned long long)test->invalid_sequences);
+    cr_expect_eq(counts.first_invalid_offset, test->first_invalid_offset,
+                 "%s: first invalid offset %zu, expected %zu", test->name,
+                 counts.first_invalid_offset, test->first_invalid_offset);
+    cr_expect_eq(counts.long_tokens, 0, "%s: long tokens", test->name);
+}
+
+Test(analyzer, table)
+{
+    analyzer *by_stemming[4] = {
+        make_analyzer("english", 0),
+        make_analyzer("english", 1),
+        make_analyzer("french", 1),
+        make_analyzer("russian", 1),
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(&cases[i], by_stemming[cases[i].stemming]);
+    for (size_t i = 0; i < 4; i++)
+        analyzer_free(by_stemming[i]);
+}
+
+/* --------------------------------------------------------- stemming */
+
+typedef struct stem_case {
+    const char *language;
+    const char *word;
+    const char *stem;
+} stem_case;
+
+static const stem_case stem_cases[] = {
+    {"english", "Connections", "connect"},
+    {"english", "Trump's", "trump"},
+    {"french", "continuellement", "continuel"},
+    {"french", "chevaux", "cheval"},
+    {"german", "H\xc3\xa4user", "haus"},
+};
+
+static void analyze_one(analyzer *subject, const char *text, int flags, collector *sink)
+{
+    memset(sink, 0, sizeof *sink);
+    int status = analyzer_run(subject, text, strlen(text), 0, flags, collect, sink, NULL, NULL);
+    cr_assert_eq(status, 0);
+}
+
+Test(analyzer, stemmers)
+{
+    static collector sink;
+    for (size_t i = 0; i < sizeof stem_cases / sizeof stem_cases[0]; i++) {
+        const stem_case *test = &stem_cases[i];
+        analyzer *stemming = make_analyzer(test->language, 1);
+        analyze_one(stemming, test->word, 0, &sink);
+        cr_assert_eq(sink.count, 1, "%s %s", test->language, test->word);
+        cr_expect_str_eq(sink.tokens[0].term, test->stem, "%s: %s -> %s, expected %s",
+                         test->language, test->word, sink.tokens[0].term, test->stem);
+        analyzer_free(stemming);
+    }
+}
+
+Test(analyzer, stemming_can_be_turned_off)
+{
+    static collector sink;
+    analyzer *stemming = make_analyzer("english", 1);
+    analyze_one(stemming, "Running", 0, &sink);
+    cr_expect_str_eq(sink.tokens[0].term, "run");
+    analyze_one(stemming, "Running", ANALYZE_NO_STEM, &sink);
+    cr_expect_str_eq(sink.tokens[0].term, "running");
+    /* The flag lasts one run only. */
+    analyze_one(stemming, "Running", 0, &sink);
+    cr_expect_str_eq(sink.tokens[0].term, "run");
+    analyzer_free(stemming);
+
+    analyzer *plain = make_analyzer("english", 0);
+    analyze_one(plain, "Running", 0, &sink);
+    cr_expect_str_eq(sink.tokens[0].term, "running");
+    analyzer_free(plain);
+}
+
+Test(analyzer, stems_match_libstemmer_across_cache_evictions)
+{
+    /* Far more distinct words than the analyzer's stem cache holds, each
+     * seen several times, so hits, misses and evictions all occur: every
+     * answer must be the stemmer's own. */
+    static const char *const syllables[] = {"con", "nect", "ion", "s", "ing", "ed", "ly",
+                                            "run", "ne", "ss", "at", "ive", "al", "ful"};
+    const size_t syllable_count = sizeof syllables / sizeof syllables[0];
+    struct sb_stemmer *reference = sb_stemmer_new("english", "UTF_8");
+    cr_assert_not_null(reference);
+    analyzer *stemming = make_analyzer("english", 1);
+    static collector sink;
+    uint64_t state = 42;
+
+    for (int round = 0; round < 60000; round++) {
+        char word[64] = "";
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        /* A small range of seeds makes words recur. */
+        uint64_t seed = (state >> 33) % 12000;
+        size_t parts = 1 + seed % 4;
+        for (size_t p = 0; p < parts; p++) {
+            strcat(word, syllables[seed % syllable_count]);
+            seed /= syllable_count;
+        }
+        analyze_one(stemming, word, 0, &sink);
+        cr_assert_eq(sink.count, 1);
+        const sb_symbol *expected =
+            sb_stemmer_stem(reference, (const sb_symbol *)word, (int)strlen(word));
+        cr_assert_not_null(expected);
+        size_t expected_length = (size_t)sb_stemmer_length(reference);
+        cr_assert(sink.tokens[0].term_length == expected_length
+                      && memcmp(sink.tokens[0].term, expected, expected_length) == 0,
+                  "%s -> %s, expected %.*s", word, sink.tokens[0].term, (int)expected_length,
+                  (const char *)expected);
+    }
+    analyzer_free(stemming);
+    sb_stemmer_delete(reference);
+}
+
+Test(analyzer, unknown_language)
+{
+    analyzer_config config;
+    analyzer_config_init(&config);
+    strcpy(config.language, "klingon");
+    analyzer *made = (analyzer *)&config; /* must be reset to NULL */
+    cops_error err = {0};
+    int status = analyzer_new(&config, &made, &err);
+    cr_assert_eq(status, COPS_EINVAL);
+    cr_expect_eq(err.code, COPS_EINVAL);
+    cr_expect_null(made);
+    cr_expect_not_null(strstr(err.message, "klingon"), "message: %s", err.message);
+    cr_expect_not_null(strstr(err.message, "english"), "message: %s", err.message);
+    cr_expect_not_null(strstr(err.message, "french"), "message: %s", err.message);
+    cr_expect_null(strchr(err.message, '\n'));
+
+    /* Without stemming the language is not used, so not checked. */
+    config.stem = 0;
+    cr_assert_eq(analyzer_new(&config, &made, NULL), 0);
+    analyzer_free(made);
+
+    /* err may be NULL. */
+    config.stem = 1;
+    cr_expect_eq(analyzer_new(&config, &made, NULL), COPS_EINVAL);
+}
+
+Test(analyzer, config_defaults_and_languages)
+{
+    analyzer_config config;
+    analyzer_config_init(&config);
+    cr_expect_str_eq(config.language, "english");
+    cr_expect_eq(config.stem, 1);
+
+    const char **languages = analyzer_languages();
+    int has_english = 0, has_french = 0;
+    size_t count = 0;
+    for (; languages[count]; count++) {
+        has_english |= strcmp(languages[count], "english") == 0;
+        has_french |= strcmp(languages[count], "french") == 0;
+    }
+    cr_expect_gt(count, 10);
+    cr_expect(has_english && has_french);
+
+    analyzer_counts counts;
+    memset(&counts, 0xAB, sizeof counts);
+    analyzer_counts_init(&counts);
+    cr_expect_eq(counts.tokens, 0);
+    cr_expect_eq(counts.invalid_sequences, 0);
+    cr_expect_eq(counts.first_invalid_offset, SIZE_MAX);
+    cr_expect_eq(counts.long_tokens, 0);
+    analyzer_free(NULL);
+}
+
+/* ------------------------------------------------------ long words */
+
+typedef struct long_case {
+    const char *name;
+    const char *unit;      /* repeated to build the word */
+    size_t repeat;
+    const char *suffix;    /* appended after the repetitions */
+    const char *term_unit; /* the term is this repeated ... */
+    size_t term_repeat;    /* ... this many times */
+    const char *term_prefix;
+} long_case;
+
+static const long_case long_cases[] = {
+    {"ascii 100 kB", "A", 100000, "", "a", 64, ""},
+    {"two-byte letters cut at a boundary", "\xd0\x96", 40, "", "\xd0\xb6", 32, ""},
+    {"odd offset cut at a boundary", "\xd0\x96", 40, "", "\xd0\xb6", 31, "a"},
+    {"accented 100 kB", "\xc3\xa9", 50000, "", "e", 64, ""},
+};
+
+static char *repeat_text(const char *prefix, const char *unit, size_t repeat, const char *suffix,
+                         size_t *length)
+{
+    size_t prefix_length = strlen(prefix), unit_length = strlen(unit);
+    size_t suffix_length = strlen(suffix);
+    *length = prefix_length + unit_length * repeat + suffix_length;
+    char *text = malloc(*length + 1);
+    cr_assert_not_null(text);
+    memcpy(text, prefix, prefix_length);
+    for (size_t i = 0; i < repeat; i++)
+        memcpy(text + prefix_length + i * unit_length, unit, unit_length);
+    memcpy(text + *length - suffix_length, suffix, suffix_length + 1);
+    return text;
+}
+
+Test(analyzer, long_words_are_cut)
+{
+    static collector sink;
+    analyzer *plain = make_analyzer("english", 0);
+    for (size_t i = 0; i < sizeof long_cases / sizeof long_cases[0]; i++) {
+        const long_case *test = &long_cases[i];
+        size_t length, term_length;
+        char *text = repeat_text(test->term_prefix, test->unit, test->repeat, test->suffix,
+                                 &length);
+        char *term = repeat_text(test->term_prefix, test->term_unit, test->term_repeat, "",
+                                 &term_length);
+        text = realloc(text, length + 6);
+        cr_assert_not_null(text);
+        memcpy(text + length, " next", 6);
+
+        memset(&sink, 0, sizeof sink);
+        analyzer_counts counts;
+        analyzer_counts_init(&counts);
+        uint32_t next = 0;
+        int status = analyzer_run(plain, text, length + 5, 0, 0, collect, &sink, &counts, &next);
+        cr_assert_eq(status, 0);
+        cr_assert_eq(sink.count, 2, "%s: %zu tokens", test->name, sink.count);
+        cr_expect_str_eq(sink.tokens[0].term, term, "%s: term %s", test->name,
+                         sink.tokens[0].term);
+        cr_expect_eq(sink.tokens[0].start, 0, "%s", test->name);
+        cr_expect_eq(sink.tokens[0].end, length, "%s: end %zu", test->name, sink.tokens[0].end);
+        cr_expect_str_eq(sink.tokens[1].term, "next", "%s", test->name);
+        cr_expect_eq(sink.tokens[1].position, 1, "%s", test->name);
+        cr_expect_eq(sink.tokens[1].start, length + 1, "%s", test->name);
+        cr_expect_eq(counts.long_tokens, 1, "%s: long tokens", test->name);
+        cr_expect_eq(next, 2);
+        free(term);
+        free(text);
+    }
+    analyzer_free(plain);
+}
+
+Test(analyzer, short_non_ascii_word_is_not_long)
+{
+    /* 32 two-byte letters are exactly the bound: not cut. */
+    static collector sink;
+    analyzer *plain = make_analyzer("english", 0);
+    size_t length;
+    char *text = repeat_text("", "\xd0\x96", 32, "", &length);
+    analyzer_counts counts;
+    analyzer_counts_init(&counts);
+    memset(&sink, 0, sizeof sink);
+    cr_assert_eq(analyzer_run(plain, text, length, 0, 0, collect, &sink, &counts, NULL), 0);
+    cr_assert_eq(sink.count, 1);
+    cr_expect_eq(sink.tokens[0].term_length, 64);
+    cr_expect_eq(counts.long_tokens, 0);
+    free(text);
+    analyzer_free(plain);
+}
+
+Test(analyzer, flood_of_combining_marks)
+{
+    /* An 'e' followed by 3000 combining acute accents: past the bounded
+     * normalisation window the rest of the word is dropped and the term
+     * counted as cut, without the scratch growing with the word. */
+    static collector sink;
+    analyzer *plain = make_analyzer("english", 0);
+    size_t length;
+    char *text = repeat_text("e", "\xcc\x81", 3000, "xyz", &length);
+    analyzer_counts counts;
+    analyzer_counts_init(&counts);
+    memset(&sink, 0, sizeof sink);
+    cr_assert_eq(analyzer_run(plain, text, length, 0, 0, collect, &sink, &counts, NULL), 0);
+    cr_assert_eq(sink.count, 1);
+    cr_expect_str_eq(sink.tokens[0].term, "e");
+    cr_expect_eq(sink.tokens[0].end, length);
+    cr_expect_eq(counts.long_tokens, 1);
+
+    /* Fewer marks fit the grown window: they are stripped, the word is
+     * whole. */
+    static const size_t mark_counts[] = {100, 1000};
+    for (size_t i = 0; i < 2; i++) {
+        free(text);
+        text = repeat_text("e", "\xcc\x81", mark_counts[i], "xyz", &length);
+        analyzer_counts_init(&counts);
+        memset(&sink, 0, sizeof sink);
+        cr_assert_eq(analyzer_run(plain, text, length, 0, 0, collect, &sink, &counts, NULL), 0);
+        cr_assert_eq(sink.count, 1);
+        cr_expect_str_eq(sink.tokens[0].term, "exyz", "%zu marks: %s", mark_counts[i],
+                         sink.tokens[0].term);
+        cr_expect_eq(counts.long_tokens, 0);
+    }
+
+    /* Marks filling the first window, then enough letters to overflow the
+     * bound once the window has grown. */
+    free(text);
+    size_t marks_length;
+    char *marks = repeat_text("e", "\xcc\x81", 200, "", &marks_length);
+    text = repeat_text(marks, "\xd0\x96", 100, "", &length);
+    size_t term_length;
+    char *term = repeat_text("e", "\xd0\xb6", 31, "", &term_length);
+    analyzer_counts_init(&counts);
+    memset(&sink, 0, sizeof sink);
+    cr_assert_eq(analyzer_run(plain, text, length, 0, 0, collect, &sink, &counts, NULL), 0);
+    cr_assert_eq(sink.count, 1);
+    cr_expect_str_eq(sink.tokens[0].term, term);
+    cr_expect_eq(sink.tokens[0].end, length);
+    cr_expect_eq(counts.long_tokens, 1);
+    free(term);
+    free(marks);
+    free(text);
+    analyzer_free(plain);
+}
+
+/* ------------------------------------------------ run-level contract */
+
+Test(analyzer, emit_can_stop_the_run)
+{
+    static collector sink;
+    memset(&sink, 0, sizeof sink);
+    sink.stop_after = 2;
+    sink.stop_value = 7;
+    analyzer *plain = make_analyzer("english", 0);
+    analyzer_counts counts;
+    analyzer_counts_init(&counts);
+    uint32_t next = 0;
+    const char *text = "one two three four";
+    int status = analyzer_run(plain, text, strlen(text), 10, 0, collect, &sink, &counts, &next);
+    cr_expect_eq(status, 7);
+    cr_expect_eq(sink.count, 2);
+    cr_expect_eq(counts.tokens, 2);
+    cr_expect_eq(next, 12);
+    analyzer_free(plain);
+}
+
+Test(analyzer, first_position_and_accumulated_counts)
+{
+    static collector sink;
+    memset(&sink, 0, sizeof sink);
+    analyzer *plain = make_analyzer("english", 0);
+    analyzer_counts counts;
+    analyzer_counts_init(&counts);
+    uint32_t next = 0;
+
+    const char *first = "a\xff" "b";
+    cr_assert_eq(analyzer_run(plain, first, strlen(first), 100, 0, collect, &sink, &counts,
+                              &next), 0);
+    cr_expect_eq(sink.tokens[0].position, 100);
+    cr_expect_eq(sink.tokens[1].position, 101);
+    cr_expect_eq(next, 102);
+
+    /* A second run continues the numbering and adds to the counts; the
+     * first invalid offset stays the first run's. */
+    const char *second = "\xfe\xfe" "c";
+    cr_assert_eq(analyzer_run(plain, second, strlen(second), next, 0, collect, &sink, &counts,
+                              &next), 0);
+    cr_expect_eq(sink.count, 3);
+    cr_expect_eq(sink.tokens[2].position, 102);
+    cr_expect_eq(sink.tokens[2].start, 2);
+    cr_expect_eq(next, 103);
+    cr_expect_eq(counts.tokens, 3);
+    cr_expect_eq(counts.invalid_sequences, 3);
+    cr_expect_eq(counts.first_invalid_offset, 1);
+
+    /* No words: next_position is first_position; text need not end in NUL. */
+    cr_assert_eq(analyzer_run(plain, "  xyz", 2, 55, 0, collect, &sink, NULL, &next), 0);
+    cr_expect_eq(next, 55);
+    cr_expect_eq(sink.count, 3);
+    analyzer_free(plain);
+}
+
+/* ---------------------------------------------------------- robustness */
+
+static int utf8_valid(const char *term, size_t length)
+{
+    const utf8proc_uint8_t *bytes = (const utf8proc_uint8_t *)term;
+    utf8proc_ssize_t at = 0;
+    while ((size_t)at < length) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t size = utf8proc_iterate(bytes + at, (utf8proc_ssize_t)length - at, &cp);
+        if (size <= 0)
+            return 0;
+        at += size;
+    }
+    return 1;
+}
+
+typedef struct checker {
+    size_t length;
+    size_t previous_end;
+    uint32_t expected_position;
+    uint64_t seen;
+} checker;
+
+static int check_token(void *context, const analyzer_token *token)
+{
+    checker *check = context;
+    cr_assert_leq(token->term_length, ANALYZER_MAX_TERM_BYTES);
+    cr_assert_gt(token->term_length, 0);
+    cr_assert_eq(strlen(token->term), token->term_length);
+    cr_assert(utf8_valid(token->term, token->term_length), "term is not UTF-8");
+    cr_assert_lt(token->start, token->end);
+    cr_assert_leq(token->end, check->length);
+    cr_assert_geq(token->start, check->previous_end, "tokens overlap");
+    cr_assert_eq(token->position, check->expected_position);
+    check->previous_end = token->end;
+    check->expected_position++;
+    check->seen++;
+    return 0;
+}
+
+Test(analyzer, random_bytes_are_harmless)
+{
+    /* Fragments of valid and invalid UTF-8 make the generator reach the
+     * interesting paths far more often than uniform bytes would. */
+    static const char *const fragments[] = {
+        "a", "Z", "7", " ", "'", ".", ",", "-", "\xc3\xa9", "\xcc\x81", "\xe6\x9d\xb1",
+        "\xe3\x82\x99", "\xe2\x80\x99", "\xe2\x80\x94", "\xc2\xad", "\xf0\x9f\x98\x80",
+        "\xef\xac\x81", "\xd0\x96", "\xff", "\x80", "\xc0", "\xe6\x9d", "\xed\xa0\x80",
+        "\xf4\x90", "\xef\xbd\xb6", "\xef\xbe\x9e", "\xe2\x91\xa0", "\xf0\xa0\x80\x80",
+    };
+    const size_t fragment_count = sizeof fragments / sizeof fragments[0];
+    analyzer *analyzers[2] = {make_analyzer("english", 1), make_analyzer("french", 0)};
+    char *text = malloc(4096);
+    cr_assert_not_null(text);
+    uint64_t state = 0x9E3779B97F4A7C15u;
+
+    for (int round = 0; round < 3000; round++) {
+        size_t length = 0;
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t pieces = (size_t)(state >> 33) % 300;
+        for (size_t p = 0; p < pieces; p++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            uint32_t draw = (uint32_t)(state >> 33);
+            if (draw % 4 == 0) {
+                text[length++] = (char)(draw >> 8);
+            } else {
+                const char *fragment = fragments[(draw >> 2) % fragment_count];
+                size_t fragment_length = strlen(fragment);
+                memcpy(text + length, fragment, fragment_length);
+                length += fragment_length;
+            }
+        }
+        checker check = {length, 0, 7, 0};
+        analyzer_counts counts;
+        analyzer_counts_init(&counts);
+        uint32_t next = 0;
+        int status = analyzer_run(analyzers[round % 2], text, length, 7, 0, check_token, &check,
+                                  &counts, &next);
+        cr_assert_eq(status, 0);
+        cr_assert_eq(counts.tokens, check.seen);
+        cr_assert_eq(next, 7 + check.seen);
+        if (counts.invalid_sequences > 0)
+            cr_assert_lt(counts.first_invalid_offset, length);
+        else
+            cr_assert_eq(counts.first_invalid_offset, SIZE_MAX);
+    }
+    free(text);
+    analyzer_free(analyzers[0]);
+    analyzer_free(analyzers[1]);
+}
