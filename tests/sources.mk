@@ -1,0 +1,8 @@
+## Document sources: walker, format readers, gzip, bad input.
+check_PROGRAMS += tests/sources-test
+TESTS += tests/sources-test
+tests_sources_test_SOURCES = tests/sources-test.c
+tests_sources_test_CFLAGS = $(TEST_CFLAGS)
+tests_sources_test_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/data/sources/article.txt tests/data/sources/page.html \
+	tests/data/sources/docs.jsonl tests/data/sources/collection.trec

@@ -1,0 +1,312 @@
+#include "config.h"
+
+#include "indexer/source-internal.h"
+
+#include <string.h>
+#include <strings.h>
+
+#define TREC_NOT_FOUND ((size_t)-1)
+
+typedef enum trec_position {
+    TREC_OUTSIDE,  /* between documents */
+    TREC_INSIDE,   /* after a <DOC>, gathering its body */
+    TREC_OVERSIZE  /* in a document too large to keep, looking for its end */
+} trec_position;
+
+typedef struct trec_state {
+    source_file *file;
+    trec_position position;
+    /* Unprocessed input is pending.data[head, length). */
+    byte_buffer pending;
+    size_t head;
+    uint64_t head_line;   /* 1-based line of pending.data[head] */
+    uint64_t head_offset; /* file offset of pending.data[head] */
+    uint64_t document_line;
+    size_t search_from;   /* bytes after head already searched for tags */
+    byte_buffer body;
+    byte_buffer scratch;
+    byte_buffer text;
+    byte_buffer title;
+    byte_buffer id;
+} trec_state;
+
+/* Offset of the first case-insensitive `tag` in data[from, length). */
+static size_t trec_find(const uint8_t *data, size_t length, size_t from, const char *tag)
+{
+    size_t tag_length = strlen(tag);
+    while (from + tag_length <= length) {
+        const uint8_t *open = memchr(data + from, '<', length - from);
+        if (!open)
+            return TREC_NOT_FOUND;
+        size_t at = (size_t)(open - data);
+        if (at + tag_length > length)
+            return TREC_NOT_FOUND;
+        if (strncasecmp((const char *)data + at, tag, tag_length) == 0)
+            return at;
+        from = at + 1;
+    }
+    return TREC_NOT_FOUND;
+}
+
+static void trec_advance(trec_state *state, size_t count)
+{
+    if (count == 0)
+        return;
+    const uint8_t *at = state->pending.data + state->head;
+    const uint8_t *end = at + count;
+    while ((at = memchr(at, '\n', (size_t)(end - at))) != NULL) {
+        state->head_line++;
+        at++;
+    }
+    state->head += count;
+    state->head_offset += count;
+}
+
+/* Append more input to pending; returns 1, or 0 at the end of the data. */
+static int trec_refill(trec_state *state)
+{
+    source_reader *reader = &state->file->reader;
+    if (!source_reader_fill(reader))
+        return 0;
+    if (state->head > 0) {
+        size_t kept = state->pending.length - state->head;
+        memmove(state->pending.data, state->pending.data + state->head, kept);
+        state->pending.length = kept;
+        state->head = 0;
+    }
+    source_reader_take(reader, reader->end - reader->start, &state->pending);
+    return 1;
+}
+
+/* Whether `data` opens a tag rather than being a lone '<'. */
+static int trec_is_tag(const uint8_t *data, size_t length)
+{
+    if (length < 2 || data[0] != '<')
+        return 0;
+    uint8_t next = data[1];
+    return next == '/' || next == '!' || next == '?' || (next >= 'A' && next <= 'Z') ||
+           (next >= 'a' && next <= 'z');
+}
+
+/* Append data[start, end) without its tags to `out`; a tag between two
+ * words keeps them apart. */
+static void trec_strip_tags(const uint8_t *data, size_t start, size_t end, byte_buffer *out,
+                            int *pending_gap)
+{
+    size_t at = start;
+    while (at < end) {
+        if (trec_is_tag(data + at, end - at)) {
+            const uint8_t *close = memchr(data + at, '>', end - at);
+            if (close) {
+                *pending_gap = 1;
+                at = (size_t)(close - data) + 1;
+                continue;
+            }
+        }
+        uint8_t byte = data[at++];
+        if (*pending_gap && !source_is_space(byte) && out->length > 0 &&
+            !source_is_space(out->data[out->length - 1]))
+            buffer_append_byte(out, ' ');
+        *pending_gap = 0;
+        buffer_append_byte(out, byte);
+    }
+}
+
+/* The content of the first <tag>…</tag> element, as [*start, *end). */
+static int trec_element(const uint8_t *data, size_t length, const char *open_tag,
+                        const char *close_tag, size_t *start, size_t *end)
+{
+    size_t open = trec_find(data, length, 0, open_tag);
+    if (open == TREC_NOT_FOUND)
+        return 0;
+    size_t content = open + strlen(open_tag);
+    size_t close = trec_find(data, length, content, close_tag);
+    if (close == TREC_NOT_FOUND)
+        return 0;
+    *start = content;
+    *end = close;
+    return 1;
+}
+
+static void trec_title(trec_state *state, const uint8_t *data, size_t length)
+{
+    size_t start, end;
+    buffer_reset(&state->title);
+    if (!trec_element(data, length, "<HEADLINE>", "</HEADLINE>", &start, &end) &&
+        !trec_element(data, length, "<TITLE>", "</TITLE>", &start, &end))
+        return;
+    byte_buffer stripped = BUFFER_INIT;
+    int gap = 0;
+    trec_strip_tags(data, start, end, &stripped, &gap);
+    if (buffer_failed(&stripped))
+        state->title.failed = 1;
+    else
+        source_title_clean((const char *)stripped.data, stripped.length, &state->title);
+    buffer_free(&stripped);
+}
+
+/* Deliver the document whose body (between <DOC> and </DOC>) is
+ * data[0, length), found at file offset `offset`. */
+static int trec_document(trec_state *state, const uint8_t *data, size_t length, uint64_t offset)
+{
+    source_file *file = state->file;
+    unsigned long long line = (unsigned long long)state->document_line;
+    buffer_reset(&state->body);
+    buffer_append(&state->body, data, length);
+    int status = source_file_repair(file, &state->body, offset, &state->scratch);
+    if (status != 0)
+        return status;
+    const uint8_t *body = state->body.data;
+    length = state->body.length;
+
+    size_t id_start, id_end;
+    if (!trec_element(body, length, "<DOCNO>", "</DOCNO>", &id_start, &id_end)) {
+        source_skip(file->walker, "%s:%llu: <DOC> without <DOCNO>, skipped", file->path, line);
+        return 0;
+    }
+    /* The DOCNO element names the document; it is not part of its text. */
+    size_t docno_open = id_start - strlen("<DOCNO>");
+    size_t docno_close = id_end + strlen("</DOCNO>");
+    while (id_start < id_end && source_is_space(body[id_start]))
+        id_start++;
+    while (id_end > id_start && source_is_space(body[id_end - 1]))
+        id_end--;
+    if (id_start == id_end) {
+        source_skip(file->walker, "%s:%llu: empty <DOCNO>, skipped", file->path, line);
+        return 0;
+    }
+    buffer_reset(&state->id);
+    buffer_append(&state->id, body + id_start, id_end - id_start);
+    buffer_append_byte(&state->id, 0);
+
+    buffer_reset(&state->text);
+    int gap = 0;
+    trec_strip_tags(body, 0, docno_open, &state->text, &gap);
+    gap = 1;
+    trec_strip_tags(body, docno_close, length, &state->text, &gap);
+    buffer_append_byte(&state->text, 0);
+    if (buffer_failed(&state->text) || buffer_failed(&state->id))
+        return COPS_ENOMEM;
+    state->text.length--;
+    char *text = (char *)state->text.data;
+    size_t text_length = state->text.length;
+    while (text_length > 0 && source_is_space((uint8_t)*text)) {
+        text++;
+        text_length--;
+    }
+    while (text_length > 0 && source_is_space((uint8_t)text[text_length - 1]))
+        text_length--;
+    if (text_length == 0) {
+        source_skip(file->walker, "%s:%llu: document %s has no text, skipped", file->path, line,
+                    (const char *)state->id.data);
+        return 0;
+    }
+    text[text_length] = '\0';
+
+    char date[11];
+    size_t prefix = source_date_prefix(text, text_length, date);
+    trec_title(state, body, length);
+    if (!buffer_failed(&state->title) && state->title.length == 0)
+        source_title_from_text(text + prefix, text_length - prefix, &state->title);
+    if (buffer_failed(&state->title))
+        return COPS_ENOMEM;
+
+    source_document document = {
+        .path = file->path,
+        .line = state->document_line,
+        .id = (const char *)state->id.data,
+        .title = (const char *)state->title.data,
+        .date = prefix ? date : NULL,
+        .text = text,
+        .text_length = text_length,
+    };
+    return source_deliver(file, &document);
+}
+
+static int trec_scan(trec_state *state)
+{
+    source_file *file = state->file;
+    size_t limit = file->walker->max_document_bytes;
+    for (;;) {
+        const uint8_t *data = state->pending.data + state->head;
+        size_t available = state->pending.length - state->head;
+        if (state->position == TREC_OUTSIDE) {
+            size_t open = trec_find(data, available, 0, "<DOC>");
+            if (open != TREC_NOT_FOUND) {
+                trec_advance(state, open);
+                state->document_line = state->head_line;
+                trec_advance(state, strlen("<DOC>"));
+                state->position = TREC_INSIDE;
+                state->search_from = 0;
+                continue;
+            }
+            /* Keep a tail that may be the start of a split "<DOC>". */
+            size_t keep = available < 4 ? available : 4;
+            trec_advance(state, available - keep);
+        } else {
+            size_t close = trec_find(data, available, state->search_from, "</DOC>");
+            size_t open = trec_find(data, available, state->search_from, "<DOC>");
+            if (open != TREC_NOT_FOUND && (close == TREC_NOT_FOUND || open < close)) {
+                if (state->position == TREC_INSIDE)
+                    source_skip(file->walker, "%s:%llu: <DOC> without </DOC>, skipped",
+                                file->path, (unsigned long long)state->document_line);
+                trec_advance(state, open);
+                state->position = TREC_OUTSIDE;
+                continue;
+            }
+            if (close != TREC_NOT_FOUND) {
+                int status = 0;
+                if (state->position == TREC_INSIDE && close > limit)
+                    source_skip(file->walker, "%s:%llu: document larger than %zu bytes, skipped",
+                                file->path, (unsigned long long)state->document_line, limit);
+                else if (state->position == TREC_INSIDE)
+                    status = trec_document(state, data, close, state->head_offset);
+                trec_advance(state, close + strlen("</DOC>"));
+                state->position = TREC_OUTSIDE;
+                if (status != 0)
+                    return status;
+                continue;
+            }
+            if (state->position == TREC_INSIDE && available > limit) {
+                source_skip(file->walker, "%s:%llu: document larger than %zu bytes, skipped",
+                            file->path, (unsigned long long)state->document_line, limit);
+                state->position = TREC_OVERSIZE;
+            }
+            if (state->position == TREC_OVERSIZE) {
+                size_t keep = available < 5 ? available : 5;
+                trec_advance(state, available - keep);
+                state->search_from = 0;
+            } else {
+                state->search_from = available < 5 ? 0 : available - 5;
+            }
+        }
+        if (!trec_refill(state))
+            break;
+        if (buffer_failed(&state->pending))
+            return COPS_ENOMEM;
+    }
+    if (file->reader.damaged)
+        source_report_damage(file);
+    else if (state->position == TREC_INSIDE)
+        source_skip(file->walker, "%s:%llu: <DOC> without </DOC>, skipped", file->path,
+                    (unsigned long long)state->document_line);
+    return 0;
+}
+
+/* TREC collections: many <DOC>…</DOC> records per file, streamed so only
+ * one document is held at a time. */
+int source_read_trec(source_file *file)
+{
+    trec_state state;
+    memset(&state, 0, sizeof state);
+    state.file = file;
+    state.head_line = 1;
+    int status = trec_scan(&state);
+    buffer_free(&state.pending);
+    buffer_free(&state.body);
+    buffer_free(&state.scratch);
+    buffer_free(&state.text);
+    buffer_free(&state.title);
+    buffer_free(&state.id);
+    return status;
+}

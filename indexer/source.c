@@ -1,0 +1,745 @@
+#include "config.h"
+
+#include "indexer/source-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Large enough that gzread is called rarely, small enough to sit in cache. */
+#define SOURCE_READ_CHUNK ((size_t)64 << 10)
+#define SOURCE_WARNING_MAX 4096
+
+void source_options_init(source_options *options)
+{
+    memset(options, 0, sizeof *options);
+}
+
+/* ------------------------------------------------------------ reporting */
+
+static void source_vwarn(source_walker *walker, const char *format, va_list args)
+{
+    char message[SOURCE_WARNING_MAX];
+    vsnprintf(message, sizeof message, format, args);
+    walker->stats.warnings++;
+    if (walker->options->on_warning)
+        walker->options->on_warning(walker->options->context, message);
+    else
+        fprintf(stderr, "cops-index: warning: %s\n", message);
+}
+
+void source_warn(source_walker *walker, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    source_vwarn(walker, format, args);
+    va_end(args);
+}
+
+void source_skip(source_walker *walker, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    source_vwarn(walker, format, args);
+    va_end(args);
+    walker->stats.skipped++;
+}
+
+void source_report_damage(source_file *file)
+{
+    source_reader *reader = &file->reader;
+    uint64_t decompressed = reader->offset + (reader->end - reader->start);
+    source_warn(file->walker, "%s: damaged compressed data after %llu decompressed bytes: %s",
+                file->path, (unsigned long long)decompressed, reader->damage);
+    file->walker->stats.skipped++;
+}
+
+int source_deliver(source_file *file, const source_document *document)
+{
+    file->walker->stats.documents++;
+    return file->walker->on_document(file->walker->context, document);
+}
+
+/* --------------------------------------------------------------- reader */
+
+int source_reader_fill(source_reader *reader)
+{
+    if (reader->start < reader->end)
+        return 1;
+    if (reader->at_end)
+        return 0;
+    reader->start = reader->end = 0;
+    int got = gzread(reader->file, reader->data, (unsigned)reader->capacity);
+    if (got > 0) {
+        reader->end = (size_t)got;
+        return 1;
+    }
+    reader->at_end = 1;
+    int zerr = Z_OK;
+    const char *message = gzerror(reader->file, &zerr);
+    if (got < 0 || zerr != Z_OK) {
+        reader->damaged = 1;
+        if (zerr == Z_ERRNO)
+            message = strerror(errno);
+        snprintf(reader->damage, sizeof reader->damage, "%s",
+                 message && *message ? message : "read error");
+    }
+    return 0;
+}
+
+void source_reader_take(source_reader *reader, size_t count, byte_buffer *out)
+{
+    buffer_append(out, reader->data + reader->start, count);
+    reader->start += count;
+    reader->offset += count;
+}
+
+int source_reader_read_line(source_reader *reader, byte_buffer *line, size_t limit,
+                            size_t *length, uint64_t *line_offset)
+{
+    buffer_reset(line);
+    *length = 0;
+    *line_offset = reader->offset;
+    for (;;) {
+        if (!source_reader_fill(reader)) {
+            if (reader->damaged)
+                return -1;
+            return *length > 0 ? 1 : 0;
+        }
+        const uint8_t *chunk = reader->data + reader->start;
+        size_t available = reader->end - reader->start;
+        const uint8_t *newline = memchr(chunk, '\n', available);
+        size_t count = newline ? (size_t)(newline - chunk) : available;
+        if (*length + count <= limit) {
+            source_reader_take(reader, count, line);
+        } else {
+            /* Too long to keep: drop what was gathered and count the rest. */
+            buffer_reset(line);
+            reader->start += count;
+            reader->offset += count;
+        }
+        *length += count;
+        if (newline) {
+            reader->start++;
+            reader->offset++;
+            return 1;
+        }
+    }
+}
+
+int source_read_whole(source_file *file, byte_buffer *out)
+{
+    source_reader *reader = &file->reader;
+    size_t limit = file->walker->max_document_bytes;
+    size_t sniffed = 0;
+    buffer_reset(out);
+    while (source_reader_fill(reader)) {
+        size_t available = reader->end - reader->start;
+        if (available > limit - out->length) {
+            source_skip(file->walker, "%s: document larger than %zu bytes, skipped", file->path,
+                        limit);
+            return 0;
+        }
+        source_reader_take(reader, available, out);
+        if (buffer_failed(out))
+            return COPS_ENOMEM;
+        size_t sniff_end = out->length < SOURCE_BINARY_SNIFF_BYTES ? out->length
+                                                                    : SOURCE_BINARY_SNIFF_BYTES;
+        if (sniffed < sniff_end) {
+            const uint8_t *nul = memchr(out->data + sniffed, 0, sniff_end - sniffed);
+            if (nul) {
+                source_skip(file->walker, "%s: binary file (NUL byte at byte %zu), skipped",
+                            file->path, (size_t)(nul - out->data));
+                return 0;
+            }
+            sniffed = sniff_end;
+        }
+    }
+    if (reader->damaged) {
+        source_report_damage(file);
+        return 0;
+    }
+    if (out->length == 0) {
+        source_skip(file->walker, "%s: empty file, skipped", file->path);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- UTF-8 */
+
+/* Length of the well-formed sequence at `bytes` (Unicode table 3-7), or 0
+ * with *bad_length set to the length of its maximal ill-formed subpart. */
+static size_t utf8_sequence(const uint8_t *bytes, size_t available, size_t *bad_length)
+{
+    uint8_t lead = bytes[0];
+    if (lead < 0x80)
+        return 1;
+    size_t trailing;
+    uint8_t low = 0x80, high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        trailing = 1;
+    } else if (lead == 0xE0) {
+        trailing = 2;
+        low = 0xA0;
+    } else if (lead == 0xED) {
+        trailing = 2;
+        high = 0x9F;
+    } else if (lead >= 0xE1 && lead <= 0xEF) {
+        trailing = 2;
+    } else if (lead == 0xF0) {
+        trailing = 3;
+        low = 0x90;
+    } else if (lead >= 0xF1 && lead <= 0xF3) {
+        trailing = 3;
+    } else if (lead == 0xF4) {
+        trailing = 3;
+        high = 0x8F;
+    } else {
+        *bad_length = 1;
+        return 0;
+    }
+    size_t i = 1;
+    while (i <= trailing && i < available && bytes[i] >= low && bytes[i] <= high) {
+        low = 0x80;
+        high = 0xBF;
+        i++;
+    }
+    if (i > trailing)
+        return trailing + 1;
+    *bad_length = i;
+    return 0;
+}
+
+size_t source_utf8_valid_prefix(const uint8_t *data, size_t length)
+{
+    size_t at = 0;
+    while (at < length) {
+        if (data[at] < 0x80) {
+            at++;
+            continue;
+        }
+        size_t bad;
+        size_t good = utf8_sequence(data + at, length - at, &bad);
+        if (!good)
+            break;
+        at += good;
+    }
+    return at;
+}
+
+size_t source_utf8_repair(const uint8_t *data, size_t length, byte_buffer *out,
+                          size_t *first_invalid)
+{
+    static const uint8_t replacement[3] = {0xEF, 0xBF, 0xBD};
+    size_t replaced = 0;
+    size_t at = 0;
+    while (at < length) {
+        size_t valid = source_utf8_valid_prefix(data + at, length - at);
+        buffer_append(out, data + at, valid);
+        at += valid;
+        if (at == length)
+            break;
+        size_t bad = 1;
+        utf8_sequence(data + at, length - at, &bad);
+        if (replaced == 0 && first_invalid)
+            *first_invalid = at;
+        replaced++;
+        buffer_append(out, replacement, sizeof replacement);
+        at += bad;
+    }
+    return replaced;
+}
+
+int source_file_repair(source_file *file, byte_buffer *text, uint64_t offset,
+                       byte_buffer *scratch)
+{
+    if (source_utf8_valid_prefix(text->data, text->length) < text->length) {
+        size_t first_invalid = 0;
+        buffer_reset(scratch);
+        size_t replaced = source_utf8_repair(text->data, text->length, scratch, &first_invalid);
+        if (file->invalid_sequences == 0)
+            file->first_invalid_offset = offset + first_invalid;
+        file->invalid_sequences += replaced;
+        file->walker->stats.invalid_utf8 += replaced;
+        byte_buffer swap = *text;
+        *text = *scratch;
+        *scratch = swap;
+    }
+    buffer_append_byte(text, 0);
+    if (buffer_failed(text))
+        return COPS_ENOMEM;
+    text->length--;
+    return 0;
+}
+
+/* ------------------------------------------------------- titles, dates */
+
+int source_is_space(uint8_t byte)
+{
+    return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\f' ||
+           byte == '\v';
+}
+
+int source_has_text(const char *text, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if (!source_is_space((uint8_t)text[i]))
+            return 1;
+    return 0;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int source_parse_date(const char *text, size_t length, char date[11])
+{
+    static const int month_days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (length < 10)
+        return 0;
+    for (size_t i = 0; i < 10; i++) {
+        int dash = i == 4 || i == 7;
+        if (dash ? text[i] != '-' : !is_digit(text[i]))
+            return 0;
+    }
+    if (length > 10 && is_digit(text[10]))
+        return 0;
+    int year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
+               (text[3] - '0');
+    int month = (text[5] - '0') * 10 + (text[6] - '0');
+    int day = (text[8] - '0') * 10 + (text[9] - '0');
+    if (year == 0 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1])
+        return 0;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (month == 2 && day == 29 && !leap)
+        return 0;
+    memcpy(date, text, 10);
+    date[10] = '\0';
+    return 1;
+}
+
+size_t source_date_prefix(const char *text, size_t length, char date[11])
+{
+    size_t at = 0;
+    while (at < length && source_is_space((uint8_t)text[at]))
+        at++;
+    if (length - at < 4 || strncasecmp(text + at, "date", 4) != 0)
+        return 0;
+    at += 4;
+    if (at < length && text[at] == ':')
+        at++;
+    size_t blanks = at;
+    while (at < length && (text[at] == ' ' || text[at] == '\t'))
+        at++;
+    if (at == blanks || !source_parse_date(text + at, length - at, date))
+        return 0;
+    return at + 10;
+}
+
+void source_title_clean(const char *text, size_t length, byte_buffer *out)
+{
+    buffer_reset(out);
+    int pending_space = 0;
+    for (size_t i = 0; i < length; i++) {
+        uint8_t byte = (uint8_t)text[i];
+        if (source_is_space(byte)) {
+            pending_space = 1;
+            continue;
+        }
+        if (pending_space && out->length > 0)
+            buffer_append_byte(out, ' ');
+        pending_space = 0;
+        buffer_append_byte(out, byte);
+    }
+    if (out->length > SOURCE_TITLE_MAX_BYTES && !buffer_failed(out)) {
+        size_t cut = SOURCE_TITLE_MAX_BYTES;
+        if (out->data[cut] != ' ') {
+            size_t space = cut;
+            while (space > 0 && out->data[space] != ' ')
+                space--;
+            if (space > 0) {
+                cut = space;
+            } else {
+                while (cut > 0 && (out->data[cut] & 0xC0) == 0x80)
+                    cut--;
+            }
+        }
+        out->length = cut;
+    }
+    buffer_append_byte(out, 0);
+    if (!buffer_failed(out))
+        out->length--;
+}
+
+void source_title_from_text(const char *text, size_t length, byte_buffer *out)
+{
+    size_t at = 0;
+    while (at < length) {
+        const char *newline = memchr(text + at, '\n', length - at);
+        size_t line_end = newline ? (size_t)(newline - text) : length;
+        if (source_has_text(text + at, line_end - at)) {
+            source_title_clean(text + at, line_end - at, out);
+            return;
+        }
+        at = line_end + 1;
+    }
+    source_title_clean("", 0, out);
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+typedef enum source_format {
+    FORMAT_SNIFF,
+    FORMAT_TEXT,
+    FORMAT_HTML,
+    FORMAT_JSONL,
+    FORMAT_TREC
+} source_format;
+
+static int has_suffix_ci(const char *name, size_t length, const char *suffix)
+{
+    size_t suffix_length = strlen(suffix);
+    return length > suffix_length &&
+           strncasecmp(name + length - suffix_length, suffix, suffix_length) == 0;
+}
+
+static source_format format_from_name(const char *path)
+{
+    static const struct {
+        const char *extension;
+        source_format format;
+    } known[] = {
+        {"txt", FORMAT_TEXT},   {"md", FORMAT_TEXT},      {"text", FORMAT_TEXT},
+        {"html", FORMAT_HTML},  {"htm", FORMAT_HTML},     {"jsonl", FORMAT_JSONL},
+        {"ndjson", FORMAT_JSONL}, {"trec", FORMAT_TREC},
+    };
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    size_t length = strlen(name);
+    if (has_suffix_ci(name, length, ".gz"))
+        length -= 3;
+    size_t dot = length;
+    while (dot > 0 && name[dot - 1] != '.')
+        dot--;
+    /* No dot, or only a leading one (".profile"): no extension. */
+    if (dot <= 1)
+        return FORMAT_SNIFF;
+    const char *extension = name + dot;
+    size_t extension_length = length - dot;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strlen(known[i].extension) == extension_length &&
+            strncasecmp(extension, known[i].extension, extension_length) == 0)
+            return known[i].format;
+    return FORMAT_SNIFF;
+}
+
+static int starts_with_ci(const uint8_t *data, size_t length, const char *prefix)
+{
+    size_t prefix_length = strlen(prefix);
+    return length >= prefix_length && strncasecmp((const char *)data, prefix, prefix_length) == 0;
+}
+
+static source_format format_from_content(const uint8_t *data, size_t length)
+{
+    if (length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) {
+        data += 3;
+        length -= 3;
+    }
+    while (length > 0 && source_is_space(*data)) {
+        data++;
+        length--;
+    }
+    if (starts_with_ci(data, length, "<!doctype html") || starts_with_ci(data, length, "<html"))
+        return FORMAT_HTML;
+    if (starts_with_ci(data, length, "<DOC>"))
+        return FORMAT_TREC;
+    return FORMAT_TEXT;
+}
+
+/* Read one file.  `named` files were given by the caller, so failing to
+ * open one is fatal rather than a warning. */
+static int source_read_file(source_walker *walker, const char *path, int named)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int errnum = errno;
+        if (named)
+            return error_set_errno(walker->err, COPS_EIO, errnum, "cannot open input '%s'", path);
+        source_skip(walker, "%s: cannot open: %s, skipped", path, strerror(errnum));
+        return 0;
+    }
+    source_file file;
+    memset(&file, 0, sizeof file);
+    file.walker = walker;
+    file.path = path;
+    file.reader.capacity = SOURCE_READ_CHUNK;
+    file.reader.data = malloc(SOURCE_READ_CHUNK);
+    file.reader.file = file.reader.data ? gzdopen(fd, "rb") : NULL;
+    if (!file.reader.file) {
+        free(file.reader.data);
+        close(fd);
+        return error_set(walker->err, COPS_ENOMEM, "out of memory opening '%s'", path);
+    }
+    gzbuffer(file.reader.file, (unsigned)SOURCE_READ_CHUNK);
+    walker->stats.files++;
+
+    source_format format = format_from_name(path);
+    if (format == FORMAT_SNIFF) {
+        source_reader_fill(&file.reader);
+        format = format_from_content(file.reader.data + file.reader.start,
+                                     file.reader.end - file.reader.start);
+    }
+    int status;
+    switch (format) {
+    case FORMAT_HTML: status = source_read_html(&file); break;
+    case FORMAT_JSONL: status = source_read_jsonl(&file); break;
+    case FORMAT_TREC: status = source_read_trec(&file); break;
+    default: status = source_read_text(&file); break;
+    }
+    if (file.invalid_sequences > 0)
+        source_warn(walker, "%s: invalid UTF-8 at byte %llu (%llu sequences replaced)", path,
+                    (unsigned long long)file.first_invalid_offset,
+                    (unsigned long long)file.invalid_sequences);
+    walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
+    gzclose(file.reader.file);
+    free(file.reader.data);
+    if (status == COPS_ENOMEM)
+        return error_set(walker->err, COPS_ENOMEM, "out of memory reading '%s'", path);
+    return status;
+}
+
+/* -------------------------------------------------------------- walking */
+
+typedef struct directory_identity {
+    dev_t device;
+    ino_t inode;
+} directory_identity;
+
+/* One traversal of the inputs, shared by source_walk (walker set) and
+ * source_estimate_bytes (walker NULL: only sizes are summed, problems are
+ * ignored). */
+typedef struct traversal {
+    source_walker *walker;
+    directory_identity *ancestors;
+    size_t depth;
+    size_t ancestors_capacity;
+    uint64_t total_bytes;
+    cops_error *err;
+} traversal;
+
+static int traverse(traversal *walk, const char *path, const struct stat *status, int named);
+
+static int compare_names(const void *left, const void *right)
+{
+    return strcmp(*(char *const *)left, *(char *const *)right);
+}
+
+static void traversal_skip(traversal *walk, const char *path, const char *problem, int errnum)
+{
+    if (walk->walker)
+        source_skip(walk->walker, "%s: %s: %s, skipped", path, problem, strerror(errnum));
+}
+
+static void free_names(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The sorted names of the visible entries of `path`; *names is NULL and the
+ * result negative when the folder cannot be read. */
+static int list_directory(const char *path, char ***names, size_t *count, int *errnum)
+{
+    *names = NULL;
+    *count = 0;
+    DIR *directory = opendir(path);
+    if (!directory) {
+        *errnum = errno;
+        return COPS_EIO;
+    }
+    char **list = NULL;
+    size_t used = 0, capacity = 0;
+    int status = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent *entry = readdir(directory);
+        if (!entry) {
+            if (errno != 0) {
+                *errnum = errno;
+                status = COPS_EIO;
+            }
+            break;
+        }
+        if (entry->d_name[0] == '.')
+            continue;
+        if (used == capacity) {
+            size_t grown_capacity = capacity ? capacity * 2 : 32;
+            char **grown = realloc(list, grown_capacity * sizeof *grown);
+            if (!grown) {
+                status = COPS_ENOMEM;
+                break;
+            }
+            list = grown;
+            capacity = grown_capacity;
+        }
+        list[used] = strdup(entry->d_name);
+        if (!list[used]) {
+            status = COPS_ENOMEM;
+            break;
+        }
+        used++;
+    }
+    closedir(directory);
+    if (status != 0) {
+        free_names(list, used);
+        return status;
+    }
+    if (used > 1)
+        qsort(list, used, sizeof *list, compare_names);
+    *names = list;
+    *count = used;
+    return 0;
+}
+
+static int traverse_directory(traversal *walk, const char *path, const struct stat *status,
+                              int named)
+{
+    for (size_t i = 0; i < walk->depth; i++) {
+        if (walk->ancestors[i].device == status->st_dev &&
+            walk->ancestors[i].inode == status->st_ino) {
+            if (walk->walker)
+                source_warn(walk->walker, "%s: directory loop (already being walked), skipped",
+                            path);
+            return 0;
+        }
+    }
+    char **names;
+    size_t count;
+    int errnum = 0;
+    int listed = list_directory(path, &names, &count, &errnum);
+    if (listed == COPS_ENOMEM)
+        return error_set(walk->err, COPS_ENOMEM, "out of memory listing '%s'", path);
+    if (listed != 0) {
+        if (named && walk->walker)
+            return error_set_errno(walk->err, COPS_EIO, errnum, "cannot read input folder '%s'",
+                                   path);
+        traversal_skip(walk, path, "cannot read folder", errnum);
+        return 0;
+    }
+    if (walk->depth == walk->ancestors_capacity) {
+        size_t grown_capacity = walk->ancestors_capacity ? walk->ancestors_capacity * 2 : 16;
+        directory_identity *grown =
+            realloc(walk->ancestors, grown_capacity * sizeof *grown);
+        if (!grown) {
+            free_names(names, count);
+            return error_set(walk->err, COPS_ENOMEM, "out of memory walking '%s'", path);
+        }
+        walk->ancestors = grown;
+        walk->ancestors_capacity = grown_capacity;
+    }
+    walk->ancestors[walk->depth].device = status->st_dev;
+    walk->ancestors[walk->depth].inode = status->st_ino;
+    walk->depth++;
+
+    size_t path_length = strlen(path);
+    int separator = path_length > 0 && path[path_length - 1] != '/';
+    int result = 0;
+    for (size_t i = 0; i < count && result == 0; i++) {
+        size_t name_length = strlen(names[i]);
+        char *child = malloc(path_length + (size_t)separator + name_length + 1);
+        if (!child) {
+            result = error_set(walk->err, COPS_ENOMEM, "out of memory walking '%s'", path);
+            break;
+        }
+        memcpy(child, path, path_length);
+        if (separator)
+            child[path_length] = '/';
+        memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
+        struct stat child_status;
+        if (stat(child, &child_status) != 0)
+            traversal_skip(walk, child, "cannot read", errno);
+        else
+            result = traverse(walk, child, &child_status, 0);
+        free(child);
+    }
+    walk->depth--;
+    free_names(names, count);
+    return result;
+}
+
+static int traverse(traversal *walk, const char *path, const struct stat *status, int named)
+{
+    if (S_ISDIR(status->st_mode))
+        return traverse_directory(walk, path, status, named);
+    if (!walk->walker) {
+        if (S_ISREG(status->st_mode))
+            walk->total_bytes += (uint64_t)status->st_size;
+        return 0;
+    }
+    /* A named FIFO or device is read as asked (think <(zcat ...)); inside
+     * folders only regular files are documents. */
+    if (!named && !S_ISREG(status->st_mode)) {
+        source_skip(walk->walker, "%s: not a regular file, skipped", path);
+        return 0;
+    }
+    return source_read_file(walk->walker, path, named);
+}
+
+uint64_t source_estimate_bytes(const char *const *inputs, size_t count)
+{
+    traversal walk;
+    memset(&walk, 0, sizeof walk);
+    for (size_t i = 0; i < count; i++) {
+        struct stat status;
+        if (stat(inputs[i], &status) == 0 && traverse(&walk, inputs[i], &status, 1) != 0)
+            break;
+    }
+    free(walk.ancestors);
+    return walk.total_bytes;
+}
+
+int source_walk(const char *const *inputs, size_t count, const source_options *options,
+                int (*on_document)(void *context, const source_document *document),
+                void *context, source_stats *stats, cops_error *err)
+{
+    source_options defaults;
+    if (!options) {
+        source_options_init(&defaults);
+        options = &defaults;
+    }
+    source_walker walker;
+    memset(&walker, 0, sizeof walker);
+    walker.options = options;
+    walker.max_document_bytes =
+        options->max_document_bytes ? options->max_document_bytes : SOURCE_DEFAULT_MAX_DOCUMENT_BYTES;
+    walker.on_document = on_document;
+    walker.context = context;
+    walker.err = err;
+
+    traversal walk;
+    memset(&walk, 0, sizeof walk);
+    walk.walker = &walker;
+    walk.err = err;
+    int result = 0;
+    for (size_t i = 0; i < count && result == 0; i++) {
+        struct stat status;
+        if (stat(inputs[i], &status) != 0)
+            result = error_set_errno(err, COPS_EIO, errno, "cannot read input '%s'", inputs[i]);
+        else
+            result = traverse(&walk, inputs[i], &status, 1);
+    }
+    free(walk.ancestors);
+    if (stats)
+        *stats = walker.stats;
+    return result;
+}

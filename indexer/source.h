@@ -1,0 +1,101 @@
+/*
+ * source.h — document sources: walking the inputs of a build and reading
+ * the document formats found there.
+ *
+ * cops-index hands its inputs (files and folders) to source_walk(), which
+ * turns every file into zero or more source_documents and passes each to a
+ * callback.  The format of a file is chosen by its extension (after a
+ * trailing ".gz" is stripped), else sniffed from its first bytes:
+ *
+ *   plain text   .txt .md .text, no extension, unknown extensions whose
+ *                content looks like text            one document per file
+ *   HTML         .html .htm, "<!doctype html" / "<html"   one per file
+ *   JSON Lines   .jsonl .ndjson                        one per line
+ *   TREC         .trec, "<DOC>"                        one per <DOC>
+ *
+ * Any of them may be gzip-compressed (".gz" or the 1f 8b magic).  Large
+ * files are streamed: JSON Lines and TREC never hold more than one record
+ * in memory.
+ *
+ * Problems inside the inputs (unreadable or binary files, bad records,
+ * damaged gzip data, oversized documents) are warnings: they are reported
+ * through source_options.on_warning with the file and the line or byte
+ * offset, counted in source_stats, and the walk goes on.  Only an input
+ * named by the caller that cannot be read, or running out of memory,
+ * fails the walk.
+ */
+#ifndef COPS_INDEXER_SOURCE_H
+#define COPS_INDEXER_SOURCE_H
+
+#include "cops.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One document.  All pointers are borrowed: they are valid only during the
+ * on_document callback that receives the document. */
+typedef struct source_document {
+    const char *path;   /* file the document came from */
+    uint64_t line;      /* 1-based line (JSON Lines) or line of the <DOC>
+                         * (TREC); 0 for one-document files */
+    const char *id;     /* path for one-document files; the id field or
+                         * DOCNO otherwise (fallback "path:line") */
+    const char *title;  /* never NULL, "" if none */
+    const char *date;   /* "YYYY-MM-DD" or NULL */
+    const char *text;   /* body text, valid UTF-8, NUL-terminated */
+    size_t text_length; /* bytes of text, without the NUL */
+} source_document;
+
+#define SOURCE_DEFAULT_MAX_DOCUMENT_BYTES ((size_t)256 << 20)
+
+typedef struct source_options {
+    /* JSON Lines field names; NULL = "id", "title", "text" (then "body"
+     * when the record has no "text"), "date". */
+    const char *id_field;
+    const char *title_field;
+    const char *text_field;
+    const char *date_field;
+    /* Documents larger than this are skipped with a warning; 0 = default
+     * (SOURCE_DEFAULT_MAX_DOCUMENT_BYTES). */
+    size_t max_document_bytes;
+    /* Receives each warning as one line naming the file and the line or
+     * byte offset.  NULL = print "cops-index: warning: <message>" to
+     * stderr. */
+    void (*on_warning)(void *context, const char *message);
+    void *context;      /* passed to on_warning */
+} source_options;
+
+/* Fill `options` with the defaults (all names NULL, limits 0). */
+void source_options_init(source_options *options);
+
+typedef struct source_stats {
+    uint64_t files;        /* files opened */
+    uint64_t documents;    /* documents delivered to on_document */
+    uint64_t skipped;      /* files or records rejected */
+    uint64_t warnings;     /* warnings reported */
+    uint64_t bytes_read;   /* input bytes, after decompression */
+    uint64_t invalid_utf8; /* invalid byte sequences replaced by U+FFFD */
+} source_stats;
+
+/* Sum of the sizes of the regular files source_walk would visit under
+ * `inputs` (compressed sizes for gzip files), for progress reports.
+ * Unreadable entries count as 0; never fails. */
+uint64_t source_estimate_bytes(const char *const *inputs, size_t count);
+
+/* Deliver every document under `inputs` (files and folders) to
+ * on_document.  Folders are walked recursively in byte-wise sorted name
+ * order so builds are deterministic; entries whose name starts with '.'
+ * are skipped; symbolic links are followed, but a link back to a folder
+ * being walked (detected by st_dev and st_ino) is skipped with a warning.
+ *
+ * on_document returns 0 to continue; any other value stops the walk and
+ * is returned by source_walk.  Otherwise source_walk returns 0, or a
+ * negative cops_status for fatal problems only: COPS_EIO when an input
+ * named in `inputs` does not exist or cannot be read (the message names
+ * it), COPS_ENOMEM.  `options` may be NULL (defaults); `stats` (OUT, may
+ * be NULL) receives the counts, also when the walk fails or stops. */
+int source_walk(const char *const *inputs, size_t count, const source_options *options,
+                int (*on_document)(void *context, const source_document *document),
+                void *context, source_stats *stats, cops_error *err);
+
+#endif

@@ -1,0 +1,898 @@
+#include "config.h"
+
+#include "indexer/source-internal.h"
+#include "indexer/source.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* ------------------------------------------------------------ helpers */
+
+#define MAX_COLLECTED 64
+
+typedef struct collected_document {
+    char *path;
+    char *id;
+    char *title;
+    char *date;
+    char *text;
+    size_t text_length;
+    uint64_t line;
+} collected_document;
+
+typedef struct collector {
+    collected_document documents[MAX_COLLECTED];
+    size_t document_count;
+    char *warnings[MAX_COLLECTED];
+    size_t warning_count;
+    size_t stop_after; /* 0 = never stop */
+} collector;
+
+static collector collected;
+static char temp_root[64];
+
+static char *duplicate(const char *text)
+{
+    char *copy = strdup(text);
+    cr_assert_not_null(copy);
+    return copy;
+}
+
+static int collect_document(void *context, const source_document *document)
+{
+    collector *into = context;
+    cr_assert_lt(into->document_count, MAX_COLLECTED);
+    cr_assert_not_null(document->title);
+    cr_assert_eq(strlen(document->text), document->text_length,
+                 "text of %s must be NUL-terminated at text_length", document->id);
+    cr_assert_eq(source_utf8_valid_prefix((const uint8_t *)document->text,
+                                          document->text_length),
+                 document->text_length, "text of %s must be valid UTF-8", document->id);
+    collected_document *copy = &into->documents[into->document_count++];
+    copy->path = duplicate(document->path);
+    copy->id = duplicate(document->id);
+    copy->title = duplicate(document->title);
+    copy->date = document->date ? duplicate(document->date) : NULL;
+    copy->text = duplicate(document->text);
+    copy->text_length = document->text_length;
+    copy->line = document->line;
+    if (into->stop_after && into->document_count == into->stop_after)
+        return 7;
+    return 0;
+}
+
+static void collect_warning(void *context, const char *message)
+{
+    collector *into = context;
+    cr_assert_lt(into->warning_count, MAX_COLLECTED);
+    into->warnings[into->warning_count++] = duplicate(message);
+}
+
+static void collector_clear(collector *into)
+{
+    for (size_t i = 0; i < into->document_count; i++) {
+        collected_document *document = &into->documents[i];
+        free(document->path);
+        free(document->id);
+        free(document->title);
+        free(document->date);
+        free(document->text);
+    }
+    for (size_t i = 0; i < into->warning_count; i++)
+        free(into->warnings[i]);
+    memset(into, 0, sizeof *into);
+}
+
+static int walk_with(const source_options *base, const char *const *inputs, size_t count,
+                     source_stats *stats, cops_error *err)
+{
+    source_options options = *base;
+    options.on_warning = collect_warning;
+    options.context = &collected;
+    return source_walk(inputs, count, &options, collect_document, &collected, stats, err);
+}
+
+static int walk(const char *const *inputs, size_t count, source_stats *stats, cops_error *err)
+{
+    source_options options;
+    source_options_init(&options);
+    return walk_with(&options, inputs, count, stats, err);
+}
+
+static int walk_one(const char *input, source_stats *stats)
+{
+    cops_error err;
+    int status = walk(&input, 1, stats, &err);
+    cr_assert_eq(status, 0, "walking %s: %d %s", input, status, err.message);
+    return status;
+}
+
+/* The index of the one warning containing `needle`; fails when absent. */
+static size_t expect_warning(const char *needle)
+{
+    for (size_t i = 0; i < collected.warning_count; i++)
+        if (strstr(collected.warnings[i], needle))
+            return i;
+    cr_assert_fail("no warning contains \"%s\" (%zu warnings, first: %s)", needle,
+                   collected.warning_count,
+                   collected.warning_count ? collected.warnings[0] : "none");
+    return 0;
+}
+
+static char *path_join(const char *directory, const char *name)
+{
+    size_t length = strlen(directory) + strlen(name) + 2;
+    char *path = malloc(length);
+    cr_assert_not_null(path);
+    snprintf(path, length, "%s/%s", directory, name);
+    return path;
+}
+
+static char *fixture(const char *name)
+{
+    const char *source_dir = getenv("COPS_SRCDIR");
+    cr_assert_not_null(source_dir, "COPS_SRCDIR must be set");
+    char *data_dir = path_join(source_dir, "tests/data/sources");
+    char *path = path_join(data_dir, name);
+    free(data_dir);
+    return path;
+}
+
+/* Write `length` bytes to temp_root/name (creating it); returns the path. */
+static char *write_file(const char *name, const void *bytes, size_t length)
+{
+    char *path = path_join(temp_root, name);
+    FILE *out = fopen(path, "wb");
+    cr_assert_not_null(out, "create %s: %s", path, strerror(errno));
+    cr_assert_eq(fwrite(bytes, 1, length, out), length);
+    cr_assert_eq(fclose(out), 0);
+    return path;
+}
+
+static char *write_text(const char *name, const char *text)
+{
+    return write_file(name, text, strlen(text));
+}
+
+static char *make_directory(const char *name)
+{
+    char *path = path_join(temp_root, name);
+    cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
+    return path;
+}
+
+static char *read_file(const char *path, size_t *length)
+{
+    FILE *in = fopen(path, "rb");
+    cr_assert_not_null(in, "open %s", path);
+    char *data = NULL;
+    size_t used = 0, capacity = 0;
+    for (;;) {
+        if (used == capacity) {
+            capacity = capacity ? capacity * 2 : 4096;
+            data = realloc(data, capacity + 1);
+            cr_assert_not_null(data);
+        }
+        size_t got = fread(data + used, 1, capacity - used, in);
+        if (got == 0)
+            break;
+        used += got;
+    }
+    fclose(in);
+    data[used] = '\0';
+    *length = used;
+    return data;
+}
+
+/* Compress `source` into temp_root/name; when `flush_after` is non-zero a
+ * full flush follows that many bytes, so everything before it can be
+ * decompressed even if the file is cut later.  Returns the path and, in
+ * *flushed_size, the compressed size at the flush. */
+static char *gzip_to(const char *source, const char *name, size_t flush_after,
+                     long *flushed_size)
+{
+    size_t length;
+    char *data = read_file(source, &length);
+    char *path = path_join(temp_root, name);
+    gzFile out = gzopen(path, "wb");
+    cr_assert_not_null(out);
+    size_t first = flush_after && flush_after < length ? flush_after : length;
+    cr_assert_eq(gzwrite(out, data, (unsigned)first), (int)first);
+    if (flush_after) {
+        cr_assert_eq(gzflush(out, Z_FULL_FLUSH), Z_OK);
+        struct stat status;
+        cr_assert_eq(stat(path, &status), 0);
+        *flushed_size = (long)status.st_size;
+    }
+    if (length > first)
+        cr_assert_eq(gzwrite(out, data + first, (unsigned)(length - first)),
+                     (int)(length - first));
+    cr_assert_eq(gzclose(out), Z_OK);
+    free(data);
+    return path;
+}
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *ftw)
+{
+    (void)status;
+    (void)type;
+    (void)ftw;
+    chmod(path, 0700);
+    return remove(path);
+}
+
+static void setup(void)
+{
+    memset(&collected, 0, sizeof collected);
+    snprintf(temp_root, sizeof temp_root, "/tmp/cops-sources-XXXXXX");
+    cr_assert_not_null(mkdtemp(temp_root));
+}
+
+static void teardown(void)
+{
+    collector_clear(&collected);
+    nftw(temp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(sources, .init = setup, .fini = teardown);
+
+/* ------------------------------------------------------------- formats */
+
+Test(sources, plain_text_seed_article)
+{
+    char *path = fixture("article.txt");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 1);
+    collected_document *document = &collected.documents[0];
+    cr_assert_str_eq(document->id, path);
+    cr_assert_str_eq(document->path, path);
+    cr_assert_eq(document->line, 0);
+    cr_assert_not_null(document->date);
+    cr_assert_str_eq(document->date, "2017-11-14");
+    cr_assert_str_eq(document->title,
+                     "\xe2\x80\x9c" "Cities and states that cooperate with federal law "
+                     "enforcement make all of us safer,\xe2\x80\x9d Sessions said.");
+    size_t length;
+    char *bytes = read_file(path, &length);
+    cr_assert_eq(document->text_length, length);
+    cr_assert_eq(memcmp(document->text, bytes, length), 0, "text is the file, byte for byte");
+    cr_assert_eq(stats.files, 1);
+    cr_assert_eq(stats.documents, 1);
+    cr_assert_eq(stats.skipped, 0);
+    cr_assert_eq(stats.warnings, 0);
+    cr_assert_eq(stats.bytes_read, length);
+    cr_assert_eq(collected.warning_count, 0);
+    free(bytes);
+    free(path);
+}
+
+Test(sources, plain_text_without_date_takes_first_line_as_title)
+{
+    char *path = write_text("notes", "\n\n   A   plain\tnote  \nsecond line\n");
+    walk_one(path, NULL);
+    cr_assert_eq(collected.document_count, 1);
+    cr_assert_str_eq(collected.documents[0].title, "A plain note");
+    cr_assert_null(collected.documents[0].date);
+    free(path);
+}
+
+Test(sources, html_page)
+{
+    char *path = fixture("page.html");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 1);
+    collected_document *document = &collected.documents[0];
+    cr_assert_str_eq(document->id, path);
+    cr_assert_str_eq(document->title, "Budget & Taxes");
+    cr_assert_str_eq(document->date, "2019-03-08");
+    cr_assert_str_eq(document->text, "Council votes\n"
+                                     "The council approved the budget\xc2\xa0on Friday.\n"
+                                     "Roads\n"
+                                     "Schools <new>\n"
+                                     "Total 42\n"
+                                     "Line one\n"
+                                     "Line two");
+    cr_assert_eq(stats.warnings, 0);
+    free(path);
+}
+
+Test(sources, html_title_falls_back_to_h1_then_first_line)
+{
+    char *with_heading = write_text(
+        "a.html", "<html><body><p>intro</p><h1> Main  heading </h1><p>more</p></body></html>");
+    char *without = write_text("b.htm", "<p>date 2001-02-03 First words</p><p>later</p>");
+    const char *inputs[] = {with_heading, without};
+    cr_assert_eq(walk(inputs, 2, NULL, NULL), 0);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[0].title, "Main heading");
+    cr_assert_null(collected.documents[0].date);
+    cr_assert_str_eq(collected.documents[1].title, "First words");
+    cr_assert_str_eq(collected.documents[1].date, "2001-02-03");
+    free(with_heading);
+    free(without);
+}
+
+Test(sources, html_sniffed_without_extension)
+{
+    char *path = write_text("page", "  <!DOCTYPE html><title>Sniffed</title><p>body</p>");
+    walk_one(path, NULL);
+    cr_assert_eq(collected.document_count, 1);
+    cr_assert_str_eq(collected.documents[0].title, "Sniffed");
+    cr_assert_str_eq(collected.documents[0].text, "body");
+    free(path);
+}
+
+Test(sources, json_lines)
+{
+    char *path = fixture("docs.jsonl");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 3);
+    collected_document *first = &collected.documents[0];
+    cr_assert_str_eq(first->id, "first");
+    cr_assert_eq(first->line, 1);
+    cr_assert_str_eq(first->title, "First record");
+    cr_assert_str_eq(first->date, "2020-02-29");
+    cr_assert_str_eq(first->text, "Alpha bravo charlie.");
+    collected_document *second = &collected.documents[1];
+    cr_assert_str_eq(second->id, "42");
+    cr_assert_eq(second->line, 3);
+    cr_assert_str_eq(second->text, "Body field used when text is missing.");
+    cr_assert_str_eq(second->title, "Body field used when text is missing.");
+    cr_assert_null(second->date);
+    collected_document *third = &collected.documents[2];
+    char *fallback_id = malloc(strlen(path) + 3);
+    cr_assert_not_null(fallback_id);
+    sprintf(fallback_id, "%s:4", path);
+    cr_assert_str_eq(third->id, fallback_id);
+    cr_assert_eq(third->line, 4);
+    cr_assert_str_eq(third->title, "No id");
+    cr_assert_str_eq(third->text, "Delta echo.\nSecond line.");
+    cr_assert_null(third->date, "2021-02-29 is not a calendar date");
+    cr_assert_eq(stats.documents, 3);
+    cr_assert_eq(stats.skipped, 0);
+    cr_assert_eq(stats.warnings, 0);
+    free(fallback_id);
+    free(path);
+}
+
+Test(sources, json_lines_custom_fields)
+{
+    char *path = write_text("custom.ndjson",
+                            "{\"key\": \"k1\", \"head\": \"Head\", \"content\": \"words\", "
+                            "\"when\": \"1999-12-31\", \"text\": \"ignored\"}\r\n"
+                            "{\"key\": \"k2\", \"body\": \"no fallback for a named field\"}\n");
+    source_options options;
+    source_options_init(&options);
+    options.id_field = "key";
+    options.title_field = "head";
+    options.text_field = "content";
+    options.date_field = "when";
+    source_stats stats;
+    cr_assert_eq(walk_with(&options, (const char *const *)&path, 1, &stats, NULL), 0);
+    cr_assert_eq(collected.document_count, 1);
+    cr_assert_str_eq(collected.documents[0].id, "k1");
+    cr_assert_str_eq(collected.documents[0].title, "Head");
+    cr_assert_str_eq(collected.documents[0].text, "words");
+    cr_assert_str_eq(collected.documents[0].date, "1999-12-31");
+    expect_warning(":2: no string field \"content\", skipped");
+    cr_assert_eq(stats.skipped, 1);
+    free(path);
+}
+
+Test(sources, trec_collection)
+{
+    char *path = fixture("collection.trec");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 3);
+    collected_document *first = &collected.documents[0];
+    cr_assert_str_eq(first->id, "FT911-1");
+    cr_assert_eq(first->line, 1);
+    cr_assert_str_eq(first->title, "Markets rally");
+    cr_assert_str_eq(first->text, "Markets  rally\n\nShares rose and bonds fell.");
+    cr_assert_null(first->date);
+    collected_document *second = &collected.documents[1];
+    cr_assert_str_eq(second->id, "FT911-2");
+    cr_assert_eq(second->line, 8);
+    cr_assert_str_eq(second->title, "Second story first line.");
+    cr_assert_str_eq(second->date, "1991-05-02");
+    collected_document *third = &collected.documents[2];
+    cr_assert_str_eq(third->id, "FT911-3");
+    cr_assert_eq(third->line, 15);
+    cr_assert_str_eq(third->title, "One line");
+    cr_assert_str_eq(third->text, "One line Inline document.");
+    cr_assert_eq(stats.warnings, 0);
+    free(path);
+}
+
+Test(sources, trec_sniffed_and_split_across_reads)
+{
+    /* Documents larger than one read chunk make the tag search cross the
+     * boundary between reads. */
+    size_t filler = 150000;
+    size_t capacity = 2 * filler + 256;
+    char *data = malloc(capacity);
+    cr_assert_not_null(data);
+    size_t used = 0;
+    for (int doc = 0; doc < 2; doc++) {
+        used += (size_t)sprintf(data + used, "<DOC>\n<DOCNO>big-%d</DOCNO>\n<TEXT>\n", doc);
+        for (size_t i = 0; i < filler / 6; i++) {
+            memcpy(data + used, "words ", 6);
+            used += 6;
+        }
+        used += (size_t)sprintf(data + used, "\n</TEXT>\n</DOC>\n");
+    }
+    char *path = write_file("bigcollection", data, used);
+    walk_one(path, NULL);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[0].id, "big-0");
+    cr_assert_str_eq(collected.documents[1].id, "big-1");
+    cr_assert_eq(collected.documents[1].line, 7);
+    cr_assert_eq(collected.documents[0].text_length, (filler / 6) * 6 - 1);
+    free(data);
+    free(path);
+}
+
+/* --------------------------------------------------------------- gzip */
+
+static void expect_same_documents(const collector *plain, size_t offset, size_t count,
+                                  int one_document_files)
+{
+    for (size_t i = 0; i < count; i++) {
+        const collected_document *expected = &plain->documents[i];
+        const collected_document *got = &collected.documents[offset + i];
+        /* Ids derived from the path differ with the file name. */
+        if (!one_document_files && strncmp(expected->id, expected->path, strlen(expected->path)))
+            cr_assert_str_eq(got->id, expected->id);
+        cr_assert_str_eq(got->title, expected->title);
+        cr_assert_str_eq(got->text, expected->text);
+        cr_assert_eq(got->line, expected->line);
+        if (expected->date)
+            cr_assert_str_eq(got->date, expected->date);
+        else
+            cr_assert_null(got->date);
+    }
+}
+
+Test(sources, gzip_of_each_format)
+{
+    static const char *const names[] = {"article.txt", "page.html", "docs.jsonl",
+                                        "collection.trec"};
+    for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
+        char *plain_path = fixture(names[n]);
+        walk_one(plain_path, NULL);
+        collector plain = collected;
+        memset(&collected, 0, sizeof collected);
+
+        char gz_name[64];
+        snprintf(gz_name, sizeof gz_name, "%s.gz", names[n]);
+        char *gz_path = gzip_to(plain_path, gz_name, 0, NULL);
+        source_stats stats;
+        walk_one(gz_path, &stats);
+        cr_assert_eq(collected.document_count, plain.document_count, "%s", gz_name);
+        int one_document = n < 2;
+        expect_same_documents(&plain, 0, plain.document_count, one_document);
+        if (one_document)
+            cr_assert_str_eq(collected.documents[0].id, gz_path);
+        size_t length;
+        free(read_file(plain_path, &length));
+        cr_assert_eq(stats.bytes_read, length, "bytes_read counts decompressed bytes");
+        cr_assert_eq(collected.warning_count, 0);
+
+        collector_clear(&collected);
+        collector_clear(&plain);
+        free(gz_path);
+        free(plain_path);
+    }
+}
+
+Test(sources, gzip_detected_by_magic)
+{
+    char *plain_path = fixture("collection.trec");
+    char *gz_path = gzip_to(plain_path, "collection-without-extension", 0, NULL);
+    walk_one(gz_path, NULL);
+    cr_assert_eq(collected.document_count, 3);
+    cr_assert_str_eq(collected.documents[2].id, "FT911-3");
+    free(gz_path);
+    free(plain_path);
+}
+
+Test(sources, truncated_gzip_keeps_earlier_documents)
+{
+    char *source = write_text("source.jsonl",
+                              "{\"id\": \"a\", \"text\": \"kept one\"}\n"
+                              "{\"id\": \"b\", \"text\": \"kept two\"}\n"
+                              "{\"id\": \"c\", \"text\": \"lost in the damaged tail of the "
+                              "file, long enough to need a few compressed bytes\"}\n");
+    size_t first_two = strlen("{\"id\": \"a\", \"text\": \"kept one\"}\n"
+                              "{\"id\": \"b\", \"text\": \"kept two\"}\n");
+    long flushed = 0;
+    char *gz_path = gzip_to(source, "cut.jsonl.gz", first_two, &flushed);
+    cr_assert_eq(truncate(gz_path, flushed + 8), 0);
+    source_stats stats;
+    walk_one(gz_path, &stats);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[0].id, "a");
+    cr_assert_str_eq(collected.documents[1].id, "b");
+    size_t at = expect_warning("damaged compressed data after");
+    cr_assert(strstr(collected.warnings[at], gz_path) == collected.warnings[at],
+              "warning names the file: %s", collected.warnings[at]);
+    char offset_text[64];
+    snprintf(offset_text, sizeof offset_text, "after %llu decompressed bytes",
+             (unsigned long long)stats.bytes_read);
+    cr_assert(strstr(collected.warnings[at], offset_text), "%s", collected.warnings[at]);
+    cr_assert_geq(stats.bytes_read, first_two);
+    cr_assert_eq(stats.skipped, 1, "the damaged tail is counted as skipped");
+    cr_assert_eq(stats.warnings, 1);
+    free(gz_path);
+    free(source);
+}
+
+Test(sources, corrupt_gzip_text_is_skipped)
+{
+    char *plain_path = fixture("article.txt");
+    char *gz_path = gzip_to(plain_path, "article.txt.gz", 0, NULL);
+    size_t length;
+    char *bytes = read_file(gz_path, &length);
+    for (size_t i = 12; i < length - 8; i++)
+        bytes[i] = (char)0xFF;
+    free(write_file("article.txt.gz", bytes, length));
+    source_stats stats;
+    walk_one(gz_path, &stats);
+    cr_assert_eq(collected.document_count, 0);
+    expect_warning("damaged compressed data after");
+    cr_assert_eq(stats.skipped, 1);
+    free(bytes);
+    free(gz_path);
+    free(plain_path);
+}
+
+/* ------------------------------------------------------------ walking */
+
+Test(sources, walk_is_sorted_and_skips_hidden_entries)
+{
+    char *root = make_directory("tree");
+    const char *files[] = {"tree/b.txt", "tree/a.txt", "tree/B.txt", "tree/.hidden.txt",
+                           "tree/a.md"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        free(write_text(files[i], files[i]));
+    free(make_directory("tree/sub"));
+    free(make_directory("tree/.git"));
+    free(write_text("tree/sub/c.txt", "c"));
+    free(write_text("tree/.git/config", "hidden folder"));
+
+    const char *expected[] = {"B.txt", "a.md", "a.txt", "b.txt", "sub/c.txt"};
+    for (int round = 0; round < 2; round++) {
+        source_stats stats;
+        walk_one(root, &stats);
+        cr_assert_eq(collected.document_count, 5);
+        for (size_t i = 0; i < 5; i++) {
+            char *want = path_join(root, expected[i]);
+            cr_assert_str_eq(collected.documents[i].id, want, "position %zu", i);
+            free(want);
+        }
+        cr_assert_eq(stats.files, 5);
+        cr_assert_eq(stats.warnings, 0);
+        collector_clear(&collected);
+    }
+    free(root);
+}
+
+Test(sources, estimate_counts_visited_regular_files)
+{
+    char *root = make_directory("tree");
+    free(write_text("tree/one.txt", "12345"));
+    free(write_text("tree/.hidden", "1234567890"));
+    free(make_directory("tree/sub"));
+    free(write_text("tree/sub/two.txt", "123"));
+    char *single = write_text("single.txt", "1234567");
+    const char *inputs[] = {root, single, "/nonexistent/cops/input"};
+    cr_assert_eq(source_estimate_bytes(inputs, 3), 15);
+    free(single);
+    free(root);
+}
+
+Test(sources, symlink_loop_is_skipped_with_warning)
+{
+    char *root = make_directory("loop");
+    free(write_text("loop/a.txt", "alpha"));
+    free(make_directory("loop/sub"));
+    char *loop = path_join(root, "sub/back");
+    cr_assert_eq(symlink("..", loop), 0);
+    char *link = path_join(root, "sub/link.txt");
+    cr_assert_eq(symlink("../a.txt", link), 0);
+    source_stats stats;
+    walk_one(root, &stats);
+    cr_assert_eq(collected.document_count, 2, "a.txt, and again through sub/link.txt");
+    cr_assert_str_eq(collected.documents[1].id, link);
+    size_t at = expect_warning("directory loop");
+    cr_assert(strstr(collected.warnings[at], loop), "%s", collected.warnings[at]);
+    cr_assert_eq(stats.warnings, 1);
+    free(link);
+    free(loop);
+    free(root);
+}
+
+Test(sources, unreadable_file_is_skipped_inside_a_folder)
+{
+    if (geteuid() == 0)
+        cr_skip_test("root can read any file");
+    char *root = make_directory("perm");
+    char *locked = write_text("perm/locked.txt", "secret");
+    free(write_text("perm/open.txt", "open"));
+    cr_assert_eq(chmod(locked, 0), 0);
+    source_stats stats;
+    walk_one(root, &stats);
+    cr_assert_eq(collected.document_count, 1);
+    size_t at = expect_warning("cannot open: Permission denied");
+    cr_assert(strstr(collected.warnings[at], locked), "%s", collected.warnings[at]);
+    cr_assert_eq(stats.skipped, 1);
+
+    cops_error err;
+    const char *named = locked;
+    cr_assert_eq(walk(&named, 1, NULL, &err), COPS_EIO, "a named input must be readable");
+    cr_assert(strstr(err.message, locked), "%s", err.message);
+    free(locked);
+    free(root);
+}
+
+Test(sources, nonexistent_input_fails)
+{
+    char *present = write_text("present.txt", "here");
+    const char *inputs[] = {present, "/nonexistent/cops/input.txt"};
+    cops_error err;
+    source_stats stats;
+    cr_assert_eq(walk(inputs, 2, &stats, &err), COPS_EIO);
+    cr_assert_eq(err.code, COPS_EIO);
+    cr_assert(strstr(err.message, "/nonexistent/cops/input.txt"), "%s", err.message);
+    cr_assert(strstr(err.message, "No such file"), "%s", err.message);
+    cr_assert_eq(stats.documents, 1, "stats are filled on failure too");
+    free(present);
+}
+
+Test(sources, callback_stops_the_walk)
+{
+    char *path = fixture("docs.jsonl");
+    collected.stop_after = 2;
+    source_stats stats;
+    cops_error err;
+    const char *input = path;
+    cr_assert_eq(walk(&input, 1, &stats, &err), 7);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_eq(stats.documents, 2);
+    free(path);
+}
+
+/* ---------------------------------------------------------- bad input */
+
+Test(sources, binary_file_is_skipped)
+{
+    char *path = write_file("image.txt", "GIF\0\x01\x02 rest", 11);
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 0);
+    size_t at = expect_warning("binary file (NUL byte at byte 3), skipped");
+    cr_assert(strstr(collected.warnings[at], path), "%s", collected.warnings[at]);
+    cr_assert_eq(stats.skipped, 1);
+    free(path);
+}
+
+Test(sources, empty_and_blank_files_are_skipped)
+{
+    char *empty = write_text("empty.txt", "");
+    char *blank = write_text("blank.md", " \n\t\n");
+    const char *inputs[] = {empty, blank};
+    source_stats stats;
+    cr_assert_eq(walk(inputs, 2, &stats, NULL), 0);
+    cr_assert_eq(collected.document_count, 0);
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s: empty file, skipped", empty);
+    cr_assert_str_eq(collected.warnings[expect_warning("empty file")], expected);
+    snprintf(expected, sizeof expected, "%s: no text, skipped", blank);
+    cr_assert_str_eq(collected.warnings[expect_warning("no text")], expected);
+    cr_assert_eq(stats.skipped, 2);
+    cr_assert_eq(stats.files, 2);
+    free(empty);
+    free(blank);
+}
+
+Test(sources, latin1_is_repaired_with_one_warning)
+{
+    char *path = write_text("latin1.txt", "caf\xe9 cr\xe8me br\xfbl\xe9\x65\n");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 1);
+    cr_assert_str_eq(collected.documents[0].text,
+                     "caf\xef\xbf\xbd cr\xef\xbf\xbdme br\xef\xbf\xbdl\xef\xbf\xbd" "e\n");
+    cr_assert_eq(collected.warning_count, 1);
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s: invalid UTF-8 at byte 3 (4 sequences replaced)",
+             path);
+    cr_assert_str_eq(collected.warnings[0], expected);
+    cr_assert_eq(stats.invalid_utf8, 4);
+    cr_assert_eq(stats.skipped, 0);
+    free(path);
+}
+
+Test(sources, latin1_in_json_lines_reports_file_offset)
+{
+    char *path = write_text("latin.jsonl", "{\"text\": \"fine\"}\n{\"text\": \"caf\xe9\"}\n");
+    walk_one(path, NULL);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[1].text, "caf\xef\xbf\xbd");
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s: invalid UTF-8 at byte 30 (1 sequences replaced)",
+             path);
+    cr_assert_str_eq(collected.warnings[expect_warning("invalid UTF-8")], expected);
+    free(path);
+}
+
+Test(sources, bad_json_lines_are_skipped_with_line_numbers)
+{
+    char *path = write_text("bad.jsonl", "{\"id\": \"ok1\", \"text\": \"first\"}\n"
+                                         "{\"id\": \"broken\", \"text\": \n"
+                                         "{\"id\": \"notext\", \"title\": \"t\"}\n"
+                                         "\n"
+                                         "[1, 2]\n"
+                                         "{\"id\": \"num\", \"text\": 5}\n"
+                                         "{\"id\": \"blank\", \"text\": \"  \"}\n"
+                                         "{\"id\": \"ok2\", \"text\": \"last\"}");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[0].id, "ok1");
+    cr_assert_str_eq(collected.documents[1].id, "ok2");
+    cr_assert_eq(collected.documents[1].line, 8, "a last line without newline counts");
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "%s:2: invalid JSON: ", path);
+    size_t at = expect_warning(":2: invalid JSON: ");
+    cr_assert(strncmp(collected.warnings[at], prefix, strlen(prefix)) == 0, "%s",
+              collected.warnings[at]);
+    cr_assert_gt(strlen(collected.warnings[at]), strlen(prefix), "carries jansson's message");
+    expect_warning(":3: no string field \"text\", skipped");
+    expect_warning(":5: not a JSON object, skipped");
+    expect_warning(":6: no string field \"text\", skipped");
+    expect_warning(":7: no text, skipped");
+    cr_assert_eq(stats.skipped, 5);
+    cr_assert_eq(stats.warnings, 5);
+    free(path);
+}
+
+Test(sources, oversized_documents_are_skipped)
+{
+    char *jsonl = write_text("big.jsonl", "{\"text\": \"small\"}\n"
+                                          "{\"text\": \"this line is far too long to keep\"}\n"
+                                          "{\"text\": \"tiny\"}\n");
+    char *text = write_text("big.txt", "more than thirty-two bytes of plain text here");
+    char *trec = write_text("big.trec", "<DOC><DOCNO>1</DOCNO>short</DOC>\n"
+                                        "<DOC><DOCNO>2</DOCNO>far too long for the limit</DOC>\n"
+                                        "<DOC><DOCNO>3</DOCNO>ok</DOC>\n");
+    source_options options;
+    source_options_init(&options);
+    options.max_document_bytes = 32;
+    const char *inputs[] = {jsonl, text, trec};
+    source_stats stats;
+    cr_assert_eq(walk_with(&options, inputs, 3, &stats, NULL), 0);
+    cr_assert_eq(collected.document_count, 4);
+    cr_assert_str_eq(collected.documents[0].text, "small");
+    cr_assert_str_eq(collected.documents[1].text, "tiny");
+    cr_assert_str_eq(collected.documents[2].id, "1");
+    cr_assert_str_eq(collected.documents[3].id, "3");
+    expect_warning("big.jsonl:2: document of 45 bytes larger than 32 bytes, skipped");
+    expect_warning("big.txt: document larger than 32 bytes, skipped");
+    expect_warning("big.trec:2: document larger than 32 bytes, skipped");
+    cr_assert_eq(stats.skipped, 3);
+    free(jsonl);
+    free(text);
+    free(trec);
+}
+
+Test(sources, trec_records_without_docno_or_end_are_skipped)
+{
+    char *path = write_text("bad.trec", "<DOC>\n<TEXT>no number</TEXT>\n</DOC>\n"
+                                        "<DOC>\n<DOCNO>good</DOCNO>\nkept\n</DOC>\n"
+                                        "<DOC>\n<DOCNO>open</DOCNO>\nnever closed\n"
+                                        "<DOC>\n<DOCNO>tail</DOCNO>\ncut off\n");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 1);
+    cr_assert_str_eq(collected.documents[0].id, "good");
+    cr_assert_str_eq(collected.documents[0].text, "kept");
+    cr_assert_eq(collected.documents[0].line, 4);
+    char expected[512];
+    snprintf(expected, sizeof expected, "%s:1: <DOC> without <DOCNO>, skipped", path);
+    cr_assert_str_eq(collected.warnings[expect_warning("without <DOCNO>")], expected);
+    snprintf(expected, sizeof expected, "%s:8: <DOC> without </DOC>, skipped", path);
+    expect_warning(expected);
+    snprintf(expected, sizeof expected, "%s:11: <DOC> without </DOC>, skipped", path);
+    expect_warning(expected);
+    cr_assert_eq(stats.skipped, 3);
+    free(path);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+Test(sources, utf8_repair_replaces_maximal_subparts)
+{
+    static const struct {
+        const char *input;
+        size_t length;
+        const char *output;
+        size_t replaced;
+        size_t first;
+    } cases[] = {
+        {"plain", 5, "plain", 0, 0},
+        {"\xf0\x9f\x98\x80 ok", 7, "\xf0\x9f\x98\x80 ok", 0, 0},
+        {"a\xc0\x80z", 4, "a\xef\xbf\xbd\xef\xbf\xbdz", 2, 1},      /* overlong */
+        {"\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 3, 0}, /* surrogate */
+        {"x\xe2\x82", 3, "x\xef\xbf\xbd", 1, 1},                    /* cut short */
+        {"\xf4\x90\x80\x80", 4,
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 4, 0}, /* above U+10FFFF */
+        {"\xe2\x82x", 3, "\xef\xbf\xbdx", 1, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        byte_buffer out = BUFFER_INIT;
+        size_t first = 99;
+        size_t replaced = source_utf8_repair((const uint8_t *)cases[i].input, cases[i].length,
+                                             &out, &first);
+        cr_assert_eq(replaced, cases[i].replaced, "case %zu", i);
+        cr_assert_eq(out.length, strlen(cases[i].output), "case %zu", i);
+        cr_assert_eq(memcmp(out.data, cases[i].output, out.length), 0, "case %zu", i);
+        if (replaced)
+            cr_assert_eq(first, cases[i].first, "case %zu", i);
+        buffer_free(&out);
+    }
+}
+
+Test(sources, dates_must_be_calendar_dates)
+{
+    char date[11];
+    cr_assert(source_parse_date("2024-02-29", 10, date));
+    cr_assert_str_eq(date, "2024-02-29");
+    cr_assert(source_parse_date("2000-02-29T00:00", 16, date));
+    cr_assert_not(source_parse_date("1900-02-29", 10, date));
+    cr_assert_not(source_parse_date("2023-04-31", 10, date));
+    cr_assert_not(source_parse_date("2023-13-01", 10, date));
+    cr_assert_not(source_parse_date("2023-01-011", 11, date));
+    cr_assert_not(source_parse_date("2023-1-01", 9, date));
+    cr_assert_eq(source_date_prefix("  Date: 2017-11-14 text", 23, date), 18);
+    cr_assert_str_eq(date, "2017-11-14");
+    cr_assert_eq(source_date_prefix("dated 2017-11-14", 16, date), 0);
+    cr_assert_eq(source_date_prefix("date 2017-02-30", 15, date), 0);
+}
+
+Test(sources, long_titles_are_cut_at_a_word_boundary)
+{
+    char text[600];
+    size_t used = 0;
+    while (used + 7 < sizeof text - 1) {
+        memcpy(text + used, "\xc3\xa9word ", 7);
+        used += 7;
+    }
+    text[used] = '\0';
+    byte_buffer title = BUFFER_INIT;
+    source_title_from_text(text, used, &title);
+    cr_assert_leq(title.length, SOURCE_TITLE_MAX_BYTES);
+    cr_assert_gt(title.length, SOURCE_TITLE_MAX_BYTES - 7);
+    cr_assert_eq(title.length % 7, 6, "ends after a whole word: %s", (char *)title.data);
+    cr_assert_eq(title.data[title.length], '\0');
+
+    char unbroken[400];
+    for (size_t i = 0; i + 2 <= 300; i += 2)
+        memcpy(unbroken + i, "\xc3\xa9", 2);
+    source_title_clean(unbroken, 300, &title);
+    cr_assert_eq(title.length, SOURCE_TITLE_MAX_BYTES, "cut between characters");
+    cr_assert_eq(source_utf8_valid_prefix(title.data, title.length), title.length);
+    buffer_free(&title);
+}
