@@ -1,0 +1,6 @@
+## The query parser: expected trees, errors with columns, bounds, fuzzing.
+check_PROGRAMS += tests/parser-test
+TESTS += tests/parser-test
+tests_parser_test_SOURCES = tests/parser-test.c
+tests_parser_test_CFLAGS = $(TEST_CFLAGS)
+tests_parser_test_LDADD = $(TEST_LIBS)
