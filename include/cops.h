@@ -107,6 +107,10 @@ typedef struct cops_build_options {
 /* Fill `options` with the defaults. */
 void cops_build_options_init(cops_build_options *options);
 
+/* The NULL-terminated list of stemmer algorithm names accepted as
+ * cops_build_options.language (static storage). */
+const char **cops_stemmer_languages(void);
+
 /* Index the files and folders in `inputs` (folders walked recursively,
  * hidden entries and symlink loops skipped) into the index directory
  * `index_dir`, created if missing.  The new index becomes visible
@@ -210,8 +214,13 @@ void cops_results_free(cops_results *results);
 uint64_t cops_results_total(const cops_results *results);  /* exact match count */
 size_t cops_results_count(const cops_results *results);    /* hits held */
 const cops_hit *cops_results_hit(const cops_results *results, size_t i);
-/* The parsed query as an indented tree (for --explain); borrowed. */
+/* The parsed query as an indented tree (for --explain); borrowed; NULL
+ * unless options.explain was set. */
 const char *cops_results_query_tree(const cops_results *results);
+/* The options the search ran with (defaults filled in); borrowed. */
+const cops_search_options *cops_results_options(const cops_results *results);
+/* Wall time of cops_search, in milliseconds. */
+double cops_results_milliseconds(const cops_results *results);
 
 /* ------------------------------------------------------------ output */
 

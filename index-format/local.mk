@@ -2,3 +2,6 @@
 ## manifest).  The format is documented in index-format/FORMAT.md.
 EXTRA_DIST += index-format/FORMAT.md
 include index-format/codec.mk
+libcops_internal_la_SOURCES += index-format/segment-writer.c index-format/segment-reader.c \
+	index-format/manifest.c
+noinst_HEADERS += index-format/segment.h index-format/layout.h index-format/manifest.h

@@ -1,4 +1,227 @@
+/*
+ * cops-index — build a search index (see man/cops-index.1).
+ * A thin front end over cops_build() and the inspection calls of cops.h.
+ */
 #include "config.h"
-#include "cops.h"
+
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { puts("cops-index " COPS_VERSION_STRING); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cops.h"
+
+#define EXIT_NOT_FOUND 1
+#define EXIT_TROUBLE 2
+
+static const char *program = "cops-index";
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: %s [OPTION]... [FILE|DIR]...\n"
+            "Build a search index from files and folders (text, HTML, JSON Lines, TREC,\n"
+            "optionally gzip-compressed).  With no FILE, index corpus/.\n"
+            "\n"
+            "  -i, --index DIR        index directory (default: $COPS_INDEX, else .cops)\n"
+            "  -l, --language NAME    Snowball stemmer (default: english)\n"
+            "      --list-languages   print the stemmer names and exit\n"
+            "      --no-stem          index words without stemming\n"
+            "  -m, --memory MB        memory budget of the inverter (default: 256)\n"
+            "      --id-field NAME    JSON Lines field names (defaults: id, title,\n"
+            "      --title-field NAME   text then body, date)\n"
+            "      --text-field NAME\n"
+            "      --date-field NAME\n"
+            "      --stats            print the statistics of the index and exit\n"
+            "      --dump TERM        print the postings of an analysed TERM (title:TERM\n"
+            "                         for the title field) and exit\n"
+            "  -q, --quiet            no progress line and no summary\n"
+            "  -h, --help             show this help and exit\n"
+            "  -V, --version          show the version and exit\n"
+            "\n"
+            "Exit status: 0 success, 1 --dump term absent, 2 error.\n",
+            program);
+}
+
+static void fail(const cops_error *err)
+{
+    fprintf(stderr, "%s: %s\n", program, err->message[0] ? err->message : cops_strerror(err->code));
+}
+
+static int parse_size(const char *text, const char *option, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || value > (1ull << 30)) {
+        fprintf(stderr, "%s: %s needs a positive number, not '%s'\n", program, option, text);
+        return -1;
+    }
+    *out = (size_t)value;
+    return 0;
+}
+
+static void on_progress(void *context, const cops_build_progress *p)
+{
+    (void)context;
+    double mb = (double)p->bytes_read / 1e6;
+    double rate = p->seconds > 0 ? mb / p->seconds : 0;
+    fprintf(stderr, "\r%s: %llu documents, %.1f MB, %.1f MB/s", program,
+            (unsigned long long)p->documents, mb, rate);
+    if (p->bytes_total > p->bytes_read && rate > 0)
+        fprintf(stderr, ", ETA %.0f s", ((double)(p->bytes_total - p->bytes_read) / 1e6) / rate);
+    fputs("   ", stderr);
+    fflush(stderr);
+}
+
+static int directory_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int print_stats(const char *index_dir)
+{
+    cops_index *index;
+    cops_error err = {0};
+    if (cops_index_open(index_dir, &index, &err) != 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    cops_index_stats s;
+    cops_index_stats_get(index, &s, &err);
+    double postings = s.postings ? (double)s.postings : 1.0;
+    printf("index          %s\n", index_dir);
+    printf("format         %u\n", s.format_version);
+    printf("analysis       %s\n", s.language);
+    printf("segments       %llu\n", (unsigned long long)s.segments);
+    printf("documents      %llu\n", (unsigned long long)s.documents);
+    printf("terms          %llu\n", (unsigned long long)s.terms);
+    printf("postings       %llu\n", (unsigned long long)s.postings);
+    printf("positions      %llu\n", (unsigned long long)s.tokens);
+    printf("size           %.2f MB\n", (double)s.bytes_total / 1e6);
+    printf("  dictionary   %.2f MB\n", (double)s.bytes_dictionary / 1e6);
+    printf("  postings     %.2f MB (%.2f bits per posting, with inline lists' positions)\n",
+           (double)s.bytes_postings / 1e6, 8.0 * (double)s.bytes_postings / postings);
+    printf("  documents    %.2f MB (stored text, compressed)\n", (double)s.bytes_documents / 1e6);
+    printf("  other        %.2f MB\n", (double)s.bytes_other / 1e6);
+    cops_index_close(index);
+    return 0;
+}
+
+static int dump_term(const char *index_dir, const char *term)
+{
+    cops_index *index;
+    cops_error err = {0};
+    if (cops_index_open(index_dir, &index, &err) != 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    int rc = cops_index_dump_term(index, term, stdout, &err);
+    cops_index_close(index);
+    if (rc < 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    if (rc == 1)
+        fprintf(stderr, "%s: term '%s' is not in the index\n", program, term);
+    return rc == 1 ? EXIT_NOT_FOUND : 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP };
+    static const struct option options[] = {
+        {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
+        {"list-languages", no_argument, NULL, OPT_LIST},
+        {"no-stem", no_argument, NULL, OPT_NO_STEM}, {"memory", required_argument, NULL, 'm'},
+        {"id-field", required_argument, NULL, OPT_ID},
+        {"title-field", required_argument, NULL, OPT_TITLE},
+        {"text-field", required_argument, NULL, OPT_TEXT},
+        {"date-field", required_argument, NULL, OPT_DATE},
+        {"stats", no_argument, NULL, OPT_STATS},  {"dump", required_argument, NULL, OPT_DUMP},
+        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
+    cops_build_options build;
+    cops_build_options_init(&build);
+    const char *index_dir = getenv("COPS_INDEX");
+    if (!index_dir || !*index_dir)
+        index_dir = ".cops";
+    int quiet = 0, stats = 0;
+    const char *dump = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:l:m:qhV", options, NULL)) != -1) {
+        switch (c) {
+        case 'i': index_dir = optarg; break;
+        case 'l': build.language = optarg; break;
+        case OPT_NO_STEM: build.stem = 0; break;
+        case 'm':
+            if (parse_size(optarg, "--memory", &build.memory_mb) != 0)
+                return EXIT_TROUBLE;
+            break;
+        case OPT_ID: build.id_field = optarg; break;
+        case OPT_TITLE: build.title_field = optarg; break;
+        case OPT_TEXT: build.text_field = optarg; break;
+        case OPT_DATE: build.date_field = optarg; break;
+        case OPT_STATS: stats = 1; break;
+        case OPT_DUMP: dump = optarg; break;
+        case 'q': quiet = 1; break;
+        case OPT_LIST:
+            for (const char **name = cops_stemmer_languages(); *name; name++)
+                puts(*name);
+            return 0;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
+        default:
+            fprintf(stderr, "Try '%s --help' for more information.\n", program);
+            return EXIT_TROUBLE;
+        }
+    }
+    if (stats)
+        return print_stats(index_dir);
+    if (dump)
+        return dump_term(index_dir, dump);
+
+    const char *default_input[1];
+    const char *const *inputs = (const char *const *)argv + optind;
+    size_t input_count = (size_t)(argc - optind);
+    if (input_count == 0) {
+        default_input[0] = directory_exists("corpus") ? "corpus" : COPS_DATADIR "/corpus";
+        inputs = default_input;
+        input_count = 1;
+    }
+    if (!quiet && isatty(STDERR_FILENO))
+        build.on_progress = on_progress;
+
+    cops_build_summary summary;
+    cops_error err = {0};
+    int rc = cops_build(index_dir, inputs, input_count, &build, &summary, &err);
+    if (build.on_progress)
+        fputs("\r\033[K", stderr);
+    if (rc != 0) {
+        fail(&err);
+        fprintf(stderr, "%s: the index at %s was not changed\n", program, index_dir);
+        return EXIT_TROUBLE;
+    }
+    if (!quiet) {
+        double input_mb = (double)summary.input_bytes / 1e6;
+        fprintf(stderr,
+                "%s: indexed %llu documents into %s: %llu terms, %llu postings; "
+                "%.2f MB in, %.2f MB index (%.0f%%), %.2f s (%.1f MB/s)",
+                program, (unsigned long long)summary.documents, index_dir,
+                (unsigned long long)summary.terms, (unsigned long long)summary.postings, input_mb,
+                (double)summary.index_bytes / 1e6,
+                input_mb > 0 ? 100.0 * (double)summary.index_bytes / (double)summary.input_bytes : 0.0,
+                summary.seconds, summary.seconds > 0 ? input_mb / summary.seconds : 0.0);
+        if (summary.warnings || summary.documents_skipped || summary.long_tokens)
+            fprintf(stderr, "; %llu warnings, %llu skipped, %llu long tokens cut",
+                    (unsigned long long)summary.warnings,
+                    (unsigned long long)summary.documents_skipped,
+                    (unsigned long long)summary.long_tokens);
+        fputc('\n', stderr);
+    }
+    return 0;
+}

@@ -1,4 +1,237 @@
+/*
+ * cops-query — search an index (see man/cops-query.1).
+ * A thin front end over cops_search() and the printers of cops.h.
+ * Exit status as grep: 0 matches, 1 no match, 2 error.
+ */
 #include "config.h"
-#include "cops.h"
+
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { puts("cops-query " COPS_VERSION_STRING); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cops.h"
+
+#define EXIT_MATCH 0
+#define EXIT_NO_MATCH 1
+#define EXIT_TROUBLE 2
+
+static const char *program = "cops-query";
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: %s [OPTION]... QUERY\n"
+            "       %s --batch [OPTION]... < QUERIES\n"
+            "Search an index built by cops-index.  QUERY: words, \"phrases\", AND OR NOT,\n"
+            "+required -excluded, (groups), a NEAR/5 b, \"a b\"~2, prefix*, title:word,\n"
+            "date:2017-01-01..2017-12-31.\n"
+            "\n"
+            "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops)\n"
+            "  -n, --limit N            show N hits (default: 10)\n"
+            "      --offset N           skip the first N hits\n"
+            "  -c, --count              print only the number of matches\n"
+            "      --ids                print only the identifiers of the hits\n"
+            "      --json               JSON Lines: one object per hit, then a summary\n"
+            "      --explain            show the parsed query and each term's score\n"
+            "      --batch              one query per line from standard input\n"
+            "      --literal            the query is plain words, no operators\n"
+            "      --default-op and|or  operator between adjacent words (default: and)\n"
+            "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
+            "      --title-weight X     weight of a title match (default: 2)\n"
+            "      --no-snippets        omit snippets\n"
+            "      --no-color           no highlighting\n"
+            "  -h, --help               show this help and exit\n"
+            "  -V, --version            show the version and exit\n"
+            "\n"
+            "Exit status: 0 if something matched, 1 if nothing did, 2 on error.\n",
+            program, program);
+}
+
+typedef struct settings {
+    cops_search_options search;
+    int count, ids, json, explain, print_flags;
+} settings;
+
+static int parse_number(const char *text, const char *option, double *out)
+{
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (errno || end == text || *end) {
+        fprintf(stderr, "%s: %s needs a number, not '%s'\n", program, option, text);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+static int parse_count(const char *text, const char *option, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-') {
+        fprintf(stderr, "%s: %s needs a non-negative whole number, not '%s'\n", program, option,
+                text);
+        return -1;
+    }
+    *out = (size_t)value;
+    return 0;
+}
+
+/* A syntax error shows the query with a caret under the column. */
+static void report_error(const char *query, const cops_error *err)
+{
+    if (err->code == COPS_ESYNTAX && err->column > 0 && !strchr(query, '\n')) {
+        fprintf(stderr, "%s: syntax error in query:\n  %s\n  %*s^ %s\n", program, query,
+                (int)(err->column - 1), "", err->message);
+        return;
+    }
+    fprintf(stderr, "%s: %s\n", program, err->message[0] ? err->message : cops_strerror(err->code));
+}
+
+/* Answer one query; returns an exit status. */
+static int answer(cops_index *index, const char *query, const settings *s)
+{
+    cops_results *results;
+    cops_error err = {0};
+    if (cops_search(index, query, &s->search, &results, &err) != 0) {
+        report_error(query, &err);
+        return EXIT_TROUBLE;
+    }
+    int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
+    if (s->count) {
+        printf("%llu\n", (unsigned long long)cops_results_total(results));
+    } else if (s->ids) {
+        for (size_t i = 0; i < cops_results_count(results); i++)
+            printf("%s\n", cops_results_hit(results, i)->id);
+    } else if (s->json) {
+        cops_results_print_json(results, query, stdout, s->print_flags);
+    } else {
+        cops_results_print_text(results, query, stdout, s->print_flags);
+    }
+    cops_results_free(results);
+    return status;
+}
+
+static int run_batch(cops_index *index, const settings *s)
+{
+    int matched = 0, failed = 0;
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t length;
+    while ((length = getline(&line, &capacity, stdin)) != -1) {
+        while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
+            line[--length] = '\0';
+        if (length == 0)
+            continue;
+        int status = answer(index, line, s);
+        matched |= status == EXIT_MATCH;
+        failed |= status == EXIT_TROUBLE;
+        if (!s->json && !s->count)
+            putchar('\n');
+        fflush(stdout);
+    }
+    free(line);
+    if (failed)
+        return EXIT_TROUBLE;
+    return matched ? EXIT_MATCH : EXIT_NO_MATCH;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
+           OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR };
+    static const struct option options[] = {
+        {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
+        {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
+        {"ids", no_argument, NULL, OPT_IDS},           {"json", no_argument, NULL, OPT_JSON},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},   {"batch", no_argument, NULL, OPT_BATCH},
+        {"literal", no_argument, NULL, OPT_LITERAL},
+        {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
+        {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
+        {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
+        {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
+    settings s;
+    memset(&s, 0, sizeof s);
+    cops_search_options_init(&s.search);
+    const char *index_dir = getenv("COPS_INDEX");
+    if (!index_dir || !*index_dir)
+        index_dir = ".cops";
+    const char *no_color_env = getenv("NO_COLOR");
+    int batch = 0, no_color = no_color_env && *no_color_env;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:n:chV", options, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'i': index_dir = optarg; break;
+        case 'n': bad = parse_count(optarg, "--limit", &s.search.limit); break;
+        case OPT_OFFSET: bad = parse_count(optarg, "--offset", &s.search.offset); break;
+        case 'c': s.count = 1; break;
+        case OPT_IDS: s.ids = 1; break;
+        case OPT_JSON: s.json = 1; break;
+        case OPT_EXPLAIN: s.explain = 1; break;
+        case OPT_BATCH: batch = 1; break;
+        case OPT_LITERAL: s.search.literal = 1; break;
+        case OPT_DEFAULT_OP:
+            if (strcmp(optarg, "and") == 0 || strcmp(optarg, "AND") == 0)
+                s.search.default_op = COPS_OP_AND;
+            else if (strcmp(optarg, "or") == 0 || strcmp(optarg, "OR") == 0)
+                s.search.default_op = COPS_OP_OR;
+            else {
+                fprintf(stderr, "%s: --default-op takes 'and' or 'or', not '%s'\n", program, optarg);
+                bad = 1;
+            }
+            break;
+        case OPT_K1: bad = parse_number(optarg, "--k1", &s.search.k1); break;
+        case OPT_B: bad = parse_number(optarg, "--b", &s.search.b); break;
+        case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
+        case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
+        case OPT_NO_COLOR: no_color = 1; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
+        default: bad = 1;
+        }
+        if (bad) {
+            fprintf(stderr, "Try '%s --help' for more information.\n", program);
+            return EXIT_TROUBLE;
+        }
+    }
+    if (!batch && optind != argc - 1) {
+        fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program,
+                optind == argc ? "no query given" : "give the query as one argument (quote it)",
+                program);
+        return EXIT_TROUBLE;
+    }
+    if (batch && optind != argc) {
+        fprintf(stderr, "%s: --batch reads queries from standard input, not arguments\n", program);
+        return EXIT_TROUBLE;
+    }
+    s.search.count_only = s.count;
+    s.search.explain = s.explain;
+    if (s.ids || s.count)
+        s.search.snippets = 0;
+    if (!no_color)
+        s.print_flags |= isatty(STDOUT_FILENO) ? COPS_PRINT_COLOR : COPS_PRINT_MARKERS;
+    if (s.explain)
+        s.print_flags |= COPS_PRINT_EXPLAIN;
+
+    cops_index *index;
+    cops_error err = {0};
+    if (cops_index_open(index_dir, &index, &err) != 0) {
+        fprintf(stderr, "%s: %s\n", program, err.message);
+        return EXIT_TROUBLE;
+    }
+    int status = batch ? run_batch(index, &s) : answer(index, argv[optind], &s);
+    cops_index_close(index);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: write error: %s\n", program, strerror(errno));
+        return EXIT_TROUBLE;
+    }
+    return status;
+}

@@ -1,0 +1,54 @@
+/*
+ * layout.h — constants and little-endian helpers of the segment file
+ * layout, shared by the writer and the reader.  FORMAT.md is the
+ * specification; keep the two in step.
+ */
+#ifndef COPS_INDEX_FORMAT_LAYOUT_H
+#define COPS_INDEX_FORMAT_LAYOUT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define LAYOUT_MAGIC "COPSSEG\0"           /* 8 bytes, first in the file */
+#define LAYOUT_TRAILER_MAGIC "COPSEND\0"   /* 8 bytes, last in the file */
+#define LAYOUT_HEADER_BYTES 16             /* magic, version u32, reserved u32 */
+#define LAYOUT_TRAILER_BYTES 24            /* toc offset u64, toc length u32, toc crc u32, magic */
+#define LAYOUT_TOC_ENTRY_BYTES 24          /* kind u32, crc u32, offset u64, length u64 */
+#define LAYOUT_SKIP_ENTRY_BYTES 28         /* 7 x u32, see FORMAT.md "skip entry" */
+#define LAYOUT_DICT_BLOCK_TERMS 64         /* keys per front-coded dictionary block */
+#define LAYOUT_DOCSTORE_BLOCK_BYTES 16384  /* raw bytes per stored-document block */
+#define LAYOUT_DOCINDEX_ENTRY_BYTES 16     /* offset u64, first doc u32, count u32 */
+#define LAYOUT_DICTINDEX_ENTRY_BYTES 20    /* offset u64, length u32, key offset u32, key length u32 */
+
+/* Section kinds (TOC entry `kind`). */
+enum layout_section {
+    SECTION_META = 1,      /* "key value\n" lines */
+    SECTION_DOCLENGTHS,    /* u32 body length x N, u32 title length x N */
+    SECTION_DOCDATES,      /* u32 YYYYMMDD x N */
+    SECTION_DOCSTORE,      /* zlib blocks of stored documents */
+    SECTION_DOCINDEX,      /* one entry per DOCSTORE block */
+    SECTION_POSTINGS,      /* external postings records */
+    SECTION_DICTIONARY,    /* front-coded key blocks */
+    SECTION_DICTINDEX,     /* one entry per dictionary block, then first keys */
+    SECTION_KIND_COUNT
+};
+
+static inline uint32_t layout_get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t layout_get_u64(const uint8_t *p)
+{
+    return (uint64_t)layout_get_u32(p) | (uint64_t)layout_get_u32(p + 4) << 32;
+}
+
+static inline void layout_put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+#endif

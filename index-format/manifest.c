@@ -1,0 +1,125 @@
+#include "config.h"
+
+#include "index-format/manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/buffer.h"
+#include "base/error.h"
+
+static void format_body(const manifest *m, byte_buffer *out)
+{
+    char line[160];
+    int n = snprintf(line, sizeof line, "cops-manifest 1\ngeneration %" PRIu64 "\n", m->generation);
+    buffer_append(out, line, (size_t)n);
+    for (size_t i = 0; i < m->segment_count; i++) {
+        n = snprintf(line, sizeof line, "segment %s %" PRIu64 " %" PRIu64 "\n",
+                     m->segments[i].name, m->segments[i].bytes, m->segments[i].documents);
+        buffer_append(out, line, (size_t)n);
+    }
+}
+
+int manifest_read(const char *dir, manifest *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return error_set_errno(err, errno == ENOENT || errno == ENOTDIR ? COPS_ENOINDEX : COPS_EIO,
+                               errno, "cannot read the index at %s", dir);
+    char text[8192];
+    size_t length = fread(text, 1, sizeof text - 1, file);
+    int read_error = ferror(file);
+    fclose(file);
+    if (read_error)
+        return error_set(err, COPS_EIO, "%s: read error", path);
+    text[length] = '\0';
+    char *checksum_line = strstr(text, "checksum ");
+    if (!checksum_line || (checksum_line != text && checksum_line[-1] != '\n'))
+        return error_set(err, COPS_ECORRUPT, "%s: damaged manifest (no checksum line)", path);
+    uint32_t expected = (uint32_t)strtoul(checksum_line + 9, NULL, 16);
+    uint32_t actual = (uint32_t)crc32(0, (const Bytef *)text, (uInt)(checksum_line - text));
+    if (expected != actual)
+        return error_set(err, COPS_ECORRUPT, "%s: damaged manifest (checksum mismatch)", path);
+    *checksum_line = '\0';
+    char *save = NULL;
+    int line_number = 0;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        line_number++;
+        manifest_segment s;
+        char name[MANIFEST_MAX_NAME + 1];
+        if (line_number == 1) {
+            if (strcmp(line, "cops-manifest 1") != 0)
+                return error_set(err, COPS_EVERSION, "%s: unsupported manifest version (%s)", path,
+                                 line);
+        } else if (sscanf(line, "generation %" SCNu64, &out->generation) == 1) {
+        } else if (sscanf(line, "segment %64s %" SCNu64 " %" SCNu64, name, &s.bytes, &s.documents)
+                   == 3) {
+            if (out->segment_count == MANIFEST_MAX_SEGMENTS || strlen(name) >= MANIFEST_MAX_NAME
+                || strchr(name, '/') || name[0] == '.')
+                return error_set(err, COPS_ECORRUPT, "%s:%d: bad segment line", path, line_number);
+            memcpy(s.name, name, strlen(name) + 1);
+            out->segments[out->segment_count++] = s;
+        } else {
+            return error_set(err, COPS_ECORRUPT, "%s:%d: unreadable manifest line", path,
+                             line_number);
+        }
+    }
+    return 0;
+}
+
+static int sync_directory(const char *dir, cops_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return error_set_errno(err, COPS_EIO, errno, "cannot open %s", dir);
+    int rc = fsync(fd) == 0 ? 0 : error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", dir);
+    close(fd);
+    return rc;
+}
+
+int manifest_commit(const char *dir, const manifest *m, cops_error *err)
+{
+    byte_buffer body = BUFFER_INIT;
+    format_body(m, &body);
+    char checksum[32];
+    int n = snprintf(checksum, sizeof checksum, "checksum %08x\n",
+                     (unsigned)crc32(0, body.data, (uInt)body.length));
+    buffer_append(&body, checksum, (size_t)n);
+    if (buffer_failed(&body)) {
+        buffer_free(&body);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    char temporary[4096], final[4096];
+    snprintf(temporary, sizeof temporary, "%s/%s.tmp", dir, MANIFEST_NAME);
+    snprintf(final, sizeof final, "%s/%s", dir, MANIFEST_NAME);
+    int rc = 0;
+    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", temporary);
+    else {
+        if (write(fd, body.data, body.length) != (ssize_t)body.length)
+            rc = error_set_errno(err, COPS_EIO, errno ? errno : ENOSPC, "cannot write %s",
+                                 temporary);
+        else if (fsync(fd) != 0)
+            rc = error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", temporary);
+        if (close(fd) != 0 && rc == 0)
+            rc = error_set_errno(err, COPS_EIO, errno, "cannot close %s", temporary);
+    }
+    if (rc == 0 && rename(temporary, final) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot rename %s", temporary);
+    if (rc != 0)
+        unlink(temporary);
+    if (rc == 0)
+        rc = sync_directory(dir, err);
+    buffer_free(&body);
+    return rc;
+}

@@ -1,0 +1,46 @@
+/*
+ * manifest.h — the small file that says which segments form the index.
+ *
+ * An index directory holds immutable segment files and one MANIFEST.  A
+ * build writes its segments under fresh names, then commits by writing
+ * MANIFEST.tmp, fsyncing it, renaming it over MANIFEST and fsyncing the
+ * directory: readers see either the old or the new index, never a mix,
+ * and a crash or full disk before the rename leaves the old one intact.
+ * Format (text, FORMAT.md "manifest"):
+ *     cops-manifest 1
+ *     generation <n>
+ *     segment <file name> <bytes> <documents>     (one line per segment)
+ *     checksum <crc32 of the lines above, 8 hex digits>
+ */
+#ifndef COPS_INDEX_FORMAT_MANIFEST_H
+#define COPS_INDEX_FORMAT_MANIFEST_H
+
+#include <stdint.h>
+
+#include "cops.h"
+
+#define MANIFEST_NAME "MANIFEST"
+#define MANIFEST_MAX_SEGMENTS 64
+#define MANIFEST_MAX_NAME 64
+
+typedef struct manifest_segment {
+    char name[MANIFEST_MAX_NAME];   /* file name inside the index directory */
+    uint64_t bytes;
+    uint64_t documents;
+} manifest_segment;
+
+typedef struct manifest {
+    uint64_t generation;
+    size_t segment_count;
+    manifest_segment segments[MANIFEST_MAX_SEGMENTS];
+} manifest;
+
+/* Read `dir`/MANIFEST.  COPS_ENOINDEX when the directory or the manifest
+ * does not exist, COPS_ECORRUPT when it does not parse or its checksum
+ * fails. */
+int manifest_read(const char *dir, manifest *out, cops_error *err);
+
+/* Atomically replace `dir`/MANIFEST with `m` (see above). */
+int manifest_commit(const char *dir, const manifest *m, cops_error *err);
+
+#endif

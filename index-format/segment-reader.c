@@ -1,0 +1,857 @@
+/*
+ * segment-reader.c — maps a segment file and decodes it (layout: FORMAT.md).
+ *
+ * Nothing is parsed eagerly beyond the table of contents and the small
+ * fixed sections, so opening costs the same for any index size; dictionary
+ * blocks, postings blocks and stored documents are checked (CRC32) and
+ * decoded when a query first touches them.
+ */
+#include "config.h"
+
+#include "index-format/segment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/error.h"
+#include "index-format/codec.h"
+#include "index-format/layout.h"
+
+typedef struct section_view {
+    const uint8_t *data;
+    size_t length;
+    uint64_t offset;
+    uint32_t crc;
+    int present;
+} section_view;
+
+struct segment {
+    char *path;
+    const uint8_t *map;
+    size_t size;
+    segment_meta meta;
+    section_view sections[SECTION_KIND_COUNT];
+    uint32_t dict_blocks;
+    const uint8_t *dict_index;     /* dict_blocks entries */
+    const uint8_t *dict_keys;
+    size_t dict_keys_length;
+    uint32_t doc_blocks;
+    cops_error damage;
+};
+
+static int corrupt_at(const segment *seg, cops_error *err, uint64_t offset, const char *what)
+{
+    return error_set(err, COPS_ECORRUPT, "%s: damaged index: %s at byte %llu", seg->path, what,
+                     (unsigned long long)offset);
+}
+
+/* Record the first damage met by a lazy decoder. */
+static void note_damage(segment *seg, const uint8_t *where, const char *what)
+{
+    if (seg->damage.code == 0)
+        corrupt_at(seg, &seg->damage, (uint64_t)(where - seg->map), what);
+}
+
+int segment_damage(const segment *seg, cops_error *err)
+{
+    if (seg->damage.code == 0)
+        return 0;
+    if (err)
+        *err = seg->damage;
+    return COPS_ECORRUPT;
+}
+
+/* -------------------------------------------------------------- open */
+
+static int parse_meta(segment *seg, cops_error *err)
+{
+    const section_view *s = &seg->sections[SECTION_META];
+    const char *p = (const char *)s->data, *end = p + s->length;
+    int have_documents = 0;
+    while (p < end) {
+        const char *line_end = memchr(p, '\n', (size_t)(end - p));
+        if (!line_end)
+            return corrupt_at(seg, err, s->offset, "META section is not line-terminated");
+        const char *space = memchr(p, ' ', (size_t)(line_end - p));
+        if (!space)
+            return corrupt_at(seg, err, s->offset + (uint64_t)(p - (const char *)s->data),
+                              "META line without a value");
+        size_t key_length = (size_t)(space - p);
+        const char *value = space + 1;
+        size_t value_length = (size_t)(line_end - value);
+        char number[32];
+        unsigned long long n = 0;
+        if (value_length < sizeof number) {
+            memcpy(number, value, value_length);
+            number[value_length] = '\0';
+            n = strtoull(number, NULL, 10);
+        }
+#define META_KEY(name) (key_length == sizeof(name) - 1 && memcmp(p, name, key_length) == 0)
+        if (META_KEY("documents")) {
+            seg->meta.documents = n;
+            have_documents = 1;
+        } else if (META_KEY("body_tokens"))
+            seg->meta.body_tokens = n;
+        else if (META_KEY("title_tokens"))
+            seg->meta.title_tokens = n;
+        else if (META_KEY("terms"))
+            seg->meta.terms = n;
+        else if (META_KEY("postings"))
+            seg->meta.postings = n;
+        else if (META_KEY("stem"))
+            seg->meta.stem = n != 0;
+        else if (META_KEY("language")) {
+            if (value_length >= sizeof seg->meta.language)
+                return corrupt_at(seg, err, s->offset, "META language too long");
+            memcpy(seg->meta.language, value, value_length);
+            seg->meta.language[value_length] = '\0';
+        }
+#undef META_KEY
+        p = line_end + 1;
+    }
+    if (!have_documents || seg->meta.documents >= UINT32_MAX)
+        return corrupt_at(seg, err, s->offset, "META without a valid document count");
+    return 0;
+}
+
+static int check_fixed_sections(segment *seg, cops_error *err)
+{
+    uint64_t n = seg->meta.documents;
+    const section_view *lengths = &seg->sections[SECTION_DOCLENGTHS];
+    const section_view *dates = &seg->sections[SECTION_DOCDATES];
+    if (lengths->length != 8 * n)
+        return corrupt_at(seg, err, lengths->offset, "document length table has the wrong size");
+    if (dates->length != 4 * n)
+        return corrupt_at(seg, err, dates->offset, "document date table has the wrong size");
+
+    const section_view *docindex = &seg->sections[SECTION_DOCINDEX];
+    if (docindex->length % LAYOUT_DOCINDEX_ENTRY_BYTES != 0)
+        return corrupt_at(seg, err, docindex->offset, "document index has the wrong size");
+    seg->doc_blocks = (uint32_t)(docindex->length / LAYOUT_DOCINDEX_ENTRY_BYTES);
+    uint64_t expected_first = 0;
+    for (uint32_t b = 0; b < seg->doc_blocks; b++) {
+        const uint8_t *e = docindex->data + (size_t)b * LAYOUT_DOCINDEX_ENTRY_BYTES;
+        uint64_t offset = layout_get_u64(e);
+        if (layout_get_u32(e + 8) != expected_first || layout_get_u32(e + 12) == 0
+            || offset >= seg->sections[SECTION_DOCSTORE].length)
+            return corrupt_at(seg, err, docindex->offset + (uint64_t)(e - docindex->data),
+                              "document index entry out of range");
+        expected_first += layout_get_u32(e + 12);
+    }
+    if (expected_first != n)
+        return corrupt_at(seg, err, docindex->offset, "document index does not cover all documents");
+
+    const section_view *dictindex = &seg->sections[SECTION_DICTINDEX];
+    if (dictindex->length < 4)
+        return corrupt_at(seg, err, dictindex->offset, "dictionary index too short");
+    seg->dict_blocks = layout_get_u32(dictindex->data);
+    if ((uint64_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES > dictindex->length - 4)
+        return corrupt_at(seg, err, dictindex->offset, "dictionary index too short");
+    seg->dict_index = dictindex->data + 4;
+    seg->dict_keys = seg->dict_index + (size_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    seg->dict_keys_length = dictindex->length - 4
+                            - (size_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    uint64_t dictionary_end = 0;
+    for (uint32_t b = 0; b < seg->dict_blocks; b++) {
+        const uint8_t *e = seg->dict_index + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
+        uint64_t offset = layout_get_u64(e);
+        uint32_t length = layout_get_u32(e + 8);
+        uint64_t key_offset = layout_get_u32(e + 12), key_length = layout_get_u32(e + 16);
+        if (offset != dictionary_end || length < 4
+            || offset + length > seg->sections[SECTION_DICTIONARY].length
+            || key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES
+            || key_offset + key_length > seg->dict_keys_length)
+            return corrupt_at(seg, err, dictindex->offset + (uint64_t)(e - dictindex->data),
+                              "dictionary index entry out of range");
+        dictionary_end = offset + length;
+    }
+    if (dictionary_end != seg->sections[SECTION_DICTIONARY].length)
+        return corrupt_at(seg, err, dictindex->offset, "dictionary index does not cover the dictionary");
+    return 0;
+}
+
+static int read_table_of_contents(segment *seg, cops_error *err)
+{
+    const uint8_t *map = seg->map;
+    size_t size = seg->size;
+    if (size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES || memcmp(map, LAYOUT_MAGIC, 8) != 0)
+        return error_set(err, COPS_ECORRUPT, "%s: not a cops segment (bad magic)", seg->path);
+    uint32_t version = layout_get_u32(map + 8);
+    if (version != SEGMENT_FORMAT_VERSION)
+        return error_set(err, COPS_EVERSION,
+                         "%s: index format version %u, this cops reads version %u; rebuild the "
+                         "index with cops-index", seg->path, version, SEGMENT_FORMAT_VERSION);
+    const uint8_t *trailer = map + size - LAYOUT_TRAILER_BYTES;
+    if (memcmp(trailer + 16, LAYOUT_TRAILER_MAGIC, 8) != 0)
+        return corrupt_at(seg, err, size - 8, "missing end marker (truncated file?)");
+    uint64_t toc_offset = layout_get_u64(trailer);
+    uint32_t toc_length = layout_get_u32(trailer + 8);
+    if (toc_offset < LAYOUT_HEADER_BYTES || toc_offset > size - LAYOUT_TRAILER_BYTES
+        || toc_length != size - LAYOUT_TRAILER_BYTES - toc_offset || toc_length < 4)
+        return corrupt_at(seg, err, size - LAYOUT_TRAILER_BYTES, "table of contents out of range");
+    const uint8_t *toc = map + toc_offset;
+    if ((uint32_t)crc32(0, toc, toc_length) != layout_get_u32(trailer + 12))
+        return corrupt_at(seg, err, toc_offset, "table of contents checksum mismatch");
+    uint32_t count = layout_get_u32(toc);
+    if ((uint64_t)count * LAYOUT_TOC_ENTRY_BYTES != toc_length - 4)
+        return corrupt_at(seg, err, toc_offset, "table of contents has the wrong size");
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *e = toc + 4 + (size_t)i * LAYOUT_TOC_ENTRY_BYTES;
+        uint32_t kind = layout_get_u32(e);
+        uint64_t offset = layout_get_u64(e + 8), length = layout_get_u64(e + 16);
+        if (kind == 0 || kind >= SECTION_KIND_COUNT || seg->sections[kind].present
+            || offset < LAYOUT_HEADER_BYTES || offset > toc_offset || length > toc_offset - offset)
+            return corrupt_at(seg, err, toc_offset + 4 + (uint64_t)i * LAYOUT_TOC_ENTRY_BYTES,
+                              "bad table of contents entry");
+        section_view *s = &seg->sections[kind];
+        s->data = map + offset;
+        s->length = (size_t)length;
+        s->offset = offset;
+        s->crc = layout_get_u32(e + 4);
+        s->present = 1;
+    }
+    for (uint32_t kind = 1; kind < SECTION_KIND_COUNT; kind++)
+        if (!seg->sections[kind].present)
+            return corrupt_at(seg, err, toc_offset, "a required section is missing");
+    /* The small sections are checked whole now; the large ones block by
+     * block when read. */
+    static const uint32_t checked_on_open[] = {SECTION_META, SECTION_DOCLENGTHS, SECTION_DOCDATES,
+                                               SECTION_DOCINDEX, SECTION_DICTINDEX};
+    for (size_t i = 0; i < sizeof checked_on_open / sizeof checked_on_open[0]; i++) {
+        const section_view *s = &seg->sections[checked_on_open[i]];
+        if ((uint32_t)crc32(0, s->data, (uInt)s->length) != s->crc)
+            return corrupt_at(seg, err, s->offset, "section checksum mismatch");
+    }
+    return 0;
+}
+
+int segment_open(const char *path, segment **out, cops_error *err)
+{
+    *out = NULL;
+    segment *seg = calloc(1, sizeof *seg);
+    if (!seg || !(seg->path = strdup(path))) {
+        free(seg);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int rc = 0;
+    if (fd < 0)
+        rc = error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
+                             "cannot open %s", path);
+    else if (fstat(fd, &st) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot stat %s", path);
+    else if ((uint64_t)st.st_size > SIZE_MAX || st.st_size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES)
+        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: file too short (%lld bytes)", path,
+                       (long long)st.st_size);
+    if (rc == 0) {
+        seg->size = (size_t)st.st_size;
+        void *map = mmap(NULL, seg->size, PROT_READ, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED)
+            rc = error_set_errno(err, COPS_EIO, errno, "cannot map %s", path);
+        else
+            seg->map = map;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0)
+        rc = read_table_of_contents(seg, err);
+    if (rc == 0)
+        rc = parse_meta(seg, err);
+    if (rc == 0)
+        rc = check_fixed_sections(seg, err);
+    if (rc != 0) {
+        segment_close(seg);
+        return rc;
+    }
+    *out = seg;
+    return 0;
+}
+
+void segment_close(segment *seg)
+{
+    if (!seg)
+        return;
+    if (seg->map)
+        munmap((void *)seg->map, seg->size);
+    free(seg->path);
+    free(seg);
+}
+
+const segment_meta *segment_get_meta(const segment *seg) { return &seg->meta; }
+uint32_t segment_documents(const segment *seg) { return (uint32_t)seg->meta.documents; }
+const char *segment_path(const segment *seg) { return seg->path; }
+
+uint32_t segment_body_length(const segment *seg, uint32_t doc)
+{
+    return layout_get_u32(seg->sections[SECTION_DOCLENGTHS].data + 4 * (size_t)doc);
+}
+
+uint32_t segment_title_length(const segment *seg, uint32_t doc)
+{
+    return layout_get_u32(seg->sections[SECTION_DOCLENGTHS].data + 4 * (size_t)seg->meta.documents
+                          + 4 * (size_t)doc);
+}
+
+uint32_t segment_date(const segment *seg, uint32_t doc)
+{
+    return layout_get_u32(seg->sections[SECTION_DOCDATES].data + 4 * (size_t)doc);
+}
+
+void segment_sizes(const segment *seg, cops_index_stats *stats)
+{
+    stats->bytes_dictionary += seg->sections[SECTION_DICTIONARY].length
+                               + seg->sections[SECTION_DICTINDEX].length;
+    stats->bytes_postings += seg->sections[SECTION_POSTINGS].length;
+    stats->bytes_documents += seg->sections[SECTION_DOCSTORE].length
+                              + seg->sections[SECTION_DOCINDEX].length;
+    uint64_t known = seg->sections[SECTION_DICTIONARY].length + seg->sections[SECTION_DICTINDEX].length
+                     + seg->sections[SECTION_POSTINGS].length + seg->sections[SECTION_DOCSTORE].length
+                     + seg->sections[SECTION_DOCINDEX].length;
+    stats->bytes_other += seg->size - known;
+    stats->bytes_total += seg->size;
+}
+
+/* --------------------------------------------------------- documents */
+
+int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (doc >= seg->meta.documents)
+        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
+    const uint8_t *index = seg->sections[SECTION_DOCINDEX].data;
+    uint32_t low = 0, high = seg->doc_blocks; /* last block whose first doc <= doc */
+    while (high - low > 1) {
+        uint32_t mid = low + (high - low) / 2;
+        if (layout_get_u32(index + (size_t)mid * LAYOUT_DOCINDEX_ENTRY_BYTES + 8) <= doc)
+            low = mid;
+        else
+            high = mid;
+    }
+    const uint8_t *entry = index + (size_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES;
+    const section_view *store = &seg->sections[SECTION_DOCSTORE];
+    uint64_t offset = layout_get_u64(entry);
+    const uint8_t *block = store->data + offset;
+    if (store->length - offset < 12)
+        return corrupt_at(seg, err, store->offset + offset, "stored-document block header truncated");
+    uint32_t compressed = layout_get_u32(block), raw_length = layout_get_u32(block + 4);
+    if (compressed > store->length - offset - 12 || raw_length > (1u << 31))
+        return corrupt_at(seg, err, store->offset + offset, "stored-document block out of range");
+    if ((uint32_t)crc32(0, block + 12, compressed) != layout_get_u32(block + 8))
+        return corrupt_at(seg, err, store->offset + offset, "stored-document block checksum mismatch");
+    uint8_t *raw = malloc((size_t)raw_length + 1);
+    if (!raw)
+        return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+    uLongf produced = raw_length;
+    if (uncompress(raw, &produced, block + 12, compressed) != Z_OK || produced != raw_length) {
+        free(raw);
+        return corrupt_at(seg, err, store->offset + offset, "stored-document block does not inflate");
+    }
+    const uint8_t *p = raw, *end = raw + raw_length;
+    const uint8_t *fields[3] = {0};
+    uint64_t lengths[3] = {0};
+    for (uint32_t d = layout_get_u32(entry + 8); d <= doc; d++) {
+        for (int f = 0; f < 3; f++) {
+            size_t used = codec_varint_decode(p, end, &lengths[f]);
+            if (used == 0 || lengths[f] > (uint64_t)(end - p - (ptrdiff_t)used)) {
+                free(raw);
+                return corrupt_at(seg, err, store->offset + offset, "stored-document record out of range");
+            }
+            fields[f] = p + used;
+            p += used + lengths[f];
+        }
+    }
+    char *storage = malloc(lengths[0] + lengths[1] + lengths[2] + 3);
+    if (!storage) {
+        free(raw);
+        return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+    }
+    char *cursor = storage;
+    const char **targets[3] = {&out->id, &out->title, &out->text};
+    for (int f = 0; f < 3; f++) {
+        memcpy(cursor, fields[f], lengths[f]);
+        cursor[lengths[f]] = '\0';
+        *targets[f] = cursor;
+        cursor += lengths[f] + 1;
+    }
+    out->text_length = lengths[2];
+    out->storage_ = storage;
+    free(raw);
+    return 0;
+}
+
+void segment_document_free(segment_document *document)
+{
+    if (document) {
+        free(document->storage_);
+        memset(document, 0, sizeof *document);
+    }
+}
+
+/* -------------------------------------------------------- dictionary */
+
+static int compare_keys(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
+{
+    size_t common = a_length < b_length ? a_length : b_length;
+    int order = memcmp(a, b, common);
+    if (order != 0)
+        return order;
+    return (a_length > b_length) - (a_length < b_length);
+}
+
+/* Walks the entries of one dictionary block, reconstructing each key. */
+typedef struct dict_walk {
+    segment *seg;
+    const uint8_t *p, *end;
+    const uint8_t *block_start;
+    uint8_t key[SEGMENT_MAX_KEY_BYTES];
+    size_t key_length;
+    segment_term term;
+} dict_walk;
+
+static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_error *err)
+{
+    const uint8_t *e = seg->dict_index + (size_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    const section_view *dict = &seg->sections[SECTION_DICTIONARY];
+    uint64_t offset = layout_get_u64(e);
+    uint32_t length = layout_get_u32(e + 8);
+    const uint8_t *data = dict->data + offset;
+    if ((uint32_t)crc32(0, data, length - 4) != layout_get_u32(data + length - 4))
+        return corrupt_at(seg, err, dict->offset + offset, "dictionary block checksum mismatch");
+    walk->seg = seg;
+    walk->p = data;
+    walk->end = data + length - 4;
+    walk->block_start = data;
+    walk->key_length = 0;
+    return 0;
+}
+
+/* Decode the next entry: 1 = an entry, 0 = end of block, <0 = damage. */
+static int dict_walk_next(dict_walk *walk, cops_error *err)
+{
+    if (walk->p == walk->end)
+        return 0;
+    const uint8_t *p = walk->p, *end = walk->end;
+    uint64_t common, suffix, df, cf;
+    size_t used;
+#define TAKE_VARINT(var) \
+    if ((used = codec_varint_decode(p, end, &(var))) == 0) goto damaged; \
+    p += used;
+    TAKE_VARINT(common);
+    TAKE_VARINT(suffix);
+    if (common > walk->key_length || suffix > SEGMENT_MAX_KEY_BYTES - common || common + suffix == 0
+        || suffix > (uint64_t)(end - p))
+        goto damaged;
+    memcpy(walk->key + common, p, suffix);
+    walk->key_length = common + suffix;
+    p += suffix;
+    TAKE_VARINT(df);
+    TAKE_VARINT(cf);
+    if (df == 0 || df > walk->seg->meta.documents || cf < df)
+        goto damaged;
+    segment_term *term = &walk->term;
+    memset(term, 0, sizeof *term);
+    term->df = (uint32_t)df;
+    term->cf = cf;
+    if (df <= SEGMENT_INLINE_MAX_DF) {
+        uint64_t length;
+        TAKE_VARINT(length);
+        if (length > (uint64_t)(end - p))
+            goto damaged;
+        term->docs = p;
+        term->docs_length = (size_t)length;
+        p += length;
+        TAKE_VARINT(length);
+        if (length > (uint64_t)(end - p))
+            goto damaged;
+        term->positions = p;
+        term->positions_length = (size_t)length;
+        p += length;
+    } else {
+        uint64_t offset, length, max_tf, min_length;
+        TAKE_VARINT(offset);
+        TAKE_VARINT(length);
+        TAKE_VARINT(max_tf);
+        TAKE_VARINT(min_length);
+        const section_view *postings = &walk->seg->sections[SECTION_POSTINGS];
+        if (offset > postings->length || length > postings->length - offset || max_tf == 0
+            || max_tf > UINT32_MAX || min_length > UINT32_MAX)
+            goto damaged;
+        term->external = 1;
+        term->docs = postings->data + offset;
+        term->docs_length = (size_t)length;
+        term->max_tf = (uint32_t)max_tf;
+        term->min_length = (uint32_t)min_length;
+    }
+#undef TAKE_VARINT
+    walk->p = p;
+    return 1;
+damaged:
+    return corrupt_at(walk->seg, err,
+                      walk->seg->sections[SECTION_DICTIONARY].offset
+                          + (uint64_t)(walk->p - walk->seg->sections[SECTION_DICTIONARY].data),
+                      "dictionary entry out of range");
+}
+
+/* The last block whose first key is <= key (0 when key precedes all). */
+static uint32_t find_dict_block(const segment *seg, const uint8_t *key, size_t key_length)
+{
+    uint32_t low = 0, high = seg->dict_blocks;
+    while (high - low > 1) {
+        uint32_t mid = low + (high - low) / 2;
+        const uint8_t *e = seg->dict_index + (size_t)mid * LAYOUT_DICTINDEX_ENTRY_BYTES;
+        const uint8_t *first = seg->dict_keys + layout_get_u32(e + 12);
+        if (compare_keys(first, layout_get_u32(e + 16), key, key_length) <= 0)
+            low = mid;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+int segment_lookup(segment *seg, const uint8_t *key, size_t key_length, segment_term *term,
+                   cops_error *err)
+{
+    if (seg->dict_blocks == 0 || key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES)
+        return 0;
+    dict_walk walk;
+    int rc = dict_walk_begin(&walk, seg, find_dict_block(seg, key, key_length), err);
+    while (rc == 0 && (rc = dict_walk_next(&walk, err)) == 1) {
+        int order = compare_keys(walk.key, walk.key_length, key, key_length);
+        if (order == 0) {
+            *term = walk.term;
+            return 1;
+        }
+        if (order > 0)
+            return 0;
+        rc = 0;
+    }
+    return rc;
+}
+
+int segment_scan_prefix(segment *seg, const uint8_t *prefix, size_t prefix_length,
+                        int (*visit)(void *context, const uint8_t *key, size_t key_length,
+                                     const segment_term *term),
+                        void *context, cops_error *err)
+{
+    if (seg->dict_blocks == 0)
+        return 0;
+    for (uint32_t block = find_dict_block(seg, prefix, prefix_length); block < seg->dict_blocks;
+         block++) {
+        dict_walk walk;
+        int rc = dict_walk_begin(&walk, seg, block, err);
+        if (rc != 0)
+            return rc;
+        while ((rc = dict_walk_next(&walk, err)) == 1) {
+            int order = compare_keys(walk.key, walk.key_length < prefix_length ? walk.key_length
+                                                                                : prefix_length,
+                                     prefix, prefix_length);
+            if (order > 0 || (order == 0 && walk.key_length < prefix_length
+                              && compare_keys(walk.key, walk.key_length, prefix, prefix_length) > 0))
+                return 0;
+            if (order == 0 && walk.key_length >= prefix_length) {
+                int stop = visit(context, walk.key, walk.key_length, &walk.term);
+                if (stop)
+                    return stop;
+            }
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------- postings cursor */
+
+static void cursor_fail(postings_cursor *c, const uint8_t *where, const char *what)
+{
+    note_damage(c->seg, where, what);
+    c->status = COPS_ECORRUPT;
+    c->doc = POSTINGS_END;
+    c->block_length = 0;
+}
+
+/* Decode `count` short-form postings (varint gap, tf-1) into the cursor. */
+static int decode_short(postings_cursor *c, const uint8_t *p, const uint8_t *end, uint32_t count,
+                        uint32_t previous_doc)
+{
+    uint64_t documents = c->seg->meta.documents;
+    uint64_t next_allowed = previous_doc == UINT32_MAX ? 0 : (uint64_t)previous_doc + 1;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t gap, tf_minus_one;
+        size_t used = codec_varint_decode32(p, end, &gap);
+        if (used == 0)
+            return -1;
+        p += used;
+        used = codec_varint_decode32(p, end, &tf_minus_one);
+        if (used == 0 || tf_minus_one == UINT32_MAX)
+            return -1;
+        p += used;
+        uint64_t doc = next_allowed + gap;
+        if (doc >= documents)
+            return -1;
+        c->docs[i] = (uint32_t)doc;
+        c->tfs[i] = tf_minus_one + 1;
+        next_allowed = doc + 1;
+    }
+    return p == end ? 0 : -1;
+}
+
+static const uint8_t *skip_entry(const postings_cursor *c, uint32_t block)
+{
+    return c->skip + (size_t)block * LAYOUT_SKIP_ENTRY_BYTES;
+}
+
+/* Decode block `block` of an external list and sit on its first posting. */
+static void load_block(postings_cursor *c, uint32_t block)
+{
+    const uint8_t *entry = skip_entry(c, block);
+    uint32_t start = layout_get_u32(entry + 4);
+    uint32_t end = block + 1 < c->block_count ? layout_get_u32(skip_entry(c, block + 1) + 4)
+                                              : (uint32_t)c->blocks_length;
+    if (start > end || end > c->blocks_length) {
+        cursor_fail(c, entry, "postings skip entry out of range");
+        return;
+    }
+    const uint8_t *data = c->blocks + start;
+    if ((uint32_t)crc32(0, data, end - start) != layout_get_u32(entry + 20)) {
+        cursor_fail(c, data, "postings block checksum mismatch");
+        return;
+    }
+    uint32_t previous_doc = block == 0 ? UINT32_MAX : layout_get_u32(skip_entry(c, block - 1));
+    uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
+                                                : c->term.df - block * SEGMENT_BLOCK_SIZE;
+    if (count == SEGMENT_BLOCK_SIZE) {
+        size_t used = codec_block_decode(data, c->blocks + end, count, c->docs);
+        size_t used_tf = used ? codec_block_decode(data + used, c->blocks + end, count, c->tfs) : 0;
+        if (used == 0 || used_tf == 0 || used + used_tf != end - start) {
+            cursor_fail(c, data, "postings block does not decode");
+            return;
+        }
+        uint32_t documents = (uint32_t)c->seg->meta.documents;
+        uint64_t doc = (uint64_t)previous_doc + 1; /* wraps to 0 for the first block */
+        if (block == 0)
+            doc = 0;
+        for (uint32_t i = 0; i < count; i++) {
+            doc += c->docs[i];
+            if (doc >= documents || c->tfs[i] == UINT32_MAX) {
+                cursor_fail(c, data, "postings block holds an invalid document");
+                return;
+            }
+            c->docs[i] = (uint32_t)doc;
+            c->tfs[i] += 1;
+            doc++;
+        }
+    } else if (decode_short(c, data, c->blocks + end, count, previous_doc) != 0) {
+        cursor_fail(c, data, "postings block does not decode");
+        return;
+    }
+    if (c->docs[count - 1] != layout_get_u32(entry)) {
+        cursor_fail(c, entry, "postings block disagrees with its skip entry");
+        return;
+    }
+    c->block = block;
+    c->block_length = count;
+    c->in_block = 0;
+    c->doc = c->docs[0];
+    c->tf = c->tfs[0];
+    c->position_cursor = layout_get_u32(entry + 8);
+    c->position_doc_index = 0;
+    c->positions_checked = 0;
+}
+
+void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
+{
+    c->seg = seg;
+    c->term = *term;
+    c->status = 0;
+    c->block = 0;
+    c->in_block = 0;
+    c->block_length = 0;
+    c->position_cursor = 0;
+    c->position_doc_index = 0;
+    c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
+    c->doc = POSTINGS_END;
+    if (!term->external) {
+        c->block_count = 1;
+        c->positions_base = term->positions;
+        c->positions_length = term->positions_length;
+        if (decode_short(c, term->docs, term->docs + term->docs_length, term->df, UINT32_MAX) != 0) {
+            cursor_fail(c, term->docs, "inline postings do not decode");
+            return;
+        }
+        c->block_length = term->df;
+        c->doc = c->docs[0];
+        c->tf = c->tfs[0];
+        return;
+    }
+    const uint8_t *p = term->docs, *end = term->docs + term->docs_length;
+    uint64_t blocks_length, positions_length;
+    size_t used = codec_varint_decode(p, end, &blocks_length);
+    size_t used2 = used ? codec_varint_decode(p + used, end, &positions_length) : 0;
+    if (!used2) {
+        cursor_fail(c, p, "postings record header out of range");
+        return;
+    }
+    p += used + used2;
+    c->block_count = (term->df + SEGMENT_BLOCK_SIZE - 1) / SEGMENT_BLOCK_SIZE;
+    size_t skip_bytes = (size_t)c->block_count * LAYOUT_SKIP_ENTRY_BYTES;
+    if ((uint64_t)(end - p) < skip_bytes + 4
+        || blocks_length > (uint64_t)(end - p) - skip_bytes - 4
+        || positions_length != (uint64_t)(end - p) - skip_bytes - 4 - blocks_length) {
+        cursor_fail(c, p, "postings record lengths disagree");
+        return;
+    }
+    if ((uint32_t)crc32(0, p, (uInt)skip_bytes) != layout_get_u32(p + skip_bytes)) {
+        cursor_fail(c, p, "postings skip table checksum mismatch");
+        return;
+    }
+    c->skip = p;
+    c->blocks = p + skip_bytes + 4;
+    c->blocks_length = (size_t)blocks_length;
+    c->positions_base = c->blocks + blocks_length;
+    c->positions_length = (size_t)positions_length;
+    load_block(c, 0);
+}
+
+uint32_t postings_next(postings_cursor *c)
+{
+    if (c->doc == POSTINGS_END)
+        return POSTINGS_END;
+    if (++c->in_block < c->block_length) {
+        c->doc = c->docs[c->in_block];
+        c->tf = c->tfs[c->in_block];
+        return c->doc;
+    }
+    if (c->term.external && c->block + 1 < c->block_count)
+        load_block(c, c->block + 1);
+    else
+        c->doc = POSTINGS_END;
+    return c->doc;
+}
+
+uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
+{
+    if (c->doc >= target)
+        return c->doc;
+    if (c->term.external && target > layout_get_u32(skip_entry(c, c->block))) {
+        /* Gallop over the skip table, then binary search: the blocks in
+         * between are never decoded. */
+        uint32_t low = c->block + 1, step = 1, high = low;
+        while (high < c->block_count && layout_get_u32(skip_entry(c, high)) < target) {
+            low = high + 1;
+            high += step;
+            step *= 2;
+        }
+        if (high >= c->block_count)
+            high = c->block_count - 1;
+        while (low < high) {
+            uint32_t mid = low + (high - low) / 2;
+            if (layout_get_u32(skip_entry(c, mid)) < target)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        if (low >= c->block_count || layout_get_u32(skip_entry(c, low)) < target) {
+            c->doc = POSTINGS_END;
+            return POSTINGS_END;
+        }
+        load_block(c, low);
+        if (c->doc == POSTINGS_END)
+            return POSTINGS_END;
+    }
+    while (c->in_block < c->block_length && c->docs[c->in_block] < target)
+        c->in_block++;
+    if (c->in_block < c->block_length) {
+        c->doc = c->docs[c->in_block];
+        c->tf = c->tfs[c->in_block];
+        return c->doc;
+    }
+    c->in_block = c->block_length - 1;
+    return postings_next(c);
+}
+
+int postings_positions(postings_cursor *c, uint32_t *out)
+{
+    if (c->doc == POSTINGS_END)
+        return c->status ? c->status : COPS_EINVAL;
+    const uint8_t *base = c->positions_base, *end = base + c->positions_length;
+    if (!c->positions_checked) {
+        const uint8_t *entry = skip_entry(c, c->block);
+        uint32_t start = layout_get_u32(entry + 8);
+        uint32_t stop = c->block + 1 < c->block_count ? layout_get_u32(skip_entry(c, c->block + 1) + 8)
+                                                      : (uint32_t)c->positions_length;
+        if (start > stop || stop > c->positions_length
+            || (uint32_t)crc32(0, base + start, stop - start) != layout_get_u32(entry + 24)) {
+            cursor_fail(c, entry, "positions block checksum mismatch");
+            return COPS_ECORRUPT;
+        }
+        c->positions_checked = 1;
+    }
+    const uint8_t *p = base + c->position_cursor;
+    if (c->position_doc_index > c->in_block) { /* never happens: cursors only move forward */
+        cursor_fail(c, p, "positions cursor out of step");
+        return COPS_ECORRUPT;
+    }
+    for (; c->position_doc_index < c->in_block; c->position_doc_index++) {
+        for (uint32_t i = 0; i < c->tfs[c->position_doc_index]; i++) {
+            uint32_t ignored;
+            size_t used = codec_varint_decode32(p, end, &ignored);
+            if (used == 0) {
+                cursor_fail(c, p, "positions out of range");
+                return COPS_ECORRUPT;
+            }
+            p += used;
+        }
+    }
+    c->position_cursor = (size_t)(p - base);
+    uint64_t position = 0;
+    for (uint32_t i = 0; i < c->tf; i++) {
+        uint32_t delta;
+        size_t used = codec_varint_decode32(p, end, &delta);
+        if (used == 0 || (i > 0 && delta == 0) || position + delta > UINT32_MAX) {
+            cursor_fail(c, p, "positions out of range");
+            return COPS_ECORRUPT;
+        }
+        p += used;
+        position += delta;
+        out[i] = (uint32_t)position;
+    }
+    return (int)c->tf;
+}
+
+void postings_current_bound(const postings_cursor *c, postings_block_bound *bound)
+{
+    if (c->term.external) {
+        const uint8_t *entry = skip_entry(c, c->block);
+        bound->last_doc = layout_get_u32(entry);
+        bound->max_tf = layout_get_u32(entry + 12);
+        bound->min_length = layout_get_u32(entry + 16);
+    } else {
+        postings_list_bound(c, bound);
+    }
+}
+
+void postings_list_bound(const postings_cursor *c, postings_block_bound *bound)
+{
+    if (c->term.external) {
+        bound->max_tf = c->term.max_tf;
+        bound->min_length = c->term.min_length;
+        bound->last_doc = c->block_count ? layout_get_u32(skip_entry(c, c->block_count - 1)) : 0;
+        return;
+    }
+    bound->max_tf = 0;
+    bound->min_length = UINT32_MAX;
+    for (uint32_t i = 0; i < c->block_length; i++) {
+        if (c->tfs[i] > bound->max_tf)
+            bound->max_tf = c->tfs[i];
+    }
+    bound->min_length = 0; /* lengths are per field; 0 is a safe (loose) bound */
+    bound->last_doc = c->block_length ? c->docs[c->block_length - 1] : 0;
+}

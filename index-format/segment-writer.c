@@ -1,0 +1,666 @@
+/*
+ * segment-writer.c — writes one segment file (layout: FORMAT.md).
+ *
+ * Sections are written in the order they become known: stored documents
+ * stream out as documents arrive, external postings stream out term by
+ * term, and the dictionary goes to an anonymous side file that is copied
+ * in at the end (it is only complete after the last term).  The small
+ * per-document arrays are kept in memory until finish.
+ */
+#include "config.h"
+
+#include "index-format/segment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/buffer.h"
+#include "base/error.h"
+#include "index-format/codec.h"
+#include "index-format/layout.h"
+
+typedef struct section_record {
+    uint32_t kind;
+    uint32_t crc;
+    uint64_t offset;
+    uint64_t length;
+} section_record;
+
+struct segment_writer {
+    char *path;
+    FILE *file;
+    uint64_t offset;            /* bytes written to `file` so far */
+    FILE *dictionary_file;      /* anonymous side file for SECTION_DICTIONARY */
+    uint64_t dictionary_offset;
+    uint32_t dictionary_crc;
+
+    section_record sections[SECTION_KIND_COUNT];
+    size_t section_count;
+    uint64_t section_start;     /* offset of the open section */
+    uint32_t section_crc;       /* running CRC of the open section */
+
+    /* documents */
+    uint32_t documents;
+    byte_buffer docstore_block;  /* raw records of the open docstore block */
+    uint32_t docstore_block_first;
+    byte_buffer docstore_compressed;
+    byte_buffer docindex;
+    byte_buffer body_lengths;
+    byte_buffer title_lengths;
+    byte_buffer dates;
+    int postings_started;
+
+    /* the open term */
+    uint8_t key[SEGMENT_MAX_KEY_BYTES];
+    size_t key_length;
+    int in_term;
+    uint32_t *term_docs;
+    uint32_t *term_tfs;
+    size_t term_capacity;
+    uint32_t term_df;
+    uint64_t term_cf;
+    byte_buffer term_positions;  /* varint deltas of every posting */
+    byte_buffer position_starts; /* u32 offset in term_positions per block start */
+
+    /* dictionary */
+    uint8_t previous_key[SEGMENT_MAX_KEY_BYTES];
+    size_t previous_key_length;
+    int have_previous_key;
+    byte_buffer dict_block;
+    uint32_t dict_block_terms;
+    uint8_t dict_block_first_key[SEGMENT_MAX_KEY_BYTES];
+    size_t dict_block_first_length;
+    byte_buffer dictindex;
+    byte_buffer dictindex_keys;
+
+    byte_buffer scratch;
+};
+
+/* ------------------------------------------------------------ output */
+
+static int write_bytes(segment_writer *w, const void *bytes, size_t length, cops_error *err)
+{
+    if (length && fwrite(bytes, 1, length, w->file) != length)
+        return error_set_errno(err, COPS_EIO, errno, "%s: write failed", w->path);
+    w->section_crc = (uint32_t)crc32(w->section_crc, bytes, (uInt)length);
+    w->offset += length;
+    return 0;
+}
+
+static int write_padding(segment_writer *w, cops_error *err)
+{
+    static const uint8_t zeros[8];
+    size_t pad = (size_t)((8 - w->offset % 8) % 8);
+    if (pad && fwrite(zeros, 1, pad, w->file) != pad)
+        return error_set_errno(err, COPS_EIO, errno, "%s: write failed", w->path);
+    w->offset += pad;
+    return 0;
+}
+
+static int section_begin(segment_writer *w, cops_error *err)
+{
+    int rc = write_padding(w, err);
+    w->section_start = w->offset;
+    w->section_crc = (uint32_t)crc32(0, NULL, 0);
+    return rc;
+}
+
+static void section_end(segment_writer *w, uint32_t kind)
+{
+    section_record *s = &w->sections[w->section_count++];
+    s->kind = kind;
+    s->crc = w->section_crc;
+    s->offset = w->section_start;
+    s->length = w->offset - w->section_start;
+}
+
+static int write_whole_section(segment_writer *w, uint32_t kind, const byte_buffer *content,
+                               cops_error *err)
+{
+    int rc = section_begin(w, err);
+    if (rc == 0)
+        rc = write_bytes(w, content->data, content->length, err);
+    if (rc == 0)
+        section_end(w, kind);
+    return rc;
+}
+
+static int out_of_memory(segment_writer *w, cops_error *err)
+{
+    return error_set(err, COPS_ENOMEM, "%s: out of memory while writing the index", w->path);
+}
+
+/* ------------------------------------------------------------ opening */
+
+int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
+{
+    *out = NULL;
+    segment_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
+        free(w->path);
+        free(w);
+        return rc;
+    }
+    w->file = fdopen(fd, "wb");
+    w->dictionary_file = tmpfile();
+    if (!w->file || !w->dictionary_file) {
+        int rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", path);
+        if (!w->file)
+            close(fd);
+        segment_writer_abort(w);
+        return rc;
+    }
+    setvbuf(w->file, NULL, _IOFBF, 1 << 20);
+    w->dictionary_crc = (uint32_t)crc32(0, NULL, 0);
+
+    uint8_t header[LAYOUT_HEADER_BYTES] = {0};
+    memcpy(header, LAYOUT_MAGIC, 8);
+    layout_put_u32(header + 8, SEGMENT_FORMAT_VERSION);
+    int rc = write_bytes(w, header, sizeof header, err);
+    if (rc == 0)
+        rc = section_begin(w, err); /* SECTION_DOCSTORE streams from here */
+    if (rc != 0) {
+        segment_writer_abort(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+/* ---------------------------------------------------------- documents */
+
+static int flush_docstore_block(segment_writer *w, cops_error *err)
+{
+    byte_buffer *raw = &w->docstore_block;
+    if (raw->length == 0)
+        return 0;
+    uLongf bound = compressBound((uLong)raw->length);
+    buffer_reset(&w->docstore_compressed);
+    if (buffer_reserve(&w->docstore_compressed, bound) != 0)
+        return out_of_memory(w, err);
+    uLongf compressed = bound;
+    if (compress2(w->docstore_compressed.data, &compressed, raw->data, (uLong)raw->length, 6) != Z_OK)
+        return error_set(err, COPS_ENOMEM, "%s: zlib failed to compress a document block", w->path);
+
+    uint8_t head[12];
+    layout_put_u32(head, (uint32_t)compressed);
+    layout_put_u32(head + 4, (uint32_t)raw->length);
+    layout_put_u32(head + 8, (uint32_t)crc32(0, w->docstore_compressed.data, (uInt)compressed));
+    buffer_append_u64le(&w->docindex, w->offset - w->section_start);
+    buffer_append_u32le(&w->docindex, w->docstore_block_first);
+    buffer_append_u32le(&w->docindex, w->documents - w->docstore_block_first);
+    if (buffer_failed(&w->docindex))
+        return out_of_memory(w, err);
+    int rc = write_bytes(w, head, sizeof head, err);
+    if (rc == 0)
+        rc = write_bytes(w, w->docstore_compressed.data, compressed, err);
+    buffer_reset(raw);
+    w->docstore_block_first = w->documents;
+    return rc;
+}
+
+int segment_writer_add_document(segment_writer *w, const char *id, const char *title,
+                                uint32_t date, const char *text, size_t text_length,
+                                uint32_t body_length, uint32_t title_length, cops_error *err)
+{
+    if (w->postings_started)
+        return error_set(err, COPS_EINVAL, "%s: document added after postings", w->path);
+    if (w->documents == UINT32_MAX - 1)
+        return error_set(err, COPS_ELIMIT, "%s: too many documents for one segment", w->path);
+    if (text_length > UINT32_MAX / 2)
+        return error_set(err, COPS_ELIMIT, "%s: document %s is too large to store", w->path, id);
+    byte_buffer *raw = &w->docstore_block;
+    size_t id_length = strlen(id), title_bytes = strlen(title);
+    buffer_append_varint(raw, id_length);
+    buffer_append(raw, id, id_length);
+    buffer_append_varint(raw, title_bytes);
+    buffer_append(raw, title, title_bytes);
+    buffer_append_varint(raw, text_length);
+    buffer_append(raw, text, text_length);
+    buffer_append_u32le(&w->body_lengths, body_length);
+    buffer_append_u32le(&w->title_lengths, title_length);
+    buffer_append_u32le(&w->dates, date);
+    if (buffer_failed(raw) || buffer_failed(&w->body_lengths) || buffer_failed(&w->title_lengths)
+        || buffer_failed(&w->dates))
+        return out_of_memory(w, err);
+    w->documents++;
+    if (raw->length >= LAYOUT_DOCSTORE_BLOCK_BYTES)
+        return flush_docstore_block(w, err);
+    return 0;
+}
+
+/* ----------------------------------------------------------- postings */
+
+static int start_postings(segment_writer *w, cops_error *err)
+{
+    int rc = flush_docstore_block(w, err);
+    if (rc != 0)
+        return rc;
+    section_end(w, SECTION_DOCSTORE);
+    w->postings_started = 1;
+    return section_begin(w, err);
+}
+
+int segment_writer_begin_term(segment_writer *w, const uint8_t *key, size_t key_length,
+                              cops_error *err)
+{
+    if (!w->postings_started) {
+        int rc = start_postings(w, err);
+        if (rc != 0)
+            return rc;
+    }
+    if (key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES)
+        return error_set(err, COPS_EINVAL, "%s: term key of %zu bytes", w->path, key_length);
+    if (w->have_previous_key) {
+        size_t common = key_length < w->previous_key_length ? key_length : w->previous_key_length;
+        int order = memcmp(w->previous_key, key, common);
+        if (order > 0 || (order == 0 && key_length <= w->previous_key_length))
+            return error_set(err, COPS_EINVAL, "%s: term keys out of order", w->path);
+    }
+    memcpy(w->key, key, key_length);
+    w->key_length = key_length;
+    w->in_term = 1;
+    w->term_df = 0;
+    w->term_cf = 0;
+    buffer_reset(&w->term_positions);
+    buffer_reset(&w->position_starts);
+    return 0;
+}
+
+int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *positions,
+                               uint32_t tf, cops_error *err)
+{
+    if (!w->in_term || tf == 0 || doc >= w->documents
+        || (w->term_df > 0 && doc <= w->term_docs[w->term_df - 1]))
+        return error_set(err, COPS_EINVAL, "%s: posting (doc %u, tf %u) out of order", w->path,
+                         doc, tf);
+    if (w->term_df == w->term_capacity) {
+        size_t capacity = w->term_capacity ? w->term_capacity * 2 : 1024;
+        uint32_t *docs = realloc(w->term_docs, capacity * sizeof *docs);
+        if (docs)
+            w->term_docs = docs;
+        uint32_t *tfs = docs ? realloc(w->term_tfs, capacity * sizeof *tfs) : NULL;
+        if (!tfs)
+            return out_of_memory(w, err);
+        w->term_tfs = tfs;
+        w->term_capacity = capacity;
+    }
+    if (w->term_df % SEGMENT_BLOCK_SIZE == 0)
+        buffer_append_u32le(&w->position_starts, (uint32_t)w->term_positions.length);
+    uint32_t previous = 0;
+    for (uint32_t i = 0; i < tf; i++) {
+        buffer_append_varint(&w->term_positions, positions[i] - previous);
+        previous = positions[i];
+    }
+    if (buffer_failed(&w->term_positions) || buffer_failed(&w->position_starts))
+        return out_of_memory(w, err);
+    if (w->term_positions.length > UINT32_MAX)
+        return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
+    w->term_docs[w->term_df] = doc;
+    w->term_tfs[w->term_df] = tf;
+    w->term_df++;
+    w->term_cf += tf;
+    return 0;
+}
+
+/* Varint (gap, tf-1) pairs: the short-list encoding, used inline in the
+ * dictionary and for the last partial block of an external list. */
+static void encode_short_postings(byte_buffer *out, const uint32_t *docs, const uint32_t *tfs,
+                                  size_t count, uint32_t previous_doc)
+{
+    for (size_t i = 0; i < count; i++) {
+        buffer_append_varint(out, docs[i] - previous_doc - 1);
+        buffer_append_varint(out, tfs[i] - 1);
+        previous_doc = docs[i];
+    }
+}
+
+static uint32_t field_length(const segment_writer *w, uint32_t doc)
+{
+    const byte_buffer *lengths = w->key[0] == (uint8_t)SEGMENT_FIELD_TITLE ? &w->title_lengths
+                                                                           : &w->body_lengths;
+    return layout_get_u32(lengths->data + 4 * (size_t)doc);
+}
+
+/* The external record (FORMAT.md "postings record").  Its bytes are built
+ * in w->scratch and then written; the term's list bound is returned for the
+ * dictionary entry. */
+static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
+                                   uint32_t *list_min_length, cops_error *err)
+{
+    uint32_t df = w->term_df;
+    uint32_t block_count = (df + SEGMENT_BLOCK_SIZE - 1) / SEGMENT_BLOCK_SIZE;
+    byte_buffer blocks = BUFFER_INIT;
+    byte_buffer skips = BUFFER_INIT;
+    uint32_t gaps[SEGMENT_BLOCK_SIZE], tf_minus_one[SEGMENT_BLOCK_SIZE];
+    uint32_t previous_doc = UINT32_MAX; /* so the first gap is doc - 0 */
+    *list_max_tf = 0;
+    *list_min_length = UINT32_MAX;
+    const uint8_t *positions = w->term_positions.data;
+    size_t positions_length = w->term_positions.length;
+
+    for (uint32_t b = 0; b < block_count; b++) {
+        uint32_t first = b * SEGMENT_BLOCK_SIZE;
+        uint32_t count = df - first < SEGMENT_BLOCK_SIZE ? df - first : SEGMENT_BLOCK_SIZE;
+        size_t block_start = blocks.length;
+        uint32_t max_tf = 0, min_length = UINT32_MAX;
+        for (uint32_t i = 0; i < count; i++) {
+            uint32_t doc = w->term_docs[first + i], tf = w->term_tfs[first + i];
+            uint32_t length = field_length(w, doc);
+            if (tf > max_tf)
+                max_tf = tf;
+            if (length < min_length)
+                min_length = length;
+        }
+        if (count == SEGMENT_BLOCK_SIZE) {
+            for (uint32_t i = 0; i < count; i++) {
+                gaps[i] = w->term_docs[first + i] - previous_doc - 1;
+                previous_doc = w->term_docs[first + i];
+                tf_minus_one[i] = w->term_tfs[first + i] - 1;
+            }
+            codec_block_append(&blocks, gaps, count);
+            codec_block_append(&blocks, tf_minus_one, count);
+        } else {
+            encode_short_postings(&blocks, w->term_docs + first, w->term_tfs + first, count,
+                                  previous_doc);
+            previous_doc = w->term_docs[df - 1];
+        }
+        uint32_t position_start = layout_get_u32(w->position_starts.data + 4 * (size_t)b);
+        uint32_t position_end = b + 1 < block_count
+            ? layout_get_u32(w->position_starts.data + 4 * (size_t)(b + 1))
+            : (uint32_t)positions_length;
+        if (buffer_failed(&blocks))
+            break;
+        buffer_append_u32le(&skips, w->term_docs[first + count - 1]);
+        buffer_append_u32le(&skips, (uint32_t)block_start);
+        buffer_append_u32le(&skips, position_start);
+        buffer_append_u32le(&skips, max_tf);
+        buffer_append_u32le(&skips, min_length);
+        buffer_append_u32le(&skips, (uint32_t)crc32(0, blocks.data + block_start,
+                                                     (uInt)(blocks.length - block_start)));
+        buffer_append_u32le(&skips, (uint32_t)crc32(0, positions + position_start,
+                                                     (uInt)(position_end - position_start)));
+        if (max_tf > *list_max_tf)
+            *list_max_tf = max_tf;
+        if (min_length < *list_min_length)
+            *list_min_length = min_length;
+    }
+
+    byte_buffer *head = &w->scratch;
+    buffer_reset(head);
+    buffer_append_varint(head, blocks.length);
+    buffer_append_varint(head, positions_length);
+    buffer_append(head, skips.data, skips.length);
+    buffer_append_u32le(head, (uint32_t)crc32(0, skips.data, (uInt)skips.length));
+    int rc = 0;
+    if (buffer_failed(head) || buffer_failed(&blocks) || buffer_failed(&skips)
+        || blocks.length > UINT32_MAX)
+        rc = out_of_memory(w, err);
+    if (rc == 0)
+        rc = write_bytes(w, head->data, head->length, err);
+    if (rc == 0)
+        rc = write_bytes(w, blocks.data, blocks.length, err);
+    if (rc == 0)
+        rc = write_bytes(w, positions, positions_length, err);
+    buffer_free(&blocks);
+    buffer_free(&skips);
+    return rc;
+}
+
+static int flush_dictionary_block(segment_writer *w, cops_error *err)
+{
+    if (w->dict_block_terms == 0)
+        return 0;
+    buffer_append_u32le(&w->dict_block, (uint32_t)crc32(0, w->dict_block.data,
+                                                        (uInt)w->dict_block.length));
+    buffer_append_u64le(&w->dictindex, w->dictionary_offset);
+    buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block.length);
+    buffer_append_u32le(&w->dictindex, (uint32_t)w->dictindex_keys.length);
+    buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block_first_length);
+    buffer_append(&w->dictindex_keys, w->dict_block_first_key, w->dict_block_first_length);
+    if (buffer_failed(&w->dict_block) || buffer_failed(&w->dictindex)
+        || buffer_failed(&w->dictindex_keys))
+        return out_of_memory(w, err);
+    if (fwrite(w->dict_block.data, 1, w->dict_block.length, w->dictionary_file)
+        != w->dict_block.length)
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot write the dictionary", w->path);
+    w->dictionary_crc = (uint32_t)crc32(w->dictionary_crc, w->dict_block.data,
+                                        (uInt)w->dict_block.length);
+    w->dictionary_offset += w->dict_block.length;
+    buffer_reset(&w->dict_block);
+    w->dict_block_terms = 0;
+    return 0;
+}
+
+int segment_writer_end_term(segment_writer *w, cops_error *err)
+{
+    if (!w->in_term)
+        return error_set(err, COPS_EINVAL, "%s: end_term without begin_term", w->path);
+    w->in_term = 0;
+    if (w->term_df == 0)
+        return 0; /* a key without postings is not recorded */
+
+    byte_buffer *entry = &w->dict_block;
+    size_t common = 0;
+    if (w->dict_block_terms == 0) {
+        memcpy(w->dict_block_first_key, w->key, w->key_length);
+        w->dict_block_first_length = w->key_length;
+    } else {
+        size_t limit = w->key_length < w->previous_key_length ? w->key_length
+                                                              : w->previous_key_length;
+        while (common < limit && w->key[common] == w->previous_key[common])
+            common++;
+    }
+    buffer_append_varint(entry, common);
+    buffer_append_varint(entry, w->key_length - common);
+    buffer_append(entry, w->key + common, w->key_length - common);
+    buffer_append_varint(entry, w->term_df);
+    buffer_append_varint(entry, w->term_cf);
+
+    if (w->term_df <= SEGMENT_INLINE_MAX_DF) {
+        byte_buffer *inline_docs = &w->scratch;
+        buffer_reset(inline_docs);
+        encode_short_postings(inline_docs, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX);
+        buffer_append_varint(entry, inline_docs->length);
+        buffer_append(entry, inline_docs->data, inline_docs->length);
+        buffer_append_varint(entry, w->term_positions.length);
+        buffer_append(entry, w->term_positions.data, w->term_positions.length);
+        if (buffer_failed(inline_docs))
+            return out_of_memory(w, err);
+    } else {
+        uint64_t record_offset = w->offset - w->section_start;
+        uint32_t max_tf, min_length;
+        int rc = write_external_postings(w, &max_tf, &min_length, err);
+        if (rc != 0)
+            return rc;
+        buffer_append_varint(entry, record_offset);
+        buffer_append_varint(entry, w->offset - w->section_start - record_offset);
+        buffer_append_varint(entry, max_tf);
+        buffer_append_varint(entry, min_length);
+    }
+    if (buffer_failed(entry))
+        return out_of_memory(w, err);
+
+    memcpy(w->previous_key, w->key, w->key_length);
+    w->previous_key_length = w->key_length;
+    w->have_previous_key = 1;
+    if (++w->dict_block_terms == LAYOUT_DICT_BLOCK_TERMS)
+        return flush_dictionary_block(w, err);
+    return 0;
+}
+
+/* ------------------------------------------------------------- finish */
+
+static void append_meta(byte_buffer *meta, const char *key, uint64_t value)
+{
+    char line[96];
+    int n = snprintf(line, sizeof line, "%s %llu\n", key, (unsigned long long)value);
+    buffer_append(meta, line, (size_t)n);
+}
+
+static int copy_dictionary(segment_writer *w, cops_error *err)
+{
+    int rc = section_begin(w, err);
+    if (rc != 0)
+        return rc;
+    if (fflush(w->dictionary_file) != 0 || fseek(w->dictionary_file, 0, SEEK_SET) != 0)
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back the dictionary",
+                               w->path);
+    uint8_t chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, w->dictionary_file)) > 0)
+        if ((rc = write_bytes(w, chunk, n, err)) != 0)
+            return rc;
+    if (ferror(w->dictionary_file))
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back the dictionary",
+                               w->path);
+    if (w->offset - w->section_start != w->dictionary_offset
+        || w->section_crc != w->dictionary_crc)
+        return error_set(err, COPS_EIO, "%s: the dictionary changed while copying", w->path);
+    section_end(w, SECTION_DICTIONARY);
+    return 0;
+}
+
+static int write_toc_and_trailer(segment_writer *w, cops_error *err)
+{
+    int rc = write_padding(w, err);
+    if (rc != 0)
+        return rc;
+    uint64_t toc_offset = w->offset;
+    byte_buffer toc = BUFFER_INIT;
+    buffer_append_u32le(&toc, (uint32_t)w->section_count);
+    for (size_t i = 0; i < w->section_count; i++) {
+        buffer_append_u32le(&toc, w->sections[i].kind);
+        buffer_append_u32le(&toc, w->sections[i].crc);
+        buffer_append_u64le(&toc, w->sections[i].offset);
+        buffer_append_u64le(&toc, w->sections[i].length);
+    }
+    uint32_t toc_crc = (uint32_t)crc32(0, toc.data, (uInt)toc.length);
+    buffer_append_u64le(&toc, toc_offset);
+    buffer_append_u32le(&toc, (uint32_t)(toc.length - 8));
+    buffer_append_u32le(&toc, toc_crc);
+    buffer_append(&toc, LAYOUT_TRAILER_MAGIC, 8);
+    rc = buffer_failed(&toc) ? out_of_memory(w, err) : write_bytes(w, toc.data, toc.length, err);
+    buffer_free(&toc);
+    return rc;
+}
+
+static void free_writer(segment_writer *w)
+{
+    if (w->dictionary_file)
+        fclose(w->dictionary_file);
+    buffer_free(&w->docstore_block);
+    buffer_free(&w->docstore_compressed);
+    buffer_free(&w->docindex);
+    buffer_free(&w->body_lengths);
+    buffer_free(&w->title_lengths);
+    buffer_free(&w->dates);
+    buffer_free(&w->term_positions);
+    buffer_free(&w->position_starts);
+    buffer_free(&w->dict_block);
+    buffer_free(&w->dictindex);
+    buffer_free(&w->dictindex_keys);
+    buffer_free(&w->scratch);
+    free(w->term_docs);
+    free(w->term_tfs);
+    free(w->path);
+    free(w);
+}
+
+int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t *bytes_written,
+                          cops_error *err)
+{
+    int rc = w->in_term ? error_set(err, COPS_EINVAL, "%s: finish inside a term", w->path) : 0;
+    if (rc == 0 && !w->postings_started)
+        rc = start_postings(w, err);
+    if (rc == 0) {
+        section_end(w, SECTION_POSTINGS);
+        rc = flush_dictionary_block(w, err);
+    }
+    if (rc == 0)
+        rc = copy_dictionary(w, err);
+    if (rc == 0) {
+        byte_buffer index = BUFFER_INIT;
+        buffer_append_u32le(&index, (uint32_t)(w->dictindex.length / LAYOUT_DICTINDEX_ENTRY_BYTES));
+        buffer_append(&index, w->dictindex.data, w->dictindex.length);
+        buffer_append(&index, w->dictindex_keys.data, w->dictindex_keys.length);
+        rc = buffer_failed(&index) ? out_of_memory(w, err)
+                                   : write_whole_section(w, SECTION_DICTINDEX, &index, err);
+        buffer_free(&index);
+    }
+    if (rc == 0)
+        rc = write_whole_section(w, SECTION_DOCINDEX, &w->docindex, err);
+    if (rc == 0) {
+        byte_buffer lengths = BUFFER_INIT;
+        buffer_append(&lengths, w->body_lengths.data, w->body_lengths.length);
+        buffer_append(&lengths, w->title_lengths.data, w->title_lengths.length);
+        rc = buffer_failed(&lengths) ? out_of_memory(w, err)
+                                     : write_whole_section(w, SECTION_DOCLENGTHS, &lengths, err);
+        buffer_free(&lengths);
+    }
+    if (rc == 0)
+        rc = write_whole_section(w, SECTION_DOCDATES, &w->dates, err);
+    if (rc == 0) {
+        byte_buffer text = BUFFER_INIT;
+        if (meta->documents != w->documents)
+            rc = error_set(err, COPS_EINVAL, "%s: meta says %llu documents, %u were added",
+                           w->path, (unsigned long long)meta->documents, w->documents);
+        append_meta(&text, "documents", w->documents);
+        append_meta(&text, "body_tokens", meta->body_tokens);
+        append_meta(&text, "title_tokens", meta->title_tokens);
+        append_meta(&text, "terms", meta->terms);
+        append_meta(&text, "postings", meta->postings);
+        append_meta(&text, "stem", (uint64_t)meta->stem);
+        buffer_append(&text, "language ", 9);
+        buffer_append(&text, meta->language, strlen(meta->language));
+        buffer_append(&text, "\n", 1);
+        if (rc == 0)
+            rc = buffer_failed(&text) ? out_of_memory(w, err)
+                                      : write_whole_section(w, SECTION_META, &text, err);
+        buffer_free(&text);
+    }
+    if (rc == 0)
+        rc = write_toc_and_trailer(w, err);
+    if (rc == 0 && fflush(w->file) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "%s: write failed", w->path);
+    if (rc == 0 && fsync(fileno(w->file)) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "%s: fsync failed", w->path);
+    if (rc != 0) {
+        segment_writer_abort(w);
+        return rc;
+    }
+    if (fclose(w->file) != 0) {
+        w->file = NULL;
+        rc = error_set_errno(err, COPS_EIO, errno, "%s: close failed", w->path);
+        unlink(w->path);
+        free_writer(w);
+        return rc;
+    }
+    if (bytes_written)
+        *bytes_written = w->offset;
+    w->file = NULL;
+    free_writer(w);
+    return 0;
+}
+
+void segment_writer_abort(segment_writer *w)
+{
+    if (!w)
+        return;
+    if (w->file)
+        fclose(w->file);
+    unlink(w->path);
+    free_writer(w);
+}

@@ -1,0 +1,193 @@
+/*
+ * segment.h — one immutable segment file: writer, reader, postings cursor.
+ *
+ * The byte layout is specified in index-format/FORMAT.md; section and
+ * record names below are the ones used there.
+ *
+ * A segment holds documents numbered 0..documents-1 (dense, in the order
+ * they were added), their stored text and metadata, and an inverted index
+ * from term keys to postings.  A term key is an analysed term, prefixed by
+ * the byte SEGMENT_FIELD_TITLE for the title field (body keys have no
+ * prefix; analysed terms never contain bytes below 0x20).
+ *
+ * Untrusted input: the reader checks magic, version and the table of
+ * contents on open, CRC32 of the small fixed sections on open, and the
+ * CRC32 of each dictionary block, postings block and stored-document block
+ * when it is first decoded.  Every decoder is bounded by its section end.
+ * Corruption is COPS_ECORRUPT with the file and byte offset in the message.
+ */
+#ifndef COPS_INDEX_FORMAT_SEGMENT_H
+#define COPS_INDEX_FORMAT_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cops.h"
+
+#define SEGMENT_FORMAT_VERSION 20261123u /* a date, see the changelog in FORMAT.md */
+#define SEGMENT_FIELD_TITLE '\x01'
+#define SEGMENT_BLOCK_SIZE 128           /* postings per block (= CODEC_BLOCK_SIZE) */
+#define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
+#define SEGMENT_MAX_KEY_BYTES 255
+
+/* Collection-wide figures, recorded in the META section. */
+typedef struct segment_meta {
+    uint64_t documents;
+    uint64_t body_tokens;      /* sum of body lengths (BM25 average) */
+    uint64_t title_tokens;     /* sum of title lengths */
+    uint64_t terms;            /* distinct keys */
+    uint64_t postings;
+    char language[32];         /* stemmer algorithm, "none" when not stemming */
+    int stem;
+} segment_meta;
+
+/* ============================================================ writer */
+
+typedef struct segment_writer segment_writer;
+
+/* Create `path` (which must not exist) for writing.  Free with
+ * segment_writer_finish() (success) or segment_writer_abort(). */
+int segment_writer_open(const char *path, segment_writer **out, cops_error *err);
+
+/* Append one document; documents are numbered in call order.  `date` is
+ * YYYYMMDD or 0.  Lengths are in tokens. */
+int segment_writer_add_document(segment_writer *writer, const char *id, const char *title,
+                                uint32_t date, const char *text, size_t text_length,
+                                uint32_t body_length, uint32_t title_length, cops_error *err);
+
+/* Postings are written term by term in strictly increasing key order
+ * (bytewise), each term's postings in increasing document order, after all
+ * documents were added. */
+int segment_writer_begin_term(segment_writer *writer, const uint8_t *key, size_t key_length,
+                              cops_error *err);
+int segment_writer_add_posting(segment_writer *writer, uint32_t doc, const uint32_t *positions,
+                               uint32_t tf, cops_error *err);
+int segment_writer_end_term(segment_writer *writer, cops_error *err);
+
+/* Write the remaining sections and the table of contents, fsync and close.
+ * The writer is freed whatever the result; on failure the file is
+ * removed.  `bytes_written` (OUT, may be NULL) receives the file size. */
+int segment_writer_finish(segment_writer *writer, const segment_meta *meta,
+                          uint64_t *bytes_written, cops_error *err);
+/* Discard: close and remove the file, free the writer.  NULL is a no-op. */
+void segment_writer_abort(segment_writer *writer);
+
+/* ============================================================ reader */
+
+typedef struct segment segment;
+
+/* Map `path` read-only and check its structure.  Free with segment_close. */
+int segment_open(const char *path, segment **out, cops_error *err);
+void segment_close(segment *seg);
+
+const segment_meta *segment_get_meta(const segment *seg);
+uint32_t segment_documents(const segment *seg);
+/* Token lengths of a document's body and title fields (doc < documents). */
+uint32_t segment_body_length(const segment *seg, uint32_t doc);
+uint32_t segment_title_length(const segment *seg, uint32_t doc);
+/* YYYYMMDD, or 0 when the document has no date. */
+uint32_t segment_date(const segment *seg, uint32_t doc);
+/* Bytes of each component, for statistics. */
+void segment_sizes(const segment *seg, cops_index_stats *stats);
+const char *segment_path(const segment *seg);
+
+/* Damage met while decoding lazily-checked blocks (postings cursors record
+ * it here, since they have no error argument).  Returns 0 when none was
+ * met, else COPS_ECORRUPT with the first damage's message in `err`. */
+int segment_damage(const segment *seg, cops_error *err);
+
+/* A stored document.  The strings point into a buffer owned by the
+ * segment_document; free with segment_document_free. */
+typedef struct segment_document {
+    const char *id;
+    const char *title;
+    const char *text;
+    size_t text_length;
+    char *storage_;            /* private */
+} segment_document;
+
+int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err);
+void segment_document_free(segment_document *document);
+
+/* A dictionary entry: where a key's postings are.  Plain data, valid while
+ * the segment is open. */
+typedef struct segment_term {
+    uint32_t df;               /* documents containing the key */
+    uint64_t cf;               /* occurrences */
+    /* private: */
+    const uint8_t *docs;       /* inline: varint gaps and tfs; external: record */
+    size_t docs_length;
+    const uint8_t *positions;
+    size_t positions_length;
+    int external;
+    uint32_t max_tf;           /* external lists: list bound from the dictionary */
+    uint32_t min_length;
+} segment_term;
+
+/* Find `key`.  Returns 1 and fills *term when present, 0 when absent, or a
+ * negative status (COPS_ECORRUPT). */
+int segment_lookup(segment *seg, const uint8_t *key, size_t key_length, segment_term *term,
+                   cops_error *err);
+
+/* Call `visit` for every key starting with `prefix`, in key order, until
+ * it returns non-zero (which is then returned).  `key` is borrowed for the
+ * duration of the call. */
+int segment_scan_prefix(segment *seg, const uint8_t *prefix, size_t prefix_length,
+                        int (*visit)(void *context, const uint8_t *key, size_t key_length,
+                                     const segment_term *term),
+                        void *context, cops_error *err);
+
+/* ==================================================== postings cursor */
+
+#define POSTINGS_END UINT32_MAX
+
+/* Iterates one key's postings in document order.  Plain struct so the
+ * query engine can hold many without allocating; initialise with
+ * postings_open.  No allocation and no I/O beyond the mapped file. */
+typedef struct postings_cursor {
+    segment *seg;
+    segment_term term;
+    uint32_t doc;              /* current document, POSTINGS_END when exhausted */
+    uint32_t tf;
+    int status;                /* 0, or COPS_ECORRUPT once damage was met */
+    /* private: block state */
+    uint32_t block_count;      /* external lists: number of blocks */
+    uint32_t block;            /* index of the decoded block */
+    uint32_t in_block;         /* index inside the decoded block */
+    uint32_t block_length;     /* postings in the decoded block */
+    const uint8_t *skip;       /* external: skip table */
+    const uint8_t *blocks;     /* external: start of block data */
+    size_t blocks_length;
+    const uint8_t *positions_base;
+    size_t positions_length;
+    size_t position_cursor;    /* byte offset of the current doc's positions */
+    uint32_t position_doc_index; /* in-block index whose positions start at position_cursor */
+    int positions_checked;     /* the current block's positions CRC verified */
+    uint32_t docs[SEGMENT_BLOCK_SIZE];
+    uint32_t tfs[SEGMENT_BLOCK_SIZE];
+} postings_cursor;
+
+/* Position the cursor on the first posting of `term`. */
+void postings_open(postings_cursor *cursor, segment *seg, const segment_term *term);
+/* Advance to the next posting; returns the new doc (POSTINGS_END at end). */
+uint32_t postings_next(postings_cursor *cursor);
+/* Advance to the first posting with doc >= target, skipping whole blocks
+ * through the skip table without decoding them. */
+uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
+/* Decode the current document's positions into out[0..tf).  Returns tf, or
+ * a negative status on damage. */
+int postings_positions(postings_cursor *cursor, uint32_t *out);
+
+/* Block-max data for pruning: the last document of the block holding the
+ * current posting, and the highest tf / lowest length in it (for an upper
+ * bound of any posting's score in the block). */
+typedef struct postings_block_bound {
+    uint32_t last_doc;
+    uint32_t max_tf;
+    uint32_t min_length;
+} postings_block_bound;
+void postings_current_bound(const postings_cursor *cursor, postings_block_bound *bound);
+/* Whole-list bound (max tf, min length over all postings). */
+void postings_list_bound(const postings_cursor *cursor, postings_block_bound *bound);
+
+#endif

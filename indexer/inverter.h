@@ -1,0 +1,47 @@
+/*
+ * inverter.h — documents' terms to sorted postings, within a memory budget.
+ *
+ * Terms of each document are collected with inverter_add(), then
+ * inverter_end_document() appends one posting per distinct key to that
+ * key's in-memory list.  When the lists outgrow the budget they are
+ * written, sorted by key, to a run file in the spill directory and memory
+ * is reset; inverter_finish() merges the runs and what is still in memory
+ * into the segment writer, key by key, postings in document order.
+ *
+ * Documents must be numbered 0, 1, 2... in the order they are ended.
+ */
+#ifndef COPS_INDEXER_INVERTER_H
+#define COPS_INDEXER_INVERTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cops.h"
+#include "index-format/segment.h"
+
+typedef struct inverter inverter;
+
+typedef struct inverter_stats {
+    uint64_t terms;           /* distinct keys written */
+    uint64_t postings;        /* postings written */
+    uint64_t runs;            /* spill runs written */
+    size_t peak_bytes;        /* high-water mark of the accounted memory */
+} inverter_stats;
+
+/* `budget_bytes`: memory the in-memory lists may use before spilling.
+ * `spill_dir`: where run files go (removed by finish/free).
+ * Free with inverter_free(). */
+int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err);
+void inverter_free(inverter *inv);
+
+/* One occurrence of `key` at `position` in the current document.  Keys
+ * longer than SEGMENT_MAX_KEY_BYTES are rejected with COPS_EINVAL. */
+int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t position,
+                 cops_error *err);
+/* Close the current document as number `doc` (may spill a run). */
+int inverter_end_document(inverter *inv, uint32_t doc, cops_error *err);
+
+/* Feed every key and its postings to `writer` in key order. */
+int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats, cops_error *err);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * bm25.h — the BM25 scoring scheme, per-key constants precomputed.
+ *
+ * For a key t of field f (body or title) in a document d:
+ *
+ *   idf(t)   = ln(1 + (N - df + 0.5) / (df + 0.5))
+ *   score    = w_f * idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len_f(d) / avglen_f))
+ *
+ * N documents, df documents containing t, tf occurrences of t in field f of
+ * d, len_f(d) the field's length in tokens, avglen_f its mean over the
+ * collection, w_f the field weight (1 for body, the title weight for
+ * title).  This is the Lucene form of idf (never negative); the query
+ * docs (query/GRAMMAR.md, "Ranking") compare it with Xapian's.
+ */
+#ifndef COPS_QUERY_BM25_H
+#define COPS_QUERY_BM25_H
+
+#include <stdint.h>
+
+typedef struct bm25_params {
+    double k1;
+    double b;
+} bm25_params;
+
+typedef struct bm25_term {
+    double weight_idf;   /* w_f * idf * (k1 + 1) */
+    double k1;
+    double length_base;  /* k1 * (1 - b) */
+    double length_scale; /* k1 * b / avglen_f */
+    double idf;          /* kept for --explain */
+    double field_weight;
+    uint32_t df;
+    int title;           /* 1 when the key is a title key */
+} bm25_term;
+
+/* Precompute the constants of one key. */
+void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents, uint32_t df,
+                  double average_length, double field_weight, int title);
+
+static inline double bm25_score(const bm25_term *term, uint32_t tf, uint32_t length)
+{
+    double f = (double)tf;
+    return term->weight_idf * f / (f + term->length_base + term->length_scale * (double)length);
+}
+
+#endif

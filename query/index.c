@@ -1,0 +1,210 @@
+/*
+ * index.c — opening an index, statistics, term dumps (cops.h, index.h).
+ */
+#include "config.h"
+
+#include "query/index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "index-format/codec.h"
+
+int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
+{
+    *out = NULL;
+    cops_index *index = calloc(1, sizeof *index);
+    if (!index || !(index->dir = strdup(index_dir))) {
+        free(index);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    int rc = manifest_read(index_dir, &index->manifest, err);
+    if (rc == COPS_ENOINDEX)
+        error_set(err, COPS_ENOINDEX,
+                  "no index at %s: build one with 'cops-index --index %s FILES...' "
+                  "(or 'cops-index' in the source tree to index corpus/)",
+                  index_dir, index_dir);
+    uint64_t body_tokens = 0, title_tokens = 0;
+    for (size_t i = 0; rc == 0 && i < index->manifest.segment_count; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", index_dir, index->manifest.segments[i].name);
+        rc = segment_open(path, &index->segments[i], err);
+        if (rc == COPS_ENOINDEX)
+            rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: segment %s is missing",
+                           index_dir, index->manifest.segments[i].name);
+        if (rc != 0)
+            break;
+        index->segment_count++;
+        const segment_meta *meta = segment_get_meta(index->segments[i]);
+        if (index->documents + meta->documents >= UINT32_MAX) {
+            rc = error_set(err, COPS_ELIMIT, "%s: more than 2^32 documents", index_dir);
+            break;
+        }
+        index->bases[i] = (uint32_t)index->documents;
+        index->documents += meta->documents;
+        body_tokens += meta->body_tokens;
+        title_tokens += meta->title_tokens;
+        if (i == 0) {
+            analyzer_config_init(&index->analysis);
+            index->analysis.stem = meta->stem;
+            snprintf(index->analysis.language, sizeof index->analysis.language, "%s",
+                     meta->language);
+        } else if (meta->stem != index->analysis.stem
+                   || strcmp(meta->language, index->analysis.language) != 0) {
+            rc = error_set(err, COPS_ECORRUPT, "%s: segments were built with different analysis",
+                           index_dir);
+        }
+    }
+    if (rc == 0 && index->segment_count == 0)
+        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: the manifest lists no segment",
+                       index_dir);
+    if (rc == 0) {
+        index->average_body_length = index->documents ? (double)body_tokens / (double)index->documents : 0;
+        index->average_title_length = index->documents ? (double)title_tokens / (double)index->documents : 0;
+        rc = analyzer_new(&index->analysis, &index->analyzer, err);
+    }
+    if (rc != 0) {
+        cops_index_close(index);
+        return rc;
+    }
+    *out = index;
+    return 0;
+}
+
+void cops_index_close(cops_index *index)
+{
+    if (!index)
+        return;
+    for (size_t i = 0; i < index->segment_count; i++)
+        segment_close(index->segments[i]);
+    analyzer_free(index->analyzer);
+    free(index->dir);
+    free(index);
+}
+
+int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
+                                 cops_error *err)
+{
+    int64_t df = 0;
+    for (size_t i = 0; i < index->segment_count; i++) {
+        segment_term term;
+        int found = segment_lookup(index->segments[i], key, key_length, &term, err);
+        if (found < 0)
+            return found;
+        if (found)
+            df += term.df;
+    }
+    return df;
+}
+
+segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local)
+{
+    size_t i = index->segment_count - 1;
+    while (i > 0 && index->bases[i] > doc)
+        i--;
+    *local = doc - index->bases[i];
+    return index->segments[i];
+}
+
+int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error *err)
+{
+    (void)err;
+    memset(stats, 0, sizeof *stats);
+    for (size_t i = 0; i < index->segment_count; i++) {
+        const segment_meta *meta = segment_get_meta(index->segments[i]);
+        stats->documents += meta->documents;
+        stats->terms += meta->terms; /* keys per segment; equal to distinct keys with one segment */
+        stats->postings += meta->postings;
+        stats->tokens += meta->body_tokens + meta->title_tokens;
+        segment_sizes(index->segments[i], stats);
+    }
+    stats->segments = index->segment_count;
+    snprintf(stats->language, sizeof stats->language, "%s",
+             index->analysis.stem ? index->analysis.language : "none");
+    stats->format_version = SEGMENT_FORMAT_VERSION;
+    return 0;
+}
+
+int cops_index_dump_term(cops_index *index, const char *term_text, FILE *out, cops_error *err)
+{
+    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
+    size_t key_length = 0;
+    const char *text = term_text;
+    if (strncmp(text, "title:", 6) == 0) {
+        key[key_length++] = (uint8_t)SEGMENT_FIELD_TITLE;
+        text += 6;
+    }
+    size_t text_length = strlen(text);
+    if (text_length == 0 || text_length > SEGMENT_MAX_KEY_BYTES - key_length)
+        return error_set(err, COPS_EINVAL, "term '%s' is empty or too long", term_text);
+    memcpy(key + key_length, text, text_length);
+    key_length += text_length;
+    int found_any = 0;
+    uint32_t *positions = NULL;
+    size_t capacity = 0;
+    for (size_t i = 0; i < index->segment_count; i++) {
+        segment_term term;
+        int found = segment_lookup(index->segments[i], key, key_length, &term, err);
+        if (found < 0) {
+            free(positions);
+            return found;
+        }
+        if (!found)
+            continue;
+        found_any = 1;
+        fprintf(out, "term %s in %s: df %u, cf %llu, %s list\n", term_text,
+                segment_path(index->segments[i]), term.df, (unsigned long long)term.cf,
+                term.external ? "blocked" : "inline");
+        postings_cursor cursor;
+        postings_open(&cursor, index->segments[i], &term);
+        for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
+            if (cursor.tf > capacity) {
+                uint32_t *grown = realloc(positions, (size_t)cursor.tf * sizeof *grown);
+                if (!grown) {
+                    free(positions);
+                    return error_set(err, COPS_ENOMEM, "out of memory");
+                }
+                positions = grown;
+                capacity = cursor.tf;
+            }
+            int n = postings_positions(&cursor, positions);
+            if (n < 0)
+                break;
+            fprintf(out, "  doc %u tf %u positions", index->bases[i] + doc, cursor.tf);
+            for (int k = 0; k < n; k++)
+                fprintf(out, " %u", positions[k]);
+            fputc('\n', out);
+        }
+        int damaged = segment_damage(index->segments[i], err);
+        if (damaged) {
+            free(positions);
+            return damaged;
+        }
+    }
+    free(positions);
+    return found_any ? 0 : 1;
+}
+
+typedef struct analyze_forward {
+    void (*emit)(void *context, const char *term, uint32_t position);
+    void *context;
+} analyze_forward;
+
+static int forward_token(void *context, const analyzer_token *token)
+{
+    analyze_forward *f = context;
+    f->emit(f->context, token->term, token->position);
+    return 0;
+}
+
+int cops_index_analyze(cops_index *index, const char *text,
+                       void (*emit)(void *context, const char *term, uint32_t position),
+                       void *context, cops_error *err)
+{
+    analyze_forward forward = {emit, context};
+    int rc = analyzer_run(index->analyzer, text, strlen(text), 0, 0, forward_token, &forward, NULL,
+                          NULL);
+    return rc < 0 ? error_set(err, rc, "analysis failed") : 0;
+}

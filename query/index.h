@@ -1,0 +1,38 @@
+/*
+ * index.h — the open index behind the public cops_index handle: the
+ * committed manifest's segments and the analyzer the index was built with.
+ * Shared by the planner, the search loop and the inspection functions.
+ */
+#ifndef COPS_QUERY_INDEX_H
+#define COPS_QUERY_INDEX_H
+
+#include <stdint.h>
+
+#include "analysis/analyzer.h"
+#include "cops.h"
+#include "index-format/manifest.h"
+#include "index-format/segment.h"
+
+struct cops_index {
+    char *dir;
+    manifest manifest;
+    segment *segments[MANIFEST_MAX_SEGMENTS];
+    uint32_t bases[MANIFEST_MAX_SEGMENTS]; /* first global document number of each segment */
+    size_t segment_count;
+    uint64_t documents;
+    double average_body_length;
+    double average_title_length;
+    analyzer_config analysis;
+    analyzer *analyzer;
+};
+
+/* Sum of a key's document frequencies over all segments (BM25 uses the
+ * collection-wide figure, so scores do not depend on how the index is
+ * split into segments).  Negative status on damage. */
+int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
+                                 cops_error *err);
+
+/* The segment holding global document `doc`, and its local number. */
+segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * matcher.h — the document-at-a-time operators that evaluate a query.
+ *
+ * A matcher enumerates, in increasing document order, the documents of one
+ * segment that satisfy its sub-query, and scores the one it stands on.
+ * One file per operator: op-term.c (one key's postings, BM25), op-and.c
+ * (conjunction with exclusions and optional scoring parts), op-or.c,
+ * op-positional.c (phrase and NEAR, verified on positions only for
+ * documents that pass the conjunction), op-filter.c (all documents, date
+ * ranges).
+ *
+ * Ownership: a matcher owns its children; matcher_free frees the tree.
+ * Lifetime: matchers borrow the segment and the scoring parameters, which
+ * must outlive them.  Errors met while iterating (damaged postings) end the
+ * iteration; the search then asks segment_damage() for the message.
+ */
+#ifndef COPS_QUERY_MATCHER_H
+#define COPS_QUERY_MATCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buffer.h"
+#include "index-format/segment.h"
+#include "query/bm25.h"
+
+#define MATCHER_END POSTINGS_END
+
+typedef struct matcher matcher;
+
+typedef struct matcher_ops {
+    /* Move to the first matching document >= target and return it, or
+     * MATCHER_END.  Targets never decrease. */
+    uint32_t (*next_geq)(matcher *m, uint32_t target);
+    /* Score of the current document (only called while positioned). */
+    double (*score)(matcher *m);
+    /* Positions (start of each match) in the current document for
+     * positional parents; NULL for operators that have none.  Fills
+     * `out` with at most `capacity` sorted positions and returns the
+     * count, or a negative status. */
+    int (*positions)(matcher *m, uint32_t *out, size_t capacity);
+    /* Append "term: contribution" lines for the current document. */
+    void (*explain)(matcher *m, byte_buffer *out, int depth);
+    void (*free)(matcher *m);
+} matcher_ops;
+
+struct matcher {
+    const matcher_ops *ops;
+    uint32_t doc;        /* current document, MATCHER_END when exhausted */
+    uint64_t cost;       /* estimated number of matches (for ordering) */
+};
+
+static inline uint32_t matcher_next_geq(matcher *m, uint32_t target)
+{
+    return m->ops->next_geq(m, target);
+}
+
+void matcher_free(matcher *m);
+
+/* ------------------------------------------------------- constructors
+ * Each returns NULL only when out of memory; on NULL the arguments that
+ * would have been owned are freed. */
+
+/* One key's postings scored with BM25 (`scorer` precomputed for the key;
+ * NULL for an unscored term, e.g. inside a phrase's filter).  `label` is
+ * the term as shown by --explain. */
+matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
+                      const char *label);
+/* Conjunction of `required` (at least one), minus any document matched by
+ * one of `excluded`; `optional` matchers add to the score when they also
+ * match.  Takes ownership of every matcher in the arrays (not the arrays). */
+matcher *matcher_and(matcher **required, size_t required_count, matcher **excluded,
+                     size_t excluded_count, matcher **optional, size_t optional_count);
+/* Disjunction; score = sum of the matching children's scores. */
+matcher *matcher_or(matcher **children, size_t count);
+/* Terms at fixed relative offsets (an exact phrase when slop is 0; with
+ * slop s, in order with at most s extra words in the whole span), or with
+ * `near` set, in any order with every position within `distance` of each
+ * other.  `children` are term or phrase matchers; offsets are the
+ * analyzer's positions of each child in the phrase (ignored for NEAR). */
+matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
+                            uint32_t slop, int near, uint32_t distance);
+/* Every document 0..documents-1, score 0. */
+matcher *matcher_all(uint32_t documents);
+/* Documents whose date is within [from, to] (YYYYMMDD, 0 = open), score 0. */
+matcher *matcher_date(segment *seg, uint32_t from, uint32_t to);
+/* Nothing. */
+matcher *matcher_empty(void);
+
+#endif

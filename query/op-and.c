@@ -1,0 +1,148 @@
+/*
+ * op-and.c — conjunction with exclusions and optional scoring parts
+ * (matcher.h).  Required children are ordered by cost, rarest first, so
+ * the leader proposes few candidates and the others skip to them.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/matcher.h"
+
+typedef struct and_matcher {
+    matcher base;
+    matcher **required;
+    size_t required_count;
+    matcher **excluded;
+    size_t excluded_count;
+    matcher **optional;
+    size_t optional_count;
+} and_matcher;
+
+static int compare_cost(const void *a, const void *b)
+{
+    const matcher *x = *(matcher *const *)a, *y = *(matcher *const *)b;
+    return (x->cost > y->cost) - (x->cost < y->cost);
+}
+
+/* The next document >= target that every required child matches. */
+static uint32_t conjunction_next(and_matcher *a, uint32_t target)
+{
+    uint32_t candidate = matcher_next_geq(a->required[0], target);
+    size_t agreed = 1;
+    while (candidate != MATCHER_END && agreed < a->required_count) {
+        agreed = 1;
+        for (size_t i = 1; i < a->required_count; i++) {
+            uint32_t doc = matcher_next_geq(a->required[i], candidate);
+            if (doc != candidate) {
+                candidate = doc == MATCHER_END ? MATCHER_END
+                                               : matcher_next_geq(a->required[0], doc);
+                break;
+            }
+            agreed++;
+        }
+    }
+    return candidate;
+}
+
+static uint32_t and_next_geq(matcher *m, uint32_t target)
+{
+    and_matcher *a = (and_matcher *)m;
+    for (;;) {
+        uint32_t doc = conjunction_next(a, target);
+        if (doc == MATCHER_END)
+            return m->doc = MATCHER_END;
+        int excluded = 0;
+        for (size_t i = 0; i < a->excluded_count && !excluded; i++)
+            excluded = matcher_next_geq(a->excluded[i], doc) == doc;
+        if (!excluded)
+            return m->doc = doc;
+        target = doc + 1;
+    }
+}
+
+static double and_score(matcher *m)
+{
+    and_matcher *a = (and_matcher *)m;
+    double score = 0.0;
+    for (size_t i = 0; i < a->required_count; i++)
+        score += a->required[i]->ops->score(a->required[i]);
+    for (size_t i = 0; i < a->optional_count; i++)
+        if (matcher_next_geq(a->optional[i], m->doc) == m->doc)
+            score += a->optional[i]->ops->score(a->optional[i]);
+    return score;
+}
+
+static void and_explain(matcher *m, byte_buffer *out, int depth)
+{
+    and_matcher *a = (and_matcher *)m;
+    for (size_t i = 0; i < a->required_count; i++)
+        a->required[i]->ops->explain(a->required[i], out, depth);
+    for (size_t i = 0; i < a->optional_count; i++)
+        if (matcher_next_geq(a->optional[i], m->doc) == m->doc)
+            a->optional[i]->ops->explain(a->optional[i], out, depth);
+}
+
+static void free_all(matcher **children, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        matcher_free(children[i]);
+    free(children);
+}
+
+static void and_free(matcher *m)
+{
+    and_matcher *a = (and_matcher *)m;
+    free_all(a->required, a->required_count);
+    free_all(a->excluded, a->excluded_count);
+    free_all(a->optional, a->optional_count);
+    free(a);
+}
+
+static const matcher_ops and_ops = {and_next_geq, and_score, NULL, and_explain, and_free};
+
+static matcher **copy_children(matcher **children, size_t count, int *failed)
+{
+    if (count == 0)
+        return NULL;
+    matcher **copy = malloc(count * sizeof *copy);
+    if (!copy)
+        *failed = 1;
+    else
+        memcpy(copy, children, count * sizeof *copy);
+    return copy;
+}
+
+matcher *matcher_and(matcher **required, size_t required_count, matcher **excluded,
+                     size_t excluded_count, matcher **optional, size_t optional_count)
+{
+    and_matcher *a = calloc(1, sizeof *a);
+    int failed = !a || required_count == 0;
+    matcher **r = failed ? NULL : copy_children(required, required_count, &failed);
+    matcher **e = failed ? NULL : copy_children(excluded, excluded_count, &failed);
+    matcher **o = failed ? NULL : copy_children(optional, optional_count, &failed);
+    if (failed) {
+        for (size_t i = 0; i < required_count; i++)
+            matcher_free(required[i]);
+        for (size_t i = 0; i < excluded_count; i++)
+            matcher_free(excluded[i]);
+        for (size_t i = 0; i < optional_count; i++)
+            matcher_free(optional[i]);
+        free(r);
+        free(e);
+        free(o);
+        free(a);
+        return NULL;
+    }
+    qsort(r, required_count, sizeof *r, compare_cost);
+    a->base.ops = &and_ops;
+    a->base.cost = r[0]->cost;
+    a->required = r;
+    a->required_count = required_count;
+    a->excluded = e;
+    a->excluded_count = excluded_count;
+    a->optional = o;
+    a->optional_count = optional_count;
+    return &a->base;
+}

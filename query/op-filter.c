@@ -1,0 +1,76 @@
+/*
+ * op-filter.c — unscored document sets: all documents, a date range, and
+ * the empty set (matcher.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "query/matcher.h"
+
+typedef struct filter_matcher {
+    matcher base;
+    segment *seg;              /* NULL: every document */
+    uint32_t documents;
+    uint32_t from, to;
+} filter_matcher;
+
+static uint32_t filter_next_geq(matcher *m, uint32_t target)
+{
+    filter_matcher *f = (filter_matcher *)m;
+    for (uint32_t doc = target; doc < f->documents; doc++) {
+        if (!f->seg)
+            return m->doc = doc;
+        uint32_t date = segment_date(f->seg, doc);
+        if (date != 0 && (f->from == 0 || date >= f->from) && (f->to == 0 || date <= f->to))
+            return m->doc = doc;
+    }
+    return m->doc = MATCHER_END;
+}
+
+static double filter_score(matcher *m)
+{
+    (void)m;
+    return 0.0;
+}
+
+static void filter_explain(matcher *m, byte_buffer *out, int depth)
+{
+    (void)m;
+    (void)out;
+    (void)depth;
+}
+
+static void filter_free(matcher *m) { free(m); }
+
+static const matcher_ops filter_ops = {filter_next_geq, filter_score, NULL, filter_explain,
+                                       filter_free};
+
+static matcher *filter_new(segment *seg, uint32_t documents, uint32_t from, uint32_t to)
+{
+    filter_matcher *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->base.ops = &filter_ops;
+    f->base.cost = documents;
+    f->seg = seg;
+    f->documents = documents;
+    f->from = from;
+    f->to = to;
+    return &f->base;
+}
+
+matcher *matcher_all(uint32_t documents) { return filter_new(NULL, documents, 0, 0); }
+
+matcher *matcher_date(segment *seg, uint32_t from, uint32_t to)
+{
+    return filter_new(seg, segment_documents(seg), from, to);
+}
+
+matcher *matcher_empty(void) { return filter_new(NULL, 0, 0, 0); }
+
+void matcher_free(matcher *m)
+{
+    if (m)
+        m->ops->free(m);
+}

@@ -1,0 +1,273 @@
+/*
+ * op-positional.c — phrases and NEAR (matcher.h).
+ *
+ * Two phases, as the fast engines do: the children are intersected on
+ * documents first (cheap, block skipping), and positions are decoded only
+ * for the documents that survive.
+ *   exact phrase (slop 0): child i at p + offset_i for some p;
+ *   sloppy phrase (slop s): children in order, each after the previous,
+ *     the whole span at most (offset_last - offset_first) + s;
+ *   NEAR/n: one position per child, in any order, max - min <= n.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/matcher.h"
+
+typedef struct position_list {
+    uint32_t *values;
+    size_t count;
+    size_t capacity;
+} position_list;
+
+typedef struct positional_matcher {
+    matcher base;
+    matcher **children;
+    uint32_t *offsets;
+    position_list *lists;
+    size_t count;
+    uint32_t slop;
+    int near;
+    uint32_t distance;
+    position_list matches;      /* start positions of matches in the current doc */
+    int failed;
+} positional_matcher;
+
+#define MAX_POSITIONS (1u << 26)
+
+/* Fill `list` with child's positions in the current document. */
+static int load_positions(matcher *child, position_list *list)
+{
+    for (;;) {
+        if (list->capacity == 0 || list->count == list->capacity) {
+            size_t capacity = list->capacity ? list->capacity * 2 : 256;
+            if (capacity > MAX_POSITIONS)
+                return -1;
+            uint32_t *grown = realloc(list->values, capacity * sizeof *grown);
+            if (!grown)
+                return -1;
+            list->values = grown;
+            list->capacity = capacity;
+        }
+        int n = child->ops->positions(child, list->values, list->capacity);
+        if (n < 0)
+            return -1;
+        list->count = (size_t)n;
+        if ((size_t)n < list->capacity)
+            return 0;
+        list->count = list->capacity; /* maybe truncated: grow and retry */
+    }
+}
+
+static int push_match(position_list *matches, uint32_t position)
+{
+    if (matches->count == matches->capacity) {
+        size_t capacity = matches->capacity ? matches->capacity * 2 : 64;
+        uint32_t *grown = realloc(matches->values, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        matches->values = grown;
+        matches->capacity = capacity;
+    }
+    matches->values[matches->count++] = position;
+    return 0;
+}
+
+static int contains(const position_list *list, uint64_t value)
+{
+    size_t low = 0, high = list->count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (list->values[mid] < value)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low < list->count && list->values[low] == value;
+}
+
+/* First element > value, or count. */
+static size_t first_after(const position_list *list, uint32_t value)
+{
+    size_t low = 0, high = list->count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (list->values[mid] <= value)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+static int find_phrase_matches(positional_matcher *p)
+{
+    const position_list *first = &p->lists[0];
+    uint32_t span_allowed = p->offsets[p->count - 1] - p->offsets[0] + p->slop;
+    for (size_t k = 0; k < first->count; k++) {
+        uint32_t start = first->values[k];
+        int ok = 1;
+        if (p->slop == 0) {
+            for (size_t i = 1; i < p->count && ok; i++)
+                ok = (uint64_t)start + p->offsets[i] >= p->offsets[0]
+                     && contains(&p->lists[i], (uint64_t)start + p->offsets[i] - p->offsets[0]);
+        } else {
+            uint32_t previous = start;
+            for (size_t i = 1; i < p->count && ok; i++) {
+                size_t at = first_after(&p->lists[i], previous);
+                ok = at < p->lists[i].count;
+                if (ok)
+                    previous = p->lists[i].values[at];
+            }
+            ok = ok && previous - start <= span_allowed;
+        }
+        if (ok && push_match(&p->matches, start) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int find_near_matches(positional_matcher *p)
+{
+    size_t heads[64] = {0};
+    for (;;) {
+        size_t smallest = 0;
+        uint32_t low = UINT32_MAX, high = 0;
+        for (size_t i = 0; i < p->count; i++) {
+            if (heads[i] >= p->lists[i].count)
+                return 0;
+            uint32_t value = p->lists[i].values[heads[i]];
+            if (value < low) {
+                low = value;
+                smallest = i;
+            }
+            if (value > high)
+                high = value;
+        }
+        if (high - low <= p->distance && push_match(&p->matches, low) != 0)
+            return -1;
+        heads[smallest]++;
+    }
+}
+
+static int verify(positional_matcher *p)
+{
+    p->matches.count = 0;
+    for (size_t i = 0; i < p->count; i++)
+        if (load_positions(p->children[i], &p->lists[i]) != 0) {
+            p->failed = 1;
+            return 0;
+        }
+    int rc = p->near ? find_near_matches(p) : find_phrase_matches(p);
+    if (rc != 0)
+        p->failed = 1;
+    return rc == 0 && p->matches.count > 0;
+}
+
+static uint32_t positional_next_geq(matcher *m, uint32_t target)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    for (;;) {
+        if (p->failed)
+            return m->doc = MATCHER_END;
+        uint32_t candidate = matcher_next_geq(p->children[0], target);
+        size_t agreed = 1;
+        while (candidate != MATCHER_END && agreed < p->count) {
+            agreed = 1;
+            for (size_t i = 1; i < p->count; i++) {
+                uint32_t doc = matcher_next_geq(p->children[i], candidate);
+                if (doc != candidate) {
+                    candidate = doc == MATCHER_END ? MATCHER_END
+                                                   : matcher_next_geq(p->children[0], doc);
+                    break;
+                }
+                agreed++;
+            }
+        }
+        if (candidate == MATCHER_END)
+            return m->doc = MATCHER_END;
+        m->doc = candidate;
+        if (verify(p))
+            return candidate;
+        target = candidate + 1;
+    }
+}
+
+static double positional_score(matcher *m)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    double score = 0.0;
+    for (size_t i = 0; i < p->count; i++)
+        score += p->children[i]->ops->score(p->children[i]);
+    return score;
+}
+
+static int positional_positions(matcher *m, uint32_t *out, size_t capacity)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    size_t n = p->matches.count < capacity ? p->matches.count : capacity;
+    memcpy(out, p->matches.values, n * sizeof *out);
+    return (int)n;
+}
+
+static void positional_explain(matcher *m, byte_buffer *out, int depth)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    for (size_t i = 0; i < p->count; i++)
+        p->children[i]->ops->explain(p->children[i], out, depth);
+}
+
+static void positional_free(matcher *m)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    for (size_t i = 0; i < p->count; i++) {
+        matcher_free(p->children[i]);
+        free(p->lists[i].values);
+    }
+    free(p->children);
+    free(p->lists);
+    free(p->offsets);
+    free(p->matches.values);
+    free(p);
+}
+
+static const matcher_ops positional_ops = {positional_next_geq, positional_score,
+                                           positional_positions, positional_explain,
+                                           positional_free};
+
+matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
+                            uint32_t slop, int near, uint32_t distance)
+{
+    positional_matcher *p = calloc(1, sizeof *p);
+    if (p && count > 0 && count <= 64) {
+        p->children = malloc(count * sizeof *p->children);
+        p->offsets = calloc(count, sizeof *p->offsets);
+        p->lists = calloc(count, sizeof *p->lists);
+    }
+    if (!p || count == 0 || count > 64 || !p->children || !p->offsets || !p->lists) {
+        for (size_t i = 0; i < count; i++)
+            matcher_free(children[i]);
+        if (p) {
+            free(p->children);
+            free(p->offsets);
+            free(p->lists);
+            free(p);
+        }
+        return NULL;
+    }
+    memcpy(p->children, children, count * sizeof *children);
+    if (offsets)
+        memcpy(p->offsets, offsets, count * sizeof *offsets);
+    p->base.ops = &positional_ops;
+    p->base.cost = children[0]->cost;
+    for (size_t i = 1; i < count; i++)
+        if (children[i]->cost < p->base.cost)
+            p->base.cost = children[i]->cost;
+    p->count = count;
+    p->slop = slop;
+    p->near = near;
+    p->distance = distance;
+    return &p->base;
+}

@@ -1,0 +1,96 @@
+/*
+ * op-term.c — one key's postings, scored with BM25 (matcher.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/matcher.h"
+
+typedef struct term_matcher {
+    matcher base;
+    postings_cursor cursor;
+    bm25_term scorer;
+    int scored;
+    char label[80];
+} term_matcher;
+
+static uint32_t term_next_geq(matcher *m, uint32_t target)
+{
+    term_matcher *t = (term_matcher *)m;
+    m->doc = postings_next_geq(&t->cursor, target);
+    return m->doc;
+}
+
+static uint32_t field_length(const term_matcher *t)
+{
+    return t->scorer.title ? segment_title_length(t->cursor.seg, t->cursor.doc)
+                           : segment_body_length(t->cursor.seg, t->cursor.doc);
+}
+
+static double term_score(matcher *m)
+{
+    term_matcher *t = (term_matcher *)m;
+    if (!t->scored)
+        return 0.0;
+    return bm25_score(&t->scorer, t->cursor.tf, field_length(t));
+}
+
+static int term_positions(matcher *m, uint32_t *out, size_t capacity)
+{
+    term_matcher *t = (term_matcher *)m;
+    if (t->cursor.tf > capacity) {
+        /* Keep the first `capacity` positions: decode into a heap copy. */
+        uint32_t *all = malloc((size_t)t->cursor.tf * sizeof *all);
+        if (!all)
+            return -1;
+        int n = postings_positions(&t->cursor, all);
+        if (n > 0) {
+            memcpy(out, all, capacity * sizeof *out);
+            n = (int)capacity;
+        }
+        free(all);
+        return n;
+    }
+    return postings_positions(&t->cursor, out);
+}
+
+static void term_explain(matcher *m, byte_buffer *out, int depth)
+{
+    term_matcher *t = (term_matcher *)m;
+    if (!t->scored || m->doc == MATCHER_END)
+        return;
+    char line[256];
+    int n = snprintf(line, sizeof line,
+                     "%*s%s: %.6f = weight %.2f * idf %.4f (df %u) * tf %u saturated at length %u\n",
+                     depth * 2, "", t->label, term_score(m), t->scorer.field_weight, t->scorer.idf,
+                     t->scorer.df, t->cursor.tf, field_length(t));
+    buffer_append(out, line, (size_t)n);
+}
+
+static void term_free(matcher *m) { free(m); }
+
+static const matcher_ops term_ops = {term_next_geq, term_score, term_positions, term_explain,
+                                     term_free};
+
+matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
+                      const char *label)
+{
+    term_matcher *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->base.ops = &term_ops;
+    t->base.cost = term->df;
+    t->base.doc = 0;
+    postings_open(&t->cursor, seg, term);
+    if (scorer) {
+        t->scorer = *scorer;
+        t->scored = 1;
+    }
+    snprintf(t->label, sizeof t->label, "%s", label);
+    /* Not positioned until the first next_geq; the cursor already sits on
+     * the first posting, which next_geq(0) returns. */
+    return &t->base;
+}

@@ -1,0 +1,36 @@
+/*
+ * plan.h — from a parsed query tree to a matcher tree over one segment.
+ *
+ * Words and phrases go through the index's analyzer, exactly as documents
+ * did; a word that analyses to several terms (community-oriented) becomes
+ * a phrase of them.  A word or phrase without a field matches the body or
+ * the title, the title weighted (cops_search_options.title_weight).  BM25
+ * constants use collection-wide statistics (all segments).
+ */
+#ifndef COPS_QUERY_PLAN_H
+#define COPS_QUERY_PLAN_H
+
+#include "cops.h"
+#include "query/index.h"
+#include "query/matcher.h"
+#include "query/parser.h"
+
+/* The analysed terms a query looks for, for highlighting snippets. */
+typedef struct highlight_terms {
+    char **terms;
+    unsigned char *is_prefix;
+    size_t count, capacity;
+} highlight_terms;
+
+void highlight_terms_free(highlight_terms *terms);
+
+/* Build the matcher of `query` over segment `segment_number` of `index`.
+ * *out (OUT) receives the tree (free with matcher_free).  `highlights`
+ * (IN/OUT, may be NULL) collects the positive terms.  Fails with
+ * COPS_ELIMIT for a prefix expanding beyond options->max_prefix_terms,
+ * COPS_ECORRUPT for damage, COPS_ENOMEM. */
+int plan_query(cops_index *index, size_t segment_number, const query_node *query,
+               const cops_search_options *options, highlight_terms *highlights, matcher **out,
+               cops_error *err);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * search.c — cops_search(): parse, plan per segment, collect the exact
+ * match count and the top hits, then fetch stored documents, snippets and
+ * explanations for the hits shown only.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buffer.h"
+#include "base/error.h"
+#include "cops.h"
+#include "query/index.h"
+#include "query/parser.h"
+#include "query/plan.h"
+#include "query/snippet.h"
+
+#define DEFAULT_MAX_PREFIX_TERMS 1000
+#define MAX_LIMIT 100000000u
+
+struct cops_results {
+    cops_search_options options;
+    double milliseconds;
+    uint64_t total;
+    cops_hit *hits;
+    size_t count;
+    char *tree;
+};
+
+void cops_search_options_init(cops_search_options *options)
+{
+    memset(options, 0, sizeof *options);
+    options->k1 = 1.2;
+    options->b = 0.75;
+    options->title_weight = 2.0;
+    options->limit = 10;
+    options->snippets = 1;
+    options->snippet_chars = 200;
+    options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+}
+
+/* ------------------------------------------------------------ top-k */
+
+typedef struct scored_doc {
+    double score;
+    uint32_t doc;
+} scored_doc;
+
+/* a ranks before b: higher score, then lower document number. */
+static int ranks_before(const scored_doc *a, const scored_doc *b)
+{
+    return a->score > b->score || (a->score == b->score && a->doc < b->doc);
+}
+
+/* A min-heap (the worst kept hit on top) of at most `capacity` hits. */
+typedef struct top_heap {
+    scored_doc *items;
+    size_t count, capacity;
+} top_heap;
+
+static void heap_offer(top_heap *h, scored_doc candidate)
+{
+    if (h->capacity == 0)
+        return;
+    if (h->count < h->capacity) {
+        size_t i = h->count++;
+        while (i > 0) {
+            size_t parent = (i - 1) / 2;
+            if (!ranks_before(&h->items[parent], &candidate))
+                break;
+            h->items[i] = h->items[parent];
+            i = parent;
+        }
+        h->items[i] = candidate;
+        return;
+    }
+    if (!ranks_before(&candidate, &h->items[0]))
+        return;
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= h->count)
+            break;
+        if (child + 1 < h->count && ranks_before(&h->items[child], &h->items[child + 1]))
+            child++;
+        if (!ranks_before(&candidate, &h->items[child]))
+            break;
+        h->items[i] = h->items[child];
+        i = child;
+    }
+    h->items[i] = candidate;
+}
+
+static int compare_rank(const void *a, const void *b)
+{
+    const scored_doc *x = a, *y = b;
+    if (ranks_before(x, y))
+        return -1;
+    if (ranks_before(y, x))
+        return 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------- results */
+
+void cops_results_free(cops_results *results)
+{
+    if (!results)
+        return;
+    for (size_t i = 0; i < results->count; i++) {
+        cops_hit *hit = &results->hits[i];
+        free((char *)hit->id);
+        free((char *)hit->title);
+        free((char *)hit->date);
+        free((char *)hit->snippet);
+        free((cops_span *)hit->highlights);
+        free((char *)hit->explanation);
+    }
+    free(results->hits);
+    free(results->tree);
+    free(results);
+}
+
+uint64_t cops_results_total(const cops_results *results) { return results->total; }
+size_t cops_results_count(const cops_results *results) { return results->count; }
+const char *cops_results_query_tree(const cops_results *results) { return results->tree; }
+const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
+double cops_results_milliseconds(const cops_results *results) { return results->milliseconds; }
+
+static double now_milliseconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
+}
+
+const cops_hit *cops_results_hit(const cops_results *results, size_t i)
+{
+    return i < results->count ? &results->hits[i] : NULL;
+}
+
+/* The per-term contributions to each hit's score: re-plan each segment
+ * and step a fresh matcher to the hits (in document order). */
+static int explain_hits(cops_index *index, const query_node *query,
+                        const cops_search_options *options, cops_results *results,
+                        cops_error *err)
+{
+    for (size_t s = 0; s < index->segment_count; s++) {
+        matcher *m = NULL;
+        int rc = plan_query(index, s, query, options, NULL, &m, err);
+        if (rc != 0)
+            return rc;
+        uint32_t low = index->bases[s];
+        uint32_t high = low + segment_documents(index->segments[s]);
+        /* hits sorted by document within this segment */
+        size_t order[1024];
+        size_t n = 0;
+        for (size_t i = 0; i < results->count && n < 1024; i++)
+            if (results->hits[i].doc >= low && results->hits[i].doc < high)
+                order[n++] = i;
+        for (size_t a = 1; a < n; a++)
+            for (size_t b = a; b > 0 && results->hits[order[b - 1]].doc > results->hits[order[b]].doc; b--) {
+                size_t t = order[b];
+                order[b] = order[b - 1];
+                order[b - 1] = t;
+            }
+        for (size_t k = 0; k < n; k++) {
+            cops_hit *hit = &results->hits[order[k]];
+            uint32_t local = hit->doc - low;
+            if (matcher_next_geq(m, local) != local)
+                continue;
+            byte_buffer text = BUFFER_INIT;
+            m->ops->explain(m, &text, 1);
+            buffer_append_byte(&text, '\0');
+            hit->explanation = buffer_failed(&text) ? NULL : (char *)text.data;
+        }
+        matcher_free(m);
+    }
+    return 0;
+}
+
+static char *format_date(uint32_t date)
+{
+    if (date == 0)
+        return NULL;
+    char *text = malloc(11);
+    if (text)
+        snprintf(text, 11, "%04u-%02u-%02u", (date / 10000) % 10000, (date / 100) % 100, date % 100);
+    return text;
+}
+
+static int fill_hit(cops_index *index, const highlight_terms *highlights,
+                    const cops_search_options *options, const scored_doc *found, size_t rank,
+                    cops_hit *hit, cops_error *err)
+{
+    uint32_t local;
+    segment *seg = index_locate(index, found->doc, &local);
+    segment_document document;
+    int rc = segment_read_document(seg, local, &document, err);
+    if (rc != 0)
+        return rc;
+    hit->rank = rank;
+    hit->score = found->score;
+    hit->doc = found->doc;
+    hit->id = strdup(document.id);
+    hit->title = strdup(document.title);
+    hit->date = format_date(segment_date(seg, local));
+    if (options->snippets) {
+        char *snippet = NULL;
+        cops_span *spans = NULL;
+        size_t span_count = 0;
+        rc = snippet_build(index->analyzer, document.text, document.text_length, highlights,
+                           options->snippet_chars, &snippet, &spans, &span_count);
+        hit->snippet = snippet;
+        hit->highlights = spans;
+        hit->highlight_count = span_count;
+    }
+    segment_document_free(&document);
+    if (rc == 0 && (!hit->id || !hit->title))
+        rc = COPS_ENOMEM;
+    return rc == COPS_ENOMEM ? error_set(err, rc, "out of memory preparing results") : rc;
+}
+
+int cops_search(cops_index *index, const char *query_text, const cops_search_options *user_options,
+                cops_results **out, cops_error *err)
+{
+    *out = NULL;
+    double started = now_milliseconds();
+    cops_search_options options;
+    if (user_options)
+        options = *user_options;
+    else
+        cops_search_options_init(&options);
+    if (!(options.k1 >= 0 && options.k1 < 1e6) || !(options.b >= 0 && options.b <= 1)
+        || !(options.title_weight >= 0 && options.title_weight < 1e6))
+        return error_set(err, COPS_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1, "
+                         "title weight >= 0)");
+    if (options.limit > MAX_LIMIT || options.offset > MAX_LIMIT)
+        return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
+    if (options.max_prefix_terms == 0)
+        options.max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+
+    int flags = (options.literal ? QUERY_PARSE_LITERAL : 0)
+                | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
+    query_node *query = NULL;
+    int rc = query_parse(query_text, flags, &query, err);
+    if (rc != 0)
+        return rc;
+
+    cops_results *results = calloc(1, sizeof *results);
+    highlight_terms highlights = {0};
+    top_heap heap = {0};
+    size_t wanted = options.count_only ? 0 : options.offset + options.limit;
+    if (!results || (wanted && !(heap.items = malloc(wanted * sizeof *heap.items))))
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    heap.capacity = wanted;
+
+    if (rc == 0 && options.explain) {
+        byte_buffer tree = BUFFER_INIT;
+        query_format_tree(query, &tree);
+        buffer_append_byte(&tree, '\0');
+        results->tree = buffer_failed(&tree) ? NULL : (char *)tree.data;
+    }
+
+    for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
+        matcher *m = NULL;
+        rc = plan_query(index, s, query, &options, s == 0 ? &highlights : NULL, &m, err);
+        if (rc != 0)
+            break;
+        uint32_t base = index->bases[s];
+        for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
+             doc = matcher_next_geq(m, doc + 1)) {
+            results->total++;
+            if (wanted)
+                heap_offer(&heap, (scored_doc){m->ops->score(m), base + doc});
+        }
+        matcher_free(m);
+        rc = segment_damage(index->segments[s], err);
+    }
+
+    if (rc == 0 && heap.count > options.offset) {
+        qsort(heap.items, heap.count, sizeof *heap.items, compare_rank);
+        size_t shown = heap.count - options.offset;
+        results->hits = calloc(shown, sizeof *results->hits);
+        if (!results->hits)
+            rc = error_set(err, COPS_ENOMEM, "out of memory");
+        for (size_t i = 0; rc == 0 && i < shown; i++) {
+            rc = fill_hit(index, &highlights, &options, &heap.items[options.offset + i],
+                          options.offset + i + 1, &results->hits[i], err);
+            results->count = i + 1;
+        }
+    }
+    if (rc == 0 && options.explain && results->count > 0)
+        rc = explain_hits(index, query, &options, results, err);
+
+    free(heap.items);
+    highlight_terms_free(&highlights);
+    query_free(query);
+    if (rc != 0) {
+        cops_results_free(results);
+        return rc;
+    }
+    results->options = options;
+    results->milliseconds = now_milliseconds() - started;
+    *out = results;
+    return 0;
+}

@@ -1,0 +1,190 @@
+/*
+ * snippet.c — snippet selection and highlighting (snippet.h).
+ */
+#include "config.h"
+
+#include "query/snippet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buffer.h"
+
+typedef struct match {
+    size_t start, end;   /* bytes in the stored text */
+    size_t term;         /* index in the highlight terms */
+} match;
+
+typedef struct match_list {
+    const highlight_terms *terms;
+    match *items;
+    size_t count, capacity;
+    int failed;
+} match_list;
+
+#define SNIPPET_MAX_MATCHES 100000
+
+static int term_index(const highlight_terms *terms, const char *term, size_t length)
+{
+    for (size_t i = 0; i < terms->count; i++) {
+        size_t wanted = strlen(terms->terms[i]);
+        if (terms->is_prefix[i] ? (wanted <= length && memcmp(term, terms->terms[i], wanted) == 0)
+                                : (wanted == length && memcmp(term, terms->terms[i], length) == 0))
+            return (int)i;
+    }
+    return -1;
+}
+
+static int collect_match(void *context, const analyzer_token *token)
+{
+    match_list *list = context;
+    int found = term_index(list->terms, token->term, token->term_length);
+    if (found < 0)
+        return 0;
+    if (list->count == SNIPPET_MAX_MATCHES)
+        return 1; /* enough to choose a window */
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? list->capacity * 2 : 64;
+        match *grown = realloc(list->items, capacity * sizeof *grown);
+        if (!grown) {
+            list->failed = 1;
+            return 1;
+        }
+        list->items = grown;
+        list->capacity = capacity;
+    }
+    list->items[list->count++] = (match){token->start, token->end, (size_t)found};
+    return 0;
+}
+
+static int is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+static size_t char_start(const char *text, size_t at)
+{
+    while (at > 0 && ((unsigned char)text[at] & 0xC0) == 0x80)
+        at--;
+    return at;
+}
+
+/* Choose [start, end) of about `width` bytes around the best cluster. */
+static void choose_window(const char *text, size_t length, const match_list *matches,
+                          size_t width, size_t *start_out, size_t *end_out)
+{
+    size_t best_first = 0, best_distinct = 0, best_count = 0;
+    int seen[64];
+    for (size_t i = 0; i < matches->count; i++) {
+        memset(seen, 0, sizeof seen);
+        size_t distinct = 0, count = 0;
+        for (size_t j = i; j < matches->count && matches->items[j].end - matches->items[i].start <= width; j++) {
+            size_t t = matches->items[j].term % 64;
+            if (!seen[t]) {
+                seen[t] = 1;
+                distinct++;
+            }
+            count++;
+        }
+        if (distinct > best_distinct || (distinct == best_distinct && count > best_count)) {
+            best_distinct = distinct;
+            best_count = count;
+            best_first = i;
+        }
+    }
+    size_t start = 0;
+    if (matches->count > 0) {
+        /* Leave some context before the first match, from a word start. */
+        size_t anchor = matches->items[best_first].start;
+        size_t lead = width / 4;
+        start = anchor > lead ? anchor - lead : 0;
+        if (start > 0) {
+            while (start < anchor && !is_space((unsigned char)text[start - 1]))
+                start++;
+        }
+    }
+    size_t end = start + width < length ? start + width : length;
+    if (end < length) {
+        size_t cut = end;
+        while (cut > start && !is_space((unsigned char)text[cut]))
+            cut--;
+        if (cut > start)
+            end = cut;
+        else
+            end = char_start(text, end);
+    }
+    *start_out = char_start(text, start);
+    *end_out = end;
+}
+
+int snippet_build(analyzer *text_analyzer, const char *text, size_t length,
+                  const highlight_terms *terms, size_t target_chars, char **text_out,
+                  cops_span **spans_out, size_t *span_count)
+{
+    *text_out = NULL;
+    *spans_out = NULL;
+    *span_count = 0;
+    match_list matches = {terms, NULL, 0, 0, 0};
+    if (terms && terms->count > 0)
+        analyzer_run(text_analyzer, text, length, 0, 0, collect_match, &matches, NULL, NULL);
+    if (matches.failed) {
+        free(matches.items);
+        return COPS_ENOMEM;
+    }
+    size_t width = target_chars ? target_chars : 200;
+    size_t start, end;
+    choose_window(text, length, &matches, width, &start, &end);
+
+    byte_buffer out = BUFFER_INIT;
+    cops_span *spans = NULL;
+    size_t spans_used = 0, spans_capacity = 0;
+    if (start > 0)
+        buffer_append(&out, "\xe2\x80\xa6", 3);
+    size_t next_match = 0;
+    while (next_match < matches.count && matches.items[next_match].start < start)
+        next_match++;
+    int previous_space = 1;
+    for (size_t at = start; at < end;) {
+        if (next_match < matches.count && matches.items[next_match].start == at
+            && matches.items[next_match].end <= end) {
+            const match *m = &matches.items[next_match++];
+            if (spans_used == spans_capacity) {
+                size_t capacity = spans_capacity ? spans_capacity * 2 : 16;
+                cops_span *grown = realloc(spans, capacity * sizeof *grown);
+                if (!grown)
+                    break;
+                spans = grown;
+                spans_capacity = capacity;
+            }
+            spans[spans_used++] = (cops_span){out.length, m->end - m->start};
+            buffer_append(&out, text + m->start, m->end - m->start);
+            at = m->end;
+            previous_space = 0;
+            continue;
+        }
+        while (next_match < matches.count && matches.items[next_match].start < at)
+            next_match++; /* overlapped by a hyphen part already copied */
+        unsigned char c = (unsigned char)text[at];
+        if (is_space(c)) {
+            if (!previous_space)
+                buffer_append_byte(&out, ' ');
+            previous_space = 1;
+        } else {
+            buffer_append_byte(&out, c);
+            previous_space = 0;
+        }
+        at++;
+    }
+    while (out.length > 0 && out.data[out.length - 1] == ' ')
+        out.length--;
+    if (end < length)
+        buffer_append(&out, "\xe2\x80\xa6", 3);
+    buffer_append_byte(&out, '\0');
+    free(matches.items);
+    if (buffer_failed(&out)) {
+        buffer_free(&out);
+        free(spans);
+        return COPS_ENOMEM;
+    }
+    *text_out = (char *)out.data;
+    *spans_out = spans;
+    *span_count = spans_used;
+    return 0;
+}
