@@ -1,1 +1,60 @@
 #!/bin/sh
+# cops quick start on Debian 12 (as root, or a user with sudo).
+#
+#   ./quickstart.sh         install missing packages, build, index corpus/,
+#                           run cops-query "sanctuary AND grant"
+#   ./quickstart.sh check   the same set-up when needed, then the whole
+#                           test suite (make check)
+#
+# Safe to re-run: packages already installed are not touched, and an
+# existing build is only brought up to date.
+set -eu
+cd "$(dirname "$0")"
+
+mode=${1:-run}
+case $mode in
+run | check) ;;
+*) echo "usage: $0 [check]" >&2; exit 2 ;;
+esac
+
+# Build and library dependencies; the tests also use python3 (JSON checks)
+# and util-linux's flock (lock tests); xapian-core enables the Xapian binding.
+packages="build-essential autoconf automake libtool pkg-config zlib1g-dev libutf8proc-dev
+libstemmer-dev libjansson-dev libgumbo-dev libxxhash-dev libcriterion-dev libxapian-dev
+python3 util-linux gzip"
+
+missing=
+for package in $packages; do
+    dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+        missing="$missing $package"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        as_root=
+    elif command -v sudo >/dev/null 2>&1; then
+        as_root=sudo
+    else
+        echo "quickstart: these packages are missing and installing them needs root:$missing" >&2
+        exit 1
+    fi
+    echo "quickstart: installing$missing"
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+    autoreconf -fi
+fi
+if [ ! -f Makefile ]; then
+    ./configure
+fi
+jobs=$(nproc 2>/dev/null || echo 2)
+make -j"$jobs"
+
+if [ "$mode" = check ]; then
+    make -j"$jobs" check || { cat test-suite.log; exit 1; }
+else
+    ./cops-index
+    ./cops-query "sanctuary AND grant"
+fi
