@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -50,6 +51,17 @@ struct segment_writer {
     byte_buffer docstore_block;  /* raw records of the open docstore block */
     uint32_t docstore_block_first;
     byte_buffer docstore_compressed;
+    /* Stored-document blocks are compressed and written by a second thread
+     * while this one analyses and inverts (zlib is a third of the work):
+     * a one-slot hand-off, the slot owned by whoever `slot_full` says. */
+    pthread_t compressor;
+    int compressor_running;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    byte_buffer slot;
+    uint32_t slot_first, slot_count;
+    int slot_full, closing;
+    cops_error compressor_error;
     byte_buffer docindex;
     byte_buffer body_lengths;
     byte_buffer title_lengths;
@@ -138,6 +150,8 @@ static int out_of_memory(segment_writer *w, cops_error *err)
 
 /* ------------------------------------------------------------ opening */
 
+static void *compressor_main(void *argument);
+
 int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
 {
     *out = NULL;
@@ -171,6 +185,15 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
     int rc = write_bytes(w, header, sizeof header, err);
     if (rc == 0)
         rc = section_begin(w, err); /* SECTION_DOCSTORE streams from here */
+    if (rc == 0 && pthread_mutex_init(&w->lock, NULL) == 0) {
+        if (pthread_cond_init(&w->changed, NULL) != 0)
+            pthread_mutex_destroy(&w->lock);
+        else if (pthread_create(&w->compressor, NULL, compressor_main, w) != 0) {
+            pthread_cond_destroy(&w->changed);
+            pthread_mutex_destroy(&w->lock);
+        } else
+            w->compressor_running = 1; /* otherwise blocks are compressed inline */
+    }
     if (rc != 0) {
         segment_writer_abort(w);
         return rc;
@@ -181,11 +204,11 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
 
 /* ---------------------------------------------------------- documents */
 
-static int flush_docstore_block(segment_writer *w, cops_error *err)
+/* Compress and write one block (compressor thread, or the caller once the
+ * thread is gone). */
+static int write_docstore_block(segment_writer *w, const byte_buffer *raw, uint32_t first,
+                                uint32_t count, cops_error *err)
 {
-    byte_buffer *raw = &w->docstore_block;
-    if (raw->length == 0)
-        return 0;
     uLongf bound = compressBound((uLong)raw->length);
     buffer_reset(&w->docstore_compressed);
     if (buffer_reserve(&w->docstore_compressed, bound) != 0)
@@ -199,16 +222,89 @@ static int flush_docstore_block(segment_writer *w, cops_error *err)
     layout_put_u32(head + 4, (uint32_t)raw->length);
     layout_put_u32(head + 8, (uint32_t)crc32(0, w->docstore_compressed.data, (uInt)compressed));
     buffer_append_u64le(&w->docindex, w->offset - w->section_start);
-    buffer_append_u32le(&w->docindex, w->docstore_block_first);
-    buffer_append_u32le(&w->docindex, w->documents - w->docstore_block_first);
+    buffer_append_u32le(&w->docindex, first);
+    buffer_append_u32le(&w->docindex, count);
     if (buffer_failed(&w->docindex))
         return out_of_memory(w, err);
     int rc = write_bytes(w, head, sizeof head, err);
     if (rc == 0)
         rc = write_bytes(w, w->docstore_compressed.data, compressed, err);
-    buffer_reset(raw);
-    w->docstore_block_first = w->documents;
     return rc;
+}
+
+static void *compressor_main(void *argument)
+{
+    segment_writer *w = argument;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->slot_full && !w->closing)
+            pthread_cond_wait(&w->changed, &w->lock);
+        if (!w->slot_full)
+            break;
+        pthread_mutex_unlock(&w->lock);
+        if (w->compressor_error.code == 0)
+            write_docstore_block(w, &w->slot, w->slot_first, w->slot_count, &w->compressor_error);
+        pthread_mutex_lock(&w->lock);
+        w->slot_full = 0;
+        pthread_cond_broadcast(&w->changed);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Hand the open block to the compressor (waiting for the slot). */
+static int flush_docstore_block(segment_writer *w, cops_error *err)
+{
+    byte_buffer *raw = &w->docstore_block;
+    if (raw->length == 0)
+        return 0;
+    uint32_t first = w->docstore_block_first, count = w->documents - w->docstore_block_first;
+    w->docstore_block_first = w->documents;
+    if (!w->compressor_running) {
+        int rc = write_docstore_block(w, raw, first, count, err);
+        buffer_reset(raw);
+        return rc;
+    }
+    pthread_mutex_lock(&w->lock);
+    while (w->slot_full)
+        pthread_cond_wait(&w->changed, &w->lock);
+    byte_buffer swap = w->slot;
+    w->slot = *raw;
+    *raw = swap;
+    buffer_reset(raw);
+    w->slot_first = first;
+    w->slot_count = count;
+    w->slot_full = 1;
+    pthread_cond_broadcast(&w->changed);
+    int failed = w->compressor_error.code;
+    pthread_mutex_unlock(&w->lock);
+    if (failed) {
+        if (err)
+            *err = w->compressor_error;
+        return failed;
+    }
+    return 0;
+}
+
+/* Wait for the compressor to drain and stop; its error, if any. */
+static int stop_compressor(segment_writer *w, cops_error *err)
+{
+    if (!w->compressor_running)
+        return 0;
+    pthread_mutex_lock(&w->lock);
+    w->closing = 1;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->compressor, NULL);
+    w->compressor_running = 0;
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->changed);
+    if (w->compressor_error.code != 0) {
+        if (err)
+            *err = w->compressor_error;
+        return w->compressor_error.code;
+    }
+    return 0;
 }
 
 int segment_writer_add_document(segment_writer *w, const char *id, const char *title,
@@ -246,6 +342,9 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
 static int start_postings(segment_writer *w, cops_error *err)
 {
     int rc = flush_docstore_block(w, err);
+    int stopped = stop_compressor(w, err);
+    if (rc == 0)
+        rc = stopped;
     if (rc != 0)
         return rc;
     section_end(w, SECTION_DOCSTORE);
@@ -559,6 +658,8 @@ static int write_toc_and_trailer(segment_writer *w, cops_error *err)
 
 static void free_writer(segment_writer *w)
 {
+    stop_compressor(w, NULL);
+    buffer_free(&w->slot);
     if (w->dictionary_file)
         fclose(w->dictionary_file);
     buffer_free(&w->docstore_block);
