@@ -49,6 +49,9 @@ int manifest_read(const char *dir, manifest *out, cops_error *err)
     uint32_t actual = (uint32_t)crc32(0, (const Bytef *)text, (uInt)(checksum_line - text));
     if (expected != actual)
         return error_set(err, COPS_ECORRUPT, "%s: damaged manifest (checksum mismatch)", path);
+    if (strlen(checksum_line) != 18 || checksum_line[17] != '\n')
+        return error_set(err, COPS_ECORRUPT, "%s: damaged manifest (bytes after the checksum)",
+                         path);
     *checksum_line = '\0';
     char *save = NULL;
     int line_number = 0;
@@ -73,6 +76,9 @@ int manifest_read(const char *dir, manifest *out, cops_error *err)
                              line_number);
         }
     }
+    if (line_number == 0 || out->generation == 0 || out->segment_count == 0)
+        return error_set(err, COPS_ECORRUPT, "%s: damaged manifest (no version, generation or "
+                         "segment)", path);
     return 0;
 }
 
@@ -86,8 +92,9 @@ static int sync_directory(const char *dir, cops_error *err)
     return rc;
 }
 
-int manifest_commit(const char *dir, const manifest *m, cops_error *err)
+int manifest_commit(const char *dir, const manifest *m, int *committed, cops_error *err)
 {
+    *committed = 0;
     byte_buffer body = BUFFER_INIT;
     format_body(m, &body);
     char checksum[32];
@@ -114,12 +121,18 @@ int manifest_commit(const char *dir, const manifest *m, cops_error *err)
         if (close(fd) != 0 && rc == 0)
             rc = error_set_errno(err, COPS_EIO, errno, "cannot close %s", temporary);
     }
-    if (rc == 0 && rename(temporary, final) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot rename %s", temporary);
-    if (rc != 0)
-        unlink(temporary);
+    /* The new segments' directory entries must be durable before the
+     * manifest that names them can be. */
     if (rc == 0)
         rc = sync_directory(dir, err);
+    if (rc == 0 && rename(temporary, final) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot rename %s", temporary);
+    if (rc != 0) {
+        unlink(temporary);
+    } else {
+        *committed = 1;
+        rc = sync_directory(dir, err);
+    }
     buffer_free(&body);
     return rc;
 }

@@ -40,7 +40,10 @@ typedef struct manifest {
  * fails. */
 int manifest_read(const char *dir, manifest *out, cops_error *err);
 
-/* Atomically replace `dir`/MANIFEST with `m` (see above). */
-int manifest_commit(const char *dir, const manifest *m, cops_error *err);
+/* Atomically replace `dir`/MANIFEST with `m` (see above).  *committed
+ * (OUT) is 1 once the rename happened: a failure after it (the final
+ * directory fsync) leaves the new manifest in place, so the caller must
+ * then neither remove the new segments nor the old ones. */
+int manifest_commit(const char *dir, const manifest *m, int *committed, cops_error *err);
 
 #endif

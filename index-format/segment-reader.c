@@ -408,6 +408,8 @@ static int compare_keys(const uint8_t *a, size_t a_length, const uint8_t *b, siz
 /* Walks the entries of one dictionary block, reconstructing each key. */
 typedef struct dict_walk {
     segment *seg;
+    uint32_t block;
+    int first_entry;
     const uint8_t *p, *end;
     const uint8_t *block_start;
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
@@ -425,6 +427,8 @@ static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_e
     if ((uint32_t)crc32(0, data, length - 4) != layout_get_u32(data + length - 4))
         return corrupt_at(seg, err, dict->offset + offset, "dictionary block checksum mismatch");
     walk->seg = seg;
+    walk->block = block;
+    walk->first_entry = 1;
     walk->p = data;
     walk->end = data + length - 4;
     walk->block_start = data;
@@ -448,6 +452,21 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     if (common > walk->key_length || suffix > SEGMENT_MAX_KEY_BYTES - common || common + suffix == 0
         || suffix > (uint64_t)(end - p))
         goto damaged;
+    if (walk->first_entry) {
+        /* A block starts with its full key, the one the sparse index holds. */
+        const uint8_t *e = walk->seg->dict_index + (size_t)walk->block * LAYOUT_DICTINDEX_ENTRY_BYTES;
+        if (common != 0 || suffix != layout_get_u32(e + 16)
+            || memcmp(p, walk->seg->dict_keys + layout_get_u32(e + 12), suffix) != 0)
+            goto damaged;
+    } else {
+        /* Keys strictly increase: past the shared prefix the new key has a
+         * greater byte, or it extends the previous key. */
+        int increases = common < walk->key_length ? suffix > 0 && p[0] > walk->key[common]
+                                                  : suffix > 0;
+        if (!increases)
+            goto damaged;
+    }
+    walk->first_entry = 0;
     memcpy(walk->key + common, p, suffix);
     walk->key_length = common + suffix;
     p += suffix;

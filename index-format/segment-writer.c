@@ -315,8 +315,9 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
         return error_set(err, COPS_EINVAL, "%s: document added after postings", w->path);
     if (w->documents == UINT32_MAX - 1)
         return error_set(err, COPS_ELIMIT, "%s: too many documents for one segment", w->path);
-    if (text_length > UINT32_MAX / 2)
-        return error_set(err, COPS_ELIMIT, "%s: document %s is too large to store", w->path, id);
+    if (text_length > SEGMENT_MAX_DOCUMENT_BYTES)
+        return error_set(err, COPS_ELIMIT, "%s: document %s is larger than %u bytes", w->path, id,
+                         SEGMENT_MAX_DOCUMENT_BYTES);
     byte_buffer *raw = &w->docstore_block;
     size_t id_length = strlen(id), title_bytes = strlen(title);
     buffer_append_varint(raw, id_length);
@@ -504,9 +505,10 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
     buffer_append(head, skips.data, skips.length);
     buffer_append_u32le(head, (uint32_t)crc32(0, skips.data, (uInt)skips.length));
     int rc = 0;
-    if (buffer_failed(head) || buffer_failed(&blocks) || buffer_failed(&skips)
-        || blocks.length > UINT32_MAX)
+    if (buffer_failed(head) || buffer_failed(&blocks) || buffer_failed(&skips))
         rc = out_of_memory(w, err);
+    else if (blocks.length > UINT32_MAX)
+        rc = error_set(err, COPS_ELIMIT, "%s: postings of one term exceed 4 GiB", w->path);
     if (rc == 0)
         rc = write_bytes(w, head->data, head->length, err);
     if (rc == 0)

@@ -13,7 +13,8 @@
  * Untrusted input: the reader checks magic, version and the table of
  * contents on open, CRC32 of the small fixed sections on open, and the
  * CRC32 of each dictionary block, postings block and stored-document block
- * when it is first decoded.  Every decoder is bounded by its section end.
+ * each time it is decoded (the whole-section CRCs of those three large
+ * sections are left to a full check, so opening stays O(1)).  Every decoder is bounded by its section end.
  * Corruption is COPS_ECORRUPT with the file and byte offset in the message.
  */
 #ifndef COPS_INDEX_FORMAT_SEGMENT_H
@@ -29,6 +30,7 @@
 #define SEGMENT_BLOCK_SIZE 128           /* postings per block (= CODEC_BLOCK_SIZE) */
 #define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
 #define SEGMENT_MAX_KEY_BYTES 255
+#define SEGMENT_MAX_DOCUMENT_BYTES (1u << 30) /* stored text of one document */
 
 /* Collection-wide figures, recorded in the META section. */
 typedef struct segment_meta {

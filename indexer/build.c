@@ -299,13 +299,14 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
         rc = segment_writer_finish(state.writer, &meta, &segment_bytes, err);
         state.writer = NULL; /* finish frees it either way */
     }
+    int committed = 0;
     if (rc == 0) {
         next.segments[0].bytes = segment_bytes;
         next.segments[0].documents = state.documents;
-        rc = manifest_commit(index_dir, &next, err);
+        rc = manifest_commit(index_dir, &next, &committed, err);
     }
     segment_writer_abort(state.writer);
-    if (rc != 0)
+    if (rc != 0 && !committed)
         unlink(segment_path_buffer);
     inverter_free(state.inverter);
     analyzer_free(state.analyzer);

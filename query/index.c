@@ -12,36 +12,27 @@
 #include "base/error.h"
 #include "index-format/codec.h"
 
-int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
+/* Open the segments named by the manifest.  COPS_ENOINDEX from a segment
+ * means a writer committed and removed it between our two reads. */
+static int open_segments(cops_index *index, const char *index_dir, cops_error *err)
 {
-    *out = NULL;
-    cops_index *index = calloc(1, sizeof *index);
-    if (!index || !(index->dir = strdup(index_dir))) {
-        free(index);
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    }
-    int rc = manifest_read(index_dir, &index->manifest, err);
-    if (rc == COPS_ENOINDEX)
-        error_set(err, COPS_ENOINDEX,
-                  "no index at %s: build one with 'cops-index --index %s FILES...' "
-                  "(or 'cops-index' in the source tree to index corpus/)",
-                  index_dir, index_dir);
     uint64_t body_tokens = 0, title_tokens = 0;
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < index->manifest.segment_count; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", index_dir, index->manifest.segments[i].name);
         rc = segment_open(path, &index->segments[i], err);
-        if (rc == COPS_ENOINDEX)
-            rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: segment %s is missing",
-                           index_dir, index->manifest.segments[i].name);
         if (rc != 0)
             break;
         index->segment_count++;
         const segment_meta *meta = segment_get_meta(index->segments[i]);
-        if (index->documents + meta->documents >= UINT32_MAX) {
-            rc = error_set(err, COPS_ELIMIT, "%s: more than 2^32 documents", index_dir);
-            break;
-        }
+        if (meta->documents != index->manifest.segments[i].documents)
+            return error_set(err, COPS_ECORRUPT, "%s: damaged index: %s holds %llu documents, "
+                             "the manifest says %llu", index_dir, index->manifest.segments[i].name,
+                             (unsigned long long)meta->documents,
+                             (unsigned long long)index->manifest.segments[i].documents);
+        if (index->documents + meta->documents >= UINT32_MAX)
+            return error_set(err, COPS_ELIMIT, "%s: more than 2^32 documents", index_dir);
         index->bases[i] = (uint32_t)index->documents;
         index->documents += meta->documents;
         body_tokens += meta->body_tokens;
@@ -53,18 +44,55 @@ int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
                      meta->language);
         } else if (meta->stem != index->analysis.stem
                    || strcmp(meta->language, index->analysis.language) != 0) {
-            rc = error_set(err, COPS_ECORRUPT, "%s: segments were built with different analysis",
-                           index_dir);
+            return error_set(err, COPS_ECORRUPT, "%s: segments were built with different analysis",
+                             index_dir);
         }
     }
-    if (rc == 0 && index->segment_count == 0)
-        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: the manifest lists no segment",
-                       index_dir);
     if (rc == 0) {
-        index->average_body_length = index->documents ? (double)body_tokens / (double)index->documents : 0;
-        index->average_title_length = index->documents ? (double)title_tokens / (double)index->documents : 0;
-        rc = analyzer_new(&index->analysis, &index->analyzer, err);
+        double n = index->documents ? (double)index->documents : 1.0;
+        index->average_body_length = (double)body_tokens / n;
+        index->average_title_length = (double)title_tokens / n;
     }
+    return rc;
+}
+
+static void close_segments(cops_index *index)
+{
+    for (size_t i = 0; i < index->segment_count; i++)
+        segment_close(index->segments[i]);
+    index->segment_count = 0;
+    index->documents = 0;
+}
+
+int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
+{
+    *out = NULL;
+    cops_index *index = calloc(1, sizeof *index);
+    if (!index || !(index->dir = strdup(index_dir))) {
+        free(index);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        close_segments(index);
+        rc = manifest_read(index_dir, &index->manifest, err);
+        if (rc == COPS_ENOINDEX) {
+            error_set(err, COPS_ENOINDEX,
+                      "no index at %s: build one with 'cops-index --index %s FILES...' "
+                      "(or 'cops-index' in the source tree to index corpus/)",
+                      index_dir, index_dir);
+            break;
+        }
+        if (rc == 0)
+            rc = open_segments(index, index_dir, err);
+        if (rc != COPS_ENOINDEX)
+            break;
+    }
+    if (rc == COPS_ENOINDEX && index->manifest.segment_count > 0)
+        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: a segment named by the manifest "
+                       "is missing", index_dir);
+    if (rc == 0)
+        rc = analyzer_new(&index->analysis, &index->analyzer, err);
     if (rc != 0) {
         cops_index_close(index);
         return rc;
@@ -77,8 +105,7 @@ void cops_index_close(cops_index *index)
 {
     if (!index)
         return;
-    for (size_t i = 0; i < index->segment_count; i++)
-        segment_close(index->segments[i]);
+    close_segments(index);
     analyzer_free(index->analyzer);
     free(index->dir);
     free(index);
