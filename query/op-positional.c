@@ -32,6 +32,7 @@ typedef struct positional_matcher {
     int near;
     uint32_t distance;
     position_list matches;      /* start positions of matches in the current doc */
+    size_t leader;              /* the rarest child proposes candidates */
     int failed;
 } positional_matcher;
 
@@ -172,15 +173,17 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
     for (;;) {
         if (p->failed)
             return m->doc = MATCHER_END;
-        uint32_t candidate = matcher_next_geq(p->children[0], target);
+        matcher *leader = p->children[p->leader];
+        uint32_t candidate = matcher_next_geq(leader, target);
         size_t agreed = 1;
         while (candidate != MATCHER_END && agreed < p->count) {
             agreed = 1;
-            for (size_t i = 1; i < p->count; i++) {
+            for (size_t i = 0; i < p->count; i++) {
+                if (i == p->leader)
+                    continue;
                 uint32_t doc = matcher_next_geq(p->children[i], candidate);
                 if (doc != candidate) {
-                    candidate = doc == MATCHER_END ? MATCHER_END
-                                                   : matcher_next_geq(p->children[0], doc);
+                    candidate = doc == MATCHER_END ? MATCHER_END : matcher_next_geq(leader, doc);
                     break;
                 }
                 agreed++;
@@ -263,8 +266,10 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
     p->base.ops = &positional_ops;
     p->base.cost = children[0]->cost;
     for (size_t i = 1; i < count; i++)
-        if (children[i]->cost < p->base.cost)
+        if (children[i]->cost < p->base.cost) {
             p->base.cost = children[i]->cost;
+            p->leader = i;
+        }
     p->count = count;
     p->slop = slop;
     p->near = near;

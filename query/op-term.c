@@ -64,7 +64,7 @@ static void term_explain(matcher *m, byte_buffer *out, int depth)
         return;
     char line[256];
     int n = snprintf(line, sizeof line,
-                     "%*s%s: %.6f = weight %.2f * idf %.4f (df %u) * tf %u saturated at length %u\n",
+                     "%*s%s: %.6f (weight %.2f, idf %.4f, df %u, tf %u, field length %u)\n",
                      depth * 2, "", t->label, term_score(m), t->scorer.field_weight, t->scorer.idf,
                      t->scorer.df, t->cursor.tf, field_length(t));
     buffer_append(out, line, (size_t)n);

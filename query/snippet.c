@@ -23,6 +23,9 @@ typedef struct match_list {
 } match_list;
 
 #define SNIPPET_MAX_MATCHES 100000
+/* Matches are looked for in the first SNIPPET_SCAN_BYTES of a document:
+ * a snippet of a 100 MB document must not cost a full re-analysis. */
+#define SNIPPET_SCAN_BYTES ((size_t)4 << 20)
 
 static int term_index(const highlight_terms *terms, const char *term, size_t length)
 {
@@ -123,7 +126,8 @@ int snippet_build(analyzer *text_analyzer, const char *text, size_t length,
     *span_count = 0;
     match_list matches = {terms, NULL, 0, 0, 0};
     if (terms && terms->count > 0)
-        analyzer_run(text_analyzer, text, length, 0, 0, collect_match, &matches, NULL, NULL);
+        analyzer_run(text_analyzer, text, length < SNIPPET_SCAN_BYTES ? length : SNIPPET_SCAN_BYTES,
+                     0, 0, collect_match, &matches, NULL, NULL);
     if (matches.failed) {
         free(matches.items);
         return COPS_ENOMEM;
