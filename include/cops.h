@@ -97,7 +97,8 @@ typedef struct cops_build_options {
     const char *text_field;
     const char *date_field;
     /* Called for each recoverable problem with a one-line message that
-     * names the file and line or byte offset.  NULL = print to stderr. */
+     * names the file and line or byte offset.  NULL = print to stderr.
+     * Called from the build's reader thread, never concurrently. */
     void (*on_warning)(void *context, const char *message);
     /* Called about once a second while building; NULL = silent. */
     void (*on_progress)(void *context, const cops_build_progress *progress);

@@ -1,8 +1,9 @@
 /*
  * build.c — cops_build(): inputs to a committed index directory.
  *
- * Documents flow source_walk -> analyzer -> inverter (postings) and
- * segment writer (stored text, lengths, dates); at the end the inverter
+ * Documents flow source_walk (on the feed's reader thread) -> analyzer ->
+ * inverter (postings) and segment writer (stored text, lengths, dates,
+ * compressed on the writer's thread); at the end the inverter
  * merges into the segment, the segment is fsynced, and the manifest is
  * replaced atomically.  Until that rename nothing a reader sees changes,
  * and every failure path removes what this build wrote.
@@ -25,6 +26,7 @@
 #include "cops.h"
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
+#include "indexer/feed.h"
 #include "indexer/inverter.h"
 #include "indexer/source.h"
 
@@ -80,9 +82,8 @@ static uint32_t date_number(const char *date)
     return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
 }
 
-static int on_document(void *context, const source_document *document)
+static int index_document(build_state *s, const source_document *document)
 {
-    build_state *s = context;
     uint32_t title_length = 0, body_length = 0;
     s->title_field = 1;
     int rc = analyzer_run(s->analyzer, document->title, strlen(document->title), 0, 0, emit_term, s,
@@ -275,7 +276,18 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     memset(&source_counts, 0, sizeof source_counts);
     if (rc == 0) {
         state.bytes_total = options.on_progress ? source_estimate_bytes(inputs, input_count) : 0;
-        rc = source_walk(inputs, input_count, &sources, on_document, &state, &source_counts, err);
+        feed *reader = NULL;
+        rc = feed_start(inputs, input_count, &sources, &reader, err);
+        const source_document *document;
+        while (rc == 0 && (document = feed_next(reader)) != NULL)
+            rc = index_document(&state, document);
+        cops_error reader_error = {0};
+        int read_rc = feed_finish(reader, &source_counts, &reader_error);
+        if (rc == 0 && read_rc != 0) {
+            rc = read_rc;
+            if (err)
+                *err = reader_error;
+        }
     }
     if (rc == 0 && state.documents == 0)
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",

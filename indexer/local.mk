@@ -4,5 +4,5 @@ include indexer/sources.mk
 bin_PROGRAMS += cops-index
 cops_index_SOURCES = indexer/cops-index.c
 cops_index_LDADD = libcops.la
-libcops_internal_la_SOURCES += indexer/inverter.c indexer/build.c
-noinst_HEADERS += indexer/inverter.h
+libcops_internal_la_SOURCES += indexer/inverter.c indexer/feed.c indexer/build.c
+noinst_HEADERS += indexer/inverter.h indexer/feed.h
