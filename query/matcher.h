@@ -57,6 +57,12 @@ static inline uint32_t matcher_next_geq(matcher *m, uint32_t target)
 
 void matcher_free(matcher *m);
 
+/* The first document >= target on which every one of `children` stands,
+ * proposed by children[leader] (the rarest) and confirmed by the others
+ * through next_geq; MATCHER_END when there is none.  Shared by the
+ * conjunction and the positional operators. */
+uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leader, uint32_t target);
+
 /* ------------------------------------------------------- constructors
  * Each returns NULL only when out of memory; on NULL the arguments that
  * would have been owned are freed. */

@@ -26,18 +26,19 @@ static int compare_cost(const void *a, const void *b)
     return (x->cost > y->cost) - (x->cost < y->cost);
 }
 
-/* The next document >= target that every required child matches. */
-static uint32_t conjunction_next(and_matcher *a, uint32_t target)
+uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leader, uint32_t target)
 {
-    uint32_t candidate = matcher_next_geq(a->required[0], target);
+    matcher *lead = children[leader];
+    uint32_t candidate = matcher_next_geq(lead, target);
     size_t agreed = 1;
-    while (candidate != MATCHER_END && agreed < a->required_count) {
+    while (candidate != MATCHER_END && agreed < count) {
         agreed = 1;
-        for (size_t i = 1; i < a->required_count; i++) {
-            uint32_t doc = matcher_next_geq(a->required[i], candidate);
+        for (size_t i = 0; i < count; i++) {
+            if (i == leader)
+                continue;
+            uint32_t doc = matcher_next_geq(children[i], candidate);
             if (doc != candidate) {
-                candidate = doc == MATCHER_END ? MATCHER_END
-                                               : matcher_next_geq(a->required[0], doc);
+                candidate = doc == MATCHER_END ? MATCHER_END : matcher_next_geq(lead, doc);
                 break;
             }
             agreed++;
@@ -50,7 +51,7 @@ static uint32_t and_next_geq(matcher *m, uint32_t target)
 {
     and_matcher *a = (and_matcher *)m;
     for (;;) {
-        uint32_t doc = conjunction_next(a, target);
+        uint32_t doc = matcher_conjunction_next(a->required, a->required_count, 0, target);
         if (doc == MATCHER_END)
             return m->doc = MATCHER_END;
         int excluded = 0;

@@ -173,22 +173,7 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
     for (;;) {
         if (p->failed)
             return m->doc = MATCHER_END;
-        matcher *leader = p->children[p->leader];
-        uint32_t candidate = matcher_next_geq(leader, target);
-        size_t agreed = 1;
-        while (candidate != MATCHER_END && agreed < p->count) {
-            agreed = 1;
-            for (size_t i = 0; i < p->count; i++) {
-                if (i == p->leader)
-                    continue;
-                uint32_t doc = matcher_next_geq(p->children[i], candidate);
-                if (doc != candidate) {
-                    candidate = doc == MATCHER_END ? MATCHER_END : matcher_next_geq(leader, doc);
-                    break;
-                }
-                agreed++;
-            }
-        }
+        uint32_t candidate = matcher_conjunction_next(p->children, p->count, p->leader, target);
         if (candidate == MATCHER_END)
             return m->doc = MATCHER_END;
         m->doc = candidate;

@@ -607,6 +607,19 @@ static int node_adopting(parser *p, query_kind kind, size_t column, node_list *l
     return COPS_OK;
 }
 
+/* The only node of `list` itself, or a node of `kind` adopting them all. */
+static int node_collapsing(parser *p, query_kind kind, size_t column, node_list *list,
+                           query_node **out)
+{
+    if (list->count == 1) {
+        *out = list->nodes[0];
+        free(list->nodes);
+        *list = (node_list){0};
+        return COPS_OK;
+    }
+    return node_adopting(p, kind, column, list, out);
+}
+
 /* A node of `kind` over `first` and `second`, which are released on failure. */
 static int node_pair(parser *p, query_kind kind, size_t column, query_node *first,
                      query_node *second, query_node **out)
@@ -710,12 +723,7 @@ static int combine_and(parser *p, size_t column, node_list *parts, query_node **
         node_list_release(p, &positives);
         return status;
     }
-    if (positives.count == 1) {
-        *out = positives.nodes[0];
-        free(positives.nodes);
-        return COPS_OK;
-    }
-    return node_adopting(p, QUERY_AND, column, &positives, out);
+    return node_collapsing(p, QUERY_AND, column, &positives, out);
 }
 
 static int combine_or(parser *p, size_t column, node_list *parts, query_node **out)
@@ -745,12 +753,7 @@ static int combine_or(parser *p, size_t column, node_list *parts, query_node **o
         node_list_release(p, &children);
         return status;
     }
-    if (children.count == 1) {
-        *out = children.nodes[0];
-        free(children.nodes);
-        return COPS_OK;
-    }
-    return node_adopting(p, QUERY_OR, column, &children, out);
+    return node_collapsing(p, QUERY_OR, column, &children, out);
 }
 
 /* Join `parts` (consumed) under AND or OR, flattening and collapsing. */
