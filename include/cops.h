@@ -143,7 +143,8 @@ typedef struct cops_index_stats {
     uint64_t bytes_dictionary;
     uint64_t bytes_postings;    /* document ids and frequencies */
     uint64_t bytes_positions;
-    uint64_t bytes_documents;   /* stored text and metadata */
+    uint64_t bytes_documents;   /* stored text (compressed) */
+    uint64_t bytes_metadata;    /* identifiers and titles */
     uint64_t bytes_other;
     char language[32];          /* stemmer, or "none" */
     uint32_t format_version;

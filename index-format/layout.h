@@ -19,17 +19,20 @@
 #define LAYOUT_DOCSTORE_BLOCK_BYTES 16384  /* raw bytes per stored-document block */
 #define LAYOUT_DOCINDEX_ENTRY_BYTES 16     /* offset u64, first doc u32, count u32 */
 #define LAYOUT_DICTINDEX_ENTRY_BYTES 20    /* offset u64, length u32, key offset u32, key length u32 */
+#define LAYOUT_DOCMETA_CHUNK_DOCUMENTS 128 /* documents per metadata chunk */
 
 /* Section kinds (TOC entry `kind`). */
 enum layout_section {
     SECTION_META = 1,      /* "key value\n" lines */
     SECTION_DOCLENGTHS,    /* u32 body length x N, u32 title length x N */
     SECTION_DOCDATES,      /* u32 YYYYMMDD x N */
-    SECTION_DOCSTORE,      /* zlib blocks of stored documents */
+    SECTION_DOCSTORE,      /* zlib blocks of stored document texts */
     SECTION_DOCINDEX,      /* one entry per DOCSTORE block */
     SECTION_POSTINGS,      /* external postings records */
     SECTION_DICTIONARY,    /* front-coded key blocks */
     SECTION_DICTINDEX,     /* one entry per dictionary block, then first keys */
+    SECTION_DOCMETA,       /* chunks of (id, title) records, each with a CRC */
+    SECTION_DOCMETAINDEX,  /* u64 offset of each DOCMETA chunk */
     SECTION_KIND_COUNT
 };
 

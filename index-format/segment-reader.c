@@ -42,6 +42,7 @@ struct segment {
     const uint8_t *dict_keys;
     size_t dict_keys_length;
     uint32_t doc_blocks;
+    uint32_t meta_chunks;
     cops_error damage;
 };
 
@@ -147,6 +148,20 @@ static int check_fixed_sections(segment *seg, cops_error *err)
     if (expected_first != n)
         return corrupt_at(seg, err, docindex->offset, "document index does not cover all documents");
 
+    const section_view *metaindex = &seg->sections[SECTION_DOCMETAINDEX];
+    seg->meta_chunks = (uint32_t)((n + LAYOUT_DOCMETA_CHUNK_DOCUMENTS - 1) / LAYOUT_DOCMETA_CHUNK_DOCUMENTS);
+    if (metaindex->length != 8 * (uint64_t)seg->meta_chunks)
+        return corrupt_at(seg, err, metaindex->offset, "metadata index has the wrong size");
+    uint64_t previous_chunk = 0;
+    for (uint32_t c = 0; c < seg->meta_chunks; c++) {
+        uint64_t offset = layout_get_u64(metaindex->data + 8 * (size_t)c);
+        if ((c == 0 && offset != 0) || (c > 0 && offset <= previous_chunk)
+            || offset + 4 > seg->sections[SECTION_DOCMETA].length)
+            return corrupt_at(seg, err, metaindex->offset + 8 * (uint64_t)c,
+                              "metadata index entry out of range");
+        previous_chunk = offset;
+    }
+
     const section_view *dictindex = &seg->sections[SECTION_DICTINDEX];
     if (dictindex->length < 4)
         return corrupt_at(seg, err, dictindex->offset, "dictionary index too short");
@@ -222,7 +237,8 @@ static int read_table_of_contents(segment *seg, cops_error *err)
     /* The small sections are checked whole now; the large ones block by
      * block when read. */
     static const uint32_t checked_on_open[] = {SECTION_META, SECTION_DOCLENGTHS, SECTION_DOCDATES,
-                                               SECTION_DOCINDEX, SECTION_DICTINDEX};
+                                               SECTION_DOCINDEX, SECTION_DICTINDEX,
+                                               SECTION_DOCMETAINDEX};
     for (size_t i = 0; i < sizeof checked_on_open / sizeof checked_on_open[0]; i++) {
         const section_view *s = &seg->sections[checked_on_open[i]];
         if ((uint32_t)crc32(0, s->data, (uInt)s->length) != s->crc)
@@ -311,14 +327,49 @@ void segment_sizes(const segment *seg, cops_index_stats *stats)
     stats->bytes_postings += seg->sections[SECTION_POSTINGS].length;
     stats->bytes_documents += seg->sections[SECTION_DOCSTORE].length
                               + seg->sections[SECTION_DOCINDEX].length;
+    stats->bytes_metadata += seg->sections[SECTION_DOCMETA].length
+                             + seg->sections[SECTION_DOCMETAINDEX].length;
     uint64_t known = seg->sections[SECTION_DICTIONARY].length + seg->sections[SECTION_DICTINDEX].length
                      + seg->sections[SECTION_POSTINGS].length + seg->sections[SECTION_DOCSTORE].length
-                     + seg->sections[SECTION_DOCINDEX].length;
+                     + seg->sections[SECTION_DOCINDEX].length + seg->sections[SECTION_DOCMETA].length
+                     + seg->sections[SECTION_DOCMETAINDEX].length;
     stats->bytes_other += seg->size - known;
     stats->bytes_total += seg->size;
 }
 
 /* --------------------------------------------------------- documents */
+
+int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (doc >= seg->meta.documents)
+        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
+    const section_view *meta = &seg->sections[SECTION_DOCMETA];
+    const uint8_t *index = seg->sections[SECTION_DOCMETAINDEX].data;
+    uint32_t chunk = doc / LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
+    uint64_t start = layout_get_u64(index + 8 * (size_t)chunk);
+    uint64_t end = chunk + 1 < seg->meta_chunks ? layout_get_u64(index + 8 * (size_t)(chunk + 1))
+                                                : meta->length;
+    const uint8_t *p = meta->data + start + 4, *stop = meta->data + end;
+    if ((uint32_t)crc32(0, p, (uInt)(stop - p)) != layout_get_u32(meta->data + start))
+        return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
+    uint64_t lengths[2] = {0};
+    const uint8_t *fields[2] = {0};
+    for (uint32_t d = chunk * LAYOUT_DOCMETA_CHUNK_DOCUMENTS; d <= doc; d++) {
+        for (int f = 0; f < 2; f++) {
+            size_t used = codec_varint_decode(p, stop, &lengths[f]);
+            if (used == 0 || lengths[f] > (uint64_t)(stop - p - (ptrdiff_t)used))
+                return corrupt_at(seg, err, meta->offset + start, "document metadata out of range");
+            fields[f] = p + used;
+            p += used + lengths[f];
+        }
+    }
+    out->id = (const char *)fields[0];
+    out->id_length = (size_t)lengths[0];
+    out->title = (const char *)fields[1];
+    out->title_length = (size_t)lengths[1];
+    return 0;
+}
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err)
 {
@@ -354,33 +405,35 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
         return corrupt_at(seg, err, store->offset + offset, "stored-document block does not inflate");
     }
     const uint8_t *p = raw, *end = raw + raw_length;
-    const uint8_t *fields[3] = {0};
-    uint64_t lengths[3] = {0};
+    const uint8_t *text = NULL;
+    uint64_t text_length = 0;
     for (uint32_t d = layout_get_u32(entry + 8); d <= doc; d++) {
-        for (int f = 0; f < 3; f++) {
-            size_t used = codec_varint_decode(p, end, &lengths[f]);
-            if (used == 0 || lengths[f] > (uint64_t)(end - p - (ptrdiff_t)used)) {
-                free(raw);
-                return corrupt_at(seg, err, store->offset + offset, "stored-document record out of range");
-            }
-            fields[f] = p + used;
-            p += used + lengths[f];
+        size_t used = codec_varint_decode(p, end, &text_length);
+        if (used == 0 || text_length > (uint64_t)(end - p - (ptrdiff_t)used)) {
+            free(raw);
+            return corrupt_at(seg, err, store->offset + offset, "stored-document record out of range");
         }
+        text = p + used;
+        p += used + text_length;
     }
-    char *storage = malloc(lengths[0] + lengths[1] + lengths[2] + 3);
+    segment_metadata meta;
+    int rc = segment_read_metadata(seg, doc, &meta, err);
+    char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + text_length + 3) : NULL;
     if (!storage) {
         free(raw);
-        return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+        return rc ? rc : error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
     }
-    char *cursor = storage;
+    const void *sources[3] = {meta.id, meta.title, text};
+    size_t lengths[3] = {meta.id_length, meta.title_length, (size_t)text_length};
     const char **targets[3] = {&out->id, &out->title, &out->text};
+    char *cursor = storage;
     for (int f = 0; f < 3; f++) {
-        memcpy(cursor, fields[f], lengths[f]);
+        memcpy(cursor, sources[f], lengths[f]);
         cursor[lengths[f]] = '\0';
         *targets[f] = cursor;
         cursor += lengths[f] + 1;
     }
-    out->text_length = lengths[2];
+    out->text_length = (size_t)text_length;
     out->storage_ = storage;
     free(raw);
     return 0;

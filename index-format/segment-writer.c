@@ -33,13 +33,22 @@ typedef struct section_record {
     uint64_t length;
 } section_record;
 
+/* A section built while the main file is busy with another one: kept in
+ * an anonymous temporary file and copied in at finish. */
+typedef struct side_file {
+    FILE *file;
+    uint64_t length;
+    uint32_t crc;
+} side_file;
+
 struct segment_writer {
     char *path;
     FILE *file;
     uint64_t offset;            /* bytes written to `file` so far */
-    FILE *dictionary_file;      /* anonymous side file for SECTION_DICTIONARY */
-    uint64_t dictionary_offset;
-    uint32_t dictionary_crc;
+    side_file dictionary;       /* SECTION_DICTIONARY */
+    side_file metadata;         /* SECTION_DOCMETA */
+    byte_buffer meta_chunk;     /* records of the open metadata chunk */
+    byte_buffer meta_index;     /* SECTION_DOCMETAINDEX: u64 chunk offsets */
 
     section_record sections[SECTION_KIND_COUNT];
     size_t section_count;
@@ -148,6 +157,56 @@ static int out_of_memory(segment_writer *w, cops_error *err)
     return error_set(err, COPS_ENOMEM, "%s: out of memory while writing the index", w->path);
 }
 
+static int side_append(segment_writer *w, side_file *side, const void *bytes, size_t length,
+                       cops_error *err)
+{
+    if (length && fwrite(bytes, 1, length, side->file) != length)
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot write a temporary file", w->path);
+    side->crc = (uint32_t)crc32(side->crc, bytes, (uInt)length);
+    side->length += length;
+    return 0;
+}
+
+/* Copy a side file into the segment as section `kind`. */
+static int side_copy(segment_writer *w, side_file *side, uint32_t kind, cops_error *err)
+{
+    int rc = section_begin(w, err);
+    if (rc != 0)
+        return rc;
+    if (fflush(side->file) != 0 || fseek(side->file, 0, SEEK_SET) != 0)
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back a temporary file",
+                               w->path);
+    uint8_t chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, side->file)) > 0)
+        if ((rc = write_bytes(w, chunk, n, err)) != 0)
+            return rc;
+    if (ferror(side->file))
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back a temporary file",
+                               w->path);
+    if (w->offset - w->section_start != side->length || w->section_crc != side->crc)
+        return error_set(err, COPS_EIO, "%s: a temporary file changed while copying", w->path);
+    section_end(w, kind);
+    return 0;
+}
+
+/* Close the open metadata chunk: CRC, then its offset in the index. */
+static int flush_metadata_chunk(segment_writer *w, cops_error *err)
+{
+    if (w->meta_chunk.length == 0)
+        return 0;
+    uint8_t crc[4];
+    layout_put_u32(crc, (uint32_t)crc32(0, w->meta_chunk.data, (uInt)w->meta_chunk.length));
+    buffer_append_u64le(&w->meta_index, w->metadata.length);
+    if (buffer_failed(&w->meta_index))
+        return out_of_memory(w, err);
+    int rc = side_append(w, &w->metadata, crc, 4, err);
+    if (rc == 0)
+        rc = side_append(w, &w->metadata, w->meta_chunk.data, w->meta_chunk.length, err);
+    buffer_reset(&w->meta_chunk);
+    return rc;
+}
+
 /* ------------------------------------------------------------ opening */
 
 static void *compressor_main(void *argument);
@@ -168,8 +227,9 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
         return rc;
     }
     w->file = fdopen(fd, "wb");
-    w->dictionary_file = tmpfile();
-    if (!w->file || !w->dictionary_file) {
+    w->dictionary.file = tmpfile();
+    w->metadata.file = tmpfile();
+    if (!w->file || !w->dictionary.file || !w->metadata.file) {
         int rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", path);
         if (!w->file)
             close(fd);
@@ -177,7 +237,6 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
         return rc;
     }
     setvbuf(w->file, NULL, _IOFBF, 1 << 20);
-    w->dictionary_crc = (uint32_t)crc32(0, NULL, 0);
 
     uint8_t header[LAYOUT_HEADER_BYTES] = {0};
     memcpy(header, LAYOUT_MAGIC, 8);
@@ -319,13 +378,16 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
         return error_set(err, COPS_ELIMIT, "%s: document %s is larger than %u bytes", w->path, id,
                          SEGMENT_MAX_DOCUMENT_BYTES);
     byte_buffer *raw = &w->docstore_block;
-    size_t id_length = strlen(id), title_bytes = strlen(title);
-    buffer_append_varint(raw, id_length);
-    buffer_append(raw, id, id_length);
-    buffer_append_varint(raw, title_bytes);
-    buffer_append(raw, title, title_bytes);
     buffer_append_varint(raw, text_length);
     buffer_append(raw, text, text_length);
+    size_t id_length = strlen(id), title_bytes = strlen(title);
+    byte_buffer *meta = &w->meta_chunk;
+    buffer_append_varint(meta, id_length);
+    buffer_append(meta, id, id_length);
+    buffer_append_varint(meta, title_bytes);
+    buffer_append(meta, title, title_bytes);
+    if (buffer_failed(meta))
+        return out_of_memory(w, err);
     buffer_append_u32le(&w->body_lengths, body_length);
     buffer_append_u32le(&w->title_lengths, title_length);
     buffer_append_u32le(&w->dates, date);
@@ -333,6 +395,11 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
         || buffer_failed(&w->dates))
         return out_of_memory(w, err);
     w->documents++;
+    if (w->documents % LAYOUT_DOCMETA_CHUNK_DOCUMENTS == 0) {
+        int rc = flush_metadata_chunk(w, err);
+        if (rc != 0)
+            return rc;
+    }
     if (raw->length >= LAYOUT_DOCSTORE_BLOCK_BYTES)
         return flush_docstore_block(w, err);
     return 0;
@@ -526,7 +593,7 @@ static int flush_dictionary_block(segment_writer *w, cops_error *err)
         return 0;
     buffer_append_u32le(&w->dict_block, (uint32_t)crc32(0, w->dict_block.data,
                                                         (uInt)w->dict_block.length));
-    buffer_append_u64le(&w->dictindex, w->dictionary_offset);
+    buffer_append_u64le(&w->dictindex, w->dictionary.length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block.length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dictindex_keys.length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block_first_length);
@@ -534,13 +601,10 @@ static int flush_dictionary_block(segment_writer *w, cops_error *err)
     if (buffer_failed(&w->dict_block) || buffer_failed(&w->dictindex)
         || buffer_failed(&w->dictindex_keys))
         return out_of_memory(w, err);
-    if (fwrite(w->dict_block.data, 1, w->dict_block.length, w->dictionary_file)
-        != w->dict_block.length)
-        return error_set_errno(err, COPS_EIO, errno, "%s: cannot write the dictionary", w->path);
-    w->dictionary_crc = (uint32_t)crc32(w->dictionary_crc, w->dict_block.data,
-                                        (uInt)w->dict_block.length);
-    w->dictionary_offset += w->dict_block.length;
+    int rc = side_append(w, &w->dictionary, w->dict_block.data, w->dict_block.length, err);
     buffer_reset(&w->dict_block);
+    if (rc != 0)
+        return rc;
     w->dict_block_terms = 0;
     return 0;
 }
@@ -611,29 +675,6 @@ static void append_meta(byte_buffer *meta, const char *key, uint64_t value)
     buffer_append(meta, line, (size_t)n);
 }
 
-static int copy_dictionary(segment_writer *w, cops_error *err)
-{
-    int rc = section_begin(w, err);
-    if (rc != 0)
-        return rc;
-    if (fflush(w->dictionary_file) != 0 || fseek(w->dictionary_file, 0, SEEK_SET) != 0)
-        return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back the dictionary",
-                               w->path);
-    uint8_t chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, w->dictionary_file)) > 0)
-        if ((rc = write_bytes(w, chunk, n, err)) != 0)
-            return rc;
-    if (ferror(w->dictionary_file))
-        return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back the dictionary",
-                               w->path);
-    if (w->offset - w->section_start != w->dictionary_offset
-        || w->section_crc != w->dictionary_crc)
-        return error_set(err, COPS_EIO, "%s: the dictionary changed while copying", w->path);
-    section_end(w, SECTION_DICTIONARY);
-    return 0;
-}
-
 static int write_toc_and_trailer(segment_writer *w, cops_error *err)
 {
     int rc = write_padding(w, err);
@@ -662,8 +703,12 @@ static void free_writer(segment_writer *w)
 {
     stop_compressor(w, NULL);
     buffer_free(&w->slot);
-    if (w->dictionary_file)
-        fclose(w->dictionary_file);
+    if (w->dictionary.file)
+        fclose(w->dictionary.file);
+    if (w->metadata.file)
+        fclose(w->metadata.file);
+    buffer_free(&w->meta_chunk);
+    buffer_free(&w->meta_index);
     buffer_free(&w->docstore_block);
     buffer_free(&w->docstore_compressed);
     buffer_free(&w->docindex);
@@ -693,7 +738,13 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
         rc = flush_dictionary_block(w, err);
     }
     if (rc == 0)
-        rc = copy_dictionary(w, err);
+        rc = side_copy(w, &w->dictionary, SECTION_DICTIONARY, err);
+    if (rc == 0)
+        rc = flush_metadata_chunk(w, err);
+    if (rc == 0)
+        rc = side_copy(w, &w->metadata, SECTION_DOCMETA, err);
+    if (rc == 0)
+        rc = write_whole_section(w, SECTION_DOCMETAINDEX, &w->meta_index, err);
     if (rc == 0) {
         byte_buffer index = BUFFER_INIT;
         buffer_append_u32le(&index, (uint32_t)(w->dictindex.length / LAYOUT_DICTINDEX_ENTRY_BYTES));

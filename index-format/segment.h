@@ -98,6 +98,18 @@ const char *segment_path(const segment *seg);
  * met, else COPS_ECORRUPT with the first damage's message in `err`. */
 int segment_damage(const segment *seg, cops_error *err);
 
+/* A document's identifier and title, pointing into the mapped file (valid
+ * while the segment is open; not NUL-terminated).  No allocation and no
+ * decompression: what a result list needs. */
+typedef struct segment_metadata {
+    const char *id;
+    size_t id_length;
+    const char *title;
+    size_t title_length;
+} segment_metadata;
+
+int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err);
+
 /* A stored document.  The strings point into a buffer owned by the
  * segment_document; free with segment_document_free. */
 typedef struct segment_document {

@@ -106,7 +106,8 @@ static int print_stats(const char *index_dir)
     printf("  dictionary   %.2f MB\n", (double)s.bytes_dictionary / 1e6);
     printf("  postings     %.2f MB (%.2f bits per posting, with inline lists' positions)\n",
            (double)s.bytes_postings / 1e6, 8.0 * (double)s.bytes_postings / postings);
-    printf("  documents    %.2f MB (stored text, compressed)\n", (double)s.bytes_documents / 1e6);
+    printf("  stored text  %.2f MB (compressed)\n", (double)s.bytes_documents / 1e6);
+    printf("  metadata     %.2f MB (identifiers, titles)\n", (double)s.bytes_metadata / 1e6);
     printf("  other        %.2f MB\n", (double)s.bytes_other / 1e6);
     cops_index_close(index);
     return 0;

@@ -193,23 +193,39 @@ static char *format_date(uint32_t date)
     return text;
 }
 
+static char *copy_text(const char *text, size_t length)
+{
+    char *copy = malloc(length + 1);
+    if (copy) {
+        memcpy(copy, text, length);
+        copy[length] = '\0';
+    }
+    return copy;
+}
+
+/* A hit's identifier, title and date come from the uncompressed metadata;
+ * the stored text is inflated only when a snippet is wanted. */
 static int fill_hit(cops_index *index, const highlight_terms *highlights,
                     const cops_search_options *options, const scored_doc *found, size_t rank,
                     cops_hit *hit, cops_error *err)
 {
     uint32_t local;
     segment *seg = index_locate(index, found->doc, &local);
-    segment_document document;
-    int rc = segment_read_document(seg, local, &document, err);
+    segment_metadata meta;
+    int rc = segment_read_metadata(seg, local, &meta, err);
     if (rc != 0)
         return rc;
     hit->rank = rank;
     hit->score = found->score;
     hit->doc = found->doc;
-    hit->id = strdup(document.id);
-    hit->title = strdup(document.title);
+    hit->id = copy_text(meta.id, meta.id_length);
+    hit->title = copy_text(meta.title, meta.title_length);
     hit->date = format_date(segment_date(seg, local));
     if (options->snippets) {
+        segment_document document;
+        rc = segment_read_document(seg, local, &document, err);
+        if (rc != 0)
+            return rc;
         char *snippet = NULL;
         cops_span *spans = NULL;
         size_t span_count = 0;
@@ -218,8 +234,8 @@ static int fill_hit(cops_index *index, const highlight_terms *highlights,
         hit->snippet = snippet;
         hit->highlights = spans;
         hit->highlight_count = span_count;
+        segment_document_free(&document);
     }
-    segment_document_free(&document);
     if (rc == 0 && (!hit->id || !hit->title))
         rc = COPS_ENOMEM;
     return rc == COPS_ENOMEM ? error_set(err, rc, "out of memory preparing results") : rc;
