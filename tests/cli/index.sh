@@ -40,6 +40,10 @@ done
 expect_stdout_matches '^documents +2$' "--stats counts 2 documents"
 expect_stdout_matches '^analysis +english$' "--stats shows the english analysis"
 expect_stdout_contains "bits per posting" "--stats shows bits per posting"
+# 529 postings cannot take 0 bits; the figure claims to include the inline
+# lists, which live in the dictionary.
+todo "known bug: bits per posting ignores the inline posting lists (prints 0.00)"
+expect_stdout_matches '\(([1-9][0-9]*|0?\.0*[1-9])[0-9.]* bits per posting' "--stats: bits per posting is not zero"
 
 # --- --dump ------------------------------------------------------------------
 expect_exit 0 "--dump grant exits 0" -- cops_index --dump grant
@@ -152,6 +156,18 @@ expect_stderr_contains "$TMP/plainfile" "the error names the file"
 check "the regular file is left alone" test "$(cat "$TMP/plainfile")" = "not an index"
 expect_exit 2 "cops-query on a regular file exits 2" -- cops_query --index "$TMP/plainfile" grant
 expect_no_crash
+
+# --- an index directory inside the input folder --------------------------------------
+# The indexer must not index its own files (LOCK, MANIFEST, segments).
+mkdir -p "$TMP/inner" && cp corpus/* "$TMP/inner/" || exit 99
+expect_exit 0 "index dir inside the input folder: first build" -- cops_index -i "$TMP/inner/idx" "$TMP/inner"
+todo "known bug: the index's own LOCK file is indexed as a document"
+expect_stderr_matches 'indexed 2 documents' "index dir inside the input: only the 2 articles are indexed"
+expect_exit 0 "index dir inside the input folder: second build" -- cops_index -i "$TMP/inner/idx" "$TMP/inner"
+todo "known bug: the index's own files are read as input (warnings about seg-*.cops)"
+expect_stderr_lacks "seg-" "the second build does not read the old segment as input"
+todo "known bug: the index's own LOCK and MANIFEST are indexed as documents"
+expect_exit 1 "the index's own files are not documents" -- cops_query -i "$TMP/inner/idx" --ids 'NOT grant'
 
 # --- rebuilding replaces the index --------------------------------------------------
 mkdir -p "$TMP/other" && echo "xylophone music" >"$TMP/other/x.txt"
