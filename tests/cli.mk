@@ -1,0 +1,13 @@
+## CLI tests: POSIX shell scripts that run the built cops-index and
+## cops-query on real files (TAP, through SH_LOG_DRIVER; helpers in
+## tests/cli/lib.sh, which tests/local.mk already distributes).
+CLI_TESTS = \
+	tests/cli/index.sh \
+	tests/cli/index-formats.sh \
+	tests/cli/index-memory.sh \
+	tests/cli/query.sh \
+	tests/cli/query-errors.sh \
+	tests/cli/build-dir.sh
+TESTS += $(CLI_TESTS)
+EXTRA_DIST += $(CLI_TESTS)
+## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.

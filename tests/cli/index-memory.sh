@@ -1,0 +1,81 @@
+#!/bin/sh
+# cops-index --memory 16 on a generated corpus of a few MB (so the inverter
+# spills sorted runs and merges them) gives the same answers as the default
+# memory budget.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+mkdir gen || exit 99
+
+# About 4 MB: 10000 JSON Lines documents of 40 words drawn from a skewed
+# vocabulary of 50000 words, plus 20 text files.  awk's rand() with a fixed
+# seed makes it reproducible.
+awk 'BEGIN {
+    srand(7)
+    for (d = 0; d < 10000; d++) {
+        line = ""
+        for (w = 0; w < 40; w++)
+            line = line sprintf(" t%dq", int(rand() * rand() * 50000))
+        printf "{\"id\":\"d%d\",\"date\":\"2017-%02d-%02d\",\"text\":\"%s\"}\n", d, d % 12 + 1, d % 28 + 1, line > "gen/docs.jsonl"
+    }
+    for (f = 0; f < 20; f++) {
+        file = sprintf("gen/file%02d.txt", f)
+        for (l = 0; l < 300; l++) {
+            line = ""
+            for (w = 0; w < 12; w++)
+                line = line sprintf(" t%dq", int(rand() * rand() * 20000))
+            print line > file
+        }
+        close(file)
+    }
+}' || exit 99
+
+expect_exit 0 "indexing with the default memory budget" -- cops_index -i big gen
+expect_stderr_matches 'indexed 10020 documents' "10020 documents with the default memory"
+expect_exit 0 "indexing with --memory 16" -- cops_index -i small --memory 16 gen
+expect_stderr_matches 'indexed 10020 documents' "10020 documents with --memory 16"
+check "no spill runs are left in the index directory" \
+    sh -c '! ls small | grep -v -e "^LOCK$" -e "^MANIFEST$" -e "^seg-[0-9]*\.cops$"'
+
+expect_exit 0 "--stats of the default build" -- cops_index -i big --stats
+grep -E '^(documents|terms|postings|positions) ' "$OUT" >big.stats
+expect_exit 0 "--stats of the --memory 16 build" -- cops_index -i small --stats
+grep -E '^(documents|terms|postings|positions) ' "$OUT" >small.stats
+check "both builds have the same documents, terms, postings and positions" cmp -s big.stats small.stats
+
+expect_exit 2 "--memory below the minimum of 16 exits 2" -- cops_index -q -i tiny --memory 15 gen/file00.txt
+expect_stderr_contains "16" "--memory 15: the message gives the minimum"
+check "--memory 15 creates no index" test ! -f tiny/MANIFEST
+
+while IFS= read -r q; do
+    run cops_query -i big --count "$q"
+    big_rc=$RC
+    big_count=$(cat "$OUT")
+    run cops_query -i small --count "$q"
+    if [ "$RC" = "$big_rc" ] && [ "$(cat "$OUT")" = "$big_count" ]; then
+        pass "--count '$q': same answer ($big_count)"
+    else
+        fail "--count '$q': same answer" "default memory: exit $big_rc, count $big_count"
+    fi
+    run cops_query -i big --ids -n 100 "$q"
+    cp "$OUT" big.ids
+    run cops_query -i small --ids -n 100 "$q"
+    if cmp -s big.ids "$OUT"; then
+        pass "--ids '$q': same hits in the same order"
+    else
+        fail "--ids '$q': same hits in the same order" "default memory gave: $(head -5 big.ids | tr '\n' ' ')"
+    fi
+done <<'EOF'
+t1q
+t5q
+t0q AND t3q
+t1q OR t2q OR t49000q
+"t0q t1q"
+t123*
+t3q NOT t4q
+t7q NEAR/5 t8q
+date:2017-03
+t49999q
+EOF
+
+done_testing

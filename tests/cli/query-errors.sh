@@ -1,0 +1,168 @@
+#!/bin/sh
+# cops-query errors: syntax errors with a caret, limits, missing and damaged
+# indexes.  Every error exits 2 with a message, never a crash.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+copy_seed_corpus "$TMP" || exit 99
+run cops_index -q
+if [ "$RC" != 0 ]; then
+    echo "Bail out! cannot index the seed corpus: $(cat "$ERR")"
+    exit 99
+fi
+
+# --- syntax errors: the query, then a caret under the column ------------------
+# query | caret column (1-based, in characters) | words of the reason
+while IFS='|' read -r q col reason; do
+    expect_exit 2 "syntax error exits 2: $q" -- cops_query -- "$q"
+    expect_stderr_contains "  $q" "the error shows the query: $q"
+    # The caret line: two spaces of indent, col-1 spaces, then ^.
+    pad=$(printf "%$((col + 1))s" "")
+    expect_stderr_matches "^$pad\\^ " "the caret is under column $col: $q"
+    expect_stderr_contains "$reason" "the reason is given: $q"
+    check "stdout is empty on a syntax error: $q" test ! -s "$OUT"
+done <<'EOF'
+sanctuary AND|11|needs something after it
+(grant|1|never closed
+"unclosed|1|never closed
+grant)|6|no matching
+AND grant|1|needs something before it
+a NEAR/x b|3|NEAR/
+a NEAR/0 b|3|at least 1
+a NEAR b*|8|NEAR joins only words and phrases
+"a b"~x|6|needs a number
+""|1|empty phrase
+()|1|empty parentheses
+title: grant|1|needs a word or a phrase
+date:|1|needs a date
+date:17|6|invalid date
+date:2017-02-30|6|no day 30
+date:2017-13|6|month 13
+date:2018..2017|6|ends before it starts
+café AND|6|needs something after it
+EOF
+
+expect_exit 2 "an empty query exits 2" -- cops_query ''
+expect_stderr_contains "empty query"
+expect_exit 2 "a blank query exits 2" -- cops_query '   '
+expect_stderr_contains "empty query"
+expect_exit 2 "a blank --literal query exits 2" -- cops_query --literal '   '
+expect_exit "0|1" "--literal on a query full of syntax is not an error" -- \
+    cops_query --literal 'sanctuary AND ("grant'
+expect_exit "0|1" "--literal with a lone closing parenthesis" -- cops_query --literal 'grant) OR ('
+expect_exit 2 "invalid UTF-8 in an erroneous query still gets a caret" -- \
+    cops_query "$(printf 'caf\351 AND')"
+expect_stderr_matches '^       \^ ' "the caret counts an invalid byte as one column"
+expect_exit "0|1" "invalid UTF-8 in a query is not fatal" -- cops_query "$(printf 'caf\351 grant')"
+expect_no_crash
+
+# --- limits ----------------------------------------------------------------------
+long=$(awk 'BEGIN { for (i = 0; i < 10000; i++) printf "a" }')
+expect_exit 2 "a 10000-character query exits 2" -- cops_query "$long"
+expect_stderr_contains "8192" "the message gives the 8192-byte limit"
+expect_no_crash
+long_words=$(awk 'BEGIN { for (i = 0; i < 2500; i++) printf "grant " }')
+expect_exit 2 "a 15000-byte query of words exits 2" -- cops_query "$long_words"
+expect_stderr_contains "longer than the limit"
+expect_exit 2 "--literal: the length bound still applies" -- cops_query --literal "$long"
+deep=$(awk 'BEGIN { for (i = 0; i < 1000; i++) printf "("; printf "grant"; for (i = 0; i < 1000; i++) printf ")" }')
+expect_exit 2 "1000 levels of parentheses exit 2" -- cops_query "$deep"
+expect_stderr_contains "nest deeper than the limit of 32" "the message gives the nesting limit"
+expect_no_crash
+deep_open=$(awk 'BEGIN { for (i = 0; i < 1000; i++) printf "(" }')
+expect_exit 2 "1000 unclosed parentheses exit 2" -- cops_query "$deep_open"
+expect_no_crash
+ok32=$(awk 'BEGIN { for (i = 0; i < 32; i++) printf "("; printf "grant"; for (i = 0; i < 32; i++) printf ")" }')
+expect_exit 0 "32 levels of parentheses are allowed" -- cops_query --count "$ok32"
+expect_stdout_is 2
+many=$(awk 'BEGIN { for (i = 0; i < 1100; i++) printf "a " }')
+expect_exit 2 "more than 1024 parts exits 2" -- cops_query "$many"
+expect_stderr_contains "1024" "the message gives the 1024-part limit"
+nots=$(awk 'BEGIN { for (i = 0; i < 1500; i++) printf "NOT "; printf "grant" }')
+expect_exit "0|1|2" "1500 NOTs in a row do not crash" -- cops_query --count "$nots"
+expect_no_crash
+expect_exit 2 "NEAR/2000 is above the distance limit" -- cops_query 'sanctuary NEAR/2000 grant'
+expect_stderr_contains "1000"
+expect_exit 2 "phrase slop 5000 is above the limit" -- cops_query '"sanctuary cities"~5000'
+expect_stderr_contains "1000"
+awk 'BEGIN { for (i = 0; i < 1200; i++) printf "word%d ", i; print "" }' >manyterms.txt
+expect_exit 0 "index with 1200 terms starting with 'word'" -- cops_index -q -i many-terms manyterms.txt
+expect_exit 2 "a prefix matching more than 1000 terms exits 2" -- cops_query -i many-terms 'word*'
+expect_stderr_contains "longer prefix" "the message asks for a longer prefix"
+expect_exit 0 "a narrower prefix is fine" -- cops_query -i many-terms --count 'word11*'
+expect_stdout_is 1 "word11* finds the one document"
+
+# --- missing index -------------------------------------------------------------
+expect_exit 2 "a missing index exits 2" -- cops_query -i "$TMP/no-index" grant
+expect_stderr_contains "cops-index" "the message says to run cops-index"
+expect_stderr_contains "$TMP/no-index" "the message names the index"
+check "the missing index is not created" test ! -e "$TMP/no-index"
+mkdir empty-dir
+expect_exit 2 "an empty index directory exits 2" -- cops_query -i empty-dir grant
+expect_stderr_contains "cops-index"
+mkdir elsewhere
+(cd elsewhere && run cops_query grant && cp "$ERR" ../default.err && echo "$RC" >../default.rc)
+check "no .cops in the cwd: exit 2" test "$(cat default.rc)" = 2
+check "no .cops in the cwd: the message says to run cops-index" grep -q cops-index default.err
+
+# --- damaged index ------------------------------------------------------------------
+seg=$(ls .cops/seg-*.cops | head -n 1)
+size=$(wc -c <"$seg")
+printf 'sanctuary AND grant\ngrant\ncommunity\nmethamphetamine\ntitle:story\ndate:2017\n"community policing"\npolic*\n' >queries.txt
+stdin_from queries.txt
+run cops_query --json --no-snippets --batch
+sed 's/"milliseconds":[0-9.]*//' "$OUT" >good.json
+
+# Flip one byte at a few offsets, including the middle: each query either
+# fails with exit 2 or gives the right answer.
+for off in 0 16 $((size / 4)) $((size / 3)) $((size / 2)) $((size / 2 + 1)) $((size * 2 / 3)) $((size - 40)) $((size - 1)); do
+    rm -rf flip && cp -R .cops flip || exit 99
+    fseg=flip/$(basename "$seg")
+    printf '\377' | dd of="$fseg" bs=1 seek="$off" conv=notrunc 2>/dev/null
+    stdin_from queries.txt
+    run cops_query -i flip --json --no-snippets --batch
+    sed 's/"milliseconds":[0-9.]*//' "$OUT" >got.json
+    if [ "$RC" -ge 126 ]; then
+        fail "byte $off of $size flipped: no crash" "exit status $RC"
+    elif [ "$RC" = 2 ]; then
+        pass "byte $off of $size flipped: error (exit 2), no crash"
+    elif cmp -s got.json good.json; then
+        pass "byte $off of $size flipped: correct answers"
+    else
+        fail "byte $off of $size flipped: exit 2 or correct answers" "wrong answers with exit $RC"
+    fi
+done
+rm -rf flip && cp -R .cops flip
+printf '\377' | dd of="flip/$(basename "$seg")" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+expect_exit "0|1|2" "flipped middle byte: single query" -- cops_query -i flip "sanctuary AND grant"
+expect_no_crash
+if [ "$RC" = 2 ]; then
+    expect_stderr_contains "damaged" "flipped byte: the message says damaged"
+fi
+expect_exit "0|2" "--stats on a flipped segment does not crash" -- cops_index -i flip --stats
+expect_no_crash
+
+rm -rf trunc && cp -R .cops trunc || exit 99
+head -c $((size / 2)) "$seg" >"trunc/$(basename "$seg")"
+expect_exit 2 "a truncated segment exits 2" -- cops_query -i trunc "sanctuary AND grant"
+expect_stderr_contains "damaged" "a truncated segment is reported as damaged"
+expect_stderr_contains "$(basename "$seg")" "the message names the segment"
+expect_exit 2 "--count on a truncated segment exits 2" -- cops_query -i trunc --count grant
+expect_exit 2 "cops-index --stats on a truncated segment exits 2" -- cops_index -i trunc --stats
+expect_stderr_contains "damaged"
+: >"trunc/$(basename "$seg")"
+expect_exit 2 "an empty segment exits 2" -- cops_query -i trunc grant
+expect_stderr_contains "damaged"
+rm -f "trunc/$(basename "$seg")"
+expect_exit 2 "a missing segment exits 2" -- cops_query -i trunc grant
+expect_stderr_contains "missing"
+
+rm -rf badman && cp -R .cops badman || exit 99
+printf 'garbage\n' >badman/MANIFEST
+expect_exit 2 "a damaged MANIFEST exits 2" -- cops_query -i badman grant
+expect_stderr_contains "MANIFEST" "the message names the MANIFEST"
+expect_exit 0 "cops-index rebuilds over a damaged index" -- cops_index -q -i badman corpus
+expect_exit 0 "the rebuilt index answers" -- cops_query -i badman --count grant
+expect_stdout_is 2
+
+done_testing
