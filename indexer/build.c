@@ -270,6 +270,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     sources.title_field = options.title_field;
     sources.text_field = options.text_field;
     sources.date_field = options.date_field;
+    sources.exclude_directory = index_dir;
     sources.on_warning = forward_warning;
     sources.context = &options;
     source_stats source_counts;

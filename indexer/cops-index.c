@@ -94,6 +94,7 @@ static int print_stats(const char *index_dir)
     cops_index_stats s;
     cops_index_stats_get(index, &s, &err);
     double postings = s.postings ? (double)s.postings : 1.0;
+    uint64_t inverted = s.bytes_dictionary + s.bytes_postings;
     printf("index          %s\n", index_dir);
     printf("format         %u\n", s.format_version);
     printf("analysis       %s\n", s.language);
@@ -104,11 +105,14 @@ static int print_stats(const char *index_dir)
     printf("positions      %llu\n", (unsigned long long)s.tokens);
     printf("size           %.2f MB\n", (double)s.bytes_total / 1e6);
     printf("  dictionary   %.2f MB\n", (double)s.bytes_dictionary / 1e6);
-    printf("  postings     %.2f MB (%.2f bits per posting, with inline lists' positions)\n",
-           (double)s.bytes_postings / 1e6, 8.0 * (double)s.bytes_postings / postings);
+    printf("  postings     %.2f MB (blocked lists: document ids, frequencies, positions)\n",
+           (double)s.bytes_postings / 1e6);
     printf("  stored text  %.2f MB (compressed)\n", (double)s.bytes_documents / 1e6);
     printf("  metadata     %.2f MB (identifiers, titles)\n", (double)s.bytes_metadata / 1e6);
     printf("  other        %.2f MB\n", (double)s.bytes_other / 1e6);
+    printf("inverted index %.2f MB: %.2f bits per posting (dictionary with its inline short lists,\n"
+           "               blocked lists and all positions)\n",
+           (double)inverted / 1e6, 8.0 * (double)inverted / postings);
     cops_index_close(index);
     return 0;
 }
@@ -162,6 +166,10 @@ int main(int argc, char **argv)
         case 'm':
             if (parse_size(optarg, "--memory", &build.memory_mb) != 0)
                 return EXIT_TROUBLE;
+            if (build.memory_mb == 0) {
+                fprintf(stderr, "%s: --memory needs a positive number of MB\n", program);
+                return EXIT_TROUBLE;
+            }
             break;
         case OPT_ID: build.id_field = optarg; break;
         case OPT_TITLE: build.title_field = optarg; break;

@@ -534,7 +534,20 @@ typedef struct traversal {
     size_t ancestors_capacity;
     uint64_t total_bytes;
     cops_error *err;
+    int has_excluded;            /* skip the directory (excluded_device, excluded_inode) */
+    dev_t excluded_device;
+    ino_t excluded_inode;
 } traversal;
+
+static void traversal_exclude(traversal *walk, const char *directory)
+{
+    struct stat status;
+    if (directory && stat(directory, &status) == 0 && S_ISDIR(status.st_mode)) {
+        walk->has_excluded = 1;
+        walk->excluded_device = status.st_dev;
+        walk->excluded_inode = status.st_ino;
+    }
+}
 
 static int traverse(traversal *walk, const char *path, const struct stat *status, int named);
 
@@ -614,6 +627,9 @@ static int list_directory(const char *path, char ***names, size_t *count, int *e
 static int traverse_directory(traversal *walk, const char *path, const struct stat *status,
                               int named)
 {
+    if (walk->has_excluded && status->st_dev == walk->excluded_device
+        && status->st_ino == walk->excluded_inode)
+        return 0;
     for (size_t i = 0; i < walk->depth; i++) {
         if (walk->ancestors[i].device == status->st_dev &&
             walk->ancestors[i].inode == status->st_ino) {
@@ -730,6 +746,7 @@ int source_walk(const char *const *inputs, size_t count, const source_options *o
     memset(&walk, 0, sizeof walk);
     walk.walker = &walker;
     walk.err = err;
+    traversal_exclude(&walk, options->exclude_directory);
     int result = 0;
     for (size_t i = 0; i < count && result == 0; i++) {
         struct stat status;

@@ -63,6 +63,9 @@ typedef struct source_options {
      * stderr. */
     void (*on_warning)(void *context, const char *message);
     void *context;      /* passed to on_warning */
+    /* A directory never walked into, silently (the index being built, when
+     * it lies inside an input folder); NULL = none. */
+    const char *exclude_directory;
 } source_options;
 
 /* Fill `options` with the defaults (all names NULL, limits 0). */

@@ -7,7 +7,10 @@
  *   exact phrase (slop 0): child i at p + offset_i for some p;
  *   sloppy phrase (slop s): children in order, each after the previous,
  *     the whole span at most (offset_last - offset_first) + s;
- *   NEAR/n: one position per child, in any order, max - min <= n.
+ *   NEAR/n: one position per child, in any order, at most n words
+ *     between them: a phrase operand spans its words, so the gap is
+ *     measured from its last word on one side and its first on the
+ *     other (max(start) - min(end) <= n).
  */
 #include "config.h"
 
@@ -33,6 +36,8 @@ typedef struct positional_matcher {
     uint32_t distance;
     position_list matches;      /* start positions of matches in the current doc */
     size_t leader;              /* the rarest child proposes candidates */
+    uint32_t span;              /* phrase: last offset - first offset */
+    uint32_t *widths;           /* NEAR: each child's span (0 for a word) */
     int failed;
 } positional_matcher;
 
@@ -134,22 +139,25 @@ static int find_near_matches(positional_matcher *p)
 {
     size_t heads[64] = {0};
     for (;;) {
-        size_t smallest = 0;
-        uint32_t low = UINT32_MAX, high = 0;
+        size_t earliest_end = 0;
+        uint64_t low_end = UINT64_MAX, low_start = UINT64_MAX, high_start = 0;
         for (size_t i = 0; i < p->count; i++) {
             if (heads[i] >= p->lists[i].count)
                 return 0;
-            uint32_t value = p->lists[i].values[heads[i]];
-            if (value < low) {
-                low = value;
-                smallest = i;
+            uint64_t start = p->lists[i].values[heads[i]];
+            uint64_t end = start + p->widths[i];
+            if (end < low_end) {
+                low_end = end;
+                earliest_end = i;
             }
-            if (value > high)
-                high = value;
+            if (start < low_start)
+                low_start = start;
+            if (start > high_start)
+                high_start = start;
         }
-        if (high - low <= p->distance && push_match(&p->matches, low) != 0)
+        if (high_start <= low_end + p->distance && push_match(&p->matches, (uint32_t)low_start) != 0)
             return -1;
-        heads[smallest]++;
+        heads[earliest_end]++;
     }
 }
 
@@ -217,6 +225,7 @@ static void positional_free(matcher *m)
     free(p->children);
     free(p->lists);
     free(p->offsets);
+    free(p->widths);
     free(p->matches.values);
     free(p);
 }
@@ -232,22 +241,29 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
     if (p && count > 0 && count <= 64) {
         p->children = malloc(count * sizeof *p->children);
         p->offsets = calloc(count, sizeof *p->offsets);
+        p->widths = calloc(count, sizeof *p->widths);
         p->lists = calloc(count, sizeof *p->lists);
     }
-    if (!p || count == 0 || count > 64 || !p->children || !p->offsets || !p->lists) {
+    if (!p || count == 0 || count > 64 || !p->children || !p->offsets || !p->widths || !p->lists) {
         for (size_t i = 0; i < count; i++)
             matcher_free(children[i]);
         if (p) {
             free(p->children);
             free(p->offsets);
+            free(p->widths);
             free(p->lists);
             free(p);
         }
         return NULL;
     }
     memcpy(p->children, children, count * sizeof *children);
-    if (offsets)
+    if (offsets) {
         memcpy(p->offsets, offsets, count * sizeof *offsets);
+        p->span = offsets[count - 1] - offsets[0];
+    }
+    for (size_t i = 0; i < count; i++)
+        if (children[i]->ops == &positional_ops)
+            p->widths[i] = ((const positional_matcher *)children[i])->span;
     p->base.ops = &positional_ops;
     p->base.cost = children[0]->cost;
     for (size_t i = 1; i < count; i++)
