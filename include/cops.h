@@ -181,6 +181,10 @@ typedef struct cops_search_options {
     size_t snippet_chars;   /* target snippet length in characters, default 200 */
     int explain;            /* 1 = keep per-term score contributions */
     size_t max_prefix_terms;/* bound on a prefix expansion, default 1000 */
+    int exact_total;        /* 1 (default) = count every match exactly; 0 = only
+                             * the top hits matter, so documents that cannot
+                             * enter them are skipped (block-max pruning) and
+                             * the total is a lower bound */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);
@@ -213,7 +217,10 @@ int cops_search(cops_index *index, const char *query, const cops_search_options 
                 cops_results **out, cops_error *err);
 void cops_results_free(cops_results *results);
 
-uint64_t cops_results_total(const cops_results *results);  /* exact match count */
+/* The number of matches: exact unless options.exact_total was 0 (see
+ * cops_results_total_is_exact), then a lower bound. */
+uint64_t cops_results_total(const cops_results *results);
+int cops_results_total_is_exact(const cops_results *results);
 size_t cops_results_count(const cops_results *results);    /* hits held */
 const cops_hit *cops_results_hit(const cops_results *results, size_t i);
 /* The parsed query as an indented tree (for --explain); borrowed; NULL

@@ -910,6 +910,35 @@ void postings_current_bound(const postings_cursor *c, postings_block_bound *boun
     }
 }
 
+int postings_block_bound_at(const postings_cursor *c, uint32_t target, postings_block_bound *bound)
+{
+    if (c->doc == POSTINGS_END)
+        return 1;
+    if (!c->term.external) {
+        postings_list_bound(c, bound);
+        return target > bound->last_doc;
+    }
+    uint32_t block = c->block;
+    if (target > layout_get_u32(skip_entry(c, block))) {
+        uint32_t low = block + 1, high = c->block_count;
+        while (low < high) {
+            uint32_t mid = low + (high - low) / 2;
+            if (layout_get_u32(skip_entry(c, mid)) < target)
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        if (low >= c->block_count)
+            return 1;
+        block = low;
+    }
+    const uint8_t *entry = skip_entry(c, block);
+    bound->last_doc = layout_get_u32(entry);
+    bound->max_tf = layout_get_u32(entry + 12);
+    bound->min_length = layout_get_u32(entry + 16);
+    return 0;
+}
+
 void postings_list_bound(const postings_cursor *c, postings_block_bound *bound)
 {
     if (c->term.external) {

@@ -201,7 +201,14 @@ typedef struct postings_block_bound {
     uint32_t min_length;
 } postings_block_bound;
 void postings_current_bound(const postings_cursor *cursor, postings_block_bound *bound);
-/* Whole-list bound (max tf, min length over all postings). */
+/* The bound of the block that would hold `target` (>= the current doc),
+ * found through the skip table without decoding or moving the cursor
+ * ("shallow advance").  Returns 0, or 1 when no block holds documents at
+ * or after target. */
+int postings_block_bound_at(const postings_cursor *cursor, uint32_t target,
+                            postings_block_bound *bound);
+/* Whole-list bound (max tf, min length over all postings; for inline
+ * lists the length bound is 0, which is loose but safe). */
 void postings_list_bound(const postings_cursor *cursor, postings_block_bound *bound);
 
 #endif

@@ -42,6 +42,8 @@ static void usage(FILE *out)
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 2)\n"
             "      --no-snippets        omit snippets\n"
+            "      --top-only           skip what cannot enter the top hits (faster;\n"
+            "                           the match count is then a lower bound)\n"
             "      --no-color           no highlighting\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n"
@@ -144,7 +146,7 @@ static int run_batch(cops_index *index, const settings *s)
 int main(int argc, char **argv)
 {
     enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
-           OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR };
+           OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
         {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -156,6 +158,7 @@ int main(int argc, char **argv)
         {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
         {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
         {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
+        {"top-only", no_argument, NULL, OPT_TOP_ONLY},
         {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
     settings s;
     memset(&s, 0, sizeof s);
@@ -193,6 +196,7 @@ int main(int argc, char **argv)
         case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
         case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
         case OPT_NO_COLOR: no_color = 1; break;
+        case OPT_TOP_ONLY: s.search.exact_total = 0; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
         default: bad = 1;

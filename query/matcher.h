@@ -42,6 +42,17 @@ typedef struct matcher_ops {
     /* Append "term: contribution" lines for the current document. */
     void (*explain)(matcher *m, byte_buffer *out, int depth);
     void (*free)(matcher *m);
+    /* An upper bound of score() over every document. */
+    double (*max_score)(matcher *m);
+    /* An upper bound of score() over the documents in [target, *last],
+     * read from block skip data without decoding or moving (*last is
+     * MATCHER_END when the bound holds to the end). */
+    double (*block_bound)(matcher *m, uint32_t target, uint32_t *last);
+    /* Top-k pruning: from now on only documents scoring above `threshold`
+     * matter, so the operator may skip others (and score() may return a
+     * partial sum for a document that cannot exceed it).  NULL: the
+     * operator does not prune.  Thresholds never decrease. */
+    void (*set_threshold)(matcher *m, double threshold);
 } matcher_ops;
 
 struct matcher {
@@ -57,11 +68,23 @@ static inline uint32_t matcher_next_geq(matcher *m, uint32_t target)
 
 void matcher_free(matcher *m);
 
+/* A bound with room for rounding: the score sums are computed in another
+ * order than the bounds, so a true score may exceed a computed bound by a
+ * few ulps. */
+static inline int matcher_cannot_exceed(double bound, double threshold)
+{
+    return bound * (1.0 + 1e-12) + 1e-12 <= threshold;
+}
+
 /* The first document >= target on which every one of `children` stands,
  * proposed by children[leader] (the rarest) and confirmed by the others
  * through next_geq; MATCHER_END when there is none.  Shared by the
  * conjunction and the positional operators. */
 uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leader, uint32_t target);
+
+/* Sum of the children's block bounds at `target`; *last = the smallest of
+ * their windows' ends. */
+double matcher_sum_block_bounds(matcher **children, size_t count, uint32_t target, uint32_t *last);
 
 /* ------------------------------------------------------- constructors
  * Each returns NULL only when out of memory; on NULL the arguments that

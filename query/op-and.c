@@ -18,6 +18,8 @@ typedef struct and_matcher {
     size_t excluded_count;
     matcher **optional;
     size_t optional_count;
+    double threshold;            /* top-k pruning, when `pruning` */
+    int pruning;
 } and_matcher;
 
 static int compare_cost(const void *a, const void *b)
@@ -47,13 +49,53 @@ uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leade
     return candidate;
 }
 
+double matcher_sum_block_bounds(matcher **children, size_t count, uint32_t target, uint32_t *last)
+{
+    double bound = 0.0;
+    *last = MATCHER_END;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t child_last;
+        bound += children[i]->ops->block_bound(children[i], target, &child_last);
+        if (child_last < *last)
+            *last = child_last;
+    }
+    return bound;
+}
+
+/* A bound over [target, *last] for every part that scores. */
+static double and_window_bound(and_matcher *a, uint32_t target, uint32_t *last)
+{
+    double bound = matcher_sum_block_bounds(a->required, a->required_count, target, last);
+    uint32_t optional_last;
+    bound += matcher_sum_block_bounds(a->optional, a->optional_count, target, &optional_last);
+    if (optional_last < *last)
+        *last = optional_last;
+    return bound;
+}
+
 static uint32_t and_next_geq(matcher *m, uint32_t target)
 {
     and_matcher *a = (and_matcher *)m;
     for (;;) {
+        uint32_t window_last = MATCHER_END;
+        if (a->pruning) {
+            /* Ranked AND: a window of blocks whose best case cannot beat
+             * the threshold is skipped without decoding any of it. */
+            double bound = and_window_bound(a, target, &window_last);
+            if (matcher_cannot_exceed(bound, a->threshold)) {
+                if (window_last == MATCHER_END)
+                    return m->doc = MATCHER_END;
+                target = window_last + 1;
+                continue;
+            }
+        }
         uint32_t doc = matcher_conjunction_next(a->required, a->required_count, 0, target);
         if (doc == MATCHER_END)
             return m->doc = MATCHER_END;
+        if (doc > window_last) {
+            target = doc; /* outside the window the bound was for */
+            continue;
+        }
         int excluded = 0;
         for (size_t i = 0; i < a->excluded_count && !excluded; i++)
             excluded = matcher_next_geq(a->excluded[i], doc) == doc;
@@ -101,7 +143,31 @@ static void and_free(matcher *m)
     free(a);
 }
 
-static const matcher_ops and_ops = {and_next_geq, and_score, NULL, and_explain, and_free};
+static double and_max_score(matcher *m)
+{
+    and_matcher *a = (and_matcher *)m;
+    double bound = 0.0;
+    for (size_t i = 0; i < a->required_count; i++)
+        bound += a->required[i]->ops->max_score(a->required[i]);
+    for (size_t i = 0; i < a->optional_count; i++)
+        bound += a->optional[i]->ops->max_score(a->optional[i]);
+    return bound;
+}
+
+static double and_block_bound(matcher *m, uint32_t target, uint32_t *last)
+{
+    return and_window_bound((and_matcher *)m, target, last);
+}
+
+static void and_set_threshold(matcher *m, double threshold)
+{
+    and_matcher *a = (and_matcher *)m;
+    a->threshold = threshold;
+    a->pruning = 1;
+}
+
+static const matcher_ops and_ops = {and_next_geq, and_score, NULL, and_explain, and_free,
+                                    and_max_score, and_block_bound, and_set_threshold};
 
 static matcher **copy_children(matcher **children, size_t count, int *failed)
 {

@@ -43,8 +43,22 @@ static void filter_explain(matcher *m, byte_buffer *out, int depth)
 
 static void filter_free(matcher *m) { free(m); }
 
+static double filter_max_score(matcher *m)
+{
+    (void)m;
+    return 0.0;
+}
+
+static double filter_block_bound(matcher *m, uint32_t target, uint32_t *last)
+{
+    (void)m;
+    (void)target;
+    *last = MATCHER_END;
+    return 0.0;
+}
+
 static const matcher_ops filter_ops = {filter_next_geq, filter_score, NULL, filter_explain,
-                                       filter_free};
+                                       filter_free, filter_max_score, filter_block_bound, NULL};
 
 static matcher *filter_new(segment *seg, uint32_t documents, uint32_t from, uint32_t to)
 {

@@ -1,6 +1,12 @@
 /*
  * op-or.c — disjunction (matcher.h): the current document is the smallest
  * of the children's; the score sums the children standing on it.
+ *
+ * With a top-k threshold it runs MaxScore: children ordered by their
+ * score bound; the weakest ones whose bounds together cannot beat the
+ * threshold are "non-essential" and never propose a document — they are
+ * only consulted, strongest first, for documents an essential child
+ * proposed, and only while the document can still beat the threshold.
  */
 #include "config.h"
 
@@ -14,13 +20,25 @@ typedef struct or_matcher {
     matcher **children;
     size_t count;
     int started;
+    /* MaxScore state, set up by the first threshold */
+    int pruning;
+    double threshold;
+    double *prefix_bounds;       /* prefix_bounds[i] = sum of bounds of children[0..i] */
+    size_t first_essential;      /* children[first_essential..] propose documents */
 } or_matcher;
+
+static int compare_bounds(const void *a, const void *b)
+{
+    matcher *x = *(matcher *const *)a, *y = *(matcher *const *)b;
+    double bx = x->ops->max_score(x), by = y->ops->max_score(y);
+    return (bx > by) - (bx < by);
+}
 
 static uint32_t or_next_geq(matcher *m, uint32_t target)
 {
     or_matcher *o = (or_matcher *)m;
     uint32_t smallest = MATCHER_END;
-    for (size_t i = 0; i < o->count; i++) {
+    for (size_t i = o->first_essential; i < o->count; i++) {
         matcher *child = o->children[i];
         uint32_t doc = child->doc;
         if (!o->started || (doc < target && doc != MATCHER_END))
@@ -36,10 +54,53 @@ static double or_score(matcher *m)
 {
     or_matcher *o = (or_matcher *)m;
     double score = 0.0;
-    for (size_t i = 0; i < o->count; i++)
+    for (size_t i = o->first_essential; i < o->count; i++)
         if (o->children[i]->doc == m->doc)
             score += o->children[i]->ops->score(o->children[i]);
+    for (size_t i = o->first_essential; i-- > 0;) {
+        if (matcher_cannot_exceed(score + o->prefix_bounds[i], o->threshold))
+            break; /* cannot make the top k: a partial score is enough */
+        matcher *child = o->children[i];
+        if (matcher_next_geq(child, m->doc) == m->doc)
+            score += child->ops->score(child);
+    }
     return score;
+}
+
+static double or_max_score(matcher *m)
+{
+    or_matcher *o = (or_matcher *)m;
+    double bound = 0.0;
+    for (size_t i = 0; i < o->count; i++)
+        bound += o->children[i]->ops->max_score(o->children[i]);
+    return bound;
+}
+
+static double or_block_bound(matcher *m, uint32_t target, uint32_t *last)
+{
+    or_matcher *o = (or_matcher *)m;
+    return matcher_sum_block_bounds(o->children, o->count, target, last);
+}
+
+static void or_set_threshold(matcher *m, double threshold)
+{
+    or_matcher *o = (or_matcher *)m;
+    if (!o->pruning) {
+        o->prefix_bounds = malloc(o->count * sizeof *o->prefix_bounds);
+        if (!o->prefix_bounds)
+            return; /* no pruning: still correct */
+        qsort(o->children, o->count, sizeof *o->children, compare_bounds);
+        double sum = 0.0;
+        for (size_t i = 0; i < o->count; i++) {
+            sum += o->children[i]->ops->max_score(o->children[i]);
+            o->prefix_bounds[i] = sum;
+        }
+        o->pruning = 1;
+    }
+    o->threshold = threshold;
+    while (o->first_essential < o->count
+           && matcher_cannot_exceed(o->prefix_bounds[o->first_essential], threshold))
+        o->first_essential++;
 }
 
 /* Positions of all children standing on the document, merged. */
@@ -83,10 +144,12 @@ static void or_free(matcher *m)
     for (size_t i = 0; i < o->count; i++)
         matcher_free(o->children[i]);
     free(o->children);
+    free(o->prefix_bounds);
     free(o);
 }
 
-static const matcher_ops or_ops = {or_next_geq, or_score, or_positions, or_explain, or_free};
+static const matcher_ops or_ops = {or_next_geq, or_score, or_positions, or_explain, or_free,
+                                   or_max_score, or_block_bound, or_set_threshold};
 
 matcher *matcher_or(matcher **children, size_t count)
 {

@@ -230,9 +230,25 @@ static void positional_free(matcher *m)
     free(p);
 }
 
+static double positional_max_score(matcher *m)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    double bound = 0.0;
+    for (size_t i = 0; i < p->count; i++)
+        bound += p->children[i]->ops->max_score(p->children[i]);
+    return bound;
+}
+
+static double positional_block_bound(matcher *m, uint32_t target, uint32_t *last)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    return matcher_sum_block_bounds(p->children, p->count, target, last);
+}
+
 static const matcher_ops positional_ops = {positional_next_geq, positional_score,
                                            positional_positions, positional_explain,
-                                           positional_free};
+                                           positional_free, positional_max_score,
+                                           positional_block_bound, NULL};
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
                             uint32_t slop, int near, uint32_t distance)

@@ -72,8 +72,30 @@ static void term_explain(matcher *m, byte_buffer *out, int depth)
 
 static void term_free(matcher *m) { free(m); }
 
+static double term_max_score(matcher *m)
+{
+    term_matcher *t = (term_matcher *)m;
+    if (!t->scored)
+        return 0.0;
+    postings_block_bound bound;
+    postings_list_bound(&t->cursor, &bound);
+    return bm25_score(&t->scorer, bound.max_tf, bound.min_length);
+}
+
+static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
+{
+    term_matcher *t = (term_matcher *)m;
+    postings_block_bound bound;
+    if (postings_block_bound_at(&t->cursor, target, &bound) != 0) {
+        *last = MATCHER_END;
+        return 0.0;
+    }
+    *last = bound.last_doc;
+    return t->scored ? bm25_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
+}
+
 static const matcher_ops term_ops = {term_next_geq, term_score, term_positions, term_explain,
-                                     term_free};
+                                     term_free, term_max_score, term_block_bound, NULL};
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       const char *label)

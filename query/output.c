@@ -68,8 +68,8 @@ int cops_results_print_text(const cops_results *results, const char *query, FILE
 {
     uint64_t total = cops_results_total(results);
     size_t count = cops_results_count(results);
-    fprintf(out, "%llu %s for \"%s\"", (unsigned long long)total, total == 1 ? "match" : "matches",
-            query);
+    fprintf(out, "%s%llu %s for \"%s\"", cops_results_total_is_exact(results) ? "" : "at least ",
+            (unsigned long long)total, total == 1 ? "match" : "matches", query);
     if (count > 0) {
         const cops_hit *first = cops_results_hit(results, 0);
         fprintf(out, " (showing %zu-%zu)", first->rank, first->rank + count - 1);
@@ -131,8 +131,9 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
     fputs("{\"summary\":{\"query\":", out);
     print_json_text(out, query);
     const cops_search_options *options = cops_results_options(results);
-    fprintf(out, ",\"total\":%llu,\"returned\":%zu,\"offset\":%zu,\"limit\":%zu,\"milliseconds\":%.3f",
-            (unsigned long long)cops_results_total(results), count, options->offset,
+    fprintf(out, ",\"total\":%llu,\"total_exact\":%s,\"returned\":%zu,\"offset\":%zu,\"limit\":%zu,\"milliseconds\":%.3f",
+            (unsigned long long)cops_results_total(results),
+            cops_results_total_is_exact(results) ? "true" : "false", count, options->offset,
             options->limit, cops_results_milliseconds(results));
     const char *tree = cops_results_query_tree(results);
     if ((flags & COPS_PRINT_EXPLAIN) && tree) {

@@ -26,6 +26,7 @@ struct cops_results {
     cops_search_options options;
     double milliseconds;
     uint64_t total;
+    int total_exact;
     cops_hit *hits;
     size_t count;
     char *tree;
@@ -41,6 +42,7 @@ void cops_search_options_init(cops_search_options *options)
     options->snippets = 1;
     options->snippet_chars = 200;
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+    options->exact_total = 1;
 }
 
 /* ------------------------------------------------------------ top-k */
@@ -126,6 +128,7 @@ void cops_results_free(cops_results *results)
 }
 
 uint64_t cops_results_total(const cops_results *results) { return results->total; }
+int cops_results_total_is_exact(const cops_results *results) { return results->total_exact; }
 size_t cops_results_count(const cops_results *results) { return results->count; }
 const char *cops_results_query_tree(const cops_results *results) { return results->tree; }
 const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
@@ -288,11 +291,24 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
+        /* Without an exact total, the worst kept score is a threshold the
+         * operators use to skip what cannot enter the top hits. */
+        int prune = !options.exact_total && wanted && m->ops->set_threshold;
+        double threshold = -1.0;
+        if (prune && heap.count == heap.capacity) {
+            threshold = heap.items[0].score;
+            m->ops->set_threshold(m, threshold);
+        }
         for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
              doc = matcher_next_geq(m, doc + 1)) {
             results->total++;
-            if (wanted)
-                heap_offer(&heap, (scored_doc){m->ops->score(m), base + doc});
+            if (!wanted)
+                continue;
+            heap_offer(&heap, (scored_doc){m->ops->score(m), base + doc});
+            if (prune && heap.count == heap.capacity && heap.items[0].score > threshold) {
+                threshold = heap.items[0].score;
+                m->ops->set_threshold(m, threshold);
+            }
         }
         matcher_free(m);
         rc = segment_damage(index->segments[s], err);
@@ -321,6 +337,7 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         return rc;
     }
     results->options = options;
+    results->total_exact = options.exact_total || options.count_only || !wanted;
     results->milliseconds = now_milliseconds() - started;
     *out = results;
     return 0;
