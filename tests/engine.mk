@@ -1,0 +1,22 @@
+## Engine suites: segment format round trips and corruption, the public
+## search API on hand-written corpora, and the differential test of
+## cops_search against a brute-force reference evaluator.
+ENGINE_TEST_HELPERS = tests/testlib.c tests/testlib.h
+
+check_PROGRAMS += tests/format-test
+TESTS += tests/format-test
+tests_format_test_SOURCES = tests/format-test.c $(ENGINE_TEST_HELPERS)
+tests_format_test_CFLAGS = $(TEST_CFLAGS)
+tests_format_test_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/search-test
+TESTS += tests/search-test
+tests_search_test_SOURCES = tests/search-test.c $(ENGINE_TEST_HELPERS)
+tests_search_test_CFLAGS = $(TEST_CFLAGS)
+tests_search_test_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/differential-test
+TESTS += tests/differential-test
+tests_differential_test_SOURCES = tests/differential-test.c $(ENGINE_TEST_HELPERS)
+tests_differential_test_CFLAGS = $(TEST_CFLAGS)
+tests_differential_test_LDADD = $(TEST_LIBS)

@@ -1,0 +1,1426 @@
+/*
+ * differential-test.c — cops_search against a brute-force reference.
+ *
+ * Each test generates a corpus from a random vocabulary (Zipf-distributed
+ * word frequencies, documents of 1..2000 words, some with titles and
+ * dates), builds it with cops_build (stemming off, so the synthetic words
+ * are indexed as written), and then compares cops_search with a reference
+ * evaluator written here for hundreds of random queries: nested boolean
+ * expressions, +/- sequences, phrases taken from the documents (exact and
+ * sloppy), NEAR/n, prefixes, title: and date: terms.
+ *
+ * The reference shares only the parser (query_parse: the same tree drives
+ * both) and the analyzer (to re-analyse the documents' titles and texts
+ * and the query words).  It keeps no index: every document is scanned for
+ * every query, and BM25 is computed from the formula in query/bm25.h with
+ * N, df and average lengths counted here.  Semantics follow
+ * query/GRAMMAR.md and query/plan.h: an unfielded word or phrase matches
+ * the body or the title (title weighted), a word that analyses to nothing
+ * is left out of its parent, a prefix expands to the keys starting with it
+ * (body and title) and is bounded by max_prefix_terms, NEAR operands keep
+ * one position each within n words in any order, a sloppy phrase keeps its
+ * words in order within (length - 1) + slop positions.
+ *
+ * Asserted per query: the exact total, the set of matching documents, each
+ * score within 1e-9 relative, the full ranking (score, then document
+ * number), and the top-k window for a small limit and offset.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <criterion/criterion.h>
+
+#include "analysis/analyzer.h"
+#include "base/buffer.h"
+#include "cops.h"
+#include "query/parser.h"
+#include "tests/testlib.h"
+
+/* ================================================================ corpus */
+
+typedef struct field_index {
+    /* (term, position) pairs sorted by term then position */
+    uint32_t *terms;
+    uint32_t *positions;
+    uint32_t count;
+} field_index;
+
+typedef struct ref_doc {
+    char id[32];
+    char *title;        /* as stored by the source layer (cleaned) */
+    char *text;
+    uint32_t date;      /* YYYYMMDD or 0 */
+    field_index body, title_index;
+} ref_doc;
+
+typedef struct term_table {
+    char **names;
+    uint32_t count, capacity;
+    uint32_t *slots;     /* open addressing: index + 1, 0 = empty */
+    uint32_t slot_count;
+    uint32_t *body_df, *title_df;
+} term_table;
+
+typedef struct corpus {
+    uint64_t seed;
+    char **vocab;
+    size_t vocab_count;
+    double *cumulative; /* Zipf CDF over vocab */
+    ref_doc *docs;
+    size_t doc_count;
+    term_table terms;
+    uint64_t body_tokens, title_tokens;
+    analyzer *analyzer;
+    char *dir;
+    cops_index *index;
+    char **sorted_terms; /* term names sorted bytewise, for prefix expansion */
+    uint32_t *sorted_ids;
+} corpus;
+
+static uint32_t hash_string(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+static void table_grow(term_table *t)
+{
+    uint32_t slot_count = t->slot_count ? t->slot_count * 2 : 4096;
+    uint32_t *slots = calloc(slot_count, sizeof *slots);
+    cr_assert_not_null(slots);
+    for (uint32_t i = 0; i < t->count; i++) {
+        uint32_t h = hash_string(t->names[i], strlen(t->names[i])) & (slot_count - 1);
+        while (slots[h])
+            h = (h + 1) & (slot_count - 1);
+        slots[h] = i + 1;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->slot_count = slot_count;
+}
+
+/* Id of `name`, or UINT32_MAX when absent and !insert. */
+static uint32_t table_find(term_table *t, const char *name, size_t length, int insert)
+{
+    if (t->slot_count == 0 || (insert && (t->count + 1) * 2 > t->slot_count))
+        table_grow(t);
+    uint32_t h = hash_string(name, length) & (t->slot_count - 1);
+    while (t->slots[h]) {
+        const char *candidate = t->names[t->slots[h] - 1];
+        if (strlen(candidate) == length && memcmp(candidate, name, length) == 0)
+            return t->slots[h] - 1;
+        h = (h + 1) & (t->slot_count - 1);
+    }
+    if (!insert)
+        return UINT32_MAX;
+    if (t->count == t->capacity) {
+        t->capacity = t->capacity ? t->capacity * 2 : 1024;
+        t->names = realloc(t->names, t->capacity * sizeof *t->names);
+        t->body_df = realloc(t->body_df, t->capacity * sizeof *t->body_df);
+        t->title_df = realloc(t->title_df, t->capacity * sizeof *t->title_df);
+        cr_assert(t->names && t->body_df && t->title_df);
+    }
+    char *copy = malloc(length + 1);
+    cr_assert_not_null(copy);
+    memcpy(copy, name, length);
+    copy[length] = 0;
+    t->names[t->count] = copy;
+    t->body_df[t->count] = 0;
+    t->title_df[t->count] = 0;
+    t->slots[h] = t->count + 1;
+    return t->count++;
+}
+
+typedef struct pair_list {
+    uint32_t *terms, *positions;
+    uint32_t count, capacity;
+    uint32_t tokens;
+    term_table *table;
+} pair_list;
+
+static int collect_pair(void *context, const analyzer_token *token)
+{
+    pair_list *list = context;
+    if (list->count == list->capacity) {
+        list->capacity = list->capacity ? list->capacity * 2 : 256;
+        list->terms = realloc(list->terms, list->capacity * sizeof *list->terms);
+        list->positions = realloc(list->positions, list->capacity * sizeof *list->positions);
+        cr_assert(list->terms && list->positions);
+    }
+    list->terms[list->count] = table_find(list->table, token->term, token->term_length, 1);
+    list->positions[list->count] = token->position;
+    list->count++;
+    list->tokens++;
+    return 0;
+}
+
+static uint32_t *sort_keys;
+static int compare_pair_index(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (sort_keys[2 * x] != sort_keys[2 * y])
+        return sort_keys[2 * x] < sort_keys[2 * y] ? -1 : 1;
+    return (sort_keys[2 * x + 1] > sort_keys[2 * y + 1]) - (sort_keys[2 * x + 1] < sort_keys[2 * y + 1]);
+}
+
+/* Analyse one field of a document into a sorted (term, position) index;
+ * counts each distinct term's document frequency in `df`. */
+static uint32_t analyse_field(corpus *c, const char *text, field_index *out, int title)
+{
+    pair_list list = {0};
+    list.table = &c->terms;
+    int rc = analyzer_run(c->analyzer, text, strlen(text), 0, 0, collect_pair, &list, NULL, NULL);
+    cr_assert_eq(rc, 0);
+    uint32_t *order = malloc((list.count + 1) * sizeof *order);
+    uint32_t *keys = malloc((2 * (size_t)list.count + 1) * sizeof *keys);
+    cr_assert(order && keys);
+    for (uint32_t i = 0; i < list.count; i++) {
+        order[i] = i;
+        keys[2 * i] = list.terms[i];
+        keys[2 * i + 1] = list.positions[i];
+    }
+    sort_keys = keys;
+    qsort(order, list.count, sizeof *order, compare_pair_index);
+    out->terms = malloc((list.count + 1) * sizeof *out->terms);
+    out->positions = malloc((list.count + 1) * sizeof *out->positions);
+    cr_assert(out->terms && out->positions);
+    out->count = list.count;
+    for (uint32_t i = 0; i < list.count; i++) {
+        out->terms[i] = keys[2 * order[i]];
+        out->positions[i] = keys[2 * order[i] + 1];
+        if (i == 0 || out->terms[i] != out->terms[i - 1])
+            (title ? c->terms.title_df : c->terms.body_df)[out->terms[i]]++;
+    }
+    free(order);
+    free(keys);
+    free(list.terms);
+    free(list.positions);
+    return list.tokens;
+}
+
+
+/* Positions of `term` in a field: [*first, *first + return). */
+static uint32_t field_positions(const field_index *f, uint32_t term, const uint32_t **first)
+{
+    uint32_t low = 0, high = f->count;
+    while (low < high) {
+        uint32_t mid = low + (high - low) / 2;
+        if (f->terms[mid] < term)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    uint32_t end = low;
+    while (end < f->count && f->terms[end] == term)
+        end++;
+    *first = f->positions + low;
+    return end - low;
+}
+
+/* ------------------------------------------------------------ generation */
+
+typedef struct corpus_spec {
+    uint64_t seed;
+    size_t vocab;
+    size_t documents;
+    uint32_t min_words, max_words;
+    size_t files;
+    size_t memory_mb;
+    size_t queries;
+} corpus_spec;
+
+static char *make_word(testlib_rng *rng)
+{
+    static const char *consonants = "bcdfghjklmnprstvz";
+    static const char *vowels = "aeiou";
+    char word[16];
+    size_t syllables = 1 + testlib_rng_below(rng, 4);
+    size_t n = 0;
+    for (size_t s = 0; s < syllables; s++) {
+        word[n++] = consonants[testlib_rng_below(rng, strlen(consonants))];
+        word[n++] = vowels[testlib_rng_below(rng, strlen(vowels))];
+    }
+    if (testlib_rng_below(rng, 3) == 0)
+        word[n++] = consonants[testlib_rng_below(rng, strlen(consonants))];
+    word[n] = 0;
+    return strdup(word);
+}
+
+static size_t zipf_word(const corpus *c, testlib_rng *rng)
+{
+    double u = testlib_rng_unit(rng) * c->cumulative[c->vocab_count - 1];
+    size_t low = 0, high = c->vocab_count - 1;
+    while (low < high) {
+        size_t mid = (low + high) / 2;
+        if (c->cumulative[mid] < u)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+static void json_string(byte_buffer *out, const char *text)
+{
+    buffer_append_byte(out, '"');
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n')
+            buffer_append(out, "\\n", 2);
+        else
+            buffer_append_byte(out, (uint8_t)*p);
+    }
+    buffer_append_byte(out, '"');
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void generate_corpus(corpus *c, const corpus_spec *spec)
+{
+    testlib_rng rng;
+    testlib_rng_seed(&rng, spec->seed);
+    c->seed = spec->seed;
+    /* distinct vocabulary words */
+    c->vocab = calloc(spec->vocab, sizeof *c->vocab);
+    cr_assert_not_null(c->vocab);
+    term_table seen = {0};
+    while (c->vocab_count < spec->vocab) {
+        char *word = make_word(&rng);
+        uint32_t before = seen.count;
+        table_find(&seen, word, strlen(word), 1);
+        if (seen.count > before)
+            c->vocab[c->vocab_count++] = word;
+        else
+            free(word);
+    }
+    for (uint32_t i = 0; i < seen.count; i++)
+        free(seen.names[i]);
+    free(seen.names);
+    free(seen.slots);
+    free(seen.body_df);
+    free(seen.title_df);
+    c->cumulative = malloc(c->vocab_count * sizeof *c->cumulative);
+    double total = 0;
+    for (size_t i = 0; i < c->vocab_count; i++) {
+        total += 1.0 / pow((double)(i + 1), 1.05);
+        c->cumulative[i] = total;
+    }
+
+    c->doc_count = spec->documents;
+    c->docs = calloc(c->doc_count, sizeof *c->docs);
+    cr_assert_not_null(c->docs);
+    byte_buffer text = BUFFER_INIT;
+    for (size_t d = 0; d < c->doc_count; d++) {
+        ref_doc *doc = &c->docs[d];
+        snprintf(doc->id, sizeof doc->id, "d%06zu", d);
+        uint32_t words;
+        if (testlib_rng_below(&rng, 10) == 0)
+            words = 1 + (uint32_t)testlib_rng_below(&rng, 5);
+        else
+            words = spec->min_words + (uint32_t)testlib_rng_below(&rng, spec->max_words - spec->min_words + 1);
+        buffer_reset(&text);
+        uint32_t line = 0, line_length = 1 + (uint32_t)testlib_rng_below(&rng, 15);
+        for (uint32_t w = 0; w < words; w++) {
+            if (w > 0) {
+                if (line == line_length) {
+                    buffer_append_byte(&text, '\n');
+                    line = 0;
+                    line_length = 1 + (uint32_t)testlib_rng_below(&rng, 15);
+                } else {
+                    buffer_append_byte(&text, ' ');
+                }
+            }
+            const char *word = c->vocab[zipf_word(c, &rng)];
+            buffer_append(&text, word, strlen(word));
+            line++;
+        }
+        buffer_append_byte(&text, 0);
+        cr_assert(!buffer_failed(&text));
+        doc->text = strdup((const char *)text.data);
+        if (testlib_rng_below(&rng, 5) < 2) {
+            /* explicit title of 1..6 words */
+            buffer_reset(&text);
+            size_t title_words = 1 + testlib_rng_below(&rng, 6);
+            for (size_t w = 0; w < title_words; w++) {
+                if (w)
+                    buffer_append_byte(&text, ' ');
+                const char *word = c->vocab[testlib_rng_below(&rng, 3) == 0
+                                                ? testlib_rng_below(&rng, c->vocab_count)
+                                                : zipf_word(c, &rng)];
+                buffer_append(&text, word, strlen(word));
+            }
+            buffer_append_byte(&text, 0);
+            doc->title = strdup((const char *)text.data);
+        } else {
+            /* the source layer takes the first line (words are single-spaced) */
+            size_t first_line = strcspn(doc->text, "\n");
+            doc->title = strndup(doc->text, first_line);
+        }
+        if (testlib_rng_below(&rng, 3) != 0)
+            doc->date = (uint32_t)(2000 + testlib_rng_below(&rng, 21)) * 10000
+                        + (uint32_t)(1 + testlib_rng_below(&rng, 12)) * 100
+                        + (uint32_t)(1 + testlib_rng_below(&rng, 28));
+    }
+    buffer_free(&text);
+}
+
+/* Explicit titles differ from the first line; first-line titles are
+ * written without a title field. */
+static int has_explicit_title(const ref_doc *doc)
+{
+    size_t first_line = strcspn(doc->text, "\n");
+    return strlen(doc->title) != first_line || strncmp(doc->title, doc->text, first_line) != 0;
+}
+
+static void write_and_build(corpus *c, const corpus_spec *spec)
+{
+    c->dir = testlib_tempdir("diff");
+    char input_dir[512];
+    snprintf(input_dir, sizeof input_dir, "%s/input", c->dir);
+    cr_assert_eq(mkdir(input_dir, 0755), 0);
+    size_t per_file = (c->doc_count + spec->files - 1) / spec->files;
+    byte_buffer out = BUFFER_INIT;
+    for (size_t f = 0; f < spec->files; f++) {
+        buffer_reset(&out);
+        for (size_t d = f * per_file; d < c->doc_count && d < (f + 1) * per_file; d++) {
+            const ref_doc *doc = &c->docs[d];
+            buffer_append(&out, "{\"id\":", 6);
+            json_string(&out, doc->id);
+            if (has_explicit_title(doc)) {
+                buffer_append(&out, ",\"title\":", 9);
+                json_string(&out, doc->title);
+            }
+            if (doc->date) {
+                char date[32];
+                snprintf(date, sizeof date, ",\"date\":\"%04u-%02u-%02u\"", doc->date / 10000,
+                         doc->date / 100 % 100, doc->date % 100);
+                buffer_append(&out, date, strlen(date));
+            }
+            buffer_append(&out, ",\"text\":", 8);
+            json_string(&out, doc->text);
+            buffer_append(&out, "}\n", 2);
+        }
+        cr_assert(!buffer_failed(&out));
+        char name[64];
+        snprintf(name, sizeof name, "part-%04zu.jsonl", f);
+        free(testlib_write_file(input_dir, name, out.data, out.length));
+    }
+    buffer_free(&out);
+
+    char index_dir[512];
+    snprintf(index_dir, sizeof index_dir, "%s/index", c->dir);
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.stem = 0;
+    options.memory_mb = spec->memory_mb;
+    cops_build_summary summary;
+    cops_error err = {0};
+    const char *inputs[] = {input_dir};
+    int rc = cops_build(index_dir, inputs, 1, &options, &summary, &err);
+    cr_assert_eq(rc, 0, "cops_build: %s", err.message);
+    cr_assert_eq(summary.documents, c->doc_count);
+    size_t budget = (spec->memory_mb ? spec->memory_mb : 256) * 1024 * 1024 / 10 * 7;
+    fprintf(stderr, "# corpus seed %llu: %zu documents, %llu terms, %llu postings, %llu input "
+            "bytes, peak inverter memory %zu of %zu budget%s\n",
+            (unsigned long long)c->seed, c->doc_count, (unsigned long long)summary.terms,
+            (unsigned long long)summary.postings, (unsigned long long)summary.input_bytes,
+            summary.peak_memory_bytes, budget,
+            summary.peak_memory_bytes > budget ? " (spilled runs)" : "");
+    if (spec->memory_mb == 16)
+        cr_assert_gt(summary.peak_memory_bytes, budget,
+                     "the large corpus was meant to make the inverter spill");
+    rc = cops_index_open(index_dir, &c->index, &err);
+    cr_assert_eq(rc, 0, "cops_index_open: %s", err.message);
+}
+
+/* Re-analyse every document as the reference sees it. */
+static void analyse_corpus(corpus *c)
+{
+    analyzer_config config;
+    analyzer_config_init(&config);
+    config.stem = 0;
+    snprintf(config.language, sizeof config.language, "none");
+    cops_error err = {0};
+    cr_assert_eq(analyzer_new(&config, &c->analyzer, &err), 0, "%s", err.message);
+    for (size_t d = 0; d < c->doc_count; d++) {
+        ref_doc *doc = &c->docs[d];
+        c->body_tokens += analyse_field(c, doc->text, &doc->body, 0);
+        c->title_tokens += analyse_field(c, doc->title, &doc->title_index, 1);
+    }
+    c->sorted_terms = malloc(c->terms.count * sizeof *c->sorted_terms);
+    c->sorted_ids = malloc(c->terms.count * sizeof *c->sorted_ids);
+    cr_assert(c->sorted_terms && c->sorted_ids);
+    memcpy(c->sorted_terms, c->terms.names, c->terms.count * sizeof *c->sorted_terms);
+    qsort(c->sorted_terms, c->terms.count, sizeof *c->sorted_terms, compare_strings);
+    for (uint32_t i = 0; i < c->terms.count; i++)
+        c->sorted_ids[i] = table_find(&c->terms, c->sorted_terms[i], strlen(c->sorted_terms[i]), 0);
+}
+
+static void free_corpus(corpus *c)
+{
+    cops_index_close(c->index);
+    analyzer_free(c->analyzer);
+    for (size_t d = 0; d < c->doc_count; d++) {
+        free(c->docs[d].title);
+        free(c->docs[d].text);
+        free(c->docs[d].body.terms);
+        free(c->docs[d].body.positions);
+        free(c->docs[d].title_index.terms);
+        free(c->docs[d].title_index.positions);
+    }
+    free(c->docs);
+    for (size_t i = 0; i < c->vocab_count; i++)
+        free(c->vocab[i]);
+    free(c->vocab);
+    free(c->cumulative);
+    for (uint32_t i = 0; i < c->terms.count; i++)
+        free(c->terms.names[i]);
+    free(c->terms.names);
+    free(c->terms.slots);
+    free(c->terms.body_df);
+    free(c->terms.title_df);
+    free(c->sorted_terms);
+    free(c->sorted_ids);
+    testlib_remove_tree(c->dir);
+}
+
+/* ============================================================ reference */
+
+typedef enum ref_kind {
+    R_EMPTY,   /* matches nothing (a key absent from the collection) */
+    R_TERM,    /* one key of one field */
+    R_PHRASE,  /* R_TERM children at offsets, slop */
+    R_NEAR,    /* R_TERM / R_PHRASE children within distance */
+    R_OR,
+    R_AND,     /* children[0..required) required, the rest excluded */
+    R_MAYBE,   /* children[0] required, children[1] optional */
+    R_ALL,
+    R_DATE
+} ref_kind;
+
+typedef struct ref_node {
+    ref_kind kind;
+    uint32_t term;        /* R_TERM */
+    int title;            /* R_TERM */
+    double idf;           /* R_TERM */
+    double weight;        /* R_TERM: field weight */
+    double average;       /* R_TERM: average field length */
+    uint32_t *offsets;    /* R_PHRASE */
+    uint32_t slop;        /* R_PHRASE */
+    uint32_t distance;    /* R_NEAR */
+    uint32_t from, to;    /* R_DATE */
+    struct ref_node **children;
+    size_t count, required;
+} ref_node;
+
+typedef struct ref_planner {
+    corpus *c;
+    const cops_search_options *options;
+    int over_limit;       /* a prefix expanded beyond max_prefix_terms */
+} ref_planner;
+
+static ref_node *new_node(ref_kind kind)
+{
+    ref_node *n = calloc(1, sizeof *n);
+    cr_assert_not_null(n);
+    n->kind = kind;
+    return n;
+}
+
+static void add_child(ref_node *n, ref_node *child)
+{
+    n->children = realloc(n->children, (n->count + 1) * sizeof *n->children);
+    cr_assert_not_null(n->children);
+    n->children[n->count++] = child;
+}
+
+static void free_ref(ref_node *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->count; i++)
+        free_ref(n->children[i]);
+    free(n->children);
+    free(n->offsets);
+    free(n);
+}
+
+typedef struct query_terms {
+    char terms[64][ANALYZER_MAX_TERM_BYTES + 1];
+    uint32_t positions[64];
+    size_t count;
+} query_terms;
+
+static int collect_query_term(void *context, const analyzer_token *token)
+{
+    query_terms *q = context;
+    cr_assert_lt(q->count, 64);
+    memcpy(q->terms[q->count], token->term, token->term_length + 1);
+    q->positions[q->count++] = token->position;
+    return 0;
+}
+
+static void analyse_query_text(ref_planner *p, const char *text, int flags, query_terms *out)
+{
+    out->count = 0;
+    cr_assert_eq(analyzer_run(p->c->analyzer, text, strlen(text), 0, flags, collect_query_term, out,
+                              NULL, NULL), 0);
+}
+
+static ref_node *term_node(ref_planner *p, uint32_t id, int title)
+{
+    corpus *c = p->c;
+    uint32_t df = id == UINT32_MAX ? 0 : (title ? c->terms.title_df[id] : c->terms.body_df[id]);
+    if (df == 0)
+        return new_node(R_EMPTY);
+    ref_node *n = new_node(R_TERM);
+    n->term = id;
+    n->title = title;
+    double N = (double)c->doc_count;
+    n->idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
+    n->weight = title ? p->options->title_weight : 1.0;
+    n->average = (double)(title ? c->title_tokens : c->body_tokens) / N;
+    return n;
+}
+
+static ref_node *word_node(ref_planner *p, const char *term, int title)
+{
+    return term_node(p, table_find(&p->c->terms, term, strlen(term), 0), title);
+}
+
+static ref_node *words_in_field(ref_planner *p, const query_terms *q, uint32_t slop, int title)
+{
+    if (q->count == 1)
+        return word_node(p, q->terms[0], title);
+    ref_node *n = new_node(R_PHRASE);
+    n->offsets = malloc(q->count * sizeof *n->offsets);
+    for (size_t i = 0; i < q->count; i++) {
+        add_child(n, word_node(p, q->terms[i], title));
+        n->offsets[i] = q->positions[i] - q->positions[0];
+    }
+    n->slop = slop;
+    return n;
+}
+
+static ref_node *either(ref_node *body, ref_node *title)
+{
+    ref_node *n = new_node(R_OR);
+    add_child(n, body);
+    add_child(n, title);
+    return n;
+}
+
+static ref_node *plan(ref_planner *p, const query_node *q);
+
+static ref_node *plan_near_field(ref_planner *p, const query_node *q, int title)
+{
+    ref_node *n = new_node(R_NEAR);
+    n->distance = q->distance;
+    for (size_t i = 0; i < q->child_count; i++) {
+        const query_node *child = q->children[i];
+        query_terms terms;
+        analyse_query_text(p, child->text, 0, &terms);
+        if (terms.count == 0)
+            continue;
+        add_child(n, words_in_field(p, &terms, child->kind == QUERY_PHRASE ? child->distance : 0,
+                                    title || child->field == QUERY_FIELD_TITLE));
+    }
+    if (n->count == 0) {
+        free_ref(n);
+        return NULL;
+    }
+    if (n->count == 1) {
+        ref_node *only = n->children[0];
+        n->count = 0;
+        free_ref(n);
+        return only;
+    }
+    return n;
+}
+
+/* NULL: the sub-query analysed to nothing and is left out. */
+static ref_node *plan(ref_planner *p, const query_node *q)
+{
+    switch (q->kind) {
+    case QUERY_WORD:
+    case QUERY_PHRASE: {
+        query_terms terms;
+        analyse_query_text(p, q->text, 0, &terms);
+        if (terms.count == 0)
+            return NULL;
+        uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
+        if (q->field == QUERY_FIELD_TITLE)
+            return words_in_field(p, &terms, slop, 1);
+        return either(words_in_field(p, &terms, slop, 0), words_in_field(p, &terms, slop, 1));
+    }
+    case QUERY_PREFIX: {
+        query_terms terms;
+        analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
+        if (terms.count == 0)
+            return NULL;
+        const char *prefix = terms.terms[terms.count - 1];
+        size_t prefix_length = strlen(prefix);
+        ref_node *expansion = new_node(R_OR);
+        for (int title = 0; title <= 1; title++) {
+            if (q->field == QUERY_FIELD_TITLE && !title)
+                continue;
+            for (uint32_t i = 0; i < p->c->terms.count; i++) {
+                const char *name = p->c->sorted_terms[i];
+                uint32_t id = p->c->sorted_ids[i];
+                if (strncmp(name, prefix, prefix_length) != 0)
+                    continue;
+                if ((title ? p->c->terms.title_df[id] : p->c->terms.body_df[id]) == 0)
+                    continue;
+                add_child(expansion, term_node(p, id, title));
+            }
+        }
+        size_t bound = p->options->max_prefix_terms ? p->options->max_prefix_terms : 1000;
+        if (expansion->count > bound)
+            p->over_limit = 1;
+        if (terms.count == 1)
+            return expansion;
+        ref_node *all = new_node(R_AND);
+        add_child(all, expansion);
+        for (size_t i = 0; i + 1 < terms.count; i++)
+            add_child(all, either(word_node(p, terms.terms[i], 0), word_node(p, terms.terms[i], 1)));
+        all->required = all->count;
+        return all;
+    }
+    case QUERY_DATE_RANGE: {
+        ref_node *n = new_node(R_DATE);
+        n->from = q->date_from;
+        n->to = q->date_to;
+        return n;
+    }
+    case QUERY_AND: {
+        ref_node *required = new_node(R_AND), *excluded = new_node(R_AND);
+        for (size_t i = 0; i < q->child_count; i++) {
+            const query_node *child = q->children[i];
+            int exclusion = child->kind == QUERY_NOT;
+            ref_node *m = plan(p, exclusion ? child->children[0] : child);
+            if (m)
+                add_child(exclusion ? excluded : required, m);
+        }
+        if (required->count == 0 && excluded->count == 0) {
+            free_ref(required);
+            free_ref(excluded);
+            return NULL;
+        }
+        if (required->count == 0)
+            add_child(required, new_node(R_ALL));
+        required->required = required->count;
+        for (size_t i = 0; i < excluded->count; i++)
+            add_child(required, excluded->children[i]);
+        excluded->count = 0;
+        free_ref(excluded);
+        return required;
+    }
+    case QUERY_OR: {
+        ref_node *n = new_node(R_OR);
+        for (size_t i = 0; i < q->child_count; i++) {
+            ref_node *m = plan(p, q->children[i]);
+            if (m)
+                add_child(n, m);
+        }
+        if (n->count == 0) {
+            free_ref(n);
+            return NULL;
+        }
+        return n;
+    }
+    case QUERY_AND_MAYBE: {
+        ref_node *required = plan(p, q->children[0]);
+        ref_node *optional = plan(p, q->children[1]);
+        if (!required)
+            return optional;
+        if (!optional)
+            return required;
+        ref_node *n = new_node(R_MAYBE);
+        add_child(n, required);
+        add_child(n, optional);
+        return n;
+    }
+    case QUERY_NEAR: {
+        if (q->field == QUERY_FIELD_TITLE)
+            return plan_near_field(p, q, 1);
+        ref_node *body = plan_near_field(p, q, 0);
+        if (!body)
+            return NULL;
+        return either(body, plan_near_field(p, q, 1));
+    }
+    case QUERY_ALL:
+        return new_node(R_ALL);
+    case QUERY_NOT:
+        break;
+    }
+    cr_assert_fail("unexpected query node kind %d", (int)q->kind);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+typedef struct positions {
+    uint32_t *values;
+    size_t count, capacity;
+} positions;
+
+static void positions_push(positions *list, uint32_t value)
+{
+    if (list->count == list->capacity) {
+        list->capacity = list->capacity ? list->capacity * 2 : 64;
+        list->values = realloc(list->values, list->capacity * sizeof *list->values);
+        cr_assert_not_null(list->values);
+    }
+    list->values[list->count++] = value;
+}
+
+/* Index of the first of the sorted `values` that is >= value. */
+static size_t lower_bound(const uint32_t *values, size_t count, uint64_t value)
+{
+    size_t low = 0, high = count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (values[mid] < value)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+static int has_position(const uint32_t *values, size_t count, uint64_t value)
+{
+    size_t at = lower_bound(values, count, value);
+    return at < count && values[at] == value;
+}
+
+static double term_score(const ref_planner *p, const ref_node *n, uint32_t tf, uint32_t length)
+{
+    double k1 = p->options->k1, b = p->options->b;
+    double norm = n->average > 0 ? (double)length / n->average : 0.0;
+    return n->weight * n->idf * ((double)tf * (k1 + 1.0)) / ((double)tf + k1 * (1.0 - b + b * norm));
+}
+
+static const field_index *field_of(const ref_doc *doc, int title)
+{
+    return title ? &doc->title_index : &doc->body;
+}
+
+/* Start positions of a term or phrase in `doc`, into `out`; returns the
+ * score of the node there (sum of its terms' scores) or -1 when absent. */
+static double positional_operand(const ref_planner *p, const ref_node *n, const ref_doc *doc,
+                                 positions *out)
+{
+    out->count = 0;
+    if (n->kind == R_EMPTY)
+        return -1;
+    if (n->kind == R_TERM) {
+        const uint32_t *values;
+        uint32_t count = field_positions(field_of(doc, n->title), n->term, &values);
+        if (count == 0)
+            return -1;
+        for (uint32_t i = 0; i < count; i++)
+            positions_push(out, values[i]);
+        return term_score(p, n, count, field_of(doc, n->title)->count);
+    }
+    /* phrase */
+    double score = 0;
+    const uint32_t *lists[64];
+    uint32_t counts[64];
+    for (size_t i = 0; i < n->count; i++) {
+        const ref_node *t = n->children[i];
+        if (t->kind == R_EMPTY)
+            return -1;
+        counts[i] = field_positions(field_of(doc, t->title), t->term, &lists[i]);
+        if (counts[i] == 0)
+            return -1;
+        score += term_score(p, t, counts[i], field_of(doc, t->title)->count);
+    }
+    uint32_t span = n->offsets[n->count - 1] + n->slop;
+    for (uint32_t k = 0; k < counts[0]; k++) {
+        uint32_t start = lists[0][k];
+        int ok = 1;
+        if (n->slop == 0) {
+            for (size_t i = 1; i < n->count && ok; i++)
+                ok = has_position(lists[i], counts[i], (uint64_t)start + n->offsets[i]);
+        } else {
+            /* the earliest choice of each next word keeps the span smallest */
+            uint32_t previous = start;
+            for (size_t i = 1; i < n->count && ok; i++) {
+                size_t at = lower_bound(lists[i], counts[i], (uint64_t)previous + 1);
+                ok = at < counts[i];
+                if (ok)
+                    previous = lists[i][at];
+            }
+            ok = ok && previous - start <= span;
+        }
+        if (ok)
+            positions_push(out, start);
+    }
+    return out->count ? score : -1;
+}
+
+/* 1 when `n` matches document `d`, with its score in *score. */
+static int evaluate(const ref_planner *p, const ref_node *n, uint32_t d, double *score)
+{
+    const ref_doc *doc = &p->c->docs[d];
+    *score = 0;
+    switch (n->kind) {
+    case R_EMPTY:
+        return 0;
+    case R_ALL:
+        return 1;
+    case R_DATE:
+        return doc->date != 0 && (n->from == 0 || doc->date >= n->from)
+               && (n->to == 0 || doc->date <= n->to);
+    case R_TERM:
+    case R_PHRASE: {
+        positions list = {0};
+        double s = positional_operand(p, n, doc, &list);
+        free(list.values);
+        if (s < 0)
+            return 0;
+        *score = s;
+        return 1;
+    }
+    case R_NEAR: {
+        positions lists[64];
+        memset(lists, 0, sizeof lists);
+        double total = 0;
+        int ok = 1;
+        for (size_t i = 0; i < n->count && ok; i++) {
+            double s = positional_operand(p, n->children[i], doc, &lists[i]);
+            ok = s >= 0;
+            total += s;
+        }
+        int found = 0;
+        /* some window [low, low + distance] holds a position of every operand */
+        for (size_t i = 0; ok && i < n->count && !found; i++)
+            for (size_t k = 0; k < lists[i].count && !found; k++) {
+                uint64_t low = lists[i].values[k], high = low + n->distance;
+                int all = 1;
+                for (size_t j = 0; j < n->count && all; j++) {
+                    size_t at = lower_bound(lists[j].values, lists[j].count, low);
+                    all = at < lists[j].count && lists[j].values[at] <= high;
+                }
+                found = all;
+            }
+        for (size_t i = 0; i < n->count; i++)
+            free(lists[i].values);
+        if (found)
+            *score = total;
+        return found;
+    }
+    case R_OR: {
+        int any = 0;
+        for (size_t i = 0; i < n->count; i++) {
+            double s;
+            if (evaluate(p, n->children[i], d, &s)) {
+                any = 1;
+                *score += s;
+            }
+        }
+        return any;
+    }
+    case R_AND: {
+        double total = 0, s;
+        for (size_t i = 0; i < n->required; i++) {
+            if (!evaluate(p, n->children[i], d, &s))
+                return 0;
+            total += s;
+        }
+        for (size_t i = n->required; i < n->count; i++)
+            if (evaluate(p, n->children[i], d, &s))
+                return 0;
+        *score = total;
+        return 1;
+    }
+    case R_MAYBE: {
+        double s;
+        if (!evaluate(p, n->children[0], d, score))
+            return 0;
+        if (evaluate(p, n->children[1], d, &s))
+            *score += s;
+        return 1;
+    }
+    }
+    return 0;
+}
+
+/* ============================================================== queries */
+
+typedef struct generator {
+    corpus *c;
+    testlib_rng rng;
+    byte_buffer out;
+} generator;
+
+static void emit(generator *g, const char *text) { buffer_append(&g->out, text, strlen(text)); }
+
+static const char *any_word(generator *g)
+{
+    corpus *c = g->c;
+    uint64_t r = testlib_rng_below(&g->rng, 10);
+    if (r < 6)
+        return c->vocab[zipf_word(c, &g->rng)];
+    return c->vocab[testlib_rng_below(&g->rng, c->vocab_count)];
+}
+
+/* Words [at, at + count) of one field of a random document, space-joined. */
+static void emit_document_words(generator *g, size_t count, int *from_title)
+{
+    const ref_doc *doc = &g->c->docs[testlib_rng_below(&g->rng, g->c->doc_count)];
+    *from_title = testlib_rng_below(&g->rng, 4) == 0;
+    const char *text = *from_title ? doc->title : doc->text;
+    /* split on whitespace */
+    const char *starts[4096];
+    size_t lengths[4096], words = 0;
+    for (const char *q = text; *q && words < 4096;) {
+        while (*q == ' ' || *q == '\n')
+            q++;
+        if (!*q)
+            break;
+        starts[words] = q;
+        while (*q && *q != ' ' && *q != '\n')
+            q++;
+        lengths[words] = (size_t)(q - starts[words]);
+        words++;
+    }
+    if (words == 0) {
+        emit(g, any_word(g));
+        return;
+    }
+    size_t at = words > count ? testlib_rng_below(&g->rng, words - count + 1) : 0;
+    size_t swap = count >= 2 && testlib_rng_below(&g->rng, 6) == 0 ? 1 : 0;
+    for (size_t i = 0; i < count && at + i < words; i++) {
+        size_t k = at + i;
+        if (swap && i < 2)
+            k = at + (1 - i) < words ? at + (1 - i) : k;
+        if (i)
+            emit(g, " ");
+        buffer_append(&g->out, starts[k], lengths[k]);
+    }
+}
+
+static void gen_phrase(generator *g, int allow_title)
+{
+    int from_title;
+    size_t length = 2 + testlib_rng_below(&g->rng, 3);
+    size_t mark = g->out.length;
+    emit(g, "\"");
+    emit_document_words(g, length, &from_title);
+    emit(g, "\"");
+    if (allow_title && from_title && testlib_rng_below(&g->rng, 2) == 0) {
+        /* title: goes before the quote */
+        byte_buffer copy = BUFFER_INIT;
+        buffer_append(&copy, g->out.data + mark, g->out.length - mark);
+        g->out.length = mark;
+        emit(g, "title:");
+        buffer_append(&g->out, copy.data, copy.length);
+        buffer_free(&copy);
+    }
+    if (testlib_rng_below(&g->rng, 3) == 0) {
+        char slop[16];
+        snprintf(slop, sizeof slop, "~%u", (unsigned)(1 + testlib_rng_below(&g->rng, 4)));
+        emit(g, slop);
+    }
+}
+
+static void gen_leaf(generator *g)
+{
+    uint64_t r = testlib_rng_below(&g->rng, 100);
+    char text[96];
+    if (r < 48) {
+        emit(g, any_word(g));
+    } else if (r < 52) {
+        emit(g, "zqxwv"); /* in no document */
+    } else if (r < 58) {
+        emit(g, "title:");
+        emit(g, any_word(g));
+    } else if (r < 72) {
+        gen_phrase(g, 1);
+    } else if (r < 81) {
+        const char *word = any_word(g);
+        size_t length = 1 + testlib_rng_below(&g->rng, 4);
+        if (length > strlen(word))
+            length = strlen(word);
+        snprintf(text, sizeof text, "%s%.*s*", testlib_rng_below(&g->rng, 6) == 0 ? "title:" : "",
+                 (int)length, word);
+        emit(g, text);
+    } else if (r < 92) {
+        size_t operands = 2 + testlib_rng_below(&g->rng, 2);
+        uint32_t distance = (uint32_t)(1 + testlib_rng_below(&g->rng, 8));
+        int bare = testlib_rng_below(&g->rng, 5) == 0;
+        for (size_t i = 0; i < operands; i++) {
+            if (i) {
+                if (bare)
+                    emit(g, " NEAR ");
+                else {
+                    snprintf(text, sizeof text, " NEAR/%u ", distance);
+                    emit(g, text);
+                }
+            }
+            uint64_t kind = testlib_rng_below(&g->rng, 10);
+            if (kind < 2)
+                gen_phrase(g, 1);
+            else if (kind < 3) {
+                emit(g, "title:");
+                emit(g, any_word(g));
+            } else
+                emit(g, any_word(g));
+        }
+    } else if (r < 97) {
+        unsigned from = 2000 + (unsigned)testlib_rng_below(&g->rng, 21);
+        switch (testlib_rng_below(&g->rng, 4)) {
+        case 0: snprintf(text, sizeof text, "date:%u", from); break;
+        case 1: snprintf(text, sizeof text, "date:%u..%u", from, from + (unsigned)testlib_rng_below(&g->rng, 5)); break;
+        case 2: snprintf(text, sizeof text, "date:%u-%02u..", from, 1 + (unsigned)testlib_rng_below(&g->rng, 12)); break;
+        default: snprintf(text, sizeof text, "date:..%u-06-15", from); break;
+        }
+        emit(g, text);
+    } else {
+        emit(g, "!!"); /* analyses to nothing */
+    }
+}
+
+static void gen_expr(generator *g, int depth)
+{
+    uint64_t r = testlib_rng_below(&g->rng, 100);
+    if (depth == 0 || r < 40) {
+        gen_leaf(g);
+        return;
+    }
+    if (r < 52) {
+        emit(g, "(");
+        gen_expr(g, depth - 1);
+        emit(g, " AND ");
+        gen_expr(g, depth - 1);
+        emit(g, ")");
+    } else if (r < 66) {
+        emit(g, "(");
+        gen_expr(g, depth - 1);
+        emit(g, " OR ");
+        gen_expr(g, depth - 1);
+        if (testlib_rng_below(&g->rng, 3) == 0) {
+            emit(g, " OR ");
+            gen_expr(g, depth - 1);
+        }
+        emit(g, ")");
+    } else if (r < 76) {
+        /* a +/- sequence */
+        emit(g, "(");
+        size_t items = 2 + testlib_rng_below(&g->rng, 3);
+        for (size_t i = 0; i < items; i++) {
+            if (i)
+                emit(g, " ");
+            uint64_t mark = testlib_rng_below(&g->rng, 3);
+            if (mark == 0)
+                emit(g, "+");
+            else if (mark == 1)
+                emit(g, "-");
+            gen_expr(g, depth - 1);
+        }
+        emit(g, ")");
+    } else if (r < 84) {
+        emit(g, testlib_rng_below(&g->rng, 2) ? "NOT " : "-");
+        gen_expr(g, depth - 1);
+    } else if (r < 92) {
+        gen_expr(g, depth - 1);
+        emit(g, " AND NOT ");
+        gen_expr(g, depth - 1);
+    } else {
+        gen_expr(g, depth - 1);
+        emit(g, " ");
+        gen_expr(g, depth - 1);
+    }
+}
+
+static void gen_query(generator *g, int *literal)
+{
+    buffer_reset(&g->out);
+    *literal = testlib_rng_below(&g->rng, 20) == 0;
+    if (*literal) {
+        size_t words = 1 + testlib_rng_below(&g->rng, 4);
+        for (size_t i = 0; i < words; i++) {
+            if (i)
+                emit(g, " ");
+            emit(g, testlib_rng_below(&g->rng, 8) == 0 ? "(AND" : any_word(g));
+        }
+    } else {
+        size_t items = 1 + testlib_rng_below(&g->rng, 2);
+        for (size_t i = 0; i < items; i++) {
+            if (i)
+                emit(g, " ");
+            gen_expr(g, 1 + (int)testlib_rng_below(&g->rng, 3));
+        }
+    }
+    buffer_append_byte(&g->out, 0);
+    cr_assert(!buffer_failed(&g->out));
+}
+
+/* ============================================================ comparison */
+
+typedef struct expected_hit {
+    double score;
+    uint32_t doc;
+} expected_hit;
+
+static int compare_expected(const void *a, const void *b)
+{
+    const expected_hit *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+static int close_enough(double a, double b)
+{
+    double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) <= 1e-9 * scale + 1e-12;
+}
+
+typedef struct run_totals {
+    size_t queries, matched_queries, empty_queries, over_limit, literal;
+    uint64_t matches;
+    size_t bucket[5]; /* 0, 1-9, 10-99, 100-999, 1000+ */
+} run_totals;
+
+/* The document number of each hit is its position in the corpus: the
+ * order the documents were delivered (files sorted, lines in order). */
+static void check_document_order(corpus *c)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.limit = c->doc_count + 5;
+    options.snippets = 0;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(c->index, "-zqxwv", &options, &results, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_total(results), c->doc_count);
+    for (size_t i = 0; i < c->doc_count; i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        cr_assert_eq(hit->doc, i);
+        cr_assert_str_eq(hit->id, c->docs[i].id);
+        cr_assert_str_eq(hit->title, c->docs[i].title, "title of %s", hit->id);
+        if (c->docs[i].date) {
+            char date[16];
+            snprintf(date, sizeof date, "%04u-%02u-%02u", c->docs[i].date / 10000,
+                     c->docs[i].date / 100 % 100, c->docs[i].date % 100);
+            cr_assert_not_null(hit->date);
+            cr_assert_str_eq(hit->date, date);
+        } else {
+            cr_assert_null(hit->date);
+        }
+        cr_assert_eq(hit->score, 0.0);
+    }
+    cops_results_free(results);
+    cops_index_stats stats;
+    cr_assert_eq(cops_index_stats_get(c->index, &stats, &err), 0);
+    cr_assert_eq(stats.documents, c->doc_count);
+    cr_assert_eq(stats.tokens, c->body_tokens + c->title_tokens,
+                 "index tokens %llu, reference %llu", (unsigned long long)stats.tokens,
+                 (unsigned long long)(c->body_tokens + c->title_tokens));
+}
+
+static void compare_query(corpus *c, const char *text, int literal, testlib_rng *rng,
+                          run_totals *totals)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.snippets = 0;
+    options.literal = literal;
+    if (testlib_rng_below(rng, 4) == 0)
+        options.default_op = COPS_OP_OR;
+    switch (testlib_rng_below(rng, 6)) {
+    case 0: options.k1 = 0.9; options.b = 0.4; break;
+    case 1: options.k1 = 2.0; options.b = 1.0; options.title_weight = 0.5; break;
+    case 2: options.b = 0.0; options.title_weight = 3.0; break;
+    default: break;
+    }
+    uint64_t r = testlib_rng_below(rng, 6);
+    options.max_prefix_terms = r == 0 ? 5 : r == 1 ? 60 : 0;
+
+    int flags = (literal ? QUERY_PARSE_LITERAL : 0)
+                | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
+    query_node *tree = NULL;
+    cops_error err = {0};
+    int parsed = query_parse(text, flags, &tree, &err);
+    cr_assert(parsed == 0 || parsed == COPS_ELIMIT, "query '%s' does not parse: %s", text,
+              err.message);
+    if (parsed != 0)
+        return;
+
+    ref_planner planner = {c, &options, 0};
+    ref_node *root = plan(&planner, tree);
+    expected_hit *expected = malloc((c->doc_count + 1) * sizeof *expected);
+    cr_assert_not_null(expected);
+    size_t expected_count = 0;
+    if (root && !planner.over_limit)
+        for (uint32_t d = 0; d < c->doc_count; d++) {
+            double score;
+            if (evaluate(&planner, root, d, &score))
+                expected[expected_count++] = (expected_hit){score, d};
+        }
+
+    options.limit = c->doc_count + 1;
+    cops_results *results = NULL;
+    int rc = cops_search(c->index, text, &options, &results, &err);
+    totals->queries++;
+    totals->literal += (size_t)literal;
+    if (planner.over_limit) {
+        cr_assert_eq(rc, COPS_ELIMIT, "query '%s': a prefix expands beyond %zu keys, expected "
+                     "COPS_ELIMIT, got %d", text, options.max_prefix_terms, rc);
+        totals->over_limit++;
+        goto done;
+    }
+    cr_assert_eq(rc, 0, "query '%s': %s", text, err.message);
+    cr_assert_eq(cops_results_total(results), expected_count,
+                 "query '%s' (%s, default %s): cops counts %llu matches, the reference %zu", text,
+                 literal ? "literal" : "syntax", options.default_op == COPS_OP_OR ? "OR" : "AND",
+                 (unsigned long long)cops_results_total(results), expected_count);
+    cr_assert_eq(cops_results_count(results), expected_count);
+
+    /* per-document scores */
+    double *reference_score = malloc((c->doc_count + 1) * sizeof *reference_score);
+    unsigned char *reference_match = calloc(c->doc_count + 1, 1);
+    cr_assert(reference_score && reference_match);
+    for (size_t i = 0; i < expected_count; i++) {
+        reference_score[expected[i].doc] = expected[i].score;
+        reference_match[expected[i].doc] = 1;
+    }
+    for (size_t i = 0; i < expected_count; i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        cr_assert_lt(hit->doc, c->doc_count);
+        cr_assert(reference_match[hit->doc], "query '%s': document %u (%s) matched by cops only",
+                  text, hit->doc, hit->id);
+        reference_match[hit->doc] = 2;
+        cr_assert(close_enough(hit->score, reference_score[hit->doc]),
+                  "query '%s': document %u scores %.17g in cops, %.17g in the reference", text,
+                  hit->doc, hit->score, reference_score[hit->doc]);
+        cr_assert_eq(hit->rank, i + 1);
+        if (i > 0) {
+            const cops_hit *previous = cops_results_hit(results, i - 1);
+            cr_assert(previous->score > hit->score
+                      || (previous->score == hit->score && previous->doc < hit->doc),
+                      "query '%s': ranks %zu and %zu out of order", text, i, i + 1);
+        }
+    }
+    /* ranking against the reference order; exchanges only among scores
+     * equal within the tolerance */
+    qsort(expected, expected_count, sizeof *expected, compare_expected);
+    for (size_t i = 0; i < expected_count; i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        if (hit->doc != expected[i].doc)
+            cr_assert(close_enough(reference_score[hit->doc], expected[i].score),
+                      "query '%s': rank %zu is document %u in cops, %u in the reference", text,
+                      i + 1, hit->doc, expected[i].doc);
+    }
+    /* the top-k heap with a small window agrees with the full ranking */
+    cops_results *window = NULL;
+    options.offset = testlib_rng_below(rng, 4);
+    options.limit = 1 + testlib_rng_below(rng, 10);
+    cr_assert_eq(cops_search(c->index, text, &options, &window, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_total(window), expected_count);
+    size_t shown = expected_count > options.offset ? expected_count - options.offset : 0;
+    if (shown > options.limit)
+        shown = options.limit;
+    cr_assert_eq(cops_results_count(window), shown, "query '%s': window count", text);
+    for (size_t i = 0; i < shown; i++) {
+        const cops_hit *a = cops_results_hit(window, i), *b = cops_results_hit(results, options.offset + i);
+        cr_assert_eq(a->doc, b->doc, "query '%s': top-k window differs at rank %zu", text,
+                     options.offset + i + 1);
+        cr_assert_eq(a->score, b->score);
+        cr_assert_eq(a->rank, options.offset + i + 1);
+    }
+    cops_results_free(window);
+    free(reference_score);
+    free(reference_match);
+
+    totals->matches += expected_count;
+    if (expected_count)
+        totals->matched_queries++;
+    else
+        totals->empty_queries++;
+    totals->bucket[expected_count == 0 ? 0 : expected_count < 10 ? 1 : expected_count < 100 ? 2
+                   : expected_count < 1000 ? 3 : 4]++;
+done:
+    cops_results_free(results);
+    free(expected);
+    free_ref(root);
+    query_free(tree);
+}
+
+static void run_differential(const corpus_spec *spec)
+{
+    corpus c;
+    memset(&c, 0, sizeof c);
+    generate_corpus(&c, spec);
+    write_and_build(&c, spec);
+    analyse_corpus(&c);
+    check_document_order(&c);
+
+    generator g = {&c, {0}, BUFFER_INIT};
+    testlib_rng_seed(&g.rng, spec->seed * 7919 + 1);
+    testlib_rng options_rng;
+    testlib_rng_seed(&options_rng, spec->seed * 104729 + 3);
+    run_totals totals;
+    memset(&totals, 0, sizeof totals);
+    for (size_t q = 0; q < spec->queries; q++) {
+        int literal;
+        gen_query(&g, &literal);
+        compare_query(&c, (const char *)g.out.data, literal, &options_rng, &totals);
+    }
+    fprintf(stderr,
+            "# differential seed %llu (%zu documents, vocabulary %zu): %zu queries compared "
+            "(%zu literal), %zu with matches, %zu with none, %zu COPS_ELIMIT prefix bounds; "
+            "%llu matches in all; match counts 0:%zu 1-9:%zu 10-99:%zu 100-999:%zu 1000+:%zu\n",
+            (unsigned long long)spec->seed, c.doc_count, c.vocab_count, totals.queries,
+            totals.literal, totals.matched_queries, totals.empty_queries, totals.over_limit,
+            (unsigned long long)totals.matches, totals.bucket[0], totals.bucket[1],
+            totals.bucket[2], totals.bucket[3], totals.bucket[4]);
+    cr_assert_gt(totals.matched_queries, totals.queries / 4,
+                 "the generator should produce mostly matching queries");
+    buffer_free(&g.out);
+    free_corpus(&c);
+}
+
+Test(differential, small_corpus, .timeout = 120)
+{
+    corpus_spec spec = {.seed = 1, .vocab = 300, .documents = 60, .min_words = 1,
+                        .max_words = 200, .files = 1, .memory_mb = 0, .queries = 600};
+    run_differential(&spec);
+}
+
+Test(differential, blocked_postings, .timeout = 120)
+{
+    /* > 300 documents: frequent keys hold well over 128 postings (blocked
+     * lists with skip tables) */
+    corpus_spec spec = {.seed = 2, .vocab = 800, .documents = 450, .min_words = 20,
+                        .max_words = 600, .files = 3, .memory_mb = 0, .queries = 500};
+    run_differential(&spec);
+}
+
+Test(differential, long_documents, .timeout = 120)
+{
+    corpus_spec spec = {.seed = 3, .vocab = 2000, .documents = 700, .min_words = 1,
+                        .max_words = 2000, .files = 2, .memory_mb = 0, .queries = 400};
+    run_differential(&spec);
+}
+
+Test(differential, spilled_inverter, .timeout = 240)
+{
+    /* about 20 MB of text with the smallest memory budget: the inverter
+     * writes sorted runs and merges them */
+    corpus_spec spec = {.seed = 4, .vocab = 1500, .documents = 3300, .min_words = 800,
+                        .max_words = 2000, .files = 4, .memory_mb = 16, .queries = 150};
+    run_differential(&spec);
+}

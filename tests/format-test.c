@@ -1,0 +1,996 @@
+/*
+ * format-test.c — segment files and the manifest (index-format/).
+ *
+ * Segments are written directly with segment_writer and read back with
+ * segment_open, segment_lookup, segment_scan_prefix and the postings
+ * cursor, against the data kept in memory: every document, tf and
+ * position; next_geq to many targets against a linear reference; block
+ * bounds; prefix scans; stored documents byte for byte; META.  Writer
+ * misuse returns COPS_EINVAL.  Single-byte flips and truncations of a
+ * small segment never crash the reader and are reported as damage
+ * whenever they change what is read.  The manifest round-trips, and a
+ * damaged or missing one is reported.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "index-format/layout.h"
+#include "index-format/manifest.h"
+#include "index-format/segment.h"
+#include "tests/testlib.h"
+
+/* ============================================================ test data */
+
+typedef struct term_spec {
+    const char *key;       /* may start with SEGMENT_FIELD_TITLE */
+    uint32_t df;
+    uint32_t max_tf;
+    int sparse;            /* documents spread over the whole range */
+    int far_positions;     /* positions up to about 4e9 */
+} term_spec;
+
+typedef struct term_data {
+    uint8_t key[SEGMENT_MAX_KEY_BYTES];
+    size_t key_length;
+    uint32_t df;
+    uint64_t cf;
+    uint32_t *docs, *tfs;
+    uint64_t *position_start; /* index into positions for posting i */
+    uint32_t *positions;
+} term_data;
+
+typedef struct doc_data {
+    char id[32];
+    char title[64];
+    char *text;
+    size_t text_length;
+    uint32_t date, body_length, title_length;
+} doc_data;
+
+typedef struct segment_data {
+    doc_data *docs;
+    uint32_t doc_count;
+    term_data *terms;
+    size_t term_count;
+    segment_meta meta;
+} segment_data;
+
+static int compare_term_keys(const void *a, const void *b)
+{
+    const term_data *x = a, *y = b;
+    size_t n = x->key_length < y->key_length ? x->key_length : y->key_length;
+    int order = memcmp(x->key, y->key, n);
+    if (order)
+        return order;
+    return (x->key_length > y->key_length) - (x->key_length < y->key_length);
+}
+
+/* `count` distinct sorted documents below `documents`. */
+static void choose_docs(testlib_rng *rng, uint32_t documents, uint32_t count, int sparse,
+                        uint32_t *out)
+{
+    if (sparse && count >= 2) {
+        /* the extremes and a few random ones: gaps of nearly the whole range */
+        out[0] = 0;
+        out[count - 1] = documents - 1;
+        for (uint32_t i = 1; i + 1 < count; i++)
+            out[i] = (uint32_t)((uint64_t)documents * i / count);
+        return;
+    }
+    if (count * 2 >= documents) {
+        /* dense: a random subset by selection sampling */
+        uint32_t needed = count, left = documents, k = 0;
+        for (uint32_t d = 0; d < documents && needed; d++, left--)
+            if (testlib_rng_below(rng, left) < needed) {
+                out[k++] = d;
+                needed--;
+            }
+        return;
+    }
+    /* random gaps, mostly small, some large */
+    uint32_t k = 0;
+    uint64_t doc = testlib_rng_below(rng, 3);
+    while (k < count) {
+        uint32_t remaining = count - k;
+        if (doc + remaining > documents)
+            doc = documents - remaining;
+        out[k++] = (uint32_t)doc;
+        uint64_t room = documents - doc - 1;
+        uint64_t gap = testlib_rng_below(rng, 8) == 0 ? 1 + testlib_rng_below(rng, room / 4 + 1)
+                                                      : 1 + testlib_rng_below(rng, 3);
+        doc += gap;
+    }
+}
+
+static void make_term(testlib_rng *rng, const term_spec *spec, uint32_t documents, term_data *t)
+{
+    memset(t, 0, sizeof *t);
+    t->key_length = strlen(spec->key);
+    memcpy(t->key, spec->key, t->key_length);
+    t->df = spec->df;
+    t->docs = malloc(spec->df * sizeof *t->docs);
+    t->tfs = malloc(spec->df * sizeof *t->tfs);
+    t->position_start = malloc((spec->df + 1) * sizeof *t->position_start);
+    cr_assert(t->docs && t->tfs && t->position_start);
+    choose_docs(rng, documents, spec->df, spec->sparse, t->docs);
+    for (uint32_t i = 0; i < spec->df; i++) {
+        uint32_t tf = 1 + (uint32_t)testlib_rng_below(rng, 3);
+        if (testlib_rng_below(rng, 50) == 0 || i == spec->df / 2)
+            tf = 1 + (uint32_t)testlib_rng_below(rng, spec->max_tf);
+        t->tfs[i] = tf;
+        t->position_start[i] = t->cf;
+        t->cf += tf;
+    }
+    t->position_start[spec->df] = t->cf;
+    t->positions = malloc((t->cf + 1) * sizeof *t->positions);
+    cr_assert_not_null(t->positions);
+    for (uint32_t i = 0; i < spec->df; i++) {
+        uint64_t position = testlib_rng_below(rng, 4);
+        for (uint32_t k = 0; k < t->tfs[i]; k++) {
+            t->positions[t->position_start[i] + k] = (uint32_t)position;
+            uint64_t step = 1 + testlib_rng_below(rng, 5);
+            if (spec->far_positions && testlib_rng_below(rng, 3) == 0)
+                step = 1 + testlib_rng_below(rng, 400000000);
+            if (position + step + (t->tfs[i] - k) >= UINT32_MAX)
+                step = 1;
+            position += step;
+        }
+    }
+}
+
+static void make_data(segment_data *data, uint64_t seed, uint32_t documents, const term_spec *specs,
+                      size_t spec_count)
+{
+    memset(data, 0, sizeof *data);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, seed);
+    data->doc_count = documents;
+    data->docs = calloc(documents, sizeof *data->docs);
+    cr_assert_not_null(data->docs);
+    for (uint32_t d = 0; d < documents; d++) {
+        doc_data *doc = &data->docs[d];
+        snprintf(doc->id, sizeof doc->id, "doc-%u", d);
+        snprintf(doc->title, sizeof doc->title, d % 3 ? "Title %u caf\xc3\xa9" : "", d);
+        size_t length = testlib_rng_below(&rng, 8) == 0 ? testlib_rng_below(&rng, 3000)
+                                                        : testlib_rng_below(&rng, 40);
+        doc->text = malloc(length + 1);
+        cr_assert_not_null(doc->text);
+        for (size_t i = 0; i < length; i++)
+            doc->text[i] = (char)(testlib_rng_below(&rng, 4) ? 'a' + testlib_rng_below(&rng, 26)
+                                                             : testlib_rng_below(&rng, 256));
+        doc->text[length] = 0;
+        doc->text_length = length;
+        doc->date = d % 4 ? 0 : 20000101 + (uint32_t)testlib_rng_below(&rng, 20) * 10000;
+        doc->body_length = (uint32_t)testlib_rng_below(&rng, 5000);
+        doc->title_length = (uint32_t)testlib_rng_below(&rng, 12);
+        data->meta.body_tokens += doc->body_length;
+        data->meta.title_tokens += doc->title_length;
+    }
+    data->term_count = spec_count;
+    data->terms = calloc(spec_count, sizeof *data->terms);
+    cr_assert_not_null(data->terms);
+    for (size_t i = 0; i < spec_count; i++) {
+        make_term(&rng, &specs[i], documents, &data->terms[i]);
+        data->meta.postings += data->terms[i].df;
+    }
+    qsort(data->terms, spec_count, sizeof *data->terms, compare_term_keys);
+    data->meta.documents = documents;
+    data->meta.terms = spec_count;
+    snprintf(data->meta.language, sizeof data->meta.language, "english");
+    data->meta.stem = 1;
+}
+
+static void free_data(segment_data *data)
+{
+    for (uint32_t d = 0; d < data->doc_count; d++)
+        free(data->docs[d].text);
+    free(data->docs);
+    for (size_t i = 0; i < data->term_count; i++) {
+        free(data->terms[i].docs);
+        free(data->terms[i].tfs);
+        free(data->terms[i].position_start);
+        free(data->terms[i].positions);
+    }
+    free(data->terms);
+}
+
+static void write_segment(const segment_data *data, const char *path)
+{
+    segment_writer *w = NULL;
+    cops_error err = {0};
+    cr_assert_eq(segment_writer_open(path, &w, &err), 0, "%s", err.message);
+    for (uint32_t d = 0; d < data->doc_count; d++) {
+        const doc_data *doc = &data->docs[d];
+        cr_assert_eq(segment_writer_add_document(w, doc->id, doc->title, doc->date, doc->text,
+                                                 doc->text_length, doc->body_length,
+                                                 doc->title_length, &err), 0, "%s", err.message);
+    }
+    for (size_t i = 0; i < data->term_count; i++) {
+        const term_data *t = &data->terms[i];
+        cr_assert_eq(segment_writer_begin_term(w, t->key, t->key_length, &err), 0, "%s",
+                     err.message);
+        for (uint32_t k = 0; k < t->df; k++)
+            cr_assert_eq(segment_writer_add_posting(w, t->docs[k], t->positions + t->position_start[k],
+                                                    t->tfs[k], &err), 0, "%s", err.message);
+        cr_assert_eq(segment_writer_end_term(w, &err), 0, "%s", err.message);
+    }
+    uint64_t bytes = 0;
+    cr_assert_eq(segment_writer_finish(w, &data->meta, &bytes, &err), 0, "%s", err.message);
+    cr_assert_gt(bytes, 0);
+}
+
+/* ========================================================= round trip */
+
+static const term_spec round_trip_terms[] = {
+    {"\x01" "alpha", 1, 3, 0, 0},
+    {"\x01" "beta", 127, 40, 0, 0},
+    {"\x01" "gamma", 300, 9, 0, 0},
+    {"a", 1, 1, 0, 0},
+    {"df127", 127, 50, 0, 0},
+    {"df128", 128, 50, 0, 0},
+    {"df129", 129, 50, 0, 0},
+    {"df1000", 1000, 3000, 0, 1},
+    {"df100000", 100000, 20, 0, 0},
+    {"far", 5, 2, 1, 1},
+    {"farblocks", 400, 4, 1, 0},
+    {"pre", 3, 2, 0, 0},
+    {"prefix", 2, 2, 0, 0},
+    {"prefixa", 130, 2, 0, 0},
+    {"prefixb", 1, 70000, 0, 1},
+    {"prf", 1, 1, 0, 0},
+    {"zz", 256, 5, 0, 0},
+};
+
+#define ROUND_TRIP_DOCUMENTS 150000u
+
+typedef struct fixture {
+    char *dir;
+    char path[512];
+    segment_data data;
+    segment *seg;
+} fixture;
+
+static void open_round_trip(fixture *f)
+{
+    f->dir = testlib_tempdir("format");
+    snprintf(f->path, sizeof f->path, "%s/seg.cops", f->dir);
+    make_data(&f->data, 42, ROUND_TRIP_DOCUMENTS, round_trip_terms,
+              sizeof round_trip_terms / sizeof round_trip_terms[0]);
+    write_segment(&f->data, f->path);
+    cops_error err = {0};
+    cr_assert_eq(segment_open(f->path, &f->seg, &err), 0, "%s", err.message);
+}
+
+static void close_fixture(fixture *f)
+{
+    segment_close(f->seg);
+    free_data(&f->data);
+    testlib_remove_tree(f->dir);
+}
+
+static uint32_t field_length(const fixture *f, const term_data *t, uint32_t doc)
+{
+    return t->key[0] == (uint8_t)SEGMENT_FIELD_TITLE ? f->data.docs[doc].title_length
+                                                     : f->data.docs[doc].body_length;
+}
+
+static void check_positions(postings_cursor *c, const term_data *t, uint32_t i, uint32_t *buffer)
+{
+    int n = postings_positions(c, buffer);
+    cr_assert_eq(n, (int)t->tfs[i], "key %.*s doc %u: %d positions", (int)t->key_length, t->key,
+                 t->docs[i], n);
+    cr_assert_eq(memcmp(buffer, t->positions + t->position_start[i], (size_t)n * sizeof *buffer), 0,
+                 "key %.*s doc %u: positions differ", (int)t->key_length, t->key, t->docs[i]);
+}
+
+Test(format, postings_round_trip, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    uint32_t *buffer = malloc(100000 * sizeof *buffer);
+    cr_assert_not_null(buffer);
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        const term_data *t = &f.data.terms[k];
+        segment_term term;
+        cops_error err = {0};
+        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, &err), 1);
+        cr_assert_eq(term.df, t->df);
+        cr_assert_eq(term.cf, t->cf);
+        cr_expect_eq(term.external, t->df > SEGMENT_INLINE_MAX_DF, "df %u", t->df);
+        postings_cursor c;
+        postings_open(&c, f.seg, &term);
+        postings_block_bound whole;
+        postings_list_bound(&c, &whole);
+        uint32_t list_max_tf = 0;
+        for (uint32_t i = 0; i < t->df; i++) {
+            cr_assert_eq(c.doc, t->docs[i], "key %.*s posting %u", (int)t->key_length, t->key, i);
+            cr_assert_eq(c.tf, t->tfs[i]);
+            /* positions of every other posting: the skipped ones must be stepped over */
+            if (i % 2 == 0 || t->df < 200)
+                check_positions(&c, t, i, buffer);
+            postings_block_bound bound;
+            postings_current_bound(&c, &bound);
+            uint32_t block_first = i - i % SEGMENT_BLOCK_SIZE;
+            uint32_t block_last = term.external ? block_first + SEGMENT_BLOCK_SIZE - 1 : t->df - 1;
+            if (block_last >= t->df)
+                block_last = t->df - 1;
+            if (term.external) {
+                cr_assert_eq(bound.last_doc, t->docs[block_last]);
+                uint32_t max_tf = 0, min_length = UINT32_MAX;
+                for (uint32_t j = block_first; j <= block_last; j++) {
+                    if (t->tfs[j] > max_tf)
+                        max_tf = t->tfs[j];
+                    uint32_t length = field_length(&f, t, t->docs[j]);
+                    if (length < min_length)
+                        min_length = length;
+                }
+                cr_assert_eq(bound.max_tf, max_tf, "key %.*s block max tf", (int)t->key_length,
+                             t->key);
+                cr_assert_leq(bound.min_length, min_length, "key %.*s block min length %u > %u",
+                              (int)t->key_length, t->key, bound.min_length, min_length);
+            } else {
+                cr_assert_geq(bound.max_tf, t->tfs[i]);
+                cr_assert_leq(bound.min_length, field_length(&f, t, t->docs[i]));
+                cr_assert_geq(bound.last_doc, t->docs[i]);
+            }
+            if (t->tfs[i] > list_max_tf)
+                list_max_tf = t->tfs[i];
+            postings_next(&c);
+        }
+        cr_assert_eq(c.doc, POSTINGS_END);
+        cr_assert_eq(postings_next(&c), POSTINGS_END);
+        cr_assert_eq(c.status, 0);
+        cr_assert_eq(whole.max_tf, list_max_tf, "key %.*s list max tf", (int)t->key_length, t->key);
+        cr_assert_eq(whole.last_doc, t->docs[t->df - 1]);
+        cr_assert_eq(segment_damage(f.seg, NULL), 0);
+    }
+    /* absent keys */
+    segment_term term;
+    static const char *absent[] = {"", "b", "df12", "df1280", "pref", "\x01", "\x01" "alph", "zzz",
+                                   "\x7f"};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        cr_expect_eq(segment_lookup(f.seg, (const uint8_t *)absent[i], strlen(absent[i]), &term, NULL),
+                     0, "'%s'", absent[i]);
+    free(buffer);
+    close_fixture(&f);
+}
+
+/* First index i with docs[i] >= target, or df. */
+static uint32_t linear_geq(const term_data *t, uint32_t target)
+{
+    uint32_t i = 0;
+    while (i < t->df && t->docs[i] < target)
+        i++;
+    return i;
+}
+
+Test(format, next_geq_matches_linear_reference, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, 7);
+    uint32_t *buffer = malloc(100000 * sizeof *buffer);
+    cr_assert_not_null(buffer);
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        const term_data *t = &f.data.terms[k];
+        segment_term term;
+        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, NULL), 1);
+        /* targets: boundaries of every block, random, past the end */
+        uint32_t targets[2048];
+        size_t n = 0;
+        targets[n++] = 0;
+        targets[n++] = t->docs[0];
+        targets[n++] = t->docs[t->df - 1];
+        targets[n++] = t->docs[t->df - 1] + 1;
+        targets[n++] = ROUND_TRIP_DOCUMENTS;
+        targets[n++] = UINT32_MAX - 1;
+        for (uint32_t b = 0; b < t->df && n + 6 < 1024; b += SEGMENT_BLOCK_SIZE) {
+            uint32_t last = b + SEGMENT_BLOCK_SIZE - 1 < t->df ? b + SEGMENT_BLOCK_SIZE - 1 : t->df - 1;
+            targets[n++] = t->docs[b];
+            targets[n++] = t->docs[b] - (t->docs[b] > 0);
+            targets[n++] = t->docs[last];
+            targets[n++] = t->docs[last] + 1;
+            targets[n++] = t->docs[(b + last) / 2];
+        }
+        while (n < 1200)
+            targets[n++] = (uint32_t)testlib_rng_below(&rng, ROUND_TRIP_DOCUMENTS + 10);
+        /* each target from a fresh cursor */
+        for (size_t i = 0; i < n; i++) {
+            postings_cursor c;
+            postings_open(&c, f.seg, &term);
+            uint32_t expected = linear_geq(t, targets[i]);
+            uint32_t got = postings_next_geq(&c, targets[i]);
+            cr_assert_eq(got, expected < t->df ? t->docs[expected] : POSTINGS_END,
+                         "key %.*s next_geq(%u)", (int)t->key_length, t->key, targets[i]);
+            if (expected < t->df) {
+                cr_assert_eq(c.tf, t->tfs[expected]);
+                check_positions(&c, t, expected, buffer);
+                /* and on from there */
+                uint32_t next = postings_next(&c);
+                cr_assert_eq(next, expected + 1 < t->df ? t->docs[expected + 1] : POSTINGS_END);
+            }
+        }
+        /* increasing targets on one cursor, as the query engine uses it */
+        for (int round = 0; round < 4; round++) {
+            postings_cursor c;
+            postings_open(&c, f.seg, &term);
+            uint64_t target = 0;
+            uint32_t expected = 0;
+            for (;;) {
+                while (expected < t->df && t->docs[expected] < target)
+                    expected++; /* the linear reference, walked along */
+                uint32_t got = postings_next_geq(&c, (uint32_t)target);
+                cr_assert_eq(got, expected < t->df ? t->docs[expected] : POSTINGS_END,
+                             "key %.*s ascending next_geq(%llu)", (int)t->key_length, t->key,
+                             (unsigned long long)target);
+                if (got == POSTINGS_END)
+                    break;
+                if (round % 2 == 0)
+                    check_positions(&c, t, expected, buffer);
+                /* targets at or before the current document stay put */
+                cr_assert_eq(postings_next_geq(&c, got), got);
+                uint64_t step = round == 0 ? 1 : round == 1 ? 1 + testlib_rng_below(&rng, 50)
+                                : round == 2 ? 1 + testlib_rng_below(&rng, 2000)
+                                             : 1 + testlib_rng_below(&rng, 40000);
+                target = (uint64_t)got + step;
+                if (target >= UINT32_MAX)
+                    break;
+            }
+        }
+        cr_assert_eq(segment_damage(f.seg, NULL), 0);
+    }
+    free(buffer);
+    close_fixture(&f);
+}
+
+typedef struct key_list {
+    uint8_t keys[64][SEGMENT_MAX_KEY_BYTES];
+    size_t lengths[64];
+    uint32_t dfs[64];
+    size_t count;
+    size_t stop_after;
+} key_list;
+
+static int collect_key(void *context, const uint8_t *key, size_t key_length, const segment_term *term)
+{
+    key_list *list = context;
+    cr_assert_lt(list->count, 64);
+    memcpy(list->keys[list->count], key, key_length);
+    list->lengths[list->count] = key_length;
+    list->dfs[list->count] = term->df;
+    list->count++;
+    return list->stop_after && list->count == list->stop_after ? 77 : 0;
+}
+
+Test(format, prefix_scans, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    static const char *prefixes[] = {"", "p", "pre", "pref", "prefix", "prefixa", "prefixaa", "d",
+                                     "df1", "df12", "df128", "\x01", "\x01" "b", "z", "zz", "zzz",
+                                     "0", "\x7f", "a", "q"};
+    for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
+        const char *prefix = prefixes[p];
+        size_t length = strlen(prefix);
+        key_list got;
+        memset(&got, 0, sizeof got);
+        cops_error err = {0};
+        int rc = segment_scan_prefix(f.seg, (const uint8_t *)prefix, length, collect_key, &got, &err);
+        cr_assert_eq(rc, 0, "prefix '%s': %s", prefix, err.message);
+        size_t expected = 0;
+        for (size_t k = 0; k < f.data.term_count; k++) {
+            const term_data *t = &f.data.terms[k];
+            if (t->key_length < length || memcmp(t->key, prefix, length) != 0)
+                continue;
+            cr_assert_lt(expected, got.count, "prefix '%s': key %.*s missing", prefix,
+                         (int)t->key_length, t->key);
+            cr_assert_eq(got.lengths[expected], t->key_length);
+            cr_assert_eq(memcmp(got.keys[expected], t->key, t->key_length), 0,
+                         "prefix '%s': key %zu", prefix, expected);
+            cr_assert_eq(got.dfs[expected], t->df);
+            expected++;
+        }
+        cr_assert_eq(got.count, expected, "prefix '%s': %zu keys, expected %zu", prefix, got.count,
+                     expected);
+        /* body prefixes never list title keys */
+        if (length > 0 && prefix[0] != SEGMENT_FIELD_TITLE)
+            for (size_t k = 0; k < got.count; k++)
+                cr_assert_neq(got.keys[k][0], (uint8_t)SEGMENT_FIELD_TITLE);
+    }
+    /* a visitor's non-zero value stops the scan and is returned */
+    key_list got;
+    memset(&got, 0, sizeof got);
+    got.stop_after = 2;
+    cr_assert_eq(segment_scan_prefix(f.seg, (const uint8_t *)"pre", 3, collect_key, &got, NULL), 77);
+    cr_assert_eq(got.count, 2);
+    close_fixture(&f);
+}
+
+Test(format, documents_and_meta, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    const segment_meta *meta = segment_get_meta(f.seg);
+    cr_assert_eq(meta->documents, f.data.meta.documents);
+    cr_assert_eq(meta->body_tokens, f.data.meta.body_tokens);
+    cr_assert_eq(meta->title_tokens, f.data.meta.title_tokens);
+    cr_assert_eq(meta->terms, f.data.meta.terms);
+    cr_assert_eq(meta->postings, f.data.meta.postings);
+    cr_assert_str_eq(meta->language, "english");
+    cr_assert_eq(meta->stem, 1);
+    cr_assert_eq(segment_documents(f.seg), ROUND_TRIP_DOCUMENTS);
+    for (uint32_t d = 0; d < f.data.doc_count; d++) {
+        const doc_data *doc = &f.data.docs[d];
+        cr_assert_eq(segment_body_length(f.seg, d), doc->body_length);
+        cr_assert_eq(segment_title_length(f.seg, d), doc->title_length);
+        cr_assert_eq(segment_date(f.seg, d), doc->date);
+        if (d % 7 != 0 && d + 3 < f.data.doc_count)
+            continue; /* stored text: a sample, and the last documents */
+        segment_document stored;
+        cops_error err = {0};
+        cr_assert_eq(segment_read_document(f.seg, d, &stored, &err), 0, "%s", err.message);
+        cr_assert_str_eq(stored.id, doc->id);
+        cr_assert_str_eq(stored.title, doc->title);
+        cr_assert_eq(stored.text_length, doc->text_length);
+        cr_assert_eq(memcmp(stored.text, doc->text, doc->text_length), 0, "document %u text", d);
+        cr_assert_eq(stored.text[stored.text_length], 0);
+        segment_document_free(&stored);
+    }
+    segment_document stored;
+    cr_assert_eq(segment_read_document(f.seg, ROUND_TRIP_DOCUMENTS, &stored, NULL), COPS_EINVAL);
+    cops_index_stats stats;
+    memset(&stats, 0, sizeof stats);
+    segment_sizes(f.seg, &stats);
+    cr_assert_gt(stats.bytes_postings + stats.bytes_positions + stats.bytes_dictionary, 0);
+    cr_assert_gt(stats.bytes_documents, 0);
+    close_fixture(&f);
+}
+
+/* ========================================================= writer misuse */
+
+static segment_writer *writer_with_documents(const char *path, uint32_t documents)
+{
+    segment_writer *w = NULL;
+    cr_assert_eq(segment_writer_open(path, &w, NULL), 0);
+    for (uint32_t d = 0; d < documents; d++)
+        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, 1, 1, NULL), 0);
+    return w;
+}
+
+Test(format, writer_misuse_is_einval)
+{
+    char *dir = testlib_tempdir("misuse");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    uint32_t one = 1;
+    cops_error err = {0};
+
+    /* the path must not exist */
+    segment_writer *w = writer_with_documents(path, 3);
+    segment_writer *second = NULL;
+    cr_expect_neq(segment_writer_open(path, &second, &err), 0);
+    segment_writer_abort(w);
+    cr_expect_neq(access(path, F_OK), 0, "abort removes the file");
+
+    static const struct {
+        const char *first, *second;
+    } out_of_order[] = {{"b", "a"}, {"b", "b"}, {"ba", "b"}, {"b", "\x01" "z"}};
+    for (size_t i = 0; i < sizeof out_of_order / sizeof out_of_order[0]; i++) {
+        w = writer_with_documents(path, 3);
+        cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)out_of_order[i].first,
+                                               strlen(out_of_order[i].first), &err), 0);
+        cr_assert_eq(segment_writer_add_posting(w, 0, &one, 1, &err), 0);
+        cr_assert_eq(segment_writer_end_term(w, &err), 0);
+        cr_expect_eq(segment_writer_begin_term(w, (const uint8_t *)out_of_order[i].second,
+                                               strlen(out_of_order[i].second), &err),
+                     COPS_EINVAL, "key '%s' after '%s'", out_of_order[i].second,
+                     out_of_order[i].first);
+        segment_writer_abort(w);
+    }
+
+    w = writer_with_documents(path, 3);
+    cr_expect_eq(segment_writer_begin_term(w, (const uint8_t *)"", 0, &err), COPS_EINVAL);
+    uint8_t long_key[SEGMENT_MAX_KEY_BYTES + 1];
+    memset(long_key, 'k', sizeof long_key);
+    cr_expect_eq(segment_writer_begin_term(w, long_key, sizeof long_key, &err), COPS_EINVAL);
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"k", 1, &err), 0);
+    cr_assert_eq(segment_writer_add_posting(w, 1, &one, 1, &err), 0);
+    cr_expect_eq(segment_writer_add_posting(w, 1, &one, 1, &err), COPS_EINVAL, "same document");
+    cr_expect_eq(segment_writer_add_posting(w, 0, &one, 1, &err), COPS_EINVAL, "earlier document");
+    cr_expect_eq(segment_writer_add_posting(w, 3, &one, 1, &err), COPS_EINVAL, "beyond the count");
+    cr_expect_eq(segment_writer_add_posting(w, UINT32_MAX, &one, 1, &err), COPS_EINVAL);
+    cr_expect_eq(segment_writer_add_posting(w, 2, &one, 0, &err), COPS_EINVAL, "tf 0");
+    cr_expect_eq(err.code, COPS_EINVAL);
+    segment_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.documents = 3;
+    snprintf(meta.language, sizeof meta.language, "none");
+    cr_expect_eq(segment_writer_finish(w, &meta, NULL, &err), COPS_EINVAL, "finish inside a term");
+    cr_expect_neq(access(path, F_OK), 0, "a failed finish removes the file");
+
+    w = writer_with_documents(path, 2);
+    cr_expect_eq(segment_writer_end_term(w, &err), COPS_EINVAL, "end without begin");
+    cr_expect_eq(segment_writer_add_posting(w, 0, &one, 1, &err), COPS_EINVAL, "posting outside a term");
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"k", 1, &err), 0);
+    cr_assert_eq(segment_writer_add_posting(w, 0, &one, 1, &err), 0);
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    cr_expect_eq(segment_writer_add_document(w, "late", "", 0, "x", 1, 1, 0, &err), COPS_EINVAL,
+                 "document after postings");
+    meta.documents = 5;
+    cr_expect_eq(segment_writer_finish(w, &meta, NULL, &err), COPS_EINVAL, "meta count mismatch");
+    cr_expect_neq(access(path, F_OK), 0);
+
+    /* positions must increase inside a posting */
+    w = writer_with_documents(path, 2);
+    uint32_t backwards[2] = {5, 3};
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"k", 1, &err), 0);
+    int rc = segment_writer_add_posting(w, 0, backwards, 2, &err);
+    cr_expect(rc == COPS_EINVAL || rc == 0);
+    segment_writer_abort(w);
+    segment_writer_abort(NULL);
+    testlib_remove_tree(dir);
+}
+
+/* ========================================================== corruption */
+
+static const term_spec small_terms[] = {
+    {"\x01" "head", 40, 3, 0, 0},
+    {"alpha", 3, 4, 0, 0},
+    {"beta", 60, 6, 0, 0},
+    {"blocked", 200, 5, 0, 0},
+    {"gamma", 150, 300, 0, 1},
+};
+
+#define SMALL_DOCUMENTS 260u
+
+static uint64_t fnv(uint64_t h, const void *data, size_t length)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < length; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static int count_key(void *context, const uint8_t *key, size_t key_length, const segment_term *term)
+{
+    uint64_t *h = context;
+    *h = fnv(*h, key, key_length);
+    *h = fnv(*h, &term->df, sizeof term->df);
+    return 0;
+}
+
+/* Open `path` and read everything through every reader entry point.
+ * Returns 0 with a digest of what was read, or the first error met
+ * (open failure, failing call, or recorded damage). */
+static int read_everything(const char *path, const segment_data *data, uint64_t *digest)
+{
+    segment *seg = NULL;
+    cops_error err = {0};
+    int rc = segment_open(path, &seg, &err);
+    if (rc != 0) {
+        cr_assert(rc == COPS_ECORRUPT || rc == COPS_EVERSION, "open: %d %s", rc, err.message);
+        cr_assert_eq(seg, NULL);
+        return rc;
+    }
+    uint64_t h = 1469598103934665603ull;
+    const segment_meta *meta = segment_get_meta(seg);
+    h = fnv(h, meta, sizeof *meta);
+    uint32_t documents = segment_documents(seg);
+    int failed = 0;
+    uint32_t positions[4096];
+    for (uint32_t d = 0; d < documents && d < SMALL_DOCUMENTS + 5; d++) {
+        uint32_t v[3] = {segment_body_length(seg, d), segment_title_length(seg, d),
+                         segment_date(seg, d)};
+        h = fnv(h, v, sizeof v);
+        if (d % 8 != 0 && d + 1 != documents)
+            continue; /* several per stored-document block: every block is decoded */
+        segment_document stored;
+        int r = segment_read_document(seg, d, &stored, &err);
+        if (r != 0) {
+            cr_assert(r == COPS_ECORRUPT, "read_document: %d", r);
+            failed = r;
+            continue;
+        }
+        h = fnv(h, stored.id, strlen(stored.id) + 1);
+        h = fnv(h, stored.title, strlen(stored.title) + 1);
+        h = fnv(h, stored.text, stored.text_length);
+        segment_document_free(&stored);
+    }
+    for (size_t k = 0; k < data->term_count; k++) {
+        const term_data *t = &data->terms[k];
+        segment_term term;
+        int found = segment_lookup(seg, t->key, t->key_length, &term, &err);
+        h = fnv(h, &found, sizeof found);
+        if (found < 0) {
+            cr_assert_eq(found, COPS_ECORRUPT);
+            failed = found;
+            continue;
+        }
+        if (!found)
+            continue;
+        h = fnv(h, &term.df, sizeof term.df);
+        h = fnv(h, &term.cf, sizeof term.cf);
+        postings_cursor c;
+        postings_open(&c, seg, &term);
+        uint32_t steps = 0;
+        for (uint32_t doc = c.doc; doc != POSTINGS_END && steps < 100000; doc = postings_next(&c), steps++) {
+            h = fnv(h, &doc, sizeof doc);
+            h = fnv(h, &c.tf, sizeof c.tf);
+            if (c.tf <= 4096) {
+                int n = postings_positions(&c, positions);
+                if (n > 0)
+                    h = fnv(h, positions, (size_t)n * sizeof *positions);
+                else
+                    h = fnv(h, &n, sizeof n);
+            }
+            postings_block_bound bound;
+            postings_current_bound(&c, &bound);
+        }
+        /* skipping through the skip table */
+        postings_open(&c, seg, &term);
+        for (uint32_t target = 0; target < SMALL_DOCUMENTS + 2; target += 37) {
+            uint32_t doc = postings_next_geq(&c, target);
+            h = fnv(h, &doc, sizeof doc);
+        }
+    }
+    uint8_t empty = 0;
+    int scanned = segment_scan_prefix(seg, &empty, 0, count_key, &h, &err);
+    if (scanned < 0)
+        failed = scanned;
+    int damage = segment_damage(seg, &err);
+    if (damage)
+        failed = damage;
+    segment_close(seg);
+    *digest = h;
+    return failed;
+}
+
+typedef struct section_range {
+    uint32_t kind;
+    uint64_t offset, length;
+} section_range;
+
+static size_t parse_sections(const uint8_t *file, size_t size, section_range *out, size_t capacity,
+                             uint64_t *toc_offset, uint64_t *toc_length)
+{
+    const uint8_t *trailer = file + size - LAYOUT_TRAILER_BYTES;
+    *toc_offset = layout_get_u64(trailer);
+    *toc_length = layout_get_u32(trailer + 8);
+    const uint8_t *toc = file + *toc_offset;
+    uint32_t count = layout_get_u32(toc);
+    cr_assert_leq(count, capacity);
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *e = toc + 4 + (size_t)i * LAYOUT_TOC_ENTRY_BYTES;
+        out[i].kind = layout_get_u32(e);
+        out[i].offset = layout_get_u64(e + 8);
+        out[i].length = layout_get_u64(e + 16);
+    }
+    return count;
+}
+
+static const char *section_name(uint32_t kind)
+{
+    static const char *names[] = {"?", "META", "DOCLENGTHS", "DOCDATES", "DOCSTORE",
+                                  "DOCINDEX", "POSTINGS", "DICTIONARY", "DICTINDEX"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
+Test(format, corruption_is_detected_and_never_crashes, .timeout = 120)
+{
+    char *dir = testlib_tempdir("corrupt");
+    char path[512], damaged[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    snprintf(damaged, sizeof damaged, "%s/damaged.cops", dir);
+    segment_data data;
+    make_data(&data, 9, SMALL_DOCUMENTS, small_terms, sizeof small_terms / sizeof small_terms[0]);
+    write_segment(&data, path);
+    size_t size;
+    uint8_t *original = testlib_read_file(path, &size);
+    cr_assert_not_null(original);
+    uint64_t clean_digest;
+    cr_assert_eq(read_everything(path, &data, &clean_digest), 0);
+
+    section_range sections[16];
+    uint64_t toc_offset, toc_length;
+    size_t section_count = parse_sections(original, size, sections, 16, &toc_offset, &toc_length);
+    cr_assert_eq(section_count, SECTION_KIND_COUNT - 1);
+
+    uint8_t *copy = malloc(size);
+    cr_assert_not_null(copy);
+    size_t flips = 0, detected = 0, harmless = 0;
+    size_t stride = size > 1500 ? size / 1500 : 1;
+    for (size_t offset = 0; offset < size; offset += (offset < 64 || offset + 64 > size) ? 1 : stride) {
+        static const uint8_t masks[] = {0x01, 0x80, 0xff};
+        uint8_t mask = masks[offset % 3];
+        memcpy(copy, original, size);
+        copy[offset] ^= mask;
+        unlink(damaged);
+        free(testlib_write_file(dir, "damaged.cops", copy, size));
+        uint64_t digest = 0;
+        int rc = read_everything(damaged, &data, &digest);
+        flips++;
+        const char *where = "header/trailer";
+        uint32_t kind = 0;
+        for (size_t s = 0; s < section_count; s++)
+            if (offset >= sections[s].offset && offset < sections[s].offset + sections[s].length) {
+                kind = sections[s].kind;
+                where = section_name(kind);
+            }
+        if (offset >= toc_offset && offset < toc_offset + toc_length)
+            where = "table of contents";
+        if (rc != 0) {
+            detected++;
+            continue;
+        }
+        /* undetected: allowed only when nothing read changed */
+        cr_expect_eq(digest, clean_digest,
+                     "flipping byte %zu (^0x%02x, in %s) changed what is read without any "
+                     "COPS_ECORRUPT", offset, mask, where);
+        harmless++;
+        /* these areas are always checked */
+        cr_expect(!(offset < 8), "a flip in the magic (byte %zu) went unnoticed", offset);
+        cr_expect(!(offset >= toc_offset && offset < toc_offset + toc_length),
+                  "a flip in the table of contents (byte %zu) went unnoticed", offset);
+        cr_expect(kind != SECTION_META && kind != SECTION_DOCSTORE && kind != SECTION_DOCLENGTHS
+                      && kind != SECTION_DOCDATES && kind != SECTION_DOCINDEX
+                      && kind != SECTION_DICTINDEX,
+                  "a flip in %s (byte %zu) went unnoticed", where, offset);
+    }
+    fprintf(stderr, "# corruption: %zu-byte segment, %zu single-byte flips, %zu detected, %zu "
+            "harmless\n", size, flips, detected, harmless);
+
+    /* truncation at many lengths: never opens as a whole segment */
+    size_t truncations = 0;
+    for (size_t length = 0; length < size; length += length < 64 ? 1 : (size / 300 + 1)) {
+        unlink(damaged);
+        free(testlib_write_file(dir, "damaged.cops", original, length));
+        uint64_t digest;
+        int rc = read_everything(damaged, &data, &digest);
+        cr_expect_neq(rc, 0, "a segment truncated to %zu of %zu bytes opened", length, size);
+        truncations++;
+    }
+    fprintf(stderr, "# corruption: %zu truncations rejected\n", truncations);
+
+    /* the untouched file still reads back whole */
+    uint64_t digest;
+    cr_assert_eq(read_everything(path, &data, &digest), 0);
+    cr_assert_eq(digest, clean_digest);
+    free(copy);
+    free(original);
+    free_data(&data);
+    testlib_remove_tree(dir);
+}
+
+Test(format, targeted_damage_is_ecorrupt)
+{
+    char *dir = testlib_tempdir("damage");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    segment_data data;
+    make_data(&data, 11, SMALL_DOCUMENTS, small_terms, sizeof small_terms / sizeof small_terms[0]);
+    write_segment(&data, path);
+    size_t size;
+    uint8_t *original = testlib_read_file(path, &size);
+    section_range sections[16];
+    uint64_t toc_offset, toc_length;
+    size_t count = parse_sections(original, size, sections, 16, &toc_offset, &toc_length);
+    /* the middle byte of every section */
+    for (size_t s = 0; s < count; s++) {
+        if (sections[s].length == 0)
+            continue;
+        uint8_t *copy = malloc(size);
+        memcpy(copy, original, size);
+        copy[sections[s].offset + sections[s].length / 2] ^= 0x10;
+        char name[32];
+        snprintf(name, sizeof name, "s%zu.cops", s);
+        char *damaged = testlib_write_file(dir, name, copy, size);
+        uint64_t digest;
+        int rc = read_everything(damaged, &data, &digest);
+        cr_expect_eq(rc, COPS_ECORRUPT, "damage in the middle of %s not reported",
+                     section_name(sections[s].kind));
+        free(damaged);
+        free(copy);
+    }
+    /* version bytes: COPS_EVERSION */
+    uint8_t *copy = malloc(size);
+    memcpy(copy, original, size);
+    copy[8] ^= 1;
+    char *damaged = testlib_write_file(dir, "version.cops", copy, size);
+    segment *seg = NULL;
+    cops_error err = {0};
+    cr_expect_eq(segment_open(damaged, &seg, &err), COPS_EVERSION);
+    cr_expect_null(seg);
+    free(damaged);
+    /* a missing file */
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/none.cops", dir);
+    cr_expect_neq(segment_open(missing, &seg, &err), 0);
+    cr_expect_null(seg);
+    free(copy);
+    free(original);
+    free_data(&data);
+    testlib_remove_tree(dir);
+}
+
+/* ============================================================ manifest */
+
+Test(format, manifest_round_trip_and_damage)
+{
+    char *dir = testlib_tempdir("manifest");
+    manifest m;
+    memset(&m, 0, sizeof m);
+    cops_error err = {0};
+    cr_expect_eq(manifest_read(dir, &m, &err), COPS_ENOINDEX);
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/nothing/here", dir);
+    cr_expect_eq(manifest_read(missing, &m, &err), COPS_ENOINDEX);
+
+    m.generation = 12345678901ull;
+    m.segment_count = 3;
+    for (size_t i = 0; i < m.segment_count; i++) {
+        snprintf(m.segments[i].name, sizeof m.segments[i].name, "seg-%06zu.cops", i + 1);
+        m.segments[i].bytes = 1000000007ull * (i + 1);
+        m.segments[i].documents = 4000000000ull + i;
+    }
+    cr_assert_eq(manifest_commit(dir, &m, &err), 0, "%s", err.message);
+    manifest back;
+    memset(&back, 0xff, sizeof back);
+    cr_assert_eq(manifest_read(dir, &back, &err), 0, "%s", err.message);
+    cr_expect_eq(back.generation, m.generation);
+    cr_assert_eq(back.segment_count, m.segment_count);
+    for (size_t i = 0; i < m.segment_count; i++) {
+        cr_expect_str_eq(back.segments[i].name, m.segments[i].name);
+        cr_expect_eq(back.segments[i].bytes, m.segments[i].bytes);
+        cr_expect_eq(back.segments[i].documents, m.segments[i].documents);
+    }
+    /* a second commit replaces the first */
+    m.generation++;
+    m.segment_count = 1;
+    cr_assert_eq(manifest_commit(dir, &m, &err), 0);
+    cr_assert_eq(manifest_read(dir, &back, &err), 0);
+    cr_expect_eq(back.generation, m.generation);
+    cr_expect_eq(back.segment_count, 1);
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/" MANIFEST_NAME, dir);
+    size_t size;
+    uint8_t *text = testlib_read_file(path, &size);
+    cr_assert_not_null(text);
+    /* change one digit of a line above the checksum */
+    uint8_t *copy = malloc(size + 1);
+    char *generation = strstr((char *)text, "generation ");
+    cr_assert_not_null(generation);
+    size_t at = (size_t)(generation - (char *)text) + strlen("generation ");
+    memcpy(copy, text, size);
+    copy[at] = copy[at] == '1' ? '2' : '1';
+    unlink(path);
+    free(testlib_write_file(dir, MANIFEST_NAME, copy, size));
+    cr_expect_eq(manifest_read(dir, &back, &err), COPS_ECORRUPT, "edited generation");
+    cr_expect_eq(err.code, COPS_ECORRUPT);
+    /* a damaged checksum */
+    memcpy(copy, text, size);
+    char *checksum = strstr((char *)copy, "checksum ");
+    cr_assert_not_null(checksum);
+    checksum += strlen("checksum ");
+    *checksum = *checksum == '0' ? '1' : '0';
+    unlink(path);
+    free(testlib_write_file(dir, MANIFEST_NAME, copy, size));
+    cr_expect_eq(manifest_read(dir, &back, &err), COPS_ECORRUPT, "damaged checksum");
+    /* truncated (dropping only the final newline may be accepted) */
+    for (size_t length = 0; length + 1 < size; length++) {
+        unlink(path);
+        free(testlib_write_file(dir, MANIFEST_NAME, text, length));
+        int rc = manifest_read(dir, &back, &err);
+        cr_expect(rc == COPS_ECORRUPT, "manifest truncated to %zu bytes: %d", length, rc);
+    }
+    free(copy);
+    free(text);
+    testlib_remove_tree(dir);
+}

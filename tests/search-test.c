@@ -1,0 +1,541 @@
+/*
+ * search-test.c — the public search API (cops.h) on small hand-written
+ * corpora built with cops_build: boolean semantics, phrases and slop,
+ * NEAR/n, prefixes and their bound, title: and date: terms, analysis
+ * (hyphens, diacritics, stemming), literal mode, the default operator,
+ * paging, counting, tie order, snippets and errors.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <criterion/criterion.h>
+
+#include "cops.h"
+#include "tests/testlib.h"
+
+typedef struct named_text {
+    const char *name;
+    const char *text;
+} named_text;
+
+/* The news corpus: every expectation below is derived from these texts
+ * (english stemming on).  A text file's title is its first line after an
+ * optional "date YYYY-MM-DD" prefix; its body is the whole file. */
+static const named_text news[] = {
+    {"01.txt", "date 2017-11-14 Sanctuary cities and grants\n"
+               "The Justice Department said the sanctuary city grant money would go to "
+               "community-oriented enforcement.\n"},
+    {"02.txt", "date 2018-03-02 Wildlife refuge\n"
+               "The wildlife sanctuary received a federal grant for birds and wetlands.\n"},
+    {"03.txt", "Café culture\n"
+               "A small cafe near the harbor serves coffee to community oriented volunteers.\n"},
+    {"04.txt", "date 2016-06-30 Police budget\n"
+               "The police budget grew while grant applications fell. Officers asked for more "
+               "money.\n"},
+    {"05.txt", "Harbor notes\n"
+               "The harbor master noted that ships arrive early. Grants are rare here; the "
+               "harbor has no sanctuary.\n"},
+    {"06.txt", "Zebra\nzebra stripes zebra\n"},
+    {"07.txt", "Zebra\nzebra stripes zebra\n"},
+    {"08.txt", "Zebra\nzebra stripes zebra\n"},
+};
+
+typedef struct fixture {
+    char *dir;
+    char index_dir[512];
+    cops_index *index;
+} fixture;
+
+static void build_corpus(fixture *f, const named_text *texts, size_t count)
+{
+    f->dir = testlib_tempdir("search");
+    char input[512];
+    snprintf(input, sizeof input, "%s/input", f->dir);
+    cr_assert_eq(mkdir(input, 0755), 0);
+    for (size_t i = 0; i < count; i++)
+        free(testlib_write_file(input, texts[i].name, texts[i].text, strlen(texts[i].text)));
+    snprintf(f->index_dir, sizeof f->index_dir, "%s/index", f->dir);
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.threads = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    const char *inputs[] = {input};
+    cr_assert_eq(cops_build(f->index_dir, inputs, 1, &options, &summary, &err), 0, "%s",
+                 err.message);
+    cr_assert_eq(summary.documents, count);
+    cr_assert_eq(cops_index_open(f->index_dir, &f->index, &err), 0, "%s", err.message);
+}
+
+static void free_fixture(fixture *f)
+{
+    cops_index_close(f->index);
+    testlib_remove_tree(f->dir);
+}
+
+/* The base name of a hit's id without ".txt". */
+static void short_name(const char *id, char *out, size_t size)
+{
+    const char *slash = strrchr(id, '/');
+    snprintf(out, size, "%s", slash ? slash + 1 : id);
+    char *dot = strrchr(out, '.');
+    if (dot)
+        *dot = 0;
+}
+
+/* Run `query` and return the hits' short names joined by spaces, in rank
+ * order (or sorted when `sorted`); *total receives the exact count. */
+static char *run(fixture *f, const char *query, const cops_search_options *given, int sorted,
+                 uint64_t *total)
+{
+    cops_search_options options;
+    if (given)
+        options = *given;
+    else {
+        cops_search_options_init(&options);
+        options.limit = 100;
+    }
+    cops_results *results = NULL;
+    cops_error err = {0};
+    int rc = cops_search(f->index, query, &options, &results, &err);
+    cr_assert_eq(rc, 0, "query '%s': %s", query, err.message);
+    size_t n = cops_results_count(results);
+    char names[64][64];
+    cr_assert_leq(n, 64);
+    for (size_t i = 0; i < n; i++)
+        short_name(cops_results_hit(results, i)->id, names[i], sizeof names[i]);
+    if (sorted)
+        qsort(names, n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
+    char *joined = calloc(1, 64 * 64 + 1);
+    cr_assert_not_null(joined);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(joined, " ");
+        strcat(joined, names[i]);
+    }
+    if (total)
+        *total = cops_results_total(results);
+    cops_results_free(results);
+    return joined;
+}
+
+static void expect_set(fixture *f, const char *query, const char *expected)
+{
+    uint64_t total;
+    char *got = run(f, query, NULL, 1, &total);
+    cr_expect_str_eq(got, expected, "query '%s': got {%s}, expected {%s}", query, got, expected);
+    size_t words = expected[0] ? 1 : 0;
+    for (const char *p = expected; *p; p++)
+        words += *p == ' ';
+    cr_expect_eq(total, words, "query '%s': total %llu", query, (unsigned long long)total);
+    free(got);
+}
+
+typedef struct query_case {
+    const char *query;
+    const char *expected; /* sorted short names */
+} query_case;
+
+static const query_case semantics[] = {
+    /* boolean */
+    {"sanctuary AND grant", "01 02 05"},
+    {"sanctuary grant", "01 02 05"},
+    {"wildlife OR harbor", "02 03 05"},
+    {"sanctuary AND NOT wildlife", "01 05"},
+    {"sanctuary -wildlife", "01 05"},
+    {"+sanctuary wildlife", "01 02 05"},
+    {"-sanctuary -zebra", "03 04"},
+    {"NOT grant", "03 06 07 08"},
+    {"-grant", "03 06 07 08"},
+    {"(wildlife OR police) AND grant", "02 04"},
+    {"(wildlife OR police) (money OR birds)", "02 04"},
+    {"harbor OR NOT grant", "03 05 06 07 08"},
+    {"NOT (NOT harbor)", "03 05"},
+    {"nonexistentword", ""},
+    {"harbor AND nonexistentword", ""},
+    {"harbor OR nonexistentword", "03 05"},
+    /* phrases and slop: "sanctuary city grant" in 01, "sanctuary received a federal
+     * grant" (span 4) in 02, grant before sanctuary in 05 */
+    {"\"sanctuary city\"", "01"},
+    {"\"city sanctuary\"", ""},
+    {"\"sanctuary grant\"", ""},
+    {"\"sanctuary grant\"~1", "01"},
+    {"\"sanctuary grant\"~2", "01"},
+    {"\"sanctuary grant\"~3", "01 02"},
+    {"\"grant sanctuary\"~4", ""},
+    {"\"grant sanctuary\"~5", "01"},
+    {"\"grant sanctuary\"~7", "01 05"},
+    {"\"the harbor\"", "03 05"},
+    /* NEAR: harbor and ships are 4 words apart in 05 */
+    {"harbor NEAR/3 ships", ""},
+    {"harbor NEAR/4 ships", "05"},
+    {"ships NEAR/4 harbor", "05"},
+    {"harbor NEAR ships", "05"},
+    {"harbor NEAR/4 ships NEAR/4 master", "05"},
+    {"\"harbor master\" NEAR/3 ships", ""},
+    {"\"harbor master\" NEAR/4 ships", "05"},
+    /* prefixes (keys are stemmed) */
+    {"harb*", "03 05"},
+    {"sanct*", "01 02 05"},
+    {"zeb*", "06 07 08"},
+    {"title:harb*", "05"},
+    {"qqq*", ""},
+    /* fields */
+    {"title:harbor", "05"},
+    {"harbor", "03 05"},
+    {"title:sanctuary", "01"},
+    {"title:\"police budget\"", "04"},
+    {"title:\"budget police\"", ""},
+    {"title:wildlife", "02"},
+    /* dates */
+    {"date:2017", "01"},
+    {"date:2016..2017", "01 04"},
+    {"date:2018-03", "02"},
+    {"date:2018-03-02", "02"},
+    {"date:2018-03-03", ""},
+    {"date:..2016-12-31", "04"},
+    {"date:2017-01..", "01 02"},
+    {"grant date:2017..2018", "01 02"},
+    {"-date:2017", "02 03 04 05 06 07 08"},
+    /* hyphenated words are phrases of their parts */
+    {"\"community oriented\"", "01 03"},
+    {"community-oriented", "01 03"},
+    {"community-oriented enforcement", "01"},
+    {"\"oriented community\"", ""},
+    /* case and diacritics */
+    {"cafe", "03"},
+    {"café", "03"},
+    {"CAFÉ", "03"},
+    {"title:cafe", "03"},
+    {"Sanctuary", "01 02 05"},
+    /* stemming */
+    {"grants", "01 02 04 05"},
+    {"grant", "01 02 04 05"},
+    {"granting", "01 02 04 05"},
+    {"cities", "01"},
+    /* words that analyse to nothing are left out */
+    {"harbor !!", "03 05"},
+    {"!! OR harbor", "03 05"},
+};
+
+Test(search, query_semantics)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    for (size_t i = 0; i < sizeof semantics / sizeof semantics[0]; i++)
+        expect_set(&f, semantics[i].query, semantics[i].expected);
+    free_fixture(&f);
+}
+
+Test(search, ranking_details)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    /* +x y: y is optional and only adds to the score */
+    char *got = run(&f, "+sanctuary wildlife", NULL, 0, NULL);
+    cr_expect_eq(strncmp(got, "02 ", 3), 0, "the optional word ranks 02 first: %s", got);
+    free(got);
+    /* ties (identical documents) are broken by document order */
+    got = run(&f, "zebra", NULL, 0, NULL);
+    cr_expect_str_eq(got, "06 07 08");
+    free(got);
+    /* pure negative queries score 0: document order */
+    got = run(&f, "-grant", NULL, 0, NULL);
+    cr_expect_str_eq(got, "03 06 07 08");
+    free(got);
+    /* a title match weighs more: harbor in 05's title and body, 03's body only */
+    got = run(&f, "harbor", NULL, 0, NULL);
+    cr_expect_str_eq(got, "05 03");
+    free(got);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "zebra", &options, &results, &err), 0);
+    cr_assert_eq(cops_results_count(results), 3);
+    for (size_t i = 0; i < 3; i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        cr_expect_eq(hit->rank, i + 1);
+        cr_expect_eq(hit->score, cops_results_hit(results, 0)->score);
+        cr_expect_gt(hit->score, 0.0);
+        cr_expect_str_eq(hit->title, "Zebra");
+        cr_expect_null(hit->date);
+    }
+    cr_expect_null(cops_results_hit(results, 3));
+    cops_results_free(results);
+    cr_assert_eq(cops_search(f.index, "\"sanctuary city\"", &options, &results, &err), 0);
+    cr_assert_eq(cops_results_count(results), 1);
+    cr_expect_str_eq(cops_results_hit(results, 0)->title, "Sanctuary cities and grants");
+    cr_expect_str_eq(cops_results_hit(results, 0)->date, "2017-11-14");
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
+Test(search, default_operator_and_literal_mode)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.limit = 100;
+    uint64_t total;
+    char *got = run(&f, "wildlife police", &options, 1, &total);
+    cr_expect_str_eq(got, "");
+    free(got);
+    options.default_op = COPS_OP_OR;
+    got = run(&f, "wildlife police", &options, 1, &total);
+    cr_expect_str_eq(got, "02 04");
+    free(got);
+    got = run(&f, "wildlife police AND grant", &options, 1, &total);
+    cr_expect_str_eq(got, "02 04");
+    free(got);
+    got = run(&f, "harbor -sanctuary zebra", &options, 1, &total);
+    cr_expect_str_eq(got, "03 06 07 08");
+    free(got);
+    options.default_op = COPS_OP_AND;
+    /* literal: operators and quotes are plain words; "AND" is the word and */
+    options.literal = 1;
+    got = run(&f, "sanctuary AND grant", &options, 1, &total);
+    cr_expect_str_eq(got, "01 02");
+    free(got);
+    got = run(&f, "\"sanctuary (grant", &options, 1, &total);
+    cr_expect_str_eq(got, "01 02 05");
+    free(got);
+    got = run(&f, "harb* -zebra", &options, 1, &total);
+    cr_expect_str_eq(got, "");
+    free(got);
+    options.default_op = COPS_OP_OR;
+    got = run(&f, "wildlife police", &options, 1, &total);
+    cr_expect_str_eq(got, "02 04");
+    free(got);
+    free_fixture(&f);
+}
+
+Test(search, paging_and_counting)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.limit = 100;
+    uint64_t total;
+    char *all = run(&f, "the OR zebra", &options, 0, &total);
+    cr_assert_eq(total, 8);
+    char names[8][8];
+    size_t n = 0;
+    for (char *word = strtok(all, " "); word && n < 8; word = strtok(NULL, " "))
+        snprintf(names[n++], sizeof names[n], "%s", word);
+    cr_assert_eq(n, 8);
+    for (size_t offset = 0; offset <= 9; offset++)
+        for (size_t limit = 1; limit <= 9; limit++) {
+            options.offset = offset;
+            options.limit = limit;
+            cops_results *results = NULL;
+            cops_error err = {0};
+            cr_assert_eq(cops_search(f.index, "the OR zebra", &options, &results, &err), 0);
+            cr_expect_eq(cops_results_total(results), 8, "the total is exact whatever the page");
+            size_t expected = offset >= 8 ? 0 : (8 - offset < limit ? 8 - offset : limit);
+            cr_assert_eq(cops_results_count(results), expected, "offset %zu limit %zu", offset,
+                         limit);
+            for (size_t i = 0; i < expected; i++) {
+                const cops_hit *hit = cops_results_hit(results, i);
+                char name[64];
+                short_name(hit->id, name, sizeof name);
+                cr_expect_str_eq(name, names[offset + i]);
+                cr_expect_eq(hit->rank, offset + i + 1);
+            }
+            cops_results_free(results);
+        }
+    free(all);
+    options.offset = 0;
+    options.limit = 10;
+    options.count_only = 1;
+    cops_results *results = NULL;
+    cr_assert_eq(cops_search(f.index, "grant", &options, &results, NULL), 0);
+    cr_expect_eq(cops_results_total(results), 4);
+    cr_expect_eq(cops_results_count(results), 0);
+    cops_results_free(results);
+    options.count_only = 0;
+    options.limit = 0;
+    cr_assert_eq(cops_search(f.index, "grant", &options, &results, NULL), 0);
+    cr_expect_eq(cops_results_total(results), 4);
+    cr_expect_eq(cops_results_count(results), 0);
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
+Test(search, prefix_expansion_bound)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    /* wildl* expands to two keys: wildlif in the body and in 02's title */
+    options.max_prefix_terms = 2;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "wildl*", &options, &results, &err), 0, "%s", err.message);
+    cr_expect_eq(cops_results_total(results), 1);
+    cops_results_free(results);
+    options.max_prefix_terms = 1;
+    results = NULL;
+    cr_expect_eq(cops_search(f.index, "wildl*", &options, &results, &err), COPS_ELIMIT);
+    cr_expect_eq(err.code, COPS_ELIMIT);
+    cr_expect_null(results);
+    cr_expect_neq(strstr(err.message, "wildl"), NULL, "message names the prefix: %s", err.message);
+    /* title:wildl* only looks at the title key */
+    cr_expect_eq(cops_search(f.index, "title:wildl*", &options, &results, &err), 0, "%s",
+                 err.message);
+    cops_results_free(results);
+    options.max_prefix_terms = 3;
+    cr_expect_eq(cops_search(f.index, "s*", &options, &results, &err), COPS_ELIMIT);
+    cr_expect_null(results);
+    free_fixture(&f);
+}
+
+typedef struct term_set {
+    char terms[8][72];
+    size_t count;
+} term_set;
+
+static void add_term(void *context, const char *term, uint32_t position)
+{
+    (void)position;
+    term_set *set = context;
+    if (set->count < 8)
+        snprintf(set->terms[set->count++], sizeof set->terms[0], "%s", term);
+}
+
+Test(search, snippets_highlight_matched_words)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    term_set wanted = {0};
+    cr_assert_eq(cops_index_analyze(f.index, "sanctuary grant harbor", add_term, &wanted, NULL), 0);
+    cr_assert_eq(wanted.count, 3);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "sanctuary grant OR harbor -zebra", &options, &results,
+                             &err), 0, "%s", err.message);
+    cr_assert_gt(cops_results_count(results), 0);
+    for (size_t i = 0; i < cops_results_count(results); i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        cr_assert_not_null(hit->snippet);
+        cr_expect_gt(hit->highlight_count, 0, "hit %s has no highlight", hit->id);
+        size_t snippet_length = strlen(hit->snippet);
+        for (size_t k = 0; k < hit->highlight_count; k++) {
+            cops_span span = hit->highlights[k];
+            cr_assert_leq(span.start + span.length, snippet_length);
+            cr_assert_gt(span.length, 0);
+            if (k > 0)
+                cr_expect_geq(span.start, hit->highlights[k - 1].start + hit->highlights[k - 1].length);
+            char word[128];
+            cr_assert_lt(span.length, sizeof word);
+            memcpy(word, hit->snippet + span.start, span.length);
+            word[span.length] = 0;
+            term_set got = {0};
+            cr_assert_eq(cops_index_analyze(f.index, word, add_term, &got, NULL), 0);
+            cr_expect_eq(got.count, 1, "span '%s' is one word", word);
+            int known = 0;
+            for (size_t w = 0; w < wanted.count; w++)
+                known |= got.count == 1 && strcmp(got.terms[0], wanted.terms[w]) == 0;
+            cr_expect(known, "highlighted '%s' in %s is not a query word", word, hit->id);
+        }
+    }
+    cops_results_free(results);
+    /* snippets off: no text, no spans */
+    options.snippets = 0;
+    cr_assert_eq(cops_search(f.index, "harbor", &options, &results, &err), 0);
+    cr_expect_null(cops_results_hit(results, 0)->snippet);
+    cr_expect_eq(cops_results_hit(results, 0)->highlight_count, 0);
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
+typedef struct error_case {
+    const char *query;
+    int code;
+    size_t column;
+} error_case;
+
+static const error_case errors[] = {
+    {"sanctuary AND", COPS_ESYNTAX, 11},
+    {"AND x", COPS_ESYNTAX, 1},
+    {"a)", COPS_ESYNTAX, 2},
+    {"(a", COPS_ESYNTAX, 1},
+    {"a \"b c", COPS_ESYNTAX, 3},
+    {"", COPS_ESYNTAX, 1},
+    {"   ", COPS_ESYNTAX, 1},
+    {"café )", COPS_ESYNTAX, 6},
+    {"a NEAR b*", COPS_ESYNTAX, 8},
+    {"date:2017-13", COPS_ESYNTAX, 6},
+    {"a NEAR/1001 b", COPS_ELIMIT, 0},
+};
+
+Test(search, errors)
+{
+    fixture f;
+    build_corpus(&f, news, 2);
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
+        cops_results *results = (cops_results *)&f; /* must be reset to NULL */
+        cops_error err = {0};
+        int rc = cops_search(f.index, errors[i].query, NULL, &results, &err);
+        cr_expect_eq(rc, errors[i].code, "query '%s': %d", errors[i].query, rc);
+        cr_expect_eq(err.code, errors[i].code);
+        cr_expect_eq(err.column, errors[i].column, "query '%s': column %zu", errors[i].query,
+                     err.column);
+        cr_expect_null(results);
+        cr_expect_neq(err.message[0], 0);
+    }
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.b = 2.0;
+    cops_results *results = NULL;
+    cr_expect_eq(cops_search(f.index, "grant", &options, &results, NULL), COPS_EINVAL);
+    free_fixture(&f);
+
+    char *empty = testlib_tempdir("noindex");
+    cops_index *index = (cops_index *)empty;
+    cops_error err = {0};
+    cr_expect_eq(cops_index_open(empty, &index, &err), COPS_ENOINDEX);
+    cr_expect_null(index);
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/not-there", empty);
+    cr_expect_eq(cops_index_open(missing, &index, &err), COPS_ENOINDEX);
+    cr_expect_eq(err.code, COPS_ENOINDEX);
+    testlib_remove_tree(empty);
+}
+
+Test(search, bundled_corpus)
+{
+    const char *srcdir = getenv("COPS_SRCDIR");
+    cr_assert_not_null(srcdir, "COPS_SRCDIR is set by the test harness");
+    static const char *names[] = {"000_4e5969b0988905d5.txt", "004_031d097c15b01f4d.txt"};
+    named_text texts[2];
+    uint8_t *data[2];
+    for (size_t i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/corpus/%s", srcdir, names[i]);
+        size_t length;
+        data[i] = testlib_read_file(path, &length);
+        cr_assert_not_null(data[i], "cannot read %s", path);
+        texts[i].name = names[i];
+        texts[i].text = (const char *)data[i];
+    }
+    fixture f;
+    build_corpus(&f, texts, 2);
+    uint64_t total;
+    char *got = run(&f, "sanctuary AND grant", NULL, 1, &total);
+    cr_expect_str_eq(got, "000_4e5969b0988905d5 004_031d097c15b01f4d");
+    cr_expect_eq(total, 2);
+    free(got);
+    free_fixture(&f);
+    free(data[0]);
+    free(data[1]);
+}

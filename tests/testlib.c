@@ -1,0 +1,130 @@
+/*
+ * testlib.c — helpers shared by the engine tests (testlib.h).
+ */
+#include "config.h"
+
+#include "tests/testlib.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+char *testlib_tempdir(const char *tag)
+{
+    char *path = malloc(256);
+    cr_assert_not_null(path);
+    snprintf(path, 256, "/tmp/cops-%s-XXXXXX", tag);
+    cr_assert_not_null(mkdtemp(path), "mkdtemp failed for %s", path);
+    return path;
+}
+
+static void remove_below(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *dir = opendir(path);
+        if (dir) {
+            struct dirent *entry;
+            while ((entry = readdir(dir)) != NULL) {
+                if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+                    continue;
+                size_t length = strlen(path) + strlen(entry->d_name) + 2;
+                char *child = malloc(length);
+                if (!child)
+                    break;
+                snprintf(child, length, "%s/%s", path, entry->d_name);
+                remove_below(child);
+                free(child);
+            }
+            closedir(dir);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+void testlib_remove_tree(char *path)
+{
+    if (!path)
+        return;
+    /* Only ever remove what testlib_tempdir made. */
+    if (strncmp(path, "/tmp/cops-", 10) == 0)
+        remove_below(path);
+    free(path);
+}
+
+char *testlib_write_file(const char *dir, const char *name, const void *data, size_t length)
+{
+    size_t size = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(size);
+    cr_assert_not_null(path);
+    snprintf(path, size, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot create %s", path);
+    cr_assert_eq(fwrite(data, 1, length, f), length);
+    cr_assert_eq(fclose(f), 0);
+    return path;
+}
+
+uint8_t *testlib_read_file(const char *path, size_t *length)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t capacity = 4096, used = 0;
+    uint8_t *data = malloc(capacity + 1);
+    while (data) {
+        size_t n = fread(data + used, 1, capacity - used, f);
+        used += n;
+        if (used < capacity)
+            break;
+        capacity *= 2;
+        uint8_t *grown = realloc(data, capacity + 1);
+        if (!grown) {
+            free(data);
+            data = NULL;
+        }
+        data = grown;
+    }
+    fclose(f);
+    if (data) {
+        data[used] = 0;
+        *length = used;
+    }
+    return data;
+}
+
+void testlib_rng_seed(testlib_rng *rng, uint64_t seed)
+{
+    rng->state = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+    if (rng->state == 0)
+        rng->state = 1;
+}
+
+uint64_t testlib_rng_next(testlib_rng *rng)
+{
+    uint64_t x = rng->state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    rng->state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+uint64_t testlib_rng_below(testlib_rng *rng, uint64_t bound)
+{
+    return testlib_rng_next(rng) % bound;
+}
+
+double testlib_rng_unit(testlib_rng *rng)
+{
+    return (double)(testlib_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
+}

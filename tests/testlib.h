@@ -1,0 +1,36 @@
+/*
+ * testlib.h — small helpers shared by the engine test programs
+ * (format-test, search-test, differential-test): temporary directories,
+ * files, and a deterministic random number generator.
+ */
+#ifndef COPS_TESTS_TESTLIB_H
+#define COPS_TESTS_TESTLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Create a fresh directory under /tmp (mkdtemp); returns a malloc'd path,
+ * aborting the test on failure. */
+char *testlib_tempdir(const char *tag);
+/* Remove `path` and everything below it (files and folders), then free it. */
+void testlib_remove_tree(char *path);
+/* Write `length` bytes to dir/name (created or truncated); returns the
+ * malloc'd full path. */
+char *testlib_write_file(const char *dir, const char *name, const void *data, size_t length);
+/* Read a whole file; *length receives its size.  Returns malloc'd bytes
+ * (NUL-terminated) or NULL. */
+uint8_t *testlib_read_file(const char *path, size_t *length);
+
+/* xorshift64* generator: deterministic per seed, never 0 state. */
+typedef struct testlib_rng {
+    uint64_t state;
+} testlib_rng;
+
+void testlib_rng_seed(testlib_rng *rng, uint64_t seed);
+uint64_t testlib_rng_next(testlib_rng *rng);
+/* Uniform in [0, bound) (bound > 0). */
+uint64_t testlib_rng_below(testlib_rng *rng, uint64_t bound);
+/* Uniform double in [0, 1). */
+double testlib_rng_unit(testlib_rng *rng);
+
+#endif
