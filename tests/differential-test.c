@@ -903,14 +903,25 @@ static int evaluate(const ref_planner *p, const ref_node *n, uint32_t d, double 
             total += s;
         }
         int found = 0;
-        /* some window [low, low + distance] holds a position of every operand */
+        /* An operand occupies [start, start + width] (a phrase spans its
+         * words).  A match is one occurrence per operand with
+         * max(start) - min(end) <= distance: try each occurrence's end as
+         * the smallest end e; every operand then needs an occurrence
+         * ending at or after e and starting by e + distance. */
+        uint32_t widths[64];
+        for (size_t i = 0; i < n->count; i++)
+            widths[i] = n->children[i]->kind == R_PHRASE
+                            ? n->children[i]->offsets[n->children[i]->count - 1]
+                            : 0;
         for (size_t i = 0; ok && i < n->count && !found; i++)
             for (size_t k = 0; k < lists[i].count && !found; k++) {
-                uint64_t low = lists[i].values[k], high = low + n->distance;
+                uint64_t end = (uint64_t)lists[i].values[k] + widths[i];
+                uint64_t latest_start = end + n->distance;
                 int all = 1;
                 for (size_t j = 0; j < n->count && all; j++) {
-                    size_t at = lower_bound(lists[j].values, lists[j].count, low);
-                    all = at < lists[j].count && lists[j].values[at] <= high;
+                    uint64_t earliest_start = end >= widths[j] ? end - widths[j] : 0;
+                    size_t at = lower_bound(lists[j].values, lists[j].count, earliest_start);
+                    all = at < lists[j].count && lists[j].values[at] <= latest_start;
                 }
                 found = all;
             }
@@ -1191,6 +1202,7 @@ static int close_enough(double a, double b)
 typedef struct run_totals {
     size_t queries, matched_queries, empty_queries, over_limit, literal;
     uint64_t matches;
+    uint64_t pruned_skipped;  /* matches the pruned searches never visited */
     size_t bucket[5]; /* 0, 1-9, 10-99, 100-999, 1000+ */
 } run_totals;
 
@@ -1342,6 +1354,23 @@ static void compare_query(corpus *c, const char *text, int literal, testlib_rng 
         cr_assert_eq(a->rank, options.offset + i + 1);
     }
     cops_results_free(window);
+    /* the same window with top-k pruning (MaxScore, block-max skipping):
+     * identical hits and scores, and a total that is a lower bound */
+    options.exact_total = 0;
+    cr_assert_eq(cops_search(c->index, text, &options, &window, &err), 0, "%s", err.message);
+    cr_assert_leq(cops_results_total(window), expected_count);
+    cr_assert_eq(cops_results_count(window), shown, "query '%s': pruned window count", text);
+    for (size_t i = 0; i < shown; i++) {
+        const cops_hit *a = cops_results_hit(window, i), *b = cops_results_hit(results, options.offset + i);
+        cr_assert_eq(a->doc, b->doc, "query '%s' (pruned, limit %zu offset %zu): rank %zu is "
+                     "document %u, exhaustively %u", text, options.limit, options.offset,
+                     options.offset + i + 1, a->doc, b->doc);
+        /* MaxScore sums the children in bound order: the last bits may differ */
+        cr_assert(close_enough(a->score, b->score), "query '%s': pruned score %.17g, "
+                  "exhaustive %.17g", text, a->score, b->score);
+    }
+    totals->pruned_skipped += expected_count - cops_results_total(window);
+    cops_results_free(window);
     free(reference_score);
     free(reference_match);
 
@@ -1382,11 +1411,13 @@ static void run_differential(const corpus_spec *spec)
     fprintf(stderr,
             "# differential seed %llu (%zu documents, vocabulary %zu): %zu queries compared "
             "(%zu literal), %zu with matches, %zu with none, %zu COPS_ELIMIT prefix bounds; "
-            "%llu matches in all; match counts 0:%zu 1-9:%zu 10-99:%zu 100-999:%zu 1000+:%zu\n",
+            "%llu matches in all; match counts 0:%zu 1-9:%zu 10-99:%zu 100-999:%zu 1000+:%zu; "
+            "pruned top-k searches skipped %llu matches\n",
             (unsigned long long)spec->seed, c.doc_count, c.vocab_count, totals.queries,
             totals.literal, totals.matched_queries, totals.empty_queries, totals.over_limit,
             (unsigned long long)totals.matches, totals.bucket[0], totals.bucket[1],
-            totals.bucket[2], totals.bucket[3], totals.bucket[4]);
+            totals.bucket[2], totals.bucket[3], totals.bucket[4],
+            (unsigned long long)totals.pruned_skipped);
     cr_assert_gt(totals.matched_queries, totals.queries / 4,
                  "the generator should produce mostly matching queries");
     buffer_free(&g.out);

@@ -939,7 +939,9 @@ Test(format, manifest_round_trip_and_damage)
         m.segments[i].bytes = 1000000007ull * (i + 1);
         m.segments[i].documents = 4000000000ull + i;
     }
-    cr_assert_eq(manifest_commit(dir, &m, &err), 0, "%s", err.message);
+    int committed = 0;
+    cr_assert_eq(manifest_commit(dir, &m, &committed, &err), 0, "%s", err.message);
+    cr_assert_eq(committed, 1, "a successful commit reports the rename");
     manifest back;
     memset(&back, 0xff, sizeof back);
     cr_assert_eq(manifest_read(dir, &back, &err), 0, "%s", err.message);
@@ -953,7 +955,7 @@ Test(format, manifest_round_trip_and_damage)
     /* a second commit replaces the first */
     m.generation++;
     m.segment_count = 1;
-    cr_assert_eq(manifest_commit(dir, &m, &err), 0);
+    cr_assert_eq(manifest_commit(dir, &m, &committed, &err), 0);
     cr_assert_eq(manifest_read(dir, &back, &err), 0);
     cr_expect_eq(back.generation, m.generation);
     cr_expect_eq(back.segment_count, 1);

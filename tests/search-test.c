@@ -176,8 +176,10 @@ static const query_case semantics[] = {
     {"ships NEAR/4 harbor", "05"},
     {"harbor NEAR ships", "05"},
     {"harbor NEAR/4 ships NEAR/4 master", "05"},
-    {"\"harbor master\" NEAR/3 ships", ""},
-    {"\"harbor master\" NEAR/4 ships", "05"},
+    /* a phrase operand spans its words: "master" to "ships" is 3 */
+    {"\"harbor master\" NEAR/2 ships", ""},
+    {"\"harbor master\" NEAR/3 ships", "05"},
+    {"ships NEAR/3 \"harbor master\"", "05"},
     /* prefixes (keys are stemmed) */
     {"harb*", "03 05"},
     {"sanct*", "01 02 05"},

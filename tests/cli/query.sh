@@ -115,7 +115,7 @@ expect_exit 0 "--offset past the end still exits 0 (there are matches)" -- cops_
 expect_stdout_is "" "--offset past the end prints no ids"
 expect_exit 0 "--json --limit 1 --offset 1" -- cops_query --json --limit 1 --offset 1 grant
 expect_stdout_matches '"rank":2' "the hit after the offset has rank 2"
-expect_stdout_matches '"total":2,"returned":1,"offset":1,"limit":1' "the summary reports offset and limit"
+expect_stdout_matches '"total":2,"total_exact":true,"returned":1,"offset":1,"limit":1' "the summary reports offset and limit"
 
 # --- explain --------------------------------------------------------------------------
 expect_exit 0 "--explain exits 0" -- cops_query --explain "sanctuary AND grant"
