@@ -4,4 +4,5 @@ include tests/codec.mk
 include tests/sources.mk
 include tests/parser.mk
 include tests/engine.mk
+include tests/xapian.mk
 include tests/cli.mk

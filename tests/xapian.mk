@@ -1,0 +1,11 @@
+## The Xapian binding (xapian/): the C API, its error paths, and the same
+## answers as cops on the same documents.  Built only with Xapian; linked
+## with the C++ driver (the dummy C++ source) since the binding is C++.
+if HAVE_XAPIAN
+check_PROGRAMS += tests/xapian-test
+TESTS += tests/xapian-test
+tests_xapian_test_SOURCES = tests/xapian-test.c
+nodist_EXTRA_tests_xapian_test_SOURCES = tests/xapian-dummy.cxx
+tests_xapian_test_CFLAGS = $(TEST_CFLAGS)
+tests_xapian_test_LDADD = $(TEST_LIBS) $(XAPIAN_LIBS)
+endif

@@ -1,0 +1,109 @@
+/*
+ * xapian-plan.h — index and query a Xapian database the way cops does.
+ *
+ * Documents go through cops's analyzer and their terms are stored so that
+ * a parsed cops query (query/parser.h), planned here with the semantics of
+ * query/plan.c, matches in Xapian exactly the documents cops matches.
+ *
+ * The mapping, which both functions rely on:
+ *   body term t at cops position p    term "t",       Xapian position p + 1
+ *   title term t at cops position p   term "S" + t,   Xapian position p + 1
+ *   document identifier id            boolean term "Q" + id (wdf 0)
+ *   date YYYYMMDD (not 0)             value slot XAPIAN_PLAN_DATE_SLOT,
+ *                                     8 ASCII digits (bytewise = numeric order)
+ *   document data                     id '\n' title '\n' text (text only when
+ *                                     stored; CR/LF in the title become spaces)
+ * cops positions are 0-based and Xapian's are 1-based by convention (its
+ * TermGenerator starts at 1), hence p + 1; only differences of positions
+ * matter to phrases and NEAR, so the shift changes no match.  Analysed
+ * terms are case-folded, so they never start with an ASCII capital and
+ * cannot collide with the "S" and "Q" prefixes.  Title and body positions
+ * are both numbered from the start of their field, as in cops, so a NEAR
+ * mixing a title: operand with body operands compares the same numbers.
+ *
+ * Query semantics (query/plan.c; words and phrases analysed like the
+ * documents):
+ *   WORD, PHRASE   one term t: t OR scale(S t, title_weight); several terms:
+ *                  OP_PHRASE of them (body) OR scaled OP_PHRASE of the
+ *                  S-terms, window = span + slop + 1, where span = last - first
+ *                  analysed position (so n terms at consecutive positions and
+ *                  slop s give window n + s: cops allows last - first <=
+ *                  n - 1 + s, Xapian last - first < window).  title: keeps the
+ *                  title part only.  A word analysing to nothing is dropped
+ *                  from its parent; a query left empty matches nothing.
+ *   PREFIX         analysed without stemming; the last word becomes
+ *                  OP_WILDCARD(word) OR scaled OP_WILDCARD(S word) (title: the
+ *                  second only), earlier words (e-mai*) are ANDed as WORDs.
+ *   DATE_RANGE     value range on the date slot; an open end is OP_VALUE_GE /
+ *                  OP_VALUE_LE; undated documents never match (as in cops).
+ *   AND            the positive children ANDed, AND_NOT the OR of the NOT
+ *                  children; only exclusions: MatchAll AND_NOT them.
+ *   OR, AND_MAYBE  OP_OR, OP_AND_MAYBE (a dropped side leaves the other).
+ *   NEAR/n         OP_NEAR of the operands' terms, window n + 1 (cops: max -
+ *                  min <= n; Xapian: max - min < window), in the body OR,
+ *                  scaled, in the title; repeated operands are merged (in cops
+ *                  two equal operands may use the same position, so they add
+ *                  no constraint).
+ *   ALL            MatchAll.
+ *
+ * Known differences from cops, all limited to error cases:
+ *  - a NEAR operand that analyses to several terms (a phrase, or a word
+ *    like e-mail) fails with COPS_EUNSUPPORTED: Xapian 1.4's OP_NEAR takes
+ *    only terms, and cops measures from the phrase's first position;
+ *  - the prefix bound (max_prefix_terms) applies to the body and to the
+ *    title expansion separately, where cops counts both together, and it
+ *    is checked when the search runs (COPS_ELIMIT from cops_xapian_search).
+ * Scores differ (Xapian's BM25 uses one document length over both fields).
+ */
+#ifndef COPS_XAPIAN_PLAN_H
+#define COPS_XAPIAN_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/analyzer.h"
+#include "cops.h"
+#include "query/parser.h"
+#include "xapian/cops_xapian.h"
+
+/* The value slot of the document date. */
+#define XAPIAN_PLAN_DATE_SLOT 0u
+/* Prefixes of title terms and identifiers. */
+#define XAPIAN_PLAN_TITLE_PREFIX "S"
+#define XAPIAN_PLAN_ID_PREFIX "Q"
+/* Words in one phrase, as in cops (query/plan.c). */
+#define XAPIAN_PLAN_MAX_PHRASE_TERMS 64
+
+/* Index `text[0, text_length)` (need not be NUL-terminated) with title
+ * `title` (NUL-terminated; NULL = no title) and identifier `id`
+ * (NUL-terminated, non-empty, no '\n') into the writable `db`, analysed by
+ * `a` as cops_build does, with the mapping above.  `date` is YYYYMMDD or 0
+ * (no date).  With `store_text` 0 the stored record has an empty text.
+ * *docid_out (OUT, may be NULL) receives the Xapian document id.  The
+ * document is added, not committed (see cops_xapian_commit).
+ * Errors: COPS_EINVAL (NULL db, a or id, an id with '\n', a date that is
+ * not 0 or 8 digits), COPS_ELIMIT (a position beyond Xapian's range),
+ * errors of cops_xapian_add_document, COPS_ENOMEM. */
+int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const char *title,
+                          const char *text, size_t text_length, uint32_t date, int store_text,
+                          uint32_t *docid_out, cops_error *err);
+
+typedef struct xapian_plan_options {
+    double title_weight;      /* scale of title matches, >= 0; default 2.0 as in cops */
+    size_t max_prefix_terms;  /* bound on each prefix expansion; 0 or default: 1000 */
+} xapian_plan_options;
+
+/* Fill `options` with the defaults (those of cops_search_options_init). */
+void xapian_plan_options_init(xapian_plan_options *options);
+
+/* Build the Xapian query equivalent to the cops query `tree` (borrowed),
+ * analysing its words with `a`.  `o` NULL uses the defaults.  *out (OUT)
+ * receives the query; free it with cops_xapian_query_free().  Errors:
+ * COPS_EINVAL (NULL arguments, negative title weight, unknown node),
+ * COPS_ELIMIT (a phrase of more than XAPIAN_PLAN_MAX_PHRASE_TERMS words),
+ * COPS_EUNSUPPORTED (a NEAR operand of several terms, see above),
+ * COPS_ENOMEM; *out is NULL then. */
+int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_options *o,
+                      cops_xapian_query **out, cops_error *err);
+
+#endif
