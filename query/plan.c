@@ -17,10 +17,8 @@ typedef struct planner {
     segment *seg;
     const cops_search_options *options;
     bm25_params params;
-    highlight_terms *highlights;
     cops_error *err;
     int rc;
-    int negated;
 } planner;
 
 /* A sub-query that analysed to nothing (only punctuation): it constrains
@@ -69,11 +67,8 @@ static matcher *checked(planner *p, matcher *m)
     return m;
 }
 
-static void remember_highlight(planner *p, const char *term, int is_prefix)
+static void remember_highlight(highlight_terms *h, const char *term, int is_prefix)
 {
-    highlight_terms *h = p->highlights;
-    if (!h || p->negated)
-        return;
     for (size_t i = 0; i < h->count; i++)
         if (strcmp(h->terms[i], term) == 0 && h->is_prefix[i] == is_prefix)
             return;
@@ -90,6 +85,32 @@ static void remember_highlight(planner *p, const char *term, int is_prefix)
     }
     if ((h->terms[h->count] = strdup(term)) != NULL)
         h->is_prefix[h->count++] = (unsigned char)is_prefix;
+}
+
+typedef struct highlight_walk {
+    highlight_terms *terms;
+    int is_prefix;
+} highlight_walk;
+
+static int highlight_token(void *context, const analyzer_token *token)
+{
+    highlight_walk *walk = context;
+    remember_highlight(walk->terms, token->term, walk->is_prefix);
+    return 0;
+}
+
+void plan_highlight_terms(analyzer *text_analyzer, const query_node *node, highlight_terms *terms)
+{
+    if (node->kind == QUERY_NOT)
+        return; /* excluded words are never what a hit matched */
+    if (node->text && (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE
+                       || node->kind == QUERY_PREFIX)) {
+        highlight_walk walk = {terms, node->kind == QUERY_PREFIX};
+        analyzer_run(text_analyzer, node->text, strlen(node->text), 0,
+                     walk.is_prefix ? ANALYZE_NO_STEM : 0, highlight_token, &walk, NULL, NULL);
+    }
+    for (size_t i = 0; i < node->child_count; i++)
+        plan_highlight_terms(text_analyzer, node->children[i], terms);
 }
 
 void highlight_terms_free(highlight_terms *terms)
@@ -185,8 +206,6 @@ static matcher *plan_text(planner *p, const query_node *node)
         return NULL;
     if (tokens.count == 0)
         return DROPPED;
-    for (size_t i = 0; i < tokens.count; i++)
-        remember_highlight(p, tokens.terms[i], 0);
     uint32_t slop = node->kind == QUERY_PHRASE ? node->distance : 0;
     if (node->field == QUERY_FIELD_TITLE)
         return words_in_field(p, &tokens, slop, 1);
@@ -237,7 +256,6 @@ static matcher *plan_prefix(planner *p, const query_node *node)
     /* A prefix that analyses to several words (e-mai*): the last one is the
      * prefix, the others must match as words. */
     const char *prefix = tokens.terms[tokens.count - 1];
-    remember_highlight(p, prefix, 1);
     prefix_expansion expansion = {p, NULL, 0, 0, 0};
     int rc = 0;
     for (int title = 0; title <= 1 && rc == 0; title++) {
@@ -306,11 +324,7 @@ static matcher *plan_and(planner *p, const query_node *node)
     for (size_t i = 0; i < n && p->rc == 0; i++) {
         const query_node *child = node->children[i];
         int exclusion = child->kind == QUERY_NOT && child->child_count == 1;
-        if (exclusion)
-            p->negated++;
         matcher *m = plan_node(p, exclusion ? child->children[0] : child);
-        if (exclusion)
-            p->negated--;
         if (!m || m == DROPPED)
             continue;
         if (exclusion)
@@ -399,9 +413,6 @@ static matcher *near_operand(planner *p, const query_node *node, int title)
         return NULL;
     if (tokens.count == 0)
         return DROPPED;
-    if (!title)
-        for (size_t i = 0; i < tokens.count; i++)
-            remember_highlight(p, tokens.terms[i], 0);
     return words_in_field(p, &tokens, node->kind == QUERY_PHRASE ? node->distance : 0, title);
 }
 
@@ -482,11 +493,11 @@ static matcher *plan_node(planner *p, const query_node *node)
 }
 
 int plan_query(cops_index *index, size_t segment_number, const query_node *query,
-               const cops_search_options *options, highlight_terms *highlights, matcher **out,
+               const cops_search_options *options, matcher **out,
                cops_error *err)
 {
     planner p = {index, index->segments[segment_number], options, {options->k1, options->b},
-                 highlights, err, 0, 0};
+                 err, 0};
     matcher *m = plan_node(&p, query);
     if (p.rc != 0) {
         if (m && m != DROPPED)

@@ -24,13 +24,15 @@ typedef struct highlight_terms {
 
 void highlight_terms_free(highlight_terms *terms);
 
+/* Add to `terms` the analysed words a hit of `query` can have matched
+ * (words, phrases, prefixes; not those under NOT). */
+void plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms);
+
 /* Build the matcher of `query` over segment `segment_number` of `index`.
- * *out (OUT) receives the tree (free with matcher_free).  `highlights`
- * (IN/OUT, may be NULL) collects the positive terms.  Fails with
+ * *out (OUT) receives the tree (free with matcher_free).  Fails with
  * COPS_ELIMIT for a prefix expanding beyond options->max_prefix_terms,
  * COPS_ECORRUPT for damage, COPS_ENOMEM. */
 int plan_query(cops_index *index, size_t segment_number, const query_node *query,
-               const cops_search_options *options, highlight_terms *highlights, matcher **out,
-               cops_error *err);
+               const cops_search_options *options, matcher **out, cops_error *err);
 
 #endif

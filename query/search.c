@@ -17,20 +17,11 @@
 #include "query/index.h"
 #include "query/parser.h"
 #include "query/plan.h"
+#include "query/results.h"
 #include "query/snippet.h"
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define MAX_LIMIT 100000000u
-
-struct cops_results {
-    cops_search_options options;
-    double milliseconds;
-    uint64_t total;
-    int total_exact;
-    cops_hit *hits;
-    size_t count;
-    char *tree;
-};
 
 void cops_search_options_init(cops_search_options *options)
 {
@@ -107,43 +98,11 @@ static int compare_rank(const void *a, const void *b)
     return 0;
 }
 
-/* ---------------------------------------------------------- results */
-
-void cops_results_free(cops_results *results)
-{
-    if (!results)
-        return;
-    for (size_t i = 0; i < results->count; i++) {
-        cops_hit *hit = &results->hits[i];
-        free((char *)hit->id);
-        free((char *)hit->title);
-        free((char *)hit->date);
-        free((char *)hit->snippet);
-        free((cops_span *)hit->highlights);
-        free((char *)hit->explanation);
-    }
-    free(results->hits);
-    free(results->tree);
-    free(results);
-}
-
-uint64_t cops_results_total(const cops_results *results) { return results->total; }
-int cops_results_total_is_exact(const cops_results *results) { return results->total_exact; }
-size_t cops_results_count(const cops_results *results) { return results->count; }
-const char *cops_results_query_tree(const cops_results *results) { return results->tree; }
-const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
-double cops_results_milliseconds(const cops_results *results) { return results->milliseconds; }
-
 static double now_milliseconds(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
-}
-
-const cops_hit *cops_results_hit(const cops_results *results, size_t i)
-{
-    return i < results->count ? &results->hits[i] : NULL;
 }
 
 /* The per-term contributions to each hit's score: re-plan each segment
@@ -154,7 +113,7 @@ static int explain_hits(cops_index *index, const query_node *query,
 {
     for (size_t s = 0; s < index->segment_count; s++) {
         matcher *m = NULL;
-        int rc = plan_query(index, s, query, options, NULL, &m, err);
+        int rc = plan_query(index, s, query, options, &m, err);
         if (rc != 0)
             return rc;
         uint32_t low = index->bases[s];
@@ -186,31 +145,10 @@ static int explain_hits(cops_index *index, const query_node *query,
     return 0;
 }
 
-static char *format_date(uint32_t date)
-{
-    if (date == 0)
-        return NULL;
-    char *text = malloc(11);
-    if (text)
-        snprintf(text, 11, "%04u-%02u-%02u", (date / 10000) % 10000, (date / 100) % 100, date % 100);
-    return text;
-}
-
-static char *copy_text(const char *text, size_t length)
-{
-    char *copy = malloc(length + 1);
-    if (copy) {
-        memcpy(copy, text, length);
-        copy[length] = '\0';
-    }
-    return copy;
-}
-
-/* A hit's identifier, title and date come from the uncompressed metadata;
- * the stored text is inflated only when a snippet is wanted. */
-static int fill_hit(cops_index *index, const highlight_terms *highlights,
-                    const cops_search_options *options, const scored_doc *found, size_t rank,
-                    cops_hit *hit, cops_error *err)
+/* A hit's identifier and title come from the uncompressed metadata; the
+ * stored text is inflated only when a snippet is wanted. */
+static int add_native_hit(cops_index *index, const highlight_terms *highlights,
+                          cops_results *results, const scored_doc *found, cops_error *err)
 {
     uint32_t local;
     segment *seg = index_locate(index, found->doc, &local);
@@ -218,30 +156,14 @@ static int fill_hit(cops_index *index, const highlight_terms *highlights,
     int rc = segment_read_metadata(seg, local, &meta, err);
     if (rc != 0)
         return rc;
-    hit->rank = rank;
-    hit->score = found->score;
-    hit->doc = found->doc;
-    hit->id = copy_text(meta.id, meta.id_length);
-    hit->title = copy_text(meta.title, meta.title_length);
-    hit->date = format_date(segment_date(seg, local));
-    if (options->snippets) {
-        segment_document document;
-        rc = segment_read_document(seg, local, &document, err);
-        if (rc != 0)
-            return rc;
-        char *snippet = NULL;
-        cops_span *spans = NULL;
-        size_t span_count = 0;
-        rc = snippet_build(index->analyzer, document.text, document.text_length, highlights,
-                           options->snippet_chars, &snippet, &spans, &span_count);
-        hit->snippet = snippet;
-        hit->highlights = spans;
-        hit->highlight_count = span_count;
-        segment_document_free(&document);
-    }
-    if (rc == 0 && (!hit->id || !hit->title))
-        rc = COPS_ENOMEM;
-    return rc == COPS_ENOMEM ? error_set(err, rc, "out of memory preparing results") : rc;
+    segment_document document = {0};
+    if (results->options.snippets && (rc = segment_read_document(seg, local, &document, err)) != 0)
+        return rc;
+    rc = results_add_hit(results, index->analyzer, highlights, found->doc, found->score, meta.id,
+                         meta.id_length, meta.title, meta.title_length, segment_date(seg, local),
+                         document.text, document.text_length, err);
+    segment_document_free(&document);
+    return rc;
 }
 
 int cops_search(cops_index *index, const char *query_text, const cops_search_options *user_options,
@@ -270,24 +192,21 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     if (rc != 0)
         return rc;
 
-    cops_results *results = calloc(1, sizeof *results);
+    cops_results *results = results_new(&options);
     highlight_terms highlights = {0};
     top_heap heap = {0};
     size_t wanted = options.count_only ? 0 : options.offset + options.limit;
     if (!results || (wanted && !(heap.items = malloc(wanted * sizeof *heap.items))))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     heap.capacity = wanted;
-
-    if (rc == 0 && options.explain) {
-        byte_buffer tree = BUFFER_INIT;
-        query_format_tree(query, &tree);
-        buffer_append_byte(&tree, '\0');
-        results->tree = buffer_failed(&tree) ? NULL : (char *)tree.data;
-    }
+    if (rc == 0 && options.explain)
+        results_set_tree(results, query);
+    if (rc == 0 && options.snippets && wanted)
+        plan_highlight_terms(index->analyzer, query, &highlights);
 
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
-        rc = plan_query(index, s, query, &options, s == 0 ? &highlights : NULL, &m, err);
+        rc = plan_query(index, s, query, &options, &m, err);
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
@@ -317,14 +236,9 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     if (rc == 0 && heap.count > options.offset) {
         qsort(heap.items, heap.count, sizeof *heap.items, compare_rank);
         size_t shown = heap.count - options.offset;
-        results->hits = calloc(shown, sizeof *results->hits);
-        if (!results->hits)
-            rc = error_set(err, COPS_ENOMEM, "out of memory");
-        for (size_t i = 0; rc == 0 && i < shown; i++) {
-            rc = fill_hit(index, &highlights, &options, &heap.items[options.offset + i],
-                          options.offset + i + 1, &results->hits[i], err);
-            results->count = i + 1;
-        }
+        rc = results_reserve(results, shown, err);
+        for (size_t i = 0; rc == 0 && i < shown; i++)
+            rc = add_native_hit(index, &highlights, results, &heap.items[options.offset + i], err);
     }
     if (rc == 0 && options.explain && results->count > 0)
         rc = explain_hits(index, query, &options, results, err);
@@ -336,7 +250,6 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         cops_results_free(results);
         return rc;
     }
-    results->options = options;
     results->total_exact = options.exact_total || options.count_only || !wanted;
     results->milliseconds = now_milliseconds() - started;
     *out = results;

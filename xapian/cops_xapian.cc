@@ -947,4 +947,75 @@ void cops_xapian_results_free(cops_xapian_results *results)
     free(results);
 }
 
+/* ------------------------------------------- values and metadata */
+
+static int copy_out(const std::string &bytes, char **bytes_out, size_t *length_out)
+{
+    char *copy = static_cast<char *>(malloc(bytes.size() + 1));
+    if (!copy)
+        return COPS_ENOMEM;
+    memcpy(copy, bytes.data(), bytes.size());
+    copy[bytes.size()] = '\0';
+    *bytes_out = copy;
+    if (length_out)
+        *length_out = bytes.size();
+    return COPS_OK;
+}
+
+int cops_xapian_document_value(cops_xapian_db *db, uint32_t docid, unsigned slot,
+                               char **bytes_out, size_t *length_out, cops_error *err)
+{
+    int rc = check_db(db, err, "document value");
+    if (rc != COPS_OK)
+        return rc;
+    if (!bytes_out || docid == 0)
+        return record(db_sink(db, err), COPS_EINVAL, "document value: %s",
+                      !bytes_out ? "NULL bytes_out" : "document ids start at 1");
+    *bytes_out = nullptr;
+    try {
+        std::string value = db->database->get_document(docid).get_value(slot);
+        if (copy_out(value, bytes_out, length_out) != COPS_OK)
+            return record(db_sink(db, err), COPS_ENOMEM, "document value: out of memory");
+    } catch (...) {
+        char what[64];
+        snprintf(what, sizeof what, "value %u of document %u", slot, docid);
+        return translate_current(db_sink(db, err), what);
+    }
+    return COPS_OK;
+}
+
+int cops_xapian_set_metadata(cops_xapian_db *db, const char *key, const char *value,
+                             cops_error *err)
+{
+    int rc = check_writable(db, err, "set metadata");
+    if (rc != COPS_OK)
+        return rc;
+    if (!key || !*key || !value)
+        return record(db_sink(db, err), COPS_EINVAL, "set metadata: NULL or empty key or value");
+    try {
+        writable(db)->set_metadata(key, value);
+    } catch (...) {
+        return translate_current(db_sink(db, err), "set metadata");
+    }
+    return COPS_OK;
+}
+
+int cops_xapian_get_metadata(cops_xapian_db *db, const char *key, char **value_out,
+                             cops_error *err)
+{
+    int rc = check_db(db, err, "get metadata");
+    if (rc != COPS_OK)
+        return rc;
+    if (!key || !*key || !value_out)
+        return record(db_sink(db, err), COPS_EINVAL, "get metadata: NULL or empty key");
+    *value_out = nullptr;
+    try {
+        if (copy_out(db->database->get_metadata(key), value_out, nullptr) != COPS_OK)
+            return record(db_sink(db, err), COPS_ENOMEM, "get metadata: out of memory");
+    } catch (...) {
+        return translate_current(db_sink(db, err), "get metadata");
+    }
+    return COPS_OK;
+}
+
 } /* extern "C" */

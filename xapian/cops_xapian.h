@@ -288,6 +288,23 @@ double cops_xapian_results_score(const cops_xapian_results *results, size_t i);
 /* Free results; NULL is accepted. */
 void cops_xapian_results_free(cops_xapian_results *results);
 
+/* ------------------------------------------- values and metadata */
+
+/* Value `slot` of document `docid` (empty when unset): *bytes_out (OUT)
+ * receives a malloc'd, NUL-terminated copy the caller frees, *length_out
+ * (OUT, may be NULL) its length.  Errors as cops_xapian_document_data. */
+int cops_xapian_document_value(cops_xapian_db *db, uint32_t docid, unsigned slot,
+                               char **bytes_out, size_t *length_out, cops_error *err);
+
+/* Database-wide user metadata (Xapian's get/set_metadata): cops records
+ * the analysis that built a database under the keys "cops.language" and
+ * "cops.stem".  set needs a writable handle; get returns a malloc'd copy
+ * in *value_out (empty when the key is unset), freed by the caller. */
+int cops_xapian_set_metadata(cops_xapian_db *db, const char *key, const char *value,
+                             cops_error *err);
+int cops_xapian_get_metadata(cops_xapian_db *db, const char *key, char **value_out,
+                             cops_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,127 @@
+/*
+ * results.c — the result list both engines fill (results.h) and its
+ * public accessors (cops.h).
+ */
+#include "config.h"
+
+#include "query/results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buffer.h"
+#include "base/error.h"
+#include "query/snippet.h"
+
+cops_results *results_new(const cops_search_options *options)
+{
+    cops_results *results = calloc(1, sizeof *results);
+    if (results) {
+        results->options = *options;
+        results->total_exact = 1;
+    }
+    return results;
+}
+
+int results_reserve(cops_results *results, size_t count, cops_error *err)
+{
+    if (count == 0)
+        return 0;
+    cops_hit *hits = calloc(count, sizeof *hits);
+    if (!hits)
+        return error_set(err, COPS_ENOMEM, "out of memory preparing results");
+    free(results->hits);
+    results->hits = hits;
+    results->count = 0;
+    return 0;
+}
+
+static char *copy_text(const char *text, size_t length)
+{
+    char *copy = malloc(length + 1);
+    if (copy) {
+        if (length)
+            memcpy(copy, text, length);
+        copy[length] = '\0';
+    }
+    return copy;
+}
+
+static char *format_date(uint32_t date)
+{
+    if (date == 0)
+        return NULL;
+    char *text = malloc(11);
+    if (text)
+        snprintf(text, 11, "%04u-%02u-%02u", (date / 10000) % 10000, (date / 100) % 100, date % 100);
+    return text;
+}
+
+int results_add_hit(cops_results *results, analyzer *text_analyzer,
+                    const highlight_terms *highlights, uint32_t doc, double score,
+                    const char *id, size_t id_length, const char *title, size_t title_length,
+                    uint32_t date, const char *text, size_t text_length, cops_error *err)
+{
+    cops_hit *hit = &results->hits[results->count];
+    results->count++; /* counted now, so a failure below still frees what was set */
+    hit->rank = results->options.offset + results->count;
+    hit->score = score;
+    hit->doc = doc;
+    hit->id = copy_text(id, id_length);
+    hit->title = copy_text(title, title_length);
+    hit->date = format_date(date);
+    int rc = (!hit->id || !hit->title || (date && !hit->date)) ? COPS_ENOMEM : 0;
+    if (rc == 0 && results->options.snippets) {
+        char *snippet = NULL;
+        cops_span *spans = NULL;
+        size_t span_count = 0;
+        rc = snippet_build(text_analyzer, text ? text : "", text ? text_length : 0, highlights,
+                           results->options.snippet_chars, &snippet, &spans, &span_count);
+        hit->snippet = snippet;
+        hit->highlights = spans;
+        hit->highlight_count = span_count;
+    }
+    return rc ? error_set(err, rc, "out of memory preparing results") : 0;
+}
+
+void results_set_tree(cops_results *results, const query_node *query)
+{
+    byte_buffer tree = BUFFER_INIT;
+    query_format_tree(query, &tree);
+    buffer_append_byte(&tree, '\0');
+    free(results->tree);
+    results->tree = buffer_failed(&tree) ? NULL : (char *)tree.data;
+    if (!results->tree)
+        buffer_free(&tree);
+}
+
+void cops_results_free(cops_results *results)
+{
+    if (!results)
+        return;
+    for (size_t i = 0; i < results->count; i++) {
+        cops_hit *hit = &results->hits[i];
+        free((char *)hit->id);
+        free((char *)hit->title);
+        free((char *)hit->date);
+        free((char *)hit->snippet);
+        free((cops_span *)hit->highlights);
+        free((char *)hit->explanation);
+    }
+    free(results->hits);
+    free(results->tree);
+    free(results);
+}
+
+uint64_t cops_results_total(const cops_results *results) { return results->total; }
+int cops_results_total_is_exact(const cops_results *results) { return results->total_exact; }
+size_t cops_results_count(const cops_results *results) { return results->count; }
+const char *cops_results_query_tree(const cops_results *results) { return results->tree; }
+const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
+double cops_results_milliseconds(const cops_results *results) { return results->milliseconds; }
+
+const cops_hit *cops_results_hit(const cops_results *results, size_t i)
+{
+    return i < results->count ? &results->hits[i] : NULL;
+}

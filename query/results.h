@@ -1,0 +1,40 @@
+/*
+ * results.h — building a cops_results (the public result list) from any
+ * engine: the native search and the Xapian engine fill it the same way,
+ * so the printers and the accessors of cops.h serve both.
+ */
+#ifndef COPS_QUERY_RESULTS_H
+#define COPS_QUERY_RESULTS_H
+
+#include "analysis/analyzer.h"
+#include "cops.h"
+#include "query/plan.h"
+
+struct cops_results {
+    cops_search_options options;
+    double milliseconds;
+    uint64_t total;
+    int total_exact;
+    cops_hit *hits;
+    size_t count;
+    char *tree;
+};
+
+/* A new, empty result list for `options`; NULL when out of memory. */
+cops_results *results_new(const cops_search_options *options);
+
+/* Make room for `count` hits (zeroed); COPS_ENOMEM on failure. */
+int results_reserve(cops_results *results, size_t count, cops_error *err);
+
+/* Fill hit `results->count` (then count it) from borrowed document fields;
+ * `text` is only read for the snippet (options.snippets), `date` is
+ * YYYYMMDD or 0.  COPS_ENOMEM on failure. */
+int results_add_hit(cops_results *results, analyzer *text_analyzer,
+                    const highlight_terms *highlights, uint32_t doc, double score,
+                    const char *id, size_t id_length, const char *title, size_t title_length,
+                    uint32_t date, const char *text, size_t text_length, cops_error *err);
+
+/* Keep the parsed query as an --explain tree. */
+void results_set_tree(cops_results *results, const query_node *query);
+
+#endif
