@@ -85,7 +85,13 @@ typedef struct cops_build_summary {
     size_t peak_memory_bytes;   /* high-water mark of the in-memory inverter */
 } cops_build_summary;
 
+/* The engine behind an index: cops's own format, or a Xapian database
+ * (built when cops was configured with Xapian). */
+typedef enum cops_engine { COPS_ENGINE_NATIVE = 0, COPS_ENGINE_XAPIAN = 1 } cops_engine;
+
 typedef struct cops_build_options {
+    cops_engine engine;     /* default COPS_ENGINE_NATIVE */
+    unsigned shards;        /* Xapian engine: split into this many shard databases (0 or 1 = one) */
     const char *language;   /* libstemmer algorithm name; NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
@@ -127,11 +133,21 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
 
 typedef struct cops_index cops_index;
 
-/* Open the index at `index_dir` for searching.  *out (OUT) receives the
- * handle; free it with cops_index_close().  Fails with COPS_ENOINDEX when
- * there is no index, COPS_EVERSION / COPS_ECORRUPT for unusable bytes. */
+/* Open the index at `index_dir` for searching: a cops index, or a Xapian
+ * database (directory or stub file) when built with Xapian.  *out (OUT)
+ * receives the handle; free it with cops_index_close().  Fails with
+ * COPS_ENOINDEX when there is no index, COPS_EVERSION / COPS_ECORRUPT for
+ * unusable bytes.  Statistics, term dumps and --explain contributions are
+ * native-only (COPS_EUNSUPPORTED on a Xapian index). */
 int cops_index_open(const char *index_dir, cops_index **out, cops_error *err);
+/* Open shards served by xapian-tcpsrv, each given as "host:port", as one
+ * index (collection statistics combined, so scores equal those of a
+ * single database).  COPS_EUNSUPPORTED without Xapian. */
+int cops_index_open_remote(const char *const *host_ports, size_t count, cops_index **out,
+                           cops_error *err);
 void cops_index_close(cops_index *index);
+/* The engine behind an open index. */
+cops_engine cops_index_engine(const cops_index *index);
 
 typedef struct cops_index_stats {
     uint64_t documents;

@@ -29,6 +29,9 @@
 #include "indexer/feed.h"
 #include "indexer/inverter.h"
 #include "indexer/source.h"
+#ifdef HAVE_XAPIAN
+#include "xapian/xapian-engine.h"
+#endif
 
 #define DEFAULT_MEMORY_MB 256
 
@@ -217,6 +220,16 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
                          options.memory_mb);
     if (input_count == 0)
         return error_set(err, COPS_EINVAL, "nothing to index: no input files or folders");
+    if (options.engine == COPS_ENGINE_XAPIAN) {
+#ifdef HAVE_XAPIAN
+        return xapian_engine_build(index_dir, inputs, input_count, &options, summary, err);
+#else
+        return error_set(err, COPS_EUNSUPPORTED, "the Xapian engine is not built in (configure "
+                         "--with-xapian; Debian: libxapian-dev)");
+#endif
+    }
+    if (options.shards > 1)
+        return error_set(err, COPS_EINVAL, "--shards is for the Xapian engine");
 
     build_state state;
     memset(&state, 0, sizeof state);

@@ -31,6 +31,8 @@ static void usage(FILE *out)
             "      --list-languages   print the stemmer names and exit\n"
             "      --no-stem          index words without stemming\n"
             "  -m, --memory MB        memory budget of the inverter (default: 256)\n"
+            "      --engine NAME      native (default) or xapian: write a Xapian database\n"
+            "      --shards N         with --engine xapian: split into N shard databases\n"
             "      --id-field NAME    JSON Lines field names (defaults: id, title,\n"
             "      --title-field NAME   text then body, date)\n"
             "      --text-field NAME\n"
@@ -138,7 +140,8 @@ static int dump_term(const char *index_dir, const char *term)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP };
+    enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
+           OPT_ENGINE, OPT_SHARDS };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -149,6 +152,8 @@ int main(int argc, char **argv)
         {"date-field", required_argument, NULL, OPT_DATE},
         {"stats", no_argument, NULL, OPT_STATS},  {"dump", required_argument, NULL, OPT_DUMP},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {"engine", required_argument, NULL, OPT_ENGINE},
+        {"shards", required_argument, NULL, OPT_SHARDS},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
     cops_build_options build;
     cops_build_options_init(&build);
@@ -177,6 +182,26 @@ int main(int argc, char **argv)
         case OPT_DATE: build.date_field = optarg; break;
         case OPT_STATS: stats = 1; break;
         case OPT_DUMP: dump = optarg; break;
+        case OPT_ENGINE:
+            if (strcmp(optarg, "native") == 0)
+                build.engine = COPS_ENGINE_NATIVE;
+            else if (strcmp(optarg, "xapian") == 0)
+                build.engine = COPS_ENGINE_XAPIAN;
+            else {
+                fprintf(stderr, "%s: --engine takes 'native' or 'xapian', not '%s'\n", program,
+                        optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
+        case OPT_SHARDS: {
+            size_t shards;
+            if (parse_size(optarg, "--shards", &shards) != 0 || shards == 0 || shards > 1024) {
+                fprintf(stderr, "%s: --shards takes 1 to 1024\n", program);
+                return EXIT_TROUBLE;
+            }
+            build.shards = (unsigned)shards;
+            break;
+        }
         case 'q': quiet = 1; break;
         case OPT_LIST:
             for (const char **name = cops_stemmer_languages(); *name; name++)

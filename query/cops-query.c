@@ -42,6 +42,9 @@ static void usage(FILE *out)
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 2)\n"
             "      --no-snippets        omit snippets\n"
+            "      --engine NAME        auto (default: what the index is), native or xapian\n"
+            "      --remote HOST:PORT[,HOST:PORT...]\n"
+            "                           search Xapian shards served by xapian-tcpsrv\n"
             "      --top-only           skip what cannot enter the top hits (faster;\n"
             "                           the match count is then a lower bound)\n"
             "      --no-color           no highlighting\n"
@@ -146,7 +149,8 @@ static int run_batch(cops_index *index, const settings *s)
 int main(int argc, char **argv)
 {
     enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
-           OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY };
+           OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY,
+           OPT_ENGINE, OPT_REMOTE };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
         {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -159,6 +163,8 @@ int main(int argc, char **argv)
         {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
         {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
         {"top-only", no_argument, NULL, OPT_TOP_ONLY},
+        {"engine", required_argument, NULL, OPT_ENGINE},
+        {"remote", required_argument, NULL, OPT_REMOTE},
         {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
     settings s;
     memset(&s, 0, sizeof s);
@@ -168,6 +174,8 @@ int main(int argc, char **argv)
         index_dir = ".cops";
     const char *no_color_env = getenv("NO_COLOR");
     int batch = 0, no_color = no_color_env && *no_color_env;
+    const char *engine = "auto";
+    char *remote = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "i:n:chV", options, NULL)) != -1) {
         int bad = 0;
@@ -197,6 +205,19 @@ int main(int argc, char **argv)
         case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
         case OPT_NO_COLOR: no_color = 1; break;
         case OPT_TOP_ONLY: s.search.exact_total = 0; break;
+        case OPT_ENGINE:
+            engine = optarg;
+            if (strcmp(engine, "auto") != 0 && strcmp(engine, "native") != 0
+                && strcmp(engine, "xapian") != 0) {
+                fprintf(stderr, "%s: --engine takes auto, native or xapian, not '%s'\n", program,
+                        engine);
+                bad = 1;
+            }
+            break;
+        case OPT_REMOTE:
+            free(remote);
+            remote = strdup(optarg);
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
         default: bad = 1;
@@ -227,8 +248,29 @@ int main(int argc, char **argv)
 
     cops_index *index;
     cops_error err = {0};
-    if (cops_index_open(index_dir, &index, &err) != 0) {
+    int opened;
+    if (remote) {
+        /* host:port[,host:port...] */
+        const char *shards[256];
+        size_t count = 0;
+        for (char *save = NULL, *part = strtok_r(remote, ",", &save); part && count < 256;
+             part = strtok_r(NULL, ",", &save))
+            shards[count++] = part;
+        opened = cops_index_open_remote(shards, count, &index, &err);
+    } else {
+        opened = cops_index_open(index_dir, &index, &err);
+    }
+    free(remote);
+    if (opened != 0) {
         fprintf(stderr, "%s: %s\n", program, err.message);
+        return EXIT_TROUBLE;
+    }
+    int wanted = strcmp(engine, "native") == 0 ? COPS_ENGINE_NATIVE
+                 : strcmp(engine, "xapian") == 0 ? COPS_ENGINE_XAPIAN : -1;
+    if (wanted >= 0 && (int)cops_index_engine(index) != wanted) {
+        fprintf(stderr, "%s: %s is a %s index, not %s\n", program, remote ? "--remote" : index_dir,
+                cops_index_engine(index) == COPS_ENGINE_XAPIAN ? "Xapian" : "native cops", engine);
+        cops_index_close(index);
         return EXIT_TROUBLE;
     }
     int status = batch ? run_batch(index, &s) : answer(index, argv[optind], &s);

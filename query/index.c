@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "index-format/codec.h"
+#ifdef HAVE_XAPIAN
+#include "xapian/xapian-engine.h"
+#endif
 
 /* Open the segments named by the manifest.  COPS_ENOINDEX from a segment
  * means a writer committed and removed it between our two reads. */
@@ -73,6 +77,19 @@ int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
     int rc = 0;
+#ifdef HAVE_XAPIAN
+    char manifest_path[4096];
+    snprintf(manifest_path, sizeof manifest_path, "%s/%s", index_dir, MANIFEST_NAME);
+    if (access(manifest_path, F_OK) != 0 && xapian_engine_detect(index_dir)) {
+        rc = xapian_engine_open(index, index_dir, NULL, 0, err);
+        if (rc != 0) {
+            cops_index_close(index);
+            return rc;
+        }
+        *out = index;
+        return 0;
+    }
+#endif
     for (int attempt = 0; attempt < 5; attempt++) {
         close_segments(index);
         rc = manifest_read(index_dir, &index->manifest, err);
@@ -105,10 +122,51 @@ void cops_index_close(cops_index *index)
 {
     if (!index)
         return;
+#ifdef HAVE_XAPIAN
+    if (index->engine == COPS_ENGINE_XAPIAN)
+        xapian_engine_close(index);
+#endif
     close_segments(index);
     analyzer_free(index->analyzer);
     free(index->dir);
     free(index);
+}
+
+int cops_index_open_remote(const char *const *host_ports, size_t count, cops_index **out,
+                           cops_error *err)
+{
+    *out = NULL;
+#ifdef HAVE_XAPIAN
+    cops_index *index = calloc(1, sizeof *index);
+    if (!index || !(index->dir = strdup(count ? host_ports[0] : "")))  {
+        free(index);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    int rc = count == 0 ? error_set(err, COPS_EINVAL, "no remote shard given")
+                        : xapian_engine_open(index, NULL, host_ports, count, err);
+    if (rc != 0) {
+        cops_index_close(index);
+        return rc;
+    }
+    *out = index;
+    return 0;
+#else
+    (void)host_ports;
+    (void)count;
+    return error_set(err, COPS_EUNSUPPORTED, "remote shards need the Xapian engine: this cops "
+                     "was built without Xapian (configure --with-xapian)");
+#endif
+}
+
+cops_engine cops_index_engine(const cops_index *index) { return index->engine; }
+
+/* Statistics, dumps: native only. */
+static int native_only(const cops_index *index, const char *what, cops_error *err)
+{
+    if (index->engine == COPS_ENGINE_NATIVE)
+        return 0;
+    return error_set(err, COPS_EUNSUPPORTED, "%s: not available for a Xapian index (use "
+                     "xapian-delve or xapian-inspect)", what);
 }
 
 int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
@@ -137,8 +195,10 @@ segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local)
 
 int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error *err)
 {
-    (void)err;
     memset(stats, 0, sizeof *stats);
+    int rc = native_only(index, "statistics", err);
+    if (rc != 0)
+        return rc;
     for (size_t i = 0; i < index->segment_count; i++) {
         const segment_meta *meta = segment_get_meta(index->segments[i]);
         stats->documents += meta->documents;
@@ -156,6 +216,9 @@ int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error 
 
 int cops_index_dump_term(cops_index *index, const char *term_text, FILE *out, cops_error *err)
 {
+    int unsupported = native_only(index, "term dump", err);
+    if (unsupported != 0)
+        return unsupported;
     uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
     size_t key_length = 0;
     const char *text = term_text;

@@ -13,7 +13,11 @@
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
 
+struct cops_xapian_db;
+
 struct cops_index {
+    cops_engine engine;
+    struct cops_xapian_db *xapian; /* COPS_ENGINE_XAPIAN */
     char *dir;
     manifest manifest;
     segment *segments[MANIFEST_MAX_SEGMENTS];

@@ -19,6 +19,9 @@
 #include "query/plan.h"
 #include "query/results.h"
 #include "query/snippet.h"
+#ifdef HAVE_XAPIAN
+#include "xapian/xapian-engine.h"
+#endif
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define MAX_LIMIT 100000000u
@@ -204,6 +207,14 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     if (rc == 0 && options.snippets && wanted)
         plan_highlight_terms(index->analyzer, query, &highlights);
 
+#ifdef HAVE_XAPIAN
+    if (rc == 0 && index->engine == COPS_ENGINE_XAPIAN) {
+        if (options.explain)
+            results_set_tree(results, query); /* contributions are native-only */
+        rc = xapian_engine_search(index, query, &options, results, err);
+        goto finish;
+    }
+#endif
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
         rc = plan_query(index, s, query, &options, &m, err);
@@ -242,6 +253,11 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     }
     if (rc == 0 && options.explain && results->count > 0)
         rc = explain_hits(index, query, &options, results, err);
+    if (rc == 0)
+        results->total_exact = options.exact_total || options.count_only || !wanted;
+#ifdef HAVE_XAPIAN
+finish:
+#endif
 
     free(heap.items);
     highlight_terms_free(&highlights);
@@ -250,7 +266,6 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         cops_results_free(results);
         return rc;
     }
-    results->total_exact = options.exact_total || options.count_only || !wanted;
     results->milliseconds = now_milliseconds() - started;
     *out = results;
     return 0;

@@ -12,6 +12,6 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/criterion-tap tests/cli/lib.sh
 
 TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(DEPS_CFLAGS)
-TEST_LIBS = libcops-internal.la $(CRITERION_LIBS)
+TEST_LIBS = $(INTERNAL_LIBS) $(CRITERION_LIBS)
 
 include tests/suites.mk

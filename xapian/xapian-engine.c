@@ -1,0 +1,367 @@
+/*
+ * xapian-engine.c — the Xapian engine (xapian-engine.h).
+ */
+#include "config.h"
+
+#include "xapian/xapian-engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "indexer/feed.h"
+#include "query/results.h"
+#include "xapian/cops_xapian.h"
+#include "xapian/xapian-plan.h"
+
+#define MAX_SHARDS 1024
+#define COMMIT_EVERY 10000 /* documents between flushes: bounds Xapian's buffers */
+#define REMOTE_TIMEOUT_MS 10000
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* ------------------------------------------------------------- files */
+
+static int remove_entry(const char *path, const struct stat *status, int flag, struct FTW *walk)
+{
+    (void)status;
+    (void)flag;
+    (void)walk;
+    return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int is_file(const char *path, const char *name, int directory)
+{
+    char joined[4096];
+    struct stat status;
+    snprintf(joined, sizeof joined, "%s/%s", path, name);
+    return stat(joined, &status) == 0 && (directory ? S_ISDIR(status.st_mode) : S_ISREG(status.st_mode));
+}
+
+int xapian_engine_detect(const char *path)
+{
+    struct stat status;
+    if (stat(path, &status) != 0)
+        return 0;
+    if (S_ISREG(status.st_mode))
+        return 1; /* a stub file naming databases */
+    return is_file(path, "iamglass", 0) || is_file(path, "XAPIANDB", 0);
+}
+
+static uint64_t tree_bytes_total;
+static int add_bytes(const char *path, const struct stat *status, int flag, struct FTW *walk)
+{
+    (void)path;
+    (void)walk;
+    if (flag == FTW_F)
+        tree_bytes_total += (uint64_t)status->st_size;
+    return 0;
+}
+
+static uint64_t tree_bytes(const char *path)
+{
+    tree_bytes_total = 0;
+    nftw(path, add_bytes, 16, FTW_PHYS);
+    return tree_bytes_total;
+}
+
+/* ------------------------------------------------------------- build */
+
+static uint32_t date_number(const char *date)
+{
+    if (!date || strlen(date) < 10)
+        return 0;
+    return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
+}
+
+static int record_analysis(cops_xapian_db *db, const analyzer_config *config, cops_error *err)
+{
+    int rc = cops_xapian_set_metadata(db, "cops.language", config->language, err);
+    if (rc == 0)
+        rc = cops_xapian_set_metadata(db, "cops.stem", config->stem ? "1" : "0", err);
+    return rc;
+}
+
+/* Replace `target` by the complete `built` directory. */
+static int swap_in(const char *built, const char *target, cops_error *err)
+{
+    struct stat status;
+    if (stat(target, &status) != 0)
+        return rename(built, target) == 0
+                   ? 0
+                   : error_set_errno(err, COPS_EIO, errno, "cannot rename %s to %s", built, target);
+    char old[4096];
+    snprintf(old, sizeof old, "%s.old-%ld", target, (long)getpid());
+    if (rename(target, old) != 0)
+        return error_set_errno(err, COPS_EIO, errno, "cannot move the previous index %s aside",
+                               target);
+    if (rename(built, target) != 0) {
+        int saved = errno;
+        rename(old, target);
+        return error_set_errno(err, COPS_EIO, saved, "cannot rename %s to %s", built, target);
+    }
+    remove_tree(old);
+    return 0;
+}
+
+int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t input_count,
+                        const cops_build_options *options, cops_build_summary *summary,
+                        cops_error *err)
+{
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    unsigned shards = options->shards ? options->shards : 1;
+    if (shards > MAX_SHARDS)
+        return error_set(err, COPS_ELIMIT, "--shards %u: at most %d", shards, MAX_SHARDS);
+    struct stat status;
+    if (stat(index_dir, &status) == 0 && !xapian_engine_detect(index_dir)) {
+        char manifest_path[4096];
+        snprintf(manifest_path, sizeof manifest_path, "%s/MANIFEST", index_dir);
+        int empty_directory = S_ISDIR(status.st_mode) && access(manifest_path, F_OK) != 0
+                              && rmdir(index_dir) == 0;
+        if (!empty_directory)
+            return error_set(err, COPS_EINVAL, "%s exists and is not a Xapian index: choose "
+                             "another --index for the Xapian engine", index_dir);
+    }
+
+    analyzer_config config;
+    analyzer_config_init(&config);
+    config.stem = options->stem;
+    snprintf(config.language, sizeof config.language, "%s",
+             options->stem ? (options->language ? options->language : "english") : "none");
+    analyzer *text_analyzer = NULL;
+    int rc = analyzer_new(&config, &text_analyzer, err);
+    if (rc != 0)
+        return rc;
+
+    if (strlen(index_dir) > 3900)
+        return error_set(err, COPS_EINVAL, "index path too long");
+    char built[4000];
+    snprintf(built, sizeof built, "%s.building-%ld", index_dir, (long)getpid());
+    remove_tree(built);
+    cops_xapian_db **dbs = calloc(shards, sizeof *dbs);
+    if (!dbs)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0 && mkdir(built, 0755) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", built);
+    if (rc == 0 && shards > 1) {
+        char stub_path[4096];
+        snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", built);
+        FILE *stub = fopen(stub_path, "w");
+        for (unsigned i = 0; stub && i < shards; i++)
+            fprintf(stub, "auto shard-%03u\n", i);
+        if (!stub || fclose(stub) != 0)
+            rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", stub_path);
+    }
+    for (unsigned i = 0; rc == 0 && i < shards; i++) {
+        char path[4096];
+        if (shards > 1)
+            snprintf(path, sizeof path, "%s/shard-%03u", built, i);
+        else
+            snprintf(path, sizeof path, "%s", built);
+        rc = cops_xapian_db_open(path, COPS_XAPIAN_CREATE_OR_OVERWRITE, &dbs[i], err);
+        if (rc == 0)
+            rc = record_analysis(dbs[i], &config, err);
+    }
+
+    source_options sources;
+    source_options_init(&sources);
+    sources.id_field = options->id_field;
+    sources.title_field = options->title_field;
+    sources.text_field = options->text_field;
+    sources.date_field = options->date_field;
+    sources.exclude_directory = index_dir;
+    source_stats read_counts;
+    memset(&read_counts, 0, sizeof read_counts);
+    uint64_t documents = 0, bytes = 0;
+    double last_progress = 0;
+    if (rc == 0) {
+        feed *reader = NULL;
+        rc = feed_start(inputs, input_count, &sources, &reader, err);
+        const source_document *document;
+        while (rc == 0 && (document = feed_next(reader)) != NULL) {
+            cops_xapian_db *db = dbs[documents % shards];
+            rc = xapian_index_document(db, text_analyzer, document->id, document->title,
+                                       document->text, document->text_length,
+                                       date_number(document->date), 1, NULL, err);
+            documents++;
+            bytes += document->text_length;
+            if (rc == 0 && documents % COMMIT_EVERY == 0)
+                for (unsigned i = 0; rc == 0 && i < shards; i++)
+                    rc = cops_xapian_commit(dbs[i], err);
+            if (options->on_progress && (documents & 63) == 0) {
+                double now = seconds_since(&started);
+                if (now - last_progress >= 1.0) {
+                    last_progress = now;
+                    cops_build_progress progress = {documents, bytes, 0, now};
+                    options->on_progress(options->context, &progress);
+                }
+            }
+        }
+        cops_error reader_error = {0};
+        int read_rc = feed_finish(reader, &read_counts, &reader_error);
+        if (rc == 0 && read_rc != 0) {
+            rc = read_rc;
+            if (err)
+                *err = reader_error;
+        }
+    }
+    if (rc == 0 && documents == 0)
+        rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
+                       (unsigned long long)read_counts.skipped);
+    for (unsigned i = 0; rc == 0 && i < shards; i++)
+        rc = cops_xapian_commit(dbs[i], err);
+    for (unsigned i = 0; dbs && i < shards; i++)
+        cops_xapian_db_close(dbs[i]);
+    free(dbs);
+    analyzer_free(text_analyzer);
+    if (rc == 0)
+        rc = swap_in(built, index_dir, err);
+    if (rc != 0)
+        remove_tree(built);
+    if (summary) {
+        memset(summary, 0, sizeof *summary);
+        summary->documents = documents;
+        summary->documents_skipped = read_counts.skipped;
+        summary->input_bytes = read_counts.bytes_read;
+        summary->index_bytes = rc == 0 ? tree_bytes(index_dir) : 0;
+        summary->warnings = read_counts.warnings;
+        summary->invalid_utf8 = read_counts.invalid_utf8;
+        summary->seconds = seconds_since(&started);
+    }
+    return rc;
+}
+
+/* -------------------------------------------------------------- open */
+
+static int read_analysis(cops_index *index, cops_error *err)
+{
+    char *language = NULL, *stem = NULL;
+    int rc = cops_xapian_get_metadata(index->xapian, "cops.language", &language, err);
+    if (rc == 0)
+        rc = cops_xapian_get_metadata(index->xapian, "cops.stem", &stem, err);
+    if (rc == 0) {
+        analyzer_config_init(&index->analysis);
+        if (*stem) {
+            index->analysis.stem = strcmp(stem, "1") == 0;
+            snprintf(index->analysis.language, sizeof index->analysis.language, "%s", language);
+        } /* a database cops did not build: the default analysis */
+    }
+    free(language);
+    free(stem);
+    return rc;
+}
+
+int xapian_engine_open(cops_index *index, const char *path, const char *const *host_ports,
+                       size_t count, cops_error *err)
+{
+    int rc = count > 0
+                 ? cops_xapian_db_open_remote(host_ports, count, REMOTE_TIMEOUT_MS, &index->xapian, err)
+                 : cops_xapian_db_open(path, COPS_XAPIAN_READ, &index->xapian, err);
+    index->engine = COPS_ENGINE_XAPIAN;
+    if (rc == 0)
+        rc = cops_xapian_doc_count(index->xapian, &index->documents, err);
+    if (rc == 0)
+        rc = read_analysis(index, err);
+    if (rc == 0)
+        rc = analyzer_new(&index->analysis, &index->analyzer, err);
+    return rc;
+}
+
+void xapian_engine_close(cops_index *index)
+{
+    cops_xapian_db_close(index->xapian);
+    index->xapian = NULL;
+}
+
+/* ------------------------------------------------------------ search */
+
+/* The stored record is "id\ntitle\ntext" (xapian-plan.c). */
+static int add_xapian_hit(cops_index *index, const highlight_terms *highlights,
+                          cops_results *results, uint32_t docid, double score, cops_error *err)
+{
+    char *data = NULL, *date = NULL;
+    size_t length = 0;
+    int rc = cops_xapian_document_data(index->xapian, docid, &data, &length, err);
+    if (rc == 0)
+        rc = cops_xapian_document_value(index->xapian, docid, XAPIAN_PLAN_DATE_SLOT, &date, NULL,
+                                        err);
+    if (rc == 0) {
+        const char *id = data, *end = data + length;
+        const char *id_end = memchr(id, '\n', length);
+        const char *title = id_end ? id_end + 1 : end;
+        const char *title_end = id_end ? memchr(title, '\n', (size_t)(end - title)) : NULL;
+        const char *text = title_end ? title_end + 1 : end;
+        if (!id_end)
+            id_end = end;
+        if (!title_end)
+            title_end = end;
+        uint32_t date_value = strlen(date) == 8 ? (uint32_t)strtoul(date, NULL, 10) : 0;
+        rc = results_add_hit(results, index->analyzer, highlights, docid - 1, score, id,
+                             (size_t)(id_end - id), title, (size_t)(title_end - title),
+                             date_value, text, (size_t)(end - text), err);
+    }
+    free(data);
+    free(date);
+    return rc;
+}
+
+int xapian_engine_search(cops_index *index, const query_node *query,
+                         const cops_search_options *options, cops_results *results,
+                         cops_error *err)
+{
+    xapian_plan_options plan;
+    xapian_plan_options_init(&plan);
+    plan.title_weight = options->title_weight;
+    plan.max_prefix_terms = options->max_prefix_terms;
+    cops_xapian_query *q = NULL;
+    int rc = xapian_plan_query(query, index->analyzer, &plan, &q, err);
+    if (rc != 0)
+        return rc;
+    /* Plain BM25 with cops's parameters: k2 = 0, k3 = 1, no length floor
+     * (query/RANKING.md compares the formulas). */
+    cops_xapian_weight weight;
+    cops_xapian_weight_init(&weight);
+    weight.k1 = options->k1;
+    weight.b = options->b;
+    weight.k2 = 0;
+    weight.k3 = 1;
+    weight.min_normlen = 0;
+    size_t limit = options->count_only ? 0 : options->limit;
+    int exact = options->exact_total || options->count_only;
+    cops_xapian_results *found = NULL;
+    rc = cops_xapian_search(index->xapian, q, &weight, options->offset, limit, exact, &found, err);
+    cops_xapian_query_free(q);
+    if (rc != 0)
+        return rc;
+    results->total = cops_xapian_results_total(found);
+    results->total_exact = cops_xapian_results_total_is_exact(found);
+    size_t count = cops_xapian_results_count(found);
+    highlight_terms highlights = {0};
+    if (options->snippets && count)
+        plan_highlight_terms(index->analyzer, query, &highlights);
+    rc = results_reserve(results, count, err);
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = add_xapian_hit(index, &highlights, results, cops_xapian_results_docid(found, i),
+                            cops_xapian_results_score(found, i), err);
+    highlight_terms_free(&highlights);
+    cops_xapian_results_free(found);
+    return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * xapian-engine.h — Xapian as a second engine behind cops.h.
+ *
+ * cops_build (options.engine = COPS_ENGINE_XAPIAN), cops_index_open on a
+ * Xapian database, cops_index_open_remote and cops_search on such an index
+ * all land here.  Documents are read and analysed exactly as for the
+ * native engine (the feed, cops's analyzer; terms mapped as in
+ * xapian-plan.h), so both engines see identical terms.
+ *
+ * On disk, an index built with N > 1 shards is a directory holding
+ * shard-000 ... shard-(N-1) (each a Xapian database; document i goes to
+ * shard i mod N, so Xapian's interleaved document ids of the combined
+ * shards equal the single-database ids) and a Xapian stub file XAPIANDB
+ * listing them, which Xapian opens as one database.  A build writes into a
+ * fresh directory and swaps it in by renames when complete, so a failed
+ * build leaves the previous index in place.  The analysis is recorded in
+ * the database metadata ("cops.language", "cops.stem").
+ */
+#ifndef COPS_XAPIAN_ENGINE_H
+#define COPS_XAPIAN_ENGINE_H
+
+#include "cops.h"
+#include "query/index.h"
+#include "query/parser.h"
+
+/* Build (see cops_build). */
+int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t input_count,
+                        const cops_build_options *options, cops_build_summary *summary,
+                        cops_error *err);
+
+/* 1 when `path` holds a Xapian database (directory or stub file). */
+int xapian_engine_detect(const char *path);
+
+/* Open the Xapian database at `path`, or the remote shards `host_ports`
+ * (when count > 0), into `index` (its engine fields and analyzer). */
+int xapian_engine_open(cops_index *index, const char *path, const char *const *host_ports,
+                       size_t count, cops_error *err);
+void xapian_engine_close(cops_index *index);
+
+/* Search (see cops_search); fills `results`. */
+int xapian_engine_search(cops_index *index, const query_node *query,
+                         const cops_search_options *options, cops_results *results,
+                         cops_error *err);
+
+#endif
