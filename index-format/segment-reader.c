@@ -740,6 +740,8 @@ static void load_block(postings_cursor *c, uint32_t block)
 
 void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
 {
+    c->skip = NULL;
+    c->block_count = 0;
     c->seg = seg;
     c->term = *term;
     c->status = 0;
@@ -900,6 +902,12 @@ int postings_positions(postings_cursor *c, uint32_t *out)
 
 void postings_current_bound(const postings_cursor *c, postings_block_bound *bound)
 {
+    if (c->status != 0 || (c->term.external && !c->skip)) {
+        bound->last_doc = POSTINGS_END;
+        bound->max_tf = 0;
+        bound->min_length = 0;
+        return;
+    }
     if (c->term.external) {
         const uint8_t *entry = skip_entry(c, c->block);
         bound->last_doc = layout_get_u32(entry);
@@ -912,7 +920,7 @@ void postings_current_bound(const postings_cursor *c, postings_block_bound *boun
 
 int postings_block_bound_at(const postings_cursor *c, uint32_t target, postings_block_bound *bound)
 {
-    if (c->doc == POSTINGS_END)
+    if (c->doc == POSTINGS_END || c->status != 0)
         return 1;
     if (!c->term.external) {
         postings_list_bound(c, bound);
@@ -941,6 +949,13 @@ int postings_block_bound_at(const postings_cursor *c, uint32_t target, postings_
 
 void postings_list_bound(const postings_cursor *c, postings_block_bound *bound)
 {
+    if (c->status != 0 || (c->term.external && !c->skip)) {
+        /* a damaged list matches nothing; its cursor already says so */
+        bound->last_doc = 0;
+        bound->max_tf = 0;
+        bound->min_length = 0;
+        return;
+    }
     if (c->term.external) {
         bound->max_tf = c->term.max_tf;
         bound->min_length = c->term.min_length;

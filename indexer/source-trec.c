@@ -228,7 +228,9 @@ static int trec_scan(trec_state *state)
     source_file *file = state->file;
     size_t limit = file->walker->max_document_bytes;
     for (;;) {
-        const uint8_t *data = state->pending.data + state->head;
+        /* An empty buffer has no data pointer: no arithmetic on NULL. */
+        const uint8_t *data = state->pending.data ? state->pending.data + state->head
+                                                  : (const uint8_t *)"";
         size_t available = state->pending.length - state->head;
         if (state->position == TREC_OUTSIDE) {
             size_t open = trec_find(data, available, 0, "<DOC>");

@@ -708,6 +708,14 @@ static int traverse(traversal *walk, const char *path, const struct stat *status
         source_skip(walk->walker, "%s: not a regular file, skipped", path);
         return 0;
     }
+    if (walk->walker->options->on_file) {
+        int wanted = walk->walker->options->on_file(walk->walker->options->file_context, path,
+                                                    status);
+        if (wanted <= 0)
+            return wanted < 0 ? error_set(walk->err, wanted, "%s: cannot be checked for changes",
+                                          path)
+                              : 0;
+    }
     return source_read_file(walk->walker, path, named);
 }
 

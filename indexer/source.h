@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* One document.  All pointers are borrowed: they are valid only during the
  * on_document callback that receives the document. */
@@ -66,6 +67,13 @@ typedef struct source_options {
     /* A directory never walked into, silently (the index being built, when
      * it lies inside an input folder); NULL = none. */
     const char *exclude_directory;
+    /* Called for each file about to be read, with its status (from
+     * stat()): return 1 to read it, 0 to skip it silently (an incremental
+     * build that knows it unchanged), or a negative cops_status to stop
+     * the walk with that error.  NULL = read every file.  Called on the
+     * walking thread. */
+    int (*on_file)(void *context, const char *path, const struct stat *status);
+    void *file_context;  /* passed to on_file */
 } source_options;
 
 /* Fill `options` with the defaults (all names NULL, limits 0). */
