@@ -7,3 +7,4 @@ include tests/engine.mk
 include tests/xapian.mk
 include tests/cli.mk
 include tests/cli-xapian.mk
+include tests/fuzz.mk

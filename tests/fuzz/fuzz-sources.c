@@ -1,0 +1,124 @@
+/*
+ * fuzz-sources.c — source_walk on one hostile input file.
+ *
+ * Input: byte 0 chooses the file name's extension (and whether the harness
+ * gzips the rest first, to reach the inner formats through a valid gzip
+ * stream); the rest is the file's content.  Every document delivered is
+ * read byte by byte and checked against indexer/source.h: text
+ * NUL-terminated and valid UTF-8, title never NULL, date NULL or
+ * YYYY-MM-DD, id never NULL.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "indexer/source.h"
+#include "fuzz-common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Extension, and 1 when the harness compresses the content itself. */
+static const struct {
+    const char *extension;
+    int compress;
+} kinds[] = {
+    {".txt", 0},   {".html", 0},     {".jsonl", 0},   {".trec", 0},
+    {".gz", 0},    {"", 0},          {".jsonl.gz", 1}, {".trec.gz", 1},
+    {".html.gz", 1}, {".txt.gz", 1},
+};
+
+static void discard_warning(void *context, const char *message)
+{
+    (void)context;
+    FUZZ_CHECK(message != NULL);
+    volatile size_t n = strlen(message);
+    (void)n;
+}
+
+static int check_document(void *context, const source_document *doc)
+{
+    uint64_t *sum = context;
+    FUZZ_CHECK(doc->path != NULL && doc->id != NULL && doc->title != NULL);
+    FUZZ_CHECK(doc->text != NULL);
+    uint64_t s = 0;
+    for (size_t i = 0; i < doc->text_length; i++)
+        s += (unsigned char)doc->text[i];
+    FUZZ_CHECK(doc->text[doc->text_length] == '\0');
+    FUZZ_CHECK(fuzz_utf8_valid(doc->text, doc->text_length));
+    s += strlen(doc->id) + strlen(doc->title) + strlen(doc->path);
+    if (doc->date) {
+        const char *d = doc->date;
+        FUZZ_CHECK(strlen(d) == 10 && d[4] == '-' && d[7] == '-');
+        for (int i = 0; i < 10; i++)
+            if (i != 4 && i != 7)
+                FUZZ_CHECK(d[i] >= '0' && d[i] <= '9');
+    }
+    *sum += s;
+    return 0;
+}
+
+/* gzip `data` into a malloc'ed buffer; NULL on failure. */
+static uint8_t *gzip_bytes(const uint8_t *data, size_t size, size_t *out_size)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t capacity = deflateBound(&z, (uLong)size) + 64;
+    uint8_t *out = malloc(capacity);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (Bytef *)data;
+    z.avail_in = (uInt)size;
+    z.next_out = out;
+    z.avail_out = (uInt)capacity;
+    int rc = deflate(&z, Z_FINISH);
+    *out_size = capacity - z.avail_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    const char *dir = fuzz_scratch();
+    size_t kind = data[0] % (sizeof kinds / sizeof kinds[0]);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/input%s", dir, kinds[kind].extension);
+
+    const uint8_t *content = data + 1;
+    size_t content_size = size - 1;
+    uint8_t *compressed = NULL;
+    if (kinds[kind].compress) {
+        compressed = gzip_bytes(content, content_size, &content_size);
+        if (!compressed)
+            return 0;
+        content = compressed;
+    }
+    fuzz_write_file(path, content, content_size);
+    free(compressed);
+
+    source_options options;
+    source_options_init(&options);
+    options.on_warning = discard_warning;
+    options.max_document_bytes = (size_t)4 << 20; /* bound the work per input */
+    const char *inputs[1] = {path};
+    uint64_t sum = 0;
+    source_stats stats;
+    cops_error err;
+    int rc = source_walk(inputs, 1, &options, check_document, &sum, &stats, &err);
+    FUZZ_CHECK(rc == 0 || rc == COPS_ENOMEM);
+    FUZZ_CHECK(stats.files <= 1);
+    unlink(path);
+    return 0;
+}
