@@ -20,10 +20,25 @@ static void format_body(const manifest *m, byte_buffer *out)
     int n = snprintf(line, sizeof line, "cops-manifest 1\ngeneration %" PRIu64 "\n", m->generation);
     buffer_append(out, line, (size_t)n);
     for (size_t i = 0; i < m->segment_count; i++) {
-        n = snprintf(line, sizeof line, "segment %s %" PRIu64 " %" PRIu64 "\n",
-                     m->segments[i].name, m->segments[i].bytes, m->segments[i].documents);
+        const manifest_segment *seg = &m->segments[i];
+        if (seg->deletions[0])
+            n = snprintf(line, sizeof line, "segment %s %" PRIu64 " %" PRIu64 " deletions %s %" PRIu64 "\n",
+                         seg->name, seg->bytes, seg->documents, seg->deletions, seg->deleted);
+        else
+            n = snprintf(line, sizeof line, "segment %s %" PRIu64 " %" PRIu64 "\n", seg->name,
+                         seg->bytes, seg->documents);
         buffer_append(out, line, (size_t)n);
     }
+    if (m->files[0]) {
+        n = snprintf(line, sizeof line, "files %s\n", m->files);
+        buffer_append(out, line, (size_t)n);
+    }
+}
+
+/* A plain file name inside the index directory. */
+static int manifest_name_ok(const char *name)
+{
+    return strlen(name) < MANIFEST_MAX_NAME && !strchr(name, '/') && name[0] != '.' && name[0];
 }
 
 int manifest_read(const char *dir, manifest *out, cops_error *err)
@@ -66,11 +81,26 @@ int manifest_read(const char *dir, manifest *out, cops_error *err)
         } else if (sscanf(line, "generation %" SCNu64, &out->generation) == 1) {
         } else if (sscanf(line, "segment %64s %" SCNu64 " %" SCNu64, name, &s.bytes, &s.documents)
                    == 3) {
-            if (out->segment_count == MANIFEST_MAX_SEGMENTS || strlen(name) >= MANIFEST_MAX_NAME
-                || strchr(name, '/') || name[0] == '.')
+            if (out->segment_count == MANIFEST_MAX_SEGMENTS || !manifest_name_ok(name))
                 return error_set(err, COPS_ECORRUPT, "%s:%d: bad segment line", path, line_number);
+            memset(s.deletions, 0, sizeof s.deletions);
+            s.deleted = 0;
+            char deletions_name[MANIFEST_MAX_NAME + 1];
+            int fields = sscanf(line, "segment %*s %*u %*u deletions %64s %" SCNu64,
+                                deletions_name, &s.deleted);
+            if (fields == 2) {
+                if (!manifest_name_ok(deletions_name) || s.deleted > s.documents)
+                    return error_set(err, COPS_ECORRUPT, "%s:%d: bad deletions", path, line_number);
+                memcpy(s.deletions, deletions_name, strlen(deletions_name) + 1);
+            } else if (strstr(line, " deletions ")) {
+                return error_set(err, COPS_ECORRUPT, "%s:%d: bad deletions", path, line_number);
+            }
             memcpy(s.name, name, strlen(name) + 1);
             out->segments[out->segment_count++] = s;
+        } else if (sscanf(line, "files %64s", name) == 1) {
+            if (!manifest_name_ok(name))
+                return error_set(err, COPS_ECORRUPT, "%s:%d: bad files line", path, line_number);
+            memcpy(out->files, name, strlen(name) + 1);
         } else {
             return error_set(err, COPS_ECORRUPT, "%s:%d: unreadable manifest line", path,
                              line_number);

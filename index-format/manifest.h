@@ -9,7 +9,8 @@
  * Format (text, FORMAT.md "manifest"):
  *     cops-manifest 1
  *     generation <n>
- *     segment <file name> <bytes> <documents>     (one line per segment)
+ *     segment <file name> <bytes> <documents> [deletions <file name> <count>]
+ *     files <catalog file name>                    (optional)
  *     checksum <crc32 of the lines above, 8 hex digits>
  */
 #ifndef COPS_INDEX_FORMAT_MANIFEST_H
@@ -27,12 +28,15 @@ typedef struct manifest_segment {
     char name[MANIFEST_MAX_NAME];   /* file name inside the index directory */
     uint64_t bytes;
     uint64_t documents;
+    char deletions[MANIFEST_MAX_NAME]; /* deletion bitmap file, "" when none */
+    uint64_t deleted;               /* documents marked deleted in it */
 } manifest_segment;
 
 typedef struct manifest {
     uint64_t generation;
     size_t segment_count;
     manifest_segment segments[MANIFEST_MAX_SEGMENTS];
+    char files[MANIFEST_MAX_NAME];  /* files catalog (catalog.h), "" when none */
 } manifest;
 
 /* Read `dir`/MANIFEST.  COPS_ENOINDEX when the directory or the manifest
