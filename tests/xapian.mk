@@ -8,4 +8,12 @@ tests_xapian_test_SOURCES = tests/xapian-test.c
 nodist_EXTRA_tests_xapian_test_SOURCES = tests/xapian-dummy.cxx
 tests_xapian_test_CFLAGS = $(TEST_CFLAGS)
 tests_xapian_test_LDADD = $(TEST_LIBS) $(XAPIAN_LIBS)
+## Xapian as an oracle for cops's match sets and scores (query/RANKING.md).
+check_PROGRAMS += tests/xapian-oracle-test
+TESTS += tests/xapian-oracle-test
+tests_xapian_oracle_test_SOURCES = tests/xapian-oracle-test.c
+nodist_EXTRA_tests_xapian_oracle_test_SOURCES = tests/xapian-dummy.cxx
+tests_xapian_oracle_test_CFLAGS = $(TEST_CFLAGS)
+tests_xapian_oracle_test_LDADD = $(TEST_LIBS) $(XAPIAN_LIBS)
 endif
+EXTRA_DIST += query/RANKING.md

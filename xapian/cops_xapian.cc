@@ -296,7 +296,89 @@ cops_xapian_query *combine_pair(Xapian::Query::op op, cops_xapian_query *a, cops
     return combine(op, pair, 2, 0, what);
 }
 
+/* ---- cops's BM25 as a Xapian weighting scheme ---- */
+
+/*
+ * The per-term formula of query/bm25.h over Xapian's statistics:
+ *
+ *   factor * ln(1 + (N - n + 0.5) / (n + 0.5)) * (k1 + 1) * wdf
+ *          / (wdf + k1 * (1 - b) + k1 * b * doclen / avglen)
+ *
+ * N = get_collection_size(), n = get_termfreq(), avglen =
+ * get_average_length(), doclen the document length Xapian passes (the sum
+ * of its wdfs), factor the OP_SCALE_WEIGHT factor given to init().  The
+ * products are grouped as bm25_prepare() and bm25_score() group them, so
+ * that with one field per document the result is cops's to the last bit or
+ * so.  No term-independent part (get_sumextra() is 0).
+ *
+ * Local only: name() is given but serialise() keeps the base class's
+ * UnimplementedError, so a remote search with it fails cleanly.
+ */
+class CopsBM25Weight : public Xapian::Weight {
+    double k1_, b_;
+    /* Set by init(). */
+    double weight_idf_ = 0;   /* factor * idf * (k1 + 1) */
+    double length_base_ = 0;  /* k1 * (1 - b) */
+    double length_scale_ = 0; /* k1 * b / avglen (0 when avglen is 0) */
+
+    double score(double wdf, double doclen) const
+    {
+        if (wdf <= 0)
+            return 0.0; /* wdf 0 (a boolean term) would give 0 / 0 when k1 = 0 */
+        return weight_idf_ * wdf / (wdf + length_base_ + length_scale_ * doclen);
+    }
+
+  public:
+    CopsBM25Weight(double k1, double b) : k1_(k1), b_(b)
+    {
+        need_stat(COLLECTION_SIZE);
+        need_stat(TERMFREQ);
+        need_stat(AVERAGE_LENGTH);
+        need_stat(WDF);
+        need_stat(DOC_LENGTH);
+        need_stat(WDF_MAX);       /* for get_maxpart() */
+        need_stat(DOC_LENGTH_MIN);
+    }
+
+    CopsBM25Weight *clone() const override { return new CopsBM25Weight(k1_, b_); }
+
+    void init(double factor) override
+    {
+        double n = static_cast<double>(get_collection_size());
+        double df = static_cast<double>(get_termfreq());
+        double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+        weight_idf_ = factor * idf * (k1_ + 1.0);
+        length_base_ = k1_ * (1.0 - b_);
+        double average = get_average_length();
+        length_scale_ = average > 0 ? k1_ * b_ / average : 0.0;
+    }
+
+    std::string name() const override { return "cops::CopsBM25Weight"; }
+
+    double get_sumpart(Xapian::termcount wdf, Xapian::termcount doclen,
+                       Xapian::termcount) const override
+    {
+        return score(static_cast<double>(wdf), static_cast<double>(doclen));
+    }
+
+    /* The score grows with wdf and falls with doclen, and a document's
+     * length is at least the wdf of each of its terms and at least the
+     * lower bound on (non-zero) lengths: the largest wdf at the smallest
+     * length it allows bounds every document.  A relative margin of 1e-12
+     * covers rounding (the bound is used for pruning only). */
+    double get_maxpart() const override
+    {
+        double wdf_max = static_cast<double>(get_wdf_upper_bound());
+        double length_min = static_cast<double>(get_doclength_lower_bound());
+        return score(wdf_max, wdf_max > length_min ? wdf_max : length_min) * (1.0 + 1e-12);
+    }
+
+    double get_sumextra(Xapian::termcount, Xapian::termcount) const override { return 0.0; }
+    double get_maxextra() const override { return 0.0; }
+};
+
 } /* namespace */
+
 
 /* ====================================================================== */
 
@@ -829,6 +911,20 @@ void cops_xapian_weight_init(cops_xapian_weight *weight)
     weight->k3 = 1.0;
     weight->b = 0.5;
     weight->min_normlen = 0.5;
+    weight->scheme = COPS_XAPIAN_BM25;
+}
+
+void cops_xapian_weight_init_cops(cops_xapian_weight *weight)
+{
+    if (!weight)
+        return;
+    /* The defaults of cops_search_options_init(). */
+    weight->k1 = 1.2;
+    weight->k2 = 0.0;
+    weight->k3 = 1.0;
+    weight->b = 0.75;
+    weight->min_normlen = 0.0;
+    weight->scheme = COPS_XAPIAN_COPS_BM25;
 }
 
 int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
@@ -849,6 +945,8 @@ int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
     cops_xapian_weight_init(&w);
     if (weight)
         w = *weight;
+    if (w.scheme != COPS_XAPIAN_BM25 && w.scheme != COPS_XAPIAN_COPS_BM25)
+        return record(s, COPS_EINVAL, "search: unknown weighting scheme %d", w.scheme);
     if (!(w.k1 >= 0 && w.k2 >= 0 && w.k3 >= 0 && w.b >= 0 && w.b <= 1 && w.min_normlen >= 0) ||
         !std::isfinite(w.k1) || !std::isfinite(w.k2) || !std::isfinite(w.k3) ||
         !std::isfinite(w.min_normlen))
@@ -866,7 +964,11 @@ int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
         try {
             Xapian::Enquire enquire(*db->database);
             enquire.set_query(q->query);
-            enquire.set_weighting_scheme(Xapian::BM25Weight(w.k1, w.k2, w.k3, w.b, w.min_normlen));
+            if (w.scheme == COPS_XAPIAN_COPS_BM25)
+                enquire.set_weighting_scheme(CopsBM25Weight(w.k1, w.b));
+            else
+                enquire.set_weighting_scheme(
+                    Xapian::BM25Weight(w.k1, w.k2, w.k3, w.b, w.min_normlen));
             enquire.set_docid_order(Xapian::Enquire::ASCENDING);
             Xapian::doccount check = exact_count ? db->database->get_doccount() : 0;
             Xapian::MSet mset = enquire.get_mset(first, wanted, check);

@@ -248,27 +248,59 @@ void cops_xapian_query_free(cops_xapian_query *q);
 
 /* --------------------------------------------------------------- search */
 
-/* BM25 parameters, passed to Xapian::BM25Weight(k1, k2, k3, b, min_normlen). */
+/* Weighting schemes (cops_xapian_weight.scheme). */
+typedef enum cops_xapian_scheme {
+    /* Xapian::BM25Weight(k1, k2, k3, b, min_normlen), Xapian's own BM25:
+     * idf log((N - n + 0.5) / (n + 0.5)), raised to log(1 + x/2) where
+     * x = (N - n + 0.5) / (n + 0.5) < 2 so it stays positive. */
+    COPS_XAPIAN_BM25 = 0,
+    /* cops's BM25 (query/bm25.h), computed by a Xapian::Weight subclass:
+     *   w * ln(1 + (N - n + 0.5) / (n + 0.5)) * (k1 + 1) * wdf
+     *     / (wdf + k1 * (1 - b + b * doclen / avglen))
+     * with N the document count, n the term's document frequency, doclen
+     * the whole document's length (sum of wdfs), avglen its mean and w the
+     * factor of OP_SCALE_WEIGHT (1 when unscaled).  Only k1 and b are used
+     * (k2, k3 and min_normlen are ignored; the query frequency wqf plays no
+     * part: a repeated term counts once per occurrence in the query tree,
+     * as in cops).  It equals cops's score exactly when each document has
+     * a single field (no title terms), where doclen is the field length;
+     * see query/RANKING.md.  Local databases only: the scheme is not
+     * serialisable, so searching remote shards with it fails with
+     * COPS_EUNSUPPORTED (xapian-tcpsrv cannot build it). */
+    COPS_XAPIAN_COPS_BM25 = 1
+} cops_xapian_scheme;
+
+/* Weighting parameters.  For COPS_XAPIAN_BM25 all five are passed to
+ * Xapian::BM25Weight(k1, k2, k3, b, min_normlen); COPS_XAPIAN_COPS_BM25
+ * uses only k1 and b. */
 typedef struct cops_xapian_weight {
     double k1;          /* term frequency saturation, >= 0 (Xapian default 1) */
     double k2;          /* document length correction, >= 0 (default 0) */
     double k3;          /* query term frequency saturation, >= 0 (default 1) */
     double b;           /* length normalisation, 0 ... 1 (default 0.5) */
     double min_normlen; /* floor of the normalised length, >= 0 (default 0.5) */
+    int scheme;         /* a cops_xapian_scheme (default COPS_XAPIAN_BM25) */
 } cops_xapian_weight;
 
-/* Fill `weight` with Xapian's BM25 defaults (those of BM25Weight()). */
+/* Fill `weight` with Xapian's BM25 defaults (those of BM25Weight()) and
+ * the scheme COPS_XAPIAN_BM25. */
 void cops_xapian_weight_init(cops_xapian_weight *weight);
 
-/* Run `q` (borrowed) on `db`: hits ranked by BM25 weight, ties in
- * ascending document id order, skipping `offset` and keeping at most
- * `limit`.  `weight` NULL uses Xapian's defaults.  With `exact_count` set,
+/* Fill `weight` for cops's own scheme with cops's defaults
+ * (COPS_XAPIAN_COPS_BM25, k1 1.2, b 0.75; k2 0, k3 1, min_normlen 0,
+ * which the scheme ignores). */
+void cops_xapian_weight_init_cops(cops_xapian_weight *weight);
+
+/* Run `q` (borrowed) on `db`: hits ranked by the weight of `weight`'s
+ * scheme, ties in ascending document id order, skipping `offset` and
+ * keeping at most `limit`.  `weight` NULL uses Xapian's BM25 defaults.  With `exact_count` set,
  * Xapian checks every match (check_at_least = document count), so
  * cops_xapian_results_total is exact; otherwise it is Xapian's estimate.
  * A reader that meets DatabaseModifiedError reopens once and retries.
  * *out (OUT) receives the results; free them with cops_xapian_results_free().
  * Errors: COPS_EINVAL (NULL arguments, weight parameters out of range,
- * query in an error state: its own status is returned then),
+ * unknown scheme, query in an error state: its own status is returned
+ * then), COPS_EUNSUPPORTED (COPS_XAPIAN_COPS_BM25 over remote shards),
  * COPS_ELIMIT (a wildcard over its bound), COPS_EUNSUPPORTED (a
  * construction Xapian cannot run), COPS_EIO, COPS_ECORRUPT, COPS_ENOMEM. */
 int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
