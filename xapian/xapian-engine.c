@@ -336,7 +336,9 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     if (rc != 0)
         return rc;
     /* Plain BM25 with cops's parameters: k2 = 0, k3 = 1, no length floor
-     * (query/RANKING.md compares the formulas). */
+     * (query/RANKING.md compares the formulas; cops's exact scheme cannot
+     * be serialised to remote shards, so the Xapian engine uses Xapian's
+     * own BM25 everywhere and remote scores equal local ones). */
     cops_xapian_weight weight;
     cops_xapian_weight_init(&weight);
     weight.k1 = options->k1;
