@@ -9,8 +9,8 @@
  * N documents, df documents containing t, tf occurrences of t in field f of
  * d, len_f(d) the field's length in tokens, avglen_f its mean over the
  * collection, w_f the field weight (1 for body, the title weight for
- * title).  This is the Lucene form of idf (never negative); the query
- * document query/RANKING.md compares it with Xapian's.
+ * title).  This is the Lucene form of idf (never negative);
+ * query/RANKING.md compares it with Xapian's.
  */
 #ifndef COPS_QUERY_BM25_H
 #define COPS_QUERY_BM25_H
