@@ -26,6 +26,9 @@ const char *cops_strerror(int code)
 }
 
 static void error_vset(cops_error *err, int code, const char *format, va_list args)
+    COPS_PRINTF(3, 0);
+
+static void error_vset(cops_error *err, int code, const char *format, va_list args)
 {
     err->code = code;
     err->column = 0;

@@ -25,6 +25,9 @@ void source_options_init(source_options *options)
 /* ------------------------------------------------------------ reporting */
 
 static void source_vwarn(source_walker *walker, const char *format, va_list args)
+    COPS_PRINTF(2, 0);
+
+static void source_vwarn(source_walker *walker, const char *format, va_list args)
 {
     char message[SOURCE_WARNING_MAX];
     vsnprintf(message, sizeof message, format, args);
