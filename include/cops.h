@@ -71,8 +71,14 @@ typedef struct cops_build_progress {
 } cops_build_progress;
 
 typedef struct cops_build_summary {
-    uint64_t documents;         /* documents in the index */
+    uint64_t documents;         /* documents indexed by this build */
     uint64_t documents_skipped; /* inputs or records rejected (see warnings) */
+    uint64_t documents_deleted; /* documents of changed or vanished files removed */
+    uint64_t documents_total;   /* live documents in the index afterwards */
+    uint64_t files_unchanged;   /* input files found unchanged and not read */
+    uint64_t segments;          /* segments in the index afterwards */
+    int up_to_date;             /* 1 when nothing changed and nothing was written */
+    int merged;                 /* 1 when the segments were merged into one */
     uint64_t terms;             /* distinct terms */
     uint64_t postings;          /* (term, document) pairs */
     uint64_t tokens;            /* term occurrences (positions) */
@@ -92,6 +98,8 @@ typedef enum cops_engine { COPS_ENGINE_NATIVE = 0, COPS_ENGINE_XAPIAN = 1 } cops
 typedef struct cops_build_options {
     cops_engine engine;     /* default COPS_ENGINE_NATIVE */
     unsigned shards;        /* Xapian engine: split into this many shard databases (0 or 1 = one) */
+    int rebuild;            /* 1 = ignore the existing index and index everything */
+    int merge;              /* 1 = merge all segments into one after updating */
     const char *language;   /* libstemmer algorithm name; NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
@@ -120,7 +128,13 @@ const char **cops_stemmer_languages(void);
 
 /* Index the files and folders in `inputs` (folders walked recursively,
  * hidden entries and symlink loops skipped) into the index directory
- * `index_dir`, created if missing.  The new index becomes visible
+ * `index_dir`, created if missing.  When `index_dir` already holds an
+ * index built with the same analysis, only what changed is indexed: new
+ * files are added, changed files (size or modification time, then
+ * content hash) replaced and files no longer among the inputs removed, in
+ * a new segment plus deletion bitmaps; a merge policy keeps the number of
+ * segments bounded (options.merge forces one segment).  The index always
+ * answers as a fresh build of the same files would.  The new index becomes visible
  * atomically when the call succeeds; on any failure the previous index at
  * `index_dir`, if any, is left untouched.  Bad documents are reported
  * through on_warning and skipped; they do not fail the build.

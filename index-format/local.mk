@@ -3,5 +3,6 @@
 EXTRA_DIST += index-format/FORMAT.md
 include index-format/codec.mk
 libcops_internal_la_SOURCES += index-format/segment-writer.c index-format/segment-reader.c \
-	index-format/manifest.c
-noinst_HEADERS += index-format/segment.h index-format/layout.h index-format/manifest.h
+	index-format/manifest.c index-format/catalog.c
+noinst_HEADERS += index-format/segment.h index-format/layout.h index-format/manifest.h \
+	index-format/catalog.h

@@ -155,7 +155,7 @@ static int check_fixed_sections(segment *seg, cops_error *err)
     uint64_t previous_chunk = 0;
     for (uint32_t c = 0; c < seg->meta_chunks; c++) {
         uint64_t offset = layout_get_u64(metaindex->data + 8 * (size_t)c);
-        if ((c == 0 && offset != 0) || (c > 0 && offset <= previous_chunk)
+        if ((c == 0 && offset != 0) || (c > 0 && offset < previous_chunk + 4)
             || offset + 4 > seg->sections[SECTION_DOCMETA].length)
             return corrupt_at(seg, err, metaindex->offset + 8 * (uint64_t)c,
                               "metadata index entry out of range");

@@ -2,11 +2,19 @@
  * build.c — cops_build(): inputs to a committed index directory.
  *
  * Documents flow source_walk (on the feed's reader thread) -> analyzer ->
- * inverter (postings) and segment writer (stored text, lengths, dates,
- * compressed on the writer's thread); at the end the inverter
- * merges into the segment, the segment is fsynced, and the manifest is
- * replaced atomically.  Until that rename nothing a reader sees changes,
- * and every failure path removes what this build wrote.
+ * inverter and segment writer (segment-build.c) -> a new segment, fsynced;
+ * then the manifest is replaced atomically.  Until that rename nothing a
+ * reader sees changes, and every failure path removes what this build
+ * wrote.
+ *
+ * Incremental builds: the files catalog of the last commit says which
+ * file produced which documents.  Files whose size and modification time
+ * are unchanged are not read; a changed file (its content hash differs)
+ * and a file no longer among the inputs have their documents marked in
+ * their segment's deletion bitmap; new and changed files go to the new
+ * segment.  Too many segments, or too many deleted documents, and all
+ * live documents are merged into one segment (re-analysed from their
+ * stored text), committed as the next generation.
  */
 #include "config.h"
 
@@ -24,16 +32,19 @@
 #include "analysis/analyzer.h"
 #include "base/error.h"
 #include "cops.h"
+#include "index-format/catalog.h"
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
 #include "indexer/feed.h"
-#include "indexer/inverter.h"
+#include "indexer/segment-build.h"
 #include "indexer/source.h"
 #ifdef HAVE_XAPIAN
 #include "xapian/xapian-engine.h"
 #endif
 
 #define DEFAULT_MEMORY_MB 256
+#define MERGE_ABOVE_SEGMENTS 8       /* more segments than this: merge */
+#define MERGE_ABOVE_DELETED_PERCENT 40 /* more deleted documents than this: merge */
 
 void cops_build_options_init(cops_build_options *options)
 {
@@ -41,82 +52,6 @@ void cops_build_options_init(cops_build_options *options)
     options->language = "english";
     options->stem = 1;
     options->memory_mb = DEFAULT_MEMORY_MB;
-}
-
-typedef struct build_state {
-    const cops_build_options *options;
-    analyzer *analyzer;
-    inverter *inverter;
-    segment_writer *writer;
-    cops_error *err;
-    uint32_t documents;
-    uint64_t body_tokens, title_tokens;
-    uint8_t key[ANALYZER_MAX_TERM_BYTES + 1];
-    int title_field;
-    analyzer_counts counts;
-    uint64_t bytes_total;
-    uint64_t bytes_read;
-    struct timespec started;
-    double last_progress;
-} build_state;
-
-static double seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-static int emit_term(void *context, const analyzer_token *token)
-{
-    build_state *s = context;
-    size_t offset = 0;
-    if (s->title_field)
-        s->key[offset++] = (uint8_t)SEGMENT_FIELD_TITLE;
-    memcpy(s->key + offset, token->term, token->term_length);
-    return inverter_add(s->inverter, s->key, offset + token->term_length, token->position, s->err);
-}
-
-/* YYYY-MM-DD -> YYYYMMDD (the source module already validated it). */
-static uint32_t date_number(const char *date)
-{
-    if (!date || strlen(date) < 10)
-        return 0;
-    return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
-}
-
-static int index_document(build_state *s, const source_document *document)
-{
-    uint32_t title_length = 0, body_length = 0;
-    s->title_field = 1;
-    int rc = analyzer_run(s->analyzer, document->title, strlen(document->title), 0, 0, emit_term, s,
-                          &s->counts, &title_length);
-    if (rc == 0) {
-        s->title_field = 0;
-        rc = analyzer_run(s->analyzer, document->text, document->text_length, 0, 0, emit_term, s,
-                          &s->counts, &body_length);
-    }
-    if (rc == 0)
-        rc = segment_writer_add_document(s->writer, document->id, document->title,
-                                         date_number(document->date), document->text,
-                                         document->text_length, body_length, title_length, s->err);
-    if (rc == 0)
-        rc = inverter_end_document(s->inverter, s->documents, s->err);
-    if (rc != 0)
-        return rc < 0 ? rc : error_set(s->err, COPS_ENOMEM, "analysis failed");
-    s->documents++;
-    s->body_tokens += body_length;
-    s->title_tokens += title_length;
-    s->bytes_read += document->text_length;
-    if (s->options->on_progress && (s->documents & 63) == 0) {
-        double now = seconds_since(&s->started);
-        if (now - s->last_progress >= 1.0) {
-            s->last_progress = now;
-            cops_build_progress progress = {s->documents, s->bytes_read, s->bytes_total, now};
-            s->options->on_progress(s->options->context, &progress);
-        }
-    }
-    return 0;
 }
 
 /* Exclusive writer lock on dir/LOCK, holding our pid for the message a
@@ -170,7 +105,8 @@ static int make_directory(const char *dir, cops_error *err)
 }
 
 /* Remove files of earlier builds that the committed manifest no longer
- * names: old segments and leftovers of interrupted builds. */
+ * names: old segments, deletion bitmaps and catalogs, and leftovers of
+ * interrupted builds. */
 static void remove_unreferenced(const char *dir, const manifest *current)
 {
     DIR *d = opendir(dir);
@@ -179,12 +115,14 @@ static void remove_unreferenced(const char *dir, const manifest *current)
     struct dirent *entry;
     while ((entry = readdir(d)) != NULL) {
         const char *name = entry->d_name;
-        int ours = (strncmp(name, "seg-", 4) == 0) || (strncmp(name, "run-", 4) == 0);
+        int ours = strncmp(name, "seg-", 4) == 0 || strncmp(name, "run-", 4) == 0
+                   || strncmp(name, "del-", 4) == 0 || strncmp(name, "files-", 6) == 0;
         if (!ours)
             continue;
-        int referenced = 0;
+        int referenced = strcmp(current->files, name) == 0;
         for (size_t i = 0; i < current->segment_count; i++)
-            referenced |= strcmp(current->segments[i].name, name) == 0;
+            referenced |= strcmp(current->segments[i].name, name) == 0
+                          || strcmp(current->segments[i].deletions, name) == 0;
         if (!referenced) {
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -201,6 +139,257 @@ static void forward_warning(void *context, const char *message)
         options->on_warning(options->context, message);
     else
         fprintf(stderr, "cops-index: warning: %s\n", message);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* ---------------------------------------------------- change tracking */
+
+/* A file the walk reads: new, or changed since the last commit.  Filled
+ * on the reader thread (on_file), read by this one after the walk. */
+typedef struct file_read {
+    char *path;
+    uint64_t size;
+    int64_t mtime_seconds;
+    uint32_t mtime_nanoseconds;
+    uint64_t hash;
+} file_read;
+
+/* Documents one file produced in the new segment (this thread). */
+typedef struct file_range {
+    char *path;
+    uint32_t first, count;
+} file_range;
+
+typedef struct changes {
+    catalog previous;            /* of the last commit, sorted */
+    unsigned char *visited;      /* per previous entry: still among the inputs */
+    unsigned char *replaced;     /* per previous entry: content changed */
+    int catalog_touched;         /* unchanged content, new modification time */
+    uint64_t unchanged;
+    file_read *reads;
+    size_t read_count, read_capacity;
+    file_range *ranges;
+    size_t range_count, range_capacity;
+    cops_error error;            /* of on_file */
+} changes;
+
+static int on_file(void *context, const char *path, const struct stat *status)
+{
+    changes *c = context;
+    catalog_entry *known = catalog_find(&c->previous, path);
+    if (known) {
+        size_t i = (size_t)(known - c->previous.entries);
+        c->visited[i] = 1;
+        if (known->size == (uint64_t)status->st_size
+            && known->mtime_seconds == (int64_t)status->st_mtim.tv_sec
+            && known->mtime_nanoseconds == (uint32_t)status->st_mtim.tv_nsec) {
+            c->unchanged++;
+            return 0;
+        }
+    }
+    uint64_t hash;
+    if (catalog_hash_file(path, &hash, &c->error) != 0)
+        return 1; /* unreadable: let the reader report it as usual */
+    if (known && known->hash == hash) {
+        known->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
+        known->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
+        known->size = (uint64_t)status->st_size;
+        c->catalog_touched = 1;
+        c->unchanged++;
+        return 0;
+    }
+    if (known)
+        c->replaced[known - c->previous.entries] = 1;
+    if (c->read_count == c->read_capacity) {
+        size_t capacity = c->read_capacity ? c->read_capacity * 2 : 64;
+        file_read *grown = realloc(c->reads, capacity * sizeof *grown);
+        if (!grown)
+            return COPS_ENOMEM;
+        c->reads = grown;
+        c->read_capacity = capacity;
+    }
+    file_read *r = &c->reads[c->read_count];
+    if (!(r->path = strdup(path)))
+        return COPS_ENOMEM;
+    r->size = (uint64_t)status->st_size;
+    r->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
+    r->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
+    r->hash = hash;
+    c->read_count++;
+    return 1;
+}
+
+/* Count document `doc` of the new segment as coming from `path`. */
+static int note_document(changes *c, const char *path, uint32_t doc)
+{
+    if (c->range_count > 0 && strcmp(c->ranges[c->range_count - 1].path, path) == 0) {
+        c->ranges[c->range_count - 1].count++;
+        return 0;
+    }
+    if (c->range_count == c->range_capacity) {
+        size_t capacity = c->range_capacity ? c->range_capacity * 2 : 64;
+        file_range *grown = realloc(c->ranges, capacity * sizeof *grown);
+        if (!grown)
+            return COPS_ENOMEM;
+        c->ranges = grown;
+        c->range_capacity = capacity;
+    }
+    file_range *r = &c->ranges[c->range_count];
+    if (!(r->path = strdup(path)))
+        return COPS_ENOMEM;
+    r->first = doc;
+    r->count = 1;
+    c->range_count++;
+    return 0;
+}
+
+static int compare_reads(const void *a, const void *b)
+{
+    return strcmp(((const file_read *)a)->path, ((const file_read *)b)->path);
+}
+
+static void changes_free(changes *c)
+{
+    catalog_free(&c->previous);
+    free(c->visited);
+    free(c->replaced);
+    for (size_t i = 0; i < c->read_count; i++)
+        free(c->reads[i].path);
+    free(c->reads);
+    for (size_t i = 0; i < c->range_count; i++)
+        free(c->ranges[i].path);
+    free(c->ranges);
+}
+
+/* ------------------------------------------------------------ merging */
+
+typedef struct entry_order {
+    catalog_entry *entry;
+    size_t segment;
+} entry_order;
+
+static int compare_entry_order(const void *a, const void *b)
+{
+    const entry_order *x = a, *y = b;
+    if (x->segment != y->segment)
+        return x->segment < y->segment ? -1 : 1;
+    return (x->entry->first_doc > y->entry->first_doc) - (x->entry->first_doc < y->entry->first_doc);
+}
+
+/* All live documents of `current` (whose deletion bitmaps are `dels`)
+ * into one new segment `name`; `files` is remapped to it. */
+static int merge_segments(const char *dir, const manifest *current, deletions *dels,
+                          catalog *files, const char *name, analyzer *text_analyzer,
+                          const analyzer_config *config, size_t budget, uint64_t *bytes,
+                          uint32_t *documents, cops_error *err)
+{
+    entry_order *order = malloc((files->count + 1) * sizeof *order);
+    if (!order)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < files->count; i++) {
+        order[i].entry = &files->entries[i];
+        order[i].segment = current->segment_count;
+        for (size_t s = 0; s < current->segment_count; s++)
+            if (strcmp(current->segments[s].name, files->entries[i].segment) == 0)
+                order[i].segment = s;
+    }
+    qsort(order, files->count, sizeof *order, compare_entry_order);
+
+    segment_build *builder = NULL;
+    int rc = segment_build_begin(dir, name, text_analyzer, config, budget, &builder, err);
+    size_t next_entry = 0;
+    for (size_t s = 0; rc == 0 && s < current->segment_count; s++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, current->segments[s].name);
+        segment *seg = NULL;
+        rc = segment_open(path, &seg, err);
+        for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
+            if (deletions_test(&dels[s], doc))
+                continue;
+            while (next_entry < files->count && order[next_entry].segment == s
+                   && order[next_entry].entry->first_doc == doc) {
+                order[next_entry].entry->first_doc = segment_build_documents(builder);
+                snprintf(order[next_entry].entry->segment, MANIFEST_MAX_NAME, "%s", name);
+                next_entry++;
+            }
+            segment_document stored;
+            rc = segment_read_document(seg, doc, &stored, err);
+            if (rc != 0)
+                break;
+            char date[16] = "";
+            uint32_t day = segment_date(seg, doc);
+            if (day)
+                snprintf(date, sizeof date, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
+            source_document document = {"", 0, stored.id, stored.title, day ? date : NULL,
+                                        stored.text, stored.text_length};
+            rc = segment_build_add(builder, &document, err);
+            segment_document_free(&stored);
+        }
+        segment_close(seg);
+    }
+    free(order);
+    if (rc != 0) {
+        segment_build_abort(builder);
+        return rc;
+    }
+    segment_build_result result;
+    rc = segment_build_finish(builder, &result, err);
+    *bytes = result.bytes;
+    *documents = result.documents;
+    return rc;
+}
+
+/* ------------------------------------------------------------- build */
+
+typedef struct previous_index {
+    manifest manifest;
+    deletions dels[MANIFEST_MAX_SEGMENTS];
+    int dels_changed[MANIFEST_MAX_SEGMENTS];
+    int usable;                  /* same analysis, catalog present */
+} previous_index;
+
+/* Load what an incremental build needs; `usable` stays 0 when the index
+ * must be rebuilt (none, other analysis, no catalog). */
+static int load_previous(const char *dir, const analyzer_config *config, previous_index *p,
+                         changes *c, cops_error *err)
+{
+    cops_error ignored;
+    if (manifest_read(dir, &p->manifest, &ignored) != 0 || !p->manifest.files[0])
+        return 0;
+    for (size_t s = 0; s < p->manifest.segment_count; s++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, p->manifest.segments[s].name);
+        segment *seg = NULL;
+        int rc = segment_open(path, &seg, err);
+        if (rc != 0)
+            return rc; /* damage: a rebuild is the user's call (--rebuild) */
+        const segment_meta *meta = segment_get_meta(seg);
+        int same = meta->stem == config->stem && strcmp(meta->language, config->language) == 0;
+        uint32_t documents = segment_documents(seg);
+        segment_close(seg);
+        if (!same)
+            return 0;
+        rc = p->manifest.segments[s].deletions[0]
+                 ? deletions_read(dir, p->manifest.segments[s].deletions, documents, &p->dels[s], err)
+                 : deletions_init(&p->dels[s], documents, err);
+        if (rc != 0)
+            return rc;
+    }
+    int rc = catalog_read(dir, p->manifest.files, &c->previous, err);
+    if (rc != 0)
+        return rc;
+    c->visited = calloc(c->previous.count + 1, 1);
+    c->replaced = calloc(c->previous.count + 1, 1);
+    if (!c->visited || !c->replaced)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    p->usable = 1;
+    return 0;
 }
 
 int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
@@ -231,51 +420,48 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     if (options.shards > 1)
         return error_set(err, COPS_EINVAL, "--shards is for the Xapian engine");
 
-    build_state state;
-    memset(&state, 0, sizeof state);
-    state.options = &options;
-    state.err = err;
-    clock_gettime(CLOCK_MONOTONIC, &state.started);
-    analyzer_counts_init(&state.counts);
-
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    if (summary)
+        memset(summary, 0, sizeof *summary);
     analyzer_config config;
     analyzer_config_init(&config);
     config.stem = options.stem;
     if (strlen(options.language) >= sizeof config.language)
         return error_set(err, COPS_EINVAL, "unknown language '%s'", options.language);
     strcpy(config.language, options.stem ? options.language : "none");
+    size_t budget = options.memory_mb * 1024 * 1024 / 10 * 7; /* the rest: analysis, I/O */
 
+    analyzer *text_analyzer = NULL;
     int lock_fd = -1;
-    int rc = analyzer_new(&config, &state.analyzer, err);
+    previous_index *previous = calloc(1, sizeof *previous);
+    changes tracked;
+    memset(&tracked, 0, sizeof tracked);
+    int rc = previous ? analyzer_new(&config, &text_analyzer, err)
+                      : error_set(err, COPS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = make_directory(index_dir, err);
     if (rc == 0)
         rc = lock_index(index_dir, &lock_fd, err);
+    if (rc == 0 && !options.rebuild)
+        rc = load_previous(index_dir, &config, previous, &tracked, err);
+    if (rc == 0 && !previous->usable) {
+        /* Start over: nothing of the old index is kept. */
+        for (size_t s = 0; s < previous->manifest.segment_count; s++)
+            deletions_free(&previous->dels[s]);
+        uint64_t generation = previous->manifest.generation;
+        memset(&previous->manifest, 0, sizeof previous->manifest);
+        previous->manifest.generation = generation;
+        catalog_free(&tracked.previous);
+    }
 
-    manifest previous;
-    int have_previous = 0;
-    if (rc == 0) {
-        cops_error ignored;
-        have_previous = manifest_read(index_dir, &previous, &ignored) == 0;
-    }
-    manifest next;
-    memset(&next, 0, sizeof next);
-    next.generation = have_previous ? previous.generation + 1 : 1;
-    snprintf(next.segments[0].name, sizeof next.segments[0].name, "seg-%06llu.cops",
-             (unsigned long long)next.generation);
-    next.segment_count = 1;
-    char segment_path_buffer[4096];
-    snprintf(segment_path_buffer, sizeof segment_path_buffer, "%s/%s", index_dir,
-             next.segments[0].name);
-
-    if (rc == 0) {
-        unlink(segment_path_buffer); /* a leftover of a build that never committed */
-        rc = segment_writer_open(segment_path_buffer, &state.writer, err);
-    }
-    if (rc == 0) {
-        size_t budget = options.memory_mb * 1024 * 1024 / 10 * 7; /* the rest: analysis, I/O */
-        rc = inverter_new(budget, index_dir, &state.inverter, err);
-    }
+    uint64_t generation = previous ? previous->manifest.generation + 1 : 1;
+    char segment_name[MANIFEST_MAX_NAME];
+    snprintf(segment_name, sizeof segment_name, "seg-%06llu.cops", (unsigned long long)generation);
+    segment_build *builder = NULL;
+    if (rc == 0)
+        rc = segment_build_begin(index_dir, segment_name, text_analyzer, &config, budget, &builder,
+                                 err);
 
     source_options sources;
     source_options_init(&sources);
@@ -283,79 +469,235 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     sources.title_field = options.title_field;
     sources.text_field = options.text_field;
     sources.date_field = options.date_field;
-    sources.exclude_directory = index_dir;
     sources.on_warning = forward_warning;
     sources.context = &options;
-    source_stats source_counts;
-    memset(&source_counts, 0, sizeof source_counts);
+    sources.exclude_directory = index_dir;
+    sources.on_file = on_file;
+    sources.file_context = &tracked;
+    source_stats read_counts;
+    memset(&read_counts, 0, sizeof read_counts);
+    uint64_t bytes_total = options.on_progress ? source_estimate_bytes(inputs, input_count) : 0;
+    uint64_t bytes_read = 0;
+    double last_progress = 0;
     if (rc == 0) {
-        state.bytes_total = options.on_progress ? source_estimate_bytes(inputs, input_count) : 0;
         feed *reader = NULL;
         rc = feed_start(inputs, input_count, &sources, &reader, err);
         const source_document *document;
-        while (rc == 0 && (document = feed_next(reader)) != NULL)
-            rc = index_document(&state, document);
+        while (rc == 0 && (document = feed_next(reader)) != NULL) {
+            uint32_t doc = segment_build_documents(builder);
+            rc = segment_build_add(builder, document, err);
+            if (rc == 0 && note_document(&tracked, document->path, doc) != 0)
+                rc = error_set(err, COPS_ENOMEM, "out of memory");
+            bytes_read += document->text_length;
+            if (options.on_progress && (doc & 63) == 0) {
+                double now = seconds_since(&started);
+                if (now - last_progress >= 1.0) {
+                    last_progress = now;
+                    cops_build_progress progress = {doc + 1, bytes_read, bytes_total, now};
+                    options.on_progress(options.context, &progress);
+                }
+            }
+        }
         cops_error reader_error = {0};
-        int read_rc = feed_finish(reader, &source_counts, &reader_error);
+        int read_rc = feed_finish(reader, &read_counts, &reader_error);
         if (rc == 0 && read_rc != 0) {
             rc = read_rc;
             if (err)
                 *err = reader_error;
         }
     }
-    if (rc == 0 && state.documents == 0)
-        rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
-                       (unsigned long long)source_counts.skipped);
 
-    inverter_stats inverted;
-    memset(&inverted, 0, sizeof inverted);
-    uint64_t segment_bytes = 0;
-    if (rc == 0)
-        rc = inverter_finish(state.inverter, state.writer, &inverted, err);
-    if (rc == 0) {
-        segment_meta meta;
-        memset(&meta, 0, sizeof meta);
-        meta.documents = state.documents;
-        meta.body_tokens = state.body_tokens;
-        meta.title_tokens = state.title_tokens;
-        meta.terms = inverted.terms;
-        meta.postings = inverted.postings;
-        meta.stem = config.stem;
-        snprintf(meta.language, sizeof meta.language, "%s", config.language);
-        rc = segment_writer_finish(state.writer, &meta, &segment_bytes, err);
-        state.writer = NULL; /* finish frees it either way */
+    /* What the previous documents became: deleted when their file changed
+     * or is no longer among the inputs. */
+    uint64_t deleted_now = 0;
+    catalog files;
+    memset(&files, 0, sizeof files);
+    for (size_t i = 0; rc == 0 && i < tracked.previous.count; i++) {
+        catalog_entry *e = &tracked.previous.entries[i];
+        if (tracked.visited[i] && !tracked.replaced[i]) {
+            rc = catalog_add(&files, e, err);
+            continue;
+        }
+        for (size_t s = 0; s < previous->manifest.segment_count; s++) {
+            if (strcmp(previous->manifest.segments[s].name, e->segment) != 0)
+                continue;
+            uint32_t before = previous->dels[s].deleted;
+            deletions_mark(&previous->dels[s], e->first_doc, e->doc_count);
+            deleted_now += previous->dels[s].deleted - before;
+            previous->dels_changed[s] = 1;
+        }
     }
+    uint32_t new_documents = builder ? segment_build_documents(builder) : 0;
+    uint64_t live_before = 0;
+    for (size_t s = 0; previous && s < previous->manifest.segment_count; s++)
+        live_before += previous->manifest.segments[s].documents - previous->dels[s].deleted;
+    if (rc == 0 && new_documents == 0 && live_before == 0)
+        rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
+                       (unsigned long long)read_counts.skipped);
+    int changed = new_documents > 0 || deleted_now > 0 || tracked.catalog_touched
+                  || !previous->usable;
+
+    /* The new segment's files. */
+    if (rc == 0 && tracked.read_count > 1)
+        qsort(tracked.reads, tracked.read_count, sizeof *tracked.reads, compare_reads);
+    for (size_t i = 0; rc == 0 && i < tracked.range_count; i++) {
+        file_read key = {tracked.ranges[i].path, 0, 0, 0, 0};
+        file_read *r = tracked.read_count ? bsearch(&key, tracked.reads, tracked.read_count,
+                                                    sizeof *tracked.reads, compare_reads)
+                                          : NULL;
+        catalog_entry e;
+        memset(&e, 0, sizeof e);
+        e.path = tracked.ranges[i].path;
+        if (r) {
+            e.size = r->size;
+            e.mtime_seconds = r->mtime_seconds;
+            e.mtime_nanoseconds = r->mtime_nanoseconds;
+            e.hash = r->hash;
+        }
+        snprintf(e.segment, sizeof e.segment, "%s", segment_name);
+        e.first_doc = tracked.ranges[i].first;
+        e.doc_count = tracked.ranges[i].count;
+        rc = catalog_add(&files, &e, err);
+    }
+
+    segment_build_result built;
+    memset(&built, 0, sizeof built);
+    if (rc == 0 && changed) {
+        rc = segment_build_finish(builder, &built, err);
+        builder = NULL;
+    }
+
+    manifest next;
+    memset(&next, 0, sizeof next);
+    next.generation = generation;
     int committed = 0;
-    if (rc == 0) {
-        next.segments[0].bytes = segment_bytes;
-        next.segments[0].documents = state.documents;
-        rc = manifest_commit(index_dir, &next, &committed, err);
+    if (rc == 0 && changed) {
+        /* Older segments with live documents keep their place; changed
+         * deletion bitmaps get new files (the old ones stay valid for
+         * readers of the previous generation). */
+        for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
+            manifest_segment seg = previous->manifest.segments[s];
+            if (previous->dels[s].deleted == seg.documents)
+                continue;
+            if (previous->dels_changed[s]) {
+                snprintf(seg.deletions, sizeof seg.deletions, "del-%.6s-%06llu.bits", seg.name + 4,
+                         (unsigned long long)generation);
+                seg.deleted = previous->dels[s].deleted;
+                rc = deletions_write(index_dir, seg.deletions, &previous->dels[s], err);
+            }
+            next.segments[next.segment_count++] = seg;
+        }
+        if (rc == 0 && built.documents > 0) {
+            if (next.segment_count == MANIFEST_MAX_SEGMENTS)
+                rc = error_set(err, COPS_ELIMIT, "too many segments: run cops-index --merge");
+            else {
+                manifest_segment *seg = &next.segments[next.segment_count++];
+                snprintf(seg->name, sizeof seg->name, "%s", segment_name);
+                seg->bytes = built.bytes;
+                seg->documents = built.documents;
+            }
+        }
+        snprintf(next.files, sizeof next.files, "files-%06llu.cat", (unsigned long long)generation);
+        if (rc == 0) {
+            catalog_sort(&files);
+            rc = catalog_write(index_dir, next.files, &files, err);
+        }
+        if (rc == 0)
+            rc = manifest_commit(index_dir, &next, &committed, err);
+        if (rc != 0 && !committed) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", index_dir, segment_name);
+            unlink(path);
+        }
+    } else if (!changed) {
+        next = previous->manifest; /* up to date: nothing written */
     }
-    segment_writer_abort(state.writer);
-    if (rc != 0 && !committed)
-        unlink(segment_path_buffer);
-    inverter_free(state.inverter);
-    analyzer_free(state.analyzer);
+    segment_build_abort(builder);
+
+    /* Merge policy: bounded segments, bounded deleted documents. */
+    uint64_t live = 0, stored = 0;
+    for (size_t s = 0; s < next.segment_count; s++) {
+        live += next.segments[s].documents - next.segments[s].deleted;
+        stored += next.segments[s].documents;
+    }
+    int merge = rc == 0 && next.segment_count > 0
+                && ((options.merge && (next.segment_count > 1 || live < stored))
+                    || next.segment_count > MERGE_ABOVE_SEGMENTS
+                    || (stored > 0 && (stored - live) * 100 > stored * MERGE_ABOVE_DELETED_PERCENT));
+    int merged = 0;
+    if (merge) {
+        deletions *dels = calloc(next.segment_count, sizeof *dels);
+        catalog current_files;
+        memset(&current_files, 0, sizeof current_files);
+        rc = dels ? catalog_read(index_dir, next.files, &current_files, err)
+                  : error_set(err, COPS_ENOMEM, "out of memory");
+        for (size_t s = 0; rc == 0 && s < next.segment_count; s++)
+            rc = next.segments[s].deletions[0]
+                     ? deletions_read(index_dir, next.segments[s].deletions,
+                                      (uint32_t)next.segments[s].documents, &dels[s], err)
+                     : deletions_init(&dels[s], (uint32_t)next.segments[s].documents, err);
+        manifest merged_manifest;
+        memset(&merged_manifest, 0, sizeof merged_manifest);
+        merged_manifest.generation = next.generation + 1;
+        manifest_segment *seg = &merged_manifest.segments[0];
+        snprintf(seg->name, sizeof seg->name, "seg-%06llu.cops",
+                 (unsigned long long)merged_manifest.generation);
+        uint32_t merged_documents = 0;
+        if (rc == 0)
+            rc = merge_segments(index_dir, &next, dels, &current_files, seg->name, text_analyzer,
+                                &config, budget, &seg->bytes, &merged_documents, err);
+        seg->documents = merged_documents;
+        merged_manifest.segment_count = 1;
+        snprintf(merged_manifest.files, sizeof merged_manifest.files, "files-%06llu.cat",
+                 (unsigned long long)merged_manifest.generation);
+        if (rc == 0) {
+            catalog_sort(&current_files);
+            rc = catalog_write(index_dir, merged_manifest.files, &current_files, err);
+        }
+        committed = 0;
+        if (rc == 0)
+            rc = manifest_commit(index_dir, &merged_manifest, &committed, err);
+        if (committed) {
+            next = merged_manifest;
+            merged = 1;
+        }
+        for (size_t s = 0; dels && s < next.segment_count; s++)
+            deletions_free(&dels[s]);
+        free(dels);
+        catalog_free(&current_files);
+    }
     if (rc == 0)
         remove_unreferenced(index_dir, &next);
     if (lock_fd >= 0)
         close(lock_fd);
 
     if (summary) {
-        memset(summary, 0, sizeof *summary);
-        summary->documents = state.documents;
-        summary->documents_skipped = source_counts.skipped;
-        summary->terms = inverted.terms;
-        summary->postings = inverted.postings;
-        summary->tokens = state.body_tokens + state.title_tokens;
-        summary->input_bytes = source_counts.bytes_read;
-        summary->index_bytes = segment_bytes;
-        summary->warnings = source_counts.warnings;
-        summary->invalid_utf8 = source_counts.invalid_utf8 + state.counts.invalid_sequences;
-        summary->long_tokens = state.counts.long_tokens;
-        summary->seconds = seconds_since(&state.started);
-        summary->peak_memory_bytes = inverted.peak_bytes;
+        summary->documents = built.documents;
+        summary->documents_skipped = read_counts.skipped;
+        summary->documents_deleted = deleted_now;
+        summary->files_unchanged = tracked.unchanged;
+        summary->terms = built.terms;
+        summary->postings = built.postings;
+        summary->tokens = built.tokens;
+        summary->input_bytes = read_counts.bytes_read;
+        summary->index_bytes = built.bytes;
+        summary->warnings = read_counts.warnings;
+        summary->invalid_utf8 = read_counts.invalid_utf8 + built.counts.invalid_sequences;
+        summary->long_tokens = built.counts.long_tokens;
+        summary->seconds = seconds_since(&started);
+        summary->peak_memory_bytes = built.peak_memory_bytes;
+        summary->up_to_date = rc == 0 && !changed && !merged;
+        summary->merged = merged;
+        summary->segments = next.segment_count;
+        for (size_t s = 0; s < next.segment_count; s++)
+            summary->documents_total += next.segments[s].documents - next.segments[s].deleted;
     }
+    for (size_t s = 0; previous && s < MANIFEST_MAX_SEGMENTS; s++)
+        deletions_free(&previous->dels[s]);
+    free(previous);
+    catalog_free(&files);
+    changes_free(&tracked);
+    analyzer_free(text_analyzer);
     return rc;
 }
 

@@ -23,14 +23,17 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: %s [OPTION]... [FILE|DIR]...\n"
-            "Build a search index from files and folders (text, HTML, JSON Lines, TREC,\n"
-            "optionally gzip-compressed).  With no FILE, index corpus/.\n"
+            "Build or update a search index from files and folders (text, HTML, JSON\n"
+            "Lines, TREC, optionally gzip-compressed).  With no FILE, index corpus/.\n"
+            "Re-running it indexes only what changed: new, changed and removed files.\n"
             "\n"
             "  -i, --index DIR        index directory (default: $COPS_INDEX, else .cops)\n"
             "  -l, --language NAME    Snowball stemmer (default: english)\n"
             "      --list-languages   print the stemmer names and exit\n"
             "      --no-stem          index words without stemming\n"
             "  -m, --memory MB        memory budget of the inverter (default: 256)\n"
+            "      --rebuild          index everything again instead of only what changed\n"
+            "      --merge            merge the index into one segment (also --optimize)\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
             "      --shards N         with --engine xapian: split into N shard databases\n"
             "      --id-field NAME    JSON Lines field names (defaults: id, title,\n"
@@ -141,7 +144,7 @@ static int dump_term(const char *index_dir, const char *term)
 int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
-           OPT_ENGINE, OPT_SHARDS };
+           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -154,6 +157,9 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"shards", required_argument, NULL, OPT_SHARDS},
+        {"rebuild", no_argument, NULL, OPT_REBUILD},
+        {"merge", no_argument, NULL, OPT_MERGE},
+        {"optimize", no_argument, NULL, OPT_MERGE},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
     cops_build_options build;
     cops_build_options_init(&build);
@@ -182,6 +188,8 @@ int main(int argc, char **argv)
         case OPT_DATE: build.date_field = optarg; break;
         case OPT_STATS: stats = 1; break;
         case OPT_DUMP: dump = optarg; break;
+        case OPT_REBUILD: build.rebuild = 1; break;
+        case OPT_MERGE: build.merge = 1; break;
         case OPT_ENGINE:
             if (strcmp(optarg, "native") == 0)
                 build.engine = COPS_ENGINE_NATIVE;
@@ -240,7 +248,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: the index at %s was not changed\n", program, index_dir);
         return EXIT_TROUBLE;
     }
-    if (!quiet) {
+    if (!quiet && summary.up_to_date) {
+        fprintf(stderr, "%s: %s is up to date: %llu documents, %llu files unchanged\n", program,
+                index_dir, (unsigned long long)summary.documents_total,
+                (unsigned long long)summary.files_unchanged);
+    } else if (!quiet) {
         double input_mb = (double)summary.input_bytes / 1e6;
         fprintf(stderr,
                 "%s: indexed %llu documents into %s: %llu terms, %llu postings; "
@@ -256,6 +268,15 @@ int main(int argc, char **argv)
                     (unsigned long long)summary.documents_skipped,
                     (unsigned long long)summary.long_tokens);
         fputc('\n', stderr);
+        if (summary.files_unchanged || summary.documents_deleted || summary.segments > 1
+            || summary.merged)
+            fprintf(stderr, "%s: update: %llu files unchanged, %llu documents removed; %llu "
+                    "documents in %llu segment%s%s\n", program,
+                    (unsigned long long)summary.files_unchanged,
+                    (unsigned long long)summary.documents_deleted,
+                    (unsigned long long)summary.documents_total,
+                    (unsigned long long)summary.segments, summary.segments == 1 ? "" : "s",
+                    summary.merged ? " (merged)" : "");
     }
     return 0;
 }

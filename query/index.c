@@ -20,27 +20,48 @@
  * means a writer committed and removed it between our two reads. */
 static int open_segments(cops_index *index, const char *index_dir, cops_error *err)
 {
-    uint64_t body_tokens = 0, title_tokens = 0;
+    uint64_t body_tokens = 0, title_tokens = 0, stored = 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < index->manifest.segment_count; i++) {
+        const manifest_segment *listed = &index->manifest.segments[i];
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", index_dir, index->manifest.segments[i].name);
-        rc = segment_open(path, &index->segments[i], err);
+        snprintf(path, sizeof path, "%s/%s", index_dir, listed->name);
+        segment *seg = NULL;
+        rc = segment_open(path, &seg, err);
         if (rc != 0)
             break;
+        index->segments[i] = seg;
         index->segment_count++;
-        const segment_meta *meta = segment_get_meta(index->segments[i]);
-        if (meta->documents != index->manifest.segments[i].documents)
+        const segment_meta *meta = segment_get_meta(seg);
+        if (meta->documents != listed->documents)
             return error_set(err, COPS_ECORRUPT, "%s: damaged index: %s holds %llu documents, "
-                             "the manifest says %llu", index_dir, index->manifest.segments[i].name,
+                             "the manifest says %llu", index_dir, listed->name,
                              (unsigned long long)meta->documents,
-                             (unsigned long long)index->manifest.segments[i].documents);
-        if (index->documents + meta->documents >= UINT32_MAX)
+                             (unsigned long long)listed->documents);
+        if (stored + meta->documents >= UINT32_MAX)
             return error_set(err, COPS_ELIMIT, "%s: more than 2^32 documents", index_dir);
-        index->bases[i] = (uint32_t)index->documents;
-        index->documents += meta->documents;
+        index->bases[i] = (uint32_t)stored;
+        stored += meta->documents;
         body_tokens += meta->body_tokens;
         title_tokens += meta->title_tokens;
+        if (listed->deletions[0]) {
+            rc = deletions_read(index_dir, listed->deletions, (uint32_t)meta->documents,
+                                &index->deleted[i], err);
+            if (rc != 0)
+                return rc;
+            if (index->deleted[i].deleted != listed->deleted)
+                return error_set(err, COPS_ECORRUPT, "%s: damaged index: %s marks %u documents, "
+                                 "the manifest says %llu", index_dir, listed->deletions,
+                                 index->deleted[i].deleted, (unsigned long long)listed->deleted);
+            /* the collection statistics count live documents only */
+            for (uint32_t doc = 0; doc < meta->documents; doc++)
+                if (deletions_test(&index->deleted[i], doc)) {
+                    body_tokens -= segment_body_length(seg, doc);
+                    title_tokens -= segment_title_length(seg, doc);
+                }
+            index->has_deletions |= index->deleted[i].deleted > 0;
+        }
+        index->documents += meta->documents - index->deleted[i].deleted;
         if (i == 0) {
             analyzer_config_init(&index->analysis);
             index->analysis.stem = meta->stem;
@@ -64,8 +85,11 @@ static void close_segments(cops_index *index)
 {
     for (size_t i = 0; i < index->segment_count; i++)
         segment_close(index->segments[i]);
+    for (size_t i = 0; i < MANIFEST_MAX_SEGMENTS; i++)
+        deletions_free(&index->deleted[i]);
     index->segment_count = 0;
     index->documents = 0;
+    index->has_deletions = 0;
 }
 
 int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
@@ -178,8 +202,19 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
         int found = segment_lookup(index->segments[i], key, key_length, &term, err);
         if (found < 0)
             return found;
-        if (found)
-            df += term.df;
+        if (!found)
+            continue;
+        df += term.df;
+        if (index->deleted[i].deleted == 0)
+            continue;
+        /* postings of deleted documents do not count */
+        postings_cursor cursor;
+        postings_open(&cursor, index->segments[i], &term);
+        for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor))
+            df -= deletions_test(&index->deleted[i], doc);
+        int damaged = segment_damage(index->segments[i], err);
+        if (damaged)
+            return damaged;
     }
     return df;
 }
@@ -201,7 +236,7 @@ int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error 
         return rc;
     for (size_t i = 0; i < index->segment_count; i++) {
         const segment_meta *meta = segment_get_meta(index->segments[i]);
-        stats->documents += meta->documents;
+        stats->documents += meta->documents - index->deleted[i].deleted;
         stats->terms += meta->terms; /* keys per segment; equal to distinct keys with one segment */
         stats->postings += meta->postings;
         stats->tokens += meta->body_tokens + meta->title_tokens;

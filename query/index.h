@@ -10,6 +10,7 @@
 
 #include "analysis/analyzer.h"
 #include "cops.h"
+#include "index-format/catalog.h"
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
 
@@ -22,17 +23,20 @@ struct cops_index {
     manifest manifest;
     segment *segments[MANIFEST_MAX_SEGMENTS];
     uint32_t bases[MANIFEST_MAX_SEGMENTS]; /* first global document number of each segment */
+    deletions deleted[MANIFEST_MAX_SEGMENTS]; /* documents replaced or removed by updates */
+    int has_deletions;
     size_t segment_count;
-    uint64_t documents;
+    uint64_t documents;            /* live documents (BM25's N) */
     double average_body_length;
     double average_title_length;
     analyzer_config analysis;
     analyzer *analyzer;
 };
 
-/* Sum of a key's document frequencies over all segments (BM25 uses the
- * collection-wide figure, so scores do not depend on how the index is
- * split into segments).  Negative status on damage. */
+/* A key's document frequency over the live documents of all segments
+ * (BM25 uses the collection-wide figure, so scores do not depend on how
+ * the index is split into segments or on deleted documents).  Negative
+ * status on damage. */
 int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
                                  cops_error *err);
 

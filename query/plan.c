@@ -137,9 +137,9 @@ static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_leng
                                  const segment_term *term)
 {
     int title = key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
-    int64_t df = p->index->segment_count == 1 ? term->df
-                                              : index_document_frequency(p->index, key, key_length,
-                                                                         p->err);
+    int64_t df = p->index->segment_count == 1 && !p->index->has_deletions
+                     ? term->df
+                     : index_document_frequency(p->index, key, key_length, p->err);
     if (df < 0) {
         p->rc = (int)df;
         return NULL;

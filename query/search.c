@@ -229,8 +229,11 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
             threshold = heap.items[0].score;
             m->ops->set_threshold(m, threshold);
         }
+        const deletions *deleted = &index->deleted[s];
         for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
              doc = matcher_next_geq(m, doc + 1)) {
+            if (deletions_test(deleted, doc))
+                continue; /* replaced or removed by an update */
             results->total++;
             if (!wanted)
                 continue;

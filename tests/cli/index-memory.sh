@@ -35,7 +35,7 @@ expect_stderr_matches 'indexed 10020 documents' "10020 documents with the defaul
 expect_exit 0 "indexing with --memory 16" -- cops_index -i small --memory 16 gen
 expect_stderr_matches 'indexed 10020 documents' "10020 documents with --memory 16"
 check "no spill runs are left in the index directory" \
-    sh -c '! ls small | grep -v -e "^LOCK$" -e "^MANIFEST$" -e "^seg-[0-9]*\.cops$"'
+    sh -c '! ls small | grep -v -e "^LOCK$" -e "^MANIFEST$" -e "^seg-[0-9]*\.cops$" -e "^files-[0-9]*\.cat$"'
 
 expect_exit 0 "--stats of the default build" -- cops_index -i big --stats
 grep -E '^(documents|terms|postings|positions) ' "$OUT" >big.stats

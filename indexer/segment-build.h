@@ -1,0 +1,45 @@
+/*
+ * segment-build.h — documents to one new segment file: analysis, inversion
+ * within the memory budget, stored text.  Used by fresh builds, by
+ * incremental builds (the new documents) and by merges (the live documents
+ * of older segments, re-analysed from their stored text).
+ */
+#ifndef COPS_INDEXER_SEGMENT_BUILD_H
+#define COPS_INDEXER_SEGMENT_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/analyzer.h"
+#include "cops.h"
+#include "indexer/source.h"
+
+typedef struct segment_build segment_build;
+
+typedef struct segment_build_result {
+    uint32_t documents;
+    uint64_t terms, postings, tokens;
+    uint64_t bytes;              /* size of the segment file */
+    size_t peak_memory_bytes;
+    analyzer_counts counts;      /* invalid UTF-8, long tokens */
+} segment_build_result;
+
+/* Start `dir`/`name` (removed first if a crashed build left it).  The
+ * analyzer is borrowed; `budget_bytes` bounds the inverter.  Free with
+ * segment_build_finish or segment_build_abort. */
+int segment_build_begin(const char *dir, const char *name, analyzer *text_analyzer,
+                        const analyzer_config *config, size_t budget_bytes, segment_build **out,
+                        cops_error *err);
+
+/* Add one document (numbered in call order from 0). */
+int segment_build_add(segment_build *b, const source_document *document, cops_error *err);
+uint32_t segment_build_documents(const segment_build *b);
+
+/* Merge, write and fsync the segment; the builder is freed either way and
+ * the file removed on failure.  With no document added, nothing is
+ * written and result->documents is 0. */
+int segment_build_finish(segment_build *b, segment_build_result *result, cops_error *err);
+/* Discard (removes the file).  NULL is a no-op. */
+void segment_build_abort(segment_build *b);
+
+#endif
