@@ -1,2 +1,3 @@
 ## bench/: the benchmark suite (see README).
 include bench/codec.mk
+include bench/relevance.mk

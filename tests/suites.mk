@@ -6,3 +6,4 @@ include tests/parser.mk
 include tests/engine.mk
 include tests/xapian.mk
 include tests/cli.mk
+include tests/evaluate.mk
