@@ -23,3 +23,4 @@ bench_fts5_index_SOURCES = bench/fts5-index.c
 bench_fts5_index_CPPFLAGS = $(SQLITE_CFLAGS) $(BENCH_INPUT_CFLAGS)
 bench_fts5_index_LDADD = $(SQLITE_LIBS) $(BENCH_INPUT_LIBS)
 endif
+include bench/relevance.mk

@@ -201,7 +201,7 @@ typedef enum cops_default_op { COPS_OP_AND = 0, COPS_OP_OR = 1 } cops_default_op
 typedef struct cops_search_options {
     double k1;              /* BM25 k1, default 1.2 */
     double b;               /* BM25 b, default 0.75 */
-    double title_weight;    /* weight of a title match relative to body, default 2.0 */
+    double title_weight;    /* weight of a title match relative to body, default 1.0 */
     size_t limit;           /* hits wanted, default 10 */
     size_t offset;          /* hits skipped before the first returned, default 0 */
     cops_default_op default_op; /* operator between adjacent words, default AND */

@@ -31,7 +31,7 @@ void cops_search_options_init(cops_search_options *options)
     memset(options, 0, sizeof *options);
     options->k1 = 1.2;
     options->b = 0.75;
-    options->title_weight = 2.0;
+    options->title_weight = 1.0;
     options->limit = 10;
     options->snippets = 1;
     options->snippet_chars = 200;

@@ -8,3 +8,4 @@ include tests/xapian.mk
 include tests/cli.mk
 include tests/cli-xapian.mk
 include tests/fuzz.mk
+include tests/evaluate.mk

@@ -114,7 +114,7 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
 
 void xapian_plan_options_init(xapian_plan_options *options)
 {
-    options->title_weight = 2.0;
+    options->title_weight = 1.0;
     options->max_prefix_terms = 1000;
 }
 

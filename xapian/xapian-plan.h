@@ -89,7 +89,7 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
                           uint32_t *docid_out, cops_error *err);
 
 typedef struct xapian_plan_options {
-    double title_weight;      /* scale of title matches, >= 0; default 2.0 as in cops */
+    double title_weight;      /* scale of title matches, >= 0; default 1.0 as in cops */
     size_t max_prefix_terms;  /* bound on each prefix expansion; 0 or default: 1000 */
 } xapian_plan_options;
 

@@ -1,0 +1,975 @@
+/*
+ * relevance.c — search quality of cops (and of Xapian, when built) on a
+ * test collection with relevance judgments.  See bench/RELEVANCE.md.
+ *
+ *   bench/relevance [options] DIR
+ *       DIR holds a SMART collection (documents and queries in ".I" files,
+ *       judgments "qid docid rel" or TREC qrels): index the documents with
+ *       each engine in a temporary directory, run every query as a bag of
+ *       words (literal, OR) for up to 1000 hits and print MAP, P@10,
+ *       nDCG@10 and R@100 as a Markdown table.
+ *   bench/relevance --known-item [options] DIR
+ *       DIR holds .txt articles whose first line is the headline (BBC
+ *       news): each headline is a query whose answer is its own article
+ *       (and any article with the same headline); prints S@1, MRR, S@10
+ *       with the headline kept as title and with the headline removed.
+ *   bench/relevance --qrels FILE --evaluate RUN
+ *       evaluate a TREC run file.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench/evaluate.h"
+#include "bench/smart.h"
+#include "cops.h"
+
+#ifdef HAVE_XAPIAN
+#include "analysis/analyzer.h"
+#include "query/parser.h"
+#include "xapian/cops_xapian.h"
+#include "xapian/xapian-plan.h"
+#endif
+
+#define HITS 1000
+
+typedef struct document {
+    char *id, *title, *text;
+} document;
+
+typedef struct query {
+    char *qid, *text;
+} query;
+
+typedef struct collection {
+    document *docs;
+    size_t ndocs;
+    query *queries;
+    size_t nqueries;
+    eval_qrels qrels;
+    eval_grades grades;
+} collection;
+
+typedef enum query_ids { IDS_AUTO, IDS_POSITION, IDS_NUMBER } query_ids;
+
+typedef struct settings {
+    cops_search_options search;  /* k1, b, title_weight (defaults unless given) */
+    const char *text_fields;     /* SMART fields joined into the text */
+    char title_field;            /* SMART field of the title, 0 = none */
+    int stem;
+    int stopwords;
+    int xapian;
+    const char *run_path;
+    query_ids ids;
+    int grades;                  /* -1 auto, else eval_grades */
+} settings;
+
+static void die(const char *what, const cops_error *err)
+{
+    fprintf(stderr, "relevance: %s%s%s\n", what, err ? ": " : "", err ? err->message : "");
+    exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory", NULL);
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+/* ------------------------------------------------------------ queries */
+
+/* A small list of English function words, removed from bag-of-words
+ * queries by --stopwords (an experiment; see RELEVANCE.md). */
+static const char *const stopword_list[] = {
+    "a", "about", "an", "and", "any", "are", "as", "at", "be", "been", "by", "can",
+    "do", "does", "for", "from", "has", "have", "how", "if", "in", "into", "is", "it",
+    "its", "of", "on", "or", "such", "that", "the", "their", "there", "these", "this",
+    "to", "was", "were", "what", "when", "where", "which", "who", "why", "will", "with",
+    NULL,
+};
+
+static int is_stopword(const char *w, size_t n)
+{
+    char lower[32];
+    if (n == 0 || n >= sizeof lower)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)tolower((unsigned char)w[i]);
+    lower[n] = '\0';
+    for (size_t i = 0; stopword_list[i]; i++)
+        if (strcmp(stopword_list[i], lower) == 0)
+            return 1;
+    return 0;
+}
+
+/* The query text sent to the engines: line breaks become spaces; with
+ * `stopwords`, words of the list (compared without surrounding
+ * punctuation) are dropped. */
+static char *query_text(const char *raw, int stopwords)
+{
+    size_t n = strlen(raw);
+    char *out = xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (isspace((unsigned char)raw[i])) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < n && !isspace((unsigned char)raw[i]))
+            i++;
+        size_t a = start, b = i;
+        while (a < b && ispunct((unsigned char)raw[a]))
+            a++;
+        while (b > a && ispunct((unsigned char)raw[b - 1]))
+            b--;
+        if (stopwords && is_stopword(raw + a, b - a))
+            continue;
+        if (o)
+            out[o++] = ' ';
+        memcpy(out + o, raw + start, i - start);
+        o += i - start;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* ------------------------------------------------------------- temp dir */
+
+static char temp_root[] = "/tmp/cops-relevance-XXXXXX";
+static int temp_made;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_temp(void)
+{
+    if (temp_made)
+        nftw(temp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *temp_path(const char *name)
+{
+    static char path[4][600];
+    static int next;
+    char *p = path[next++ % 4];
+    if (!temp_made) {
+        if (!mkdtemp(temp_root))
+            die("cannot create a temporary directory", NULL);
+        temp_made = 1;
+        atexit(remove_temp);
+    }
+    snprintf(p, sizeof path[0], "%s/%s", temp_root, name);
+    return p;
+}
+
+/* ----------------------------------------------------------------- cops */
+
+static void count_warning(void *context, const char *message)
+{
+    (void)message;
+    (*(size_t *)context)++;
+}
+
+static cops_index *cops_engine_build(const char *name, const collection *c, int stem)
+{
+    char file[64];
+    snprintf(file, sizeof file, "%s.jsonl", name);
+    const char *jsonl = temp_path(file);
+    FILE *f = fopen(jsonl, "w");
+    if (!f)
+        die("cannot write the documents", NULL);
+    for (size_t i = 0; i < c->ndocs; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_string(c->docs[i].id));
+        json_object_set_new(o, "title", json_string(c->docs[i].title));
+        json_object_set_new(o, "text", json_string(c->docs[i].text));
+        char *line = json_dumps(o, JSON_COMPACT);
+        if (!line)
+            die("out of memory", NULL);
+        fprintf(f, "%s\n", line);
+        free(line);
+        json_decref(o);
+    }
+    if (fclose(f) != 0)
+        die("cannot write the documents", NULL);
+
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.stem = stem;
+    size_t warnings = 0;
+    options.on_warning = count_warning;
+    options.context = &warnings;
+    snprintf(file, sizeof file, "%s.cops", name);
+    const char *dir = xstrdup(temp_path(file));
+    const char *inputs[1] = {jsonl};
+    cops_error err;
+    cops_build_summary summary;
+    if (cops_build(dir, inputs, 1, &options, &summary, &err) != COPS_OK)
+        die("cops_build", &err);
+    cops_index *index;
+    if (cops_index_open(dir, &index, &err) != COPS_OK)
+        die("cops_index_open", &err);
+    if (summary.documents_skipped)
+        fprintf(stderr, "relevance: cops skipped %llu empty or unusable documents\n",
+                (unsigned long long)summary.documents_skipped);
+    free((char *)dir);
+    return index;
+}
+
+static void cops_engine_run(cops_index *index, const collection *c, const settings *s,
+                            eval_run *run)
+{
+    cops_search_options o = s->search;
+    o.literal = 1;
+    o.default_op = COPS_OP_OR;
+    o.limit = HITS;
+    o.snippets = 0;
+    for (size_t q = 0; q < c->nqueries; q++) {
+        char *text = query_text(c->queries[q].text, s->stopwords);
+        cops_results *results;
+        cops_error err;
+        if (cops_search(index, text, &o, &results, &err) != COPS_OK)
+            die("cops_search", &err);
+        for (size_t i = 0; i < cops_results_count(results); i++) {
+            const cops_hit *h = cops_results_hit(results, i);
+            if (eval_run_add(run, c->queries[q].qid, h->id, h->score) < 0)
+                die("out of memory", NULL);
+        }
+        cops_results_free(results);
+        free(text);
+    }
+}
+
+/* --------------------------------------------------------------- xapian */
+
+#ifdef HAVE_XAPIAN
+typedef struct xapian_engine {
+    cops_xapian_db *db;
+    analyzer *a;
+    char **ids;      /* ids[docid] */
+    size_t nids;
+} xapian_engine;
+
+static void xapian_engine_build(const char *name, const collection *c, int stem, xapian_engine *x)
+{
+    char file[64];
+    snprintf(file, sizeof file, "%s.xapian", name);
+    cops_error err;
+    analyzer_config config;
+    analyzer_config_init(&config);
+    config.stem = stem;
+    if (analyzer_new(&config, &x->a, &err) != COPS_OK)
+        die("analyzer_new", &err);
+    if (cops_xapian_db_open(temp_path(file), COPS_XAPIAN_CREATE_OR_OVERWRITE, &x->db, &err)
+        != COPS_OK)
+        die("cops_xapian_db_open", &err);
+    x->ids = xmalloc((c->ndocs + 1) * sizeof *x->ids);
+    x->nids = c->ndocs + 1;
+    memset(x->ids, 0, x->nids * sizeof *x->ids);
+    for (size_t i = 0; i < c->ndocs; i++) {
+        const document *d = &c->docs[i];
+        /* cops skips documents without text; so does the comparison. */
+        const char *t = d->text;
+        while (*t && isspace((unsigned char)*t))
+            t++;
+        if (!*t)
+            continue;
+        uint32_t docid;
+        if (xapian_index_document(x->db, x->a, d->id, d->title, d->text, strlen(d->text), 0, 0,
+                                  &docid, &err) != COPS_OK)
+            die("xapian_index_document", &err);
+        if (docid >= x->nids)
+            die("unexpected Xapian document id", NULL);
+        x->ids[docid] = d->id;
+    }
+    if (cops_xapian_commit(x->db, &err) != COPS_OK)
+        die("cops_xapian_commit", &err);
+}
+
+static void xapian_engine_free(xapian_engine *x)
+{
+    cops_xapian_db_close(x->db);
+    analyzer_free(x->a);
+    free(x->ids);
+}
+
+static void xapian_engine_run(xapian_engine *x, const collection *c, const settings *s,
+                              const cops_xapian_weight *w, eval_run *run)
+{
+    xapian_plan_options plan;
+    xapian_plan_options_init(&plan);
+    plan.title_weight = s->search.title_weight;
+    for (size_t q = 0; q < c->nqueries; q++) {
+        char *text = query_text(c->queries[q].text, s->stopwords);
+        cops_error err;
+        query_node *tree = NULL;
+        if (query_parse(text, QUERY_PARSE_LITERAL | QUERY_PARSE_DEFAULT_OR, &tree, &err)
+            != COPS_OK) {
+            /* An empty query (all stopwords): no hits, as in cops. */
+            free(text);
+            continue;
+        }
+        cops_xapian_query *xq;
+        if (xapian_plan_query(tree, x->a, &plan, &xq, &err) != COPS_OK)
+            die("xapian_plan_query", &err);
+        cops_xapian_results *results;
+        if (cops_xapian_search(x->db, xq, w, 0, HITS, 0, &results, &err) != COPS_OK)
+            die("cops_xapian_search", &err);
+        for (size_t i = 0; i < cops_xapian_results_count(results); i++) {
+            uint32_t docid = cops_xapian_results_docid(results, i);
+            if (docid >= x->nids || !x->ids[docid])
+                die("unknown Xapian document id", NULL);
+            if (eval_run_add(run, c->queries[q].qid, x->ids[docid],
+                             cops_xapian_results_score(results, i)) < 0)
+                die("out of memory", NULL);
+        }
+        cops_xapian_results_free(results);
+        cops_xapian_query_free(xq);
+        query_free(tree);
+        free(text);
+    }
+}
+#endif
+
+/* ---------------------------------------------------------------- report */
+
+typedef struct system_result {
+    char label[160];
+    char tag[32];
+    eval_run run;
+    eval_summary summary;
+} system_result;
+
+static void write_run(const char *path, const system_result *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "relevance: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    for (size_t q = 0; q < r->run.count; q++) {
+        const eval_query_run *qr = &r->run.queries[q];
+        for (size_t i = 0; i < qr->count; i++)
+            fprintf(f, "%s Q0 %s %zu %.9g %s\n", qr->qid, qr->docs[i].docid, i + 1,
+                    qr->docs[i].score, r->tag);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "relevance: cannot write %s\n", path);
+        exit(1);
+    }
+}
+
+/* The systems compared: cops, and Xapian twice when built. */
+static size_t run_systems(const char *name, const collection *c, const settings *s,
+                          system_result *out)
+{
+    size_t n = 0;
+    memset(out, 0, 3 * sizeof *out);
+    cops_index *index = cops_engine_build(name, c, s->stem);
+    snprintf(out[n].label, sizeof out[n].label,
+             "cops BM25 k1=%g b=%g, title weight %g", s->search.k1, s->search.b,
+             s->search.title_weight);
+    snprintf(out[n].tag, sizeof out[n].tag, "cops");
+    eval_run_init(&out[n].run);
+    cops_engine_run(index, c, s, &out[n].run);
+    cops_index_close(index);
+    n++;
+#ifdef HAVE_XAPIAN
+    if (s->xapian) {
+        xapian_engine x;
+        memset(&x, 0, sizeof x);
+        xapian_engine_build(name, c, s->stem, &x);
+        cops_xapian_weight w;
+        cops_xapian_weight_init(&w);
+        snprintf(out[n].label, sizeof out[n].label,
+                 "Xapian BM25 defaults (k1=%g b=%g min_normlen=%g)", w.k1, w.b, w.min_normlen);
+        snprintf(out[n].tag, sizeof out[n].tag, "xapian-default");
+        eval_run_init(&out[n].run);
+        xapian_engine_run(&x, c, s, &w, &out[n].run);
+        n++;
+        w.k1 = 1.2;
+        w.b = 0.75;
+        w.k2 = 0;
+        w.k3 = 1;
+        w.min_normlen = 0;
+        snprintf(out[n].label, sizeof out[n].label, "Xapian BM25 k1=1.2 b=0.75");
+        snprintf(out[n].tag, sizeof out[n].tag, "xapian-bm25");
+        eval_run_init(&out[n].run);
+        xapian_engine_run(&x, c, s, &w, &out[n].run);
+        n++;
+        xapian_engine_free(&x);
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        if (eval_run_evaluate(&c->qrels, c->grades, &out[i].run, &out[i].summary, NULL, NULL) < 0)
+            die("out of memory", NULL);
+    return n;
+}
+
+static void print_table(const system_result *r, size_t n)
+{
+    printf("| system | MAP | P@10 | nDCG@10 | R@100 |\n");
+    printf("|---|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < n; i++)
+        printf("| %s | %.4f | %.4f | %.4f | %.4f |\n", r[i].label, r[i].summary.map,
+               r[i].summary.p10, r[i].summary.ndcg10, r[i].summary.r100);
+}
+
+static void print_known_item_rows(const char *variant, const system_result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("| %s | %s | %.4f | %.4f | %.4f |\n", variant, r[i].label, r[i].summary.s1,
+               r[i].summary.mrr, r[i].summary.s10);
+}
+
+static void free_systems(system_result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        eval_run_free(&r[i].run);
+}
+
+/* ----------------------------------------------------- SMART collection */
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Regular, non-hidden files of dir, sorted; *n receives their count. */
+static char **list_files(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "relevance: cannot open %s: %s\n", dir, strerror(errno));
+        exit(1);
+    }
+    size_t cap = 16;
+    char **names = xmalloc(cap * sizeof *names);
+    *n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = xmalloc(len);
+        snprintf(path, len, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            free(path);
+            continue;
+        }
+        if (*n == cap) {
+            cap *= 2;
+            names = realloc(names, cap * sizeof *names);
+            if (!names)
+                die("out of memory", NULL);
+        }
+        names[(*n)++] = path;
+    }
+    closedir(d);
+    qsort(names, *n, sizeof *names, compare_names);
+    return names;
+}
+
+typedef struct qid_check {
+    const collection *c;
+    const smart_file *queries;
+    int all_positions;
+} qid_check;
+
+static void check_position(void *context, const char *qid)
+{
+    qid_check *k = context;
+    char *end;
+    long v = strtol(qid, &end, 10);
+    if (*qid == '\0' || *end || v < 1 || (size_t)v > k->queries->count)
+        k->all_positions = 0;
+}
+
+/* The qrels' spelling of query number `id` (an exact match, else the same
+ * number without leading zeros). */
+static char *number_qid(const eval_qrels *qrels, const char *id)
+{
+    for (size_t i = 0; i < qrels->count; i++)
+        if (strcmp(qrels->items[i].qid, id) == 0)
+            return xstrdup(id);
+    const char *p = id;
+    while (*p == '0' && p[1])
+        p++;
+    return xstrdup(p);
+}
+
+static char *join_fields(const smart_record *r, const char *fields)
+{
+    size_t len = 1;
+    for (const char *f = fields; *f; f++)
+        len += strlen(smart_field(r, *f)) + 2;
+    char *s = xmalloc(len);
+    s[0] = '\0';
+    for (const char *f = fields; *f; f++) {
+        const char *v = smart_field(r, *f);
+        if (!*v)
+            continue;
+        if (s[0])
+            strcat(s, "\n\n");
+        strcat(s, v);
+    }
+    return s;
+}
+
+static int smart_collection(const char *dir, const settings *s)
+{
+    size_t nfiles;
+    char **files = list_files(dir, &nfiles);
+    const char *smart[2] = {NULL, NULL};
+    const char *qrels_path = NULL;
+    size_t nsmart = 0;
+    for (size_t i = 0; i < nfiles; i++) {
+        if (smart_looks_like(files[i])) {
+            if (nsmart < 2)
+                smart[nsmart] = files[i];
+            nsmart++;
+        } else if (smart_looks_like_qrels(files[i])) {
+            if (qrels_path) {
+                fprintf(stderr, "relevance: %s: two judgment files (%s, %s)\n", dir, qrels_path,
+                        files[i]);
+                return 1;
+            }
+            qrels_path = files[i];
+        }
+    }
+    if (nsmart != 2 || !qrels_path) {
+        fprintf(stderr, "relevance: %s: expected two SMART files (documents, queries) and one "
+                "judgment file; found %zu and %s\n", dir, nsmart, qrels_path ? "one" : "none");
+        return 1;
+    }
+    cops_error err;
+    smart_file a, b;
+    if (smart_read(smart[0], &a, &err) != COPS_OK || smart_read(smart[1], &b, &err) != COPS_OK)
+        die("reading the collection", &err);
+    /* The larger file holds the documents. */
+    smart_file *docs = a.count >= b.count ? &a : &b, *queries = a.count >= b.count ? &b : &a;
+
+    collection c;
+    memset(&c, 0, sizeof c);
+    eval_qrels_init(&c.qrels);
+    if (smart_read_qrels(qrels_path, &c.qrels, &err) != COPS_OK)
+        die("reading the judgments", &err);
+    eval_qrels_finish(&c.qrels);
+
+    /* Grades: Cranfield's 1..4 / -1 codes when every code is one of them
+     * and -1 occurs (TREC qrels use 0 for judged non-relevant). */
+    if (s->grades >= 0) {
+        c.grades = (eval_grades)s->grades;
+    } else {
+        int cranfield = 1, minus = 0;
+        for (size_t i = 0; i < c.qrels.count; i++) {
+            int code = c.qrels.items[i].code;
+            minus |= code == -1;
+            if (!(code == -1 || (code >= 1 && code <= 4)))
+                cranfield = 0;
+        }
+        c.grades = cranfield && minus ? EVAL_GRADES_CRANFIELD : EVAL_GRADES_TREC;
+    }
+
+    query_ids ids = s->ids;
+    if (ids == IDS_AUTO) {
+        qid_check k = {&c, queries, 1};
+        eval_qrels_queries(&c.qrels, check_position, &k);
+        ids = k.all_positions ? IDS_POSITION : IDS_NUMBER;
+    }
+
+    c.ndocs = docs->count;
+    c.docs = xmalloc(c.ndocs * sizeof *c.docs);
+    for (size_t i = 0; i < docs->count; i++) {
+        const smart_record *r = &docs->records[i];
+        c.docs[i].id = xstrdup(r->id);
+        c.docs[i].title = xstrdup(s->title_field ? smart_field(r, s->title_field) : "");
+        /* Titles are one line in the index. */
+        for (char *p = c.docs[i].title; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        c.docs[i].text = join_fields(r, s->text_fields);
+    }
+    c.nqueries = queries->count;
+    c.queries = xmalloc(c.nqueries * sizeof *c.queries);
+    for (size_t i = 0; i < queries->count; i++) {
+        const smart_record *r = &queries->records[i];
+        char number[32];
+        snprintf(number, sizeof number, "%zu", r->position);
+        c.queries[i].qid = ids == IDS_POSITION ? xstrdup(number) : number_qid(&c.qrels, r->id);
+        c.queries[i].text = xstrdup(smart_field(r, 'W'));
+    }
+
+    system_result results[3];
+    size_t n = run_systems("smart", &c, s, results);
+    printf("Collection %s: %zu documents, %zu queries (ids by %s), judgments %s (%s grades); "
+           "%zu queries evaluated, %zu without relevant documents excluded.\n\n",
+           dir, c.ndocs, c.nqueries, ids == IDS_POSITION ? "position" : ".I number", qrels_path,
+           c.grades == EVAL_GRADES_CRANFIELD ? "Cranfield" : "TREC", results[0].summary.queries,
+           results[0].summary.excluded);
+    print_table(results, n);
+    if (s->run_path) {
+        write_run(s->run_path, &results[0]);
+        for (size_t i = 1; i < n; i++) {
+            size_t len = strlen(s->run_path) + strlen(results[i].tag) + 2;
+            char *p = xmalloc(len);
+            snprintf(p, len, "%s.%s", s->run_path, results[i].tag);
+            write_run(p, &results[i]);
+            free(p);
+        }
+    }
+    free_systems(results, n);
+    for (size_t i = 0; i < c.ndocs; i++) {
+        free(c.docs[i].id);
+        free(c.docs[i].title);
+        free(c.docs[i].text);
+    }
+    for (size_t i = 0; i < c.nqueries; i++) {
+        free(c.queries[i].qid);
+        free(c.queries[i].text);
+    }
+    free(c.docs);
+    free(c.queries);
+    eval_qrels_free(&c.qrels);
+    smart_free(&a);
+    smart_free(&b);
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    return 0;
+}
+
+/* ------------------------------------------------------ known-item check */
+
+typedef struct article {
+    char *id, *headline, *lead, *body, *whole;
+} article;
+
+typedef struct article_list {
+    article *items;
+    size_t count, capacity;
+    const char *root;
+} article_list;
+
+static article_list *walk_list;
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *s = xmalloc(cap);
+    size_t got;
+    while ((got = fread(s + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            cap *= 2;
+            s = realloc(s, cap);
+            if (!s)
+                die("out of memory", NULL);
+        }
+    }
+    fclose(f);
+    s[n] = '\0';
+    return s;
+}
+
+static int collect_article(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    size_t len = strlen(path);
+    if (flag != FTW_F || len < 4 || strcmp(path + len - 4, ".txt") != 0)
+        return 0;
+    const char *rel = path + strlen(walk_list->root);
+    while (*rel == '/')
+        rel++;
+    if (strchr(rel, '/') == NULL) /* README.TXT-like files at the top: not articles */
+        return 0;
+    char *all = read_all(path);
+    if (!all)
+        return 0;
+    /* Headline: line 1; body: the rest; lead: its first non-blank line. */
+    char *nl = strchr(all, '\n');
+    char *body = nl ? nl + 1 : all + strlen(all);
+    size_t hl = (size_t)(body - all);
+    while (hl && isspace((unsigned char)all[hl - 1]))
+        hl--;
+    article a;
+    a.id = xstrdup(rel);
+    a.headline = xmalloc(hl + 1);
+    memcpy(a.headline, all, hl);
+    a.headline[hl] = '\0';
+    while (*body && isspace((unsigned char)*body))
+        body++;
+    a.body = xstrdup(body);
+    const char *le = strchr(body, '\n');
+    size_t ll = le ? (size_t)(le - body) : strlen(body);
+    a.lead = xmalloc(ll + 1);
+    memcpy(a.lead, body, ll);
+    a.lead[ll] = '\0';
+    a.whole = all;
+    if (walk_list->count == walk_list->capacity) {
+        walk_list->capacity = walk_list->capacity ? walk_list->capacity * 2 : 1024;
+        walk_list->items = realloc(walk_list->items, walk_list->capacity * sizeof(article));
+        if (!walk_list->items)
+            die("out of memory", NULL);
+    }
+    walk_list->items[walk_list->count++] = a;
+    return 0;
+}
+
+static int compare_articles(const void *a, const void *b)
+{
+    return strcmp(((const article *)a)->id, ((const article *)b)->id);
+}
+
+static int known_item(const char *dir, const settings *s)
+{
+    article_list list = {NULL, 0, 0, dir};
+    walk_list = &list;
+    if (nftw(dir, collect_article, 16, FTW_PHYS) != 0 || list.count == 0) {
+        fprintf(stderr, "relevance: %s: no articles (*.txt in subfolders)\n", dir);
+        return 1;
+    }
+    qsort(list.items, list.count, sizeof *list.items, compare_articles);
+
+    printf("Known-item check on %s: %zu articles, each headline a query; relevant: the "
+           "articles with that headline.\n\n", dir, list.count);
+    printf("| variant | system | S@1 | MRR | S@10 |\n");
+    printf("|---|---|---:|---:|---:|\n");
+    for (int variant = 0; variant < 2; variant++) {
+        collection c;
+        memset(&c, 0, sizeof c);
+        c.grades = EVAL_GRADES_TREC;
+        c.ndocs = c.nqueries = list.count;
+        c.docs = xmalloc(c.ndocs * sizeof *c.docs);
+        c.queries = xmalloc(c.nqueries * sizeof *c.queries);
+        eval_qrels_init(&c.qrels);
+        for (size_t i = 0; i < list.count; i++) {
+            const article *a = &list.items[i];
+            c.docs[i].id = a->id;
+            /* Variant 0: the file as cops-index reads a .txt (title =
+             * headline, text = whole file).  Variant 1: the headline
+             * removed; the title is the lead paragraph. */
+            c.docs[i].title = variant == 0 ? a->headline : a->lead;
+            c.docs[i].text = variant == 0 ? a->whole : a->body;
+            c.queries[i].qid = a->id;
+            c.queries[i].text = a->headline;
+        }
+        /* Relevant: every article with the same headline (the set has
+         * a few duplicated stories). */
+        for (size_t i = 0; i < list.count; i++) {
+            for (size_t j = 0; j < list.count; j++) {
+                if (i != j && strcmp(list.items[i].headline, list.items[j].headline) != 0)
+                    continue;
+                if (eval_qrels_add(&c.qrels, list.items[i].id, list.items[j].id, 1) < 0)
+                    die("out of memory", NULL);
+            }
+        }
+        eval_qrels_finish(&c.qrels);
+        system_result results[3];
+        size_t n = run_systems(variant ? "bbc-body" : "bbc", &c, s, results);
+        print_known_item_rows(variant == 0 ? "headline kept (title)" : "headline removed",
+                              results, n);
+        free_systems(results, n);
+        free(c.docs);
+        free(c.queries);
+        eval_qrels_free(&c.qrels);
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        free(list.items[i].id);
+        free(list.items[i].headline);
+        free(list.items[i].lead);
+        free(list.items[i].body);
+        free(list.items[i].whole);
+    }
+    free(list.items);
+    return 0;
+}
+
+/* ------------------------------------------------------ TREC file mode */
+
+static int evaluate_files(const char *qrels_path, const char *run_path, int grades)
+{
+    eval_qrels qrels;
+    eval_run run;
+    cops_error err;
+    eval_qrels_init(&qrels);
+    eval_run_init(&run);
+    if (smart_read_qrels(qrels_path, &qrels, &err) != COPS_OK)
+        die("reading the judgments", &err);
+    eval_qrels_finish(&qrels);
+    if (smart_read_run(run_path, &run, &err) != COPS_OK)
+        die("reading the run", &err);
+    eval_run_sort_trec(&run);
+    eval_summary m;
+    if (eval_run_evaluate(&qrels, grades < 0 ? EVAL_GRADES_TREC : (eval_grades)grades, &run, &m,
+                          NULL, NULL) < 0)
+        die("out of memory", NULL);
+    printf("%zu queries evaluated, %zu without relevant documents excluded.\n\n", m.queries,
+           m.excluded);
+    printf("| run | MAP | P@10 | nDCG@10 | R@100 | MRR |\n|---|---:|---:|---:|---:|---:|\n");
+    printf("| %s | %.4f | %.4f | %.4f | %.4f | %.4f |\n", run_path, m.map, m.p10, m.ndcg10,
+           m.r100, m.mrr);
+    eval_run_free(&run);
+    eval_qrels_free(&qrels);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: relevance [options] DIR             SMART collection (e.g. Cranfield)\n"
+            "       relevance --known-item [options] DIR  headline known-item check (BBC news)\n"
+            "       relevance --qrels FILE --evaluate RUN [--grades G]\n"
+            "options:\n"
+            "  --run FILE             write cops's TREC run to FILE, Xapian's to FILE.<tag>\n"
+            "  --query-ids auto|position|number\n"
+            "                         qrels query ids: the query's position in the file or\n"
+            "                         its .I number (auto: position when every qrels id is\n"
+            "                         in 1..query count)\n"
+            "  --grades auto|trec|cranfield\n"
+            "  --k1 X --b X --title-weight X   cops ranking (default: cops's defaults;\n"
+            "                         the title weight applies to Xapian too)\n"
+            "  --text FIELDS          SMART fields forming the text (default W)\n"
+            "  --title FIELD|none     SMART field of the title (default T)\n"
+            "  --no-stem              index and query without stemming\n"
+            "  --stopwords            drop a small list of English function words from\n"
+            "                         the queries (both engines)\n"
+            "  --no-xapian            cops only\n");
+}
+
+int main(int argc, char **argv)
+{
+    settings s;
+    memset(&s, 0, sizeof s);
+    cops_search_options_init(&s.search);
+    s.text_fields = "W";
+    s.title_field = 'T';
+    s.stem = 1;
+    s.xapian = 1;
+    s.grades = -1;
+    int known = 0;
+    const char *qrels_path = NULL, *evaluate_path = NULL;
+    enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
+           O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_HELP };
+    static const struct option longs[] = {
+        {"run", required_argument, NULL, O_RUN},
+        {"query-ids", required_argument, NULL, O_IDS},
+        {"grades", required_argument, NULL, O_GRADES},
+        {"k1", required_argument, NULL, O_K1},
+        {"b", required_argument, NULL, O_B},
+        {"title-weight", required_argument, NULL, O_TW},
+        {"text", required_argument, NULL, O_TEXT},
+        {"title", required_argument, NULL, O_TITLE},
+        {"no-stem", no_argument, NULL, O_NOSTEM},
+        {"stopwords", no_argument, NULL, O_STOP},
+        {"no-xapian", no_argument, NULL, O_NOX},
+        {"known-item", no_argument, NULL, O_KNOWN},
+        {"qrels", required_argument, NULL, O_QRELS},
+        {"evaluate", required_argument, NULL, O_EVAL},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (opt) {
+        case O_RUN: s.run_path = optarg; break;
+        case O_IDS:
+            if (strcmp(optarg, "auto") == 0)
+                s.ids = IDS_AUTO;
+            else if (strcmp(optarg, "position") == 0)
+                s.ids = IDS_POSITION;
+            else if (strcmp(optarg, "number") == 0)
+                s.ids = IDS_NUMBER;
+            else {
+                usage(stderr);
+                return 2;
+            }
+            break;
+        case O_GRADES:
+            if (strcmp(optarg, "auto") == 0)
+                s.grades = -1;
+            else if (strcmp(optarg, "trec") == 0)
+                s.grades = EVAL_GRADES_TREC;
+            else if (strcmp(optarg, "cranfield") == 0)
+                s.grades = EVAL_GRADES_CRANFIELD;
+            else {
+                usage(stderr);
+                return 2;
+            }
+            break;
+        case O_K1: s.search.k1 = atof(optarg); break;
+        case O_B: s.search.b = atof(optarg); break;
+        case O_TW: s.search.title_weight = atof(optarg); break;
+        case O_TEXT:
+            for (const char *p = optarg; *p; p++)
+                if (*p < 'A' || *p > 'Z') {
+                    usage(stderr);
+                    return 2;
+                }
+            s.text_fields = optarg;
+            break;
+        case O_TITLE:
+            if (strcmp(optarg, "none") == 0)
+                s.title_field = 0;
+            else if (strlen(optarg) == 1 && optarg[0] >= 'A' && optarg[0] <= 'Z')
+                s.title_field = optarg[0];
+            else {
+                usage(stderr);
+                return 2;
+            }
+            break;
+        case O_NOSTEM: s.stem = 0; break;
+        case O_STOP: s.stopwords = 1; break;
+        case O_NOX: s.xapian = 0; break;
+        case O_KNOWN: known = 1; break;
+        case O_QRELS: qrels_path = optarg; break;
+        case O_EVAL: evaluate_path = optarg; break;
+        case O_HELP:
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (qrels_path || evaluate_path) {
+        if (!qrels_path || !evaluate_path || optind != argc) {
+            usage(stderr);
+            return 2;
+        }
+        return evaluate_files(qrels_path, evaluate_path, s.grades);
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        return 2;
+    }
+    return known ? known_item(argv[optind], &s) : smart_collection(argv[optind], &s);
+}
