@@ -5,3 +5,5 @@ include index-format/codec.mk
 libcops_internal_la_SOURCES += index-format/segment-writer.c index-format/segment-reader.c \
 	index-format/manifest.c
 noinst_HEADERS += index-format/segment.h index-format/layout.h index-format/manifest.h
+libcops_internal_la_SOURCES += index-format/check.c
+noinst_HEADERS += index-format/check.h

@@ -5,3 +5,4 @@ include tests/sources.mk
 include tests/parser.mk
 include tests/engine.mk
 include tests/cli.mk
+include tests/check.mk
