@@ -188,6 +188,19 @@ int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error 
  * the title field.  Returns COPS_OK, or 1 when the term is absent. */
 int cops_index_dump_term(cops_index *index, const char *term, FILE *out, cops_error *err);
 
+/* Verify the whole index at `index_dir`, like xapian-check: the manifest
+ * (checksum, segment files present, sizes and document counts as listed)
+ * and, for every segment, every checksum (whole sections and each block)
+ * and every structural invariant of the format, including those a search
+ * never checks (index-format/FORMAT.md).  Reads every byte; the index
+ * need not be open.  Returns 0 when the index is sound, COPS_ECORRUPT when
+ * it is damaged (the message names the first problem, with its file and
+ * byte offset: "<file>: byte <n>: <what>"), COPS_EVERSION for another
+ * format version, COPS_ENOINDEX when there is no index there, COPS_EIO
+ * when a file cannot be read.  When `report` is not NULL, a short summary
+ * of what was checked is written to it. */
+int cops_index_check(const char *index_dir, FILE *report, cops_error *err);
+
 /* Analyse `text` exactly as the index analyses documents and call `emit`
  * for each resulting term. */
 int cops_index_analyze(cops_index *index, const char *text,

@@ -6,3 +6,5 @@ libcops_internal_la_SOURCES += index-format/segment-writer.c index-format/segmen
 	index-format/manifest.c index-format/catalog.c
 noinst_HEADERS += index-format/segment.h index-format/layout.h index-format/manifest.h \
 	index-format/catalog.h
+libcops_internal_la_SOURCES += index-format/check.c
+noinst_HEADERS += index-format/check.h

@@ -43,11 +43,14 @@ static void usage(FILE *out)
             "      --stats            print the statistics of the index and exit\n"
             "      --dump TERM        print the postings of an analysed TERM (title:TERM\n"
             "                         for the title field) and exit\n"
+            "      --check            verify every checksum and invariant of the index\n"
+            "                         and exit (0 sound, 2 damaged)\n"
             "  -q, --quiet            no progress line and no summary\n"
             "  -h, --help             show this help and exit\n"
             "  -V, --version          show the version and exit\n"
             "\n"
-            "Exit status: 0 success, 1 --dump term absent, 2 error.\n",
+            "Exit status: 0 success, 1 --dump term absent, 2 error (or --check found\n"
+            "damage).\n",
             program);
 }
 
@@ -122,6 +125,18 @@ static int print_stats(const char *index_dir)
     return 0;
 }
 
+static int check_index(const char *index_dir)
+{
+    cops_error err = {0};
+    int rc = cops_index_check(index_dir, stdout, &err);
+    fflush(stdout);
+    if (rc != 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    return 0;
+}
+
 static int dump_term(const char *index_dir, const char *term)
 {
     cops_index *index;
@@ -144,7 +159,7 @@ static int dump_term(const char *index_dir, const char *term)
 int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
-           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE };
+           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -154,6 +169,7 @@ int main(int argc, char **argv)
         {"text-field", required_argument, NULL, OPT_TEXT},
         {"date-field", required_argument, NULL, OPT_DATE},
         {"stats", no_argument, NULL, OPT_STATS},  {"dump", required_argument, NULL, OPT_DUMP},
+        {"check", no_argument, NULL, OPT_CHECK},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"shards", required_argument, NULL, OPT_SHARDS},
@@ -166,7 +182,7 @@ int main(int argc, char **argv)
     const char *index_dir = getenv("COPS_INDEX");
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
-    int quiet = 0, stats = 0;
+    int quiet = 0, stats = 0, check = 0;
     const char *dump = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "i:l:m:qhV", options, NULL)) != -1) {
@@ -210,6 +226,7 @@ int main(int argc, char **argv)
             build.shards = (unsigned)shards;
             break;
         }
+        case OPT_CHECK: check = 1; break;
         case 'q': quiet = 1; break;
         case OPT_LIST:
             for (const char **name = cops_stemmer_languages(); *name; name++)
@@ -222,6 +239,8 @@ int main(int argc, char **argv)
             return EXIT_TROUBLE;
         }
     }
+    if (check)
+        return check_index(index_dir);
     if (stats)
         return print_stats(index_dir);
     if (dump)

@@ -9,3 +9,4 @@ include tests/cli.mk
 include tests/cli-xapian.mk
 include tests/fuzz.mk
 include tests/evaluate.mk
+include tests/check.mk

@@ -1,0 +1,1084 @@
+/*
+ * check.c — full verification of an index: cops_index_check() and
+ * `cops-index --check` (see check.h; the format is FORMAT.md).
+ *
+ * Every segment is mapped and decoded completely, front to back, with the
+ * checks ordered so that damage is reported where it is: the small
+ * sections' CRCs first (they carry no finer CRC), then each large section
+ * block by block (the precise block), and the large sections' whole CRCs
+ * last, for what no block CRC covers.  Every decoder is bounded by its
+ * section, record or block.  The first problem ends the check.
+ */
+#include "config.h"
+
+#include "index-format/check.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/error.h"
+#include "index-format/codec.h"
+#include "index-format/layout.h"
+#include "index-format/manifest.h"
+#include "index-format/segment.h"
+
+static const char *const section_names[SECTION_KIND_COUNT] = {
+    "?", "META", "DOCLENGTHS", "DOCDATES", "DOCSTORE", "DOCINDEX",
+    "POSTINGS", "DICTIONARY", "DICTINDEX", "DOCMETA", "DOCMETAINDEX"};
+
+/* The order in which the writer emits the sections, which is also the
+ * order of the TOC. */
+static const uint32_t writer_order[SECTION_KIND_COUNT - 1] = {
+    SECTION_DOCSTORE, SECTION_POSTINGS, SECTION_DICTIONARY, SECTION_DOCMETA,
+    SECTION_DOCMETAINDEX, SECTION_DICTINDEX, SECTION_DOCINDEX, SECTION_DOCLENGTHS,
+    SECTION_DOCDATES, SECTION_META};
+
+enum { META_DOCUMENTS, META_BODY_TOKENS, META_TITLE_TOKENS, META_TERMS, META_POSTINGS, META_STEM,
+       META_LANGUAGE, META_KEY_COUNT };
+static const char *const meta_keys[META_KEY_COUNT] = {
+    "documents", "body_tokens", "title_tokens", "terms", "postings", "stem", "language"};
+
+typedef struct section {
+    const uint8_t *data;
+    uint64_t offset;
+    uint64_t length;
+    uint32_t crc;
+} section;
+
+typedef struct checker {
+    const char *path;
+    const uint8_t *map;
+    uint64_t size;
+    cops_error *err;
+    section s[SECTION_KIND_COUNT];
+    uint64_t meta[META_KEY_COUNT];
+    uint64_t meta_at[META_KEY_COUNT];  /* file offset of each META value */
+    uint64_t documents;
+    /* the key being checked (also the previous key, for ordering) */
+    uint8_t key[SEGMENT_MAX_KEY_BYTES];
+    size_t key_length;
+    int have_key;
+    int in_key;                        /* messages name the key */
+    uint64_t next_record;              /* POSTINGS offset of the next external record */
+    uint8_t *raw;                      /* inflated docstore block */
+    size_t raw_capacity;
+    check_figures fig;
+} checker;
+
+/* ------------------------------------------------------------ helpers */
+
+static void format_key(const uint8_t *key, size_t length, char *out, size_t size)
+{
+    size_t n = 0;
+    size_t i = 0;
+    if (length > 0 && key[0] == (uint8_t)SEGMENT_FIELD_TITLE) {
+        n = (size_t)snprintf(out, size, "title:");
+        i = 1;
+    }
+    for (; i < length && n + 5 < size; i++) {
+        uint8_t b = key[i];
+        if (b < 0x20 || b == 0x7f || b == '"' || b == '\\')
+            n += (size_t)snprintf(out + n, size - n, "\\x%02x", b);
+        else
+            out[n++] = (char)b;
+    }
+    out[n < size ? n : size - 1] = '\0';
+}
+
+static int damaged(checker *c, uint64_t offset, const char *format, ...) COPS_PRINTF(3, 4);
+static int damaged(checker *c, uint64_t offset, const char *format, ...)
+{
+    char what[256];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(what, sizeof what, format, args);
+    va_end(args);
+    if (c->in_key) {
+        char key[128];
+        format_key(c->key, c->key_length, key, sizeof key);
+        return error_set(c->err, COPS_ECORRUPT, "%s: byte %llu: %s (key \"%s\")", c->path,
+                         (unsigned long long)offset, what, key);
+    }
+    return error_set(c->err, COPS_ECORRUPT, "%s: byte %llu: %s", c->path,
+                     (unsigned long long)offset, what);
+}
+
+static uint64_t at(const checker *c, const uint8_t *p)
+{
+    return (uint64_t)(p - c->map);
+}
+
+/* zlib's crc32 over any length (uInt is 32 bits). */
+static uint32_t crc_of(const uint8_t *data, uint64_t length)
+{
+    uLong crc = crc32(0, NULL, 0);
+    while (length > 0) {
+        uInt part = length > (1u << 30) ? (1u << 30) : (uInt)length;
+        crc = crc32(crc, data, part);
+        data += part;
+        length -= part;
+    }
+    return (uint32_t)crc;
+}
+
+/* A varint in the writer's minimal form; bytes used, or 0. */
+static size_t varint_minimal(const uint8_t *p, const uint8_t *end, uint64_t *value)
+{
+    uint8_t again[CODEC_VARINT_MAX_BYTES];
+    size_t used = codec_varint_decode(p, end, value);
+    if (used == 0 || codec_varint_encode(*value, again) != used)
+        return 0;
+    return used;
+}
+
+/* Take a varint from the mapped file at *p, at most `limit`. */
+static int take(checker *c, const uint8_t **p, const uint8_t *end, uint64_t limit, uint64_t *value,
+                const char *what)
+{
+    uint64_t v = 0;
+    size_t used = codec_varint_decode(*p, end, &v);
+    if (used == 0)
+        return damaged(c, at(c, *p), "%s: bad varint", what);
+    uint8_t again[CODEC_VARINT_MAX_BYTES];
+    if (codec_varint_encode(v, again) != used)
+        return damaged(c, at(c, *p), "%s: varint not in minimal form", what);
+    if (v > limit)
+        return damaged(c, at(c, *p), "%s: %llu is out of range", what, (unsigned long long)v);
+    *p += used;
+    *value = v;
+    return 0;
+}
+
+static uint32_t field_length(const checker *c, uint32_t doc, int title)
+{
+    const uint8_t *lengths = c->s[SECTION_DOCLENGTHS].data;
+    return layout_get_u32(lengths + 4 * ((title ? c->documents : 0) + doc));
+}
+
+static int valid_date(uint32_t date)
+{
+    static const uint8_t days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (date == 0)
+        return 1;
+    uint32_t year = date / 10000, month = date / 100 % 100, day = date % 100;
+    if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > days[month - 1])
+        return 0;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return !(month == 2 && day == 29 && !leap);
+}
+
+/* ------------------------------------------------- header, TOC, layout */
+
+static int check_layout(checker *c)
+{
+    const uint8_t *map = c->map;
+    uint64_t size = c->size;
+    if (size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES)
+        return damaged(c, size, "file too short (%llu bytes) for a header and a trailer",
+                       (unsigned long long)size);
+    if (memcmp(map, LAYOUT_MAGIC, 8) != 0)
+        return damaged(c, 0, "bad magic: not a cops segment");
+    uint32_t version = layout_get_u32(map + 8);
+    if (version != SEGMENT_FORMAT_VERSION)
+        return error_set(c->err, COPS_EVERSION,
+                         "%s: byte 8: index format version %u, this cops reads version %u; "
+                         "rebuild the index with cops-index", c->path, version,
+                         SEGMENT_FORMAT_VERSION);
+    if (layout_get_u32(map + 12) != 0)
+        return damaged(c, 12, "reserved header field is not zero");
+
+    const uint8_t *trailer = map + size - LAYOUT_TRAILER_BYTES;
+    if (memcmp(trailer + 16, LAYOUT_TRAILER_MAGIC, 8) != 0)
+        return damaged(c, size - 8, "missing end marker (truncated file?)");
+    uint64_t toc_offset = layout_get_u64(trailer);
+    uint32_t toc_length = layout_get_u32(trailer + 8);
+    if (toc_offset < LAYOUT_HEADER_BYTES || toc_offset > size - LAYOUT_TRAILER_BYTES
+        || toc_length != size - LAYOUT_TRAILER_BYTES - toc_offset || toc_length < 4)
+        return damaged(c, size - LAYOUT_TRAILER_BYTES, "table of contents out of range");
+    if (toc_offset % 8 != 0)
+        return damaged(c, size - LAYOUT_TRAILER_BYTES, "table of contents is not 8-aligned");
+    const uint8_t *toc = map + toc_offset;
+    if (crc_of(toc, toc_length) != layout_get_u32(trailer + 12))
+        return damaged(c, toc_offset, "table of contents checksum mismatch");
+    uint32_t count = layout_get_u32(toc);
+    if (count != SECTION_KIND_COUNT - 1
+        || (uint64_t)count * LAYOUT_TOC_ENTRY_BYTES != (uint64_t)toc_length - 4)
+        return damaged(c, toc_offset, "table of contents lists %u sections, expected %u", count,
+                       SECTION_KIND_COUNT - 1);
+
+    uint64_t end = LAYOUT_HEADER_BYTES; /* end of the previous section */
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *e = toc + 4 + (size_t)i * LAYOUT_TOC_ENTRY_BYTES;
+        uint32_t kind = layout_get_u32(e);
+        uint64_t offset = layout_get_u64(e + 8), length = layout_get_u64(e + 16);
+        if (kind != writer_order[i])
+            return damaged(c, at(c, e), "TOC entry %u is kind %u, expected %s (kind %u)", i, kind,
+                           section_names[writer_order[i]], writer_order[i]);
+        uint64_t aligned = (end + 7) / 8 * 8;
+        if (offset != aligned)
+            return damaged(c, at(c, e) + 8,
+                           "%s starts at byte %llu, expected %llu (sections follow each other, "
+                           "8-aligned)", section_names[kind], (unsigned long long)offset,
+                           (unsigned long long)aligned);
+        if (length > toc_offset - offset)
+            return damaged(c, at(c, e) + 16, "%s runs past the table of contents",
+                           section_names[kind]);
+        for (uint64_t p = end; p < offset; p++)
+            if (map[p] != 0)
+                return damaged(c, p, "padding byte before %s is not zero", section_names[kind]);
+        section *s = &c->s[kind];
+        s->data = map + offset;
+        s->offset = offset;
+        s->length = length;
+        s->crc = layout_get_u32(e + 4);
+        end = offset + length;
+    }
+    uint64_t aligned = (end + 7) / 8 * 8;
+    if (toc_offset != aligned)
+        return damaged(c, size - LAYOUT_TRAILER_BYTES,
+                       "table of contents at byte %llu, expected %llu after the last section",
+                       (unsigned long long)toc_offset, (unsigned long long)aligned);
+    for (uint64_t p = end; p < toc_offset; p++)
+        if (map[p] != 0)
+            return damaged(c, p, "padding byte before the table of contents is not zero");
+    return 0;
+}
+
+static int check_section_crc(checker *c, uint32_t kind)
+{
+    const section *s = &c->s[kind];
+    uint32_t crc = crc_of(s->data, s->length);
+    if (crc != s->crc)
+        return damaged(c, s->offset, "%s section checksum mismatch (TOC %08x, computed %08x)",
+                       section_names[kind], (unsigned)s->crc, (unsigned)crc);
+    return 0;
+}
+
+/* --------------------------------------------------------------- META */
+
+static int check_meta(checker *c)
+{
+    const section *s = &c->s[SECTION_META];
+    const uint8_t *p = s->data, *end = s->data + s->length;
+    for (int k = 0; k < META_KEY_COUNT; k++) {
+        const uint8_t *line_end = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+        if (!line_end)
+            return damaged(c, at(c, p), "META: line \"%s\" missing or not terminated", meta_keys[k]);
+        size_t key_length = strlen(meta_keys[k]);
+        if ((size_t)(line_end - p) <= key_length || memcmp(p, meta_keys[k], key_length) != 0
+            || p[key_length] != ' ')
+            return damaged(c, at(c, p), "META: expected the line \"%s\"", meta_keys[k]);
+        const uint8_t *value = p + key_length + 1;
+        size_t value_length = (size_t)(line_end - value);
+        c->meta_at[k] = at(c, value);
+        if (k == META_LANGUAGE) {
+            if (value_length == 0 || value_length >= 32)
+                return damaged(c, at(c, value), "META: language name of %zu bytes", value_length);
+            char language[32];
+            memcpy(language, value, value_length);
+            language[value_length] = '\0';
+            int known = 0;
+            if (c->meta[META_STEM] == 0)
+                known = strcmp(language, "none") == 0;
+            else
+                for (const char **name = cops_stemmer_languages(); *name && !known; name++)
+                    known = strcmp(*name, language) == 0;
+            if (!known)
+                return damaged(c, at(c, value), "META: language \"%s\" does not go with stem %llu",
+                               language, (unsigned long long)c->meta[META_STEM]);
+        } else {
+            uint64_t n = 0;
+            if (value_length == 0 || value_length > 20 || (value[0] == '0' && value_length > 1))
+                return damaged(c, at(c, value), "META: %s is not a decimal number", meta_keys[k]);
+            for (size_t i = 0; i < value_length; i++) {
+                if (value[i] < '0' || value[i] > '9' || n > (UINT64_MAX - 9) / 10)
+                    return damaged(c, at(c, value), "META: %s is not a decimal number",
+                                   meta_keys[k]);
+                n = n * 10 + (uint64_t)(value[i] - '0');
+            }
+            c->meta[k] = n;
+        }
+        p = line_end + 1;
+    }
+    if (p != end)
+        return damaged(c, at(c, p), "META: unexpected line after \"language\"");
+    if (c->meta[META_DOCUMENTS] >= UINT32_MAX)
+        return damaged(c, c->meta_at[META_DOCUMENTS], "META: too many documents");
+    if (c->meta[META_STEM] > 1)
+        return damaged(c, c->meta_at[META_STEM], "META: stem is neither 0 nor 1");
+    c->documents = c->meta[META_DOCUMENTS];
+    return 0;
+}
+
+/* ------------------------------------------------ lengths and dates */
+
+static int check_lengths_and_dates(checker *c)
+{
+    uint64_t n = c->documents;
+    const section *lengths = &c->s[SECTION_DOCLENGTHS], *dates = &c->s[SECTION_DOCDATES];
+    if (lengths->length != 8 * n)
+        return damaged(c, lengths->offset, "DOCLENGTHS is %llu bytes, expected %llu for %llu "
+                       "documents", (unsigned long long)lengths->length,
+                       (unsigned long long)(8 * n), (unsigned long long)n);
+    if (dates->length != 4 * n)
+        return damaged(c, dates->offset, "DOCDATES is %llu bytes, expected %llu for %llu documents",
+                       (unsigned long long)dates->length, (unsigned long long)(4 * n),
+                       (unsigned long long)n);
+    uint64_t body = 0, title = 0;
+    for (uint64_t d = 0; d < n; d++) {
+        body += field_length(c, (uint32_t)d, 0);
+        title += field_length(c, (uint32_t)d, 1);
+        uint32_t date = layout_get_u32(dates->data + 4 * d);
+        if (!valid_date(date))
+            return damaged(c, dates->offset + 4 * d, "document %llu has an invalid date %u",
+                           (unsigned long long)d, date);
+    }
+    if (body != c->meta[META_BODY_TOKENS])
+        return damaged(c, c->meta_at[META_BODY_TOKENS],
+                       "META body_tokens is %llu, the body lengths add up to %llu",
+                       (unsigned long long)c->meta[META_BODY_TOKENS], (unsigned long long)body);
+    if (title != c->meta[META_TITLE_TOKENS])
+        return damaged(c, c->meta_at[META_TITLE_TOKENS],
+                       "META title_tokens is %llu, the title lengths add up to %llu",
+                       (unsigned long long)c->meta[META_TITLE_TOKENS], (unsigned long long)title);
+    return 0;
+}
+
+/* ------------------------------------------------ DOCINDEX, DOCSTORE */
+
+static int check_docstore(checker *c)
+{
+    const section *index = &c->s[SECTION_DOCINDEX], *store = &c->s[SECTION_DOCSTORE];
+    if (index->length % LAYOUT_DOCINDEX_ENTRY_BYTES != 0)
+        return damaged(c, index->offset, "DOCINDEX length %llu is not a multiple of %d",
+                       (unsigned long long)index->length, LAYOUT_DOCINDEX_ENTRY_BYTES);
+    uint64_t blocks = index->length / LAYOUT_DOCINDEX_ENTRY_BYTES;
+    uint64_t expected_offset = 0, expected_first = 0;
+    for (uint64_t b = 0; b < blocks; b++) {
+        const uint8_t *e = index->data + b * LAYOUT_DOCINDEX_ENTRY_BYTES;
+        uint64_t offset = layout_get_u64(e);
+        uint32_t first = layout_get_u32(e + 8), count = layout_get_u32(e + 12);
+        if (offset != expected_offset)
+            return damaged(c, at(c, e), "DOCINDEX entry %llu: block at %llu, the previous block "
+                           "ends at %llu", (unsigned long long)b, (unsigned long long)offset,
+                           (unsigned long long)expected_offset);
+        if (first != expected_first)
+            return damaged(c, at(c, e) + 8, "DOCINDEX entry %llu: first document %u, expected %llu",
+                           (unsigned long long)b, first, (unsigned long long)expected_first);
+        if (count == 0 || first + (uint64_t)count > c->documents)
+            return damaged(c, at(c, e) + 12, "DOCINDEX entry %llu: %u documents from %u, the "
+                           "segment has %llu", (unsigned long long)b, count, first,
+                           (unsigned long long)c->documents);
+        uint64_t block_at = store->offset + offset;
+        if (store->length - offset < 12)
+            return damaged(c, block_at, "stored-text block header runs past DOCSTORE");
+        const uint8_t *block = store->data + offset;
+        uint32_t compressed = layout_get_u32(block), raw_length = layout_get_u32(block + 4);
+        if (compressed > store->length - offset - 12)
+            return damaged(c, block_at, "stored-text block runs past DOCSTORE");
+        if (raw_length > (1u << 31))
+            return damaged(c, block_at + 4, "stored-text block of %u raw bytes", raw_length);
+        if (crc_of(block + 12, compressed) != layout_get_u32(block + 8))
+            return damaged(c, block_at, "stored-text block checksum mismatch");
+        if ((size_t)raw_length + 1 > c->raw_capacity) {
+            uint8_t *bigger = realloc(c->raw, (size_t)raw_length + 1);
+            if (!bigger)
+                return error_set(c->err, COPS_ENOMEM, "out of memory checking %s", c->path);
+            c->raw = bigger;
+            c->raw_capacity = (size_t)raw_length + 1;
+        }
+        uLongf produced = raw_length;
+        uLong consumed = compressed;
+        if (uncompress2(c->raw, &produced, block + 12, &consumed) != Z_OK || produced != raw_length
+            || consumed != compressed)
+            return damaged(c, block_at, "stored-text block does not inflate to exactly its %u "
+                           "bytes", raw_length);
+        const uint8_t *p = c->raw, *end = c->raw + raw_length;
+        for (uint32_t d = 0; d < count; d++) {
+            uint64_t text_length;
+            size_t used = varint_minimal(p, end, &text_length);
+            if (used == 0 || text_length > SEGMENT_MAX_DOCUMENT_BYTES
+                || text_length > (uint64_t)(end - p) - used)
+                return damaged(c, block_at, "stored-text block: record of document %llu out of "
+                               "range (raw byte %zu)", (unsigned long long)first + d,
+                               (size_t)(p - c->raw));
+            p += used + text_length;
+        }
+        if (p != end)
+            return damaged(c, block_at, "stored-text block: %zu bytes after its %u documents",
+                           (size_t)(end - p), count);
+        expected_offset = offset + 12 + compressed;
+        expected_first += count;
+    }
+    if (expected_first != c->documents)
+        return damaged(c, index->offset + index->length, "DOCINDEX covers %llu documents, META "
+                       "says %llu", (unsigned long long)expected_first,
+                       (unsigned long long)c->documents);
+    if (expected_offset != store->length)
+        return damaged(c, store->offset + expected_offset,
+                       "DOCSTORE bytes after the last stored-text block");
+    c->fig.docstore_blocks = blocks;
+    return 0;
+}
+
+/* ---------------------------------------------- DOCMETAINDEX, DOCMETA */
+
+static int check_docmeta(checker *c)
+{
+    const section *index = &c->s[SECTION_DOCMETAINDEX], *meta = &c->s[SECTION_DOCMETA];
+    uint64_t chunks = (c->documents + LAYOUT_DOCMETA_CHUNK_DOCUMENTS - 1)
+                      / LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
+    if (index->length != 8 * chunks)
+        return damaged(c, index->offset, "DOCMETAINDEX is %llu bytes, expected %llu for %llu "
+                       "documents", (unsigned long long)index->length,
+                       (unsigned long long)(8 * chunks), (unsigned long long)c->documents);
+    uint64_t expected = 0;
+    for (uint64_t k = 0; k < chunks; k++) {
+        uint64_t start = layout_get_u64(index->data + 8 * k);
+        if (start != expected)
+            return damaged(c, index->offset + 8 * k, "metadata chunk %llu at %llu, expected %llu",
+                           (unsigned long long)k, (unsigned long long)start,
+                           (unsigned long long)expected);
+        uint64_t end = k + 1 < chunks ? layout_get_u64(index->data + 8 * (k + 1)) : meta->length;
+        if (end > meta->length || end < start || end - start < 4)
+            return damaged(c, index->offset + 8 * (k + 1 < chunks ? k + 1 : k),
+                           "metadata chunk %llu out of range", (unsigned long long)k);
+        const uint8_t *chunk = meta->data + start, *stop = meta->data + end;
+        if (crc_of(chunk + 4, end - start - 4) != layout_get_u32(chunk))
+            return damaged(c, at(c, chunk), "metadata chunk %llu checksum mismatch",
+                           (unsigned long long)k);
+        uint64_t first = k * LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
+        uint64_t count = c->documents - first < LAYOUT_DOCMETA_CHUNK_DOCUMENTS
+                             ? c->documents - first : LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
+        const uint8_t *p = chunk + 4;
+        for (uint64_t d = 0; d < count; d++) {
+            for (int field = 0; field < 2; field++) {
+                uint64_t length;
+                size_t used = varint_minimal(p, stop, &length);
+                if (used == 0 || length > (uint64_t)(stop - p) - used)
+                    return damaged(c, at(c, p), "metadata of document %llu: %s out of range",
+                                   (unsigned long long)(first + d), field ? "title" : "id");
+                p += used + length;
+            }
+        }
+        if (p != stop)
+            return damaged(c, at(c, p), "metadata chunk %llu: bytes after its %llu documents",
+                           (unsigned long long)k, (unsigned long long)count);
+        expected = end;
+    }
+    if (expected != meta->length)
+        return damaged(c, meta->offset + expected, "DOCMETA bytes after the last chunk");
+    c->fig.metadata_chunks = chunks;
+    return 0;
+}
+
+/* ------------------------------------------------------------ postings */
+
+/* `count` (gap, tf-1) varint pairs filling [p, end) exactly; the first
+ * gap continues from `previous` (-1 at the start of a list). */
+static int check_pairs(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
+                       int64_t previous, uint32_t *docs, uint32_t *tfs, const char *what)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t gap, tf_minus_one;
+        const uint8_t *posting = p;
+        if (take(c, &p, end, UINT32_MAX, &gap, what) != 0
+            || take(c, &p, end, UINT32_MAX - 1, &tf_minus_one, what) != 0)
+            return COPS_ECORRUPT;
+        int64_t doc = previous + 1 + (int64_t)gap;
+        if ((uint64_t)doc >= c->documents)
+            return damaged(c, at(c, posting), "%s: posting %u is document %lld, the segment has "
+                           "%llu", what, i, (long long)doc, (unsigned long long)c->documents);
+        docs[i] = (uint32_t)doc;
+        tfs[i] = (uint32_t)tf_minus_one + 1;
+        previous = doc;
+    }
+    if (p != end)
+        return damaged(c, at(c, p), "%s: bytes after its %u postings", what, count);
+    return 0;
+}
+
+/* The positions of `count` postings filling [p, end) exactly. */
+static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
+                           const uint32_t *docs, const uint32_t *tfs, const char *what)
+{
+    int title = c->key_length > 0 && c->key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t limit = field_length(c, docs[i], title);
+        uint64_t position = 0;
+        for (uint32_t j = 0; j < tfs[i]; j++) {
+            const uint8_t *here = p;
+            uint64_t delta;
+            if (take(c, &p, end, UINT32_MAX, &delta, what) != 0)
+                return COPS_ECORRUPT;
+            if (j > 0 && delta == 0)
+                return damaged(c, at(c, here), "%s: positions of document %u not strictly "
+                               "increasing", what, docs[i]);
+            position += delta;
+            if (position >= limit)
+                return damaged(c, at(c, here), "%s: position %llu of document %u is past its "
+                               "%s length %u", what, (unsigned long long)position, docs[i],
+                               title ? "title" : "body", limit);
+        }
+    }
+    if (p != end)
+        return damaged(c, at(c, p), "%s: bytes after the positions of its %u postings", what,
+                       count);
+    return 0;
+}
+
+/* An external postings record (FORMAT.md 3.3), referred to by the
+ * dictionary entry at `entry`. */
+static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t *cf_sum,
+                        uint64_t record_offset, uint64_t record_length, const uint8_t *bound_at,
+                        uint64_t list_max_tf, uint64_t list_min_length)
+{
+    const section *postings = &c->s[SECTION_POSTINGS];
+    if (record_offset != c->next_record)
+        return damaged(c, at(c, entry), "postings record at %llu, expected at %llu (records "
+                       "follow each other in key order)", (unsigned long long)record_offset,
+                       (unsigned long long)c->next_record);
+    if (record_length > postings->length - record_offset)
+        return damaged(c, at(c, entry), "postings record runs past POSTINGS");
+    const uint8_t *record = postings->data + record_offset, *p = record;
+    const uint8_t *end = record + record_length;
+    uint64_t blocks_length, positions_length;
+    if (take(c, &p, end, UINT32_MAX, &blocks_length, "postings record") != 0
+        || take(c, &p, end, UINT32_MAX, &positions_length, "postings record") != 0)
+        return COPS_ECORRUPT;
+    uint32_t block_count = (df + SEGMENT_BLOCK_SIZE - 1) / SEGMENT_BLOCK_SIZE;
+    uint64_t skip_bytes = (uint64_t)block_count * LAYOUT_SKIP_ENTRY_BYTES;
+    if ((uint64_t)(end - p) != skip_bytes + 4 + blocks_length + positions_length)
+        return damaged(c, at(c, record), "postings record is %llu bytes, its lengths say %llu",
+                       (unsigned long long)record_length,
+                       (unsigned long long)((uint64_t)(p - record) + skip_bytes + 4 + blocks_length
+                                            + positions_length));
+    const uint8_t *skip = p;
+    if (crc_of(skip, skip_bytes) != layout_get_u32(skip + skip_bytes))
+        return damaged(c, at(c, skip), "postings skip table checksum mismatch");
+    const uint8_t *blocks = skip + skip_bytes + 4, *positions = blocks + blocks_length;
+    uint64_t block_start = 0, positions_start = 0;
+    int64_t previous = -1;
+    uint32_t max_of_blocks = 0, min_of_blocks = UINT32_MAX;
+    int title = c->key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
+    uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE];
+    for (uint32_t b = 0; b < block_count; b++) {
+        const uint8_t *e = skip + (size_t)b * LAYOUT_SKIP_ENTRY_BYTES;
+        const uint8_t *next = e + LAYOUT_SKIP_ENTRY_BYTES;
+        int last = b + 1 == block_count;
+        uint32_t count = last ? df - b * SEGMENT_BLOCK_SIZE : SEGMENT_BLOCK_SIZE;
+        uint64_t block_end = last ? blocks_length : layout_get_u32(next + 4);
+        if (layout_get_u32(e + 4) != block_start)
+            return damaged(c, at(c, e) + 4, "skip entry %u: block offset %u, expected %llu", b,
+                           layout_get_u32(e + 4), (unsigned long long)block_start);
+        if (block_end < block_start || block_end > blocks_length)
+            return damaged(c, at(c, next) + 4, "skip entry %u: block offset out of range", b + 1);
+        const uint8_t *data = blocks + block_start, *data_end = blocks + block_end;
+        if (crc_of(data, block_end - block_start) != layout_get_u32(e + 20))
+            return damaged(c, at(c, data), "postings block %u checksum mismatch", b);
+        if (count == SEGMENT_BLOCK_SIZE) {
+            uint32_t gaps[SEGMENT_BLOCK_SIZE];
+            size_t used = codec_block_decode(data, data_end, count, gaps);
+            size_t used_tf = used ? codec_block_decode(data + used, data_end, count, tfs) : 0;
+            if (used == 0 || used_tf == 0 || used + used_tf != (size_t)(data_end - data))
+                return damaged(c, at(c, data), "postings block %u does not decode to exactly its "
+                               "bytes", b);
+            if (data[0] != codec_max_bit_width(gaps, count))
+                return damaged(c, at(c, data), "postings block %u: gap bit width %u is not minimal",
+                               b, data[0]);
+            if (data[used] != codec_max_bit_width(tfs, count))
+                return damaged(c, at(c, data) + used, "postings block %u: tf bit width %u is not "
+                               "minimal", b, data[used]);
+            for (uint32_t i = 0; i < count; i++) {
+                int64_t doc = previous + 1 + (int64_t)gaps[i];
+                if ((uint64_t)doc >= c->documents || tfs[i] == UINT32_MAX)
+                    return damaged(c, at(c, data), "postings block %u: posting %u is document "
+                                   "%lld, the segment has %llu", b, i, (long long)doc,
+                                   (unsigned long long)c->documents);
+                docs[i] = (uint32_t)doc;
+                tfs[i] += 1;
+                previous = doc;
+            }
+        } else {
+            char what[48];
+            snprintf(what, sizeof what, "postings block %u", b);
+            if (check_pairs(c, data, data_end, count, previous, docs, tfs, what) != 0)
+                return COPS_ECORRUPT;
+            previous = docs[count - 1];
+        }
+        uint32_t max_tf = 0, min_length = UINT32_MAX;
+        for (uint32_t i = 0; i < count; i++) {
+            uint32_t length = field_length(c, docs[i], title);
+            if (tfs[i] > max_tf)
+                max_tf = tfs[i];
+            if (length < min_length)
+                min_length = length;
+            *cf_sum += tfs[i];
+        }
+        if (layout_get_u32(e) != docs[count - 1])
+            return damaged(c, at(c, e), "skip entry %u: last_doc %u, the block ends with document "
+                           "%u", b, layout_get_u32(e), docs[count - 1]);
+        if (layout_get_u32(e + 12) != max_tf)
+            return damaged(c, at(c, e) + 12, "skip entry %u: max_tf %u, the block's largest tf is "
+                           "%u", b, layout_get_u32(e + 12), max_tf);
+        if (layout_get_u32(e + 16) != min_length)
+            return damaged(c, at(c, e) + 16, "skip entry %u: min_length %u, the block's shortest "
+                           "%s is %u", b, layout_get_u32(e + 16), title ? "title" : "body",
+                           min_length);
+        uint64_t positions_end = last ? positions_length : layout_get_u32(next + 8);
+        if (layout_get_u32(e + 8) != positions_start)
+            return damaged(c, at(c, e) + 8, "skip entry %u: positions offset %u, expected %llu", b,
+                           layout_get_u32(e + 8), (unsigned long long)positions_start);
+        if (positions_end < positions_start || positions_end > positions_length)
+            return damaged(c, at(c, next) + 8, "skip entry %u: positions offset out of range",
+                           b + 1);
+        const uint8_t *pos = positions + positions_start, *pos_end = positions + positions_end;
+        if (crc_of(pos, positions_end - positions_start) != layout_get_u32(e + 24))
+            return damaged(c, at(c, pos), "positions block %u checksum mismatch", b);
+        char what[48];
+        snprintf(what, sizeof what, "positions block %u", b);
+        if (check_positions(c, pos, pos_end, count, docs, tfs, what) != 0)
+            return COPS_ECORRUPT;
+        if (max_tf > max_of_blocks)
+            max_of_blocks = max_tf;
+        if (min_length < min_of_blocks)
+            min_of_blocks = min_length;
+        block_start = block_end;
+        positions_start = positions_end;
+    }
+    if (list_max_tf != max_of_blocks)
+        return damaged(c, at(c, bound_at), "dictionary max_tf %llu, the list's largest tf is %u",
+                       (unsigned long long)list_max_tf, max_of_blocks);
+    if (list_min_length != min_of_blocks)
+        return damaged(c, at(c, bound_at), "dictionary min_length %llu, the list's shortest %s "
+                       "is %u", (unsigned long long)list_min_length, title ? "title" : "body",
+                       min_of_blocks);
+    c->next_record = record_offset + record_length;
+    c->fig.external_lists++;
+    c->fig.postings_blocks += block_count;
+    return 0;
+}
+
+/* ------------------------------------------------------- dictionary */
+
+static int compare_keys(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
+{
+    size_t common = a_length < b_length ? a_length : b_length;
+    int order = memcmp(a, b, common);
+    if (order != 0)
+        return order;
+    return (a_length > b_length) - (a_length < b_length);
+}
+
+/* One dictionary entry at *p; the first of its block when `first_key`. */
+static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
+                       const uint8_t *first_key, size_t first_key_length)
+{
+    const uint8_t *entry = *cursor, *p = entry;
+    uint64_t common, suffix, df, cf;
+    c->in_key = 0;
+    if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &common, "dictionary entry") != 0
+        || take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &suffix, "dictionary entry") != 0)
+        return COPS_ECORRUPT;
+    if (first_key && common != 0)
+        return damaged(c, at(c, entry), "the first entry of a dictionary block shares a prefix");
+    if (!first_key && common > c->key_length)
+        return damaged(c, at(c, entry), "dictionary entry shares %llu bytes with a key of %zu",
+                       (unsigned long long)common, c->key_length);
+    if (common + suffix == 0 || common + suffix > SEGMENT_MAX_KEY_BYTES)
+        return damaged(c, at(c, entry), "dictionary key of %llu bytes",
+                       (unsigned long long)(common + suffix));
+    if (suffix > (uint64_t)(end - p))
+        return damaged(c, at(c, entry), "dictionary key runs past its block");
+    if (!first_key && common < c->key_length && suffix > 0 && p[0] == c->key[common])
+        return damaged(c, at(c, entry), "dictionary entry shares more than its %llu prefix bytes",
+                       (unsigned long long)common);
+    uint8_t key[SEGMENT_MAX_KEY_BYTES];
+    memcpy(key, c->key, (size_t)common);
+    memcpy(key + common, p, (size_t)suffix);
+    size_t key_length = (size_t)(common + suffix);
+    p += suffix;
+    if (first_key && compare_keys(key, key_length, first_key, first_key_length) != 0)
+        return damaged(c, at(c, entry), "the first key of a dictionary block differs from "
+                       "DICTINDEX's");
+    if (c->have_key && compare_keys(c->key, c->key_length, key, key_length) >= 0) {
+        c->in_key = 1; /* names the previous key */
+        return damaged(c, at(c, entry), "next dictionary key is not greater than this one");
+    }
+    memcpy(c->key, key, key_length);
+    c->key_length = key_length;
+    c->have_key = 1;
+    c->in_key = 1;
+
+    const uint8_t *df_at = p;
+    if (take(c, &p, end, UINT32_MAX, &df, "dictionary entry df") != 0
+        || take(c, &p, end, UINT64_MAX, &cf, "dictionary entry cf") != 0)
+        return COPS_ECORRUPT;
+    if (df == 0 || df > c->documents)
+        return damaged(c, at(c, df_at), "df %llu, the segment has %llu documents",
+                       (unsigned long long)df, (unsigned long long)c->documents);
+    if (cf < df)
+        return damaged(c, at(c, df_at), "cf %llu is below df %llu", (unsigned long long)cf,
+                       (unsigned long long)df);
+    uint64_t cf_sum = 0;
+    if (df <= SEGMENT_INLINE_MAX_DF) {
+        uint64_t docs_length, positions_length;
+        uint32_t docs[SEGMENT_INLINE_MAX_DF], tfs[SEGMENT_INLINE_MAX_DF];
+        if (take(c, &p, end, (uint64_t)(end - p), &docs_length, "inline postings length") != 0)
+            return COPS_ECORRUPT;
+        if (docs_length > (uint64_t)(end - p))
+            return damaged(c, at(c, p), "inline postings run past their dictionary block");
+        const uint8_t *docs_at = p;
+        p += docs_length;
+        if (take(c, &p, end, (uint64_t)(end - p), &positions_length, "inline positions length")
+            != 0)
+            return COPS_ECORRUPT;
+        if (positions_length > (uint64_t)(end - p))
+            return damaged(c, at(c, p), "inline positions run past their dictionary block");
+        if (check_pairs(c, docs_at, docs_at + docs_length, (uint32_t)df, -1, docs, tfs,
+                        "inline postings") != 0
+            || check_positions(c, p, p + positions_length, (uint32_t)df, docs, tfs,
+                               "inline positions") != 0)
+            return COPS_ECORRUPT;
+        for (uint32_t i = 0; i < df; i++)
+            cf_sum += tfs[i];
+        p += positions_length;
+    } else {
+        uint64_t offset, length, max_tf, min_length;
+        if (take(c, &p, end, UINT64_MAX, &offset, "postings record offset") != 0
+            || take(c, &p, end, UINT64_MAX, &length, "postings record length") != 0)
+            return COPS_ECORRUPT;
+        const uint8_t *bound_at = p;
+        if (take(c, &p, end, UINT32_MAX, &max_tf, "list max_tf") != 0
+            || take(c, &p, end, UINT32_MAX, &min_length, "list min_length") != 0)
+            return COPS_ECORRUPT;
+        if (check_record(c, entry, (uint32_t)df, &cf_sum, offset, length, bound_at, max_tf,
+                         min_length) != 0)
+            return COPS_ECORRUPT;
+    }
+    if (cf_sum != cf)
+        return damaged(c, at(c, df_at), "cf %llu, the postings' tf add up to %llu",
+                       (unsigned long long)cf, (unsigned long long)cf_sum);
+    c->fig.keys++;
+    c->fig.postings += df;
+    c->fig.positions += cf;
+    c->in_key = 0;
+    *cursor = p;
+    return 0;
+}
+
+static int check_dictionary(checker *c)
+{
+    const section *index = &c->s[SECTION_DICTINDEX], *dict = &c->s[SECTION_DICTIONARY];
+    if (index->length < 4)
+        return damaged(c, index->offset, "DICTINDEX too short");
+    uint32_t blocks = layout_get_u32(index->data);
+    if ((uint64_t)blocks * LAYOUT_DICTINDEX_ENTRY_BYTES > index->length - 4)
+        return damaged(c, index->offset, "DICTINDEX too short for %u blocks", blocks);
+    const uint8_t *entries = index->data + 4;
+    const uint8_t *keys = entries + (size_t)blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    uint64_t keys_length = index->length - 4 - (uint64_t)blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    uint64_t expected = 0, expected_key = 0;
+    for (uint32_t b = 0; b < blocks; b++) {
+        const uint8_t *e = entries + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
+        uint64_t offset = layout_get_u64(e);
+        uint32_t length = layout_get_u32(e + 8);
+        uint32_t key_offset = layout_get_u32(e + 12), key_length = layout_get_u32(e + 16);
+        if (offset != expected)
+            return damaged(c, at(c, e), "DICTINDEX entry %u: block at %llu, expected %llu", b,
+                           (unsigned long long)offset, (unsigned long long)expected);
+        if (length < 4 || length > dict->length - offset)
+            return damaged(c, at(c, e) + 8, "DICTINDEX entry %u: block length %u out of range", b,
+                           length);
+        if (key_offset != expected_key)
+            return damaged(c, at(c, e) + 12, "DICTINDEX entry %u: first key at %u, expected %llu",
+                           b, key_offset, (unsigned long long)expected_key);
+        if (key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES
+            || key_length > keys_length - key_offset)
+            return damaged(c, at(c, e) + 16, "DICTINDEX entry %u: first key of %u bytes out of "
+                           "range", b, key_length);
+        expected += length;
+        expected_key += key_length;
+    }
+    if (expected_key != keys_length)
+        return damaged(c, at(c, keys) + expected_key, "DICTINDEX bytes after the last first key");
+    if (expected != dict->length)
+        return damaged(c, dict->offset + expected, "DICTIONARY bytes after the last block");
+
+    c->have_key = 0;
+    c->next_record = 0;
+    for (uint32_t b = 0; b < blocks; b++) {
+        const uint8_t *e = entries + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
+        uint64_t offset = layout_get_u64(e);
+        uint32_t length = layout_get_u32(e + 8);
+        const uint8_t *data = dict->data + offset, *end = data + length - 4;
+        if (crc_of(data, length - 4) != layout_get_u32(end))
+            return damaged(c, at(c, data), "dictionary block %u checksum mismatch", b);
+        const uint8_t *first_key = keys + layout_get_u32(e + 12);
+        size_t first_length = layout_get_u32(e + 16);
+        uint32_t count = 0;
+        const uint8_t *p = data;
+        while (p < end) {
+            if (count == LAYOUT_DICT_BLOCK_TERMS)
+                return damaged(c, at(c, p), "dictionary block %u holds more than %d keys", b,
+                               LAYOUT_DICT_BLOCK_TERMS);
+            if (check_entry(c, &p, end, count == 0 ? first_key : NULL, first_length) != 0)
+                return COPS_ECORRUPT;
+            count++;
+        }
+        if (count == 0)
+            return damaged(c, at(c, data), "dictionary block %u is empty", b);
+        if (b + 1 < blocks && count != LAYOUT_DICT_BLOCK_TERMS)
+            return damaged(c, at(c, data), "dictionary block %u holds %u keys; only the last "
+                           "block may hold fewer than %d", b, count, LAYOUT_DICT_BLOCK_TERMS);
+    }
+    c->fig.dictionary_blocks = blocks;
+    const section *postings = &c->s[SECTION_POSTINGS];
+    if (c->next_record != postings->length)
+        return damaged(c, postings->offset + c->next_record,
+                       "POSTINGS bytes that no dictionary entry refers to");
+    if (c->fig.keys != c->meta[META_TERMS])
+        return damaged(c, c->meta_at[META_TERMS], "META terms is %llu, the dictionary holds %llu "
+                       "keys", (unsigned long long)c->meta[META_TERMS],
+                       (unsigned long long)c->fig.keys);
+    if (c->fig.postings != c->meta[META_POSTINGS])
+        return damaged(c, c->meta_at[META_POSTINGS], "META postings is %llu, the dictionary's df "
+                       "add up to %llu", (unsigned long long)c->meta[META_POSTINGS],
+                       (unsigned long long)c->fig.postings);
+    return 0;
+}
+
+/* ------------------------------------------------------------ segment */
+
+static int check_mapped(checker *c)
+{
+    static const uint32_t small[] = {SECTION_META, SECTION_DOCLENGTHS, SECTION_DOCDATES,
+                                     SECTION_DOCINDEX, SECTION_DICTINDEX, SECTION_DOCMETAINDEX};
+    static const uint32_t large[] = {SECTION_DOCSTORE, SECTION_DOCMETA, SECTION_DICTIONARY,
+                                     SECTION_POSTINGS};
+    int rc = check_layout(c);
+    for (size_t i = 0; rc == 0 && i < sizeof small / sizeof small[0]; i++)
+        rc = check_section_crc(c, small[i]);
+    if (rc == 0)
+        rc = check_meta(c);
+    if (rc == 0)
+        rc = check_lengths_and_dates(c);
+    if (rc == 0)
+        rc = check_docstore(c);
+    if (rc == 0)
+        rc = check_docmeta(c);
+    if (rc == 0)
+        rc = check_dictionary(c);
+    for (size_t i = 0; rc == 0 && i < sizeof large / sizeof large[0]; i++)
+        rc = check_section_crc(c, large[i]);
+    return rc;
+}
+
+int check_segment(const char *path, uint64_t expected_bytes, check_figures *figures,
+                  cops_error *err)
+{
+    checker c;
+    memset(&c, 0, sizeof c);
+    c.path = path;
+    c.err = err;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
+                               "cannot open %s", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int rc = error_set_errno(err, COPS_EIO, errno, "cannot stat %s", path);
+        close(fd);
+        return rc;
+    }
+    c.size = (uint64_t)st.st_size;
+    if (expected_bytes != UINT64_MAX && c.size != expected_bytes) {
+        close(fd);
+        return damaged(&c, c.size < expected_bytes ? c.size : expected_bytes,
+                       "file is %llu bytes, MANIFEST says %llu%s", (unsigned long long)c.size,
+                       (unsigned long long)expected_bytes,
+                       c.size < expected_bytes ? " (truncated)" : "");
+    }
+    if (c.size > SIZE_MAX || c.size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES) {
+        close(fd);
+        return damaged(&c, c.size, "file too short (%llu bytes) for a header and a trailer",
+                       (unsigned long long)c.size);
+    }
+    void *map = mmap(NULL, (size_t)c.size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return error_set_errno(err, COPS_EIO, errno, "cannot map %s", path);
+    c.map = map;
+    int rc = check_mapped(&c);
+    munmap(map, (size_t)c.size);
+    free(c.raw);
+    if (rc == 0) {
+        /* Whatever the checker accepts, the reader must open. */
+        segment *seg;
+        rc = segment_open(path, &seg, err);
+        segment_close(seg);
+    }
+    if (rc == 0) {
+        c.fig.bytes = c.size;
+        c.fig.documents = c.documents;
+        if (figures)
+            *figures = c.fig;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------- index */
+
+static int manifest_damaged(cops_error *err, const char *path, uint64_t offset,
+                            const char *format, ...) COPS_PRINTF(4, 5);
+static int manifest_damaged(cops_error *err, const char *path, uint64_t offset,
+                            const char *format, ...)
+{
+    char what[256];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(what, sizeof what, format, args);
+    va_end(args);
+    return error_set(err, COPS_ECORRUPT, "%s: byte %llu: %s", path, (unsigned long long)offset,
+                     what);
+}
+
+/* Checks of the manifest's bytes beyond manifest_read's: where the
+ * checksum fails, and that the text is exactly what the writer writes.
+ * `line_at` (OUT) receives the offset of each segment line. */
+static int check_manifest_text(const char *dir, const char *path, manifest *m, uint64_t *line_at,
+                               cops_error *err)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return error_set_errno(err, COPS_ENOINDEX, errno, "no index at %s: cannot read %s",
+                                   dir, path);
+        return error_set_errno(err, COPS_EIO, errno, "cannot read %s", path);
+    }
+    static char text[8193];
+    size_t length = fread(text, 1, sizeof text - 1, file);
+    int failed = ferror(file);
+    fclose(file);
+    if (failed)
+        return error_set(err, COPS_EIO, "%s: read error", path);
+    if (length > 8191)
+        return manifest_damaged(err, path, 8191, "manifest longer than 8191 bytes");
+    text[length] = '\0';
+    if (memchr(text, '\0', length))
+        return manifest_damaged(err, path, strlen(text), "NUL byte in the manifest");
+    const char *checksum = strstr(text, "checksum ");
+    if (!checksum || (checksum != text && checksum[-1] != '\n'))
+        return manifest_damaged(err, path, checksum ? (uint64_t)(checksum - text) : length,
+                                "no checksum line");
+    uint64_t checksum_at = (uint64_t)(checksum - text);
+    for (int i = 0; i < 8; i++) {
+        char h = checksum[9 + i];
+        if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f')))
+            return manifest_damaged(err, path, checksum_at + 9 + (uint64_t)i,
+                                    "checksum is not 8 lowercase hex digits");
+    }
+    if (checksum[17] != '\n' || checksum[18] != '\0')
+        return manifest_damaged(err, path, checksum_at + 17, "bytes after the checksum");
+    uint32_t stored = (uint32_t)strtoul(checksum + 9, NULL, 16);
+    uint32_t computed = (uint32_t)crc32(0, (const Bytef *)text, (uInt)checksum_at);
+    if (stored != computed)
+        return manifest_damaged(err, path, checksum_at, "manifest checksum mismatch (stored %08x, "
+                                "computed %08x)", (unsigned)stored, (unsigned)computed);
+    int rc = manifest_read(dir, m, err);
+    if (rc != 0)
+        return rc;
+    /* The writer's exact text (manifest.c format_body). */
+    static char canonical[8192 + 256];
+    size_t n = (size_t)snprintf(canonical, sizeof canonical, "cops-manifest 1\ngeneration %llu\n",
+                                (unsigned long long)m->generation);
+    for (size_t i = 0; i < m->segment_count && n < sizeof canonical; i++) {
+        line_at[i] = n;
+        n += (size_t)snprintf(canonical + n, sizeof canonical - n, "segment %s %llu %llu\n",
+                              m->segments[i].name, (unsigned long long)m->segments[i].bytes,
+                              (unsigned long long)m->segments[i].documents);
+    }
+    if (n >= sizeof canonical || n != checksum_at || memcmp(canonical, text, n) != 0) {
+        size_t i = 0;
+        while (i < n && i < checksum_at && canonical[i] == text[i])
+            i++;
+        return manifest_damaged(err, path, i, "manifest is not in the writer's form");
+    }
+    uint64_t documents = 0;
+    for (size_t i = 0; i < m->segment_count; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->segments[i].name, m->segments[j].name) == 0)
+                return manifest_damaged(err, path, line_at[i], "segment %s is listed twice",
+                                        m->segments[i].name);
+        documents += m->segments[i].documents;
+        if (documents >= UINT32_MAX)
+            return manifest_damaged(err, path, line_at[i], "too many documents in the index");
+    }
+    return 0;
+}
+
+int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
+{
+    if (!index_dir)
+        return error_set(err, COPS_EINVAL, "no index directory");
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", index_dir, MANIFEST_NAME) >= sizeof path)
+        return error_set(err, COPS_EINVAL, "index path too long: %s", index_dir);
+    manifest *m = malloc(sizeof *m);
+    if (!m)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    uint64_t line_at[MANIFEST_MAX_SEGMENTS] = {0};
+    int rc = check_manifest_text(index_dir, path, m, line_at, err);
+    if (rc == 0 && report)
+        fprintf(report, "%s: generation %llu, %zu segment%s, checksum ok\n", path,
+                (unsigned long long)m->generation, m->segment_count,
+                m->segment_count == 1 ? "" : "s");
+    check_figures total = {0};
+    for (size_t i = 0; rc == 0 && i < m->segment_count; i++) {
+        const manifest_segment *s = &m->segments[i];
+        char segment_path[4096 + MANIFEST_MAX_NAME];
+        snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, s->name);
+        check_figures f;
+        rc = check_segment(segment_path, s->bytes, &f, err);
+        if (rc == COPS_ENOINDEX) {
+            rc = manifest_damaged(err, path, line_at[i], "segment %s is missing (%s)", s->name,
+                                  err ? err->message : "no such file");
+            break;
+        }
+        if (rc != 0)
+            break;
+        if (f.documents != s->documents) {
+            rc = manifest_damaged(err, path, line_at[i], "segment %s holds %llu documents, the "
+                                  "manifest says %llu", s->name,
+                                  (unsigned long long)f.documents,
+                                  (unsigned long long)s->documents);
+            break;
+        }
+        if (report)
+            fprintf(report, "%s: %llu bytes, 10 sections: %llu documents (%llu stored-text "
+                    "blocks, %llu metadata chunks), %llu keys (%llu dictionary blocks, %llu "
+                    "blocked lists of %llu blocks), %llu postings, %llu positions: ok\n",
+                    segment_path, (unsigned long long)f.bytes, (unsigned long long)f.documents,
+                    (unsigned long long)f.docstore_blocks, (unsigned long long)f.metadata_chunks,
+                    (unsigned long long)f.keys, (unsigned long long)f.dictionary_blocks,
+                    (unsigned long long)f.external_lists, (unsigned long long)f.postings_blocks,
+                    (unsigned long long)f.postings, (unsigned long long)f.positions);
+        total.documents += f.documents;
+        total.keys += f.keys;
+        total.postings += f.postings;
+    }
+    if (rc == 0 && report)
+        fprintf(report, "%s: no problems found (%llu documents, %llu keys, %llu postings)\n",
+                index_dir, (unsigned long long)total.documents, (unsigned long long)total.keys,
+                (unsigned long long)total.postings);
+    free(m);
+    return rc;
+}

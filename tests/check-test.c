@@ -1,0 +1,455 @@
+/*
+ * check-test.c — cops_index_check: a fresh index is sound; a flipped byte
+ * in any section, a truncated or missing segment and a damaged manifest
+ * are reported as COPS_ECORRUPT naming the file and a byte offset in the
+ * damaged part; damage that keeps every CRC consistent is still found by
+ * the structural checks.
+ */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cops.h"
+#include "index-format/layout.h"
+
+#define DOCUMENTS 300
+
+static char root[64];
+static char index_dir[128];
+static char segment_path[256];
+static char manifest_path[256];
+
+/* ------------------------------------------------------------ helpers */
+
+static void write_file(const char *path, const void *bytes, size_t length)
+{
+    FILE *file = fopen(path, "wb");
+    cr_assert_not_null(file, "cannot create %s", path);
+    cr_assert_eq(fwrite(bytes, 1, length, file), length);
+    cr_assert_eq(fclose(file), 0);
+}
+
+static uint8_t *read_file(const char *path, size_t *length)
+{
+    FILE *file = fopen(path, "rb");
+    cr_assert_not_null(file, "cannot open %s", path);
+    fseek(file, 0, SEEK_END);
+    long size = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    uint8_t *bytes = malloc((size_t)size + 1);
+    cr_assert_not_null(bytes);
+    cr_assert_eq(fread(bytes, 1, (size_t)size, file), (size_t)size);
+    fclose(file);
+    bytes[size] = 0;
+    *length = (size_t)size;
+    return bytes;
+}
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *ftw)
+{
+    (void)status;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
+static void quiet_warning(void *context, const char *message)
+{
+    (void)context;
+    (void)message;
+}
+
+/* DOCUMENTS text files with dates and titles: every document contains
+ * "grant" in its body and "report" in its title (df 300: blocked lists
+ * with a tail block), the first 256 contain "budget" (df 256: full blocks
+ * only), and tf and lengths vary. */
+static void setup(void)
+{
+    static const char *const words[] = {"river", "stone", "garden", "winter", "copper",
+                                        "lantern", "harbor", "meadow", "signal", "orchard",
+                                        "thunder", "velvet", "quarry", "saddle", "beacon"};
+    snprintf(root, sizeof root, "/tmp/cops-check-XXXXXX");
+    cr_assert_not_null(mkdtemp(root));
+    char docs[128];
+    snprintf(docs, sizeof docs, "%s/docs", root);
+    cr_assert_eq(mkdir(docs, 0755), 0);
+    for (int i = 0; i < DOCUMENTS; i++) {
+        char path[192], text[4096];
+        snprintf(path, sizeof path, "%s/d%03d.txt", docs, i);
+        int n = 0;
+        if (i % 4 != 0)
+            n += snprintf(text + n, sizeof text - n, "date 20%02d-%02d-%02d\n", 10 + i % 15,
+                          1 + i % 12, 1 + i % 28);
+        n += snprintf(text + n, sizeof text - n, "Report %d on the %s\n\n", i, words[i % 15]);
+        for (int w = 0; w < 5 + (i * 7) % 60; w++)
+            n += snprintf(text + n, sizeof text - n, "%s ", words[(i * 3 + w * w) % 15]);
+        for (int t = 0; t <= i % 4; t++)
+            n += snprintf(text + n, sizeof text - n, "grant ");
+        if (i < 256)
+            n += snprintf(text + n, sizeof text - n, "budget");
+        n += snprintf(text + n, sizeof text - n, "\n");
+        write_file(path, text, (size_t)n);
+    }
+    snprintf(index_dir, sizeof index_dir, "%s/index", root);
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.threads = 1;
+    options.on_warning = quiet_warning;
+    const char *inputs[1] = {docs};
+    cops_error err = {0};
+    cops_build_summary summary;
+    cr_assert_eq(cops_build(index_dir, inputs, 1, &options, &summary, &err), 0, "%s",
+                 err.message);
+    cr_assert_eq(summary.documents, DOCUMENTS);
+
+    snprintf(manifest_path, sizeof manifest_path, "%s/MANIFEST", index_dir);
+    size_t length;
+    char *manifest = (char *)read_file(manifest_path, &length);
+    char *line = strstr(manifest, "\nsegment ");
+    cr_assert_not_null(line);
+    char name[64];
+    cr_assert_eq(sscanf(line + 9, "%63s", name), 1);
+    snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, name);
+    free(manifest);
+}
+
+static void teardown(void)
+{
+    nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(check, .init = setup, .fini = teardown, .timeout = 60);
+
+typedef struct toc_entry {
+    uint32_t kind;
+    uint64_t offset;
+    uint64_t length;
+    size_t at; /* file offset of the TOC entry */
+} toc_entry;
+
+/* The TOC of a segment, parsed from its trailer; returns the count. */
+static size_t parse_toc(const uint8_t *bytes, size_t size, toc_entry *out, size_t max,
+                        uint64_t *toc_offset)
+{
+    cr_assert_geq(size, 40);
+    cr_assert_eq(memcmp(bytes + size - 8, "COPSEND", 8), 0);
+    *toc_offset = layout_get_u64(bytes + size - 24);
+    uint32_t count = layout_get_u32(bytes + *toc_offset);
+    cr_assert_leq(count, max);
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *e = bytes + *toc_offset + 4 + 24 * (size_t)i;
+        out[i].kind = layout_get_u32(e);
+        out[i].offset = layout_get_u64(e + 8);
+        out[i].length = layout_get_u64(e + 16);
+        out[i].at = (size_t)(e - bytes);
+    }
+    return count;
+}
+
+static const toc_entry *find_section(const toc_entry *toc, size_t count, uint32_t kind)
+{
+    for (size_t i = 0; i < count; i++)
+        if (toc[i].kind == kind)
+            return &toc[i];
+    cr_assert_fail("section %u not in the TOC", kind);
+    return NULL;
+}
+
+/* After editing section `kind`, make its TOC CRC and the TOC's CRC agree
+ * again, so that only the structural checks can see the edit. */
+static void reseal(uint8_t *bytes, size_t size, uint32_t kind)
+{
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *s = find_section(toc, count, kind);
+    layout_put_u32(bytes + s->at + 4,
+                   (uint32_t)crc32(0, bytes + s->offset, (uInt)s->length));
+    uint32_t toc_length = layout_get_u32(bytes + size - 16);
+    layout_put_u32(bytes + size - 12, (uint32_t)crc32(0, bytes + toc_offset, toc_length));
+}
+
+/* Check the index; expect COPS_ECORRUPT naming `file` and an offset in
+ * [low, high).  Returns the offset. */
+static uint64_t expect_damage(const char *file, uint64_t low, uint64_t high, const char *context)
+{
+    cops_error err = {0};
+    int rc = cops_index_check(index_dir, NULL, &err);
+    cr_assert_eq(rc, COPS_ECORRUPT, "%s: expected COPS_ECORRUPT, got %d (%s)", context, rc,
+                 err.message);
+    cr_assert_eq(err.code, COPS_ECORRUPT);
+    cr_assert_not_null(strstr(err.message, file), "%s: message does not name %s: %s", context,
+                       file, err.message);
+    const char *byte = strstr(err.message, ": byte ");
+    cr_assert_not_null(byte, "%s: message has no byte offset: %s", context, err.message);
+    unsigned long long offset = strtoull(byte + 7, NULL, 10);
+    cr_assert(offset >= low && offset < high, "%s: offset %llu not in [%llu, %llu): %s", context,
+              offset, (unsigned long long)low, (unsigned long long)high, err.message);
+    return offset;
+}
+
+/* -------------------------------------------------------------- tests */
+
+Test(check, fresh_index_is_sound)
+{
+    char *text = NULL;
+    size_t length = 0;
+    FILE *report = open_memstream(&text, &length);
+    cr_assert_not_null(report);
+    cops_error err = {0};
+    int rc = cops_index_check(index_dir, report, &err);
+    fclose(report);
+    cr_assert_eq(rc, 0, "%s", err.message);
+    cr_assert_not_null(strstr(text, "no problems found"), "report: %s", text);
+    cr_assert_not_null(strstr(text, "300 documents"), "report: %s", text);
+    /* Both blocked-list shapes exist: a tail block (df 300) and full
+     * blocks only (df 256). */
+    cr_assert_not_null(strstr(text, "blocked lists"), "report: %s", text);
+    cr_assert_null(strstr(text, " 0 blocked lists"), "report: %s", text);
+    free(text);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+}
+
+Test(check, flipped_byte_in_every_section)
+{
+    size_t size;
+    uint8_t *pristine = read_file(segment_path, &size);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(pristine, size, toc, 16, &toc_offset);
+    cr_assert_eq(count, SECTION_KIND_COUNT - 1);
+    uint8_t *bytes = malloc(size);
+    cr_assert_not_null(bytes);
+    for (size_t i = 0; i < count; i++) {
+        const toc_entry *s = &toc[i];
+        cr_assert_gt(s->length, 0, "section %u is empty in the test index", s->kind);
+        uint64_t spots[] = {s->offset, s->offset + s->length / 3, s->offset + s->length / 2,
+                            s->offset + s->length - 1};
+        for (size_t k = 0; k < sizeof spots / sizeof spots[0]; k++) {
+            memcpy(bytes, pristine, size);
+            bytes[spots[k]] ^= 0x10;
+            write_file(segment_path, bytes, size);
+            char context[96];
+            snprintf(context, sizeof context, "section kind %u, byte %llu", s->kind,
+                     (unsigned long long)spots[k]);
+            expect_damage(segment_path, s->offset, s->offset + s->length, context);
+        }
+    }
+    /* The header, the padding, the TOC and the trailer. */
+    uint64_t others[] = {3, 8, 12, toc_offset + 1, toc_offset + 30, size - 20, size - 9, size - 3};
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+        memcpy(bytes, pristine, size);
+        bytes[others[k]] ^= 0x01;
+        write_file(segment_path, bytes, size);
+        cops_error err = {0};
+        int rc = cops_index_check(index_dir, NULL, &err);
+        cr_assert(rc == COPS_ECORRUPT || (others[k] == 8 && rc == COPS_EVERSION),
+                  "byte %llu: rc %d (%s)", (unsigned long long)others[k], rc, err.message);
+        cr_assert_not_null(strstr(err.message, segment_path), "%s", err.message);
+    }
+    for (size_t i = 0; i + 1 < count; i++) {
+        uint64_t end = toc[i].offset + toc[i].length;
+        if (end < toc[i + 1].offset) { /* padding */
+            memcpy(bytes, pristine, size);
+            bytes[end] = 0xff;
+            write_file(segment_path, bytes, size);
+            cr_assert_eq(expect_damage(segment_path, end, end + 1, "padding"), end);
+            break;
+        }
+    }
+    write_file(segment_path, pristine, size);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+    free(bytes);
+    free(pristine);
+}
+
+Test(check, truncated_segment)
+{
+    size_t size;
+    uint8_t *bytes = read_file(segment_path, &size);
+    write_file(segment_path, bytes, size - 100);
+    cr_assert_eq(expect_damage(segment_path, 0, size, "truncated"), size - 100);
+    cops_error err = {0};
+    cops_index_check(index_dir, NULL, &err);
+    cr_assert_not_null(strstr(err.message, "truncated"), "%s", err.message);
+    free(bytes);
+}
+
+Test(check, missing_segment)
+{
+    cr_assert_eq(unlink(segment_path), 0);
+    size_t length;
+    uint8_t *manifest = read_file(manifest_path, &length);
+    uint64_t offset = expect_damage(manifest_path, 0, length, "missing segment");
+    cr_assert_eq(memcmp(manifest + offset, "segment ", 8), 0, "offset %llu is not the segment "
+                 "line", (unsigned long long)offset);
+    cops_error err = {0};
+    cops_index_check(index_dir, NULL, &err);
+    cr_assert_not_null(strstr(err.message, "missing"), "%s", err.message);
+    free(manifest);
+}
+
+Test(check, damaged_manifest)
+{
+    size_t length;
+    uint8_t *pristine = read_file(manifest_path, &length);
+    uint8_t *bytes = malloc(length);
+    cr_assert_not_null(bytes);
+    /* A flipped digit in the generation: the checksum fails. */
+    memcpy(bytes, pristine, length);
+    char *generation = strstr((char *)bytes, "generation ");
+    cr_assert_not_null(generation);
+    generation[11] ^= 0x01;
+    write_file(manifest_path, bytes, length);
+    expect_damage(manifest_path, 0, length, "manifest generation");
+    /* The checksum itself. */
+    memcpy(bytes, pristine, length);
+    bytes[length - 2] = bytes[length - 2] == '0' ? '1' : '0';
+    write_file(manifest_path, bytes, length);
+    expect_damage(manifest_path, 0, length, "manifest checksum");
+    /* The size of the segment, with a consistent checksum: the manifest
+     * disagrees with the file. */
+    char *text = (char *)pristine;
+    char *line = strstr(text, "\nsegment ");
+    char name[64];
+    unsigned long long bytes_listed, documents;
+    cr_assert_eq(sscanf(line + 1, "segment %63s %llu %llu", name, &bytes_listed, &documents), 3);
+    char rewritten[512];
+    int n = snprintf(rewritten, sizeof rewritten, "%.*ssegment %s %llu %llu\n",
+                     (int)(line + 1 - text), text, name, bytes_listed + 8, documents);
+    n += snprintf(rewritten + n, sizeof rewritten - (size_t)n, "checksum %08x\n",
+                  (unsigned)crc32(0, (const Bytef *)rewritten, (uInt)n));
+    write_file(manifest_path, rewritten, (size_t)n);
+    cr_assert_eq(expect_damage(segment_path, 0, bytes_listed + 8, "manifest size"), bytes_listed);
+    /* The document count, with a consistent checksum. */
+    n = snprintf(rewritten, sizeof rewritten, "%.*ssegment %s %llu %llu\n",
+                 (int)(line + 1 - text), text, name, bytes_listed, documents + 1);
+    n += snprintf(rewritten + n, sizeof rewritten - (size_t)n, "checksum %08x\n",
+                  (unsigned)crc32(0, (const Bytef *)rewritten, (uInt)n));
+    write_file(manifest_path, rewritten, (size_t)n);
+    expect_damage(manifest_path, 0, (uint64_t)n, "manifest documents");
+    /* Gone altogether: no index. */
+    cr_assert_eq(unlink(manifest_path), 0);
+    cops_error err = {0};
+    cr_assert_eq(cops_index_check(index_dir, NULL, &err), COPS_ENOINDEX, "%s", err.message);
+    free(bytes);
+    free(pristine);
+}
+
+Test(check, no_index)
+{
+    char path[192];
+    snprintf(path, sizeof path, "%s/nothing-here", root);
+    cops_error err = {0};
+    cr_assert_eq(cops_index_check(path, NULL, &err), COPS_ENOINDEX, "%s", err.message);
+    cr_assert_not_null(strstr(err.message, path), "%s", err.message);
+}
+
+/* The first external postings record: its skip table and block count. */
+static const uint8_t *first_skip_table(uint8_t *bytes, size_t size, uint32_t *blocks)
+{
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *postings = find_section(toc, count, SECTION_POSTINGS);
+    cr_assert_gt(postings->length, 0);
+    const uint8_t *p = bytes + postings->offset;
+    for (int v = 0; v < 2; v++) /* blocks_length, positions_length */
+        while (*p++ & 0x80)
+            ;
+    for (uint32_t b = 1; b < 64; b++) {
+        if ((uint32_t)crc32(0, p, (uInt)(28 * b)) == layout_get_u32(p + 28 * b)) {
+            *blocks = b;
+            return p;
+        }
+    }
+    cr_assert_fail("no skip table found");
+    return NULL;
+}
+
+static void reseal_skip_table(uint8_t *bytes, size_t size, uint8_t *skip, uint32_t blocks)
+{
+    layout_put_u32(skip + 28 * blocks, (uint32_t)crc32(0, skip, (uInt)(28 * blocks)));
+    reseal(bytes, size, SECTION_POSTINGS);
+}
+
+Test(check, crc_consistent_skip_bounds)
+{
+    size_t size;
+    uint8_t *bytes = read_file(segment_path, &size);
+    uint32_t blocks;
+    uint8_t *skip = (uint8_t *)first_skip_table(bytes, size, &blocks);
+    cr_assert_geq(blocks, 2);
+    uint32_t max_tf = layout_get_u32(skip + 12);
+
+    /* max_tf of block 0 one higher: still a valid bound for a search, but
+     * not the truth.  The reader opens and searches the index happily. */
+    layout_put_u32(skip + 12, max_tf + 1);
+    reseal_skip_table(bytes, size, skip, blocks);
+    write_file(segment_path, bytes, size);
+    cops_index *index;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    cops_index_close(index);
+    uint64_t offset = expect_damage(segment_path, 0, size, "skip max_tf");
+    cr_assert_eq(offset, (uint64_t)(skip - bytes) + 12);
+    cops_index_check(index_dir, NULL, &err);
+    cr_assert_not_null(strstr(err.message, "max_tf"), "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "(key \""), "%s", err.message);
+
+    /* min_length of block 1 lowered. */
+    layout_put_u32(skip + 12, max_tf);
+    uint32_t min_length = layout_get_u32(skip + 28 + 16);
+    cr_assert_gt(min_length, 0);
+    layout_put_u32(skip + 28 + 16, min_length - 1);
+    reseal_skip_table(bytes, size, skip, blocks);
+    write_file(segment_path, bytes, size);
+    offset = expect_damage(segment_path, 0, size, "skip min_length");
+    cr_assert_eq(offset, (uint64_t)(skip - bytes) + 28 + 16);
+    free(bytes);
+}
+
+Test(check, crc_consistent_dates_and_meta)
+{
+    size_t size;
+    uint8_t *pristine = read_file(segment_path, &size);
+    uint8_t *bytes = malloc(size);
+    cr_assert_not_null(bytes);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(pristine, size, toc, 16, &toc_offset);
+
+    /* 31 November for document 5. */
+    memcpy(bytes, pristine, size);
+    const toc_entry *dates = find_section(toc, count, SECTION_DOCDATES);
+    layout_put_u32(bytes + dates->offset + 4 * 5, 20231131);
+    reseal(bytes, size, SECTION_DOCDATES);
+    write_file(segment_path, bytes, size);
+    cr_assert_eq(expect_damage(segment_path, dates->offset, dates->offset + dates->length,
+                               "date"), dates->offset + 20);
+
+    /* META body_tokens off by one (same length, CRC resealed). */
+    memcpy(bytes, pristine, size);
+    const toc_entry *meta = find_section(toc, count, SECTION_META);
+    char *line = memmem(bytes + meta->offset, meta->length, "body_tokens ", 12);
+    cr_assert_not_null(line);
+    char *digit = strchr(line, '\n') - 1;
+    *digit = *digit == '9' ? '8' : (char)(*digit + 1);
+    reseal(bytes, size, SECTION_META);
+    write_file(segment_path, bytes, size);
+    expect_damage(segment_path, meta->offset, meta->offset + meta->length, "META body_tokens");
+
+    write_file(segment_path, pristine, size);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+    free(bytes);
+    free(pristine);
+}
