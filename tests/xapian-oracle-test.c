@@ -253,7 +253,7 @@ static void build_both(const corpus *c, engines *e)
     cr_assert_eq(cops_xapian_db_open(xapian_dir, COPS_XAPIAN_CREATE_OR_OVERWRITE, &e->xapian,
                                      &err), COPS_OK, "%s", err.message);
     for (size_t d = 0; d < c->documents; d++) {
-        char id[16], title[MAX_TITLE_WORDS * 12 + 8];
+        char id[24], title[MAX_TITLE_WORDS * 12 + 8];
         snprintf(id, sizeof id, "d%04zu", d);
         document_title(c, d, title, sizeof title);
         char *text = document_text(c, d, 0);

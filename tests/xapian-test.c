@@ -618,8 +618,9 @@ static void make_corpus(corpus *c, size_t documents, const char *const *list, si
     rng_state = seed;
     words_in_use = list;
     c->documents = documents;
+    cr_assert_lt(documents, 1000, "ids are doc-NNN");
     for (size_t i = 0; i < documents; i++) {
-        snprintf(c->ids[i], sizeof c->ids[i], "doc-%03zu", i);
+        snprintf(c->ids[i], sizeof c->ids[i], "doc-%03u", (unsigned)i);
         append_words(c->titles[i], sizeof c->titles[i], 1 + rng(3), words);
         append_words(c->texts[i], sizeof c->texts[i], 3 + rng(max_length), words);
         c->dates[i] = i % 4 == 3 ? 0 : (2015 + rng(4)) * 10000 + (1 + rng(12)) * 100 + 1 + rng(28);
