@@ -14,7 +14,7 @@ libcops_xapian_la_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) $(XAPIAN_CFLAGS)
 libcops_xapian_la_CXXFLAGS = -Wall -Wextra $(PTHREAD_CFLAGS)
 libcops_xapian_la_LIBADD = $(XAPIAN_LIBS)
 libcops_internal_la_LIBADD += libcops-xapian.la
-## libcops.la keeps the C link (libtool applies -export-symbols-regex
+## libcops.la keeps the C link (libtool applies -export-symbols
 ## through a version script only for the C tag; its C++ tag would export
 ## every internal symbol) and names the C++ runtime itself.
 libcops_la_LIBADD += -lstdc++
