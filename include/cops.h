@@ -100,6 +100,7 @@ typedef struct cops_build_options {
     unsigned shards;        /* Xapian engine: split into this many shard databases (0 or 1 = one) */
     int rebuild;            /* 1 = ignore the existing index and index everything */
     int merge;              /* 1 = merge all segments into one after updating */
+    int wait;               /* 1 = wait for another writer instead of failing with COPS_ELOCKED */
     const char *language;   /* libstemmer algorithm name; NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */

@@ -56,14 +56,21 @@ void cops_build_options_init(cops_build_options *options)
 
 /* Exclusive writer lock on dir/LOCK, holding our pid for the message a
  * second writer gets.  Released when the descriptor closes. */
-static int lock_index(const char *dir, int *fd_out, cops_error *err)
+static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/LOCK", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return error_set_errno(err, COPS_EIO, errno, "cannot open %s", path);
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked && wait && errno == EWOULDBLOCK) {
+        int status;
+        while ((status = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+            continue;
+        locked = status == 0;
+    }
+    if (!locked) {
         char holder[32] = "";
         ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
         holder[n > 0 ? n : 0] = '\0';
@@ -442,7 +449,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     if (rc == 0)
         rc = make_directory(index_dir, err);
     if (rc == 0)
-        rc = lock_index(index_dir, &lock_fd, err);
+        rc = lock_index(index_dir, options.wait, &lock_fd, err);
     if (rc == 0 && !options.rebuild)
         rc = load_previous(index_dir, &config, previous, &tracked, err);
     if (rc == 0 && !previous->usable) {

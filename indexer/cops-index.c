@@ -34,6 +34,7 @@ static void usage(FILE *out)
             "  -m, --memory MB        memory budget of the inverter (default: 256)\n"
             "      --rebuild          index everything again instead of only what changed\n"
             "      --merge            merge the index into one segment (also --optimize)\n"
+            "      --wait             wait for another cops-index updating the index\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
             "      --shards N         with --engine xapian: split into N shard databases\n"
             "      --id-field NAME    JSON Lines field names (defaults: id, title,\n"
@@ -159,7 +160,7 @@ static int dump_term(const char *index_dir, const char *term)
 int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
-           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK };
+           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -174,6 +175,7 @@ int main(int argc, char **argv)
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"shards", required_argument, NULL, OPT_SHARDS},
         {"rebuild", no_argument, NULL, OPT_REBUILD},
+        {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"optimize", no_argument, NULL, OPT_MERGE},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
@@ -205,6 +207,7 @@ int main(int argc, char **argv)
         case OPT_STATS: stats = 1; break;
         case OPT_DUMP: dump = optarg; break;
         case OPT_REBUILD: build.rebuild = 1; break;
+        case OPT_WAIT: build.wait = 1; break;
         case OPT_MERGE: build.merge = 1; break;
         case OPT_ENGINE:
             if (strcmp(optarg, "native") == 0)
