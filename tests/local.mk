@@ -8,8 +8,10 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	COPS_BUILDDIR='$(abs_top_builddir)'; export COPS_BUILDDIR; \
 	COPS_SRCDIR='$(abs_top_srcdir)'; export COPS_SRCDIR; \
-	LC_ALL=C.UTF-8; export LC_ALL;
-EXTRA_DIST += tests/criterion-tap tests/cli/lib.sh
+	LC_ALL=C.UTF-8; export LC_ALL; \
+	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"; \
+	export LSAN_OPTIONS;
+EXTRA_DIST += tests/criterion-tap tests/cli/lib.sh tests/lsan.supp
 
 TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(DEPS_CFLAGS)
 TEST_LIBS = $(INTERNAL_LIBS) $(CRITERION_LIBS)

@@ -388,6 +388,7 @@ typedef struct figures {
     /* scheme COPS_XAPIAN_COPS_BM25 */
     size_t scores_checked, top_positions, top_same, top_tie_swaps;
     size_t xapian_extra_weight, xapian_inconsistent_queries; /* see score_alone() */
+    size_t xapian_inconsistent_sets; /* see matches_alone() */
     double worst_relative;
     double exact_overlap_sum;
     size_t exact_overlap_queries;
@@ -474,6 +475,29 @@ static double score_alone(engines *e, const char *query, uint32_t doc)
     return score;
 }
 
+/* Whether Xapian matches document `doc` when `query` is restricted to it
+ * (ANDed with its identifier term). */
+static int matches_alone(engines *e, const char *query, uint32_t doc)
+{
+    query_node *tree = NULL;
+    cops_xapian_query *q = NULL;
+    cops_error err = {0};
+    cr_assert_eq(query_parse(query, 0, &tree, &err), COPS_OK, "%s", err.message);
+    cr_assert_eq(xapian_plan_query(tree, e->analyzer, NULL, &q, &err), COPS_OK, "%s", err.message);
+    query_free(tree);
+    char id_term[24];
+    snprintf(id_term, sizeof id_term, XAPIAN_PLAN_ID_PREFIX "d%04u", doc);
+    cops_xapian_query *pair[2] = {q, cops_xapian_query_term(id_term)};
+    cops_xapian_query *alone = cops_xapian_query_and(pair, 2);
+    cops_xapian_weight exact;
+    cops_xapian_weight_init_cops(&exact);
+    cops_xapian_results *r = xapian_run(e, alone, &exact, 10, query);
+    int matched = cops_xapian_results_count(r) == 1;
+    cops_xapian_results_free(r);
+    cops_xapian_query_free(alone);
+    return matched;
+}
+
 /* Sort documents by descending score, ties by ascending number (the
  * order of both engines). */
 static const double *sort_scores;
@@ -530,9 +554,6 @@ static void compare(engines *e, const char *query, int single_term, figures *f)
     cops_xapian_results *xall = xapian_run(e, q, &exact, n, query);
     size_t matches = cops_results_count(all);
     cr_assert_eq(cops_results_total(all), matches, "%s", query);
-    cr_assert_eq(cops_xapian_results_total(xall), matches, "%s: Xapian %llu, cops %zu", query,
-                 (unsigned long long)cops_xapian_results_total(xall), matches);
-    cr_assert_eq(cops_xapian_results_count(xall), matches, "%s", query);
     static double cops_score[MAX_DOCUMENTS];
     static unsigned char in_cops[MAX_DOCUMENTS];
     memset(in_cops, 0, sizeof in_cops);
@@ -546,13 +567,37 @@ static void compare(engines *e, const char *query, int single_term, figures *f)
         cops_score[h->doc] = h->score;
         in_cops[h->doc] = 1;
     }
-    for (size_t i = 0; i < matches; i++) {
+    /* Xapian 1.4.22 reads uninitialised memory while optimising some
+     * queries with phrases or NEAR inside OR (valgrind: query/RANKING.md),
+     * so its whole-collection answer can vary with the heap.  Every
+     * disagreement is therefore arbitrated per document: Xapian evaluating
+     * the query restricted to that one document must agree with cops. */
+    size_t xapian_count = cops_xapian_results_count(xall);
+    int disagree = cops_xapian_results_total(xall) != matches || xapian_count != matches;
+    static unsigned char in_xapian[MAX_DOCUMENTS];
+    memset(in_xapian, 0, sizeof in_xapian);
+    for (size_t i = 0; i < xapian_count; i++) {
         uint32_t docid = cops_xapian_results_docid(xall, i);
-        cr_assert(docid >= 1 && docid <= n && in_cops[docid - 1],
-                  "%s: Xapian matches document %u (cops %u), cops does not", query, docid,
-                  docid - 1);
-        in_cops[docid - 1] = 2;
+        cr_assert(docid >= 1 && docid <= n, "%s: Xapian document %u out of range", query, docid);
+        in_xapian[docid - 1] = 1;
+        disagree |= !in_cops[docid - 1];
     }
+    if (disagree) {
+        for (uint32_t doc = 0; doc < n; doc++)
+            if (in_xapian[doc] != (in_cops[doc] != 0))
+                cr_assert_eq(matches_alone(e, query, doc), in_cops[doc] != 0,
+                             "%s: document %u: cops says %s, Xapian agrees with neither its own "
+                             "answer nor cops when asked about it alone", query, doc,
+                             in_cops[doc] ? "match" : "no match");
+        f->xapian_inconsistent_sets++;
+        f->matches += matches;
+        f->with_matches += matches > 0;
+        cops_results_free(all);
+        cops_xapian_results_free(xall);
+        return; /* Xapian's scores of this query are not to be trusted either */
+    }
+    for (size_t i = 0; i < matches; i++)
+        in_cops[cops_xapian_results_docid(xall, i) - 1] = 2;
     f->matches += matches;
     f->with_matches += matches > 0;
 
@@ -726,7 +771,26 @@ static void run_corpus(corpus *c, size_t random_queries, uint64_t query_seed, fi
             "identical top 10 in %zu\n",
             c->name, f->plain_overlap_sum / (double)f->plain_overlap_queries, f->plain_overlap_min,
             f->plain_overlap_queries, f->plain_exact_top10);
+    report("oracle %s: %zu queries where Xapian's whole answer disagreed and every document, "
+           "asked about alone, agreed with cops (Xapian's uninitialised read)\n", c->name,
+           f->xapian_inconsistent_sets);
+    /* the defect is rare; if it were not, the oracle would be blind */
+    cr_assert_leq(f->xapian_inconsistent_sets * 50, f->compared,
+                  "Xapian disagreed on %zu of %zu queries", f->xapian_inconsistent_sets,
+                  f->compared);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Xapian 1.4.22 reads heap memory it never initialised while optimising
+ * some queries (valgrind: "uninitialised value was created by a heap
+ * allocation" in Xapian::Query::Internal::postlist_sub_xor, no cops frame;
+ * query/RANKING.md).  Without sanitizers fresh memory is usually zero and
+ * Xapian answers right; AddressSanitizer fills it with 0xbe and Xapian's
+ * answers change.  Zero-filling keeps the oracle an oracle in the
+ * sanitizer build; cops itself is checked as before. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "malloc_fill_byte=0"; }
+#endif
 
 /* ----------------------------------------------------------------- tests */
 
