@@ -24,9 +24,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "base/buffer.h"
 #include "base/error.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
+#include "index-format/catalog.h"
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
 
@@ -996,22 +998,27 @@ static int check_manifest_text(const char *dir, const char *path, manifest *m, u
     int rc = manifest_read(dir, m, err);
     if (rc != 0)
         return rc;
-    /* The writer's exact text (manifest.c format_body). */
-    static char canonical[8192 + 256];
-    size_t n = (size_t)snprintf(canonical, sizeof canonical, "cops-manifest 1\ngeneration %llu\n",
-                                (unsigned long long)m->generation);
-    for (size_t i = 0; i < m->segment_count && n < sizeof canonical; i++) {
-        line_at[i] = n;
-        n += (size_t)snprintf(canonical + n, sizeof canonical - n, "segment %s %llu %llu\n",
-                              m->segments[i].name, (unsigned long long)m->segments[i].bytes,
-                              (unsigned long long)m->segments[i].documents);
+    /* The writer's exact text (manifest_format); segment i is line i + 2. */
+    byte_buffer canonical = BUFFER_INIT;
+    manifest_format(m, &canonical);
+    if (buffer_failed(&canonical)) {
+        buffer_free(&canonical);
+        return error_set(err, COPS_ENOMEM, "out of memory");
     }
-    if (n >= sizeof canonical || n != checksum_at || memcmp(canonical, text, n) != 0) {
-        size_t i = 0;
-        while (i < n && i < checksum_at && canonical[i] == text[i])
-            i++;
-        return manifest_damaged(err, path, i, "manifest is not in the writer's form");
-    }
+    size_t n = canonical.length, line = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || canonical.data[i - 1] == '\n') {
+            if (line >= 2 && line - 2 < m->segment_count)
+                line_at[line - 2] = i;
+            line++;
+        }
+    int same = n == checksum_at && memcmp(canonical.data, text, n) == 0;
+    size_t differs = 0;
+    while (differs < n && differs < checksum_at && canonical.data[differs] == (uint8_t)text[differs])
+        differs++;
+    buffer_free(&canonical);
+    if (!same)
+        return manifest_damaged(err, path, differs, "manifest is not in the writer's form");
     uint64_t documents = 0;
     for (size_t i = 0; i < m->segment_count; i++) {
         for (size_t j = 0; j < i; j++)
@@ -1023,6 +1030,74 @@ static int check_manifest_text(const char *dir, const char *path, manifest *m, u
             return manifest_damaged(err, path, line_at[i], "too many documents in the index");
     }
     return 0;
+}
+
+/* Deletion bitmaps and the files catalog: every bitmap sound and as
+ * counted in the manifest; every catalog range inside a listed segment,
+ * on live documents only, no two ranges sharing a document, and together
+ * covering every live document.  *live (IN/OUT): stored -> live count. */
+static int check_updates(const char *dir, const manifest *m, FILE *report, uint64_t *live,
+                         cops_error *err)
+{
+    deletions *dels = calloc(m->segment_count + 1, sizeof *dels);
+    unsigned char **covered = calloc(m->segment_count + 1, sizeof *covered);
+    catalog files;
+    memset(&files, 0, sizeof files);
+    int rc = dels && covered ? 0 : error_set(err, COPS_ENOMEM, "out of memory");
+    uint64_t deleted = 0;
+    for (size_t s = 0; rc == 0 && s < m->segment_count; s++) {
+        const manifest_segment *seg = &m->segments[s];
+        rc = seg->deletions[0] ? deletions_read(dir, seg->deletions, (uint32_t)seg->documents,
+                                                &dels[s], err)
+                               : deletions_init(&dels[s], (uint32_t)seg->documents, err);
+        if (rc == 0 && dels[s].deleted != seg->deleted)
+            rc = error_set(err, COPS_ECORRUPT, "%s/%s: %u deleted documents, the manifest says "
+                           "%llu", dir, seg->deletions, dels[s].deleted,
+                           (unsigned long long)seg->deleted);
+        if (rc == 0 && !(covered[s] = calloc((size_t)seg->documents + 1, 1)))
+            rc = error_set(err, COPS_ENOMEM, "out of memory");
+        deleted += dels[s].deleted;
+    }
+    if (rc == 0 && m->files[0])
+        rc = catalog_read(dir, m->files, &files, err);
+    uint64_t in_files = 0;
+    for (size_t i = 0; rc == 0 && i < files.count; i++) {
+        const catalog_entry *e = &files.entries[i];
+        size_t s = 0;
+        while (s < m->segment_count && strcmp(m->segments[s].name, e->segment) != 0)
+            s++;
+        if (s == m->segment_count || (uint64_t)e->first_doc + e->doc_count > m->segments[s].documents
+            || e->doc_count == 0) {
+            rc = error_set(err, COPS_ECORRUPT, "%s/%s: the documents of %s are not in the index",
+                           dir, m->files, e->path);
+            break;
+        }
+        for (uint32_t doc = e->first_doc; rc == 0 && doc < e->first_doc + e->doc_count; doc++) {
+            if (deletions_test(&dels[s], doc) || covered[s][doc])
+                rc = error_set(err, COPS_ECORRUPT, "%s/%s: %s claims document %u of %s, which is "
+                               "%s", dir, m->files, e->path, doc, e->segment,
+                               covered[s][doc] ? "another file's" : "deleted");
+            covered[s][doc] = 1;
+        }
+        in_files += e->doc_count;
+    }
+    if (rc == 0 && m->files[0] && in_files != *live - deleted)
+        rc = error_set(err, COPS_ECORRUPT, "%s/%s: files account for %llu documents, the index "
+                       "holds %llu live ones", dir, m->files, (unsigned long long)in_files,
+                       (unsigned long long)(*live - deleted));
+    if (rc == 0 && report && (m->files[0] || deleted))
+        fprintf(report, "%s: %llu deleted documents in bitmaps, %zu files in the catalog: ok\n",
+                dir, (unsigned long long)deleted, files.count);
+    if (rc == 0)
+        *live -= deleted;
+    for (size_t s = 0; dels && s < m->segment_count; s++)
+        deletions_free(&dels[s]);
+    for (size_t s = 0; covered && s < m->segment_count; s++)
+        free(covered[s]);
+    free(dels);
+    free(covered);
+    catalog_free(&files);
+    return rc;
 }
 
 int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
@@ -1075,8 +1150,10 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
         total.keys += f.keys;
         total.postings += f.postings;
     }
+    if (rc == 0)
+        rc = check_updates(index_dir, m, report, &total.documents, err);
     if (rc == 0 && report)
-        fprintf(report, "%s: no problems found (%llu documents, %llu keys, %llu postings)\n",
+        fprintf(report, "%s: no problems found (%llu live documents, %llu keys, %llu postings)\n",
                 index_dir, (unsigned long long)total.documents, (unsigned long long)total.keys,
                 (unsigned long long)total.postings);
     free(m);

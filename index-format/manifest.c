@@ -14,7 +14,7 @@
 #include "base/buffer.h"
 #include "base/error.h"
 
-static void format_body(const manifest *m, byte_buffer *out)
+void manifest_format(const manifest *m, byte_buffer *out)
 {
     char line[160];
     int n = snprintf(line, sizeof line, "cops-manifest 1\ngeneration %" PRIu64 "\n", m->generation);
@@ -126,7 +126,7 @@ int manifest_commit(const char *dir, const manifest *m, int *committed, cops_err
 {
     *committed = 0;
     byte_buffer body = BUFFER_INIT;
-    format_body(m, &body);
+    manifest_format(m, &body);
     char checksum[32];
     int n = snprintf(checksum, sizeof checksum, "checksum %08x\n",
                      (unsigned)crc32(0, body.data, (uInt)body.length));

@@ -39,6 +39,11 @@ typedef struct manifest {
     char files[MANIFEST_MAX_NAME];  /* files catalog (catalog.h), "" when none */
 } manifest;
 
+/* Append the text of `m` without its checksum line (what the checksum
+ * covers): the one writer of the format, used by commit and by --check. */
+struct byte_buffer;
+void manifest_format(const manifest *m, struct byte_buffer *out);
+
 /* Read `dir`/MANIFEST.  COPS_ENOINDEX when the directory or the manifest
  * does not exist, COPS_ECORRUPT when it does not parse or its checksum
  * fails. */
