@@ -10,7 +10,7 @@
 
 #include "base/error.h"
 
-#define MAX_PHRASE_TERMS 64
+#define MAX_PHRASE_TERMS PLAN_MAX_PHRASE_TERMS
 
 typedef struct planner {
     cops_index *index;
@@ -26,18 +26,17 @@ typedef struct planner {
 static matcher dropped_sentinel;
 #define DROPPED (&dropped_sentinel)
 
-typedef struct token_list {
-    char terms[MAX_PHRASE_TERMS][ANALYZER_MAX_TERM_BYTES + 1];
-    uint32_t positions[MAX_PHRASE_TERMS];
-    size_t count;
+typedef struct word_collector {
+    plan_words *words;
     int overflow;
-} token_list;
+} word_collector;
 
-static int collect_token(void *context, const analyzer_token *token)
+static int collect_word(void *context, const analyzer_token *token)
 {
-    token_list *list = context;
-    if (list->count == MAX_PHRASE_TERMS) {
-        list->overflow = 1;
+    word_collector *c = context;
+    plan_words *list = c->words;
+    if (list->count == PLAN_MAX_PHRASE_TERMS) {
+        c->overflow = 1;
         return 1;
     }
     memcpy(list->terms[list->count], token->term, token->term_length + 1);
@@ -46,18 +45,27 @@ static int collect_token(void *context, const analyzer_token *token)
     return 0;
 }
 
-static int analyze(planner *p, const char *text, int flags, token_list *out)
+int plan_analyze_words(analyzer *text_analyzer, const char *text, int flags, plan_words *out,
+                       cops_error *err)
 {
     out->count = 0;
-    out->overflow = 0;
-    int rc = analyzer_run(p->index->analyzer, text, strlen(text), 0, flags, collect_token, out,
-                          NULL, NULL);
-    if (out->overflow)
-        return p->rc = error_set(p->err, COPS_ELIMIT, "'%s' has more than %d words; a phrase is "
-                                 "limited to %d", text, MAX_PHRASE_TERMS, MAX_PHRASE_TERMS);
+    word_collector c = {out, 0};
+    int rc = analyzer_run(text_analyzer, text, strlen(text), 0, flags, collect_word, &c, NULL,
+                          NULL);
+    if (c.overflow)
+        return error_set(err, COPS_ELIMIT, "'%s' has more than %d words; a phrase is limited to %d",
+                         text, PLAN_MAX_PHRASE_TERMS, PLAN_MAX_PHRASE_TERMS);
     if (rc < 0)
-        return p->rc = error_set(p->err, rc, "analysis of the query failed");
+        return error_set(err, rc, "analysis of the query failed");
     return 0;
+}
+
+static int analyze(planner *p, const char *text, int flags, plan_words *out)
+{
+    int rc = plan_analyze_words(p->index->analyzer, text, flags, out, p->err);
+    if (rc != 0)
+        p->rc = rc;
+    return rc;
 }
 
 static matcher *checked(planner *p, matcher *m)
@@ -170,7 +178,7 @@ static matcher *term_in_field(planner *p, const char *text, int title)
 }
 
 /* Analysed words of one field: a term, or a phrase of terms. */
-static matcher *words_in_field(planner *p, const token_list *tokens, uint32_t slop, int title)
+static matcher *words_in_field(planner *p, const plan_words *tokens, uint32_t slop, int title)
 {
     if (tokens->count == 1)
         return term_in_field(p, tokens->terms[0], title);
@@ -201,7 +209,7 @@ static matcher *either_field(planner *p, matcher *body, matcher *title)
 
 static matcher *plan_text(planner *p, const query_node *node)
 {
-    token_list tokens;
+    plan_words tokens;
     if (analyze(p, node->text, 0, &tokens) != 0)
         return NULL;
     if (tokens.count == 0)
@@ -248,7 +256,7 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
 
 static matcher *plan_prefix(planner *p, const query_node *node)
 {
-    token_list tokens;
+    plan_words tokens;
     if (analyze(p, node->text, ANALYZE_NO_STEM, &tokens) != 0)
         return NULL;
     if (tokens.count == 0)
@@ -408,7 +416,7 @@ static matcher *plan_and_maybe(planner *p, const query_node *node)
 /* One NEAR operand restricted to one field. */
 static matcher *near_operand(planner *p, const query_node *node, int title)
 {
-    token_list tokens;
+    plan_words tokens;
     if (analyze(p, node->text, 0, &tokens) != 0)
         return NULL;
     if (tokens.count == 0)

@@ -15,6 +15,21 @@
 #include "query/matcher.h"
 #include "query/parser.h"
 
+/* The words of one query word or phrase as the index's analyzer gives
+ * them, with their positions (a phrase's offsets).  Shared by every
+ * planner (native and Xapian). */
+#define PLAN_MAX_PHRASE_TERMS 64
+typedef struct plan_words {
+    char terms[PLAN_MAX_PHRASE_TERMS][ANALYZER_MAX_TERM_BYTES + 1];
+    uint32_t positions[PLAN_MAX_PHRASE_TERMS];
+    size_t count;
+} plan_words;
+
+/* Analyse `text` into `out`; COPS_ELIMIT (message says so) beyond
+ * PLAN_MAX_PHRASE_TERMS words, or the analyzer's error. */
+int plan_analyze_words(analyzer *text_analyzer, const char *text, int flags, plan_words *out,
+                       cops_error *err);
+
 /* The analysed terms a query looks for, for highlighting snippets. */
 typedef struct highlight_terms {
     char **terms;

@@ -129,39 +129,12 @@ typedef struct planner {
 static char dropped_sentinel;
 #define DROPPED ((cops_xapian_query *)&dropped_sentinel)
 
-typedef struct token_list {
-    char terms[XAPIAN_PLAN_MAX_PHRASE_TERMS][ANALYZER_MAX_TERM_BYTES + 1];
-    uint32_t positions[XAPIAN_PLAN_MAX_PHRASE_TERMS];
-    size_t count;
-    int overflow;
-} token_list;
-
-static int collect_token(void *context, const analyzer_token *token)
+static int analyze(planner *p, const char *text, int flags, plan_words *out)
 {
-    token_list *list = context;
-    if (list->count == XAPIAN_PLAN_MAX_PHRASE_TERMS) {
-        list->overflow = 1;
-        return 1;
-    }
-    memcpy(list->terms[list->count], token->term, token->term_length + 1);
-    list->positions[list->count] = token->position;
-    list->count++;
-    return 0;
-}
-
-static int analyze(planner *p, const char *text, int flags, token_list *out)
-{
-    out->count = 0;
-    out->overflow = 0;
-    int rc = analyzer_run(p->analyzer, text, strlen(text), 0, flags, collect_token, out, NULL,
-                          NULL);
-    if (out->overflow)
-        return p->rc = error_set(p->err, COPS_ELIMIT,
-                                 "'%s' has more than %d words; a phrase is limited to %d", text,
-                                 XAPIAN_PLAN_MAX_PHRASE_TERMS, XAPIAN_PLAN_MAX_PHRASE_TERMS);
-    if (rc < 0)
-        return p->rc = error_set(p->err, rc, "analysis of the query failed");
-    return 0;
+    int rc = plan_analyze_words(p->analyzer, text, flags, out, p->err);
+    if (rc != 0)
+        p->rc = rc;
+    return rc;
 }
 
 /* NULL (allocation failure) becomes p->rc = COPS_ENOMEM. */
@@ -180,7 +153,7 @@ static cops_xapian_query *field_term(planner *p, const char *term, int title)
 }
 
 /* Analysed words of one field: a term, or a phrase of terms. */
-static cops_xapian_query *words_in_field(planner *p, const token_list *tokens, uint32_t slop,
+static cops_xapian_query *words_in_field(planner *p, const plan_words *tokens, uint32_t slop,
                                          int title)
 {
     if (tokens->count == 1)
@@ -222,7 +195,7 @@ static cops_xapian_query *either_field(planner *p, cops_xapian_query *body,
 
 static cops_xapian_query *plan_text(planner *p, const query_node *node)
 {
-    token_list tokens;
+    plan_words tokens;
     if (analyze(p, node->text, 0, &tokens) != 0)
         return NULL;
     if (tokens.count == 0)
@@ -237,7 +210,7 @@ static cops_xapian_query *plan_text(planner *p, const query_node *node)
 
 static cops_xapian_query *plan_prefix(planner *p, const query_node *node)
 {
-    token_list tokens;
+    plan_words tokens;
     if (analyze(p, node->text, ANALYZE_NO_STEM, &tokens) != 0)
         return NULL;
     if (tokens.count == 0)
@@ -400,7 +373,7 @@ static cops_xapian_query *near_in_field(planner *p, const query_node *node, int 
                               "NEAR operands must be words or phrases for Xapian");
             return NULL;
         }
-        token_list tokens;
+        plan_words tokens;
         if (analyze(p, child->text, 0, &tokens) != 0)
             return NULL;
         if (tokens.count == 0)
