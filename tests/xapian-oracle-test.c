@@ -388,7 +388,7 @@ typedef struct figures {
     /* scheme COPS_XAPIAN_COPS_BM25 */
     size_t scores_checked, top_positions, top_same, top_tie_swaps;
     size_t xapian_extra_weight, xapian_inconsistent_queries; /* see score_alone() */
-    size_t xapian_inconsistent_sets; /* see matches_alone() */
+    size_t xapian_inconsistent_sets; /* see xapian_alone() */
     double worst_relative;
     double exact_overlap_sum;
     size_t exact_overlap_queries;
@@ -450,34 +450,10 @@ static double idf_ratio(double n, double df)
     return xapian / log(1.0 + x);
 }
 
-/* The score of document `doc` alone: `query` planned again and ANDed
- * with the document's identifier term. */
-static double score_alone(engines *e, const char *query, uint32_t doc)
-{
-    query_node *tree = NULL;
-    cops_xapian_query *q = NULL;
-    cops_error err = {0};
-    cr_assert_eq(query_parse(query, 0, &tree, &err), COPS_OK, "%s", err.message);
-    cr_assert_eq(xapian_plan_query(tree, e->analyzer, NULL, &q, &err), COPS_OK, "%s", err.message);
-    query_free(tree);
-    char id_term[24];
-    snprintf(id_term, sizeof id_term, XAPIAN_PLAN_ID_PREFIX "d%04u", doc);
-    cops_xapian_query *pair[2] = {q, cops_xapian_query_term(id_term)};
-    cops_xapian_query *alone = cops_xapian_query_and(pair, 2);
-    cops_xapian_weight exact;
-    cops_xapian_weight_init_cops(&exact);
-    cops_xapian_results *r = xapian_run(e, alone, &exact, 10, query);
-    cr_assert_eq(cops_xapian_results_count(r), 1, "%s: document %u alone", query, doc);
-    cr_assert_eq(cops_xapian_results_docid(r, 0), doc + 1);
-    double score = cops_xapian_results_score(r, 0);
-    cops_xapian_results_free(r);
-    cops_xapian_query_free(alone);
-    return score;
-}
-
-/* Whether Xapian matches document `doc` when `query` is restricted to it
- * (ANDed with its identifier term). */
-static int matches_alone(engines *e, const char *query, uint32_t doc)
+/* Xapian on document `doc` alone: `query` planned again and ANDed with
+ * the document's identifier term.  Returns whether it matches; *score
+ * (OUT, may be NULL) its weight then. */
+static int xapian_alone(engines *e, const char *query, uint32_t doc, double *score)
 {
     query_node *tree = NULL;
     cops_xapian_query *q = NULL;
@@ -493,9 +469,21 @@ static int matches_alone(engines *e, const char *query, uint32_t doc)
     cops_xapian_weight_init_cops(&exact);
     cops_xapian_results *r = xapian_run(e, alone, &exact, 10, query);
     int matched = cops_xapian_results_count(r) == 1;
+    if (matched) {
+        cr_assert_eq(cops_xapian_results_docid(r, 0), doc + 1);
+        if (score)
+            *score = cops_xapian_results_score(r, 0);
+    }
     cops_xapian_results_free(r);
     cops_xapian_query_free(alone);
     return matched;
+}
+
+static double score_alone(engines *e, const char *query, uint32_t doc)
+{
+    double score = 0;
+    cr_assert(xapian_alone(e, query, doc, &score), "%s: document %u alone", query, doc);
+    return score;
 }
 
 /* Sort documents by descending score, ties by ascending number (the
@@ -585,7 +573,7 @@ static void compare(engines *e, const char *query, int single_term, figures *f)
     if (disagree) {
         for (uint32_t doc = 0; doc < n; doc++)
             if (in_xapian[doc] != (in_cops[doc] != 0))
-                cr_assert_eq(matches_alone(e, query, doc), in_cops[doc] != 0,
+                cr_assert_eq(xapian_alone(e, query, doc, NULL), in_cops[doc] != 0,
                              "%s: document %u: cops says %s, Xapian agrees with neither its own "
                              "answer nor cops when asked about it alone", query, doc,
                              in_cops[doc] ? "match" : "no match");
