@@ -143,9 +143,10 @@ int manifest_commit(const char *dir, const manifest *m, int *committed, cops_err
     if (fd < 0)
         rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", temporary);
     else {
-        if (write(fd, body.data, body.length) != (ssize_t)body.length)
-            rc = error_set_errno(err, COPS_EIO, errno ? errno : ENOSPC, "cannot write %s",
-                                 temporary);
+        ssize_t written = write(fd, body.data, body.length);
+        if (written != (ssize_t)body.length)
+            rc = error_set_errno(err, COPS_EIO, written < 0 ? errno : ENOSPC, "cannot write %s",
+                                 temporary); /* a short write sets no errno */
         else if (fsync(fd) != 0)
             rc = error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", temporary);
         if (close(fd) != 0 && rc == 0)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "analysis/analyzer.h"
 #include "base/error.h"
@@ -81,9 +82,11 @@ static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
     }
     char pid[32];
     int length = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)length, 0) != length) {
+    ssize_t written = ftruncate(fd, 0) == 0 ? pwrite(fd, pid, (size_t)length, 0) : -1;
+    if (written != length) {
+        int errnum = written < 0 ? errno : ENOSPC; /* a short write sets no errno */
         close(fd);
-        return error_set_errno(err, COPS_EIO, errno, "cannot write %s", path);
+        return error_set_errno(err, COPS_EIO, errnum, "cannot write %s", path);
     }
     *fd_out = fd;
     return 0;
@@ -183,12 +186,52 @@ typedef struct changes {
     size_t read_count, read_capacity;
     file_range *ranges;
     size_t range_count, range_capacity;
+    uint64_t *seen;              /* hashes of the paths met in this run */
+    size_t seen_count, seen_capacity;
     cops_error error;            /* of on_file */
 } changes;
+
+/* 1 when `path` was already handed to the reader in this run (a file
+ * named directly and through its folder is indexed once). */
+static int already_read(changes *c, const char *path)
+{
+    uint64_t hash = XXH3_64bits(path, strlen(path));
+    if (c->seen_count * 2 >= c->seen_capacity) {
+        size_t capacity = c->seen_capacity ? c->seen_capacity * 2 : 1024;
+        uint64_t *grown = calloc(capacity, sizeof *grown);
+        if (!grown)
+            return 0; /* at worst a duplicate document, as before */
+        for (size_t i = 0; i < c->seen_capacity; i++)
+            if (c->seen[i]) {
+                size_t slot = c->seen[i] & (capacity - 1);
+                while (grown[slot])
+                    slot = (slot + 1) & (capacity - 1);
+                grown[slot] = c->seen[i];
+            }
+        free(c->seen);
+        c->seen = grown;
+        c->seen_capacity = capacity;
+    }
+    hash |= 1; /* 0 marks an empty slot */
+    size_t slot = hash & (c->seen_capacity - 1);
+    while (c->seen[slot]) {
+        if (c->seen[slot] == hash) {
+            for (size_t i = 0; i < c->read_count; i++) /* a hash collision is not a repeat */
+                if (strcmp(c->reads[i].path, path) == 0)
+                    return 1;
+        }
+        slot = (slot + 1) & (c->seen_capacity - 1);
+    }
+    c->seen[slot] = hash;
+    c->seen_count++;
+    return 0;
+}
 
 static int on_file(void *context, const char *path, const struct stat *status)
 {
     changes *c = context;
+    if (already_read(c, path))
+        return 0;
     catalog_entry *known = catalog_find(&c->previous, path);
     if (known) {
         size_t i = (size_t)(known - c->previous.entries);
@@ -263,6 +306,7 @@ static int compare_reads(const void *a, const void *b)
 
 static void changes_free(changes *c)
 {
+    free(c->seen);
     catalog_free(&c->previous);
     free(c->visited);
     free(c->replaced);
@@ -452,6 +496,12 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
         rc = lock_index(index_dir, options.wait, &lock_fd, err);
     if (rc == 0 && !options.rebuild)
         rc = load_previous(index_dir, &config, previous, &tracked, err);
+    if (rc == 0 && options.rebuild) {
+        /* Starting over still continues the generations: the new segment
+         * must never take the name of a segment readers are using. */
+        cops_error ignored;
+        manifest_read(index_dir, &previous->manifest, &ignored);
+    }
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept. */
         for (size_t s = 0; s < previous->manifest.segment_count; s++)
