@@ -181,11 +181,12 @@ bail()
 }
 
 QUERIES_COMPARED=0
-DIFFS_SEEN=0
-# compare_answers DIR_GOT DIR_WANT LABEL: three results (counts, id sets, scores).
+# compare_answers DIR_GOT DIR_WANT LABEL [TODO]: three results (counts, id
+# sets, scores), TAP TODO with the reason TODO if given.
 compare_answers()
 {
     for _kind in count ids scores; do
+        [ -z "${4-}" ] || todo "$4"
         _bad=
         _n=0
         while IFS= read -r _q; do
@@ -197,7 +198,6 @@ compare_answers()
         if [ -z "$_bad" ]; then
             pass "$3: $_kind of $NQUERIES queries equal a fresh build"
         else
-            [ -n "$_tap_todo" ] || DIFFS_SEEN=$((DIFFS_SEEN + 1))
             _tap_result "not ok" "$3: $_kind of $NQUERIES queries equal a fresh build"
             for _b in $_bad; do
                 diag "query: $(sed -n "${_b}p" "$QUERIES")"
@@ -422,6 +422,19 @@ done
 update_and_compare "back to english"
 expect_exit 0 "back to english: --stats" -- cops_index -i upd --stats
 expect_stdout_matches '^analysis +english$' "--stats shows the english analysis again"
+
+# --- a file named twice, then once ------------------------------------------------
+# Given both directly and through its folder, a file yields two documents
+# next to each other, which the catalog records as one entry of two; when
+# it is named once again, the index must mirror the inputs.
+mkdir dup && cp $(text_files | sed -n 1,2p) dup/ || exit 99
+twice=$(ls dup/*.txt | sed -n 1p)
+expect_exit 0 "a file named twice: cops-index" -- cops_index -q -i dupidx "$twice" dup
+expect_exit 0 "a file named once again: cops-index" -- cops_index -i dupidx dup
+expect_exit 0 "fresh build of the folder alone" -- cops_index -q -i dupfresh dup
+answers dupidx got && answers dupfresh want || bail "cannot collect the answers"
+compare_answers got want "a file named twice, then once" \
+    "known bug: a file named twice keeps its two documents when named once"
 
 diag "rounds: $ROUNDS; queries compared: $QUERIES_COMPARED (each: count, id set, scores); max segments: $MAX_SEGMENTS; automatic merges: $MERGES"
 done_testing
