@@ -10,3 +10,4 @@ include tests/cli-xapian.mk
 include tests/fuzz.mk
 include tests/evaluate.mk
 include tests/check.mk
+include tests/faults.mk
