@@ -11,3 +11,4 @@ include tests/fuzz.mk
 include tests/evaluate.mk
 include tests/check.mk
 include tests/updates.mk
+include tests/faults.mk

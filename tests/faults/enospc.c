@@ -1,0 +1,299 @@
+/*
+ * enospc.c - an LD_PRELOAD fault shim for the write-failure tests
+ * (tests/cli/disk-full.sh, tests/cli/crash.sh).  Test-only: it is never
+ * installed and never linked into a program.
+ *
+ * It wraps the calls through which cops-index puts bytes on disk and
+ * makes them durable, and fails them on request.  All settings are
+ * environment variables, read once when the shim is loaded:
+ *
+ *   COPS_FAULT_AFTER_BYTES=N  Once N bytes in all have been written to
+ *                             files (descriptors above 2; standard
+ *                             output and error are never counted or
+ *                             failed), writes fail with ENOSPC, as on a
+ *                             full disk: the write that crosses the limit
+ *                             is short, the ones after it fail outright,
+ *                             and flushing or closing a stdio stream that
+ *                             still holds unwritten bytes fails too.
+ *   COPS_FAULT_FSYNC=N        The N-th fsync/fdatasync (1-based) fails
+ *                             with EIO.
+ *   COPS_FAULT_RENAME=N       The N-th rename fails with EIO.
+ *   COPS_FAULT_DELAY_MS=N     Sleep N ms before each fsync, fdatasync and
+ *                             rename: widens the commit window so that a
+ *                             SIGKILL lands inside it (crash.sh).
+ *   COPS_FAULT_REPORT=FILE    At exit, append to FILE one line
+ *                             "bytes B fsyncs F renames R failed W" (what
+ *                             was counted), so a test can size its
+ *                             budgets from a real run.
+ *
+ * glibc's stdio writes through internal aliases of write() that an
+ * LD_PRELOAD library cannot interpose, so fwrite, fflush and fclose are
+ * wrapped as well; bytes are counted once, where the program hands them
+ * over (fwrite, or write/pwrite/writev).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef ssize_t write_fn(int, const void *, size_t);
+typedef ssize_t pwrite_fn(int, const void *, size_t, off_t);
+typedef ssize_t writev_fn(int, const struct iovec *, int);
+typedef size_t fwrite_fn(const void *, size_t, size_t, FILE *);
+typedef int stream_fn(FILE *);
+typedef int fd_fn(int);
+typedef int rename_fn(const char *, const char *);
+
+static write_fn *real_write;
+static pwrite_fn *real_pwrite;
+static pwrite_fn *real_pwrite64;
+static writev_fn *real_writev;
+static fwrite_fn *real_fwrite;
+static stream_fn *real_fflush;
+static stream_fn *real_fclose;
+static fd_fn *real_fsync;
+static fd_fn *real_fdatasync;
+static rename_fn *real_rename;
+
+static long long byte_limit = -1; /* -1: no limit */
+static long fsync_to_fail;        /* 0: none */
+static long rename_to_fail;
+static long delay_ms;
+static const char *report_path;
+
+static atomic_llong bytes_used;
+static atomic_long fsync_calls;
+static atomic_long rename_calls;
+static atomic_long failures;
+static atomic_int disk_full;
+
+static void *next_symbol(const char *name)
+{
+    void *p = dlsym(RTLD_NEXT, name);
+    if (!p) {
+        /* Straight to the kernel: the wrappers are not set up. */
+        static const char message[] = "enospc shim: a libc symbol is missing\n";
+        (void)!syscall(SYS_write, 2, message, sizeof message - 1);
+        abort();
+    }
+    return p;
+}
+
+static long long env_number(const char *name, long long fallback)
+{
+    const char *s = getenv(name);
+    if (!s || !*s)
+        return fallback;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    return *end == '\0' && v >= 0 ? v : fallback;
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+    real_write = (write_fn *)next_symbol("write");
+    real_pwrite = (pwrite_fn *)next_symbol("pwrite");
+    real_pwrite64 = (pwrite_fn *)next_symbol("pwrite64");
+    real_writev = (writev_fn *)next_symbol("writev");
+    real_fwrite = (fwrite_fn *)next_symbol("fwrite");
+    real_fflush = (stream_fn *)next_symbol("fflush");
+    real_fclose = (stream_fn *)next_symbol("fclose");
+    real_fsync = (fd_fn *)next_symbol("fsync");
+    real_fdatasync = (fd_fn *)next_symbol("fdatasync");
+    real_rename = (rename_fn *)next_symbol("rename");
+    byte_limit = env_number("COPS_FAULT_AFTER_BYTES", -1);
+    fsync_to_fail = (long)env_number("COPS_FAULT_FSYNC", 0);
+    rename_to_fail = (long)env_number("COPS_FAULT_RENAME", 0);
+    delay_ms = (long)env_number("COPS_FAULT_DELAY_MS", 0);
+    report_path = getenv("COPS_FAULT_REPORT");
+}
+
+__attribute__((destructor)) static void shim_report(void)
+{
+    if (!report_path || !*report_path)
+        return;
+    FILE *f = fopen(report_path, "a");
+    if (!f)
+        return;
+    fprintf(f, "bytes %lld fsyncs %ld renames %ld failed %ld\n", (long long)bytes_used,
+            (long)fsync_calls, (long)rename_calls, (long)failures);
+    real_fclose(f);
+}
+
+/* How many of `wanted` bytes may still be written (and count them). */
+static size_t take(size_t wanted)
+{
+    if (byte_limit < 0) {
+        atomic_fetch_add(&bytes_used, (long long)wanted);
+        return wanted;
+    }
+    long long used = atomic_load(&bytes_used);
+    for (;;) {
+        long long left = byte_limit - used;
+        size_t granted = left <= 0 ? 0 : (unsigned long long)left < wanted ? (size_t)left : wanted;
+        if (atomic_compare_exchange_weak(&bytes_used, &used, used + (long long)granted)) {
+            if (granted < wanted) {
+                atomic_store(&disk_full, 1);
+                atomic_fetch_add(&failures, 1);
+            }
+            return granted;
+        }
+    }
+}
+
+static void pause_a_little(void)
+{
+    if (delay_ms > 0) {
+        struct timespec t = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+        while (nanosleep(&t, &t) != 0 && errno == EINTR)
+            continue;
+    }
+}
+
+static int is_console(FILE *stream)
+{
+    return stream == stdout || stream == stderr || fileno(stream) <= 2;
+}
+
+ssize_t write(int fd, const void *buffer, size_t length)
+{
+    if (fd <= 2 || length == 0)
+        return real_write(fd, buffer, length);
+    size_t granted = take(length);
+    if (granted == 0) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return real_write(fd, buffer, granted);
+}
+
+static ssize_t positioned(pwrite_fn *real, int fd, const void *buffer, size_t length, off_t at)
+{
+    if (fd <= 2 || length == 0)
+        return real(fd, buffer, length, at);
+    size_t granted = take(length);
+    if (granted == 0) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return real(fd, buffer, granted, at);
+}
+
+ssize_t pwrite(int fd, const void *buffer, size_t length, off_t at)
+{
+    return positioned(real_pwrite, fd, buffer, length, at);
+}
+
+ssize_t pwrite64(int fd, const void *buffer, size_t length, off_t at)
+{
+    return positioned(real_pwrite64, fd, buffer, length, at);
+}
+
+ssize_t writev(int fd, const struct iovec *vector, int count)
+{
+    if (fd <= 2 || byte_limit < 0) {
+        if (fd > 2)
+            for (int i = 0; i < count; i++)
+                take(vector[i].iov_len);
+        return real_writev(fd, vector, count);
+    }
+    /* Under a limit: write piece by piece so a short write is exact. */
+    ssize_t done = 0;
+    for (int i = 0; i < count; i++) {
+        ssize_t n = write(fd, vector[i].iov_base, vector[i].iov_len);
+        if (n < 0)
+            return done > 0 ? done : -1;
+        done += n;
+        if ((size_t)n < vector[i].iov_len)
+            break;
+    }
+    return done;
+}
+
+size_t fwrite(const void *buffer, size_t size, size_t count, FILE *stream)
+{
+    if (size == 0 || count == 0 || is_console(stream))
+        return real_fwrite(buffer, size, count, stream);
+    size_t wanted = size * count;
+    size_t granted = take(wanted);
+    if (granted == wanted)
+        return real_fwrite(buffer, size, count, stream);
+    if (granted > 0)
+        real_fwrite(buffer, 1, granted, stream);
+    errno = ENOSPC;
+    return granted / size;
+}
+
+/* On a full disk, bytes still in a stream's buffer cannot be written. */
+static int lost_on_flush(FILE *stream)
+{
+    return stream && atomic_load(&disk_full) && !is_console(stream) && __fwriting(stream)
+           && __fpending(stream) > 0;
+}
+
+int fflush(FILE *stream)
+{
+    if (lost_on_flush(stream)) {
+        __fpurge(stream);
+        atomic_fetch_add(&failures, 1);
+        errno = ENOSPC;
+        return EOF;
+    }
+    return real_fflush(stream);
+}
+
+int fclose(FILE *stream)
+{
+    if (lost_on_flush(stream)) {
+        __fpurge(stream);
+        atomic_fetch_add(&failures, 1);
+        real_fclose(stream);
+        errno = ENOSPC;
+        return EOF;
+    }
+    return real_fclose(stream);
+}
+
+static int synced(fd_fn *real, int fd)
+{
+    pause_a_little();
+    long n = atomic_fetch_add(&fsync_calls, 1) + 1;
+    if (fsync_to_fail > 0 && n == fsync_to_fail) {
+        atomic_fetch_add(&failures, 1);
+        errno = EIO;
+        return -1;
+    }
+    return real(fd);
+}
+
+int fsync(int fd)
+{
+    return synced(real_fsync, fd);
+}
+
+int fdatasync(int fd)
+{
+    return synced(real_fdatasync, fd);
+}
+
+int rename(const char *from, const char *to)
+{
+    pause_a_little();
+    long n = atomic_fetch_add(&rename_calls, 1) + 1;
+    if (rename_to_fail > 0 && n == rename_to_fail) {
+        atomic_fetch_add(&failures, 1);
+        errno = EIO;
+        return -1;
+    }
+    return real_rename(from, to);
+}
