@@ -300,10 +300,14 @@ static void *compressor_main(void *argument)
             pthread_cond_wait(&w->changed, &w->lock);
         if (!w->slot_full)
             break;
+        int failed = w->compressor_error.code;
         pthread_mutex_unlock(&w->lock);
-        if (w->compressor_error.code == 0)
-            write_docstore_block(w, &w->slot, w->slot_first, w->slot_count, &w->compressor_error);
+        cops_error error = {0};
+        int rc = failed ? 0
+                        : write_docstore_block(w, &w->slot, w->slot_first, w->slot_count, &error);
         pthread_mutex_lock(&w->lock);
+        if (rc != 0)
+            w->compressor_error = error; /* read by the other thread under the lock */
         w->slot_full = 0;
         pthread_cond_broadcast(&w->changed);
     }
@@ -813,6 +817,8 @@ void segment_writer_abort(segment_writer *w)
 {
     if (!w)
         return;
+    /* The compressor may still be writing to the file: stop it first. */
+    stop_compressor(w, NULL);
     if (w->file)
         fclose(w->file);
     unlink(w->path);

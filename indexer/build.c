@@ -683,7 +683,8 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
                     || (stored > 0 && (stored - live) * 100 > stored * MERGE_ABOVE_DELETED_PERCENT));
     int merged = 0;
     if (merge) {
-        deletions *dels = calloc(next.segment_count, sizeof *dels);
+        size_t merged_count = next.segment_count; /* `next` changes on commit */
+        deletions *dels = calloc(merged_count, sizeof *dels);
         catalog current_files;
         memset(&current_files, 0, sizeof current_files);
         rc = dels ? catalog_read(index_dir, next.files, &current_files, err)
@@ -718,7 +719,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
             next = merged_manifest;
             merged = 1;
         }
-        for (size_t s = 0; dels && s < next.segment_count; s++)
+        for (size_t s = 0; dels && s < merged_count; s++)
             deletions_free(&dels[s]);
         free(dels);
         catalog_free(&current_files);

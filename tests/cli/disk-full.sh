@@ -10,6 +10,10 @@
 # COPS_FAULT_REPORT), so that the failure lands in the spill runs, the
 # segment, the deletion bitmap, the files catalog and the manifest.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
+# The fault shim is preloaded ahead of AddressSanitizer's runtime in the
+# sanitizer build; its wrappers only forward, so the order does not matter.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+export ASAN_OPTIONS
 
 SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
 if [ ! -f "$SHIM" ]; then
@@ -186,10 +190,6 @@ failing_run()
 # (indexer/build.c, lock_index: a short pwrite()).
 expect_reason()
 {
-    if ! printf '%s\n' "$FAILED_WITH" | grep -q -E -e "$2" &&
-        printf '%s\n' "$FAILED_WITH" | grep -q -E -e 'cannot write [^ ]*(LOCK|MANIFEST\.tmp): '; then
-        todo "known bug: a short write is reported with a stale errno"
-    fi
     if printf '%s\n' "$FAILED_WITH" | grep -q -E -e "$2"; then
         pass "$1: the error gives the reason"
     else
@@ -283,14 +283,8 @@ cp -R g1 t.idx
 run env LD_PRELOAD="$SHIM" COPS_FAULT_AFTER_BYTES=100000 "$INDEX" -q -i t.idx --rebuild basedocs
 check "generation 1, --rebuild on a full disk: exit 2" test "$RC" = 2
 run "$INDEX" -i t.idx --check
-if [ "$RC" != 0 ]; then
-    todo "known bug: --rebuild reuses seg-000001.cops and deletes the live segment"
-fi
 check "generation 1, --rebuild on a full disk: --check exits 0" test "$RC" = 0
 answers t.idx t.answers
-if ! cmp -s g1.answers t.answers; then
-    todo "known bug: --rebuild reuses seg-000001.cops and deletes the live segment"
-fi
 check "generation 1, --rebuild on a full disk: answers unchanged" cmp -s g1.answers t.answers
 
 done_testing

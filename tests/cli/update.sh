@@ -424,17 +424,15 @@ expect_exit 0 "back to english: --stats" -- cops_index -i upd --stats
 expect_stdout_matches '^analysis +english$' "--stats shows the english analysis again"
 
 # --- a file named twice, then once ------------------------------------------------
-# Given both directly and through its folder, a file yields two documents
-# next to each other, which the catalog records as one entry of two; when
-# it is named once again, the index must mirror the inputs.
+# Given both directly and through its folder, a file is indexed once, so
+# naming it once again changes nothing and the index mirrors the inputs.
 mkdir dup && cp $(text_files | sed -n 1,2p) dup/ || exit 99
 twice=$(ls dup/*.txt | sed -n 1p)
 expect_exit 0 "a file named twice: cops-index" -- cops_index -q -i dupidx "$twice" dup
 expect_exit 0 "a file named once again: cops-index" -- cops_index -i dupidx dup
 expect_exit 0 "fresh build of the folder alone" -- cops_index -q -i dupfresh dup
 answers dupidx got && answers dupfresh want || bail "cannot collect the answers"
-compare_answers got want "a file named twice, then once" \
-    "known bug: a file named twice keeps its two documents when named once"
+compare_answers got want "a file named twice, then once"
 
 diag "rounds: $ROUNDS; queries compared: $QUERIES_COMPARED (each: count, id set, scores); max segments: $MAX_SEGMENTS; automatic merges: $MERGES"
 done_testing
