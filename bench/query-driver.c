@@ -3,7 +3,8 @@
  * warm runs, the match count and the top-10 document ids.
  *
  *   query-driver --engine cops|xapian|fts5 --index PATH --class term|and|or|phrase
- *                --mode top10|count [--repeat R] [--warmup W] [--ids FILE] < queries.txt
+ *                --mode top10|count [--repeat R] [--warmup W] [--ids FILE] [--exact-total]
+ *                < queries.txt
  *
  * Each input line is plain words separated by spaces; --class decides the
  * syntax given to the engine:
@@ -14,8 +15,9 @@
  *
  * Engines:
  *   cops    cops_index_open + cops_search (snippets off, limit 10; top10:
- *           exact_total = 0, i.e. pruned top-k, the count is a lower bound;
- *           count: count_only = 1).  Timed: cops_search, which parses,
+ *           exact_total = 0, i.e. pruned top-k, the count is a lower bound,
+ *           unless --exact-total: every match scored, for checking the
+ *           pruning; count: count_only = 1).  Timed: cops_search, which parses,
  *           plans, searches and looks up the hits' ids and titles.
  *   xapian  the Xapian database built by cops-index --engine xapian, through
  *           the project's binding: query_parse + xapian_plan_query (with the
@@ -364,7 +366,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: %s --engine cops|xapian|fts5 --index PATH --class term|and|or|phrase\n"
-            "       --mode top10|count [--repeat R] [--warmup W] [--ids FILE] < queries\n"
+            "       --mode top10|count [--repeat R] [--warmup W] [--ids FILE] [--exact-total]\n"
+            "       < queries\n"
             "Per input line prints: median_us<TAB>count<TAB>top-10 ids (tab-separated).\n",
             program);
 }
@@ -375,12 +378,17 @@ int main(int argc, char **argv)
     enum qclass qclass = CLASS_AND;
     enum mode mode = MODE_TOP10;
     long repeat = 5, warmup = 1;
+    int exact_total = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
+        }
+        if (!strcmp(a, "--exact-total")) {
+            exact_total = 1;
+            continue;
         }
         if (!v) {
             usage(stderr);
@@ -448,7 +456,7 @@ int main(int argc, char **argv)
         if (mode == MODE_COUNT)
             cs.options.count_only = 1;
         else
-            cs.options.exact_total = 0;
+            cs.options.exact_total = exact_total;
     } else if (!strcmp(engine_name, "xapian")) {
         engine = ENGINE_XAPIAN;
 #ifdef HAVE_XAPIAN
