@@ -24,3 +24,20 @@ bench_fts5_index_CPPFLAGS = $(SQLITE_CFLAGS) $(BENCH_INPUT_CFLAGS)
 bench_fts5_index_LDADD = $(SQLITE_LIBS) $(BENCH_INPUT_LIBS)
 endif
 include bench/relevance.mk
+
+## bench/run: query latency of cops, Xapian (through the project's binding)
+## and SQLite FTS5 side by side, plus the indexing figures of index-compare.
+## bench/query-driver runs one engine in one long-lived process; the FTS5
+## part is compiled only when configure found sqlite3 (config.h has no
+## HAVE_SQLITE, so the define comes from here), the Xapian part when the
+## binding is in the internal library (HAVE_XAPIAN in config.h).
+dist_noinst_SCRIPTS += bench/run bench/make-queries
+EXTRA_DIST += bench/plot.gp
+noinst_PROGRAMS += bench/query-driver
+bench_query_driver_SOURCES = bench/query-driver.c
+bench_query_driver_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS)
+bench_query_driver_LDADD = $(INTERNAL_LIBS)
+if HAVE_SQLITE
+bench_query_driver_CPPFLAGS += -DHAVE_SQLITE=1 $(SQLITE_CFLAGS)
+bench_query_driver_LDADD += $(SQLITE_LIBS)
+endif
