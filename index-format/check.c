@@ -571,7 +571,7 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
     int64_t previous = -1;
     uint32_t max_of_blocks = 0, min_of_blocks = UINT32_MAX;
     int title = c->key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
-    uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE];
+    uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE], position_bytes[SEGMENT_BLOCK_SIZE];
     for (uint32_t b = 0; b < block_count; b++) {
         const uint8_t *e = skip + (size_t)b * LAYOUT_SKIP_ENTRY_BYTES;
         const uint8_t *next = e + LAYOUT_SKIP_ENTRY_BYTES;
@@ -586,13 +586,22 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         const uint8_t *data = blocks + block_start, *data_end = blocks + block_end;
         if (crc_of(data, block_end - block_start) != layout_get_u32(e + 20))
             return damaged(c, at(c, data), "postings block %u checksum mismatch", b);
+        int full_block = 0;
         if (count == SEGMENT_BLOCK_SIZE) {
             uint32_t gaps[SEGMENT_BLOCK_SIZE];
             size_t used = codec_block_decode(data, data_end, count, gaps);
             size_t used_tf = used ? codec_block_decode(data + used, data_end, count, tfs) : 0;
-            if (used == 0 || used_tf == 0 || used + used_tf != (size_t)(data_end - data))
+            size_t used_lengths = used_tf ? codec_block_decode(data + used + used_tf, data_end,
+                                                               count, position_bytes)
+                                          : 0;
+            if (used == 0 || used_tf == 0 || used_lengths == 0
+                || used + used_tf + used_lengths != (size_t)(data_end - data))
                 return damaged(c, at(c, data), "postings block %u does not decode to exactly its "
                                "bytes", b);
+            if (data[used + used_tf] != codec_max_bit_width(position_bytes, count))
+                return damaged(c, at(c, data) + used + used_tf, "postings block %u: position "
+                               "length bit width %u is not minimal", b, data[used + used_tf]);
+            full_block = 1;
             if (data[0] != codec_max_bit_width(gaps, count))
                 return damaged(c, at(c, data), "postings block %u: gap bit width %u is not minimal",
                                b, data[0]);
@@ -649,6 +658,21 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         snprintf(what, sizeof what, "positions block %u", b);
         if (check_positions(c, pos, pos_end, count, docs, tfs, what) != 0)
             return COPS_ECORRUPT;
+        if (full_block) {
+            /* each recorded length is exactly that posting's positions */
+            const uint8_t *walk = pos;
+            for (uint32_t i = 0; i < count; i++) {
+                const uint8_t *posting_start = walk;
+                for (uint32_t k = 0; k < tfs[i]; k++) {
+                    uint64_t ignored;
+                    walk += codec_varint_decode(walk, pos_end, &ignored);
+                }
+                if ((uint64_t)(walk - posting_start) != position_bytes[i])
+                    return damaged(c, at(c, data), "postings block %u: posting %u has %llu bytes "
+                                   "of positions, its block records %u", b, i,
+                                   (unsigned long long)(walk - posting_start), position_bytes[i]);
+            }
+        }
         if (max_tf > max_of_blocks)
             max_of_blocks = max_tf;
         if (min_length < min_of_blocks)

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +45,12 @@ struct segment {
     uint32_t doc_blocks;
     uint32_t meta_chunks;
     cops_error damage;
+    /* Positions blocks whose CRC was already verified (set of file offset
+     * + 1): a positions block can be tens of KB, and a long-lived process
+     * asking the same terms again should not pay the CRC each time. */
+    pthread_mutex_t verified_lock;
+    uint64_t *verified;
+    size_t verified_count, verified_capacity;
 };
 
 static int corrupt_at(const segment *seg, cops_error *err, uint64_t offset, const char *what)
@@ -255,6 +262,7 @@ int segment_open(const char *path, segment **out, cops_error *err)
         free(seg);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
+    pthread_mutex_init(&seg->verified_lock, NULL);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     int rc = 0;
@@ -296,6 +304,8 @@ void segment_close(segment *seg)
         return;
     if (seg->map)
         munmap((void *)seg->map, seg->size);
+    pthread_mutex_destroy(&seg->verified_lock);
+    free(seg->verified);
     free(seg->path);
     free(seg);
 }
@@ -639,6 +649,62 @@ int segment_scan_prefix(segment *seg, const uint8_t *prefix, size_t prefix_lengt
     return 0;
 }
 
+/* ------------------------------------------- verified blocks (cache) */
+
+/* 1 when the block at file offset `where` passed its CRC before. */
+static int already_verified(segment *seg, uint64_t where)
+{
+    uint64_t key = where + 1;
+    int found = 0;
+    pthread_mutex_lock(&seg->verified_lock);
+    if (seg->verified_capacity) {
+        size_t mask = seg->verified_capacity - 1;
+        for (size_t slot = (size_t)(key * 0x9E3779B97F4A7C15ull) & mask; seg->verified[slot];
+             slot = (slot + 1) & mask)
+            if (seg->verified[slot] == key) {
+                found = 1;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&seg->verified_lock);
+    return found;
+}
+
+static void remember_verified(segment *seg, uint64_t where)
+{
+    uint64_t key = where + 1;
+    pthread_mutex_lock(&seg->verified_lock);
+    if (seg->verified_count * 2 >= seg->verified_capacity) {
+        size_t capacity = seg->verified_capacity ? seg->verified_capacity * 2 : 256;
+        uint64_t *grown = calloc(capacity, sizeof *grown);
+        if (grown) {
+            for (size_t i = 0; i < seg->verified_capacity; i++) {
+                uint64_t k = seg->verified[i];
+                if (!k)
+                    continue;
+                size_t slot = (size_t)(k * 0x9E3779B97F4A7C15ull) & (capacity - 1);
+                while (grown[slot])
+                    slot = (slot + 1) & (capacity - 1);
+                grown[slot] = k;
+            }
+            free(seg->verified);
+            seg->verified = grown;
+            seg->verified_capacity = capacity;
+        }
+    }
+    if (seg->verified_count * 2 < seg->verified_capacity) { /* else: not cached, checked again */
+        size_t mask = seg->verified_capacity - 1;
+        size_t slot = (size_t)(key * 0x9E3779B97F4A7C15ull) & mask;
+        while (seg->verified[slot] && seg->verified[slot] != key)
+            slot = (slot + 1) & mask;
+        if (!seg->verified[slot]) {
+            seg->verified[slot] = key;
+            seg->verified_count++;
+        }
+    }
+    pthread_mutex_unlock(&seg->verified_lock);
+}
+
 /* ---------------------------------------------------- postings cursor */
 
 static void cursor_fail(postings_cursor *c, const uint8_t *where, const char *what)
@@ -699,13 +765,38 @@ static void load_block(postings_cursor *c, uint32_t block)
     uint32_t previous_doc = block == 0 ? UINT32_MAX : layout_get_u32(skip_entry(c, block - 1));
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
+    c->position_offsets_known = 0;
     if (count == SEGMENT_BLOCK_SIZE) {
         size_t used = codec_block_decode(data, c->blocks + end, count, c->docs);
         size_t used_tf = used ? codec_block_decode(data + used, c->blocks + end, count, c->tfs) : 0;
-        if (used == 0 || used_tf == 0 || used + used_tf != end - start) {
+        size_t used_positions = used_tf ? codec_block_decode(data + used + used_tf, c->blocks + end,
+                                                             count, c->position_offsets + 1)
+                                        : 0;
+        if (used == 0 || used_tf == 0 || used_positions == 0
+            || used + used_tf + used_positions != end - start) {
             cursor_fail(c, data, "postings block does not decode");
             return;
         }
+        /* per-posting byte lengths -> offsets within the block's positions */
+        uint32_t position_start = layout_get_u32(entry + 8);
+        uint32_t position_end = block + 1 < c->block_count
+                                    ? layout_get_u32(skip_entry(c, block + 1) + 8)
+                                    : (uint32_t)c->positions_length;
+        uint64_t offset = position_start;
+        c->position_offsets[0] = position_start;
+        for (uint32_t i = 1; i <= count; i++) {
+            offset += c->position_offsets[i];
+            if (offset > position_end) {
+                cursor_fail(c, data, "postings block position lengths out of range");
+                return;
+            }
+            c->position_offsets[i] = (uint32_t)offset;
+        }
+        if (offset != position_end) {
+            cursor_fail(c, data, "postings block position lengths out of range");
+            return;
+        }
+        c->position_offsets_known = 1;
         uint32_t documents = (uint32_t)c->seg->meta.documents;
         uint64_t doc = (uint64_t)previous_doc + 1; /* wraps to 0 for the first block */
         if (block == 0)
@@ -751,6 +842,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->position_cursor = 0;
     c->position_doc_index = 0;
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
+    c->position_offsets_known = 0;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;
@@ -861,12 +953,25 @@ int postings_positions(postings_cursor *c, uint32_t *out)
         uint32_t start = layout_get_u32(entry + 8);
         uint32_t stop = c->block + 1 < c->block_count ? layout_get_u32(skip_entry(c, c->block + 1) + 8)
                                                       : (uint32_t)c->positions_length;
-        if (start > stop || stop > c->positions_length
-            || (uint32_t)crc32(0, base + start, stop - start) != layout_get_u32(entry + 24)) {
-            cursor_fail(c, entry, "positions block checksum mismatch");
+        if (start > stop || stop > c->positions_length) {
+            cursor_fail(c, entry, "positions block out of range");
             return COPS_ECORRUPT;
         }
+        uint64_t where = (uint64_t)(base + start - c->seg->map);
+        if (!already_verified(c->seg, where)) {
+            if ((uint32_t)crc32(0, base + start, stop - start) != layout_get_u32(entry + 24)) {
+                cursor_fail(c, entry, "positions block checksum mismatch");
+                return COPS_ECORRUPT;
+            }
+            remember_verified(c->seg, where);
+        }
         c->positions_checked = 1;
+    }
+    if (c->position_offsets_known) {
+        /* full block: straight to this posting's positions */
+        c->position_cursor = c->position_offsets[c->in_block];
+        c->position_doc_index = c->in_block;
+        end = base + c->position_offsets[c->in_block + 1];
     }
     const uint8_t *p = base + c->position_cursor;
     if (c->position_doc_index > c->in_block) { /* never happens: cursors only move forward */
@@ -896,6 +1001,10 @@ int postings_positions(postings_cursor *c, uint32_t *out)
         p += used;
         position += delta;
         out[i] = (uint32_t)position;
+    }
+    if (c->position_offsets_known && p != end) {
+        cursor_fail(c, p, "positions disagree with their recorded length");
+        return COPS_ECORRUPT;
     }
     return (int)c->tf;
 }

@@ -83,6 +83,7 @@ struct segment_writer {
     int in_term;
     uint32_t *term_docs;
     uint32_t *term_tfs;
+    uint32_t *term_position_bytes; /* bytes of each posting's positions */
     size_t term_capacity;
     uint32_t term_df;
     uint64_t term_cf;
@@ -463,13 +464,17 @@ int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *
         if (docs)
             w->term_docs = docs;
         uint32_t *tfs = docs ? realloc(w->term_tfs, capacity * sizeof *tfs) : NULL;
-        if (!tfs)
+        if (tfs)
+            w->term_tfs = tfs;
+        uint32_t *bytes = tfs ? realloc(w->term_position_bytes, capacity * sizeof *bytes) : NULL;
+        if (!bytes)
             return out_of_memory(w, err);
-        w->term_tfs = tfs;
+        w->term_position_bytes = bytes;
         w->term_capacity = capacity;
     }
     if (w->term_df % SEGMENT_BLOCK_SIZE == 0)
         buffer_append_u32le(&w->position_starts, (uint32_t)w->term_positions.length);
+    size_t positions_before = w->term_positions.length;
     uint32_t previous = 0;
     for (uint32_t i = 0; i < tf; i++) {
         buffer_append_varint(&w->term_positions, positions[i] - previous);
@@ -481,6 +486,7 @@ int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *
         return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
     w->term_docs[w->term_df] = doc;
     w->term_tfs[w->term_df] = tf;
+    w->term_position_bytes[w->term_df] = (uint32_t)(w->term_positions.length - positions_before);
     w->term_df++;
     w->term_cf += tf;
     return 0;
@@ -543,6 +549,8 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
             }
             codec_block_append(&blocks, gaps, count);
             codec_block_append(&blocks, tf_minus_one, count);
+            /* so a cursor seeks straight to any posting's positions */
+            codec_block_append(&blocks, w->term_position_bytes + first, count);
         } else {
             encode_short_postings(&blocks, w->term_docs + first, w->term_tfs + first, count,
                                   previous_doc);
@@ -727,6 +735,7 @@ static void free_writer(segment_writer *w)
     buffer_free(&w->scratch);
     free(w->term_docs);
     free(w->term_tfs);
+    free(w->term_position_bytes);
     free(w->path);
     free(w);
 }

@@ -177,8 +177,10 @@ typedef struct postings_cursor {
     size_t position_cursor;    /* byte offset of the current doc's positions */
     uint32_t position_doc_index; /* in-block index whose positions start at position_cursor */
     int positions_checked;     /* the current block's positions CRC verified */
+    int position_offsets_known; /* full block: position_offsets valid */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE];
+    uint32_t position_offsets[SEGMENT_BLOCK_SIZE + 1]; /* full block: start of each posting's positions */
 } postings_cursor;
 
 /* Position the cursor on the first posting of `term`. */

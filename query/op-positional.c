@@ -108,28 +108,46 @@ static size_t first_after(const position_list *list, uint32_t value)
     return low;
 }
 
+/* Exact phrase: driven by the word with the fewest positions ("the
+ * inaugural" tries the few places of "inaugural", not every "the"). */
+static int find_exact_phrase_matches(positional_matcher *p)
+{
+    size_t driver = 0;
+    for (size_t i = 1; i < p->count; i++)
+        if (p->lists[i].count < p->lists[driver].count)
+            driver = i;
+    const position_list *d = &p->lists[driver];
+    for (size_t k = 0; k < d->count; k++) {
+        if (d->values[k] < p->offsets[driver])
+            continue; /* the phrase would start before position 0 */
+        uint64_t start = (uint64_t)d->values[k] - p->offsets[driver];
+        int ok = 1;
+        for (size_t i = 0; i < p->count && ok; i++)
+            ok = i == driver || contains(&p->lists[i], start + p->offsets[i]);
+        if (ok && push_match(&p->matches, (uint32_t)start) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Sloppy phrase: in order, each word after the previous, the whole span
+ * within the phrase's own span plus the slop. */
 static int find_phrase_matches(positional_matcher *p)
 {
+    if (p->slop == 0)
+        return find_exact_phrase_matches(p);
     const position_list *first = &p->lists[0];
     uint32_t span_allowed = p->offsets[p->count - 1] - p->offsets[0] + p->slop;
     for (size_t k = 0; k < first->count; k++) {
-        uint32_t start = first->values[k];
+        uint32_t start = first->values[k], previous = start;
         int ok = 1;
-        if (p->slop == 0) {
-            for (size_t i = 1; i < p->count && ok; i++)
-                ok = (uint64_t)start + p->offsets[i] >= p->offsets[0]
-                     && contains(&p->lists[i], (uint64_t)start + p->offsets[i] - p->offsets[0]);
-        } else {
-            uint32_t previous = start;
-            for (size_t i = 1; i < p->count && ok; i++) {
-                size_t at = first_after(&p->lists[i], previous);
-                ok = at < p->lists[i].count;
-                if (ok)
-                    previous = p->lists[i].values[at];
-            }
-            ok = ok && previous - start <= span_allowed;
+        for (size_t i = 1; i < p->count && ok; i++) {
+            size_t at = first_after(&p->lists[i], previous);
+            ok = at < p->lists[i].count;
+            if (ok)
+                previous = p->lists[i].values[at];
         }
-        if (ok && push_match(&p->matches, start) != 0)
+        if (ok && previous - start <= span_allowed && push_match(&p->matches, start) != 0)
             return -1;
     }
     return 0;
