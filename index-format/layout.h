@@ -17,6 +17,7 @@
 #define LAYOUT_SKIP_ENTRY_BYTES 28         /* 7 x u32, see FORMAT.md "skip entry" */
 #define LAYOUT_DICT_BLOCK_TERMS 64         /* keys per front-coded dictionary block */
 #define LAYOUT_DOCSTORE_BLOCK_BYTES 16384  /* raw bytes per stored-document block */
+#define LAYOUT_DOCSTORE_BIG_DOCUMENT (1u << 20) /* a text this large gets a block of its own */
 #define LAYOUT_DOCINDEX_ENTRY_BYTES 16     /* offset u64, first doc u32, count u32 */
 #define LAYOUT_DICTINDEX_ENTRY_BYTES 20    /* offset u64, length u32, key offset u32, key length u32 */
 #define LAYOUT_DOCMETA_CHUNK_DOCUMENTS 128 /* documents per metadata chunk */

@@ -371,6 +371,67 @@ static int stop_compressor(segment_writer *w, cops_error *err)
     return 0;
 }
 
+/* Compress record (varint length, text) of document w->documents as one
+ * block, on this thread once the compressor is idle (it owns the file
+ * while it works). */
+static int write_big_document(segment_writer *w, const char *text, size_t text_length,
+                              cops_error *err)
+{
+    uint8_t length_bytes[10];
+    size_t length_size = codec_varint_encode(text_length, length_bytes);
+    size_t raw_length = length_size + text_length;
+    if (w->compressor_running) {
+        pthread_mutex_lock(&w->lock);
+        while (w->slot_full)
+            pthread_cond_wait(&w->changed, &w->lock);
+    }
+    int rc = w->compressor_error.code;
+    if (rc != 0 && err)
+        *err = w->compressor_error;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (rc == 0 && deflateInit(&z, 6) != Z_OK)
+        rc = error_set(err, COPS_ENOMEM, "%s: zlib cannot start", w->path);
+    if (rc == 0) {
+        buffer_reset(&w->docstore_compressed);
+        size_t bound = deflateBound(&z, (uLong)raw_length);
+        if (buffer_reserve(&w->docstore_compressed, bound) != 0)
+            rc = out_of_memory(w, err);
+    }
+    if (rc == 0) {
+        z.next_out = w->docstore_compressed.data;
+        z.avail_out = (uInt)w->docstore_compressed.capacity;
+        z.next_in = length_bytes;
+        z.avail_in = (uInt)length_size;
+        int status = deflate(&z, Z_NO_FLUSH);
+        z.next_in = (Bytef *)(uintptr_t)text;
+        z.avail_in = (uInt)text_length;
+        if (status == Z_OK)
+            status = deflate(&z, Z_FINISH);
+        if (status != Z_STREAM_END)
+            rc = error_set(err, COPS_ENOMEM, "%s: zlib failed to compress a document", w->path);
+        deflateEnd(&z);
+    }
+    if (rc == 0) {
+        size_t compressed = z.total_out;
+        uint8_t head[12];
+        layout_put_u32(head, (uint32_t)compressed);
+        layout_put_u32(head + 4, (uint32_t)raw_length);
+        layout_put_u32(head + 8, (uint32_t)crc32(0, w->docstore_compressed.data, (uInt)compressed));
+        buffer_append_u64le(&w->docindex, w->offset - w->section_start);
+        buffer_append_u32le(&w->docindex, w->documents);
+        buffer_append_u32le(&w->docindex, 1);
+        rc = buffer_failed(&w->docindex) ? out_of_memory(w, err)
+                                           : write_bytes(w, head, sizeof head, err);
+        if (rc == 0)
+            rc = write_bytes(w, w->docstore_compressed.data, compressed, err);
+    }
+    buffer_free(&w->docstore_compressed); /* do not keep a document-sized buffer */
+    if (w->compressor_running)
+        pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
 int segment_writer_add_document(segment_writer *w, const char *id, const char *title,
                                 uint32_t date, const char *text, size_t text_length,
                                 uint32_t body_length, uint32_t title_length, cops_error *err)
@@ -383,8 +444,19 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
         return error_set(err, COPS_ELIMIT, "%s: document %s is larger than %u bytes", w->path, id,
                          SEGMENT_MAX_DOCUMENT_BYTES);
     byte_buffer *raw = &w->docstore_block;
-    buffer_append_varint(raw, text_length);
-    buffer_append(raw, text, text_length);
+    int big = text_length >= LAYOUT_DOCSTORE_BIG_DOCUMENT;
+    if (big) {
+        /* A block of its own, compressed straight from the caller's text:
+         * no copy of a many-megabyte document. */
+        int rc = flush_docstore_block(w, err);
+        if (rc == 0)
+            rc = write_big_document(w, text, text_length, err);
+        if (rc != 0)
+            return rc;
+    } else {
+        buffer_append_varint(raw, text_length);
+        buffer_append(raw, text, text_length);
+    }
     size_t id_length = strlen(id), title_bytes = strlen(title);
     byte_buffer *meta = &w->meta_chunk;
     buffer_append_varint(meta, id_length);
@@ -400,6 +472,8 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
         || buffer_failed(&w->dates))
         return out_of_memory(w, err);
     w->documents++;
+    if (big)
+        w->docstore_block_first = w->documents;
     if (w->documents % LAYOUT_DOCMETA_CHUNK_DOCUMENTS == 0) {
         int rc = flush_metadata_chunk(w, err);
         if (rc != 0)

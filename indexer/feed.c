@@ -14,6 +14,7 @@
 
 #define BATCH_BYTES ((size_t)1 << 20)
 #define BATCH_DOCUMENTS 256
+#define FEED_BORROW_BYTES ((size_t)4 << 20)
 
 /* A document inside a batch: offsets of NUL-terminated strings in the
  * batch's storage (offsets, because storage may move while it grows). */
@@ -28,6 +29,11 @@ typedef struct batch {
     byte_buffer storage;
     stored_document *documents;
     size_t count, capacity;
+    /* A document of FEED_BORROW_BYTES or more travels alone and is not
+     * copied: `borrowed_text` points into the reader's buffer, and the
+     * reader waits (owning the batch) until the consumer sets `released`. */
+    const char *borrowed_text;
+    int released;
 } batch;
 
 struct feed {
@@ -100,14 +106,61 @@ static int publish(feed *f)
     return cancelled;
 }
 
+static int copy_document(batch *b, const source_document *d, int borrow);
+
+/* Hand over one big document without copying its text, and wait until
+ * the consumer is done with it (the text lives in the reader's buffer). */
+static int lend_document(feed *f, const source_document *d)
+{
+    int rc = publish(f); /* what came before goes first */
+    if (rc != 0)
+        return rc;
+    batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return COPS_ENOMEM;
+    if (copy_document(b, d, 1) != 0) {
+        batch_free(b);
+        return COPS_ENOMEM;
+    }
+    b->borrowed_text = d->text;
+    pthread_mutex_lock(&f->lock);
+    int cancelled = f->cancel;
+    if (!cancelled) {
+        if (f->tail)
+            f->tail->next = b;
+        else
+            f->head = b;
+        f->tail = b;
+        pthread_cond_broadcast(&f->changed);
+        while (!b->released)
+            pthread_cond_wait(&f->changed, &f->lock);
+        cancelled = f->cancel;
+    }
+    pthread_mutex_unlock(&f->lock);
+    batch_free(b);
+    return cancelled;
+}
+
 static int on_document(void *context, const source_document *d)
 {
     feed *f = context;
     if (__atomic_load_n(&f->cancel, __ATOMIC_RELAXED))
         return 1;
+    if (d->text_length >= FEED_BORROW_BYTES)
+        return lend_document(f, d);
     if (!f->filling && !(f->filling = calloc(1, sizeof *f->filling)))
         return COPS_ENOMEM;
     batch *b = f->filling;
+    if (copy_document(b, d, 0) != 0)
+        return COPS_ENOMEM;
+    if (b->storage.length >= BATCH_BYTES || b->count >= BATCH_DOCUMENTS)
+        return publish(f);
+    return 0;
+}
+
+/* Append `d` to `b` (its text too unless `borrow`). */
+static int copy_document(batch *b, const source_document *d, int borrow)
+{
     if (b->count == b->capacity) {
         size_t capacity = b->capacity ? b->capacity * 2 : 64;
         stored_document *grown = realloc(b->documents, capacity * sizeof *grown);
@@ -121,14 +174,12 @@ static int on_document(void *context, const source_document *d)
     s->id = store_string(b, d->id, strlen(d->id));
     s->title = store_string(b, d->title, strlen(d->title));
     s->date = d->date ? store_string(b, d->date, strlen(d->date)) : SIZE_MAX;
-    s->text = store_string(b, d->text, d->text_length);
+    s->text = borrow ? 0 : store_string(b, d->text, d->text_length);
     s->text_length = d->text_length;
     s->line = d->line;
     if (buffer_failed(&b->storage))
         return COPS_ENOMEM;
     b->count++;
-    if (b->storage.length >= BATCH_BYTES || b->count >= BATCH_DOCUMENTS)
-        return publish(f);
     return 0;
 }
 
@@ -176,10 +227,25 @@ int feed_start(const char *const *inputs, size_t count, const source_options *op
     return 0;
 }
 
+/* Done with a batch: free it, or give a lent one back to the reader. */
+static void release_batch(feed *f, batch *b)
+{
+    if (!b)
+        return;
+    if (!b->borrowed_text) {
+        batch_free(b);
+        return;
+    }
+    pthread_mutex_lock(&f->lock);
+    b->released = 1;
+    pthread_cond_broadcast(&f->changed);
+    pthread_mutex_unlock(&f->lock);
+}
+
 const source_document *feed_next(feed *f)
 {
     if (f->current && f->current_index == f->current->count) {
-        batch_free(f->current);
+        release_batch(f, f->current);
         f->current = NULL;
     }
     if (!f->current) {
@@ -206,7 +272,7 @@ const source_document *feed_next(feed *f)
     f->view.id = base + s->id;
     f->view.title = base + s->title;
     f->view.date = s->date == SIZE_MAX ? NULL : base + s->date;
-    f->view.text = base + s->text;
+    f->view.text = f->current->borrowed_text ? f->current->borrowed_text : base + s->text;
     f->view.text_length = s->text_length;
     f->view.line = s->line;
     return &f->view;
@@ -216,17 +282,37 @@ int feed_finish(feed *f, source_stats *stats, cops_error *err)
 {
     if (!f)
         return 0;
+    /* Lent batches belong to the reader, which frees them once released:
+     * they are handed back here and never touched again. */
+    batch *owned = NULL;
     pthread_mutex_lock(&f->lock);
     __atomic_store_n(&f->cancel, !f->finished, __ATOMIC_RELAXED);
+    for (batch *b = f->head, *next; b; b = next) {
+        next = b->next;
+        if (b->borrowed_text) {
+            b->released = 1;
+        } else {
+            b->next = owned;
+            owned = b;
+        }
+    }
+    f->head = f->tail = NULL;
+    if (f->current) {
+        if (f->current->borrowed_text) {
+            f->current->released = 1;
+        } else {
+            f->current->next = owned;
+            owned = f->current;
+        }
+        f->current = NULL;
+    }
     pthread_cond_broadcast(&f->changed);
     pthread_mutex_unlock(&f->lock);
     if (f->reader_running)
         pthread_join(f->reader, NULL);
-    batch_free(f->current);
-    for (batch *b = f->head; b;) {
-        batch *next = b->next;
+    for (batch *b = owned, *next; b; b = next) {
+        next = b->next;
         batch_free(b);
-        b = next;
     }
     int rc = f->status;
     if (rc != 0 && err)
