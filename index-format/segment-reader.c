@@ -402,7 +402,10 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
     if (store->length - offset < 12)
         return corrupt_at(seg, err, store->offset + offset, "stored-document block header truncated");
     uint32_t compressed = layout_get_u32(block), raw_length = layout_get_u32(block + 4);
-    if (compressed > store->length - offset - 12 || raw_length > (1u << 31))
+    /* Deflate expands at most 1032:1, so a damaged header cannot make the
+     * reader allocate gigabytes for a few compressed bytes. */
+    if (compressed > store->length - offset - 12 || raw_length > (1u << 31)
+        || raw_length > (uint64_t)compressed * 1032 + 64)
         return corrupt_at(seg, err, store->offset + offset, "stored-document block out of range");
     if ((uint32_t)crc32(0, block + 12, compressed) != layout_get_u32(block + 8))
         return corrupt_at(seg, err, store->offset + offset, "stored-document block checksum mismatch");
@@ -713,6 +716,12 @@ static void cursor_fail(postings_cursor *c, const uint8_t *where, const char *wh
     c->status = COPS_ECORRUPT;
     c->doc = POSTINGS_END;
     c->block_length = 0;
+}
+
+void postings_mark_damaged(postings_cursor *c, const char *what)
+{
+    const uint8_t *where = c->term.external ? c->blocks : c->term.docs;
+    cursor_fail(c, where ? where : c->seg->map, what);
 }
 
 /* Decode `count` short-form postings (varint gap, tf-1) into the cursor. */

@@ -190,6 +190,10 @@ uint32_t postings_next(postings_cursor *cursor);
 /* Advance to the first posting with doc >= target, skipping whole blocks
  * through the skip table without decoding them. */
 uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
+/* Record damage the caller found in the current posting (e.g. a tf larger
+ * than the field holds): the cursor ends and segment_damage() reports it. */
+void postings_mark_damaged(postings_cursor *cursor, const char *what);
+
 /* Decode the current document's positions into out[0..tf).  Returns tf, or
  * a negative status on damage. */
 int postings_positions(postings_cursor *cursor, uint32_t *out);

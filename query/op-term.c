@@ -41,6 +41,12 @@ static double term_score(matcher *m)
 static int term_positions(matcher *m, uint32_t *out, size_t capacity)
 {
     term_matcher *t = (term_matcher *)m;
+    /* A field of n words holds a term at most n times: anything more is
+     * damage that slipped past a checksum, and must not size a buffer. */
+    if (t->cursor.tf > field_length(t)) {
+        postings_mark_damaged(&t->cursor, "a posting's frequency exceeds its field's length");
+        return COPS_ECORRUPT;
+    }
     if (t->cursor.tf > capacity) {
         /* Keep the first `capacity` positions: decode into a heap copy. */
         uint32_t *all = malloc((size_t)t->cursor.tf * sizeof *all);

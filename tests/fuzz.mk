@@ -16,7 +16,10 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-segment/unchanged tests/fuzz/seeds/fuzz-segment/resealed-edit \
 	tests/fuzz/seeds/fuzz-segment/truncated \
 	tests/fuzz/seeds/fuzz-index/one tests/fuzz/seeds/fuzz-index/three \
-	tests/fuzz/seeds/fuzz-index/half tests/fuzz/seeds/fuzz-index/raw
+	tests/fuzz/seeds/fuzz-index/half tests/fuzz/seeds/fuzz-index/raw \
+	tests/fuzz/crashes/fuzz-segment-list-bound-after-damage \
+	tests/fuzz/crashes/fuzz-segment-stored-block-huge-raw-length \
+	tests/fuzz/crashes/fuzz-sources-trec-null-offset
 
 .PHONY: fuzz
 fuzz:
