@@ -58,33 +58,3 @@ int error_set_errno(cops_error *err, int code, int errnum, const char *format, .
     }
     return code;
 }
-
-void error_prefix(cops_error *err, const char *format, ...)
-{
-    if (!err)
-        return;
-    char joined[COPS_ERROR_MESSAGE_MAX];
-    va_list args;
-    va_start(args, format);
-    int used = vsnprintf(joined, sizeof joined, format, args);
-    va_end(args);
-    if (used < 0)
-        return;
-    size_t offset = (size_t)used < sizeof joined ? (size_t)used : sizeof joined - 1;
-    size_t room = sizeof joined - offset;
-    size_t tail = strnlen(err->message, sizeof err->message);
-    if (tail >= room)
-        tail = room - 1;
-    memcpy(joined + offset, err->message, tail);
-    joined[offset + tail] = '\0';
-    memcpy(err->message, joined, sizeof joined);
-}
-
-void error_clear(cops_error *err)
-{
-    if (err) {
-        err->code = COPS_OK;
-        err->column = 0;
-        err->message[0] = '\0';
-    }
-}

@@ -25,10 +25,4 @@ int error_set(cops_error *err, int code, const char *format, ...) COPS_PRINTF(3,
 int error_set_errno(cops_error *err, int code, int errnum, const char *format, ...)
     COPS_PRINTF(4, 5);
 
-/* Prefix an already-filled message with more context ("index .cops: "). */
-void error_prefix(cops_error *err, const char *format, ...) COPS_PRINTF(2, 3);
-
-/* Reset `err` to COPS_OK with an empty message. */
-void error_clear(cops_error *err);
-
 #endif

@@ -1018,24 +1018,6 @@ int postings_positions(postings_cursor *c, uint32_t *out)
     return (int)c->tf;
 }
 
-void postings_current_bound(const postings_cursor *c, postings_block_bound *bound)
-{
-    if (c->status != 0 || (c->term.external && !c->skip)) {
-        bound->last_doc = POSTINGS_END;
-        bound->max_tf = 0;
-        bound->min_length = 0;
-        return;
-    }
-    if (c->term.external) {
-        const uint8_t *entry = skip_entry(c, c->block);
-        bound->last_doc = layout_get_u32(entry);
-        bound->max_tf = layout_get_u32(entry + 12);
-        bound->min_length = layout_get_u32(entry + 16);
-    } else {
-        postings_list_bound(c, bound);
-    }
-}
-
 int postings_block_bound_at(const postings_cursor *c, uint32_t target, postings_block_bound *bound)
 {
     if (c->doc == POSTINGS_END || c->status != 0)

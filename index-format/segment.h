@@ -198,15 +198,13 @@ void postings_mark_damaged(postings_cursor *cursor, const char *what);
  * a negative status on damage. */
 int postings_positions(postings_cursor *cursor, uint32_t *out);
 
-/* Block-max data for pruning: the last document of the block holding the
- * current posting, and the highest tf / lowest length in it (for an upper
- * bound of any posting's score in the block). */
+/* Block-max data for pruning: a block's last document and the highest tf /
+ * lowest field length in it (an upper bound of any posting's score there). */
 typedef struct postings_block_bound {
     uint32_t last_doc;
     uint32_t max_tf;
     uint32_t min_length;
 } postings_block_bound;
-void postings_current_bound(const postings_cursor *cursor, postings_block_bound *bound);
 /* The bound of the block that would hold `target` (>= the current doc),
  * found through the skip table without decoding or moving the cursor
  * ("shallow advance").  Returns 0, or 1 when no block holds documents at

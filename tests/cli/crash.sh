@@ -40,15 +40,7 @@ mkdir docs || exit 99
 # all, so a build takes about half a second and --memory 16 spills runs).
 gen()
 {
-    awk -v file="$1" -v seed="$2" -v tag="${3-}" 'BEGIN {
-        srand(seed)
-        for (d = 0; d < 1000; d++) {
-            line = tag
-            for (w = 0; w < 40; w++)
-                line = line sprintf(" w%dx", int(rand() * rand() * 100000))
-            printf "{\"id\":\"%s-%d\",\"text\":\"%s\"}\n", file, d, line > ("docs/" file)
-        }
-    }'
+    gen_jsonl_part docs "$1" "$2" "${3-}" 1000
 }
 for f in 0 1 2 3 4 5 6 7; do
     gen "part$f.jsonl" "$f" || exit 99

@@ -32,15 +32,7 @@ cd "$TMP" || exit 99
 # to spill a few sorted runs.  gen FILE SEED [TAG]
 gen()
 {
-    awk -v file="$1" -v seed="$2" -v tag="${3-}" 'BEGIN {
-        srand(seed)
-        for (d = 0; d < 700; d++) {
-            line = tag
-            for (w = 0; w < 40; w++)
-                line = line sprintf(" w%dx", int(rand() * rand() * 100000))
-            printf "{\"id\":\"%s-%d\",\"text\":\"%s\"}\n", file, d, line > ("docs/" file)
-        }
-    }'
+    gen_jsonl_part docs "$1" "$2" "${3-}" 700
 }
 mkdir docs || exit 99
 for f in 0 1 2 3 4 5 6 7; do

@@ -325,6 +325,22 @@ expect_stdout_is()
     fi
 }
 
+# Write COUNT JSON Lines documents of 40 Zipf-ish words ("w<n>x") to
+# DIR/FILE, deterministically from SEED; TAG (may be empty) starts every
+# text.  Shared by the crash and disk-full tests.
+gen_jsonl_part()
+{
+    awk -v dir="$1" -v file="$2" -v seed="$3" -v tag="$4" -v count="$5" 'BEGIN {
+        srand(seed)
+        for (d = 0; d < count; d++) {
+            line = tag
+            for (w = 0; w < 40; w++)
+                line = line sprintf(" w%dx", int(rand() * rand() * 100000))
+            printf "{\"id\":\"%s-%d\",\"text\":\"%s\"}\n", file, d, line > (dir "/" file)
+        }
+    }'
+}
+
 # Copy the bundled seed corpus to DIR/corpus (created).
 copy_seed_corpus()
 {

@@ -250,7 +250,7 @@ static void walk_postings(segment *seg, const segment_term *term, uint32_t strid
         previous = doc;
         FUZZ_CHECK(cursor.tf >= 1);
         postings_block_bound bound;
-        postings_current_bound(&cursor, &bound);
+        postings_block_bound_at(&cursor, cursor.doc, &bound);
         if (cursor.tf <= sizeof positions_buffer / sizeof positions_buffer[0]) {
             int n = postings_positions(&cursor, positions_buffer);
             if (n >= 0) {
