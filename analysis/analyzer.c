@@ -63,9 +63,11 @@ static const unsigned char ascii_class[128] = {
 #define SCRATCH_INITIAL 1024
 
 /* Snowball stemming costs several times the rest of the analysis, while
- * word frequencies are so skewed that a small table of recent stems
- * answers most words.  Direct-mapped: a colliding word replaces the entry. */
-#define STEM_CACHE_SLOTS 4096
+ * word frequencies are so skewed that a table of recent stems answers
+ * most words.  Direct-mapped: a colliding word replaces the entry.  32768
+ * entries (4 MB, touched as used) took 0.8 s of CPU off indexing wiki-dev
+ * against 4096; 65536 gained nothing more. */
+#define STEM_CACHE_SLOTS 32768
 
 typedef struct stem_cache_entry {
     uint8_t word_length; /* 0 = empty slot */

@@ -19,6 +19,7 @@
 #include <xxhash.h>
 #include <zlib.h>
 
+#include "base/array.h"
 #include "base/buffer.h"
 #include "base/error.h"
 #include "index-format/codec.h"
@@ -88,14 +89,8 @@ static int read_file(const char *dir, const char *name, const char *magic, byte_
 
 int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err)
 {
-    if (c->count == c->capacity) {
-        size_t capacity = c->capacity ? c->capacity * 2 : 64;
-        catalog_entry *grown = realloc(c->entries, capacity * sizeof *grown);
-        if (!grown)
-            return error_set(err, COPS_ENOMEM, "out of memory");
-        c->entries = grown;
-        c->capacity = capacity;
-    }
+    if (ARRAY_RESERVE_ONE(c->entries, c->capacity, c->count, 64) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory");
     catalog_entry *copy = &c->entries[c->count];
     *copy = *entry;
     if (!(copy->path = strdup(entry->path)))

@@ -31,6 +31,7 @@
 #include <xxhash.h>
 
 #include "analysis/analyzer.h"
+#include "base/array.h"
 #include "base/error.h"
 #include "cops.h"
 #include "index-format/catalog.h"
@@ -256,14 +257,8 @@ static int on_file(void *context, const char *path, const struct stat *status)
     }
     if (known)
         c->replaced[known - c->previous.entries] = 1;
-    if (c->read_count == c->read_capacity) {
-        size_t capacity = c->read_capacity ? c->read_capacity * 2 : 64;
-        file_read *grown = realloc(c->reads, capacity * sizeof *grown);
-        if (!grown)
-            return COPS_ENOMEM;
-        c->reads = grown;
-        c->read_capacity = capacity;
-    }
+    if (ARRAY_RESERVE_ONE(c->reads, c->read_capacity, c->read_count, 64) != 0)
+        return COPS_ENOMEM;
     file_read *r = &c->reads[c->read_count];
     if (!(r->path = strdup(path)))
         return COPS_ENOMEM;
@@ -282,14 +277,8 @@ static int note_document(changes *c, const char *path, uint32_t doc)
         c->ranges[c->range_count - 1].count++;
         return 0;
     }
-    if (c->range_count == c->range_capacity) {
-        size_t capacity = c->range_capacity ? c->range_capacity * 2 : 64;
-        file_range *grown = realloc(c->ranges, capacity * sizeof *grown);
-        if (!grown)
-            return COPS_ENOMEM;
-        c->ranges = grown;
-        c->range_capacity = capacity;
-    }
+    if (ARRAY_RESERVE_ONE(c->ranges, c->range_capacity, c->range_count, 64) != 0)
+        return COPS_ENOMEM;
     file_range *r = &c->ranges[c->range_count];
     if (!(r->path = strdup(path)))
         return COPS_ENOMEM;
@@ -379,7 +368,7 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
                 snprintf(date, sizeof date, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
             source_document document = {"", 0, stored.id, stored.title, day ? date : NULL,
                                         stored.text, stored.text_length};
-            rc = segment_build_add(builder, &document, err);
+            rc = segment_build_add(builder, &document, NULL, 0, err);
             segment_document_free(&stored);
         }
         segment_close(seg);
@@ -537,12 +526,22 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     uint64_t bytes_read = 0;
     double last_progress = 0;
     if (rc == 0) {
+        /* Three threads besides the compressor: reading, analysis, and
+         * this one inverting. */
+        segment_build_stage *analysis = NULL;
+        feed_stage stage = {segment_build_prepare, NULL};
+        rc = segment_build_stage_new(&config, &analysis, err);
+        stage.context = analysis;
         feed *reader = NULL;
-        rc = feed_start(inputs, input_count, &sources, &reader, err);
+        if (rc == 0)
+            rc = feed_start(inputs, input_count, &sources, &stage, &reader, err);
         const source_document *document;
         while (rc == 0 && (document = feed_next(reader)) != NULL) {
             uint32_t doc = segment_build_documents(builder);
-            rc = segment_build_add(builder, document, err);
+            const uint8_t *prepared = NULL;
+            size_t prepared_length = 0;
+            feed_prepared(reader, &prepared, &prepared_length);
+            rc = segment_build_add(builder, document, prepared, prepared_length, err);
             if (rc == 0 && note_document(&tracked, document->path, doc) != 0)
                 rc = error_set(err, COPS_ENOMEM, "out of memory");
             bytes_read += document->text_length;
@@ -557,6 +556,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
         }
         cops_error reader_error = {0};
         int read_rc = feed_finish(reader, &read_counts, &reader_error);
+        segment_build_stage_free(analysis);
         if (rc == 0 && read_rc != 0) {
             rc = read_rc;
             if (err)

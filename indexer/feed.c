@@ -1,5 +1,13 @@
 /*
- * feed.c — the reader thread and its bounded batch queue (feed.h).
+ * feed.c — the reader thread, the stage thread and their bounded batch
+ * queue (feed.h).
+ *
+ * One queue, oldest first.  The reader appends batches; the stage thread
+ * walks the queue in order (stage_next) and fills each batch's `prepared`
+ * bytes; the consumer takes the head once it is staged.  A batch belongs
+ * to exactly one thread at a time: the stage thread works on stage_next
+ * without the lock, and nobody else touches a batch between being queued
+ * and being marked staged except to link behind it.
  */
 #include "config.h"
 
@@ -8,13 +16,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/array.h"
 #include "base/buffer.h"
 #include "base/error.h"
 
 #define BATCH_BYTES ((size_t)1 << 20)
 #define BATCH_DOCUMENTS 256
-#define FEED_BORROW_BYTES ((size_t)4 << 20)
 
 /* A document inside a batch: offsets of NUL-terminated strings in the
  * batch's storage (offsets, because storage may move while it grows). */
@@ -34,6 +43,11 @@ typedef struct batch {
      * reader waits (owning the batch) until the consumer sets `released`. */
     const char *borrowed_text;
     int released;
+    /* The stage's output: document i's bytes are
+     * prepared[prepared_offsets[i], prepared_offsets[i + 1]). */
+    int staged;                  /* ready for the consumer */
+    byte_buffer prepared;
+    size_t *prepared_offsets;
 } batch;
 
 struct feed {
@@ -42,13 +56,18 @@ struct feed {
     source_options options;
     pthread_t reader;
     int reader_running;
+    feed_stage stage;
+    pthread_t stager;
+    int staging;                 /* a stage thread runs */
 
     pthread_mutex_t lock;
     pthread_cond_t changed;
     batch *head, *tail;          /* queued, oldest first */
+    batch *stage_next;           /* first queued batch not staged yet */
     size_t queued_bytes;
     int finished;                /* the reader is done (status below) */
-    int cancel;                  /* the consumer gave up */
+    int cancel;                  /* the consumer gave up, or the stage failed */
+    int closing;                 /* feed_finish runs: the stage thread stops */
 
     batch *filling;              /* reader side */
     batch *current;              /* consumer side */
@@ -57,6 +76,8 @@ struct feed {
 
     int status;
     cops_error error;
+    int stage_status;
+    cops_error stage_error;
     source_stats stats;
 };
 
@@ -64,9 +85,27 @@ static void batch_free(batch *b)
 {
     if (b) {
         buffer_free(&b->storage);
+        buffer_free(&b->prepared);
+        free(b->prepared_offsets);
         free(b->documents);
         free(b);
     }
+}
+
+static size_t batch_bytes(const batch *b) { return b->storage.length + b->prepared.length; }
+
+/* Link `b` at the tail (lock held). */
+static void enqueue(feed *f, batch *b)
+{
+    if (f->tail)
+        f->tail->next = b;
+    else
+        f->head = b;
+    f->tail = b;
+    if (!b->staged && !f->stage_next)
+        f->stage_next = b;
+    f->queued_bytes += batch_bytes(b);
+    pthread_cond_broadcast(&f->changed);
 }
 
 static size_t store_string(batch *b, const char *text, size_t length)
@@ -92,13 +131,8 @@ static int publish(feed *f)
         pthread_cond_wait(&f->changed, &f->lock);
     int cancelled = f->cancel;
     if (!cancelled) {
-        if (f->tail)
-            f->tail->next = b;
-        else
-            f->head = b;
-        f->tail = b;
-        f->queued_bytes += b->storage.length;
-        pthread_cond_broadcast(&f->changed);
+        b->staged = !f->staging;
+        enqueue(f, b);
     }
     pthread_mutex_unlock(&f->lock);
     if (cancelled)
@@ -123,15 +157,11 @@ static int lend_document(feed *f, const source_document *d)
         return COPS_ENOMEM;
     }
     b->borrowed_text = d->text;
+    b->staged = 1; /* a document this large is the consumer's to analyse, in bounded memory */
     pthread_mutex_lock(&f->lock);
     int cancelled = f->cancel;
     if (!cancelled) {
-        if (f->tail)
-            f->tail->next = b;
-        else
-            f->head = b;
-        f->tail = b;
-        pthread_cond_broadcast(&f->changed);
+        enqueue(f, b);
         while (!b->released)
             pthread_cond_wait(&f->changed, &f->lock);
         cancelled = f->cancel;
@@ -161,14 +191,8 @@ static int on_document(void *context, const source_document *d)
 /* Append `d` to `b` (its text too unless `borrow`). */
 static int copy_document(batch *b, const source_document *d, int borrow)
 {
-    if (b->count == b->capacity) {
-        size_t capacity = b->capacity ? b->capacity * 2 : 64;
-        stored_document *grown = realloc(b->documents, capacity * sizeof *grown);
-        if (!grown)
-            return COPS_ENOMEM;
-        b->documents = grown;
-        b->capacity = capacity;
-    }
+    if (ARRAY_RESERVE_ONE(b->documents, b->capacity, b->count, 64) != 0)
+        return COPS_ENOMEM;
     stored_document *s = &b->documents[b->count];
     s->path = store_string(b, d->path, strlen(d->path));
     s->id = store_string(b, d->id, strlen(d->id));
@@ -202,8 +226,66 @@ static void *reader_main(void *argument)
     return NULL;
 }
 
-int feed_start(const char *const *inputs, size_t count, const source_options *options, feed **out,
-               cops_error *err)
+/* Stage every document of `b` (no lock held: the batch is ours). */
+static int stage_batch(feed *f, batch *b)
+{
+    if (!(b->prepared_offsets = malloc((b->count + 1) * sizeof *b->prepared_offsets)))
+        return error_set(&f->stage_error, COPS_ENOMEM, "out of memory while analysing");
+    const char *base = (const char *)b->storage.data;
+    for (size_t i = 0; i < b->count; i++) {
+        const stored_document *s = &b->documents[i];
+        source_document d;
+        memset(&d, 0, sizeof d);
+        d.path = base + s->path;
+        d.id = base + s->id;
+        d.title = base + s->title;
+        d.date = s->date == SIZE_MAX ? NULL : base + s->date;
+        d.text = base + s->text;
+        d.text_length = s->text_length;
+        d.line = s->line;
+        b->prepared_offsets[i] = b->prepared.length;
+        int rc = f->stage.prepare(f->stage.context, &d, &b->prepared, &f->stage_error);
+        if (rc != 0)
+            return rc;
+        if (buffer_failed(&b->prepared))
+            return error_set(&f->stage_error, COPS_ENOMEM, "out of memory while analysing");
+    }
+    b->prepared_offsets[b->count] = b->prepared.length;
+    return 0;
+}
+
+static void *stager_main(void *argument)
+{
+    feed *f = argument;
+    pthread_mutex_lock(&f->lock);
+    for (;;) {
+        while (!f->stage_next && !f->finished && !f->cancel && !f->closing)
+            pthread_cond_wait(&f->changed, &f->lock);
+        batch *b = f->stage_next;
+        if (!b || f->cancel || f->closing)
+            break;
+        pthread_mutex_unlock(&f->lock);
+        int rc = b->staged ? 0 : stage_batch(f, b);
+        pthread_mutex_lock(&f->lock);
+        if (f->closing)
+            break; /* the batch now belongs to feed_finish */
+        if (rc != 0) {
+            f->stage_status = rc;
+            f->cancel = 1; /* the reader stops; the consumer sees no more documents */
+            pthread_cond_broadcast(&f->changed);
+            break;
+        }
+        b->staged = 1;
+        f->queued_bytes += b->prepared.length;
+        f->stage_next = b->next;
+        pthread_cond_broadcast(&f->changed);
+    }
+    pthread_mutex_unlock(&f->lock);
+    return NULL;
+}
+
+int feed_start(const char *const *inputs, size_t count, const source_options *options,
+               const feed_stage *stage, feed **out, cops_error *err)
 {
     *out = NULL;
     feed *f = calloc(1, sizeof *f);
@@ -216,10 +298,21 @@ int feed_start(const char *const *inputs, size_t count, const source_options *op
         free(f);
         return error_set(err, COPS_ENOMEM, "cannot create a lock");
     }
-    if (pthread_cond_init(&f->changed, NULL) != 0
-        || pthread_create(&f->reader, NULL, reader_main, f) != 0) {
+    if (pthread_cond_init(&f->changed, NULL) != 0) {
         pthread_mutex_destroy(&f->lock);
         free(f);
+        return error_set(err, COPS_ENOMEM, "cannot create a condition variable");
+    }
+    /* The stage thread runs before the reader, so no batch is queued
+     * unstaged for a stage that never comes; on one core it would only
+     * add switching, and the consumer does the work itself. */
+    if (stage && stage->prepare && sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+        f->stage = *stage;
+        f->staging = pthread_create(&f->stager, NULL, stager_main, f) == 0;
+    }
+    if (pthread_create(&f->reader, NULL, reader_main, f) != 0) {
+        cops_error ignored = {0};
+        feed_finish(f, NULL, &ignored);
         return error_set(err, COPS_ENOMEM, "cannot start the reader thread");
     }
     f->reader_running = 1;
@@ -250,14 +343,14 @@ const source_document *feed_next(feed *f)
     }
     if (!f->current) {
         pthread_mutex_lock(&f->lock);
-        while (!f->head && !f->finished)
+        while (!(f->head && f->head->staged) && !(f->finished && !f->head) && !f->stage_status)
             pthread_cond_wait(&f->changed, &f->lock);
-        batch *b = f->head;
+        batch *b = f->head && f->head->staged ? f->head : NULL;
         if (b) {
             f->head = b->next;
             if (!f->head)
                 f->tail = NULL;
-            f->queued_bytes -= b->storage.length;
+            f->queued_bytes -= batch_bytes(b);
             pthread_cond_broadcast(&f->changed);
         }
         pthread_mutex_unlock(&f->lock);
@@ -276,6 +369,17 @@ const source_document *feed_next(feed *f)
     f->view.text_length = s->text_length;
     f->view.line = s->line;
     return &f->view;
+}
+
+int feed_prepared(const feed *f, const uint8_t **bytes, size_t *length)
+{
+    const batch *b = f->current;
+    if (!b || !b->prepared_offsets || f->current_index == 0)
+        return 0;
+    size_t start = b->prepared_offsets[f->current_index - 1];
+    *bytes = b->prepared.data + start;
+    *length = b->prepared_offsets[f->current_index] - start;
+    return 1;
 }
 
 int feed_finish(feed *f, source_stats *stats, cops_error *err)
@@ -306,8 +410,14 @@ int feed_finish(feed *f, source_stats *stats, cops_error *err)
         }
         f->current = NULL;
     }
+    f->stage_next = NULL;
+    f->closing = 1;
     pthread_cond_broadcast(&f->changed);
     pthread_mutex_unlock(&f->lock);
+    /* The stage thread may still hold a batch it took before the cancel:
+     * join it before freeing anything. */
+    if (f->staging)
+        pthread_join(f->stager, NULL);
     if (f->reader_running)
         pthread_join(f->reader, NULL);
     for (batch *b = owned, *next; b; b = next) {
@@ -317,6 +427,11 @@ int feed_finish(feed *f, source_stats *stats, cops_error *err)
     int rc = f->status;
     if (rc != 0 && err)
         *err = f->error;
+    if (rc == 0 && f->stage_status != 0) {
+        rc = f->stage_status;
+        if (err)
+            *err = f->stage_error;
+    }
     if (stats)
         *stats = f->stats;
     pthread_cond_destroy(&f->changed);

@@ -2,11 +2,19 @@
  * inverter.c — in-memory inversion with sorted spill runs (inverter.h).
  *
  * Keys live in an open-addressing hash table; each key owns a growable
- * byte list of postings encoded as
- *     varint(doc - previous_doc - 1) varint(tf) tf x varint(position delta)
+ * byte list of postings, written as occurrences arrive (no per-document
+ * sort, no per-document occurrence array, so one huge document costs no
+ * more than the postings it adds):
+ *     posting = varint(doc - previous_doc - 1) 1*varint(position delta + 1) 0x00
  * with previous_doc starting at "-1" (UINT32_MAX) in every run, so a run is
- * self-contained.  Runs cover increasing document ranges, so merging them
- * per key in run order yields postings in document order.
+ * self-contained, and the first delta taken from position 0.  The 0x00
+ * closes the posting (a delta + 1 is never 0), so the term frequency is the
+ * number of deltas and need not be known before the positions are.
+ *
+ * Runs cover increasing document ranges, so merging them per key in run
+ * order yields postings in document order.  A run may end inside a
+ * document (the budget ran out mid-document): the document's posting for a
+ * key is then split over consecutive runs, and the merge joins the parts.
  */
 #include "config.h"
 
@@ -19,6 +27,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "base/array.h"
 #include "base/buffer.h"
 #include "base/error.h"
 #include "index-format/codec.h"
@@ -27,15 +36,10 @@ typedef struct term_entry {
     uint32_t key_offset;       /* in inv->keys */
     uint16_t key_length;
     uint32_t hash;
-    uint32_t last_doc;         /* UINT32_MAX = none in this run */
-    uint32_t df;
+    uint32_t last_doc;         /* of the newest posting; UINT32_MAX = none in this run */
+    uint32_t last_position;    /* in that posting */
     byte_buffer postings;
 } term_entry;
-
-typedef struct occurrence {
-    uint32_t term;             /* index in inv->terms */
-    uint32_t position;
-} occurrence;
 
 typedef struct run_file {
     FILE *file;
@@ -50,21 +54,20 @@ struct inverter {
     term_entry *terms;
     size_t term_count, term_capacity;
     byte_buffer keys;
-    occurrence *occurrences;    /* of the current document */
-    size_t occurrence_count, occurrence_capacity;
+    uint32_t document;          /* the current document's number */
+    uint32_t *open;             /* terms with a posting open in the current document */
+    size_t open_count, open_capacity;
     size_t postings_bytes;      /* capacity held by postings lists */
     size_t peak_bytes;
     run_file *runs;
     size_t run_count;
-    uint64_t postings_total;
     int failed;
 };
 
 static size_t accounted_bytes(const inverter *inv)
 {
     return inv->postings_bytes + inv->keys.capacity + inv->slot_count * sizeof(uint32_t)
-           + inv->term_capacity * sizeof(term_entry)
-           + inv->occurrence_capacity * sizeof(occurrence);
+           + inv->term_capacity * sizeof(term_entry) + inv->open_capacity * sizeof(uint32_t);
 }
 
 int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err)
@@ -91,6 +94,7 @@ static void reset_terms(inverter *inv)
     for (size_t i = 0; i < inv->term_count; i++)
         buffer_free(&inv->terms[i].postings);
     inv->term_count = 0;
+    inv->open_count = 0;
     inv->postings_bytes = 0;
     buffer_reset(&inv->keys);
     memset(inv->slots, 0, inv->slot_count * sizeof *inv->slots);
@@ -110,7 +114,7 @@ void inverter_free(inverter *inv)
     free(inv->runs);
     free(inv->terms);
     free(inv->slots);
-    free(inv->occurrences);
+    free(inv->open);
     buffer_free(&inv->keys);
     free(inv->spill_dir);
     free(inv);
@@ -142,14 +146,8 @@ static long intern(inverter *inv, const uint8_t *key, size_t key_length)
     for (size_t s = hash & mask;; s = (s + 1) & mask) {
         uint32_t slot = inv->slots[s];
         if (slot == 0) {
-            if (inv->term_count == inv->term_capacity) {
-                size_t capacity = inv->term_capacity ? inv->term_capacity * 2 : 4096;
-                term_entry *terms = realloc(inv->terms, capacity * sizeof *terms);
-                if (!terms)
-                    return -1;
-                inv->terms = terms;
-                inv->term_capacity = capacity;
-            }
+            if (ARRAY_RESERVE_ONE(inv->terms, inv->term_capacity, inv->term_count, 4096) != 0)
+                return -1;
             term_entry *t = &inv->terms[inv->term_count];
             memset(t, 0, sizeof *t);
             t->key_offset = (uint32_t)inv->keys.length;
@@ -171,34 +169,70 @@ static long intern(inverter *inv, const uint8_t *key, size_t key_length)
     }
 }
 
+/* Append up to two varints (at most 10 bytes) to a term's list, keeping the
+ * memory account; the common case is a store into spare capacity. */
+static int append_varint(inverter *inv, byte_buffer *list, uint32_t value)
+{
+    if (list->capacity - list->length < 5) {
+        size_t before = list->capacity;
+        if (buffer_reserve(list, 5) != 0)
+            return -1;
+        inv->postings_bytes += list->capacity - before;
+    }
+    uint8_t *out = list->data + list->length;
+    while (value >= 0x80) {
+        *out++ = (uint8_t)(value | 0x80);
+        value >>= 7;
+    }
+    *out++ = (uint8_t)value;
+    list->length = (size_t)(out - list->data);
+    return 0;
+}
+
+/* Close every posting open in the current document. */
+static int close_open_postings(inverter *inv)
+{
+    for (size_t i = 0; i < inv->open_count; i++)
+        if (append_varint(inv, &inv->terms[inv->open[i]].postings, 0) != 0)
+            return -1;
+    inv->open_count = 0;
+    return 0;
+}
+
+static int spill_when_over_budget(inverter *inv, cops_error *err);
+
 int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t position,
                  cops_error *err)
 {
     if (key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES)
         return error_set(err, COPS_EINVAL, "term key of %zu bytes", key_length);
-    long term = intern(inv, key, key_length);
-    if (term < 0)
+    long index = intern(inv, key, key_length);
+    if (index < 0)
         return error_set(err, COPS_ENOMEM, "out of memory while inverting");
-    if (inv->occurrence_count == inv->occurrence_capacity) {
-        size_t capacity = inv->occurrence_capacity ? inv->occurrence_capacity * 2 : 4096;
-        occurrence *grown = realloc(inv->occurrences, capacity * sizeof *grown);
-        if (!grown)
+    term_entry *t = &inv->terms[index];
+    int rc;
+    if (t->last_doc == inv->document) {
+        if (position < t->last_position)
+            return error_set(err, COPS_EINVAL, "positions of a term must not decrease in a document");
+        rc = append_varint(inv, &t->postings, position - t->last_position + 1);
+    } else {
+        if (ARRAY_RESERVE_ONE(inv->open, inv->open_capacity, inv->open_count, 1024) != 0)
             return error_set(err, COPS_ENOMEM, "out of memory while inverting");
-        inv->occurrences = grown;
-        inv->occurrence_capacity = capacity;
+        inv->open[inv->open_count++] = (uint32_t)index;
+        rc = append_varint(inv, &t->postings, inv->document - t->last_doc - 1);
+        if (rc == 0)
+            rc = append_varint(inv, &t->postings, position + 1);
+        t->last_doc = inv->document;
     }
-    inv->occurrences[inv->occurrence_count++] = (occurrence){(uint32_t)term, position};
+    if (rc != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory while inverting");
+    t->last_position = position;
+    /* Checked per occurrence, not per document, so one document larger than
+     * the budget spills in the middle instead of overrunning it. */
+    if (inv->postings_bytes > inv->budget / 2)
+        return spill_when_over_budget(inv, err);
     return 0;
 }
-
-static int compare_occurrences(const void *a, const void *b)
-{
-    const occurrence *x = a, *y = b;
-    if (x->term != y->term)
-        return x->term < y->term ? -1 : 1;
-    return (x->position > y->position) - (x->position < y->position);
-}
-
 /* Sort keys bytewise (index order for the run file / the segment). */
 static const inverter *sort_context;
 static int compare_term_keys(const void *a, const void *b)
@@ -226,8 +260,13 @@ static uint32_t *sorted_term_order(inverter *inv)
     return order;
 }
 
+/* Write the lists to a run file (key order) and empty memory.  Postings
+ * open in the current document are closed first; the document's later
+ * occurrences open new postings in the next run. */
 static int spill_run(inverter *inv, cops_error *err)
 {
+    if (close_open_postings(inv) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory while spilling");
     run_file *grown = realloc(inv->runs, (inv->run_count + 1) * sizeof *grown);
     if (!grown)
         return error_set(err, COPS_ENOMEM, "out of memory while spilling");
@@ -255,7 +294,6 @@ static int spill_run(inverter *inv, cops_error *err)
         buffer_reset(&head);
         buffer_append_varint(&head, t->key_length);
         buffer_append(&head, inv->keys.data + t->key_offset, t->key_length);
-        buffer_append_varint(&head, t->df);
         buffer_append_varint(&head, t->postings.length);
         if (buffer_failed(&head))
             rc = error_set(err, COPS_ENOMEM, "out of memory while spilling");
@@ -271,38 +309,25 @@ static int spill_run(inverter *inv, cops_error *err)
     return rc;
 }
 
-int inverter_end_document(inverter *inv, uint32_t doc, cops_error *err)
+static int spill_when_over_budget(inverter *inv, cops_error *err)
 {
-    qsort(inv->occurrences, inv->occurrence_count, sizeof *inv->occurrences, compare_occurrences);
-    size_t i = 0;
-    while (i < inv->occurrence_count) {
-        size_t j = i;
-        while (j < inv->occurrence_count && inv->occurrences[j].term == inv->occurrences[i].term)
-            j++;
-        term_entry *t = &inv->terms[inv->occurrences[i].term];
-        size_t before = t->postings.capacity;
-        buffer_append_varint(&t->postings, doc - t->last_doc - 1);
-        buffer_append_varint(&t->postings, j - i);
-        uint32_t previous = 0;
-        for (size_t k = i; k < j; k++) {
-            buffer_append_varint(&t->postings, inv->occurrences[k].position - previous);
-            previous = inv->occurrences[k].position;
-        }
-        if (buffer_failed(&t->postings))
-            return error_set(err, COPS_ENOMEM, "out of memory while inverting");
-        inv->postings_bytes += t->postings.capacity - before;
-        t->last_doc = doc;
-        t->df++;
-        inv->postings_total++;
-        i = j;
-    }
-    inv->occurrence_count = 0;
     size_t used = accounted_bytes(inv);
     if (used > inv->peak_bytes)
         inv->peak_bytes = used;
-    if (used > inv->budget && inv->term_count > 0)
+    /* The table's own arrays do not shrink on a spill; a run is written
+     * only when the lists are a real share of the budget, so a budget
+     * smaller than that floor cannot cause a spill per occurrence. */
+    if (used > inv->budget && inv->postings_bytes + inv->keys.length >= inv->budget / 4)
         return spill_run(inv, err);
     return 0;
+}
+
+int inverter_end_document(inverter *inv, cops_error *err)
+{
+    if (close_open_postings(inv) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory while inverting");
+    inv->document++;
+    return spill_when_over_budget(inv, err);
 }
 
 /* ------------------------------------------------------------- merge */
@@ -315,7 +340,6 @@ typedef struct merge_source {
     size_t next_index;
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
     size_t key_length;
-    uint32_t df;
     byte_buffer bytes;           /* run: the current key's postings */
     const uint8_t *postings;
     size_t postings_length;
@@ -348,12 +372,11 @@ static int source_advance(merge_source *s, inverter *inv, cops_error *err)
         term_entry *t = &inv->terms[s->order[s->next_index++]];
         memcpy(s->key, inv->keys.data + t->key_offset, t->key_length);
         s->key_length = t->key_length;
-        s->df = t->df;
         s->postings = t->postings.data;
         s->postings_length = t->postings.length;
         return 0;
     }
-    uint64_t key_length, df, length;
+    uint64_t key_length, length;
     int status = read_varint_file(s->file, &key_length);
     if (status == 1) {
         s->done = 1;
@@ -361,11 +384,9 @@ static int source_advance(merge_source *s, inverter *inv, cops_error *err)
     }
     if (status != 0 || key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES
         || fread(s->key, 1, key_length, s->file) != key_length
-        || read_varint_file(s->file, &df) != 0 || read_varint_file(s->file, &length) != 0
-        || df == 0 || df > UINT32_MAX)
+        || read_varint_file(s->file, &length) != 0 || length == 0)
         return error_set(err, COPS_EIO, "%s: spill run unreadable", s->name);
     s->key_length = (size_t)key_length;
-    s->df = (uint32_t)df;
     buffer_reset(&s->bytes);
     if (buffer_reserve(&s->bytes, (size_t)length) != 0)
         return error_set(err, COPS_ENOMEM, "out of memory while merging");
@@ -386,36 +407,65 @@ static int compare_source_keys(const merge_source *a, const merge_source *b)
     return (a->key_length > b->key_length) - (a->key_length < b->key_length);
 }
 
-/* Decode one source's postings for the current key into the writer. */
-static int emit_postings(const merge_source *s, segment_writer *writer, byte_buffer *positions,
-                         cops_error *err)
+/* The posting being assembled for the current key: a document's positions
+ * may come from several runs (a run that ended mid-document). */
+typedef struct pending_posting {
+    uint32_t doc;
+    byte_buffer positions;       /* uint32_t each */
+    uint32_t tf;                 /* 0 = nothing pending */
+    uint64_t written;            /* postings handed to the writer */
+} pending_posting;
+
+static int flush_posting(pending_posting *pending, segment_writer *writer, cops_error *err)
+{
+    if (pending->tf == 0)
+        return 0;
+    int rc = segment_writer_add_posting(writer, pending->doc,
+                                        (const uint32_t *)(void *)pending->positions.data,
+                                        pending->tf, err);
+    pending->tf = 0;
+    pending->written++;
+    return rc;
+}
+
+/* Decode one source's postings for the current key into `pending`/the writer. */
+static int merge_postings(const merge_source *s, pending_posting *pending, segment_writer *writer,
+                          cops_error *err)
 {
     const uint8_t *p = s->postings, *end = p + s->postings_length;
     uint32_t previous_doc = UINT32_MAX;
-    for (uint32_t n = 0; n < s->df; n++) {
-        uint64_t gap, tf;
+    while (p < end) {
+        uint64_t gap;
         size_t used = codec_varint_decode(p, end, &gap);
-        size_t used_tf = used ? codec_varint_decode(p + used, end, &tf) : 0;
-        if (!used_tf || tf == 0 || tf > UINT32_MAX)
+        if (!used || gap > UINT32_MAX)
             return error_set(err, COPS_EIO, "%s: postings unreadable while merging", s->name);
-        p += used + used_tf;
-        buffer_reset(positions);
-        if (buffer_reserve(positions, (size_t)tf * sizeof(uint32_t)) != 0)
-            return error_set(err, COPS_ENOMEM, "out of memory while merging");
-        uint32_t *out = (uint32_t *)(void *)positions->data;
+        p += used;
+        uint32_t doc = previous_doc + (uint32_t)gap + 1;
+        if (pending->tf != 0 && doc != pending->doc) {
+            int rc = flush_posting(pending, writer, err);
+            if (rc != 0)
+                return rc;
+        }
+        if (pending->tf == 0) {
+            pending->doc = doc;
+            buffer_reset(&pending->positions);
+        }
         uint32_t position = 0;
-        for (uint64_t i = 0; i < tf; i++) {
+        for (;;) {
             uint64_t delta;
-            if (!(used = codec_varint_decode(p, end, &delta)))
+            if (!(used = codec_varint_decode(p, end, &delta)) || delta > UINT32_MAX)
                 return error_set(err, COPS_EIO, "%s: positions unreadable while merging", s->name);
             p += used;
-            position += (uint32_t)delta;
-            out[i] = position;
+            if (delta == 0)
+                break;
+            position += (uint32_t)(delta - 1);
+            if (pending->tf == UINT32_MAX)
+                return error_set(err, COPS_EINVAL, "term frequency overflow");
+            buffer_append(&pending->positions, &position, sizeof position);
+            pending->tf++;
         }
-        uint32_t doc = previous_doc + (uint32_t)gap + 1;
-        int rc = segment_writer_add_posting(writer, doc, out, (uint32_t)tf, err);
-        if (rc != 0)
-            return rc;
+        if (buffer_failed(&pending->positions))
+            return error_set(err, COPS_ENOMEM, "out of memory while merging");
         previous_doc = doc;
     }
     return 0;
@@ -427,19 +477,21 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
     merge_source *sources = calloc(source_count, sizeof *sources);
     if (!sources)
         return error_set(err, COPS_ENOMEM, "out of memory while merging");
-    int rc = 0;
+    int rc = close_open_postings(inv) == 0 ? 0
+                                           : error_set(err, COPS_ENOMEM, "out of memory while merging");
     for (size_t i = 0; i < inv->run_count; i++) {
         sources[i].file = inv->runs[i].file;
         sources[i].name = inv->runs[i].path;
     }
     merge_source *memory = &sources[inv->run_count];
     memory->name = "memory";
-    if (!(memory->order = sorted_term_order(inv)))
+    if (rc == 0 && !(memory->order = sorted_term_order(inv)))
         rc = error_set(err, COPS_ENOMEM, "out of memory while merging");
     for (size_t i = 0; i < source_count && rc == 0; i++)
         rc = source_advance(&sources[i], inv, err);
 
-    byte_buffer positions = BUFFER_INIT;
+    pending_posting pending;
+    memset(&pending, 0, sizeof pending);
     uint64_t terms = 0;
     while (rc == 0) {
         merge_source *smallest = NULL;
@@ -455,22 +507,24 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
         for (size_t i = 0; i < source_count && rc == 0; i++) {
             if (sources[i].done || compare_source_keys(&sources[i], &current) != 0)
                 continue;
-            rc = emit_postings(&sources[i], writer, &positions, err);
+            rc = merge_postings(&sources[i], &pending, writer, err);
             if (rc == 0)
                 rc = source_advance(&sources[i], inv, err);
         }
         if (rc == 0)
+            rc = flush_posting(&pending, writer, err);
+        if (rc == 0)
             rc = segment_writer_end_term(writer, err);
         terms++;
     }
-    buffer_free(&positions);
+    buffer_free(&pending.positions);
     for (size_t i = 0; i < source_count; i++)
         buffer_free(&sources[i].bytes);
     free(memory->order);
     free(sources);
     if (stats) {
         stats->terms = terms;
-        stats->postings = inv->postings_total;
+        stats->postings = pending.written;
         stats->runs = inv->run_count;
         stats->peak_bytes = inv->peak_bytes;
     }

@@ -1,14 +1,16 @@
 /*
  * inverter.h — documents' terms to sorted postings, within a memory budget.
  *
- * Terms of each document are collected with inverter_add(), then
- * inverter_end_document() appends one posting per distinct key to that
- * key's in-memory list.  When the lists outgrow the budget they are
- * written, sorted by key, to a run file in the spill directory and memory
- * is reset; inverter_finish() merges the runs and what is still in memory
- * into the segment writer, key by key, postings in document order.
+ * Each occurrence given to inverter_add() goes straight into its key's
+ * in-memory postings list; inverter_end_document() closes the document.
+ * When the lists outgrow the budget (checked per occurrence, so also in
+ * the middle of one huge document) they are written, sorted by key, to a
+ * run file in the spill directory and memory is reset; inverter_finish()
+ * merges the runs and what is still in memory into the segment writer,
+ * key by key, postings in document order.
  *
- * Documents must be numbered 0, 1, 2... in the order they are ended.
+ * Documents are numbered 0, 1, 2... in the order they are ended.  Within a
+ * document, the positions given for one key must not decrease.
  */
 #ifndef COPS_INDEXER_INVERTER_H
 #define COPS_INDEXER_INVERTER_H
@@ -34,12 +36,15 @@ typedef struct inverter_stats {
 int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err);
 void inverter_free(inverter *inv);
 
-/* One occurrence of `key` at `position` in the current document.  Keys
- * longer than SEGMENT_MAX_KEY_BYTES are rejected with COPS_EINVAL. */
+/* One occurrence of `key` at `position` in the current document (may
+ * spill a run).  Keys longer than SEGMENT_MAX_KEY_BYTES and a position
+ * below the key's previous one in the document are rejected with
+ * COPS_EINVAL. */
 int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t position,
                  cops_error *err);
-/* Close the current document as number `doc` (may spill a run). */
-int inverter_end_document(inverter *inv, uint32_t doc, cops_error *err);
+/* Close the current document (may spill a run); the next occurrences
+ * belong to the next document number. */
+int inverter_end_document(inverter *inv, cops_error *err);
 
 /* Feed every key and its postings to `writer` in key order. */
 int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats, cops_error *err);

@@ -55,14 +55,135 @@ int segment_build_begin(const char *dir, const char *name, analyzer *text_analyz
     return 0;
 }
 
+/* The index key of a term: title terms carry the field byte first. */
+static size_t make_key(uint8_t *key, int title_field, const analyzer_token *token)
+{
+    size_t offset = 0;
+    if (title_field)
+        key[offset++] = (uint8_t)SEGMENT_FIELD_TITLE;
+    memcpy(key + offset, token->term, token->term_length);
+    return offset + token->term_length;
+}
+
 static int emit_term(void *context, const analyzer_token *token)
 {
     segment_build *b = context;
-    size_t offset = 0;
-    if (b->title_field)
-        b->key[offset++] = (uint8_t)SEGMENT_FIELD_TITLE;
-    memcpy(b->key + offset, token->term, token->term_length);
-    return inverter_add(b->inverter, b->key, offset + token->term_length, token->position, b->err);
+    size_t length = make_key(b->key, b->title_field, token);
+    return inverter_add(b->inverter, b->key, length, token->position, b->err);
+}
+
+/* A document's analysis, as made by segment_build_prepare:
+ *     analysed_head  then  *(u8 key_length, key, u32 position)
+ * in the order the analyzer emitted the terms (title first). */
+typedef struct analysed_head {
+    uint32_t title_length, body_length;
+    analyzer_counts counts;
+} analysed_head;
+
+struct segment_build_stage {
+    analyzer *analyzer;
+    byte_buffer *out;
+    int title_field;
+};
+
+int segment_build_stage_new(const analyzer_config *config, segment_build_stage **out,
+                            cops_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    int rc = analyzer_new(config, &(*out)->analyzer, err);
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+void segment_build_stage_free(segment_build_stage *stage)
+{
+    if (stage) {
+        analyzer_free(stage->analyzer);
+        free(stage);
+    }
+}
+
+static int record_term(void *context, const analyzer_token *token)
+{
+    segment_build_stage *stage = context;
+    uint8_t record[1 + SEGMENT_MAX_KEY_BYTES + 4];
+    size_t length = make_key(record + 1, stage->title_field, token);
+    record[0] = (uint8_t)length;
+    memcpy(record + 1 + length, &token->position, 4);
+    buffer_append(stage->out, record, 1 + length + 4);
+    return 0;
+}
+
+/* Analyse title then body with `emit`; the lengths go to the head. */
+static int analyse_document(analyzer *a, const source_document *document,
+                            int (*emit)(void *context, const analyzer_token *token),
+                            void *context, int *title_field, analysed_head *head)
+{
+    *title_field = 1;
+    int rc = analyzer_run(a, document->title, strlen(document->title), 0, 0, emit, context,
+                          &head->counts, &head->title_length);
+    if (rc == 0) {
+        *title_field = 0;
+        rc = analyzer_run(a, document->text, document->text_length, 0, 0, emit, context,
+                          &head->counts, &head->body_length);
+    }
+    return rc;
+}
+
+int segment_build_prepare(void *context, const source_document *document, byte_buffer *out,
+                          cops_error *err)
+{
+    segment_build_stage *stage = context;
+    size_t head_at = out->length;
+    analysed_head head;
+    memset(&head, 0, sizeof head);
+    analyzer_counts_init(&head.counts);
+    buffer_append(out, &head, sizeof head);
+    stage->out = out;
+    int rc = analyse_document(stage->analyzer, document, record_term, stage, &stage->title_field,
+                              &head);
+    if (rc != 0 || buffer_failed(out))
+        return error_set(err, COPS_ENOMEM, "out of memory while analysing");
+    memcpy(out->data + head_at, &head, sizeof head);
+    return 0;
+}
+
+/* Add `part`'s counts to `total`. */
+static void add_counts(analyzer_counts *total, const analyzer_counts *part)
+{
+    total->tokens += part->tokens;
+    total->invalid_sequences += part->invalid_sequences;
+    total->long_tokens += part->long_tokens;
+    if (total->first_invalid_offset == SIZE_MAX)
+        total->first_invalid_offset = part->first_invalid_offset;
+}
+
+/* Invert what segment_build_prepare recorded. */
+static int invert_prepared(segment_build *b, const uint8_t *p, size_t length,
+                           analysed_head *head, cops_error *err)
+{
+    const uint8_t *end = p + length;
+    if (length < sizeof *head)
+        return error_set(err, COPS_EINVAL, "analysed document truncated");
+    memcpy(head, p, sizeof *head);
+    p += sizeof *head;
+    while (p < end) {
+        size_t key_length = *p++;
+        uint32_t position;
+        if (key_length == 0 || (size_t)(end - p) < key_length + 4)
+            return error_set(err, COPS_EINVAL, "analysed document truncated");
+        memcpy(&position, p + key_length, 4);
+        int rc = inverter_add(b->inverter, p, key_length, position, err);
+        if (rc != 0)
+            return rc;
+        p += key_length + 4;
+    }
+    return 0;
 }
 
 /* YYYY-MM-DD -> YYYYMMDD (the source module validated it). */
@@ -73,24 +194,24 @@ static uint32_t date_number(const char *date)
     return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
 }
 
-int segment_build_add(segment_build *b, const source_document *document, cops_error *err)
+int segment_build_add(segment_build *b, const source_document *document, const uint8_t *prepared,
+                      size_t prepared_length, cops_error *err)
 {
-    uint32_t title_length = 0, body_length = 0;
+    analysed_head head;
+    memset(&head, 0, sizeof head);
+    analyzer_counts_init(&head.counts);
     b->err = err;
-    b->title_field = 1;
-    int rc = analyzer_run(b->analyzer, document->title, strlen(document->title), 0, 0, emit_term,
-                          b, &b->counts, &title_length);
-    if (rc == 0) {
-        b->title_field = 0;
-        rc = analyzer_run(b->analyzer, document->text, document->text_length, 0, 0, emit_term, b,
-                          &b->counts, &body_length);
-    }
+    int rc = prepared ? invert_prepared(b, prepared, prepared_length, &head, err)
+                      : analyse_document(b->analyzer, document, emit_term, b, &b->title_field,
+                                         &head);
+    add_counts(&b->counts, &head.counts);
+    uint32_t title_length = head.title_length, body_length = head.body_length;
     if (rc == 0)
         rc = segment_writer_add_document(b->writer, document->id, document->title,
                                          date_number(document->date), document->text,
                                          document->text_length, body_length, title_length, err);
     if (rc == 0)
-        rc = inverter_end_document(b->inverter, b->documents, err);
+        rc = inverter_end_document(b->inverter, err);
     if (rc != 0)
         return rc < 0 ? rc : error_set(err, COPS_ENOMEM, "analysis failed");
     b->documents++;

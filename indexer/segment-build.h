@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "analysis/analyzer.h"
+#include "base/buffer.h"
 #include "cops.h"
 #include "indexer/source.h"
 
@@ -31,9 +32,25 @@ int segment_build_begin(const char *dir, const char *name, analyzer *text_analyz
                         const analyzer_config *config, size_t budget_bytes, segment_build **out,
                         cops_error *err);
 
-/* Add one document (numbered in call order from 0). */
-int segment_build_add(segment_build *b, const source_document *document, cops_error *err);
+/* Add one document (numbered in call order from 0).  `prepared` (may be
+ * NULL) is the document's analysis made by segment_build_prepare on
+ * another thread with the same configuration; without it the document is
+ * analysed here. */
+int segment_build_add(segment_build *b, const source_document *document, const uint8_t *prepared,
+                      size_t prepared_length, cops_error *err);
 uint32_t segment_build_documents(const segment_build *b);
+
+/* Analysis on another thread (a feed_stage): each stage has its own
+ * analyzer, so it is used by one thread at a time.  Free with
+ * segment_build_stage_free (NULL is a no-op). */
+typedef struct segment_build_stage segment_build_stage;
+int segment_build_stage_new(const analyzer_config *config, segment_build_stage **out,
+                            cops_error *err);
+void segment_build_stage_free(segment_build_stage *stage);
+/* feed_stage.prepare with a segment_build_stage as context: append the
+ * document's analysed terms to `out`. */
+int segment_build_prepare(void *context, const source_document *document, byte_buffer *out,
+                          cops_error *err);
 
 /* Merge, write and fsync the segment; the builder is freed either way and
  * the file removed on failure.  With no document added, nothing is

@@ -1,4 +1,5 @@
-## Engine suites: segment format round trips and corruption, the public
+## Engine suites: segment format round trips and corruption, the inverter's
+## spill runs, the public
 ## search API on hand-written corpora, and the differential test of
 ## cops_search against a brute-force reference evaluator.
 ENGINE_TEST_HELPERS = tests/testlib.c tests/testlib.h
@@ -20,3 +21,9 @@ TESTS += tests/differential-test
 tests_differential_test_SOURCES = tests/differential-test.c $(ENGINE_TEST_HELPERS)
 tests_differential_test_CFLAGS = $(TEST_CFLAGS)
 tests_differential_test_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/inverter-test
+TESTS += tests/inverter-test
+tests_inverter_test_SOURCES = tests/inverter-test.c $(ENGINE_TEST_HELPERS)
+tests_inverter_test_CFLAGS = $(TEST_CFLAGS)
+tests_inverter_test_LDADD = $(TEST_LIBS)

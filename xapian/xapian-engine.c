@@ -194,7 +194,7 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
     double last_progress = 0;
     if (rc == 0) {
         feed *reader = NULL;
-        rc = feed_start(inputs, input_count, &sources, &reader, err);
+        rc = feed_start(inputs, input_count, &sources, NULL, &reader, err);
         const source_document *document;
         while (rc == 0 && (document = feed_next(reader)) != NULL) {
             cops_xapian_db *db = dbs[documents % shards];
