@@ -138,10 +138,27 @@ static int grow_slots(inverter *inv)
     return 0;
 }
 
-/* The index of `key`'s entry, created when new; -1 on allocation failure. */
-static long intern(inverter *inv, const uint8_t *key, size_t key_length)
+uint32_t inverter_hash(const uint8_t *key, size_t key_length)
 {
-    uint32_t hash = (uint32_t)XXH3_64bits(key, key_length);
+    return (uint32_t)XXH3_64bits(key, key_length);
+}
+
+void inverter_prefetch(const inverter *inv, uint32_t hash, int step)
+{
+    const uint32_t *slot = &inv->slots[hash & (inv->slot_count - 1)];
+    if (step == 0) {
+        __builtin_prefetch(slot);
+    } else if (*slot) {
+        /* The first probe's entry; a hit is most often there. */
+        const term_entry *t = &inv->terms[*slot - 1];
+        __builtin_prefetch(t);
+        __builtin_prefetch(inv->keys.data + t->key_offset);
+    }
+}
+
+/* The index of `key`'s entry, created when new; -1 on allocation failure. */
+static long intern(inverter *inv, const uint8_t *key, size_t key_length, uint32_t hash)
+{
     size_t mask = inv->slot_count - 1;
     for (size_t s = hash & mask;; s = (s + 1) & mask) {
         uint32_t slot = inv->slots[s];
@@ -204,9 +221,15 @@ static int spill_when_over_budget(inverter *inv, cops_error *err);
 int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t position,
                  cops_error *err)
 {
+    return inverter_add_hashed(inv, key, key_length, inverter_hash(key, key_length), position, err);
+}
+
+int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, uint32_t hash,
+                        uint32_t position, cops_error *err)
+{
     if (key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES)
         return error_set(err, COPS_EINVAL, "term key of %zu bytes", key_length);
-    long index = intern(inv, key, key_length);
+    long index = intern(inv, key, key_length, hash);
     if (index < 0)
         return error_set(err, COPS_ENOMEM, "out of memory while inverting");
     term_entry *t = &inv->terms[index];

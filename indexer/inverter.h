@@ -42,6 +42,17 @@ void inverter_free(inverter *inv);
  * COPS_EINVAL. */
 int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t position,
                  cops_error *err);
+/* inverter_add with the key's inverter_hash() computed beforehand (on
+ * another thread: hashing is pure). */
+int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, uint32_t hash,
+                        uint32_t position, cops_error *err);
+uint32_t inverter_hash(const uint8_t *key, size_t key_length);
+/* A hint for a key that will be added soon: the table is far larger than
+ * the caches, so a lookup is mostly waiting for memory.  Step 0 fetches
+ * the key's slot; step 1, issued later, reads the slot and fetches its
+ * entry and key bytes.  Only a hint: no effect on results. */
+void inverter_prefetch(const inverter *inv, uint32_t hash, int step);
+
 /* Close the current document (may spill a run); the next occurrences
  * belong to the next document number. */
 int inverter_end_document(inverter *inv, cops_error *err);

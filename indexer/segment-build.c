@@ -73,8 +73,9 @@ static int emit_term(void *context, const analyzer_token *token)
 }
 
 /* A document's analysis, as made by segment_build_prepare:
- *     analysed_head  then  *(u8 key_length, key, u32 position)
- * in the order the analyzer emitted the terms (title first). */
+ *     analysed_head  then  *(u8 key_length, key, u32 position, u32 hash)
+ * in the order the analyzer emitted the terms (title first); the hash is
+ * the key's inverter_hash, computed on the analysis thread. */
 typedef struct analysed_head {
     uint32_t title_length, body_length;
     analyzer_counts counts;
@@ -111,11 +112,13 @@ void segment_build_stage_free(segment_build_stage *stage)
 static int record_term(void *context, const analyzer_token *token)
 {
     segment_build_stage *stage = context;
-    uint8_t record[1 + SEGMENT_MAX_KEY_BYTES + 4];
+    uint8_t record[1 + SEGMENT_MAX_KEY_BYTES + 8];
     size_t length = make_key(record + 1, stage->title_field, token);
     record[0] = (uint8_t)length;
+    uint32_t hash = inverter_hash(record + 1, length);
     memcpy(record + 1 + length, &token->position, 4);
-    buffer_append(stage->out, record, 1 + length + 4);
+    memcpy(record + 1 + length + 4, &hash, 4);
+    buffer_append(stage->out, record, 1 + length + 8);
     return 0;
 }
 
@@ -163,7 +166,10 @@ static void add_counts(analyzer_counts *total, const analyzer_counts *part)
         total->first_invalid_offset = part->first_invalid_offset;
 }
 
-/* Invert what segment_build_prepare recorded. */
+/* Invert what segment_build_prepare recorded.  Lookups are software
+ * pipelined: a record's slot is fetched PREFETCH_AHEAD records before it
+ * is added and its entry half way, so the misses overlap. */
+#define PREFETCH_AHEAD 8
 static int invert_prepared(segment_build *b, const uint8_t *p, size_t length,
                            analysed_head *head, cops_error *err)
 {
@@ -172,18 +178,38 @@ static int invert_prepared(segment_build *b, const uint8_t *p, size_t length,
         return error_set(err, COPS_EINVAL, "analysed document truncated");
     memcpy(head, p, sizeof *head);
     p += sizeof *head;
-    while (p < end) {
-        size_t key_length = *p++;
+    const uint8_t *ring[PREFETCH_AHEAD]; /* records fetched but not added yet */
+    uint32_t hashes[PREFETCH_AHEAD];
+    size_t queued = 0, next = 0;
+    for (;;) {
+        if (p < end) {
+            size_t key_length = *p;
+            if (key_length == 0 || (size_t)(end - p) < 1 + key_length + 8)
+                return error_set(err, COPS_EINVAL, "analysed document truncated");
+            size_t at = (next + queued) % PREFETCH_AHEAD;
+            ring[at] = p;
+            memcpy(&hashes[at], p + 1 + key_length + 4, 4);
+            inverter_prefetch(b->inverter, hashes[at], 0);
+            if (queued >= PREFETCH_AHEAD / 2)
+                inverter_prefetch(b->inverter, hashes[(next + queued - PREFETCH_AHEAD / 2)
+                                                     % PREFETCH_AHEAD], 1);
+            p += 1 + key_length + 8;
+            if (++queued < PREFETCH_AHEAD)
+                continue;
+        }
+        if (queued == 0)
+            return 0;
+        const uint8_t *record = ring[next];
+        size_t key_length = record[0];
         uint32_t position;
-        if (key_length == 0 || (size_t)(end - p) < key_length + 4)
-            return error_set(err, COPS_EINVAL, "analysed document truncated");
-        memcpy(&position, p + key_length, 4);
-        int rc = inverter_add(b->inverter, p, key_length, position, err);
+        memcpy(&position, record + 1 + key_length, 4);
+        int rc = inverter_add_hashed(b->inverter, record + 1, key_length, hashes[next], position,
+                                     err);
         if (rc != 0)
             return rc;
-        p += key_length + 4;
+        next = (next + 1) % PREFETCH_AHEAD;
+        queued--;
     }
-    return 0;
 }
 
 /* YYYY-MM-DD -> YYYYMMDD (the source module validated it). */
