@@ -466,6 +466,10 @@ static size_t lowest_bit(unsigned bits)
 
 int json_scan_text(json_scan *scan, const uint8_t *data, size_t length)
 {
+    /* An empty buffer may come as NULL, where even NULL + 0 is undefined. */
+    static const uint8_t nothing[1];
+    if (length == 0)
+        data = nothing;
     const uint8_t *at = data;
     const uint8_t *end = data + length;
     /* Bit d set: the container at depth d (0 = outermost) is an object. */

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "indexer/json-scan.h"
 #include "indexer/source-internal.h"
 #include "indexer/source.h"
 #include "tests/testlib.h"
@@ -1606,4 +1607,16 @@ Test(sources, json_lines_agree_with_jansson)
     buffer_free(&file);
     buffer_free(&line);
     free(path);
+}
+
+/* Found by fuzz-json-scan: an empty buffer may be NULL. */
+Test(sources, json_scan_of_nothing_is_invalid)
+{
+    static const char *const names[] = {"text"};
+    json_scan scan;
+    json_scan_init(&scan, names, 1);
+    cr_assert_eq(json_scan_text(&scan, NULL, 0), 0);
+    cr_assert_str_eq(scan.error_detail, "a value expected, found the end of the line");
+    cr_assert_eq(scan.error_offset, 0);
+    json_scan_free(&scan);
 }
