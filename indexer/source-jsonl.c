@@ -2,45 +2,48 @@
 
 #include "indexer/source-internal.h"
 
-#include <jansson.h>
+#include "indexer/json-scan.h"
+
 #include <stdio.h>
 #include <string.h>
 
-typedef struct jsonl_fields {
-    const char *id;
-    const char *title;
-    const char *text;
-    const char *date;
-    int text_falls_back_to_body;
-} jsonl_fields;
+/* Slots of the scanner's fields; BODY is looked for only when no text
+ * field name was given. */
+enum { FIELD_ID, FIELD_TITLE, FIELD_TEXT, FIELD_DATE, FIELD_BODY };
 
 typedef struct jsonl_state {
     source_file *file;
-    jsonl_fields fields;
+    const char *text_name;
+    json_scan scan;
     byte_buffer line;
     byte_buffer scratch;
     byte_buffer id;
     byte_buffer title;
 } jsonl_state;
 
-/* The record's identifier: a string or number id field, else "path:line". */
-static void jsonl_identify(jsonl_state *state, json_t *record, uint64_t line_number)
+/* The record's identifier: a non-empty string or a number (printed as
+ * jansson, the previous parser, printed them), else "path:line". */
+static void jsonl_identify(jsonl_state *state, uint64_t line_number)
 {
     char number[64];
+    const json_scan_field *field = &state->scan.fields[FIELD_ID];
     const char *id = NULL;
-    json_t *value = json_object_get(record, state->fields.id);
-    if (json_is_string(value) && json_string_length(value) > 0) {
-        id = json_string_value(value);
-    } else if (json_is_integer(value)) {
-        snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+    size_t id_length = 0;
+    if (field->kind == JSON_SCAN_STRING && field->value.length > 0) {
+        id = (const char *)field->value.data;
+        id_length = field->value.length;
+    } else if (field->kind == JSON_SCAN_INTEGER) {
+        snprintf(number, sizeof number, "%lld", field->integer);
         id = number;
-    } else if (json_is_real(value)) {
-        snprintf(number, sizeof number, "%.17g", json_real_value(value));
+        id_length = strlen(number);
+    } else if (field->kind == JSON_SCAN_REAL) {
+        snprintf(number, sizeof number, "%.17g", field->real);
         id = number;
+        id_length = strlen(number);
     }
     buffer_reset(&state->id);
     if (id) {
-        buffer_append(&state->id, id, strlen(id));
+        buffer_append(&state->id, id, id_length);
     } else {
         snprintf(number, sizeof number, ":%llu", (unsigned long long)line_number);
         buffer_append(&state->id, state->file->path, strlen(state->file->path));
@@ -49,55 +52,56 @@ static void jsonl_identify(jsonl_state *state, json_t *record, uint64_t line_num
     buffer_append_byte(&state->id, 0);
 }
 
-/* Turn one non-blank line into a document; returns 0, the caller's stop
- * value or COPS_ENOMEM. */
-static int jsonl_record(jsonl_state *state, uint64_t line_number)
+/* Turn one non-blank line into a document; `column_base` is the number of
+ * bytes removed from the line's start (a BOM), so reported columns are
+ * the file's.  Returns 0, the caller's stop value or COPS_ENOMEM. */
+static int jsonl_record(jsonl_state *state, uint64_t line_number, size_t column_base)
 {
     source_file *file = state->file;
-    json_error_t error;
-    json_t *record = json_loadb((const char *)state->line.data, state->line.length, 0, &error);
-    if (!record) {
-        source_skip(file->walker, "%s:%llu: invalid JSON: %s", file->path,
-                    (unsigned long long)line_number, error.text);
+    json_scan *scan = &state->scan;
+    int valid = json_scan_text(scan, state->line.data, state->line.length);
+    if (valid < 0)
+        return COPS_ENOMEM;
+    if (!valid) {
+        source_skip(file->walker, "%s:%llu: invalid JSON: %s at column %zu", file->path,
+                    (unsigned long long)line_number, scan->error_detail,
+                    scan->error_offset + 1 + column_base);
         return 0;
     }
-    int status = 0;
-    if (!json_is_object(record)) {
+    if (!scan->is_object) {
         source_skip(file->walker, "%s:%llu: not a JSON object, skipped", file->path,
                     (unsigned long long)line_number);
-        goto done;
+        return 0;
     }
-    json_t *text = json_object_get(record, state->fields.text);
-    if (!text && state->fields.text_falls_back_to_body)
-        text = json_object_get(record, "body");
-    if (!json_is_string(text)) {
+    const json_scan_field *text = &scan->fields[FIELD_TEXT];
+    if (text->kind == JSON_SCAN_ABSENT && scan->field_count > FIELD_BODY)
+        text = &scan->fields[FIELD_BODY];
+    if (text->kind != JSON_SCAN_STRING) {
         source_skip(file->walker, "%s:%llu: no string field \"%s\", skipped", file->path,
-                    (unsigned long long)line_number, state->fields.text);
-        goto done;
+                    (unsigned long long)line_number, state->text_name);
+        return 0;
     }
-    const char *body = json_string_value(text);
-    size_t body_length = json_string_length(text);
+    const char *body = (const char *)text->value.data;
+    size_t body_length = text->value.length;
     if (!source_has_text(body, body_length)) {
         source_skip(file->walker, "%s:%llu: no text, skipped", file->path,
                     (unsigned long long)line_number);
-        goto done;
+        return 0;
     }
 
-    jsonl_identify(state, record, line_number);
-    json_t *title = json_object_get(record, state->fields.title);
-    if (json_is_string(title) && json_string_length(title) > 0)
-        source_title_clean(json_string_value(title), json_string_length(title), &state->title);
+    jsonl_identify(state, line_number);
+    const json_scan_field *title = &scan->fields[FIELD_TITLE];
+    if (title->kind == JSON_SCAN_STRING && title->value.length > 0)
+        source_title_clean((const char *)title->value.data, title->value.length, &state->title);
     else
         source_title_from_text(body, body_length, &state->title);
     char date[11];
-    json_t *date_value = json_object_get(record, state->fields.date);
-    int has_date = json_is_string(date_value) &&
-                   source_parse_date(json_string_value(date_value),
-                                     json_string_length(date_value), date);
-    if (buffer_failed(&state->id) || buffer_failed(&state->title)) {
-        status = COPS_ENOMEM;
-        goto done;
-    }
+    const json_scan_field *date_value = &scan->fields[FIELD_DATE];
+    int has_date = date_value->kind == JSON_SCAN_STRING &&
+                   source_parse_date((const char *)date_value->value.data,
+                                     date_value->value.length, date);
+    if (buffer_failed(&state->id) || buffer_failed(&state->title))
+        return COPS_ENOMEM;
     source_document document = {
         .path = file->path,
         .line = line_number,
@@ -107,11 +111,7 @@ static int jsonl_record(jsonl_state *state, uint64_t line_number)
         .text = body,
         .text_length = body_length,
     };
-    status = source_deliver(file, &document);
-
-done:
-    json_decref(record);
-    return status;
+    return source_deliver(file, &document);
 }
 
 int source_read_jsonl(source_file *file)
@@ -121,11 +121,15 @@ int source_read_jsonl(source_file *file)
     jsonl_state state;
     memset(&state, 0, sizeof state);
     state.file = file;
-    state.fields.id = options->id_field ? options->id_field : "id";
-    state.fields.title = options->title_field ? options->title_field : "title";
-    state.fields.text = options->text_field ? options->text_field : "text";
-    state.fields.date = options->date_field ? options->date_field : "date";
-    state.fields.text_falls_back_to_body = options->text_field == NULL;
+    const char *names[] = {
+        [FIELD_ID] = options->id_field ? options->id_field : "id",
+        [FIELD_TITLE] = options->title_field ? options->title_field : "title",
+        [FIELD_TEXT] = options->text_field ? options->text_field : "text",
+        [FIELD_DATE] = options->date_field ? options->date_field : "date",
+        [FIELD_BODY] = "body",
+    };
+    state.text_name = names[FIELD_TEXT];
+    json_scan_init(&state.scan, names, options->text_field ? FIELD_BODY : FIELD_BODY + 1);
 
     uint64_t line_number = 0;
     int status = 0;
@@ -152,17 +156,19 @@ int source_read_jsonl(source_file *file)
         }
         if (state.line.length > 0 && state.line.data[state.line.length - 1] == '\r')
             state.line.length--;
+        size_t column_base = 0;
         if (line_number == 1 && state.line.length >= 3 && state.line.data[0] == 0xEF &&
             state.line.data[1] == 0xBB && state.line.data[2] == 0xBF) {
             memmove(state.line.data, state.line.data + 3, state.line.length - 3);
             state.line.length -= 3;
             offset += 3;
+            column_base = 3;
         }
         if (!source_has_text((const char *)state.line.data, state.line.length))
             continue;
         status = source_file_repair(file, &state.line, offset, &state.scratch);
         if (status == 0)
-            status = jsonl_record(&state, line_number);
+            status = jsonl_record(&state, line_number, column_base);
         if (status != 0)
             break;
     }
@@ -170,5 +176,6 @@ int source_read_jsonl(source_file *file)
     buffer_free(&state.scratch);
     buffer_free(&state.id);
     buffer_free(&state.title);
+    json_scan_free(&state.scan);
     return status;
 }

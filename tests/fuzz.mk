@@ -1,11 +1,13 @@
 ## libFuzzer harnesses for the hostile-input parts of the engine (query
-## parser, analyzer, document sources, segment and index readers).  They
+## parser, analyzer, document sources, the JSON scanner against jansson,
+## segment and index readers).  They
 ## need clang and are not part of make check: `make fuzz` (or
 ## tests/fuzz/run) builds them in their own build directory and runs each
 ## for $FUZZ_SECONDS seconds (default 60).  See tests/fuzz/README.md.
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/fuzz-common.h tests/fuzz/fuzz-query-parser.c tests/fuzz/fuzz-analyzer.c \
-	tests/fuzz/fuzz-sources.c tests/fuzz/fuzz-segment.c tests/fuzz/fuzz-index.c \
+	tests/fuzz/fuzz-sources.c tests/fuzz/fuzz-json-scan.c tests/fuzz/fuzz-segment.c \
+	tests/fuzz/fuzz-index.c \
 	tests/fuzz/seeds/fuzz-query-parser/and tests/fuzz/seeds/fuzz-query-parser/mixed \
 	tests/fuzz/seeds/fuzz-query-parser/fields tests/fuzz/seeds/fuzz-query-parser/default-or \
 	tests/fuzz/seeds/fuzz-query-parser/literal \
@@ -13,6 +15,8 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-sources/txt tests/fuzz/seeds/fuzz-sources/html \
 	tests/fuzz/seeds/fuzz-sources/jsonl tests/fuzz/seeds/fuzz-sources/trec \
 	tests/fuzz/seeds/fuzz-sources/jsonl-gz tests/fuzz/seeds/fuzz-sources/gz \
+	tests/fuzz/seeds/fuzz-sources/jsonl-strict tests/fuzz/seeds/fuzz-json-scan/record \
+	tests/fuzz/seeds/fuzz-json-scan/escapes \
 	tests/fuzz/seeds/fuzz-segment/unchanged tests/fuzz/seeds/fuzz-segment/resealed-edit \
 	tests/fuzz/seeds/fuzz-segment/truncated \
 	tests/fuzz/seeds/fuzz-index/one tests/fuzz/seeds/fuzz-index/three \

@@ -1,12 +1,16 @@
 #include "config.h"
 
+#include "indexer/json-scan.h"
 #include "indexer/source-internal.h"
 #include "indexer/source.h"
+#include "tests/testlib.h"
 
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +19,6 @@
 #include <zlib.h>
 
 /* ------------------------------------------------------------ helpers */
-
-#define MAX_COLLECTED 64
 
 typedef struct collected_document {
     char *path;
@@ -28,11 +30,14 @@ typedef struct collected_document {
     uint64_t line;
 } collected_document;
 
+/* Grows without bound: the JSON differential test collects thousands. */
 typedef struct collector {
-    collected_document documents[MAX_COLLECTED];
+    collected_document *documents;
     size_t document_count;
-    char *warnings[MAX_COLLECTED];
+    size_t document_capacity;
+    char **warnings;
     size_t warning_count;
+    size_t warning_capacity;
     size_t stop_after; /* 0 = never stop */
 } collector;
 
@@ -49,7 +54,12 @@ static char *duplicate(const char *text)
 static int collect_document(void *context, const source_document *document)
 {
     collector *into = context;
-    cr_assert_lt(into->document_count, MAX_COLLECTED);
+    if (into->document_count == into->document_capacity) {
+        into->document_capacity = into->document_capacity ? 2 * into->document_capacity : 64;
+        into->documents =
+            realloc(into->documents, into->document_capacity * sizeof *into->documents);
+        cr_assert_not_null(into->documents);
+    }
     cr_assert_not_null(document->title);
     cr_assert_eq(strlen(document->text), document->text_length,
                  "text of %s must be NUL-terminated at text_length", document->id);
@@ -72,7 +82,11 @@ static int collect_document(void *context, const source_document *document)
 static void collect_warning(void *context, const char *message)
 {
     collector *into = context;
-    cr_assert_lt(into->warning_count, MAX_COLLECTED);
+    if (into->warning_count == into->warning_capacity) {
+        into->warning_capacity = into->warning_capacity ? 2 * into->warning_capacity : 64;
+        into->warnings = realloc(into->warnings, into->warning_capacity * sizeof *into->warnings);
+        cr_assert_not_null(into->warnings);
+    }
     into->warnings[into->warning_count++] = duplicate(message);
 }
 
@@ -88,6 +102,8 @@ static void collector_clear(collector *into)
     }
     for (size_t i = 0; i < into->warning_count; i++)
         free(into->warnings[i]);
+    free(into->documents);
+    free(into->warnings);
     memset(into, 0, sizeof *into);
 }
 
@@ -759,7 +775,7 @@ Test(sources, bad_json_lines_are_skipped_with_line_numbers)
     size_t at = expect_warning(":2: invalid JSON: ");
     cr_assert(strncmp(collected.warnings[at], prefix, strlen(prefix)) == 0, "%s",
               collected.warnings[at]);
-    cr_assert_gt(strlen(collected.warnings[at]), strlen(prefix), "carries jansson's message");
+    cr_assert_gt(strlen(collected.warnings[at]), strlen(prefix), "carries the reason");
     expect_warning(":3: no string field \"text\", skipped");
     expect_warning(":5: not a JSON object, skipped");
     expect_warning(":6: no string field \"text\", skipped");
@@ -895,4 +911,712 @@ Test(sources, long_titles_are_cut_at_a_word_boundary)
     cr_assert_eq(title.length, SOURCE_TITLE_MAX_BYTES, "cut between characters");
     cr_assert_eq(source_utf8_valid_prefix(title.data, title.length), title.length);
     buffer_free(&title);
+}
+
+/* ------------------------------------------ JSON Lines: strict scanning */
+
+/* One line of a JSON Lines file and what the reader must make of it: a
+ * document when `text` is set (id NULL = "path:line"; title NULL = not
+ * checked; date NULL = no date), else a warning containing `warning`.
+ * `length` is for lines holding a NUL byte (0 = strlen). */
+typedef struct jsonl_case {
+    const char *line;
+    const char *text;
+    const char *id;
+    const char *title;
+    const char *date;
+    const char *warning;
+    size_t length;
+} jsonl_case;
+
+#define NOT_OBJECT "not a JSON object, skipped"
+#define NO_TEXT_FIELD "no string field \"text\", skipped"
+
+static const jsonl_case jsonl_accepted[] = {
+    {.line = "{\"id\":\"a1\",\"text\":\"plain\"}", .text = "plain", .id = "a1", .title = "plain"},
+    {.line = "{\"text\":\"q\\\"b\\\\s\\/e\"}", .text = "q\"b\\s/e"},
+    {.line = "{\"text\":\"x\\ny\\tz\\rw\\bv\\fu\"}", .text = "x\ny\tz\rw\bv\fu", .title = "x"},
+    {.line = "{\"text\":\"\\u0041\\u00e9\\u20AC\"}", .text = "A\xc3\xa9\xe2\x82\xac"},
+    {.line = "{\"text\":\"\\uD83D\\uDE00 smile\"}", .text = "\xf0\x9f\x98\x80 smile"},
+    {.line = "{\"text\":\"\\ud800\\udc00\"}", .text = "\xf0\x90\x80\x80"},
+    {.line = "{\"text\":\"\\uDBFF\\uDFFF\"}", .text = "\xf4\x8f\xbf\xbf"},
+    {.line = "{\"text\":\"\\u007f\\u0080\\u07FF\\u0800\\uFFFF\"}",
+     .text = "\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf"},
+    {.line = "{\"text\":\"\xe6\x97\xa5\xe6\x9c\xac raw \x7f\"}",
+     .text = "\xe6\x97\xa5\xe6\x9c\xac raw \x7f"},
+    {.line = "{\"id\":42,\"text\":\"int id\"}", .text = "int id", .id = "42"},
+    {.line = "{\"id\":-0,\"text\":\"x\"}", .text = "x", .id = "0"},
+    {.line = "{\"id\":9223372036854775807,\"text\":\"x\"}",
+     .text = "x",
+     .id = "9223372036854775807"},
+    {.line = "{\"id\":-9223372036854775808,\"text\":\"x\"}",
+     .text = "x",
+     .id = "-9223372036854775808"},
+    {.line = "{\"id\":1.5,\"text\":\"x\"}", .text = "x", .id = "1.5"},
+    {.line = "{\"id\":0.1,\"text\":\"x\"}", .text = "x", .id = "0.10000000000000001"},
+    {.line = "{\"id\":1E+2,\"text\":\"x\"}", .text = "x", .id = "100"},
+    {.line = "{\"id\":-0.0,\"text\":\"x\"}", .text = "x", .id = "-0"},
+    {.line = "{\"id\":1e-999,\"text\":\"x\"}", .text = "x", .id = "0"},
+    {.line = "{\"id\":1.7976931348623157e308,\"text\":\"x\"}",
+     .text = "x",
+     .id = "1.7976931348623157e+308"},
+    {.line = "{\"id\":\"\",\"text\":\"empty id\"}", .text = "empty id"},
+    {.line = "{\"id\":true,\"text\":\"x\"}", .text = "x"},
+    {.line = "{\"id\":{\"id\":\"inner\"},\"text\":\"x\"}", .text = "x"},
+    {.line = "{\"id\":[1],\"text\":\"x\",\"id\":null}", .text = "x"},
+    {.line = "{\"text\":\"first\",\"text\":\"second\"}", .text = "second"},
+    {.line = "{\"id\":\"a\",\"id\":\"b\",\"text\":\"x\"}", .text = "x", .id = "b"},
+    {.line = "{\"text\":5,\"text\":\"last wins\"}", .text = "last wins"},
+    {.line = "{\"body\":\"from body\"}", .text = "from body"},
+    {.line = "{\"body\":\"b\",\"text\":\"t\"}", .text = "t"},
+    {.line = "{\"\\u0074ext\":\"escaped key\"}", .text = "escaped key"},
+    {.line = "{\"text\":\"a\",\"te\\u0078t\":\"b\"}", .text = "b"},
+    {.line = "{\"meta\":{\"text\":\"inner\",\"id\":\"no\"},\"text\":\"outer\"}", .text = "outer"},
+    {.line = "  {  \"text\" : \"spaced\" ,\t\"id\" : 7 }  ", .text = "spaced", .id = "7"},
+    {.line = "{\r\"text\":\"cr inside\"\r}", .text = "cr inside"},
+    {.line = "{\"a\":[1,2.5,-3e-2,true,false,null,{},[]],\"b\":{\"c\":{\"d\":[[]]}},"
+             "\"text\":\"types\"}",
+     .text = "types"},
+    {.line = "{\"n\":1e308,\"m\":1e0005,\"o\":-0.0e-0,\"p\":123456789012345678901234567890.5,"
+     "\"text\":\"reals\"}", .text = "reals"},
+    {.line = "{\"n\":-9223372036854775808,\"m\":9223372036854775807,\"text\":\"limits\"}",
+     .text = "limits"},
+    {.line = "{\"text\":\"x\",\"date\":\"2020-02-29\"}", .text = "x", .date = "2020-02-29"},
+    {.line = "{\"text\":\"x\",\"date\":\"2021-02-29\"}", .text = "x"},
+    {.line = "{\"text\":\"x\",\"date\":\"2020\\u002d01-02T10:00\"}",
+     .text = "x",
+     .date = "2020-01-02"},
+    {.line = "{\"text\":\"x\",\"date\":20200101}", .text = "x"},
+    {.line = "{\"title\":\"  Spaced   title \",\"text\":\"x\"}",
+     .text = "x",
+     .title = "Spaced title"},
+    {.line = "{\"title\":\"\",\"text\":\"Body line\\nsecond\"}",
+     .text = "Body line\nsecond",
+     .title = "Body line"},
+    {.line = "{\"title\":[\"t\"],\"text\":\"from text\"}",
+     .text = "from text",
+     .title = "from text"},
+    {.line = "{\"\":1,\"text\":\"empty key\"}", .text = "empty key"},
+    {.line = "{\"text\":\"\\/\\/ not a comment\"}", .text = "// not a comment"},
+    {.line = "{\"text\":\"x\",\"body\":\"b\",\"id\":null}", .text = "x"},
+    {.line = "[1,2]", .warning = NOT_OBJECT},
+    {.line = "\"just a string\"", .warning = NOT_OBJECT},
+    {.line = " 5 ", .warning = NOT_OBJECT},
+    {.line = "null", .warning = NOT_OBJECT},
+    {.line = "{}", .warning = NO_TEXT_FIELD},
+    {.line = "{\"text\":\"a\",\"text\":5}", .warning = NO_TEXT_FIELD},
+    {.line = "{\"text\":null,\"body\":\"b\"}", .warning = NO_TEXT_FIELD},
+    {.line = "{\"meta\":{\"text\":\"inner\"}}", .warning = NO_TEXT_FIELD},
+    {.line = "{\"text \":\"a key with a space\"}", .warning = NO_TEXT_FIELD},
+    {.line = "{\"text\":\"   \"}", .warning = "no text, skipped"},
+    {.line = "{\"text\":\"\\n\\t \"}", .warning = "no text, skipped"},
+};
+
+static const jsonl_case jsonl_rejected[] = {
+    {"{\"text\":\"a\",}", .warning = "trailing comma before '}' at column 13"},
+    {"{\"text\":\"a\",\"l\":[1,2,]}", .warning = "trailing comma before ']' at column 22"},
+    {"{\"text\":\"a\"} // comment", .warning = "'/' after the end of the JSON value at column 14"},
+    {"/* c */ {\"text\":\"a\"}", .warning = "'/' where a value was expected at column 1"},
+    {"{\"n\":NaN,\"text\":\"a\"}", .warning = "unknown word 'NaN' at column 6"},
+    {"{\"n\":Infinity,\"text\":\"a\"}", .warning = "unknown word 'Infinity'"},
+    {"{\"n\":-Infinity,\"text\":\"a\"}", .warning = "a digit must follow '-', not 'I' at column 7"},
+    {"{\"n\":01,\"text\":\"a\"}", .warning = "leading zero in a number at column 6"},
+    {"{\"n\":-00,\"text\":\"a\"}", .warning = "leading zero in a number at column 7"},
+    {"{'text':'a'}", .warning = "a member name (a string) expected, not ''' at column 2"},
+    {"{\"text\":'a'}", .warning = "''' where a value was expected at column 9"},
+    {"{\"text\":\"a\tb\"}", .warning = "control character 0x09 in a string at column 11"},
+    {"{\"text\":\"a\x01\"}", .warning = "control character 0x01 in a string"},
+    {"{\"text\":\"a\x1f\"}", .warning = "control character 0x1F in a string"},
+    {"{\"text\":\"\\x\"}", .warning = "invalid escape: backslash followed by 'x' at column 10"},
+    {"{\"text\":\"\\'\"}", .warning = "invalid escape: backslash followed by '''"},
+    {"{\"text\":\"\\U0041\"}", .warning = "invalid escape: backslash followed by 'U'"},
+    {"{\"text\":\"\\u12\"}", .warning = "\\u not followed by four hex digits at column 10"},
+    {"{\"text\":\"\\u12G4\"}", .warning = "\\u not followed by four hex digits"},
+    {"{\"text\":\"\\ud800\"}", .warning = "high surrogate \\uD800 without a low surrogate"},
+    {"{\"text\":\"\\udc00 x\"}", .warning = "lone low surrogate \\uDC00 at column 10"},
+    {"{\"text\":\"\\ud800\\u0041\"}",
+     .warning = "high surrogate \\uD800 followed by \\u0041, not a low one"},
+    {"{\"text\":\"\\uD800\\uD800\"}", .warning = "followed by \\uD800, not a low one"},
+    {"{\"text\":\"\\u00e9\\uDFFF\"}", .warning = "lone low surrogate \\uDFFF at column 16"},
+    {"{\"text\":\"\\u0000\"}", .warning = "\\u0000 is not allowed at column 10"},
+    {"{\"\\u0000\":1,\"text\":\"a\"}", .warning = "\\u0000 is not allowed at column 3"},
+    {"{\"a\":{\"\\u0000\":1},\"text\":\"a\"}", .warning = "\\u0000 is not allowed"},
+    {"{\"text\":\"a\"} x", .warning = "'x' after the end of the JSON value at column 14"},
+    {"{\"text\":\"a\"}{\"text\":\"b\"}", .warning = "'{' after the end of the JSON value"},
+    {"{\"text\":\"a\"",
+     .warning = "',' or '}' expected after an object member, not the end of the line"},
+    {"{\"text\":\"a", .warning = "string not closed before the end of the line at column 9"},
+    {"{\"text\"}", .warning = "':' expected after a member name, not '}' at column 8"},
+    {"{\"text\" \"a\"}", .warning = "':' expected after a member name, not '\"'"},
+    {"{\"text\":}", .warning = "'}' where a value was expected at column 9"},
+    {"{,\"text\":\"a\"}", .warning = "a member name (a string) expected, not ','"},
+    {"{\"n\":1.,\"text\":\"a\"}", .warning = "a digit must follow the decimal point, not ','"},
+    {"{\"n\":.5,\"text\":\"a\"}", .warning = "'.' where a value was expected"},
+    {"{\"n\":1e,\"text\":\"a\"}", .warning = "a digit must follow the exponent's 'e', not ','"},
+    {"{\"n\":1E+,\"text\":\"a\"}", .warning = "a digit must follow the exponent's 'e'"},
+    {"{\"n\":+1,\"text\":\"a\"}", .warning = "'+' where a value was expected"},
+    {"{\"n\":9223372036854775808,\"text\":\"a\"}", .warning = "too big integer at column 6"},
+    {"{\"n\":-9223372036854775809,\"text\":\"a\"}", .warning = "too big negative integer"},
+    {"{\"id\":123456789012345678901234567890,\"text\":\"a\"}", .warning = "too big integer"},
+    {"{\"n\":1e309,\"text\":\"a\"}", .warning = "real number overflow at column 6"},
+    {"{\"n\":-1.8e308,\"text\":\"a\"}", .warning = "real number overflow"},
+    {"{\"id\":1.7976931348623159e308,\"text\":\"a\"}", .warning = "real number overflow"},
+    {"{\"n\":tru,\"text\":\"a\"}", .warning = "unknown word 'tru'"},
+    {"{\"n\":True,\"text\":\"a\"}", .warning = "unknown word 'True'"},
+    {"{\"n\":nulls,\"text\":\"a\"}", .warning = "unknown word 'nulls'"},
+    {"{\"n\":[1 2],\"text\":\"a\"}",
+     .warning = "',' or ']' expected after an array element, not '2' at column 9"},
+    {"{\"a\":1 \"text\":\"a\"}", .warning = "',' or '}' expected after an object member"},
+    {"{\"n\":0x10,\"text\":\"a\"}",
+     .warning = "',' or '}' expected after an object member, not 'x'"},
+    {"{\"text\":\"a\"]", .warning = "',' or '}' expected after an object member, not ']'"},
+    {"[\"a\"}", .warning = "',' or ']' expected after an array element, not '}'"},
+    {"}", .warning = "'}' where a value was expected"},
+    {"{\"n\":-,\"text\":\"a\"}", .warning = "a digit must follow '-', not ','"},
+    {"{\"n\":1.5.2,\"text\":\"a\"}",
+     .warning = "',' or '}' expected after an object member, not '.'"},
+    {"\xc3\xa9", .warning = "byte 0xC3 where a value was expected"},
+    /* jansson accepts this one: it loses a NUL byte read as a number's
+     * look-ahead. */
+    {"{\"n\":1\0,\"text\":\"a\"}", .warning = "not byte 0x00 at column 7", .length = 19},
+    {"{\"text\":\"a\"}\0", .warning = "byte 0x00 after the end of the JSON value", .length = 13},
+    {"{\"text\":\"a\0b\"}", .warning = "control character 0x00 in a string", .length = 14},
+};
+
+/* Write the cases as one file, walk it and check every line's outcome. */
+static void check_jsonl_cases(const jsonl_case *cases, size_t count, const char *name)
+{
+    byte_buffer content = BUFFER_INIT;
+    for (size_t i = 0; i < count; i++) {
+        size_t length = cases[i].length ? cases[i].length : strlen(cases[i].line);
+        buffer_append(&content, cases[i].line, length);
+        buffer_append_byte(&content, '\n');
+    }
+    cr_assert(!buffer_failed(&content));
+    char *path = write_file(name, content.data, content.length);
+    buffer_free(&content);
+    source_stats stats;
+    walk_one(path, &stats);
+
+    size_t next_document = 0;
+    size_t next_warning = 0;
+    for (size_t i = 0; i < count; i++) {
+        const jsonl_case *c = &cases[i];
+        size_t line = i + 1;
+        if (c->text) {
+            cr_assert_lt(next_document, collected.document_count, "line %zu: %s", line, c->line);
+            const collected_document *got = &collected.documents[next_document++];
+            cr_assert_eq(got->line, line, "line %zu (%s) gave no document", line, c->line);
+            cr_assert_str_eq(got->text, c->text, "line %zu: %s", line, c->line);
+            char fallback[600];
+            snprintf(fallback, sizeof fallback, "%s:%zu", path, line);
+            cr_assert_str_eq(got->id, c->id ? c->id : fallback, "line %zu: %s", line, c->line);
+            if (c->title)
+                cr_assert_str_eq(got->title, c->title, "line %zu: %s", line, c->line);
+            if (c->date)
+                cr_assert_str_eq(got->date, c->date, "line %zu: %s", line, c->line);
+            else
+                cr_assert_null(got->date, "line %zu: %s", line, c->line);
+        } else {
+            char prefix[600];
+            snprintf(prefix, sizeof prefix, "%s:%zu: ", path, line);
+            cr_assert_lt(next_warning, collected.warning_count, "line %zu: %s", line, c->line);
+            const char *warning = collected.warnings[next_warning++];
+            cr_assert(strncmp(warning, prefix, strlen(prefix)) == 0, "line %zu: %s gave %s",
+                      line, c->line, warning);
+            cr_assert(strstr(warning, c->warning), "line %zu: %s\n  got: %s\n  want: %s", line,
+                      c->line, warning, c->warning);
+        }
+    }
+    cr_assert_eq(next_document, collected.document_count);
+    cr_assert_eq(next_warning, collected.warning_count);
+    free(path);
+}
+
+Test(sources, json_lines_strict_accepts)
+{
+    size_t count = sizeof jsonl_accepted / sizeof jsonl_accepted[0];
+    size_t documents = 0;
+    for (size_t i = 0; i < count; i++)
+        documents += jsonl_accepted[i].text != NULL;
+    cr_assert_geq(count, 40);
+    check_jsonl_cases(jsonl_accepted, count, "accepted.jsonl");
+    cr_assert_eq(collected.document_count, documents);
+}
+
+Test(sources, json_lines_strict_rejects)
+{
+    size_t count = sizeof jsonl_rejected / sizeof jsonl_rejected[0];
+    cr_assert_geq(count, 40);
+    check_jsonl_cases(jsonl_rejected, count, "rejected.jsonl");
+    cr_assert_eq(collected.document_count, 0);
+    for (size_t i = 0; i < collected.warning_count; i++)
+        cr_assert(strstr(collected.warnings[i], ": invalid JSON: "), "%s", collected.warnings[i]);
+}
+
+/* `opening` repeated `times`, then `inner`, then the closings. */
+static char *nested(const char *prefix, const char *opening, const char *closing, size_t times,
+                    const char *inner, const char *suffix)
+{
+    byte_buffer out = BUFFER_INIT;
+    buffer_append(&out, prefix, strlen(prefix));
+    for (size_t i = 0; i < times; i++)
+        buffer_append(&out, opening, strlen(opening));
+    buffer_append(&out, inner, strlen(inner));
+    for (size_t i = 0; i < times; i++)
+        buffer_append(&out, closing, strlen(closing));
+    buffer_append(&out, suffix, strlen(suffix));
+    buffer_append_byte(&out, 0);
+    cr_assert(!buffer_failed(&out));
+    return (char *)out.data;
+}
+
+/* jansson counts every value, the record itself being depth 1: 2047 arrays
+ * inside the record may be empty but hold nothing, 2048 are too deep. */
+Test(sources, json_lines_nesting_limit)
+{
+    char *lines[] = {
+        nested("{\"deep\":", "[", "]", 2047, "", ",\"text\":\"arrays at the limit\"}"),
+        nested("{\"deep\":", "[", "]", 2046, "1", ",\"text\":\"scalar at the limit\"}"),
+        nested("{\"deep\":", "{\"a\":", "}", 2046, "{}", ",\"text\":\"objects at the limit\"}"),
+        nested("{\"deep\":", "[", "]", 2048, "", ",\"text\":\"too deep\"}"),
+        nested("{\"deep\":", "[", "]", 2047, "1", ",\"text\":\"scalar too deep\"}"),
+        nested("{\"deep\":", "{\"a\":", "}", 2047, "1", ",\"text\":\"objects too deep\"}"),
+        nested("", "[", "]", 100000, "", ""),
+    };
+    jsonl_case cases[] = {
+        {.line = lines[0], .text = "arrays at the limit"},
+        {.line = lines[1], .text = "scalar at the limit"},
+        {.line = lines[2], .text = "objects at the limit"},
+        {lines[3], .warning = "nested deeper than 2048 levels at column 2056"},
+        {lines[4], .warning = "nested deeper than 2048 levels at column 2056"},
+        {lines[5], .warning = "nested deeper than 2048 levels"},
+        {lines[6], .warning = "nested deeper than 2048 levels at column 2049"},
+    };
+    check_jsonl_cases(cases, sizeof cases / sizeof cases[0], "deep.jsonl");
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        free(lines[i]);
+}
+
+Test(sources, json_lines_error_column_counts_the_byte_order_mark)
+{
+    char *path = write_text("bom.jsonl", "\xef\xbb\xbf{\"n\":01}\n{\"n\":01}\n");
+    walk_one(path, NULL);
+    expect_warning(":1: invalid JSON: leading zero in a number at column 9");
+    expect_warning(":2: invalid JSON: leading zero in a number at column 6");
+    free(path);
+}
+
+/* ------------------------------- JSON Lines: differential against jansson */
+
+/* Random JSON Lines records, valid and damaged, read through source_walk
+ * and compared line by line with what the previous reader built on
+ * jansson's DOM would deliver.  jansson decides validity with
+ * JSON_DECODE_ANY (a top-level scalar is valid JSON, just not a record),
+ * except for lines holding a NUL byte: jansson drops a NUL read as the
+ * look-ahead after a number or a word ("[1\0]" passes), which RFC 8259 does
+ * not allow, so those lines are expected rejected and counted. */
+
+#define DIFFERENTIAL_LINES 20000
+#define DIFFERENTIAL_SEED 20261123
+
+static void random_space(testlib_rng *rng, byte_buffer *out)
+{
+    static const char spaces[] = " \t\r";
+    while (testlib_rng_below(rng, 5) == 0)
+        buffer_append_byte(out, (uint8_t)spaces[testlib_rng_below(rng, 3)]);
+}
+
+static void random_string(testlib_rng *rng, byte_buffer *out, size_t most)
+{
+    static const char *const pieces[] = {
+        "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u0041", "\\u00e9",
+        "\\u20AC", "\\uD83D\\uDE00", "\\udbff\\udfff", "\xc3\xa9", "\xe2\x82\xac",
+        "\xf0\x9f\x98\x80", "2020-02-29", "1999-12-31", " ", "  ", "\\u0020",
+    };
+    buffer_append_byte(out, '"');
+    size_t count = testlib_rng_below(rng, most + 1);
+    for (size_t i = 0; i < count; i++) {
+        if (testlib_rng_below(rng, 4) == 0) {
+            const char *piece = pieces[testlib_rng_below(rng, sizeof pieces / sizeof pieces[0])];
+            buffer_append(out, piece, strlen(piece));
+        } else {
+            buffer_append_byte(out, (uint8_t)("abcdefghij xyz.,-0123"[testlib_rng_below(rng, 21)]));
+        }
+    }
+    /* Rarely, forms that are invalid whole rather than by a damaged byte. */
+    if (testlib_rng_below(rng, 300) == 0)
+        buffer_append(out, "\\u0000", 6);
+    buffer_append_byte(out, '"');
+}
+
+static void random_number(testlib_rng *rng, byte_buffer *out)
+{
+    static const char *const edges[] = {
+        "0", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+        "-9223372036854775809", "1e308", "1.7976931348623157e308", "1.7976931348623159e308",
+        "1e309", "-1e400", "1e-400", "0.1", "-0.0", "1E+2", "2.5e-3", "123456789012345678",
+        "1234567890123456789012", "0e0",
+    };
+    char number[64];
+    switch (testlib_rng_below(rng, 4)) {
+    case 0: {
+        const char *edge = edges[testlib_rng_below(rng, sizeof edges / sizeof edges[0])];
+        buffer_append(out, edge, strlen(edge));
+        return;
+    }
+    case 1:
+        snprintf(number, sizeof number, "%.6g", (testlib_rng_unit(rng) - 0.5) * 1e6);
+        break;
+    case 2:
+        snprintf(number, sizeof number, "%de%d", (int)testlib_rng_below(rng, 100),
+                 (int)testlib_rng_below(rng, 700) - 350);
+        break;
+    default:
+        snprintf(number, sizeof number, "%lld", (long long)testlib_rng_next(rng) >>
+                                                    testlib_rng_below(rng, 64));
+        break;
+    }
+    buffer_append(out, number, strlen(number));
+}
+
+static void random_value(testlib_rng *rng, byte_buffer *out, int depth)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    uint64_t choice = testlib_rng_below(rng, depth > 3 ? 3 : 5);
+    random_space(rng, out);
+    if (choice == 0) {
+        random_string(rng, out, 12);
+    } else if (choice == 1) {
+        random_number(rng, out);
+    } else if (choice == 2) {
+        const char *word = words[testlib_rng_below(rng, 3)];
+        buffer_append(out, word, strlen(word));
+    } else {
+        int object = choice == 3;
+        buffer_append_byte(out, object ? '{' : '[');
+        size_t count = testlib_rng_below(rng, 4);
+        for (size_t i = 0; i < count; i++) {
+            if (i > 0)
+                buffer_append_byte(out, ',');
+            if (object) {
+                random_space(rng, out);
+                random_string(rng, out, 4);
+                random_space(rng, out);
+                buffer_append_byte(out, ':');
+            }
+            random_value(rng, out, depth + 1);
+        }
+        if (count > 0 && testlib_rng_below(rng, 30) == 0)
+            buffer_append_byte(out, ',');
+        random_space(rng, out);
+        buffer_append_byte(out, object ? '}' : ']');
+    }
+    random_space(rng, out);
+}
+
+/* A record: mostly objects with the wanted members (as strings, numbers
+ * or other values, sometimes twice, sometimes with an escaped name) among
+ * others, sometimes an array or a scalar, rarely nested near the limit. */
+static void random_record(testlib_rng *rng, byte_buffer *out)
+{
+    static const char *const names[] = {
+        "\"id\"", "\"title\"", "\"text\"", "\"body\"", "\"date\"", "\"\\u0074ext\"",
+        "\"i\\u0064\"", "\"other\"", "\"\"", "\"text \"",
+    };
+    if (testlib_rng_below(rng, 20) == 0) {
+        random_value(rng, out, 0);
+        return;
+    }
+    random_space(rng, out);
+    buffer_append_byte(out, '{');
+    size_t count = testlib_rng_below(rng, 7);
+    /* Most records carry a text member, or few would become documents. */
+    size_t text_at = testlib_rng_below(rng, 4) ? testlib_rng_below(rng, count + 1) : count + 1;
+    if (text_at == count)
+        count++;
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0)
+            buffer_append_byte(out, ',');
+        random_space(rng, out);
+        const char *name = i == text_at
+                               ? "\"text\""
+                               : names[testlib_rng_below(rng, sizeof names / sizeof names[0])];
+        buffer_append(out, name, strlen(name));
+        random_space(rng, out);
+        buffer_append_byte(out, ':');
+        uint64_t kind = testlib_rng_below(rng, 200);
+        if (kind < 120) {
+            random_space(rng, out);
+            random_string(rng, out, 40);
+        } else if (kind < 199) {
+            random_value(rng, out, 1);
+        } else {
+            size_t levels = 2044 + testlib_rng_below(rng, 6);
+            for (size_t level = 0; level < levels; level++)
+                buffer_append_byte(out, '[');
+            if (testlib_rng_below(rng, 2))
+                buffer_append_byte(out, '7');
+            for (size_t level = 0; level < levels; level++)
+                buffer_append_byte(out, ']');
+        }
+    }
+    random_space(rng, out);
+    buffer_append_byte(out, '}');
+    random_space(rng, out);
+}
+
+/* Damage: insert, delete or replace a byte, or cut the line; never a
+ * newline, which would split it. */
+static void mutate(testlib_rng *rng, byte_buffer *line)
+{
+    static const char interesting[] = "{}[]:,\"\\/ \t\r0123456789-+.eEutrfalsnx'\x01\x1f\x7f"
+                                      "\xc3\xa9\xed\xa0\x80\xff";
+    size_t at = line->length ? testlib_rng_below(rng, line->length + 1) : 0;
+    uint8_t byte;
+    if (testlib_rng_below(rng, 8) == 0)
+        byte = 0;
+    else if (testlib_rng_below(rng, 2))
+        byte = (uint8_t)interesting[testlib_rng_below(rng, sizeof interesting - 1)];
+    else
+        byte = (uint8_t)testlib_rng_below(rng, 256);
+    if (byte == '\n')
+        byte = ' ';
+    switch (testlib_rng_below(rng, 4)) {
+    case 0:
+        buffer_append_byte(line, 0);
+        memmove(line->data + at + 1, line->data + at, line->length - 1 - at);
+        line->data[at] = byte;
+        break;
+    case 1:
+        if (at < line->length) {
+            memmove(line->data + at, line->data + at + 1, line->length - at - 1);
+            line->length--;
+        }
+        break;
+    case 2:
+        if (at < line->length)
+            line->data[at] = byte;
+        break;
+    default:
+        line->length = at;
+        break;
+    }
+}
+
+typedef enum { EXPECT_NOTHING, EXPECT_INVALID, EXPECT_SKIP, EXPECT_DOCUMENT } expect_kind;
+
+typedef struct expected_line {
+    expect_kind kind;
+    const char *warning; /* EXPECT_SKIP: what the warning says */
+    char *id;
+    char *title;
+    char *text;
+    char *date;
+} expected_line;
+
+/* What the jansson-based reader made of one line (after the reader's own
+ * CR, blank-line and UTF-8 handling, which did not change). */
+static void jansson_expectation(const uint8_t *bytes, size_t length, const char *path,
+                                size_t line_number, expected_line *expected,
+                                size_t *nul_accepted_by_jansson)
+{
+    memset(expected, 0, sizeof *expected);
+    if (length > 0 && bytes[length - 1] == '\r')
+        length--;
+    if (!source_has_text((const char *)bytes, length))
+        return;
+    byte_buffer repaired = BUFFER_INIT;
+    source_utf8_repair(bytes, length, &repaired, NULL);
+    cr_assert(!buffer_failed(&repaired));
+    json_error_t error;
+    json_t *record = json_loadb((const char *)repaired.data, repaired.length, JSON_DECODE_ANY,
+                               &error);
+    if (repaired.length && memchr(repaired.data, 0, repaired.length)) {
+        if (record)
+            ++*nul_accepted_by_jansson;
+        json_decref(record);
+        record = NULL;
+    }
+    buffer_free(&repaired);
+    if (!record) {
+        expected->kind = EXPECT_INVALID;
+        return;
+    }
+    expected->kind = EXPECT_SKIP;
+    json_t *text = json_object_get(record, "text");
+    if (!text)
+        text = json_object_get(record, "body");
+    if (!json_is_object(record))
+        expected->warning = NOT_OBJECT;
+    else if (!json_is_string(text))
+        expected->warning = NO_TEXT_FIELD;
+    else if (!source_has_text(json_string_value(text), json_string_length(text)))
+        expected->warning = "no text, skipped";
+    if (expected->warning) {
+        json_decref(record);
+        return;
+    }
+    expected->kind = EXPECT_DOCUMENT;
+    const char *body = json_string_value(text);
+    size_t body_length = json_string_length(text);
+    expected->text = duplicate(body);
+    char number[600];
+    json_t *id = json_object_get(record, "id");
+    if (json_is_string(id) && json_string_length(id) > 0)
+        snprintf(number, sizeof number, "%s", json_string_value(id));
+    else if (json_is_integer(id))
+        snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    else if (json_is_real(id))
+        snprintf(number, sizeof number, "%.17g", json_real_value(id));
+    else
+        snprintf(number, sizeof number, "%s:%zu", path, line_number);
+    expected->id = json_is_string(id) && json_string_length(id) > 0
+                       ? duplicate(json_string_value(id))
+                       : duplicate(number);
+    byte_buffer title = BUFFER_INIT;
+    json_t *title_value = json_object_get(record, "title");
+    if (json_is_string(title_value) && json_string_length(title_value) > 0)
+        source_title_clean(json_string_value(title_value), json_string_length(title_value),
+                           &title);
+    else
+        source_title_from_text(body, body_length, &title);
+    cr_assert(!buffer_failed(&title));
+    expected->title = duplicate((const char *)title.data);
+    buffer_free(&title);
+    char date[11];
+    json_t *date_value = json_object_get(record, "date");
+    if (json_is_string(date_value) &&
+        source_parse_date(json_string_value(date_value), json_string_length(date_value), date))
+        expected->date = duplicate(date);
+    json_decref(record);
+}
+
+/* The line number of a per-line warning "path:N: ...", 0 for others. */
+static size_t warning_line(const char *warning, const char *path)
+{
+    size_t path_length = strlen(path);
+    if (strncmp(warning, path, path_length) != 0 || warning[path_length] != ':')
+        return 0;
+    char *end;
+    unsigned long long line = strtoull(warning + path_length + 1, &end, 10);
+    return *end == ':' ? (size_t)line : 0;
+}
+
+Test(sources, json_lines_agree_with_jansson)
+{
+    testlib_rng rng;
+    testlib_rng_seed(&rng, DIFFERENTIAL_SEED);
+    byte_buffer file = BUFFER_INIT;
+    byte_buffer line = BUFFER_INIT;
+    size_t *line_starts = malloc((DIFFERENTIAL_LINES + 1) * sizeof *line_starts);
+    cr_assert_not_null(line_starts);
+    for (size_t i = 0; i < DIFFERENTIAL_LINES; i++) {
+        buffer_reset(&line);
+        random_record(&rng, &line);
+        /* The first line stays intact: damage there could forge a BOM. */
+        if (i > 0 && testlib_rng_below(&rng, 2)) {
+            size_t mutations = 1 + testlib_rng_below(&rng, 3);
+            for (size_t m = 0; m < mutations; m++)
+                mutate(&rng, &line);
+        }
+        line_starts[i] = file.length;
+        buffer_append(&file, line.data, line.length);
+        buffer_append_byte(&file, '\n');
+    }
+    line_starts[DIFFERENTIAL_LINES] = file.length;
+    cr_assert(!buffer_failed(&file) && !buffer_failed(&line));
+    char *path = write_file("random.jsonl", file.data, file.length);
+
+    expected_line *expected = calloc(DIFFERENTIAL_LINES + 1, sizeof *expected);
+    cr_assert_not_null(expected);
+    size_t nul_accepted_by_jansson = 0;
+    size_t counts[4] = {0};
+    for (size_t i = 0; i < DIFFERENTIAL_LINES; i++) {
+        jansson_expectation(file.data + line_starts[i], line_starts[i + 1] - line_starts[i] - 1,
+                            path, i + 1, &expected[i + 1], &nul_accepted_by_jansson);
+        counts[expected[i + 1].kind]++;
+    }
+    cr_log_info("%zu lines: %zu blank, %zu invalid, %zu skipped, %zu documents; jansson "
+                "accepted %zu lines holding a NUL byte",
+                (size_t)DIFFERENTIAL_LINES, counts[EXPECT_NOTHING], counts[EXPECT_INVALID],
+                counts[EXPECT_SKIP], counts[EXPECT_DOCUMENT], nul_accepted_by_jansson);
+    /* Enough of each outcome for the comparison to mean something. */
+    cr_assert_gt(counts[EXPECT_INVALID], DIFFERENTIAL_LINES / 10);
+    cr_assert_gt(counts[EXPECT_DOCUMENT], DIFFERENTIAL_LINES / 4);
+    cr_assert_gt(counts[EXPECT_SKIP], DIFFERENTIAL_LINES / 20);
+
+    source_stats stats;
+    walk_one(path, &stats);
+    char *seen = calloc(DIFFERENTIAL_LINES + 1, 1);
+    cr_assert_not_null(seen);
+    for (size_t i = 0; i < collected.warning_count; i++) {
+        const char *warning = collected.warnings[i];
+        size_t number = warning_line(warning, path);
+        if (number == 0)
+            continue; /* the file's invalid UTF-8 summary */
+        cr_assert(number <= DIFFERENTIAL_LINES && !seen[number], "%s", warning);
+        seen[number] = 1;
+        const expected_line *want = &expected[number];
+        const uint8_t *bytes = file.data + line_starts[number - 1];
+        int length = (int)(line_starts[number] - line_starts[number - 1] - 1);
+        if (want->kind == EXPECT_INVALID)
+            cr_assert(strstr(warning, ": invalid JSON: "),
+                      "line %zu <%.*s>: jansson rejects, got %s", number, length, bytes, warning);
+        else if (want->kind == EXPECT_SKIP)
+            cr_assert(strstr(warning, want->warning), "line %zu <%.*s>: want %s, got %s", number,
+                      length, bytes, want->warning, warning);
+        else
+            cr_assert_fail("line %zu <%.*s>: jansson %s, got %s", number, length, bytes,
+                           want->kind == EXPECT_DOCUMENT ? "delivers it" : "skips it silently",
+                           warning);
+    }
+    for (size_t i = 0; i < collected.document_count; i++) {
+        const collected_document *got = &collected.documents[i];
+        size_t number = (size_t)got->line;
+        cr_assert(number >= 1 && number <= DIFFERENTIAL_LINES && !seen[number]);
+        seen[number] = 1;
+        const expected_line *want = &expected[number];
+        const uint8_t *bytes = file.data + line_starts[number - 1];
+        int length = (int)(line_starts[number] - line_starts[number - 1] - 1);
+        cr_assert_eq(want->kind, EXPECT_DOCUMENT, "line %zu <%.*s>: delivered, jansson: kind %d",
+                     number, length, bytes, (int)want->kind);
+        cr_assert_str_eq(got->text, want->text, "line %zu <%.*s>", number, length, bytes);
+        cr_assert_str_eq(got->id, want->id, "line %zu <%.*s>", number, length, bytes);
+        cr_assert_str_eq(got->title, want->title, "line %zu <%.*s>", number, length, bytes);
+        if (want->date)
+            cr_assert_str_eq(got->date, want->date, "line %zu <%.*s>", number, length, bytes);
+        else
+            cr_assert_null(got->date, "line %zu <%.*s>", number, length, bytes);
+    }
+    for (size_t number = 1; number <= DIFFERENTIAL_LINES; number++)
+        cr_assert(seen[number] == (expected[number].kind != EXPECT_NOTHING),
+                  "line %zu: nothing reported, jansson kind %d", number,
+                  (int)expected[number].kind);
+    cr_assert_eq(stats.documents, counts[EXPECT_DOCUMENT]);
+
+    for (size_t i = 0; i <= DIFFERENTIAL_LINES; i++) {
+        free(expected[i].id);
+        free(expected[i].title);
+        free(expected[i].text);
+        free(expected[i].date);
+    }
+    free(expected);
+    free(seen);
+    free(line_starts);
+    buffer_free(&file);
+    buffer_free(&line);
+    free(path);
+}
+
+/* Found by fuzz-json-scan: an empty buffer may be NULL. */
+Test(sources, json_scan_of_nothing_is_invalid)
+{
+    static const char *const names[] = {"text"};
+    json_scan scan;
+    json_scan_init(&scan, names, 1);
+    cr_assert_eq(json_scan_text(&scan, NULL, 0), 0);
+    cr_assert_str_eq(scan.error_detail, "a value expected, found the end of the line");
+    cr_assert_eq(scan.error_offset, 0);
+    json_scan_free(&scan);
 }

@@ -1,7 +1,8 @@
-## Document sources: walker, format readers, gzip, bad input.
+## Document sources: walker, format readers, gzip, bad input; the JSON
+## Lines reader against jansson (a configure-time dependency) as an oracle.
 check_PROGRAMS += tests/sources-test
 TESTS += tests/sources-test
-tests_sources_test_SOURCES = tests/sources-test.c
+tests_sources_test_SOURCES = tests/sources-test.c $(ENGINE_TEST_HELPERS)
 tests_sources_test_CFLAGS = $(TEST_CFLAGS)
 tests_sources_test_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/data/sources/article.txt tests/data/sources/page.html \
