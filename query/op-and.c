@@ -167,7 +167,8 @@ static void and_set_threshold(matcher *m, double threshold)
 }
 
 static const matcher_ops and_ops = {and_next_geq, and_score, NULL, and_explain, and_free,
-                                    and_max_score, and_block_bound, and_set_threshold};
+                                    and_max_score, and_block_bound, and_set_threshold, NULL, NULL,
+                                    NULL};
 
 static matcher **copy_children(matcher **children, size_t count, int *failed)
 {

@@ -25,6 +25,7 @@ typedef struct or_matcher {
     double threshold;
     double *prefix_bounds;       /* prefix_bounds[i] = sum of bounds of children[0..i] */
     size_t first_essential;      /* children[first_essential..] propose documents */
+    int two_phase;               /* a child confirms its candidates (matcher_ops) */
 } or_matcher;
 
 static int compare_bounds(const void *a, const void *b)
@@ -34,20 +35,52 @@ static int compare_bounds(const void *a, const void *b)
     return (bx > by) - (bx < by);
 }
 
+/* Confirm the two-phase children standing on `doc` (see matcher_ops);
+ * one that does not match is moved past it.  With a threshold, nothing
+ * is confirmed when the scores standing there and the non-essential
+ * bounds together cannot beat it.  Returns whether a child matches. */
+static int or_confirm(or_matcher *o, uint32_t doc)
+{
+    if (o->pruning) {
+        double bound = o->first_essential ? o->prefix_bounds[o->first_essential - 1] : 0.0;
+        for (size_t i = o->first_essential; i < o->count; i++)
+            if (o->children[i]->doc == doc)
+                bound += o->children[i]->ops->score(o->children[i]);
+        if (matcher_cannot_exceed(bound, o->threshold))
+            return 0;
+    }
+    int matched = 0;
+    for (size_t i = o->first_essential; i < o->count; i++) {
+        matcher *child = o->children[i];
+        if (child->doc != doc)
+            continue;
+        if (!child->ops->confirm || child->ops->confirm(child))
+            matched = 1;
+        else
+            child->ops->approximate_next_geq(child, doc + 1);
+    }
+    return matched;
+}
+
 static uint32_t or_next_geq(matcher *m, uint32_t target)
 {
     or_matcher *o = (or_matcher *)m;
-    uint32_t smallest = MATCHER_END;
-    for (size_t i = o->first_essential; i < o->count; i++) {
-        matcher *child = o->children[i];
-        uint32_t doc = child->doc;
-        if (!o->started || (doc < target && doc != MATCHER_END))
-            doc = matcher_next_geq(child, target);
-        if (doc < smallest)
-            smallest = doc;
+    for (;;) {
+        uint32_t smallest = MATCHER_END;
+        for (size_t i = o->first_essential; i < o->count; i++) {
+            matcher *child = o->children[i];
+            uint32_t doc = child->doc;
+            if (!o->started || (doc < target && doc != MATCHER_END))
+                doc = child->ops->approximate_next_geq ? child->ops->approximate_next_geq(child, target)
+                                                       : matcher_next_geq(child, target);
+            if (doc < smallest)
+                smallest = doc;
+        }
+        o->started = 1;
+        if (!o->two_phase || smallest == MATCHER_END || or_confirm(o, smallest))
+            return m->doc = smallest;
+        target = smallest + 1;
     }
-    o->started = 1;
-    return m->doc = smallest;
 }
 
 static double or_score(matcher *m)
@@ -98,6 +131,17 @@ static void or_set_threshold(matcher *m, double threshold)
         o->pruning = 1;
     }
     o->threshold = threshold;
+    /* A child scoring at most `threshold` less the others' bounds cannot
+     * lift a document above the threshold, so it may skip it too (a phrase
+     * then leaves such documents unverified). */
+    double total = o->prefix_bounds[o->count - 1];
+    for (size_t i = 0; i < o->count; i++) {
+        matcher *child = o->children[i];
+        if (child->ops->set_threshold) {
+            double own = o->prefix_bounds[i] - (i ? o->prefix_bounds[i - 1] : 0.0);
+            child->ops->set_threshold(child, threshold - (total - own));
+        }
+    }
     while (o->first_essential < o->count
            && matcher_cannot_exceed(o->prefix_bounds[o->first_essential], threshold))
         o->first_essential++;
@@ -149,7 +193,7 @@ static void or_free(matcher *m)
 }
 
 static const matcher_ops or_ops = {or_next_geq, or_score, or_positions, or_explain, or_free,
-                                   or_max_score, or_block_bound, or_set_threshold};
+                                   or_max_score, or_block_bound, or_set_threshold, NULL, NULL, NULL};
 
 matcher *matcher_or(matcher **children, size_t count)
 {
@@ -165,8 +209,10 @@ matcher *matcher_or(matcher **children, size_t count)
     if (count)
         memcpy(copy, children, count * sizeof *copy);
     o->base.ops = &or_ops;
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         o->base.cost += children[i]->cost;
+        o->two_phase |= children[i]->ops->confirm != NULL;
+    }
     o->children = copy;
     o->count = count;
     return &o->base;

@@ -38,15 +38,29 @@ static double term_score(matcher *m)
     return bm25_score(&t->scorer, t->cursor.tf, field_length(t));
 }
 
-static int term_positions(matcher *m, uint32_t *out, size_t capacity)
+/* A field of n words holds a term at most n times: anything more is
+ * damage that slipped past a checksum, and must not size a buffer. */
+static int check_tf(term_matcher *t)
 {
-    term_matcher *t = (term_matcher *)m;
-    /* A field of n words holds a term at most n times: anything more is
-     * damage that slipped past a checksum, and must not size a buffer. */
     if (t->cursor.tf > field_length(t)) {
         postings_mark_damaged(&t->cursor, "a posting's frequency exceeds its field's length");
         return COPS_ECORRUPT;
     }
+    return 0;
+}
+
+static int term_open_positions(matcher *m, postings_position_reader *out)
+{
+    term_matcher *t = (term_matcher *)m;
+    int rc = check_tf(t);
+    return rc != 0 ? rc : postings_position_reader_open(&t->cursor, out);
+}
+
+static int term_positions(matcher *m, uint32_t *out, size_t capacity)
+{
+    term_matcher *t = (term_matcher *)m;
+    if (check_tf(t) != 0)
+        return COPS_ECORRUPT;
     if (t->cursor.tf > capacity) {
         /* Keep the first `capacity` positions: decode into a heap copy. */
         uint32_t *all = malloc((size_t)t->cursor.tf * sizeof *all);
@@ -101,7 +115,8 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
 }
 
 static const matcher_ops term_ops = {term_next_geq, term_score, term_positions, term_explain,
-                                     term_free, term_max_score, term_block_bound, NULL};
+                                     term_free, term_max_score, term_block_bound, NULL,
+                                     term_open_positions, NULL, NULL};
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       const char *label)

@@ -20,3 +20,9 @@ TESTS += tests/differential-test
 tests_differential_test_SOURCES = tests/differential-test.c $(ENGINE_TEST_HELPERS)
 tests_differential_test_CFLAGS = $(TEST_CFLAGS)
 tests_differential_test_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/phrase-test
+TESTS += tests/phrase-test
+tests_phrase_test_SOURCES = tests/phrase-test.c $(ENGINE_TEST_HELPERS)
+tests_phrase_test_CFLAGS = $(TEST_CFLAGS)
+tests_phrase_test_LDADD = $(TEST_LIBS)
