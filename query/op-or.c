@@ -26,6 +26,10 @@ typedef struct or_matcher {
     double *prefix_bounds;       /* prefix_bounds[i] = sum of bounds of children[0..i] */
     size_t first_essential;      /* children[first_essential..] propose documents */
     int two_phase;               /* a child confirms its candidates (matcher_ops) */
+    /* Flattened inner disjunctions: children[group_ends[g-1]..group_ends[g])
+     * were group g (NULL when nothing was flattened). */
+    size_t *group_ends;
+    size_t group_count;
 } or_matcher;
 
 static int compare_bounds(const void *a, const void *b)
@@ -87,6 +91,18 @@ static double or_score(matcher *m)
 {
     or_matcher *o = (or_matcher *)m;
     double score = 0.0;
+    if (o->group_ends && !o->pruning) {
+        /* flattened: each former inner disjunction summed on its own, in
+         * the order it was built, so the sum is the nested one to the bit */
+        for (size_t i = 0, group = 0; group < o->group_count; group++) {
+            double part = 0.0;
+            for (; i < o->group_ends[group]; i++)
+                if (o->children[i]->doc == m->doc)
+                    part += o->children[i]->ops->score(o->children[i]);
+            score += part;
+        }
+        return score;
+    }
     for (size_t i = o->first_essential; i < o->count; i++)
         if (o->children[i]->doc == m->doc)
             score += o->children[i]->ops->score(o->children[i]);
@@ -189,31 +205,69 @@ static void or_free(matcher *m)
         matcher_free(o->children[i]);
     free(o->children);
     free(o->prefix_bounds);
+    free(o->group_ends);
     free(o);
 }
 
 static const matcher_ops or_ops = {or_next_geq, or_score, or_positions, or_explain, or_free,
                                    or_max_score, or_block_bound, or_set_threshold, NULL, NULL, NULL};
 
+/* An inner disjunction is flattened into its parent when it is not itself
+ * the result of flattening (one level of groups keeps or_score's sum order
+ * simple). */
+static or_matcher *flattenable(matcher *child)
+{
+    if (child->ops != &or_ops)
+        return NULL;
+    or_matcher *inner = (or_matcher *)child;
+    return inner->group_ends ? NULL : inner;
+}
+
 matcher *matcher_or(matcher **children, size_t count)
 {
+    /* A disjunction of disjunctions is one disjunction (the same sum):
+     * flat, MaxScore sees every term's own bound, and a common word's
+     * body key no longer shares its title key's high bound (a short
+     * title), which kept it essential. */
+    size_t flat_count = 0, flattened = 0;
+    for (size_t i = 0; i < count; i++) {
+        or_matcher *inner = flattenable(children[i]);
+        flat_count += inner ? inner->count : 1;
+        flattened += inner != NULL;
+    }
     or_matcher *o = calloc(1, sizeof *o);
-    matcher **copy = o && count ? malloc(count * sizeof *copy) : NULL;
-    if (!o || (count && !copy)) {
+    matcher **copy = o && flat_count ? malloc(flat_count * sizeof *copy) : NULL;
+    size_t *group_ends = o && flattened ? malloc(count * sizeof *group_ends) : NULL;
+    if (!o || (flat_count && !copy) || (flattened && !group_ends)) {
         for (size_t i = 0; i < count; i++)
             matcher_free(children[i]);
         free(o);
         free(copy);
+        free(group_ends);
         return NULL;
     }
-    if (count)
-        memcpy(copy, children, count * sizeof *copy);
-    o->base.ops = &or_ops;
+    size_t n = 0;
     for (size_t i = 0; i < count; i++) {
-        o->base.cost += children[i]->cost;
-        o->two_phase |= children[i]->ops->confirm != NULL;
+        or_matcher *inner = flattenable(children[i]);
+        if (inner) {
+            memcpy(copy + n, inner->children, inner->count * sizeof *copy);
+            n += inner->count;
+            inner->count = 0; /* its children are now ours */
+            matcher_free(&inner->base);
+        } else {
+            copy[n++] = children[i];
+        }
+        if (group_ends)
+            group_ends[i] = n;
+    }
+    o->base.ops = &or_ops;
+    for (size_t i = 0; i < n; i++) {
+        o->base.cost += copy[i]->cost;
+        o->two_phase |= copy[i]->ops->confirm != NULL;
     }
     o->children = copy;
-    o->count = count;
+    o->count = n;
+    o->group_ends = group_ends;
+    o->group_count = group_ends ? count : 0;
     return &o->base;
 }
