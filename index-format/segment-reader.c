@@ -556,6 +556,7 @@ typedef struct dict_walk {
     const uint8_t *block_start;
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
     size_t key_length;
+    size_t common;              /* bytes the key shares with the previous one */
     segment_term term;
 } dict_walk;
 
@@ -586,8 +587,12 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     const uint8_t *p = walk->p, *end = walk->end;
     uint64_t common, suffix, df, cf;
     size_t used;
+    /* one-byte varints (most of a dictionary entry's) decoded in line */
 #define TAKE_VARINT(var) \
-    if ((used = codec_varint_decode(p, end, &(var))) == 0) goto damaged; \
+    if (p < end && *p < 0x80) \
+        used = 1, (var) = *p; \
+    else if ((used = codec_varint_decode(p, end, &(var))) == 0) \
+        goto damaged; \
     p += used;
     TAKE_VARINT(common);
     TAKE_VARINT(suffix);
@@ -609,6 +614,7 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
             goto damaged;
     }
     walk->first_entry = 0;
+    walk->common = (size_t)common;
     memcpy(walk->key + common, p, suffix);
     walk->key_length = common + suffix;
     p += suffix;
@@ -683,15 +689,25 @@ int segment_lookup(segment *seg, const uint8_t *key, size_t key_length, segment_
         return 0;
     dict_walk walk;
     int rc = dict_walk_begin(&walk, seg, find_dict_block(seg, key, key_length), err);
+    /* Keys increase and share prefixes (front coding), so the bytes of the
+     * sought key matched so far carry over from entry to entry: a key that
+     * keeps fewer of the previous key's bytes than matched is past it, one
+     * that keeps more is still before it, and only the rest is compared. */
+    size_t matched = 0;
     while (rc == 0 && (rc = dict_walk_next(&walk, err)) == 1) {
-        int order = compare_keys(walk.key, walk.key_length, key, key_length);
-        if (order == 0) {
+        rc = 0;
+        if (walk.common < matched)
+            return 0;
+        if (walk.common > matched)
+            continue;
+        while (matched < walk.key_length && matched < key_length && walk.key[matched] == key[matched])
+            matched++;
+        if (matched == key_length && matched == walk.key_length) {
             *term = walk.term;
             return 1;
         }
-        if (order > 0)
-            return 0;
-        rc = 0;
+        if (matched == key_length || (matched < walk.key_length && walk.key[matched] > key[matched]))
+            return 0; /* the sought key is a prefix of this one, or smaller */
     }
     return rc;
 }
@@ -884,6 +900,13 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         c->block_length = term->df;
         c->doc = c->docs[0];
         c->tf = c->tfs[0];
+        /* the list bound, asked for every candidate of a ranked
+         * conjunction: computed once (the dictionary has none for an
+         * inline list) */
+        c->term.max_tf = 0;
+        for (uint32_t i = 0; i < c->block_length; i++)
+            if (c->tfs[i] > c->term.max_tf)
+                c->term.max_tf = c->tfs[i];
         return;
     }
     const uint8_t *p = term->docs, *end = term->docs + term->docs_length;
@@ -1105,12 +1128,7 @@ void postings_list_bound(const postings_cursor *c, postings_block_bound *bound)
         bound->last_doc = c->block_count ? layout_get_u32(skip_entry(c, c->block_count - 1)) : 0;
         return;
     }
-    bound->max_tf = 0;
-    bound->min_length = UINT32_MAX;
-    for (uint32_t i = 0; i < c->block_length; i++) {
-        if (c->tfs[i] > bound->max_tf)
-            bound->max_tf = c->tfs[i];
-    }
+    bound->max_tf = c->term.max_tf; /* computed by postings_open */
     bound->min_length = 0; /* lengths are per field; 0 is a safe (loose) bound */
     bound->last_doc = c->block_length ? c->docs[c->block_length - 1] : 0;
 }

@@ -136,7 +136,8 @@ typedef struct segment_term {
     const uint8_t *positions;
     size_t positions_length;
     int external;
-    uint32_t max_tf;           /* external lists: list bound from the dictionary */
+    uint32_t max_tf;           /* list bound: from the dictionary (external lists), or
+                                * computed by postings_open in its copy (inline lists) */
     uint32_t min_length;
 } segment_term;
 
@@ -246,26 +247,46 @@ static inline int postings_position_read(postings_position_reader *reader, uint3
 static inline int postings_position_advance(postings_position_reader *reader, uint64_t target,
                                             uint32_t *out)
 {
-    const uint64_t ones = 0x0101010101010101ull, high_bits = 0x8080808080808080ull;
     if (!reader->started) { /* the first delta may be 0: read it alone */
         int rc = postings_position_read(reader, out);
         if (rc <= 0 || *out >= target)
             return rc;
     }
-    while (reader->remaining > 8 && reader->end - reader->p >= 8) {
+    /* Later deltas are 1..127 in one byte, or longer (or damage, left to
+     * the general case below).  Both loops stop before the last position,
+     * whose end check is the general case's. */
+    const uint64_t ones = 0x0101010101010101ull, high_bits = 0x8080808080808080ull;
+    const uint8_t *p = reader->p, *end = reader->end;
+    uint64_t position = reader->position;
+    uint32_t remaining = reader->remaining;
+    int found = 0;
+    while (remaining > 8 && end - p >= 8) {
         uint64_t bytes;
-        memcpy(&bytes, reader->p, 8);
-        /* A byte with its high bit set starts a longer varint; a zero
-         * byte is a zero delta (damage): the one-at-a-time path takes both. */
+        memcpy(&bytes, p, 8);
         if ((bytes & high_bits) || ((bytes - ones) & high_bits))
-            break;
+            break; /* a longer varint, or a zero byte: one at a time */
         uint64_t pairs = (bytes & 0x00ff00ff00ff00ffull) + ((bytes >> 8) & 0x00ff00ff00ff00ffull);
         uint64_t sum = (pairs * 0x0001000100010001ull) >> 48;
-        if (reader->position + sum >= target || reader->position + sum > UINT32_MAX)
+        if (position + sum >= target || position + sum > UINT32_MAX)
             break;
-        reader->position += sum;
-        reader->p += 8;
-        reader->remaining -= 8;
+        position += sum;
+        p += 8;
+        remaining -= 8;
+    }
+    while (remaining > 1 && p < end && (unsigned)(*p - 1) < 0x7fu && position < UINT32_MAX - 0x80) {
+        position += *p++;
+        remaining--;
+        if (position >= target) {
+            found = 1;
+            break;
+        }
+    }
+    reader->p = p;
+    reader->position = position;
+    reader->remaining = remaining;
+    if (found) {
+        *out = (uint32_t)position;
+        return 1;
     }
     for (;;) {
         int rc = postings_position_read(reader, out);
