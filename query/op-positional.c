@@ -197,13 +197,15 @@ static int find_near_matches(positional_matcher *p)
 static int streamed_exact_phrase(positional_matcher *p, int first_only)
 {
     uint64_t current[64];
+    unsigned char have[64];
     for (size_t i = 0; i < p->count; i++) {
         int rc = p->children[i]->ops->open_positions(p->children[i], &p->readers[i]);
         if (rc != 0)
             return rc;
         current[i] = 0;
+        have[i] = 0;
     }
-    int found = 0, have[64] = {0};
+    int found = 0;
     uint64_t start = 0;
     size_t agreed = 0;
     for (size_t i = p->leader;; i = i + 1 == p->count ? 0 : i + 1) {

@@ -14,6 +14,7 @@ typedef struct term_matcher {
     postings_cursor cursor;
     bm25_term scorer;
     int scored;
+    double list_bound;           /* score bound over the whole list */
     char label[80];
 } term_matcher;
 
@@ -94,12 +95,7 @@ static void term_free(matcher *m) { free(m); }
 
 static double term_max_score(matcher *m)
 {
-    term_matcher *t = (term_matcher *)m;
-    if (!t->scored)
-        return 0.0;
-    postings_block_bound bound;
-    postings_list_bound(&t->cursor, &bound);
-    return bm25_score(&t->scorer, bound.max_tf, bound.min_length);
+    return ((term_matcher *)m)->list_bound;
 }
 
 static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
@@ -131,6 +127,9 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
     if (scorer) {
         t->scorer = *scorer;
         t->scored = 1;
+        postings_block_bound bound;
+        postings_list_bound(&t->cursor, &bound);
+        t->list_bound = bm25_score(&t->scorer, bound.max_tf, bound.min_length);
     }
     snprintf(t->label, sizeof t->label, "%s", label);
     /* Not positioned until the first next_geq; the cursor already sits on

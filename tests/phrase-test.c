@@ -32,6 +32,11 @@
 static const char *const vocabulary[] = {"aa", "bb", "cc", "dd", "xx", "zz"};
 enum { AA, BB, CC, DD, XX, ZZ, VOCABULARY };
 
+/* Titles, document d having titles[d % 5]: a phrase or word matches the
+ * body or the title. */
+static const uint8_t titles[5][3] = {{XX}, {AA}, {AA, BB}, {CC, ZZ}, {BB, AA, BB}};
+static const uint32_t title_lengths[5] = {1, 1, 2, 2, 3};
+
 typedef struct corpus {
     char *dir;
     cops_index *index;
@@ -91,9 +96,10 @@ static void build(corpus *c)
     byte_buffer out = BUFFER_INIT;
     for (uint32_t d = 0; d < DOCUMENTS; d++) {
         char head[64];
-        /* a title of a word the queries never use: only bodies match */
-        int n = snprintf(head, sizeof head, "{\"id\":\"d%03u\",\"title\":\"tt\",\"text\":\"", d);
+        int n = snprintf(head, sizeof head, "{\"id\":\"d%03u\",\"title\":\"", d);
         buffer_append(&out, head, (size_t)n);
+        append_json_words(&out, titles[d % 5], title_lengths[d % 5]);
+        buffer_append(&out, "\",\"text\":\"", 10);
         append_json_words(&out, c->words[d], c->lengths[d]);
         buffer_append(&out, "\"}\n", 3);
     }
@@ -112,30 +118,31 @@ static void build(corpus *c)
     cr_assert_eq(cops_index_open(index_dir, &c->index, &err), 0, "%s", err.message);
 }
 
-/* Whether the phrase `words[0..count)` starts at `start` in document d. */
-static int phrase_at(const corpus *c, uint32_t d, const int *words, size_t count, uint32_t start)
+/* Whether the phrase `words[0..count)` starts at `start` in a field. */
+static int phrase_at(const uint8_t *field, uint32_t length, const int *words, size_t count,
+                     uint32_t start)
 {
-    if (start + count > c->lengths[d])
+    if (start + count > length)
         return 0;
     for (size_t i = 0; i < count; i++)
-        if (c->words[d][start + i] != words[i])
+        if (field[start + i] != words[i])
             return 0;
     return 1;
 }
 
-/* Brute force: does document d match the phrase, or, with near >= 0, the
+/* Brute force: does a field match the phrase, or, with near >= 0, the
  * phrase NEAR/near the word `other` (max(start) - min(end) <= near, the
  * phrase's end being its last word)? */
-static int reference_match(const corpus *c, uint32_t d, const int *words, size_t count, int near,
-                           int other)
+static int field_match(const uint8_t *field, uint32_t length, const int *words, size_t count,
+                       int near, int other)
 {
-    for (uint32_t s = 0; s < c->lengths[d]; s++) {
-        if (!phrase_at(c, d, words, count, s))
+    for (uint32_t s = 0; s < length; s++) {
+        if (!phrase_at(field, length, words, count, s))
             continue;
         if (near < 0)
             return 1;
-        for (uint32_t z = 0; z < c->lengths[d]; z++) {
-            if (c->words[d][z] != other)
+        for (uint32_t z = 0; z < length; z++) {
+            if (field[z] != other)
                 continue;
             int64_t end = s + (int64_t)count - 1;
             int64_t high_start = s > z ? s : z, low_end = end < z ? end : z;
@@ -174,7 +181,9 @@ static void check_query(corpus *c, const int *words, size_t count, int near, int
     char expected[DOCUMENTS] = {0};
     uint64_t expected_total = 0;
     for (uint32_t d = 0; d < DOCUMENTS; d++)
-        expected_total += expected[d] = (char)reference_match(c, d, words, count, near, other);
+        expected_total += expected[d] =
+            (char)(field_match(c->words[d], c->lengths[d], words, count, near, other)
+                   || field_match(titles[d % 5], title_lengths[d % 5], words, count, near, other));
 
     cops_results *all = search(c, query, DOCUMENTS, 1);
     cr_assert_eq(cops_results_total(all), expected_total, "'%s': %llu matches, expected %llu",
@@ -236,6 +245,64 @@ Test(phrase, streamed_positions_against_brute_force, .timeout = 120)
     build(c);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_query(c, cases[i].words, cases[i].count, cases[i].near, cases[i].other);
+    cops_index_close(c->index);
+    testlib_remove_tree(c->dir);
+    free(c);
+}
+
+/* Each document's score for `query` (0 when it does not match). */
+static void scores_by_document(corpus *c, const char *query, double *scores)
+{
+    cops_results *results = search(c, query, DOCUMENTS, 1);
+    for (uint32_t d = 0; d < DOCUMENTS; d++)
+        scores[d] = 0.0;
+    for (size_t i = 0; i < cops_results_count(results); i++) {
+        unsigned d = 0;
+        cr_assert_eq(sscanf(cops_results_hit(results, i)->id, "d%u", &d), 1);
+        scores[d] = cops_results_hit(results, i)->score;
+    }
+    cops_results_free(results);
+}
+
+/* A word is (body key OR title key), so "w1 OR w2 OR w3" is a disjunction
+ * of disjunctions, which the planner flattens (query/op-or.c).  Its score
+ * must stay the nested sum to the bit: each word's score, as the word
+ * alone gets it, added in query order. */
+Test(phrase, flattened_disjunction_sums_like_nested, .timeout = 120)
+{
+    corpus *c = calloc(1, sizeof *c);
+    cr_assert_not_null(c);
+    build(c);
+    static const int queries[][3] = {{AA, CC, ZZ}, {ZZ, BB, DD}, {CC, AA, BB}};
+    double (*word_scores)[DOCUMENTS] = calloc(VOCABULARY, sizeof *word_scores);
+    double *scores = calloc(DOCUMENTS, sizeof *scores);
+    cr_assert(word_scores && scores);
+    for (int w = 0; w < VOCABULARY; w++)
+        scores_by_document(c, vocabulary[w], word_scores[w]);
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        char query[64];
+        snprintf(query, sizeof query, "%s OR %s OR %s", vocabulary[queries[q][0]],
+                 vocabulary[queries[q][1]], vocabulary[queries[q][2]]);
+        scores_by_document(c, query, scores);
+        for (uint32_t d = 0; d < DOCUMENTS; d++) {
+            double expected = 0.0;
+            for (int k = 0; k < 3; k++)
+                if (word_scores[queries[q][k]][d] != 0.0)
+                    expected += word_scores[queries[q][k]][d];
+            cr_assert_eq(scores[d], expected, "'%s' d%03u: %.17g, the nested sum is %.17g",
+                         query, d, scores[d], expected);
+        }
+        /* pruned, the same top 10 */
+        cops_results *top = search(c, query, 10, 0), *all = search(c, query, 10, 1);
+        cr_assert_eq(cops_results_count(top), cops_results_count(all));
+        for (size_t i = 0; i < cops_results_count(top); i++)
+            cr_assert_str_eq(cops_results_hit(top, i)->id, cops_results_hit(all, i)->id,
+                             "'%s': rank %zu", query, i + 1);
+        cops_results_free(top);
+        cops_results_free(all);
+    }
+    free(word_scores);
+    free(scores);
     cops_index_close(c->index);
     testlib_remove_tree(c->dir);
     free(c);
