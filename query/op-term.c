@@ -101,6 +101,14 @@ static double term_max_score(matcher *m)
 static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
 {
     term_matcher *t = (term_matcher *)m;
+    if (t->cursor.doc > target && t->cursor.doc != POSTINGS_END) {
+        /* Up to the cursor's document the key adds nothing (nothing
+         * before the cursor can come from it any more): a sparse key, such
+         * as a title word, so leaves those windows to its partners' bounds
+         * alone, and a ranked conjunction may skip them. */
+        *last = t->cursor.doc - 1;
+        return 0.0;
+    }
     postings_block_bound bound;
     if (postings_block_bound_at(&t->cursor, target, &bound) != 0) {
         *last = MATCHER_END;
