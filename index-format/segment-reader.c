@@ -45,11 +45,9 @@ struct segment {
     uint32_t doc_blocks;
     uint32_t meta_chunks;
     cops_error damage;
-    /* Positions blocks whose CRC was already verified (set of file offset
-     * + 1): a positions block can be tens of KB, and a long-lived process
-     * asking the same terms again should not pay the CRC each time. */
+    /* Ranges whose CRC already matched (crc_matches). */
     pthread_mutex_t verified_lock;
-    uint64_t *verified;
+    struct verified_range *verified;
     size_t verified_count, verified_capacity;
 };
 
@@ -347,6 +345,84 @@ void segment_sizes(const segment *seg, cops_index_stats *stats)
     stats->bytes_total += seg->size;
 }
 
+/* ------------------------------------------- verified blocks (cache) */
+
+typedef struct verified_range {
+    uint64_t where_plus_one;   /* file offset + 1; 0 marks a free slot */
+    uint64_t length;
+    uint32_t crc;
+} verified_range;
+
+static size_t verified_slot(uint64_t where_plus_one, uint64_t length, size_t mask)
+{
+    return (size_t)((where_plus_one ^ (length << 40)) * 0x9E3779B97F4A7C15ull >> 20) & mask;
+}
+
+/* Whether data[0, length) has the CRC32 `expected`.  A range that matched
+ * once (same offset, length and expected value: the mapping never changes)
+ * is remembered for as long as the segment is open, so a long-lived
+ * process pays each block's CRC once, not once per query. */
+static int crc_matches(segment *seg, const uint8_t *data, size_t length, uint32_t expected)
+{
+    verified_range key = {(uint64_t)(data - seg->map) + 1, length, expected};
+    pthread_mutex_lock(&seg->verified_lock);
+    int found = 0;
+    if (seg->verified_capacity) {
+        size_t mask = seg->verified_capacity - 1;
+        for (size_t slot = verified_slot(key.where_plus_one, key.length, mask);
+             seg->verified[slot].where_plus_one; slot = (slot + 1) & mask) {
+            const verified_range *r = &seg->verified[slot];
+            if (r->where_plus_one == key.where_plus_one && r->length == key.length
+                && r->crc == key.crc) {
+                found = 1;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&seg->verified_lock);
+    if (found)
+        return 1;
+    if ((uint32_t)crc32(0, data, (uInt)length) != expected)
+        return 0;
+    pthread_mutex_lock(&seg->verified_lock);
+    if (seg->verified_count * 2 >= seg->verified_capacity) {
+        size_t capacity = seg->verified_capacity ? seg->verified_capacity * 2 : 256;
+        verified_range *grown = calloc(capacity, sizeof *grown);
+        if (grown) {
+            for (size_t i = 0; i < seg->verified_capacity; i++) {
+                const verified_range *r = &seg->verified[i];
+                if (!r->where_plus_one)
+                    continue;
+                size_t slot = verified_slot(r->where_plus_one, r->length, capacity - 1);
+                while (grown[slot].where_plus_one)
+                    slot = (slot + 1) & (capacity - 1);
+                grown[slot] = *r;
+            }
+            free(seg->verified);
+            seg->verified = grown;
+            seg->verified_capacity = capacity;
+        }
+    }
+    if (seg->verified_count * 2 < seg->verified_capacity) { /* else: not cached, checked again */
+        size_t mask = seg->verified_capacity - 1;
+        size_t slot = verified_slot(key.where_plus_one, key.length, mask);
+        int present = 0;
+        for (; seg->verified[slot].where_plus_one; slot = (slot + 1) & mask) {
+            const verified_range *r = &seg->verified[slot];
+            if (r->where_plus_one == key.where_plus_one && r->length == key.length && r->crc == key.crc) {
+                present = 1; /* another thread got there first */
+                break;
+            }
+        }
+        if (!present) {
+            seg->verified[slot] = key;
+            seg->verified_count++;
+        }
+    }
+    pthread_mutex_unlock(&seg->verified_lock);
+    return 1;
+}
+
 /* --------------------------------------------------------- documents */
 
 int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err)
@@ -361,7 +437,7 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     uint64_t end = chunk + 1 < seg->meta_chunks ? layout_get_u64(index + 8 * (size_t)(chunk + 1))
                                                 : meta->length;
     const uint8_t *p = meta->data + start + 4, *stop = meta->data + end;
-    if ((uint32_t)crc32(0, p, (uInt)(stop - p)) != layout_get_u32(meta->data + start))
+    if (!crc_matches(seg, p, (size_t)(stop - p), layout_get_u32(meta->data + start)))
         return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
     uint64_t lengths[2] = {0};
     const uint8_t *fields[2] = {0};
@@ -480,6 +556,7 @@ typedef struct dict_walk {
     const uint8_t *block_start;
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
     size_t key_length;
+    size_t common;              /* bytes the key shares with the previous one */
     segment_term term;
 } dict_walk;
 
@@ -490,7 +567,7 @@ static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_e
     uint64_t offset = layout_get_u64(e);
     uint32_t length = layout_get_u32(e + 8);
     const uint8_t *data = dict->data + offset;
-    if ((uint32_t)crc32(0, data, length - 4) != layout_get_u32(data + length - 4))
+    if (!crc_matches(seg, data, length - 4, layout_get_u32(data + length - 4)))
         return corrupt_at(seg, err, dict->offset + offset, "dictionary block checksum mismatch");
     walk->seg = seg;
     walk->block = block;
@@ -510,8 +587,12 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     const uint8_t *p = walk->p, *end = walk->end;
     uint64_t common, suffix, df, cf;
     size_t used;
+    /* one-byte varints (most of a dictionary entry's) decoded in line */
 #define TAKE_VARINT(var) \
-    if ((used = codec_varint_decode(p, end, &(var))) == 0) goto damaged; \
+    if (p < end && *p < 0x80) \
+        used = 1, (var) = *p; \
+    else if ((used = codec_varint_decode(p, end, &(var))) == 0) \
+        goto damaged; \
     p += used;
     TAKE_VARINT(common);
     TAKE_VARINT(suffix);
@@ -533,6 +614,7 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
             goto damaged;
     }
     walk->first_entry = 0;
+    walk->common = (size_t)common;
     memcpy(walk->key + common, p, suffix);
     walk->key_length = common + suffix;
     p += suffix;
@@ -607,15 +689,25 @@ int segment_lookup(segment *seg, const uint8_t *key, size_t key_length, segment_
         return 0;
     dict_walk walk;
     int rc = dict_walk_begin(&walk, seg, find_dict_block(seg, key, key_length), err);
+    /* Keys increase and share prefixes (front coding), so the bytes of the
+     * sought key matched so far carry over from entry to entry: a key that
+     * keeps fewer of the previous key's bytes than matched is past it, one
+     * that keeps more is still before it, and only the rest is compared. */
+    size_t matched = 0;
     while (rc == 0 && (rc = dict_walk_next(&walk, err)) == 1) {
-        int order = compare_keys(walk.key, walk.key_length, key, key_length);
-        if (order == 0) {
+        rc = 0;
+        if (walk.common < matched)
+            return 0;
+        if (walk.common > matched)
+            continue;
+        while (matched < walk.key_length && matched < key_length && walk.key[matched] == key[matched])
+            matched++;
+        if (matched == key_length && matched == walk.key_length) {
             *term = walk.term;
             return 1;
         }
-        if (order > 0)
-            return 0;
-        rc = 0;
+        if (matched == key_length || (matched < walk.key_length && walk.key[matched] > key[matched]))
+            return 0; /* the sought key is a prefix of this one, or smaller */
     }
     return rc;
 }
@@ -650,62 +742,6 @@ int segment_scan_prefix(segment *seg, const uint8_t *prefix, size_t prefix_lengt
             return rc;
     }
     return 0;
-}
-
-/* ------------------------------------------- verified blocks (cache) */
-
-/* 1 when the block at file offset `where` passed its CRC before. */
-static int already_verified(segment *seg, uint64_t where)
-{
-    uint64_t key = where + 1;
-    int found = 0;
-    pthread_mutex_lock(&seg->verified_lock);
-    if (seg->verified_capacity) {
-        size_t mask = seg->verified_capacity - 1;
-        for (size_t slot = (size_t)(key * 0x9E3779B97F4A7C15ull) & mask; seg->verified[slot];
-             slot = (slot + 1) & mask)
-            if (seg->verified[slot] == key) {
-                found = 1;
-                break;
-            }
-    }
-    pthread_mutex_unlock(&seg->verified_lock);
-    return found;
-}
-
-static void remember_verified(segment *seg, uint64_t where)
-{
-    uint64_t key = where + 1;
-    pthread_mutex_lock(&seg->verified_lock);
-    if (seg->verified_count * 2 >= seg->verified_capacity) {
-        size_t capacity = seg->verified_capacity ? seg->verified_capacity * 2 : 256;
-        uint64_t *grown = calloc(capacity, sizeof *grown);
-        if (grown) {
-            for (size_t i = 0; i < seg->verified_capacity; i++) {
-                uint64_t k = seg->verified[i];
-                if (!k)
-                    continue;
-                size_t slot = (size_t)(k * 0x9E3779B97F4A7C15ull) & (capacity - 1);
-                while (grown[slot])
-                    slot = (slot + 1) & (capacity - 1);
-                grown[slot] = k;
-            }
-            free(seg->verified);
-            seg->verified = grown;
-            seg->verified_capacity = capacity;
-        }
-    }
-    if (seg->verified_count * 2 < seg->verified_capacity) { /* else: not cached, checked again */
-        size_t mask = seg->verified_capacity - 1;
-        size_t slot = (size_t)(key * 0x9E3779B97F4A7C15ull) & mask;
-        while (seg->verified[slot] && seg->verified[slot] != key)
-            slot = (slot + 1) & mask;
-        if (!seg->verified[slot]) {
-            seg->verified[slot] = key;
-            seg->verified_count++;
-        }
-    }
-    pthread_mutex_unlock(&seg->verified_lock);
 }
 
 /* ---------------------------------------------------- postings cursor */
@@ -767,7 +803,7 @@ static void load_block(postings_cursor *c, uint32_t block)
         return;
     }
     const uint8_t *data = c->blocks + start;
-    if ((uint32_t)crc32(0, data, end - start) != layout_get_u32(entry + 20)) {
+    if (!crc_matches(c->seg, data, end - start, layout_get_u32(entry + 20))) {
         cursor_fail(c, data, "postings block checksum mismatch");
         return;
     }
@@ -864,6 +900,13 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         c->block_length = term->df;
         c->doc = c->docs[0];
         c->tf = c->tfs[0];
+        /* the list bound, asked for every candidate of a ranked
+         * conjunction: computed once (the dictionary has none for an
+         * inline list) */
+        c->term.max_tf = 0;
+        for (uint32_t i = 0; i < c->block_length; i++)
+            if (c->tfs[i] > c->term.max_tf)
+                c->term.max_tf = c->tfs[i];
         return;
     }
     const uint8_t *p = term->docs, *end = term->docs + term->docs_length;
@@ -883,7 +926,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         cursor_fail(c, p, "postings record lengths disagree");
         return;
     }
-    if ((uint32_t)crc32(0, p, (uInt)skip_bytes) != layout_get_u32(p + skip_bytes)) {
+    if (!crc_matches(seg, p, skip_bytes, layout_get_u32(p + skip_bytes))) {
         cursor_fail(c, p, "postings skip table checksum mismatch");
         return;
     }
@@ -952,8 +995,14 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
     return postings_next(c);
 }
 
-int postings_positions(postings_cursor *c, uint32_t *out)
+int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
 {
+    r->cursor = c;
+    r->remaining = 0;
+    r->started = 0;
+    r->exact_end = 0;
+    r->position = 0;
+    r->p = r->end = NULL;
     if (c->doc == POSTINGS_END)
         return c->status ? c->status : COPS_EINVAL;
     const uint8_t *base = c->positions_base, *end = base + c->positions_length;
@@ -966,13 +1015,9 @@ int postings_positions(postings_cursor *c, uint32_t *out)
             cursor_fail(c, entry, "positions block out of range");
             return COPS_ECORRUPT;
         }
-        uint64_t where = (uint64_t)(base + start - c->seg->map);
-        if (!already_verified(c->seg, where)) {
-            if ((uint32_t)crc32(0, base + start, stop - start) != layout_get_u32(entry + 24)) {
-                cursor_fail(c, entry, "positions block checksum mismatch");
-                return COPS_ECORRUPT;
-            }
-            remember_verified(c->seg, where);
+        if (!crc_matches(c->seg, base + start, stop - start, layout_get_u32(entry + 24))) {
+            cursor_fail(c, entry, "positions block checksum mismatch");
+            return COPS_ECORRUPT;
         }
         c->positions_checked = 1;
     }
@@ -999,23 +1044,44 @@ int postings_positions(postings_cursor *c, uint32_t *out)
         }
     }
     c->position_cursor = (size_t)(p - base);
-    uint64_t position = 0;
-    for (uint32_t i = 0; i < c->tf; i++) {
-        uint32_t delta;
-        size_t used = codec_varint_decode32(p, end, &delta);
-        if (used == 0 || (i > 0 && delta == 0) || position + delta > UINT32_MAX) {
-            cursor_fail(c, p, "positions out of range");
-            return COPS_ECORRUPT;
-        }
-        p += used;
-        position += delta;
-        out[i] = (uint32_t)position;
-    }
-    if (c->position_offsets_known && p != end) {
-        cursor_fail(c, p, "positions disagree with their recorded length");
+    r->p = p;
+    r->end = end;
+    r->remaining = c->tf;
+    r->exact_end = c->position_offsets_known;
+    return 0;
+}
+
+int postings_position_read_slow(postings_position_reader *r, uint32_t *out)
+{
+    if (r->remaining == 0)
+        return 0;
+    uint32_t delta;
+    size_t used = codec_varint_decode32(r->p, r->end, &delta);
+    if (used == 0 || (r->started && delta == 0) || r->position + delta > UINT32_MAX) {
+        cursor_fail(r->cursor, r->p, "positions out of range");
         return COPS_ECORRUPT;
     }
-    return (int)c->tf;
+    r->p += used;
+    r->position += delta;
+    r->started = 1;
+    if (--r->remaining == 0 && r->exact_end && r->p != r->end) {
+        cursor_fail(r->cursor, r->p, "positions disagree with their recorded length");
+        return COPS_ECORRUPT;
+    }
+    *out = (uint32_t)r->position;
+    return 1;
+}
+
+int postings_positions(postings_cursor *c, uint32_t *out)
+{
+    postings_position_reader reader;
+    int rc = postings_position_reader_open(c, &reader);
+    if (rc != 0)
+        return rc;
+    uint32_t n = 0;
+    while ((rc = postings_position_read(&reader, out + n)) > 0)
+        n++;
+    return rc < 0 ? rc : (int)n;
 }
 
 int postings_block_bound_at(const postings_cursor *c, uint32_t target, postings_block_bound *bound)
@@ -1062,12 +1128,7 @@ void postings_list_bound(const postings_cursor *c, postings_block_bound *bound)
         bound->last_doc = c->block_count ? layout_get_u32(skip_entry(c, c->block_count - 1)) : 0;
         return;
     }
-    bound->max_tf = 0;
-    bound->min_length = UINT32_MAX;
-    for (uint32_t i = 0; i < c->block_length; i++) {
-        if (c->tfs[i] > bound->max_tf)
-            bound->max_tf = c->tfs[i];
-    }
+    bound->max_tf = c->term.max_tf; /* computed by postings_open */
     bound->min_length = 0; /* lengths are per field; 0 is a safe (loose) bound */
     bound->last_doc = c->block_length ? c->docs[c->block_length - 1] : 0;
 }

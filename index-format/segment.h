@@ -11,9 +11,10 @@
  * prefix; analysed terms never contain bytes below 0x20).
  *
  * Untrusted input: the reader checks magic, version and the table of
- * contents on open, CRC32 of the small fixed sections on open, and the
- * CRC32 of each dictionary block, postings block and stored-document block
- * each time it is decoded (the whole-section CRCs of those three large
+ * contents on open, CRC32 of the small fixed sections on open, the CRC32
+ * of each dictionary block and stored-document block each time it is
+ * decoded, and of each postings and positions block the first time it is
+ * decoded while the segment is open (the whole-section CRCs of the large
  * sections are left to a full check, so opening stays O(1)).  Every decoder is bounded by its section end.
  * Corruption is COPS_ECORRUPT with the file and byte offset in the message.
  */
@@ -22,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cops.h"
 
@@ -134,7 +136,8 @@ typedef struct segment_term {
     const uint8_t *positions;
     size_t positions_length;
     int external;
-    uint32_t max_tf;           /* external lists: list bound from the dictionary */
+    uint32_t max_tf;           /* list bound: from the dictionary (external lists), or
+                                * computed by postings_open in its copy (inline lists) */
     uint32_t min_length;
 } segment_term;
 
@@ -197,6 +200,100 @@ void postings_mark_damaged(postings_cursor *cursor, const char *what);
 /* Decode the current document's positions into out[0..tf).  Returns tf, or
  * a negative status on damage. */
 int postings_positions(postings_cursor *cursor, uint32_t *out);
+
+/* Reads the current document's positions one at a time, so that a phrase
+ * can stop as soon as it knows its answer: the positions of a common word
+ * are most of the bytes a phrase touches, and most are never needed.
+ * Opening seeks straight to the posting in a full block (its byte length
+ * is recorded, FORMAT.md 3.3) and checks the block's positions CRC once.
+ * Valid until the cursor moves; holds no resources (nothing to free). */
+typedef struct postings_position_reader {
+    /* private: */
+    postings_cursor *cursor;   /* damage is reported through it */
+    const uint8_t *p, *end;
+    uint32_t remaining;        /* positions not read yet */
+    int started;               /* a position was read: later deltas are >= 1 */
+    int exact_end;             /* full block: the last position ends exactly at `end` */
+    uint64_t position;         /* the last position read */
+} postings_position_reader;
+
+/* Open `reader` (OUT) on the cursor's current document.  Returns 0, or a
+ * negative status on damage (recorded as for postings_positions). */
+int postings_position_reader_open(postings_cursor *cursor, postings_position_reader *reader);
+/* The general case of postings_position_read (multi-byte deltas, the end
+ * checks); same contract. */
+int postings_position_read_slow(postings_position_reader *reader, uint32_t *out);
+/* The next position into *out: returns 1, 0 when all tf positions were
+ * read, or a negative status on damage (the cursor then ends). */
+static inline int postings_position_read(postings_position_reader *reader, uint32_t *out)
+{
+    /* A one-byte delta before the last position: no end or overflow check
+     * can fail (the bytes are inside the list, the sum stays below 2^33). */
+    if (reader->remaining > 1 && reader->p < reader->end && *reader->p < 0x80
+        && (*reader->p != 0 || !reader->started) && reader->position < UINT32_MAX - 0x80) {
+        reader->position += *reader->p++;
+        reader->remaining--;
+        reader->started = 1;
+        *out = (uint32_t)reader->position;
+        return 1;
+    }
+    return postings_position_read_slow(reader, out);
+}
+
+/* The first remaining position >= target into *out: returns 1, 0 when
+ * none is left, or a negative status on damage.  Runs of one-byte deltas
+ * (most of a common word's) are summed eight at a time and stepped over
+ * without producing each position. */
+static inline int postings_position_advance(postings_position_reader *reader, uint64_t target,
+                                            uint32_t *out)
+{
+    if (!reader->started) { /* the first delta may be 0: read it alone */
+        int rc = postings_position_read(reader, out);
+        if (rc <= 0 || *out >= target)
+            return rc;
+    }
+    /* Later deltas are 1..127 in one byte, or longer (or damage, left to
+     * the general case below).  Both loops stop before the last position,
+     * whose end check is the general case's. */
+    const uint64_t ones = 0x0101010101010101ull, high_bits = 0x8080808080808080ull;
+    const uint8_t *p = reader->p, *end = reader->end;
+    uint64_t position = reader->position;
+    uint32_t remaining = reader->remaining;
+    int found = 0;
+    while (remaining > 8 && end - p >= 8) {
+        uint64_t bytes;
+        memcpy(&bytes, p, 8);
+        if ((bytes & high_bits) || ((bytes - ones) & high_bits))
+            break; /* a longer varint, or a zero byte: one at a time */
+        uint64_t pairs = (bytes & 0x00ff00ff00ff00ffull) + ((bytes >> 8) & 0x00ff00ff00ff00ffull);
+        uint64_t sum = (pairs * 0x0001000100010001ull) >> 48;
+        if (position + sum >= target || position + sum > UINT32_MAX)
+            break;
+        position += sum;
+        p += 8;
+        remaining -= 8;
+    }
+    while (remaining > 1 && p < end && (unsigned)(*p - 1) < 0x7fu && position < UINT32_MAX - 0x80) {
+        position += *p++;
+        remaining--;
+        if (position >= target) {
+            found = 1;
+            break;
+        }
+    }
+    reader->p = p;
+    reader->position = position;
+    reader->remaining = remaining;
+    if (found) {
+        *out = (uint32_t)position;
+        return 1;
+    }
+    for (;;) {
+        int rc = postings_position_read(reader, out);
+        if (rc <= 0 || *out >= target)
+            return rc;
+    }
+}
 
 /* Block-max data for pruning: a block's last document and the highest tf /
  * lowest field length in it (an upper bound of any posting's score there). */

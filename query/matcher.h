@@ -53,6 +53,20 @@ typedef struct matcher_ops {
      * partial sum for a document that cannot exceed it).  NULL: the
      * operator does not prune.  Thresholds never decrease. */
     void (*set_threshold)(matcher *m, double threshold);
+    /* The current document's positions as a stream read on demand, for a
+     * phrase that stops as soon as it knows its answer: 0 and *out set, or
+     * a negative status.  NULL for operators other than a term. */
+    int (*open_positions)(matcher *m, postings_position_reader *out);
+    /* Two-phase iteration, for operators whose match is costly to confirm
+     * (a phrase: the conjunction is cheap, the positions are not); NULL
+     * for the others.  approximate_next_geq moves to the first document
+     * >= target that may match (a superset of next_geq's), where score()
+     * is already the score it has if it matches; confirm() says whether it
+     * does.  A parent that knows more (a disjunction, which sees its other
+     * children's scores there) can so leave unconfirmed a document that
+     * cannot enter the top k. */
+    uint32_t (*approximate_next_geq)(matcher *m, uint32_t target);
+    int (*confirm)(matcher *m);
 } matcher_ops;
 
 struct matcher {

@@ -20,6 +20,11 @@ typedef struct and_matcher {
     size_t optional_count;
     double threshold;            /* top-k pruning, when `pruning` */
     int pruning;
+    /* The last window bound: it holds over [window_first, window_last],
+     * so later targets inside it need not ask the children again. */
+    double window_bound;
+    uint32_t window_first, window_last;
+    int window_known;
 } and_matcher;
 
 static int compare_cost(const void *a, const void *b)
@@ -81,8 +86,13 @@ static uint32_t and_next_geq(matcher *m, uint32_t target)
         if (a->pruning) {
             /* Ranked AND: a window of blocks whose best case cannot beat
              * the threshold is skipped without decoding any of it. */
-            double bound = and_window_bound(a, target, &window_last);
-            if (matcher_cannot_exceed(bound, a->threshold)) {
+            if (!a->window_known || target < a->window_first || target > a->window_last) {
+                a->window_bound = and_window_bound(a, target, &a->window_last);
+                a->window_first = target;
+                a->window_known = 1;
+            }
+            window_last = a->window_last;
+            if (matcher_cannot_exceed(a->window_bound, a->threshold)) {
                 if (window_last == MATCHER_END)
                     return m->doc = MATCHER_END;
                 target = window_last + 1;
@@ -167,7 +177,8 @@ static void and_set_threshold(matcher *m, double threshold)
 }
 
 static const matcher_ops and_ops = {and_next_geq, and_score, NULL, and_explain, and_free,
-                                    and_max_score, and_block_bound, and_set_threshold};
+                                    and_max_score, and_block_bound, and_set_threshold, NULL, NULL,
+                                    NULL};
 
 static matcher **copy_children(matcher **children, size_t count, int *failed)
 {

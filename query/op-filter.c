@@ -58,7 +58,8 @@ static double filter_block_bound(matcher *m, uint32_t target, uint32_t *last)
 }
 
 static const matcher_ops filter_ops = {filter_next_geq, filter_score, NULL, filter_explain,
-                                       filter_free, filter_max_score, filter_block_bound, NULL};
+                                       filter_free, filter_max_score, filter_block_bound, NULL,
+                                       NULL, NULL, NULL};
 
 static matcher *filter_new(segment *seg, uint32_t documents, uint32_t from, uint32_t to)
 {

@@ -25,6 +25,11 @@ typedef struct or_matcher {
     double threshold;
     double *prefix_bounds;       /* prefix_bounds[i] = sum of bounds of children[0..i] */
     size_t first_essential;      /* children[first_essential..] propose documents */
+    int two_phase;               /* a child confirms its candidates (matcher_ops) */
+    /* Flattened inner disjunctions: children[group_ends[g-1]..group_ends[g])
+     * were group g (NULL when nothing was flattened). */
+    size_t *group_ends;
+    size_t group_count;
 } or_matcher;
 
 static int compare_bounds(const void *a, const void *b)
@@ -34,26 +39,70 @@ static int compare_bounds(const void *a, const void *b)
     return (bx > by) - (bx < by);
 }
 
+/* Confirm the two-phase children standing on `doc` (see matcher_ops);
+ * one that does not match is moved past it.  With a threshold, nothing
+ * is confirmed when the scores standing there and the non-essential
+ * bounds together cannot beat it.  Returns whether a child matches. */
+static int or_confirm(or_matcher *o, uint32_t doc)
+{
+    if (o->pruning) {
+        double bound = o->first_essential ? o->prefix_bounds[o->first_essential - 1] : 0.0;
+        for (size_t i = o->first_essential; i < o->count; i++)
+            if (o->children[i]->doc == doc)
+                bound += o->children[i]->ops->score(o->children[i]);
+        if (matcher_cannot_exceed(bound, o->threshold))
+            return 0;
+    }
+    int matched = 0;
+    for (size_t i = o->first_essential; i < o->count; i++) {
+        matcher *child = o->children[i];
+        if (child->doc != doc)
+            continue;
+        if (!child->ops->confirm || child->ops->confirm(child))
+            matched = 1;
+        else
+            child->ops->approximate_next_geq(child, doc + 1);
+    }
+    return matched;
+}
+
 static uint32_t or_next_geq(matcher *m, uint32_t target)
 {
     or_matcher *o = (or_matcher *)m;
-    uint32_t smallest = MATCHER_END;
-    for (size_t i = o->first_essential; i < o->count; i++) {
-        matcher *child = o->children[i];
-        uint32_t doc = child->doc;
-        if (!o->started || (doc < target && doc != MATCHER_END))
-            doc = matcher_next_geq(child, target);
-        if (doc < smallest)
-            smallest = doc;
+    for (;;) {
+        uint32_t smallest = MATCHER_END;
+        for (size_t i = o->first_essential; i < o->count; i++) {
+            matcher *child = o->children[i];
+            uint32_t doc = child->doc;
+            if (!o->started || (doc < target && doc != MATCHER_END))
+                doc = child->ops->approximate_next_geq ? child->ops->approximate_next_geq(child, target)
+                                                       : matcher_next_geq(child, target);
+            if (doc < smallest)
+                smallest = doc;
+        }
+        o->started = 1;
+        if (!o->two_phase || smallest == MATCHER_END || or_confirm(o, smallest))
+            return m->doc = smallest;
+        target = smallest + 1;
     }
-    o->started = 1;
-    return m->doc = smallest;
 }
 
 static double or_score(matcher *m)
 {
     or_matcher *o = (or_matcher *)m;
     double score = 0.0;
+    if (o->group_ends && !o->pruning) {
+        /* flattened: each former inner disjunction summed on its own, in
+         * the order it was built, so the sum is the nested one to the bit */
+        for (size_t i = 0, group = 0; group < o->group_count; group++) {
+            double part = 0.0;
+            for (; i < o->group_ends[group]; i++)
+                if (o->children[i]->doc == m->doc)
+                    part += o->children[i]->ops->score(o->children[i]);
+            score += part;
+        }
+        return score;
+    }
     for (size_t i = o->first_essential; i < o->count; i++)
         if (o->children[i]->doc == m->doc)
             score += o->children[i]->ops->score(o->children[i]);
@@ -98,6 +147,17 @@ static void or_set_threshold(matcher *m, double threshold)
         o->pruning = 1;
     }
     o->threshold = threshold;
+    /* A child scoring at most `threshold` less the others' bounds cannot
+     * lift a document above the threshold, so it may skip it too (a phrase
+     * then leaves such documents unverified). */
+    double total = o->prefix_bounds[o->count - 1];
+    for (size_t i = 0; i < o->count; i++) {
+        matcher *child = o->children[i];
+        if (child->ops->set_threshold) {
+            double own = o->prefix_bounds[i] - (i ? o->prefix_bounds[i - 1] : 0.0);
+            child->ops->set_threshold(child, threshold - (total - own));
+        }
+    }
     while (o->first_essential < o->count
            && matcher_cannot_exceed(o->prefix_bounds[o->first_essential], threshold))
         o->first_essential++;
@@ -145,29 +205,69 @@ static void or_free(matcher *m)
         matcher_free(o->children[i]);
     free(o->children);
     free(o->prefix_bounds);
+    free(o->group_ends);
     free(o);
 }
 
 static const matcher_ops or_ops = {or_next_geq, or_score, or_positions, or_explain, or_free,
-                                   or_max_score, or_block_bound, or_set_threshold};
+                                   or_max_score, or_block_bound, or_set_threshold, NULL, NULL, NULL};
+
+/* An inner disjunction is flattened into its parent when it is not itself
+ * the result of flattening (one level of groups keeps or_score's sum order
+ * simple). */
+static or_matcher *flattenable(matcher *child)
+{
+    if (child->ops != &or_ops)
+        return NULL;
+    or_matcher *inner = (or_matcher *)child;
+    return inner->group_ends ? NULL : inner;
+}
 
 matcher *matcher_or(matcher **children, size_t count)
 {
+    /* A disjunction of disjunctions is one disjunction (the same sum):
+     * flat, MaxScore sees every term's own bound, and a common word's
+     * body key no longer shares its title key's high bound (a short
+     * title), which kept it essential. */
+    size_t flat_count = 0, flattened = 0;
+    for (size_t i = 0; i < count; i++) {
+        or_matcher *inner = flattenable(children[i]);
+        flat_count += inner ? inner->count : 1;
+        flattened += inner != NULL;
+    }
     or_matcher *o = calloc(1, sizeof *o);
-    matcher **copy = o && count ? malloc(count * sizeof *copy) : NULL;
-    if (!o || (count && !copy)) {
+    matcher **copy = o && flat_count ? malloc(flat_count * sizeof *copy) : NULL;
+    size_t *group_ends = o && flattened ? malloc(count * sizeof *group_ends) : NULL;
+    if (!o || (flat_count && !copy) || (flattened && !group_ends)) {
         for (size_t i = 0; i < count; i++)
             matcher_free(children[i]);
         free(o);
         free(copy);
+        free(group_ends);
         return NULL;
     }
-    if (count)
-        memcpy(copy, children, count * sizeof *copy);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        or_matcher *inner = flattenable(children[i]);
+        if (inner) {
+            memcpy(copy + n, inner->children, inner->count * sizeof *copy);
+            n += inner->count;
+            inner->count = 0; /* its children are now ours */
+            matcher_free(&inner->base);
+        } else {
+            copy[n++] = children[i];
+        }
+        if (group_ends)
+            group_ends[i] = n;
+    }
     o->base.ops = &or_ops;
-    for (size_t i = 0; i < count; i++)
-        o->base.cost += children[i]->cost;
+    for (size_t i = 0; i < n; i++) {
+        o->base.cost += copy[i]->cost;
+        o->two_phase |= copy[i]->ops->confirm != NULL;
+    }
     o->children = copy;
-    o->count = count;
+    o->count = n;
+    o->group_ends = group_ends;
+    o->group_count = group_ends ? count : 0;
     return &o->base;
 }

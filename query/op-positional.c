@@ -39,6 +39,13 @@ typedef struct positional_matcher {
     uint32_t span;              /* phrase: last offset - first offset */
     uint32_t *widths;           /* NEAR: each child's span (0 for a word) */
     int failed;
+    /* Exact phrase of words: positions are streamed (see streamed_exact_phrase). */
+    int streamed;
+    postings_position_reader *readers;
+    int matches_complete;       /* `matches` holds every match, not only the first */
+    /* Top-k: documents whose score cannot exceed it are not verified. */
+    int pruning;
+    double threshold;
 } positional_matcher;
 
 #define MAX_POSITIONS (1u << 26)
@@ -179,9 +186,66 @@ static int find_near_matches(positional_matcher *p)
     }
 }
 
+/* Exact phrase over streamed positions, a leapfrog join: a candidate
+ * start is proposed, each word reads its positions up to where the start
+ * puts it, and one that overshoots proposes a later start.  Every stream
+ * only moves forward, so no position is decoded twice, and with
+ * `first_only` the reading stops at the first match: the positions of a
+ * common word after that are never decoded (a document's score does not
+ * depend on how often the phrase occurs).  Returns 1 when the phrase
+ * occurs, 0 when not, or a negative status. */
+static int streamed_exact_phrase(positional_matcher *p, int first_only)
+{
+    uint64_t current[64];
+    unsigned char have[64];
+    for (size_t i = 0; i < p->count; i++) {
+        int rc = p->children[i]->ops->open_positions(p->children[i], &p->readers[i]);
+        if (rc != 0)
+            return rc;
+        current[i] = 0;
+        have[i] = 0;
+    }
+    int found = 0;
+    uint64_t start = 0;
+    size_t agreed = 0;
+    for (size_t i = p->leader;; i = i + 1 == p->count ? 0 : i + 1) {
+        uint64_t target = start + p->offsets[i];
+        if (!have[i] || current[i] < target) {
+            uint32_t position;
+            int rc = postings_position_advance(&p->readers[i], target, &position);
+            if (rc <= 0)
+                return rc < 0 ? rc : found;
+            current[i] = position;
+            have[i] = 1;
+        }
+        if (current[i] > target) {
+            start = current[i] - p->offsets[i];
+            agreed = 1;
+            continue;
+        }
+        if (++agreed < p->count)
+            continue;
+        found = 1;
+        if (first_only)
+            return 1;
+        if (push_match(&p->matches, (uint32_t)start) != 0)
+            return -1;
+        start++;
+        agreed = 0;
+    }
+}
+
 static int verify(positional_matcher *p)
 {
     p->matches.count = 0;
+    p->matches_complete = 0;
+    if (p->streamed) {
+        int rc = streamed_exact_phrase(p, 1);
+        if (rc < 0)
+            p->failed = 1;
+        return rc > 0;
+    }
+    p->matches_complete = 1;
     for (size_t i = 0; i < p->count; i++)
         if (load_positions(p->children[i], &p->lists[i]) != 0) {
             p->failed = 1;
@@ -193,17 +257,29 @@ static int verify(positional_matcher *p)
     return rc == 0 && p->matches.count > 0;
 }
 
+static uint32_t positional_approximate_next_geq(matcher *m, uint32_t target)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    if (p->failed)
+        return m->doc = MATCHER_END;
+    return m->doc = matcher_conjunction_next(p->children, p->count, p->leader, target);
+}
+
+static int positional_confirm(matcher *m)
+{
+    return verify((positional_matcher *)m);
+}
+
 static uint32_t positional_next_geq(matcher *m, uint32_t target)
 {
     positional_matcher *p = (positional_matcher *)m;
     for (;;) {
-        if (p->failed)
-            return m->doc = MATCHER_END;
-        uint32_t candidate = matcher_conjunction_next(p->children, p->count, p->leader, target);
+        uint32_t candidate = positional_approximate_next_geq(m, target);
         if (candidate == MATCHER_END)
-            return m->doc = MATCHER_END;
-        m->doc = candidate;
-        if (verify(p))
+            return candidate;
+        /* The score is known before the positions: it sums the words'
+         * scores, whatever the number of phrase occurrences. */
+        if ((!p->pruning || !matcher_cannot_exceed(m->ops->score(m), p->threshold)) && verify(p))
             return candidate;
         target = candidate + 1;
     }
@@ -221,6 +297,15 @@ static double positional_score(matcher *m)
 static int positional_positions(matcher *m, uint32_t *out, size_t capacity)
 {
     positional_matcher *p = (positional_matcher *)m;
+    if (!p->matches_complete) {
+        p->matches.count = 0;
+        int rc = streamed_exact_phrase(p, 0);
+        if (rc < 0) {
+            p->failed = 1;
+            return rc;
+        }
+        p->matches_complete = 1;
+    }
     size_t n = p->matches.count < capacity ? p->matches.count : capacity;
     memcpy(out, p->matches.values, n * sizeof *out);
     return (int)n;
@@ -245,6 +330,7 @@ static void positional_free(matcher *m)
     free(p->offsets);
     free(p->widths);
     free(p->matches.values);
+    free(p->readers);
     free(p);
 }
 
@@ -263,10 +349,19 @@ static double positional_block_bound(matcher *m, uint32_t target, uint32_t *last
     return matcher_sum_block_bounds(p->children, p->count, target, last);
 }
 
+static void positional_set_threshold(matcher *m, double threshold)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    p->threshold = threshold;
+    p->pruning = 1;
+}
+
 static const matcher_ops positional_ops = {positional_next_geq, positional_score,
                                            positional_positions, positional_explain,
                                            positional_free, positional_max_score,
-                                           positional_block_bound, NULL};
+                                           positional_block_bound, positional_set_threshold,
+                                           NULL, positional_approximate_next_geq,
+                                           positional_confirm};
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
                             uint32_t slop, int near, uint32_t distance)
@@ -277,8 +372,10 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
         p->offsets = calloc(count, sizeof *p->offsets);
         p->widths = calloc(count, sizeof *p->widths);
         p->lists = calloc(count, sizeof *p->lists);
+        p->readers = calloc(count, sizeof *p->readers);
     }
-    if (!p || count == 0 || count > 64 || !p->children || !p->offsets || !p->widths || !p->lists) {
+    if (!p || count == 0 || count > 64 || !p->children || !p->offsets || !p->widths || !p->lists
+        || !p->readers) {
         for (size_t i = 0; i < count; i++)
             matcher_free(children[i]);
         if (p) {
@@ -286,6 +383,7 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
             free(p->offsets);
             free(p->widths);
             free(p->lists);
+            free(p->readers);
             free(p);
         }
         return NULL;
@@ -305,6 +403,9 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
             p->base.cost = children[i]->cost;
             p->leader = i;
         }
+    p->streamed = !near && slop == 0 && offsets != NULL;
+    for (size_t i = 0; i < count; i++)
+        p->streamed &= children[i]->ops->open_positions != NULL;
     p->count = count;
     p->slop = slop;
     p->near = near;

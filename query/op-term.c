@@ -14,6 +14,7 @@ typedef struct term_matcher {
     postings_cursor cursor;
     bm25_term scorer;
     int scored;
+    double list_bound;           /* score bound over the whole list */
     char label[80];
 } term_matcher;
 
@@ -38,15 +39,29 @@ static double term_score(matcher *m)
     return bm25_score(&t->scorer, t->cursor.tf, field_length(t));
 }
 
-static int term_positions(matcher *m, uint32_t *out, size_t capacity)
+/* A field of n words holds a term at most n times: anything more is
+ * damage that slipped past a checksum, and must not size a buffer. */
+static int check_tf(term_matcher *t)
 {
-    term_matcher *t = (term_matcher *)m;
-    /* A field of n words holds a term at most n times: anything more is
-     * damage that slipped past a checksum, and must not size a buffer. */
     if (t->cursor.tf > field_length(t)) {
         postings_mark_damaged(&t->cursor, "a posting's frequency exceeds its field's length");
         return COPS_ECORRUPT;
     }
+    return 0;
+}
+
+static int term_open_positions(matcher *m, postings_position_reader *out)
+{
+    term_matcher *t = (term_matcher *)m;
+    int rc = check_tf(t);
+    return rc != 0 ? rc : postings_position_reader_open(&t->cursor, out);
+}
+
+static int term_positions(matcher *m, uint32_t *out, size_t capacity)
+{
+    term_matcher *t = (term_matcher *)m;
+    if (check_tf(t) != 0)
+        return COPS_ECORRUPT;
     if (t->cursor.tf > capacity) {
         /* Keep the first `capacity` positions: decode into a heap copy. */
         uint32_t *all = malloc((size_t)t->cursor.tf * sizeof *all);
@@ -80,17 +95,20 @@ static void term_free(matcher *m) { free(m); }
 
 static double term_max_score(matcher *m)
 {
-    term_matcher *t = (term_matcher *)m;
-    if (!t->scored)
-        return 0.0;
-    postings_block_bound bound;
-    postings_list_bound(&t->cursor, &bound);
-    return bm25_score(&t->scorer, bound.max_tf, bound.min_length);
+    return ((term_matcher *)m)->list_bound;
 }
 
 static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
 {
     term_matcher *t = (term_matcher *)m;
+    if (t->cursor.doc > target && t->cursor.doc != POSTINGS_END) {
+        /* Up to the cursor's document the key adds nothing (nothing
+         * before the cursor can come from it any more): a sparse key, such
+         * as a title word, so leaves those windows to its partners' bounds
+         * alone, and a ranked conjunction may skip them. */
+        *last = t->cursor.doc - 1;
+        return 0.0;
+    }
     postings_block_bound bound;
     if (postings_block_bound_at(&t->cursor, target, &bound) != 0) {
         *last = MATCHER_END;
@@ -101,7 +119,8 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
 }
 
 static const matcher_ops term_ops = {term_next_geq, term_score, term_positions, term_explain,
-                                     term_free, term_max_score, term_block_bound, NULL};
+                                     term_free, term_max_score, term_block_bound, NULL,
+                                     term_open_positions, NULL, NULL};
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       const char *label)
@@ -116,6 +135,9 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
     if (scorer) {
         t->scorer = *scorer;
         t->scored = 1;
+        postings_block_bound bound;
+        postings_list_bound(&t->cursor, &bound);
+        t->list_bound = bm25_score(&t->scorer, bound.max_tf, bound.min_length);
     }
     snprintf(t->label, sizeof t->label, "%s", label);
     /* Not positioned until the first next_geq; the cursor already sits on

@@ -27,3 +27,9 @@ TESTS += tests/inverter-test
 tests_inverter_test_SOURCES = tests/inverter-test.c $(ENGINE_TEST_HELPERS)
 tests_inverter_test_CFLAGS = $(TEST_CFLAGS)
 tests_inverter_test_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/phrase-test
+TESTS += tests/phrase-test
+tests_phrase_test_SOURCES = tests/phrase-test.c $(ENGINE_TEST_HELPERS)
+tests_phrase_test_CFLAGS = $(TEST_CFLAGS)
+tests_phrase_test_LDADD = $(TEST_LIBS)

@@ -370,6 +370,71 @@ static uint32_t linear_geq(const term_data *t, uint32_t target)
     return i;
 }
 
+/* postings_position_advance against a linear scan: targets that fall on a
+ * position, between two, far ahead (stepping over runs of one-byte
+ * deltas eight at a time) and past the end, on every posting of lists
+ * with small, large (multi-byte) and far (near 2^32) positions, inline and
+ * in full and tail blocks. */
+Test(format, position_reader_advances_like_linear_scan, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, 7);
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        const term_data *t = &f.data.terms[k];
+        if (t->df > 5000)
+            continue; /* the long list adds nothing but time */
+        segment_term term;
+        cops_error err = {0};
+        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, &err), 1);
+        postings_cursor c;
+        postings_open(&c, f.seg, &term);
+        for (uint32_t i = 0; i < t->df; i++, postings_next(&c)) {
+            const uint32_t *expected = t->positions + t->position_start[i];
+            uint32_t tf = t->tfs[i];
+            postings_position_reader reader;
+            cr_assert_eq(postings_position_reader_open(&c, &reader), 0);
+            uint64_t target = testlib_rng_below(&rng, 3);
+            size_t next = 0; /* first expected position not yet passed */
+            for (;;) {
+                while (next < tf && expected[next] < target)
+                    next++;
+                uint32_t got = 0;
+                int rc = postings_position_advance(&reader, target, &got);
+                if (next == tf) {
+                    cr_assert_eq(rc, 0, "key %.*s doc %u target %llu: %d", (int)t->key_length,
+                                 t->key, t->docs[i], (unsigned long long)target, rc);
+                    break;
+                }
+                cr_assert_eq(rc, 1, "key %.*s doc %u: %d", (int)t->key_length, t->key, t->docs[i],
+                             rc);
+                cr_assert_eq(got, expected[next], "key %.*s doc %u target %llu: %u, expected %u",
+                             (int)t->key_length, t->key, t->docs[i], (unsigned long long)target,
+                             got, expected[next]);
+                next++;
+                /* the next target: the next position itself, just after it, or a jump */
+                switch (testlib_rng_below(&rng, 4)) {
+                case 0:
+                    target = next < tf ? expected[next] : (uint64_t)got + 1;
+                    break;
+                case 1:
+                    target = (uint64_t)got + 1;
+                    break;
+                case 2:
+                    target = (uint64_t)got + 1 + testlib_rng_below(&rng, 200);
+                    break;
+                default:
+                    target = next + 12 < tf ? expected[next + 12] - testlib_rng_below(&rng, 2)
+                                            : (uint64_t)UINT32_MAX + 1;
+                }
+            }
+        }
+        cr_assert_eq(c.doc, POSTINGS_END);
+    }
+    close_fixture(&f);
+}
+
 Test(format, next_geq_matches_linear_reference, .timeout = 60)
 {
     fixture f;
