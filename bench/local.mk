@@ -31,8 +31,8 @@ include bench/relevance.mk
 ## part is compiled only when configure found sqlite3 (config.h has no
 ## HAVE_SQLITE, so the define comes from here), the Xapian part when the
 ## binding is in the internal library (HAVE_XAPIAN in config.h).
-dist_noinst_SCRIPTS += bench/run bench/make-queries
-EXTRA_DIST += bench/plot.gp
+dist_noinst_SCRIPTS += bench/run bench/make-queries bench/grow-corpus
+EXTRA_DIST += bench/plot.gp bench/scale.gp
 noinst_PROGRAMS += bench/query-driver
 bench_query_driver_SOURCES = bench/query-driver.c
 bench_query_driver_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS)
