@@ -811,37 +811,18 @@ static void load_block(postings_cursor *c, uint32_t block)
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
     c->position_offsets_known = 0;
+    c->position_lengths_at = 0;
     if (count == SEGMENT_BLOCK_SIZE) {
         size_t used = codec_block_decode(data, c->blocks + end, count, c->docs);
         size_t used_tf = used ? codec_block_decode(data + used, c->blocks + end, count, c->tfs) : 0;
-        size_t used_positions = used_tf ? codec_block_decode(data + used + used_tf, c->blocks + end,
-                                                             count, c->position_offsets + 1)
-                                        : 0;
-        if (used == 0 || used_tf == 0 || used_positions == 0
-            || used + used_tf + used_positions != end - start) {
+        if (used == 0 || used_tf == 0 || used + used_tf >= end - start) {
             cursor_fail(c, data, "postings block does not decode");
             return;
         }
-        /* per-posting byte lengths -> offsets within the block's positions */
-        uint32_t position_start = layout_get_u32(entry + 8);
-        uint32_t position_end = block + 1 < c->block_count
-                                    ? layout_get_u32(skip_entry(c, block + 1) + 8)
-                                    : (uint32_t)c->positions_length;
-        uint64_t offset = position_start;
-        c->position_offsets[0] = position_start;
-        for (uint32_t i = 1; i <= count; i++) {
-            offset += c->position_offsets[i];
-            if (offset > position_end) {
-                cursor_fail(c, data, "postings block position lengths out of range");
-                return;
-            }
-            c->position_offsets[i] = (uint32_t)offset;
-        }
-        if (offset != position_end) {
-            cursor_fail(c, data, "postings block position lengths out of range");
-            return;
-        }
-        c->position_offsets_known = 1;
+        /* The position byte lengths are decoded when positions are first
+         * read in this block (decode_position_offsets): most queries never
+         * read positions, and the block CRC above already covers them. */
+        c->position_lengths_at = start + (uint32_t)(used + used_tf);
         uint32_t documents = (uint32_t)c->seg->meta.documents;
         uint64_t doc = (uint64_t)previous_doc + 1; /* wraps to 0 for the first block */
         if (block == 0)
@@ -874,6 +855,41 @@ static void load_block(postings_cursor *c, uint32_t block)
     c->positions_checked = 0;
 }
 
+/* The current full block's per-posting position byte lengths -> offsets
+ * within the block's positions (position_offsets). */
+static int decode_position_offsets(postings_cursor *c)
+{
+    const uint8_t *entry = skip_entry(c, c->block);
+    uint32_t end = c->block + 1 < c->block_count ? layout_get_u32(skip_entry(c, c->block + 1) + 4)
+                                                 : (uint32_t)c->blocks_length;
+    const uint8_t *at = c->blocks + c->position_lengths_at;
+    c->position_lengths_at = 0;
+    size_t used = codec_block_decode(at, c->blocks + end, SEGMENT_BLOCK_SIZE,
+                                     c->position_offsets + 1);
+    if (used == 0 || at + used != c->blocks + end) {
+        cursor_fail(c, at, "postings block does not decode");
+        return COPS_ECORRUPT;
+    }
+    uint32_t position_start = layout_get_u32(entry + 8);
+    uint32_t position_end = c->block + 1 < c->block_count
+                                ? layout_get_u32(skip_entry(c, c->block + 1) + 8)
+                                : (uint32_t)c->positions_length;
+    uint64_t offset = position_start;
+    c->position_offsets[0] = position_start;
+    for (uint32_t i = 1; i <= SEGMENT_BLOCK_SIZE; i++) {
+        offset += c->position_offsets[i];
+        if (offset > position_end)
+            break;
+        c->position_offsets[i] = (uint32_t)offset;
+    }
+    if (offset != position_end) {
+        cursor_fail(c, at, "postings block position lengths out of range");
+        return COPS_ECORRUPT;
+    }
+    c->position_offsets_known = 1;
+    return 0;
+}
+
 void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
 {
     c->skip = NULL;
@@ -888,6 +904,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->position_doc_index = 0;
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
     c->position_offsets_known = 0;
+    c->position_lengths_at = 0;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;
@@ -1021,6 +1038,8 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
         }
         c->positions_checked = 1;
     }
+    if (c->position_lengths_at && decode_position_offsets(c) != 0)
+        return COPS_ECORRUPT;
     if (c->position_offsets_known) {
         /* full block: straight to this posting's positions */
         c->position_cursor = c->position_offsets[c->in_block];

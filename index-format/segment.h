@@ -181,6 +181,8 @@ typedef struct postings_cursor {
     uint32_t position_doc_index; /* in-block index whose positions start at position_cursor */
     int positions_checked;     /* the current block's positions CRC verified */
     int position_offsets_known; /* full block: position_offsets valid */
+    uint32_t position_lengths_at; /* full block, offsets not known yet: where in `blocks`
+                                     its position byte lengths start (0 = none) */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE];
     uint32_t position_offsets[SEGMENT_BLOCK_SIZE + 1]; /* full block: start of each posting's positions */
