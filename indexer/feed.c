@@ -259,25 +259,41 @@ static void *stager_main(void *argument)
     feed *f = argument;
     pthread_mutex_lock(&f->lock);
     for (;;) {
-        while (!f->stage_next && !f->finished && !f->cancel && !f->closing)
+        /* Wait for work; and while text and analysis together are over
+         * twice the reader's bound, stage only the head (the consumer can
+         * always take what is staged before stage_next, so this never
+         * deadlocks).  Twice, not once: the reader keeps the queue at its
+         * bound, and the stage must still run ahead of the consumer. */
+        while (!f->cancel && !f->closing
+               && (f->stage_next ? f->queued_bytes > 2 * FEED_QUEUE_BYTES
+                                       && f->stage_next != f->head
+                                 : !f->finished))
             pthread_cond_wait(&f->changed, &f->lock);
         batch *b = f->stage_next;
         if (!b || f->cancel || f->closing)
             break;
         pthread_mutex_unlock(&f->lock);
-        int rc = b->staged ? 0 : stage_batch(f, b);
+        int rc = stage_batch(f, b); /* stage_next is never a staged (e.g. lent) batch */
         pthread_mutex_lock(&f->lock);
         if (f->closing)
             break; /* the batch now belongs to feed_finish */
         if (rc != 0) {
             f->stage_status = rc;
-            f->cancel = 1; /* the reader stops; the consumer sees no more documents */
+            /* the reader stops; the consumer sees no more documents */
+            __atomic_store_n(&f->cancel, 1, __ATOMIC_RELAXED);
             pthread_cond_broadcast(&f->changed);
             break;
         }
         b->staged = 1;
         f->queued_bytes += b->prepared.length;
-        f->stage_next = b->next;
+        /* Skip lent batches: they are queued staged, and the consumer may
+         * take and free one as soon as nothing unstaged is before it, so
+         * stage_next must never point at one.  Reading their links here is
+         * safe: until this moment `b`, ahead of them, was unstaged. */
+        batch *next = b->next;
+        while (next && next->staged)
+            next = next->next;
+        f->stage_next = next;
         pthread_cond_broadcast(&f->changed);
     }
     pthread_mutex_unlock(&f->lock);

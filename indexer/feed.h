@@ -7,9 +7,11 @@
  * on a third thread between the two: it turns each document into bytes
  * the consumer wants (the indexer: its analysed terms), so the consuming
  * thread only inverts.  Documents arrive in exactly the order source_walk
- * delivers them.  Memory held by queued batches is bounded (about
- * 2 x FEED_QUEUE_BYTES with a stage, plus one document larger than
- * FEED_BORROW_BYTES, which is lent without copying and never staged).
+ * delivers them.  Memory held by queued batches, their text and the
+ * stage's output together, is bounded: the reader waits above
+ * FEED_QUEUE_BYTES, the stage above twice that (plus one batch and its
+ * staged form, plus one document of FEED_BORROW_BYTES or more, which is
+ * lent without copying and never staged).
  *
  * The warning callback of `options` is called from the reader thread
  * (never concurrently with itself); the stage from the stage thread.
