@@ -7,3 +7,10 @@ tests_sources_test_CFLAGS = $(TEST_CFLAGS)
 tests_sources_test_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/data/sources/article.txt tests/data/sources/page.html \
 	tests/data/sources/docs.jsonl tests/data/sources/collection.trec
+
+## The reader and stage threads (indexer/feed.c) against a consumer.
+check_PROGRAMS += tests/feed-test
+TESTS += tests/feed-test
+tests_feed_test_SOURCES = tests/feed-test.c $(ENGINE_TEST_HELPERS)
+tests_feed_test_CFLAGS = $(TEST_CFLAGS)
+tests_feed_test_LDADD = $(TEST_LIBS)
