@@ -54,19 +54,28 @@ static char *write_corpus(const char *dir, int before, int after)
     return path;
 }
 
+/* A feed over inputs[0] (borrowed by the feed until feed_finish), staged
+ * through prepare_id. */
+static feed *start_feed(const char *const *inputs, stage_context *context)
+{
+    feed_stage stage = {prepare_id, context};
+    source_options options;
+    source_options_init(&options);
+    feed *f = NULL;
+    cops_error err = {0};
+    cr_assert_eq(feed_start(inputs, 1, &options, &stage, &f, &err), 0, "%s", err.message);
+    return f;
+}
+
 Test(feed, staged_and_lent_documents_arrive_in_order, .timeout = 60)
 {
     char *dir = testlib_tempdir("feed");
     char *path = write_corpus(dir, 3, 3);
     for (int round = 0; round < 16; round++) { /* the race it guards against needs luck */
         stage_context context = {NULL, round % 2 ? 20000 : 0};
-        feed_stage stage = {prepare_id, &context};
-        source_options options;
-        source_options_init(&options);
         const char *inputs[] = {path};
-        feed *f = NULL;
+        feed *f = start_feed(inputs, &context);
         cops_error err = {0};
-        cr_assert_eq(feed_start(inputs, 1, &options, &stage, &f, &err), 0, "%s", err.message);
         const char *expected[] = {"s0", "s1", "s2", "big", "s3", "s4", "s5"};
         size_t n = 0;
         const source_document *d;
@@ -101,13 +110,9 @@ Test(feed, a_failing_stage_stops_the_feed_with_its_error, .timeout = 60)
     char *dir = testlib_tempdir("feed");
     char *path = write_corpus(dir, 3, 3);
     stage_context context = {"s1", 1000};
-    feed_stage stage = {prepare_id, &context};
-    source_options options;
-    source_options_init(&options);
     const char *inputs[] = {path};
-    feed *f = NULL;
+    feed *f = start_feed(inputs, &context);
     cops_error err = {0};
-    cr_assert_eq(feed_start(inputs, 1, &options, &stage, &f, &err), 0, "%s", err.message);
     size_t n = 0;
     while (feed_next(f) != NULL)
         n++;
