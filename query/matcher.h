@@ -99,6 +99,8 @@ uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leade
 /* Sum of the children's block bounds at `target`; *last = the smallest of
  * their windows' ends. */
 double matcher_sum_block_bounds(matcher **children, size_t count, uint32_t target, uint32_t *last);
+/* Sum of the children's whole-list bounds (max_score). */
+double matcher_sum_max_scores(matcher **children, size_t count);
 
 /* ------------------------------------------------------- constructors
  * Each returns NULL only when out of memory; on NULL the arguments that

@@ -54,6 +54,14 @@ uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leade
     return candidate;
 }
 
+double matcher_sum_max_scores(matcher **children, size_t count)
+{
+    double bound = 0.0;
+    for (size_t i = 0; i < count; i++)
+        bound += children[i]->ops->max_score(children[i]);
+    return bound;
+}
+
 double matcher_sum_block_bounds(matcher **children, size_t count, uint32_t target, uint32_t *last)
 {
     double bound = 0.0;
@@ -156,9 +164,9 @@ static void and_free(matcher *m)
 static double and_max_score(matcher *m)
 {
     and_matcher *a = (and_matcher *)m;
-    double bound = 0.0;
-    for (size_t i = 0; i < a->required_count; i++)
-        bound += a->required[i]->ops->max_score(a->required[i]);
+    /* One running sum, required then optional: the same additions in the
+     * same order as every other bound of this matcher. */
+    double bound = matcher_sum_max_scores(a->required, a->required_count);
     for (size_t i = 0; i < a->optional_count; i++)
         bound += a->optional[i]->ops->max_score(a->optional[i]);
     return bound;

@@ -119,10 +119,7 @@ static double or_score(matcher *m)
 static double or_max_score(matcher *m)
 {
     or_matcher *o = (or_matcher *)m;
-    double bound = 0.0;
-    for (size_t i = 0; i < o->count; i++)
-        bound += o->children[i]->ops->max_score(o->children[i]);
-    return bound;
+    return matcher_sum_max_scores(o->children, o->count);
 }
 
 static double or_block_bound(matcher *m, uint32_t target, uint32_t *last)

@@ -337,10 +337,7 @@ static void positional_free(matcher *m)
 static double positional_max_score(matcher *m)
 {
     positional_matcher *p = (positional_matcher *)m;
-    double bound = 0.0;
-    for (size_t i = 0; i < p->count; i++)
-        bound += p->children[i]->ops->max_score(p->children[i]);
-    return bound;
+    return matcher_sum_max_scores(p->children, p->count);
 }
 
 static double positional_block_bound(matcher *m, uint32_t target, uint32_t *last)
