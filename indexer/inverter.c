@@ -61,7 +61,6 @@ struct inverter {
     size_t peak_bytes;
     run_file *runs;
     size_t run_count;
-    int failed;
 };
 
 static size_t accounted_bytes(const inverter *inv)
