@@ -484,36 +484,59 @@ static int check_docmeta(checker *c)
 
 /* ------------------------------------------------------------ postings */
 
-/* `count` (gap, tf-1) varint pairs filling [p, end) exactly; the first
- * gap continues from `previous` (-1 at the start of a list). */
-static int check_pairs(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
-                       int64_t previous, uint32_t *docs, uint32_t *tfs, const char *what)
+/* Whether the codec block of values[0, count) at `block` is the one the
+ * writer makes (the smallest; FORMAT.md 2): re-encoded, it is the same
+ * bytes. */
+static int block_is_canonical(const uint8_t *block, size_t size, const uint32_t *values,
+                              uint32_t count)
 {
+    byte_buffer again = BUFFER_INIT;
+    codec_block_append(&again, values, count);
+    int same = !buffer_failed(&again) && again.length == size && memcmp(again.data, block, size) == 0;
+    buffer_free(&again);
+    return same;
+}
+
+/* A docs-block of `count` postings at *cursor, inside [*cursor, end)
+ * (FORMAT.md 3.3), which *cursor is moved past; the first gap continues
+ * from `previous` (-1 at the start of a list). */
+static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *end,
+                            uint32_t count, int64_t previous, uint32_t *docs, uint32_t *tfs,
+                            const char *what)
+{
+    const uint8_t *p = *cursor;
+    uint32_t gaps[SEGMENT_BLOCK_SIZE];
+    size_t used = codec_block_decode(p, end, count, gaps);
+    size_t used_tf = used ? codec_block_decode(p + used, end, count, tfs) : 0;
+    if (used_tf == 0)
+        return damaged(c, at(c, p), "%s does not decode", what);
+    *cursor = p + used + used_tf;
+    if (!block_is_canonical(p, used, gaps, count))
+        return damaged(c, at(c, p), "%s: its gaps are not in the smallest block", what);
+    if (!block_is_canonical(p + used, used_tf, tfs, count))
+        return damaged(c, at(c, p) + used, "%s: its tf - 1 are not in the smallest block", what);
     for (uint32_t i = 0; i < count; i++) {
-        uint64_t gap, tf_minus_one;
-        const uint8_t *posting = p;
-        if (take(c, &p, end, UINT32_MAX, &gap, what) != 0
-            || take(c, &p, end, UINT32_MAX - 1, &tf_minus_one, what) != 0)
-            return COPS_ECORRUPT;
-        int64_t doc = previous + 1 + (int64_t)gap;
-        if ((uint64_t)doc >= c->documents)
-            return damaged(c, at(c, posting), "%s: posting %u is document %lld, the segment has "
-                           "%llu", what, i, (long long)doc, (unsigned long long)c->documents);
+        int64_t doc = previous + 1 + (int64_t)gaps[i];
+        if ((uint64_t)doc >= c->documents || tfs[i] == UINT32_MAX)
+            return damaged(c, at(c, p), "%s: posting %u is document %lld, the segment has %llu",
+                           what, i, (long long)doc, (unsigned long long)c->documents);
         docs[i] = (uint32_t)doc;
-        tfs[i] = (uint32_t)tf_minus_one + 1;
+        tfs[i] += 1;
         previous = doc;
     }
-    if (p != end)
-        return damaged(c, at(c, p), "%s: bytes after its %u postings", what, count);
     return 0;
 }
 
-/* The positions of `count` postings filling [p, end) exactly. */
+/* The positions of `count` postings filling [p, end) exactly; where each
+ * posting's start, as offsets from p, into starts[0, count). */
 static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
-                           const uint32_t *docs, const uint32_t *tfs, const char *what)
+                           const uint32_t *docs, const uint32_t *tfs, uint32_t *starts,
+                           const char *what)
 {
     int title = c->key_length > 0 && c->key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
+    const uint8_t *first = p;
     for (uint32_t i = 0; i < count; i++) {
+        starts[i] = (uint32_t)(p - first);
         uint32_t limit = field_length(c, docs[i], title);
         uint64_t position = 0;
         for (uint32_t j = 0; j < tfs[i]; j++) {
@@ -534,6 +557,37 @@ static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uin
     if (p != end)
         return damaged(c, at(c, p), "%s: bytes after the positions of its %u postings", what,
                        count);
+    return 0;
+}
+
+/* The rest of postings block `block`, [p, end): its position marks, which
+ * must say where the positions of every 2^stride_log-th posting start
+ * (starts[], from check_positions), in the smallest codec block. */
+static int check_position_marks(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
+                                const uint32_t *starts, uint32_t block)
+{
+    if (p >= end || *p > SEGMENT_MAX_STRIDE_LOG)
+        return damaged(c, at(c, p), "postings block %u: no valid position mark stride", block);
+    uint32_t stride = 1u << *p++;
+    uint32_t gaps[SEGMENT_BLOCK_SIZE], marks = 0;
+    for (uint32_t k = stride; k < count; k += stride, marks++)
+        gaps[marks] = starts[k] - starts[k - stride];
+    if (marks > 0) {
+        uint32_t read[SEGMENT_BLOCK_SIZE];
+        size_t used = codec_block_decode(p, end, marks, read);
+        if (used == 0)
+            return damaged(c, at(c, p), "postings block %u: position marks do not decode", block);
+        for (uint32_t k = 0; k < marks; k++)
+            if (read[k] != gaps[k])
+                return damaged(c, at(c, p), "postings block %u: position mark %u is %u bytes on, "
+                               "the positions say %u", block, k + 1, read[k], gaps[k]);
+        if (!block_is_canonical(p, used, read, marks))
+            return damaged(c, at(c, p), "postings block %u: its position marks are not in the "
+                           "smallest block", block);
+        p += used;
+    }
+    if (p != end)
+        return damaged(c, at(c, p), "postings block %u: bytes after its position marks", block);
     return 0;
 }
 
@@ -571,7 +625,7 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
     int64_t previous = -1;
     uint32_t max_of_blocks = 0, min_of_blocks = UINT32_MAX;
     int title = c->key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
-    uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE], position_bytes[SEGMENT_BLOCK_SIZE];
+    uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE];
     for (uint32_t b = 0; b < block_count; b++) {
         const uint8_t *e = skip + (size_t)b * LAYOUT_SKIP_ENTRY_BYTES;
         const uint8_t *next = e + LAYOUT_SKIP_ENTRY_BYTES;
@@ -586,45 +640,12 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         const uint8_t *data = blocks + block_start, *data_end = blocks + block_end;
         if (crc_of(data, block_end - block_start) != layout_get_u32(e + 20))
             return damaged(c, at(c, data), "postings block %u checksum mismatch", b);
-        int full_block = 0;
-        if (count == SEGMENT_BLOCK_SIZE) {
-            uint32_t gaps[SEGMENT_BLOCK_SIZE];
-            size_t used = codec_block_decode(data, data_end, count, gaps);
-            size_t used_tf = used ? codec_block_decode(data + used, data_end, count, tfs) : 0;
-            size_t used_lengths = used_tf ? codec_block_decode(data + used + used_tf, data_end,
-                                                               count, position_bytes)
-                                          : 0;
-            if (used == 0 || used_tf == 0 || used_lengths == 0
-                || used + used_tf + used_lengths != (size_t)(data_end - data))
-                return damaged(c, at(c, data), "postings block %u does not decode to exactly its "
-                               "bytes", b);
-            if (data[used + used_tf] != codec_max_bit_width(position_bytes, count))
-                return damaged(c, at(c, data) + used + used_tf, "postings block %u: position "
-                               "length bit width %u is not minimal", b, data[used + used_tf]);
-            full_block = 1;
-            if (data[0] != codec_max_bit_width(gaps, count))
-                return damaged(c, at(c, data), "postings block %u: gap bit width %u is not minimal",
-                               b, data[0]);
-            if (data[used] != codec_max_bit_width(tfs, count))
-                return damaged(c, at(c, data) + used, "postings block %u: tf bit width %u is not "
-                               "minimal", b, data[used]);
-            for (uint32_t i = 0; i < count; i++) {
-                int64_t doc = previous + 1 + (int64_t)gaps[i];
-                if ((uint64_t)doc >= c->documents || tfs[i] == UINT32_MAX)
-                    return damaged(c, at(c, data), "postings block %u: posting %u is document "
-                                   "%lld, the segment has %llu", b, i, (long long)doc,
-                                   (unsigned long long)c->documents);
-                docs[i] = (uint32_t)doc;
-                tfs[i] += 1;
-                previous = doc;
-            }
-        } else {
-            char what[48];
-            snprintf(what, sizeof what, "postings block %u", b);
-            if (check_pairs(c, data, data_end, count, previous, docs, tfs, what) != 0)
-                return COPS_ECORRUPT;
-            previous = docs[count - 1];
-        }
+        char what[48];
+        snprintf(what, sizeof what, "postings block %u", b);
+        const uint8_t *marks = data;
+        if (check_docs_block(c, &marks, data_end, count, previous, docs, tfs, what) != 0)
+            return COPS_ECORRUPT;
+        previous = docs[count - 1];
         uint32_t max_tf = 0, min_length = UINT32_MAX;
         for (uint32_t i = 0; i < count; i++) {
             uint32_t length = field_length(c, docs[i], title);
@@ -654,25 +675,12 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         const uint8_t *pos = positions + positions_start, *pos_end = positions + positions_end;
         if (crc_of(pos, positions_end - positions_start) != layout_get_u32(e + 24))
             return damaged(c, at(c, pos), "positions block %u checksum mismatch", b);
-        char what[48];
         snprintf(what, sizeof what, "positions block %u", b);
-        if (check_positions(c, pos, pos_end, count, docs, tfs, what) != 0)
+        uint32_t starts[SEGMENT_BLOCK_SIZE];
+        if (check_positions(c, pos, pos_end, count, docs, tfs, starts, what) != 0)
             return COPS_ECORRUPT;
-        if (full_block) {
-            /* each recorded length is exactly that posting's positions */
-            const uint8_t *walk = pos;
-            for (uint32_t i = 0; i < count; i++) {
-                const uint8_t *posting_start = walk;
-                for (uint32_t k = 0; k < tfs[i]; k++) {
-                    uint64_t ignored;
-                    walk += codec_varint_decode(walk, pos_end, &ignored);
-                }
-                if ((uint64_t)(walk - posting_start) != position_bytes[i])
-                    return damaged(c, at(c, data), "postings block %u: posting %u has %llu bytes "
-                                   "of positions, its block records %u", b, i,
-                                   (unsigned long long)(walk - posting_start), position_bytes[i]);
-            }
-        }
+        if (check_position_marks(c, marks, data_end, count, starts, b) != 0)
+            return COPS_ECORRUPT;
         if (max_tf > max_of_blocks)
             max_of_blocks = max_tf;
         if (min_length < min_of_blocks)
@@ -756,22 +764,24 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
                        (unsigned long long)df);
     uint64_t cf_sum = 0;
     if (df <= SEGMENT_INLINE_MAX_DF) {
-        uint64_t docs_length, positions_length;
-        uint32_t docs[SEGMENT_INLINE_MAX_DF], tfs[SEGMENT_INLINE_MAX_DF];
-        if (take(c, &p, end, (uint64_t)(end - p), &docs_length, "inline postings length") != 0)
-            return COPS_ECORRUPT;
-        if (docs_length > (uint64_t)(end - p))
+        uint64_t positions_length;
+        uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE];
+        /* the docs-block's size comes from its own head bytes */
+        size_t gaps_size = codec_block_size(p, end, (size_t)df);
+        size_t tfs_size = gaps_size ? codec_block_size(p + gaps_size, end, (size_t)df) : 0;
+        if (tfs_size == 0)
             return damaged(c, at(c, p), "inline postings run past their dictionary block");
         const uint8_t *docs_at = p;
-        p += docs_length;
+        p += gaps_size + tfs_size;
         if (take(c, &p, end, (uint64_t)(end - p), &positions_length, "inline positions length")
             != 0)
             return COPS_ECORRUPT;
         if (positions_length > (uint64_t)(end - p))
             return damaged(c, at(c, p), "inline positions run past their dictionary block");
-        if (check_pairs(c, docs_at, docs_at + docs_length, (uint32_t)df, -1, docs, tfs,
-                        "inline postings") != 0
-            || check_positions(c, p, p + positions_length, (uint32_t)df, docs, tfs,
+        uint32_t starts[SEGMENT_BLOCK_SIZE];
+        if (check_docs_block(c, &docs_at, docs_at + gaps_size + tfs_size, (uint32_t)df, -1, docs,
+                             tfs, "inline postings") != 0
+            || check_positions(c, p, p + positions_length, (uint32_t)df, docs, tfs, starts,
                                "inline positions") != 0)
             return COPS_ECORRUPT;
         for (uint32_t i = 0; i < df; i++)

@@ -123,12 +123,6 @@ unsigned codec_max_bit_width(const uint32_t *values, size_t count)
     return codec_bit_width(all_bits);
 }
 
-size_t codec_packed_bytes(unsigned width, size_t count)
-{
-    /* Whole octets of values pack into exactly `width` bytes each; split
-     * them off so width*count is never formed. */
-    return (count / 8) * width + ((count % 8) * width + 7) / 8;
-}
 
 /* ---------------------------------------------------------- packing */
 
@@ -273,30 +267,120 @@ size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigne
 
 /* ------------------------------------------------------------ blocks */
 
+#define HEAD_WIDTH_BITS 0x3fu
+#define HEAD_RESERVED 0x40u
+#define HEAD_EXCEPTIONS 0x80u
+
+/* The bytes of a block of `count` values at `width` bits of which
+ * `exceptions` (0: none) carry a high part of `high_width` bits. */
+static size_t block_bytes(unsigned width, size_t count, size_t exceptions, unsigned high_width)
+{
+    size_t size = 1 + codec_packed_bytes(width, count);
+    if (exceptions > 0)
+        size += 2 + exceptions + codec_packed_bytes(high_width, exceptions);
+    return size;
+}
+
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
 {
-    unsigned width = codec_max_bit_width(values, count);
-    size_t packed = codec_packed_bytes(width, count);
-    if (buffer_reserve(out, 1 + packed) != 0)
+    /* How many values need each bit width decides every candidate width's
+     * size at once: the values above a width W are its exceptions, and the
+     * widest high part is (widest value - W) bits. */
+    size_t of_width[CODEC_MAX_WIDTH + 1] = {0};
+    for (size_t i = 0; i < count; i++)
+        of_width[codec_bit_width(values[i])]++;
+    unsigned max_width = CODEC_MAX_WIDTH;
+    while (max_width > 0 && of_width[max_width] == 0)
+        max_width--;
+    unsigned width = max_width;
+    size_t exceptions = 0, size = block_bytes(max_width, count, 0, 0);
+    if (count <= CODEC_MAX_EXCEPTIONS) {
+        size_t above = 0;
+        for (unsigned candidate = max_width; candidate-- > 0;) {
+            above += of_width[candidate + 1];
+            size_t candidate_size = block_bytes(candidate, count, above, max_width - candidate);
+            if (candidate_size < size) { /* ties keep the wider, simpler block */
+                width = candidate;
+                exceptions = above;
+                size = candidate_size;
+            }
+        }
+    }
+    if (buffer_reserve(out, size) != 0)
         return;
     uint8_t *block = out->data + out->length;
-    block[0] = (uint8_t)width;
-    codec_pack(values, count, width, block + 1);
-    out->length += 1 + packed;
+    block[0] = (uint8_t)(width | (exceptions ? HEAD_EXCEPTIONS : 0));
+    codec_pack(values, count, width, block + 1); /* keeps the low `width` bits */
+    if (exceptions > 0) {
+        uint8_t *area = block + 1 + codec_packed_bytes(width, count);
+        uint32_t high[CODEC_MAX_EXCEPTIONS];
+        size_t n = 0;
+        area[0] = (uint8_t)exceptions;
+        for (size_t i = 0; i < count; i++)
+            if (codec_bit_width(values[i]) > width) {
+                area[1 + n] = (uint8_t)i;
+                high[n++] = values[i] >> width;
+            }
+        area[1 + n] = (uint8_t)(max_width - width);
+        codec_pack(high, n, max_width - width, area + 2 + n);
+    }
+    out->length += size;
+}
+
+/* The block's shape, checked against [in, end): returns its size, or 0. */
+static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *end, size_t count, unsigned *width,
+                          size_t *exceptions, unsigned *high_width)
+{
+    if (in >= end || (in[0] & HEAD_RESERVED) || (in[0] & HEAD_WIDTH_BITS) > CODEC_MAX_WIDTH)
+        return 0;
+    *width = in[0] & HEAD_WIDTH_BITS;
+    *exceptions = 0;
+    *high_width = 0;
+    size_t available = (size_t)(end - in);
+    size_t size = block_bytes(*width, count, 0, 0);
+    if (size > available)
+        return 0;
+    if (!(in[0] & HEAD_EXCEPTIONS))
+        return size;
+    if (available - size < 2 || in[size] == 0 || in[size] > count)
+        return 0;
+    *exceptions = in[size];
+    if (available - size - 1 < *exceptions + 1)
+        return 0;
+    *high_width = in[size + 1 + *exceptions];
+    if (*high_width == 0 || *width + *high_width > CODEC_MAX_WIDTH)
+        return 0;
+    size = block_bytes(*width, count, *exceptions, *high_width);
+    return size <= available ? size : 0;
+}
+
+size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t count)
+{
+    unsigned width, high_width;
+    size_t exceptions;
+    return block_shape(in, end, count, &width, &exceptions, &high_width);
 }
 
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
 {
-    if (in >= end)
-        return 0;
-    unsigned width = in[0];
-    if (width > CODEC_MAX_WIDTH)
-        return 0;
-    size_t packed = codec_packed_bytes(width, count);
-    if (packed > (size_t)(end - in) - 1)
+    unsigned width, high_width;
+    size_t exceptions;
+    size_t size = block_shape(in, end, count, &width, &exceptions, &high_width);
+    if (size == 0)
         return 0;
     codec_unpack(in + 1, end, count, width, out);
-    return 1 + packed;
+    if (exceptions > 0) {
+        const uint8_t *area = in + 1 + codec_packed_bytes(width, count);
+        const uint8_t *index = area + 1;
+        uint32_t high[CODEC_MAX_EXCEPTIONS];
+        codec_unpack(index + exceptions + 1, end, exceptions, high_width, high);
+        for (size_t i = 0; i < exceptions; i++) {
+            if (index[i] >= count || (i > 0 && index[i] <= index[i - 1]))
+                return 0;
+            out[index[i]] |= high[i] << width;
+        }
+    }
+    return size;
 }
 
 /* ------------------------------------------------------------- deltas */

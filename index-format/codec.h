@@ -23,9 +23,19 @@
  *            unused high bits of the last byte are written as zero.
  *            Width 0 takes no bytes at all: every value is 0.
  *
- *   block    one byte holding the width W (0..32) of the largest value,
- *            then `count` values packed at width W.  A full block of 128
- *            values is 1 + 16 * W bytes.
+ *   block    a head byte, then `count` values packed at width W, then,
+ *            when the head says so, exceptions ("patched" frame of
+ *            reference, PFor): the few values wider than W keep their low
+ *            W bits in the packed area and add a high part.
+ *              head        bits 0-5: W (0..32); bit 6: 0; bit 7: exceptions
+ *              exceptions  E:u8 (1..count), index:u8 x E (strictly
+ *                          increasing, < count), H:u8 (1..32-W),
+ *                          packed(H, E) of high parts; value[index[i]] +=
+ *                          high[i] << W
+ *            The writer picks the W that makes the block smallest (on a
+ *            tie, the wider W); a block of 128 values without exceptions
+ *            is 1 + 16 * W bytes.  Exceptions are only written for blocks
+ *            of at most CODEC_MAX_EXCEPTIONS values.
  *
  * Decoding reads untrusted bytes.  Every decoder takes the readable range
  * as [in, end), reads only bytes inside it, and never reads more than the
@@ -53,6 +63,9 @@
 
 /* The largest bit width of a packed value. */
 #define CODEC_MAX_WIDTH 32
+
+/* The most exceptions in a block (an exception's index is one byte). */
+#define CODEC_MAX_EXCEPTIONS 255
 
 /* ------------------------------------------------------------ varints */
 
@@ -85,7 +98,12 @@ unsigned codec_max_bit_width(const uint32_t *values, size_t count);
 
 /* The bytes of `count` values packed at `width` bits: ceil(width*count/8),
  * computed without intermediate overflow.  `width` must be 0..32. */
-size_t codec_packed_bytes(unsigned width, size_t count);
+static inline size_t codec_packed_bytes(unsigned width, size_t count)
+{
+    /* Whole octets of values pack into exactly `width` bytes each; split
+     * them off so width*count is never formed. */
+    return (count / 8) * width + ((count % 8) * width + 7) / 8;
+}
 
 /* Pack values[0, count) at `width` bits (0..32) into
  * out[0, codec_packed_bytes(width, count)), in the "packed" layout above.
@@ -106,17 +124,36 @@ size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigne
 
 /* ------------------------------------------------------------ blocks */
 
-/* Append values[0, count) to `out` as a block (width byte, then the
- * packed values), 1 + codec_packed_bytes(width, count) bytes.  `count` is
- * normally CODEC_BLOCK_SIZE, fewer for the last block of a list.  On
- * allocation failure the buffer turns failed (see buffer.h). */
+/* Append values[0, count) to `out` as the smallest block (head byte,
+ * packed values, exceptions if they pay).  `count` is normally
+ * CODEC_BLOCK_SIZE, fewer for the last block of a list.  On allocation
+ * failure the buffer turns failed (see buffer.h). */
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count);
+
+/* The size in bytes of the block of `count` values at `in` (at least 1),
+ * from its head and exception header alone, without decoding the values.
+ * Returns 0 when the block is not well formed or does not fit before
+ * `end` (the exception indexes are only checked by codec_block_decode). */
+size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t count);
+static inline size_t codec_block_size(const uint8_t *in, const uint8_t *end, size_t count)
+{
+    /* in line: a block without exceptions (a dictionary walk sizes two
+     * per entry it passes) */
+    if (in < end && in[0] <= CODEC_MAX_WIDTH) {
+        size_t size = 1 + codec_packed_bytes(in[0], count);
+        return size <= (size_t)(end - in) ? size : 0;
+    }
+    return codec_patched_block_size(in, end, count);
+}
 
 /* Decode a block of `count` values from `in` into out[0, count) and
  * return its size in bytes (at least 1).  Reads exactly the block's bytes,
  * in[0, size), and nothing at or past `end`.  Returns 0 when [in, end) is
- * empty, when the width byte is above 32, or when the packed values do not
- * fit before `end`; out[0, count) is then unspecified. */
+ * empty, when the head byte is invalid (width above 32, bit 6 set), when
+ * the exception header is invalid (no exceptions, more than `count`, high
+ * parts of 0 bits or reaching past bit 31), when an exception index is
+ * not below `count` or not above the one before it, or when the bytes do
+ * not fit before `end`; out[0, count) is then unspecified. */
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
 
 /* ------------------------------------------------------------- deltas */

@@ -627,13 +627,14 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     term->df = (uint32_t)df;
     term->cf = cf;
     if (df <= SEGMENT_INLINE_MAX_DF) {
-        uint64_t length;
-        TAKE_VARINT(length);
-        if (length > (uint64_t)(end - p))
+        size_t gaps = codec_block_size(p, end, (size_t)df);
+        size_t tfs = gaps ? codec_block_size(p + gaps, end, (size_t)df) : 0;
+        if (tfs == 0)
             goto damaged;
         term->docs = p;
-        term->docs_length = (size_t)length;
-        p += length;
+        term->docs_length = gaps + tfs;
+        p += gaps + tfs;
+        uint64_t length;
         TAKE_VARINT(length);
         if (length > (uint64_t)(end - p))
             goto damaged;
@@ -760,30 +761,27 @@ void postings_mark_damaged(postings_cursor *c, const char *what)
     cursor_fail(c, where ? where : c->seg->map, what);
 }
 
-/* Decode `count` short-form postings (varint gap, tf-1) into the cursor. */
-static int decode_short(postings_cursor *c, const uint8_t *p, const uint8_t *end, uint32_t count,
-                        uint32_t previous_doc)
+/* Decode the docs-block of `count` postings (FORMAT.md 3.3) at p into
+ * the cursor's docs and tfs; returns its size, or 0 when it does not
+ * decode inside [p, end). */
+static size_t decode_docs_block(postings_cursor *c, const uint8_t *p, const uint8_t *end,
+                                uint32_t count, uint32_t previous_doc)
 {
+    size_t used = codec_block_decode(p, end, count, c->docs);
+    size_t used_tf = used ? codec_block_decode(p + used, end, count, c->tfs) : 0;
+    if (used_tf == 0)
+        return 0;
     uint64_t documents = c->seg->meta.documents;
-    uint64_t next_allowed = previous_doc == UINT32_MAX ? 0 : (uint64_t)previous_doc + 1;
+    uint64_t doc = previous_doc == UINT32_MAX ? 0 : (uint64_t)previous_doc + 1;
     for (uint32_t i = 0; i < count; i++) {
-        uint32_t gap, tf_minus_one;
-        size_t used = codec_varint_decode32(p, end, &gap);
-        if (used == 0)
-            return -1;
-        p += used;
-        used = codec_varint_decode32(p, end, &tf_minus_one);
-        if (used == 0 || tf_minus_one == UINT32_MAX)
-            return -1;
-        p += used;
-        uint64_t doc = next_allowed + gap;
-        if (doc >= documents)
-            return -1;
+        doc += c->docs[i];
+        if (doc >= documents || c->tfs[i] == UINT32_MAX)
+            return 0;
         c->docs[i] = (uint32_t)doc;
-        c->tfs[i] = tf_minus_one + 1;
-        next_allowed = doc + 1;
+        c->tfs[i] += 1;
+        doc++;
     }
-    return p == end ? 0 : -1;
+    return used + used_tf;
 }
 
 static const uint8_t *skip_entry(const postings_cursor *c, uint32_t block)
@@ -810,37 +808,30 @@ static void load_block(postings_cursor *c, uint32_t block)
     uint32_t previous_doc = block == 0 ? UINT32_MAX : layout_get_u32(skip_entry(c, block - 1));
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
-    c->position_offsets_known = 0;
-    c->position_lengths_at = 0;
-    if (count == SEGMENT_BLOCK_SIZE) {
-        size_t used = codec_block_decode(data, c->blocks + end, count, c->docs);
-        size_t used_tf = used ? codec_block_decode(data + used, c->blocks + end, count, c->tfs) : 0;
-        if (used == 0 || used_tf == 0 || used + used_tf >= end - start) {
-            cursor_fail(c, data, "postings block does not decode");
-            return;
-        }
-        /* The position byte lengths are decoded when positions are first
-         * read in this block (decode_position_offsets): most queries never
-         * read positions, and the block CRC above already covers them. */
-        c->position_lengths_at = start + (uint32_t)(used + used_tf);
-        uint32_t documents = (uint32_t)c->seg->meta.documents;
-        uint64_t doc = (uint64_t)previous_doc + 1; /* wraps to 0 for the first block */
-        if (block == 0)
-            doc = 0;
-        for (uint32_t i = 0; i < count; i++) {
-            doc += c->docs[i];
-            if (doc >= documents || c->tfs[i] == UINT32_MAX) {
-                cursor_fail(c, data, "postings block holds an invalid document");
-                return;
-            }
-            c->docs[i] = (uint32_t)doc;
-            c->tfs[i] += 1;
-            doc++;
-        }
-    } else if (decode_short(c, data, c->blocks + end, count, previous_doc) != 0) {
+    size_t used = decode_docs_block(c, data, c->blocks + end, count, previous_doc);
+    if (used == 0) {
         cursor_fail(c, data, "postings block does not decode");
         return;
     }
+    size_t position_start = layout_get_u32(entry + 8);
+    c->block_positions_end = block + 1 < c->block_count
+                                 ? layout_get_u32(skip_entry(c, block + 1) + 8)
+                                 : c->positions_length;
+    if (position_start > c->block_positions_end || c->block_positions_end > c->positions_length) {
+        cursor_fail(c, entry, "positions block out of range");
+        return;
+    }
+    /* The position marks are decoded when positions are first read in
+     * this block (decode_position_marks): most queries never read them,
+     * and the block CRC above already covers them. */
+    if (start + used >= end || data[used] > SEGMENT_MAX_STRIDE_LOG) {
+        cursor_fail(c, data + used, "postings block position marks out of range");
+        return;
+    }
+    c->stride_log = data[used];
+    c->marks_at = start + (uint32_t)used + 1;
+    c->position_mark[0] = (uint32_t)position_start;
+    c->position_marks = 1;
     if (c->docs[count - 1] != layout_get_u32(entry)) {
         cursor_fail(c, entry, "postings block disagrees with its skip entry");
         return;
@@ -850,43 +841,44 @@ static void load_block(postings_cursor *c, uint32_t block)
     c->in_block = 0;
     c->doc = c->docs[0];
     c->tf = c->tfs[0];
-    c->position_cursor = layout_get_u32(entry + 8);
+    c->position_cursor = position_start;
     c->position_doc_index = 0;
     c->positions_checked = 0;
 }
 
-/* The current full block's per-posting position byte lengths -> offsets
- * within the block's positions (position_offsets). */
-static int decode_position_offsets(postings_cursor *c)
+/* The current block's position marks (FORMAT.md 3.3) into position_mark:
+ * increasing offsets inside the block's positions that fill the rest of
+ * the block exactly. */
+static int decode_position_marks(postings_cursor *c)
 {
-    const uint8_t *entry = skip_entry(c, c->block);
     uint32_t end = c->block + 1 < c->block_count ? layout_get_u32(skip_entry(c, c->block + 1) + 4)
                                                  : (uint32_t)c->blocks_length;
-    const uint8_t *at = c->blocks + c->position_lengths_at;
-    c->position_lengths_at = 0;
-    size_t used = codec_block_decode(at, c->blocks + end, SEGMENT_BLOCK_SIZE,
-                                     c->position_offsets + 1);
-    if (used == 0 || at + used != c->blocks + end) {
-        cursor_fail(c, at, "postings block does not decode");
+    const uint8_t *p = c->blocks + c->marks_at, *stop = c->blocks + end;
+    c->marks_at = 0;
+    uint32_t stride = 1u << c->stride_log;
+    uint32_t marks = (c->block_length + stride - 1) / stride; /* mark 0 included */
+    if (marks > 1) {
+        size_t used = codec_block_decode(p, stop, marks - 1, c->position_mark + 1);
+        if (used == 0) {
+            cursor_fail(c, p, "postings block position marks do not decode");
+            return COPS_ECORRUPT;
+        }
+        p += used;
+        uint64_t offset = c->position_mark[0];
+        for (uint32_t k = 1; k < marks; k++) {
+            offset += c->position_mark[k];
+            if (offset > c->block_positions_end) {
+                cursor_fail(c, p, "postings block position marks out of range");
+                return COPS_ECORRUPT;
+            }
+            c->position_mark[k] = (uint32_t)offset;
+        }
+        c->position_marks = marks;
+    }
+    if (p != stop) {
+        cursor_fail(c, p, "postings block does not decode to exactly its bytes");
         return COPS_ECORRUPT;
     }
-    uint32_t position_start = layout_get_u32(entry + 8);
-    uint32_t position_end = c->block + 1 < c->block_count
-                                ? layout_get_u32(skip_entry(c, c->block + 1) + 8)
-                                : (uint32_t)c->positions_length;
-    uint64_t offset = position_start;
-    c->position_offsets[0] = position_start;
-    for (uint32_t i = 1; i <= SEGMENT_BLOCK_SIZE; i++) {
-        offset += c->position_offsets[i];
-        if (offset > position_end)
-            break;
-        c->position_offsets[i] = (uint32_t)offset;
-    }
-    if (offset != position_end) {
-        cursor_fail(c, at, "postings block position lengths out of range");
-        return COPS_ECORRUPT;
-    }
-    c->position_offsets_known = 1;
     return 0;
 }
 
@@ -903,14 +895,19 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->position_cursor = 0;
     c->position_doc_index = 0;
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
-    c->position_offsets_known = 0;
-    c->position_lengths_at = 0;
+    c->marks_at = 0;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;
         c->positions_base = term->positions;
         c->positions_length = term->positions_length;
-        if (decode_short(c, term->docs, term->docs + term->docs_length, term->df, UINT32_MAX) != 0) {
+        c->block_positions_end = term->positions_length;
+        c->position_mark[0] = 0;
+        c->position_marks = 1;
+        c->stride_log = SEGMENT_MAX_STRIDE_LOG;
+        c->marks_at = 0;
+        if (decode_docs_block(c, term->docs, term->docs + term->docs_length, term->df,
+                              UINT32_MAX) != term->docs_length) {
             cursor_fail(c, term->docs, "inline postings do not decode");
             return;
         }
@@ -1012,6 +1009,33 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
     return postings_next(c);
 }
 
+/* The byte after the `count` varints that start at p, or NULL when
+ * [p, end) ends first.  A varint ends at a byte below 0x80, so counting
+ * those bytes eight at a time steps over the positions of postings
+ * nobody asked for without decoding them (the block CRC vouches for
+ * them; the ones that are read are checked one by one). */
+static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end, uint64_t count)
+{
+    const uint64_t high_bits = 0x8080808080808080ull, ones = 0x0101010101010101ull;
+    while (count > 16 && end - p >= 16) {
+        uint64_t first, second;
+        memcpy(&first, p, 8);
+        memcpy(&second, p + 8, 8);
+        /* one per end byte in each byte lane, summed by a multiply (no
+         * popcount instruction is assumed) */
+        uint64_t lanes = ((~first & high_bits) >> 7) + ((~second & high_bits) >> 7);
+        unsigned ends = (unsigned)((lanes * ones) >> 56);
+        if (ends >= count)
+            break; /* the last one is in these 16 bytes: byte by byte */
+        count -= ends;
+        p += 16;
+    }
+    for (; count > 0 && p < end; p++)
+        if (*p < 0x80)
+            count--;
+    return count == 0 ? p : NULL;
+}
+
 int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
 {
     r->cursor = c;
@@ -1022,51 +1046,44 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     r->p = r->end = NULL;
     if (c->doc == POSTINGS_END)
         return c->status ? c->status : COPS_EINVAL;
-    const uint8_t *base = c->positions_base, *end = base + c->positions_length;
+    const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
     if (!c->positions_checked) {
         const uint8_t *entry = skip_entry(c, c->block);
-        uint32_t start = layout_get_u32(entry + 8);
-        uint32_t stop = c->block + 1 < c->block_count ? layout_get_u32(skip_entry(c, c->block + 1) + 8)
-                                                      : (uint32_t)c->positions_length;
-        if (start > stop || stop > c->positions_length) {
-            cursor_fail(c, entry, "positions block out of range");
-            return COPS_ECORRUPT;
-        }
-        if (!crc_matches(c->seg, base + start, stop - start, layout_get_u32(entry + 24))) {
+        size_t start = c->position_mark[0]; /* in range: load_block checked it */
+        if (!crc_matches(c->seg, base + start, c->block_positions_end - start,
+                         layout_get_u32(entry + 24))) {
             cursor_fail(c, entry, "positions block checksum mismatch");
             return COPS_ECORRUPT;
         }
         c->positions_checked = 1;
     }
-    if (c->position_lengths_at && decode_position_offsets(c) != 0)
+    if (c->marks_at && decode_position_marks(c) != 0)
         return COPS_ECORRUPT;
-    if (c->position_offsets_known) {
-        /* full block: straight to this posting's positions */
-        c->position_cursor = c->position_offsets[c->in_block];
-        c->position_doc_index = c->in_block;
-        end = base + c->position_offsets[c->in_block + 1];
-    }
     const uint8_t *p = base + c->position_cursor;
     if (c->position_doc_index > c->in_block) { /* never happens: cursors only move forward */
         cursor_fail(c, p, "positions cursor out of step");
         return COPS_ECORRUPT;
     }
-    for (; c->position_doc_index < c->in_block; c->position_doc_index++) {
-        for (uint32_t i = 0; i < c->tfs[c->position_doc_index]; i++) {
-            uint32_t ignored;
-            size_t used = codec_varint_decode32(p, end, &ignored);
-            if (used == 0) {
-                cursor_fail(c, p, "positions out of range");
-                return COPS_ECORRUPT;
-            }
-            p += used;
-        }
+    uint32_t mark = c->in_block >> c->stride_log;
+    if (mark < c->position_marks && c->position_doc_index < (mark << c->stride_log)) {
+        /* jump to the last mark at or before the posting */
+        c->position_doc_index = mark << c->stride_log;
+        p = base + c->position_mark[mark];
+    }
+    const uint8_t *from = p;
+    uint64_t skipped = 0;
+    for (; c->position_doc_index < c->in_block; c->position_doc_index++)
+        skipped += c->tfs[c->position_doc_index];
+    p = skip_varints(p, end, skipped);
+    if (p == NULL) {
+        cursor_fail(c, from, "positions out of range");
+        return COPS_ECORRUPT;
     }
     c->position_cursor = (size_t)(p - base);
     r->p = p;
     r->end = end;
     r->remaining = c->tf;
-    r->exact_end = c->position_offsets_known;
+    r->exact_end = c->in_block + 1 == c->block_length;
     return 0;
 }
 
@@ -1084,7 +1101,7 @@ int postings_position_read_slow(postings_position_reader *r, uint32_t *out)
     r->position += delta;
     r->started = 1;
     if (--r->remaining == 0 && r->exact_end && r->p != r->end) {
-        cursor_fail(r->cursor, r->p, "positions disagree with their recorded length");
+        cursor_fail(r->cursor, r->p, "positions do not end where their block ends");
         return COPS_ECORRUPT;
     }
     *out = (uint32_t)r->position;

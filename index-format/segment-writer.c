@@ -89,12 +89,11 @@ struct segment_writer {
     int in_term;
     uint32_t *term_docs;
     uint32_t *term_tfs;
-    uint32_t *term_position_bytes; /* bytes of each posting's positions */
     size_t term_capacity;
     uint32_t term_df;
     uint64_t term_cf;
     byte_buffer term_positions;  /* varint deltas of every posting */
-    byte_buffer position_starts; /* u32 offset in term_positions per block start */
+    byte_buffer position_starts; /* u32 offset in term_positions of each posting */
 
     /* dictionary */
     uint8_t previous_key[SEGMENT_MAX_KEY_BYTES];
@@ -575,17 +574,12 @@ int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *
         if (docs)
             w->term_docs = docs;
         uint32_t *tfs = docs ? realloc(w->term_tfs, capacity * sizeof *tfs) : NULL;
-        if (tfs)
-            w->term_tfs = tfs;
-        uint32_t *bytes = tfs ? realloc(w->term_position_bytes, capacity * sizeof *bytes) : NULL;
-        if (!bytes)
+        if (!tfs)
             return out_of_memory(w, err);
-        w->term_position_bytes = bytes;
+        w->term_tfs = tfs;
         w->term_capacity = capacity;
     }
-    if (w->term_df % SEGMENT_BLOCK_SIZE == 0)
-        buffer_append_u32le(&w->position_starts, (uint32_t)w->term_positions.length);
-    size_t positions_before = w->term_positions.length;
+    buffer_append_u32le(&w->position_starts, (uint32_t)w->term_positions.length);
     uint32_t previous = 0;
     for (uint32_t i = 0; i < tf; i++) {
         buffer_append_varint(&w->term_positions, positions[i] - previous);
@@ -597,22 +591,26 @@ int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *
         return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
     w->term_docs[w->term_df] = doc;
     w->term_tfs[w->term_df] = tf;
-    w->term_position_bytes[w->term_df] = (uint32_t)(w->term_positions.length - positions_before);
     w->term_df++;
     w->term_cf += tf;
     return 0;
 }
 
-/* Varint (gap, tf-1) pairs: the short-list encoding, used inline in the
- * dictionary and for the last partial block of an external list. */
-static void encode_short_postings(byte_buffer *out, const uint32_t *docs, const uint32_t *tfs,
-                                  size_t count, uint32_t previous_doc)
+/* A block of postings (FORMAT.md "docs-block"): the document gaps, then
+ * tf - 1, each as a codec block.  Returns the last document. */
+static uint32_t append_docs_block(byte_buffer *out, const uint32_t *docs, const uint32_t *tfs,
+                                  uint32_t count, uint32_t previous_doc)
 {
-    for (size_t i = 0; i < count; i++) {
-        buffer_append_varint(out, docs[i] - previous_doc - 1);
-        buffer_append_varint(out, tfs[i] - 1);
+    uint32_t values[SEGMENT_BLOCK_SIZE] = {0}; /* (GCC cannot see count >= 1) */
+    for (uint32_t i = 0; i < count; i++) {
+        values[i] = docs[i] - previous_doc - 1;
         previous_doc = docs[i];
     }
+    codec_block_append(out, values, count);
+    for (uint32_t i = 0; i < count; i++)
+        values[i] = tfs[i] - 1;
+    codec_block_append(out, values, count);
+    return previous_doc;
 }
 
 static uint32_t field_length(const segment_writer *w, uint32_t doc)
@@ -620,6 +618,25 @@ static uint32_t field_length(const segment_writer *w, uint32_t doc)
     const byte_buffer *lengths = w->key[0] == (uint8_t)SEGMENT_FIELD_TITLE ? &w->title_lengths
                                                                            : &w->body_lengths;
     return layout_get_u32(lengths->data + 4 * (size_t)doc);
+}
+
+/* Where the positions of the term's posting `posting` start. */
+static uint32_t position_start_of(const segment_writer *w, uint32_t posting)
+{
+    return layout_get_u32(w->position_starts.data + 4 * (size_t)posting);
+}
+
+/* The stride (log2) of a block's position marks: the widest, up to the
+ * whole block, that keeps marks at most SEGMENT_POSITION_MARK_BYTES apart
+ * on average, so reaching a posting's positions steps over about that
+ * many bytes, and the marks cost about one percent of the positions. */
+static unsigned mark_stride_log(uint32_t count, uint64_t position_bytes)
+{
+    unsigned stride_log = SEGMENT_MAX_STRIDE_LOG;
+    while (stride_log > 0
+           && (position_bytes << stride_log) > (uint64_t)SEGMENT_POSITION_MARK_BYTES * count)
+        stride_log--;
+    return stride_log;
 }
 
 /* The external record (FORMAT.md "postings record").  Its bytes are built
@@ -632,7 +649,6 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
     uint32_t block_count = (df + SEGMENT_BLOCK_SIZE - 1) / SEGMENT_BLOCK_SIZE;
     byte_buffer blocks = BUFFER_INIT;
     byte_buffer skips = BUFFER_INIT;
-    uint32_t gaps[SEGMENT_BLOCK_SIZE], tf_minus_one[SEGMENT_BLOCK_SIZE];
     uint32_t previous_doc = UINT32_MAX; /* so the first gap is doc - 0 */
     *list_max_tf = 0;
     *list_min_length = UINT32_MAX;
@@ -652,25 +668,22 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
             if (length < min_length)
                 min_length = length;
         }
-        if (count == SEGMENT_BLOCK_SIZE) {
-            for (uint32_t i = 0; i < count; i++) {
-                gaps[i] = w->term_docs[first + i] - previous_doc - 1;
-                previous_doc = w->term_docs[first + i];
-                tf_minus_one[i] = w->term_tfs[first + i] - 1;
-            }
-            codec_block_append(&blocks, gaps, count);
-            codec_block_append(&blocks, tf_minus_one, count);
-            /* so a cursor seeks straight to any posting's positions */
-            codec_block_append(&blocks, w->term_position_bytes + first, count);
-        } else {
-            encode_short_postings(&blocks, w->term_docs + first, w->term_tfs + first, count,
-                                  previous_doc);
-            previous_doc = w->term_docs[df - 1];
+        previous_doc = append_docs_block(&blocks, w->term_docs + first, w->term_tfs + first,
+                                         count, previous_doc);
+        uint32_t position_start = position_start_of(w, first);
+        uint32_t position_end = b + 1 < block_count ? position_start_of(w, first + count)
+                                                    : (uint32_t)positions_length;
+        /* so a cursor seeks near any posting's positions (FORMAT.md 3.3) */
+        unsigned stride_log = mark_stride_log(count, position_end - position_start);
+        buffer_append_byte(&blocks, (uint8_t)stride_log);
+        uint32_t mark_gaps[SEGMENT_BLOCK_SIZE], marks = 0, previous_mark = position_start;
+        for (uint32_t k = 1u << stride_log; k < count; k += 1u << stride_log) {
+            uint32_t mark = position_start_of(w, first + k);
+            mark_gaps[marks++] = mark - previous_mark;
+            previous_mark = mark;
         }
-        uint32_t position_start = layout_get_u32(w->position_starts.data + 4 * (size_t)b);
-        uint32_t position_end = b + 1 < block_count
-            ? layout_get_u32(w->position_starts.data + 4 * (size_t)(b + 1))
-            : (uint32_t)positions_length;
+        if (marks > 0)
+            codec_block_append(&blocks, mark_gaps, marks);
         if (buffer_failed(&blocks))
             break;
         buffer_append_u32le(&skips, w->term_docs[first + count - 1]);
@@ -758,15 +771,9 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
     buffer_append_varint(entry, w->term_cf);
 
     if (w->term_df <= SEGMENT_INLINE_MAX_DF) {
-        byte_buffer *inline_docs = &w->scratch;
-        buffer_reset(inline_docs);
-        encode_short_postings(inline_docs, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX);
-        buffer_append_varint(entry, inline_docs->length);
-        buffer_append(entry, inline_docs->data, inline_docs->length);
+        append_docs_block(entry, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX);
         buffer_append_varint(entry, w->term_positions.length);
         buffer_append(entry, w->term_positions.data, w->term_positions.length);
-        if (buffer_failed(inline_docs))
-            return out_of_memory(w, err);
     } else {
         uint64_t record_offset = w->offset - w->section_start;
         uint32_t max_tf, min_length;
@@ -846,7 +853,6 @@ static void free_writer(segment_writer *w)
     buffer_free(&w->scratch);
     free(w->term_docs);
     free(w->term_tfs);
-    free(w->term_position_bytes);
     free(w->path);
     free(w);
 }

@@ -27,10 +27,15 @@
 
 #include "cops.h"
 
-#define SEGMENT_FORMAT_VERSION 20261123u /* a date, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026112302u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_BLOCK_SIZE 128           /* postings per block (= CODEC_BLOCK_SIZE) */
 #define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
+#define SEGMENT_POSITION_MARK_BYTES 256  /* the writer marks where the positions of every
+                                          * 2^s-th posting of a block start, with s chosen
+                                          * so marks are at most this many bytes apart on
+                                          * average (FORMAT.md 3.3) */
+#define SEGMENT_MAX_STRIDE_LOG 7         /* 2^7 = SEGMENT_BLOCK_SIZE: no marks */
 #define SEGMENT_MAX_KEY_BYTES 255
 #define SEGMENT_MAX_DOCUMENT_BYTES (1u << 30) /* stored text of one document */
 
@@ -179,13 +184,15 @@ typedef struct postings_cursor {
     size_t positions_length;
     size_t position_cursor;    /* byte offset of the current doc's positions */
     uint32_t position_doc_index; /* in-block index whose positions start at position_cursor */
+    size_t block_positions_end; /* byte offset where the block's positions end */
+    uint32_t marks_at;         /* external block: where in `blocks` its position marks
+                                * start, until they are decoded (0 = decoded) */
+    uint32_t stride_log;       /* position_mark[k] is posting k << stride_log's */
+    uint32_t position_marks;   /* entries of position_mark in use (1 for inline lists) */
+    uint32_t position_mark[SEGMENT_BLOCK_SIZE]; /* byte offsets within the positions */
     int positions_checked;     /* the current block's positions CRC verified */
-    int position_offsets_known; /* full block: position_offsets valid */
-    uint32_t position_lengths_at; /* full block, offsets not known yet: where in `blocks`
-                                     its position byte lengths start (0 = none) */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE];
-    uint32_t position_offsets[SEGMENT_BLOCK_SIZE + 1]; /* full block: start of each posting's positions */
 } postings_cursor;
 
 /* Position the cursor on the first posting of `term`. */
@@ -206,8 +213,9 @@ int postings_positions(postings_cursor *cursor, uint32_t *out);
 /* Reads the current document's positions one at a time, so that a phrase
  * can stop as soon as it knows its answer: the positions of a common word
  * are most of the bytes a phrase touches, and most are never needed.
- * Opening seeks straight to the posting in a full block (its byte length
- * is recorded, FORMAT.md 3.3) and checks the block's positions CRC once.
+ * Opening steps over the earlier postings' positions of the block (counting
+ * varint end bytes eight at a time, from where the last opening stopped)
+ * and checks the block's positions CRC once per open segment.
  * Valid until the cursor moves; holds no resources (nothing to free). */
 typedef struct postings_position_reader {
     /* private: */
@@ -215,7 +223,7 @@ typedef struct postings_position_reader {
     const uint8_t *p, *end;
     uint32_t remaining;        /* positions not read yet */
     int started;               /* a position was read: later deltas are >= 1 */
-    int exact_end;             /* full block: the last position ends exactly at `end` */
+    int exact_end;             /* the block's last posting: its last position ends at `end` */
     uint64_t position;         /* the last position read */
 } postings_position_reader;
 

@@ -423,27 +423,41 @@ Test(unpack, widths_above_32_are_rejected)
 
 /* ------------------------------------------------------------ blocks */
 
-static void check_block_round_trip(const uint32_t *values, size_t count, unsigned width)
+/* Round-trips values[0, count) through a block and returns the block's
+ * size; codec_block_size must agree with the decoder. */
+static size_t block_round_trip(const uint32_t *values, size_t count)
 {
     byte_buffer buffer = BUFFER_INIT;
     buffer_append_byte(&buffer, 0xee); /* the block need not start the buffer */
     codec_block_append(&buffer, values, count);
     cr_assert_not(buffer_failed(&buffer));
-    cr_assert_eq(buffer.length, 2 + codec_packed_bytes(width, count), "width %u count %zu",
-                 width, count);
-    cr_assert_eq(buffer.data[1], width);
 
     size_t size = buffer.length - 1;
     uint8_t *copy = exact_copy(buffer.data + 1, size);
     uint32_t *decoded = malloc((count + 1) * sizeof *decoded);
     cr_assert_not_null(decoded);
     decoded[count] = 0xc0ffee;
-    cr_assert_eq(codec_block_decode(copy, copy + size, count, decoded), size);
-    cr_assert_arr_eq(decoded, values, count * sizeof *values, "width %u count %zu", width,
-                     count);
+    cr_assert_eq(codec_block_size(copy, copy + size, count), size, "count %zu", count);
+    cr_assert_eq(codec_block_decode(copy, copy + size, count, decoded), size, "count %zu", count);
+    cr_assert_arr_eq(decoded, values, count * sizeof *values, "count %zu", count);
     cr_assert_eq(decoded[count], 0xc0ffee);
+    /* never larger than the plain block of the widest value */
+    cr_assert_leq(size, 1 + codec_packed_bytes(codec_max_bit_width(values, count), count));
     free(decoded);
     free(copy);
+    buffer_free(&buffer);
+    return size;
+}
+
+/* A block whose values all have the same width has no exceptions: it is
+ * exactly the head byte (the width) and the packed values. */
+static void check_plain_block(const uint32_t *values, size_t count, unsigned width)
+{
+    cr_assert_eq(block_round_trip(values, count), 1 + codec_packed_bytes(width, count),
+                 "width %u count %zu", width, count);
+    byte_buffer buffer = BUFFER_INIT;
+    codec_block_append(&buffer, values, count);
+    cr_assert_eq(buffer.data[0], width);
     buffer_free(&buffer);
 }
 
@@ -452,24 +466,72 @@ Test(block, adversarial_patterns_round_trip)
     uint32_t values[CODEC_BLOCK_SIZE];
 
     fill_pattern(values, CODEC_BLOCK_SIZE, 32, PATTERN_ZEROS);
-    check_block_round_trip(values, CODEC_BLOCK_SIZE, 0);
+    check_plain_block(values, CODEC_BLOCK_SIZE, 0);
 
     fill_pattern(values, CODEC_BLOCK_SIZE, 32, PATTERN_MAX);
-    check_block_round_trip(values, CODEC_BLOCK_SIZE, 32);
+    check_plain_block(values, CODEC_BLOCK_SIZE, 32);
 
     fill_pattern(values, CODEC_BLOCK_SIZE, 32, PATTERN_ALTERNATING);
-    check_block_round_trip(values, CODEC_BLOCK_SIZE, 32);
+    block_round_trip(values, CODEC_BLOCK_SIZE);
 
-    /* One huge gap drags the whole block to full width. */
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
+        fill_pattern(values, CODEC_BLOCK_SIZE, width, PATTERN_MAX);
+        check_plain_block(values, CODEC_BLOCK_SIZE, width);
+        check_plain_block(values, 5, width);
+        fill_pattern(values, CODEC_BLOCK_SIZE, width, PATTERN_ALTERNATING);
+        block_round_trip(values, CODEC_BLOCK_SIZE);
+        block_round_trip(values, 5);
+    }
+}
+
+Test(block, one_huge_value_becomes_an_exception)
+{
+    /* Before exceptions, one huge gap dragged the whole block to 32 bits
+     * (513 bytes).  Now: head 0x82, 128 values at 2 bits (32 bytes), then
+     * E = 1, index 77, H = 30, and the 30-bit high part (4 bytes). */
+    uint32_t values[CODEC_BLOCK_SIZE];
     for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
         values[i] = 1 + (uint32_t)(i % 3);
     values[77] = 3000000000u;
-    check_block_round_trip(values, CODEC_BLOCK_SIZE, 32);
+    cr_assert_eq(block_round_trip(values, CODEC_BLOCK_SIZE), 1 + 32 + 3 + 4);
+    byte_buffer buffer = BUFFER_INIT;
+    codec_block_append(&buffer, values, CODEC_BLOCK_SIZE);
+    cr_assert_eq(buffer.data[0], 0x82);
+    cr_assert_eq(buffer.data[33], 1);
+    cr_assert_eq(buffer.data[34], 77);
+    cr_assert_eq(buffer.data[35], 30);
+    buffer_free(&buffer);
+}
 
-    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
-        fill_pattern(values, CODEC_BLOCK_SIZE, width, PATTERN_ALTERNATING);
-        check_block_round_trip(values, CODEC_BLOCK_SIZE, width);
-        check_block_round_trip(values, 5, width);
+Test(block, exceptions_are_chosen_only_when_smaller)
+{
+    /* Random mixes of narrow values and a few wide ones: the block is the
+     * smallest of all the widths it could have used. */
+    uint32_t values[CODEC_BLOCK_SIZE];
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 2000; round++) {
+        size_t count = 1 + (size_t)(round % CODEC_BLOCK_SIZE);
+        unsigned narrow = (unsigned)(round % 9), wide_every = 1 + (unsigned)(round % 17);
+        for (size_t i = 0; i < count; i++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t r = (uint32_t)(state >> 32);
+            values[i] = (i % wide_every == 0) ? r >> (round % 32) : r & ((1u << narrow) - 1);
+        }
+        size_t size = block_round_trip(values, count);
+        unsigned max_width = codec_max_bit_width(values, count);
+        for (unsigned w = 0; w <= max_width; w++) {
+            size_t e = 0;
+            uint32_t high = 0;
+            for (size_t i = 0; i < count; i++)
+                if (codec_bit_width(values[i]) > w) {
+                    e++;
+                    if ((values[i] >> w) > high)
+                        high = values[i] >> w;
+                }
+            size_t candidate = 1 + codec_packed_bytes(w, count)
+                + (e ? 2 + e + codec_packed_bytes(codec_bit_width(high), e) : 0);
+            cr_assert_leq(size, candidate, "round %d width %u", round, w);
+        }
     }
 }
 
@@ -507,16 +569,48 @@ Test(block, every_truncation_is_rejected)
     }
 }
 
-Test(block, width_byte_above_32_is_rejected)
+Test(block, invalid_heads_are_rejected)
 {
     uint8_t block[1 + 4 * 255 * CODEC_BLOCK_SIZE / 8];
     memset(block, 0, sizeof block);
     uint32_t decoded[CODEC_BLOCK_SIZE];
-    for (unsigned width = 33; width <= 255; width++) {
-        block[0] = (uint8_t)width;
+    for (unsigned head = 0; head <= 255; head++) {
+        if ((head & 0x40) == 0 && (head & 0x3f) <= 32)
+            continue;
+        block[0] = (uint8_t)head;
         cr_assert_eq(codec_block_decode(block, block + sizeof block, CODEC_BLOCK_SIZE, decoded),
-                     0, "width byte %u", width);
+                     0, "head byte %u", head);
+        cr_assert_eq(codec_block_size(block, block + sizeof block, CODEC_BLOCK_SIZE), 0);
     }
+}
+
+Test(block, invalid_exceptions_are_rejected)
+{
+    /* head 0x81: 4 values at 1 bit (1 byte), then E, indexes, H, highs */
+    uint32_t decoded[4];
+    const uint8_t good[] = {0x81, 0x0f, 2, 1, 3, 2, 0x0e};
+    cr_assert_eq(codec_block_decode(good, good + sizeof good, 4, decoded), sizeof good);
+    cr_assert_eq(decoded[0], 1);
+    cr_assert_eq(decoded[1], 1 + (2u << 1));
+    cr_assert_eq(decoded[2], 1);
+    cr_assert_eq(decoded[3], 1 + (3u << 1));
+    const struct {
+        uint8_t bytes[8];
+        size_t length;
+        const char *why;
+    } bad[] = {
+        {{0x81, 0x0f, 0, 2, 0x00}, 5, "no exceptions"},
+        {{0x81, 0x0f, 5, 0, 1, 2, 3, 4}, 8, "more exceptions than values"},
+        {{0x81, 0x0f, 2, 1, 4, 2, 0x0e}, 7, "index past the block"},
+        {{0x81, 0x0f, 2, 3, 1, 2, 0x0e}, 7, "indexes not increasing"},
+        {{0x81, 0x0f, 2, 1, 1, 2, 0x0e}, 7, "index repeated"},
+        {{0x81, 0x0f, 2, 1, 3, 0, 0x00}, 7, "high parts of 0 bits"},
+        {{0x81, 0x0f, 1, 1, 32, 0xff, 0xff, 0xff}, 8, "high part past bit 31"},
+        {{0x81, 0x0f, 2, 1, 3, 9}, 6, "high parts truncated"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(codec_block_decode(bad[i].bytes, bad[i].bytes + bad[i].length, 4, decoded), 0,
+                     "%s", bad[i].why);
 }
 
 Test(block, append_to_a_failed_buffer_changes_nothing)

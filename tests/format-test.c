@@ -435,6 +435,48 @@ Test(format, position_reader_advances_like_linear_scan, .timeout = 60)
     close_fixture(&f);
 }
 
+/* Positions read after jumps of 1 to 80 postings (next_geq), so that the
+ * reader lands before, on and after the block's position marks (FORMAT.md
+ * 3.3), in blocks with marks and in blocks without. */
+Test(format, positions_after_jumps, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, 31);
+    uint32_t *buffer = malloc(100000 * sizeof *buffer);
+    cr_assert_not_null(buffer);
+    int saw_marks = 0, saw_no_marks = 0;
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        const term_data *t = &f.data.terms[k];
+        if (t->df <= SEGMENT_INLINE_MAX_DF || t->df > 5000)
+            continue;
+        for (int pass = 0; pass < 4; pass++) {
+            segment_term term;
+            cops_error err = {0};
+            cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, &err), 1);
+            postings_cursor c;
+            postings_open(&c, f.seg, &term);
+            uint32_t longest = pass == 0 ? 2 : pass == 1 ? 9 : pass == 2 ? 40 : 80;
+            for (uint32_t i = (uint32_t)testlib_rng_below(&rng, longest); i < t->df;
+                 i += 1 + (uint32_t)testlib_rng_below(&rng, longest)) {
+                cr_assert_eq(postings_next_geq(&c, t->docs[i]), t->docs[i]);
+                check_positions(&c, t, i, buffer);
+                if (c.stride_log < SEGMENT_MAX_STRIDE_LOG)
+                    saw_marks = 1;
+                else
+                    saw_no_marks = 1;
+            }
+            cr_assert_eq(c.status, 0);
+        }
+    }
+    /* the fixture has both kinds of block, or this test proves little */
+    cr_assert(saw_marks);
+    cr_assert(saw_no_marks);
+    free(buffer);
+    close_fixture(&f);
+}
+
 Test(format, next_geq_matches_linear_reference, .timeout = 60)
 {
     fixture f;
