@@ -374,7 +374,7 @@ static uint32_t linear_geq(const term_data *t, uint32_t target)
  * position, between two, far ahead (stepping over runs of one-byte
  * deltas eight at a time) and past the end, on every posting of lists
  * with small, large (multi-byte) and far (near 2^32) positions, inline and
- * in full and tail blocks. */
+ * in full and last (shorter) blocks. */
 Test(format, position_reader_advances_like_linear_scan, .timeout = 60)
 {
     fixture f;
