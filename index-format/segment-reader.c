@@ -1011,7 +1011,7 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
 
 /* The byte after the `count` varints that start at p, or NULL when
  * [p, end) ends first.  A varint ends at a byte below 0x80, so counting
- * those bytes eight at a time steps over the positions of postings
+ * those bytes sixteen at a time steps over the positions of postings
  * nobody asked for without decoding them (the block CRC vouches for
  * them; the ones that are read are checked one by one). */
 static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end, uint64_t count)
