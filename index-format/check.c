@@ -34,14 +34,14 @@
 
 static const char *const section_names[SECTION_KIND_COUNT] = {
     "?", "META", "DOCLENGTHS", "DOCDATES", "DOCSTORE", "DOCINDEX",
-    "POSTINGS", "DICTIONARY", "DICTINDEX", "DOCMETA", "DOCMETAINDEX"};
+    "POSTINGS", "DICTIONARY", "DICTINDEX", "DOCMETA", "DOCMETAINDEX", "CHUNKCRCS"};
 
 /* The order in which the writer emits the sections, which is also the
  * order of the TOC. */
 static const uint32_t writer_order[SECTION_KIND_COUNT - 1] = {
     SECTION_DOCSTORE, SECTION_POSTINGS, SECTION_DICTIONARY, SECTION_DOCMETA,
     SECTION_DOCMETAINDEX, SECTION_DICTINDEX, SECTION_DOCINDEX, SECTION_DOCLENGTHS,
-    SECTION_DOCDATES, SECTION_META};
+    SECTION_DOCDATES, SECTION_CHUNKCRCS, SECTION_META};
 
 enum { META_DOCUMENTS, META_BODY_TOKENS, META_TITLE_TOKENS, META_TERMS, META_POSTINGS, META_STEM,
        META_LANGUAGE, META_KEY_COUNT };
@@ -261,6 +261,35 @@ static int check_section_crc(checker *c, uint32_t kind)
     if (crc != s->crc)
         return damaged(c, s->offset, "%s section checksum mismatch (TOC %08x, computed %08x)",
                        section_names[kind], (unsigned)s->crc, (unsigned)crc);
+    return 0;
+}
+
+/* Every chunk of the chunked sections against CHUNKCRCS (FORMAT.md 3.7a),
+ * which holds exactly their chunks. */
+static int check_chunk_crcs(checker *c)
+{
+    static const uint32_t chunked[] = LAYOUT_CHUNKED_SECTIONS;
+    const section *crcs = &c->s[SECTION_CHUNKCRCS];
+    uint64_t at = 0;
+    for (size_t i = 0; i < LAYOUT_CHUNKED_SECTION_COUNT; i++) {
+        const section *s = &c->s[chunked[i]];
+        for (uint64_t start = 0; start < s->length; start += LAYOUT_CHUNK_BYTES, at += 4) {
+            uint64_t size = s->length - start < LAYOUT_CHUNK_BYTES ? s->length - start
+                                                                   : LAYOUT_CHUNK_BYTES;
+            if (at + 4 > crcs->length)
+                return damaged(c, crcs->offset, "CHUNKCRCS has fewer entries than the chunked "
+                               "sections have chunks");
+            uint32_t crc = crc_of(s->data + start, size);
+            if (crc != layout_get_u32(crcs->data + at))
+                return damaged(c, s->offset + start, "%s chunk %llu checksum mismatch (CHUNKCRCS "
+                               "%08x, computed %08x)", section_names[chunked[i]],
+                               (unsigned long long)(start / LAYOUT_CHUNK_BYTES),
+                               (unsigned)layout_get_u32(crcs->data + at), (unsigned)crc);
+        }
+    }
+    if (at != crcs->length)
+        return damaged(c, crcs->offset + at, "CHUNKCRCS has more entries than the chunked sections "
+                       "have chunks");
     return 0;
 }
 
@@ -896,13 +925,16 @@ static int check_dictionary(checker *c)
 
 static int check_mapped(checker *c)
 {
-    static const uint32_t small[] = {SECTION_META, SECTION_DOCLENGTHS, SECTION_DOCDATES,
-                                     SECTION_DOCINDEX, SECTION_DICTINDEX, SECTION_DOCMETAINDEX};
+    static const uint32_t small[] = {SECTION_META, SECTION_CHUNKCRCS, SECTION_DOCLENGTHS,
+                                     SECTION_DOCDATES, SECTION_DOCINDEX, SECTION_DICTINDEX,
+                                     SECTION_DOCMETAINDEX};
     static const uint32_t large[] = {SECTION_DOCSTORE, SECTION_DOCMETA, SECTION_DICTIONARY,
                                      SECTION_POSTINGS};
     int rc = check_layout(c);
     for (size_t i = 0; rc == 0 && i < sizeof small / sizeof small[0]; i++)
         rc = check_section_crc(c, small[i]);
+    if (rc == 0)
+        rc = check_chunk_crcs(c);
     if (rc == 0)
         rc = check_meta(c);
     if (rc == 0)

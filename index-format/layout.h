@@ -34,8 +34,19 @@ enum layout_section {
     SECTION_DICTINDEX,     /* one entry per dictionary block, then first keys */
     SECTION_DOCMETA,       /* chunks of (id, title) records, each with a CRC */
     SECTION_DOCMETAINDEX,  /* u64 offset of each DOCMETA chunk */
+    SECTION_CHUNKCRCS,     /* CRC32 of each LAYOUT_CHUNK_BYTES of the chunked sections */
     SECTION_KIND_COUNT
 };
+
+/* The sections whose size grows with the index but that a query reads
+ * only a little of: checked LAYOUT_CHUNK_BYTES at a time when first read,
+ * against SECTION_CHUNKCRCS, which lists their chunks' CRCs in this order
+ * (so opening a segment costs the same whatever its size). */
+#define LAYOUT_CHUNK_BYTES 65536u
+#define LAYOUT_CHUNKED_SECTIONS                                                      \
+    { SECTION_DOCMETAINDEX, SECTION_DICTINDEX, SECTION_DOCINDEX, SECTION_DOCLENGTHS, \
+      SECTION_DOCDATES }
+#define LAYOUT_CHUNKED_SECTION_COUNT 5
 
 static inline uint32_t layout_get_u32(const uint8_t *p)
 {

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -30,6 +31,9 @@ typedef struct section_view {
     uint64_t offset;
     uint32_t crc;
     int present;
+    /* chunked sections (LAYOUT_CHUNKED_SECTIONS): */
+    const uint8_t *chunk_crcs;        /* u32 per chunk, inside CHUNKCRCS */
+    _Atomic uint64_t *chunks_checked; /* bit per chunk: its CRC matched */
 } section_view;
 
 struct segment {
@@ -126,8 +130,58 @@ static int parse_meta(segment *seg, cops_error *err)
     return 0;
 }
 
+/* Whether bytes [offset, offset + length) of the chunked section `kind`
+ * are intact: each LAYOUT_CHUNK_BYTES chunk they touch is checked against
+ * its CRC the first time and remembered in a bitmap (two threads may both
+ * check a chunk; the result is the same).  A range outside the section,
+ * or a mismatch, is recorded as damage (segment_damage) and gives 0. */
+static int section_intact(segment *seg, uint32_t kind, uint64_t offset, uint64_t length)
+{
+    section_view *s = &seg->sections[kind];
+    if (offset > s->length || length > s->length - offset) {
+        note_damage(seg, s->data, "index entry points outside its section");
+        return 0;
+    }
+    if (length == 0)
+        return 1;
+    for (uint64_t chunk = offset / LAYOUT_CHUNK_BYTES; chunk <= (offset + length - 1) / LAYOUT_CHUNK_BYTES;
+         chunk++) {
+        uint64_t bit = 1ull << (chunk % 64);
+        if (atomic_load_explicit(&s->chunks_checked[chunk / 64], memory_order_relaxed) & bit)
+            continue;
+        uint64_t start = chunk * LAYOUT_CHUNK_BYTES;
+        uint64_t size = s->length - start < LAYOUT_CHUNK_BYTES ? s->length - start : LAYOUT_CHUNK_BYTES;
+        if ((uint32_t)crc32(0, s->data + start, (uInt)size) != layout_get_u32(s->chunk_crcs + 4 * chunk)) {
+            note_damage(seg, s->data + start, "section chunk checksum mismatch");
+            return 0;
+        }
+        atomic_fetch_or_explicit(&s->chunks_checked[chunk / 64], bit, memory_order_relaxed);
+    }
+    return 1;
+}
+
+/* The chunked sections' CRCs (CHUNKCRCS, checked whole with the small
+ * sections) and the checks that cost the same whatever the index size:
+ * the sections' sizes.  Their contents are checked when read. */
 static int check_fixed_sections(segment *seg, cops_error *err)
 {
+    static const uint32_t chunked[] = LAYOUT_CHUNKED_SECTIONS;
+    const section_view *crcs = &seg->sections[SECTION_CHUNKCRCS];
+    uint64_t chunks = 0;
+    for (size_t i = 0; i < LAYOUT_CHUNKED_SECTION_COUNT; i++) {
+        section_view *s = &seg->sections[chunked[i]];
+        uint64_t count = (s->length + LAYOUT_CHUNK_BYTES - 1) / LAYOUT_CHUNK_BYTES;
+        if ((chunks + count) * 4 > crcs->length)
+            break;
+        s->chunk_crcs = crcs->data + 4 * chunks;
+        s->chunks_checked = calloc((size_t)(count + 63) / 64 + 1, sizeof *s->chunks_checked);
+        if (!s->chunks_checked)
+            return error_set(err, COPS_ENOMEM, "%s: out of memory opening the segment", seg->path);
+        chunks += count;
+    }
+    if (chunks * 4 != crcs->length)
+        return corrupt_at(seg, err, crcs->offset, "chunk checksum table has the wrong size");
+
     uint64_t n = seg->meta.documents;
     const section_view *lengths = &seg->sections[SECTION_DOCLENGTHS];
     const section_view *dates = &seg->sections[SECTION_DOCDATES];
@@ -137,62 +191,27 @@ static int check_fixed_sections(segment *seg, cops_error *err)
         return corrupt_at(seg, err, dates->offset, "document date table has the wrong size");
 
     const section_view *docindex = &seg->sections[SECTION_DOCINDEX];
-    if (docindex->length % LAYOUT_DOCINDEX_ENTRY_BYTES != 0)
+    if (docindex->length % LAYOUT_DOCINDEX_ENTRY_BYTES != 0 || (n > 0) != (docindex->length > 0)
+        || docindex->length / LAYOUT_DOCINDEX_ENTRY_BYTES > n)
         return corrupt_at(seg, err, docindex->offset, "document index has the wrong size");
     seg->doc_blocks = (uint32_t)(docindex->length / LAYOUT_DOCINDEX_ENTRY_BYTES);
-    uint64_t expected_first = 0;
-    for (uint32_t b = 0; b < seg->doc_blocks; b++) {
-        const uint8_t *e = docindex->data + (size_t)b * LAYOUT_DOCINDEX_ENTRY_BYTES;
-        uint64_t offset = layout_get_u64(e);
-        if (layout_get_u32(e + 8) != expected_first || layout_get_u32(e + 12) == 0
-            || offset >= seg->sections[SECTION_DOCSTORE].length)
-            return corrupt_at(seg, err, docindex->offset + (uint64_t)(e - docindex->data),
-                              "document index entry out of range");
-        expected_first += layout_get_u32(e + 12);
-    }
-    if (expected_first != n)
-        return corrupt_at(seg, err, docindex->offset, "document index does not cover all documents");
 
     const section_view *metaindex = &seg->sections[SECTION_DOCMETAINDEX];
     seg->meta_chunks = (uint32_t)((n + LAYOUT_DOCMETA_CHUNK_DOCUMENTS - 1) / LAYOUT_DOCMETA_CHUNK_DOCUMENTS);
     if (metaindex->length != 8 * (uint64_t)seg->meta_chunks)
         return corrupt_at(seg, err, metaindex->offset, "metadata index has the wrong size");
-    uint64_t previous_chunk = 0;
-    for (uint32_t c = 0; c < seg->meta_chunks; c++) {
-        uint64_t offset = layout_get_u64(metaindex->data + 8 * (size_t)c);
-        if ((c == 0 && offset != 0) || (c > 0 && offset < previous_chunk + 4)
-            || offset + 4 > seg->sections[SECTION_DOCMETA].length)
-            return corrupt_at(seg, err, metaindex->offset + 8 * (uint64_t)c,
-                              "metadata index entry out of range");
-        previous_chunk = offset;
-    }
 
     const section_view *dictindex = &seg->sections[SECTION_DICTINDEX];
-    if (dictindex->length < 4)
-        return corrupt_at(seg, err, dictindex->offset, "dictionary index too short");
+    if (dictindex->length < 4 || !section_intact(seg, SECTION_DICTINDEX, 0, 4))
+        return corrupt_at(seg, err, dictindex->offset, "dictionary index damaged");
     seg->dict_blocks = layout_get_u32(dictindex->data);
-    if ((uint64_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES > dictindex->length - 4)
-        return corrupt_at(seg, err, dictindex->offset, "dictionary index too short");
+    if ((uint64_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES > dictindex->length - 4
+        || (seg->dict_blocks == 0) != (seg->sections[SECTION_DICTIONARY].length == 0))
+        return corrupt_at(seg, err, dictindex->offset, "dictionary index has the wrong size");
     seg->dict_index = dictindex->data + 4;
     seg->dict_keys = seg->dict_index + (size_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
     seg->dict_keys_length = dictindex->length - 4
                             - (size_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
-    uint64_t dictionary_end = 0;
-    for (uint32_t b = 0; b < seg->dict_blocks; b++) {
-        const uint8_t *e = seg->dict_index + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
-        uint64_t offset = layout_get_u64(e);
-        uint32_t length = layout_get_u32(e + 8);
-        uint64_t key_offset = layout_get_u32(e + 12), key_length = layout_get_u32(e + 16);
-        if (offset != dictionary_end || length < 4
-            || offset + length > seg->sections[SECTION_DICTIONARY].length
-            || key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES
-            || key_offset + key_length > seg->dict_keys_length)
-            return corrupt_at(seg, err, dictindex->offset + (uint64_t)(e - dictindex->data),
-                              "dictionary index entry out of range");
-        dictionary_end = offset + length;
-    }
-    if (dictionary_end != seg->sections[SECTION_DICTIONARY].length)
-        return corrupt_at(seg, err, dictindex->offset, "dictionary index does not cover the dictionary");
     return 0;
 }
 
@@ -240,10 +259,8 @@ static int read_table_of_contents(segment *seg, cops_error *err)
         if (!seg->sections[kind].present)
             return corrupt_at(seg, err, toc_offset, "a required section is missing");
     /* The small sections are checked whole now; the large ones block by
-     * block when read. */
-    static const uint32_t checked_on_open[] = {SECTION_META, SECTION_DOCLENGTHS, SECTION_DOCDATES,
-                                               SECTION_DOCINDEX, SECTION_DICTINDEX,
-                                               SECTION_DOCMETAINDEX};
+     * block or chunk by chunk when read. */
+    static const uint32_t checked_on_open[] = {SECTION_META, SECTION_CHUNKCRCS};
     for (size_t i = 0; i < sizeof checked_on_open / sizeof checked_on_open[0]; i++) {
         const section_view *s = &seg->sections[checked_on_open[i]];
         if ((uint32_t)crc32(0, s->data, (uInt)s->length) != s->crc)
@@ -300,6 +317,8 @@ void segment_close(segment *seg)
 {
     if (!seg)
         return;
+    for (uint32_t kind = 0; kind < SECTION_KIND_COUNT; kind++)
+        free(seg->sections[kind].chunks_checked);
     if (seg->map)
         munmap((void *)seg->map, seg->size);
     pthread_mutex_destroy(&seg->verified_lock);
@@ -312,20 +331,33 @@ const segment_meta *segment_get_meta(const segment *seg) { return &seg->meta; }
 uint32_t segment_documents(const segment *seg) { return (uint32_t)seg->meta.documents; }
 const char *segment_path(const segment *seg) { return seg->path; }
 
-uint32_t segment_body_length(const segment *seg, uint32_t doc)
+/* The u32 at `offset` of a chunked section (0 when damaged, recorded).
+ * A u32 at a multiple of 4 never straddles two chunks: one bit test. */
+static uint32_t chunked_u32(segment *seg, uint32_t kind, uint64_t offset)
 {
-    return layout_get_u32(seg->sections[SECTION_DOCLENGTHS].data + 4 * (size_t)doc);
+    const section_view *s = &seg->sections[kind];
+    uint64_t chunk = offset / LAYOUT_CHUNK_BYTES;
+    if (offset + 4 > s->length
+        || (!(atomic_load_explicit(&s->chunks_checked[chunk / 64], memory_order_relaxed)
+              & (1ull << (chunk % 64)))
+            && !section_intact(seg, kind, offset, 4)))
+        return 0;
+    return layout_get_u32(s->data + offset);
 }
 
-uint32_t segment_title_length(const segment *seg, uint32_t doc)
+uint32_t segment_body_length(segment *seg, uint32_t doc)
 {
-    return layout_get_u32(seg->sections[SECTION_DOCLENGTHS].data + 4 * (size_t)seg->meta.documents
-                          + 4 * (size_t)doc);
+    return chunked_u32(seg, SECTION_DOCLENGTHS, 4 * (uint64_t)doc);
 }
 
-uint32_t segment_date(const segment *seg, uint32_t doc)
+uint32_t segment_title_length(segment *seg, uint32_t doc)
 {
-    return layout_get_u32(seg->sections[SECTION_DOCDATES].data + 4 * (size_t)doc);
+    return chunked_u32(seg, SECTION_DOCLENGTHS, 4 * (seg->meta.documents + doc));
+}
+
+uint32_t segment_date(segment *seg, uint32_t doc)
+{
+    return chunked_u32(seg, SECTION_DOCDATES, 4 * (uint64_t)doc);
 }
 
 void segment_sizes(const segment *seg, cops_index_stats *stats)
@@ -433,9 +465,14 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     const section_view *meta = &seg->sections[SECTION_DOCMETA];
     const uint8_t *index = seg->sections[SECTION_DOCMETAINDEX].data;
     uint32_t chunk = doc / LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
+    int last = chunk + 1 == seg->meta_chunks;
+    if (!section_intact(seg, SECTION_DOCMETAINDEX, 8 * (uint64_t)chunk, last ? 8 : 16))
+        return segment_damage(seg, err);
     uint64_t start = layout_get_u64(index + 8 * (size_t)chunk);
-    uint64_t end = chunk + 1 < seg->meta_chunks ? layout_get_u64(index + 8 * (size_t)(chunk + 1))
-                                                : meta->length;
+    uint64_t end = last ? meta->length : layout_get_u64(index + 8 * (size_t)(chunk + 1));
+    if (start > end || end > meta->length || end - start < 4)
+        return corrupt_at(seg, err, seg->sections[SECTION_DOCMETAINDEX].offset + 8 * (uint64_t)chunk,
+                          "metadata index entry out of range");
     const uint8_t *p = meta->data + start + 4, *stop = meta->data + end;
     if (!crc_matches(seg, p, (size_t)(stop - p), layout_get_u32(meta->data + start)))
         return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
@@ -462,18 +499,29 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
     memset(out, 0, sizeof *out);
     if (doc >= seg->meta.documents)
         return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
-    const uint8_t *index = seg->sections[SECTION_DOCINDEX].data;
+    const section_view *docindex = &seg->sections[SECTION_DOCINDEX];
+    const uint8_t *index = docindex->data;
     uint32_t low = 0, high = seg->doc_blocks; /* last block whose first doc <= doc */
     while (high - low > 1) {
         uint32_t mid = low + (high - low) / 2;
-        if (layout_get_u32(index + (size_t)mid * LAYOUT_DOCINDEX_ENTRY_BYTES + 8) <= doc)
+        uint64_t at = (uint64_t)mid * LAYOUT_DOCINDEX_ENTRY_BYTES + 8;
+        if (!section_intact(seg, SECTION_DOCINDEX, at, 4))
+            return segment_damage(seg, err);
+        if (layout_get_u32(index + at) <= doc)
             low = mid;
         else
             high = mid;
     }
+    if (!section_intact(seg, SECTION_DOCINDEX, (uint64_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES,
+                        LAYOUT_DOCINDEX_ENTRY_BYTES))
+        return segment_damage(seg, err);
     const uint8_t *entry = index + (size_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES;
     const section_view *store = &seg->sections[SECTION_DOCSTORE];
     uint64_t offset = layout_get_u64(entry);
+    uint64_t first_doc = layout_get_u32(entry + 8), count = layout_get_u32(entry + 12);
+    if (first_doc > doc || doc - first_doc >= count || offset > store->length)
+        return corrupt_at(seg, err, docindex->offset + (uint64_t)(entry - index),
+                          "document index entry out of range");
     const uint8_t *block = store->data + offset;
     if (store->length - offset < 12)
         return corrupt_at(seg, err, store->offset + offset, "stored-document block header truncated");
@@ -557,15 +605,51 @@ typedef struct dict_walk {
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
     size_t key_length;
     size_t common;              /* bytes the key shares with the previous one */
+    const uint8_t *first_key;   /* the block's first key, from DICTINDEX */
+    size_t first_key_length;
     segment_term term;
 } dict_walk;
 
+/* DICTINDEX entry `block` (FORMAT.md 3.5) and its first key, checked
+ * (chunk CRCs, key inside first_keys): the entry, or NULL on damage. */
+static const uint8_t *dict_index_entry(segment *seg, uint32_t block, const uint8_t **key,
+                                       size_t *key_length, cops_error *err)
+{
+    uint64_t at = 4 + (uint64_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    const uint8_t *e = seg->dict_index + (size_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    if (!section_intact(seg, SECTION_DICTINDEX, at, LAYOUT_DICTINDEX_ENTRY_BYTES)) {
+        segment_damage(seg, err);
+        return NULL;
+    }
+    uint64_t key_offset = layout_get_u32(e + 12), length = layout_get_u32(e + 16);
+    uint64_t keys_at = 4 + (uint64_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    if (length == 0 || length > SEGMENT_MAX_KEY_BYTES || key_offset > seg->dict_keys_length
+        || length > seg->dict_keys_length - key_offset) {
+        corrupt_at(seg, err, seg->sections[SECTION_DICTINDEX].offset + at,
+                   "dictionary index entry out of range");
+        return NULL;
+    }
+    if (!section_intact(seg, SECTION_DICTINDEX, keys_at + key_offset, length)) {
+        segment_damage(seg, err);
+        return NULL;
+    }
+    *key = seg->dict_keys + key_offset;
+    *key_length = (size_t)length;
+    return e;
+}
+
 static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_error *err)
 {
-    const uint8_t *e = seg->dict_index + (size_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES;
+    const uint8_t *e = dict_index_entry(seg, block, &walk->first_key, &walk->first_key_length, err);
+    if (!e)
+        return COPS_ECORRUPT;
     const section_view *dict = &seg->sections[SECTION_DICTIONARY];
     uint64_t offset = layout_get_u64(e);
     uint32_t length = layout_get_u32(e + 8);
+    if (length < 4 || offset > dict->length || length > dict->length - offset)
+        return corrupt_at(seg, err, seg->sections[SECTION_DICTINDEX].offset + 4
+                                        + (uint64_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES,
+                          "dictionary index entry out of range");
     const uint8_t *data = dict->data + offset;
     if (!crc_matches(seg, data, length - 4, layout_get_u32(data + length - 4)))
         return corrupt_at(seg, err, dict->offset + offset, "dictionary block checksum mismatch");
@@ -601,9 +685,8 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
         goto damaged;
     if (walk->first_entry) {
         /* A block starts with its full key, the one the sparse index holds. */
-        const uint8_t *e = walk->seg->dict_index + (size_t)walk->block * LAYOUT_DICTINDEX_ENTRY_BYTES;
-        if (common != 0 || suffix != layout_get_u32(e + 16)
-            || memcmp(p, walk->seg->dict_keys + layout_get_u32(e + 12), suffix) != 0)
+        if (common != 0 || suffix != walk->first_key_length
+            || memcmp(p, walk->first_key, suffix) != 0)
             goto damaged;
     } else {
         /* Keys strictly increase: past the shared prefix the new key has a
@@ -667,20 +750,25 @@ damaged:
                       "dictionary entry out of range");
 }
 
-/* The last block whose first key is <= key (0 when key precedes all). */
-static uint32_t find_dict_block(const segment *seg, const uint8_t *key, size_t key_length)
+/* The last block whose first key is <= key (0 when key precedes all)
+ * into *block: 0, or COPS_ECORRUPT. */
+static int find_dict_block(segment *seg, const uint8_t *key, size_t key_length, uint32_t *block,
+                           cops_error *err)
 {
     uint32_t low = 0, high = seg->dict_blocks;
     while (high - low > 1) {
         uint32_t mid = low + (high - low) / 2;
-        const uint8_t *e = seg->dict_index + (size_t)mid * LAYOUT_DICTINDEX_ENTRY_BYTES;
-        const uint8_t *first = seg->dict_keys + layout_get_u32(e + 12);
-        if (compare_keys(first, layout_get_u32(e + 16), key, key_length) <= 0)
+        const uint8_t *first;
+        size_t first_length;
+        if (!dict_index_entry(seg, mid, &first, &first_length, err))
+            return COPS_ECORRUPT;
+        if (compare_keys(first, first_length, key, key_length) <= 0)
             low = mid;
         else
             high = mid;
     }
-    return low;
+    *block = low;
+    return 0;
 }
 
 int segment_lookup(segment *seg, const uint8_t *key, size_t key_length, segment_term *term,
@@ -689,7 +777,10 @@ int segment_lookup(segment *seg, const uint8_t *key, size_t key_length, segment_
     if (seg->dict_blocks == 0 || key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES)
         return 0;
     dict_walk walk;
-    int rc = dict_walk_begin(&walk, seg, find_dict_block(seg, key, key_length), err);
+    uint32_t block;
+    int rc = find_dict_block(seg, key, key_length, &block, err);
+    if (rc == 0)
+        rc = dict_walk_begin(&walk, seg, block, err);
     /* Keys increase and share prefixes (front coding), so the bytes of the
      * sought key matched so far carry over from entry to entry: a key that
      * keeps fewer of the previous key's bytes than matched is past it, one
@@ -720,8 +811,11 @@ int segment_scan_prefix(segment *seg, const uint8_t *prefix, size_t prefix_lengt
 {
     if (seg->dict_blocks == 0)
         return 0;
-    for (uint32_t block = find_dict_block(seg, prefix, prefix_length); block < seg->dict_blocks;
-         block++) {
+    uint32_t first_block;
+    int found = find_dict_block(seg, prefix, prefix_length, &first_block, err);
+    if (found != 0)
+        return found;
+    for (uint32_t block = first_block; block < seg->dict_blocks; block++) {
         dict_walk walk;
         int rc = dict_walk_begin(&walk, seg, block, err);
         if (rc != 0)

@@ -55,6 +55,7 @@ struct segment_writer {
     side_file metadata;         /* SECTION_DOCMETA */
     byte_buffer meta_chunk;     /* records of the open metadata chunk */
     byte_buffer meta_index;     /* SECTION_DOCMETAINDEX: u64 chunk offsets */
+    byte_buffer chunk_crcs;     /* SECTION_CHUNKCRCS, filled as the chunked sections are written */
 
     section_record sections[SECTION_KIND_COUNT];
     size_t section_count;
@@ -147,9 +148,23 @@ static void section_end(segment_writer *w, uint32_t kind)
     s->length = w->offset - w->section_start;
 }
 
+static int out_of_memory(segment_writer *w, cops_error *err);
+
 static int write_whole_section(segment_writer *w, uint32_t kind, const byte_buffer *content,
                                cops_error *err)
 {
+    /* The chunked sections are written in LAYOUT_CHUNKED_SECTIONS order,
+     * so their chunks' CRCs are appended in the order the reader expects. */
+    static const uint32_t chunked[] = LAYOUT_CHUNKED_SECTIONS;
+    for (size_t i = 0; i < LAYOUT_CHUNKED_SECTION_COUNT; i++)
+        if (chunked[i] == kind)
+            for (size_t at = 0; at < content->length; at += LAYOUT_CHUNK_BYTES) {
+                size_t n = content->length - at < LAYOUT_CHUNK_BYTES ? content->length - at
+                                                                     : LAYOUT_CHUNK_BYTES;
+                buffer_append_u32le(&w->chunk_crcs, (uint32_t)crc32(0, content->data + at, (uInt)n));
+            }
+    if (buffer_failed(&w->chunk_crcs))
+        return out_of_memory(w, err);
     int rc = section_begin(w, err);
     if (rc == 0)
         rc = write_bytes(w, content->data, content->length, err);
@@ -839,6 +854,7 @@ static void free_writer(segment_writer *w)
         fclose(w->metadata.file);
     buffer_free(&w->meta_chunk);
     buffer_free(&w->meta_index);
+    buffer_free(&w->chunk_crcs);
     buffer_free(&w->docstore_block);
     buffer_free(&w->docstore_compressed);
     buffer_free(&w->docindex);
@@ -896,6 +912,8 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
     }
     if (rc == 0)
         rc = write_whole_section(w, SECTION_DOCDATES, &w->dates, err);
+    if (rc == 0)
+        rc = write_whole_section(w, SECTION_CHUNKCRCS, &w->chunk_crcs, err);
     if (rc == 0) {
         byte_buffer text = BUFFER_INIT;
         if (meta->documents != w->documents)

@@ -164,13 +164,28 @@ static const toc_entry *find_section(const toc_entry *toc, size_t count, uint32_
     return NULL;
 }
 
-/* After editing section `kind`, make its TOC CRC and the TOC's CRC agree
- * again, so that only the structural checks can see the edit. */
+/* After editing section `kind`, make its TOC CRC, its chunk CRCs (if it
+ * is a chunked section) and the TOC's CRC agree again, so that only the
+ * structural checks can see the edit. */
 static void reseal(uint8_t *bytes, size_t size, uint32_t kind)
 {
     toc_entry toc[16];
     uint64_t toc_offset;
     size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    static const uint32_t chunked[] = LAYOUT_CHUNKED_SECTIONS;
+    const toc_entry *crcs = find_section(toc, count, SECTION_CHUNKCRCS);
+    uint64_t at = crcs->offset;
+    for (size_t i = 0; i < LAYOUT_CHUNKED_SECTION_COUNT; i++) {
+        const toc_entry *c = find_section(toc, count, chunked[i]);
+        for (uint64_t start = 0; start < c->length; start += LAYOUT_CHUNK_BYTES, at += 4) {
+            uint64_t n = c->length - start < LAYOUT_CHUNK_BYTES ? c->length - start
+                                                                : LAYOUT_CHUNK_BYTES;
+            layout_put_u32(bytes + at, (uint32_t)crc32(0, bytes + c->offset + start, (uInt)n));
+        }
+    }
+    cr_assert_eq(at, crcs->offset + crcs->length);
+    layout_put_u32(bytes + crcs->at + 4,
+                   (uint32_t)crc32(0, bytes + crcs->offset, (uInt)crcs->length));
     const toc_entry *s = find_section(toc, count, kind);
     layout_put_u32(bytes + s->at + 4,
                    (uint32_t)crc32(0, bytes + s->offset, (uInt)s->length));

@@ -18,7 +18,8 @@
  *               the size) and a byte XORed in there
  * Re-sealing recomputes, from the layout of the original file, every block
  * CRC (dictionary, stored documents, skip table, postings and positions
- * blocks), the section CRCs in the TOC and the TOC CRC in the trailer.
+ * blocks), the chunk CRCs of CHUNKCRCS, the section CRCs in the TOC and
+ * the TOC CRC in the trailer.
  */
 #include "config.h"
 
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "index-format/layout.h"
 #include "index-format/segment.h"
 #include "fuzz-common.h"
 
@@ -97,11 +99,11 @@ static void find_seals(void)
     uint64_t toc_offset = get_u64(trailer);
     uint32_t toc_length = get_u32(trailer + 8);
     uint32_t count = get_u32(b + toc_offset);
-    uint64_t section_offset[9] = {0}, section_length[9] = {0};
+    uint64_t section_offset[SECTION_KIND_COUNT] = {0}, section_length[SECTION_KIND_COUNT] = {0};
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *e = b + toc_offset + 4 + 24 * (size_t)i;
         uint32_t kind = get_u32(e);
-        if (kind >= 1 && kind <= 8) {
+        if (kind >= 1 && kind < SECTION_KIND_COUNT) {
             section_offset[kind] = get_u64(e + 8);
             section_length[kind] = get_u64(e + 16);
         }
@@ -140,6 +142,20 @@ static void find_seals(void)
                      positions_end - positions_start);
         }
         add_seal(blocks_at - 4, skip, 28 * (size_t)skip_entries);
+    }
+    /* The chunked sections, each a single chunk here, through CHUNKCRCS. */
+    static const uint32_t chunked[] = LAYOUT_CHUNKED_SECTIONS;
+    size_t crc_at = (size_t)section_offset[SECTION_CHUNKCRCS];
+    for (size_t i = 0; i < LAYOUT_CHUNKED_SECTION_COUNT; i++) {
+        uint64_t length = section_length[chunked[i]];
+        if (length == 0)
+            continue;
+        if (length > LAYOUT_CHUNK_BYTES) {
+            fprintf(stderr, "fuzz-segment: unexpected layout of the seed segment\n");
+            abort();
+        }
+        add_seal(crc_at, (size_t)section_offset[chunked[i]], (size_t)length);
+        crc_at += 4;
     }
     for (uint32_t i = 0; i < count; i++) {
         size_t e = (size_t)toc_offset + 4 + 24 * (size_t)i;
