@@ -589,14 +589,21 @@ static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uin
     return 0;
 }
 
-/* The rest of postings block `block`, [p, end): its position marks, which
- * must say where the positions of every 2^stride_log-th posting start
- * (starts[], from check_positions), in the smallest codec block. */
+/* The rest of postings block `block`, [p, end): the writer's position
+ * mark stride for `count` postings and `position_bytes` bytes of positions,
+ * then the marks, which must say where the positions of every
+ * 2^stride_log-th posting start (starts[], from check_positions), in the
+ * smallest codec block. */
 static int check_position_marks(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
-                                const uint32_t *starts, uint32_t block)
+                                uint64_t position_bytes, const uint32_t *starts, uint32_t block)
 {
     if (p >= end || *p > SEGMENT_MAX_STRIDE_LOG)
         return damaged(c, at(c, p), "postings block %u: no valid position mark stride", block);
+    unsigned expected = segment_mark_stride_log(count, position_bytes);
+    if (*p != expected)
+        return damaged(c, at(c, p), "postings block %u: position mark stride 2^%u, the writer's "
+                       "for %u postings and %llu bytes of positions is 2^%u", block,
+                       (unsigned)*p, count, (unsigned long long)position_bytes, expected);
     uint32_t stride = 1u << *p++;
     uint32_t gaps[SEGMENT_BLOCK_SIZE], marks = 0;
     for (uint32_t k = stride; k < count; k += stride, marks++)
@@ -708,7 +715,8 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         uint32_t starts[SEGMENT_BLOCK_SIZE];
         if (check_positions(c, pos, pos_end, count, docs, tfs, starts, what) != 0)
             return COPS_ECORRUPT;
-        if (check_position_marks(c, marks, data_end, count, starts, b) != 0)
+        if (check_position_marks(c, marks, data_end, count, positions_end - positions_start,
+                                 starts, b) != 0)
             return COPS_ECORRUPT;
         if (max_tf > max_of_blocks)
             max_of_blocks = max_tf;

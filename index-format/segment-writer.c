@@ -641,19 +641,6 @@ static uint32_t position_start_of(const segment_writer *w, uint32_t posting)
     return layout_get_u32(w->position_starts.data + 4 * (size_t)posting);
 }
 
-/* The stride (log2) of a block's position marks: the widest, up to the
- * whole block, that keeps marks at most SEGMENT_POSITION_MARK_BYTES apart
- * on average, so reaching a posting's positions steps over about that
- * many bytes, and the marks cost about one percent of the positions. */
-static unsigned mark_stride_log(uint32_t count, uint64_t position_bytes)
-{
-    unsigned stride_log = SEGMENT_MAX_STRIDE_LOG;
-    while (stride_log > 0
-           && (position_bytes << stride_log) > (uint64_t)SEGMENT_POSITION_MARK_BYTES * count)
-        stride_log--;
-    return stride_log;
-}
-
 /* The external record (FORMAT.md "postings record").  Its bytes are built
  * in w->scratch and then written; the term's list bound is returned for the
  * dictionary entry. */
@@ -689,7 +676,7 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
         uint32_t position_end = b + 1 < block_count ? position_start_of(w, first + count)
                                                     : (uint32_t)positions_length;
         /* so a cursor seeks near any posting's positions (FORMAT.md 3.3) */
-        unsigned stride_log = mark_stride_log(count, position_end - position_start);
+        unsigned stride_log = segment_mark_stride_log(count, position_end - position_start);
         buffer_append_byte(&blocks, (uint8_t)stride_log);
         uint32_t mark_gaps[SEGMENT_BLOCK_SIZE], marks = 0, previous_mark = position_start;
         for (uint32_t k = 1u << stride_log; k < count; k += 1u << stride_log) {

@@ -39,6 +39,22 @@
 #define SEGMENT_MAX_KEY_BYTES 255
 #define SEGMENT_MAX_DOCUMENT_BYTES (1u << 30) /* stored text of one document */
 
+/* The stride (log2) of a postings block's position marks, the writer's
+ * choice (FORMAT.md 3.3) that `cops-index --check` insists on: the widest,
+ * up to the whole block, that keeps marks at most
+ * SEGMENT_POSITION_MARK_BYTES apart on average (2^0 when even that is
+ * exceeded), so reaching a posting's positions steps over about that many
+ * bytes, and the marks cost about one percent of the positions.
+ * `position_bytes` is the block's positions range. */
+static inline unsigned segment_mark_stride_log(uint32_t count, uint64_t position_bytes)
+{
+    unsigned stride_log = SEGMENT_MAX_STRIDE_LOG;
+    while (stride_log > 0
+           && (position_bytes << stride_log) > (uint64_t)SEGMENT_POSITION_MARK_BYTES * count)
+        stride_log--;
+    return stride_log;
+}
+
 /* Collection-wide figures, recorded in the META section. */
 typedef struct segment_meta {
     uint64_t documents;

@@ -468,3 +468,47 @@ Test(check, crc_consistent_dates_and_meta)
     free(bytes);
     free(pristine);
 }
+
+/* A position mark stride the writer would not have chosen (FORMAT.md 3.3),
+ * in a block where either stride means no marks at all: every other byte
+ * stays the same, so only a check of the stride itself can see it. */
+Test(check, crc_consistent_mark_stride)
+{
+    size_t size;
+    uint8_t *bytes = read_file(segment_path, &size);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *postings = find_section(toc, count, SECTION_POSTINGS);
+    const uint8_t *p = bytes + postings->offset;
+    uint64_t blocks_length = 0;
+    for (int shift = 0;; shift += 7) {
+        blocks_length |= (uint64_t)(*p & 0x7f) << shift;
+        if (!(*p++ & 0x80))
+            break;
+    }
+    uint32_t blocks;
+    uint8_t *skip = (uint8_t *)first_skip_table(bytes, size, &blocks);
+    cr_assert_eq(blocks, 3); /* "\x01report", df 300: the last block holds 44 postings */
+    uint8_t *data = skip + 28 * blocks + 4;
+    uint32_t last_start = layout_get_u32(skip + 28 * (blocks - 1) + 4);
+    /* one byte of positions per posting (tf 1, position 0): stride 2^7, no
+     * marks, so the stride is the block's last byte */
+    uint8_t *stride = data + blocks_length - 1;
+    cr_assert_eq(*stride, 7);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+
+    *stride = 6; /* 64 > 44 postings: still no marks */
+    layout_put_u32(skip + 28 * (blocks - 1) + 20,
+                   (uint32_t)crc32(0, data + last_start, (uInt)(blocks_length - last_start)));
+    reseal_skip_table(bytes, size, skip, blocks);
+    write_file(segment_path, bytes, size);
+    cops_index *index;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    cops_index_close(index);
+    cr_assert_eq(expect_damage(segment_path, 0, size, "mark stride"), (uint64_t)(stride - bytes));
+    cops_index_check(index_dir, NULL, &err);
+    cr_assert_not_null(strstr(err.message, "stride"), "%s", err.message);
+    free(bytes);
+}
