@@ -546,9 +546,11 @@ static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *e
         return damaged(c, at(c, p) + used, "%s: its tf - 1 are not in the smallest block", what);
     for (uint32_t i = 0; i < count; i++) {
         int64_t doc = previous + 1 + (int64_t)gaps[i];
-        if ((uint64_t)doc >= c->documents || tfs[i] == UINT32_MAX)
+        if ((uint64_t)doc >= c->documents)
             return damaged(c, at(c, p), "%s: posting %u is document %lld, the segment has %llu",
                            what, i, (long long)doc, (unsigned long long)c->documents);
+        if (tfs[i] == UINT32_MAX)
+            return damaged(c, at(c, p) + used, "%s: posting %u has tf 2^32", what, i);
         docs[i] = (uint32_t)doc;
         tfs[i] += 1;
         previous = doc;

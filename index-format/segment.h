@@ -234,7 +234,7 @@ int postings_positions(postings_cursor *cursor, uint32_t *out);
  * can stop as soon as it knows its answer: the positions of a common word
  * are most of the bytes a phrase touches, and most are never needed.
  * Opening steps over the earlier postings' positions of the block (counting
- * varint end bytes eight at a time, from where the last opening stopped)
+ * varint end bytes sixteen at a time, from where the last opening stopped)
  * and checks the block's positions CRC once per open segment.
  * Valid until the cursor moves; holds no resources (nothing to free). */
 typedef struct postings_position_reader {
