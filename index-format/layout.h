@@ -42,7 +42,7 @@ enum layout_section {
  * only a little of: checked LAYOUT_CHUNK_BYTES at a time when first read,
  * against SECTION_CHUNKCRCS, which lists their chunks' CRCs in this order
  * (so opening a segment costs the same whatever its size). */
-#define LAYOUT_CHUNK_BYTES 65536u
+#define LAYOUT_CHUNK_BYTES 4096u
 #define LAYOUT_CHUNKED_SECTIONS                                                      \
     { SECTION_DOCMETAINDEX, SECTION_DICTINDEX, SECTION_DOCINDEX, SECTION_DOCLENGTHS, \
       SECTION_DOCDATES }

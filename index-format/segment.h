@@ -27,7 +27,7 @@
 
 #include "cops.h"
 
-#define SEGMENT_FORMAT_VERSION 2026112303u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026112304u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_BLOCK_SIZE 128           /* postings per block (= CODEC_BLOCK_SIZE) */
 #define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
@@ -108,7 +108,7 @@ void segment_close(segment *seg);
 const segment_meta *segment_get_meta(const segment *seg);
 uint32_t segment_documents(const segment *seg);
 /* Token lengths of a document's body and title fields (doc < documents).
- * These tables are checked 64 KiB at a time when first read (FORMAT.md 4):
+ * These tables are checked 4 KiB at a time when first read (FORMAT.md 4):
  * damage reads as 0 and is recorded for segment_damage(), which a search
  * consults when it ends. */
 uint32_t segment_body_length(segment *seg, uint32_t doc);

@@ -1053,7 +1053,7 @@ Test(format, targeted_damage_is_ecorrupt)
     close_damage_fixture(&f);
 }
 
-/* The per-document tables are checked 64 KiB at a time when read, not at
+/* The per-document tables are checked 4 KiB at a time when read, not at
  * open (FORMAT.md 3.7a): damage in one chunk of DOCLENGTHS or DOCDATES
  * lets the segment open and the other chunks read, and is reported, with
  * its chunk's offset, by the first read inside it. */
