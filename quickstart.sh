@@ -18,10 +18,11 @@ run | check) ;;
 esac
 
 # Build and library dependencies; the tests also use python3 (JSON checks)
-# and util-linux's flock (lock tests); xapian-core enables the Xapian binding.
+# and util-linux's flock (lock tests); xapian-core enables the Xapian binding,
+# xapian-tools's xapian-tcpsrv the tests of searching shards on other machines.
 packages="build-essential autoconf automake libtool pkg-config zlib1g-dev libutf8proc-dev
 libstemmer-dev libjansson-dev libgumbo-dev libxxhash-dev libcriterion-dev libxapian-dev
-python3 util-linux gzip"
+xapian-tools python3 util-linux gzip"
 
 missing=
 for package in $packages; do
