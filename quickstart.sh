@@ -20,7 +20,7 @@ esac
 # Build and library dependencies; the tests also use python3 (JSON checks)
 # and util-linux's flock (lock tests); xapian-core enables the Xapian binding,
 # xapian-tools's xapian-tcpsrv the tests of searching shards on other machines.
-packages="build-essential autoconf automake libtool pkg-config zlib1g-dev libutf8proc-dev
+packages="build-essential autoconf automake libtool pkg-config zlib1g-dev libdeflate-dev libutf8proc-dev
 libstemmer-dev libjansson-dev libgumbo-dev libxxhash-dev libcriterion-dev libxapian-dev
 xapian-tools python3 util-linux gzip"
 
