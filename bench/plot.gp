@@ -16,7 +16,7 @@ modes = "top10 count"
 rows = words(sets)
 set terminal pngcairo size 1300, 260 * rows + 80 font "Sans,10"
 set output output
-set multiplot layout rows, 2 title "Query latency CDF (per-query medians): ".title_text font "Sans,12"
+set multiplot layout rows, 2 title "Query latency CDF (per-query latencies): ".title_text font "Sans,12"
 set logscale x 10
 set format x "10^{%L}"
 set xlabel "ms" offset 0, 0.5
