@@ -54,9 +54,15 @@ static void fuzz_scratch_cleanup(void)
 static const char *fuzz_scratch(void)
 {
     if (!fuzz_scratch_path[0]) {
+        /* Harnesses write a file per input: on tmpfs that costs a tenth
+         * of what a disk file system's inode churn does. */
         const char *base = getenv("TMPDIR");
-        snprintf(fuzz_scratch_path, sizeof fuzz_scratch_path, "%s/cops-fuzz-XXXXXX",
-                 base && *base ? base : "/tmp");
+        struct stat shm;
+        if (!base || !*base)
+            base = stat("/dev/shm", &shm) == 0 && S_ISDIR(shm.st_mode) && access("/dev/shm", W_OK) == 0
+                       ? "/dev/shm"
+                       : "/tmp";
+        snprintf(fuzz_scratch_path, sizeof fuzz_scratch_path, "%s/cops-fuzz-XXXXXX", base);
         if (!mkdtemp(fuzz_scratch_path)) {
             perror("cops fuzz: mkdtemp");
             abort();

@@ -51,6 +51,12 @@ typedef struct seal {
 static seal seals[MAX_SEALS];
 static size_t seal_count;
 
+/* Where each dictionary block of the original lies, to find the key an
+ * edit falls in. */
+#define MAX_DICT_BLOCKS 4
+static size_t dict_block_start[MAX_DICT_BLOCKS], dict_block_length[MAX_DICT_BLOCKS];
+static size_t dict_block_count;
+
 static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -121,6 +127,10 @@ static void find_seals(void)
         size_t at = (size_t)(section_offset[7] + get_u64(e));
         uint32_t length = get_u32(e + 8);
         add_seal(at + length - 4, at, length - 4);
+        if (dict_block_count < MAX_DICT_BLOCKS) {
+            dict_block_start[dict_block_count] = at;
+            dict_block_length[dict_block_count++] = length;
+        }
     }
     /* The one postings record (kind 6): two blocks of the DOCS-doc key. */
     if (section_length[6]) {
@@ -163,6 +173,8 @@ static void find_seals(void)
     }
     add_seal(original_size - 12, (size_t)toc_offset, toc_length);
 }
+
+static void find_walked_docs(void);
 
 static uint64_t postings_written;
 
@@ -245,6 +257,7 @@ static void build_original(void)
     fclose(file);
     unlink(path);
     find_seals();
+    find_walked_docs();
     return;
 fail:
     fprintf(stderr, "fuzz-segment: building the seed segment: %s\n", err.message);
@@ -300,7 +313,25 @@ typedef struct scan_state {
     segment *seg;
     uint32_t stride;
     size_t visited;
+    size_t walks; /* how many of the visited keys get their postings walked */
+    int skim;     /* the others: their documents only (no positions, no jumps) */
 } scan_state;
+
+/* Documents only, in order: the cheap pass given to every key. */
+static void skim_postings(segment *seg, const segment_term *term)
+{
+    postings_cursor cursor;
+    postings_open(&cursor, seg, term);
+    uint32_t previous = 0;
+    int first = 1;
+    for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
+        FUZZ_CHECK(doc < segment_documents(seg));
+        FUZZ_CHECK(first || doc > previous);
+        FUZZ_CHECK(cursor.tf >= 1);
+        first = 0;
+        previous = doc;
+    }
+}
 
 static int visit_key(void *context, const uint8_t *key, size_t key_length,
                      const segment_term *term)
@@ -309,12 +340,81 @@ static int visit_key(void *context, const uint8_t *key, size_t key_length,
     FUZZ_CHECK(key_length >= 1 && key_length <= SEGMENT_MAX_KEY_BYTES);
     volatile uint8_t touch = key[key_length - 1];
     (void)touch;
-    if (s->visited++ < 8)
+    if (s->visited++ < s->walks)
         walk_postings(s->seg, term, s->stride);
+    else if (s->skim)
+        skim_postings(s->seg, term);
     return 0;
 }
 
-static void drive(segment *seg, uint32_t stride)
+/* The documents worth reading.  The reader walks a metadata chunk and a
+ * stored-document block from its start up to the document asked for, so
+ * reading the last document of each takes every record of it through the
+ * decoders; reading every document, as this harness once did, repeated
+ * those walks 130 times per input.  The seed's short texts share one
+ * stored block, so its last document is the seed's last. */
+static uint32_t walked_docs[DOCS];
+static size_t walked_doc_count;
+
+static void find_walked_docs(void)
+{
+    walked_docs[walked_doc_count++] = 0;
+    for (uint32_t doc = 1; doc < DOCS; doc++)
+        if ((doc + 1) % LAYOUT_DOCMETA_CHUNK_DOCUMENTS == 0 || doc + 1 == DOCS)
+            walked_docs[walked_doc_count++] = doc;
+}
+
+/* Read document `doc` and its metadata, touching every byte returned. */
+static void read_document(segment *seg, uint32_t doc)
+{
+    cops_error err;
+    volatile uint32_t figures =
+        segment_body_length(seg, doc) + segment_title_length(seg, doc) + segment_date(seg, doc);
+    (void)figures;
+    segment_metadata metadata;
+    if (segment_read_metadata(seg, doc, &metadata, &err) == 0) {
+        uint64_t sum = 0;
+        for (size_t k = 0; k < metadata.id_length; k++)
+            sum += (unsigned char)metadata.id[k];
+        for (size_t k = 0; k < metadata.title_length; k++)
+            sum += (unsigned char)metadata.title[k];
+        volatile uint64_t keep = sum;
+        (void)keep;
+    }
+    segment_document document;
+    if (segment_read_document(seg, doc, &document, &err) == 0) {
+        uint64_t sum = strlen(document.id) + strlen(document.title);
+        for (size_t k = 0; k < document.text_length; k++)
+            sum += (unsigned char)document.text[k];
+        volatile uint64_t keep = sum;
+        (void)keep;
+        segment_document_free(&document);
+    }
+}
+
+/* Keys looked up one by one: those with external or long lists, and the
+ * last key of each dictionary block (its lookup walks the whole block).
+ * One scan of the whole dictionary visits every key in a single pass and
+ * skims its documents; the full walk (positions, bounds, jumps) is for the
+ * keys looked up and the first key of each prefix scan. */
+static const size_t looked_up[] = {0, 1, 2, 3, 4, 5, LAYOUT_DICT_BLOCK_TERMS - 1,
+                                   2 * LAYOUT_DICT_BLOCK_TERMS - 1};
+#define LOOKED_UP_COUNT (sizeof looked_up / sizeof looked_up[0])
+
+/* The key whose entry holds byte `at` of the original, or nearly: the
+ * keys of a dictionary block are spread evenly over its bytes. */
+static size_t key_at(size_t at)
+{
+    for (size_t b = 0; b < dict_block_count; b++)
+        if (at >= dict_block_start[b] && at - dict_block_start[b] < dict_block_length[b]) {
+            size_t k = b * LAYOUT_DICT_BLOCK_TERMS
+                       + (at - dict_block_start[b]) * LAYOUT_DICT_BLOCK_TERMS / dict_block_length[b];
+            return k < key_count ? k : key_count - 1;
+        }
+    return at % key_count;
+}
+
+static void drive(segment *seg, uint32_t stride, size_t first_edit)
 {
     cops_error err;
     const segment_meta *meta = segment_get_meta(seg);
@@ -322,42 +422,31 @@ static void drive(segment *seg, uint32_t stride)
     cops_index_stats stats;
     memset(&stats, 0, sizeof stats);
     segment_sizes(seg, &stats);
-    for (size_t i = 0; i < key_count; i++) {
+    for (size_t i = 0; i <= LOOKED_UP_COUNT; i++) {
+        size_t k = i < LOOKED_UP_COUNT ? looked_up[i] : key_at(first_edit);
+        k = k < key_count ? k : key_count - 1;
         segment_term term;
-        int rc = segment_lookup(seg, (const uint8_t *)keys[i], strlen(keys[i]), &term, &err);
+        int rc = segment_lookup(seg, (const uint8_t *)keys[k], strlen(keys[k]), &term, &err);
         if (rc == 1)
             walk_postings(seg, &term, stride);
     }
-    static const char *const prefixes[] = {"", "\x01", "w0", "gam", "common", "zz", "a"};
+    scan_state whole = {seg, stride, 0, 0, 1};
+    (void)segment_scan_prefix(seg, (const uint8_t *)"", 0, visit_key, &whole, &err);
+    static const char *const prefixes[] = {"\x01", "w0", "gam", "common", "zz", "a"};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-        scan_state state = {seg, stride, 0};
+        scan_state state = {seg, stride, 0, 0, 0}; /* their keys are looked up above */
         (void)segment_scan_prefix(seg, (const uint8_t *)prefixes[i], strlen(prefixes[i]),
                                   visit_key, &state, &err);
     }
+    /* The walked documents, one the input chose, and the last one the
+     * (possibly damaged) metadata claims. */
     uint32_t documents = segment_documents(seg);
-    for (uint32_t doc = 0; doc < documents && doc < 4096; doc++) {
-        volatile uint32_t figures =
-            segment_body_length(seg, doc) + segment_title_length(seg, doc) + segment_date(seg, doc);
-        (void)figures;
-        segment_metadata metadata;
-        if (segment_read_metadata(seg, doc, &metadata, &err) == 0) {
-            uint64_t sum = 0;
-            for (size_t k = 0; k < metadata.id_length; k++)
-                sum += (unsigned char)metadata.id[k];
-            for (size_t k = 0; k < metadata.title_length; k++)
-                sum += (unsigned char)metadata.title[k];
-            volatile uint64_t keep = sum;
-            (void)keep;
-        }
-        segment_document document;
-        if (segment_read_document(seg, doc, &document, &err) == 0) {
-            uint64_t sum = strlen(document.id) + strlen(document.title);
-            for (size_t k = 0; k < document.text_length; k++)
-                sum += (unsigned char)document.text[k];
-            volatile uint64_t keep = sum;
-            (void)keep;
-            segment_document_free(&document);
-        }
+    for (size_t i = 0; i < walked_doc_count; i++)
+        if (walked_docs[i] < documents)
+            read_document(seg, walked_docs[i]);
+    if (documents > 0) {
+        read_document(seg, (uint32_t)(first_edit % documents));
+        read_document(seg, documents - 1);
     }
     (void)segment_damage(seg, &err);
 }
@@ -387,6 +476,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         length = ((size_t)data[1] | (size_t)data[2] << 8 | (size_t)data[3] << 16)
                  % (original_size + 1);
     uint32_t stride = 1 + (data[0] >> 2);
+    /* The key and document read besides the fixed ones follow the first
+     * edit, so the fuzzer can aim at any of them. */
+    size_t first_edit = size >= 8 ? ((size_t)data[4] | (size_t)data[5] << 8 | (size_t)data[6] << 16)
+                                        % original_size
+                                  : 0;
     fuzz_write_file(segment_file, copy, length);
     free(copy);
 
@@ -394,7 +488,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cops_error err;
     if (segment_open(segment_file, &seg, &err) == 0) {
         FUZZ_CHECK(seg != NULL);
-        drive(seg, stride);
+        drive(seg, stride, first_edit);
         segment_close(seg);
     }
     return 0;
