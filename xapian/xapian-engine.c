@@ -213,6 +213,12 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
         return error_set(err, COPS_ELIMIT, "--shards %u: at most %d", shards, MAX_SHARDS);
     if (strlen(index_dir) > 3900)
         return error_set(err, COPS_EINVAL, "index path too long");
+    /* "idx/" names idx: the fresh directory goes beside it, not inside */
+    char target[4000];
+    snprintf(target, sizeof target, "%s", index_dir);
+    for (size_t end = strlen(target); end > 1 && target[end - 1] == '/'; end--)
+        target[end - 1] = '\0';
+    index_dir = target;
     int rc = check_replaceable(index_dir, err);
     if (rc != 0)
         return rc;

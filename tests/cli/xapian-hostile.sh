@@ -160,6 +160,10 @@ mkdir area/empty-dir
 expect_exit 0 "a Xapian build fills an empty directory" -- \
     cops_index -q --engine xapian -i area/empty-dir corpus
 check "the empty directory became the index" test -f area/empty-dir/iamglass
+expect_exit 0 "a Xapian build at DIR/ (trailing slash)" -- cops_index -q --engine xapian -i area/slash/ corpus
+expect_exit 0 "and again, replacing it" -- cops_index -q --engine xapian -i area/slash/ corpus
+check "DIR/ is the index, with nothing left inside or beside it" \
+    sh -c "test -f area/slash/iamglass && ! ls -d area/slash/.* area/slash.* 2>/dev/null | grep -v '/\.\.*$' | grep -q ."
 
 if ! command -v xapian-progsrv >/dev/null 2>&1 || ! command -v xapian-tcpsrv >/dev/null 2>&1; then
     skip "--allow-remote-programs and --allow-remote-hosts" \
