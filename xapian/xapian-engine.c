@@ -234,7 +234,7 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
         return rc;
 
     /* a fresh directory of our own (mkdtemp: never an existing name) */
-    char built[4000];
+    char built[sizeof target + 32];
     snprintf(built, sizeof built, "%s.building-XXXXXX", index_dir);
     int made = mkdtemp(built) != NULL;
     cops_xapian_db **dbs = calloc(shards, sizeof *dbs);
