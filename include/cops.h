@@ -92,7 +92,10 @@ typedef struct cops_build_summary {
 } cops_build_summary;
 
 /* The engine behind an index: cops's own format, or a Xapian database
- * (built when cops was configured with Xapian). */
+ * (built when cops was configured with Xapian).  A Xapian build replaces
+ * only an empty directory or a Xapian index cops built: a file, a
+ * symlink, a stub or any other directory at `index_dir` fails with
+ * COPS_EINVAL and is left as it was. */
 typedef enum cops_engine { COPS_ENGINE_NATIVE = 0, COPS_ENGINE_XAPIAN = 1 } cops_engine;
 
 typedef struct cops_build_options {
