@@ -92,7 +92,10 @@ typedef struct cops_build_summary {
 } cops_build_summary;
 
 /* The engine behind an index: cops's own format, or a Xapian database
- * (built when cops was configured with Xapian). */
+ * (built when cops was configured with Xapian).  A Xapian build replaces
+ * only an empty directory or a Xapian index cops built: a file, a
+ * symlink, a stub or any other directory at `index_dir` fails with
+ * COPS_EINVAL and is left as it was. */
 typedef enum cops_engine { COPS_ENGINE_NATIVE = 0, COPS_ENGINE_XAPIAN = 1 } cops_engine;
 
 typedef struct cops_build_options {
@@ -149,12 +152,34 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
 typedef struct cops_index cops_index;
 
 /* Open the index at `index_dir` for searching: a cops index, or a Xapian
- * database (directory or stub file) when built with Xapian.  *out (OUT)
- * receives the handle; free it with cops_index_close().  Fails with
- * COPS_ENOINDEX when there is no index, COPS_EVERSION / COPS_ECORRUPT for
- * unusable bytes.  Statistics, term dumps and --explain contributions are
- * native-only (COPS_EUNSUPPORTED on a Xapian index). */
+ * database (a glass directory, a directory holding a XAPIANDB stub, or a
+ * stub file) when built with Xapian.  *out (OUT) receives the handle; free
+ * it with cops_index_close().  Fails with COPS_ENOINDEX when there is no
+ * index, COPS_EVERSION / COPS_ECORRUPT for unusable bytes.  Statistics,
+ * term dumps and --explain contributions are native-only
+ * (COPS_EUNSUPPORTED on a Xapian index).
+ * Opening is read-only and inert: cops reads a Xapian stub itself and
+ * opens only glass databases inside the stub's directory (no absolute
+ * path, no "..", no symlink); a stub line naming a remote database fails
+ * with COPS_EINVAL, as cops_index_open_flags(index_dir, 0, ...) does. */
 int cops_index_open(const char *index_dir, cops_index **out, cops_error *err);
+
+/* Flags for cops_index_open_flags: the Xapian stub lines a caller trusts.
+ * Index directories often come from others; a stub is part of them. */
+enum {
+    /* "remote :PROG ARGS": RUN the program PROG, chosen by whoever wrote
+     * the stub, with the user's rights (xapian-progsrv is the intended
+     * one; any program will do for an attacker). */
+    COPS_OPEN_ALLOW_REMOTE_PROGRAMS = 1u << 0,
+    /* "remote HOST:PORT": connect to xapian-tcpsrv at HOST, which then
+     * receives every query (a leak to a host the stub's author chose). */
+    COPS_OPEN_ALLOW_REMOTE_HOSTS = 1u << 1
+};
+
+/* cops_index_open, with the stub lines `flags` (COPS_OPEN_ALLOW_*, or 0)
+ * allows.  Flags are ignored for a cops index. */
+int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **out,
+                          cops_error *err);
 /* Open shards served by xapian-tcpsrv, each given as "host:port", as one
  * index (collection statistics combined, so scores equal those of a
  * single database).  COPS_EUNSUPPORTED without Xapian. */

@@ -37,6 +37,12 @@ static void usage(FILE *out)
             "      --wait             wait for another cops-index updating the index\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
             "      --shards N         with --engine xapian: split into N shard databases\n"
+            "      --allow-remote-programs\n"
+            "                         with --stats, --dump: obey a Xapian stub's 'remote\n"
+            "                         :PROGRAM' lines: RUNS the program the stub names\n"
+            "      --allow-remote-hosts\n"
+            "                         with --stats, --dump: obey a Xapian stub's 'remote\n"
+            "                         HOST:PORT' lines: sends queries to the host named\n"
             "      --id-field NAME    JSON Lines field names (defaults: id, title,\n"
             "      --title-field NAME   text then body, date)\n"
             "      --text-field NAME\n"
@@ -92,11 +98,14 @@ static int directory_exists(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* COPS_OPEN_ALLOW_*: what a Xapian stub may do when --stats or --dump opens it. */
+static unsigned open_flags;
+
 static int print_stats(const char *index_dir)
 {
     cops_index *index;
     cops_error err = {0};
-    if (cops_index_open(index_dir, &index, &err) != 0) {
+    if (cops_index_open_flags(index_dir, open_flags, &index, &err) != 0) {
         fail(&err);
         return EXIT_TROUBLE;
     }
@@ -142,7 +151,7 @@ static int dump_term(const char *index_dir, const char *term)
 {
     cops_index *index;
     cops_error err = {0};
-    if (cops_index_open(index_dir, &index, &err) != 0) {
+    if (cops_index_open_flags(index_dir, open_flags, &index, &err) != 0) {
         fail(&err);
         return EXIT_TROUBLE;
     }
@@ -160,7 +169,8 @@ static int dump_term(const char *index_dir, const char *term)
 int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
-           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT };
+           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT,
+           OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -174,6 +184,8 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"shards", required_argument, NULL, OPT_SHARDS},
+        {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
+        {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
         {"rebuild", no_argument, NULL, OPT_REBUILD},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
@@ -230,6 +242,8 @@ int main(int argc, char **argv)
             break;
         }
         case OPT_CHECK: check = 1; break;
+        case OPT_ALLOW_REMOTE_PROGRAMS: open_flags |= COPS_OPEN_ALLOW_REMOTE_PROGRAMS; break;
+        case OPT_ALLOW_REMOTE_HOSTS: open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; break;
         case 'q': quiet = 1; break;
         case OPT_LIST:
             for (const char **name = cops_stemmer_languages(); *name; name++)

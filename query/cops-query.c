@@ -45,6 +45,11 @@ static void usage(FILE *out)
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"
             "                           search Xapian shards served by xapian-tcpsrv\n"
+            "      --allow-remote-programs\n"
+            "                           obey a Xapian stub's 'remote :PROGRAM' lines: RUNS\n"
+            "                           the program the stub names (trusted stubs only)\n"
+            "      --allow-remote-hosts obey a Xapian stub's 'remote HOST:PORT' lines:\n"
+            "                           sends your queries to the host the stub names\n"
             "      --top-only           skip what cannot enter the top hits (faster;\n"
             "                           the match count is then a lower bound)\n"
             "      --no-color           no highlighting\n"
@@ -150,7 +155,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
            OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY,
-           OPT_ENGINE, OPT_REMOTE };
+           OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
         {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -165,6 +170,8 @@ int main(int argc, char **argv)
         {"top-only", no_argument, NULL, OPT_TOP_ONLY},
         {"engine", required_argument, NULL, OPT_ENGINE},
         {"remote", required_argument, NULL, OPT_REMOTE},
+        {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
+        {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
         {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
     settings s;
     memset(&s, 0, sizeof s);
@@ -176,6 +183,7 @@ int main(int argc, char **argv)
     int batch = 0, no_color = no_color_env && *no_color_env;
     const char *engine = "auto";
     char *remote = NULL;
+    unsigned open_flags = 0; /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
     int c;
     while ((c = getopt_long(argc, argv, "i:n:chV", options, NULL)) != -1) {
         int bad = 0;
@@ -218,6 +226,8 @@ int main(int argc, char **argv)
             free(remote);
             remote = strdup(optarg);
             break;
+        case OPT_ALLOW_REMOTE_PROGRAMS: open_flags |= COPS_OPEN_ALLOW_REMOTE_PROGRAMS; break;
+        case OPT_ALLOW_REMOTE_HOSTS: open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
         default: bad = 1;
@@ -258,7 +268,7 @@ int main(int argc, char **argv)
             shards[count++] = part;
         opened = cops_index_open_remote(shards, count, &index, &err);
     } else {
-        opened = cops_index_open(index_dir, &index, &err);
+        opened = cops_index_open_flags(index_dir, open_flags, &index, &err);
     }
     free(remote);
     if (opened != 0) {

@@ -94,6 +94,12 @@ static void close_segments(cops_index *index)
 
 int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
 {
+    return cops_index_open_flags(index_dir, 0, out, err);
+}
+
+int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **out,
+                          cops_error *err)
+{
     *out = NULL;
     cops_index *index = calloc(1, sizeof *index);
     if (!index || !(index->dir = strdup(index_dir))) {
@@ -105,7 +111,7 @@ int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
     char manifest_path[4096];
     snprintf(manifest_path, sizeof manifest_path, "%s/%s", index_dir, MANIFEST_NAME);
     if (access(manifest_path, F_OK) != 0 && xapian_engine_detect(index_dir)) {
-        rc = xapian_engine_open(index, index_dir, NULL, 0, err);
+        rc = xapian_engine_open(index, index_dir, flags, NULL, 0, err);
         if (rc != 0) {
             cops_index_close(index);
             return rc;
@@ -113,6 +119,8 @@ int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
         *out = index;
         return 0;
     }
+#else
+    (void)flags;
 #endif
     for (int attempt = 0; attempt < 5; attempt++) {
         close_segments(index);
@@ -167,7 +175,7 @@ int cops_index_open_remote(const char *const *host_ports, size_t count, cops_ind
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
     int rc = count == 0 ? error_set(err, COPS_EINVAL, "no remote shard given")
-                        : xapian_engine_open(index, NULL, host_ports, count, err);
+                        : xapian_engine_open(index, NULL, 0, host_ports, count, err);
     if (rc != 0) {
         cops_index_close(index);
         return rc;

@@ -380,6 +380,29 @@ class CopsBM25Weight : public Xapian::Weight {
 } /* namespace */
 
 
+namespace {
+
+/* One shard as a Xapian::Database (throws as Xapian does). */
+Xapian::Database open_shard(const cops_xapian_shard &shard, unsigned timeout_ms)
+{
+    switch (shard.kind) {
+    case COPS_XAPIAN_SHARD_GLASS:
+        return Xapian::Database(shard.location, Xapian::DB_BACKEND_GLASS);
+    case COPS_XAPIAN_SHARD_TCP:
+        return Xapian::Remote::open(shard.location, shard.port, timeout_ms, timeout_ms);
+    case COPS_XAPIAN_SHARD_PROGRAM:
+        return Xapian::Remote::open(shard.location, shard.args ? shard.args : "", timeout_ms);
+    }
+    throw Xapian::InvalidArgumentError("unknown shard kind");
+}
+
+const char *shard_name(const cops_xapian_shard &shard)
+{
+    return shard.location ? shard.location : "(null)";
+}
+
+} /* namespace */
+
 /* ====================================================================== */
 
 extern "C" {
@@ -403,16 +426,69 @@ int cops_xapian_db_open(const char *path, int flags, cops_xapian_db **out, cops_
     db->message[0] = '\0';
     try {
         db->path = path;
+        /* The backend is named: without it Xapian reads a stub file or a
+         * directory's XAPIANDB, whose lines can start programs. */
         if (flags == COPS_XAPIAN_READ)
-            db->database = new Xapian::Database(db->path);
+            db->database = new Xapian::Database(db->path, Xapian::DB_BACKEND_GLASS);
         else
             db->database = new Xapian::WritableDatabase(
-                db->path, flags == COPS_XAPIAN_CREATE_OR_OPEN ? Xapian::DB_CREATE_OR_OPEN
-                                                              : Xapian::DB_CREATE_OR_OVERWRITE);
+                db->path, Xapian::DB_BACKEND_GLASS |
+                              (flags == COPS_XAPIAN_CREATE_OR_OPEN ? Xapian::DB_CREATE_OR_OPEN
+                                                                   : Xapian::DB_CREATE_OR_OVERWRITE));
     } catch (...) {
         char what[COPS_ERROR_MESSAGE_MAX];
         snprintf(what, sizeof what, "opening Xapian database %s", path);
         int code = translate_current(none, what, path);
+        delete db;
+        return code;
+    }
+    clear(none);
+    *out = db;
+    return COPS_OK;
+}
+
+int cops_xapian_db_open_shards(const cops_xapian_shard *shards, size_t count, unsigned timeout_ms,
+                               cops_xapian_db **out, cops_error *err)
+{
+    const sink none{nullptr, err};
+    if (out)
+        *out = nullptr;
+    if (!shards || !out || count == 0)
+        return record(none, COPS_EINVAL, "cops_xapian_db_open_shards: %s",
+                      !out ? "NULL out" : "no database given");
+    for (size_t i = 0; i < count; i++)
+        if (!shards[i].location ||
+            (shards[i].kind == COPS_XAPIAN_SHARD_TCP && (shards[i].port == 0 || shards[i].port > 65535)))
+            return record(none, COPS_EINVAL, "database %zu of %zu: %s", i + 1, count,
+                          shards[i].location ? "port out of 1-65535" : "NULL location");
+    cops_xapian_db *db = new (std::nothrow) cops_xapian_db;
+    if (!db)
+        return record(none, COPS_ENOMEM, "opening databases: out of memory");
+    db->database = nullptr;
+    db->writable = false;
+    db->in_transaction = false;
+    db->message[0] = '\0';
+    size_t current = 0;
+    try {
+        db->database = new Xapian::Database();
+        for (current = 0; current < count; current++)
+            db->database->add_database(open_shard(shards[current], timeout_ms));
+        db->path = count == 1 ? shard_name(shards[0]) : "shards";
+    } catch (...) {
+        const cops_xapian_shard &failed = shards[current < count ? current : 0];
+        char what[COPS_ERROR_MESSAGE_MAX];
+        if (failed.kind == COPS_XAPIAN_SHARD_GLASS)
+            snprintf(what, sizeof what, "opening Xapian database %s", shard_name(failed));
+        else if (failed.kind == COPS_XAPIAN_SHARD_TCP)
+            snprintf(what, sizeof what, "opening remote Xapian database %s:%u",
+                     shard_name(failed), failed.port);
+        else
+            snprintf(what, sizeof what, "opening remote Xapian database through program %s",
+                     shard_name(failed));
+        int code = translate_current(none, what,
+                                     failed.kind == COPS_XAPIAN_SHARD_GLASS ? failed.location
+                                                                            : nullptr);
+        delete db->database;
         delete db;
         return code;
     }
@@ -430,48 +506,37 @@ int cops_xapian_db_open_remote(const char *const *host_ports, size_t count, unsi
     if (!host_ports || !out || count == 0)
         return record(none, COPS_EINVAL, "cops_xapian_db_open_remote: %s",
                       !out ? "NULL out" : "no remote database given");
-    cops_xapian_db *db = new (std::nothrow) cops_xapian_db;
-    if (!db)
-        return record(none, COPS_ENOMEM, "opening remote databases: out of memory");
-    db->database = nullptr;
-    db->writable = false;
-    db->in_transaction = false;
-    db->message[0] = '\0';
-    const char *current = "";
     try {
-        db->database = new Xapian::Database();
+        std::vector<std::string> hosts(count);
+        std::vector<cops_xapian_shard> shards(count);
         for (size_t i = 0; i < count; i++) {
-            current = host_ports[i] ? host_ports[i] : "(null)";
+            const char *current = host_ports[i] ? host_ports[i] : "(null)";
             const char *colon = host_ports[i] ? strrchr(host_ports[i], ':') : nullptr;
             char *end = nullptr;
             errno = 0;
             unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
             if (!colon || colon == host_ports[i] || !colon[1] || *end || errno || port == 0 ||
-                port > 65535) {
-                int code = record(none, COPS_EINVAL, "remote database '%s': expected host:port",
-                                  current);
-                delete db->database;
-                delete db;
-                return code;
-            }
-            std::string host(host_ports[i], static_cast<size_t>(colon - host_ports[i]));
-            if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-                host = host.substr(1, host.size() - 2);
-            db->database->add_database(Xapian::Remote::open(host, static_cast<unsigned>(port),
-                                                            timeout_ms, timeout_ms));
+                port > 65535)
+                return record(none, COPS_EINVAL, "remote database '%s': expected host:port",
+                              current);
+            hosts[i].assign(host_ports[i], static_cast<size_t>(colon - host_ports[i]));
+            if (hosts[i].size() >= 2 && hosts[i].front() == '[' && hosts[i].back() == ']')
+                hosts[i] = hosts[i].substr(1, hosts[i].size() - 2);
+            shards[i].kind = COPS_XAPIAN_SHARD_TCP;
+            shards[i].port = static_cast<unsigned>(port);
+            shards[i].args = nullptr;
         }
-        db->path = count == 1 ? host_ports[0] : "remote shards";
-    } catch (...) {
-        char what[COPS_ERROR_MESSAGE_MAX];
-        snprintf(what, sizeof what, "opening remote Xapian database %s", current);
-        int code = translate_current(none, what);
-        delete db->database;
-        delete db;
+        for (size_t i = 0; i < count; i++)
+            shards[i].location = hosts[i].c_str();
+        int code = cops_xapian_db_open_shards(shards.data(), count, timeout_ms, out, err);
+        if (code == COPS_OK && count == 1)
+            (*out)->path = host_ports[0];
+        else if (code == COPS_OK)
+            (*out)->path = "remote shards";
         return code;
+    } catch (...) {
+        return translate_current(none, "opening remote databases");
     }
-    clear(none);
-    *out = db;
-    return COPS_OK;
 }
 
 void cops_xapian_db_close(cops_xapian_db *db)

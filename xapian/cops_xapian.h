@@ -66,25 +66,57 @@ enum {
     COPS_XAPIAN_CREATE_OR_OVERWRITE = 2  /* writable; any existing database replaced */
 };
 
-/* Open the database at `path` (a Xapian database directory, or a stub
- * database file whose "auto" / "remote" lines Xapian follows; stubs are
- * read-only).  *out (OUT) receives the handle, NULL on failure; free it
- * with cops_xapian_db_close().  Writable handles hold Xapian's write lock
- * until closed.
+/* Open the glass database directory at `path`.  Read-only handles open
+ * only a glass directory (Xapian's glass backend named explicitly): never a
+ * stub file, never a directory's XAPIANDB stub, so opening never follows
+ * lines a stranger wrote (stub lines can start programs: see
+ * cops_xapian_db_open_shards and xapian-stub.h).  Writable handles create
+ * glass databases.  *out (OUT) receives the handle, NULL on failure; free
+ * it with cops_xapian_db_close().  Writable handles hold Xapian's write
+ * lock until closed.
  * Errors: COPS_EINVAL (NULL path or out, unknown flags), COPS_ENOINDEX
  * (read-only and nothing at `path`), COPS_ELOCKED (another writer holds
- * the database), COPS_EVERSION, COPS_ECORRUPT, COPS_EIO, COPS_ENOMEM. */
+ * the database), COPS_EVERSION, COPS_ECORRUPT, COPS_EIO (not a glass
+ * database, among others), COPS_ENOMEM. */
 int cops_xapian_db_open(const char *path, int flags, cops_xapian_db **out, cops_error *err);
+
+/* One database of a combined read-only handle (cops_xapian_db_open_shards). */
+typedef enum cops_xapian_shard_kind {
+    COPS_XAPIAN_SHARD_GLASS = 0,  /* `location` is a glass database directory */
+    COPS_XAPIAN_SHARD_TCP = 1,    /* `location` is a host served by xapian-tcpsrv on `port` */
+    COPS_XAPIAN_SHARD_PROGRAM = 2 /* `location` is a program run with `args`, speaking
+                                   * Xapian's remote protocol on its stdin/stdout (as
+                                   * xapian-progsrv does): this RUNS the program */
+} cops_xapian_shard_kind;
+
+typedef struct cops_xapian_shard {
+    cops_xapian_shard_kind kind;
+    const char *location; /* path, host (an IPv6 host unbracketed) or program */
+    const char *args;     /* PROGRAM: its argument string (Xapian splits it on spaces) */
+    unsigned port;        /* TCP: 1..65535 */
+} cops_xapian_shard;
+
+/* Open the `count` databases `shards` read-only and combine them into one
+ * handle as Xapian::Database::add_database does: searches see the union,
+ * with collection statistics (document count, term frequencies, average
+ * length) combined, and document ids interleaved (docid d of shard i, of
+ * n, becomes (d - 1) * n + i + 1).  The caller decides what it is willing
+ * to open: this function runs every PROGRAM it is given.  `timeout_ms`
+ * bounds connecting and every remote operation (0 = no bound).  *out (OUT)
+ * receives the handle; free it with cops_xapian_db_close().
+ * Errors: COPS_EINVAL (NULL arguments, count 0, an unknown kind, port 0 or
+ * above 65535), COPS_ENOINDEX (a glass path missing), COPS_EIO (not a
+ * glass database, connection refused, timeout, protocol error),
+ * COPS_EVERSION, COPS_ECORRUPT, COPS_ENOMEM. */
+int cops_xapian_db_open_shards(const cops_xapian_shard *shards, size_t count, unsigned timeout_ms,
+                               cops_xapian_db **out, cops_error *err);
 
 /* Open `count` remote read-only databases served by xapian-tcpsrv, each
  * given as "host:port" (the port is the text after the last ':'; an IPv6
- * host may be bracketed, "[::1]:8100"), and combine them into one handle
- * as Xapian::Database::add_database does: searches see the union, with
- * collection statistics (document count, term frequencies, average length)
- * combined, and document ids interleaved (docid d of shard i, of n, becomes
- * (d - 1) * n + i + 1).  `timeout_ms` bounds connecting and every remote
- * operation (0 = no bound).  *out (OUT) receives the handle; free it with
- * cops_xapian_db_close().
+ * host may be bracketed, "[::1]:8100"), combined as by
+ * cops_xapian_db_open_shards.  `timeout_ms` bounds connecting and every
+ * remote operation (0 = no bound).  *out (OUT) receives the handle; free it
+ * with cops_xapian_db_close().
  * Errors: COPS_EINVAL (NULL arguments, count 0, malformed "host:port"),
  * COPS_EIO (connection refused, timeout, protocol error), COPS_ENOMEM. */
 int cops_xapian_db_open_remote(const char *const *host_ports, size_t count, unsigned timeout_ms,

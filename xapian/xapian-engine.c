@@ -19,6 +19,7 @@
 #include "indexer/feed.h"
 #include "query/results.h"
 #include "xapian/cops_xapian.h"
+#include "xapian/xapian-stub.h"
 #include "xapian/xapian-plan.h"
 
 #define MAX_SHARDS 1024
@@ -47,12 +48,13 @@ static void remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int is_file(const char *path, const char *name, int directory)
+/* `name` inside `dir` is a regular file (a symlink is not). */
+static int has_regular_file(const char *dir, const char *name)
 {
     char joined[4096];
     struct stat status;
-    snprintf(joined, sizeof joined, "%s/%s", path, name);
-    return stat(joined, &status) == 0 && (directory ? S_ISDIR(status.st_mode) : S_ISREG(status.st_mode));
+    snprintf(joined, sizeof joined, "%s/%s", dir, name);
+    return lstat(joined, &status) == 0 && S_ISREG(status.st_mode);
 }
 
 int xapian_engine_detect(const char *path)
@@ -60,9 +62,81 @@ int xapian_engine_detect(const char *path)
     struct stat status;
     if (stat(path, &status) != 0)
         return 0;
-    if (S_ISREG(status.st_mode))
-        return 1; /* a stub file naming databases */
-    return is_file(path, "iamglass", 0) || is_file(path, "XAPIANDB", 0);
+    if (S_ISDIR(status.st_mode))
+        return has_regular_file(path, "iamglass") || has_regular_file(path, "XAPIANDB");
+    if (!S_ISREG(status.st_mode))
+        return 0;
+    /* A file is a stub only when it reads as one: any other file given as
+     * --index is not an index (and is never replaced by one). */
+    xapian_stub stub;
+    int rc = xapian_stub_read(path, 1, &stub, NULL);
+    xapian_stub_free(&stub);
+    return rc == 0 || rc == COPS_EUNSUPPORTED;
+}
+
+/* The database at `path` (a glass directory, a directory holding a
+ * XAPIANDB stub, or a stub file), opened read-only by cops itself so
+ * that only what `allow` permits is obeyed (xapian-stub.h). */
+static int open_local(const char *path, unsigned allow, cops_xapian_db **out, cops_error *err)
+{
+    struct stat status;
+    if (stat(path, &status) != 0)
+        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
+                               "cannot open the Xapian database %s", path);
+    int directory = S_ISDIR(status.st_mode);
+    if (directory && has_regular_file(path, "iamglass")) {
+        int rc = xapian_glass_check(path, err);
+        return rc != 0 ? rc : cops_xapian_db_open(path, COPS_XAPIAN_READ, out, err);
+    }
+    char stub_path[4096];
+    if ((size_t)snprintf(stub_path, sizeof stub_path, directory ? "%s/XAPIANDB" : "%s", path)
+        >= sizeof stub_path)
+        return error_set(err, COPS_ELIMIT, "index path too long");
+    xapian_stub stub;
+    /* the user named `path`; a XAPIANDB inside it is the directory's own */
+    int rc = xapian_stub_read(stub_path, !directory, &stub, err);
+    if (rc == 0)
+        rc = xapian_stub_check(&stub, stub_path, allow, err);
+    if (rc == 0)
+        rc = cops_xapian_db_open_shards(stub.shards, stub.count, REMOTE_TIMEOUT_MS, out, err);
+    xapian_stub_free(&stub);
+    return rc;
+}
+
+/* 1 when `path` is a Xapian index cops built: a real directory (not a
+ * symlink) that opens with nothing allowed and records cops's analysis. */
+static int built_by_cops(const char *path)
+{
+    struct stat status;
+    if (lstat(path, &status) != 0 || !S_ISDIR(status.st_mode))
+        return 0;
+    cops_xapian_db *db = NULL;
+    char *stem = NULL;
+    int rc = open_local(path, 0, &db, NULL);
+    if (rc == 0)
+        rc = cops_xapian_get_metadata(db, "cops.stem", &stem, NULL);
+    int built = rc == 0 && stem && *stem;
+    free(stem);
+    cops_xapian_db_close(db);
+    return built;
+}
+
+/* 0 when a build may put its index at `index_dir`: nothing there, an
+ * empty directory (removed), or a Xapian index cops built.  Anything else
+ * (a file, a symlink, a native index, someone's directory) is refused:
+ * a build replaces only what cops made. */
+static int check_replaceable(const char *index_dir, cops_error *err)
+{
+    struct stat status;
+    if (lstat(index_dir, &status) != 0)
+        return 0;
+    if (S_ISDIR(status.st_mode) && rmdir(index_dir) == 0)
+        return 0; /* an empty directory */
+    if (built_by_cops(index_dir))
+        return 0;
+    return error_set(err, COPS_EINVAL, "%s exists and is not a Xapian index built by cops: "
+                     "choose another --index for the Xapian engine (it replaces only an empty "
+                     "directory or a Xapian index cops built)", index_dir);
 }
 
 static uint64_t tree_bytes_total;
@@ -99,16 +173,23 @@ static int record_analysis(cops_xapian_db *db, const analyzer_config *config, co
     return rc;
 }
 
-/* Replace `target` by the complete `built` directory. */
+/* Replace `target` by the complete `built` directory; the previous index
+ * is checked again (it may have changed during the build), moved aside
+ * and removed only when it is a Xapian index cops built. */
 static int swap_in(const char *built, const char *target, cops_error *err)
 {
+    int rc = check_replaceable(target, err);
+    if (rc != 0)
+        return rc;
     struct stat status;
-    if (stat(target, &status) != 0)
+    if (lstat(target, &status) != 0)
         return rename(built, target) == 0
                    ? 0
                    : error_set_errno(err, COPS_EIO, errno, "cannot rename %s to %s", built, target);
     char old[4096];
     snprintf(old, sizeof old, "%s.old-%ld", target, (long)getpid());
+    if (lstat(old, &status) == 0)
+        return error_set(err, COPS_EIO, "%s exists: cannot move the previous index aside", old);
     if (rename(target, old) != 0)
         return error_set_errno(err, COPS_EIO, errno, "cannot move the previous index %s aside",
                                target);
@@ -130,16 +211,17 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
     unsigned shards = options->shards ? options->shards : 1;
     if (shards > MAX_SHARDS)
         return error_set(err, COPS_ELIMIT, "--shards %u: at most %d", shards, MAX_SHARDS);
-    struct stat status;
-    if (stat(index_dir, &status) == 0 && !xapian_engine_detect(index_dir)) {
-        char manifest_path[4096];
-        snprintf(manifest_path, sizeof manifest_path, "%s/MANIFEST", index_dir);
-        int empty_directory = S_ISDIR(status.st_mode) && access(manifest_path, F_OK) != 0
-                              && rmdir(index_dir) == 0;
-        if (!empty_directory)
-            return error_set(err, COPS_EINVAL, "%s exists and is not a Xapian index: choose "
-                             "another --index for the Xapian engine", index_dir);
-    }
+    if (strlen(index_dir) > 3900)
+        return error_set(err, COPS_EINVAL, "index path too long");
+    /* "idx/" names idx: the fresh directory goes beside it, not inside */
+    char target[4000];
+    snprintf(target, sizeof target, "%s", index_dir);
+    for (size_t end = strlen(target); end > 1 && target[end - 1] == '/'; end--)
+        target[end - 1] = '\0';
+    index_dir = target;
+    int rc = check_replaceable(index_dir, err);
+    if (rc != 0)
+        return rc;
 
     analyzer_config config;
     analyzer_config_init(&config);
@@ -147,19 +229,18 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
     snprintf(config.language, sizeof config.language, "%s",
              options->stem ? (options->language ? options->language : "english") : "none");
     analyzer *text_analyzer = NULL;
-    int rc = analyzer_new(&config, &text_analyzer, err);
+    rc = analyzer_new(&config, &text_analyzer, err);
     if (rc != 0)
         return rc;
 
-    if (strlen(index_dir) > 3900)
-        return error_set(err, COPS_EINVAL, "index path too long");
-    char built[4000];
-    snprintf(built, sizeof built, "%s.building-%ld", index_dir, (long)getpid());
-    remove_tree(built);
+    /* a fresh directory of our own (mkdtemp: never an existing name) */
+    char built[sizeof target + 32];
+    snprintf(built, sizeof built, "%s.building-XXXXXX", index_dir);
+    int made = mkdtemp(built) != NULL;
     cops_xapian_db **dbs = calloc(shards, sizeof *dbs);
     if (!dbs)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
-    if (rc == 0 && mkdir(built, 0755) != 0)
+    if (rc == 0 && !made)
         rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", built);
     if (rc == 0 && shards > 1) {
         char stub_path[4096];
@@ -234,7 +315,7 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
     analyzer_free(text_analyzer);
     if (rc == 0)
         rc = swap_in(built, index_dir, err);
-    if (rc != 0)
+    if (rc != 0 && made)
         remove_tree(built);
     if (summary) {
         memset(summary, 0, sizeof *summary);
@@ -269,12 +350,12 @@ static int read_analysis(cops_index *index, cops_error *err)
     return rc;
 }
 
-int xapian_engine_open(cops_index *index, const char *path, const char *const *host_ports,
-                       size_t count, cops_error *err)
+int xapian_engine_open(cops_index *index, const char *path, unsigned allow,
+                       const char *const *host_ports, size_t count, cops_error *err)
 {
     int rc = count > 0
                  ? cops_xapian_db_open_remote(host_ports, count, REMOTE_TIMEOUT_MS, &index->xapian, err)
-                 : cops_xapian_db_open(path, COPS_XAPIAN_READ, &index->xapian, err);
+                 : open_local(path, allow, &index->xapian, err);
     index->engine = COPS_ENGINE_XAPIAN;
     if (rc == 0)
         rc = cops_xapian_doc_count(index->xapian, &index->documents, err);

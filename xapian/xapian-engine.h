@@ -11,9 +11,12 @@
  * shard-000 ... shard-(N-1) (each a Xapian database; document i goes to
  * shard i mod N, so Xapian's interleaved document ids of the combined
  * shards equal the single-database ids) and a Xapian stub file XAPIANDB
- * listing them, which Xapian opens as one database.  A build writes into a
- * fresh directory and swaps it in by renames when complete, so a failed
- * build leaves the previous index in place.  The analysis is recorded in
+ * listing them, which cops reads and opens as one database (xapian-stub.h:
+ * cops never hands a stub to Xapian).  A build writes into a fresh
+ * directory and swaps it in by renames when complete, so a failed build
+ * leaves the previous index in place; it replaces only an empty directory
+ * or a Xapian index cops built, never a file, a symlink or someone else's
+ * directory.  The analysis is recorded in
  * the database metadata ("cops.language", "cops.stem").
  */
 #ifndef COPS_XAPIAN_ENGINE_H
@@ -28,13 +31,17 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
                         const cops_build_options *options, cops_build_summary *summary,
                         cops_error *err);
 
-/* 1 when `path` holds a Xapian database (directory or stub file). */
+/* 1 when `path` looks like a Xapian database: a directory holding a
+ * regular "iamglass" or "XAPIANDB" file, or a regular file that reads as a
+ * stub (xapian-stub.h; any other file is not an index).  Runs nothing. */
 int xapian_engine_detect(const char *path);
 
 /* Open the Xapian database at `path`, or the remote shards `host_ports`
- * (when count > 0), into `index` (its engine fields and analyzer). */
-int xapian_engine_open(cops_index *index, const char *path, const char *const *host_ports,
-                       size_t count, cops_error *err);
+ * (when count > 0), into `index` (its engine fields and analyzer).  A stub
+ * at `path` is read and checked by cops (xapian-stub.h), and its remote
+ * lines are obeyed only as `allow` (COPS_OPEN_ALLOW_*) permits. */
+int xapian_engine_open(cops_index *index, const char *path, unsigned allow,
+                       const char *const *host_ports, size_t count, cops_error *err);
 void xapian_engine_close(cops_index *index);
 
 /* Search (see cops_search); fills `results`. */

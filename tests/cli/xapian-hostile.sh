@@ -1,0 +1,202 @@
+#!/bin/sh
+# Hostile Xapian indexes (issue 15, items 1 and 2): opening an index runs
+# nothing and follows nothing outside it, and a Xapian build replaces only
+# an index cops built.  Every hostile case must end in a one-line error
+# and exit 2, with no program run (the "pwned" file never appears) and
+# nothing changed in a sentinel tree listed and hashed before and after.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+mkdir corpus area || exit 99
+printf 'Police grants for sanctuary cities.\n' >corpus/a.txt
+printf 'Another grant to the city.\n' >corpus/b.txt
+printf 'Nothing here.\n' >corpus/c.txt
+PWNED=$TMP/pwned.txt
+
+# Every entry under a tree: its type, and the sha256 of a file's bytes or
+# a symlink's target.
+tree_state()
+{
+    (cd "$1" && find . -print | LC_ALL=C sort | while IFS= read -r entry; do
+        if [ -L "$entry" ]; then
+            printf '%s link %s\n' "$entry" "$(readlink "$entry")"
+        elif [ -f "$entry" ]; then
+            printf '%s file %s\n' "$entry" "$(sha256sum <"$entry" | cut -d' ' -f1)"
+        else
+            printf '%s %s\n' "$entry" "$(stat -c %F "$entry")"
+        fi
+    done)
+}
+
+# The last run failed as a hostile index must: exit 2, one line on
+# stderr mentioning $2, nothing run.
+expect_refused()
+{
+    _what=$1
+    shift
+    _mention=$1
+    shift
+    expect_exit 2 "$_what: exit 2" -- "$@"
+    check "$_what: one line on stderr" test "$(wc -l <"$ERR")" -eq 1
+    expect_stderr_contains "$_mention" "$_what: the error says '$_mention'"
+    check "$_what: no program ran" test ! -e "$PWNED"
+    rm -f "$PWNED" # each case on its own
+}
+
+# Genuine indexes: one glass database, two shards, and a native index.
+expect_exit 0 "a Xapian index" -- cops_index -q --engine xapian -i area/one corpus
+expect_exit 0 "a sharded Xapian index" -- cops_index -q --engine xapian --shards 2 -i area/good corpus
+expect_exit 0 "--shards databases still open through their stub" -- cops_query -i area/good -c grant
+expect_stdout_is 2
+expect_exit 0 "the single database opens" -- cops_query -i area/one -c grant
+expect_stdout_is 2
+echo important >area/notes.txt
+mkdir area/private && echo secret >area/private/secret.txt
+cp -R area/good/shard-000 area/private/shard-000 || exit 99
+
+# Hostile stubs, each in a directory of its own (DIR/XAPIANDB) holding
+# copies of genuine shards, so only the stub line is at fault.
+hostile()
+{
+    mkdir "area/$1" && cp -R area/good/shard-000 area/good/shard-001 "area/$1/" && printf "$2" >"area/$1/XAPIANDB"
+}
+hostile prog "remote :/bin/sh -c id>$PWNED\n"
+hostile prog-after-shards "auto shard-000\nauto shard-001\nremote :/bin/sh -c id>$PWNED\n"
+hostile prog-after-comment "# shards\n\nremote :/bin/sh -c id>$PWNED\n"
+hostile prog-relative "remote :sh -c id>$PWNED\n"
+hostile prog-spaces "remote :/bin/sh  -c  id>$PWNED\n"
+hostile prog-tab "remote\t:/bin/sh -c id>$PWNED\n"
+hostile prog-leading-space " remote :/bin/sh -c id>$PWNED\n"
+hostile prog-crlf "remote :/bin/sh -c id>$PWNED\r\n"
+hostile prog-no-newline "remote :/bin/sh -c id>$PWNED"
+hostile remote-ssh "remote ssh localhost touch $PWNED\n"
+hostile remote-host "remote 127.0.0.1:9\n"
+hostile absolute "auto $TMP/area/private/shard-000\n"
+hostile dotdot "auto ../private/shard-000\n"
+hostile dotdot-inside "auto shard-000/../../private/shard-000\n"
+hostile glass-absolute "glass $TMP/area/private/shard-000\n"
+hostile chert "chert shard-000\n"
+hostile inmemory "inmemory\n"
+hostile unknown "flint shard-000\n"
+hostile empty "# nothing\n"
+hostile link "auto link\n" && ln -s ../private/shard-000 area/link/link
+hostile nested "auto inner\n" && mkdir area/nested/inner && printf "remote :/bin/sh -c id>$PWNED\n" >area/nested/inner/XAPIANDB
+hostile stub-in-stub "auto inner.stub\n" && printf "remote :/bin/sh -c id>$PWNED\n" >area/stub-in-stub/inner.stub
+mkdir area/glass-link && cp -R area/one/. area/glass-link/ && rm area/glass-link/postlist.glass \
+    && ln -s /dev/zero area/glass-link/postlist.glass
+mkdir area/glass-fifo && cp -R area/one/. area/glass-fifo/ && rm area/glass-fifo/postlist.glass \
+    && mkfifo area/glass-fifo/postlist.glass
+printf "remote :/bin/sh -c id>$PWNED\n" >area/evil.stub
+printf "auto good/shard-000\nremote :/bin/sh -c id>$PWNED\n" >area/evil-shards.stub
+ln -s good area/good-link
+
+tree_state area >before.txt
+
+for case in prog prog-after-shards prog-after-comment prog-relative prog-spaces; do
+    expect_refused "cops-query on a stub starting a program ($case)" "--allow-remote-programs" \
+        cops_query -i "area/$case" grant
+done
+for case in prog-tab prog-leading-space prog-crlf remote-ssh unknown; do
+    expect_refused "cops-query on a malformed stub line ($case)" "XAPIANDB:1" \
+        cops_query -i "area/$case" grant
+done
+expect_refused "a program line without a final newline" "--allow-remote-programs" \
+    cops_query -i area/prog-no-newline grant
+expect_refused "a stub sending queries to a host" "--allow-remote-hosts" \
+    cops_query -i area/remote-host grant
+expect_refused "--allow-remote-programs does not allow hosts" "--allow-remote-hosts" \
+    cops_query --allow-remote-programs -i area/remote-host grant
+for case in absolute dotdot dotdot-inside glass-absolute; do
+    expect_refused "a stub naming a database outside its directory ($case)" "inside its own directory" \
+        cops_query -i "area/$case" grant
+done
+expect_refused "a stub reaching a database through a symlink" "symlink" cops_query -i area/link grant
+expect_refused "a stub naming a directory holding another stub" "not a glass database" \
+    cops_query -i area/nested grant
+expect_refused "a stub naming another stub file" "not a directory" cops_query -i area/stub-in-stub grant
+expect_refused "a chert line" "not supported" cops_query -i area/chert grant
+expect_refused "an inmemory line" "not supported" cops_query -i area/inmemory grant
+expect_refused "a stub listing nothing" "no database listed" cops_query -i area/empty grant
+expect_refused "a glass table that is a symlink" "not a regular file" cops_query -i area/glass-link grant
+expect_refused "a glass table that is a FIFO (no hang)" "not a regular file" cops_query -i area/glass-fifo grant
+
+# A file given as --index: a stub only when it reads as one.
+expect_refused "cops-query -i on a plain file" "no index" cops_query -i area/notes.txt grant
+expect_refused "cops-query -i on a stub file starting a program" "--allow-remote-programs" \
+    cops_query -i area/evil.stub grant
+expect_refused "a stub file with a shard and a program" "--allow-remote-programs" \
+    cops_query -i area/evil-shards.stub grant
+expect_refused "cops-index --stats on a stub starting a program" "--allow-remote-programs" \
+    cops_index -i area/prog --stats
+expect_refused "cops-index --stats on a stub file" "--allow-remote-programs" \
+    cops_index -i area/evil.stub --stats
+expect_refused "cops-index --stats on a plain file" "no index" cops_index -i area/notes.txt --stats
+expect_refused "cops-index --dump on a stub starting a program" "--allow-remote-programs" \
+    cops_index -i area/prog --dump grant
+expect_exit 2 "cops-index --check on a stub starting a program" -- cops_index -i area/prog --check
+check "cops-index --check ran nothing" test ! -e "$PWNED"
+rm -f "$PWNED"
+
+# A Xapian build replaces only an empty directory or a Xapian index cops
+# built: never a file, a stub, someone's directory or a symlink.
+for target in notes.txt evil.stub private prog good-link; do
+    expect_exit 2 "cops-index --engine xapian -i $target is refused" -- \
+        cops_index -q --engine xapian -i "area/$target" corpus
+    expect_stderr_contains "not a Xapian index built by cops"
+    check "cops-index --engine xapian -i $target ran nothing" test ! -e "$PWNED"
+    rm -f "$PWNED"
+done
+
+tree_state area >after.txt
+check "nothing under the sentinel tree was created, changed or removed" cmp -s before.txt after.txt
+
+# What cops built is still replaced, and leaves nothing behind.
+expect_exit 0 "a Xapian build replaces a Xapian index cops built" -- \
+    cops_index -q --engine xapian -i area/one corpus/a.txt
+expect_exit 0 "the rebuilt index answers" -- cops_query -i area/one -c grant
+expect_stdout_is 1
+check "no .old or .building directory is left" sh -c "! ls -d area/one.* 2>/dev/null | grep -q ."
+mkdir area/empty-dir
+expect_exit 0 "a Xapian build fills an empty directory" -- \
+    cops_index -q --engine xapian -i area/empty-dir corpus
+check "the empty directory became the index" test -f area/empty-dir/iamglass
+expect_exit 0 "a Xapian build at DIR/ (trailing slash)" -- cops_index -q --engine xapian -i area/slash/ corpus
+expect_exit 0 "and again, replacing it" -- cops_index -q --engine xapian -i area/slash/ corpus
+check "DIR/ is the index, with nothing left inside or beside it" \
+    sh -c "test -f area/slash/iamglass && ! ls -d area/slash/.* area/slash.* 2>/dev/null | grep -v '/\.\.*$' | grep -q ."
+
+if ! command -v xapian-progsrv >/dev/null 2>&1 || ! command -v xapian-tcpsrv >/dev/null 2>&1; then
+    skip "--allow-remote-programs and --allow-remote-hosts" \
+        "xapian-progsrv or xapian-tcpsrv is not installed (Debian: xapian-tools)"
+    done_testing
+    exit 0
+fi
+printf 'remote :xapian-progsrv %s\nremote :xapian-progsrv %s\n' \
+    "$TMP/area/good/shard-000" "$TMP/area/good/shard-001" >progsrv.stub
+expect_exit 2 "a genuine progsrv stub is refused by default" -- cops_query -i progsrv.stub -c grant
+expect_stderr_contains "--allow-remote-programs"
+expect_exit 0 "--allow-remote-programs opens it through xapian-progsrv" -- \
+    cops_query --allow-remote-programs -i progsrv.stub -c grant
+expect_stdout_is 2 "the progsrv shards answer as the sharded index"
+
+# A stub naming two xapian-tcpsrv (setsid: the server signals its whole
+# process group when it stops).
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+setsid xapian-tcpsrv --interface 127.0.0.1 --port "$port" area/good >server.log 2>&1 </dev/null &
+server=$!
+BG_PIDS="$BG_PIDS $server"
+printf 'remote 127.0.0.1:%s\n' "$port" >tcp.stub
+tries=0
+until "$COPS_QUERY_PROG" --remote "127.0.0.1:$port" -c grant >/dev/null 2>&1 || [ $tries -gt 50 ]; do
+    tries=$((tries + 1))
+    sleep 0.1
+done
+expect_exit 2 "a genuine tcp stub is refused by default" -- cops_query -i tcp.stub -c grant
+expect_stderr_contains "--allow-remote-hosts"
+expect_exit 0 "--allow-remote-hosts opens it through xapian-tcpsrv" -- \
+    cops_query --allow-remote-hosts -i tcp.stub -c grant
+expect_stdout_is 2 "the tcp shard answers as the sharded index"
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+
+done_testing

@@ -1,0 +1,83 @@
+/*
+ * xapian-stub.h — Xapian stub database files, read without trusting them.
+ *
+ * A stub is a text file listing databases to open as one (Xapian's
+ * "auto"/"glass"/"chert"/"remote"/"inmemory" lines).  Handed to Xapian, a
+ * stub is obeyed: "remote :PROG ARGS" runs PROG, "auto PATH" follows any
+ * path (absolute, "..", symlinks) and nested stubs, "remote HOST:PORT"
+ * sends the queries to HOST.  Index directories come from strangers, so
+ * cops never hands a stub to Xapian: it reads the stub here, checks every
+ * line, and opens the databases itself (cops_xapian_db_open_shards).
+ *
+ * The lines cops accepts (a subset of Xapian 1.4's stub format; anything
+ * else fails with the line number, never the line's text, as Xapian does):
+ *   # comment           ('#' in the first column) and empty lines: ignored
+ *   auto PATH           a glass database directory
+ *   glass PATH          the same
+ *   remote :PROG ARGS   runs PROG: refused unless allowed
+ *                       (COPS_OPEN_ALLOW_REMOTE_PROGRAMS)
+ *   remote HOST:PORT    a xapian-tcpsrv: refused unless allowed
+ *                       (COPS_OPEN_ALLOW_REMOTE_HOSTS), as it sends the
+ *                       user's queries to a host the stub's author chose
+ * PATH is relative to the stub's directory and stays inside it: no
+ * absolute path, no ".." component, no symlink on the way (checked by
+ * xapian_stub_check), and names a glass directory (never another stub).
+ * Words are separated by one space, as Xapian splits them; a control
+ * character anywhere (tab, CR, escape) makes the line bad.  "chert" and
+ * "inmemory" lines (cops never writes them) are refused as unsupported.
+ * A stub is at most XAPIAN_STUB_MAX_BYTES and lists at most
+ * XAPIAN_STUB_MAX_SHARDS databases.
+ */
+#ifndef COPS_XAPIAN_STUB_H
+#define COPS_XAPIAN_STUB_H
+
+#include <stddef.h>
+
+#include "cops.h"
+#include "xapian/cops_xapian.h"
+
+#define XAPIAN_STUB_MAX_BYTES 65536
+#define XAPIAN_STUB_MAX_SHARDS 1024
+
+/* The databases a stub lists, in order.  Glass locations are joined to
+ * the stub's directory ("DIR/PATH"); every string is owned by the stub. */
+typedef struct xapian_stub {
+    cops_xapian_shard *shards;
+    unsigned *lines;    /* the stub line of each shard, for messages */
+    size_t count;
+    size_t base_length; /* glass locations: bytes of "DIR/" before PATH */
+    char *strings;      /* the stub's bytes, cut into host/program/args strings */
+} xapian_stub;
+
+/* Read and parse the stub file `stub_path` into *out (OUT; release it with
+ * xapian_stub_free, also after a failure).  The file must be a regular
+ * file (a symlink only when `follow_symlink`), read without blocking;
+ * nothing is checked on disk beyond it and nothing is run.
+ * Errors: COPS_ENOINDEX (no such file), COPS_EIO (not a regular file,
+ * unreadable), COPS_ELIMIT (over the byte or database bound),
+ * COPS_ECORRUPT ("PATH:LINE: ..." for a line that is not one of the
+ * accepted forms, or no database listed), COPS_EUNSUPPORTED (chert,
+ * inmemory), COPS_ENOMEM. */
+int xapian_stub_read(const char *stub_path, int follow_symlink, xapian_stub *out,
+                     cops_error *err);
+
+/* Whether a stub's lines may be obeyed: remote programs and remote hosts
+ * are refused unless `allow` (COPS_OPEN_ALLOW_* of cops.h) says otherwise,
+ * and every glass location is checked with xapian_glass_check, after
+ * walking its PATH from the stub's directory without following a symlink.
+ * `stub_path` names the stub in messages ("STUB:LINE: ...").
+ * Errors: COPS_EINVAL (a refused remote line, naming the flag that allows
+ * it), those of xapian_glass_check. */
+int xapian_stub_check(const xapian_stub *stub, const char *stub_path, unsigned allow,
+                      cops_error *err);
+
+/* 0 when `dir` is a glass database directory that Xapian can open without
+ * following a link or blocking on a special file: a directory holding
+ * "iamglass" and only regular files (no symlink, FIFO, device or
+ * subdirectory among them).  Errors: COPS_ENOINDEX (no iamglass),
+ * COPS_EIO (anything else, naming the entry). */
+int xapian_glass_check(const char *dir, cops_error *err);
+
+void xapian_stub_free(xapian_stub *stub);
+
+#endif
