@@ -279,14 +279,37 @@ double cops_results_milliseconds(const cops_results *results);
 
 enum {
     COPS_PRINT_COLOR = 1 << 0,   /* ANSI bold for highlights */
-    COPS_PRINT_MARKERS = 1 << 1, /* [[ ]] around highlights when not colouring */
+    COPS_PRINT_MARKERS = 1 << 1, /* ** around highlights when not colouring */
     COPS_PRINT_EXPLAIN = 1 << 2  /* include the per-term score explanation */
 };
 
+/* Titles, identifiers, snippets and queries come from strangers, so both
+ * printers show them safely.  The text printer never writes a control
+ * character, an ill-formed UTF-8 byte, a C1 or bidi control, or a line
+ * separator from them: each is shown as a backslash escape (\n, \t, \r,
+ * \xHH per byte; see cops_print_escaped), so a hit, an identifier or a
+ * message is always one line and cannot act on a terminal.  Identifiers
+ * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
 /* Human-readable hit list with a header line giving the exact match count. */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
-/* JSON Lines: one object per hit, then one summary object. */
+/* JSON Lines: one object per hit, then one summary object.  Always valid
+ * JSON (RFC 8259) in valid UTF-8: controls escaped, C1 and bidi controls
+ * as \uXXXX, ill-formed UTF-8 replaced by U+FFFD; when an identifier held
+ * ill-formed bytes, its exact bytes follow in "id_base64". */
 int cops_results_print_json(const cops_results *results, const char *query, FILE *out, int flags);
+
+enum {
+    COPS_ESCAPE_LOSSLESS = 1 << 0 /* also write '\' as "\\", so the form can be read back */
+};
+
+/* Write the NUL-terminated `text` (a file name, a query, a message quoting
+ * either) to `out` as one line's worth of terminal-safe text: valid UTF-8
+ * that draws glyphs as it is; newline, carriage return and tab as \n, \r,
+ * \t; every byte of any other C0 control, DEL, C1 control (U+0080..U+009F),
+ * bidi control (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069),
+ * U+2028, U+2029 or ill-formed UTF-8 sequence as \xHH.  `flags`: 0 or
+ * COPS_ESCAPE_LOSSLESS.  Returns 0, or COPS_EIO if `out` has an error. */
+int cops_print_escaped(FILE *out, const char *text, int flags);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 
 #include "indexer/source-internal.h"
 
+#include "base/escape.h"
 #include "base/utf8.h"
 
 #include <dirent.h>
@@ -37,7 +38,7 @@ static void source_vwarn(source_walker *walker, const char *format, va_list args
     if (walker->options->on_warning)
         walker->options->on_warning(walker->options->context, message);
     else
-        fprintf(stderr, "cops-index: warning: %s\n", message);
+        escape_print_line(stderr, "cops-index: warning: ", message);
 }
 
 void source_warn(source_walker *walker, const char *format, ...)

@@ -87,15 +87,41 @@ static int parse_count(const char *text, const char *option, size_t *out)
     return 0;
 }
 
-/* A syntax error shows the query with a caret under the column. */
+/* One line on stderr: "cops-query: " and `message`, escaped, since it may
+ * quote the query, a file name or a colleague's index. */
+static void complain(const char *message)
+{
+    fprintf(stderr, "%s: ", program);
+    cops_print_escaped(stderr, message, 0);
+    fputc('\n', stderr);
+}
+
+/* 1 if `text` does not print as it is (cops_print_escaped changes it). */
+static int needs_escaping(const char *text)
+{
+    char *shown = NULL;
+    size_t size = 0;
+    FILE *memory = open_memstream(&shown, &size);
+    if (!memory)
+        return 1;
+    cops_print_escaped(memory, text, 0);
+    int differs = fclose(memory) != 0 || !shown || strcmp(shown, text) != 0;
+    free(shown);
+    return differs;
+}
+
+/* A syntax error shows the query with a caret under the column, when the
+ * query prints as it is (an escape would shift the caret). */
 static void report_error(const char *query, const cops_error *err)
 {
-    if (err->code == COPS_ESYNTAX && err->column > 0 && !strchr(query, '\n')) {
-        fprintf(stderr, "%s: syntax error in query:\n  %s\n  %*s^ %s\n", program, query,
-                (int)(err->column - 1), "", err->message);
+    if (err->code == COPS_ESYNTAX && err->column > 0 && !needs_escaping(query)) {
+        fprintf(stderr, "%s: syntax error in query:\n  %s\n  %*s^ ", program, query,
+                (int)(err->column - 1), "");
+        cops_print_escaped(stderr, err->message, 0);
+        fputc('\n', stderr);
         return;
     }
-    fprintf(stderr, "%s: %s\n", program, err->message[0] ? err->message : cops_strerror(err->code));
+    complain(err->message[0] ? err->message : cops_strerror(err->code));
 }
 
 /* Answer one query; returns an exit status. */
@@ -111,8 +137,10 @@ static int answer(cops_index *index, const char *query, const settings *s)
     if (s->count) {
         printf("%llu\n", (unsigned long long)cops_results_total(results));
     } else if (s->ids) {
-        for (size_t i = 0; i < cops_results_count(results); i++)
-            printf("%s\n", cops_results_hit(results, i)->id);
+        for (size_t i = 0; i < cops_results_count(results); i++) {
+            cops_print_escaped(stdout, cops_results_hit(results, i)->id, COPS_ESCAPE_LOSSLESS);
+            putchar('\n');
+        }
     } else if (s->json) {
         cops_results_print_json(results, query, stdout, s->print_flags);
     } else {
@@ -262,14 +290,17 @@ int main(int argc, char **argv)
     }
     free(remote);
     if (opened != 0) {
-        fprintf(stderr, "%s: %s\n", program, err.message);
+        complain(err.message);
         return EXIT_TROUBLE;
     }
     int wanted = strcmp(engine, "native") == 0 ? COPS_ENGINE_NATIVE
                  : strcmp(engine, "xapian") == 0 ? COPS_ENGINE_XAPIAN : -1;
     if (wanted >= 0 && (int)cops_index_engine(index) != wanted) {
-        fprintf(stderr, "%s: %s is a %s index, not %s\n", program, remote ? "--remote" : index_dir,
-                cops_index_engine(index) == COPS_ENGINE_XAPIAN ? "Xapian" : "native cops", engine);
+        char message[4200];
+        snprintf(message, sizeof message, "%s is a %s index, not %s",
+                 remote ? "--remote" : index_dir,
+                 cops_index_engine(index) == COPS_ENGINE_XAPIAN ? "Xapian" : "native cops", engine);
+        complain(message);
         cops_index_close(index);
         return EXIT_TROUBLE;
     }
