@@ -82,6 +82,14 @@ expect_exit 0 "indexing into a directory with an escape in its name" -- \
     cops_index -i "idx${esc}]0;pwned${bel}" in/title.txt
 inert "$ERR" "the summary naming that index is inert"
 expect_stderr_contains 'idx\x1b]0;pwned\x07' "the summary shows the index name escaped"
+for inspect in --check --stats "--dump grant" "--dump clear-ESC[2J"; do
+    # The descriptions stay printable: ESC goes into the argument only.
+    # shellcheck disable=SC2046
+    expect_exit '0|1' "cops-index $inspect on that index" -- \
+        cops_index -i "idx${esc}]0;pwned${bel}" $(printf '%s' "$inspect" | sed "s/ESC/$esc/")
+    inert "$OUT" "cops-index $inspect: its report is inert"
+    inert "$ERR" "cops-index $inspect: its messages are inert"
+done
 
 # --- --ids: one line per hit, lossless escapes --------------------------------
 expect_exit 0 "--ids finds every document" -- cops_query -i idx -n 100 --ids grant
