@@ -107,6 +107,27 @@ int escape_terminal_needed(const char *text, size_t length, int flags)
     return 0;
 }
 
+size_t escape_terminal_columns(const char *text, size_t length, size_t characters, int flags)
+{
+    const uint8_t *bytes = (const uint8_t *)text;
+    size_t columns = 0, at = 0;
+    for (size_t n = 0; n < characters && at < length; n++) {
+        unit_kind kind;
+        uint32_t cp = 0;
+        size_t size = unit_at(bytes, length, at, &kind, &cp);
+        if (kind == UNIT_ILL_FORMED) {
+            size = 1;
+            columns += 4; /* \xHH */
+        } else if (kind == UNIT_CONTROL) {
+            columns += terminal_name(cp) ? 2 : 4 * size;
+        } else {
+            columns += bytes[at] == '\\' && (flags & ESCAPE_LOSSLESS) ? 2 : 1;
+        }
+        at += size;
+    }
+    return columns;
+}
+
 void escape_print_line(FILE *out, const char *prefix, const char *message)
 {
     fputs(prefix, out);

@@ -55,6 +55,12 @@ void escape_terminal(FILE *out, const char *text, size_t length, int flags);
 /* 1 if escape_terminal would write anything other than `text` itself. */
 int escape_terminal_needed(const char *text, size_t length, int flags);
 
+/* The terminal columns the escaped form of the first `characters`
+ * characters of `text` takes, a character being a well-formed sequence or
+ * else one byte (as the query parser counts its error columns), each
+ * unescaped character taken as one column. */
+size_t escape_terminal_columns(const char *text, size_t length, size_t characters, int flags);
+
 /* Write "prefix" (trusted, as is), `message` as terminal text and a
  * newline: one line whatever the message quotes. */
 void escape_print_line(FILE *out, const char *prefix, const char *message);

@@ -67,7 +67,7 @@ static void complain(const char *message)
 
 static void fail(const cops_error *err)
 {
-    complain(err->message[0] ? err->message : cops_strerror(err->code));
+    cops_print_error(stderr, program, NULL, err);
 }
 
 /* complain() with a printf format. */

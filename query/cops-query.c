@@ -96,41 +96,13 @@ static void complain(const char *message)
     fputc('\n', stderr);
 }
 
-/* 1 if `text` does not print as it is (cops_print_escaped changes it). */
-static int needs_escaping(const char *text)
-{
-    char *shown = NULL;
-    size_t size = 0;
-    FILE *memory = open_memstream(&shown, &size);
-    if (!memory)
-        return 1;
-    cops_print_escaped(memory, text, 0);
-    int differs = fclose(memory) != 0 || !shown || strcmp(shown, text) != 0;
-    free(shown);
-    return differs;
-}
-
-/* A syntax error shows the query with a caret under the column, when the
- * query prints as it is (an escape would shift the caret). */
-static void report_error(const char *query, const cops_error *err)
-{
-    if (err->code == COPS_ESYNTAX && err->column > 0 && !needs_escaping(query)) {
-        fprintf(stderr, "%s: syntax error in query:\n  %s\n  %*s^ ", program, query,
-                (int)(err->column - 1), "");
-        cops_print_escaped(stderr, err->message, 0);
-        fputc('\n', stderr);
-        return;
-    }
-    complain(err->message[0] ? err->message : cops_strerror(err->code));
-}
-
 /* Answer one query; returns an exit status. */
 static int answer(cops_index *index, const char *query, const settings *s)
 {
     cops_results *results;
     cops_error err = {0};
     if (cops_search(index, query, &s->search, &results, &err) != 0) {
-        report_error(query, &err);
+        cops_print_error(stderr, program, query, &err);
         return EXIT_TROUBLE;
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
@@ -290,7 +262,7 @@ int main(int argc, char **argv)
     }
     free(remote);
     if (opened != 0) {
-        complain(err.message);
+        cops_print_error(stderr, program, NULL, &err);
         return EXIT_TROUBLE;
     }
     int wanted = strcmp(engine, "native") == 0 ? COPS_ENGINE_NATIVE

@@ -14,15 +14,32 @@
 #define BOLD "\033[1m"
 #define PLAIN "\033[0m"
 
-int cops_print_escaped(FILE *out, const char *text, int flags)
-{
-    escape_terminal(out, text, strlen(text), flags & ESCAPE_LOSSLESS);
-    return ferror(out) ? COPS_EIO : 0;
-}
-
 static void print_text(FILE *out, const char *text, int flags)
 {
     escape_terminal(out, text, strlen(text), flags);
+}
+
+int cops_print_escaped(FILE *out, const char *text, int flags)
+{
+    print_text(out, text, flags & ESCAPE_LOSSLESS);
+    return ferror(out) ? COPS_EIO : 0;
+}
+
+int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err)
+{
+    const char *message = err->message[0] ? err->message : cops_strerror(err->code);
+    fprintf(out, "%s: ", program);
+    if (query && err->code == COPS_ESYNTAX && err->column > 0) {
+        /* The caret counts the columns of the query as shown, escapes
+         * included. */
+        size_t columns = escape_terminal_columns(query, strlen(query), err->column - 1, 0);
+        fputs("syntax error in query:\n  ", out);
+        print_text(out, query, 0);
+        fprintf(out, "\n  %*s^ ", (int)columns, "");
+    }
+    print_text(out, message, 0);
+    fputc('\n', out);
+    return ferror(out) ? COPS_EIO : 0;
 }
 
 /* The snippet with its highlights: bold, markers, or plain. */

@@ -112,6 +112,31 @@ Test(escape, terminal_of_every_byte_pair_is_inert)
     }
 }
 
+/* The caret under a query's error column counts the escapes' width. */
+Test(escape, terminal_columns)
+{
+    static const struct {
+        const char *text;
+        size_t characters;
+        int flags;
+        size_t columns;
+    } cases[] = {
+        {"sanctuary AND", 10, 0, 10},
+        {"caf\xe9 AND", 5, 0, 8},       /* an ill-formed byte: one character, \xe9 */
+        {"caf\xc3\xa9 AND", 5, 0, 5},  /* a well-formed e-acute: one column */
+        {"a\nb\033c", 4, 0, 8},        /* \n and \x1b */
+        {"\xc2\x85x", 1, 0, 8},        /* a C1 control: \xc2\x85 */
+        {"\xe6\x97x", 2, 0, 8},        /* a cut sequence: two one-byte characters */
+        {"a\\b", 3, 0, 3},
+        {"a\\b", 3, ESCAPE_LOSSLESS, 4},
+        {"ab", 10, 0, 2},                /* past the end */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_expect_eq(escape_terminal_columns(cases[i].text, strlen(cases[i].text),
+                                             cases[i].characters, cases[i].flags),
+                     cases[i].columns, "case %zu", i);
+}
+
 typedef struct json_case {
     const char *input;
     size_t length;
