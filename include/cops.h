@@ -51,7 +51,8 @@ typedef enum cops_status {
 #define COPS_ERROR_MESSAGE_MAX 512
 
 /* Filled by a failing call.  `column` is the 1-based query column of a
- * COPS_ESYNTAX error (0 otherwise). */
+ * COPS_ESYNTAX error (0 otherwise).  `message` quotes file names, query
+ * text and index contents as they are: print it with cops_print_error. */
 typedef struct cops_error {
     int code;
     size_t column;
@@ -111,9 +112,12 @@ typedef struct cops_build_options {
     const char *title_field;
     const char *text_field;
     const char *date_field;
-    /* Called for each recoverable problem with a one-line message that
-     * names the file and line or byte offset.  NULL = print to stderr.
-     * Called from the build's reader thread, never concurrently. */
+    /* Called for each recoverable problem with a message that names the
+     * file and line or byte offset.  The file name is quoted as it is (it
+     * may hold newlines and escape sequences): show the message with
+     * cops_print_escaped.  NULL = print it so to stderr, one line per
+     * warning.  Called from the build's reader thread, never
+     * concurrently. */
     void (*on_warning)(void *context, const char *message);
     /* Called about once a second while building; NULL = silent. */
     void (*on_progress)(void *context, const cops_build_progress *progress);
