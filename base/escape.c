@@ -59,30 +59,45 @@ static void write_hex_bytes(FILE *out, const uint8_t *bytes, size_t length)
         fprintf(out, "\\x%02x", bytes[i]);
 }
 
+/* The end of the run of plain units from `at`, which print as they are;
+ * the ASCII bytes in `stops` end it too. */
+static size_t plain_run_end(const uint8_t *bytes, size_t length, size_t at, const char *stops)
+{
+    while (at < length) {
+        if (bytes[at] < 0x80) {
+            if (bytes[at] < 0x20 || bytes[at] == 0x7F || strchr(stops, bytes[at]))
+                return at;
+            at++;
+            continue;
+        }
+        unit_kind kind;
+        uint32_t cp;
+        size_t size = unit_at(bytes, length, at, &kind, &cp);
+        if (kind != UNIT_PLAIN)
+            return at;
+        at += size;
+    }
+    return at;
+}
+
 void escape_terminal(FILE *out, const char *text, size_t length, int flags)
 {
     const uint8_t *bytes = (const uint8_t *)text;
+    const char *stops = (flags & ESCAPE_LOSSLESS) ? "\\" : "";
     size_t at = 0;
     while (at < length) {
-        /* The plain run first, in one write. */
-        size_t run = at;
-        unit_kind kind = UNIT_PLAIN;
-        uint32_t cp = 0;
-        size_t size = 0;
-        while (run < length) {
-            size = unit_at(bytes, length, run, &kind, &cp);
-            if (kind != UNIT_PLAIN || (bytes[run] == '\\' && (flags & ESCAPE_LOSSLESS)))
-                break;
-            run += size;
-        }
+        size_t run = plain_run_end(bytes, length, at, stops);
         fwrite(bytes + at, 1, run - at, out);
         if (run == length)
             return;
         at = run;
+        unit_kind kind;
+        uint32_t cp = 0;
+        size_t size = unit_at(bytes, length, at, &kind, &cp);
         const char *name = kind == UNIT_CONTROL ? terminal_name(cp) : NULL;
-        if (bytes[at] == '\\')
+        if (kind == UNIT_PLAIN) /* the backslash of ESCAPE_LOSSLESS */
             fputs("\\\\", out);
-        else if (cp == '\n' && kind == UNIT_CONTROL && (flags & ESCAPE_KEEP_NEWLINES))
+        else if (kind == UNIT_CONTROL && cp == '\n' && (flags & ESCAPE_KEEP_NEWLINES))
             fputc('\n', out);
         else if (name)
             fputs(name, out);
@@ -95,14 +110,11 @@ void escape_terminal(FILE *out, const char *text, size_t length, int flags)
 int escape_terminal_needed(const char *text, size_t length, int flags)
 {
     const uint8_t *bytes = (const uint8_t *)text;
-    for (size_t at = 0; at < length;) {
-        unit_kind kind;
-        uint32_t cp = 0;
-        size_t size = unit_at(bytes, length, at, &kind, &cp);
-        int kept_newline = kind == UNIT_CONTROL && cp == '\n' && (flags & ESCAPE_KEEP_NEWLINES);
-        if ((kind != UNIT_PLAIN && !kept_newline) || (bytes[at] == '\\' && (flags & ESCAPE_LOSSLESS)))
+    const char *stops = (flags & ESCAPE_LOSSLESS) ? "\\" : "";
+    for (size_t at = plain_run_end(bytes, length, 0, stops); at < length;
+         at = plain_run_end(bytes, length, at + 1, stops)) {
+        if (bytes[at] != '\n' || !(flags & ESCAPE_KEEP_NEWLINES))
             return 1;
-        at += size;
     }
     return 0;
 }
@@ -156,7 +168,13 @@ int escape_json_string(FILE *out, const char *text, size_t length)
     const uint8_t *bytes = (const uint8_t *)text;
     int replaced = 0;
     fputc('"', out);
-    for (size_t at = 0; at < length;) {
+    size_t at = 0;
+    while (at < length) {
+        size_t run = plain_run_end(bytes, length, at, "\"\\");
+        fwrite(bytes + at, 1, run - at, out);
+        if (run == length)
+            break;
+        at = run;
         unit_kind kind;
         uint32_t cp = 0;
         size_t size = unit_at(bytes, length, at, &kind, &cp);
@@ -165,11 +183,9 @@ int escape_json_string(FILE *out, const char *text, size_t length)
             fputs(name, out);
         } else if (kind == UNIT_CONTROL) {
             fprintf(out, "\\u%04x", (unsigned)cp); /* every acting code point is in the BMP */
-        } else if (kind == UNIT_ILL_FORMED) {
+        } else {
             fputs(replacement, out);
             replaced = 1;
-        } else {
-            fwrite(bytes + at, 1, size, out);
         }
         at += size;
     }
