@@ -87,15 +87,6 @@ static int parse_count(const char *text, const char *option, size_t *out)
     return 0;
 }
 
-/* One line on stderr: "cops-query: " and `message`, escaped, since it may
- * quote the query, a file name or a colleague's index. */
-static void complain(const char *message)
-{
-    fprintf(stderr, "%s: ", program);
-    cops_print_escaped(stderr, message, 0);
-    fputc('\n', stderr);
-}
-
 /* Answer one query; returns an exit status. */
 static int answer(cops_index *index, const char *query, const settings *s)
 {
@@ -268,11 +259,11 @@ int main(int argc, char **argv)
     int wanted = strcmp(engine, "native") == 0 ? COPS_ENGINE_NATIVE
                  : strcmp(engine, "xapian") == 0 ? COPS_ENGINE_XAPIAN : -1;
     if (wanted >= 0 && (int)cops_index_engine(index) != wanted) {
-        char message[4200];
-        snprintf(message, sizeof message, "%s is a %s index, not %s",
+        cops_error mismatch = {0};
+        snprintf(mismatch.message, sizeof mismatch.message, "%s is a %s index, not %s",
                  remote ? "--remote" : index_dir,
                  cops_index_engine(index) == COPS_ENGINE_XAPIAN ? "Xapian" : "native cops", engine);
-        complain(message);
+        cops_print_error(stderr, program, NULL, &mismatch);
         cops_index_close(index);
         return EXIT_TROUBLE;
     }
