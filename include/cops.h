@@ -51,7 +51,8 @@ typedef enum cops_status {
 #define COPS_ERROR_MESSAGE_MAX 512
 
 /* Filled by a failing call.  `column` is the 1-based query column of a
- * COPS_ESYNTAX error (0 otherwise). */
+ * COPS_ESYNTAX error (0 otherwise).  `message` quotes file names, query
+ * text and index contents as they are: print it with cops_print_error. */
 typedef struct cops_error {
     int code;
     size_t column;
@@ -114,9 +115,12 @@ typedef struct cops_build_options {
     const char *title_field;
     const char *text_field;
     const char *date_field;
-    /* Called for each recoverable problem with a one-line message that
-     * names the file and line or byte offset.  NULL = print to stderr.
-     * Called from the build's reader thread, never concurrently. */
+    /* Called for each recoverable problem with a message that names the
+     * file and line or byte offset.  The file name is quoted as it is (it
+     * may hold newlines and escape sequences): show the message with
+     * cops_print_escaped.  NULL = print it so to stderr, one line per
+     * warning.  Called from the build's reader thread, never
+     * concurrently. */
     void (*on_warning)(void *context, const char *message);
     /* Called about once a second while building; NULL = silent. */
     void (*on_progress)(void *context, const cops_build_progress *progress);
@@ -304,14 +308,46 @@ double cops_results_milliseconds(const cops_results *results);
 
 enum {
     COPS_PRINT_COLOR = 1 << 0,   /* ANSI bold for highlights */
-    COPS_PRINT_MARKERS = 1 << 1, /* [[ ]] around highlights when not colouring */
+    COPS_PRINT_MARKERS = 1 << 1, /* ** around highlights when not colouring */
     COPS_PRINT_EXPLAIN = 1 << 2  /* include the per-term score explanation */
 };
 
+/* Titles, identifiers, snippets and queries come from strangers, so both
+ * printers show them safely.  The text printer never writes a control
+ * character, an ill-formed UTF-8 byte, a C1 or bidi control, or a line
+ * separator from them: each is shown as a backslash escape (\n, \t, \r,
+ * \xHH per byte; see cops_print_escaped), so a hit, an identifier or a
+ * message is always one line and cannot act on a terminal.  Identifiers
+ * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
 /* Human-readable hit list with a header line giving the exact match count. */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
-/* JSON Lines: one object per hit, then one summary object. */
+/* JSON Lines: one object per hit, then one summary object.  Always valid
+ * JSON (RFC 8259) in valid UTF-8: controls escaped, C1 and bidi controls
+ * as \uXXXX, ill-formed UTF-8 replaced by U+FFFD; when an identifier held
+ * ill-formed bytes, its exact bytes follow in "id_base64". */
 int cops_results_print_json(const cops_results *results, const char *query, FILE *out, int flags);
+
+enum {
+    COPS_ESCAPE_LOSSLESS = 1 << 0 /* also write '\' as "\\", so the form can be read back */
+};
+
+/* Write the NUL-terminated `text` (a file name, a query, a message quoting
+ * either) to `out` as one line's worth of terminal-safe text: valid UTF-8
+ * that draws glyphs as it is; newline, carriage return and tab as \n, \r,
+ * \t; every byte of any other C0 control, DEL, C1 control (U+0080..U+009F),
+ * bidi control (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069),
+ * U+2028, U+2029 or ill-formed UTF-8 sequence as \xHH.  `flags`: 0 or
+ * COPS_ESCAPE_LOSSLESS.  Returns 0, or COPS_EIO if `out` has an error. */
+int cops_print_escaped(FILE *out, const char *text, int flags);
+
+/* Write `err` to `out` as "PROGRAM: message", the message escaped as by
+ * cops_print_escaped (it may quote file names, documents or a colleague's
+ * index), on one line.  For a syntax error (COPS_ESYNTAX, err->column set)
+ * with `query` given, three lines instead: "PROGRAM: syntax error in
+ * query:", the query escaped, and a caret under the column followed by the
+ * message.  `query` may be NULL.  Returns 0, or COPS_EIO if `out` has an
+ * error. */
+int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err);
 
 #ifdef __cplusplus
 }

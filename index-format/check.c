@@ -26,11 +26,20 @@
 
 #include "base/buffer.h"
 #include "base/error.h"
+#include "base/escape.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/catalog.h"
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
+
+/* A report line starts with the path it is about, escaped: a colleague's
+ * index chooses its file names, the user the directory's. */
+static void report_start(FILE *report, const char *path)
+{
+    escape_terminal(report, path, strlen(path), 0);
+    fputs(": ", report);
+}
 
 static const char *const section_names[SECTION_KIND_COUNT] = {
     "?", "META", "DOCLENGTHS", "DOCDATES", "DOCSTORE", "DOCINDEX",
@@ -1161,9 +1170,11 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
         rc = error_set(err, COPS_ECORRUPT, "%s/%s: files account for %llu documents, the index "
                        "holds %llu live ones", dir, m->files, (unsigned long long)in_files,
                        (unsigned long long)(*live - deleted));
-    if (rc == 0 && report && (m->files[0] || deleted))
-        fprintf(report, "%s: %llu deleted documents in bitmaps, %zu files in the catalog: ok\n",
-                dir, (unsigned long long)deleted, files.count);
+    if (rc == 0 && report && (m->files[0] || deleted)) {
+        report_start(report, dir);
+        fprintf(report, "%llu deleted documents in bitmaps, %zu files in the catalog: ok\n",
+                (unsigned long long)deleted, files.count);
+    }
     if (rc == 0)
         *live -= deleted;
     for (size_t s = 0; dels && s < m->segment_count; s++)
@@ -1188,10 +1199,12 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory");
     uint64_t line_at[MANIFEST_MAX_SEGMENTS] = {0};
     int rc = check_manifest_text(index_dir, path, m, line_at, err);
-    if (rc == 0 && report)
-        fprintf(report, "%s: generation %llu, %zu segment%s, checksum ok\n", path,
+    if (rc == 0 && report) {
+        report_start(report, path);
+        fprintf(report, "generation %llu, %zu segment%s, checksum ok\n",
                 (unsigned long long)m->generation, m->segment_count,
                 m->segment_count == 1 ? "" : "s");
+    }
     check_figures total = {0};
     for (size_t i = 0; rc == 0 && i < m->segment_count; i++) {
         const manifest_segment *s = &m->segments[i];
@@ -1213,25 +1226,29 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
                                   (unsigned long long)s->documents);
             break;
         }
-        if (report)
-            fprintf(report, "%s: %llu bytes, 10 sections: %llu documents (%llu stored-text "
+        if (report) {
+            report_start(report, segment_path);
+            fprintf(report, "%llu bytes, 10 sections: %llu documents (%llu stored-text "
                     "blocks, %llu metadata chunks), %llu keys (%llu dictionary blocks, %llu "
                     "blocked lists of %llu blocks), %llu postings, %llu positions: ok\n",
-                    segment_path, (unsigned long long)f.bytes, (unsigned long long)f.documents,
+                    (unsigned long long)f.bytes, (unsigned long long)f.documents,
                     (unsigned long long)f.docstore_blocks, (unsigned long long)f.metadata_chunks,
                     (unsigned long long)f.keys, (unsigned long long)f.dictionary_blocks,
                     (unsigned long long)f.external_lists, (unsigned long long)f.postings_blocks,
                     (unsigned long long)f.postings, (unsigned long long)f.positions);
+        }
         total.documents += f.documents;
         total.keys += f.keys;
         total.postings += f.postings;
     }
     if (rc == 0)
         rc = check_updates(index_dir, m, report, &total.documents, err);
-    if (rc == 0 && report)
-        fprintf(report, "%s: no problems found (%llu live documents, %llu keys, %llu postings)\n",
-                index_dir, (unsigned long long)total.documents, (unsigned long long)total.keys,
+    if (rc == 0 && report) {
+        report_start(report, index_dir);
+        fprintf(report, "no problems found (%llu live documents, %llu keys, %llu postings)\n",
+                (unsigned long long)total.documents, (unsigned long long)total.keys,
                 (unsigned long long)total.postings);
+    }
     free(m);
     return rc;
 }

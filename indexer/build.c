@@ -33,6 +33,7 @@
 #include "analysis/analyzer.h"
 #include "base/array.h"
 #include "base/error.h"
+#include "base/escape.h"
 #include "cops.h"
 #include "index-format/catalog.h"
 #include "index-format/manifest.h"
@@ -149,7 +150,7 @@ static void forward_warning(void *context, const char *message)
     if (options->on_warning)
         options->on_warning(options->context, message);
     else
-        fprintf(stderr, "cops-index: warning: %s\n", message);
+        escape_print_line(stderr, "cops-index: warning: ", message);
 }
 
 static double seconds_since(const struct timespec *start)

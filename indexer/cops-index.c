@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +62,31 @@ static void usage(FILE *out)
             program);
 }
 
+/* One line on stderr: "cops-index: " and `message`, escaped, since it may
+ * quote a file name, a document or a colleague's index. */
+static void complain(const char *message)
+{
+    fprintf(stderr, "%s: ", program);
+    cops_print_escaped(stderr, message, 0);
+    fputc('\n', stderr);
+}
+
 static void fail(const cops_error *err)
 {
-    fprintf(stderr, "%s: %s\n", program, err->message[0] ? err->message : cops_strerror(err->code));
+    cops_print_error(stderr, program, NULL, err);
+}
+
+/* complain() with a printf format. */
+static void complainf(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+static void complainf(const char *format, ...)
+{
+    char message[8192];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    complain(message);
 }
 
 static int parse_size(const char *text, const char *option, size_t *out)
@@ -113,9 +136,12 @@ static int print_stats(const char *index_dir)
     cops_index_stats_get(index, &s, &err);
     double postings = s.postings ? (double)s.postings : 1.0;
     uint64_t inverted = s.bytes_dictionary + s.bytes_postings;
-    printf("index          %s\n", index_dir);
-    printf("format         %u\n", s.format_version);
-    printf("analysis       %s\n", s.language);
+    fputs("index          ", stdout);
+    cops_print_escaped(stdout, index_dir, 0);
+    printf("\nformat         %u\n", s.format_version);
+    fputs("analysis       ", stdout); /* as a colleague's index names it */
+    cops_print_escaped(stdout, s.language, 0);
+    putchar('\n');
     printf("segments       %llu\n", (unsigned long long)s.segments);
     printf("documents      %llu\n", (unsigned long long)s.documents);
     printf("terms          %llu\n", (unsigned long long)s.terms);
@@ -162,7 +188,7 @@ static int dump_term(const char *index_dir, const char *term)
         return EXIT_TROUBLE;
     }
     if (rc == 1)
-        fprintf(stderr, "%s: term '%s' is not in the index\n", program, term);
+        complainf("term '%s' is not in the index", term);
     return rc == 1 ? EXIT_NOT_FOUND : 0;
 }
 
@@ -281,19 +307,21 @@ int main(int argc, char **argv)
         fputs("\r\033[K", stderr);
     if (rc != 0) {
         fail(&err);
-        fprintf(stderr, "%s: the index at %s was not changed\n", program, index_dir);
+        complainf("the index at %s was not changed", index_dir);
         return EXIT_TROUBLE;
     }
     if (!quiet && summary.up_to_date) {
-        fprintf(stderr, "%s: %s is up to date: %llu documents, %llu files unchanged\n", program,
-                index_dir, (unsigned long long)summary.documents_total,
-                (unsigned long long)summary.files_unchanged);
+        complainf("%s is up to date: %llu documents, %llu files unchanged", index_dir,
+                  (unsigned long long)summary.documents_total,
+                  (unsigned long long)summary.files_unchanged);
     } else if (!quiet) {
         double input_mb = (double)summary.input_bytes / 1e6;
+        fprintf(stderr, "%s: indexed %llu documents into ", program,
+                (unsigned long long)summary.documents);
+        cops_print_escaped(stderr, index_dir, 0);
         fprintf(stderr,
-                "%s: indexed %llu documents into %s: %llu terms, %llu postings; "
+                ": %llu terms, %llu postings; "
                 "%.2f MB in, %.2f MB index (%.0f%%), %.2f s (%.1f MB/s)",
-                program, (unsigned long long)summary.documents, index_dir,
                 (unsigned long long)summary.terms, (unsigned long long)summary.postings, input_mb,
                 (double)summary.index_bytes / 1e6,
                 input_mb > 0 ? 100.0 * (double)summary.index_bytes / (double)summary.input_bytes : 0.0,

@@ -2,6 +2,9 @@
 
 #include "indexer/source-internal.h"
 
+#include "base/escape.h"
+#include "base/utf8.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +38,7 @@ static void source_vwarn(source_walker *walker, const char *format, va_list args
     if (walker->options->on_warning)
         walker->options->on_warning(walker->options->context, message);
     else
-        fprintf(stderr, "cops-index: warning: %s\n", message);
+        escape_print_line(stderr, "cops-index: warning: ", message);
 }
 
 void source_warn(source_walker *walker, const char *format, ...)
@@ -177,49 +180,6 @@ int source_read_whole(source_file *file, byte_buffer *out)
 }
 
 /* ---------------------------------------------------------------- UTF-8 */
-
-/* Length of the well-formed sequence at `bytes` (Unicode table 3-7), or 0
- * with *bad_length set to the length of its maximal ill-formed subpart. */
-static size_t utf8_sequence(const uint8_t *bytes, size_t available, size_t *bad_length)
-{
-    uint8_t lead = bytes[0];
-    if (lead < 0x80)
-        return 1;
-    size_t trailing;
-    uint8_t low = 0x80, high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        trailing = 1;
-    } else if (lead == 0xE0) {
-        trailing = 2;
-        low = 0xA0;
-    } else if (lead == 0xED) {
-        trailing = 2;
-        high = 0x9F;
-    } else if (lead >= 0xE1 && lead <= 0xEF) {
-        trailing = 2;
-    } else if (lead == 0xF0) {
-        trailing = 3;
-        low = 0x90;
-    } else if (lead >= 0xF1 && lead <= 0xF3) {
-        trailing = 3;
-    } else if (lead == 0xF4) {
-        trailing = 3;
-        high = 0x8F;
-    } else {
-        *bad_length = 1;
-        return 0;
-    }
-    size_t i = 1;
-    while (i <= trailing && i < available && bytes[i] >= low && bytes[i] <= high) {
-        low = 0x80;
-        high = 0xBF;
-        i++;
-    }
-    if (i > trailing)
-        return trailing + 1;
-    *bad_length = i;
-    return 0;
-}
 
 size_t source_utf8_valid_prefix(const uint8_t *data, size_t length)
 {

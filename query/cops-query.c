@@ -92,32 +92,23 @@ static int parse_count(const char *text, const char *option, size_t *out)
     return 0;
 }
 
-/* A syntax error shows the query with a caret under the column. */
-static void report_error(const char *query, const cops_error *err)
-{
-    if (err->code == COPS_ESYNTAX && err->column > 0 && !strchr(query, '\n')) {
-        fprintf(stderr, "%s: syntax error in query:\n  %s\n  %*s^ %s\n", program, query,
-                (int)(err->column - 1), "", err->message);
-        return;
-    }
-    fprintf(stderr, "%s: %s\n", program, err->message[0] ? err->message : cops_strerror(err->code));
-}
-
 /* Answer one query; returns an exit status. */
 static int answer(cops_index *index, const char *query, const settings *s)
 {
     cops_results *results;
     cops_error err = {0};
     if (cops_search(index, query, &s->search, &results, &err) != 0) {
-        report_error(query, &err);
+        cops_print_error(stderr, program, query, &err);
         return EXIT_TROUBLE;
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
     if (s->count) {
         printf("%llu\n", (unsigned long long)cops_results_total(results));
     } else if (s->ids) {
-        for (size_t i = 0; i < cops_results_count(results); i++)
-            printf("%s\n", cops_results_hit(results, i)->id);
+        for (size_t i = 0; i < cops_results_count(results); i++) {
+            cops_print_escaped(stdout, cops_results_hit(results, i)->id, COPS_ESCAPE_LOSSLESS);
+            putchar('\n');
+        }
     } else if (s->json) {
         cops_results_print_json(results, query, stdout, s->print_flags);
     } else {
@@ -272,14 +263,17 @@ int main(int argc, char **argv)
     }
     free(remote);
     if (opened != 0) {
-        fprintf(stderr, "%s: %s\n", program, err.message);
+        cops_print_error(stderr, program, NULL, &err);
         return EXIT_TROUBLE;
     }
     int wanted = strcmp(engine, "native") == 0 ? COPS_ENGINE_NATIVE
                  : strcmp(engine, "xapian") == 0 ? COPS_ENGINE_XAPIAN : -1;
     if (wanted >= 0 && (int)cops_index_engine(index) != wanted) {
-        fprintf(stderr, "%s: %s is a %s index, not %s\n", program, remote ? "--remote" : index_dir,
-                cops_index_engine(index) == COPS_ENGINE_XAPIAN ? "Xapian" : "native cops", engine);
+        cops_error mismatch = {0};
+        snprintf(mismatch.message, sizeof mismatch.message, "%s is a %s index, not %s",
+                 remote ? "--remote" : index_dir,
+                 cops_index_engine(index) == COPS_ENGINE_XAPIAN ? "Xapian" : "native cops", engine);
+        cops_print_error(stderr, program, NULL, &mismatch);
         cops_index_close(index);
         return EXIT_TROUBLE;
     }

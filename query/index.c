@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "index-format/codec.h"
 #ifdef HAVE_XAPIAN
 #include "xapian/xapian-engine.h"
@@ -287,8 +288,12 @@ int cops_index_dump_term(cops_index *index, const char *term_text, FILE *out, co
         if (!found)
             continue;
         found_any = 1;
-        fprintf(out, "term %s in %s: df %u, cf %llu, %s list\n", term_text,
-                segment_path(index->segments[i]), term.df, (unsigned long long)term.cf,
+        const char *path = segment_path(index->segments[i]);
+        fputs("term ", out);
+        escape_terminal(out, term_text, strlen(term_text), 0);
+        fputs(" in ", out);
+        escape_terminal(out, path, strlen(path), 0);
+        fprintf(out, ": df %u, cf %llu, %s list\n", term.df, (unsigned long long)term.cf,
                 term.external ? "blocked" : "inline");
         postings_cursor cursor;
         postings_open(&cursor, index->segments[i], &term);

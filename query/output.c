@@ -1,44 +1,45 @@
 /*
  * output.c — results as text for people and JSON Lines for programs
- * (cops.h, "output").  Uses only the public accessors.
+ * (cops.h, "output").  Uses only the public accessors; every string from
+ * the index goes out through base/escape.h.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "cops.h"
 
 #define BOLD "\033[1m"
 #define PLAIN "\033[0m"
 
-static void print_json_string(FILE *out, const char *text, size_t length)
+static void print_text(FILE *out, const char *text, int flags)
 {
-    fputc('"', out);
-    for (size_t i = 0; i < length; i++) {
-        unsigned char c = (unsigned char)text[i];
-        switch (c) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                fprintf(out, "\\u%04x", c);
-            else
-                fputc(c, out);
-        }
-    }
-    fputc('"', out);
+    escape_terminal(out, text, strlen(text), flags);
 }
 
-static void print_json_text(FILE *out, const char *text)
+int cops_print_escaped(FILE *out, const char *text, int flags)
 {
-    if (text)
-        print_json_string(out, text, strlen(text));
-    else
-        fputs("null", out);
+    print_text(out, text, flags & ESCAPE_LOSSLESS);
+    return ferror(out) ? COPS_EIO : 0;
+}
+
+int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err)
+{
+    const char *message = err->message[0] ? err->message : cops_strerror(err->code);
+    fprintf(out, "%s: ", program);
+    if (query && err->code == COPS_ESYNTAX && err->column > 0) {
+        /* The caret counts the columns of the query as shown, escapes
+         * included. */
+        size_t columns = escape_terminal_columns(query, strlen(query), err->column - 1, 0);
+        fputs("syntax error in query:\n  ", out);
+        print_text(out, query, 0);
+        fprintf(out, "\n  %*s^ ", (int)columns, "");
+    }
+    print_text(out, message, 0);
+    fputc('\n', out);
+    return ferror(out) ? COPS_EIO : 0;
 }
 
 /* The snippet with its highlights: bold, markers, or plain. */
@@ -55,48 +56,84 @@ static void print_snippet(FILE *out, const cops_hit *hit, int flags)
     size_t at = 0;
     for (size_t i = 0; i < hit->highlight_count; i++) {
         const cops_span *span = &hit->highlights[i];
-        fwrite(hit->snippet + at, 1, span->start - at, out);
+        escape_terminal(out, hit->snippet + at, span->start - at, 0);
         fputs(open, out);
-        fwrite(hit->snippet + span->start, 1, span->length, out);
+        escape_terminal(out, hit->snippet + span->start, span->length, 0);
         fputs(close, out);
         at = span->start + span->length;
     }
-    fputs(hit->snippet + at, out);
+    print_text(out, hit->snippet + at, 0);
 }
 
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags)
 {
     uint64_t total = cops_results_total(results);
     size_t count = cops_results_count(results);
-    fprintf(out, "%s%llu %s for \"%s\"", cops_results_total_is_exact(results) ? "" : "at least ",
-            (unsigned long long)total, total == 1 ? "match" : "matches", query);
+    fprintf(out, "%s%llu %s for \"", cops_results_total_is_exact(results) ? "" : "at least ",
+            (unsigned long long)total, total == 1 ? "match" : "matches");
+    print_text(out, query, 0);
+    fputc('"', out);
     if (count > 0) {
         const cops_hit *first = cops_results_hit(results, 0);
         fprintf(out, " (showing %zu-%zu)", first->rank, first->rank + count - 1);
     }
     fputc('\n', out);
     const char *tree = cops_results_query_tree(results);
-    if ((flags & COPS_PRINT_EXPLAIN) && tree)
-        fprintf(out, "query:\n%s", tree);
+    if ((flags & COPS_PRINT_EXPLAIN) && tree) {
+        fputs("query:\n", out);
+        print_text(out, tree, ESCAPE_KEEP_NEWLINES);
+    }
     const char *bold = (flags & COPS_PRINT_COLOR) ? BOLD : "";
     const char *plain = (flags & COPS_PRINT_COLOR) ? PLAIN : "";
     for (size_t i = 0; i < count; i++) {
         const cops_hit *hit = cops_results_hit(results, i);
-        fprintf(out, "\n%zu. %s%s%s  [%.4f]\n", hit->rank, bold,
-                hit->title[0] ? hit->title : "(untitled)", plain, hit->score);
-        fprintf(out, "   %s", hit->id);
-        if (hit->date)
-            fprintf(out, "  %s", hit->date);
+        fprintf(out, "\n%zu. %s", hit->rank, bold);
+        print_text(out, hit->title[0] ? hit->title : "(untitled)", 0);
+        fprintf(out, "%s  [%.4f]\n   ", plain, hit->score);
+        print_text(out, hit->id, ESCAPE_LOSSLESS);
+        if (hit->date) {
+            fputs("  ", out);
+            print_text(out, hit->date, 0);
+        }
         fputc('\n', out);
         if (hit->snippet && hit->snippet[0]) {
             fputs("   ", out);
             print_snippet(out, hit, flags);
             fputc('\n', out);
         }
-        if ((flags & COPS_PRINT_EXPLAIN) && hit->explanation)
-            fprintf(out, "   score %.6f:\n%s", hit->score, hit->explanation);
+        if ((flags & COPS_PRINT_EXPLAIN) && hit->explanation) {
+            fprintf(out, "   score %.6f:\n", hit->score);
+            print_text(out, hit->explanation, ESCAPE_KEEP_NEWLINES);
+        }
     }
     return ferror(out) ? COPS_EIO : 0;
+}
+
+static void print_json_text(FILE *out, const char *text)
+{
+    if (text)
+        escape_json_string(out, text, strlen(text));
+    else
+        fputs("null", out);
+}
+
+/* The snippet and its highlights as byte ranges of the string a JSON
+ * parser decodes (which moved if ill-formed bytes were replaced). */
+static void print_json_snippet(FILE *out, const cops_hit *hit)
+{
+    size_t length = strlen(hit->snippet);
+    fputs(",\"snippet\":", out);
+    int replaced = escape_json_string(out, hit->snippet, length);
+    fputs(",\"matches\":[", out);
+    for (size_t k = 0; k < hit->highlight_count; k++) {
+        size_t start = hit->highlights[k].start, end = start + hit->highlights[k].length;
+        if (replaced) {
+            start = escape_json_offset(hit->snippet, length, start);
+            end = escape_json_offset(hit->snippet, length, end);
+        }
+        fprintf(out, "%s[%zu,%zu]", k ? "," : "", start, end - start);
+    }
+    fputc(']', out);
 }
 
 int cops_results_print_json(const cops_results *results, const char *query, FILE *out, int flags)
@@ -104,24 +141,25 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
     size_t count = cops_results_count(results);
     for (size_t i = 0; i < count; i++) {
         const cops_hit *hit = cops_results_hit(results, i);
+        size_t id_length = strlen(hit->id);
         fprintf(out, "{\"rank\":%zu,\"id\":", hit->rank);
-        print_json_text(out, hit->id);
+        int replaced = escape_json_string(out, hit->id, id_length);
         fputs(",\"title\":", out);
         print_json_text(out, hit->title);
         fputs(",\"path\":", out);
         print_json_text(out, hit->id);
+        if (replaced) {
+            /* A file name need not be UTF-8: its exact bytes, for whoever
+             * must open it. */
+            fputs(",\"id_base64\":\"", out);
+            escape_base64(out, hit->id, id_length);
+            fputc('"', out);
+        }
         fputs(",\"date\":", out);
         print_json_text(out, hit->date);
         fprintf(out, ",\"score\":%.17g", hit->score);
-        if (hit->snippet) {
-            fputs(",\"snippet\":", out);
-            print_json_text(out, hit->snippet);
-            fputs(",\"matches\":[", out);
-            for (size_t k = 0; k < hit->highlight_count; k++)
-                fprintf(out, "%s[%zu,%zu]", k ? "," : "", hit->highlights[k].start,
-                        hit->highlights[k].length);
-            fputc(']', out);
-        }
+        if (hit->snippet)
+            print_json_snippet(out, hit);
         if ((flags & COPS_PRINT_EXPLAIN) && hit->explanation) {
             fputs(",\"explanation\":", out);
             print_json_text(out, hit->explanation);

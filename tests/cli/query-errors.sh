@@ -52,7 +52,8 @@ expect_exit "0|1" "--literal on a query full of syntax is not an error" -- \
 expect_exit "0|1" "--literal with a lone closing parenthesis" -- cops_query --literal 'grant) OR ('
 expect_exit 2 "invalid UTF-8 in an erroneous query still gets a caret" -- \
     cops_query "$(printf 'caf\351 AND')"
-expect_stderr_matches '^       \^ ' "the caret counts an invalid byte as one column"
+expect_stderr_contains '  caf\xe9 AND' "the query shows the invalid byte escaped"
+expect_stderr_matches '^          \^ ' "the caret counts the escape's four columns"
 expect_exit "0|1" "invalid UTF-8 in a query is not fatal" -- cops_query "$(printf 'caf\351 grant')"
 expect_no_crash
 
