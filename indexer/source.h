@@ -15,7 +15,9 @@
  *
  * Any of them may be gzip-compressed (".gz" or the 1f 8b magic).  Large
  * files are streamed: JSON Lines and TREC never hold more than one record
- * in memory.
+ * in memory.  HTML is parsed with bounded work: a page nesting elements
+ * deeper than 512, or with a tag of more than 256 attributes, is
+ * truncated there with a warning (source-internal.h, source-html.c).
  *
  * Problems inside the inputs (unreadable or binary files, bad records,
  * damaged gzip data, oversized documents) are warnings: they are reported
