@@ -210,26 +210,29 @@ damaged:
     return error_set(err, COPS_ECORRUPT, "%s: damaged index: catalog entry out of range", path);
 }
 
-int catalog_hash_file(const char *path, uint64_t *hash, cops_error *err)
+int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err)
 {
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return error_set_errno(err, COPS_EIO, errno, "cannot read %s", path);
     XXH3_state_t *state = XXH3_createState();
-    if (!state) {
-        fclose(file);
+    if (!state)
         return error_set(err, COPS_ENOMEM, "out of memory");
-    }
     XXH3_64bits_reset(state);
     uint8_t chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, file)) > 0)
-        XXH3_64bits_update(state, chunk, n);
-    int failed = ferror(file);
-    fclose(file);
+    off_t offset = 0;
+    ssize_t n;
+    while ((n = pread(fd, chunk, sizeof chunk, offset)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int errnum = errno;
+            XXH3_freeState(state);
+            return error_set_errno(err, COPS_EIO, errnum, "cannot read %s", path);
+        }
+        XXH3_64bits_update(state, chunk, (size_t)n);
+        offset += n;
+    }
     *hash = XXH3_64bits_digest(state);
     XXH3_freeState(state);
-    return failed ? error_set(err, COPS_EIO, "cannot read %s", path) : 0;
+    return 0;
 }
 
 /* -------------------------------------------------------- deletions */

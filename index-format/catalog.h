@@ -49,8 +49,11 @@ void catalog_free(catalog *c);
 int catalog_read(const char *dir, const char *name, catalog *out, cops_error *err);
 int catalog_write(const char *dir, const char *name, const catalog *c, cops_error *err);
 
-/* XXH3-64 of a file's bytes (streamed). */
-int catalog_hash_file(const char *path, uint64_t *hash, cops_error *err);
+/* XXH3-64 of the bytes of the open file `fd` (streamed with pread from
+ * offset 0, so the descriptor's own offset is left where it was: the
+ * caller hashes and then reads the same open file, never its path
+ * again).  `path` only names the file in the error.  COPS_EIO, COPS_ENOMEM. */
+int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err);
 
 /* -------------------------------------------------- deletion bitmaps */
 

@@ -229,7 +229,7 @@ static int already_read(changes *c, const char *path)
     return 0;
 }
 
-static int on_file(void *context, const char *path, const struct stat *status)
+static int on_file(void *context, const char *path, const struct stat *status, int fd)
 {
     changes *c = context;
     if (already_read(c, path))
@@ -246,7 +246,9 @@ static int on_file(void *context, const char *path, const struct stat *status)
         }
     }
     uint64_t hash;
-    if (catalog_hash_file(path, &hash, &c->error) != 0)
+    /* The walk's own descriptor: the bytes hashed are the bytes it reads
+     * next (a pipe was already read into memory by the walk). */
+    if (catalog_hash_descriptor(fd, path, &hash, &c->error) != 0)
         return 1; /* unreadable: let the reader report it as usual */
     if (known && known->hash == hash) {
         known->mtime_seconds = (int64_t)status->st_mtim.tv_sec;

@@ -1,13 +1,37 @@
+/*
+ * source-html.c — HTML pages: title, visible text and date, through
+ * libxml2's SAX push parser.
+ *
+ * No tree is built: the parser streams elements and text to the callbacks
+ * below, which keep only the text.  Work stays linear in the page's size
+ * because the two things that make an HTML parser super-linear are
+ * bounded (see source.h and man/cops-index.1):
+ *   - nesting: libxml2 searches its stack of open elements for every
+ *     stray end tag, so elements deeper than SOURCE_HTML_MAX_DEPTH stop
+ *     the parse, and the page keeps the text read until then;
+ *   - attributes: libxml2 compares each attribute of a tag with all the
+ *     earlier ones, so a tag the parser is waiting on that already holds
+ *     more than SOURCE_HTML_MAX_ATTRIBUTES attributes stops the parse the
+ *     same way.
+ * Both are warnings naming the file, the bound and the byte offset.
+ */
 #include "config.h"
 
 #include "indexer/source-internal.h"
 
-#include <gumbo.h>
+#include <libxml/HTMLparser.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* Visible text gathered from the tree: white space runs collapse to one
- * space, or to one newline when a block boundary falls inside the run. */
+/* Bytes handed to the parser at a time: small, so that one call can add
+ * few attributes to a tag the attribute bound has not seen yet. */
+#define HTML_FEED_BYTES 512
+
+/* Visible text: white space runs collapse to one space, or to one newline
+ * when a block boundary falls inside the run. */
 typedef struct html_text {
     byte_buffer *out;
     enum { GAP_NONE, GAP_SPACE, GAP_LINE } gap;
@@ -34,153 +58,288 @@ static void html_text_append(html_text *text, const char *data, size_t length)
     }
 }
 
-static int html_is_hidden(GumboTag tag)
+typedef enum html_role {
+    ROLE_INLINE,
+    ROLE_BLOCK,   /* starts and ends a line */
+    ROLE_CELL,    /* table cells sit side by side: keep their words apart */
+    ROLE_HIDDEN,  /* never rendered: its text is not the page's */
+    ROLE_TITLE,
+    ROLE_HEADING, /* h1: the title when there is no <title> */
+} html_role;
+
+static int compare_role_names(const void *key, const void *entry)
 {
-    switch (tag) {
-    case GUMBO_TAG_HEAD:
-    case GUMBO_TAG_SCRIPT:
-    case GUMBO_TAG_STYLE:
-    case GUMBO_TAG_NOSCRIPT:
-    case GUMBO_TAG_TEMPLATE:
-        return 1;
-    default:
-        return 0;
-    }
+    return strcmp(key, *(const char *const *)entry);
 }
 
-static int html_is_block(GumboTag tag)
+/* libxml2 hands element names lower-cased. */
+static html_role html_role_of(const char *name)
 {
-    switch (tag) {
-    case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE:
-    case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_BODY: case GUMBO_TAG_BR:
-    case GUMBO_TAG_CAPTION: case GUMBO_TAG_DD: case GUMBO_TAG_DETAILS:
-    case GUMBO_TAG_DIV: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
-    case GUMBO_TAG_FIELDSET: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FOOTER: case GUMBO_TAG_FORM: case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4:
-    case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_HEADER:
-    case GUMBO_TAG_HR: case GUMBO_TAG_HTML: case GUMBO_TAG_LI:
-    case GUMBO_TAG_MAIN: case GUMBO_TAG_NAV: case GUMBO_TAG_OL:
-    case GUMBO_TAG_OPTION: case GUMBO_TAG_P: case GUMBO_TAG_PRE:
-    case GUMBO_TAG_SECTION: case GUMBO_TAG_SUMMARY: case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_TBODY: case GUMBO_TAG_TFOOT: case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TR: case GUMBO_TAG_UL:
-        return 1;
-    default:
-        return 0;
-    }
+    static const char *const blocks[] = {
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "dd",
+        "details", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
+        "form", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li",
+        "main", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "tbody",
+        "tfoot", "thead", "tr", "ul",
+    };
+    static const char *const hidden[] = {"head", "noscript", "script", "style", "template"};
+    if (strcmp(name, "title") == 0)
+        return ROLE_TITLE;
+    if (strcmp(name, "h1") == 0)
+        return ROLE_HEADING;
+    if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)
+        return ROLE_CELL;
+    if (bsearch(name, hidden, sizeof hidden / sizeof hidden[0], sizeof hidden[0],
+                compare_role_names))
+        return ROLE_HIDDEN;
+    if (bsearch(name, blocks, sizeof blocks / sizeof blocks[0], sizeof blocks[0],
+                compare_role_names))
+        return ROLE_BLOCK;
+    return ROLE_INLINE;
 }
 
-static void html_collect(const GumboNode *node, html_text *text)
+/* What the callbacks gather from one page. */
+typedef struct html_page {
+    htmlParserCtxtPtr parser;
+    size_t depth;           /* open elements */
+    size_t hidden;          /* open hidden elements */
+    int title_state;        /* 0 none yet, 1 inside the first <title>, 2 done */
+    int heading_state;      /* the same for the first <h1> */
+    html_text body, title, heading;
+    int has_date;
+    char date[11];
+    char stopped[64];       /* the bound that stopped the parse, or "" */
+    size_t stopped_at;      /* byte offset where it stopped, about */
+} html_page;
+
+/* The <meta name="date" content="YYYY-MM-DD..."> of the page, if any. */
+static void html_meta_date(html_page *page, const xmlChar **attributes)
 {
-    const GumboVector *children;
-    switch (node->type) {
-    case GUMBO_NODE_DOCUMENT:
-        children = &node->v.document.children;
+    const char *name = NULL, *content = NULL;
+    for (size_t i = 0; attributes && attributes[i]; i += 2) {
+        const char *value = (const char *)attributes[i + 1];
+        if (strcmp((const char *)attributes[i], "name") == 0)
+            name = value;
+        else if (strcmp((const char *)attributes[i], "content") == 0)
+            content = value;
+    }
+    if (name && content && strcasecmp(name, "date") == 0 &&
+        source_parse_date(content, strlen(content), page->date))
+        page->has_date = 1;
+}
+
+static void html_gap(html_page *page, html_role role)
+{
+    if (role == ROLE_BLOCK || role == ROLE_HEADING)
+        page->body.gap = GAP_LINE;
+    else if (role == ROLE_CELL && page->body.gap == GAP_NONE)
+        page->body.gap = GAP_SPACE;
+}
+
+static void html_start(void *context, const xmlChar *name, const xmlChar **attributes)
+{
+    html_page *page = context;
+    if (++page->depth > SOURCE_HTML_MAX_DEPTH && !page->stopped[0]) {
+        snprintf(page->stopped, sizeof page->stopped, "elements nested deeper than %d",
+                 SOURCE_HTML_MAX_DEPTH);
+        xmlStopParser(page->parser);
+        return;
+    }
+    html_role role = html_role_of((const char *)name);
+    if (role == ROLE_HIDDEN)
+        page->hidden++;
+    else if (role == ROLE_TITLE && page->title_state == 0)
+        page->title_state = 1;
+    else if (role == ROLE_HEADING && page->heading_state == 0 && page->hidden == 0)
+        page->heading_state = 1;
+    if (!page->has_date && strcmp((const char *)name, "meta") == 0)
+        html_meta_date(page, attributes);
+    html_gap(page, role);
+}
+
+static void html_end(void *context, const xmlChar *name)
+{
+    html_page *page = context;
+    if (page->depth > 0)
+        page->depth--;
+    html_role role = html_role_of((const char *)name);
+    if (role == ROLE_HIDDEN && page->hidden > 0)
+        page->hidden--;
+    else if (role == ROLE_TITLE && page->title_state == 1)
+        page->title_state = 2;
+    else if (role == ROLE_HEADING && page->heading_state == 1)
+        page->heading_state = 2;
+    html_gap(page, role);
+}
+
+static void html_characters(void *context, const xmlChar *characters, int length)
+{
+    html_page *page = context;
+    const char *text = (const char *)characters;
+    if (page->title_state == 1)
+        html_text_append(&page->title, text, (size_t)length);
+    if (page->hidden > 0)
+        return;
+    if (page->heading_state == 1)
+        html_text_append(&page->heading, text, (size_t)length);
+    html_text_append(&page->body, text, (size_t)length);
+}
+
+static void html_ignore_message(void *context, const char *message, ...)
+{
+    (void)context;
+    (void)message;
+}
+
+static pthread_once_t html_once = PTHREAD_ONCE_INIT;
+
+static void html_init(void)
+{
+    xmlInitParser();
+}
+
+/* Counts the attributes of the start tag the parser waits on, the way
+ * htmlParseStartTag consumes them (a name, optionally "=" and a quoted or
+ * bare value; anything else up to a blank counts as one more), so the
+ * count is never below the parser's.  Kept across calls while the parser
+ * waits on the same tag, so each byte is looked at once.  A '>' outside a
+ * quoted value ends the tag (the parser may still hold it, waiting for
+ * what follows). */
+typedef struct html_tag_scan {
+    uint64_t tag_offset;   /* absolute offset of the '<'; UINT64_MAX none */
+    uint64_t scanned;      /* absolute offset of the next byte to look at */
+    enum { SCAN_TAG_NAME, SCAN_BLANKS, SCAN_NAME, SCAN_AFTER_NAME, SCAN_AFTER_EQUALS,
+           SCAN_QUOTED, SCAN_BARE, SCAN_DONE } state;
+    uint8_t quote;
+    size_t attributes;
+} html_tag_scan;
+
+static void html_scan_byte(html_tag_scan *scan, uint8_t byte)
+{
+    int blank = source_is_space(byte);
+    if (byte == '>' && scan->state != SCAN_QUOTED)
+        scan->state = SCAN_DONE;
+    switch (scan->state) {
+    case SCAN_DONE:
         break;
-    case GUMBO_NODE_ELEMENT: {
-        GumboTag tag = node->v.element.tag;
-        if (html_is_hidden(tag))
-            return;
-        int block = html_is_block(tag);
-        /* Table cells sit side by side: keep their words apart. */
-        int cell = tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH;
-        if (block)
-            text->gap = GAP_LINE;
-        else if (cell && text->gap == GAP_NONE)
-            text->gap = GAP_SPACE;
-        for (unsigned i = 0; i < node->v.element.children.length; i++)
-            html_collect(node->v.element.children.data[i], text);
-        if (block)
-            text->gap = GAP_LINE;
-        else if (cell && text->gap == GAP_NONE)
-            text->gap = GAP_SPACE;
-        return;
-    }
-    case GUMBO_NODE_TEXT:
-    case GUMBO_NODE_CDATA:
-    case GUMBO_NODE_WHITESPACE:
-        html_text_append(text, node->v.text.text, strlen(node->v.text.text));
-        return;
-    default: /* comments, and templates, which are never rendered */
-        return;
-    }
-    for (unsigned i = 0; i < children->length; i++)
-        html_collect(children->data[i], text);
-}
-
-/* The first element with `tag` in document order, or NULL. */
-static const GumboNode *html_find(const GumboNode *node, GumboTag tag)
-{
-    const GumboVector *children;
-    if (node->type == GUMBO_NODE_DOCUMENT) {
-        children = &node->v.document.children;
-    } else if (node->type == GUMBO_NODE_ELEMENT) {
-        if (node->v.element.tag == tag)
-            return node;
-        children = &node->v.element.children;
-    } else {
-        return NULL;
-    }
-    for (unsigned i = 0; i < children->length; i++) {
-        const GumboNode *found = html_find(children->data[i], tag);
-        if (found)
-            return found;
-    }
-    return NULL;
-}
-
-/* The date of <meta name="date" content="YYYY-MM-DD...">, if any. */
-static int html_meta_date(const GumboNode *node, char date[11])
-{
-    const GumboVector *children;
-    if (node->type == GUMBO_NODE_DOCUMENT) {
-        children = &node->v.document.children;
-    } else if (node->type == GUMBO_NODE_ELEMENT) {
-        if (node->v.element.tag == GUMBO_TAG_META) {
-            const GumboAttribute *name = gumbo_get_attribute(&node->v.element.attributes, "name");
-            const GumboAttribute *content =
-                gumbo_get_attribute(&node->v.element.attributes, "content");
-            if (name && content && strcasecmp(name->value, "date") == 0 &&
-                source_parse_date(content->value, strlen(content->value), date))
-                return 1;
+    case SCAN_TAG_NAME:
+        if (blank)
+            scan->state = SCAN_BLANKS;
+        break;
+    case SCAN_BLANKS:
+    case SCAN_AFTER_NAME:
+        if (scan->state == SCAN_AFTER_NAME && byte == '=') {
+            scan->state = SCAN_AFTER_EQUALS;
+        } else if (!blank) {
+            scan->attributes++;
+            scan->state = byte == '=' ? SCAN_AFTER_EQUALS : SCAN_NAME;
         }
-        children = &node->v.element.children;
-    } else {
-        return 0;
+        break;
+    case SCAN_NAME:
+        if (byte == '=')
+            scan->state = SCAN_AFTER_EQUALS;
+        else if (blank)
+            scan->state = SCAN_AFTER_NAME;
+        break;
+    case SCAN_AFTER_EQUALS:
+        if (byte == '"' || byte == '\'') {
+            scan->quote = byte;
+            scan->state = SCAN_QUOTED;
+        } else if (!blank) {
+            scan->state = SCAN_BARE;
+        }
+        break;
+    case SCAN_QUOTED:
+        if (byte == scan->quote)
+            scan->state = SCAN_BLANKS;
+        break;
+    case SCAN_BARE:
+        if (blank)
+            scan->state = SCAN_BLANKS;
+        break;
     }
-    for (unsigned i = 0; i < children->length; i++)
-        if (html_meta_date(children->data[i], date))
-            return 1;
-    return 0;
 }
 
-/* The collapsed text inside `element` (used for <title> and <h1>). */
-static void html_element_title(const GumboNode *element, byte_buffer *title)
+/* Whether the parser waits on a start tag that already holds more than
+ * SOURCE_HTML_MAX_ATTRIBUTES attributes: it parses a tag only once the
+ * tag's '>' has arrived, so the bytes it holds unparsed, when they start
+ * with "<" and a letter, are that tag so far. */
+static int html_too_many_attributes(htmlParserCtxtPtr parser, html_tag_scan *scan)
 {
-    byte_buffer gathered = BUFFER_INIT;
-    html_text text = {&gathered, GAP_NONE};
-    for (unsigned i = 0; i < element->v.element.children.length; i++)
-        html_collect(element->v.element.children.data[i], &text);
-    if (buffer_failed(&gathered))
-        title->failed = 1;
-    else
-        source_title_clean((const char *)gathered.data, gathered.length, title);
-    buffer_free(&gathered);
+    xmlParserInputPtr input = parser->input;
+    if (!input || !input->cur || !input->end || !input->base || input->end - input->cur < 2)
+        return 0;
+    const uint8_t *tag = input->cur;
+    if (tag[0] != '<' || (tag[1] | 0x20) < 'a' || (tag[1] | 0x20) > 'z')
+        return 0;
+    uint64_t tag_offset = (uint64_t)input->consumed + (uint64_t)(input->cur - input->base);
+    if (scan->tag_offset != tag_offset) {
+        scan->tag_offset = tag_offset;
+        scan->scanned = tag_offset + 1;
+        scan->state = SCAN_TAG_NAME;
+        scan->attributes = 0;
+    }
+    uint64_t end = tag_offset + (uint64_t)(input->end - input->cur);
+    for (; scan->scanned < end && scan->state != SCAN_DONE; scan->scanned++)
+        html_scan_byte(scan, tag[scan->scanned - tag_offset]);
+    return scan->attributes > SOURCE_HTML_MAX_ATTRIBUTES;
+}
+
+/* Parse `length` bytes of valid UTF-8 into `page`.  Returns 0 or
+ * COPS_ENOMEM. */
+static int html_parse(html_page *page, const char *data, size_t length)
+{
+    pthread_once(&html_once, html_init);
+    htmlSAXHandler handler;
+    memset(&handler, 0, sizeof handler);
+    handler.startElement = html_start;
+    handler.endElement = html_end;
+    handler.characters = html_characters;
+    handler.ignorableWhitespace = html_characters;
+    handler.cdataBlock = html_characters;
+    handler.warning = html_ignore_message;
+    handler.error = html_ignore_message;
+    handler.fatalError = html_ignore_message;
+    page->parser = htmlCreatePushParserCtxt(&handler, page, NULL, 0, NULL,
+                                            XML_CHAR_ENCODING_UTF8);
+    if (!page->parser)
+        return COPS_ENOMEM;
+    /* The bytes are UTF-8 already (repaired): a <meta charset> must not
+     * make the parser decode them again. */
+    htmlCtxtUseOptions(page->parser, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                         HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
+    html_tag_scan scan = {.tag_offset = UINT64_MAX};
+    size_t at = 0;
+    while (at < length && !page->stopped[0]) {
+        size_t chunk = length - at < HTML_FEED_BYTES ? length - at : HTML_FEED_BYTES;
+        htmlParseChunk(page->parser, data + at, (int)chunk, 0);
+        at += chunk;
+        if (page->stopped[0]) {
+            page->stopped_at = at;
+        } else if (html_too_many_attributes(page->parser, &scan)) {
+            snprintf(page->stopped, sizeof page->stopped, "a tag with more than %d attributes",
+                     SOURCE_HTML_MAX_ATTRIBUTES);
+            page->stopped_at = (size_t)scan.tag_offset;
+        }
+    }
+    if (!page->stopped[0])
+        htmlParseChunk(page->parser, NULL, 0, 1);
+    int out_of_memory = page->parser->errNo == XML_ERR_NO_MEMORY;
+    htmlFreeParserCtxt(page->parser);
+    page->parser = NULL;
+    return out_of_memory ? COPS_ENOMEM : 0;
 }
 
 int source_read_html(source_file *file)
 {
     byte_buffer raw = BUFFER_INIT;
     byte_buffer scratch = BUFFER_INIT;
-    byte_buffer body = BUFFER_INIT;
-    byte_buffer title = BUFFER_INIT;
-    GumboOutput *output = NULL;
+    byte_buffer body = BUFFER_INIT, title = BUFFER_INIT, heading = BUFFER_INIT;
+    byte_buffer cleaned_title = BUFFER_INIT;
     int status = source_read_whole(file, &raw);
     if (status != 1)
         goto done;
     status = source_file_repair(file, &raw, 0, &scratch);
-    buffer_free(&scratch);
     if (status != 0)
         goto done;
 
@@ -188,16 +347,19 @@ int source_read_html(source_file *file)
                           raw.data[2] == 0xBF
                       ? 3
                       : 0;
-    output = gumbo_parse_with_options(&kGumboDefaultOptions, (const char *)raw.data + skip,
-                                      raw.length - skip);
-    if (!output) {
-        status = COPS_ENOMEM;
+    html_page page;
+    memset(&page, 0, sizeof page);
+    page.body.out = &body;
+    page.title.out = &title;
+    page.heading.out = &heading;
+    status = html_parse(&page, (const char *)raw.data + skip, raw.length - skip);
+    if (status != 0)
         goto done;
-    }
-    html_text text = {&body, GAP_NONE};
-    html_collect(output->document, &text);
+    if (page.stopped[0])
+        source_warn(file->walker, "%s: HTML with %s at about byte %zu: truncated there",
+                    file->path, page.stopped, page.stopped_at + skip);
     buffer_append_byte(&body, 0);
-    if (buffer_failed(&body)) {
+    if (buffer_failed(&body) || buffer_failed(&title) || buffer_failed(&heading)) {
         status = COPS_ENOMEM;
         goto done;
     }
@@ -207,25 +369,19 @@ int source_read_html(source_file *file)
         goto done;
     }
 
-    char date[11];
     char prefix_date[11];
-    int has_date = html_meta_date(output->document, date);
     size_t prefix = source_date_prefix((const char *)body.data, body.length, prefix_date);
-    if (!has_date && prefix > 0) {
-        memcpy(date, prefix_date, sizeof date);
-        has_date = 1;
+    if (!page.has_date && prefix > 0) {
+        memcpy(page.date, prefix_date, sizeof page.date);
+        page.has_date = 1;
     }
-    const GumboNode *title_element = html_find(output->document, GUMBO_TAG_TITLE);
-    if (title_element)
-        html_element_title(title_element, &title);
-    if (!title.data || title.length == 0) {
-        const GumboNode *heading = html_find(output->document, GUMBO_TAG_H1);
-        if (heading)
-            html_element_title(heading, &title);
-    }
-    if (!title.data || title.length == 0)
-        source_title_from_text((const char *)body.data + prefix, body.length - prefix, &title);
-    if (buffer_failed(&title)) {
+    source_title_clean((const char *)title.data, title.length, &cleaned_title);
+    if (cleaned_title.length == 0)
+        source_title_clean((const char *)heading.data, heading.length, &cleaned_title);
+    if (cleaned_title.length == 0)
+        source_title_from_text((const char *)body.data + prefix, body.length - prefix,
+                               &cleaned_title);
+    if (buffer_failed(&cleaned_title)) {
         status = COPS_ENOMEM;
         goto done;
     }
@@ -233,19 +389,19 @@ int source_read_html(source_file *file)
         .path = file->path,
         .line = 0,
         .id = file->path,
-        .title = (const char *)title.data,
-        .date = has_date ? date : NULL,
+        .title = (const char *)cleaned_title.data,
+        .date = page.has_date ? page.date : NULL,
         .text = (const char *)body.data,
         .text_length = body.length,
     };
     status = source_deliver(file, &document);
 
 done:
-    if (output)
-        gumbo_destroy_output(&kGumboDefaultOptions, output);
     buffer_free(&raw);
     buffer_free(&scratch);
     buffer_free(&body);
     buffer_free(&title);
+    buffer_free(&heading);
+    buffer_free(&cleaned_title);
     return status;
 }

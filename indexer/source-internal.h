@@ -16,6 +16,11 @@
 
 /* Titles longer than this are cut at a word (else character) boundary. */
 #define SOURCE_TITLE_MAX_BYTES 200
+/* HTML bounds (source-html.c): elements nested deeper, or a start tag
+ * with more attributes, stop the parse and the page is indexed up to
+ * there, with a warning.  Real pages nest a few dozen deep. */
+#define SOURCE_HTML_MAX_DEPTH 512
+#define SOURCE_HTML_MAX_ATTRIBUTES 256
 /* A NUL byte this early in a text or HTML file marks it as binary. */
 #define SOURCE_BINARY_SNIFF_BYTES 8192
 

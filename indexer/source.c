@@ -15,6 +15,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef HAVE_MEMFD_CREATE
+#include <sys/mman.h>
+#endif
 
 /* Large enough that gzread is called rarely, small enough to sit in cache. */
 #define SOURCE_READ_CHUNK ((size_t)64 << 10)
@@ -428,17 +431,142 @@ static source_format format_from_content(const uint8_t *data, size_t length)
     return FORMAT_TEXT;
 }
 
+/* A non-regular input (pipe, FIFO, device) can be read only once, but it
+ * must be hashed for change tracking and then parsed: copy it, bounded by
+ * the document size limit, into an anonymous in-memory file and read that
+ * instead.  Returns the copy's descriptor (and closes `fd`), -1 after a
+ * warning (too large, unreadable) or with *status_out = COPS_ENOMEM / an
+ * error for a failed copy. */
+static int spool_input(source_walker *walker, const char *path, int fd, int *status_out)
+{
+    *status_out = 0;
+#ifdef HAVE_MEMFD_CREATE
+    int copy = memfd_create("cops-input", MFD_CLOEXEC);
+#else
+    FILE *temporary = tmpfile();
+    int copy = temporary ? fcntl(fileno(temporary), F_DUPFD_CLOEXEC, 0) : -1;
+    if (temporary)
+        fclose(temporary);
+#endif
+    if (copy < 0) {
+        *status_out = error_set_errno(walker->err, COPS_EIO, errno,
+                                      "cannot make a temporary copy of input '%s'", path);
+        close(fd);
+        return -1;
+    }
+    uint8_t *chunk = malloc(SOURCE_READ_CHUNK);
+    if (!chunk) {
+        *status_out = error_set(walker->err, COPS_ENOMEM, "out of memory reading '%s'", path);
+        close(copy);
+        close(fd);
+        return -1;
+    }
+    size_t total = 0, limit = walker->max_document_bytes;
+    const char *problem = NULL;
+    int errnum = 0;
+    for (;;) {
+        ssize_t got = read(fd, chunk, SOURCE_READ_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got < 0) {
+                problem = "cannot read";
+                errnum = errno;
+            }
+            break;
+        }
+        if ((size_t)got > limit - total) {
+            problem = "too large";
+            break;
+        }
+        if (write(copy, chunk, (size_t)got) != got) {
+            errnum = errno ? errno : ENOSPC;
+            problem = "cannot copy";
+            break;
+        }
+        total += (size_t)got;
+    }
+    free(chunk);
+    close(fd);
+    if (problem && strcmp(problem, "too large") == 0) {
+        source_skip(walker, "%s: not a regular file and larger than %zu bytes (such inputs "
+                    "are read into memory first), skipped", path, limit);
+    } else if (problem) {
+        source_skip(walker, "%s: %s: %s, skipped", path, problem, strerror(errnum));
+    } else if (lseek(copy, 0, SEEK_SET) == 0) {
+        return copy;
+    } else {
+        source_skip(walker, "%s: cannot rewind its copy: %s, skipped", path, strerror(errno));
+    }
+    close(copy);
+    return -1;
+}
+
+/* Open `path` for reading, without blocking and without trusting a
+ * status taken before the open: the status checked is fstat()'s of the
+ * open descriptor.  Returns the descriptor of a regular file (a named
+ * pipe or device's in-memory copy) with *status filled, or -1 (skipped
+ * with a warning, or *result set to a fatal error). */
+static int open_input(source_walker *walker, const char *path, int named, struct stat *status,
+                      int *result)
+{
+    *result = 0;
+    /* Inside folders, O_NONBLOCK: a file replaced by a FIFO after the
+     * listing must not block the open.  A named FIFO is the caller's
+     * choice: wait for its writer, as cat would. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
+    if (fd < 0) {
+        int errnum = errno;
+        if (named)
+            *result = error_set_errno(walker->err, COPS_EIO, errnum, "cannot open input '%s'",
+                                      path);
+        else
+            source_skip(walker, "%s: cannot open: %s, skipped", path, strerror(errnum));
+        return -1;
+    }
+    if (fstat(fd, status) != 0) {
+        source_skip(walker, "%s: cannot read its status: %s, skipped", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (S_ISREG(status->st_mode)) {
+        int flags = fcntl(fd, F_GETFL);
+        if (flags >= 0 && (flags & O_NONBLOCK))
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+        return fd;
+    }
+    if (!named || S_ISDIR(status->st_mode)) {
+        source_skip(walker, "%s: not a regular file, skipped", path);
+        close(fd);
+        return -1;
+    }
+    fd = spool_input(walker, path, fd, result);
+    if (fd >= 0 && fstat(fd, status) != 0) {
+        source_skip(walker, "%s: cannot read its status: %s, skipped", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* Read one file.  `named` files were given by the caller, so failing to
  * open one is fatal rather than a warning. */
 static int source_read_file(source_walker *walker, const char *path, int named)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int errnum = errno;
-        if (named)
-            return error_set_errno(walker->err, COPS_EIO, errnum, "cannot open input '%s'", path);
-        source_skip(walker, "%s: cannot open: %s, skipped", path, strerror(errnum));
-        return 0;
+    struct stat status;
+    int result;
+    int fd = open_input(walker, path, named, &status, &result);
+    if (fd < 0)
+        return result;
+    const source_options *options = walker->options;
+    if (options->on_file) {
+        int wanted = options->on_file(options->file_context, path, &status, fd);
+        if (wanted <= 0) {
+            close(fd);
+            return wanted < 0 ? error_set(walker->err, wanted, "%s: cannot be checked for changes",
+                                          path)
+                              : 0;
+        }
     }
     source_file file;
     memset(&file, 0, sizeof file);
@@ -461,12 +589,12 @@ static int source_read_file(source_walker *walker, const char *path, int named)
         format = format_from_content(file.reader.data + file.reader.start,
                                      file.reader.end - file.reader.start);
     }
-    int status;
+    int status_code;
     switch (format) {
-    case FORMAT_HTML: status = source_read_html(&file); break;
-    case FORMAT_JSONL: status = source_read_jsonl(&file); break;
-    case FORMAT_TREC: status = source_read_trec(&file); break;
-    default: status = source_read_text(&file); break;
+    case FORMAT_HTML: status_code = source_read_html(&file); break;
+    case FORMAT_JSONL: status_code = source_read_jsonl(&file); break;
+    case FORMAT_TREC: status_code = source_read_trec(&file); break;
+    default: status_code = source_read_text(&file); break;
     }
     if (file.invalid_sequences > 0)
         source_warn(walker, "%s: invalid UTF-8 at byte %llu (%llu sequences replaced)", path,
@@ -475,9 +603,9 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
     gzclose(file.reader.file);
     free(file.reader.data);
-    if (status == COPS_ENOMEM)
+    if (status_code == COPS_ENOMEM)
         return error_set(walker->err, COPS_ENOMEM, "out of memory reading '%s'", path);
-    return status;
+    return status_code;
 }
 
 /* -------------------------------------------------------------- walking */
@@ -666,18 +794,11 @@ static int traverse(traversal *walk, const char *path, const struct stat *status
         return 0;
     }
     /* A named FIFO or device is read as asked (think <(zcat ...)); inside
-     * folders only regular files are documents. */
+     * folders only regular files are documents, and anything else is
+     * never opened: opening a FIFO blocks until a writer comes. */
     if (!named && !S_ISREG(status->st_mode)) {
         source_skip(walk->walker, "%s: not a regular file, skipped", path);
         return 0;
-    }
-    if (walk->walker->options->on_file) {
-        int wanted = walk->walker->options->on_file(walk->walker->options->file_context, path,
-                                                    status);
-        if (wanted <= 0)
-            return wanted < 0 ? error_set(walk->err, wanted, "%s: cannot be checked for changes",
-                                          path)
-                              : 0;
     }
     return source_read_file(walk->walker, path, named);
 }

@@ -15,7 +15,9 @@
  *
  * Any of them may be gzip-compressed (".gz" or the 1f 8b magic).  Large
  * files are streamed: JSON Lines and TREC never hold more than one record
- * in memory.
+ * in memory.  HTML is parsed with bounded work: a page nesting elements
+ * deeper than 512, or with a tag of more than 256 attributes, is
+ * truncated there with a warning (source-internal.h, source-html.c).
  *
  * Problems inside the inputs (unreadable or binary files, bad records,
  * damaged gzip data, oversized documents) are warnings: they are reported
@@ -67,12 +69,18 @@ typedef struct source_options {
     /* A directory never walked into, silently (the index being built, when
      * it lies inside an input folder); NULL = none. */
     const char *exclude_directory;
-    /* Called for each file about to be read, with its status (from
-     * stat()): return 1 to read it, 0 to skip it silently (an incremental
-     * build that knows it unchanged), or a negative cops_status to stop
-     * the walk with that error.  NULL = read every file.  Called on the
-     * walking thread. */
-    int (*on_file)(void *context, const char *path, const struct stat *status);
+    /* Called for each file once it is open and before it is read, with
+     * its status from fstat() of the open descriptor `fd` (so what is
+     * checked is what will be read, whatever happens to the path): return
+     * 1 to read it, 0 to skip it silently (an incremental build that
+     * knows it unchanged), or a negative cops_status to stop the walk
+     * with that error.  `fd` is always a regular file: a pipe, FIFO or
+     * device named in `inputs` is first read once into an anonymous
+     * in-memory file (at most max_document_bytes, else it is skipped with
+     * a warning), and `fd` and `status` are that copy's.  The callback
+     * may read `fd` with pread() only, and must not close it.  NULL =
+     * read every file.  Called on the walking thread. */
+    int (*on_file)(void *context, const char *path, const struct stat *status, int fd);
     void *file_context;  /* passed to on_file */
 } source_options;
 
@@ -98,6 +106,13 @@ uint64_t source_estimate_bytes(const char *const *inputs, size_t count);
  * order so builds are deterministic; entries whose name starts with '.'
  * are skipped; symbolic links are followed, but a link back to a folder
  * being walked (detected by st_dev and st_ino) is skipped with a warning.
+ * Inside folders only regular files are read: FIFOs, sockets and devices
+ * met there are skipped with a warning and never opened (opening a FIFO
+ * can block forever), and a file that turns into one between the listing
+ * and the open is caught by fstat() on a non-blocking descriptor.  A
+ * FIFO, pipe (/dev/fd/N, "<(command)") or device named in `inputs` is
+ * the caller's choice: it is opened (waiting for a writer, as cat would)
+ * and read exactly once, into memory, bounded by max_document_bytes.
  *
  * on_document returns 0 to continue; any other value stops the walk and
  * is returned by source_walk.  Otherwise source_walk returns 0, or a

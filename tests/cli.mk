@@ -8,7 +8,8 @@ CLI_TESTS = \
 	tests/cli/query.sh \
 	tests/cli/query-errors.sh \
 	tests/cli/output-safety.sh \
-	tests/cli/build-dir.sh
+	tests/cli/build-dir.sh \
+	tests/cli/hostile-inputs.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.

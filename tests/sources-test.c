@@ -348,6 +348,118 @@ Test(sources, html_sniffed_without_extension)
     free(path);
 }
 
+/* A page of `prefix`, `count` copies of `unit`, then `suffix`. */
+static char *write_repeated(const char *name, const char *prefix, const char *unit,
+                            size_t count, const char *suffix)
+{
+    byte_buffer page = BUFFER_INIT;
+    buffer_append(&page, prefix, strlen(prefix));
+    for (size_t i = 0; i < count; i++)
+        buffer_append(&page, unit, strlen(unit));
+    buffer_append(&page, suffix, strlen(suffix) + 1);
+    cr_assert(!buffer_failed(&page));
+    char *path = write_text(name, (const char *)page.data);
+    buffer_free(&page);
+    return path;
+}
+
+/* Pages whose nesting or attributes would make the parser's work grow
+ * with the square of their size are cut at the bound, and keep the text
+ * read until then. */
+Test(sources, html_beyond_a_bound_is_truncated_with_a_warning, .timeout = 20)
+{
+    static const struct {
+        const char *name, *unit, *bound;
+    } cases[] = {
+        {"deep.html", "<div>", "elements nested deeper than 512"},
+        {"formatting.html", "<b><i>", "elements nested deeper than 512"},
+        {"attributes.html", " a", "a tag with more than 256 attributes"},
+        {"squeezed.html", "a=\"1\"", "a tag with more than 256 attributes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int attributes = strstr(cases[i].bound, "attributes") != NULL;
+        char *path = write_repeated(cases[i].name, attributes ? "<p>kept words</p><p " :
+                                    "<p>kept words</p>", cases[i].unit, 100000,
+                                    attributes ? ">lost words</p>" : "lost words");
+        walk_one(path, NULL);
+        cr_assert_eq(collected.document_count, 1, "%s", cases[i].name);
+        cr_assert_str_eq(collected.documents[0].text, "kept words", "%s", cases[i].name);
+        size_t at = expect_warning(cases[i].bound);
+        cr_assert(strstr(collected.warnings[at], path) == collected.warnings[at],
+                  "the warning names the file: %s", collected.warnings[at]);
+        cr_assert(strstr(collected.warnings[at], "truncated"), "%s", collected.warnings[at]);
+        collector_clear(&collected);
+        free(path);
+    }
+}
+
+Test(sources, html_below_the_bounds_is_whole)
+{
+    char *path = write_repeated("nested.html", "<title>Nested</title><meta name=date "
+                                "content=2020-01-02>", "<div><span a=1 b='2 > 3' c=\"4\">",
+                                250, "deep <img alt='many spaced words in one value'> last");
+    source_stats stats;
+    walk_one(path, &stats);
+    cr_assert_eq(collected.document_count, 1);
+    cr_assert_str_eq(collected.documents[0].title, "Nested");
+    cr_assert_str_eq(collected.documents[0].date, "2020-01-02");
+    cr_assert_str_eq(collected.documents[0].text, "deep last");
+    cr_assert_eq(stats.warnings, 0);
+    free(path);
+}
+
+/* The change-tracking callback: the descriptor it gets holds exactly the
+ * bytes the reader then parses. */
+static int check_descriptor(void *context, const char *path, const struct stat *status, int fd)
+{
+    (void)path;
+    cr_assert(S_ISREG(status->st_mode), "on_file sees a regular file");
+    char *seen = context;
+    ssize_t got = pread(fd, seen, 63, 0);
+    cr_assert_geq(got, 0);
+    seen[got] = '\0';
+    return 1;
+}
+
+Test(sources, named_pipe_is_read_once, .timeout = 20)
+{
+    int ends[2];
+    cr_assert_eq(pipe(ends), 0);
+    static const char content[] = "hello grant from a pipe\n";
+    cr_assert_eq(write(ends[1], content, strlen(content)), (ssize_t)strlen(content));
+    close(ends[1]);
+    char path[32];
+    snprintf(path, sizeof path, "/dev/fd/%d", ends[0]);
+    char seen[64] = "";
+    source_options options;
+    source_options_init(&options);
+    options.on_file = check_descriptor;
+    options.file_context = seen;
+    const char *inputs[] = {path};
+    cops_error err;
+    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
+    close(ends[0]);
+    cr_assert_str_eq(seen, content, "on_file hashes what was in the pipe");
+    cr_assert_eq(collected.document_count, 1, "and the reader still gets it");
+    cr_assert_str_eq(collected.documents[0].text, content);
+}
+
+Test(sources, special_files_in_folders_are_never_opened, .timeout = 20)
+{
+    char *folder = make_directory("specials");
+    char *regular = path_join(folder, "regular.txt");
+    char *fifo = path_join(folder, "waiting.fifo");
+    free(write_text("specials/regular.txt", "regular words"));
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    walk_one(folder, NULL); /* opening the FIFO would block: the timeout fails it */
+    cr_assert_eq(collected.document_count, 1);
+    cr_assert_str_eq(collected.documents[0].id, regular);
+    expect_warning("waiting.fifo: not a regular file, skipped");
+    free(folder);
+    free(regular);
+    free(fifo);
+}
+
 Test(sources, json_lines)
 {
     char *path = fixture("docs.jsonl");

@@ -3,7 +3,10 @@
  *
  * Input: byte 0 chooses the file name's extension (and whether the harness
  * gzips the rest first, to reach the inner formats through a valid gzip
- * stream); the rest is the file's content.  Every document delivered is
+ * stream, or hands it over through a pipe named /dev/fd/N, the path of
+ * "<(command)", which the walk must read once into memory); the rest is
+ * the file's content.  The change-tracking callback hashes the walk's
+ * descriptor before the reader reads it, as cops_build does.  Every document delivered is
  * read byte by byte and checked against indexer/source.h: text
  * NUL-terminated and valid UTF-8, title never NULL, date NULL or
  * YYYY-MM-DD, id never NULL.
@@ -13,22 +16,37 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include "index-format/catalog.h"
 #include "indexer/source.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Extension, and 1 when the harness compresses the content itself. */
+/* Extension; 1 when the harness compresses the content itself, 2 when it
+ * passes it through a pipe (its path has no extension then: the format is
+ * sniffed). */
 static const struct {
     const char *extension;
     int compress;
 } kinds[] = {
     {".txt", 0},   {".html", 0},     {".jsonl", 0},   {".trec", 0},
     {".gz", 0},    {"", 0},          {".jsonl.gz", 1}, {".trec.gz", 1},
-    {".html.gz", 1}, {".txt.gz", 1},
+    {".html.gz", 1}, {".txt.gz", 1}, {"", 2},
 };
+
+static int hash_file(void *context, const char *path, const struct stat *status, int fd)
+{
+    (void)context;
+    FUZZ_CHECK(S_ISREG(status->st_mode));
+    uint64_t hash;
+    cops_error err;
+    FUZZ_CHECK(catalog_hash_descriptor(fd, path, &hash, &err) == 0);
+    return 1;
+}
 
 static void discard_warning(void *context, const char *message)
 {
@@ -99,19 +117,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *content = data + 1;
     size_t content_size = size - 1;
     uint8_t *compressed = NULL;
-    if (kinds[kind].compress) {
+    if (kinds[kind].compress == 1) {
         compressed = gzip_bytes(content, content_size, &content_size);
         if (!compressed)
             return 0;
         content = compressed;
     }
-    fuzz_write_file(path, content, content_size);
+    /* A pipe holds 64 KiB without a reader: larger contents go to a file. */
+    int ends[2] = {-1, -1};
+    if (kinds[kind].compress == 2 && content_size <= 65536 && pipe(ends) == 0) {
+        FUZZ_CHECK(write(ends[1], content, content_size) == (ssize_t)content_size);
+        close(ends[1]);
+        snprintf(path, sizeof path, "/dev/fd/%d", ends[0]);
+    } else {
+        fuzz_write_file(path, content, content_size);
+    }
     free(compressed);
 
     source_options options;
     source_options_init(&options);
     options.on_warning = discard_warning;
     options.max_document_bytes = (size_t)4 << 20; /* bound the work per input */
+    options.on_file = hash_file;
     const char *inputs[1] = {path};
     uint64_t sum = 0;
     source_stats stats;
@@ -119,6 +146,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = source_walk(inputs, 1, &options, check_document, &sum, &stats, &err);
     FUZZ_CHECK(rc == 0 || rc == COPS_ENOMEM);
     FUZZ_CHECK(stats.files <= 1);
-    unlink(path);
+    if (ends[0] >= 0)
+        close(ends[0]);
+    else
+        unlink(path);
     return 0;
 }

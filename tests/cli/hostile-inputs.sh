@@ -1,0 +1,138 @@
+#!/bin/sh
+# cops-index on hostile inputs (issue 15, items 5 and 6): HTML whose
+# nesting or attributes would make a parser's work quadratic is cut at a
+# bound, with a warning naming the file and the bound, in linear time and
+# memory; pipes, FIFOs and /dev/stdin named on the command line are read
+# once, and what was read is what is indexed; FIFOs and sockets inside a
+# walked folder are skipped without being opened.  Every run has a
+# timeout, so a regression fails instead of hanging.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+command -v python3 >/dev/null 2>&1 || { skip "hostile inputs" "python3 is needed to write them"; done_testing; exit 0; }
+TIME=/usr/bin/time
+[ -x "$TIME" ] || TIME=
+
+# bounded NAME SECONDS MEGABYTES -- CMD...: run CMD under a timeout and
+# check that it ends, with no crash, within SECONDS and MEGABYTES of peak
+# resident memory (measured by /usr/bin/time when it is installed).
+bounded() {
+    _name=$1 _seconds=$2 _megabytes=$3
+    shift 4
+    [ "$1" = cops_index ] && { shift; set -- "$COPS_INDEX_PROG" "$@"; }
+    rm -f "$TMP/time.out"
+    if [ -n "$TIME" ]; then
+        run timeout 60 "$TIME" -f '%e %M' -o "$TMP/time.out" "$@"
+    else
+        run timeout 60 "$@"
+    fi
+    check "$_name: finishes (no hang, exit $RC)" [ "$RC" -ne 124 ]
+    expect_no_crash "$_name: no crash"
+    if [ -n "$TIME" ] && [ -s "$TMP/time.out" ]; then
+        # The last line: time puts "Command exited with ..." before it.
+        read -r _elapsed _kilobytes <<EOF_TIME
+$(tail -n 1 "$TMP/time.out")
+EOF_TIME
+        check "$_name: under $_seconds s (took $_elapsed s)" \
+            awk "BEGIN { exit !($_elapsed < $_seconds) }"
+        check "$_name: under $_megabytes MB peak (took $_kilobytes KB)" \
+            [ "$_kilobytes" -lt $((_megabytes * 1024)) ]
+    else
+        skip "$_name: time and memory" "/usr/bin/time is not installed (Debian: time)"
+    fi
+}
+
+# --- HTML: deep nesting, in several patterns ----------------------------
+# page NAME PYTHON-EXPRESSION: write NAME.html.
+page() {
+    python3 -c "import sys; open(sys.argv[1] + '.html', 'w').write($2)" "$1" || exit 99
+}
+page bi "'<p>before nesting</p>' + '<b><i>' * 20000 + 'afterword'"
+page div "'<div>' * 100000 + 'x'"
+page divend "'<div>' * 20000 + '</span>' * 20000 + 'x'"
+page formatting "'<b a=1><i a=2>' * 5000 + '<div>x</div>' * 5000"
+for name in bi div divend formatting; do
+    bounded "<$name> nesting" 5 200 -- cops_index -q -i "idx-$name" "$name.html"
+    expect_stderr_contains "$name.html: HTML with elements nested deeper than 512" \
+        "<$name> nesting: the warning names the file and the bound"
+    expect_stderr_contains "truncated there" "<$name> nesting: the page is truncated"
+done
+expect_exit 0 "the text before the bound is indexed" -- cops_query -i idx-bi --ids before
+expect_stdout_contains "bi.html"
+expect_exit 1 "the text after the bound is not" -- cops_query -i idx-bi --ids afterword
+
+# Patterns the HTML rules close as they go: no bound is reached.
+page table "'<table>' * 100000 + 'tablex'"
+page anchors "'<a>' * 100000 + 'anchorx'"
+page paragraphs "'<p>' * 100000 + 'paragraphx'"
+page select "'<select>' + '<option>optionx' * 100000"
+for name in table anchors paragraphs select; do
+    bounded "<$name> repeated" 5 200 -- cops_index -q -i "idx-$name" "$name.html"
+done
+
+# --- HTML: attributes ---------------------------------------------------
+page attributes "'<p>attribute page</p><p ' + ' '.join('a%d=%d' % (i, i) for i in range(200000)) + '>x</p>'"
+bounded "200,000 attributes" 5 200 -- cops_index -q -i idx-attributes attributes.html
+expect_stderr_contains "attributes.html: HTML with a tag with more than 256 attributes" \
+    "the warning names the file and the attribute bound"
+expect_exit 0 "the text before the tag is indexed" -- cops_query -i idx-attributes --ids attribute
+page squeezed "'<p>squeezed</p><p ' + ''.join('a%d=\"%d\"' % (i, i) for i in range(100000)) + '>x</p>'"
+bounded "100,000 attributes without blanks" 5 200 -- cops_index -q -i idx-squeezed squeezed.html
+expect_stderr_contains "more than 256 attributes" "attributes without blanks between them count too"
+
+# --- HTML: ordinary pages are not cut -----------------------------------
+page normal "'<html><head><title>Normal page</title><meta name=\"date\" content=\"2024-05-06\"></head><body>' + '<div>' * 100 + '<p data-x=\"a > b\" class=\"c d e f\">deepword ' + ' '.join('w%d' % i for i in range(500)) + '</p>' + '</div>' * 100 + '<img alt=\"' + ' '.join('alt%d' % i for i in range(1000)) + '\" src=x><p>lastword</p></body></html>'"
+expect_exit 0 "a page nested 100 deep with a long attribute value is indexed" -- \
+    cops_index -i idx-normal normal.html
+expect_stderr_lacks "truncated" "... without a warning"
+expect_exit 0 "its deep text is found" -- cops_query -i idx-normal --ids deepword
+expect_exit 0 "its last word is found" -- cops_query -i idx-normal --ids lastword
+
+# --- a big ordinary page: linear time and memory ------------------------
+python3 - <<'PY' || exit 99
+with open('big.html', 'w') as out:
+    out.write('<!DOCTYPE html><html><head><title>Big</title></head><body>')
+    paragraph = '<p>' + ' '.join('word%d' % (i % 997) for i in range(120)) + ' <a href="x">link</a> <b>bold</b></p>\n'
+    for i in range(5 * 1024 * 1024 // len(paragraph)):
+        out.write(paragraph)
+    out.write('</body></html>')
+PY
+bounded "a 5 MB page" 10 150 -- cops_index -q -i idx-big big.html
+
+# --- pipes and FIFOs named on the command line --------------------------
+printf 'hello okapi from a pipe\n' | "$COPS_INDEX_PROG" -q -i idx-pipe /dev/stdin 2>stderr.out
+check "a pipe as /dev/stdin is indexed (not 'empty file')" [ $? -eq 0 ]
+check "... without a warning" [ ! -s stderr.out ]
+expect_exit 0 "its words are found" -- cops_query -i idx-pipe --ids okapi
+printf 'second tapir\n' | "$COPS_INDEX_PROG" -q -i idx-pipe /dev/stdin 2>stderr.out
+check "a second pipe under the same name updates the index" [ $? -eq 0 ]
+expect_exit 1 "the first pipe's words are gone" -- cops_query -i idx-pipe --ids okapi
+expect_exit 0 "the second pipe's words are found" -- cops_query -i idx-pipe --ids tapir
+printf 'pipe through fd zero\n' | "$COPS_INDEX_PROG" -q -i idx-fd /dev/fd/0 2>stderr.out
+check "a pipe as /dev/fd/0 is indexed" [ $? -eq 0 ]
+expect_exit 0 "its words are found" -- cops_query -i idx-fd --ids zero
+
+if mkfifo named.fifo 2>/dev/null; then
+    (printf 'grant through a fifo\n' >named.fifo &)
+    bounded "a FIFO named on the command line" 10 200 -- cops_index -q -i idx-fifo named.fifo
+    check "... is indexed (exit $RC)" [ "$RC" -eq 0 ]
+    expect_exit 0 "its words are found" -- cops_query -i idx-fifo --ids fifo
+    # In a folder: skipped, never opened (an open would wait for a writer).
+    mkdir folder || exit 99
+    printf 'regular grant\n' >folder/regular.txt
+    mkfifo folder/waiting.fifo || exit 99
+    python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('folder/socket')" 2>/dev/null
+    bounded "a folder holding a FIFO and a socket" 10 200 -- cops_index -i idx-folder folder
+    check "... is indexed (exit $RC)" [ "$RC" -eq 0 ]
+    expect_stderr_contains "folder/waiting.fifo: not a regular file, skipped"
+    if [ -S folder/socket ]; then
+        expect_stderr_contains "folder/socket: not a regular file, skipped"
+    else
+        skip "a socket in a folder" "cannot create a socket here"
+    fi
+    expect_exit 0 "the regular file is found" -- cops_query -i idx-folder --ids regular
+else
+    skip "FIFOs" "mkfifo failed"
+fi
+
+done_testing
