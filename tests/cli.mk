@@ -7,7 +7,8 @@ CLI_TESTS = \
 	tests/cli/index-memory.sh \
 	tests/cli/query.sh \
 	tests/cli/query-errors.sh \
-	tests/cli/build-dir.sh
+	tests/cli/build-dir.sh \
+	tests/cli/hostile-index.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.
