@@ -1,6 +1,7 @@
 ## One fragment per module suite, so each can be added independently.
 include tests/analysis.mk
 include tests/codec.mk
+include tests/file.mk
 include tests/sources.mk
 include tests/parser.mk
 include tests/engine.mk
