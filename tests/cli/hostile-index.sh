@@ -146,7 +146,7 @@ untouched "user files in the index"
 
 # ---------------------------------------------------------------- item 4
 # link_build LABEL NAME DIR ARGS...: NAME in DIR is a symbolic link to the
-# victim; a run of cops-index with ARGS must leave the victim and the link
+# victim ($TARGET: the victim file unless set); a run of cops-index with ARGS must leave the victim and the link
 # as they were, and either succeed (the index then answers) or fail with a
 # one-line error naming the file.
 link_build()
@@ -154,7 +154,7 @@ link_build()
     _label=$1 _name=$2 _dir=$3
     shift 3
     rm -f "$_dir/$_name"
-    ln -s "$W/victim" "$_dir/$_name"
+    ln -s "${TARGET:-$W/victim}" "$_dir/$_name"
     run $T "$INDEX" -q -i "$_dir" "$@"
     if [ "$RC" = 0 ]; then
         pass "$_label: the build succeeds around the link"
@@ -170,7 +170,7 @@ link_build()
 }
 
 # The names a first build makes (generation 1).
-for name in MANIFEST.tmp LOCK seg-000001.cops files-000001.cat files-000001.cat.tmp; do
+for name in MANIFEST MANIFEST.tmp LOCK seg-000001.cops files-000001.cat files-000001.cat.tmp; do
     rm -rf "$W/idx3" && mkdir "$W/idx3"
     link_build "first build, $name links outside" "$name" "$W/idx3" "$W/in"
 done
@@ -188,15 +188,25 @@ snapshot >"$TMP/sentinel.before"
 
 # The names an update makes (generation 2): with a file removed, a
 # deletion bitmap and a catalog.
-for name in MANIFEST.tmp LOCK seg-000002.cops files-000002.cat files-000002.cat.tmp \
+for name in MANIFEST MANIFEST.tmp LOCK seg-000002.cops files-000002.cat files-000002.cat.tmp \
     del-000001-000002.bits del-000001-000002.bits.tmp; do
     fresh "$W/idx4"
     snapshot >"$TMP/sentinel.before"
     # shellcheck disable=SC2086
     link_build "update, $name links outside" "$name" "$W/idx4" $SOME
+    [ "$name" = MANIFEST ] && continue # (the test replaced the index's own manifest)
     run $T "$INDEX" -i "$W/idx4" --check
     check "update, $name links outside: the index still checks sound" test "$RC" = 0
 done
+
+# The same with a folder outside as the target.
+TARGET=$W/victims
+for name in MANIFEST MANIFEST.tmp LOCK seg-000002.cops files-000002.cat del-000001-000002.bits; do
+    fresh "$W/idx4"
+    # shellcheck disable=SC2086
+    link_build "update, $name links to a folder outside" "$name" "$W/idx4" $SOME
+done
+TARGET=
 
 # LOCK as a second name (hard link) of someone's file is not written.
 fresh "$W/idx5"
