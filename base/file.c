@@ -45,7 +45,7 @@ static int open_guarded(const char *path, int flags, int single_link, int *fd_ou
     if (fd < 0) {
         int errnum = errno;
         struct stat st;
-        if (errnum == ELOOP && lstat(path, &st) == 0)
+        if (errnum == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
             return not_regular(err, path, st.st_mode);
         return error_set_errno(err, errnum == ENOENT || errnum == ENOTDIR ? COPS_ENOINDEX
                                                                            : COPS_EIO,
