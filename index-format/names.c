@@ -17,7 +17,11 @@ void names_segment(char out[MANIFEST_MAX_NAME], uint64_t generation)
 
 void names_deletions(char out[MANIFEST_MAX_NAME], const char *segment, uint64_t generation)
 {
-    snprintf(out, MANIFEST_MAX_NAME, "del-%.6s-%06llu.bits", segment + 4,
+    /* The segment's number: only its digits (a manifest from elsewhere
+     * may name a segment otherwise), so the name stays a plain one. */
+    const char *number = strncmp(segment, "seg-", 4) == 0 ? segment + 4 : "";
+    size_t digits = strspn(number, "0123456789");
+    snprintf(out, MANIFEST_MAX_NAME, "del-%.*s-%06llu.bits", (int)(digits < 6 ? digits : 6), number,
              (unsigned long long)generation);
 }
 

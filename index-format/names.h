@@ -20,8 +20,10 @@
 
 /* The segment of generation `generation`: "seg-NNNNNN.cops". */
 void names_segment(char out[MANIFEST_MAX_NAME], uint64_t generation);
-/* The deletion bitmap of segment `segment` (a names_segment name) written
- * at `generation`: "del-SSSSSS-NNNNNN.bits". */
+/* The deletion bitmap of segment `segment` written at `generation`:
+ * "del-SSSSSS-NNNNNN.bits", SSSSSS the first six digits of a
+ * names_segment name (fewer, and a name clean-up never removes, for a
+ * segment named otherwise by a manifest from elsewhere). */
 void names_deletions(char out[MANIFEST_MAX_NAME], const char *segment, uint64_t generation);
 /* The files catalog of `generation`: "files-NNNNNN.cat". */
 void names_catalog(char out[MANIFEST_MAX_NAME], uint64_t generation);

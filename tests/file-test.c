@@ -276,6 +276,10 @@ Test(file, the_writers_names_round_trip)
     names_deletions(deletions, name, 12);
     cr_expect_str_eq(deletions, "del-000007-000012.bits");
     cr_expect(names_generated(deletions));
+    names_deletions(deletions, "a", 12);
+    cr_expect_str_eq(deletions, "del--000012.bits", "a segment named otherwise");
+    names_deletions(deletions, "seg-1/../x", 12);
+    cr_expect_str_eq(deletions, "del-1-000012.bits");
     names_catalog(name, 1234567);
     cr_expect_str_eq(name, "files-1234567.cat");
     cr_expect(names_generated(name));
