@@ -146,6 +146,11 @@ const char **cops_stemmer_languages(void);
  * atomically when the call succeeds; on any failure the previous index at
  * `index_dir`, if any, is left untouched.  Bad documents are reported
  * through on_warning and skipped; they do not fail the build.
+ * `index_dir` must be missing, empty, or hold a cops index
+ * (COPS_EINVAL for a directory with other files and no MANIFEST, COPS_EIO
+ * for a path that is a file); inside it the build creates, replaces and
+ * removes only regular files under the names it generates
+ * (index-format/FORMAT.md §1), never following a symbolic link there.
  * `summary` (OUT, may be NULL) receives the figures of the build. */
 int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
                const cops_build_options *options, cops_build_summary *summary,
@@ -159,9 +164,11 @@ typedef struct cops_index cops_index;
  * database (a glass directory, a directory holding a XAPIANDB stub, or a
  * stub file) when built with Xapian.  *out (OUT) receives the handle; free
  * it with cops_index_close().  Fails with COPS_ENOINDEX when there is no
- * index, COPS_EVERSION / COPS_ECORRUPT for unusable bytes.  Statistics,
- * term dumps and --explain contributions are native-only
- * (COPS_EUNSUPPORTED on a Xapian index).
+ * index, COPS_EVERSION / COPS_ECORRUPT for unusable bytes, and
+ * COPS_ECORRUPT for an index file that is not a regular file (a symbolic
+ * link is not followed, a FIFO not waited for) or is larger than the
+ * manifest or the format allows.  Statistics, term dumps and --explain
+ * contributions are native-only (COPS_EUNSUPPORTED on a Xapian index).
  * Opening is read-only and inert: cops reads a Xapian stub itself and
  * opens only glass databases inside the stub's directory (no absolute
  * path, no "..", no symlink); a stub line naming a remote database fails

@@ -22,6 +22,7 @@
 #include "base/array.h"
 #include "base/buffer.h"
 #include "base/error.h"
+#include "base/file.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 
@@ -31,49 +32,17 @@
 
 /* ------------------------------------------------------------ files */
 
-static int write_file(const char *dir, const char *name, const byte_buffer *content,
-                      cops_error *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
-    int rc = 0;
-    size_t written = 0;
-    while (rc == 0 && written < content->length) {
-        ssize_t n = write(fd, content->data + written, content->length - written);
-        if (n <= 0)
-            rc = error_set_errno(err, COPS_EIO, n < 0 ? errno : ENOSPC, "cannot write %s", path);
-        else
-            written += (size_t)n;
-    }
-    if (rc == 0 && fsync(fd) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", path);
-    if (close(fd) != 0 && rc == 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot close %s", path);
-    if (rc != 0)
-        unlink(path);
-    return rc;
-}
-
-/* The whole file, checked: magic, version, trailing CRC. */
-static int read_file(const char *dir, const char *name, const char *magic, byte_buffer *out,
-                     char *path, size_t path_size, cops_error *err)
+/* The whole file, at most `max_bytes`, checked: magic, version, trailing
+ * CRC.  A file that is missing is damage: the manifest names it. */
+static int read_file(const char *dir, const char *name, const char *magic, size_t max_bytes,
+                     byte_buffer *out, char *path, size_t path_size, cops_error *err)
 {
     snprintf(path, path_size, "%s/%s", dir, name);
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return error_set_errno(err, errno == ENOENT ? COPS_ECORRUPT : COPS_EIO, errno,
-                               "damaged index: cannot read %s", path);
-    uint8_t chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, file)) > 0)
-        buffer_append(out, chunk, n);
-    int failed = ferror(file);
-    fclose(file);
-    if (failed || buffer_failed(out))
-        return error_set(err, failed ? COPS_EIO : COPS_ENOMEM, "cannot read %s", path);
+    int rc = file_read_regular(path, max_bytes, out, err);
+    if (rc == COPS_ENOINDEX)
+        return error_set_errno(err, COPS_ECORRUPT, ENOENT, "damaged index: cannot read %s", path);
+    if (rc != 0)
+        return rc;
     if (out->length < 16 || memcmp(out->data, magic, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: damaged index: bad magic", path);
     if (layout_get_u32(out->data + 8) != CATALOG_VERSION)
@@ -148,23 +117,37 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
     }
     buffer_append_u32le(&out, (uint32_t)crc32(0, out.data, (uInt)out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
-                                 : write_file(dir, name, &out, err);
+                                 : file_replace(dir, name, out.data, out.length, err);
     buffer_free(&out);
     return rc;
 }
 
-int catalog_read(const char *dir, const char *name, catalog *out, cops_error *err)
+/* The largest catalog of `documents` documents: every entry covers at
+ * least one, and an entry is at most a 4095-byte path and a 63-byte
+ * segment name with their lengths and fixed fields.  The CRC covers at
+ * most 4 GiB. */
+static size_t catalog_max_bytes(uint64_t documents)
+{
+    const uint64_t entry_max = 2 + 4095 + 28 + 1 + (MANIFEST_MAX_NAME - 1) + 8, limit = UINT32_MAX;
+    return (size_t)(documents >= (limit - 20) / entry_max ? limit : 20 + documents * entry_max);
+}
+
+int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
+                 cops_error *err)
 {
     memset(out, 0, sizeof *out);
     byte_buffer content = BUFFER_INIT;
     char path[4096];
-    int rc = read_file(dir, name, CATALOG_MAGIC, &content, path, sizeof path, err);
+    int rc = read_file(dir, name, CATALOG_MAGIC, catalog_max_bytes(documents), &content, path,
+                       sizeof path, err);
     if (rc != 0) {
         buffer_free(&content);
         return rc;
     }
     const uint8_t *p = content.data + 16, *end = content.data + content.length - 4;
     uint32_t count = layout_get_u32(content.data + 12);
+    if (count > documents)
+        goto damaged;
     for (uint32_t i = 0; i < count && rc == 0; i++) {
         uint64_t path_length, segment_length;
         size_t used = codec_varint_decode(p, end, &path_length);
@@ -271,7 +254,7 @@ int deletions_write(const char *dir, const char *name, const deletions *d, cops_
     buffer_append(&out, d->bits, ((size_t)d->documents + 7) / 8);
     buffer_append_u32le(&out, (uint32_t)crc32(0, out.data, (uInt)out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
-                                 : write_file(dir, name, &out, err);
+                                 : file_replace(dir, name, out.data, out.length, err);
     buffer_free(&out);
     return rc;
 }
@@ -282,8 +265,8 @@ int deletions_read(const char *dir, const char *name, uint32_t documents, deleti
     memset(out, 0, sizeof *out);
     byte_buffer content = BUFFER_INIT;
     char path[4096];
-    int rc = read_file(dir, name, DELETIONS_MAGIC, &content, path, sizeof path, err);
     size_t bytes = ((size_t)documents + 7) / 8;
+    int rc = read_file(dir, name, DELETIONS_MAGIC, 24 + bytes, &content, path, sizeof path, err);
     if (rc == 0 && (content.length != 24 + bytes || layout_get_u32(content.data + 12) != documents))
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: deletions of another segment", path);
     if (rc == 0)

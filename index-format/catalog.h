@@ -45,8 +45,16 @@ void catalog_sort(catalog *c);
 catalog_entry *catalog_find(catalog *c, const char *path);
 void catalog_free(catalog *c);
 
-/* Read / write `dir`/`name`.  Write fsyncs the file. */
-int catalog_read(const char *dir, const char *name, catalog *out, cops_error *err);
+/* Read `dir`/`name` (base/file.h: a regular file, not followed, never
+ * blocking).  `documents`: the documents the manifest lists in all; a
+ * catalog larger than one of that many entries can be, or with more
+ * entries, is COPS_ECORRUPT before it is read.  A missing file is
+ * COPS_ECORRUPT too (the manifest names it). */
+int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
+                 cops_error *err);
+/* Write `dir`/`name` through a fresh temporary, fsynced, renamed over it
+ * (base/file.h: a symbolic link or other non-regular file there is left
+ * alone and the write fails). */
 int catalog_write(const char *dir, const char *name, const catalog *c, cops_error *err);
 
 /* XXH3-64 of the bytes of the open file `fd` (streamed with pread from
@@ -74,8 +82,11 @@ int deletions_init(deletions *d, uint32_t documents, cops_error *err);
 void deletions_mark(deletions *d, uint32_t first, uint32_t count);
 void deletions_free(deletions *d);
 
+/* Read `dir`/`name`, the bitmap of a segment of `documents` documents:
+ * exactly 24 + ceil(documents / 8) bytes, opened as catalog_read opens. */
 int deletions_read(const char *dir, const char *name, uint32_t documents, deletions *out,
                    cops_error *err);
+/* As catalog_write. */
 int deletions_write(const char *dir, const char *name, const deletions *d, cops_error *err);
 
 #endif

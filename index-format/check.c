@@ -27,6 +27,7 @@
 #include "base/buffer.h"
 #include "base/error.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/catalog.h"
@@ -976,17 +977,10 @@ int check_segment(const char *path, uint64_t expected_bytes, check_figures *figu
     memset(&c, 0, sizeof c);
     c.path = path;
     c.err = err;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
-                               "cannot open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int rc = error_set_errno(err, COPS_EIO, errno, "cannot stat %s", path);
-        close(fd);
-        return rc;
-    }
-    c.size = (uint64_t)st.st_size;
+    int fd;
+    int opened = file_open_regular(path, &fd, &c.size, err);
+    if (opened != 0)
+        return opened;
     if (expected_bytes != UINT64_MAX && c.size != expected_bytes) {
         close(fd);
         return damaged(&c, c.size < expected_bytes ? c.size : expected_bytes,
@@ -1044,22 +1038,11 @@ static int manifest_damaged(cops_error *err, const char *path, uint64_t offset,
 static int check_manifest_text(const char *dir, const char *path, manifest *m, uint64_t *line_at,
                                cops_error *err)
 {
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return error_set_errno(err, COPS_ENOINDEX, errno, "no index at %s: cannot read %s",
-                                   dir, path);
-        return error_set_errno(err, COPS_EIO, errno, "cannot read %s", path);
-    }
-    static char text[8193];
-    size_t length = fread(text, 1, sizeof text - 1, file);
-    int failed = ferror(file);
-    fclose(file);
-    if (failed)
-        return error_set(err, COPS_EIO, "%s: read error", path);
-    if (length > 8191)
-        return manifest_damaged(err, path, 8191, "manifest longer than 8191 bytes");
-    text[length] = '\0';
+    static char text[MANIFEST_MAX_BYTES + 1];
+    size_t length;
+    int status = manifest_read_text(dir, text, &length, err);
+    if (status != 0)
+        return status;
     if (memchr(text, '\0', length))
         return manifest_damaged(err, path, strlen(text), "NUL byte in the manifest");
     const char *checksum = strstr(text, "checksum ");
@@ -1144,7 +1127,7 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
         deleted += dels[s].deleted;
     }
     if (rc == 0 && m->files[0])
-        rc = catalog_read(dir, m->files, &files, err);
+        rc = catalog_read(dir, m->files, manifest_documents(m), &files, err);
     uint64_t in_files = 0;
     for (size_t i = 0; rc == 0 && i < files.count; i++) {
         const catalog_entry *e = &files.entries[i];

@@ -13,6 +13,7 @@
 
 #include "base/buffer.h"
 #include "base/error.h"
+#include "base/file.h"
 
 void manifest_format(const manifest *m, byte_buffer *out)
 {
@@ -35,10 +36,37 @@ void manifest_format(const manifest *m, byte_buffer *out)
     }
 }
 
+uint64_t manifest_documents(const manifest *m)
+{
+    uint64_t documents = 0;
+    for (size_t i = 0; i < m->segment_count; i++)
+        documents += m->segments[i].documents;
+    return documents;
+}
+
 /* A plain file name inside the index directory. */
 static int manifest_name_ok(const char *name)
 {
     return strlen(name) < MANIFEST_MAX_NAME && !strchr(name, '/') && name[0] != '.' && name[0];
+}
+
+int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_t *length,
+                       cops_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
+    byte_buffer content = BUFFER_INIT;
+    int rc = file_read_regular(path, MANIFEST_MAX_BYTES, &content, err);
+    if (rc == COPS_ENOINDEX)
+        rc = error_set_errno(err, COPS_ENOINDEX, ENOENT, "no index at %s: cannot read %s", dir,
+                             path);
+    if (rc == 0) {
+        memcpy(text, content.data, content.length);
+        text[content.length] = '\0';
+        *length = content.length;
+    }
+    buffer_free(&content);
+    return rc;
 }
 
 int manifest_read(const char *dir, manifest *out, cops_error *err)
@@ -46,17 +74,11 @@ int manifest_read(const char *dir, manifest *out, cops_error *err)
     memset(out, 0, sizeof *out);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
-    FILE *file = fopen(path, "rb");
-    if (!file)
-        return error_set_errno(err, errno == ENOENT || errno == ENOTDIR ? COPS_ENOINDEX : COPS_EIO,
-                               errno, "cannot read the index at %s", dir);
-    char text[8192];
-    size_t length = fread(text, 1, sizeof text - 1, file);
-    int read_error = ferror(file);
-    fclose(file);
-    if (read_error)
-        return error_set(err, COPS_EIO, "%s: read error", path);
-    text[length] = '\0';
+    char text[MANIFEST_MAX_BYTES + 1];
+    size_t length;
+    int rc = manifest_read_text(dir, text, &length, err);
+    if (rc != 0)
+        return rc;
     char *checksum_line = strstr(text, "checksum ");
     if (!checksum_line || (checksum_line != text && checksum_line[-1] != '\n'))
         return error_set(err, COPS_ECORRUPT, "%s: damaged manifest (no checksum line)", path);
@@ -136,31 +158,16 @@ int manifest_commit(const char *dir, const manifest *m, int *committed, cops_err
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
     char temporary[4096], final[4096];
-    snprintf(temporary, sizeof temporary, "%s/%s.tmp", dir, MANIFEST_NAME);
     snprintf(final, sizeof final, "%s/%s", dir, MANIFEST_NAME);
-    int rc = 0;
-    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", temporary);
-    else {
-        ssize_t written = write(fd, body.data, body.length);
-        if (written != (ssize_t)body.length)
-            rc = error_set_errno(err, COPS_EIO, written < 0 ? errno : ENOSPC, "cannot write %s",
-                                 temporary); /* a short write sets no errno */
-        else if (fsync(fd) != 0)
-            rc = error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", temporary);
-        if (close(fd) != 0 && rc == 0)
-            rc = error_set_errno(err, COPS_EIO, errno, "cannot close %s", temporary);
-    }
+    int rc = file_write_temporary(dir, MANIFEST_NAME, body.data, body.length, temporary,
+                                  sizeof temporary, err);
     /* The new segments' directory entries must be durable before the
      * manifest that names them can be. */
-    if (rc == 0)
-        rc = sync_directory(dir, err);
-    if (rc == 0 && rename(temporary, final) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot rename %s", temporary);
-    if (rc != 0) {
+    if (rc == 0 && (rc = sync_directory(dir, err)) != 0)
         unlink(temporary);
-    } else {
+    if (rc == 0)
+        rc = file_rename_over(temporary, final, err);
+    if (rc == 0) {
         *committed = 1;
         rc = sync_directory(dir, err);
     }

@@ -23,6 +23,7 @@
 #define MANIFEST_NAME "MANIFEST"
 #define MANIFEST_MAX_SEGMENTS 64
 #define MANIFEST_MAX_NAME 64
+#define MANIFEST_MAX_BYTES 8191     /* a longer file is refused unread */
 
 typedef struct manifest_segment {
     char name[MANIFEST_MAX_NAME];   /* file name inside the index directory */
@@ -39,15 +40,25 @@ typedef struct manifest {
     char files[MANIFEST_MAX_NAME];  /* files catalog (catalog.h), "" when none */
 } manifest;
 
+/* The documents of all its segments, deleted ones included. */
+uint64_t manifest_documents(const manifest *m);
+
 /* Append the text of `m` without its checksum line (what the checksum
  * covers): the one writer of the format, used by commit and by --check. */
 struct byte_buffer;
 void manifest_format(const manifest *m, struct byte_buffer *out);
 
-/* Read `dir`/MANIFEST.  COPS_ENOINDEX when the directory or the manifest
- * does not exist, COPS_ECORRUPT when it does not parse or its checksum
- * fails. */
+/* Read `dir`/MANIFEST (base/file.h: a regular file, not followed, never
+ * blocking, at most MANIFEST_MAX_BYTES).  COPS_ENOINDEX when the
+ * directory or the manifest does not exist, COPS_ECORRUPT when it is not a
+ * regular file, is too long, does not parse or its checksum fails. */
 int manifest_read(const char *dir, manifest *out, cops_error *err);
+
+/* The bytes of `dir`/MANIFEST, opened and bounded as manifest_read does,
+ * unparsed: `text` (OUT) NUL-terminated, *length (OUT) its bytes (a NUL
+ * inside is possible).  Errors as manifest_read's before parsing. */
+int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_t *length,
+                       cops_error *err);
 
 /* Atomically replace `dir`/MANIFEST with `m` (see above).  *committed
  * (OUT) is 1 once the rename happened: a failure after it (the final

@@ -11,17 +11,16 @@
 #include "index-format/segment.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "base/error.h"
+#include "base/file.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 
@@ -278,19 +277,14 @@ int segment_open(const char *path, segment **out, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&seg->verified_lock, NULL);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int rc = 0;
-    if (fd < 0)
-        rc = error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
-                             "cannot open %s", path);
-    else if (fstat(fd, &st) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot stat %s", path);
-    else if ((uint64_t)st.st_size > SIZE_MAX || st.st_size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES)
-        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: file too short (%lld bytes)", path,
-                       (long long)st.st_size);
+    int fd = -1;
+    uint64_t size = 0;
+    int rc = file_open_regular(path, &fd, &size, err);
+    if (rc == 0 && (size > SIZE_MAX || size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES))
+        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: file too short (%llu bytes)", path,
+                       (unsigned long long)size);
     if (rc == 0) {
-        seg->size = (size_t)st.st_size;
+        seg->size = (size_t)size;
         void *map = mmap(NULL, seg->size, PROT_READ, MAP_SHARED, fd, 0);
         if (map == MAP_FAILED)
             rc = error_set_errno(err, COPS_EIO, errno, "cannot map %s", path);

@@ -24,6 +24,7 @@
 
 #include "base/buffer.h"
 #include "base/error.h"
+#include "base/file.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 
@@ -247,9 +248,9 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
         free(w);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
+    int fd;
+    int rc = file_create_new(path, &fd, err);
+    if (rc != 0) {
         free(w->path);
         free(w);
         return rc;
@@ -258,7 +259,7 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
     w->dictionary.file = tmpfile();
     w->metadata.file = tmpfile();
     if (!w->file || !w->dictionary.file || !w->metadata.file) {
-        int rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", path);
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", path);
         if (!w->file)
             close(fd);
         segment_writer_abort(w);
@@ -269,7 +270,7 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
     uint8_t header[LAYOUT_HEADER_BYTES] = {0};
     memcpy(header, LAYOUT_MAGIC, 8);
     layout_put_u32(header + 8, SEGMENT_FORMAT_VERSION);
-    int rc = write_bytes(w, header, sizeof header, err);
+    rc = write_bytes(w, header, sizeof header, err);
     if (rc == 0)
         rc = section_begin(w, err); /* SECTION_DOCSTORE streams from here */
     if (rc == 0 && pthread_mutex_init(&w->lock, NULL) == 0) {

@@ -70,7 +70,8 @@ typedef struct segment_meta {
 
 typedef struct segment_writer segment_writer;
 
-/* Create `path` (which must not exist) for writing.  Free with
+/* Create `path` (which must not exist: nothing there is followed or
+ * replaced, base/file.h file_create_new) for writing.  Free with
  * segment_writer_finish() (success) or segment_writer_abort(). */
 int segment_writer_open(const char *path, segment_writer **out, cops_error *err);
 
@@ -101,7 +102,10 @@ void segment_writer_abort(segment_writer *writer);
 
 typedef struct segment segment;
 
-/* Map `path` read-only and check its structure.  Free with segment_close. */
+/* Map `path` read-only and check its structure.  Free with segment_close.
+ * `path` must be a regular file itself (base/file.h file_open_regular: a
+ * symbolic link, FIFO or device is COPS_ECORRUPT, never followed or
+ * waited for); a missing one is COPS_ENOINDEX. */
 int segment_open(const char *path, segment **out, cops_error *err);
 void segment_close(segment *seg);
 

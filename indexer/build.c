@@ -34,9 +34,11 @@
 #include "base/array.h"
 #include "base/error.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "cops.h"
 #include "index-format/catalog.h"
 #include "index-format/manifest.h"
+#include "index-format/names.h"
 #include "index-format/segment.h"
 #include "indexer/feed.h"
 #include "indexer/segment-build.h"
@@ -58,14 +60,17 @@ void cops_build_options_init(cops_build_options *options)
 }
 
 /* Exclusive writer lock on dir/LOCK, holding our pid for the message a
- * second writer gets.  Released when the descriptor closes. */
+ * second writer gets.  Released when the descriptor closes.  LOCK is
+ * truncated and written, so it must be a regular file of its own
+ * (file_open_lock), never a link to someone's file. */
 static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/LOCK", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return error_set_errno(err, COPS_EIO, errno, "cannot open %s", path);
+    snprintf(path, sizeof path, "%s/%s", dir, NAMES_LOCK);
+    int fd;
+    int rc = file_open_lock(path, &fd, err);
+    if (rc != 0)
+        return rc;
     int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
     if (!locked && wait && errno == EWOULDBLOCK) {
         int status;
@@ -116,9 +121,38 @@ static int make_directory(const char *dir, cops_error *err)
     return 0;
 }
 
+/* An index directory that has no MANIFEST must hold nothing but what an
+ * interrupted first build of ours leaves (names_writer_made): a build
+ * never mixes its files with the user's, nor later removes theirs. */
+static int check_directory_ours(const char *dir, cops_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
+    int fd;
+    int rc = file_open_regular(path, &fd, NULL, err);
+    if (rc == 0)
+        close(fd);
+    if (rc != COPS_ENOINDEX)
+        return rc;
+    DIR *d = opendir(dir);
+    if (!d)
+        return error_set_errno(err, COPS_EIO, errno, "cannot read the directory %s", dir);
+    rc = 0;
+    struct dirent *entry;
+    while (rc == 0 && (entry = readdir(d)) != NULL) {
+        const char *name = entry->d_name;
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !names_writer_made(name))
+            rc = error_set(err, COPS_EINVAL, "%s is not empty and holds no cops index (it has "
+                           "%s/%s): give a new or empty directory to --index", dir, dir, name);
+    }
+    closedir(d);
+    return rc;
+}
+
 /* Remove files of earlier builds that the committed manifest no longer
  * names: old segments, deletion bitmaps and catalogs, and leftovers of
- * interrupted builds. */
+ * interrupted builds.  Only the writer's exact names (names.h) and only
+ * regular files: whatever else is in the directory is not ours. */
 static void remove_unreferenced(const char *dir, const manifest *current)
 {
     DIR *d = opendir(dir);
@@ -127,19 +161,16 @@ static void remove_unreferenced(const char *dir, const manifest *current)
     struct dirent *entry;
     while ((entry = readdir(d)) != NULL) {
         const char *name = entry->d_name;
-        int ours = strncmp(name, "seg-", 4) == 0 || strncmp(name, "run-", 4) == 0
-                   || strncmp(name, "del-", 4) == 0 || strncmp(name, "files-", 6) == 0;
-        if (!ours)
+        if (!names_generated(name))
             continue;
         int referenced = strcmp(current->files, name) == 0;
         for (size_t i = 0; i < current->segment_count; i++)
             referenced |= strcmp(current->segments[i].name, name) == 0
                           || strcmp(current->segments[i].deletions, name) == 0;
-        if (!referenced) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s", dir, name);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (!referenced && file_is_regular(path))
             unlink(path);
-        }
     }
     closedir(d);
 }
@@ -424,7 +455,8 @@ static int load_previous(const char *dir, const analyzer_config *config, previou
         if (rc != 0)
             return rc;
     }
-    int rc = catalog_read(dir, p->manifest.files, &c->previous, err);
+    int rc = catalog_read(dir, p->manifest.files, manifest_documents(&p->manifest), &c->previous,
+                          err);
     if (rc != 0)
         return rc;
     c->visited = calloc(c->previous.count + 1, 1);
@@ -485,6 +517,8 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     if (rc == 0)
         rc = make_directory(index_dir, err);
     if (rc == 0)
+        rc = check_directory_ours(index_dir, err);
+    if (rc == 0)
         rc = lock_index(index_dir, options.wait, &lock_fd, err);
     if (rc == 0 && !options.rebuild)
         rc = load_previous(index_dir, &config, previous, &tracked, err);
@@ -506,7 +540,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
 
     uint64_t generation = previous ? previous->manifest.generation + 1 : 1;
     char segment_name[MANIFEST_MAX_NAME];
-    snprintf(segment_name, sizeof segment_name, "seg-%06llu.cops", (unsigned long long)generation);
+    names_segment(segment_name, generation);
     segment_build *builder = NULL;
     if (rc == 0)
         rc = segment_build_begin(index_dir, segment_name, text_analyzer, &config, budget, &builder,
@@ -640,8 +674,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
             if (previous->dels[s].deleted == seg.documents)
                 continue;
             if (previous->dels_changed[s]) {
-                snprintf(seg.deletions, sizeof seg.deletions, "del-%.6s-%06llu.bits", seg.name + 4,
-                         (unsigned long long)generation);
+                names_deletions(seg.deletions, seg.name, generation);
                 seg.deleted = previous->dels[s].deleted;
                 rc = deletions_write(index_dir, seg.deletions, &previous->dels[s], err);
             }
@@ -657,7 +690,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
                 seg->documents = built.documents;
             }
         }
-        snprintf(next.files, sizeof next.files, "files-%06llu.cat", (unsigned long long)generation);
+        names_catalog(next.files, generation);
         if (rc == 0) {
             catalog_sort(&files);
             rc = catalog_write(index_dir, next.files, &files, err);
@@ -690,7 +723,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
         deletions *dels = calloc(merged_count, sizeof *dels);
         catalog current_files;
         memset(&current_files, 0, sizeof current_files);
-        rc = dels ? catalog_read(index_dir, next.files, &current_files, err)
+        rc = dels ? catalog_read(index_dir, next.files, manifest_documents(&next), &current_files, err)
                   : error_set(err, COPS_ENOMEM, "out of memory");
         for (size_t s = 0; rc == 0 && s < next.segment_count; s++)
             rc = next.segments[s].deletions[0]
@@ -701,16 +734,14 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
         memset(&merged_manifest, 0, sizeof merged_manifest);
         merged_manifest.generation = next.generation + 1;
         manifest_segment *seg = &merged_manifest.segments[0];
-        snprintf(seg->name, sizeof seg->name, "seg-%06llu.cops",
-                 (unsigned long long)merged_manifest.generation);
+        names_segment(seg->name, merged_manifest.generation);
         uint32_t merged_documents = 0;
         if (rc == 0)
             rc = merge_segments(index_dir, &next, dels, &current_files, seg->name, text_analyzer,
                                 &config, budget, &seg->bytes, &merged_documents, err);
         seg->documents = merged_documents;
         merged_manifest.segment_count = 1;
-        snprintf(merged_manifest.files, sizeof merged_manifest.files, "files-%06llu.cat",
-                 (unsigned long long)merged_manifest.generation);
+        names_catalog(merged_manifest.files, merged_manifest.generation);
         if (rc == 0) {
             catalog_sort(&current_files);
             rc = catalog_write(index_dir, merged_manifest.files, &current_files, err);

@@ -30,7 +30,9 @@
 #include "base/array.h"
 #include "base/buffer.h"
 #include "base/error.h"
+#include "base/file.h"
 #include "index-format/codec.h"
+#include "index-format/names.h"
 
 typedef struct term_entry {
     uint32_t key_offset;       /* in inv->keys */
@@ -107,7 +109,6 @@ void inverter_free(inverter *inv)
     for (size_t i = 0; i < inv->run_count; i++) {
         if (inv->runs[i].file)
             fclose(inv->runs[i].file);
-        unlink(inv->runs[i].path);
         free(inv->runs[i].path);
     }
     free(inv->runs);
@@ -282,6 +283,34 @@ static uint32_t *sorted_term_order(inverter *inv)
     return order;
 }
 
+/* Create spill run number run_count: a new file (nothing already at its
+ * name is followed, truncated or removed unless it is a regular leftover
+ * of ours), unlinked at once, so no run outlives the build however it
+ * ends.  run->path stays for messages. */
+static int create_run(inverter *inv, run_file *run, cops_error *err)
+{
+    char name[MANIFEST_MAX_NAME];
+    names_run(name, inv->run_count);
+    size_t path_length = strlen(inv->spill_dir) + sizeof name + 1;
+    if (!(run->path = malloc(path_length)))
+        return error_set(err, COPS_ENOMEM, "out of memory while spilling");
+    snprintf(run->path, path_length, "%s/%s", inv->spill_dir, name);
+    int fd = -1;
+    int rc = file_remove_leftover(run->path, err);
+    if (rc == 0)
+        rc = file_create_new(run->path, &fd, err);
+    if (rc == 0) {
+        unlink(run->path);
+        if (!(run->file = fdopen(fd, "w+b"))) {
+            rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", run->path);
+            close(fd);
+        }
+    }
+    if (rc != 0)
+        free(run->path);
+    return rc;
+}
+
 /* Write the lists to a run file (key order) and empty memory.  Postings
  * open in the current document are closed first; the document's later
  * occurrences open new postings in the next run. */
@@ -294,17 +323,9 @@ static int spill_run(inverter *inv, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory while spilling");
     inv->runs = grown;
     run_file *run = &inv->runs[inv->run_count];
-    size_t path_length = strlen(inv->spill_dir) + 32;
-    run->path = malloc(path_length);
-    if (!run->path)
-        return error_set(err, COPS_ENOMEM, "out of memory while spilling");
-    snprintf(run->path, path_length, "%s/run-%06zu.tmp", inv->spill_dir, inv->run_count);
-    run->file = fopen(run->path, "w+b");
-    if (!run->file) {
-        int rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", run->path);
-        free(run->path);
-        return rc;
-    }
+    int created = create_run(inv, run, err);
+    if (created != 0)
+        return created;
     inv->run_count++;
     uint32_t *order = sorted_term_order(inv);
     if (!order)

@@ -31,7 +31,8 @@ typedef struct inverter_stats {
 } inverter_stats;
 
 /* `budget_bytes`: memory the in-memory lists may use before spilling.
- * `spill_dir`: where run files go (removed by finish/free).
+ * `spill_dir`: where run files go (names.h names_run; each is unlinked as
+ * soon as it is created, so none outlives the build, even a killed one).
  * Free with inverter_free(). */
 int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err);
 void inverter_free(inverter *inv);

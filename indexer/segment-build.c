@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/file.h"
 #include "index-format/segment.h"
 #include "indexer/inverter.h"
 
@@ -43,8 +44,11 @@ int segment_build_begin(const char *dir, const char *name, analyzer *text_analyz
     b->analyzer = text_analyzer;
     b->config = *config;
     analyzer_counts_init(&b->counts);
-    unlink(b->path); /* a leftover of a build that never committed */
-    int rc = segment_writer_open(b->path, &b->writer, err);
+    /* A regular file of this name is a leftover of a build that never
+     * committed; anything else is not ours and makes the build fail. */
+    int rc = file_remove_leftover(b->path, err);
+    if (rc == 0)
+        rc = segment_writer_open(b->path, &b->writer, err);
     if (rc == 0)
         rc = inverter_new(budget_bytes, dir, &b->inverter, err);
     if (rc != 0) {

@@ -2,6 +2,7 @@
 include tests/analysis.mk
 include tests/codec.mk
 include tests/escape.mk
+include tests/file.mk
 include tests/sources.mk
 include tests/parser.mk
 include tests/engine.mk

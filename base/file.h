@@ -1,0 +1,101 @@
+/*
+ * file.h — opening, creating and replacing the files of an index
+ * directory as hostile file-system objects.
+ *
+ * An index directory may come from someone else (a shared drive, a
+ * tarball): any name in it may be a symbolic link to the user's files, a
+ * FIFO that blocks open() forever, or a device that never ends.  So:
+ *
+ *   - Readers open an existing file without following a symbolic link at
+ *     the last component (O_NOFOLLOW), without blocking in open
+ *     (O_NONBLOCK, cleared once open), accept only a regular file, and
+ *     read at most the number of bytes the caller says the file may hold.
+ *   - Writers create files only where nothing exists (O_CREAT | O_EXCL,
+ *     which never follows a symbolic link either), and replace a file only
+ *     by renaming a fresh temporary over it; a name taken by anything but a
+ *     regular file is left alone.
+ *
+ * Paths are "<index directory>/<name>": the directory the user names may
+ * itself be a symbolic link (the user's choice), and the names the index
+ * format uses never contain '/' (manifest.c refuses them), so guarding the
+ * last component guards every file inside.  A directory descriptor with
+ * openat() would add nothing against a directory that does not change
+ * under us, and these files are not shared with a concurrent attacker.
+ *
+ * Every function returns 0 or a negative cops_status and fills `err`
+ * (which may be NULL) with a one-line message naming the path.
+ */
+#ifndef COPS_BASE_FILE_H
+#define COPS_BASE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buffer.h"
+#include "cops.h"
+
+/* Open the existing file `path` read-only (see above).  *fd_out (OUT):
+ * the descriptor, blocking, close-on-exec, the caller closes it;
+ * *size_out (OUT, may be NULL): its size.
+ * Errors: COPS_ENOINDEX when nothing is at `path` (or a folder above it is
+ * missing); COPS_ECORRUPT when it is not a regular file ("<path> is not a
+ * regular file (a FIFO)", a symbolic link, a directory, a device...);
+ * COPS_EIO otherwise. */
+int file_open_regular(const char *path, int *fd_out, uint64_t *size_out, cops_error *err);
+
+/* Append the whole regular file `path` (opened as file_open_regular does)
+ * to `out`, refusing one larger than `max_bytes` with COPS_ECORRUPT before
+ * reading it ("<path> is N bytes, more than the M it may hold"); a file
+ * that grows while being read stops at max_bytes + 1 and is refused too.
+ * Errors as file_open_regular, and COPS_ENOMEM. */
+int file_read_regular(const char *path, size_t max_bytes, byte_buffer *out, cops_error *err);
+
+/* Create `path` read-write (mode 0644 before umask), failing when any
+ * object is already there.  *fd_out (OUT): the caller closes it.
+ * Errors: COPS_EIO ("cannot create <path>: File exists", ...). */
+int file_create_new(const char *path, int *fd_out, cops_error *err);
+
+/* Make room for a file the caller will create at `path`, a name the
+ * caller's format generates: a regular file there is a leftover of an
+ * interrupted run and is removed; anything else is not ours and stays.
+ * Returns 0 when nothing is at `path` any more; COPS_EIO ("<path> exists
+ * and is not a regular file: left alone") otherwise. */
+int file_remove_leftover(const char *path, cops_error *err);
+
+/* 1 when `path` is a regular file itself (not followed), 0 when it is
+ * anything else or nothing. */
+int file_is_regular(const char *path);
+
+/* A temporary for `name` is "<name>.tmp", or "<name>.<d>.tmp" (d = 1..9)
+ * when the earlier ones are taken by something that is not a regular file.
+ * Returns the length of <name> when `file_name` is such a temporary,
+ * 0 otherwise. */
+size_t file_temporary_base_length(const char *file_name);
+
+/* Write `length` bytes to a fresh temporary for `dir`/`name` (see
+ * file_temporary_base_length; a regular leftover of that name is
+ * replaced) and fsync it.  `temporary` (OUT, `temporary_size` bytes) gets
+ * its path; the caller renames it (file_rename_over) or unlinks it.  On
+ * failure nothing is left behind.  Errors: COPS_EIO, COPS_EINVAL (path
+ * too long). */
+int file_write_temporary(const char *dir, const char *name, const void *data, size_t length,
+                         char *temporary, size_t temporary_size, cops_error *err);
+
+/* Rename `temporary` over `final`, unless something that is not a regular
+ * file is at `final` (COPS_EIO, "... is not a regular file: left alone",
+ * the temporary removed).  On any failure the temporary is removed. */
+int file_rename_over(const char *temporary, const char *final, cops_error *err);
+
+/* Write `length` bytes to `dir`/`name` through a temporary renamed over
+ * it (file_write_temporary, then file_rename_over). */
+int file_replace(const char *dir, const char *name, const void *data, size_t length,
+                 cops_error *err);
+
+/* Open or create the lock file `path` read-write: not following a
+ * symbolic link, not blocking on a FIFO, and only a regular file with one
+ * link (the writer truncates it to write its pid, so it must not be a
+ * name for anyone else's file).  Errors: COPS_EIO, COPS_ECORRUPT ("<path>
+ * is not a regular file ..."). */
+int file_open_lock(const char *path, int *fd_out, cops_error *err);
+
+#endif
