@@ -102,6 +102,7 @@ struct segment_writer {
     uint64_t term_cf;
     byte_buffer term_positions;  /* varint deltas of every posting */
     byte_buffer position_starts; /* u32 offset in term_positions of each posting */
+    uint32_t last_position;      /* of the newest posting, which extend_posting continues */
 
     /* dictionary */
     uint8_t previous_key[SEGMENT_MAX_KEY_BYTES];
@@ -585,6 +586,22 @@ int segment_writer_begin_term(segment_writer *w, const uint8_t *key, size_t key_
     return 0;
 }
 
+/* Append `count` positions to the term's, as deltas from `previous`. */
+static int append_positions(segment_writer *w, const uint32_t *positions, uint32_t count,
+                            uint32_t previous, cops_error *err)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        buffer_append_varint(&w->term_positions, positions[i] - previous);
+        previous = positions[i];
+    }
+    if (buffer_failed(&w->term_positions))
+        return out_of_memory(w, err);
+    if (w->term_positions.length > UINT32_MAX)
+        return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
+    w->last_position = previous;
+    return 0;
+}
+
 int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *positions,
                                uint32_t tf, cops_error *err)
 {
@@ -604,19 +621,31 @@ int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *
         w->term_capacity = capacity;
     }
     buffer_append_u32le(&w->position_starts, (uint32_t)w->term_positions.length);
-    uint32_t previous = 0;
-    for (uint32_t i = 0; i < tf; i++) {
-        buffer_append_varint(&w->term_positions, positions[i] - previous);
-        previous = positions[i];
-    }
-    if (buffer_failed(&w->term_positions) || buffer_failed(&w->position_starts))
+    if (buffer_failed(&w->position_starts))
         return out_of_memory(w, err);
-    if (w->term_positions.length > UINT32_MAX)
-        return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
+    int rc = append_positions(w, positions, tf, 0, err);
+    if (rc != 0)
+        return rc;
     w->term_docs[w->term_df] = doc;
     w->term_tfs[w->term_df] = tf;
     w->term_df++;
     w->term_cf += tf;
+    return 0;
+}
+
+int segment_writer_extend_posting(segment_writer *w, const uint32_t *positions, uint32_t count,
+                                  cops_error *err)
+{
+    if (!w->in_term || w->term_df == 0 || count == 0 || positions[0] < w->last_position)
+        return error_set(err, COPS_EINVAL, "%s: posting extended out of order", w->path);
+    uint32_t *tf = &w->term_tfs[w->term_df - 1];
+    if (*tf > UINT32_MAX - count)
+        return error_set(err, COPS_ELIMIT, "%s: term frequency overflow", w->path);
+    int rc = append_positions(w, positions, count, w->last_position, err);
+    if (rc != 0)
+        return rc;
+    *tf += count;
+    w->term_cf += count;
     return 0;
 }
 

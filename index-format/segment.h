@@ -87,6 +87,11 @@ int segment_writer_begin_term(segment_writer *writer, const uint8_t *key, size_t
                               cops_error *err);
 int segment_writer_add_posting(segment_writer *writer, uint32_t doc, const uint32_t *positions,
                                uint32_t tf, cops_error *err);
+/* Append `count` more positions (not below the last one) to the posting
+ * just added, so a posting can be handed over in parts instead of whole:
+ * one document's occurrences of a term are not bounded by any budget. */
+int segment_writer_extend_posting(segment_writer *writer, const uint32_t *positions,
+                                  uint32_t count, cops_error *err);
 int segment_writer_end_term(segment_writer *writer, cops_error *err);
 
 /* Write the remaining sections and the table of contents, fsync and close.
