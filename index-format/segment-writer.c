@@ -108,7 +108,9 @@ struct segment_writer {
     uint8_t previous_key[SEGMENT_MAX_KEY_BYTES];
     size_t previous_key_length;
     int have_previous_key;
-    byte_buffer dict_block;
+    byte_buffer dict_block;     /* the block's bytes not yet in the side file */
+    uint64_t dict_block_written; /* the block's bytes already there */
+    uint32_t dict_block_crc;     /* of those */
     uint32_t dict_block_terms;
     uint8_t dict_block_first_key[SEGMENT_MAX_KEY_BYTES];
     size_t dict_block_first_length;
@@ -763,14 +765,36 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
     return rc;
 }
 
+/* Move the dictionary block's pending bytes, then `bytes`, to the side
+ * file, keeping the block's CRC running: a large inline list goes there
+ * from the term's own buffer instead of being copied into the block. */
+static int write_through_dict_block(segment_writer *w, const void *bytes, size_t length,
+                                    cops_error *err)
+{
+    byte_buffer *block = &w->dict_block;
+    if (buffer_failed(block))
+        return out_of_memory(w, err);
+    w->dict_block_crc = (uint32_t)crc32(w->dict_block_crc, block->data, (uInt)block->length);
+    w->dict_block_crc = (uint32_t)crc32(w->dict_block_crc, bytes, (uInt)length);
+    int rc = side_append(w, &w->dictionary, block->data, block->length, err);
+    if (rc == 0)
+        rc = side_append(w, &w->dictionary, bytes, length, err);
+    w->dict_block_written += block->length + length;
+    buffer_reset(block);
+    return rc;
+}
+
 static int flush_dictionary_block(segment_writer *w, cops_error *err)
 {
     if (w->dict_block_terms == 0)
         return 0;
-    buffer_append_u32le(&w->dict_block, (uint32_t)crc32(0, w->dict_block.data,
+    uint64_t block_length = w->dict_block_written + w->dict_block.length + 4;
+    if (block_length > UINT32_MAX)
+        return error_set(err, COPS_ELIMIT, "%s: a dictionary block exceeds 4 GiB", w->path);
+    buffer_append_u32le(&w->dict_block, (uint32_t)crc32(w->dict_block_crc, w->dict_block.data,
                                                         (uInt)w->dict_block.length));
-    buffer_append_u64le(&w->dictindex, w->dictionary.length);
-    buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block.length);
+    buffer_append_u64le(&w->dictindex, w->dictionary.length - w->dict_block_written);
+    buffer_append_u32le(&w->dictindex, (uint32_t)block_length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dictindex_keys.length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block_first_length);
     buffer_append(&w->dictindex_keys, w->dict_block_first_key, w->dict_block_first_length);
@@ -779,11 +803,16 @@ static int flush_dictionary_block(segment_writer *w, cops_error *err)
         return out_of_memory(w, err);
     int rc = side_append(w, &w->dictionary, w->dict_block.data, w->dict_block.length, err);
     buffer_reset(&w->dict_block);
+    w->dict_block_written = 0;
+    w->dict_block_crc = 0;
     if (rc != 0)
         return rc;
     w->dict_block_terms = 0;
     return 0;
 }
+
+/* Inline positions from this size on are not copied into the block. */
+#define LARGE_INLINE_POSITIONS ((size_t)1 << 16)
 
 int segment_writer_end_term(segment_writer *w, cops_error *err)
 {
@@ -813,7 +842,14 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
     if (w->term_df <= SEGMENT_INLINE_MAX_DF) {
         append_docs_block(entry, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX);
         buffer_append_varint(entry, w->term_positions.length);
-        buffer_append(entry, w->term_positions.data, w->term_positions.length);
+        if (w->term_positions.length < LARGE_INLINE_POSITIONS) {
+            buffer_append(entry, w->term_positions.data, w->term_positions.length);
+        } else {
+            int rc = write_through_dict_block(w, w->term_positions.data,
+                                              w->term_positions.length, err);
+            if (rc != 0)
+                return rc;
+        }
     } else {
         uint64_t record_offset = w->offset - w->section_start;
         uint32_t max_tf, min_length;
