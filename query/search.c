@@ -24,6 +24,7 @@
 #endif
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
+#define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
 #define MAX_LIMIT 100000000u
 
 void cops_search_options_init(cops_search_options *options)
@@ -36,6 +37,7 @@ void cops_search_options_init(cops_search_options *options)
     options->snippets = 1;
     options->snippet_chars = 200;
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+    options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
 }
 
@@ -187,6 +189,8 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
     if (options.max_prefix_terms == 0)
         options.max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+    if (options.max_query_prefix_terms == 0)
+        options.max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
 
     int flags = (options.literal ? QUERY_PARSE_LITERAL : 0)
                 | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
