@@ -149,10 +149,18 @@ typedef struct segment_document {
     const char *title;
     const char *text;
     size_t text_length;
+    size_t stored_length;      /* of the whole stored text (> text_length when cut) */
     char *storage_;            /* private */
 } segment_document;
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err);
+/* The same with at most `max_text` bytes of the text (cut anywhere, even
+ * inside a character): only the start of the block is inflated, so the
+ * memory and time are bounded by `max_text` and the block's 16 KiB of
+ * other documents.  The block's CRC is still checked (over the compressed
+ * bytes, which are mapped, not copied). */
+int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
+                                 segment_document *out, cops_error *err);
 void segment_document_free(segment_document *document);
 
 /* A dictionary entry: where a key's postings are.  Plain data, valid while

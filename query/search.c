@@ -151,7 +151,8 @@ static int explain_hits(cops_index *index, const query_node *query,
 }
 
 /* A hit's identifier and title come from the uncompressed metadata; the
- * stored text is inflated only when a snippet is wanted. */
+ * stored text is inflated only when a snippet is wanted, and only as far
+ * as a snippet reads. */
 static int add_native_hit(cops_index *index, const highlight_terms *highlights,
                           cops_results *results, const scored_doc *found, cops_error *err)
 {
@@ -162,11 +163,12 @@ static int add_native_hit(cops_index *index, const highlight_terms *highlights,
     if (rc != 0)
         return rc;
     segment_document document = {0};
-    if (results->options.snippets && (rc = segment_read_document(seg, local, &document, err)) != 0)
+    if (results->options.snippets
+        && (rc = segment_read_document_prefix(seg, local, SNIPPET_TEXT_BYTES, &document, err)) != 0)
         return rc;
     rc = results_add_hit(results, index->analyzer, highlights, found->doc, found->score, meta.id,
                          meta.id_length, meta.title, meta.title_length, segment_date(seg, local),
-                         document.text, document.text_length, err);
+                         document.text, document.text_length, document.stored_length, err);
     segment_document_free(&document);
     return rc;
 }

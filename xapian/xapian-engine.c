@@ -316,7 +316,7 @@ static int add_xapian_hit(cops_index *index, const highlight_terms *highlights,
         uint32_t date_value = strlen(date) == 8 ? (uint32_t)strtoul(date, NULL, 10) : 0;
         rc = results_add_hit(results, index->analyzer, highlights, docid - 1, score, id,
                              (size_t)(id_end - id), title, (size_t)(title_end - title),
-                             date_value, text, (size_t)(end - text), err);
+                             date_value, text, (size_t)(end - text), (size_t)(end - text), err);
     }
     free(data);
     free(date);
