@@ -331,6 +331,8 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     xapian_plan_options_init(&plan);
     plan.title_weight = options->title_weight;
     plan.max_prefix_terms = options->max_prefix_terms;
+    plan.db = index->xapian;
+    plan.max_query_prefix_terms = options->max_query_prefix_terms;
     cops_xapian_query *q = NULL;
     int rc = xapian_plan_query(query, index->analyzer, &plan, &q, err);
     if (rc != 0)

@@ -92,6 +92,10 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
 typedef struct xapian_plan_options {
     double title_weight;      /* scale of title matches, >= 0; default 1.0 as in cops */
     size_t max_prefix_terms;  /* bound on each prefix expansion; 0 or default: 1000 */
+    /* Bound on all prefix expansions of the query together (body and title
+     * terms), counted in `db` while planning as cops does; NULL db: none. */
+    cops_xapian_db *db;
+    size_t max_query_prefix_terms;
 } xapian_plan_options;
 
 /* Fill `options` with the defaults (those of cops_search_options_init). */
