@@ -78,13 +78,7 @@ rm -f doc/big.txt
 # The same bound for a token-dense document: 100 MB of "a a a ..." on one
 # line (one term, 50 M occurrences; dense-document.sh checks 20 MB on
 # every run).  About 5 s.
-awk 'BEGIN {
-    s = "a "
-    while (length(s) < 1048576)
-        s = s s
-    for (i = 0; i < 100; i++)
-        printf "%s", s > "doc/dense.txt"
-}' || exit 99
+awk -v mb=100 -f "$COPS_SRCDIR/tests/cli/dense-text.awk" >doc/dense.txt || exit 99
 size_kb=$(($(wc -c <doc/dense.txt) / 1024))
 rm -rf idx
 if [ -n "$TIME" ]; then

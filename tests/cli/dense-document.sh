@@ -30,14 +30,8 @@ esac
 cd "$TMP" || exit 99
 mkdir doc || exit 99
 
-# 20 MB, one line: 1 MB of "a " written 20 times.
-awk 'BEGIN {
-    s = "a "
-    while (length(s) < 1048576)
-        s = s s
-    for (i = 0; i < 20; i++)
-        printf "%s", s > "doc/dense.txt"
-}' || exit 99
+# 20 MiB on one line.
+awk -v mb=20 -f "$COPS_SRCDIR/tests/cli/dense-text.awk" >doc/dense.txt || exit 99
 size_kb=$(($(wc -c <doc/dense.txt) / 1024))
 
 run /usr/bin/time -o rss -f %M "$INDEX" -q -i idx --memory 16 doc
