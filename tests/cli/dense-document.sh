@@ -58,4 +58,26 @@ snippet=$(tail -n 1 rss-snippet)
 diag "one-hit query: peak RSS $snippet KB with a snippet, $plain KB without"
 check "the snippet costs at most 8 MB ($snippet KB against $plain KB)" \
     test "$snippet" -le $((plain + 8 * 1024))
+
+# 150 documents of 64 KiB of "a a a": the term's positions (5 MB) outgrow
+# what the segment writer holds in memory for one term and pass through a
+# temporary file, for a list of more than 127 documents (a postings record
+# with skip data, not an inline list).
+mkdir many || exit 99
+awk 'BEGIN {
+    s = "a "
+    while (length(s) < 65536)
+        s = s s
+    for (f = 0; f < 150; f++) {
+        file = sprintf("many/f%03d.txt", f)
+        printf "%s", s > file
+        close(file)
+    }
+}' || exit 99
+expect_exit 0 "150 token-dense documents are indexed" -- cops_index -q -i many-idx --memory 16 many
+expect_exit 0 "--check verifies their postings record" -- cops_index -i many-idx --check
+expect_exit 0 "the term is found in all of them" -- cops_query -i many-idx --count a
+expect_stdout_is 150 "150 documents"
+expect_exit 0 "a phrase is found in all of them" -- cops_query -i many-idx --count '"a a a"'
+expect_stdout_is 150 "150 documents for the phrase"
 done_testing
