@@ -52,7 +52,10 @@
  *    only terms, and cops measures from the phrase's first position;
  *  - the prefix bound (max_prefix_terms) applies to the body and to the
  *    title expansion separately, where cops counts both together, and it
- *    is checked when the search runs (COPS_ELIMIT from cops_xapian_search).
+ *    is checked when the search runs (COPS_ELIMIT from cops_xapian_search);
+ *  - the bound on all prefixes together (max_query_prefix_terms) counts the
+ *    terms of the whole database (of all shards together), where cops
+ *    counts each segment's.
  * Scores differ (Xapian's BM25 uses one document length over both fields).
  */
 #ifndef COPS_XAPIAN_PLAN_H
