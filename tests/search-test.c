@@ -479,7 +479,7 @@ Test(search, snippets_of_a_result_list_share_a_budget)
      * highlights the first eight hits; the others show their beginnings. */
     char *texts_storage[12];
     named_text texts[12];
-    char names[12][16];
+    char names[12][24];
     for (int i = 0; i < 12; i++) {
         snprintf(names[i], sizeof names[i], "d%02d.txt", i);
         texts_storage[i] = repeated_text("needle", (1 << 20) / 7 + 1, "\n");
