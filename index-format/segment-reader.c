@@ -586,12 +586,10 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     for (uint32_t d = layout_get_u32(entry + 8); rc == 0 && d <= doc;) {
         /* the next record's header, then (for `doc`) its text's prefix */
         size_t used = codec_varint_decode(raw + at, raw + produced, &text_length);
-        size_t wanted = used == 0 ? at + 10
-                        : at + used + (d < doc ? text_length
-                                               : (text_length < max_text ? text_length : max_text));
+        uint64_t needed = used == 0 ? 10
+                          : d < doc || text_length < max_text ? text_length : max_text;
+        size_t wanted = needed > raw_length - at - used ? raw_length : at + used + (size_t)needed;
         if (used == 0 || wanted > produced) {
-            if (wanted > raw_length)
-                wanted = raw_length;
             if (wanted <= produced) { /* the block ends inside the record */
                 rc = corrupt_at(seg, err, store->offset + offset,
                                 "stored-document record out of range");
