@@ -261,6 +261,9 @@ typedef struct cops_search_options {
     size_t snippet_chars;   /* target snippet length in characters, default 200 */
     int explain;            /* 1 = keep per-term score contributions */
     size_t max_prefix_terms;/* bound on a prefix expansion, default 1000 */
+    size_t max_query_prefix_terms; /* bound on all of a query's prefix expansions
+                             * together, default 10000 (beyond either bound
+                             * the search fails with COPS_ELIMIT) */
     int exact_total;        /* 1 (default) = count every match exactly; 0 = only
                              * the top hits matter, so documents that cannot
                              * enter them are skipped (block-max pruning) and

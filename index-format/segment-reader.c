@@ -490,6 +490,35 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err)
 {
+    return segment_read_document_prefix(seg, doc, SIZE_MAX, out, err);
+}
+
+/* Inflate the ds-block `z` until `raw` holds `wanted` bytes (or the stream
+ * ends).  *produced (IN/OUT) counts the bytes in `raw`.  Returns 1 when the
+ * stream ended, 0 when it goes on, -1 on damage. */
+static int inflate_until(z_stream *z, uint8_t *raw, size_t wanted, size_t *produced)
+{
+    while (*produced < wanted) {
+        z->next_out = raw + *produced;
+        size_t room = wanted - *produced;
+        z->avail_out = room < (1u << 30) ? (uInt)room : (1u << 30);
+        int status = inflate(z, Z_NO_FLUSH);
+        *produced = (size_t)(z->next_out - raw);
+        if (status == Z_STREAM_END)
+            return 1;
+        if (status != Z_OK)
+            return -1;
+    }
+    /* Whether the stream ends here (its check value is only read then). */
+    z->next_out = raw + *produced;
+    z->avail_out = 0;
+    int status = inflate(z, Z_NO_FLUSH);
+    return status == Z_STREAM_END ? 1 : status == Z_OK || status == Z_BUF_ERROR ? 0 : -1;
+}
+
+int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
+                                 segment_document *out, cops_error *err)
+{
     memset(out, 0, sizeof *out);
     if (doc >= seg->meta.documents)
         return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
@@ -527,35 +556,80 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
         return corrupt_at(seg, err, store->offset + offset, "stored-document block out of range");
     if ((uint32_t)crc32(0, block + 12, compressed) != layout_get_u32(block + 8))
         return corrupt_at(seg, err, store->offset + offset, "stored-document block checksum mismatch");
-    uint8_t *raw = malloc((size_t)raw_length + 1);
-    if (!raw)
+    /* Only what is needed is inflated: the records before the document
+     * (under 16 KiB unless the writer put a big one first) and at most
+     * `max_text` bytes of its text, so a snippet of a 1 GB document costs
+     * a small buffer, not a copy of the document. */
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    z.next_in = (Bytef *)(uintptr_t)(block + 12);
+    z.avail_in = compressed;
+    if (inflateInit(&z) != Z_OK)
         return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
-    uLongf produced = raw_length;
-    if (uncompress(raw, &produced, block + 12, compressed) != Z_OK || produced != raw_length) {
-        free(raw);
-        return corrupt_at(seg, err, store->offset + offset, "stored-document block does not inflate");
-    }
-    const uint8_t *p = raw, *end = raw + raw_length;
+    int whole = max_text == SIZE_MAX;
+    size_t capacity = whole || raw_length < (1u << 16) ? raw_length : (1u << 16);
+    uint8_t *raw = malloc(capacity + 1);
+    size_t produced = 0, at = 0;
     const uint8_t *text = NULL;
     uint64_t text_length = 0;
-    for (uint32_t d = layout_get_u32(entry + 8); d <= doc; d++) {
-        size_t used = codec_varint_decode(p, end, &text_length);
-        if (used == 0 || text_length > (uint64_t)(end - p - (ptrdiff_t)used)) {
-            free(raw);
-            return corrupt_at(seg, err, store->offset + offset, "stored-document record out of range");
+    int rc = raw ? 0 : error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+    /* A whole read inflates the whole block, checked to end exactly there. */
+    if (rc == 0 && whole && (inflate_until(&z, raw, raw_length, &produced) != 1
+                             || produced != raw_length))
+        rc = corrupt_at(seg, err, store->offset + offset, "stored-document block does not inflate");
+    for (uint32_t d = layout_get_u32(entry + 8); rc == 0 && d <= doc;) {
+        /* the next record's header, then (for `doc`) its text's prefix */
+        size_t used = codec_varint_decode(raw + at, raw + produced, &text_length);
+        uint64_t needed = used == 0 ? 10
+                          : d < doc || text_length < max_text ? text_length : max_text;
+        size_t wanted = needed > raw_length - at - used ? raw_length : at + used + (size_t)needed;
+        if (used == 0 || wanted > produced) {
+            if (wanted <= produced) { /* the block ends inside the record */
+                rc = corrupt_at(seg, err, store->offset + offset,
+                                "stored-document record out of range");
+                break;
+            }
+            if (wanted > capacity) {
+                size_t grown_capacity = capacity * 2 > wanted ? capacity * 2 : wanted;
+                if (grown_capacity > raw_length)
+                    grown_capacity = raw_length;
+                uint8_t *grown = realloc(raw, grown_capacity + 1);
+                if (!grown) {
+                    rc = error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+                    break;
+                }
+                raw = grown;
+                capacity = grown_capacity;
+            }
+            size_t before = produced;
+            if (inflate_until(&z, raw, wanted, &produced) < 0 || produced == before)
+                rc = corrupt_at(seg, err, store->offset + offset,
+                                "stored-document block does not inflate");
+            continue; /* decode the header again with more bytes */
         }
-        text = p + used;
-        p += used + text_length;
+        if (text_length > raw_length - at - used) {
+            rc = corrupt_at(seg, err, store->offset + offset, "stored-document record out of range");
+            break;
+        }
+        text = raw + at + used;
+        at += used + (size_t)text_length;
+        d++;
     }
+    inflateEnd(&z);
+    if (rc != 0) {
+        free(raw);
+        return rc;
+    }
+    size_t kept = text_length < max_text ? (size_t)text_length : max_text;
     segment_metadata meta;
-    int rc = segment_read_metadata(seg, doc, &meta, err);
-    char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + text_length + 3) : NULL;
+    rc = segment_read_metadata(seg, doc, &meta, err);
+    char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + kept + 3) : NULL;
     if (!storage) {
         free(raw);
         return rc ? rc : error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
     }
     const void *sources[3] = {meta.id, meta.title, text};
-    size_t lengths[3] = {meta.id_length, meta.title_length, (size_t)text_length};
+    size_t lengths[3] = {meta.id_length, meta.title_length, kept};
     const char **targets[3] = {&out->id, &out->title, &out->text};
     char *cursor = storage;
     for (int f = 0; f < 3; f++) {
@@ -564,7 +638,8 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
         *targets[f] = cursor;
         cursor += lengths[f] + 1;
     }
-    out->text_length = (size_t)text_length;
+    out->text_length = kept;
+    out->stored_length = (size_t)text_length;
     out->storage_ = storage;
     free(raw);
     return 0;

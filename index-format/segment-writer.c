@@ -101,14 +101,22 @@ struct segment_writer {
     size_t term_capacity;
     uint32_t term_df;
     uint64_t term_cf;
-    byte_buffer term_positions;  /* varint deltas of every posting */
-    byte_buffer position_starts; /* u32 offset in term_positions of each posting */
+    byte_buffer term_positions;  /* varint deltas of every posting (those not spilled) */
+    byte_buffer position_starts; /* u32 offset in the term's positions of each posting */
+    /* A term's positions beyond TERM_POSITIONS_IN_MEMORY bytes go to a
+     * temporary file, all of them from then on, so one term costs bounded
+     * memory however many occurrences it has (50 M of "a" in 100 MB). */
+    FILE *positions_file;
+    uint64_t positions_spilled;  /* bytes of the term's positions there */
+    uint32_t last_position;      /* of the newest posting, which extend_posting continues */
 
     /* dictionary */
     uint8_t previous_key[SEGMENT_MAX_KEY_BYTES];
     size_t previous_key_length;
     int have_previous_key;
-    byte_buffer dict_block;
+    byte_buffer dict_block;     /* the block's bytes not yet in the side file */
+    uint64_t dict_block_written; /* the block's bytes already there */
+    uint32_t dict_block_crc;     /* of those */
     uint32_t dict_block_terms;
     uint8_t dict_block_first_key[SEGMENT_MAX_KEY_BYTES];
     size_t dict_block_first_length;
@@ -583,6 +591,88 @@ int segment_writer_begin_term(segment_writer *w, const uint8_t *key, size_t key_
     w->term_cf = 0;
     buffer_reset(&w->term_positions);
     buffer_reset(&w->position_starts);
+    w->positions_spilled = 0;
+    return 0;
+}
+
+#define TERM_POSITIONS_IN_MEMORY ((size_t)4 << 20)
+
+static uint64_t positions_length(const segment_writer *w)
+{
+    return w->positions_spilled + w->term_positions.length;
+}
+
+/* Move the buffered positions to the temporary file. */
+static int spill_positions(segment_writer *w, cops_error *err)
+{
+    if (!w->positions_file && !(w->positions_file = tmpfile()))
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot create a temporary file", w->path);
+    size_t n = w->term_positions.length;
+    if ((w->positions_spilled == 0 && fseek(w->positions_file, 0, SEEK_SET) != 0)
+        || (n && fwrite(w->term_positions.data, 1, n, w->positions_file) != n))
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot write a temporary file", w->path);
+    w->positions_spilled += n;
+    buffer_reset(&w->term_positions);
+    return 0;
+}
+
+/* Pass the term's positions [start, end) to `sink`, from memory or, a
+ * piece at a time, from the temporary file. */
+typedef int (*bytes_sink)(segment_writer *w, void *context, const uint8_t *bytes, size_t length,
+                          cops_error *err);
+static int read_positions(segment_writer *w, uint64_t start, uint64_t end, bytes_sink sink,
+                          void *context, cops_error *err)
+{
+    if (w->positions_spilled == 0)
+        return sink(w, context, w->term_positions.data + start, (size_t)(end - start), err);
+    if (fseeko(w->positions_file, (off_t)start, SEEK_SET) != 0)
+        return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back a temporary file",
+                               w->path);
+    uint8_t chunk[65536];
+    while (start < end) {
+        size_t n = end - start < sizeof chunk ? (size_t)(end - start) : sizeof chunk;
+        if (fread(chunk, 1, n, w->positions_file) != n)
+            return error_set_errno(err, COPS_EIO, errno, "%s: cannot read back a temporary file",
+                                   w->path);
+        int rc = sink(w, context, chunk, n, err);
+        if (rc != 0)
+            return rc;
+        start += n;
+    }
+    return 0;
+}
+
+static int crc_sink(segment_writer *w, void *context, const uint8_t *bytes, size_t length,
+                    cops_error *err)
+{
+    (void)w, (void)err;
+    uint32_t *crc = context;
+    *crc = (uint32_t)crc32(*crc, bytes, (uInt)length);
+    return 0;
+}
+
+static int output_sink(segment_writer *w, void *context, const uint8_t *bytes, size_t length,
+                       cops_error *err)
+{
+    (void)context;
+    return write_bytes(w, bytes, length, err);
+}
+
+/* Append `count` positions to the term's, as deltas from `previous`. */
+static int append_positions(segment_writer *w, const uint32_t *positions, uint32_t count,
+                            uint32_t previous, cops_error *err)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        buffer_append_varint(&w->term_positions, positions[i] - previous);
+        previous = positions[i];
+    }
+    if (buffer_failed(&w->term_positions))
+        return out_of_memory(w, err);
+    if (positions_length(w) > UINT32_MAX)
+        return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
+    w->last_position = previous;
+    if (w->term_positions.length >= TERM_POSITIONS_IN_MEMORY)
+        return spill_positions(w, err);
     return 0;
 }
 
@@ -604,20 +694,32 @@ int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *
         w->term_tfs = tfs;
         w->term_capacity = capacity;
     }
-    buffer_append_u32le(&w->position_starts, (uint32_t)w->term_positions.length);
-    uint32_t previous = 0;
-    for (uint32_t i = 0; i < tf; i++) {
-        buffer_append_varint(&w->term_positions, positions[i] - previous);
-        previous = positions[i];
-    }
-    if (buffer_failed(&w->term_positions) || buffer_failed(&w->position_starts))
+    buffer_append_u32le(&w->position_starts, (uint32_t)positions_length(w));
+    if (buffer_failed(&w->position_starts))
         return out_of_memory(w, err);
-    if (w->term_positions.length > UINT32_MAX)
-        return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
+    int rc = append_positions(w, positions, tf, 0, err);
+    if (rc != 0)
+        return rc;
     w->term_docs[w->term_df] = doc;
     w->term_tfs[w->term_df] = tf;
     w->term_df++;
     w->term_cf += tf;
+    return 0;
+}
+
+int segment_writer_extend_posting(segment_writer *w, const uint32_t *positions, uint32_t count,
+                                  cops_error *err)
+{
+    if (!w->in_term || w->term_df == 0 || count == 0 || positions[0] < w->last_position)
+        return error_set(err, COPS_EINVAL, "%s: posting extended out of order", w->path);
+    uint32_t *tf = &w->term_tfs[w->term_df - 1];
+    if (*tf > UINT32_MAX - count)
+        return error_set(err, COPS_ELIMIT, "%s: term frequency overflow", w->path);
+    int rc = append_positions(w, positions, count, w->last_position, err);
+    if (rc != 0)
+        return rc;
+    *tf += count;
+    w->term_cf += count;
     return 0;
 }
 
@@ -664,8 +766,8 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
     uint32_t previous_doc = UINT32_MAX; /* so the first gap is doc - 0 */
     *list_max_tf = 0;
     *list_min_length = UINT32_MAX;
-    const uint8_t *positions = w->term_positions.data;
-    size_t positions_length = w->term_positions.length;
+    uint64_t all_positions = positions_length(w);
+    int rc = 0;
 
     for (uint32_t b = 0; b < block_count; b++) {
         uint32_t first = b * SEGMENT_BLOCK_SIZE;
@@ -684,7 +786,7 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
                                          count, previous_doc);
         uint32_t position_start = position_start_of(w, first);
         uint32_t position_end = b + 1 < block_count ? position_start_of(w, first + count)
-                                                    : (uint32_t)positions_length;
+                                                    : (uint32_t)all_positions;
         /* so a cursor seeks near any posting's positions (FORMAT.md 3.3) */
         unsigned stride_log = segment_mark_stride_log(count, position_end - position_start);
         buffer_append_byte(&blocks, (uint8_t)stride_log);
@@ -705,8 +807,11 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
         buffer_append_u32le(&skips, min_length);
         buffer_append_u32le(&skips, (uint32_t)crc32(0, blocks.data + block_start,
                                                      (uInt)(blocks.length - block_start)));
-        buffer_append_u32le(&skips, (uint32_t)crc32(0, positions + position_start,
-                                                     (uInt)(position_end - position_start)));
+        uint32_t positions_crc = (uint32_t)crc32(0, NULL, 0);
+        if ((rc = read_positions(w, position_start, position_end, crc_sink, &positions_crc,
+                                 err)) != 0)
+            break;
+        buffer_append_u32le(&skips, positions_crc);
         if (max_tf > *list_max_tf)
             *list_max_tf = max_tf;
         if (min_length < *list_min_length)
@@ -716,22 +821,46 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
     byte_buffer *head = &w->scratch;
     buffer_reset(head);
     buffer_append_varint(head, blocks.length);
-    buffer_append_varint(head, positions_length);
+    buffer_append_varint(head, all_positions);
     buffer_append(head, skips.data, skips.length);
     buffer_append_u32le(head, (uint32_t)crc32(0, skips.data, (uInt)skips.length));
-    int rc = 0;
-    if (buffer_failed(head) || buffer_failed(&blocks) || buffer_failed(&skips))
+    if (rc == 0 && (buffer_failed(head) || buffer_failed(&blocks) || buffer_failed(&skips)))
         rc = out_of_memory(w, err);
-    else if (blocks.length > UINT32_MAX)
+    else if (rc == 0 && blocks.length > UINT32_MAX)
         rc = error_set(err, COPS_ELIMIT, "%s: postings of one term exceed 4 GiB", w->path);
     if (rc == 0)
         rc = write_bytes(w, head->data, head->length, err);
     if (rc == 0)
         rc = write_bytes(w, blocks.data, blocks.length, err);
     if (rc == 0)
-        rc = write_bytes(w, positions, positions_length, err);
+        rc = read_positions(w, 0, all_positions, output_sink, NULL, err);
     buffer_free(&blocks);
     buffer_free(&skips);
+    return rc;
+}
+
+static int dictionary_sink(segment_writer *w, void *context, const uint8_t *bytes,
+                           size_t length, cops_error *err)
+{
+    (void)context;
+    w->dict_block_crc = (uint32_t)crc32(w->dict_block_crc, bytes, (uInt)length);
+    w->dict_block_written += length;
+    return side_append(w, &w->dictionary, bytes, length, err);
+}
+
+/* Move the dictionary block's pending bytes, then the term's positions, to
+ * the side file, keeping the block's CRC running: a large inline list goes
+ * there from the term's own buffer or temporary file, not through a copy
+ * in the block. */
+static int write_through_dict_block(segment_writer *w, cops_error *err)
+{
+    byte_buffer *block = &w->dict_block;
+    if (buffer_failed(block))
+        return out_of_memory(w, err);
+    int rc = dictionary_sink(w, NULL, block->data, block->length, err);
+    buffer_reset(block);
+    if (rc == 0)
+        rc = read_positions(w, 0, positions_length(w), dictionary_sink, NULL, err);
     return rc;
 }
 
@@ -739,10 +868,13 @@ static int flush_dictionary_block(segment_writer *w, cops_error *err)
 {
     if (w->dict_block_terms == 0)
         return 0;
-    buffer_append_u32le(&w->dict_block, (uint32_t)crc32(0, w->dict_block.data,
+    uint64_t block_length = w->dict_block_written + w->dict_block.length + 4;
+    if (block_length > UINT32_MAX)
+        return error_set(err, COPS_ELIMIT, "%s: a dictionary block exceeds 4 GiB", w->path);
+    buffer_append_u32le(&w->dict_block, (uint32_t)crc32(w->dict_block_crc, w->dict_block.data,
                                                         (uInt)w->dict_block.length));
-    buffer_append_u64le(&w->dictindex, w->dictionary.length);
-    buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block.length);
+    buffer_append_u64le(&w->dictindex, w->dictionary.length - w->dict_block_written);
+    buffer_append_u32le(&w->dictindex, (uint32_t)block_length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dictindex_keys.length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block_first_length);
     buffer_append(&w->dictindex_keys, w->dict_block_first_key, w->dict_block_first_length);
@@ -751,11 +883,16 @@ static int flush_dictionary_block(segment_writer *w, cops_error *err)
         return out_of_memory(w, err);
     int rc = side_append(w, &w->dictionary, w->dict_block.data, w->dict_block.length, err);
     buffer_reset(&w->dict_block);
+    w->dict_block_written = 0;
+    w->dict_block_crc = 0;
     if (rc != 0)
         return rc;
     w->dict_block_terms = 0;
     return 0;
 }
+
+/* Inline positions from this size on are not copied into the block. */
+#define LARGE_INLINE_POSITIONS ((size_t)1 << 16)
 
 int segment_writer_end_term(segment_writer *w, cops_error *err)
 {
@@ -764,6 +901,11 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
     w->in_term = 0;
     if (w->term_df == 0)
         return 0; /* a key without postings is not recorded */
+    if (w->positions_spilled > 0) { /* all of them in the file, then */
+        int rc = spill_positions(w, err);
+        if (rc != 0)
+            return rc;
+    }
 
     byte_buffer *entry = &w->dict_block;
     size_t common = 0;
@@ -784,8 +926,14 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
 
     if (w->term_df <= SEGMENT_INLINE_MAX_DF) {
         append_docs_block(entry, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX);
-        buffer_append_varint(entry, w->term_positions.length);
-        buffer_append(entry, w->term_positions.data, w->term_positions.length);
+        buffer_append_varint(entry, positions_length(w));
+        if (positions_length(w) < LARGE_INLINE_POSITIONS) {
+            buffer_append(entry, w->term_positions.data, w->term_positions.length);
+        } else {
+            int rc = write_through_dict_block(w, err);
+            if (rc != 0)
+                return rc;
+        }
     } else {
         uint64_t record_offset = w->offset - w->section_start;
         uint32_t max_tf, min_length;
@@ -849,6 +997,8 @@ static void free_writer(segment_writer *w)
         fclose(w->dictionary.file);
     if (w->metadata.file)
         fclose(w->metadata.file);
+    if (w->positions_file)
+        fclose(w->positions_file);
     buffer_free(&w->meta_chunk);
     buffer_free(&w->meta_index);
     buffer_free(&w->chunk_crcs);

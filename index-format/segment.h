@@ -88,6 +88,11 @@ int segment_writer_begin_term(segment_writer *writer, const uint8_t *key, size_t
                               cops_error *err);
 int segment_writer_add_posting(segment_writer *writer, uint32_t doc, const uint32_t *positions,
                                uint32_t tf, cops_error *err);
+/* Append `count` more positions (not below the last one) to the posting
+ * just added, so a posting can be handed over in parts instead of whole:
+ * one document's occurrences of a term are not bounded by any budget. */
+int segment_writer_extend_posting(segment_writer *writer, const uint32_t *positions,
+                                  uint32_t count, cops_error *err);
 int segment_writer_end_term(segment_writer *writer, cops_error *err);
 
 /* Write the remaining sections and the table of contents, fsync and close.
@@ -148,10 +153,18 @@ typedef struct segment_document {
     const char *title;
     const char *text;
     size_t text_length;
+    size_t stored_length;      /* of the whole stored text (> text_length when cut) */
     char *storage_;            /* private */
 } segment_document;
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err);
+/* The same with at most `max_text` bytes of the text (cut anywhere, even
+ * inside a character): only the start of the block is inflated, so the
+ * memory and time are bounded by `max_text` and the block's 16 KiB of
+ * other documents.  The block's CRC is still checked (over the compressed
+ * bytes, which are mapped, not copied). */
+int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
+                                 segment_document *out, cops_error *err);
 void segment_document_free(segment_document *document);
 
 /* A dictionary entry: where a key's postings are.  Plain data, valid while

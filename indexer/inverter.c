@@ -375,7 +375,10 @@ int inverter_end_document(inverter *inv, cops_error *err)
 
 /* ------------------------------------------------------------- merge */
 
-/* A source of (key, postings) in key order: a run file or memory. */
+/* A source of (key, postings) in key order: a run file or memory.  A run's
+ * postings for a key are read through a small window, never whole: one
+ * key's list in a run is as large as the run. */
+#define MERGE_WINDOW_BYTES 4096
 typedef struct merge_source {
     FILE *file;                  /* NULL for the in-memory source */
     const char *name;
@@ -383,9 +386,9 @@ typedef struct merge_source {
     size_t next_index;
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
     size_t key_length;
-    byte_buffer bytes;           /* run: the current key's postings */
-    const uint8_t *postings;
-    size_t postings_length;
+    const uint8_t *postings, *postings_end; /* the current key's, still to decode */
+    uint64_t unread;             /* run: bytes of them still in the file */
+    uint8_t *window;             /* run: MERGE_WINDOW_BYTES */
     int done;
 } merge_source;
 
@@ -416,7 +419,7 @@ static int source_advance(merge_source *s, inverter *inv, cops_error *err)
         memcpy(s->key, inv->keys.data + t->key_offset, t->key_length);
         s->key_length = t->key_length;
         s->postings = t->postings.data;
-        s->postings_length = t->postings.length;
+        s->postings_end = t->postings.data + t->postings.length;
         return 0;
     }
     uint64_t key_length, length;
@@ -430,15 +433,42 @@ static int source_advance(merge_source *s, inverter *inv, cops_error *err)
         || read_varint_file(s->file, &length) != 0 || length == 0)
         return error_set(err, COPS_EIO, "%s: spill run unreadable", s->name);
     s->key_length = (size_t)key_length;
-    buffer_reset(&s->bytes);
-    if (buffer_reserve(&s->bytes, (size_t)length) != 0)
-        return error_set(err, COPS_ENOMEM, "out of memory while merging");
-    if (fread(s->bytes.data, 1, (size_t)length, s->file) != length)
-        return error_set(err, COPS_EIO, "%s: spill run unreadable", s->name);
-    s->bytes.length = (size_t)length;
-    s->postings = s->bytes.data;
-    s->postings_length = (size_t)length;
+    s->unread = length;
+    s->postings = s->postings_end = s->window;
     return 0;
+}
+
+/* Make the next varint readable at s->postings (up to 10 bytes, fewer
+ * only at the end of the key's postings). */
+static int source_fill(merge_source *s, cops_error *err)
+{
+    size_t left = (size_t)(s->postings_end - s->postings);
+    if (left >= 10 || s->unread == 0)
+        return 0;
+    memmove(s->window, s->postings, left);
+    size_t wanted = MERGE_WINDOW_BYTES - left;
+    if (wanted > s->unread)
+        wanted = (size_t)s->unread;
+    if (fread(s->window + left, 1, wanted, s->file) != wanted)
+        return error_set(err, COPS_EIO, "%s: spill run unreadable", s->name);
+    s->unread -= wanted;
+    s->postings = s->window;
+    s->postings_end = s->window + left + wanted;
+    return 0;
+}
+
+/* The next varint of the source's postings; 0 when they are damaged. */
+static size_t source_varint(merge_source *s, uint64_t *value, cops_error *err)
+{
+    if (source_fill(s, err) != 0)
+        return 0;
+    size_t used = codec_varint_decode(s->postings, s->postings_end, value);
+    s->postings += used;
+    if (!used || *value > UINT32_MAX) {
+        error_set(err, COPS_EIO, "%s: postings unreadable while merging", s->name);
+        return 0;
+    }
+    return used;
 }
 
 static int compare_source_keys(const merge_source *a, const merge_source *b)
@@ -451,64 +481,78 @@ static int compare_source_keys(const merge_source *a, const merge_source *b)
 }
 
 /* The posting being assembled for the current key: a document's positions
- * may come from several runs (a run that ended mid-document). */
+ * may come from several runs (a run that ended mid-document), and are
+ * handed to the writer PENDING_POSITIONS at a time, so one term's
+ * occurrences in one document (125 M in 250 MB of "a a a") cost no memory
+ * here beyond this buffer. */
+#define PENDING_POSITIONS 4096
 typedef struct pending_posting {
     uint32_t doc;
-    byte_buffer positions;       /* uint32_t each */
-    uint32_t tf;                 /* 0 = nothing pending */
+    uint32_t positions[PENDING_POSITIONS]; /* not handed over yet */
+    uint32_t count;
+    uint32_t tf;                 /* of the whole posting; 0 = nothing pending */
     uint64_t written;            /* postings handed to the writer */
 } pending_posting;
 
+/* Hand the buffered positions over: the first part (all of the posting so
+ * far, tf == count) opens the posting, later parts extend it. */
+static int hand_over(pending_posting *pending, segment_writer *writer, cops_error *err)
+{
+    if (pending->count == 0)
+        return 0;
+    int rc;
+    if (pending->tf == pending->count) {
+        rc = segment_writer_add_posting(writer, pending->doc, pending->positions, pending->count,
+                                        err);
+        pending->written++;
+    } else {
+        rc = segment_writer_extend_posting(writer, pending->positions, pending->count, err);
+    }
+    pending->count = 0;
+    return rc;
+}
+
 static int flush_posting(pending_posting *pending, segment_writer *writer, cops_error *err)
 {
-    if (pending->tf == 0)
-        return 0;
-    int rc = segment_writer_add_posting(writer, pending->doc,
-                                        (const uint32_t *)(void *)pending->positions.data,
-                                        pending->tf, err);
+    int rc = hand_over(pending, writer, err);
     pending->tf = 0;
-    pending->written++;
     return rc;
 }
 
 /* Decode one source's postings for the current key into `pending`/the writer. */
-static int merge_postings(const merge_source *s, pending_posting *pending, segment_writer *writer,
+static int merge_postings(merge_source *s, pending_posting *pending, segment_writer *writer,
                           cops_error *err)
 {
-    const uint8_t *p = s->postings, *end = p + s->postings_length;
     uint32_t previous_doc = UINT32_MAX;
-    while (p < end) {
+    while (s->postings < s->postings_end || s->unread > 0) {
         uint64_t gap;
-        size_t used = codec_varint_decode(p, end, &gap);
-        if (!used || gap > UINT32_MAX)
-            return error_set(err, COPS_EIO, "%s: postings unreadable while merging", s->name);
-        p += used;
+        if (!source_varint(s, &gap, err))
+            return COPS_EIO;
         uint32_t doc = previous_doc + (uint32_t)gap + 1;
         if (pending->tf != 0 && doc != pending->doc) {
             int rc = flush_posting(pending, writer, err);
             if (rc != 0)
                 return rc;
         }
-        if (pending->tf == 0) {
-            pending->doc = doc;
-            buffer_reset(&pending->positions);
-        }
+        pending->doc = doc;
         uint32_t position = 0;
         for (;;) {
             uint64_t delta;
-            if (!(used = codec_varint_decode(p, end, &delta)) || delta > UINT32_MAX)
-                return error_set(err, COPS_EIO, "%s: positions unreadable while merging", s->name);
-            p += used;
+            if (!source_varint(s, &delta, err))
+                return COPS_EIO;
             if (delta == 0)
                 break;
             position += (uint32_t)(delta - 1);
             if (pending->tf == UINT32_MAX)
                 return error_set(err, COPS_EINVAL, "term frequency overflow");
-            buffer_append(&pending->positions, &position, sizeof position);
+            if (pending->count == PENDING_POSITIONS) {
+                int rc = hand_over(pending, writer, err);
+                if (rc != 0)
+                    return rc;
+            }
+            pending->positions[pending->count++] = position;
             pending->tf++;
         }
-        if (buffer_failed(&pending->positions))
-            return error_set(err, COPS_ENOMEM, "out of memory while merging");
         previous_doc = doc;
     }
     return 0;
@@ -522,9 +566,11 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
         return error_set(err, COPS_ENOMEM, "out of memory while merging");
     int rc = close_open_postings(inv) == 0 ? 0
                                            : error_set(err, COPS_ENOMEM, "out of memory while merging");
-    for (size_t i = 0; i < inv->run_count; i++) {
+    for (size_t i = 0; i < inv->run_count && rc == 0; i++) {
         sources[i].file = inv->runs[i].file;
         sources[i].name = inv->runs[i].path;
+        if (!(sources[i].window = malloc(MERGE_WINDOW_BYTES)))
+            rc = error_set(err, COPS_ENOMEM, "out of memory while merging");
     }
     merge_source *memory = &sources[inv->run_count];
     memory->name = "memory";
@@ -533,8 +579,9 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
     for (size_t i = 0; i < source_count && rc == 0; i++)
         rc = source_advance(&sources[i], inv, err);
 
-    pending_posting pending;
-    memset(&pending, 0, sizeof pending);
+    pending_posting *pending = calloc(1, sizeof *pending);
+    if (!pending && rc == 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory while merging");
     uint64_t terms = 0;
     while (rc == 0) {
         merge_source *smallest = NULL;
@@ -550,26 +597,26 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
         for (size_t i = 0; i < source_count && rc == 0; i++) {
             if (sources[i].done || compare_source_keys(&sources[i], &current) != 0)
                 continue;
-            rc = merge_postings(&sources[i], &pending, writer, err);
+            rc = merge_postings(&sources[i], pending, writer, err);
             if (rc == 0)
                 rc = source_advance(&sources[i], inv, err);
         }
         if (rc == 0)
-            rc = flush_posting(&pending, writer, err);
+            rc = flush_posting(pending, writer, err);
         if (rc == 0)
             rc = segment_writer_end_term(writer, err);
         terms++;
     }
-    buffer_free(&pending.positions);
     for (size_t i = 0; i < source_count; i++)
-        buffer_free(&sources[i].bytes);
+        free(sources[i].window);
     free(memory->order);
     free(sources);
     if (stats) {
         stats->terms = terms;
-        stats->postings = pending.written;
+        stats->postings = pending ? pending->written : 0;
         stats->runs = inv->run_count;
         stats->peak_bytes = inv->peak_bytes;
     }
+    free(pending);
     return rc;
 }

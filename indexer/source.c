@@ -315,7 +315,9 @@ void source_title_clean(const char *text, size_t length, byte_buffer *out)
 {
     buffer_reset(out);
     int pending_space = 0;
-    for (size_t i = 0; i < length; i++) {
+    /* One byte past the cut is enough to place it: a title is never a
+     * copy of a whole one-line document. */
+    for (size_t i = 0; i < length && out->length <= SOURCE_TITLE_MAX_BYTES; i++) {
         uint8_t byte = (uint8_t)text[i];
         if (source_is_space(byte)) {
             pending_space = 1;

@@ -19,6 +19,7 @@ typedef struct planner {
     bm25_params params;
     cops_error *err;
     int rc;
+    size_t prefix_terms;         /* expansions of every prefix so far */
 } planner;
 
 /* A sub-query that analysed to nothing (only punctuation): it constrains
@@ -235,6 +236,8 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
     prefix_expansion *e = context;
     if (e->count == e->p->options->max_prefix_terms)
         return 2; /* over the bound */
+    if (e->p->prefix_terms == e->p->options->max_query_prefix_terms)
+        return 3; /* over the query's bound */
     if (e->count == e->capacity) {
         size_t capacity = e->capacity ? e->capacity * 2 : 16;
         matcher **grown = realloc(e->children, capacity * sizeof *grown);
@@ -251,6 +254,7 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
         return 1;
     }
     e->children[e->count++] = m;
+    e->p->prefix_terms++;
     return 0;
 }
 
@@ -277,6 +281,10 @@ static matcher *plan_prefix(planner *p, const query_node *node)
         p->rc = error_set(p->err, COPS_ELIMIT,
                           "prefix '%s*' matches more than %zu terms; use a longer prefix",
                           node->text, p->options->max_prefix_terms);
+    else if (rc == 3)
+        p->rc = error_set(p->err, COPS_ELIMIT,
+                          "the query's prefixes match more than %zu terms in all; use fewer or "
+                          "longer prefixes", p->options->max_query_prefix_terms);
     else if (rc < 0)
         p->rc = rc;
     else if (expansion.failed && p->rc == 0)
@@ -505,7 +513,7 @@ int plan_query(cops_index *index, size_t segment_number, const query_node *query
                cops_error *err)
 {
     planner p = {index, index->segments[segment_number], options, {options->k1, options->b},
-                 err, 0};
+                 err, 0, 0};
     matcher *m = plan_node(&p, query);
     if (p.rc != 0) {
         if (m && m != DROPPED)

@@ -45,7 +45,9 @@ void plan_highlight_terms(analyzer *text_analyzer, const query_node *query, high
 
 /* Build the matcher of `query` over segment `segment_number` of `index`.
  * *out (OUT) receives the tree (free with matcher_free).  Fails with
- * COPS_ELIMIT for a prefix expanding beyond options->max_prefix_terms,
+ * COPS_ELIMIT for a prefix expanding beyond options->max_prefix_terms or
+ * all of them together beyond options->max_query_prefix_terms (both
+ * counted in this segment),
  * COPS_ECORRUPT for damage, COPS_ENOMEM. */
 int plan_query(cops_index *index, size_t segment_number, const query_node *query,
                const cops_search_options *options, matcher **out, cops_error *err);

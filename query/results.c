@@ -20,6 +20,7 @@ cops_results *results_new(const cops_search_options *options)
     if (results) {
         results->options = *options;
         results->total_exact = 1;
+        results->snippet_scan_left = SNIPPET_LIST_SCAN_BYTES;
     }
     return results;
 }
@@ -61,7 +62,8 @@ static char *format_date(uint32_t date)
 int results_add_hit(cops_results *results, analyzer *text_analyzer,
                     const highlight_terms *highlights, uint32_t doc, double score,
                     const char *id, size_t id_length, const char *title, size_t title_length,
-                    uint32_t date, const char *text, size_t text_length, cops_error *err)
+                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+                    cops_error *err)
 {
     cops_hit *hit = &results->hits[results->count];
     results->count++; /* counted now, so a failure below still frees what was set */
@@ -76,8 +78,9 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer,
         char *snippet = NULL;
         cops_span *spans = NULL;
         size_t span_count = 0;
-        rc = snippet_build(text_analyzer, text ? text : "", text ? text_length : 0, highlights,
-                           results->options.snippet_chars, &snippet, &spans, &span_count);
+        rc = snippet_build(text_analyzer, text ? text : "", text ? text_length : 0,
+                           text ? stored_length : 0, highlights, results->options.snippet_chars,
+                           &results->snippet_scan_left, &snippet, &spans, &span_count);
         hit->snippet = snippet;
         hit->highlights = spans;
         hit->highlight_count = span_count;

@@ -18,6 +18,7 @@ struct cops_results {
     cops_hit *hits;
     size_t count;
     char *tree;
+    size_t snippet_scan_left;    /* bytes the snippets may still analyse */
 };
 
 /* A new, empty result list for `options`; NULL when out of memory. */
@@ -27,12 +28,14 @@ cops_results *results_new(const cops_search_options *options);
 int results_reserve(cops_results *results, size_t count, cops_error *err);
 
 /* Fill hit `results->count` (then count it) from borrowed document fields;
- * `text` is only read for the snippet (options.snippets), `date` is
+ * `text` is only read for the snippet (options.snippets): its first
+ * `text_length` bytes of `stored_length` (see snippet_build).  `date` is
  * YYYYMMDD or 0.  COPS_ENOMEM on failure. */
 int results_add_hit(cops_results *results, analyzer *text_analyzer,
                     const highlight_terms *highlights, uint32_t doc, double score,
                     const char *id, size_t id_length, const char *title, size_t title_length,
-                    uint32_t date, const char *text, size_t text_length, cops_error *err);
+                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+                    cops_error *err);
 
 /* Keep the parsed query as an --explain tree. */
 void results_set_tree(cops_results *results, const query_node *query);

@@ -24,6 +24,7 @@
 #endif
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
+#define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
 #define MAX_LIMIT 100000000u
 
 void cops_search_options_init(cops_search_options *options)
@@ -36,6 +37,7 @@ void cops_search_options_init(cops_search_options *options)
     options->snippets = 1;
     options->snippet_chars = 200;
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+    options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
 }
 
@@ -149,7 +151,8 @@ static int explain_hits(cops_index *index, const query_node *query,
 }
 
 /* A hit's identifier and title come from the uncompressed metadata; the
- * stored text is inflated only when a snippet is wanted. */
+ * stored text is inflated only when a snippet is wanted, and only as far
+ * as a snippet reads. */
 static int add_native_hit(cops_index *index, const highlight_terms *highlights,
                           cops_results *results, const scored_doc *found, cops_error *err)
 {
@@ -160,11 +163,12 @@ static int add_native_hit(cops_index *index, const highlight_terms *highlights,
     if (rc != 0)
         return rc;
     segment_document document = {0};
-    if (results->options.snippets && (rc = segment_read_document(seg, local, &document, err)) != 0)
+    if (results->options.snippets
+        && (rc = segment_read_document_prefix(seg, local, SNIPPET_TEXT_BYTES, &document, err)) != 0)
         return rc;
     rc = results_add_hit(results, index->analyzer, highlights, found->doc, found->score, meta.id,
                          meta.id_length, meta.title, meta.title_length, segment_date(seg, local),
-                         document.text, document.text_length, err);
+                         document.text, document.text_length, document.stored_length, err);
     segment_document_free(&document);
     return rc;
 }
@@ -187,6 +191,8 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
     if (options.max_prefix_terms == 0)
         options.max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+    if (options.max_query_prefix_terms == 0)
+        options.max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
 
     int flags = (options.literal ? QUERY_PARSE_LITERAL : 0)
                 | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);

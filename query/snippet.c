@@ -15,33 +15,92 @@ typedef struct match {
     size_t term;         /* index in the highlight terms */
 } match;
 
+/* The highlight terms sorted (exact words, then prefixes, each bytewise),
+ * so a token is looked up in O(log n) per prefix length instead of being
+ * compared with every term: a query of 1,000 prefixes must not make each
+ * analysed word cost 1,000 comparisons. */
+typedef struct term_entry {
+    const char *text;
+    size_t length;
+    int is_prefix;
+    size_t index;                /* in the highlight terms */
+} term_entry;
+
 typedef struct match_list {
-    const highlight_terms *terms;
+    term_entry *sorted;
+    size_t sorted_count;
     match *items;
     size_t count, capacity;
     int failed;
 } match_list;
 
 #define SNIPPET_MAX_MATCHES 100000
-/* Matches are looked for in the first SNIPPET_SCAN_BYTES of a document:
- * a snippet of a 100 MB document must not cost a full re-analysis. */
-#define SNIPPET_SCAN_BYTES ((size_t)4 << 20)
 
-static int term_index(const highlight_terms *terms, const char *term, size_t length)
+static int compare_entry_to(const term_entry *e, int is_prefix, const char *text, size_t length)
 {
-    for (size_t i = 0; i < terms->count; i++) {
-        size_t wanted = strlen(terms->terms[i]);
-        if (terms->is_prefix[i] ? (wanted <= length && memcmp(term, terms->terms[i], wanted) == 0)
-                                : (wanted == length && memcmp(term, terms->terms[i], length) == 0))
-            return (int)i;
+    if (e->is_prefix != is_prefix)
+        return e->is_prefix - is_prefix;
+    size_t common = e->length < length ? e->length : length;
+    int order = memcmp(e->text, text, common);
+    if (order != 0)
+        return order;
+    return (e->length > length) - (e->length < length);
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    const term_entry *x = a, *y = b;
+    int order = compare_entry_to(x, y->is_prefix, y->text, y->length);
+    return order != 0 ? order : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The first (lowest index) entry equal to (is_prefix, text), or -1. */
+static long find_entry(const match_list *list, int is_prefix, const char *text, size_t length)
+{
+    size_t low = 0, high = list->sorted_count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (compare_entry_to(&list->sorted[mid], is_prefix, text, length) < 0)
+            low = mid + 1;
+        else
+            high = mid;
     }
+    if (low < list->sorted_count && compare_entry_to(&list->sorted[low], is_prefix, text, length) == 0)
+        return (long)list->sorted[low].index;
     return -1;
+}
+
+/* The lowest index of a term matching the token: the same word, or a
+ * prefix of it. */
+static long term_index(const match_list *list, const char *term, size_t length)
+{
+    long best = find_entry(list, 0, term, length);
+    for (size_t l = 0; l <= length; l++) {
+        long found = find_entry(list, 1, term, l);
+        if (found >= 0 && (best < 0 || found < best))
+            best = found;
+    }
+    return best;
+}
+
+static int sort_terms(match_list *list, const highlight_terms *terms)
+{
+    if (!terms || terms->count == 0)
+        return 0;
+    if (!(list->sorted = malloc(terms->count * sizeof *list->sorted)))
+        return -1;
+    for (size_t i = 0; i < terms->count; i++)
+        list->sorted[i] = (term_entry){terms->terms[i], strlen(terms->terms[i]),
+                                       terms->is_prefix[i] != 0, i};
+    list->sorted_count = terms->count;
+    qsort(list->sorted, list->sorted_count, sizeof *list->sorted, compare_entries);
+    return 0;
 }
 
 static int collect_match(void *context, const analyzer_token *token)
 {
     match_list *list = context;
-    int found = term_index(list->terms, token->term, token->term_length);
+    long found = term_index(list, token->term, token->term_length);
     if (found < 0)
         return 0;
     if (list->count == SNIPPET_MAX_MATCHES)
@@ -70,8 +129,9 @@ static size_t char_start(const char *text, size_t at)
 }
 
 /* Choose [start, end) of about `width` bytes around the best cluster. */
-static void choose_window(const char *text, size_t length, const match_list *matches,
-                          size_t width, size_t *start_out, size_t *end_out)
+static void choose_window(const char *text, size_t length, size_t full_length,
+                          const match_list *matches, size_t width, size_t *start_out,
+                          size_t *end_out)
 {
     size_t best_first = 0, best_distinct = 0, best_count = 0;
     int seen[64];
@@ -104,9 +164,10 @@ static void choose_window(const char *text, size_t length, const match_list *mat
         }
     }
     size_t end = start + width < length ? start + width : length;
-    if (end < length) {
+    if (end < full_length) {
+        /* at a space; past the text read, what follows is unknown */
         size_t cut = end;
-        while (cut > start && !is_space((unsigned char)text[cut]))
+        while (cut > start && !(cut < length && is_space((unsigned char)text[cut])))
             cut--;
         if (cut > start)
             end = cut;
@@ -117,24 +178,36 @@ static void choose_window(const char *text, size_t length, const match_list *mat
     *end_out = end;
 }
 
-int snippet_build(analyzer *text_analyzer, const char *text, size_t length,
-                  const highlight_terms *terms, size_t target_chars, char **text_out,
-                  cops_span **spans_out, size_t *span_count)
+int snippet_build(analyzer *text_analyzer, const char *text, size_t length, size_t full_length,
+                  const highlight_terms *terms, size_t target_chars, size_t *scan_budget,
+                  char **text_out, cops_span **spans_out, size_t *span_count)
 {
     *text_out = NULL;
     *spans_out = NULL;
     *span_count = 0;
-    match_list matches = {terms, NULL, 0, 0, 0};
-    if (terms && terms->count > 0)
-        analyzer_run(text_analyzer, text, length < SNIPPET_SCAN_BYTES ? length : SNIPPET_SCAN_BYTES,
-                     0, 0, collect_match, &matches, NULL, NULL);
+    match_list matches = {0};
+    size_t scan = length < SNIPPET_SCAN_BYTES ? length : SNIPPET_SCAN_BYTES;
+    if (scan_budget && scan > *scan_budget)
+        scan = *scan_budget;
+    if (!terms || terms->count == 0)
+        scan = 0;
+    if (scan > 0 && sort_terms(&matches, terms) != 0)
+        return COPS_ENOMEM;
+    if (scan > 0) {
+        analyzer_run(text_analyzer, text, scan, 0, 0, collect_match, &matches, NULL, NULL);
+        if (scan_budget)
+            *scan_budget -= scan;
+    }
+    free(matches.sorted);
     if (matches.failed) {
         free(matches.items);
         return COPS_ENOMEM;
     }
+    if (full_length < length)
+        full_length = length;
     size_t width = target_chars ? target_chars : 200;
     size_t start, end;
-    choose_window(text, length, &matches, width, &start, &end);
+    choose_window(text, length, full_length, &matches, width, &start, &end);
 
     byte_buffer out = BUFFER_INIT;
     cops_span *spans = NULL;
@@ -178,7 +251,7 @@ int snippet_build(analyzer *text_analyzer, const char *text, size_t length,
     }
     while (out.length > 0 && out.data[out.length - 1] == ' ')
         out.length--;
-    if (end < length)
+    if (end < full_length)
         buffer_append(&out, "\xe2\x80\xa6", 3);
     buffer_append_byte(&out, '\0');
     free(matches.items);

@@ -14,3 +14,6 @@ CLI_TESTS = \
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.
+## The memory budget for token-dense documents and one query's bounded cost.
+CLI_TESTS += tests/cli/dense-document.sh tests/cli/query-budget.sh
+EXTRA_DIST += tests/cli/dense-text.awk

@@ -399,6 +399,147 @@ Test(search, prefix_expansion_bound)
     free_fixture(&f);
 }
 
+Test(search, prefix_expansions_bounded_in_all)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.default_op = COPS_OP_OR;
+    /* wildl* and harb* expand to two keys each (body and title) */
+    options.max_query_prefix_terms = 4;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "wildl* harb*", &options, &results, &err), 0, "%s",
+                 err.message);
+    cr_expect_eq(cops_results_total(results), 3);
+    cops_results_free(results);
+    options.max_query_prefix_terms = 3;
+    results = NULL;
+    cr_expect_eq(cops_search(f.index, "wildl* harb*", &options, &results, &err), COPS_ELIMIT);
+    cr_expect_null(results);
+    cr_expect_neq(strstr(err.message, "more than 3 terms in all"), NULL, "%s", err.message);
+    /* each prefix alone is within the bound */
+    cr_expect_eq(cops_search(f.index, "harb*", &options, &results, &err), 0, "%s", err.message);
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
+/* `count` copies of `word` and a space, then `tail`: a malloc'd text. */
+static char *repeated_text(const char *word, size_t count, const char *tail)
+{
+    size_t length = strlen(word) + 1;
+    char *text = malloc(length * count + strlen(tail) + 1);
+    cr_assert_not_null(text);
+    for (size_t i = 0; i < count; i++) {
+        memcpy(text + i * length, word, length - 1);
+        text[i * length + length - 1] = ' ';
+    }
+    strcpy(text + length * count, tail);
+    return text;
+}
+
+Test(search, snippets_read_a_bounded_window)
+{
+    /* Two documents of 3 MiB: the match of "needle" is past the first MiB
+     * in one (no highlight, the snippet is the text's beginning, cut), and
+     * everywhere in the other. */
+    char *late = repeated_text("filler", 3 << 18, "needle\n");
+    char *early = repeated_text("needle", 3 << 18, "\n");
+    named_text texts[] = {{"late.txt", late}, {"early.txt", early}};
+    fixture f;
+    build_corpus(&f, texts, 2);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "needle", &options, &results, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_count(results), 2);
+    for (size_t i = 0; i < 2; i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        int is_late = strstr(hit->id, "late") != NULL;
+        cr_expect_eq(hit->highlight_count == 0, is_late, "%s: %zu highlights", hit->id,
+                     hit->highlight_count);
+        cr_expect_eq(strncmp(hit->snippet, is_late ? "filler filler" : "needle needle", 13), 0,
+                     "%s: %.40s", hit->id, hit->snippet);
+        size_t length = strlen(hit->snippet);
+        cr_expect(length > 3 && strcmp(hit->snippet + length - 3, "\xe2\x80\xa6") == 0,
+                  "%s: the cut is marked", hit->id);
+        cr_expect_lt(length, 1000);
+    }
+    cops_results_free(results);
+    free_fixture(&f);
+    free(late);
+    free(early);
+}
+
+Test(search, snippets_of_a_result_list_share_a_budget)
+{
+    /* Twelve documents of 1 MiB of matches: the list's 8 MiB of analysis
+     * highlights the first eight hits; the others show their beginnings. */
+    char *texts_storage[12];
+    named_text texts[12];
+    char names[12][24];
+    for (int i = 0; i < 12; i++) {
+        snprintf(names[i], sizeof names[i], "d%02d.txt", i);
+        texts_storage[i] = repeated_text("needle", (1 << 20) / 7 + 1, "\n");
+        texts[i] = (named_text){names[i], texts_storage[i]};
+    }
+    fixture f;
+    build_corpus(&f, texts, 12);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.limit = 12;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "needle", &options, &results, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_count(results), 12);
+    size_t highlighted = 0;
+    for (size_t i = 0; i < 12; i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        cr_expect_not_null(hit->snippet);
+        highlighted += hit->highlight_count > 0;
+        if (i >= 8)
+            cr_expect_eq(hit->highlight_count, 0, "hit %zu is past the budget", i);
+    }
+    cr_expect_eq(highlighted, 8);
+    cops_results_free(results);
+    free_fixture(&f);
+    for (int i = 0; i < 12; i++)
+        free(texts_storage[i]);
+}
+
+Test(search, snippets_highlight_prefix_matches_among_many_terms)
+{
+    fixture f;
+    build_corpus(&f, news, sizeof news / sizeof news[0]);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.default_op = COPS_OP_OR;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    /* many terms, so the lookup is not a short list: the hit is 05 */
+    cr_assert_eq(cops_search(f.index, "zzq* zzr* zzs* zzt* harb* zzu* shi* zzv*", &options,
+                             &results, &err), 0, "%s", err.message);
+    int found = 0;
+    for (size_t i = 0; i < cops_results_count(results); i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        if (!strstr(hit->id, "05.txt"))
+            continue;
+        found = 1;
+        char words[256] = "";
+        for (size_t k = 0; k < hit->highlight_count; k++) {
+            strncat(words, hit->snippet + hit->highlights[k].start,
+                    hit->highlights[k].length < 32 ? hit->highlights[k].length : 32);
+            strcat(words, " ");
+        }
+        cr_expect_str_eq(words, "Harbor harbor ships harbor ", "%s: %s", words, hit->snippet);
+    }
+    cr_expect(found);
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
 typedef struct term_set {
     char terms[8][72];
     size_t count;

@@ -760,6 +760,27 @@ int cops_xapian_term_freq(cops_xapian_db *db, const char *term, uint64_t *out, c
     return COPS_OK;
 }
 
+int cops_xapian_prefix_terms(cops_xapian_db *db, const char *prefix, uint64_t limit,
+                             uint64_t *out, cops_error *err)
+{
+    int rc = check_db(db, err, "prefix terms");
+    if (rc != COPS_OK)
+        return rc;
+    if (!out || !prefix)
+        return record(db_sink(db, err), COPS_EINVAL, "prefix terms: NULL %s",
+                      prefix ? "out" : "prefix");
+    try {
+        uint64_t count = 0;
+        for (auto t = db->database->allterms_begin(prefix);
+             t != db->database->allterms_end(prefix) && count <= limit; ++t)
+            count++;
+        *out = count;
+    } catch (...) {
+        return translate_current(db_sink(db, err), "prefix terms");
+    }
+    return COPS_OK;
+}
+
 int cops_xapian_avg_length(cops_xapian_db *db, double *out, cops_error *err)
 {
     int rc = check_db(db, err, "average length");

@@ -204,6 +204,11 @@ int cops_xapian_doc_count(cops_xapian_db *db, uint64_t *out, cops_error *err);
 /* Number of documents indexing `term` (0 when absent).  Errors as
  * cops_xapian_doc_count. */
 int cops_xapian_term_freq(cops_xapian_db *db, const char *term, uint64_t *out, cops_error *err);
+/* Number of terms starting with `prefix`, counted up to `limit` + 1 (so a
+ * caller learns that a bound is exceeded without listing them all).
+ * Errors as cops_xapian_doc_count. */
+int cops_xapian_prefix_terms(cops_xapian_db *db, const char *prefix, uint64_t limit,
+                             uint64_t *out, cops_error *err);
 
 /* Average document length (sum of wdfs), 0 for an empty database.
  * Errors as cops_xapian_doc_count. */

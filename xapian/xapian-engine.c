@@ -397,7 +397,7 @@ static int add_xapian_hit(cops_index *index, const highlight_terms *highlights,
         uint32_t date_value = strlen(date) == 8 ? (uint32_t)strtoul(date, NULL, 10) : 0;
         rc = results_add_hit(results, index->analyzer, highlights, docid - 1, score, id,
                              (size_t)(id_end - id), title, (size_t)(title_end - title),
-                             date_value, text, (size_t)(end - text), err);
+                             date_value, text, (size_t)(end - text), (size_t)(end - text), err);
     }
     free(data);
     free(date);
@@ -412,6 +412,8 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     xapian_plan_options_init(&plan);
     plan.title_weight = options->title_weight;
     plan.max_prefix_terms = options->max_prefix_terms;
+    plan.db = index->xapian;
+    plan.max_query_prefix_terms = options->max_query_prefix_terms;
     cops_xapian_query *q = NULL;
     int rc = xapian_plan_query(query, index->analyzer, &plan, &q, err);
     if (rc != 0)

@@ -116,6 +116,8 @@ void xapian_plan_options_init(xapian_plan_options *options)
 {
     options->title_weight = 1.0;
     options->max_prefix_terms = 1000;
+    options->db = NULL;
+    options->max_query_prefix_terms = 10000;
 }
 
 typedef struct planner {
@@ -123,6 +125,7 @@ typedef struct planner {
     const xapian_plan_options *options;
     cops_error *err;
     int rc;
+    uint64_t prefix_terms;       /* expansions of every prefix so far */
 } planner;
 
 /* A sub-query that analysed to nothing: left out of its parent. */
@@ -208,6 +211,28 @@ static cops_xapian_query *plan_text(planner *p, const query_node *node)
     return either_field(p, body, title);
 }
 
+/* Add the prefix's expansions to the query's total (query/plan.c's bound). */
+static int count_prefix_terms(planner *p, const query_node *node, const char *prefix,
+                              const char *title_prefix)
+{
+    size_t bound = p->options->max_query_prefix_terms;
+    for (int title = 0; p->options->db && title <= 1; title++) {
+        if (!title && node->field == QUERY_FIELD_TITLE)
+            continue;
+        uint64_t count = 0;
+        int rc = cops_xapian_prefix_terms(p->options->db, title ? title_prefix : prefix,
+                                          bound - p->prefix_terms, &count, p->err);
+        if (rc != 0)
+            return p->rc = rc;
+        p->prefix_terms += count;
+        if (p->prefix_terms > bound)
+            return p->rc = error_set(p->err, COPS_ELIMIT,
+                                     "the query's prefixes match more than %zu terms in all; use "
+                                     "fewer or longer prefixes", bound);
+    }
+    return 0;
+}
+
 static cops_xapian_query *plan_prefix(planner *p, const query_node *node)
 {
     plan_words tokens;
@@ -219,6 +244,8 @@ static cops_xapian_query *plan_prefix(planner *p, const query_node *node)
     char title_prefix[sizeof XAPIAN_PLAN_TITLE_PREFIX + ANALYZER_MAX_TERM_BYTES + 1];
     snprintf(title_prefix, sizeof title_prefix, "%s%s", XAPIAN_PLAN_TITLE_PREFIX, prefix);
     size_t bound = p->options->max_prefix_terms ? p->options->max_prefix_terms : 1000;
+    if (count_prefix_terms(p, node, prefix, title_prefix) != 0)
+        return NULL;
     cops_xapian_query *title =
         checked(p, cops_xapian_query_wildcard(title_prefix, bound));
     cops_xapian_query *expanded;
@@ -486,7 +513,7 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
         o = &defaults;
     if (!(o->title_weight >= 0))
         return error_set(err, COPS_EINVAL, "title weight %g is not >= 0", o->title_weight);
-    planner p = {a, o, err, 0};
+    planner p = {a, o, err, 0, 0};
     cops_xapian_query *q = plan_node(&p, tree);
     if (p.rc != 0) {
         if (q && q != DROPPED)

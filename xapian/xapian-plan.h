@@ -52,7 +52,10 @@
  *    only terms, and cops measures from the phrase's first position;
  *  - the prefix bound (max_prefix_terms) applies to the body and to the
  *    title expansion separately, where cops counts both together, and it
- *    is checked when the search runs (COPS_ELIMIT from cops_xapian_search).
+ *    is checked when the search runs (COPS_ELIMIT from cops_xapian_search);
+ *  - the bound on all prefixes together (max_query_prefix_terms) counts the
+ *    terms of the whole database (of all shards together), where cops
+ *    counts each segment's.
  * Scores differ (Xapian's BM25 uses one document length over both fields).
  */
 #ifndef COPS_XAPIAN_PLAN_H
@@ -92,6 +95,10 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
 typedef struct xapian_plan_options {
     double title_weight;      /* scale of title matches, >= 0; default 1.0 as in cops */
     size_t max_prefix_terms;  /* bound on each prefix expansion; 0 or default: 1000 */
+    /* Bound on all prefix expansions of the query together (body and title
+     * terms), counted in `db` while planning as cops does; NULL db: none. */
+    cops_xapian_db *db;
+    size_t max_query_prefix_terms;
 } xapian_plan_options;
 
 /* Fill `options` with the defaults (those of cops_search_options_init). */

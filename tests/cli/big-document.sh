@@ -6,7 +6,8 @@
 # 64 kB buffer), the inverter spills in the middle of the document when
 # its lists reach the budget, and 24 MB covers the program, the reader's
 # queue and the allocator.  With the default budget (256 MB) the whole
-# process must fit in it.  About 25 s: runs only with COPS_SLOW_TESTS=1.
+# process must fit in it.  Then the same bound for 100 MB of one term
+# repeated.  About 30 s: runs only with COPS_SLOW_TESTS=1.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 
 if [ "${COPS_SLOW_TESTS-}" != 1 ]; then
@@ -73,4 +74,28 @@ for budget in 16 default; do
     fi
 done
 rm -f doc/big.txt
+
+# The same bound for a token-dense document: 100 MB of "a a a ..." on one
+# line (one term, 50 M occurrences; dense-document.sh checks 20 MB on
+# every run).  About 5 s.
+awk -v mb=100 -f "$COPS_SRCDIR/tests/cli/dense-text.awk" >doc/dense.txt || exit 99
+size_kb=$(($(wc -c <doc/dense.txt) / 1024))
+rm -rf idx
+if [ -n "$TIME" ]; then
+    run "$TIME" -o rss -f %M "$INDEX" -q -i idx --memory 16 doc
+else
+    run "$INDEX" -q -i idx --memory 16 doc
+fi
+check "--memory 16: the 100 MB token-dense document is indexed (exit 0)" test "$RC" = 0
+run "$QUERY" -i idx --count '"a a a"'
+expect_stdout_is 1 "--memory 16: the token-dense document is found"
+if [ -n "$TIME" ]; then
+    rss=$(tail -n 1 rss)
+    bound=$((size_kb + 16 * 1024 + 24 * 1024))
+    diag "token-dense, --memory 16: peak RSS $rss KB, bound $bound KB"
+    check "token-dense, --memory 16: peak RSS $rss KB within $bound KB" test "$rss" -le "$bound"
+else
+    skip "token-dense, --memory 16: peak RSS" "/usr/bin/time is missing"
+fi
+rm -f doc/dense.txt
 done_testing

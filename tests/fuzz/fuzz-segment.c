@@ -381,14 +381,18 @@ static void read_document(segment *seg, uint32_t doc)
         volatile uint64_t keep = sum;
         (void)keep;
     }
-    segment_document document;
-    if (segment_read_document(seg, doc, &document, &err) == 0) {
-        uint64_t sum = strlen(document.id) + strlen(document.title);
-        for (size_t k = 0; k < document.text_length; k++)
-            sum += (unsigned char)document.text[k];
-        volatile uint64_t keep = sum;
-        (void)keep;
-        segment_document_free(&document);
+    /* whole, then as a snippet reads it (a prefix, inflated no further) */
+    for (int prefix = 0; prefix <= 1; prefix++) {
+        segment_document document;
+        if ((prefix ? segment_read_document_prefix(seg, doc, 7, &document, &err)
+                    : segment_read_document(seg, doc, &document, &err)) == 0) {
+            uint64_t sum = strlen(document.id) + strlen(document.title);
+            for (size_t k = 0; k < document.text_length; k++)
+                sum += (unsigned char)document.text[k];
+            volatile uint64_t keep = sum + document.stored_length;
+            (void)keep;
+            segment_document_free(&document);
+        }
     }
 }
 

@@ -1,0 +1,88 @@
+#!/bin/sh
+# One query's cost is bounded as a whole (man cops-query, "Limits"):
+#  - all its prefixes together expand to at most 10000 terms, else exit 2
+#    with a message naming the bound (each prefix alone is within its own
+#    bound of 1000 here);
+#  - the snippets of one result list analyse at most 8 MiB of text, at most
+#    1 MiB of each document: past that, hits keep a snippet (the text's
+#    beginning) without highlights.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+mkdir small big || exit 99
+
+# small/docs.jsonl: 2000 documents of 40 words "PPPxS": 1000 prefixes PPP
+# (three letters from a..j) with four suffixes S each, so the 1000
+# prefixes expand to about 8000 terms (body and title: a document's title
+# is its text's beginning).  big/: twelve 1.2 MB documents of such words
+# (six suffixes).  query: the 1000 prefixes.
+awk 'BEGIN {
+    srand(11)
+    split("a b c d e f g h i j", L, " ")
+    for (d = 0; d < 2000; d++) {
+        line = ""
+        for (w = 0; w < 40; w++)
+            line = line sprintf(" %s%s%sx%s", L[int(rand() * 10) + 1], L[int(rand() * 10) + 1],
+                                L[int(rand() * 10) + 1], L[int(rand() * 4) + 1])
+        printf "{\"id\":\"d%d\",\"text\":\"%s\"}\n", d, line > "small/docs.jsonl"
+    }
+    q = ""
+    for (i = 1; i <= 10; i++)
+        for (j = 1; j <= 10; j++)
+            for (k = 1; k <= 10; k++)
+                q = q sprintf("%s%s%s* ", L[i], L[j], L[k])
+    print q > "query"
+    for (f = 0; f < 12; f++) {
+        file = sprintf("big/big%02d.txt", f)
+        for (l = 0; l < 16000; l++) {
+            line = ""
+            for (w = 0; w < 12; w++)
+                line = line sprintf(" %s%s%sx%s", L[int(rand() * 10) + 1], L[int(rand() * 10) + 1],
+                                    L[int(rand() * 10) + 1], L[int(rand() * 6) + 1])
+            print line > file
+        }
+        close(file)
+    }
+    # 4000 more terms: the same prefixes with the suffixes g..j
+    line = ""
+    for (i = 1; i <= 10; i++)
+        for (j = 1; j <= 10; j++)
+            for (k = 1; k <= 10; k++)
+                for (s = 7; s <= 10; s++)
+                    line = line sprintf(" %s%s%sx%s", L[i], L[j], L[k], L[s])
+    printf "{\"id\":\"more\",\"text\":\"%s\"}\n", line > "more.jsonl"
+}' || exit 99
+query=$(cat query)
+
+expect_exit 0 "the small corpus is indexed" -- cops_index -q -i idx small
+expect_exit 0 "1000 prefixes expanding to fewer than 10000 terms in all are answered" \
+    -- cops_query -i idx --default-op or "$query"
+expect_stdout_contains "matches for" "the 1000-prefix query lists its hits"
+expect_exit 0 "the same with --json" -- cops_query -i idx --json --default-op or "$query"
+expect_stdout_matches '"matches":\[\[' "its snippets are highlighted"
+
+cp more.jsonl small/ || exit 99
+expect_exit 0 "4000 more terms under the same prefixes are indexed (one segment)" \
+    -- cops_index -q -i idx --merge small
+expect_exit 2 "the 1000 prefixes now expand to more than 10000 terms: exit 2" \
+    -- cops_query -i idx --default-op or "$query"
+expect_stderr_contains "match more than 10000 terms in all" "the message names the query's bound"
+check "the message is one line" test "$(wc -l <"$ERR")" -eq 1
+expect_stdout_is "" "nothing is printed on stdout"
+expect_exit 0 "a query of fewer prefixes still runs" -- cops_query -i idx --count --default-op or "aaa* abb*"
+expect_exit 2 "the bound holds for --count too" -- cops_query -i idx --count --default-op or "$query"
+
+expect_exit 0 "twelve documents of 1.2 MB are indexed" -- cops_index -q -i bigidx big
+started=$(date +%s)
+expect_exit 0 "1000 prefixes over twelve big documents" \
+    -- cops_query -i bigidx --json -n 12 --default-op or "$query"
+elapsed=$(($(date +%s) - started))
+diag "12 snippets of 1.2 MB documents for 1000 prefixes: $elapsed s"
+highlighted=$(grep -c '"matches":\[\[' "$OUT")
+plain=$(grep -c '"matches":\[\]' "$OUT")
+check "the first eight hits are highlighted (8 MiB of analysis; got $highlighted)" \
+    test "$highlighted" -eq 8
+check "the last four keep an unhighlighted snippet (got $plain)" test "$plain" -eq 4
+check "each snippet is short (the window, not the document)" \
+    sh -c '! grep -E "\"snippet\":\"[^\"]{2000}" "$1"' sh "$OUT"
+done_testing
