@@ -33,7 +33,8 @@
  *          record is "*TEXT 334"): a TIME document's id is its position.
  *
  * Every layout: lines end in LF or CRLF; blank lines inside a text are
- * dropped; a text keeps its lines joined by '\n', trimmed; a title is one
+ * dropped; a text keeps its lines joined by '\n', trimmed (SMART texts as
+ * smart.h keeps them: spaces and blank lines inside are kept); a title is one
  * line (line breaks become spaces); case is kept.  Identifiers that are
  * decimal numbers lose their leading zeros (TIME's "*TEXT 017" is judged
  * as 17), in documents, queries and judgments alike.  A document id seen
