@@ -24,11 +24,13 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <glob.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/collections.h"
@@ -44,7 +46,7 @@
 #endif
 
 #define HITS 1000
-#define MAX_SYSTEMS 4
+#define MAX_SYSTEMS 5
 #define MAX_COLLECTIONS 64
 
 typedef collection_record document;
@@ -56,6 +58,8 @@ typedef struct settings {
     int stem;
     int stopwords;
     int xapian;
+    int lucene;
+    const char *lucene_jars;     /* where liblucene8-java's jars are */
     const char *run_path;
 } settings;
 
@@ -340,6 +344,134 @@ static void xapian_engine_run(xapian_engine *x, const collection *c, const setti
 }
 #endif
 
+/* --------------------------------------------------------------- lucene */
+
+/* Lucene 8 (bench/LuceneRelevance.java), when javac, java and the
+ * lucene-core and lucene-analyzers-common jars are found: compiled once
+ * into the temporary folder, then run on files written from the
+ * collection.  Any failure leaves Lucene out with one message. */
+static int lucene_state; /* 0 untried, 1 ready, -1 unavailable */
+static char lucene_classpath[2048];
+
+/* Run argv (no shell); 1 when it exited with status 0. */
+static int run_program(char *const argv[])
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The first jar of `dir` matching `pattern`, or NULL. */
+static char *find_jar(const char *dir, const char *pattern)
+{
+    char spec[1024];
+    snprintf(spec, sizeof spec, "%s/%s", dir, pattern);
+    glob_t g;
+    char *found = NULL;
+    if (glob(spec, 0, NULL, &g) == 0 && g.gl_pathc > 0)
+        found = xstrdup(g.gl_pathv[0]);
+    globfree(&g);
+    return found;
+}
+
+static int lucene_ready(const settings *s)
+{
+    if (lucene_state)
+        return lucene_state > 0;
+    lucene_state = -1;
+    char *core = find_jar(s->lucene_jars, "lucene-core-8*.jar");
+    char *common = find_jar(s->lucene_jars, "lucene-analyzers-common-8*.jar");
+    if (!core || !common) {
+        fprintf(stderr, "relevance: Lucene left out: no lucene-core-8 and "
+                "lucene-analyzers-common-8 jars in %s (Debian: liblucene8-java)\n",
+                s->lucene_jars);
+        free(core);
+        free(common);
+        return 0;
+    }
+    char classes[600], source[1024];
+    snprintf(classes, sizeof classes, "%s", temp_path("lucene-classes"));
+    snprintf(source, sizeof source, "%s/LuceneRelevance.java", COPS_BENCH_SRCDIR);
+    snprintf(lucene_classpath, sizeof lucene_classpath, "%s:%s", core, common);
+    free(core);
+    free(common);
+    if (mkdir(classes, 0700) != 0)
+        die("cannot create a temporary directory", NULL);
+    char *javac[] = {"javac", "-nowarn", "-d", classes, "-cp", lucene_classpath, source, NULL};
+    if (!run_program(javac)) {
+        fprintf(stderr, "relevance: Lucene left out: javac could not compile %s\n", source);
+        return 0;
+    }
+    size_t used = strlen(lucene_classpath);
+    snprintf(lucene_classpath + used, sizeof lucene_classpath - used, ":%s", classes);
+    lucene_state = 1;
+    return 1;
+}
+
+/* s without tabs and line breaks (one TSV field). */
+static void put_field(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+/* Runs Lucene with (stop = 1) or without EnglishAnalyzer's stop words;
+ * 0 when it failed. */
+static int lucene_run(const char *name, const collection *c, const settings *s, int stop,
+                      eval_run *run)
+{
+    char file[96];
+    snprintf(file, sizeof file, "%s.docs.tsv", name);
+    char docs[600], queries[600], out[600];
+    snprintf(docs, sizeof docs, "%s", temp_path(file));
+    snprintf(file, sizeof file, "%s.queries.tsv", name);
+    snprintf(queries, sizeof queries, "%s", temp_path(file));
+    snprintf(file, sizeof file, "%s.lucene.run", name);
+    snprintf(out, sizeof out, "%s", temp_path(file));
+    FILE *d = fopen(docs, "w"), *q = fopen(queries, "w");
+    if (!d || !q)
+        die("cannot write the Lucene input", NULL);
+    for (size_t i = 0; i < c->ndocs; i++) {
+        put_field(d, c->docs[i].id);
+        fputc('\t', d);
+        put_field(d, c->docs[i].title);
+        fputc('\t', d);
+        put_field(d, c->docs[i].text);
+        fputc('\n', d);
+    }
+    for (size_t i = 0; i < c->nqueries; i++) {
+        char *text = query_text(c->queries[i].text, s->stopwords);
+        put_field(q, c->queries[i].id);
+        fputc('\t', q);
+        put_field(q, text);
+        fputc('\n', q);
+        free(text);
+    }
+    if (fclose(d) != 0 || fclose(q) != 0)
+        die("cannot write the Lucene input", NULL);
+    char *java[] = {"java", "-cp", lucene_classpath, "LuceneRelevance", docs, queries, out,
+                    stop ? "stop" : "nostop", NULL};
+    if (!run_program(java)) {
+        fprintf(stderr, "relevance: Lucene failed on %s\n", name);
+        return 0;
+    }
+    cops_error err;
+    /* The file is in rank order (ties as Lucene broke them): kept. */
+    if (smart_read_run(out, run, &err) != COPS_OK)
+        die("reading Lucene's run", &err);
+    return 1;
+}
+
 /* ---------------------------------------------------------------- report */
 
 typedef struct system_result {
@@ -409,6 +541,17 @@ static size_t run_systems(const char *name, const collection *c, const settings 
         xapian_engine_free(&x);
     }
 #endif
+    for (int stop = 0; s->lucene && stop < 2 && lucene_ready(s); stop++) {
+        eval_run_init(&out[n].run);
+        if (!lucene_run(name, c, s, stop, &out[n].run)) {
+            eval_run_free(&out[n].run);
+            break;
+        }
+        snprintf(out[n].label, sizeof out[n].label,
+                 "Lucene 8 BM25 k1=1.2 b=0.75, EnglishAnalyzer%s", stop ? "" : " without stop words");
+        snprintf(out[n].tag, sizeof out[n].tag, stop ? "lucene-stop" : "lucene");
+        n++;
+    }
     for (size_t i = 0; i < n; i++)
         if (eval_run_evaluate(&c->qrels, c->grades, &out[i].run, &out[i].summary, NULL, NULL) < 0)
             die("out of memory", NULL);
@@ -597,6 +740,11 @@ static void print_collections_table(const measured *m, size_t count)
     eval_summary means[MAX_SYSTEMS];
     memset(means, 0, sizeof means);
     for (size_t i = 0; i < m[0].n; i++) {
+        int everywhere = 1; /* a system missing on one collection has no mean */
+        for (size_t k = 0; k < count; k++)
+            everywhere &= i < m[k].n && strcmp(m[k].results[i].tag, m[0].results[i].tag) == 0;
+        if (!everywhere)
+            continue;
         for (size_t k = 0; k < count; k++) {
             means[i].map += m[k].results[i].summary.map / (double)count;
             means[i].p10 += m[k].results[i].summary.p10 / (double)count;
@@ -840,7 +988,11 @@ static void usage(FILE *out)
             "  --no-stem              index and query without stemming\n"
             "  --stopwords            drop a small list of English function words from\n"
             "                         the queries (both engines)\n"
-            "  --no-xapian            cops only\n");
+            "  --no-xapian            leave Xapian out\n"
+            "  --no-lucene            leave Lucene 8 out (it runs when javac, java and the\n"
+            "                         lucene-core-8 and lucene-analyzers-common-8 jars are\n"
+            "                         found)\n"
+            "  --lucene-jars DIR      where the jars are (default /usr/share/java)\n");
 }
 
 int main(int argc, char **argv)
@@ -851,12 +1003,14 @@ int main(int argc, char **argv)
     collection_options_init(&s.read);
     s.stem = 1;
     s.xapian = 1;
+    s.lucene = 1;
+    s.lucene_jars = "/usr/share/java";
     const char *docs[65] = {NULL};
     size_t ndocs = 0;
     int known = 0;
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
-           O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_HELP };
+           O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -873,6 +1027,8 @@ int main(int argc, char **argv)
         {"qrels", required_argument, NULL, O_QRELS},
         {"evaluate", required_argument, NULL, O_EVAL},
         {"docs", required_argument, NULL, O_DOCS},
+        {"no-lucene", no_argument, NULL, O_NOLUCENE},
+        {"lucene-jars", required_argument, NULL, O_JARS},
         {"queries", required_argument, NULL, O_QUERIES},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
@@ -940,6 +1096,8 @@ int main(int argc, char **argv)
             docs[ndocs++] = optarg;
             break;
         case O_QUERIES: s.read.queries = optarg; break;
+        case O_NOLUCENE: s.lucene = 0; break;
+        case O_JARS: s.lucene_jars = optarg; break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
