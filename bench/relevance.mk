@@ -11,6 +11,7 @@ bench_relevance_SOURCES = bench/relevance.c bench/evaluate.c bench/smart.c bench
 bench_relevance_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) \
 	-DCOPS_BENCH_SRCDIR='"$(abs_top_srcdir)/bench"'
 EXTRA_DIST += bench/LuceneRelevance.java
+dist_noinst_SCRIPTS += bench/relevance-loo
 bench_relevance_LDADD = $(INTERNAL_LIBS) -lm
 if HAVE_XAPIAN
 nodist_EXTRA_bench_relevance_SOURCES = bench/relevance-dummy.cxx
