@@ -557,9 +557,10 @@ static int read_time_records(const char *path, const lines *l, const char *heade
             break;
         if (blank(l->v[i]))
             continue;
-        const char *at = l->v[i] + hl, *id;
+        int is_header = strncmp(l->v[i], header, hl) == 0;
+        const char *at = is_header ? l->v[i] + hl : "", *id;
         size_t idlen;
-        if (strncmp(l->v[i], header, hl) != 0 || !next_token(&at, &id, &idlen))
+        if (!is_header || !next_token(&at, &id, &idlen))
             return error_set(err, COPS_EINPUT, "%s:%zu: expected \"%s n\"", path, i + 1, header);
         size_t end = i + 1;
         while (end < l->n && l->v[end][0] != '*')
