@@ -384,3 +384,24 @@ Test(collections, ambiguous_then_named)
     testlib_remove_tree(empty);
     testlib_remove_tree(dir);
 }
+
+Test(collections, npl_unclosed_record)
+{
+    /* The last record never closed: an error naming the file and line,
+     * not a document holding the rest of the file. */
+    static const file_spec npl[] = {
+        {"doc-text", "1\nfirst text\n   /\n2\nsecond text\n3\nthird\n"},
+        {"query-text", "1\nQUERY\n/\n"},
+        {"rlv-ass", "1\n 1\n /\n"},
+        {NULL, NULL},
+    };
+    char *dir = make_folder("nplbad", npl);
+    collection_options o;
+    collection_options_init(&o);
+    test_collection c;
+    cops_error err;
+    cr_assert_eq(collection_read(dir, &o, &c, &err), COPS_EINPUT);
+    cr_assert(strstr(err.message, "doc-text:4: record 2 has no closing '/' line") != NULL, "%s",
+              err.message);
+    testlib_remove_tree(dir);
+}
