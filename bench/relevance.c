@@ -66,7 +66,7 @@ typedef struct settings {
 static void die(const char *what, const cops_error *err)
 {
     fprintf(stderr, "relevance: %s%s%s\n", what, err ? ": " : "", err ? err->message : "");
-    exit(1);
+    exit(2);
 }
 
 static void *xmalloc(size_t n)
@@ -486,7 +486,7 @@ static void write_run(const char *path, const system_result *r)
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "relevance: cannot write %s: %s\n", path, strerror(errno));
-        exit(1);
+        exit(2);
     }
     for (size_t q = 0; q < r->run.count; q++) {
         const eval_query_run *qr = &r->run.queries[q];
@@ -496,7 +496,7 @@ static void write_run(const char *path, const system_result *r)
     }
     if (fclose(f) != 0) {
         fprintf(stderr, "relevance: cannot write %s\n", path);
-        exit(1);
+        exit(2);
     }
 }
 
@@ -613,7 +613,7 @@ static void measure(const char *dir, const settings *s, measured *m)
     cops_error err;
     if (collection_read(dir, &s->read, &c, &err) != COPS_OK)
         die("reading the collection", &err);
-    snprintf(m->name, sizeof m->name, "%s", dir ? base_name(dir) : "collection");
+    snprintf(m->name, sizeof m->name, "%s", base_name(dir ? dir : s->read.docs[0]));
     m->n = run_systems(m->name, &c, s, m->results);
     printf("- %s (%s: %s): %zu documents%s, %zu queries%s, %zu judged queries evaluated, "
            "%zu without relevant documents excluded, %s grades\n",
@@ -654,7 +654,8 @@ static int compare_names(const void *a, const void *b)
 
 /* The collection folders named by `arg`: itself when it holds files of a
  * known layout, else its subfolders (bench/relevance data/ir). */
-static size_t collection_dirs(const char *arg, char **out, size_t max)
+static size_t collection_dirs(const char *arg, const collection_options *o, char **out,
+                              size_t max)
 {
     if (!has_subfolders(arg)) {
         out[0] = xstrdup(arg);
@@ -662,9 +663,7 @@ static size_t collection_dirs(const char *arg, char **out, size_t max)
     }
     test_collection probe;
     cops_error err;
-    collection_options o;
-    collection_options_init(&o);
-    if (collection_read(arg, &o, &probe, &err) == COPS_OK) {
+    if (collection_read(arg, o, &probe, &err) == COPS_OK) {
         collection_free(&probe);
         out[0] = xstrdup(arg);
         return 1;
@@ -763,7 +762,7 @@ static int collections(char **args, size_t nargs, const settings *s)
     char *dirs[MAX_COLLECTIONS];
     size_t ndirs = 0;
     for (size_t i = 0; i < nargs && ndirs < MAX_COLLECTIONS; i++)
-        ndirs += collection_dirs(args[i], dirs + ndirs, MAX_COLLECTIONS - ndirs);
+        ndirs += collection_dirs(args[i], &s->read, dirs + ndirs, MAX_COLLECTIONS - ndirs);
     if (nargs == 0)
         dirs[ndirs++] = NULL; /* every file named by --docs/--queries/--qrels */
     measured *m = xmalloc(ndirs * sizeof *m);
@@ -873,7 +872,7 @@ static int known_item(const char *dir, const settings *s)
     walk_list = &list;
     if (nftw(dir, collect_article, 16, FTW_PHYS) != 0 || list.count == 0) {
         fprintf(stderr, "relevance: %s: no articles (*.txt in subfolders)\n", dir);
-        return 1;
+        return 2;
     }
     qsort(list.items, list.count, sizeof *list.items, compare_articles);
 
