@@ -330,18 +330,26 @@ static char *join_lines(const lines *l, size_t a, size_t b, char sep, char cut)
     return s;
 }
 
+/* Room for one more record; -1 when out of memory. */
+static int records_reserve(records *r)
+{
+    if (r->n < r->capacity)
+        return 0;
+    size_t c = r->capacity ? r->capacity * 2 : 256;
+    collection_record *p = realloc(r->v, c * sizeof *p);
+    if (!p)
+        return -1;
+    r->v = p;
+    r->capacity = c;
+    return 0;
+}
+
 /* Append a record: id s[0, idlen), title lines [ta, tb), text [xa, xb). */
 static int records_add(records *r, const char *id, size_t idlen, const lines *l, size_t ta,
                        size_t tb, size_t xa, size_t xb, char cut)
 {
-    if (r->n == r->capacity) {
-        size_t c = r->capacity ? r->capacity * 2 : 256;
-        collection_record *p = realloc(r->v, c * sizeof *p);
-        if (!p)
-            return -1;
-        r->v = p;
-        r->capacity = c;
-    }
+    if (records_reserve(r) < 0)
+        return -1;
     collection_record *rec = &r->v[r->n];
     rec->id = copy_n(id, idlen);
     rec->title = join_lines(l, ta, tb, ' ', 0);
@@ -649,20 +657,13 @@ static int smart_record_add(records *out, const smart_record *r, int query,
     for (char *p = title; *p; p++)
         if (*p == '\n')
             *p = ' ';
-    collection_record rec = {id, title, text};
-    if (out->n == out->capacity) {
-        size_t c = out->capacity ? out->capacity * 2 : 256;
-        collection_record *p = realloc(out->v, c * sizeof *p);
-        if (!p) {
-            free(text);
-            free(title);
-            free(id);
-            return -1;
-        }
-        out->v = p;
-        out->capacity = c;
+    if (records_reserve(out) < 0) {
+        free(text);
+        free(title);
+        free(id);
+        return -1;
     }
-    out->v[out->n++] = rec;
+    out->v[out->n++] = (collection_record){id, title, text};
     return 0;
 }
 
@@ -907,6 +908,25 @@ static eval_grades guess_grades(const eval_qrels *q)
     return cranfield && minus ? EVAL_GRADES_CRANFIELD : EVAL_GRADES_TREC;
 }
 
+/* Documents named as their layout's judgments name them, and repeated
+ * ids dropped; returns how many were, or -1 when out of memory. */
+static long settle_document_ids(records *docs, const layout *lay)
+{
+    for (size_t i = 0; i < docs->n; i++) {
+        if (lay->docs_by_position) {
+            char number[32];
+            snprintf(number, sizeof number, "%zu", i + 1);
+            char *id = strdup(number);
+            if (!id)
+                return -1;
+            free(docs->v[i].id);
+            docs->v[i].id = id;
+        }
+        canonical_id(docs->v[i].id);
+    }
+    return drop_duplicates(docs);
+}
+
 void collection_free(test_collection *c)
 {
     records d = {c->docs, c->ndocs, c->docs_capacity};
@@ -1032,21 +1052,7 @@ int collection_read(const char *dir, const collection_options *o, test_collectio
         rc = load_judgments(r.qrels, collection_file_kind_of(r.qrels), r.lay, &out->qrels,
                             out->note, sizeof out->note, err);
     long dropped = 0;
-    for (size_t i = 0; rc == 0 && i < docs.n; i++) {
-        if (r.lay->docs_by_position) {
-            char number[32];
-            snprintf(number, sizeof number, "%zu", i + 1);
-            char *id = strdup(number);
-            if (!id) {
-                rc = NOMEM(r.docs[0]);
-                break;
-            }
-            free(docs.v[i].id);
-            docs.v[i].id = id;
-        }
-        canonical_id(docs.v[i].id);
-    }
-    if (rc == 0 && (dropped = drop_duplicates(&docs)) < 0)
+    if (rc == 0 && (dropped = settle_document_ids(&docs, r.lay)) < 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     if (rc) {
         records_free(&docs);
