@@ -21,10 +21,11 @@
  */
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +67,16 @@ public class LuceneRelevance {
         return out;
     }
 
+    /* UTF-8 with bad bytes replaced (documents come from strangers: the
+     * BBC set has a few), as cops's analyzer repairs them. */
+    private static BufferedReader open(String path) throws IOException {
+        return new BufferedReader(new InputStreamReader(
+            Files.newInputStream(Paths.get(path)),
+            StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE)));
+    }
+
     public static void main(String[] args) throws IOException {
         if (args.length != 4) {
             System.err.println("usage: LuceneRelevance DOCS QUERIES RUN stop|nostop");
@@ -78,7 +89,7 @@ public class LuceneRelevance {
         IndexWriterConfig config = new IndexWriterConfig(analyzer);
         config.setSimilarity(similarity);
         try (IndexWriter w = new IndexWriter(dir, config);
-             BufferedReader r = Files.newBufferedReader(Paths.get(args[0]), StandardCharsets.UTF_8)) {
+             BufferedReader r = open(args[0])) {
             String line;
             while ((line = r.readLine()) != null) {
                 String[] f = line.split("\t", -1);
@@ -93,7 +104,7 @@ public class LuceneRelevance {
         }
         BooleanQuery.setMaxClauseCount(1 << 16);
         try (DirectoryReader reader = DirectoryReader.open(dir);
-             BufferedReader q = Files.newBufferedReader(Paths.get(args[1]), StandardCharsets.UTF_8);
+             BufferedReader q = open(args[1]);
              PrintWriter out = new PrintWriter(Files.newBufferedWriter(Paths.get(args[2]),
                                                                        StandardCharsets.UTF_8))) {
             IndexSearcher searcher = new IndexSearcher(reader);
