@@ -2,12 +2,13 @@
  * relevance.c — search quality of cops (and of Xapian, when built) on a
  * test collection with relevance judgments.  See bench/RELEVANCE.md.
  *
- *   bench/relevance [options] DIR
- *       DIR holds a SMART collection (documents and queries in ".I" files,
- *       judgments "qid docid rel" or TREC qrels): index the documents with
- *       each engine in a temporary directory, run every query as a bag of
- *       words (literal, OR) for up to 1000 hits and print MAP, P@10,
- *       nDCG@10 and R@100 as a Markdown table.
+ *   bench/relevance [options] DIR...
+ *       each DIR holds a test collection as distributed (collections.h:
+ *       SMART, NPL, LISA or TIME layouts), or is a folder of them: index
+ *       the documents with each engine in a temporary directory, run every
+ *       query as a bag of words (literal, OR) for up to 1000 hits and print
+ *       MAP, P@10, nDCG@10 and R@100 per collection, their means and the
+ *       cops / Xapian BM25 ratios as one Markdown table.
  *   bench/relevance --known-item [options] DIR
  *       DIR holds .txt articles whose first line is the headline (BBC
  *       news): each headline is a query whose answer is its own article
@@ -23,13 +24,16 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <glob.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/collections.h"
 #include "bench/evaluate.h"
 #include "bench/smart.h"
 #include "cops.h"
@@ -42,42 +46,27 @@
 #endif
 
 #define HITS 1000
+#define MAX_SYSTEMS 5
+#define MAX_COLLECTIONS 64
 
-typedef struct document {
-    char *id, *title, *text;
-} document;
-
-typedef struct query {
-    char *qid, *text;
-} query;
-
-typedef struct collection {
-    document *docs;
-    size_t ndocs;
-    query *queries;
-    size_t nqueries;
-    eval_qrels qrels;
-    eval_grades grades;
-} collection;
-
-typedef enum query_ids { IDS_AUTO, IDS_POSITION, IDS_NUMBER } query_ids;
+typedef collection_record document;
+typedef test_collection collection;
 
 typedef struct settings {
     cops_search_options search;  /* k1, b, title_weight (defaults unless given) */
-    const char *text_fields;     /* SMART fields joined into the text */
-    char title_field;            /* SMART field of the title, 0 = none */
+    collection_options read;     /* files, SMART fields, query ids, grades */
     int stem;
     int stopwords;
     int xapian;
+    int lucene;
+    const char *lucene_jars;     /* where liblucene8-java's jars are */
     const char *run_path;
-    query_ids ids;
-    int grades;                  /* -1 auto, else eval_grades */
 } settings;
 
 static void die(const char *what, const cops_error *err)
 {
     fprintf(stderr, "relevance: %s%s%s\n", what, err ? ": " : "", err ? err->message : "");
-    exit(1);
+    exit(2);
 }
 
 static void *xmalloc(size_t n)
@@ -256,7 +245,7 @@ static void cops_engine_run(cops_index *index, const collection *c, const settin
             die("cops_search", &err);
         for (size_t i = 0; i < cops_results_count(results); i++) {
             const cops_hit *h = cops_results_hit(results, i);
-            if (eval_run_add(run, c->queries[q].qid, h->id, h->score) < 0)
+            if (eval_run_add(run, c->queries[q].id, h->id, h->score) < 0)
                 die("out of memory", NULL);
         }
         cops_results_free(results);
@@ -343,7 +332,7 @@ static void xapian_engine_run(xapian_engine *x, const collection *c, const setti
             uint32_t docid = cops_xapian_results_docid(results, i);
             if (docid >= x->nids || !x->ids[docid])
                 die("unknown Xapian document id", NULL);
-            if (eval_run_add(run, c->queries[q].qid, x->ids[docid],
+            if (eval_run_add(run, c->queries[q].id, x->ids[docid],
                              cops_xapian_results_score(results, i)) < 0)
                 die("out of memory", NULL);
         }
@@ -354,6 +343,134 @@ static void xapian_engine_run(xapian_engine *x, const collection *c, const setti
     }
 }
 #endif
+
+/* --------------------------------------------------------------- lucene */
+
+/* Lucene 8 (bench/LuceneRelevance.java), when javac, java and the
+ * lucene-core and lucene-analyzers-common jars are found: compiled once
+ * into the temporary folder, then run on files written from the
+ * collection.  Any failure leaves Lucene out with one message. */
+static int lucene_state; /* 0 untried, 1 ready, -1 unavailable */
+static char lucene_classpath[2048];
+
+/* Run argv (no shell); 1 when it exited with status 0. */
+static int run_program(char *const argv[])
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The first jar of `dir` matching `pattern`, or NULL. */
+static char *find_jar(const char *dir, const char *pattern)
+{
+    char spec[1024];
+    snprintf(spec, sizeof spec, "%s/%s", dir, pattern);
+    glob_t g;
+    char *found = NULL;
+    if (glob(spec, 0, NULL, &g) == 0 && g.gl_pathc > 0)
+        found = xstrdup(g.gl_pathv[0]);
+    globfree(&g);
+    return found;
+}
+
+static int lucene_ready(const settings *s)
+{
+    if (lucene_state)
+        return lucene_state > 0;
+    lucene_state = -1;
+    char *core = find_jar(s->lucene_jars, "lucene-core-8*.jar");
+    char *common = find_jar(s->lucene_jars, "lucene-analyzers-common-8*.jar");
+    if (!core || !common) {
+        fprintf(stderr, "relevance: Lucene left out: no lucene-core-8 and "
+                "lucene-analyzers-common-8 jars in %s (Debian: liblucene8-java)\n",
+                s->lucene_jars);
+        free(core);
+        free(common);
+        return 0;
+    }
+    char classes[600], source[1024];
+    snprintf(classes, sizeof classes, "%s", temp_path("lucene-classes"));
+    snprintf(source, sizeof source, "%s/LuceneRelevance.java", COPS_BENCH_SRCDIR);
+    snprintf(lucene_classpath, sizeof lucene_classpath, "%s:%s", core, common);
+    free(core);
+    free(common);
+    if (mkdir(classes, 0700) != 0)
+        die("cannot create a temporary directory", NULL);
+    char *javac[] = {"javac", "-nowarn", "-d", classes, "-cp", lucene_classpath, source, NULL};
+    if (!run_program(javac)) {
+        fprintf(stderr, "relevance: Lucene left out: javac could not compile %s\n", source);
+        return 0;
+    }
+    size_t used = strlen(lucene_classpath);
+    snprintf(lucene_classpath + used, sizeof lucene_classpath - used, ":%s", classes);
+    lucene_state = 1;
+    return 1;
+}
+
+/* s without tabs and line breaks (one TSV field). */
+static void put_field(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+/* Runs Lucene with (stop = 1) or without EnglishAnalyzer's stop words;
+ * 0 when it failed. */
+static int lucene_run(const char *name, const collection *c, const settings *s, int stop,
+                      eval_run *run)
+{
+    char file[96];
+    snprintf(file, sizeof file, "%s.docs.tsv", name);
+    char docs[600], queries[600], out[600];
+    snprintf(docs, sizeof docs, "%s", temp_path(file));
+    snprintf(file, sizeof file, "%s.queries.tsv", name);
+    snprintf(queries, sizeof queries, "%s", temp_path(file));
+    snprintf(file, sizeof file, "%s.lucene.run", name);
+    snprintf(out, sizeof out, "%s", temp_path(file));
+    FILE *d = fopen(docs, "w"), *q = fopen(queries, "w");
+    if (!d || !q)
+        die("cannot write the Lucene input", NULL);
+    for (size_t i = 0; i < c->ndocs; i++) {
+        put_field(d, c->docs[i].id);
+        fputc('\t', d);
+        put_field(d, c->docs[i].title);
+        fputc('\t', d);
+        put_field(d, c->docs[i].text);
+        fputc('\n', d);
+    }
+    for (size_t i = 0; i < c->nqueries; i++) {
+        char *text = query_text(c->queries[i].text, s->stopwords);
+        put_field(q, c->queries[i].id);
+        fputc('\t', q);
+        put_field(q, text);
+        fputc('\n', q);
+        free(text);
+    }
+    if (fclose(d) != 0 || fclose(q) != 0)
+        die("cannot write the Lucene input", NULL);
+    char *java[] = {"java", "-cp", lucene_classpath, "LuceneRelevance", docs, queries, out,
+                    stop ? "stop" : "nostop", NULL};
+    if (!run_program(java)) {
+        fprintf(stderr, "relevance: Lucene failed on %s\n", name);
+        return 0;
+    }
+    cops_error err;
+    /* The file is in rank order (ties as Lucene broke them): kept. */
+    if (smart_read_run(out, run, &err) != COPS_OK)
+        die("reading Lucene's run", &err);
+    return 1;
+}
 
 /* ---------------------------------------------------------------- report */
 
@@ -369,7 +486,7 @@ static void write_run(const char *path, const system_result *r)
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "relevance: cannot write %s: %s\n", path, strerror(errno));
-        exit(1);
+        exit(2);
     }
     for (size_t q = 0; q < r->run.count; q++) {
         const eval_query_run *qr = &r->run.queries[q];
@@ -379,7 +496,7 @@ static void write_run(const char *path, const system_result *r)
     }
     if (fclose(f) != 0) {
         fprintf(stderr, "relevance: cannot write %s\n", path);
-        exit(1);
+        exit(2);
     }
 }
 
@@ -388,7 +505,7 @@ static size_t run_systems(const char *name, const collection *c, const settings 
                           system_result *out)
 {
     size_t n = 0;
-    memset(out, 0, 3 * sizeof *out);
+    memset(out, 0, MAX_SYSTEMS * sizeof *out);
     cops_index *index = cops_engine_build(name, c, s->stem);
     snprintf(out[n].label, sizeof out[n].label,
              "cops BM25 k1=%g b=%g, title weight %g", s->search.k1, s->search.b,
@@ -424,19 +541,21 @@ static size_t run_systems(const char *name, const collection *c, const settings 
         xapian_engine_free(&x);
     }
 #endif
+    for (int stop = 0; s->lucene && stop < 2 && lucene_ready(s); stop++) {
+        eval_run_init(&out[n].run);
+        if (!lucene_run(name, c, s, stop, &out[n].run)) {
+            eval_run_free(&out[n].run);
+            break;
+        }
+        snprintf(out[n].label, sizeof out[n].label,
+                 "Lucene 8 BM25 k1=1.2 b=0.75, EnglishAnalyzer%s", stop ? "" : " without stop words");
+        snprintf(out[n].tag, sizeof out[n].tag, stop ? "lucene-stop" : "lucene");
+        n++;
+    }
     for (size_t i = 0; i < n; i++)
         if (eval_run_evaluate(&c->qrels, c->grades, &out[i].run, &out[i].summary, NULL, NULL) < 0)
             die("out of memory", NULL);
     return n;
-}
-
-static void print_table(const system_result *r, size_t n)
-{
-    printf("| system | MAP | P@10 | nDCG@10 | R@100 |\n");
-    printf("|---|---:|---:|---:|---:|\n");
-    for (size_t i = 0; i < n; i++)
-        printf("| %s | %.4f | %.4f | %.4f | %.4f |\n", r[i].label, r[i].summary.map,
-               r[i].summary.p10, r[i].summary.ndcg10, r[i].summary.r100);
 }
 
 static void print_known_item_rows(const char *variant, const system_result *r, size_t n)
@@ -452,218 +571,215 @@ static void free_systems(system_result *r, size_t n)
         eval_run_free(&r[i].run);
 }
 
-/* ----------------------------------------------------- SMART collection */
+/* ---------------------------------------------------------- collections */
+
+typedef struct measured {
+    char name[64];
+    system_result results[MAX_SYSTEMS];
+    size_t n;
+} measured;
+
+static const char *base_name(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    static char name[64];
+    size_t start = n;
+    while (start && path[start - 1] != '/')
+        start--;
+    snprintf(name, sizeof name, "%.*s", (int)(n - start), path + start);
+    return name;
+}
+
+/* Write the runs of one collection: cops's to FILE (FILE.NAME when there
+ * are several collections), each other system's to that plus ".tag". */
+static void write_runs(const settings *s, const measured *m, int several)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        size_t len = strlen(s->run_path) + strlen(m->name) + strlen(m->results[i].tag) + 3;
+        char *p = xmalloc(len);
+        snprintf(p, len, "%s%s%s%s%s", s->run_path, several ? "." : "", several ? m->name : "",
+                 i ? "." : "", i ? m->results[i].tag : "");
+        write_run(p, &m->results[i]);
+        free(p);
+    }
+}
+
+/* Read, index, run and evaluate the collection in `dir` into *m. */
+static void measure(const char *dir, const settings *s, measured *m)
+{
+    collection c;
+    cops_error err;
+    if (collection_read(dir, &s->read, &c, &err) != COPS_OK)
+        die("reading the collection", &err);
+    snprintf(m->name, sizeof m->name, "%s", base_name(dir ? dir : s->read.docs[0]));
+    m->n = run_systems(m->name, &c, s, m->results);
+    printf("- %s (%s: %s): %zu documents%s, %zu queries%s, %zu judged queries evaluated, "
+           "%zu without relevant documents excluded, %s grades\n",
+           m->name, c.layout, c.files, c.ndocs, c.duplicates ? " (repeated records dropped)" : "",
+           c.nqueries, c.ids_by_position ? " (ids by position)" : "",
+           m->results[0].summary.queries, m->results[0].summary.excluded,
+           c.grades == EVAL_GRADES_CRANFIELD ? "Cranfield" : "TREC");
+    if (c.duplicates)
+        printf("  - %zu document records repeat an earlier id and were dropped\n", c.duplicates);
+    if (c.note[0])
+        printf("  - %s\n", c.note);
+    collection_free(&c);
+}
+
+static int has_subfolders(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int yes = 0;
+    while (!yes && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        yes = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    closedir(d);
+    return yes;
+}
 
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Regular, non-hidden files of dir, sorted; *n receives their count. */
-static char **list_files(const char *dir, size_t *n)
+/* The collection folders named by `arg`: itself when it holds files of a
+ * known layout, else its subfolders (bench/relevance data/ir). */
+static size_t collection_dirs(const char *arg, const collection_options *o, char **out,
+                              size_t max)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
-        fprintf(stderr, "relevance: cannot open %s: %s\n", dir, strerror(errno));
-        exit(1);
-    }
-    size_t cap = 16;
-    char **names = xmalloc(cap * sizeof *names);
-    *n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        char *path = xmalloc(len);
-        snprintf(path, len, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-            free(path);
-            continue;
-        }
-        if (*n == cap) {
-            cap *= 2;
-            names = realloc(names, cap * sizeof *names);
-            if (!names)
-                die("out of memory", NULL);
-        }
-        names[(*n)++] = path;
-    }
-    closedir(d);
-    qsort(names, *n, sizeof *names, compare_names);
-    return names;
-}
-
-typedef struct qid_check {
-    const collection *c;
-    const smart_file *queries;
-    int all_positions;
-} qid_check;
-
-static void check_position(void *context, const char *qid)
-{
-    qid_check *k = context;
-    char *end;
-    long v = strtol(qid, &end, 10);
-    if (*qid == '\0' || *end || v < 1 || (size_t)v > k->queries->count)
-        k->all_positions = 0;
-}
-
-/* The qrels' spelling of query number `id` (an exact match, else the same
- * number without leading zeros). */
-static char *number_qid(const eval_qrels *qrels, const char *id)
-{
-    for (size_t i = 0; i < qrels->count; i++)
-        if (strcmp(qrels->items[i].qid, id) == 0)
-            return xstrdup(id);
-    const char *p = id;
-    while (*p == '0' && p[1])
-        p++;
-    return xstrdup(p);
-}
-
-static char *join_fields(const smart_record *r, const char *fields)
-{
-    size_t len = 1;
-    for (const char *f = fields; *f; f++)
-        len += strlen(smart_field(r, *f)) + 2;
-    char *s = xmalloc(len);
-    s[0] = '\0';
-    for (const char *f = fields; *f; f++) {
-        const char *v = smart_field(r, *f);
-        if (!*v)
-            continue;
-        if (s[0])
-            strcat(s, "\n\n");
-        strcat(s, v);
-    }
-    return s;
-}
-
-static int smart_collection(const char *dir, const settings *s)
-{
-    size_t nfiles;
-    char **files = list_files(dir, &nfiles);
-    const char *smart[2] = {NULL, NULL};
-    const char *qrels_path = NULL;
-    size_t nsmart = 0;
-    for (size_t i = 0; i < nfiles; i++) {
-        if (smart_looks_like(files[i])) {
-            if (nsmart < 2)
-                smart[nsmart] = files[i];
-            nsmart++;
-        } else if (smart_looks_like_qrels(files[i])) {
-            if (qrels_path) {
-                fprintf(stderr, "relevance: %s: two judgment files (%s, %s)\n", dir, qrels_path,
-                        files[i]);
-                return 1;
-            }
-            qrels_path = files[i];
-        }
-    }
-    if (nsmart != 2 || !qrels_path) {
-        fprintf(stderr, "relevance: %s: expected two SMART files (documents, queries) and one "
-                "judgment file; found %zu and %s\n", dir, nsmart, qrels_path ? "one" : "none");
+    if (!has_subfolders(arg)) {
+        out[0] = xstrdup(arg);
         return 1;
     }
+    test_collection probe;
     cops_error err;
-    smart_file a, b;
-    if (smart_read(smart[0], &a, &err) != COPS_OK || smart_read(smart[1], &b, &err) != COPS_OK)
-        die("reading the collection", &err);
-    /* The larger file holds the documents. */
-    smart_file *docs = a.count >= b.count ? &a : &b, *queries = a.count >= b.count ? &b : &a;
-
-    collection c;
-    memset(&c, 0, sizeof c);
-    eval_qrels_init(&c.qrels);
-    if (smart_read_qrels(qrels_path, &c.qrels, &err) != COPS_OK)
-        die("reading the judgments", &err);
-    eval_qrels_finish(&c.qrels);
-
-    /* Grades: Cranfield's 1..4 / -1 codes when every code is one of them
-     * and -1 occurs (TREC qrels use 0 for judged non-relevant). */
-    if (s->grades >= 0) {
-        c.grades = (eval_grades)s->grades;
-    } else {
-        int cranfield = 1, minus = 0;
-        for (size_t i = 0; i < c.qrels.count; i++) {
-            int code = c.qrels.items[i].code;
-            minus |= code == -1;
-            if (!(code == -1 || (code >= 1 && code <= 4)))
-                cranfield = 0;
-        }
-        c.grades = cranfield && minus ? EVAL_GRADES_CRANFIELD : EVAL_GRADES_TREC;
+    if (collection_read(arg, o, &probe, &err) == COPS_OK) {
+        collection_free(&probe);
+        out[0] = xstrdup(arg);
+        return 1;
     }
-
-    query_ids ids = s->ids;
-    if (ids == IDS_AUTO) {
-        qid_check k = {&c, queries, 1};
-        eval_qrels_queries(&c.qrels, check_position, &k);
-        ids = k.all_positions ? IDS_POSITION : IDS_NUMBER;
+    DIR *d = opendir(arg);
+    size_t n = 0;
+    struct dirent *e;
+    while (d && n < max && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len = strlen(arg) + strlen(e->d_name) + 2;
+        char *path = xmalloc(len);
+        struct stat st;
+        snprintf(path, len, "%s/%s", arg, e->d_name);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            out[n++] = path;
+        else
+            free(path);
     }
-
-    c.ndocs = docs->count;
-    c.docs = xmalloc(c.ndocs * sizeof *c.docs);
-    for (size_t i = 0; i < docs->count; i++) {
-        const smart_record *r = &docs->records[i];
-        c.docs[i].id = xstrdup(r->id);
-        c.docs[i].title = xstrdup(s->title_field ? smart_field(r, s->title_field) : "");
-        /* Titles are one line in the index. */
-        for (char *p = c.docs[i].title; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-        c.docs[i].text = join_fields(r, s->text_fields);
-    }
-    c.nqueries = queries->count;
-    c.queries = xmalloc(c.nqueries * sizeof *c.queries);
-    for (size_t i = 0; i < queries->count; i++) {
-        const smart_record *r = &queries->records[i];
-        char number[32];
-        snprintf(number, sizeof number, "%zu", r->position);
-        c.queries[i].qid = ids == IDS_POSITION ? xstrdup(number) : number_qid(&c.qrels, r->id);
-        c.queries[i].text = xstrdup(smart_field(r, 'W'));
-    }
-
-    system_result results[3];
-    size_t n = run_systems("smart", &c, s, results);
-    printf("Collection %s: %zu documents, %zu queries (ids by %s), judgments %s (%s grades); "
-           "%zu queries evaluated, %zu without relevant documents excluded.\n\n",
-           dir, c.ndocs, c.nqueries, ids == IDS_POSITION ? "position" : ".I number", qrels_path,
-           c.grades == EVAL_GRADES_CRANFIELD ? "Cranfield" : "TREC", results[0].summary.queries,
-           results[0].summary.excluded);
-    print_table(results, n);
-    if (s->run_path) {
-        write_run(s->run_path, &results[0]);
-        for (size_t i = 1; i < n; i++) {
-            size_t len = strlen(s->run_path) + strlen(results[i].tag) + 2;
-            char *p = xmalloc(len);
-            snprintf(p, len, "%s.%s", s->run_path, results[i].tag);
-            write_run(p, &results[i]);
-            free(p);
-        }
-    }
-    free_systems(results, n);
-    for (size_t i = 0; i < c.ndocs; i++) {
-        free(c.docs[i].id);
-        free(c.docs[i].title);
-        free(c.docs[i].text);
-    }
-    for (size_t i = 0; i < c.nqueries; i++) {
-        free(c.queries[i].qid);
-        free(c.queries[i].text);
-    }
-    free(c.docs);
-    free(c.queries);
-    eval_qrels_free(&c.qrels);
-    smart_free(&a);
-    smart_free(&b);
-    for (size_t i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
-    return 0;
+    if (d)
+        closedir(d);
+    qsort(out, n, sizeof *out, compare_names);
+    return n;
 }
 
+static void print_row(const char *collection_name, const char *system, const eval_summary *m)
+{
+    printf("| %s | %s | %.4f | %.4f | %.4f | %.4f |\n", collection_name, system, m->map, m->p10,
+           m->ndcg10, m->r100);
+}
+
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : 0;
+}
+
+static void print_ratio_row(const char *collection_name, const char *label,
+                            const eval_summary *a, const eval_summary *b)
+{
+    printf("| %s | **%s** | %.3fx | %.3fx | %.3fx | %.3fx |\n", collection_name, label,
+           ratio(a->map, b->map), ratio(a->p10, b->p10), ratio(a->ndcg10, b->ndcg10),
+           ratio(a->r100, b->r100));
+}
+
+/* The index of the system tagged `tag`, or -1. */
+static int system_index(const measured *m, const char *tag)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->results[i].tag, tag) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* One table: every collection's systems, cops / Xapian BM25, and the
+ * means over the collections (each collection weighs the same). */
+static void print_collections_table(const measured *m, size_t count)
+{
+    const char *ratio_label = "cops / Xapian BM25 k1=1.2 b=0.75";
+    printf("\n| collection | system | MAP | P@10 | nDCG@10 | R@100 |\n");
+    printf("|---|---|---:|---:|---:|---:|\n");
+    for (size_t k = 0; k < count; k++) {
+        for (size_t i = 0; i < m[k].n; i++)
+            print_row(m[k].name, m[k].results[i].label, &m[k].results[i].summary);
+        int x = system_index(&m[k], "xapian-bm25");
+        if (x >= 0)
+            print_ratio_row(m[k].name, ratio_label, &m[k].results[0].summary,
+                            &m[k].results[x].summary);
+    }
+    if (count < 2)
+        return;
+    char mean_name[32];
+    snprintf(mean_name, sizeof mean_name, "mean of %zu", count);
+    eval_summary means[MAX_SYSTEMS];
+    memset(means, 0, sizeof means);
+    for (size_t i = 0; i < m[0].n; i++) {
+        int everywhere = 1; /* a system missing on one collection has no mean */
+        for (size_t k = 0; k < count; k++)
+            everywhere &= i < m[k].n && strcmp(m[k].results[i].tag, m[0].results[i].tag) == 0;
+        if (!everywhere)
+            continue;
+        for (size_t k = 0; k < count; k++) {
+            means[i].map += m[k].results[i].summary.map / (double)count;
+            means[i].p10 += m[k].results[i].summary.p10 / (double)count;
+            means[i].ndcg10 += m[k].results[i].summary.ndcg10 / (double)count;
+            means[i].r100 += m[k].results[i].summary.r100 / (double)count;
+        }
+        print_row(mean_name, m[0].results[i].label, &means[i]);
+    }
+    int x = system_index(&m[0], "xapian-bm25");
+    if (x >= 0)
+        print_ratio_row(mean_name, ratio_label, &means[0], &means[x]);
+}
+
+static int collections(char **args, size_t nargs, const settings *s)
+{
+    char *dirs[MAX_COLLECTIONS];
+    size_t ndirs = 0;
+    for (size_t i = 0; i < nargs && ndirs < MAX_COLLECTIONS; i++)
+        ndirs += collection_dirs(args[i], &s->read, dirs + ndirs, MAX_COLLECTIONS - ndirs);
+    if (nargs == 0)
+        dirs[ndirs++] = NULL; /* every file named by --docs/--queries/--qrels */
+    measured *m = xmalloc(ndirs * sizeof *m);
+    memset(m, 0, ndirs * sizeof *m);
+    printf("Collections (title + text indexed, each query's text as a bag of words, %d hits):\n\n",
+           HITS);
+    for (size_t k = 0; k < ndirs; k++) {
+        measure(dirs[k], s, &m[k]);
+        if (s->run_path)
+            write_runs(s, &m[k], ndirs > 1);
+        free_systems(m[k].results, m[k].n);
+        free(dirs[k]);
+    }
+    print_collections_table(m, ndirs);
+    free(m);
+    return 0;
+}
 /* ------------------------------------------------------ known-item check */
 
 typedef struct article {
@@ -756,7 +872,7 @@ static int known_item(const char *dir, const settings *s)
     walk_list = &list;
     if (nftw(dir, collect_article, 16, FTW_PHYS) != 0 || list.count == 0) {
         fprintf(stderr, "relevance: %s: no articles (*.txt in subfolders)\n", dir);
-        return 1;
+        return 2;
     }
     qsort(list.items, list.count, sizeof *list.items, compare_articles);
 
@@ -780,7 +896,7 @@ static int known_item(const char *dir, const settings *s)
              * removed; the title is the lead paragraph. */
             c.docs[i].title = variant == 0 ? a->headline : a->lead;
             c.docs[i].text = variant == 0 ? a->whole : a->body;
-            c.queries[i].qid = a->id;
+            c.queries[i].id = a->id;
             c.queries[i].text = a->headline;
         }
         /* Relevant: every article with the same headline (the set has
@@ -794,7 +910,7 @@ static int known_item(const char *dir, const settings *s)
             }
         }
         eval_qrels_finish(&c.qrels);
-        system_result results[3];
+        system_result results[MAX_SYSTEMS];
         size_t n = run_systems(variant ? "bbc-body" : "bbc", &c, s, results);
         print_known_item_rows(variant == 0 ? "headline kept (title)" : "headline removed",
                               results, n);
@@ -848,11 +964,17 @@ static int evaluate_files(const char *qrels_path, const char *run_path, int grad
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: relevance [options] DIR             SMART collection (e.g. Cranfield)\n"
+            "usage: relevance [options] DIR...          test collections (one table)\n"
+            "       relevance [options] [DIR] --docs F [--docs F...] --queries F --qrels F\n"
             "       relevance --known-item [options] DIR  headline known-item check (BBC news)\n"
             "       relevance --qrels FILE --evaluate RUN [--grades G]\n"
+            "DIR: a collection folder as distributed (SMART: Cranfield, ADI; NPL; LISA;\n"
+            "TIME; see bench/collections.h), or a folder of such folders.\n"
             "options:\n"
+            "  --docs F --queries F --qrels F   name a collection's files when detection\n"
+            "                         is ambiguous (--docs repeats for several files)\n"
             "  --run FILE             write cops's TREC run to FILE, Xapian's to FILE.<tag>\n"
+            "                         (FILE.<collection>[.<tag>] with several collections)\n"
             "  --query-ids auto|position|number\n"
             "                         qrels query ids: the query's position in the file or\n"
             "                         its .I number (auto: position when every qrels id is\n"
@@ -865,7 +987,11 @@ static void usage(FILE *out)
             "  --no-stem              index and query without stemming\n"
             "  --stopwords            drop a small list of English function words from\n"
             "                         the queries (both engines)\n"
-            "  --no-xapian            cops only\n");
+            "  --no-xapian            leave Xapian out\n"
+            "  --no-lucene            leave Lucene 8 out (it runs when javac, java and the\n"
+            "                         lucene-core-8 and lucene-analyzers-common-8 jars are\n"
+            "                         found)\n"
+            "  --lucene-jars DIR      where the jars are (default /usr/share/java)\n");
 }
 
 int main(int argc, char **argv)
@@ -873,15 +999,17 @@ int main(int argc, char **argv)
     settings s;
     memset(&s, 0, sizeof s);
     cops_search_options_init(&s.search);
-    s.text_fields = "W";
-    s.title_field = 'T';
+    collection_options_init(&s.read);
     s.stem = 1;
     s.xapian = 1;
-    s.grades = -1;
+    s.lucene = 1;
+    s.lucene_jars = "/usr/share/java";
+    const char *docs[65] = {NULL};
+    size_t ndocs = 0;
     int known = 0;
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
-           O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_HELP };
+           O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -897,6 +1025,10 @@ int main(int argc, char **argv)
         {"known-item", no_argument, NULL, O_KNOWN},
         {"qrels", required_argument, NULL, O_QRELS},
         {"evaluate", required_argument, NULL, O_EVAL},
+        {"docs", required_argument, NULL, O_DOCS},
+        {"no-lucene", no_argument, NULL, O_NOLUCENE},
+        {"lucene-jars", required_argument, NULL, O_JARS},
+        {"queries", required_argument, NULL, O_QUERIES},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -906,11 +1038,11 @@ int main(int argc, char **argv)
         case O_RUN: s.run_path = optarg; break;
         case O_IDS:
             if (strcmp(optarg, "auto") == 0)
-                s.ids = IDS_AUTO;
+                s.read.ids = IDS_AUTO;
             else if (strcmp(optarg, "position") == 0)
-                s.ids = IDS_POSITION;
+                s.read.ids = IDS_POSITION;
             else if (strcmp(optarg, "number") == 0)
-                s.ids = IDS_NUMBER;
+                s.read.ids = IDS_NUMBER;
             else {
                 usage(stderr);
                 return 2;
@@ -918,11 +1050,11 @@ int main(int argc, char **argv)
             break;
         case O_GRADES:
             if (strcmp(optarg, "auto") == 0)
-                s.grades = -1;
+                s.read.grades = -1;
             else if (strcmp(optarg, "trec") == 0)
-                s.grades = EVAL_GRADES_TREC;
+                s.read.grades = EVAL_GRADES_TREC;
             else if (strcmp(optarg, "cranfield") == 0)
-                s.grades = EVAL_GRADES_CRANFIELD;
+                s.read.grades = EVAL_GRADES_CRANFIELD;
             else {
                 usage(stderr);
                 return 2;
@@ -937,13 +1069,13 @@ int main(int argc, char **argv)
                     usage(stderr);
                     return 2;
                 }
-            s.text_fields = optarg;
+            s.read.text_fields = optarg;
             break;
         case O_TITLE:
             if (strcmp(optarg, "none") == 0)
-                s.title_field = 0;
+                s.read.title_field = 0;
             else if (strlen(optarg) == 1 && optarg[0] >= 'A' && optarg[0] <= 'Z')
-                s.title_field = optarg[0];
+                s.read.title_field = optarg[0];
             else {
                 usage(stderr);
                 return 2;
@@ -955,21 +1087,43 @@ int main(int argc, char **argv)
         case O_KNOWN: known = 1; break;
         case O_QRELS: qrels_path = optarg; break;
         case O_EVAL: evaluate_path = optarg; break;
+        case O_DOCS:
+            if (ndocs == 64) {
+                fprintf(stderr, "relevance: more than 64 --docs files\n");
+                return 2;
+            }
+            docs[ndocs++] = optarg;
+            break;
+        case O_QUERIES: s.read.queries = optarg; break;
+        case O_NOLUCENE: s.lucene = 0; break;
+        case O_JARS: s.lucene_jars = optarg; break;
         case O_HELP:
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (qrels_path || evaluate_path) {
-        if (!qrels_path || !evaluate_path || optind != argc) {
+    if (evaluate_path) {
+        if (!qrels_path || optind != argc) {
             usage(stderr);
             return 2;
         }
-        return evaluate_files(qrels_path, evaluate_path, s.grades);
+        return evaluate_files(qrels_path, evaluate_path, s.read.grades);
     }
-    if (optind + 1 != argc) {
+    if (known) {
+        if (optind + 1 != argc) {
+            usage(stderr);
+            return 2;
+        }
+        return known_item(argv[optind], &s);
+    }
+    s.read.qrels = qrels_path;
+    s.read.docs = ndocs ? docs : NULL;
+    /* Without a folder every file must be named; with named files, one
+     * folder at most (the others' roles would be ambiguous). */
+    if ((optind == argc && (!ndocs || !s.read.queries || !s.read.qrels))
+        || ((ndocs || s.read.queries || s.read.qrels) && argc - optind > 1)) {
         usage(stderr);
         return 2;
     }
-    return known ? known_item(argv[optind], &s) : smart_collection(argv[optind], &s);
+    return collections(argv + optind, (size_t)(argc - optind), &s);
 }

@@ -244,6 +244,15 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
+/* Glasgow's fourth column: a number with a fraction ("0.000000"). */
+static int glasgow_score(const char *s)
+{
+    const char *dot = strchr(s, '.');
+    if (!dot || dot == s || !dot[1])
+        return 0;
+    return strspn(s, "0123456789") == (size_t)(dot - s) && strspn(dot + 1, "0123456789") == strlen(dot + 1);
+}
+
 int smart_read_qrels(const char *path, eval_qrels *qrels, cops_error *err)
 {
     FILE *f = fopen(path, "r");
@@ -260,12 +269,16 @@ int smart_read_qrels(const char *path, eval_qrels *qrels, cops_error *err)
         int code;
         if (n == 0)
             continue;
-        if ((n != 3 && n != 4) || parse_int(col[n - 1], &code) < 0) {
-            rc = error_set(err, COPS_EINPUT, "%s:%lu: expected \"qid docid rel\" or "
-                           "\"qid iter docid rel\" with an integer rel", path, number);
+        int glasgow = n == 4 && parse_int(col[2], &code) == 0 && glasgow_score(col[3]);
+        if (glasgow)
+            code = 1;
+        else if ((n != 3 && n != 4) || parse_int(col[n - 1], &code) < 0) {
+            rc = error_set(err, COPS_EINPUT, "%s:%lu: expected \"qid docid rel\", "
+                           "\"qid iter docid rel\" with an integer rel, or \"qid docid 0 "
+                           "0.000000\"", path, number);
             break;
         }
-        if (eval_qrels_add(qrels, col[0], col[n - 2], code) < 0)
+        if (eval_qrels_add(qrels, col[0], glasgow ? col[1] : col[n - 2], code) < 0)
             rc = error_set(err, COPS_ENOMEM, "out of memory reading %s", path);
     }
     free(line);
@@ -288,7 +301,8 @@ int smart_looks_like_qrels(const char *path)
         if (n == 0)
             continue;
         lines++;
-        ok = (n == 3 || n == 4) && parse_int(col[n - 1], &code) == 0;
+        ok = (n == 3 || n == 4) && (parse_int(col[n - 1], &code) == 0
+                                    || (n == 4 && glasgow_score(col[3])));
     }
     free(line);
     fclose(f);

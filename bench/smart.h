@@ -9,12 +9,15 @@
  * (title), .A (authors), .B (bibliographic source), .W (text) and others;
  * queries use .W.  Text before the first ".I" is ignored.
  *
- * Judgments ("qrels") come in two shapes, one per line, whitespace
+ * Judgments ("qrels") come in three shapes, one per line, whitespace
  * separated, blank lines ignored:
  *   qid docid code            SMART (cranqrel)
  *   qid iteration docid code  TREC (CACM-style "qid docid 0 0" lines are
  *                             not supported: they would read as TREC)
- * A 3-column line is read as SMART, a 4-column line as TREC.  Codes are
+ *   qid docid 0 0.000000      Glasgow (ADI.REL): every pair listed is
+ *                             relevant, code 1
+ * A 3-column line is read as SMART, a 4-column line whose last column has
+ * a fraction as Glasgow, another 4-column line as TREC.  Codes are
  * integers; see evaluate.h for their meaning.
  *
  * TREC run files: "qid Q0 docid rank score tag" per line (6 columns).
@@ -59,7 +62,7 @@ int smart_looks_like(const char *path);
 int smart_read_qrels(const char *path, eval_qrels *qrels, cops_error *err);
 
 /* 1 when every non-blank line among the first ones of `path` has 3 or 4
- * columns and ends in an integer. */
+ * columns and ends in an integer (or is a Glasgow line). */
 int smart_looks_like_qrels(const char *path);
 
 /* Append the TREC run in `path` to `run` (then order it with

@@ -7,3 +7,13 @@ tests_evaluate_test_CFLAGS = $(TEST_CFLAGS)
 tests_evaluate_test_LDADD = $(TEST_LIBS) -lm
 EXTRA_DIST += tests/data/trec-eval/qrels.txt tests/data/trec-eval/run.txt \
 	tests/data/trec-eval/smart.qry tests/data/trec-eval/README
+
+## bench/collections.c: the distributed layouts of the test collections
+## (SMART with CRLF and Glasgow judgments, NPL, LISA, TIME), from miniatures
+## the suite writes to a temporary folder.
+check_PROGRAMS += tests/collections-test
+TESTS += tests/collections-test
+tests_collections_test_SOURCES = tests/collections-test.c tests/testlib.c tests/testlib.h \
+	bench/collections.c bench/smart.c bench/evaluate.c
+tests_collections_test_CFLAGS = $(TEST_CFLAGS)
+tests_collections_test_LDADD = $(TEST_LIBS) -lm
