@@ -37,11 +37,11 @@ static int not_regular(cops_error *err, const char *path, mode_t mode)
 }
 
 /* Open `path` with `flags` plus the guards, and insist on a regular file
- * (one link when `single_link`). */
-static int open_guarded(const char *path, int flags, int single_link, int *fd_out,
-                        uint64_t *size_out, cops_error *err)
+ * (one link when `single_link`); O_NOFOLLOW unless `follow_link`. */
+static int open_guarded(const char *path, int flags, int single_link, int follow_link,
+                        int *fd_out, uint64_t *size_out, cops_error *err)
 {
-    int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+    int fd = open(path, flags | (follow_link ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC, 0644);
     if (fd < 0) {
         int errnum = errno;
         struct stat st;
@@ -74,19 +74,25 @@ static int open_guarded(const char *path, int flags, int single_link, int *fd_ou
 
 int file_open_regular(const char *path, int *fd_out, uint64_t *size_out, cops_error *err)
 {
-    return open_guarded(path, O_RDONLY, 0, fd_out, size_out, err);
+    return open_guarded(path, O_RDONLY, 0, 0, fd_out, size_out, err);
 }
 
 int file_open_lock(const char *path, int *fd_out, cops_error *err)
 {
-    return open_guarded(path, O_RDWR | O_CREAT, 1, fd_out, NULL, err);
+    return open_guarded(path, O_RDWR | O_CREAT, 1, 0, fd_out, NULL, err);
 }
 
 int file_read_regular(const char *path, size_t max_bytes, byte_buffer *out, cops_error *err)
 {
+    return file_read_named(path, 0, max_bytes, out, err);
+}
+
+int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_buffer *out,
+                    cops_error *err)
+{
     int fd;
     uint64_t size;
-    int rc = file_open_regular(path, &fd, &size, err);
+    int rc = open_guarded(path, O_RDONLY, 0, follow_link, &fd, &size, err);
     if (rc != 0)
         return rc;
     if (size > max_bytes) {

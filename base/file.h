@@ -50,6 +50,12 @@ int file_open_regular(const char *path, int *fd_out, uint64_t *size_out, cops_er
  * Errors as file_open_regular, and COPS_ENOMEM. */
 int file_read_regular(const char *path, size_t max_bytes, byte_buffer *out, cops_error *err);
 
+/* As file_read_regular, but a symbolic link at `path` itself is followed
+ * when `follow_link` is non-zero: for a file the user named on the command
+ * line (a link the user made), never for a name found inside an index. */
+int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_buffer *out,
+                    cops_error *err);
+
 /* Create `path` read-write (mode 0644 before umask), failing when any
  * object is already there.  *fd_out (OUT): the caller closes it.
  * Errors: COPS_EIO ("cannot create <path>: File exists", ...). */

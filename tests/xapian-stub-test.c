@@ -141,20 +141,20 @@ Test(xapian_stub, nul_byte_oversize_and_special_files)
     static char big[XAPIAN_STUB_MAX_BYTES + 2];
     memset(big, '#', sizeof big);
     cr_expect_eq(xapian_stub_read(write_stub("XAPIANDB", big, sizeof big), 0, &stub, &err),
-                 COPS_ELIMIT, "%s", err.message);
+                 COPS_ECORRUPT, "%s", err.message);
     xapian_stub_free(&stub);
     char fifo[600];
     snprintf(fifo, sizeof fifo, "%s/fifo", temp_root);
     cr_assert_eq(mkfifo(fifo, 0600), 0);
-    cr_expect_eq(xapian_stub_read(fifo, 1, &stub, &err), COPS_EIO, "%s", err.message);
+    cr_expect_eq(xapian_stub_read(fifo, 1, &stub, &err), COPS_ECORRUPT, "%s", err.message);
     xapian_stub_free(&stub);
     char link[600];
     snprintf(link, sizeof link, "%s/link", temp_root);
     cr_assert_eq(symlink("XAPIANDB", link), 0);
-    cr_expect_eq(xapian_stub_read(link, 0, &stub, &err), COPS_EIO, "a symlinked XAPIANDB: %s",
+    cr_expect_eq(xapian_stub_read(link, 0, &stub, &err), COPS_ECORRUPT, "a symlinked XAPIANDB: %s",
                  err.message);
     xapian_stub_free(&stub);
-    cr_expect_eq(xapian_stub_read(link, 1, &stub, &err), COPS_ELIMIT,
+    cr_expect_eq(xapian_stub_read(link, 1, &stub, &err), COPS_ECORRUPT,
                  "a stub the user named through a symlink is followed");
     xapian_stub_free(&stub);
 }

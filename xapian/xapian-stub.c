@@ -15,50 +15,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buffer.h"
 #include "base/error.h"
+#include "base/file.h"
 
 /* ------------------------------------------------------------- reading */
 
-/* The whole file, NUL-terminated, in *out (malloc'd).  O_NONBLOCK: a FIFO
- * planted as a stub must not hang the open (it is refused as not regular). */
+/* The whole file, NUL-terminated, in *out (malloc'd): read as every index
+ * file is (base/file.h: never blocking on a FIFO, regular files only,
+ * bounded), following a link only at a stub the user named. */
 static int read_bounded(const char *path, int follow_symlink, char **out, size_t *length,
                         cops_error *err)
 {
-    *out = NULL;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow_symlink ? 0 : O_NOFOLLOW));
-    if (fd < 0)
-        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
-                               "cannot open the Xapian stub %s", path);
-    struct stat status;
-    int rc = 0;
-    if (fstat(fd, &status) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot read %s", path);
-    else if (!S_ISREG(status.st_mode))
-        rc = error_set(err, COPS_EIO, "%s: not a regular file", path);
-    else if (status.st_size > XAPIAN_STUB_MAX_BYTES)
-        rc = error_set(err, COPS_ELIMIT, "%s: over %d bytes: not a Xapian stub", path,
-                       XAPIAN_STUB_MAX_BYTES);
-    char *bytes = rc == 0 ? malloc((size_t)status.st_size + 1) : NULL;
-    if (rc == 0 && !bytes)
+    byte_buffer bytes = {0};
+    int rc = file_read_named(path, follow_symlink, XAPIAN_STUB_MAX_BYTES, &bytes, err);
+    if (rc == 0 && buffer_reserve(&bytes, 1) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
-    size_t have = 0;
-    while (rc == 0 && have < (size_t)status.st_size) {
-        ssize_t got = read(fd, bytes + have, (size_t)status.st_size - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            rc = error_set_errno(err, COPS_EIO, got < 0 ? errno : EIO, "cannot read %s", path);
-        else
-            have += (size_t)got;
-    }
-    close(fd);
     if (rc != 0) {
-        free(bytes);
+        buffer_free(&bytes);
+        *out = NULL;
         return rc;
     }
-    bytes[have] = '\0';
-    *out = bytes;
-    *length = have;
+    bytes.data[bytes.length] = '\0';
+    *out = (char *)bytes.data;
+    *length = bytes.length;
     return 0;
 }
 

@@ -51,12 +51,12 @@ typedef struct xapian_stub {
 
 /* Read and parse the stub file `stub_path` into *out (OUT; release it with
  * xapian_stub_free, also after a failure).  The file must be a regular
- * file (a symlink only when `follow_symlink`), read without blocking;
- * nothing is checked on disk beyond it and nothing is run.
- * Errors: COPS_ENOINDEX (no such file), COPS_EIO (not a regular file,
- * unreadable), COPS_ELIMIT (over the byte or database bound),
- * COPS_ECORRUPT ("PATH:LINE: ..." for a line that is not one of the
- * accepted forms, or no database listed), COPS_EUNSUPPORTED (chert,
+ * file (a symlink only when `follow_symlink`), read as base/file.h reads
+ * index files; nothing is checked on disk beyond it and nothing is run.
+ * Errors: COPS_ENOINDEX (no such file), COPS_EIO (unreadable),
+ * COPS_ELIMIT (over the database bound), COPS_ECORRUPT (not a regular
+ * file, over the byte bound, "PATH:LINE: ..." for a line that is not one
+ * of the accepted forms, or no database listed), COPS_EUNSUPPORTED (chert,
  * inmemory), COPS_ENOMEM. */
 int xapian_stub_read(const char *stub_path, int follow_symlink, xapian_stub *out,
                      cops_error *err);
