@@ -35,8 +35,10 @@ static void usage(FILE *out)
             "  -c, --count              print only the number of matches\n"
             "      --ids                print only the identifiers of the hits\n"
             "      --json               JSON Lines: one object per hit, then a summary\n"
+            "                           (also with --count, --ids and --explain)\n"
             "      --explain            show the parsed query and each term's score\n"
-            "      --batch              one query per line from standard input\n"
+            "      --batch              one query per line from standard input, one\n"
+            "                           record per line (errors and blank lines too)\n"
             "      --literal            the query is plain words, no operators\n"
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
@@ -92,25 +94,28 @@ static int parse_count(const char *text, const char *option, size_t *out)
     return 0;
 }
 
-/* Answer one query; returns an exit status. */
-static int answer(cops_index *index, const char *query, const settings *s)
+/* Answer one query; returns an exit status.  In a batch, a failure also
+ * writes an error record to standard output (run_batch). */
+static int answer(cops_index *index, const char *query, const settings *s, int batch)
 {
     cops_results *results;
     cops_error err = {0};
     if (cops_search(index, query, &s->search, &results, &err) != 0) {
         cops_print_error(stderr, program, query, &err);
+        if (batch)
+            cops_print_error_record(stdout, query, &err, s->json);
         return EXIT_TROUBLE;
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
-    if (s->count) {
+    if (s->json) {
+        cops_results_print_json(results, query, stdout, s->print_flags);
+    } else if (s->count) {
         printf("%llu\n", (unsigned long long)cops_results_total(results));
     } else if (s->ids) {
         for (size_t i = 0; i < cops_results_count(results); i++) {
             cops_print_escaped(stdout, cops_results_hit(results, i)->id, COPS_ESCAPE_LOSSLESS);
             putchar('\n');
         }
-    } else if (s->json) {
-        cops_results_print_json(results, query, stdout, s->print_flags);
     } else {
         cops_results_print_text(results, query, stdout, s->print_flags);
     }
@@ -118,6 +123,10 @@ static int answer(cops_index *index, const char *query, const settings *s)
     return status;
 }
 
+/* One record per input line, blank or failing lines included, so the
+ * n-th record answers the n-th line (man cops-query, BATCH OUTPUT):
+ * --count and --json records end with their count or summary line (or
+ * are one error line); --ids and text records end with an empty line. */
 static int run_batch(cops_index *index, const settings *s)
 {
     int matched = 0, failed = 0;
@@ -127,9 +136,7 @@ static int run_batch(cops_index *index, const settings *s)
     while ((length = getline(&line, &capacity, stdin)) != -1) {
         while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
             line[--length] = '\0';
-        if (length == 0)
-            continue;
-        int status = answer(index, line, s);
+        int status = answer(index, line, s, 1);
         matched |= status == EXIT_MATCH;
         failed |= status == EXIT_TROUBLE;
         if (!s->json && !s->count)
@@ -246,6 +253,8 @@ int main(int argc, char **argv)
         s.print_flags |= isatty(STDOUT_FILENO) ? COPS_PRINT_COLOR : COPS_PRINT_MARKERS;
     if (s.explain)
         s.print_flags |= COPS_PRINT_EXPLAIN;
+    if (s.ids)
+        s.print_flags |= COPS_PRINT_IDS;
 
     cops_index *index;
     cops_error err = {0};
@@ -277,7 +286,7 @@ int main(int argc, char **argv)
         cops_index_close(index);
         return EXIT_TROUBLE;
     }
-    int status = batch ? run_batch(index, &s) : answer(index, argv[optind], &s);
+    int status = batch ? run_batch(index, &s) : answer(index, argv[optind], &s, 0);
     cops_index_close(index);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "%s: write error: %s\n", program, strerror(errno));

@@ -39,7 +39,10 @@ typedef struct matcher_ops {
      * `out` with at most `capacity` sorted positions and returns the
      * count, or a negative status. */
     int (*positions)(matcher *m, uint32_t *out, size_t capacity);
-    /* Append "term: contribution" lines for the current document. */
+    /* Append "term: contribution" lines for the current document, each
+     * "LABEL: SCORE (weight W, idf I, df D, tf T, field length L)" as
+     * op-term.c writes it: query/output.c reads that shape back for
+     * --json --explain. */
     void (*explain)(matcher *m, byte_buffer *out, int depth);
     void (*free)(matcher *m);
     /* An upper bound of score() over every document. */

@@ -1228,7 +1228,7 @@ static void append_number(byte_buffer *out, uint32_t value)
     append_string(out, digits);
 }
 
-static const char *kind_name(query_kind kind)
+const char *query_kind_name(query_kind kind)
 {
     switch (kind) {
     case QUERY_WORD: return "WORD";
@@ -1250,7 +1250,7 @@ void query_format_sexpr(const query_node *node, byte_buffer *out)
     if (!node)
         return;
     buffer_append_byte(out, '(');
-    append_string(out, kind_name(node->kind));
+    append_string(out, query_kind_name(node->kind));
     switch (node->kind) {
     case QUERY_PHRASE:
         if (node->distance) {
@@ -1303,7 +1303,7 @@ static void format_tree_at(const query_node *node, size_t depth, byte_buffer *ou
 {
     for (size_t i = 0; i < depth; i++)
         append_string(out, "  ");
-    append_string(out, kind_name(node->kind));
+    append_string(out, query_kind_name(node->kind));
     switch (node->kind) {
     case QUERY_WORD:
     case QUERY_PHRASE:

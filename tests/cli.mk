@@ -7,6 +7,7 @@ CLI_TESTS = \
 	tests/cli/index-memory.sh \
 	tests/cli/query.sh \
 	tests/cli/query-errors.sh \
+	tests/cli/batch.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \

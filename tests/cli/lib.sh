@@ -349,6 +349,19 @@ copy_seed_corpus()
         chmod u+w "$1/corpus/$SEED_A" "$1/corpus/$SEED_B"
 }
 
+# In $TMP (the working directory after it): copy the seed corpus and index
+# it into .cops, or bail out.
+index_seed_corpus()
+{
+    cd "$TMP" || exit 99
+    copy_seed_corpus "$TMP" || exit 99
+    run cops_index -q
+    if [ "$RC" != 0 ]; then
+        echo "Bail out! cannot index the seed corpus: $(cat "$ERR")"
+        exit 99
+    fi
+}
+
 # Start a background command whose pid is killed on exit.
 # Its output goes to $TMP/.tap/background so that it does not hold the pipe
 # to the test driver open.

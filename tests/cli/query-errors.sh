@@ -3,13 +3,7 @@
 # indexes.  Every error exits 2 with a message, never a crash.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 
-cd "$TMP" || exit 99
-copy_seed_corpus "$TMP" || exit 99
-run cops_index -q
-if [ "$RC" != 0 ]; then
-    echo "Bail out! cannot index the seed corpus: $(cat "$ERR")"
-    exit 99
-fi
+index_seed_corpus
 
 # --- syntax errors: the query, then a caret under the column ------------------
 # query | caret column (1-based, in characters) | words of the reason
