@@ -23,11 +23,13 @@ static const char *program = "cops-query";
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: %s [OPTION]... QUERY\n"
+            "Usage: %s [OPTION]... QUERY...\n"
             "       %s --batch [OPTION]... < QUERIES\n"
             "Search an index built by cops-index.  QUERY: words, \"phrases\", AND OR NOT,\n"
             "+required -excluded, (groups), a NEAR/5 b, \"a b\"~2, prefix*, title:word,\n"
-            "date:2017-01-01..2017-12-31.\n"
+            "date:2017-01-01..2017-12-31.  Several arguments are joined with spaces; a\n"
+            "word such as -trump is a query word unless it reads as options (-c, -n5,\n"
+            "-i DIR); after -- every argument is a query word.\n"
             "\n"
             "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops)\n"
             "  -n, --limit N            show N hits (default: 10)\n"
@@ -102,6 +104,9 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
     cops_error err = {0};
     if (cops_search(index, query, &s->search, &results, &err) != 0) {
         cops_print_error(stderr, program, query, &err);
+        if (err.code == COPS_ESYNTAX && !s->search.literal && strpbrk(query, "\"():*~^"))
+            fprintf(stderr, "%s: to search text with quotes, brackets or colons as plain "
+                            "words, use --literal\n", program);
         if (batch)
             cops_print_error_record(stdout, query, &err, s->json);
         return EXIT_TROUBLE;
@@ -149,28 +154,136 @@ static int run_batch(cops_index *index, const settings *s)
     return matched ? EXIT_MATCH : EXIT_NO_MATCH;
 }
 
-int main(int argc, char **argv)
+enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
+       OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY,
+       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
+static const struct option options[] = {
+    {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
+    {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
+    {"ids", no_argument, NULL, OPT_IDS},           {"json", no_argument, NULL, OPT_JSON},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},   {"batch", no_argument, NULL, OPT_BATCH},
+    {"literal", no_argument, NULL, OPT_LITERAL},
+    {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
+    {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
+    {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
+    {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
+    {"top-only", no_argument, NULL, OPT_TOP_ONLY},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"remote", required_argument, NULL, OPT_REMOTE},
+    {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
+    {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
+    {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
+
+#define SHORT_OPTIONS "i:n:chV"
+
+/* 1 if `arg`, which starts with one '-', reads as short options: a
+ * cluster of the flags, ending perhaps in -n with digits or -i with a
+ * path ('/', '.' or '~' first) or with nothing (the value is the next
+ * argument, *takes_next set).  Anything else, such as "-trump", is a
+ * query word (an exclusion). */
+static int reads_as_short_options(const char *arg, int *takes_next)
 {
-    enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
-           OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY,
-           OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
-    static const struct option options[] = {
-        {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
-        {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
-        {"ids", no_argument, NULL, OPT_IDS},           {"json", no_argument, NULL, OPT_JSON},
-        {"explain", no_argument, NULL, OPT_EXPLAIN},   {"batch", no_argument, NULL, OPT_BATCH},
-        {"literal", no_argument, NULL, OPT_LITERAL},
-        {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
-        {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
-        {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
-        {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
-        {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
-        {"top-only", no_argument, NULL, OPT_TOP_ONLY},
-        {"engine", required_argument, NULL, OPT_ENGINE},
-        {"remote", required_argument, NULL, OPT_REMOTE},
-        {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
-        {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
-        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
+    *takes_next = 0;
+    if (strpbrk(arg, " \t\n"))
+        return 0;
+    for (const char *at = arg + 1; *at; at++) {
+        const char *known = strchr(SHORT_OPTIONS, *at);
+        if (!known || *at == ':')
+            return 0;
+        if (known[1] != ':')
+            continue;
+        const char *value = at + 1;
+        if (!*value)
+            *takes_next = 1;
+        else if (*at == 'n')
+            return strspn(value, "0123456789") == strlen(value);
+        else
+            return strchr("/.~", *value) != NULL;
+        return 1;
+    }
+    return arg[1] != '\0';
+}
+
+/* The long option `arg` ("--name" or "--name=value") names, by its
+ * name or a prefix of one name only (as getopt_long takes it); NULL if
+ * none. */
+static const struct option *long_option(const char *arg)
+{
+    size_t length = strcspn(arg + 2, "=");
+    const struct option *found = NULL;
+    for (const struct option *o = options; o->name; o++) {
+        if (strncmp(o->name, arg + 2, length) != 0)
+            continue;
+        if (strlen(o->name) == length)
+            return o;
+        if (found)
+            return NULL;
+        found = o;
+    }
+    return found;
+}
+
+/* Split the arguments into the options with their values (`sorted`, from
+ * argv[0] on, for getopt_long) and the query words (`words`, in order),
+ * so that a query word may start with '-' (man cops-query, "Arguments"):
+ * after "--", or when it does not read as short options.  Both arrays
+ * have room for argc pointers; returns the number put in `sorted`, and
+ * *word_count the number in `words`. */
+static int sort_arguments(int argc, char **argv, char **sorted, char **words, int *word_count)
+{
+    int count = 0;
+    *word_count = 0;
+    sorted[count++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        int takes_next = 0, is_option = 0;
+        if (strcmp(arg, "--") == 0) {
+            while (++i < argc)
+                words[(*word_count)++] = argv[i];
+            break;
+        }
+        if (strncmp(arg, "--", 2) == 0) {
+            const struct option *o = long_option(arg);
+            is_option = 1; /* an unknown one is getopt_long's to report */
+            takes_next = o && o->has_arg == required_argument && !strchr(arg, '=');
+        } else if (arg[0] == '-') {
+            is_option = reads_as_short_options(arg, &takes_next);
+        }
+        if (!is_option) {
+            words[(*word_count)++] = argv[i];
+            continue;
+        }
+        sorted[count++] = argv[i];
+        if (takes_next && i + 1 < argc)
+            sorted[count++] = argv[++i];
+    }
+    return count;
+}
+
+/* The query words joined by single spaces, as recollq does; NULL when
+ * out of memory. */
+static char *join_words(char **words, int count)
+{
+    size_t length = 1;
+    for (int i = 0; i < count; i++)
+        length += strlen(words[i]) + 1;
+    char *query = malloc(length);
+    if (!query)
+        return NULL;
+    query[0] = '\0';
+    for (int i = 0; i < count; i++) {
+        if (i)
+            strcat(query, " ");
+        strcat(query, words[i]);
+    }
+    return query;
+}
+
+/* Everything after the arguments are sorted: `argc` and `argv` hold the
+ * options, `words` the query's words. */
+static int run(int argc, char **argv, char **words, int word_count)
+{
     settings s;
     memset(&s, 0, sizeof s);
     cops_search_options_init(&s.search);
@@ -183,7 +296,7 @@ int main(int argc, char **argv)
     char *remote = NULL;
     unsigned open_flags = 0; /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
     int c;
-    while ((c = getopt_long(argc, argv, "i:n:chV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, SHORT_OPTIONS, options, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case 'i': index_dir = optarg; break;
@@ -228,20 +341,22 @@ int main(int argc, char **argv)
         case OPT_ALLOW_REMOTE_HOSTS: open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
-        default: bad = 1;
+        default:
+            fprintf(stderr, "%s: a query that starts with '-' goes after '--': %s -- -word ...\n",
+                    program, program);
+            bad = 1;
         }
         if (bad) {
             fprintf(stderr, "Try '%s --help' for more information.\n", program);
             return EXIT_TROUBLE;
         }
     }
-    if (!batch && optind != argc - 1) {
-        fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program,
-                optind == argc ? "no query given" : "give the query as one argument (quote it)",
+    if (!batch && word_count == 0) {
+        fprintf(stderr, "%s: no query given\nTry '%s --help' for more information.\n", program,
                 program);
         return EXIT_TROUBLE;
     }
-    if (batch && optind != argc) {
+    if (batch && word_count != 0) {
         fprintf(stderr, "%s: --batch reads queries from standard input, not arguments\n", program);
         return EXIT_TROUBLE;
     }
@@ -286,11 +401,37 @@ int main(int argc, char **argv)
         cops_index_close(index);
         return EXIT_TROUBLE;
     }
-    int status = batch ? run_batch(index, &s) : answer(index, argv[optind], &s, 0);
+    int status;
+    if (batch) {
+        status = run_batch(index, &s);
+    } else {
+        char *query = join_words(words, word_count);
+        status = query ? answer(index, query, &s, 0) : EXIT_TROUBLE;
+        if (!query)
+            fprintf(stderr, "%s: out of memory\n", program);
+        free(query);
+    }
     cops_index_close(index);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "%s: write error: %s\n", program, strerror(errno));
         return EXIT_TROUBLE;
     }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    char **sorted = calloc((size_t)argc + 1, sizeof *sorted);
+    char **words = calloc((size_t)argc + 1, sizeof *words);
+    int status = EXIT_TROUBLE;
+    if (sorted && words) {
+        int word_count;
+        int count = sort_arguments(argc, argv, sorted, words, &word_count);
+        status = run(count, sorted, words, word_count);
+    } else {
+        fprintf(stderr, "%s: out of memory\n", program);
+    }
+    free(sorted);
+    free(words);
     return status;
 }

@@ -40,7 +40,9 @@ expected()
         "$COPS_QUERY_PROG" "$@" -- "$query" >one.out 2>one.err
         rc=$?
         if [ "$rc" -ge 2 ]; then
-            message=$(sed -n '$p' one.err | sed 's/^cops-query: //; s/^ *\^ //')
+            # The reason: after the caret of a syntax error, else the first line.
+            message=$(sed -n 's/^ *\^ //p' one.err)
+            [ -n "$message" ] || message=$(sed -n '1s/^cops-query: //p' one.err)
             case " $* " in
             *" --json "*) printf '{"error":%s}\n' "$message" ;;
             *) printf 'error: %s\n' "$message" ;;

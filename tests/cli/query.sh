@@ -17,8 +17,8 @@ expect_exit 0 "--version exits 0" -- cops_query --version
 expect_stdout_matches '^cops-query \(cops\) [0-9]+\.[0-9]+' "--version prints the version"
 expect_exit 2 "no query exits 2" -- cops_query
 expect_stderr_contains "no query" "no query: says so"
-expect_exit 2 "two query words unquoted exit 2" -- cops_query sanctuary grant
-expect_stderr_contains "quote" "two arguments: suggests quoting"
+expect_exit 0 "two query words unquoted are one query" -- cops_query --count sanctuary grant
+expect_stdout_is 2 "two arguments: their words joined"
 expect_exit 2 "--default-op xor exits 2" -- cops_query --default-op xor grant
 expect_stderr_contains "xor" "--default-op xor names the bad value"
 expect_exit 2 "--limit -1 exits 2" -- cops_query --limit -1 grant
