@@ -44,7 +44,7 @@ static void usage(FILE *out)
             "      --literal            the query is plain words, no operators\n"
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
-            "      --title-weight X     weight of a title match (default: 2)\n"
+            "      --title-weight X     weight of a title match (default: 1)\n"
             "      --no-snippets        omit snippets\n"
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"

@@ -8,6 +8,7 @@ CLI_TESTS = \
 	tests/cli/query.sh \
 	tests/cli/query-errors.sh \
 	tests/cli/batch.sh \
+	tests/cli/readme.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \
