@@ -300,6 +300,16 @@ int cops_search(cops_index *index, const char *query, const cops_search_options 
                 cops_results **out, cops_error *err);
 void cops_results_free(cops_results *results);
 
+/* A lower-case "and", "or" or "not" between two words of `query` is
+ * searched as a word (the operators are upper case only, see
+ * query/GRAMMAR.md), though a person may have meant the operator: the
+ * 1-based column (in characters) of the first such word, copied into
+ * `word` (room for 4 bytes, "" when none), or 0 when there is none or the
+ * query does not parse.  `default_or`: 1 when adjacent words are ORed
+ * (options.default_op).  Only for queries with syntax: a literal query has
+ * no operators to mistake. */
+size_t cops_query_operator_lookalike(const char *query, int default_or, char word[4]);
+
 /* The number of matches: exact unless options.exact_total was 0 (see
  * cops_results_total_is_exact), then a lower bound. */
 uint64_t cops_results_total(const cops_results *results);

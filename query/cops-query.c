@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -29,7 +30,8 @@ static void usage(FILE *out)
             "+required -excluded, (groups), a NEAR/5 b, \"a b\"~2, prefix*, title:word,\n"
             "date:2017-01-01..2017-12-31.  Several arguments are joined with spaces; a\n"
             "word such as -trump is a query word unless it reads as options (-c, -n5,\n"
-            "-i DIR); after -- every argument is a query word.\n"
+            "-i DIR); after -- every argument is a query word.  Operators are upper\n"
+            "case: a lower-case and/or/not between words is noted on standard error.\n"
             "\n"
             "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops)\n"
             "  -n, --limit N            show N hits (default: 10)\n"
@@ -56,7 +58,9 @@ static void usage(FILE *out)
             "                           sends your queries to the host the stub names\n"
             "      --top-only           skip what cannot enter the top hits (faster;\n"
             "                           the match count is then a lower bound)\n"
-            "      --no-color           no highlighting\n"
+            "      --color[=WHEN]       highlight matches: auto (default: bold on a\n"
+            "                           terminal, else **word**), always (bold), never\n"
+            "      --no-color           no highlighting (--color=never)\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n"
             "\n"
@@ -96,12 +100,30 @@ static int parse_count(const char *text, const char *option, size_t *out)
     return 0;
 }
 
+/* A note on standard error when a lower-case and/or/not stands between
+ * words: it is searched as a word, and the operator may have been meant. */
+static void note_operator_lookalike(const char *query, const settings *s)
+{
+    char word[4];
+    if (s->search.literal)
+        return;
+    size_t column = cops_query_operator_lookalike(query, s->search.default_op == COPS_OP_OR, word);
+    if (column == 0)
+        return;
+    char upper[4];
+    for (size_t i = 0; i < sizeof upper; i++)
+        upper[i] = (char)toupper((unsigned char)word[i]);
+    fprintf(stderr, "%s: note: '%s' at column %zu is searched as a word; the operator is %s "
+                    "(operators are upper case)\n", program, word, column, upper);
+}
+
 /* Answer one query; returns an exit status.  In a batch, a failure also
  * writes an error record to standard output (run_batch). */
 static int answer(cops_index *index, const char *query, const settings *s, int batch)
 {
     cops_results *results;
     cops_error err = {0};
+    note_operator_lookalike(query, s);
     if (cops_search(index, query, &s->search, &results, &err) != 0) {
         cops_print_error(stderr, program, query, &err);
         if (err.code == COPS_ESYNTAX && !s->search.literal && strpbrk(query, "\"():*~^"))
@@ -155,7 +177,7 @@ static int run_batch(cops_index *index, const settings *s)
 }
 
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
-       OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY,
+       OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
        OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
@@ -168,6 +190,7 @@ static const struct option options[] = {
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
     {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
     {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
+    {"color", optional_argument, NULL, OPT_COLOR},
     {"top-only", no_argument, NULL, OPT_TOP_ONLY},
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"remote", required_argument, NULL, OPT_REMOTE},
@@ -291,7 +314,11 @@ static int run(int argc, char **argv, char **words, int word_count)
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
     const char *no_color_env = getenv("NO_COLOR");
-    int batch = 0, no_color = no_color_env && *no_color_env;
+    int batch = 0;
+    /* --color: auto (bold on a terminal, else ** markers; NO_COLOR set
+     * means never), always (bold), never (plain). */
+    enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color =
+        no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
     const char *engine = "auto";
     char *remote = NULL;
     unsigned open_flags = 0; /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
@@ -322,7 +349,20 @@ static int run(int argc, char **argv, char **words, int word_count)
         case OPT_B: bad = parse_number(optarg, "--b", &s.search.b); break;
         case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
         case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
-        case OPT_NO_COLOR: no_color = 1; break;
+        case OPT_NO_COLOR: color = COLOR_NEVER; break;
+        case OPT_COLOR:
+            if (!optarg || strcmp(optarg, "auto") == 0)
+                color = no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
+            else if (strcmp(optarg, "always") == 0)
+                color = COLOR_ALWAYS;
+            else if (strcmp(optarg, "never") == 0)
+                color = COLOR_NEVER;
+            else {
+                fprintf(stderr, "%s: --color takes auto, always or never, not '%s'\n", program,
+                        optarg);
+                bad = 1;
+            }
+            break;
         case OPT_TOP_ONLY: s.search.exact_total = 0; break;
         case OPT_ENGINE:
             engine = optarg;
@@ -364,8 +404,10 @@ static int run(int argc, char **argv, char **words, int word_count)
     s.search.explain = s.explain;
     if (s.ids || s.count)
         s.search.snippets = 0;
-    if (!no_color)
-        s.print_flags |= isatty(STDOUT_FILENO) ? COPS_PRINT_COLOR : COPS_PRINT_MARKERS;
+    if (color == COLOR_ALWAYS || (color == COLOR_AUTO && isatty(STDOUT_FILENO)))
+        s.print_flags |= COPS_PRINT_COLOR;
+    else if (color == COLOR_AUTO)
+        s.print_flags |= COPS_PRINT_MARKERS;
     if (s.explain)
         s.print_flags |= COPS_PRINT_EXPLAIN;
     if (s.ids)

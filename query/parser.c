@@ -1408,3 +1408,47 @@ void query_format_tree(const query_node *node, byte_buffer *out)
     if (node)
         format_tree_at(node, 0, out);
 }
+
+/* ------------------------------------------------- operator look-alikes */
+
+static bool is_operator_lookalike(const query_node *node)
+{
+    return node->kind == QUERY_WORD && node->field == QUERY_FIELD_ANY
+           && (strcmp(node->text, "and") == 0 || strcmp(node->text, "or") == 0
+               || strcmp(node->text, "not") == 0);
+}
+
+/* The first look-alike with a sibling item on each side, in query order:
+ * an AND's exclusions come after its positive children, so they are not
+ * counted as the word's right-hand side. */
+static const query_node *find_operator_lookalike(const query_node *node)
+{
+    if (node->kind == QUERY_AND || node->kind == QUERY_OR) {
+        size_t items = 0;
+        while (items < node->child_count && node->children[items]->kind != QUERY_NOT)
+            items++;
+        for (size_t i = 1; i + 1 < items; i++)
+            if (is_operator_lookalike(node->children[i]))
+                return node->children[i];
+    }
+    for (size_t i = 0; i < node->child_count; i++) {
+        const query_node *found = find_operator_lookalike(node->children[i]);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+size_t cops_query_operator_lookalike(const char *query, int default_or, char word[4])
+{
+    query_node *tree;
+    word[0] = '\0';
+    if (query_parse(query, default_or ? QUERY_PARSE_DEFAULT_OR : 0, &tree, NULL) != COPS_OK)
+        return 0;
+    const query_node *found = find_operator_lookalike(tree);
+    size_t column = found ? found->column : 0;
+    if (found)
+        snprintf(word, 4, "%s", found->text);
+    query_free(tree);
+    return column;
+}

@@ -9,6 +9,7 @@ CLI_TESTS = \
 	tests/cli/query-errors.sh \
 	tests/cli/batch.sh \
 	tests/cli/readme.sh \
+	tests/cli/query-hints.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \

@@ -314,6 +314,41 @@ Test(parser, table_of_errors)
     }
 }
 
+/* Lower-case operators between words: the column noted, 0 when none. */
+Test(parser, operator_lookalikes)
+{
+    static const struct {
+        const char *query;
+        int default_or;
+        size_t column;
+        const char *word;
+    } cases[] = {
+        {"attorney or lawyer", 0, 10, "or"},
+        {"a and b", 0, 3, "and"},
+        {"a not b", 0, 3, "not"},
+        {"a b or c", 1, 5, "or"},
+        {"x (a or b) y", 0, 6, "or"},
+        {"é or b", 0, 3, "or"},
+        {"a OR b", 0, 0, ""},
+        {"or b", 0, 0, ""},
+        {"a or", 0, 0, ""},
+        {"a or -b", 0, 0, ""},     /* the exclusion is no word on its right */
+        {"a -or b", 0, 0, ""},
+        {"\"a or b\"", 0, 0, ""},
+        {"title:or a b", 0, 0, ""},
+        {"a Or b", 0, 0, ""},      /* only the lower-case words */
+        {"a oregon b", 0, 0, ""},
+        {"a or (b", 0, 0, ""},     /* a query that does not parse */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char word[4] = "xyz";
+        size_t column = cops_query_operator_lookalike(cases[i].query, cases[i].default_or, word);
+        cr_expect_eq(column, cases[i].column, "[%s]: column %zu, expected %zu", cases[i].query,
+                     column, cases[i].column);
+        cr_expect_str_eq(word, cases[i].word, "[%s]: word", cases[i].query);
+    }
+}
+
 Test(parser, errors_without_an_error_record)
 {
     query_node *tree;
