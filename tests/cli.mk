@@ -8,7 +8,7 @@ CLI_TESTS = \
 	tests/cli/query.sh \
 	tests/cli/query-errors.sh \
 	tests/cli/batch.sh \
-	tests/cli/readme.sh \
+	tests/cli/examples.sh \
 	tests/cli/query-hints.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
