@@ -592,7 +592,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
                        (unsigned long long)read_counts.skipped);
     int changed = new_documents > 0 || deleted_now > 0 || tracked.catalog_touched
-                  || !previous->usable;
+                  || (previous && !previous->usable);
 
     /* The new segment's files. */
     if (rc == 0 && tracked.read_count > 1)
@@ -666,7 +666,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
             snprintf(path, sizeof path, "%s/%s", index_dir, segment_name);
             unlink(path);
         }
-    } else if (!changed) {
+    } else if (!changed && previous) {
         next = previous->manifest; /* up to date: nothing written */
     }
     segment_build_abort(builder);
