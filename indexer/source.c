@@ -58,6 +58,8 @@ void source_skip(source_walker *walker, const char *format, ...)
 void source_report_damage(source_file *file)
 {
     source_reader *reader = &file->reader;
+    if (reader->out_of_memory)
+        return; /* source_read_file reports it as an error */
     uint64_t decompressed = reader->offset + (reader->end - reader->start);
     source_warn(file->walker, "%s: damaged compressed data after %llu decompressed bytes: %s",
                 file->path, (unsigned long long)decompressed, reader->damage);
@@ -88,7 +90,8 @@ int source_reader_fill(source_reader *reader)
     int zerr = Z_OK;
     const char *message = gzerror(reader->file, &zerr);
     if (got < 0 || zerr != Z_OK) {
-        reader->damaged = 1;
+        reader->damaged = 1; /* the format readers stop as on damage */
+        reader->out_of_memory = zerr == Z_MEM_ERROR;
         if (zerr == Z_ERRNO)
             message = strerror(errno);
         snprintf(reader->damage, sizeof reader->damage, "%s",
@@ -515,6 +518,8 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
     gzclose(file.reader.file);
     free(file.reader.data);
+    if (file.reader.out_of_memory)
+        status = COPS_ENOMEM;
     if (status == COPS_ENOMEM)
         return error_set(walker->err, COPS_ENOMEM, "out of memory reading '%s'", path);
     return status;
@@ -715,8 +720,8 @@ static int traverse(traversal *walk, const char *path, const struct stat *status
         int wanted = walk->walker->options->on_file(walk->walker->options->file_context, path,
                                                     status);
         if (wanted <= 0)
-            return wanted < 0 ? error_set(walk->err, wanted, "%s: cannot be checked for changes",
-                                          path)
+            return wanted < 0 ? error_set(walk->err, wanted, "%s: cannot be checked for changes: %s",
+                                          path, cops_strerror(wanted))
                               : 0;
     }
     return source_read_file(walk->walker, path, named);
