@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "indexer/html-memory.h"
 #include "indexer/source-internal.h"
 
 #include <gumbo.h>
@@ -176,6 +177,8 @@ int source_read_html(source_file *file)
     byte_buffer body = BUFFER_INIT;
     byte_buffer title = BUFFER_INIT;
     GumboOutput *output = NULL;
+    html_memory memory;
+    html_memory_init(&memory);
     int status = source_read_whole(file, &raw);
     if (status != 1)
         goto done;
@@ -188,8 +191,7 @@ int source_read_html(source_file *file)
                           raw.data[2] == 0xBF
                       ? 3
                       : 0;
-    output = gumbo_parse_with_options(&kGumboDefaultOptions, (const char *)raw.data + skip,
-                                      raw.length - skip);
+    output = html_parse(&memory, (const char *)raw.data + skip, raw.length - skip);
     if (!output) {
         status = COPS_ENOMEM;
         goto done;
@@ -241,8 +243,7 @@ int source_read_html(source_file *file)
     status = source_deliver(file, &document);
 
 done:
-    if (output)
-        gumbo_destroy_output(&kGumboDefaultOptions, output);
+    html_memory_destroy(&memory, output);
     buffer_free(&raw);
     buffer_free(&scratch);
     buffer_free(&body);
