@@ -125,9 +125,12 @@ int snippet_build(analyzer *text_analyzer, const char *text, size_t length,
     *spans_out = NULL;
     *span_count = 0;
     match_list matches = {terms, NULL, 0, 0, 0};
-    if (terms && terms->count > 0)
-        analyzer_run(text_analyzer, text, length < SNIPPET_SCAN_BYTES ? length : SNIPPET_SCAN_BYTES,
-                     0, 0, collect_match, &matches, NULL, NULL);
+    if (terms && terms->count > 0
+        && analyzer_run(text_analyzer, text,
+                        length < SNIPPET_SCAN_BYTES ? length : SNIPPET_SCAN_BYTES, 0, 0,
+                        collect_match, &matches, NULL, NULL)
+               == COPS_ENOMEM)
+        matches.failed = 1; /* not a snippet without its highlights */
     if (matches.failed) {
         free(matches.items);
         return COPS_ENOMEM;
@@ -152,8 +155,10 @@ int snippet_build(analyzer *text_analyzer, const char *text, size_t length,
             if (spans_used == spans_capacity) {
                 size_t capacity = spans_capacity ? spans_capacity * 2 : 16;
                 cops_span *grown = realloc(spans, capacity * sizeof *grown);
-                if (!grown)
+                if (!grown) {
+                    out.failed = 1; /* reported below, as the buffer's failures are */
                     break;
+                }
                 spans = grown;
                 spans_capacity = capacity;
             }
