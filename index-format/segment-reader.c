@@ -537,7 +537,12 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
     if (!raw)
         return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
     uLongf produced = raw_length;
-    if (uncompress(raw, &produced, block + 12, compressed) != Z_OK || produced != raw_length) {
+    int inflated = uncompress(raw, &produced, block + 12, compressed);
+    if (inflated == Z_MEM_ERROR) {
+        free(raw);
+        return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+    }
+    if (inflated != Z_OK || produced != raw_length) {
         free(raw);
         return corrupt_at(seg, err, store->offset + offset, "stored-document block does not inflate");
     }
