@@ -72,8 +72,10 @@ static int read_file(const char *dir, const char *name, const char *magic, byte_
         buffer_append(out, chunk, n);
     int failed = ferror(file);
     fclose(file);
-    if (failed || buffer_failed(out))
-        return error_set(err, failed ? COPS_EIO : COPS_ENOMEM, "cannot read %s", path);
+    if (failed)
+        return error_set(err, COPS_EIO, "cannot read %s", path);
+    if (buffer_failed(out))
+        return error_set(err, COPS_ENOMEM, "out of memory reading %s", path);
     if (out->length < 16 || memcmp(out->data, magic, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: damaged index: bad magic", path);
     if (layout_get_u32(out->data + 8) != CATALOG_VERSION)
