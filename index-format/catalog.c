@@ -216,7 +216,8 @@ int catalog_hash_file(const char *path, uint64_t *hash, cops_error *err)
 {
     FILE *file = fopen(path, "rb");
     if (!file)
-        return error_set_errno(err, COPS_EIO, errno, "cannot read %s", path);
+        return error_set_errno(err, errno == ENOMEM ? COPS_ENOMEM : COPS_EIO, errno,
+                               "cannot read %s", path);
     XXH3_state_t *state = XXH3_createState();
     if (!state) {
         fclose(file);

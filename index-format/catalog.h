@@ -49,7 +49,8 @@ void catalog_free(catalog *c);
 int catalog_read(const char *dir, const char *name, catalog *out, cops_error *err);
 int catalog_write(const char *dir, const char *name, const catalog *c, cops_error *err);
 
-/* XXH3-64 of a file's bytes (streamed). */
+/* XXH3-64 of a file's bytes (streamed).  Returns 0, COPS_ENOMEM, or COPS_EIO
+ * (the file cannot be read). */
 int catalog_hash_file(const char *path, uint64_t *hash, cops_error *err);
 
 /* -------------------------------------------------- deletion bitmaps */
