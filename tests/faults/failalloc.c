@@ -401,8 +401,7 @@ static main_fn *real_main;
 
 UNCHECKED static void report(void)
 {
-    int was = atomic_exchange(&armed, 0); /* the report's own fopen is not counted */
-    (void)was;
+    atomic_store(&armed, 0); /* the report's own fopen is not counted */
     if (!report_path || !*report_path)
         return;
     FILE *f = fopen(report_path, "a");
@@ -457,9 +456,9 @@ UNCHECKED static int counted_main(int argc, char **argv, char **envp)
     if (sites_path)
         atexit(report_sites);
     thread_started = 1;
-    /* Registered before main() runs, so it runs after the program's own
-     * exit handlers (and LeakSanitizer's check, which is registered
-     * earlier, after it). */
+    /* Registered before the program's own exit handlers, so it runs after
+     * them and counts their allocations; LeakSanitizer's check, registered
+     * earlier still, runs after it. */
     if (report_path && *report_path)
         atexit(report);
     atomic_store(&armed, 1);
