@@ -279,7 +279,10 @@ static int on_file(void *context, const char *path, const struct stat *status, i
     uint64_t hash;
     /* The walk's own descriptor: the bytes hashed are the bytes it reads
      * next (a pipe was already read into memory by the walk). */
-    if (catalog_hash_descriptor(fd, path, &hash, &c->error) != 0)
+    int hashed = catalog_hash_descriptor(fd, path, &hash, &c->error);
+    if (hashed == COPS_ENOMEM)
+        return COPS_ENOMEM; /* not "unreadable": its old documents would stay */
+    if (hashed != 0)
         return 1; /* unreadable: let the reader report it as usual */
     if (known && known->hash == hash) {
         known->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
@@ -629,7 +632,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
                        (unsigned long long)read_counts.skipped);
     int changed = new_documents > 0 || deleted_now > 0 || tracked.catalog_touched
-                  || !previous->usable;
+                  || (previous && !previous->usable);
 
     /* The new segment's files. */
     if (rc == 0 && tracked.read_count > 1)
@@ -702,7 +705,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
             snprintf(path, sizeof path, "%s/%s", index_dir, segment_name);
             unlink(path);
         }
-    } else if (!changed) {
+    } else if (!changed && previous) {
         next = previous->manifest; /* up to date: nothing written */
     }
     segment_build_abort(builder);

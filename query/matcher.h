@@ -85,6 +85,15 @@ static inline uint32_t matcher_next_geq(matcher *m, uint32_t target)
 
 void matcher_free(matcher *m);
 
+/* Running out of memory while iterating: an operator that must stop for
+ * want of memory (it has no error argument) ends its iteration and calls
+ * matcher_out_of_memory(); the search, when the iteration ends, asks
+ * matcher_ran_out_of_memory(), which answers for the calling thread since
+ * its last call.  Without it the search would return fewer hits as if
+ * nothing had happened. */
+void matcher_out_of_memory(void);
+int matcher_ran_out_of_memory(void);
+
 /* A bound with room for rounding: the score sums are computed in another
  * order than the bounds, so a true score may exceed a computed bound by a
  * few ulps. */

@@ -210,8 +210,9 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     heap.capacity = wanted;
     if (rc == 0 && options.explain)
         results_set_tree(results, query);
-    if (rc == 0 && options.snippets && wanted)
-        plan_highlight_terms(index->analyzer, query, &highlights);
+    if (rc == 0 && options.snippets && wanted
+        && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
 
 #ifdef HAVE_XAPIAN
     if (rc == 0 && index->engine == COPS_ENGINE_XAPIAN) {
@@ -221,6 +222,7 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         goto finish;
     }
 #endif
+    matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
         rc = plan_query(index, s, query, &options, &m, err);
@@ -251,6 +253,8 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         }
         matcher_free(m);
         rc = segment_damage(index->segments[s], err);
+        if (rc == 0 && matcher_ran_out_of_memory())
+            rc = error_set(err, COPS_ENOMEM, "out of memory while matching");
     }
 
     if (rc == 0 && heap.count > options.offset) {
