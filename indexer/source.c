@@ -568,8 +568,8 @@ static int source_read_file(source_walker *walker, const char *path, int named)
         int wanted = options->on_file(options->file_context, path, &status, fd);
         if (wanted <= 0) {
             close(fd);
-            return wanted < 0 ? error_set(walker->err, wanted, "%s: cannot be checked for changes",
-                                          path)
+            return wanted < 0 ? error_set(walker->err, wanted, "%s: cannot be checked for changes: %s",
+                                          path, cops_strerror(wanted))
                               : 0;
         }
     }
