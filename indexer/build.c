@@ -33,7 +33,6 @@
 #include "analysis/analyzer.h"
 #include "base/array.h"
 #include "base/error.h"
-#include "base/escape.h"
 #include "base/file.h"
 #include "cops.h"
 #include "index-format/catalog.h"
@@ -173,15 +172,6 @@ static void remove_unreferenced(const char *dir, const manifest *current)
             unlink(path);
     }
     closedir(d);
-}
-
-static void forward_warning(void *context, const char *message)
-{
-    const cops_build_options *options = context;
-    if (options->on_warning)
-        options->on_warning(options->context, message);
-    else
-        escape_print_line(stderr, "cops-index: warning: ", message);
 }
 
 static double seconds_since(const struct timespec *start)
@@ -552,8 +542,8 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     sources.title_field = options.title_field;
     sources.text_field = options.text_field;
     sources.date_field = options.date_field;
-    sources.on_warning = forward_warning;
-    sources.context = &options;
+    sources.on_warning = options.on_warning; /* without one, source.c prints */
+    sources.context = options.context;
     sources.exclude_directory = index_dir;
     sources.on_file = on_file;
     sources.file_context = &tracked;

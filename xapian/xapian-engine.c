@@ -268,6 +268,8 @@ int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t
     sources.title_field = options->title_field;
     sources.text_field = options->text_field;
     sources.date_field = options->date_field;
+    sources.on_warning = options->on_warning; /* without one, source.c prints */
+    sources.context = options->context;
     sources.exclude_directory = index_dir;
     source_stats read_counts;
     memset(&read_counts, 0, sizeof read_counts);
