@@ -1,7 +1,8 @@
 /*
  * build-test.c — cops_build through the public API, the same for each
  * engine: a warning reaches the caller's on_warning callback (cops.h) and
- * nothing is printed, and the summary counts it.
+ * nothing is printed, and the summary counts it; early failures return
+ * their code and leave nothing beside the index.
  */
 #include "config.h"
 
@@ -83,5 +84,72 @@ Test(build, native_warning_reaches_the_callback)
 Test(build, xapian_warning_reaches_the_callback)
 {
     expect_warning_to_callback(COPS_ENGINE_XAPIAN);
+}
+#endif
+
+/* Each early failure of a build returns its code and leaves nothing
+ * behind in the directory around the index (tests/cli/build-failures.sh
+ * runs the same cases through cops-index, where ASan sees leaks). */
+static void expect_failures_leave_nothing(cops_engine engine)
+{
+    char *dir = testlib_tempdir("build-fail");
+    char *empty = testlib_write_file(dir, "empty.txt", "", 0);
+    char *word = testlib_write_file(dir, "word.txt", "hello\n", 6);
+    char *file = testlib_write_file(dir, "file", "not an index\n", 13);
+    char index_dir[4096], long_dir[4000];
+    snprintf(index_dir, sizeof index_dir, "%s/index", dir);
+    int n = snprintf(long_dir, sizeof long_dir, "%s/", dir);
+    memset(long_dir + n, 'd', sizeof long_dir - (size_t)n - 1);
+    long_dir[sizeof long_dir - 1] = '\0';
+
+    struct {
+        const char *index;
+        const char *input;
+        const char *language;
+        int code;
+    } cases[] = {
+        {long_dir, word, "english", engine == COPS_ENGINE_XAPIAN ? COPS_EINVAL : COPS_EIO},
+        {index_dir, word, "klingon", COPS_EINVAL},
+        {index_dir, empty, "english", COPS_EINPUT},
+        {file, word, "english", engine == COPS_ENGINE_XAPIAN ? COPS_EINVAL : COPS_EIO},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cops_build_options options;
+        cops_build_options_init(&options);
+        options.engine = engine;
+        options.language = cases[i].language;
+        options.on_warning = on_warning;
+        heard h = {0};
+        options.context = &h;
+        const char *inputs[] = {cases[i].input};
+        cops_error err = {0};
+        int rc = cops_build(cases[i].index, inputs, 1, &options, NULL, &err);
+        cr_expect_eq(rc, cases[i].code, "case %zu: %d (%s), expected %d", i, rc, err.message,
+                     cases[i].code);
+        char listing[4096];
+        snprintf(listing, sizeof listing, "ls -A '%s' | grep -v -x -e empty.txt -e word.txt "
+                 "-e file -e index", dir);
+        FILE *rest = popen(listing, "r");
+        char line[256] = "";
+        cr_assert_not_null(rest);
+        int extra = fgets(line, sizeof line, rest) != NULL;
+        pclose(rest);
+        cr_expect(!extra, "case %zu left %s", i, line);
+    }
+    free(empty);
+    free(word);
+    free(file);
+    testlib_remove_tree(dir);
+}
+
+Test(build, native_failures_leave_nothing)
+{
+    expect_failures_leave_nothing(COPS_ENGINE_NATIVE);
+}
+
+#ifdef HAVE_XAPIAN
+Test(build, xapian_failures_leave_nothing)
+{
+    expect_failures_leave_nothing(COPS_ENGINE_XAPIAN);
 }
 #endif

@@ -40,3 +40,7 @@ TESTS += tests/build-test
 tests_build_test_SOURCES = tests/build-test.c $(ENGINE_TEST_HELPERS)
 tests_build_test_CFLAGS = $(TEST_CFLAGS)
 tests_build_test_LDADD = $(TEST_LIBS)
+## The same early failures of cops-index for each engine (leaks show
+## under ASan).
+TESTS += tests/cli/build-failures.sh
+EXTRA_DIST += tests/cli/build-failures.sh
