@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "analysis/analyzer.h"
 #include "base/buffer.h"
 #include "base/error.h"
 #include "base/escape.h"
@@ -326,13 +327,7 @@ static int check_meta(checker *c)
             char language[32];
             memcpy(language, value, value_length);
             language[value_length] = '\0';
-            int known = 0;
-            if (c->meta[META_STEM] == 0)
-                known = strcmp(language, "none") == 0;
-            else
-                for (const char **name = cops_stemmer_languages(); *name && !known; name++)
-                    known = strcmp(*name, language) == 0;
-            if (!known)
+            if (!analyzer_config_known(c->meta[META_STEM] != 0, language))
                 return damaged(c, at(c, value), "META: language \"%s\" does not go with stem %llu",
                                language, (unsigned long long)c->meta[META_STEM]);
         } else {
