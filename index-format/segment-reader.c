@@ -101,27 +101,40 @@ static int parse_meta(segment *seg, cops_error *err)
             number[value_length] = '\0';
             n = strtoull(number, NULL, 10);
         }
-#define META_KEY(name) (key_length == sizeof(name) - 1 && memcmp(p, name, key_length) == 0)
-        if (META_KEY("documents")) {
+        int key = 0;
+        while (key < LAYOUT_META_KEY_COUNT
+               && !(strlen(layout_meta_key_name(key)) == key_length
+                    && memcmp(p, layout_meta_key_name(key), key_length) == 0))
+            key++;
+        switch (key) {
+        case LAYOUT_META_DOCUMENTS:
             seg->meta.documents = n;
             have_documents = 1;
-        } else if (META_KEY("body_tokens"))
+            break;
+        case LAYOUT_META_BODY_TOKENS:
             seg->meta.body_tokens = n;
-        else if (META_KEY("title_tokens"))
+            break;
+        case LAYOUT_META_TITLE_TOKENS:
             seg->meta.title_tokens = n;
-        else if (META_KEY("terms"))
+            break;
+        case LAYOUT_META_TERMS:
             seg->meta.terms = n;
-        else if (META_KEY("postings"))
+            break;
+        case LAYOUT_META_POSTINGS:
             seg->meta.postings = n;
-        else if (META_KEY("stem"))
+            break;
+        case LAYOUT_META_STEM:
             seg->meta.stem = n != 0;
-        else if (META_KEY("language")) {
+            break;
+        case LAYOUT_META_LANGUAGE:
             if (value_length >= sizeof seg->meta.language)
                 return corrupt_at(seg, err, s->offset, "META language too long");
             memcpy(seg->meta.language, value, value_length);
             seg->meta.language[value_length] = '\0';
+            break;
+        default:
+            break; /* unknown keys are ignored (FORMAT.md 3.8) */
         }
-#undef META_KEY
         p = line_end + 1;
     }
     if (!have_documents || seg->meta.documents >= UINT32_MAX)
