@@ -1,7 +1,8 @@
 /*
- * build-engine.h — what an engine supplies to cops_build.
+ * build-engine.h — the build driver, and what an engine supplies to it.
  *
- * cops_build (build.c) is one driver for every engine: it checks the
+ * The driver (build.c, run by cops_build in engine/engine.c) is one for
+ * every engine: it checks the
  * options, settles the analysis, reads the inputs (feed.h, warnings to
  * the caller's on_warning), reports progress, and fills the summary's
  * reading figures and time.  An engine supplies only how analysed
@@ -50,8 +51,24 @@ typedef struct build_engine {
     void (*abort)(void *context);
 } build_engine;
 
-/* The native engine (native-build.c): fills `engine` or returns an error
- * with nothing left behind. */
-int native_build_begin(const build_request *request, build_engine *engine, cops_error *err);
+/* An engine's constructor: fills `engine` or returns an error with
+ * nothing left behind. */
+typedef int build_begin_function(const build_request *request, build_engine *engine,
+                                 cops_error *err);
+
+/* The native engine (native-build.c). */
+build_begin_function native_build_begin;
+
+/* cops_build's first step: the caller's options (`given`, may be NULL)
+ * with the defaults filled in, checked, into `options`; the analysis they
+ * ask for into `analysis`. */
+int build_settle_options(const cops_build_options *given, size_t input_count,
+                         cops_build_options *options, analyzer_config *analysis, cops_error *err);
+
+/* Run a build: `begin` the engine, feed it `inputs`, commit (or abort on
+ * failure); `summary` (OUT, may be NULL) as cops_build's. */
+int build_run(const build_request *request, build_begin_function *begin,
+              const char *const *inputs, size_t input_count, cops_build_summary *summary,
+              cops_error *err);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * build.c — cops_build(): one driver for both engines (build-engine.h).
+ * build.c — the build driver (build-engine.h), one for both engines;
+ * cops_build (engine/engine.c) chooses the engine and runs it.
  *
  * Documents flow source_walk (on the feed's reader thread) -> the
  * engine's stage, if any (a third thread) -> the engine's add (this
@@ -20,9 +21,6 @@
 #include "indexer/build-engine.h"
 #include "indexer/feed.h"
 #include "indexer/source.h"
-#ifdef HAVE_XAPIAN
-#include "xapian/xapian-engine.h"
-#endif
 
 #define DEFAULT_MEMORY_MB 256
 #define PROGRESS_SECONDS 1.0
@@ -44,11 +42,8 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* The caller's options with the defaults filled in, checked; and the
- * analysis they ask for. */
-static int settle_options(const cops_build_options *given, size_t input_count,
-                          cops_build_options *options, analyzer_config *analysis,
-                          cops_error *err)
+int build_settle_options(const cops_build_options *given, size_t input_count,
+                         cops_build_options *options, analyzer_config *analysis, cops_error *err)
 {
     if (given)
         *options = *given;
@@ -71,18 +66,6 @@ static int settle_options(const cops_build_options *given, size_t input_count,
         return error_set(err, COPS_EINVAL, "unknown language '%s'", options->language);
     strcpy(analysis->language, options->stem ? options->language : "none");
     return 0;
-}
-
-static int begin_engine(const build_request *request, build_engine *engine, cops_error *err)
-{
-    if (request->options->engine != COPS_ENGINE_XAPIAN)
-        return native_build_begin(request, engine, err);
-#ifdef HAVE_XAPIAN
-    return xapian_build_begin(request, engine, err);
-#else
-    return error_set(err, COPS_EUNSUPPORTED, "the Xapian engine is not built in (configure "
-                     "--with-xapian; Debian: libxapian-dev)");
-#endif
 }
 
 /* Progress of a build, reported about once a second. */
@@ -148,32 +131,27 @@ static int feed_engine(const char *const *inputs, size_t input_count,
     return rc;
 }
 
-int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
-               const cops_build_options *given, cops_build_summary *summary, cops_error *err)
+int build_run(const build_request *request, build_begin_function *begin,
+              const char *const *inputs, size_t input_count, cops_build_summary *summary,
+              cops_error *err)
 {
-    cops_build_options options;
-    analyzer_config analysis;
-    int rc = settle_options(given, input_count, &options, &analysis, err);
-    if (rc != 0)
-        return rc;
     progress_clock clock;
     memset(&clock, 0, sizeof clock);
-    clock.options = &options;
+    clock.options = request->options;
     clock_gettime(CLOCK_MONOTONIC, &clock.started);
     cops_build_summary figures;
     memset(&figures, 0, sizeof figures);
     if (summary)
         memset(summary, 0, sizeof *summary);
 
-    build_request request = {index_dir, &options, &analysis};
     build_engine engine;
     memset(&engine, 0, sizeof engine);
-    rc = begin_engine(&request, &engine, err);
+    int rc = begin(request, &engine, err);
     if (rc != 0)
         return rc;
     source_stats read;
     memset(&read, 0, sizeof read);
-    rc = feed_engine(inputs, input_count, &request, &engine, &clock, &read, err);
+    rc = feed_engine(inputs, input_count, request, &engine, &clock, &read, err);
     figures.documents_skipped = read.skipped;
     figures.input_bytes = read.bytes_read;
     figures.warnings = read.warnings;
