@@ -529,15 +529,15 @@ static int inflate_until(z_stream *z, uint8_t *raw, size_t wanted, size_t *produ
     return status == Z_STREAM_END ? 1 : status == Z_OK || status == Z_BUF_ERROR ? 0 : -1;
 }
 
-int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
-                                 segment_document *out, cops_error *err)
+/* *entry: the DOCINDEX entry of the stored-document block holding `doc`
+ * (the last block whose first document is <= doc), checked to hold it
+ * and to point inside DOCSTORE. */
+static int find_document_block(segment *seg, uint32_t doc, const uint8_t **entry,
+                               cops_error *err)
 {
-    memset(out, 0, sizeof *out);
-    if (doc >= seg->meta.documents)
-        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
     const section_view *docindex = &seg->sections[SECTION_DOCINDEX];
     const uint8_t *index = docindex->data;
-    uint32_t low = 0, high = seg->doc_blocks; /* last block whose first doc <= doc */
+    uint32_t low = 0, high = seg->doc_blocks;
     while (high - low > 1) {
         uint32_t mid = low + (high - low) / 2;
         uint64_t at = (uint64_t)mid * LAYOUT_DOCINDEX_ENTRY_BYTES + 8;
@@ -551,13 +551,28 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     if (!section_intact(seg, SECTION_DOCINDEX, (uint64_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES,
                         LAYOUT_DOCINDEX_ENTRY_BYTES))
         return segment_damage(seg, err);
-    const uint8_t *entry = index + (size_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES;
+    *entry = index + (size_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES;
+    uint64_t offset = layout_get_u64(*entry);
+    uint64_t first_doc = layout_get_u32(*entry + 8), count = layout_get_u32(*entry + 12);
+    if (first_doc > doc || doc - first_doc >= count
+        || offset > seg->sections[SECTION_DOCSTORE].length)
+        return corrupt_at(seg, err, docindex->offset + (uint64_t)(*entry - index),
+                          "document index entry out of range");
+    return 0;
+}
+
+int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
+                                 segment_document *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (doc >= seg->meta.documents)
+        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
+    const uint8_t *entry = NULL;
+    int found = find_document_block(seg, doc, &entry, err);
+    if (found != 0)
+        return found;
     const section_view *store = &seg->sections[SECTION_DOCSTORE];
     uint64_t offset = layout_get_u64(entry);
-    uint64_t first_doc = layout_get_u32(entry + 8), count = layout_get_u32(entry + 12);
-    if (first_doc > doc || doc - first_doc >= count || offset > store->length)
-        return corrupt_at(seg, err, docindex->offset + (uint64_t)(entry - index),
-                          "document index entry out of range");
     const uint8_t *block = store->data + offset;
     if (store->length - offset < 12)
         return corrupt_at(seg, err, store->offset + offset, "stored-document block header truncated");
