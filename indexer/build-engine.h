@@ -2,10 +2,9 @@
  * build-engine.h — the build driver, and what an engine supplies to it.
  *
  * The driver (build.c, run by cops_build in engine/engine.c) is one for
- * every engine: it checks the
- * options, settles the analysis, reads the inputs (feed.h, warnings to
- * the caller's on_warning), reports progress, and fills the summary's
- * reading figures and time.  An engine supplies only how analysed
+ * every engine: it checks the options, settles the analysis, reads the
+ * inputs (feed.h, warnings to the caller's on_warning), reports progress,
+ * and fills the summary's reading figures and time.  An engine supplies only how analysed
  * documents become an index: `add` for each document in input order,
  * then exactly one of `commit` (all documents were read) or `abort` (the
  * reader or `add` failed).  Both end the build: they release everything
@@ -26,7 +25,7 @@
 #include "indexer/feed.h"
 #include "indexer/source.h"
 
-/* What every engine is given, checked and settled by cops_build; all
+/* What every engine is given, settled by build_settle_options; all
  * borrowed for the whole build. */
 typedef struct build_request {
     const char *index_dir;
