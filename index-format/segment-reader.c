@@ -83,6 +83,12 @@ static int parse_meta(segment *seg, cops_error *err)
     const section_view *s = &seg->sections[SECTION_META];
     const char *p = (const char *)s->data, *end = p + s->length;
     int have_documents = 0;
+    uint64_t *numbers[LAYOUT_META_KEY_COUNT] = {
+        [LAYOUT_META_DOCUMENTS] = &seg->meta.documents,
+        [LAYOUT_META_BODY_TOKENS] = &seg->meta.body_tokens,
+        [LAYOUT_META_TITLE_TOKENS] = &seg->meta.title_tokens,
+        [LAYOUT_META_TERMS] = &seg->meta.terms,
+        [LAYOUT_META_POSTINGS] = &seg->meta.postings};
     while (p < end) {
         const char *line_end = memchr(p, '\n', (size_t)(end - p));
         if (!line_end)
@@ -106,34 +112,17 @@ static int parse_meta(segment *seg, cops_error *err)
                && !(strlen(layout_meta_key_name(key)) == key_length
                     && memcmp(p, layout_meta_key_name(key), key_length) == 0))
             key++;
-        switch (key) {
-        case LAYOUT_META_DOCUMENTS:
-            seg->meta.documents = n;
-            have_documents = 1;
-            break;
-        case LAYOUT_META_BODY_TOKENS:
-            seg->meta.body_tokens = n;
-            break;
-        case LAYOUT_META_TITLE_TOKENS:
-            seg->meta.title_tokens = n;
-            break;
-        case LAYOUT_META_TERMS:
-            seg->meta.terms = n;
-            break;
-        case LAYOUT_META_POSTINGS:
-            seg->meta.postings = n;
-            break;
-        case LAYOUT_META_STEM:
-            seg->meta.stem = n != 0;
-            break;
-        case LAYOUT_META_LANGUAGE:
+        /* unknown keys are ignored (FORMAT.md 3.8) */
+        if (key == LAYOUT_META_LANGUAGE) {
             if (value_length >= sizeof seg->meta.language)
                 return corrupt_at(seg, err, s->offset, "META language too long");
             memcpy(seg->meta.language, value, value_length);
             seg->meta.language[value_length] = '\0';
-            break;
-        default:
-            break; /* unknown keys are ignored (FORMAT.md 3.8) */
+        } else if (key == LAYOUT_META_STEM) {
+            seg->meta.stem = n != 0;
+        } else if (key < LAYOUT_META_KEY_COUNT) {
+            *numbers[key] = n;
+            have_documents |= key == LAYOUT_META_DOCUMENTS;
         }
         p = line_end + 1;
     }
