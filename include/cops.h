@@ -300,6 +300,16 @@ int cops_search(cops_index *index, const char *query, const cops_search_options 
                 cops_results **out, cops_error *err);
 void cops_results_free(cops_results *results);
 
+/* A lower-case "and", "or" or "not" between two words of `query` is
+ * searched as a word (the operators are upper case only, see
+ * query/GRAMMAR.md), though a person may have meant the operator: the
+ * 1-based column (in characters) of the first such word, copied into
+ * `word` (room for 4 bytes, "" when none), or 0 when there is none or the
+ * query does not parse.  `default_or`: 1 when adjacent words are ORed
+ * (options.default_op).  Only for queries with syntax: a literal query has
+ * no operators to mistake. */
+size_t cops_query_operator_lookalike(const char *query, int default_or, char word[4]);
+
 /* The number of matches: exact unless options.exact_total was 0 (see
  * cops_results_total_is_exact), then a lower bound. */
 uint64_t cops_results_total(const cops_results *results);
@@ -309,6 +319,13 @@ const cops_hit *cops_results_hit(const cops_results *results, size_t i);
 /* The parsed query as an indented tree (for --explain); borrowed; NULL
  * unless options.explain was set. */
 const char *cops_results_query_tree(const cops_results *results);
+/* The same tree as one JSON value (the "tree" of --json --explain): each
+ * node {"op":KIND, ...} with KIND one of WORD PHRASE PREFIX DATE AND OR
+ * NOT AND_MAYBE NEAR ALL; a WORD, PHRASE or PREFIX has "field" ("any" or
+ * "title") and "text", a PHRASE "slop", a NEAR "distance", a DATE "from"
+ * and "to" ("YYYY-MM-DD" or null for an open end), an operator
+ * "children".  Borrowed; NULL unless options.explain was set. */
+const char *cops_results_query_json(const cops_results *results);
 /* The options the search ran with (defaults filled in); borrowed. */
 const cops_search_options *cops_results_options(const cops_results *results);
 /* Wall time of cops_search, in milliseconds. */
@@ -319,7 +336,8 @@ double cops_results_milliseconds(const cops_results *results);
 enum {
     COPS_PRINT_COLOR = 1 << 0,   /* ANSI bold for highlights */
     COPS_PRINT_MARKERS = 1 << 1, /* ** around highlights when not colouring */
-    COPS_PRINT_EXPLAIN = 1 << 2  /* include the per-term score explanation */
+    COPS_PRINT_EXPLAIN = 1 << 2, /* include the per-term score explanation */
+    COPS_PRINT_IDS = 1 << 3      /* JSON: hits as rank and identifier only */
 };
 
 /* Titles, identifiers, snippets and queries come from strangers, so both
@@ -331,7 +349,11 @@ enum {
  * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
 /* Human-readable hit list with a header line giving the exact match count. */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
-/* JSON Lines: one object per hit, then one summary object.  Always valid
+/* JSON Lines: one object per hit, then one summary object.  With
+ * COPS_PRINT_EXPLAIN a hit has "explanation": {"score", "terms": [{"term",
+ * "field" ("any" or "title"), "score", "weight", "idf", "df", "tf",
+ * "field_length"}]} and the summary "tree" (cops_results_query_json).
+ * With COPS_PRINT_IDS a hit is {"rank","id"} (and "id_base64").  Always valid
  * JSON (RFC 8259) in valid UTF-8: controls escaped, C1 and bidi controls
  * as \uXXXX, ill-formed UTF-8 replaced by U+FFFD; when an identifier held
  * ill-formed bytes, its exact bytes follow in "id_base64". */
@@ -358,6 +380,13 @@ int cops_print_escaped(FILE *out, const char *text, int flags);
  * message.  `query` may be NULL.  Returns 0, or COPS_EIO if `out` has an
  * error. */
 int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err);
+
+/* Write `err` to `out` as one record of a batch (cops-query --batch):
+ * with `json`, the line {"error":{"query":QUERY,"message":MESSAGE,
+ * "column":N or null}}; otherwise the line "error: MESSAGE", the message
+ * escaped as by cops_print_escaped.  `query` may be NULL.  Returns 0, or
+ * COPS_EIO if `out` has an error. */
+int cops_print_error_record(FILE *out, const char *query, const cops_error *err, int json);
 
 #ifdef __cplusplus
 }

@@ -498,6 +498,8 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
 /* Inflate the ds-block `z` until `raw` holds `wanted` bytes (or the stream
  * ends).  *produced (IN/OUT) counts the bytes in `raw`.  Returns 1 when the
  * stream ended, 0 when it goes on, -1 on damage. */
+#define INFLATE_NO_MEMORY (-2) /* zlib could not allocate its window: not damage */
+
 static int inflate_until(z_stream *z, uint8_t *raw, size_t wanted, size_t *produced)
 {
     while (*produced < wanted) {
@@ -509,13 +511,24 @@ static int inflate_until(z_stream *z, uint8_t *raw, size_t wanted, size_t *produ
         if (status == Z_STREAM_END)
             return 1;
         if (status != Z_OK)
-            return -1;
+            return status == Z_MEM_ERROR ? INFLATE_NO_MEMORY : -1;
     }
     /* Whether the stream ends here (its check value is only read then). */
     z->next_out = raw + *produced;
     z->avail_out = 0;
     int status = inflate(z, Z_NO_FLUSH);
-    return status == Z_STREAM_END ? 1 : status == Z_OK || status == Z_BUF_ERROR ? 0 : -1;
+    return status == Z_STREAM_END                      ? 1
+           : status == Z_OK || status == Z_BUF_ERROR ? 0
+           : status == Z_MEM_ERROR                   ? INFLATE_NO_MEMORY
+                                                     : -1;
+}
+
+/* The error for a stored block inflate_until could not take further. */
+static int inflate_failed(segment *seg, cops_error *err, int status, uint64_t at)
+{
+    return status == INFLATE_NO_MEMORY
+               ? error_set(err, COPS_ENOMEM, "out of memory reading a stored document")
+               : corrupt_at(seg, err, at, "stored-document block does not inflate");
 }
 
 /* *entry: the DOCINDEX entry of the stored-document block holding `doc`
@@ -591,9 +604,11 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     uint64_t text_length = 0;
     int rc = raw ? 0 : error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
     /* A whole read inflates the whole block, checked to end exactly there. */
-    if (rc == 0 && whole && (inflate_until(&z, raw, raw_length, &produced) != 1
-                             || produced != raw_length))
-        rc = corrupt_at(seg, err, store->offset + offset, "stored-document block does not inflate");
+    if (rc == 0 && whole) {
+        int status = inflate_until(&z, raw, raw_length, &produced);
+        if (status != 1 || produced != raw_length)
+            rc = inflate_failed(seg, err, status, store->offset + offset);
+    }
     for (uint32_t d = layout_get_u32(entry + 8); rc == 0 && d <= doc;) {
         /* the next record's header, then (for `doc`) its text's prefix */
         size_t used = codec_varint_decode(raw + at, raw + produced, &text_length);
@@ -619,9 +634,9 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                 capacity = grown_capacity;
             }
             size_t before = produced;
-            if (inflate_until(&z, raw, wanted, &produced) < 0 || produced == before)
-                rc = corrupt_at(seg, err, store->offset + offset,
-                                "stored-document block does not inflate");
+            int status = inflate_until(&z, raw, wanted, &produced);
+            if (status < 0 || produced == before)
+                rc = inflate_failed(seg, err, status, store->offset + offset);
             continue; /* decode the header again with more bytes */
         }
         if (text_length > raw_length - at - used) {

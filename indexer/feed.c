@@ -326,10 +326,11 @@ int feed_start(const char *const *inputs, size_t count, const source_options *op
         f->stage = *stage;
         f->staging = pthread_create(&f->stager, NULL, stager_main, f) == 0;
     }
-    if (pthread_create(&f->reader, NULL, reader_main, f) != 0) {
+    int failed = pthread_create(&f->reader, NULL, reader_main, f);
+    if (failed != 0) {
         cops_error ignored = {0};
         feed_finish(f, NULL, &ignored);
-        return error_set(err, COPS_ENOMEM, "cannot start the reader thread");
+        return error_set_errno(err, COPS_ENOMEM, failed, "cannot start the reader thread");
     }
     f->reader_running = 1;
     *out = f;

@@ -98,7 +98,8 @@ static void reset_terms(inverter *inv)
     inv->open_count = 0;
     inv->postings_bytes = 0;
     buffer_reset(&inv->keys);
-    memset(inv->slots, 0, inv->slot_count * sizeof *inv->slots);
+    if (inv->slots) /* NULL when inverter_new ran out of memory */
+        memset(inv->slots, 0, inv->slot_count * sizeof *inv->slots);
 }
 
 void inverter_free(inverter *inv)

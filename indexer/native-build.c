@@ -250,7 +250,10 @@ static int on_file(void *context, const char *path, const struct stat *status, i
     uint64_t hash;
     /* The walk's own descriptor: the bytes hashed are the bytes it reads
      * next (a pipe was already read into memory by the walk). */
-    if (catalog_hash_descriptor(fd, path, &hash, &c->error) != 0)
+    int hashed = catalog_hash_descriptor(fd, path, &hash, &c->error);
+    if (hashed == COPS_ENOMEM)
+        return COPS_ENOMEM; /* not "unreadable": its old documents would stay */
+    if (hashed != 0)
         return 1; /* unreadable: let the reader report it as usual */
     if (known && known->hash == hash) {
         known->mtime_seconds = (int64_t)status->st_mtim.tv_sec;

@@ -226,6 +226,8 @@ int segment_build_add(segment_build *b, const source_document *document, const u
     int rc = prepared ? invert_prepared(b, prepared, prepared_length, &head, err)
                       : analyse_document(b->analyzer, document, emit_term, b, &b->title_field,
                                          &head);
+    if (!prepared && rc == COPS_ENOMEM) /* the analyzer's own failures carry no message */
+        rc = error_set(err, COPS_ENOMEM, "out of memory while analysing");
     add_counts(&b->counts, &head.counts);
     uint32_t title_length = head.title_length, body_length = head.body_length;
     if (rc == 0)

@@ -290,6 +290,11 @@ static int html_too_many_attributes(htmlParserCtxtPtr parser, html_tag_scan *sca
 static int html_parse(html_page *page, const char *data, size_t length)
 {
     pthread_once(&html_once, html_init);
+    /* libxml2 reports what happens outside a parser context (running out
+     * of memory while creating one, say) through a per-thread generic
+     * handler that prints to stderr: the status returned says it here. */
+    xmlSetGenericErrorFunc(NULL, html_ignore_message);
+    xmlSetStructuredErrorFunc(NULL, NULL);
     htmlSAXHandler handler;
     memset(&handler, 0, sizeof handler);
     handler.startElement = html_start;

@@ -44,6 +44,7 @@ typedef struct source_reader {
     uint64_t offset;    /* decompressed file offset of data[start] */
     int at_end;         /* no more bytes will come */
     int damaged;        /* the data ended early or is corrupt */
+    int out_of_memory;  /* zlib could not allocate: an error, not damage */
     char damage[128];   /* zlib's description of the damage */
 } source_reader;
 

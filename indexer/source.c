@@ -71,6 +71,8 @@ void source_skip(source_walker *walker, const char *format, ...)
 void source_report_damage(source_file *file)
 {
     source_reader *reader = &file->reader;
+    if (reader->out_of_memory)
+        return; /* source_read_file reports it as an error */
     uint64_t decompressed = reader->offset + (reader->end - reader->start);
     source_warn(file->walker, "%s: damaged compressed data after %llu decompressed bytes: %s",
                 file->path, (unsigned long long)decompressed, reader->damage);
@@ -101,7 +103,8 @@ int source_reader_fill(source_reader *reader)
     int zerr = Z_OK;
     const char *message = gzerror(reader->file, &zerr);
     if (got < 0 || zerr != Z_OK) {
-        reader->damaged = 1;
+        reader->damaged = 1; /* the format readers stop as on damage */
+        reader->out_of_memory = zerr == Z_MEM_ERROR;
         if (zerr == Z_ERRNO)
             message = strerror(errno);
         snprintf(reader->damage, sizeof reader->damage, "%s",
@@ -572,8 +575,8 @@ static int source_read_file(source_walker *walker, const char *path, int named)
         int wanted = options->on_file(options->file_context, path, &status, fd);
         if (wanted <= 0) {
             close(fd);
-            return wanted < 0 ? error_set(walker->err, wanted, "%s: cannot be checked for changes",
-                                          path)
+            return wanted < 0 ? error_set(walker->err, wanted, "%s: cannot be checked for changes: %s",
+                                          path, cops_strerror(wanted))
                               : 0;
         }
     }
@@ -612,6 +615,8 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
     gzclose(file.reader.file);
     free(file.reader.data);
+    if (file.reader.out_of_memory)
+        status_code = COPS_ENOMEM;
     if (status_code == COPS_ENOMEM)
         return error_set(walker->err, COPS_ENOMEM, "out of memory reading '%s'", path);
     return status_code;

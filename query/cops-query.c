@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -23,11 +24,14 @@ static const char *program = "cops-query";
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: %s [OPTION]... QUERY\n"
+            "Usage: %s [OPTION]... QUERY...\n"
             "       %s --batch [OPTION]... < QUERIES\n"
             "Search an index built by cops-index.  QUERY: words, \"phrases\", AND OR NOT,\n"
             "+required -excluded, (groups), a NEAR/5 b, \"a b\"~2, prefix*, title:word,\n"
-            "date:2017-01-01..2017-12-31.\n"
+            "date:2017-01-01..2017-12-31.  Several arguments are joined with spaces; a\n"
+            "word such as -trump is a query word unless it reads as options (-c, -n5,\n"
+            "-i DIR); after -- every argument is a query word.  Operators are upper\n"
+            "case: a lower-case and/or/not between words is noted on standard error.\n"
             "\n"
             "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops)\n"
             "  -n, --limit N            show N hits (default: 10)\n"
@@ -35,12 +39,14 @@ static void usage(FILE *out)
             "  -c, --count              print only the number of matches\n"
             "      --ids                print only the identifiers of the hits\n"
             "      --json               JSON Lines: one object per hit, then a summary\n"
+            "                           (also with --count, --ids and --explain)\n"
             "      --explain            show the parsed query and each term's score\n"
-            "      --batch              one query per line from standard input\n"
+            "      --batch              one query per line from standard input, one\n"
+            "                           record per line (errors and blank lines too)\n"
             "      --literal            the query is plain words, no operators\n"
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
-            "      --title-weight X     weight of a title match (default: 2)\n"
+            "      --title-weight X     weight of a title match (default: 1)\n"
             "      --no-snippets        omit snippets\n"
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"
@@ -52,7 +58,9 @@ static void usage(FILE *out)
             "                           sends your queries to the host the stub names\n"
             "      --top-only           skip what cannot enter the top hits (faster;\n"
             "                           the match count is then a lower bound)\n"
-            "      --no-color           no highlighting\n"
+            "      --color[=WHEN]       highlight matches: auto (default: bold on a\n"
+            "                           terminal, else **word**), always (bold), never\n"
+            "      --no-color           no highlighting (--color=never)\n"
             "  -h, --help               show this help and exit\n"
             "  -V, --version            show the version and exit\n"
             "\n"
@@ -92,25 +100,49 @@ static int parse_count(const char *text, const char *option, size_t *out)
     return 0;
 }
 
-/* Answer one query; returns an exit status. */
-static int answer(cops_index *index, const char *query, const settings *s)
+/* A note on standard error when a lower-case and/or/not stands between
+ * words: it is searched as a word, and the operator may have been meant. */
+static void note_operator_lookalike(const char *query, const settings *s)
+{
+    char word[4];
+    if (s->search.literal)
+        return;
+    size_t column = cops_query_operator_lookalike(query, s->search.default_op == COPS_OP_OR, word);
+    if (column == 0)
+        return;
+    char upper[4];
+    for (size_t i = 0; i < sizeof upper; i++)
+        upper[i] = (char)toupper((unsigned char)word[i]);
+    fprintf(stderr, "%s: note: '%s' at column %zu is searched as a word; the operator is %s "
+                    "(operators are upper case)\n", program, word, column, upper);
+}
+
+/* Answer one query; returns an exit status.  In a batch, a failure also
+ * writes an error record to standard output (run_batch). */
+static int answer(cops_index *index, const char *query, const settings *s, int batch)
 {
     cops_results *results;
     cops_error err = {0};
+    note_operator_lookalike(query, s);
     if (cops_search(index, query, &s->search, &results, &err) != 0) {
         cops_print_error(stderr, program, query, &err);
+        if (err.code == COPS_ESYNTAX && !s->search.literal && strpbrk(query, "\"():*~^"))
+            fprintf(stderr, "%s: to search text with quotes, brackets or colons as plain "
+                            "words, use --literal\n", program);
+        if (batch)
+            cops_print_error_record(stdout, query, &err, s->json);
         return EXIT_TROUBLE;
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
-    if (s->count) {
+    if (s->json) {
+        cops_results_print_json(results, query, stdout, s->print_flags);
+    } else if (s->count) {
         printf("%llu\n", (unsigned long long)cops_results_total(results));
     } else if (s->ids) {
         for (size_t i = 0; i < cops_results_count(results); i++) {
             cops_print_escaped(stdout, cops_results_hit(results, i)->id, COPS_ESCAPE_LOSSLESS);
             putchar('\n');
         }
-    } else if (s->json) {
-        cops_results_print_json(results, query, stdout, s->print_flags);
     } else {
         cops_results_print_text(results, query, stdout, s->print_flags);
     }
@@ -118,6 +150,10 @@ static int answer(cops_index *index, const char *query, const settings *s)
     return status;
 }
 
+/* One record per input line, blank or failing lines included, so the
+ * n-th record answers the n-th line (man cops-query, BATCH OUTPUT):
+ * --count and --json records end with their count or summary line (or
+ * are one error line); --ids and text records end with an empty line. */
 static int run_batch(cops_index *index, const settings *s)
 {
     int matched = 0, failed = 0;
@@ -127,9 +163,7 @@ static int run_batch(cops_index *index, const settings *s)
     while ((length = getline(&line, &capacity, stdin)) != -1) {
         while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
             line[--length] = '\0';
-        if (length == 0)
-            continue;
-        int status = answer(index, line, s);
+        int status = answer(index, line, s, 1);
         matched |= status == EXIT_MATCH;
         failed |= status == EXIT_TROUBLE;
         if (!s->json && !s->count)
@@ -142,28 +176,137 @@ static int run_batch(cops_index *index, const settings *s)
     return matched ? EXIT_MATCH : EXIT_NO_MATCH;
 }
 
-int main(int argc, char **argv)
+enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
+       OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
+       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
+static const struct option options[] = {
+    {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
+    {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
+    {"ids", no_argument, NULL, OPT_IDS},           {"json", no_argument, NULL, OPT_JSON},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},   {"batch", no_argument, NULL, OPT_BATCH},
+    {"literal", no_argument, NULL, OPT_LITERAL},
+    {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
+    {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
+    {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
+    {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
+    {"color", optional_argument, NULL, OPT_COLOR},
+    {"top-only", no_argument, NULL, OPT_TOP_ONLY},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"remote", required_argument, NULL, OPT_REMOTE},
+    {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
+    {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
+    {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
+
+#define SHORT_OPTIONS "i:n:chV"
+
+/* 1 if `arg`, which starts with one '-', reads as short options: a
+ * cluster of the flags, ending perhaps in -n with digits or -i with a
+ * path ('/', '.' or '~' first) or with nothing (the value is the next
+ * argument, *takes_next set).  Anything else, such as "-trump", is a
+ * query word (an exclusion). */
+static int reads_as_short_options(const char *arg, int *takes_next)
 {
-    enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
-           OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_TOP_ONLY,
-           OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
-    static const struct option options[] = {
-        {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
-        {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
-        {"ids", no_argument, NULL, OPT_IDS},           {"json", no_argument, NULL, OPT_JSON},
-        {"explain", no_argument, NULL, OPT_EXPLAIN},   {"batch", no_argument, NULL, OPT_BATCH},
-        {"literal", no_argument, NULL, OPT_LITERAL},
-        {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
-        {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
-        {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
-        {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
-        {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
-        {"top-only", no_argument, NULL, OPT_TOP_ONLY},
-        {"engine", required_argument, NULL, OPT_ENGINE},
-        {"remote", required_argument, NULL, OPT_REMOTE},
-        {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
-        {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
-        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0}};
+    *takes_next = 0;
+    if (strpbrk(arg, " \t\n"))
+        return 0;
+    for (const char *at = arg + 1; *at; at++) {
+        const char *known = strchr(SHORT_OPTIONS, *at);
+        if (!known || *at == ':')
+            return 0;
+        if (known[1] != ':')
+            continue;
+        const char *value = at + 1;
+        if (!*value)
+            *takes_next = 1;
+        else if (*at == 'n')
+            return strspn(value, "0123456789") == strlen(value);
+        else
+            return strchr("/.~", *value) != NULL;
+        return 1;
+    }
+    return arg[1] != '\0';
+}
+
+/* The long option `arg` ("--name" or "--name=value") names, by its
+ * name or a prefix of one name only (as getopt_long takes it); NULL if
+ * none. */
+static const struct option *long_option(const char *arg)
+{
+    size_t length = strcspn(arg + 2, "=");
+    const struct option *found = NULL;
+    for (const struct option *o = options; o->name; o++) {
+        if (strncmp(o->name, arg + 2, length) != 0)
+            continue;
+        if (strlen(o->name) == length)
+            return o;
+        if (found)
+            return NULL;
+        found = o;
+    }
+    return found;
+}
+
+/* Split the arguments into the options with their values (`sorted`, from
+ * argv[0] on, for getopt_long) and the query words (`words`, in order),
+ * so that a query word may start with '-' (man cops-query, "Arguments"):
+ * after "--", or when it does not read as short options.  Both arrays
+ * have room for argc pointers; returns the number put in `sorted`, and
+ * *word_count the number in `words`. */
+static int sort_arguments(int argc, char **argv, char **sorted, char **words, int *word_count)
+{
+    int count = 0;
+    *word_count = 0;
+    sorted[count++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        int takes_next = 0, is_option = 0;
+        if (strcmp(arg, "--") == 0) {
+            while (++i < argc)
+                words[(*word_count)++] = argv[i];
+            break;
+        }
+        if (strncmp(arg, "--", 2) == 0) {
+            const struct option *o = long_option(arg);
+            is_option = 1; /* an unknown one is getopt_long's to report */
+            takes_next = o && o->has_arg == required_argument && !strchr(arg, '=');
+        } else if (arg[0] == '-') {
+            is_option = reads_as_short_options(arg, &takes_next);
+        }
+        if (!is_option) {
+            words[(*word_count)++] = argv[i];
+            continue;
+        }
+        sorted[count++] = argv[i];
+        if (takes_next && i + 1 < argc)
+            sorted[count++] = argv[++i];
+    }
+    return count;
+}
+
+/* The query words joined by single spaces, as recollq does; NULL when
+ * out of memory. */
+static char *join_words(char **words, int count)
+{
+    size_t length = 1;
+    for (int i = 0; i < count; i++)
+        length += strlen(words[i]) + 1;
+    char *query = malloc(length);
+    if (!query)
+        return NULL;
+    query[0] = '\0';
+    for (int i = 0; i < count; i++) {
+        if (i)
+            strcat(query, " ");
+        strcat(query, words[i]);
+    }
+    return query;
+}
+
+/* Everything after the arguments are sorted: `argc` and `argv` hold the
+ * options, `words` the query's words. */
+static int run(int argc, char **argv, char **words, int word_count)
+{
     settings s;
     memset(&s, 0, sizeof s);
     cops_search_options_init(&s.search);
@@ -171,12 +314,16 @@ int main(int argc, char **argv)
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
     const char *no_color_env = getenv("NO_COLOR");
-    int batch = 0, no_color = no_color_env && *no_color_env;
+    int batch = 0;
+    /* --color: auto (bold on a terminal, else ** markers; NO_COLOR set
+     * means never), always (bold), never (plain). */
+    enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color =
+        no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
     const char *engine = "auto";
     char *remote = NULL;
     unsigned open_flags = 0; /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
     int c;
-    while ((c = getopt_long(argc, argv, "i:n:chV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, SHORT_OPTIONS, options, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case 'i': index_dir = optarg; break;
@@ -202,7 +349,20 @@ int main(int argc, char **argv)
         case OPT_B: bad = parse_number(optarg, "--b", &s.search.b); break;
         case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
         case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
-        case OPT_NO_COLOR: no_color = 1; break;
+        case OPT_NO_COLOR: color = COLOR_NEVER; break;
+        case OPT_COLOR:
+            if (!optarg || strcmp(optarg, "auto") == 0)
+                color = no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
+            else if (strcmp(optarg, "always") == 0)
+                color = COLOR_ALWAYS;
+            else if (strcmp(optarg, "never") == 0)
+                color = COLOR_NEVER;
+            else {
+                fprintf(stderr, "%s: --color takes auto, always or never, not '%s'\n", program,
+                        optarg);
+                bad = 1;
+            }
+            break;
         case OPT_TOP_ONLY: s.search.exact_total = 0; break;
         case OPT_ENGINE:
             engine = optarg;
@@ -221,20 +381,22 @@ int main(int argc, char **argv)
         case OPT_ALLOW_REMOTE_HOSTS: open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
-        default: bad = 1;
+        default:
+            fprintf(stderr, "%s: a query that starts with '-' goes after '--': %s -- -word ...\n",
+                    program, program);
+            bad = 1;
         }
         if (bad) {
             fprintf(stderr, "Try '%s --help' for more information.\n", program);
             return EXIT_TROUBLE;
         }
     }
-    if (!batch && optind != argc - 1) {
-        fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program,
-                optind == argc ? "no query given" : "give the query as one argument (quote it)",
+    if (!batch && word_count == 0) {
+        fprintf(stderr, "%s: no query given\nTry '%s --help' for more information.\n", program,
                 program);
         return EXIT_TROUBLE;
     }
-    if (batch && optind != argc) {
+    if (batch && word_count != 0) {
         fprintf(stderr, "%s: --batch reads queries from standard input, not arguments\n", program);
         return EXIT_TROUBLE;
     }
@@ -242,10 +404,14 @@ int main(int argc, char **argv)
     s.search.explain = s.explain;
     if (s.ids || s.count)
         s.search.snippets = 0;
-    if (!no_color)
-        s.print_flags |= isatty(STDOUT_FILENO) ? COPS_PRINT_COLOR : COPS_PRINT_MARKERS;
+    if (color == COLOR_ALWAYS || (color == COLOR_AUTO && isatty(STDOUT_FILENO)))
+        s.print_flags |= COPS_PRINT_COLOR;
+    else if (color == COLOR_AUTO)
+        s.print_flags |= COPS_PRINT_MARKERS;
     if (s.explain)
         s.print_flags |= COPS_PRINT_EXPLAIN;
+    if (s.ids)
+        s.print_flags |= COPS_PRINT_IDS;
 
     cops_index *index;
     cops_error err = {0};
@@ -277,11 +443,37 @@ int main(int argc, char **argv)
         cops_index_close(index);
         return EXIT_TROUBLE;
     }
-    int status = batch ? run_batch(index, &s) : answer(index, argv[optind], &s);
+    int status;
+    if (batch) {
+        status = run_batch(index, &s);
+    } else {
+        char *query = join_words(words, word_count);
+        status = query ? answer(index, query, &s, 0) : EXIT_TROUBLE;
+        if (!query)
+            fprintf(stderr, "%s: out of memory\n", program);
+        free(query);
+    }
     cops_index_close(index);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "%s: write error: %s\n", program, strerror(errno));
         return EXIT_TROUBLE;
     }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    char **sorted = calloc((size_t)argc + 1, sizeof *sorted);
+    char **words = calloc((size_t)argc + 1, sizeof *words);
+    int status = EXIT_TROUBLE;
+    if (sorted && words) {
+        int word_count;
+        int count = sort_arguments(argc, argv, sorted, words, &word_count);
+        status = run(count, sorted, words, word_count);
+    } else {
+        fprintf(stderr, "%s: out of memory\n", program);
+    }
+    free(sorted);
+    free(words);
     return status;
 }

@@ -39,7 +39,10 @@ typedef struct matcher_ops {
      * `out` with at most `capacity` sorted positions and returns the
      * count, or a negative status. */
     int (*positions)(matcher *m, uint32_t *out, size_t capacity);
-    /* Append "term: contribution" lines for the current document. */
+    /* Append "term: contribution" lines for the current document, each
+     * "LABEL: SCORE (weight W, idf I, df D, tf T, field length L)" as
+     * op-term.c writes it: query/output.c reads that shape back for
+     * --json --explain. */
     void (*explain)(matcher *m, byte_buffer *out, int depth);
     void (*free)(matcher *m);
     /* An upper bound of score() over every document. */
@@ -81,6 +84,15 @@ static inline uint32_t matcher_next_geq(matcher *m, uint32_t target)
 }
 
 void matcher_free(matcher *m);
+
+/* Running out of memory while iterating: an operator that must stop for
+ * want of memory (it has no error argument) ends its iteration and calls
+ * matcher_out_of_memory(); the search, when the iteration ends, asks
+ * matcher_ran_out_of_memory(), which answers for the calling thread since
+ * its last call.  Without it the search would return fewer hits as if
+ * nothing had happened. */
+void matcher_out_of_memory(void);
+int matcher_ran_out_of_memory(void);
 
 /* A bound with room for rounding: the score sums are computed in another
  * order than the bounds, so a true score may exceed a computed bound by a

@@ -59,8 +59,10 @@ static int load_positions(matcher *child, position_list *list)
             if (capacity > MAX_POSITIONS)
                 return -1;
             uint32_t *grown = realloc(list->values, capacity * sizeof *grown);
-            if (!grown)
+            if (!grown) {
+                matcher_out_of_memory();
                 return -1;
+            }
             list->values = grown;
             list->capacity = capacity;
         }
@@ -79,8 +81,10 @@ static int push_match(position_list *matches, uint32_t position)
     if (matches->count == matches->capacity) {
         size_t capacity = matches->capacity ? matches->capacity * 2 : 64;
         uint32_t *grown = realloc(matches->values, capacity * sizeof *grown);
-        if (!grown)
+        if (!grown) {
+            matcher_out_of_memory();
             return -1;
+        }
         matches->values = grown;
         matches->capacity = capacity;
     }

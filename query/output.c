@@ -25,9 +25,14 @@ int cops_print_escaped(FILE *out, const char *text, int flags)
     return ferror(out) ? COPS_EIO : 0;
 }
 
+static const char *error_message(const cops_error *err)
+{
+    return err->message[0] ? err->message : cops_strerror(err->code);
+}
+
 int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err)
 {
-    const char *message = err->message[0] ? err->message : cops_strerror(err->code);
+    const char *message = error_message(err);
     fprintf(out, "%s: ", program);
     if (query && err->code == COPS_ESYNTAX && err->column > 0) {
         /* The caret counts the columns of the query as shown, escapes
@@ -117,6 +122,26 @@ static void print_json_text(FILE *out, const char *text)
         fputs("null", out);
 }
 
+int cops_print_error_record(FILE *out, const char *query, const cops_error *err, int json)
+{
+    const char *message = error_message(err);
+    if (json) {
+        fputs("{\"error\":{\"query\":", out);
+        print_json_text(out, query);
+        fputs(",\"message\":", out);
+        print_json_text(out, message);
+        if (err->code == COPS_ESYNTAX && err->column > 0)
+            fprintf(out, ",\"column\":%zu}}\n", err->column);
+        else
+            fputs(",\"column\":null}}\n", out);
+    } else {
+        fputs("error: ", out);
+        print_text(out, message, 0);
+        fputc('\n', out);
+    }
+    return ferror(out) ? COPS_EIO : 0;
+}
+
 /* The snippet and its highlights as byte ranges of the string a JSON
  * parser decodes (which moved if ill-formed bytes were replaced). */
 static void print_json_snippet(FILE *out, const cops_hit *hit)
@@ -136,6 +161,57 @@ static void print_json_snippet(FILE *out, const cops_hit *hit)
     fputc(']', out);
 }
 
+/* One line of a hit's explanation as op-term.c writes it (matcher.h):
+ * "LABEL: SCORE (weight W, idf I, df D, tf T, field length L)", LABEL
+ * being TERM or title:TERM.  A line of another shape is kept as "text". */
+static void print_json_contribution(FILE *out, const char *line, size_t length)
+{
+    char copy[512];
+    const char *open = NULL, *label_end = NULL;
+    double score, weight, idf;
+    unsigned df, tf, field_length;
+    if (length < sizeof copy) {
+        memcpy(copy, line, length);
+        copy[length] = '\0';
+        for (const char *at = strstr(copy, " (weight "); at; at = strstr(at + 1, " (weight "))
+            open = at;
+        for (const char *at = copy; open && (at = strstr(at, ": ")) && at < open; at++)
+            label_end = at;
+    }
+    if (!label_end || sscanf(label_end + 2, "%lf", &score) != 1
+        || sscanf(open, " (weight %lf, idf %lf, df %u, tf %u, field length %u)", &weight, &idf,
+                  &df, &tf, &field_length) != 5) {
+        fputs("{\"text\":", out);
+        escape_json_string(out, line, length);
+        fputc('}', out);
+        return;
+    }
+    const char *label = copy + strspn(copy, " ");
+    int title = strncmp(label, "title:", 6) == 0;
+    if (title)
+        label += 6;
+    fputs("{\"term\":", out);
+    escape_json_string(out, label, (size_t)(label_end - label));
+    fprintf(out, ",\"field\":\"%s\",\"score\":%.17g,\"weight\":%.17g,\"idf\":%.17g,"
+                 "\"df\":%u,\"tf\":%u,\"field_length\":%u}",
+            title ? "title" : "any", score, weight, idf, df, tf, field_length);
+}
+
+/* A hit's score and its terms' contributions as one JSON object. */
+static void print_json_explanation(FILE *out, const cops_hit *hit)
+{
+    fprintf(out, ",\"explanation\":{\"score\":%.17g,\"terms\":[", hit->score);
+    const char *line = hit->explanation;
+    for (int first = 1; *line; first = 0) {
+        size_t length = strcspn(line, "\n");
+        if (!first)
+            fputc(',', out);
+        print_json_contribution(out, line, length);
+        line += length + (line[length] == '\n');
+    }
+    fputs("]}", out);
+}
+
 int cops_results_print_json(const cops_results *results, const char *query, FILE *out, int flags)
 {
     size_t count = cops_results_count(results);
@@ -144,10 +220,12 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
         size_t id_length = strlen(hit->id);
         fprintf(out, "{\"rank\":%zu,\"id\":", hit->rank);
         int replaced = escape_json_string(out, hit->id, id_length);
-        fputs(",\"title\":", out);
-        print_json_text(out, hit->title);
-        fputs(",\"path\":", out);
-        print_json_text(out, hit->id);
+        if (!(flags & COPS_PRINT_IDS)) {
+            fputs(",\"title\":", out);
+            print_json_text(out, hit->title);
+            fputs(",\"path\":", out);
+            print_json_text(out, hit->id);
+        }
         if (replaced) {
             /* A file name need not be UTF-8: its exact bytes, for whoever
              * must open it. */
@@ -155,15 +233,17 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
             escape_base64(out, hit->id, id_length);
             fputc('"', out);
         }
+        if (flags & COPS_PRINT_IDS) {
+            fputs("}\n", out);
+            continue;
+        }
         fputs(",\"date\":", out);
         print_json_text(out, hit->date);
         fprintf(out, ",\"score\":%.17g", hit->score);
         if (hit->snippet)
             print_json_snippet(out, hit);
-        if ((flags & COPS_PRINT_EXPLAIN) && hit->explanation) {
-            fputs(",\"explanation\":", out);
-            print_json_text(out, hit->explanation);
-        }
+        if ((flags & COPS_PRINT_EXPLAIN) && hit->explanation)
+            print_json_explanation(out, hit);
         fputs("}\n", out);
     }
     fputs("{\"summary\":{\"query\":", out);
@@ -173,11 +253,9 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
             (unsigned long long)cops_results_total(results),
             cops_results_total_is_exact(results) ? "true" : "false", count, options->offset,
             options->limit, cops_results_milliseconds(results));
-    const char *tree = cops_results_query_tree(results);
-    if ((flags & COPS_PRINT_EXPLAIN) && tree) {
-        fputs(",\"tree\":", out);
-        print_json_text(out, tree);
-    }
+    const char *tree = cops_results_query_json(results);
+    if ((flags & COPS_PRINT_EXPLAIN) && tree)
+        fprintf(out, ",\"tree\":%s", tree);
     fputs("}}\n", out);
     return ferror(out) ? COPS_EIO : 0;
 }

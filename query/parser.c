@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <utf8proc.h>
 
@@ -318,6 +319,56 @@ static void classify_word(parser *p, size_t start, size_t end, query_field field
     tok->text_end = tok->kind == QUERY_PREFIX ? stem_end : end;
 }
 
+/* 1 if [start, end) is only the bytes of `set` (and not empty). */
+static bool span_only(const parser *p, size_t start, size_t end, const char *set)
+{
+    if (start == end)
+        return false;
+    for (size_t i = start; i < end; i++)
+        if (!strchr(set, p->query[i]) || p->query[i] == '\0')
+            return false;
+    return true;
+}
+
+#define ASCII_LETTERS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+/* Syntax that other engines have and this language has not, in the word
+ * [start, end) at `column`: a field other than title: and date: (name:x,
+ * Title:x) and a fuzzy '~N' or boost '^N' after a word.  Each would
+ * otherwise be searched as text and silently match nothing, so it is an
+ * error that says how to search the text (GRAMMAR.md, "Errors").  A URL's
+ * scheme (http://x) and a time (10:30) stay words. */
+static int check_foreign_syntax(parser *p, size_t start, size_t end, size_t column, bool field_allowed)
+{
+    const char *colon = memchr(p->query + start, ':', end - start);
+    size_t name_end = colon ? (size_t)(colon - p->query) : end;
+    if (field_allowed && colon && name_end + 1 < end && p->query[name_end + 1] != '/'
+        && span_only(p, start, name_end, ASCII_LETTERS)) {
+        size_t name_length = name_end - start;
+        int shown = (int)(name_length > 30 ? 30 : name_length);
+        if ((name_length == 5 && strncasecmp(p->query + start, "title", 5) == 0)
+            || (name_length == 4 && strncasecmp(p->query + start, "date", 4) == 0))
+            return syntax_error(p, column, "field '%.*s:' is written in lower case: %s:", shown,
+                                p->query + start, name_length == 5 ? "title" : "date");
+        return syntax_error(p, column,
+                            "unknown field '%.*s:': the fields are title: and date: "
+                            "(to search the text, put it in quotes)",
+                            shown, p->query + start);
+    }
+    for (size_t at = start + 1; at < end; at++) {
+        char c = p->query[at];
+        if ((c == '~' && (at + 1 == end || span_only(p, at + 1, end, "0123456789")))
+            || (c == '^' && span_only(p, at + 1, end, "0123456789.")))
+            return syntax_error(p, column_at(p, start, column, at),
+                                c == '~' ? "'~' after a word: fuzzy matching is not supported "
+                                           "(a phrase takes a slop: \"a b\"~2; to search the "
+                                           "text, put it in quotes)"
+                                         : "'^' after a word: boosts are not supported (to "
+                                           "search the text, put it in quotes)");
+    }
+    return COPS_OK;
+}
+
 static int lex_operator(parser *p, size_t start, size_t end, token *tok, bool *is_operator)
 {
     *is_operator = true;
@@ -402,7 +453,7 @@ static int lex(parser *p, token *tok)
         advance_to(p, end);
         if (end > start + 6) {
             classify_word(p, start + 6, end, QUERY_FIELD_TITLE, tok);
-            return COPS_OK;
+            return check_foreign_syntax(p, start + 6, end, tok->column + 6, false);
         }
         if (end < p->length && p->query[end] == '"') {
             int status = lex_phrase(p, tok);
@@ -419,7 +470,7 @@ static int lex(parser *p, token *tok)
     }
     advance_to(p, end);
     classify_word(p, start, end, QUERY_FIELD_ANY, tok);
-    return COPS_OK;
+    return check_foreign_syntax(p, start, end, tok->column, true);
 }
 
 static int peek(parser *p, const token **out)
@@ -921,6 +972,8 @@ static int parse_primary(parser *p, query_node **out)
         return status;
     if (tok->type == TOKEN_CLOSE)
         return syntax_error(p, open_column, "empty parentheses: '()' holds nothing");
+    if (tok->type == TOKEN_END)
+        return syntax_error(p, open_column, "unbalanced parenthesis: '(' is never closed");
     p->depth++;
     item inner;
     status = parse_level(p, QUERY_OR, NULL, &inner);
@@ -1228,7 +1281,7 @@ static void append_number(byte_buffer *out, uint32_t value)
     append_string(out, digits);
 }
 
-static const char *kind_name(query_kind kind)
+const char *query_kind_name(query_kind kind)
 {
     switch (kind) {
     case QUERY_WORD: return "WORD";
@@ -1250,7 +1303,7 @@ void query_format_sexpr(const query_node *node, byte_buffer *out)
     if (!node)
         return;
     buffer_append_byte(out, '(');
-    append_string(out, kind_name(node->kind));
+    append_string(out, query_kind_name(node->kind));
     switch (node->kind) {
     case QUERY_PHRASE:
         if (node->distance) {
@@ -1303,7 +1356,7 @@ static void format_tree_at(const query_node *node, size_t depth, byte_buffer *ou
 {
     for (size_t i = 0; i < depth; i++)
         append_string(out, "  ");
-    append_string(out, kind_name(node->kind));
+    append_string(out, query_kind_name(node->kind));
     switch (node->kind) {
     case QUERY_WORD:
     case QUERY_PHRASE:
@@ -1354,4 +1407,48 @@ void query_format_tree(const query_node *node, byte_buffer *out)
 {
     if (node)
         format_tree_at(node, 0, out);
+}
+
+/* ------------------------------------------------- operator look-alikes */
+
+static bool is_operator_lookalike(const query_node *node)
+{
+    return node->kind == QUERY_WORD && node->field == QUERY_FIELD_ANY
+           && (strcmp(node->text, "and") == 0 || strcmp(node->text, "or") == 0
+               || strcmp(node->text, "not") == 0);
+}
+
+/* The first look-alike with a sibling item on each side, in query order:
+ * an AND's exclusions come after its positive children, so they are not
+ * counted as the word's right-hand side. */
+static const query_node *find_operator_lookalike(const query_node *node)
+{
+    if (node->kind == QUERY_AND || node->kind == QUERY_OR) {
+        size_t items = 0;
+        while (items < node->child_count && node->children[items]->kind != QUERY_NOT)
+            items++;
+        for (size_t i = 1; i + 1 < items; i++)
+            if (is_operator_lookalike(node->children[i]))
+                return node->children[i];
+    }
+    for (size_t i = 0; i < node->child_count; i++) {
+        const query_node *found = find_operator_lookalike(node->children[i]);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+size_t cops_query_operator_lookalike(const char *query, int default_or, char word[4])
+{
+    query_node *tree;
+    word[0] = '\0';
+    if (query_parse(query, default_or ? QUERY_PARSE_DEFAULT_OR : 0, &tree, NULL) != COPS_OK)
+        return 0;
+    const query_node *found = find_operator_lookalike(tree);
+    size_t column = found ? found->column : 0;
+    if (found)
+        snprintf(word, 4, "%s", found->text);
+    query_free(tree);
+    return column;
 }

@@ -102,6 +102,10 @@ void query_free(query_node *node);
  * below 0x20 written as \xHH.  Tests and debugging rely on this form. */
 void query_format_sexpr(const query_node *node, byte_buffer *out);
 
+/* The upper-case name of a node kind as the S-expression writes it
+ * (WORD, PHRASE, PREFIX, DATE, AND, OR, NOT, AND_MAYBE, NEAR, ALL). */
+const char *query_kind_name(query_kind kind);
+
 /* Append an indented, human-readable tree (one node per line, two spaces
  * per level) for --explain. */
 void query_format_tree(const query_node *node, byte_buffer *out);

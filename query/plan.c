@@ -76,11 +76,13 @@ static matcher *checked(planner *p, matcher *m)
     return m;
 }
 
-static void remember_highlight(highlight_terms *h, const char *term, int is_prefix)
+/* Returns 0, or COPS_ENOMEM (results without their highlights would be
+ * wrong answers, not a fallback). */
+static int remember_highlight(highlight_terms *h, const char *term, int is_prefix)
 {
     for (size_t i = 0; i < h->count; i++)
         if (strcmp(h->terms[i], term) == 0 && h->is_prefix[i] == is_prefix)
-            return;
+            return 0;
     if (h->count == h->capacity) {
         size_t capacity = h->capacity ? h->capacity * 2 : 16;
         char **terms = realloc(h->terms, capacity * sizeof *terms);
@@ -88,12 +90,14 @@ static void remember_highlight(highlight_terms *h, const char *term, int is_pref
             h->terms = terms;
         unsigned char *flags = terms ? realloc(h->is_prefix, capacity) : NULL;
         if (!flags)
-            return; /* highlighting is best effort */
+            return COPS_ENOMEM;
         h->is_prefix = flags;
         h->capacity = capacity;
     }
-    if ((h->terms[h->count] = strdup(term)) != NULL)
-        h->is_prefix[h->count++] = (unsigned char)is_prefix;
+    if ((h->terms[h->count] = strdup(term)) == NULL)
+        return COPS_ENOMEM;
+    h->is_prefix[h->count++] = (unsigned char)is_prefix;
+    return 0;
 }
 
 typedef struct highlight_walk {
@@ -104,22 +108,23 @@ typedef struct highlight_walk {
 static int highlight_token(void *context, const analyzer_token *token)
 {
     highlight_walk *walk = context;
-    remember_highlight(walk->terms, token->term, walk->is_prefix);
-    return 0;
+    return remember_highlight(walk->terms, token->term, walk->is_prefix);
 }
 
-void plan_highlight_terms(analyzer *text_analyzer, const query_node *node, highlight_terms *terms)
+int plan_highlight_terms(analyzer *text_analyzer, const query_node *node, highlight_terms *terms)
 {
     if (node->kind == QUERY_NOT)
-        return; /* excluded words are never what a hit matched */
+        return 0; /* excluded words are never what a hit matched */
+    int rc = 0;
     if (node->text && (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE
                        || node->kind == QUERY_PREFIX)) {
         highlight_walk walk = {terms, node->kind == QUERY_PREFIX};
-        analyzer_run(text_analyzer, node->text, strlen(node->text), 0,
-                     walk.is_prefix ? ANALYZE_NO_STEM : 0, highlight_token, &walk, NULL, NULL);
+        rc = analyzer_run(text_analyzer, node->text, strlen(node->text), 0,
+                          walk.is_prefix ? ANALYZE_NO_STEM : 0, highlight_token, &walk, NULL, NULL);
     }
-    for (size_t i = 0; i < node->child_count; i++)
-        plan_highlight_terms(text_analyzer, node->children[i], terms);
+    for (size_t i = 0; rc == 0 && i < node->child_count; i++)
+        rc = plan_highlight_terms(text_analyzer, node->children[i], terms);
+    return rc;
 }
 
 void highlight_terms_free(highlight_terms *terms)

@@ -40,8 +40,9 @@ typedef struct highlight_terms {
 void highlight_terms_free(highlight_terms *terms);
 
 /* Add to `terms` the analysed words a hit of `query` can have matched
- * (words, phrases, prefixes; not those under NOT). */
-void plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms);
+ * (words, phrases, prefixes; not those under NOT).  Returns 0 or
+ * COPS_ENOMEM. */
+int plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms);
 
 /* Build the matcher of `query` over segment `segment_number` of `index`.
  * *out (OUT) receives the tree (free with matcher_free).  Fails with

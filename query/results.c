@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/buffer.h"
+#include "base/escape.h"
 #include "base/error.h"
 #include "query/snippet.h"
 
@@ -88,8 +89,75 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer,
     return rc ? error_set(err, rc, "out of memory preparing results") : 0;
 }
 
+static void print_json_date(FILE *out, uint32_t date)
+{
+    if (date)
+        fprintf(out, "\"%04u-%02u-%02u\"", (unsigned)(date / 10000 % 10000),
+                (unsigned)(date / 100 % 100), (unsigned)(date % 100));
+    else
+        fputs("null", out);
+}
+
+/* One node and its children as cops.h describes cops_results_query_json;
+ * the parser bounds the depth (QUERY_MAX_DEPTH). */
+static void print_query_json(FILE *out, const query_node *node)
+{
+    fprintf(out, "{\"op\":\"%s\"", query_kind_name(node->kind));
+    switch (node->kind) {
+    case QUERY_WORD:
+    case QUERY_PHRASE:
+    case QUERY_PREFIX:
+        fprintf(out, ",\"field\":\"%s\",\"text\":",
+                node->field == QUERY_FIELD_TITLE ? "title" : "any");
+        escape_json_string(out, node->text ? node->text : "", node->text ? strlen(node->text) : 0);
+        if (node->kind == QUERY_PHRASE)
+            fprintf(out, ",\"slop\":%u", (unsigned)node->distance);
+        break;
+    case QUERY_NEAR: fprintf(out, ",\"distance\":%u", (unsigned)node->distance); break;
+    case QUERY_DATE_RANGE:
+        fputs(",\"from\":", out);
+        print_json_date(out, node->date_from);
+        fputs(",\"to\":", out);
+        print_json_date(out, node->date_to);
+        break;
+    default: break;
+    }
+    if (node->child_count) {
+        fputs(",\"children\":[", out);
+        for (size_t i = 0; i < node->child_count; i++) {
+            if (i)
+                fputc(',', out);
+            print_query_json(out, node->children[i]);
+        }
+        fputc(']', out);
+    }
+    fputc('}', out);
+}
+
+/* The JSON form, NULL when out of memory (--explain then omits it). */
+static char *query_json(const query_node *query)
+{
+    char *text = NULL;
+    size_t length = 0;
+    FILE *out = open_memstream(&text, &length);
+    if (!out)
+        return NULL;
+    if (query)
+        print_query_json(out, query);
+    else
+        fputs("null", out);
+    int failed = ferror(out);
+    if (fclose(out) != 0 || failed) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 void results_set_tree(cops_results *results, const query_node *query)
 {
+    free(results->tree_json);
+    results->tree_json = query_json(query);
     byte_buffer tree = BUFFER_INIT;
     query_format_tree(query, &tree);
     buffer_append_byte(&tree, '\0');
@@ -114,6 +182,7 @@ void cops_results_free(cops_results *results)
     }
     free(results->hits);
     free(results->tree);
+    free(results->tree_json);
     free(results);
 }
 
@@ -121,6 +190,7 @@ uint64_t cops_results_total(const cops_results *results) { return results->total
 int cops_results_total_is_exact(const cops_results *results) { return results->total_exact; }
 size_t cops_results_count(const cops_results *results) { return results->count; }
 const char *cops_results_query_tree(const cops_results *results) { return results->tree; }
+const char *cops_results_query_json(const cops_results *results) { return results->tree_json; }
 const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
 double cops_results_milliseconds(const cops_results *results) { return results->milliseconds; }
 

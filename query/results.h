@@ -18,6 +18,7 @@ struct cops_results {
     cops_hit *hits;
     size_t count;
     char *tree;
+    char *tree_json;             /* the tree as JSON (cops_results_query_json) */
     size_t snippet_scan_left;    /* bytes the snippets may still analyse */
 };
 
@@ -37,7 +38,7 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer,
                     uint32_t date, const char *text, size_t text_length, size_t stored_length,
                     cops_error *err);
 
-/* Keep the parsed query as an --explain tree. */
+/* Keep the parsed query as an --explain tree, as text and as JSON. */
 void results_set_tree(cops_results *results, const query_node *query);
 
 #endif

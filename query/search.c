@@ -199,6 +199,7 @@ static int match_segments(cops_index *index, const query_node *query,
                           cops_results *results, cops_error *err)
 {
     int rc = 0;
+    matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
         rc = plan_query(index, s, query, options, &m, err);
@@ -229,6 +230,8 @@ static int match_segments(cops_index *index, const query_node *query,
         }
         matcher_free(m);
         rc = segment_damage(index->segments[s], err);
+        if (rc == 0 && matcher_ran_out_of_memory())
+            rc = error_set(err, COPS_ENOMEM, "out of memory while matching");
     }
     return rc;
 }
@@ -243,8 +246,9 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     if (wanted && !(heap.items = malloc(wanted * sizeof *heap.items)))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     heap.capacity = wanted;
-    if (rc == 0 && options->snippets && wanted)
-        plan_highlight_terms(index->analyzer, query, &highlights);
+    if (rc == 0 && options->snippets && wanted
+        && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = match_segments(index, query, options, wanted, &heap, results, err);
     if (rc == 0 && heap.count > options->offset) {

@@ -194,7 +194,9 @@ int snippet_build(analyzer *text_analyzer, const char *text, size_t length, size
     if (scan > 0 && sort_terms(&matches, terms) != 0)
         return COPS_ENOMEM;
     if (scan > 0) {
-        analyzer_run(text_analyzer, text, scan, 0, 0, collect_match, &matches, NULL, NULL);
+        if (analyzer_run(text_analyzer, text, scan, 0, 0, collect_match, &matches, NULL, NULL)
+            == COPS_ENOMEM)
+            matches.failed = 1; /* not a snippet without its highlights */
         if (scan_budget)
             *scan_budget -= scan;
     }
@@ -225,8 +227,10 @@ int snippet_build(analyzer *text_analyzer, const char *text, size_t length, size
             if (spans_used == spans_capacity) {
                 size_t capacity = spans_capacity ? spans_capacity * 2 : 16;
                 cops_span *grown = realloc(spans, capacity * sizeof *grown);
-                if (!grown)
+                if (!grown) {
+                    out.failed = 1; /* reported below, as the buffer's failures are */
                     break;
+                }
                 spans = grown;
                 spans_capacity = capacity;
             }

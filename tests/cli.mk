@@ -7,6 +7,9 @@ CLI_TESTS = \
 	tests/cli/index-memory.sh \
 	tests/cli/query.sh \
 	tests/cli/query-errors.sh \
+	tests/cli/batch.sh \
+	tests/cli/examples.sh \
+	tests/cli/query-hints.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \

@@ -430,9 +430,10 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     results->total_exact = cops_xapian_results_total_is_exact(found);
     size_t count = cops_xapian_results_count(found);
     highlight_terms highlights = {0};
-    if (options->snippets && count)
-        plan_highlight_terms(index->analyzer, query, &highlights);
-    rc = results_reserve(results, count, err);
+    if (options->snippets && count && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = results_reserve(results, count, err);
     for (size_t i = 0; rc == 0 && i < count; i++)
         rc = add_xapian_hit(index, &highlights, results, cops_xapian_results_docid(found, i),
                             cops_xapian_results_score(found, i), err);

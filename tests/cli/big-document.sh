@@ -14,10 +14,7 @@ if [ "${COPS_SLOW_TESTS-}" != 1 ]; then
     echo "1..0 # SKIP slow (about 25 s): set COPS_SLOW_TESTS=1 to run it"
     exit 0
 fi
-LD_LIBRARY_PATH=$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
-INDEX=$COPS_BUILDDIR/.libs/cops-index
-QUERY=$COPS_BUILDDIR/.libs/cops-query
+real_programs
 cd "$TMP" || exit 99
 mkdir doc || exit 99
 

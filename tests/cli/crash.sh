@@ -23,10 +23,7 @@ export ASAN_OPTIONS
 
 # The real programs (not the libtool wrappers), so that the kill reaches
 # cops-index itself.
-LD_LIBRARY_PATH=$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
-INDEX=$COPS_BUILDDIR/.libs/cops-index
-QUERY=$COPS_BUILDDIR/.libs/cops-query
+real_programs
 # The fault shim, when built, slows fsync and rename in some runs so that
 # kills also land inside the commit protocol.
 SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so

@@ -10,21 +10,7 @@
 # COPS_FAULT_REPORT), so that the failure lands in the spill runs, the
 # segment, the deletion bitmap, the files catalog and the manifest.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
-# The fault shim is preloaded ahead of AddressSanitizer's runtime in the
-# sanitizer build; its wrappers only forward, so the order does not matter.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-export ASAN_OPTIONS
-
-SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
-if [ ! -f "$SHIM" ]; then
-    echo "1..0 # SKIP the fault shim $SHIM is not built (make check builds it)"
-    exit 0
-fi
-# The real programs (not the libtool wrappers), so LD_PRELOAD reaches them.
-LD_LIBRARY_PATH=$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
-INDEX=$COPS_BUILDDIR/.libs/cops-index
-QUERY=$COPS_BUILDDIR/.libs/cops-query
+fault_shim enospc
 
 cd "$TMP" || exit 99
 

@@ -30,6 +30,9 @@
 #   check DESC CMD...     ok if CMD (a shell test, not shown) succeeds
 #   pass DESC / fail DESC [DIAG...] / skip DESC REASON / diag TEXT
 #   todo "known bug: ..."  marks the NEXT result as TAP TODO
+#
+# Fault injection: fault_shim NAME sets SHIM (tests/faults/libNAME.so) and,
+# like real_programs, INDEX and QUERY to the programs LD_PRELOAD reaches.
 #   plan N (optional, up front) / done_testing (prints the plan if not given)
 # A failure prints as diagnostics the last command, its exit status, its
 # stdout and its stderr.
@@ -341,12 +344,51 @@ gen_jsonl_part()
     }'
 }
 
+# Set INDEX and QUERY to the programs themselves, not their libtool
+# wrappers, so that an LD_PRELOAD fault shim reaches them.
+real_programs()
+{
+    LD_LIBRARY_PATH=$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+    INDEX=$COPS_BUILDDIR/.libs/cops-index
+    QUERY=$COPS_BUILDDIR/.libs/cops-query
+}
+
+# Set SHIM to the fault shim tests/faults/libNAME.so (tests/faults.mk) and
+# call real_programs; skip the whole script when the shim is not built.
+# The shim is preloaded ahead of AddressSanitizer's runtime in the sanitizer
+# build, which verify_asan_link_order=0 allows.
+fault_shim()
+{
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+    export ASAN_OPTIONS
+    SHIM=$COPS_BUILDDIR/tests/faults/.libs/lib$1.so
+    if [ ! -f "$SHIM" ]; then
+        echo "1..0 # SKIP the fault shim $SHIM is not built (make check builds it)"
+        exit 0
+    fi
+    real_programs
+}
+
 # Copy the bundled seed corpus to DIR/corpus (created).
 copy_seed_corpus()
 {
     mkdir -p "$1/corpus" &&
         cp "$CORPUS/$SEED_A" "$CORPUS/$SEED_B" "$1/corpus/" &&
         chmod u+w "$1/corpus/$SEED_A" "$1/corpus/$SEED_B"
+}
+
+# In $TMP (the working directory after it): copy the seed corpus and index
+# it into .cops, or bail out.
+index_seed_corpus()
+{
+    cd "$TMP" || exit 99
+    copy_seed_corpus "$TMP" || exit 99
+    run cops_index -q
+    if [ "$RC" != 0 ]; then
+        echo "Bail out! cannot index the seed corpus: $(cat "$ERR")"
+        exit 99
+    fi
 }
 
 # Start a background command whose pid is killed on exit.

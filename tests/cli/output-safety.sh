@@ -127,7 +127,7 @@ stdin_from queries
 expect_exit 2 "--batch with a failing query exits 2" -- cops_query -i idx --batch --ids -n 100
 inert "$OUT" "--batch --ids output is inert"
 inert "$ERR" "--batch errors quoting the queries are inert"
-lines "$ERR" 3 "the failing query gives its three lines: message, query, caret"
+lines "$ERR" 4 "the failing query gives its four lines: message, query, caret, the --literal hint"
 stdin_from queries
 expect_exit 2 "--batch --json" -- cops_query -i idx --batch --json -n 100
 inert "$OUT" "--batch --json output is inert"

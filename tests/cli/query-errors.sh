@@ -3,13 +3,7 @@
 # indexes.  Every error exits 2 with a message, never a crash.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 
-cd "$TMP" || exit 99
-copy_seed_corpus "$TMP" || exit 99
-run cops_index -q
-if [ "$RC" != 0 ]; then
-    echo "Bail out! cannot index the seed corpus: $(cat "$ERR")"
-    exit 99
-fi
+index_seed_corpus
 
 # --- syntax errors: the query, then a caret under the column ------------------
 # query | caret column (1-based, in characters) | words of the reason
@@ -40,7 +34,63 @@ date:2017-02-30|6|no day 30
 date:2017-13|6|month 13
 date:2018..2017|6|ends before it starts
 café AND|6|needs something after it
+budget(|7|'(' is never closed
+5" screen|2|never closed
+author:smith|1|unknown field 'author:'
+Title:rand|1|lower case: title:
+budget~2|7|fuzzy matching is not supported
+budget^2|7|boosts are not supported
 EOF
+
+# --- a way out: --literal, words joined, a leading -word ------------------------
+expect_exit 2 "a stray quote is an error" -- cops_query '5" screen'
+expect_stderr_contains "use --literal" "a stray quote suggests --literal"
+expect_exit 1 "... and --literal answers it" -- cops_query --literal '5" screen'
+expect_exit 2 "an empty query" -- cops_query ''
+expect_stderr_lacks "--literal" "no --literal hint where the query holds no syntax"
+for q in 'author:smith' 'budget~2' 'budget^2'; do
+    expect_exit 2 "$q: exit 2, not a silent zero" -- cops_query --count "$q"
+    check "$q: nothing on stdout" test ! -s "$OUT"
+    expect_stderr_contains "put it in quotes" "$q: says how to search the text"
+done
+expect_exit "0|1" "http://x and 10:30 stay words" -- cops_query 'http://x 10:30'
+
+# Several arguments are one query, their words joined by spaces.
+expect_exit 0 "words as separate arguments" -- cops_query --ids sanctuary grant
+cp "$OUT" joined.out
+expect_exit 0 "the same words as one argument" -- cops_query --ids 'sanctuary grant'
+check "separate arguments answer as the query they join" cmp -s joined.out "$OUT"
+expect_exit 0 "options between the words" -- cops_query sanctuary --ids grant
+check "... still the same query" cmp -s joined.out "$OUT"
+
+# A -word that is no option is a query word; real options keep working.
+expect_exit 0 "the reference: grant -methamphetamine after --" -- \
+    cops_query --ids -- 'grant -methamphetamine'
+cp "$OUT" excluded.out
+check "the reference keeps one document of two" test "$(wc -l <excluded.out)" -eq 1
+for args in '-methamphetamine grant' 'grant -methamphetamine' '--ids -methamphetamine grant'; do
+    # shellcheck disable=SC2086 # the words are the arguments
+    expect_exit 0 "cops-query --ids $args" -- cops_query --ids $args
+    check "$args: the exclusion is a query word" cmp -s excluded.out "$OUT"
+done
+expect_exit 0 "'-methamphetamine grant' as one argument" -- cops_query --ids '-methamphetamine grant'
+check "... the same" cmp -s excluded.out "$OUT"
+expect_exit 0 "-n 1" -- cops_query -n 1 --ids grant
+check "-n 1 shows one hit" test "$(wc -l <"$OUT")" -eq 1
+expect_exit 0 "-n1" -- cops_query -n1 --ids grant
+check "-n1 shows one hit" test "$(wc -l <"$OUT")" -eq 1
+expect_exit 0 "--limit=1" -- cops_query --limit=1 --ids grant
+check "--limit=1 shows one hit" test "$(wc -l <"$OUT")" -eq 1
+expect_exit 0 "--lim 1 (a prefix of --limit, its value next)" -- cops_query --lim 1 --ids grant
+check "--lim 1 shows one hit" test "$(wc -l <"$OUT")" -eq 1
+expect_exit 0 "-cn1 (a cluster)" -- cops_query -cn1 grant
+expect_stdout_is 2
+expect_exit 0 "-i DIR" -- cops_query -i "$TMP/.cops" -c grant
+expect_stdout_is 2
+expect_exit 0 "-iDIR" -- cops_query "-i$TMP/.cops" -c grant
+expect_stdout_is 2
+expect_exit 2 "an unknown long option is an error" -- cops_query --frob grant
+expect_stderr_contains "goes after '--'" "... that says to use --"
 
 expect_exit 2 "an empty query exits 2" -- cops_query ''
 expect_stderr_contains "empty query"
