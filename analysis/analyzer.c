@@ -140,6 +140,11 @@ static int analyzer_language_listed(const char *language)
     return 0;
 }
 
+int analyzer_config_known(int stem, const char *language)
+{
+    return stem ? analyzer_language_listed(language) : strcmp(language, "none") == 0;
+}
+
 static int analyzer_unknown_language(const char *language, cops_error *err)
 {
     char names[COPS_ERROR_MESSAGE_MAX];

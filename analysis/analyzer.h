@@ -96,4 +96,10 @@ int analyzer_run(analyzer *analyzer, const char *text, size_t length, uint32_t f
 /* The NULL-terminated list of libstemmer algorithm names (static). */
 const char **analyzer_languages(void);
 
+/* 1 when an analyzer_config with this `stem` and `language` is one
+ * analyzer_new accepts and a build records: "none" without stemming, a
+ * listed stemmer with it.  The index checker asks this of a segment's
+ * META. */
+int analyzer_config_known(int stem, const char *language);
+
 #endif

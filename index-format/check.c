@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "analysis/analyzer.h"
 #include "base/buffer.h"
 #include "base/error.h"
 #include "base/escape.h"
@@ -53,10 +54,6 @@ static const uint32_t writer_order[SECTION_KIND_COUNT - 1] = {
     SECTION_DOCMETAINDEX, SECTION_DICTINDEX, SECTION_DOCINDEX, SECTION_DOCLENGTHS,
     SECTION_DOCDATES, SECTION_CHUNKCRCS, SECTION_META};
 
-enum { META_DOCUMENTS, META_BODY_TOKENS, META_TITLE_TOKENS, META_TERMS, META_POSTINGS, META_STEM,
-       META_LANGUAGE, META_KEY_COUNT };
-static const char *const meta_keys[META_KEY_COUNT] = {
-    "documents", "body_tokens", "title_tokens", "terms", "postings", "stem", "language"};
 
 typedef struct section {
     const uint8_t *data;
@@ -71,8 +68,8 @@ typedef struct checker {
     uint64_t size;
     cops_error *err;
     section s[SECTION_KIND_COUNT];
-    uint64_t meta[META_KEY_COUNT];
-    uint64_t meta_at[META_KEY_COUNT];  /* file offset of each META value */
+    uint64_t meta[LAYOUT_META_KEY_COUNT];
+    uint64_t meta_at[LAYOUT_META_KEY_COUNT];  /* file offset of each META value */
     uint64_t documents;
     /* the key being checked (also the previous key, for ordering) */
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
@@ -309,40 +306,34 @@ static int check_meta(checker *c)
 {
     const section *s = &c->s[SECTION_META];
     const uint8_t *p = s->data, *end = s->data + s->length;
-    for (int k = 0; k < META_KEY_COUNT; k++) {
+    for (int k = 0; k < LAYOUT_META_KEY_COUNT; k++) {
+        const char *name = layout_meta_key_name(k);
         const uint8_t *line_end = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
         if (!line_end)
-            return damaged(c, at(c, p), "META: line \"%s\" missing or not terminated", meta_keys[k]);
-        size_t key_length = strlen(meta_keys[k]);
-        if ((size_t)(line_end - p) <= key_length || memcmp(p, meta_keys[k], key_length) != 0
+            return damaged(c, at(c, p), "META: line \"%s\" missing or not terminated", name);
+        size_t key_length = strlen(name);
+        if ((size_t)(line_end - p) <= key_length || memcmp(p, name, key_length) != 0
             || p[key_length] != ' ')
-            return damaged(c, at(c, p), "META: expected the line \"%s\"", meta_keys[k]);
+            return damaged(c, at(c, p), "META: expected the line \"%s\"", name);
         const uint8_t *value = p + key_length + 1;
         size_t value_length = (size_t)(line_end - value);
         c->meta_at[k] = at(c, value);
-        if (k == META_LANGUAGE) {
+        if (k == LAYOUT_META_LANGUAGE) {
             if (value_length == 0 || value_length >= 32)
                 return damaged(c, at(c, value), "META: language name of %zu bytes", value_length);
             char language[32];
             memcpy(language, value, value_length);
             language[value_length] = '\0';
-            int known = 0;
-            if (c->meta[META_STEM] == 0)
-                known = strcmp(language, "none") == 0;
-            else
-                for (const char **name = cops_stemmer_languages(); *name && !known; name++)
-                    known = strcmp(*name, language) == 0;
-            if (!known)
+            if (!analyzer_config_known(c->meta[LAYOUT_META_STEM] != 0, language))
                 return damaged(c, at(c, value), "META: language \"%s\" does not go with stem %llu",
-                               language, (unsigned long long)c->meta[META_STEM]);
+                               language, (unsigned long long)c->meta[LAYOUT_META_STEM]);
         } else {
             uint64_t n = 0;
             if (value_length == 0 || value_length > 20 || (value[0] == '0' && value_length > 1))
-                return damaged(c, at(c, value), "META: %s is not a decimal number", meta_keys[k]);
+                return damaged(c, at(c, value), "META: %s is not a decimal number", name);
             for (size_t i = 0; i < value_length; i++) {
                 if (value[i] < '0' || value[i] > '9' || n > (UINT64_MAX - 9) / 10)
-                    return damaged(c, at(c, value), "META: %s is not a decimal number",
-                                   meta_keys[k]);
+                    return damaged(c, at(c, value), "META: %s is not a decimal number", name);
                 n = n * 10 + (uint64_t)(value[i] - '0');
             }
             c->meta[k] = n;
@@ -351,11 +342,11 @@ static int check_meta(checker *c)
     }
     if (p != end)
         return damaged(c, at(c, p), "META: unexpected line after \"language\"");
-    if (c->meta[META_DOCUMENTS] >= UINT32_MAX)
-        return damaged(c, c->meta_at[META_DOCUMENTS], "META: too many documents");
-    if (c->meta[META_STEM] > 1)
-        return damaged(c, c->meta_at[META_STEM], "META: stem is neither 0 nor 1");
-    c->documents = c->meta[META_DOCUMENTS];
+    if (c->meta[LAYOUT_META_DOCUMENTS] >= UINT32_MAX)
+        return damaged(c, c->meta_at[LAYOUT_META_DOCUMENTS], "META: too many documents");
+    if (c->meta[LAYOUT_META_STEM] > 1)
+        return damaged(c, c->meta_at[LAYOUT_META_STEM], "META: stem is neither 0 nor 1");
+    c->documents = c->meta[LAYOUT_META_DOCUMENTS];
     return 0;
 }
 
@@ -382,14 +373,16 @@ static int check_lengths_and_dates(checker *c)
             return damaged(c, dates->offset + 4 * d, "document %llu has an invalid date %u",
                            (unsigned long long)d, date);
     }
-    if (body != c->meta[META_BODY_TOKENS])
-        return damaged(c, c->meta_at[META_BODY_TOKENS],
+    if (body != c->meta[LAYOUT_META_BODY_TOKENS])
+        return damaged(c, c->meta_at[LAYOUT_META_BODY_TOKENS],
                        "META body_tokens is %llu, the body lengths add up to %llu",
-                       (unsigned long long)c->meta[META_BODY_TOKENS], (unsigned long long)body);
-    if (title != c->meta[META_TITLE_TOKENS])
-        return damaged(c, c->meta_at[META_TITLE_TOKENS],
+                       (unsigned long long)c->meta[LAYOUT_META_BODY_TOKENS],
+                       (unsigned long long)body);
+    if (title != c->meta[LAYOUT_META_TITLE_TOKENS])
+        return damaged(c, c->meta_at[LAYOUT_META_TITLE_TOKENS],
                        "META title_tokens is %llu, the title lengths add up to %llu",
-                       (unsigned long long)c->meta[META_TITLE_TOKENS], (unsigned long long)title);
+                       (unsigned long long)c->meta[LAYOUT_META_TITLE_TOKENS],
+                       (unsigned long long)title);
     return 0;
 }
 
@@ -930,13 +923,15 @@ static int check_dictionary(checker *c)
     if (c->next_record != postings->length)
         return damaged(c, postings->offset + c->next_record,
                        "POSTINGS bytes that no dictionary entry refers to");
-    if (c->fig.keys != c->meta[META_TERMS])
-        return damaged(c, c->meta_at[META_TERMS], "META terms is %llu, the dictionary holds %llu "
-                       "keys", (unsigned long long)c->meta[META_TERMS],
+    if (c->fig.keys != c->meta[LAYOUT_META_TERMS])
+        return damaged(c, c->meta_at[LAYOUT_META_TERMS],
+                       "META terms is %llu, the dictionary holds %llu keys",
+                       (unsigned long long)c->meta[LAYOUT_META_TERMS],
                        (unsigned long long)c->fig.keys);
-    if (c->fig.postings != c->meta[META_POSTINGS])
-        return damaged(c, c->meta_at[META_POSTINGS], "META postings is %llu, the dictionary's df "
-                       "add up to %llu", (unsigned long long)c->meta[META_POSTINGS],
+    if (c->fig.postings != c->meta[LAYOUT_META_POSTINGS])
+        return damaged(c, c->meta_at[LAYOUT_META_POSTINGS],
+                       "META postings is %llu, the dictionary's df add up to %llu",
+                       (unsigned long long)c->meta[LAYOUT_META_POSTINGS],
                        (unsigned long long)c->fig.postings);
     return 0;
 }

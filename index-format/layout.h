@@ -38,6 +38,26 @@ enum layout_section {
     SECTION_KIND_COUNT
 };
 
+/* The META section's keys, one "key value\n" line each in this order
+ * (FORMAT.md 3.8): decimal numbers but for the language's name. */
+enum layout_meta_key {
+    LAYOUT_META_DOCUMENTS,
+    LAYOUT_META_BODY_TOKENS,
+    LAYOUT_META_TITLE_TOKENS,
+    LAYOUT_META_TERMS,
+    LAYOUT_META_POSTINGS,
+    LAYOUT_META_STEM,
+    LAYOUT_META_LANGUAGE,
+    LAYOUT_META_KEY_COUNT
+};
+
+static inline const char *layout_meta_key_name(enum layout_meta_key key)
+{
+    static const char *const names[LAYOUT_META_KEY_COUNT] = {
+        "documents", "body_tokens", "title_tokens", "terms", "postings", "stem", "language"};
+    return names[key];
+}
+
 /* The sections whose size grows with the index but that a query reads
  * only a little of: checked LAYOUT_CHUNK_BYTES at a time when first read,
  * against SECTION_CHUNKCRCS, which lists their chunks' CRCs in this order

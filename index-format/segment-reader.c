@@ -83,6 +83,12 @@ static int parse_meta(segment *seg, cops_error *err)
     const section_view *s = &seg->sections[SECTION_META];
     const char *p = (const char *)s->data, *end = p + s->length;
     int have_documents = 0;
+    uint64_t *numbers[LAYOUT_META_KEY_COUNT] = {
+        [LAYOUT_META_DOCUMENTS] = &seg->meta.documents,
+        [LAYOUT_META_BODY_TOKENS] = &seg->meta.body_tokens,
+        [LAYOUT_META_TITLE_TOKENS] = &seg->meta.title_tokens,
+        [LAYOUT_META_TERMS] = &seg->meta.terms,
+        [LAYOUT_META_POSTINGS] = &seg->meta.postings};
     while (p < end) {
         const char *line_end = memchr(p, '\n', (size_t)(end - p));
         if (!line_end)
@@ -101,27 +107,23 @@ static int parse_meta(segment *seg, cops_error *err)
             number[value_length] = '\0';
             n = strtoull(number, NULL, 10);
         }
-#define META_KEY(name) (key_length == sizeof(name) - 1 && memcmp(p, name, key_length) == 0)
-        if (META_KEY("documents")) {
-            seg->meta.documents = n;
-            have_documents = 1;
-        } else if (META_KEY("body_tokens"))
-            seg->meta.body_tokens = n;
-        else if (META_KEY("title_tokens"))
-            seg->meta.title_tokens = n;
-        else if (META_KEY("terms"))
-            seg->meta.terms = n;
-        else if (META_KEY("postings"))
-            seg->meta.postings = n;
-        else if (META_KEY("stem"))
-            seg->meta.stem = n != 0;
-        else if (META_KEY("language")) {
+        int key = 0;
+        while (key < LAYOUT_META_KEY_COUNT
+               && !(strlen(layout_meta_key_name(key)) == key_length
+                    && memcmp(p, layout_meta_key_name(key), key_length) == 0))
+            key++;
+        /* unknown keys are ignored (FORMAT.md 3.8) */
+        if (key == LAYOUT_META_LANGUAGE) {
             if (value_length >= sizeof seg->meta.language)
                 return corrupt_at(seg, err, s->offset, "META language too long");
             memcpy(seg->meta.language, value, value_length);
             seg->meta.language[value_length] = '\0';
+        } else if (key == LAYOUT_META_STEM) {
+            seg->meta.stem = n != 0;
+        } else if (key < LAYOUT_META_KEY_COUNT) {
+            *numbers[key] = n;
+            have_documents |= key == LAYOUT_META_DOCUMENTS;
         }
-#undef META_KEY
         p = line_end + 1;
     }
     if (!have_documents || seg->meta.documents >= UINT32_MAX)
@@ -529,15 +531,15 @@ static int inflate_failed(segment *seg, cops_error *err, int status, uint64_t at
                : corrupt_at(seg, err, at, "stored-document block does not inflate");
 }
 
-int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
-                                 segment_document *out, cops_error *err)
+/* *entry: the DOCINDEX entry of the stored-document block holding `doc`
+ * (the last block whose first document is <= doc), checked to hold it
+ * and to point inside DOCSTORE. */
+static int find_document_block(segment *seg, uint32_t doc, const uint8_t **entry,
+                               cops_error *err)
 {
-    memset(out, 0, sizeof *out);
-    if (doc >= seg->meta.documents)
-        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
     const section_view *docindex = &seg->sections[SECTION_DOCINDEX];
     const uint8_t *index = docindex->data;
-    uint32_t low = 0, high = seg->doc_blocks; /* last block whose first doc <= doc */
+    uint32_t low = 0, high = seg->doc_blocks;
     while (high - low > 1) {
         uint32_t mid = low + (high - low) / 2;
         uint64_t at = (uint64_t)mid * LAYOUT_DOCINDEX_ENTRY_BYTES + 8;
@@ -551,13 +553,28 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     if (!section_intact(seg, SECTION_DOCINDEX, (uint64_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES,
                         LAYOUT_DOCINDEX_ENTRY_BYTES))
         return segment_damage(seg, err);
-    const uint8_t *entry = index + (size_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES;
+    *entry = index + (size_t)low * LAYOUT_DOCINDEX_ENTRY_BYTES;
+    uint64_t offset = layout_get_u64(*entry);
+    uint64_t first_doc = layout_get_u32(*entry + 8), count = layout_get_u32(*entry + 12);
+    if (first_doc > doc || doc - first_doc >= count
+        || offset > seg->sections[SECTION_DOCSTORE].length)
+        return corrupt_at(seg, err, docindex->offset + (uint64_t)(*entry - index),
+                          "document index entry out of range");
+    return 0;
+}
+
+int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
+                                 segment_document *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (doc >= seg->meta.documents)
+        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
+    const uint8_t *entry = NULL;
+    int found = find_document_block(seg, doc, &entry, err);
+    if (found != 0)
+        return found;
     const section_view *store = &seg->sections[SECTION_DOCSTORE];
     uint64_t offset = layout_get_u64(entry);
-    uint64_t first_doc = layout_get_u32(entry + 8), count = layout_get_u32(entry + 12);
-    if (first_doc > doc || doc - first_doc >= count || offset > store->length)
-        return corrupt_at(seg, err, docindex->offset + (uint64_t)(entry - index),
-                          "document index entry out of range");
     const uint8_t *block = store->data + offset;
     if (store->length - offset < 12)
         return corrupt_at(seg, err, store->offset + offset, "stored-document block header truncated");

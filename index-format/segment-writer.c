@@ -1067,13 +1067,18 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
         if (meta->documents != w->documents)
             rc = error_set(err, COPS_EINVAL, "%s: meta says %llu documents, %u were added",
                            w->path, (unsigned long long)meta->documents, w->documents);
-        append_meta(&text, "documents", w->documents);
-        append_meta(&text, "body_tokens", meta->body_tokens);
-        append_meta(&text, "title_tokens", meta->title_tokens);
-        append_meta(&text, "terms", meta->terms);
-        append_meta(&text, "postings", meta->postings);
-        append_meta(&text, "stem", (uint64_t)meta->stem);
-        buffer_append(&text, "language ", 9);
+        const uint64_t numbers[LAYOUT_META_LANGUAGE] = {
+            [LAYOUT_META_DOCUMENTS] = w->documents,
+            [LAYOUT_META_BODY_TOKENS] = meta->body_tokens,
+            [LAYOUT_META_TITLE_TOKENS] = meta->title_tokens,
+            [LAYOUT_META_TERMS] = meta->terms,
+            [LAYOUT_META_POSTINGS] = meta->postings,
+            [LAYOUT_META_STEM] = (uint64_t)meta->stem};
+        for (int k = 0; k < LAYOUT_META_LANGUAGE; k++)
+            append_meta(&text, layout_meta_key_name(k), numbers[k]);
+        const char *key = layout_meta_key_name(LAYOUT_META_LANGUAGE);
+        buffer_append(&text, key, strlen(key));
+        buffer_append(&text, " ", 1);
         buffer_append(&text, meta->language, strlen(meta->language));
         buffer_append(&text, "\n", 1);
         if (rc == 0)

@@ -1,55 +1,29 @@
 /*
- * build.c — cops_build(): inputs to a committed index directory.
+ * build.c — the build driver (build-engine.h), one for both engines;
+ * cops_build (engine/engine.c) chooses the engine and runs it.
  *
- * Documents flow source_walk (on the feed's reader thread) -> analyzer ->
- * inverter and segment writer (segment-build.c) -> a new segment, fsynced;
- * then the manifest is replaced atomically.  Until that rename nothing a
- * reader sees changes, and every failure path removes what this build
- * wrote.
- *
- * Incremental builds: the files catalog of the last commit says which
- * file produced which documents.  Files whose size and modification time
- * are unchanged are not read; a changed file (its content hash differs)
- * and a file no longer among the inputs have their documents marked in
- * their segment's deletion bitmap; new and changed files go to the new
- * segment.  Too many segments, or too many deleted documents, and all
- * live documents are merged into one segment (re-analysed from their
- * stored text), committed as the next generation.
+ * Documents flow source_walk (on the feed's reader thread) -> the
+ * engine's stage, if any (a third thread) -> the engine's add (this
+ * thread) -> its commit.  What is particular to an engine (the native
+ * engine's locking, incremental diff, catalog and merge policy; the
+ * Xapian engine's shards and directory swap) stays behind its
+ * build_engine.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <dirent.h>
-#include <unistd.h>
-#include <xxhash.h>
 
 #include "analysis/analyzer.h"
-#include "base/array.h"
 #include "base/error.h"
-#include "base/escape.h"
-#include "base/file.h"
 #include "cops.h"
-#include "index-format/catalog.h"
-#include "index-format/manifest.h"
-#include "index-format/names.h"
-#include "index-format/segment.h"
+#include "indexer/build-engine.h"
 #include "indexer/feed.h"
-#include "indexer/segment-build.h"
 #include "indexer/source.h"
-#ifdef HAVE_XAPIAN
-#include "xapian/xapian-engine.h"
-#endif
 
 #define DEFAULT_MEMORY_MB 256
-#define MERGE_ABOVE_SEGMENTS 8       /* more segments than this: merge */
-#define MERGE_ABOVE_DELETED_PERCENT 40 /* more deleted documents than this: merge */
+#define PROGRESS_SECONDS 1.0
 
 void cops_build_options_init(cops_build_options *options)
 {
@@ -59,130 +33,7 @@ void cops_build_options_init(cops_build_options *options)
     options->memory_mb = DEFAULT_MEMORY_MB;
 }
 
-/* Exclusive writer lock on dir/LOCK, holding our pid for the message a
- * second writer gets.  Released when the descriptor closes.  LOCK is
- * truncated and written, so it must be a regular file of its own
- * (file_open_lock), never a link to someone's file. */
-static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, NAMES_LOCK);
-    int fd;
-    int rc = file_open_lock(path, &fd, err);
-    if (rc != 0)
-        return rc;
-    int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
-    if (!locked && wait && errno == EWOULDBLOCK) {
-        int status;
-        while ((status = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
-            continue;
-        locked = status == 0;
-    }
-    if (!locked) {
-        char holder[32] = "";
-        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-        holder[n > 0 ? n : 0] = '\0';
-        holder[strcspn(holder, "\n")] = '\0';
-        close(fd);
-        return error_set(err, COPS_ELOCKED, "index %s is being updated by pid %s", dir,
-                         holder[0] ? holder : "?");
-    }
-    char pid[32];
-    int length = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    ssize_t written = ftruncate(fd, 0) == 0 ? pwrite(fd, pid, (size_t)length, 0) : -1;
-    if (written != length) {
-        int errnum = written < 0 ? errno : ENOSPC; /* a short write sets no errno */
-        close(fd);
-        return error_set_errno(err, COPS_EIO, errnum, "cannot write %s", path);
-    }
-    *fd_out = fd;
-    return 0;
-}
-
-static int make_directory(const char *dir, cops_error *err)
-{
-    char path[4096];
-    if (strlen(dir) >= sizeof path)
-        return error_set(err, COPS_EINVAL, "index path too long");
-    strcpy(path, dir);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
-        *p = '/';
-    }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return error_set_errno(err, COPS_EIO, errno, "cannot create index directory %s", path);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return error_set(err, COPS_EIO, "%s exists and is not a directory", path);
-    return 0;
-}
-
-/* An index directory that has no MANIFEST must hold nothing but what an
- * interrupted first build of ours leaves (names_writer_made): a build
- * never mixes its files with the user's, nor later removes theirs. */
-static int check_directory_ours(const char *dir, cops_error *err)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
-    int fd;
-    int rc = file_open_regular(path, &fd, NULL, err);
-    if (rc == 0)
-        close(fd);
-    if (rc != COPS_ENOINDEX)
-        return rc;
-    DIR *d = opendir(dir);
-    if (!d)
-        return error_set_errno(err, COPS_EIO, errno, "cannot read the directory %s", dir);
-    rc = 0;
-    struct dirent *entry;
-    while (rc == 0 && (entry = readdir(d)) != NULL) {
-        const char *name = entry->d_name;
-        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !names_writer_made(name))
-            rc = error_set(err, COPS_EINVAL, "%s is not empty and holds no cops index (it has "
-                           "%s/%s): give a new or empty directory to --index", dir, dir, name);
-    }
-    closedir(d);
-    return rc;
-}
-
-/* Remove files of earlier builds that the committed manifest no longer
- * names: old segments, deletion bitmaps and catalogs, and leftovers of
- * interrupted builds.  Only the writer's exact names (names.h) and only
- * regular files: whatever else is in the directory is not ours. */
-static void remove_unreferenced(const char *dir, const manifest *current)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *entry;
-    while ((entry = readdir(d)) != NULL) {
-        const char *name = entry->d_name;
-        if (!names_generated(name))
-            continue;
-        int referenced = strcmp(current->files, name) == 0;
-        for (size_t i = 0; i < current->segment_count; i++)
-            referenced |= strcmp(current->segments[i].name, name) == 0
-                          || strcmp(current->segments[i].deletions, name) == 0;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (!referenced && file_is_regular(path))
-            unlink(path);
-    }
-    closedir(d);
-}
-
-static void forward_warning(void *context, const char *message)
-{
-    const cops_build_options *options = context;
-    if (options->on_warning)
-        options->on_warning(options->context, message);
-    else
-        escape_print_line(stderr, "cops-index: warning: ", message);
-}
+const char **cops_stemmer_languages(void) { return analyzer_languages(); }
 
 static double seconds_since(const struct timespec *start)
 {
@@ -191,609 +42,126 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* ---------------------------------------------------- change tracking */
-
-/* A file the walk reads: new, or changed since the last commit.  Filled
- * on the reader thread (on_file), read by this one after the walk. */
-typedef struct file_read {
-    char *path;
-    uint64_t size;
-    int64_t mtime_seconds;
-    uint32_t mtime_nanoseconds;
-    uint64_t hash;
-} file_read;
-
-/* Documents one file produced in the new segment (this thread). */
-typedef struct file_range {
-    char *path;
-    uint32_t first, count;
-} file_range;
-
-typedef struct changes {
-    catalog previous;            /* of the last commit, sorted */
-    unsigned char *visited;      /* per previous entry: still among the inputs */
-    unsigned char *replaced;     /* per previous entry: content changed */
-    int catalog_touched;         /* unchanged content, new modification time */
-    uint64_t unchanged;
-    file_read *reads;
-    size_t read_count, read_capacity;
-    file_range *ranges;
-    size_t range_count, range_capacity;
-    uint64_t *seen;              /* hashes of the paths met in this run */
-    size_t seen_count, seen_capacity;
-    cops_error error;            /* of on_file */
-} changes;
-
-/* 1 when `path` was already handed to the reader in this run (a file
- * named directly and through its folder is indexed once). */
-static int already_read(changes *c, const char *path)
+int build_settle_options(const cops_build_options *given, size_t input_count,
+                         cops_build_options *options, analyzer_config *analysis, cops_error *err)
 {
-    uint64_t hash = XXH3_64bits(path, strlen(path));
-    if (c->seen_count * 2 >= c->seen_capacity) {
-        size_t capacity = c->seen_capacity ? c->seen_capacity * 2 : 1024;
-        uint64_t *grown = calloc(capacity, sizeof *grown);
-        if (!grown)
-            return 0; /* at worst a duplicate document, as before */
-        for (size_t i = 0; i < c->seen_capacity; i++)
-            if (c->seen[i]) {
-                size_t slot = c->seen[i] & (capacity - 1);
-                while (grown[slot])
-                    slot = (slot + 1) & (capacity - 1);
-                grown[slot] = c->seen[i];
-            }
-        free(c->seen);
-        c->seen = grown;
-        c->seen_capacity = capacity;
-    }
-    hash |= 1; /* 0 marks an empty slot */
-    size_t slot = hash & (c->seen_capacity - 1);
-    while (c->seen[slot]) {
-        if (c->seen[slot] == hash) {
-            for (size_t i = 0; i < c->read_count; i++) /* a hash collision is not a repeat */
-                if (strcmp(c->reads[i].path, path) == 0)
-                    return 1;
-        }
-        slot = (slot + 1) & (c->seen_capacity - 1);
-    }
-    c->seen[slot] = hash;
-    c->seen_count++;
-    return 0;
-}
-
-static int on_file(void *context, const char *path, const struct stat *status, int fd)
-{
-    changes *c = context;
-    if (already_read(c, path))
-        return 0;
-    catalog_entry *known = catalog_find(&c->previous, path);
-    if (known) {
-        size_t i = (size_t)(known - c->previous.entries);
-        c->visited[i] = 1;
-        if (known->size == (uint64_t)status->st_size
-            && known->mtime_seconds == (int64_t)status->st_mtim.tv_sec
-            && known->mtime_nanoseconds == (uint32_t)status->st_mtim.tv_nsec) {
-            c->unchanged++;
-            return 0;
-        }
-    }
-    uint64_t hash;
-    /* The walk's own descriptor: the bytes hashed are the bytes it reads
-     * next (a pipe was already read into memory by the walk). */
-    int hashed = catalog_hash_descriptor(fd, path, &hash, &c->error);
-    if (hashed == COPS_ENOMEM)
-        return COPS_ENOMEM; /* not "unreadable": its old documents would stay */
-    if (hashed != 0)
-        return 1; /* unreadable: let the reader report it as usual */
-    if (known && known->hash == hash) {
-        known->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
-        known->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
-        known->size = (uint64_t)status->st_size;
-        c->catalog_touched = 1;
-        c->unchanged++;
-        return 0;
-    }
-    if (known)
-        c->replaced[known - c->previous.entries] = 1;
-    if (ARRAY_RESERVE_ONE(c->reads, c->read_capacity, c->read_count, 64) != 0)
-        return COPS_ENOMEM;
-    file_read *r = &c->reads[c->read_count];
-    if (!(r->path = strdup(path)))
-        return COPS_ENOMEM;
-    r->size = (uint64_t)status->st_size;
-    r->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
-    r->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
-    r->hash = hash;
-    c->read_count++;
-    return 1;
-}
-
-/* Count document `doc` of the new segment as coming from `path`. */
-static int note_document(changes *c, const char *path, uint32_t doc)
-{
-    if (c->range_count > 0 && strcmp(c->ranges[c->range_count - 1].path, path) == 0) {
-        c->ranges[c->range_count - 1].count++;
-        return 0;
-    }
-    if (ARRAY_RESERVE_ONE(c->ranges, c->range_capacity, c->range_count, 64) != 0)
-        return COPS_ENOMEM;
-    file_range *r = &c->ranges[c->range_count];
-    if (!(r->path = strdup(path)))
-        return COPS_ENOMEM;
-    r->first = doc;
-    r->count = 1;
-    c->range_count++;
-    return 0;
-}
-
-static int compare_reads(const void *a, const void *b)
-{
-    return strcmp(((const file_read *)a)->path, ((const file_read *)b)->path);
-}
-
-static void changes_free(changes *c)
-{
-    free(c->seen);
-    catalog_free(&c->previous);
-    free(c->visited);
-    free(c->replaced);
-    for (size_t i = 0; i < c->read_count; i++)
-        free(c->reads[i].path);
-    free(c->reads);
-    for (size_t i = 0; i < c->range_count; i++)
-        free(c->ranges[i].path);
-    free(c->ranges);
-}
-
-/* ------------------------------------------------------------ merging */
-
-typedef struct entry_order {
-    catalog_entry *entry;
-    size_t segment;
-} entry_order;
-
-static int compare_entry_order(const void *a, const void *b)
-{
-    const entry_order *x = a, *y = b;
-    if (x->segment != y->segment)
-        return x->segment < y->segment ? -1 : 1;
-    return (x->entry->first_doc > y->entry->first_doc) - (x->entry->first_doc < y->entry->first_doc);
-}
-
-/* All live documents of `current` (whose deletion bitmaps are `dels`)
- * into one new segment `name`; `files` is remapped to it. */
-static int merge_segments(const char *dir, const manifest *current, deletions *dels,
-                          catalog *files, const char *name, analyzer *text_analyzer,
-                          const analyzer_config *config, size_t budget, uint64_t *bytes,
-                          uint32_t *documents, cops_error *err)
-{
-    entry_order *order = malloc((files->count + 1) * sizeof *order);
-    if (!order)
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    for (size_t i = 0; i < files->count; i++) {
-        order[i].entry = &files->entries[i];
-        order[i].segment = current->segment_count;
-        for (size_t s = 0; s < current->segment_count; s++)
-            if (strcmp(current->segments[s].name, files->entries[i].segment) == 0)
-                order[i].segment = s;
-    }
-    qsort(order, files->count, sizeof *order, compare_entry_order);
-
-    segment_build *builder = NULL;
-    int rc = segment_build_begin(dir, name, text_analyzer, config, budget, &builder, err);
-    size_t next_entry = 0;
-    for (size_t s = 0; rc == 0 && s < current->segment_count; s++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, current->segments[s].name);
-        segment *seg = NULL;
-        rc = segment_open(path, &seg, err);
-        for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
-            if (deletions_test(&dels[s], doc))
-                continue;
-            while (next_entry < files->count && order[next_entry].segment == s
-                   && order[next_entry].entry->first_doc == doc) {
-                order[next_entry].entry->first_doc = segment_build_documents(builder);
-                snprintf(order[next_entry].entry->segment, MANIFEST_MAX_NAME, "%s", name);
-                next_entry++;
-            }
-            segment_document stored;
-            rc = segment_read_document(seg, doc, &stored, err);
-            if (rc != 0)
-                break;
-            char date[16] = "";
-            uint32_t day = segment_date(seg, doc);
-            if (day)
-                snprintf(date, sizeof date, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
-            source_document document = {"", 0, stored.id, stored.title, day ? date : NULL,
-                                        stored.text, stored.text_length};
-            rc = segment_build_add(builder, &document, NULL, 0, err);
-            segment_document_free(&stored);
-        }
-        segment_close(seg);
-    }
-    free(order);
-    if (rc != 0) {
-        segment_build_abort(builder);
-        return rc;
-    }
-    segment_build_result result;
-    rc = segment_build_finish(builder, &result, err);
-    *bytes = result.bytes;
-    *documents = result.documents;
-    return rc;
-}
-
-/* ------------------------------------------------------------- build */
-
-typedef struct previous_index {
-    manifest manifest;
-    deletions dels[MANIFEST_MAX_SEGMENTS];
-    int dels_changed[MANIFEST_MAX_SEGMENTS];
-    int usable;                  /* same analysis, catalog present */
-} previous_index;
-
-/* Load what an incremental build needs; `usable` stays 0 when the index
- * must be rebuilt (none, other analysis, no catalog). */
-static int load_previous(const char *dir, const analyzer_config *config, previous_index *p,
-                         changes *c, cops_error *err)
-{
-    cops_error ignored;
-    if (manifest_read(dir, &p->manifest, &ignored) != 0 || !p->manifest.files[0])
-        return 0;
-    for (size_t s = 0; s < p->manifest.segment_count; s++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, p->manifest.segments[s].name);
-        segment *seg = NULL;
-        int rc = segment_open(path, &seg, err);
-        if (rc != 0)
-            return rc; /* damage: a rebuild is the user's call (--rebuild) */
-        const segment_meta *meta = segment_get_meta(seg);
-        int same = meta->stem == config->stem && strcmp(meta->language, config->language) == 0;
-        uint32_t documents = segment_documents(seg);
-        segment_close(seg);
-        if (!same)
-            return 0;
-        rc = p->manifest.segments[s].deletions[0]
-                 ? deletions_read(dir, p->manifest.segments[s].deletions, documents, &p->dels[s], err)
-                 : deletions_init(&p->dels[s], documents, err);
-        if (rc != 0)
-            return rc;
-    }
-    int rc = catalog_read(dir, p->manifest.files, manifest_documents(&p->manifest), &c->previous,
-                          err);
-    if (rc != 0)
-        return rc;
-    c->visited = calloc(c->previous.count + 1, 1);
-    c->replaced = calloc(c->previous.count + 1, 1);
-    if (!c->visited || !c->replaced)
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    p->usable = 1;
-    return 0;
-}
-
-int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
-               const cops_build_options *user_options, cops_build_summary *summary, cops_error *err)
-{
-    cops_build_options options;
-    if (user_options)
-        options = *user_options;
+    if (given)
+        *options = *given;
     else
-        cops_build_options_init(&options);
-    if (!options.language)
-        options.language = "english";
-    if (options.memory_mb == 0)
-        options.memory_mb = DEFAULT_MEMORY_MB;
-    if (options.memory_mb < 16)
+        cops_build_options_init(options);
+    if (!options->language)
+        options->language = "english";
+    if (options->memory_mb == 0)
+        options->memory_mb = DEFAULT_MEMORY_MB;
+    if (options->memory_mb < 16)
         return error_set(err, COPS_EINVAL, "--memory %zu MB is too small (at least 16)",
-                         options.memory_mb);
+                         options->memory_mb);
     if (input_count == 0)
         return error_set(err, COPS_EINVAL, "nothing to index: no input files or folders");
-    if (options.engine == COPS_ENGINE_XAPIAN) {
-#ifdef HAVE_XAPIAN
-        return xapian_engine_build(index_dir, inputs, input_count, &options, summary, err);
-#else
-        return error_set(err, COPS_EUNSUPPORTED, "the Xapian engine is not built in (configure "
-                         "--with-xapian; Debian: libxapian-dev)");
-#endif
-    }
-    if (options.shards > 1)
+    if (options->engine != COPS_ENGINE_XAPIAN && options->shards > 1)
         return error_set(err, COPS_EINVAL, "--shards is for the Xapian engine");
+    analyzer_config_init(analysis);
+    analysis->stem = options->stem;
+    if (strlen(options->language) >= sizeof analysis->language)
+        return error_set(err, COPS_EINVAL, "unknown language '%s'", options->language);
+    strcpy(analysis->language, options->stem ? options->language : "none");
+    return 0;
+}
 
+/* Progress of a build, reported about once a second. */
+typedef struct progress_clock {
+    const cops_build_options *options;
     struct timespec started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
-    if (summary)
-        memset(summary, 0, sizeof *summary);
-    analyzer_config config;
-    analyzer_config_init(&config);
-    config.stem = options.stem;
-    if (strlen(options.language) >= sizeof config.language)
-        return error_set(err, COPS_EINVAL, "unknown language '%s'", options.language);
-    strcpy(config.language, options.stem ? options.language : "none");
-    size_t budget = options.memory_mb * 1024 * 1024 / 10 * 7; /* the rest: analysis, I/O */
+    double last;
+    uint64_t documents, bytes_read, bytes_total;
+} progress_clock;
 
-    analyzer *text_analyzer = NULL;
-    int lock_fd = -1;
-    previous_index *previous = calloc(1, sizeof *previous);
-    changes tracked;
-    memset(&tracked, 0, sizeof tracked);
-    int rc = previous ? analyzer_new(&config, &text_analyzer, err)
-                      : error_set(err, COPS_ENOMEM, "out of memory");
-    if (rc == 0)
-        rc = make_directory(index_dir, err);
-    if (rc == 0)
-        rc = check_directory_ours(index_dir, err);
-    if (rc == 0)
-        rc = lock_index(index_dir, options.wait, &lock_fd, err);
-    if (rc == 0 && !options.rebuild)
-        rc = load_previous(index_dir, &config, previous, &tracked, err);
-    if (rc == 0 && options.rebuild) {
-        /* Starting over still continues the generations: the new segment
-         * must never take the name of a segment readers are using. */
-        cops_error ignored;
-        manifest_read(index_dir, &previous->manifest, &ignored);
-    }
-    if (rc == 0 && !previous->usable) {
-        /* Start over: nothing of the old index is kept. */
-        for (size_t s = 0; s < previous->manifest.segment_count; s++)
-            deletions_free(&previous->dels[s]);
-        uint64_t generation = previous->manifest.generation;
-        memset(&previous->manifest, 0, sizeof previous->manifest);
-        previous->manifest.generation = generation;
-        catalog_free(&tracked.previous);
-    }
+static void count_document(progress_clock *clock, size_t text_length)
+{
+    clock->documents++;
+    clock->bytes_read += text_length;
+    if (!clock->options->on_progress || ((clock->documents - 1) & 63) != 0)
+        return;
+    double now = seconds_since(&clock->started);
+    if (now - clock->last < PROGRESS_SECONDS)
+        return;
+    clock->last = now;
+    cops_build_progress progress = {clock->documents, clock->bytes_read, clock->bytes_total, now};
+    clock->options->on_progress(clock->options->context, &progress);
+}
 
-    uint64_t generation = previous ? previous->manifest.generation + 1 : 1;
-    char segment_name[MANIFEST_MAX_NAME];
-    names_segment(segment_name, generation);
-    segment_build *builder = NULL;
-    if (rc == 0)
-        rc = segment_build_begin(index_dir, segment_name, text_analyzer, &config, budget, &builder,
-                                 err);
-
+/* Read `inputs` into the engine; `read` gets the reader's counts. */
+static int feed_engine(const char *const *inputs, size_t input_count,
+                       const build_request *request, build_engine *engine,
+                       progress_clock *clock, source_stats *read, cops_error *err)
+{
+    const cops_build_options *options = request->options;
     source_options sources;
     source_options_init(&sources);
-    sources.id_field = options.id_field;
-    sources.title_field = options.title_field;
-    sources.text_field = options.text_field;
-    sources.date_field = options.date_field;
-    sources.on_warning = forward_warning;
-    sources.context = &options;
-    sources.exclude_directory = index_dir;
-    sources.on_file = on_file;
-    sources.file_context = &tracked;
-    source_stats read_counts;
-    memset(&read_counts, 0, sizeof read_counts);
-    uint64_t bytes_total = options.on_progress ? source_estimate_bytes(inputs, input_count) : 0;
-    uint64_t bytes_read = 0;
-    double last_progress = 0;
-    if (rc == 0) {
-        /* Three threads besides the compressor: reading, analysis, and
-         * this one inverting. */
-        segment_build_stage *analysis = NULL;
-        feed_stage stage = {segment_build_prepare, NULL};
-        rc = segment_build_stage_new(&config, &analysis, err);
-        stage.context = analysis;
-        feed *reader = NULL;
-        if (rc == 0)
-            rc = feed_start(inputs, input_count, &sources, &stage, &reader, err);
-        const source_document *document;
-        while (rc == 0 && (document = feed_next(reader)) != NULL) {
-            uint32_t doc = segment_build_documents(builder);
-            const uint8_t *prepared = NULL;
-            size_t prepared_length = 0;
-            feed_prepared(reader, &prepared, &prepared_length);
-            rc = segment_build_add(builder, document, prepared, prepared_length, err);
-            if (rc == 0 && note_document(&tracked, document->path, doc) != 0)
-                rc = error_set(err, COPS_ENOMEM, "out of memory");
-            bytes_read += document->text_length;
-            if (options.on_progress && (doc & 63) == 0) {
-                double now = seconds_since(&started);
-                if (now - last_progress >= 1.0) {
-                    last_progress = now;
-                    cops_build_progress progress = {doc + 1, bytes_read, bytes_total, now};
-                    options.on_progress(options.context, &progress);
-                }
-            }
-        }
-        cops_error reader_error = {0};
-        int read_rc = feed_finish(reader, &read_counts, &reader_error);
-        segment_build_stage_free(analysis);
-        if (rc == 0 && read_rc != 0) {
-            rc = read_rc;
-            if (err)
-                *err = reader_error;
-        }
-    }
+    sources.id_field = options->id_field;
+    sources.title_field = options->title_field;
+    sources.text_field = options->text_field;
+    sources.date_field = options->date_field;
+    sources.on_warning = options->on_warning; /* without one, source.c prints */
+    sources.context = options->context;
+    sources.exclude_directory = request->index_dir;
+    sources.on_file = engine->on_file;
+    sources.file_context = engine->context;
+    if (options->on_progress)
+        clock->bytes_total = source_estimate_bytes(inputs, input_count);
 
-    /* What the previous documents became: deleted when their file changed
-     * or is no longer among the inputs. */
-    uint64_t deleted_now = 0;
-    catalog files;
-    memset(&files, 0, sizeof files);
-    for (size_t i = 0; rc == 0 && i < tracked.previous.count; i++) {
-        catalog_entry *e = &tracked.previous.entries[i];
-        if (tracked.visited[i] && !tracked.replaced[i]) {
-            rc = catalog_add(&files, e, err);
-            continue;
-        }
-        for (size_t s = 0; s < previous->manifest.segment_count; s++) {
-            if (strcmp(previous->manifest.segments[s].name, e->segment) != 0)
-                continue;
-            uint32_t before = previous->dels[s].deleted;
-            deletions_mark(&previous->dels[s], e->first_doc, e->doc_count);
-            deleted_now += previous->dels[s].deleted - before;
-            previous->dels_changed[s] = 1;
-        }
+    feed *reader = NULL;
+    const feed_stage *stage = engine->stage.prepare ? &engine->stage : NULL;
+    int rc = feed_start(inputs, input_count, &sources, stage, &reader, err);
+    const source_document *document;
+    while (rc == 0 && (document = feed_next(reader)) != NULL) {
+        const uint8_t *prepared = NULL;
+        size_t prepared_length = 0;
+        feed_prepared(reader, &prepared, &prepared_length);
+        rc = engine->add(engine->context, document, prepared, prepared_length, err);
+        count_document(clock, document->text_length);
     }
-    uint32_t new_documents = builder ? segment_build_documents(builder) : 0;
-    uint64_t live_before = 0;
-    for (size_t s = 0; previous && s < previous->manifest.segment_count; s++)
-        live_before += previous->manifest.segments[s].documents - previous->dels[s].deleted;
-    if (rc == 0 && new_documents == 0 && live_before == 0)
-        rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
-                       (unsigned long long)read_counts.skipped);
-    int changed = new_documents > 0 || deleted_now > 0 || tracked.catalog_touched
-                  || (previous && !previous->usable);
-
-    /* The new segment's files. */
-    if (rc == 0 && tracked.read_count > 1)
-        qsort(tracked.reads, tracked.read_count, sizeof *tracked.reads, compare_reads);
-    for (size_t i = 0; rc == 0 && i < tracked.range_count; i++) {
-        file_read key = {tracked.ranges[i].path, 0, 0, 0, 0};
-        file_read *r = tracked.read_count ? bsearch(&key, tracked.reads, tracked.read_count,
-                                                    sizeof *tracked.reads, compare_reads)
-                                          : NULL;
-        catalog_entry e;
-        memset(&e, 0, sizeof e);
-        e.path = tracked.ranges[i].path;
-        if (r) {
-            e.size = r->size;
-            e.mtime_seconds = r->mtime_seconds;
-            e.mtime_nanoseconds = r->mtime_nanoseconds;
-            e.hash = r->hash;
-        }
-        snprintf(e.segment, sizeof e.segment, "%s", segment_name);
-        e.first_doc = tracked.ranges[i].first;
-        e.doc_count = tracked.ranges[i].count;
-        rc = catalog_add(&files, &e, err);
+    cops_error reader_error = {0};
+    int read_rc = reader ? feed_finish(reader, read, &reader_error) : 0;
+    if (rc == 0 && read_rc != 0) {
+        rc = read_rc;
+        if (err)
+            *err = reader_error;
     }
-
-    segment_build_result built;
-    memset(&built, 0, sizeof built);
-    if (rc == 0 && changed) {
-        rc = segment_build_finish(builder, &built, err);
-        builder = NULL;
-    }
-
-    manifest next;
-    memset(&next, 0, sizeof next);
-    next.generation = generation;
-    int committed = 0;
-    if (rc == 0 && changed) {
-        /* Older segments with live documents keep their place; changed
-         * deletion bitmaps get new files (the old ones stay valid for
-         * readers of the previous generation). */
-        for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
-            manifest_segment seg = previous->manifest.segments[s];
-            if (previous->dels[s].deleted == seg.documents)
-                continue;
-            if (previous->dels_changed[s]) {
-                names_deletions(seg.deletions, seg.name, generation);
-                seg.deleted = previous->dels[s].deleted;
-                rc = deletions_write(index_dir, seg.deletions, &previous->dels[s], err);
-            }
-            next.segments[next.segment_count++] = seg;
-        }
-        if (rc == 0 && built.documents > 0) {
-            if (next.segment_count == MANIFEST_MAX_SEGMENTS)
-                rc = error_set(err, COPS_ELIMIT, "too many segments: run cops-index --merge");
-            else {
-                manifest_segment *seg = &next.segments[next.segment_count++];
-                snprintf(seg->name, sizeof seg->name, "%s", segment_name);
-                seg->bytes = built.bytes;
-                seg->documents = built.documents;
-            }
-        }
-        names_catalog(next.files, generation);
-        if (rc == 0) {
-            catalog_sort(&files);
-            rc = catalog_write(index_dir, next.files, &files, err);
-        }
-        if (rc == 0)
-            rc = manifest_commit(index_dir, &next, &committed, err);
-        if (rc != 0 && !committed) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s", index_dir, segment_name);
-            unlink(path);
-        }
-    } else if (!changed && previous) {
-        next = previous->manifest; /* up to date: nothing written */
-    }
-    segment_build_abort(builder);
-
-    /* Merge policy: bounded segments, bounded deleted documents. */
-    uint64_t live = 0, stored = 0;
-    for (size_t s = 0; s < next.segment_count; s++) {
-        live += next.segments[s].documents - next.segments[s].deleted;
-        stored += next.segments[s].documents;
-    }
-    int merge = rc == 0 && next.segment_count > 0
-                && ((options.merge && (next.segment_count > 1 || live < stored))
-                    || next.segment_count > MERGE_ABOVE_SEGMENTS
-                    || (stored > 0 && (stored - live) * 100 > stored * MERGE_ABOVE_DELETED_PERCENT));
-    int merged = 0;
-    if (merge) {
-        size_t merged_count = next.segment_count; /* `next` changes on commit */
-        deletions *dels = calloc(merged_count, sizeof *dels);
-        catalog current_files;
-        memset(&current_files, 0, sizeof current_files);
-        rc = dels ? catalog_read(index_dir, next.files, manifest_documents(&next), &current_files, err)
-                  : error_set(err, COPS_ENOMEM, "out of memory");
-        for (size_t s = 0; rc == 0 && s < next.segment_count; s++)
-            rc = next.segments[s].deletions[0]
-                     ? deletions_read(index_dir, next.segments[s].deletions,
-                                      (uint32_t)next.segments[s].documents, &dels[s], err)
-                     : deletions_init(&dels[s], (uint32_t)next.segments[s].documents, err);
-        manifest merged_manifest;
-        memset(&merged_manifest, 0, sizeof merged_manifest);
-        merged_manifest.generation = next.generation + 1;
-        manifest_segment *seg = &merged_manifest.segments[0];
-        names_segment(seg->name, merged_manifest.generation);
-        uint32_t merged_documents = 0;
-        if (rc == 0)
-            rc = merge_segments(index_dir, &next, dels, &current_files, seg->name, text_analyzer,
-                                &config, budget, &seg->bytes, &merged_documents, err);
-        seg->documents = merged_documents;
-        merged_manifest.segment_count = 1;
-        names_catalog(merged_manifest.files, merged_manifest.generation);
-        if (rc == 0) {
-            catalog_sort(&current_files);
-            rc = catalog_write(index_dir, merged_manifest.files, &current_files, err);
-        }
-        committed = 0;
-        if (rc == 0)
-            rc = manifest_commit(index_dir, &merged_manifest, &committed, err);
-        if (committed) {
-            next = merged_manifest;
-            merged = 1;
-        }
-        for (size_t s = 0; dels && s < merged_count; s++)
-            deletions_free(&dels[s]);
-        free(dels);
-        catalog_free(&current_files);
-    }
-    if (rc == 0)
-        remove_unreferenced(index_dir, &next);
-    if (lock_fd >= 0)
-        close(lock_fd);
-
-    if (summary) {
-        summary->documents = built.documents;
-        summary->documents_skipped = read_counts.skipped;
-        summary->documents_deleted = deleted_now;
-        summary->files_unchanged = tracked.unchanged;
-        summary->terms = built.terms;
-        summary->postings = built.postings;
-        summary->tokens = built.tokens;
-        summary->input_bytes = read_counts.bytes_read;
-        summary->index_bytes = built.bytes;
-        summary->warnings = read_counts.warnings;
-        summary->invalid_utf8 = read_counts.invalid_utf8 + built.counts.invalid_sequences;
-        summary->long_tokens = built.counts.long_tokens;
-        summary->seconds = seconds_since(&started);
-        summary->peak_memory_bytes = built.peak_memory_bytes;
-        summary->up_to_date = rc == 0 && !changed && !merged;
-        summary->merged = merged;
-        summary->segments = next.segment_count;
-        for (size_t s = 0; s < next.segment_count; s++)
-            summary->documents_total += next.segments[s].documents - next.segments[s].deleted;
-    }
-    for (size_t s = 0; previous && s < MANIFEST_MAX_SEGMENTS; s++)
-        deletions_free(&previous->dels[s]);
-    free(previous);
-    catalog_free(&files);
-    changes_free(&tracked);
-    analyzer_free(text_analyzer);
     return rc;
 }
 
-const char **cops_stemmer_languages(void) { return analyzer_languages(); }
+int build_run(const build_request *request, build_begin_function *begin,
+              const char *const *inputs, size_t input_count, cops_build_summary *summary,
+              cops_error *err)
+{
+    progress_clock clock;
+    memset(&clock, 0, sizeof clock);
+    clock.options = request->options;
+    clock_gettime(CLOCK_MONOTONIC, &clock.started);
+    cops_build_summary figures;
+    memset(&figures, 0, sizeof figures);
+    if (summary)
+        memset(summary, 0, sizeof *summary);
+
+    build_engine engine;
+    memset(&engine, 0, sizeof engine);
+    int rc = begin(request, &engine, err);
+    if (rc != 0)
+        return rc;
+    source_stats read;
+    memset(&read, 0, sizeof read);
+    rc = feed_engine(inputs, input_count, request, &engine, &clock, &read, err);
+    figures.documents_skipped = read.skipped;
+    figures.input_bytes = read.bytes_read;
+    figures.warnings = read.warnings;
+    figures.invalid_utf8 = read.invalid_utf8;
+    if (rc == 0)
+        rc = engine.commit(engine.context, &read, &figures, err);
+    else
+        engine.abort(engine.context);
+    figures.seconds = seconds_since(&clock.started);
+    if (summary)
+        *summary = figures;
+    return rc;
+}

@@ -464,6 +464,32 @@ static size_t lowest_bit(unsigned bits)
     return index;
 }
 
+/* The string, number or literal at *cursor, kept in `target` (may be
+ * NULL) when a wanted field holds it. */
+static int scan_scalar(json_scan *scan, const uint8_t *data, const uint8_t **cursor,
+                       const uint8_t *end, json_scan_field *target)
+{
+    uint8_t c = **cursor;
+    if (c == '"') {
+        (*cursor)++;
+        if (!target)
+            return scan_string(scan, data, cursor, end, NULL);
+        buffer_reset(&target->value);
+        int status = scan_string(scan, data, cursor, end, &target->value);
+        buffer_append_byte(&target->value, 0);
+        target->value.length--;
+        target->kind = JSON_SCAN_STRING;
+        return status;
+    }
+    if (c == '-' || is_digit(c))
+        return scan_number(scan, data, cursor, end, target);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return scan_word(scan, data, cursor, end);
+    char shown[16];
+    return fail(scan, data, *cursor, "%s where a value was expected",
+                describe_byte(*cursor, end, shown));
+}
+
 int json_scan_text(json_scan *scan, const uint8_t *data, size_t length)
 {
     /* An empty buffer may come as NULL, where even NULL + 0 is undefined. */
@@ -523,25 +549,7 @@ value:
                 goto member;
             goto value;
         }
-        if (c == '"') {
-            at++;
-            if (target) {
-                buffer_reset(&target->value);
-                status = scan_string(scan, data, &at, end, &target->value);
-                buffer_append_byte(&target->value, 0);
-                target->value.length--;
-                target->kind = JSON_SCAN_STRING;
-            } else {
-                status = scan_string(scan, data, &at, end, NULL);
-            }
-        } else if (c == '-' || is_digit(c)) {
-            status = scan_number(scan, data, &at, end, target);
-        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-            status = scan_word(scan, data, &at, end);
-        } else {
-            return fail(scan, data, at, "%s where a value was expected",
-                        describe_byte(at, end, shown));
-        }
+        status = scan_scalar(scan, data, &at, end, target);
         if (status != SCAN_OK)
             return status;
         if (matched && (status = share_value(scan, matched, first)) != SCAN_OK)

@@ -216,14 +216,6 @@ static int invert_prepared(segment_build *b, const uint8_t *p, size_t length,
     }
 }
 
-/* YYYY-MM-DD -> YYYYMMDD (the source module validated it). */
-static uint32_t date_number(const char *date)
-{
-    if (!date || strlen(date) < 10)
-        return 0;
-    return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
-}
-
 int segment_build_add(segment_build *b, const source_document *document, const uint8_t *prepared,
                       size_t prepared_length, cops_error *err)
 {
@@ -240,7 +232,7 @@ int segment_build_add(segment_build *b, const source_document *document, const u
     uint32_t title_length = head.title_length, body_length = head.body_length;
     if (rc == 0)
         rc = segment_writer_add_document(b->writer, document->id, document->title,
-                                         date_number(document->date), document->text,
+                                         source_date_number(document->date), document->text,
                                          document->text_length, body_length, title_length, err);
     if (rc == 0)
         rc = inverter_end_document(b->inverter, err);

@@ -28,6 +28,13 @@ void source_options_init(source_options *options)
     memset(options, 0, sizeof *options);
 }
 
+uint32_t source_date_number(const char *date)
+{
+    if (!date || strlen(date) < 10)
+        return 0;
+    return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
+}
+
 /* ------------------------------------------------------------ reporting */
 
 static void source_vwarn(source_walker *walker, const char *format, va_list args)

@@ -49,6 +49,10 @@ typedef struct source_document {
     size_t text_length; /* bytes of text, without the NUL */
 } source_document;
 
+/* A document's date as the number both engines store: "YYYY-MM-DD" ->
+ * YYYYMMDD (the readers validated it); NULL -> 0. */
+uint32_t source_date_number(const char *date);
+
 #define SOURCE_DEFAULT_MAX_DOCUMENT_BYTES ((size_t)256 << 20)
 
 typedef struct source_options {

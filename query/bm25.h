@@ -11,6 +11,17 @@
  * collection, w_f the field weight (1 for body, the title weight for
  * title).  This is the Lucene form of idf (never negative);
  * query/RANKING.md compares it with Xapian's.
+ *
+ * What pruning relies on: for k1 >= 0 and 0 <= b <= 1 (cops_search
+ * checks them) the score never falls as tf rises and never rises as
+ * len_f(d) rises, so the largest tf at the smallest length bounds a
+ * key's score over a block of documents (the block-max bounds of the
+ * operators, CopsBM25Weight's get_maxpart).  A new scheme must keep this
+ * or give up those bounds.
+ *
+ * This is the one statement of the formula: the Xapian engine's exact
+ * weighting (CopsBM25Weight in xapian/cops_xapian.cc) calls bm25_prepare
+ * and bm25_score too.
  */
 #ifndef COPS_QUERY_BM25_H
 #define COPS_QUERY_BM25_H

@@ -13,9 +13,6 @@
 #include "base/error.h"
 #include "base/escape.h"
 #include "index-format/codec.h"
-#ifdef HAVE_XAPIAN
-#include "xapian/xapian-engine.h"
-#endif
 
 /* Open the segments named by the manifest.  COPS_ENOINDEX from a segment
  * means a writer committed and removed it between our two reads. */
@@ -93,36 +90,9 @@ static void close_segments(cops_index *index)
     index->has_deletions = 0;
 }
 
-int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
+int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
 {
-    return cops_index_open_flags(index_dir, 0, out, err);
-}
-
-int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **out,
-                          cops_error *err)
-{
-    *out = NULL;
-    cops_index *index = calloc(1, sizeof *index);
-    if (!index || !(index->dir = strdup(index_dir))) {
-        free(index);
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    }
     int rc = 0;
-#ifdef HAVE_XAPIAN
-    char manifest_path[4096];
-    snprintf(manifest_path, sizeof manifest_path, "%s/%s", index_dir, MANIFEST_NAME);
-    if (access(manifest_path, F_OK) != 0 && xapian_engine_detect(index_dir)) {
-        rc = xapian_engine_open(index, index_dir, flags, NULL, 0, err);
-        if (rc != 0) {
-            cops_index_close(index);
-            return rc;
-        }
-        *out = index;
-        return 0;
-    }
-#else
-    (void)flags;
-#endif
     for (int attempt = 0; attempt < 5; attempt++) {
         close_segments(index);
         rc = manifest_read(index_dir, &index->manifest, err);
@@ -143,53 +113,10 @@ int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **ou
                        "is missing", index_dir);
     if (rc == 0)
         rc = analyzer_new(&index->analysis, &index->analyzer, err);
-    if (rc != 0) {
-        cops_index_close(index);
-        return rc;
-    }
-    *out = index;
-    return 0;
+    return rc;
 }
 
-void cops_index_close(cops_index *index)
-{
-    if (!index)
-        return;
-#ifdef HAVE_XAPIAN
-    if (index->engine == COPS_ENGINE_XAPIAN)
-        xapian_engine_close(index);
-#endif
-    close_segments(index);
-    analyzer_free(index->analyzer);
-    free(index->dir);
-    free(index);
-}
-
-int cops_index_open_remote(const char *const *host_ports, size_t count, cops_index **out,
-                           cops_error *err)
-{
-    *out = NULL;
-#ifdef HAVE_XAPIAN
-    cops_index *index = calloc(1, sizeof *index);
-    if (!index || !(index->dir = strdup(count ? host_ports[0] : "")))  {
-        free(index);
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    }
-    int rc = count == 0 ? error_set(err, COPS_EINVAL, "no remote shard given")
-                        : xapian_engine_open(index, NULL, 0, host_ports, count, err);
-    if (rc != 0) {
-        cops_index_close(index);
-        return rc;
-    }
-    *out = index;
-    return 0;
-#else
-    (void)host_ports;
-    (void)count;
-    return error_set(err, COPS_EUNSUPPORTED, "remote shards need the Xapian engine: this cops "
-                     "was built without Xapian (configure --with-xapian)");
-#endif
-}
+void native_index_close(cops_index *index) { close_segments(index); }
 
 cops_engine cops_index_engine(const cops_index *index) { return index->engine; }
 

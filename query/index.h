@@ -33,6 +33,15 @@ struct cops_index {
     analyzer *analyzer;
 };
 
+/* Open the native index at `index_dir` into `index` (zeroed, engine
+ * native): its committed manifest's segments, retried when a writer
+ * commits meanwhile, and the analyzer they were built with.  On failure
+ * the caller still closes `index` (native_index_close, then frees the
+ * analyzer). */
+int native_index_open(cops_index *index, const char *index_dir, cops_error *err);
+/* Close the segments and deletion bitmaps (not the analyzer). */
+void native_index_close(cops_index *index);
+
 /* A key's document frequency over the live documents of all segments
  * (BM25 uses the collection-wide figure, so scores do not depend on how
  * the index is split into segments or on deleted documents).  Negative

@@ -184,9 +184,15 @@ static void and_set_threshold(matcher *m, double threshold)
     a->pruning = 1;
 }
 
-static const matcher_ops and_ops = {and_next_geq, and_score, NULL, and_explain, and_free,
-                                    and_max_score, and_block_bound, and_set_threshold, NULL, NULL,
-                                    NULL};
+static const matcher_ops and_ops = {
+    .next_geq = and_next_geq,
+    .score = and_score,
+    .explain = and_explain,
+    .free = and_free,
+    .max_score = and_max_score,
+    .block_bound = and_block_bound,
+    .set_threshold = and_set_threshold,
+};
 
 static matcher **copy_children(matcher **children, size_t count, int *failed)
 {

@@ -57,9 +57,14 @@ static double filter_block_bound(matcher *m, uint32_t target, uint32_t *last)
     return 0.0;
 }
 
-static const matcher_ops filter_ops = {filter_next_geq, filter_score, NULL, filter_explain,
-                                       filter_free, filter_max_score, filter_block_bound, NULL,
-                                       NULL, NULL, NULL};
+static const matcher_ops filter_ops = {
+    .next_geq = filter_next_geq,
+    .score = filter_score,
+    .explain = filter_explain,
+    .free = filter_free,
+    .max_score = filter_max_score,
+    .block_bound = filter_block_bound,
+};
 
 static matcher *filter_new(segment *seg, uint32_t documents, uint32_t from, uint32_t to)
 {

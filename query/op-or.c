@@ -206,8 +206,16 @@ static void or_free(matcher *m)
     free(o);
 }
 
-static const matcher_ops or_ops = {or_next_geq, or_score, or_positions, or_explain, or_free,
-                                   or_max_score, or_block_bound, or_set_threshold, NULL, NULL, NULL};
+static const matcher_ops or_ops = {
+    .next_geq = or_next_geq,
+    .score = or_score,
+    .positions = or_positions,
+    .explain = or_explain,
+    .free = or_free,
+    .max_score = or_max_score,
+    .block_bound = or_block_bound,
+    .set_threshold = or_set_threshold,
+};
 
 /* An inner disjunction is flattened into its parent when it is not itself
  * the result of flattening (one level of groups keeps or_score's sum order

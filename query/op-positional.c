@@ -357,12 +357,18 @@ static void positional_set_threshold(matcher *m, double threshold)
     p->pruning = 1;
 }
 
-static const matcher_ops positional_ops = {positional_next_geq, positional_score,
-                                           positional_positions, positional_explain,
-                                           positional_free, positional_max_score,
-                                           positional_block_bound, positional_set_threshold,
-                                           NULL, positional_approximate_next_geq,
-                                           positional_confirm};
+static const matcher_ops positional_ops = {
+    .next_geq = positional_next_geq,
+    .score = positional_score,
+    .positions = positional_positions,
+    .explain = positional_explain,
+    .free = positional_free,
+    .max_score = positional_max_score,
+    .block_bound = positional_block_bound,
+    .set_threshold = positional_set_threshold,
+    .approximate_next_geq = positional_approximate_next_geq,
+    .confirm = positional_confirm,
+};
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
                             uint32_t slop, int near, uint32_t distance)

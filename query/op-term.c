@@ -118,9 +118,16 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
     return t->scored ? bm25_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
 }
 
-static const matcher_ops term_ops = {term_next_geq, term_score, term_positions, term_explain,
-                                     term_free, term_max_score, term_block_bound, NULL,
-                                     term_open_positions, NULL, NULL};
+static const matcher_ops term_ops = {
+    .next_geq = term_next_geq,
+    .score = term_score,
+    .positions = term_positions,
+    .explain = term_explain,
+    .free = term_free,
+    .max_score = term_max_score,
+    .block_bound = term_block_bound,
+    .open_positions = term_open_positions,
+};
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       const char *label)

@@ -1,7 +1,9 @@
 /*
- * search.c — cops_search(): parse, plan per segment, collect the exact
- * match count and the top hits, then fetch stored documents, snippets and
- * explanations for the hits shown only.
+ * search.c — the native engine's search (search.h): plan per segment,
+ * collect the exact match count and the top hits, then fetch stored
+ * documents, snippets and explanations for the hits shown only; and the
+ * options and parsing cops_search (engine/engine.c) does for every
+ * engine.
  */
 #include "config.h"
 
@@ -9,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/buffer.h"
 #include "base/error.h"
@@ -18,10 +19,8 @@
 #include "query/parser.h"
 #include "query/plan.h"
 #include "query/results.h"
+#include "query/search.h"
 #include "query/snippet.h"
-#ifdef HAVE_XAPIAN
-#include "xapian/xapian-engine.h"
-#endif
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
@@ -103,13 +102,6 @@ static int compare_rank(const void *a, const void *b)
     return 0;
 }
 
-static double now_milliseconds(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
-}
-
 /* The per-term contributions to each hit's score: re-plan each segment
  * and step a fresh matcher to the hits (in document order). */
 static int explain_hits(cops_index *index, const query_node *query,
@@ -173,68 +165,53 @@ static int add_native_hit(cops_index *index, const highlight_terms *highlights,
     return rc;
 }
 
-int cops_search(cops_index *index, const char *query_text, const cops_search_options *user_options,
-                cops_results **out, cops_error *err)
+int search_settle_options(const cops_search_options *given, cops_search_options *options,
+                          cops_error *err)
 {
-    *out = NULL;
-    double started = now_milliseconds();
-    cops_search_options options;
-    if (user_options)
-        options = *user_options;
+    if (given)
+        *options = *given;
     else
-        cops_search_options_init(&options);
-    if (!(options.k1 >= 0 && options.k1 < 1e6) || !(options.b >= 0 && options.b <= 1)
-        || !(options.title_weight >= 0 && options.title_weight < 1e6))
+        cops_search_options_init(options);
+    if (!(options->k1 >= 0 && options->k1 < 1e6) || !(options->b >= 0 && options->b <= 1)
+        || !(options->title_weight >= 0 && options->title_weight < 1e6))
         return error_set(err, COPS_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1, "
                          "title weight >= 0)");
-    if (options.limit > MAX_LIMIT || options.offset > MAX_LIMIT)
+    if (options->limit > MAX_LIMIT || options->offset > MAX_LIMIT)
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
-    if (options.max_prefix_terms == 0)
-        options.max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
-    if (options.max_query_prefix_terms == 0)
-        options.max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
+    if (options->max_prefix_terms == 0)
+        options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
+    if (options->max_query_prefix_terms == 0)
+        options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
+    return 0;
+}
 
-    int flags = (options.literal ? QUERY_PARSE_LITERAL : 0)
-                | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
-    query_node *query = NULL;
-    int rc = query_parse(query_text, flags, &query, err);
-    if (rc != 0)
-        return rc;
+int search_parse(const char *query_text, const cops_search_options *options, query_node **out,
+                 cops_error *err)
+{
+    int flags = (options->literal ? QUERY_PARSE_LITERAL : 0)
+                | (options->default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
+    return query_parse(query_text, flags, out, err);
+}
 
-    cops_results *results = results_new(&options);
-    highlight_terms highlights = {0};
-    top_heap heap = {0};
-    size_t wanted = options.count_only ? 0 : options.offset + options.limit;
-    if (!results || (wanted && !(heap.items = malloc(wanted * sizeof *heap.items))))
-        rc = error_set(err, COPS_ENOMEM, "out of memory");
-    heap.capacity = wanted;
-    if (rc == 0 && options.explain)
-        results_set_tree(results, query);
-    if (rc == 0 && options.snippets && wanted
-        && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
-        rc = error_set(err, COPS_ENOMEM, "out of memory");
-
-#ifdef HAVE_XAPIAN
-    if (rc == 0 && index->engine == COPS_ENGINE_XAPIAN) {
-        if (options.explain)
-            results_set_tree(results, query); /* contributions are native-only */
-        rc = xapian_engine_search(index, query, &options, results, err);
-        goto finish;
-    }
-#endif
+/* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
+static int match_segments(cops_index *index, const query_node *query,
+                          const cops_search_options *options, size_t wanted, top_heap *heap,
+                          cops_results *results, cops_error *err)
+{
+    int rc = 0;
     matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
-        rc = plan_query(index, s, query, &options, &m, err);
+        rc = plan_query(index, s, query, options, &m, err);
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
         /* Without an exact total, the worst kept score is a threshold the
          * operators use to skip what cannot enter the top hits. */
-        int prune = !options.exact_total && wanted && m->ops->set_threshold;
+        int prune = !options->exact_total && wanted && m->ops->set_threshold;
         double threshold = -1.0;
-        if (prune && heap.count == heap.capacity) {
-            threshold = heap.items[0].score;
+        if (prune && heap->count == heap->capacity) {
+            threshold = heap->items[0].score;
             m->ops->set_threshold(m, threshold);
         }
         const deletions *deleted = &index->deleted[s];
@@ -245,9 +222,9 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
             results->total++;
             if (!wanted)
                 continue;
-            heap_offer(&heap, (scored_doc){m->ops->score(m), base + doc});
-            if (prune && heap.count == heap.capacity && heap.items[0].score > threshold) {
-                threshold = heap.items[0].score;
+            heap_offer(heap, (scored_doc){m->ops->score(m), base + doc});
+            if (prune && heap->count == heap->capacity && heap->items[0].score > threshold) {
+                threshold = heap->items[0].score;
                 m->ops->set_threshold(m, threshold);
             }
         }
@@ -256,30 +233,36 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         if (rc == 0 && matcher_ran_out_of_memory())
             rc = error_set(err, COPS_ENOMEM, "out of memory while matching");
     }
+    return rc;
+}
 
-    if (rc == 0 && heap.count > options.offset) {
+int native_search(cops_index *index, const query_node *query, const cops_search_options *options,
+                  cops_results *results, cops_error *err)
+{
+    int rc = 0;
+    highlight_terms highlights = {0};
+    top_heap heap = {0};
+    size_t wanted = options->count_only ? 0 : options->offset + options->limit;
+    if (wanted && !(heap.items = malloc(wanted * sizeof *heap.items)))
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    heap.capacity = wanted;
+    if (rc == 0 && options->snippets && wanted
+        && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = match_segments(index, query, options, wanted, &heap, results, err);
+    if (rc == 0 && heap.count > options->offset) {
         qsort(heap.items, heap.count, sizeof *heap.items, compare_rank);
-        size_t shown = heap.count - options.offset;
+        size_t shown = heap.count - options->offset;
         rc = results_reserve(results, shown, err);
         for (size_t i = 0; rc == 0 && i < shown; i++)
-            rc = add_native_hit(index, &highlights, results, &heap.items[options.offset + i], err);
+            rc = add_native_hit(index, &highlights, results, &heap.items[options->offset + i], err);
     }
-    if (rc == 0 && options.explain && results->count > 0)
-        rc = explain_hits(index, query, &options, results, err);
+    if (rc == 0 && options->explain && results->count > 0)
+        rc = explain_hits(index, query, options, results, err);
     if (rc == 0)
-        results->total_exact = options.exact_total || options.count_only || !wanted;
-#ifdef HAVE_XAPIAN
-finish:
-#endif
-
+        results->total_exact = options->exact_total || options->count_only || !wanted;
     free(heap.items);
     highlight_terms_free(&highlights);
-    query_free(query);
-    if (rc != 0) {
-        cops_results_free(results);
-        return rc;
-    }
-    results->milliseconds = now_milliseconds() - started;
-    *out = results;
-    return 0;
+    return rc;
 }

@@ -33,3 +33,14 @@ TESTS += tests/phrase-test
 tests_phrase_test_SOURCES = tests/phrase-test.c $(ENGINE_TEST_HELPERS)
 tests_phrase_test_CFLAGS = $(TEST_CFLAGS)
 tests_phrase_test_LDADD = $(TEST_LIBS)
+
+## cops_build through the public API, the same checks for each engine.
+check_PROGRAMS += tests/build-test
+TESTS += tests/build-test
+tests_build_test_SOURCES = tests/build-test.c $(ENGINE_TEST_HELPERS)
+tests_build_test_CFLAGS = $(TEST_CFLAGS)
+tests_build_test_LDADD = $(TEST_LIBS)
+## The same early failures of cops-index for each engine (leaks show
+## under ASan).
+TESTS += tests/cli/build-failures.sh
+EXTRA_DIST += tests/cli/build-failures.sh

@@ -25,6 +25,10 @@
 
 #include <xapian.h>
 
+extern "C" {
+#include "query/bm25.h"
+}
+
 struct cops_xapian_db {
     Xapian::Database *database;  /* a Xapian::WritableDatabase when writable */
     bool writable;
@@ -299,37 +303,30 @@ cops_xapian_query *combine_pair(Xapian::Query::op op, cops_xapian_query *a, cops
 /* ---- cops's BM25 as a Xapian weighting scheme ---- */
 
 /*
- * The per-term formula of query/bm25.h over Xapian's statistics:
- *
- *   factor * ln(1 + (N - n + 0.5) / (n + 0.5)) * (k1 + 1) * wdf
- *          / (wdf + k1 * (1 - b) + k1 * b * doclen / avglen)
- *
- * N = get_collection_size(), n = get_termfreq(), avglen =
- * get_average_length(), doclen the document length Xapian passes (the sum
- * of its wdfs), factor the OP_SCALE_WEIGHT factor given to init().  The
- * products are grouped as bm25_prepare() and bm25_score() group them, so
- * that with one field per document the result is cops's to the last bit or
- * so.  No term-independent part (get_sumextra() is 0).
+ * cops's BM25 (query/bm25.h: its formula, constants and grouping are used
+ * here as they are, through bm25_prepare and bm25_score) over Xapian's
+ * statistics: N = get_collection_size(), df = get_termfreq(), avglen =
+ * get_average_length(), length the document length Xapian passes (the
+ * sum of its wdfs), the field weight the OP_SCALE_WEIGHT factor given to
+ * init().  With one field per document the result is cops's to the last
+ * bit or so.  No term-independent part (get_sumextra() is 0).
  *
  * Local only: name() is given but serialise() keeps the base class's
  * UnimplementedError, so a remote search with it fails cleanly.
  */
 class CopsBM25Weight : public Xapian::Weight {
-    double k1_, b_;
-    /* Set by init(). */
-    double weight_idf_ = 0;   /* factor * idf * (k1 + 1) */
-    double length_base_ = 0;  /* k1 * (1 - b) */
-    double length_scale_ = 0; /* k1 * b / avglen (0 when avglen is 0) */
+    bm25_params params_;
+    bm25_term term_ = {}; /* set by init() */
 
-    double score(double wdf, double doclen) const
+    double score(Xapian::termcount wdf, Xapian::termcount doclen) const
     {
-        if (wdf <= 0)
+        if (wdf == 0)
             return 0.0; /* wdf 0 (a boolean term) would give 0 / 0 when k1 = 0 */
-        return weight_idf_ * wdf / (wdf + length_base_ + length_scale_ * doclen);
+        return bm25_score(&term_, wdf, doclen);
     }
 
   public:
-    CopsBM25Weight(double k1, double b) : k1_(k1), b_(b)
+    CopsBM25Weight(double k1, double b) : params_{k1, b}
     {
         need_stat(COLLECTION_SIZE);
         need_stat(TERMFREQ);
@@ -340,17 +337,12 @@ class CopsBM25Weight : public Xapian::Weight {
         need_stat(DOC_LENGTH_MIN);
     }
 
-    CopsBM25Weight *clone() const override { return new CopsBM25Weight(k1_, b_); }
+    CopsBM25Weight *clone() const override { return new CopsBM25Weight(params_.k1, params_.b); }
 
     void init(double factor) override
     {
-        double n = static_cast<double>(get_collection_size());
-        double df = static_cast<double>(get_termfreq());
-        double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
-        weight_idf_ = factor * idf * (k1_ + 1.0);
-        length_base_ = k1_ * (1.0 - b_);
-        double average = get_average_length();
-        length_scale_ = average > 0 ? k1_ * b_ / average : 0.0;
+        bm25_prepare(&term_, &params_, get_collection_size(), get_termfreq(),
+                     get_average_length(), factor, 0);
     }
 
     std::string name() const override { return "cops::CopsBM25Weight"; }
@@ -358,18 +350,18 @@ class CopsBM25Weight : public Xapian::Weight {
     double get_sumpart(Xapian::termcount wdf, Xapian::termcount doclen,
                        Xapian::termcount) const override
     {
-        return score(static_cast<double>(wdf), static_cast<double>(doclen));
+        return score(wdf, doclen);
     }
 
-    /* The score grows with wdf and falls with doclen, and a document's
-     * length is at least the wdf of each of its terms and at least the
-     * lower bound on (non-zero) lengths: the largest wdf at the smallest
-     * length it allows bounds every document.  A relative margin of 1e-12
-     * covers rounding (the bound is used for pruning only). */
+    /* The score rises with wdf and falls with length (bm25.h), and a
+     * document's length is at least the wdf of each of its terms and at
+     * least the lower bound on (non-zero) lengths: the largest wdf at the
+     * smallest length it allows bounds every document.  A relative margin
+     * of 1e-12 covers rounding (the bound is used for pruning only). */
     double get_maxpart() const override
     {
-        double wdf_max = static_cast<double>(get_wdf_upper_bound());
-        double length_min = static_cast<double>(get_doclength_lower_bound());
+        Xapian::termcount wdf_max = get_wdf_upper_bound();
+        Xapian::termcount length_min = get_doclength_lower_bound();
         return score(wdf_max, wdf_max > length_min ? wdf_max : length_min) * (1.0 + 1e-12);
     }
 

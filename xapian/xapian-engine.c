@@ -12,11 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/error.h"
-#include "indexer/feed.h"
 #include "query/results.h"
 #include "xapian/cops_xapian.h"
 #include "xapian/xapian-stub.h"
@@ -25,13 +23,6 @@
 #define MAX_SHARDS 1024
 #define COMMIT_EVERY 10000 /* documents between flushes: bounds Xapian's buffers */
 #define REMOTE_TIMEOUT_MS 10000
-
-static double seconds_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
 
 /* ------------------------------------------------------------- files */
 
@@ -158,13 +149,6 @@ static uint64_t tree_bytes(const char *path)
 
 /* ------------------------------------------------------------- build */
 
-static uint32_t date_number(const char *date)
-{
-    if (!date || strlen(date) < 10)
-        return 0;
-    return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
-}
-
 static int record_analysis(cops_xapian_db *db, const analyzer_config *config, cops_error *err)
 {
     int rc = cops_xapian_set_metadata(db, "cops.language", config->language, err);
@@ -202,132 +186,138 @@ static int swap_in(const char *built, const char *target, cops_error *err)
     return 0;
 }
 
-int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t input_count,
-                        const cops_build_options *options, cops_build_summary *summary,
-                        cops_error *err)
+typedef struct xapian_build {
+    char target[4000];           /* the index directory, without trailing '/' */
+    char built[4032];            /* the fresh directory the build writes */
+    int made;                    /* `built` exists */
+    unsigned shards;
+    cops_xapian_db **dbs;
+    analyzer *text_analyzer;
+    uint64_t documents;
+} xapian_build;
+
+/* Close everything; remove the fresh directory unless it was swapped in. */
+static void xapian_build_free(xapian_build *b, int keep)
 {
-    struct timespec started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
-    unsigned shards = options->shards ? options->shards : 1;
-    if (shards > MAX_SHARDS)
-        return error_set(err, COPS_ELIMIT, "--shards %u: at most %d", shards, MAX_SHARDS);
-    if (strlen(index_dir) > 3900)
-        return error_set(err, COPS_EINVAL, "index path too long");
-    /* "idx/" names idx: the fresh directory goes beside it, not inside */
-    char target[4000];
-    snprintf(target, sizeof target, "%s", index_dir);
-    for (size_t end = strlen(target); end > 1 && target[end - 1] == '/'; end--)
-        target[end - 1] = '\0';
-    index_dir = target;
-    int rc = check_replaceable(index_dir, err);
-    if (rc != 0)
-        return rc;
+    for (unsigned i = 0; b->dbs && i < b->shards; i++)
+        cops_xapian_db_close(b->dbs[i]);
+    free(b->dbs);
+    analyzer_free(b->text_analyzer);
+    if (b->made && !keep)
+        remove_tree(b->built);
+    free(b);
+}
 
-    analyzer_config config;
-    analyzer_config_init(&config);
-    config.stem = options->stem;
-    snprintf(config.language, sizeof config.language, "%s",
-             options->stem ? (options->language ? options->language : "english") : "none");
-    analyzer *text_analyzer = NULL;
-    rc = analyzer_new(&config, &text_analyzer, err);
-    if (rc != 0)
-        return rc;
-
-    /* a fresh directory of our own (mkdtemp: never an existing name) */
-    char built[sizeof target + 32];
-    snprintf(built, sizeof built, "%s.building-XXXXXX", index_dir);
-    int made = mkdtemp(built) != NULL;
-    cops_xapian_db **dbs = calloc(shards, sizeof *dbs);
-    if (!dbs)
-        rc = error_set(err, COPS_ENOMEM, "out of memory");
-    if (rc == 0 && !made)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", built);
-    if (rc == 0 && shards > 1) {
+/* The fresh directory: one database, or `shards` of them and a stub. */
+static int create_databases(xapian_build *b, const analyzer_config *config, cops_error *err)
+{
+    /* mkdtemp: never an existing name */
+    snprintf(b->built, sizeof b->built, "%s.building-XXXXXX", b->target);
+    b->made = mkdtemp(b->built) != NULL;
+    if (!b->made)
+        return error_set_errno(err, COPS_EIO, errno, "cannot create %s", b->built);
+    if (!(b->dbs = calloc(b->shards, sizeof *b->dbs)))
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    int rc = 0;
+    if (b->shards > 1) {
         char stub_path[4096];
-        snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", built);
+        snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", b->built);
         FILE *stub = fopen(stub_path, "w");
-        for (unsigned i = 0; stub && i < shards; i++)
+        for (unsigned i = 0; stub && i < b->shards; i++)
             fprintf(stub, "auto shard-%03u\n", i);
         if (!stub || fclose(stub) != 0)
             rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", stub_path);
     }
-    for (unsigned i = 0; rc == 0 && i < shards; i++) {
+    for (unsigned i = 0; rc == 0 && i < b->shards; i++) {
         char path[4096];
-        if (shards > 1)
-            snprintf(path, sizeof path, "%s/shard-%03u", built, i);
+        if (b->shards > 1)
+            snprintf(path, sizeof path, "%s/shard-%03u", b->built, i);
         else
-            snprintf(path, sizeof path, "%s", built);
-        rc = cops_xapian_db_open(path, COPS_XAPIAN_CREATE_OR_OVERWRITE, &dbs[i], err);
+            snprintf(path, sizeof path, "%s", b->built);
+        rc = cops_xapian_db_open(path, COPS_XAPIAN_CREATE_OR_OVERWRITE, &b->dbs[i], err);
         if (rc == 0)
-            rc = record_analysis(dbs[i], &config, err);
-    }
-
-    source_options sources;
-    source_options_init(&sources);
-    sources.id_field = options->id_field;
-    sources.title_field = options->title_field;
-    sources.text_field = options->text_field;
-    sources.date_field = options->date_field;
-    sources.exclude_directory = index_dir;
-    source_stats read_counts;
-    memset(&read_counts, 0, sizeof read_counts);
-    uint64_t documents = 0, bytes = 0;
-    double last_progress = 0;
-    if (rc == 0) {
-        feed *reader = NULL;
-        rc = feed_start(inputs, input_count, &sources, NULL, &reader, err);
-        const source_document *document;
-        while (rc == 0 && (document = feed_next(reader)) != NULL) {
-            cops_xapian_db *db = dbs[documents % shards];
-            rc = xapian_index_document(db, text_analyzer, document->id, document->title,
-                                       document->text, document->text_length,
-                                       date_number(document->date), 1, NULL, err);
-            documents++;
-            bytes += document->text_length;
-            if (rc == 0 && documents % COMMIT_EVERY == 0)
-                for (unsigned i = 0; rc == 0 && i < shards; i++)
-                    rc = cops_xapian_commit(dbs[i], err);
-            if (options->on_progress && (documents & 63) == 0) {
-                double now = seconds_since(&started);
-                if (now - last_progress >= 1.0) {
-                    last_progress = now;
-                    cops_build_progress progress = {documents, bytes, 0, now};
-                    options->on_progress(options->context, &progress);
-                }
-            }
-        }
-        cops_error reader_error = {0};
-        int read_rc = feed_finish(reader, &read_counts, &reader_error);
-        if (rc == 0 && read_rc != 0) {
-            rc = read_rc;
-            if (err)
-                *err = reader_error;
-        }
-    }
-    if (rc == 0 && documents == 0)
-        rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
-                       (unsigned long long)read_counts.skipped);
-    for (unsigned i = 0; rc == 0 && i < shards; i++)
-        rc = cops_xapian_commit(dbs[i], err);
-    for (unsigned i = 0; dbs && i < shards; i++)
-        cops_xapian_db_close(dbs[i]);
-    free(dbs);
-    analyzer_free(text_analyzer);
-    if (rc == 0)
-        rc = swap_in(built, index_dir, err);
-    if (rc != 0 && made)
-        remove_tree(built);
-    if (summary) {
-        memset(summary, 0, sizeof *summary);
-        summary->documents = documents;
-        summary->documents_skipped = read_counts.skipped;
-        summary->input_bytes = read_counts.bytes_read;
-        summary->index_bytes = rc == 0 ? tree_bytes(index_dir) : 0;
-        summary->warnings = read_counts.warnings;
-        summary->invalid_utf8 = read_counts.invalid_utf8;
-        summary->seconds = seconds_since(&started);
+            rc = record_analysis(b->dbs[i], config, err);
     }
     return rc;
+}
+
+static int commit_all(xapian_build *b, cops_error *err)
+{
+    int rc = 0;
+    for (unsigned i = 0; rc == 0 && i < b->shards; i++)
+        rc = cops_xapian_commit(b->dbs[i], err);
+    return rc;
+}
+
+/* Document i goes to shard i mod N (xapian-engine.h). */
+static int xapian_build_add(void *context, const source_document *document,
+                            const uint8_t *prepared, size_t prepared_length, cops_error *err)
+{
+    (void)prepared; /* no stage: analysed here */
+    (void)prepared_length;
+    xapian_build *b = context;
+    cops_xapian_db *db = b->dbs[b->documents % b->shards];
+    int rc = xapian_index_document(db, b->text_analyzer, document->id, document->title,
+                                   document->text, document->text_length,
+                                   source_date_number(document->date), 1, NULL, err);
+    b->documents++;
+    if (rc == 0 && b->documents % COMMIT_EVERY == 0)
+        rc = commit_all(b, err);
+    return rc;
+}
+
+static int xapian_build_commit(void *context, const source_stats *read,
+                               cops_build_summary *summary, cops_error *err)
+{
+    xapian_build *b = context;
+    int rc = b->documents == 0
+                 ? error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu "
+                             "skipped)", (unsigned long long)read->skipped)
+                 : commit_all(b, err);
+    for (unsigned i = 0; i < b->shards; i++) {
+        cops_xapian_db_close(b->dbs[i]);
+        b->dbs[i] = NULL;
+    }
+    if (rc == 0)
+        rc = swap_in(b->built, b->target, err);
+    summary->documents = b->documents;
+    summary->index_bytes = rc == 0 ? tree_bytes(b->target) : 0;
+    xapian_build_free(b, rc == 0);
+    return rc;
+}
+
+static void xapian_build_abort(void *context) { xapian_build_free(context, 0); }
+
+int xapian_build_begin(const build_request *request, build_engine *engine, cops_error *err)
+{
+    unsigned shards = request->options->shards ? request->options->shards : 1;
+    if (shards > MAX_SHARDS)
+        return error_set(err, COPS_ELIMIT, "--shards %u: at most %d", shards, MAX_SHARDS);
+    if (strlen(request->index_dir) > 3900)
+        return error_set(err, COPS_EINVAL, "index path too long");
+    xapian_build *b = calloc(1, sizeof *b);
+    if (!b)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    b->shards = shards;
+    /* "idx/" names idx: the fresh directory goes beside it, not inside */
+    snprintf(b->target, sizeof b->target, "%s", request->index_dir);
+    for (size_t end = strlen(b->target); end > 1 && b->target[end - 1] == '/'; end--)
+        b->target[end - 1] = '\0';
+    int rc = check_replaceable(b->target, err);
+    if (rc == 0)
+        rc = analyzer_new(request->analysis, &b->text_analyzer, err);
+    if (rc == 0)
+        rc = create_databases(b, request->analysis, err);
+    if (rc != 0) {
+        xapian_build_free(b, 0);
+        return rc;
+    }
+    memset(engine, 0, sizeof *engine);
+    engine->context = b;
+    engine->add = xapian_build_add;
+    engine->commit = xapian_build_commit;
+    engine->abort = xapian_build_abort;
+    return 0;
 }
 
 /* -------------------------------------------------------------- open */

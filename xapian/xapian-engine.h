@@ -23,13 +23,15 @@
 #define COPS_XAPIAN_ENGINE_H
 
 #include "cops.h"
+#include "indexer/build-engine.h"
 #include "query/index.h"
 #include "query/parser.h"
 
-/* Build (see cops_build). */
-int xapian_engine_build(const char *index_dir, const char *const *inputs, size_t input_count,
-                        const cops_build_options *options, cops_build_summary *summary,
-                        cops_error *err);
+/* The Xapian engine of cops_build (build-engine.h): each document is
+ * analysed on the driver's thread and added to shard i mod N; commit
+ * swaps the complete directory in.  Fills `engine` or returns an error
+ * with nothing left behind. */
+int xapian_build_begin(const build_request *request, build_engine *engine, cops_error *err);
 
 /* 1 when `path` looks like a Xapian database: a directory holding a
  * regular "iamglass" or "XAPIANDB" file, or a regular file that reads as a

@@ -1,0 +1,73 @@
+/*
+ * build-engine.h — the build driver, and what an engine supplies to it.
+ *
+ * The driver (build.c, run by cops_build in engine/engine.c) is one for
+ * every engine: it checks the options, settles the analysis, reads the
+ * inputs (feed.h, warnings to the caller's on_warning), reports progress,
+ * and fills the summary's reading figures and time.  An engine supplies only how analysed
+ * documents become an index: `add` for each document in input order,
+ * then exactly one of `commit` (all documents were read) or `abort` (the
+ * reader or `add` failed).  Both end the build: they release everything
+ * the engine holds, `abort` removing what the build wrote.
+ *
+ * The native engine (native-build.c) also watches the input files
+ * (on_file: its incremental builds) and analyses on the feed's stage
+ * thread; the Xapian engine (xapian/xapian-engine.h) does neither.
+ */
+#ifndef COPS_INDEXER_BUILD_ENGINE_H
+#define COPS_INDEXER_BUILD_ENGINE_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "analysis/analyzer.h"
+#include "cops.h"
+#include "indexer/feed.h"
+#include "indexer/source.h"
+
+/* What every engine is given, settled by build_settle_options; all
+ * borrowed for the whole build. */
+typedef struct build_request {
+    const char *index_dir;
+    const cops_build_options *options; /* defaults filled in */
+    const analyzer_config *analysis;   /* language "none" when not stemming */
+} build_request;
+
+typedef struct build_engine {
+    void *context;               /* passed to every function below */
+    feed_stage stage;            /* optional ({NULL, NULL}): analysis on the stage thread */
+    /* Optional: source_options.on_file (called with `context`). */
+    int (*on_file)(void *context, const char *path, const struct stat *status, int fd);
+    /* Add the next document; `prepared` (may be NULL) is the stage's
+     * output for it (feed_prepared). */
+    int (*add)(void *context, const source_document *document, const uint8_t *prepared,
+               size_t prepared_length, cops_error *err);
+    /* Make the documents added the index.  `read` holds the reader's
+     * counts; `summary` (never NULL) has the reading figures filled in,
+     * and gets the engine's own (documents, terms, index size, ...). */
+    int (*commit)(void *context, const source_stats *read, cops_build_summary *summary,
+                  cops_error *err);
+    void (*abort)(void *context);
+} build_engine;
+
+/* An engine's constructor: fills `engine` or returns an error with
+ * nothing left behind. */
+typedef int build_begin_function(const build_request *request, build_engine *engine,
+                                 cops_error *err);
+
+/* The native engine (native-build.c). */
+build_begin_function native_build_begin;
+
+/* cops_build's first step: the caller's options (`given`, may be NULL)
+ * with the defaults filled in, checked, into `options`; the analysis they
+ * ask for into `analysis`. */
+int build_settle_options(const cops_build_options *given, size_t input_count,
+                         cops_build_options *options, analyzer_config *analysis, cops_error *err);
+
+/* Run a build: `begin` the engine, feed it `inputs`, commit (or abort on
+ * failure); `summary` (OUT, may be NULL) as cops_build's. */
+int build_run(const build_request *request, build_begin_function *begin,
+              const char *const *inputs, size_t input_count, cops_build_summary *summary,
+              cops_error *err);
+
+#endif
