@@ -401,14 +401,33 @@ static int judge(eval_qrels *q, const char *qid, size_t qlen, const char *docid,
     return eval_qrels_add(q, a, b, 1);
 }
 
+/* Every document number left on line `line_number` (text from `at`) is
+ * relevant to query `qid`. */
+static int judge_documents(eval_qrels *q, const char *qid, size_t qlen, const char *at,
+                           const char *path, size_t line_number, cops_error *err)
+{
+    const char *tok;
+    size_t len;
+    while (next_token(&at, &tok, &len)) {
+        if (!integer_token(tok, len))
+            return error_set(err, COPS_EINPUT, "%s:%zu: expected document numbers", path,
+                             line_number);
+        int rc = judge(q, qid, qlen, tok, len);
+        if (rc == -2)
+            return error_set(err, COPS_EINPUT, "%s:%zu: identifier too long", path, line_number);
+        if (rc < 0)
+            return NOMEM(path);
+    }
+    return 0;
+}
+
 /* NPL rlv-ass: a query number line, document numbers, a '/' line. */
 static int read_npl_judgments(const char *path, const lines *l, eval_qrels *q, cops_error *err)
 {
     const char *qid = NULL;
     size_t qlen = 0;
     for (size_t i = 0; i < l->n; i++) {
-        const char *at = l->v[i], *tok;
-        size_t len;
+        const char *at = l->v[i];
         if (slash_line(l->v[i])) {
             qid = NULL;
             continue;
@@ -421,16 +440,9 @@ static int read_npl_judgments(const char *path, const lines *l, eval_qrels *q, c
             next_token(&at, &qid, &qlen);
             continue;
         }
-        while (next_token(&at, &tok, &len)) {
-            if (!integer_token(tok, len))
-                return error_set(err, COPS_EINPUT, "%s:%zu: expected document numbers", path,
-                                 i + 1);
-            int rc = judge(q, qid, qlen, tok, len);
-            if (rc == -2)
-                return error_set(err, COPS_EINPUT, "%s:%zu: identifier too long", path, i + 1);
-            if (rc < 0)
-                return NOMEM(path);
-        }
+        int rc = judge_documents(q, qid, qlen, at, path, i + 1, err);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -584,20 +596,13 @@ static int read_time_records(const char *path, const lines *l, const char *heade
 static int read_lists(const char *path, const lines *l, eval_qrels *q, cops_error *err)
 {
     for (size_t i = 0; i < l->n; i++) {
-        const char *at = l->v[i], *qid, *tok;
-        size_t qlen, len;
+        const char *at = l->v[i], *qid;
+        size_t qlen;
         if (!next_token(&at, &qid, &qlen))
             continue;
-        while (next_token(&at, &tok, &len)) {
-            if (!integer_token(tok, len))
-                return error_set(err, COPS_EINPUT, "%s:%zu: expected document numbers", path,
-                                 i + 1);
-            int rc = judge(q, qid, qlen, tok, len);
-            if (rc == -2)
-                return error_set(err, COPS_EINPUT, "%s:%zu: identifier too long", path, i + 1);
-            if (rc < 0)
-                return NOMEM(path);
-        }
+        int rc = judge_documents(q, qid, qlen, at, path, i + 1, err);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
