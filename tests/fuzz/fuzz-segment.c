@@ -266,7 +266,9 @@ fail:
 
 static uint32_t positions_buffer[4096];
 
-static void walk_postings(segment *seg, const segment_term *term, uint32_t stride)
+/* Walk a key's postings: the documents in order, and unless `skim` also
+ * every position, the block and list bounds and next_geq jumps. */
+static void walk_postings(segment *seg, const segment_term *term, uint32_t stride, int skim)
 {
     postings_cursor cursor;
     postings_open(&cursor, seg, term);
@@ -278,6 +280,8 @@ static void walk_postings(segment *seg, const segment_term *term, uint32_t strid
         first = 0;
         previous = doc;
         FUZZ_CHECK(cursor.tf >= 1);
+        if (skim)
+            continue;
         postings_block_bound bound;
         postings_block_bound_at(&cursor, cursor.doc, &bound);
         if (cursor.tf <= sizeof positions_buffer / sizeof positions_buffer[0]) {
@@ -289,6 +293,8 @@ static void walk_postings(segment *seg, const segment_term *term, uint32_t strid
             }
         }
     }
+    if (skim)
+        return;
     postings_block_bound bound;
 #ifdef COPS_FUZZ_AVOID_KNOWN_BUGS
     /* Local runs only: step around crashes/fuzz-segment-list-bound-after-damage
@@ -317,22 +323,6 @@ typedef struct scan_state {
     int skim;     /* the others: their documents only (no positions, no jumps) */
 } scan_state;
 
-/* Documents only, in order: the cheap pass given to every key. */
-static void skim_postings(segment *seg, const segment_term *term)
-{
-    postings_cursor cursor;
-    postings_open(&cursor, seg, term);
-    uint32_t previous = 0;
-    int first = 1;
-    for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
-        FUZZ_CHECK(doc < segment_documents(seg));
-        FUZZ_CHECK(first || doc > previous);
-        FUZZ_CHECK(cursor.tf >= 1);
-        first = 0;
-        previous = doc;
-    }
-}
-
 static int visit_key(void *context, const uint8_t *key, size_t key_length,
                      const segment_term *term)
 {
@@ -340,10 +330,9 @@ static int visit_key(void *context, const uint8_t *key, size_t key_length,
     FUZZ_CHECK(key_length >= 1 && key_length <= SEGMENT_MAX_KEY_BYTES);
     volatile uint8_t touch = key[key_length - 1];
     (void)touch;
-    if (s->visited++ < s->walks)
-        walk_postings(s->seg, term, s->stride);
-    else if (s->skim)
-        skim_postings(s->seg, term);
+    int full = s->visited++ < s->walks;
+    if (full || s->skim)
+        walk_postings(s->seg, term, s->stride, !full);
     return 0;
 }
 
@@ -432,7 +421,7 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit)
         segment_term term;
         int rc = segment_lookup(seg, (const uint8_t *)keys[k], strlen(keys[k]), &term, &err);
         if (rc == 1)
-            walk_postings(seg, &term, stride);
+            walk_postings(seg, &term, stride, 0);
     }
     scan_state whole = {seg, stride, 0, 0, 1};
     (void)segment_scan_prefix(seg, (const uint8_t *)"", 0, visit_key, &whole, &err);
