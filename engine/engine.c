@@ -3,14 +3,21 @@
  * one: cops_build, cops_index_open (by what the index directory holds),
  * cops_index_close and cops_search.
  *
- * This is the only file that knows which engines were built in.  Below
- * it, each engine supplies its build (indexer/build-engine.h), its open,
- * search and close; what both engines share (the build driver, the
- * options, the parser, the result list) is called from here or from the
- * engines, never the other way round.
+ * This is the only file that knows which engines exist.  Below it, each
+ * engine supplies its build (indexer/build-engine.h), its open, search
+ * and close; what both engines share (the build driver, the options, the
+ * parser, the result list) is called from here or from the engines, never
+ * the other way round.  The native engine is part of libcops; the Xapian
+ * engine is a module (xapian/xapian-module.h) loaded here the first time
+ * it is needed, so that a program that never meets a Xapian index maps
+ * neither libxapian nor the C++ runtime.
  */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +32,16 @@
 #include "query/parser.h"
 #include "query/results.h"
 #include "query/search.h"
-#ifdef HAVE_XAPIAN
-#include "xapian/xapian-engine.h"
-#endif
+#include "xapian/xapian-module.h"
 
 typedef struct engine_ops {
     cops_engine id;
     /* 1 when the directory holds this engine's index (NULL: the native
      * engine, chosen whenever there is a MANIFEST or no other claims it) */
     int (*detect)(const char *path);
+    /* Make the calls below usable (NULL: always are).  `why` says who
+     * asked, for the message when the engine is not installed. */
+    int (*load)(const char *why, cops_error *err);
     build_begin_function *build_begin;
     /* Open `path` into `index` (zeroed, engine set); `allow` as
      * cops_index_open_flags.  On failure the caller closes `index`. */
@@ -50,23 +58,137 @@ static int native_open(cops_index *index, const char *path, unsigned allow, cops
     return native_index_open(index, path, err);
 }
 
+/* ------------------------------------------------ the Xapian module */
+
+/* What the module may call in libcops (xapian-module.h). */
+static const xapian_module_host xapian_host = {
+    .error_set = error_set,
+    .error_set_errno = error_set_errno,
+    .analyzer_config_init = analyzer_config_init,
+    .analyzer_new = analyzer_new,
+    .analyzer_free = analyzer_free,
+    .analyzer_run = analyzer_run,
+    .plan_analyze_words = plan_analyze_words,
+    .plan_highlight_terms = plan_highlight_terms,
+    .highlight_terms_free = highlight_terms_free,
+    .results_reserve = results_reserve,
+    .results_add_hit = results_add_hit,
+    .source_date_number = source_date_number,
+    .bm25_prepare = bm25_prepare,
+    .xapian_stub_read = xapian_stub_read,
+    .xapian_stub_check = xapian_stub_check,
+    .xapian_stub_free = xapian_stub_free,
+    .xapian_glass_check = xapian_glass_check,
+    .xapian_has_regular_file = xapian_has_regular_file,
+};
+
+/* Where the module NAME is: in the build tree when this code runs from
+ * it (the tests and the uninstalled programs: the file holding this
+ * function lies under COPS_ABS_BUILDDIR), else in cops/engines/ beside
+ * the library holding this function ($(pkglibdir)/engines when
+ * installed).  Only these two: neither an index directory nor the
+ * environment can name a library to load. */
+static int module_path(const char *name, char *path, size_t size, cops_error *err)
+{
+    Dl_info self;
+    char *here = NULL;
+    if (dladdr((void *)module_path, &self) && self.dli_fname && *self.dli_fname)
+        here = realpath(self.dli_fname, NULL);
+    if (!here) /* a program linked with the internal library */
+        here = realpath("/proc/self/exe", NULL);
+    if (!here)
+        return error_set_errno(err, COPS_EIO, errno, "cannot tell where libcops is");
+    size_t built = strlen(COPS_ABS_BUILDDIR);
+    int length;
+    if (strncmp(here, COPS_ABS_BUILDDIR, built) == 0 && here[built] == '/') {
+        length = snprintf(path, size, "%s/%s/.libs/%s.so", COPS_ABS_BUILDDIR, name, name);
+    } else {
+        *strrchr(here, '/') = '\0';
+        length = snprintf(path, size, "%s/cops/engines/%s.so", here, name);
+    }
+    free(here);
+    return length < 0 || (size_t)length >= size
+               ? error_set(err, COPS_ELIMIT, "the path of the %s engine is too long", name)
+               : 0;
+}
+
+static pthread_once_t xapian_once = PTHREAD_ONCE_INIT;
+static const xapian_module *xapian_loaded; /* NULL until loaded */
+static cops_error xapian_failure;           /* why it did not load */
+
+/* Load the module once; it is never unloaded (its code may run until
+ * the process ends, and LeakSanitizer reports through its symbols). */
+static void xapian_load_once(void)
+{
 #ifdef HAVE_XAPIAN
+    char path[PATH_MAX];
+    if (module_path("xapian", path, sizeof path, &xapian_failure) != 0)
+        return;
+    if (access(path, F_OK) != 0) {
+        error_set(&xapian_failure, COPS_EUNSUPPORTED, "install it (cops's module %s is "
+                  "missing: make install)", path);
+        return;
+    }
+    void *module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!module) {
+        error_set(&xapian_failure, COPS_EUNSUPPORTED, "it cannot be loaded: %s", dlerror());
+        return;
+    }
+    xapian_module_entry *entry;
+    *(void **)&entry = dlsym(module, XAPIAN_MODULE_ENTRY);
+    xapian_loaded = entry ? entry(XAPIAN_MODULE_ABI, &xapian_host) : NULL;
+    if (!xapian_loaded) {
+        error_set(&xapian_failure, COPS_EUNSUPPORTED, "%s is not the module of this cops "
+                  "(%s): reinstall cops", path, XAPIAN_MODULE_ABI);
+        dlclose(module);
+    }
+#else
+    error_set(&xapian_failure, COPS_EUNSUPPORTED, "this cops was built without it (configure "
+              "--with-xapian; Debian: libxapian-dev)");
+#endif
+}
+
+static int xapian_load(const char *why, cops_error *err)
+{
+    pthread_once(&xapian_once, xapian_load_once);
+    if (xapian_loaded)
+        return 0;
+    return error_set(err, xapian_failure.code, "%s, which is not installed: %s", why,
+                     xapian_failure.message);
+}
+
+/* The engine's calls, once loaded. */
+static int xapian_build_begin_loaded(const build_request *request, build_engine *engine,
+                                     cops_error *err)
+{
+    return xapian_loaded->build_begin(request, engine, err);
+}
+
 static int xapian_open(cops_index *index, const char *path, unsigned allow, cops_error *err)
 {
-    return xapian_engine_open(index, path, allow, NULL, 0, err);
+    return xapian_loaded->open(index, path, allow, NULL, 0, err);
 }
-#endif
+
+static int xapian_search(cops_index *index, const query_node *query,
+                         const cops_search_options *options, cops_results *results,
+                         cops_error *err)
+{
+    return xapian_loaded->search(index, query, options, results, err);
+}
+
+static void xapian_close(cops_index *index) { xapian_loaded->close(index); }
+
+/* ------------------------------------------------------ the table */
 
 static const engine_ops engines[] = {
-    {COPS_ENGINE_NATIVE, NULL, native_build_begin, native_open, native_search, native_index_close},
-#ifdef HAVE_XAPIAN
-    {COPS_ENGINE_XAPIAN, xapian_engine_detect, xapian_build_begin, xapian_open,
-     xapian_engine_search, xapian_engine_close},
-#endif
+    {COPS_ENGINE_NATIVE, NULL, NULL, native_build_begin, native_open, native_search,
+     native_index_close},
+    {COPS_ENGINE_XAPIAN, xapian_detect, xapian_load, xapian_build_begin_loaded, xapian_open,
+     xapian_search, xapian_close},
 };
 #define ENGINE_COUNT (sizeof engines / sizeof engines[0])
 
-static const engine_ops *engine_for(cops_engine id)
+static const engine_ops *engine_row(cops_engine id)
 {
     for (size_t i = 0; i < ENGINE_COUNT; i++)
         if (engines[i].id == id)
@@ -74,26 +196,29 @@ static const engine_ops *engine_for(cops_engine id)
     return NULL;
 }
 
-static int engine_missing(cops_engine id, cops_error *err)
+/* The engine `id` in *out, loaded; `why` as engine_ops.load. */
+static int engine_ready(cops_engine id, const char *why, const engine_ops **out, cops_error *err)
 {
-    if (id == COPS_ENGINE_XAPIAN)
-        return error_set(err, COPS_EUNSUPPORTED, "the Xapian engine is not built in (configure "
-                         "--with-xapian; Debian: libxapian-dev)");
-    return error_set(err, COPS_EINVAL, "unknown engine %d", (int)id);
+    const engine_ops *engine = engine_row(id);
+    if (!engine)
+        return error_set(err, COPS_EINVAL, "unknown engine %d", (int)id);
+    int rc = engine->load ? engine->load(why, err) : 0;
+    *out = rc == 0 ? engine : NULL;
+    return rc;
 }
 
 /* A MANIFEST makes a native index; else the first engine that recognises
  * the directory; else the native engine, whose open says what is
  * missing. */
-static const engine_ops *engine_of_index(const char *index_dir)
+static cops_engine engine_of_index(const char *index_dir)
 {
     char manifest_path[4096];
     snprintf(manifest_path, sizeof manifest_path, "%s/%s", index_dir, MANIFEST_NAME);
     if (access(manifest_path, F_OK) != 0)
         for (size_t i = 0; i < ENGINE_COUNT; i++)
             if (engines[i].detect && engines[i].detect(index_dir))
-                return &engines[i];
-    return &engines[0];
+                return engines[i].id;
+    return COPS_ENGINE_NATIVE;
 }
 
 /* ---------------------------------------------------------- building */
@@ -106,9 +231,10 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     int rc = build_settle_options(given, input_count, &options, &analysis, err);
     if (rc != 0)
         return rc;
-    const engine_ops *engine = engine_for(options.engine);
-    if (!engine)
-        return engine_missing(options.engine, err);
+    const engine_ops *engine = NULL;
+    rc = engine_ready(options.engine, "--engine xapian asks for the Xapian engine", &engine, err);
+    if (rc != 0)
+        return rc;
     build_request request = {index_dir, &options, &analysis};
     return build_run(&request, engine->build_begin, inputs, input_count, summary, err);
 }
@@ -147,9 +273,13 @@ int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **ou
                           cops_error *err)
 {
     *out = NULL;
-    const engine_ops *engine = engine_of_index(index_dir);
+    char why[COPS_ERROR_MESSAGE_MAX];
+    snprintf(why, sizeof why, "%s: this index was built by the Xapian engine", index_dir);
+    const engine_ops *engine = NULL;
+    int rc = engine_ready(engine_of_index(index_dir), why, &engine, err);
     cops_index *index = NULL;
-    int rc = index_new(index_dir, engine->id, &index, err);
+    if (rc == 0)
+        rc = index_new(index_dir, engine->id, &index, err);
     return rc != 0 ? rc : index_opened(engine->open(index, index_dir, flags, err), index, out);
 }
 
@@ -157,27 +287,24 @@ int cops_index_open_remote(const char *const *host_ports, size_t count, cops_ind
                            cops_error *err)
 {
     *out = NULL;
-#ifdef HAVE_XAPIAN
+    const engine_ops *engine = NULL;
+    int rc = count == 0 ? error_set(err, COPS_EINVAL, "no remote shard given")
+                        : engine_ready(COPS_ENGINE_XAPIAN, "remote shards need the Xapian engine",
+                                       &engine, err);
     cops_index *index = NULL;
-    int rc = index_new(count ? host_ports[0] : "", COPS_ENGINE_XAPIAN, &index, err);
-    if (rc != 0)
-        return rc;
-    rc = count == 0 ? error_set(err, COPS_EINVAL, "no remote shard given")
-                    : xapian_engine_open(index, NULL, 0, host_ports, count, err);
-    return index_opened(rc, index, out);
-#else
-    (void)host_ports;
-    (void)count;
-    return error_set(err, COPS_EUNSUPPORTED, "remote shards need the Xapian engine: this cops "
-                     "was built without Xapian (configure --with-xapian)");
-#endif
+    if (rc == 0)
+        rc = index_new(host_ports[0], COPS_ENGINE_XAPIAN, &index, err);
+    return rc != 0 ? rc
+                   : index_opened(xapian_loaded->open(index, NULL, 0, host_ports, count, err),
+                                  index, out);
 }
 
 void cops_index_close(cops_index *index)
 {
     if (!index)
         return;
-    const engine_ops *engine = engine_for(index->engine);
+    /* an index exists only once its engine is loaded */
+    const engine_ops *engine = engine_row(index->engine);
     if (engine)
         engine->close(index);
     analyzer_free(index->analyzer);
@@ -211,10 +338,10 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     if (rc == 0 && options.explain)
         results_set_tree(results, query); /* the contributions are the native engine's */
-    const engine_ops *engine = engine_for(index->engine);
+    const engine_ops *engine = engine_row(index->engine);
     if (rc == 0)
         rc = engine ? engine->search(index, query, &options, results, err)
-                    : engine_missing(index->engine, err);
+                    : error_set(err, COPS_EINVAL, "unknown engine %d", (int)index->engine);
     query_free(query);
     if (rc != 0) {
         cops_results_free(results);

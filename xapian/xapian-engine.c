@@ -39,32 +39,6 @@ static void remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* `name` inside `dir` is a regular file (a symlink is not). */
-static int has_regular_file(const char *dir, const char *name)
-{
-    char joined[4096];
-    struct stat status;
-    snprintf(joined, sizeof joined, "%s/%s", dir, name);
-    return lstat(joined, &status) == 0 && S_ISREG(status.st_mode);
-}
-
-int xapian_engine_detect(const char *path)
-{
-    struct stat status;
-    if (stat(path, &status) != 0)
-        return 0;
-    if (S_ISDIR(status.st_mode))
-        return has_regular_file(path, "iamglass") || has_regular_file(path, "XAPIANDB");
-    if (!S_ISREG(status.st_mode))
-        return 0;
-    /* A file is a stub only when it reads as one: any other file given as
-     * --index is not an index (and is never replaced by one). */
-    xapian_stub stub;
-    int rc = xapian_stub_read(path, 1, &stub, NULL);
-    xapian_stub_free(&stub);
-    return rc == 0 || rc == COPS_EUNSUPPORTED;
-}
-
 /* The database at `path` (a glass directory, a directory holding a
  * XAPIANDB stub, or a stub file), opened read-only by cops itself so
  * that only what `allow` permits is obeyed (xapian-stub.h). */
@@ -75,7 +49,7 @@ static int open_local(const char *path, unsigned allow, cops_xapian_db **out, co
         return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
                                "cannot open the Xapian database %s", path);
     int directory = S_ISDIR(status.st_mode);
-    if (directory && has_regular_file(path, "iamglass")) {
+    if (directory && xapian_has_regular_file(path, "iamglass")) {
         int rc = xapian_glass_check(path, err);
         return rc != 0 ? rc : cops_xapian_db_open(path, COPS_XAPIAN_READ, out, err);
     }

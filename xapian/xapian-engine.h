@@ -33,11 +33,6 @@
  * with nothing left behind. */
 int xapian_build_begin(const build_request *request, build_engine *engine, cops_error *err);
 
-/* 1 when `path` looks like a Xapian database: a directory holding a
- * regular "iamglass" or "XAPIANDB" file, or a regular file that reads as a
- * stub (xapian-stub.h; any other file is not an index).  Runs nothing. */
-int xapian_engine_detect(const char *path);
-
 /* Open the Xapian database at `path`, or the remote shards `host_ports`
  * (when count > 0), into `index` (its engine fields and analyzer).  A stub
  * at `path` is read and checked by cops (xapian-stub.h), and its remote

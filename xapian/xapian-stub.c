@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -291,4 +292,33 @@ int xapian_stub_check(const xapian_stub *stub, const char *stub_path, unsigned a
         }
     }
     return rc;
+}
+
+/* ----------------------------------------------------------- detecting */
+
+int xapian_has_regular_file(const char *dir, const char *name)
+{
+    char joined[4096];
+    struct stat status;
+    if ((size_t)snprintf(joined, sizeof joined, "%s/%s", dir, name) >= sizeof joined)
+        return 0;
+    return lstat(joined, &status) == 0 && S_ISREG(status.st_mode);
+}
+
+int xapian_detect(const char *path)
+{
+    struct stat status;
+    if (stat(path, &status) != 0)
+        return 0;
+    if (S_ISDIR(status.st_mode))
+        return xapian_has_regular_file(path, "iamglass") ||
+               xapian_has_regular_file(path, "XAPIANDB");
+    if (!S_ISREG(status.st_mode))
+        return 0;
+    /* A file is a stub only when it reads as one: any other file given as
+     * --index is not an index (and is never replaced by one). */
+    xapian_stub stub;
+    int rc = xapian_stub_read(path, 1, &stub, NULL);
+    xapian_stub_free(&stub);
+    return rc == 0 || rc == COPS_EUNSUPPORTED;
 }

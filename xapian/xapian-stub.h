@@ -80,4 +80,14 @@ int xapian_glass_check(const char *dir, cops_error *err);
 
 void xapian_stub_free(xapian_stub *stub);
 
+/* 1 when `path` looks like a Xapian database: a directory holding a
+ * regular "iamglass" or "XAPIANDB" file, or a regular file that reads as a
+ * stub (any other file is not an index).  Runs nothing and needs no
+ * libxapian: libcops detects a Xapian index before it loads the engine
+ * (engine/engine.c). */
+int xapian_detect(const char *path);
+
+/* 1 when `name` inside `dir` is a regular file (a symlink is not). */
+int xapian_has_regular_file(const char *dir, const char *name);
+
 #endif

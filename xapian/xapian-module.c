@@ -1,0 +1,133 @@
+/*
+ * xapian-module.c — the entry of the Xapian engine module, and the
+ * functions of libcops it calls, forwarded through the table libcops hands
+ * it (xapian-module.h).  Built only into the module: programs linked with
+ * the internal library (tests, bench) get the real functions instead.
+ */
+#include "config.h"
+
+#include "xapian/xapian-module.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const xapian_module_host *host;
+
+const xapian_module *cops_xapian_module(const char *abi, const xapian_module_host *given);
+
+const xapian_module *cops_xapian_module(const char *abi, const xapian_module_host *given)
+{
+    static const xapian_module engine = {
+        .build_begin = xapian_build_begin,
+        .open = xapian_engine_open,
+        .search = xapian_engine_search,
+        .close = xapian_engine_close,
+    };
+    if (!abi || strcmp(abi, XAPIAN_MODULE_ABI) != 0)
+        return NULL;
+    host = given;
+    return &engine;
+}
+
+/* ------------------------------------------------- libcops, forwarded */
+
+/* The variadic two are formatted here and handed over as one string. */
+int error_set(cops_error *err, int code, const char *format, ...)
+{
+    char message[COPS_ERROR_MESSAGE_MAX];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    return host->error_set(err, code, "%s", message);
+}
+
+int error_set_errno(cops_error *err, int code, int errnum, const char *format, ...)
+{
+    char message[COPS_ERROR_MESSAGE_MAX];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    return host->error_set_errno(err, code, errnum, "%s", message);
+}
+
+void analyzer_config_init(analyzer_config *config) { host->analyzer_config_init(config); }
+
+int analyzer_new(const analyzer_config *config, analyzer **out, cops_error *err)
+{
+    return host->analyzer_new(config, out, err);
+}
+
+void analyzer_free(analyzer *text_analyzer) { host->analyzer_free(text_analyzer); }
+
+int analyzer_run(analyzer *text_analyzer, const char *text, size_t length,
+                 uint32_t first_position, int flags,
+                 int (*emit)(void *context, const analyzer_token *token), void *context,
+                 analyzer_counts *counts, uint32_t *next_position)
+{
+    return host->analyzer_run(text_analyzer, text, length, first_position, flags, emit, context,
+                              counts, next_position);
+}
+
+int plan_analyze_words(analyzer *text_analyzer, const char *text, int flags, plan_words *out,
+                       cops_error *err)
+{
+    return host->plan_analyze_words(text_analyzer, text, flags, out, err);
+}
+
+int plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms)
+{
+    return host->plan_highlight_terms(text_analyzer, query, terms);
+}
+
+void highlight_terms_free(highlight_terms *terms) { host->highlight_terms_free(terms); }
+
+int results_reserve(cops_results *results, size_t count, cops_error *err)
+{
+    return host->results_reserve(results, count, err);
+}
+
+int results_add_hit(cops_results *results, analyzer *text_analyzer,
+                    const highlight_terms *highlights, uint32_t doc, double score,
+                    const char *id, size_t id_length, const char *title, size_t title_length,
+                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+                    cops_error *err)
+{
+    return host->results_add_hit(results, text_analyzer, highlights, doc, score, id, id_length,
+                                 title, title_length, date, text, text_length, stored_length,
+                                 err);
+}
+
+uint32_t source_date_number(const char *date) { return host->source_date_number(date); }
+
+void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents, uint32_t df,
+                  double average_length, double field_weight, int title)
+{
+    host->bm25_prepare(term, params, documents, df, average_length, field_weight, title);
+}
+
+int xapian_stub_read(const char *stub_path, int follow_symlink, xapian_stub *out,
+                     cops_error *err)
+{
+    return host->xapian_stub_read(stub_path, follow_symlink, out, err);
+}
+
+int xapian_stub_check(const xapian_stub *stub, const char *stub_path, unsigned allow,
+                      cops_error *err)
+{
+    return host->xapian_stub_check(stub, stub_path, allow, err);
+}
+
+void xapian_stub_free(xapian_stub *stub) { host->xapian_stub_free(stub); }
+
+int xapian_glass_check(const char *dir, cops_error *err)
+{
+    return host->xapian_glass_check(dir, err);
+}
+
+int xapian_has_regular_file(const char *dir, const char *name)
+{
+    return host->xapian_has_regular_file(dir, name);
+}

@@ -1,0 +1,84 @@
+/*
+ * xapian-module.h — the Xapian engine as a module libcops loads.
+ *
+ * The Xapian engine (xapian-engine.c, xapian-plan.c and the binding
+ * cops_xapian.cc) is built as a library of its own, xapian.so, linked
+ * against libxapian and the C++ runtime, so that a program that never
+ * meets a Xapian index maps neither.  engine/engine.c loads it (dlopen,
+ * once, never unloaded) the first time an index directory is detected as
+ * Xapian (xapian_detect in xapian-stub.h, which stays in libcops and needs
+ * no libxapian), a build asks for --engine xapian, or remote shards are
+ * opened.  Where the module is looked for is engine.c's (module_path):
+ * nothing an index directory or the environment holds can name a library.
+ *
+ * The module reaches libcops only through the table it is handed
+ * (xapian_module_host): it is linked with -no-undefined, so it needs no
+ * symbol but libc's, libxapian's and the C++ runtime's.  libcops exports
+ * nothing for it (libcops.sym stays the public API), and it works the same
+ * under the shared libcops and under a program linked with the internal
+ * library (the tests).  xapian-module.c defines each host function the
+ * engine calls as a one-line forward through the table; a new call from
+ * the engine into the layers below is a new member here and a new
+ * forward there (the module's link fails until it has one).
+ *
+ * Module and library share struct layouts (cops_index, cops_results,
+ * query_node, build_request), so a module works only with the libcops of
+ * its own build: both sides compare XAPIAN_MODULE_ABI.
+ */
+#ifndef COPS_XAPIAN_MODULE_H
+#define COPS_XAPIAN_MODULE_H
+
+#include "analysis/analyzer.h"
+#include "base/error.h"
+#include "indexer/source.h"
+#include "query/bm25.h"
+#include "query/plan.h"
+#include "query/results.h"
+#include "xapian/xapian-engine.h"
+#include "xapian/xapian-stub.h"
+
+/* Bump the number when the table or a shared struct changes without a
+ * version change (a development build). */
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 1"
+
+/* The one symbol the module exports (a xapian_module_entry). */
+#define XAPIAN_MODULE_ENTRY "cops_xapian_module"
+
+/* What libcops lends the module: the functions of the layers below that
+ * the engine calls, with their own signatures (__typeof__ keeps the
+ * table and the headers one truth). */
+typedef struct xapian_module_host {
+    __typeof__(error_set) *error_set;
+    __typeof__(error_set_errno) *error_set_errno;
+    __typeof__(analyzer_config_init) *analyzer_config_init;
+    __typeof__(analyzer_new) *analyzer_new;
+    __typeof__(analyzer_free) *analyzer_free;
+    __typeof__(analyzer_run) *analyzer_run;
+    __typeof__(plan_analyze_words) *plan_analyze_words;
+    __typeof__(plan_highlight_terms) *plan_highlight_terms;
+    __typeof__(highlight_terms_free) *highlight_terms_free;
+    __typeof__(results_reserve) *results_reserve;
+    __typeof__(results_add_hit) *results_add_hit;
+    __typeof__(source_date_number) *source_date_number;
+    __typeof__(bm25_prepare) *bm25_prepare;
+    __typeof__(xapian_stub_read) *xapian_stub_read;
+    __typeof__(xapian_stub_check) *xapian_stub_check;
+    __typeof__(xapian_stub_free) *xapian_stub_free;
+    __typeof__(xapian_glass_check) *xapian_glass_check;
+    __typeof__(xapian_has_regular_file) *xapian_has_regular_file;
+} xapian_module_host;
+
+/* What the module gives: the engine of xapian-engine.h. */
+typedef struct xapian_module {
+    build_begin_function *build_begin;
+    __typeof__(xapian_engine_open) *open;
+    __typeof__(xapian_engine_search) *search;
+    __typeof__(xapian_engine_close) *close;
+} xapian_module;
+
+/* The entry: the engine when `abi` is the module's own XAPIAN_MODULE_ABI
+ * (then `host`, borrowed for the life of the process, is used for every
+ * call), else NULL. */
+typedef const xapian_module *xapian_module_entry(const char *abi, const xapian_module_host *host);
+
+#endif
