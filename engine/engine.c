@@ -14,9 +14,6 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
-#include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/module.h"
 #include "cops.h"
 #include "index-format/manifest.h"
 #include "indexer/build-engine.h"
@@ -82,66 +80,21 @@ static const xapian_module_host xapian_host = {
     .xapian_has_regular_file = xapian_has_regular_file,
 };
 
-/* Where the module NAME is: in the build tree when this code runs from
- * it (the tests and the uninstalled programs: the file holding this
- * function lies under COPS_ABS_BUILDDIR), else in cops/engines/ beside
- * the library holding this function ($(pkglibdir)/engines when
- * installed).  Only these two: neither an index directory nor the
- * environment can name a library to load. */
-static int module_path(const char *name, char *path, size_t size, cops_error *err)
-{
-    Dl_info self;
-    char *here = NULL;
-    if (dladdr((void *)module_path, &self) && self.dli_fname && *self.dli_fname)
-        here = realpath(self.dli_fname, NULL);
-    if (!here) /* a program linked with the internal library */
-        here = realpath("/proc/self/exe", NULL);
-    if (!here)
-        return error_set_errno(err, COPS_EIO, errno, "cannot tell where libcops is");
-    size_t built = strlen(COPS_ABS_BUILDDIR);
-    int length;
-    if (strncmp(here, COPS_ABS_BUILDDIR, built) == 0 && here[built] == '/') {
-        length = snprintf(path, size, "%s/%s/.libs/%s.so", COPS_ABS_BUILDDIR, name, name);
-    } else {
-        *strrchr(here, '/') = '\0';
-        length = snprintf(path, size, "%s/cops/engines/%s.so", here, name);
-    }
-    free(here);
-    return length < 0 || (size_t)length >= size
-               ? error_set(err, COPS_ELIMIT, "the path of the %s engine is too long", name)
-               : 0;
-}
-
 static pthread_once_t xapian_once = PTHREAD_ONCE_INIT;
 static const xapian_module *xapian_loaded; /* NULL until loaded */
 static cops_error xapian_failure;           /* why it did not load */
 
-/* Load the module once; it is never unloaded (its code may run until
- * the process ends, and LeakSanitizer reports through its symbols). */
+/* Load the module once (base/module.h says from where). */
 static void xapian_load_once(void)
 {
 #ifdef HAVE_XAPIAN
-    char path[PATH_MAX];
-    if (module_path("xapian", path, sizeof path, &xapian_failure) != 0)
+    void *entry;
+    if (module_load("xapian", "xapian", XAPIAN_MODULE_ENTRY, &entry, &xapian_failure) != 0)
         return;
-    if (access(path, F_OK) != 0) {
-        error_set(&xapian_failure, COPS_EUNSUPPORTED, "install it (cops's module %s is "
-                  "missing: make install)", path);
-        return;
-    }
-    void *module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!module) {
-        error_set(&xapian_failure, COPS_EUNSUPPORTED, "it cannot be loaded: %s", dlerror());
-        return;
-    }
-    xapian_module_entry *entry;
-    *(void **)&entry = dlsym(module, XAPIAN_MODULE_ENTRY);
-    xapian_loaded = entry ? entry(XAPIAN_MODULE_ABI, &xapian_host) : NULL;
-    if (!xapian_loaded) {
-        error_set(&xapian_failure, COPS_EUNSUPPORTED, "%s is not the module of this cops "
-                  "(%s): reinstall cops", path, XAPIAN_MODULE_ABI);
-        dlclose(module);
-    }
+    xapian_loaded = ((xapian_module_entry *)entry)(XAPIAN_MODULE_ABI, &xapian_host);
+    if (!xapian_loaded)
+        error_set(&xapian_failure, COPS_EUNSUPPORTED, "the module installed is not this cops's "
+                  "(%s): reinstall cops", XAPIAN_MODULE_ABI);
 #else
     error_set(&xapian_failure, COPS_EUNSUPPORTED, "this cops was built without it (configure "
               "--with-xapian; Debian: libxapian-dev)");

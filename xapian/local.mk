@@ -24,12 +24,11 @@ libcops_xapian_la_CXXFLAGS = -Wall -Wextra $(PTHREAD_CFLAGS)
 libcops_xapian_la_LIBADD = $(XAPIAN_LIBS)
 INTERNAL_LIBS += libcops-xapian.la -lstdc++
 
-## The module, installed in $(pkglibdir)/engines (engine/engine.c looks
-## for it there, beside libcops, or in this build tree).  It reaches
+## The module, installed in $(moduledir) (base/module.h: looked for
+## there, beside libcops, or in this build tree).  It reaches
 ## libcops only through the table it is handed: -no-undefined proves it
 ## needs nothing else, and it exports only its entry.
-enginedir = $(pkglibdir)/engines
-engine_LTLIBRARIES = xapian/xapian.la
+module_LTLIBRARIES += xapian/xapian.la
 xapian_xapian_la_SOURCES = xapian/xapian-engine.c xapian/xapian-module.c
 xapian_xapian_la_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS)
 xapian_xapian_la_LIBADD = libcops-xapian.la -lstdc++

@@ -39,7 +39,10 @@
  * which report ENOMEM or fall back.  Allocations made before main() (the
  * dynamic loader, library constructors, the sanitizer runtimes) are not
  * counted, since no program could survive their failure: the shim starts
- * counting when __libc_start_main hands over to main().
+ * counting when __libc_start_main hands over to main().  For the same
+ * reason, nor are the allocations made while dlopen loads a library
+ * (cops's modules, base/module.h): glibc's loader ends the process with
+ * "out of memory" (exit 127) on some of them, which no caller can handle.
  *
  * glibc's strdup and strndup call malloc through an interposable symbol, but
  * AddressSanitizer intercepts them with its own allocator, so they are
@@ -265,10 +268,14 @@ UNCHECKED static int note_site(long n)
     return key == fail_site && atomic_exchange(&site_failed, 1) == 0;
 }
 
+/* Set while this thread is inside dlopen (see the top). */
+static __thread int loading __attribute__((tls_model("initial-exec")));
+
 /* Whether this allocation is to fail (and count it). */
 UNCHECKED static int should_fail(void)
 {
-    if (!atomic_load_explicit(&armed, memory_order_relaxed) || unwinding || !thread_started)
+    if (!atomic_load_explicit(&armed, memory_order_relaxed) || unwinding || loading ||
+        !thread_started)
         return 0;
     long n = atomic_fetch_add(&allocations, 1) + 1;
     int fail = fail_at > 0 && (n == fail_at || (n > fail_at && persistent));
@@ -392,6 +399,20 @@ UNCHECKED char *strndup(const char *s, size_t most)
     memcpy(copy, s, length);
     copy[length] = '\0';
     return copy;
+}
+
+/* ---- Not counted while a library is loaded. */
+typedef void *dlopen_fn(const char *, int);
+
+UNCHECKED void *dlopen(const char *file, int mode)
+{
+    static dlopen_fn *real_dlopen;
+    if (!real_dlopen)
+        *(void **)&real_dlopen = dlsym(RTLD_NEXT, "dlopen");
+    loading++;
+    void *handle = real_dlopen(file, mode);
+    loading--;
+    return handle;
 }
 
 /* ---- Counting starts in main(). */

@@ -1,0 +1,63 @@
+/*
+ * module.c — finding and loading cops's own modules (module.h).
+ */
+#include "config.h"
+
+#include "base/module.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+
+/* The one place module NAME of FOLDER may be loaded from (module.h). */
+static int module_path(const char *folder, const char *name, char *path, size_t size,
+                       cops_error *err)
+{
+    Dl_info self;
+    char *here = NULL;
+    if (dladdr((void *)module_path, &self) && self.dli_fname && *self.dli_fname)
+        here = realpath(self.dli_fname, NULL);
+    if (!here) /* in the main program: one linked with the internal library */
+        here = realpath("/proc/self/exe", NULL);
+    if (!here)
+        return error_set_errno(err, COPS_EIO, errno, "cannot tell where libcops is");
+    size_t built = strlen(COPS_ABS_BUILDDIR);
+    int length;
+    if (strncmp(here, COPS_ABS_BUILDDIR, built) == 0 && here[built] == '/') {
+        length = snprintf(path, size, "%s/%s/.libs/%s.so", COPS_ABS_BUILDDIR, folder, name);
+    } else {
+        *strrchr(here, '/') = '\0'; /* realpath's answer is absolute */
+        length = snprintf(path, size, "%s/cops/modules/%s.so", here, name);
+    }
+    free(here);
+    if (length < 0 || (size_t)length >= size)
+        return error_set(err, COPS_ELIMIT, "the path of the module %s is too long", name);
+    return 0;
+}
+
+int module_load(const char *folder, const char *name, const char *entry_name, void **entry,
+                cops_error *err)
+{
+    char path[PATH_MAX];
+    *entry = NULL;
+    int rc = module_path(folder, name, path, sizeof path, err);
+    if (rc != 0)
+        return rc;
+    if (access(path, F_OK) != 0)
+        return error_set(err, COPS_EUNSUPPORTED, "install it (%s is missing)", path);
+    void *module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!module)
+        return error_set(err, COPS_EUNSUPPORTED, "it cannot be loaded: %s", dlerror());
+    *entry = dlsym(module, entry_name);
+    if (!*entry) {
+        dlclose(module);
+        return error_set(err, COPS_EUNSUPPORTED, "%s has no %s", path, entry_name);
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * source-html-load.c — source_read_html in libcops: the HTML reader lives
+ * in a module (html-module.h), loaded the first time a page is read.
+ */
+#include "config.h"
+
+#include <pthread.h>
+
+#include "base/error.h"
+#include "base/module.h"
+#include "indexer/html-module.h"
+
+/* What the reader may call in libcops (html-module.h). */
+static const html_module_host html_host = {
+    .buffer_append = buffer_append,
+    .buffer_append_byte = buffer_append_byte,
+    .buffer_free = buffer_free,
+    .source_warn = source_warn,
+    .source_skip = source_skip,
+    .source_deliver = source_deliver,
+    .source_file_repair = source_file_repair,
+    .source_parse_date = source_parse_date,
+    .source_date_prefix = source_date_prefix,
+    .source_title_from_text = source_title_from_text,
+    .source_title_clean = source_title_clean,
+    .source_is_space = source_is_space,
+    .source_has_text = source_has_text,
+    .source_read_whole = source_read_whole,
+};
+
+static pthread_once_t html_once = PTHREAD_ONCE_INIT;
+static __typeof__(source_read_html) *html_reader; /* NULL until loaded */
+static cops_error html_failure;                    /* why it did not load */
+
+static void html_load_once(void)
+{
+    void *entry;
+    if (module_load("indexer", "html", HTML_MODULE_ENTRY, &entry, &html_failure) != 0)
+        return;
+    html_reader = ((html_module_entry *)entry)(HTML_MODULE_ABI, &html_host);
+    if (!html_reader)
+        error_set(&html_failure, COPS_EUNSUPPORTED, "the module installed is not this cops's "
+                  "(%s): reinstall cops", HTML_MODULE_ABI);
+}
+
+/* A page when the reader cannot be loaded ends the build: its documents
+ * would otherwise be silently missing from the index. */
+int source_read_html(source_file *file)
+{
+    pthread_once(&html_once, html_load_once);
+    if (html_reader)
+        return html_reader(file);
+    return error_set(file->walker->err, html_failure.code,
+                     "%s: HTML pages need cops's HTML reader, which is not installed: %s",
+                     file->path, html_failure.message);
+}

@@ -1,0 +1,66 @@
+#!/bin/sh
+# What a program maps is what it needs: the Xapian engine and the HTML
+# reader are modules (base/module.h), so a query on a native index maps
+# neither libxapian, nor libxml2 (and ICU), nor the C++ runtime, and a
+# build of plain text does not map libxml2.  The dynamic loader says what
+# it loads (LD_DEBUG=files: "file=NAME [0];  needed by WHO"); a library
+# needed only by a sanitizer runtime (libubsan needs the C++ runtime) is
+# not the program's.  Positive controls: an HTML build maps libxml2, and
+# a query on a Xapian index (when the engine is built) maps libxapian,
+# so the check sees a library when one is loaded.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+real_programs
+
+cd "$TMP" || exit 99
+copy_seed_corpus "$TMP" || exit 99
+mkdir pages || exit 99
+printf '<html><head><title>Grant page</title></head><body><p>a grant for the city</p></body></html>\n' \
+    >pages/page.html
+
+# The libraries the last run loaded, but for those only a sanitizer
+# runtime needs, one "NAME needed by WHO" a line.
+loaded()
+{
+    sed -n 's/.*file=\([^ ]*\) \[[0-9]*\];  needed by \([^ ]*\).*/\1 needed by \2/p' "$ERR" |
+        grep -v -e 'needed by [^ ]*lib[a-z]*san\.so' -e 'needed by [^ ]*libubsan\.so'
+}
+
+# check_maps DESC yes|no ERE: whether the last run loaded a library
+# whose name matches ERE.
+check_maps()
+{
+    if loaded | grep -q -E "^($3)"; then _found=yes; else _found=no; fi
+    if [ "$_found" = "$2" ]; then
+        pass "$1"
+    else
+        fail "$1" "loaded:" "$(loaded)"
+    fi
+}
+
+CXX_RUNTIME='libstdc\+\+|libxapian|libxml2|libicu'
+
+LD_DEBUG=files expect_exit 0 "a build of plain text" -- "$INDEX" -q -i idx corpus
+check_maps "a build of plain text maps no libxml2, ICU, libxapian or C++ runtime" no "$CXX_RUNTIME"
+
+LD_DEBUG=files expect_exit 0 "cops-query --version" -- "$QUERY" --version
+check_maps "cops-query --version maps none of them" no "$CXX_RUNTIME"
+
+LD_DEBUG=files expect_exit 0 "a query on the native index" -- "$QUERY" -i idx grant
+expect_stdout_contains "grant"
+check_maps "a query on a native index maps no libxapian, libxml2, ICU or C++ runtime" no \
+    "$CXX_RUNTIME"
+
+LD_DEBUG=files expect_exit 0 "a build of an HTML page" -- "$INDEX" -q -i html-idx pages
+check_maps "an HTML page loads the HTML reader's libxml2" yes 'libxml2'
+expect_exit 0 "the page is found" -- "$QUERY" -i html-idx city
+expect_stdout_contains "Grant page"
+
+if [ -f "$COPS_BUILDDIR/xapian/.libs/xapian.so" ]; then
+    expect_exit 0 "a Xapian index" -- "$INDEX" -q --engine xapian -i xap corpus
+    LD_DEBUG=files expect_exit 0 "a query on the Xapian index" -- "$QUERY" -i xap grant
+    check_maps "a query on a Xapian index loads libxapian" yes 'libxapian'
+else
+    skip "a query on a Xapian index loads libxapian" "built without Xapian"
+fi
+
+done_testing
