@@ -15,6 +15,19 @@
 
 #include "base/error.h"
 
+/* Whether `here` (a real path) is code of the build tree: the build's
+ * libcops (BUILD/.libs), or a program linked with the internal library
+ * (a test or benchmark) anywhere under BUILD.  A copy of the library
+ * elsewhere under BUILD is not: it finds its modules beside it. */
+static int in_build_tree(const char *here, int main_program)
+{
+    size_t built = strlen(COPS_ABS_BUILDDIR);
+    if (strncmp(here, COPS_ABS_BUILDDIR, built) != 0 || here[built] != '/')
+        return 0;
+    const char *rest = here + built;
+    return main_program || (strncmp(rest, "/.libs/", 7) == 0 && !strchr(rest + 7, '/'));
+}
+
 /* The one place module NAME of FOLDER may be loaded from (module.h). */
 static int module_path(const char *folder, const char *name, char *path, size_t size,
                        cops_error *err)
@@ -23,13 +36,17 @@ static int module_path(const char *folder, const char *name, char *path, size_t 
     char *here = NULL;
     if (dladdr((void *)module_path, &self) && self.dli_fname && *self.dli_fname)
         here = realpath(self.dli_fname, NULL);
-    if (!here) /* in the main program: one linked with the internal library */
-        here = realpath("/proc/self/exe", NULL);
+    char *program = realpath("/proc/self/exe", NULL);
+    if (!here) { /* in the main program: one linked with the internal library */
+        here = program;
+        program = NULL;
+    }
+    int main_program = !program || strcmp(program, here) == 0;
+    free(program);
     if (!here)
         return error_set_errno(err, COPS_EIO, errno, "cannot tell where libcops is");
-    size_t built = strlen(COPS_ABS_BUILDDIR);
     int length;
-    if (strncmp(here, COPS_ABS_BUILDDIR, built) == 0 && here[built] == '/') {
+    if (in_build_tree(here, main_program)) {
         length = snprintf(path, size, "%s/%s/.libs/%s.so", COPS_ABS_BUILDDIR, folder, name);
     } else {
         *strrchr(here, '/') = '\0'; /* realpath's answer is absolute */

@@ -7,8 +7,9 @@
  * that does not need them does not map them (a native query starts as fast
  * as the process can).  A module is looked for in exactly one place:
  *   - in the build tree, FOLDER/.libs/NAME.so, when the code asking runs
- *     from the build tree (the tests and the uninstalled programs: the
- *     file holding this code lies under COPS_ABS_BUILDDIR);
+ *     from the build tree (COPS_ABS_BUILDDIR): the build's own libcops
+ *     (.libs/libcops.so, which the uninstalled programs use), or a test
+ *     or benchmark program linked with the internal library;
  *   - else beside the library holding this code, in cops/modules/NAME.so
  *     ($(pkglibdir)/modules, where make install puts them).
  * Neither an index directory nor the environment can name a library to
