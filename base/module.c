@@ -58,11 +58,11 @@ static int module_path(const char *folder, const char *name, char *path, size_t 
     return 0;
 }
 
-int module_load(const char *folder, const char *name, const char *entry_name, void **entry,
-                cops_error *err)
+int module_load(const char *folder, const char *name, const char *entry_name, const char *abi,
+                const void *host, const void **offered, cops_error *err)
 {
     char path[PATH_MAX];
-    *entry = NULL;
+    *offered = NULL;
     int rc = module_path(folder, name, path, sizeof path, err);
     if (rc != 0)
         return rc;
@@ -71,10 +71,13 @@ int module_load(const char *folder, const char *name, const char *entry_name, vo
     void *module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!module)
         return error_set(err, COPS_EUNSUPPORTED, "it cannot be loaded: %s", dlerror());
-    *entry = dlsym(module, entry_name);
-    if (!*entry) {
+    module_entry *entry = (module_entry *)dlsym(module, entry_name);
+    if (entry)
+        *offered = entry(abi, host);
+    if (!*offered) {
         dlclose(module);
-        return error_set(err, COPS_EUNSUPPORTED, "%s has no %s", path, entry_name);
+        return error_set(err, COPS_EUNSUPPORTED, "%s is not the module of this cops (%s): "
+                         "reinstall cops", path, abi);
     }
     return 0;
 }

@@ -24,12 +24,33 @@
 
 #include "cops.h"
 
-/* Load the module NAME built in FOLDER and return its symbol `entry_name`
- * in *entry.  Errors (message without the subject, to follow "..., which
- * is not installed: "): COPS_EUNSUPPORTED when the file is missing ("install
- * it (PATH is missing)"), cannot be loaded (the loader's reason) or lacks
- * the entry; COPS_ELIMIT, COPS_EIO when the path cannot be made. */
-int module_load(const char *folder, const char *name, const char *entry_name, void **entry,
-                cops_error *err);
+/* Every module exports one function of this type, named in its header:
+ * given the ABI string libcops was built with and the table of libcops
+ * functions the module may call (borrowed for the life of the process), it
+ * returns what the module offers, or NULL when `abi` is not its own (the
+ * module and the library share struct layouts, so they must come from
+ * one build). */
+typedef const void *module_entry(const char *abi, const void *host);
+
+/* Load the module NAME built in FOLDER, call its `entry_name` with `abi`
+ * and `host`, and return what it offers in *offered.  Errors (a message
+ * without its subject, to follow "..., which is not installed: "):
+ * COPS_EUNSUPPORTED when the file is missing ("install it (PATH is
+ * missing)"), cannot be loaded (the loader's reason), lacks the entry or
+ * is of another build; COPS_ELIMIT, COPS_EIO when the path cannot be
+ * made. */
+int module_load(const char *folder, const char *name, const char *entry_name, const char *abi,
+                const void *host, const void **offered, cops_error *err);
+
+/* In a module's forward of a printf-like function of libcops: format the
+ * arguments after `format` into the char array `message`, to be handed on
+ * as "%s". */
+#define MODULE_FORMAT(message, format)                                                           \
+    do {                                                                                         \
+        va_list module_args_;                                                                    \
+        va_start(module_args_, format);                                                          \
+        vsnprintf(message, sizeof message, format, module_args_);                                \
+        va_end(module_args_);                                                                    \
+    } while (0)
 
 #endif

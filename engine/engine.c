@@ -88,13 +88,10 @@ static cops_error xapian_failure;           /* why it did not load */
 static void xapian_load_once(void)
 {
 #ifdef HAVE_XAPIAN
-    void *entry;
-    if (module_load("xapian", "xapian", XAPIAN_MODULE_ENTRY, &entry, &xapian_failure) != 0)
-        return;
-    xapian_loaded = ((xapian_module_entry *)entry)(XAPIAN_MODULE_ABI, &xapian_host);
-    if (!xapian_loaded)
-        error_set(&xapian_failure, COPS_EUNSUPPORTED, "the module installed is not this cops's "
-                  "(%s): reinstall cops", XAPIAN_MODULE_ABI);
+    const void *offered;
+    if (module_load("xapian", "xapian", XAPIAN_MODULE_ENTRY, XAPIAN_MODULE_ABI, &xapian_host,
+                    &offered, &xapian_failure) == 0)
+        xapian_loaded = offered;
 #else
     error_set(&xapian_failure, COPS_EUNSUPPORTED, "this cops was built without it (configure "
               "--with-xapian; Debian: libxapian-dev)");

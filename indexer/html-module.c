@@ -13,14 +13,15 @@
 
 static const html_module_host *host;
 
-__typeof__(source_read_html) *cops_html_module(const char *abi, const html_module_host *given);
+module_entry cops_html_module;
 
-__typeof__(source_read_html) *cops_html_module(const char *abi, const html_module_host *given)
+const void *cops_html_module(const char *abi, const void *given)
 {
+    static const html_module reader = {.read = source_read_html};
     if (!abi || strcmp(abi, HTML_MODULE_ABI) != 0)
         return NULL;
     host = given;
-    return source_read_html;
+    return &reader;
 }
 
 /* ------------------------------------------------- libcops, forwarded */
@@ -38,20 +39,14 @@ void buffer_free(byte_buffer *buffer) { host->buffer_free(buffer); }
 void source_warn(source_walker *walker, const char *format, ...)
 {
     char message[COPS_ERROR_MESSAGE_MAX];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
+    MODULE_FORMAT(message, format);
     host->source_warn(walker, "%s", message);
 }
 
 void source_skip(source_walker *walker, const char *format, ...)
 {
     char message[COPS_ERROR_MESSAGE_MAX];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
+    MODULE_FORMAT(message, format);
     host->source_skip(walker, "%s", message);
 }
 

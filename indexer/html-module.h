@@ -20,13 +20,15 @@
 #define COPS_INDEXER_HTML_MODULE_H
 
 #include "base/buffer.h"
+#include "base/module.h"
 #include "indexer/source-internal.h"
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
 #define HTML_MODULE_ABI "cops " PACKAGE_VERSION " html-module 1"
 
-/* The one symbol the module exports (an html_module_entry). */
+/* The one symbol the module exports (a module_entry of base/module.h,
+ * handed an html_module_host, offering an html_module). */
 #define HTML_MODULE_ENTRY "cops_html_module"
 
 /* What libcops lends the reader (signatures from their own headers). */
@@ -47,10 +49,9 @@ typedef struct html_module_host {
     __typeof__(source_read_whole) *source_read_whole;
 } html_module_host;
 
-/* The entry: the reader (source_read_html of source-html.c) when `abi` is
- * the module's own HTML_MODULE_ABI (then `host`, borrowed for the life of
- * the process, is used for every call), else NULL. */
-typedef __typeof__(source_read_html) *html_module_entry(const char *abi,
-                                                        const html_module_host *host);
+/* What the module offers: the reader of source-html.c. */
+typedef struct html_module {
+    __typeof__(source_read_html) *read;
+} html_module;
 
 #endif

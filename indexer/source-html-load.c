@@ -29,18 +29,15 @@ static const html_module_host html_host = {
 };
 
 static pthread_once_t html_once = PTHREAD_ONCE_INIT;
-static __typeof__(source_read_html) *html_reader; /* NULL until loaded */
-static cops_error html_failure;                    /* why it did not load */
+static const html_module *html_loaded; /* NULL until loaded */
+static cops_error html_failure;        /* why it did not load */
 
 static void html_load_once(void)
 {
-    void *entry;
-    if (module_load("indexer", "html", HTML_MODULE_ENTRY, &entry, &html_failure) != 0)
-        return;
-    html_reader = ((html_module_entry *)entry)(HTML_MODULE_ABI, &html_host);
-    if (!html_reader)
-        error_set(&html_failure, COPS_EUNSUPPORTED, "the module installed is not this cops's "
-                  "(%s): reinstall cops", HTML_MODULE_ABI);
+    const void *offered;
+    if (module_load("indexer", "html", HTML_MODULE_ENTRY, HTML_MODULE_ABI, &html_host, &offered,
+                    &html_failure) == 0)
+        html_loaded = offered;
 }
 
 /* A page when the reader cannot be loaded ends the build: its documents
@@ -48,8 +45,8 @@ static void html_load_once(void)
 int source_read_html(source_file *file)
 {
     pthread_once(&html_once, html_load_once);
-    if (html_reader)
-        return html_reader(file);
+    if (html_loaded)
+        return html_loaded->read(file);
     return error_set(file->walker->err, html_failure.code,
                      "%s: HTML pages need cops's HTML reader, which is not installed: %s",
                      file->path, html_failure.message);

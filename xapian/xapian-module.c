@@ -14,9 +14,9 @@
 
 static const xapian_module_host *host;
 
-const xapian_module *cops_xapian_module(const char *abi, const xapian_module_host *given);
+module_entry cops_xapian_module;
 
-const xapian_module *cops_xapian_module(const char *abi, const xapian_module_host *given)
+const void *cops_xapian_module(const char *abi, const void *given)
 {
     static const xapian_module engine = {
         .build_begin = xapian_build_begin,
@@ -36,20 +36,14 @@ const xapian_module *cops_xapian_module(const char *abi, const xapian_module_hos
 int error_set(cops_error *err, int code, const char *format, ...)
 {
     char message[COPS_ERROR_MESSAGE_MAX];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
+    MODULE_FORMAT(message, format);
     return host->error_set(err, code, "%s", message);
 }
 
 int error_set_errno(cops_error *err, int code, int errnum, const char *format, ...)
 {
     char message[COPS_ERROR_MESSAGE_MAX];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
+    MODULE_FORMAT(message, format);
     return host->error_set_errno(err, code, errnum, "%s", message);
 }
 

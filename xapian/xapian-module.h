@@ -30,6 +30,7 @@
 
 #include "analysis/analyzer.h"
 #include "base/error.h"
+#include "base/module.h"
 #include "indexer/source.h"
 #include "query/bm25.h"
 #include "query/plan.h"
@@ -41,7 +42,8 @@
  * version change (a development build). */
 #define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 1"
 
-/* The one symbol the module exports (a xapian_module_entry). */
+/* The one symbol the module exports (a module_entry of base/module.h,
+ * handed a xapian_module_host, offering a xapian_module). */
 #define XAPIAN_MODULE_ENTRY "cops_xapian_module"
 
 /* What libcops lends the module: the functions of the layers below that
@@ -75,10 +77,5 @@ typedef struct xapian_module {
     __typeof__(xapian_engine_search) *search;
     __typeof__(xapian_engine_close) *close;
 } xapian_module;
-
-/* The entry: the engine when `abi` is the module's own XAPIAN_MODULE_ABI
- * (then `host`, borrowed for the life of the process, is used for every
- * call), else NULL. */
-typedef const xapian_module *xapian_module_entry(const char *abi, const xapian_module_host *host);
 
 #endif
