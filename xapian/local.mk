@@ -26,12 +26,13 @@ INTERNAL_LIBS += libcops-xapian.la -lstdc++
 
 ## The module, installed in $(moduledir) (base/module.h: looked for
 ## there, beside libcops, or in this build tree).  It reaches
-## libcops only through the table it is handed: -no-undefined proves it
+## libcops only through the table it is handed: --no-undefined
+## ($(MODULE_LDFLAGS), where the toolchain allows it) proves it
 ## needs nothing else, and it exports only its entry.
 module_LTLIBRARIES += xapian/xapian.la
 xapian_xapian_la_SOURCES = xapian/xapian-engine.c xapian/xapian-module.c
 xapian_xapian_la_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS)
 xapian_xapian_la_LIBADD = libcops-xapian.la -lstdc++
-xapian_xapian_la_LDFLAGS = -module -avoid-version -no-undefined -shared \
+xapian_xapian_la_LDFLAGS = -module -avoid-version -no-undefined -shared $(MODULE_LDFLAGS) \
 	-export-symbols-regex '^cops_xapian_module$$'
 endif
