@@ -93,7 +93,9 @@ typedef struct cops_build_summary {
 } cops_build_summary;
 
 /* The engine behind an index: cops's own format, or a Xapian database
- * (built when cops was configured with Xapian).  A Xapian build replaces
+ * (when cops was configured with Xapian: the engine is a module, loaded
+ * only when an index or a build needs it; without it, COPS_EUNSUPPORTED
+ * saying that it is not installed).  A Xapian build replaces
  * only an empty directory or a Xapian index cops built: a file, a
  * symlink, a stub or any other directory at `index_dir` fails with
  * COPS_EINVAL and is left as it was. */
@@ -162,8 +164,9 @@ typedef struct cops_index cops_index;
 
 /* Open the index at `index_dir` for searching: a cops index, or a Xapian
  * database (a glass directory, a directory holding a XAPIANDB stub, or a
- * stub file) when built with Xapian.  *out (OUT) receives the handle; free
- * it with cops_index_close().  Fails with COPS_ENOINDEX when there is no
+ * stub file) when the Xapian engine is installed (a Xapian index is
+ * recognised without it: COPS_EUNSUPPORTED, saying so).  *out (OUT)
+ * receives the handle; free it with cops_index_close().  Fails with COPS_ENOINDEX when there is no
  * index, COPS_EVERSION / COPS_ECORRUPT for unusable bytes, and
  * COPS_ECORRUPT for an index file that is not a regular file (a symbolic
  * link is not followed, a FIFO not waited for) or is larger than the
