@@ -91,6 +91,14 @@ typedef struct source_options {
 /* Fill `options` with the defaults (all names NULL, limits 0). */
 void source_options_init(source_options *options);
 
+/* Counts by name: documents per format, files per encoding converted
+ * from, binary files per MIME type. */
+#define SOURCE_TALLY_MAX 12
+typedef struct source_tally {
+    char name[48];
+    uint64_t count;
+} source_tally;
+
 typedef struct source_stats {
     uint64_t files;        /* files opened */
     uint64_t documents;    /* documents delivered to on_document */
@@ -98,7 +106,15 @@ typedef struct source_stats {
     uint64_t warnings;     /* warnings reported */
     uint64_t bytes_read;   /* input bytes, after decompression */
     uint64_t invalid_utf8; /* invalid byte sequences replaced by U+FFFD */
+    source_tally formats[SOURCE_TALLY_MAX];   /* documents per format */
+    source_tally encodings[SOURCE_TALLY_MAX]; /* files converted, per encoding */
+    source_tally binaries[SOURCE_TALLY_MAX];  /* binary files skipped, per type */
 } source_stats;
+
+/* One line for a build summary: "formats: 3 text, 1 pdf; converted: 2
+ * from WINDOWS-1252; binary skipped: 1 image/png" (the parts that have
+ * counts), cut to `size` bytes; "" when nothing was read. */
+void source_stats_describe(const source_stats *stats, char *out, size_t size);
 
 /* Sum of the sizes of the regular files source_walk would visit under
  * `inputs` (compressed sizes for gzip files), for progress reports.
