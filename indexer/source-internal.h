@@ -130,6 +130,10 @@ int source_is_space(uint8_t byte);
 /* Whether `text` holds anything but white space. */
 int source_has_text(const char *text, size_t length);
 
+/* Keep poppler's and GMime's log messages off stderr (library-log.c);
+ * the readers report what matters as warnings.  Idempotent, thread-safe. */
+void source_quiet_libraries(void);
+
 /* Count one more `name` in a tally (names longer than the slot are cut;
  * past SOURCE_TALLY_MAX names, the last slot becomes "other"). */
 void source_tally_add(source_tally *tally, const char *name);
