@@ -149,6 +149,29 @@ int source_read_pdf(source_file *file);
 int source_read_office(source_file *file);
 int source_read_mail(source_file *file);
 int source_read_archive(source_file *file);
+/* The same for an archive already read into memory (a zip sniffed as a
+ * possible office document that is not one). */
+int source_read_archive_bytes(source_file *file, const byte_buffer *bytes);
+
+/* Archive bounds (source-archive.c): member size, decompression ratio
+ * beyond a floor, nesting. */
+#define SOURCE_ARCHIVE_MEMBER_MAX ((size_t)64 << 20)
+#define SOURCE_ARCHIVE_MAX_RATIO 200
+#define SOURCE_ARCHIVE_RATIO_FLOOR ((uint64_t)16 << 20)
+#define SOURCE_ARCHIVE_MAX_DEPTH 3
+/* source_archive_member's verdict: the rest of the archive is skipped. */
+#define SOURCE_ARCHIVE_STOP (-1000)
+struct archive;
+struct archive_entry;
+/* The largest member read: SOURCE_ARCHIVE_MEMBER_MAX or max_document_bytes. */
+size_t source_archive_member_limit(const source_walker *walker);
+/* Read the data of the current `entry` of `archive` into `out`, adding
+ * its size to *inflated (the archive's running total, for the ratio
+ * bound).  Returns 1, 0 when the member is skipped (warned: too large,
+ * unreadable), SOURCE_ARCHIVE_STOP (warned: a bomb, or the archive can
+ * go no further), COPS_ENOMEM. */
+int source_archive_member(source_file *file, struct archive *archive,
+                          struct archive_entry *entry, byte_buffer *out, uint64_t *inflated);
 /* Read a whole file into `out` as bytes, with the size limit, damage and
  * emptiness checks of source_read_whole but no text checks.  Returns 1,
  * 0 when skipped (with a warning), COPS_ENOMEM. */

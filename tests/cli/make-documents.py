@@ -3,12 +3,17 @@
 
 Usage: make-documents.py KIND OUTPUT [WORDS...]
 
-KIND is pdf, pdf-broken, docx, odt, epub, eml, mbox, zip-bomb.  Every
+KIND is pdf, pdf-broken, docx, odt, epub, eml, mbox, zip, tar.xz,
+tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb.  Every
 document says WORDS (a default sentence when none are given), has a title
 naming its kind and, where the format has one, a date of 2023-07-15.
 Only the standard library: no network, no third-party packages.
 """
+import bz2
+import io
+import lzma
 import sys
+import tarfile
 import zipfile
 
 
@@ -101,6 +106,20 @@ def message(words, subject, sender, to, latin1=False):
     return head.encode("ascii") + (body + "\n").encode("latin-1" if latin1 else "utf-8")
 
 
+def nested_zip(words):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as z:
+        z.writestr("deep.txt", "nestedword inside\n")
+    return data.getvalue()
+
+
+def add_member(archive, name, text):
+    data = text.encode()
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    archive.addfile(info, io.BytesIO(data))
+
+
 def main():
     kind, path, words = sys.argv[1], sys.argv[2], sys.argv[3:] or ["default", "words"]
     if kind == "pdf":
@@ -124,6 +143,33 @@ def main():
                 out.write(message([word, "in", "message", str(i + 1)], f"Mbox subject {i + 1}",
                                   "ana@example.org", f"reader{i + 1}@example.org"))
                 out.write(b"\n")
+    elif kind == "zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("notes/inner.txt", " ".join(words) + "\n")
+            z.writestr("../escape.txt", "escapeword\n")
+            z.writestr("nested.zip", nested_zip(words))
+    elif kind in ("tar.xz", "tar.xz-truncated"):
+        data = io.BytesIO()
+        with tarfile.open(fileobj=data, mode="w:xz") as t:
+            add_member(t, "docs/first.txt", " ".join(words) + "\n")
+            if kind == "tar.xz-truncated":
+                noise = "".join(f"line {i} value {i * 7919 % 10007}\n" for i in range(20000))
+                add_member(t, "docs/long.txt", noise)
+        blob = data.getvalue()
+        open(path, "wb").write(blob[:len(blob) // 2] if kind == "tar.xz-truncated" else blob)
+    elif kind == "xz":
+        open(path, "wb").write(lzma.compress((" ".join(words) + "\n").encode()))
+    elif kind == "bz2":
+        open(path, "wb").write(bz2.compress((" ".join(words) + "\n").encode()))
+    elif kind == "tar-bomb":
+        # 48 MiB of zeros in a member below the member size bound: caught
+        # by the decompression ratio.
+        data = io.BytesIO()
+        with tarfile.open(fileobj=data, mode="w") as t:
+            info = tarfile.TarInfo("zeros.txt")
+            info.size = 48 << 20
+            t.addfile(info, io.BytesIO(bytes(info.size)))
+        open(path, "wb").write(bz2.compress(data.getvalue(), 9))
     elif kind == "zip-bomb":
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("zeros.txt", b"0" * (200 << 20))
