@@ -146,6 +146,10 @@ void source_tally_add(source_tally *tally, const char *name);
  * extension, then by its first bytes) and hand it to that reader. */
 int source_read_content(source_file *file, const char *name);
 int source_read_pdf(source_file *file);
+/* Append the visible text of an HTML page (`length` bytes of valid UTF-8)
+ * to `body`, as source_read_html reads it (for HTML mail).  Returns 0 or
+ * COPS_ENOMEM. */
+int source_html_text(const char *data, size_t length, byte_buffer *body);
 int source_read_office(source_file *file);
 int source_read_mail(source_file *file);
 int source_read_archive(source_file *file);

@@ -536,6 +536,8 @@ int source_read_content(source_file *file, const char *name)
     case FORMAT_TREC: status = source_read_trec(file); break;
     case FORMAT_PDF: status = source_read_pdf(file); break;
     case FORMAT_OFFICE: status = source_read_office(file); break;
+    case FORMAT_MAIL:
+    case FORMAT_MBOX: status = source_read_mail(file); break;
     case FORMAT_ARCHIVE: status = source_read_archive(file); break;
     default: status = source_read_text(file); break;
     }

@@ -19,6 +19,11 @@ make_document odt in/letter.odt odtibis words
 make_document epub in/book.epub epubjacana words
 # A DOCX without an extension: told from a plain zip by its parts.
 make_document docx in/unnamed docxkestrel
+make_document eml in/letter.eml emlosprey grüße
+make_document eml-raw in/old-mailer.eml emlraven
+make_document mbox in/archive.mbox mboxpuffin mboxrobin
+# A message without an extension: told by its headers.
+make_document eml in/unsorted emlswift
 make_document zip in/bundle.zip zipmarten words
 make_document tar.xz in/bundle.tar.xz tarnarwhal words
 make_document xz in/single.txt.xz xzocelot words
@@ -43,6 +48,7 @@ done
 expect_stderr_matches 'formats: .*docx.*' "the summary counts DOCX documents"
 expect_stderr_matches 'formats: .*odt.*' "the summary counts ODT documents"
 expect_stderr_matches 'formats: .*epub.*' "the summary counts EPUB documents"
+expect_stderr_matches 'formats: .*5 mail' "the summary counts the messages"
 
 # word, id, title, date
 while read -r word id title date; do
@@ -58,7 +64,20 @@ docxheron in/memo.docx DOCX_Title_Metadata 2023-07-15
 odtibis in/letter.odt ODT_Title_Metadata 2023-07-15
 epubjacana in/book.epub EPUB_Title_Metadata 2023-07-15
 docxkestrel in/unnamed DOCX_Title_Metadata 2023-07-15
+emlosprey in/letter.eml Grüße_aus_Köln 2023-07-15
+grüße in/letter.eml Grüße_aus_Köln 2023-07-15
+emlraven in/old-mailer.eml Café_Zürich 2023-07-15
+mboxpuffin in/archive.mbox:1 Mbox_subject_1 2023-07-15
+mboxrobin in/archive.mbox:13 Mbox_subject_2 2023-07-15
+emlswift in/unsorted Grüße_aus_Köln 2023-07-15
 LIST
+
+expect_exit 0 "a sender is searchable" -- cops_query -i idx --ids 'ana@example.org AND emlosprey'
+expect_stdout_is in/letter.eml
+expect_exit 0 "a recipient is searchable" -- cops_query -i idx --ids '"Bo Reader" emlosprey'
+expect_stdout_is in/letter.eml
+expect_exit 0 "each mbox message has its own recipients" -- cops_query -i idx --ids reader2@example.org
+expect_stdout_is in/archive.mbox:13
 
 # Archive members: identity archive/inner/path; compressed single files
 # keep their name.

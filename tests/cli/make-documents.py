@@ -3,7 +3,7 @@
 
 Usage: make-documents.py KIND OUTPUT [WORDS...]
 
-KIND is pdf, pdf-broken, docx, odt, epub, eml, mbox, zip, tar.xz,
+KIND is pdf, pdf-broken, docx, odt, epub, eml, eml-raw, mbox, zip, tar.xz,
 tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb.  Every
 document says WORDS (a default sentence when none are given), has a title
 naming its kind and, where the format has one, a date of 2023-07-15.
@@ -97,13 +97,14 @@ def epub(words, path):
                    + "</p><p>".join(words) + "</p></body></html>")
 
 
-def message(words, subject, sender, to, latin1=False):
+def message(words, subject, sender, to, latin1=False, raw_subject=False):
     body = " ".join(words)
     charset = "iso-8859-1" if latin1 else "utf-8"
     head = (f"From: {sender}\nTo: {to}\nSubject: {subject}\nDate: Sat, 15 Jul 2023 10:00:00 +0000\n"
-            f"Message-ID: <{abs(hash(body))}@example.org>\nMIME-Version: 1.0\n"
+            f"Message-ID: <{len(body)}.{len(subject)}@example.org>\nMIME-Version: 1.0\n"
             f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: 8bit\n\n")
-    return head.encode("ascii") + (body + "\n").encode("latin-1" if latin1 else "utf-8")
+    encoded = head.encode("latin-1" if raw_subject else "ascii")
+    return encoded + (body + "\n").encode("latin-1" if latin1 else "utf-8")
 
 
 def nested_zip(words):
@@ -136,6 +137,10 @@ def main():
         open(path, "wb").write(message(words, "=?iso-8859-1?q?Gr=FC=DFe_aus_K=F6ln?=",
                                        "Ana Sender <ana@example.org>", "Bo Reader <bo@example.org>",
                                        latin1=True))
+    elif kind == "eml-raw":
+        # A Latin-1 subject in raw 8-bit bytes, as old mailers sent it.
+        open(path, "wb").write(message(words, "Caf\u00e9 Z\u00fcrich", "carla@example.org",
+                                       "dan@example.org", latin1=True, raw_subject=True))
     elif kind == "mbox":
         with open(path, "wb") as out:
             for i, word in enumerate(words):
