@@ -130,9 +130,16 @@ int source_is_space(uint8_t byte);
 /* Whether `text` holds anything but white space. */
 int source_has_text(const char *text, size_t length);
 
-/* Keep poppler's and GMime's log messages off stderr (library-log.c);
+/* Keep poppler's and GMime's log messages off stderr (libraries.c);
  * the readers report what matters as warnings.  Idempotent, thread-safe. */
 void source_quiet_libraries(void);
+/* A function found in a library opened at run time. */
+typedef void (*source_function)(void);
+/* dlopen `library_name` and find the `count` functions `names` into
+ * `functions` (cast each back to its type).  Returns 0, or -1 with
+ * `problem` saying why (the library stays open either way). */
+int source_library_open(const char *library_name, const char *const *names, size_t count,
+                        source_function *functions, char *problem, size_t problem_size);
 
 /* Count one more `name` in a tally (names longer than the slot are cut;
  * past SOURCE_TALLY_MAX names, the last slot becomes "other"). */

@@ -13,7 +13,8 @@
  * separator, as for JSON Lines records without an id.
  *
  * The file is read whole (max_document_bytes) into the memory stream
- * GMime parses; GMime's log messages are dropped (library-log.c).
+ * GMime parses.  GMime is opened on the first message, not linked, and
+ * its log messages are dropped (both: libraries.c).
  */
 #include "config.h"
 
@@ -23,11 +24,79 @@
 #include <pthread.h>
 #include <string.h>
 
+/* The GMime functions used, found once (libraries.c: GMime is opened on
+ * the first message, not linked). */
+static struct {
+    void (*init)(void);
+    GMimeParser *(*parser_new_with_stream)(GMimeStream *stream);
+    GMimeParserOptions *(*options_new)(void);
+    void (*options_set_fallback_charsets)(GMimeParserOptions *options, const char **charsets);
+    void (*options_free)(GMimeParserOptions *options);
+    void (*parser_set_format)(GMimeParser *parser, GMimeFormat format);
+    gboolean (*parser_eos)(GMimeParser *parser);
+    GMimeMessage *(*construct_message)(GMimeParser *parser, GMimeParserOptions *options);
+    gint64 (*mbox_marker_offset)(GMimeParser *parser);
+    GMimeStream *(*stream_with_byte_array)(GByteArray *array);
+    const char *(*get_subject)(GMimeMessage *message);
+    GDateTime *(*get_date)(GMimeMessage *message);
+    InternetAddressList *(*get_from)(GMimeMessage *message);
+    InternetAddressList *(*get_to)(GMimeMessage *message);
+    InternetAddressList *(*get_cc)(GMimeMessage *message);
+    int (*list_length)(InternetAddressList *list);
+    char *(*list_to_string)(InternetAddressList *list, GMimeFormatOptions *options,
+                            gboolean encode);
+    void (*foreach)(GMimeMessage *message, GMimeObjectForeachFunc callback, gpointer context);
+    GMimeContentType *(*get_content_type)(GMimeObject *object);
+    gboolean (*content_type_is_type)(GMimeContentType *type, const char *major,
+                                     const char *minor);
+    char *(*text_part_get_text)(GMimeTextPart *part);
+    GType (*text_part_type)(void);
+    char problem[256];  /* why GMime could not be opened, "" when it was */
+} gmime;
+
 static pthread_once_t mail_once = PTHREAD_ONCE_INIT;
 
 static void mail_init(void)
 {
-    g_mime_init();
+    static const char *const names[] = {
+        "g_mime_init", "g_mime_parser_new_with_stream", "g_mime_parser_options_new",
+        "g_mime_parser_options_set_fallback_charsets", "g_mime_parser_options_free",
+        "g_mime_parser_set_format", "g_mime_parser_eos", "g_mime_parser_construct_message",
+        "g_mime_parser_get_mbox_marker_offset", "g_mime_stream_mem_new_with_byte_array",
+        "g_mime_message_get_subject", "g_mime_message_get_date", "g_mime_message_get_from",
+        "g_mime_message_get_to", "g_mime_message_get_cc", "internet_address_list_length",
+        "internet_address_list_to_string", "g_mime_message_foreach",
+        "g_mime_object_get_content_type", "g_mime_content_type_is_type",
+        "g_mime_text_part_get_text", "g_mime_text_part_get_type",
+    };
+    source_function f[sizeof names / sizeof names[0]];
+    if (source_library_open(COPS_GMIME_LIBRARY, names, sizeof names / sizeof names[0], f,
+                            gmime.problem, sizeof gmime.problem) != 0)
+        return;
+    gmime.init = (void (*)(void))f[0];
+    gmime.parser_new_with_stream = (GMimeParser * (*)(GMimeStream *))f[1];
+    gmime.options_new = (GMimeParserOptions * (*)(void))f[2];
+    gmime.options_set_fallback_charsets = (void (*)(GMimeParserOptions *, const char **))f[3];
+    gmime.options_free = (void (*)(GMimeParserOptions *))f[4];
+    gmime.parser_set_format = (void (*)(GMimeParser *, GMimeFormat))f[5];
+    gmime.parser_eos = (gboolean(*)(GMimeParser *))f[6];
+    gmime.construct_message = (GMimeMessage * (*)(GMimeParser *, GMimeParserOptions *))f[7];
+    gmime.mbox_marker_offset = (gint64(*)(GMimeParser *))f[8];
+    gmime.stream_with_byte_array = (GMimeStream * (*)(GByteArray *))f[9];
+    gmime.get_subject = (const char *(*)(GMimeMessage *))f[10];
+    gmime.get_date = (GDateTime * (*)(GMimeMessage *))f[11];
+    gmime.get_from = (InternetAddressList * (*)(GMimeMessage *))f[12];
+    gmime.get_to = (InternetAddressList * (*)(GMimeMessage *))f[13];
+    gmime.get_cc = (InternetAddressList * (*)(GMimeMessage *))f[14];
+    gmime.list_length = (int (*)(InternetAddressList *))f[15];
+    gmime.list_to_string = (char *(*)(InternetAddressList *, GMimeFormatOptions *, gboolean))f[16];
+    gmime.foreach = (void (*)(GMimeMessage *, GMimeObjectForeachFunc, gpointer))f[17];
+    gmime.get_content_type = (GMimeContentType * (*)(GMimeObject *))f[18];
+    gmime.content_type_is_type =
+        (gboolean(*)(GMimeContentType *, const char *, const char *))f[19];
+    gmime.text_part_get_text = (char *(*)(GMimeTextPart *))f[20];
+    gmime.text_part_type = (GType(*)(void))f[21];
+    gmime.init();
 }
 
 /* What the part walk gathers from one message. */
@@ -40,11 +109,11 @@ static void mail_collect(GMimeObject *parent, GMimeObject *part, gpointer contex
 {
     (void)parent;
     mail_parts *parts = context;
-    if (!GMIME_IS_TEXT_PART(part))
+    if (!g_type_check_instance_is_a((GTypeInstance *)part, gmime.text_part_type()))
         return;
-    GMimeContentType *type = g_mime_object_get_content_type(part);
-    int html = type && g_mime_content_type_is_type(type, "text", "html");
-    char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+    GMimeContentType *type = gmime.get_content_type(part);
+    int html = type && gmime.content_type_is_type(type, "text", "html");
+    char *text = gmime.text_part_get_text((GMimeTextPart *)part);
     if (!text)
         return;
     byte_buffer *into = html ? &parts->html : &parts->plain;
@@ -57,9 +126,9 @@ static void mail_collect(GMimeObject *parent, GMimeObject *part, gpointer contex
 /* Append "Label: addresses\n" for a non-empty address list. */
 static void mail_addresses(byte_buffer *out, const char *label, InternetAddressList *list)
 {
-    if (!list || internet_address_list_length(list) == 0)
+    if (!list || gmime.list_length(list) == 0)
         return;
-    char *text = internet_address_list_to_string(list, NULL, FALSE);
+    char *text = gmime.list_to_string(list, NULL, FALSE);
     if (!text)
         return;
     buffer_append(out, label, strlen(label));
@@ -71,13 +140,13 @@ static void mail_addresses(byte_buffer *out, const char *label, InternetAddressL
 /* The text of a message: addresses, then its plain (else HTML) parts. */
 static int mail_text(GMimeMessage *message, byte_buffer *text)
 {
-    mail_addresses(text, "From: ", g_mime_message_get_from(message));
-    mail_addresses(text, "To: ", g_mime_message_get_to(message));
-    mail_addresses(text, "Cc: ", g_mime_message_get_cc(message));
+    mail_addresses(text, "From: ", gmime.get_from(message));
+    mail_addresses(text, "To: ", gmime.get_to(message));
+    mail_addresses(text, "Cc: ", gmime.get_cc(message));
     if (text->length > 0)
         buffer_append_byte(text, '\n');
     mail_parts parts = {BUFFER_INIT, BUFFER_INIT};
-    g_mime_message_foreach(message, mail_collect, &parts);
+    gmime.foreach(message, mail_collect, &parts);
     int status = 0;
     if (parts.plain.length > 0) {
         buffer_append(text, parts.plain.data, parts.plain.length);
@@ -106,7 +175,7 @@ static int mail_deliver(source_file *file, GMimeMessage *message, uint64_t line)
         status = source_file_repair(file, &text, 0, &scratch);
     if (status != 0)
         goto done;
-    const char *subject = g_mime_message_get_subject(message);
+    const char *subject = gmime.get_subject(message);
     if (subject && source_utf8_valid_prefix((const uint8_t *)subject, strlen(subject)) ==
                        strlen(subject))
         source_title_clean(subject, strlen(subject), &title);
@@ -114,7 +183,7 @@ static int mail_deliver(source_file *file, GMimeMessage *message, uint64_t line)
         source_title_from_text((const char *)text.data, text.length, &title);
     char date[11];
     int has_date = 0;
-    GDateTime *when = g_mime_message_get_date(message);
+    GDateTime *when = gmime.get_date(message);
     if (when) {
         gchar *formatted = g_date_time_format(when, "%Y-%m-%d");
         has_date = formatted && source_parse_date(formatted, strlen(formatted), date);
@@ -156,20 +225,20 @@ static int mail_parse(source_file *file, GMimeStream *stream, const uint8_t *dat
 {
     static const char *fallback[] = {"UTF-8", "WINDOWS-1252", NULL};
     int mbox = file->format == FORMAT_MBOX;
-    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-    GMimeParserOptions *options = g_mime_parser_options_new();
-    g_mime_parser_options_set_fallback_charsets(options, fallback);
-    g_mime_parser_set_format(parser, mbox ? GMIME_FORMAT_MBOX : GMIME_FORMAT_MESSAGE);
+    GMimeParser *parser = gmime.parser_new_with_stream(stream);
+    GMimeParserOptions *options = gmime.options_new();
+    gmime.options_set_fallback_charsets(options, fallback);
+    gmime.parser_set_format(parser, mbox ? GMIME_FORMAT_MBOX : GMIME_FORMAT_MESSAGE);
     int status = 0;
     uint64_t messages = 0, line = 1;
     size_t counted = 0;
-    while (status == 0 && !g_mime_parser_eos(parser)) {
-        GMimeMessage *message = g_mime_parser_construct_message(parser, options);
+    while (status == 0 && !gmime.parser_eos(parser)) {
+        GMimeMessage *message = gmime.construct_message(parser, options);
         if (!message)
             break;
         messages++;
         if (mbox)
-            count_lines(data, length, (size_t)g_mime_parser_get_mbox_marker_offset(parser),
+            count_lines(data, length, (size_t)gmime.mbox_marker_offset(parser),
                         &counted, &line);
         status = mail_deliver(file, message, mbox ? line : 0);
         g_object_unref(message);
@@ -178,7 +247,7 @@ static int mail_parse(source_file *file, GMimeStream *stream, const uint8_t *dat
     }
     if (messages == 0)
         source_skip(file->walker, "%s: no e-mail message could be read, skipped", file->path);
-    g_mime_parser_options_free(options);
+    gmime.options_free(options);
     g_object_unref(parser);
     return status;
 }
@@ -193,12 +262,18 @@ int source_read_mail(source_file *file)
     }
     pthread_once(&mail_once, mail_init);
     source_quiet_libraries();
+    if (gmime.problem[0]) {
+        buffer_free(&raw);
+        source_skip(file->walker, "%s: e-mail not read: GMime cannot be loaded (%s), skipped",
+                    file->path, gmime.problem);
+        return 0;
+    }
     file->format_name = "mail";
     /* The stream takes the bytes (GLib frees with the system allocator). */
     const uint8_t *data = raw.data;
     size_t length = raw.length;
     GByteArray *array = g_byte_array_new_take(raw.data, raw.length);
-    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(array);
+    GMimeStream *stream = gmime.stream_with_byte_array(array);
     status = mail_parse(file, stream, data, length);
     g_object_unref(stream);
     return status;

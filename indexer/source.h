@@ -13,6 +13,17 @@
  *   JSON Lines   .jsonl .ndjson                        one per line
  *   TREC         .trec, "<DOC>"                        one per <DOC>
  *
+ *   PDF          .pdf, "%PDF-"                         one per file
+ *   DOCX ODT EPUB .docx .odt .epub, a zip of their parts   one per file
+ *   e-mail       .eml, .mbox .mbx, mail headers        one per message
+ *   archives     .zip .tar .7z .rar .cpio ..., and .bz2 .xz .zst ...
+ *                compressed files: every member is read as a file
+ *                named "archive/inner/path"
+ *
+ * (indexer/detect.h: a binary signature overrules a text extension.)
+ * Whole-file readers get UTF-8 from the charset layer (charset.h); files
+ * libmagic calls binary are skipped and counted by type.
+ *
  * Any of them may be gzip-compressed (".gz" or the 1f 8b magic).  Large
  * files are streamed: JSON Lines and TREC never hold more than one record
  * in memory.  HTML is parsed with bounded work: a page nesting elements

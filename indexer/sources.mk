@@ -3,7 +3,7 @@
 ## archives; gzip, bzip2, xz, zstd).
 libcops_internal_la_SOURCES += indexer/source.c indexer/source-text.c \
 	indexer/source-html.c indexer/source-jsonl.c indexer/json-scan.c \
-	indexer/source-trec.c indexer/detect.c indexer/charset.c indexer/library-log.c \
+	indexer/source-trec.c indexer/detect.c indexer/charset.c indexer/libraries.c \
 	indexer/source-pdf.c indexer/source-office.c indexer/source-archive.c \
 	indexer/source-mail.c
 noinst_HEADERS += indexer/source.h indexer/source-internal.h indexer/json-scan.h \
