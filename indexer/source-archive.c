@@ -170,6 +170,7 @@ static int archive_read_member(source_file *file, struct archive *archive, const
     inner.walker = file->walker;
     inner.path = path;
     inner.archive_depth = file->archive_depth + 1;
+    inner.disk_path = file->disk_path ? file->disk_path : file->path;
     inner.reader.data = member->data;
     inner.reader.end = inner.reader.capacity = member->length;
     inner.reader.at_end = 1;

@@ -65,6 +65,9 @@ typedef struct source_file {
     source_format format;         /* chosen by source_read_content */
     const char *format_name;      /* tallied per document; NULL = the format's */
     unsigned archive_depth;       /* archives this file is inside */
+    const char *disk_path;        /* for an archive member: the file on disk
+                                   * its documents come from (what change
+                                   * tracking knows); NULL = path */
 } source_file;
 
 /* ---- reader */

@@ -125,6 +125,13 @@ int source_deliver(source_file *file, const source_document *document)
     file->walker->stats.documents++;
     source_tally_add(file->walker->stats.formats,
                      file->format_name ? file->format_name : detect_format_name(file->format));
+    if (file->disk_path) {
+        /* An archive member: identified by its own name (id), counted
+         * against the archive file for updates (path). */
+        source_document member = *document;
+        member.path = file->disk_path;
+        return file->walker->on_document(file->walker->context, &member);
+    }
     return file->walker->on_document(file->walker->context, document);
 }
 

@@ -49,7 +49,9 @@
 /* One document.  All pointers are borrowed: they are valid only during the
  * on_document callback that receives the document. */
 typedef struct source_document {
-    const char *path;   /* file the document came from */
+    const char *path;   /* file the document came from (for an archive
+                         * member, the archive file; its id names the
+                         * member: "archive.zip/inner/path") */
     uint64_t line;      /* 1-based line (JSON Lines) or line of the <DOC>
                          * (TREC); 0 for one-document files */
     const char *id;     /* path for one-document files; the id field or

@@ -94,6 +94,17 @@ bzpeccary in/notes.md.bz2
 truncquail in/cut.tar.xz/docs/first.txt
 LIST
 expect_exit 1 "the EPUB's style sheet is not text" -- cops_query -i idx --count hiddenstyleword
+
+# Updates: members and messages count against their file on disk, so an
+# unchanged archive is not read again, and a changed one replaces all its
+# members.
+expect_exit 0 "a second run over the same documents" -- cops_index -i idx in
+expect_stderr_contains "is up to date" "nothing is read again (archives and mailboxes included)"
+make_document zip in/bundle.zip zipwolverine
+expect_exit 0 "a changed archive is read again" -- cops_index -i idx in
+expect_exit 0 "its new member is found" -- cops_query -i idx --ids zipwolverine
+expect_stdout_is in/bundle.zip/notes/inner.txt
+expect_exit 1 "its old members are gone" -- cops_query -i idx --count zipmarten
 expect_exit 1 "no document is titled %PDF" -- cops_query -i idx --count pdf-1.4
 
 done_testing
