@@ -20,10 +20,13 @@ esac
 # Build and library dependencies; the tests also use python3 (JSON checks)
 # and util-linux's flock (lock tests); xapian-core enables the Xapian binding,
 # xapian-tools's xapian-tcpsrv the tests of searching shards on other machines;
-# time's /usr/bin/time measures peak memory in the hostile-input tests.
+# time's /usr/bin/time measures peak memory in the hostile-input tests;
+# libmagic, uchardet, poppler-glib, GMime and libarchive read the inputs'
+# file types, character sets, PDF, e-mail, archives and office documents.
 packages="build-essential autoconf automake libtool pkg-config zlib1g-dev libdeflate-dev libutf8proc-dev
 libstemmer-dev libjansson-dev libxml2-dev libxxhash-dev libcriterion-dev libxapian-dev
-xapian-tools python3 util-linux gzip time"
+xapian-tools python3 util-linux gzip time
+libmagic-dev libuchardet-dev libpoppler-glib-dev libgmime-3.0-dev libarchive-dev"
 
 missing=
 for package in $packages; do

@@ -156,6 +156,7 @@ int build_run(const build_request *request, build_begin_function *begin,
     figures.input_bytes = read.bytes_read;
     figures.warnings = read.warnings;
     figures.invalid_utf8 = read.invalid_utf8;
+    source_stats_describe(&read, figures.formats, sizeof figures.formats);
     if (rc == 0)
         rc = engine.commit(engine.context, &read, &figures, err);
     else

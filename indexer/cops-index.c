@@ -333,6 +333,8 @@ int main(int argc, char **argv)
                     (unsigned long long)summary.documents_skipped,
                     (unsigned long long)summary.long_tokens);
         fputc('\n', stderr);
+        if (summary.formats[0])
+            fprintf(stderr, "%s: %s\n", program, summary.formats);
         if (summary.files_unchanged || summary.documents_deleted || summary.segments > 1
             || summary.merged)
             fprintf(stderr, "%s: update: %llu files unchanged, %llu documents removed; %llu "

@@ -335,6 +335,22 @@ static int html_parse(html_page *page, const char *data, size_t length)
     return out_of_memory ? COPS_ENOMEM : 0;
 }
 
+int source_html_text(const char *data, size_t length, byte_buffer *body)
+{
+    byte_buffer title = BUFFER_INIT, heading = BUFFER_INIT;
+    html_page page;
+    memset(&page, 0, sizeof page);
+    page.body.out = body;
+    page.title.out = &title;
+    page.heading.out = &heading;
+    int status = html_parse(&page, data, length);
+    if (status == 0 && (buffer_failed(body) || buffer_failed(&title) || buffer_failed(&heading)))
+        status = COPS_ENOMEM;
+    buffer_free(&title);
+    buffer_free(&heading);
+    return status;
+}
+
 int source_read_html(source_file *file)
 {
     byte_buffer raw = BUFFER_INIT;

@@ -8,6 +8,7 @@
 
 #include "base/buffer.h"
 #include "base/error.h"
+#include "indexer/detect.h"
 #include "indexer/source.h"
 
 #include <stddef.h>
@@ -21,8 +22,11 @@
  * there, with a warning.  Real pages nest a few dozen deep. */
 #define SOURCE_HTML_MAX_DEPTH 512
 #define SOURCE_HTML_MAX_ATTRIBUTES 256
-/* A NUL byte this early in a text or HTML file marks it as binary. */
+/* A NUL byte this early in a text or HTML file marks it as binary
+ * (unless libmagic finds UTF-16 or UTF-32 text). */
 #define SOURCE_BINARY_SNIFF_BYTES 8192
+/* Room for a MIME type ("application/pdf"), with its NUL. */
+#define SOURCE_MIME_MAX 48
 
 typedef struct source_walker {
     const source_options *options;
@@ -31,10 +35,14 @@ typedef struct source_walker {
     void *context;
     source_stats stats;
     cops_error *err;
+    detect_magic *magic;       /* libmagic, opened on first need */
+    int magic_failed;          /* it could not be loaded (said once) */
 } source_walker;
 
 /* Sequential reading of one file through zlib, which passes plain files
- * through unchanged, so every reader sees decompressed bytes. */
+ * through unchanged, so every reader sees decompressed bytes.  An archive
+ * member is read from memory instead: `file` is NULL, `data` holds all
+ * of it and `at_end` is set. */
 typedef struct source_reader {
     gzFile file;
     uint8_t *data;
@@ -54,6 +62,12 @@ typedef struct source_file {
     source_reader reader;
     uint64_t invalid_sequences;   /* replaced in this file */
     uint64_t first_invalid_offset;
+    source_format format;         /* chosen by source_read_content */
+    const char *format_name;      /* tallied per document; NULL = the format's */
+    unsigned archive_depth;       /* archives this file is inside */
+    const char *disk_path;        /* for an archive member: the file on disk
+                                   * its documents come from (what change
+                                   * tracking knows); NULL = path */
 } source_file;
 
 /* ---- reader */
@@ -119,14 +133,74 @@ int source_is_space(uint8_t byte);
 /* Whether `text` holds anything but white space. */
 int source_has_text(const char *text, size_t length);
 
+/* Keep poppler's and GMime's log messages off stderr (libraries.c);
+ * the readers report what matters as warnings.  Idempotent, thread-safe. */
+void source_quiet_libraries(void);
+/* A function found in a library opened at run time. */
+typedef void (*source_function)(void);
+/* dlopen `library_name` and find the `count` functions `names` into
+ * `functions` (cast each back to its type).  Returns 0, or -1 with
+ * `problem` saying why (the library stays open either way). */
+int source_library_open(const char *library_name, const char *const *names, size_t count,
+                        source_function *functions, char *problem, size_t problem_size);
+
+/* Count one more `name` in a tally (names longer than the slot are cut;
+ * past SOURCE_TALLY_MAX names, the last slot becomes "other"). */
+void source_tally_add(source_tally *tally, const char *name);
+
 /* ---- formats; each returns 0, the caller's stop value or a negative
  * cops_status */
+
+/* Choose the format of the open `file` (by `name`, which is its path or,
+ * for a compressed file's content, its path without the compression
+ * extension, then by its first bytes) and hand it to that reader. */
+int source_read_content(source_file *file, const char *name);
+int source_read_pdf(source_file *file);
+/* Append the visible text of an HTML page (`length` bytes of valid UTF-8)
+ * to `body`, as source_read_html reads it (for HTML mail).  Returns 0 or
+ * COPS_ENOMEM. */
+int source_html_text(const char *data, size_t length, byte_buffer *body);
+int source_read_office(source_file *file);
+int source_read_mail(source_file *file);
+int source_read_archive(source_file *file);
+/* The same for an archive already read into memory (a zip sniffed as a
+ * possible office document that is not one). */
+int source_read_archive_bytes(source_file *file, const byte_buffer *bytes);
+
+/* Archive bounds (source-archive.c): member size, decompression ratio
+ * beyond a floor, nesting. */
+#define SOURCE_ARCHIVE_MEMBER_MAX ((size_t)64 << 20)
+#define SOURCE_ARCHIVE_MAX_RATIO 200
+#define SOURCE_ARCHIVE_RATIO_FLOOR ((uint64_t)16 << 20)
+#define SOURCE_ARCHIVE_MAX_DEPTH 3
+/* source_archive_member's verdict: the rest of the archive is skipped. */
+#define SOURCE_ARCHIVE_STOP (-1000)
+struct archive;
+struct archive_entry;
+/* The largest member read: SOURCE_ARCHIVE_MEMBER_MAX or max_document_bytes. */
+size_t source_archive_member_limit(const source_walker *walker);
+/* Read the data of the current `entry` of `archive` into `out`, adding
+ * its size to *inflated (the archive's running total, for the ratio
+ * bound).  Returns 1, 0 when the member is skipped (warned: too large,
+ * unreadable), SOURCE_ARCHIVE_STOP (warned: a bomb, or the archive can
+ * go no further), COPS_ENOMEM. */
+int source_archive_member(source_file *file, struct archive *archive,
+                          struct archive_entry *entry, byte_buffer *out, uint64_t *inflated);
+/* Read a whole file into `out` as bytes, with the size limit, damage and
+ * emptiness checks of source_read_whole but no text checks.  Returns 1,
+ * 0 when skipped (with a warning), COPS_ENOMEM. */
+int source_read_bytes(source_file *file, byte_buffer *out);
+/* Make a whole file's bytes UTF-8 (charset.h): 1 when `text` holds them
+ * (converted or already UTF-8), 0 when the file is binary and skipped,
+ * COPS_ENOMEM. */
+int source_decode_text(source_file *file, byte_buffer *text);
 
 int source_read_text(source_file *file);
 int source_read_html(source_file *file);
 int source_read_jsonl(source_file *file);
 int source_read_trec(source_file *file);
-/* Read a whole one-document file into `out` (NUL-terminated), skipping it
+/* Read a whole one-document file into `out` as UTF-8 (source_decode_text;
+ * valid, but NUL-terminated by source_file_repair), skipping it
  * with a warning when it is empty, binary, damaged or too large.  Returns
  * 1 when `out` holds the document, 0 when skipped, COPS_ENOMEM. */
 int source_read_whole(source_file *file, byte_buffer *out);

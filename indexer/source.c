@@ -2,6 +2,8 @@
 
 #include "indexer/source-internal.h"
 
+#include "indexer/charset.h"
+
 #include "base/escape.h"
 #include "base/utf8.h"
 
@@ -79,9 +81,57 @@ void source_report_damage(source_file *file)
     file->walker->stats.skipped++;
 }
 
+void source_tally_add(source_tally *tally, const char *name)
+{
+    size_t slot = 0;
+    while (slot < SOURCE_TALLY_MAX && tally[slot].count > 0 && strcmp(tally[slot].name, name) != 0)
+        slot++;
+    if (slot == SOURCE_TALLY_MAX) {
+        slot = SOURCE_TALLY_MAX - 1;
+        snprintf(tally[slot].name, sizeof tally[slot].name, "other");
+    } else if (tally[slot].count == 0) {
+        snprintf(tally[slot].name, sizeof tally[slot].name, "%s", name);
+    }
+    tally[slot].count++;
+}
+
+/* Append "label: 3 a, 1 b" to out[*used..size) when the tally has counts. */
+static void describe_tally(const source_tally *tally, const char *label, const char *prefix,
+                           char *out, size_t size, size_t *used)
+{
+    for (size_t i = 0; i < SOURCE_TALLY_MAX && tally[i].count > 0 && *used < size; i++) {
+        int wrote = snprintf(out + *used, size - *used, "%s%s%llu %s%s",
+                             i == 0 && *used > 0 ? "; " : "", i == 0 ? label : ", ",
+                             (unsigned long long)tally[i].count, prefix, tally[i].name);
+        *used += wrote > 0 ? (size_t)wrote : 0;
+    }
+    if (*used >= size)
+        *used = size - 1;
+}
+
+void source_stats_describe(const source_stats *stats, char *out, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return;
+    out[0] = 0;
+    describe_tally(stats->formats, "formats: ", "", out, size, &used);
+    describe_tally(stats->encodings, "converted: ", "from ", out, size, &used);
+    describe_tally(stats->binaries, "binary skipped: ", "", out, size, &used);
+}
+
 int source_deliver(source_file *file, const source_document *document)
 {
     file->walker->stats.documents++;
+    source_tally_add(file->walker->stats.formats,
+                     file->format_name ? file->format_name : detect_format_name(file->format));
+    if (file->disk_path) {
+        /* An archive member: identified by its own name (id), counted
+         * against the archive file for updates (path). */
+        source_document member = *document;
+        member.path = file->disk_path;
+        return file->walker->on_document(file->walker->context, &member);
+    }
     return file->walker->on_document(file->walker->context, document);
 }
 
@@ -153,11 +203,10 @@ int source_reader_read_line(source_reader *reader, byte_buffer *line, size_t lim
     }
 }
 
-int source_read_whole(source_file *file, byte_buffer *out)
+int source_read_bytes(source_file *file, byte_buffer *out)
 {
     source_reader *reader = &file->reader;
     size_t limit = file->walker->max_document_bytes;
-    size_t sniffed = 0;
     buffer_reset(out);
     while (source_reader_fill(reader)) {
         size_t available = reader->end - reader->start;
@@ -169,17 +218,6 @@ int source_read_whole(source_file *file, byte_buffer *out)
         source_reader_take(reader, available, out);
         if (buffer_failed(out))
             return COPS_ENOMEM;
-        size_t sniff_end = out->length < SOURCE_BINARY_SNIFF_BYTES ? out->length
-                                                                    : SOURCE_BINARY_SNIFF_BYTES;
-        if (sniffed < sniff_end) {
-            const uint8_t *nul = memchr(out->data + sniffed, 0, sniff_end - sniffed);
-            if (nul) {
-                source_skip(file->walker, "%s: binary file (NUL byte at byte %zu), skipped",
-                            file->path, (size_t)(nul - out->data));
-                return 0;
-            }
-            sniffed = sniff_end;
-        }
     }
     if (reader->damaged) {
         source_report_damage(file);
@@ -192,23 +230,17 @@ int source_read_whole(source_file *file, byte_buffer *out)
     return 1;
 }
 
+int source_read_whole(source_file *file, byte_buffer *out)
+{
+    int status = source_read_bytes(file, out);
+    return status == 1 ? source_decode_text(file, out) : status;
+}
+
 /* ---------------------------------------------------------------- UTF-8 */
 
 size_t source_utf8_valid_prefix(const uint8_t *data, size_t length)
 {
-    size_t at = 0;
-    while (at < length) {
-        if (data[at] < 0x80) {
-            at++;
-            continue;
-        }
-        size_t bad;
-        size_t good = utf8_sequence(data + at, length - at, &bad);
-        if (!good)
-            break;
-        at += good;
-    }
-    return at;
+    return charset_utf8_valid_prefix(data, length);
 }
 
 size_t source_utf8_repair(const uint8_t *data, size_t length, byte_buffer *out,
@@ -375,74 +407,6 @@ void source_title_from_text(const char *text, size_t length, byte_buffer *out)
 
 /* ------------------------------------------------------------- dispatch */
 
-typedef enum source_format {
-    FORMAT_SNIFF,
-    FORMAT_TEXT,
-    FORMAT_HTML,
-    FORMAT_JSONL,
-    FORMAT_TREC
-} source_format;
-
-static int has_suffix_ci(const char *name, size_t length, const char *suffix)
-{
-    size_t suffix_length = strlen(suffix);
-    return length > suffix_length &&
-           strncasecmp(name + length - suffix_length, suffix, suffix_length) == 0;
-}
-
-static source_format format_from_name(const char *path)
-{
-    static const struct {
-        const char *extension;
-        source_format format;
-    } known[] = {
-        {"txt", FORMAT_TEXT},   {"md", FORMAT_TEXT},      {"text", FORMAT_TEXT},
-        {"html", FORMAT_HTML},  {"htm", FORMAT_HTML},     {"jsonl", FORMAT_JSONL},
-        {"ndjson", FORMAT_JSONL}, {"trec", FORMAT_TREC},
-    };
-    const char *slash = strrchr(path, '/');
-    const char *name = slash ? slash + 1 : path;
-    size_t length = strlen(name);
-    if (has_suffix_ci(name, length, ".gz"))
-        length -= 3;
-    size_t dot = length;
-    while (dot > 0 && name[dot - 1] != '.')
-        dot--;
-    /* No dot, or only a leading one (".profile"): no extension. */
-    if (dot <= 1)
-        return FORMAT_SNIFF;
-    const char *extension = name + dot;
-    size_t extension_length = length - dot;
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strlen(known[i].extension) == extension_length &&
-            strncasecmp(extension, known[i].extension, extension_length) == 0)
-            return known[i].format;
-    return FORMAT_SNIFF;
-}
-
-static int starts_with_ci(const uint8_t *data, size_t length, const char *prefix)
-{
-    size_t prefix_length = strlen(prefix);
-    return length >= prefix_length && strncasecmp((const char *)data, prefix, prefix_length) == 0;
-}
-
-static source_format format_from_content(const uint8_t *data, size_t length)
-{
-    if (length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) {
-        data += 3;
-        length -= 3;
-    }
-    while (length > 0 && source_is_space(*data)) {
-        data++;
-        length--;
-    }
-    if (starts_with_ci(data, length, "<!doctype html") || starts_with_ci(data, length, "<html"))
-        return FORMAT_HTML;
-    if (starts_with_ci(data, length, "<DOC>"))
-        return FORMAT_TREC;
-    return FORMAT_TEXT;
-}
-
 /* A non-regular input (pipe, FIFO, device) can be read only once, but it
  * must be hashed for change tracking and then parsed: copy it, bounded by
  * the document size limit, into an anonymous in-memory file and read that
@@ -561,6 +525,36 @@ static int open_input(source_walker *walker, const char *path, int named, struct
     return fd;
 }
 
+int source_read_content(source_file *file, const char *name)
+{
+    source_format named = detect_format_from_name(name);
+    /* The opening can overrule the name, but streamed formats are not
+     * looked at (no fill before the reader starts). */
+    if (named != FORMAT_JSONL && named != FORMAT_TREC) {
+        source_reader_fill(&file->reader);
+        named = detect_format_from_content(named, file->reader.data + file->reader.start,
+                                           file->reader.end - file->reader.start);
+    }
+    file->format = named;
+    int status;
+    switch (named) {
+    case FORMAT_HTML: status = source_read_html(file); break;
+    case FORMAT_JSONL: status = source_read_jsonl(file); break;
+    case FORMAT_TREC: status = source_read_trec(file); break;
+    case FORMAT_PDF: status = source_read_pdf(file); break;
+    case FORMAT_OFFICE: status = source_read_office(file); break;
+    case FORMAT_MAIL:
+    case FORMAT_MBOX: status = source_read_mail(file); break;
+    case FORMAT_ARCHIVE: status = source_read_archive(file); break;
+    default: status = source_read_text(file); break;
+    }
+    if (file->invalid_sequences > 0)
+        source_warn(file->walker, "%s: invalid UTF-8 at byte %llu (%llu sequences replaced)",
+                    file->path, (unsigned long long)file->first_invalid_offset,
+                    (unsigned long long)file->invalid_sequences);
+    return status;
+}
+
 /* Read one file.  `named` files were given by the caller, so failing to
  * open one is fatal rather than a warning. */
 static int source_read_file(source_walker *walker, const char *path, int named)
@@ -595,23 +589,7 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     gzbuffer(file.reader.file, (unsigned)SOURCE_READ_CHUNK);
     walker->stats.files++;
 
-    source_format format = format_from_name(path);
-    if (format == FORMAT_SNIFF) {
-        source_reader_fill(&file.reader);
-        format = format_from_content(file.reader.data + file.reader.start,
-                                     file.reader.end - file.reader.start);
-    }
-    int status_code;
-    switch (format) {
-    case FORMAT_HTML: status_code = source_read_html(&file); break;
-    case FORMAT_JSONL: status_code = source_read_jsonl(&file); break;
-    case FORMAT_TREC: status_code = source_read_trec(&file); break;
-    default: status_code = source_read_text(&file); break;
-    }
-    if (file.invalid_sequences > 0)
-        source_warn(walker, "%s: invalid UTF-8 at byte %llu (%llu sequences replaced)", path,
-                    (unsigned long long)file.first_invalid_offset,
-                    (unsigned long long)file.invalid_sequences);
+    int status_code = source_read_content(&file, path);
     walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
     gzclose(file.reader.file);
     free(file.reader.data);
@@ -862,6 +840,7 @@ int source_walk(const char *const *inputs, size_t count, const source_options *o
             result = traverse(&walk, inputs[i], &status, 1);
     }
     free(walk.ancestors);
+    detect_magic_close(walker.magic);
     if (stats)
         *stats = walker.stats;
     return result;

@@ -13,6 +13,17 @@
  *   JSON Lines   .jsonl .ndjson                        one per line
  *   TREC         .trec, "<DOC>"                        one per <DOC>
  *
+ *   PDF          .pdf, "%PDF-"                         one per file
+ *   DOCX ODT EPUB .docx .odt .epub, a zip of their parts   one per file
+ *   e-mail       .eml, .mbox .mbx, mail headers        one per message
+ *   archives     .zip .tar .7z .rar .cpio ..., and .bz2 .xz .zst ...
+ *                compressed files: every member is read as a file
+ *                named "archive/inner/path"
+ *
+ * (indexer/detect.h: a binary signature overrules a text extension.)
+ * Whole-file readers get UTF-8 from the charset layer (charset.h); files
+ * libmagic calls binary are skipped and counted by type.
+ *
  * Any of them may be gzip-compressed (".gz" or the 1f 8b magic).  Large
  * files are streamed: JSON Lines and TREC never hold more than one record
  * in memory.  HTML is parsed with bounded work: a page nesting elements
@@ -38,7 +49,9 @@
 /* One document.  All pointers are borrowed: they are valid only during the
  * on_document callback that receives the document. */
 typedef struct source_document {
-    const char *path;   /* file the document came from */
+    const char *path;   /* file the document came from (for an archive
+                         * member, the archive file; its id names the
+                         * member: "archive.zip/inner/path") */
     uint64_t line;      /* 1-based line (JSON Lines) or line of the <DOC>
                          * (TREC); 0 for one-document files */
     const char *id;     /* path for one-document files; the id field or
@@ -91,6 +104,14 @@ typedef struct source_options {
 /* Fill `options` with the defaults (all names NULL, limits 0). */
 void source_options_init(source_options *options);
 
+/* Counts by name: documents per format, files per encoding converted
+ * from, binary files per MIME type. */
+#define SOURCE_TALLY_MAX 12
+typedef struct source_tally {
+    char name[48];
+    uint64_t count;
+} source_tally;
+
 typedef struct source_stats {
     uint64_t files;        /* files opened */
     uint64_t documents;    /* documents delivered to on_document */
@@ -98,7 +119,15 @@ typedef struct source_stats {
     uint64_t warnings;     /* warnings reported */
     uint64_t bytes_read;   /* input bytes, after decompression */
     uint64_t invalid_utf8; /* invalid byte sequences replaced by U+FFFD */
+    source_tally formats[SOURCE_TALLY_MAX];   /* documents per format */
+    source_tally encodings[SOURCE_TALLY_MAX]; /* files converted, per encoding */
+    source_tally binaries[SOURCE_TALLY_MAX];  /* binary files skipped, per type */
 } source_stats;
+
+/* One line for a build summary: "formats: 3 text, 1 pdf; converted: 2
+ * from WINDOWS-1252; binary skipped: 1 image/png" (the parts that have
+ * counts), cut to `size` bytes; "" when nothing was read. */
+void source_stats_describe(const source_stats *stats, char *out, size_t size);
 
 /* Sum of the sizes of the regular files source_walk would visit under
  * `inputs` (compressed sizes for gzip files), for progress reports.

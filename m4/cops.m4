@@ -5,6 +5,27 @@ AC_DEFUN([COPS_REQUIRE_PKG], [
     [AC_MSG_ERROR([$2 was not found by pkg-config: install the Debian package $3])])
 ])
 
+# COPS_LIBRARY_SONAME(VARIABLE-PREFIX, HEADER, CALL, LIBRARY-BASENAME, DEBIAN-PACKAGE)
+# The soname of a library opened with dlopen rather than linked, read from
+# the NEEDED entries of a program linked against it with $PREFIX_LIBS;
+# defined as COPS_PREFIX_LIBRARY.
+AC_DEFUN([COPS_LIBRARY_SONAME], [
+  AC_CACHE_CHECK([the $4 library to open], [cops_cv_$1_soname], [
+    cops_save_LIBS=$LIBS
+    cops_save_CFLAGS=$CFLAGS
+    LIBS="$$1_LIBS $LIBS"
+    CFLAGS="$CFLAGS $$1_CFLAGS"
+    AC_LINK_IFELSE([AC_LANG_PROGRAM([[#include <$2>]], [[$3;]])],
+      [cops_cv_$1_soname=`readelf -d conftest$EXEEXT 2>/dev/null | grep NEEDED |
+         grep -o '$4\.so\.@<:@0-9.@:>@*' | head -n 1`])
+    LIBS=$cops_save_LIBS
+    CFLAGS=$cops_save_CFLAGS])
+  AS_IF([test -z "$cops_cv_$1_soname"],
+    [AC_MSG_ERROR([cannot find the name of the $4 library: install the Debian packages $5 and binutils])])
+  AC_DEFINE_UNQUOTED([COPS_$1_LIBRARY], ["$cops_cv_$1_soname"],
+    [The $4 library, opened on first use.])
+])
+
 # COPS_ENABLE_FLAGS(NAME, DESCRIPTION, FLAGS)
 # --enable-NAME appends FLAGS to both CFLAGS and LDFLAGS (sanitizers and
 # coverage must reach the link step too).

@@ -14,10 +14,12 @@ CLI_TESTS = \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \
 	tests/cli/hostile-index.sh \
-	tests/cli/startup.sh
+	tests/cli/startup.sh \
+	tests/cli/encodings.sh \
+	tests/cli/documents.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.
 ## The memory budget for token-dense documents and one query's bounded cost.
 CLI_TESTS += tests/cli/dense-document.sh tests/cli/query-budget.sh
-EXTRA_DIST += tests/cli/dense-text.awk
+EXTRA_DIST += tests/cli/dense-text.awk tests/cli/make-documents.py

@@ -16,6 +16,12 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-sources/jsonl tests/fuzz/seeds/fuzz-sources/trec \
 	tests/fuzz/seeds/fuzz-sources/jsonl-gz tests/fuzz/seeds/fuzz-sources/gz \
 	tests/fuzz/seeds/fuzz-sources/jsonl-strict tests/fuzz/seeds/fuzz-json-scan/record \
+	tests/fuzz/seeds/fuzz-sources/lib-pdf tests/fuzz/seeds/fuzz-sources/lib-docx \
+	tests/fuzz/seeds/fuzz-sources/lib-odt tests/fuzz/seeds/fuzz-sources/lib-epub \
+	tests/fuzz/seeds/fuzz-sources/lib-eml tests/fuzz/seeds/fuzz-sources/lib-mbox \
+	tests/fuzz/seeds/fuzz-sources/lib-zip tests/fuzz/seeds/fuzz-sources/lib-tar \
+	tests/fuzz/seeds/fuzz-sources/lib-xz tests/fuzz/seeds/fuzz-sources/lib-html-latin1 \
+	tests/fuzz/seeds/fuzz-sources/lib-utf16 \
 	tests/fuzz/seeds/fuzz-json-scan/escapes \
 	tests/fuzz/seeds/fuzz-segment/unchanged tests/fuzz/seeds/fuzz-segment/resealed-edit \
 	tests/fuzz/seeds/fuzz-segment/truncated \

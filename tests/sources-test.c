@@ -810,9 +810,11 @@ Test(sources, binary_file_is_skipped)
     source_stats stats;
     walk_one(path, &stats);
     cr_assert_eq(collected.document_count, 0);
-    size_t at = expect_warning("binary file (NUL byte at byte 3), skipped");
+    size_t at = expect_warning("NUL byte at byte 3), skipped");
     cr_assert(strstr(collected.warnings[at], path), "%s", collected.warnings[at]);
+    cr_assert(strstr(collected.warnings[at], "binary file ("), "%s", collected.warnings[at]);
     cr_assert_eq(stats.skipped, 1);
+    cr_assert_eq(stats.binaries[0].count, 1);
     free(path);
 }
 
@@ -835,21 +837,18 @@ Test(sources, empty_and_blank_files_are_skipped)
     free(blank);
 }
 
-Test(sources, latin1_is_repaired_with_one_warning)
+Test(sources, latin1_file_is_converted_without_warning)
 {
-    char *path = write_text("latin1.txt", "caf\xe9 cr\xe8me br\xfbl\xe9\x65\n");
+    char *path = write_text("latin1.txt", "caf\xe9 cr\xe8me br\xfbl\xe9\x65 in M\xfcnchen\n");
     source_stats stats;
     walk_one(path, &stats);
     cr_assert_eq(collected.document_count, 1);
-    cr_assert_str_eq(collected.documents[0].text,
-                     "caf\xef\xbf\xbd cr\xef\xbf\xbdme br\xef\xbf\xbdl\xef\xbf\xbd" "e\n");
-    cr_assert_eq(collected.warning_count, 1);
-    char expected[512];
-    snprintf(expected, sizeof expected, "%s: invalid UTF-8 at byte 3 (4 sequences replaced)",
-             path);
-    cr_assert_str_eq(collected.warnings[0], expected);
-    cr_assert_eq(stats.invalid_utf8, 4);
+    cr_assert_str_eq(collected.documents[0].text, "café crème brûlée in München\n");
+    cr_assert_eq(collected.warning_count, 0);
+    cr_assert_eq(stats.invalid_utf8, 0);
     cr_assert_eq(stats.skipped, 0);
+    cr_assert_eq(stats.encodings[0].count, 1);
+    cr_assert_eq(stats.encodings[1].count, 0);
     free(path);
 }
 

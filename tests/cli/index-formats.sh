@@ -124,6 +124,7 @@ expect_stdout_contains '"date":"2016-03-04"'
 mkdir bad || exit 99
 printf 'good kangaroo document\n' >bad/good.txt
 printf 'caf\351 latin1 koala\n' >bad/latin1.txt
+printf '{"text": "caf\351 koala in a record"}\n' >bad/latin1.jsonl
 : >bad/empty.txt
 printf 'binary\000\001\002\003 wallaby\n' >bad/binary.txt
 head -c 4096 /dev/zero >bad/zeros.dat
@@ -141,7 +142,8 @@ printf 'secret emu\n' >bad/unreadable.txt
 chmod 000 bad/unreadable.txt
 
 expect_exit 0 "a folder with bad files still builds (exit 0)" -- cops_index -i badidx bad
-expect_stderr_matches 'latin1\.txt.*byte 3' "invalid UTF-8: warning names the file and byte offset"
+expect_stderr_matches 'latin1\.jsonl.*byte 13' "invalid UTF-8 in a record: warning names the file and byte offset"
+expect_stderr_matches 'converted: 1 from ' "the summary counts the Latin-1 file converted"
 expect_stderr_matches 'empty\.txt.*empty' "empty file: warning names it"
 expect_stderr_matches 'binary\.txt.*binary' "binary file: warning names it"
 expect_stderr_matches 'zeros\.dat.*binary' "a file of NUL bytes is binary"
@@ -157,9 +159,9 @@ fi
 expect_stderr_matches '[0-9]+ warnings' "the summary counts the warnings"
 expect_exit 0 "the good document was indexed" -- cops_query -i badidx --ids kangaroo
 expect_stdout_is bad/good.txt
-expect_exit 0 "the file with invalid UTF-8 was repaired and indexed" -- cops_query -i badidx --ids koala
+expect_exit 0 "the Latin-1 file was converted and indexed" -- cops_query -i badidx --ids 'café'
 expect_stdout_is bad/latin1.txt
-expect_exit 0 "the replacement character is stored (U+FFFD)" -- cops_query -i badidx --json --no-color koala
+expect_exit 0 "the record with invalid UTF-8 was repaired (U+FFFD stored)" -- cops_query -i badidx --json --no-color record
 expect_stdout_contains "$(printf 'caf\357\277\275')"
 expect_exit 0 "the good JSON lines around a bad one are indexed" -- cops_query -i badidx --count dingo
 expect_stdout_is 2
@@ -174,8 +176,10 @@ expect_exit "0|2" "a .gz that is not gzip warns, never crashes" -- cops_index -i
 expect_no_crash
 
 # Invalid UTF-8 in the middle of a longer file: the offset is exact.
-printf 'abcdefghij klmnop \377\376 echidna\n' >offset.txt
-expect_exit 0 "invalid UTF-8 at byte 18" -- cops_index -i offidx offset.txt
-expect_stderr_matches 'offset\.txt.*byte 18' "the warning gives byte offset 18"
+# (Whole files that are not UTF-8 are converted, charset.h; records are
+# repaired.)
+printf '{"text": "abcdefghij klmnop \377\376 echidna"}\n' >offset.jsonl
+expect_exit 0 "invalid UTF-8 at byte 28" -- cops_index -i offidx offset.jsonl
+expect_stderr_matches 'offset\.jsonl.*byte 28' "the warning gives byte offset 28"
 
 done_testing

@@ -1,8 +1,9 @@
 #!/bin/sh
-# What a program maps is what it needs: the Xapian engine and the HTML
-# reader are modules (base/module.h), so a query on a native index maps
-# neither libxapian, nor libxml2 (and ICU), nor the C++ runtime, and a
-# build of plain text does not map libxml2.  The dynamic loader says what
+# What a program maps is what it needs: the Xapian engine and the
+# document readers are modules (base/module.h), so a query on a native
+# index maps neither libxapian, nor the readers' libraries (libxml2 and
+# ICU, libarchive, libmagic, uchardet, GLib, poppler, GMime), nor the C++
+# runtime, and a build of plain UTF-8 text maps none of them either.  The dynamic loader says what
 # it loads (LD_DEBUG=files: "file=NAME [0];  needed by WHO"); a library
 # needed only by a sanitizer runtime (libubsan needs the C++ runtime) is
 # not the program's.  Positive controls: an HTML build maps libxml2, and
@@ -37,21 +38,21 @@ check_maps()
     fi
 }
 
-CXX_RUNTIME='libstdc\+\+|libxapian|libxml2|libicu'
+CXX_RUNTIME='libstdc\+\+|libxapian|libxml2|libicu|libarchive|libmagic|libuchardet|libglib|libgobject|libpoppler|libgmime'
 
 LD_DEBUG=files expect_exit 0 "a build of plain text" -- "$INDEX" -q -i idx corpus
-check_maps "a build of plain text maps no libxml2, ICU, libxapian or C++ runtime" no "$CXX_RUNTIME"
+check_maps "a build of plain text maps no reader library, libxapian or C++ runtime" no "$CXX_RUNTIME"
 
 LD_DEBUG=files expect_exit 0 "cops-query --version" -- "$QUERY" --version
 check_maps "cops-query --version maps none of them" no "$CXX_RUNTIME"
 
 LD_DEBUG=files expect_exit 0 "a query on the native index" -- "$QUERY" -i idx grant
 expect_stdout_contains "grant"
-check_maps "a query on a native index maps no libxapian, libxml2, ICU or C++ runtime" no \
+check_maps "a query on a native index maps no libxapian, reader library or C++ runtime" no \
     "$CXX_RUNTIME"
 
 LD_DEBUG=files expect_exit 0 "a build of an HTML page" -- "$INDEX" -q -i html-idx pages
-check_maps "an HTML page loads the HTML reader's libxml2" yes 'libxml2'
+check_maps "an HTML page loads the readers' libxml2" yes 'libxml2'
 expect_exit 0 "the page is found" -- "$QUERY" -i html-idx city
 expect_stdout_contains "Grant page"
 

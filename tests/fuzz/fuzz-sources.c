@@ -1,7 +1,9 @@
 /*
  * fuzz-sources.c — source_walk on one hostile input file.
  *
- * Input: byte 0 chooses the file name's extension (and whether the harness
+ * Input: byte 0 chooses the file name's extension (from 0x80 on, one of
+ * the formats read through libraries: PDF, DOCX, ODT, EPUB, mail,
+ * archives, compressed and re-encoded text) (and whether the harness
  * gzips the rest first, to reach the inner formats through a valid gzip
  * stream, or hands it over through a pipe named /dev/fd/N, the path of
  * "<(command)", which the walk must read once into memory); the rest is
@@ -36,6 +38,13 @@ static const struct {
     {".txt", 0},   {".html", 0},     {".jsonl", 0},   {".trec", 0},
     {".gz", 0},    {"", 0},          {".jsonl.gz", 1}, {".trec.gz", 1},
     {".html.gz", 1}, {".txt.gz", 1}, {"", 2},
+};
+/* The formats read through libraries, chosen by a byte 0 of 0x80 or more
+ * (so the seeds above keep their kinds): PDF, office documents, mail,
+ * archives and compressed files, and text in other character sets. */
+static const char *const library_kinds[] = {
+    ".pdf", ".docx", ".odt", ".epub", ".eml", ".mbox", ".zip", ".tar", ".xz", ".bz2", ".html",
+    ".txt",
 };
 
 static int hash_file(void *context, const char *path, const struct stat *status, int fd)
@@ -113,6 +122,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t kind = data[0] % (sizeof kinds / sizeof kinds[0]);
     char path[4200];
     snprintf(path, sizeof path, "%s/input%s", dir, kinds[kind].extension);
+    if (data[0] >= 0x80) {
+        const char *extension =
+            library_kinds[(data[0] - 0x80) % (sizeof library_kinds / sizeof library_kinds[0])];
+        snprintf(path, sizeof path, "%s/input%s", dir, extension);
+        kind = 0; /* written as is */
+    }
 
     const uint8_t *content = data + 1;
     size_t content_size = size - 1;

@@ -1,27 +1,36 @@
 /*
- * html-module.c — the entry of the HTML reader module, and the functions
- * of libcops the reader calls, forwarded through the table libcops hands
- * it (html-module.h).  Built only into the module.
+ * readers-module.c — the entry of the readers module, and the functions
+ * of libcops the readers call, forwarded through the table libcops hands
+ * it (readers-module.h).  Built only into the module.
  */
 #include "config.h"
 
-#include "indexer/html-module.h"
+#include "indexer/readers-module.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static const html_module_host *host;
+static const readers_module_host *host;
 
-module_entry cops_html_module;
+module_entry cops_readers_module;
 
-const void *cops_html_module(const char *abi, const void *given)
+const void *cops_readers_module(const char *abi, const void *given)
 {
-    static const html_module reader = {.read = source_read_html};
-    if (!abi || strcmp(abi, HTML_MODULE_ABI) != 0)
+    static const readers_module readers = {
+        .read_html = source_read_html,
+        .read_pdf = source_read_pdf,
+        .read_office = source_read_office,
+        .read_mail = source_read_mail,
+        .read_archive = source_read_archive,
+        .detect_mime = detect_mime,
+        .detect_magic_close = detect_magic_close,
+        .charset_guess = charset_guess,
+    };
+    if (!abi || strcmp(abi, READERS_MODULE_ABI) != 0)
         return NULL;
     host = given;
-    return &reader;
+    return &readers;
 }
 
 /* ------------------------------------------------- libcops, forwarded */
@@ -33,7 +42,21 @@ void buffer_append(byte_buffer *buffer, const void *bytes, size_t length)
 
 void buffer_append_byte(byte_buffer *buffer, uint8_t byte) { host->buffer_append_byte(buffer, byte); }
 
+int buffer_reserve(byte_buffer *buffer, size_t more) { return host->buffer_reserve(buffer, more); }
+
 void buffer_free(byte_buffer *buffer) { host->buffer_free(buffer); }
+
+size_t utf8_sequence(const uint8_t *bytes, size_t available, size_t *bad_length)
+{
+    return host->utf8_sequence(bytes, available, bad_length);
+}
+
+void charset_normalize(char name[CHARSET_NAME_MAX]) { host->charset_normalize(name); }
+
+source_format detect_format_from_name(const char *path)
+{
+    return host->detect_format_from_name(path);
+}
 
 /* The variadic two are formatted here and handed over as one string. */
 void source_warn(source_walker *walker, const char *format, ...)
@@ -89,3 +112,28 @@ int source_read_whole(source_file *file, byte_buffer *out)
 {
     return host->source_read_whole(file, out);
 }
+
+int source_read_bytes(source_file *file, byte_buffer *out)
+{
+    return host->source_read_bytes(file, out);
+}
+
+int source_read_content(source_file *file, const char *name)
+{
+    return host->source_read_content(file, name);
+}
+
+int source_reader_fill(source_reader *reader) { return host->source_reader_fill(reader); }
+
+size_t source_utf8_valid_prefix(const uint8_t *data, size_t length)
+{
+    return host->source_utf8_valid_prefix(data, length);
+}
+
+size_t source_utf8_repair(const uint8_t *data, size_t length, byte_buffer *out,
+                          size_t *first_invalid)
+{
+    return host->source_utf8_repair(data, length, out, first_invalid);
+}
+
+void source_tally_add(source_tally *tally, const char *name) { host->source_tally_add(tally, name); }

@@ -1,0 +1,324 @@
+/*
+ * charset.c — byte-order marks, HTML declarations and iconv's conversions:
+ * see charset.h (uchardet's guesses are in charset-guess.c, part of the
+ * readers module).
+ */
+#include "config.h"
+
+#include "indexer/charset.h"
+
+#include "base/utf8.h"
+#include "indexer/source-internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <iconv.h>
+#include <string.h>
+#include <strings.h>
+
+const char *charset_from_bom(const uint8_t *data, size_t length, size_t *mark_length)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[4];
+        size_t length;
+    } marks[] = {
+        /* UTF-32LE before UTF-16LE: FF FE 00 00 starts with FF FE. */
+        {"UTF-32LE", {0xFF, 0xFE, 0x00, 0x00}, 4},
+        {"UTF-32BE", {0x00, 0x00, 0xFE, 0xFF}, 4},
+        {"UTF-8", {0xEF, 0xBB, 0xBF, 0}, 3},
+        {"UTF-16LE", {0xFF, 0xFE, 0, 0}, 2},
+        {"UTF-16BE", {0xFE, 0xFF, 0, 0}, 2},
+    };
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        if (length >= marks[i].length && memcmp(data, marks[i].bytes, marks[i].length) == 0) {
+            *mark_length = marks[i].length;
+            return marks[i].name;
+        }
+    }
+    *mark_length = 0;
+    return NULL;
+}
+
+size_t charset_utf8_valid_prefix(const uint8_t *data, size_t length)
+{
+    size_t at = 0;
+    while (at < length) {
+        /* Text is mostly ASCII: skip it a word at a time. */
+        while (length - at >= 8) {
+            uint64_t word;
+            memcpy(&word, data + at, sizeof word);
+            if (word & UINT64_C(0x8080808080808080))
+                break;
+            at += 8;
+        }
+        if (at == length)
+            break;
+        if (data[at] < 0x80) {
+            at++;
+            continue;
+        }
+        size_t bad;
+        size_t good = utf8_sequence(data + at, length - at, &bad);
+        if (!good)
+            break;
+        at += good;
+    }
+    return at;
+}
+
+int charset_is_utf8(const uint8_t *data, size_t length)
+{
+    return charset_utf8_valid_prefix(data, length) == length;
+}
+
+const char *charset_utf16_unmarked(const uint8_t *data, size_t length)
+{
+    if (length > CHARSET_UTF16_SNIFF_BYTES)
+        length = CHARSET_UTF16_SNIFF_BYTES;
+    length &= ~(size_t)1;
+    if (length < 4)
+        return NULL;
+    size_t zeros[2] = {0, 0};
+    for (size_t at = 0; at < length; at++)
+        zeros[at & 1] += data[at] == 0;
+    size_t units = length / 2;
+    /* Latin text in UTF-16: the high byte of most units is zero, the low
+     * byte never is. */
+    if (zeros[1] * 2 >= units && zeros[0] == 0)
+        return "UTF-16LE";
+    if (zeros[0] * 2 >= units && zeros[1] == 0)
+        return "UTF-16BE";
+    return NULL;
+}
+
+static int is_blank(uint8_t byte)
+{
+    return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\f';
+}
+
+void charset_normalize(char name[CHARSET_NAME_MAX])
+{
+    static const char *const windows_1252[] = {
+        "latin1", "iso-8859-1", "iso8859-1", "iso_8859-1", "l1", "us-ascii", "ascii",
+        "ansi_x3.4-1968", "cp819", "ibm819", "iso-ir-100", "csisolatin1", "x-cp1252", "cp1252",
+    };
+    size_t start = 0, end = strlen(name);
+    while (start < end && (is_blank((uint8_t)name[start]) || name[start] == '"' || name[start] == '\''))
+        start++;
+    while (end > start && (is_blank((uint8_t)name[end - 1]) || name[end - 1] == '"' ||
+                           name[end - 1] == '\''))
+        end--;
+    memmove(name, name + start, end - start);
+    name[end - start] = 0;
+    for (size_t i = 0; i < sizeof windows_1252 / sizeof windows_1252[0]; i++) {
+        if (strcasecmp(name, windows_1252[i]) == 0) {
+            strcpy(name, "WINDOWS-1252");
+            return;
+        }
+    }
+    for (char *c = name; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+}
+
+int charset_is_utf8_name(const char *name)
+{
+    return strcasecmp(name, "UTF-8") == 0 || strcasecmp(name, "UTF8") == 0 ||
+           strcasecmp(name, "ASCII") == 0;
+}
+
+/* The label after "charset" in a meta tag spanning tag[0..length). */
+static int meta_charset(const uint8_t *tag, size_t length, char name[CHARSET_NAME_MAX])
+{
+    static const char key[] = "charset";
+    for (size_t at = 0; at + sizeof key - 1 <= length; at++) {
+        if (strncasecmp((const char *)tag + at, key, sizeof key - 1) != 0)
+            continue;
+        size_t value = at + sizeof key - 1;
+        while (value < length && is_blank(tag[value]))
+            value++;
+        if (value >= length || tag[value] != '=')
+            continue;
+        value++;
+        while (value < length && (is_blank(tag[value]) || tag[value] == '"' || tag[value] == '\''))
+            value++;
+        size_t used = 0;
+        while (value < length && used + 1 < CHARSET_NAME_MAX && !is_blank(tag[value]) &&
+               tag[value] != '"' && tag[value] != '\'' && tag[value] != ';' && tag[value] != '>' &&
+               tag[value] != '/')
+            name[used++] = (char)tag[value++];
+        name[used] = 0;
+        if (used == 0)
+            continue;
+        charset_normalize(name);
+        return 1;
+    }
+    return 0;
+}
+
+int charset_from_html(const uint8_t *data, size_t length, char name[CHARSET_NAME_MAX])
+{
+    if (length > CHARSET_HTML_PRESCAN_BYTES)
+        length = CHARSET_HTML_PRESCAN_BYTES;
+    for (size_t at = 0; at + 5 < length; at++) {
+        if (data[at] != '<' || strncasecmp((const char *)data + at + 1, "meta", 4) != 0 ||
+            !(is_blank(data[at + 5]) || data[at + 5] == '/'))
+            continue;
+        const uint8_t *close = memchr(data + at, '>', length - at);
+        size_t end = close ? (size_t)(close - data) : length;
+        if (meta_charset(data + at, end - at, name))
+            return 1;
+        at = end;
+    }
+    return 0;
+}
+
+int charset_convert(const char *from, const uint8_t *data, size_t length, byte_buffer *out,
+                    size_t *replaced)
+{
+    static const uint8_t replacement[3] = {0xEF, 0xBF, 0xBD};
+    iconv_t converter = iconv_open("UTF-8", from);
+    if (converter == (iconv_t)-1)
+        return -1;
+    size_t count = 0;
+    char *input = (char *)(uintptr_t)data;
+    size_t input_left = length;
+    int status = 0;
+    while (input_left > 0) {
+        /* Room for the worst case of what is left (4 bytes out per byte
+         * in, UTF-16's surrogate pairs included), bounded per round. */
+        size_t want = input_left < ((size_t)1 << 20) ? input_left * 4 + 4 : ((size_t)4 << 20);
+        if (buffer_reserve(out, want) != 0) {
+            status = -2;
+            break;
+        }
+        char *output = (char *)out->data + out->length;
+        size_t output_left = want;
+        size_t result = iconv(converter, &input, &input_left, &output, &output_left);
+        out->length += want - output_left;
+        if (result != (size_t)-1 || errno == E2BIG)
+            continue;
+        /* EILSEQ or EINVAL (incomplete at the end): one U+FFFD, skip a
+         * byte, or the rest when incomplete. */
+        buffer_append(out, replacement, sizeof replacement);
+        count++;
+        size_t skip = errno == EINVAL ? input_left : 1;
+        input += skip;
+        input_left -= skip;
+        iconv(converter, NULL, NULL, NULL, NULL);
+    }
+    iconv_close(converter);
+    if (buffer_failed(out))
+        status = -2;
+    if (replaced)
+        *replaced = count;
+    return status;
+}
+
+/* ------------------------------------------------ the layer before readers */
+
+/* Bytes libmagic is shown: enough for its text tests, bounded. */
+#define CHARSET_MAGIC_BYTES ((size_t)64 << 10)
+
+/* "text/plain; charset=utf-16le" -> type "text/plain", charset "utf-16le". */
+static void split_mime(const char *mime, char type[SOURCE_MIME_MAX], char charset[CHARSET_NAME_MAX])
+{
+    const char *semicolon = strchr(mime, ';');
+    size_t type_length = semicolon ? (size_t)(semicolon - mime) : strlen(mime);
+    snprintf(type, SOURCE_MIME_MAX, "%.*s", (int)type_length, mime);
+    const char *label = strstr(mime, "charset=");
+    snprintf(charset, CHARSET_NAME_MAX, "%s", label ? label + 8 : "");
+}
+
+/* The encoding of a whole file that is not plain UTF-8, into `name`:
+ * returns 1 with a name, 0 when it is binary (skipped, counted), 2 when
+ * it is best read as damaged UTF-8. */
+static int choose_encoding(source_file *file, const byte_buffer *text, const uint8_t *nul,
+                           char name[CHARSET_NAME_MAX])
+{
+    source_walker *walker = file->walker;
+    char mime[160], type[SOURCE_MIME_MAX], magic_charset[CHARSET_NAME_MAX];
+    size_t shown = text->length < CHARSET_MAGIC_BYTES ? text->length : CHARSET_MAGIC_BYTES;
+    if (detect_mime(&walker->magic, text->data, shown, mime, sizeof mime) != 0) {
+        if (!walker->magic_failed)
+            source_warn(walker, "%s: %s; files that are not UTF-8 are read as UTF-8", file->path,
+                        mime);
+        walker->magic_failed = 1;
+        snprintf(mime, sizeof mime, "%s", nul ? "application/octet-stream; charset=binary"
+                                              : "text/plain; charset=unknown");
+    }
+    split_mime(mime, type, magic_charset);
+    int wide = strncasecmp(magic_charset, "utf-16", 6) == 0 ||
+               strncasecmp(magic_charset, "utf-32", 6) == 0;
+    const char *unmarked = nul && !wide ? charset_utf16_unmarked(text->data, text->length) : NULL;
+    if (unmarked) {
+        snprintf(magic_charset, sizeof magic_charset, "%s", unmarked);
+        wide = 1;
+    }
+    if (!wide && (strcasecmp(magic_charset, "binary") == 0 || nul)) {
+        source_tally_add(walker->stats.binaries, type);
+        if (nul)
+            source_skip(walker, "%s: binary file (%s; NUL byte at byte %zu), skipped", file->path,
+                        type, (size_t)(nul - text->data));
+        else
+            source_skip(walker, "%s: binary file (%s), skipped", file->path, type);
+        return 0;
+    }
+    if (wide) {
+        snprintf(name, CHARSET_NAME_MAX, "%s", magic_charset);
+        charset_normalize(name);
+        return 1;
+    }
+    if (file->format == FORMAT_HTML && charset_from_html(text->data, text->length, name))
+        return charset_is_utf8_name(name) ? 2 : 1;
+    if (charset_guess(text->data, text->length, name) != 0)
+        return -1;
+    return charset_is_utf8_name(name) ? 2 : 1;
+}
+
+int source_decode_text(source_file *file, byte_buffer *text)
+{
+    size_t mark = 0;
+    const char *marked = charset_from_bom(text->data, text->length, &mark);
+    char name[CHARSET_NAME_MAX];
+    if (marked && strcmp(marked, "UTF-8") == 0)
+        return 1; /* the readers step over it */
+    if (marked) {
+        snprintf(name, sizeof name, "%s", marked);
+    } else {
+        size_t sniff = text->length < SOURCE_BINARY_SNIFF_BYTES ? text->length
+                                                                : SOURCE_BINARY_SNIFF_BYTES;
+        const uint8_t *nul = memchr(text->data, 0, sniff);
+        if (!nul && charset_is_utf8(text->data, text->length))
+            return 1;
+        int chosen = choose_encoding(file, text, nul, name);
+        if (chosen == -1)
+            return COPS_ENOMEM;
+        if (chosen != 1)
+            return chosen == 2 ? 1 : 0;
+    }
+    byte_buffer converted = BUFFER_INIT;
+    size_t replaced = 0;
+    int status = charset_convert(name, text->data + mark, text->length - mark, &converted,
+                                 &replaced);
+    if (status == -1) {
+        buffer_free(&converted);
+        source_warn(file->walker, "%s: character set %s is unknown to iconv: read as UTF-8",
+                    file->path, name);
+        return 1;
+    }
+    if (status != 0) {
+        buffer_free(&converted);
+        return COPS_ENOMEM;
+    }
+    if (replaced > 0) {
+        file->walker->stats.invalid_utf8 += replaced;
+        source_warn(file->walker, "%s: %zu byte sequences not valid in %s replaced", file->path,
+                    replaced, name);
+    }
+    source_tally_add(file->walker->stats.encodings, name);
+    buffer_free(text);
+    *text = converted;
+    return 1;
+}

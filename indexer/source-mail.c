@@ -1,0 +1,280 @@
+/*
+ * source-mail.c — e-mail through GMime: one message (.eml) or every
+ * message of an mbox file.
+ *
+ * Each message is a document: the subject is its title, its Date header
+ * its date, and its text is the sender and recipients (From, To, Cc, as
+ * lines, so they are searchable) followed by its text parts — text/plain
+ * ones, or the visible text of text/html ones when a message has no
+ * plain text.  GMime decodes headers (RFC 2047, and raw 8-bit headers by
+ * trying UTF-8 then windows-1252) and converts each part from the
+ * charset its Content-Type names.  A single message's identity is its
+ * path; an mbox message's is "path:line", line being that of its "From "
+ * separator, as for JSON Lines records without an id.
+ *
+ * The file is read whole (max_document_bytes) into the memory stream
+ * GMime parses.  GMime is opened on the first message, not linked, and
+ * its log messages are dropped (both: libraries.c).
+ */
+#include "config.h"
+
+#include "indexer/source-internal.h"
+
+#include <gmime/gmime.h>
+#include <pthread.h>
+#include <string.h>
+
+/* The GMime functions used, found once (libraries.c: GMime is opened on
+ * the first message, not linked). */
+static struct {
+    void (*init)(void);
+    GMimeParser *(*parser_new_with_stream)(GMimeStream *stream);
+    GMimeParserOptions *(*options_new)(void);
+    void (*options_set_fallback_charsets)(GMimeParserOptions *options, const char **charsets);
+    void (*options_free)(GMimeParserOptions *options);
+    void (*parser_set_format)(GMimeParser *parser, GMimeFormat format);
+    gboolean (*parser_eos)(GMimeParser *parser);
+    GMimeMessage *(*construct_message)(GMimeParser *parser, GMimeParserOptions *options);
+    gint64 (*mbox_marker_offset)(GMimeParser *parser);
+    GMimeStream *(*stream_with_byte_array)(GByteArray *array);
+    const char *(*get_subject)(GMimeMessage *message);
+    GDateTime *(*get_date)(GMimeMessage *message);
+    InternetAddressList *(*get_from)(GMimeMessage *message);
+    InternetAddressList *(*get_to)(GMimeMessage *message);
+    InternetAddressList *(*get_cc)(GMimeMessage *message);
+    int (*list_length)(InternetAddressList *list);
+    char *(*list_to_string)(InternetAddressList *list, GMimeFormatOptions *options,
+                            gboolean encode);
+    void (*foreach)(GMimeMessage *message, GMimeObjectForeachFunc callback, gpointer context);
+    GMimeContentType *(*get_content_type)(GMimeObject *object);
+    gboolean (*content_type_is_type)(GMimeContentType *type, const char *major,
+                                     const char *minor);
+    char *(*text_part_get_text)(GMimeTextPart *part);
+    GType (*text_part_type)(void);
+    char problem[256];  /* why GMime could not be opened, "" when it was */
+} gmime;
+
+static pthread_once_t mail_once = PTHREAD_ONCE_INIT;
+
+static void mail_init(void)
+{
+    static const char *const names[] = {
+        "g_mime_init", "g_mime_parser_new_with_stream", "g_mime_parser_options_new",
+        "g_mime_parser_options_set_fallback_charsets", "g_mime_parser_options_free",
+        "g_mime_parser_set_format", "g_mime_parser_eos", "g_mime_parser_construct_message",
+        "g_mime_parser_get_mbox_marker_offset", "g_mime_stream_mem_new_with_byte_array",
+        "g_mime_message_get_subject", "g_mime_message_get_date", "g_mime_message_get_from",
+        "g_mime_message_get_to", "g_mime_message_get_cc", "internet_address_list_length",
+        "internet_address_list_to_string", "g_mime_message_foreach",
+        "g_mime_object_get_content_type", "g_mime_content_type_is_type",
+        "g_mime_text_part_get_text", "g_mime_text_part_get_type",
+    };
+    source_function f[sizeof names / sizeof names[0]];
+    if (source_library_open(COPS_GMIME_LIBRARY, names, sizeof names / sizeof names[0], f,
+                            gmime.problem, sizeof gmime.problem) != 0)
+        return;
+    gmime.init = (void (*)(void))f[0];
+    gmime.parser_new_with_stream = (GMimeParser * (*)(GMimeStream *))f[1];
+    gmime.options_new = (GMimeParserOptions * (*)(void))f[2];
+    gmime.options_set_fallback_charsets = (void (*)(GMimeParserOptions *, const char **))f[3];
+    gmime.options_free = (void (*)(GMimeParserOptions *))f[4];
+    gmime.parser_set_format = (void (*)(GMimeParser *, GMimeFormat))f[5];
+    gmime.parser_eos = (gboolean(*)(GMimeParser *))f[6];
+    gmime.construct_message = (GMimeMessage * (*)(GMimeParser *, GMimeParserOptions *))f[7];
+    gmime.mbox_marker_offset = (gint64(*)(GMimeParser *))f[8];
+    gmime.stream_with_byte_array = (GMimeStream * (*)(GByteArray *))f[9];
+    gmime.get_subject = (const char *(*)(GMimeMessage *))f[10];
+    gmime.get_date = (GDateTime * (*)(GMimeMessage *))f[11];
+    gmime.get_from = (InternetAddressList * (*)(GMimeMessage *))f[12];
+    gmime.get_to = (InternetAddressList * (*)(GMimeMessage *))f[13];
+    gmime.get_cc = (InternetAddressList * (*)(GMimeMessage *))f[14];
+    gmime.list_length = (int (*)(InternetAddressList *))f[15];
+    gmime.list_to_string = (char *(*)(InternetAddressList *, GMimeFormatOptions *, gboolean))f[16];
+    gmime.foreach = (void (*)(GMimeMessage *, GMimeObjectForeachFunc, gpointer))f[17];
+    gmime.get_content_type = (GMimeContentType * (*)(GMimeObject *))f[18];
+    gmime.content_type_is_type =
+        (gboolean(*)(GMimeContentType *, const char *, const char *))f[19];
+    gmime.text_part_get_text = (char *(*)(GMimeTextPart *))f[20];
+    gmime.text_part_type = (GType(*)(void))f[21];
+    gmime.init();
+}
+
+/* What the part walk gathers from one message. */
+typedef struct mail_parts {
+    byte_buffer plain;
+    byte_buffer html;
+} mail_parts;
+
+static void mail_collect(GMimeObject *parent, GMimeObject *part, gpointer context)
+{
+    (void)parent;
+    mail_parts *parts = context;
+    if (!g_type_check_instance_is_a((GTypeInstance *)part, gmime.text_part_type()))
+        return;
+    GMimeContentType *type = gmime.get_content_type(part);
+    int html = type && gmime.content_type_is_type(type, "text", "html");
+    char *text = gmime.text_part_get_text((GMimeTextPart *)part);
+    if (!text)
+        return;
+    byte_buffer *into = html ? &parts->html : &parts->plain;
+    if (into->length > 0)
+        buffer_append(into, "\n\n", 2);
+    buffer_append(into, text, strlen(text));
+    g_free(text);
+}
+
+/* Append "Label: addresses\n" for a non-empty address list. */
+static void mail_addresses(byte_buffer *out, const char *label, InternetAddressList *list)
+{
+    if (!list || gmime.list_length(list) == 0)
+        return;
+    char *text = gmime.list_to_string(list, NULL, FALSE);
+    if (!text)
+        return;
+    buffer_append(out, label, strlen(label));
+    buffer_append(out, text, strlen(text));
+    buffer_append_byte(out, '\n');
+    g_free(text);
+}
+
+/* The text of a message: addresses, then its plain (else HTML) parts. */
+static int mail_text(GMimeMessage *message, byte_buffer *text)
+{
+    mail_addresses(text, "From: ", gmime.get_from(message));
+    mail_addresses(text, "To: ", gmime.get_to(message));
+    mail_addresses(text, "Cc: ", gmime.get_cc(message));
+    if (text->length > 0)
+        buffer_append_byte(text, '\n');
+    mail_parts parts = {BUFFER_INIT, BUFFER_INIT};
+    gmime.foreach(message, mail_collect, &parts);
+    int status = 0;
+    if (parts.plain.length > 0) {
+        buffer_append(text, parts.plain.data, parts.plain.length);
+    } else if (parts.html.length > 0) {
+        byte_buffer scratch = BUFFER_INIT;
+        source_utf8_repair(parts.html.data, parts.html.length, &scratch, NULL);
+        status = buffer_failed(&scratch)
+                     ? COPS_ENOMEM
+                     : source_html_text((const char *)scratch.data, scratch.length, text);
+        buffer_free(&scratch);
+    }
+    if (buffer_failed(&parts.plain) || buffer_failed(&parts.html) || buffer_failed(text))
+        status = COPS_ENOMEM;
+    buffer_free(&parts.plain);
+    buffer_free(&parts.html);
+    return status;
+}
+
+/* Deliver one message; `line` is 0 for a single message. */
+static int mail_deliver(source_file *file, GMimeMessage *message, uint64_t line)
+{
+    byte_buffer text = BUFFER_INIT, scratch = BUFFER_INIT, title = BUFFER_INIT;
+    char id[32 + 4096];
+    int status = mail_text(message, &text);
+    if (status == 0)
+        status = source_file_repair(file, &text, 0, &scratch);
+    if (status != 0)
+        goto done;
+    const char *subject = gmime.get_subject(message);
+    if (subject && source_utf8_valid_prefix((const uint8_t *)subject, strlen(subject)) ==
+                       strlen(subject))
+        source_title_clean(subject, strlen(subject), &title);
+    if (title.length == 0)
+        source_title_from_text((const char *)text.data, text.length, &title);
+    char date[11];
+    int has_date = 0;
+    GDateTime *when = gmime.get_date(message);
+    if (when) {
+        gchar *formatted = g_date_time_format(when, "%Y-%m-%d");
+        has_date = formatted && source_parse_date(formatted, strlen(formatted), date);
+        g_free(formatted);
+    }
+    if (buffer_failed(&title)) {
+        status = COPS_ENOMEM;
+        goto done;
+    }
+    snprintf(id, sizeof id, "%s:%llu", file->path, (unsigned long long)line);
+    source_document document = {
+        .path = file->path,
+        .line = line,
+        .id = line ? id : file->path,
+        .title = (const char *)title.data,
+        .date = has_date ? date : NULL,
+        .text = (const char *)text.data,
+        .text_length = text.length,
+    };
+    status = source_deliver(file, &document);
+done:
+    buffer_free(&text);
+    buffer_free(&scratch);
+    buffer_free(&title);
+    return status;
+}
+
+/* Lines of data[*counted..offset) added to *line (offsets only grow). */
+static void count_lines(const uint8_t *data, size_t length, size_t offset, size_t *counted,
+                        uint64_t *line)
+{
+    if (offset > length)
+        offset = length;
+    for (; *counted < offset; (*counted)++)
+        *line += data[*counted] == '\n';
+}
+
+static int mail_parse(source_file *file, GMimeStream *stream, const uint8_t *data, size_t length)
+{
+    static const char *fallback[] = {"UTF-8", "WINDOWS-1252", NULL};
+    int mbox = file->format == FORMAT_MBOX;
+    GMimeParser *parser = gmime.parser_new_with_stream(stream);
+    GMimeParserOptions *options = gmime.options_new();
+    gmime.options_set_fallback_charsets(options, fallback);
+    gmime.parser_set_format(parser, mbox ? GMIME_FORMAT_MBOX : GMIME_FORMAT_MESSAGE);
+    int status = 0;
+    uint64_t messages = 0, line = 1;
+    size_t counted = 0;
+    while (status == 0 && !gmime.parser_eos(parser)) {
+        GMimeMessage *message = gmime.construct_message(parser, options);
+        if (!message)
+            break;
+        messages++;
+        if (mbox)
+            count_lines(data, length, (size_t)gmime.mbox_marker_offset(parser),
+                        &counted, &line);
+        status = mail_deliver(file, message, mbox ? line : 0);
+        g_object_unref(message);
+        if (!mbox)
+            break;
+    }
+    if (messages == 0)
+        source_skip(file->walker, "%s: no e-mail message could be read, skipped", file->path);
+    gmime.options_free(options);
+    g_object_unref(parser);
+    return status;
+}
+
+int source_read_mail(source_file *file)
+{
+    byte_buffer raw = BUFFER_INIT;
+    int status = source_read_bytes(file, &raw);
+    if (status != 1) {
+        buffer_free(&raw);
+        return status;
+    }
+    pthread_once(&mail_once, mail_init);
+    source_quiet_libraries();
+    if (gmime.problem[0]) {
+        buffer_free(&raw);
+        source_skip(file->walker, "%s: e-mail not read: GMime cannot be loaded (%s), skipped",
+                    file->path, gmime.problem);
+        return 0;
+    }
+    file->format_name = "mail";
+    /* The stream takes the bytes (GLib frees with the system allocator). */
+    const uint8_t *data = raw.data;
+    size_t length = raw.length;
+    GByteArray *array = g_byte_array_new_take(raw.data, raw.length);
+    GMimeStream *stream = gmime.stream_with_byte_array(array);
+    status = mail_parse(file, stream, data, length);
+    g_object_unref(stream);
+    return status;
+}

@@ -1,0 +1,339 @@
+/*
+ * source-office.c — DOCX, ODT and EPUB: zips of XML, opened with
+ * libarchive and read with libxml2's SAX parser (no tree is built).
+ *
+ *   DOCX  word/document.xml (text), docProps/core.xml (dc:title,
+ *         dcterms:created)
+ *   ODT   content.xml (text), meta.xml (dc:title, meta:creation-date)
+ *   EPUB  every XHTML member, in the zip's order (text; the spine order
+ *         is not followed), the package .opf (dc:title, dc:date)
+ *
+ * The container is read whole (max_document_bytes) and so is each member
+ * it uses, each capped at max_document_bytes, and the text gathered stops
+ * there too.  XML entities are never expanded (no DTD is loaded, no
+ * network), and libxml2 bounds nesting.  A zip holding none of these
+ * parts, found by its content rather than its extension, is an archive
+ * and goes to source-archive.c.
+ */
+#include "config.h"
+
+#include "indexer/source-internal.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <libxml/parser.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+
+/* What the SAX callbacks gather from the XML parts of one document. */
+typedef struct office_text {
+    byte_buffer *body;      /* visible text */
+    byte_buffer *title;     /* the first title element of a metadata part */
+    int gap;                /* 0 none, 1 space, 2 newline pending */
+    size_t hidden;          /* open elements whose text is not the document's */
+    int metadata;           /* parsing a metadata part */
+    int in_title;           /* inside the first title (metadata) */
+    int in_date;            /* inside a date element (metadata) */
+    byte_buffer date_text;
+    int has_date;
+    char date[11];
+    size_t limit;           /* body text bound */
+    int cut;
+} office_text;
+
+static int name_in(const char *name, const char *const *names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Elements ending a line (paragraphs, headings, list items, breaks) in
+ * WordprocessingML (w:), OpenDocument (text:) and XHTML, by local name. */
+static int office_block(const char *name)
+{
+    static const char *const blocks[] = {"p", "h", "h1", "h2", "h3", "h4", "h5", "h6", "li",
+                                         "div", "br", "tr", "list-item", "line-break", "blockquote",
+                                         "section", "table", "td", "th", "cr"};
+    return name_in(name, blocks, sizeof blocks / sizeof blocks[0]);
+}
+
+/* Elements whose text is not shown: an XHTML head, scripts and styles;
+ * Word's field instructions and deleted text. */
+static int office_hidden(const char *name)
+{
+    static const char *const hidden[] = {"head", "script", "style", "instrText", "delText"};
+    return name_in(name, hidden, sizeof hidden / sizeof hidden[0]);
+}
+
+static void office_start(void *context, const xmlChar *localname, const xmlChar *prefix,
+                         const xmlChar *uri, int namespaces_count, const xmlChar **namespaces,
+                         int attributes_count, int defaulted, const xmlChar **attributes)
+{
+    (void)prefix, (void)uri, (void)namespaces_count, (void)namespaces;
+    (void)attributes_count, (void)defaulted, (void)attributes;
+    office_text *text = context;
+    const char *name = (const char *)localname;
+    if (text->metadata) {
+        if (strcmp(name, "title") == 0 && text->title->length == 0)
+            text->in_title = 1;
+        else if (!text->has_date && (strcmp(name, "created") == 0 ||
+                                     strcmp(name, "creation-date") == 0 ||
+                                     strcmp(name, "date") == 0))
+            text->in_date = 1;
+        return;
+    }
+    if (office_hidden(name))
+        text->hidden++;
+    else if (office_block(name))
+        text->gap = 2;
+    else if ((strcmp(name, "tab") == 0 || strcmp(name, "s") == 0) && text->gap == 0)
+        text->gap = 1;
+}
+
+static void office_end(void *context, const xmlChar *localname, const xmlChar *prefix,
+                       const xmlChar *uri)
+{
+    (void)prefix, (void)uri;
+    office_text *text = context;
+    const char *name = (const char *)localname;
+    if (text->metadata) {
+        if (text->in_date && !text->has_date &&
+            source_parse_date((const char *)text->date_text.data, text->date_text.length,
+                              text->date))
+            text->has_date = 1;
+        text->in_title = text->in_date = 0;
+        buffer_reset(&text->date_text);
+        return;
+    }
+    if (office_hidden(name) && text->hidden > 0)
+        text->hidden--;
+    else if (office_block(name))
+        text->gap = 2;
+}
+
+static void office_characters(void *context, const xmlChar *characters, int length)
+{
+    office_text *text = context;
+    if (text->metadata) {
+        if (text->in_title)
+            buffer_append(text->title, characters, (size_t)length);
+        else if (text->in_date && text->date_text.length < 64)
+            buffer_append(&text->date_text, characters, (size_t)length);
+        return;
+    }
+    if (text->hidden > 0 || text->cut)
+        return;
+    if ((size_t)length + 1 > text->limit - text->body->length) {
+        text->cut = 1;
+        return;
+    }
+    if (text->gap && text->body->length > 0)
+        buffer_append_byte(text->body, text->gap == 2 ? '\n' : ' ');
+    text->gap = 0;
+    buffer_append(text->body, characters, (size_t)length);
+}
+
+static pthread_once_t office_once = PTHREAD_ONCE_INIT;
+
+static void office_init(void)
+{
+    xmlInitParser();
+}
+
+static void office_ignore_message(void *context, const char *message, ...)
+{
+    (void)context;
+    (void)message;
+}
+
+/* Parse one XML part into `text`.  Damage is not an error: what was read
+ * until then is kept (the parser recovers where it can). */
+static int office_parse(office_text *text, const uint8_t *data, size_t length)
+{
+    pthread_once(&office_once, office_init);
+    xmlSAXHandler handler;
+    memset(&handler, 0, sizeof handler);
+    handler.initialized = XML_SAX2_MAGIC;
+    handler.startElementNs = office_start;
+    handler.endElementNs = office_end;
+    handler.characters = office_characters;
+    handler.cdataBlock = office_characters;
+    handler.warning = office_ignore_message;
+    handler.error = office_ignore_message;
+    handler.fatalError = office_ignore_message;
+    xmlSetGenericErrorFunc(NULL, office_ignore_message);
+    xmlParserCtxtPtr parser = xmlCreatePushParserCtxt(&handler, text, NULL, 0, NULL);
+    if (!parser)
+        return COPS_ENOMEM;
+    xmlCtxtUseOptions(parser, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                  XML_PARSE_RECOVER | XML_PARSE_NOCDATA);
+    const size_t chunk = (size_t)1 << 20;
+    for (size_t at = 0; at < length; at += chunk)
+        xmlParseChunk(parser, (const char *)data + at,
+                      (int)(length - at < chunk ? length - at : chunk), 0);
+    xmlParseChunk(parser, NULL, 0, 1);
+    int out_of_memory = parser->errNo == XML_ERR_NO_MEMORY;
+    xmlFreeParserCtxt(parser);
+    return out_of_memory || buffer_failed(text->body) || buffer_failed(text->title)
+               ? COPS_ENOMEM
+               : 0;
+}
+
+typedef enum office_part { PART_NONE, PART_BODY, PART_METADATA } office_part;
+
+static int has_suffix(const char *name, const char *suffix)
+{
+    size_t length = strlen(name), suffix_length = strlen(suffix);
+    return length >= suffix_length && strcasecmp(name + length - suffix_length, suffix) == 0;
+}
+
+/* What a member is to the document; *kind is set when the member names
+ * the kind of document. */
+static office_part office_part_of(const char *name, const char **kind)
+{
+    if (strcmp(name, "word/document.xml") == 0) {
+        *kind = "docx";
+        return PART_BODY;
+    }
+    if (strcmp(name, "content.xml") == 0) {
+        *kind = "odt";
+        return PART_BODY;
+    }
+    if (strcmp(name, "docProps/core.xml") == 0 || strcmp(name, "meta.xml") == 0)
+        return PART_METADATA;
+    if (has_suffix(name, ".opf")) {
+        *kind = "epub";
+        return PART_METADATA;
+    }
+    if (has_suffix(name, ".xhtml") || has_suffix(name, ".html") || has_suffix(name, ".htm"))
+        return PART_BODY;
+    return PART_NONE;
+}
+
+/* Read the members of the zip in `bytes` that make the document into
+ * `text`.  Returns the number of body parts read, -1 when the zip cannot
+ * be read (*problem says why), or COPS_ENOMEM. */
+static int office_read_parts(source_file *file, const byte_buffer *bytes, office_text *text,
+                             const char **kind, char *problem, size_t problem_size)
+{
+    struct archive *zip = archive_read_new();
+    if (!zip)
+        return COPS_ENOMEM;
+    archive_read_support_format_zip(zip);
+    int parts = 0, status = 0;
+    uint64_t inflated = 0;
+    byte_buffer member = BUFFER_INIT;
+    if (archive_read_open_memory(zip, bytes->data, bytes->length) != ARCHIVE_OK) {
+        snprintf(problem, problem_size, "%s", archive_error_string(zip));
+        status = -1;
+    }
+    struct archive_entry *entry;
+    while (status == 0) {
+        int next = archive_read_next_header(zip, &entry);
+        if (next == ARCHIVE_EOF)
+            break;
+        if (next < ARCHIVE_WARN) {
+            snprintf(problem, problem_size, "%s", archive_error_string(zip));
+            status = parts > 0 ? 0 : -1;
+            break;
+        }
+        const char *name = archive_entry_pathname(entry);
+        office_part part = name ? office_part_of(name, kind) : PART_NONE;
+        if (part == PART_NONE)
+            continue;
+        int read = source_archive_member(file, zip, entry, &member, &inflated);
+        if (read == COPS_ENOMEM || read == SOURCE_ARCHIVE_STOP) {
+            status = read == COPS_ENOMEM ? COPS_ENOMEM : -1;
+            problem[0] = 0; /* warned already */
+            break;
+        }
+        if (read != 1)
+            continue;
+        text->metadata = part == PART_METADATA;
+        text->gap = 2;
+        status = office_parse(text, member.data, member.length);
+        parts += part == PART_BODY;
+    }
+    buffer_free(&member);
+    archive_read_free(zip);
+    return status == 0 ? parts : status;
+}
+
+/* The document, once its parts are read. */
+static int office_deliver(source_file *file, office_text *text, byte_buffer *body,
+                          byte_buffer *raw_title)
+{
+    byte_buffer scratch = BUFFER_INIT, title = BUFFER_INIT;
+    int status = source_file_repair(file, body, 0, &scratch);
+    if (status == 0 && !source_has_text((const char *)body->data, body->length)) {
+        source_skip(file->walker, "%s: no text, skipped", file->path);
+        goto done;
+    }
+    if (status != 0)
+        goto done;
+    if (raw_title->length > 0 && source_utf8_valid_prefix(raw_title->data, raw_title->length) ==
+                                     raw_title->length)
+        source_title_clean((const char *)raw_title->data, raw_title->length, &title);
+    if (title.length == 0)
+        source_title_from_text((const char *)body->data, body->length, &title);
+    if (buffer_failed(&title)) {
+        status = COPS_ENOMEM;
+        goto done;
+    }
+    if (text->cut)
+        source_warn(file->walker, "%s: text longer than %zu bytes, cut there", file->path,
+                    text->limit);
+    source_document document = {
+        .path = file->path,
+        .id = file->path,
+        .title = (const char *)title.data,
+        .date = text->has_date ? text->date : NULL,
+        .text = (const char *)body->data,
+        .text_length = body->length,
+    };
+    status = source_deliver(file, &document);
+done:
+    buffer_free(&scratch);
+    buffer_free(&title);
+    return status;
+}
+
+int source_read_office(source_file *file)
+{
+    byte_buffer bytes = BUFFER_INIT, body = BUFFER_INIT, title = BUFFER_INIT;
+    office_text text;
+    memset(&text, 0, sizeof text);
+    text.body = &body;
+    text.title = &title;
+    text.limit = file->walker->max_document_bytes;
+    int status = source_read_bytes(file, &bytes);
+    if (status != 1)
+        goto done;
+    const char *kind = NULL;
+    char problem[256] = "";
+    int parts = office_read_parts(file, &bytes, &text, &kind, problem, sizeof problem);
+    if (parts == COPS_ENOMEM) {
+        status = COPS_ENOMEM;
+    } else if (parts == 0 && detect_format_from_name(file->path) != FORMAT_OFFICE) {
+        /* A zip found by its content that is no document: an archive. */
+        status = source_read_archive_bytes(file, &bytes);
+    } else if (parts < 0 && !problem[0]) {
+        status = 0;
+    } else if (parts <= 0) {
+        source_skip(file->walker, "%s: not a readable DOCX, ODT or EPUB (%s), skipped",
+                    file->path, parts < 0 ? problem : "no document part");
+        status = 0;
+    } else {
+        file->format_name = kind ? kind : "epub";
+        status = office_deliver(file, &text, &body, &title);
+    }
+done:
+    buffer_free(&bytes);
+    buffer_free(&body);
+    buffer_free(&title);
+    buffer_free(&text.date_text);
+    return status;
+}
