@@ -67,7 +67,7 @@
 #include "analysis/analyzer.h"
 #include "cops.h"
 #include "query/parser.h"
-#include "query/plan.h"
+#include "query/lower.h"
 #include "xapian/cops_xapian.h"
 
 /* The value slot of the document date. */
@@ -75,8 +75,8 @@
 /* Prefixes of title terms and identifiers. */
 #define XAPIAN_PLAN_TITLE_PREFIX "S"
 #define XAPIAN_PLAN_ID_PREFIX "Q"
-/* Words in one phrase, as in cops (query/plan.c). */
-#define XAPIAN_PLAN_MAX_PHRASE_TERMS PLAN_MAX_PHRASE_TERMS
+/* Words in one phrase, as in cops (query/lower.h). */
+#define XAPIAN_PLAN_MAX_PHRASE_TERMS LOWER_MAX_PHRASE_TERMS
 
 /* Index `text[0, text_length)` (need not be NUL-terminated) with title
  * `title` (NUL-terminated; NULL = no title) and identifier `id`
