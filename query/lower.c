@@ -508,7 +508,7 @@ void *lower_build(const lower_node *node, const lower_builder *builder, void *en
         return builder->leaf(engine, node);
     void **built = malloc(node->child_count * sizeof *built);
     if (!built)
-        return builder->out_of_memory(engine);
+        return NULL;
     for (size_t i = 0; i < node->child_count; i++) {
         if (!(built[i] = lower_build(node->children[i], builder, engine))) {
             for (size_t k = 0; k < i; k++)

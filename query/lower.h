@@ -131,18 +131,17 @@ void lower_plan_free(lower_plan *plan);
  *  - op: NEAR, TITLE, AND, OR, AND_MAYBE, with built[i] made of
  *    node->children[i]; it takes ownership of every built[i] (not of the
  *    array), freeing them when it fails;
- *  - discard frees a query made by the others;
- *  - out_of_memory records COPS_ENOMEM and returns NULL. */
+ *  - discard frees a query made by the others. */
 typedef struct lower_builder {
     void *(*leaf)(void *engine, const lower_node *node);
     void *(*op)(void *engine, const lower_node *node, void **built);
     void (*discard)(void *built);
-    void *(*out_of_memory)(void *engine);
 } lower_builder;
 
 /* The engine's query of `node`, built bottom-up with `builder` (children
- * before their parent, in order); NULL on failure (the engine has the
- * error), every part built so far freed. */
+ * before their parent, in order); NULL on failure, every part built so
+ * far freed: the engine has recorded the error, or nothing when lowering
+ * ran out of memory itself (COPS_ENOMEM). */
 void *lower_build(const lower_node *node, const lower_builder *builder, void *engine);
 
 /* The analysed terms a query looks for, for highlighting snippets. */

@@ -213,13 +213,10 @@ static void *plan_op(void *context, const lower_node *node, void **built)
     return checked(p, m);
 }
 
-static void *plan_out_of_memory(void *context) { return checked(context, NULL); }
-
 static const lower_builder native_builder = {
     .leaf = plan_leaf,
     .op = plan_op,
     .discard = discard,
-    .out_of_memory = plan_out_of_memory,
 };
 
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,

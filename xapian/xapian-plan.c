@@ -320,13 +320,10 @@ static void *plan_op(void *context, const lower_node *node, void **built)
 
 static void discard(void *built) { cops_xapian_query_free(built); }
 
-static void *plan_out_of_memory(void *context) { return checked(context, NULL); }
-
 static const lower_builder xapian_builder = {
     .leaf = plan_leaf,
     .op = plan_op,
     .discard = discard,
-    .out_of_memory = plan_out_of_memory,
 };
 
 int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_options *o,
