@@ -366,6 +366,23 @@ static int leaf(lowering *l, lower_kind kind, const query_node *q, lower_node **
     return 0;
 }
 
+/* A NOT outside an AND (the parser does not produce it, but lowering
+ * stays total): every document without the child. */
+static int lower_lone_not(lowering *l, const query_node *q, lower_node **out)
+{
+    if (q->child_count != 1)
+        return error_set(l->err, COPS_EINVAL, "NOT takes one operand");
+    lower_node *parts[2] = {NULL, NULL};
+    int rc = lower_node_of(l, q->children[0], &parts[1]);
+    if (rc == 0 && !(parts[0] = new_node(l, LOWER_ALL, q, 0)))
+        rc = COPS_ENOMEM;
+    if (rc != 0) {
+        free_node(parts[1]);
+        return rc;
+    }
+    return join(l, LOWER_AND, q, parts, parts[1] ? 2 : 1, 1, out);
+}
+
 /* *out: the plan of `q`, or NULL when it constrains nothing (dropped). */
 static int lower_node_of(lowering *l, const query_node *q, lower_node **out)
 {
@@ -382,23 +399,8 @@ static int lower_node_of(lowering *l, const query_node *q, lower_node **out)
         return lower_and(l, q, out);
     case QUERY_OR:
         return lower_or(l, q, out);
-    case QUERY_NOT: {
-        if (q->child_count != 1)
-            return error_set(l->err, COPS_EINVAL, "NOT takes one operand");
-        /* Outside an AND (the parser does not produce it, but lowering
-         * stays total): every document without the child. */
-        query_node all = {.kind = QUERY_ALL, .column = q->column};
-        const query_node *pair[2] = {&all, q};
-        query_node conjunction = {.kind = QUERY_AND, .children = (query_node **)pair,
-                                  .child_count = 2, .column = q->column};
-        int rc = lower_and(l, &conjunction, out);
-        /* the ALL it made points at the local node: point it at q */
-        if (rc == 0 && *out && (*out)->kind == LOWER_AND)
-            (*out)->source = (*out)->children[0]->source = q;
-        else if (rc == 0 && *out)
-            (*out)->source = q;
-        return rc;
-    }
+    case QUERY_NOT:
+        return lower_lone_not(l, q, out);
     case QUERY_AND_MAYBE:
         return lower_and_maybe(l, q, out);
     case QUERY_NEAR:

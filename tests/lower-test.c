@@ -83,31 +83,42 @@ static analyzer *english(void)
     return made;
 }
 
-/* The plan of `query` as text, or "ERROR <code>: <message>"; caller frees. */
-static char *lower_to_text(analyzer *a, const char *query)
+/* The plan of `tree` as text, or "ERROR <code>: <message>"; caller frees. */
+static char *plan_text(analyzer *a, const query_node *tree)
 {
-    query_node *tree = NULL;
     cops_error err = {0};
-    cr_assert_eq(query_parse(query, 0, &tree, &err), COPS_OK, "%s: %s", query, err.message);
     lower_options options = {2.5, 1000, 10000};
     lower_plan *plan = NULL;
     int status = lower_query(a, tree, &options, &plan, &err);
-    char *text;
     if (status != COPS_OK) {
         cr_assert_null(plan);
         char line[COPS_ERROR_MESSAGE_MAX + 32];
         snprintf(line, sizeof line, "ERROR %d: %s", status, err.message);
-        text = strdup(line);
-    } else {
-        cr_assert_eq(plan->title_weight, 2.5);
-        cr_assert_eq(plan->max_query_prefix_terms, 10000);
-        byte_buffer out = BUFFER_INIT;
-        format_plan(plan->root, &out);
-        buffer_append_byte(&out, '\0');
-        cr_assert(!buffer_failed(&out));
-        text = (char *)out.data;
+        return strdup(line);
     }
+    cr_assert_eq(plan->title_weight, 2.5);
+    cr_assert_eq(plan->max_query_prefix_terms, 10000);
+    byte_buffer out = BUFFER_INIT;
+    format_plan(plan->root, &out);
+    buffer_append_byte(&out, '\0');
+    cr_assert(!buffer_failed(&out));
     lower_plan_free(plan);
+    return (char *)out.data;
+}
+
+static query_node *parse(const char *query)
+{
+    query_node *tree = NULL;
+    cops_error err = {0};
+    cr_assert_eq(query_parse(query, 0, &tree, &err), COPS_OK, "%s: %s", query, err.message);
+    return tree;
+}
+
+/* The plan of `query` as text; caller frees. */
+static char *lower_to_text(analyzer *a, const char *query)
+{
+    query_node *tree = parse(query);
+    char *text = plan_text(a, tree);
     query_free(tree);
     return text;
 }
@@ -176,5 +187,24 @@ Test(lower, bounds)
     got = lower_to_text(a, near);
     cr_expect(strstr(got, "NEAR takes at most 64 operands") != NULL, "%s", got);
     free(got);
+    analyzer_free(a);
+}
+
+/* The parser puts NOT only under an AND; lowering stays total. */
+Test(lower, lone_not_is_every_document_but_its_child)
+{
+    analyzer *a = english();
+    query_node *word = parse("cat"), *dropped = parse("...");
+    query_node lone = {.kind = QUERY_NOT, .children = &word, .child_count = 1};
+    char *got = plan_text(a, &lone);
+    cr_expect_str_eq(got, "(AND (ALL) (NOT (OR (TERM body \"cat\") (TITLE (TERM title "
+                          "\"cat\")))))");
+    free(got);
+    lone.children = &dropped;
+    got = plan_text(a, &lone);
+    cr_expect_str_eq(got, "(ALL)");
+    free(got);
+    query_free(word);
+    query_free(dropped);
     analyzer_free(a);
 }
