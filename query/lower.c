@@ -504,22 +504,29 @@ void highlight_terms_free(highlight_terms *terms)
 
 /* ------------------------------------------------------------- mapping */
 
+#define LOWER_FEW_CHILDREN 8
+
 void *lower_build(const lower_node *node, const lower_builder *builder, void *engine)
 {
     if (node->child_count == 0)
         return builder->leaf(engine, node);
-    void **built = malloc(node->child_count * sizeof *built);
+    /* most operators have few operands: no allocation for them */
+    void *few[LOWER_FEW_CHILDREN];
+    void **built = node->child_count <= LOWER_FEW_CHILDREN ? few
+                                                           : malloc(node->child_count * sizeof *built);
     if (!built)
         return NULL;
     for (size_t i = 0; i < node->child_count; i++) {
         if (!(built[i] = lower_build(node->children[i], builder, engine))) {
             for (size_t k = 0; k < i; k++)
                 builder->discard(built[k]);
-            free(built);
+            if (built != few)
+                free(built);
             return NULL;
         }
     }
     void *result = builder->op(engine, node, built);
-    free(built);
+    if (built != few)
+        free(built);
     return result;
 }

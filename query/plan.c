@@ -192,7 +192,10 @@ static void *plan_op(void *context, const lower_node *node, void **built)
     size_t n = node->child_count, required = node->required_count;
     if (node->kind == LOWER_TITLE)
         return built[0]; /* the title terms carry the title weight */
-    matcher **children = malloc(n * sizeof *children);
+    /* matchers, not void pointers, for the constructors; on the stack
+     * for the usual few operands */
+    matcher *few[8];
+    matcher **children = n <= sizeof few / sizeof few[0] ? few : malloc(n * sizeof *children);
     if (!children) {
         for (size_t i = 0; i < n; i++)
             matcher_free(built[i]);
@@ -209,7 +212,8 @@ static void *plan_op(void *context, const lower_node *node, void **built)
         m = matcher_positional(children, NULL, n, 0, 1, node->distance);
     else
         m = matcher_or(children, n);
-    free(children);
+    if (children != few)
+        free(children);
     return checked(p, m);
 }
 
