@@ -7,7 +7,9 @@
  * (conjunction with exclusions and optional scoring parts), op-or.c,
  * op-positional.c (phrase and NEAR, verified on positions only for
  * documents that pass the conjunction), op-filter.c (all documents, date
- * ranges).
+ * ranges); what they share is in op-common.c (the section "Shared by the
+ * operators" below).  Each operator is a `matcher_ops` table written with
+ * designated initializers: an operator leaves NULL what it does not do.
  *
  * Ownership: a matcher owns its children; matcher_free frees the tree.
  * Lifetime: matchers borrow the segment and the scoring parameters, which
@@ -82,6 +84,9 @@ static inline uint32_t matcher_next_geq(matcher *m, uint32_t target)
 {
     return m->ops->next_geq(m, target);
 }
+
+/* ---------------------------------------- shared by the operators
+ * (op-common.c) */
 
 void matcher_free(matcher *m);
 

@@ -33,48 +33,6 @@ static int compare_cost(const void *a, const void *b)
     return (x->cost > y->cost) - (x->cost < y->cost);
 }
 
-uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leader, uint32_t target)
-{
-    matcher *lead = children[leader];
-    uint32_t candidate = matcher_next_geq(lead, target);
-    size_t agreed = 1;
-    while (candidate != MATCHER_END && agreed < count) {
-        agreed = 1;
-        for (size_t i = 0; i < count; i++) {
-            if (i == leader)
-                continue;
-            uint32_t doc = matcher_next_geq(children[i], candidate);
-            if (doc != candidate) {
-                candidate = doc == MATCHER_END ? MATCHER_END : matcher_next_geq(lead, doc);
-                break;
-            }
-            agreed++;
-        }
-    }
-    return candidate;
-}
-
-double matcher_sum_max_scores(matcher **children, size_t count)
-{
-    double bound = 0.0;
-    for (size_t i = 0; i < count; i++)
-        bound += children[i]->ops->max_score(children[i]);
-    return bound;
-}
-
-double matcher_sum_block_bounds(matcher **children, size_t count, uint32_t target, uint32_t *last)
-{
-    double bound = 0.0;
-    *last = MATCHER_END;
-    for (size_t i = 0; i < count; i++) {
-        uint32_t child_last;
-        bound += children[i]->ops->block_bound(children[i], target, &child_last);
-        if (child_last < *last)
-            *last = child_last;
-    }
-    return bound;
-}
-
 /* A bound over [target, *last] for every part that scores. */
 static double and_window_bound(and_matcher *a, uint32_t target, uint32_t *last)
 {

@@ -88,20 +88,3 @@ matcher *matcher_date(segment *seg, uint32_t from, uint32_t to)
 }
 
 matcher *matcher_empty(void) { return filter_new(NULL, 0, 0, 0); }
-
-void matcher_free(matcher *m)
-{
-    if (m)
-        m->ops->free(m);
-}
-
-static _Thread_local int ran_out_of_memory;
-
-void matcher_out_of_memory(void) { ran_out_of_memory = 1; }
-
-int matcher_ran_out_of_memory(void)
-{
-    int ran_out = ran_out_of_memory;
-    ran_out_of_memory = 0;
-    return ran_out;
-}

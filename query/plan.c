@@ -1,139 +1,31 @@
 /*
- * plan.c — parsed query to matcher tree (plan.h).
+ * plan.c — a lowered query to a matcher tree over one segment (plan.h).
  */
 #include "config.h"
 
 #include "query/plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
 
-#define MAX_PHRASE_TERMS PLAN_MAX_PHRASE_TERMS
-
 typedef struct planner {
     cops_index *index;
     segment *seg;
-    const cops_search_options *options;
+    const lower_plan *plan;
     bm25_params params;
     cops_error *err;
     int rc;
     size_t prefix_terms;         /* expansions of every prefix so far */
 } planner;
 
-/* A sub-query that analysed to nothing (only punctuation): it constrains
- * nothing and is left out of its parent. */
-static matcher dropped_sentinel;
-#define DROPPED (&dropped_sentinel)
-
-typedef struct word_collector {
-    plan_words *words;
-    int overflow;
-} word_collector;
-
-static int collect_word(void *context, const analyzer_token *token)
-{
-    word_collector *c = context;
-    plan_words *list = c->words;
-    if (list->count == PLAN_MAX_PHRASE_TERMS) {
-        c->overflow = 1;
-        return 1;
-    }
-    memcpy(list->terms[list->count], token->term, token->term_length + 1);
-    list->positions[list->count] = token->position;
-    list->count++;
-    return 0;
-}
-
-int plan_analyze_words(analyzer *text_analyzer, const char *text, int flags, plan_words *out,
-                       cops_error *err)
-{
-    out->count = 0;
-    word_collector c = {out, 0};
-    int rc = analyzer_run(text_analyzer, text, strlen(text), 0, flags, collect_word, &c, NULL,
-                          NULL);
-    if (c.overflow)
-        return error_set(err, COPS_ELIMIT, "'%s' has more than %d words; a phrase is limited to %d",
-                         text, PLAN_MAX_PHRASE_TERMS, PLAN_MAX_PHRASE_TERMS);
-    if (rc < 0)
-        return error_set(err, rc, "analysis of the query failed");
-    return 0;
-}
-
-static int analyze(planner *p, const char *text, int flags, plan_words *out)
-{
-    int rc = plan_analyze_words(p->index->analyzer, text, flags, out, p->err);
-    if (rc != 0)
-        p->rc = rc;
-    return rc;
-}
-
 static matcher *checked(planner *p, matcher *m)
 {
     if (!m && p->rc == 0)
         p->rc = error_set(p->err, COPS_ENOMEM, "out of memory while planning the query");
     return m;
-}
-
-/* Returns 0, or COPS_ENOMEM (results without their highlights would be
- * wrong answers, not a fallback). */
-static int remember_highlight(highlight_terms *h, const char *term, int is_prefix)
-{
-    for (size_t i = 0; i < h->count; i++)
-        if (strcmp(h->terms[i], term) == 0 && h->is_prefix[i] == is_prefix)
-            return 0;
-    if (h->count == h->capacity) {
-        size_t capacity = h->capacity ? h->capacity * 2 : 16;
-        char **terms = realloc(h->terms, capacity * sizeof *terms);
-        if (terms)
-            h->terms = terms;
-        unsigned char *flags = terms ? realloc(h->is_prefix, capacity) : NULL;
-        if (!flags)
-            return COPS_ENOMEM;
-        h->is_prefix = flags;
-        h->capacity = capacity;
-    }
-    if ((h->terms[h->count] = strdup(term)) == NULL)
-        return COPS_ENOMEM;
-    h->is_prefix[h->count++] = (unsigned char)is_prefix;
-    return 0;
-}
-
-typedef struct highlight_walk {
-    highlight_terms *terms;
-    int is_prefix;
-} highlight_walk;
-
-static int highlight_token(void *context, const analyzer_token *token)
-{
-    highlight_walk *walk = context;
-    return remember_highlight(walk->terms, token->term, walk->is_prefix);
-}
-
-int plan_highlight_terms(analyzer *text_analyzer, const query_node *node, highlight_terms *terms)
-{
-    if (node->kind == QUERY_NOT)
-        return 0; /* excluded words are never what a hit matched */
-    int rc = 0;
-    if (node->text && (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE
-                       || node->kind == QUERY_PREFIX)) {
-        highlight_walk walk = {terms, node->kind == QUERY_PREFIX};
-        rc = analyzer_run(text_analyzer, node->text, strlen(node->text), 0,
-                          walk.is_prefix ? ANALYZE_NO_STEM : 0, highlight_token, &walk, NULL, NULL);
-    }
-    for (size_t i = 0; rc == 0 && i < node->child_count; i++)
-        rc = plan_highlight_terms(text_analyzer, node->children[i], terms);
-    return rc;
-}
-
-void highlight_terms_free(highlight_terms *terms)
-{
-    for (size_t i = 0; i < terms->count; i++)
-        free(terms->terms[i]);
-    free(terms->terms);
-    free(terms->is_prefix);
-    memset(terms, 0, sizeof *terms);
 }
 
 static size_t make_key(uint8_t *key, const char *term, int title)
@@ -161,7 +53,7 @@ static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_leng
     bm25_term scorer;
     bm25_prepare(&scorer, &p->params, p->index->documents, (uint32_t)df,
                  title ? p->index->average_title_length : p->index->average_body_length,
-                 title ? p->options->title_weight : 1.0, title);
+                 title ? p->plan->title_weight : 1.0, title);
     char label[SEGMENT_MAX_KEY_BYTES + 8];
     snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
              (const char *)key + title);
@@ -183,53 +75,25 @@ static matcher *term_in_field(planner *p, const char *text, int title)
     return term_matcher_for(p, key, key_length, &term);
 }
 
-/* Analysed words of one field: a term, or a phrase of terms. */
-static matcher *words_in_field(planner *p, const plan_words *tokens, uint32_t slop, int title)
+static matcher *plan_phrase(planner *p, const lower_node *node)
 {
-    if (tokens->count == 1)
-        return term_in_field(p, tokens->terms[0], title);
-    matcher *children[MAX_PHRASE_TERMS];
-    uint32_t offsets[MAX_PHRASE_TERMS];
-    for (size_t i = 0; i < tokens->count; i++) {
-        children[i] = term_in_field(p, tokens->terms[i], title);
-        offsets[i] = tokens->positions[i] - tokens->positions[0];
+    matcher *children[LOWER_MAX_PHRASE_TERMS];
+    uint32_t offsets[LOWER_MAX_PHRASE_TERMS];
+    for (size_t i = 0; i < node->term_count; i++) {
+        children[i] = term_in_field(p, node->terms[i].text, node->field == LOWER_FIELD_TITLE);
+        offsets[i] = node->terms[i].offset;
         if (!children[i]) {
             for (size_t k = 0; k < i; k++)
                 matcher_free(children[k]);
             return NULL;
         }
     }
-    return checked(p, matcher_positional(children, offsets, tokens->count, slop, 0, 0));
-}
-
-static matcher *either_field(planner *p, matcher *body, matcher *title)
-{
-    if (!body || !title) {
-        matcher_free(body);
-        matcher_free(title);
-        return NULL;
-    }
-    matcher *pair[2] = {body, title};
-    return checked(p, matcher_or(pair, 2));
-}
-
-static matcher *plan_text(planner *p, const query_node *node)
-{
-    plan_words tokens;
-    if (analyze(p, node->text, 0, &tokens) != 0)
-        return NULL;
-    if (tokens.count == 0)
-        return DROPPED;
-    uint32_t slop = node->kind == QUERY_PHRASE ? node->distance : 0;
-    if (node->field == QUERY_FIELD_TITLE)
-        return words_in_field(p, &tokens, slop, 1);
-    matcher *body = words_in_field(p, &tokens, slop, 0);
-    matcher *title = body ? words_in_field(p, &tokens, slop, 1) : NULL;
-    return either_field(p, body, title);
+    return checked(p, matcher_positional(children, offsets, node->term_count, node->slop, 0, 0));
 }
 
 typedef struct prefix_expansion {
     planner *p;
+    size_t max_terms;
     matcher **children;
     size_t count, capacity;
     int failed;
@@ -239,9 +103,9 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
                          const segment_term *term)
 {
     prefix_expansion *e = context;
-    if (e->count == e->p->options->max_prefix_terms)
+    if (e->count == e->max_terms)
         return 2; /* over the bound */
-    if (e->p->prefix_terms == e->p->options->max_query_prefix_terms)
+    if (e->p->prefix_terms == e->p->plan->max_query_prefix_terms)
         return 3; /* over the query's bound */
     if (e->count == e->capacity) {
         size_t capacity = e->capacity ? e->capacity * 2 : 16;
@@ -263,271 +127,109 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
     return 0;
 }
 
-static matcher *plan_prefix(planner *p, const query_node *node)
+/* The OR of the segment's terms that start with the prefix, in its fields
+ * (both together within its bound). */
+static matcher *plan_prefix(planner *p, const lower_node *node)
 {
-    plan_words tokens;
-    if (analyze(p, node->text, ANALYZE_NO_STEM, &tokens) != 0)
-        return NULL;
-    if (tokens.count == 0)
-        return DROPPED;
-    /* A prefix that analyses to several words (e-mai*): the last one is the
-     * prefix, the others must match as words. */
-    const char *prefix = tokens.terms[tokens.count - 1];
-    prefix_expansion expansion = {p, NULL, 0, 0, 0};
+    prefix_expansion expansion = {p, node->max_terms, NULL, 0, 0, 0};
     int rc = 0;
     for (int title = 0; title <= 1 && rc == 0; title++) {
-        if (title != (node->field == QUERY_FIELD_TITLE) && node->field == QUERY_FIELD_TITLE)
+        if (!(node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY)))
             continue;
         uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
-        size_t key_length = make_key(key, prefix, title);
+        size_t key_length = make_key(key, node->terms[0].text, title);
         rc = segment_scan_prefix(p->seg, key, key_length, add_expansion, &expansion, p->err);
     }
     if (rc == 2)
         p->rc = error_set(p->err, COPS_ELIMIT,
                           "prefix '%s*' matches more than %zu terms; use a longer prefix",
-                          node->text, p->options->max_prefix_terms);
+                          node->source->text, node->max_terms);
     else if (rc == 3)
         p->rc = error_set(p->err, COPS_ELIMIT,
                           "the query's prefixes match more than %zu terms in all; use fewer or "
-                          "longer prefixes", p->options->max_query_prefix_terms);
+                          "longer prefixes", p->plan->max_query_prefix_terms);
     else if (rc < 0)
         p->rc = rc;
     else if (expansion.failed && p->rc == 0)
-        p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s*'", node->text);
+        p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s*'",
+                          node->source->text);
+    matcher *expanded = NULL;
     if (p->rc != 0) {
         for (size_t i = 0; i < expansion.count; i++)
             matcher_free(expansion.children[i]);
-        free(expansion.children);
-        return NULL;
-    }
-    matcher *expanded = checked(p, expansion.count ? matcher_or(expansion.children, expansion.count)
-                                                   : matcher_empty());
-    free(expansion.children);
-    if (!expanded || tokens.count == 1)
-        return expanded;
-    matcher *required[MAX_PHRASE_TERMS];
-    size_t count = 0;
-    required[count++] = expanded;
-    for (size_t i = 0; i + 1 < tokens.count; i++) {
-        matcher *body = term_in_field(p, tokens.terms[i], 0);
-        matcher *title = body ? term_in_field(p, tokens.terms[i], 1) : NULL;
-        matcher *word = either_field(p, body, title);
-        if (!word) {
-            for (size_t k = 0; k < count; k++)
-                matcher_free(required[k]);
-            return NULL;
-        }
-        required[count++] = word;
-    }
-    return checked(p, matcher_and(required, count, NULL, 0, NULL, 0));
-}
-
-static matcher *plan_node(planner *p, const query_node *node);
-
-static void free_list(matcher **list, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        matcher_free(list[i]);
-    free(list);
-}
-
-static matcher *plan_and(planner *p, const query_node *node)
-{
-    size_t n = node->child_count;
-    matcher **required = calloc(n + 1, sizeof *required);
-    matcher **excluded = calloc(n + 1, sizeof *excluded);
-    size_t required_count = 0, excluded_count = 0;
-    if (!required || !excluded) {
-        free(required);
-        free(excluded);
-        return checked(p, NULL);
-    }
-    for (size_t i = 0; i < n && p->rc == 0; i++) {
-        const query_node *child = node->children[i];
-        int exclusion = child->kind == QUERY_NOT && child->child_count == 1;
-        matcher *m = plan_node(p, exclusion ? child->children[0] : child);
-        if (!m || m == DROPPED)
-            continue;
-        if (exclusion)
-            excluded[excluded_count++] = m;
-        else
-            required[required_count++] = m;
-    }
-    matcher *result = NULL;
-    if (p->rc != 0) {
-        free_list(required, required_count);
-        free_list(excluded, excluded_count);
-        return NULL;
-    }
-    if (required_count == 0 && excluded_count == 0) {
-        result = DROPPED;
     } else {
-        if (required_count == 0)
-            required[required_count++] = checked(p, matcher_all(segment_documents(p->seg)));
-        if (required_count == 1 && !required[0]) {
-            free_list(excluded, excluded_count);
-            free(required);
-            return NULL;
-        }
-        if (required_count == 1 && excluded_count == 0)
-            result = required[0];
-        else
-            result = checked(p, matcher_and(required, required_count, excluded, excluded_count,
-                                            NULL, 0));
+        expanded = checked(p, expansion.count ? matcher_or(expansion.children, expansion.count)
+                                              : matcher_empty());
     }
-    free(required);
-    free(excluded);
-    return result;
+    free(expansion.children);
+    return expanded;
 }
 
-static matcher *plan_or(planner *p, const query_node *node)
+static void *plan_leaf(void *context, const lower_node *node)
 {
-    matcher **children = calloc(node->child_count + 1, sizeof *children);
-    if (!children)
-        return checked(p, NULL);
-    size_t count = 0;
-    for (size_t i = 0; i < node->child_count && p->rc == 0; i++) {
-        matcher *m = plan_node(p, node->children[i]);
-        if (m && m != DROPPED)
-            children[count++] = m;
-    }
-    matcher *result;
-    if (p->rc != 0) {
-        free_list(children, count);
-        return NULL;
-    }
-    if (count == 0)
-        result = DROPPED;
-    else if (count == 1)
-        result = children[0];
-    else
-        result = checked(p, matcher_or(children, count));
-    free(children);
-    return result;
-}
-
-static matcher *plan_and_maybe(planner *p, const query_node *node)
-{
-    if (node->child_count != 2)
-        return plan_and(p, node);
-    matcher *required = plan_node(p, node->children[0]);
-    if (!required)
-        return NULL;
-    matcher *optional = plan_node(p, node->children[1]);
-    if (!optional) {
-        if (required != DROPPED)
-            matcher_free(required);
-        return NULL;
-    }
-    if (required == DROPPED)
-        return optional;
-    if (optional == DROPPED)
-        return required;
-    return checked(p, matcher_and(&required, 1, NULL, 0, &optional, 1));
-}
-
-/* One NEAR operand restricted to one field. */
-static matcher *near_operand(planner *p, const query_node *node, int title)
-{
-    plan_words tokens;
-    if (analyze(p, node->text, 0, &tokens) != 0)
-        return NULL;
-    if (tokens.count == 0)
-        return DROPPED;
-    return words_in_field(p, &tokens, node->kind == QUERY_PHRASE ? node->distance : 0, title);
-}
-
-static matcher *near_in_field(planner *p, const query_node *node, int title)
-{
-    matcher *children[MAX_PHRASE_TERMS];
-    size_t count = 0;
-    if (node->child_count > MAX_PHRASE_TERMS) {
-        p->rc = error_set(p->err, COPS_ELIMIT, "NEAR takes at most %d operands", MAX_PHRASE_TERMS);
-        return NULL;
-    }
-    for (size_t i = 0; i < node->child_count; i++) {
-        const query_node *child = node->children[i];
-        matcher *m = child->text ? near_operand(p, child, title || child->field == QUERY_FIELD_TITLE)
-                                 : plan_node(p, child);
-        if (!m) {
-            for (size_t k = 0; k < count; k++)
-                matcher_free(children[k]);
-            return NULL;
-        }
-        if (m != DROPPED)
-            children[count++] = m;
-    }
-    if (count == 0)
-        return DROPPED;
-    if (count == 1)
-        return children[0];
-    return checked(p, matcher_positional(children, NULL, count, 0, 1, node->distance));
-}
-
-static matcher *plan_near(planner *p, const query_node *node)
-{
-    if (node->field == QUERY_FIELD_TITLE)
-        return near_in_field(p, node, 1);
-    matcher *body = near_in_field(p, node, 0);
-    if (!body || body == DROPPED)
-        return body;
-    matcher *title = near_in_field(p, node, 1);
-    if (title == DROPPED)
-        return body;
-    return either_field(p, body, title);
-}
-
-static matcher *plan_node(planner *p, const query_node *node)
-{
-    if (p->rc != 0)
-        return NULL;
+    planner *p = context;
     switch (node->kind) {
-    case QUERY_WORD:
-    case QUERY_PHRASE:
-        return plan_text(p, node);
-    case QUERY_PREFIX:
+    case LOWER_TERM:
+        return term_in_field(p, node->terms[0].text, node->field == LOWER_FIELD_TITLE);
+    case LOWER_PHRASE:
+        return plan_phrase(p, node);
+    case LOWER_PREFIX:
         return plan_prefix(p, node);
-    case QUERY_DATE_RANGE:
+    case LOWER_DATE:
         return checked(p, matcher_date(p->seg, node->date_from, node->date_to));
-    case QUERY_AND:
-        return plan_and(p, node);
-    case QUERY_OR:
-        return plan_or(p, node);
-    case QUERY_NOT: {
-        /* Outside an AND (the parser does not produce it, but the planner
-         * stays total): every document without the child. */
-        query_node all = {.kind = QUERY_ALL};
-        const query_node *pair[2] = {&all, node};
-        query_node conjunction = {.kind = QUERY_AND, .children = (query_node **)pair,
-                                  .child_count = 2};
-        return plan_and(p, &conjunction);
-    }
-    case QUERY_AND_MAYBE:
-        return plan_and_maybe(p, node);
-    case QUERY_NEAR:
-        return plan_near(p, node);
-    case QUERY_ALL:
+    case LOWER_ALL:
         return checked(p, matcher_all(segment_documents(p->seg)));
+    default:
+        return checked(p, matcher_empty());
     }
-    p->rc = error_set(p->err, COPS_EINVAL, "unknown query node");
-    return NULL;
 }
 
-int plan_query(cops_index *index, size_t segment_number, const query_node *query,
-               const cops_search_options *options, matcher **out,
-               cops_error *err)
+static void discard(void *built) { matcher_free(built); }
+
+static void *plan_op(void *context, const lower_node *node, void **built)
 {
-    planner p = {index, index->segments[segment_number], options, {options->k1, options->b},
-                 err, 0, 0};
-    matcher *m = plan_node(&p, query);
-    if (p.rc != 0) {
-        if (m && m != DROPPED)
-            matcher_free(m);
-        *out = NULL;
-        return p.rc;
+    planner *p = context;
+    size_t n = node->child_count, required = node->required_count;
+    if (node->kind == LOWER_TITLE)
+        return built[0]; /* the title terms carry the title weight */
+    /* matchers, not void pointers, for the constructors; on the stack
+     * for the usual few operands */
+    matcher *few[8];
+    matcher **children = n <= sizeof few / sizeof few[0] ? few : malloc(n * sizeof *children);
+    if (!children) {
+        for (size_t i = 0; i < n; i++)
+            matcher_free(built[i]);
+        return checked(p, NULL);
     }
-    if (m == DROPPED)
-        m = checked(&p, matcher_empty());
-    *out = m;
+    for (size_t i = 0; i < n; i++)
+        children[i] = built[i];
+    matcher *m;
+    if (node->kind == LOWER_AND)
+        m = matcher_and(children, required, children + required, n - required, NULL, 0);
+    else if (node->kind == LOWER_AND_MAYBE)
+        m = matcher_and(children, 1, NULL, 0, children + 1, 1);
+    else if (node->kind == LOWER_NEAR)
+        m = matcher_positional(children, NULL, n, 0, 1, node->distance);
+    else
+        m = matcher_or(children, n);
+    if (children != few)
+        free(children);
+    return checked(p, m);
+}
+
+static const lower_builder native_builder = {
+    .leaf = plan_leaf,
+    .op = plan_op,
+    .discard = discard,
+};
+
+int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
+               const cops_search_options *options, matcher **out, cops_error *err)
+{
+    planner p = {index, index->segments[segment_number], plan, {options->k1, options->b}, err, 0,
+                 0};
+    *out = lower_build(plan->root, &native_builder, &p);
+    if (!*out && p.rc == 0)
+        p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");
     return p.rc;
 }

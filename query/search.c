@@ -104,13 +104,13 @@ static int compare_rank(const void *a, const void *b)
 
 /* The per-term contributions to each hit's score: re-plan each segment
  * and step a fresh matcher to the hits (in document order). */
-static int explain_hits(cops_index *index, const query_node *query,
+static int explain_hits(cops_index *index, const lower_plan *plan,
                         const cops_search_options *options, cops_results *results,
                         cops_error *err)
 {
     for (size_t s = 0; s < index->segment_count; s++) {
         matcher *m = NULL;
-        int rc = plan_query(index, s, query, options, &m, err);
+        int rc = plan_query(index, s, plan, options, &m, err);
         if (rc != 0)
             return rc;
         uint32_t low = index->bases[s];
@@ -194,7 +194,7 @@ int search_parse(const char *query_text, const cops_search_options *options, que
 }
 
 /* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
-static int match_segments(cops_index *index, const query_node *query,
+static int match_segments(cops_index *index, const lower_plan *plan,
                           const cops_search_options *options, size_t wanted, top_heap *heap,
                           cops_results *results, cops_error *err)
 {
@@ -202,7 +202,7 @@ static int match_segments(cops_index *index, const query_node *query,
     matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
-        rc = plan_query(index, s, query, options, &m, err);
+        rc = plan_query(index, s, plan, options, &m, err);
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
@@ -249,8 +249,14 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     if (rc == 0 && options->snippets && wanted
         && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
+    /* The query's meaning, settled once for every segment (lower.h). */
+    lower_options lowering = {options->title_weight, options->max_prefix_terms,
+                              options->max_query_prefix_terms};
+    lower_plan *plan = NULL;
     if (rc == 0)
-        rc = match_segments(index, query, options, wanted, &heap, results, err);
+        rc = lower_query(index->analyzer, query, &lowering, &plan, err);
+    if (rc == 0)
+        rc = match_segments(index, plan, options, wanted, &heap, results, err);
     if (rc == 0 && heap.count > options->offset) {
         qsort(heap.items, heap.count, sizeof *heap.items, compare_rank);
         size_t shown = heap.count - options->offset;
@@ -259,9 +265,10 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
             rc = add_native_hit(index, &highlights, results, &heap.items[options->offset + i], err);
     }
     if (rc == 0 && options->explain && results->count > 0)
-        rc = explain_hits(index, query, options, results, err);
+        rc = explain_hits(index, plan, options, results, err);
     if (rc == 0)
         results->total_exact = options->exact_total || options->count_only || !wanted;
+    lower_plan_free(plan);
     free(heap.items);
     highlight_terms_free(&highlights);
     return rc;

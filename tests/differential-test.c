@@ -14,7 +14,7 @@
  * and the query words).  It keeps no index: every document is scanned for
  * every query, and BM25 is computed from the formula in query/bm25.h with
  * N, df and average lengths counted here.  Semantics follow
- * query/GRAMMAR.md and query/plan.h: an unfielded word or phrase matches
+ * query/GRAMMAR.md and query/lower.h: an unfielded word or phrase matches
  * the body or the title (title weighted), a word that analyses to nothing
  * is left out of its parent, a prefix expands to the keys starting with it
  * (body and title) and is bounded by max_prefix_terms, NEAR operands keep

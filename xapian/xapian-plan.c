@@ -121,24 +121,12 @@ void xapian_plan_options_init(xapian_plan_options *options)
 }
 
 typedef struct planner {
-    analyzer *analyzer;
     const xapian_plan_options *options;
+    const lower_plan *plan;
     cops_error *err;
     int rc;
     uint64_t prefix_terms;       /* expansions of every prefix so far */
 } planner;
-
-/* A sub-query that analysed to nothing: left out of its parent. */
-static char dropped_sentinel;
-#define DROPPED ((cops_xapian_query *)&dropped_sentinel)
-
-static int analyze(planner *p, const char *text, int flags, plan_words *out)
-{
-    int rc = plan_analyze_words(p->analyzer, text, flags, out, p->err);
-    if (rc != 0)
-        p->rc = rc;
-    return rc;
-}
 
 /* NULL (allocation failure) becomes p->rc = COPS_ENOMEM. */
 static cops_xapian_query *checked(planner *p, cops_xapian_query *q)
@@ -148,80 +136,57 @@ static cops_xapian_query *checked(planner *p, cops_xapian_query *q)
     return q;
 }
 
-static cops_xapian_query *field_term(planner *p, const char *term, int title)
+typedef char xapian_key[sizeof XAPIAN_PLAN_TITLE_PREFIX + ANALYZER_MAX_TERM_BYTES + 1];
+
+/* The Xapian term of `term` in `field` (the mapping in xapian-plan.h). */
+static void field_key(xapian_key key, const char *term, int field)
 {
-    char key[sizeof XAPIAN_PLAN_TITLE_PREFIX + ANALYZER_MAX_TERM_BYTES + 1];
-    snprintf(key, sizeof key, "%s%s", title ? XAPIAN_PLAN_TITLE_PREFIX : "", term);
+    snprintf(key, sizeof(xapian_key), "%s%s",
+             field == LOWER_FIELD_TITLE ? XAPIAN_PLAN_TITLE_PREFIX : "", term);
+}
+
+static cops_xapian_query *field_term(planner *p, const char *term, int field)
+{
+    xapian_key key;
+    field_key(key, term, field);
     return checked(p, cops_xapian_query_term(key));
 }
 
-/* Analysed words of one field: a term, or a phrase of terms. */
-static cops_xapian_query *words_in_field(planner *p, const plan_words *tokens, uint32_t slop,
-                                         int title)
+static uint32_t window_of(uint64_t window)
 {
-    if (tokens->count == 1)
-        return field_term(p, tokens->terms[0], title);
-    cops_xapian_query *terms[XAPIAN_PLAN_MAX_PHRASE_TERMS];
-    for (size_t i = 0; i < tokens->count; i++) {
-        terms[i] = field_term(p, tokens->terms[i], title);
-        if (!terms[i]) {
-            for (size_t k = 0; k < i; k++)
-                cops_xapian_query_free(terms[k]);
-            return NULL;
-        }
+    return window > UINT32_MAX ? UINT32_MAX : (uint32_t)window;
+}
+
+/* OP_PHRASE, window = span + slop + 1 (xapian-plan.h). */
+static cops_xapian_query *plan_phrase(planner *p, const lower_node *node)
+{
+    cops_xapian_query *terms[LOWER_MAX_PHRASE_TERMS];
+    for (size_t i = 0; i < node->term_count; i++) {
+        xapian_key key;
+        field_key(key, node->terms[i].text, node->field);
+        terms[i] = cops_xapian_query_term(key); /* a NULL one makes the phrase NULL */
     }
-    uint64_t span = (uint64_t)tokens->positions[tokens->count - 1] - tokens->positions[0];
-    uint64_t window = span + slop + 1;
-    if (window > UINT32_MAX)
-        window = UINT32_MAX;
-    return checked(p, cops_xapian_query_phrase(terms, tokens->count, (uint32_t)window));
+    uint64_t span = node->terms[node->term_count - 1].offset;
+    return checked(p, cops_xapian_query_phrase(terms, node->term_count,
+                                               window_of(span + node->slop + 1)));
 }
 
 static cops_xapian_query *scaled_title(planner *p, cops_xapian_query *title)
 {
-    return title ? checked(p, cops_xapian_query_scale(title, p->options->title_weight)) : NULL;
+    return checked(p, cops_xapian_query_scale(title, p->plan->title_weight));
 }
 
-/* body OR scaled title; consumes both (either may be NULL). */
-static cops_xapian_query *either_field(planner *p, cops_xapian_query *body,
-                                       cops_xapian_query *title)
+/* Add the prefix's expansions to the query's total (the plan's bound,
+ * counted in the database as the native engine counts in a segment). */
+static int count_prefix_terms(planner *p, const lower_node *node, xapian_key keys[2])
 {
-    title = scaled_title(p, title);
-    if (!body || !title) {
-        cops_xapian_query_free(body);
-        cops_xapian_query_free(title);
-        return NULL;
-    }
-    cops_xapian_query *pair[2] = {body, title};
-    return checked(p, cops_xapian_query_or(pair, 2));
-}
-
-static cops_xapian_query *plan_text(planner *p, const query_node *node)
-{
-    plan_words tokens;
-    if (analyze(p, node->text, 0, &tokens) != 0)
-        return NULL;
-    if (tokens.count == 0)
-        return DROPPED;
-    uint32_t slop = node->kind == QUERY_PHRASE ? node->distance : 0;
-    if (node->field == QUERY_FIELD_TITLE)
-        return scaled_title(p, words_in_field(p, &tokens, slop, 1));
-    cops_xapian_query *body = words_in_field(p, &tokens, slop, 0);
-    cops_xapian_query *title = body ? words_in_field(p, &tokens, slop, 1) : NULL;
-    return either_field(p, body, title);
-}
-
-/* Add the prefix's expansions to the query's total (query/plan.c's bound). */
-static int count_prefix_terms(planner *p, const query_node *node, const char *prefix,
-                              const char *title_prefix)
-{
-    size_t bound = p->options->max_query_prefix_terms;
-    for (int title = 0; p->options->db && title <= 1; title++) {
-        if (!title && node->field == QUERY_FIELD_TITLE)
+    size_t bound = p->plan->max_query_prefix_terms;
+    for (int field = 0; p->options->db && field < 2; field++) {
+        if (!(node->field & (field ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY)))
             continue;
         uint64_t count = 0;
-        int rc = cops_xapian_prefix_terms(p->options->db, title ? title_prefix : prefix,
-                                          bound - p->prefix_terms, &count, p->err);
+        int rc = cops_xapian_prefix_terms(p->options->db, keys[field], bound - p->prefix_terms,
+                                          &count, p->err);
         if (rc != 0)
             return p->rc = rc;
         p->prefix_terms += count;
@@ -233,228 +198,23 @@ static int count_prefix_terms(planner *p, const query_node *node, const char *pr
     return 0;
 }
 
-static cops_xapian_query *plan_prefix(planner *p, const query_node *node)
+/* OP_WILDCARD in each field, the title's scaled. */
+static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
 {
-    plan_words tokens;
-    if (analyze(p, node->text, ANALYZE_NO_STEM, &tokens) != 0)
-        return NULL;
-    if (tokens.count == 0)
-        return DROPPED;
-    const char *prefix = tokens.terms[tokens.count - 1];
-    char title_prefix[sizeof XAPIAN_PLAN_TITLE_PREFIX + ANALYZER_MAX_TERM_BYTES + 1];
-    snprintf(title_prefix, sizeof title_prefix, "%s%s", XAPIAN_PLAN_TITLE_PREFIX, prefix);
-    size_t bound = p->options->max_prefix_terms ? p->options->max_prefix_terms : 1000;
-    if (count_prefix_terms(p, node, prefix, title_prefix) != 0)
+    xapian_key keys[2];
+    field_key(keys[0], node->terms[0].text, LOWER_FIELD_BODY);
+    field_key(keys[1], node->terms[0].text, LOWER_FIELD_TITLE);
+    if (count_prefix_terms(p, node, keys) != 0)
         return NULL;
     cops_xapian_query *title =
-        checked(p, cops_xapian_query_wildcard(title_prefix, bound));
-    cops_xapian_query *expanded;
-    if (node->field == QUERY_FIELD_TITLE) {
-        expanded = scaled_title(p, title);
-    } else {
-        cops_xapian_query *body =
-            title ? checked(p, cops_xapian_query_wildcard(prefix, bound)) : NULL;
-        expanded = either_field(p, body, title);
-    }
-    if (!expanded || tokens.count == 1)
-        return expanded;
-    cops_xapian_query *required[XAPIAN_PLAN_MAX_PHRASE_TERMS];
-    size_t count = 0;
-    required[count++] = expanded;
-    for (size_t i = 0; i + 1 < tokens.count; i++) {
-        cops_xapian_query *body = field_term(p, tokens.terms[i], 0);
-        cops_xapian_query *word = body ? either_field(p, body, field_term(p, tokens.terms[i], 1))
-                                       : NULL;
-        if (!word) {
-            for (size_t k = 0; k < count; k++)
-                cops_xapian_query_free(required[k]);
-            return NULL;
-        }
-        required[count++] = word;
-    }
-    return checked(p, cops_xapian_query_and(required, count));
+        scaled_title(p, checked(p, cops_xapian_query_wildcard(keys[1], node->max_terms)));
+    if (!(node->field & LOWER_FIELD_BODY))
+        return title;
+    cops_xapian_query *pair[2] = {cops_xapian_query_wildcard(keys[0], node->max_terms), title};
+    return checked(p, cops_xapian_query_or(pair, 2));
 }
 
-static cops_xapian_query *plan_node(planner *p, const query_node *node);
-
-static void free_list(cops_xapian_query **list, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        cops_xapian_query_free(list[i]);
-    free(list);
-}
-
-/* One query of `count` (>= 1) parts: the part itself or their OR/AND. */
-static cops_xapian_query *join(planner *p, cops_xapian_query **parts, size_t count, int and)
-{
-    if (count == 1)
-        return parts[0];
-    return checked(p, and ? cops_xapian_query_and(parts, count)
-                          : cops_xapian_query_or(parts, count));
-}
-
-static cops_xapian_query *plan_and(planner *p, const query_node *node)
-{
-    size_t n = node->child_count;
-    cops_xapian_query **required = calloc(n + 1, sizeof *required);
-    cops_xapian_query **excluded = calloc(n + 1, sizeof *excluded);
-    size_t required_count = 0, excluded_count = 0;
-    if (!required || !excluded) {
-        free(required);
-        free(excluded);
-        return checked(p, NULL);
-    }
-    for (size_t i = 0; i < n && p->rc == 0; i++) {
-        const query_node *child = node->children[i];
-        int exclusion = child->kind == QUERY_NOT && child->child_count == 1;
-        cops_xapian_query *q = plan_node(p, exclusion ? child->children[0] : child);
-        if (!q || q == DROPPED)
-            continue;
-        if (exclusion)
-            excluded[excluded_count++] = q;
-        else
-            required[required_count++] = q;
-    }
-    if (p->rc != 0) {
-        free_list(required, required_count);
-        free_list(excluded, excluded_count);
-        return NULL;
-    }
-    cops_xapian_query *result = DROPPED;
-    if (required_count > 0 || excluded_count > 0) {
-        cops_xapian_query *positive =
-            required_count ? join(p, required, required_count, 1)
-                           : checked(p, cops_xapian_query_match_all());
-        if (excluded_count == 0) {
-            result = positive;
-        } else {
-            cops_xapian_query *negative = join(p, excluded, excluded_count, 0);
-            result = checked(p, positive && negative ? cops_xapian_query_and_not(positive, negative)
-                                                     : NULL);
-            if (!positive || !negative) {
-                cops_xapian_query_free(positive);
-                cops_xapian_query_free(negative);
-            }
-        }
-    }
-    free(required);
-    free(excluded);
-    return result;
-}
-
-static cops_xapian_query *plan_or(planner *p, const query_node *node)
-{
-    cops_xapian_query **children = calloc(node->child_count + 1, sizeof *children);
-    if (!children)
-        return checked(p, NULL);
-    size_t count = 0;
-    for (size_t i = 0; i < node->child_count && p->rc == 0; i++) {
-        cops_xapian_query *q = plan_node(p, node->children[i]);
-        if (q && q != DROPPED)
-            children[count++] = q;
-    }
-    if (p->rc != 0) {
-        free_list(children, count);
-        return NULL;
-    }
-    cops_xapian_query *result = count == 0 ? DROPPED : join(p, children, count, 0);
-    free(children);
-    return result;
-}
-
-static cops_xapian_query *plan_and_maybe(planner *p, const query_node *node)
-{
-    if (node->child_count != 2)
-        return plan_and(p, node);
-    cops_xapian_query *required = plan_node(p, node->children[0]);
-    if (!required)
-        return NULL;
-    cops_xapian_query *optional = plan_node(p, node->children[1]);
-    if (!optional) {
-        if (required != DROPPED)
-            cops_xapian_query_free(required);
-        return NULL;
-    }
-    if (required == DROPPED)
-        return optional;
-    if (optional == DROPPED)
-        return required;
-    return checked(p, cops_xapian_query_and_maybe(required, optional));
-}
-
-/* NEAR restricted to one field (title: operands always use the title). */
-static cops_xapian_query *near_in_field(planner *p, const query_node *node, int title)
-{
-    char keys[XAPIAN_PLAN_MAX_PHRASE_TERMS][sizeof XAPIAN_PLAN_TITLE_PREFIX +
-                                            ANALYZER_MAX_TERM_BYTES + 1];
-    size_t count = 0;
-    if (node->child_count > XAPIAN_PLAN_MAX_PHRASE_TERMS) {
-        p->rc = error_set(p->err, COPS_ELIMIT, "NEAR takes at most %d operands",
-                          XAPIAN_PLAN_MAX_PHRASE_TERMS);
-        return NULL;
-    }
-    for (size_t i = 0; i < node->child_count; i++) {
-        const query_node *child = node->children[i];
-        if (!child->text) {
-            p->rc = error_set(p->err, COPS_EUNSUPPORTED,
-                              "NEAR operands must be words or phrases for Xapian");
-            return NULL;
-        }
-        plan_words tokens;
-        if (analyze(p, child->text, 0, &tokens) != 0)
-            return NULL;
-        if (tokens.count == 0)
-            continue;
-        if (tokens.count > 1) {
-            p->rc = error_set(p->err, COPS_EUNSUPPORTED,
-                              "NEAR operand '%s' (column %zu) is several terms; Xapian's NEAR "
-                              "takes single terms", child->text, child->column);
-            return NULL;
-        }
-        int in_title = title || child->field == QUERY_FIELD_TITLE;
-        char key[sizeof keys[0]];
-        snprintf(key, sizeof key, "%s%s", in_title ? XAPIAN_PLAN_TITLE_PREFIX : "",
-                 tokens.terms[0]);
-        int repeated = 0;
-        for (size_t k = 0; k < count && !repeated; k++)
-            repeated = strcmp(keys[k], key) == 0;
-        if (!repeated)
-            memcpy(keys[count++], key, sizeof key);
-    }
-    if (count == 0)
-        return DROPPED;
-    cops_xapian_query *terms[XAPIAN_PLAN_MAX_PHRASE_TERMS];
-    for (size_t i = 0; i < count; i++) {
-        terms[i] = checked(p, cops_xapian_query_term(keys[i]));
-        if (!terms[i]) {
-            for (size_t k = 0; k < i; k++)
-                cops_xapian_query_free(terms[k]);
-            return NULL;
-        }
-    }
-    if (count == 1)
-        return terms[0];
-    uint64_t window = (uint64_t)node->distance + 1;
-    return checked(p, cops_xapian_query_near(terms, count,
-                                             window > UINT32_MAX ? UINT32_MAX : (uint32_t)window));
-}
-
-static cops_xapian_query *plan_near(planner *p, const query_node *node)
-{
-    if (node->field == QUERY_FIELD_TITLE)
-        return near_in_field(p, node, 1);
-    cops_xapian_query *body = near_in_field(p, node, 0);
-    if (!body || body == DROPPED)
-        return body;
-    cops_xapian_query *title = near_in_field(p, node, 1);
-    if (!title) {
-        cops_xapian_query_free(body);
-        return NULL;
-    }
-    return either_field(p, body, title);
-}
-
-static cops_xapian_query *plan_date(planner *p, const query_node *node)
+static cops_xapian_query *plan_date(planner *p, const lower_node *node)
 {
     char from[16], to[16];
     snprintf(from, sizeof from, "%08u", node->date_from);
@@ -464,40 +224,107 @@ static cops_xapian_query *plan_date(planner *p, const query_node *node)
                                                     node->date_to ? to : NULL));
 }
 
-static cops_xapian_query *plan_node(planner *p, const query_node *node)
+static void *plan_leaf(void *context, const lower_node *node)
 {
-    if (p->rc != 0)
-        return NULL;
+    planner *p = context;
     switch (node->kind) {
-    case QUERY_WORD:
-    case QUERY_PHRASE:
-        return plan_text(p, node);
-    case QUERY_PREFIX:
+    case LOWER_TERM:
+        return field_term(p, node->terms[0].text, node->field);
+    case LOWER_PHRASE:
+        return plan_phrase(p, node);
+    case LOWER_PREFIX:
         return plan_prefix(p, node);
-    case QUERY_DATE_RANGE:
+    case LOWER_DATE:
         return plan_date(p, node);
-    case QUERY_AND:
-        return plan_and(p, node);
-    case QUERY_OR:
-        return plan_or(p, node);
-    case QUERY_NOT: {
-        /* Outside an AND (the parser never produces it): all but the child. */
-        query_node all = {.kind = QUERY_ALL};
-        const query_node *pair[2] = {&all, node};
-        query_node conjunction = {.kind = QUERY_AND, .children = (query_node **)pair,
-                                  .child_count = 2};
-        return plan_and(p, &conjunction);
-    }
-    case QUERY_AND_MAYBE:
-        return plan_and_maybe(p, node);
-    case QUERY_NEAR:
-        return plan_near(p, node);
-    case QUERY_ALL:
+    case LOWER_ALL:
         return checked(p, cops_xapian_query_match_all());
+    default:
+        return checked(p, cops_xapian_query_match_nothing());
     }
-    p->rc = error_set(p->err, COPS_EINVAL, "unknown query node kind %d", (int)node->kind);
-    return NULL;
 }
+
+/* OP_NEAR of the operands' terms, window distance + 1; Xapian 1.4's
+ * OP_NEAR takes only terms, and a repeated term is one operand (in cops
+ * two equal operands may use the same position, so they add no
+ * constraint).  Consumes built[]. */
+static cops_xapian_query *plan_near(planner *p, const lower_node *node, void **built)
+{
+    cops_xapian_query *terms[LOWER_MAX_PHRASE_TERMS];
+    xapian_key keys[LOWER_MAX_PHRASE_TERMS];
+    size_t count = 0;
+    for (size_t i = 0; i < node->child_count; i++) {
+        const lower_node *operand = node->children[i];
+        if (operand->kind != LOWER_TERM && p->rc == 0) {
+            const query_node *source = operand->source;
+            p->rc = operand->kind == LOWER_PHRASE
+                        ? error_set(p->err, COPS_EUNSUPPORTED,
+                                    "NEAR operand '%s' (column %zu) is several terms; Xapian's "
+                                    "NEAR takes single terms", source->text, source->column)
+                        : error_set(p->err, COPS_EUNSUPPORTED,
+                                    "NEAR operands must be words or phrases for Xapian");
+        }
+        int repeated = 0;
+        if (p->rc == 0) {
+            field_key(keys[count], operand->terms[0].text, operand->field);
+            for (size_t k = 0; k < count && !repeated; k++)
+                repeated = strcmp(keys[k], keys[count]) == 0;
+        }
+        if (p->rc != 0 || repeated)
+            cops_xapian_query_free(built[i]);
+        else
+            terms[count++] = built[i];
+    }
+    if (p->rc != 0) {
+        for (size_t k = 0; k < count; k++)
+            cops_xapian_query_free(terms[k]);
+        return NULL;
+    }
+    if (count == 1)
+        return terms[0];
+    return checked(p, cops_xapian_query_near(terms, count, window_of((uint64_t)node->distance + 1)));
+}
+
+static void *plan_op(void *context, const lower_node *node, void **built)
+{
+    planner *p = context;
+    size_t n = node->child_count, required = node->required_count;
+    if (node->kind == LOWER_TITLE)
+        return scaled_title(p, built[0]);
+    if (node->kind == LOWER_AND_MAYBE)
+        return checked(p, cops_xapian_query_and_maybe(built[0], built[1]));
+    if (node->kind == LOWER_NEAR)
+        return plan_near(p, node, built);
+    cops_xapian_query **parts = malloc(n * sizeof *parts);
+    for (size_t i = 0; i < n; i++) {
+        if (parts)
+            parts[i] = built[i];
+        else
+            cops_xapian_query_free(built[i]);
+    }
+    cops_xapian_query *q = NULL;
+    if (parts && node->kind == LOWER_OR) {
+        q = cops_xapian_query_or(parts, n);
+    } else if (parts) {
+        /* AND: the required ANDed (one: itself), AND_NOT the excluded ORed */
+        q = required == 1 ? parts[0] : cops_xapian_query_and(parts, required);
+        if (required < n) {
+            cops_xapian_query *excluded = n - required == 1
+                                              ? parts[required]
+                                              : cops_xapian_query_or(parts + required, n - required);
+            q = cops_xapian_query_and_not(q, excluded);
+        }
+    }
+    free(parts);
+    return checked(p, q);
+}
+
+static void discard(void *built) { cops_xapian_query_free(built); }
+
+static const lower_builder xapian_builder = {
+    .leaf = plan_leaf,
+    .op = plan_op,
+    .discard = discard,
+};
 
 int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_options *o,
                       cops_xapian_query **out, cops_error *err)
@@ -513,18 +340,20 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
         o = &defaults;
     if (!(o->title_weight >= 0))
         return error_set(err, COPS_EINVAL, "title weight %g is not >= 0", o->title_weight);
-    planner p = {a, o, err, 0, 0};
-    cops_xapian_query *q = plan_node(&p, tree);
-    if (p.rc != 0) {
-        if (q && q != DROPPED)
-            cops_xapian_query_free(q);
-        return p.rc;
+    lower_options lowering = {o->title_weight, o->max_prefix_terms ? o->max_prefix_terms : 1000,
+                              o->max_query_prefix_terms};
+    lower_plan *plan = NULL;
+    int rc = lower_query(a, tree, &lowering, &plan, err);
+    if (rc != 0)
+        return rc;
+    planner p = {o, plan, err, 0, 0};
+    cops_xapian_query *q = lower_build(plan->root, &xapian_builder, &p);
+    lower_plan_free(plan);
+    if (p.rc != 0 || !q) {
+        cops_xapian_query_free(q);
+        return p.rc ? p.rc : error_set(err, COPS_ENOMEM, "out of memory while planning the Xapian query");
     }
-    if (q == DROPPED)
-        q = checked(&p, cops_xapian_query_match_nothing());
-    if (!q)
-        return p.rc;
-    int rc = cops_xapian_query_status(q, err);
+    rc = cops_xapian_query_status(q, err);
     if (rc != 0) {
         cops_xapian_query_free(q);
         return rc;

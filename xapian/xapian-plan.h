@@ -2,8 +2,9 @@
  * xapian-plan.h — index and query a Xapian database the way cops does.
  *
  * Documents go through cops's analyzer and their terms are stored so that
- * a parsed cops query (query/parser.h), planned here with the semantics of
- * query/plan.c, matches in Xapian exactly the documents cops matches.
+ * a parsed cops query (query/parser.h), lowered as for cops
+ * (query/lower.h) and mapped here, matches in Xapian exactly the documents
+ * cops matches.
  *
  * The mapping, which both functions rely on:
  *   body term t at cops position p    term "t",       Xapian position p + 1
@@ -21,30 +22,32 @@
  * are both numbered from the start of their field, as in cops, so a NEAR
  * mixing a title: operand with body operands compares the same numbers.
  *
- * Query semantics (query/plan.c; words and phrases analysed like the
- * documents):
- *   WORD, PHRASE   one term t: t OR scale(S t, title_weight); several terms:
- *                  OP_PHRASE of them (body) OR scaled OP_PHRASE of the
- *                  S-terms, window = span + slop + 1, where span = last - first
- *                  analysed position (so n terms at consecutive positions and
- *                  slop s give window n + s: cops allows last - first <=
- *                  n - 1 + s, Xapian last - first < window).  title: keeps the
- *                  title part only.  A word analysing to nothing is dropped
- *                  from its parent; a query left empty matches nothing.
- *   PREFIX         analysed without stemming; the last word becomes
- *                  OP_WILDCARD(word) OR scaled OP_WILDCARD(S word) (title: the
- *                  second only), earlier words (e-mai*) are ANDed as WORDs.
- *   DATE_RANGE     value range on the date slot; an open end is OP_VALUE_GE /
- *                  OP_VALUE_LE; undated documents never match (as in cops).
- *   AND            the positive children ANDed, AND_NOT the OR of the NOT
- *                  children; only exclusions: MatchAll AND_NOT them.
- *   OR, AND_MAYBE  OP_OR, OP_AND_MAYBE (a dropped side leaves the other).
- *   NEAR/n         OP_NEAR of the operands' terms, window n + 1 (cops: max -
- *                  min <= n; Xapian: max - min < window), in the body OR,
- *                  scaled, in the title; repeated operands are merged (in cops
- *                  two equal operands may use the same position, so they add
- *                  no constraint).
- *   ALL            MatchAll.
+ * Queries: the parsed tree is lowered by query/lower.h, which settles what
+ * it means (analysis, fields, dropped words, NOT and match-all, NEAR
+ * operands, prefix policy) for both engines; this planner maps each plan
+ * node onto Xapian's operators only:
+ *   TERM           its term ("t" or "S" t);
+ *   PHRASE         OP_PHRASE of its terms, window = span + slop + 1, where
+ *                  span = the last term's offset (so n terms at
+ *                  consecutive positions and slop s give window n + s:
+ *                  cops allows last - first <= n - 1 + s, Xapian
+ *                  last - first < window);
+ *   TITLE          its child under OP_SCALE_WEIGHT(title_weight) (Xapian
+ *                  cannot weight a term inside a phrase, so the weight of
+ *                  title terms goes on the whole title sub-query);
+ *   PREFIX         OP_WILDCARD(prefix) in the body OR scaled
+ *                  OP_WILDCARD(S prefix) in the title, for the fields it has;
+ *   DATE           value range on the date slot; an open end is OP_VALUE_GE /
+ *                  OP_VALUE_LE; undated documents never match (as in cops);
+ *   AND            the required children ANDed, AND_NOT the OR of the
+ *                  excluded ones;
+ *   OR, AND_MAYBE  OP_OR, OP_AND_MAYBE;
+ *   NEAR           OP_NEAR of the operands' terms, window distance + 1
+ *                  (cops: max - min <= n; Xapian: max - min < window);
+ *                  repeated operands are merged (in cops two equal
+ *                  operands may use the same position, so they add no
+ *                  constraint);
+ *   ALL, NOTHING   MatchAll, MatchNothing.
  *
  * Known differences from cops, all limited to error cases:
  *  - a NEAR operand that analyses to several terms (a phrase, or a word
@@ -56,7 +59,9 @@
  *  - the bound on all prefixes together (max_query_prefix_terms) counts the
  *    terms of the whole database (of all shards together), where cops
  *    counts each segment's.
- * Scores differ (Xapian's BM25 uses one document length over both fields).
+ * Scores differ (Xapian's BM25 uses one document length over both fields;
+ * a title: operand of a NEAR outside a TITLE is not weighted, being one
+ * term of an OP_NEAR, where cops gives its term the title weight).
  */
 #ifndef COPS_XAPIAN_PLAN_H
 #define COPS_XAPIAN_PLAN_H
@@ -67,7 +72,7 @@
 #include "analysis/analyzer.h"
 #include "cops.h"
 #include "query/parser.h"
-#include "query/plan.h"
+#include "query/lower.h"
 #include "xapian/cops_xapian.h"
 
 /* The value slot of the document date. */
@@ -75,8 +80,8 @@
 /* Prefixes of title terms and identifiers. */
 #define XAPIAN_PLAN_TITLE_PREFIX "S"
 #define XAPIAN_PLAN_ID_PREFIX "Q"
-/* Words in one phrase, as in cops (query/plan.c). */
-#define XAPIAN_PLAN_MAX_PHRASE_TERMS PLAN_MAX_PHRASE_TERMS
+/* Words in one phrase, as in cops (query/lower.h). */
+#define XAPIAN_PLAN_MAX_PHRASE_TERMS LOWER_MAX_PHRASE_TERMS
 
 /* Index `text[0, text_length)` (need not be NUL-terminated) with title
  * `title` (NUL-terminated; NULL = no title) and identifier `id`

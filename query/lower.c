@@ -1,0 +1,532 @@
+/*
+ * lower.c — a parsed query to its engine-neutral plan (lower.h).
+ */
+#include "config.h"
+
+#include "query/lower.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+/* ------------------------------------------------------------ analysis */
+
+/* The words of one query word or phrase as the index's analyzer gives
+ * them, with their positions. */
+typedef struct lower_words {
+    char terms[LOWER_MAX_PHRASE_TERMS][ANALYZER_MAX_TERM_BYTES + 1];
+    uint32_t positions[LOWER_MAX_PHRASE_TERMS];
+    size_t count;
+} lower_words;
+
+typedef struct word_collector {
+    lower_words *words;
+    int overflow;
+} word_collector;
+
+static int collect_word(void *context, const analyzer_token *token)
+{
+    word_collector *c = context;
+    lower_words *list = c->words;
+    if (list->count == LOWER_MAX_PHRASE_TERMS) {
+        c->overflow = 1;
+        return 1;
+    }
+    memcpy(list->terms[list->count], token->term, token->term_length + 1);
+    list->positions[list->count] = token->position;
+    list->count++;
+    return 0;
+}
+
+typedef struct lowering {
+    analyzer *analyzer;
+    const lower_options *options;
+    cops_error *err;
+} lowering;
+
+/* Analyse `text` into `out`: COPS_ELIMIT (message says so) beyond
+ * LOWER_MAX_PHRASE_TERMS words, or the analyzer's error. */
+static int analyze(lowering *l, const char *text, int flags, lower_words *out)
+{
+    out->count = 0;
+    word_collector c = {out, 0};
+    int rc = analyzer_run(l->analyzer, text, strlen(text), 0, flags, collect_word, &c, NULL, NULL);
+    if (c.overflow)
+        return error_set(l->err, COPS_ELIMIT,
+                         "'%s' has more than %d words; a phrase is limited to %d", text,
+                         LOWER_MAX_PHRASE_TERMS, LOWER_MAX_PHRASE_TERMS);
+    if (rc < 0)
+        return error_set(l->err, rc, "analysis of the query failed");
+    return 0;
+}
+
+/* --------------------------------------------------------------- nodes */
+
+static void free_node(lower_node *node)
+{
+    if (!node)
+        return;
+    for (size_t i = 0; i < node->child_count; i++)
+        free_node(node->children[i]);
+    free(node->children);
+    free(node);
+}
+
+static void free_nodes(lower_node **nodes, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free_node(nodes[i]);
+}
+
+static int out_of_memory(lowering *l)
+{
+    return error_set(l->err, COPS_ENOMEM, "out of memory while planning the query");
+}
+
+/* A node of `kind` with room for `term_count` terms; NULL when out of
+ * memory (the error set). */
+static lower_node *new_node(lowering *l, lower_kind kind, const query_node *source,
+                            size_t term_count)
+{
+    lower_node *node = calloc(1, sizeof *node + term_count * sizeof node->terms[0]);
+    if (!node) {
+        out_of_memory(l);
+        return NULL;
+    }
+    node->kind = kind;
+    node->source = source;
+    node->term_count = term_count;
+    return node;
+}
+
+/* An operator over `children` (ownership taken, freed on failure):
+ * none is nothing (*out NULL); one is itself for OR, NEAR and an AND of
+ * one required child. */
+static int join(lowering *l, lower_kind kind, const query_node *source, lower_node **children,
+                size_t count, size_t required_count, lower_node **out)
+{
+    *out = NULL;
+    if (count == 0)
+        return 0;
+    if (count == 1 && (kind != LOWER_AND || required_count == 1)) {
+        *out = children[0];
+        return 0;
+    }
+    lower_node *node = new_node(l, kind, source, 0);
+    lower_node **copy = node ? malloc(count * sizeof *copy) : NULL;
+    if (!copy) {
+        free(node);
+        free_nodes(children, count);
+        return node ? out_of_memory(l) : COPS_ENOMEM;
+    }
+    memcpy(copy, children, count * sizeof *copy);
+    node->children = copy;
+    node->child_count = count;
+    node->required_count = required_count;
+    *out = node;
+    return 0;
+}
+
+/* words->terms[first, first + count) (count >= 1) in `field`: a TERM or a
+ * PHRASE within `slop`. */
+static lower_node *words_node(lowering *l, const query_node *source, const lower_words *words,
+                              size_t first, size_t count, uint32_t slop, int field)
+{
+    lower_node *node = new_node(l, count == 1 ? LOWER_TERM : LOWER_PHRASE, source, count);
+    if (!node)
+        return NULL;
+    node->field = field;
+    node->slop = slop;
+    for (size_t i = 0; i < count; i++) {
+        memcpy(node->terms[i].text, words->terms[first + i], sizeof node->terms[i].text);
+        node->terms[i].offset = words->positions[first + i] - words->positions[first];
+    }
+    return node;
+}
+
+/* TITLE(title), or body OR TITLE(title) when there is a body version;
+ * takes ownership of both (a NULL title: out of memory, already said). */
+static int either_field(lowering *l, lower_node *body, lower_node *title, lower_node **out)
+{
+    lower_node *marked = title ? new_node(l, LOWER_TITLE, title->source, 0) : NULL;
+    lower_node **children = marked ? malloc(sizeof *children) : NULL;
+    if (!children) {
+        free(marked);
+        free_node(body);
+        free_node(title);
+        return marked ? out_of_memory(l) : COPS_ENOMEM;
+    }
+    children[0] = title;
+    marked->children = children;
+    marked->child_count = 1;
+    if (!body) {
+        *out = marked;
+        return 0;
+    }
+    lower_node *pair[2] = {body, marked};
+    return join(l, LOWER_OR, body->source, pair, 2, 0, out);
+}
+
+/* ------------------------------------------------------------ lowering */
+
+static int lower_node_of(lowering *l, const query_node *q, lower_node **out);
+
+/* Analysed words in the fields `q` asks for (title: or either). */
+static int words_in_fields(lowering *l, const query_node *q, const lower_words *words,
+                           size_t first, size_t count, uint32_t slop, query_field field,
+                           lower_node **out)
+{
+    lower_node *body = NULL;
+    if (field != QUERY_FIELD_TITLE
+        && !(body = words_node(l, q, words, first, count, slop, LOWER_FIELD_BODY)))
+        return COPS_ENOMEM;
+    lower_node *title = words_node(l, q, words, first, count, slop, LOWER_FIELD_TITLE);
+    return either_field(l, body, title, out);
+}
+
+static int lower_text(lowering *l, const query_node *q, lower_node **out)
+{
+    lower_words words;
+    int rc = analyze(l, q->text, 0, &words);
+    if (rc != 0 || words.count == 0)
+        return rc;
+    uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
+    return words_in_fields(l, q, &words, 0, words.count, slop, q->field, out);
+}
+
+static int lower_prefix(lowering *l, const query_node *q, lower_node **out)
+{
+    lower_words words;
+    int rc = analyze(l, q->text, ANALYZE_NO_STEM, &words);
+    if (rc != 0 || words.count == 0)
+        return rc;
+    /* A prefix that analyses to several words (e-mai*): the last one is the
+     * prefix, the others must match as words (in either field). */
+    lower_node *parts[LOWER_MAX_PHRASE_TERMS];
+    size_t count = 0;
+    lower_node *prefix = new_node(l, LOWER_PREFIX, q, 1);
+    if (!prefix)
+        return COPS_ENOMEM;
+    memcpy(prefix->terms[0].text, words.terms[words.count - 1], sizeof prefix->terms[0].text);
+    prefix->field = q->field == QUERY_FIELD_TITLE ? LOWER_FIELD_TITLE
+                                                  : LOWER_FIELD_BODY | LOWER_FIELD_TITLE;
+    prefix->max_terms = l->options->max_prefix_terms;
+    parts[count++] = prefix;
+    for (size_t i = 0; i + 1 < words.count; i++) {
+        rc = words_in_fields(l, q, &words, i, 1, 0, QUERY_FIELD_ANY, &parts[count]);
+        if (rc != 0) {
+            free_nodes(parts, count);
+            return rc;
+        }
+        count++;
+    }
+    return join(l, LOWER_AND, q, parts, count, count, out);
+}
+
+/* The children of `q` lowered into `parts` (room for all), dropped ones
+ * left out; with `exclusions`, NOT children go to excluded[] instead. */
+static int lower_children(lowering *l, const query_node *q, lower_node **parts, size_t *count,
+                          lower_node **excluded, size_t *excluded_count)
+{
+    for (size_t i = 0; i < q->child_count; i++) {
+        const query_node *child = q->children[i];
+        int exclusion = excluded && child->kind == QUERY_NOT && child->child_count == 1;
+        lower_node *m = NULL;
+        int rc = lower_node_of(l, exclusion ? child->children[0] : child, &m);
+        if (rc != 0)
+            return rc;
+        if (m && exclusion)
+            excluded[(*excluded_count)++] = m;
+        else if (m)
+            parts[(*count)++] = m;
+    }
+    return 0;
+}
+
+static int lower_and(lowering *l, const query_node *q, lower_node **out)
+{
+    size_t n = q->child_count;
+    lower_node **parts = calloc(2 * n + 1, sizeof *parts);
+    if (!parts)
+        return out_of_memory(l);
+    lower_node **excluded = parts + n + 1;
+    size_t required_count = 0, excluded_count = 0;
+    int rc = lower_children(l, q, parts, &required_count, excluded, &excluded_count);
+    if (rc == 0 && required_count == 0 && excluded_count > 0
+        && !(parts[required_count++] = new_node(l, LOWER_ALL, q, 0)))
+        rc = COPS_ENOMEM;
+    if (rc == 0) {
+        memmove(parts + required_count, excluded, excluded_count * sizeof *parts);
+        rc = join(l, LOWER_AND, q, parts, required_count + excluded_count, required_count, out);
+    } else {
+        free_nodes(parts, required_count);
+        free_nodes(excluded, excluded_count);
+    }
+    free(parts);
+    return rc;
+}
+
+static int lower_or(lowering *l, const query_node *q, lower_node **out)
+{
+    lower_node **parts = calloc(q->child_count + 1, sizeof *parts);
+    if (!parts)
+        return out_of_memory(l);
+    size_t count = 0;
+    int rc = lower_children(l, q, parts, &count, NULL, NULL);
+    if (rc == 0)
+        rc = join(l, LOWER_OR, q, parts, count, 0, out);
+    else
+        free_nodes(parts, count);
+    free(parts);
+    return rc;
+}
+
+static int lower_and_maybe(lowering *l, const query_node *q, lower_node **out)
+{
+    if (q->child_count != 2)
+        return lower_and(l, q, out);
+    lower_node *pair[2] = {NULL, NULL};
+    size_t count = 0;
+    int rc = lower_children(l, q, pair, &count, NULL, NULL);
+    if (rc != 0 || count < 2) {
+        /* a dropped side leaves the other alone */
+        if (rc == 0)
+            *out = pair[0];
+        else
+            free_nodes(pair, count);
+        return rc;
+    }
+    return join(l, LOWER_AND_MAYBE, q, pair, 2, 1, out);
+}
+
+/* NEAR in one field (a title: operand always in the title). */
+static int near_in_field(lowering *l, const query_node *q, int field, lower_node **out)
+{
+    if (q->child_count > LOWER_MAX_PHRASE_TERMS)
+        return error_set(l->err, COPS_ELIMIT, "NEAR takes at most %d operands",
+                         LOWER_MAX_PHRASE_TERMS);
+    lower_node *operands[LOWER_MAX_PHRASE_TERMS];
+    size_t count = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < q->child_count; i++) {
+        const query_node *child = q->children[i];
+        lower_node *m = NULL;
+        if (!child->text) {
+            rc = lower_node_of(l, child, &m);
+        } else {
+            lower_words words;
+            rc = analyze(l, child->text, 0, &words);
+            int in = field == LOWER_FIELD_TITLE || child->field == QUERY_FIELD_TITLE
+                         ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY;
+            if (rc == 0 && words.count > 0
+                && !(m = words_node(l, child, &words, 0, words.count,
+                                    child->kind == QUERY_PHRASE ? child->distance : 0, in)))
+                rc = COPS_ENOMEM;
+        }
+        if (m)
+            operands[count++] = m;
+    }
+    if (rc != 0) {
+        free_nodes(operands, count);
+        return rc;
+    }
+    rc = join(l, LOWER_NEAR, q, operands, count, 0, out);
+    if (rc == 0 && *out && (*out)->kind == LOWER_NEAR)
+        (*out)->distance = q->distance;
+    return rc;
+}
+
+static int lower_near(lowering *l, const query_node *q, lower_node **out)
+{
+    lower_node *body = NULL, *title = NULL;
+    int rc = 0;
+    if (q->field != QUERY_FIELD_TITLE) {
+        rc = near_in_field(l, q, LOWER_FIELD_BODY, &body);
+        if (rc != 0 || !body)
+            return rc; /* the title version drops with the body's */
+    }
+    rc = near_in_field(l, q, LOWER_FIELD_TITLE, &title);
+    if (rc != 0 || !title) {
+        free_node(body);
+        *out = NULL;
+        return rc;
+    }
+    return either_field(l, body, title, out);
+}
+
+/* A node without children or terms. */
+static int leaf(lowering *l, lower_kind kind, const query_node *q, lower_node **out)
+{
+    *out = new_node(l, kind, q, 0);
+    if (!*out)
+        return COPS_ENOMEM;
+    (*out)->date_from = q->date_from;
+    (*out)->date_to = q->date_to;
+    return 0;
+}
+
+/* A NOT outside an AND (the parser does not produce it, but lowering
+ * stays total): every document without the child. */
+static int lower_lone_not(lowering *l, const query_node *q, lower_node **out)
+{
+    if (q->child_count != 1)
+        return error_set(l->err, COPS_EINVAL, "NOT takes one operand");
+    lower_node *parts[2] = {NULL, NULL};
+    int rc = lower_node_of(l, q->children[0], &parts[1]);
+    if (rc == 0 && !(parts[0] = new_node(l, LOWER_ALL, q, 0)))
+        rc = COPS_ENOMEM;
+    if (rc != 0) {
+        free_node(parts[1]);
+        return rc;
+    }
+    return join(l, LOWER_AND, q, parts, parts[1] ? 2 : 1, 1, out);
+}
+
+/* *out: the plan of `q`, or NULL when it constrains nothing (dropped). */
+static int lower_node_of(lowering *l, const query_node *q, lower_node **out)
+{
+    *out = NULL;
+    switch (q->kind) {
+    case QUERY_WORD:
+    case QUERY_PHRASE:
+        return lower_text(l, q, out);
+    case QUERY_PREFIX:
+        return lower_prefix(l, q, out);
+    case QUERY_DATE_RANGE:
+        return leaf(l, LOWER_DATE, q, out);
+    case QUERY_AND:
+        return lower_and(l, q, out);
+    case QUERY_OR:
+        return lower_or(l, q, out);
+    case QUERY_NOT:
+        return lower_lone_not(l, q, out);
+    case QUERY_AND_MAYBE:
+        return lower_and_maybe(l, q, out);
+    case QUERY_NEAR:
+        return lower_near(l, q, out);
+    case QUERY_ALL:
+        return leaf(l, LOWER_ALL, q, out);
+    }
+    return error_set(l->err, COPS_EINVAL, "unknown query node kind %d", (int)q->kind);
+}
+
+int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_options *options,
+                lower_plan **out, cops_error *err)
+{
+    *out = NULL;
+    lowering l = {text_analyzer, options, err};
+    lower_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return out_of_memory(&l);
+    plan->title_weight = options->title_weight;
+    plan->max_query_prefix_terms = options->max_query_prefix_terms;
+    int rc = lower_node_of(&l, tree, &plan->root);
+    if (rc == 0 && !plan->root)
+        rc = leaf(&l, LOWER_NOTHING, tree, &plan->root);
+    if (rc != 0) {
+        lower_plan_free(plan);
+        return rc;
+    }
+    *out = plan;
+    return 0;
+}
+
+void lower_plan_free(lower_plan *plan)
+{
+    if (!plan)
+        return;
+    free_node(plan->root);
+    free(plan);
+}
+
+/* ---------------------------------------------------------- highlights */
+
+/* Returns 0, or COPS_ENOMEM (results without their highlights would be
+ * wrong answers, not a fallback). */
+static int remember_highlight(highlight_terms *h, const char *term, int is_prefix)
+{
+    for (size_t i = 0; i < h->count; i++)
+        if (strcmp(h->terms[i], term) == 0 && h->is_prefix[i] == is_prefix)
+            return 0;
+    if (h->count == h->capacity) {
+        size_t capacity = h->capacity ? h->capacity * 2 : 16;
+        char **terms = realloc(h->terms, capacity * sizeof *terms);
+        if (terms)
+            h->terms = terms;
+        unsigned char *flags = terms ? realloc(h->is_prefix, capacity) : NULL;
+        if (!flags)
+            return COPS_ENOMEM;
+        h->is_prefix = flags;
+        h->capacity = capacity;
+    }
+    if ((h->terms[h->count] = strdup(term)) == NULL)
+        return COPS_ENOMEM;
+    h->is_prefix[h->count++] = (unsigned char)is_prefix;
+    return 0;
+}
+
+typedef struct highlight_walk {
+    highlight_terms *terms;
+    int is_prefix;
+} highlight_walk;
+
+static int highlight_token(void *context, const analyzer_token *token)
+{
+    highlight_walk *walk = context;
+    return remember_highlight(walk->terms, token->term, walk->is_prefix);
+}
+
+int plan_highlight_terms(analyzer *text_analyzer, const query_node *node, highlight_terms *terms)
+{
+    if (node->kind == QUERY_NOT)
+        return 0; /* excluded words are never what a hit matched */
+    int rc = 0;
+    if (node->text && (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE
+                       || node->kind == QUERY_PREFIX)) {
+        highlight_walk walk = {terms, node->kind == QUERY_PREFIX};
+        rc = analyzer_run(text_analyzer, node->text, strlen(node->text), 0,
+                          walk.is_prefix ? ANALYZE_NO_STEM : 0, highlight_token, &walk, NULL, NULL);
+    }
+    for (size_t i = 0; rc == 0 && i < node->child_count; i++)
+        rc = plan_highlight_terms(text_analyzer, node->children[i], terms);
+    return rc;
+}
+
+void highlight_terms_free(highlight_terms *terms)
+{
+    for (size_t i = 0; i < terms->count; i++)
+        free(terms->terms[i]);
+    free(terms->terms);
+    free(terms->is_prefix);
+    memset(terms, 0, sizeof *terms);
+}
+
+/* ------------------------------------------------------------- mapping */
+
+#define LOWER_FEW_CHILDREN 8
+
+void *lower_build(const lower_node *node, const lower_builder *builder, void *engine)
+{
+    if (node->child_count == 0)
+        return builder->leaf(engine, node);
+    /* most operators have few operands: no allocation for them */
+    void *few[LOWER_FEW_CHILDREN];
+    void **built = node->child_count <= LOWER_FEW_CHILDREN ? few
+                                                           : malloc(node->child_count * sizeof *built);
+    if (!built)
+        return NULL;
+    for (size_t i = 0; i < node->child_count; i++) {
+        if (!(built[i] = lower_build(node->children[i], builder, engine))) {
+            for (size_t k = 0; k < i; k++)
+                builder->discard(built[k]);
+            if (built != few)
+                free(built);
+            return NULL;
+        }
+    }
+    void *result = builder->op(engine, node, built);
+    if (built != few)
+        free(built);
+    return result;
+}

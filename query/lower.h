@@ -1,0 +1,161 @@
+/*
+ * lower.h — the meaning of a parsed query, stated once for every engine.
+ *
+ * query_parse (parser.h) gives the query as typed; lower_query turns that
+ * tree, once per search, into a plan in the index's terms, which each
+ * engine only maps onto its own operators: the native planner (plan.h)
+ * into matchers per segment, the Xapian planner (xapian/xapian-plan.h)
+ * into a Xapian query.  Every decision about what a query means is taken
+ * here; a planner decides only how its engine does it.
+ *
+ * What lowering decides:
+ *  - Analysis.  Words and phrases go through the index's analyzer exactly
+ *    as documents did (prefixes without stemming).  A word or phrase of
+ *    one term is a TERM; of several (a phrase, or a word like
+ *    community-oriented) a PHRASE with each term's offset from the first
+ *    (the analyzer's positions, so a dropped stop word leaves its gap)
+ *    and the phrase's slop (~n; 0 for a word).  More than
+ *    LOWER_MAX_PHRASE_TERMS terms: COPS_ELIMIT.
+ *  - Fields.  Every term is in one field, body or title.  A word, phrase
+ *    or NEAR without title: matches in the body or in the title:
+ *    OR(body version, TITLE(title version)); with title: only
+ *    TITLE(title version).  A term in the title scores with weight
+ *    plan->title_weight; TITLE marks a sub-plan wholly in the title, for
+ *    an engine that weights a whole sub-query rather than each term.
+ *  - Dropped words.  A word, phrase or prefix that analyses to no term
+ *    (only punctuation, only stop words) constrains nothing: it is left
+ *    out of its parent, an operator left without operands is left out in
+ *    turn, and a plan left with nothing is NOTHING (matches no document).
+ *    An AND or OR of one operand is that operand; a NEAR of one operand
+ *    is that operand.
+ *  - NOT and match-all.  An AND lists its required children first
+ *    (required_count of them), then its exclusions; an AND of exclusions
+ *    only requires ALL.  An AND of one required child and no exclusion is
+ *    that child.  A NOT outside an AND (the parser makes none) is
+ *    AND(ALL, NOT child).  AND_MAYBE has exactly two children, required
+ *    and optional (a dropped side leaves the other alone).
+ *  - NEAR.  Its operands (at least two) are TERMs or PHRASEs, each in the
+ *    field of the NEAR's version or in the title for a title: operand,
+ *    within `distance` positions of each other in any order; at most
+ *    LOWER_MAX_PHRASE_TERMS operands (COPS_ELIMIT).
+ *  - Prefixes.  A PREFIX carries the analysed, unstemmed prefix (the last
+ *    word of what was typed: e-mai* is AND(PREFIX mai, the word e in
+ *    either field)), the fields it expands in, and the expansion policy:
+ *    at most max_terms terms for this prefix (both fields together) and
+ *    plan->max_query_prefix_terms for all prefixes of the query.  Each
+ *    engine expands it against its own term dictionary, which is only
+ *    known there (a segment's, or Xapian's).
+ *
+ * The plan borrows the parse tree (each leaf's `source`, for messages):
+ * free the plan before the tree.
+ */
+#ifndef COPS_QUERY_LOWER_H
+#define COPS_QUERY_LOWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/analyzer.h"
+#include "cops.h"
+#include "query/parser.h"
+
+/* Terms in one phrase, operands of one NEAR. */
+#define LOWER_MAX_PHRASE_TERMS 64
+
+typedef enum lower_kind {
+    LOWER_TERM,      /* terms[0] in `field` */
+    LOWER_PHRASE,    /* terms[0..term_count) in `field` at their offsets, within `slop` */
+    LOWER_PREFIX,    /* terms[0] expanded in `fields`, at most `max_terms` terms */
+    LOWER_NEAR,      /* children (TERM or PHRASE) within `distance` of each other */
+    LOWER_TITLE,     /* children[0], every term of which is in the title */
+    LOWER_AND,       /* children[0..required_count) all, none of the others */
+    LOWER_OR,        /* any child */
+    LOWER_AND_MAYBE, /* children[0] required; children[1] adds its score when it matches too */
+    LOWER_DATE,      /* date_from..date_to inclusive, YYYYMMDD, 0 = open; undated never */
+    LOWER_ALL,       /* every document, score 0 */
+    LOWER_NOTHING    /* no document */
+} lower_kind;
+
+/* Fields, as bits (a PREFIX may expand in both). */
+enum { LOWER_FIELD_BODY = 1, LOWER_FIELD_TITLE = 2 };
+
+typedef struct lower_term {
+    char text[ANALYZER_MAX_TERM_BYTES + 1];
+    uint32_t offset;             /* PHRASE: analyser position minus the first term's */
+} lower_term;
+
+typedef struct lower_node {
+    lower_kind kind;
+    int field;                   /* TERM, PHRASE: one field; PREFIX: the fields */
+    uint32_t slop;               /* PHRASE */
+    uint32_t distance;           /* NEAR */
+    size_t max_terms;            /* PREFIX */
+    uint32_t date_from, date_to; /* DATE */
+    struct lower_node **children;
+    size_t child_count;
+    size_t required_count;       /* AND */
+    const query_node *source;    /* the parse node it comes from (borrowed), for messages */
+    size_t term_count;
+    lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1) */
+} lower_node;
+
+typedef struct lower_plan {
+    lower_node *root;
+    double title_weight;            /* the weight of a term in the title */
+    size_t max_query_prefix_terms;  /* all prefix expansions of the query together */
+} lower_plan;
+
+/* The expansion policy and the title weight (cops_search_options's). */
+typedef struct lower_options {
+    double title_weight;
+    size_t max_prefix_terms;
+    size_t max_query_prefix_terms;
+} lower_options;
+
+/* Lower `tree` (borrowed; must outlive the plan), analysing with
+ * `text_analyzer`.  *out (OUT) receives the plan; free it with
+ * lower_plan_free.  Errors: COPS_ELIMIT (a phrase or NEAR beyond
+ * LOWER_MAX_PHRASE_TERMS, the message says which), the analyzer's error,
+ * COPS_EINVAL (an unknown node kind), COPS_ENOMEM; *out is NULL then. */
+int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_options *options,
+                lower_plan **out, cops_error *err);
+
+/* NULL is accepted. */
+void lower_plan_free(lower_plan *plan);
+
+/* How an engine makes its query of a plan, one node at a time (its
+ * planner fills this table; lower_build walks the plan).  Each callback
+ * returns the engine's query (a matcher, a Xapian query), or NULL having
+ * recorded the error in `engine`:
+ *  - leaf: TERM, PHRASE, PREFIX, DATE, ALL, NOTHING;
+ *  - op: NEAR, TITLE, AND, OR, AND_MAYBE, with built[i] made of
+ *    node->children[i]; it takes ownership of every built[i] (not of the
+ *    array), freeing them when it fails;
+ *  - discard frees a query made by the others. */
+typedef struct lower_builder {
+    void *(*leaf)(void *engine, const lower_node *node);
+    void *(*op)(void *engine, const lower_node *node, void **built);
+    void (*discard)(void *built);
+} lower_builder;
+
+/* The engine's query of `node`, built bottom-up with `builder` (children
+ * before their parent, in order); NULL on failure, every part built so
+ * far freed: the engine has recorded the error, or nothing when lowering
+ * ran out of memory itself (COPS_ENOMEM). */
+void *lower_build(const lower_node *node, const lower_builder *builder, void *engine);
+
+/* The analysed terms a query looks for, for highlighting snippets. */
+typedef struct highlight_terms {
+    char **terms;
+    unsigned char *is_prefix;
+    size_t count, capacity;
+} highlight_terms;
+
+void highlight_terms_free(highlight_terms *terms);
+
+/* Add to `terms` the analysed words a hit of `query` can have matched
+ * (words, phrases, prefixes; not those under NOT).  Returns 0 or
+ * COPS_ENOMEM. */
+int plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * op-common.c — what the operators share (matcher.h, "Shared by the
+ * operators"): freeing a tree, the out-of-memory flag of an iteration,
+ * the leapfrog of a conjunction and the sums of the children's bounds.
+ */
+#include "config.h"
+
+#include "query/matcher.h"
+
+void matcher_free(matcher *m)
+{
+    if (m)
+        m->ops->free(m);
+}
+
+static _Thread_local int ran_out_of_memory;
+
+void matcher_out_of_memory(void) { ran_out_of_memory = 1; }
+
+int matcher_ran_out_of_memory(void)
+{
+    int ran_out = ran_out_of_memory;
+    ran_out_of_memory = 0;
+    return ran_out;
+}
+
+uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leader, uint32_t target)
+{
+    matcher *lead = children[leader];
+    uint32_t candidate = matcher_next_geq(lead, target);
+    size_t agreed = 1;
+    while (candidate != MATCHER_END && agreed < count) {
+        agreed = 1;
+        for (size_t i = 0; i < count; i++) {
+            if (i == leader)
+                continue;
+            uint32_t doc = matcher_next_geq(children[i], candidate);
+            if (doc != candidate) {
+                candidate = doc == MATCHER_END ? MATCHER_END : matcher_next_geq(lead, doc);
+                break;
+            }
+            agreed++;
+        }
+    }
+    return candidate;
+}
+
+double matcher_sum_max_scores(matcher **children, size_t count)
+{
+    double bound = 0.0;
+    for (size_t i = 0; i < count; i++)
+        bound += children[i]->ops->max_score(children[i]);
+    return bound;
+}
+
+double matcher_sum_block_bounds(matcher **children, size_t count, uint32_t target, uint32_t *last)
+{
+    double bound = 0.0;
+    *last = MATCHER_END;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t child_last;
+        bound += children[i]->ops->block_bound(children[i], target, &child_last);
+        if (child_last < *last)
+            *last = child_last;
+    }
+    return bound;
+}

@@ -1,0 +1,210 @@
+/*
+ * lower-test.c — the lowering of parsed queries (query/lower.h): the plan
+ * both engines map, written as an S-expression by this test.
+ */
+#include "config.h"
+
+#include "query/lower.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buffer.h"
+
+static const char *field_name(int field)
+{
+    return field == (LOWER_FIELD_BODY | LOWER_FIELD_TITLE) ? "either"
+           : field == LOWER_FIELD_TITLE                    ? "title"
+                                                           : "body";
+}
+
+static void append(byte_buffer *out, const char *text)
+{
+    buffer_append(out, text, strlen(text));
+}
+
+/* (TERM body "t"), (PHRASE title ~1 "a"@0 "b"@2), (PREFIX either 1000 "p"),
+ * (NEAR/3 ...), (TITLE x), (AND a b (NOT c)), (OR ...), (AND_MAYBE a b),
+ * (DATE from to), (ALL), (NOTHING). */
+static void format_plan(const lower_node *node, byte_buffer *out)
+{
+    static const char *names[] = {"TERM", "PHRASE", "PREFIX", "NEAR", "TITLE", "AND",
+                                  "OR", "AND_MAYBE", "DATE", "ALL", "NOTHING"};
+    char line[160];
+    append(out, "(");
+    append(out, names[node->kind]);
+    if (node->kind == LOWER_NEAR) {
+        snprintf(line, sizeof line, "/%u", node->distance);
+        append(out, line);
+    }
+    if (node->kind == LOWER_TERM || node->kind == LOWER_PHRASE || node->kind == LOWER_PREFIX) {
+        snprintf(line, sizeof line, " %s", field_name(node->field));
+        append(out, line);
+    }
+    if (node->kind == LOWER_PHRASE) {
+        snprintf(line, sizeof line, " ~%u", node->slop);
+        append(out, line);
+    }
+    if (node->kind == LOWER_PREFIX) {
+        snprintf(line, sizeof line, " %zu", node->max_terms);
+        append(out, line);
+    }
+    if (node->kind == LOWER_DATE) {
+        snprintf(line, sizeof line, " %u %u", node->date_from, node->date_to);
+        append(out, line);
+    }
+    for (size_t i = 0; i < node->term_count; i++) {
+        snprintf(line, sizeof line, " \"%s\"", node->terms[i].text);
+        append(out, line);
+        if (node->kind == LOWER_PHRASE) {
+            snprintf(line, sizeof line, "@%u", node->terms[i].offset);
+            append(out, line);
+        }
+    }
+    for (size_t i = 0; i < node->child_count; i++) {
+        int excluded = node->kind == LOWER_AND && i >= node->required_count;
+        append(out, excluded ? " (NOT " : " ");
+        format_plan(node->children[i], out);
+        if (excluded)
+            append(out, ")");
+    }
+    append(out, ")");
+}
+
+static analyzer *english(void)
+{
+    analyzer_config config;
+    analyzer_config_init(&config);
+    analyzer *made = NULL;
+    cops_error err = {0};
+    cr_assert_eq(analyzer_new(&config, &made, &err), COPS_OK, "%s", err.message);
+    return made;
+}
+
+/* The plan of `tree` as text, or "ERROR <code>: <message>"; caller frees. */
+static char *plan_text(analyzer *a, const query_node *tree)
+{
+    cops_error err = {0};
+    lower_options options = {2.5, 1000, 10000};
+    lower_plan *plan = NULL;
+    int status = lower_query(a, tree, &options, &plan, &err);
+    if (status != COPS_OK) {
+        cr_assert_null(plan);
+        char line[COPS_ERROR_MESSAGE_MAX + 32];
+        snprintf(line, sizeof line, "ERROR %d: %s", status, err.message);
+        return strdup(line);
+    }
+    cr_assert_eq(plan->title_weight, 2.5);
+    cr_assert_eq(plan->max_query_prefix_terms, 10000);
+    byte_buffer out = BUFFER_INIT;
+    format_plan(plan->root, &out);
+    buffer_append_byte(&out, '\0');
+    cr_assert(!buffer_failed(&out));
+    lower_plan_free(plan);
+    return (char *)out.data;
+}
+
+static query_node *parse(const char *query)
+{
+    query_node *tree = NULL;
+    cops_error err = {0};
+    cr_assert_eq(query_parse(query, 0, &tree, &err), COPS_OK, "%s: %s", query, err.message);
+    return tree;
+}
+
+/* The plan of `query` as text; caller frees. */
+static char *lower_to_text(analyzer *a, const char *query)
+{
+    query_node *tree = parse(query);
+    char *text = plan_text(a, tree);
+    query_free(tree);
+    return text;
+}
+
+typedef struct lower_case {
+    const char *query;
+    const char *expected;
+} lower_case;
+
+static const lower_case cases[] = {
+    /* a word in either field, the title's marked for its weight; stemmed */
+    {"running", "(OR (TERM body \"run\") (TITLE (TERM title \"run\")))"},
+    {"title:running", "(TITLE (TERM title \"run\"))"},
+    /* a word of several terms is a phrase; a phrase keeps its slop */
+    {"e-mail", "(OR (PHRASE body ~0 \"e\"@0 \"mail\"@1) (TITLE (PHRASE title ~0 \"e\"@0 "
+               "\"mail\"@1)))"},
+    {"title:\"big cats\"~2", "(TITLE (PHRASE title ~2 \"big\"@0 \"cat\"@1))"},
+    /* words that analyse to nothing are dropped, and so are their parents */
+    {"cat AND ...", "(OR (TERM body \"cat\") (TITLE (TERM title \"cat\")))"},
+    {"... OR ,,,", "(NOTHING)"},
+    {"title:... -cat", "(AND (ALL) (NOT (OR (TERM body \"cat\") (TITLE (TERM title \"cat\")))))"},
+    {"+... dog", "(OR (TERM body \"dog\") (TITLE (TERM title \"dog\")))"},
+    /* NOT and match-all placed */
+    {"-cat", "(AND (ALL) (NOT (OR (TERM body \"cat\") (TITLE (TERM title \"cat\")))))"},
+    {"dog -cat", "(AND (OR (TERM body \"dog\") (TITLE (TERM title \"dog\"))) (NOT (OR (TERM "
+                 "body \"cat\") (TITLE (TERM title \"cat\")))))"},
+    {"+dog cat", "(AND_MAYBE (OR (TERM body \"dog\") (TITLE (TERM title \"dog\"))) (OR (TERM "
+                 "body \"cat\") (TITLE (TERM title \"cat\"))))"},
+    /* prefixes: unstemmed, both fields in one node with its bound; the
+     * earlier words of e-mai* are required words */
+    {"running*", "(PREFIX either 1000 \"running\")"},
+    {"title:gra*", "(PREFIX title 1000 \"gra\")"},
+    {"e-mai*", "(AND (PREFIX either 1000 \"mai\") (OR (TERM body \"e\") (TITLE (TERM title "
+               "\"e\"))))"},
+    /* NEAR: operands in the version's field, a title: operand in the title */
+    {"cat NEAR/3 title:dog", "(OR (NEAR/3 (TERM body \"cat\") (TERM title \"dog\")) (TITLE "
+                             "(NEAR/3 (TERM title \"cat\") (TERM title \"dog\"))))"},
+    {"cat NEAR ...", "(OR (TERM body \"cat\") (TITLE (TERM title \"cat\")))"},
+    {"date:2017", "(DATE 20170101 20171231)"},
+};
+
+Test(lower, plans)
+{
+    analyzer *a = english();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = lower_to_text(a, cases[i].query);
+        cr_expect_str_eq(got, cases[i].expected, "%s", cases[i].query);
+        free(got);
+    }
+    analyzer_free(a);
+}
+
+Test(lower, bounds)
+{
+    analyzer *a = english();
+    char phrase[1024] = "\"";
+    for (int i = 0; i < LOWER_MAX_PHRASE_TERMS + 1; i++)
+        strcat(phrase, "w ");
+    strcat(phrase, "\"");
+    char *got = lower_to_text(a, phrase);
+    cr_expect(strstr(got, "a phrase is limited to 64") != NULL, "%s", got);
+    free(got);
+    char near[1024] = "";
+    for (int i = 0; i < LOWER_MAX_PHRASE_TERMS + 1; i++)
+        strcat(near, i ? " NEAR w" : "w");
+    got = lower_to_text(a, near);
+    cr_expect(strstr(got, "NEAR takes at most 64 operands") != NULL, "%s", got);
+    free(got);
+    analyzer_free(a);
+}
+
+/* The parser puts NOT only under an AND; lowering stays total. */
+Test(lower, lone_not_is_every_document_but_its_child)
+{
+    analyzer *a = english();
+    query_node *word = parse("cat"), *dropped = parse("...");
+    query_node lone = {.kind = QUERY_NOT, .children = &word, .child_count = 1};
+    char *got = plan_text(a, &lone);
+    cr_expect_str_eq(got, "(AND (ALL) (NOT (OR (TERM body \"cat\") (TITLE (TERM title "
+                          "\"cat\")))))");
+    free(got);
+    lone.children = &dropped;
+    got = plan_text(a, &lone);
+    cr_expect_str_eq(got, "(ALL)");
+    free(got);
+    query_free(word);
+    query_free(dropped);
+    analyzer_free(a);
+}
