@@ -65,10 +65,17 @@ int analyzer_run(analyzer *text_analyzer, const char *text, size_t length,
                               counts, next_position);
 }
 
-int plan_analyze_words(analyzer *text_analyzer, const char *text, int flags, plan_words *out,
-                       cops_error *err)
+int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_options *options,
+                lower_plan **out, cops_error *err)
 {
-    return host->plan_analyze_words(text_analyzer, text, flags, out, err);
+    return host->lower_query(text_analyzer, tree, options, out, err);
+}
+
+void lower_plan_free(lower_plan *plan) { host->lower_plan_free(plan); }
+
+void *lower_build(const lower_node *node, const lower_builder *builder, void *engine)
+{
+    return host->lower_build(node, builder, engine);
 }
 
 int plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms)

@@ -33,6 +33,7 @@
 #include "base/module.h"
 #include "indexer/source.h"
 #include "query/bm25.h"
+#include "query/lower.h"
 #include "query/plan.h"
 #include "query/results.h"
 #include "xapian/xapian-engine.h"
@@ -56,7 +57,9 @@ typedef struct xapian_module_host {
     __typeof__(analyzer_new) *analyzer_new;
     __typeof__(analyzer_free) *analyzer_free;
     __typeof__(analyzer_run) *analyzer_run;
-    __typeof__(plan_analyze_words) *plan_analyze_words;
+    __typeof__(lower_query) *lower_query;
+    __typeof__(lower_plan_free) *lower_plan_free;
+    __typeof__(lower_build) *lower_build;
     __typeof__(plan_highlight_terms) *plan_highlight_terms;
     __typeof__(highlight_terms_free) *highlight_terms_free;
     __typeof__(results_reserve) *results_reserve;
