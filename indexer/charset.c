@@ -180,7 +180,7 @@ int charset_convert(const char *from, const uint8_t *data, size_t length, byte_b
     static const uint8_t replacement[3] = {0xEF, 0xBF, 0xBD};
     iconv_t converter = iconv_open("UTF-8", from);
     if (converter == (iconv_t)-1)
-        return -1;
+        return errno == ENOMEM ? -2 : -1;
     size_t count = 0;
     char *input = (char *)(uintptr_t)data;
     size_t input_left = length;
@@ -218,8 +218,10 @@ int charset_convert(const char *from, const uint8_t *data, size_t length, byte_b
 
 /* ------------------------------------------------ the layer before readers */
 
-/* Bytes libmagic is shown: enough for its text tests, bounded. */
-#define CHARSET_MAGIC_BYTES ((size_t)64 << 10)
+/* Bytes libmagic is shown: enough for the signatures and its text tests.
+ * (Its first answer in a walk costs about 27 million instructions of
+ * set-up, whatever the size: plain UTF-8 never gets there.) */
+#define CHARSET_MAGIC_BYTES ((size_t)8 << 10)
 
 /* "text/plain; charset=utf-16le" -> type "text/plain", charset "utf-16le". */
 static void split_mime(const char *mime, char type[SOURCE_MIME_MAX], char charset[CHARSET_NAME_MAX])
@@ -233,14 +235,17 @@ static void split_mime(const char *mime, char type[SOURCE_MIME_MAX], char charse
 
 /* The encoding of a whole file that is not plain UTF-8, into `name`:
  * returns 1 with a name, 0 when it is binary (skipped, counted), 2 when
- * it is best read as damaged UTF-8. */
+ * it is best read as damaged UTF-8, -1 when memory ran out. */
 static int choose_encoding(source_file *file, const byte_buffer *text, const uint8_t *nul,
                            char name[CHARSET_NAME_MAX])
 {
     source_walker *walker = file->walker;
     char mime[160], type[SOURCE_MIME_MAX], magic_charset[CHARSET_NAME_MAX];
     size_t shown = text->length < CHARSET_MAGIC_BYTES ? text->length : CHARSET_MAGIC_BYTES;
-    if (detect_mime(&walker->magic, text->data, shown, mime, sizeof mime) != 0) {
+    int asked = detect_mime(&walker->magic, text->data, shown, mime, sizeof mime);
+    if (asked == -2)
+        return -1;
+    if (asked != 0) {
         if (!walker->magic_failed)
             source_warn(walker, "%s: %s; files that are not UTF-8 are read as UTF-8", file->path,
                         mime);

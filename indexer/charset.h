@@ -76,7 +76,7 @@ int charset_is_utf8_name(const char *name);
  * cannot convert are replaced by U+FFFD, one per byte (an incomplete
  * sequence at the end by one), and counted in *replaced (may be NULL).
  * Returns 0, -1 when iconv does not know `from` (nothing appended), or
- * -2 when `out` could not grow. */
+ * -2 when memory ran out. */
 int charset_convert(const char *from, const uint8_t *data, size_t length, byte_buffer *out,
                     size_t *replaced);
 

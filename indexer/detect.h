@@ -48,8 +48,8 @@ typedef struct detect_magic detect_magic;
 /* The MIME type and encoding libmagic gives `data` ("text/plain;
  * charset=utf-16le", "application/pdf; charset=binary"...), copied into
  * `out` (at most out_size bytes, NUL-terminated).  *magic is opened on
- * first use.  Returns 0, or -1 when libmagic cannot be loaded (`out` then
- * says why). */
+ * first use.  Returns 0, -1 when libmagic cannot be loaded or answer
+ * (`out` then says why), -2 when memory ran out. */
 int detect_mime(detect_magic **magic, const uint8_t *data, size_t length, char *out,
                 size_t out_size);
 
