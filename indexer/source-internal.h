@@ -30,6 +30,7 @@ typedef struct source_walker {
     int (*on_document)(void *context, const source_document *document);
     void *context;
     source_stats stats;
+    uint64_t input_done; /* stored bytes of the files finished (progress) */
     cops_error *err;
 } source_walker;
 

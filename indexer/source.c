@@ -81,8 +81,16 @@ void source_report_damage(source_file *file)
 
 int source_deliver(source_file *file, const source_document *document)
 {
-    file->walker->stats.documents++;
-    return file->walker->on_document(file->walker->context, document);
+    source_walker *walker = file->walker;
+    walker->stats.documents++;
+    /* The stored position, not the decompressed one: the total it is
+     * compared with (source_estimate_bytes) is known only as stored, and a
+     * gzip file's decompressed size is not (its ISIZE trailer is modulo
+     * 4 GiB and describes only the last member). */
+    source_document delivered = *document;
+    z_off_t position = gzoffset(file->reader.file);
+    delivered.input_position = walker->input_done + (position > 0 ? (uint64_t)position : 0);
+    return walker->on_document(walker->context, &delivered);
 }
 
 /* --------------------------------------------------------------- reader */
@@ -574,6 +582,7 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     if (options->on_file) {
         int wanted = options->on_file(options->file_context, path, &status, fd);
         if (wanted <= 0) {
+            walker->input_done += (uint64_t)status.st_size;
             close(fd);
             return wanted < 0 ? error_set(walker->err, wanted, "%s: cannot be checked for changes: %s",
                                           path, cops_strerror(wanted))
@@ -613,6 +622,7 @@ static int source_read_file(source_walker *walker, const char *path, int named)
                     (unsigned long long)file.first_invalid_offset,
                     (unsigned long long)file.invalid_sequences);
     walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
+    walker->input_done += (uint64_t)status.st_size;
     gzclose(file.reader.file);
     free(file.reader.data);
     if (file.reader.out_of_memory)
