@@ -28,13 +28,6 @@ void source_options_init(source_options *options)
     memset(options, 0, sizeof *options);
 }
 
-uint32_t source_date_number(const char *date)
-{
-    if (!date || strlen(date) < 10)
-        return 0;
-    return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
-}
-
 /* ------------------------------------------------------------ reporting */
 
 static void source_vwarn(source_walker *walker, const char *format, va_list args)
@@ -280,55 +273,6 @@ int source_has_text(const char *text, size_t length)
     return 0;
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-int source_parse_date(const char *text, size_t length, char date[11])
-{
-    static const int month_days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (length < 10)
-        return 0;
-    for (size_t i = 0; i < 10; i++) {
-        int dash = i == 4 || i == 7;
-        if (dash ? text[i] != '-' : !is_digit(text[i]))
-            return 0;
-    }
-    if (length > 10 && is_digit(text[10]))
-        return 0;
-    int year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
-               (text[3] - '0');
-    int month = (text[5] - '0') * 10 + (text[6] - '0');
-    int day = (text[8] - '0') * 10 + (text[9] - '0');
-    if (year == 0 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1])
-        return 0;
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (month == 2 && day == 29 && !leap)
-        return 0;
-    memcpy(date, text, 10);
-    date[10] = '\0';
-    return 1;
-}
-
-size_t source_date_prefix(const char *text, size_t length, char date[11])
-{
-    size_t at = 0;
-    while (at < length && source_is_space((uint8_t)text[at]))
-        at++;
-    if (length - at < 4 || strncasecmp(text + at, "date", 4) != 0)
-        return 0;
-    at += 4;
-    if (at < length && text[at] == ':')
-        at++;
-    size_t blanks = at;
-    while (at < length && (text[at] == ' ' || text[at] == '\t'))
-        at++;
-    if (at == blanks || !source_parse_date(text + at, length - at, date))
-        return 0;
-    return at + 10;
-}
-
 void source_title_clean(const char *text, size_t length, byte_buffer *out)
 {
     buffer_reset(out);
@@ -366,19 +310,45 @@ void source_title_clean(const char *text, size_t length, byte_buffer *out)
         out->length--;
 }
 
+int source_line_is_headline(const char *line, size_t length)
+{
+    if (length == 0 || length > SOURCE_TITLE_MAX_BYTES)
+        return 0; /* a paragraph, not a headline */
+    /* A sentence's full stop; an ellipsis may end a headline. */
+    if (line[length - 1] == '.' && !(length >= 3 && line[length - 2] == '.'))
+        return 0;
+    if (length > 3 && strncmp(line, "By ", 3) == 0)
+        return 0;
+    char date[11];
+    return !source_parse_date(line, length, date);
+}
+
 void source_title_from_text(const char *text, size_t length, byte_buffer *out)
 {
-    size_t at = 0;
-    while (at < length) {
+    size_t at = 0, lines = 0;
+    size_t first_start = 0, first_end = 0;
+    while (at < length && lines < SOURCE_TITLE_LOOKAHEAD_LINES) {
         const char *newline = memchr(text + at, '\n', length - at);
-        size_t line_end = newline ? (size_t)(newline - text) : length;
-        if (source_has_text(text + at, line_end - at)) {
-            source_title_clean(text + at, line_end - at, out);
+        size_t end = newline ? (size_t)(newline - text) : length;
+        size_t start = at;
+        at = end + 1;
+        while (start < end && source_is_space((uint8_t)text[start]))
+            start++;
+        size_t trimmed_end = end;
+        while (trimmed_end > start && source_is_space((uint8_t)text[trimmed_end - 1]))
+            trimmed_end--;
+        if (trimmed_end == start)
+            continue;
+        if (lines++ == 0) {
+            first_start = start;
+            first_end = trimmed_end;
+        }
+        if (source_line_is_headline(text + start, trimmed_end - start)) {
+            source_title_clean(text + start, trimmed_end - start, out);
             return;
         }
-        at = line_end + 1;
     }
-    source_title_clean("", 0, out);
+    source_title_clean(text + first_start, first_end - first_start, out);
 }
 
 /* ------------------------------------------------------------- dispatch */

@@ -22,3 +22,5 @@ CLI_TESTS += tests/cli/dense-document.sh tests/cli/query-budget.sh
 EXTRA_DIST += tests/cli/dense-text.awk
 ## cops-index on a pseudo-terminal: progress line, warnings, summary.
 CLI_TESTS += tests/cli/progress.sh
+## Titles (the headline rule, metadata first) and dates (the forms read).
+CLI_TESTS += tests/cli/titles-dates.sh
