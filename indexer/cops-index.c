@@ -166,7 +166,9 @@ static void on_warning_above_progress(void *context, const char *message)
 }
 
 /* The end-of-build summary on stderr, in lines of at most 80 columns
- * (unless the index directory's name alone is longer). */
+ * (unless the index directory's name alone is longer), each starting with
+ * "cops-index: " like every line the program writes there, so that no
+ * line a file name could forge passes for one of its own. */
 static void print_summary(const char *index_dir, const cops_build_summary *summary)
 {
     if (summary->up_to_date) {
@@ -179,24 +181,25 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
     fprintf(stderr, "%s: indexed %llu documents into ", program,
             (unsigned long long)summary->documents);
     cops_print_escaped(stderr, index_dir, 0);
-    fprintf(stderr, "\n  read %.2f MB in %.2f s (%.1f MB/s)\n", input_mb, summary->seconds,
-            summary->seconds > 0 ? input_mb / summary->seconds : 0.0);
-    fprintf(stderr, "  %llu terms, %llu postings, index %.2f MB (%.0f%% of the input)\n",
-            (unsigned long long)summary->terms, (unsigned long long)summary->postings,
+    fprintf(stderr, "\n%s: read %.2f MB in %.2f s (%.1f MB/s); index %.2f MB (%.0f%%)\n",
+            program, input_mb, summary->seconds,
+            summary->seconds > 0 ? input_mb / summary->seconds : 0.0,
             (double)summary->index_bytes / 1e6,
             input_mb > 0 ? 100.0 * (double)summary->index_bytes / (double)summary->input_bytes
                          : 0.0);
+    fprintf(stderr, "%s: %llu terms, %llu postings\n", program,
+            (unsigned long long)summary->terms, (unsigned long long)summary->postings);
     if (summary->warnings || summary->documents_skipped || summary->long_tokens)
-        fprintf(stderr, "  %llu warnings, %llu skipped, %llu long tokens cut\n",
+        fprintf(stderr, "%s: %llu warnings, %llu skipped, %llu long tokens cut\n", program,
                 (unsigned long long)summary->warnings,
                 (unsigned long long)summary->documents_skipped,
                 (unsigned long long)summary->long_tokens);
     if (summary->files_unchanged || summary->documents_deleted || summary->segments > 1
         || summary->merged)
-        fprintf(stderr, "  update: %llu files unchanged, %llu documents removed\n"
-                "  now %llu documents in %llu segment%s%s\n",
+        fprintf(stderr, "%s: update: %llu files unchanged, %llu documents removed\n"
+                "%s: now %llu documents in %llu segment%s%s\n", program,
                 (unsigned long long)summary->files_unchanged,
-                (unsigned long long)summary->documents_deleted,
+                (unsigned long long)summary->documents_deleted, program,
                 (unsigned long long)summary->documents_total,
                 (unsigned long long)summary->segments, summary->segments == 1 ? "" : "s",
                 summary->merged ? " (merged)" : "");

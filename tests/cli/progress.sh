@@ -74,7 +74,7 @@ progress = re.compile(r"^cops-index: (\d+) documents, ([\d.]+) MB, [\d.]+ MB/s"
                       r"(, (\d+)%, ETA (\d+ s|\d+ min|\d+ h \d+ min))?$")
 total, seconds = None, 0.0
 for l in lines:
-    m = re.match(r"^  read ([\d.]+) MB in ([\d.]+) s", l)
+    m = re.match(r"^cops-index: read ([\d.]+) MB in ([\d.]+) s", l)
     if m:
         total, seconds = float(m.group(1)), float(m.group(2))
 shown = [f for f in frames if re.match(r"cops-index: \d+ documents, ", f)]
