@@ -27,6 +27,9 @@
 #include <string.h>
 #include <strings.h>
 
+/* Longer than any form read, "(comment)" of a mail date included. */
+#define DATE_MAX_BYTES 100
+
 /* A cursor over the bytes being read. */
 typedef struct date_cursor {
     const char *text;
@@ -42,6 +45,14 @@ static int is_digit(char c)
 static int is_letter(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int has_digit(const char *text, size_t length)
+{
+    for (size_t i = 0; i < length; i++)
+        if (is_digit(text[i]))
+            return 1;
+    return 0;
 }
 
 static int peek(const date_cursor *c)
@@ -326,7 +337,12 @@ int source_parse_date(const char *text, size_t length, char date[11])
         text++, length--;
     while (length > 0 && source_is_space((uint8_t)text[length - 1]))
         length--;
-    return length > 0 && date_scan(text, length, date) == length;
+    /* Every headline candidate of a text is tried as a date: turn away
+     * cheaply the lines that cannot be one (too long for any form, or
+     * without a digit). */
+    if (length == 0 || length > DATE_MAX_BYTES || !has_digit(text, length))
+        return 0;
+    return date_scan(text, length, date) == length;
 }
 
 size_t source_date_prefix(const char *text, size_t length, char date[11])
