@@ -473,6 +473,7 @@ int main(int argc, char **argv)
         if (fts5_open(&fs, index_path, mode == MODE_COUNT) != 0)
             return 2;
 #else
+        (void)ids_path; /* only the FTS5 engine maps rowids back to ids */
         die("built without SQLite", NULL);
 #endif
     } else {

@@ -67,8 +67,11 @@ const char *cops_strerror(int code);
 typedef struct cops_build_progress {
     uint64_t documents;     /* documents indexed so far */
     uint64_t bytes_read;    /* input bytes consumed (after decompression) */
-    uint64_t bytes_total;   /* input bytes expected, 0 if unknown */
+    uint64_t bytes_total;   /* input bytes expected, as stored (compressed
+                             * sizes of gzip files), 0 if unknown */
     double seconds;         /* wall time since the build started */
+    uint64_t bytes_position; /* input bytes consumed, as stored: the share
+                              * done is bytes_position / bytes_total */
 } cops_build_progress;
 
 #define COPS_FORMATS_MAX 320

@@ -76,17 +76,18 @@ typedef struct progress_clock {
     uint64_t documents, bytes_read, bytes_total;
 } progress_clock;
 
-static void count_document(progress_clock *clock, size_t text_length)
+static void count_document(progress_clock *clock, const source_document *document)
 {
     clock->documents++;
-    clock->bytes_read += text_length;
+    clock->bytes_read += document->text_length;
     if (!clock->options->on_progress || ((clock->documents - 1) & 63) != 0)
         return;
     double now = seconds_since(&clock->started);
     if (now - clock->last < PROGRESS_SECONDS)
         return;
     clock->last = now;
-    cops_build_progress progress = {clock->documents, clock->bytes_read, clock->bytes_total, now};
+    cops_build_progress progress = {clock->documents, clock->bytes_read, clock->bytes_total, now,
+                                    document->input_position};
     clock->options->on_progress(clock->options->context, &progress);
 }
 
@@ -119,7 +120,7 @@ static int feed_engine(const char *const *inputs, size_t input_count,
         size_t prepared_length = 0;
         feed_prepared(reader, &prepared, &prepared_length);
         rc = engine->add(engine->context, document, prepared, prepared_length, err);
-        count_document(clock, document->text_length);
+        count_document(clock, document);
     }
     cops_error reader_error = {0};
     int read_rc = reader ? feed_finish(reader, read, &reader_error) : 0;

@@ -103,17 +103,121 @@ static int parse_size(const char *text, const char *option, size_t *out)
     return 0;
 }
 
+/* The progress line on the terminal, kept so that a warning, printed on
+ * its own line above it, can draw it again.  Written by the progress
+ * callback (the caller's thread) and read by the warning callback (the
+ * reader thread), both under stderr's lock. */
+static char progress_line[160];
+
+/* "42 s", "7 min", "3 h 20 min": an estimate needs no more precision. */
+static void format_duration(char *out, size_t size, double seconds)
+{
+    if (seconds > 1e9)
+        seconds = 1e9; /* at the very start; and the conversion below stays defined */
+    unsigned long long minutes = (unsigned long long)(seconds / 60 + 0.5);
+    if (seconds < 100)
+        snprintf(out, size, "%.0f s", seconds);
+    else if (minutes < 100)
+        snprintf(out, size, "%llu min", minutes);
+    else
+        snprintf(out, size, "%llu h %llu min", minutes / 60, minutes % 60);
+}
+
 static void on_progress(void *context, const cops_build_progress *p)
 {
     (void)context;
     double mb = (double)p->bytes_read / 1e6;
     double rate = p->seconds > 0 ? mb / p->seconds : 0;
-    fprintf(stderr, "\r%s: %llu documents, %.1f MB, %.1f MB/s", program,
-            (unsigned long long)p->documents, mb, rate);
-    if (p->bytes_total > p->bytes_read && rate > 0)
-        fprintf(stderr, ", ETA %.0f s", ((double)(p->bytes_total - p->bytes_read) / 1e6) / rate);
-    fputs("   ", stderr);
+    flockfile(stderr);
+    int length = snprintf(progress_line, sizeof progress_line, "%s: %llu documents, %.1f MB, %.1f MB/s",
+                          program, (unsigned long long)p->documents, mb, rate);
+    /* The share done compares stored bytes with stored bytes: bytes_read
+     * counts decompressed text, and a gzip file's stored size is a
+     * fraction of that (dividing one by the other once said "ETA 0 s" at
+     * 7 % of a gzipped file). */
+    if (p->bytes_total > 0 && p->bytes_position > 0 && p->seconds > 0 && length > 0
+        && (size_t)length < sizeof progress_line) {
+        double done = (double)p->bytes_position / (double)p->bytes_total;
+        if (done > 1)
+            done = 1;
+        char eta[32];
+        format_duration(eta, sizeof eta, p->seconds * (1 - done) / done);
+        snprintf(progress_line + length, sizeof progress_line - (size_t)length,
+                 ", %.0f%%, ETA %s", 100 * done, eta);
+    }
+    /* \033[K clears what a longer previous line left to the right. */
+    fprintf(stderr, "\r%s\033[K", progress_line);
     fflush(stderr);
+    funlockfile(stderr);
+}
+
+/* A warning while the progress line is shown: clear the line, print the
+ * warning on a line of its own, and draw the progress line again below. */
+static void on_warning_above_progress(void *context, const char *message)
+{
+    (void)context;
+    flockfile(stderr);
+    fprintf(stderr, "\r\033[K%s: warning: ", program);
+    cops_print_escaped(stderr, message, 0);
+    fputc('\n', stderr);
+    fputs(progress_line, stderr);
+    fflush(stderr);
+    funlockfile(stderr);
+}
+
+/* The end-of-build summary on stderr, in lines of at most 80 columns
+ * (unless the index directory's name alone is longer), each starting with
+ * "cops-index: " like every line the program writes there, so that no
+ * line a file name could forge passes for one of its own. */
+/* The formats line of the summary ("formats: 3 text, 1 pdf; converted: 2
+ * from WINDOWS-1252; binary skipped: ..."), one line per part so that each
+ * stays within 80 columns for the usual handful of names. */
+static void print_formats(const char *formats)
+{
+    while (*formats) {
+        size_t part = strcspn(formats, ";");
+        fprintf(stderr, "%s: %.*s\n", program, (int)part, formats);
+        formats += part;
+        while (*formats == ';' || *formats == ' ')
+            formats++;
+    }
+}
+
+static void print_summary(const char *index_dir, const cops_build_summary *summary)
+{
+    if (summary->up_to_date) {
+        complainf("%s is up to date: %llu documents, %llu files unchanged", index_dir,
+                  (unsigned long long)summary->documents_total,
+                  (unsigned long long)summary->files_unchanged);
+        return;
+    }
+    double input_mb = (double)summary->input_bytes / 1e6;
+    fprintf(stderr, "%s: indexed %llu documents into ", program,
+            (unsigned long long)summary->documents);
+    cops_print_escaped(stderr, index_dir, 0);
+    fprintf(stderr, "\n%s: read %.2f MB in %.2f s (%.1f MB/s); index %.2f MB (%.0f%%)\n",
+            program, input_mb, summary->seconds,
+            summary->seconds > 0 ? input_mb / summary->seconds : 0.0,
+            (double)summary->index_bytes / 1e6,
+            input_mb > 0 ? 100.0 * (double)summary->index_bytes / (double)summary->input_bytes
+                         : 0.0);
+    fprintf(stderr, "%s: %llu terms, %llu postings\n", program,
+            (unsigned long long)summary->terms, (unsigned long long)summary->postings);
+    if (summary->warnings || summary->documents_skipped || summary->long_tokens)
+        fprintf(stderr, "%s: %llu warnings, %llu skipped, %llu long tokens cut\n", program,
+                (unsigned long long)summary->warnings,
+                (unsigned long long)summary->documents_skipped,
+                (unsigned long long)summary->long_tokens);
+    print_formats(summary->formats);
+    if (summary->files_unchanged || summary->documents_deleted || summary->segments > 1
+        || summary->merged)
+        fprintf(stderr, "%s: update: %llu files unchanged, %llu documents removed\n"
+                "%s: now %llu documents in %llu segment%s%s\n", program,
+                (unsigned long long)summary->files_unchanged,
+                (unsigned long long)summary->documents_deleted, program,
+                (unsigned long long)summary->documents_total,
+                (unsigned long long)summary->segments, summary->segments == 1 ? "" : "s",
+                summary->merged ? " (merged)" : "");
 }
 
 static int directory_exists(const char *path)
@@ -298,8 +402,10 @@ int main(int argc, char **argv)
         inputs = default_input;
         input_count = 1;
     }
-    if (!quiet && isatty(STDERR_FILENO))
+    if (!quiet && isatty(STDERR_FILENO)) {
         build.on_progress = on_progress;
+        build.on_warning = on_warning_above_progress;
+    }
 
     cops_build_summary summary;
     cops_error err = {0};
@@ -311,39 +417,7 @@ int main(int argc, char **argv)
         complainf("the index at %s was not changed", index_dir);
         return EXIT_TROUBLE;
     }
-    if (!quiet && summary.up_to_date) {
-        complainf("%s is up to date: %llu documents, %llu files unchanged", index_dir,
-                  (unsigned long long)summary.documents_total,
-                  (unsigned long long)summary.files_unchanged);
-    } else if (!quiet) {
-        double input_mb = (double)summary.input_bytes / 1e6;
-        fprintf(stderr, "%s: indexed %llu documents into ", program,
-                (unsigned long long)summary.documents);
-        cops_print_escaped(stderr, index_dir, 0);
-        fprintf(stderr,
-                ": %llu terms, %llu postings; "
-                "%.2f MB in, %.2f MB index (%.0f%%), %.2f s (%.1f MB/s)",
-                (unsigned long long)summary.terms, (unsigned long long)summary.postings, input_mb,
-                (double)summary.index_bytes / 1e6,
-                input_mb > 0 ? 100.0 * (double)summary.index_bytes / (double)summary.input_bytes : 0.0,
-                summary.seconds, summary.seconds > 0 ? input_mb / summary.seconds : 0.0);
-        if (summary.warnings || summary.documents_skipped || summary.long_tokens)
-            fprintf(stderr, "; %llu warnings, %llu skipped, %llu long tokens cut",
-                    (unsigned long long)summary.warnings,
-                    (unsigned long long)summary.documents_skipped,
-                    (unsigned long long)summary.long_tokens);
-        fputc('\n', stderr);
-        if (summary.formats[0])
-            fprintf(stderr, "%s: %s\n", program, summary.formats);
-        if (summary.files_unchanged || summary.documents_deleted || summary.segments > 1
-            || summary.merged)
-            fprintf(stderr, "%s: update: %llu files unchanged, %llu documents removed; %llu "
-                    "documents in %llu segment%s%s\n", program,
-                    (unsigned long long)summary.files_unchanged,
-                    (unsigned long long)summary.documents_deleted,
-                    (unsigned long long)summary.documents_total,
-                    (unsigned long long)summary.segments, summary.segments == 1 ? "" : "s",
-                    summary.merged ? " (merged)" : "");
-    }
+    if (!quiet)
+        print_summary(index_dir, &summary);
     return 0;
 }

@@ -31,6 +31,7 @@ typedef struct stored_document {
     size_t path, id, title, date, text; /* date: SIZE_MAX when absent */
     size_t text_length;
     uint64_t line;
+    uint64_t input_position;
 } stored_document;
 
 typedef struct batch {
@@ -201,6 +202,7 @@ static int copy_document(batch *b, const source_document *d, int borrow)
     s->text = borrow ? 0 : store_string(b, d->text, d->text_length);
     s->text_length = d->text_length;
     s->line = d->line;
+    s->input_position = d->input_position;
     if (buffer_failed(&b->storage))
         return COPS_ENOMEM;
     b->count++;
@@ -243,6 +245,7 @@ static int stage_batch(feed *f, batch *b)
         d.text = base + s->text;
         d.text_length = s->text_length;
         d.line = s->line;
+        d.input_position = s->input_position;
         b->prepared_offsets[i] = b->prepared.length;
         int rc = f->stage.prepare(f->stage.context, &d, &b->prepared, &f->stage_error);
         if (rc != 0)
@@ -385,6 +388,7 @@ const source_document *feed_next(feed *f)
     f->view.text = f->current->borrowed_text ? f->current->borrowed_text : base + s->text;
     f->view.text_length = s->text_length;
     f->view.line = s->line;
+    f->view.input_position = s->input_position;
     return &f->view;
 }
 

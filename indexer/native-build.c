@@ -375,7 +375,7 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
             if (day)
                 snprintf(date, sizeof date, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
             source_document document = {"", 0, stored.id, stored.title, day ? date : NULL,
-                                        stored.text, stored.text_length};
+                                        stored.text, stored.text_length, 0};
             rc = segment_build_add(builder, &document, NULL, 0, err);
             segment_document_free(&stored);
         }

@@ -108,24 +108,41 @@ typedef struct html_page {
     html_text body, title, heading;
     int has_date;
     char date[11];
+    char unread_date[84];   /* a meta date that could not be read, cut */
+    byte_buffer *meta_title; /* <meta property="og:title">: the title first */
     char stopped[64];       /* the bound that stopped the parse, or "" */
     size_t stopped_at;      /* byte offset where it stopped, about */
 } html_page;
 
-/* The <meta name="date" content="YYYY-MM-DD..."> of the page, if any. */
-static void html_meta_date(html_page *page, const xmlChar **attributes)
+/* The metadata of the page's <meta> elements: its date (name="date" or
+ * property="article:published_time", in any form source-date.c reads)
+ * and its Open Graph title, which names the story without the site's
+ * name that <title> often adds. */
+static void html_meta(html_page *page, const xmlChar **attributes)
 {
     const char *name = NULL, *content = NULL;
     for (size_t i = 0; attributes && attributes[i]; i += 2) {
         const char *value = (const char *)attributes[i + 1];
-        if (strcmp((const char *)attributes[i], "name") == 0)
+        if (strcmp((const char *)attributes[i], "name") == 0 ||
+            strcmp((const char *)attributes[i], "property") == 0)
             name = value;
         else if (strcmp((const char *)attributes[i], "content") == 0)
             content = value;
     }
-    if (name && content && strcasecmp(name, "date") == 0 &&
-        source_parse_date(content, strlen(content), page->date))
-        page->has_date = 1;
+    if (!name || !content)
+        return;
+    size_t length = strlen(content);
+    if (strcasecmp(name, "og:title") == 0 && page->meta_title->length == 0) {
+        /* A title is cut to SOURCE_TITLE_MAX_BYTES; keep a little more. */
+        buffer_append(page->meta_title, content,
+                      length < 2 * SOURCE_TITLE_MAX_BYTES ? length : 2 * SOURCE_TITLE_MAX_BYTES);
+    } else if (!page->has_date && (strcasecmp(name, "date") == 0 ||
+                                   strcasecmp(name, "article:published_time") == 0)) {
+        if (source_parse_date(content, length, page->date))
+            page->has_date = 1;
+        else if (!page->unread_date[0] && source_has_text(content, length))
+            snprintf(page->unread_date, sizeof page->unread_date, "%.80s", content);
+    }
 }
 
 static void html_gap(html_page *page, html_role role)
@@ -152,8 +169,8 @@ static void html_start(void *context, const xmlChar *name, const xmlChar **attri
         page->title_state = 1;
     else if (role == ROLE_HEADING && page->heading_state == 0 && page->hidden == 0)
         page->heading_state = 1;
-    if (!page->has_date && strcmp((const char *)name, "meta") == 0)
-        html_meta_date(page, attributes);
+    if (strcmp((const char *)name, "meta") == 0)
+        html_meta(page, attributes);
     html_gap(page, role);
 }
 
@@ -356,7 +373,7 @@ int source_read_html(source_file *file)
     byte_buffer raw = BUFFER_INIT;
     byte_buffer scratch = BUFFER_INIT;
     byte_buffer body = BUFFER_INIT, title = BUFFER_INIT, heading = BUFFER_INIT;
-    byte_buffer cleaned_title = BUFFER_INIT;
+    byte_buffer cleaned_title = BUFFER_INIT, meta_title = BUFFER_INIT;
     int status = source_read_whole(file, &raw);
     if (status != 1)
         goto done;
@@ -373,6 +390,7 @@ int source_read_html(source_file *file)
     page.body.out = &body;
     page.title.out = &title;
     page.heading.out = &heading;
+    page.meta_title = &meta_title;
     status = html_parse(&page, (const char *)raw.data + skip, raw.length - skip);
     if (status != 0)
         goto done;
@@ -380,7 +398,8 @@ int source_read_html(source_file *file)
         source_warn(file->walker, "%s: HTML with %s at about byte %zu: truncated there",
                     file->path, page.stopped, page.stopped_at + skip);
     buffer_append_byte(&body, 0);
-    if (buffer_failed(&body) || buffer_failed(&title) || buffer_failed(&heading)) {
+    if (buffer_failed(&body) || buffer_failed(&title) || buffer_failed(&heading) ||
+        buffer_failed(&meta_title)) {
         status = COPS_ENOMEM;
         goto done;
     }
@@ -396,7 +415,12 @@ int source_read_html(source_file *file)
         memcpy(page.date, prefix_date, sizeof page.date);
         page.has_date = 1;
     }
-    source_title_clean((const char *)title.data, title.length, &cleaned_title);
+    if (!page.has_date && page.unread_date[0])
+        source_warn(file->walker, "%s: cannot read the date '%s' of a <meta>, indexed without one",
+                    file->path, page.unread_date);
+    source_title_clean((const char *)meta_title.data, meta_title.length, &cleaned_title);
+    if (cleaned_title.length == 0)
+        source_title_clean((const char *)title.data, title.length, &cleaned_title);
     if (cleaned_title.length == 0)
         source_title_clean((const char *)heading.data, heading.length, &cleaned_title);
     if (cleaned_title.length == 0)
@@ -424,5 +448,6 @@ done:
     buffer_free(&title);
     buffer_free(&heading);
     buffer_free(&cleaned_title);
+    buffer_free(&meta_title);
     return status;
 }

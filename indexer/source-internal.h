@@ -34,6 +34,7 @@ typedef struct source_walker {
     int (*on_document)(void *context, const source_document *document);
     void *context;
     source_stats stats;
+    uint64_t input_done; /* stored bytes of the files finished (progress) */
     cops_error *err;
     detect_magic *magic;       /* libmagic, opened on first need */
     int magic_failed;          /* it could not be loaded (said once) */
@@ -114,17 +115,43 @@ size_t source_utf8_valid_prefix(const uint8_t *data, size_t length);
 int source_file_repair(source_file *file, byte_buffer *text, uint64_t offset,
                        byte_buffer *scratch);
 
-/* If `text` starts with a valid calendar date "YYYY-MM-DD" (not followed
- * by a digit), copy it to date (NUL-terminated) and return 1. */
+/* ---- dates (source-date.c, which lists the forms read) */
+
+/* If `text`, apart from white space around it, is a date in one of the
+ * forms read (ISO 8601, RFC 2822, "15 July 2023", an unambiguous
+ * "07/15/2023"...), write it as "YYYY-MM-DD" (NUL-terminated) to date and
+ * return 1; else 0. */
 int source_parse_date(const char *text, size_t length, char date[11]);
-/* If `text` starts, after optional whitespace, with "date YYYY-MM-DD",
- * copy the date and return the number of bytes the prefix spans;
+/* If `text` starts, after optional white space, with "date" or "date:",
+ * blanks and a date (one of the same forms, ending at white space or the
+ * end), copy the date and return the number of bytes the prefix spans;
  * otherwise 0. */
 size_t source_date_prefix(const char *text, size_t length, char date[11]);
-/* Title from `text`: its first non-empty line, with whitespace runs
- * collapsed, trimmed and cut to SOURCE_TITLE_MAX_BYTES.  `out` is reset
- * and NUL-terminated. */
+/* Whether `text` opens with what is meant as a date line ("Date: ..." or
+ * "date" and a digit) even if source_date_prefix cannot read it: returns
+ * the offset of the value (its length, up to the end of the line, in
+ * *value_length), or 0 when the opening is no date line.  For warnings. */
+size_t source_date_line_value(const char *text, size_t length, size_t *value_length);
+/* Warn, naming the file and the value, when `text` opens with a date line
+ * whose date cannot be read; returns the bytes of that line (the title is
+ * sought after it), else 0. */
+size_t source_warn_unread_date(source_file *file, const char *text, size_t length);
+
+/* ---- titles */
+
+/* How many non-empty opening lines source_title_from_text weighs. */
+#define SOURCE_TITLE_LOOKAHEAD_LINES 5
+/* Title from `text`: the first of its first SOURCE_TITLE_LOOKAHEAD_LINES
+ * non-empty lines that reads as a headline rather than boilerplate (see
+ * source_line_is_headline), else its first non-empty line; white space
+ * runs collapsed, trimmed and cut to SOURCE_TITLE_MAX_BYTES.  `out` is
+ * reset and NUL-terminated. */
 void source_title_from_text(const char *text, size_t length, byte_buffer *out);
+/* Whether a (trimmed) line reads as a headline: at most
+ * SOURCE_TITLE_MAX_BYTES long, not ending with a full stop as a sentence
+ * does ("This story is over 5 years old."; an ellipsis may end one), not
+ * a byline ("By Jane Doe") and not a date. */
+int source_line_is_headline(const char *line, size_t length);
 /* `text` as a title: whitespace runs collapsed, trimmed, cut.  `out` is
  * reset and NUL-terminated. */
 void source_title_clean(const char *text, size_t length, byte_buffer *out);

@@ -100,6 +100,12 @@ static int jsonl_record(jsonl_state *state, uint64_t line_number, size_t column_
     int has_date = date_value->kind == JSON_SCAN_STRING &&
                    source_parse_date((const char *)date_value->value.data,
                                      date_value->value.length, date);
+    if (!has_date && date_value->kind == JSON_SCAN_STRING &&
+        source_has_text((const char *)date_value->value.data, date_value->value.length))
+        source_warn(file->walker, "%s:%llu: cannot read the date '%.*s', indexed without one",
+                    file->path, (unsigned long long)line_number,
+                    (int)(date_value->value.length < 80 ? date_value->value.length : 80),
+                    (const char *)date_value->value.data);
     if (buffer_failed(&state->id) || buffer_failed(&state->title))
         return COPS_ENOMEM;
     source_document document = {

@@ -3,7 +3,10 @@
 #include "indexer/source-internal.h"
 
 /* Plain text: the whole file is one document, stored as read (after UTF-8
- * repair); the title and date are derived from its opening. */
+ * repair) except for an opening "date ..." line, which becomes the
+ * document's date and is kept out of its text, snippets and title.  A
+ * date line whose date cannot be read stays in the text (nothing is
+ * lost) but is no title. */
 int source_read_text(source_file *file)
 {
     byte_buffer text = BUFFER_INIT;
@@ -24,13 +27,16 @@ int source_read_text(source_file *file)
                           (uint8_t)body[2] == 0xBF
                       ? 3
                       : 0;
-    if (!source_has_text(body + skip, length - skip)) {
+    char date[11];
+    size_t prefix = source_date_prefix(body + skip, length - skip, date);
+    size_t unread_date_line = prefix ? 0 : source_warn_unread_date(file, body + skip, length - skip);
+    body += skip + prefix;
+    length -= skip + prefix;
+    if (!source_has_text(body, length)) {
         source_skip(file->walker, "%s: no text, skipped", file->path);
         goto done;
     }
-    char date[11];
-    size_t prefix = source_date_prefix(body + skip, length - skip, date);
-    source_title_from_text(body + skip + prefix, length - skip - prefix, &title);
+    source_title_from_text(body + unread_date_line, length - unread_date_line, &title);
     if (buffer_failed(&title)) {
         status = COPS_ENOMEM;
         goto done;

@@ -30,13 +30,6 @@ void source_options_init(source_options *options)
     memset(options, 0, sizeof *options);
 }
 
-uint32_t source_date_number(const char *date)
-{
-    if (!date || strlen(date) < 10)
-        return 0;
-    return (uint32_t)(atoi(date) * 10000 + atoi(date + 5) * 100 + atoi(date + 8));
-}
-
 /* ------------------------------------------------------------ reporting */
 
 static void source_vwarn(source_walker *walker, const char *format, va_list args)
@@ -122,17 +115,23 @@ void source_stats_describe(const source_stats *stats, char *out, size_t size)
 
 int source_deliver(source_file *file, const source_document *document)
 {
-    file->walker->stats.documents++;
-    source_tally_add(file->walker->stats.formats,
+    source_walker *walker = file->walker;
+    walker->stats.documents++;
+    source_tally_add(walker->stats.formats,
                      file->format_name ? file->format_name : detect_format_name(file->format));
-    if (file->disk_path) {
-        /* An archive member: identified by its own name (id), counted
-         * against the archive file for updates (path). */
-        source_document member = *document;
-        member.path = file->disk_path;
-        return file->walker->on_document(file->walker->context, &member);
-    }
-    return file->walker->on_document(file->walker->context, document);
+    source_document delivered = *document;
+    /* An archive member: identified by its own name (id), counted against
+     * the archive file for updates (path). */
+    if (file->disk_path)
+        delivered.path = file->disk_path;
+    /* The stored position, not the decompressed one: the total it is
+     * compared with (source_estimate_bytes) is known only as stored, and a
+     * gzip file's decompressed size is not (its ISIZE trailer is modulo
+     * 4 GiB and describes only the last member).  A member read from
+     * memory has no file (gzoffset says -1). */
+    z_off_t position = file->reader.file ? gzoffset(file->reader.file) : -1;
+    delivered.input_position = walker->input_done + (position > 0 ? (uint64_t)position : 0);
+    return walker->on_document(walker->context, &delivered);
 }
 
 /* --------------------------------------------------------------- reader */
@@ -304,55 +303,6 @@ int source_has_text(const char *text, size_t length)
     return 0;
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-int source_parse_date(const char *text, size_t length, char date[11])
-{
-    static const int month_days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (length < 10)
-        return 0;
-    for (size_t i = 0; i < 10; i++) {
-        int dash = i == 4 || i == 7;
-        if (dash ? text[i] != '-' : !is_digit(text[i]))
-            return 0;
-    }
-    if (length > 10 && is_digit(text[10]))
-        return 0;
-    int year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
-               (text[3] - '0');
-    int month = (text[5] - '0') * 10 + (text[6] - '0');
-    int day = (text[8] - '0') * 10 + (text[9] - '0');
-    if (year == 0 || month < 1 || month > 12 || day < 1 || day > month_days[month - 1])
-        return 0;
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (month == 2 && day == 29 && !leap)
-        return 0;
-    memcpy(date, text, 10);
-    date[10] = '\0';
-    return 1;
-}
-
-size_t source_date_prefix(const char *text, size_t length, char date[11])
-{
-    size_t at = 0;
-    while (at < length && source_is_space((uint8_t)text[at]))
-        at++;
-    if (length - at < 4 || strncasecmp(text + at, "date", 4) != 0)
-        return 0;
-    at += 4;
-    if (at < length && text[at] == ':')
-        at++;
-    size_t blanks = at;
-    while (at < length && (text[at] == ' ' || text[at] == '\t'))
-        at++;
-    if (at == blanks || !source_parse_date(text + at, length - at, date))
-        return 0;
-    return at + 10;
-}
-
 void source_title_clean(const char *text, size_t length, byte_buffer *out)
 {
     buffer_reset(out);
@@ -390,19 +340,45 @@ void source_title_clean(const char *text, size_t length, byte_buffer *out)
         out->length--;
 }
 
+int source_line_is_headline(const char *line, size_t length)
+{
+    if (length == 0 || length > SOURCE_TITLE_MAX_BYTES)
+        return 0; /* a paragraph, not a headline */
+    /* A sentence's full stop; an ellipsis may end a headline. */
+    if (line[length - 1] == '.' && !(length >= 3 && line[length - 2] == '.'))
+        return 0;
+    if (length > 3 && strncmp(line, "By ", 3) == 0)
+        return 0;
+    char date[11];
+    return !source_parse_date(line, length, date);
+}
+
 void source_title_from_text(const char *text, size_t length, byte_buffer *out)
 {
-    size_t at = 0;
-    while (at < length) {
+    size_t at = 0, lines = 0;
+    size_t first_start = 0, first_end = 0;
+    while (at < length && lines < SOURCE_TITLE_LOOKAHEAD_LINES) {
         const char *newline = memchr(text + at, '\n', length - at);
-        size_t line_end = newline ? (size_t)(newline - text) : length;
-        if (source_has_text(text + at, line_end - at)) {
-            source_title_clean(text + at, line_end - at, out);
+        size_t end = newline ? (size_t)(newline - text) : length;
+        size_t start = at;
+        at = end + 1;
+        while (start < end && source_is_space((uint8_t)text[start]))
+            start++;
+        size_t trimmed_end = end;
+        while (trimmed_end > start && source_is_space((uint8_t)text[trimmed_end - 1]))
+            trimmed_end--;
+        if (trimmed_end == start)
+            continue;
+        if (lines++ == 0) {
+            first_start = start;
+            first_end = trimmed_end;
+        }
+        if (source_line_is_headline(text + start, trimmed_end - start)) {
+            source_title_clean(text + start, trimmed_end - start, out);
             return;
         }
-        at = line_end + 1;
     }
-    source_title_clean("", 0, out);
+    source_title_clean(text + first_start, first_end - first_start, out);
 }
 
 /* ------------------------------------------------------------- dispatch */
@@ -568,6 +544,7 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     if (options->on_file) {
         int wanted = options->on_file(options->file_context, path, &status, fd);
         if (wanted <= 0) {
+            walker->input_done += (uint64_t)status.st_size;
             close(fd);
             return wanted < 0 ? error_set(walker->err, wanted, "%s: cannot be checked for changes: %s",
                                           path, cops_strerror(wanted))
@@ -591,6 +568,7 @@ static int source_read_file(source_walker *walker, const char *path, int named)
 
     int status_code = source_read_content(&file, path);
     walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
+    walker->input_done += (uint64_t)status.st_size;
     gzclose(file.reader.file);
     free(file.reader.data);
     if (file.reader.out_of_memory)

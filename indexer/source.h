@@ -60,6 +60,10 @@ typedef struct source_document {
     const char *date;   /* "YYYY-MM-DD" or NULL */
     const char *text;   /* body text, valid UTF-8, NUL-terminated */
     size_t text_length; /* bytes of text, without the NUL */
+    /* Input bytes the walk had consumed as stored (compressed, for gzip
+     * files) when the document was delivered, counted as
+     * source_estimate_bytes counts: the share of the inputs done. */
+    uint64_t input_position;
 } source_document;
 
 /* A document's date as the number both engines store: "YYYY-MM-DD" ->

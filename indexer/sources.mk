@@ -1,7 +1,7 @@
 ## indexer/source*: walking the inputs of a build and reading the document
 ## formats (plain text, HTML, JSON Lines, TREC, PDF, DOCX/ODT/EPUB, e-mail,
 ## archives; gzip, bzip2, xz, zstd).
-libcops_internal_la_SOURCES += indexer/source.c indexer/source-text.c \
+libcops_internal_la_SOURCES += indexer/source.c indexer/source-date.c indexer/source-text.c \
 	indexer/source-jsonl.c indexer/json-scan.c indexer/source-trec.c \
 	indexer/detect.c indexer/charset.c indexer/readers-load.c
 noinst_HEADERS += indexer/source.h indexer/source-internal.h indexer/json-scan.h \

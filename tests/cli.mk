@@ -23,3 +23,7 @@ EXTRA_DIST += $(CLI_TESTS)
 ## The memory budget for token-dense documents and one query's bounded cost.
 CLI_TESTS += tests/cli/dense-document.sh tests/cli/query-budget.sh
 EXTRA_DIST += tests/cli/dense-text.awk tests/cli/make-documents.py
+## cops-index on a pseudo-terminal: progress line, warnings, summary.
+CLI_TESTS += tests/cli/progress.sh
+## Titles (the headline rule, metadata first) and dates (the forms read).
+CLI_TESTS += tests/cli/titles-dates.sh

@@ -24,7 +24,8 @@ typedef struct named_text {
 
 /* The news corpus: every expectation below is derived from these texts
  * (english stemming on).  A text file's title is its first line after an
- * optional "date YYYY-MM-DD" prefix; its body is the whole file. */
+ * optional "date YYYY-MM-DD" prefix; its body is the file after that
+ * prefix. */
 static const named_text news[] = {
     {"01.txt", "date 2017-11-14 Sanctuary cities and grants\n"
                "The Justice Department said the sanctuary city grant money would go to "

@@ -14,3 +14,10 @@ TESTS += tests/feed-test
 tests_feed_test_SOURCES = tests/feed-test.c $(ENGINE_TEST_HELPERS)
 tests_feed_test_CFLAGS = $(TEST_CFLAGS)
 tests_feed_test_LDADD = $(TEST_LIBS)
+
+## The date forms the readers read and the headline rule of titles.
+check_PROGRAMS += tests/dates-titles-test
+TESTS += tests/dates-titles-test
+tests_dates_titles_test_SOURCES = tests/dates-titles-test.c
+tests_dates_titles_test_CFLAGS = $(TEST_CFLAGS)
+tests_dates_titles_test_LDADD = $(TEST_LIBS)

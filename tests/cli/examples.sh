@@ -79,9 +79,9 @@ check "the phrase-and-exclusion example answers one document" \
 expect_exit 0 "--help" -- cops_query --help
 weight=$(sed -n 's/.*--title-weight X.*(default: \([0-9.]*\)).*/\1/p' "$OUT")
 check "--help gives a default title weight ($weight)" test -n "$weight"
-expect_exit 0 "--explain on a title word" -- cops_query -i "$TMP/.cops" --explain title:story
+expect_exit 0 "--explain on a title word" -- cops_query -i "$TMP/.cops" --explain title:impossible
 check "--explain shows the title weight --help gives" \
-    grep -q "^ *title:stori: .*(weight $(printf '%.2f' "$weight")," "$OUT"
+    grep -q "^ *title:imposs: .*(weight $(printf '%.2f' "$weight")," "$OUT"
 expect_stdout_contains "weight 1.00" "the code's default is 1"
 
 done_testing

@@ -5,7 +5,8 @@
 
 index_seed_corpus
 A=corpus/$SEED_A    # dated 2017-11-14; mentions Trump, not methamphetamine
-B=corpus/$SEED_B    # undated; title "This story is over 5 years old."
+B=corpus/$SEED_B    # undated; opens with "This story is over 5 years old.", a line
+                    # the title skips for the headline below it
 
 have_python=
 command -v python3 >/dev/null 2>&1 && have_python=yes
@@ -159,10 +160,12 @@ gran*|0|$A $B
 methamphet*|0|$B
 Grants|0|$A $B
 GRANT|0|$A $B
-title:story|0|$B
-title:sessions|0|$A
+title:story|1|
+title:impossible|0|$B
+title:sessions|0|$A $B
 title:zzyzxqq|1|
-title:"over 5 years"|0|$B
+title:"impossible choice"|0|$B
+title:"over 5 years"|1|
 date:2017-11-14|0|$A
 date:2017-11|0|$A
 date:2017|0|$A
