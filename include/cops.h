@@ -258,7 +258,11 @@ typedef struct cops_search_options {
     int literal;            /* 1 = the query is plain words, no syntax */
     int count_only;         /* 1 = count matches, return no hits */
     int snippets;           /* 1 = build snippets for the returned hits (default) */
-    size_t snippet_chars;   /* target snippet length in characters, default 200 */
+    size_t snippet_chars;   /* target snippet length in bytes of text, default 200
+                             * (0 = the default); 20 to 10000, else
+                             * COPS_ELIMIT.  A snippet shows the words that
+                             * matched: a phrase or NEAR as a whole, where
+                             * its words stand together */
     int explain;            /* 1 = keep per-term score contributions */
     size_t max_prefix_terms;/* bound on a prefix expansion, default 1000 */
     size_t max_query_prefix_terms; /* bound on all of a query's prefix expansions

@@ -48,6 +48,7 @@ static void usage(FILE *out)
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 1)\n"
             "      --no-snippets        omit snippets\n"
+            "      --snippet-chars N    snippet length in bytes (default: 200; 20 to 10000)\n"
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"
             "                           search Xapian shards served by xapian-tcpsrv\n"
@@ -178,7 +179,7 @@ static int run_batch(cops_index *index, const settings *s)
 
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
-       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
+       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -189,6 +190,7 @@ static const struct option options[] = {
     {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
     {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
+    {"snippet-chars", required_argument, NULL, OPT_SNIPPET_CHARS},
     {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
     {"color", optional_argument, NULL, OPT_COLOR},
     {"top-only", no_argument, NULL, OPT_TOP_ONLY},
@@ -349,6 +351,9 @@ static int run(int argc, char **argv, char **words, int word_count)
         case OPT_B: bad = parse_number(optarg, "--b", &s.search.b); break;
         case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
         case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
+        case OPT_SNIPPET_CHARS:
+            bad = parse_count(optarg, "--snippet-chars", &s.search.snippet_chars);
+            break; /* the bounds are cops_search's to check */
         case OPT_NO_COLOR: color = COLOR_NEVER; break;
         case OPT_COLOR:
             if (!optarg || strcmp(optarg, "auto") == 0)

@@ -60,10 +60,9 @@ static char *format_date(uint32_t date)
     return text;
 }
 
-int results_add_hit(cops_results *results, analyzer *text_analyzer,
-                    const highlight_terms *highlights, uint32_t doc, double score,
-                    const char *id, size_t id_length, const char *title, size_t title_length,
-                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippet_plan *plan,
+                    uint32_t doc, double score, const char *id, size_t id_length,
+                    const char *title, size_t title_length, uint32_t date, snippet_source *text,
                     cops_error *err)
 {
     cops_hit *hit = &results->hits[results->count];
@@ -75,18 +74,21 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer,
     hit->title = copy_text(title, title_length);
     hit->date = format_date(date);
     int rc = (!hit->id || !hit->title || (date && !hit->date)) ? COPS_ENOMEM : 0;
-    if (rc == 0 && results->options.snippets) {
+    if (rc != 0)
+        return error_set(err, rc, "out of memory preparing results");
+    if (results->options.snippets) {
         char *snippet = NULL;
         cops_span *spans = NULL;
         size_t span_count = 0;
-        rc = snippet_build(text_analyzer, text ? text : "", text ? text_length : 0,
-                           text ? stored_length : 0, highlights, results->options.snippet_chars,
-                           &results->snippet_scan_left, &snippet, &spans, &span_count);
+        snippet_source empty = {"", 0, 0, NULL, NULL};
+        rc = snippet_build(text_analyzer, text ? text : &empty, plan,
+                           results->options.snippet_chars, &results->snippet_scan_left, &snippet,
+                           &spans, &span_count, err);
         hit->snippet = snippet;
         hit->highlights = spans;
         hit->highlight_count = span_count;
     }
-    return rc ? error_set(err, rc, "out of memory preparing results") : 0;
+    return rc;
 }
 
 static void print_json_date(FILE *out, uint32_t date)

@@ -8,7 +8,7 @@
 
 #include "analysis/analyzer.h"
 #include "cops.h"
-#include "query/plan.h"
+#include "query/snippet.h"
 
 struct cops_results {
     cops_search_options options;
@@ -29,13 +29,12 @@ cops_results *results_new(const cops_search_options *options);
 int results_reserve(cops_results *results, size_t count, cops_error *err);
 
 /* Fill hit `results->count` (then count it) from borrowed document fields;
- * `text` is only read for the snippet (options.snippets): its first
- * `text_length` bytes of `stored_length` (see snippet_build).  `date` is
- * YYYYMMDD or 0.  COPS_ENOMEM on failure. */
-int results_add_hit(cops_results *results, analyzer *text_analyzer,
-                    const highlight_terms *highlights, uint32_t doc, double score,
-                    const char *id, size_t id_length, const char *title, size_t title_length,
-                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+ * `text` is only read for the snippet (options.snippets, see
+ * snippet_build; NULL: an empty text).  `date` is YYYYMMDD or 0.
+ * COPS_ENOMEM on failure, or the error of text->read_more. */
+int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippet_plan *plan,
+                    uint32_t doc, double score, const char *id, size_t id_length,
+                    const char *title, size_t title_length, uint32_t date, snippet_source *text,
                     cops_error *err);
 
 /* Keep the parsed query as an --explain tree, as text and as JSON. */

@@ -34,7 +34,7 @@ void cops_search_options_init(cops_search_options *options)
     options->title_weight = 1.0;
     options->limit = 10;
     options->snippets = 1;
-    options->snippet_chars = 200;
+    options->snippet_chars = SNIPPET_DEFAULT_CHARS;
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
     options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
@@ -142,26 +142,55 @@ static int explain_hits(cops_index *index, const query_node *query,
     return 0;
 }
 
-/* A hit's identifier and title come from the uncompressed metadata; the
- * stored text is inflated only when a snippet is wanted, and only as far
- * as a snippet reads. */
-static int add_native_hit(cops_index *index, const highlight_terms *highlights,
-                          cops_results *results, const scored_doc *found, cops_error *err)
-{
+/* The stored text of a hit, read as far as its snippet needs
+ * (snippet_source.read_more). */
+typedef struct stored_text {
+    segment *seg;
     uint32_t local;
-    segment *seg = index_locate(index, found->doc, &local);
-    segment_metadata meta;
-    int rc = segment_read_metadata(seg, local, &meta, err);
+    segment_document document;
+} stored_text;
+
+static int read_more_text(void *context, size_t max, const char **text, size_t *length,
+                          cops_error *err)
+{
+    stored_text *stored = context;
+    segment_document longer = {0};
+    int rc = segment_read_document_prefix(stored->seg, stored->local, max, &longer, err);
     if (rc != 0)
         return rc;
-    segment_document document = {0};
-    if (results->options.snippets
-        && (rc = segment_read_document_prefix(seg, local, SNIPPET_TEXT_BYTES, &document, err)) != 0)
+    segment_document_free(&stored->document);
+    stored->document = longer;
+    *text = longer.text;
+    *length = longer.text_length;
+    return 0;
+}
+
+/* A hit's identifier and title come from the uncompressed metadata; the
+ * stored text is inflated only when a snippet is wanted, and only as far
+ * as a snippet reads (SNIPPET_FIRST_READ_BYTES, more when nothing matched
+ * there). */
+static int add_native_hit(cops_index *index, const snippet_plan *highlights,
+                          cops_results *results, const scored_doc *found, cops_error *err)
+{
+    stored_text stored = {0};
+    stored.seg = index_locate(index, found->doc, &stored.local);
+    segment_metadata meta;
+    int rc = segment_read_metadata(stored.seg, stored.local, &meta, err);
+    if (rc != 0)
         return rc;
+    snippet_source source = {0};
+    if (results->options.snippets) {
+        rc = segment_read_document_prefix(stored.seg, stored.local, SNIPPET_FIRST_READ_BYTES,
+                                          &stored.document, err);
+        if (rc != 0)
+            return rc;
+        source = (snippet_source){stored.document.text, stored.document.text_length,
+                                  stored.document.stored_length, read_more_text, &stored};
+    }
     rc = results_add_hit(results, index->analyzer, highlights, found->doc, found->score, meta.id,
-                         meta.id_length, meta.title, meta.title_length, segment_date(seg, local),
-                         document.text, document.text_length, document.stored_length, err);
-    segment_document_free(&document);
+                         meta.id_length, meta.title, meta.title_length,
+                         segment_date(stored.seg, stored.local), &source, err);
+    segment_document_free(&stored.document);
     return rc;
 }
 
@@ -178,6 +207,11 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
                          "title weight >= 0)");
     if (options->limit > MAX_LIMIT || options->offset > MAX_LIMIT)
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
+    if (options->snippet_chars == 0)
+        options->snippet_chars = SNIPPET_DEFAULT_CHARS;
+    if (options->snippet_chars < SNIPPET_MIN_CHARS || options->snippet_chars > SNIPPET_MAX_CHARS)
+        return error_set(err, COPS_ELIMIT, "--snippet-chars: the snippet length is %d to %d bytes",
+                         SNIPPET_MIN_CHARS, SNIPPET_MAX_CHARS);
     if (options->max_prefix_terms == 0)
         options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
     if (options->max_query_prefix_terms == 0)
@@ -240,14 +274,14 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
                   cops_results *results, cops_error *err)
 {
     int rc = 0;
-    highlight_terms highlights = {0};
+    snippet_plan highlights = {0};
     top_heap heap = {0};
     size_t wanted = options->count_only ? 0 : options->offset + options->limit;
     if (wanted && !(heap.items = malloc(wanted * sizeof *heap.items)))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     heap.capacity = wanted;
     if (rc == 0 && options->snippets && wanted
-        && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
+        && snippet_plan_build(index->analyzer, query, &highlights) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = match_segments(index, query, options, wanted, &heap, results, err);
@@ -263,6 +297,6 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     if (rc == 0)
         results->total_exact = options->exact_total || options->count_only || !wanted;
     free(heap.items);
-    highlight_terms_free(&highlights);
+    snippet_plan_free(&highlights);
     return rc;
 }

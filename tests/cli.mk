@@ -10,6 +10,7 @@ CLI_TESTS = \
 	tests/cli/batch.sh \
 	tests/cli/examples.sh \
 	tests/cli/query-hints.sh \
+	tests/cli/snippets.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \
