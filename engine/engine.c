@@ -23,6 +23,7 @@
 #include "indexer/build-engine.h"
 #include "query/index.h"
 #include "query/parser.h"
+#include "query/relax.h"
 #include "query/results.h"
 #include "query/search.h"
 #ifdef HAVE_XAPIAN
@@ -213,7 +214,8 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         results_set_tree(results, query); /* the contributions are the native engine's */
     const engine_ops *engine = engine_for(index->engine);
     if (rc == 0)
-        rc = engine ? engine->search(index, query, &options, results, err)
+        rc = engine ? search_relaxing(index, query_text, query, &options, results,
+                                           engine->search, err)
                     : engine_missing(index->engine, err);
     query_free(query);
     if (rc != 0) {

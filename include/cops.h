@@ -272,6 +272,13 @@ typedef struct cops_search_options {
                              * the top hits matter, so documents that cannot
                              * enter them are skipped (block-max pruning) and
                              * the total is a lower bound */
+    int relax;              /* 1 = a query of plain words (no operator, phrase,
+                             * prefix, field or date) that no document matches
+                             * as a whole is relaxed: the documents with all
+                             * but one of the words, else all but two, ...,
+                             * ranked by BM25 over the subsets they hold (see
+                             * cops_results_relaxed); default 0, cops-query
+                             * sets it unless --strict */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);
@@ -332,6 +339,14 @@ const char *cops_results_query_tree(const cops_results *results);
 const char *cops_results_query_json(const cops_results *results);
 /* The options the search ran with (defaults filled in); borrowed. */
 const cops_search_options *cops_results_options(const cops_results *results);
+/* When options.relax was 1 and no document had every word of a query of
+ * plain words: the hits are the documents with at least *required (OUT,
+ * may be NULL) of the *word_count (OUT, may be NULL) words, and the
+ * return value lists the query's words as typed, separated by single
+ * spaces (borrowed).  NULL (and both 0) when the search was not
+ * relaxed. */
+const char *cops_results_relaxed(const cops_results *results, size_t *required,
+                                 size_t *word_count);
 /* Wall time of cops_search, in milliseconds. */
 double cops_results_milliseconds(const cops_results *results);
 
@@ -353,7 +368,10 @@ enum {
  * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
 /* Human-readable hit list with a header line giving the exact match count. */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
-/* JSON Lines: one object per hit, then one summary object.  With
+/* JSON Lines: one object per hit, then one summary object ("summary":
+ * {"query", "total", "total_exact", "returned", "offset", "limit",
+ * "milliseconds"}; "relaxed": {"words": [...], "required": K} when the
+ * search was relaxed, cops_results_relaxed).  With
  * COPS_PRINT_EXPLAIN a hit has "explanation": {"score", "terms": [{"term",
  * "field" ("any" or "title"), "score", "weight", "idf", "df", "tf",
  * "field_length"}]} and the summary "tree" (cops_results_query_json).

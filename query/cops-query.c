@@ -44,6 +44,9 @@ static void usage(FILE *out)
             "      --batch              one query per line from standard input, one\n"
             "                           record per line (errors and blank lines too)\n"
             "      --literal            the query is plain words, no operators\n"
+            "      --strict             no relaxing: plain words that no document has\n"
+            "                           all of find nothing (by default the documents\n"
+            "                           with most of them are shown, and a note says so)\n"
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 1)\n"
@@ -118,6 +121,20 @@ static void note_operator_lookalike(const char *query, const settings *s)
                     "(operators are upper case)\n", program, word, column, upper);
 }
 
+/* A note on standard error when the query was relaxed (cops.h,
+ * cops_results_relaxed). */
+static void note_relaxed(const cops_results *results)
+{
+    size_t required, word_count;
+    const char *words = cops_results_relaxed(results, &required, &word_count);
+    if (!words)
+        return;
+    fprintf(stderr, "%s: note: no document has all of: ", program);
+    cops_print_escaped(stderr, words, 0);
+    fprintf(stderr, "; showing documents with %zu of the %zu words (--strict: none)\n", required,
+            word_count);
+}
+
 /* Answer one query; returns an exit status.  In a batch, a failure also
  * writes an error record to standard output (run_batch). */
 static int answer(cops_index *index, const char *query, const settings *s, int batch)
@@ -135,6 +152,7 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
         return EXIT_TROUBLE;
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
+    note_relaxed(results);
     if (s->json) {
         cops_results_print_json(results, query, stdout, s->print_flags);
     } else if (s->count) {
@@ -179,13 +197,14 @@ static int run_batch(cops_index *index, const settings *s)
 
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
-       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS };
+       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS,
+       OPT_STRICT };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
     {"ids", no_argument, NULL, OPT_IDS},           {"json", no_argument, NULL, OPT_JSON},
     {"explain", no_argument, NULL, OPT_EXPLAIN},   {"batch", no_argument, NULL, OPT_BATCH},
-    {"literal", no_argument, NULL, OPT_LITERAL},
+    {"literal", no_argument, NULL, OPT_LITERAL},   {"strict", no_argument, NULL, OPT_STRICT},
     {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
     {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
@@ -312,6 +331,7 @@ static int run(int argc, char **argv, char **words, int word_count)
     settings s;
     memset(&s, 0, sizeof s);
     cops_search_options_init(&s.search);
+    s.search.relax = 1;
     const char *index_dir = getenv("COPS_INDEX");
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
@@ -337,6 +357,7 @@ static int run(int argc, char **argv, char **words, int word_count)
         case OPT_EXPLAIN: s.explain = 1; break;
         case OPT_BATCH: batch = 1; break;
         case OPT_LITERAL: s.search.literal = 1; break;
+        case OPT_STRICT: s.search.relax = 0; break;
         case OPT_DEFAULT_OP:
             if (strcmp(optarg, "and") == 0 || strcmp(optarg, "AND") == 0)
                 s.search.default_op = COPS_OP_AND;

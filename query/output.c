@@ -253,6 +253,19 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
             (unsigned long long)cops_results_total(results),
             cops_results_total_is_exact(results) ? "true" : "false", count, options->offset,
             options->limit, cops_results_milliseconds(results));
+    size_t required = 0;
+    const char *relaxed = cops_results_relaxed(results, &required, NULL);
+    if (relaxed) {
+        fputs(",\"relaxed\":{\"words\":[", out);
+        for (const char *word = relaxed; *word;) {
+            size_t length = strcspn(word, " ");
+            if (word != relaxed)
+                fputc(',', out);
+            escape_json_string(out, word, length);
+            word += length + (word[length] == ' ');
+        }
+        fprintf(out, "],\"required\":%zu}", required);
+    }
     const char *tree = cops_results_query_json(results);
     if ((flags & COPS_PRINT_EXPLAIN) && tree)
         fprintf(out, ",\"tree\":%s", tree);

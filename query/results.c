@@ -185,6 +185,7 @@ void cops_results_free(cops_results *results)
     free(results->hits);
     free(results->tree);
     free(results->tree_json);
+    free(results->relaxed_words);
     free(results);
 }
 
@@ -195,6 +196,15 @@ const char *cops_results_query_tree(const cops_results *results) { return result
 const char *cops_results_query_json(const cops_results *results) { return results->tree_json; }
 const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
 double cops_results_milliseconds(const cops_results *results) { return results->milliseconds; }
+
+const char *cops_results_relaxed(const cops_results *results, size_t *required, size_t *word_count)
+{
+    if (required)
+        *required = results->relaxed_required;
+    if (word_count)
+        *word_count = results->relaxed_word_count;
+    return results->relaxed_words;
+}
 
 const cops_hit *cops_results_hit(const cops_results *results, size_t i)
 {

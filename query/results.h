@@ -20,6 +20,8 @@ struct cops_results {
     char *tree;
     char *tree_json;             /* the tree as JSON (cops_results_query_json) */
     size_t snippet_scan_left;    /* bytes the snippets may still analyse */
+    char *relaxed_words;         /* cops_results_relaxed: NULL unless relaxed */
+    size_t relaxed_required, relaxed_word_count;
 };
 
 /* A new, empty result list for `options`; NULL when out of memory. */

@@ -45,13 +45,16 @@ typedef struct scan {
     size_t next_at;          /* where the scan goes on (a chunk boundary) */
     uint32_t next_position;  /* the position of the next word there */
     size_t first_start;      /* of the first occurrence, SIZE_MAX while none */
-    size_t around;           /* bytes scanned past the first occurrence */
+    size_t around;           /* bytes scanned past the first occurrence, at most */
+    size_t width;            /* of the window */
     match *matches;
     size_t match_count, match_capacity;
     occurrence *occurrences;
     size_t occurrence_count, occurrence_capacity;
     size_t *members;         /* match indices */
     size_t member_count, member_capacity;
+    size_t occurrences_to;   /* occurrences are known for the matches before */
+    unsigned char leaves_seen[64]; /* leaves (modulo 64) with an occurrence */
     int failed;              /* out of memory */
 } scan;
 
@@ -169,15 +172,14 @@ static int add_occurrence(scan *s, size_t leaf_index, const size_t *members)
     return 0;
 }
 
-/* The occurrences of every leaf starting at matches [from, match_count),
- * in text order; with `first_only`, stop at the first (none kept) and
- * return its start.  Returns the start of the first occurrence found, or
- * SIZE_MAX. */
-static size_t find_occurrences(scan *s, size_t from, int first_only)
+/* The occurrences of every leaf starting at matches [from, to), in text
+ * order; with `first_only`, stop at the first (none kept).  Returns the
+ * start of the first occurrence found, or SIZE_MAX. */
+static size_t find_occurrences(scan *s, size_t from, size_t to, int first_only)
 {
     size_t members[PLAN_MAX_PHRASE_TERMS];
     size_t first_start = SIZE_MAX;
-    for (size_t i = from; i < s->match_count; i++)
+    for (size_t i = from; i < to; i++)
         for (size_t l = 0; l < s->plan->leaf_count; l++) {
             if (!leaf_occurs_at(s, &s->plan->leaves[l], i, members))
                 continue;
@@ -191,6 +193,7 @@ static size_t find_occurrences(scan *s, size_t from, int first_only)
                 s->failed = 1;
                 return first_start;
             }
+            s->leaves_seen[l % 64] = 1;
         }
     return first_start;
 }
@@ -279,8 +282,29 @@ static size_t chunk_end(const char *text, size_t at, size_t limit)
     return end;
 }
 
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out);
+
+/* 1 when, among the occurrences of the matches but the last 64 (a
+ * phrase's later words may be in the next chunk), a window holds every
+ * leaf (NEAR aside): the scan can stop. */
+static int window_holds_every_leaf(scan *s)
+{
+    if (s->match_count > 64 && s->match_count - 64 > s->occurrences_to) {
+        find_occurrences(s, s->occurrences_to, s->match_count - 64, 0);
+        s->occurrences_to = s->match_count - 64;
+    }
+    size_t leaves = s->plan->leaf_count < 64 ? s->plan->leaf_count : 64;
+    for (size_t l = 0; l < leaves; l++)
+        if (!s->leaves_seen[l])
+            return 0;
+    size_t distinct = 0;
+    best_window(s, s->width, &distinct);
+    return distinct == leaves;
+}
+
 /* Analyse text[s->next_at, limit) chunk by chunk into s's matches, until
- * s->around bytes past the first occurrence.  Returns the bytes analysed,
+ * a window holds every leaf or s->around bytes past the first
+ * occurrence.  Returns the bytes analysed,
  * or SIZE_MAX when out of memory. */
 static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit, scan *s)
 {
@@ -303,10 +327,13 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
                 break;
             }
             if (s->first_start == SIZE_MAX) {
-                s->first_start = find_occurrences(s, before > 64 ? before - 64 : 0, 1);
+                s->first_start = find_occurrences(s, before > 64 ? before - 64 : 0,
+                                                  s->match_count, 1);
                 if (s->first_start == SIZE_MAX)
                     forget_old_matches(s);
             }
+            if (s->first_start != SIZE_MAX && window_holds_every_leaf(s))
+                break;
         } else {
             /* one position per byte: more than the words skipped */
             uint64_t next = (uint64_t)s->next_position + (end - at);
@@ -325,16 +352,10 @@ static size_t char_start(const char *text, size_t at)
     return at;
 }
 
-static int compare_occurrences(const void *a, const void *b)
-{
-    const occurrence *x = a, *y = b;
-    return (x->start > y->start) - (x->start < y->start);
-}
-
 /* The first occurrence (kept, in text order) of the best window of
- * `width` bytes: the most distinct leaves, then the most occurrences;
- * SIZE_MAX when none is kept. */
-static size_t best_window(const scan *s, size_t width)
+ * `width` bytes: the most distinct leaves (*distinct_out), then the most
+ * occurrences; SIZE_MAX when none is kept. */
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out)
 {
     size_t best = SIZE_MAX, best_distinct = 0, best_count = 0;
     unsigned char seen[64];
@@ -359,6 +380,7 @@ static size_t best_window(const scan *s, size_t width)
             best_count = count;
         }
     }
+    *distinct_out = best_distinct;
     return best;
 }
 
@@ -530,13 +552,11 @@ static int scan_source(analyzer *text_analyzer, snippet_source *source, size_t *
         if (rc != 0)
             return rc;
     }
-    find_occurrences(s, 0, 0);
+    find_occurrences(s, s->occurrences_to, s->match_count, 0);
     if (s->failed)
         return COPS_ENOMEM;
     drop_lonely_near(s);
-    if (s->occurrence_count)
-        qsort(s->occurrences, s->occurrence_count, sizeof *s->occurrences, compare_occurrences);
-    return 0;
+    return 0; /* the occurrences are in text order: by their first match */
 }
 
 int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet_plan *plan,
@@ -550,6 +570,7 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
     scan s = {0};
     s.plan = plan;
     s.first_start = SIZE_MAX;
+    s.width = width;
     s.around = width * 8 > SNIPPET_AROUND_BYTES ? width * 8 : SNIPPET_AROUND_BYTES;
     int rc = scan_source(text_analyzer, source, scan_budget, &s, err);
     if (rc != 0) {
@@ -559,8 +580,9 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
     size_t full_length = source->stored_length < source->length ? source->length
                                                                 : source->stored_length;
     size_t start, end;
-    choose_window(source->text, source->length, full_length, &s, best_window(&s, width), width,
-                  &start, &end);
+    size_t distinct;
+    choose_window(source->text, source->length, full_length, &s, best_window(&s, width, &distinct),
+                  width, &start, &end);
     byte_range *words = NULL;
     size_t word_count = 0;
     byte_buffer out = BUFFER_INIT;

@@ -27,9 +27,10 @@
  *    beginning; the search itself is unaffected.  A skipped chunk counts
  *    as one position per byte, more than its words, so no phrase or NEAR
  *    is seen across it where there is none;
- *  - the scan stops SNIPPET_AROUND_BYTES (or eight windows, if more)
- *    after the first occurrence: the best window near the first match,
- *    not in the whole text;
+ *  - the scan stops as soon as a window holds an occurrence of every leaf
+ *    (for one word: at its first occurrence), else SNIPPET_AROUND_BYTES
+ *    (or eight windows, if more) after the first occurrence: the best
+ *    window near the first match, not in the whole text;
  *  - at most SNIPPET_SCAN_BYTES of a text are looked at, and a result list
  *    analyses at most SNIPPET_LIST_SCAN_BYTES in all, after which snippets
  *    are the texts' beginnings without highlights;
@@ -53,7 +54,7 @@
 #define SNIPPET_FIRST_READ_BYTES ((size_t)16 << 10)
 #define SNIPPET_LIST_SCAN_BYTES ((size_t)8 << 20)
 #define SNIPPET_CHUNK_BYTES ((size_t)1 << 10)
-#define SNIPPET_AROUND_BYTES ((size_t)2 << 10)
+#define SNIPPET_AROUND_BYTES ((size_t)32 << 10)
 #define SNIPPET_PROBE_BYTES 3
 /* cops_search_options.snippet_chars: default and bounds */
 #define SNIPPET_DEFAULT_CHARS 200

@@ -11,6 +11,7 @@ CLI_TESTS = \
 	tests/cli/examples.sh \
 	tests/cli/query-hints.sh \
 	tests/cli/snippets.sh \
+	tests/cli/relax.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \

@@ -10,7 +10,7 @@ esc=$(printf '\033')
 # --- lower-case operators ---------------------------------------------------------
 # query | the note's word and column, or nothing
 while IFS='|' read -r q note; do
-    expect_exit "0|1" "$q" -- cops_query --count -- "$q"
+    expect_exit "0|1" "$q" -- cops_query --strict --count -- "$q"
     if [ -n "$note" ]; then
         expect_stderr_contains "note: $note is searched as a word" "$q: noted ($note)"
         check "$q: the note is one line" test "$(wc -l <"$ERR")" -eq 1

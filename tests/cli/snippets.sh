@@ -57,12 +57,7 @@ highlighted()
 
 for engine in native xapian; do
     dir=idx-$engine
-    run cops_index -q --engine $engine -i $dir corpus
-    if [ "$engine" = xapian ] && [ "$RC" != 0 ]; then
-        skip "Xapian engine snippets" "the Xapian engine is not built in"
-        continue
-    fi
-    check "$engine: indexed" test "$RC" = 0
+    index_engine $engine $dir corpus || continue
 
     expect_exit 0 "$engine: phrase query" -- cops_query -i $dir '"state of the art"'
     expect_stdout_contains "**state** **of** **the** **art**" "$engine: the phrase is highlighted as a whole"
