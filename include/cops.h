@@ -279,6 +279,11 @@ typedef struct cops_search_options {
                              * ranked by BM25 over the subsets they hold (see
                              * cops_results_relaxed); default 0, cops-query
                              * sets it unless --strict */
+    int suggest;            /* 1 = "did you mean": for query words that fewer
+                             * than 3 documents have, look for the likeliest
+                             * indexed word (cops_results_suggestion; native
+                             * engine only: a Xapian index gives none);
+                             * default 0, cops-query sets it */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);
@@ -339,6 +344,15 @@ const char *cops_results_query_tree(const cops_results *results);
 const char *cops_results_query_json(const cops_results *results);
 /* The options the search ran with (defaults filled in); borrowed. */
 const cops_search_options *cops_results_options(const cops_results *results);
+/* Did you mean (options.suggest): the i-th query word (from 0) that no
+ * document or fewer than 3 have, in *word as typed, and the indexed word
+ * within two edits (insertions, deletions, substitutions, swaps of
+ * neighbours) in the most documents, at least 20 times as many, in
+ * *suggested (both borrowed).  Candidates start with the word's first or
+ * second letter, and at most 200000 are compared per letter and segment.
+ * Returns 1, or 0 past the last (the outputs unchanged). */
+int cops_results_suggestion(const cops_results *results, size_t i, const char **word,
+                            const char **suggested);
 /* When options.relax was 1 and no document had every word of a query of
  * plain words: the hits are the documents with at least *required (OUT,
  * may be NULL) of the *word_count (OUT, may be NULL) words, and the
@@ -371,7 +385,8 @@ int cops_results_print_text(const cops_results *results, const char *query, FILE
 /* JSON Lines: one object per hit, then one summary object ("summary":
  * {"query", "total", "total_exact", "returned", "offset", "limit",
  * "milliseconds"}; "relaxed": {"words": [...], "required": K} when the
- * search was relaxed, cops_results_relaxed).  With
+ * search was relaxed, cops_results_relaxed; "suggestions": [{"word",
+ * "suggestion"}] when there are some, cops_results_suggestion).  With
  * COPS_PRINT_EXPLAIN a hit has "explanation": {"score", "terms": [{"term",
  * "field" ("any" or "title"), "score", "weight", "idf", "df", "tf",
  * "field_length"}]} and the summary "tree" (cops_results_query_json).

@@ -135,6 +135,21 @@ static void note_relaxed(const cops_results *results)
             word_count);
 }
 
+/* "did you mean: WORD -> SUGGESTION, ..." on standard error when a
+ * query word is absent or rare (cops_results_suggestion). */
+static void note_suggestions(const cops_results *results)
+{
+    const char *word, *suggested;
+    for (size_t i = 0; cops_results_suggestion(results, i, &word, &suggested); i++) {
+        fprintf(stderr, i ? ", " : "%s: did you mean: ", program);
+        cops_print_escaped(stderr, word, 0);
+        fputs(" -> ", stderr);
+        cops_print_escaped(stderr, suggested, 0);
+    }
+    if (cops_results_suggestion(results, 0, &word, &suggested))
+        fputc('\n', stderr);
+}
+
 /* Answer one query; returns an exit status.  In a batch, a failure also
  * writes an error record to standard output (run_batch). */
 static int answer(cops_index *index, const char *query, const settings *s, int batch)
@@ -153,6 +168,7 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
     note_relaxed(results);
+    note_suggestions(results);
     if (s->json) {
         cops_results_print_json(results, query, stdout, s->print_flags);
     } else if (s->count) {
@@ -332,6 +348,7 @@ static int run(int argc, char **argv, char **words, int word_count)
     memset(&s, 0, sizeof s);
     cops_search_options_init(&s.search);
     s.search.relax = 1;
+    s.search.suggest = 1;
     const char *index_dir = getenv("COPS_INDEX");
     if (!index_dir || !*index_dir)
         index_dir = ".cops";

@@ -266,6 +266,16 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
         }
         fprintf(out, "],\"required\":%zu}", required);
     }
+    const char *word, *suggested;
+    for (size_t i = 0; cops_results_suggestion(results, i, &word, &suggested); i++) {
+        fputs(i ? ",{\"word\":" : ",\"suggestions\":[{\"word\":", out);
+        print_json_text(out, word);
+        fputs(",\"suggestion\":", out);
+        print_json_text(out, suggested);
+        fputc('}', out);
+    }
+    if (cops_results_suggestion(results, 0, &word, &suggested))
+        fputc(']', out);
     const char *tree = cops_results_query_json(results);
     if ((flags & COPS_PRINT_EXPLAIN) && tree)
         fprintf(out, ",\"tree\":%s", tree);

@@ -186,6 +186,7 @@ void cops_results_free(cops_results *results)
     free(results->tree);
     free(results->tree_json);
     free(results->relaxed_words);
+    suggestions_free(results->suggestions, results->suggestion_count);
     free(results);
 }
 
@@ -196,6 +197,16 @@ const char *cops_results_query_tree(const cops_results *results) { return result
 const char *cops_results_query_json(const cops_results *results) { return results->tree_json; }
 const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
 double cops_results_milliseconds(const cops_results *results) { return results->milliseconds; }
+
+int cops_results_suggestion(const cops_results *results, size_t i, const char **word,
+                            const char **suggested)
+{
+    if (i >= results->suggestion_count)
+        return 0;
+    *word = results->suggestions[i].word;
+    *suggested = results->suggestions[i].suggested;
+    return 1;
+}
 
 const char *cops_results_relaxed(const cops_results *results, size_t *required, size_t *word_count)
 {

@@ -9,6 +9,7 @@
 #include "analysis/analyzer.h"
 #include "cops.h"
 #include "query/snippet.h"
+#include "query/suggest.h"
 
 struct cops_results {
     cops_search_options options;
@@ -22,6 +23,9 @@ struct cops_results {
     size_t snippet_scan_left;    /* bytes the snippets may still analyse */
     char *relaxed_words;         /* cops_results_relaxed: NULL unless relaxed */
     size_t relaxed_required, relaxed_word_count;
+    suggestion *suggestions;     /* cops_results_suggestion */
+    size_t suggestion_count;
+    int suggested;               /* 1 once looked for (a relaxed search runs again) */
 };
 
 /* A new, empty result list for `options`; NULL when out of memory. */

@@ -21,6 +21,7 @@
 #include "query/results.h"
 #include "query/search.h"
 #include "query/snippet.h"
+#include "query/suggest.h"
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
@@ -285,6 +286,10 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = match_segments(index, query, options, wanted, &heap, results, err);
+    if (rc == 0 && options->suggest && !results->suggested) {
+        results->suggested = 1;
+        rc = suggest_words(index, query, &results->suggestions, &results->suggestion_count, err);
+    }
     if (rc == 0 && heap.count > options->offset) {
         qsort(heap.items, heap.count, sizeof *heap.items, compare_rank);
         size_t shown = heap.count - options->offset;
