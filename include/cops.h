@@ -248,6 +248,15 @@ int cops_index_analyze(cops_index *index, const char *text,
 
 typedef enum cops_default_op { COPS_OP_AND = 0, COPS_OP_OR = 1 } cops_default_op;
 
+/* The order of the hits: by score, or by the documents' dates (undated
+ * documents last, ties by document number).  Date orders are native-only:
+ * a Xapian index fails with COPS_EUNSUPPORTED. */
+typedef enum cops_sort {
+    COPS_SORT_RELEVANCE = 0,   /* highest score first (default) */
+    COPS_SORT_DATE_OLDEST = 1, /* earliest date first (cops-query --sort date) */
+    COPS_SORT_DATE_NEWEST = 2  /* latest date first (cops-query --sort -date) */
+} cops_sort;
+
 typedef struct cops_search_options {
     double k1;              /* BM25 k1, default 1.2 */
     double b;               /* BM25 b, default 0.75 */
@@ -279,6 +288,8 @@ typedef struct cops_search_options {
                              * ranked by BM25 over the subsets they hold (see
                              * cops_results_relaxed); default 0, cops-query
                              * sets it unless --strict */
+    cops_sort sort;         /* order of the hits, default COPS_SORT_RELEVANCE;
+                             * with a date order, --top-only's pruning is off */
     int suggest;            /* 1 = "did you mean": for query words that fewer
                              * than 3 documents have, look for the likeliest
                              * indexed word (cops_results_suggestion; native
@@ -311,7 +322,9 @@ typedef struct cops_hit {
 
 /* Run `query` against `index`.  *out (OUT) receives the results; free them
  * with cops_results_free().  A syntax error fails with COPS_ESYNTAX and
- * err->column set. */
+ * err->column set.  Outside literal mode, a `*` standing alone matches
+ * every document: "*" lists them all (in options.sort's order), "* date:2017"
+ * is "date:2017", "* -x" is "-x". */
 int cops_search(cops_index *index, const char *query, const cops_search_options *options,
                 cops_results **out, cops_error *err);
 void cops_results_free(cops_results *results);

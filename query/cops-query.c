@@ -51,6 +51,8 @@ static void usage(FILE *out)
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 1)\n"
             "      --no-snippets        omit snippets\n"
+            "      --sort ORDER         relevance (default), date (oldest first) or\n"
+            "                           -date (newest first); * alone matches everything\n"
             "      --snippet-chars N    snippet length in bytes (default: 200; 20 to 10000)\n"
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"
@@ -214,7 +216,7 @@ static int run_batch(cops_index *index, const settings *s)
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
        OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS,
-       OPT_STRICT };
+       OPT_STRICT, OPT_SORT };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -226,6 +228,7 @@ static const struct option options[] = {
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
     {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
     {"snippet-chars", required_argument, NULL, OPT_SNIPPET_CHARS},
+    {"sort", required_argument, NULL, OPT_SORT},
     {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
     {"color", optional_argument, NULL, OPT_COLOR},
     {"top-only", no_argument, NULL, OPT_TOP_ONLY},
@@ -375,6 +378,19 @@ static int run(int argc, char **argv, char **words, int word_count)
         case OPT_BATCH: batch = 1; break;
         case OPT_LITERAL: s.search.literal = 1; break;
         case OPT_STRICT: s.search.relax = 0; break;
+        case OPT_SORT:
+            if (strcmp(optarg, "relevance") == 0)
+                s.search.sort = COPS_SORT_RELEVANCE;
+            else if (strcmp(optarg, "date") == 0)
+                s.search.sort = COPS_SORT_DATE_OLDEST;
+            else if (strcmp(optarg, "-date") == 0)
+                s.search.sort = COPS_SORT_DATE_NEWEST;
+            else {
+                fprintf(stderr, "%s: --sort takes relevance, date or -date, not '%s'\n", program,
+                        optarg);
+                bad = 1;
+            }
+            break;
         case OPT_DEFAULT_OP:
             if (strcmp(optarg, "and") == 0 || strcmp(optarg, "AND") == 0)
                 s.search.default_op = COPS_OP_AND;

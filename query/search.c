@@ -44,14 +44,26 @@ void cops_search_options_init(cops_search_options *options)
 /* ------------------------------------------------------------ top-k */
 
 typedef struct scored_doc {
+    double key;              /* what the hits are ordered by (sort_key) */
     double score;
     uint32_t doc;
 } scored_doc;
 
-/* a ranks before b: higher score, then lower document number. */
+/* a ranks before b: higher key, then lower document number. */
 static int ranks_before(const scored_doc *a, const scored_doc *b)
 {
-    return a->score > b->score || (a->score == b->score && a->doc < b->doc);
+    return a->key > b->key || (a->key == b->key && a->doc < b->doc);
+}
+
+/* The key a hit is ranked by (options.sort): its score, or its date
+ * (YYYYMMDD; negated for oldest first), undated documents last. */
+static double sort_key(cops_sort sort, double score, uint32_t date)
+{
+    if (sort == COPS_SORT_RELEVANCE)
+        return score;
+    if (date == 0)
+        return -HUGE_VAL;
+    return sort == COPS_SORT_DATE_NEWEST ? (double)date : -(double)date;
 }
 
 /* A min-heap (the worst kept hit on top) of at most `capacity` hits. */
@@ -208,6 +220,9 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
                          "title weight >= 0)");
     if (options->limit > MAX_LIMIT || options->offset > MAX_LIMIT)
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
+    if (options->sort != COPS_SORT_RELEVANCE && options->sort != COPS_SORT_DATE_OLDEST
+        && options->sort != COPS_SORT_DATE_NEWEST)
+        return error_set(err, COPS_EINVAL, "unknown sort order %d", (int)options->sort);
     if (options->snippet_chars == 0)
         options->snippet_chars = SNIPPET_DEFAULT_CHARS;
     if (options->snippet_chars < SNIPPET_MIN_CHARS || options->snippet_chars > SNIPPET_MAX_CHARS)
@@ -220,12 +235,67 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
     return 0;
 }
 
+static int is_star(const query_node *node)
+{
+    return node->kind == QUERY_WORD && node->field == QUERY_FIELD_ANY && node->text
+           && strcmp(node->text, "*") == 0;
+}
+
+/* `*` matches every document (cops.h): alone it is ALL; among the parts
+ * of the top AND it adds nothing and is dropped, one kept as ALL when
+ * only exclusions remain ("* -x" = "-x" = (AND (ALL) (NOT x))). */
+static void match_all_star(query_node **root)
+{
+    query_node *node = *root;
+    if (is_star(node)) {
+        free(node->text);
+        node->text = NULL;
+        node->kind = QUERY_ALL;
+        return;
+    }
+    if (node->kind != QUERY_AND)
+        return;
+    query_node *star = NULL;
+    size_t kept = 0, positives = 0;
+    for (size_t i = 0; i < node->child_count; i++) {
+        query_node *child = node->children[i];
+        if (!is_star(child)) {
+            positives += child->kind != QUERY_NOT;
+            node->children[kept++] = child;
+        } else if (!star) {
+            star = child;
+        } else {
+            query_free(child);
+        }
+    }
+    node->child_count = kept;
+    if (star && positives == 0) {
+        /* ALL first, as the parser puts it (parser.h, canonical shapes) */
+        memmove(node->children + 1, node->children, kept * sizeof *node->children);
+        free(star->text);
+        star->text = NULL;
+        star->kind = QUERY_ALL;
+        node->children[0] = star;
+        node->child_count = kept + 1;
+    } else if (star) {
+        query_free(star);
+    }
+    if (node->child_count == 1) {
+        *root = node->children[0];
+        node->child_count = 0;
+        query_free(node);
+    }
+}
+
 int search_parse(const char *query_text, const cops_search_options *options, query_node **out,
                  cops_error *err)
 {
     int flags = (options->literal ? QUERY_PARSE_LITERAL : 0)
                 | (options->default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
-    return query_parse(query_text, flags, out, err);
+    int rc = query_parse(query_text, flags, out, err);
+    if (rc == 0 && !options->literal)
+        match_all_star(out);
+    return rc;
 }
 
 /* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
@@ -242,11 +312,13 @@ static int match_segments(cops_index *index, const query_node *query,
             break;
         uint32_t base = index->bases[s];
         /* Without an exact total, the worst kept score is a threshold the
-         * operators use to skip what cannot enter the top hits. */
-        int prune = !options->exact_total && wanted && m->ops->set_threshold;
+         * operators use to skip what cannot enter the top hits (when the
+         * hits are ranked by score). */
+        int prune = !options->exact_total && wanted && m->ops->set_threshold
+                    && options->sort == COPS_SORT_RELEVANCE;
         double threshold = -1.0;
         if (prune && heap->count == heap->capacity) {
-            threshold = heap->items[0].score;
+            threshold = heap->items[0].key;
             m->ops->set_threshold(m, threshold);
         }
         const deletions *deleted = &index->deleted[s];
@@ -257,9 +329,12 @@ static int match_segments(cops_index *index, const query_node *query,
             results->total++;
             if (!wanted)
                 continue;
-            heap_offer(heap, (scored_doc){m->ops->score(m), base + doc});
-            if (prune && heap->count == heap->capacity && heap->items[0].score > threshold) {
-                threshold = heap->items[0].score;
+            double score = m->ops->score(m);
+            uint32_t date = options->sort == COPS_SORT_RELEVANCE
+                                ? 0 : segment_date(index->segments[s], doc);
+            heap_offer(heap, (scored_doc){sort_key(options->sort, score, date), score, base + doc});
+            if (prune && heap->count == heap->capacity && heap->items[0].key > threshold) {
+                threshold = heap->items[0].key;
                 m->ops->set_threshold(m, threshold);
             }
         }

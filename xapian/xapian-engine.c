@@ -399,6 +399,9 @@ int xapian_engine_search(cops_index *index, const query_node *query,
                          const cops_search_options *options, cops_results *results,
                          cops_error *err)
 {
+    if (options->sort != COPS_SORT_RELEVANCE)
+        return error_set(err, COPS_EUNSUPPORTED, "--sort by date needs a native index: the "
+                         "Xapian engine ranks by relevance only");
     xapian_plan_options plan;
     xapian_plan_options_init(&plan);
     plan.title_weight = options->title_weight;
