@@ -196,6 +196,18 @@ int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **ou
  * single database).  COPS_EUNSUPPORTED without Xapian. */
 int cops_index_open_remote(const char *const *host_ports, size_t count, cops_index **out,
                            cops_error *err);
+/* Open several native indexes (`index_dirs`, 1 to 64 of them) as one
+ * collection: a search ranks their documents together with statistics
+ * over all of them (document count, average lengths, document
+ * frequencies), so a score is the one the documents would get in one
+ * index holding them all, and each hit names its index (cops_hit.index,
+ * the directory as given).  The indexes must have been built with the
+ * same analysis (COPS_EINVAL otherwise) and hold at most 64 segments
+ * together (COPS_ELIMIT: merge them); a Xapian index among them fails with
+ * COPS_EUNSUPPORTED.  One directory is cops_index_open.  *out (OUT): free
+ * with cops_index_close; statistics and term dumps cover all of them. */
+int cops_index_open_many(const char *const *index_dirs, size_t count, cops_index **out,
+                         cops_error *err);
 void cops_index_close(cops_index *index);
 /* The engine behind an open index. */
 cops_engine cops_index_engine(const cops_index *index);
@@ -318,6 +330,8 @@ typedef struct cops_hit {
     const cops_span *highlights; /* spans inside snippet */
     size_t highlight_count;
     const char *explanation; /* per-term contributions, NULL unless explain */
+    const char *index;      /* the index the hit is from, as given to
+                             * cops_index_open_many; NULL for one index */
 } cops_hit;
 
 /* Run `query` against `index`.  *out (OUT) receives the results; free them
@@ -395,7 +409,8 @@ enum {
  * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
 /* Human-readable hit list with a header line giving the exact match count. */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
-/* JSON Lines: one object per hit, then one summary object ("summary":
+/* JSON Lines: one object per hit (with "index" when the hit names one,
+ * cops_hit.index), then one summary object ("summary":
  * {"query", "total", "total_exact", "returned", "offset", "limit",
  * "milliseconds"}; "relaxed": {"words": [...], "required": K} when the
  * search was relaxed, cops_results_relaxed; "suggestions": [{"word",

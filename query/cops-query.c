@@ -33,7 +33,9 @@ static void usage(FILE *out)
             "-i DIR); after -- every argument is a query word.  Operators are upper\n"
             "case: a lower-case and/or/not between words is noted on standard error.\n"
             "\n"
-            "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops)\n"
+            "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops);\n"
+            "                           several -i: searched as one collection, each hit\n"
+            "                           naming its index (--ids: DIR, a tab, the id)\n"
             "  -n, --limit N            show N hits (default: 10)\n"
             "      --offset N           skip the first N hits\n"
             "  -c, --count              print only the number of matches\n"
@@ -177,7 +179,13 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
         printf("%llu\n", (unsigned long long)cops_results_total(results));
     } else if (s->ids) {
         for (size_t i = 0; i < cops_results_count(results); i++) {
-            cops_print_escaped(stdout, cops_results_hit(results, i)->id, COPS_ESCAPE_LOSSLESS);
+            const cops_hit *hit = cops_results_hit(results, i);
+            if (hit->index) {
+                /* a tab cannot be in either: both are escaped (\t) */
+                cops_print_escaped(stdout, hit->index, COPS_ESCAPE_LOSSLESS);
+                putchar('\t');
+            }
+            cops_print_escaped(stdout, hit->id, COPS_ESCAPE_LOSSLESS);
             putchar('\n');
         }
     } else {
@@ -352,6 +360,8 @@ static int run(int argc, char **argv, char **words, int word_count)
     cops_search_options_init(&s.search);
     s.search.relax = 1;
     s.search.suggest = 1;
+    const char *index_dirs[64];
+    size_t index_count = 0;
     const char *index_dir = getenv("COPS_INDEX");
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
@@ -368,7 +378,15 @@ static int run(int argc, char **argv, char **words, int word_count)
     while ((c = getopt_long(argc, argv, SHORT_OPTIONS, options, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'i': index_dir = optarg; break;
+        case 'i':
+            index_dir = optarg;
+            if (index_count == sizeof index_dirs / sizeof index_dirs[0]) {
+                fprintf(stderr, "%s: at most 64 indexes (-i)\n", program);
+                bad = 1;
+            } else {
+                index_dirs[index_count++] = optarg;
+            }
+            break;
         case 'n': bad = parse_count(optarg, "--limit", &s.search.limit); break;
         case OPT_OFFSET: bad = parse_count(optarg, "--offset", &s.search.offset); break;
         case 'c': s.count = 1; break;
@@ -483,6 +501,8 @@ static int run(int argc, char **argv, char **words, int word_count)
              part = strtok_r(NULL, ",", &save))
             shards[count++] = part;
         opened = cops_index_open_remote(shards, count, &index, &err);
+    } else if (index_count > 1) {
+        opened = cops_index_open_many(index_dirs, index_count, &index, &err);
     } else {
         opened = cops_index_open_flags(index_dir, open_flags, &index, &err);
     }

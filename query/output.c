@@ -100,6 +100,11 @@ int cops_results_print_text(const cops_results *results, const char *query, FILE
             fputs("  ", out);
             print_text(out, hit->date, 0);
         }
+        if (hit->index) {
+            fputs("  (index ", out);
+            print_text(out, hit->index, 0);
+            fputc(')', out);
+        }
         fputc('\n', out);
         if (hit->snippet && hit->snippet[0]) {
             fputs("   ", out);
@@ -232,6 +237,10 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
             fputs(",\"id_base64\":\"", out);
             escape_base64(out, hit->id, id_length);
             fputc('"', out);
+        }
+        if (hit->index) {
+            fputs(",\"index\":", out);
+            print_json_text(out, hit->index);
         }
         if (flags & COPS_PRINT_IDS) {
             fputs("}\n", out);

@@ -91,6 +91,14 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippe
     return rc;
 }
 
+int results_set_index_name(cops_results *results, const char *name, cops_error *err)
+{
+    cops_hit *hit = &results->hits[results->count - 1];
+    if (!(hit->index = strdup(name)))
+        return error_set(err, COPS_ENOMEM, "out of memory preparing results");
+    return 0;
+}
+
 static void print_json_date(FILE *out, uint32_t date)
 {
     if (date)
@@ -181,6 +189,7 @@ void cops_results_free(cops_results *results)
         free((char *)hit->snippet);
         free((cops_span *)hit->highlights);
         free((char *)hit->explanation);
+        free((char *)hit->index);
     }
     free(results->hits);
     free(results->tree);

@@ -43,6 +43,10 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippe
                     const char *title, size_t title_length, uint32_t date, snippet_source *text,
                     cops_error *err);
 
+/* Name the index the last hit added came from (cops_hit.index, copied);
+ * COPS_ENOMEM on failure. */
+int results_set_index_name(cops_results *results, const char *name, cops_error *err);
+
 /* Keep the parsed query as an --explain tree, as text and as JSON. */
 void results_set_tree(cops_results *results, const query_node *query);
 
