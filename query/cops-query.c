@@ -351,130 +351,156 @@ static char *join_words(char **words, int count)
     return query;
 }
 
+/* The index in `names` (NULL-terminated) of `value`, or -1 after saying
+ * on standard error what `option` takes. */
+static int keyword(const char *value, const char *option, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(value, names[i]) == 0)
+            return i;
+    fprintf(stderr, "%s: %s takes ", program, option);
+    for (int i = 0; names[i]; i++)
+        fprintf(stderr, "%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ", names[i]);
+    fprintf(stderr, ", not '%s'\n", value);
+    return -1;
+}
+
+/* --color: auto (bold on a terminal, else ** markers; NO_COLOR set means
+ * never), always (bold), never (plain). */
+enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+/* What the options ask for, beyond the search settings. */
+typedef struct command {
+    settings s;
+    const char *index_dirs[64]; /* -i, in order */
+    size_t index_count;
+    const char *index_dir;      /* the last -i, else $COPS_INDEX, else .cops */
+    int batch, color;
+    const char *engine;
+    char *remote;
+    unsigned open_flags;        /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
+} command;
+
+static int color_auto(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return no_color && *no_color ? COLOR_NEVER : COLOR_AUTO;
+}
+
+/* Take option `option` (getopt_long's answer, its value in optarg).
+ * Returns 0, 1 when it is bad (already said), or -1 after --help or
+ * --version. */
+static int take_option(command *cmd, int option)
+{
+    static const char *const sorts[] = {"relevance", "date", "-date", NULL};
+    static const char *const colors[] = {"auto", "always", "never", NULL};
+    static const char *const engines[] = {"auto", "native", "xapian", NULL};
+    settings *s = &cmd->s;
+    int chosen;
+    switch (option) {
+    case 'i':
+        cmd->index_dir = optarg;
+        if (cmd->index_count == sizeof cmd->index_dirs / sizeof cmd->index_dirs[0]) {
+            fprintf(stderr, "%s: at most 64 indexes (-i)\n", program);
+            return 1;
+        }
+        cmd->index_dirs[cmd->index_count++] = optarg;
+        return 0;
+    case 'n': return parse_count(optarg, "--limit", &s->search.limit) != 0;
+    case OPT_OFFSET: return parse_count(optarg, "--offset", &s->search.offset) != 0;
+    case 'c': s->count = 1; return 0;
+    case OPT_IDS: s->ids = 1; return 0;
+    case OPT_JSON: s->json = 1; return 0;
+    case OPT_EXPLAIN: s->explain = 1; return 0;
+    case OPT_BATCH: cmd->batch = 1; return 0;
+    case OPT_LITERAL: s->search.literal = 1; return 0;
+    case OPT_STRICT: s->search.relax = 0; return 0;
+    case OPT_SORT:
+        /* the names in cops_sort's order */
+        chosen = keyword(optarg, "--sort", sorts);
+        s->search.sort = (cops_sort)chosen;
+        return chosen < 0;
+    case OPT_DEFAULT_OP:
+        if (strcmp(optarg, "and") == 0 || strcmp(optarg, "AND") == 0)
+            s->search.default_op = COPS_OP_AND;
+        else if (strcmp(optarg, "or") == 0 || strcmp(optarg, "OR") == 0)
+            s->search.default_op = COPS_OP_OR;
+        else {
+            fprintf(stderr, "%s: --default-op takes 'and' or 'or', not '%s'\n", program, optarg);
+            return 1;
+        }
+        return 0;
+    case OPT_K1: return parse_number(optarg, "--k1", &s->search.k1) != 0;
+    case OPT_B: return parse_number(optarg, "--b", &s->search.b) != 0;
+    case OPT_TITLE_WEIGHT: return parse_number(optarg, "--title-weight", &s->search.title_weight) != 0;
+    case OPT_NO_SNIPPETS: s->search.snippets = 0; return 0;
+    case OPT_SNIPPET_CHARS: /* the bounds are cops_search's to check */
+        return parse_count(optarg, "--snippet-chars", &s->search.snippet_chars) != 0;
+    case OPT_NO_COLOR: cmd->color = COLOR_NEVER; return 0;
+    case OPT_COLOR:
+        chosen = optarg ? keyword(optarg, "--color", colors) : COLOR_AUTO;
+        cmd->color = chosen == COLOR_AUTO ? color_auto() : chosen;
+        return chosen < 0;
+    case OPT_TOP_ONLY: s->search.exact_total = 0; return 0;
+    case OPT_ENGINE:
+        cmd->engine = optarg;
+        return keyword(optarg, "--engine", engines) < 0;
+    case OPT_REMOTE:
+        free(cmd->remote);
+        cmd->remote = strdup(optarg);
+        return 0;
+    case OPT_ALLOW_REMOTE_PROGRAMS: cmd->open_flags |= COPS_OPEN_ALLOW_REMOTE_PROGRAMS; return 0;
+    case OPT_ALLOW_REMOTE_HOSTS: cmd->open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; return 0;
+    case 'h': usage(stdout); return -1;
+    case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return -1;
+    default:
+        fprintf(stderr, "%s: a query that starts with '-' goes after '--': %s -- -word ...\n",
+                program, program);
+        return 1;
+    }
+}
+
 /* Everything after the arguments are sorted: `argc` and `argv` hold the
  * options, `words` the query's words. */
 static int run(int argc, char **argv, char **words, int word_count)
 {
+    command cmd;
+    memset(&cmd, 0, sizeof cmd);
     settings s;
-    memset(&s, 0, sizeof s);
-    cops_search_options_init(&s.search);
-    s.search.relax = 1;
-    s.search.suggest = 1;
-    const char *index_dirs[64];
-    size_t index_count = 0;
-    const char *index_dir = getenv("COPS_INDEX");
-    if (!index_dir || !*index_dir)
-        index_dir = ".cops";
-    const char *no_color_env = getenv("NO_COLOR");
-    int batch = 0;
-    /* --color: auto (bold on a terminal, else ** markers; NO_COLOR set
-     * means never), always (bold), never (plain). */
-    enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color =
-        no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
-    const char *engine = "auto";
-    char *remote = NULL;
-    unsigned open_flags = 0; /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
+    cops_search_options_init(&cmd.s.search);
+    cmd.s.search.relax = 1;
+    cmd.s.search.suggest = 1;
+    cmd.index_dir = getenv("COPS_INDEX");
+    if (!cmd.index_dir || !*cmd.index_dir)
+        cmd.index_dir = ".cops";
+    cmd.color = color_auto();
+    cmd.engine = "auto";
     int c;
     while ((c = getopt_long(argc, argv, SHORT_OPTIONS, options, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'i':
-            index_dir = optarg;
-            if (index_count == sizeof index_dirs / sizeof index_dirs[0]) {
-                fprintf(stderr, "%s: at most 64 indexes (-i)\n", program);
-                bad = 1;
-            } else {
-                index_dirs[index_count++] = optarg;
-            }
-            break;
-        case 'n': bad = parse_count(optarg, "--limit", &s.search.limit); break;
-        case OPT_OFFSET: bad = parse_count(optarg, "--offset", &s.search.offset); break;
-        case 'c': s.count = 1; break;
-        case OPT_IDS: s.ids = 1; break;
-        case OPT_JSON: s.json = 1; break;
-        case OPT_EXPLAIN: s.explain = 1; break;
-        case OPT_BATCH: batch = 1; break;
-        case OPT_LITERAL: s.search.literal = 1; break;
-        case OPT_STRICT: s.search.relax = 0; break;
-        case OPT_SORT:
-            if (strcmp(optarg, "relevance") == 0)
-                s.search.sort = COPS_SORT_RELEVANCE;
-            else if (strcmp(optarg, "date") == 0)
-                s.search.sort = COPS_SORT_DATE_OLDEST;
-            else if (strcmp(optarg, "-date") == 0)
-                s.search.sort = COPS_SORT_DATE_NEWEST;
-            else {
-                fprintf(stderr, "%s: --sort takes relevance, date or -date, not '%s'\n", program,
-                        optarg);
-                bad = 1;
-            }
-            break;
-        case OPT_DEFAULT_OP:
-            if (strcmp(optarg, "and") == 0 || strcmp(optarg, "AND") == 0)
-                s.search.default_op = COPS_OP_AND;
-            else if (strcmp(optarg, "or") == 0 || strcmp(optarg, "OR") == 0)
-                s.search.default_op = COPS_OP_OR;
-            else {
-                fprintf(stderr, "%s: --default-op takes 'and' or 'or', not '%s'\n", program, optarg);
-                bad = 1;
-            }
-            break;
-        case OPT_K1: bad = parse_number(optarg, "--k1", &s.search.k1); break;
-        case OPT_B: bad = parse_number(optarg, "--b", &s.search.b); break;
-        case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
-        case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
-        case OPT_SNIPPET_CHARS:
-            bad = parse_count(optarg, "--snippet-chars", &s.search.snippet_chars);
-            break; /* the bounds are cops_search's to check */
-        case OPT_NO_COLOR: color = COLOR_NEVER; break;
-        case OPT_COLOR:
-            if (!optarg || strcmp(optarg, "auto") == 0)
-                color = no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
-            else if (strcmp(optarg, "always") == 0)
-                color = COLOR_ALWAYS;
-            else if (strcmp(optarg, "never") == 0)
-                color = COLOR_NEVER;
-            else {
-                fprintf(stderr, "%s: --color takes auto, always or never, not '%s'\n", program,
-                        optarg);
-                bad = 1;
-            }
-            break;
-        case OPT_TOP_ONLY: s.search.exact_total = 0; break;
-        case OPT_ENGINE:
-            engine = optarg;
-            if (strcmp(engine, "auto") != 0 && strcmp(engine, "native") != 0
-                && strcmp(engine, "xapian") != 0) {
-                fprintf(stderr, "%s: --engine takes auto, native or xapian, not '%s'\n", program,
-                        engine);
-                bad = 1;
-            }
-            break;
-        case OPT_REMOTE:
-            free(remote);
-            remote = strdup(optarg);
-            break;
-        case OPT_ALLOW_REMOTE_PROGRAMS: open_flags |= COPS_OPEN_ALLOW_REMOTE_PROGRAMS; break;
-        case OPT_ALLOW_REMOTE_HOSTS: open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
-        default:
-            fprintf(stderr, "%s: a query that starts with '-' goes after '--': %s -- -word ...\n",
-                    program, program);
-            bad = 1;
+        int taken = take_option(&cmd, c);
+        if (taken < 0) {
+            free(cmd.remote);
+            return 0;
         }
-        if (bad) {
+        if (taken > 0) {
+            free(cmd.remote);
             fprintf(stderr, "Try '%s --help' for more information.\n", program);
             return EXIT_TROUBLE;
         }
     }
+    s = cmd.s;
+    int batch = cmd.batch, color = cmd.color;
+    const char *index_dir = cmd.index_dir, *engine = cmd.engine;
+    char *remote = cmd.remote;
     if (!batch && word_count == 0) {
         fprintf(stderr, "%s: no query given\nTry '%s --help' for more information.\n", program,
                 program);
+        free(remote);
         return EXIT_TROUBLE;
     }
     if (batch && word_count != 0) {
         fprintf(stderr, "%s: --batch reads queries from standard input, not arguments\n", program);
+        free(remote);
         return EXIT_TROUBLE;
     }
     s.search.count_only = s.count;
@@ -501,10 +527,10 @@ static int run(int argc, char **argv, char **words, int word_count)
              part = strtok_r(NULL, ",", &save))
             shards[count++] = part;
         opened = cops_index_open_remote(shards, count, &index, &err);
-    } else if (index_count > 1) {
-        opened = cops_index_open_many(index_dirs, index_count, &index, &err);
+    } else if (cmd.index_count > 1) {
+        opened = cops_index_open_many(cmd.index_dirs, cmd.index_count, &index, &err);
     } else {
-        opened = cops_index_open_flags(index_dir, open_flags, &index, &err);
+        opened = cops_index_open_flags(index_dir, cmd.open_flags, &index, &err);
     }
     free(remote);
     if (opened != 0) {
