@@ -53,6 +53,9 @@ static int add_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_nod
             (snippet_slot){(size_t)term, words.positions[i] - words.positions[0]};
     }
     plan->leaves[plan->leaf_count++] = leaf;
+    uint32_t span = plan->slots[plan->slot_count - 1].offset + leaf.slop;
+    if (span > plan->max_span)
+        plan->max_span = span;
     return 0;
 }
 

@@ -284,14 +284,17 @@ static size_t chunk_end(const char *text, size_t at, size_t limit)
 
 static size_t best_window(const scan *s, size_t width, size_t *distinct_out);
 
-/* 1 when, among the occurrences of the matches but the last 64 (a
- * phrase's later words may be in the next chunk), a window holds every
- * leaf (NEAR aside): the scan can stop. */
+/* 1 when, among the occurrences that can be complete (their first word
+ * at least a leaf's span before the last word analysed), a window holds
+ * every leaf (NEAR aside): the scan can stop. */
 static int window_holds_every_leaf(scan *s)
 {
-    if (s->match_count > 64 && s->match_count - 64 > s->occurrences_to) {
-        find_occurrences(s, s->occurrences_to, s->match_count - 64, 0);
-        s->occurrences_to = s->match_count - 64;
+    uint64_t complete = (uint64_t)s->plan->max_span + 1;
+    size_t to = s->next_position > complete
+                    ? match_at_or_after(s, 0, (uint32_t)(s->next_position - complete)) : 0;
+    if (to > s->occurrences_to) {
+        find_occurrences(s, s->occurrences_to, to, 0);
+        s->occurrences_to = to;
     }
     size_t leaves = s->plan->leaf_count < 64 ? s->plan->leaf_count : 64;
     for (size_t l = 0; l < leaves; l++)

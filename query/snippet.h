@@ -51,9 +51,9 @@
 
 #define SNIPPET_SCAN_BYTES ((size_t)1 << 20)
 #define SNIPPET_TEXT_BYTES (SNIPPET_SCAN_BYTES + ((size_t)64 << 10))
-#define SNIPPET_FIRST_READ_BYTES ((size_t)16 << 10)
+#define SNIPPET_FIRST_READ_BYTES ((size_t)4 << 10)
 #define SNIPPET_LIST_SCAN_BYTES ((size_t)8 << 20)
-#define SNIPPET_CHUNK_BYTES ((size_t)1 << 10)
+#define SNIPPET_CHUNK_BYTES ((size_t)512)
 #define SNIPPET_AROUND_BYTES ((size_t)32 << 10)
 #define SNIPPET_PROBE_BYTES 3
 /* cops_search_options.snippet_chars: default and bounds */
@@ -91,6 +91,7 @@ typedef struct snippet_plan {
     uint32_t *near_distance;
     size_t near_count, near_capacity;
     int probe_all;           /* 1 when a term has no ASCII probe: analyse every chunk */
+    uint32_t max_span;       /* positions from a leaf's first word to its last, at most */
 } snippet_plan;
 
 /* Fill the zeroed `plan` from `query` (terms analysed by `text_analyzer`).
