@@ -156,7 +156,8 @@ int search_relaxing(cops_index *index, const char *query_text, const query_node 
         || !(options->literal || without_operators(query_text)))
         return rc;
     for (size_t k = n - 1; k >= 1; k--) {
-        if (k > 1 && choose(n, k, QUERY_MAX_NODES) * (k + 1) + 1 > QUERY_MAX_NODES)
+        size_t subsets = k > 1 ? choose(n, k, QUERY_MAX_NODES) : n;
+        if (subsets == SIZE_MAX || subsets * (k + 1) + 1 > QUERY_MAX_NODES)
             k = 1; /* too many subsets: the words ORed */
         query_node *relaxed = subsets_query(query, k);
         if (!relaxed)
