@@ -28,6 +28,7 @@
 #include "indexer/build-engine.h"
 #include "query/index.h"
 #include "query/parser.h"
+#include "query/relax.h"
 #include "query/results.h"
 #include "query/search.h"
 #include "xapian/xapian-module.h"
@@ -69,8 +70,8 @@ static const xapian_module_host xapian_host = {
     .lower_query = lower_query,
     .lower_plan_free = lower_plan_free,
     .lower_build = lower_build,
-    .plan_highlight_terms = plan_highlight_terms,
-    .highlight_terms_free = highlight_terms_free,
+    .snippet_plan_build = snippet_plan_build,
+    .snippet_plan_free = snippet_plan_free,
     .results_reserve = results_reserve,
     .results_add_hit = results_add_hit,
     .source_date_number = source_date_number,
@@ -292,7 +293,8 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
         results_set_tree(results, query); /* the contributions are the native engine's */
     const engine_ops *engine = engine_row(index->engine);
     if (rc == 0)
-        rc = engine ? engine->search(index, query, &options, results, err)
+        rc = engine ? search_relaxing(index, query_text, query, &options, results,
+                                      engine->search, err)
                     : error_set(err, COPS_EINVAL, "unknown engine %d", (int)index->engine);
     query_free(query);
     if (rc != 0) {

@@ -209,6 +209,18 @@ int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **ou
  * single database).  COPS_EUNSUPPORTED without Xapian. */
 int cops_index_open_remote(const char *const *host_ports, size_t count, cops_index **out,
                            cops_error *err);
+/* Open several native indexes (`index_dirs`, 1 to 64 of them) as one
+ * collection: a search ranks their documents together with statistics
+ * over all of them (document count, average lengths, document
+ * frequencies), so a score is the one the documents would get in one
+ * index holding them all, and each hit names its index (cops_hit.index,
+ * the directory as given).  The indexes must have been built with the
+ * same analysis (COPS_EINVAL otherwise) and hold at most 64 segments
+ * together (COPS_ELIMIT: merge them); a Xapian index among them fails with
+ * COPS_EUNSUPPORTED.  One directory is cops_index_open.  *out (OUT): free
+ * with cops_index_close; statistics and term dumps cover all of them. */
+int cops_index_open_many(const char *const *index_dirs, size_t count, cops_index **out,
+                         cops_error *err);
 void cops_index_close(cops_index *index);
 /* The engine behind an open index. */
 cops_engine cops_index_engine(const cops_index *index);
@@ -261,6 +273,15 @@ int cops_index_analyze(cops_index *index, const char *text,
 
 typedef enum cops_default_op { COPS_OP_AND = 0, COPS_OP_OR = 1 } cops_default_op;
 
+/* The order of the hits: by score, or by the documents' dates (undated
+ * documents last, ties by document number).  Date orders are native-only:
+ * a Xapian index fails with COPS_EUNSUPPORTED. */
+typedef enum cops_sort {
+    COPS_SORT_RELEVANCE = 0,   /* highest score first (default) */
+    COPS_SORT_DATE_OLDEST = 1, /* earliest date first (cops-query --sort date) */
+    COPS_SORT_DATE_NEWEST = 2  /* latest date first (cops-query --sort -date) */
+} cops_sort;
+
 typedef struct cops_search_options {
     double k1;              /* BM25 k1, default 1.2 */
     double b;               /* BM25 b, default 0.75 */
@@ -271,7 +292,11 @@ typedef struct cops_search_options {
     int literal;            /* 1 = the query is plain words, no syntax */
     int count_only;         /* 1 = count matches, return no hits */
     int snippets;           /* 1 = build snippets for the returned hits (default) */
-    size_t snippet_chars;   /* target snippet length in characters, default 200 */
+    size_t snippet_chars;   /* target snippet length in bytes of text, default 200
+                             * (0 = the default); 20 to 10000, else
+                             * COPS_ELIMIT.  A snippet shows the words that
+                             * matched: a phrase or NEAR as a whole, where
+                             * its words stand together */
     int explain;            /* 1 = keep per-term score contributions */
     size_t max_prefix_terms;/* bound on a prefix expansion, default 1000 */
     size_t max_query_prefix_terms; /* bound on all of a query's prefix expansions
@@ -281,6 +306,20 @@ typedef struct cops_search_options {
                              * the top hits matter, so documents that cannot
                              * enter them are skipped (block-max pruning) and
                              * the total is a lower bound */
+    int relax;              /* 1 = a query of plain words (no operator, phrase,
+                             * prefix, field or date) that no document matches
+                             * as a whole is relaxed: the documents with all
+                             * but one of the words, else all but two, ...,
+                             * ranked by BM25 over the subsets they hold (see
+                             * cops_results_relaxed); default 0, cops-query
+                             * sets it unless --strict */
+    cops_sort sort;         /* order of the hits, default COPS_SORT_RELEVANCE;
+                             * with a date order, --top-only's pruning is off */
+    int suggest;            /* 1 = "did you mean": for query words that fewer
+                             * than 3 documents have, look for the likeliest
+                             * indexed word (cops_results_suggestion; native
+                             * engine only: a Xapian index gives none);
+                             * default 0, cops-query sets it */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);
@@ -304,11 +343,15 @@ typedef struct cops_hit {
     const cops_span *highlights; /* spans inside snippet */
     size_t highlight_count;
     const char *explanation; /* per-term contributions, NULL unless explain */
+    const char *index;      /* the index the hit is from, as given to
+                             * cops_index_open_many; NULL for one index */
 } cops_hit;
 
 /* Run `query` against `index`.  *out (OUT) receives the results; free them
  * with cops_results_free().  A syntax error fails with COPS_ESYNTAX and
- * err->column set. */
+ * err->column set.  Outside literal mode, a `*` standing alone matches
+ * every document: "*" lists them all (in options.sort's order), "* date:2017"
+ * is "date:2017", "* -x" is "-x". */
 int cops_search(cops_index *index, const char *query, const cops_search_options *options,
                 cops_results **out, cops_error *err);
 void cops_results_free(cops_results *results);
@@ -341,6 +384,23 @@ const char *cops_results_query_tree(const cops_results *results);
 const char *cops_results_query_json(const cops_results *results);
 /* The options the search ran with (defaults filled in); borrowed. */
 const cops_search_options *cops_results_options(const cops_results *results);
+/* Did you mean (options.suggest): the i-th query word (from 0) that no
+ * document or fewer than 3 have, in *word as typed, and the indexed word
+ * within two edits (insertions, deletions, substitutions, swaps of
+ * neighbours) in the most documents, at least 20 times as many, in
+ * *suggested (both borrowed).  Candidates start with the word's first or
+ * second letter, and at most 200000 are compared per letter and segment.
+ * Returns 1, or 0 past the last (the outputs unchanged). */
+int cops_results_suggestion(const cops_results *results, size_t i, const char **word,
+                            const char **suggested);
+/* When options.relax was 1 and no document had every word of a query of
+ * plain words: the hits are the documents with at least *required (OUT,
+ * may be NULL) of the *word_count (OUT, may be NULL) words, and the
+ * return value lists the query's words as typed, separated by single
+ * spaces (borrowed).  NULL (and both 0) when the search was not
+ * relaxed. */
+const char *cops_results_relaxed(const cops_results *results, size_t *required,
+                                 size_t *word_count);
 /* Wall time of cops_search, in milliseconds. */
 double cops_results_milliseconds(const cops_results *results);
 
@@ -362,7 +422,12 @@ enum {
  * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
 /* Human-readable hit list with a header line giving the exact match count. */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
-/* JSON Lines: one object per hit, then one summary object.  With
+/* JSON Lines: one object per hit (with "index" when the hit names one,
+ * cops_hit.index), then one summary object ("summary":
+ * {"query", "total", "total_exact", "returned", "offset", "limit",
+ * "milliseconds"}; "relaxed": {"words": [...], "required": K} when the
+ * search was relaxed, cops_results_relaxed; "suggestions": [{"word",
+ * "suggestion"}] when there are some, cops_results_suggestion).  With
  * COPS_PRINT_EXPLAIN a hit has "explanation": {"score", "terms": [{"term",
  * "field" ("any" or "title"), "score", "weight", "idf", "df", "tf",
  * "field_length"}]} and the summary "tree" (cops_results_query_json).

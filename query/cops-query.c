@@ -33,7 +33,9 @@ static void usage(FILE *out)
             "-i DIR); after -- every argument is a query word.  Operators are upper\n"
             "case: a lower-case and/or/not between words is noted on standard error.\n"
             "\n"
-            "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops)\n"
+            "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops);\n"
+            "                           several -i: searched as one collection, each hit\n"
+            "                           naming its index (--ids: DIR, a tab, the id)\n"
             "  -n, --limit N            show N hits (default: 10)\n"
             "      --offset N           skip the first N hits\n"
             "  -c, --count              print only the number of matches\n"
@@ -44,10 +46,16 @@ static void usage(FILE *out)
             "      --batch              one query per line from standard input, one\n"
             "                           record per line (errors and blank lines too)\n"
             "      --literal            the query is plain words, no operators\n"
+            "      --strict             no relaxing: plain words that no document has\n"
+            "                           all of find nothing (by default the documents\n"
+            "                           with most of them are shown, and a note says so)\n"
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 1)\n"
             "      --no-snippets        omit snippets\n"
+            "      --sort ORDER         relevance (default), date (oldest first) or\n"
+            "                           -date (newest first); * alone matches everything\n"
+            "      --snippet-chars N    snippet length in bytes (default: 200; 20 to 10000)\n"
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"
             "                           search Xapian shards served by xapian-tcpsrv\n"
@@ -117,6 +125,35 @@ static void note_operator_lookalike(const char *query, const settings *s)
                     "(operators are upper case)\n", program, word, column, upper);
 }
 
+/* A note on standard error when the query was relaxed (cops.h,
+ * cops_results_relaxed). */
+static void note_relaxed(const cops_results *results)
+{
+    size_t required, word_count;
+    const char *words = cops_results_relaxed(results, &required, &word_count);
+    if (!words)
+        return;
+    fprintf(stderr, "%s: note: no document has all of: ", program);
+    cops_print_escaped(stderr, words, 0);
+    fprintf(stderr, "; showing documents with %zu of the %zu words (--strict: none)\n", required,
+            word_count);
+}
+
+/* "did you mean: WORD -> SUGGESTION, ..." on standard error when a
+ * query word is absent or rare (cops_results_suggestion). */
+static void note_suggestions(const cops_results *results)
+{
+    const char *word, *suggested;
+    for (size_t i = 0; cops_results_suggestion(results, i, &word, &suggested); i++) {
+        fprintf(stderr, i ? ", " : "%s: did you mean: ", program);
+        cops_print_escaped(stderr, word, 0);
+        fputs(" -> ", stderr);
+        cops_print_escaped(stderr, suggested, 0);
+    }
+    if (cops_results_suggestion(results, 0, &word, &suggested))
+        fputc('\n', stderr);
+}
+
 /* Answer one query; returns an exit status.  In a batch, a failure also
  * writes an error record to standard output (run_batch). */
 static int answer(cops_index *index, const char *query, const settings *s, int batch)
@@ -134,13 +171,21 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
         return EXIT_TROUBLE;
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
+    note_relaxed(results);
+    note_suggestions(results);
     if (s->json) {
         cops_results_print_json(results, query, stdout, s->print_flags);
     } else if (s->count) {
         printf("%llu\n", (unsigned long long)cops_results_total(results));
     } else if (s->ids) {
         for (size_t i = 0; i < cops_results_count(results); i++) {
-            cops_print_escaped(stdout, cops_results_hit(results, i)->id, COPS_ESCAPE_LOSSLESS);
+            const cops_hit *hit = cops_results_hit(results, i);
+            if (hit->index) {
+                /* a tab cannot be in either: both are escaped (\t) */
+                cops_print_escaped(stdout, hit->index, COPS_ESCAPE_LOSSLESS);
+                putchar('\t');
+            }
+            cops_print_escaped(stdout, hit->id, COPS_ESCAPE_LOSSLESS);
             putchar('\n');
         }
     } else {
@@ -178,17 +223,20 @@ static int run_batch(cops_index *index, const settings *s)
 
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
-       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
+       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS,
+       OPT_STRICT, OPT_SORT };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
     {"ids", no_argument, NULL, OPT_IDS},           {"json", no_argument, NULL, OPT_JSON},
     {"explain", no_argument, NULL, OPT_EXPLAIN},   {"batch", no_argument, NULL, OPT_BATCH},
-    {"literal", no_argument, NULL, OPT_LITERAL},
+    {"literal", no_argument, NULL, OPT_LITERAL},   {"strict", no_argument, NULL, OPT_STRICT},
     {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
     {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
     {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
+    {"snippet-chars", required_argument, NULL, OPT_SNIPPET_CHARS},
+    {"sort", required_argument, NULL, OPT_SORT},
     {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
     {"color", optional_argument, NULL, OPT_COLOR},
     {"top-only", no_argument, NULL, OPT_TOP_ONLY},
@@ -303,101 +351,156 @@ static char *join_words(char **words, int count)
     return query;
 }
 
+/* The index in `names` (NULL-terminated) of `value`, or -1 after saying
+ * on standard error what `option` takes. */
+static int keyword(const char *value, const char *option, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(value, names[i]) == 0)
+            return i;
+    fprintf(stderr, "%s: %s takes ", program, option);
+    for (int i = 0; names[i]; i++)
+        fprintf(stderr, "%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ", names[i]);
+    fprintf(stderr, ", not '%s'\n", value);
+    return -1;
+}
+
+/* --color: auto (bold on a terminal, else ** markers; NO_COLOR set means
+ * never), always (bold), never (plain). */
+enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+/* What the options ask for, beyond the search settings. */
+typedef struct command {
+    settings s;
+    const char *index_dirs[64]; /* -i, in order */
+    size_t index_count;
+    const char *index_dir;      /* the last -i, else $COPS_INDEX, else .cops */
+    int batch, color;
+    const char *engine;
+    char *remote;
+    unsigned open_flags;        /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
+} command;
+
+static int color_auto(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return no_color && *no_color ? COLOR_NEVER : COLOR_AUTO;
+}
+
+/* Take option `option` (getopt_long's answer, its value in optarg).
+ * Returns 0, 1 when it is bad (already said), or -1 after --help or
+ * --version. */
+static int take_option(command *cmd, int option)
+{
+    static const char *const sorts[] = {"relevance", "date", "-date", NULL};
+    static const char *const colors[] = {"auto", "always", "never", NULL};
+    static const char *const engines[] = {"auto", "native", "xapian", NULL};
+    settings *s = &cmd->s;
+    int chosen;
+    switch (option) {
+    case 'i':
+        cmd->index_dir = optarg;
+        if (cmd->index_count == sizeof cmd->index_dirs / sizeof cmd->index_dirs[0]) {
+            fprintf(stderr, "%s: at most 64 indexes (-i)\n", program);
+            return 1;
+        }
+        cmd->index_dirs[cmd->index_count++] = optarg;
+        return 0;
+    case 'n': return parse_count(optarg, "--limit", &s->search.limit) != 0;
+    case OPT_OFFSET: return parse_count(optarg, "--offset", &s->search.offset) != 0;
+    case 'c': s->count = 1; return 0;
+    case OPT_IDS: s->ids = 1; return 0;
+    case OPT_JSON: s->json = 1; return 0;
+    case OPT_EXPLAIN: s->explain = 1; return 0;
+    case OPT_BATCH: cmd->batch = 1; return 0;
+    case OPT_LITERAL: s->search.literal = 1; return 0;
+    case OPT_STRICT: s->search.relax = 0; return 0;
+    case OPT_SORT:
+        /* the names in cops_sort's order */
+        chosen = keyword(optarg, "--sort", sorts);
+        s->search.sort = (cops_sort)chosen;
+        return chosen < 0;
+    case OPT_DEFAULT_OP:
+        if (strcmp(optarg, "and") == 0 || strcmp(optarg, "AND") == 0)
+            s->search.default_op = COPS_OP_AND;
+        else if (strcmp(optarg, "or") == 0 || strcmp(optarg, "OR") == 0)
+            s->search.default_op = COPS_OP_OR;
+        else {
+            fprintf(stderr, "%s: --default-op takes 'and' or 'or', not '%s'\n", program, optarg);
+            return 1;
+        }
+        return 0;
+    case OPT_K1: return parse_number(optarg, "--k1", &s->search.k1) != 0;
+    case OPT_B: return parse_number(optarg, "--b", &s->search.b) != 0;
+    case OPT_TITLE_WEIGHT: return parse_number(optarg, "--title-weight", &s->search.title_weight) != 0;
+    case OPT_NO_SNIPPETS: s->search.snippets = 0; return 0;
+    case OPT_SNIPPET_CHARS: /* the bounds are cops_search's to check */
+        return parse_count(optarg, "--snippet-chars", &s->search.snippet_chars) != 0;
+    case OPT_NO_COLOR: cmd->color = COLOR_NEVER; return 0;
+    case OPT_COLOR:
+        chosen = optarg ? keyword(optarg, "--color", colors) : COLOR_AUTO;
+        cmd->color = chosen == COLOR_AUTO ? color_auto() : chosen;
+        return chosen < 0;
+    case OPT_TOP_ONLY: s->search.exact_total = 0; return 0;
+    case OPT_ENGINE:
+        cmd->engine = optarg;
+        return keyword(optarg, "--engine", engines) < 0;
+    case OPT_REMOTE:
+        free(cmd->remote);
+        cmd->remote = strdup(optarg);
+        return 0;
+    case OPT_ALLOW_REMOTE_PROGRAMS: cmd->open_flags |= COPS_OPEN_ALLOW_REMOTE_PROGRAMS; return 0;
+    case OPT_ALLOW_REMOTE_HOSTS: cmd->open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; return 0;
+    case 'h': usage(stdout); return -1;
+    case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return -1;
+    default:
+        fprintf(stderr, "%s: a query that starts with '-' goes after '--': %s -- -word ...\n",
+                program, program);
+        return 1;
+    }
+}
+
 /* Everything after the arguments are sorted: `argc` and `argv` hold the
  * options, `words` the query's words. */
 static int run(int argc, char **argv, char **words, int word_count)
 {
+    command cmd;
+    memset(&cmd, 0, sizeof cmd);
     settings s;
-    memset(&s, 0, sizeof s);
-    cops_search_options_init(&s.search);
-    const char *index_dir = getenv("COPS_INDEX");
-    if (!index_dir || !*index_dir)
-        index_dir = ".cops";
-    const char *no_color_env = getenv("NO_COLOR");
-    int batch = 0;
-    /* --color: auto (bold on a terminal, else ** markers; NO_COLOR set
-     * means never), always (bold), never (plain). */
-    enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color =
-        no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
-    const char *engine = "auto";
-    char *remote = NULL;
-    unsigned open_flags = 0; /* COPS_OPEN_ALLOW_*: what a Xapian stub may do */
+    cops_search_options_init(&cmd.s.search);
+    cmd.s.search.relax = 1;
+    cmd.s.search.suggest = 1;
+    cmd.index_dir = getenv("COPS_INDEX");
+    if (!cmd.index_dir || !*cmd.index_dir)
+        cmd.index_dir = ".cops";
+    cmd.color = color_auto();
+    cmd.engine = "auto";
     int c;
     while ((c = getopt_long(argc, argv, SHORT_OPTIONS, options, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'i': index_dir = optarg; break;
-        case 'n': bad = parse_count(optarg, "--limit", &s.search.limit); break;
-        case OPT_OFFSET: bad = parse_count(optarg, "--offset", &s.search.offset); break;
-        case 'c': s.count = 1; break;
-        case OPT_IDS: s.ids = 1; break;
-        case OPT_JSON: s.json = 1; break;
-        case OPT_EXPLAIN: s.explain = 1; break;
-        case OPT_BATCH: batch = 1; break;
-        case OPT_LITERAL: s.search.literal = 1; break;
-        case OPT_DEFAULT_OP:
-            if (strcmp(optarg, "and") == 0 || strcmp(optarg, "AND") == 0)
-                s.search.default_op = COPS_OP_AND;
-            else if (strcmp(optarg, "or") == 0 || strcmp(optarg, "OR") == 0)
-                s.search.default_op = COPS_OP_OR;
-            else {
-                fprintf(stderr, "%s: --default-op takes 'and' or 'or', not '%s'\n", program, optarg);
-                bad = 1;
-            }
-            break;
-        case OPT_K1: bad = parse_number(optarg, "--k1", &s.search.k1); break;
-        case OPT_B: bad = parse_number(optarg, "--b", &s.search.b); break;
-        case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
-        case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
-        case OPT_NO_COLOR: color = COLOR_NEVER; break;
-        case OPT_COLOR:
-            if (!optarg || strcmp(optarg, "auto") == 0)
-                color = no_color_env && *no_color_env ? COLOR_NEVER : COLOR_AUTO;
-            else if (strcmp(optarg, "always") == 0)
-                color = COLOR_ALWAYS;
-            else if (strcmp(optarg, "never") == 0)
-                color = COLOR_NEVER;
-            else {
-                fprintf(stderr, "%s: --color takes auto, always or never, not '%s'\n", program,
-                        optarg);
-                bad = 1;
-            }
-            break;
-        case OPT_TOP_ONLY: s.search.exact_total = 0; break;
-        case OPT_ENGINE:
-            engine = optarg;
-            if (strcmp(engine, "auto") != 0 && strcmp(engine, "native") != 0
-                && strcmp(engine, "xapian") != 0) {
-                fprintf(stderr, "%s: --engine takes auto, native or xapian, not '%s'\n", program,
-                        engine);
-                bad = 1;
-            }
-            break;
-        case OPT_REMOTE:
-            free(remote);
-            remote = strdup(optarg);
-            break;
-        case OPT_ALLOW_REMOTE_PROGRAMS: open_flags |= COPS_OPEN_ALLOW_REMOTE_PROGRAMS; break;
-        case OPT_ALLOW_REMOTE_HOSTS: open_flags |= COPS_OPEN_ALLOW_REMOTE_HOSTS; break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("%s (cops) %s\n", program, COPS_VERSION_STRING); return 0;
-        default:
-            fprintf(stderr, "%s: a query that starts with '-' goes after '--': %s -- -word ...\n",
-                    program, program);
-            bad = 1;
+        int taken = take_option(&cmd, c);
+        if (taken < 0) {
+            free(cmd.remote);
+            return 0;
         }
-        if (bad) {
+        if (taken > 0) {
+            free(cmd.remote);
             fprintf(stderr, "Try '%s --help' for more information.\n", program);
             return EXIT_TROUBLE;
         }
     }
+    s = cmd.s;
+    int batch = cmd.batch, color = cmd.color;
+    const char *index_dir = cmd.index_dir, *engine = cmd.engine;
+    char *remote = cmd.remote;
     if (!batch && word_count == 0) {
         fprintf(stderr, "%s: no query given\nTry '%s --help' for more information.\n", program,
                 program);
+        free(remote);
         return EXIT_TROUBLE;
     }
     if (batch && word_count != 0) {
         fprintf(stderr, "%s: --batch reads queries from standard input, not arguments\n", program);
+        free(remote);
         return EXIT_TROUBLE;
     }
     s.search.count_only = s.count;
@@ -424,8 +527,10 @@ static int run(int argc, char **argv, char **words, int word_count)
              part = strtok_r(NULL, ",", &save))
             shards[count++] = part;
         opened = cops_index_open_remote(shards, count, &index, &err);
+    } else if (cmd.index_count > 1) {
+        opened = cops_index_open_many(cmd.index_dirs, cmd.index_count, &index, &err);
     } else {
-        opened = cops_index_open_flags(index_dir, open_flags, &index, &err);
+        opened = cops_index_open_flags(index_dir, cmd.open_flags, &index, &err);
     }
     free(remote);
     if (opened != 0) {

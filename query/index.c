@@ -116,7 +116,13 @@ int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
     return rc;
 }
 
-void native_index_close(cops_index *index) { close_segments(index); }
+void native_index_close(cops_index *index)
+{
+    close_segments(index);
+    for (size_t i = 0; i < index->name_count; i++)
+        free(index->names[i]);
+    index->name_count = 0;
+}
 
 cops_engine cops_index_engine(const cops_index *index) { return index->engine; }
 

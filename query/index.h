@@ -31,6 +31,11 @@ struct cops_index {
     double average_title_length;
     analyzer_config analysis;
     analyzer *analyzer;
+    /* Several indexes searched as one (cops_index_open_many): the name of
+     * each, and which one each segment came from; 0 names for one index. */
+    char *names[MANIFEST_MAX_SEGMENTS];
+    size_t name_count;
+    uint8_t segment_source[MANIFEST_MAX_SEGMENTS];
 };
 
 /* Open the native index at `index_dir` into `index` (zeroed, engine
@@ -48,6 +53,10 @@ void native_index_close(cops_index *index);
  * status on damage. */
 int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
                                  cops_error *err);
+
+/* The name of the index segment `segment_number` came from when several
+ * are searched as one (index-many.c); NULL for one index. */
+const char *index_segment_name(const cops_index *index, size_t segment_number);
 
 /* The segment holding global document `doc`, and its local number. */
 segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local);

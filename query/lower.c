@@ -12,14 +12,6 @@
 
 /* ------------------------------------------------------------ analysis */
 
-/* The words of one query word or phrase as the index's analyzer gives
- * them, with their positions. */
-typedef struct lower_words {
-    char terms[LOWER_MAX_PHRASE_TERMS][ANALYZER_MAX_TERM_BYTES + 1];
-    uint32_t positions[LOWER_MAX_PHRASE_TERMS];
-    size_t count;
-} lower_words;
-
 typedef struct word_collector {
     lower_words *words;
     int overflow;
@@ -45,20 +37,24 @@ typedef struct lowering {
     cops_error *err;
 } lowering;
 
-/* Analyse `text` into `out`: COPS_ELIMIT (message says so) beyond
- * LOWER_MAX_PHRASE_TERMS words, or the analyzer's error. */
-static int analyze(lowering *l, const char *text, int flags, lower_words *out)
+int lower_analyze_words(analyzer *text_analyzer, const char *text, int flags, lower_words *out,
+                        cops_error *err)
 {
     out->count = 0;
     word_collector c = {out, 0};
-    int rc = analyzer_run(l->analyzer, text, strlen(text), 0, flags, collect_word, &c, NULL, NULL);
+    int rc = analyzer_run(text_analyzer, text, strlen(text), 0, flags, collect_word, &c, NULL, NULL);
     if (c.overflow)
-        return error_set(l->err, COPS_ELIMIT,
+        return error_set(err, COPS_ELIMIT,
                          "'%s' has more than %d words; a phrase is limited to %d", text,
                          LOWER_MAX_PHRASE_TERMS, LOWER_MAX_PHRASE_TERMS);
     if (rc < 0)
-        return error_set(l->err, rc, "analysis of the query failed");
+        return error_set(err, rc, "analysis of the query failed");
     return 0;
+}
+
+static int analyze(lowering *l, const char *text, int flags, lower_words *out)
+{
+    return lower_analyze_words(l->analyzer, text, flags, out, l->err);
 }
 
 /* --------------------------------------------------------------- nodes */
@@ -438,68 +434,6 @@ void lower_plan_free(lower_plan *plan)
         return;
     free_node(plan->root);
     free(plan);
-}
-
-/* ---------------------------------------------------------- highlights */
-
-/* Returns 0, or COPS_ENOMEM (results without their highlights would be
- * wrong answers, not a fallback). */
-static int remember_highlight(highlight_terms *h, const char *term, int is_prefix)
-{
-    for (size_t i = 0; i < h->count; i++)
-        if (strcmp(h->terms[i], term) == 0 && h->is_prefix[i] == is_prefix)
-            return 0;
-    if (h->count == h->capacity) {
-        size_t capacity = h->capacity ? h->capacity * 2 : 16;
-        char **terms = realloc(h->terms, capacity * sizeof *terms);
-        if (terms)
-            h->terms = terms;
-        unsigned char *flags = terms ? realloc(h->is_prefix, capacity) : NULL;
-        if (!flags)
-            return COPS_ENOMEM;
-        h->is_prefix = flags;
-        h->capacity = capacity;
-    }
-    if ((h->terms[h->count] = strdup(term)) == NULL)
-        return COPS_ENOMEM;
-    h->is_prefix[h->count++] = (unsigned char)is_prefix;
-    return 0;
-}
-
-typedef struct highlight_walk {
-    highlight_terms *terms;
-    int is_prefix;
-} highlight_walk;
-
-static int highlight_token(void *context, const analyzer_token *token)
-{
-    highlight_walk *walk = context;
-    return remember_highlight(walk->terms, token->term, walk->is_prefix);
-}
-
-int plan_highlight_terms(analyzer *text_analyzer, const query_node *node, highlight_terms *terms)
-{
-    if (node->kind == QUERY_NOT)
-        return 0; /* excluded words are never what a hit matched */
-    int rc = 0;
-    if (node->text && (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE
-                       || node->kind == QUERY_PREFIX)) {
-        highlight_walk walk = {terms, node->kind == QUERY_PREFIX};
-        rc = analyzer_run(text_analyzer, node->text, strlen(node->text), 0,
-                          walk.is_prefix ? ANALYZE_NO_STEM : 0, highlight_token, &walk, NULL, NULL);
-    }
-    for (size_t i = 0; rc == 0 && i < node->child_count; i++)
-        rc = plan_highlight_terms(text_analyzer, node->children[i], terms);
-    return rc;
-}
-
-void highlight_terms_free(highlight_terms *terms)
-{
-    for (size_t i = 0; i < terms->count; i++)
-        free(terms->terms[i]);
-    free(terms->terms);
-    free(terms->is_prefix);
-    memset(terms, 0, sizeof *terms);
 }
 
 /* ------------------------------------------------------------- mapping */

@@ -144,18 +144,20 @@ typedef struct lower_builder {
  * ran out of memory itself (COPS_ENOMEM). */
 void *lower_build(const lower_node *node, const lower_builder *builder, void *engine);
 
-/* The analysed terms a query looks for, for highlighting snippets. */
-typedef struct highlight_terms {
-    char **terms;
-    unsigned char *is_prefix;
-    size_t count, capacity;
-} highlight_terms;
+/* The words of one query word or phrase as the index's analyzer gives
+ * them, with their positions (a phrase's offsets). */
+typedef struct lower_words {
+    char terms[LOWER_MAX_PHRASE_TERMS][ANALYZER_MAX_TERM_BYTES + 1];
+    uint32_t positions[LOWER_MAX_PHRASE_TERMS];
+    size_t count;
+} lower_words;
 
-void highlight_terms_free(highlight_terms *terms);
-
-/* Add to `terms` the analysed words a hit of `query` can have matched
- * (words, phrases, prefixes; not those under NOT).  Returns 0 or
- * COPS_ENOMEM. */
-int plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms);
+/* Analyse `text` into `out` (flags: analyzer_run's, e.g. ANALYZE_NO_STEM
+ * for a prefix).  Errors: COPS_ELIMIT (the message says so) beyond
+ * LOWER_MAX_PHRASE_TERMS words, or the analyzer's; `err` may be NULL.
+ * The lowering analyses every word through this; the snippet plan and
+ * the suggestions use it to see words as the index does. */
+int lower_analyze_words(analyzer *text_analyzer, const char *text, int flags, lower_words *out,
+                        cops_error *err);
 
 #endif

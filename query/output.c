@@ -100,6 +100,11 @@ int cops_results_print_text(const cops_results *results, const char *query, FILE
             fputs("  ", out);
             print_text(out, hit->date, 0);
         }
+        if (hit->index) {
+            fputs("  (index ", out);
+            print_text(out, hit->index, 0);
+            fputc(')', out);
+        }
         fputc('\n', out);
         if (hit->snippet && hit->snippet[0]) {
             fputs("   ", out);
@@ -233,6 +238,10 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
             escape_base64(out, hit->id, id_length);
             fputc('"', out);
         }
+        if (hit->index) {
+            fputs(",\"index\":", out);
+            print_json_text(out, hit->index);
+        }
         if (flags & COPS_PRINT_IDS) {
             fputs("}\n", out);
             continue;
@@ -253,6 +262,29 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
             (unsigned long long)cops_results_total(results),
             cops_results_total_is_exact(results) ? "true" : "false", count, options->offset,
             options->limit, cops_results_milliseconds(results));
+    size_t required = 0;
+    const char *relaxed = cops_results_relaxed(results, &required, NULL);
+    if (relaxed) {
+        fputs(",\"relaxed\":{\"words\":[", out);
+        for (const char *word = relaxed; *word;) {
+            size_t length = strcspn(word, " ");
+            if (word != relaxed)
+                fputc(',', out);
+            escape_json_string(out, word, length);
+            word += length + (word[length] == ' ');
+        }
+        fprintf(out, "],\"required\":%zu}", required);
+    }
+    const char *word, *suggested;
+    for (size_t i = 0; cops_results_suggestion(results, i, &word, &suggested); i++) {
+        fputs(i ? ",{\"word\":" : ",\"suggestions\":[{\"word\":", out);
+        print_json_text(out, word);
+        fputs(",\"suggestion\":", out);
+        print_json_text(out, suggested);
+        fputc('}', out);
+    }
+    if (cops_results_suggestion(results, 0, &word, &suggested))
+        fputc(']', out);
     const char *tree = cops_results_query_json(results);
     if ((flags & COPS_PRINT_EXPLAIN) && tree)
         fprintf(out, ",\"tree\":%s", tree);

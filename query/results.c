@@ -60,10 +60,9 @@ static char *format_date(uint32_t date)
     return text;
 }
 
-int results_add_hit(cops_results *results, analyzer *text_analyzer,
-                    const highlight_terms *highlights, uint32_t doc, double score,
-                    const char *id, size_t id_length, const char *title, size_t title_length,
-                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippet_plan *plan,
+                    uint32_t doc, double score, const char *id, size_t id_length,
+                    const char *title, size_t title_length, uint32_t date, snippet_source *text,
                     cops_error *err)
 {
     cops_hit *hit = &results->hits[results->count];
@@ -75,18 +74,29 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer,
     hit->title = copy_text(title, title_length);
     hit->date = format_date(date);
     int rc = (!hit->id || !hit->title || (date && !hit->date)) ? COPS_ENOMEM : 0;
-    if (rc == 0 && results->options.snippets) {
+    if (rc != 0)
+        return error_set(err, rc, "out of memory preparing results");
+    if (results->options.snippets) {
         char *snippet = NULL;
         cops_span *spans = NULL;
         size_t span_count = 0;
-        rc = snippet_build(text_analyzer, text ? text : "", text ? text_length : 0,
-                           text ? stored_length : 0, highlights, results->options.snippet_chars,
-                           &results->snippet_scan_left, &snippet, &spans, &span_count);
+        snippet_source empty = {"", 0, 0, NULL, NULL};
+        rc = snippet_build(text_analyzer, text ? text : &empty, plan,
+                           results->options.snippet_chars, &results->snippet_scan_left, &snippet,
+                           &spans, &span_count, err);
         hit->snippet = snippet;
         hit->highlights = spans;
         hit->highlight_count = span_count;
     }
-    return rc ? error_set(err, rc, "out of memory preparing results") : 0;
+    return rc;
+}
+
+int results_set_index_name(cops_results *results, const char *name, cops_error *err)
+{
+    cops_hit *hit = &results->hits[results->count - 1];
+    if (!(hit->index = strdup(name)))
+        return error_set(err, COPS_ENOMEM, "out of memory preparing results");
+    return 0;
 }
 
 static void print_json_date(FILE *out, uint32_t date)
@@ -179,10 +189,13 @@ void cops_results_free(cops_results *results)
         free((char *)hit->snippet);
         free((cops_span *)hit->highlights);
         free((char *)hit->explanation);
+        free((char *)hit->index);
     }
     free(results->hits);
     free(results->tree);
     free(results->tree_json);
+    free(results->relaxed_words);
+    suggestions_free(results->suggestions, results->suggestion_count);
     free(results);
 }
 
@@ -193,6 +206,25 @@ const char *cops_results_query_tree(const cops_results *results) { return result
 const char *cops_results_query_json(const cops_results *results) { return results->tree_json; }
 const cops_search_options *cops_results_options(const cops_results *results) { return &results->options; }
 double cops_results_milliseconds(const cops_results *results) { return results->milliseconds; }
+
+int cops_results_suggestion(const cops_results *results, size_t i, const char **word,
+                            const char **suggested)
+{
+    if (i >= results->suggestion_count)
+        return 0;
+    *word = results->suggestions[i].word;
+    *suggested = results->suggestions[i].suggested;
+    return 1;
+}
+
+const char *cops_results_relaxed(const cops_results *results, size_t *required, size_t *word_count)
+{
+    if (required)
+        *required = results->relaxed_required;
+    if (word_count)
+        *word_count = results->relaxed_word_count;
+    return results->relaxed_words;
+}
 
 const cops_hit *cops_results_hit(const cops_results *results, size_t i)
 {

@@ -8,7 +8,8 @@
 
 #include "analysis/analyzer.h"
 #include "cops.h"
-#include "query/plan.h"
+#include "query/snippet.h"
+#include "query/suggest.h"
 
 struct cops_results {
     cops_search_options options;
@@ -20,6 +21,11 @@ struct cops_results {
     char *tree;
     char *tree_json;             /* the tree as JSON (cops_results_query_json) */
     size_t snippet_scan_left;    /* bytes the snippets may still analyse */
+    char *relaxed_words;         /* cops_results_relaxed: NULL unless relaxed */
+    size_t relaxed_required, relaxed_word_count;
+    suggestion *suggestions;     /* cops_results_suggestion */
+    size_t suggestion_count;
+    int suggested;               /* 1 once looked for (a relaxed search runs again) */
 };
 
 /* A new, empty result list for `options`; NULL when out of memory. */
@@ -29,14 +35,17 @@ cops_results *results_new(const cops_search_options *options);
 int results_reserve(cops_results *results, size_t count, cops_error *err);
 
 /* Fill hit `results->count` (then count it) from borrowed document fields;
- * `text` is only read for the snippet (options.snippets): its first
- * `text_length` bytes of `stored_length` (see snippet_build).  `date` is
- * YYYYMMDD or 0.  COPS_ENOMEM on failure. */
-int results_add_hit(cops_results *results, analyzer *text_analyzer,
-                    const highlight_terms *highlights, uint32_t doc, double score,
-                    const char *id, size_t id_length, const char *title, size_t title_length,
-                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+ * `text` is only read for the snippet (options.snippets, see
+ * snippet_build; NULL: an empty text).  `date` is YYYYMMDD or 0.
+ * COPS_ENOMEM on failure, or the error of text->read_more. */
+int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippet_plan *plan,
+                    uint32_t doc, double score, const char *id, size_t id_length,
+                    const char *title, size_t title_length, uint32_t date, snippet_source *text,
                     cops_error *err);
+
+/* Name the index the last hit added came from (cops_hit.index, copied);
+ * COPS_ENOMEM on failure. */
+int results_set_index_name(cops_results *results, const char *name, cops_error *err);
 
 /* Keep the parsed query as an --explain tree, as text and as JSON. */
 void results_set_tree(cops_results *results, const query_node *query);

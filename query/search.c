@@ -21,6 +21,7 @@
 #include "query/results.h"
 #include "query/search.h"
 #include "query/snippet.h"
+#include "query/suggest.h"
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
@@ -34,7 +35,7 @@ void cops_search_options_init(cops_search_options *options)
     options->title_weight = 1.0;
     options->limit = 10;
     options->snippets = 1;
-    options->snippet_chars = 200;
+    options->snippet_chars = SNIPPET_DEFAULT_CHARS;
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
     options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
@@ -43,14 +44,26 @@ void cops_search_options_init(cops_search_options *options)
 /* ------------------------------------------------------------ top-k */
 
 typedef struct scored_doc {
+    double key;              /* what the hits are ordered by (sort_key) */
     double score;
     uint32_t doc;
 } scored_doc;
 
-/* a ranks before b: higher score, then lower document number. */
+/* a ranks before b: higher key, then lower document number. */
 static int ranks_before(const scored_doc *a, const scored_doc *b)
 {
-    return a->score > b->score || (a->score == b->score && a->doc < b->doc);
+    return a->key > b->key || (a->key == b->key && a->doc < b->doc);
+}
+
+/* The key a hit is ranked by (options.sort): its score, or its date
+ * (YYYYMMDD; negated for oldest first), undated documents last. */
+static double sort_key(cops_sort sort, double score, uint32_t date)
+{
+    if (sort == COPS_SORT_RELEVANCE)
+        return score;
+    if (date == 0)
+        return -HUGE_VAL;
+    return sort == COPS_SORT_DATE_NEWEST ? (double)date : -(double)date;
 }
 
 /* A min-heap (the worst kept hit on top) of at most `capacity` hits. */
@@ -142,26 +155,58 @@ static int explain_hits(cops_index *index, const lower_plan *plan,
     return 0;
 }
 
-/* A hit's identifier and title come from the uncompressed metadata; the
- * stored text is inflated only when a snippet is wanted, and only as far
- * as a snippet reads. */
-static int add_native_hit(cops_index *index, const highlight_terms *highlights,
-                          cops_results *results, const scored_doc *found, cops_error *err)
-{
+/* The stored text of a hit, read as far as its snippet needs
+ * (snippet_source.read_more). */
+typedef struct stored_text {
+    segment *seg;
     uint32_t local;
-    segment *seg = index_locate(index, found->doc, &local);
-    segment_metadata meta;
-    int rc = segment_read_metadata(seg, local, &meta, err);
+    segment_document document;
+} stored_text;
+
+static int read_more_text(void *context, size_t max, const char **text, size_t *length,
+                          cops_error *err)
+{
+    stored_text *stored = context;
+    segment_document longer = {0};
+    int rc = segment_read_document_prefix(stored->seg, stored->local, max, &longer, err);
     if (rc != 0)
         return rc;
-    segment_document document = {0};
-    if (results->options.snippets
-        && (rc = segment_read_document_prefix(seg, local, SNIPPET_TEXT_BYTES, &document, err)) != 0)
+    segment_document_free(&stored->document);
+    stored->document = longer;
+    *text = longer.text;
+    *length = longer.text_length;
+    return 0;
+}
+
+/* A hit's identifier and title come from the uncompressed metadata; the
+ * stored text is inflated only when a snippet is wanted, and only as far
+ * as a snippet reads (SNIPPET_FIRST_READ_BYTES, more when nothing matched
+ * there). */
+static int add_native_hit(cops_index *index, const snippet_plan *highlights,
+                          cops_results *results, const scored_doc *found, cops_error *err)
+{
+    stored_text stored = {0};
+    stored.seg = index_locate(index, found->doc, &stored.local);
+    segment_metadata meta;
+    int rc = segment_read_metadata(stored.seg, stored.local, &meta, err);
+    if (rc != 0)
         return rc;
+    snippet_source source = {0};
+    if (results->options.snippets) {
+        rc = segment_read_document_prefix(stored.seg, stored.local, SNIPPET_FIRST_READ_BYTES,
+                                          &stored.document, err);
+        if (rc != 0)
+            return rc;
+        source = (snippet_source){stored.document.text, stored.document.text_length,
+                                  stored.document.stored_length, read_more_text, &stored};
+    }
     rc = results_add_hit(results, index->analyzer, highlights, found->doc, found->score, meta.id,
-                         meta.id_length, meta.title, meta.title_length, segment_date(seg, local),
-                         document.text, document.text_length, document.stored_length, err);
-    segment_document_free(&document);
+                         meta.id_length, meta.title, meta.title_length,
+                         segment_date(stored.seg, stored.local), &source, err);
+    segment_document_free(&stored.document);
+    for (size_t s = 0; rc == 0 && s < index->segment_count; s++)
+        if (index->segments[s] == stored.seg && index_segment_name(index, s))
+            rc = results_set_index_name(results, index_segment_name(index, s), err);
     return rc;
 }
 
@@ -178,6 +223,14 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
                          "title weight >= 0)");
     if (options->limit > MAX_LIMIT || options->offset > MAX_LIMIT)
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
+    if (options->sort != COPS_SORT_RELEVANCE && options->sort != COPS_SORT_DATE_OLDEST
+        && options->sort != COPS_SORT_DATE_NEWEST)
+        return error_set(err, COPS_EINVAL, "unknown sort order %d", (int)options->sort);
+    if (options->snippet_chars == 0)
+        options->snippet_chars = SNIPPET_DEFAULT_CHARS;
+    if (options->snippet_chars < SNIPPET_MIN_CHARS || options->snippet_chars > SNIPPET_MAX_CHARS)
+        return error_set(err, COPS_ELIMIT, "--snippet-chars: the snippet length is %d to %d bytes",
+                         SNIPPET_MIN_CHARS, SNIPPET_MAX_CHARS);
     if (options->max_prefix_terms == 0)
         options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
     if (options->max_query_prefix_terms == 0)
@@ -185,12 +238,67 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
     return 0;
 }
 
+static int is_star(const query_node *node)
+{
+    return node->kind == QUERY_WORD && node->field == QUERY_FIELD_ANY && node->text
+           && strcmp(node->text, "*") == 0;
+}
+
+/* `*` matches every document (cops.h): alone it is ALL; among the parts
+ * of the top AND it adds nothing and is dropped, one kept as ALL when
+ * only exclusions remain ("* -x" = "-x" = (AND (ALL) (NOT x))). */
+static void match_all_star(query_node **root)
+{
+    query_node *node = *root;
+    if (is_star(node)) {
+        free(node->text);
+        node->text = NULL;
+        node->kind = QUERY_ALL;
+        return;
+    }
+    if (node->kind != QUERY_AND)
+        return;
+    query_node *star = NULL;
+    size_t kept = 0, positives = 0;
+    for (size_t i = 0; i < node->child_count; i++) {
+        query_node *child = node->children[i];
+        if (!is_star(child)) {
+            positives += child->kind != QUERY_NOT;
+            node->children[kept++] = child;
+        } else if (!star) {
+            star = child;
+        } else {
+            query_free(child);
+        }
+    }
+    node->child_count = kept;
+    if (star && positives == 0) {
+        /* ALL first, as the parser puts it (parser.h, canonical shapes) */
+        memmove(node->children + 1, node->children, kept * sizeof *node->children);
+        free(star->text);
+        star->text = NULL;
+        star->kind = QUERY_ALL;
+        node->children[0] = star;
+        node->child_count = kept + 1;
+    } else if (star) {
+        query_free(star);
+    }
+    if (node->child_count == 1) {
+        *root = node->children[0];
+        node->child_count = 0;
+        query_free(node);
+    }
+}
+
 int search_parse(const char *query_text, const cops_search_options *options, query_node **out,
                  cops_error *err)
 {
     int flags = (options->literal ? QUERY_PARSE_LITERAL : 0)
                 | (options->default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
-    return query_parse(query_text, flags, out, err);
+    int rc = query_parse(query_text, flags, out, err);
+    if (rc == 0 && !options->literal)
+        match_all_star(out);
+    return rc;
 }
 
 /* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
@@ -207,11 +315,13 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             break;
         uint32_t base = index->bases[s];
         /* Without an exact total, the worst kept score is a threshold the
-         * operators use to skip what cannot enter the top hits. */
-        int prune = !options->exact_total && wanted && m->ops->set_threshold;
+         * operators use to skip what cannot enter the top hits (when the
+         * hits are ranked by score). */
+        int prune = !options->exact_total && wanted && m->ops->set_threshold
+                    && options->sort == COPS_SORT_RELEVANCE;
         double threshold = -1.0;
         if (prune && heap->count == heap->capacity) {
-            threshold = heap->items[0].score;
+            threshold = heap->items[0].key;
             m->ops->set_threshold(m, threshold);
         }
         const deletions *deleted = &index->deleted[s];
@@ -222,9 +332,12 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             results->total++;
             if (!wanted)
                 continue;
-            heap_offer(heap, (scored_doc){m->ops->score(m), base + doc});
-            if (prune && heap->count == heap->capacity && heap->items[0].score > threshold) {
-                threshold = heap->items[0].score;
+            double score = m->ops->score(m);
+            uint32_t date = options->sort == COPS_SORT_RELEVANCE
+                                ? 0 : segment_date(index->segments[s], doc);
+            heap_offer(heap, (scored_doc){sort_key(options->sort, score, date), score, base + doc});
+            if (prune && heap->count == heap->capacity && heap->items[0].key > threshold) {
+                threshold = heap->items[0].key;
                 m->ops->set_threshold(m, threshold);
             }
         }
@@ -240,14 +353,14 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
                   cops_results *results, cops_error *err)
 {
     int rc = 0;
-    highlight_terms highlights = {0};
+    snippet_plan highlights = {0};
     top_heap heap = {0};
     size_t wanted = options->count_only ? 0 : options->offset + options->limit;
     if (wanted && !(heap.items = malloc(wanted * sizeof *heap.items)))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     heap.capacity = wanted;
     if (rc == 0 && options->snippets && wanted
-        && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
+        && snippet_plan_build(index->analyzer, query, &highlights) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     /* The query's meaning, settled once for every segment (lower.h). */
     lower_options lowering = {options->title_weight, options->max_prefix_terms,
@@ -257,6 +370,10 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         rc = lower_query(index->analyzer, query, &lowering, &plan, err);
     if (rc == 0)
         rc = match_segments(index, plan, options, wanted, &heap, results, err);
+    if (rc == 0 && options->suggest && !results->suggested) {
+        results->suggested = 1;
+        rc = suggest_words(index, query, &results->suggestions, &results->suggestion_count, err);
+    }
     if (rc == 0 && heap.count > options->offset) {
         qsort(heap.items, heap.count, sizeof *heap.items, compare_rank);
         size_t shown = heap.count - options->offset;
@@ -270,6 +387,6 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         results->total_exact = options->exact_total || options->count_only || !wanted;
     lower_plan_free(plan);
     free(heap.items);
-    highlight_terms_free(&highlights);
+    snippet_plan_free(&highlights);
     return rc;
 }

@@ -1,125 +1,352 @@
 /*
- * snippet.c — snippet selection and highlighting (snippet.h).
+ * snippet.c — snippet selection and highlighting (snippet.h): scan a
+ * bounded part of the text for the plan's terms, find the leaves'
+ * occurrences, choose the window, copy it with its highlights.
  */
 #include "config.h"
 
 #include "query/snippet.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/buffer.h"
+#include "base/error.h"
+#include "query/plan.h"
+
+/* Bounds on what one snippet keeps: analysed words matching a term, and
+ * leaf occurrences. */
+#define SNIPPET_MAX_MATCHES 20000
+#define MATCH_MAX_TERMS 4      /* terms one word can match: the same word, prefixes of it */
+/* Before the first occurrence, matches further back than a phrase can
+ * span are forgotten (a phrase has at most 64 words and a slop of 1000). */
+#define PHRASE_MAX_SPAN (QUERY_MAX_DISTANCE + 64)
 
 typedef struct match {
-    size_t start, end;   /* bytes in the stored text */
-    size_t term;         /* index in the highlight terms */
+    size_t start, end;       /* bytes in the text */
+    uint32_t position;
+    unsigned term_count;
+    size_t terms[MATCH_MAX_TERMS];
 } match;
 
-/* The highlight terms sorted (exact words, then prefixes, each bytewise),
- * so a token is looked up in O(log n) per prefix length instead of being
- * compared with every term: a query of 1,000 prefixes must not make each
- * analysed word cost 1,000 comparisons. */
-typedef struct term_entry {
-    const char *text;
-    size_t length;
-    int is_prefix;
-    size_t index;                /* in the highlight terms */
-} term_entry;
+typedef struct occurrence {
+    size_t start, end;       /* bytes: its first word's start, its last word's end */
+    uint32_t first_position, last_position;
+    size_t leaf;
+    size_t first_member, member_count; /* its words, in scan.members */
+    int dropped;             /* under NEAR, without its partners near */
+} occurrence;
 
-typedef struct match_list {
-    term_entry *sorted;
-    size_t sorted_count;
-    match *items;
-    size_t count, capacity;
-    int failed;
-} match_list;
+typedef struct scan {
+    const snippet_plan *plan;
+    size_t offset;           /* of the chunk being analysed, in the text */
+    size_t next_at;          /* where the scan goes on (a chunk boundary) */
+    uint32_t next_position;  /* the position of the next word there */
+    size_t first_start;      /* of the first occurrence, SIZE_MAX while none */
+    size_t around;           /* bytes scanned past the first occurrence, at most */
+    size_t width;            /* of the window */
+    match *matches;
+    size_t match_count, match_capacity;
+    occurrence *occurrences;
+    size_t occurrence_count, occurrence_capacity;
+    size_t *members;         /* match indices */
+    size_t member_count, member_capacity;
+    size_t occurrences_to;   /* occurrences are known for the matches before */
+    unsigned char leaves_seen[64]; /* leaves (modulo 64) with an occurrence */
+    int failed;              /* out of memory */
+} scan;
 
-#define SNIPPET_MAX_MATCHES 100000
-
-static int compare_entry_to(const term_entry *e, int is_prefix, const char *text, size_t length)
+static int compare_term_to(const snippet_term *t, int is_prefix, const char *text, size_t length)
 {
-    if (e->is_prefix != is_prefix)
-        return e->is_prefix - is_prefix;
-    size_t common = e->length < length ? e->length : length;
-    int order = memcmp(e->text, text, common);
-    if (order != 0)
-        return order;
-    return (e->length > length) - (e->length < length);
+    if (t->is_prefix != is_prefix)
+        return t->is_prefix - is_prefix;
+    size_t common = t->length < length ? t->length : length;
+    int order = memcmp(t->text, text, common);
+    return order != 0 ? order : (t->length > length) - (t->length < length);
 }
 
-static int compare_entries(const void *a, const void *b)
+/* The index of the term (is_prefix, text), or -1. */
+static long find_term(const snippet_plan *plan, int is_prefix, const char *text, size_t length)
 {
-    const term_entry *x = a, *y = b;
-    int order = compare_entry_to(x, y->is_prefix, y->text, y->length);
-    return order != 0 ? order : (x->index > y->index) - (x->index < y->index);
-}
-
-/* The first (lowest index) entry equal to (is_prefix, text), or -1. */
-static long find_entry(const match_list *list, int is_prefix, const char *text, size_t length)
-{
-    size_t low = 0, high = list->sorted_count;
+    size_t low = 0, high = plan->term_count;
     while (low < high) {
         size_t mid = low + (high - low) / 2;
-        if (compare_entry_to(&list->sorted[mid], is_prefix, text, length) < 0)
+        if (compare_term_to(&plan->sorted[mid], is_prefix, text, length) < 0)
             low = mid + 1;
         else
             high = mid;
     }
-    if (low < list->sorted_count && compare_entry_to(&list->sorted[low], is_prefix, text, length) == 0)
-        return (long)list->sorted[low].index;
+    if (low < plan->term_count && compare_term_to(&plan->sorted[low], is_prefix, text, length) == 0)
+        return (long)plan->sorted[low].index;
     return -1;
-}
-
-/* The lowest index of a term matching the token: the same word, or a
- * prefix of it. */
-static long term_index(const match_list *list, const char *term, size_t length)
-{
-    long best = find_entry(list, 0, term, length);
-    for (size_t l = 0; l <= length; l++) {
-        long found = find_entry(list, 1, term, l);
-        if (found >= 0 && (best < 0 || found < best))
-            best = found;
-    }
-    return best;
-}
-
-static int sort_terms(match_list *list, const highlight_terms *terms)
-{
-    if (!terms || terms->count == 0)
-        return 0;
-    if (!(list->sorted = malloc(terms->count * sizeof *list->sorted)))
-        return -1;
-    for (size_t i = 0; i < terms->count; i++)
-        list->sorted[i] = (term_entry){terms->terms[i], strlen(terms->terms[i]),
-                                       terms->is_prefix[i] != 0, i};
-    list->sorted_count = terms->count;
-    qsort(list->sorted, list->sorted_count, sizeof *list->sorted, compare_entries);
-    return 0;
 }
 
 static int collect_match(void *context, const analyzer_token *token)
 {
-    match_list *list = context;
-    long found = term_index(list, token->term, token->term_length);
-    if (found < 0)
+    scan *s = context;
+    match m = {token->start + s->offset, token->end + s->offset, token->position, 0, {0}};
+    long found = find_term(s->plan, 0, token->term, token->term_length);
+    if (found >= 0)
+        m.terms[m.term_count++] = (size_t)found;
+    for (size_t l = 1; l <= token->term_length && m.term_count < MATCH_MAX_TERMS; l++)
+        if ((found = find_term(s->plan, 1, token->term, l)) >= 0)
+            m.terms[m.term_count++] = (size_t)found;
+    if (m.term_count == 0)
         return 0;
-    if (list->count == SNIPPET_MAX_MATCHES)
+    if (s->match_count == SNIPPET_MAX_MATCHES)
         return 1; /* enough to choose a window */
-    if (list->count == list->capacity) {
-        size_t capacity = list->capacity ? list->capacity * 2 : 64;
-        match *grown = realloc(list->items, capacity * sizeof *grown);
-        if (!grown) {
-            list->failed = 1;
-            return 1;
-        }
-        list->items = grown;
-        list->capacity = capacity;
+    if (ARRAY_RESERVE_ONE(s->matches, s->match_capacity, s->match_count, 64) != 0) {
+        s->failed = 1;
+        return 1;
     }
-    list->items[list->count++] = (match){token->start, token->end, (size_t)found};
+    s->matches[s->match_count++] = m;
     return 0;
 }
 
+static int match_has(const match *m, size_t term)
+{
+    for (unsigned i = 0; i < m->term_count; i++)
+        if (m->terms[i] == term)
+            return 1;
+    return 0;
+}
+
+/* The first match from `from` on at or after `position`. */
+static size_t match_at_or_after(const scan *s, size_t from, uint32_t position)
+{
+    size_t low = from, high = s->match_count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (s->matches[mid].position < position)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+/* 1 when `leaf` occurs starting at match `first`: each next word at its
+ * offset (with slop: after the previous word, at most `slop` later than
+ * its offset says); its matches go to members[0, slot_count). */
+static int leaf_occurs_at(const scan *s, const snippet_leaf *leaf, size_t first, size_t *members)
+{
+    const snippet_slot *slots = &s->plan->slots[leaf->first_slot];
+    const match *head = &s->matches[first];
+    if (!match_has(head, slots[0].term))
+        return 0;
+    members[0] = first;
+    for (size_t k = 1; k < leaf->slot_count; k++) {
+        uint64_t want = (uint64_t)head->position + slots[k].offset;
+        uint64_t low = leaf->slop ? (uint64_t)s->matches[members[k - 1]].position + 1 : want;
+        uint64_t high = want + leaf->slop;
+        if (low > UINT32_MAX)
+            return 0;
+        size_t j = match_at_or_after(s, members[k - 1] + 1, (uint32_t)low);
+        while (j < s->match_count && s->matches[j].position <= high
+               && !match_has(&s->matches[j], slots[k].term))
+            j++;
+        if (j == s->match_count || s->matches[j].position > high)
+            return 0;
+        members[k] = j;
+    }
+    return 1;
+}
+
+static int add_occurrence(scan *s, size_t leaf_index, const size_t *members)
+{
+    const snippet_leaf *leaf = &s->plan->leaves[leaf_index];
+    for (size_t k = 0; k < leaf->slot_count; k++) {
+        if (ARRAY_RESERVE_ONE(s->members, s->member_capacity, s->member_count, 64) != 0)
+            return -1;
+        s->members[s->member_count++] = members[k];
+    }
+    if (ARRAY_RESERVE_ONE(s->occurrences, s->occurrence_capacity, s->occurrence_count, 32) != 0)
+        return -1;
+    const match *first = &s->matches[members[0]];
+    const match *last = &s->matches[members[leaf->slot_count - 1]];
+    s->occurrences[s->occurrence_count++] =
+        (occurrence){first->start, last->end, first->position, last->position, leaf_index,
+                     s->member_count - leaf->slot_count, leaf->slot_count, 0};
+    return 0;
+}
+
+/* The occurrences of every leaf starting at matches [from, to), in text
+ * order; with `first_only`, stop at the first (none kept).  Returns the
+ * start of the first occurrence found, or SIZE_MAX. */
+static size_t find_occurrences(scan *s, size_t from, size_t to, int first_only)
+{
+    size_t members[LOWER_MAX_PHRASE_TERMS];
+    size_t first_start = SIZE_MAX;
+    for (size_t i = from; i < to; i++)
+        for (size_t l = 0; l < s->plan->leaf_count; l++) {
+            if (!leaf_occurs_at(s, &s->plan->leaves[l], i, members))
+                continue;
+            if (first_start == SIZE_MAX)
+                first_start = s->matches[i].start;
+            if (first_only)
+                return first_start;
+            if (s->occurrence_count == SNIPPET_MAX_MATCHES)
+                return first_start;
+            if (add_occurrence(s, l, members) != 0) {
+                s->failed = 1;
+                return first_start;
+            }
+            s->leaves_seen[l % 64] = 1;
+        }
+    return first_start;
+}
+
+/* Under NEAR, an occurrence stands only with an occurrence of each other
+ * leaf of its NEAR at most the distance away (as op-positional.c counts
+ * it: the later start at most distance + 1 after the earlier end). */
+static void drop_lonely_near(scan *s)
+{
+    const snippet_plan *plan = s->plan;
+    for (size_t i = 0; i < s->occurrence_count; i++) {
+        occurrence *o = &s->occurrences[i];
+        long near = plan->leaves[o->leaf].near;
+        if (near < 0)
+            continue;
+        uint64_t distance = (uint64_t)plan->near_distance[near] + 1;
+        for (size_t l = 0; l < plan->leaf_count && !o->dropped; l++) {
+            if (l == o->leaf || plan->leaves[l].near != near)
+                continue;
+            int partnered = 0;
+            for (size_t j = 0; j < s->occurrence_count && !partnered; j++) {
+                const occurrence *p = &s->occurrences[j];
+                if (p->leaf != l)
+                    continue;
+                partnered = p->first_position > o->last_position
+                                ? p->first_position - o->last_position <= distance
+                                : o->first_position <= p->last_position
+                                      || o->first_position - p->last_position <= distance;
+            }
+            o->dropped = !partnered;
+        }
+    }
+}
+
+/* Forget the matches too far back to be part of an occurrence (called
+ * while none was found, so only a phrase's start can be among them). */
+static void forget_old_matches(scan *s)
+{
+    if (s->match_count == 0)
+        return;
+    uint32_t last = s->matches[s->match_count - 1].position;
+    size_t keep = last > PHRASE_MAX_SPAN ? match_at_or_after(s, 0, last - PHRASE_MAX_SPAN) : 0;
+    if (keep == 0)
+        return;
+    memmove(s->matches, s->matches + keep, (s->match_count - keep) * sizeof *s->matches);
+    s->match_count -= keep;
+}
+
 static int is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+static unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* 1 when text[0, length) holds, ASCII case-folded, the first letters of a
+ * plan term (snippet.h: the cheap filter before analysis). */
+static int chunk_may_match(const snippet_plan *plan, const char *text, size_t length)
+{
+    if (plan->probe_all)
+        return 1;
+    for (size_t t = 0; t < plan->term_count; t++) {
+        const snippet_term *term = &plan->terms[t];
+        size_t probe = 1;
+        while (probe < term->length && probe < SNIPPET_PROBE_BYTES
+               && ((term->text[probe] >= 'a' && term->text[probe] <= 'z')
+                   || (term->text[probe] >= '0' && term->text[probe] <= '9')))
+            probe++;
+        for (size_t at = 0; at + probe <= length; at++) {
+            size_t k = 0;
+            while (k < probe && ascii_lower((unsigned char)text[at + k]) == (unsigned char)term->text[k])
+                k++;
+            if (k == probe)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* The end of the chunk starting at `at`: about SNIPPET_CHUNK_BYTES on, at
+ * whitespace (a word is never cut), or `limit`. */
+static size_t chunk_end(const char *text, size_t at, size_t limit)
+{
+    if (limit - at <= SNIPPET_CHUNK_BYTES)
+        return limit;
+    size_t end = at + SNIPPET_CHUNK_BYTES;
+    while (end < limit && !is_space((unsigned char)text[end]))
+        end++;
+    return end;
+}
+
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out);
+
+/* 1 when, among the occurrences that can be complete (their first word
+ * at least a leaf's span before the last word analysed), a window holds
+ * every leaf (NEAR aside): the scan can stop. */
+static int window_holds_every_leaf(scan *s)
+{
+    uint64_t complete = (uint64_t)s->plan->max_span + 1;
+    size_t to = s->next_position > complete
+                    ? match_at_or_after(s, 0, (uint32_t)(s->next_position - complete)) : 0;
+    if (to > s->occurrences_to) {
+        find_occurrences(s, s->occurrences_to, to, 0);
+        s->occurrences_to = to;
+    }
+    size_t leaves = s->plan->leaf_count < 64 ? s->plan->leaf_count : 64;
+    for (size_t l = 0; l < leaves; l++)
+        if (!s->leaves_seen[l])
+            return 0;
+    size_t distinct = 0;
+    best_window(s, s->width, &distinct);
+    return distinct == leaves;
+}
+
+/* Analyse text[s->next_at, limit) chunk by chunk into s's matches, until
+ * a window holds every leaf or s->around bytes past the first
+ * occurrence.  Returns the bytes analysed,
+ * or SIZE_MAX when out of memory. */
+static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit, scan *s)
+{
+    size_t analysed = 0;
+    size_t at = s->next_at;
+    while (at < limit) {
+        if (s->first_start != SIZE_MAX && at - s->first_start >= s->around)
+            break;
+        size_t end = chunk_end(text, at, limit);
+        if (chunk_may_match(s->plan, text + at, end - at)) {
+            size_t before = s->match_count;
+            s->offset = at;
+            int rc = analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
+                                  collect_match, s, NULL, &s->next_position);
+            analysed += end - at;
+            if (rc == COPS_ENOMEM || s->failed)
+                return SIZE_MAX;
+            if (rc != 0) {
+                at = limit; /* as many matches as a window needs */
+                break;
+            }
+            if (s->first_start == SIZE_MAX) {
+                s->first_start = find_occurrences(s, before > 64 ? before - 64 : 0,
+                                                  s->match_count, 1);
+                if (s->first_start == SIZE_MAX)
+                    forget_old_matches(s);
+            }
+            if (s->first_start != SIZE_MAX && window_holds_every_leaf(s))
+                break;
+        } else {
+            /* one position per byte: more than the words skipped */
+            uint64_t next = (uint64_t)s->next_position + (end - at);
+            s->next_position = next > UINT32_MAX ? UINT32_MAX : (uint32_t)next;
+        }
+        at = end;
+    }
+    s->next_at = at;
+    return analysed;
+}
 
 static size_t char_start(const char *text, size_t at)
 {
@@ -128,34 +355,47 @@ static size_t char_start(const char *text, size_t at)
     return at;
 }
 
-/* Choose [start, end) of about `width` bytes around the best cluster. */
-static void choose_window(const char *text, size_t length, size_t full_length,
-                          const match_list *matches, size_t width, size_t *start_out,
-                          size_t *end_out)
+/* The first occurrence (kept, in text order) of the best window of
+ * `width` bytes: the most distinct leaves (*distinct_out), then the most
+ * occurrences; SIZE_MAX when none is kept. */
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out)
 {
-    size_t best_first = 0, best_distinct = 0, best_count = 0;
-    int seen[64];
-    for (size_t i = 0; i < matches->count; i++) {
+    size_t best = SIZE_MAX, best_distinct = 0, best_count = 0;
+    unsigned char seen[64];
+    for (size_t i = 0; i < s->occurrence_count; i++) {
+        if (s->occurrences[i].dropped)
+            continue;
         memset(seen, 0, sizeof seen);
         size_t distinct = 0, count = 0;
-        for (size_t j = i; j < matches->count && matches->items[j].end - matches->items[i].start <= width; j++) {
-            size_t t = matches->items[j].term % 64;
-            if (!seen[t]) {
-                seen[t] = 1;
-                distinct++;
-            }
+        for (size_t j = i; j < s->occurrence_count
+                           && s->occurrences[j].end - s->occurrences[i].start <= width; j++) {
+            if (s->occurrences[j].dropped)
+                continue;
+            size_t leaf = s->occurrences[j].leaf % 64;
+            distinct += !seen[leaf];
+            seen[leaf] = 1;
             count++;
         }
-        if (distinct > best_distinct || (distinct == best_distinct && count > best_count)) {
+        if (best == SIZE_MAX || distinct > best_distinct
+            || (distinct == best_distinct && count > best_count)) {
+            best = i;
             best_distinct = distinct;
             best_count = count;
-            best_first = i;
         }
     }
+    *distinct_out = best_distinct;
+    return best;
+}
+
+/* Choose [start, end) of about `width` bytes around occurrence `anchor`
+ * (or the beginning). */
+static void choose_window(const char *text, size_t length, size_t full_length, const scan *s,
+                          size_t anchor_index, size_t width, size_t *start_out, size_t *end_out)
+{
     size_t start = 0;
-    if (matches->count > 0) {
+    if (anchor_index != SIZE_MAX) {
         /* Leave some context before the first match, from a word start. */
-        size_t anchor = matches->items[best_first].start;
+        size_t anchor = s->occurrences[anchor_index].start;
         size_t lead = width / 4;
         start = anchor > lead ? anchor - lead : 0;
         if (start > 0) {
@@ -178,94 +418,197 @@ static void choose_window(const char *text, size_t length, size_t full_length,
     *end_out = end;
 }
 
-int snippet_build(analyzer *text_analyzer, const char *text, size_t length, size_t full_length,
-                  const highlight_terms *terms, size_t target_chars, size_t *scan_budget,
-                  char **text_out, cops_span **spans_out, size_t *span_count)
-{
-    *text_out = NULL;
-    *spans_out = NULL;
-    *span_count = 0;
-    match_list matches = {0};
-    size_t scan = length < SNIPPET_SCAN_BYTES ? length : SNIPPET_SCAN_BYTES;
-    if (scan_budget && scan > *scan_budget)
-        scan = *scan_budget;
-    if (!terms || terms->count == 0)
-        scan = 0;
-    if (scan > 0 && sort_terms(&matches, terms) != 0)
-        return COPS_ENOMEM;
-    if (scan > 0) {
-        if (analyzer_run(text_analyzer, text, scan, 0, 0, collect_match, &matches, NULL, NULL)
-            == COPS_ENOMEM)
-            matches.failed = 1; /* not a snippet without its highlights */
-        if (scan_budget)
-            *scan_budget -= scan;
-    }
-    free(matches.sorted);
-    if (matches.failed) {
-        free(matches.items);
-        return COPS_ENOMEM;
-    }
-    if (full_length < length)
-        full_length = length;
-    size_t width = target_chars ? target_chars : 200;
+typedef struct byte_range {
     size_t start, end;
-    choose_window(text, length, full_length, &matches, width, &start, &end);
+} byte_range;
 
-    byte_buffer out = BUFFER_INIT;
+static int compare_ranges(const void *a, const void *b)
+{
+    const byte_range *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* The words to highlight in [start, end): those of the occurrences kept
+ * there, sorted, each once.  *out (malloc'd) is NULL when there are none;
+ * returns -1 when out of memory. */
+static int highlighted_words(const scan *s, size_t start, size_t end, byte_range **out,
+                             size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    byte_range *ranges = NULL;
+    size_t used = 0, capacity = 0;
+    for (size_t i = 0; i < s->occurrence_count; i++) {
+        const occurrence *o = &s->occurrences[i];
+        if (o->dropped || o->start < start || o->end > end)
+            continue;
+        for (size_t k = 0; k < o->member_count; k++) {
+            if (ARRAY_RESERVE_ONE(ranges, capacity, used, 16) != 0) {
+                free(ranges);
+                return -1;
+            }
+            const match *m = &s->matches[s->members[o->first_member + k]];
+            ranges[used++] = (byte_range){m->start, m->end};
+        }
+    }
+    if (used)
+        qsort(ranges, used, sizeof *ranges, compare_ranges);
+    size_t unique = 0;
+    for (size_t i = 0; i < used; i++)
+        if (unique == 0 || ranges[i].start != ranges[unique - 1].start)
+            ranges[unique++] = ranges[i];
+    *out = ranges;
+    *count = unique;
+    return 0;
+}
+
+/* Copy text[start, end) into `out`, whitespace runs as one space, with a
+ * span for each of `words` (sorted; those overlapping a word already
+ * copied are skipped).  Returns the spans (malloc'd) or NULL, and their
+ * count; out->failed when out of memory. */
+static cops_span *copy_window(const char *text, size_t start, size_t end, const byte_range *words,
+                              size_t word_count, byte_buffer *out, size_t *span_count)
+{
     cops_span *spans = NULL;
-    size_t spans_used = 0, spans_capacity = 0;
-    if (start > 0)
-        buffer_append(&out, "\xe2\x80\xa6", 3);
-    size_t next_match = 0;
-    while (next_match < matches.count && matches.items[next_match].start < start)
-        next_match++;
+    size_t used = 0, capacity = 0, next = 0;
     int previous_space = 1;
     for (size_t at = start; at < end;) {
-        if (next_match < matches.count && matches.items[next_match].start == at
-            && matches.items[next_match].end <= end) {
-            const match *m = &matches.items[next_match++];
-            if (spans_used == spans_capacity) {
-                size_t capacity = spans_capacity ? spans_capacity * 2 : 16;
-                cops_span *grown = realloc(spans, capacity * sizeof *grown);
-                if (!grown) {
-                    out.failed = 1; /* reported below, as the buffer's failures are */
-                    break;
-                }
-                spans = grown;
-                spans_capacity = capacity;
+        while (next < word_count && words[next].start < at)
+            next++; /* overlapped by a hyphen part already copied */
+        if (next < word_count && words[next].start == at) {
+            const byte_range *w = &words[next++];
+            if (ARRAY_RESERVE_ONE(spans, capacity, used, 16) != 0) {
+                out->failed = 1; /* reported as the buffer's failures are */
+                break;
             }
-            spans[spans_used++] = (cops_span){out.length, m->end - m->start};
-            buffer_append(&out, text + m->start, m->end - m->start);
-            at = m->end;
+            spans[used++] = (cops_span){out->length, w->end - w->start};
+            buffer_append(out, text + w->start, w->end - w->start);
+            at = w->end;
             previous_space = 0;
             continue;
         }
-        while (next_match < matches.count && matches.items[next_match].start < at)
-            next_match++; /* overlapped by a hyphen part already copied */
         unsigned char c = (unsigned char)text[at];
         if (is_space(c)) {
             if (!previous_space)
-                buffer_append_byte(&out, ' ');
+                buffer_append_byte(out, ' ');
             previous_space = 1;
         } else {
-            buffer_append_byte(&out, c);
+            buffer_append_byte(out, c);
             previous_space = 0;
         }
         at++;
     }
-    while (out.length > 0 && out.data[out.length - 1] == ' ')
-        out.length--;
-    if (end < full_length)
-        buffer_append(&out, "\xe2\x80\xa6", 3);
-    buffer_append_byte(&out, '\0');
-    free(matches.items);
+    while (out->length > 0 && out->data[out->length - 1] == ' ')
+        out->length--;
+    *span_count = used;
+    return spans;
+}
+
+static void scan_free(scan *s)
+{
+    free(s->matches);
+    free(s->occurrences);
+    free(s->members);
+    memset(s, 0, sizeof *s);
+}
+
+/* Where the scan of text[0, length) must stop: `length`, or when the
+ * stored text goes on past it, the last whitespace before it (a word cut
+ * by the read is not analysed until more is read). */
+static size_t scan_limit(const snippet_source *source, size_t from)
+{
+    size_t limit = source->length;
+    if (limit < source->stored_length) {
+        while (limit > from && !is_space((unsigned char)source->text[limit - 1]))
+            limit--;
+    }
+    return limit;
+}
+
+/* Scan what `source` holds, reading more of it (eight times as much each
+ * time, up to SNIPPET_TEXT_BYTES) while nothing occurs, then find and
+ * filter the occurrences.  0, COPS_ENOMEM or the error of read_more. */
+static int scan_source(analyzer *text_analyzer, snippet_source *source, size_t *scan_budget,
+                       scan *s, cops_error *err)
+{
+    for (;;) {
+        size_t limit = scan_limit(source, s->next_at);
+        size_t cap = SNIPPET_SCAN_BYTES;
+        if (scan_budget && *scan_budget < cap - s->next_at)
+            cap = s->next_at + *scan_budget; /* skipped chunks count too: a bound */
+        int capped = limit > cap;
+        if (capped)
+            limit = cap;
+        if (s->plan->leaf_count == 0)
+            break;
+        size_t analysed = scan_text(text_analyzer, source->text, limit, s);
+        if (analysed == SIZE_MAX)
+            return COPS_ENOMEM;
+        if (scan_budget)
+            *scan_budget -= analysed < *scan_budget ? analysed : *scan_budget;
+        if (s->first_start != SIZE_MAX || capped || s->next_at < limit || !source->read_more
+            || source->length >= source->stored_length || source->length >= SNIPPET_TEXT_BYTES)
+            break;
+        size_t more = source->length * 8 < SNIPPET_TEXT_BYTES ? source->length * 8
+                                                               : SNIPPET_TEXT_BYTES;
+        int rc = source->read_more(source->context, more, &source->text, &source->length, err);
+        if (rc != 0)
+            return rc;
+    }
+    find_occurrences(s, s->occurrences_to, s->match_count, 0);
+    if (s->failed)
+        return COPS_ENOMEM;
+    drop_lonely_near(s);
+    return 0; /* the occurrences are in text order: by their first match */
+}
+
+int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet_plan *plan,
+                  size_t target_chars, size_t *scan_budget, char **text_out,
+                  cops_span **spans_out, size_t *span_count, cops_error *err)
+{
+    *text_out = NULL;
+    *spans_out = NULL;
+    *span_count = 0;
+    size_t width = target_chars ? target_chars : SNIPPET_DEFAULT_CHARS;
+    scan s = {0};
+    s.plan = plan;
+    s.first_start = SIZE_MAX;
+    s.width = width;
+    s.around = width * 8 > SNIPPET_AROUND_BYTES ? width * 8 : SNIPPET_AROUND_BYTES;
+    int rc = scan_source(text_analyzer, source, scan_budget, &s, err);
+    if (rc != 0) {
+        scan_free(&s);
+        return rc == COPS_ENOMEM ? error_set(err, COPS_ENOMEM, "out of memory making a snippet") : rc;
+    }
+    size_t full_length = source->stored_length < source->length ? source->length
+                                                                : source->stored_length;
+    size_t start, end;
+    size_t distinct;
+    choose_window(source->text, source->length, full_length, &s, best_window(&s, width, &distinct),
+                  width, &start, &end);
+    byte_range *words = NULL;
+    size_t word_count = 0;
+    byte_buffer out = BUFFER_INIT;
+    cops_span *spans = NULL;
+    if (highlighted_words(&s, start, end, &words, &word_count) != 0)
+        out.failed = 1;
+    else {
+        if (start > 0)
+            buffer_append(&out, "\xe2\x80\xa6", 3);
+        spans = copy_window(source->text, start, end, words, word_count, &out, span_count);
+        if (end < full_length)
+            buffer_append(&out, "\xe2\x80\xa6", 3);
+        buffer_append_byte(&out, '\0');
+    }
+    free(words);
+    scan_free(&s);
     if (buffer_failed(&out)) {
         buffer_free(&out);
         free(spans);
-        return COPS_ENOMEM;
+        *span_count = 0;
+        return error_set(err, COPS_ENOMEM, "out of memory making a snippet");
     }
     *text_out = (char *)out.data;
     *spans_out = spans;
-    *span_count = spans_used;
     return 0;
 }

@@ -10,6 +10,11 @@ CLI_TESTS = \
 	tests/cli/batch.sh \
 	tests/cli/examples.sh \
 	tests/cli/query-hints.sh \
+	tests/cli/snippets.sh \
+	tests/cli/relax.sh \
+	tests/cli/suggest.sh \
+	tests/cli/sort.sh \
+	tests/cli/many.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \

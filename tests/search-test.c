@@ -476,14 +476,17 @@ Test(search, snippets_read_a_bounded_window)
 
 Test(search, snippets_of_a_result_list_share_a_budget)
 {
-    /* Twelve documents of 1 MiB of matches: the list's 8 MiB of analysis
-     * highlights the first eight hits; the others show their beginnings. */
+    /* Twelve documents of 1 MiB whose only match ends them, after words
+     * that pass the snippets' cheap filter ("neem" starts as "needle"
+     * does), so each snippet analyses about 1 MiB: the list's 8 MiB of
+     * analysis highlights the first eight hits; the others show their
+     * beginnings. */
     char *texts_storage[12];
     named_text texts[12];
     char names[12][24];
     for (int i = 0; i < 12; i++) {
         snprintf(names[i], sizeof names[i], "d%02d.txt", i);
-        texts_storage[i] = repeated_text("needle", (1 << 20) / 7 + 1, "\n");
+        texts_storage[i] = repeated_text("neem", (1 << 20) / 5 - 64, "needle\n");
         texts[i] = (named_text){names[i], texts_storage[i]};
     }
     fixture f;

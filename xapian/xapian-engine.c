@@ -339,7 +339,7 @@ void xapian_engine_close(cops_index *index)
 /* ------------------------------------------------------------ search */
 
 /* The stored record is "id\ntitle\ntext" (xapian-plan.c). */
-static int add_xapian_hit(cops_index *index, const highlight_terms *highlights,
+static int add_xapian_hit(cops_index *index, const snippet_plan *highlights,
                           cops_results *results, uint32_t docid, double score, cops_error *err)
 {
     char *data = NULL, *date = NULL;
@@ -359,9 +359,10 @@ static int add_xapian_hit(cops_index *index, const highlight_terms *highlights,
         if (!title_end)
             title_end = end;
         uint32_t date_value = strlen(date) == 8 ? (uint32_t)strtoul(date, NULL, 10) : 0;
+        snippet_source source = {text, (size_t)(end - text), (size_t)(end - text), NULL, NULL};
         rc = results_add_hit(results, index->analyzer, highlights, docid - 1, score, id,
                              (size_t)(id_end - id), title, (size_t)(title_end - title),
-                             date_value, text, (size_t)(end - text), (size_t)(end - text), err);
+                             date_value, &source, err);
     }
     free(data);
     free(date);
@@ -372,6 +373,9 @@ int xapian_engine_search(cops_index *index, const query_node *query,
                          const cops_search_options *options, cops_results *results,
                          cops_error *err)
 {
+    if (options->sort != COPS_SORT_RELEVANCE)
+        return error_set(err, COPS_EUNSUPPORTED, "--sort by date needs a native index: the "
+                         "Xapian engine ranks by relevance only");
     xapian_plan_options plan;
     xapian_plan_options_init(&plan);
     plan.title_weight = options->title_weight;
@@ -403,15 +407,15 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     results->total = cops_xapian_results_total(found);
     results->total_exact = cops_xapian_results_total_is_exact(found);
     size_t count = cops_xapian_results_count(found);
-    highlight_terms highlights = {0};
-    if (options->snippets && count && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
+    snippet_plan highlights = {0};
+    if (options->snippets && count && snippet_plan_build(index->analyzer, query, &highlights) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = results_reserve(results, count, err);
     for (size_t i = 0; rc == 0 && i < count; i++)
         rc = add_xapian_hit(index, &highlights, results, cops_xapian_results_docid(found, i),
                             cops_xapian_results_score(found, i), err);
-    highlight_terms_free(&highlights);
+    snippet_plan_free(&highlights);
     cops_xapian_results_free(found);
     return rc;
 }

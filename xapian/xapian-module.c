@@ -78,27 +78,25 @@ void *lower_build(const lower_node *node, const lower_builder *builder, void *en
     return host->lower_build(node, builder, engine);
 }
 
-int plan_highlight_terms(analyzer *text_analyzer, const query_node *query, highlight_terms *terms)
+int snippet_plan_build(analyzer *text_analyzer, const query_node *query, snippet_plan *plan)
 {
-    return host->plan_highlight_terms(text_analyzer, query, terms);
+    return host->snippet_plan_build(text_analyzer, query, plan);
 }
 
-void highlight_terms_free(highlight_terms *terms) { host->highlight_terms_free(terms); }
+void snippet_plan_free(snippet_plan *plan) { host->snippet_plan_free(plan); }
 
 int results_reserve(cops_results *results, size_t count, cops_error *err)
 {
     return host->results_reserve(results, count, err);
 }
 
-int results_add_hit(cops_results *results, analyzer *text_analyzer,
-                    const highlight_terms *highlights, uint32_t doc, double score,
-                    const char *id, size_t id_length, const char *title, size_t title_length,
-                    uint32_t date, const char *text, size_t text_length, size_t stored_length,
+int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippet_plan *plan,
+                    uint32_t doc, double score, const char *id, size_t id_length,
+                    const char *title, size_t title_length, uint32_t date, snippet_source *text,
                     cops_error *err)
 {
-    return host->results_add_hit(results, text_analyzer, highlights, doc, score, id, id_length,
-                                 title, title_length, date, text, text_length, stored_length,
-                                 err);
+    return host->results_add_hit(results, text_analyzer, plan, doc, score, id, id_length, title,
+                                 title_length, date, text, err);
 }
 
 uint32_t source_date_number(const char *date) { return host->source_date_number(date); }

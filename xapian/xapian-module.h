@@ -36,6 +36,7 @@
 #include "query/lower.h"
 #include "query/plan.h"
 #include "query/results.h"
+#include "query/snippet.h"
 #include "xapian/xapian-engine.h"
 #include "xapian/xapian-stub.h"
 
@@ -60,8 +61,8 @@ typedef struct xapian_module_host {
     __typeof__(lower_query) *lower_query;
     __typeof__(lower_plan_free) *lower_plan_free;
     __typeof__(lower_build) *lower_build;
-    __typeof__(plan_highlight_terms) *plan_highlight_terms;
-    __typeof__(highlight_terms_free) *highlight_terms_free;
+    __typeof__(snippet_plan_build) *snippet_plan_build;
+    __typeof__(snippet_plan_free) *snippet_plan_free;
     __typeof__(results_reserve) *results_reserve;
     __typeof__(results_add_hit) *results_add_hit;
     __typeof__(source_date_number) *source_date_number;

@@ -391,6 +391,21 @@ index_seed_corpus()
     fi
 }
 
+# index_engine ENGINE DIR INPUT...: index INPUT into DIR with ENGINE
+# (native or xapian) and test that it worked; returns 1 after a TAP skip
+# when ENGINE is xapian and this cops was built without it.
+index_engine()
+{
+    _engine=$1 _dir=$2
+    shift 2
+    run cops_index -q --engine "$_engine" -i "$_dir" "$@"
+    if [ "$_engine" = xapian ] && [ "$RC" != 0 ] && grep -q "not built in" "$ERR"; then
+        skip "the $_engine engine" "the Xapian engine is not built in"
+        return 1
+    fi
+    check "$_engine: indexed into $_dir" test "$RC" = 0
+}
+
 # Start a background command whose pid is killed on exit.
 # Its output goes to $TMP/.tap/background so that it does not hold the pipe
 # to the test driver open.

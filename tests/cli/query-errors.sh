@@ -45,7 +45,7 @@ EOF
 # --- a way out: --literal, words joined, a leading -word ------------------------
 expect_exit 2 "a stray quote is an error" -- cops_query '5" screen'
 expect_stderr_contains "use --literal" "a stray quote suggests --literal"
-expect_exit 1 "... and --literal answers it" -- cops_query --literal '5" screen'
+expect_exit 1 "... and --literal answers it" -- cops_query --strict --literal '5" screen'
 expect_exit 2 "an empty query" -- cops_query ''
 expect_stderr_lacks "--literal" "no --literal hint where the query holds no syntax"
 for q in 'author:smith' 'budget~2' 'budget^2'; do

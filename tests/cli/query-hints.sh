@@ -10,7 +10,7 @@ esc=$(printf '\033')
 # --- lower-case operators ---------------------------------------------------------
 # query | the note's word and column, or nothing
 while IFS='|' read -r q note; do
-    expect_exit "0|1" "$q" -- cops_query --count -- "$q"
+    expect_exit "0|1" "$q" -- cops_query --strict --count -- "$q"
     if [ -n "$note" ]; then
         expect_stderr_contains "note: $note is searched as a word" "$q: noted ($note)"
         check "$q: the note is one line" test "$(wc -l <"$ERR")" -eq 1
@@ -60,7 +60,7 @@ expect_stdout_lacks "**"
 expect_exit 0 "--color=never: plain" -- cops_query -n 1 --color=never grant
 expect_stdout_lacks "**"
 expect_stdout_lacks "$esc"
-expect_stdout_contains " grant money"
+expect_stdout_contains " grant " "the word is shown unmarked"
 expect_exit 0 "--no-color: plain" -- cops_query -n 1 --no-color grant
 expect_stdout_lacks "**"
 run env NO_COLOR=1 "$COPS_QUERY_PROG" -n 1 grant

@@ -92,7 +92,7 @@ expect_exit "0|1" "--literal with operators and an open quote is not an error" -
 expect_stderr_lacks "syntax error" "--literal: no syntax error"
 expect_exit 0 "--literal 'sanctuary grant' finds the articles" -- cops_query --literal --count 'sanctuary (grant'
 expect_stdout_is 2
-expect_exit 1 "default AND: 'sanctuary zzyzxqq' matches nothing" -- cops_query --count 'sanctuary zzyzxqq'
+expect_exit 1 "default AND, --strict: 'sanctuary zzyzxqq' matches nothing" -- cops_query --strict --count 'sanctuary zzyzxqq'
 expect_exit 0 "--default-op or: 'sanctuary zzyzxqq' matches" -- cops_query --default-op or --count 'sanctuary zzyzxqq'
 expect_stdout_is 2
 expect_exit 0 "--default-op OR (upper case) is accepted" -- cops_query --default-op OR --count 'sanctuary zzyzxqq'

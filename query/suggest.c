@@ -1,0 +1,218 @@
+/*
+ * suggest.c — did you mean (suggest.h).
+ */
+#include "config.h"
+
+#include "query/suggest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/array.h"
+#include "base/error.h"
+#include "query/index.h"
+#include "query/plan.h"
+
+#define MAX_DISTANCE 2
+
+/* The optimal-string-alignment distance of a and b when at most
+ * MAX_DISTANCE, else MAX_DISTANCE + 1. */
+static size_t edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
+{
+    if (a_length > ANALYZER_MAX_TERM_BYTES || b_length > ANALYZER_MAX_TERM_BYTES
+        || (a_length > b_length ? a_length - b_length : b_length - a_length) > MAX_DISTANCE)
+        return MAX_DISTANCE + 1;
+    size_t rows[3][ANALYZER_MAX_TERM_BYTES + 1];
+    size_t *before = rows[0], *previous = rows[1], *current = rows[2];
+    for (size_t j = 0; j <= b_length; j++)
+        previous[j] = j;
+    for (size_t i = 1; i <= a_length; i++) {
+        current[0] = i;
+        size_t row_least = i;
+        for (size_t j = 1; j <= b_length; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t best = previous[j - 1] + cost;
+            if (previous[j] + 1 < best)
+                best = previous[j] + 1;
+            if (current[j - 1] + 1 < best)
+                best = current[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+                && before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
+            current[j] = best;
+            if (best < row_least)
+                row_least = best;
+        }
+        if (row_least > MAX_DISTANCE)
+            return MAX_DISTANCE + 1;
+        size_t *oldest = before;
+        before = previous;
+        previous = current;
+        current = oldest;
+    }
+    return previous[b_length] <= MAX_DISTANCE ? previous[b_length] : MAX_DISTANCE + 1;
+}
+
+typedef struct candidate_search {
+    const char *term;
+    size_t term_length;
+    size_t visits;
+    char best[ANALYZER_MAX_TERM_BYTES + 1];
+    size_t best_distance;    /* MAX_DISTANCE + 1 while none */
+    uint32_t best_df;        /* in the segment scanned (a guide; the chosen one is recounted) */
+} candidate_search;
+
+static int visit_candidate(void *context, const uint8_t *key, size_t key_length,
+                           const segment_term *term)
+{
+    candidate_search *search = context;
+    if (++search->visits > SUGGEST_MAX_VISITS)
+        return 1;
+    if (key_length == search->term_length && memcmp(key, search->term, key_length) == 0)
+        return 0;
+    size_t distance = edit_distance((const uint8_t *)search->term, search->term_length, key,
+                                    key_length);
+    if (distance > MAX_DISTANCE || distance > search->best_distance
+        || (distance == search->best_distance && term->df <= search->best_df))
+        return 0;
+    memcpy(search->best, key, key_length);
+    search->best[key_length] = '\0';
+    search->best_distance = distance;
+    search->best_df = term->df;
+    return 0;
+}
+
+/* The nearest, most frequent term to `term` over the segments' buckets
+ * (suggest.h) into search->best; 0 or a negative status. */
+static int nearest_term(cops_index *index, candidate_search *search, cops_error *err)
+{
+    for (size_t s = 0; s < index->segment_count; s++)
+        for (size_t first = 0; first < 2 && first < search->term_length; first++) {
+            if (first == 1 && search->term[1] == search->term[0])
+                continue;
+            search->visits = 0;
+            int rc = segment_scan_prefix(index->segments[s], (const uint8_t *)search->term + first,
+                                         1, visit_candidate, search, err);
+            if (rc < 0)
+                return rc;
+        }
+    return 0;
+}
+
+typedef struct stem_check {
+    const char *wanted;
+    int same;
+    size_t terms;
+} stem_check;
+
+static int check_stem(void *context, const analyzer_token *token)
+{
+    stem_check *check = context;
+    check->terms++;
+    check->same = strcmp(token->term, check->wanted) == 0;
+    return 0;
+}
+
+/* 1 when `text` analyses to the one term `wanted`. */
+static int analyses_to(analyzer *text_analyzer, const char *text, const char *wanted)
+{
+    stem_check check = {wanted, 0, 0};
+    if (analyzer_run(text_analyzer, text, strlen(text), 0, 0, check_stem, &check, NULL, NULL) != 0)
+        return 0;
+    return check.terms == 1 && check.same;
+}
+
+/* The suggestion as a word (suggest.h): the first of the candidate with
+ * the typed word's ending past its stem, the candidate with a final i as
+ * y (stemmers write "sanctuary" as "sanctuari"), and the candidate
+ * itself that analyses to the candidate.  malloc'd, or NULL. */
+static char *shown_word(analyzer *text_analyzer, const char *typed, const char *stem,
+                        const char *candidate)
+{
+    char forms[3][2 * ANALYZER_MAX_TERM_BYTES + 2] = {"", "", ""};
+    lower_words normalised;
+    size_t stem_length = strlen(stem), length = strlen(candidate);
+    if (lower_analyze_words(text_analyzer, typed, ANALYZE_NO_STEM, &normalised, NULL) == 0
+        && normalised.count == 1 && strncmp(normalised.terms[0], stem, stem_length) == 0
+        && normalised.terms[0][stem_length])
+        snprintf(forms[0], sizeof forms[0], "%s%s", candidate, normalised.terms[0] + stem_length);
+    if (length > 1 && candidate[length - 1] == 'i')
+        snprintf(forms[1], sizeof forms[1], "%.*sy", (int)(length - 1), candidate);
+    for (size_t i = 0; i < 2; i++)
+        if (forms[i][0] && analyses_to(text_analyzer, forms[i], candidate))
+            return strdup(forms[i]);
+    return strdup(candidate);
+}
+
+/* The suggestion for one WORD, added to the list when there is one. */
+static int suggest_word(cops_index *index, const query_node *word, suggestion **list,
+                        size_t *count, size_t *capacity, cops_error *err)
+{
+    lower_words terms;
+    if (lower_analyze_words(index->analyzer, word->text, 0, &terms, NULL) != 0 || terms.count != 1)
+        return 0;
+    const char *term = terms.terms[0];
+    int64_t df = index_document_frequency(index, (const uint8_t *)term, strlen(term), err);
+    if (df < 0)
+        return (int)df;
+    if (df >= SUGGEST_RARE_DF)
+        return 0;
+    candidate_search search = {term, strlen(term), 0, "", MAX_DISTANCE + 1, 0};
+    int rc = nearest_term(index, &search, err);
+    if (rc != 0 || search.best_distance > MAX_DISTANCE)
+        return rc;
+    int64_t best_df = index_document_frequency(index, (const uint8_t *)search.best,
+                                               strlen(search.best), err);
+    if (best_df < 0)
+        return (int)best_df;
+    if (best_df == 0 || best_df < SUGGEST_MIN_RATIO * df)
+        return 0;
+    if (ARRAY_RESERVE_ONE(*list, *capacity, *count, 4) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory suggesting words");
+    suggestion *added = &(*list)[*count];
+    added->word = strdup(word->text);
+    added->suggested = shown_word(index->analyzer, word->text, term, search.best);
+    ++*count;
+    if (!added->word || !added->suggested)
+        return error_set(err, COPS_ENOMEM, "out of memory suggesting words");
+    return 0;
+}
+
+static int suggest_node(cops_index *index, const query_node *node, suggestion **list,
+                        size_t *count, size_t *capacity, cops_error *err)
+{
+    if (node->kind == QUERY_NOT || *count >= SUGGEST_MAX_WORDS)
+        return 0;
+    if (node->kind == QUERY_WORD && node->text)
+        return suggest_word(index, node, list, count, capacity, err);
+    for (size_t i = 0; i < node->child_count; i++) {
+        int rc = suggest_node(index, node->children[i], list, count, capacity, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int suggest_words(cops_index *index, const query_node *query, suggestion **out, size_t *count,
+                  cops_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    size_t capacity = 0;
+    int rc = suggest_node(index, query, out, count, &capacity, err);
+    if (rc != 0) {
+        suggestions_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+void suggestions_free(suggestion *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(list[i].word);
+        free(list[i].suggested);
+    }
+    free(list);
+}
