@@ -32,13 +32,25 @@ typedef struct catalog_entry {
     uint32_t doc_count;
 } catalog_entry;
 
+/* Bound on the roots a catalog holds (the reader refuses more). */
+#define CATALOG_MAX_ROOTS 4096
+
 typedef struct catalog {
     catalog_entry *entries;     /* sorted by path after catalog_sort */
     size_t count, capacity;
+    /* The roots of the index: canonical absolute paths, in byte order,
+     * none inside another (indexer/roots.h); owned by the catalog. */
+    char **roots;
+    size_t root_count, root_capacity;
 } catalog;
 
 /* Add a copy of `entry` (its path is copied).  COPS_ENOMEM on failure. */
 int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err);
+/* Append a copy of `root` (the caller keeps the order and the
+ * nesting rule above).  COPS_ENOMEM on failure. */
+int catalog_add_root(catalog *c, const char *root, cops_error *err);
+/* 1 when `path` is `root` or lies below it ("root/..."). */
+int catalog_path_in_root(const char *root, const char *path);
 /* Sort by path (bytewise) so catalog_find can search. */
 void catalog_sort(catalog *c);
 /* The entry for `path`, or NULL (after catalog_sort). */
@@ -49,7 +61,9 @@ void catalog_free(catalog *c);
  * blocking).  `documents`: the documents the manifest lists in all; a
  * catalog larger than one of that many entries can be, or with more
  * entries, is COPS_ECORRUPT before it is read.  A missing file is
- * COPS_ECORRUPT too (the manifest names it). */
+ * COPS_ECORRUPT too (the manifest names it); a catalog of another version
+ * (version 1 had no roots) is COPS_EVERSION, whose message says to
+ * rebuild. */
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err);
 /* Write `dir`/`name` through a fresh temporary, fsynced, renamed over it

@@ -25,8 +25,11 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: %s [OPTION]... [FILE|DIR]...\n"
             "Build or update a search index from files and folders (text, HTML, JSON\n"
-            "Lines, TREC, optionally gzip-compressed).  With no FILE, index corpus/.\n"
-            "Re-running it indexes only what changed: new, changed and removed files.\n"
+            "Lines, TREC, optionally gzip-compressed).  The index remembers the paths\n"
+            "it was given (its roots): naming some refreshes those only, indexing what\n"
+            "changed below them; with no FILE, every root is refreshed (corpus/ when\n"
+            "there is no index yet).  A document's identity is its file's canonical\n"
+            "absolute path, or a record's id field.\n"
             "\n"
             "  -i, --index DIR        index directory, new, empty or an index of cops\n"
             "                         (default: $COPS_INDEX, else .cops)\n"
@@ -35,6 +38,10 @@ static void usage(FILE *out)
             "      --no-stem          index words without stemming\n"
             "  -m, --memory MB        memory budget of the inverter (default: 256)\n"
             "      --rebuild          index everything again instead of only what changed\n"
+            "                         (the roots named, else all; others are forgotten)\n"
+            "      --remove           take the documents under the FILEs and DIRs named\n"
+            "                         out of the index, and forget those roots\n"
+            "      --roots            print the roots of the index and exit\n"
             "      --merge            merge the index into one segment (also --optimize)\n"
             "      --wait             wait for another cops-index updating the index\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
@@ -58,8 +65,8 @@ static void usage(FILE *out)
             "  -h, --help             show this help and exit\n"
             "  -V, --version          show the version and exit\n"
             "\n"
-            "Exit status: 0 success, 1 --dump term absent, 2 error (or --check found\n"
-            "damage).\n",
+            "Exit status: 0 success, 1 an input named could not be read (the others were\n"
+            "indexed) or --dump term absent, 2 error (or --check found damage).\n",
             program);
 }
 
@@ -174,6 +181,88 @@ static int check_index(const char *index_dir)
     return 0;
 }
 
+static int print_roots(const char *index_dir)
+{
+    char **roots;
+    cops_error err = {0};
+    if (cops_index_roots(index_dir, &roots, NULL, &err) != 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    for (size_t i = 0; roots[i]; i++) {
+        cops_print_escaped(stdout, roots[i], COPS_ESCAPE_LOSSLESS);
+        putchar('\n');
+    }
+    cops_strings_free(roots);
+    return 0;
+}
+
+/* The inputs of a run that names none: every root of the index, or the
+ * bundled corpus when there is no index yet (the Xapian engine keeps no
+ * roots: the corpus too).  0 inputs means "every root". */
+static size_t default_inputs(const char *index_dir, const cops_build_options *build,
+                             const char **corpus)
+{
+    char **roots;
+    cops_error err = {0};
+    if (build->remove)
+        return 0; /* cops_build says there is nothing to remove */
+    if (build->engine == COPS_ENGINE_NATIVE) {
+        int rc = cops_index_roots(index_dir, &roots, NULL, &err);
+        if (rc == 0)
+            cops_strings_free(roots);
+        if (rc != COPS_ENOINDEX)
+            return 0; /* cops_build refreshes the roots, or says what is wrong */
+    }
+    *corpus = directory_exists("corpus") ? "corpus" : COPS_DATADIR "/corpus";
+    return 1;
+}
+
+/* The closing lines on stderr of a build that succeeded. */
+static void print_summary(const char *index_dir, const cops_build_summary *summary)
+{
+    if (summary->up_to_date) {
+        complainf("%s is up to date: %llu documents, %llu files unchanged", index_dir,
+                  (unsigned long long)summary->documents_total,
+                  (unsigned long long)summary->files_unchanged);
+        return;
+    }
+    double input_mb = (double)summary->input_bytes / 1e6;
+    fprintf(stderr, "%s: indexed %llu documents into ", program,
+            (unsigned long long)summary->documents);
+    cops_print_escaped(stderr, index_dir, 0);
+    fprintf(stderr,
+            ": %llu terms, %llu postings; "
+            "%.2f MB in, %.2f MB index (%.0f%%), %.2f s (%.1f MB/s)",
+            (unsigned long long)summary->terms, (unsigned long long)summary->postings, input_mb,
+            (double)summary->index_bytes / 1e6,
+            input_mb > 0 ? 100.0 * (double)summary->index_bytes / (double)summary->input_bytes : 0.0,
+            summary->seconds, summary->seconds > 0 ? input_mb / summary->seconds : 0.0);
+    if (summary->warnings || summary->documents_skipped || summary->long_tokens)
+        fprintf(stderr, "; %llu warnings, %llu skipped, %llu long tokens cut",
+                (unsigned long long)summary->warnings,
+                (unsigned long long)summary->documents_skipped,
+                (unsigned long long)summary->long_tokens);
+    fputc('\n', stderr);
+    if (summary->files_unchanged || summary->documents_deleted || summary->segments > 1
+        || summary->merged)
+        fprintf(stderr, "%s: update: %llu files unchanged, %llu documents replaced, %llu "
+                "removed; %llu documents in %llu segment%s%s\n", program,
+                (unsigned long long)summary->files_unchanged,
+                (unsigned long long)(summary->documents_deleted - summary->documents_removed),
+                (unsigned long long)summary->documents_removed,
+                (unsigned long long)summary->documents_total,
+                (unsigned long long)summary->segments, summary->segments == 1 ? "" : "s",
+                summary->merged ? " (merged)" : "");
+    /* A run that takes out more than a tenth of the index says so. */
+    if (summary->documents_removed * 10 > summary->documents_before
+        && summary->documents_before > 0)
+        fprintf(stderr, "%s: note: %llu of the %llu documents the index held were removed "
+                "(%.0f%%)\n", program, (unsigned long long)summary->documents_removed,
+                (unsigned long long)summary->documents_before,
+                100.0 * (double)summary->documents_removed / (double)summary->documents_before);
+}
+
 static int dump_term(const char *index_dir, const char *term)
 {
     cops_index *index;
@@ -197,7 +286,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
            OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT,
-           OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
+           OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_REMOVE, OPT_ROOTS };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -214,6 +303,8 @@ int main(int argc, char **argv)
         {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
         {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
         {"rebuild", no_argument, NULL, OPT_REBUILD},
+        {"remove", no_argument, NULL, OPT_REMOVE},
+        {"roots", no_argument, NULL, OPT_ROOTS},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"optimize", no_argument, NULL, OPT_MERGE},
@@ -223,7 +314,7 @@ int main(int argc, char **argv)
     const char *index_dir = getenv("COPS_INDEX");
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
-    int quiet = 0, stats = 0, check = 0;
+    int quiet = 0, stats = 0, check = 0, roots = 0;
     const char *dump = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "i:l:m:qhV", options, NULL)) != -1) {
@@ -246,6 +337,8 @@ int main(int argc, char **argv)
         case OPT_STATS: stats = 1; break;
         case OPT_DUMP: dump = optarg; break;
         case OPT_REBUILD: build.rebuild = 1; break;
+        case OPT_REMOVE: build.remove = 1; break;
+        case OPT_ROOTS: roots = 1; break;
         case OPT_WAIT: build.wait = 1; break;
         case OPT_MERGE: build.merge = 1; break;
         case OPT_ENGINE:
@@ -289,14 +382,15 @@ int main(int argc, char **argv)
         return print_stats(index_dir);
     if (dump)
         return dump_term(index_dir, dump);
+    if (roots)
+        return print_roots(index_dir);
 
     const char *default_input[1];
     const char *const *inputs = (const char *const *)argv + optind;
     size_t input_count = (size_t)(argc - optind);
     if (input_count == 0) {
-        default_input[0] = directory_exists("corpus") ? "corpus" : COPS_DATADIR "/corpus";
+        input_count = default_inputs(index_dir, &build, &default_input[0]);
         inputs = default_input;
-        input_count = 1;
     }
     if (!quiet && isatty(STDERR_FILENO))
         build.on_progress = on_progress;
@@ -311,37 +405,7 @@ int main(int argc, char **argv)
         complainf("the index at %s was not changed", index_dir);
         return EXIT_TROUBLE;
     }
-    if (!quiet && summary.up_to_date) {
-        complainf("%s is up to date: %llu documents, %llu files unchanged", index_dir,
-                  (unsigned long long)summary.documents_total,
-                  (unsigned long long)summary.files_unchanged);
-    } else if (!quiet) {
-        double input_mb = (double)summary.input_bytes / 1e6;
-        fprintf(stderr, "%s: indexed %llu documents into ", program,
-                (unsigned long long)summary.documents);
-        cops_print_escaped(stderr, index_dir, 0);
-        fprintf(stderr,
-                ": %llu terms, %llu postings; "
-                "%.2f MB in, %.2f MB index (%.0f%%), %.2f s (%.1f MB/s)",
-                (unsigned long long)summary.terms, (unsigned long long)summary.postings, input_mb,
-                (double)summary.index_bytes / 1e6,
-                input_mb > 0 ? 100.0 * (double)summary.index_bytes / (double)summary.input_bytes : 0.0,
-                summary.seconds, summary.seconds > 0 ? input_mb / summary.seconds : 0.0);
-        if (summary.warnings || summary.documents_skipped || summary.long_tokens)
-            fprintf(stderr, "; %llu warnings, %llu skipped, %llu long tokens cut",
-                    (unsigned long long)summary.warnings,
-                    (unsigned long long)summary.documents_skipped,
-                    (unsigned long long)summary.long_tokens);
-        fputc('\n', stderr);
-        if (summary.files_unchanged || summary.documents_deleted || summary.segments > 1
-            || summary.merged)
-            fprintf(stderr, "%s: update: %llu files unchanged, %llu documents removed; %llu "
-                    "documents in %llu segment%s%s\n", program,
-                    (unsigned long long)summary.files_unchanged,
-                    (unsigned long long)summary.documents_deleted,
-                    (unsigned long long)summary.documents_total,
-                    (unsigned long long)summary.segments, summary.segments == 1 ? "" : "s",
-                    summary.merged ? " (merged)" : "");
-    }
-    return 0;
+    if (!quiet)
+        print_summary(index_dir, &summary);
+    return summary.inputs_missing ? EXIT_NOT_FOUND : 0;
 }

@@ -40,6 +40,7 @@
 #include "index-format/names.h"
 #include "index-format/segment.h"
 #include "indexer/build-engine.h"
+#include "indexer/roots.h"
 #include "indexer/segment-build.h"
 #include "indexer/source.h"
 
@@ -86,22 +87,38 @@ static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
     return 0;
 }
 
-static int make_directory(const char *dir, cops_error *err)
+/* mkdir `path`, noting in *created (when NULL) a copy of it when made. */
+static int make_one_directory(const char *path, char **created, cops_error *err)
+{
+    if (mkdir(path, 0755) != 0)
+        return errno == EEXIST ? 0
+                               : error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
+    if (!*created && !(*created = strdup(path)))
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* mkdir -p `dir`; *created (OUT) receives a copy of the outermost folder
+ * it made, or NULL when `dir` was there. */
+static int make_directory(const char *dir, char **created, cops_error *err)
 {
     char path[4096];
+    *created = NULL;
     if (strlen(dir) >= sizeof path)
         return error_set(err, COPS_EINVAL, "index path too long");
     strcpy(path, dir);
-    for (char *p = path + 1; *p; p++) {
+    int rc = 0;
+    for (char *p = path + 1; *p && rc == 0; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
+        rc = make_one_directory(path, created, err);
         *p = '/';
     }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return error_set_errno(err, COPS_EIO, errno, "cannot create index directory %s", path);
+    if (rc == 0)
+        rc = make_one_directory(path, created, err);
+    if (rc != 0)
+        return rc;
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return error_set(err, COPS_EIO, "%s exists and is not a directory", path);
@@ -192,6 +209,8 @@ typedef struct changes {
     size_t range_count, range_capacity;
     uint64_t *seen;              /* hashes of the paths met in this run */
     size_t seen_count, seen_capacity;
+    roots_list unreadable;       /* files and folders the walk could not read */
+    int out_of_memory;           /* noting one of them failed */
     cops_error error;            /* of on_file */
 } changes;
 
@@ -303,6 +322,7 @@ static int compare_reads(const void *a, const void *b)
 
 static void changes_free(changes *c)
 {
+    roots_free(&c->unreadable);
     free(c->seen);
     catalog_free(&c->previous);
     free(c->visited);
@@ -400,6 +420,7 @@ typedef struct previous_index {
     deletions dels[MANIFEST_MAX_SEGMENTS];
     int dels_changed[MANIFEST_MAX_SEGMENTS];
     int usable;                  /* same analysis, catalog present */
+    int older_catalog;           /* the catalog is of an older version */
 } previous_index;
 
 /* Load what an incremental build needs; `usable` stays 0 when the index
@@ -431,6 +452,12 @@ static int load_previous(const char *dir, const analyzer_config *config, previou
     }
     int rc = catalog_read(dir, p->manifest.files, manifest_documents(&p->manifest), &c->previous,
                           err);
+    if (rc == COPS_EVERSION) {
+        /* An older cops's catalog: its paths are not identities, so
+         * nothing of it can be matched; start over from the inputs. */
+        p->older_catalog = 1;
+        return 0;
+    }
     if (rc != 0)
         return rc;
     c->visited = calloc(c->previous.count + 1, 1);
@@ -456,7 +483,44 @@ typedef struct native_build {
     char segment_name[MANIFEST_MAX_NAME];
     segment_build *builder;
     segment_build_stage *analysis; /* the feed's stage */
+    roots_list roots;            /* of the index once this build commits */
+    roots_list refreshed;        /* walked (or removed) by this build */
+    char *created;               /* the outermost folder this build created, or NULL */
+    int committed;               /* a manifest of this build is in place */
 } native_build;
+
+/* A first build that fails leaves nothing behind: the files it wrote in
+ * the directory it created, and the folders it created.  Only names the
+ * writer makes (names.h) are removed, so rmdir fails, leaving the
+ * folder, if anything else appeared there meanwhile. */
+static void remove_created_directory(native_build *b)
+{
+    DIR *d = opendir(b->index_dir);
+    if (d) {
+        struct dirent *entry;
+        while ((entry = readdir(d)) != NULL) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", b->index_dir, entry->d_name);
+            if (names_writer_made(entry->d_name) && file_is_regular(path))
+                unlink(path);
+        }
+        closedir(d);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s", b->index_dir);
+    size_t top = strlen(b->created);
+    for (;;) {
+        size_t length = strlen(path);
+        while (length > 1 && path[length - 1] == '/')
+            path[--length] = '\0';
+        if (rmdir(path) != 0 || length <= top)
+            break;
+        char *slash = strrchr(path, '/');
+        if (!slash || slash == path)
+            break;
+        *slash = '\0';
+    }
+}
 
 static void native_free(native_build *b)
 {
@@ -464,6 +528,11 @@ static void native_free(native_build *b)
     segment_build_stage_free(b->analysis);
     if (b->lock_fd >= 0)
         close(b->lock_fd);
+    if (b->created && !b->committed)
+        remove_created_directory(b);
+    free(b->created);
+    roots_free(&b->roots);
+    roots_free(&b->refreshed);
     for (size_t s = 0; s < MANIFEST_MAX_SEGMENTS; s++)
         deletions_free(&b->previous.dels[s]);
     changes_free(&b->tracked);
@@ -486,20 +555,89 @@ static int open_previous(native_build *b, cops_error *err)
         manifest_read(b->index_dir, &previous->manifest, &ignored);
     }
     if (rc == 0 && !previous->usable) {
-        /* Start over: nothing of the old index is kept. */
+        /* Start over: nothing of the old index is kept but its roots,
+         * which a run naming no path refreshes. */
+        catalog_free(&b->tracked.previous);
+        catalog old;
+        cops_error ignored;
+        if (previous->manifest.files[0]
+            && catalog_read(b->index_dir, previous->manifest.files,
+                            manifest_documents(&previous->manifest), &old, &ignored) == 0) {
+            catalog *kept = &b->tracked.previous;
+            kept->roots = old.roots;
+            kept->root_count = old.root_count;
+            kept->root_capacity = old.root_capacity;
+            old.roots = NULL;
+            old.root_count = 0;
+            catalog_free(&old);
+        }
         for (size_t s = 0; s < previous->manifest.segment_count; s++)
             deletions_free(&previous->dels[s]);
         uint64_t generation = previous->manifest.generation;
         memset(&previous->manifest, 0, sizeof previous->manifest);
         previous->manifest.generation = generation;
-        catalog_free(&b->tracked.previous);
     }
     return rc;
+}
+
+/* The roots after this build (b->roots) and the ones it walks or removes
+ * (b->refreshed), from the roots the index had and the request. */
+static int settle_roots(native_build *b, const build_request *request, cops_error *err)
+{
+    const catalog *known = &b->tracked.previous;
+    int keep_known = request->refresh_all || !b->options.rebuild || b->options.remove;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && keep_known && i < known->root_count; i++)
+        rc = roots_add(&b->roots, known->roots[i]);
+    if (request->refresh_all) {
+        for (size_t i = 0; rc == 0 && i < known->root_count; i++)
+            rc = roots_add(&b->refreshed, known->roots[i]);
+        if (rc == 0 && known->root_count == 0)
+            return error_set(err, COPS_EINVAL, "nothing to index: %s has no roots%s; name the "
+                             "files and folders to index", b->index_dir,
+                             b->previous.older_catalog ? " (an older cops built it)" : "");
+    } else {
+        for (size_t i = 0; rc == 0 && i < request->root_count; i++) {
+            rc = roots_add(&b->refreshed, request->roots[i]);
+            if (b->options.remove)
+                roots_remove_under(&b->roots, request->roots[i]);
+            else if (rc == 0)
+                rc = roots_add(&b->roots, request->roots[i]);
+        }
+    }
+    if (rc != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    if (b->roots.count > CATALOG_MAX_ROOTS)
+        return error_set(err, COPS_ELIMIT, "more than %d roots: index the folders that hold "
+                         "these files instead", CATALOG_MAX_ROOTS);
+    return 0;
+}
+
+/* 1 when the roots after this build differ from those it started with. */
+static int roots_changed(const native_build *b, const catalog *before)
+{
+    if (b->roots.count != before->root_count)
+        return 1;
+    for (size_t i = 0; i < before->root_count; i++)
+        if (strcmp(b->roots.paths[i], before->roots[i]) != 0)
+            return 1;
+    return 0;
 }
 
 static int native_on_file(void *context, const char *path, const struct stat *status, int fd)
 {
     return on_file(&((native_build *)context)->tracked, path, status, fd);
+}
+
+static void native_on_unreadable(void *context, const char *path)
+{
+    changes *tracked = &((native_build *)context)->tracked;
+    char *canonical = NULL;
+    /* The walk's paths are canonical already, but a named pipe's is not
+     * worth trusting: canonicalise as the roots were. */
+    if (roots_canonical(path, &canonical) != 0 || roots_add(&tracked->unreadable, canonical) != 0)
+        tracked->out_of_memory = 1;
+    free(canonical);
 }
 
 static int native_add(void *context, const source_document *document, const uint8_t *prepared,
@@ -513,20 +651,38 @@ static int native_add(void *context, const source_document *document, const uint
     return rc;
 }
 
+/* Whether a previous file's documents stay: it was read unchanged, or
+ * lies outside the roots this build refreshes, or could not be read
+ * (an unreadable file or folder keeps what it had).  A removal keeps
+ * only what lies outside the paths it names. */
+static int previous_kept(const native_build *b, size_t i)
+{
+    const changes *tracked = &b->tracked;
+    const char *path = tracked->previous.entries[i].path;
+    if (!roots_any_contains(&b->refreshed, path))
+        return 1;
+    if (b->options.remove || tracked->replaced[i])
+        return 0;
+    return tracked->visited[i] || roots_any_contains(&tracked->unreadable, path);
+}
+
 /* What the previous documents became: kept in `files`, or deleted (in
- * their segment's bitmap, counted in *deleted) when their file changed or
- * is no longer among the inputs. */
-static int settle_previous(native_build *b, catalog *files, uint64_t *deleted, cops_error *err)
+ * their segment's bitmap, counted in *deleted, and in *removed unless
+ * their file changed and is read again). */
+static int settle_previous(native_build *b, catalog *files, uint64_t *deleted,
+                           uint64_t *removed, cops_error *err)
 {
     previous_index *previous = &b->previous;
     const changes *tracked = &b->tracked;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < tracked->previous.count; i++) {
         catalog_entry *e = &tracked->previous.entries[i];
-        if (tracked->visited[i] && !tracked->replaced[i]) {
+        if (previous_kept(b, i)) {
             rc = catalog_add(files, e, err);
             continue;
         }
+        if (!tracked->replaced[i])
+            *removed += e->doc_count;
         for (size_t s = 0; s < previous->manifest.segment_count; s++) {
             if (strcmp(previous->manifest.segments[s].name, e->segment) != 0)
                 continue;
@@ -608,6 +764,7 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
     int committed = 0;
     if (rc == 0)
         rc = manifest_commit(b->index_dir, next, &committed, err);
+    b->committed |= committed;
     if (rc != 0 && !committed) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", b->index_dir, b->segment_name);
@@ -683,19 +840,33 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
 {
     native_build *b = context;
     const previous_index *previous = &b->previous;
-    uint64_t deleted_now = 0;
+    uint64_t deleted_now = 0, removed_now = 0;
     catalog files;
     memset(&files, 0, sizeof files);
-    int rc = settle_previous(b, &files, &deleted_now, err);
+    int rc = b->tracked.out_of_memory ? error_set(err, COPS_ENOMEM, "out of memory") : 0;
+    if (rc == 0)
+        rc = settle_previous(b, &files, &deleted_now, &removed_now, err);
     uint32_t new_documents = segment_build_documents(b->builder);
-    uint64_t live_before = 0;
-    for (size_t s = 0; s < previous->manifest.segment_count; s++)
-        live_before += previous->manifest.segments[s].documents - previous->dels[s].deleted;
-    if (rc == 0 && new_documents == 0 && live_before == 0)
+    uint64_t live_before = 0, live_kept = 0;
+    for (size_t s = 0; s < previous->manifest.segment_count; s++) {
+        live_before += previous->manifest.segments[s].documents
+                       - previous->manifest.segments[s].deleted;
+        live_kept += previous->manifest.segments[s].documents - previous->dels[s].deleted;
+    }
+    /* Nothing found where the run looked, and nothing was there before
+     * (or the index would be empty): a mistake worth an error. */
+    size_t in_scope = 0;
+    for (size_t i = 0; i < b->tracked.previous.count; i++)
+        in_scope += (size_t)roots_any_contains(&b->refreshed, b->tracked.previous.entries[i].path);
+    if (rc == 0 && new_documents == 0 && !b->options.remove && (live_kept == 0 || in_scope == 0))
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
                        (unsigned long long)read->skipped);
     int changed = new_documents > 0 || deleted_now > 0 || b->tracked.catalog_touched
-                  || !previous->usable;
+                  || !previous->usable || roots_changed(b, &b->tracked.previous);
+    files.roots = b->roots.paths;
+    files.root_count = b->roots.count;
+    files.root_capacity = b->roots.capacity;
+    memset(&b->roots, 0, sizeof b->roots);
     if (rc == 0)
         rc = catalog_new_files(b, &files, err);
 
@@ -719,6 +890,8 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
 
     summary->documents = built.documents;
     summary->documents_deleted = deleted_now;
+    summary->documents_removed = removed_now;
+    summary->documents_before = live_before;
     summary->files_unchanged = b->tracked.unchanged;
     summary->terms = built.terms;
     summary->postings = built.postings;
@@ -751,13 +924,18 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     b->budget = b->options.memory_mb * 1024 * 1024 / 10 * 7; /* the rest: analysis, I/O */
     int rc = analyzer_new(&b->config, &b->text_analyzer, err);
     if (rc == 0)
-        rc = make_directory(b->index_dir, err);
+        rc = make_directory(b->index_dir, &b->created, err);
     if (rc == 0)
         rc = check_directory_ours(b->index_dir, err);
     if (rc == 0)
         rc = lock_index(b->index_dir, b->options.wait, &b->lock_fd, err);
     if (rc == 0)
         rc = open_previous(b, err);
+    if (rc == 0)
+        rc = settle_roots(b, request, err);
+    if (rc == 0 && b->previous.older_catalog && !request->refresh_all)
+        build_warn(&b->options, "%s was built by an older cops, whose catalog has no roots: indexing "
+                    "the paths given from scratch", b->index_dir);
     b->generation = b->previous.manifest.generation + 1;
     names_segment(b->segment_name, b->generation);
     if (rc == 0)
@@ -775,8 +953,35 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     engine->stage.prepare = segment_build_prepare;
     engine->stage.context = b->analysis;
     engine->on_file = native_on_file;
+    engine->on_unreadable = native_on_unreadable;
+    engine->known_roots = (const char *const *)b->refreshed.paths;
+    engine->known_root_count = b->refreshed.count;
+    engine->keeps_roots = 1;
     engine->add = native_add;
     engine->commit = native_commit;
     engine->abort = native_abort;
     return 0;
+}
+
+int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error *err)
+{
+    *roots = NULL;
+    manifest m;
+    int rc = manifest_read(dir, &m, err);
+    catalog files;
+    memset(&files, 0, sizeof files);
+    if (rc == 0 && m.files[0])
+        rc = catalog_read(dir, m.files, manifest_documents(&m), &files, err);
+    char **list = rc == 0 ? calloc(files.root_count + 1, sizeof *list) : NULL;
+    if (rc == 0 && !list)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0) {
+        /* The catalog's strings change hands. */
+        memcpy(list, files.roots, files.root_count * sizeof *list);
+        *count = files.root_count;
+        files.root_count = 0;
+        *roots = list;
+    }
+    catalog_free(&files);
+    return rc;
 }

@@ -79,6 +79,13 @@ void source_report_damage(source_file *file)
     file->walker->stats.skipped++;
 }
 
+void source_unreadable(source_walker *walker, const char *path, const char *problem, int errnum)
+{
+    source_skip(walker, "%s: %s: %s, skipped", path, problem, strerror(errnum));
+    if (walker->options->on_unreadable)
+        walker->options->on_unreadable(walker->options->file_context, path);
+}
+
 int source_deliver(source_file *file, const source_document *document)
 {
     file->walker->stats.documents++;
@@ -528,12 +535,7 @@ static int open_input(source_walker *walker, const char *path, int named, struct
      * choice: wait for its writer, as cat would. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
     if (fd < 0) {
-        int errnum = errno;
-        if (named)
-            *result = error_set_errno(walker->err, COPS_EIO, errnum, "cannot open input '%s'",
-                                      path);
-        else
-            source_skip(walker, "%s: cannot open: %s, skipped", path, strerror(errnum));
+        source_unreadable(walker, path, "cannot open", errno);
         return -1;
     }
     if (fstat(fd, status) != 0) {
@@ -561,8 +563,8 @@ static int open_input(source_walker *walker, const char *path, int named, struct
     return fd;
 }
 
-/* Read one file.  `named` files were given by the caller, so failing to
- * open one is fatal rather than a warning. */
+/* Read one file.  `named` files were given by the caller: a FIFO or
+ * device among them is read (once), where inside folders it is skipped. */
 static int source_read_file(source_walker *walker, const char *path, int named)
 {
     struct stat status;
@@ -661,12 +663,6 @@ static int compare_names(const void *left, const void *right)
     return strcmp(*(char *const *)left, *(char *const *)right);
 }
 
-static void traversal_skip(traversal *walk, const char *path, const char *problem, int errnum)
-{
-    if (walk->walker)
-        source_skip(walk->walker, "%s: %s: %s, skipped", path, problem, strerror(errnum));
-}
-
 static void free_names(char **names, size_t count)
 {
     for (size_t i = 0; i < count; i++)
@@ -729,8 +725,7 @@ static int list_directory(const char *path, char ***names, size_t *count, int *e
     return 0;
 }
 
-static int traverse_directory(traversal *walk, const char *path, const struct stat *status,
-                              int named)
+static int traverse_directory(traversal *walk, const char *path, const struct stat *status)
 {
     if (walk->has_excluded && status->st_dev == walk->excluded_device
         && status->st_ino == walk->excluded_inode)
@@ -751,10 +746,8 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
     if (listed == COPS_ENOMEM)
         return error_set(walk->err, COPS_ENOMEM, "out of memory listing '%s'", path);
     if (listed != 0) {
-        if (named && walk->walker)
-            return error_set_errno(walk->err, COPS_EIO, errnum, "cannot read input folder '%s'",
-                                   path);
-        traversal_skip(walk, path, "cannot read folder", errnum);
+        if (walk->walker)
+            source_unreadable(walk->walker, path, "cannot read folder", errnum);
         return 0;
     }
     if (walk->depth == walk->ancestors_capacity) {
@@ -787,8 +780,10 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
             child[path_length] = '/';
         memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
         struct stat child_status;
-        if (stat(child, &child_status) != 0)
-            traversal_skip(walk, child, "cannot read", errno);
+        if (stat(child, &child_status) != 0) {
+            if (walk->walker)
+                source_unreadable(walk->walker, child, "cannot read", errno);
+        }
         else
             result = traverse(walk, child, &child_status, 0);
         free(child);
@@ -801,7 +796,7 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
 static int traverse(traversal *walk, const char *path, const struct stat *status, int named)
 {
     if (S_ISDIR(status->st_mode))
-        return traverse_directory(walk, path, status, named);
+        return traverse_directory(walk, path, status);
     if (!walk->walker) {
         if (S_ISREG(status->st_mode))
             walk->total_bytes += (uint64_t)status->st_size;
@@ -857,7 +852,7 @@ int source_walk(const char *const *inputs, size_t count, const source_options *o
     for (size_t i = 0; i < count && result == 0; i++) {
         struct stat status;
         if (stat(inputs[i], &status) != 0)
-            result = error_set_errno(err, COPS_EIO, errno, "cannot read input '%s'", inputs[i]);
+            source_unreadable(&walker, inputs[i], "cannot read input", errno);
         else
             result = traverse(&walk, inputs[i], &status, 1);
     }

@@ -22,9 +22,9 @@
  * Problems inside the inputs (unreadable or binary files, bad records,
  * damaged gzip data, oversized documents) are warnings: they are reported
  * through source_options.on_warning with the file and the line or byte
- * offset, counted in source_stats, and the walk goes on.  Only an input
- * named by the caller that cannot be read, or running out of memory,
- * fails the walk.
+ * offset, counted in source_stats, and the walk goes on, also for an
+ * input named by the caller that cannot be read.  Only running out of
+ * memory fails the walk.
  */
 #ifndef COPS_INDEXER_SOURCE_H
 #define COPS_INDEXER_SOURCE_H
@@ -85,7 +85,10 @@ typedef struct source_options {
      * may read `fd` with pread() only, and must not close it.  NULL =
      * read every file.  Called on the walking thread. */
     int (*on_file)(void *context, const char *path, const struct stat *status, int fd);
-    void *file_context;  /* passed to on_file */
+    /* Called (with file_context) for each file or folder, named or met
+     * in a walk, that cannot be read, after its warning; NULL = none. */
+    void (*on_unreadable)(void *context, const char *path);
+    void *file_context;  /* passed to on_file and on_unreadable */
 } source_options;
 
 /* Fill `options` with the defaults (all names NULL, limits 0). */
@@ -120,9 +123,9 @@ uint64_t source_estimate_bytes(const char *const *inputs, size_t count);
  *
  * on_document returns 0 to continue; any other value stops the walk and
  * is returned by source_walk.  Otherwise source_walk returns 0, or a
- * negative cops_status for fatal problems only: COPS_EIO when an input
- * named in `inputs` does not exist or cannot be read (the message names
- * it), COPS_ENOMEM.  `options` may be NULL (defaults); `stats` (OUT, may
+ * negative cops_status for fatal problems only (COPS_ENOMEM): an input
+ * named in `inputs` that does not exist or cannot be read is a warning
+ * like any other unreadable file (on_unreadable).  `options` may be NULL (defaults); `stats` (OUT, may
  * be NULL) receives the counts, also when the walk fails or stops. */
 int source_walk(const char *const *inputs, size_t count, const source_options *options,
                 int (*on_document)(void *context, const source_document *document),

@@ -140,7 +140,8 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
         printf("%llu\n", (unsigned long long)cops_results_total(results));
     } else if (s->ids) {
         for (size_t i = 0; i < cops_results_count(results); i++) {
-            cops_print_escaped(stdout, cops_results_hit(results, i)->id, COPS_ESCAPE_LOSSLESS);
+            cops_print_escaped(stdout, cops_shown_id(cops_results_hit(results, i)->id),
+                               COPS_ESCAPE_LOSSLESS);
             putchar('\n');
         }
     } else {

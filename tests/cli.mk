@@ -13,7 +13,8 @@ CLI_TESTS = \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \
-	tests/cli/hostile-index.sh
+	tests/cli/hostile-index.sh \
+	tests/cli/roots.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.
