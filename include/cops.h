@@ -116,6 +116,22 @@ typedef struct cops_build_options {
      * one out of the index, and forget the roots among them, instead of
      * indexing (native engine; the paths need not exist any more). */
     int remove;
+    /* What a walk visits inside folders (the paths named are always
+     * read): symbolic links are skipped unless `follow` (then the
+     * identity is the path through the link, and a link back to a folder
+     * being walked is skipped); hidden entries (name starting with '.')
+     * unless `hidden`; an entry that a pattern of `excludes` or of a
+     * .copsignore file in its folder or above leaves out is skipped
+     * (gitignore syntax: '*', '**', '!', trailing '/', anchoring '/',
+     * '#' comments; see man cops-index); with glob_count > 0 a file must
+     * match one of `globs` (same syntax).  Patterns are relative to the
+     * path named; they apply to this build only (a .copsignore stays). */
+    int follow;
+    int hidden;
+    const char *const *excludes;
+    size_t exclude_count;
+    const char *const *globs;
+    size_t glob_count;
     const char *language;   /* libstemmer algorithm name; NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */

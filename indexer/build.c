@@ -116,6 +116,12 @@ static int feed_engine(const char *const *inputs, size_t input_count,
     sources.on_warning = options->on_warning; /* without one, source.c prints */
     sources.context = options->context;
     sources.exclude_directory = request->index_dir;
+    sources.follow_links = options->follow;
+    sources.hidden = options->hidden;
+    sources.excludes = options->excludes;
+    sources.exclude_count = options->exclude_count;
+    sources.globs = options->globs;
+    sources.glob_count = options->glob_count;
     sources.on_file = engine->on_file;
     sources.on_unreadable = engine->on_unreadable;
     sources.file_context = engine->context;

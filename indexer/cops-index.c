@@ -42,6 +42,11 @@ static void usage(FILE *out)
             "      --remove           take the documents under the FILEs and DIRs named\n"
             "                         out of the index, and forget those roots\n"
             "      --roots            print the roots of the index and exit\n"
+            "  -L, --follow           follow symbolic links inside folders (default: skip)\n"
+            "      --hidden           index hidden files and folders (names starting '.')\n"
+            "  -g, --glob PATTERN     index only files matching PATTERN (repeatable)\n"
+            "      --exclude PATTERN  skip files and folders matching PATTERN (repeatable);\n"
+            "                         patterns as in .copsignore files (gitignore syntax)\n"
             "      --merge            merge the index into one segment (also --optimize)\n"
             "      --wait             wait for another cops-index updating the index\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
@@ -286,7 +291,8 @@ int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
            OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT,
-           OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_REMOVE, OPT_ROOTS };
+           OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_REMOVE, OPT_ROOTS, OPT_HIDDEN,
+           OPT_EXCLUDE };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -305,6 +311,8 @@ int main(int argc, char **argv)
         {"rebuild", no_argument, NULL, OPT_REBUILD},
         {"remove", no_argument, NULL, OPT_REMOVE},
         {"roots", no_argument, NULL, OPT_ROOTS},
+        {"follow", no_argument, NULL, 'L'},     {"hidden", no_argument, NULL, OPT_HIDDEN},
+        {"glob", required_argument, NULL, 'g'}, {"exclude", required_argument, NULL, OPT_EXCLUDE},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"optimize", no_argument, NULL, OPT_MERGE},
@@ -315,9 +323,19 @@ int main(int argc, char **argv)
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
     int quiet = 0, stats = 0, check = 0, roots = 0;
+    /* At most one pattern per argument; static: they live until exit. */
+    static const char **globs, **excludes;
+    globs = calloc((size_t)argc + 1, sizeof *globs);
+    excludes = calloc((size_t)argc + 1, sizeof *excludes);
+    if (!globs || !excludes) {
+        complain("out of memory");
+        return EXIT_TROUBLE;
+    }
+    build.globs = globs;
+    build.excludes = excludes;
     const char *dump = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "i:l:m:qhV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:l:m:qhVLg:", options, NULL)) != -1) {
         switch (c) {
         case 'i': index_dir = optarg; break;
         case 'l': build.language = optarg; break;
@@ -339,6 +357,16 @@ int main(int argc, char **argv)
         case OPT_REBUILD: build.rebuild = 1; break;
         case OPT_REMOVE: build.remove = 1; break;
         case OPT_ROOTS: roots = 1; break;
+        case 'L': build.follow = 1; break;
+        case OPT_HIDDEN: build.hidden = 1; break;
+        case 'g':
+        case OPT_EXCLUDE:
+            /* argv outlives the build: the patterns point into it. */
+            if (c == 'g')
+                globs[build.glob_count++] = optarg;
+            else
+                excludes[build.exclude_count++] = optarg;
+            break;
         case OPT_WAIT: build.wait = 1; break;
         case OPT_MERGE: build.merge = 1; break;
         case OPT_ENGINE:

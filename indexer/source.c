@@ -2,8 +2,11 @@
 
 #include "indexer/source-internal.h"
 
+#include "base/array.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "base/utf8.h"
+#include "indexer/ignore.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -644,6 +647,10 @@ typedef struct traversal {
     int has_excluded;            /* skip the directory (excluded_device, excluded_inode) */
     dev_t excluded_device;
     ino_t excluded_inode;
+    const source_options *options; /* follow, hidden, patterns; NULL = defaults */
+    size_t root_length;          /* of the input being walked: paths relative to it */
+    ignore_rules **rules;        /* --exclude, then each folder's .copsignore, outer first */
+    size_t rule_count, rule_capacity;
 } traversal;
 
 static void traversal_exclude(traversal *walk, const char *directory)
@@ -670,9 +677,11 @@ static void free_names(char **names, size_t count)
     free(names);
 }
 
-/* The sorted names of the visible entries of `path`; *names is NULL and the
- * result negative when the folder cannot be read. */
-static int list_directory(const char *path, char ***names, size_t *count, int *errnum)
+/* The sorted names of the entries of `path` (without hidden ones, whose
+ * name starts with '.', unless `hidden`); *names is NULL and the result
+ * negative when the folder cannot be read. */
+static int list_directory(const char *path, int hidden, char ***names, size_t *count,
+                          int *errnum)
 {
     *names = NULL;
     *count = 0;
@@ -694,7 +703,8 @@ static int list_directory(const char *path, char ***names, size_t *count, int *e
             }
             break;
         }
-        if (entry->d_name[0] == '.')
+        if (entry->d_name[0] == '.'
+            && (!hidden || strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0))
             continue;
         if (used == capacity) {
             size_t grown_capacity = capacity ? capacity * 2 : 32;
@@ -725,6 +735,91 @@ static int list_directory(const char *path, char ***names, size_t *count, int *e
     return 0;
 }
 
+/* `path` relative to the input being walked ("" for the input itself). */
+static const char *relative_path(const traversal *walk, const char *path)
+{
+    const char *relative = path + walk->root_length;
+    return *relative == '/' ? relative + 1 : relative;
+}
+
+/* Push the patterns of `folder`/.copsignore, if there is one.  It is
+ * read as an index file is (a regular file, a link not followed, at most
+ * 1 MiB): a bad one is a warning and is not applied. */
+static int load_ignore_file(traversal *walk, const char *folder)
+{
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/.copsignore", folder) >= (int)sizeof path)
+        return 0;
+    byte_buffer text = BUFFER_INIT;
+    cops_error problem;
+    int rc = file_read_named(path, 0, (size_t)1 << 20, &text, &problem);
+    if (rc == COPS_ENOINDEX) {
+        buffer_free(&text);
+        return 0;
+    }
+    ignore_rules *rules = NULL;
+    if (rc == 0)
+        rc = ignore_rules_parse((const char *)text.data, text.length,
+                                relative_path(walk, folder), &rules);
+    buffer_free(&text);
+    if (rc == COPS_ENOMEM
+        || (rc == 0 && ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8)))
+        rc = COPS_ENOMEM;
+    if (rc == COPS_ENOMEM) {
+        ignore_rules_free(rules);
+        return error_set(walk->err, COPS_ENOMEM, "out of memory reading '%s'", path);
+    }
+    if (rc != 0) {
+        if (walk->walker)
+            source_warn(walk->walker, "%s: not applied: %s", path, problem.message);
+        return 0;
+    }
+    walk->rules[walk->rule_count++] = rules;
+    return 0;
+}
+
+/* Whether the patterns leave `path` (met inside a folder) out: the last
+ * matching pattern of the innermost rules decides, then --glob for files. */
+static int left_out(const traversal *walk, const char *path, int is_directory)
+{
+    const char *relative = relative_path(walk, path);
+    int verdict = 0;
+    for (size_t i = 0; i < walk->rule_count; i++) {
+        int said = ignore_rules_match(walk->rules[i], relative, is_directory);
+        if (said != 0)
+            verdict = said;
+    }
+    if (verdict == 1)
+        return 1;
+    const source_options *options = walk->options;
+    if (is_directory || !options || options->glob_count == 0)
+        return 0;
+    for (size_t i = 0; i < options->glob_count; i++)
+        if (ignore_pattern_matches(options->globs[i], relative, 0))
+            return 0;
+    return 1;
+}
+
+/* One entry met inside a folder: a symbolic link is followed only with
+ * options->follow_links (and never seen otherwise, as ripgrep does);
+ * what the patterns leave out is not visited, nor a .copsignore (with
+ * --hidden too: it is a setting, not a document). */
+static int traverse_child(traversal *walk, const char *child)
+{
+    struct stat child_status;
+    int follow = walk->options && walk->options->follow_links;
+    if ((follow ? stat(child, &child_status) : lstat(child, &child_status)) != 0) {
+        if (walk->walker)
+            source_unreadable(walk->walker, child, "cannot read", errno);
+        return 0;
+    }
+    const char *slash = strrchr(child, '/');
+    if (S_ISLNK(child_status.st_mode) || strcmp(slash ? slash + 1 : child, ".copsignore") == 0
+        || left_out(walk, child, S_ISDIR(child_status.st_mode)))
+        return 0;
+    return traverse(walk, child, &child_status, 0);
+}
+
 static int traverse_directory(traversal *walk, const char *path, const struct stat *status)
 {
     if (walk->has_excluded && status->st_dev == walk->excluded_device
@@ -742,7 +837,8 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
     char **names;
     size_t count;
     int errnum = 0;
-    int listed = list_directory(path, &names, &count, &errnum);
+    int hidden = walk->options && walk->options->hidden;
+    int listed = list_directory(path, hidden, &names, &count, &errnum);
     if (listed == COPS_ENOMEM)
         return error_set(walk->err, COPS_ENOMEM, "out of memory listing '%s'", path);
     if (listed != 0) {
@@ -765,9 +861,10 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
     walk->ancestors[walk->depth].inode = status->st_ino;
     walk->depth++;
 
+    size_t rules_before = walk->rule_count;
+    int result = load_ignore_file(walk, path);
     size_t path_length = strlen(path);
     int separator = path_length > 0 && path[path_length - 1] != '/';
-    int result = 0;
     for (size_t i = 0; i < count && result == 0; i++) {
         size_t name_length = strlen(names[i]);
         char *child = malloc(path_length + (size_t)separator + name_length + 1);
@@ -779,15 +876,11 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
         if (separator)
             child[path_length] = '/';
         memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
-        struct stat child_status;
-        if (stat(child, &child_status) != 0) {
-            if (walk->walker)
-                source_unreadable(walk->walker, child, "cannot read", errno);
-        }
-        else
-            result = traverse(walk, child, &child_status, 0);
+        result = traverse_child(walk, child);
         free(child);
     }
+    while (walk->rule_count > rules_before)
+        ignore_rules_free(walk->rules[--walk->rule_count]);
     walk->depth--;
     free_names(names, count);
     return result;
@@ -812,16 +905,49 @@ static int traverse(traversal *walk, const char *path, const struct stat *status
     return source_read_file(walk->walker, path, named);
 }
 
+/* Walk each input in turn (skipping, with a warning when walking, those
+ * that cannot be read). */
+static int traverse_inputs(traversal *walk, const char *const *inputs, size_t count)
+{
+    int result = 0;
+    if (walk->options && walk->options->exclude_count > 0) {
+        /* The --exclude patterns: one rules set relative to each input. */
+        byte_buffer lines = BUFFER_INIT;
+        for (size_t i = 0; i < walk->options->exclude_count; i++) {
+            buffer_append(&lines, walk->options->excludes[i], strlen(walk->options->excludes[i]));
+            buffer_append_byte(&lines, '\n');
+        }
+        ignore_rules *rules = NULL;
+        if (buffer_failed(&lines)
+            || ignore_rules_parse((const char *)lines.data, lines.length, "", &rules) != 0
+            || ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8) != 0) {
+            ignore_rules_free(rules);
+            result = error_set(walk->err, COPS_ENOMEM, "out of memory");
+        } else {
+            walk->rules[walk->rule_count++] = rules;
+        }
+        buffer_free(&lines);
+    }
+    for (size_t i = 0; i < count && result == 0; i++) {
+        struct stat status;
+        walk->root_length = strlen(inputs[i]);
+        if (stat(inputs[i], &status) == 0)
+            result = traverse(walk, inputs[i], &status, 1);
+        else if (walk->walker)
+            source_unreadable(walk->walker, inputs[i], "cannot read input", errno);
+    }
+    while (walk->rule_count > 0)
+        ignore_rules_free(walk->rules[--walk->rule_count]);
+    free(walk->rules);
+    free(walk->ancestors);
+    return result;
+}
+
 uint64_t source_estimate_bytes(const char *const *inputs, size_t count)
 {
     traversal walk;
     memset(&walk, 0, sizeof walk);
-    for (size_t i = 0; i < count; i++) {
-        struct stat status;
-        if (stat(inputs[i], &status) == 0 && traverse(&walk, inputs[i], &status, 1) != 0)
-            break;
-    }
-    free(walk.ancestors);
+    traverse_inputs(&walk, inputs, count);
     return walk.total_bytes;
 }
 
@@ -847,16 +973,9 @@ int source_walk(const char *const *inputs, size_t count, const source_options *o
     memset(&walk, 0, sizeof walk);
     walk.walker = &walker;
     walk.err = err;
+    walk.options = options;
     traversal_exclude(&walk, options->exclude_directory);
-    int result = 0;
-    for (size_t i = 0; i < count && result == 0; i++) {
-        struct stat status;
-        if (stat(inputs[i], &status) != 0)
-            source_unreadable(&walker, inputs[i], "cannot read input", errno);
-        else
-            result = traverse(&walk, inputs[i], &status, 1);
-    }
-    free(walk.ancestors);
+    int result = traverse_inputs(&walk, inputs, count);
     if (stats)
         *stats = walker.stats;
     return result;

@@ -89,6 +89,19 @@ typedef struct source_options {
      * in a walk, that cannot be read, after its warning; NULL = none. */
     void (*on_unreadable)(void *context, const char *path);
     void *file_context;  /* passed to on_file and on_unreadable */
+    /* What a walk visits inside folders (inputs named are always read):
+     * symbolic links are skipped unless follow_links; hidden entries
+     * (names starting with '.') unless hidden; entries that the patterns
+     * of `excludes` or of a .copsignore file leave out are skipped
+     * (gitignore syntax, indexer/ignore.h); with glob_count > 0, a file
+     * must match one of `globs`.  Patterns are relative to the input
+     * being walked.  All borrowed for the walk. */
+    int follow_links;
+    int hidden;
+    const char *const *excludes;
+    size_t exclude_count;
+    const char *const *globs;
+    size_t glob_count;
 } source_options;
 
 /* Fill `options` with the defaults (all names NULL, limits 0). */
@@ -104,15 +117,19 @@ typedef struct source_stats {
 } source_stats;
 
 /* Sum of the sizes of the regular files source_walk would visit under
- * `inputs` (compressed sizes for gzip files), for progress reports.
+ * `inputs` with the default options (links not followed, hidden entries
+ * and .copsignore patterns left out; compressed sizes for gzip files),
+ * for progress reports.
  * Unreadable entries count as 0; never fails. */
 uint64_t source_estimate_bytes(const char *const *inputs, size_t count);
 
 /* Deliver every document under `inputs` (files and folders) to
  * on_document.  Folders are walked recursively in byte-wise sorted name
  * order so builds are deterministic; entries whose name starts with '.'
- * are skipped; symbolic links are followed, but a link back to a folder
- * being walked (detected by st_dev and st_ino) is skipped with a warning.
+ * are skipped (unless options->hidden), and so are symbolic links
+ * (unless options->follow_links: then a link back to a folder being
+ * walked, detected by st_dev and st_ino, is skipped with a warning) and
+ * what the patterns leave out (see source_options).
  * Inside folders only regular files are read: FIFOs, sockets and devices
  * met there are skipped with a warning and never opened (opening a FIFO
  * can block forever), and a file that turns into one between the listing
