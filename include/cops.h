@@ -132,6 +132,11 @@ typedef struct cops_build_options {
     size_t exclude_count;
     const char *const *globs;
     size_t glob_count;
+    /* An input "-" is standard input, read once, whose documents have
+     * the path "-" (a later build reading "-" replaces them; it is no
+     * root).  Its format: "text", "html", "jsonl" or "trec"; NULL =
+     * sniffed (a first '{' is JSON Lines). */
+    const char *format;
     const char *language;   /* libstemmer algorithm name; NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */

@@ -1106,6 +1106,8 @@ static int catalog_in_some_root(const catalog *files, const char *path)
 {
     char prefix[4096];
     size_t length = strlen(path);
+    if (strcmp(path, "-") == 0)
+        return 1; /* standard input's documents lie in no root */
     if (path[0] != '/' || length >= sizeof prefix)
         return 0;
     memcpy(prefix, path, length + 1);

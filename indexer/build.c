@@ -122,6 +122,7 @@ static int feed_engine(const char *const *inputs, size_t input_count,
     sources.exclude_count = options->exclude_count;
     sources.globs = options->globs;
     sources.glob_count = options->glob_count;
+    sources.format = options->format;
     sources.on_file = engine->on_file;
     sources.on_unreadable = engine->on_unreadable;
     sources.file_context = engine->context;
@@ -172,6 +173,12 @@ static int resolve_inputs(const char *const *inputs, size_t input_count,
 {
     for (size_t i = 0; i < input_count; i++) {
         struct stat status;
+        if (strcmp(inputs[i], "-") == 0) {
+            /* Standard input: a pseudo-path of its own, never a root. */
+            if (roots_add(roots, "-") != 0)
+                return error_set(err, COPS_ENOMEM, "out of memory");
+            continue;
+        }
         if (!options->remove && stat(inputs[i], &status) != 0) {
             build_warn(options, "%s: cannot read input: %s, skipped", inputs[i],
                        strerror(errno));

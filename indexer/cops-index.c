@@ -47,6 +47,8 @@ static void usage(FILE *out)
             "  -g, --glob PATTERN     index only files matching PATTERN (repeatable)\n"
             "      --exclude PATTERN  skip files and folders matching PATTERN (repeatable);\n"
             "                         patterns as in .copsignore files (gitignore syntax)\n"
+            "      --format NAME      format of standard input, FILE '-': text, html,\n"
+            "                         jsonl or trec (default: sniffed; '{' = jsonl)\n"
             "      --merge            merge the index into one segment (also --optimize)\n"
             "      --wait             wait for another cops-index updating the index\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
@@ -292,7 +294,7 @@ int main(int argc, char **argv)
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
            OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT,
            OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_REMOVE, OPT_ROOTS, OPT_HIDDEN,
-           OPT_EXCLUDE };
+           OPT_EXCLUDE, OPT_FORMAT };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -313,6 +315,7 @@ int main(int argc, char **argv)
         {"roots", no_argument, NULL, OPT_ROOTS},
         {"follow", no_argument, NULL, 'L'},     {"hidden", no_argument, NULL, OPT_HIDDEN},
         {"glob", required_argument, NULL, 'g'}, {"exclude", required_argument, NULL, OPT_EXCLUDE},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"optimize", no_argument, NULL, OPT_MERGE},
@@ -359,6 +362,15 @@ int main(int argc, char **argv)
         case OPT_ROOTS: roots = 1; break;
         case 'L': build.follow = 1; break;
         case OPT_HIDDEN: build.hidden = 1; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "html") != 0
+                && strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "trec") != 0) {
+                fprintf(stderr, "%s: --format takes text, html, jsonl or trec, not '%s'\n",
+                        program, optarg);
+                return EXIT_TROUBLE;
+            }
+            build.format = optarg;
+            break;
         case 'g':
         case OPT_EXCLUDE:
             /* argv outlives the build: the patterns point into it. */

@@ -601,8 +601,8 @@ static int settle_roots(native_build *b, const build_request *request, cops_erro
             rc = roots_add(&b->refreshed, request->roots[i]);
             if (b->options.remove)
                 roots_remove_under(&b->roots, request->roots[i]);
-            else if (rc == 0)
-                rc = roots_add(&b->roots, request->roots[i]);
+            else if (rc == 0 && strcmp(request->roots[i], "-") != 0)
+                rc = roots_add(&b->roots, request->roots[i]); /* stdin is no root */
         }
     }
     if (rc != 0)

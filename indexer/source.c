@@ -453,6 +453,29 @@ static source_format format_from_content(const uint8_t *data, size_t length)
     return FORMAT_TEXT;
 }
 
+/* The format of standard input ("-"): options->format, else sniffed,
+ * where a first '{' means JSON Lines. */
+static source_format standard_input_format(source_walker *walker, source_reader *reader)
+{
+    static const struct {
+        const char *name;
+        source_format format;
+    } names[] = {{"text", FORMAT_TEXT}, {"html", FORMAT_HTML}, {"jsonl", FORMAT_JSONL},
+                 {"trec", FORMAT_TREC}};
+    const char *wanted = walker->options->format;
+    for (size_t i = 0; wanted && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(wanted, names[i].name) == 0)
+            return names[i].format;
+    source_reader_fill(reader);
+    const uint8_t *data = reader->data + reader->start;
+    size_t length = reader->end - reader->start;
+    while (length > 0 && source_is_space(*data)) {
+        data++;
+        length--;
+    }
+    return length > 0 && *data == '{' ? FORMAT_JSONL : format_from_content(data, length);
+}
+
 /* A non-regular input (pipe, FIFO, device) can be read only once, but it
  * must be hashed for change tracking and then parsed: copy it, bounded by
  * the document size limit, into an anonymous in-memory file and read that
@@ -536,7 +559,9 @@ static int open_input(source_walker *walker, const char *path, int named, struct
     /* Inside folders, O_NONBLOCK: a file replaced by a FIFO after the
      * listing must not block the open.  A named FIFO is the caller's
      * choice: wait for its writer, as cat would. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
+    int fd = strcmp(path, "-") == 0
+                 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
     if (fd < 0) {
         source_unreadable(walker, path, "cannot open", errno);
         return -1;
@@ -606,6 +631,8 @@ static int source_read_file(source_walker *walker, const char *path, int named)
         format = format_from_content(file.reader.data + file.reader.start,
                                      file.reader.end - file.reader.start);
     }
+    if (strcmp(path, "-") == 0)
+        format = standard_input_format(walker, &file.reader);
     int status_code;
     switch (format) {
     case FORMAT_HTML: status_code = source_read_html(&file); break;
@@ -931,7 +958,9 @@ static int traverse_inputs(traversal *walk, const char *const *inputs, size_t co
     for (size_t i = 0; i < count && result == 0; i++) {
         struct stat status;
         walk->root_length = strlen(inputs[i]);
-        if (stat(inputs[i], &status) == 0)
+        if (strcmp(inputs[i], "-") == 0)
+            result = walk->walker ? source_read_file(walk->walker, "-", 1) : 0;
+        else if (stat(inputs[i], &status) == 0)
             result = traverse(walk, inputs[i], &status, 1);
         else if (walk->walker)
             source_unreadable(walk->walker, inputs[i], "cannot read input", errno);

@@ -102,6 +102,11 @@ typedef struct source_options {
     size_t exclude_count;
     const char *const *globs;
     size_t glob_count;
+    /* The input "-" is standard input, read once (into memory unless it
+     * is a regular file), whose documents have the path "-".  Its format:
+     * "text", "html", "jsonl" or "trec"; NULL = sniffed (a first '{' is
+     * JSON Lines, then as for files without an extension). */
+    const char *format;
 } source_options;
 
 /* Fill `options` with the defaults (all names NULL, limits 0). */

@@ -81,4 +81,22 @@ expect_exit 0 "a fresh build with the same rules" -- cops_index -q -i i7 d
 ids i7 >i7.ids
 check "the update matches a fresh build" cmp -s i1.ids i7.ids
 
+# --- standard input: '-' ---------------------------------------------------------
+printf '{"id":"s1","title":"From stdin","text":"alpha beta"}\n{"id":"s2","text":"alpha gamma"}\n' >records.in
+stdin_from records.in
+expect_exit 0 "cops-index - reads JSON Lines from standard input (sniffed)" -- cops_index -q -i i7 -
+expect_exit 0 "its records" -- cops_query -i i7 --ids beta
+expect_stdout_is "s1" "a record from standard input has its id"
+expect_exit 0 "--check after reading standard input" -- cops_index -i i7 --check
+expect_exit 0 "--roots" -- cops_index -i i7 --roots
+expect_stdout_is "$TMP/d" "standard input is no root"
+printf '{"id":"t1"}\n' >text.in
+stdin_from text.in
+expect_exit 0 "--format text reads it as one text document" -- cops_index -q -i i7 --format text -
+expect_exit 0 "the text document" -- cops_query -i i7 --ids '"id t1"'
+expect_stdout_is "-" "its identity is '-'"
+expect_exit 1 "it replaced what standard input gave before" -- cops_query -i i7 --ids beta
+expect_exit 2 "--format with an unknown name" -- cops_index -i i7 --format pdf -
+expect_stderr_contains "--format takes" "it says which names"
+
 done_testing
