@@ -4,7 +4,7 @@ include tests/codec.mk
 include tests/escape.mk
 include tests/file.mk
 include tests/sources.mk
-include tests/ignore.mk
+include tests/roots.mk
 include tests/parser.mk
 include tests/engine.mk
 include tests/xapian.mk
