@@ -109,7 +109,7 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     const engine_ops *engine = engine_for(options.engine);
     if (!engine)
         return engine_missing(options.engine, err);
-    build_request request = {index_dir, &options, &analysis, NULL, 0, 0};
+    build_request request = {index_dir, &options, &analysis, NULL, 0, 0, NULL, 0};
     return build_run(&request, engine->build_begin, inputs, input_count, summary, err);
 }
 

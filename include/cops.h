@@ -116,6 +116,12 @@ typedef struct cops_build_options {
      * one out of the index, and forget the roots among them, instead of
      * indexing (native engine; the paths need not exist any more). */
     int remove;
+    /* 1 = `inputs` are document identifiers (a record's id field, or a
+     * file document's canonical path): delete those documents (native
+     * engine; an identifier found nowhere is a warning counted in
+     * summary->inputs_missing).  A record deleted so stays out until its
+     * file changes or its root is rebuilt. */
+    int delete_by_id;
     /* What a walk visits inside folders (the paths named are always
      * read): symbolic links are skipped unless `follow` (then the
      * identity is the path through the link, and a link back to a folder

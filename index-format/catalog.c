@@ -102,6 +102,18 @@ int catalog_path_in_root(const char *root, const char *path)
     return strncmp(root, path, length) == 0 && (path[length] == '\0' || path[length] == '/');
 }
 
+void catalog_drop_empty(catalog *c)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        if (c->entries[i].doc_count == 0)
+            free(c->entries[i].path);
+        else
+            c->entries[kept++] = c->entries[i];
+    }
+    c->count = kept;
+}
+
 void catalog_free(catalog *c)
 {
     for (size_t i = 0; i < c->count; i++)

@@ -51,6 +51,8 @@ int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err);
 int catalog_add_root(catalog *c, const char *root, cops_error *err);
 /* 1 when `path` is `root` or lies below it ("root/..."). */
 int catalog_path_in_root(const char *root, const char *path);
+/* Remove the entries whose doc_count is 0 (keeping the order). */
+void catalog_drop_empty(catalog *c);
 /* Sort by path (bytewise) so catalog_find can search. */
 void catalog_sort(catalog *c);
 /* The entry for `path`, or NULL (after catalog_sort). */

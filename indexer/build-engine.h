@@ -38,6 +38,10 @@ typedef struct build_request {
     const char *const *roots;
     size_t root_count;
     int refresh_all;
+    /* options->delete_by_id: the identifiers to delete (the inputs as
+     * given); nothing is walked. */
+    const char *const *ids;
+    size_t id_count;
 } build_request;
 
 typedef struct build_engine {

@@ -62,6 +62,11 @@ int build_settle_options(const cops_build_options *given, size_t input_count,
     if (options->memory_mb < 16)
         return error_set(err, COPS_EINVAL, "--memory %zu MB is too small (at least 16)",
                          options->memory_mb);
+    if (options->delete_by_id && (input_count == 0 || options->remove))
+        return error_set(err, COPS_EINVAL, "--delete needs identifiers, and not --remove");
+    if (options->engine == COPS_ENGINE_XAPIAN && options->delete_by_id)
+        return error_set(err, COPS_EINVAL, "the Xapian engine cannot delete documents by id: "
+                         "it rebuilds its database from the files and folders named");
     if (options->engine == COPS_ENGINE_XAPIAN && (input_count == 0 || options->remove))
         return error_set(err, COPS_EINVAL, "the Xapian engine keeps no roots: it rebuilds its "
                          "database from the files and folders named, so %s",
@@ -212,13 +217,19 @@ int build_run(const build_request *given, build_begin_function *begin,
         memset(summary, 0, sizeof *summary);
 
     roots_list roots = {0};
-    int rc = resolve_inputs(inputs, input_count, given->options, &roots,
-                            &figures.inputs_missing, err);
+    int by_id = given->options->delete_by_id;
+    int rc = by_id ? 0
+                   : resolve_inputs(inputs, input_count, given->options, &roots,
+                                    &figures.inputs_missing, err);
     build_request request = *given;
+    if (by_id) {
+        request.ids = inputs;
+        request.id_count = input_count;
+    }
     request.roots = (const char *const *)roots.paths;
     request.root_count = roots.count;
     request.refresh_all = input_count == 0;
-    if (rc == 0 && input_count > 0 && roots.count == 0)
+    if (rc == 0 && input_count > 0 && roots.count == 0 && !by_id)
         rc = error_set(err, COPS_EINPUT, "none of the %zu inputs named can be read",
                        input_count);
     build_engine engine;
@@ -237,7 +248,7 @@ int build_run(const build_request *given, build_begin_function *begin,
     }
     source_stats read;
     memset(&read, 0, sizeof read);
-    if (!given->options->remove)
+    if (!given->options->remove && !by_id)
         rc = feed_engine(walked, walked_count, &request, &engine, &clock, &read, err);
     figures.documents_skipped = read.skipped;
     figures.input_bytes = read.bytes_read;

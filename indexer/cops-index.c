@@ -41,6 +41,8 @@ static void usage(FILE *out)
             "                         (the roots named, else all; others are forgotten)\n"
             "      --remove           take the documents under the FILEs and DIRs named\n"
             "                         out of the index, and forget those roots\n"
+            "      --delete ID...     delete the documents with these identifiers (record\n"
+            "                         ids; they stay out until their file changes)\n"
             "      --roots            print the roots of the index and exit\n"
             "  -L, --follow           follow symbolic links inside folders (default: skip)\n"
             "      --hidden           index hidden files and folders (names starting '.')\n"
@@ -212,7 +214,7 @@ static size_t default_inputs(const char *index_dir, const cops_build_options *bu
 {
     char **roots;
     cops_error err = {0};
-    if (build->remove)
+    if (build->remove || build->delete_by_id)
         return 0; /* cops_build says there is nothing to remove */
     if (build->engine == COPS_ENGINE_NATIVE) {
         int rc = cops_index_roots(index_dir, &roots, NULL, &err);
@@ -294,7 +296,7 @@ int main(int argc, char **argv)
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
            OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT,
            OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_REMOVE, OPT_ROOTS, OPT_HIDDEN,
-           OPT_EXCLUDE, OPT_FORMAT };
+           OPT_EXCLUDE, OPT_FORMAT, OPT_DELETE };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -316,6 +318,7 @@ int main(int argc, char **argv)
         {"follow", no_argument, NULL, 'L'},     {"hidden", no_argument, NULL, OPT_HIDDEN},
         {"glob", required_argument, NULL, 'g'}, {"exclude", required_argument, NULL, OPT_EXCLUDE},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"delete", no_argument, NULL, OPT_DELETE},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"optimize", no_argument, NULL, OPT_MERGE},
@@ -359,6 +362,7 @@ int main(int argc, char **argv)
         case OPT_DUMP: dump = optarg; break;
         case OPT_REBUILD: build.rebuild = 1; break;
         case OPT_REMOVE: build.remove = 1; break;
+        case OPT_DELETE: build.delete_by_id = 1; break;
         case OPT_ROOTS: roots = 1; break;
         case 'L': build.follow = 1; break;
         case OPT_HIDDEN: build.hidden = 1; break;

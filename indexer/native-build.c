@@ -361,11 +361,21 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
     if (!order)
         return error_set(err, COPS_ENOMEM, "out of memory");
     for (size_t i = 0; i < files->count; i++) {
-        order[i].entry = &files->entries[i];
+        catalog_entry *e = &files->entries[i];
+        order[i].entry = e;
         order[i].segment = current->segment_count;
         for (size_t s = 0; s < current->segment_count; s++)
-            if (strcmp(current->segments[s].name, files->entries[i].segment) == 0)
+            if (strcmp(current->segments[s].name, e->segment) == 0)
                 order[i].segment = s;
+        /* A range may hold records deleted by id (--delete): it keeps its
+         * live documents only, and goes when none is left. */
+        uint32_t live = 0;
+        for (uint32_t d = e->first_doc; order[i].segment < current->segment_count
+                                        && d < e->first_doc + e->doc_count; d++)
+            live += !deletions_test(&dels[order[i].segment], d);
+        e->doc_count = live;
+        if (live == 0)
+            order[i].segment = current->segment_count;
     }
     qsort(order, files->count, sizeof *order, compare_entry_order);
 
@@ -380,8 +390,9 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
         for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
             if (deletions_test(&dels[s], doc))
                 continue;
+            /* `<=`: a range's first documents may be deleted ones. */
             while (next_entry < files->count && order[next_entry].segment == s
-                   && order[next_entry].entry->first_doc == doc) {
+                   && order[next_entry].entry->first_doc <= doc) {
                 order[next_entry].entry->first_doc = segment_build_documents(builder);
                 snprintf(order[next_entry].entry->segment, MANIFEST_MAX_NAME, "%s", name);
                 next_entry++;
@@ -402,6 +413,10 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
         segment_close(seg);
     }
     free(order);
+    /* A file whose records were all deleted by id leaves the catalog
+     * (entries never outnumber documents: catalog.h); its root's next
+     * refresh reads it again. */
+    catalog_drop_empty(files);
     if (rc != 0) {
         segment_build_abort(builder);
         return rc;
@@ -486,6 +501,7 @@ typedef struct native_build {
     roots_list roots;            /* of the index once this build commits */
     roots_list refreshed;        /* walked (or removed) by this build */
     char *created;               /* the outermost folder this build created, or NULL */
+    const build_request *request_ids; /* a --delete build: its request, else NULL */
     int committed;               /* a manifest of this build is in place */
 } native_build;
 
@@ -681,14 +697,14 @@ static int settle_previous(native_build *b, catalog *files, uint64_t *deleted,
             rc = catalog_add(files, e, err);
             continue;
         }
-        if (!tracked->replaced[i])
-            *removed += e->doc_count;
         for (size_t s = 0; s < previous->manifest.segment_count; s++) {
             if (strcmp(previous->manifest.segments[s].name, e->segment) != 0)
                 continue;
             uint32_t before = previous->dels[s].deleted;
             deletions_mark(&previous->dels[s], e->first_doc, e->doc_count);
             *deleted += previous->dels[s].deleted - before;
+            if (!tracked->replaced[i])
+                *removed += previous->dels[s].deleted - before;
             previous->dels_changed[s] = 1;
         }
     }
@@ -737,8 +753,15 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
     b->builder = NULL;
     for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
         manifest_segment seg = previous->manifest.segments[s];
-        if (previous->dels[s].deleted == seg.documents)
+        if (previous->dels[s].deleted == seg.documents) {
+            /* The segment goes: a file still listed there had all its
+             * records deleted by id, and leaves the catalog. */
+            for (size_t i = 0; i < files->count; i++)
+                if (strcmp(files->entries[i].segment, seg.name) == 0)
+                    files->entries[i].doc_count = 0;
+            catalog_drop_empty(files);
             continue;
+        }
         if (previous->dels_changed[s]) {
             names_deletions(seg.deletions, seg.name, b->generation);
             seg.deleted = previous->dels[s].deleted;
@@ -835,6 +858,69 @@ static int commit_merge(native_build *b, manifest *next, int *merged, cops_error
     return rc;
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The live document of the previous index whose identifier is one of
+ * `ids` (options.delete_ids: a record's id field, or a file's path),
+ * marked deleted; every document is read (its metadata only).  An id
+ * found nowhere is a warning, counted in *missing. */
+static int delete_by_id(native_build *b, const build_request *request, uint64_t *deleted,
+                        uint64_t *missing, cops_error *err)
+{
+    previous_index *previous = &b->previous;
+    size_t count = request->id_count;
+    char **sorted = calloc(count + 1, sizeof *sorted);
+    unsigned char *found = calloc(count + 1, 1);
+    int rc = sorted && found ? 0 : error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0) {
+        memcpy(sorted, request->ids, count * sizeof *sorted);
+        qsort(sorted, count, sizeof *sorted, compare_strings);
+        size_t unique = 0;
+        for (size_t i = 0; i < count; i++)
+            if (unique == 0 || strcmp(sorted[unique - 1], sorted[i]) != 0)
+                sorted[unique++] = sorted[i];
+        count = unique;
+    }
+    for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", b->index_dir, previous->manifest.segments[s].name);
+        segment *seg = NULL;
+        rc = segment_open(path, &seg, err);
+        for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
+            segment_metadata meta;
+            if (deletions_test(&previous->dels[s], doc))
+                continue;
+            rc = segment_read_metadata(seg, doc, &meta, err);
+            char id[4096];
+            if (rc != 0 || meta.id_length >= sizeof id)
+                continue;
+            memcpy(id, meta.id, meta.id_length);
+            id[meta.id_length] = '\0';
+            const char *key = id;
+            char **hit = bsearch(&key, sorted, count, sizeof *sorted, compare_strings);
+            if (!hit)
+                continue;
+            found[hit - sorted] = 1;
+            deletions_mark(&previous->dels[s], doc, 1);
+            previous->dels_changed[s] = 1;
+            (*deleted)++;
+        }
+        segment_close(seg);
+    }
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        if (found[i])
+            continue;
+        build_warn(&b->options, "no document has the id '%s'", sorted[i]);
+        (*missing)++;
+    }
+    free(sorted);
+    free(found);
+    return rc;
+}
+
 static int native_commit(void *context, const source_stats *read, cops_build_summary *summary,
                          cops_error *err)
 {
@@ -846,6 +932,12 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     int rc = b->tracked.out_of_memory ? error_set(err, COPS_ENOMEM, "out of memory") : 0;
     if (rc == 0)
         rc = settle_previous(b, &files, &deleted_now, &removed_now, err);
+    if (rc == 0 && b->request_ids) {
+        uint64_t by_id = 0;
+        rc = delete_by_id(b, b->request_ids, &by_id, &summary->inputs_missing, err);
+        deleted_now += by_id;
+        removed_now += by_id;
+    }
     uint32_t new_documents = segment_build_documents(b->builder);
     uint64_t live_before = 0, live_kept = 0;
     for (size_t s = 0; s < previous->manifest.segment_count; s++) {
@@ -858,7 +950,8 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     size_t in_scope = 0;
     for (size_t i = 0; i < b->tracked.previous.count; i++)
         in_scope += (size_t)roots_any_contains(&b->refreshed, b->tracked.previous.entries[i].path);
-    if (rc == 0 && new_documents == 0 && !b->options.remove && (live_kept == 0 || in_scope == 0))
+    if (rc == 0 && new_documents == 0 && !b->options.remove && !b->request_ids
+        && (live_kept == 0 || in_scope == 0))
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
                        (unsigned long long)read->skipped);
     int changed = new_documents > 0 || deleted_now > 0 || b->tracked.catalog_touched
@@ -920,6 +1013,8 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     b->lock_fd = -1;
     b->index_dir = request->index_dir;
     b->options = *request->options;
+    if (request->id_count > 0)
+        b->request_ids = request;
     b->config = *request->analysis;
     b->budget = b->options.memory_mb * 1024 * 1024 / 10 * 7; /* the rest: analysis, I/O */
     int rc = analyzer_new(&b->config, &b->text_analyzer, err);

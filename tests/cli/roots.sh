@@ -115,6 +115,28 @@ expect_exit 0 "--remove of a path that no longer exists" -- cops_index -i two --
 expect_exit 2 "--remove with no path" -- cops_index -i two --remove
 expect_stderr_contains "nothing to remove" "it says so"
 
+# --- --delete ID: records out by their identity -----------------------------------
+mkdir recs
+for i in 1 2 3 4 5 6; do printf '{"id":"r%d","text":"walrus record %d"}\n' $i $i; done >recs/r.jsonl
+expect_exit 0 "index records" -- cops_index -q -i del recs
+expect_exit 0 "--delete two ids" -- cops_index -i del --delete r2 r5
+expect_stderr_contains "2 removed" "two documents removed"
+expect_exit 0 "the others stay" -- cops_query -i del --ids -n 10 walrus
+check "r2 and r5 are gone" test "$(sort "$OUT" | tr '\n' ' ')" = "r1 r3 r4 r6 "
+expect_exit 0 "--check with deleted records inside a file's range" -- cops_index -i del --check
+expect_exit 0 "a refresh of the unchanged file" -- cops_index -i del recs
+expect_stderr_contains "up to date" "does not bring them back"
+expect_exit 0 "--merge" -- cops_index -q -i del --merge recs
+expect_exit 0 "--check after the merge" -- cops_index -i del --check
+expect_exit 0 "after the merge" -- cops_query -i del --count walrus
+expect_stdout_is 4 "the deleted records stay out"
+expect_exit 1 "--delete of an unknown id: a warning, exit 1" -- cops_index -i del --delete nosuch
+expect_stderr_contains "no document has the id 'nosuch'" "it names the id"
+printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
+expect_exit 0 "the file changes" -- cops_index -q -i del recs
+expect_exit 0 "its records are read again" -- cops_query -i del --count walrus
+expect_stdout_is 7 "a changed file brings its deleted records back"
+
 # --- a failed first build leaves no directory behind ------------------------------
 mkdir emptyfolder
 expect_exit 2 "a first build of nothing fails" -- cops_index -i new/deep/idx emptyfolder
