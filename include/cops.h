@@ -97,6 +97,8 @@ typedef struct cops_build_summary {
     uint64_t documents_before;  /* live documents before this run */
     uint64_t inputs_missing;    /* inputs named that do not exist or cannot be
                                  * read (each a warning; the run goes on) */
+    uint64_t files_grown;       /* JSON Lines files that only grew: only their
+                                 * new lines were read */
 } cops_build_summary;
 
 /* The engine behind an index: cops's own format, or a Xapian database

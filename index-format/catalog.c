@@ -75,9 +75,24 @@ int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err)
     return 0;
 }
 
-static int compare_entries(const void *a, const void *b)
+static int compare_paths(const void *a, const void *b)
 {
     return strcmp(((const catalog_entry *)a)->path, ((const catalog_entry *)b)->path);
+}
+
+/* Path, then the parts of a grown file in the order they were indexed:
+ * segment names grow with the generation, and within a segment the
+ * documents were added in order. */
+static int compare_entries(const void *a, const void *b)
+{
+    const catalog_entry *x = a, *y = b;
+    int by_path = strcmp(x->path, y->path);
+    if (by_path != 0)
+        return by_path;
+    int by_segment = strcmp(x->segment, y->segment);
+    if (by_segment != 0)
+        return by_segment;
+    return (x->first_doc > y->first_doc) - (x->first_doc < y->first_doc);
 }
 
 void catalog_sort(catalog *c)
@@ -86,12 +101,23 @@ void catalog_sort(catalog *c)
         qsort(c->entries, c->count, sizeof *c->entries, compare_entries);
 }
 
-catalog_entry *catalog_find(catalog *c, const char *path)
+catalog_entry *catalog_find(catalog *c, const char *path, size_t *first)
 {
     catalog_entry key;
     key.path = (char *)path;
-    return c->count ? bsearch(&key, c->entries, c->count, sizeof *c->entries, compare_entries)
-                    : NULL;
+    catalog_entry *hit = c->count ? bsearch(&key, c->entries, c->count, sizeof *c->entries,
+                                            compare_paths)
+                                  : NULL;
+    if (!hit)
+        return NULL;
+    size_t low = (size_t)(hit - c->entries), high = low;
+    while (low > 0 && strcmp(c->entries[low - 1].path, path) == 0)
+        low--;
+    while (high + 1 < c->count && strcmp(c->entries[high + 1].path, path) == 0)
+        high++;
+    if (first)
+        *first = low;
+    return &c->entries[high];
 }
 
 int catalog_path_in_root(const char *root, const char *path)
@@ -280,16 +306,26 @@ damaged:
     return error_set(err, COPS_ECORRUPT, "%s: damaged index: catalog entry or root out of range", path);
 }
 
-int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err)
+int catalog_hash_prefix(int fd, const char *path, uint64_t prefix_length,
+                        catalog_prefix *prefix, uint64_t *hash, cops_error *err)
 {
     XXH3_state_t *state = XXH3_createState();
     if (!state)
         return error_set(err, COPS_ENOMEM, "out of memory");
     XXH3_64bits_reset(state);
+    if (prefix)
+        memset(prefix, 0, sizeof *prefix);
     uint8_t chunk[65536];
-    off_t offset = 0;
+    uint64_t offset = 0;
     ssize_t n;
-    while ((n = pread(fd, chunk, sizeof chunk, offset)) != 0) {
+    for (;;) {
+        /* Stop reading at the prefix's end once, to take its digest there. */
+        size_t want = sizeof chunk;
+        if (prefix && offset < prefix_length && prefix_length - offset < want)
+            want = (size_t)(prefix_length - offset);
+        n = pread(fd, chunk, want, (off_t)offset);
+        if (n == 0)
+            break;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -298,11 +334,26 @@ int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error
             return error_set_errno(err, COPS_EIO, errnum, "cannot read %s", path);
         }
         XXH3_64bits_update(state, chunk, (size_t)n);
-        offset += n;
+        if (prefix && offset < prefix_length) {
+            for (const uint8_t *at = chunk, *end = chunk + n;
+                 (at = memchr(at, '\n', (size_t)(end - at))) != NULL; at++)
+                prefix->lines++;
+            prefix->last_byte = chunk[n - 1];
+        }
+        offset += (uint64_t)n;
+        if (prefix && offset == prefix_length) {
+            prefix->hash = XXH3_64bits_digest(state);
+            prefix->complete = 1;
+        }
     }
     *hash = XXH3_64bits_digest(state);
     XXH3_freeState(state);
     return 0;
+}
+
+int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err)
+{
+    return catalog_hash_prefix(fd, path, 0, NULL, hash, err);
 }
 
 /* -------------------------------------------------------- deletions */

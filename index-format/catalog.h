@@ -20,7 +20,9 @@
 /* ------------------------------------------------------ files catalog */
 
 /* One input file and the documents it produced: a contiguous range of
- * one segment (a file is always indexed whole by one build). */
+ * one segment.  A JSON Lines file that only grew has one entry per part
+ * indexed (its first lines, then each addition), in the order the parts
+ * were indexed; the last one's size, time and hash are the file's. */
 typedef struct catalog_entry {
     char *path;                 /* owned by the catalog */
     uint64_t size;
@@ -55,8 +57,10 @@ int catalog_path_in_root(const char *root, const char *path);
 void catalog_drop_empty(catalog *c);
 /* Sort by path (bytewise) so catalog_find can search. */
 void catalog_sort(catalog *c);
-/* The entry for `path`, or NULL (after catalog_sort). */
-catalog_entry *catalog_find(catalog *c, const char *path);
+/* The last entry for `path` (its latest part), or NULL (after
+ * catalog_sort); *first (OUT, may be NULL) receives the index of its
+ * first part: the parts are entries [*first, returned]. */
+catalog_entry *catalog_find(catalog *c, const char *path, size_t *first);
 void catalog_free(catalog *c);
 
 /* Read `dir`/`name` (base/file.h: a regular file, not followed, never
@@ -78,6 +82,20 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
  * caller hashes and then reads the same open file, never its path
  * again).  `path` only names the file in the error.  COPS_EIO, COPS_ENOMEM. */
 int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err);
+
+/* What catalog_hash_prefix saw of the first prefix_length bytes. */
+typedef struct catalog_prefix {
+    int complete;        /* the file holds that many bytes */
+    uint64_t hash;       /* XXH3-64 of them (when complete) */
+    uint64_t lines;      /* '\n' bytes among them */
+    uint8_t last_byte;   /* the last of them */
+} catalog_prefix;
+
+/* catalog_hash_descriptor, also describing the prefix of `prefix_length`
+ * bytes (when `prefix` is not NULL) in the same single read: whether
+ * the file's old bytes are unchanged, and where its new lines start. */
+int catalog_hash_prefix(int fd, const char *path, uint64_t prefix_length,
+                        catalog_prefix *prefix, uint64_t *hash, cops_error *err);
 
 /* -------------------------------------------------- deletion bitmaps */
 

@@ -49,6 +49,8 @@ typedef struct build_engine {
     feed_stage stage;            /* optional ({NULL, NULL}): analysis on the stage thread */
     /* Optional: source_options.on_file (called with `context`). */
     int (*on_file)(void *context, const char *path, const struct stat *status, int fd);
+    /* Optional: source_options.resume. */
+    source_resume *resume;
     /* Optional: source_options.on_unreadable (called with `context`). */
     void (*on_unreadable)(void *context, const char *path);
     /* Add the next document; `prepared` (may be NULL) is the stage's

@@ -130,6 +130,7 @@ static int feed_engine(const char *const *inputs, size_t input_count,
     sources.format = options->format;
     sources.on_file = engine->on_file;
     sources.on_unreadable = engine->on_unreadable;
+    sources.resume = engine->resume;
     sources.file_context = engine->context;
     if (options->on_progress)
         clock->bytes_total = source_estimate_bytes(inputs, input_count);

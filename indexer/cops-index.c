@@ -255,9 +255,10 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
     fputc('\n', stderr);
     if (summary->files_unchanged || summary->documents_deleted || summary->segments > 1
         || summary->merged)
-        fprintf(stderr, "%s: update: %llu files unchanged, %llu documents replaced, %llu "
-                "removed; %llu documents in %llu segment%s%s\n", program,
+        fprintf(stderr, "%s: update: %llu files unchanged, %llu grown, %llu documents "
+                "replaced, %llu removed; %llu documents in %llu segment%s%s\n", program,
                 (unsigned long long)summary->files_unchanged,
+                (unsigned long long)summary->files_grown,
                 (unsigned long long)(summary->documents_deleted - summary->documents_removed),
                 (unsigned long long)summary->documents_removed,
                 (unsigned long long)summary->documents_total,

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <dirent.h>
@@ -210,6 +211,8 @@ typedef struct changes {
     uint64_t *seen;              /* hashes of the paths met in this run */
     size_t seen_count, seen_capacity;
     roots_list unreadable;       /* files and folders the walk could not read */
+    source_resume resume;        /* where the walk reads a grown file from */
+    uint64_t grown;              /* files read from where they ended */
     int out_of_memory;           /* noting one of them failed */
     cops_error error;            /* of on_file */
 } changes;
@@ -250,15 +253,35 @@ static int already_read(changes *c, const char *path)
     return 0;
 }
 
+/* Whether a file may be read from where it last ended when it only grew:
+ * JSON Lines, not compressed (a gzip stream's old bytes change when it
+ * grows, and its hash is of the compressed bytes). */
+static int may_grow(const char *path)
+{
+    size_t length = strlen(path);
+    return (length > 6 && strcasecmp(path + length - 6, ".jsonl") == 0)
+           || (length > 7 && strcasecmp(path + length - 7, ".ndjson") == 0);
+}
+
+/* The file's size and time into `e`. */
+static void note_status(catalog_entry *e, const struct stat *status, uint64_t hash)
+{
+    e->size = (uint64_t)status->st_size;
+    e->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
+    e->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
+    e->hash = hash;
+}
+
 static int on_file(void *context, const char *path, const struct stat *status, int fd)
 {
     changes *c = context;
     if (already_read(c, path))
         return 0;
-    catalog_entry *known = catalog_find(&c->previous, path);
+    size_t first = 0;
+    catalog_entry *known = catalog_find(&c->previous, path, &first);
+    size_t last = known ? (size_t)(known - c->previous.entries) : 0;
     if (known) {
-        size_t i = (size_t)(known - c->previous.entries);
-        c->visited[i] = 1;
+        memset(c->visited + first, 1, last - first + 1);
         if (known->size == (uint64_t)status->st_size
             && known->mtime_seconds == (int64_t)status->st_mtim.tv_sec
             && known->mtime_nanoseconds == (uint32_t)status->st_mtim.tv_nsec) {
@@ -267,23 +290,28 @@ static int on_file(void *context, const char *path, const struct stat *status, i
         }
     }
     uint64_t hash;
+    catalog_prefix prefix;
+    int grows = known && known->size > 0 && (uint64_t)status->st_size > known->size
+                && may_grow(path);
     /* The walk's own descriptor: the bytes hashed are the bytes it reads
      * next (a pipe was already read into memory by the walk). */
-    int hashed = catalog_hash_descriptor(fd, path, &hash, &c->error);
+    int hashed = catalog_hash_prefix(fd, path, grows ? known->size : 0, grows ? &prefix : NULL,
+                                     &hash, &c->error);
     if (hashed == COPS_ENOMEM)
         return COPS_ENOMEM; /* not "unreadable": its old documents would stay */
     if (hashed != 0)
         return 1; /* unreadable: let the reader report it as usual */
     if (known && known->hash == hash) {
-        known->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
-        known->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
-        known->size = (uint64_t)status->st_size;
+        note_status(known, status, hash);
         c->catalog_touched = 1;
         c->unchanged++;
         return 0;
     }
-    if (known)
-        c->replaced[known - c->previous.entries] = 1;
+    /* Grown: the old bytes are those indexed, ending a line; only the new
+     * lines are read, numbered on from the old ones. */
+    int grown = grows && prefix.complete && prefix.hash == known->hash && prefix.last_byte == '\n';
+    if (known && !grown)
+        memset(c->replaced + first, 1, last - first + 1);
     if (ARRAY_RESERVE_ONE(c->reads, c->read_capacity, c->read_count, 64) != 0)
         return COPS_ENOMEM;
     file_read *r = &c->reads[c->read_count];
@@ -294,7 +322,16 @@ static int on_file(void *context, const char *path, const struct stat *status, i
     r->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
     r->hash = hash;
     c->read_count++;
-    return 1;
+    if (!grown)
+        return 1;
+    /* The file's latest part carries its status, also when the new lines
+     * hold no document. */
+    c->resume.offset = known->size;
+    c->resume.line = prefix.lines;
+    note_status(known, status, hash);
+    c->catalog_touched = 1;
+    c->grown++;
+    return SOURCE_READ_REST;
 }
 
 /* Count document `doc` of the new segment as coming from `path`. */
@@ -986,6 +1023,7 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     summary->documents_removed = removed_now;
     summary->documents_before = live_before;
     summary->files_unchanged = b->tracked.unchanged;
+    summary->files_grown = b->tracked.grown;
     summary->terms = built.terms;
     summary->postings = built.postings;
     summary->tokens = built.tokens;
@@ -1049,6 +1087,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     engine->stage.context = b->analysis;
     engine->on_file = native_on_file;
     engine->on_unreadable = native_on_unreadable;
+    engine->resume = &b->tracked.resume;
     engine->known_roots = (const char *const *)b->refreshed.paths;
     engine->known_root_count = b->refreshed.count;
     engine->keeps_roots = 1;

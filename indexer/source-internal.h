@@ -52,6 +52,8 @@ typedef struct source_file {
     source_walker *walker;
     const char *path;
     source_reader reader;
+    uint64_t first_line;          /* lines before the first byte read (a
+                                   * grown file read from where it ended) */
     uint64_t invalid_sequences;   /* replaced in this file */
     uint64_t first_invalid_offset;
 } source_file;

@@ -601,6 +601,7 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     if (fd < 0)
         return result;
     const source_options *options = walker->options;
+    source_resume resume = {0, 0};
     if (options->on_file) {
         int wanted = options->on_file(options->file_context, path, &status, fd);
         if (wanted <= 0) {
@@ -609,6 +610,9 @@ static int source_read_file(source_walker *walker, const char *path, int named)
                                           path, cops_strerror(wanted))
                               : 0;
         }
+        if (wanted == SOURCE_READ_REST && options->resume
+            && lseek(fd, (off_t)options->resume->offset, SEEK_SET) >= 0)
+            resume = *options->resume;
     }
     source_file file;
     memset(&file, 0, sizeof file);
@@ -623,6 +627,8 @@ static int source_read_file(source_walker *walker, const char *path, int named)
         return error_set(walker->err, COPS_ENOMEM, "out of memory opening '%s'", path);
     }
     gzbuffer(file.reader.file, (unsigned)SOURCE_READ_CHUNK);
+    file.reader.offset = resume.offset;
+    file.first_line = resume.line;
     walker->stats.files++;
 
     source_format format = format_from_name(path);
@@ -644,7 +650,8 @@ static int source_read_file(source_walker *walker, const char *path, int named)
         source_warn(walker, "%s: invalid UTF-8 at byte %llu (%llu sequences replaced)", path,
                     (unsigned long long)file.first_invalid_offset,
                     (unsigned long long)file.invalid_sequences);
-    walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
+    walker->stats.bytes_read += file.reader.offset - resume.offset
+                                + (file.reader.end - file.reader.start);
     gzclose(file.reader.file);
     free(file.reader.data);
     if (file.reader.out_of_memory)

@@ -55,6 +55,16 @@ uint32_t source_date_number(const char *date);
 
 #define SOURCE_DEFAULT_MAX_DOCUMENT_BYTES ((size_t)256 << 20)
 
+/* Where to read a file from (on_file returning SOURCE_READ_REST). */
+typedef struct source_resume {
+    uint64_t offset;     /* first byte to read */
+    uint64_t line;       /* lines before it: JSON Lines numbering goes on */
+} source_resume;
+
+/* on_file's verdict: read the file from options->resume, which on_file
+ * has just filled (a JSON Lines file that only grew). */
+#define SOURCE_READ_REST 2
+
 typedef struct source_options {
     /* JSON Lines field names; NULL = "id", "title", "text" (then "body"
      * when the record has no "text"), "date". */
@@ -76,7 +86,9 @@ typedef struct source_options {
     /* Called for each file once it is open and before it is read, with
      * its status from fstat() of the open descriptor `fd` (so what is
      * checked is what will be read, whatever happens to the path): return
-     * 1 to read it, 0 to skip it silently (an incremental build that
+     * 1 to read it, SOURCE_READ_REST to read it from *resume (an
+     * uncompressed file whose earlier lines are indexed), 0 to skip it
+     * silently (an incremental build that
      * knows it unchanged), or a negative cops_status to stop the walk
      * with that error.  `fd` is always a regular file: a pipe, FIFO or
      * device named in `inputs` is first read once into an anonymous
@@ -88,6 +100,7 @@ typedef struct source_options {
     /* Called (with file_context) for each file or folder, named or met
      * in a walk, that cannot be read, after its warning; NULL = none. */
     void (*on_unreadable)(void *context, const char *path);
+    source_resume *resume;  /* filled by on_file for SOURCE_READ_REST */
     void *file_context;  /* passed to on_file and on_unreadable */
     /* What a walk visits inside folders (inputs named are always read):
      * symbolic links are skipped unless follow_links; hidden entries

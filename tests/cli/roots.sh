@@ -133,9 +133,45 @@ expect_stdout_is 4 "the deleted records stay out"
 expect_exit 1 "--delete of an unknown id: a warning, exit 1" -- cops_index -i del --delete nosuch
 expect_stderr_contains "no document has the id 'nosuch'" "it names the id"
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
-expect_exit 0 "the file changes" -- cops_index -q -i del recs
+expect_exit 0 "the file grows" -- cops_index -q -i del recs
+expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus
+expect_stdout_is 5 "deleted records stay out while the old bytes are unchanged"
+sed 's/record 1"/record one"/' recs/r.jsonl >recs/edited && mv recs/edited recs/r.jsonl
+expect_exit 0 "the file is edited" -- cops_index -q -i del recs
 expect_exit 0 "its records are read again" -- cops_query -i del --count walrus
 expect_stdout_is 7 "a changed file brings its deleted records back"
+
+# --- a JSON Lines file that only grew: only its new lines are read ----------------
+mkdir grow
+awk 'BEGIN { for (i = 1; i <= 2000; i++) printf "{\"id\":\"g%d\",\"text\":\"heron note %d\"}\n", i, i }' \
+    >grow/log.jsonl
+expect_exit 0 "index 2,000 records" -- cops_index -q -i grown grow
+printf '{"id":"g2001","text":"heron newest"}\n{"broken\n' >>grow/log.jsonl
+expect_exit 0 "index after appending two lines" -- cops_index -i grown grow
+expect_stderr_contains "indexed 1 documents" "only the new record is indexed"
+expect_stderr_contains "1 grown" "the summary counts the grown file"
+expect_stderr_contains "log.jsonl:2002: invalid JSON" "line numbers go on from the old lines"
+expect_exit 0 "a fresh build of the grown file" -- cops_index -q -i grown-fresh grow
+answers_grown()   # INDEX OUT
+{
+    for _q in heron newest 'note 17' '"heron note"'; do
+        "$COPS_QUERY_PROG" -i "$1" --json -n 30 "$_q" | sed 's/"milliseconds":[0-9.e+-]*//'
+    done >"$2"
+}
+answers_grown grown grown.ans
+answers_grown grown-fresh grown-fresh.ans
+check "the grown index answers exactly as a fresh build" cmp -s grown.ans grown-fresh.ans
+expect_exit 0 "--check after growing" -- cops_index -i grown --check
+expect_exit 0 "--merge" -- cops_index -q -i grown --merge grow
+expect_exit 0 "--check after merging the parts" -- cops_index -i grown --check
+# An edit of the old bytes is a change, not growth: every record is read.
+sed 's/heron note 5"/heron note five"/' grow/log.jsonl >grow/edited && mv grow/edited grow/log.jsonl
+printf '{"id":"g2002","text":"heron later"}\n' >>grow/log.jsonl
+expect_exit 0 "index after an edit and an append" -- cops_index -i grown grow
+expect_stderr_contains "indexed 2002 documents" "an edited file is read whole"
+expect_stderr_contains "2001 documents replaced" "and its old records replaced"
+expect_exit 0 "the edit is found" -- cops_query -i grown --ids 'heron note five'
+expect_stdout_is "g5" "the edited record"
 
 # --- a failed first build leaves no directory behind ------------------------------
 mkdir emptyfolder
