@@ -206,9 +206,9 @@ static int print_roots(const char *index_dir)
     return 0;
 }
 
-/* The inputs of a run that names none: every root of the index, or the
- * bundled corpus when there is no index yet (the Xapian engine keeps no
- * roots: the corpus too).  0 inputs means "every root". */
+/* The inputs of a run that names none: every root of the index (0
+ * inputs: cops_build refuses it for a Xapian index, which keeps no
+ * roots), or the bundled corpus when there is no index yet. */
 static size_t default_inputs(const char *index_dir, const cops_build_options *build,
                              const char **corpus)
 {
@@ -216,13 +216,11 @@ static size_t default_inputs(const char *index_dir, const cops_build_options *bu
     cops_error err = {0};
     if (build->remove || build->delete_by_id)
         return 0; /* cops_build says there is nothing to remove */
-    if (build->engine == COPS_ENGINE_NATIVE) {
-        int rc = cops_index_roots(index_dir, &roots, NULL, &err);
-        if (rc == 0)
-            cops_strings_free(roots);
-        if (rc != COPS_ENOINDEX)
-            return 0; /* cops_build refreshes the roots, or says what is wrong */
-    }
+    int rc = cops_index_roots(index_dir, &roots, NULL, &err);
+    if (rc == 0)
+        cops_strings_free(roots);
+    if (rc != COPS_ENOINDEX)
+        return 0; /* cops_build refreshes the roots, or says what is wrong */
     *corpus = directory_exists("corpus") ? "corpus" : COPS_DATADIR "/corpus";
     return 1;
 }

@@ -179,4 +179,21 @@ expect_exit 2 "a first build of nothing fails" -- cops_index -i new/deep/idx emp
 check "and leaves no half-made directory" test ! -e new
 expect_exit 2 "a first build of a missing path fails" -- cops_index -i new2 nowhere.txt
 check "and creates nothing" test ! -e new2
+# --- the Xapian engine: the same identities, and a clear refusal of roots --------
+if "$COPS_INDEX_PROG" -q --engine xapian -i xdb area/docs >/dev/null 2>&1; then
+    expect_exit 0 "Xapian: ids" -- cops_query -i xdb --ids -n 20 'grant OR river OR lantern OR zebra'
+    sort "$OUT" >xapian.ids
+    expect_exit 0 "native: ids" -- cops_index -q -i xnative area/docs
+    expect_exit 0 "native: ids" -- cops_query -i xnative --ids -n 20 'grant OR river OR lantern OR zebra'
+    sort "$OUT" >native.ids
+    check "both engines give the same identities" cmp -s xapian.ids native.ids
+    expect_exit 2 "Xapian: no path is refused" -- cops_index --engine xapian -i xdb
+    expect_stderr_contains "keeps no roots" "it says why"
+    expect_exit 2 "Xapian: --remove is refused" -- cops_index --engine xapian -i xdb --remove area/docs
+    expect_exit 2 "Xapian: --roots is refused" -- cops_index -i xdb --roots
+    expect_stderr_contains "keeps no roots" "it says why"
+else
+    skip "the Xapian engine" "not built in"
+fi
+
 done_testing
