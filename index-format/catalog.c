@@ -128,6 +128,32 @@ int catalog_path_in_root(const char *root, const char *path)
     return strncmp(root, path, length) == 0 && (path[length] == '\0' || path[length] == '/');
 }
 
+static int compare_root(const void *key, const void *root)
+{
+    return strcmp(key, *(char *const *)root);
+}
+
+int catalog_roots_contain(const char *const *roots, size_t count, const char *path)
+{
+    char prefix[4096];
+    size_t length = strlen(path);
+    if (count == 0 || length >= sizeof prefix)
+        return 0;
+    memcpy(prefix, path, length + 1);
+    /* `path` itself, then each of its ancestors. */
+    for (;;) {
+        if (bsearch(prefix, roots, count, sizeof *roots, compare_root))
+            return 1;
+        char *slash = strrchr(prefix, '/');
+        if (!slash)
+            return 0;
+        if (slash == prefix) /* the root "/" */
+            return prefix[1] != '\0'
+                   && bsearch("/", roots, count, sizeof *roots, compare_root) != NULL;
+        *slash = '\0';
+    }
+}
+
 void catalog_drop_empty(catalog *c)
 {
     size_t kept = 0;

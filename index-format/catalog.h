@@ -53,6 +53,10 @@ int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err);
 int catalog_add_root(catalog *c, const char *root, cops_error *err);
 /* 1 when `path` is `root` or lies below it ("root/..."). */
 int catalog_path_in_root(const char *root, const char *path);
+/* 1 when `path` is one of `roots` (sorted bytewise, none inside another)
+ * or lies below one: its ancestors looked up one by one, so the cost is
+ * its depth times log(count), whatever the number of roots. */
+int catalog_roots_contain(const char *const *roots, size_t count, const char *path);
 /* Remove the entries whose doc_count is 0 (keeping the order). */
 void catalog_drop_empty(catalog *c);
 /* Sort by path (bytewise) so catalog_find can search. */

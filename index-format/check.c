@@ -1095,35 +1095,6 @@ static int check_manifest_text(const char *dir, const char *path, manifest *m, u
     return 0;
 }
 
-static int compare_root(const void *key, const void *root)
-{
-    return strcmp(key, *(char *const *)root);
-}
-
-/* 1 when `path` is one of `files`'s roots or lies below one: each of
- * its ancestors (and itself) looked up among the sorted roots. */
-static int catalog_in_some_root(const catalog *files, const char *path)
-{
-    char prefix[4096];
-    size_t length = strlen(path);
-    if (strcmp(path, "-") == 0)
-        return 1; /* standard input's documents lie in no root */
-    if (path[0] != '/' || length >= sizeof prefix)
-        return 0;
-    memcpy(prefix, path, length + 1);
-    for (;;) {
-        if (bsearch(prefix, files->roots, files->root_count, sizeof *files->roots, compare_root))
-            return 1;
-        char *slash = strrchr(prefix, '/');
-        if (!slash)
-            return 0;
-        if (slash == prefix) /* the root "/" */
-            return bsearch("/", files->roots, files->root_count, sizeof *files->roots,
-                           compare_root) != NULL;
-        *slash = '\0';
-    }
-}
-
 /* Deletion bitmaps and the files catalog: every bitmap sound and as
  * counted in the manifest; every catalog range inside a listed segment,
  * on live documents only, no two ranges sharing a document, and together
@@ -1155,7 +1126,9 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
     uint64_t in_files = 0;
     for (size_t i = 0; rc == 0 && i < files.count; i++) {
         const catalog_entry *e = &files.entries[i];
-        if (!catalog_in_some_root(&files, e->path)) {
+        if (strcmp(e->path, "-") != 0 /* standard input's, in no root */
+            && !catalog_roots_contain((const char *const *)files.roots, files.root_count,
+                                      e->path)) {
             rc = error_set(err, COPS_ECORRUPT, "%s/%s: %s lies in none of the index's roots", dir,
                            m->files, e->path);
             break;

@@ -193,6 +193,8 @@ static int resolve_inputs(const char *const *inputs, size_t input_count,
         }
         char *canonical = NULL;
         int rc = roots_canonical(inputs[i], &canonical);
+        if (rc == COPS_ENOMEM)
+            return error_set(err, COPS_ENOMEM, "out of memory");
         if (rc == COPS_EINVAL)
             return error_set(err, COPS_EINVAL, "input path too long or empty: '%s'", inputs[i]);
         if (rc == 0)

@@ -57,7 +57,7 @@ static int lexical_absolute(const char *path, char *out)
 }
 
 /* `absolute` (lexical form, PATH_MAX bytes) with its longest existing
- * prefix resolved by realpath. */
+ * prefix resolved by realpath.  0, COPS_EINVAL (too long), COPS_ENOMEM. */
 static int resolve_existing_prefix(char *absolute)
 {
     size_t length = strlen(absolute);
@@ -69,6 +69,8 @@ static int resolve_existing_prefix(char *absolute)
         absolute[cut] = '\0';
         char *real = realpath(absolute, resolved);
         absolute[cut] = saved;
+        if (!real && errno == ENOMEM)
+            return COPS_ENOMEM;
         if (!real)
             continue;
         size_t real_length = strlen(resolved);
@@ -93,11 +95,18 @@ int roots_canonical(const char *path, char **out)
     char buffer[PATH_MAX];
     struct stat status;
     if (stat(path, &status) == 0) {
-        if (!realpath(path, buffer) && lexical_absolute(path, buffer) != 0)
+        if (realpath(path, buffer))
+            ;
+        else if (errno == ENOMEM)
+            return COPS_ENOMEM; /* not a different identity */
+        else if (lexical_absolute(path, buffer) != 0)
             return COPS_EINVAL; /* a pipe realpath cannot name: as given, absolute */
     } else {
-        if (lexical_absolute(path, buffer) != 0 || resolve_existing_prefix(buffer) != 0)
-            return COPS_EINVAL;
+        int rc = lexical_absolute(path, buffer);
+        if (rc == 0)
+            rc = resolve_existing_prefix(buffer);
+        if (rc != 0)
+            return rc;
     }
     *out = strdup(buffer);
     return *out ? 0 : COPS_ENOMEM;
@@ -110,10 +119,7 @@ int roots_contains(const char *root, const char *path)
 
 int roots_any_contains(const roots_list *list, const char *path)
 {
-    for (size_t i = 0; i < list->count; i++)
-        if (roots_contains(list->paths[i], path))
-            return 1;
-    return 0;
+    return catalog_roots_contain((const char *const *)list->paths, list->count, path);
 }
 
 void roots_remove_under(roots_list *list, const char *path)

@@ -79,8 +79,9 @@ void source_warn(source_walker *walker, const char *format, ...) COPS_PRINTF(2, 
 /* A warning that also counts one skipped document. */
 void source_skip(source_walker *walker, const char *format, ...) COPS_PRINTF(2, 3);
 /* A file or folder that cannot be read: a skip, and the caller's
- * on_unreadable hears of it (its old documents are kept). */
-void source_unreadable(source_walker *walker, const char *path, const char *problem, int errnum);
+ * on_unreadable hears of it (its old documents are kept); returns 0.  For
+ * errnum ENOMEM, the walk's error instead: COPS_ENOMEM. */
+int source_unreadable(source_walker *walker, const char *path, const char *problem, int errnum);
 /* Report the damage of the file's reader.  Whatever followed the damage
  * is lost, so it counts as one skipped document; documents completed
  * before it have been delivered. */

@@ -82,11 +82,16 @@ void source_report_damage(source_file *file)
     file->walker->stats.skipped++;
 }
 
-void source_unreadable(source_walker *walker, const char *path, const char *problem, int errnum)
+int source_unreadable(source_walker *walker, const char *path, const char *problem, int errnum)
 {
+    /* Out of memory is no property of the file: an error, or an update
+     * would take the file (and keep its old documents) as unreadable. */
+    if (errnum == ENOMEM)
+        return error_set(walker->err, COPS_ENOMEM, "out of memory: %s '%s'", problem, path);
     source_skip(walker, "%s: %s: %s, skipped", path, problem, strerror(errnum));
     if (walker->options->on_unreadable)
         walker->options->on_unreadable(walker->options->file_context, path);
+    return 0;
 }
 
 int source_deliver(source_file *file, const source_document *document)
@@ -563,7 +568,7 @@ static int open_input(source_walker *walker, const char *path, int named, struct
                  ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
                  : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
     if (fd < 0) {
-        source_unreadable(walker, path, "cannot open", errno);
+        *result = source_unreadable(walker, path, "cannot open", errno);
         return -1;
     }
     if (fstat(fd, status) != 0) {
@@ -843,9 +848,7 @@ static int traverse_child(traversal *walk, const char *child)
     struct stat child_status;
     int follow = walk->options && walk->options->follow_links;
     if ((follow ? stat(child, &child_status) : lstat(child, &child_status)) != 0) {
-        if (walk->walker)
-            source_unreadable(walk->walker, child, "cannot read", errno);
-        return 0;
+        return walk->walker ? source_unreadable(walk->walker, child, "cannot read", errno) : 0;
     }
     const char *slash = strrchr(child, '/');
     if (S_ISLNK(child_status.st_mode) || strcmp(slash ? slash + 1 : child, ".copsignore") == 0
@@ -875,11 +878,9 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
     int listed = list_directory(path, hidden, &names, &count, &errnum);
     if (listed == COPS_ENOMEM)
         return error_set(walk->err, COPS_ENOMEM, "out of memory listing '%s'", path);
-    if (listed != 0) {
-        if (walk->walker)
-            source_unreadable(walk->walker, path, "cannot read folder", errnum);
-        return 0;
-    }
+    if (listed != 0)
+        return walk->walker ? source_unreadable(walk->walker, path, "cannot read folder", errnum)
+                            : 0;
     if (walk->depth == walk->ancestors_capacity) {
         size_t grown_capacity = walk->ancestors_capacity ? walk->ancestors_capacity * 2 : 16;
         directory_identity *grown =
@@ -970,7 +971,7 @@ static int traverse_inputs(traversal *walk, const char *const *inputs, size_t co
         else if (stat(inputs[i], &status) == 0)
             result = traverse(walk, inputs[i], &status, 1);
         else if (walk->walker)
-            source_unreadable(walk->walker, inputs[i], "cannot read input", errno);
+            result = source_unreadable(walk->walker, inputs[i], "cannot read input", errno);
     }
     while (walk->rule_count > 0)
         ignore_rules_free(walk->rules[--walk->rule_count]);

@@ -93,6 +93,17 @@ Test(catalog, path_in_root)
     cr_expect(!catalog_path_in_root("/a", "/ab"));
     cr_expect(!catalog_path_in_root("/a/b", "/a"));
     cr_expect(catalog_path_in_root("/", "/x"));
+    const char *roots[] = {"-", "/a", "/a-b", "/c/d.txt"};
+    cr_expect(catalog_roots_contain(roots, 4, "/a/x/y"));
+    cr_expect(catalog_roots_contain(roots, 4, "/a-b"));
+    cr_expect(catalog_roots_contain(roots, 4, "/c/d.txt"));
+    cr_expect(catalog_roots_contain(roots, 4, "-"));
+    cr_expect(!catalog_roots_contain(roots, 4, "/ab"));
+    cr_expect(!catalog_roots_contain(roots, 4, "/c"));
+    cr_expect(!catalog_roots_contain(roots, 4, "/c/d.txt2"));
+    const char *top[] = {"/"};
+    cr_expect(catalog_roots_contain(top, 1, "/x/y"));
+    cr_expect(catalog_roots_contain(top, 1, "/"));
 }
 
 /* Every truncation (with its CRC fixed up, so the decoder, not the
