@@ -188,8 +188,30 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
     rc = engine_ready(options.engine, "--engine xapian asks for the Xapian engine", &engine, err);
     if (rc != 0)
         return rc;
-    build_request request = {index_dir, &options, &analysis};
+    build_request request = {index_dir, &options, &analysis, NULL, 0, 0, NULL, 0};
     return build_run(&request, engine->build_begin, inputs, input_count, summary, err);
+}
+
+int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_error *err)
+{
+    size_t counted = 0;
+    *roots = NULL;
+    if (count)
+        *count = 0;
+    if (engine_of_index(index_dir) != COPS_ENGINE_NATIVE)
+        return error_set(err, COPS_EUNSUPPORTED, "%s is a Xapian index, which keeps no roots",
+                         index_dir);
+    int rc = native_index_roots(index_dir, roots, &counted, err);
+    if (rc == 0 && count)
+        *count = counted;
+    return rc;
+}
+
+void cops_strings_free(char **strings)
+{
+    for (size_t i = 0; strings && strings[i]; i++)
+        free(strings[i]);
+    free(strings);
 }
 
 /* ----------------------------------------------------------- reading */

@@ -100,6 +100,15 @@ typedef struct cops_build_summary {
      * text, 2 pdf; converted: 3 from WINDOWS-1252; binary skipped: 1
      * image/png"); "" when nothing was read. */
     char formats[COPS_FORMATS_MAX];
+    /* Documents taken out for good: their file vanished from a root this
+     * run refreshed, or options.remove named them (a changed file's old
+     * documents are replaced, counted in documents_deleted only). */
+    uint64_t documents_removed;
+    uint64_t documents_before;  /* live documents before this run */
+    uint64_t inputs_missing;    /* inputs named that do not exist or cannot be
+                                 * read (each a warning; the run goes on) */
+    uint64_t files_grown;       /* JSON Lines files that only grew: only their
+                                 * new lines were read */
 } cops_build_summary;
 
 /* The engine behind an index: cops's own format, or a Xapian database
@@ -117,6 +126,37 @@ typedef struct cops_build_options {
     int rebuild;            /* 1 = ignore the existing index and index everything */
     int merge;              /* 1 = merge all segments into one after updating */
     int wait;               /* 1 = wait for another writer instead of failing with COPS_ELOCKED */
+    /* 1 = take the documents whose path is one of `inputs` or lies below
+     * one out of the index, and forget the roots among them, instead of
+     * indexing (native engine; the paths need not exist any more). */
+    int remove;
+    /* 1 = `inputs` are document identifiers (a record's id field, or a
+     * file document's canonical path): delete those documents (native
+     * engine; an identifier found nowhere is a warning counted in
+     * summary->inputs_missing).  A record deleted so stays out until its
+     * file changes or its root is rebuilt. */
+    int delete_by_id;
+    /* What a walk visits inside folders (the paths named are always
+     * read): symbolic links are skipped unless `follow` (then the
+     * identity is the path through the link, and a link back to a folder
+     * being walked is skipped); hidden entries (name starting with '.')
+     * unless `hidden`; an entry that a pattern of `excludes` or of a
+     * .copsignore file in its folder or above leaves out is skipped
+     * (gitignore syntax: '*', '**', '!', trailing '/', anchoring '/',
+     * '#' comments; see man cops-index); with glob_count > 0 a file must
+     * match one of `globs` (same syntax).  Patterns are relative to the
+     * path named; they apply to this build only (a .copsignore stays). */
+    int follow;
+    int hidden;
+    const char *const *excludes;
+    size_t exclude_count;
+    const char *const *globs;
+    size_t glob_count;
+    /* An input "-" is standard input, read once, whose documents have
+     * the path "-" (a later build reading "-" replaces them; it is no
+     * root).  Its format: "text", "html", "jsonl" or "trec"; NULL =
+     * sniffed (a first '{' is JSON Lines). */
+    const char *format;
     const char *language;   /* libstemmer algorithm name; NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
@@ -148,15 +188,33 @@ const char **cops_stemmer_languages(void);
 
 /* Index the files and folders in `inputs` (folders walked recursively,
  * hidden entries and symlink loops skipped) into the index directory
- * `index_dir`, created if missing.  When `index_dir` already holds an
- * index built with the same analysis, only what changed is indexed: new
- * files are added, changed files (size or modification time, then
- * content hash) replaced and files no longer among the inputs removed, in
- * a new segment plus deletion bitmaps; a merge policy keeps the number of
- * segments bounded (options.merge forces one segment).  The index always
- * answers as a fresh build of the same files would.  The new index becomes visible
- * atomically when the call succeeds; on any failure the previous index at
- * `index_dir`, if any, is left untouched.  Bad documents are reported
+ * `index_dir`, created if missing.
+ *
+ * Identity and roots: a file document's identifier is the canonical
+ * absolute path of its file (realpath(3) of the input named, then the
+ * names below it), so naming a folder as ".", absolutely or as "../x"
+ * gives the same identifiers.  The native index remembers its roots, the
+ * canonical paths it was asked to index (cops_index_roots).  A build
+ * refreshes only the roots in `inputs`: documents under other roots are
+ * untouched, and a file that vanished from under a refreshed root is
+ * removed.  With `input_count` 0, every known root is refreshed
+ * (COPS_EINVAL when the index has none, or with the Xapian engine, which
+ * keeps no roots).  An input that does not exist or cannot be read is a
+ * warning (counted in summary->inputs_missing), not an error, and the
+ * documents of a root that cannot be read are kept.
+ *
+ * When `index_dir` already holds an index built with the same analysis,
+ * only what changed is indexed: new files are added, changed files (size
+ * or modification time, then content hash) replaced and vanished files
+ * removed, in a new segment plus deletion bitmaps; a merge policy keeps
+ * the number of segments bounded (options.merge forces one segment).
+ * The index always answers as a fresh build of the same roots would.  A
+ * native index whose catalog an older cops wrote is rebuilt from
+ * `inputs` (with a warning).  The Xapian engine rebuilds its database
+ * from `inputs` every time.  The new index becomes visible atomically
+ * when the call succeeds; on any failure the previous index at
+ * `index_dir`, if any, is left untouched, and a first build that fails
+ * removes the directory it created.  Bad documents are reported
  * through on_warning and skipped; they do not fail the build.
  * `index_dir` must be missing, empty, or hold a cops index
  * (COPS_EINVAL for a directory with other files and no MANIFEST, COPS_EIO
@@ -167,6 +225,17 @@ const char **cops_stemmer_languages(void);
 int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
                const cops_build_options *options, cops_build_summary *summary,
                cops_error *err);
+
+/* The roots of the native index at `index_dir` (see cops_build): *roots
+ * (OUT) receives a NULL-terminated array of canonical absolute paths in
+ * byte order, *count (OUT, may be NULL) their number; free it with
+ * cops_strings_free.  COPS_ENOINDEX when there is no index there,
+ * COPS_EUNSUPPORTED for a Xapian index (it keeps no roots),
+ * COPS_EVERSION / COPS_ECORRUPT for an unusable catalog. */
+int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_error *err);
+/* Free a NULL-terminated array of strings from cops_index_roots; NULL is
+ * allowed. */
+void cops_strings_free(char **strings);
 
 /* ----------------------------------------------------------- reading */
 
@@ -436,6 +505,13 @@ int cops_results_print_text(const cops_results *results, const char *query, FILE
  * as \uXXXX, ill-formed UTF-8 replaced by U+FFFD; when an identifier held
  * ill-formed bytes, its exact bytes follow in "id_base64". */
 int cops_results_print_json(const cops_results *results, const char *query, FILE *out, int flags);
+
+/* An identifier as the printers show it: a file document's identifier
+ * (its canonical absolute path) relative to the current directory when
+ * it lies below it ("/home/a/notes/x.txt" in /home/a: "notes/x.txt"),
+ * else `id` itself (a record's id field, a path elsewhere).  Returns a
+ * pointer into `id`. */
+const char *cops_shown_id(const char *id);
 
 enum {
     COPS_ESCAPE_LOSSLESS = 1 << 0 /* also write '\' as "\\", so the form can be read back */

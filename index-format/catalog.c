@@ -1,9 +1,10 @@
 /*
  * catalog.c — files catalog and deletion bitmaps (catalog.h).
  *
- *   catalog   = "COPSCAT\0" version:u32 count:u32 entry* crc:u32
+ *   catalog   = "COPSCAT\0" version:u32 count:u32 entry* root_count:u32 root* crc:u32
  *   entry     = vint(path_len) path size:u64 mtime_s:u64 mtime_ns:u32 hash:u64
  *               vint(segment_len) segment first_doc:u32 doc_count:u32
+ *   root      = vint(path_len) path
  *   deletions = "COPSDEL\0" version:u32 documents:u32 deleted:u32 bits crc:u32
  */
 #include "config.h"
@@ -28,14 +29,19 @@
 
 #define CATALOG_MAGIC "COPSCAT\0"
 #define DELETIONS_MAGIC "COPSDEL\0"
-#define CATALOG_VERSION 1u
+/* 2: the roots (FORMAT.md §10); version 1 catalogs held paths as given,
+ * which version 2's canonical paths would never match, so they are
+ * refused (catalog_read) and the build starts over. */
+#define CATALOG_VERSION 2u
+#define DELETIONS_VERSION 1u
 
 /* ------------------------------------------------------------ files */
 
 /* The whole file, at most `max_bytes`, checked: magic, version, trailing
  * CRC.  A file that is missing is damage: the manifest names it. */
-static int read_file(const char *dir, const char *name, const char *magic, size_t max_bytes,
-                     byte_buffer *out, char *path, size_t path_size, cops_error *err)
+static int read_file(const char *dir, const char *name, const char *magic, uint32_t version,
+                     size_t max_bytes, byte_buffer *out, char *path, size_t path_size,
+                     cops_error *err)
 {
     snprintf(path, path_size, "%s/%s", dir, name);
     int rc = file_read_regular(path, max_bytes, out, err);
@@ -45,9 +51,10 @@ static int read_file(const char *dir, const char *name, const char *magic, size_
         return rc;
     if (out->length < 16 || memcmp(out->data, magic, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: damaged index: bad magic", path);
-    if (layout_get_u32(out->data + 8) != CATALOG_VERSION)
-        return error_set(err, COPS_EVERSION, "%s: unsupported version %u", path,
-                         layout_get_u32(out->data + 8));
+    if (layout_get_u32(out->data + 8) != version)
+        return error_set(err, COPS_EVERSION, "%s: version %u, not %u: made by another version "
+                         "of cops; rebuild the index (cops-index --rebuild)", path,
+                         layout_get_u32(out->data + 8), version);
     if ((uint32_t)crc32(0, out->data, (uInt)(out->length - 4))
         != layout_get_u32(out->data + out->length - 4))
         return error_set(err, COPS_ECORRUPT, "%s: damaged index: checksum mismatch", path);
@@ -68,9 +75,24 @@ int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err)
     return 0;
 }
 
-static int compare_entries(const void *a, const void *b)
+static int compare_paths(const void *a, const void *b)
 {
     return strcmp(((const catalog_entry *)a)->path, ((const catalog_entry *)b)->path);
+}
+
+/* Path, then the parts of a grown file in the order they were indexed:
+ * segment names grow with the generation, and within a segment the
+ * documents were added in order. */
+static int compare_entries(const void *a, const void *b)
+{
+    const catalog_entry *x = a, *y = b;
+    int by_path = strcmp(x->path, y->path);
+    if (by_path != 0)
+        return by_path;
+    int by_segment = strcmp(x->segment, y->segment);
+    if (by_segment != 0)
+        return by_segment;
+    return (x->first_doc > y->first_doc) - (x->first_doc < y->first_doc);
 }
 
 void catalog_sort(catalog *c)
@@ -79,12 +101,69 @@ void catalog_sort(catalog *c)
         qsort(c->entries, c->count, sizeof *c->entries, compare_entries);
 }
 
-catalog_entry *catalog_find(catalog *c, const char *path)
+catalog_entry *catalog_find(catalog *c, const char *path, size_t *first)
 {
     catalog_entry key;
     key.path = (char *)path;
-    return c->count ? bsearch(&key, c->entries, c->count, sizeof *c->entries, compare_entries)
-                    : NULL;
+    catalog_entry *hit = c->count ? bsearch(&key, c->entries, c->count, sizeof *c->entries,
+                                            compare_paths)
+                                  : NULL;
+    if (!hit)
+        return NULL;
+    size_t low = (size_t)(hit - c->entries), high = low;
+    while (low > 0 && strcmp(c->entries[low - 1].path, path) == 0)
+        low--;
+    while (high + 1 < c->count && strcmp(c->entries[high + 1].path, path) == 0)
+        high++;
+    if (first)
+        *first = low;
+    return &c->entries[high];
+}
+
+int catalog_path_in_root(const char *root, const char *path)
+{
+    size_t length = strlen(root);
+    if (length == 1 && root[0] == '/')
+        return path[0] == '/';
+    return strncmp(root, path, length) == 0 && (path[length] == '\0' || path[length] == '/');
+}
+
+static int compare_root(const void *key, const void *root)
+{
+    return strcmp(key, *(char *const *)root);
+}
+
+int catalog_roots_contain(const char *const *roots, size_t count, const char *path)
+{
+    char prefix[4096];
+    size_t length = strlen(path);
+    if (count == 0 || length >= sizeof prefix)
+        return 0;
+    memcpy(prefix, path, length + 1);
+    /* `path` itself, then each of its ancestors. */
+    for (;;) {
+        if (bsearch(prefix, roots, count, sizeof *roots, compare_root))
+            return 1;
+        char *slash = strrchr(prefix, '/');
+        if (!slash)
+            return 0;
+        if (slash == prefix) /* the root "/" */
+            return prefix[1] != '\0'
+                   && bsearch("/", roots, count, sizeof *roots, compare_root) != NULL;
+        *slash = '\0';
+    }
+}
+
+void catalog_drop_empty(catalog *c)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        if (c->entries[i].doc_count == 0)
+            free(c->entries[i].path);
+        else
+            c->entries[kept++] = c->entries[i];
+    }
+    c->count = kept;
 }
 
 void catalog_free(catalog *c)
@@ -92,6 +171,9 @@ void catalog_free(catalog *c)
     for (size_t i = 0; i < c->count; i++)
         free(c->entries[i].path);
     free(c->entries);
+    for (size_t i = 0; i < c->root_count; i++)
+        free(c->roots[i]);
+    free(c->roots);
     memset(c, 0, sizeof *c);
 }
 
@@ -115,6 +197,12 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
         buffer_append_u32le(&out, e->first_doc);
         buffer_append_u32le(&out, e->doc_count);
     }
+    buffer_append_u32le(&out, (uint32_t)c->root_count);
+    for (size_t i = 0; i < c->root_count; i++) {
+        size_t length = strlen(c->roots[i]);
+        buffer_append_varint(&out, length);
+        buffer_append(&out, c->roots[i], length);
+    }
     buffer_append_u32le(&out, (uint32_t)crc32(0, out.data, (uInt)out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
                                  : file_replace(dir, name, out.data, out.length, err);
@@ -124,12 +212,62 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
 
 /* The largest catalog of `documents` documents: every entry covers at
  * least one, and an entry is at most a 4095-byte path and a 63-byte
- * segment name with their lengths and fixed fields.  The CRC covers at
- * most 4 GiB. */
+ * segment name with their lengths and fixed fields; then at most
+ * CATALOG_MAX_ROOTS roots of at most 4095 bytes.  The CRC covers at most
+ * 4 GiB. */
 static size_t catalog_max_bytes(uint64_t documents)
 {
     const uint64_t entry_max = 2 + 4095 + 28 + 1 + (MANIFEST_MAX_NAME - 1) + 8, limit = UINT32_MAX;
-    return (size_t)(documents >= (limit - 20) / entry_max ? limit : 20 + documents * entry_max);
+    const uint64_t fixed = 24 + (uint64_t)CATALOG_MAX_ROOTS * (2 + 4095);
+    return (size_t)(documents >= (limit - fixed) / entry_max ? limit
+                                                             : fixed + documents * entry_max);
+}
+
+/* One length-prefixed path (1 to 4095 bytes) at *p into `path` (4096
+ * bytes); 0 when it does not fit before `end`. */
+static int read_path(const uint8_t **p, const uint8_t *end, char *path)
+{
+    uint64_t length;
+    size_t used = codec_varint_decode(*p, end, &length);
+    if (!used || length == 0 || length > 4095 || length > (uint64_t)(end - *p - (ptrdiff_t)used))
+        return 0;
+    memcpy(path, *p + used, length);
+    path[length] = '\0';
+    *p += used + length;
+    return 1;
+}
+
+int catalog_add_root(catalog *c, const char *root, cops_error *err)
+{
+    if (ARRAY_RESERVE_ONE(c->roots, c->root_capacity, c->root_count, 8) != 0
+        || !(c->roots[c->root_count] = strdup(root)))
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    c->root_count++;
+    return 0;
+}
+
+/* The roots after the entries: absolute, in byte order, none inside
+ * another (the order puts a root's insides right after it). */
+static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, cops_error *err)
+{
+    if (end - *p < 4)
+        return COPS_ECORRUPT;
+    uint32_t count = layout_get_u32(*p);
+    *p += 4;
+    if (count > CATALOG_MAX_ROOTS)
+        return COPS_ECORRUPT;
+    for (uint32_t i = 0; i < count; i++) {
+        char root[4096];
+        if (!read_path(p, end, root) || root[0] != '/')
+            return COPS_ECORRUPT;
+        if (i > 0 && (strcmp(out->roots[i - 1], root) >= 0
+                      || catalog_path_in_root(out->roots[i - 1], root)))
+            return COPS_ECORRUPT;
+        int rc = catalog_add_root(out, root, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }
 
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
@@ -138,7 +276,7 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
     memset(out, 0, sizeof *out);
     byte_buffer content = BUFFER_INIT;
     char path[4096];
-    int rc = read_file(dir, name, CATALOG_MAGIC, catalog_max_bytes(documents), &content, path,
+    int rc = read_file(dir, name, CATALOG_MAGIC, CATALOG_VERSION, catalog_max_bytes(documents), &content, path,
                        sizeof path, err);
     if (rc != 0) {
         buffer_free(&content);
@@ -149,17 +287,13 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
     if (count > documents)
         goto damaged;
     for (uint32_t i = 0; i < count && rc == 0; i++) {
-        uint64_t path_length, segment_length;
-        size_t used = codec_varint_decode(p, end, &path_length);
-        if (!used || path_length == 0 || path_length > 4095 || path_length > (uint64_t)(end - p - (ptrdiff_t)used))
-            goto damaged;
+        uint64_t segment_length;
         catalog_entry e;
         memset(&e, 0, sizeof e);
         char entry_path[4096];
-        memcpy(entry_path, p + used, path_length);
-        entry_path[path_length] = '\0';
+        if (!read_path(&p, end, entry_path))
+            goto damaged;
         e.path = entry_path;
-        p += used + path_length;
         if (end - p < 28)
             goto damaged;
         e.size = layout_get_u64(p);
@@ -167,7 +301,7 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
         e.mtime_nanoseconds = layout_get_u32(p + 16);
         e.hash = layout_get_u64(p + 20);
         p += 28;
-        used = codec_varint_decode(p, end, &segment_length);
+        size_t used = codec_varint_decode(p, end, &segment_length);
         if (!used || segment_length == 0 || segment_length >= MANIFEST_MAX_NAME
             || segment_length + 8 > (uint64_t)(end - p - (ptrdiff_t)used))
             goto damaged;
@@ -178,6 +312,11 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
         e.doc_count = layout_get_u32(p + 4);
         p += 8;
         rc = catalog_add(out, &e, err);
+    }
+    if (rc == 0) {
+        rc = read_roots(out, &p, end, err);
+        if (rc == COPS_ECORRUPT)
+            goto damaged;
     }
     if (rc == 0 && p != end)
         goto damaged;
@@ -190,19 +329,29 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
 damaged:
     buffer_free(&content);
     catalog_free(out);
-    return error_set(err, COPS_ECORRUPT, "%s: damaged index: catalog entry out of range", path);
+    return error_set(err, COPS_ECORRUPT, "%s: damaged index: catalog entry or root out of range", path);
 }
 
-int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err)
+int catalog_hash_prefix(int fd, const char *path, uint64_t prefix_length,
+                        catalog_prefix *prefix, uint64_t *hash, cops_error *err)
 {
     XXH3_state_t *state = XXH3_createState();
     if (!state)
         return error_set(err, COPS_ENOMEM, "out of memory");
     XXH3_64bits_reset(state);
+    if (prefix)
+        memset(prefix, 0, sizeof *prefix);
     uint8_t chunk[65536];
-    off_t offset = 0;
+    uint64_t offset = 0;
     ssize_t n;
-    while ((n = pread(fd, chunk, sizeof chunk, offset)) != 0) {
+    for (;;) {
+        /* Stop reading at the prefix's end once, to take its digest there. */
+        size_t want = sizeof chunk;
+        if (prefix && offset < prefix_length && prefix_length - offset < want)
+            want = (size_t)(prefix_length - offset);
+        n = pread(fd, chunk, want, (off_t)offset);
+        if (n == 0)
+            break;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -211,11 +360,26 @@ int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error
             return error_set_errno(err, COPS_EIO, errnum, "cannot read %s", path);
         }
         XXH3_64bits_update(state, chunk, (size_t)n);
-        offset += n;
+        if (prefix && offset < prefix_length) {
+            for (const uint8_t *at = chunk, *end = chunk + n;
+                 (at = memchr(at, '\n', (size_t)(end - at))) != NULL; at++)
+                prefix->lines++;
+            prefix->last_byte = chunk[n - 1];
+        }
+        offset += (uint64_t)n;
+        if (prefix && offset == prefix_length) {
+            prefix->hash = XXH3_64bits_digest(state);
+            prefix->complete = 1;
+        }
     }
     *hash = XXH3_64bits_digest(state);
     XXH3_freeState(state);
     return 0;
+}
+
+int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err)
+{
+    return catalog_hash_prefix(fd, path, 0, NULL, hash, err);
 }
 
 /* -------------------------------------------------------- deletions */
@@ -248,7 +412,7 @@ int deletions_write(const char *dir, const char *name, const deletions *d, cops_
 {
     byte_buffer out = BUFFER_INIT;
     buffer_append(&out, DELETIONS_MAGIC, 8);
-    buffer_append_u32le(&out, CATALOG_VERSION);
+    buffer_append_u32le(&out, DELETIONS_VERSION);
     buffer_append_u32le(&out, d->documents);
     buffer_append_u32le(&out, d->deleted);
     buffer_append(&out, d->bits, ((size_t)d->documents + 7) / 8);
@@ -266,7 +430,7 @@ int deletions_read(const char *dir, const char *name, uint32_t documents, deleti
     byte_buffer content = BUFFER_INIT;
     char path[4096];
     size_t bytes = ((size_t)documents + 7) / 8;
-    int rc = read_file(dir, name, DELETIONS_MAGIC, 24 + bytes, &content, path, sizeof path, err);
+    int rc = read_file(dir, name, DELETIONS_MAGIC, DELETIONS_VERSION, 24 + bytes, &content, path, sizeof path, err);
     if (rc == 0 && (content.length != 24 + bytes || layout_get_u32(content.data + 12) != documents))
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: deletions of another segment", path);
     if (rc == 0)

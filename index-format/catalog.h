@@ -20,7 +20,9 @@
 /* ------------------------------------------------------ files catalog */
 
 /* One input file and the documents it produced: a contiguous range of
- * one segment (a file is always indexed whole by one build). */
+ * one segment.  A JSON Lines file that only grew has one entry per part
+ * indexed (its first lines, then each addition), in the order the parts
+ * were indexed; the last one's size, time and hash are the file's. */
 typedef struct catalog_entry {
     char *path;                 /* owned by the catalog */
     uint64_t size;
@@ -32,24 +34,46 @@ typedef struct catalog_entry {
     uint32_t doc_count;
 } catalog_entry;
 
+/* Bound on the roots a catalog holds (the reader refuses more). */
+#define CATALOG_MAX_ROOTS 4096
+
 typedef struct catalog {
     catalog_entry *entries;     /* sorted by path after catalog_sort */
     size_t count, capacity;
+    /* The roots of the index: canonical absolute paths, in byte order,
+     * none inside another (indexer/roots.h); owned by the catalog. */
+    char **roots;
+    size_t root_count, root_capacity;
 } catalog;
 
 /* Add a copy of `entry` (its path is copied).  COPS_ENOMEM on failure. */
 int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err);
+/* Append a copy of `root` (the caller keeps the order and the
+ * nesting rule above).  COPS_ENOMEM on failure. */
+int catalog_add_root(catalog *c, const char *root, cops_error *err);
+/* 1 when `path` is `root` or lies below it ("root/..."). */
+int catalog_path_in_root(const char *root, const char *path);
+/* 1 when `path` is one of `roots` (sorted bytewise, none inside another)
+ * or lies below one: its ancestors looked up one by one, so the cost is
+ * its depth times log(count), whatever the number of roots. */
+int catalog_roots_contain(const char *const *roots, size_t count, const char *path);
+/* Remove the entries whose doc_count is 0 (keeping the order). */
+void catalog_drop_empty(catalog *c);
 /* Sort by path (bytewise) so catalog_find can search. */
 void catalog_sort(catalog *c);
-/* The entry for `path`, or NULL (after catalog_sort). */
-catalog_entry *catalog_find(catalog *c, const char *path);
+/* The last entry for `path` (its latest part), or NULL (after
+ * catalog_sort); *first (OUT, may be NULL) receives the index of its
+ * first part: the parts are entries [*first, returned]. */
+catalog_entry *catalog_find(catalog *c, const char *path, size_t *first);
 void catalog_free(catalog *c);
 
 /* Read `dir`/`name` (base/file.h: a regular file, not followed, never
  * blocking).  `documents`: the documents the manifest lists in all; a
  * catalog larger than one of that many entries can be, or with more
  * entries, is COPS_ECORRUPT before it is read.  A missing file is
- * COPS_ECORRUPT too (the manifest names it). */
+ * COPS_ECORRUPT too (the manifest names it); a catalog of another version
+ * (version 1 had no roots) is COPS_EVERSION, whose message says to
+ * rebuild. */
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err);
 /* Write `dir`/`name` through a fresh temporary, fsynced, renamed over it
@@ -62,6 +86,20 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
  * caller hashes and then reads the same open file, never its path
  * again).  `path` only names the file in the error.  COPS_EIO, COPS_ENOMEM. */
 int catalog_hash_descriptor(int fd, const char *path, uint64_t *hash, cops_error *err);
+
+/* What catalog_hash_prefix saw of the first prefix_length bytes. */
+typedef struct catalog_prefix {
+    int complete;        /* the file holds that many bytes */
+    uint64_t hash;       /* XXH3-64 of them (when complete) */
+    uint64_t lines;      /* '\n' bytes among them */
+    uint8_t last_byte;   /* the last of them */
+} catalog_prefix;
+
+/* catalog_hash_descriptor, also describing the prefix of `prefix_length`
+ * bytes (when `prefix` is not NULL) in the same single read: whether
+ * the file's old bytes are unchanged, and where its new lines start. */
+int catalog_hash_prefix(int fd, const char *path, uint64_t prefix_length,
+                        catalog_prefix *prefix, uint64_t *hash, cops_error *err);
 
 /* -------------------------------------------------- deletion bitmaps */
 

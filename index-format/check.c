@@ -1126,6 +1126,13 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
     uint64_t in_files = 0;
     for (size_t i = 0; rc == 0 && i < files.count; i++) {
         const catalog_entry *e = &files.entries[i];
+        if (strcmp(e->path, "-") != 0 /* standard input's, in no root */
+            && !catalog_roots_contain((const char *const *)files.roots, files.root_count,
+                                      e->path)) {
+            rc = error_set(err, COPS_ECORRUPT, "%s/%s: %s lies in none of the index's roots", dir,
+                           m->files, e->path);
+            break;
+        }
         size_t s = 0;
         while (s < m->segment_count && strcmp(m->segments[s].name, e->segment) != 0)
             s++;
@@ -1135,14 +1142,17 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
                            dir, m->files, e->path);
             break;
         }
+        /* A range may hold records deleted by id (cops-index --delete);
+         * its live documents are the file's. */
         for (uint32_t doc = e->first_doc; rc == 0 && doc < e->first_doc + e->doc_count; doc++) {
-            if (deletions_test(&dels[s], doc) || covered[s][doc])
+            if (deletions_test(&dels[s], doc))
+                continue;
+            if (covered[s][doc])
                 rc = error_set(err, COPS_ECORRUPT, "%s/%s: %s claims document %u of %s, which is "
-                               "%s", dir, m->files, e->path, doc, e->segment,
-                               covered[s][doc] ? "another file's" : "deleted");
+                               "another file's", dir, m->files, e->path, doc, e->segment);
             covered[s][doc] = 1;
+            in_files++;
         }
-        in_files += e->doc_count;
     }
     if (rc == 0 && m->files[0] && in_files != *live - deleted)
         rc = error_set(err, COPS_ECORRUPT, "%s/%s: files account for %llu documents, the index "
@@ -1150,8 +1160,8 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
                        (unsigned long long)(*live - deleted));
     if (rc == 0 && report && (m->files[0] || deleted)) {
         report_start(report, dir);
-        fprintf(report, "%llu deleted documents in bitmaps, %zu files in the catalog: ok\n",
-                (unsigned long long)deleted, files.count);
+        fprintf(report, "%llu deleted documents in bitmaps, %zu files under %zu roots in the "
+                "catalog: ok\n", (unsigned long long)deleted, files.count, files.root_count);
     }
     if (rc == 0)
         *live -= deleted;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "analysis/analyzer.h"
+#include "base/error.h"
 #include "cops.h"
 #include "indexer/feed.h"
 #include "indexer/source.h"
@@ -31,6 +32,16 @@ typedef struct build_request {
     const char *index_dir;
     const cops_build_options *options; /* defaults filled in */
     const analyzer_config *analysis;   /* language "none" when not stemming */
+    /* The roots this run refreshes (or removes, options->remove):
+     * canonical (roots.h), the inputs that exist; set by build_run.
+     * `refresh_all`: no input was named, so every root the index knows. */
+    const char *const *roots;
+    size_t root_count;
+    int refresh_all;
+    /* options->delete_by_id: the identifiers to delete (the inputs as
+     * given); nothing is walked. */
+    const char *const *ids;
+    size_t id_count;
 } build_request;
 
 typedef struct build_engine {
@@ -38,6 +49,10 @@ typedef struct build_engine {
     feed_stage stage;            /* optional ({NULL, NULL}): analysis on the stage thread */
     /* Optional: source_options.on_file (called with `context`). */
     int (*on_file)(void *context, const char *path, const struct stat *status, int fd);
+    /* Optional: source_options.resume. */
+    source_resume *resume;
+    /* Optional: source_options.on_unreadable (called with `context`). */
+    void (*on_unreadable)(void *context, const char *path);
     /* Add the next document; `prepared` (may be NULL) is the stage's
      * output for it (feed_prepared). */
     int (*add)(void *context, const source_document *document, const uint8_t *prepared,
@@ -48,6 +63,11 @@ typedef struct build_engine {
     int (*commit)(void *context, const source_stats *read, cops_build_summary *summary,
                   cops_error *err);
     void (*abort)(void *context);
+    /* Set by an engine that keeps roots, when request->refresh_all: the
+     * roots to walk (borrowed until commit or abort). */
+    const char *const *known_roots;
+    size_t known_root_count;
+    int keeps_roots;             /* 1: the engine can refresh or remove roots */
 } build_engine;
 
 /* An engine's constructor: fills `engine` or returns an error with
@@ -57,12 +77,18 @@ typedef int build_begin_function(const build_request *request, build_engine *eng
 
 /* The native engine (native-build.c). */
 build_begin_function native_build_begin;
+/* cops_index_roots for a native index (*count must not be NULL). */
+int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error *err);
 
 /* cops_build's first step: the caller's options (`given`, may be NULL)
  * with the defaults filled in, checked, into `options`; the analysis they
  * ask for into `analysis`. */
 int build_settle_options(const cops_build_options *given, size_t input_count,
                          cops_build_options *options, analyzer_config *analysis, cops_error *err);
+
+/* One warning line to options->on_warning (else stderr, escaped, as
+ * "cops-index: warning: ..."), as the readers report theirs. */
+void build_warn(const cops_build_options *options, const char *format, ...) COPS_PRINTF(2, 3);
 
 /* Run a build: `begin` the engine, feed it `inputs`, commit (or abort on
  * failure); `summary` (OUT, may be NULL) as cops_build's. */

@@ -11,15 +11,21 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "analysis/analyzer.h"
 #include "base/error.h"
+#include "base/escape.h"
 #include "cops.h"
 #include "indexer/build-engine.h"
 #include "indexer/feed.h"
+#include "indexer/roots.h"
 #include "indexer/source.h"
 
 #define DEFAULT_MEMORY_MB 256
@@ -56,8 +62,18 @@ int build_settle_options(const cops_build_options *given, size_t input_count,
     if (options->memory_mb < 16)
         return error_set(err, COPS_EINVAL, "--memory %zu MB is too small (at least 16)",
                          options->memory_mb);
-    if (input_count == 0)
-        return error_set(err, COPS_EINVAL, "nothing to index: no input files or folders");
+    if (options->delete_by_id && (input_count == 0 || options->remove))
+        return error_set(err, COPS_EINVAL, "--delete needs identifiers, and not --remove");
+    if (options->engine == COPS_ENGINE_XAPIAN && options->delete_by_id)
+        return error_set(err, COPS_EINVAL, "the Xapian engine cannot delete documents by id: "
+                         "it rebuilds its database from the files and folders named");
+    if (options->engine == COPS_ENGINE_XAPIAN && (input_count == 0 || options->remove))
+        return error_set(err, COPS_EINVAL, "the Xapian engine keeps no roots: it rebuilds its "
+                         "database from the files and folders named, so %s",
+                         options->remove ? "it cannot remove some of them"
+                                         : "name the files and folders to index");
+    if (options->remove && input_count == 0)
+        return error_set(err, COPS_EINVAL, "nothing to remove: name the files or folders");
     if (options->engine != COPS_ENGINE_XAPIAN && options->shards > 1)
         return error_set(err, COPS_EINVAL, "--shards is for the Xapian engine");
     analyzer_config_init(analysis);
@@ -106,7 +122,16 @@ static int feed_engine(const char *const *inputs, size_t input_count,
     sources.on_warning = options->on_warning; /* without one, source.c prints */
     sources.context = options->context;
     sources.exclude_directory = request->index_dir;
+    sources.follow_links = options->follow;
+    sources.hidden = options->hidden;
+    sources.excludes = options->excludes;
+    sources.exclude_count = options->exclude_count;
+    sources.globs = options->globs;
+    sources.glob_count = options->glob_count;
+    sources.format = options->format;
     sources.on_file = engine->on_file;
+    sources.on_unreadable = engine->on_unreadable;
+    sources.resume = engine->resume;
     sources.file_context = engine->context;
     if (options->on_progress)
         clock->bytes_total = source_estimate_bytes(inputs, input_count);
@@ -132,36 +157,113 @@ static int feed_engine(const char *const *inputs, size_t input_count,
     return rc;
 }
 
-int build_run(const build_request *request, build_begin_function *begin,
+void build_warn(const cops_build_options *options, const char *format, ...)
+{
+    char message[4200];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    if (options->on_warning)
+        options->on_warning(options->context, message);
+    else
+        escape_print_line(stderr, "cops-index: warning: ", message);
+}
+
+/* The canonical forms of `inputs` into `roots`.  One that does not exist
+ * is a warning (counted in *missing) and left out, so the documents of a
+ * root that is not there (a typo, an unmounted disk) stay; for a removal
+ * the paths need not exist. */
+static int resolve_inputs(const char *const *inputs, size_t input_count,
+                          const cops_build_options *options, roots_list *roots, uint64_t *missing,
+                          cops_error *err)
+{
+    for (size_t i = 0; i < input_count; i++) {
+        struct stat status;
+        if (strcmp(inputs[i], "-") == 0) {
+            /* Standard input: a pseudo-path of its own, never a root. */
+            if (roots_add(roots, "-") != 0)
+                return error_set(err, COPS_ENOMEM, "out of memory");
+            continue;
+        }
+        if (!options->remove && stat(inputs[i], &status) != 0) {
+            build_warn(options, "%s: cannot read input: %s, skipped", inputs[i],
+                       strerror(errno));
+            (*missing)++;
+            continue;
+        }
+        char *canonical = NULL;
+        int rc = roots_canonical(inputs[i], &canonical);
+        if (rc == COPS_ENOMEM)
+            return error_set(err, COPS_ENOMEM, "out of memory");
+        if (rc == COPS_EINVAL)
+            return error_set(err, COPS_EINVAL, "input path too long or empty: '%s'", inputs[i]);
+        if (rc == 0)
+            rc = roots_add(roots, canonical);
+        free(canonical);
+        if (rc != 0)
+            return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+int build_run(const build_request *given, build_begin_function *begin,
               const char *const *inputs, size_t input_count, cops_build_summary *summary,
               cops_error *err)
 {
     progress_clock clock;
     memset(&clock, 0, sizeof clock);
-    clock.options = request->options;
+    clock.options = given->options;
     clock_gettime(CLOCK_MONOTONIC, &clock.started);
     cops_build_summary figures;
     memset(&figures, 0, sizeof figures);
     if (summary)
         memset(summary, 0, sizeof *summary);
 
+    roots_list roots = {0};
+    int by_id = given->options->delete_by_id;
+    int rc = by_id ? 0
+                   : resolve_inputs(inputs, input_count, given->options, &roots,
+                                    &figures.inputs_missing, err);
+    build_request request = *given;
+    if (by_id) {
+        request.ids = inputs;
+        request.id_count = input_count;
+    }
+    request.roots = (const char *const *)roots.paths;
+    request.root_count = roots.count;
+    request.refresh_all = input_count == 0;
+    if (rc == 0 && input_count > 0 && roots.count == 0 && !by_id)
+        rc = error_set(err, COPS_EINPUT, "none of the %zu inputs named can be read",
+                       input_count);
     build_engine engine;
     memset(&engine, 0, sizeof engine);
-    int rc = begin(request, &engine, err);
-    if (rc != 0)
+    if (rc == 0)
+        rc = begin(&request, &engine, err);
+    if (rc != 0) {
+        roots_free(&roots);
         return rc;
+    }
+    const char *const *walked = request.roots;
+    size_t walked_count = request.root_count;
+    if (request.refresh_all) {
+        walked = engine.known_roots;
+        walked_count = engine.known_root_count;
+    }
     source_stats read;
     memset(&read, 0, sizeof read);
-    rc = feed_engine(inputs, input_count, request, &engine, &clock, &read, err);
+    if (!given->options->remove && !by_id)
+        rc = feed_engine(walked, walked_count, &request, &engine, &clock, &read, err);
     figures.documents_skipped = read.skipped;
     figures.input_bytes = read.bytes_read;
-    figures.warnings = read.warnings;
+    figures.warnings = read.warnings + figures.inputs_missing;
     figures.invalid_utf8 = read.invalid_utf8;
     source_stats_describe(&read, figures.formats, sizeof figures.formats);
     if (rc == 0)
         rc = engine.commit(engine.context, &read, &figures, err);
     else
         engine.abort(engine.context);
+    roots_free(&roots);
     figures.seconds = seconds_since(&clock.started);
     if (summary)
         *summary = figures;

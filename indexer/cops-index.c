@@ -25,8 +25,11 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: %s [OPTION]... [FILE|DIR]...\n"
             "Build or update a search index from files and folders (text, HTML, JSON\n"
-            "Lines, TREC, optionally gzip-compressed).  With no FILE, index corpus/.\n"
-            "Re-running it indexes only what changed: new, changed and removed files.\n"
+            "Lines, TREC, optionally gzip-compressed).  The index remembers the paths\n"
+            "it was given (its roots): naming some refreshes those only, indexing what\n"
+            "changed below them; with no FILE, every root is refreshed (corpus/ when\n"
+            "there is no index yet).  A document's identity is its file's canonical\n"
+            "absolute path, or a record's id field.\n"
             "\n"
             "  -i, --index DIR        index directory, new, empty or an index of cops\n"
             "                         (default: $COPS_INDEX, else .cops)\n"
@@ -35,6 +38,19 @@ static void usage(FILE *out)
             "      --no-stem          index words without stemming\n"
             "  -m, --memory MB        memory budget of the inverter (default: 256)\n"
             "      --rebuild          index everything again instead of only what changed\n"
+            "                         (the roots named, else all; others are forgotten)\n"
+            "      --remove           take the documents under the FILEs and DIRs named\n"
+            "                         out of the index, and forget those roots\n"
+            "      --delete ID...     delete the documents with these identifiers (record\n"
+            "                         ids; they stay out until their file changes)\n"
+            "      --roots            print the roots of the index and exit\n"
+            "  -L, --follow           follow symbolic links inside folders (default: skip)\n"
+            "      --hidden           index hidden files and folders (names starting '.')\n"
+            "  -g, --glob PATTERN     index only files matching PATTERN (repeatable)\n"
+            "      --exclude PATTERN  skip files and folders matching PATTERN (repeatable);\n"
+            "                         patterns as in .copsignore files (gitignore syntax)\n"
+            "      --format NAME      format of standard input, FILE '-': text, html,\n"
+            "                         jsonl or trec (default: sniffed; '{' = jsonl)\n"
             "      --merge            merge the index into one segment (also --optimize)\n"
             "      --wait             wait for another cops-index updating the index\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
@@ -58,8 +74,8 @@ static void usage(FILE *out)
             "  -h, --help             show this help and exit\n"
             "  -V, --version          show the version and exit\n"
             "\n"
-            "Exit status: 0 success, 1 --dump term absent, 2 error (or --check found\n"
-            "damage).\n",
+            "Exit status: 0 success, 1 an input named could not be read (the others were\n"
+            "indexed) or --dump term absent, 2 error (or --check found damage).\n",
             program);
 }
 
@@ -165,10 +181,6 @@ static void on_warning_above_progress(void *context, const char *message)
     funlockfile(stderr);
 }
 
-/* The end-of-build summary on stderr, in lines of at most 80 columns
- * (unless the index directory's name alone is longer), each starting with
- * "cops-index: " like every line the program writes there, so that no
- * line a file name could forge passes for one of its own. */
 /* The formats line of the summary ("formats: 3 text, 1 pdf; converted: 2
  * from WINDOWS-1252; binary skipped: ..."), one line per part so that each
  * stays within 80 columns for the usual handful of names. */
@@ -183,6 +195,10 @@ static void print_formats(const char *formats)
     }
 }
 
+/* The end-of-build summary on stderr, in lines of at most 80 columns
+ * (unless the index directory's name alone is longer), each starting with
+ * "cops-index: " like every line the program writes there, so that no
+ * line a file name could forge passes for one of its own. */
 static void print_summary(const char *index_dir, const cops_build_summary *summary)
 {
     if (summary->up_to_date) {
@@ -211,13 +227,23 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
     print_formats(summary->formats);
     if (summary->files_unchanged || summary->documents_deleted || summary->segments > 1
         || summary->merged)
-        fprintf(stderr, "%s: update: %llu files unchanged, %llu documents removed\n"
+        fprintf(stderr, "%s: update: %llu files unchanged, %llu grown; %llu documents "
+                "replaced, %llu removed\n"
                 "%s: now %llu documents in %llu segment%s%s\n", program,
                 (unsigned long long)summary->files_unchanged,
-                (unsigned long long)summary->documents_deleted, program,
+                (unsigned long long)summary->files_grown,
+                (unsigned long long)(summary->documents_deleted - summary->documents_removed),
+                (unsigned long long)summary->documents_removed, program,
                 (unsigned long long)summary->documents_total,
                 (unsigned long long)summary->segments, summary->segments == 1 ? "" : "s",
                 summary->merged ? " (merged)" : "");
+    /* A run that takes out more than a tenth of the index says so. */
+    if (summary->documents_removed * 10 > summary->documents_before
+        && summary->documents_before > 0)
+        fprintf(stderr, "%s: note: %llu of the %llu documents the index held were removed "
+                "(%.0f%%)\n", program, (unsigned long long)summary->documents_removed,
+                (unsigned long long)summary->documents_before,
+                100.0 * (double)summary->documents_removed / (double)summary->documents_before);
 }
 
 static int directory_exists(const char *path)
@@ -278,6 +304,41 @@ static int check_index(const char *index_dir)
     return 0;
 }
 
+static int print_roots(const char *index_dir)
+{
+    char **roots;
+    cops_error err = {0};
+    if (cops_index_roots(index_dir, &roots, NULL, &err) != 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    for (size_t i = 0; roots[i]; i++) {
+        cops_print_escaped(stdout, roots[i], COPS_ESCAPE_LOSSLESS);
+        putchar('\n');
+    }
+    cops_strings_free(roots);
+    return 0;
+}
+
+/* The inputs of a run that names none: every root of the index (0
+ * inputs: cops_build refuses it for a Xapian index, which keeps no
+ * roots), or the bundled corpus when there is no index yet. */
+static size_t default_inputs(const char *index_dir, const cops_build_options *build,
+                             const char **corpus)
+{
+    char **roots;
+    cops_error err = {0};
+    if (build->remove || build->delete_by_id)
+        return 0; /* cops_build says there is nothing to remove */
+    int rc = cops_index_roots(index_dir, &roots, NULL, &err);
+    if (rc == 0)
+        cops_strings_free(roots);
+    if (rc != COPS_ENOINDEX)
+        return 0; /* cops_build refreshes the roots, or says what is wrong */
+    *corpus = directory_exists("corpus") ? "corpus" : COPS_DATADIR "/corpus";
+    return 1;
+}
+
 static int dump_term(const char *index_dir, const char *term)
 {
     cops_index *index;
@@ -301,7 +362,8 @@ int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
            OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT,
-           OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
+           OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_REMOVE, OPT_ROOTS, OPT_HIDDEN,
+           OPT_EXCLUDE, OPT_FORMAT, OPT_DELETE };
     static const struct option options[] = {
         {"index", required_argument, NULL, 'i'},   {"language", required_argument, NULL, 'l'},
         {"list-languages", no_argument, NULL, OPT_LIST},
@@ -318,6 +380,12 @@ int main(int argc, char **argv)
         {"allow-remote-programs", no_argument, NULL, OPT_ALLOW_REMOTE_PROGRAMS},
         {"allow-remote-hosts", no_argument, NULL, OPT_ALLOW_REMOTE_HOSTS},
         {"rebuild", no_argument, NULL, OPT_REBUILD},
+        {"remove", no_argument, NULL, OPT_REMOVE},
+        {"roots", no_argument, NULL, OPT_ROOTS},
+        {"follow", no_argument, NULL, 'L'},     {"hidden", no_argument, NULL, OPT_HIDDEN},
+        {"glob", required_argument, NULL, 'g'}, {"exclude", required_argument, NULL, OPT_EXCLUDE},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"delete", no_argument, NULL, OPT_DELETE},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
         {"optimize", no_argument, NULL, OPT_MERGE},
@@ -327,10 +395,20 @@ int main(int argc, char **argv)
     const char *index_dir = getenv("COPS_INDEX");
     if (!index_dir || !*index_dir)
         index_dir = ".cops";
-    int quiet = 0, stats = 0, check = 0;
+    int quiet = 0, stats = 0, check = 0, roots = 0;
+    /* At most one pattern per argument; static: they live until exit. */
+    static const char **globs, **excludes;
+    globs = calloc((size_t)argc + 1, sizeof *globs);
+    excludes = calloc((size_t)argc + 1, sizeof *excludes);
+    if (!globs || !excludes) {
+        complain("out of memory");
+        return EXIT_TROUBLE;
+    }
+    build.globs = globs;
+    build.excludes = excludes;
     const char *dump = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "i:l:m:qhV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:l:m:qhVLg:", options, NULL)) != -1) {
         switch (c) {
         case 'i': index_dir = optarg; break;
         case 'l': build.language = optarg; break;
@@ -350,6 +428,28 @@ int main(int argc, char **argv)
         case OPT_STATS: stats = 1; break;
         case OPT_DUMP: dump = optarg; break;
         case OPT_REBUILD: build.rebuild = 1; break;
+        case OPT_REMOVE: build.remove = 1; break;
+        case OPT_DELETE: build.delete_by_id = 1; break;
+        case OPT_ROOTS: roots = 1; break;
+        case 'L': build.follow = 1; break;
+        case OPT_HIDDEN: build.hidden = 1; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "html") != 0
+                && strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "trec") != 0) {
+                fprintf(stderr, "%s: --format takes text, html, jsonl or trec, not '%s'\n",
+                        program, optarg);
+                return EXIT_TROUBLE;
+            }
+            build.format = optarg;
+            break;
+        case 'g':
+        case OPT_EXCLUDE:
+            /* argv outlives the build: the patterns point into it. */
+            if (c == 'g')
+                globs[build.glob_count++] = optarg;
+            else
+                excludes[build.exclude_count++] = optarg;
+            break;
         case OPT_WAIT: build.wait = 1; break;
         case OPT_MERGE: build.merge = 1; break;
         case OPT_ENGINE:
@@ -393,14 +493,15 @@ int main(int argc, char **argv)
         return print_stats(index_dir);
     if (dump)
         return dump_term(index_dir, dump);
+    if (roots)
+        return print_roots(index_dir);
 
     const char *default_input[1];
     const char *const *inputs = (const char *const *)argv + optind;
     size_t input_count = (size_t)(argc - optind);
     if (input_count == 0) {
-        default_input[0] = directory_exists("corpus") ? "corpus" : COPS_DATADIR "/corpus";
+        input_count = default_inputs(index_dir, &build, &default_input[0]);
         inputs = default_input;
-        input_count = 1;
     }
     if (!quiet && isatty(STDERR_FILENO)) {
         build.on_progress = on_progress;
@@ -419,5 +520,5 @@ int main(int argc, char **argv)
     }
     if (!quiet)
         print_summary(index_dir, &summary);
-    return 0;
+    return summary.inputs_missing ? EXIT_NOT_FOUND : 0;
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <dirent.h>
@@ -40,6 +41,7 @@
 #include "index-format/names.h"
 #include "index-format/segment.h"
 #include "indexer/build-engine.h"
+#include "indexer/roots.h"
 #include "indexer/segment-build.h"
 #include "indexer/source.h"
 
@@ -86,22 +88,38 @@ static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
     return 0;
 }
 
-static int make_directory(const char *dir, cops_error *err)
+/* mkdir `path`, noting in *created (when NULL) a copy of it when made. */
+static int make_one_directory(const char *path, char **created, cops_error *err)
+{
+    if (mkdir(path, 0755) != 0)
+        return errno == EEXIST ? 0
+                               : error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
+    if (!*created && !(*created = strdup(path)))
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* mkdir -p `dir`; *created (OUT) receives a copy of the outermost folder
+ * it made, or NULL when `dir` was there. */
+static int make_directory(const char *dir, char **created, cops_error *err)
 {
     char path[4096];
+    *created = NULL;
     if (strlen(dir) >= sizeof path)
         return error_set(err, COPS_EINVAL, "index path too long");
     strcpy(path, dir);
-    for (char *p = path + 1; *p; p++) {
+    int rc = 0;
+    for (char *p = path + 1; *p && rc == 0; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
+        rc = make_one_directory(path, created, err);
         *p = '/';
     }
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return error_set_errno(err, COPS_EIO, errno, "cannot create index directory %s", path);
+    if (rc == 0)
+        rc = make_one_directory(path, created, err);
+    if (rc != 0)
+        return rc;
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return error_set(err, COPS_EIO, "%s exists and is not a directory", path);
@@ -192,6 +210,10 @@ typedef struct changes {
     size_t range_count, range_capacity;
     uint64_t *seen;              /* hashes of the paths met in this run */
     size_t seen_count, seen_capacity;
+    roots_list unreadable;       /* files and folders the walk could not read */
+    source_resume resume;        /* where the walk reads a grown file from */
+    uint64_t grown;              /* files read from where they ended */
+    int out_of_memory;           /* noting one of them failed */
     cops_error error;            /* of on_file */
 } changes;
 
@@ -231,15 +253,35 @@ static int already_read(changes *c, const char *path)
     return 0;
 }
 
+/* Whether a file may be read from where it last ended when it only grew:
+ * JSON Lines, not compressed (a gzip stream's old bytes change when it
+ * grows, and its hash is of the compressed bytes). */
+static int may_grow(const char *path)
+{
+    size_t length = strlen(path);
+    return (length > 6 && strcasecmp(path + length - 6, ".jsonl") == 0)
+           || (length > 7 && strcasecmp(path + length - 7, ".ndjson") == 0);
+}
+
+/* The file's size and time into `e`. */
+static void note_status(catalog_entry *e, const struct stat *status, uint64_t hash)
+{
+    e->size = (uint64_t)status->st_size;
+    e->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
+    e->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
+    e->hash = hash;
+}
+
 static int on_file(void *context, const char *path, const struct stat *status, int fd)
 {
     changes *c = context;
     if (already_read(c, path))
         return 0;
-    catalog_entry *known = catalog_find(&c->previous, path);
+    size_t first = 0;
+    catalog_entry *known = catalog_find(&c->previous, path, &first);
+    size_t last = known ? (size_t)(known - c->previous.entries) : 0;
     if (known) {
-        size_t i = (size_t)(known - c->previous.entries);
-        c->visited[i] = 1;
+        memset(c->visited + first, 1, last - first + 1);
         if (known->size == (uint64_t)status->st_size
             && known->mtime_seconds == (int64_t)status->st_mtim.tv_sec
             && known->mtime_nanoseconds == (uint32_t)status->st_mtim.tv_nsec) {
@@ -248,23 +290,28 @@ static int on_file(void *context, const char *path, const struct stat *status, i
         }
     }
     uint64_t hash;
+    catalog_prefix prefix;
+    int grows = known && known->size > 0 && (uint64_t)status->st_size > known->size
+                && may_grow(path);
     /* The walk's own descriptor: the bytes hashed are the bytes it reads
      * next (a pipe was already read into memory by the walk). */
-    int hashed = catalog_hash_descriptor(fd, path, &hash, &c->error);
+    int hashed = catalog_hash_prefix(fd, path, grows ? known->size : 0, grows ? &prefix : NULL,
+                                     &hash, &c->error);
     if (hashed == COPS_ENOMEM)
         return COPS_ENOMEM; /* not "unreadable": its old documents would stay */
     if (hashed != 0)
         return 1; /* unreadable: let the reader report it as usual */
     if (known && known->hash == hash) {
-        known->mtime_seconds = (int64_t)status->st_mtim.tv_sec;
-        known->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
-        known->size = (uint64_t)status->st_size;
+        note_status(known, status, hash);
         c->catalog_touched = 1;
         c->unchanged++;
         return 0;
     }
-    if (known)
-        c->replaced[known - c->previous.entries] = 1;
+    /* Grown: the old bytes are those indexed, ending a line; only the new
+     * lines are read, numbered on from the old ones. */
+    int grown = grows && prefix.complete && prefix.hash == known->hash && prefix.last_byte == '\n';
+    if (known && !grown)
+        memset(c->replaced + first, 1, last - first + 1);
     if (ARRAY_RESERVE_ONE(c->reads, c->read_capacity, c->read_count, 64) != 0)
         return COPS_ENOMEM;
     file_read *r = &c->reads[c->read_count];
@@ -275,7 +322,16 @@ static int on_file(void *context, const char *path, const struct stat *status, i
     r->mtime_nanoseconds = (uint32_t)status->st_mtim.tv_nsec;
     r->hash = hash;
     c->read_count++;
-    return 1;
+    if (!grown)
+        return 1;
+    /* The file's latest part carries its status, also when the new lines
+     * hold no document. */
+    c->resume.offset = known->size;
+    c->resume.line = prefix.lines;
+    note_status(known, status, hash);
+    c->catalog_touched = 1;
+    c->grown++;
+    return SOURCE_READ_REST;
 }
 
 /* Count document `doc` of the new segment as coming from `path`. */
@@ -303,6 +359,7 @@ static int compare_reads(const void *a, const void *b)
 
 static void changes_free(changes *c)
 {
+    roots_free(&c->unreadable);
     free(c->seen);
     catalog_free(&c->previous);
     free(c->visited);
@@ -341,11 +398,21 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
     if (!order)
         return error_set(err, COPS_ENOMEM, "out of memory");
     for (size_t i = 0; i < files->count; i++) {
-        order[i].entry = &files->entries[i];
+        catalog_entry *e = &files->entries[i];
+        order[i].entry = e;
         order[i].segment = current->segment_count;
         for (size_t s = 0; s < current->segment_count; s++)
-            if (strcmp(current->segments[s].name, files->entries[i].segment) == 0)
+            if (strcmp(current->segments[s].name, e->segment) == 0)
                 order[i].segment = s;
+        /* A range may hold records deleted by id (--delete): it keeps its
+         * live documents only, and goes when none is left. */
+        uint32_t live = 0;
+        for (uint32_t d = e->first_doc; order[i].segment < current->segment_count
+                                        && d < e->first_doc + e->doc_count; d++)
+            live += !deletions_test(&dels[order[i].segment], d);
+        e->doc_count = live;
+        if (live == 0)
+            order[i].segment = current->segment_count;
     }
     qsort(order, files->count, sizeof *order, compare_entry_order);
 
@@ -360,8 +427,9 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
         for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
             if (deletions_test(&dels[s], doc))
                 continue;
+            /* `<=`: a range's first documents may be deleted ones. */
             while (next_entry < files->count && order[next_entry].segment == s
-                   && order[next_entry].entry->first_doc == doc) {
+                   && order[next_entry].entry->first_doc <= doc) {
                 order[next_entry].entry->first_doc = segment_build_documents(builder);
                 snprintf(order[next_entry].entry->segment, MANIFEST_MAX_NAME, "%s", name);
                 next_entry++;
@@ -382,6 +450,10 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
         segment_close(seg);
     }
     free(order);
+    /* A file whose records were all deleted by id leaves the catalog
+     * (entries never outnumber documents: catalog.h); its root's next
+     * refresh reads it again. */
+    catalog_drop_empty(files);
     if (rc != 0) {
         segment_build_abort(builder);
         return rc;
@@ -400,6 +472,7 @@ typedef struct previous_index {
     deletions dels[MANIFEST_MAX_SEGMENTS];
     int dels_changed[MANIFEST_MAX_SEGMENTS];
     int usable;                  /* same analysis, catalog present */
+    int older_catalog;           /* the catalog is of an older version */
 } previous_index;
 
 /* Load what an incremental build needs; `usable` stays 0 when the index
@@ -431,6 +504,12 @@ static int load_previous(const char *dir, const analyzer_config *config, previou
     }
     int rc = catalog_read(dir, p->manifest.files, manifest_documents(&p->manifest), &c->previous,
                           err);
+    if (rc == COPS_EVERSION) {
+        /* An older cops's catalog: its paths are not identities, so
+         * nothing of it can be matched; start over from the inputs. */
+        p->older_catalog = 1;
+        return 0;
+    }
     if (rc != 0)
         return rc;
     c->visited = calloc(c->previous.count + 1, 1);
@@ -456,7 +535,45 @@ typedef struct native_build {
     char segment_name[MANIFEST_MAX_NAME];
     segment_build *builder;
     segment_build_stage *analysis; /* the feed's stage */
+    roots_list roots;            /* of the index once this build commits */
+    roots_list refreshed;        /* walked (or removed) by this build */
+    char *created;               /* the outermost folder this build created, or NULL */
+    const build_request *request_ids; /* a --delete build: its request, else NULL */
+    int committed;               /* a manifest of this build is in place */
 } native_build;
+
+/* A first build that fails leaves nothing behind: the files it wrote in
+ * the directory it created, and the folders it created.  Only names the
+ * writer makes (names.h) are removed, so rmdir fails, leaving the
+ * folder, if anything else appeared there meanwhile. */
+static void remove_created_directory(native_build *b)
+{
+    DIR *d = opendir(b->index_dir);
+    if (d) {
+        struct dirent *entry;
+        while ((entry = readdir(d)) != NULL) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", b->index_dir, entry->d_name);
+            if (names_writer_made(entry->d_name) && file_is_regular(path))
+                unlink(path);
+        }
+        closedir(d);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s", b->index_dir);
+    size_t top = strlen(b->created);
+    for (;;) {
+        size_t length = strlen(path);
+        while (length > 1 && path[length - 1] == '/')
+            path[--length] = '\0';
+        if (rmdir(path) != 0 || length <= top)
+            break;
+        char *slash = strrchr(path, '/');
+        if (!slash || slash == path)
+            break;
+        *slash = '\0';
+    }
+}
 
 static void native_free(native_build *b)
 {
@@ -464,6 +581,11 @@ static void native_free(native_build *b)
     segment_build_stage_free(b->analysis);
     if (b->lock_fd >= 0)
         close(b->lock_fd);
+    if (b->created && !b->committed)
+        remove_created_directory(b);
+    free(b->created);
+    roots_free(&b->roots);
+    roots_free(&b->refreshed);
     for (size_t s = 0; s < MANIFEST_MAX_SEGMENTS; s++)
         deletions_free(&b->previous.dels[s]);
     changes_free(&b->tracked);
@@ -486,20 +608,89 @@ static int open_previous(native_build *b, cops_error *err)
         manifest_read(b->index_dir, &previous->manifest, &ignored);
     }
     if (rc == 0 && !previous->usable) {
-        /* Start over: nothing of the old index is kept. */
+        /* Start over: nothing of the old index is kept but its roots,
+         * which a run naming no path refreshes. */
+        catalog_free(&b->tracked.previous);
+        catalog old;
+        cops_error ignored;
+        if (previous->manifest.files[0]
+            && catalog_read(b->index_dir, previous->manifest.files,
+                            manifest_documents(&previous->manifest), &old, &ignored) == 0) {
+            catalog *kept = &b->tracked.previous;
+            kept->roots = old.roots;
+            kept->root_count = old.root_count;
+            kept->root_capacity = old.root_capacity;
+            old.roots = NULL;
+            old.root_count = 0;
+            catalog_free(&old);
+        }
         for (size_t s = 0; s < previous->manifest.segment_count; s++)
             deletions_free(&previous->dels[s]);
         uint64_t generation = previous->manifest.generation;
         memset(&previous->manifest, 0, sizeof previous->manifest);
         previous->manifest.generation = generation;
-        catalog_free(&b->tracked.previous);
     }
     return rc;
+}
+
+/* The roots after this build (b->roots) and the ones it walks or removes
+ * (b->refreshed), from the roots the index had and the request. */
+static int settle_roots(native_build *b, const build_request *request, cops_error *err)
+{
+    const catalog *known = &b->tracked.previous;
+    int keep_known = request->refresh_all || !b->options.rebuild || b->options.remove;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && keep_known && i < known->root_count; i++)
+        rc = roots_add(&b->roots, known->roots[i]);
+    if (request->refresh_all) {
+        for (size_t i = 0; rc == 0 && i < known->root_count; i++)
+            rc = roots_add(&b->refreshed, known->roots[i]);
+        if (rc == 0 && known->root_count == 0)
+            return error_set(err, COPS_EINVAL, "nothing to index: %s has no roots%s; name the "
+                             "files and folders to index", b->index_dir,
+                             b->previous.older_catalog ? " (an older cops built it)" : "");
+    } else {
+        for (size_t i = 0; rc == 0 && i < request->root_count; i++) {
+            rc = roots_add(&b->refreshed, request->roots[i]);
+            if (b->options.remove)
+                roots_remove_under(&b->roots, request->roots[i]);
+            else if (rc == 0 && strcmp(request->roots[i], "-") != 0)
+                rc = roots_add(&b->roots, request->roots[i]); /* stdin is no root */
+        }
+    }
+    if (rc != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    if (b->roots.count > CATALOG_MAX_ROOTS)
+        return error_set(err, COPS_ELIMIT, "more than %d roots: index the folders that hold "
+                         "these files instead", CATALOG_MAX_ROOTS);
+    return 0;
+}
+
+/* 1 when the roots after this build differ from those it started with. */
+static int roots_changed(const native_build *b, const catalog *before)
+{
+    if (b->roots.count != before->root_count)
+        return 1;
+    for (size_t i = 0; i < before->root_count; i++)
+        if (strcmp(b->roots.paths[i], before->roots[i]) != 0)
+            return 1;
+    return 0;
 }
 
 static int native_on_file(void *context, const char *path, const struct stat *status, int fd)
 {
     return on_file(&((native_build *)context)->tracked, path, status, fd);
+}
+
+static void native_on_unreadable(void *context, const char *path)
+{
+    changes *tracked = &((native_build *)context)->tracked;
+    char *canonical = NULL;
+    /* The walk's paths are canonical already, but a named pipe's is not
+     * worth trusting: canonicalise as the roots were. */
+    if (roots_canonical(path, &canonical) != 0 || roots_add(&tracked->unreadable, canonical) != 0)
+        tracked->out_of_memory = 1;
+    free(canonical);
 }
 
 static int native_add(void *context, const source_document *document, const uint8_t *prepared,
@@ -513,17 +704,33 @@ static int native_add(void *context, const source_document *document, const uint
     return rc;
 }
 
+/* Whether a previous file's documents stay: it was read unchanged, or
+ * lies outside the roots this build refreshes, or could not be read
+ * (an unreadable file or folder keeps what it had).  A removal keeps
+ * only what lies outside the paths it names. */
+static int previous_kept(const native_build *b, size_t i)
+{
+    const changes *tracked = &b->tracked;
+    const char *path = tracked->previous.entries[i].path;
+    if (!roots_any_contains(&b->refreshed, path))
+        return 1;
+    if (b->options.remove || tracked->replaced[i])
+        return 0;
+    return tracked->visited[i] || roots_any_contains(&tracked->unreadable, path);
+}
+
 /* What the previous documents became: kept in `files`, or deleted (in
- * their segment's bitmap, counted in *deleted) when their file changed or
- * is no longer among the inputs. */
-static int settle_previous(native_build *b, catalog *files, uint64_t *deleted, cops_error *err)
+ * their segment's bitmap, counted in *deleted, and in *removed unless
+ * their file changed and is read again). */
+static int settle_previous(native_build *b, catalog *files, uint64_t *deleted,
+                           uint64_t *removed, cops_error *err)
 {
     previous_index *previous = &b->previous;
     const changes *tracked = &b->tracked;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < tracked->previous.count; i++) {
         catalog_entry *e = &tracked->previous.entries[i];
-        if (tracked->visited[i] && !tracked->replaced[i]) {
+        if (previous_kept(b, i)) {
             rc = catalog_add(files, e, err);
             continue;
         }
@@ -533,6 +740,8 @@ static int settle_previous(native_build *b, catalog *files, uint64_t *deleted, c
             uint32_t before = previous->dels[s].deleted;
             deletions_mark(&previous->dels[s], e->first_doc, e->doc_count);
             *deleted += previous->dels[s].deleted - before;
+            if (!tracked->replaced[i])
+                *removed += previous->dels[s].deleted - before;
             previous->dels_changed[s] = 1;
         }
     }
@@ -581,8 +790,15 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
     b->builder = NULL;
     for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
         manifest_segment seg = previous->manifest.segments[s];
-        if (previous->dels[s].deleted == seg.documents)
+        if (previous->dels[s].deleted == seg.documents) {
+            /* The segment goes: a file still listed there had all its
+             * records deleted by id, and leaves the catalog. */
+            for (size_t i = 0; i < files->count; i++)
+                if (strcmp(files->entries[i].segment, seg.name) == 0)
+                    files->entries[i].doc_count = 0;
+            catalog_drop_empty(files);
             continue;
+        }
         if (previous->dels_changed[s]) {
             names_deletions(seg.deletions, seg.name, b->generation);
             seg.deleted = previous->dels[s].deleted;
@@ -608,6 +824,7 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
     int committed = 0;
     if (rc == 0)
         rc = manifest_commit(b->index_dir, next, &committed, err);
+    b->committed |= committed;
     if (rc != 0 && !committed) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", b->index_dir, b->segment_name);
@@ -678,24 +895,108 @@ static int commit_merge(native_build *b, manifest *next, int *merged, cops_error
     return rc;
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The live document of the previous index whose identifier is one of
+ * `ids` (options.delete_ids: a record's id field, or a file's path),
+ * marked deleted; every document is read (its metadata only).  An id
+ * found nowhere is a warning, counted in *missing. */
+static int delete_by_id(native_build *b, const build_request *request, uint64_t *deleted,
+                        uint64_t *missing, cops_error *err)
+{
+    previous_index *previous = &b->previous;
+    size_t count = request->id_count;
+    char **sorted = calloc(count + 1, sizeof *sorted);
+    unsigned char *found = calloc(count + 1, 1);
+    int rc = sorted && found ? 0 : error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0) {
+        memcpy(sorted, request->ids, count * sizeof *sorted);
+        qsort(sorted, count, sizeof *sorted, compare_strings);
+        size_t unique = 0;
+        for (size_t i = 0; i < count; i++)
+            if (unique == 0 || strcmp(sorted[unique - 1], sorted[i]) != 0)
+                sorted[unique++] = sorted[i];
+        count = unique;
+    }
+    for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", b->index_dir, previous->manifest.segments[s].name);
+        segment *seg = NULL;
+        rc = segment_open(path, &seg, err);
+        for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
+            segment_metadata meta;
+            if (deletions_test(&previous->dels[s], doc))
+                continue;
+            rc = segment_read_metadata(seg, doc, &meta, err);
+            char id[4096];
+            if (rc != 0 || meta.id_length >= sizeof id)
+                continue;
+            memcpy(id, meta.id, meta.id_length);
+            id[meta.id_length] = '\0';
+            const char *key = id;
+            char **hit = bsearch(&key, sorted, count, sizeof *sorted, compare_strings);
+            if (!hit)
+                continue;
+            found[hit - sorted] = 1;
+            deletions_mark(&previous->dels[s], doc, 1);
+            previous->dels_changed[s] = 1;
+            (*deleted)++;
+        }
+        segment_close(seg);
+    }
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        if (found[i])
+            continue;
+        build_warn(&b->options, "no document has the id '%s'", sorted[i]);
+        (*missing)++;
+    }
+    free(sorted);
+    free(found);
+    return rc;
+}
+
 static int native_commit(void *context, const source_stats *read, cops_build_summary *summary,
                          cops_error *err)
 {
     native_build *b = context;
     const previous_index *previous = &b->previous;
-    uint64_t deleted_now = 0;
+    uint64_t deleted_now = 0, removed_now = 0;
     catalog files;
     memset(&files, 0, sizeof files);
-    int rc = settle_previous(b, &files, &deleted_now, err);
+    int rc = b->tracked.out_of_memory ? error_set(err, COPS_ENOMEM, "out of memory") : 0;
+    if (rc == 0)
+        rc = settle_previous(b, &files, &deleted_now, &removed_now, err);
+    if (rc == 0 && b->request_ids) {
+        uint64_t by_id = 0;
+        rc = delete_by_id(b, b->request_ids, &by_id, &summary->inputs_missing, err);
+        deleted_now += by_id;
+        removed_now += by_id;
+    }
     uint32_t new_documents = segment_build_documents(b->builder);
-    uint64_t live_before = 0;
-    for (size_t s = 0; s < previous->manifest.segment_count; s++)
-        live_before += previous->manifest.segments[s].documents - previous->dels[s].deleted;
-    if (rc == 0 && new_documents == 0 && live_before == 0)
+    uint64_t live_before = 0, live_kept = 0;
+    for (size_t s = 0; s < previous->manifest.segment_count; s++) {
+        live_before += previous->manifest.segments[s].documents
+                       - previous->manifest.segments[s].deleted;
+        live_kept += previous->manifest.segments[s].documents - previous->dels[s].deleted;
+    }
+    /* Nothing found where the run looked, and nothing was there before
+     * (or the index would be empty): a mistake worth an error. */
+    size_t in_scope = 0;
+    for (size_t i = 0; i < b->tracked.previous.count; i++)
+        in_scope += (size_t)roots_any_contains(&b->refreshed, b->tracked.previous.entries[i].path);
+    if (rc == 0 && new_documents == 0 && !b->options.remove && !b->request_ids
+        && (live_kept == 0 || in_scope == 0))
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
                        (unsigned long long)read->skipped);
     int changed = new_documents > 0 || deleted_now > 0 || b->tracked.catalog_touched
-                  || !previous->usable;
+                  || !previous->usable || roots_changed(b, &b->tracked.previous);
+    files.roots = b->roots.paths;
+    files.root_count = b->roots.count;
+    files.root_capacity = b->roots.capacity;
+    memset(&b->roots, 0, sizeof b->roots);
     if (rc == 0)
         rc = catalog_new_files(b, &files, err);
 
@@ -719,7 +1020,10 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
 
     summary->documents = built.documents;
     summary->documents_deleted = deleted_now;
+    summary->documents_removed = removed_now;
+    summary->documents_before = live_before;
     summary->files_unchanged = b->tracked.unchanged;
+    summary->files_grown = b->tracked.grown;
     summary->terms = built.terms;
     summary->postings = built.postings;
     summary->tokens = built.tokens;
@@ -747,17 +1051,24 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     b->lock_fd = -1;
     b->index_dir = request->index_dir;
     b->options = *request->options;
+    if (request->id_count > 0)
+        b->request_ids = request;
     b->config = *request->analysis;
     b->budget = b->options.memory_mb * 1024 * 1024 / 10 * 7; /* the rest: analysis, I/O */
     int rc = analyzer_new(&b->config, &b->text_analyzer, err);
     if (rc == 0)
-        rc = make_directory(b->index_dir, err);
+        rc = make_directory(b->index_dir, &b->created, err);
     if (rc == 0)
         rc = check_directory_ours(b->index_dir, err);
     if (rc == 0)
         rc = lock_index(b->index_dir, b->options.wait, &b->lock_fd, err);
     if (rc == 0)
         rc = open_previous(b, err);
+    if (rc == 0)
+        rc = settle_roots(b, request, err);
+    if (rc == 0 && b->previous.older_catalog && !request->refresh_all)
+        build_warn(&b->options, "%s was built by an older cops, whose catalog has no roots: indexing "
+                    "the paths given from scratch", b->index_dir);
     b->generation = b->previous.manifest.generation + 1;
     names_segment(b->segment_name, b->generation);
     if (rc == 0)
@@ -775,8 +1086,36 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     engine->stage.prepare = segment_build_prepare;
     engine->stage.context = b->analysis;
     engine->on_file = native_on_file;
+    engine->on_unreadable = native_on_unreadable;
+    engine->resume = &b->tracked.resume;
+    engine->known_roots = (const char *const *)b->refreshed.paths;
+    engine->known_root_count = b->refreshed.count;
+    engine->keeps_roots = 1;
     engine->add = native_add;
     engine->commit = native_commit;
     engine->abort = native_abort;
     return 0;
+}
+
+int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error *err)
+{
+    *roots = NULL;
+    manifest m;
+    int rc = manifest_read(dir, &m, err);
+    catalog files;
+    memset(&files, 0, sizeof files);
+    if (rc == 0 && m.files[0])
+        rc = catalog_read(dir, m.files, manifest_documents(&m), &files, err);
+    char **list = rc == 0 ? calloc(files.root_count + 1, sizeof *list) : NULL;
+    if (rc == 0 && !list)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0) {
+        /* The catalog's strings change hands. */
+        memcpy(list, files.roots, files.root_count * sizeof *list);
+        *count = files.root_count;
+        files.root_count = 0;
+        *roots = list;
+    }
+    catalog_free(&files);
+    return rc;
 }

@@ -61,6 +61,8 @@ typedef struct source_file {
     source_walker *walker;
     const char *path;
     source_reader reader;
+    uint64_t first_line;          /* lines before the first byte read (a
+                                   * grown file read from where it ended) */
     uint64_t invalid_sequences;   /* replaced in this file */
     uint64_t first_invalid_offset;
     source_format format;         /* chosen by source_read_content */
@@ -91,6 +93,10 @@ int source_reader_read_line(source_reader *reader, byte_buffer *line, size_t lim
 void source_warn(source_walker *walker, const char *format, ...) COPS_PRINTF(2, 3);
 /* A warning that also counts one skipped document. */
 void source_skip(source_walker *walker, const char *format, ...) COPS_PRINTF(2, 3);
+/* A file or folder that cannot be read: a skip, and the caller's
+ * on_unreadable hears of it (its old documents are kept); returns 0.  For
+ * errnum ENOMEM, the walk's error instead: COPS_ENOMEM. */
+int source_unreadable(source_walker *walker, const char *path, const char *problem, int errnum);
 /* Report the damage of the file's reader.  Whatever followed the damage
  * is lost, so it counts as one skipped document; documents completed
  * before it have been delivered. */

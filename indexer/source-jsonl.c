@@ -137,7 +137,7 @@ int source_read_jsonl(source_file *file)
     state.text_name = names[FIELD_TEXT];
     json_scan_init(&state.scan, names, options->text_field ? FIELD_BODY : FIELD_BODY + 1);
 
-    uint64_t line_number = 0;
+    uint64_t line_number = file->first_line;
     int status = 0;
     for (;;) {
         size_t length;

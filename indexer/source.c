@@ -4,8 +4,11 @@
 
 #include "indexer/charset.h"
 
+#include "base/array.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "base/utf8.h"
+#include "indexer/ignore.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -111,6 +114,18 @@ void source_stats_describe(const source_stats *stats, char *out, size_t size)
     describe_tally(stats->formats, "formats: ", "", out, size, &used);
     describe_tally(stats->encodings, "converted: ", "from ", out, size, &used);
     describe_tally(stats->binaries, "binary skipped: ", "", out, size, &used);
+}
+
+int source_unreadable(source_walker *walker, const char *path, const char *problem, int errnum)
+{
+    /* Out of memory is no property of the file: an error, or an update
+     * would take the file (and keep its old documents) as unreadable. */
+    if (errnum == ENOMEM)
+        return error_set(walker->err, COPS_ENOMEM, "out of memory: %s '%s'", problem, path);
+    source_skip(walker, "%s: %s: %s, skipped", path, problem, strerror(errnum));
+    if (walker->options->on_unreadable)
+        walker->options->on_unreadable(walker->options->file_context, path);
+    return 0;
 }
 
 int source_deliver(source_file *file, const source_document *document)
@@ -383,6 +398,30 @@ void source_title_from_text(const char *text, size_t length, byte_buffer *out)
 
 /* ------------------------------------------------------------- dispatch */
 
+/* The format of standard input ("-"): options->format, else sniffed,
+ * where a first '{' means JSON Lines. */
+static source_format standard_input_format(source_walker *walker, source_reader *reader)
+{
+    static const struct {
+        const char *name;
+        source_format format;
+    } names[] = {{"text", FORMAT_TEXT}, {"html", FORMAT_HTML}, {"jsonl", FORMAT_JSONL},
+                 {"trec", FORMAT_TREC}};
+    const char *wanted = walker->options->format;
+    for (size_t i = 0; wanted && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(wanted, names[i].name) == 0)
+            return names[i].format;
+    source_reader_fill(reader);
+    const uint8_t *data = reader->data + reader->start;
+    size_t length = reader->end - reader->start;
+    while (length > 0 && source_is_space(*data)) {
+        data++;
+        length--;
+    }
+    return length > 0 && *data == '{' ? FORMAT_JSONL
+                                       : detect_format_from_content(FORMAT_SNIFF, data, length);
+}
+
 /* A non-regular input (pipe, FIFO, device) can be read only once, but it
  * must be hashed for change tracking and then parsed: copy it, bounded by
  * the document size limit, into an anonymous in-memory file and read that
@@ -466,14 +505,11 @@ static int open_input(source_walker *walker, const char *path, int named, struct
     /* Inside folders, O_NONBLOCK: a file replaced by a FIFO after the
      * listing must not block the open.  A named FIFO is the caller's
      * choice: wait for its writer, as cat would. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
+    int fd = strcmp(path, "-") == 0
+                 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
     if (fd < 0) {
-        int errnum = errno;
-        if (named)
-            *result = error_set_errno(walker->err, COPS_EIO, errnum, "cannot open input '%s'",
-                                      path);
-        else
-            source_skip(walker, "%s: cannot open: %s, skipped", path, strerror(errnum));
+        *result = source_unreadable(walker, path, "cannot open", errno);
         return -1;
     }
     if (fstat(fd, status) != 0) {
@@ -506,7 +542,9 @@ int source_read_content(source_file *file, const char *name)
     source_format named = detect_format_from_name(name);
     /* The opening can overrule the name, but streamed formats are not
      * looked at (no fill before the reader starts). */
-    if (named != FORMAT_JSONL && named != FORMAT_TREC) {
+    if (strcmp(file->path, "-") == 0) {
+        named = standard_input_format(file->walker, &file->reader);
+    } else if (named != FORMAT_JSONL && named != FORMAT_TREC) {
         source_reader_fill(&file->reader);
         named = detect_format_from_content(named, file->reader.data + file->reader.start,
                                            file->reader.end - file->reader.start);
@@ -531,8 +569,8 @@ int source_read_content(source_file *file, const char *name)
     return status;
 }
 
-/* Read one file.  `named` files were given by the caller, so failing to
- * open one is fatal rather than a warning. */
+/* Read one file.  `named` files were given by the caller: a FIFO or
+ * device among them is read (once), where inside folders it is skipped. */
 static int source_read_file(source_walker *walker, const char *path, int named)
 {
     struct stat status;
@@ -541,6 +579,7 @@ static int source_read_file(source_walker *walker, const char *path, int named)
     if (fd < 0)
         return result;
     const source_options *options = walker->options;
+    source_resume resume = {0, 0};
     if (options->on_file) {
         int wanted = options->on_file(options->file_context, path, &status, fd);
         if (wanted <= 0) {
@@ -550,6 +589,9 @@ static int source_read_file(source_walker *walker, const char *path, int named)
                                           path, cops_strerror(wanted))
                               : 0;
         }
+        if (wanted == SOURCE_READ_REST && options->resume
+            && lseek(fd, (off_t)options->resume->offset, SEEK_SET) >= 0)
+            resume = *options->resume;
     }
     source_file file;
     memset(&file, 0, sizeof file);
@@ -564,10 +606,13 @@ static int source_read_file(source_walker *walker, const char *path, int named)
         return error_set(walker->err, COPS_ENOMEM, "out of memory opening '%s'", path);
     }
     gzbuffer(file.reader.file, (unsigned)SOURCE_READ_CHUNK);
+    file.reader.offset = resume.offset;
+    file.first_line = resume.line;
     walker->stats.files++;
 
     int status_code = source_read_content(&file, path);
-    walker->stats.bytes_read += file.reader.offset + (file.reader.end - file.reader.start);
+    walker->stats.bytes_read += file.reader.offset - resume.offset
+                                + (file.reader.end - file.reader.start);
     walker->input_done += (uint64_t)status.st_size;
     gzclose(file.reader.file);
     free(file.reader.data);
@@ -598,6 +643,10 @@ typedef struct traversal {
     int has_excluded;            /* skip the directory (excluded_device, excluded_inode) */
     dev_t excluded_device;
     ino_t excluded_inode;
+    const source_options *options; /* follow, hidden, patterns; NULL = defaults */
+    size_t root_length;          /* of the input being walked: paths relative to it */
+    ignore_rules **rules;        /* --exclude, then each folder's .copsignore, outer first */
+    size_t rule_count, rule_capacity;
 } traversal;
 
 static void traversal_exclude(traversal *walk, const char *directory)
@@ -617,12 +666,6 @@ static int compare_names(const void *left, const void *right)
     return strcmp(*(char *const *)left, *(char *const *)right);
 }
 
-static void traversal_skip(traversal *walk, const char *path, const char *problem, int errnum)
-{
-    if (walk->walker)
-        source_skip(walk->walker, "%s: %s: %s, skipped", path, problem, strerror(errnum));
-}
-
 static void free_names(char **names, size_t count)
 {
     for (size_t i = 0; i < count; i++)
@@ -630,9 +673,11 @@ static void free_names(char **names, size_t count)
     free(names);
 }
 
-/* The sorted names of the visible entries of `path`; *names is NULL and the
- * result negative when the folder cannot be read. */
-static int list_directory(const char *path, char ***names, size_t *count, int *errnum)
+/* The sorted names of the entries of `path` (without hidden ones, whose
+ * name starts with '.', unless `hidden`); *names is NULL and the result
+ * negative when the folder cannot be read. */
+static int list_directory(const char *path, int hidden, char ***names, size_t *count,
+                          int *errnum)
 {
     *names = NULL;
     *count = 0;
@@ -654,7 +699,8 @@ static int list_directory(const char *path, char ***names, size_t *count, int *e
             }
             break;
         }
-        if (entry->d_name[0] == '.')
+        if (entry->d_name[0] == '.'
+            && (!hidden || strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0))
             continue;
         if (used == capacity) {
             size_t grown_capacity = capacity ? capacity * 2 : 32;
@@ -685,8 +731,90 @@ static int list_directory(const char *path, char ***names, size_t *count, int *e
     return 0;
 }
 
-static int traverse_directory(traversal *walk, const char *path, const struct stat *status,
-                              int named)
+/* `path` relative to the input being walked ("" for the input itself). */
+static const char *relative_path(const traversal *walk, const char *path)
+{
+    const char *relative = path + walk->root_length;
+    return *relative == '/' ? relative + 1 : relative;
+}
+
+/* Push the patterns of `folder`/.copsignore, if there is one.  It is
+ * read as an index file is (a regular file, a link not followed, at most
+ * 1 MiB): a bad one is a warning and is not applied. */
+static int load_ignore_file(traversal *walk, const char *folder)
+{
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/.copsignore", folder) >= (int)sizeof path)
+        return 0;
+    byte_buffer text = BUFFER_INIT;
+    cops_error problem;
+    int rc = file_read_named(path, 0, (size_t)1 << 20, &text, &problem);
+    if (rc == COPS_ENOINDEX) {
+        buffer_free(&text);
+        return 0;
+    }
+    ignore_rules *rules = NULL;
+    if (rc == 0)
+        rc = ignore_rules_parse((const char *)text.data, text.length,
+                                relative_path(walk, folder), &rules);
+    buffer_free(&text);
+    if (rc == COPS_ENOMEM
+        || (rc == 0 && ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8)))
+        rc = COPS_ENOMEM;
+    if (rc == COPS_ENOMEM) {
+        ignore_rules_free(rules);
+        return error_set(walk->err, COPS_ENOMEM, "out of memory reading '%s'", path);
+    }
+    if (rc != 0) {
+        if (walk->walker)
+            source_warn(walk->walker, "%s: not applied: %s", path, problem.message);
+        return 0;
+    }
+    walk->rules[walk->rule_count++] = rules;
+    return 0;
+}
+
+/* Whether the patterns leave `path` (met inside a folder) out: the last
+ * matching pattern of the innermost rules decides, then --glob for files. */
+static int left_out(const traversal *walk, const char *path, int is_directory)
+{
+    const char *relative = relative_path(walk, path);
+    int verdict = 0;
+    for (size_t i = 0; i < walk->rule_count; i++) {
+        int said = ignore_rules_match(walk->rules[i], relative, is_directory);
+        if (said != 0)
+            verdict = said;
+    }
+    if (verdict == 1)
+        return 1;
+    const source_options *options = walk->options;
+    if (is_directory || !options || options->glob_count == 0)
+        return 0;
+    for (size_t i = 0; i < options->glob_count; i++)
+        if (ignore_pattern_matches(options->globs[i], relative, 0))
+            return 0;
+    return 1;
+}
+
+/* One entry met inside a folder: a symbolic link is followed only with
+ * options->follow_links (and never seen otherwise, as ripgrep does);
+ * what the patterns leave out is not visited, nor a .copsignore (with
+ * --hidden too: it is a setting, not a document). */
+static int traverse_child(traversal *walk, const char *child)
+{
+    struct stat child_status;
+    int follow = walk->options && walk->options->follow_links;
+    if ((follow ? stat(child, &child_status) : lstat(child, &child_status)) != 0) {
+        return walk->walker ? source_unreadable(walk->walker, child, "cannot read", errno) : 0;
+    }
+    const char *slash = strrchr(child, '/');
+    if (S_ISLNK(child_status.st_mode) || strcmp(slash ? slash + 1 : child, ".copsignore") == 0
+        || left_out(walk, child, S_ISDIR(child_status.st_mode)))
+        return 0;
+    return traverse(walk, child, &child_status, 0);
+}
+
+static int traverse_directory(traversal *walk, const char *path, const struct stat *status)
 {
     if (walk->has_excluded && status->st_dev == walk->excluded_device
         && status->st_ino == walk->excluded_inode)
@@ -703,16 +831,13 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
     char **names;
     size_t count;
     int errnum = 0;
-    int listed = list_directory(path, &names, &count, &errnum);
+    int hidden = walk->options && walk->options->hidden;
+    int listed = list_directory(path, hidden, &names, &count, &errnum);
     if (listed == COPS_ENOMEM)
         return error_set(walk->err, COPS_ENOMEM, "out of memory listing '%s'", path);
-    if (listed != 0) {
-        if (named && walk->walker)
-            return error_set_errno(walk->err, COPS_EIO, errnum, "cannot read input folder '%s'",
-                                   path);
-        traversal_skip(walk, path, "cannot read folder", errnum);
-        return 0;
-    }
+    if (listed != 0)
+        return walk->walker ? source_unreadable(walk->walker, path, "cannot read folder", errnum)
+                            : 0;
     if (walk->depth == walk->ancestors_capacity) {
         size_t grown_capacity = walk->ancestors_capacity ? walk->ancestors_capacity * 2 : 16;
         directory_identity *grown =
@@ -728,9 +853,10 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
     walk->ancestors[walk->depth].inode = status->st_ino;
     walk->depth++;
 
+    size_t rules_before = walk->rule_count;
+    int result = load_ignore_file(walk, path);
     size_t path_length = strlen(path);
     int separator = path_length > 0 && path[path_length - 1] != '/';
-    int result = 0;
     for (size_t i = 0; i < count && result == 0; i++) {
         size_t name_length = strlen(names[i]);
         char *child = malloc(path_length + (size_t)separator + name_length + 1);
@@ -742,13 +868,11 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
         if (separator)
             child[path_length] = '/';
         memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
-        struct stat child_status;
-        if (stat(child, &child_status) != 0)
-            traversal_skip(walk, child, "cannot read", errno);
-        else
-            result = traverse(walk, child, &child_status, 0);
+        result = traverse_child(walk, child);
         free(child);
     }
+    while (walk->rule_count > rules_before)
+        ignore_rules_free(walk->rules[--walk->rule_count]);
     walk->depth--;
     free_names(names, count);
     return result;
@@ -757,7 +881,7 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
 static int traverse(traversal *walk, const char *path, const struct stat *status, int named)
 {
     if (S_ISDIR(status->st_mode))
-        return traverse_directory(walk, path, status, named);
+        return traverse_directory(walk, path, status);
     if (!walk->walker) {
         if (S_ISREG(status->st_mode))
             walk->total_bytes += (uint64_t)status->st_size;
@@ -773,16 +897,51 @@ static int traverse(traversal *walk, const char *path, const struct stat *status
     return source_read_file(walk->walker, path, named);
 }
 
+/* Walk each input in turn (skipping, with a warning when walking, those
+ * that cannot be read). */
+static int traverse_inputs(traversal *walk, const char *const *inputs, size_t count)
+{
+    int result = 0;
+    if (walk->options && walk->options->exclude_count > 0) {
+        /* The --exclude patterns: one rules set relative to each input. */
+        byte_buffer lines = BUFFER_INIT;
+        for (size_t i = 0; i < walk->options->exclude_count; i++) {
+            buffer_append(&lines, walk->options->excludes[i], strlen(walk->options->excludes[i]));
+            buffer_append_byte(&lines, '\n');
+        }
+        ignore_rules *rules = NULL;
+        if (buffer_failed(&lines)
+            || ignore_rules_parse((const char *)lines.data, lines.length, "", &rules) != 0
+            || ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8) != 0) {
+            ignore_rules_free(rules);
+            result = error_set(walk->err, COPS_ENOMEM, "out of memory");
+        } else {
+            walk->rules[walk->rule_count++] = rules;
+        }
+        buffer_free(&lines);
+    }
+    for (size_t i = 0; i < count && result == 0; i++) {
+        struct stat status;
+        walk->root_length = strlen(inputs[i]);
+        if (strcmp(inputs[i], "-") == 0)
+            result = walk->walker ? source_read_file(walk->walker, "-", 1) : 0;
+        else if (stat(inputs[i], &status) == 0)
+            result = traverse(walk, inputs[i], &status, 1);
+        else if (walk->walker)
+            result = source_unreadable(walk->walker, inputs[i], "cannot read input", errno);
+    }
+    while (walk->rule_count > 0)
+        ignore_rules_free(walk->rules[--walk->rule_count]);
+    free(walk->rules);
+    free(walk->ancestors);
+    return result;
+}
+
 uint64_t source_estimate_bytes(const char *const *inputs, size_t count)
 {
     traversal walk;
     memset(&walk, 0, sizeof walk);
-    for (size_t i = 0; i < count; i++) {
-        struct stat status;
-        if (stat(inputs[i], &status) == 0 && traverse(&walk, inputs[i], &status, 1) != 0)
-            break;
-    }
-    free(walk.ancestors);
+    traverse_inputs(&walk, inputs, count);
     return walk.total_bytes;
 }
 
@@ -808,16 +967,9 @@ int source_walk(const char *const *inputs, size_t count, const source_options *o
     memset(&walk, 0, sizeof walk);
     walk.walker = &walker;
     walk.err = err;
+    walk.options = options;
     traversal_exclude(&walk, options->exclude_directory);
-    int result = 0;
-    for (size_t i = 0; i < count && result == 0; i++) {
-        struct stat status;
-        if (stat(inputs[i], &status) != 0)
-            result = error_set_errno(err, COPS_EIO, errno, "cannot read input '%s'", inputs[i]);
-        else
-            result = traverse(&walk, inputs[i], &status, 1);
-    }
-    free(walk.ancestors);
+    int result = traverse_inputs(&walk, inputs, count);
     detect_magic_close(walker.magic);
     if (stats)
         *stats = walker.stats;

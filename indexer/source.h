@@ -33,9 +33,9 @@
  * Problems inside the inputs (unreadable or binary files, bad records,
  * damaged gzip data, oversized documents) are warnings: they are reported
  * through source_options.on_warning with the file and the line or byte
- * offset, counted in source_stats, and the walk goes on.  Only an input
- * named by the caller that cannot be read, or running out of memory,
- * fails the walk.
+ * offset, counted in source_stats, and the walk goes on, also for an
+ * input named by the caller that cannot be read.  Only running out of
+ * memory fails the walk.
  */
 #ifndef COPS_INDEXER_SOURCE_H
 #define COPS_INDEXER_SOURCE_H
@@ -72,6 +72,16 @@ uint32_t source_date_number(const char *date);
 
 #define SOURCE_DEFAULT_MAX_DOCUMENT_BYTES ((size_t)256 << 20)
 
+/* Where to read a file from (on_file returning SOURCE_READ_REST). */
+typedef struct source_resume {
+    uint64_t offset;     /* first byte to read */
+    uint64_t line;       /* lines before it: JSON Lines numbering goes on */
+} source_resume;
+
+/* on_file's verdict: read the file from options->resume, which on_file
+ * has just filled (a JSON Lines file that only grew). */
+#define SOURCE_READ_REST 2
+
 typedef struct source_options {
     /* JSON Lines field names; NULL = "id", "title", "text" (then "body"
      * when the record has no "text"), "date". */
@@ -93,7 +103,9 @@ typedef struct source_options {
     /* Called for each file once it is open and before it is read, with
      * its status from fstat() of the open descriptor `fd` (so what is
      * checked is what will be read, whatever happens to the path): return
-     * 1 to read it, 0 to skip it silently (an incremental build that
+     * 1 to read it, SOURCE_READ_REST to read it from *resume (an
+     * uncompressed file whose earlier lines are indexed), 0 to skip it
+     * silently (an incremental build that
      * knows it unchanged), or a negative cops_status to stop the walk
      * with that error.  `fd` is always a regular file: a pipe, FIFO or
      * device named in `inputs` is first read once into an anonymous
@@ -102,7 +114,29 @@ typedef struct source_options {
      * may read `fd` with pread() only, and must not close it.  NULL =
      * read every file.  Called on the walking thread. */
     int (*on_file)(void *context, const char *path, const struct stat *status, int fd);
-    void *file_context;  /* passed to on_file */
+    /* Called (with file_context) for each file or folder, named or met
+     * in a walk, that cannot be read, after its warning; NULL = none. */
+    void (*on_unreadable)(void *context, const char *path);
+    source_resume *resume;  /* filled by on_file for SOURCE_READ_REST */
+    void *file_context;  /* passed to on_file and on_unreadable */
+    /* What a walk visits inside folders (inputs named are always read):
+     * symbolic links are skipped unless follow_links; hidden entries
+     * (names starting with '.') unless hidden; entries that the patterns
+     * of `excludes` or of a .copsignore file leave out are skipped
+     * (gitignore syntax, indexer/ignore.h); with glob_count > 0, a file
+     * must match one of `globs`.  Patterns are relative to the input
+     * being walked.  All borrowed for the walk. */
+    int follow_links;
+    int hidden;
+    const char *const *excludes;
+    size_t exclude_count;
+    const char *const *globs;
+    size_t glob_count;
+    /* The input "-" is standard input, read once (into memory unless it
+     * is a regular file), whose documents have the path "-".  Its format:
+     * "text", "html", "jsonl" or "trec"; NULL = sniffed (a first '{' is
+     * JSON Lines, then as for files without an extension). */
+    const char *format;
 } source_options;
 
 /* Fill `options` with the defaults (all names NULL, limits 0). */
@@ -134,15 +168,19 @@ typedef struct source_stats {
 void source_stats_describe(const source_stats *stats, char *out, size_t size);
 
 /* Sum of the sizes of the regular files source_walk would visit under
- * `inputs` (compressed sizes for gzip files), for progress reports.
+ * `inputs` with the default options (links not followed, hidden entries
+ * and .copsignore patterns left out; compressed sizes for gzip files),
+ * for progress reports.
  * Unreadable entries count as 0; never fails. */
 uint64_t source_estimate_bytes(const char *const *inputs, size_t count);
 
 /* Deliver every document under `inputs` (files and folders) to
  * on_document.  Folders are walked recursively in byte-wise sorted name
  * order so builds are deterministic; entries whose name starts with '.'
- * are skipped; symbolic links are followed, but a link back to a folder
- * being walked (detected by st_dev and st_ino) is skipped with a warning.
+ * are skipped (unless options->hidden), and so are symbolic links
+ * (unless options->follow_links: then a link back to a folder being
+ * walked, detected by st_dev and st_ino, is skipped with a warning) and
+ * what the patterns leave out (see source_options).
  * Inside folders only regular files are read: FIFOs, sockets and devices
  * met there are skipped with a warning and never opened (opening a FIFO
  * can block forever), and a file that turns into one between the listing
@@ -153,9 +191,9 @@ uint64_t source_estimate_bytes(const char *const *inputs, size_t count);
  *
  * on_document returns 0 to continue; any other value stops the walk and
  * is returned by source_walk.  Otherwise source_walk returns 0, or a
- * negative cops_status for fatal problems only: COPS_EIO when an input
- * named in `inputs` does not exist or cannot be read (the message names
- * it), COPS_ENOMEM.  `options` may be NULL (defaults); `stats` (OUT, may
+ * negative cops_status for fatal problems only (COPS_ENOMEM): an input
+ * named in `inputs` that does not exist or cannot be read is a warning
+ * like any other unreadable file (on_unreadable).  `options` may be NULL (defaults); `stats` (OUT, may
  * be NULL) receives the counts, also when the walk fails or stops. */
 int source_walk(const char *const *inputs, size_t count, const source_options *options,
                 int (*on_document)(void *context, const source_document *document),

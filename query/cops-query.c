@@ -185,7 +185,7 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
                 cops_print_escaped(stdout, hit->index, COPS_ESCAPE_LOSSLESS);
                 putchar('\t');
             }
-            cops_print_escaped(stdout, hit->id, COPS_ESCAPE_LOSSLESS);
+            cops_print_escaped(stdout, cops_shown_id(hit->id), COPS_ESCAPE_LOSSLESS);
             putchar('\n');
         }
     } else {

@@ -5,14 +5,28 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/escape.h"
 #include "cops.h"
 
 #define BOLD "\033[1m"
 #define PLAIN "\033[0m"
+
+const char *cops_shown_id(const char *id)
+{
+    char cwd[PATH_MAX];
+    if (id[0] != '/' || !getcwd(cwd, sizeof cwd))
+        return id;
+    size_t length = strlen(cwd);
+    if (length == 1)
+        return id + 1; /* "/": every path is below it */
+    return strncmp(id, cwd, length) == 0 && id[length] == '/' && id[length + 1] ? id + length + 1
+                                                                                : id;
+}
 
 static void print_text(FILE *out, const char *text, int flags)
 {
@@ -95,7 +109,7 @@ int cops_results_print_text(const cops_results *results, const char *query, FILE
         fprintf(out, "\n%zu. %s", hit->rank, bold);
         print_text(out, hit->title[0] ? hit->title : "(untitled)", 0);
         fprintf(out, "%s  [%.4f]\n   ", plain, hit->score);
-        print_text(out, hit->id, ESCAPE_LOSSLESS);
+        print_text(out, cops_shown_id(hit->id), ESCAPE_LOSSLESS);
         if (hit->date) {
             fputs("  ", out);
             print_text(out, hit->date, 0);
@@ -222,20 +236,21 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
     size_t count = cops_results_count(results);
     for (size_t i = 0; i < count; i++) {
         const cops_hit *hit = cops_results_hit(results, i);
-        size_t id_length = strlen(hit->id);
+        const char *id = cops_shown_id(hit->id);
+        size_t id_length = strlen(id);
         fprintf(out, "{\"rank\":%zu,\"id\":", hit->rank);
-        int replaced = escape_json_string(out, hit->id, id_length);
+        int replaced = escape_json_string(out, id, id_length);
         if (!(flags & COPS_PRINT_IDS)) {
             fputs(",\"title\":", out);
             print_json_text(out, hit->title);
             fputs(",\"path\":", out);
-            print_json_text(out, hit->id);
+            print_json_text(out, id);
         }
         if (replaced) {
             /* A file name need not be UTF-8: its exact bytes, for whoever
              * must open it. */
             fputs(",\"id_base64\":\"", out);
-            escape_base64(out, hit->id, id_length);
+            escape_base64(out, id, id_length);
             fputc('"', out);
         }
         if (hit->index) {

@@ -21,7 +21,9 @@ CLI_TESTS = \
 	tests/cli/hostile-index.sh \
 	tests/cli/startup.sh \
 	tests/cli/encodings.sh \
-	tests/cli/documents.sh
+	tests/cli/documents.sh \
+	tests/cli/roots.sh \
+	tests/cli/walk.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.

@@ -5,6 +5,7 @@ include tests/escape.mk
 include tests/file.mk
 include tests/sources.mk
 include tests/charset.mk
+include tests/roots.mk
 include tests/parser.mk
 include tests/engine.mk
 include tests/xapian.mk

@@ -23,12 +23,13 @@ echo "the victim's own words" >"$W/victim"
 echo "notes beside the index" >"$W/beside.txt"
 echo "keep me" >"$W/victims/kept.txt"
 printf 'grant proposal one\n' >"$W/in/a.txt"
-printf 'grant proposal two\n' >"$W/in/b.txt"
 printf 'other words entirely\n' >"$W/in/c.txt"
 INDEX=$COPS_INDEX_PROG
 QUERY=$COPS_QUERY_PROG
 T='timeout -k 2 10'
-SOME="$W/in/a.txt $W/in/c.txt"
+# The second root of every index, outside the sentinel tree (idx*): an
+# update refreshes it after b.txt vanished and e.txt appeared.
+SOME="$W/idx-in"
 
 # snapshot: every path of the sentinel tree (the index directories
 # world/idx* excluded) with its kind and content hash or link target.
@@ -60,11 +61,17 @@ untouched()
     fi
 }
 
-# fresh DIR: an index of world/in (generation 1) at DIR.
+# fresh DIR: an index of world/in and $SOME holding b.txt (generation 1)
+# at DIR; changed: $SOME without b.txt and with e.txt, which an update of
+# $SOME turns into a new segment and a deletion bitmap.
 fresh()
 {
-    rm -rf "$1"
-    "$INDEX" -q -i "$1" "$W/in" >/dev/null 2>&1 || echo "could not build $1" >&2
+    rm -rf "$1" "$SOME" && mkdir "$SOME" && printf 'grant proposal two\n' >"$SOME/b.txt"
+    "$INDEX" -q -i "$1" "$W/in" "$SOME" >/dev/null 2>&1 || echo "could not build $1" >&2
+}
+changed()
+{
+    rm -f "$SOME/b.txt" && printf 'a new text\n' >"$SOME/e.txt"
 }
 
 # with_deletions DIR: generation 2 with a deletion bitmap
@@ -72,8 +79,8 @@ fresh()
 # without b.txt.
 with_deletions()
 {
-    fresh "$1"
-    "$INDEX" -q -i "$1" $SOME >/dev/null 2>&1 || echo "could not update $1" >&2
+    fresh "$1" && changed
+    "$INDEX" -q -i "$1" "$SOME" >/dev/null 2>&1 || echo "could not update $1" >&2
 }
 
 # ---------------------------------------------------------------- item 3
@@ -190,10 +197,9 @@ snapshot >"$TMP/sentinel.before"
 # deletion bitmap and a catalog.
 for name in MANIFEST MANIFEST.tmp LOCK seg-000002.cops files-000002.cat files-000002.cat.tmp \
     del-000001-000002.bits del-000001-000002.bits.tmp; do
-    fresh "$W/idx4"
+    fresh "$W/idx4" && changed
     snapshot >"$TMP/sentinel.before"
-    # shellcheck disable=SC2086
-    link_build "update, $name links outside" "$name" "$W/idx4" $SOME
+    link_build "update, $name links outside" "$name" "$W/idx4" "$SOME"
     [ "$name" = MANIFEST ] && continue # (the test replaced the index's own manifest)
     run $T "$INDEX" -i "$W/idx4" --check
     check "update, $name links outside: the index still checks sound" test "$RC" = 0
@@ -202,9 +208,8 @@ done
 # The same with a folder outside as the target.
 TARGET=$W/victims
 for name in MANIFEST MANIFEST.tmp LOCK seg-000002.cops files-000002.cat del-000001-000002.bits; do
-    fresh "$W/idx4"
-    # shellcheck disable=SC2086
-    link_build "update, $name links to a folder outside" "$name" "$W/idx4" $SOME
+    fresh "$W/idx4" && changed
+    link_build "update, $name links to a folder outside" "$name" "$W/idx4" "$SOME"
 done
 TARGET=
 
@@ -285,7 +290,8 @@ for kind in fifo zero big; do
     case $kind in
     fifo) rm "$f" && mkfifo "$f" && what="files-000002.cat is not a regular file (a FIFO)" ;;
     zero) rm "$f" && ln -s /dev/zero "$f" && what="files-000002.cat is not a regular file" ;;
-    big) head -c 100000 /dev/zero >>"$f" && what="it may hold" ;;
+    # (beyond the room of 4096 roots of 4095 bytes)
+    big) head -c 17000000 /dev/zero >>"$f" && what="it may hold" ;;
     esac
     for cmd in check update; do
         if [ "$cmd" = check ]; then

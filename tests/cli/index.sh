@@ -81,9 +81,11 @@ unset COPS_INDEX
 
 # --- nonexistent input: exit 2, previous index unchanged ------------------------
 cp .cops/MANIFEST "$TMP/manifest.before"
-expect_exit 2 "a nonexistent input path exits 2" -- cops_index corpus "$TMP/no/such/file.txt"
-expect_stderr_contains "$TMP/no/such/file.txt" "the error names the missing input"
-expect_stderr_contains "not changed" "the error says the index was not changed"
+# A missing input is a warning like any bad file: the others are indexed,
+# and the exit status (1) tells.
+expect_exit 1 "a nonexistent input path exits 1" -- cops_index corpus "$TMP/no/such/file.txt"
+expect_stderr_contains "$TMP/no/such/file.txt" "the warning names the missing input"
+expect_stderr_contains "up to date" "the other input was refreshed (nothing changed)"
 check "the MANIFEST is unchanged after the failed build" cmp -s .cops/MANIFEST "$TMP/manifest.before"
 expect_exit 0 "the previous index still answers" -- cops_query --count "sanctuary AND grant"
 expect_stdout_is 2 "the previous index gives the same answer"
@@ -165,10 +167,13 @@ expect_exit 0 "index dir inside the input folder: second build" -- cops_index -i
 expect_stderr_lacks "seg-" "the second build does not read the old segment as input"
 expect_exit 1 "the index's own files are not documents" -- cops_query -i "$TMP/inner/idx" --ids 'NOT grant'
 
-# --- rebuilding replaces the index --------------------------------------------------
+# --- another folder adds a root; --rebuild replaces the index ------------------------
 mkdir -p "$TMP/other" && echo "xylophone music" >"$TMP/other/x.txt"
-expect_exit 0 "rebuilding with other input" -- cops_index -q "$TMP/other"
-expect_exit 0 "the new index has the new document" -- cops_query --count xylophone
-expect_exit 1 "the new index no longer has the old documents" -- cops_query --count sanctuary
+expect_exit 0 "indexing another folder" -- cops_index -q "$TMP/other"
+expect_exit 0 "the index has the new document" -- cops_query --count xylophone
+expect_exit 0 "and still the documents of the other root" -- cops_query --count sanctuary
+expect_exit 0 "--rebuild with other input" -- cops_index -q --rebuild "$TMP/other"
+expect_exit 0 "the rebuilt index has the new document" -- cops_query --count xylophone
+expect_exit 1 "the rebuilt index no longer has the old documents" -- cops_query --count sanctuary
 
 done_testing

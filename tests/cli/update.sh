@@ -325,7 +325,7 @@ while [ $round -le 16 ]; do
         touch corpus/records.jsonl corpus/page.html
         update_and_compare "round $round (touch only)"
         expect_exit 0 "round 3: the touched files count as unchanged" -- \
-            sh -c "grep -q 'indexed 0 documents' '$TMP/last-update.err' && grep -q ' 0 documents removed' '$TMP/last-update.err'"
+            sh -c "grep -q 'indexed 0 documents' '$TMP/last-update.err' && grep -q ' 0 documents replaced, 0 removed' '$TMP/last-update.err'"
         ;;
     5 | 12)
         nothing_round "round $round"
@@ -339,7 +339,7 @@ while [ $round -le 16 ]; do
         mixed_round 2 1 1 1 $seed
         update_and_compare "round $round (JSON Lines replaced)"
         expect_exit 0 "round $round: the 20 records were replaced" -- \
-            grep -Eq ' ([2-9][0-9]|[1-9][0-9][0-9]+) documents removed' "$TMP/last-update.err"
+            grep -Eq ' ([2-9][0-9]|[1-9][0-9][0-9]+) documents replaced' "$TMP/last-update.err"
         ;;
     6)
         gen_html $((seed + 1)) >corpus/page.html

@@ -1,0 +1,102 @@
+#!/bin/sh
+# What a walk indexes (man cops-index, "What is walked"): symbolic links
+# are skipped unless --follow, hidden entries unless --hidden, and
+# .copsignore files, --exclude and --glob choose the rest; an update
+# applies the same choice, so a file newly left out is removed.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+
+ids()   # INDEX: the sorted identifiers of every document holding 'alpha'
+{
+    run "$COPS_QUERY_PROG" -i "$1" --ids -n 100 alpha
+    sort "$OUT"
+}
+
+mkdir -p d/sub d/.hid d/build d/keep outside
+echo "alpha one" >d/a.txt
+echo "alpha two" >d/sub/b.md
+echo "alpha hidden" >d/.hid/h.txt
+echo "alpha dot" >d/.dotfile
+echo "alpha built" >d/build/x.txt
+echo "alpha log" >d/sub/y.log
+echo "alpha kept" >d/keep/k.log
+echo "alpha outside" >outside/o.txt
+ln -s ../a.txt d/sub/link.txt
+ln -s ../outside d/out
+printf '# build output and logs, but keep/ logs\nbuild/\n*.log\n!keep/*.log\n' >d/.copsignore
+
+expect_exit 0 "index with the defaults" -- cops_index -q -i i1 d
+ids i1 >i1.ids
+check "links, hidden entries and ignored files are left out" \
+    test "$(cat i1.ids)" = "d/a.txt
+d/keep/k.log
+d/sub/b.md"
+
+expect_exit 0 "--follow" -- cops_index -q -i i2 --follow d
+ids i2 >i2.ids
+check "--follow reads the link to a file and the linked folder, by their paths" \
+    test "$(cat i2.ids)" = "d/a.txt
+d/keep/k.log
+d/out/o.txt
+d/sub/b.md
+d/sub/link.txt"
+ln -s .. d/sub/loop
+expect_exit 0 "--follow with a link back up" -- cops_index -q -i i2b --follow d
+expect_stderr_contains "directory loop" "the loop is skipped with a warning"
+rm d/sub/loop
+
+expect_exit 0 "--hidden" -- cops_index -q -i i3 --hidden d
+ids i3 >i3.ids
+check "--hidden reads hidden files and folders, never .copsignore" \
+    test "$(cat i3.ids)" = "d/.dotfile
+d/.hid/h.txt
+d/a.txt
+d/keep/k.log
+d/sub/b.md"
+
+expect_exit 0 "--glob" -- cops_index -q -i i4 --glob '*.md' --glob 'keep/**' d
+ids i4 >i4.ids
+check "--glob keeps only the files that match one pattern" \
+    test "$(cat i4.ids)" = "d/keep/k.log
+d/sub/b.md"
+
+expect_exit 0 "--exclude" -- cops_index -q -i i5 --exclude sub/ --exclude '/keep' d
+ids i5 >i5.ids
+check "--exclude leaves out folders (anchored or not)" test "$(cat i5.ids)" = "d/a.txt"
+
+expect_exit 0 "a file named is read whatever the patterns" -- cops_index -q -i i6 d/build/x.txt
+ids i6 >i6.ids
+check "the file named was read" test "$(cat i6.ids)" = "d/build/x.txt"
+
+# An update applies the same rules: a pattern added to .copsignore takes
+# its files out of the index at the next refresh.
+printf '/b.md\n' >d/sub/.copsignore
+expect_exit 0 "refresh after .copsignore changed" -- cops_index -i i1 d
+expect_stderr_contains "1 removed" "the newly ignored file is removed"
+ids i1 >i1.ids
+check "a nested .copsignore applies to its folder" test "$(cat i1.ids)" = "d/a.txt
+d/keep/k.log"
+expect_exit 0 "a fresh build with the same rules" -- cops_index -q -i i7 d
+ids i7 >i7.ids
+check "the update matches a fresh build" cmp -s i1.ids i7.ids
+
+# --- standard input: '-' ---------------------------------------------------------
+printf '{"id":"s1","title":"From stdin","text":"alpha beta"}\n{"id":"s2","text":"alpha gamma"}\n' >records.in
+stdin_from records.in
+expect_exit 0 "cops-index - reads JSON Lines from standard input (sniffed)" -- cops_index -q -i i7 -
+expect_exit 0 "its records" -- cops_query -i i7 --ids beta
+expect_stdout_is "s1" "a record from standard input has its id"
+expect_exit 0 "--check after reading standard input" -- cops_index -i i7 --check
+expect_exit 0 "--roots" -- cops_index -i i7 --roots
+expect_stdout_is "$TMP/d" "standard input is no root"
+printf '{"id":"t1"}\n' >text.in
+stdin_from text.in
+expect_exit 0 "--format text reads it as one text document" -- cops_index -q -i i7 --format text -
+expect_exit 0 "the text document" -- cops_query -i i7 --ids '"id t1"'
+expect_stdout_is "-" "its identity is '-'"
+expect_exit 1 "it replaced what standard input gave before" -- cops_query -i i7 --ids beta
+expect_exit 2 "--format with an unknown name" -- cops_index -i i7 --format pdf -
+expect_stderr_contains "--format takes" "it says which names"
+
+done_testing

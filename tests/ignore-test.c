@@ -1,0 +1,100 @@
+/*
+ * ignore-test.c — the gitignore-syntax matcher (indexer/ignore.h): one
+ * table of (patterns, path, folder?, verdict) rows, each checked alone.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "indexer/ignore.h"
+
+typedef struct ignore_case {
+    const char *patterns; /* a .copsignore's text */
+    const char *base;     /* its folder, relative to the root */
+    const char *path;     /* relative to the root */
+    int is_directory;
+    int verdict;          /* 1 ignored, -1 re-included, 0 no match */
+} ignore_case;
+
+static const ignore_case cases[] = {
+    /* plain names match at any depth, files and folders */
+    {"notes.txt\n", "", "notes.txt", 0, 1},
+    {"notes.txt\n", "", "a/b/notes.txt", 0, 1},
+    {"notes.txt\n", "", "notes.txt.bak", 0, 0},
+    {"build\n", "", "x/build", 1, 1},
+    /* wildcards stay inside one component */
+    {"*.log\n", "", "a/b/c.log", 0, 1},
+    {"*.log\n", "", "c.log/inner.txt", 0, 0},
+    {"a*c\n", "", "abc", 0, 1},
+    {"a?c\n", "", "abbc", 0, 0},
+    {"[ab].txt\n", "", "b.txt", 0, 1},
+    {"[ab].txt\n", "", "c.txt", 0, 0},
+    /* a trailing '/' matches folders only */
+    {"tmp/\n", "", "tmp", 1, 1},
+    {"tmp/\n", "", "tmp", 0, 0},
+    /* a leading '/' anchors to the ignore file's folder */
+    {"/top.txt\n", "", "top.txt", 0, 1},
+    {"/top.txt\n", "", "sub/top.txt", 0, 0},
+    /* so does a '/' in the middle */
+    {"doc/tmp\n", "", "doc/tmp", 1, 1},
+    {"doc/tmp\n", "", "x/doc/tmp", 1, 0},
+    /* '**' */
+    {"**/cache\n", "", "cache", 1, 1},
+    {"**/cache\n", "", "a/b/cache", 1, 1},
+    {"a/**/b\n", "", "a/b", 0, 1},
+    {"a/**/b\n", "", "a/x/y/b", 0, 1},
+    {"a/**/b\n", "", "a/x/y/c", 0, 0},
+    {"logs/**\n", "", "logs/2024/x.txt", 0, 1},
+    /* negation: the last match decides */
+    {"*.log\n!keep.log\n", "", "keep.log", 0, -1},
+    {"*.log\n!keep.log\n", "", "drop.log", 0, 1},
+    {"!keep.log\n*.log\n", "", "keep.log", 0, 1},
+    /* comments, blank lines, trailing spaces, an escaped '#' */
+    {"# a comment\n\n*.tmp   \n", "", "x.tmp", 0, 1},
+    {"# a comment\n", "", "# a comment", 0, 0},
+    {"\\#hash\n", "", "#hash", 0, 1},
+    {"*.txt\r\n", "", "crlf.txt", 0, 1},
+    /* the rules of a folder apply below it only, relative to it */
+    {"/x.txt\n", "sub", "sub/x.txt", 0, 1},
+    {"/x.txt\n", "sub", "x.txt", 0, 0},
+    {"/x.txt\n", "sub", "subway/x.txt", 0, 0},
+    {"*.md\n", "sub", "sub/deep/y.md", 0, 1},
+    /* nothing matches nothing */
+    {"", "", "any", 0, 0},
+    {"/\n", "", "any", 0, 0},
+    {"!\n", "", "any", 0, 0},
+};
+
+Test(ignore, table)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ignore_case *c = &cases[i];
+        ignore_rules *rules = NULL;
+        cr_assert_eq(ignore_rules_parse(c->patterns, strlen(c->patterns), c->base, &rules), 0);
+        int verdict = ignore_rules_match(rules, c->path, c->is_directory);
+        cr_expect_eq(verdict, c->verdict, "case %zu: patterns \"%s\" in \"%s\" on %s%s: %d, want %d",
+                     i, c->patterns, c->base, c->path, c->is_directory ? "/" : "", verdict,
+                     c->verdict);
+        ignore_rules_free(rules);
+    }
+}
+
+Test(ignore, glob_patterns)
+{
+    cr_expect(ignore_pattern_matches("*.md", "a/b/readme.md", 0));
+    cr_expect(!ignore_pattern_matches("*.md", "a/b/readme.txt", 0));
+    cr_expect(ignore_pattern_matches("docs/**", "docs/x/y.txt", 0));
+    cr_expect(!ignore_pattern_matches("docs/**", "src/docs.txt", 0));
+}
+
+Test(ignore, hostile_depth_is_bounded)
+{
+    /* More components than the matcher splits: no match, no overrun. */
+    char path[2 * 100 + 1];
+    for (size_t i = 0; i < 100; i++) {
+        path[2 * i] = 'a';
+        path[2 * i + 1] = '/';
+    }
+    path[199] = '\0';
+    cr_expect(!ignore_pattern_matches("**/a", path, 0));
+    cr_expect(ignore_pattern_matches("a", path, 0), "an unanchored name still matches");
+}
