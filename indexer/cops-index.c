@@ -174,11 +174,22 @@ static void on_warning_above_progress(void *context, const char *message)
     (void)context;
     flockfile(stderr);
     fprintf(stderr, "\r\033[K%s: warning: ", program);
-    cops_print_escaped(stderr, message, 0);
+    /* A warning starts with the file's identity, its canonical path: shown
+     * relative to the current directory as the ids are (cops_shown_id). */
+    cops_print_escaped(stderr, cops_shown_id(message), 0);
     fputc('\n', stderr);
     fputs(progress_line, stderr);
     fflush(stderr);
     funlockfile(stderr);
+}
+
+/* A warning without a progress line: on a line of its own. */
+static void on_warning_plain(void *context, const char *message)
+{
+    (void)context;
+    fprintf(stderr, "%s: warning: ", program);
+    cops_print_escaped(stderr, cops_shown_id(message), 0);
+    fputc('\n', stderr);
 }
 
 /* The formats line of the summary ("formats: 3 text, 1 pdf; converted: 2
@@ -506,6 +517,8 @@ int main(int argc, char **argv)
     if (!quiet && isatty(STDERR_FILENO)) {
         build.on_progress = on_progress;
         build.on_warning = on_warning_above_progress;
+    } else {
+        build.on_warning = on_warning_plain;
     }
 
     cops_build_summary summary;
