@@ -14,7 +14,8 @@ CLI_TESTS = \
 	tests/cli/build-dir.sh \
 	tests/cli/hostile-inputs.sh \
 	tests/cli/hostile-index.sh \
-	tests/cli/startup.sh
+	tests/cli/startup.sh \
+	tests/cli/modules.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.
