@@ -4,8 +4,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
-
 #include "base/error.h"
 #include "base/module.h"
 #include "indexer/html-module.h"
@@ -28,26 +26,17 @@ static const html_module_host html_host = {
     .source_read_whole = source_read_whole,
 };
 
-static pthread_once_t html_once = PTHREAD_ONCE_INIT;
-static const html_module *html_loaded; /* NULL until loaded */
-static cops_error html_failure;        /* why it did not load */
-
-static void html_load_once(void)
-{
-    const void *offered;
-    if (module_load("indexer", "html", HTML_MODULE_ENTRY, HTML_MODULE_ABI, &html_host, &offered,
-                    &html_failure) == 0)
-        html_loaded = offered;
-}
+static module_slot html_slot =
+    MODULE_SLOT("indexer", "html", HTML_MODULE_ENTRY, HTML_MODULE_ABI, &html_host);
 
 /* A page when the reader cannot be loaded ends the build: its documents
  * would otherwise be silently missing from the index. */
 int source_read_html(source_file *file)
 {
-    pthread_once(&html_once, html_load_once);
-    if (html_loaded)
-        return html_loaded->read(file);
-    return error_set(file->walker->err, html_failure.code,
+    const html_module *reader = module_get(&html_slot);
+    if (reader)
+        return reader->read(file);
+    return error_set(file->walker->err, html_slot.failure.code,
                      "%s: HTML pages need cops's HTML reader, which is not installed: %s",
-                     file->path, html_failure.message);
+                     file->path, html_slot.failure.message);
 }
