@@ -9,7 +9,8 @@
  * the first time a build meets an HTML page.
  *
  * As the Xapian engine's (xapian/xapian-module.h), the module reaches
- * libcops only through the table it is handed: linked with -no-undefined,
+ * libcops only through the table it is handed: linked with --no-undefined
+ * (MODULE_LDFLAGS, where the toolchain allows it),
  * it needs nothing but libc and libxml2, and libcops exports nothing for
  * it.  html-module.c forwards each function below through the table; a
  * new call from source-html.c into libcops is a new member here and a new
