@@ -81,3 +81,16 @@ int module_load(const char *folder, const char *name, const char *entry_name, co
     }
     return 0;
 }
+
+const void *module_get(module_slot *slot)
+{
+    pthread_mutex_lock(&slot->lock);
+    if (!slot->tried) {
+        slot->tried = 1;
+        module_load(slot->folder, slot->name, slot->entry_name, slot->abi, slot->host,
+                    &slot->offered, &slot->failure);
+    }
+    const void *offered = slot->offered;
+    pthread_mutex_unlock(&slot->lock);
+    return offered;
+}

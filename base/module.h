@@ -20,6 +20,7 @@
 #ifndef COPS_BASE_MODULE_H
 #define COPS_BASE_MODULE_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "cops.h"
@@ -41,6 +42,24 @@ typedef const void *module_entry(const char *abi, const void *host);
  * made. */
 int module_load(const char *folder, const char *name, const char *entry_name, const char *abi,
                 const void *host, const void **offered, cops_error *err);
+
+/* One module as a caller needs it: loaded by the first module_get (one
+ * attempt per process, under the lock), never unloaded. */
+typedef struct module_slot {
+    pthread_mutex_t lock;
+    const char *folder, *name, *entry_name, *abi; /* as module_load's */
+    const void *host;
+    int tried;
+    const void *offered; /* what the module offers, once loaded */
+    cops_error failure;  /* else why it did not load (as module_load's) */
+} module_slot;
+
+#define MODULE_SLOT(folder, name, entry_name, abi, host)                                         \
+    {PTHREAD_MUTEX_INITIALIZER, folder, name, entry_name, abi, host, 0, NULL, {0, 0, ""}}
+
+/* What the slot's module offers, loaded the first time; NULL when it
+ * cannot be loaded (slot->failure says why). */
+const void *module_get(module_slot *slot);
 
 /* In a module's forward of a printf-like function of libcops: format the
  * arguments after `format` into the char array `message`, to be handed on

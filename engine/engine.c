@@ -14,7 +14,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,53 +82,47 @@ static const xapian_module_host xapian_host = {
     .xapian_has_regular_file = xapian_has_regular_file,
 };
 
-static pthread_once_t xapian_once = PTHREAD_ONCE_INIT;
-static const xapian_module *xapian_loaded; /* NULL until loaded */
-static cops_error xapian_failure;           /* why it did not load */
+static module_slot xapian_slot =
+    MODULE_SLOT("xapian", "xapian", XAPIAN_MODULE_ENTRY, XAPIAN_MODULE_ABI, &xapian_host);
 
-/* Load the module once (base/module.h says from where). */
-static void xapian_load_once(void)
-{
-#ifdef HAVE_XAPIAN
-    const void *offered;
-    if (module_load("xapian", "xapian", XAPIAN_MODULE_ENTRY, XAPIAN_MODULE_ABI, &xapian_host,
-                    &offered, &xapian_failure) == 0)
-        xapian_loaded = offered;
-#else
-    error_set(&xapian_failure, COPS_EUNSUPPORTED, "this cops was built without it (configure "
-              "--with-xapian; Debian: libxapian-dev)");
-#endif
-}
+/* The loaded engine: called only once xapian_load succeeded (by this
+ * thread, or by the one that opened the index it was handed). */
+static const xapian_module *xapian(void) { return xapian_slot.offered; }
 
 static int xapian_load(const char *why, cops_error *err)
 {
-    pthread_once(&xapian_once, xapian_load_once);
-    if (xapian_loaded)
+#ifdef HAVE_XAPIAN
+    if (module_get(&xapian_slot))
         return 0;
-    return error_set(err, xapian_failure.code, "%s, which is not installed: %s", why,
-                     xapian_failure.message);
+    return error_set(err, xapian_slot.failure.code, "%s, which is not installed: %s", why,
+                     xapian_slot.failure.message);
+#else
+    (void)xapian_slot;
+    return error_set(err, COPS_EUNSUPPORTED, "%s, which is not installed: this cops was built "
+                     "without it (configure --with-xapian; Debian: libxapian-dev)", why);
+#endif
 }
 
 /* The engine's calls, once loaded. */
 static int xapian_build_begin_loaded(const build_request *request, build_engine *engine,
                                      cops_error *err)
 {
-    return xapian_loaded->build_begin(request, engine, err);
+    return xapian()->build_begin(request, engine, err);
 }
 
 static int xapian_open(cops_index *index, const char *path, unsigned allow, cops_error *err)
 {
-    return xapian_loaded->open(index, path, allow, NULL, 0, err);
+    return xapian()->open(index, path, allow, NULL, 0, err);
 }
 
 static int xapian_search(cops_index *index, const query_node *query,
                          const cops_search_options *options, cops_results *results,
                          cops_error *err)
 {
-    return xapian_loaded->search(index, query, options, results, err);
+    return xapian()->search(index, query, options, results, err);
 }
 
-static void xapian_close(cops_index *index) { xapian_loaded->close(index); }
+static void xapian_close(cops_index *index) { xapian()->close(index); }
 
 /* ------------------------------------------------------ the table */
 
@@ -270,7 +263,7 @@ int cops_index_open_remote(const char *const *host_ports, size_t count, cops_ind
     if (rc == 0)
         rc = index_new(host_ports[0], COPS_ENGINE_XAPIAN, &index, err);
     return rc != 0 ? rc
-                   : index_opened(xapian_loaded->open(index, NULL, 0, host_ports, count, err),
+                   : index_opened(xapian()->open(index, NULL, 0, host_ports, count, err),
                                   index, out);
 }
 

@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 
 #include "base/error.h"
@@ -40,31 +39,18 @@ static const readers_module_host readers_host = {
     .source_tally_add = source_tally_add,
 };
 
-static pthread_once_t readers_once = PTHREAD_ONCE_INIT;
-static const readers_module *readers; /* NULL until loaded */
-static cops_error readers_failure;    /* why it did not load */
+static module_slot readers_slot =
+    MODULE_SLOT("indexer", "readers", READERS_MODULE_ENTRY, READERS_MODULE_ABI, &readers_host);
 
-static void readers_load_once(void)
-{
-    const void *offered;
-    if (module_load("indexer", "readers", READERS_MODULE_ENTRY, READERS_MODULE_ABI, &readers_host,
-                    &offered, &readers_failure) == 0)
-        readers = offered;
-}
-
-static const readers_module *readers_get(void)
-{
-    pthread_once(&readers_once, readers_load_once);
-    return readers;
-}
+static const readers_module *readers_get(void) { return module_get(&readers_slot); }
 
 /* A file whose reader cannot be loaded ends the build: its documents would
  * otherwise be silently missing from the index. */
 static int readers_missing(source_file *file)
 {
-    return error_set(file->walker->err, readers_failure.code,
+    return error_set(file->walker->err, readers_slot.failure.code,
                      "%s: reading it needs cops's document readers, which are not installed: %s",
-                     file->path, readers_failure.message);
+                     file->path, readers_slot.failure.message);
 }
 
 #define READERS_FORWARD(function, member)                                                        \
@@ -88,7 +74,7 @@ int detect_mime(detect_magic **magic, const uint8_t *data, size_t length, char *
     const readers_module *loaded = readers_get();
     if (!loaded) {
         snprintf(out, out_size, "cops's document readers are not installed: %s",
-                 readers_failure.message);
+                 readers_slot.failure.message);
         return -1;
     }
     return loaded->detect_mime(magic, data, length, out, out_size);
@@ -98,8 +84,8 @@ int detect_mime(detect_magic **magic, const uint8_t *data, size_t length, char *
  * libmagic does not load the module to close nothing. */
 void detect_magic_close(detect_magic *magic)
 {
-    if (magic)
-        readers->detect_magic_close(magic);
+    if (magic) /* detect_mime made it, so the module is loaded */
+        readers_get()->detect_magic_close(magic);
 }
 
 /* Without the module (out of memory to load it, or not installed) the

@@ -23,7 +23,8 @@ CLI_TESTS = \
 	tests/cli/encodings.sh \
 	tests/cli/documents.sh \
 	tests/cli/roots.sh \
-	tests/cli/walk.sh
+	tests/cli/walk.sh \
+	tests/cli/modules.sh
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.

@@ -8,11 +8,12 @@
  * once, never unloaded) the first time an index directory is detected as
  * Xapian (xapian_detect in xapian-stub.h, which stays in libcops and needs
  * no libxapian), a build asks for --engine xapian, or remote shards are
- * opened.  Where the module is looked for is engine.c's (module_path):
+ * opened.  Where the module is looked for is base/module.h's:
  * nothing an index directory or the environment holds can name a library.
  *
  * The module reaches libcops only through the table it is handed
- * (xapian_module_host): it is linked with -no-undefined, so it needs no
+ * (xapian_module_host): it is linked with --no-undefined (MODULE_LDFLAGS,
+ * where the toolchain allows it: not under clang's sanitizers), so it needs no
  * symbol but libc's, libxapian's and the C++ runtime's.  libcops exports
  * nothing for it (libcops.sym stays the public API), and it works the same
  * under the shared libcops and under a program linked with the internal

@@ -13,9 +13,9 @@ export LD_LIBRARY_PATH
 mkdir "$tmp/pages" || exit 1
 printf '<html><head><title>Installed page</title></head><body><p>grant city</p></body></html>\n' \
     >"$tmp/pages/page.html"
-"$bindir/cops-index" -q -i "$tmp/html" "$tmp/pages" || fail "the installed HTML reader"
+"$bindir/cops-index" -q -i "$tmp/html" "$tmp/pages" || fail "the installed readers module"
 "$bindir/cops-query" -i "$tmp/html" city | grep -q 'Installed page' ||
-    fail "the page indexed by the installed HTML reader is not found"
+    fail "the page indexed by the installed readers module is not found"
 if [ "$with_xapian" = yes ]; then
     "$bindir/cops-index" -q --engine xapian -i "$tmp/xapian" "$corpus" ||
         fail "the installed Xapian engine cannot build"
@@ -31,8 +31,8 @@ cp -P "$libdir"/libcops.so* "$bare/" || exit 1
 LD_LIBRARY_PATH=$bare
 "$bindir/cops-index" -q -i "$tmp/html-again" "$tmp/pages" 2>"$tmp/err"
 [ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 2 ] &&
-    grep -q "HTML pages need cops's HTML reader, which is not installed: install it" "$tmp/err" ||
-    fail "without the HTML module: $(cat "$tmp/err")"
+    grep -q "reading it needs cops's document readers, which are not installed: install it" "$tmp/err" ||
+    fail "without the readers module: $(cat "$tmp/err")"
 if [ "$with_xapian" = yes ]; then
     "$bindir/cops-query" -i "$tmp/xapian" grant >/dev/null 2>"$tmp/err"
     [ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&

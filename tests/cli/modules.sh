@@ -1,0 +1,51 @@
+#!/bin/sh
+# Without its modules (base/module.h), libcops still recognises what needs
+# them and says so in one line, exit 2, changing nothing: a copy of the
+# build's libcops outside the build tree looks for its modules beside it
+# (cops/modules/), where this test puts none.  A native index needs no
+# module.  (tests/install/modules.sh checks the installed layout, with
+# the modules in place, at installcheck.)
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+real_programs
+
+cd "$TMP" || exit 99
+copy_seed_corpus "$TMP" || exit 99
+mkdir pages bare || exit 99
+printf '<html><head><title>Grant page</title></head><body><p>a grant for the city</p></body></html>\n' \
+    >pages/page.html
+expect_exit 0 "a native index" -- "$INDEX" -q -i idx corpus
+with_xapian=no
+if [ -f "$COPS_BUILDDIR/xapian/.libs/xapian.so" ]; then
+    with_xapian=yes
+    expect_exit 0 "a Xapian index" -- "$INDEX" -q --engine xapian -i xap corpus
+fi
+
+cp -P "$COPS_BUILDDIR"/.libs/libcops.so* bare/ || exit 99
+LD_LIBRARY_PATH=$TMP/bare${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
+
+expect_exit 0 "without modules, a native index is searched" -- "$QUERY" -i idx grant
+expect_stdout_contains "grant"
+
+expect_exit 2 "without the readers module, a build of an HTML page fails" -- \
+    "$INDEX" -q -i html-idx pages
+expect_stderr_contains "pages/page.html: reading it needs cops's document readers, which are not installed: install it ("
+expect_stderr_contains "/bare/cops/modules/readers.so is missing)"
+check "and leaves no index" test ! -e html-idx/MANIFEST
+
+expect_exit 2 "without the Xapian module, --engine xapian fails" -- \
+    "$INDEX" -q --engine xapian -i xap2 corpus
+expect_stderr_contains "--engine xapian asks for the Xapian engine, which is not installed"
+check "and writes nothing" test ! -e xap2
+
+if [ $with_xapian = yes ]; then
+    expect_exit 2 "without the Xapian module, a Xapian index is recognised" -- \
+        "$QUERY" -i xap grant
+    expect_stderr_contains "xap: this index was built by the Xapian engine, which is not installed: install it ("
+    expect_stderr_contains "/bare/cops/modules/xapian.so is missing)"
+    check "in one line" test "$(wc -l <"$ERR")" = 1
+else
+    skip "without the Xapian module, a Xapian index is recognised" "built without Xapian"
+fi
+
+done_testing
