@@ -268,6 +268,13 @@ typedef struct cops_search_options {
                              * the top hits matter, so documents that cannot
                              * enter them are skipped (block-max pruning) and
                              * the total is a lower bound */
+    size_t feedback_documents; /* pseudo-relevance feedback: add to the query
+                             * words of its best N hits, weighted; the
+                             * matches stay the query's own, only their order
+                             * changes (0 = off, the default; at most 1000) */
+    size_t feedback_terms;  /* words added by feedback, default (and 0) 10, at most 1000 */
+    double feedback_weight; /* the original query's share against the added
+                             * words, 0 < w <= 1, default (and 0) 0.5 */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);

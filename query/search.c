@@ -17,6 +17,7 @@
 #include "cops.h"
 #include "query/index.h"
 #include "query/parser.h"
+#include "query/feedback.h"
 #include "query/plan.h"
 #include "query/results.h"
 #include "query/search.h"
@@ -25,6 +26,8 @@
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
 #define MAX_LIMIT 100000000u
+#define DEFAULT_FEEDBACK_TERMS 10
+#define DEFAULT_FEEDBACK_WEIGHT 0.5
 
 void cops_search_options_init(cops_search_options *options)
 {
@@ -38,6 +41,8 @@ void cops_search_options_init(cops_search_options *options)
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
     options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
+    options->feedback_terms = DEFAULT_FEEDBACK_TERMS;
+    options->feedback_weight = DEFAULT_FEEDBACK_WEIGHT;
 }
 
 /* ------------------------------------------------------------ top-k */
@@ -105,12 +110,12 @@ static int compare_rank(const void *a, const void *b)
 /* The per-term contributions to each hit's score: re-plan each segment
  * and step a fresh matcher to the hits (in document order). */
 static int explain_hits(cops_index *index, const query_node *query,
-                        const cops_search_options *options, cops_results *results,
-                        cops_error *err)
+                        const feedback_query *expansion, const cops_search_options *options,
+                        cops_results *results, cops_error *err)
 {
     for (size_t s = 0; s < index->segment_count; s++) {
         matcher *m = NULL;
-        int rc = plan_query(index, s, query, options, &m, err);
+        int rc = feedback_plan_query(index, s, query, expansion, options, &m, err);
         if (rc != 0)
             return rc;
         uint32_t low = index->bases[s];
@@ -176,6 +181,16 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
         || !(options->title_weight >= 0 && options->title_weight < 1e6))
         return error_set(err, COPS_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1, "
                          "title weight >= 0)");
+    if (options->feedback_terms == 0)
+        options->feedback_terms = DEFAULT_FEEDBACK_TERMS;
+    if (options->feedback_weight == 0)
+        options->feedback_weight = DEFAULT_FEEDBACK_WEIGHT;
+    if (options->feedback_documents > FEEDBACK_MAX_DOCUMENTS
+        || options->feedback_terms > FEEDBACK_MAX_TERMS
+        || !(options->feedback_weight > 0 && options->feedback_weight <= 1))
+        return error_set(err, COPS_EINVAL, "feedback parameters out of range (at most %d documents "
+                         "and %d terms, 0 < weight <= 1)", FEEDBACK_MAX_DOCUMENTS,
+                         FEEDBACK_MAX_TERMS);
     if (options->limit > MAX_LIMIT || options->offset > MAX_LIMIT)
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
     if (options->max_prefix_terms == 0)
@@ -195,14 +210,14 @@ int search_parse(const char *query_text, const cops_search_options *options, que
 
 /* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
 static int match_segments(cops_index *index, const query_node *query,
-                          const cops_search_options *options, size_t wanted, top_heap *heap,
-                          cops_results *results, cops_error *err)
+                          const feedback_query *expansion, const cops_search_options *options,
+                          size_t wanted, top_heap *heap, cops_results *results, cops_error *err)
 {
     int rc = 0;
     matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
-        rc = plan_query(index, s, query, options, &m, err);
+        rc = feedback_plan_query(index, s, query, expansion, options, &m, err);
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
@@ -249,8 +264,11 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     if (rc == 0 && options->snippets && wanted
         && plan_highlight_terms(index->analyzer, query, &highlights) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
+    feedback_query expansion = {0};
+    if (rc == 0 && wanted && options->feedback_documents)
+        rc = feedback_prepare(index, query, options, &expansion, err);
     if (rc == 0)
-        rc = match_segments(index, query, options, wanted, &heap, results, err);
+        rc = match_segments(index, query, &expansion, options, wanted, &heap, results, err);
     if (rc == 0 && heap.count > options->offset) {
         qsort(heap.items, heap.count, sizeof *heap.items, compare_rank);
         size_t shown = heap.count - options->offset;
@@ -259,10 +277,11 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
             rc = add_native_hit(index, &highlights, results, &heap.items[options->offset + i], err);
     }
     if (rc == 0 && options->explain && results->count > 0)
-        rc = explain_hits(index, query, options, results, err);
+        rc = explain_hits(index, query, &expansion, options, results, err);
     if (rc == 0)
         results->total_exact = options->exact_total || options->count_only || !wanted;
     free(heap.items);
     highlight_terms_free(&highlights);
+    feedback_free(&expansion);
     return rc;
 }

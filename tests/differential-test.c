@@ -1241,6 +1241,43 @@ static void check_document_order(corpus *c)
                  (unsigned long long)(c->body_tokens + c->title_tokens));
 }
 
+/* Pseudo-relevance feedback (query/feedback.h) reorders the query's own
+ * matches: the same set as the reference's (`matched`, non-zero per
+ * matching document), and its pruned top-k window is the first hits of its
+ * exhaustive ranking (op-scale.c keeps the bounds). */
+static void check_feedback(corpus *c, const char *text, cops_search_options options,
+                           size_t expected_count, const unsigned char *matched, testlib_rng *rng)
+{
+    options.feedback_documents = 1 + testlib_rng_below(rng, 5);
+    options.feedback_terms = 1 + testlib_rng_below(rng, 12);
+    options.feedback_weight = testlib_rng_below(rng, 2) ? 0.5 : 0.8;
+    options.exact_total = 1;
+    options.offset = 0;
+    options.limit = c->doc_count + 1;
+    cops_results *all = NULL, *window = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(c->index, text, &options, &all, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_total(all), expected_count, "query '%s': feedback changed the "
+                 "matches", text);
+    for (size_t i = 0; i < cops_results_count(all); i++)
+        cr_assert(matched[cops_results_hit(all, i)->doc], "query '%s': feedback added a match",
+                  text);
+    options.exact_total = 0;
+    options.offset = testlib_rng_below(rng, 3);
+    options.limit = 1 + testlib_rng_below(rng, 10);
+    cr_assert_eq(cops_search(c->index, text, &options, &window, &err), 0, "%s", err.message);
+    for (size_t i = 0; i < cops_results_count(window); i++) {
+        const cops_hit *a = cops_results_hit(window, i);
+        const cops_hit *b = cops_results_hit(all, options.offset + i);
+        cr_assert(a->doc == b->doc || close_enough(a->score, b->score),
+                  "query '%s' with feedback (pruned): rank %zu is document %u, exhaustively %u",
+                  text, options.offset + i + 1, a->doc, b->doc);
+        cr_assert(close_enough(a->score, b->score));
+    }
+    cops_results_free(window);
+    cops_results_free(all);
+}
+
 static void compare_query(corpus *c, const char *text, int literal, testlib_rng *rng,
                           run_totals *totals)
 {
@@ -1369,6 +1406,8 @@ static void compare_query(corpus *c, const char *text, int literal, testlib_rng 
     }
     totals->pruned_skipped += expected_count - cops_results_total(window);
     cops_results_free(window);
+    if (testlib_rng_below(rng, 4) == 0)
+        check_feedback(c, text, options, expected_count, reference_match, rng);
     free(reference_score);
     free(reference_match);
 
