@@ -509,6 +509,9 @@ static size_t run_systems(const char *name, const collection *c, const settings 
     cops_index *index = cops_engine_build(name, c, s->stem);
     int used = snprintf(out[n].label, sizeof out[n].label, "cops BM25 k1=%g b=%g, title weight %g",
                         s->search.k1, s->search.b, s->search.title_weight);
+    if (used > 0 && (size_t)used < sizeof out[n].label)
+        used += snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
+                         ", stop words from %zu words", s->search.stop_word_query_length);
     if (s->search.feedback_documents && used > 0 && (size_t)used < sizeof out[n].label)
         snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
                  ", feedback %zu docs %zu terms weight %g", s->search.feedback_documents,
@@ -985,6 +988,7 @@ static void usage(FILE *out)
             "  --grades auto|trec|cranfield\n"
             "  --k1 X --b X --title-weight X   cops ranking (default: cops's defaults;\n"
             "                         the title weight applies to Xapian too)\n"
+            "  --stop-length N        cops's stop_word_query_length (0: every word scores)\n"
             "  --feedback N --feedback-terms T --feedback-weight W\n"
             "                         cops's pseudo-relevance feedback (query/feedback.h)\n"
             "  --text FIELDS          SMART fields forming the text (default W)\n"
@@ -1015,7 +1019,7 @@ int main(int argc, char **argv)
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
            O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP,
-           O_FBDOCS, O_FBTERMS, O_FBWEIGHT };
+           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -1024,6 +1028,7 @@ int main(int argc, char **argv)
         {"b", required_argument, NULL, O_B},
         {"title-weight", required_argument, NULL, O_TW},
         {"feedback", required_argument, NULL, O_FBDOCS},
+        {"stop-length", required_argument, NULL, O_STOPLEN},
         {"feedback-terms", required_argument, NULL, O_FBTERMS},
         {"feedback-weight", required_argument, NULL, O_FBWEIGHT},
         {"text", required_argument, NULL, O_TEXT},
@@ -1072,6 +1077,7 @@ int main(int argc, char **argv)
         case O_K1: s.search.k1 = atof(optarg); break;
         case O_B: s.search.b = atof(optarg); break;
         case O_TW: s.search.title_weight = atof(optarg); break;
+        case O_STOPLEN: s.search.stop_word_query_length = (size_t)atol(optarg); break;
         case O_FBDOCS: s.search.feedback_documents = (size_t)atol(optarg); break;
         case O_FBTERMS: s.search.feedback_terms = (size_t)atol(optarg); break;
         case O_FBWEIGHT: s.search.feedback_weight = atof(optarg); break;

@@ -268,6 +268,13 @@ typedef struct cops_search_options {
                              * the top hits matter, so documents that cannot
                              * enter them are skipped (block-max pruning) and
                              * the total is a lower bound */
+    size_t stop_word_query_length; /* in an index analysed as English (or
+                             * unstemmed), a query
+                             * of at least this many words ignores its
+                             * function words ("the", "of", "what", ...) in
+                             * the score: they still match, phrases keep
+                             * them (query/stopwords.h); default 10, 0 =
+                             * every word scores */
     size_t feedback_documents; /* pseudo-relevance feedback: add to the query
                              * words of its best N hits, weighted; the
                              * matches stay the query's own, only their order

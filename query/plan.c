@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "query/stopwords.h"
 
 #define MAX_PHRASE_TERMS PLAN_MAX_PHRASE_TERMS
 
@@ -20,6 +21,8 @@ typedef struct planner {
     cops_error *err;
     int rc;
     size_t prefix_terms;         /* expansions of every prefix so far */
+    int stop_words;              /* the query's stop words score nothing (stopwords.h) */
+    double word_factor;          /* 0 while planning such a stop word, else 1 */
 } planner;
 
 /* A sub-query that analysed to nothing (only punctuation): it constrains
@@ -161,7 +164,7 @@ static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_leng
     bm25_term scorer;
     bm25_prepare(&scorer, &p->params, p->index->documents, (uint32_t)df,
                  title ? p->index->average_title_length : p->index->average_body_length,
-                 title ? p->options->title_weight : 1.0, title);
+                 (title ? p->options->title_weight : 1.0) * p->word_factor, title);
     char label[SEGMENT_MAX_KEY_BYTES + 8];
     snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
              (const char *)key + title);
@@ -477,6 +480,18 @@ static matcher *plan_near(planner *p, const query_node *node)
     return either_field(p, body, title);
 }
 
+/* A word or phrase; a stop word of a query whose stop words score
+ * nothing gets weight 0 (stopwords.h). */
+static matcher *plan_word(planner *p, const query_node *node)
+{
+    if (!p->stop_words || !stopword_node(p->index->analyzer, node))
+        return plan_text(p, node);
+    p->word_factor = 0.0;
+    matcher *m = plan_text(p, node);
+    p->word_factor = 1.0;
+    return m;
+}
+
 static matcher *plan_node(planner *p, const query_node *node)
 {
     if (p->rc != 0)
@@ -484,7 +499,7 @@ static matcher *plan_node(planner *p, const query_node *node)
     switch (node->kind) {
     case QUERY_WORD:
     case QUERY_PHRASE:
-        return plan_text(p, node);
+        return plan_word(p, node);
     case QUERY_PREFIX:
         return plan_prefix(p, node);
     case QUERY_DATE_RANGE:
@@ -518,7 +533,8 @@ int plan_query(cops_index *index, size_t segment_number, const query_node *query
                cops_error *err)
 {
     planner p = {index, index->segments[segment_number], options, {options->k1, options->b},
-                 err, 0, 0};
+                 err, 0, 0,
+                 stopwords_apply(index->analyzer, index->analysis.language, query, options), 1.0};
     matcher *m = plan_node(&p, query);
     if (p.rc != 0) {
         if (m && m != DROPPED)

@@ -26,6 +26,7 @@
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
 #define MAX_LIMIT 100000000u
+#define DEFAULT_STOP_WORD_QUERY_LENGTH 10
 #define DEFAULT_FEEDBACK_TERMS 10
 #define DEFAULT_FEEDBACK_WEIGHT 0.5
 
@@ -41,6 +42,7 @@ void cops_search_options_init(cops_search_options *options)
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
     options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
+    options->stop_word_query_length = DEFAULT_STOP_WORD_QUERY_LENGTH;
     options->feedback_terms = DEFAULT_FEEDBACK_TERMS;
     options->feedback_weight = DEFAULT_FEEDBACK_WEIGHT;
 }

@@ -39,6 +39,7 @@
 #include "base/buffer.h"
 #include "cops.h"
 #include "query/parser.h"
+#include "query/stopwords.h"
 #include "tests/testlib.h"
 
 /* ================================================================ corpus */
@@ -524,6 +525,8 @@ typedef struct ref_planner {
     corpus *c;
     const cops_search_options *options;
     int over_limit;       /* a prefix expanded beyond max_prefix_terms */
+    int quiet_stop_words; /* lone stop words score 0 (query/stopwords.h) */
+    size_t silenced;      /* stop words given weight 0 */
 } ref_planner;
 
 static ref_node *new_node(ref_kind kind)
@@ -619,6 +622,41 @@ static ref_node *either(ref_node *body, ref_node *title)
 
 static ref_node *plan(ref_planner *p, const query_node *q);
 
+/* The rule of query/stopwords.h, restated: the words of the query's
+ * words, phrases and prefixes (unstemmed; the index is English) and
+ * those not a lone listed word. */
+static void count_query_words(ref_planner *p, const query_node *q, size_t *words, size_t *others)
+{
+    if (q->text && (q->kind == QUERY_WORD || q->kind == QUERY_PHRASE || q->kind == QUERY_PREFIX)) {
+        query_terms terms;
+        analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
+        *words += terms.count;
+        int lone_stop = q->kind == QUERY_WORD && terms.count == 1
+                        && stopword_listed(terms.terms[0]);
+        if (!lone_stop)
+            *others += terms.count;
+    }
+    for (size_t i = 0; i < q->child_count; i++)
+        count_query_words(p, q->children[i], words, others);
+}
+
+static int lone_stop_word(ref_planner *p, const query_node *q)
+{
+    query_terms terms;
+    analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
+    return q->kind == QUERY_WORD && terms.count == 1 && stopword_listed(terms.terms[0]);
+}
+
+/* Weight 0 on every term of a stop word's plan. */
+static void silence(ref_node *n)
+{
+    if (!n)
+        return;
+    n->weight = 0.0;
+    for (size_t i = 0; i < n->count; i++)
+        silence(n->children[i]);
+}
+
 static ref_node *plan_near_field(ref_planner *p, const query_node *q, int title)
 {
     ref_node *n = new_node(R_NEAR);
@@ -656,9 +694,15 @@ static ref_node *plan(ref_planner *p, const query_node *q)
         if (terms.count == 0)
             return NULL;
         uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
-        if (q->field == QUERY_FIELD_TITLE)
-            return words_in_field(p, &terms, slop, 1);
-        return either(words_in_field(p, &terms, slop, 0), words_in_field(p, &terms, slop, 1));
+        ref_node *n = q->field == QUERY_FIELD_TITLE
+                          ? words_in_field(p, &terms, slop, 1)
+                          : either(words_in_field(p, &terms, slop, 0),
+                                   words_in_field(p, &terms, slop, 1));
+        if (p->quiet_stop_words && lone_stop_word(p, q)) {
+            silence(n);
+            p->silenced++;
+        }
+        return n;
     }
     case QUERY_PREFIX: {
         query_terms terms;
@@ -1202,6 +1246,7 @@ typedef struct run_totals {
     uint64_t matches;
     uint64_t pruned_skipped;  /* matches the pruned searches never visited */
     size_t bucket[5]; /* 0, 1-9, 10-99, 100-999, 1000+ */
+    size_t silenced;  /* queries whose stop words scored 0 */
 } run_totals;
 
 /* The document number of each hit is its position in the corpus: the
@@ -1295,6 +1340,8 @@ static void compare_query(corpus *c, const char *text, int literal, testlib_rng 
     }
     uint64_t r = testlib_rng_below(rng, 6);
     options.max_prefix_terms = r == 0 ? 5 : r == 1 ? 60 : 0;
+    static const size_t stop_lengths[] = {10, 1, 3, 0}; /* the default first */
+    options.stop_word_query_length = stop_lengths[testlib_rng_below(rng, 4)];
 
     int flags = (literal ? QUERY_PARSE_LITERAL : 0)
                 | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
@@ -1306,8 +1353,13 @@ static void compare_query(corpus *c, const char *text, int literal, testlib_rng 
     if (parsed != 0)
         return;
 
-    ref_planner planner = {c, &options, 0};
+    ref_planner planner = {c, &options, 0, 0, 0};
+    size_t words = 0, others = 0;
+    count_query_words(&planner, tree, &words, &others);
+    planner.quiet_stop_words = options.stop_word_query_length && others
+                               && words >= options.stop_word_query_length;
     ref_node *root = plan(&planner, tree);
+    totals->silenced += planner.silenced > 0;
     expected_hit *expected = malloc((c->doc_count + 1) * sizeof *expected);
     cr_assert_not_null(expected);
     size_t expected_count = 0;
@@ -1449,12 +1501,13 @@ static void run_differential(const corpus_spec *spec)
             "# differential seed %llu (%zu documents, vocabulary %zu): %zu queries compared "
             "(%zu literal), %zu with matches, %zu with none, %zu COPS_ELIMIT prefix bounds; "
             "%llu matches in all; match counts 0:%zu 1-9:%zu 10-99:%zu 100-999:%zu 1000+:%zu; "
-            "pruned top-k searches skipped %llu matches\n",
+            "pruned top-k searches skipped %llu matches; %zu queries with stop words "
+            "scoring 0\n",
             (unsigned long long)spec->seed, c.doc_count, c.vocab_count, totals.queries,
             totals.literal, totals.matched_queries, totals.empty_queries, totals.over_limit,
             (unsigned long long)totals.matches, totals.bucket[0], totals.bucket[1],
             totals.bucket[2], totals.bucket[3], totals.bucket[4],
-            (unsigned long long)totals.pruned_skipped);
+            (unsigned long long)totals.pruned_skipped, totals.silenced);
     cr_assert_gt(totals.matched_queries, totals.queries / 4,
                  "the generator should produce mostly matching queries");
     buffer_free(&g.out);
