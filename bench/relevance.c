@@ -41,6 +41,7 @@
 #ifdef HAVE_XAPIAN
 #include "analysis/analyzer.h"
 #include "query/parser.h"
+#include "query/stopwords.h"
 #include "xapian/cops_xapian.h"
 #include "xapian/xapian-plan.h"
 #endif
@@ -85,16 +86,9 @@ static char *xstrdup(const char *s)
 
 /* ------------------------------------------------------------ queries */
 
-/* A small list of English function words, removed from bag-of-words
- * queries by --stopwords (an experiment; see RELEVANCE.md). */
-static const char *const stopword_list[] = {
-    "a", "about", "an", "and", "any", "are", "as", "at", "be", "been", "by", "can",
-    "do", "does", "for", "from", "has", "have", "how", "if", "in", "into", "is", "it",
-    "its", "of", "on", "or", "such", "that", "the", "their", "there", "these", "this",
-    "to", "was", "were", "what", "when", "where", "which", "who", "why", "will", "with",
-    NULL,
-};
-
+/* --stopwords removes from bag-of-words queries, for both engines, the
+ * English function words cops's own stop-word handling uses
+ * (query/stopwords.h; an experiment, see RELEVANCE.md). */
 static int is_stopword(const char *w, size_t n)
 {
     char lower[32];
@@ -103,10 +97,7 @@ static int is_stopword(const char *w, size_t n)
     for (size_t i = 0; i < n; i++)
         lower[i] = (char)tolower((unsigned char)w[i]);
     lower[n] = '\0';
-    for (size_t i = 0; stopword_list[i]; i++)
-        if (strcmp(stopword_list[i], lower) == 0)
-            return 1;
-    return 0;
+    return stopword_listed(lower);
 }
 
 /* The query text sent to the engines: line breaks become spaces; with

@@ -210,30 +210,60 @@ static size_t query_words(analyzer *a, const query_node *node)
     return count;
 }
 
-/* Step 3: w for every term, the best `wanted` into *out. */
+/* Larger p first, then term bytes. */
+static int compare_p(const void *a, const void *b)
+{
+    const feedback_entry *x = a, *y = b;
+    if (x->p != y->p)
+        return x->p > y->p ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+/* Step 3: w for the terms that can be among the best `wanted`, the best
+ * into *out.  In decreasing p, a term whose p times the largest idf (df
+ * 1) is below the wanted-th w so far cannot enter, nor can any after it:
+ * the idf, a dictionary lookup per term, is computed only for the others. */
 static int choose_terms(cops_index *index, const query_node *query,
                         const cops_search_options *options, feedback_table *t,
                         feedback_query *out, cops_error *err)
 {
     double n = (double)index->documents;
-    for (size_t i = 0; i < t->count; i++) {
-        feedback_entry *e = &t->entries[i];
+    double idf_max = log(1.0 + (n - 1.0 + 0.5) / 1.5);
+    size_t wanted = options->feedback_terms;
+    qsort(t->entries, t->count, sizeof *t->entries, compare_p);
+    double *best = calloc(wanted, sizeof *best); /* the largest w so far, decreasing */
+    out->terms = calloc(wanted, sizeof *out->terms);
+    if (!best || !out->terms) {
+        free(best);
+        return error_set(err, COPS_ENOMEM, "out of memory choosing the feedback terms");
+    }
+    size_t scored = 0;
+    for (; scored < t->count; scored++) {
+        feedback_entry *e = &t->entries[scored];
+        if (e->p * idf_max < best[wanted - 1])
+            break;
         int64_t df = index_document_frequency(index, (const uint8_t *)e->term, strlen(e->term),
                                               err);
-        if (df < 0)
+        if (df < 0) {
+            free(best);
             return (int)df;
+        }
         e->w = e->p * log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
+        if (!e->word || !word_gives_term(index->analyzer, e->word, e->term))
+            e->w = 0; /* cannot be asked for as a word */
+        size_t at = wanted;
+        while (at > 0 && e->w > best[at - 1])
+            at--;
+        if (at < wanted) {
+            memmove(best + at + 1, best + at, (wanted - at - 1) * sizeof *best);
+            best[at] = e->w;
+        }
     }
-    qsort(t->entries, t->count, sizeof *t->entries, compare_weight);
-    size_t wanted = options->feedback_terms;
-    out->terms = calloc(wanted ? wanted : 1, sizeof *out->terms);
-    if (!out->terms)
-        return error_set(err, COPS_ENOMEM, "out of memory choosing the feedback terms");
+    free(best);
+    qsort(t->entries, scored, sizeof *t->entries, compare_weight);
     double sum = 0;
-    for (size_t i = 0; i < t->count && out->count < wanted; i++) {
+    for (size_t i = 0; i < scored && out->count < wanted && t->entries[i].w > 0; i++) {
         feedback_entry *e = &t->entries[i];
-        if (!(e->w > 0) || !e->word || !word_gives_term(index->analyzer, e->word, e->term))
-            continue;
         out->terms[out->count].word = e->word;
         out->terms[out->count++].factor = e->w;
         e->word = NULL; /* now owned by out */
