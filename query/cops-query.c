@@ -47,6 +47,11 @@ static void usage(FILE *out)
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 1)\n"
+            "      --stop-length N      a query of N words or more ignores its English\n"
+            "                           function words in the score (default: 10; 0: never)\n"
+            "      --feedback N         reorder the matches with words of the top N hits\n"
+            "                           (pseudo-relevance feedback; slower; default: 0)\n"
+            "      --feedback-terms T   words added by --feedback (default: 10)\n"
             "      --no-snippets        omit snippets\n"
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"
@@ -178,7 +183,8 @@ static int run_batch(cops_index *index, const settings *s)
 
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
-       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS };
+       OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS,
+       OPT_STOP_LENGTH, OPT_FEEDBACK, OPT_FEEDBACK_TERMS };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -188,6 +194,9 @@ static const struct option options[] = {
     {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
     {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
+    {"stop-length", required_argument, NULL, OPT_STOP_LENGTH},
+    {"feedback", required_argument, NULL, OPT_FEEDBACK},
+    {"feedback-terms", required_argument, NULL, OPT_FEEDBACK_TERMS},
     {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
     {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
     {"color", optional_argument, NULL, OPT_COLOR},
@@ -348,6 +357,13 @@ static int run(int argc, char **argv, char **words, int word_count)
         case OPT_K1: bad = parse_number(optarg, "--k1", &s.search.k1); break;
         case OPT_B: bad = parse_number(optarg, "--b", &s.search.b); break;
         case OPT_TITLE_WEIGHT: bad = parse_number(optarg, "--title-weight", &s.search.title_weight); break;
+        case OPT_STOP_LENGTH:
+            bad = parse_count(optarg, "--stop-length", &s.search.stop_word_query_length);
+            break;
+        case OPT_FEEDBACK: bad = parse_count(optarg, "--feedback", &s.search.feedback_documents); break;
+        case OPT_FEEDBACK_TERMS:
+            bad = parse_count(optarg, "--feedback-terms", &s.search.feedback_terms);
+            break;
         case OPT_NO_SNIPPETS: s.search.snippets = 0; break;
         case OPT_NO_COLOR: color = COLOR_NEVER; break;
         case OPT_COLOR:

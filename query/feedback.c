@@ -14,6 +14,7 @@
 #include "query/plan.h"
 #include "query/results.h"
 #include "query/search.h"
+#include "query/stopwords.h"
 
 /* A surface word longer than this is not offered as an expansion. */
 #define FEEDBACK_MAX_WORD_BYTES 128
@@ -249,8 +250,9 @@ static int choose_terms(cops_index *index, const query_node *query,
             return (int)df;
         }
         e->w = e->p * log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
-        if (!e->word || !word_gives_term(index->analyzer, e->word, e->term))
-            e->w = 0; /* cannot be asked for as a word */
+        if (!e->word || !word_gives_term(index->analyzer, e->word, e->term)
+            || stopword_listed(e->term))
+            e->w = 0; /* cannot be asked for as a word, or a function word */
         size_t at = wanted;
         while (at > 0 && e->w > best[at - 1])
             at--;

@@ -11,8 +11,9 @@
  *    (relevance model RM1), then w(t) = p(t) * idf(t), the idf of
  *    query/bm25.h over the body key, so that words common everywhere
  *    (function words) do not lead.
- * 3. The T terms with the largest w (ties by term bytes) are the
- *    expansion; term t is added with the factor
+ * 3. The T terms with the largest w (ties by term bytes), leaving out
+ *    the function words of query/stopwords.h, are the expansion; term t
+ *    is added with the factor
  *        (1 - L) / L * Q * w(t) / sum of the T weights
  *    where L is feedback_weight (the original query's share, RM3's
  *    interpolation) and Q the number of words of the query, so the

@@ -19,4 +19,6 @@ EXTRA_DIST += $(CLI_TESTS)
 ## The programs are bin_PROGRAMS, built by 'all' before 'check' runs.
 ## The memory budget for token-dense documents and one query's bounded cost.
 CLI_TESTS += tests/cli/dense-document.sh tests/cli/query-budget.sh
+## Ranking options (stop words, feedback) and untitled JSON Lines records.
+CLI_TESTS += tests/cli/ranking.sh
 EXTRA_DIST += tests/cli/dense-text.awk
