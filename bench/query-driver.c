@@ -381,7 +381,7 @@ int main(int argc, char **argv)
     enum mode mode = MODE_TOP10;
     long repeat = 5, warmup = 1;
     int exact_total = 0;
-    long feedback = 0, feedback_terms = 10;
+    long feedback = 0, feedback_terms = 0; /* 0: cops's default */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -461,7 +461,7 @@ int main(int argc, char **argv)
         cs.options.k1 = 1.2;
         cs.options.b = 0.75;
         cs.options.feedback_documents = feedback > 0 ? (size_t)feedback : 0;
-        cs.options.feedback_terms = feedback_terms > 0 ? (size_t)feedback_terms : 10;
+        cs.options.feedback_terms = feedback_terms > 0 ? (size_t)feedback_terms : 0;
         if (mode == MODE_COUNT)
             cs.options.count_only = 1;
         else

@@ -279,9 +279,9 @@ typedef struct cops_search_options {
                              * words of its best N hits, weighted; the
                              * matches stay the query's own, only their order
                              * changes (0 = off, the default; at most 1000) */
-    size_t feedback_terms;  /* words added by feedback, default (and 0) 10, at most 1000 */
+    size_t feedback_terms;  /* words added by feedback, default (and 0) 20, at most 1000 */
     double feedback_weight; /* the original query's share against the added
-                             * words, 0 < w <= 1, default (and 0) 0.5 */
+                             * words, 0 < w <= 1, default (and 0) 0.8 */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);

@@ -51,7 +51,7 @@ static void usage(FILE *out)
             "                           function words in the score (default: 10; 0: never)\n"
             "      --feedback N         reorder the matches with words of the top N hits\n"
             "                           (pseudo-relevance feedback; slower; default: 0)\n"
-            "      --feedback-terms T   words added by --feedback (default: 10)\n"
+            "      --feedback-terms T   words added by --feedback (default: 20)\n"
             "      --no-snippets        omit snippets\n"
             "      --engine NAME        auto (default: what the index is), native or xapian\n"
             "      --remote HOST:PORT[,HOST:PORT...]\n"

@@ -27,8 +27,8 @@
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
 #define MAX_LIMIT 100000000u
 #define DEFAULT_STOP_WORD_QUERY_LENGTH 10
-#define DEFAULT_FEEDBACK_TERMS 10
-#define DEFAULT_FEEDBACK_WEIGHT 0.5
+#define DEFAULT_FEEDBACK_TERMS 20
+#define DEFAULT_FEEDBACK_WEIGHT 0.8
 
 void cops_search_options_init(cops_search_options *options)
 {
