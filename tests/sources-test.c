@@ -1571,7 +1571,6 @@ static void jansson_expectation(const uint8_t *bytes, size_t length, const char 
     }
     expected->kind = EXPECT_DOCUMENT;
     const char *body = json_string_value(text);
-    size_t body_length = json_string_length(text);
     expected->text = duplicate(body);
     char number[600];
     json_t *id = json_object_get(record, "id");
