@@ -684,26 +684,31 @@ static ref_node *plan_near_field(ref_planner *p, const query_node *q, int title)
 }
 
 /* NULL: the sub-query analysed to nothing and is left out. */
+/* A word or phrase: body or title (or title: only); a stop word of a
+ * query whose stop words are quiet gets weight 0. */
+static ref_node *plan_words(ref_planner *p, const query_node *q)
+{
+    query_terms terms;
+    analyse_query_text(p, q->text, 0, &terms);
+    if (terms.count == 0)
+        return NULL;
+    uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
+    ref_node *n = q->field == QUERY_FIELD_TITLE
+                      ? words_in_field(p, &terms, slop, 1)
+                      : either(words_in_field(p, &terms, slop, 0), words_in_field(p, &terms, slop, 1));
+    if (p->quiet_stop_words && lone_stop_word(p, q)) {
+        silence(n);
+        p->silenced++;
+    }
+    return n;
+}
+
 static ref_node *plan(ref_planner *p, const query_node *q)
 {
     switch (q->kind) {
     case QUERY_WORD:
-    case QUERY_PHRASE: {
-        query_terms terms;
-        analyse_query_text(p, q->text, 0, &terms);
-        if (terms.count == 0)
-            return NULL;
-        uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
-        ref_node *n = q->field == QUERY_FIELD_TITLE
-                          ? words_in_field(p, &terms, slop, 1)
-                          : either(words_in_field(p, &terms, slop, 0),
-                                   words_in_field(p, &terms, slop, 1));
-        if (p->quiet_stop_words && lone_stop_word(p, q)) {
-            silence(n);
-            p->silenced++;
-        }
-        return n;
-    }
+    case QUERY_PHRASE:
+        return plan_words(p, q);
     case QUERY_PREFIX: {
         query_terms terms;
         analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
@@ -1323,25 +1328,32 @@ static void check_feedback(corpus *c, const char *text, cops_search_options opti
     cops_results_free(all);
 }
 
+/* The options of one compared query: cops's defaults, now and then other
+ * BM25 parameters, prefix bounds and stop-word lengths. */
+static void random_options(cops_search_options *options, int literal, testlib_rng *rng)
+{
+    cops_search_options_init(options);
+    options->snippets = 0;
+    options->literal = literal;
+    if (testlib_rng_below(rng, 4) == 0)
+        options->default_op = COPS_OP_OR;
+    switch (testlib_rng_below(rng, 6)) {
+    case 0: options->k1 = 0.9; options->b = 0.4; break;
+    case 1: options->k1 = 2.0; options->b = 1.0; options->title_weight = 0.5; break;
+    case 2: options->b = 0.0; options->title_weight = 3.0; break;
+    default: break;
+    }
+    uint64_t r = testlib_rng_below(rng, 6);
+    options->max_prefix_terms = r == 0 ? 5 : r == 1 ? 60 : 0;
+    static const size_t stop_lengths[] = {10, 1, 3, 0}; /* the default first */
+    options->stop_word_query_length = stop_lengths[testlib_rng_below(rng, 4)];
+}
+
 static void compare_query(corpus *c, const char *text, int literal, testlib_rng *rng,
                           run_totals *totals)
 {
     cops_search_options options;
-    cops_search_options_init(&options);
-    options.snippets = 0;
-    options.literal = literal;
-    if (testlib_rng_below(rng, 4) == 0)
-        options.default_op = COPS_OP_OR;
-    switch (testlib_rng_below(rng, 6)) {
-    case 0: options.k1 = 0.9; options.b = 0.4; break;
-    case 1: options.k1 = 2.0; options.b = 1.0; options.title_weight = 0.5; break;
-    case 2: options.b = 0.0; options.title_weight = 3.0; break;
-    default: break;
-    }
-    uint64_t r = testlib_rng_below(rng, 6);
-    options.max_prefix_terms = r == 0 ? 5 : r == 1 ? 60 : 0;
-    static const size_t stop_lengths[] = {10, 1, 3, 0}; /* the default first */
-    options.stop_word_query_length = stop_lengths[testlib_rng_below(rng, 4)];
+    random_options(&options, literal, rng);
 
     int flags = (literal ? QUERY_PARSE_LITERAL : 0)
                 | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
