@@ -4,6 +4,7 @@
  *
  *   query-driver --engine cops|xapian|fts5 --index PATH --class term|and|or|phrase
  *                --mode top10|count [--repeat R] [--warmup W] [--ids FILE] [--exact-total]
+ *                [--feedback N] [--feedback-terms T]
  *                < queries.txt
  *
  * Each input line is plain words separated by spaces; --class decides the
@@ -367,6 +368,7 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: %s --engine cops|xapian|fts5 --index PATH --class term|and|or|phrase\n"
             "       --mode top10|count [--repeat R] [--warmup W] [--ids FILE] [--exact-total]\n"
+            "       [--feedback N] [--feedback-terms T]   (cops: pseudo-relevance feedback)\n"
             "       < queries\n"
             "Per input line prints: median_us<TAB>count<TAB>top-10 ids (tab-separated).\n",
             program);
@@ -379,6 +381,7 @@ int main(int argc, char **argv)
     enum mode mode = MODE_TOP10;
     long repeat = 5, warmup = 1;
     int exact_total = 0;
+    long feedback = 0, feedback_terms = 0; /* 0: cops's default */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -397,6 +400,10 @@ int main(int argc, char **argv)
         i++;
         if (!strcmp(a, "--engine"))
             engine_name = v;
+        else if (!strcmp(a, "--feedback"))
+            feedback = atol(v);
+        else if (!strcmp(a, "--feedback-terms"))
+            feedback_terms = atol(v);
         else if (!strcmp(a, "--index"))
             index_path = v;
         else if (!strcmp(a, "--ids"))
@@ -453,6 +460,8 @@ int main(int argc, char **argv)
         cs.options.limit = TOP_K;
         cs.options.k1 = 1.2;
         cs.options.b = 0.75;
+        cs.options.feedback_documents = feedback > 0 ? (size_t)feedback : 0;
+        cs.options.feedback_terms = feedback_terms > 0 ? (size_t)feedback_terms : 0;
         if (mode == MODE_COUNT)
             cs.options.count_only = 1;
         else

@@ -41,6 +41,7 @@
 #ifdef HAVE_XAPIAN
 #include "analysis/analyzer.h"
 #include "query/parser.h"
+#include "query/stopwords.h"
 #include "xapian/cops_xapian.h"
 #include "xapian/xapian-plan.h"
 #endif
@@ -85,16 +86,9 @@ static char *xstrdup(const char *s)
 
 /* ------------------------------------------------------------ queries */
 
-/* A small list of English function words, removed from bag-of-words
- * queries by --stopwords (an experiment; see RELEVANCE.md). */
-static const char *const stopword_list[] = {
-    "a", "about", "an", "and", "any", "are", "as", "at", "be", "been", "by", "can",
-    "do", "does", "for", "from", "has", "have", "how", "if", "in", "into", "is", "it",
-    "its", "of", "on", "or", "such", "that", "the", "their", "there", "these", "this",
-    "to", "was", "were", "what", "when", "where", "which", "who", "why", "will", "with",
-    NULL,
-};
-
+/* --stopwords removes from bag-of-words queries, for both engines, the
+ * English function words cops's own stop-word handling uses
+ * (query/stopwords.h; an experiment, see RELEVANCE.md). */
 static int is_stopword(const char *w, size_t n)
 {
     char lower[32];
@@ -103,10 +97,7 @@ static int is_stopword(const char *w, size_t n)
     for (size_t i = 0; i < n; i++)
         lower[i] = (char)tolower((unsigned char)w[i]);
     lower[n] = '\0';
-    for (size_t i = 0; stopword_list[i]; i++)
-        if (strcmp(stopword_list[i], lower) == 0)
-            return 1;
-    return 0;
+    return stopword_listed(lower);
 }
 
 /* The query text sent to the engines: line breaks become spaces; with
@@ -507,9 +498,15 @@ static size_t run_systems(const char *name, const collection *c, const settings 
     size_t n = 0;
     memset(out, 0, MAX_SYSTEMS * sizeof *out);
     cops_index *index = cops_engine_build(name, c, s->stem);
-    snprintf(out[n].label, sizeof out[n].label,
-             "cops BM25 k1=%g b=%g, title weight %g", s->search.k1, s->search.b,
-             s->search.title_weight);
+    int used = snprintf(out[n].label, sizeof out[n].label, "cops BM25 k1=%g b=%g, title weight %g",
+                        s->search.k1, s->search.b, s->search.title_weight);
+    if (used > 0 && (size_t)used < sizeof out[n].label)
+        used += snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
+                         ", stop words from %zu words", s->search.stop_word_query_length);
+    if (s->search.feedback_documents && used > 0 && (size_t)used < sizeof out[n].label)
+        snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
+                 ", feedback %zu docs %zu terms weight %g", s->search.feedback_documents,
+                 s->search.feedback_terms, s->search.feedback_weight);
     snprintf(out[n].tag, sizeof out[n].tag, "cops");
     eval_run_init(&out[n].run);
     cops_engine_run(index, c, s, &out[n].run);
@@ -982,6 +979,9 @@ static void usage(FILE *out)
             "  --grades auto|trec|cranfield\n"
             "  --k1 X --b X --title-weight X   cops ranking (default: cops's defaults;\n"
             "                         the title weight applies to Xapian too)\n"
+            "  --stop-length N        cops's stop_word_query_length (0: every word scores)\n"
+            "  --feedback N --feedback-terms T --feedback-weight W\n"
+            "                         cops's pseudo-relevance feedback (query/feedback.h)\n"
             "  --text FIELDS          SMART fields forming the text (default W)\n"
             "  --title FIELD|none     SMART field of the title (default T)\n"
             "  --no-stem              index and query without stemming\n"
@@ -1009,7 +1009,8 @@ int main(int argc, char **argv)
     int known = 0;
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
-           O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP };
+           O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP,
+           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -1017,6 +1018,10 @@ int main(int argc, char **argv)
         {"k1", required_argument, NULL, O_K1},
         {"b", required_argument, NULL, O_B},
         {"title-weight", required_argument, NULL, O_TW},
+        {"feedback", required_argument, NULL, O_FBDOCS},
+        {"stop-length", required_argument, NULL, O_STOPLEN},
+        {"feedback-terms", required_argument, NULL, O_FBTERMS},
+        {"feedback-weight", required_argument, NULL, O_FBWEIGHT},
         {"text", required_argument, NULL, O_TEXT},
         {"title", required_argument, NULL, O_TITLE},
         {"no-stem", no_argument, NULL, O_NOSTEM},
@@ -1063,6 +1068,10 @@ int main(int argc, char **argv)
         case O_K1: s.search.k1 = atof(optarg); break;
         case O_B: s.search.b = atof(optarg); break;
         case O_TW: s.search.title_weight = atof(optarg); break;
+        case O_STOPLEN: s.search.stop_word_query_length = (size_t)atol(optarg); break;
+        case O_FBDOCS: s.search.feedback_documents = (size_t)atol(optarg); break;
+        case O_FBTERMS: s.search.feedback_terms = (size_t)atol(optarg); break;
+        case O_FBWEIGHT: s.search.feedback_weight = atof(optarg); break;
         case O_TEXT:
             for (const char *p = optarg; *p; p++)
                 if (*p < 'A' || *p > 'Z') {

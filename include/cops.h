@@ -389,6 +389,20 @@ typedef struct cops_search_options {
                              * indexed word (cops_results_suggestion; native
                              * engine only: a Xapian index gives none);
                              * default 0, cops-query sets it */
+    size_t stop_word_query_length; /* in an index analysed as English (or
+                             * unstemmed), a query
+                             * of at least this many words ignores its
+                             * function words ("the", "of", "what", ...) in
+                             * the score: they still match, phrases keep
+                             * them (query/stopwords.h); default 10, 0 =
+                             * every word scores */
+    size_t feedback_documents; /* pseudo-relevance feedback: add to the query
+                             * words of its best N hits, weighted; the
+                             * matches stay the query's own, only their order
+                             * changes (0 = off, the default; at most 1000) */
+    size_t feedback_terms;  /* words added by feedback, default (and 0) 20, at most 1000 */
+    double feedback_weight; /* the original query's share against the added
+                             * words, 0 < w <= 1, default (and 0) 0.8 */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);

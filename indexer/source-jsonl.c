@@ -91,10 +91,14 @@ static int jsonl_record(jsonl_state *state, uint64_t line_number, size_t column_
 
     jsonl_identify(state, line_number);
     const json_scan_field *title = &scan->fields[FIELD_TITLE];
-    if (title->kind == JSON_SCAN_STRING && title->value.length > 0)
+    /* A record without a title has none: deriving one from the first line
+     * (as for a .txt file) scored the opening words twice, and a record's
+     * first line is often a wrapped fragment, not a heading (NPL, TIME:
+     * bench/RELEVANCE.md, "Derived titles"). */
+    if (title->kind == JSON_SCAN_STRING)
         source_title_clean((const char *)title->value.data, title->value.length, &state->title);
     else
-        source_title_from_text(body, body_length, &state->title);
+        source_title_clean("", 0, &state->title);
     char date[11];
     const json_scan_field *date_value = &scan->fields[FIELD_DATE];
     int has_date = date_value->kind == JSON_SCAN_STRING &&

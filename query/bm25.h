@@ -9,7 +9,7 @@
  * N documents, df documents containing t, tf occurrences of t in field f of
  * d, len_f(d) the field's length in tokens, avglen_f its mean over the
  * collection, w_f the field weight (1 for body, the title weight for
- * title).  This is the Lucene form of idf (never negative);
+ * title; 0 for a stop word of a long query).  This is the Lucene form of idf (never negative);
  * query/RANKING.md compares it with Xapian's.
  *
  * What pruning relies on: for k1 >= 0 and 0 <= b <= 1 (cops_search
@@ -17,7 +17,10 @@
  * len_f(d) rises, so the largest tf at the smallest length bounds a
  * key's score over a block of documents (the block-max bounds of the
  * operators, CopsBM25Weight's get_maxpart).  A new scheme must keep this
- * or give up those bounds.
+ * or give up those bounds.  w_f may be 0 (the function words of a long
+ * query, query/stopwords.h): the score is then 0 everywhere and so is its
+ * bound.  Pseudo-relevance feedback multiplies whole sub-queries by
+ * factors > 0 (query/op-scale.c), which keeps both properties.
  *
  * This is the one statement of the formula: the Xapian engine's exact
  * weighting (CopsBM25Weight in xapian/cops_xapian.cc) calls bm25_prepare

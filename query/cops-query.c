@@ -52,6 +52,11 @@ static void usage(FILE *out)
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
             "      --title-weight X     weight of a title match (default: 1)\n"
+            "      --stop-length N      a query of N words or more ignores its English\n"
+            "                           function words in the score (default: 10; 0: never)\n"
+            "      --feedback N         reorder the matches with words of the top N hits\n"
+            "                           (pseudo-relevance feedback; slower; default: 0)\n"
+            "      --feedback-terms T   words added by --feedback (default: 20)\n"
             "      --no-snippets        omit snippets\n"
             "      --sort ORDER         relevance (default), date (oldest first) or\n"
             "                           -date (newest first); * alone matches everything\n"
@@ -224,7 +229,7 @@ static int run_batch(cops_index *index, const settings *s)
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
        OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS,
-       OPT_STRICT, OPT_SORT };
+       OPT_STRICT, OPT_SORT, OPT_STOP_LENGTH, OPT_FEEDBACK, OPT_FEEDBACK_TERMS };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -234,6 +239,9 @@ static const struct option options[] = {
     {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
     {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
+    {"stop-length", required_argument, NULL, OPT_STOP_LENGTH},
+    {"feedback", required_argument, NULL, OPT_FEEDBACK},
+    {"feedback-terms", required_argument, NULL, OPT_FEEDBACK_TERMS},
     {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
     {"snippet-chars", required_argument, NULL, OPT_SNIPPET_CHARS},
     {"sort", required_argument, NULL, OPT_SORT},
@@ -433,6 +441,11 @@ static int take_option(command *cmd, int option)
     case OPT_K1: return parse_number(optarg, "--k1", &s->search.k1) != 0;
     case OPT_B: return parse_number(optarg, "--b", &s->search.b) != 0;
     case OPT_TITLE_WEIGHT: return parse_number(optarg, "--title-weight", &s->search.title_weight) != 0;
+    case OPT_STOP_LENGTH:
+        return parse_count(optarg, "--stop-length", &s->search.stop_word_query_length) != 0;
+    case OPT_FEEDBACK: return parse_count(optarg, "--feedback", &s->search.feedback_documents) != 0;
+    case OPT_FEEDBACK_TERMS:
+        return parse_count(optarg, "--feedback-terms", &s->search.feedback_terms) != 0;
     case OPT_NO_SNIPPETS: s->search.snippets = 0; return 0;
     case OPT_SNIPPET_CHARS: /* the bounds are cops_search's to check */
         return parse_count(optarg, "--snippet-chars", &s->search.snippet_chars) != 0;

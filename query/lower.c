@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "query/stopwords.h"
 
 /* ------------------------------------------------------------ analysis */
 
@@ -35,6 +36,7 @@ typedef struct lowering {
     analyzer *analyzer;
     const lower_options *options;
     cops_error *err;
+    double word_weight; /* the weight of the TERM nodes made now (1, or 0 for a stop word) */
 } lowering;
 
 int lower_analyze_words(analyzer *text_analyzer, const char *text, int flags, lower_words *out,
@@ -93,6 +95,7 @@ static lower_node *new_node(lowering *l, lower_kind kind, const query_node *sour
     node->kind = kind;
     node->source = source;
     node->term_count = term_count;
+    node->weight = l->word_weight;
     return node;
 }
 
@@ -188,7 +191,14 @@ static int lower_text(lowering *l, const query_node *q, lower_node **out)
     if (rc != 0 || words.count == 0)
         return rc;
     uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
-    return words_in_fields(l, q, &words, 0, words.count, slop, q->field, out);
+    /* A stop word of a long query matches but scores nothing (stopwords.h). */
+    int silent = l->options->stop_words_score_nothing && q->kind == QUERY_WORD
+                 && stopword_node(l->analyzer, q);
+    if (silent)
+        l->word_weight = 0.0;
+    rc = words_in_fields(l, q, &words, 0, words.count, slop, q->field, out);
+    l->word_weight = 1.0;
+    return rc;
 }
 
 static int lower_prefix(lowering *l, const query_node *q, lower_node **out)
@@ -407,11 +417,18 @@ static int lower_node_of(lowering *l, const query_node *q, lower_node **out)
     return error_set(l->err, COPS_EINVAL, "unknown query node kind %d", (int)q->kind);
 }
 
+lower_options lower_options_from(const cops_search_options *options)
+{
+    lower_options made = {options->title_weight, options->max_prefix_terms,
+                          options->max_query_prefix_terms, 0};
+    return made;
+}
+
 int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_options *options,
                 lower_plan **out, cops_error *err)
 {
     *out = NULL;
-    lowering l = {text_analyzer, options, err};
+    lowering l = {text_analyzer, options, err, 1.0};
     lower_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
         return out_of_memory(&l);

@@ -94,6 +94,8 @@ typedef struct lower_node {
     struct lower_node **children;
     size_t child_count;
     size_t required_count;       /* AND */
+    double weight;               /* TERM: the factor on its score, 1; 0 for a function
+                                  * word of a long query (lower_options) */
     const query_node *source;    /* the parse node it comes from (borrowed), for messages */
     size_t term_count;
     lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1) */
@@ -110,7 +112,12 @@ typedef struct lower_options {
     double title_weight;
     size_t max_prefix_terms;
     size_t max_query_prefix_terms;
+    int stop_words_score_nothing; /* the query's stop words get weight 0
+                                   * (stopwords_apply, query/stopwords.h) */
 } lower_options;
+
+/* The lowering's options of a search's (stop words still scoring). */
+lower_options lower_options_from(const cops_search_options *options);
 
 /* Lower `tree` (borrowed; must outlive the plan), analysing with
  * `text_analyzer`.  *out (OUT) receives the plan; free it with

@@ -7,7 +7,7 @@
  * (conjunction with exclusions and optional scoring parts), op-or.c,
  * op-positional.c (phrase and NEAR, verified on positions only for
  * documents that pass the conjunction), op-filter.c (all documents, date
- * ranges); what they share is in op-common.c (the section "Shared by the
+ * ranges), op-scale.c (a sub-query's score times a factor); what they share is in op-common.c (the section "Shared by the
  * operators" below).  Each operator is a `matcher_ops` table written with
  * designated initializers: an operator leaves NULL what it does not do.
  *
@@ -148,5 +148,9 @@ matcher *matcher_all(uint32_t documents);
 matcher *matcher_date(segment *seg, uint32_t from, uint32_t to);
 /* Nothing. */
 matcher *matcher_empty(void);
+/* `child`'s score times `factor` (> 0), bounds and thresholds scaled
+ * alike; --explain shows "LABEL, times FACTOR: SCORE" above the child's
+ * lines (op-scale.c).  Takes ownership of `child`. */
+matcher *matcher_scale(matcher *child, double factor, const char *label);
 
 #endif

@@ -19,6 +19,7 @@ typedef struct planner {
     cops_error *err;
     int rc;
     size_t prefix_terms;         /* expansions of every prefix so far */
+    double word_factor;          /* the weight of the TERM being planned (lower_node.weight) */
 } planner;
 
 static matcher *checked(planner *p, matcher *m)
@@ -53,7 +54,7 @@ static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_leng
     bm25_term scorer;
     bm25_prepare(&scorer, &p->params, p->index->documents, (uint32_t)df,
                  title ? p->index->average_title_length : p->index->average_body_length,
-                 title ? p->plan->title_weight : 1.0, title);
+                 (title ? p->plan->title_weight : 1.0) * p->word_factor, title);
     char label[SEGMENT_MAX_KEY_BYTES + 8];
     snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
              (const char *)key + title);
@@ -169,8 +170,12 @@ static void *plan_leaf(void *context, const lower_node *node)
 {
     planner *p = context;
     switch (node->kind) {
-    case LOWER_TERM:
-        return term_in_field(p, node->terms[0].text, node->field == LOWER_FIELD_TITLE);
+    case LOWER_TERM: {
+        p->word_factor = node->weight;
+        matcher *m = term_in_field(p, node->terms[0].text, node->field == LOWER_FIELD_TITLE);
+        p->word_factor = 1.0;
+        return m;
+    }
     case LOWER_PHRASE:
         return plan_phrase(p, node);
     case LOWER_PREFIX:
@@ -227,7 +232,7 @@ int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, matcher **out, cops_error *err)
 {
     planner p = {index, index->segments[segment_number], plan, {options->k1, options->b}, err, 0,
-                 0};
+                 0, 1.0};
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");

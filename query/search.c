@@ -17,15 +17,20 @@
 #include "cops.h"
 #include "query/index.h"
 #include "query/parser.h"
+#include "query/feedback.h"
 #include "query/plan.h"
 #include "query/results.h"
 #include "query/search.h"
 #include "query/snippet.h"
+#include "query/stopwords.h"
 #include "query/suggest.h"
 
 #define DEFAULT_MAX_PREFIX_TERMS 1000
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
 #define MAX_LIMIT 100000000u
+#define DEFAULT_STOP_WORD_QUERY_LENGTH 10
+#define DEFAULT_FEEDBACK_TERMS 20
+#define DEFAULT_FEEDBACK_WEIGHT 0.8
 
 void cops_search_options_init(cops_search_options *options)
 {
@@ -39,6 +44,9 @@ void cops_search_options_init(cops_search_options *options)
     options->max_prefix_terms = DEFAULT_MAX_PREFIX_TERMS;
     options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
+    options->stop_word_query_length = DEFAULT_STOP_WORD_QUERY_LENGTH;
+    options->feedback_terms = DEFAULT_FEEDBACK_TERMS;
+    options->feedback_weight = DEFAULT_FEEDBACK_WEIGHT;
 }
 
 /* ------------------------------------------------------------ top-k */
@@ -118,12 +126,12 @@ static int compare_rank(const void *a, const void *b)
 /* The per-term contributions to each hit's score: re-plan each segment
  * and step a fresh matcher to the hits (in document order). */
 static int explain_hits(cops_index *index, const lower_plan *plan,
-                        const cops_search_options *options, cops_results *results,
-                        cops_error *err)
+                        const feedback_query *expansion, const cops_search_options *options,
+                        cops_results *results, cops_error *err)
 {
     for (size_t s = 0; s < index->segment_count; s++) {
         matcher *m = NULL;
-        int rc = plan_query(index, s, plan, options, &m, err);
+        int rc = feedback_plan_query(index, s, plan, expansion, options, &m, err);
         if (rc != 0)
             return rc;
         uint32_t low = index->bases[s];
@@ -221,6 +229,16 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
         || !(options->title_weight >= 0 && options->title_weight < 1e6))
         return error_set(err, COPS_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1, "
                          "title weight >= 0)");
+    if (options->feedback_terms == 0)
+        options->feedback_terms = DEFAULT_FEEDBACK_TERMS;
+    if (options->feedback_weight == 0)
+        options->feedback_weight = DEFAULT_FEEDBACK_WEIGHT;
+    if (options->feedback_documents > FEEDBACK_MAX_DOCUMENTS
+        || options->feedback_terms > FEEDBACK_MAX_TERMS
+        || !(options->feedback_weight > 0 && options->feedback_weight <= 1))
+        return error_set(err, COPS_EINVAL, "feedback parameters out of range (at most %d documents "
+                         "and %d terms, 0 < weight <= 1)", FEEDBACK_MAX_DOCUMENTS,
+                         FEEDBACK_MAX_TERMS);
     if (options->limit > MAX_LIMIT || options->offset > MAX_LIMIT)
         return error_set(err, COPS_ELIMIT, "--limit and --offset are bounded by %u", MAX_LIMIT);
     if (options->sort != COPS_SORT_RELEVANCE && options->sort != COPS_SORT_DATE_OLDEST
@@ -303,14 +321,14 @@ int search_parse(const char *query_text, const cops_search_options *options, que
 
 /* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
 static int match_segments(cops_index *index, const lower_plan *plan,
-                          const cops_search_options *options, size_t wanted, top_heap *heap,
-                          cops_results *results, cops_error *err)
+                          const feedback_query *expansion, const cops_search_options *options,
+                          size_t wanted, top_heap *heap, cops_results *results, cops_error *err)
 {
     int rc = 0;
     matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
-        rc = plan_query(index, s, plan, options, &m, err);
+        rc = feedback_plan_query(index, s, plan, expansion, options, &m, err);
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
@@ -363,13 +381,17 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         && snippet_plan_build(index->analyzer, query, &highlights) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     /* The query's meaning, settled once for every segment (lower.h). */
-    lower_options lowering = {options->title_weight, options->max_prefix_terms,
-                              options->max_query_prefix_terms};
+    lower_options lowering = lower_options_from(options);
+    lowering.stop_words_score_nothing =
+        stopwords_apply(index->analyzer, index->analysis.language, query, options);
     lower_plan *plan = NULL;
     if (rc == 0)
         rc = lower_query(index->analyzer, query, &lowering, &plan, err);
+    feedback_query expansion = {0};
+    if (rc == 0 && wanted && options->feedback_documents)
+        rc = feedback_prepare(index, query, options, &expansion, err);
     if (rc == 0)
-        rc = match_segments(index, plan, options, wanted, &heap, results, err);
+        rc = match_segments(index, plan, &expansion, options, wanted, &heap, results, err);
     if (rc == 0 && options->suggest && !results->suggested) {
         results->suggested = 1;
         rc = suggest_words(index, query, &results->suggestions, &results->suggestion_count, err);
@@ -382,11 +404,12 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
             rc = add_native_hit(index, &highlights, results, &heap.items[options->offset + i], err);
     }
     if (rc == 0 && options->explain && results->count > 0)
-        rc = explain_hits(index, plan, options, results, err);
+        rc = explain_hits(index, plan, &expansion, options, results, err);
     if (rc == 0)
         results->total_exact = options->exact_total || options->count_only || !wanted;
     lower_plan_free(plan);
     free(heap.items);
     snippet_plan_free(&highlights);
+    feedback_free(&expansion);
     return rc;
 }

@@ -39,6 +39,7 @@
 #include "base/buffer.h"
 #include "cops.h"
 #include "query/parser.h"
+#include "query/stopwords.h"
 #include "tests/testlib.h"
 
 /* ================================================================ corpus */
@@ -361,9 +362,9 @@ static void generate_corpus(corpus *c, const corpus_spec *spec)
             buffer_append_byte(&text, 0);
             doc->title = strdup((const char *)text.data);
         } else {
-            /* the source layer takes the first line (words are single-spaced) */
-            size_t first_line = strcspn(doc->text, "\n");
-            doc->title = strndup(doc->text, first_line);
+            /* no title: a JSON record without one gets none (it is not
+             * derived from the first line) */
+            doc->title = strdup("");
         }
         if (testlib_rng_below(&rng, 3) != 0)
             doc->date = (uint32_t)(2000 + testlib_rng_below(&rng, 21)) * 10000
@@ -373,12 +374,10 @@ static void generate_corpus(corpus *c, const corpus_spec *spec)
     buffer_free(&text);
 }
 
-/* Explicit titles differ from the first line; first-line titles are
- * written without a title field. */
+/* Documents without a title are written without a title field. */
 static int has_explicit_title(const ref_doc *doc)
 {
-    size_t first_line = strcspn(doc->text, "\n");
-    return strlen(doc->title) != first_line || strncmp(doc->title, doc->text, first_line) != 0;
+    return doc->title[0] != '\0';
 }
 
 static void write_and_build(corpus *c, const corpus_spec *spec)
@@ -526,6 +525,8 @@ typedef struct ref_planner {
     corpus *c;
     const cops_search_options *options;
     int over_limit;       /* a prefix expanded beyond max_prefix_terms */
+    int quiet_stop_words; /* lone stop words score 0 (query/stopwords.h) */
+    size_t silenced;      /* stop words given weight 0 */
 } ref_planner;
 
 static ref_node *new_node(ref_kind kind)
@@ -621,6 +622,41 @@ static ref_node *either(ref_node *body, ref_node *title)
 
 static ref_node *plan(ref_planner *p, const query_node *q);
 
+/* The rule of query/stopwords.h, restated: the words of the query's
+ * words, phrases and prefixes (unstemmed; the index is English) and
+ * those not a lone listed word. */
+static void count_query_words(ref_planner *p, const query_node *q, size_t *words, size_t *others)
+{
+    if (q->text && (q->kind == QUERY_WORD || q->kind == QUERY_PHRASE || q->kind == QUERY_PREFIX)) {
+        query_terms terms;
+        analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
+        *words += terms.count;
+        int lone_stop = q->kind == QUERY_WORD && terms.count == 1
+                        && stopword_listed(terms.terms[0]);
+        if (!lone_stop)
+            *others += terms.count;
+    }
+    for (size_t i = 0; i < q->child_count; i++)
+        count_query_words(p, q->children[i], words, others);
+}
+
+static int lone_stop_word(ref_planner *p, const query_node *q)
+{
+    query_terms terms;
+    analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
+    return q->kind == QUERY_WORD && terms.count == 1 && stopword_listed(terms.terms[0]);
+}
+
+/* Weight 0 on every term of a stop word's plan. */
+static void silence(ref_node *n)
+{
+    if (!n)
+        return;
+    n->weight = 0.0;
+    for (size_t i = 0; i < n->count; i++)
+        silence(n->children[i]);
+}
+
 static ref_node *plan_near_field(ref_planner *p, const query_node *q, int title)
 {
     ref_node *n = new_node(R_NEAR);
@@ -648,20 +684,31 @@ static ref_node *plan_near_field(ref_planner *p, const query_node *q, int title)
 }
 
 /* NULL: the sub-query analysed to nothing and is left out. */
+/* A word or phrase: body or title (or title: only); a stop word of a
+ * query whose stop words are quiet gets weight 0. */
+static ref_node *plan_words(ref_planner *p, const query_node *q)
+{
+    query_terms terms;
+    analyse_query_text(p, q->text, 0, &terms);
+    if (terms.count == 0)
+        return NULL;
+    uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
+    ref_node *n = q->field == QUERY_FIELD_TITLE
+                      ? words_in_field(p, &terms, slop, 1)
+                      : either(words_in_field(p, &terms, slop, 0), words_in_field(p, &terms, slop, 1));
+    if (p->quiet_stop_words && lone_stop_word(p, q)) {
+        silence(n);
+        p->silenced++;
+    }
+    return n;
+}
+
 static ref_node *plan(ref_planner *p, const query_node *q)
 {
     switch (q->kind) {
     case QUERY_WORD:
-    case QUERY_PHRASE: {
-        query_terms terms;
-        analyse_query_text(p, q->text, 0, &terms);
-        if (terms.count == 0)
-            return NULL;
-        uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
-        if (q->field == QUERY_FIELD_TITLE)
-            return words_in_field(p, &terms, slop, 1);
-        return either(words_in_field(p, &terms, slop, 0), words_in_field(p, &terms, slop, 1));
-    }
+    case QUERY_PHRASE:
+        return plan_words(p, q);
     case QUERY_PREFIX: {
         query_terms terms;
         analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
@@ -1204,6 +1251,7 @@ typedef struct run_totals {
     uint64_t matches;
     uint64_t pruned_skipped;  /* matches the pruned searches never visited */
     size_t bucket[5]; /* 0, 1-9, 10-99, 100-999, 1000+ */
+    size_t silenced;  /* queries whose stop words scored 0 */
 } run_totals;
 
 /* The document number of each hit is its position in the corpus: the
@@ -1243,23 +1291,69 @@ static void check_document_order(corpus *c)
                  (unsigned long long)(c->body_tokens + c->title_tokens));
 }
 
+/* Pseudo-relevance feedback (query/feedback.h) reorders the query's own
+ * matches: the same set as the reference's (`matched`, non-zero per
+ * matching document), and its pruned top-k window is the first hits of its
+ * exhaustive ranking (op-scale.c keeps the bounds). */
+static void check_feedback(corpus *c, const char *text, cops_search_options options,
+                           size_t expected_count, const unsigned char *matched, testlib_rng *rng)
+{
+    options.feedback_documents = 1 + testlib_rng_below(rng, 5);
+    options.feedback_terms = 1 + testlib_rng_below(rng, 12);
+    options.feedback_weight = testlib_rng_below(rng, 2) ? 0.5 : 0.8;
+    options.exact_total = 1;
+    options.offset = 0;
+    options.limit = c->doc_count + 1;
+    cops_results *all = NULL, *window = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(c->index, text, &options, &all, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_total(all), expected_count, "query '%s': feedback changed the "
+                 "matches", text);
+    for (size_t i = 0; i < cops_results_count(all); i++)
+        cr_assert(matched[cops_results_hit(all, i)->doc], "query '%s': feedback added a match",
+                  text);
+    options.exact_total = 0;
+    options.offset = testlib_rng_below(rng, 3);
+    options.limit = 1 + testlib_rng_below(rng, 10);
+    cr_assert_eq(cops_search(c->index, text, &options, &window, &err), 0, "%s", err.message);
+    for (size_t i = 0; i < cops_results_count(window); i++) {
+        const cops_hit *a = cops_results_hit(window, i);
+        const cops_hit *b = cops_results_hit(all, options.offset + i);
+        cr_assert(a->doc == b->doc || close_enough(a->score, b->score),
+                  "query '%s' with feedback (pruned): rank %zu is document %u, exhaustively %u",
+                  text, options.offset + i + 1, a->doc, b->doc);
+        cr_assert(close_enough(a->score, b->score));
+    }
+    cops_results_free(window);
+    cops_results_free(all);
+}
+
+/* The options of one compared query: cops's defaults, now and then other
+ * BM25 parameters, prefix bounds and stop-word lengths. */
+static void random_options(cops_search_options *options, int literal, testlib_rng *rng)
+{
+    cops_search_options_init(options);
+    options->snippets = 0;
+    options->literal = literal;
+    if (testlib_rng_below(rng, 4) == 0)
+        options->default_op = COPS_OP_OR;
+    switch (testlib_rng_below(rng, 6)) {
+    case 0: options->k1 = 0.9; options->b = 0.4; break;
+    case 1: options->k1 = 2.0; options->b = 1.0; options->title_weight = 0.5; break;
+    case 2: options->b = 0.0; options->title_weight = 3.0; break;
+    default: break;
+    }
+    uint64_t r = testlib_rng_below(rng, 6);
+    options->max_prefix_terms = r == 0 ? 5 : r == 1 ? 60 : 0;
+    static const size_t stop_lengths[] = {10, 1, 3, 0}; /* the default first */
+    options->stop_word_query_length = stop_lengths[testlib_rng_below(rng, 4)];
+}
+
 static void compare_query(corpus *c, const char *text, int literal, testlib_rng *rng,
                           run_totals *totals)
 {
     cops_search_options options;
-    cops_search_options_init(&options);
-    options.snippets = 0;
-    options.literal = literal;
-    if (testlib_rng_below(rng, 4) == 0)
-        options.default_op = COPS_OP_OR;
-    switch (testlib_rng_below(rng, 6)) {
-    case 0: options.k1 = 0.9; options.b = 0.4; break;
-    case 1: options.k1 = 2.0; options.b = 1.0; options.title_weight = 0.5; break;
-    case 2: options.b = 0.0; options.title_weight = 3.0; break;
-    default: break;
-    }
-    uint64_t r = testlib_rng_below(rng, 6);
-    options.max_prefix_terms = r == 0 ? 5 : r == 1 ? 60 : 0;
+    random_options(&options, literal, rng);
 
     int flags = (literal ? QUERY_PARSE_LITERAL : 0)
                 | (options.default_op == COPS_OP_OR ? QUERY_PARSE_DEFAULT_OR : 0);
@@ -1271,8 +1365,13 @@ static void compare_query(corpus *c, const char *text, int literal, testlib_rng 
     if (parsed != 0)
         return;
 
-    ref_planner planner = {c, &options, 0};
+    ref_planner planner = {c, &options, 0, 0, 0};
+    size_t words = 0, others = 0;
+    count_query_words(&planner, tree, &words, &others);
+    planner.quiet_stop_words = options.stop_word_query_length && others
+                               && words >= options.stop_word_query_length;
     ref_node *root = plan(&planner, tree);
+    totals->silenced += planner.silenced > 0;
     expected_hit *expected = malloc((c->doc_count + 1) * sizeof *expected);
     cr_assert_not_null(expected);
     size_t expected_count = 0;
@@ -1371,6 +1470,8 @@ static void compare_query(corpus *c, const char *text, int literal, testlib_rng 
     }
     totals->pruned_skipped += expected_count - cops_results_total(window);
     cops_results_free(window);
+    if (testlib_rng_below(rng, 4) == 0)
+        check_feedback(c, text, options, expected_count, reference_match, rng);
     free(reference_score);
     free(reference_match);
 
@@ -1412,12 +1513,13 @@ static void run_differential(const corpus_spec *spec)
             "# differential seed %llu (%zu documents, vocabulary %zu): %zu queries compared "
             "(%zu literal), %zu with matches, %zu with none, %zu COPS_ELIMIT prefix bounds; "
             "%llu matches in all; match counts 0:%zu 1-9:%zu 10-99:%zu 100-999:%zu 1000+:%zu; "
-            "pruned top-k searches skipped %llu matches\n",
+            "pruned top-k searches skipped %llu matches; %zu queries with stop words "
+            "scoring 0\n",
             (unsigned long long)spec->seed, c.doc_count, c.vocab_count, totals.queries,
             totals.literal, totals.matched_queries, totals.empty_queries, totals.over_limit,
             (unsigned long long)totals.matches, totals.bucket[0], totals.bucket[1],
             totals.bucket[2], totals.bucket[3], totals.bucket[4],
-            (unsigned long long)totals.pruned_skipped);
+            (unsigned long long)totals.pruned_skipped, totals.silenced);
     cr_assert_gt(totals.matched_queries, totals.queries / 4,
                  "the generator should produce mostly matching queries");
     buffer_free(&g.out);

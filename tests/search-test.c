@@ -686,3 +686,59 @@ Test(search, bundled_corpus)
     free(data[0]);
     free(data[1]);
 }
+
+/* Pseudo-relevance feedback (query/feedback.h).  "car" is in m1, m2 and
+ * m3; m2 and m3 tie on it (same tf, same length), so without feedback m2
+ * ranks first by document number.  m1, the top hit, is about engines and
+ * pistons: with it as the feedback document, m3 (which shares them) moves
+ * above m2.  The matches and their count stay the query's own. */
+static const named_text motors[] = {
+    {"m1.txt", "Cars\ncar engine piston engine piston car\n"},
+    {"m2.txt", "Fruit\ncar banana fruit salad\n"},
+    {"m3.txt", "Motors\ncar engine piston valve\n"},
+    {"m4.txt", "Boats\nboat sail harbor wind\n"},
+};
+
+Test(search, feedback_reorders_the_matches_only)
+{
+    fixture f;
+    build_corpus(&f, motors, sizeof motors / sizeof motors[0]);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    uint64_t total;
+    char *plain = run(&f, "car", &options, 0, &total);
+    cr_expect_str_eq(plain, "m1 m2 m3");
+    cr_expect_eq(total, 3);
+    free(plain);
+
+    options.feedback_documents = 1;
+    char *expanded = run(&f, "car", &options, 0, &total);
+    cr_expect_str_eq(expanded, "m1 m3 m2", "feedback from m1 lifts m3: got %s", expanded);
+    cr_expect_eq(total, 3, "feedback adds no match");
+    free(expanded);
+
+    /* Pruned top 2 = the exhaustive ranking's first 2 (op-scale.c bounds). */
+    options.limit = 2;
+    options.exact_total = 0;
+    char *pruned = run(&f, "car", &options, 0, NULL);
+    cr_expect_str_eq(pruned, "m1 m3");
+    free(pruned);
+
+    /* --explain names the added words and their factors. */
+    options.explain = 1;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "car", &options, &results, &err), 0, "%s", err.message);
+    const char *why = cops_results_hit(results, 1)->explanation;
+    cr_assert_not_null(why);
+    cr_expect(strstr(why, "feedback engine, times ") != NULL, "explanation: %s", why);
+    cr_expect(strstr(why, "feedback piston, times ") != NULL, "explanation: %s", why);
+    cops_results_free(results);
+
+    options.feedback_weight = 1.5;
+    cr_expect_eq(cops_search(f.index, "car", &options, &results, &err), COPS_EINVAL);
+    options.feedback_weight = 0.5;
+    options.feedback_documents = 1001;
+    cr_expect_eq(cops_search(f.index, "car", &options, &results, &err), COPS_EINVAL);
+    free_fixture(&f);
+}

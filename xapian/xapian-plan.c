@@ -340,8 +340,9 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
         o = &defaults;
     if (!(o->title_weight >= 0))
         return error_set(err, COPS_EINVAL, "title weight %g is not >= 0", o->title_weight);
+    /* Stop words keep their weight here: Xapian's own BM25 scores them. */
     lower_options lowering = {o->title_weight, o->max_prefix_terms ? o->max_prefix_terms : 1000,
-                              o->max_query_prefix_terms};
+                              o->max_query_prefix_terms, 0};
     lower_plan *plan = NULL;
     int rc = lower_query(a, tree, &lowering, &plan, err);
     if (rc != 0)

@@ -14,10 +14,18 @@ mkdir small big || exit 99
 
 # small/docs.jsonl: 2000 documents of 40 words "PPPxS": 1000 prefixes PPP
 # (three letters from a..j) with four suffixes S each, so the 1000
-# prefixes expand to about 8000 terms (body and title: a document's title
-# is its text's beginning).  big/: twelve 1.2 MB documents of such words
+# prefixes expand to about 8000 terms (body and title: each record's title
+# is its text's first 200 bytes, as cops once derived it).  big/: twelve 1.2 MB documents of such words
 # (six suffixes).  query: the 1000 prefixes.
-awk 'BEGIN {
+awk 'function title(text, t) {
+    t = substr(text, 2)
+    if (length(t) > 200) {
+        t = substr(t, 1, 200)
+        sub(/ [^ ]*$/, "", t)
+    }
+    return t
+}
+BEGIN {
     srand(11)
     split("a b c d e f g h i j", L, " ")
     for (d = 0; d < 2000; d++) {
@@ -25,7 +33,8 @@ awk 'BEGIN {
         for (w = 0; w < 40; w++)
             line = line sprintf(" %s%s%sx%s", L[int(rand() * 10) + 1], L[int(rand() * 10) + 1],
                                 L[int(rand() * 10) + 1], L[int(rand() * 4) + 1])
-        printf "{\"id\":\"d%d\",\"text\":\"%s\"}\n", d, line > "small/docs.jsonl"
+        printf "{\"id\":\"d%d\",\"title\":\"%s\",\"text\":\"%s\"}\n", d, title(line), line \
+            > "small/docs.jsonl"
     }
     q = ""
     for (i = 1; i <= 10; i++)
@@ -51,7 +60,7 @@ awk 'BEGIN {
             for (k = 1; k <= 10; k++)
                 for (s = 7; s <= 10; s++)
                     line = line sprintf(" %s%s%sx%s", L[i], L[j], L[k], L[s])
-    printf "{\"id\":\"more\",\"text\":\"%s\"}\n", line > "more.jsonl"
+    printf "{\"id\":\"more\",\"title\":\"%s\",\"text\":\"%s\"}\n", title(line), line > "more.jsonl"
 }' || exit 99
 query=$(cat query)
 

@@ -1,0 +1,91 @@
+/*
+ * stopwords.c — English function words in queries (stopwords.h).
+ */
+#include "config.h"
+
+#include "query/stopwords.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Sorted (strcmp) for bsearch. */
+static const char *const stopword_list[] = {
+    "a",     "about", "an",    "and",   "any",   "are",   "as",    "at",    "be",    "been",
+    "by",    "can",   "do",    "does",  "for",   "from",  "has",   "have",  "how",   "if",
+    "in",    "into",  "is",    "it",    "its",   "of",    "on",    "or",    "such",  "that",
+    "the",   "their", "there", "these", "this",  "to",    "was",   "were",  "what",  "when",
+    "where", "which", "who",   "why",   "will",  "with",
+};
+
+static int compare_word(const void *key, const void *entry)
+{
+    return strcmp(key, *(const char *const *)entry);
+}
+
+int stopword_listed(const char *term)
+{
+    return bsearch(term, stopword_list, sizeof stopword_list / sizeof stopword_list[0],
+                   sizeof stopword_list[0], compare_word) != NULL;
+}
+
+typedef struct single_word {
+    int count, listed;
+} single_word;
+
+static int check_word(void *context, const analyzer_token *token)
+{
+    single_word *w = context;
+    w->count++;
+    w->listed = stopword_listed(token->term);
+    return w->count > 1; /* a second word: not a single stop word */
+}
+
+static int count_word(void *context, const analyzer_token *token)
+{
+    (void)token;
+    (*(size_t *)context)++;
+    return 0;
+}
+
+/* What `text` analyses to: 0 nothing, 1 one listed word, 2 anything else. */
+static int word_kind(analyzer *a, const char *text)
+{
+    single_word w = {0, 0};
+    int rc = analyzer_run(a, text, strlen(text), 0, ANALYZE_NO_STEM, check_word, &w, NULL, NULL);
+    if (rc < 0)
+        return 2;
+    return w.count == 0 ? 0 : w.count == 1 && w.listed ? 1 : 2;
+}
+
+int stopword_node(analyzer *a, const query_node *node)
+{
+    return node->kind == QUERY_WORD && node->text && word_kind(a, node->text) == 1;
+}
+
+/* Counts the words of the tree's words, phrases and prefixes, and those
+ * that are not a lone stop word. */
+static void count_words(analyzer *a, const query_node *node, size_t *words, size_t *others)
+{
+    if (node->text && (node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX
+                       || node->kind == QUERY_WORD)) {
+        size_t count = 0;
+        analyzer_run(a, node->text, strlen(node->text), 0, ANALYZE_NO_STEM, count_word, &count,
+                     NULL, NULL);
+        *words += count;
+        if (count && !(node->kind == QUERY_WORD && word_kind(a, node->text) == 1))
+            *others += count;
+    }
+    for (size_t i = 0; i < node->child_count; i++)
+        count_words(a, node->children[i], words, others);
+}
+
+int stopwords_apply(analyzer *a, const char *language, const query_node *query,
+                    const cops_search_options *options)
+{
+    if (options->stop_word_query_length == 0
+        || (strcmp(language, "english") != 0 && strcmp(language, "none") != 0))
+        return 0;
+    size_t words = 0, others = 0;
+    count_words(a, query, &words, &others);
+    return others > 0 && words >= options->stop_word_query_length;
+}
