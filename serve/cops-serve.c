@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,15 +329,10 @@ static struct MHD_Daemon *start_daemon(const settings *s, const struct sockaddr_
                             MHD_OPTION_END);
 }
 
-/* Serve until SIGTERM or SIGINT, which the threads started here never take. */
-static int serve(const settings *s, const struct sockaddr_storage *address, server *srv)
+/* Serve until one of `stop_signals` (blocked in every thread) arrives. */
+static int serve(const settings *s, const struct sockaddr_storage *address, server *srv,
+                 const sigset_t *stop_signals)
 {
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
     struct MHD_Daemon *daemon = start_daemon(s, address, srv);
     if (!daemon) {
         fprintf(stderr, "%s: cannot listen on %s: %s\n", program, s->listen, strerror(errno));
@@ -354,7 +350,7 @@ static int serve(const settings *s, const struct sockaddr_storage *address, serv
             address->ss_family == AF_INET6 ? "]" : "", bound ? bound->port : 0);
     index_holder_release(srv->holder, handle);
     int received;
-    sigwait(&stop_signals, &received);
+    sigwait(stop_signals, &received);
     fprintf(stderr, "%s: %s: finishing the requests under way, then stopping\n", program,
             received == SIGTERM ? "SIGTERM" : "SIGINT");
     MHD_stop_daemon(daemon);
@@ -363,6 +359,14 @@ static int serve(const settings *s, const struct sockaddr_storage *address, serv
 
 int main(int argc, char **argv)
 {
+    /* Blocked before any thread starts, so that every thread inherits the
+     * mask and the signal waits for sigwait in serve(). */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
     settings s;
     int parsed = parse_options(argc, argv, &s);
     if (parsed != 0)
@@ -388,7 +392,7 @@ int main(int argc, char **argv)
         close(srv.www_fd);
         return EXIT_TROUBLE;
     }
-    int rc = serve(&s, &address, &srv);
+    int rc = serve(&s, &address, &srv, &stop_signals);
     index_holder_free(srv.holder);
     close(srv.www_fd);
     return rc;

@@ -9,5 +9,5 @@ cops_serve_CPPFLAGS = $(AM_CPPFLAGS) $(MICROHTTPD_CFLAGS) $(JANSSON_CFLAGS)
 cops_serve_LDADD = libcops.la $(MICROHTTPD_LIBS) $(JANSSON_LIBS) $(PTHREAD_LIBS)
 ## The page: installed beside the corpus, found there by an installed cops-serve.
 wwwdir = $(pkgdatadir)/www
-dist_www_DATA = serve/www/index.html serve/www/style.css serve/www/app.js
+dist_www_DATA = serve/www/index.html serve/www/style.css serve/www/app.js serve/www/favicon.svg
 EXTRA_DIST += serve/API.md

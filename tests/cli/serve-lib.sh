@@ -1,0 +1,64 @@
+# tests/cli/serve-lib.sh - a cops-serve for the serve tests (sourced after
+# lib.sh).
+#
+#   make_serve_corpus FILE   JSON Lines: 30 dated "grant" reports (2015-2018),
+#                            one undated, and the XSS corpus (hostile titles,
+#                            identifiers and texts that all match "grant")
+#   start_server INDEX [OPTION]...
+#                            run cops-serve on a free loopback port; sets
+#                            SERVER_PID and BASE (http://127.0.0.1:PORT)
+#   stop_server              SIGTERM, then wait; sets SERVER_RC
+#   http get URL...          tests/cli/http-client.py through run
+
+COPS_SERVE_PROG=$COPS_BUILDDIR/cops-serve
+HTTP_CLIENT=$COPS_SRCDIR/tests/cli/http-client.py
+
+make_serve_corpus()
+{
+    awk 'BEGIN {
+        for (i = 1; i <= 30; i++) {
+            year = 2015 + (i % 4); month = 1 + (i * 5) % 12; day = 1 + (i * 7) % 28
+            printf "{\"id\":\"report-%02d\",\"title\":\"Grant report %d\",\"date\":\"%04d-%02d-%02d\",", i, i, year, month, day
+            printf "\"text\":\"The city council approved grant number %d for community policing.", i
+            for (j = 0; j < i; j++) printf " grant"
+            printf "\"}\n"
+        }
+        print "{\"id\":\"undated\",\"title\":\"An undated grant memo\",\"text\":\"A memo about a grant with no date.\"}"
+        print "{\"id\":\"xss-script\",\"title\":\"<script>alert(1)</script>\",\"date\":\"2016-06-01\",\"text\":\"grant <script>alert(2)</script> text\"}"
+        print "{\"id\":\"xss-img\",\"title\":\"<img src=x onerror=alert(1)>\",\"date\":\"2016-06-02\",\"text\":\"grant <img src=x onerror=alert(3)> and <svg onload=alert(4)>\"}"
+        print "{\"id\":\"<b>xss-id</b>\",\"title\":\"\\\"><iframe src=javascript:alert(5)>\",\"date\":\"2016-06-03\",\"text\":\"grant javascript:alert(6) <a href=javascript:alert(7)>x</a>\"}"
+    }' >"$1"
+}
+
+start_server()
+{
+    _index=$1
+    shift
+    "$COPS_SERVE_PROG" -i "$_index" --listen 127.0.0.1:0 --www "$COPS_SRCDIR/serve/www" "$@" \
+        2>"$TMP/server.log" &
+    SERVER_PID=$!
+    BG_PIDS="$BG_PIDS $SERVER_PID"
+    _tries=0
+    BASE=
+    while [ $_tries -lt 100 ]; do
+        BASE=$(sed -n 's|^cops-serve: serving .* on \(http://[^ ]*\)/$|\1|p' "$TMP/server.log")
+        [ -n "$BASE" ] && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+        _tries=$((_tries + 1))
+    done
+    echo "Bail out! cops-serve did not start: $(cat "$TMP/server.log")"
+    exit 99
+}
+
+stop_server()
+{
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID"
+    SERVER_RC=$?
+}
+
+http()
+{
+    run python3 "$HTTP_CLIENT" "$@"
+}
