@@ -313,6 +313,35 @@ static int open_www(const char *named)
     return fd;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decoding of the URL path and arguments, in place, except that
+ * "%00" stays as it is: a decoded NUL would cut the C string libmicrohttpd
+ * hands over ("/app.js%00.html" would read as "/app.js"). */
+static size_t unescape_keeping_nul(void *context, struct MHD_Connection *connection, char *text)
+{
+    (void)context;
+    (void)connection;
+    char *out = text;
+    for (const char *in = text; *in; in++) {
+        int high = in[0] == '%' ? hex_value(in[1]) : -1;
+        int low = high >= 0 ? hex_value(in[2]) : -1;
+        if (low >= 0 && (high | low) != 0) {
+            *out++ = (char)(high * 16 + low);
+            in += 2;
+        } else
+            *out++ = *in;
+    }
+    *out = '\0';
+    return (size_t)(out - text);
+}
+
 static struct MHD_Daemon *start_daemon(const settings *s, const struct sockaddr_storage *address,
                                        server *srv)
 {
@@ -326,6 +355,7 @@ static struct MHD_Daemon *start_daemon(const settings *s, const struct sockaddr_
                             /* the whole request head (line and headers) must fit */
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
                             MHD_OPTION_CONNECTION_LIMIT, 1000u,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
                             MHD_OPTION_END);
 }
 

@@ -11,3 +11,5 @@ cops_serve_LDADD = libcops.la $(MICROHTTPD_LIBS) $(JANSSON_LIBS) $(PTHREAD_LIBS)
 wwwdir = $(pkgdatadir)/www
 dist_www_DATA = serve/www/index.html serve/www/style.css serve/www/app.js serve/www/favicon.svg
 EXTRA_DIST += serve/API.md
+dist_man1_MANS = man/cops-serve.1
+include tests/serve.mk

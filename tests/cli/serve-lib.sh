@@ -62,3 +62,27 @@ http()
 {
     run python3 "$HTTP_CLIENT" "$@"
 }
+
+# report_lines FILE: each "PASS what" / "FAIL what: why" line of FILE as a
+# TAP result.
+report_lines()
+{
+    while IFS= read -r _line; do
+        case $_line in
+        "PASS "*) pass "${_line#PASS }" ;;
+        "FAIL "*) fail "${_line#FAIL }" ;;
+        esac
+    done <"$1"
+}
+
+# json_check DESC PYTHON-EXPRESSION: the body of the last http run (after
+# the blank line that ends the headers), parsed as `d`, makes the
+# expression true.
+json_check()
+{
+    check "$1" python3 -c '
+import json, sys
+body = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1]
+d = json.loads(body)
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$2"
+}
