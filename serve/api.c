@@ -484,10 +484,10 @@ static json_t *api_doc(api_call *call, const char *id)
 
 static json_t *api_health(api_call *call)
 {
-    const index_handle *handle = call->request->handle;
+    uint64_t documents, generation;
+    index_holder_latest(call->request->holder, &documents, &generation);
     return json_pack("{s:s,s:s,s:I,s:I}", "status", "ok", "version", COPS_VERSION_STRING,
-                     "documents", (json_int_t)handle->documents, "generation",
-                     (json_int_t)handle->generation);
+                     "documents", (json_int_t)documents, "generation", (json_int_t)generation);
 }
 
 int api_handles(const char *path)

@@ -29,7 +29,8 @@ typedef struct api_request {
     /* The decoded query-string argument `name`, or NULL. */
     const char *(*argument)(void *context, const char *name);
     void *context;
-    const index_handle *handle;
+    const index_handle *handle;     /* the calling thread's */
+    index_holder *holder;           /* for /health */
     const api_limits *limits;
 } api_request;
 

@@ -223,11 +223,16 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
         return send_json(connection, 413, api_error(413, "a GET request has no body"));
     if (!api_handles(url))
         return send_static(srv, connection, url);
-    const index_handle *handle = index_holder_acquire(srv->holder);
-    api_request request = {url, query_argument, connection, handle, srv->limits};
+    cops_error err;
+    const index_handle *handle = index_holder_thread(srv->holder, &err);
+    if (!handle) {
+        cops_print_error(stderr, program, NULL, &err);
+        return send_json(connection, 500, api_error(500, "the index could not be opened (details "
+                                                         "are in the server's log)"));
+    }
+    api_request request = {url, query_argument, connection, handle, srv->holder, srv->limits};
     json_t *body;
     unsigned status = api_answer(&request, &body);
-    index_holder_release(srv->holder, handle);
     return send_json(connection, status, body);
 }
 
@@ -374,11 +379,11 @@ static int serve(const settings *s, const struct sockaddr_storage *address, serv
                           ? (const void *)&((const struct sockaddr_in *)(const void *)address)->sin_addr
                           : (const void *)&((const struct sockaddr_in6 *)(const void *)address)->sin6_addr;
     inet_ntop(address->ss_family, raw, host, sizeof host);
-    const index_handle *handle = index_holder_acquire(srv->holder);
+    uint64_t documents, generation;
+    index_holder_latest(srv->holder, &documents, &generation);
     fprintf(stderr, "%s: serving %llu documents on http://%s%s%s:%u/\n", program,
-            (unsigned long long)handle->documents, address->ss_family == AF_INET6 ? "[" : "", host,
+            (unsigned long long)documents, address->ss_family == AF_INET6 ? "[" : "", host,
             address->ss_family == AF_INET6 ? "]" : "", bound ? bound->port : 0);
-    index_holder_release(srv->holder, handle);
     int received;
     sigwait(stop_signals, &received);
     fprintf(stderr, "%s: %s: finishing the requests under way, then stopping\n", program,

@@ -1,5 +1,5 @@
 /*
- * index-holder.c — the shared index handle and its reopening watcher (see
+ * index-holder.c — per-thread index handles and the reopening watcher (see
  * index-holder.h).
  */
 #include "config.h"
@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,22 +25,28 @@ typedef struct manifest_stamp {
     struct timespec modified;
 } manifest_stamp;
 
-typedef struct counted_handle {
-    index_handle public;
-    atomic_uint references;
-} counted_handle;
-
 struct index_holder {
     char *index_dir;
     unsigned poll_milliseconds;
-    pthread_mutex_t lock;       /* guards `current` and its reference count's increments */
-    counted_handle *current;
-    manifest_stamp stamp;       /* of `current`; touched by the watcher only */
+    pthread_key_t thread_handle;    /* index_handle * of each thread */
+    pthread_mutex_t lock;           /* guards the two numbers below */
+    uint64_t generation, documents;
+    manifest_stamp stamp;           /* of the latest generation; the watcher's own */
     pthread_t watcher;
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_signal;
     int stopping;
 };
+
+static int fail(cops_error *err, int code, const char *message)
+{
+    if (err) {
+        err->code = code;
+        err->column = 0;
+        snprintf(err->message, sizeof err->message, "%s", message);
+    }
+    return code;
+}
 
 static void read_stamp(const char *index_dir, manifest_stamp *stamp)
 {
@@ -67,67 +72,38 @@ static int same_stamp(const manifest_stamp *a, const manifest_stamp *b)
         && a->modified.tv_nsec == b->modified.tv_nsec;
 }
 
-static int fail(cops_error *err, int code, const char *message)
+/* Open the index to check a commit; its live documents in *documents. */
+static int check_commit(const char *index_dir, uint64_t *documents, cops_error *err)
 {
-    if (err) {
-        err->code = code;
-        err->column = 0;
-        snprintf(err->message, sizeof err->message, "%s", message);
-    }
-    return code;
-}
-
-static int open_handle(const char *index_dir, uint64_t generation, counted_handle **out,
-                       cops_error *err)
-{
-    counted_handle *handle = calloc(1, sizeof *handle);
-    if (!handle)
-        return fail(err, COPS_ENOMEM, "out of memory");
-    int rc = cops_index_open(index_dir, &handle->public.index, err);
-    if (rc != 0) {
-        free(handle);
+    cops_index *index;
+    int rc = cops_index_open(index_dir, &index, err);
+    if (rc != 0)
         return rc;
-    }
     cops_index_stats stats;
-    /* Before the handle is shared: statistics are not a search. */
-    if (cops_index_stats_get(handle->public.index, &stats, NULL) == 0)
-        handle->public.documents = stats.documents;
-    handle->public.generation = generation;
-    atomic_init(&handle->references, 1); /* the holder's own */
-    *out = handle;
+    *documents = cops_index_stats_get(index, &stats, NULL) == 0 ? stats.documents : 0;
+    cops_index_close(index);
     return 0;
 }
 
-static void drop_reference(counted_handle *handle)
-{
-    if (atomic_fetch_sub(&handle->references, 1) == 1) {
-        cops_index_close(handle->public.index);
-        free(handle);
-    }
-}
-
-/* Publish a fresh handle if the manifest changed since the current one. */
 static void reopen_if_committed(index_holder *holder)
 {
     manifest_stamp now;
     read_stamp(holder->index_dir, &now);
     if (!now.present || same_stamp(&now, &holder->stamp))
         return;
-    counted_handle *fresh;
+    holder->stamp = now; /* a damaged commit is reported once, not every poll */
+    uint64_t documents;
     cops_error err;
-    uint64_t generation = holder->current->public.generation + 1;
-    if (open_handle(holder->index_dir, generation, &fresh, &err) != 0) {
-        cops_print_error(stderr, "cops-serve: reopening the index (the previous commit stays served)",
+    if (check_commit(holder->index_dir, &documents, &err) != 0) {
+        cops_print_error(stderr, "cops-serve: a new commit of the index cannot be opened; the "
+                                 "previous one stays served",
                          NULL, &err);
-        holder->stamp = now; /* do not retry the same damaged commit every poll */
         return;
     }
     pthread_mutex_lock(&holder->lock);
-    counted_handle *old = holder->current;
-    holder->current = fresh;
+    holder->generation++;
+    holder->documents = documents;
     pthread_mutex_unlock(&holder->lock);
-    holder->stamp = now;
-    drop_reference(old);
 }
 
 static void *watch(void *argument)
@@ -151,6 +127,13 @@ static void *watch(void *argument)
     return NULL;
 }
 
+static void close_thread_handle(void *value)
+{
+    index_handle *handle = value;
+    cops_index_close(handle->index);
+    free(handle);
+}
+
 int index_holder_open(const char *index_dir, unsigned poll_milliseconds, index_holder **out,
                       cops_error *err)
 {
@@ -163,8 +146,11 @@ int index_holder_open(const char *index_dir, unsigned poll_milliseconds, index_h
     }
     holder->index_dir = dir;
     holder->poll_milliseconds = poll_milliseconds ? poll_milliseconds : 1;
+    holder->generation = 1;
     read_stamp(index_dir, &holder->stamp);
-    int rc = open_handle(index_dir, 1, &holder->current, err);
+    int rc = check_commit(index_dir, &holder->documents, err);
+    if (rc == 0 && pthread_key_create(&holder->thread_handle, close_thread_handle) != 0)
+        rc = fail(err, COPS_ENOMEM, "cannot create a thread-specific key");
     if (rc != 0) {
         free(dir);
         free(holder);
@@ -174,9 +160,7 @@ int index_holder_open(const char *index_dir, unsigned poll_milliseconds, index_h
     pthread_mutex_init(&holder->stop_lock, NULL);
     pthread_cond_init(&holder->stop_signal, NULL);
     if (pthread_create(&holder->watcher, NULL, watch, holder) != 0) {
-        drop_reference(holder->current);
-        free(dir);
-        free(holder);
+        index_holder_free(holder);
         return fail(err, COPS_ENOMEM, "cannot start the index watcher thread");
     }
     *out = holder;
@@ -191,8 +175,12 @@ void index_holder_free(index_holder *holder)
     holder->stopping = 1;
     pthread_cond_signal(&holder->stop_signal);
     pthread_mutex_unlock(&holder->stop_lock);
-    pthread_join(holder->watcher, NULL);
-    drop_reference(holder->current);
+    if (holder->watcher)
+        pthread_join(holder->watcher, NULL);
+    index_handle *own = pthread_getspecific(holder->thread_handle);
+    if (own)
+        close_thread_handle(own);
+    pthread_key_delete(holder->thread_handle);
     pthread_mutex_destroy(&holder->lock);
     pthread_mutex_destroy(&holder->stop_lock);
     pthread_cond_destroy(&holder->stop_signal);
@@ -200,17 +188,39 @@ void index_holder_free(index_holder *holder)
     free(holder);
 }
 
-const index_handle *index_holder_acquire(index_holder *holder)
+void index_holder_latest(index_holder *holder, uint64_t *documents, uint64_t *generation)
 {
     pthread_mutex_lock(&holder->lock);
-    counted_handle *handle = holder->current;
-    atomic_fetch_add(&handle->references, 1);
+    *documents = holder->documents;
+    *generation = holder->generation;
     pthread_mutex_unlock(&holder->lock);
-    return &handle->public;
 }
 
-void index_holder_release(index_holder *holder, const index_handle *handle)
+const index_handle *index_holder_thread(index_holder *holder, cops_error *err)
 {
-    (void)holder;
-    drop_reference((counted_handle *)(void *)handle);
+    uint64_t documents, generation;
+    index_holder_latest(holder, &documents, &generation);
+    index_handle *handle = pthread_getspecific(holder->thread_handle);
+    if (handle && handle->generation == generation)
+        return handle;
+    index_handle *fresh = calloc(1, sizeof *fresh);
+    if (!fresh) {
+        fail(err, COPS_ENOMEM, "out of memory");
+        return handle;
+    }
+    if (cops_index_open(holder->index_dir, &fresh->index, err) != 0) {
+        free(fresh);
+        if (handle) /* keep answering from the commit this thread has */
+            cops_print_error(stderr, "cops-serve", NULL, err);
+        return handle;
+    }
+    fresh->generation = generation;
+    if (pthread_setspecific(holder->thread_handle, fresh) != 0) {
+        close_thread_handle(fresh);
+        fail(err, COPS_ENOMEM, "out of memory");
+        return handle;
+    }
+    if (handle)
+        close_thread_handle(handle);
+    return fresh;
 }
