@@ -36,7 +36,13 @@ async function until(page, test, arg) {
 
 const texts = (page, selector) => page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent));
 
+// Search, and wait for this search's answer (the status line or the error
+// box, both emptied first so that the previous answer does not count).
 async function search(page, query) {
+  await page.evaluate(() => {
+    document.querySelector('#status').textContent = '';
+    document.querySelector('#query-error').hidden = true;
+  });
   await page.fill('#q', query);
   await page.press('#q', 'Enter');
   await until(page, 
