@@ -20,10 +20,15 @@ esac
 # Build and library dependencies; the tests also use python3 (JSON checks)
 # and util-linux's flock (lock tests); xapian-core enables the Xapian binding,
 # xapian-tools's xapian-tcpsrv the tests of searching shards on other machines;
-# time's /usr/bin/time measures peak memory in the hostile-input tests.
+# time's /usr/bin/time measures peak memory in the hostile-input tests;
+# libmicrohttpd-dev builds cops-serve, whose page is tested in chromium
+# driven by playwright-core from npm (nodejs, npm: `npm ci` in tests/browser).
 packages="build-essential autoconf automake libtool pkg-config zlib1g-dev libdeflate-dev libutf8proc-dev
 libstemmer-dev libjansson-dev libxml2-dev libxxhash-dev libcriterion-dev libxapian-dev
-xapian-tools python3 util-linux gzip time"
+xapian-tools python3 util-linux gzip time libmicrohttpd-dev chromium nodejs"
+# npm comes with NodeSource's nodejs; Debian's own nodejs needs Debian's npm
+# (which NodeSource's nodejs conflicts with, so ask for it only when missing).
+command -v npm >/dev/null 2>&1 || packages="$packages npm"
 
 missing=
 for package in $packages; do
@@ -55,6 +60,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 make -j"$jobs"
 
 if [ "$mode" = check ]; then
+    # The browser test's playwright-core, as tests/browser/package-lock.json pins it.
+    if [ ! -d tests/browser/node_modules/playwright-core ]; then
+        (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
+            echo "quickstart: npm ci failed in tests/browser: the browser test will be skipped" >&2
+    fi
     make -j"$jobs" check || { cat test-suite.log; exit 1; }
 else
     ./cops-index

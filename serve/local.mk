@@ -10,6 +10,6 @@ cops_serve_LDADD = libcops.la $(MICROHTTPD_LIBS) $(JANSSON_LIBS) $(PTHREAD_LIBS)
 ## The page: installed beside the corpus, found there by an installed cops-serve.
 wwwdir = $(pkgdatadir)/www
 dist_www_DATA = serve/www/index.html serve/www/style.css serve/www/app.js serve/www/favicon.svg
-EXTRA_DIST += serve/API.md
+EXTRA_DIST += serve/API.md serve/screenshot.png bench/serve-load bench/SERVE.md
 dist_man1_MANS = man/cops-serve.1
 include tests/serve.mk

@@ -110,13 +110,32 @@
     return item;
   }
 
+  // [label, count] for every year from the first to the last with matches
+  // (at most 200 of them), so that the gaps show.
+  function yearBars(facets) {
+    const counts = new Map(facets.years.map((y) => [Number(y.year), y.count]));
+    const years = [...counts.keys()];
+    if (years.length === 0) return [];
+    const first = Math.min(...years), last = Math.max(...years);
+    if (last - first >= 200) return facets.years.map((y) => [y.year, y.count]);
+    const bars = [];
+    for (let year = first; year <= last; year++) bars.push([String(year).padStart(4, '0'), counts.get(year) || 0]);
+    return bars;
+  }
+
+  function monthBars(facets, year) {
+    const counts = new Map(facets.months.map((m) => [m.month, m.count]));
+    return Array.from({ length: 12 }, (_, i) => {
+      const month = year + '-' + String(i + 1).padStart(2, '0');
+      return [month, counts.get(month) || 0];
+    });
+  }
+
   // Years, or the months of the year the results are filtered to.
   function showHistogram(facets, state) {
     const section = $('histogram-section');
     const oneYear = /^\d{4}$/.test(state.date);
-    const bars = !facets ? [] : oneYear
-      ? facets.months.filter((m) => m.month.startsWith(state.date)).map((m) => [m.month, m.count])
-      : facets.years.map((y) => [y.year, y.count]);
+    const bars = !facets ? [] : oneYear ? monthBars(facets, state.date) : yearBars(facets);
     $('clear-date').hidden = !state.date;
     section.hidden = bars.length === 0 && !state.date;
     const histogram = $('histogram');
@@ -126,7 +145,8 @@
       const bar = document.createElement('button');
       bar.type = 'button';
       bar.style.height = Math.max(2, Math.round((count / most) * 100)) + '%';
-      bar.title = label + ': ' + count + (count === 1 ? ' match' : ' matches');
+      bar.title = label + ': ' + (count ? count : 'no') + (count === 1 ? ' match' : ' matches');
+      bar.disabled = count === 0;
       bar.setAttribute('aria-label', bar.title);
       bar.dataset.date = label;
       bar.addEventListener('click', () => go({ ...state, date: label, offset: 0 }));

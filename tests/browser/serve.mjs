@@ -103,7 +103,7 @@ await check('a histogram bar filters by its year, then shows its months', async 
   if (!status.startsWith('11 matches')) return `status '${status}'`;
   return bars.length && bars.every((d) => d.startsWith('2016-')) ? '' : `bars ${bars}`;
 });
-await page.screenshot({ path: `${shots}/serve-histogram.png`, fullPage: true });
+await page.screenshot({ path: `${shots}/serve-histogram.png` });
 
 await check('a document opens with its matches highlighted', async () => {
   await page.selectOption('#sort', 'relevance');

@@ -37,6 +37,16 @@ run python3 "$COPS_SRCDIR/tests/cli/api-examples.py" "$BASE" "$COPS_SRCDIR/serve
 cp "$OUT" examples.out
 report_lines examples.out
 
+# --- the requests of the README and the man page, as written
+for doc in README.md man/cops-serve.1; do
+    sed -n "s|.*curl .*'http://127.0.0.1:8080\(/[^']*\)'.*|\1|p" "$COPS_SRCDIR/$doc" | sed 's/\\-/-/g' >doc-paths
+    check "$doc shows a request" test -s doc-paths
+    while IFS= read -r path; do
+        http get "$BASE$path"
+        json_check "$doc: GET $path" 'len(d["hits"]) == 3 and d["hits"][0]["date"] >= d["hits"][1]["date"]'
+    done <doc-paths
+done
+
 # --- search
 http get "$BASE/search?q=grant&n=100"
 expect_stdout_contains "Content-Type: application/json"
