@@ -7,7 +7,8 @@
 #   start_server INDEX [OPTION]...
 #                            run cops-serve on a free loopback port; sets
 #                            SERVER_PID and BASE (http://127.0.0.1:PORT)
-#   stop_server              SIGTERM, then wait; sets SERVER_RC
+#   stop_server              SIGTERM, then wait; sets SERVER_RC, a failure
+#                            unless it is 0
 #   http get URL...          tests/cli/http-client.py through run
 
 COPS_SERVE_PROG=$COPS_BUILDDIR/cops-serve
@@ -34,6 +35,9 @@ start_server()
 {
     _index=$1
     shift
+    # Gone before the server starts: the loop below must not read the
+    # address of the previous one.
+    rm -f "$TMP/server.log"
     "$COPS_SERVE_PROG" -i "$_index" --listen 127.0.0.1:0 --www "$COPS_SRCDIR/serve/www" "$@" \
         2>"$TMP/server.log" &
     SERVER_PID=$!
@@ -41,7 +45,7 @@ start_server()
     _tries=0
     BASE=
     while [ $_tries -lt 100 ]; do
-        BASE=$(sed -n 's|^cops-serve: serving .* on \(http://[^ ]*\)/$|\1|p' "$TMP/server.log")
+        BASE=$(sed -n 's|^cops-serve: serving .* on \(http://[^ ]*\)/$|\1|p' "$TMP/server.log" 2>/dev/null)
         [ -n "$BASE" ] && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
@@ -56,6 +60,10 @@ stop_server()
     kill -TERM "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID"
     SERVER_RC=$?
+    # A sanitizer's report at exit (a leak) makes the status non-zero.
+    if [ "$SERVER_RC" != 0 ]; then
+        fail "cops-serve stops with status 0 on SIGTERM" "status $SERVER_RC" "$(cat "$TMP/server.log")"
+    fi
 }
 
 http()
