@@ -10,7 +10,13 @@
   http-client.py slow URL SECONDS           send half a request head, then wait:
                                             prints "closed after N s" when the
                                             server hangs up, "still open" if not
+  http-client.py parallel THREADS N URL...  THREADS clients at once, each
+                                            sending N requests (the URLs in
+                                            turn); prints "STATUS COUNT" lines
+                                            ("error COUNT" for failed requests)
 """
+import collections
+import threading
 import http.client
 import socket
 import sys
@@ -57,6 +63,33 @@ def slow(url, seconds):
         print("still open")
 
 
+def parallel(threads, count, urls):
+    statuses = collections.Counter()
+    lock = threading.Lock()
+
+    def client(first):
+        for i in range(count):
+            host, port, path = split(urls[(first + i) % len(urls)])
+            try:
+                connection = http.client.HTTPConnection(host, port, timeout=30)
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                status = str(response.status)
+            except OSError:
+                status = "error"
+            with lock:
+                statuses[status] += 1
+
+    workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for status, n in sorted(statuses.items()):
+        print(status, n)
+
+
 def main(argv):
     if argv[1] == "get":
         request("GET", argv[2], [h.split(":", 1) for h in argv[3:]])
@@ -64,6 +97,8 @@ def main(argv):
         request(argv[2], argv[3], [])
     elif argv[1] == "big-header":
         request("GET", argv[2], [("X-Filler", "a" * int(argv[3]))])
+    elif argv[1] == "parallel":
+        parallel(int(argv[2]), int(argv[3]), argv[4:])
     elif argv[1] == "slow":
         slow(argv[2], float(argv[3]))
     else:

@@ -85,6 +85,14 @@ json_check "the histogram adds up" \
     'sum(y["count"] for y in d["years"]) + d["undated"] == d["total"] == 34 and sum(m["count"] for m in d["months"]) == 33'
 json_check "its 2016 bar counts as cops-query does" "[y['count'] for y in d['years'] if y['year'] == '2016'] == [$in_2016]"
 
+# --- concurrent requests: every thread answers, none corrupts another's
+# search (one shared cops_index did: its analyzer is not thread-safe)
+run python3 "$HTTP_CLIENT" parallel 12 40 "$BASE/search?q=grant&n=20" "$BASE/search?q=gr*&sort=-date" \
+    "$BASE/facets?q=grant" "$BASE/doc/report-30?q=grant&rank=1"
+expect_stdout_is "200 480" "480 concurrent requests, all answered"
+http get "$BASE/health"
+expect_stdout_matches "^200" "and the server is still there"
+
 # --- the document view finds its hit again, and only it
 http get "$BASE/search?q=onerror&n=1"
 json_check "the hostile document is found" 'd["hits"][0]["id"] == "xss-img"'
