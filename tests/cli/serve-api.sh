@@ -7,15 +7,8 @@
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 . "$COPS_SRCDIR/tests/cli/serve-lib.sh"
 
-if ! command -v python3 >/dev/null 2>&1; then
-    skip "cops-serve API tests" "python3 is not installed"
-    done_testing
-    exit 0
-fi
-cd "$TMP" || exit 99
-make_serve_corpus docs.jsonl
-run cops_index -q -i idx docs.jsonl
-[ "$RC" = 0 ] || { echo "Bail out! cannot index: $(cat "$ERR")"; exit 99; }
+command -v python3 >/dev/null 2>&1 || skip_all "cops-serve API tests" "python3 is not installed"
+index_serve_corpus
 
 # --- starting
 expect_exit 0 "--help" -- "$COPS_SERVE_PROG" --help

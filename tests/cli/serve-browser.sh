@@ -18,16 +18,8 @@ elif ! command -v node >/dev/null 2>&1; then
 elif [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
     reason="playwright-core is not installed: run 'npm ci' in tests/browser (quickstart.sh does)"
 fi
-if [ -n "$reason" ]; then
-    skip "the search page in Chromium" "$reason"
-    done_testing
-    exit 0
-fi
-
-cd "$TMP" || exit 99
-make_serve_corpus docs.jsonl
-run cops_index -q -i idx docs.jsonl
-[ "$RC" = 0 ] || { echo "Bail out! cannot index: $(cat "$ERR")"; exit 99; }
+[ -z "$reason" ] || skip_all "the search page in Chromium" "$reason"
+index_serve_corpus
 start_server idx
 shots=${COPS_SCREENSHOTS:-$TMP/screenshots}
 mkdir -p "$shots"

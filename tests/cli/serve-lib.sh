@@ -4,6 +4,8 @@
 #   make_serve_corpus FILE   JSON Lines: 30 dated "grant" reports (2015-2018),
 #                            one undated, and the XSS corpus (hostile titles,
 #                            identifiers and texts that all match "grant")
+#   index_serve_corpus       that corpus indexed into $TMP/idx (cd $TMP)
+#   skip_all DESC REASON     skip the whole test
 #   start_server INDEX [OPTION]...
 #                            run cops-serve on a free loopback port; sets
 #                            SERVER_PID and BASE (http://127.0.0.1:PORT)
@@ -29,6 +31,23 @@ make_serve_corpus()
         print "{\"id\":\"xss-img\",\"title\":\"<img src=x onerror=alert(1)>\",\"date\":\"2016-06-02\",\"text\":\"grant <img src=x onerror=alert(3)> and <svg onload=alert(4)>\"}"
         print "{\"id\":\"<b>xss-id</b>\",\"title\":\"\\\"><iframe src=javascript:alert(5)>\",\"date\":\"2016-06-03\",\"text\":\"grant javascript:alert(6) <a href=javascript:alert(7)>x</a>\"}"
     }' >"$1"
+}
+
+# index_serve_corpus: in $TMP, docs.jsonl (make_serve_corpus) indexed into idx.
+index_serve_corpus()
+{
+    cd "$TMP" || exit 99
+    make_serve_corpus docs.jsonl
+    run cops_index -q -i idx docs.jsonl
+    [ "$RC" = 0 ] || { echo "Bail out! cannot index: $(cat "$ERR")"; exit 99; }
+}
+
+# skip_all DESC REASON: the whole test is skipped.
+skip_all()
+{
+    skip "$1" "$2"
+    done_testing
+    exit 0
 }
 
 start_server()
