@@ -41,11 +41,17 @@ step()
 # xapian-tools's xapian-tcpsrv the tests of searching shards on other machines;
 # time's /usr/bin/time measures peak memory in the hostile-input tests;
 # libmagic, uchardet, poppler-glib, GMime and libarchive read the inputs'
-# file types, character sets, PDF, e-mail, archives and office documents.
+# file types, character sets, PDF, e-mail, archives and office documents;
+# libmicrohttpd-dev builds cops-serve, whose page is tested in chromium
+# driven by playwright-core from npm (nodejs, npm: `npm ci` in tests/browser).
 packages="build-essential autoconf automake libtool pkg-config zlib1g-dev libdeflate-dev libutf8proc-dev
 libstemmer-dev libjansson-dev libxml2-dev libxxhash-dev libcriterion-dev libxapian-dev
 xapian-tools python3 util-linux gzip time
-libmagic-dev libuchardet-dev libpoppler-glib-dev libgmime-3.0-dev libarchive-dev"
+libmagic-dev libuchardet-dev libpoppler-glib-dev libgmime-3.0-dev libarchive-dev
+libmicrohttpd-dev chromium nodejs"
+# npm comes with NodeSource's nodejs; Debian's own nodejs needs Debian's npm
+# (which NodeSource's nodejs conflicts with, so ask for it only when missing).
+command -v npm >/dev/null 2>&1 || packages="$packages npm"
 
 missing=
 count=0
@@ -80,6 +86,12 @@ warnings=$(grep -c ': warning: ' "$log" || true)
 [ "$warnings" = 0 ] || echo "quickstart: the build printed $warnings compiler warnings (see $log)" >&2
 
 if [ "$mode" = check ]; then
+    # The browser test's playwright-core, as tests/browser/package-lock.json pins it.
+    if [ ! -d tests/browser/node_modules/playwright-core ]; then
+        echo "quickstart: installing the browser test's playwright-core (npm ci)"
+        (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) >>"$log" 2>&1 ||
+            echo "quickstart: npm ci failed in tests/browser (see $log): the browser test will be skipped" >&2
+    fi
     echo "quickstart: running the test suite (make -j$jobs check, a few minutes)"
     printf '\n== make -j%s check\n' "$jobs" >>"$log"
     rm -f test-suite.log # a stale one must not speak for this run

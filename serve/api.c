@@ -1,0 +1,526 @@
+/*
+ * api.c — the JSON API: each endpoint a thin use of cops_search (see
+ * api.h and serve/API.md).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve/api.h"
+#include "serve/date-walk.h"
+#include "serve/json-text.h"
+
+/* A range of dates holding at most this many matches is fetched whole and
+ * sorted here; a larger one is split (date-walk.h). */
+#define SORT_FETCH_ALL 200
+/* Characters of stored text a document view shows (the snippet window
+ * the library builds, highlights included). */
+#define DOC_TEXT_CHARS ((size_t)1 << 20)
+/* A locator query is the user's query with a date filter added. */
+#define LOCATOR_EXTRA_BYTES 64
+
+/* The state of one request. */
+typedef struct api_call {
+    const api_request *request;
+    cops_index *index;
+    search_budget budget;
+    const char *query;          /* q as given */
+    const char *date;           /* the date argument, or NULL */
+    char *base;                 /* q with the date filter, malloc'd */
+    cops_error err;             /* of the failed search */
+    unsigned status;            /* 0 until something failed */
+    json_t *failure;            /* the error body */
+} api_call;
+
+json_t *api_error(unsigned status, const char *message)
+{
+    return json_pack("{s:{s:I,s:s}}", "error", "status", (json_int_t)status, "message", message);
+}
+
+static void fail(api_call *call, unsigned status, const char *message)
+{
+    if (call->status)
+        return;
+    call->status = status;
+    call->failure = api_error(status, message);
+}
+
+static const char *argument(const api_call *call, const char *name)
+{
+    return call->request->argument(call->request->context, name);
+}
+
+/* The optional number argument `name` in [low, high], else `fallback`;
+ * fails the call when it is not such a number. */
+static size_t number_argument(api_call *call, const char *name, size_t low, size_t high,
+                              size_t fallback)
+{
+    const char *text = argument(call, name);
+    if (!text || !*text)
+        return fallback;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (*text < '0' || *text > '9' || *end || errno || value < low || value > high) {
+        char message[128];
+        snprintf(message, sizeof message, "%s: expected a whole number from %zu to %zu", name, low,
+                 high);
+        fail(call, 400, message);
+        return fallback;
+    }
+    return (size_t)value;
+}
+
+/* The date argument: only the characters of a date: value (the grammar
+ * then checks it), so nothing else can be slipped into the query. */
+static void read_date_argument(api_call *call)
+{
+    const char *date = argument(call, "date");
+    if (!date || !*date)
+        return;
+    if (strlen(date) > 21 || strspn(date, "0123456789.-") != strlen(date)) {
+        fail(call, 400, "date: expected YYYY, YYYY-MM, YYYY-MM-DD or a range FROM..TO");
+        return;
+    }
+    call->date = date;
+}
+
+/* q (required, bounded) and date, and the base query they make. */
+static void read_query(api_call *call, size_t max_bytes)
+{
+    call->query = argument(call, "q");
+    if (!call->query || !*call->query) {
+        fail(call, 400, "q: a query is needed (see the help on the page, or query/GRAMMAR.md)");
+        return;
+    }
+    if (strlen(call->query) > max_bytes) {
+        char message[96];
+        snprintf(message, sizeof message, "q: a query may hold at most %zu bytes", max_bytes);
+        fail(call, 413, message);
+        return;
+    }
+    read_date_argument(call);
+    if (call->status)
+        return;
+    if (call->date) {
+        char filter[32];
+        snprintf(filter, sizeof filter, "date:%s", call->date);
+        call->base = date_filtered_query(call->query, filter);
+    } else
+        call->base = strdup(call->query);
+    if (!call->base)
+        fail(call, 503, "out of memory");
+}
+
+/* Turn the failure of a search of `failed` into the call's error. */
+static void fail_search(api_call *call, int rc, const char *failed)
+{
+    if (call->status)
+        return;
+    if (call->budget.spent) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "the query needs more than one request may spend (%u searches, %u ms): narrow it",
+                 call->request->limits->max_searches, call->request->limits->timeout_ms);
+        fail(call, 503, message);
+    } else if (rc == COPS_ESYNTAX && failed == call->query) {
+        call->status = 400;
+        call->failure = json_pack("{s:{s:I,s:o,s:I,s:o}}", "error", "status", (json_int_t)400,
+                                  "message", json_text(call->err.message), "column",
+                                  (json_int_t)call->err.column, "query", json_text(call->query));
+    } else if (rc == COPS_ESYNTAX) {
+        /* The date filter or the query: the query alone says which. */
+        uint64_t count;
+        int alone = count_matches(call->index, call->query, &call->budget, &count, &call->err);
+        if (alone == COPS_ESYNTAX)
+            fail_search(call, alone, call->query);
+        else
+            fail(call, 400, "date: not a date or a range of dates (YYYY, YYYY-MM, YYYY-MM-DD, FROM..TO)");
+    } else if (rc == COPS_ELIMIT || rc == COPS_EINVAL) {
+        call->status = 400;
+        call->failure = json_pack("{s:{s:I,s:o}}", "error", "status", (json_int_t)400, "message",
+                                  json_text(call->err.message));
+    } else if (rc == COPS_ENOMEM) {
+        fail(call, 503, "out of memory");
+    } else {
+        /* The message may name index files: for the server's log only. */
+        cops_print_error(stderr, "cops-serve", NULL, &call->err);
+        fail(call, 500, "the index could not be searched (details are in the server's log)");
+    }
+}
+
+/* One library search; fails the call on error. */
+static cops_results *run_search(api_call *call, const char *query, size_t offset, size_t limit,
+                                size_t snippet_chars)
+{
+    if (search_budget_spend(&call->budget) != 0) {
+        fail_search(call, COPS_ELIMIT, query);
+        return NULL;
+    }
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.offset = offset;
+    options.limit = limit;
+    options.snippet_chars = snippet_chars;
+    cops_results *results;
+    int rc = cops_search(call->index, query, &options, &results, &call->err);
+    if (rc != 0) {
+        fail_search(call, rc, query);
+        return NULL;
+    }
+    return results;
+}
+
+static uint64_t count_of(api_call *call, const char *query)
+{
+    uint64_t count = 0;
+    int rc = count_matches(call->index, query, &call->budget, &count, &call->err);
+    if (rc != 0)
+        fail_search(call, rc, query);
+    return count;
+}
+
+/* A hit, with where to find it again: hit `rank` of `locator` (the
+ * document view searches that, see api_doc). */
+static json_t *hit_json(const cops_hit *hit, const char *locator, size_t rank)
+{
+    json_t *object = json_pack("{s:I,s:o,s:o,s:o,s:f,s:{s:o,s:I}}", "rank", (json_int_t)hit->rank,
+                               "id", json_text(hit->id), "title", json_text(hit->title), "date",
+                               json_text(hit->date), "score", hit->score, "locate", "q",
+                               json_text(locator), "rank", (json_int_t)rank);
+    if (object
+        && json_set_highlighted(object, "snippet", hit->snippet, hit->highlights,
+                                hit->highlight_count) != 0) {
+        json_decref(object);
+        return NULL;
+    }
+    return object;
+}
+
+/* Append hits [first, first + count) of `results` (relevance order) to `hits`. */
+static void append_hits(api_call *call, json_t *hits, const cops_results *results,
+                        const char *locator, size_t first, size_t count, size_t rank_shift)
+{
+    for (size_t i = first; i < first + count && i < cops_results_count(results); i++) {
+        const cops_hit *hit = cops_results_hit(results, i);
+        json_t *object = hit_json(hit, locator, hit->rank);
+        if (!object || json_array_append_new(hits, object) != 0) {
+            fail(call, 503, "out of memory");
+            return;
+        }
+        json_object_set_new(object, "rank", json_integer((json_int_t)(json_array_size(hits) + rank_shift)));
+    }
+}
+
+/* ------------------------------------------------------- sort by date */
+
+typedef struct date_page {
+    api_call *call;
+    json_t *hits;
+    uint64_t skip;      /* matches still to pass over */
+    size_t need;        /* hits still wanted */
+    size_t offset;      /* of the page, for the ranks */
+    int newest_first;
+} date_page;
+
+/* Oldest first (newest first), matches of one date in relevance order. */
+static int date_then_rank(const cops_hit *x, const cops_hit *y, int newest_first)
+{
+    int order = strcmp(x->date ? x->date : "", y->date ? y->date : "");
+    if (newest_first)
+        order = -order;
+    return order ? order : (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+static int oldest_first(const void *a, const void *b)
+{
+    return date_then_rank(*(const cops_hit *const *)a, *(const cops_hit *const *)b, 0);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    return date_then_rank(*(const cops_hit *const *)a, *(const cops_hit *const *)b, 1);
+}
+
+/* Take the page's share of `results`: in relevance order when they share
+ * one day (`in_order`), else sorted by date here. */
+static void take_from(date_page *page, const cops_results *results, const char *locator,
+                      int in_order, size_t first)
+{
+    size_t count = cops_results_count(results);
+    if (in_order) {
+        size_t taken = count - first < page->need ? count - first : page->need;
+        append_hits(page->call, page->hits, results, locator, first, taken, page->offset);
+        page->need -= taken;
+        return;
+    }
+    const cops_hit **sorted = malloc(count * sizeof *sorted + 1);
+    if (!sorted) {
+        fail(page->call, 503, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        sorted[i] = cops_results_hit(results, i);
+    qsort(sorted, count, sizeof *sorted, page->newest_first ? newest_first : oldest_first);
+    for (size_t i = first; i < count && page->need > 0; i++, page->need--) {
+        json_t *object = hit_json(sorted[i], locator, sorted[i]->rank);
+        if (!object || json_array_append_new(page->hits, object) != 0) {
+            fail(page->call, 503, "out of memory");
+            break;
+        }
+        json_object_set_new(object, "rank",
+                            json_integer((json_int_t)(json_array_size(page->hits) + page->offset)));
+    }
+    free(sorted);
+}
+
+static walk_step visit_for_page(void *context, const date_span *span, const char *filtered,
+                                uint64_t count)
+{
+    date_page *page = context;
+    if (page->skip >= count) {
+        page->skip -= count;
+        return WALK_SKIP;
+    }
+    int one_day = span->level == DATE_DAYS && span->low == span->high;
+    if (!one_day && count > SORT_FETCH_ALL)
+        return WALK_DESCEND;
+    size_t first = (size_t)page->skip;
+    /* A day's matches keep relevance order: fetch only the page's share. */
+    cops_results *results = one_day ? run_search(page->call, filtered, first, page->need, 200)
+                                    : run_search(page->call, filtered, 0, (size_t)count, 200);
+    if (results) {
+        take_from(page, results, filtered, one_day, one_day ? 0 : first);
+        cops_results_free(results);
+    }
+    page->skip = 0;
+    return page->call->status || page->need == 0 ? WALK_STOP : WALK_SKIP;
+}
+
+/* The page of `offset`, `n` of the base query's matches in date order:
+ * dated matches by the walk, then the undated ones in relevance order. */
+static void page_by_date(api_call *call, json_t *hits, size_t offset, size_t n, int newest)
+{
+    date_page page = {call, hits, offset, n, offset, newest};
+    date_walk walk = {call->index, call->base, newest, &call->budget, visit_for_page, &page};
+    date_span all = date_span_all();
+    int rc = date_walk_run(&walk, &all, &call->err);
+    if (rc < 0)
+        fail_search(call, rc, call->base);
+    if (call->status || page.need == 0)
+        return;
+    char *undated = date_filtered_query(call->base, "NOT date:0001..9999");
+    if (!undated) {
+        fail(call, 503, "out of memory");
+        return;
+    }
+    cops_results *results = run_search(call, undated, (size_t)page.skip, page.need, 200);
+    if (results) {
+        append_hits(call, hits, results, undated, 0, page.need, offset);
+        cops_results_free(results);
+    }
+    free(undated);
+}
+
+/* ------------------------------------------------------------- facets */
+
+typedef struct facet_tally {
+    json_t *years, *months;
+    uint64_t dated;
+} facet_tally;
+
+static walk_step visit_for_facets(void *context, const date_span *span, const char *filtered,
+                                  uint64_t count)
+{
+    (void)filtered;
+    facet_tally *tally = context;
+    if (span->low != span->high)
+        return WALK_DESCEND;
+    char label[16];
+    if (span->level == DATE_YEARS) {
+        snprintf(label, sizeof label, "%04d", span->low);
+        json_array_append_new(tally->years, json_pack("{s:s,s:I}", "year", label, "count",
+                                                      (json_int_t)count));
+        tally->dated += count;
+        return WALK_DESCEND;
+    }
+    snprintf(label, sizeof label, "%04d-%02d", span->year, span->low);
+    json_array_append_new(tally->months, json_pack("{s:s,s:I}", "month", label, "count",
+                                                   (json_int_t)count));
+    return WALK_SKIP;
+}
+
+/* {"years": [...], "months": [...], "undated": N} for the base query,
+ * whose total is `total`. */
+static json_t *facets_json(api_call *call, uint64_t total)
+{
+    facet_tally tally = {json_array(), json_array(), 0};
+    date_walk walk = {call->index, call->base, 0, &call->budget, visit_for_facets, &tally};
+    date_span all = date_span_all();
+    int rc = date_walk_run(&walk, &all, &call->err);
+    if (rc < 0)
+        fail_search(call, rc, call->base);
+    if (call->status) {
+        json_decref(tally.years);
+        json_decref(tally.months);
+        return NULL;
+    }
+    return json_pack("{s:o,s:o,s:I}", "years", tally.years, "months", tally.months, "undated",
+                     (json_int_t)(total - tally.dated));
+}
+
+/* ----------------------------------------------------------- endpoints */
+
+/* {"column", "word"} when a lower-case and/or/not may have been meant as
+ * the operator, else NULL. */
+static json_t *lookalike_json(const char *query)
+{
+    char word[4];
+    size_t column = cops_query_operator_lookalike(query, 0, word);
+    if (column == 0)
+        return NULL;
+    return json_pack("{s:I,s:s}", "column", (json_int_t)column, "word", word);
+}
+
+static json_t *api_search(api_call *call)
+{
+    const api_limits *limits = call->request->limits;
+    read_query(call, limits->max_query_bytes);
+    size_t n = number_argument(call, "n", 1, limits->max_hits, 10);
+    size_t offset = number_argument(call, "offset", 0, limits->max_offset, 0);
+    const char *sort = argument(call, "sort");
+    if (!sort || !*sort)
+        sort = "relevance";
+    if (strcmp(sort, "relevance") && strcmp(sort, "date") && strcmp(sort, "-date"))
+        fail(call, 400, "sort: expected relevance, date (oldest first) or -date (newest first)");
+    if (call->status)
+        return NULL;
+    json_t *hits = json_array();
+    uint64_t total = 0;
+    if (!strcmp(sort, "relevance")) {
+        cops_results *results = run_search(call, call->base, offset, n, 200);
+        if (results) {
+            total = cops_results_total(results);
+            append_hits(call, hits, results, call->base, 0, n, offset);
+            cops_results_free(results);
+        }
+    } else {
+        total = count_of(call, call->base);
+        if (!call->status && offset < total)
+            page_by_date(call, hits, offset, n, sort[0] == '-');
+    }
+    const char *facets = argument(call, "facets");
+    json_t *histogram = NULL;
+    if (!call->status && facets && !strcmp(facets, "1"))
+        histogram = facets_json(call, total);
+    if (call->status) {
+        json_decref(hits);
+        return NULL;
+    }
+    json_t *body = json_pack("{s:o,s:o,s:s,s:I,s:I,s:I,s:b,s:o}", "query", json_text(call->query),
+                             "date", json_text(call->date), "sort", sort, "offset",
+                             (json_int_t)offset, "n", (json_int_t)n, "total", (json_int_t)total,
+                             "total_exact", 1, "hits", hits);
+    if (body && histogram)
+        json_object_set_new(body, "facets", histogram);
+    json_t *lookalike = lookalike_json(call->query);
+    if (body && lookalike)
+        json_object_set_new(body, "operator_lookalike", lookalike);
+    return body;
+}
+
+static json_t *api_facets(api_call *call)
+{
+    read_query(call, call->request->limits->max_query_bytes);
+    if (call->status)
+        return NULL;
+    uint64_t total = count_of(call, call->base);
+    json_t *facets = call->status ? NULL : facets_json(call, total);
+    if (!facets)
+        return NULL;
+    json_object_set_new(facets, "query", json_text(call->query));
+    json_object_set_new(facets, "date", json_text(call->date));
+    json_object_set_new(facets, "total", json_integer((json_int_t)total));
+    return facets;
+}
+
+/* The library looks documents up by query only: the document ID is found
+ * again as hit `rank` of the query `q` that listed it (the "locate" of a
+ * hit), its stored text shown as one long snippet with the matches
+ * highlighted. */
+static json_t *api_doc(api_call *call, const char *id)
+{
+    const api_limits *limits = call->request->limits;
+    read_query(call, limits->max_query_bytes + LOCATOR_EXTRA_BYTES);
+    size_t rank = number_argument(call, "rank", 1, limits->max_offset + limits->max_hits, 0);
+    if (!call->status && rank == 0)
+        fail(call, 400, "rank: the document's rank in the results of q is needed (its \"locate\")");
+    if (call->status)
+        return NULL;
+    cops_results *results = run_search(call, call->base, rank - 1, 1, DOC_TEXT_CHARS);
+    if (!results)
+        return NULL;
+    const cops_hit *hit = cops_results_count(results) ? cops_results_hit(results, 0) : NULL;
+    json_t *body = NULL;
+    if (!hit || !hit->id || strcmp(hit->id, id) != 0)
+        fail(call, 404, "no such document at that rank of that query (the index may have "
+                        "changed since): search again");
+    else {
+        body = json_pack("{s:o,s:o,s:o,s:o}", "id", json_text(hit->id), "title",
+                         json_text(hit->title), "date", json_text(hit->date), "query",
+                         json_text(call->query));
+        if (body && json_set_highlighted(body, "text", hit->snippet, hit->highlights,
+                                         hit->highlight_count) != 0) {
+            json_decref(body);
+            body = NULL;
+        }
+    }
+    cops_results_free(results);
+    return body;
+}
+
+static json_t *api_health(api_call *call)
+{
+    uint64_t documents, generation;
+    index_holder_latest(call->request->holder, &documents, &generation);
+    return json_pack("{s:s,s:s,s:I,s:I}", "status", "ok", "version", COPS_VERSION_STRING,
+                     "documents", (json_int_t)documents, "generation", (json_int_t)generation);
+}
+
+int api_handles(const char *path)
+{
+    return !strcmp(path, "/search") || !strcmp(path, "/facets") || !strcmp(path, "/health")
+        || !strncmp(path, "/doc/", 5);
+}
+
+unsigned api_answer(const api_request *request, json_t **body)
+{
+    api_call call = {.request = request, .index = request->handle->index};
+    search_budget_init(&call.budget, request->limits->max_searches, request->limits->timeout_ms);
+    json_t *answer = NULL;
+    if (!strcmp(request->path, "/search"))
+        answer = api_search(&call);
+    else if (!strcmp(request->path, "/facets"))
+        answer = api_facets(&call);
+    else if (!strncmp(request->path, "/doc/", 5) && request->path[5])
+        answer = api_doc(&call, request->path + 5);
+    else if (!strcmp(request->path, "/health"))
+        answer = api_health(&call);
+    else
+        fail(&call, 404, "no such endpoint: see /search, /doc/ID, /facets and /health");
+    free(call.base);
+    if (call.status) {
+        json_decref(answer);
+        *body = call.failure;
+        return call.status;
+    }
+    if (!answer) {
+        *body = api_error(503, "out of memory");
+        return 503;
+    }
+    *body = answer;
+    return 200;
+}

@@ -1,0 +1,169 @@
+#!/bin/sh
+# cops-serve's JSON API on a generated index: the examples of serve/API.md,
+# sort by date and the histogram against cops-query's counts, hostile
+# titles as JSON strings, security headers, path traversal, oversized
+# requests, slow clients, non-loopback refusal, reopening on a new commit,
+# and a clean stop on SIGTERM.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+. "$COPS_SRCDIR/tests/cli/serve-lib.sh"
+
+command -v python3 >/dev/null 2>&1 || skip_all "cops-serve API tests" "python3 is not installed"
+index_serve_corpus
+
+# --- starting
+expect_exit 0 "--help" -- "$COPS_SERVE_PROG" --help
+expect_stdout_contains "--public"
+expect_exit 2 "a non-loopback address is refused" -- "$COPS_SERVE_PROG" -i idx --listen 0.0.0.0:0
+expect_stderr_contains "not a loopback address"
+expect_stderr_contains "give --public"
+expect_exit 2 "an address is numeric" -- "$COPS_SERVE_PROG" -i idx --listen localhost:8080
+expect_stderr_contains "not a numeric IPv4 or IPv6 address"
+expect_exit 2 "a missing index" -- "$COPS_SERVE_PROG" -i nowhere --listen 127.0.0.1:0 \
+    --www "$COPS_SRCDIR/serve/www"
+expect_stderr_contains "nowhere"
+
+start_server idx --poll 50 --client-timeout 1
+check "the log names the address" grep -q "serving 34 documents on http://127.0.0.1:" "$TMP/server.log"
+
+# --- the documented examples
+run python3 "$COPS_SRCDIR/tests/cli/api-examples.py" "$BASE" "$COPS_SRCDIR/serve/API.md"
+cp "$OUT" examples.out
+report_lines examples.out
+
+# --- the requests of the README and the man page, as written
+for doc in README.md man/cops-serve.1; do
+    sed -n "s|.*curl .*'http://127.0.0.1:8080\(/[^']*\)'.*|\1|p" "$COPS_SRCDIR/$doc" | sed 's/\\-/-/g' >doc-paths
+    check "$doc shows a request" test -s doc-paths
+    while IFS= read -r path; do
+        http get "$BASE$path"
+        json_check "$doc: GET $path" 'len(d["hits"]) == 3 and d["hits"][0]["date"] >= d["hits"][1]["date"]'
+    done <doc-paths
+done
+
+# --- search
+http get "$BASE/search?q=grant&n=100"
+expect_stdout_contains "Content-Type: application/json"
+expect_stdout_contains "X-Content-Type-Options: nosniff"
+expect_stdout_contains "Content-Security-Policy: default-src 'none'; script-src 'self'"
+json_check "every match counted, every hit returned" 'd["total"] == 34 and len(d["hits"]) == 34'
+json_check "highlights are code-point ranges of the snippet" \
+    'all(h["snippet"][s:e].lower() == "grant" for h in d["hits"] for s, e in h["highlights"])'
+json_check "hostile titles are JSON strings, unchanged" \
+    '{"<script>alert(1)</script>", "<img src=x onerror=alert(1)>"} <= {h["title"] for h in d["hits"]}'
+
+run "$COPS_QUERY_PROG" -i idx -c "grant date:2016"
+in_2016=$(cat "$OUT")
+http get "$BASE/search?q=grant&date=2016&n=1"
+json_check "date= filters as date: does ($in_2016)" "d['total'] == $in_2016"
+
+for order in date -date; do
+    : >pages.json
+    for offset in 0 10 20 30; do
+        http get "$BASE/search?q=grant&sort=$order&n=10&offset=$offset"
+        sed '1,/^$/d' "$OUT" >>pages.json
+        echo >>pages.json
+    done
+    check "sort=$order: every match once, dated ones in order, undated last" python3 -c '
+import json, sys
+hits = [h for line in open("pages.json") if line.strip() for h in json.loads(line)["hits"]]
+dates = [h["date"] for h in hits if h["date"]]
+ordered = sorted(dates, reverse=sys.argv[1] == "-date")
+ranks = [h["rank"] for h in hits]
+sys.exit(0 if len({h["id"] for h in hits}) == 34 and dates == ordered and hits[-1]["date"] is None
+         and ranks == list(range(1, 35)) else 1)' "$order"
+done
+
+http get "$BASE/facets?q=grant"
+json_check "the histogram adds up" \
+    'sum(y["count"] for y in d["years"]) + d["undated"] == d["total"] == 34 and sum(m["count"] for m in d["months"]) == 33'
+json_check "its 2016 bar counts as cops-query does" "[y['count'] for y in d['years'] if y['year'] == '2016'] == [$in_2016]"
+
+# --- concurrent requests: every thread answers, none corrupts another's
+# search (one shared cops_index did: its analyzer is not thread-safe)
+run python3 "$HTTP_CLIENT" parallel 12 40 "$BASE/search?q=grant&n=20" "$BASE/search?q=gr*&sort=-date" \
+    "$BASE/facets?q=grant" "$BASE/doc/report-30?q=grant&rank=1"
+expect_stdout_is "200 480" "480 concurrent requests, all answered"
+http get "$BASE/health"
+expect_stdout_matches "^200" "and the server is still there"
+
+# --- the document view finds its hit again, and only it
+http get "$BASE/search?q=onerror&n=1"
+json_check "the hostile document is found" 'd["hits"][0]["id"] == "xss-img"'
+http get "$BASE/doc/xss-img?q=onerror&rank=1"
+json_check "its text comes as a JSON string" '"<img src=x onerror=alert(3)>" in d["text"]'
+http get "$BASE/doc/report-01?q=onerror&rank=1"
+expect_stdout_matches "^404"
+http get "$BASE/doc/xss-img?q=onerror"
+expect_stdout_matches "^400"
+
+# --- bad requests
+http get "$BASE/search?q=grant&n=101"
+expect_stdout_matches "^400"
+expect_stdout_contains "n: expected a whole number from 1 to 100"
+http get "$BASE/search?q=grant&sort=title"
+expect_stdout_matches "^400"
+http get "$BASE/search?q=grant&date=2016%20OR%20x"
+expect_stdout_matches "^400"
+http get "$BASE/search?q=grant&date=2016-13"
+expect_stdout_matches "^400"
+expect_stdout_contains "date: not a date"
+http get "$BASE/search?q=$(printf '%01100d' 0)"
+expect_stdout_matches "^413"
+run python3 "$HTTP_CLIENT" method POST "$BASE/search?q=grant"
+expect_stdout_matches "^405"
+expect_stdout_contains "Allow: GET, HEAD"
+run python3 "$HTTP_CLIENT" big-header "$BASE/health" 100000
+expect_stdout_matches "^431"
+http get "$BASE/health"
+expect_stdout_matches "^200"
+
+# --- files: only those of the page's folder
+for path in /../configure.ac /%2e%2e/configure.ac /..%2fconfigure.ac /%2E%2E%2Fconfigure.ac \
+    //etc/passwd /serve/www/app.js /.gitignore /app.js/ "/app.js%00.html" /cops-serve; do
+    http get "$BASE$path"
+    expect_stdout_matches "^404" "GET $path is refused"
+    expect_stdout_lacks "$TMP" "without naming the server's paths"
+done
+http get "$BASE/"
+expect_stdout_contains "text/html"
+expect_stdout_contains '<script src="app.js" defer></script>'
+mkdir www
+cp "$COPS_SRCDIR/serve/www/index.html" www/
+ln -s /etc/passwd www/passwd.txt
+ln -s index.html www/link.html
+mkfifo www/fifo.txt
+stop_server
+start_server idx --www "$TMP/www"
+for path in /passwd.txt /link.html /fifo.txt; do
+    http get "$BASE$path"
+    expect_stdout_matches "^404" "$path (a link or a FIFO) is refused"
+done
+http get "$BASE/index.html"
+expect_stdout_matches "^200"
+
+# --- slow clients: an idle connection is closed
+stop_server
+start_server idx --client-timeout 1 --poll 50
+run python3 "$HTTP_CLIENT" slow "$BASE/health" 5
+expect_stdout_matches "^closed after [12] s"
+
+# --- a new commit is served without a restart
+printf '{"id":"late","title":"A late grant","date":"2019-01-02","text":"grant"}\n' >>docs.jsonl
+run cops_index -q -i idx docs.jsonl
+_tries=0
+while [ $_tries -lt 50 ]; do
+    http get "$BASE/health"
+    grep -q '"generation":2' "$OUT" && break
+    sleep 0.1
+    _tries=$((_tries + 1))
+done
+json_check "the new commit is picked up" 'd["generation"] == 2 and d["documents"] == 35'
+http get "$BASE/search?q=grant&n=1"
+json_check "and searched" 'd["total"] == 35'
+
+# --- SIGTERM: a clean stop
+stop_server
+check "SIGTERM stops it with status 0" test "$SERVER_RC" = 0
+check "saying so" grep -q "SIGTERM: finishing the requests under way" "$TMP/server.log"
+
+done_testing
