@@ -24,7 +24,7 @@
  * WARMUP untimed ones; the hits' ids are read after the timed region.
  * Before that, whole untimed passes over all the queries warm the JIT
  * until two consecutive passes' summed times differ by less than 5 % and
- * at least 10,000 searches ran (at most 200 passes or 60 s): the first
+ * at least 10,000 searches ran (at most 60 s of passes): the first
  * queries would otherwise be timed in the interpreter.
  *
  * Analysis, as close to cops's as Lucene's shipped filters allow:
@@ -87,7 +87,7 @@ public class LuceneBench {
     /* The JIT compiles a method fully after some 10,000 calls: a short
      * query set is passed over until about that many searches ran. */
     private static final int MIN_WARM_SEARCHES = 10000;
-    private static final int MAX_SETTLE_PASSES = 200;
+    private static final int MAX_SETTLE_PASSES = 10000;
     private static final double MAX_SETTLE_SECONDS = 60;
     private static final String[] FIELDS = {"title", "text"};
 
