@@ -191,8 +191,13 @@ public class LuceneBench {
             throw new IOException("unterminated string");
         }
 
-        /* Skip any value; nested depth bounded by the line's length. */
-        private void skip() throws IOException {
+        private static final int MAX_DEPTH = 64;
+
+        /* Skip any value, nested at most MAX_DEPTH deep (a hostile line
+         * must not exhaust the stack). */
+        private void skip(int depth) throws IOException {
+            if (depth > MAX_DEPTH)
+                throw new IOException("values nested deeper than " + MAX_DEPTH);
             char c = peek();
             if (c == '"') {
                 string();
@@ -208,7 +213,7 @@ public class LuceneBench {
                         string();
                         expect(':');
                     }
-                    skip();
+                    skip(depth + 1);
                     if (peek() == ',') {
                         i++;
                         continue;
@@ -233,7 +238,7 @@ public class LuceneBench {
                 if (peek() == '"')
                     m.put(key, string());
                 else
-                    skip();
+                    skip(1);
                 if (peek() == ',') {
                     i++;
                     continue;
@@ -270,11 +275,21 @@ public class LuceneBench {
             List<Thread> workers = new ArrayList<>();
             Exception[] failure = new Exception[1];
             for (int t = 0; t < threads; t++) {
+                /* After a failure the worker still drains the queue, so
+                 * the reader never blocks on a full one. */
                 Thread th = new Thread(() -> {
                     try {
-                        for (Document doc; (doc = queue.take()) != END; )
-                            w.addDocument(doc);
-                    } catch (Exception x) {
+                        for (Document doc; (doc = queue.take()) != END; ) {
+                            try {
+                                w.addDocument(doc);
+                            } catch (IOException | RuntimeException x) {
+                                synchronized (failure) {
+                                    if (failure[0] == null)
+                                        failure[0] = x;
+                                }
+                            }
+                        }
+                    } catch (InterruptedException x) {
                         synchronized (failure) { failure[0] = x; }
                     }
                 });
