@@ -3,7 +3,7 @@
 # per-query median latencies, log-scale milliseconds.
 #
 #   gnuplot -e "datadir='DIR'; output='latency.png'; sets='and or ...'; \
-#               engines='cops xapian fts5'; title_text='...'" bench/plot.gp
+#               engines='cops xapian fts5 lucene'; title_text='...'" bench/plot.gp
 #
 # DIR holds ENGINE.SET.MODE.dat: "latency_ms cumulative_fraction" per line.
 if (!exists("datadir")) datadir = "plot"
@@ -29,8 +29,9 @@ set lmargin 10
 set style line 1 lc rgb "#d62728" lw 2
 set style line 2 lc rgb "#1f77b4" lw 2
 set style line 3 lc rgb "#2ca02c" lw 2
-label(e) = e eq "cops" ? "cops" : e eq "xapian" ? "Xapian" : e eq "fts5" ? "FTS5" : e
-style(e) = e eq "cops" ? 1 : e eq "xapian" ? 2 : 3
+set style line 4 lc rgb "#9467bd" lw 2
+label(e) = e eq "cops" ? "cops" : e eq "xapian" ? "Xapian" : e eq "fts5" ? "FTS5" : e eq "lucene" ? "Lucene" : e
+style(e) = e eq "cops" ? 1 : e eq "xapian" ? 2 : e eq "fts5" ? 3 : 4
 
 do for [s = 1:rows] {
     do for [m = 1:2] {
