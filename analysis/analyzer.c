@@ -5,6 +5,7 @@
 #include "base/error.h"
 
 #include <libstemmer.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -86,8 +87,12 @@ _Static_assert((STEM_CACHE_SLOTS & (STEM_CACHE_SLOTS - 1)) == 0, "slots are a po
 _Static_assert((STEM_CACHE_FIRST_SLOTS & (STEM_CACHE_FIRST_SLOTS - 1)) == 0,
                "slots are a power of two");
 
-struct analyzer {
-    analyzer_config config;
+/* What one analyzer_run works with: the stemmer and the buffers.  An
+ * analyzer keeps the idle ones; a run borrows one (making another when
+ * every one is in use by another thread) and gives it back. */
+typedef struct analyzer_worker analyzer_worker;
+struct analyzer_worker {
+    analyzer_worker *next_idle;
     struct sb_stemmer *stemmer; /* NULL when stemming is off */
     stem_cache_entry *stem_cache; /* stem_slots entries when stemming */
     size_t stem_slots;            /* STEM_CACHE_FIRST_SLOTS .. STEM_CACHE_SLOTS */
@@ -99,9 +104,15 @@ struct analyzer {
     uint8_t term[ANALYZER_MAX_TERM_BYTES + 4 + 1];
 };
 
+struct analyzer {
+    analyzer_config config;
+    pthread_mutex_t lock; /* guards idle */
+    analyzer_worker *idle;
+};
+
 /* One analyzer_run: the input, the callback and the running figures. */
 typedef struct analyzer_pass {
-    analyzer *analyzer;
+    analyzer_worker *analyzer;
     const uint8_t *text;
     size_t length;
     int stem;
@@ -175,6 +186,53 @@ static int analyzer_unknown_language(const char *language, cops_error *err)
                      ANALYZER_LANGUAGE_MAX, language, 400, names);
 }
 
+static void worker_free(analyzer_worker *worker)
+{
+    if (!worker)
+        return;
+    sb_stemmer_delete(worker->stemmer);
+    free(worker->stem_cache);
+    free(worker->scratch);
+    free(worker);
+}
+
+/* A worker for `config` (checked by analyzer_new). */
+static int worker_new(const analyzer_config *config, analyzer_worker **out, cops_error *err)
+{
+    *out = NULL;
+    analyzer_worker *created = calloc(1, sizeof *created);
+    if (!created)
+        return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
+    created->scratch = malloc(SCRATCH_INITIAL * sizeof *created->scratch);
+    if (!created->scratch) {
+        worker_free(created);
+        return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
+    }
+    created->scratch_capacity = SCRATCH_INITIAL;
+
+    if (config->stem) {
+        created->stem_slots = STEM_CACHE_FIRST_SLOTS;
+        created->stem_cache = calloc(created->stem_slots, sizeof *created->stem_cache);
+        if (!created->stem_cache) {
+            worker_free(created);
+            return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
+        }
+        created->stemmer = sb_stemmer_new(config->language, "UTF_8");
+        if (!created->stemmer) {
+            /* libstemmer returns NULL both for an unknown name and for
+             * lack of memory; the list tells them apart. */
+            int listed = analyzer_language_listed(config->language);
+            worker_free(created);
+            if (!listed)
+                return analyzer_unknown_language(config->language, err);
+            return error_set(err, COPS_ENOMEM, "out of memory creating the '%s' stemmer",
+                             config->language);
+        }
+    }
+    *out = created;
+    return 0;
+}
+
 int analyzer_new(const analyzer_config *config, analyzer **out, cops_error *err)
 {
     *out = NULL;
@@ -186,32 +244,12 @@ int analyzer_new(const analyzer_config *config, analyzer **out, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
     created->config = *config;
     created->config.stem = config->stem ? 1 : 0;
-
-    created->scratch = malloc(SCRATCH_INITIAL * sizeof *created->scratch);
-    if (!created->scratch) {
+    pthread_mutex_init(&created->lock, NULL);
+    /* The first worker now, so that an unknown language is said here. */
+    int rc = worker_new(&created->config, &created->idle, err);
+    if (rc != 0) {
         analyzer_free(created);
-        return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
-    }
-    created->scratch_capacity = SCRATCH_INITIAL;
-
-    if (created->config.stem) {
-        created->stem_slots = STEM_CACHE_FIRST_SLOTS;
-        created->stem_cache = calloc(created->stem_slots, sizeof *created->stem_cache);
-        if (!created->stem_cache) {
-            analyzer_free(created);
-            return error_set(err, COPS_ENOMEM, "out of memory creating the text analyzer");
-        }
-        created->stemmer = sb_stemmer_new(config->language, "UTF_8");
-        if (!created->stemmer) {
-            /* libstemmer returns NULL both for an unknown name and for
-             * lack of memory; the list tells them apart. */
-            int listed = analyzer_language_listed(config->language);
-            analyzer_free(created);
-            if (!listed)
-                return analyzer_unknown_language(config->language, err);
-            return error_set(err, COPS_ENOMEM, "out of memory creating the '%s' stemmer",
-                             config->language);
-        }
+        return rc;
     }
     *out = created;
     return 0;
@@ -221,10 +259,35 @@ void analyzer_free(analyzer *self)
 {
     if (!self)
         return;
-    sb_stemmer_delete(self->stemmer);
-    free(self->stem_cache);
-    free(self->scratch);
+    while (self->idle) {
+        analyzer_worker *next = self->idle->next_idle;
+        worker_free(self->idle);
+        self->idle = next;
+    }
+    pthread_mutex_destroy(&self->lock);
     free(self);
+}
+
+/* An idle worker, or a new one when every worker is busy in another
+ * thread; NULL when out of memory. */
+static analyzer_worker *analyzer_borrow(analyzer *self)
+{
+    pthread_mutex_lock(&self->lock);
+    analyzer_worker *worker = self->idle;
+    if (worker)
+        self->idle = worker->next_idle;
+    pthread_mutex_unlock(&self->lock);
+    if (!worker && worker_new(&self->config, &worker, NULL) != 0)
+        return NULL;
+    return worker;
+}
+
+static void analyzer_give_back(analyzer *self, analyzer_worker *worker)
+{
+    pthread_mutex_lock(&self->lock);
+    worker->next_idle = self->idle;
+    self->idle = worker;
+    pthread_mutex_unlock(&self->lock);
 }
 
 /* Decode the code point at text[i] (i < length) into *code_point and
@@ -355,7 +418,7 @@ static size_t analyzer_character_boundary(const uint8_t *word, size_t offset)
 /* Decompose word[0, window) into the scratch buffer (NFKD, case folded,
  * ignorables dropped, U+2019 as '), strip the diacritics and recompose
  * (NFC).  Returns the code point count or COPS_ENOMEM. */
-static long analyzer_compose_window(analyzer *self, const uint8_t *word, size_t window)
+static long analyzer_compose_window(analyzer_worker *self, const uint8_t *word, size_t window)
 {
     const utf8proc_option_t options =
         UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE;
@@ -390,7 +453,7 @@ static long analyzer_compose_window(analyzer *self, const uint8_t *word, size_t 
 /* Normalise the non-ASCII word word[0, length) into self->term.
  * Sets *term_length and *cut (1 when the term had to be shortened).
  * Returns 0 or COPS_ENOMEM. */
-static int analyzer_normalize(analyzer *self, const uint8_t *word, size_t length,
+static int analyzer_normalize(analyzer_worker *self, const uint8_t *word, size_t length,
                               size_t *term_length, int *cut)
 {
     size_t limit = NORMALIZE_WINDOW_INITIAL;
@@ -432,7 +495,7 @@ static int analyzer_normalize(analyzer *self, const uint8_t *word, size_t length
     }
 }
 
-static size_t analyzer_stem_slot(const analyzer *self, const uint8_t *term, size_t length)
+static size_t analyzer_stem_slot(const analyzer_worker *self, const uint8_t *term, size_t length)
 {
     uint32_t hash = 2166136261u; /* FNV-1a */
     for (size_t k = 0; k < length; k++)
@@ -442,7 +505,7 @@ static size_t analyzer_stem_slot(const analyzer *self, const uint8_t *term, size
 
 /* After a miss: an eightfold, empty table once the misses reach four
  * times the size (kept as it is if that cannot be allocated). */
-static void analyzer_stem_cache_miss(analyzer *self)
+static void analyzer_stem_cache_miss(analyzer_worker *self)
 {
     if (self->stem_slots >= STEM_CACHE_SLOTS || ++self->stem_misses < 4 * self->stem_slots)
         return;
@@ -457,7 +520,7 @@ static void analyzer_stem_cache_miss(analyzer *self)
 
 /* Replace the term in self->term by its stem; *cut is set if the stem had
  * to be shortened.  Returns 0 or COPS_ENOMEM. */
-static int analyzer_stem(analyzer *self, size_t *term_length, int *cut)
+static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut)
 {
     size_t length = *term_length;
     stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
@@ -494,7 +557,7 @@ static int analyzer_stem(analyzer *self, size_t *term_length, int *cut)
 /* Turn the source word text[start, end) into a term and emit it. */
 static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, unsigned word_flags)
 {
-    analyzer *self = pass->analyzer;
+    analyzer_worker *self = pass->analyzer;
     const uint8_t *word = pass->text + start;
     size_t length = end - start;
     size_t term_length = 0;
@@ -625,11 +688,14 @@ int analyzer_run(analyzer *self, const char *text, size_t length, uint32_t first
                  int flags, int (*emit)(void *context, const analyzer_token *token),
                  void *context, analyzer_counts *counts, uint32_t *next_position)
 {
+    analyzer_worker *worker = analyzer_borrow(self);
+    if (!worker)
+        return COPS_ENOMEM;
     analyzer_pass pass = {
-        .analyzer = self,
+        .analyzer = worker,
         .text = (const uint8_t *)text,
         .length = length,
-        .stem = self->stemmer != NULL && !(flags & ANALYZE_NO_STEM),
+        .stem = worker->stemmer != NULL && !(flags & ANALYZE_NO_STEM),
         .emit = emit,
         .context = context,
         .position = first_position,
@@ -679,5 +745,6 @@ int analyzer_run(analyzer *self, const char *text, size_t length, uint32_t first
     }
     if (next_position)
         *next_position = pass.position;
+    analyzer_give_back(self, worker);
     return status;
 }

@@ -29,8 +29,11 @@
  * The configuration is recorded in the index, so queries are analysed
  * exactly as the documents were.
  *
- * Thread safety: an analyzer holds a libstemmer stemmer and scratch
- * buffers, so each thread needs its own analyzer.
+ * Thread safety: an analyzer may be shared by threads.  A run works with
+ * a libstemmer stemmer, a stem cache and scratch buffers that only it
+ * uses: the analyzer keeps the idle ones and makes another when every one
+ * is in use by another thread (so it holds as many as there were
+ * concurrent runs, until analyzer_free).
  */
 #ifndef COPS_ANALYSIS_ANALYZER_H
 #define COPS_ANALYSIS_ANALYZER_H

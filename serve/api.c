@@ -17,8 +17,9 @@
  * sorted here; a larger one is split (date-walk.h). */
 #define SORT_FETCH_ALL 200
 /* Characters of stored text a document view shows (the snippet window
- * the library builds, highlights included). */
-#define DOC_TEXT_CHARS ((size_t)1 << 20)
+ * the library builds, highlights included): its longest, which the
+ * library bounds (cops_search_options.snippet_chars). */
+#define DOC_TEXT_CHARS ((size_t)10000)
 /* A locator query is the user's query with a date filter added. */
 #define LOCATOR_EXTRA_BYTES 64
 

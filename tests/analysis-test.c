@@ -4,6 +4,7 @@
 
 #include <criterion/criterion.h>
 #include <libstemmer.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,72 @@ Test(analyzer, stems_match_libstemmer_across_cache_evictions)
     }
     analyzer_free(stemming);
     sb_stemmer_delete(reference);
+}
+
+/* One thread of shared_by_threads: its own words through the shared
+ * analyzer, each checked against a stemmer of its own. */
+typedef struct sharing_thread {
+    analyzer *shared;
+    uint64_t seed;
+    int mismatches;
+    int failures;
+} sharing_thread;
+
+static int keep_term(void *context, const analyzer_token *token)
+{
+    char *out = context;
+    memcpy(out, token->term, token->term_length);
+    out[token->term_length] = '\0';
+    return 0;
+}
+
+static void *share_analyzer(void *context)
+{
+    sharing_thread *t = context;
+    struct sb_stemmer *reference = sb_stemmer_new("english", "UTF_8");
+    static const char *const parts[] = {"walk", "talk", "nation", "al", "ize", "ing", "ed",
+                                        "er", "ness", "ful", "ly", "con", "struct", "ion"};
+    for (int round = 0; reference && round < 20000; round++) {
+        char word[64] = "", term[ANALYZER_MAX_TERM_BYTES + 1] = "";
+        t->seed = t->seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t pick = (t->seed >> 33) % 50000; /* many distinct words: the caches grow */
+        for (size_t p = 0; p < 1 + pick % 4; p++, pick /= 14)
+            strcat(word, parts[pick % 14]);
+        if (analyzer_run(t->shared, word, strlen(word), 0, 0, keep_term, term, NULL, NULL) != 0) {
+            t->failures++;
+            continue;
+        }
+        const sb_symbol *expected =
+            sb_stemmer_stem(reference, (const sb_symbol *)word, (int)strlen(word));
+        size_t length = (size_t)sb_stemmer_length(reference);
+        if (strlen(term) != length || memcmp(term, expected, length) != 0)
+            t->mismatches++;
+    }
+    if (!reference)
+        t->failures++;
+    sb_stemmer_delete(reference);
+    return NULL;
+}
+
+Test(analyzer, shared_by_threads)
+{
+    /* analyzer.h: an analyzer may be shared by threads (cops-serve's
+     * request threads search one index).  Before each run had a stemmer
+     * and buffers of its own, this corrupted the stem cache. */
+    analyzer *shared = make_analyzer("english", 1);
+    sharing_thread threads[4];
+    pthread_t ids[4];
+    for (int i = 0; i < 4; i++) {
+        threads[i] = (sharing_thread){shared, (uint64_t)i * 7919 + 1, 0, 0};
+        cr_assert_eq(pthread_create(&ids[i], NULL, share_analyzer, &threads[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(ids[i], NULL);
+        cr_expect_eq(threads[i].failures, 0, "thread %d: %d runs failed", i, threads[i].failures);
+        cr_expect_eq(threads[i].mismatches, 0, "thread %d: %d wrong stems", i,
+                     threads[i].mismatches);
+    }
+    analyzer_free(shared);
 }
 
 Test(analyzer, unknown_language)
