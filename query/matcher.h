@@ -72,6 +72,12 @@ typedef struct matcher_ops {
      * cannot enter the top k. */
     uint32_t (*approximate_next_geq)(matcher *m, uint32_t target);
     int (*confirm)(matcher *m);
+    /* Counting without scores (matcher_fill_window): OR into `window` bit
+     * d - first of every matching document d in [first, end), with no
+     * score, frequency or position asked for, and leave m->doc a lower
+     * bound (>= end) of the next match.  NULL: matcher_fill_window steps
+     * through next_geq. */
+    void (*fill_window)(matcher *m, uint64_t *window, uint32_t first, uint32_t end);
 } matcher_ops;
 
 struct matcher {
@@ -112,6 +118,13 @@ static inline int matcher_cannot_exceed(double bound, double threshold)
  * through next_geq; MATCHER_END when there is none.  Shared by the
  * conjunction and the positional operators. */
 uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leader, uint32_t target);
+
+/* Counting by windows of at most MATCHER_WINDOW documents (a bitset of
+ * MATCHER_WINDOW / 64 words): the matches in [first, end) ORed into
+ * `window` as bits d - first, through ops->fill_window or next_geq.
+ * Windows move forward: `first` is at least the last call's `end`. */
+#define MATCHER_WINDOW 4096u
+void matcher_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end);
 
 /* Sum of the children's block bounds at `target`; *last = the smallest of
  * their windows' ends. */

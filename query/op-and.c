@@ -25,6 +25,10 @@ typedef struct and_matcher {
     double window_bound;
     uint32_t window_first, window_last;
     int window_known;
+    /* Counting (and_fill_window): the window's conjunction so far, and
+     * one child's matches in it. */
+    uint64_t agreed[MATCHER_WINDOW / 64];
+    uint64_t child_bits[MATCHER_WINDOW / 64];
 } and_matcher;
 
 static int compare_cost(const void *a, const void *b)
@@ -142,6 +146,90 @@ static void and_set_threshold(matcher *m, double threshold)
     a->pruning = 1;
 }
 
+/* Counting (and_fill_window): a child is intersected by a window of its
+ * own when the leader's matches are dense in the window (one per
+ * COUNT_DENSE_GAP documents or more) and the child holds at most
+ * COUNT_FILL_RATIO times the leader's postings: filling costs the child's
+ * every posting in the window, and a much denser child is cheaper probed
+ * by next_geq at the few candidates left, which skips its blocks. */
+#define COUNT_DENSE_GAP 64
+#define COUNT_FILL_RATIO 4
+
+/* The child `i` of the parts a conjunction intersects: required children
+ * after the leader, then the exclusions. */
+static matcher *other_child(const and_matcher *a, size_t i, int *excluding)
+{
+    *excluding = i >= a->required_count - 1;
+    return *excluding ? a->excluded[i - (a->required_count - 1)] : a->required[i + 1];
+}
+
+/* Intersect the window with `child`'s own (or its complement); returns
+ * whether any document is left. */
+static int and_intersect_window(and_matcher *a, matcher *child, int excluding, uint32_t first,
+                                uint32_t end, size_t words)
+{
+    memset(a->child_bits, 0, words * sizeof *a->child_bits);
+    matcher_fill_window(child, a->child_bits, first, end);
+    uint64_t left = 0;
+    for (size_t w = 0; w < words; w++) {
+        a->agreed[w] &= excluding ? ~a->child_bits[w] : a->child_bits[w];
+        left |= a->agreed[w];
+    }
+    return left != 0;
+}
+
+/* Confirm each document left in the window by next_geq on the children
+ * from `from` on (the leapfrog's probes). */
+static void and_probe_window(and_matcher *a, size_t from, uint32_t first, size_t words)
+{
+    size_t others = a->required_count - 1 + a->excluded_count;
+    for (size_t w = 0; w < words; w++)
+        for (uint64_t bits = a->agreed[w]; bits; bits &= bits - 1) {
+            uint32_t bit = (uint32_t)__builtin_ctzll(bits);
+            uint32_t doc = first + 64 * (uint32_t)w + bit;
+            int match = 1;
+            for (size_t i = from; i < others && match; i++) {
+                int excluding;
+                matcher *child = other_child(a, i, &excluding);
+                match = (matcher_next_geq(child, doc) == doc) != excluding;
+            }
+            if (!match)
+                a->agreed[w] &= ~((uint64_t)1 << bit);
+        }
+}
+
+/* Counting: the leader's matches in the window, intersected with the
+ * others' windows or probed (above); nothing is scored. */
+static void and_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    and_matcher *a = (and_matcher *)m;
+    size_t words = (end - first + 63) / 64;
+    memset(a->agreed, 0, words * sizeof *a->agreed);
+    matcher *lead = a->required[0];
+    matcher_fill_window(lead, a->agreed, first, end);
+    uint32_t next = lead->doc;
+    uint64_t lead_matches = 0;
+    for (size_t w = 0; w < words; w++)
+        lead_matches += (uint64_t)__builtin_popcountll(a->agreed[w]);
+    size_t others = a->required_count - 1 + a->excluded_count, i = 0;
+    int left = lead_matches > 0;
+    if (lead_matches * COUNT_DENSE_GAP >= end - first)
+        for (; i < others && left; i++) {
+            int excluding;
+            matcher *child = other_child(a, i, &excluding);
+            if (child->cost / COUNT_FILL_RATIO > lead->cost)
+                break;
+            left = and_intersect_window(a, child, excluding, first, end, words);
+            if (!excluding && child->doc > next)
+                next = child->doc;
+        }
+    if (left)
+        and_probe_window(a, i, first, words);
+    for (size_t w = 0; w < words; w++)
+        window[w] |= a->agreed[w];
+    m->doc = next;
+}
+
 static const matcher_ops and_ops = {
     .next_geq = and_next_geq,
     .score = and_score,
@@ -150,6 +238,7 @@ static const matcher_ops and_ops = {
     .max_score = and_max_score,
     .block_bound = and_block_bound,
     .set_threshold = and_set_threshold,
+    .fill_window = and_fill_window,
 };
 
 static matcher **copy_children(matcher **children, size_t count, int *failed)

@@ -45,6 +45,18 @@ uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leade
     return candidate;
 }
 
+void matcher_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    if (m->ops->fill_window) {
+        m->ops->fill_window(m, window, first, end);
+        return;
+    }
+    /* m->doc may already stand at or past `first` (a lower bound left by
+     * the last window): next_geq then returns at once. */
+    for (uint32_t doc = matcher_next_geq(m, first); doc < end; doc = matcher_next_geq(m, doc + 1))
+        window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+}
+
 double matcher_sum_max_scores(matcher **children, size_t count)
 {
     double bound = 0.0;

@@ -206,6 +206,22 @@ static void or_free(matcher *m)
     free(o);
 }
 
+/* Counting: each child ORs its own matches into the window, so a
+ * document is neither merged across children nor scored (a window of
+ * bits instead of the smallest-document loop over every child). */
+static void or_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    or_matcher *o = (or_matcher *)m;
+    uint32_t next = MATCHER_END;
+    for (size_t i = 0; i < o->count; i++) {
+        matcher_fill_window(o->children[i], window, first, end);
+        if (o->children[i]->doc < next)
+            next = o->children[i]->doc;
+    }
+    o->started = 1;
+    m->doc = next;
+}
+
 static const matcher_ops or_ops = {
     .next_geq = or_next_geq,
     .score = or_score,
@@ -215,6 +231,7 @@ static const matcher_ops or_ops = {
     .max_score = or_max_score,
     .block_bound = or_block_bound,
     .set_threshold = or_set_threshold,
+    .fill_window = or_fill_window,
 };
 
 /* An inner disjunction is flattened into its parent when it is not itself

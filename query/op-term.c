@@ -118,6 +118,16 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
     return t->scored ? bm25_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
 }
 
+/* Counting: document numbers only (no score, no field length). */
+static void term_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    term_matcher *t = (term_matcher *)m;
+    uint32_t doc = postings_next_geq(&t->cursor, first);
+    for (; doc < end; doc = postings_next(&t->cursor))
+        window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+    m->doc = doc;
+}
+
 static const matcher_ops term_ops = {
     .next_geq = term_next_geq,
     .score = term_score,
@@ -127,6 +137,7 @@ static const matcher_ops term_ops = {
     .max_score = term_max_score,
     .block_bound = term_block_bound,
     .open_positions = term_open_positions,
+    .fill_window = term_fill_window,
 };
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,

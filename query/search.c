@@ -319,6 +319,58 @@ int search_parse(const char *query_text, const cops_search_options *options, que
     return rc;
 }
 
+/* A count only: whether to count by bitset windows (matcher.h,
+ * matcher_fill_window) rather than document by document.  A window costs
+ * a clear and a popcount of MATCHER_WINDOW / 64 words whatever it holds
+ * (empty stretches between matches are skipped), so windows pay once the
+ * matcher averages a few postings per window: at least one per
+ * COUNT_WINDOW_DENSITY documents (callgrind: a union of two keys of 248
+ * postings in 17,824 documents already costs 9 % fewer instructions by
+ * windows, a key of 16 postings 1 % more). */
+#define COUNT_WINDOW_DENSITY 512
+static int counts_by_windows(const matcher *m, uint32_t documents)
+{
+    return m->ops->fill_window != NULL && m->cost >= documents / COUNT_WINDOW_DENSITY;
+}
+
+/* Bits 64 * word .. 64 * word + 63 of a deletion bitmap (0 past its end). */
+static uint64_t deletion_word(const deletions *deleted, uint32_t first_bit)
+{
+    uint64_t word = 0;
+    size_t bytes = ((size_t)deleted->documents + 7) / 8;
+    for (size_t i = 0, at = first_bit / 8; i < 8 && at + i < bytes; i++)
+        word |= (uint64_t)deleted->bits[at + i] << (8 * i);
+    return word;
+}
+
+/* The number of undeleted documents `m` matches, one window of
+ * MATCHER_WINDOW documents at a time from document 0 (not from m's first
+ * match: finding it may move a child past a document the first window
+ * needs, an exclusion's for one); later windows start where the matcher
+ * says its next match may be, rounded down to a multiple of 64 (whole
+ * deletion bytes) but never below the last window's end, which every
+ * child has reached. */
+static uint64_t count_by_windows(matcher *m, const deletions *deleted, uint32_t documents)
+{
+    uint64_t window[MATCHER_WINDOW / 64] = {0};
+    uint64_t total = 0;
+    uint32_t first = 0;
+    while (first < documents) {
+        uint32_t end = documents - first > MATCHER_WINDOW ? first + MATCHER_WINDOW : documents;
+        matcher_fill_window(m, window, first, end);
+        size_t words = (end - first + 63) / 64;
+        for (size_t w = 0; w < words; w++) {
+            uint64_t bits = window[w];
+            if (bits && deleted->bits)
+                bits &= ~deletion_word(deleted, first + 64 * (uint32_t)w);
+            total += (uint64_t)__builtin_popcountll(bits);
+            window[w] = 0;
+        }
+        first = m->doc > end ? m->doc & ~(uint32_t)63 : end;
+    }
+    return total;
+}
+
 /* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
 static int match_segments(cops_index *index, const lower_plan *plan,
                           const feedback_query *expansion, const cops_search_options *options,
@@ -343,20 +395,26 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             m->ops->set_threshold(m, threshold);
         }
         const deletions *deleted = &index->deleted[s];
-        for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
-             doc = matcher_next_geq(m, doc + 1)) {
-            if (deletions_test(deleted, doc))
-                continue; /* replaced or removed by an update */
-            results->total++;
-            if (!wanted)
-                continue;
-            double score = m->ops->score(m);
-            uint32_t date = options->sort == COPS_SORT_RELEVANCE
-                                ? 0 : segment_date(index->segments[s], doc);
-            heap_offer(heap, (scored_doc){sort_key(options->sort, score, date), score, base + doc});
-            if (prune && heap->count == heap->capacity && heap->items[0].key > threshold) {
-                threshold = heap->items[0].key;
-                m->ops->set_threshold(m, threshold);
+        uint32_t documents = segment_documents(index->segments[s]);
+        if (!wanted && counts_by_windows(m, documents)) {
+            results->total += count_by_windows(m, deleted, documents);
+        } else {
+            for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
+                 doc = matcher_next_geq(m, doc + 1)) {
+                if (deletions_test(deleted, doc))
+                    continue; /* replaced or removed by an update */
+                results->total++;
+                if (!wanted)
+                    continue;
+                double score = m->ops->score(m);
+                uint32_t date = options->sort == COPS_SORT_RELEVANCE
+                                    ? 0 : segment_date(index->segments[s], doc);
+                heap_offer(heap,
+                           (scored_doc){sort_key(options->sort, score, date), score, base + doc});
+                if (prune && heap->count == heap->capacity && heap->items[0].key > threshold) {
+                    threshold = heap->items[0].key;
+                    m->ops->set_threshold(m, threshold);
+                }
             }
         }
         matcher_free(m);

@@ -21,7 +21,7 @@
  * one position each within n words in any order, a sloppy phrase keeps its
  * words in order within (length - 1) + slop positions.
  *
- * Asserted per query: the exact total, the set of matching documents, each
+ * Asserted per query: the exact total (also of a count alone), the set of matching documents, each
  * score within 1e-9 relative, the full ranking (score, then document
  * number), and the top-k window for a small limit and offset.
  */
@@ -1399,6 +1399,16 @@ static void compare_query(corpus *c, const char *text, int literal, testlib_rng 
                  literal ? "literal" : "syntax", options.default_op == COPS_OP_OR ? "OR" : "AND",
                  (unsigned long long)cops_results_total(results), expected_count);
     cr_assert_eq(cops_results_count(results), expected_count);
+    /* a count alone (--count: bitset windows for unions and conjunctions,
+     * query/search.c) is the same exact total */
+    cops_results *counted = NULL;
+    options.count_only = 1;
+    cr_assert_eq(cops_search(c->index, text, &options, &counted, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_total(counted), expected_count,
+                 "query '%s': --count counts %llu matches, the reference %zu", text,
+                 (unsigned long long)cops_results_total(counted), expected_count);
+    cops_results_free(counted);
+    options.count_only = 0;
 
     /* per-document scores */
     double *reference_score = malloc((c->doc_count + 1) * sizeof *reference_score);

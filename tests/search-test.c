@@ -51,6 +51,19 @@ typedef struct fixture {
     cops_index *index;
 } fixture;
 
+/* Index `input` (one thread) into f->dir/index, not opened. */
+static void build_index(fixture *f, const char *input, cops_build_summary *summary)
+{
+    snprintf(f->index_dir, sizeof f->index_dir, "%s/index", f->dir);
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.threads = 1;
+    cops_error err = {0};
+    const char *inputs[] = {input};
+    cr_assert_eq(cops_build(f->index_dir, inputs, 1, &options, summary, &err), 0, "%s",
+                 err.message);
+}
+
 static void build_corpus(fixture *f, const named_text *texts, size_t count)
 {
     f->dir = testlib_tempdir("search");
@@ -59,16 +72,10 @@ static void build_corpus(fixture *f, const named_text *texts, size_t count)
     cr_assert_eq(mkdir(input, 0755), 0);
     for (size_t i = 0; i < count; i++)
         free(testlib_write_file(input, texts[i].name, texts[i].text, strlen(texts[i].text)));
-    snprintf(f->index_dir, sizeof f->index_dir, "%s/index", f->dir);
-    cops_build_options options;
-    cops_build_options_init(&options);
-    options.threads = 1;
     cops_build_summary summary;
-    cops_error err = {0};
-    const char *inputs[] = {input};
-    cr_assert_eq(cops_build(f->index_dir, inputs, 1, &options, &summary, &err), 0, "%s",
-                 err.message);
+    build_index(f, input, &summary);
     cr_assert_eq(summary.documents, count);
+    cops_error err = {0};
     cr_assert_eq(cops_index_open(f->index_dir, &f->index, &err), 0, "%s", err.message);
 }
 
@@ -740,5 +747,92 @@ Test(search, feedback_reorders_the_matches_only)
     options.feedback_weight = 0.5;
     options.feedback_documents = 1001;
     cr_expect_eq(cops_search(f.index, "car", &options, &results, &err), COPS_EINVAL);
+    free_fixture(&f);
+}
+
+/* Counting by bitset windows (query/search.c, matcher_fill_window) over
+ * several windows of MATCHER_WINDOW (4096) documents, with deleted
+ * documents: record i holds "three", "five", "seven" when 3, 5, 7 divide
+ * it and "rare" when 997 does, so every count is known. */
+typedef struct count_case {
+    const char *query;
+    int (*matches)(unsigned i);
+} count_case;
+
+static int or_three_five_seven(unsigned i) { return i % 3 == 0 || i % 5 == 0 || i % 7 == 0; }
+static int three_and_five(unsigned i) { return i % 15 == 0; }
+static int three_and_five_not_seven(unsigned i) { return i % 15 == 0 && i % 7 != 0; }
+static int three_and_rare(unsigned i) { return i % (3 * 997) == 0; }
+static int rare_or_three_and_seven(unsigned i) { return i % 997 == 0 || i % 21 == 0; }
+static int five_not_three(unsigned i) { return i % 5 == 0 && i % 3 != 0; }
+static int rare_or_seven_not_five(unsigned i) { return i % 997 == 0 || (i % 7 == 0 && i % 5); }
+static int five_or_rare_not_three(unsigned i) { return i % 5 == 0 || (i % 997 == 0 && i % 3); }
+
+Test(search, counts_by_windows_are_exact, .timeout = 60)
+{
+    enum { RECORDS = 10007, DELETED_EVERY = 11 };
+    fixture f = {.dir = testlib_tempdir("search")};
+    char input[512];
+    snprintf(input, sizeof input, "%s/records.jsonl", f.dir);
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
+    for (unsigned i = 0; i < RECORDS; i++)
+        fprintf(out, "{\"id\":\"r%u\",\"text\":\"word%s%s%s%s\"}\n", i, i % 3 ? "" : " three",
+                i % 5 ? "" : " five", i % 7 ? "" : " seven", i % 997 ? "" : " rare");
+    cr_assert_eq(fclose(out), 0);
+    cops_build_summary summary;
+    build_index(&f, input, &summary);
+    cr_assert_eq(summary.documents, RECORDS);
+    cops_build_options build;
+    cops_build_options_init(&build);
+    build.threads = 1;
+    cops_error err = {0};
+    /* every DELETED_EVERY-th record deleted: a deletion bitmap to mask */
+    static char ids[RECORDS / DELETED_EVERY + 1][16];
+    const char *deleted[RECORDS / DELETED_EVERY + 1];
+    size_t deleted_count = 0;
+    for (unsigned i = 0; i < RECORDS; i += DELETED_EVERY) {
+        snprintf(ids[deleted_count], sizeof ids[0], "r%u", i);
+        deleted[deleted_count] = ids[deleted_count];
+        deleted_count++;
+    }
+    build.delete_by_id = 1;
+    cr_assert_eq(cops_build(f.index_dir, deleted, deleted_count, &build, &summary, &err), 0,
+                 "%s", err.message);
+    cr_assert_eq(summary.inputs_missing, 0, "every identifier deleted");
+    cr_assert_eq(cops_index_open(f.index_dir, &f.index, &err), 0, "%s", err.message);
+
+    static const count_case cases[] = {
+        {"three OR five OR seven", or_three_five_seven},
+        {"three five", three_and_five},
+        {"three five -seven", three_and_five_not_seven},
+        {"three rare", three_and_rare},
+        {"rare OR (three seven)", rare_or_three_and_seven},
+        {"five -three", five_not_three},
+        /* "word" (every record) is too dense to fill: probed instead */
+        {"rare OR (seven word -five)", rare_or_seven_not_five},
+        /* a leader too sparse in its windows: the others probed */
+        {"five OR (rare -three)", five_or_rare_not_three},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint64_t expected = 0;
+        for (unsigned i = 0; i < RECORDS; i++)
+            expected += i % DELETED_EVERY != 0 && cases[c].matches(i);
+        cops_search_options options;
+        cops_search_options_init(&options);
+        options.count_only = 1;
+        cops_results *results = NULL;
+        cr_assert_eq(cops_search(f.index, cases[c].query, &options, &results, &err), 0, "%s",
+                     err.message);
+        cr_expect_eq(cops_results_total(results), expected, "--count '%s': %llu, expected %llu",
+                     cases[c].query, (unsigned long long)cops_results_total(results),
+                     (unsigned long long)expected);
+        cops_results_free(results);
+        /* the same total as the document-by-document count of a ranked search */
+        options.count_only = 0;
+        cr_assert_eq(cops_search(f.index, cases[c].query, &options, &results, &err), 0);
+        cr_expect_eq(cops_results_total(results), expected, "'%s' ranked", cases[c].query);
+        cops_results_free(results);
+    }
     free_fixture(&f);
 }
