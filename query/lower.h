@@ -38,9 +38,16 @@
  *    field of the NEAR's version or in the title for a title: operand,
  *    within `distance` positions of each other in any order; at most
  *    LOWER_MAX_PHRASE_TERMS operands (COPS_ELIMIT).
- *  - Prefixes.  A PREFIX carries the analysed, unstemmed prefix (the last
- *    word of what was typed: e-mai* is AND(PREFIX mai, the word e in
- *    either field)), the fields it expands in, and the expansion policy:
+ *  - Prefixes.  A PREFIX carries its starts (the last word of what was
+ *    typed: e-mai* is AND(PREFIX mai, the word e in either field)), the
+ *    fields it expands in, and the expansion policy.  It matches the terms
+ *    that begin with one of its starts.  The index holds stems, not the
+ *    words typed, so the starts are the word analysed unstemmed and its
+ *    own stem: study* starts with study or studi (so it matches at least
+ *    what study matches).  When one start begins the other only the
+ *    shorter is kept (universe* is univers*; its terms include the
+ *    other's), so there are 1 or 2 (terms[0..term_count)) and their
+ *    expansions never overlap.  The policy:
  *    at most max_terms terms for this prefix (both fields together) and
  *    plan->max_query_prefix_terms for all prefixes of the query.  Each
  *    engine expands it against its own term dictionary, which is only
@@ -65,7 +72,8 @@
 typedef enum lower_kind {
     LOWER_TERM,      /* terms[0] in `field` */
     LOWER_PHRASE,    /* terms[0..term_count) in `field` at their offsets, within `slop` */
-    LOWER_PREFIX,    /* terms[0] expanded in `fields`, at most `max_terms` terms */
+    LOWER_PREFIX,    /* terms[0..term_count) (1 or 2 starts) expanded in `fields`,
+                      * at most `max_terms` terms */
     LOWER_NEAR,      /* children (TERM or PHRASE) within `distance` of each other */
     LOWER_TITLE,     /* children[0], every term of which is in the title */
     LOWER_AND,       /* children[0..required_count) all, none of the others */
@@ -98,7 +106,7 @@ typedef struct lower_node {
                                   * word of a long query (lower_options) */
     const query_node *source;    /* the parse node it comes from (borrowed), for messages */
     size_t term_count;
-    lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1) */
+    lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1 or 2 starts) */
 } lower_node;
 
 typedef struct lower_plan {

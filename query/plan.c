@@ -128,8 +128,9 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
     return 0;
 }
 
-/* The OR of the segment's terms that start with the prefix, in its fields
- * (both together within its bound). */
+/* The OR of the segment's terms that start with one of the prefix's
+ * starts (lower.h: disjoint), in its fields (all together within its
+ * bound). */
 static matcher *plan_prefix(planner *p, const lower_node *node)
 {
     prefix_expansion expansion = {p, node->max_terms, NULL, 0, 0, 0};
@@ -137,9 +138,11 @@ static matcher *plan_prefix(planner *p, const lower_node *node)
     for (int title = 0; title <= 1 && rc == 0; title++) {
         if (!(node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY)))
             continue;
-        uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
-        size_t key_length = make_key(key, node->terms[0].text, title);
-        rc = segment_scan_prefix(p->seg, key, key_length, add_expansion, &expansion, p->err);
+        for (size_t i = 0; i < node->term_count && rc == 0; i++) {
+            uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
+            size_t key_length = make_key(key, node->terms[i].text, title);
+            rc = segment_scan_prefix(p->seg, key, key_length, add_expansion, &expansion, p->err);
+        }
     }
     if (rc == 2)
         p->rc = error_set(p->err, COPS_ELIMIT,

@@ -17,7 +17,8 @@
  * query/GRAMMAR.md and query/lower.h: an unfielded word or phrase matches
  * the body or the title (title weighted), a word that analyses to nothing
  * is left out of its parent, a prefix expands to the keys starting with it
- * (body and title) and is bounded by max_prefix_terms, NEAR operands keep
+ * or with its stem (body and title; the same here, stemming being off) and
+ * is bounded by max_prefix_terms, NEAR operands keep
  * one position each within n words in any order, a sloppy phrase keeps its
  * words in order within (length - 1) + slop positions.
  *
@@ -716,6 +717,12 @@ static ref_node *plan(ref_planner *p, const query_node *q)
             return NULL;
         const char *prefix = terms.terms[terms.count - 1];
         size_t prefix_length = strlen(prefix);
+        /* the index holds stems: a key starting with the prefix's own
+         * stem matches too (study* finds studi) */
+        query_terms stemmed;
+        analyse_query_text(p, q->text, 0, &stemmed);
+        const char *stem = stemmed.count == terms.count ? stemmed.terms[stemmed.count - 1] : "";
+        size_t stem_length = strlen(stem);
         ref_node *expansion = new_node(R_OR);
         for (int title = 0; title <= 1; title++) {
             if (q->field == QUERY_FIELD_TITLE && !title)
@@ -723,7 +730,8 @@ static ref_node *plan(ref_planner *p, const query_node *q)
             for (uint32_t i = 0; i < p->c->terms.count; i++) {
                 const char *name = p->c->sorted_terms[i];
                 uint32_t id = p->c->sorted_ids[i];
-                if (strncmp(name, prefix, prefix_length) != 0)
+                if (strncmp(name, prefix, prefix_length) != 0
+                    && (stem_length == 0 || strncmp(name, stem, stem_length) != 0))
                     continue;
                 if ((title ? p->c->terms.title_df[id] : p->c->terms.body_df[id]) == 0)
                     continue;

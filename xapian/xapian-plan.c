@@ -198,19 +198,33 @@ static int count_prefix_terms(planner *p, const lower_node *node, xapian_key key
     return 0;
 }
 
+/* OP_WILDCARD of each of the prefix's starts (lower.h) in one field. */
+static cops_xapian_query *prefix_in_field(planner *p, const lower_node *node, int field)
+{
+    cops_xapian_query *wildcards[2];
+    for (size_t i = 0; i < node->term_count; i++) {
+        xapian_key key;
+        field_key(key, node->terms[i].text, field);
+        wildcards[i] = cops_xapian_query_wildcard(key, node->max_terms);
+    }
+    return node->term_count == 1 ? checked(p, wildcards[0])
+                                 : checked(p, cops_xapian_query_or(wildcards, node->term_count));
+}
+
 /* OP_WILDCARD in each field, the title's scaled. */
 static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
 {
-    xapian_key keys[2];
-    field_key(keys[0], node->terms[0].text, LOWER_FIELD_BODY);
-    field_key(keys[1], node->terms[0].text, LOWER_FIELD_TITLE);
-    if (count_prefix_terms(p, node, keys) != 0)
-        return NULL;
-    cops_xapian_query *title =
-        scaled_title(p, checked(p, cops_xapian_query_wildcard(keys[1], node->max_terms)));
+    for (size_t i = 0; i < node->term_count; i++) {
+        xapian_key keys[2];
+        field_key(keys[0], node->terms[i].text, LOWER_FIELD_BODY);
+        field_key(keys[1], node->terms[i].text, LOWER_FIELD_TITLE);
+        if (count_prefix_terms(p, node, keys) != 0)
+            return NULL;
+    }
+    cops_xapian_query *title = scaled_title(p, prefix_in_field(p, node, LOWER_FIELD_TITLE));
     if (!(node->field & LOWER_FIELD_BODY))
         return title;
-    cops_xapian_query *pair[2] = {cops_xapian_query_wildcard(keys[0], node->max_terms), title};
+    cops_xapian_query *pair[2] = {prefix_in_field(p, node, LOWER_FIELD_BODY), title};
     return checked(p, cops_xapian_query_or(pair, 2));
 }
 
