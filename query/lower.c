@@ -201,25 +201,15 @@ static int lower_text(lowering *l, const query_node *q, lower_node **out)
     return rc;
 }
 
-/* The prefixes a typed prefix expands from (lower.h, "Prefixes"): the
- * index holds stems, so `typed` (unstemmed) alone misses the stems that
- * no longer start with it (study* -> studi); its own stem `stem` is
- * added, and of two prefixes where one starts the other only the shorter
- * is kept (its terms include the longer's).  Returns the count (1 or 2)
- * written to terms[]. */
+/* The starts of a typed prefix (lower.h, "Prefixes"): `typed` (unstemmed)
+ * and, unless it is among typed's expansions already, its own stem `stem`
+ * as an exact term.  Returns the count (1 or 2) written to terms[]. */
 static size_t prefix_starts(const char *typed, const char *stem, lower_term *terms)
 {
-    size_t typed_length = strlen(typed), stem_length = strlen(stem);
-    const char *first = typed;
-    const char *second = NULL;
-    if (stem_length == 0 || strncmp(typed, stem, stem_length) == 0)
-        first = stem_length ? stem : typed; /* the stem starts the word (universe: univers) */
-    else if (strncmp(stem, typed, typed_length) != 0)
-        second = stem; /* neither starts the other (study: studi) */
-    memcpy(terms[0].text, first, strlen(first) + 1);
-    if (!second)
+    memcpy(terms[0].text, typed, strlen(typed) + 1);
+    if (stem[0] == '\0' || strncmp(stem, typed, strlen(typed)) == 0)
         return 1;
-    memcpy(terms[1].text, second, strlen(second) + 1);
+    memcpy(terms[1].text, stem, strlen(stem) + 1);
     return 2;
 }
 

@@ -38,16 +38,24 @@
  *    field of the NEAR's version or in the title for a title: operand,
  *    within `distance` positions of each other in any order; at most
  *    LOWER_MAX_PHRASE_TERMS operands (COPS_ELIMIT).
- *  - Prefixes.  A PREFIX carries its starts (the last word of what was
- *    typed: e-mai* is AND(PREFIX mai, the word e in either field)), the
- *    fields it expands in, and the expansion policy.  It matches the terms
- *    that begin with one of its starts.  The index holds stems, not the
- *    words typed, so the starts are the word analysed unstemmed and its
- *    own stem: study* starts with study or studi (so it matches at least
- *    what study matches).  When one start begins the other only the
- *    shorter is kept (universe* is univers*; its terms include the
- *    other's), so there are 1 or 2 (terms[0..term_count)) and their
- *    expansions never overlap.  The policy:
+ *  - Prefixes.  A PREFIX carries the analysed, unstemmed prefix terms[0]
+ *    (the last word of what was typed: e-mai* is AND(PREFIX mai, the
+ *    word e in either field)), the fields it expands in, and the
+ *    expansion policy.  The index holds stems, not the words typed, so it
+ *    matches the terms that begin with terms[0] and also, as an exact
+ *    term, the prefix's own stem terms[1] (term_count 2) unless that
+ *    stem begins with terms[0] already: study* is study... or studi,
+ *    universe* universe... or univers, so a prefix matches at least what
+ *    the word matches.  The stem is one exact term, not a second prefix:
+ *    stemming a partial word can cut it short (aed -> a), and a* would
+ *    match nearly everything.  The stem counts as one expansion against
+ *    the bounds below.  Scoring: the expansions in one field are
+ *    one blended term, their tf in the document summed and scored with
+ *    the idf of the largest df among them (the whole index's df of each
+ *    expansion found in the segment), so a rare expansion does not
+ *    outweigh the word meant; the two fields are OR-ed like a word's.
+ *    The Xapian engine ORs the same expansions, each with its own idf
+ *    (it cannot express this df: query/RANKING.md).  The policy:
  *    at most max_terms terms for this prefix (both fields together) and
  *    plan->max_query_prefix_terms for all prefixes of the query.  Each
  *    engine expands it against its own term dictionary, which is only
