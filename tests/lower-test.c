@@ -87,7 +87,7 @@ static analyzer *english(void)
 static char *plan_text(analyzer *a, const query_node *tree)
 {
     cops_error err = {0};
-    lower_options options = {2.5, 1000, 10000};
+    lower_options options = {2.5, 1000, 10000, 0};
     lower_plan *plan = NULL;
     int status = lower_query(a, tree, &options, &plan, &err);
     if (status != COPS_OK) {
