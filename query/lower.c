@@ -201,20 +201,39 @@ static int lower_text(lowering *l, const query_node *q, lower_node **out)
     return rc;
 }
 
+/* The starts of a typed prefix (lower.h, "Prefixes"): `typed` (unstemmed)
+ * and, unless it is among typed's expansions already, its own stem `stem`
+ * as an exact term.  Returns the count (1 or 2) written to terms[]. */
+static size_t prefix_starts(const char *typed, const char *stem, lower_term *terms)
+{
+    memcpy(terms[0].text, typed, strlen(typed) + 1);
+    if (stem[0] == '\0' || strncmp(stem, typed, strlen(typed)) == 0)
+        return 1;
+    memcpy(terms[1].text, stem, strlen(stem) + 1);
+    return 2;
+}
+
 static int lower_prefix(lowering *l, const query_node *q, lower_node **out)
 {
-    lower_words words;
+    lower_words words, stemmed;
     int rc = analyze(l, q->text, ANALYZE_NO_STEM, &words);
     if (rc != 0 || words.count == 0)
         return rc;
+    rc = analyze(l, q->text, 0, &stemmed);
+    if (rc != 0)
+        return rc;
     /* A prefix that analyses to several words (e-mai*): the last one is the
      * prefix, the others must match as words (in either field). */
+    const char *typed = words.terms[words.count - 1];
+    const char *stem = stemmed.count == words.count ? stemmed.terms[stemmed.count - 1] : "";
+    lower_term starts[2] = {{"", 0}, {"", 0}};
+    size_t start_count = prefix_starts(typed, stem, starts);
     lower_node *parts[LOWER_MAX_PHRASE_TERMS];
     size_t count = 0;
-    lower_node *prefix = new_node(l, LOWER_PREFIX, q, 1);
+    lower_node *prefix = new_node(l, LOWER_PREFIX, q, start_count);
     if (!prefix)
         return COPS_ENOMEM;
-    memcpy(prefix->terms[0].text, words.terms[words.count - 1], sizeof prefix->terms[0].text);
+    memcpy(prefix->terms, starts, start_count * sizeof starts[0]);
     prefix->field = q->field == QUERY_FIELD_TITLE ? LOWER_FIELD_TITLE
                                                   : LOWER_FIELD_BODY | LOWER_FIELD_TITLE;
     prefix->max_terms = l->options->max_prefix_terms;

@@ -38,9 +38,24 @@
  *    field of the NEAR's version or in the title for a title: operand,
  *    within `distance` positions of each other in any order; at most
  *    LOWER_MAX_PHRASE_TERMS operands (COPS_ELIMIT).
- *  - Prefixes.  A PREFIX carries the analysed, unstemmed prefix (the last
- *    word of what was typed: e-mai* is AND(PREFIX mai, the word e in
- *    either field)), the fields it expands in, and the expansion policy:
+ *  - Prefixes.  A PREFIX carries the analysed, unstemmed prefix terms[0]
+ *    (the last word of what was typed: e-mai* is AND(PREFIX mai, the
+ *    word e in either field)), the fields it expands in, and the
+ *    expansion policy.  The index holds stems, not the words typed, so it
+ *    matches the terms that begin with terms[0] and also, as an exact
+ *    term, the prefix's own stem terms[1] (term_count 2) unless that
+ *    stem begins with terms[0] already: study* is study... or studi,
+ *    universe* universe... or univers, so a prefix matches at least what
+ *    the word matches.  The stem is one exact term, not a second prefix:
+ *    stemming a partial word can cut it short (aed -> a), and a* would
+ *    match nearly everything.  The stem counts as one expansion against
+ *    the bounds below.  Scoring: the expansions in one field are
+ *    one blended term, their tf in the document summed and scored with
+ *    the idf of the largest df among them (the whole index's df of each
+ *    expansion found in the segment), so a rare expansion does not
+ *    outweigh the word meant; the two fields are OR-ed like a word's.
+ *    The Xapian engine ORs the same expansions, each with its own idf
+ *    (it cannot express this df: query/RANKING.md).  The policy:
  *    at most max_terms terms for this prefix (both fields together) and
  *    plan->max_query_prefix_terms for all prefixes of the query.  Each
  *    engine expands it against its own term dictionary, which is only
@@ -65,7 +80,8 @@
 typedef enum lower_kind {
     LOWER_TERM,      /* terms[0] in `field` */
     LOWER_PHRASE,    /* terms[0..term_count) in `field` at their offsets, within `slop` */
-    LOWER_PREFIX,    /* terms[0] expanded in `fields`, at most `max_terms` terms */
+    LOWER_PREFIX,    /* terms[0..term_count) (1 or 2 starts) expanded in `fields`,
+                      * at most `max_terms` terms */
     LOWER_NEAR,      /* children (TERM or PHRASE) within `distance` of each other */
     LOWER_TITLE,     /* children[0], every term of which is in the title */
     LOWER_AND,       /* children[0..required_count) all, none of the others */
@@ -98,7 +114,7 @@ typedef struct lower_node {
                                   * word of a long query (lower_options) */
     const query_node *source;    /* the parse node it comes from (borrowed), for messages */
     size_t term_count;
-    lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1) */
+    lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1 or 2 starts) */
 } lower_node;
 
 typedef struct lower_plan {

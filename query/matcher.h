@@ -3,7 +3,8 @@
  *
  * A matcher enumerates, in increasing document order, the documents of one
  * segment that satisfy its sub-query, and scores the one it stands on.
- * One file per operator: op-term.c (one key's postings, BM25), op-and.c
+ * One file per operator: op-term.c (one key's postings, BM25), op-blend.c
+ * (a prefix's keys of one field scored as one term), op-and.c
  * (conjunction with exclusions and optional scoring parts), op-or.c,
  * op-positional.c (phrase and NEAR, verified on positions only for
  * documents that pass the conjunction), op-filter.c (all documents, date
@@ -141,6 +142,12 @@ double matcher_sum_max_scores(matcher **children, size_t count);
  * the term as shown by --explain. */
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       const char *label);
+/* Several keys of one field (`terms`, count >= 1, a prefix's expansions)
+ * as one term: BM25 of their frequencies summed in the document, with
+ * `scorer` (its idf the blend's, its weight and length the field's).
+ * `label` is shown by --explain (op-blend.c). */
+matcher *matcher_blend(segment *seg, const segment_term *terms, size_t count,
+                       const bm25_term *scorer, const char *label);
 /* Conjunction of `required` (at least one), minus any document matched by
  * one of `excluded`; `optional` matchers add to the score when they also
  * match.  Takes ownership of every matcher in the arrays (not the arrays). */

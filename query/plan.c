@@ -39,22 +39,35 @@ static size_t make_key(uint8_t *key, const char *term, int title)
     return length + term_length;
 }
 
+/* The key's document frequency in the whole index (its entry in this
+ * segment known), or a negative status (set in p->rc). */
+static int64_t key_df(planner *p, const uint8_t *key, size_t key_length, const segment_term *term)
+{
+    int64_t df = p->index->segment_count == 1 && !p->index->has_deletions
+                     ? term->df
+                     : index_document_frequency(p->index, key, key_length, p->err);
+    if (df < 0)
+        p->rc = (int)df;
+    return df;
+}
+
+static void prepare_scorer(planner *p, bm25_term *scorer, int64_t df, int title)
+{
+    bm25_prepare(scorer, &p->params, p->index->documents, (uint32_t)df,
+                 title ? p->index->average_title_length : p->index->average_body_length,
+                 (title ? p->plan->title_weight : 1.0) * p->word_factor, title);
+}
+
 /* A term matcher over an existing key (its dictionary entry known). */
 static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_length,
                                  const segment_term *term)
 {
     int title = key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
-    int64_t df = p->index->segment_count == 1 && !p->index->has_deletions
-                     ? term->df
-                     : index_document_frequency(p->index, key, key_length, p->err);
-    if (df < 0) {
-        p->rc = (int)df;
+    int64_t df = key_df(p, key, key_length, term);
+    if (df < 0)
         return NULL;
-    }
     bm25_term scorer;
-    bm25_prepare(&scorer, &p->params, p->index->documents, (uint32_t)df,
-                 title ? p->index->average_title_length : p->index->average_body_length,
-                 (title ? p->plan->title_weight : 1.0) * p->word_factor, title);
+    prepare_scorer(p, &scorer, df, title);
     char label[SEGMENT_MAX_KEY_BYTES + 8];
     snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
              (const char *)key + title);
@@ -92,11 +105,18 @@ static matcher *plan_phrase(planner *p, const lower_node *node)
     return checked(p, matcher_positional(children, offsets, node->term_count, node->slop, 0, 0));
 }
 
+/* A prefix's expansions in one field, gathered for one blended term. */
+typedef struct field_expansion {
+    segment_term *terms;
+    size_t count, capacity;
+    int64_t largest_df;          /* the blend's df (lower.h) */
+} field_expansion;
+
 typedef struct prefix_expansion {
     planner *p;
     size_t max_terms;
-    matcher **children;
-    size_t count, capacity;
+    size_t count;                /* both fields */
+    field_expansion fields[2];   /* body, title */
     int failed;
 } prefix_expansion;
 
@@ -108,31 +128,49 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
         return 2; /* over the bound */
     if (e->p->prefix_terms == e->p->plan->max_query_prefix_terms)
         return 3; /* over the query's bound */
-    if (e->count == e->capacity) {
-        size_t capacity = e->capacity ? e->capacity * 2 : 16;
-        matcher **grown = realloc(e->children, capacity * sizeof *grown);
+    field_expansion *f = &e->fields[key[0] == (uint8_t)SEGMENT_FIELD_TITLE];
+    if (f->count == f->capacity) {
+        size_t capacity = f->capacity ? f->capacity * 2 : 16;
+        segment_term *grown = realloc(f->terms, capacity * sizeof *grown);
         if (!grown) {
             e->failed = 1;
             return 1;
         }
-        e->children = grown;
-        e->capacity = capacity;
+        f->terms = grown;
+        f->capacity = capacity;
     }
-    matcher *m = term_matcher_for(e->p, key, key_length, term);
-    if (!m) {
-        e->failed = 1;
-        return 1;
-    }
-    e->children[e->count++] = m;
+    int64_t df = key_df(e->p, key, key_length, term);
+    if (df < 0)
+        return (int)df;
+    if (df > f->largest_df)
+        f->largest_df = df;
+    f->terms[f->count++] = *term;
+    e->count++;
     e->p->prefix_terms++;
     return 0;
 }
 
-/* The OR of the segment's terms that start with the prefix, in its fields
- * (both together within its bound). */
+/* One field's expansions as one blended term (NULL when there are none,
+ * or out of memory: p->rc says which). */
+static matcher *blend_field(planner *p, const lower_node *node, const field_expansion *f,
+                            int title)
+{
+    if (f->count == 0)
+        return NULL;
+    bm25_term scorer;
+    prepare_scorer(p, &scorer, f->largest_df, title);
+    char label[2 * ANALYZER_MAX_TERM_BYTES + 16];
+    snprintf(label, sizeof label, "%s%s*%s%s", title ? "title:" : "", node->terms[0].text,
+             node->term_count > 1 ? "|" : "", node->term_count > 1 ? node->terms[1].text : "");
+    return checked(p, matcher_blend(p->seg, f->terms, f->count, &scorer, label));
+}
+
+/* The segment's terms that start with the prefix, and its stem (lower.h),
+ * in its fields (all together within its bound), one
+ * blended term per field (lower.h), the two OR-ed. */
 static matcher *plan_prefix(planner *p, const lower_node *node)
 {
-    prefix_expansion expansion = {p, node->max_terms, NULL, 0, 0, 0};
+    prefix_expansion expansion = {p, node->max_terms, 0, {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}}, 0};
     int rc = 0;
     for (int title = 0; title <= 1 && rc == 0; title++) {
         if (!(node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY)))
@@ -140,6 +178,13 @@ static matcher *plan_prefix(planner *p, const lower_node *node)
         uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
         size_t key_length = make_key(key, node->terms[0].text, title);
         rc = segment_scan_prefix(p->seg, key, key_length, add_expansion, &expansion, p->err);
+        if (rc == 0 && node->term_count > 1) {
+            /* the stem, an exact term outside the scan (lower.h) */
+            segment_term stem;
+            key_length = make_key(key, node->terms[1].text, title);
+            rc = segment_lookup(p->seg, key, key_length, &stem, p->err);
+            rc = rc <= 0 ? rc : add_expansion(&expansion, key, key_length, &stem);
+        }
     }
     if (rc == 2)
         p->rc = error_set(p->err, COPS_ELIMIT,
@@ -149,20 +194,29 @@ static matcher *plan_prefix(planner *p, const lower_node *node)
         p->rc = error_set(p->err, COPS_ELIMIT,
                           "the query's prefixes match more than %zu terms in all; use fewer or "
                           "longer prefixes", p->plan->max_query_prefix_terms);
-    else if (rc < 0)
+    else if (rc < 0 && p->rc == 0)
         p->rc = rc;
     else if (expansion.failed && p->rc == 0)
         p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s*'",
                           node->source->text);
+    matcher *fields[2];
+    size_t count = 0;
+    for (int title = 0; title <= 1 && p->rc == 0; title++) {
+        matcher *m = blend_field(p, node, &expansion.fields[title], title);
+        if (m)
+            fields[count++] = m;
+    }
     matcher *expanded = NULL;
     if (p->rc != 0) {
-        for (size_t i = 0; i < expansion.count; i++)
-            matcher_free(expansion.children[i]);
+        for (size_t i = 0; i < count; i++)
+            matcher_free(fields[i]);
     } else {
-        expanded = checked(p, expansion.count ? matcher_or(expansion.children, expansion.count)
-                                              : matcher_empty());
+        expanded = checked(p, count == 0   ? matcher_empty()
+                              : count == 1 ? fields[0]
+                                           : matcher_or(fields, count));
     }
-    free(expansion.children);
+    free(expansion.fields[0].terms);
+    free(expansion.fields[1].terms);
     return expanded;
 }
 

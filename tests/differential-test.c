@@ -17,7 +17,9 @@
  * query/GRAMMAR.md and query/lower.h: an unfielded word or phrase matches
  * the body or the title (title weighted), a word that analyses to nothing
  * is left out of its parent, a prefix expands to the keys starting with it
- * (body and title) and is bounded by max_prefix_terms, NEAR operands keep
+ * and its stem (body and title; the same here, stemming being off),
+ * each field's keys scored as one term (their frequencies summed, the idf
+ * of the largest df), and is bounded by max_prefix_terms, NEAR operands keep
  * one position each within n words in any order, a sloppy phrase keeps its
  * words in order within (length - 1) + slop positions.
  *
@@ -497,6 +499,8 @@ static void free_corpus(corpus *c)
 typedef enum ref_kind {
     R_EMPTY,   /* matches nothing (a key absent from the collection) */
     R_TERM,    /* one key of one field */
+    R_BLEND,   /* R_TERM children of one field as one term: tf summed, idf of
+                * the largest df (a prefix's expansions, query/lower.h) */
     R_PHRASE,  /* R_TERM children at offsets, slop */
     R_NEAR,    /* R_TERM / R_PHRASE children within distance */
     R_OR,
@@ -509,10 +513,10 @@ typedef enum ref_kind {
 typedef struct ref_node {
     ref_kind kind;
     uint32_t term;        /* R_TERM */
-    int title;            /* R_TERM */
-    double idf;           /* R_TERM */
-    double weight;        /* R_TERM: field weight */
-    double average;       /* R_TERM: average field length */
+    int title;            /* R_TERM, R_BLEND */
+    double idf;           /* R_TERM, R_BLEND */
+    double weight;        /* R_TERM, R_BLEND: field weight */
+    double average;       /* R_TERM, R_BLEND: average field length */
     uint32_t *offsets;    /* R_PHRASE */
     uint32_t slop;        /* R_PHRASE */
     uint32_t distance;    /* R_NEAR */
@@ -716,22 +720,48 @@ static ref_node *plan(ref_planner *p, const query_node *q)
             return NULL;
         const char *prefix = terms.terms[terms.count - 1];
         size_t prefix_length = strlen(prefix);
+        /* the index holds stems: the prefix's own stem matches too
+         * (study* finds studi) */
+        query_terms stemmed;
+        analyse_query_text(p, q->text, 0, &stemmed);
+        const char *stem = stemmed.count == terms.count ? stemmed.terms[stemmed.count - 1] : "";
         ref_node *expansion = new_node(R_OR);
+        size_t expanded = 0;
         for (int title = 0; title <= 1; title++) {
             if (q->field == QUERY_FIELD_TITLE && !title)
                 continue;
+            ref_node *blend = new_node(R_BLEND);
+            uint32_t largest_df = 0, largest_id = 0;
             for (uint32_t i = 0; i < p->c->terms.count; i++) {
                 const char *name = p->c->sorted_terms[i];
                 uint32_t id = p->c->sorted_ids[i];
-                if (strncmp(name, prefix, prefix_length) != 0)
+                if (strncmp(name, prefix, prefix_length) != 0 && strcmp(name, stem) != 0)
                     continue;
-                if ((title ? p->c->terms.title_df[id] : p->c->terms.body_df[id]) == 0)
+                uint32_t df = title ? p->c->terms.title_df[id] : p->c->terms.body_df[id];
+                if (df == 0)
                     continue;
-                add_child(expansion, term_node(p, id, title));
+                add_child(blend, term_node(p, id, title));
+                if (df > largest_df) {
+                    largest_df = df;
+                    largest_id = id;
+                }
             }
+            expanded += blend->count;
+            if (blend->count == 0) {
+                free_ref(blend);
+                continue;
+            }
+            /* the blend scores as its most frequent key would */
+            ref_node *model = term_node(p, largest_id, title);
+            blend->title = title;
+            blend->idf = model->idf;
+            blend->weight = model->weight;
+            blend->average = model->average;
+            free_ref(model);
+            add_child(expansion, blend);
         }
         size_t bound = p->options->max_prefix_terms ? p->options->max_prefix_terms : 1000;
-        if (expansion->count > bound)
+        if (expanded > bound)
             p->over_limit = 1;
         if (terms.count == 1)
             return expansion;
@@ -929,6 +959,18 @@ static int evaluate(const ref_planner *p, const ref_node *n, uint32_t d, double 
     case R_DATE:
         return doc->date != 0 && (n->from == 0 || doc->date >= n->from)
                && (n->to == 0 || doc->date <= n->to);
+    case R_BLEND: {
+        uint32_t tf = 0;
+        const field_index *field = field_of(doc, n->title);
+        for (size_t i = 0; i < n->count; i++) {
+            const uint32_t *values;
+            tf += field_positions(field, n->children[i]->term, &values);
+        }
+        if (tf == 0)
+            return 0;
+        *score = term_score(p, n, tf, field->count);
+        return 1;
+    }
     case R_TERM:
     case R_PHRASE: {
         positions list = {0};

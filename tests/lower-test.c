@@ -147,9 +147,14 @@ static const lower_case cases[] = {
                  "body \"cat\") (TITLE (TERM title \"cat\")))))"},
     {"+dog cat", "(AND_MAYBE (OR (TERM body \"dog\") (TITLE (TERM title \"dog\"))) (OR (TERM "
                  "body \"cat\") (TITLE (TERM title \"cat\"))))"},
-    /* prefixes: unstemmed, both fields in one node with its bound; the
-     * earlier words of e-mai* are required words */
-    {"running*", "(PREFIX either 1000 \"running\")"},
+    /* prefixes: both fields in one node with its bound; the word
+     * unstemmed, and its stem unless the stem starts with it; the earlier
+     * words of e-mai* are required words */
+    {"running*", "(PREFIX either 1000 \"running\" \"run\")"},
+    {"study*", "(PREFIX either 1000 \"study\" \"studi\")"},
+    {"universe*", "(PREFIX either 1000 \"universe\" \"univers\")"},
+    {"grant*", "(PREFIX either 1000 \"grant\")"},
+    {"aed*", "(PREFIX either 1000 \"aed\" \"a\")"},
     {"title:gra*", "(PREFIX title 1000 \"gra\")"},
     {"e-mai*", "(AND (PREFIX either 1000 \"mai\") (OR (TERM body \"e\") (TITLE (TERM title "
                "\"e\"))))"},

@@ -198,6 +198,19 @@ static int count_prefix_terms(planner *p, const lower_node *node, xapian_key key
     return 0;
 }
 
+/* OP_WILDCARD of the prefix in one field, OR its stem (lower.h). */
+static cops_xapian_query *prefix_in_field(planner *p, const lower_node *node, int field)
+{
+    xapian_key key;
+    field_key(key, node->terms[0].text, field);
+    cops_xapian_query *either[2] = {cops_xapian_query_wildcard(key, node->max_terms), NULL};
+    if (node->term_count == 1)
+        return checked(p, either[0]);
+    field_key(key, node->terms[1].text, field);
+    either[1] = cops_xapian_query_term(key);
+    return checked(p, cops_xapian_query_or(either, 2));
+}
+
 /* OP_WILDCARD in each field, the title's scaled. */
 static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
 {
@@ -206,11 +219,10 @@ static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
     field_key(keys[1], node->terms[0].text, LOWER_FIELD_TITLE);
     if (count_prefix_terms(p, node, keys) != 0)
         return NULL;
-    cops_xapian_query *title =
-        scaled_title(p, checked(p, cops_xapian_query_wildcard(keys[1], node->max_terms)));
+    cops_xapian_query *title = scaled_title(p, prefix_in_field(p, node, LOWER_FIELD_TITLE));
     if (!(node->field & LOWER_FIELD_BODY))
         return title;
-    cops_xapian_query *pair[2] = {cops_xapian_query_wildcard(keys[0], node->max_terms), title};
+    cops_xapian_query *pair[2] = {prefix_in_field(p, node, LOWER_FIELD_BODY), title};
     return checked(p, cops_xapian_query_or(pair, 2));
 }
 
