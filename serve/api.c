@@ -200,6 +200,8 @@ static json_t *hit_json(const cops_hit *hit, const char *locator, size_t rank)
                                "id", json_text(hit->id), "title", json_text(hit->title), "date",
                                json_text(hit->date), "score", hit->score, "locate", "q",
                                json_text(locator), "rank", (json_int_t)rank);
+    if (object && hit->index) /* several indexes are served */
+        json_object_set_new(object, "index", json_text(hit->index));
     if (object
         && json_set_highlighted(object, "snippet", hit->snippet, hit->highlights,
                                 hit->highlight_count) != 0) {

@@ -128,7 +128,7 @@
     });
     const meta = document.createElement('p');
     meta.className = 'meta';
-    meta.textContent = (hit.date ? hit.date + ' · ' : '') + hit.id;
+    meta.textContent = (hit.date ? hit.date + ' · ' : '') + hit.id + (hit.index ? ' · ' + hit.index : '');
     const snippet = document.createElement('p');
     snippet.className = 'snippet';
     appendHighlighted(snippet, hit.snippet, hit.highlights);
