@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,9 +154,14 @@ static void fail_search(api_call *call, int rc, const char *failed)
     }
 }
 
+/* What a search of the user's own query adds (cops_search_options): the
+ * relevance page relaxes and suggests as cops-query does; the document
+ * view relaxes too, so that a hit's "locate" finds it again. */
+enum { SEARCH_PLAIN = 0, SEARCH_RELAX = 1, SEARCH_SUGGEST = 2 };
+
 /* One library search; fails the call on error. */
 static cops_results *run_search(api_call *call, const char *query, size_t offset, size_t limit,
-                                size_t snippet_chars)
+                                size_t snippet_chars, unsigned extras)
 {
     if (search_budget_spend(&call->budget) != 0) {
         fail_search(call, COPS_ELIMIT, query);
@@ -166,6 +172,8 @@ static cops_results *run_search(api_call *call, const char *query, size_t offset
     options.offset = offset;
     options.limit = limit;
     options.snippet_chars = snippet_chars;
+    options.relax = (extras & SEARCH_RELAX) != 0;
+    options.suggest = (extras & SEARCH_SUGGEST) != 0;
     cops_results *results;
     int rc = cops_search(call->index, query, &options, &results, &call->err);
     if (rc != 0) {
@@ -192,6 +200,8 @@ static json_t *hit_json(const cops_hit *hit, const char *locator, size_t rank)
                                "id", json_text(hit->id), "title", json_text(hit->title), "date",
                                json_text(hit->date), "score", hit->score, "locate", "q",
                                json_text(locator), "rank", (json_int_t)rank);
+    if (object && hit->index) /* several indexes are served */
+        json_object_set_new(object, "index", json_text(hit->index));
     if (object
         && json_set_highlighted(object, "snippet", hit->snippet, hit->highlights,
                                 hit->highlight_count) != 0) {
@@ -291,8 +301,8 @@ static walk_step visit_for_page(void *context, const date_span *span, const char
         return WALK_DESCEND;
     size_t first = (size_t)page->skip;
     /* A day's matches keep relevance order: fetch only the page's share. */
-    cops_results *results = one_day ? run_search(page->call, filtered, first, page->need, 200)
-                                    : run_search(page->call, filtered, 0, (size_t)count, 200);
+    cops_results *results = one_day ? run_search(page->call, filtered, first, page->need, 200, SEARCH_PLAIN)
+                                    : run_search(page->call, filtered, 0, (size_t)count, 200, SEARCH_PLAIN);
     if (results) {
         take_from(page, results, filtered, one_day, one_day ? 0 : first);
         cops_results_free(results);
@@ -318,7 +328,7 @@ static void page_by_date(api_call *call, json_t *hits, size_t offset, size_t n, 
         fail(call, 503, "out of memory");
         return;
     }
-    cops_results *results = run_search(call, undated, (size_t)page.skip, page.need, 200);
+    cops_results *results = run_search(call, undated, (size_t)page.skip, page.need, 200, SEARCH_PLAIN);
     if (results) {
         append_hits(call, hits, results, undated, 0, page.need, offset);
         cops_results_free(results);
@@ -386,6 +396,70 @@ static json_t *lookalike_json(const char *query)
     return json_pack("{s:I,s:s}", "column", (json_int_t)column, "word", word);
 }
 
+/* `query` with the first whole-word occurrence of each suggested word
+ * replaced by its suggestion (malloc'd, NULL when memory ran out): the
+ * query a "did you mean" link runs. */
+static char *suggested_query(const char *query, const cops_results *results)
+{
+    char *text = strdup(query);
+    const char *word, *suggested;
+    for (size_t i = 0; text && cops_results_suggestion(results, i, &word, &suggested); i++) {
+        size_t length = strlen(word);
+        for (char *at = length ? strstr(text, word) : NULL; at; at = strstr(at + 1, word)) {
+            int starts = at == text || !isalnum((unsigned char)at[-1]);
+            if (!starts || isalnum((unsigned char)at[length]))
+                continue;
+            size_t before = (size_t)(at - text), after = strlen(at + length);
+            char *changed = malloc(before + strlen(suggested) + after + 1);
+            if (changed)
+                sprintf(changed, "%.*s%s%s", (int)before, text, suggested, at + length);
+            free(text);
+            text = changed;
+            break;
+        }
+    }
+    return text;
+}
+
+/* {"relaxed": {"words", "required"}, "suggestions": [{"word",
+ * "suggestion"}], "did_you_mean": QUERY}, each only when the search gave
+ * it (cops_results_relaxed, cops_results_suggestion); NULL for none. */
+static json_t *hints_json(const char *query, const cops_results *results)
+{
+    json_t *hints = json_object();
+    size_t required, word_count;
+    const char *relaxed = cops_results_relaxed(results, &required, &word_count);
+    if (relaxed) {
+        json_t *words = json_array();
+        for (const char *at = relaxed; *at;) {
+            size_t length = strcspn(at, " ");
+            char *word = strndup(at, length);
+            if (word)
+                json_array_append_new(words, json_text(word));
+            free(word);
+            at += length + (at[length] == ' ');
+        }
+        json_object_set_new(hints, "relaxed", json_pack("{s:o,s:I}", "words", words, "required",
+                                                         (json_int_t)required));
+    }
+    const char *word, *suggested;
+    if (cops_results_suggestion(results, 0, &word, &suggested)) {
+        json_t *list = json_array();
+        for (size_t i = 0; cops_results_suggestion(results, i, &word, &suggested); i++)
+            json_array_append_new(list, json_pack("{s:o,s:o}", "word", json_text(word),
+                                                  "suggestion", json_text(suggested)));
+        json_object_set_new(hints, "suggestions", list);
+        char *corrected = suggested_query(query, results);
+        json_object_set_new(hints, "did_you_mean", json_text(corrected));
+        free(corrected);
+    }
+    if (json_object_size(hints) == 0) {
+        json_decref(hints);
+        return NULL;
+    }
+    return hints;
+}
+
 static json_t *api_search(api_call *call)
 {
     const api_limits *limits = call->request->limits;
@@ -400,12 +474,15 @@ static json_t *api_search(api_call *call)
     if (call->status)
         return NULL;
     json_t *hits = json_array();
+    json_t *hints = NULL;
     uint64_t total = 0;
     if (!strcmp(sort, "relevance")) {
-        cops_results *results = run_search(call, call->base, offset, n, 200);
+        cops_results *results =
+            run_search(call, call->base, offset, n, 200, SEARCH_RELAX | SEARCH_SUGGEST);
         if (results) {
             total = cops_results_total(results);
             append_hits(call, hits, results, call->base, 0, n, offset);
+            hints = hints_json(call->query, results);
             cops_results_free(results);
         }
     } else {
@@ -419,6 +496,7 @@ static json_t *api_search(api_call *call)
         histogram = facets_json(call, total);
     if (call->status) {
         json_decref(hits);
+        json_decref(hints);
         return NULL;
     }
     json_t *body = json_pack("{s:o,s:o,s:s,s:I,s:I,s:I,s:b,s:o}", "query", json_text(call->query),
@@ -427,6 +505,9 @@ static json_t *api_search(api_call *call)
                              "total_exact", 1, "hits", hits);
     if (body && histogram)
         json_object_set_new(body, "facets", histogram);
+    if (body && hints)
+        json_object_update(body, hints);
+    json_decref(hints);
     json_t *lookalike = lookalike_json(call->query);
     if (body && lookalike)
         json_object_set_new(body, "operator_lookalike", lookalike);
@@ -461,7 +542,7 @@ static json_t *api_doc(api_call *call, const char *id)
         fail(call, 400, "rank: the document's rank in the results of q is needed (its \"locate\")");
     if (call->status)
         return NULL;
-    cops_results *results = run_search(call, call->base, rank - 1, 1, DOC_TEXT_CHARS);
+    cops_results *results = run_search(call, call->base, rank - 1, 1, DOC_TEXT_CHARS, SEARCH_RELAX);
     if (!results)
         return NULL;
     const cops_hit *hit = cops_results_count(results) ? cops_results_hit(results, 0) : NULL;

@@ -46,7 +46,8 @@ static void usage(FILE *out)
             "over an index built by cops-index.  Read-only; a new commit of the index is\n"
             "picked up without a restart.  SIGTERM or SIGINT stops it cleanly.\n"
             "\n"
-            "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops)\n"
+            "  -i, --index DIR          index directory (default: $COPS_INDEX, else .cops);\n"
+            "                           repeat it (at most 64) to search several as one\n"
             "      --listen ADDR:PORT   address to listen on (default: 127.0.0.1:8080;\n"
             "                           [::1]:PORT for IPv6; port 0 picks a free one)\n"
             "      --public             allow an address other than loopback: everyone who\n"
@@ -67,8 +68,12 @@ static void usage(FILE *out)
             program);
 }
 
+/* Indexes one server may search together (cops_index_open_many's bound). */
+#define MAX_INDEXES 64
+
 typedef struct settings {
-    const char *index_dir;
+    const char *index_dirs[MAX_INDEXES]; /* -i, in order */
+    size_t index_count;
     const char *listen;
     const char *www_dir;
     int public_address;
@@ -260,13 +265,19 @@ static const struct option long_options[] = {
 static int parse_options(int argc, char **argv, settings *s)
 {
     const char *env = getenv("COPS_INDEX");
-    *s = (settings){env && *env ? env : ".cops", "127.0.0.1:8080", NULL, 0, 4, 10, 500,
+    *s = (settings){{NULL}, 0, "127.0.0.1:8080", NULL, 0, 4, 10, 500,
                     {1024, 100, 10000, 2000, 5000}};
     int c;
     while ((c = getopt_long(argc, argv, "i:hV", long_options, NULL)) != -1) {
         int rc = 0;
         switch (c) {
-        case 'i': s->index_dir = optarg; break;
+        case 'i':
+            if (s->index_count == MAX_INDEXES) {
+                fprintf(stderr, "%s: at most %d indexes (-i)\n", program, MAX_INDEXES);
+                return -1;
+            }
+            s->index_dirs[s->index_count++] = optarg;
+            break;
         case OPT_LISTEN: s->listen = optarg; break;
         case OPT_PUBLIC: s->public_address = 1; break;
         case OPT_WWW: s->www_dir = optarg; break;
@@ -295,6 +306,8 @@ static int parse_options(int argc, char **argv, settings *s)
                 program, argv[optind]);
         return -1;
     }
+    if (s->index_count == 0)
+        s->index_dirs[s->index_count++] = env && *env ? env : ".cops";
     return 0;
 }
 
@@ -422,7 +435,7 @@ int main(int argc, char **argv)
     if (srv.www_fd < 0)
         return EXIT_TROUBLE;
     cops_error err;
-    if (index_holder_open(s.index_dir, s.poll_ms, &srv.holder, &err) != 0) {
+    if (index_holder_open(s.index_dirs, s.index_count, s.poll_ms, &srv.holder, &err) != 0) {
         cops_print_error(stderr, program, NULL, &err);
         close(srv.www_fd);
         return EXIT_TROUBLE;

@@ -26,12 +26,13 @@ typedef struct manifest_stamp {
 } manifest_stamp;
 
 struct index_holder {
-    char *index_dir;
+    const char *const *index_dirs;  /* the caller's, opened together */
+    size_t index_count;
     unsigned poll_milliseconds;
     pthread_key_t thread_handle;    /* index_handle * of each thread */
     pthread_mutex_t lock;           /* guards the two numbers below */
     uint64_t generation, documents;
-    manifest_stamp stamp;           /* of the latest generation; the watcher's own */
+    manifest_stamp *stamps;         /* one per index, of the latest generation; the watcher's own */
     pthread_t watcher;
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_signal;
@@ -72,11 +73,17 @@ static int same_stamp(const manifest_stamp *a, const manifest_stamp *b)
         && a->modified.tv_nsec == b->modified.tv_nsec;
 }
 
-/* Open the index to check a commit; its live documents in *documents. */
-static int check_commit(const char *index_dir, uint64_t *documents, cops_error *err)
+/* The indexes as one handle (cops_index_open_many). */
+static int open_indexes(const index_holder *holder, cops_index **out, cops_error *err)
+{
+    return cops_index_open_many(holder->index_dirs, holder->index_count, out, err);
+}
+
+/* Open the indexes to check a commit; their live documents in *documents. */
+static int check_commit(const index_holder *holder, uint64_t *documents, cops_error *err)
 {
     cops_index *index;
-    int rc = cops_index_open(index_dir, &index, err);
+    int rc = open_indexes(holder, &index, err);
     if (rc != 0)
         return rc;
     cops_index_stats stats;
@@ -85,16 +92,23 @@ static int check_commit(const char *index_dir, uint64_t *documents, cops_error *
     return 0;
 }
 
+/* A new commit in any of the indexes makes a new generation of them all. */
 static void reopen_if_committed(index_holder *holder)
 {
-    manifest_stamp now;
-    read_stamp(holder->index_dir, &now);
-    if (!now.present || same_stamp(&now, &holder->stamp))
+    int changed = 0;
+    for (size_t i = 0; i < holder->index_count; i++) {
+        manifest_stamp now;
+        read_stamp(holder->index_dirs[i], &now);
+        if (!now.present || same_stamp(&now, &holder->stamps[i]))
+            continue;
+        holder->stamps[i] = now; /* a damaged commit is reported once, not every poll */
+        changed = 1;
+    }
+    if (!changed)
         return;
-    holder->stamp = now; /* a damaged commit is reported once, not every poll */
     uint64_t documents;
     cops_error err;
-    if (check_commit(holder->index_dir, &documents, &err) != 0) {
+    if (check_commit(holder, &documents, &err) != 0) {
         cops_print_error(stderr, "cops-serve: a new commit of the index cannot be opened; the "
                                  "previous one stays served",
                          NULL, &err);
@@ -134,25 +148,28 @@ static void close_thread_handle(void *value)
     free(handle);
 }
 
-int index_holder_open(const char *index_dir, unsigned poll_milliseconds, index_holder **out,
-                      cops_error *err)
+int index_holder_open(const char *const *index_dirs, size_t index_count,
+                      unsigned poll_milliseconds, index_holder **out, cops_error *err)
 {
     index_holder *holder = calloc(1, sizeof *holder);
-    char *dir = strdup(index_dir);
-    if (!holder || !dir) {
+    manifest_stamp *stamps = calloc(index_count ? index_count : 1, sizeof *stamps);
+    if (!holder || !stamps) {
         free(holder);
-        free(dir);
+        free(stamps);
         return fail(err, COPS_ENOMEM, "out of memory");
     }
-    holder->index_dir = dir;
+    holder->index_dirs = index_dirs;
+    holder->index_count = index_count;
+    holder->stamps = stamps;
     holder->poll_milliseconds = poll_milliseconds ? poll_milliseconds : 1;
     holder->generation = 1;
-    read_stamp(index_dir, &holder->stamp);
-    int rc = check_commit(index_dir, &holder->documents, err);
+    for (size_t i = 0; i < index_count; i++)
+        read_stamp(index_dirs[i], &stamps[i]);
+    int rc = check_commit(holder, &holder->documents, err);
     if (rc == 0 && pthread_key_create(&holder->thread_handle, close_thread_handle) != 0)
         rc = fail(err, COPS_ENOMEM, "cannot create a thread-specific key");
     if (rc != 0) {
-        free(dir);
+        free(stamps);
         free(holder);
         return rc;
     }
@@ -184,7 +201,7 @@ void index_holder_free(index_holder *holder)
     pthread_mutex_destroy(&holder->lock);
     pthread_mutex_destroy(&holder->stop_lock);
     pthread_cond_destroy(&holder->stop_signal);
-    free(holder->index_dir);
+    free(holder->stamps);
     free(holder);
 }
 
@@ -208,7 +225,7 @@ const index_handle *index_holder_thread(index_holder *holder, cops_error *err)
         fail(err, COPS_ENOMEM, "out of memory");
         return handle;
     }
-    if (cops_index_open(holder->index_dir, &fresh->index, err) != 0) {
+    if (open_indexes(holder, &fresh->index, err) != 0) {
         free(fresh);
         if (handle) /* keep answering from the commit this thread has */
             cops_print_error(stderr, "cops-serve", NULL, err);

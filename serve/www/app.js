@@ -87,6 +87,32 @@
     $('pager').hidden = true;
     $('histogram-section').hidden = true;
     $('status').textContent = '';
+    $('did-you-mean').hidden = true;
+    $('relaxed').hidden = true;
+  }
+
+  // "Did you mean X?" (a link running X) and the note that no document
+  // had every word, when the server gives them.
+  function showHints(body, state) {
+    if (body.did_you_mean) {
+      const target = { ...state, q: body.did_you_mean, offset: 0, doc: null };
+      const link = document.createElement('a');
+      link.href = urlOf(target);
+      link.textContent = body.did_you_mean;
+      link.addEventListener('click', (event) => {
+        if (event.ctrlKey || event.metaKey || event.shiftKey) return;
+        event.preventDefault();
+        go(target);
+      });
+      $('did-you-mean').replaceChildren('Did you mean ', link, '?');
+      $('did-you-mean').hidden = false;
+    }
+    if (body.relaxed) {
+      const words = body.relaxed.words;
+      $('relaxed').textContent = 'No document has all of “' + words.join(' ') + '”: showing those with ' +
+        body.relaxed.required + ' of the ' + words.length + ' words.';
+      $('relaxed').hidden = false;
+    }
   }
 
   function hitItem(hit, state) {
@@ -102,7 +128,7 @@
     });
     const meta = document.createElement('p');
     meta.className = 'meta';
-    meta.textContent = (hit.date ? hit.date + ' · ' : '') + hit.id;
+    meta.textContent = (hit.date ? hit.date + ' · ' : '') + hit.id + (hit.index ? ' · ' + hit.index : '');
     const snippet = document.createElement('p');
     snippet.className = 'snippet';
     appendHighlighted(snippet, hit.snippet, hit.highlights);
@@ -195,6 +221,7 @@
       $('status').textContent += ' — “' + body.operator_lookalike.word + '” was searched as a word;' +
         ' write ' + body.operator_lookalike.word.toUpperCase() + ' for the operator';
     }
+    showHints(body, state);
     $('results').replaceChildren(...body.hits.map((hit) => hitItem(hit, state)));
     currentHit = -1;
     showPager(body, state);

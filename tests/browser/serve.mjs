@@ -143,6 +143,33 @@ await check('a bad query shows a caret under its column', async () => {
 });
 await page.screenshot({ path: `${shots}/serve-error.png` });
 
+await check('a misspelt query offers "Did you mean", whose link runs the suggestion', async () => {
+  await search(page, 'grnat polcing');
+  await page.waitForSelector('#did-you-mean:not([hidden])');
+  const offer = await page.textContent('#did-you-mean');
+  if (offer !== 'Did you mean grant policing?') return `offer '${offer}'`;
+  await page.evaluate(() => { document.querySelector('#status').textContent = ''; });
+  await page.click('#did-you-mean a');
+  await until(page, () => document.querySelector('#status').textContent);
+  const status = await page.textContent('#status');
+  if (!status.startsWith('30 matches')) return `status '${status}'`;
+  if ((await page.inputValue('#q')) !== 'grant policing') return 'the box does not hold the suggestion';
+  if (!new URL(page.url()).search.includes('q=grant+policing')) return `url ${page.url()}`;
+  return (await page.isHidden('#did-you-mean')) ? '' : 'the offer stayed';
+});
+
+await check('a relaxed query says so above the hits', async () => {
+  await search(page, 'council sheriff');
+  await page.waitForSelector('#relaxed:not([hidden])');
+  const note = await page.textContent('#relaxed');
+  if (note !== 'No document has all of “council sheriff”: showing those with 1 of the 2 words.')
+    return `note '${note}'`;
+  const above = await page.evaluate(() =>
+    document.querySelector('#relaxed').compareDocumentPosition(document.querySelector('#results')) &
+    Node.DOCUMENT_POSITION_FOLLOWING);
+  return above && (await page.$$('#results li')).length === 10 ? '' : 'not above ten hits';
+});
+
 await check('arrows move through the hits, Enter opens, Escape comes back', async () => {
   await search(page, 'grant');
   await page.focus('#q');

@@ -7,6 +7,19 @@
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 . "$COPS_SRCDIR/tests/cli/serve-lib.sh"
 
+# wait_for_generation N: GET /health until it reports generation N (5 s
+# at most); its answer is left in $OUT.
+wait_for_generation()
+{
+    _tries=0
+    while [ $_tries -lt 50 ]; do
+        http get "$BASE/health"
+        grep -q "\"generation\":$1[,}]" "$OUT" && break
+        sleep 0.1
+        _tries=$((_tries + 1))
+    done
+}
+
 command -v python3 >/dev/null 2>&1 || skip_all "cops-serve API tests" "python3 is not installed"
 index_serve_corpus
 
@@ -46,6 +59,7 @@ expect_stdout_contains "Content-Type: application/json"
 expect_stdout_contains "X-Content-Type-Options: nosniff"
 expect_stdout_contains "Content-Security-Policy: default-src 'none'; script-src 'self'"
 json_check "every match counted, every hit returned" 'd["total"] == 34 and len(d["hits"]) == 34'
+json_check "one index: hits name none" 'all("index" not in h for h in d["hits"])'
 json_check "highlights are code-point ranges of the snippet" \
     'all(h["snippet"][s:e].lower() == "grant" for h in d["hits"] for s, e in h["highlights"])'
 json_check "hostile titles are JSON strings, unchanged" \
@@ -150,16 +164,32 @@ expect_stdout_matches "^closed after [12] s"
 # --- a new commit is served without a restart
 printf '{"id":"late","title":"A late grant","date":"2019-01-02","text":"grant"}\n' >>docs.jsonl
 run cops_index -q -i idx docs.jsonl
-_tries=0
-while [ $_tries -lt 50 ]; do
-    http get "$BASE/health"
-    grep -q '"generation":2' "$OUT" && break
-    sleep 0.1
-    _tries=$((_tries + 1))
-done
+wait_for_generation 2
 json_check "the new commit is picked up" 'd["generation"] == 2 and d["documents"] == 35'
 http get "$BASE/search?q=grant&n=1"
 json_check "and searched" 'd["total"] == 35'
+
+# --- several indexes searched as one, each hit naming its index
+printf '{"id":"desk-1","title":"Sheriff grant","date":"2020-03-04","text":"The sheriff got a grant."}\n' >desk.jsonl
+run cops_index -q -i idx2 desk.jsonl
+stop_server
+start_server idx -i idx2 --poll 50
+check "the log counts the documents of both" grep -q "serving 36 documents" "$TMP/server.log"
+http get "$BASE/search?q=grant&n=100"
+json_check "-i idx -i idx2: the matches of both" 'd["total"] == 36 and len(d["hits"]) == 36'
+json_check "each hit names its index" \
+    '{h["id"]: h["index"] for h in d["hits"]}["desk-1"] == "idx2" and sum(h["index"] == "idx" for h in d["hits"]) == 35'
+http get "$BASE/search?q=sheriff"
+json_check "a word of one index only" 'd["total"] == 1 and d["hits"][0]["index"] == "idx2"'
+http get "$BASE/doc/desk-1?q=sheriff&rank=1"
+json_check "its document opens" '"sheriff got a grant" in d["text"]'
+printf '{"id":"desk-2","title":"Another sheriff","date":"2020-05-06","text":"sheriff"}\n' >>desk.jsonl
+run cops_index -q -i idx2 desk.jsonl
+wait_for_generation 2
+json_check "a commit to the second index is picked up" 'd["generation"] == 2 and d["documents"] == 37'
+expect_exit 2 "at most 64 indexes" -- "$COPS_SERVE_PROG" $(seq 65 | sed 's/.*/-i idx/') \
+    --listen 127.0.0.1:0
+expect_stderr_contains "at most 64 indexes"
 
 # --- SIGTERM: a clean stop
 stop_server
