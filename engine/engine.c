@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@
 #include "query/results.h"
 #include "query/search.h"
 #include "xapian/xapian-module.h"
+
+/* Searches of indexes of other engines than the native one (cops_search). */
+static pthread_mutex_t foreign_search_lock = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct engine_ops {
     cops_engine id;
@@ -310,10 +314,18 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     if (rc == 0 && options.feedback_documents && index->engine != COPS_ENGINE_NATIVE)
         rc = error_set(err, COPS_EUNSUPPORTED, "feedback needs a native index (cops-index "
                        "without --engine xapian)");
+    /* A native search shares nothing mutable (the analyzer lends each run
+     * its own worker); a Xapian handle searches through one Xapian
+     * database, which is not thread-safe: its searches take turns. */
+    int take_turns = index->engine != COPS_ENGINE_NATIVE;
+    if (take_turns)
+        pthread_mutex_lock(&foreign_search_lock);
     if (rc == 0)
         rc = engine ? search_relaxing(index, query_text, query, &options, results,
                                       engine->search, err)
                     : error_set(err, COPS_EINVAL, "unknown engine %d", (int)index->engine);
+    if (take_turns)
+        pthread_mutex_unlock(&foreign_search_lock);
     query_free(query);
     if (rc != 0) {
         cops_results_free(results);

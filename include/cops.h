@@ -16,7 +16,8 @@
  *  - All text is UTF-8.
  *  - Objects are not thread-safe; distinct objects may be used from
  *    distinct threads.  A cops_index may be shared by threads that only
- *    call cops_search on it.
+ *    call cops_search on it (on an index of the Xapian engine, whose
+ *    database handles are not thread-safe, those searches take turns).
  */
 #ifndef COPS_H
 #define COPS_H

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -847,4 +848,77 @@ Test(xapian, same_answers_as_cops_on_random_corpora, .timeout = 120)
         close_both(&e);
     }
     cr_assert(compared > 400, "only %zu queries compared", compared);
+}
+
+/* ---- one Xapian-engine index shared by searching threads (cops.h) */
+
+typedef struct shared_search {
+    cops_index *index;
+    uint64_t expected[4];
+    int wrong;
+} shared_search;
+
+static const char *const shared_queries[4] = {"alpha", "beta OR gamma", "alpha delta",
+                                              "\"gamma delta\""};
+
+static uint64_t count_of(cops_index *index, const char *query)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.count_only = 1;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    if (cops_search(index, query, &options, &results, &err) != COPS_OK)
+        return UINT64_MAX;
+    uint64_t total = cops_results_total(results);
+    cops_results_free(results);
+    return total;
+}
+
+static void *search_shared(void *context)
+{
+    shared_search *s = context;
+    for (int round = 0; round < 150; round++)
+        for (int q = 0; q < 4; q++)
+            if (count_of(s->index, shared_queries[q]) != s->expected[q])
+                __atomic_fetch_add(&s->wrong, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+Test(xapian, searches_may_share_an_index_handle, .timeout = 120)
+{
+    /* cops.h: a cops_index may be shared by threads that only search.  A
+     * Xapian-engine handle searches one Xapian database, which is not
+     * thread-safe, so the library makes its searches take turns. */
+    char jsonl[512], dir[512];
+    snprintf(jsonl, sizeof jsonl, "%s/shared.jsonl", temp_root);
+    snprintf(dir, sizeof dir, "%s/shared.idx", temp_root);
+    FILE *f = fopen(jsonl, "w");
+    cr_assert_not_null(f);
+    static const char *const words[] = {"alpha", "beta", "gamma", "delta", "epsilon"};
+    for (int i = 0; i < 400; i++)
+        fprintf(f, "{\"id\":\"d%d\",\"text\":\"%s %s %s %s\"}\n", i, words[i % 5],
+                words[(i / 5) % 5], words[(i / 25) % 5], words[(i * 7) % 5]);
+    cr_assert_eq(fclose(f), 0);
+    cops_build_options build;
+    cops_build_options_init(&build);
+    build.engine = COPS_ENGINE_XAPIAN;
+    build.threads = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    const char *inputs[] = {jsonl};
+    cr_assert_eq(cops_build(dir, inputs, 1, &build, &summary, &err), COPS_OK, "%s", err.message);
+    shared_search s = {0};
+    cr_assert_eq(cops_index_open(dir, &s.index, &err), COPS_OK, "%s", err.message);
+    for (int q = 0; q < 4; q++) {
+        s.expected[q] = count_of(s.index, shared_queries[q]);
+        cr_assert_neq(s.expected[q], UINT64_MAX, "%s", shared_queries[q]);
+    }
+    pthread_t threads[4];
+    for (int t = 0; t < 4; t++)
+        cr_assert_eq(pthread_create(&threads[t], NULL, search_shared, &s), 0);
+    for (int t = 0; t < 4; t++)
+        pthread_join(threads[t], NULL);
+    cr_expect_eq(s.wrong, 0, "%d searches answered differently", s.wrong);
+    cops_index_close(s.index);
 }
