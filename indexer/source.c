@@ -503,11 +503,13 @@ static int open_input(source_walker *walker, const char *path, int named, struct
 {
     *result = 0;
     /* Inside folders, O_NONBLOCK: a file replaced by a FIFO after the
-     * listing must not block the open.  A named FIFO is the caller's
-     * choice: wait for its writer, as cat would. */
-    int fd = strcmp(path, "-") == 0
-                 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
-                 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (named ? 0 : O_NONBLOCK));
+     * listing must not block the open; and, unless links are followed,
+     * O_NOFOLLOW: a file replaced by a symbolic link after the listing
+     * must not be read through it.  A named FIFO or link is the caller's
+     * choice: wait for its writer, as cat would, and follow it. */
+    int inside = named ? 0 : O_NONBLOCK | (walker->options->follow_links ? 0 : O_NOFOLLOW);
+    int fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                                    : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | inside);
     if (fd < 0) {
         *result = source_unreadable(walker, path, "cannot open", errno);
         return -1;
