@@ -204,6 +204,26 @@ int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_e
     return rc;
 }
 
+int cops_index_kinds(const char *index_dir, cops_count **formats, size_t *format_count,
+                     cops_count **encodings, size_t *encoding_count, cops_error *err)
+{
+    *formats = *encodings = NULL;
+    *format_count = *encoding_count = 0;
+    if (engine_of_index(index_dir) != COPS_ENGINE_NATIVE)
+        return error_set(err, COPS_EUNSUPPORTED, "%s is a Xapian index, which keeps no catalog",
+                         index_dir);
+    int rc = native_index_kinds(index_dir, formats, format_count, encodings, encoding_count, err);
+    if (rc != 0) {
+        free(*formats);
+        free(*encodings);
+        *formats = *encodings = NULL;
+        *format_count = *encoding_count = 0;
+    }
+    return rc;
+}
+
+void cops_counts_free(cops_count *counts) { free(counts); }
+
 void cops_strings_free(char **strings)
 {
     for (size_t i = 0; strings && strings[i]; i++)

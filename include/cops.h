@@ -234,6 +234,26 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
  * COPS_EUNSUPPORTED for a Xapian index (it keeps no roots),
  * COPS_EVERSION / COPS_ECORRUPT for an unusable catalog. */
 int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_error *err);
+/* A name and how many documents it applies to (cops_index_kinds). */
+typedef struct cops_count {
+    char name[32];
+    uint64_t documents;
+} cops_count;
+/* The live documents of the native index at `index_dir` per format and
+ * per detected source encoding, from its catalog (index-format/FORMAT.md
+ * §5.2), most documents first.  Format names: "text", "html", "jsonl"
+ * (a JSON Lines record), "trec" (a TREC record), "pdf", "docx", "odt",
+ * "epub", "mail" (an e-mail file), "mbox" (a message of an mbox);
+ * "unknown" for documents indexed by a cops whose catalog did not record
+ * it (version 2).  An archive member counts as its own format.  Encoding
+ * names are those the character-set layer decided ("UTF-8",
+ * "WINDOWS-1252", "UTF-16LE"...), "" for formats that carry their own
+ * (PDF, office documents, mail) and for an older catalog's documents.
+ * *formats and *encodings (OUT): free each with cops_counts_free.
+ * Errors as cops_index_roots. */
+int cops_index_kinds(const char *index_dir, cops_count **formats, size_t *format_count,
+                     cops_count **encodings, size_t *encoding_count, cops_error *err);
+void cops_counts_free(cops_count *counts);
 /* Free a NULL-terminated array of strings from cops_index_roots; NULL is
  * allowed. */
 void cops_strings_free(char **strings);

@@ -4,6 +4,8 @@
  *   catalog   = "COPSCAT\0" version:u32 count:u32 entry* root_count:u32 root* crc:u32
  *   entry     = vint(path_len) path size:u64 mtime_s:u64 mtime_ns:u32 hash:u64
  *               vint(segment_len) segment first_doc:u32 doc_count:u32
+ *               format:u8 vint(encoding_len) encoding vint(lines_len) lines   (version 3)
+ *   lines     = vint(first line) vint(increase)*   (doc_count values, or none)
  *   root      = vint(path_len) path
  *   deletions = "COPSDEL\0" version:u32 documents:u32 deleted:u32 bits crc:u32
  */
@@ -29,18 +31,21 @@
 
 #define CATALOG_MAGIC "COPSCAT\0"
 #define DELETIONS_MAGIC "COPSDEL\0"
-/* 2: the roots (FORMAT.md §10); version 1 catalogs held paths as given,
- * which version 2's canonical paths would never match, so they are
- * refused (catalog_read) and the build starts over. */
-#define CATALOG_VERSION 2u
+/* 3: each entry's format, encoding and record lines (FORMAT.md §10);
+ * version 2 catalogs are still read (format unknown, no encoding, no
+ * lines).  2: the roots; version 1 catalogs held paths as given, which
+ * canonical paths would never match, so they are refused (catalog_read)
+ * and the build starts over. */
+#define CATALOG_VERSION 3u
+#define CATALOG_OLDEST_VERSION 2u
 #define DELETIONS_VERSION 1u
 
 /* ------------------------------------------------------------ files */
 
 /* The whole file, at most `max_bytes`, checked: magic, version, trailing
  * CRC.  A file that is missing is damage: the manifest names it. */
-static int read_file(const char *dir, const char *name, const char *magic, uint32_t version,
-                     size_t max_bytes, byte_buffer *out, char *path, size_t path_size,
+static int read_file(const char *dir, const char *name, const char *magic, uint32_t oldest,
+                     uint32_t version, size_t max_bytes, byte_buffer *out, char *path, size_t path_size,
                      cops_error *err)
 {
     snprintf(path, path_size, "%s/%s", dir, name);
@@ -51,10 +56,11 @@ static int read_file(const char *dir, const char *name, const char *magic, uint3
         return rc;
     if (out->length < 16 || memcmp(out->data, magic, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: damaged index: bad magic", path);
-    if (layout_get_u32(out->data + 8) != version)
+    uint32_t found = layout_get_u32(out->data + 8);
+    if (found < oldest || found > version)
         return error_set(err, COPS_EVERSION, "%s: version %u, not %u: made by another version "
-                         "of cops; rebuild the index (cops-index --rebuild)", path,
-                         layout_get_u32(out->data + 8), version);
+                         "of cops; rebuild the index (cops-index --rebuild)", path, found,
+                         version);
     if ((uint32_t)crc32(0, out->data, (uInt)(out->length - 4))
         != layout_get_u32(out->data + out->length - 4))
         return error_set(err, COPS_ECORRUPT, "%s: damaged index: checksum mismatch", path);
@@ -69,10 +75,115 @@ int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory");
     catalog_entry *copy = &c->entries[c->count];
     *copy = *entry;
+    copy->lines = NULL;
+    copy->lines_bytes = 0;
     if (!(copy->path = strdup(entry->path)))
         return error_set(err, COPS_ENOMEM, "out of memory");
-    c->count++;
+    c->count++; /* from here catalog_free frees it */
+    if (entry->lines_bytes > 0) {
+        if (!(copy->lines = malloc(entry->lines_bytes)))
+            return error_set(err, COPS_ENOMEM, "out of memory");
+        memcpy(copy->lines, entry->lines, entry->lines_bytes);
+        copy->lines_bytes = entry->lines_bytes;
+    }
     return 0;
+}
+
+/* ------------------------------------------- formats, encodings, lines */
+
+static const char *const format_names[CATALOG_FORMAT_COUNT] = {
+    [CATALOG_FORMAT_UNKNOWN] = "unknown", [CATALOG_FORMAT_TEXT] = "text",
+    [CATALOG_FORMAT_HTML] = "html",       [CATALOG_FORMAT_JSONL] = "jsonl",
+    [CATALOG_FORMAT_TREC] = "trec",       [CATALOG_FORMAT_PDF] = "pdf",
+    [CATALOG_FORMAT_DOCX] = "docx",       [CATALOG_FORMAT_ODT] = "odt",
+    [CATALOG_FORMAT_EPUB] = "epub",       [CATALOG_FORMAT_MAIL] = "mail",
+    [CATALOG_FORMAT_MBOX] = "mbox",
+};
+
+const char *catalog_format_name(unsigned format)
+{
+    return format < CATALOG_FORMAT_COUNT ? format_names[format] : "unknown";
+}
+
+unsigned catalog_format_code(const char *name)
+{
+    for (unsigned code = 1; name && code < CATALOG_FORMAT_COUNT; code++)
+        if (strcmp(format_names[code], name) == 0)
+            return code;
+    return CATALOG_FORMAT_UNKNOWN;
+}
+
+int catalog_encoding_valid(const char *name, size_t length)
+{
+    if (length >= CATALOG_ENCODING_MAX)
+        return 0;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || strchr("._:()+-", c) != NULL) || c == '\0')
+            return 0;
+    }
+    return 1;
+}
+
+int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes)
+{
+    byte_buffer encoded = BUFFER_INIT;
+    for (size_t i = 0; i < count; i++)
+        buffer_append_varint(&encoded, i == 0 ? lines[0] : lines[i] - lines[i - 1]);
+    if (buffer_failed(&encoded)) {
+        buffer_free(&encoded);
+        return COPS_ENOMEM;
+    }
+    *out = encoded.data;
+    *bytes = encoded.length;
+    return 0;
+}
+
+/* Whether `bytes` are exactly `count` lines as catalog_lines_encode
+ * writes them: the first at least 1, each next one larger, no sum
+ * beyond 2^63 (a damaged catalog must not make lines wrap). */
+static int lines_valid(const uint8_t *bytes, size_t length, uint32_t count)
+{
+    const uint8_t *p = bytes, *end = bytes + length;
+    uint64_t line = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t step;
+        size_t used = codec_varint_decode(p, end, &step);
+        if (!used || step == 0 || step > (UINT64_C(1) << 63) - line)
+            return 0;
+        line += step;
+        p += used;
+    }
+    return p == end;
+}
+
+uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc)
+{
+    if (!e->lines || doc < e->first_doc || doc - e->first_doc >= e->doc_count)
+        return 0;
+    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
+    uint64_t line = 0;
+    for (uint32_t i = 0; i <= doc - e->first_doc; i++) {
+        uint64_t step;
+        size_t used = codec_varint_decode(p, end, &step);
+        if (!used)
+            return 0;
+        line += step;
+        p += used;
+    }
+    return line;
+}
+
+const catalog_entry *catalog_find_document(const catalog *c, const char *segment, uint32_t doc)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        const catalog_entry *e = &c->entries[i];
+        if (doc >= e->first_doc && doc - e->first_doc < e->doc_count
+            && strcmp(e->segment, segment) == 0)
+            return e;
+    }
+    return NULL;
 }
 
 static int compare_paths(const void *a, const void *b)
@@ -158,9 +269,10 @@ void catalog_drop_empty(catalog *c)
 {
     size_t kept = 0;
     for (size_t i = 0; i < c->count; i++) {
-        if (c->entries[i].doc_count == 0)
+        if (c->entries[i].doc_count == 0) {
             free(c->entries[i].path);
-        else
+            free(c->entries[i].lines);
+        } else
             c->entries[kept++] = c->entries[i];
     }
     c->count = kept;
@@ -168,8 +280,10 @@ void catalog_drop_empty(catalog *c)
 
 void catalog_free(catalog *c)
 {
-    for (size_t i = 0; i < c->count; i++)
+    for (size_t i = 0; i < c->count; i++) {
         free(c->entries[i].path);
+        free(c->entries[i].lines);
+    }
     free(c->entries);
     for (size_t i = 0; i < c->root_count; i++)
         free(c->roots[i]);
@@ -196,6 +310,12 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
         buffer_append(&out, e->segment, segment_length);
         buffer_append_u32le(&out, e->first_doc);
         buffer_append_u32le(&out, e->doc_count);
+        size_t encoding_length = strlen(e->encoding);
+        buffer_append_byte(&out, e->format);
+        buffer_append_varint(&out, encoding_length);
+        buffer_append(&out, e->encoding, encoding_length);
+        buffer_append_varint(&out, e->lines_bytes);
+        buffer_append(&out, e->lines, e->lines_bytes);
     }
     buffer_append_u32le(&out, (uint32_t)c->root_count);
     for (size_t i = 0; i < c->root_count; i++) {
@@ -212,12 +332,15 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
 
 /* The largest catalog of `documents` documents: every entry covers at
  * least one, and an entry is at most a 4095-byte path and a 63-byte
- * segment name with their lengths and fixed fields; then at most
- * CATALOG_MAX_ROOTS roots of at most 4095 bytes.  The CRC covers at most
- * 4 GiB. */
+ * segment name with their lengths and fixed fields, a format byte, a
+ * 31-byte encoding and the lines of its documents (at most 10 bytes each,
+ * counted per document); then at most CATALOG_MAX_ROOTS roots of at most
+ * 4095 bytes.  The CRC covers at most 4 GiB. */
 static size_t catalog_max_bytes(uint64_t documents)
 {
-    const uint64_t entry_max = 2 + 4095 + 28 + 1 + (MANIFEST_MAX_NAME - 1) + 8, limit = UINT32_MAX;
+    const uint64_t entry_max = 2 + 4095 + 28 + 1 + (MANIFEST_MAX_NAME - 1) + 8
+                               + 1 + 1 + (CATALOG_ENCODING_MAX - 1) + 2 + 10,
+                   limit = UINT32_MAX;
     const uint64_t fixed = 24 + (uint64_t)CATALOG_MAX_ROOTS * (2 + 4095);
     return (size_t)(documents >= (limit - fixed) / entry_max ? limit
                                                              : fixed + documents * entry_max);
@@ -270,20 +393,49 @@ static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, cops_
     return 0;
 }
 
+/* A version 3 entry's format, encoding and lines at *p into `e` (its
+ * lines borrowed from the buffer); 0 when any is out of range. */
+static int read_description(const uint8_t **p, const uint8_t *end, catalog_entry *e)
+{
+    uint64_t length;
+    if (*p >= end || **p >= CATALOG_FORMAT_COUNT)
+        return 0;
+    e->format = **p;
+    *p += 1;
+    size_t used = codec_varint_decode(*p, end, &length);
+    if (!used || length >= CATALOG_ENCODING_MAX || length > (uint64_t)(end - *p - (ptrdiff_t)used)
+        || !catalog_encoding_valid((const char *)*p + used, (size_t)length))
+        return 0;
+    memcpy(e->encoding, *p + used, (size_t)length);
+    e->encoding[length] = '\0';
+    *p += used + length;
+    used = codec_varint_decode(*p, end, &length);
+    if (!used || length > (uint64_t)(end - *p - (ptrdiff_t)used))
+        return 0;
+    *p += used;
+    if (length > 0 && !lines_valid(*p, (size_t)length, e->doc_count))
+        return 0;
+    e->lines = length > 0 ? (uint8_t *)*p : NULL;
+    e->lines_bytes = (size_t)length;
+    *p += length;
+    return 1;
+}
+
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err)
 {
     memset(out, 0, sizeof *out);
     byte_buffer content = BUFFER_INIT;
     char path[4096];
-    int rc = read_file(dir, name, CATALOG_MAGIC, CATALOG_VERSION, catalog_max_bytes(documents), &content, path,
-                       sizeof path, err);
+    int rc = read_file(dir, name, CATALOG_MAGIC, CATALOG_OLDEST_VERSION, CATALOG_VERSION,
+                       catalog_max_bytes(documents), &content, path, sizeof path, err);
     if (rc != 0) {
         buffer_free(&content);
         return rc;
     }
     const uint8_t *p = content.data + 16, *end = content.data + content.length - 4;
     uint32_t count = layout_get_u32(content.data + 12);
+    int described = layout_get_u32(content.data + 8) >= 3;
     if (count > documents)
         goto damaged;
     for (uint32_t i = 0; i < count && rc == 0; i++) {
@@ -311,6 +463,8 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
         e.first_doc = layout_get_u32(p);
         e.doc_count = layout_get_u32(p + 4);
         p += 8;
+        if (described && !read_description(&p, end, &e))
+            goto damaged;
         rc = catalog_add(out, &e, err);
     }
     if (rc == 0) {
@@ -430,7 +584,7 @@ int deletions_read(const char *dir, const char *name, uint32_t documents, deleti
     byte_buffer content = BUFFER_INIT;
     char path[4096];
     size_t bytes = ((size_t)documents + 7) / 8;
-    int rc = read_file(dir, name, DELETIONS_MAGIC, DELETIONS_VERSION, 24 + bytes, &content, path, sizeof path, err);
+    int rc = read_file(dir, name, DELETIONS_MAGIC, DELETIONS_VERSION, DELETIONS_VERSION, 24 + bytes, &content, path, sizeof path, err);
     if (rc == 0 && (content.length != 24 + bytes || layout_get_u32(content.data + 12) != documents))
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: deletions of another segment", path);
     if (rc == 0)

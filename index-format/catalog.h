@@ -19,8 +19,41 @@
 
 /* ------------------------------------------------------ files catalog */
 
+/* What a document was read as (catalog_entry.format; one byte on disk,
+ * FORMAT.md §5.2).  CATALOG_FORMAT_UNKNOWN: a version 2 catalog's
+ * entries, which did not record it. */
+enum {
+    CATALOG_FORMAT_UNKNOWN,
+    CATALOG_FORMAT_TEXT,
+    CATALOG_FORMAT_HTML,
+    CATALOG_FORMAT_JSONL,   /* one JSON Lines record */
+    CATALOG_FORMAT_TREC,    /* one TREC <DOC> */
+    CATALOG_FORMAT_PDF,
+    CATALOG_FORMAT_DOCX,
+    CATALOG_FORMAT_ODT,
+    CATALOG_FORMAT_EPUB,
+    CATALOG_FORMAT_MAIL,    /* one e-mail file */
+    CATALOG_FORMAT_MBOX,    /* one message of an mbox */
+    CATALOG_FORMAT_COUNT
+};
+
+/* The short name of a format code ("text", "pdf", "jsonl"...; "unknown"
+ * for codes out of range), and the code of a reader's format name
+ * (indexer/detect.h's names and "docx", "odt", "epub", "mbox";
+ * CATALOG_FORMAT_UNKNOWN for any other). */
+const char *catalog_format_name(unsigned format);
+unsigned catalog_format_code(const char *name);
+
+/* Room for a detected source encoding's name with its NUL ("UTF-8",
+ * "WINDOWS-1252", "UTF-16LE"...): at most 31 bytes of [A-Za-z0-9._:()+-]. */
+#define CATALOG_ENCODING_MAX 32
+/* 1 when `name` may be a catalog entry's encoding (the bytes above). */
+int catalog_encoding_valid(const char *name, size_t length);
+
 /* One input file and the documents it produced: a contiguous range of
- * one segment.  A JSON Lines file that only grew has one entry per part
+ * one segment, all of one format and encoding (a file whose documents
+ * differ, an archive's members, has one entry per run of alike
+ * documents).  A JSON Lines file that only grew has one entry per part
  * indexed (its first lines, then each addition), in the order the parts
  * were indexed; the last one's size, time and hash are the file's. */
 typedef struct catalog_entry {
@@ -32,7 +65,25 @@ typedef struct catalog_entry {
     char segment[MANIFEST_MAX_NAME];
     uint32_t first_doc;
     uint32_t doc_count;
+    uint8_t format;             /* CATALOG_FORMAT_* */
+    char encoding[CATALOG_ENCODING_MAX]; /* as the charset layer decided;
+                                 * "" when the format carries its own (PDF,
+                                 * office, mail) or a v2 catalog */
+    /* The line of each document in its file (JSON Lines, TREC records),
+     * as catalog_lines_encode writes them, owned by the catalog; NULL
+     * (0 bytes) for documents that are whole files. */
+    uint8_t *lines;
+    size_t lines_bytes;
 } catalog_entry;
+
+/* Encode `count` strictly increasing lines (the first >= 1) as varints:
+ * the first, then each difference.  *out (OUT) is malloc'd; 0 or
+ * COPS_ENOMEM (without `err`: the caller says it). */
+int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes);
+/* The line of the entry's document `doc` (first_doc <= doc < first_doc +
+ * doc_count), 0 when the entry has no lines. */
+uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc);
+
 
 /* Bound on the roots a catalog holds (the reader refuses more). */
 #define CATALOG_MAX_ROOTS 4096
@@ -46,7 +97,9 @@ typedef struct catalog {
     size_t root_count, root_capacity;
 } catalog;
 
-/* Add a copy of `entry` (its path is copied).  COPS_ENOMEM on failure. */
+/* The entry holding document `doc` of `segment`, or NULL (a linear scan). */
+const catalog_entry *catalog_find_document(const catalog *c, const char *segment, uint32_t doc);
+/* Add a copy of `entry` (its path and lines are copied).  COPS_ENOMEM on failure. */
 int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err);
 /* Append a copy of `root` (the caller keeps the order and the
  * nesting rule above).  COPS_ENOMEM on failure. */
@@ -71,9 +124,10 @@ void catalog_free(catalog *c);
  * blocking).  `documents`: the documents the manifest lists in all; a
  * catalog larger than one of that many entries can be, or with more
  * entries, is COPS_ECORRUPT before it is read.  A missing file is
- * COPS_ECORRUPT too (the manifest names it); a catalog of another version
- * (version 1 had no roots) is COPS_EVERSION, whose message says to
- * rebuild. */
+ * COPS_ECORRUPT too (the manifest names it).  Version 2 catalogs (no
+ * format, encoding or lines) are read with every entry's format
+ * CATALOG_FORMAT_UNKNOWN; another version (version 1 had no roots) is
+ * COPS_EVERSION, whose message says to rebuild. */
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err);
 /* Write `dir`/`name` through a fresh temporary, fsynced, renamed over it

@@ -79,6 +79,10 @@ typedef int build_begin_function(const build_request *request, build_engine *eng
 build_begin_function native_build_begin;
 /* cops_index_roots for a native index (*count must not be NULL). */
 int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error *err);
+/* cops_index_kinds for a native index (the arrays and counts start
+ * NULL and 0; on failure what they hold is the caller's to free). */
+int native_index_kinds(const char *dir, cops_count **formats, size_t *format_count,
+                       cops_count **encodings, size_t *encoding_count, cops_error *err);
 
 /* cops_build's first step: the caller's options (`given`, may be NULL)
  * with the defaults filled in, checked, into `options`; the analysis they

@@ -288,7 +288,7 @@ int source_decode_text(source_file *file, byte_buffer *text)
     const char *marked = charset_from_bom(text->data, text->length, &mark);
     char name[CHARSET_NAME_MAX];
     if (marked && strcmp(marked, "UTF-8") == 0)
-        return 1; /* the readers step over it */
+        return 1; /* the readers step over it (the encoding stays UTF-8) */
     if (marked) {
         snprintf(name, sizeof name, "%s", marked);
     } else {
@@ -323,6 +323,7 @@ int source_decode_text(source_file *file, byte_buffer *text)
                     replaced, name);
     }
     source_tally_add(file->walker->stats.encodings, name);
+    snprintf(file->encoding, sizeof file->encoding, "%s", name);
     buffer_free(text);
     *text = converted;
     return 1;

@@ -266,6 +266,40 @@ static int directory_exists(const char *path)
 /* COPS_OPEN_ALLOW_*: what a Xapian stub may do when --stats or --dump opens it. */
 static unsigned open_flags;
 
+/* "3 text, 1 pdf" after `label`; an empty name is `empty`. */
+static void print_counts(const char *label, const cops_count *counts, size_t count,
+                         const char *empty)
+{
+    fputs(label, stdout);
+    for (size_t i = 0; i < count; i++) {
+        printf("%s%llu ", i ? ", " : "", (unsigned long long)counts[i].documents);
+        cops_print_escaped(stdout, counts[i].name[0] ? counts[i].name : empty, 0);
+    }
+    putchar('\n');
+}
+
+/* Documents per format and per detected encoding (native indexes: the
+ * catalog records them; a Xapian index has none, and says nothing). */
+static int print_kinds(const char *index_dir)
+{
+    cops_count *formats, *encodings;
+    size_t format_count, encoding_count;
+    cops_error err = {0};
+    int rc = cops_index_kinds(index_dir, &formats, &format_count, &encodings, &encoding_count,
+                              &err);
+    if (rc == COPS_EUNSUPPORTED)
+        return 0;
+    if (rc != 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    print_counts("formats        ", formats, format_count, "unknown");
+    print_counts("encodings      ", encodings, encoding_count, "none");
+    cops_counts_free(formats);
+    cops_counts_free(encodings);
+    return 0;
+}
+
 static int print_stats(const char *index_dir)
 {
     cops_index *index;
@@ -300,7 +334,7 @@ static int print_stats(const char *index_dir)
            "               blocked lists and all positions)\n",
            (double)inverted / 1e6, 8.0 * (double)inverted / postings);
     cops_index_close(index);
-    return 0;
+    return print_kinds(index_dir);
 }
 
 static int check_index(const char *index_dir)

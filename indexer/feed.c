@@ -29,6 +29,8 @@
  * batch's storage (offsets, because storage may move while it grows). */
 typedef struct stored_document {
     size_t path, id, title, date, text; /* date: SIZE_MAX when absent */
+    size_t encoding;                     /* SIZE_MAX when absent */
+    const char *format;                  /* lives for the program (source.h) */
     size_t text_length;
     uint64_t line;
     uint64_t input_position;
@@ -199,6 +201,8 @@ static int copy_document(batch *b, const source_document *d, int borrow)
     s->id = store_string(b, d->id, strlen(d->id));
     s->title = store_string(b, d->title, strlen(d->title));
     s->date = d->date ? store_string(b, d->date, strlen(d->date)) : SIZE_MAX;
+    s->encoding = d->encoding ? store_string(b, d->encoding, strlen(d->encoding)) : SIZE_MAX;
+    s->format = d->format;
     s->text = borrow ? 0 : store_string(b, d->text, d->text_length);
     s->text_length = d->text_length;
     s->line = d->line;
@@ -246,6 +250,8 @@ static int stage_batch(feed *f, batch *b)
         d.text_length = s->text_length;
         d.line = s->line;
         d.input_position = s->input_position;
+        d.format = s->format;
+        d.encoding = s->encoding == SIZE_MAX ? NULL : base + s->encoding;
         b->prepared_offsets[i] = b->prepared.length;
         int rc = f->stage.prepare(f->stage.context, &d, &b->prepared, &f->stage_error);
         if (rc != 0)
@@ -389,6 +395,8 @@ const source_document *feed_next(feed *f)
     f->view.text_length = s->text_length;
     f->view.line = s->line;
     f->view.input_position = s->input_position;
+    f->view.format = s->format;
+    f->view.encoding = s->encoding == SIZE_MAX ? NULL : base + s->encoding;
     return &f->view;
 }
 

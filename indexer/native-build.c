@@ -37,6 +37,7 @@
 #include "base/file.h"
 #include "cops.h"
 #include "index-format/catalog.h"
+#include "index-format/codec.h"
 #include "index-format/manifest.h"
 #include "index-format/names.h"
 #include "index-format/segment.h"
@@ -192,10 +193,15 @@ typedef struct file_read {
     uint64_t hash;
 } file_read;
 
-/* Documents one file produced in the new segment (this thread). */
+/* Documents one file produced in the new segment (this thread), all of
+ * one format and encoding, with their lines when they are records. */
 typedef struct file_range {
     char *path;
     uint32_t first, count;
+    uint8_t format;                       /* CATALOG_FORMAT_* */
+    char encoding[CATALOG_ENCODING_MAX];
+    uint64_t *lines;                      /* `count` of them, or NULL */
+    size_t line_capacity;
 } file_range;
 
 typedef struct changes {
@@ -334,21 +340,52 @@ static int on_file(void *context, const char *path, const struct stat *status, i
     return SOURCE_READ_REST;
 }
 
-/* Count document `doc` of the new segment as coming from `path`. */
-static int note_document(changes *c, const char *path, uint32_t doc)
+/* The catalog's name for a document's encoding: a name the catalog
+ * would refuse (too long, odd bytes from a page's <meta charset>) is
+ * "other". */
+static void catalog_encoding(const char *encoding, char out[CATALOG_ENCODING_MAX])
 {
-    if (c->range_count > 0 && strcmp(c->ranges[c->range_count - 1].path, path) == 0) {
-        c->ranges[c->range_count - 1].count++;
+    const char *name = encoding ? encoding : "";
+    snprintf(out, CATALOG_ENCODING_MAX, "%s",
+             catalog_encoding_valid(name, strlen(name)) ? name : "other");
+}
+
+/* Whether `document` continues the last range: same file, format and
+ * encoding, and (for records) a later line. */
+static int continues_range(const file_range *r, const source_document *document,
+                           unsigned format, const char *encoding)
+{
+    if (strcmp(r->path, document->path) != 0 || r->format != format
+        || strcmp(r->encoding, encoding) != 0 || (r->lines != NULL) != (document->line > 0))
         return 0;
+    return !r->lines || document->line > r->lines[r->count - 1];
+}
+
+/* Count document `doc` of the new segment as coming from its file. */
+static int note_document(changes *c, const source_document *document, uint32_t doc)
+{
+    unsigned format = catalog_format_code(document->format);
+    char encoding[CATALOG_ENCODING_MAX];
+    catalog_encoding(document->encoding, encoding);
+    file_range *r = c->range_count > 0 ? &c->ranges[c->range_count - 1] : NULL;
+    if (!r || !continues_range(r, document, format, encoding)) {
+        if (ARRAY_RESERVE_ONE(c->ranges, c->range_capacity, c->range_count, 64) != 0)
+            return COPS_ENOMEM;
+        r = &c->ranges[c->range_count];
+        memset(r, 0, sizeof *r);
+        if (!(r->path = strdup(document->path)))
+            return COPS_ENOMEM;
+        c->range_count++;
+        r->first = doc;
+        r->format = (uint8_t)format;
+        memcpy(r->encoding, encoding, sizeof encoding);
     }
-    if (ARRAY_RESERVE_ONE(c->ranges, c->range_capacity, c->range_count, 64) != 0)
+    if (document->line > 0
+        && ARRAY_RESERVE_ONE(r->lines, r->line_capacity, r->count, 64) != 0)
         return COPS_ENOMEM;
-    file_range *r = &c->ranges[c->range_count];
-    if (!(r->path = strdup(path)))
-        return COPS_ENOMEM;
-    r->first = doc;
-    r->count = 1;
-    c->range_count++;
+    if (document->line > 0)
+        r->lines[r->count] = document->line;
+    r->count++;
     return 0;
 }
 
@@ -367,8 +404,10 @@ static void changes_free(changes *c)
     for (size_t i = 0; i < c->read_count; i++)
         free(c->reads[i].path);
     free(c->reads);
-    for (size_t i = 0; i < c->range_count; i++)
+    for (size_t i = 0; i < c->range_count; i++) {
         free(c->ranges[i].path);
+        free(c->ranges[i].lines);
+    }
     free(c->ranges);
 }
 
@@ -385,6 +424,35 @@ static int compare_entry_order(const void *a, const void *b)
     if (x->segment != y->segment)
         return x->segment < y->segment ? -1 : 1;
     return (x->entry->first_doc > y->entry->first_doc) - (x->entry->first_doc < y->entry->first_doc);
+}
+
+/* The lines of the entry's live documents only (before a merge drops
+ * the others).  0 or COPS_ENOMEM. */
+static int keep_live_lines(catalog_entry *e, const deletions *dels)
+{
+    uint64_t *kept = malloc(((size_t)e->doc_count + 1) * sizeof *kept);
+    if (!kept)
+        return COPS_ENOMEM;
+    size_t count = 0;
+    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
+    uint64_t line = 0;
+    for (uint32_t d = e->first_doc; d - e->first_doc < e->doc_count; d++) {
+        uint64_t step = 0;
+        p += codec_varint_decode(p, end, &step); /* catalog_read checked them */
+        line += step;
+        if (!deletions_test(dels, d))
+            kept[count++] = line;
+    }
+    uint8_t *lines;
+    size_t bytes;
+    int rc = catalog_lines_encode(kept, count, &lines, &bytes);
+    free(kept);
+    if (rc == 0) {
+        free(e->lines);
+        e->lines = lines;
+        e->lines_bytes = bytes;
+    }
+    return rc;
 }
 
 /* All live documents of `current` (whose deletion bitmaps are `dels`)
@@ -410,6 +478,11 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
         for (uint32_t d = e->first_doc; order[i].segment < current->segment_count
                                         && d < e->first_doc + e->doc_count; d++)
             live += !deletions_test(&dels[order[i].segment], d);
+        if (live < e->doc_count && live > 0 && e->lines
+            && keep_live_lines(e, &dels[order[i].segment]) != 0) {
+            free(order);
+            return error_set(err, COPS_ENOMEM, "out of memory");
+        }
         e->doc_count = live;
         if (live == 0)
             order[i].segment = current->segment_count;
@@ -443,7 +516,7 @@ static int merge_segments(const char *dir, const manifest *current, deletions *d
             if (day)
                 snprintf(date, sizeof date, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
             source_document document = {"", 0, stored.id, stored.title, day ? date : NULL,
-                                        stored.text, stored.text_length, 0};
+                                        stored.text, stored.text_length, 0, NULL, NULL};
             rc = segment_build_add(builder, &document, NULL, 0, err);
             segment_document_free(&stored);
         }
@@ -699,7 +772,7 @@ static int native_add(void *context, const source_document *document, const uint
     native_build *b = context;
     uint32_t doc = segment_build_documents(b->builder);
     int rc = segment_build_add(b->builder, document, prepared, prepared_length, err);
-    if (rc == 0 && note_document(&b->tracked, document->path, doc) != 0)
+    if (rc == 0 && note_document(&b->tracked, document, doc) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     return rc;
 }
@@ -771,9 +844,16 @@ static int catalog_new_files(native_build *b, catalog *files, cops_error *err)
             e.hash = r->hash;
         }
         snprintf(e.segment, sizeof e.segment, "%s", b->segment_name);
-        e.first_doc = tracked->ranges[i].first;
-        e.doc_count = tracked->ranges[i].count;
+        const file_range *range = &tracked->ranges[i];
+        e.first_doc = range->first;
+        e.doc_count = range->count;
+        e.format = range->format;
+        memcpy(e.encoding, range->encoding, sizeof e.encoding);
+        if (range->lines
+            && catalog_lines_encode(range->lines, range->count, &e.lines, &e.lines_bytes) != 0)
+            return error_set(err, COPS_ENOMEM, "out of memory");
         rc = catalog_add(files, &e, err);
+        free(e.lines);
     }
     return rc;
 }
@@ -1116,6 +1196,91 @@ int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error
         files.root_count = 0;
         *roots = list;
     }
+    catalog_free(&files);
+    return rc;
+}
+
+/* Add `documents` to the count named `name` of `*counts` (a few names:
+ * a linear search). */
+static int count_kind(cops_count **counts, size_t *count, size_t *capacity, const char *name,
+                      uint64_t documents)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (strcmp((*counts)[i].name, name) == 0) {
+            (*counts)[i].documents += documents;
+            return 0;
+        }
+    if (ARRAY_RESERVE_ONE(*counts, *capacity, *count, 16) != 0)
+        return COPS_ENOMEM;
+    cops_count *slot = &(*counts)[(*count)++];
+    memset(slot, 0, sizeof *slot);
+    snprintf(slot->name, sizeof slot->name, "%s", name);
+    slot->documents = documents;
+    return 0;
+}
+
+/* Most documents first, then by name. */
+static int compare_counts(const void *a, const void *b)
+{
+    const cops_count *x = a, *y = b;
+    if (x->documents != y->documents)
+        return x->documents > y->documents ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* The live documents of entry `e`: its range less the deleted ones of
+ * its segment (`m`'s segment s, bitmap dels[s]). */
+static uint64_t entry_live_documents(const catalog_entry *e, const manifest *m,
+                                     const deletions *dels)
+{
+    for (size_t s = 0; s < m->segment_count; s++) {
+        if (strcmp(m->segments[s].name, e->segment) != 0)
+            continue;
+        uint64_t live = 0;
+        for (uint32_t d = e->first_doc; d - e->first_doc < e->doc_count; d++)
+            live += d < dels[s].documents && !deletions_test(&dels[s], d);
+        return live;
+    }
+    return 0;
+}
+
+int native_index_kinds(const char *dir, cops_count **formats, size_t *format_count,
+                       cops_count **encodings, size_t *encoding_count, cops_error *err)
+{
+    manifest m;
+    catalog files;
+    memset(&files, 0, sizeof files);
+    deletions *dels = NULL;
+    size_t format_capacity = 0, encoding_capacity = 0;
+    int rc = manifest_read(dir, &m, err);
+    if (rc == 0 && m.files[0])
+        rc = catalog_read(dir, m.files, manifest_documents(&m), &files, err);
+    if (rc == 0 && !(dels = calloc(m.segment_count + 1, sizeof *dels)))
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    for (size_t s = 0; rc == 0 && s < m.segment_count; s++)
+        rc = m.segments[s].deletions[0]
+                 ? deletions_read(dir, m.segments[s].deletions, (uint32_t)m.segments[s].documents,
+                                  &dels[s], err)
+                 : deletions_init(&dels[s], (uint32_t)m.segments[s].documents, err);
+    for (size_t i = 0; rc == 0 && i < files.count; i++) {
+        const catalog_entry *e = &files.entries[i];
+        uint64_t live = entry_live_documents(e, &m, dels);
+        if (live > 0
+            && (count_kind(formats, format_count, &format_capacity,
+                           catalog_format_name(e->format), live) != 0
+                || count_kind(encodings, encoding_count, &encoding_capacity, e->encoding, live)
+                       != 0))
+            rc = error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        if (*format_count > 1)
+            qsort(*formats, *format_count, sizeof **formats, compare_counts);
+        if (*encoding_count > 1)
+            qsort(*encodings, *encoding_count, sizeof **encodings, compare_counts);
+    }
+    for (size_t s = 0; dels && s < m.segment_count; s++)
+        deletions_free(&dels[s]);
+    free(dels);
     catalog_free(&files);
     return rc;
 }

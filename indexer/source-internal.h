@@ -8,6 +8,7 @@
 
 #include "base/buffer.h"
 #include "base/error.h"
+#include "indexer/charset.h"
 #include "indexer/detect.h"
 #include "indexer/source.h"
 
@@ -67,6 +68,8 @@ typedef struct source_file {
     uint64_t first_invalid_offset;
     source_format format;         /* chosen by source_read_content */
     const char *format_name;      /* tallied per document; NULL = the format's */
+    char encoding[CHARSET_NAME_MAX]; /* what the charset layer decided; "" = not
+                                   * decoded by it (UTF-8 for text formats) */
     unsigned archive_depth;       /* archives this file is inside */
     const char *disk_path;        /* for an archive member: the file on disk
                                    * its documents come from (what change

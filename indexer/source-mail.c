@@ -268,7 +268,7 @@ int source_read_mail(source_file *file)
                     file->path, gmime.problem);
         return 0;
     }
-    file->format_name = "mail";
+    file->format_name = file->format == FORMAT_MBOX ? "mbox" : "mail";
     /* The stream takes the bytes (GLib frees with the system allocator). */
     const uint8_t *data = raw.data;
     size_t length = raw.length;

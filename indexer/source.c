@@ -132,9 +132,17 @@ int source_deliver(source_file *file, const source_document *document)
 {
     source_walker *walker = file->walker;
     walker->stats.documents++;
-    source_tally_add(walker->stats.formats,
-                     file->format_name ? file->format_name : detect_format_name(file->format));
+    const char *format = file->format_name ? file->format_name : detect_format_name(file->format);
+    source_tally_add(walker->stats.formats, format);
     source_document delivered = *document;
+    delivered.format = format;
+    /* The text formats are UTF-8 unless the charset layer converted them
+     * (JSON Lines and TREC always: invalid bytes are replaced); the
+     * others decode their own text. */
+    int text_format = file->format == FORMAT_TEXT || file->format == FORMAT_HTML
+                      || file->format == FORMAT_JSONL || file->format == FORMAT_TREC
+                      || file->format == FORMAT_SNIFF;
+    delivered.encoding = file->encoding[0] ? file->encoding : text_format ? "UTF-8" : "";
     /* An archive member: identified by its own name (id), counted against
      * the archive file for updates (path). */
     if (file->disk_path)

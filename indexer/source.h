@@ -64,6 +64,14 @@ typedef struct source_document {
      * files) when the document was delivered, counted as
      * source_estimate_bytes counts: the share of the inputs done. */
     uint64_t input_position;
+    /* Set by the walk: what the document was read as, one of
+     * detect_format_name's names or "docx", "odt", "epub", "mbox" (a
+     * string that lives for the program, or NULL), and the source
+     * encoding the charset layer decided ("UTF-8", "WINDOWS-1252"...;
+     * "" when the format carries its own, as PDF, office documents and
+     * mail do). */
+    const char *format;
+    const char *encoding;
 } source_document;
 
 /* A document's date as the number both engines store: "YYYY-MM-DD" ->

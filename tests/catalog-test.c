@@ -2,7 +2,9 @@
  * catalog-test.c — the files catalog's roots (index-format/catalog.h,
  * FORMAT.md §5.2): written and read back; roots out of order, nested,
  * relative or too many are damage; every truncation is refused without
- * reading past the end; a version 1 catalog says to rebuild.
+ * reading past the end; a version 1 catalog says to rebuild, a version 2
+ * one still reads; version 3 formats, encodings and lines round-trip and
+ * each out of range is damage.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -159,4 +161,157 @@ Test(catalog, version_1_says_rebuild)
     cr_assert_eq(catalog_read(dir, "old.cat", 10, &back, &err), COPS_EVERSION);
     cr_expect(strstr(err.message, "rebuild"), "%s", err.message);
     catalog_free(&back);
+}
+
+/* ------------------------------------- formats, encodings, lines (v3) */
+
+Test(catalog, descriptions_round_trip)
+{
+    catalog c;
+    memset(&c, 0, sizeof c);
+    catalog_entry e;
+    memset(&e, 0, sizeof e);
+    e.path = (char *)"/data/records.jsonl";
+    snprintf(e.segment, sizeof e.segment, "seg-000002.cops");
+    e.first_doc = 4;
+    e.doc_count = 3;
+    e.format = CATALOG_FORMAT_JSONL;
+    snprintf(e.encoding, sizeof e.encoding, "UTF-8");
+    const uint64_t lines[] = {2, 5, 300};
+    cr_assert_eq(catalog_lines_encode(lines, 3, &e.lines, &e.lines_bytes), 0);
+    cr_assert_eq(catalog_add(&c, &e, NULL), 0);
+    free(e.lines);
+    catalog_entry plain;
+    memset(&plain, 0, sizeof plain);
+    plain.path = (char *)"/data/old.txt";
+    snprintf(plain.segment, sizeof plain.segment, "seg-000002.cops");
+    plain.doc_count = 1;
+    plain.format = CATALOG_FORMAT_TEXT;
+    snprintf(plain.encoding, sizeof plain.encoding, "WINDOWS-1252");
+    cr_assert_eq(catalog_add(&c, &plain, NULL), 0);
+    cr_assert_eq(catalog_add_root(&c, "/data", NULL), 0);
+    cops_error err;
+    cr_assert_eq(catalog_write(dir, "v3.cat", &c, &err), 0, "%s", err.message);
+    catalog_free(&c);
+    catalog back;
+    cr_assert_eq(catalog_read(dir, "v3.cat", 10, &back, &err), 0, "%s", err.message);
+    cr_assert_eq(back.count, 2);
+    const catalog_entry *old = &back.entries[0], *records = &back.entries[1];
+    cr_expect_str_eq(old->path, "/data/old.txt");
+    cr_expect_eq(old->format, CATALOG_FORMAT_TEXT);
+    cr_expect_str_eq(old->encoding, "WINDOWS-1252");
+    cr_expect_null(old->lines);
+    cr_expect_eq(catalog_entry_line(old, 0), 0);
+    cr_expect_eq(records->format, CATALOG_FORMAT_JSONL);
+    cr_expect_str_eq(records->encoding, "UTF-8");
+    for (uint32_t i = 0; i < 3; i++)
+        cr_expect_eq(catalog_entry_line(records, 4 + i), lines[i], "document %u", 4 + i);
+    cr_expect_eq(catalog_entry_line(records, 7), 0, "past the range");
+    cr_expect_eq(catalog_find_document(&back, "seg-000002.cops", 5), records);
+    cr_expect_eq(catalog_find_document(&back, "seg-000002.cops", 0), old);
+    cr_expect_null(catalog_find_document(&back, "seg-000001.cops", 5));
+    cr_expect_str_eq(catalog_format_name(CATALOG_FORMAT_MBOX), "mbox");
+    cr_expect_str_eq(catalog_format_name(200), "unknown");
+    cr_expect_eq(catalog_format_code("docx"), CATALOG_FORMAT_DOCX);
+    cr_expect_eq(catalog_format_code("archive"), CATALOG_FORMAT_UNKNOWN);
+    catalog_free(&back);
+}
+
+/* A catalog of `version` with one entry of three documents, whose bytes
+ * after doc_count are `tail` (a version 3 description), and one root;
+ * written as `name` with a correct CRC. */
+static void write_raw(const char *name, uint32_t version, const unsigned char *tail,
+                      size_t tail_length)
+{
+    unsigned char bytes[512];
+    size_t n = 0;
+    memcpy(bytes, "COPSCAT", 8);
+    n = 8;
+    for (int k = 0; k < 4; k++)
+        bytes[n++] = (unsigned char)(version >> (8 * k));
+    bytes[n++] = 1, bytes[n++] = 0, bytes[n++] = 0, bytes[n++] = 0; /* count */
+    static const char path[] = "/data/r.jsonl", segment[] = "seg-000001.cops";
+    bytes[n++] = sizeof path - 1;
+    memcpy(bytes + n, path, sizeof path - 1);
+    n += sizeof path - 1;
+    memset(bytes + n, 0, 28); /* size, times, hash */
+    n += 28;
+    bytes[n++] = sizeof segment - 1;
+    memcpy(bytes + n, segment, sizeof segment - 1);
+    n += sizeof segment - 1;
+    memset(bytes + n, 0, 8);
+    bytes[n + 4] = 3; /* first_doc 0, doc_count 3 */
+    n += 8;
+    memcpy(bytes + n, tail, tail_length);
+    n += tail_length;
+    bytes[n++] = 1, bytes[n++] = 0, bytes[n++] = 0, bytes[n++] = 0; /* one root */
+    bytes[n++] = 5;
+    memcpy(bytes + n, "/data", 5);
+    n += 5;
+    uint32_t crc = (uint32_t)crc32(0, bytes, (unsigned)n);
+    for (int k = 0; k < 4; k++)
+        bytes[n++] = (unsigned char)(crc >> (8 * k));
+    char file[512];
+    snprintf(file, sizeof file, "%s/%s", dir, name);
+    FILE *f = fopen(file, "wb");
+    cr_assert(f);
+    cr_assert_eq(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+/* A catalog of the version before (2026-12-03) still opens: its entries
+ * have no format (unknown), no encoding and no lines. */
+Test(catalog, version_2_still_reads)
+{
+    write_raw("v2.cat", 2, NULL, 0);
+    catalog back;
+    cops_error err;
+    cr_assert_eq(catalog_read(dir, "v2.cat", 10, &back, &err), 0, "%s", err.message);
+    cr_assert_eq(back.count, 1);
+    cr_expect_eq(back.entries[0].format, CATALOG_FORMAT_UNKNOWN);
+    cr_expect_str_eq(back.entries[0].encoding, "");
+    cr_expect_null(back.entries[0].lines);
+    cr_expect_eq(back.entries[0].doc_count, 3);
+    cr_expect_eq(back.root_count, 1);
+    catalog_free(&back);
+}
+
+/* Each field of a version 3 description out of range is damage, never
+ * read past: format, encoding length and bytes, lines (count, zero step,
+ * overflow, length). */
+Test(catalog, hostile_descriptions_are_damage)
+{
+    static const struct {
+        const char *what;
+        unsigned char tail[32];
+        size_t length;
+        int expected;
+    } cases[] = {
+        {"sound", {3, 5, 'U', 'T', 'F', '-', '8', 3, 1, 2, 1}, 11, 0},
+        {"no lines", {1, 0, 0}, 3, 0},
+        {"format past the last", {CATALOG_FORMAT_COUNT, 0, 0}, 3, COPS_ECORRUPT},
+        {"encoding of 32 bytes", {1, 32}, 2, COPS_ECORRUPT},
+        {"encoding with a quote", {1, 2, 'a', '"', 0}, 5, COPS_ECORRUPT},
+        {"encoding with a NUL", {1, 2, 'a', 0, 0}, 5, COPS_ECORRUPT},
+        {"encoding longer than the file", {1, 20, 'a'}, 3, COPS_ECORRUPT},
+        {"two lines for three documents", {3, 0, 2, 1, 1}, 5, COPS_ECORRUPT},
+        {"four lines for three documents", {3, 0, 4, 1, 1, 1, 1}, 7, COPS_ECORRUPT},
+        {"a line 0", {3, 0, 3, 0, 1, 1}, 6, COPS_ECORRUPT},
+        {"a line that does not grow", {3, 0, 3, 1, 0, 1}, 6, COPS_ECORRUPT},
+        {"lines that overflow", {3, 0, 21, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1},
+         22, COPS_ECORRUPT},
+        {"lines longer than the file", {3, 0, 40, 1, 1, 1}, 6, COPS_ECORRUPT},
+        {"an unfinished varint", {3, 0, 3, 1, 1, 0x80}, 6, COPS_ECORRUPT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_raw("hostile.cat", 3, cases[i].tail, cases[i].length);
+        catalog back;
+        cops_error err;
+        int rc = catalog_read(dir, "hostile.cat", 10, &back, &err);
+        cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
+        if (rc == 0 && i == 0)
+            cr_expect_eq(catalog_entry_line(&back.entries[0], 2), 4, "lines 1, 3, 4");
+        catalog_free(&back);
+    }
 }

@@ -48,7 +48,8 @@ done
 expect_stderr_matches 'formats: .*docx.*' "the summary counts DOCX documents"
 expect_stderr_matches 'formats: .*odt.*' "the summary counts ODT documents"
 expect_stderr_matches 'formats: .*epub.*' "the summary counts EPUB documents"
-expect_stderr_matches 'formats: .*5 mail' "the summary counts the messages"
+expect_stderr_matches 'formats: .*3 mail' "the summary counts the e-mail files"
+expect_stderr_matches 'formats: .*2 mbox' "and the messages of the mbox apart"
 
 # word, id, title, date
 while read -r word id title date; do
