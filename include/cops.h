@@ -449,6 +449,12 @@ typedef struct cops_hit {
     const char *explanation; /* per-term contributions, NULL unless explain */
     const char *index;      /* the index the hit is from, as given to
                              * cops_index_open_many; NULL for one index */
+    /* A record's source (JSON Lines, TREC; native indexes): the file it
+     * came from, a canonical path (an archive's, for a record inside
+     * one), and its 1-based line (of the <DOC> line for TREC); NULL and 0
+     * for a document that is a whole file. */
+    const char *source_file;
+    uint64_t source_line;
 } cops_hit;
 
 /* Run `query` against `index`.  *out (OUT) receives the results; free them

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/array.h"
 #include "base/error.h"
 #include "base/escape.h"
 #include "index-format/codec.h"
@@ -79,6 +80,85 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
     return rc;
 }
 
+static void free_records(cops_index *index)
+{
+    catalog_free(&index->records);
+    free(index->record_segments);
+    index->record_segments = NULL;
+}
+
+/* Keep the records of the committed catalog (index->records).  A catalog
+ * that cannot be read only costs the hits their source line (the search
+ * does not need it; --check reports the damage); out of memory is an
+ * error. */
+static int load_records(cops_index *index, const char *index_dir, cops_error *err)
+{
+    free_records(index);
+    catalog files;
+    cops_error ignored;
+    if (!index->manifest.files[0]
+        || catalog_read(index_dir, index->manifest.files, manifest_documents(&index->manifest),
+                        &files, &ignored) != 0)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < files.count; i++) {
+        catalog_entry *e = &files.entries[i];
+        size_t s = 0;
+        while (s < index->segment_count && strcmp(index->manifest.segments[s].name, e->segment) != 0)
+            s++;
+        if (!e->lines || s == index->segment_count)
+            continue;
+        if (ARRAY_RESERVE_ONE(index->records.entries, index->records.capacity,
+                              index->records.count, 8) != 0
+            || !(index->record_segments = realloc(index->record_segments,
+                                                  index->records.capacity)))
+            rc = error_set(err, COPS_ENOMEM, "out of memory");
+        if (rc != 0)
+            break;
+        /* The entry changes hands: its path and lines are the index's now. */
+        index->record_segments[index->records.count] = (uint8_t)s;
+        index->records.entries[index->records.count++] = *e;
+        e->path = NULL;
+        e->lines = NULL;
+    }
+    catalog_free(&files);
+    return rc;
+}
+
+uint64_t index_record_source(const cops_index *index, size_t segment_number, uint32_t local,
+                             const char **file)
+{
+    for (size_t i = 0; i < index->records.count; i++) {
+        const catalog_entry *e = &index->records.entries[i];
+        if (index->record_segments[i] == segment_number && local >= e->first_doc
+            && local - e->first_doc < e->doc_count) {
+            *file = e->path;
+            return catalog_entry_line(e, local);
+        }
+    }
+    return 0;
+}
+
+int index_take_records(cops_index *index, cops_index *other, size_t first_segment)
+{
+    for (size_t i = 0; i < other->records.count; i++) {
+        if (ARRAY_RESERVE_ONE(index->records.entries, index->records.capacity,
+                              index->records.count, 8) != 0)
+            return COPS_ENOMEM;
+        uint8_t *segments = realloc(index->record_segments, index->records.capacity);
+        if (!segments)
+            return COPS_ENOMEM;
+        index->record_segments = segments;
+        catalog_entry *e = &other->records.entries[i];
+        index->record_segments[index->records.count] =
+            (uint8_t)(first_segment + other->record_segments[i]);
+        index->records.entries[index->records.count++] = *e;
+        e->path = NULL;
+        e->lines = NULL;
+    }
+    return 0;
+}
+
 static void close_segments(cops_index *index)
 {
     for (size_t i = 0; i < index->segment_count; i++)
@@ -112,6 +192,8 @@ int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: a segment named by the manifest "
                        "is missing", index_dir);
     if (rc == 0)
+        rc = load_records(index, index_dir, err);
+    if (rc == 0)
         rc = analyzer_new(&index->analysis, &index->analyzer, err);
     return rc;
 }
@@ -119,6 +201,7 @@ int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
 void native_index_close(cops_index *index)
 {
     close_segments(index);
+    free_records(index);
     for (size_t i = 0; i < index->name_count; i++)
         free(index->names[i]);
     index->name_count = 0;

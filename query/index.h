@@ -36,6 +36,11 @@ struct cops_index {
     char *names[MANIFEST_MAX_SEGMENTS];
     size_t name_count;
     uint8_t segment_source[MANIFEST_MAX_SEGMENTS];
+    /* The catalog entries whose documents are records (JSON Lines, TREC:
+     * they have lines), each with the number of its segment in
+     * record_segments: where a hit's record came from (cops_hit.source_*). */
+    catalog records;
+    uint8_t *record_segments;
 };
 
 /* Open the native index at `index_dir` into `index` (zeroed, engine
@@ -57,6 +62,15 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
 /* The name of the index segment `segment_number` came from when several
  * are searched as one (index-many.c); NULL for one index. */
 const char *index_segment_name(const cops_index *index, size_t segment_number);
+
+/* The file and line record `local` of segment `segment_number` came
+ * from (the file as the catalog holds it: a canonical path), or 0 when it
+ * is no record or the catalog could not be read. */
+uint64_t index_record_source(const cops_index *index, size_t segment_number, uint32_t local,
+                             const char **file);
+/* Take `other`'s records (its segments now numbered from `first_segment`)
+ * into `index`'s; COPS_ENOMEM (`other` keeps what was not taken). */
+int index_take_records(cops_index *index, cops_index *other, size_t first_segment);
 
 /* The segment holding global document `doc`, and its local number. */
 segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local);

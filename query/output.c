@@ -119,6 +119,11 @@ int cops_results_print_text(const cops_results *results, const char *query, FILE
             print_text(out, hit->index, 0);
             fputc(')', out);
         }
+        if (hit->source_file) {
+            fputs("  from ", out);
+            print_text(out, cops_shown_id(hit->source_file), ESCAPE_LOSSLESS);
+            fprintf(out, ":%llu", (unsigned long long)hit->source_line);
+        }
         fputc('\n', out);
         if (hit->snippet && hit->snippet[0]) {
             fputs("   ", out);
@@ -263,6 +268,11 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
         }
         fputs(",\"date\":", out);
         print_json_text(out, hit->date);
+        if (hit->source_file) {
+            fputs(",\"source\":{\"file\":", out);
+            print_json_text(out, cops_shown_id(hit->source_file));
+            fprintf(out, ",\"line\":%llu}", (unsigned long long)hit->source_line);
+        }
         fprintf(out, ",\"score\":%.17g", hit->score);
         if (hit->snippet)
             print_json_snippet(out, hit);

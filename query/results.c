@@ -99,6 +99,15 @@ int results_set_index_name(cops_results *results, const char *name, cops_error *
     return 0;
 }
 
+int results_set_source(cops_results *results, const char *file, uint64_t line, cops_error *err)
+{
+    cops_hit *hit = &results->hits[results->count - 1];
+    if (!(hit->source_file = strdup(file)))
+        return error_set(err, COPS_ENOMEM, "out of memory preparing results");
+    hit->source_line = line;
+    return 0;
+}
+
 static void print_json_date(FILE *out, uint32_t date)
 {
     if (date)
@@ -190,6 +199,7 @@ void cops_results_free(cops_results *results)
         free((cops_span *)hit->highlights);
         free((char *)hit->explanation);
         free((char *)hit->index);
+        free((char *)hit->source_file);
     }
     free(results->hits);
     free(results->tree);

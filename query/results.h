@@ -31,6 +31,9 @@ struct cops_results {
 /* A new, empty result list for `options`; NULL when out of memory. */
 cops_results *results_new(const cops_search_options *options);
 
+/* The last hit's source: a record's file and line (copied). */
+int results_set_source(cops_results *results, const char *file, uint64_t line, cops_error *err);
+
 /* Make room for `count` hits (zeroed); COPS_ENOMEM on failure. */
 int results_reserve(cops_results *results, size_t count, cops_error *err);
 

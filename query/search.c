@@ -212,9 +212,16 @@ static int add_native_hit(cops_index *index, const snippet_plan *highlights,
                          meta.id_length, meta.title, meta.title_length,
                          segment_date(stored.seg, stored.local), &source, err);
     segment_document_free(&stored.document);
-    for (size_t s = 0; rc == 0 && s < index->segment_count; s++)
-        if (index->segments[s] == stored.seg && index_segment_name(index, s))
+    for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
+        if (index->segments[s] != stored.seg)
+            continue;
+        if (index_segment_name(index, s))
             rc = results_set_index_name(results, index_segment_name(index, s), err);
+        const char *file = NULL;
+        uint64_t line = index_record_source(index, s, stored.local, &file);
+        if (rc == 0 && line > 0)
+            rc = results_set_source(results, file, line, err);
+    }
     return rc;
 }
 
