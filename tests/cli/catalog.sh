@@ -1,0 +1,87 @@
+#!/bin/sh
+# The catalog's account of each document (index-format/FORMAT.md §5.2,
+# version 3): cops-index --stats counts documents per format and per
+# detected source encoding; a JSON Lines or TREC hit says which file and
+# line it came from (text, --json, --explain), escaped, and keeps saying
+# it through updates, deletions and a merge.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+mkdir in || exit 99
+make_document() { python3 "$COPS_SRCDIR/tests/cli/make-documents.py" "$@" || exit 99; }
+
+printf 'A plain page about the okapi\n' >in/plain.txt
+printf 'Ein Bericht aus M\374nchen \374ber die cr\350me br\373l\351e\n' >in/latin1.txt
+printf '<!doctype html><meta charset="windows-1252"><title>Se\361or</title><p>Espa\361a htmlgecko</p>\n' >in/page.html
+printf '{"id":"rec-1","text":"recordlynx first"}\n\n{"id":"rec-2","text":"recordlynx second"}\n{"id":"rec-3","text":"recordlynx third"}\n' >in/records.jsonl
+printf '<DOC>\n<DOCNO> TR-1 </DOCNO>\n<TEXT>\ntrectapir one\n</TEXT>\n</DOC>\n<DOC>\n<DOCNO> TR-2 </DOCNO>\n<TEXT>\ntrectapir two\n</TEXT>\n</DOC>\n' >in/news.trec
+python3 - <<'PY' || exit 99
+import zipfile
+open("in/utf16.txt", "wb").write(b"\xff\xfe" + "Kängurus wombatword\n".encode("utf-16-le"))
+with zipfile.ZipFile("in/bundle.zip", "w") as z:
+    z.writestr("inner/records.jsonl", '{"id":"zip-1","text":"zipquokka"}\n')
+    z.writestr("inner/old.txt", "Ein Bericht aus München über die crème brûlée zipnumbat\n".encode("latin-1"))
+# A file name with a terminal escape: printed escaped, never raw.
+open("in/evil\033[31m.jsonl", "w").write('{"id":"evil-1","text":"evilmarmot"}\n')
+PY
+make_document pdf in/report.pdf pdfaardvark
+make_document docx in/memo.docx docxheron
+make_document eml in/letter.eml emlosprey
+make_document mbox in/archive.mbox mboxpuffin mboxrobin
+
+expect_exit 0 "a folder of every kind indexes" -- cops_index -i idx in
+expect_exit 0 "--stats exits 0" -- cops_index -i idx --stats
+expect_stdout_matches '^formats  .*[^0-9]5 jsonl' "--stats counts the JSON Lines records (three, one in a zip, one more)"
+expect_stdout_matches '^formats  .*[^0-9]2 trec' "--stats counts the TREC records"
+expect_stdout_matches '^formats  .*[^0-9]2 mbox' "--stats counts the messages of the mbox"
+expect_stdout_matches '^formats  .*[^0-9]1 mail' "--stats counts the e-mail file apart"
+for format in pdf docx html; do
+    expect_stdout_matches "^formats  .*[^0-9]1 $format" "--stats counts the $format document"
+done
+expect_stdout_matches '^formats  .*[^0-9]4 text' "--stats counts text files and the zip's text member by its own format"
+expect_stdout_matches '^encodings  .*[^0-9]3 WINDOWS-1252' "--stats counts the windows-1252 documents (Latin-1 file, page, zip member)"
+expect_stdout_matches '^encodings  .*[^0-9]1 UTF-16LE' "--stats counts the UTF-16LE file"
+expect_stdout_matches '^encodings  .*[^0-9]8 UTF-8' "--stats counts the UTF-8 documents (records, plain text)"
+expect_stdout_matches '^encodings  .*[^0-9]5 none' "PDF, DOCX and mail carry their own encoding"
+
+expect_exit 0 "a record is found" -- cops_query -i idx --json recordlynx
+expect_stdout_contains '"id":"rec-2"' "the record's id is its id field"
+expect_stdout_matches '"id":"rec-1".*"source":\{"file":"in/records.jsonl","line":1\}' "--json gives the first record's file and line"
+expect_stdout_matches '"id":"rec-2".*"source":\{"file":"in/records.jsonl","line":3\}' "--json counts the blank line"
+expect_stdout_matches '"id":"rec-3".*"source":\{"file":"in/records.jsonl","line":4\}' "--json gives the last record's line"
+expect_exit 0 "a TREC record is found" -- cops_query -i idx trectapir
+expect_stdout_matches '^   TR-1  from in/news\.trec:1$' "the text output names the file and the <DOC> line"
+expect_stdout_matches '^   TR-2  from in/news\.trec:7$' "of each record"
+expect_exit 0 "--explain" -- cops_query -i idx --explain 'recordlynx second'
+expect_stdout_matches '^   rec-2  from in/records\.jsonl:3$' "--explain shows the source too"
+expect_exit 0 "a file is found" -- cops_query -i idx --json okapi
+expect_stdout_lacks '"source"' "a whole-file document has no source line"
+expect_exit 0 "a record in a zip" -- cops_query -i idx --json zipquokka
+expect_stdout_contains '"source":{"file":"in/bundle.zip","line":1}' "a record in an archive names the archive"
+expect_exit 0 "the evil file's record" -- cops_query -i idx evilmarmot
+check "the escape byte in a file name is never printed raw" [ "$(tr -dc '\033' <"$OUT" | wc -c)" -eq 0 ]
+expect_stdout_contains 'from in/evil\x1b[31m.jsonl:1' "it is printed escaped"
+expect_exit 0 "--json" -- cops_query -i idx --json evilmarmot
+expect_stdout_contains '"file":"in/evil\u001b[31m.jsonl"' "and escaped in JSON"
+
+# A grown file: the new record's line follows the old ones.
+printf '{"id":"rec-4","text":"recordlynx fourth"}\n' >>in/records.jsonl
+expect_exit 0 "the grown file is read from where it ended" -- cops_index -i idx in
+expect_stderr_contains '1 grown' "only its new lines"
+expect_exit 0 "the new record" -- cops_query -i idx 'recordlynx fourth'
+expect_stdout_matches '^   rec-4  from in/records\.jsonl:5$' "the new record's line follows the old ones"
+
+# Deleting a record: the counts follow; after a merge the lines still hold.
+expect_exit 0 "--delete a record" -- cops_index -i idx --delete rec-1
+expect_exit 0 "--stats" -- cops_index -i idx --stats
+expect_stdout_matches '^formats  .*[^0-9]5 jsonl' "the deleted record is no longer counted (six, one deleted)"
+expect_exit 0 "--merge" -- cops_index -i idx --merge
+expect_exit 0 "after the merge" -- cops_query -i idx --json recordlynx
+expect_stdout_lacks '"rec-1"' "the deleted record is gone"
+expect_stdout_matches '"id":"rec-2".*"line":3\}' "rec-2 keeps its line through the merge"
+expect_stdout_matches '"id":"rec-4".*"line":5\}' "rec-4 keeps its line through the merge"
+expect_exit 0 "--stats after the merge" -- cops_index -i idx --stats
+expect_stdout_matches '^formats  .*[^0-9]5 jsonl' "the counts survive the merge"
+expect_exit 0 "--check" -- cops_index -i idx --check
+
+done_testing
