@@ -204,6 +204,22 @@ int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_e
     return rc;
 }
 
+int cops_index_root_patterns(const char *index_dir, const char *root, char ***globs,
+                             char ***excludes, cops_error *err)
+{
+    *globs = *excludes = NULL;
+    if (engine_of_index(index_dir) != COPS_ENGINE_NATIVE)
+        return error_set(err, COPS_EUNSUPPORTED, "%s is a Xapian index, which keeps no roots",
+                         index_dir);
+    int rc = native_index_root_patterns(index_dir, root, globs, excludes, err);
+    if (rc != 0) {
+        cops_strings_free(*globs);
+        cops_strings_free(*excludes);
+        *globs = *excludes = NULL;
+    }
+    return rc;
+}
+
 int cops_index_kinds(const char *index_dir, cops_count **formats, size_t *format_count,
                      cops_count **encodings, size_t *encoding_count, cops_error *err)
 {

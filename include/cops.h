@@ -146,7 +146,9 @@ typedef struct cops_build_options {
      * (gitignore syntax: '*', '**', '!', trailing '/', anchoring '/',
      * '#' comments; see man cops-index); with glob_count > 0 a file must
      * match one of `globs` (same syntax).  Patterns are relative to the
-     * path named; they apply to this build only (a .copsignore stays). */
+     * path named.  A native index remembers them with each root named
+     * (replacing the ones it had), and a build naming no input refreshes
+     * every root with its own (cops_index_root_patterns). */
     int follow;
     int hidden;
     const char *const *excludes;
@@ -234,6 +236,13 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
  * COPS_EUNSUPPORTED for a Xapian index (it keeps no roots),
  * COPS_EVERSION / COPS_ECORRUPT for an unusable catalog. */
 int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_error *err);
+/* The --glob and --exclude patterns (cops_build_options.globs, excludes)
+ * the root `root` of the native index at `index_dir` was last named with,
+ * which a build naming no input walks it with: *globs and *excludes (OUT)
+ * receive NULL-terminated arrays, empty when it has none or `root` is no
+ * root; free each with cops_strings_free.  Errors as cops_index_roots. */
+int cops_index_root_patterns(const char *index_dir, const char *root, char ***globs,
+                             char ***excludes, cops_error *err);
 /* A name and how many documents it applies to (cops_index_kinds). */
 typedef struct cops_count {
     char name[32];
@@ -254,8 +263,8 @@ typedef struct cops_count {
 int cops_index_kinds(const char *index_dir, cops_count **formats, size_t *format_count,
                      cops_count **encodings, size_t *encoding_count, cops_error *err);
 void cops_counts_free(cops_count *counts);
-/* Free a NULL-terminated array of strings from cops_index_roots; NULL is
- * allowed. */
+/* Free a NULL-terminated array of strings from cops_index_roots or
+ * cops_index_root_patterns; NULL is allowed. */
 void cops_strings_free(char **strings);
 
 /* ----------------------------------------------------------- reading */

@@ -7,6 +7,8 @@
  *               format:u8 vint(encoding_len) encoding vint(lines_len) lines   (version 3)
  *   lines     = vint(first line) vint(increase)*   (doc_count values, or none)
  *   root      = vint(path_len) path
+ *               vint(glob_count) pattern* vint(exclude_count) pattern*   (version 3)
+ *   pattern   = vint(length) bytes
  *   deletions = "COPSDEL\0" version:u32 documents:u32 deleted:u32 bits crc:u32
  */
 #include "config.h"
@@ -278,6 +280,86 @@ void catalog_drop_empty(catalog *c)
     c->count = kept;
 }
 
+static void free_strings(char **strings, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(strings[i]);
+    free(strings);
+}
+
+static void free_patterns(catalog_patterns *p)
+{
+    free_strings(p->globs, p->glob_count);
+    free_strings(p->excludes, p->exclude_count);
+    memset(p, 0, sizeof *p);
+}
+
+/* Copies of `count` patterns into *out; 0, COPS_ELIMIT, COPS_ENOMEM. */
+static int copy_patterns(const char *const *patterns, size_t count, char ***out)
+{
+    *out = NULL;
+    if (count == 0)
+        return 0;
+    if (count > CATALOG_MAX_PATTERNS)
+        return COPS_ELIMIT;
+    for (size_t i = 0; i < count; i++)
+        if (patterns[i][0] == '\0' || strlen(patterns[i]) > 4095)
+            return COPS_ELIMIT;
+    char **copy = calloc(count, sizeof *copy);
+    for (size_t i = 0; copy && i < count; i++)
+        if (!(copy[i] = strdup(patterns[i]))) {
+            free_strings(copy, i);
+            return COPS_ENOMEM;
+        }
+    if (!copy)
+        return COPS_ENOMEM;
+    *out = copy;
+    return 0;
+}
+
+int catalog_set_root_patterns(catalog *c, size_t root, const char *const *globs,
+                              size_t glob_count, const char *const *excludes,
+                              size_t exclude_count, cops_error *err)
+{
+    if (root >= CATALOG_MAX_ROOTS)
+        return error_set(err, COPS_ELIMIT, "more than %d roots", CATALOG_MAX_ROOTS);
+    /* Room for every root a catalog may hold: catalog_add_root may grow
+     * the roots after this. */
+    if (!c->root_patterns && (glob_count > 0 || exclude_count > 0)
+        && !(c->root_patterns = calloc(CATALOG_MAX_ROOTS, sizeof *c->root_patterns)))
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    if (!c->root_patterns)
+        return 0;
+    catalog_patterns fresh;
+    memset(&fresh, 0, sizeof fresh);
+    int rc = copy_patterns(globs, glob_count, &fresh.globs);
+    fresh.glob_count = fresh.globs ? glob_count : 0;
+    if (rc == 0)
+        rc = copy_patterns(excludes, exclude_count, &fresh.excludes);
+    fresh.exclude_count = fresh.excludes ? exclude_count : 0;
+    if (rc != 0) {
+        free_patterns(&fresh);
+        return rc == COPS_ENOMEM ? error_set(err, COPS_ENOMEM, "out of memory")
+                                 : error_set(err, COPS_ELIMIT, "at most %d --glob and %d "
+                                             "--exclude patterns of 1 to 4095 bytes",
+                                             CATALOG_MAX_PATTERNS, CATALOG_MAX_PATTERNS);
+    }
+    free_patterns(&c->root_patterns[root]);
+    c->root_patterns[root] = fresh;
+    return 0;
+}
+
+const catalog_patterns *catalog_root_patterns(const catalog *c, const char *root)
+{
+    if (!c->root_patterns || c->root_count == 0)
+        return NULL;
+    char *const *hit = bsearch(root, c->roots, c->root_count, sizeof *c->roots, compare_root);
+    if (!hit)
+        return NULL;
+    const catalog_patterns *p = &c->root_patterns[hit - c->roots];
+    return p->glob_count || p->exclude_count ? p : NULL;
+}
+
 void catalog_free(catalog *c)
 {
     for (size_t i = 0; i < c->count; i++) {
@@ -285,10 +367,24 @@ void catalog_free(catalog *c)
         free(c->entries[i].lines);
     }
     free(c->entries);
-    for (size_t i = 0; i < c->root_count; i++)
+    for (size_t i = 0; i < c->root_count; i++) {
         free(c->roots[i]);
+        if (c->root_patterns)
+            free_patterns(&c->root_patterns[i]);
+    }
     free(c->roots);
+    free(c->root_patterns);
     memset(c, 0, sizeof *c);
+}
+
+static void append_patterns(byte_buffer *out, char *const *patterns, size_t count)
+{
+    buffer_append_varint(out, count);
+    for (size_t i = 0; i < count; i++) {
+        size_t length = strlen(patterns[i]);
+        buffer_append_varint(out, length);
+        buffer_append(out, patterns[i], length);
+    }
 }
 
 int catalog_write(const char *dir, const char *name, const catalog *c, cops_error *err)
@@ -322,6 +418,9 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
         size_t length = strlen(c->roots[i]);
         buffer_append_varint(&out, length);
         buffer_append(&out, c->roots[i], length);
+        const catalog_patterns *p = c->root_patterns ? &c->root_patterns[i] : NULL;
+        append_patterns(&out, p ? p->globs : NULL, p ? p->glob_count : 0);
+        append_patterns(&out, p ? p->excludes : NULL, p ? p->exclude_count : 0);
     }
     buffer_append_u32le(&out, (uint32_t)crc32(0, out.data, (uInt)out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
@@ -341,7 +440,8 @@ static size_t catalog_max_bytes(uint64_t documents)
     const uint64_t entry_max = 2 + 4095 + 28 + 1 + (MANIFEST_MAX_NAME - 1) + 8
                                + 1 + 1 + (CATALOG_ENCODING_MAX - 1) + 2 + 10,
                    limit = UINT32_MAX;
-    const uint64_t fixed = 24 + (uint64_t)CATALOG_MAX_ROOTS * (2 + 4095);
+    const uint64_t fixed = 24 + (uint64_t)CATALOG_MAX_ROOTS * (2 + 4095 + 2 + 2)
+                           + CATALOG_MAX_PATTERN_BYTES;
     return (size_t)(documents >= (limit - fixed) / entry_max ? limit
                                                              : fixed + documents * entry_max);
 }
@@ -371,8 +471,62 @@ int catalog_add_root(catalog *c, const char *root, cops_error *err)
 
 /* The roots after the entries: absolute, in byte order, none inside
  * another (the order puts a root's insides right after it). */
-static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, cops_error *err)
+/* A root's list of patterns at *p (version 3) into *list; *budget is
+ * what the catalog's patterns may still take.  0 when out of range,
+ * COPS_ENOMEM. */
+static int read_patterns(const uint8_t **p, const uint8_t *end, char ***list, size_t *count,
+                         uint64_t *budget)
 {
+    uint64_t n;
+    size_t used = codec_varint_decode(*p, end, &n);
+    if (!used || n > CATALOG_MAX_PATTERNS)
+        return COPS_ECORRUPT;
+    *p += used;
+    if (n == 0)
+        return 0;
+    if (!(*list = calloc((size_t)n, sizeof **list)))
+        return COPS_ENOMEM;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t length;
+        used = codec_varint_decode(*p, end, &length);
+        if (!used || length == 0 || length > 4095 || length > (uint64_t)(end - *p - (ptrdiff_t)used)
+            || used + length > *budget || memchr(*p + used, '\0', (size_t)length))
+            return COPS_ECORRUPT;
+        *budget -= used + length;
+        if (!((*list)[i] = malloc((size_t)length + 1)))
+            return COPS_ENOMEM;
+        memcpy((*list)[i], *p + used, (size_t)length);
+        (*list)[i][length] = '\0';
+        (*count)++;
+        *p += used + length;
+    }
+    return 0;
+}
+
+/* Root number `root`'s patterns (version 3). */
+static int read_root_patterns(catalog *out, size_t root, const uint8_t **p, const uint8_t *end,
+                              uint64_t *budget, cops_error *err)
+{
+    catalog_patterns read;
+    memset(&read, 0, sizeof read);
+    int rc = read_patterns(p, end, &read.globs, &read.glob_count, budget);
+    if (rc == 0)
+        rc = read_patterns(p, end, &read.excludes, &read.exclude_count, budget);
+    if (rc == 0 && (read.glob_count || read.exclude_count)) {
+        if (!out->root_patterns
+            && !(out->root_patterns = calloc(CATALOG_MAX_ROOTS, sizeof *out->root_patterns)))
+            rc = COPS_ENOMEM;
+        else
+            out->root_patterns[root] = read, memset(&read, 0, sizeof read);
+    }
+    free_patterns(&read);
+    return rc == COPS_ENOMEM ? error_set(err, COPS_ENOMEM, "out of memory") : rc;
+}
+
+static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, int patterns,
+                      cops_error *err)
+{
+    uint64_t budget = CATALOG_MAX_PATTERN_BYTES;
     if (end - *p < 4)
         return COPS_ECORRUPT;
     uint32_t count = layout_get_u32(*p);
@@ -387,6 +541,8 @@ static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, cops_
                       || catalog_path_in_root(out->roots[i - 1], root)))
             return COPS_ECORRUPT;
         int rc = catalog_add_root(out, root, err);
+        if (rc == 0 && patterns)
+            rc = read_root_patterns(out, i, p, end, &budget, err);
         if (rc != 0)
             return rc;
     }
@@ -468,7 +624,7 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
         rc = catalog_add(out, &e, err);
     }
     if (rc == 0) {
-        rc = read_roots(out, &p, end, err);
+        rc = read_roots(out, &p, end, described, err);
         if (rc == COPS_ECORRUPT)
             goto damaged;
     }

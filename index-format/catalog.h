@@ -87,6 +87,20 @@ uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc);
 
 /* Bound on the roots a catalog holds (the reader refuses more). */
 #define CATALOG_MAX_ROOTS 4096
+/* Bounds on a root's patterns: each list at most this many, each pattern
+ * 1 to 4095 bytes, and all patterns of a catalog together at most
+ * CATALOG_MAX_PATTERN_BYTES (counting their length bytes). */
+#define CATALOG_MAX_PATTERNS 256
+#define CATALOG_MAX_PATTERN_BYTES 65536
+
+/* The --glob and --exclude patterns a root was added with (cops-index
+ * refreshes it with them when a run names no path); owned by the catalog. */
+typedef struct catalog_patterns {
+    char **globs;
+    size_t glob_count;
+    char **excludes;
+    size_t exclude_count;
+} catalog_patterns;
 
 typedef struct catalog {
     catalog_entry *entries;     /* sorted by path after catalog_sort */
@@ -95,6 +109,9 @@ typedef struct catalog {
      * none inside another (indexer/roots.h); owned by the catalog. */
     char **roots;
     size_t root_count, root_capacity;
+    /* NULL (no root has patterns), or CATALOG_MAX_ROOTS of them, one
+     * per root (zeroed past root_count). */
+    catalog_patterns *root_patterns;
 } catalog;
 
 /* The entry holding document `doc` of `segment`, or NULL (a linear scan). */
@@ -104,6 +121,15 @@ int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err);
 /* Append a copy of `root` (the caller keeps the order and the
  * nesting rule above).  COPS_ENOMEM on failure. */
 int catalog_add_root(catalog *c, const char *root, cops_error *err);
+/* Give root number `root` copies of these patterns (replacing any).
+ * COPS_ELIMIT past CATALOG_MAX_PATTERNS or a pattern of 0 or more than
+ * 4095 bytes; COPS_ENOMEM. */
+int catalog_set_root_patterns(catalog *c, size_t root, const char *const *globs,
+                              size_t glob_count, const char *const *excludes,
+                              size_t exclude_count, cops_error *err);
+/* The patterns of the root `root` (a path equal to one of the roots), or
+ * NULL when it has none or is no root. */
+const catalog_patterns *catalog_root_patterns(const catalog *c, const char *root);
 /* 1 when `path` is `root` or lies below it ("root/..."). */
 int catalog_path_in_root(const char *root, const char *path);
 /* 1 when `path` is one of `roots` (sorted bytewise, none inside another)

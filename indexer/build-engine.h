@@ -67,6 +67,9 @@ typedef struct build_engine {
      * roots to walk (borrowed until commit or abort). */
     const char *const *known_roots;
     size_t known_root_count;
+    /* With known_roots: the patterns each is walked with (one per root),
+     * or NULL for the build's options. */
+    const source_patterns *known_patterns;
     int keeps_roots;             /* 1: the engine can refresh or remove roots */
 } build_engine;
 
@@ -79,6 +82,9 @@ typedef int build_begin_function(const build_request *request, build_engine *eng
 build_begin_function native_build_begin;
 /* cops_index_roots for a native index (*count must not be NULL). */
 int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error *err);
+/* cops_index_root_patterns for a native index. */
+int native_index_root_patterns(const char *dir, const char *root, char ***globs,
+                               char ***excludes, cops_error *err);
 /* cops_index_kinds for a native index (the arrays and counts start
  * NULL and 0; on failure what they hold is the caller's to free). */
 int native_index_kinds(const char *dir, cops_count **formats, size_t *format_count,

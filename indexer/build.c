@@ -109,7 +109,8 @@ static void count_document(progress_clock *clock, const source_document *documen
 
 /* Read `inputs` into the engine; `read` gets the reader's counts. */
 static int feed_engine(const char *const *inputs, size_t input_count,
-                       const build_request *request, build_engine *engine,
+                       const source_patterns *patterns, const build_request *request,
+                       build_engine *engine,
                        progress_clock *clock, source_stats *read, cops_error *err)
 {
     const cops_build_options *options = request->options;
@@ -128,6 +129,7 @@ static int feed_engine(const char *const *inputs, size_t input_count,
     sources.exclude_count = options->exclude_count;
     sources.globs = options->globs;
     sources.glob_count = options->glob_count;
+    sources.input_patterns = patterns;
     sources.format = options->format;
     sources.on_file = engine->on_file;
     sources.on_unreadable = engine->on_unreadable;
@@ -246,14 +248,16 @@ int build_run(const build_request *given, build_begin_function *begin,
     }
     const char *const *walked = request.roots;
     size_t walked_count = request.root_count;
+    const source_patterns *patterns = NULL;
     if (request.refresh_all) {
         walked = engine.known_roots;
         walked_count = engine.known_root_count;
+        patterns = engine.known_patterns;
     }
     source_stats read;
     memset(&read, 0, sizeof read);
     if (!given->options->remove && !by_id)
-        rc = feed_engine(walked, walked_count, &request, &engine, &clock, &read, err);
+        rc = feed_engine(walked, walked_count, patterns, &request, &engine, &clock, &read, err);
     figures.documents_skipped = read.skipped;
     figures.input_bytes = read.bytes_read;
     figures.warnings = read.warnings + figures.inputs_missing;

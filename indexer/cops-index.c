@@ -357,12 +357,32 @@ static int print_roots(const char *index_dir)
         fail(&err);
         return EXIT_TROUBLE;
     }
-    for (size_t i = 0; roots[i]; i++) {
+    int rc = 0;
+    for (size_t i = 0; roots[i] && rc == 0; i++) {
         cops_print_escaped(stdout, roots[i], COPS_ESCAPE_LOSSLESS);
         putchar('\n');
+        /* The patterns it is refreshed with, one per line below it. */
+        char **globs, **excludes;
+        if (cops_index_root_patterns(index_dir, roots[i], &globs, &excludes, &err) != 0) {
+            fail(&err);
+            rc = EXIT_TROUBLE;
+            break;
+        }
+        for (size_t g = 0; globs[g]; g++) {
+            fputs("  --glob ", stdout);
+            cops_print_escaped(stdout, globs[g], COPS_ESCAPE_LOSSLESS);
+            putchar('\n');
+        }
+        for (size_t x = 0; excludes[x]; x++) {
+            fputs("  --exclude ", stdout);
+            cops_print_escaped(stdout, excludes[x], COPS_ESCAPE_LOSSLESS);
+            putchar('\n');
+        }
+        cops_strings_free(globs);
+        cops_strings_free(excludes);
     }
     cops_strings_free(roots);
-    return 0;
+    return rc;
 }
 
 /* The inputs of a run that names none: every root of the index (0

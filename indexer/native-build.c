@@ -610,6 +610,8 @@ typedef struct native_build {
     segment_build_stage *analysis; /* the feed's stage */
     roots_list roots;            /* of the index once this build commits */
     roots_list refreshed;        /* walked (or removed) by this build */
+    source_patterns *refreshed_patterns; /* refreshing all roots: each one's */
+    const build_request *request; /* until commit or abort */
     char *created;               /* the outermost folder this build created, or NULL */
     const build_request *request_ids; /* a --delete build: its request, else NULL */
     int committed;               /* a manifest of this build is in place */
@@ -659,6 +661,7 @@ static void native_free(native_build *b)
     free(b->created);
     roots_free(&b->roots);
     roots_free(&b->refreshed);
+    free(b->refreshed_patterns);
     for (size_t s = 0; s < MANIFEST_MAX_SEGMENTS; s++)
         deletions_free(&b->previous.dels[s]);
     changes_free(&b->tracked);
@@ -693,6 +696,8 @@ static int open_previous(native_build *b, cops_error *err)
             kept->roots = old.roots;
             kept->root_count = old.root_count;
             kept->root_capacity = old.root_capacity;
+            kept->root_patterns = old.root_patterns;
+            old.root_patterns = NULL;
             old.roots = NULL;
             old.root_count = 0;
             catalog_free(&old);
@@ -736,6 +741,71 @@ static int settle_roots(native_build *b, const build_request *request, cops_erro
     if (b->roots.count > CATALOG_MAX_ROOTS)
         return error_set(err, COPS_ELIMIT, "more than %d roots: index the folders that hold "
                          "these files instead", CATALOG_MAX_ROOTS);
+    return 0;
+}
+
+/* The patterns root `root` has after this build: the run's own when it
+ * names the root (and walks it), else those it had. */
+static source_patterns patterns_after(const native_build *b, const char *root)
+{
+    const build_request *request = b->request;
+    source_patterns p;
+    memset(&p, 0, sizeof p);
+    for (size_t i = 0; !request->refresh_all && !b->options.remove && i < request->root_count; i++)
+        if (strcmp(request->roots[i], root) == 0) {
+            p = (source_patterns){b->options.globs, b->options.glob_count, b->options.excludes,
+                                  b->options.exclude_count};
+            return p;
+        }
+    const catalog_patterns *known = catalog_root_patterns(&b->tracked.previous, root);
+    if (known)
+        p = (source_patterns){(const char *const *)known->globs, known->glob_count,
+                              (const char *const *)known->excludes, known->exclude_count};
+    return p;
+}
+
+static int same_strings(const char *const *a, size_t a_count, const char *const *b, size_t b_count)
+{
+    if (a_count != b_count)
+        return 0;
+    for (size_t i = 0; i < a_count; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* Give each root of `files` (this build's) its patterns; *changed is set
+ * when one differs from what the index had. */
+static int settle_patterns(const native_build *b, catalog *files, int *changed, cops_error *err)
+{
+    for (size_t i = 0; i < files->root_count; i++) {
+        source_patterns p = patterns_after(b, files->roots[i]);
+        const catalog_patterns *known = catalog_root_patterns(&b->tracked.previous,
+                                                              files->roots[i]);
+        if (!same_strings(p.globs, p.glob_count,
+                          known ? (const char *const *)known->globs : NULL,
+                          known ? known->glob_count : 0)
+            || !same_strings(p.excludes, p.exclude_count,
+                             known ? (const char *const *)known->excludes : NULL,
+                             known ? known->exclude_count : 0))
+            *changed = 1;
+        int rc = catalog_set_root_patterns(files, i, p.globs, p.glob_count, p.excludes,
+                                           p.exclude_count, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Each root's patterns for a run refreshing them all (the walk's
+ * input_patterns; borrowed from the previous catalog). */
+static int refresh_patterns(native_build *b, cops_error *err)
+{
+    b->refreshed_patterns = calloc(b->refreshed.count + 1, sizeof *b->refreshed_patterns);
+    if (!b->refreshed_patterns)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->refreshed.count; i++)
+        b->refreshed_patterns[i] = patterns_after(b, b->refreshed.paths[i]);
     return 0;
 }
 
@@ -1078,6 +1148,8 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     files.root_capacity = b->roots.capacity;
     memset(&b->roots, 0, sizeof b->roots);
     if (rc == 0)
+        rc = settle_patterns(b, &files, &changed, err);
+    if (rc == 0)
         rc = catalog_new_files(b, &files, err);
 
     segment_build_result built;
@@ -1130,6 +1202,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         return error_set(err, COPS_ENOMEM, "out of memory");
     b->lock_fd = -1;
     b->index_dir = request->index_dir;
+    b->request = request;
     b->options = *request->options;
     if (request->id_count > 0)
         b->request_ids = request;
@@ -1146,6 +1219,8 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = open_previous(b, err);
     if (rc == 0)
         rc = settle_roots(b, request, err);
+    if (rc == 0 && request->refresh_all)
+        rc = refresh_patterns(b, err);
     if (rc == 0 && b->previous.older_catalog && !request->refresh_all)
         build_warn(&b->options, "%s was built by an older cops, whose catalog has no roots: indexing "
                     "the paths given from scratch", b->index_dir);
@@ -1170,6 +1245,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     engine->resume = &b->tracked.resume;
     engine->known_roots = (const char *const *)b->refreshed.paths;
     engine->known_root_count = b->refreshed.count;
+    engine->known_patterns = b->refreshed_patterns;
     engine->keeps_roots = 1;
     engine->add = native_add;
     engine->commit = native_commit;
@@ -1281,6 +1357,39 @@ int native_index_kinds(const char *dir, cops_count **formats, size_t *format_cou
     for (size_t s = 0; dels && s < m.segment_count; s++)
         deletions_free(&dels[s]);
     free(dels);
+    catalog_free(&files);
+    return rc;
+}
+
+/* A NULL-terminated copy of `count` strings into *out. */
+static int copy_string_list(char *const *strings, size_t count, char ***out)
+{
+    char **list = calloc(count + 1, sizeof *list);
+    for (size_t i = 0; list && i < count; i++)
+        if (!(list[i] = strdup(strings[i]))) {
+            for (size_t j = 0; j < i; j++)
+                free(list[j]);
+            free(list);
+            list = NULL;
+        }
+    *out = list;
+    return list ? 0 : COPS_ENOMEM;
+}
+
+int native_index_root_patterns(const char *dir, const char *root, char ***globs,
+                               char ***excludes, cops_error *err)
+{
+    manifest m;
+    catalog files;
+    memset(&files, 0, sizeof files);
+    int rc = manifest_read(dir, &m, err);
+    if (rc == 0 && m.files[0])
+        rc = catalog_read(dir, m.files, manifest_documents(&m), &files, err);
+    const catalog_patterns *p = rc == 0 ? catalog_root_patterns(&files, root) : NULL;
+    if (rc == 0 && (copy_string_list(p ? p->globs : NULL, p ? p->glob_count : 0, globs) != 0
+                    || copy_string_list(p ? p->excludes : NULL, p ? p->exclude_count : 0,
+                                        excludes) != 0))
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
     catalog_free(&files);
     return rc;
 }

@@ -657,6 +657,7 @@ typedef struct traversal {
     size_t root_length;          /* of the input being walked: paths relative to it */
     ignore_rules **rules;        /* --exclude, then each folder's .copsignore, outer first */
     size_t rule_count, rule_capacity;
+    source_patterns patterns;    /* of the input being walked */
 } traversal;
 
 static void traversal_exclude(traversal *walk, const char *directory)
@@ -797,11 +798,10 @@ static int left_out(const traversal *walk, const char *path, int is_directory)
     }
     if (verdict == 1)
         return 1;
-    const source_options *options = walk->options;
-    if (is_directory || !options || options->glob_count == 0)
+    if (is_directory || walk->patterns.glob_count == 0)
         return 0;
-    for (size_t i = 0; i < options->glob_count; i++)
-        if (ignore_pattern_matches(options->globs[i], relative, 0))
+    for (size_t i = 0; i < walk->patterns.glob_count; i++)
+        if (ignore_pattern_matches(walk->patterns.globs[i], relative, 0))
             return 0;
     return 1;
 }
@@ -907,38 +907,57 @@ static int traverse(traversal *walk, const char *path, const struct stat *status
     return source_read_file(walk->walker, path, named);
 }
 
+/* The --exclude patterns of the input being walked as the first rules
+ * set (relative to the input). */
+static int push_excludes(traversal *walk)
+{
+    if (walk->patterns.exclude_count == 0)
+        return 0;
+    byte_buffer lines = BUFFER_INIT;
+    for (size_t i = 0; i < walk->patterns.exclude_count; i++) {
+        buffer_append(&lines, walk->patterns.excludes[i], strlen(walk->patterns.excludes[i]));
+        buffer_append_byte(&lines, '\n');
+    }
+    ignore_rules *rules = NULL;
+    int result = 0;
+    if (buffer_failed(&lines)
+        || ignore_rules_parse((const char *)lines.data, lines.length, "", &rules) != 0
+        || ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8) != 0) {
+        ignore_rules_free(rules);
+        result = error_set(walk->err, COPS_ENOMEM, "out of memory");
+    } else {
+        walk->rules[walk->rule_count++] = rules;
+    }
+    buffer_free(&lines);
+    return result;
+}
+
 /* Walk each input in turn (skipping, with a warning when walking, those
- * that cannot be read). */
+ * that cannot be read), each with its patterns. */
 static int traverse_inputs(traversal *walk, const char *const *inputs, size_t count)
 {
     int result = 0;
-    if (walk->options && walk->options->exclude_count > 0) {
-        /* The --exclude patterns: one rules set relative to each input. */
-        byte_buffer lines = BUFFER_INIT;
-        for (size_t i = 0; i < walk->options->exclude_count; i++) {
-            buffer_append(&lines, walk->options->excludes[i], strlen(walk->options->excludes[i]));
-            buffer_append_byte(&lines, '\n');
-        }
-        ignore_rules *rules = NULL;
-        if (buffer_failed(&lines)
-            || ignore_rules_parse((const char *)lines.data, lines.length, "", &rules) != 0
-            || ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8) != 0) {
-            ignore_rules_free(rules);
-            result = error_set(walk->err, COPS_ENOMEM, "out of memory");
-        } else {
-            walk->rules[walk->rule_count++] = rules;
-        }
-        buffer_free(&lines);
-    }
+    const source_options *options = walk->options;
     for (size_t i = 0; i < count && result == 0; i++) {
         struct stat status;
+        memset(&walk->patterns, 0, sizeof walk->patterns);
+        if (options && options->input_patterns)
+            walk->patterns = options->input_patterns[i];
+        else if (options)
+            walk->patterns = (source_patterns){options->globs, options->glob_count,
+                                               options->excludes, options->exclude_count};
+        result = push_excludes(walk);
         walk->root_length = strlen(inputs[i]);
+        if (result != 0)
+            break;
         if (strcmp(inputs[i], "-") == 0)
             result = walk->walker ? source_read_file(walk->walker, "-", 1) : 0;
         else if (stat(inputs[i], &status) == 0)
             result = traverse(walk, inputs[i], &status, 1);
         else if (walk->walker)
             result = source_unreadable(walk->walker, inputs[i], "cannot read input", errno);
+        while (walk->rule_count > 0)
+            ignore_rules_free(walk->rules[--walk->rule_count]);
     }
     while (walk->rule_count > 0)
         ignore_rules_free(walk->rules[--walk->rule_count]);

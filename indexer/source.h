@@ -80,6 +80,14 @@ uint32_t source_date_number(const char *date);
 
 #define SOURCE_DEFAULT_MAX_DOCUMENT_BYTES ((size_t)256 << 20)
 
+/* What a walk of one input leaves out (source_options). */
+typedef struct source_patterns {
+    const char *const *globs;
+    size_t glob_count;
+    const char *const *excludes;
+    size_t exclude_count;
+} source_patterns;
+
 /* Where to read a file from (on_file returning SOURCE_READ_REST). */
 typedef struct source_resume {
     uint64_t offset;     /* first byte to read */
@@ -140,6 +148,10 @@ typedef struct source_options {
     size_t exclude_count;
     const char *const *globs;
     size_t glob_count;
+    /* NULL: the patterns above apply to every input; else one set per
+     * input (an index's roots, each refreshed with the patterns it was
+     * added with), and the ones above are not used. */
+    const source_patterns *input_patterns;
     /* The input "-" is standard input, read once (into memory unless it
      * is a regular file), whose documents have the path "-".  Its format:
      * "text", "html", "jsonl" or "trec"; NULL = sniffed (a first '{' is

@@ -218,10 +218,22 @@ Test(catalog, descriptions_round_trip)
 }
 
 /* A catalog of `version` with one entry of three documents, whose bytes
- * after doc_count are `tail` (a version 3 description), and one root;
- * written as `name` with a correct CRC. */
+ * after doc_count are `tail` (a version 3 description), and one root
+ * (whose patterns are `root_tail` when given); written as `name` with a
+ * correct CRC. */
+static void write_raw_root(const char *name, uint32_t version, const unsigned char *tail,
+                           size_t tail_length, const unsigned char *root_tail,
+                           size_t root_tail_length);
+
 static void write_raw(const char *name, uint32_t version, const unsigned char *tail,
                       size_t tail_length)
+{
+    write_raw_root(name, version, tail, tail_length, NULL, 0);
+}
+
+static void write_raw_root(const char *name, uint32_t version, const unsigned char *tail,
+                           size_t tail_length, const unsigned char *root_tail,
+                           size_t root_tail_length)
 {
     unsigned char bytes[512];
     size_t n = 0;
@@ -248,6 +260,12 @@ static void write_raw(const char *name, uint32_t version, const unsigned char *t
     bytes[n++] = 5;
     memcpy(bytes + n, "/data", 5);
     n += 5;
+    if (root_tail) {
+        memcpy(bytes + n, root_tail, root_tail_length);
+        n += root_tail_length;
+    } else if (version >= 3) {
+        bytes[n++] = 0, bytes[n++] = 0; /* no --glob, no --exclude */
+    }
     uint32_t crc = (uint32_t)crc32(0, bytes, (unsigned)n);
     for (int k = 0; k < 4; k++)
         bytes[n++] = (unsigned char)(crc >> (8 * k));
@@ -312,6 +330,64 @@ Test(catalog, hostile_descriptions_are_damage)
         cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
         if (rc == 0 && i == 0)
             cr_expect_eq(catalog_entry_line(&back.entries[0], 2), 4, "lines 1, 3, 4");
+        catalog_free(&back);
+    }
+}
+
+/* A root's --glob and --exclude patterns round-trip; a root without
+ * patterns has none. */
+Test(catalog, root_patterns_round_trip)
+{
+    catalog c;
+    const char *roots[] = {"/a", "/b"};
+    make_catalog(&c, roots, 2);
+    const char *globs[] = {"*.txt", "**/*.md"}, *excludes[] = {"drafts/"};
+    cops_error err;
+    cr_assert_eq(catalog_set_root_patterns(&c, 1, globs, 2, excludes, 1, &err), 0);
+    const char *empty[] = {""};
+    cr_expect_eq(catalog_set_root_patterns(&c, 0, empty, 1, NULL, 0, &err), COPS_ELIMIT,
+                 "an empty pattern is refused");
+    cr_assert_eq(catalog_write(dir, "p.cat", &c, &err), 0);
+    catalog_free(&c);
+    catalog back;
+    cr_assert_eq(catalog_read(dir, "p.cat", 10, &back, &err), 0, "%s", err.message);
+    cr_expect_null(catalog_root_patterns(&back, "/a"));
+    cr_expect_null(catalog_root_patterns(&back, "/c"));
+    const catalog_patterns *p = catalog_root_patterns(&back, "/b");
+    cr_assert_not_null(p);
+    cr_assert_eq(p->glob_count, 2);
+    cr_expect_str_eq(p->globs[0], "*.txt");
+    cr_expect_str_eq(p->globs[1], "**/*.md");
+    cr_assert_eq(p->exclude_count, 1);
+    cr_expect_str_eq(p->excludes[0], "drafts/");
+    catalog_free(&back);
+}
+
+/* Patterns out of range are damage: too many, empty, with a NUL, longer
+ * than the file, a missing list. */
+Test(catalog, hostile_patterns_are_damage)
+{
+    static const unsigned char no_lines[] = {1, 0, 0};
+    static const struct {
+        const char *what;
+        unsigned char tail[8];
+        size_t length;
+        int expected;
+    } cases[] = {
+        {"sound", {1, 1, 'x', 1, 1, 'y'}, 6, 0},
+        {"too many globs", {0x81, 0x02, 0}, 3, COPS_ECORRUPT},
+        {"an empty pattern", {1, 0, 0}, 3, COPS_ECORRUPT},
+        {"a pattern with a NUL", {1, 2, 'x', 0, 0}, 5, COPS_ECORRUPT},
+        {"a pattern past the end", {1, 9, 'x'}, 3, COPS_ECORRUPT},
+        {"no exclude list", {0}, 1, COPS_ECORRUPT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_raw_root("hostile.cat", 3, no_lines, sizeof no_lines, cases[i].tail,
+                       cases[i].length);
+        catalog back;
+        cops_error err;
+        int rc = catalog_read(dir, "hostile.cat", 10, &back, &err);
+        cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
         catalog_free(&back);
     }
 }

@@ -84,4 +84,43 @@ expect_exit 0 "--stats after the merge" -- cops_index -i idx --stats
 expect_stdout_matches '^formats  .*[^0-9]5 jsonl' "the counts survive the merge"
 expect_exit 0 "--check" -- cops_index -i idx --check
 
+# --glob and --exclude are remembered with the root they were given with:
+# a run naming no path refreshes each root with its own; naming the root
+# again replaces them; --roots shows them.
+mkdir -p pat/a pat/b || exit 99
+echo "patternword kept" >pat/a/one.txt
+echo "patternword markdown" >pat/a/two.md
+echo "patternword bee" >pat/b/x.txt
+echo "patternword draft" >pat/b/draft.txt
+expect_exit 0 "a root with --glob" -- cops_index -i pidx --glob '*.txt' pat/a
+expect_exit 0 "a root with --exclude" -- cops_index -i pidx --exclude 'draft*' pat/b
+expect_exit 0 "--roots" -- cops_index -i pidx --roots
+expect_stdout_is "$TMP/pat/a
+  --glob *.txt
+$TMP/pat/b
+  --exclude draft*" "--roots shows each root's patterns below it"
+echo "patternword later markdown" >pat/a/three.md
+echo "patternword later text" >pat/a/four.txt
+echo "patternword later draft" >pat/b/drafty.txt
+expect_exit 0 "refresh every root" -- cops_index -i pidx
+expect_exit 0 "the refreshed index" -- cops_query -i pidx --ids patternword
+expect_stdout_contains 'pat/a/four.txt' "a new file the root's glob takes is indexed"
+expect_stdout_lacks 'three.md' "a new file outside the root's glob is not"
+expect_stdout_lacks 'drafty' "a new file the other root excludes is not"
+expect_stdout_contains 'pat/b/x.txt' "the other root keeps its documents"
+expect_exit 0 "the root named again, with other patterns" -- cops_index -i pidx --exclude 'two*' pat/a
+expect_exit 0 "--roots" -- cops_index -i pidx --roots
+expect_stdout_is "$TMP/pat/a
+  --exclude two*
+$TMP/pat/b
+  --exclude draft*" "naming a root again replaces its patterns"
+expect_exit 0 "refresh every root" -- cops_index -i pidx
+expect_exit 0 "the index" -- cops_query -i pidx --ids patternword
+expect_stdout_contains 'three.md' "the new patterns apply to the next refresh"
+expect_stdout_lacks 'two.md' "and leave out what they exclude"
+expect_stdout_lacks 'drafty' "the other root's patterns stay"
+expect_exit 0 "a pattern with an escape" -- cops_index -i pidx --exclude "$(printf 'x\033[2J')" pat/b
+expect_exit 0 "--roots" -- cops_index -i pidx --roots
+check "--roots never prints a pattern's escape byte raw" [ "$(tr -dc '\033' <"$OUT" | wc -c)" -eq 0 ]
+
 done_testing
