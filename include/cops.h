@@ -110,6 +110,11 @@ typedef struct cops_build_summary {
                                  * read (each a warning; the run goes on) */
     uint64_t files_grown;       /* JSON Lines files that only grew: only their
                                  * new lines were read */
+    /* Records (JSON Lines, TREC) whose id an earlier record of the same
+     * run had: one document per id, the last one read (native engine;
+     * a record also replaces the index's document of its id, counted in
+     * documents_deleted). */
+    uint64_t ids_repeated;
 } cops_build_summary;
 
 /* The engine behind an index: cops's own format, or a Xapian database

@@ -236,6 +236,9 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
                 (unsigned long long)summary->documents_skipped,
                 (unsigned long long)summary->long_tokens);
     print_formats(summary->formats);
+    if (summary->ids_repeated)
+        fprintf(stderr, "%s: %llu record ids repeated: the last record read with an id is "
+                "kept\n", program, (unsigned long long)summary->ids_repeated);
     if (summary->files_unchanged || summary->documents_deleted || summary->segments > 1
         || summary->merged)
         fprintf(stderr, "%s: update: %llu files unchanged, %llu grown; %llu documents "

@@ -411,6 +411,119 @@ static void changes_free(changes *c)
     free(c->ranges);
 }
 
+/* ---------------------------------------------------- upsert by id */
+
+/* Warnings about an id read twice in one run, before they are only
+ * counted (the summary gives the total). */
+#define DUPLICATE_ID_WARNINGS 10
+
+/* The ids of the records this run added, so that one id is one document:
+ * a record replaces the document of the same id read before it, in this
+ * run (the earlier one is dropped) or in the index (deleted at commit).
+ * Open addressing on XXH3 of the id; the ids themselves are kept to tell
+ * a collision from a repeat. */
+typedef struct record_ids {
+    uint64_t *hashes;            /* per slot: hash | 1, 0 = empty */
+    uint32_t *docs;              /* per slot: the new segment's document */
+    size_t *names;               /* per slot: offset of the id in `text` */
+    size_t count, capacity;      /* capacity: 0 or a power of two */
+    byte_buffer text;            /* the ids, each NUL-terminated */
+    uint32_t *dropped;           /* new documents a later record replaced */
+    size_t dropped_count, dropped_capacity;
+    uint64_t repeats;            /* ids read twice in this run */
+} record_ids;
+
+static void record_ids_free(record_ids *ids)
+{
+    free(ids->hashes);
+    free(ids->docs);
+    free(ids->names);
+    buffer_free(&ids->text);
+    free(ids->dropped);
+    memset(ids, 0, sizeof *ids);
+}
+
+/* The slot of `id` (its hash `hash`): where it is, or the empty slot it
+ * would take. */
+static size_t record_ids_slot(const record_ids *ids, const char *id, uint64_t hash)
+{
+    size_t slot = hash & (ids->capacity - 1);
+    while (ids->hashes[slot]
+           && (ids->hashes[slot] != hash
+               || strcmp((const char *)ids->text.data + ids->names[slot], id) != 0))
+        slot = (slot + 1) & (ids->capacity - 1);
+    return slot;
+}
+
+static int record_ids_grow(record_ids *ids)
+{
+    record_ids grown = *ids;
+    grown.capacity = ids->capacity ? ids->capacity * 2 : 1024;
+    grown.hashes = calloc(grown.capacity, sizeof *grown.hashes);
+    grown.docs = malloc(grown.capacity * sizeof *grown.docs);
+    grown.names = malloc(grown.capacity * sizeof *grown.names);
+    if (!grown.hashes || !grown.docs || !grown.names) {
+        free(grown.hashes);
+        free(grown.docs);
+        free(grown.names);
+        return COPS_ENOMEM;
+    }
+    for (size_t i = 0; i < ids->capacity; i++) {
+        if (!ids->hashes[i])
+            continue;
+        size_t slot = ids->hashes[i] & (grown.capacity - 1);
+        while (grown.hashes[slot])
+            slot = (slot + 1) & (grown.capacity - 1);
+        grown.hashes[slot] = ids->hashes[i];
+        grown.docs[slot] = ids->docs[i];
+        grown.names[slot] = ids->names[i];
+    }
+    free(ids->hashes);
+    free(ids->docs);
+    free(ids->names);
+    *ids = grown;
+    return 0;
+}
+
+/* Note record `doc` of the new segment with `id`; *replaced (OUT) is 1
+ * when an earlier record of this run had the id (it is dropped). */
+static int record_ids_note(record_ids *ids, const char *id, uint32_t doc, int *replaced)
+{
+    *replaced = 0;
+    if ((ids->count + 1) * 2 > ids->capacity && record_ids_grow(ids) != 0)
+        return COPS_ENOMEM;
+    uint64_t hash = XXH3_64bits(id, strlen(id)) | 1;
+    size_t slot = record_ids_slot(ids, id, hash);
+    if (ids->hashes[slot]) {
+        if (ARRAY_RESERVE_ONE(ids->dropped, ids->dropped_capacity, ids->dropped_count, 16) != 0)
+            return COPS_ENOMEM;
+        ids->dropped[ids->dropped_count++] = ids->docs[slot];
+        ids->docs[slot] = doc;
+        ids->repeats++;
+        *replaced = 1;
+        return 0;
+    }
+    ids->hashes[slot] = hash;
+    ids->docs[slot] = doc;
+    ids->names[slot] = ids->text.length;
+    buffer_append(&ids->text, id, strlen(id) + 1);
+    ids->count++;
+    return buffer_failed(&ids->text) ? COPS_ENOMEM : 0;
+}
+
+/* 1 when a record of this run has the id (`length` bytes, not
+ * NUL-terminated). */
+static int record_ids_has(const record_ids *ids, const char *id, size_t length)
+{
+    char key[4096];
+    if (ids->count == 0 || length >= sizeof key)
+        return 0;
+    memcpy(key, id, length);
+    key[length] = '\0';
+    uint64_t hash = XXH3_64bits(key, length) | 1;
+    return ids->hashes[record_ids_slot(ids, key, hash)] != 0;
+}
+
 /* ------------------------------------------------------------ merging */
 
 typedef struct entry_order {
@@ -610,6 +723,7 @@ typedef struct native_build {
     segment_build_stage *analysis; /* the feed's stage */
     roots_list roots;            /* of the index once this build commits */
     roots_list refreshed;        /* walked (or removed) by this build */
+    record_ids ids;              /* of the records this build read */
     source_patterns *refreshed_patterns; /* refreshing all roots: each one's */
     const build_request *request; /* until commit or abort */
     char *created;               /* the outermost folder this build created, or NULL */
@@ -662,6 +776,7 @@ static void native_free(native_build *b)
     roots_free(&b->roots);
     roots_free(&b->refreshed);
     free(b->refreshed_patterns);
+    record_ids_free(&b->ids);
     for (size_t s = 0; s < MANIFEST_MAX_SEGMENTS; s++)
         deletions_free(&b->previous.dels[s]);
     changes_free(&b->tracked);
@@ -844,6 +959,15 @@ static int native_add(void *context, const source_document *document, const uint
     int rc = segment_build_add(b->builder, document, prepared, prepared_length, err);
     if (rc == 0 && note_document(&b->tracked, document, doc) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
+    /* A record (its id is its identity, not its file) replaces the one
+     * read before it with the same id. */
+    int replaced = 0;
+    if (rc == 0 && document->line > 0 && record_ids_note(&b->ids, document->id, doc, &replaced) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0 && replaced && b->ids.repeats <= DUPLICATE_ID_WARNINGS)
+        build_warn(&b->options, "%s: line %llu: the id '%s' was read before in this run: this "
+                   "record replaces that one", cops_shown_id(document->path),
+                   (unsigned long long)document->line, document->id);
     return rc;
 }
 
@@ -928,6 +1052,63 @@ static int catalog_new_files(native_build *b, catalog *files, cops_error *err)
     return rc;
 }
 
+/* The previous index's live records whose id a record of this run has:
+ * deleted (the run's record replaces them), counted in *deleted.  Only
+ * record entries are read (a file's id is its path), and only when this
+ * run read records. */
+static int replace_previous_records(native_build *b, uint64_t *deleted, cops_error *err)
+{
+    previous_index *previous = &b->previous;
+    const catalog *known = &b->tracked.previous;
+    int rc = 0;
+    for (size_t s = 0; rc == 0 && b->ids.count > 0 && s < previous->manifest.segment_count; s++) {
+        const char *name = previous->manifest.segments[s].name;
+        segment *seg = NULL;
+        for (size_t i = 0; rc == 0 && i < known->count; i++) {
+            const catalog_entry *e = &known->entries[i];
+            if (!e->lines || strcmp(e->segment, name) != 0)
+                continue;
+            if (!seg) {
+                char path[4096];
+                snprintf(path, sizeof path, "%s/%s", b->index_dir, name);
+                rc = segment_open(path, &seg, err);
+            }
+            for (uint32_t d = e->first_doc; rc == 0 && d - e->first_doc < e->doc_count; d++) {
+                segment_metadata meta;
+                if (deletions_test(&previous->dels[s], d))
+                    continue;
+                rc = segment_read_metadata(seg, d, &meta, err);
+                if (rc == 0 && record_ids_has(&b->ids, meta.id, meta.id_length)) {
+                    deletions_mark(&previous->dels[s], d, 1);
+                    previous->dels_changed[s] = 1;
+                    (*deleted)++;
+                }
+            }
+        }
+        segment_close(seg);
+    }
+    return rc;
+}
+
+/* The deletion bitmap of the new segment (`seg`, just written): the
+ * records of this run that a later one with the same id replaced. */
+static int write_new_deletions(native_build *b, manifest_segment *seg, cops_error *err)
+{
+    if (b->ids.dropped_count == 0)
+        return 0;
+    deletions dropped;
+    int rc = deletions_init(&dropped, (uint32_t)seg->documents, err);
+    for (size_t i = 0; rc == 0 && i < b->ids.dropped_count; i++)
+        deletions_mark(&dropped, b->ids.dropped[i], 1);
+    if (rc == 0) {
+        names_deletions(seg->deletions, seg->name, b->generation);
+        seg->deleted = dropped.deleted;
+        rc = deletions_write(b->index_dir, seg->deletions, &dropped, err);
+    }
+    deletions_free(&dropped);
+    return rc;
+}
+
 /* Write the new segment, the changed deletion bitmaps and `files`, and
  * commit them as generation `next`.  Older segments with live documents
  * keep their place; changed bitmaps get new files (the old ones stay
@@ -964,6 +1145,7 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
             snprintf(seg->name, sizeof seg->name, "%s", b->segment_name);
             seg->bytes = built->bytes;
             seg->documents = built->documents;
+            rc = write_new_deletions(b, seg, err);
         }
     }
     names_catalog(next->files, b->generation);
@@ -1119,6 +1301,11 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     int rc = b->tracked.out_of_memory ? error_set(err, COPS_ENOMEM, "out of memory") : 0;
     if (rc == 0)
         rc = settle_previous(b, &files, &deleted_now, &removed_now, err);
+    if (rc == 0) {
+        uint64_t replaced = 0;
+        rc = replace_previous_records(b, &replaced, err);
+        deleted_now += replaced;
+    }
     if (rc == 0 && b->request_ids) {
         uint64_t by_id = 0;
         rc = delete_by_id(b, b->request_ids, &by_id, &summary->inputs_missing, err);
@@ -1176,6 +1363,7 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     summary->documents_before = live_before;
     summary->files_unchanged = b->tracked.unchanged;
     summary->files_grown = b->tracked.grown;
+    summary->ids_repeated = b->ids.repeats;
     summary->terms = built.terms;
     summary->postings = built.postings;
     summary->tokens = built.tokens;

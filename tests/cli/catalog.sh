@@ -123,4 +123,33 @@ expect_exit 0 "a pattern with an escape" -- cops_index -i pidx --exclude "$(prin
 expect_exit 0 "--roots" -- cops_index -i pidx --roots
 check "--roots never prints a pattern's escape byte raw" [ "$(tr -dc '\033' <"$OUT" | wc -c)" -eq 0 ]
 
+# Upsert by id: one document per record id.  In one run the last record
+# read wins (files in byte order, lines in order) and the run says so; a
+# later run's record replaces the index's record of the same id, from
+# whatever file.
+mkdir up || exit 99
+printf '{"id":"u-1","text":"upsertword first"}\n{"id":"u-2","text":"upsertword bee"}\n{"id":"u-1","text":"upsertword again"}\n' >up/a.jsonl
+printf '{"id":"u-3","text":"upsertword sea"}\n{"id":"u-2","text":"upsertword bee in b"}\n' >up/b.jsonl
+expect_exit 0 "records with repeated ids index" -- cops_index -i uidx up
+expect_stderr_contains "up/a.jsonl: line 3: the id 'u-1' was read before in this run" "a repeated id is a warning naming file and line"
+expect_stderr_contains "up/b.jsonl: line 2: the id 'u-2' was read before in this run" "also across files"
+expect_stderr_contains "2 record ids repeated: the last record read with an id is kept" "the summary counts them"
+expect_exit 0 "--json" -- cops_query -i uidx --json upsertword
+check "one document per id" [ "$(grep -c '"rank"' "$OUT")" -eq 3 ]
+expect_stdout_matches '"id":"u-1".*"line":3\}' "the later u-1 (line 3) is kept"
+expect_stdout_matches '"id":"u-2".*"file":"up/b.jsonl","line":2\}' "the u-2 of the later file is kept"
+expect_stdout_lacks 'upsertword first' "the earlier u-1 is gone"
+# u-3 moves to a.jsonl: the refreshed file's record replaces it.
+printf '{"id":"u-3","text":"upsertword sea moved"}\n' >>up/a.jsonl
+expect_exit 0 "a record moved to another file" -- cops_index -i uidx up
+expect_exit 0 "--json" -- cops_query -i uidx --json upsertword
+check "still one document per id" [ "$(grep -c '"rank"' "$OUT")" -eq 3 ]
+expect_stdout_matches '"id":"u-3".*"file":"up/a.jsonl","line":4\}' "the record of the file refreshed replaces the older one"
+expect_exit 0 "--check after the upsert" -- cops_index -i uidx --check
+expect_exit 0 "--stats" -- cops_index -i uidx --stats
+expect_stdout_matches '^formats  +3 jsonl$' "--stats counts one document per id"
+expect_exit 0 "--merge" -- cops_index -i uidx --merge
+expect_exit 0 "--json after the merge" -- cops_query -i uidx --json upsertword
+check "one document per id after the merge" [ "$(grep -c '"rank"' "$OUT")" -eq 3 ]
+
 done_testing
