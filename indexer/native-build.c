@@ -860,18 +860,19 @@ static int settle_roots(native_build *b, const build_request *request, cops_erro
 }
 
 /* The patterns root `root` has after this build: the run's own when it
- * names the root (and walks it), else those it had. */
+ * names the root (and walks it) or names no root but gives patterns
+ * (every root is walked with them), else those it had. */
 static source_patterns patterns_after(const native_build *b, const char *root)
 {
     const build_request *request = b->request;
-    source_patterns p;
-    memset(&p, 0, sizeof p);
+    source_patterns p = {b->options.globs, b->options.glob_count, b->options.excludes,
+                         b->options.exclude_count};
+    if (request->refresh_all && (p.glob_count > 0 || p.exclude_count > 0))
+        return p;
     for (size_t i = 0; !request->refresh_all && !b->options.remove && i < request->root_count; i++)
-        if (strcmp(request->roots[i], root) == 0) {
-            p = (source_patterns){b->options.globs, b->options.glob_count, b->options.excludes,
-                                  b->options.exclude_count};
+        if (strcmp(request->roots[i], root) == 0)
             return p;
-        }
+    memset(&p, 0, sizeof p);
     const catalog_patterns *known = catalog_root_patterns(&b->tracked.previous, root);
     if (known)
         p = (source_patterns){(const char *const *)known->globs, known->glob_count,

@@ -119,6 +119,15 @@ expect_exit 0 "the index" -- cops_query -i pidx --ids patternword
 expect_stdout_contains 'three.md' "the new patterns apply to the next refresh"
 expect_stdout_lacks 'two.md' "and leave out what they exclude"
 expect_stdout_lacks 'drafty' "the other root's patterns stay"
+expect_exit 0 "a path-less run with a pattern" -- cops_index -i pidx --exclude 'x.txt'
+expect_exit 0 "--roots" -- cops_index -i pidx --roots
+expect_stdout_is "$TMP/pat/a
+  --exclude x.txt
+$TMP/pat/b
+  --exclude x.txt" "patterns given to a run naming no path replace every root's"
+expect_exit 0 "the index" -- cops_query -i pidx --ids patternword
+expect_stdout_lacks 'pat/b/x.txt' "and the run walks every root with them"
+expect_stdout_contains 'drafty' "instead of the old ones"
 expect_exit 0 "a pattern with an escape" -- cops_index -i pidx --exclude "$(printf 'x\033[2J')" pat/b
 expect_exit 0 "--roots" -- cops_index -i pidx --roots
 check "--roots never prints a pattern's escape byte raw" [ "$(tr -dc '\033' <"$OUT" | wc -c)" -eq 0 ]
