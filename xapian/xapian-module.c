@@ -107,6 +107,22 @@ void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents
     host->bm25_prepare(term, params, documents, df, average_length, field_weight, title);
 }
 
+size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b,
+                             size_t b_length)
+{
+    return host->suggest_edit_distance(a, a_length, b, b_length);
+}
+
+size_t suggest_buckets(const char *term, size_t length, char buckets[2])
+{
+    return host->suggest_buckets(term, length, buckets);
+}
+
+size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit)
+{
+    return host->fuzzy_keep(candidates, count, limit);
+}
+
 int xapian_stub_read(const char *stub_path, int follow_symlink, xapian_stub *out,
                      cops_error *err)
 {
