@@ -460,11 +460,12 @@ const cops_hit *cops_results_hit(const cops_results *results, size_t i);
  * unless options.explain was set. */
 const char *cops_results_query_tree(const cops_results *results);
 /* The same tree as one JSON value (the "tree" of --json --explain): each
- * node {"op":KIND, ...} with KIND one of WORD PHRASE PREFIX DATE AND OR
- * NOT AND_MAYBE NEAR ALL; a WORD, PHRASE or PREFIX has "field" ("any" or
- * "title") and "text", a PHRASE "slop", a NEAR "distance", a DATE "from"
- * and "to" ("YYYY-MM-DD" or null for an open end), an operator
- * "children".  Borrowed; NULL unless options.explain was set. */
+ * node {"op":KIND, ...} with KIND one of WORD PHRASE PREFIX FUZZY DATE AND
+ * OR NOT AND_MAYBE NEAR ALL BOOST; a WORD, PHRASE, PREFIX or FUZZY has
+ * "field" ("any" or "title") and "text", a PHRASE "slop", a FUZZY "edits"
+ * (1 or 2), a NEAR "distance", a BOOST "boost" (the factor) and one
+ * child, a DATE "from" and "to" ("YYYY-MM-DD" or null for an open end),
+ * an operator "children".  Borrowed; NULL unless options.explain was set. */
 const char *cops_results_query_json(const cops_results *results);
 /* The options the search ran with (defaults filled in); borrowed. */
 const cops_search_options *cops_results_options(const cops_results *results);

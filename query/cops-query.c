@@ -28,6 +28,7 @@ static void usage(FILE *out)
             "       %s --batch [OPTION]... < QUERIES\n"
             "Search an index built by cops-index.  QUERY: words, \"phrases\", AND OR NOT,\n"
             "+required -excluded, (groups), a NEAR/5 b, \"a b\"~2, prefix*, title:word,\n"
+            "title:(a OR b), fuzzy word~1 / word~2, boost word^2 or (a b)^1.5,\n"
             "date:2017-01-01..2017-12-31.  Several arguments are joined with spaces; a\n"
             "word such as -trump is a query word unless it reads as options (-c, -n5,\n"
             "-i DIR); after -- every argument is a query word.  Operators are upper\n"

@@ -117,12 +117,16 @@ static void print_query_json(FILE *out, const query_node *node)
     case QUERY_WORD:
     case QUERY_PHRASE:
     case QUERY_PREFIX:
+    case QUERY_FUZZY:
         fprintf(out, ",\"field\":\"%s\",\"text\":",
                 node->field == QUERY_FIELD_TITLE ? "title" : "any");
         escape_json_string(out, node->text ? node->text : "", node->text ? strlen(node->text) : 0);
         if (node->kind == QUERY_PHRASE)
             fprintf(out, ",\"slop\":%u", (unsigned)node->distance);
+        if (node->kind == QUERY_FUZZY)
+            fprintf(out, ",\"edits\":%u", (unsigned)node->distance);
         break;
+    case QUERY_BOOST: fprintf(out, ",\"boost\":%g", node->boost); break;
     case QUERY_NEAR: fprintf(out, ",\"distance\":%u", (unsigned)node->distance); break;
     case QUERY_DATE_RANGE:
         fputs(",\"from\":", out);
