@@ -486,6 +486,11 @@ int cops_results_suggestion(const cops_results *results, size_t i, const char **
  * relaxed. */
 const char *cops_results_relaxed(const cops_results *results, size_t *required,
                                  size_t *word_count);
+/* The i-th note (from 0) on how the query was searched, or NULL past the
+ * last: one line of text, e.g. that a fuzzy word (query/GRAMMAR.md) is
+ * within its edits of more indexed words than the 50 it searches.
+ * Borrowed. */
+const char *cops_results_note(const cops_results *results, size_t i);
 /* Wall time of cops_search, in milliseconds. */
 double cops_results_milliseconds(const cops_results *results);
 

@@ -145,6 +145,17 @@ static void note_relaxed(const cops_results *results)
             word_count);
 }
 
+/* The search's notes on standard error (cops.h, cops_results_note). */
+static void note_search(const cops_results *results)
+{
+    const char *note;
+    for (size_t i = 0; (note = cops_results_note(results, i)) != NULL; i++) {
+        fprintf(stderr, "%s: note: ", program);
+        cops_print_escaped(stderr, note, 0);
+        fputc('\n', stderr);
+    }
+}
+
 /* "did you mean: WORD -> SUGGESTION, ..." on standard error when a
  * query word is absent or rare (cops_results_suggestion). */
 static void note_suggestions(const cops_results *results)
@@ -178,6 +189,7 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
     note_relaxed(results);
+    note_search(results);
     note_suggestions(results);
     if (s->json) {
         cops_results_print_json(results, query, stdout, s->print_flags);

@@ -493,6 +493,7 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
     lower_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
         return out_of_memory(&l);
+    plan->notes = &plan->found;
     plan->title_weight = options->title_weight;
     plan->max_query_prefix_terms = options->max_query_prefix_terms;
     int rc = lower_node_of(&l, tree, &plan->root);
@@ -504,6 +505,15 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
     }
     *out = plan;
     return 0;
+}
+
+void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found)
+{
+    lower_notes *notes = plan->notes;
+    if (!notes->fuzzy_cut)
+        notes->fuzzy_cut = node->source;
+    if (notes->fuzzy_cut == node->source && found > notes->fuzzy_found)
+        notes->fuzzy_found = found;
 }
 
 void lower_plan_free(lower_plan *plan)

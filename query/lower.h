@@ -142,8 +142,20 @@ typedef struct lower_node {
     lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1 or 2 starts) */
 } lower_node;
 
+/* What an engine's planner found that the person should be told: filled
+ * while planning (through the plan's pointer, the plan itself being
+ * const there), read by the search into its results (results.h). */
+typedef struct lower_notes {
+    const query_node *fuzzy_cut;    /* the first fuzzy word whose expansions were cut to
+                                     * its max_terms, or NULL */
+    size_t fuzzy_found;             /* how many terms were within its edits (in one
+                                     * segment: the most of any) */
+} lower_notes;
+
 typedef struct lower_plan {
     lower_node *root;
+    lower_notes *notes;             /* points to the plan's own `found` */
+    lower_notes found;
     double title_weight;            /* the weight of a term in the title */
     size_t max_query_prefix_terms;  /* all prefix expansions of the query together */
 } lower_plan;
@@ -170,6 +182,10 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
 
 /* NULL is accepted. */
 void lower_plan_free(lower_plan *plan);
+
+/* Record in plan->notes that the FUZZY `node` had `found` terms within
+ * its edits, more than its max_terms (the first such word is named). */
+void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found);
 
 /* How an engine makes its query of a plan, one node at a time (its
  * planner fills this table; lower_build walks the plan).  Each callback

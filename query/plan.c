@@ -322,6 +322,8 @@ static matcher *plan_fuzzy(planner *p, const lower_node *node)
             rc = scan_fuzzy_field(&f, title);
     field_expansion fields[2] = {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}};
     size_t kept = fuzzy_keep(f.candidates, f.count, node->max_terms);
+    if (kept < f.count)
+        lower_note_fuzzy_cut(p->plan, node, f.count);
     for (size_t i = 0; i < kept && rc == 0 && !f.failed; i++) {
         size_t id = f.candidates[i].id;
         field_expansion *field = &fields[f.titles[id]];

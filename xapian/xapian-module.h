@@ -64,10 +64,12 @@ typedef struct xapian_module_host {
     __typeof__(lower_query) *lower_query;
     __typeof__(lower_plan_free) *lower_plan_free;
     __typeof__(lower_build) *lower_build;
+    __typeof__(lower_note_fuzzy_cut) *lower_note_fuzzy_cut;
     __typeof__(snippet_plan_build) *snippet_plan_build;
     __typeof__(snippet_plan_free) *snippet_plan_free;
     __typeof__(results_reserve) *results_reserve;
     __typeof__(results_add_hit) *results_add_hit;
+    __typeof__(results_add_notes) *results_add_notes;
     __typeof__(source_date_number) *source_date_number;
     __typeof__(bm25_prepare) *bm25_prepare;
     __typeof__(suggest_edit_distance) *suggest_edit_distance;

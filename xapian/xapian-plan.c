@@ -120,6 +120,7 @@ void xapian_plan_options_init(xapian_plan_options *options)
     options->max_prefix_terms = 1000;
     options->db = NULL;
     options->max_query_prefix_terms = 10000;
+    options->notes = NULL;
 }
 
 typedef struct planner {
@@ -318,6 +319,8 @@ static cops_xapian_query *plan_fuzzy(planner *p, const lower_node *node)
         if (node->field & field)
             rc = scan_fuzzy_field(&f, field);
     size_t kept = rc == 0 ? fuzzy_keep(f.candidates, f.count, node->max_terms) : 0;
+    if (kept < f.count && rc == 0)
+        lower_note_fuzzy_cut(p->plan, node, f.count);
     cops_xapian_query **terms = kept ? malloc(kept * sizeof *terms) : NULL;
     cops_xapian_query *fields[2];
     size_t field_count = 0;
@@ -488,6 +491,8 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
         return rc;
     planner p = {o, plan, err, 0, 0};
     cops_xapian_query *q = lower_build(plan->root, &xapian_builder, &p);
+    if (o->notes)
+        *o->notes = plan->found;
     lower_plan_free(plan);
     if (p.rc != 0 || !q) {
         cops_xapian_query_free(q);

@@ -147,6 +147,13 @@ for engine in native xapian; do
     check_set "at most 50 words: qa and the first 49 in byte order" 'qa~1' fuzzy qa 1
     expect_exit 0 "$engine: qa~1 counts" -- cops_query -i "$dir" --count 'qa~1'
     expect_stdout_is 51 "$engine: qa~1: 76 words within one edit, 50 kept (qaa in two documents)"
+    expect_stderr_contains "note: 'qa~1': 77 indexed words are within 1 edit; the 50 nearest" \
+        "$engine: a note says the expansion was cut"
+    expect_exit 0 "$engine: qa~1 --json" -- cops_query -i "$dir" --json -n 0 'qa~1'
+    expect_stdout_contains '"notes":["'"'"'qa~1'"'"': 77 indexed words are within 1 edit;' \
+        "$engine: the JSON summary holds the note"
+    expect_exit 0 "$engine: budget~1" -- cops_query -i "$dir" --count 'budget~1'
+    expect_stderr_lacks "note:" "$engine: no note when nothing is cut"
 
     # Boosts: the same documents, every score times the factor.
     for q in 'budget' 'title:police' '"police rain"' 'bud*' '(rain OR grain)' 'plice~1'; do
