@@ -62,6 +62,7 @@ typedef struct settings {
     int lucene;
     const char *lucene_jars;     /* where liblucene8-java's jars are */
     const char *run_path;
+    int lower_operators;         /* --lower-operators: and/or/not read as AND/OR/NOT */
 } settings;
 
 static void die(const char *what, const cops_error *err)
@@ -129,6 +130,36 @@ static char *query_text(const char *raw, int stopwords)
         o += i - start;
     }
     out[o] = '\0';
+    return out;
+}
+
+/* --lower-operators (an experiment, see RELEVANCE.md, "Lower-case
+ * and/or/not"): the query as a person typing it would mean it if
+ * lower-case and/or/not were operators: those words upper case, every
+ * other character the syntax knows ("():*~^ and a leading + or -) made a
+ * space.  Returns a new string; *changed tells whether any word was. */
+static char *operator_text(const char *text, int *changed)
+{
+    char *out = xstrdup(text);
+    *changed = 0;
+    for (char *p = out; *p; p++)
+        if (strchr("\"():*~^", *p) || ((*p == '+' || *p == '-') && (p == out || p[-1] == ' ')))
+            *p = ' ';
+    for (char *p = out; *p;) {
+        while (*p == ' ')
+            p++;
+        char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        size_t n = (size_t)(end - p);
+        if ((n == 3 && (!strncmp(p, "and", 3) || !strncmp(p, "not", 3)))
+            || (n == 2 && !strncmp(p, "or", 2))) {
+            for (char *c = p; c < end; c++)
+                *c = (char)toupper((unsigned char)*c);
+            *changed = 1;
+        }
+        p = end;
+    }
     return out;
 }
 
@@ -228,11 +259,24 @@ static void cops_engine_run(cops_index *index, const collection *c, const settin
     o.default_op = COPS_OP_OR;
     o.limit = HITS;
     o.snippets = 0;
+    size_t converted = 0, refused = 0;
     for (size_t q = 0; q < c->nqueries; q++) {
         char *text = query_text(c->queries[q].text, s->stopwords);
         cops_results *results;
         cops_error err;
-        if (cops_search(index, text, &o, &results, &err) != COPS_OK)
+        int changed = 0;
+        if (s->lower_operators) {
+            char *operators = operator_text(text, &changed);
+            o.literal = !changed;
+            converted += (size_t)changed;
+            if (changed && cops_search(index, operators, &o, &results, &err) != COPS_OK) {
+                refused++; /* "a AND" and the like: the words as they are */
+                changed = 0;
+                o.literal = 1;
+            }
+            free(operators);
+        }
+        if (!changed && cops_search(index, text, &o, &results, &err) != COPS_OK)
             die("cops_search", &err);
         for (size_t i = 0; i < cops_results_count(results); i++) {
             const cops_hit *h = cops_results_hit(results, i);
@@ -242,6 +286,10 @@ static void cops_engine_run(cops_index *index, const collection *c, const settin
         cops_results_free(results);
         free(text);
     }
+    if (s->lower_operators)
+        fprintf(stderr, "relevance: %s: %zu of %zu queries hold a lower-case and/or/not, %zu of "
+                        "them refused as operators (searched as words)\n",
+                c->files, converted, c->nqueries, refused);
 }
 
 /* --------------------------------------------------------------- xapian */
@@ -987,6 +1035,8 @@ static void usage(FILE *out)
             "  --no-stem              index and query without stemming\n"
             "  --stopwords            drop a small list of English function words from\n"
             "                         the queries (both engines)\n"
+            "  --lower-operators      cops reads lower-case and/or/not as the operators\n"
+            "                         AND/OR/NOT (an experiment; the default is words)\n"
             "  --no-xapian            leave Xapian out\n"
             "  --no-lucene            leave Lucene 8 out (it runs when javac, java and the\n"
             "                         lucene-core-8 and lucene-analyzers-common-8 jars are\n"
@@ -1010,7 +1060,7 @@ int main(int argc, char **argv)
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
            O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP,
-           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN };
+           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN, O_LOWEROPS };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -1026,6 +1076,7 @@ int main(int argc, char **argv)
         {"title", required_argument, NULL, O_TITLE},
         {"no-stem", no_argument, NULL, O_NOSTEM},
         {"stopwords", no_argument, NULL, O_STOP},
+        {"lower-operators", no_argument, NULL, O_LOWEROPS},
         {"no-xapian", no_argument, NULL, O_NOX},
         {"known-item", no_argument, NULL, O_KNOWN},
         {"qrels", required_argument, NULL, O_QRELS},
@@ -1092,6 +1143,7 @@ int main(int argc, char **argv)
             break;
         case O_NOSTEM: s.stem = 0; break;
         case O_STOP: s.stopwords = 1; break;
+        case O_LOWEROPS: s.lower_operators = 1; break;
         case O_NOX: s.xapian = 0; break;
         case O_KNOWN: known = 1; break;
         case O_QRELS: qrels_path = optarg; break;

@@ -500,11 +500,12 @@ const cops_hit *cops_results_hit(const cops_results *results, size_t i);
  * unless options.explain was set. */
 const char *cops_results_query_tree(const cops_results *results);
 /* The same tree as one JSON value (the "tree" of --json --explain): each
- * node {"op":KIND, ...} with KIND one of WORD PHRASE PREFIX DATE AND OR
- * NOT AND_MAYBE NEAR ALL; a WORD, PHRASE or PREFIX has "field" ("any" or
- * "title") and "text", a PHRASE "slop", a NEAR "distance", a DATE "from"
- * and "to" ("YYYY-MM-DD" or null for an open end), an operator
- * "children".  Borrowed; NULL unless options.explain was set. */
+ * node {"op":KIND, ...} with KIND one of WORD PHRASE PREFIX FUZZY DATE AND
+ * OR NOT AND_MAYBE NEAR ALL BOOST; a WORD, PHRASE, PREFIX or FUZZY has
+ * "field" ("any" or "title") and "text", a PHRASE "slop", a FUZZY "edits"
+ * (1 or 2), a NEAR "distance", a BOOST "boost" (the factor) and one
+ * child, a DATE "from" and "to" ("YYYY-MM-DD" or null for an open end),
+ * an operator "children".  Borrowed; NULL unless options.explain was set. */
 const char *cops_results_query_json(const cops_results *results);
 /* The options the search ran with (defaults filled in); borrowed. */
 const cops_search_options *cops_results_options(const cops_results *results);
@@ -525,6 +526,11 @@ int cops_results_suggestion(const cops_results *results, size_t i, const char **
  * relaxed. */
 const char *cops_results_relaxed(const cops_results *results, size_t *required,
                                  size_t *word_count);
+/* The i-th note (from 0) on how the query was searched, or NULL past the
+ * last: one line of text, e.g. that a fuzzy word (query/GRAMMAR.md) is
+ * within its edits of more indexed words than the 50 it searches.
+ * Borrowed. */
+const char *cops_results_note(const cops_results *results, size_t i);
 /* Wall time of cops_search, in milliseconds. */
 double cops_results_milliseconds(const cops_results *results);
 

@@ -28,6 +28,7 @@ static void usage(FILE *out)
             "       %s --batch [OPTION]... < QUERIES\n"
             "Search an index built by cops-index.  QUERY: words, \"phrases\", AND OR NOT,\n"
             "+required -excluded, (groups), a NEAR/5 b, \"a b\"~2, prefix*, title:word,\n"
+            "title:(a OR b), fuzzy word~1 / word~2, boost word^2 or (a b)^1.5,\n"
             "date:2017-01-01..2017-12-31.  Several arguments are joined with spaces; a\n"
             "word such as -trump is a query word unless it reads as options (-c, -n5,\n"
             "-i DIR); after -- every argument is a query word.  Operators are upper\n"
@@ -144,6 +145,17 @@ static void note_relaxed(const cops_results *results)
             word_count);
 }
 
+/* The search's notes on standard error (cops.h, cops_results_note). */
+static void note_search(const cops_results *results)
+{
+    const char *note;
+    for (size_t i = 0; (note = cops_results_note(results, i)) != NULL; i++) {
+        fprintf(stderr, "%s: note: ", program);
+        cops_print_escaped(stderr, note, 0);
+        fputc('\n', stderr);
+    }
+}
+
 /* "did you mean: WORD -> SUGGESTION, ..." on standard error when a
  * query word is absent or rare (cops_results_suggestion). */
 static void note_suggestions(const cops_results *results)
@@ -177,6 +189,7 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
     }
     int status = cops_results_total(results) > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
     note_relaxed(results);
+    note_search(results);
     note_suggestions(results);
     if (s->json) {
         cops_results_print_json(results, query, stdout, s->print_flags);

@@ -204,7 +204,7 @@ static size_t query_words(analyzer *a, const query_node *node)
         return 0;
     size_t count = 0;
     if (node->text && (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE
-                       || node->kind == QUERY_PREFIX))
+                       || node->kind == QUERY_PREFIX || node->kind == QUERY_FUZZY))
         analyzer_run(a, node->text, strlen(node->text), 0, 0, count_words, &count, NULL, NULL);
     for (size_t i = 0; i < node->child_count; i++)
         count += query_words(a, node->children[i]);

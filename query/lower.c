@@ -108,7 +108,7 @@ static int join(lowering *l, lower_kind kind, const query_node *source, lower_no
     *out = NULL;
     if (count == 0)
         return 0;
-    if (count == 1 && (kind != LOWER_AND || required_count == 1)) {
+    if (count == 1 && kind != LOWER_SCALE && (kind != LOWER_AND || required_count == 1)) {
         *out = children[0];
         return 0;
     }
@@ -247,6 +247,44 @@ static int lower_prefix(lowering *l, const query_node *q, lower_node **out)
         count++;
     }
     return join(l, LOWER_AND, q, parts, count, count, out);
+}
+
+/* FUZZY of each analysed term of a fuzzy word, ANDed (lower.h). */
+static int lower_fuzzy(lowering *l, const query_node *q, lower_node **out)
+{
+    lower_words words;
+    int rc = analyze(l, q->text, 0, &words);
+    if (rc != 0 || words.count == 0)
+        return rc;
+    lower_node *parts[LOWER_MAX_PHRASE_TERMS];
+    for (size_t i = 0; i < words.count; i++) {
+        parts[i] = new_node(l, LOWER_FUZZY, q, 1);
+        if (!parts[i]) {
+            free_nodes(parts, i);
+            return COPS_ENOMEM;
+        }
+        memcpy(parts[i]->terms[0].text, words.terms[i], sizeof parts[i]->terms[0].text);
+        parts[i]->field = q->field == QUERY_FIELD_TITLE ? LOWER_FIELD_TITLE
+                                                        : LOWER_FIELD_BODY | LOWER_FIELD_TITLE;
+        parts[i]->distance = q->distance;
+        parts[i]->max_terms = LOWER_MAX_FUZZY_TERMS;
+    }
+    return join(l, LOWER_AND, q, parts, words.count, words.count, out);
+}
+
+/* SCALE of the boosted child (lower.h); dropped with it. */
+static int lower_boost(lowering *l, const query_node *q, lower_node **out)
+{
+    if (q->child_count != 1)
+        return error_set(l->err, COPS_EINVAL, "a boost takes one operand");
+    lower_node *child = NULL;
+    int rc = lower_node_of(l, q->children[0], &child);
+    if (rc != 0 || !child)
+        return rc;
+    rc = join(l, LOWER_SCALE, q, &child, 1, 1, out);
+    if (rc == 0)
+        (*out)->weight = q->boost;
+    return rc;
 }
 
 /* The children of `q` lowered into `parts` (room for all), dropped ones
@@ -432,6 +470,10 @@ static int lower_node_of(lowering *l, const query_node *q, lower_node **out)
         return lower_near(l, q, out);
     case QUERY_ALL:
         return leaf(l, LOWER_ALL, q, out);
+    case QUERY_FUZZY:
+        return lower_fuzzy(l, q, out);
+    case QUERY_BOOST:
+        return lower_boost(l, q, out);
     }
     return error_set(l->err, COPS_EINVAL, "unknown query node kind %d", (int)q->kind);
 }
@@ -451,6 +493,7 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
     lower_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
         return out_of_memory(&l);
+    plan->notes = &plan->found;
     plan->title_weight = options->title_weight;
     plan->max_query_prefix_terms = options->max_query_prefix_terms;
     int rc = lower_node_of(&l, tree, &plan->root);
@@ -462,6 +505,15 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
     }
     *out = plan;
     return 0;
+}
+
+void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found)
+{
+    lower_notes *notes = plan->notes;
+    if (!notes->fuzzy_cut)
+        notes->fuzzy_cut = node->source;
+    if (notes->fuzzy_cut == node->source && found > notes->fuzzy_found)
+        notes->fuzzy_found = found;
 }
 
 void lower_plan_free(lower_plan *plan)

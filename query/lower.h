@@ -60,6 +60,24 @@
  *    plan->max_query_prefix_terms for all prefixes of the query.  Each
  *    engine expands it against its own term dictionary, which is only
  *    known there (a segment's, or Xapian's).
+ *  - Boosts.  x^n is SCALE(x) with weight n (the parser bounds it: 0 < n
+ *    <= QUERY_MAX_BOOST); a boosted part that is dropped drops its SCALE.
+ *    Scores of everything under it are multiplied by n, title weights
+ *    included; exclusions under it score nothing either way.
+ *  - Fuzzy words.  word~n is a FUZZY of the word's analysed term (case
+ *    folded and stemmed, as the index holds it) in the fields it asks
+ *    for: the term itself and every indexed term within n edits of it
+ *    (optimal string alignment over bytes, query/suggest.h's distance)
+ *    among the terms that start with the term's first or its second byte
+ *    (so a wrong first letter is reached only through the second),
+ *    reading at most SUGGEST_MAX_VISITS terms of each.  When more than
+ *    max_terms (LOWER_MAX_FUZZY_TERMS) are that near, the nearest are
+ *    kept, then the ones in most documents (query/fuzzy.h).  The kept
+ *    terms of one field score as one blended term, as a prefix's do, so
+ *    a rare misspelling does not outrank the word.  A word that analyses
+ *    to several terms (e-mail~1) is the AND of each term's FUZZY; a stop
+ *    word or punctuation is dropped like a word.  The Xapian engine ORs
+ *    (OP_OR) the same expansions, each with its own idf.
  *
  * The plan borrows the parse tree (each leaf's `source`, for messages):
  * free the plan before the tree.
@@ -73,6 +91,9 @@
 #include "analysis/analyzer.h"
 #include "cops.h"
 #include "query/parser.h"
+
+/* Expansions of one fuzzy word (both fields together). */
+#define LOWER_MAX_FUZZY_TERMS 50
 
 /* Terms in one phrase, operands of one NEAR. */
 #define LOWER_MAX_PHRASE_TERMS 64
@@ -89,7 +110,10 @@ typedef enum lower_kind {
     LOWER_AND_MAYBE, /* children[0] required; children[1] adds its score when it matches too */
     LOWER_DATE,      /* date_from..date_to inclusive, YYYYMMDD, 0 = open; undated never */
     LOWER_ALL,       /* every document, score 0 */
-    LOWER_NOTHING    /* no document */
+    LOWER_NOTHING,   /* no document */
+    LOWER_FUZZY,     /* terms[0] and the terms within `distance` edits of it in `fields`,
+                      * at most `max_terms` of them */
+    LOWER_SCALE      /* children[0], its score times `weight` */
 } lower_kind;
 
 /* Fields, as bits (a PREFIX may expand in both). */
@@ -104,21 +128,34 @@ typedef struct lower_node {
     lower_kind kind;
     int field;                   /* TERM, PHRASE: one field; PREFIX: the fields */
     uint32_t slop;               /* PHRASE */
-    uint32_t distance;           /* NEAR */
-    size_t max_terms;            /* PREFIX */
+    uint32_t distance;           /* NEAR; FUZZY: the most edits */
+    size_t max_terms;            /* PREFIX, FUZZY */
     uint32_t date_from, date_to; /* DATE */
     struct lower_node **children;
     size_t child_count;
     size_t required_count;       /* AND */
     double weight;               /* TERM: the factor on its score, 1; 0 for a function
-                                  * word of a long query (lower_options) */
+                                  * word of a long query (lower_options); SCALE: the
+                                  * boost */
     const query_node *source;    /* the parse node it comes from (borrowed), for messages */
     size_t term_count;
     lower_term terms[];          /* TERM (1), PHRASE (>= 2), PREFIX (1 or 2 starts) */
 } lower_node;
 
+/* What an engine's planner found that the person should be told: filled
+ * while planning (through the plan's pointer, the plan itself being
+ * const there), read by the search into its results (results.h). */
+typedef struct lower_notes {
+    const query_node *fuzzy_cut;    /* the first fuzzy word whose expansions were cut to
+                                     * its max_terms, or NULL */
+    size_t fuzzy_found;             /* how many terms were within its edits (in one
+                                     * segment: the most of any) */
+} lower_notes;
+
 typedef struct lower_plan {
     lower_node *root;
+    lower_notes *notes;             /* points to the plan's own `found` */
+    lower_notes found;
     double title_weight;            /* the weight of a term in the title */
     size_t max_query_prefix_terms;  /* all prefix expansions of the query together */
 } lower_plan;
@@ -145,6 +182,10 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
 
 /* NULL is accepted. */
 void lower_plan_free(lower_plan *plan);
+
+/* Record in plan->notes that the FUZZY `node` had `found` terms within
+ * its edits, more than its max_terms (the first such word is named). */
+void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found);
 
 /* How an engine makes its query of a plan, one node at a time (its
  * planner fills this table; lower_build walks the plan).  Each callback

@@ -300,6 +300,13 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
         }
         fprintf(out, "],\"required\":%zu}", required);
     }
+    const char *note;
+    for (size_t i = 0; (note = cops_results_note(results, i)) != NULL; i++) {
+        fputs(i ? "," : ",\"notes\":[", out);
+        print_json_text(out, note);
+        if (!cops_results_note(results, i + 1))
+            fputc(']', out);
+    }
     const char *word, *suggested;
     for (size_t i = 0; cops_results_suggestion(results, i, &word, &suggested); i++) {
         fputs(i ? ",{\"word\":" : ",\"suggestions\":[{\"word\":", out);

@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,8 +36,9 @@ typedef struct token {
     query_kind kind;
     query_field field;
     size_t text_start, text_end; /* bytes of the text (WORD, PHRASE, PREFIX) */
-    uint32_t distance;           /* NEAR distance, PHRASE slop */
+    uint32_t distance;           /* NEAR distance, PHRASE slop, FUZZY edits */
     uint32_t date_from, date_to;
+    double boost;                /* TERM: ^n after it, 0 for none */
 } token;
 
 typedef struct parser {
@@ -271,6 +273,8 @@ static int parse_date_range(parser *p, size_t start, size_t end, size_t column, 
 
 /* ---------------------------------------------------------------- lexer */
 
+static int lex_trailing_boost(parser *p, double *boost);
+
 static int lex_phrase(parser *p, token *tok)
 {
     size_t quote = p->pos, quote_column = p->column;
@@ -304,7 +308,7 @@ static int lex_phrase(parser *p, token *tok)
                              QUERY_MAX_DISTANCE);
         advance_to(p, digits_end);
     }
-    return COPS_OK;
+    return lex_trailing_boost(p, &tok->boost);
 }
 
 /* A word is [start, end), already scanned; the cursor is at `end`. */
@@ -334,10 +338,10 @@ static bool span_only(const parser *p, size_t start, size_t end, const char *set
 
 /* Syntax that other engines have and this language has not, in the word
  * [start, end) at `column`: a field other than title: and date: (name:x,
- * Title:x) and a fuzzy '~N' or boost '^N' after a word.  Each would
- * otherwise be searched as text and silently match nothing, so it is an
- * error that says how to search the text (GRAMMAR.md, "Errors").  A URL's
- * scheme (http://x) and a time (10:30) stay words. */
+ * Title:x).  It would otherwise be searched as text and silently match
+ * nothing, so it is an error that says how to search the text
+ * (GRAMMAR.md, "Errors").  A URL's scheme (http://x) and a time (10:30)
+ * stay words. */
 static int check_foreign_syntax(parser *p, size_t start, size_t end, size_t column, bool field_allowed)
 {
     const char *colon = memchr(p->query + start, ':', end - start);
@@ -355,18 +359,125 @@ static int check_foreign_syntax(parser *p, size_t start, size_t end, size_t colu
                             "(to search the text, put it in quotes)",
                             shown, p->query + start);
     }
-    for (size_t at = start + 1; at < end; at++) {
-        char c = p->query[at];
-        if ((c == '~' && (at + 1 == end || span_only(p, at + 1, end, "0123456789")))
-            || (c == '^' && span_only(p, at + 1, end, "0123456789.")))
-            return syntax_error(p, column_at(p, start, column, at),
-                                c == '~' ? "'~' after a word: fuzzy matching is not supported "
-                                           "(a phrase takes a slop: \"a b\"~2; to search the "
-                                           "text, put it in quotes)"
-                                         : "'^' after a word: boosts are not supported (to "
-                                           "search the text, put it in quotes)");
-    }
     return COPS_OK;
+}
+
+
+/* ---------------------------------------- boosts, fuzzy words, field groups */
+
+/* The number of a boost, digits with at most one '.' ("2", "1.5", ".5");
+ * false if it is not one.  Beyond QUERY_MAX_BOOST the value stops
+ * growing, which is enough to refuse it. */
+static bool boost_number(const char *text, size_t length, double *value)
+{
+    double number = 0, scale = 1;
+    bool dot = false, digit = false;
+    for (size_t i = 0; i < length; i++) {
+        char c = text[i];
+        if (c == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            return false;
+        digit = true;
+        if (dot) {
+            scale /= 10;
+            number += (c - '0') * scale;
+        } else if (number <= QUERY_MAX_BOOST) {
+            number = number * 10 + (c - '0');
+        }
+    }
+    *value = number;
+    return digit;
+}
+
+/* The boost '^n' at [at, end) (at is the '^'), at `column`, into *boost. */
+static int parse_boost(parser *p, size_t at, size_t end, size_t column, double *boost)
+{
+    int shown = (int)(end - at > 30 ? 30 : end - at);
+    if (!boost_number(p->query + at + 1, end - at - 1, boost))
+        return syntax_error(p, column, "boost '%.*s' needs a number, as in word^2 or word^1.5",
+                            shown, p->query + at);
+    if (!(*boost > 0) || *boost > QUERY_MAX_BOOST)
+        return syntax_error(p, column,
+                            "boost '%.*s' is out of range: it must be above 0 and at most %g",
+                            shown, p->query + at, QUERY_MAX_BOOST);
+    return COPS_OK;
+}
+
+/* The last `sign` in (start, end) when only bytes of `set` follow it (at
+ * least one unless `may_end`), else 0: "budget~2" for '~', "x^1.5" for
+ * '^'.  The mark is never the first byte: "~2" and "^2" stay words. */
+static size_t find_suffix(const parser *p, size_t start, size_t end, char sign, const char *set,
+                          bool may_end)
+{
+    for (size_t at = end; at-- > start + 1;) {
+        if (p->query[at] != sign)
+            continue;
+        if ((may_end && at + 1 == end) || span_only(p, at + 1, end, set))
+            return at;
+        return 0;
+    }
+    return 0;
+}
+
+/* A '^n' right at the cursor (after a phrase or a closing parenthesis)
+ * into *boost, the cursor moved past it; *boost stays 0 when there is
+ * none ("a b"^x leaves ^x to be a word, as it was). */
+static int lex_trailing_boost(parser *p, double *boost)
+{
+    *boost = 0;
+    if (p->pos >= p->length || p->query[p->pos] != '^')
+        return COPS_OK;
+    size_t end = p->pos;
+    int32_t code_point;
+    while (end < p->length) {
+        size_t used = char_at(p->query, p->length, end, &code_point);
+        if (ends_word(code_point))
+            break;
+        end += used;
+    }
+    if (!span_only(p, p->pos + 1, end, "0123456789."))
+        return COPS_OK;
+    int status = parse_boost(p, p->pos, end, p->column, boost);
+    if (status == COPS_OK)
+        advance_to(p, end);
+    return status;
+}
+
+/* A word [start, end) at `column` (the cursor past it) with its suffixes:
+ * a boost '^n' last, before it a fuzzy '~n' or '~' (GRAMMAR.md). */
+static int lex_word(parser *p, size_t start, size_t end, size_t column, query_field field,
+                    token *tok)
+{
+    size_t caret = find_suffix(p, start, end, '^', "0123456789.", false);
+    if (caret) {
+        int status = parse_boost(p, caret, end, column_at(p, start, column, caret), &tok->boost);
+        if (status != COPS_OK)
+            return status;
+        end = caret;
+    }
+    size_t tilde = find_suffix(p, start, end, '~', "0123456789", true);
+    classify_word(p, start, tilde ? tilde : end, field, tok);
+    if (tilde) {
+        size_t tilde_column = column_at(p, start, column, tilde);
+        uint32_t edits = QUERY_DEFAULT_FUZZY;
+        if (tilde + 1 < end)
+            parse_number(p, tilde + 1, end, QUERY_MAX_FUZZY, &edits);
+        if (edits > QUERY_MAX_FUZZY)
+            return syntax_error(p, tilde_column,
+                                "fuzzy '%.*s' is above the limit of %d edits: use ~1 or ~2",
+                                (int)(end - tilde > 12 ? 12 : end - tilde), p->query + tilde,
+                                QUERY_MAX_FUZZY);
+        if (tok->kind == QUERY_PREFIX)
+            return syntax_error(p, tilde_column,
+                                "fuzzy '~' applies to a word, not to a prefix");
+        if (edits > 0)
+            tok->kind = QUERY_FUZZY;
+        tok->distance = edits;
+    }
+    return check_foreign_syntax(p, start, tok->text_end, column, field == QUERY_FIELD_ANY);
 }
 
 static int lex_operator(parser *p, size_t start, size_t end, token *tok, bool *is_operator)
@@ -451,17 +562,22 @@ static int lex(parser *p, token *tok)
     }
     if (span_starts_with(p, start, end, "title:")) {
         advance_to(p, end);
-        if (end > start + 6) {
-            classify_word(p, start + 6, end, QUERY_FIELD_TITLE, tok);
-            return check_foreign_syntax(p, start + 6, end, tok->column + 6, false);
-        }
+        if (end > start + 6)
+            return lex_word(p, start + 6, end, tok->column + 6, QUERY_FIELD_TITLE, tok);
         if (end < p->length && p->query[end] == '"') {
             int status = lex_phrase(p, tok);
             tok->field = QUERY_FIELD_TITLE;
             return status;
         }
+        if (end < p->length && p->query[end] == '(') {
+            /* a field group: the field applies to what the parentheses hold */
+            tok->type = TOKEN_OPEN;
+            tok->field = QUERY_FIELD_TITLE;
+            advance_to(p, end + 1);
+            return COPS_OK;
+        }
         return syntax_error(p, tok->column,
-                            "field title: needs a word or a phrase right after it");
+                            "field title: needs a word, a phrase or a group right after it");
     }
     if (span_starts_with(p, start, end, "date:")) {
         tok->kind = QUERY_DATE_RANGE;
@@ -469,8 +585,7 @@ static int lex(parser *p, token *tok)
         return parse_date_range(p, start + 5, end, tok->column + 5, tok);
     }
     advance_to(p, end);
-    classify_word(p, start, end, QUERY_FIELD_ANY, tok);
-    return check_foreign_syntax(p, start, end, tok->column, true);
+    return lex_word(p, start, end, tok->column, QUERY_FIELD_ANY, tok);
 }
 
 static int peek(parser *p, const token **out)
@@ -946,7 +1061,46 @@ static int expect_item(parser *p, const token *after, const token **next)
 
 static bool is_near_operand(const token *tok)
 {
-    return tok->type == TOKEN_TERM && (tok->kind == QUERY_WORD || tok->kind == QUERY_PHRASE);
+    return tok->type == TOKEN_TERM && (tok->kind == QUERY_WORD || tok->kind == QUERY_PHRASE)
+           && tok->boost == 0;
+}
+
+/* A field group's field on every word, phrase, prefix, fuzzy word and
+ * NEAR of `node` (dates keep theirs: they have none). */
+static void set_field(query_node *node, query_field field)
+{
+    if (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX
+        || node->kind == QUERY_FUZZY || node->kind == QUERY_NEAR)
+        node->field = field;
+    for (size_t i = 0; i < node->child_count; i++)
+        set_field(node->children[i], field);
+}
+
+/* *node (replaced, released on failure) with its score times `boost`. */
+static int boosted(parser *p, double boost, size_t column, query_node **node)
+{
+    query_node *boost_node;
+    int status = node_over(p, QUERY_BOOST, column, *node, &boost_node);
+    *node = boost_node;
+    if (status == COPS_OK)
+        boost_node->boost = boost;
+    return status;
+}
+
+/* What a closing parenthesis ends: the group (a field group's field set
+ * on what it holds) and its boost, if one follows. */
+static int close_group(parser *p, query_field field, size_t open_column, query_node **node)
+{
+    double boost;
+    int status = lex_trailing_boost(p, &boost);
+    if (status != COPS_OK) {
+        release(p, *node);
+        *node = NULL;
+        return status;
+    }
+    if (field != QUERY_FIELD_ANY)
+        set_field(*node, field);
+    return boost > 0 ? boosted(p, boost, open_column, node) : COPS_OK;
 }
 
 static int parse_primary(parser *p, query_node **out)
@@ -956,12 +1110,16 @@ static int parse_primary(parser *p, query_node **out)
     if (status != COPS_OK)
         return status;
     if (tok->type == TOKEN_TERM) {
+        double boost = tok->boost;
+        size_t column = tok->column;
         status = node_from_term(p, tok, out);
         consume(p);
-        return status;
+        return status == COPS_OK && boost > 0 ? boosted(p, boost, column, out) : status;
     }
-    /* Callers only come here on a term or '('. */
+    /* Callers only come here on a term or '(' (or a field group's 'title:('). */
     size_t open_column = tok->column;
+    query_field group = tok->field;
+    const char *opening = group == QUERY_FIELD_TITLE ? "title:(" : "(";
     if (p->depth >= QUERY_MAX_DEPTH)
         return error_set(p->err, COPS_ELIMIT,
                          "parentheses nest deeper than the limit of %d (at column %zu)",
@@ -971,9 +1129,12 @@ static int parse_primary(parser *p, query_node **out)
     if (status != COPS_OK)
         return status;
     if (tok->type == TOKEN_CLOSE)
-        return syntax_error(p, open_column, "empty parentheses: '()' holds nothing");
+        return group == QUERY_FIELD_TITLE
+                   ? syntax_error(p, open_column, "empty field group: 'title:()' holds nothing")
+                   : syntax_error(p, open_column, "empty parentheses: '()' holds nothing");
     if (tok->type == TOKEN_END)
-        return syntax_error(p, open_column, "unbalanced parenthesis: '(' is never closed");
+        return syntax_error(p, open_column, "unbalanced parenthesis: '%s' is never closed",
+                            opening);
     p->depth++;
     item inner;
     status = parse_level(p, QUERY_OR, NULL, &inner);
@@ -982,13 +1143,15 @@ static int parse_primary(parser *p, query_node **out)
         return status;
     status = peek(p, &tok);
     if (status == COPS_OK && tok->type != TOKEN_CLOSE)
-        status = syntax_error(p, open_column, "unbalanced parenthesis: '(' is never closed");
+        status = syntax_error(p, open_column, "unbalanced parenthesis: '%s' is never closed",
+                              opening);
     if (status != COPS_OK) {
         release(p, inner.node);
         return status;
     }
     consume(p);
-    return resolve_item(p, inner, out);
+    status = resolve_item(p, inner, out);
+    return status == COPS_OK ? close_group(p, group, open_column, out) : status;
 }
 
 static int parse_near(parser *p, query_node **out)
@@ -1281,6 +1444,14 @@ static void append_number(byte_buffer *out, uint32_t value)
     append_string(out, digits);
 }
 
+/* "^1.5": the factor as typed, up to 6 significant digits. */
+static void append_boost(byte_buffer *out, double boost)
+{
+    char text[32];
+    snprintf(text, sizeof text, "^%g", boost);
+    append_string(out, text);
+}
+
 const char *query_kind_name(query_kind kind)
 {
     switch (kind) {
@@ -1294,6 +1465,8 @@ const char *query_kind_name(query_kind kind)
     case QUERY_AND_MAYBE: return "AND_MAYBE";
     case QUERY_NEAR: return "NEAR";
     case QUERY_ALL: return "ALL";
+    case QUERY_FUZZY: return "FUZZY";
+    case QUERY_BOOST: return "BOOST";
     }
     return "?";
 }
@@ -1313,6 +1486,11 @@ void query_format_sexpr(const query_node *node, byte_buffer *out)
         /* fall through */
     case QUERY_WORD:
     case QUERY_PREFIX:
+    case QUERY_FUZZY:
+        if (node->kind == QUERY_FUZZY) {
+            buffer_append_byte(out, '~');
+            append_number(out, node->distance);
+        }
         if (node->field == QUERY_FIELD_TITLE)
             append_string(out, " title");
         buffer_append_byte(out, ' ');
@@ -1333,6 +1511,11 @@ void query_format_sexpr(const query_node *node, byte_buffer *out)
     case QUERY_NEAR:
         buffer_append_byte(out, '/');
         append_number(out, node->distance);
+        if (node->field == QUERY_FIELD_TITLE)
+            append_string(out, " title");
+        break;
+    case QUERY_BOOST:
+        append_boost(out, node->boost);
         break;
     default:
         break;
@@ -1361,12 +1544,19 @@ static void format_tree_at(const query_node *node, size_t depth, byte_buffer *ou
     case QUERY_WORD:
     case QUERY_PHRASE:
     case QUERY_PREFIX:
+    case QUERY_FUZZY:
         buffer_append_byte(out, ' ');
         if (node->field == QUERY_FIELD_TITLE)
             append_string(out, "title:");
         append_quoted(out, node->text ? node->text : "");
         if (node->kind == QUERY_PREFIX)
             append_string(out, "*  (words starting with it)");
+        if (node->kind == QUERY_FUZZY) {
+            append_string(out, "~");
+            append_number(out, node->distance);
+            append_string(out, node->distance == 1 ? "  (words within 1 edit)"
+                                                   : "  (words within 2 edits)");
+        }
         if (node->kind == QUERY_PHRASE && node->distance) {
             append_string(out, "~");
             append_number(out, node->distance);
@@ -1397,6 +1587,11 @@ static void format_tree_at(const query_node *node, size_t depth, byte_buffer *ou
         append_string(out, node->distance == 1 ? " word, any order)" : " words, any order)");
         break;
     case QUERY_ALL: append_string(out, "  (every document)"); break;
+    case QUERY_BOOST:
+        buffer_append_byte(out, ' ');
+        append_boost(out, node->boost);
+        append_string(out, "  (its score times the factor)");
+        break;
     }
     buffer_append_byte(out, '\n');
     for (size_t i = 0; i < node->child_count; i++)

@@ -21,8 +21,12 @@
  *    optional part, as produced by "+a c" (see GRAMMAR.md for +/-);
  *  - NEAR has at least two children, each a WORD or a PHRASE;
  *  - DATE_RANGE has at least one bound, and date_from <= date_to when
- *    both are set.
- * Leaves (WORD, PHRASE, PREFIX) always have non-empty text.  A PHRASE's
+ *    both are set;
+ *  - BOOST has exactly one child, never a NOT nor an ALL, and is never
+ *    flattened into its parent: (a OR b)^3 OR c keeps its inner OR;
+ *  - a field group title:(...) leaves no node of its own: each WORD,
+ *    PHRASE, PREFIX, FUZZY and NEAR inside gets field title.
+ * Leaves (WORD, PHRASE, PREFIX, FUZZY) always have non-empty text.  A PHRASE's
  * text is the raw text between the quotes.
  *
  * Bounds, all checked before the work they guard:
@@ -50,6 +54,11 @@
 #define QUERY_MAX_DEPTH 32
 #define QUERY_MAX_NODES 1024
 #define QUERY_MAX_DISTANCE 1000
+/* Edits of a fuzzy word: word~1, word~2, word~ (= 2). */
+#define QUERY_MAX_FUZZY 2
+#define QUERY_DEFAULT_FUZZY 2
+/* A boost x^n: 0 < n <= QUERY_MAX_BOOST. */
+#define QUERY_MAX_BOOST 1000.0
 /* Distance of a bare NEAR (no /n). */
 #define QUERY_NEAR_DEFAULT_DISTANCE 10
 
@@ -63,16 +72,20 @@ typedef enum query_kind {
     QUERY_NOT,         /* one child; only ever appears as a child of QUERY_AND */
     QUERY_AND_MAYBE,   /* children[0] required, children[1] optional (scores only): from +a c */
     QUERY_NEAR,        /* children (WORD or PHRASE) within `distance` words of each other, any order */
-    QUERY_ALL          /* every document (pure negative queries become (AND (ALL) (NOT x))) */
+    QUERY_ALL,         /* every document (pure negative queries become (AND (ALL) (NOT x))) */
+    QUERY_FUZZY,       /* text: a word; distance = the most edits (1 or 2), from word~n */
+    QUERY_BOOST        /* one child, whose score is multiplied by `boost`, from x^n */
 } query_kind;
 
 typedef enum query_field { QUERY_FIELD_ANY = 0, QUERY_FIELD_TITLE = 1 } query_field;
 
 typedef struct query_node {
     query_kind kind;
-    query_field field;           /* WORD, PHRASE, PREFIX: title: restricts to the title */
+    query_field field;           /* WORD, PHRASE, PREFIX, FUZZY, NEAR: title: restricts to
+                                  * the title (a field group title:(...) sets it on each) */
     char *text;                  /* WORD, PHRASE, PREFIX; owned by the node, NUL-terminated */
-    uint32_t distance;           /* NEAR: n; PHRASE: slop */
+    uint32_t distance;           /* NEAR: n; PHRASE: slop; FUZZY: edits */
+    double boost;                /* BOOST: the factor, QUERY_MIN_BOOST ... QUERY_MAX_BOOST */
     uint32_t date_from, date_to; /* DATE_RANGE */
     struct query_node **children;
     size_t child_count;
@@ -97,13 +110,15 @@ void query_free(query_node *node);
 
 /* Append the tree as an S-expression: (AND (WORD "sanctuary") (WORD "grant")),
  * (PHRASE~2 "a b"), (WORD title "x"), (PREFIX "gra"), (NEAR/3 ...),
+ * (FUZZY~2 "budget"), (BOOST^1.5 (WORD "x")),
  * (DATE 20170101 20171231) with * for an open end, (AND_MAYBE a b),
  * (NOT x), (ALL).  In text, '"' and '\' are escaped with '\' and bytes
  * below 0x20 written as \xHH.  Tests and debugging rely on this form. */
 void query_format_sexpr(const query_node *node, byte_buffer *out);
 
 /* The upper-case name of a node kind as the S-expression writes it
- * (WORD, PHRASE, PREFIX, DATE, AND, OR, NOT, AND_MAYBE, NEAR, ALL). */
+ * (WORD, PHRASE, PREFIX, DATE, AND, OR, NOT, AND_MAYBE, NEAR, ALL, FUZZY,
+ * BOOST). */
 const char *query_kind_name(query_kind kind);
 
 /* Append an indented, human-readable tree (one node per line, two spaces

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "query/fuzzy.h"
+#include "query/suggest.h"
 
 typedef struct planner {
     cops_index *index;
@@ -151,18 +153,42 @@ static int add_expansion(void *context, const uint8_t *key, size_t key_length,
 }
 
 /* One field's expansions as one blended term (NULL when there are none,
- * or out of memory: p->rc says which). */
-static matcher *blend_field(planner *p, const lower_node *node, const field_expansion *f,
-                            int title)
+ * or out of memory: p->rc says which); `label` as --explain shows it
+ * after the field. */
+static matcher *blend_field(planner *p, const char *label, const field_expansion *f, int title)
 {
     if (f->count == 0)
         return NULL;
     bm25_term scorer;
     prepare_scorer(p, &scorer, f->largest_df, title);
-    char label[2 * ANALYZER_MAX_TERM_BYTES + 16];
-    snprintf(label, sizeof label, "%s%s*%s%s", title ? "title:" : "", node->terms[0].text,
-             node->term_count > 1 ? "|" : "", node->term_count > 1 ? node->terms[1].text : "");
-    return checked(p, matcher_blend(p->seg, f->terms, f->count, &scorer, label));
+    char shown[2 * ANALYZER_MAX_TERM_BYTES + 24];
+    snprintf(shown, sizeof shown, "%s%s", title ? "title:" : "", label);
+    return checked(p, matcher_blend(p->seg, f->terms, f->count, &scorer, shown));
+}
+
+/* Each field's blended term, the two OR-ed (an empty matcher when
+ * neither has any); frees the expansions' arrays. */
+static matcher *blend_fields(planner *p, const char *label, field_expansion fields[2])
+{
+    matcher *blended[2];
+    size_t count = 0;
+    for (int title = 0; title <= 1 && p->rc == 0; title++) {
+        matcher *m = blend_field(p, label, &fields[title], title);
+        if (m)
+            blended[count++] = m;
+    }
+    matcher *expanded = NULL;
+    if (p->rc != 0) {
+        for (size_t i = 0; i < count; i++)
+            matcher_free(blended[i]);
+    } else {
+        expanded = checked(p, count == 0   ? matcher_empty()
+                              : count == 1 ? blended[0]
+                                           : matcher_or(blended, count));
+    }
+    free(fields[0].terms);
+    free(fields[1].terms);
+    return expanded;
 }
 
 /* The segment's terms that start with the prefix, and its stem (lower.h),
@@ -199,25 +225,127 @@ static matcher *plan_prefix(planner *p, const lower_node *node)
     else if (expansion.failed && p->rc == 0)
         p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s*'",
                           node->source->text);
-    matcher *fields[2];
-    size_t count = 0;
-    for (int title = 0; title <= 1 && p->rc == 0; title++) {
-        matcher *m = blend_field(p, node, &expansion.fields[title], title);
-        if (m)
-            fields[count++] = m;
+    char label[2 * ANALYZER_MAX_TERM_BYTES + 16];
+    snprintf(label, sizeof label, "%s*%s%s", node->terms[0].text, node->term_count > 1 ? "|" : "",
+             node->term_count > 1 ? node->terms[1].text : "");
+    return blend_fields(p, label, expansion.fields);
+}
+
+/* A fuzzy word's terms within its edits in one segment (lower.h,
+ * "Fuzzy words"), candidates[i].id indexing terms[] and titles[]. */
+typedef struct fuzzy_scan {
+    planner *p;
+    const lower_node *node;
+    size_t term_length;
+    int title;                   /* the field being scanned */
+    size_t visits;               /* in the bucket being scanned */
+    fuzzy_candidate *candidates;
+    segment_term *terms;
+    uint8_t *titles;
+    size_t count, capacity;
+    int failed;
+} fuzzy_scan;
+
+static int add_fuzzy(fuzzy_scan *f, const uint8_t *key, size_t key_length,
+                     const segment_term *term, size_t distance)
+{
+    if (f->count == f->capacity) {
+        size_t capacity = f->capacity ? f->capacity * 2 : 16;
+        fuzzy_candidate *candidates = realloc(f->candidates, capacity * sizeof *candidates);
+        if (candidates)
+            f->candidates = candidates;
+        segment_term *terms = candidates ? realloc(f->terms, capacity * sizeof *terms) : NULL;
+        if (terms)
+            f->terms = terms;
+        uint8_t *titles = terms ? realloc(f->titles, capacity) : NULL;
+        if (!titles) {
+            f->failed = 1;
+            return 1;
+        }
+        f->titles = titles;
+        f->capacity = capacity;
     }
-    matcher *expanded = NULL;
-    if (p->rc != 0) {
-        for (size_t i = 0; i < count; i++)
-            matcher_free(fields[i]);
-    } else {
-        expanded = checked(p, count == 0   ? matcher_empty()
-                              : count == 1 ? fields[0]
-                                           : matcher_or(fields, count));
+    int64_t df = key_df(f->p, key, key_length, term);
+    if (df < 0)
+        return (int)df;
+    f->candidates[f->count] = (fuzzy_candidate){(uint32_t)distance, (uint64_t)df, f->count};
+    f->terms[f->count] = *term;
+    f->titles[f->count] = (uint8_t)f->title;
+    f->count++;
+    return 0;
+}
+
+static int visit_fuzzy(void *context, const uint8_t *key, size_t key_length,
+                       const segment_term *term)
+{
+    fuzzy_scan *f = context;
+    if (++f->visits > SUGGEST_MAX_VISITS)
+        return 1;
+    size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
+                                            f->term_length, key + f->title,
+                                            key_length - (size_t)f->title);
+    /* the exact term is looked up on its own, whatever the bucket's bound */
+    if (distance == 0 || distance > f->node->distance)
+        return 0;
+    return add_fuzzy(f, key, key_length, term, distance);
+}
+
+/* The exact term and its buckets' neighbours in one field. */
+static int scan_fuzzy_field(fuzzy_scan *f, int title)
+{
+    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
+    const char *text = f->node->terms[0].text;
+    size_t key_length = make_key(key, text, title);
+    segment_term exact;
+    f->title = title;
+    int rc = segment_lookup(f->p->seg, key, key_length, &exact, f->p->err);
+    rc = rc <= 0 ? rc : add_fuzzy(f, key, key_length, &exact, 0);
+    char buckets[2];
+    size_t bucket_count = suggest_buckets(text, f->term_length, buckets);
+    for (size_t b = 0; b < bucket_count && rc >= 0 && !f->failed; b++) {
+        key_length = make_key(key, "", title);
+        key[key_length++] = (uint8_t)buckets[b];
+        f->visits = 0;
+        rc = segment_scan_prefix(f->p->seg, key, key_length, visit_fuzzy, f, f->p->err);
     }
-    free(expansion.fields[0].terms);
-    free(expansion.fields[1].terms);
-    return expanded;
+    return rc < 0 ? rc : 0;
+}
+
+/* The kept expansions (fuzzy.h) of a fuzzy word, one blended term per
+ * field, the two OR-ed. */
+static matcher *plan_fuzzy(planner *p, const lower_node *node)
+{
+    fuzzy_scan f = {p, node, strlen(node->terms[0].text), 0, 0, NULL, NULL, NULL, 0, 0, 0};
+    int rc = 0;
+    for (int title = 0; title <= 1 && rc == 0 && !f.failed; title++)
+        if (node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY))
+            rc = scan_fuzzy_field(&f, title);
+    field_expansion fields[2] = {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}};
+    size_t kept = fuzzy_keep(f.candidates, f.count, node->max_terms);
+    if (kept < f.count)
+        lower_note_fuzzy_cut(p->plan, node, f.count);
+    for (size_t i = 0; i < kept && rc == 0 && !f.failed; i++) {
+        size_t id = f.candidates[i].id;
+        field_expansion *field = &fields[f.titles[id]];
+        if (!field->terms && !(field->terms = malloc(kept * sizeof *field->terms))) {
+            f.failed = 1;
+            break;
+        }
+        field->terms[field->count++] = f.terms[id];
+        if ((int64_t)f.candidates[i].df > field->largest_df)
+            field->largest_df = (int64_t)f.candidates[i].df;
+    }
+    if (rc < 0 && p->rc == 0)
+        p->rc = rc;
+    else if (f.failed && p->rc == 0)
+        p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s~%u'",
+                          node->terms[0].text, (unsigned)node->distance);
+    free(f.candidates);
+    free(f.terms);
+    free(f.titles);
+    char label[ANALYZER_MAX_TERM_BYTES + 16];
+    snprintf(label, sizeof label, "%s~%u", node->terms[0].text, (unsigned)node->distance);
+    return blend_fields(p, label, fields);
 }
 
 static void *plan_leaf(void *context, const lower_node *node)
@@ -234,6 +362,8 @@ static void *plan_leaf(void *context, const lower_node *node)
         return plan_phrase(p, node);
     case LOWER_PREFIX:
         return plan_prefix(p, node);
+    case LOWER_FUZZY:
+        return plan_fuzzy(p, node);
     case LOWER_DATE:
         return checked(p, matcher_date(p->seg, node->date_from, node->date_to));
     case LOWER_ALL:
@@ -251,6 +381,11 @@ static void *plan_op(void *context, const lower_node *node, void **built)
     size_t n = node->child_count, required = node->required_count;
     if (node->kind == LOWER_TITLE)
         return built[0]; /* the title terms carry the title weight */
+    if (node->kind == LOWER_SCALE) {
+        char label[48];
+        snprintf(label, sizeof label, "boost ^%g", node->weight);
+        return checked(p, matcher_scale(built[0], node->weight, label));
+    }
     /* matchers, not void pointers, for the constructors; on the stack
      * for the usual few operands */
     matcher *few[8];

@@ -126,12 +126,16 @@ static void print_query_json(FILE *out, const query_node *node)
     case QUERY_WORD:
     case QUERY_PHRASE:
     case QUERY_PREFIX:
+    case QUERY_FUZZY:
         fprintf(out, ",\"field\":\"%s\",\"text\":",
                 node->field == QUERY_FIELD_TITLE ? "title" : "any");
         escape_json_string(out, node->text ? node->text : "", node->text ? strlen(node->text) : 0);
         if (node->kind == QUERY_PHRASE)
             fprintf(out, ",\"slop\":%u", (unsigned)node->distance);
+        if (node->kind == QUERY_FUZZY)
+            fprintf(out, ",\"edits\":%u", (unsigned)node->distance);
         break;
+    case QUERY_BOOST: fprintf(out, ",\"boost\":%g", node->boost); break;
     case QUERY_NEAR: fprintf(out, ",\"distance\":%u", (unsigned)node->distance); break;
     case QUERY_DATE_RANGE:
         fputs(",\"from\":", out);
@@ -206,6 +210,9 @@ void cops_results_free(cops_results *results)
     free(results->tree_json);
     free(results->relaxed_words);
     suggestions_free(results->suggestions, results->suggestion_count);
+    for (size_t i = 0; i < results->note_count; i++)
+        free(results->notes[i]);
+    free(results->notes);
     free(results);
 }
 
@@ -225,6 +232,36 @@ int cops_results_suggestion(const cops_results *results, size_t i, const char **
     *word = results->suggestions[i].word;
     *suggested = results->suggestions[i].suggested;
     return 1;
+}
+
+int results_add_notes(cops_results *results, const lower_notes *notes, cops_error *err)
+{
+    const query_node *fuzzy = notes->fuzzy_cut;
+    if (!fuzzy)
+        return 0;
+    char note[COPS_ERROR_MESSAGE_MAX];
+    snprintf(note, sizeof note,
+             "'%.*s~%u': %zu indexed words are within %u edit%s; the %d nearest (then most "
+             "frequent) are searched", 100, fuzzy->text, (unsigned)fuzzy->distance,
+             notes->fuzzy_found, (unsigned)fuzzy->distance, fuzzy->distance == 1 ? "" : "s",
+             LOWER_MAX_FUZZY_TERMS);
+    for (size_t i = 0; i < results->note_count; i++)
+        if (strcmp(results->notes[i], note) == 0)
+            return 0;
+    char *copy = strdup(note);
+    char **grown = copy ? realloc(results->notes, (results->note_count + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(copy);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    results->notes = grown;
+    results->notes[results->note_count++] = copy;
+    return 0;
+}
+
+const char *cops_results_note(const cops_results *results, size_t i)
+{
+    return i < results->note_count ? results->notes[i] : NULL;
 }
 
 const char *cops_results_relaxed(const cops_results *results, size_t *required, size_t *word_count)

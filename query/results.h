@@ -8,6 +8,7 @@
 
 #include "analysis/analyzer.h"
 #include "cops.h"
+#include "query/lower.h"
 #include "query/snippet.h"
 #include "query/suggest.h"
 
@@ -26,6 +27,8 @@ struct cops_results {
     suggestion *suggestions;     /* cops_results_suggestion */
     size_t suggestion_count;
     int suggested;               /* 1 once looked for (a relaxed search runs again) */
+    char **notes;                /* cops_results_note */
+    size_t note_count;
 };
 
 /* A new, empty result list for `options`; NULL when out of memory. */
@@ -49,6 +52,10 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippe
 /* Name the index the last hit added came from (cops_hit.index, copied);
  * COPS_ENOMEM on failure. */
 int results_set_index_name(cops_results *results, const char *name, cops_error *err);
+
+/* Add the notes of planning (lower.h) to cops_results_note's, each at
+ * most once (a relaxed search plans again).  COPS_ENOMEM on failure. */
+int results_add_notes(cops_results *results, const lower_notes *notes, cops_error *err);
 
 /* Keep the parsed query as an --explain tree, as text and as JSON. */
 void results_set_tree(cops_results *results, const query_node *query);

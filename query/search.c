@@ -457,6 +457,8 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         rc = feedback_prepare(index, query, options, &expansion, err);
     if (rc == 0)
         rc = match_segments(index, plan, &expansion, options, wanted, &heap, results, err);
+    if (rc == 0)
+        rc = results_add_notes(results, plan->notes, err);
     if (rc == 0 && options->suggest && !results->suggested) {
         results->suggested = 1;
         rc = suggest_words(index, query, &results->suggestions, &results->suggestion_count, err);

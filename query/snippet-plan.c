@@ -63,7 +63,10 @@ static int add_node(snippet_plan *plan, analyzer *text_analyzer, const query_nod
 {
     if (node->kind == QUERY_NOT)
         return 0; /* excluded words are never what a hit matched */
-    if (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX)
+    /* a fuzzy word shows where it is written as typed: its other
+     * expansions are known only to the engine that searched */
+    if (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX
+        || node->kind == QUERY_FUZZY)
         return node->text ? add_leaf(plan, text_analyzer, node, near) : 0;
     if (node->kind == QUERY_NEAR) {
         if (ARRAY_RESERVE_ONE(plan->near_distance, plan->near_capacity, plan->near_count, 4) != 0)

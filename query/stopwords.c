@@ -67,7 +67,7 @@ int stopword_node(analyzer *a, const query_node *node)
 static void count_words(analyzer *a, const query_node *node, size_t *words, size_t *others)
 {
     if (node->text && (node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX
-                       || node->kind == QUERY_WORD)) {
+                       || node->kind == QUERY_WORD || node->kind == QUERY_FUZZY)) {
         size_t count = 0;
         analyzer_run(a, node->text, strlen(node->text), 0, ANALYZE_NO_STEM, count_word, &count,
                      NULL, NULL);

@@ -13,11 +13,19 @@
 #include "query/index.h"
 #include "query/plan.h"
 
-#define MAX_DISTANCE 2
+#define MAX_DISTANCE SUGGEST_MAX_DISTANCE
 
-/* The optimal-string-alignment distance of a and b when at most
- * MAX_DISTANCE, else MAX_DISTANCE + 1. */
-static size_t edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
+size_t suggest_buckets(const char *term, size_t length, char buckets[2])
+{
+    size_t count = 0;
+    if (length > 0)
+        buckets[count++] = term[0];
+    if (length > 1 && term[1] != term[0])
+        buckets[count++] = term[1];
+    return count;
+}
+
+size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
 {
     if (a_length > ANALYZER_MAX_TERM_BYTES || b_length > ANALYZER_MAX_TERM_BYTES
         || (a_length > b_length ? a_length - b_length : b_length - a_length) > MAX_DISTANCE)
@@ -70,7 +78,7 @@ static int visit_candidate(void *context, const uint8_t *key, size_t key_length,
         return 1;
     if (key_length == search->term_length && memcmp(key, search->term, key_length) == 0)
         return 0;
-    size_t distance = edit_distance((const uint8_t *)search->term, search->term_length, key,
+    size_t distance = suggest_edit_distance((const uint8_t *)search->term, search->term_length, key,
                                     key_length);
     if (distance > MAX_DISTANCE || distance > search->best_distance
         || (distance == search->best_distance && term->df <= search->best_df))
@@ -86,13 +94,13 @@ static int visit_candidate(void *context, const uint8_t *key, size_t key_length,
  * (suggest.h) into search->best; 0 or a negative status. */
 static int nearest_term(cops_index *index, candidate_search *search, cops_error *err)
 {
+    char buckets[2];
+    size_t bucket_count = suggest_buckets(search->term, search->term_length, buckets);
     for (size_t s = 0; s < index->segment_count; s++)
-        for (size_t first = 0; first < 2 && first < search->term_length; first++) {
-            if (first == 1 && search->term[1] == search->term[0])
-                continue;
+        for (size_t b = 0; b < bucket_count; b++) {
             search->visits = 0;
-            int rc = segment_scan_prefix(index->segments[s], (const uint8_t *)search->term + first,
-                                         1, visit_candidate, search, err);
+            int rc = segment_scan_prefix(index->segments[s], (const uint8_t *)&buckets[b], 1,
+                                         visit_candidate, search, err);
             if (rc < 0)
                 return rc;
         }

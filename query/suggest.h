@@ -18,6 +18,9 @@
 #ifndef COPS_QUERY_SUGGEST_H
 #define COPS_QUERY_SUGGEST_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "cops.h"
 #include "query/parser.h"
 
@@ -25,6 +28,20 @@
 #define SUGGEST_MIN_RATIO 20
 #define SUGGEST_MAX_VISITS 200000
 #define SUGGEST_MAX_WORDS 16   /* words of one query looked at */
+#define SUGGEST_MAX_DISTANCE 2
+
+/* The optimal-string-alignment (Damerau-Levenshtein) distance of the
+ * bytes a and b when at most SUGGEST_MAX_DISTANCE, else
+ * SUGGEST_MAX_DISTANCE + 1 (work bounded by the term length, and cut
+ * short once every alignment is further).  Fuzzy words (lower.h) use it
+ * too. */
+size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b,
+                             size_t b_length);
+
+/* The dictionary buckets a word's neighbours are looked for in: the
+ * terms starting with its first byte, and with its second when that
+ * differs.  Writes them to buckets[] and returns how many (0 to 2). */
+size_t suggest_buckets(const char *term, size_t length, char buckets[2]);
 
 typedef struct suggestion {
     char *word;              /* as typed */

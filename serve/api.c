@@ -422,8 +422,9 @@ static char *suggested_query(const char *query, const cops_results *results)
 }
 
 /* {"relaxed": {"words", "required"}, "suggestions": [{"word",
- * "suggestion"}], "did_you_mean": QUERY}, each only when the search gave
- * it (cops_results_relaxed, cops_results_suggestion); NULL for none. */
+ * "suggestion"}], "did_you_mean": QUERY, "notes": [TEXT]}, each only when
+ * the search gave it (cops_results_relaxed, cops_results_suggestion,
+ * cops_results_note); NULL for none. */
 static json_t *hints_json(const char *query, const cops_results *results)
 {
     json_t *hints = json_object();
@@ -452,6 +453,13 @@ static json_t *hints_json(const char *query, const cops_results *results)
         char *corrected = suggested_query(query, results);
         json_object_set_new(hints, "did_you_mean", json_text(corrected));
         free(corrected);
+    }
+    const char *note = cops_results_note(results, 0);
+    if (note) {
+        json_t *notes = json_array();
+        for (size_t i = 0; (note = cops_results_note(results, i)) != NULL; i++)
+            json_array_append_new(notes, json_text(note));
+        json_object_set_new(hints, "notes", notes);
     }
     if (json_object_size(hints) == 0) {
         json_decref(hints);

@@ -37,5 +37,5 @@ CLI_TESTS += tests/cli/progress.sh
 ## Titles (the headline rule, metadata first) and dates (the forms read).
 CLI_TESTS += tests/cli/titles-dates.sh
 ## Ranking options (stop words, feedback) and untitled JSON Lines records.
-CLI_TESTS += tests/cli/prefixes.sh
+CLI_TESTS += tests/cli/prefixes.sh tests/cli/query-syntax.sh
 CLI_TESTS += tests/cli/ranking.sh

@@ -7,7 +7,9 @@
  * are indexed as written), and then compares cops_search with a reference
  * evaluator written here for hundreds of random queries: nested boolean
  * expressions, +/- sequences, phrases taken from the documents (exact and
- * sloppy), NEAR/n, prefixes, title: and date: terms.
+ * sloppy), NEAR/n, prefixes, title: and date: terms, title:(...) groups,
+ * boosts (...)^n and fuzzy words w~n (expanded by a textbook edit
+ * distance over the whole vocabulary).
  *
  * The reference shares only the parser (query_parse: the same tree drives
  * both) and the analyzer (to re-analyse the documents' titles and texts
@@ -507,7 +509,8 @@ typedef enum ref_kind {
     R_AND,     /* children[0..required) required, the rest excluded */
     R_MAYBE,   /* children[0] required, children[1] optional */
     R_ALL,
-    R_DATE
+    R_DATE,
+    R_SCALE    /* children[0], its score times `weight` (a boost) */
 } ref_kind;
 
 typedef struct ref_node {
@@ -515,7 +518,7 @@ typedef struct ref_node {
     uint32_t term;        /* R_TERM */
     int title;            /* R_TERM, R_BLEND */
     double idf;           /* R_TERM, R_BLEND */
-    double weight;        /* R_TERM, R_BLEND: field weight */
+    double weight;        /* R_TERM, R_BLEND: field weight; R_SCALE: the boost */
     double average;       /* R_TERM, R_BLEND: average field length */
     uint32_t *offsets;    /* R_PHRASE */
     uint32_t slop;        /* R_PHRASE */
@@ -626,6 +629,148 @@ static ref_node *either(ref_node *body, ref_node *title)
 
 static ref_node *plan(ref_planner *p, const query_node *q);
 
+static uint32_t field_df(const ref_planner *p, uint32_t id, int title)
+{
+    return title ? p->c->terms.title_df[id] : p->c->terms.body_df[id];
+}
+
+/* To `parent`, an R_BLEND of the keys ids[0..count) found in the field
+ * (query/lower.h: tf summed, scored as its most frequent key would be),
+ * if any is; returns how many are. */
+static size_t add_blend(ref_planner *p, ref_node *parent, const uint32_t *ids, size_t count,
+                        int title)
+{
+    ref_node *blend = new_node(R_BLEND);
+    uint32_t largest_df = 0, largest_id = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t df = field_df(p, ids[i], title);
+        if (df == 0)
+            continue;
+        add_child(blend, term_node(p, ids[i], title));
+        if (df > largest_df) {
+            largest_df = df;
+            largest_id = ids[i];
+        }
+    }
+    size_t found = blend->count;
+    if (found == 0) {
+        free_ref(blend);
+        return 0;
+    }
+    ref_node *model = term_node(p, largest_id, title);
+    blend->title = title;
+    blend->idf = model->idf;
+    blend->weight = model->weight;
+    blend->average = model->average;
+    free_ref(model);
+    add_child(parent, blend);
+    return found;
+}
+
+/* Optimal string alignment distance, the textbook full table (the
+ * reference for query/suggest.h's bounded one). */
+static size_t osa_distance(const char *a, const char *b)
+{
+    size_t m = strlen(a), n = strlen(b);
+    size_t *d = malloc((m + 1) * (n + 1) * sizeof *d);
+    cr_assert_not_null(d);
+#define D(i, j) d[(i) * (n + 1) + (j)]
+    for (size_t i = 0; i <= m; i++)
+        D(i, 0) = i;
+    for (size_t j = 0; j <= n; j++)
+        D(0, j) = j;
+    for (size_t i = 1; i <= m; i++)
+        for (size_t j = 1; j <= n; j++) {
+            size_t best = D(i - 1, j - 1) + (a[i - 1] != b[j - 1]);
+            if (D(i - 1, j) + 1 < best)
+                best = D(i - 1, j) + 1;
+            if (D(i, j - 1) + 1 < best)
+                best = D(i, j - 1) + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+                && D(i - 2, j - 2) + 1 < best)
+                best = D(i - 2, j - 2) + 1;
+            D(i, j) = best;
+        }
+    size_t distance = D(m, n);
+#undef D
+    free(d);
+    return distance;
+}
+
+typedef struct fuzzy_found {
+    uint32_t id, distance, df;
+    int title;
+    size_t order;
+} fuzzy_found;
+
+static int compare_found(const void *a, const void *b)
+{
+    const fuzzy_found *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* A fuzzy word's term (query/lower.h, "Fuzzy words"): per field, the
+ * exact term, then the terms starting with its first byte, then with its
+ * second (when it differs), in byte order, within the edits; the nearest
+ * LOWER_MAX_FUZZY_TERMS (50) kept, then by df, then in that order; one
+ * blend per field. */
+static ref_node *fuzzy_term(ref_planner *p, const char *term, uint32_t edits, int title_only)
+{
+    corpus *c = p->c;
+    fuzzy_found *found = malloc((2 * c->terms.count + 1) * sizeof *found);
+    cr_assert_not_null(found);
+    size_t count = 0;
+    for (int title = title_only; title <= 1; title++) {
+        uint32_t exact = table_find(&c->terms, term, strlen(term), 0);
+        if (exact != UINT32_MAX && field_df(p, exact, title))
+            found[count] = (fuzzy_found){exact, 0, field_df(p, exact, title), title, count}, count++;
+        for (int b = 0; b < 2 && term[b]; b++) {
+            if (b == 1 && term[1] == term[0])
+                continue;
+            for (uint32_t i = 0; i < c->terms.count; i++) {
+                const char *name = c->sorted_terms[i];
+                uint32_t id = c->sorted_ids[i], df = field_df(p, id, title);
+                size_t distance = name[0] == term[b] && df ? osa_distance(term, name) : 99;
+                if (distance >= 1 && distance <= edits)
+                    found[count] = (fuzzy_found){id, (uint32_t)distance, df, title, count}, count++;
+            }
+        }
+    }
+    qsort(found, count, sizeof *found, compare_found);
+    if (count > 50)
+        count = 50;
+    ref_node *either_field = new_node(R_OR);
+    uint32_t *ids = malloc((count + 1) * sizeof *ids);
+    cr_assert_not_null(ids);
+    for (int title = 0; title <= 1; title++) {
+        size_t in_field = 0;
+        for (size_t i = 0; i < count; i++)
+            if (found[i].title == title)
+                ids[in_field++] = found[i].id;
+        add_blend(p, either_field, ids, in_field, title);
+    }
+    free(ids);
+    free(found);
+    return either_field;
+}
+
+static ref_node *plan_fuzzy(ref_planner *p, const query_node *q)
+{
+    query_terms terms;
+    analyse_query_text(p, q->text, 0, &terms);
+    if (terms.count == 0)
+        return NULL;
+    ref_node *all = new_node(R_AND);
+    for (size_t i = 0; i < terms.count; i++)
+        add_child(all, fuzzy_term(p, terms.terms[i], q->distance, q->field == QUERY_FIELD_TITLE));
+    all->required = all->count;
+    return all;
+}
+
 /* The rule of query/stopwords.h, restated: the words of the query's
  * words, phrases and prefixes (unstemmed; the index is English) and
  * those not a lone listed word. */
@@ -727,39 +872,21 @@ static ref_node *plan(ref_planner *p, const query_node *q)
         const char *stem = stemmed.count == terms.count ? stemmed.terms[stemmed.count - 1] : "";
         ref_node *expansion = new_node(R_OR);
         size_t expanded = 0;
+        uint32_t *ids = malloc(p->c->terms.count * sizeof *ids + 1);
+        cr_assert_not_null(ids);
         for (int title = 0; title <= 1; title++) {
             if (q->field == QUERY_FIELD_TITLE && !title)
                 continue;
-            ref_node *blend = new_node(R_BLEND);
-            uint32_t largest_df = 0, largest_id = 0;
+            size_t count = 0;
             for (uint32_t i = 0; i < p->c->terms.count; i++) {
                 const char *name = p->c->sorted_terms[i];
                 uint32_t id = p->c->sorted_ids[i];
-                if (strncmp(name, prefix, prefix_length) != 0 && strcmp(name, stem) != 0)
-                    continue;
-                uint32_t df = title ? p->c->terms.title_df[id] : p->c->terms.body_df[id];
-                if (df == 0)
-                    continue;
-                add_child(blend, term_node(p, id, title));
-                if (df > largest_df) {
-                    largest_df = df;
-                    largest_id = id;
-                }
+                if (strncmp(name, prefix, prefix_length) == 0 || strcmp(name, stem) == 0)
+                    ids[count++] = id;
             }
-            expanded += blend->count;
-            if (blend->count == 0) {
-                free_ref(blend);
-                continue;
-            }
-            /* the blend scores as its most frequent key would */
-            ref_node *model = term_node(p, largest_id, title);
-            blend->title = title;
-            blend->idf = model->idf;
-            blend->weight = model->weight;
-            blend->average = model->average;
-            free_ref(model);
-            add_child(expansion, blend);
+            expanded += add_blend(p, expansion, ids, count, title);
         }
+        free(ids);
         size_t bound = p->options->max_prefix_terms ? p->options->max_prefix_terms : 1000;
         if (expanded > bound)
             p->over_limit = 1;
@@ -836,6 +963,17 @@ static ref_node *plan(ref_planner *p, const query_node *q)
     }
     case QUERY_ALL:
         return new_node(R_ALL);
+    case QUERY_FUZZY:
+        return plan_fuzzy(p, q);
+    case QUERY_BOOST: {
+        ref_node *child = plan(p, q->children[0]);
+        if (!child)
+            return NULL;
+        ref_node *n = new_node(R_SCALE);
+        n->weight = q->boost;
+        add_child(n, child);
+        return n;
+    }
     case QUERY_NOT:
         break;
     }
@@ -1044,6 +1182,12 @@ static int evaluate(const ref_planner *p, const ref_node *n, uint32_t d, double 
         *score = total;
         return 1;
     }
+    case R_SCALE: {
+        if (!evaluate(p, n->children[0], d, score))
+            return 0;
+        *score *= n->weight;
+        return 1;
+    }
     case R_MAYBE: {
         double s;
         if (!evaluate(p, n->children[0], d, score))
@@ -1178,6 +1322,17 @@ static void gen_leaf(generator *g)
             } else
                 emit(g, any_word(g));
         }
+    } else if (r < 95) {
+        /* a fuzzy word: as written or with a letter changed */
+        char word[64];
+        snprintf(word, sizeof word, "%s", any_word(g));
+        size_t length = strlen(word);
+        if (testlib_rng_below(&g->rng, 2) && length > 1)
+            word[testlib_rng_below(&g->rng, length)] = (char)('a' + testlib_rng_below(&g->rng, 26));
+        static const char *const suffixes[] = {"~1", "~2", "~"};
+        snprintf(text, sizeof text, "%s%s%s", testlib_rng_below(&g->rng, 5) == 0 ? "title:" : "",
+                 word, suffixes[testlib_rng_below(&g->rng, 3)]);
+        emit(g, text);
     } else if (r < 97) {
         unsigned from = 2000 + (unsigned)testlib_rng_below(&g->rng, 21);
         switch (testlib_rng_below(&g->rng, 4)) {
@@ -1237,6 +1392,18 @@ static void gen_expr(generator *g, int depth)
         gen_expr(g, depth - 1);
         emit(g, " AND NOT ");
         gen_expr(g, depth - 1);
+    } else if (r < 94) {
+        /* a field group or a boost over a group */
+        int group = testlib_rng_below(&g->rng, 2) == 0;
+        emit(g, group ? "title:(" : "(");
+        gen_expr(g, depth - 1);
+        emit(g, " ");
+        gen_expr(g, depth - 1);
+        emit(g, ")");
+        if (!group || testlib_rng_below(&g->rng, 2)) {
+            static const char *const boosts[] = {"^2", "^0.5", "^3.25", "^1000"};
+            emit(g, boosts[testlib_rng_below(&g->rng, 4)]);
+        }
     } else {
         gen_expr(g, depth - 1);
         emit(g, " ");

@@ -30,8 +30,9 @@ static void append(byte_buffer *out, const char *text)
  * (DATE from to), (ALL), (NOTHING). */
 static void format_plan(const lower_node *node, byte_buffer *out)
 {
-    static const char *names[] = {"TERM", "PHRASE", "PREFIX", "NEAR", "TITLE", "AND",
-                                  "OR", "AND_MAYBE", "DATE", "ALL", "NOTHING"};
+    static const char *names[] = {"TERM", "PHRASE", "PREFIX", "NEAR",    "TITLE", "AND",
+                                  "OR",   "AND_MAYBE", "DATE", "ALL", "NOTHING", "FUZZY",
+                                  "SCALE"};
     char line[160];
     append(out, "(");
     append(out, names[node->kind]);
@@ -39,7 +40,16 @@ static void format_plan(const lower_node *node, byte_buffer *out)
         snprintf(line, sizeof line, "/%u", node->distance);
         append(out, line);
     }
-    if (node->kind == LOWER_TERM || node->kind == LOWER_PHRASE || node->kind == LOWER_PREFIX) {
+    if (node->kind == LOWER_SCALE) {
+        snprintf(line, sizeof line, "^%g", node->weight);
+        append(out, line);
+    }
+    if (node->kind == LOWER_FUZZY) {
+        snprintf(line, sizeof line, "~%u", node->distance);
+        append(out, line);
+    }
+    if (node->kind == LOWER_TERM || node->kind == LOWER_PHRASE || node->kind == LOWER_PREFIX
+        || node->kind == LOWER_FUZZY) {
         snprintf(line, sizeof line, " %s", field_name(node->field));
         append(out, line);
     }
@@ -47,7 +57,7 @@ static void format_plan(const lower_node *node, byte_buffer *out)
         snprintf(line, sizeof line, " ~%u", node->slop);
         append(out, line);
     }
-    if (node->kind == LOWER_PREFIX) {
+    if (node->kind == LOWER_PREFIX || node->kind == LOWER_FUZZY) {
         snprintf(line, sizeof line, " %zu", node->max_terms);
         append(out, line);
     }
@@ -164,6 +174,35 @@ static const lower_case cases[] = {
     {"cat NEAR ...", "(OR (TERM body \"cat\") (TITLE (TERM title \"cat\")))"},
     {"date:2017", "(DATE 20170101 20171231)"},
 };
+
+/* Field groups, boosts and fuzzy words (lower.h). */
+static const lower_case syntax_cases[] = {
+    {"title:(cats OR dogs)", "(OR (TITLE (TERM title \"cat\")) (TITLE (TERM title \"dog\")))"},
+    {"title:(cats -dogs)", "(AND (TITLE (TERM title \"cat\")) (NOT (TITLE (TERM title \"dog\"))))"},
+    {"title:(\"big cats\" dog*)",
+     "(AND (TITLE (PHRASE title ~0 \"big\"@0 \"cat\"@1)) (PREFIX title 1000 \"dog\"))"},
+    {"title:(cat NEAR/2 dog)", "(TITLE (NEAR/2 (TERM title \"cat\") (TERM title \"dog\")))"},
+    {"cats^2", "(SCALE^2 (OR (TERM body \"cat\") (TITLE (TERM title \"cat\"))))"},
+    {"title:cats^1.5", "(SCALE^1.5 (TITLE (TERM title \"cat\")))"},
+    {"(cats OR ...)^3", "(SCALE^3 (OR (TERM body \"cat\") (TITLE (TERM title \"cat\"))))"},
+    {"...^3 dog", "(OR (TERM body \"dog\") (TITLE (TERM title \"dog\")))"},
+    {"Running~1", "(FUZZY~1 either 50 \"run\")"},
+    {"title:cats~", "(FUZZY~2 title 50 \"cat\")"},
+    {"e-mail~1", "(AND (FUZZY~1 either 50 \"e\") (FUZZY~1 either 50 \"mail\"))"},
+    {"...~1", "(NOTHING)"},
+    {"dogs~1^2", "(SCALE^2 (FUZZY~1 either 50 \"dog\"))"},
+};
+
+Test(lower, field_groups_boosts_and_fuzzy_words)
+{
+    analyzer *a = english();
+    for (size_t i = 0; i < sizeof syntax_cases / sizeof syntax_cases[0]; i++) {
+        char *got = lower_to_text(a, syntax_cases[i].query);
+        cr_expect_str_eq(got, syntax_cases[i].expected, "%s", syntax_cases[i].query);
+        free(got);
+    }
+    analyzer_free(a);
+}
 
 Test(lower, plans)
 {

@@ -188,6 +188,53 @@ static const parse_case parse_cases[] = {
     {"a\x01" "b", 0, "(WORD \"a\\x01b\")"},
 };
 
+/* Field groups, boosts and fuzzy words (GRAMMAR.md). */
+static const parse_case syntax_cases[] = {
+    {"title:(a OR b)", 0, "(OR (WORD title \"a\") (WORD title \"b\"))"},
+    {"title:(a b)", 0, "(AND (WORD title \"a\") (WORD title \"b\"))"},
+    {"title:(a -b)", 0, "(AND (WORD title \"a\") (NOT (WORD title \"b\")))"},
+    {"title:(\"a b\" c*)", 0, "(AND (PHRASE title \"a b\") (PREFIX title \"c\"))"},
+    {"title:(a (b OR (c d~1)) date:2017) e", 0,
+     "(AND (WORD title \"a\") (OR (WORD title \"b\") (AND (WORD title \"c\") "
+     "(FUZZY~1 title \"d\"))) (DATE 20170101 20171231) (WORD \"e\"))"},
+    {"title:(a NEAR/2 b)", 0, "(NEAR/2 title (WORD title \"a\") (WORD title \"b\"))"},
+    {"-title:(a b) c", 0,
+     "(AND (WORD \"c\") (NOT (AND (WORD title \"a\") (WORD title \"b\"))))"},
+    {"x title:(y)", 0, "(AND (WORD \"x\") (WORD title \"y\"))"},
+    {"budget~1", 0, "(FUZZY~1 \"budget\")"},
+    {"budget~2", 0, "(FUZZY~2 \"budget\")"},
+    {"budget~", 0, "(FUZZY~2 \"budget\")"},
+    {"budget~0", 0, "(WORD \"budget\")"},
+    {"title:budget~1", 0, "(FUZZY~1 title \"budget\")"},
+    {"a~b x~y~ ~2 ^2 x^y", 0,
+     "(AND (WORD \"a~b\") (FUZZY~2 \"x~y\") (WORD \"~2\") (WORD \"^2\") (WORD \"x^y\"))"},
+    {"police^2", 0, "(BOOST^2 (WORD \"police\"))"},
+    {"police^1.5 x^.25", 0,
+     "(AND (BOOST^1.5 (WORD \"police\")) (BOOST^0.25 (WORD \"x\")))"},
+    {"\"a phrase\"^1.5", 0, "(BOOST^1.5 (PHRASE \"a phrase\"))"},
+    {"\"a phrase\"~2^3", 0, "(BOOST^3 (PHRASE~2 \"a phrase\"))"},
+    {"(a OR b)^3 OR c", 0,
+     "(OR (BOOST^3 (OR (WORD \"a\") (WORD \"b\"))) (WORD \"c\"))"},
+    {"title:x^2", 0, "(BOOST^2 (WORD title \"x\"))"},
+    {"title:(a b)^2", 0, "(BOOST^2 (AND (WORD title \"a\") (WORD title \"b\")))"},
+    {"gra*^2 budget~1^1000", 0,
+     "(AND (BOOST^2 (PREFIX \"gra\")) (BOOST^1000 (FUZZY~1 \"budget\")))"},
+    {"-a^2 b", 0, "(AND (WORD \"b\") (NOT (BOOST^2 (WORD \"a\"))))"},
+    {"\"a b\"^x", 0, "(AND (PHRASE \"a b\") (WORD \"^x\"))"},
+    {"title:(x)", LITERAL, "(WORD \"title:(x)\")"},
+    {"x^2 y~1", LITERAL, "(AND (WORD \"x^2\") (WORD \"y~1\"))"},
+};
+
+Test(parser, field_groups_boosts_and_fuzzy_words)
+{
+    for (size_t i = 0; i < sizeof syntax_cases / sizeof syntax_cases[0]; i++) {
+        const parse_case *c = &syntax_cases[i];
+        char *got = parse_to_sexpr(c->query, c->flags);
+        cr_expect_str_eq(got, c->expected, "query [%s] flags %d", c->query, c->flags);
+        free(got);
+    }
+}
+
 Test(parser, table_of_trees)
 {
     for (size_t i = 0; i < sizeof parse_cases / sizeof parse_cases[0]; i++) {
@@ -246,9 +293,8 @@ static const error_case error_cases[] = {
     {"a NEAR date:2017", 0, COPS_ESYNTAX, 8, "NEAR joins only words and phrases"},
     {"\"a b\"~", 0, COPS_ESYNTAX, 6, "slop '~' needs a number"},
     {"\"a b\"~x", 0, COPS_ESYNTAX, 6, "slop '~' needs a number"},
-    {"title:", 0, COPS_ESYNTAX, 1, "title: needs a word or a phrase"},
-    {"a title: b", 0, COPS_ESYNTAX, 3, "title: needs a word or a phrase"},
-    {"title:(a b)", 0, COPS_ESYNTAX, 1, "title: needs a word or a phrase"},
+    {"title:", 0, COPS_ESYNTAX, 1, "title: needs a word, a phrase or a group"},
+    {"a title: b", 0, COPS_ESYNTAX, 3, "title: needs a word, a phrase or a group"},
     {"title:\"a", 0, COPS_ESYNTAX, 7, "unbalanced quote"},
     {"date:", 0, COPS_ESYNTAX, 1, "date: needs a date"},
     {"x date:2017-02-30", 0, COPS_ESYNTAX, 8, "invalid date '2017-02-30'"},
@@ -278,11 +324,25 @@ static const error_case error_cases[] = {
     {"Title:rand", 0, COPS_ESYNTAX, 1, "field 'Title:' is written in lower case: title:"},
     {"TITLE:y", 0, COPS_ESYNTAX, 1, "lower case: title:"},
     {"Date:2017", 0, COPS_ESYNTAX, 1, "lower case: date:"},
-    {"budget~2", 0, COPS_ESYNTAX, 7, "fuzzy matching is not supported"},
-    {"a budget~", 0, COPS_ESYNTAX, 9, "fuzzy matching is not supported"},
-    {"title:budget~1", 0, COPS_ESYNTAX, 13, "fuzzy matching is not supported"},
-    {"budget^2", 0, COPS_ESYNTAX, 7, "boosts are not supported"},
-    {"budget^0.5", 0, COPS_ESYNTAX, 7, "boosts are not supported"},
+    /* fuzzy words, boosts and field groups out of bounds or malformed */
+    {"budget~3", 0, COPS_ESYNTAX, 7, "fuzzy '~3' is above the limit of 2 edits"},
+    {"a title:budget~12", 0, COPS_ESYNTAX, 15, "above the limit of 2 edits"},
+    {"bud*~1", 0, COPS_ESYNTAX, 5, "applies to a word, not to a prefix"},
+    {"budget^0", 0, COPS_ESYNTAX, 7, "boost '^0' is out of range"},
+    {"budget^0.0", 0, COPS_ESYNTAX, 7, "out of range: it must be above 0 and at most 1000"},
+    {"budget^1000.5", 0, COPS_ESYNTAX, 7, "out of range"},
+    {"budget^99999999999999999999", 0, COPS_ESYNTAX, 7, "out of range"},
+    {"budget^1.2.3", 0, COPS_ESYNTAX, 7, "boost '^1.2.3' needs a number"},
+    {"budget^.", 0, COPS_ESYNTAX, 7, "needs a number"},
+    {"\"a b\"^0", 0, COPS_ESYNTAX, 6, "out of range"},
+    {"(a b)^0", 0, COPS_ESYNTAX, 6, "out of range"},
+    {"title:()", 0, COPS_ESYNTAX, 1, "empty field group: 'title:()' holds nothing"},
+    {"x title:( )", 0, COPS_ESYNTAX, 3, "empty field group"},
+    {"title:(a", 0, COPS_ESYNTAX, 1, "unbalanced parenthesis: 'title:(' is never closed"},
+    {"x title:(a (b)", 0, COPS_ESYNTAX, 3, "'title:(' is never closed"},
+    {"title:(a))", 0, COPS_ESYNTAX, 10, "')' has no matching '('"},
+    {"a^2 NEAR b", 0, COPS_ESYNTAX, 1, "NEAR joins only words and phrases"},
+    {"a NEAR b~1", 0, COPS_ESYNTAX, 8, "NEAR joins only words and phrases"},
     /* columns count characters, not bytes */
     {"é (ü", 0, COPS_ESYNTAX, 3, "'(' is never closed"},
     {"ünïcödé AND", 0, COPS_ESYNTAX, 9, "operator AND needs something after it"},

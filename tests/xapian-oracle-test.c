@@ -8,10 +8,12 @@
  * the same analyzer), in the same order, so cops document n is Xapian
  * document n + 1 (checked for every hit).  Generated queries (nested
  * AND / OR / NOT, + and -, phrases with and without slop, NEAR/n, prefixes,
- * title:) run in both, and the test asserts:
+ * title: and title:(...) groups, boosts (x)^n, fuzzy words w~n) run in
+ * both, and the test asserts:
  *
  *  - every corpus: the same match set and the same exact count;
- *  - a query with a prefix: only that.  cops scores a prefix's expansions
+ *  - a query with a prefix or a fuzzy word: only that.  cops scores a
+ *    prefix's (or a fuzzy word's) expansions
  *    in one field as one blended term (query/lower.h: frequencies summed,
  *    the idf of the largest df), which Xapian cannot express (OP_SYNONYM
  *    estimates the union's df its own way); the plan gives Xapian the
@@ -300,9 +302,40 @@ static void words_from_a_document(const corpus *c, size_t count, char *out, size
     }
 }
 
+/* A fuzzy word: a common word, one of its letters changed now and then,
+ * within 1 or 2 edits ('~' alone is 2). */
+static void fuzzy_leaf(const corpus *c, char *out, size_t size)
+{
+    char word[64];
+    snprintf(word, sizeof word, "%s", common_word(c));
+    size_t length = strlen(word);
+    if (below(2) && length > 1)
+        word[below((uint32_t)length)] = (char)('a' + below(26));
+    static const char *const suffixes[] = {"~1", "~2", "~"};
+    snprintf(out, size, "%s%s%s", c->titled && below(3) == 0 ? "title:" : "", word,
+             suffixes[below(3)]);
+}
+
+/* A field group of two title words: title:(a OR b), title:(a b), title:(a -b). */
+static void title_group(const corpus *c, char *out, size_t size)
+{
+    static const char *const joins[] = {" OR ", " ", " -"};
+    const char *a = common_word(c), *b = common_word(c);
+    snprintf(out, size, "title:(%s%s%s)", a, joins[below(3)], b);
+}
+
 static void leaf_query(const corpus *c, char *out, size_t size)
 {
     char words[256];
+    unsigned syntax = below(10);
+    if (syntax == 0) {
+        fuzzy_leaf(c, out, size);
+        return;
+    }
+    if (syntax == 1 && c->titled) {
+        title_group(c, out, size);
+        return;
+    }
     switch (below(c->titled ? 10 : 9)) {
     case 0:
     case 1:
@@ -373,7 +406,8 @@ static void random_query(const corpus *c, char *out, size_t size, int depth)
     char left[1024], right[1024];
     random_query(c, left, sizeof left, depth + 1);
     random_query(c, right, sizeof right, depth + 1);
-    switch (below(7)) {
+    switch (below(8)) {
+    case 7: snprintf(out, size, "(%s OR %s)^%u.5", left, right, below(4)); break; /* a boost */
     case 0: snprintf(out, size, "(%s AND %s)", left, right); break;
     case 1:
     case 2: snprintf(out, size, "(%s OR %s)", left, right); break;
@@ -454,6 +488,25 @@ static double idf_ratio(double n, double df)
     return xapian / log(1.0 + x);
 }
 
+/* The Xapian query of `tree`, expanded in e's database (fuzzy words). */
+static int plan_in(engines *e, const query_node *tree, cops_xapian_query **q, cops_error *err)
+{
+    xapian_plan_options options;
+    xapian_plan_options_init(&options);
+    options.db = e->xapian;
+    return xapian_plan_query(tree, e->analyzer, &options, q, err);
+}
+
+/* 1 when `query` has a fuzzy word: a '~' after a letter (a phrase's slop
+ * follows its closing quote). */
+static int has_fuzzy(const char *query)
+{
+    for (const char *at = strchr(query, '~'); at; at = strchr(at + 1, '~'))
+        if (at > query && at[-1] != '"')
+            return 1;
+    return 0;
+}
+
 /* Xapian on document `doc` alone: `query` planned again and ANDed with
  * the document's identifier term.  Returns whether it matches; *score
  * (OUT, may be NULL) its weight then. */
@@ -463,7 +516,7 @@ static int xapian_alone(engines *e, const char *query, uint32_t doc, double *sco
     cops_xapian_query *q = NULL;
     cops_error err = {0};
     cr_assert_eq(query_parse(query, 0, &tree, &err), COPS_OK, "%s", err.message);
-    cr_assert_eq(xapian_plan_query(tree, e->analyzer, NULL, &q, &err), COPS_OK, "%s", err.message);
+    cr_assert_eq(plan_in(e, tree, &q, &err), COPS_OK, "%s", err.message);
     query_free(tree);
     char id_term[24];
     snprintf(id_term, sizeof id_term, XAPIAN_PLAN_ID_PREFIX "d%04u", doc);
@@ -532,7 +585,7 @@ static void compare(engines *e, const char *query, int single_term, figures *f)
     cops_error err = {0};
     cr_assert_eq(query_parse(query, 0, &tree, &err), COPS_OK, "%s: %s", query, err.message);
     cops_xapian_query *q = NULL;
-    int rc = xapian_plan_query(tree, e->analyzer, NULL, &q, &err);
+    int rc = plan_in(e, tree, &q, &err);
     query_free(tree);
     cr_assert_eq(rc, COPS_OK, "plan %s: %s", query, err.message);
     f->compared++;
@@ -592,8 +645,8 @@ static void compare(engines *e, const char *query, int single_term, figures *f)
         in_cops[cops_xapian_results_docid(xall, i) - 1] = 2;
     f->matches += matches;
     f->with_matches += matches > 0;
-    if (strchr(query, '*')) {
-        f->prefix_sets_only++; /* the blended prefix: see the header */
+    if (strchr(query, '*') || has_fuzzy(query)) {
+        f->prefix_sets_only++; /* the blended prefix or fuzzy word: see the header */
         cops_results_free(all);
         cops_xapian_results_free(xall);
         cops_xapian_query_free(q);

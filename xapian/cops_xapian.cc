@@ -773,6 +773,31 @@ int cops_xapian_prefix_terms(cops_xapian_db *db, const char *prefix, uint64_t li
     return COPS_OK;
 }
 
+int cops_xapian_each_term(cops_xapian_db *db, const char *prefix,
+                          int (*visit)(void *context, const char *term, size_t length,
+                                       uint64_t documents),
+                          void *context, cops_error *err)
+{
+    int rc = check_db(db, err, "listing terms");
+    if (rc != COPS_OK)
+        return rc;
+    if (!visit || !prefix)
+        return record(db_sink(db, err), COPS_EINVAL, "listing terms: NULL %s",
+                      prefix ? "visit" : "prefix");
+    try {
+        for (auto t = db->database->allterms_begin(prefix);
+             t != db->database->allterms_end(prefix); ++t) {
+            std::string term = *t;
+            int stop = visit(context, term.data(), term.size(), t.get_termfreq());
+            if (stop != 0)
+                return stop;
+        }
+    } catch (...) {
+        return translate_current(db_sink(db, err), "listing terms");
+    }
+    return COPS_OK;
+}
+
 int cops_xapian_avg_length(cops_xapian_db *db, double *out, cops_error *err)
 {
     int rc = check_db(db, err, "average length");

@@ -210,6 +210,14 @@ int cops_xapian_term_freq(cops_xapian_db *db, const char *term, uint64_t *out, c
 int cops_xapian_prefix_terms(cops_xapian_db *db, const char *prefix, uint64_t limit,
                              uint64_t *out, cops_error *err);
 
+/* Each term starting with `prefix`, in byte order, with the number of
+ * documents indexing it: visit returns 0 to go on, anything else to stop
+ * (then returned, as is).  Errors as cops_xapian_doc_count. */
+int cops_xapian_each_term(cops_xapian_db *db, const char *prefix,
+                          int (*visit)(void *context, const char *term, size_t length,
+                                       uint64_t documents),
+                          void *context, cops_error *err);
+
 /* Average document length (sum of wdfs), 0 for an empty database.
  * Errors as cops_xapian_doc_count. */
 int cops_xapian_avg_length(cops_xapian_db *db, double *out, cops_error *err);

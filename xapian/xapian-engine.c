@@ -382,10 +382,16 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     plan.max_prefix_terms = options->max_prefix_terms;
     plan.db = index->xapian;
     plan.max_query_prefix_terms = options->max_query_prefix_terms;
+    lower_notes notes = {NULL, 0};
+    plan.notes = &notes;
     cops_xapian_query *q = NULL;
     int rc = xapian_plan_query(query, index->analyzer, &plan, &q, err);
-    if (rc != 0)
+    if (rc == 0)
+        rc = results_add_notes(results, &notes, err);
+    if (rc != 0) {
+        cops_xapian_query_free(q);
         return rc;
+    }
     /* Plain BM25 with cops's parameters: k2 = 0, k3 = 1, no length floor
      * (query/RANKING.md compares the formulas; cops's exact scheme cannot
      * be serialised to remote shards, so the Xapian engine uses Xapian's

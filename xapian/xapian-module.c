@@ -107,6 +107,32 @@ void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents
     host->bm25_prepare(term, params, documents, df, average_length, field_weight, title);
 }
 
+void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found)
+{
+    host->lower_note_fuzzy_cut(plan, node, found);
+}
+
+int results_add_notes(cops_results *results, const lower_notes *notes, cops_error *err)
+{
+    return host->results_add_notes(results, notes, err);
+}
+
+size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b,
+                             size_t b_length)
+{
+    return host->suggest_edit_distance(a, a_length, b, b_length);
+}
+
+size_t suggest_buckets(const char *term, size_t length, char buckets[2])
+{
+    return host->suggest_buckets(term, length, buckets);
+}
+
+size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit)
+{
+    return host->fuzzy_keep(candidates, count, limit);
+}
+
 int xapian_stub_read(const char *stub_path, int follow_symlink, xapian_stub *out,
                      cops_error *err)
 {

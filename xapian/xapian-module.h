@@ -34,16 +34,18 @@
 #include "base/module.h"
 #include "indexer/source.h"
 #include "query/bm25.h"
+#include "query/fuzzy.h"
 #include "query/lower.h"
 #include "query/plan.h"
 #include "query/results.h"
 #include "query/snippet.h"
+#include "query/suggest.h"
 #include "xapian/xapian-engine.h"
 #include "xapian/xapian-stub.h"
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 1"
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 2"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a xapian_module_host, offering a xapian_module). */
@@ -62,12 +64,17 @@ typedef struct xapian_module_host {
     __typeof__(lower_query) *lower_query;
     __typeof__(lower_plan_free) *lower_plan_free;
     __typeof__(lower_build) *lower_build;
+    __typeof__(lower_note_fuzzy_cut) *lower_note_fuzzy_cut;
     __typeof__(snippet_plan_build) *snippet_plan_build;
     __typeof__(snippet_plan_free) *snippet_plan_free;
     __typeof__(results_reserve) *results_reserve;
     __typeof__(results_add_hit) *results_add_hit;
+    __typeof__(results_add_notes) *results_add_notes;
     __typeof__(source_date_number) *source_date_number;
     __typeof__(bm25_prepare) *bm25_prepare;
+    __typeof__(suggest_edit_distance) *suggest_edit_distance;
+    __typeof__(suggest_buckets) *suggest_buckets;
+    __typeof__(fuzzy_keep) *fuzzy_keep;
     __typeof__(xapian_stub_read) *xapian_stub_read;
     __typeof__(xapian_stub_check) *xapian_stub_check;
     __typeof__(xapian_stub_free) *xapian_stub_free;

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "query/fuzzy.h"
+#include "query/suggest.h"
 
 /* ------------------------------------------------------------ indexing */
 
@@ -118,6 +120,7 @@ void xapian_plan_options_init(xapian_plan_options *options)
     options->max_prefix_terms = 1000;
     options->db = NULL;
     options->max_query_prefix_terms = 10000;
+    options->notes = NULL;
 }
 
 typedef struct planner {
@@ -226,6 +229,129 @@ static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
     return checked(p, cops_xapian_query_or(pair, 2));
 }
 
+/* A fuzzy word's terms within its edits in the database (lower.h,
+ * "Fuzzy words"), candidates[i].id indexing keys[]. */
+typedef struct fuzzy_scan {
+    planner *p;
+    const lower_node *node;
+    size_t term_length;
+    size_t field_prefix;         /* bytes of the field's prefix in the key scanned */
+    size_t visits;               /* in the bucket being scanned */
+    fuzzy_candidate *candidates;
+    xapian_key *keys;
+    size_t count, capacity;
+} fuzzy_scan;
+
+/* 0, or COPS_ENOMEM recorded. */
+static int add_fuzzy(fuzzy_scan *f, const char *key, size_t length, uint64_t documents,
+                     size_t distance)
+{
+    if (length >= sizeof(xapian_key))
+        return 0; /* longer than any term cops indexes: not one of its words */
+    if (f->count == f->capacity) {
+        size_t capacity = f->capacity ? f->capacity * 2 : 16;
+        fuzzy_candidate *candidates = realloc(f->candidates, capacity * sizeof *candidates);
+        if (candidates)
+            f->candidates = candidates;
+        xapian_key *keys = candidates ? realloc(f->keys, capacity * sizeof *keys) : NULL;
+        if (!keys)
+            return f->p->rc = error_set(f->p->err, COPS_ENOMEM, "out of memory expanding '%s~%u'",
+                                        f->node->terms[0].text, (unsigned)f->node->distance);
+        f->keys = keys;
+        f->capacity = capacity;
+    }
+    memcpy(f->keys[f->count], key, length);
+    f->keys[f->count][length] = '\0';
+    f->candidates[f->count] = (fuzzy_candidate){(uint32_t)distance, documents, f->count};
+    f->count++;
+    return 0;
+}
+
+static int visit_fuzzy(void *context, const char *term, size_t length, uint64_t documents)
+{
+    fuzzy_scan *f = context;
+    if (++f->visits > SUGGEST_MAX_VISITS)
+        return 1;
+    size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
+                                            f->term_length,
+                                            (const uint8_t *)term + f->field_prefix,
+                                            length - f->field_prefix);
+    /* the exact term is looked up on its own, whatever the bucket's bound */
+    if (distance == 0 || distance > f->node->distance)
+        return 0;
+    return add_fuzzy(f, term, length, documents, distance);
+}
+
+/* The exact term and its buckets' neighbours in one field. */
+static int scan_fuzzy_field(fuzzy_scan *f, int field)
+{
+    xapian_key key;
+    const char *text = f->node->terms[0].text;
+    field_key(key, text, field);
+    uint64_t documents = 0;
+    int rc = cops_xapian_term_freq(f->p->options->db, key, &documents, f->p->err);
+    if (rc == 0 && documents > 0)
+        rc = add_fuzzy(f, key, strlen(key), documents, 0);
+    char buckets[2];
+    size_t bucket_count = suggest_buckets(text, f->term_length, buckets);
+    f->field_prefix = field == LOWER_FIELD_TITLE ? sizeof XAPIAN_PLAN_TITLE_PREFIX - 1 : 0;
+    for (size_t b = 0; b < bucket_count && rc == 0; b++) {
+        char bucket[2] = {buckets[b], '\0'};
+        field_key(key, bucket, field);
+        f->visits = 0;
+        rc = cops_xapian_each_term(f->p->options->db, key, visit_fuzzy, f, f->p->err);
+        rc = rc == 1 ? 0 : rc;
+    }
+    return rc;
+}
+
+/* The kept expansions (fuzzy.h) of a fuzzy word, OR-ed in each field
+ * (each with its own idf: Xapian 1.4 has no blend), the title's scaled. */
+static cops_xapian_query *plan_fuzzy(planner *p, const lower_node *node)
+{
+    if (!p->options->db) {
+        p->rc = error_set(p->err, COPS_EINVAL, "a fuzzy word needs the database to expand in");
+        return NULL;
+    }
+    fuzzy_scan f = {p, node, strlen(node->terms[0].text), 0, 0, NULL, NULL, 0, 0};
+    int rc = 0;
+    for (int field = LOWER_FIELD_BODY; field <= LOWER_FIELD_TITLE && rc == 0; field <<= 1)
+        if (node->field & field)
+            rc = scan_fuzzy_field(&f, field);
+    size_t kept = rc == 0 ? fuzzy_keep(f.candidates, f.count, node->max_terms) : 0;
+    if (kept < f.count && rc == 0)
+        lower_note_fuzzy_cut(p->plan, node, f.count);
+    cops_xapian_query **terms = kept ? malloc(kept * sizeof *terms) : NULL;
+    cops_xapian_query *fields[2];
+    size_t field_count = 0;
+    for (int title = 0; title <= 1 && (terms || !kept); title++) {
+        size_t count = 0;
+        for (size_t i = 0; i < kept; i++) {
+            const char *key = f.keys[f.candidates[i].id];
+            if ((strncmp(key, XAPIAN_PLAN_TITLE_PREFIX, sizeof XAPIAN_PLAN_TITLE_PREFIX - 1) == 0)
+                == title)
+                terms[count++] = cops_xapian_query_term(key);
+        }
+        if (count == 0)
+            continue;
+        cops_xapian_query *either = count == 1 ? terms[0] : cops_xapian_query_or(terms, count);
+        fields[field_count++] = title ? scaled_title(p, either) : either;
+    }
+    free(terms);
+    free(f.candidates);
+    free(f.keys);
+    if (rc != 0 || (kept && !terms)) {
+        for (size_t i = 0; i < field_count; i++)
+            cops_xapian_query_free(fields[i]);
+        if (p->rc == 0)
+            p->rc = rc ? rc : error_set(p->err, COPS_ENOMEM, "out of memory expanding a fuzzy word");
+        return NULL;
+    }
+    return checked(p, field_count == 0   ? cops_xapian_query_match_nothing()
+                      : field_count == 1 ? fields[0]
+                                         : cops_xapian_query_or(fields, 2));
+}
+
 static cops_xapian_query *plan_date(planner *p, const lower_node *node)
 {
     char from[16], to[16];
@@ -246,6 +372,8 @@ static void *plan_leaf(void *context, const lower_node *node)
         return plan_phrase(p, node);
     case LOWER_PREFIX:
         return plan_prefix(p, node);
+    case LOWER_FUZZY:
+        return plan_fuzzy(p, node);
     case LOWER_DATE:
         return plan_date(p, node);
     case LOWER_ALL:
@@ -302,6 +430,8 @@ static void *plan_op(void *context, const lower_node *node, void **built)
     size_t n = node->child_count, required = node->required_count;
     if (node->kind == LOWER_TITLE)
         return scaled_title(p, built[0]);
+    if (node->kind == LOWER_SCALE) /* OP_SCALE_WEIGHT */
+        return checked(p, cops_xapian_query_scale(built[0], node->weight));
     if (node->kind == LOWER_AND_MAYBE)
         return checked(p, cops_xapian_query_and_maybe(built[0], built[1]));
     if (node->kind == LOWER_NEAR)
@@ -361,6 +491,8 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
         return rc;
     planner p = {o, plan, err, 0, 0};
     cops_xapian_query *q = lower_build(plan->root, &xapian_builder, &p);
+    if (o->notes)
+        *o->notes = plan->found;
     lower_plan_free(plan);
     if (p.rc != 0 || !q) {
         cops_xapian_query_free(q);

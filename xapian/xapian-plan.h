@@ -104,6 +104,10 @@ typedef struct xapian_plan_options {
      * terms), counted in `db` while planning as cops does; NULL db: none. */
     cops_xapian_db *db;
     size_t max_query_prefix_terms;
+    /* When not NULL, receives what planning found to tell (lower.h: a
+     * fuzzy word's expansions cut); its query_node pointers are the
+     * tree's. */
+    lower_notes *notes;
 } xapian_plan_options;
 
 /* Fill `options` with the defaults (those of cops_search_options_init). */

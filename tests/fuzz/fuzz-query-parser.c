@@ -73,6 +73,16 @@ static size_t check_node(const query_node *node, const query_node *parent, int l
         FUZZ_CHECK(node->child_count == 0);
         FUZZ_CHECK(parent != NULL && parent->kind == QUERY_AND);
         break;
+    case QUERY_FUZZY:
+        FUZZ_CHECK(node->text != NULL && node->text[0] != '\0');
+        FUZZ_CHECK(node->child_count == 0);
+        FUZZ_CHECK(node->distance >= 1 && node->distance <= QUERY_MAX_FUZZY);
+        break;
+    case QUERY_BOOST:
+        FUZZ_CHECK(node->child_count == 1);
+        FUZZ_CHECK(node->boost > 0 && node->boost <= QUERY_MAX_BOOST);
+        FUZZ_CHECK(node->children[0]->kind != QUERY_NOT && node->children[0]->kind != QUERY_ALL);
+        break;
     default:
         FUZZ_CHECK(!"unknown node kind");
     }
