@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -48,10 +47,10 @@ struct segment {
     uint32_t doc_blocks;
     uint32_t meta_chunks;
     cops_error damage;
-    /* Ranges whose CRC already matched (crc_matches). */
-    pthread_mutex_t verified_lock;
-    struct verified_range *verified;
-    size_t verified_count, verified_capacity;
+    /* Bit per 4 bytes of the file: a CRC stored there already matched
+     * (crc_matches).  Large ones are mapped lazily by calloc, so only the
+     * pages of the blocks a process reads are ever touched. */
+    _Atomic uint64_t *crc_checked;
 };
 
 static int corrupt_at(const segment *seg, cops_error *err, uint64_t offset, const char *what)
@@ -278,7 +277,6 @@ int segment_open(const char *path, segment **out, cops_error *err)
         free(seg);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
-    pthread_mutex_init(&seg->verified_lock, NULL);
     int fd = -1;
     uint64_t size = 0;
     int rc = file_open_regular(path, &fd, &size, err);
@@ -293,6 +291,8 @@ int segment_open(const char *path, segment **out, cops_error *err)
         else
             seg->map = map;
     }
+    if (rc == 0 && !(seg->crc_checked = calloc(seg->size / 256 + 1, sizeof *seg->crc_checked)))
+        rc = error_set(err, COPS_ENOMEM, "%s: out of memory opening the segment", path);
     if (fd >= 0)
         close(fd);
     if (rc == 0)
@@ -317,8 +317,7 @@ void segment_close(segment *seg)
         free(seg->sections[kind].chunks_checked);
     if (seg->map)
         munmap((void *)seg->map, seg->size);
-    pthread_mutex_destroy(&seg->verified_lock);
-    free(seg->verified);
+    free(seg->crc_checked);
     free(seg->path);
     free(seg);
 }
@@ -375,79 +374,28 @@ void segment_sizes(const segment *seg, cops_index_stats *stats)
 
 /* ------------------------------------------- verified blocks (cache) */
 
-typedef struct verified_range {
-    uint64_t where_plus_one;   /* file offset + 1; 0 marks a free slot */
-    uint64_t length;
-    uint32_t crc;
-} verified_range;
-
-static size_t verified_slot(uint64_t where_plus_one, uint64_t length, size_t mask)
+/* Whether data[0, length) has the CRC32 stored in the 4 bytes at `stored`
+ * (inside the mapping).  A stored CRC that matched once is remembered for
+ * as long as the segment is open by one bit for its position, so a
+ * long-lived process pays each block's CRC once, and a block met again
+ * costs one bit test, without a lock (two threads may both compute a CRC;
+ * the result is the same).  Each CRC covers one fixed range in a segment
+ * the writer made, so its position names that range.  Only a crafted file
+ * could give one stored CRC two ranges, and a crafted file can carry right
+ * CRCs anyway: what keeps such files harmless is that every decoder behind
+ * a CRC is bounded by its range (fuzz-segment re-seals the CRCs to test
+ * that).  The CRCs are there to turn accidental damage into an error, and
+ * every range is still checked the first time it is read. */
+static int crc_matches(segment *seg, const uint8_t *data, size_t length, const uint8_t *stored)
 {
-    return (size_t)((where_plus_one ^ (length << 40)) * 0x9E3779B97F4A7C15ull >> 20) & mask;
-}
-
-/* Whether data[0, length) has the CRC32 `expected`.  A range that matched
- * once (same offset, length and expected value: the mapping never changes)
- * is remembered for as long as the segment is open, so a long-lived
- * process pays each block's CRC once, not once per query. */
-static int crc_matches(segment *seg, const uint8_t *data, size_t length, uint32_t expected)
-{
-    verified_range key = {(uint64_t)(data - seg->map) + 1, length, expected};
-    pthread_mutex_lock(&seg->verified_lock);
-    int found = 0;
-    if (seg->verified_capacity) {
-        size_t mask = seg->verified_capacity - 1;
-        for (size_t slot = verified_slot(key.where_plus_one, key.length, mask);
-             seg->verified[slot].where_plus_one; slot = (slot + 1) & mask) {
-            const verified_range *r = &seg->verified[slot];
-            if (r->where_plus_one == key.where_plus_one && r->length == key.length
-                && r->crc == key.crc) {
-                found = 1;
-                break;
-            }
-        }
-    }
-    pthread_mutex_unlock(&seg->verified_lock);
-    if (found)
+    size_t word = (size_t)(stored - seg->map) / 4;
+    _Atomic uint64_t *bits = &seg->crc_checked[word / 64];
+    uint64_t bit = (uint64_t)1 << (word % 64);
+    if (atomic_load_explicit(bits, memory_order_relaxed) & bit)
         return 1;
-    if ((uint32_t)crc32(0, data, (uInt)length) != expected)
+    if ((uint32_t)crc32(0, data, (uInt)length) != layout_get_u32(stored))
         return 0;
-    pthread_mutex_lock(&seg->verified_lock);
-    if (seg->verified_count * 2 >= seg->verified_capacity) {
-        size_t capacity = seg->verified_capacity ? seg->verified_capacity * 2 : 256;
-        verified_range *grown = calloc(capacity, sizeof *grown);
-        if (grown) {
-            for (size_t i = 0; i < seg->verified_capacity; i++) {
-                const verified_range *r = &seg->verified[i];
-                if (!r->where_plus_one)
-                    continue;
-                size_t slot = verified_slot(r->where_plus_one, r->length, capacity - 1);
-                while (grown[slot].where_plus_one)
-                    slot = (slot + 1) & (capacity - 1);
-                grown[slot] = *r;
-            }
-            free(seg->verified);
-            seg->verified = grown;
-            seg->verified_capacity = capacity;
-        }
-    }
-    if (seg->verified_count * 2 < seg->verified_capacity) { /* else: not cached, checked again */
-        size_t mask = seg->verified_capacity - 1;
-        size_t slot = verified_slot(key.where_plus_one, key.length, mask);
-        int present = 0;
-        for (; seg->verified[slot].where_plus_one; slot = (slot + 1) & mask) {
-            const verified_range *r = &seg->verified[slot];
-            if (r->where_plus_one == key.where_plus_one && r->length == key.length && r->crc == key.crc) {
-                present = 1; /* another thread got there first */
-                break;
-            }
-        }
-        if (!present) {
-            seg->verified[slot] = key;
-            seg->verified_count++;
-        }
-    }
-    pthread_mutex_unlock(&seg->verified_lock);
+    atomic_fetch_or_explicit(bits, bit, memory_order_relaxed);
     return 1;
 }
 
@@ -470,7 +418,7 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
         return corrupt_at(seg, err, seg->sections[SECTION_DOCMETAINDEX].offset + 8 * (uint64_t)chunk,
                           "metadata index entry out of range");
     const uint8_t *p = meta->data + start + 4, *stop = meta->data + end;
-    if (!crc_matches(seg, p, (size_t)(stop - p), layout_get_u32(meta->data + start)))
+    if (!crc_matches(seg, p, (size_t)(stop - p), meta->data + start))
         return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
     uint64_t lengths[2] = {0};
     const uint8_t *fields[2] = {0};
@@ -752,7 +700,7 @@ static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_e
                                         + (uint64_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES,
                           "dictionary index entry out of range");
     const uint8_t *data = dict->data + offset;
-    if (!crc_matches(seg, data, length - 4, layout_get_u32(data + length - 4)))
+    if (!crc_matches(seg, data, length - 4, data + length - 4))
         return corrupt_at(seg, err, dict->offset + offset, "dictionary block checksum mismatch");
     walk->seg = seg;
     walk->block = block;
@@ -956,27 +904,39 @@ void postings_mark_damaged(postings_cursor *c, const char *what)
     cursor_fail(c, where ? where : c->seg->map, what);
 }
 
-/* Decode the docs-block of `count` postings (FORMAT.md 3.3) at p into
- * the cursor's docs and tfs; returns its size, or 0 when it does not
- * decode inside [p, end). */
-static size_t decode_docs_block(postings_cursor *c, const uint8_t *p, const uint8_t *end,
-                                uint32_t count, uint32_t previous_doc)
+/* Decode the document numbers of a docs-block of `count` postings
+ * (FORMAT.md 3.3) at p into the cursor's docs; returns their size, or 0
+ * when they do not decode inside [p, end) or leave the segment. */
+static size_t decode_doc_numbers(postings_cursor *c, const uint8_t *p, const uint8_t *end,
+                                 uint32_t count, uint32_t previous_doc)
 {
     size_t used = codec_block_decode(p, end, count, c->docs);
-    size_t used_tf = used ? codec_block_decode(p + used, end, count, c->tfs) : 0;
-    if (used_tf == 0)
+    if (used == 0)
         return 0;
     uint64_t documents = c->seg->meta.documents;
     uint64_t doc = previous_doc == UINT32_MAX ? 0 : (uint64_t)previous_doc + 1;
     for (uint32_t i = 0; i < count; i++) {
         doc += c->docs[i];
-        if (doc >= documents || c->tfs[i] == UINT32_MAX)
+        if (doc >= documents)
             return 0;
         c->docs[i] = (uint32_t)doc;
-        c->tfs[i] += 1;
         doc++;
     }
-    return used + used_tf;
+    return used;
+}
+
+/* Decode the frequencies of a docs-block (the part after its document
+ * numbers) at p into the cursor's tfs; returns their size, or 0. */
+static size_t decode_frequencies(postings_cursor *c, const uint8_t *p, const uint8_t *end,
+                                 uint32_t count)
+{
+    size_t used = codec_block_decode(p, end, count, c->tfs);
+    for (uint32_t i = 0; used && i < count; i++) {
+        if (c->tfs[i] == UINT32_MAX)
+            return 0;
+        c->tfs[i] += 1;
+    }
+    return used;
 }
 
 static const uint8_t *skip_entry(const postings_cursor *c, uint32_t block)
@@ -984,30 +944,41 @@ static const uint8_t *skip_entry(const postings_cursor *c, uint32_t block)
     return c->skip + (size_t)block * LAYOUT_SKIP_ENTRY_BYTES;
 }
 
+/* Where block `block` of an external list ends in `blocks` (its skip
+ * entry and the next one's must have been checked in range). */
+static uint32_t block_data_end(const postings_cursor *c, uint32_t block)
+{
+    return block + 1 < c->block_count ? layout_get_u32(skip_entry(c, block + 1) + 4)
+                                      : (uint32_t)c->blocks_length;
+}
+
 /* Decode block `block` of an external list and sit on its first posting. */
 static void load_block(postings_cursor *c, uint32_t block)
 {
     const uint8_t *entry = skip_entry(c, block);
     uint32_t start = layout_get_u32(entry + 4);
-    uint32_t end = block + 1 < c->block_count ? layout_get_u32(skip_entry(c, block + 1) + 4)
-                                              : (uint32_t)c->blocks_length;
+    uint32_t end = block_data_end(c, block);
     if (start > end || end > c->blocks_length) {
         cursor_fail(c, entry, "postings skip entry out of range");
         return;
     }
     const uint8_t *data = c->blocks + start;
-    if (!crc_matches(c->seg, data, end - start, layout_get_u32(entry + 20))) {
+    if (!crc_matches(c->seg, data, end - start, entry + 20)) {
         cursor_fail(c, data, "postings block checksum mismatch");
         return;
     }
     uint32_t previous_doc = block == 0 ? UINT32_MAX : layout_get_u32(skip_entry(c, block - 1));
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
-    size_t used = decode_docs_block(c, data, c->blocks + end, count, previous_doc);
-    if (used == 0) {
+    /* Frequencies are decoded when first asked for (postings_tf): a
+     * count never asks, so it only sizes them. */
+    size_t doc_bytes = decode_doc_numbers(c, data, c->blocks + end, count, previous_doc);
+    size_t tf_bytes = doc_bytes ? codec_block_size(data + doc_bytes, c->blocks + end, count) : 0;
+    if (tf_bytes == 0) {
         cursor_fail(c, data, "postings block does not decode");
         return;
     }
+    size_t used = doc_bytes + tf_bytes;
     size_t position_start = layout_get_u32(entry + 8);
     c->block_positions_end = block + 1 < c->block_count
                                  ? layout_get_u32(skip_entry(c, block + 1) + 8)
@@ -1035,10 +1006,23 @@ static void load_block(postings_cursor *c, uint32_t block)
     c->block_length = count;
     c->in_block = 0;
     c->doc = c->docs[0];
-    c->tf = c->tfs[0];
+    c->tfs_at = start + (uint32_t)doc_bytes;
     c->position_cursor = position_start;
     c->position_doc_index = 0;
     c->positions_checked = 0;
+}
+
+uint32_t postings_tf_slow(postings_cursor *c)
+{
+    if (c->tfs_at != 0 && c->in_block < c->block_length) {
+        const uint8_t *p = c->blocks + c->tfs_at;
+        c->tfs_at = 0;
+        if (decode_frequencies(c, p, c->blocks + block_data_end(c, c->block), c->block_length) == 0) {
+            cursor_fail(c, p, "postings block frequencies do not decode");
+            return 0;
+        }
+    }
+    return c->in_block < c->block_length ? c->tfs[c->in_block] : 0;
 }
 
 /* The current block's position marks (FORMAT.md 3.3) into position_mark:
@@ -1046,8 +1030,7 @@ static void load_block(postings_cursor *c, uint32_t block)
  * the block exactly. */
 static int decode_position_marks(postings_cursor *c)
 {
-    uint32_t end = c->block + 1 < c->block_count ? layout_get_u32(skip_entry(c, c->block + 1) + 4)
-                                                 : (uint32_t)c->blocks_length;
+    uint32_t end = block_data_end(c, c->block);
     const uint8_t *p = c->blocks + c->marks_at, *stop = c->blocks + end;
     c->marks_at = 0;
     uint32_t stride = 1u << c->stride_log;
@@ -1091,6 +1074,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->position_doc_index = 0;
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
     c->marks_at = 0;
+    c->tfs_at = 0;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;
@@ -1101,14 +1085,16 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         c->position_marks = 1;
         c->stride_log = SEGMENT_MAX_STRIDE_LOG;
         c->marks_at = 0;
-        if (decode_docs_block(c, term->docs, term->docs + term->docs_length, term->df,
-                              UINT32_MAX) != term->docs_length) {
+        const uint8_t *end = term->docs + term->docs_length;
+        size_t doc_bytes = decode_doc_numbers(c, term->docs, end, term->df, UINT32_MAX);
+        if (doc_bytes == 0
+            || decode_frequencies(c, term->docs + doc_bytes, end, term->df)
+                   != term->docs_length - doc_bytes) {
             cursor_fail(c, term->docs, "inline postings do not decode");
             return;
         }
         c->block_length = term->df;
         c->doc = c->docs[0];
-        c->tf = c->tfs[0];
         /* the list bound, asked for every candidate of a ranked
          * conjunction: computed once (the dictionary has none for an
          * inline list) */
@@ -1135,7 +1121,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         cursor_fail(c, p, "postings record lengths disagree");
         return;
     }
-    if (!crc_matches(seg, p, skip_bytes, layout_get_u32(p + skip_bytes))) {
+    if (!crc_matches(seg, p, skip_bytes, p + skip_bytes)) {
         cursor_fail(c, p, "postings skip table checksum mismatch");
         return;
     }
@@ -1153,7 +1139,6 @@ uint32_t postings_next(postings_cursor *c)
         return POSTINGS_END;
     if (++c->in_block < c->block_length) {
         c->doc = c->docs[c->in_block];
-        c->tf = c->tfs[c->in_block];
         return c->doc;
     }
     if (c->term.external && c->block + 1 < c->block_count)
@@ -1197,7 +1182,6 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
         c->in_block++;
     if (c->in_block < c->block_length) {
         c->doc = c->docs[c->in_block];
-        c->tf = c->tfs[c->in_block];
         return c->doc;
     }
     c->in_block = c->block_length - 1;
@@ -1245,8 +1229,7 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     if (!c->positions_checked) {
         const uint8_t *entry = skip_entry(c, c->block);
         size_t start = c->position_mark[0]; /* in range: load_block checked it */
-        if (!crc_matches(c->seg, base + start, c->block_positions_end - start,
-                         layout_get_u32(entry + 24))) {
+        if (!crc_matches(c->seg, base + start, c->block_positions_end - start, entry + 24)) {
             cursor_fail(c, entry, "positions block checksum mismatch");
             return COPS_ECORRUPT;
         }
@@ -1254,6 +1237,9 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     }
     if (c->marks_at && decode_position_marks(c) != 0)
         return COPS_ECORRUPT;
+    uint32_t tf = postings_tf(c); /* decodes the block's frequencies */
+    if (c->status != 0)
+        return c->status;
     const uint8_t *p = base + c->position_cursor;
     if (c->position_doc_index > c->in_block) { /* never happens: cursors only move forward */
         cursor_fail(c, p, "positions cursor out of step");
@@ -1277,7 +1263,7 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     c->position_cursor = (size_t)(p - base);
     r->p = p;
     r->end = end;
-    r->remaining = c->tf;
+    r->remaining = tf;
     r->exact_end = c->in_block + 1 == c->block_length;
     return 0;
 }

@@ -207,7 +207,6 @@ typedef struct postings_cursor {
     segment *seg;
     segment_term term;
     uint32_t doc;              /* current document, POSTINGS_END when exhausted */
-    uint32_t tf;
     int status;                /* 0, or COPS_ECORRUPT once damage was met */
     /* private: block state */
     uint32_t block_count;      /* external lists: number of blocks */
@@ -222,6 +221,8 @@ typedef struct postings_cursor {
     size_t position_cursor;    /* byte offset of the current doc's positions */
     uint32_t position_doc_index; /* in-block index whose positions start at position_cursor */
     size_t block_positions_end; /* byte offset where the block's positions end */
+    uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
+                                * start, until they are decoded (0 = decoded) */
     uint32_t marks_at;         /* external block: where in `blocks` its position marks
                                 * start, until they are decoded (0 = decoded) */
     uint32_t stride_log;       /* position_mark[k] is posting k << stride_log's */
@@ -239,6 +240,18 @@ uint32_t postings_next(postings_cursor *cursor);
 /* Advance to the first posting with doc >= target, skipping whole blocks
  * through the skip table without decoding them. */
 uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
+/* The general case of postings_tf: decodes the block's frequencies. */
+uint32_t postings_tf_slow(postings_cursor *cursor);
+/* The current document's frequency (0 once the cursor has ended).  A
+ * block's frequencies are decoded when one of them is first asked for, so
+ * a cursor that only counts documents never decodes them; damage found
+ * then ends the cursor as postings_next would. */
+static inline uint32_t postings_tf(postings_cursor *cursor)
+{
+    if (cursor->tfs_at == 0 && cursor->in_block < cursor->block_length)
+        return cursor->tfs[cursor->in_block];
+    return postings_tf_slow(cursor);
+}
 /* Record damage the caller found in the current posting (e.g. a tf larger
  * than the field holds): the cursor ends and segment_damage() reports it. */
 void postings_mark_damaged(postings_cursor *cursor, const char *what);

@@ -43,12 +43,12 @@ static uint32_t blend_length(const blend_matcher *b, uint32_t doc)
 
 /* The keys' frequencies in the current document, summed (64 bits: a
  * damaged list must not wrap it). */
-static uint32_t blend_tf(const blend_matcher *b)
+static uint32_t blend_tf(blend_matcher *b)
 {
     uint64_t tf = 0;
     for (size_t i = 0; i < b->count; i++)
         if (b->cursors[i].doc == b->base.doc)
-            tf += b->cursors[i].tf;
+            tf += postings_tf(&b->cursors[i]);
     return tf > UINT32_MAX ? UINT32_MAX : (uint32_t)tf;
 }
 
