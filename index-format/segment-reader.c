@@ -913,16 +913,15 @@ static size_t decode_doc_numbers(postings_cursor *c, const uint8_t *p, const uin
     size_t used = codec_block_decode(p, end, count, c->docs);
     if (used == 0)
         return 0;
-    uint64_t documents = c->seg->meta.documents;
+    /* The numbers increase, so only the last needs checking against the
+     * segment (64 bits: 128 gaps below 2^32 cannot wrap the sum). */
     uint64_t doc = previous_doc == UINT32_MAX ? 0 : (uint64_t)previous_doc + 1;
     for (uint32_t i = 0; i < count; i++) {
         doc += c->docs[i];
-        if (doc >= documents)
-            return 0;
         c->docs[i] = (uint32_t)doc;
         doc++;
     }
-    return used;
+    return count == 0 || doc - 1 < c->seg->meta.documents ? used : 0;
 }
 
 /* Decode the frequencies of a docs-block (the part after its document
@@ -1186,6 +1185,33 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
     }
     c->in_block = c->block_length - 1;
     return postings_next(c);
+}
+
+static inline void set_window_bit(uint64_t *window, uint32_t bit)
+{
+    window[bit >> 6] |= (uint64_t)1 << (bit & 63);
+}
+
+uint32_t postings_fill_window(postings_cursor *c, uint64_t *window, uint32_t first, uint32_t end)
+{
+    uint32_t doc = postings_next_geq(c, first);
+    while (doc < end) {
+        /* the block's numbers straight from its array (a posting on the
+         * cursor is inside its block): no call and no frequency each */
+        uint32_t i = c->in_block, n = c->block_length;
+        if (c->docs[n - 1] >= end) {
+            for (; c->docs[i] < end; i++)
+                set_window_bit(window, c->docs[i] - first);
+            c->in_block = i;
+            c->doc = c->docs[i];
+            return c->doc;
+        }
+        for (; i < n; i++)
+            set_window_bit(window, c->docs[i] - first);
+        c->in_block = n - 1;
+        doc = postings_next(c);
+    }
+    return doc;
 }
 
 /* The byte after the `count` varints that start at p, or NULL when

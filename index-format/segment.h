@@ -252,6 +252,12 @@ static inline uint32_t postings_tf(postings_cursor *cursor)
         return cursor->tfs[cursor->in_block];
     return postings_tf_slow(cursor);
 }
+/* Counting: set bit d - first of `window` for each posting d in
+ * [first, end) (the cursor at or past `first` - from where it is
+ * otherwise), leaving the cursor on the first posting at or past `end`;
+ * returns it.  Reads document numbers only. */
+uint32_t postings_fill_window(postings_cursor *cursor, uint64_t *window, uint32_t first,
+                              uint32_t end);
 /* Record damage the caller found in the current posting (e.g. a tf larger
  * than the field holds): the cursor ends and segment_damage() reports it. */
 void postings_mark_damaged(postings_cursor *cursor, const char *what);

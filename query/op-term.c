@@ -123,10 +123,7 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
 static void term_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
 {
     term_matcher *t = (term_matcher *)m;
-    uint32_t doc = postings_next_geq(&t->cursor, first);
-    for (; doc < end; doc = postings_next(&t->cursor))
-        window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
-    m->doc = doc;
+    m->doc = postings_fill_window(&t->cursor, window, first, end);
 }
 
 static const matcher_ops term_ops = {
