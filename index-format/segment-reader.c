@@ -1177,6 +1177,10 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
         if (c->doc == POSTINGS_END)
             return POSTINGS_END;
     }
+    /* four at a time first: a dense list probed at sparse targets (a
+     * conjunction's common word) passes dozens of postings each time */
+    while (c->in_block + 4 < c->block_length && c->docs[c->in_block + 3] < target)
+        c->in_block += 4;
     while (c->in_block < c->block_length && c->docs[c->in_block] < target)
         c->in_block++;
     if (c->in_block < c->block_length) {
