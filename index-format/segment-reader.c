@@ -940,6 +940,7 @@ static size_t decode_frequencies(postings_cursor *c, const uint8_t *p, const uin
                                  uint32_t count)
 {
     size_t used = codec_block_decode(p, end, count, c->tfs);
+    c->tfs[count] = 0; /* postings_tf once the cursor has passed the block's end */
     for (uint32_t i = 0; used && i < count; i++) {
         if (c->tfs[i] == UINT32_MAX)
             return 0;
@@ -980,9 +981,15 @@ static void load_block(postings_cursor *c, uint32_t block)
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
     /* Frequencies are decoded when first asked for (postings_tf): a
-     * count never asks, so it only sizes them. */
+     * count never asks, so it only sizes them.  Once a cursor has asked
+     * (it scores, or reads positions), its later blocks decode them at
+     * once, as sizing them first would be wasted. */
     size_t doc_bytes = decode_doc_numbers(c, data, c->blocks + end, count, previous_doc);
-    size_t tf_bytes = doc_bytes ? codec_block_size(data + doc_bytes, c->blocks + end, count) : 0;
+    size_t tf_bytes = 0;
+    if (doc_bytes && c->frequencies_wanted)
+        tf_bytes = decode_frequencies(c, data + doc_bytes, c->blocks + end, count);
+    else if (doc_bytes)
+        tf_bytes = codec_block_size(data + doc_bytes, c->blocks + end, count);
     if (tf_bytes == 0) {
         cursor_fail(c, data, "postings block does not decode");
         return;
@@ -1015,7 +1022,7 @@ static void load_block(postings_cursor *c, uint32_t block)
     c->block_length = count;
     c->in_block = 0;
     c->doc = c->docs[0];
-    c->tfs_at = start + (uint32_t)doc_bytes;
+    c->tfs_at = c->frequencies_wanted ? 0 : start + (uint32_t)doc_bytes;
     c->position_cursor = position_start;
     c->position_doc_index = 0;
     c->positions_checked = 0;
@@ -1026,6 +1033,7 @@ uint32_t postings_tf_slow(postings_cursor *c)
     if (c->tfs_at != 0 && c->in_block < c->block_length) {
         const uint8_t *p = c->blocks + c->tfs_at;
         c->tfs_at = 0;
+        c->frequencies_wanted = 1;
         if (decode_frequencies(c, p, c->blocks + block_data_end(c, c->block), c->block_length) == 0) {
             cursor_fail(c, p, "postings block frequencies do not decode");
             return 0;
@@ -1084,6 +1092,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
     c->marks_at = 0;
     c->tfs_at = 0;
+    c->frequencies_wanted = 0;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;

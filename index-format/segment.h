@@ -223,6 +223,7 @@ typedef struct postings_cursor {
     size_t block_positions_end; /* byte offset where the block's positions end */
     uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
                                 * start, until they are decoded (0 = decoded) */
+    int frequencies_wanted;    /* a frequency was asked for: decode them with the numbers */
     uint32_t marks_at;         /* external block: where in `blocks` its position marks
                                 * start, until they are decoded (0 = decoded) */
     uint32_t stride_log;       /* position_mark[k] is posting k << stride_log's */
@@ -230,7 +231,7 @@ typedef struct postings_cursor {
     uint32_t position_mark[SEGMENT_BLOCK_SIZE]; /* byte offsets within the positions */
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
-    uint32_t tfs[SEGMENT_BLOCK_SIZE];
+    uint32_t tfs[SEGMENT_BLOCK_SIZE + 1]; /* + 1: in_block ends at the block's length */
 } postings_cursor;
 
 /* Position the cursor on the first posting of `term`. */
@@ -242,15 +243,14 @@ uint32_t postings_next(postings_cursor *cursor);
 uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
 /* The general case of postings_tf: decodes the block's frequencies. */
 uint32_t postings_tf_slow(postings_cursor *cursor);
-/* The current document's frequency (0 once the cursor has ended).  A
- * block's frequencies are decoded when one of them is first asked for, so
- * a cursor that only counts documents never decodes them; damage found
- * then ends the cursor as postings_next would. */
+/* The current document's frequency (meaningless once the cursor has
+ * ended).  A block's frequencies are decoded when one of them is first
+ * asked for, so a cursor that only counts documents never decodes them;
+ * damage found then ends the cursor as postings_next would. */
 static inline uint32_t postings_tf(postings_cursor *cursor)
 {
-    if (cursor->tfs_at == 0 && cursor->in_block < cursor->block_length)
-        return cursor->tfs[cursor->in_block];
-    return postings_tf_slow(cursor);
+    /* in_block is at most SEGMENT_BLOCK_SIZE, inside tfs */
+    return cursor->tfs_at == 0 ? cursor->tfs[cursor->in_block] : postings_tf_slow(cursor);
 }
 /* Counting: set bit d - first of `window` for each posting d in
  * [first, end) (the cursor at or past `first` - from where it is
