@@ -14,10 +14,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <libdeflate.h>
 
 #include "base/error.h"
 #include "base/file.h"
@@ -48,11 +48,20 @@ struct segment {
     uint32_t doc_blocks;
     uint32_t meta_chunks;
     cops_error damage;
-    /* Ranges whose CRC already matched (crc_matches). */
-    pthread_mutex_t verified_lock;
-    struct verified_range *verified;
-    size_t verified_count, verified_capacity;
+    /* Bit per 4 bytes of the file: a CRC stored there already matched
+     * (crc_matches).  Large ones are mapped lazily by calloc, so only the
+     * pages of the blocks a process reads are ever touched. */
+    _Atomic uint64_t *crc_checked;
 };
+
+/* The CRC-32 of zlib and gzip (the one FORMAT.md stores).  libdeflate's
+ * picks a carry-less multiply (PCLMULQDQ) version at run time where the
+ * processor has one: a fresh process checks every block it reads, and
+ * zlib's table-driven loop was a fifth of a cold count's instructions. */
+static uint32_t checksum(const uint8_t *data, size_t length)
+{
+    return (uint32_t)libdeflate_crc32(0, data, length);
+}
 
 static int corrupt_at(const segment *seg, cops_error *err, uint64_t offset, const char *what)
 {
@@ -152,7 +161,7 @@ static int section_intact(segment *seg, uint32_t kind, uint64_t offset, uint64_t
             continue;
         uint64_t start = chunk * LAYOUT_CHUNK_BYTES;
         uint64_t size = s->length - start < LAYOUT_CHUNK_BYTES ? s->length - start : LAYOUT_CHUNK_BYTES;
-        if ((uint32_t)crc32(0, s->data + start, (uInt)size) != layout_get_u32(s->chunk_crcs + 4 * chunk)) {
+        if (checksum(s->data + start, (size_t)size) != layout_get_u32(s->chunk_crcs + 4 * chunk)) {
             note_damage(seg, s->data + start, "section chunk checksum mismatch");
             return 0;
         }
@@ -236,7 +245,7 @@ static int read_table_of_contents(segment *seg, cops_error *err)
         || toc_length != size - LAYOUT_TRAILER_BYTES - toc_offset || toc_length < 4)
         return corrupt_at(seg, err, size - LAYOUT_TRAILER_BYTES, "table of contents out of range");
     const uint8_t *toc = map + toc_offset;
-    if ((uint32_t)crc32(0, toc, toc_length) != layout_get_u32(trailer + 12))
+    if (checksum(toc, toc_length) != layout_get_u32(trailer + 12))
         return corrupt_at(seg, err, toc_offset, "table of contents checksum mismatch");
     uint32_t count = layout_get_u32(toc);
     if ((uint64_t)count * LAYOUT_TOC_ENTRY_BYTES != toc_length - 4)
@@ -264,7 +273,7 @@ static int read_table_of_contents(segment *seg, cops_error *err)
     static const uint32_t checked_on_open[] = {SECTION_META, SECTION_CHUNKCRCS};
     for (size_t i = 0; i < sizeof checked_on_open / sizeof checked_on_open[0]; i++) {
         const section_view *s = &seg->sections[checked_on_open[i]];
-        if ((uint32_t)crc32(0, s->data, (uInt)s->length) != s->crc)
+        if (checksum(s->data, s->length) != s->crc)
             return corrupt_at(seg, err, s->offset, "section checksum mismatch");
     }
     return 0;
@@ -278,7 +287,6 @@ int segment_open(const char *path, segment **out, cops_error *err)
         free(seg);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
-    pthread_mutex_init(&seg->verified_lock, NULL);
     int fd = -1;
     uint64_t size = 0;
     int rc = file_open_regular(path, &fd, &size, err);
@@ -293,6 +301,8 @@ int segment_open(const char *path, segment **out, cops_error *err)
         else
             seg->map = map;
     }
+    if (rc == 0 && !(seg->crc_checked = calloc(seg->size / 256 + 1, sizeof *seg->crc_checked)))
+        rc = error_set(err, COPS_ENOMEM, "%s: out of memory opening the segment", path);
     if (fd >= 0)
         close(fd);
     if (rc == 0)
@@ -317,8 +327,7 @@ void segment_close(segment *seg)
         free(seg->sections[kind].chunks_checked);
     if (seg->map)
         munmap((void *)seg->map, seg->size);
-    pthread_mutex_destroy(&seg->verified_lock);
-    free(seg->verified);
+    free(seg->crc_checked);
     free(seg->path);
     free(seg);
 }
@@ -375,79 +384,28 @@ void segment_sizes(const segment *seg, cops_index_stats *stats)
 
 /* ------------------------------------------- verified blocks (cache) */
 
-typedef struct verified_range {
-    uint64_t where_plus_one;   /* file offset + 1; 0 marks a free slot */
-    uint64_t length;
-    uint32_t crc;
-} verified_range;
-
-static size_t verified_slot(uint64_t where_plus_one, uint64_t length, size_t mask)
+/* Whether data[0, length) has the CRC32 stored in the 4 bytes at `stored`
+ * (inside the mapping).  A stored CRC that matched once is remembered for
+ * as long as the segment is open by one bit for its position, so a
+ * long-lived process pays each block's CRC once, and a block met again
+ * costs one bit test, without a lock (two threads may both compute a CRC;
+ * the result is the same).  Each CRC covers one fixed range in a segment
+ * the writer made, so its position names that range.  Only a crafted file
+ * could give one stored CRC two ranges, and a crafted file can carry right
+ * CRCs anyway: what keeps such files harmless is that every decoder behind
+ * a CRC is bounded by its range (fuzz-segment re-seals the CRCs to test
+ * that).  The CRCs are there to turn accidental damage into an error, and
+ * every range is still checked the first time it is read. */
+static int crc_matches(segment *seg, const uint8_t *data, size_t length, const uint8_t *stored)
 {
-    return (size_t)((where_plus_one ^ (length << 40)) * 0x9E3779B97F4A7C15ull >> 20) & mask;
-}
-
-/* Whether data[0, length) has the CRC32 `expected`.  A range that matched
- * once (same offset, length and expected value: the mapping never changes)
- * is remembered for as long as the segment is open, so a long-lived
- * process pays each block's CRC once, not once per query. */
-static int crc_matches(segment *seg, const uint8_t *data, size_t length, uint32_t expected)
-{
-    verified_range key = {(uint64_t)(data - seg->map) + 1, length, expected};
-    pthread_mutex_lock(&seg->verified_lock);
-    int found = 0;
-    if (seg->verified_capacity) {
-        size_t mask = seg->verified_capacity - 1;
-        for (size_t slot = verified_slot(key.where_plus_one, key.length, mask);
-             seg->verified[slot].where_plus_one; slot = (slot + 1) & mask) {
-            const verified_range *r = &seg->verified[slot];
-            if (r->where_plus_one == key.where_plus_one && r->length == key.length
-                && r->crc == key.crc) {
-                found = 1;
-                break;
-            }
-        }
-    }
-    pthread_mutex_unlock(&seg->verified_lock);
-    if (found)
+    size_t word = (size_t)(stored - seg->map) / 4;
+    _Atomic uint64_t *bits = &seg->crc_checked[word / 64];
+    uint64_t bit = (uint64_t)1 << (word % 64);
+    if (atomic_load_explicit(bits, memory_order_relaxed) & bit)
         return 1;
-    if ((uint32_t)crc32(0, data, (uInt)length) != expected)
+    if (checksum(data, length) != layout_get_u32(stored))
         return 0;
-    pthread_mutex_lock(&seg->verified_lock);
-    if (seg->verified_count * 2 >= seg->verified_capacity) {
-        size_t capacity = seg->verified_capacity ? seg->verified_capacity * 2 : 256;
-        verified_range *grown = calloc(capacity, sizeof *grown);
-        if (grown) {
-            for (size_t i = 0; i < seg->verified_capacity; i++) {
-                const verified_range *r = &seg->verified[i];
-                if (!r->where_plus_one)
-                    continue;
-                size_t slot = verified_slot(r->where_plus_one, r->length, capacity - 1);
-                while (grown[slot].where_plus_one)
-                    slot = (slot + 1) & (capacity - 1);
-                grown[slot] = *r;
-            }
-            free(seg->verified);
-            seg->verified = grown;
-            seg->verified_capacity = capacity;
-        }
-    }
-    if (seg->verified_count * 2 < seg->verified_capacity) { /* else: not cached, checked again */
-        size_t mask = seg->verified_capacity - 1;
-        size_t slot = verified_slot(key.where_plus_one, key.length, mask);
-        int present = 0;
-        for (; seg->verified[slot].where_plus_one; slot = (slot + 1) & mask) {
-            const verified_range *r = &seg->verified[slot];
-            if (r->where_plus_one == key.where_plus_one && r->length == key.length && r->crc == key.crc) {
-                present = 1; /* another thread got there first */
-                break;
-            }
-        }
-        if (!present) {
-            seg->verified[slot] = key;
-            seg->verified_count++;
-        }
-    }
-    pthread_mutex_unlock(&seg->verified_lock);
+    atomic_fetch_or_explicit(bits, bit, memory_order_relaxed);
     return 1;
 }
 
@@ -470,7 +428,7 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
         return corrupt_at(seg, err, seg->sections[SECTION_DOCMETAINDEX].offset + 8 * (uint64_t)chunk,
                           "metadata index entry out of range");
     const uint8_t *p = meta->data + start + 4, *stop = meta->data + end;
-    if (!crc_matches(seg, p, (size_t)(stop - p), layout_get_u32(meta->data + start)))
+    if (!crc_matches(seg, p, (size_t)(stop - p), meta->data + start))
         return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
     uint64_t lengths[2] = {0};
     const uint8_t *fields[2] = {0};
@@ -584,7 +542,7 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     if (compressed > store->length - offset - 12 || raw_length > (1u << 31)
         || raw_length > (uint64_t)compressed * 1032 + 64)
         return corrupt_at(seg, err, store->offset + offset, "stored-document block out of range");
-    if ((uint32_t)crc32(0, block + 12, compressed) != layout_get_u32(block + 8))
+    if (checksum(block + 12, compressed) != layout_get_u32(block + 8))
         return corrupt_at(seg, err, store->offset + offset, "stored-document block checksum mismatch");
     /* Only what is needed is inflated: the records before the document
      * (under 16 KiB unless the writer put a big one first) and at most
@@ -752,7 +710,7 @@ static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_e
                                         + (uint64_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES,
                           "dictionary index entry out of range");
     const uint8_t *data = dict->data + offset;
-    if (!crc_matches(seg, data, length - 4, layout_get_u32(data + length - 4)))
+    if (!crc_matches(seg, data, length - 4, data + length - 4))
         return corrupt_at(seg, err, dict->offset + offset, "dictionary block checksum mismatch");
     walk->seg = seg;
     walk->block = block;
@@ -956,27 +914,39 @@ void postings_mark_damaged(postings_cursor *c, const char *what)
     cursor_fail(c, where ? where : c->seg->map, what);
 }
 
-/* Decode the docs-block of `count` postings (FORMAT.md 3.3) at p into
- * the cursor's docs and tfs; returns its size, or 0 when it does not
- * decode inside [p, end). */
-static size_t decode_docs_block(postings_cursor *c, const uint8_t *p, const uint8_t *end,
-                                uint32_t count, uint32_t previous_doc)
+/* Decode the document numbers of a docs-block of `count` postings
+ * (FORMAT.md 3.3) at p into the cursor's docs; returns their size, or 0
+ * when they do not decode inside [p, end) or leave the segment. */
+static size_t decode_doc_numbers(postings_cursor *c, const uint8_t *p, const uint8_t *end,
+                                 uint32_t count, uint32_t previous_doc)
 {
     size_t used = codec_block_decode(p, end, count, c->docs);
-    size_t used_tf = used ? codec_block_decode(p + used, end, count, c->tfs) : 0;
-    if (used_tf == 0)
+    if (used == 0)
         return 0;
-    uint64_t documents = c->seg->meta.documents;
+    /* The numbers increase, so only the last needs checking against the
+     * segment (64 bits: 128 gaps below 2^32 cannot wrap the sum). */
     uint64_t doc = previous_doc == UINT32_MAX ? 0 : (uint64_t)previous_doc + 1;
     for (uint32_t i = 0; i < count; i++) {
         doc += c->docs[i];
-        if (doc >= documents || c->tfs[i] == UINT32_MAX)
-            return 0;
         c->docs[i] = (uint32_t)doc;
-        c->tfs[i] += 1;
         doc++;
     }
-    return used + used_tf;
+    return count == 0 || doc - 1 < c->seg->meta.documents ? used : 0;
+}
+
+/* Decode the frequencies of a docs-block (the part after its document
+ * numbers) at p into the cursor's tfs; returns their size, or 0. */
+static size_t decode_frequencies(postings_cursor *c, const uint8_t *p, const uint8_t *end,
+                                 uint32_t count)
+{
+    size_t used = codec_block_decode(p, end, count, c->tfs);
+    c->tfs[count] = 0; /* postings_tf once the cursor has passed the block's end */
+    for (uint32_t i = 0; used && i < count; i++) {
+        if (c->tfs[i] == UINT32_MAX)
+            return 0;
+        c->tfs[i] += 1;
+    }
+    return used;
 }
 
 static const uint8_t *skip_entry(const postings_cursor *c, uint32_t block)
@@ -984,30 +954,47 @@ static const uint8_t *skip_entry(const postings_cursor *c, uint32_t block)
     return c->skip + (size_t)block * LAYOUT_SKIP_ENTRY_BYTES;
 }
 
+/* Where block `block` of an external list ends in `blocks` (its skip
+ * entry and the next one's must have been checked in range). */
+static uint32_t block_data_end(const postings_cursor *c, uint32_t block)
+{
+    return block + 1 < c->block_count ? layout_get_u32(skip_entry(c, block + 1) + 4)
+                                      : (uint32_t)c->blocks_length;
+}
+
 /* Decode block `block` of an external list and sit on its first posting. */
 static void load_block(postings_cursor *c, uint32_t block)
 {
     const uint8_t *entry = skip_entry(c, block);
     uint32_t start = layout_get_u32(entry + 4);
-    uint32_t end = block + 1 < c->block_count ? layout_get_u32(skip_entry(c, block + 1) + 4)
-                                              : (uint32_t)c->blocks_length;
+    uint32_t end = block_data_end(c, block);
     if (start > end || end > c->blocks_length) {
         cursor_fail(c, entry, "postings skip entry out of range");
         return;
     }
     const uint8_t *data = c->blocks + start;
-    if (!crc_matches(c->seg, data, end - start, layout_get_u32(entry + 20))) {
+    if (!crc_matches(c->seg, data, end - start, entry + 20)) {
         cursor_fail(c, data, "postings block checksum mismatch");
         return;
     }
     uint32_t previous_doc = block == 0 ? UINT32_MAX : layout_get_u32(skip_entry(c, block - 1));
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
-    size_t used = decode_docs_block(c, data, c->blocks + end, count, previous_doc);
-    if (used == 0) {
+    /* Frequencies are decoded when first asked for (postings_tf): a
+     * count never asks, so it only sizes them.  Once a cursor has asked
+     * (it scores, or reads positions), its later blocks decode them at
+     * once, as sizing them first would be wasted. */
+    size_t doc_bytes = decode_doc_numbers(c, data, c->blocks + end, count, previous_doc);
+    size_t tf_bytes = 0;
+    if (doc_bytes && c->frequencies_wanted)
+        tf_bytes = decode_frequencies(c, data + doc_bytes, c->blocks + end, count);
+    else if (doc_bytes)
+        tf_bytes = codec_block_size(data + doc_bytes, c->blocks + end, count);
+    if (tf_bytes == 0) {
         cursor_fail(c, data, "postings block does not decode");
         return;
     }
+    size_t used = doc_bytes + tf_bytes;
     size_t position_start = layout_get_u32(entry + 8);
     c->block_positions_end = block + 1 < c->block_count
                                  ? layout_get_u32(skip_entry(c, block + 1) + 8)
@@ -1035,10 +1022,24 @@ static void load_block(postings_cursor *c, uint32_t block)
     c->block_length = count;
     c->in_block = 0;
     c->doc = c->docs[0];
-    c->tf = c->tfs[0];
+    c->tfs_at = c->frequencies_wanted ? 0 : start + (uint32_t)doc_bytes;
     c->position_cursor = position_start;
     c->position_doc_index = 0;
     c->positions_checked = 0;
+}
+
+uint32_t postings_tf_slow(postings_cursor *c)
+{
+    if (c->tfs_at != 0 && c->in_block < c->block_length) {
+        const uint8_t *p = c->blocks + c->tfs_at;
+        c->tfs_at = 0;
+        c->frequencies_wanted = 1;
+        if (decode_frequencies(c, p, c->blocks + block_data_end(c, c->block), c->block_length) == 0) {
+            cursor_fail(c, p, "postings block frequencies do not decode");
+            return 0;
+        }
+    }
+    return c->in_block < c->block_length ? c->tfs[c->in_block] : 0;
 }
 
 /* The current block's position marks (FORMAT.md 3.3) into position_mark:
@@ -1046,8 +1047,7 @@ static void load_block(postings_cursor *c, uint32_t block)
  * the block exactly. */
 static int decode_position_marks(postings_cursor *c)
 {
-    uint32_t end = c->block + 1 < c->block_count ? layout_get_u32(skip_entry(c, c->block + 1) + 4)
-                                                 : (uint32_t)c->blocks_length;
+    uint32_t end = block_data_end(c, c->block);
     const uint8_t *p = c->blocks + c->marks_at, *stop = c->blocks + end;
     c->marks_at = 0;
     uint32_t stride = 1u << c->stride_log;
@@ -1091,6 +1091,8 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->position_doc_index = 0;
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
     c->marks_at = 0;
+    c->tfs_at = 0;
+    c->frequencies_wanted = 0;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;
@@ -1101,14 +1103,16 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         c->position_marks = 1;
         c->stride_log = SEGMENT_MAX_STRIDE_LOG;
         c->marks_at = 0;
-        if (decode_docs_block(c, term->docs, term->docs + term->docs_length, term->df,
-                              UINT32_MAX) != term->docs_length) {
+        const uint8_t *end = term->docs + term->docs_length;
+        size_t doc_bytes = decode_doc_numbers(c, term->docs, end, term->df, UINT32_MAX);
+        if (doc_bytes == 0
+            || decode_frequencies(c, term->docs + doc_bytes, end, term->df)
+                   != term->docs_length - doc_bytes) {
             cursor_fail(c, term->docs, "inline postings do not decode");
             return;
         }
         c->block_length = term->df;
         c->doc = c->docs[0];
-        c->tf = c->tfs[0];
         /* the list bound, asked for every candidate of a ranked
          * conjunction: computed once (the dictionary has none for an
          * inline list) */
@@ -1135,7 +1139,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         cursor_fail(c, p, "postings record lengths disagree");
         return;
     }
-    if (!crc_matches(seg, p, skip_bytes, layout_get_u32(p + skip_bytes))) {
+    if (!crc_matches(seg, p, skip_bytes, p + skip_bytes)) {
         cursor_fail(c, p, "postings skip table checksum mismatch");
         return;
     }
@@ -1153,7 +1157,6 @@ uint32_t postings_next(postings_cursor *c)
         return POSTINGS_END;
     if (++c->in_block < c->block_length) {
         c->doc = c->docs[c->in_block];
-        c->tf = c->tfs[c->in_block];
         return c->doc;
     }
     if (c->term.external && c->block + 1 < c->block_count)
@@ -1193,15 +1196,45 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
         if (c->doc == POSTINGS_END)
             return POSTINGS_END;
     }
+    /* four at a time first: a dense list probed at sparse targets (a
+     * conjunction's common word) passes dozens of postings each time */
+    while (c->in_block + 4 < c->block_length && c->docs[c->in_block + 3] < target)
+        c->in_block += 4;
     while (c->in_block < c->block_length && c->docs[c->in_block] < target)
         c->in_block++;
     if (c->in_block < c->block_length) {
         c->doc = c->docs[c->in_block];
-        c->tf = c->tfs[c->in_block];
         return c->doc;
     }
     c->in_block = c->block_length - 1;
     return postings_next(c);
+}
+
+static inline void set_window_bit(uint64_t *window, uint32_t bit)
+{
+    window[bit >> 6] |= (uint64_t)1 << (bit & 63);
+}
+
+uint32_t postings_fill_window(postings_cursor *c, uint64_t *window, uint32_t first, uint32_t end)
+{
+    uint32_t doc = postings_next_geq(c, first);
+    while (doc < end) {
+        /* the block's numbers straight from its array (a posting on the
+         * cursor is inside its block): no call and no frequency each */
+        uint32_t i = c->in_block, n = c->block_length;
+        if (c->docs[n - 1] >= end) {
+            for (; c->docs[i] < end; i++)
+                set_window_bit(window, c->docs[i] - first);
+            c->in_block = i;
+            c->doc = c->docs[i];
+            return c->doc;
+        }
+        for (; i < n; i++)
+            set_window_bit(window, c->docs[i] - first);
+        c->in_block = n - 1;
+        doc = postings_next(c);
+    }
+    return doc;
 }
 
 /* The byte after the `count` varints that start at p, or NULL when
@@ -1245,8 +1278,7 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     if (!c->positions_checked) {
         const uint8_t *entry = skip_entry(c, c->block);
         size_t start = c->position_mark[0]; /* in range: load_block checked it */
-        if (!crc_matches(c->seg, base + start, c->block_positions_end - start,
-                         layout_get_u32(entry + 24))) {
+        if (!crc_matches(c->seg, base + start, c->block_positions_end - start, entry + 24)) {
             cursor_fail(c, entry, "positions block checksum mismatch");
             return COPS_ECORRUPT;
         }
@@ -1254,6 +1286,9 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     }
     if (c->marks_at && decode_position_marks(c) != 0)
         return COPS_ECORRUPT;
+    uint32_t tf = postings_tf(c); /* decodes the block's frequencies */
+    if (c->status != 0)
+        return c->status;
     const uint8_t *p = base + c->position_cursor;
     if (c->position_doc_index > c->in_block) { /* never happens: cursors only move forward */
         cursor_fail(c, p, "positions cursor out of step");
@@ -1277,7 +1312,7 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     c->position_cursor = (size_t)(p - base);
     r->p = p;
     r->end = end;
-    r->remaining = c->tf;
+    r->remaining = tf;
     r->exact_end = c->in_block + 1 == c->block_length;
     return 0;
 }

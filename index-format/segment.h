@@ -207,7 +207,6 @@ typedef struct postings_cursor {
     segment *seg;
     segment_term term;
     uint32_t doc;              /* current document, POSTINGS_END when exhausted */
-    uint32_t tf;
     int status;                /* 0, or COPS_ECORRUPT once damage was met */
     /* private: block state */
     uint32_t block_count;      /* external lists: number of blocks */
@@ -222,6 +221,9 @@ typedef struct postings_cursor {
     size_t position_cursor;    /* byte offset of the current doc's positions */
     uint32_t position_doc_index; /* in-block index whose positions start at position_cursor */
     size_t block_positions_end; /* byte offset where the block's positions end */
+    uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
+                                * start, until they are decoded (0 = decoded) */
+    int frequencies_wanted;    /* a frequency was asked for: decode them with the numbers */
     uint32_t marks_at;         /* external block: where in `blocks` its position marks
                                 * start, until they are decoded (0 = decoded) */
     uint32_t stride_log;       /* position_mark[k] is posting k << stride_log's */
@@ -229,7 +231,7 @@ typedef struct postings_cursor {
     uint32_t position_mark[SEGMENT_BLOCK_SIZE]; /* byte offsets within the positions */
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
-    uint32_t tfs[SEGMENT_BLOCK_SIZE];
+    uint32_t tfs[SEGMENT_BLOCK_SIZE + 1]; /* + 1: in_block ends at the block's length */
 } postings_cursor;
 
 /* Position the cursor on the first posting of `term`. */
@@ -239,6 +241,23 @@ uint32_t postings_next(postings_cursor *cursor);
 /* Advance to the first posting with doc >= target, skipping whole blocks
  * through the skip table without decoding them. */
 uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
+/* The general case of postings_tf: decodes the block's frequencies. */
+uint32_t postings_tf_slow(postings_cursor *cursor);
+/* The current document's frequency (meaningless once the cursor has
+ * ended).  A block's frequencies are decoded when one of them is first
+ * asked for, so a cursor that only counts documents never decodes them;
+ * damage found then ends the cursor as postings_next would. */
+static inline uint32_t postings_tf(postings_cursor *cursor)
+{
+    /* in_block is at most SEGMENT_BLOCK_SIZE, inside tfs */
+    return cursor->tfs_at == 0 ? cursor->tfs[cursor->in_block] : postings_tf_slow(cursor);
+}
+/* Counting: set bit d - first of `window` for each posting d in
+ * [first, end) (the cursor at or past `first` - from where it is
+ * otherwise), leaving the cursor on the first posting at or past `end`;
+ * returns it.  Reads document numbers only. */
+uint32_t postings_fill_window(postings_cursor *cursor, uint64_t *window, uint32_t first,
+                              uint32_t end);
 /* Record damage the caller found in the current posting (e.g. a tf larger
  * than the field holds): the cursor ends and segment_damage() reports it. */
 void postings_mark_damaged(postings_cursor *cursor, const char *what);

@@ -314,19 +314,20 @@ int cops_index_dump_term(cops_index *index, const char *term_text, FILE *out, co
         postings_cursor cursor;
         postings_open(&cursor, index->segments[i], &term);
         for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
-            if (cursor.tf > capacity) {
-                uint32_t *grown = realloc(positions, (size_t)cursor.tf * sizeof *grown);
+            uint32_t tf = postings_tf(&cursor);
+            if (tf > capacity) {
+                uint32_t *grown = realloc(positions, (size_t)tf * sizeof *grown);
                 if (!grown) {
                     free(positions);
                     return error_set(err, COPS_ENOMEM, "out of memory");
                 }
                 positions = grown;
-                capacity = cursor.tf;
+                capacity = tf;
             }
             int n = postings_positions(&cursor, positions);
             if (n < 0)
                 break;
-            fprintf(out, "  doc %u tf %u positions", index->bases[i] + doc, cursor.tf);
+            fprintf(out, "  doc %u tf %u positions", index->bases[i] + doc, tf);
             for (int k = 0; k < n; k++)
                 fprintf(out, " %u", positions[k]);
             fputc('\n', out);

@@ -35,6 +35,19 @@ static uint32_t blend_next_geq(matcher *m, uint32_t target)
     return m->doc = smallest;
 }
 
+/* Counting: every key's postings into the same window. */
+static void blend_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    blend_matcher *b = (blend_matcher *)m;
+    uint32_t smallest = MATCHER_END;
+    for (size_t i = 0; i < b->count; i++) {
+        uint32_t doc = postings_fill_window(&b->cursors[i], window, first, end);
+        if (doc < smallest)
+            smallest = doc;
+    }
+    m->doc = smallest;
+}
+
 static uint32_t blend_length(const blend_matcher *b, uint32_t doc)
 {
     segment *seg = b->cursors[0].seg;
@@ -43,12 +56,12 @@ static uint32_t blend_length(const blend_matcher *b, uint32_t doc)
 
 /* The keys' frequencies in the current document, summed (64 bits: a
  * damaged list must not wrap it). */
-static uint32_t blend_tf(const blend_matcher *b)
+static uint32_t blend_tf(blend_matcher *b)
 {
     uint64_t tf = 0;
     for (size_t i = 0; i < b->count; i++)
         if (b->cursors[i].doc == b->base.doc)
-            tf += b->cursors[i].tf;
+            tf += postings_tf(&b->cursors[i]);
     return tf > UINT32_MAX ? UINT32_MAX : (uint32_t)tf;
 }
 
@@ -114,6 +127,7 @@ static double blend_block_bound(matcher *m, uint32_t target, uint32_t *last)
 
 static const matcher_ops blend_ops = {
     .next_geq = blend_next_geq,
+    .fill_window = blend_fill_window,
     .score = blend_score,
     .explain = blend_explain,
     .free = blend_free,

@@ -57,7 +57,30 @@ static double filter_block_bound(matcher *m, uint32_t target, uint32_t *last)
     return 0.0;
 }
 
+/* Counting: every document of the window at once, or the dated ones
+ * without a call each; m->doc is left on the next match itself, so a
+ * conjunction that later probes this filter by next_geq finds it right. */
+static void filter_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    filter_matcher *f = (filter_matcher *)m;
+    uint32_t from = m->doc > first && m->doc != MATCHER_END ? m->doc : first;
+    if (end > f->documents)
+        end = f->documents;
+    if (!f->seg) {
+        for (uint32_t doc = from; doc < end; doc++)
+            window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+    } else {
+        for (uint32_t doc = from; doc < end; doc++) {
+            uint32_t date = segment_date(f->seg, doc);
+            if (date != 0 && (f->from == 0 || date >= f->from) && (f->to == 0 || date <= f->to))
+                window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+        }
+    }
+    filter_next_geq(m, end);
+}
+
 static const matcher_ops filter_ops = {
+    .fill_window = filter_fill_window,
     .next_geq = filter_next_geq,
     .score = filter_score,
     .explain = filter_explain,

@@ -36,14 +36,14 @@ static double term_score(matcher *m)
     term_matcher *t = (term_matcher *)m;
     if (!t->scored)
         return 0.0;
-    return bm25_score(&t->scorer, t->cursor.tf, field_length(t));
+    return bm25_score(&t->scorer, postings_tf(&t->cursor), field_length(t));
 }
 
 /* A field of n words holds a term at most n times: anything more is
  * damage that slipped past a checksum, and must not size a buffer. */
 static int check_tf(term_matcher *t)
 {
-    if (t->cursor.tf > field_length(t)) {
+    if (postings_tf(&t->cursor) > field_length(t)) {
         postings_mark_damaged(&t->cursor, "a posting's frequency exceeds its field's length");
         return COPS_ECORRUPT;
     }
@@ -62,9 +62,10 @@ static int term_positions(matcher *m, uint32_t *out, size_t capacity)
     term_matcher *t = (term_matcher *)m;
     if (check_tf(t) != 0)
         return COPS_ECORRUPT;
-    if (t->cursor.tf > capacity) {
+    uint32_t tf = postings_tf(&t->cursor);
+    if (tf > capacity) {
         /* Keep the first `capacity` positions: decode into a heap copy. */
-        uint32_t *all = malloc((size_t)t->cursor.tf * sizeof *all);
+        uint32_t *all = malloc((size_t)tf * sizeof *all);
         if (!all)
             return -1;
         int n = postings_positions(&t->cursor, all);
@@ -87,7 +88,7 @@ static void term_explain(matcher *m, byte_buffer *out, int depth)
     int n = snprintf(line, sizeof line,
                      "%*s%s: %.6f (weight %.2f, idf %.4f, df %u, tf %u, field length %u)\n",
                      depth * 2, "", t->label, term_score(m), t->scorer.field_weight, t->scorer.idf,
-                     t->scorer.df, t->cursor.tf, field_length(t));
+                     t->scorer.df, postings_tf(&t->cursor), field_length(t));
     buffer_append(out, line, (size_t)n);
 }
 
@@ -122,10 +123,7 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
 static void term_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
 {
     term_matcher *t = (term_matcher *)m;
-    uint32_t doc = postings_next_geq(&t->cursor, first);
-    for (; doc < end; doc = postings_next(&t->cursor))
-        window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
-    m->doc = doc;
+    m->doc = postings_fill_window(&t->cursor, window, first, end);
 }
 
 static const matcher_ops term_ops = {

@@ -370,7 +370,8 @@ static uint64_t count_by_windows(matcher *m, const deletions *deleted, uint32_t 
             uint64_t bits = window[w];
             if (bits && deleted->bits)
                 bits &= ~deletion_word(deleted, first + 64 * (uint32_t)w);
-            total += (uint64_t)__builtin_popcountll(bits);
+            if (bits) /* a call without -mpopcnt: skip the empty words */
+                total += (uint64_t)__builtin_popcountll(bits);
             window[w] = 0;
         }
         first = m->doc > end ? m->doc & ~(uint32_t)63 : end;

@@ -310,7 +310,7 @@ Test(format, postings_round_trip, .timeout = 60)
         uint32_t list_max_tf = 0;
         for (uint32_t i = 0; i < t->df; i++) {
             cr_assert_eq(c.doc, t->docs[i], "key %.*s posting %u", (int)t->key_length, t->key, i);
-            cr_assert_eq(c.tf, t->tfs[i]);
+            cr_assert_eq(postings_tf(&c), t->tfs[i]);
             /* positions of every other posting: the skipped ones must be stepped over */
             if (i % 2 == 0 || t->df < 200)
                 check_positions(&c, t, i, buffer);
@@ -517,7 +517,7 @@ Test(format, next_geq_matches_linear_reference, .timeout = 60)
             cr_assert_eq(got, expected < t->df ? t->docs[expected] : POSTINGS_END,
                          "key %.*s next_geq(%u)", (int)t->key_length, t->key, targets[i]);
             if (expected < t->df) {
-                cr_assert_eq(c.tf, t->tfs[expected]);
+                cr_assert_eq(postings_tf(&c), t->tfs[expected]);
                 check_positions(&c, t, expected, buffer);
                 /* and on from there */
                 uint32_t next = postings_next(&c);
@@ -554,6 +554,53 @@ Test(format, next_geq_matches_linear_reference, .timeout = 60)
         cr_assert_eq(segment_damage(f.seg, NULL), 0);
     }
     free(buffer);
+    close_fixture(&f);
+}
+
+/* postings_fill_window against the written lists: windows of random
+ * sizes (inside one block, across several, starting past the cursor or
+ * behind it) mark exactly the postings in [first, end) and leave the
+ * cursor on the first at or past `end`; a frequency asked for after
+ * windows that read document numbers only is still the written one. */
+Test(format, fill_window_marks_exactly_the_postings_in_it, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, 11);
+    enum { MOST = 8192 };
+    uint64_t window[MOST / 64];
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        const term_data *t = &f.data.terms[k];
+        segment_term term;
+        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, NULL), 1);
+        for (int round = 0; round < 3; round++) {
+            postings_cursor c;
+            postings_open(&c, f.seg, &term);
+            uint32_t first = 0, next = 0; /* next: index of the first posting not yet passed */
+            while (first < ROUND_TRIP_DOCUMENTS) {
+                uint32_t size = round == 0 ? 64 : 1 + (uint32_t)testlib_rng_below(&rng, MOST);
+                uint32_t end = first + size;
+                memset(window, 0, sizeof window);
+                uint32_t got = postings_fill_window(&c, window, first, end);
+                while (next < t->df && t->docs[next] < first)
+                    next++;
+                for (uint32_t bit = 0; bit < size; bit++) {
+                    int want = next < t->df && t->docs[next] == first + bit;
+                    cr_assert_eq((window[bit / 64] >> (bit % 64)) & 1, (uint64_t)want,
+                                 "key %.*s window [%u, %u) bit %u", (int)t->key_length, t->key,
+                                 first, end, bit);
+                    next += (uint32_t)want;
+                }
+                cr_assert_eq(got, next < t->df ? t->docs[next] : POSTINGS_END);
+                if (got != POSTINGS_END && round == 2 && testlib_rng_below(&rng, 4) == 0)
+                    cr_assert_eq(postings_tf(&c), t->tfs[next]);
+                /* the next window from the cursor's posting or right after this one */
+                first = round == 1 && got != POSTINGS_END ? got : end;
+            }
+        }
+        cr_assert_eq(segment_damage(f.seg, NULL), 0);
+    }
     close_fixture(&f);
 }
 
@@ -829,8 +876,9 @@ static int read_everything(const char *path, const segment_data *data, uint64_t 
         uint32_t steps = 0;
         for (uint32_t doc = c.doc; doc != POSTINGS_END && steps < 100000; doc = postings_next(&c), steps++) {
             h = fnv(h, &doc, sizeof doc);
-            h = fnv(h, &c.tf, sizeof c.tf);
-            if (c.tf <= 4096) {
+            uint32_t tf = postings_tf(&c);
+            h = fnv(h, &tf, sizeof tf);
+            if (tf <= 4096) {
                 int n = postings_positions(&c, positions);
                 if (n > 0)
                     h = fnv(h, positions, (size_t)n * sizeof *positions);

@@ -753,7 +753,8 @@ Test(search, feedback_reorders_the_matches_only)
 /* Counting by bitset windows (query/search.c, matcher_fill_window) over
  * several windows of MATCHER_WINDOW (4096) documents, with deleted
  * documents: record i holds "three", "five", "seven" when 3, 5, 7 divide
- * it and "rare" when 997 does, so every count is known. */
+ * it, "fixed" when 4 does and "rare" when 997 does, so every count is
+ * known. */
 typedef struct count_case {
     const char *query;
     int (*matches)(unsigned i);
@@ -767,6 +768,9 @@ static int rare_or_three_and_seven(unsigned i) { return i % 997 == 0 || i % 21 =
 static int five_not_three(unsigned i) { return i % 5 == 0 && i % 3 != 0; }
 static int rare_or_seven_not_five(unsigned i) { return i % 997 == 0 || (i % 7 == 0 && i % 5); }
 static int five_or_rare_not_three(unsigned i) { return i % 5 == 0 || (i % 997 == 0 && i % 3); }
+static int not_three(unsigned i) { return i % 3 != 0; }
+static int fi_prefix(unsigned i) { return i % 5 == 0 || i % 4 == 0; }
+static int fi_prefix_not_seven(unsigned i) { return fi_prefix(i) && i % 7 != 0; }
 
 Test(search, counts_by_windows_are_exact, .timeout = 60)
 {
@@ -777,8 +781,9 @@ Test(search, counts_by_windows_are_exact, .timeout = 60)
     FILE *out = fopen(input, "w");
     cr_assert_not_null(out);
     for (unsigned i = 0; i < RECORDS; i++)
-        fprintf(out, "{\"id\":\"r%u\",\"text\":\"word%s%s%s%s\"}\n", i, i % 3 ? "" : " three",
-                i % 5 ? "" : " five", i % 7 ? "" : " seven", i % 997 ? "" : " rare");
+        fprintf(out, "{\"id\":\"r%u\",\"text\":\"word%s%s%s%s%s\"}\n", i, i % 3 ? "" : " three",
+                i % 5 ? "" : " five", i % 7 ? "" : " seven", i % 997 ? "" : " rare",
+                i % 4 ? "" : " fixed");
     cr_assert_eq(fclose(out), 0);
     cops_build_summary summary;
     build_index(&f, input, &summary);
@@ -813,6 +818,11 @@ Test(search, counts_by_windows_are_exact, .timeout = 60)
         {"rare OR (seven word -five)", rare_or_seven_not_five},
         /* a leader too sparse in its windows: the others probed */
         {"five OR (rare -three)", five_or_rare_not_three},
+        /* every document (a filter) less the excluded; a prefix's keys
+         * blended */
+        {"NOT three", not_three},
+        {"fi*", fi_prefix},
+        {"fi* -seven", fi_prefix_not_seven},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         uint64_t expected = 0;
