@@ -43,6 +43,24 @@ expect_stdout_is "$TMP/area/docs" "the root is the canonical absolute path"
 expect_exit 0 "refresh from another folder as '.'" -- \
     sh -c "cd area/docs && '$COPS_INDEX_PROG' -i '$TMP/rel' ."
 expect_stderr_contains "up to date" "the same folder named otherwise is up to date, not re-read"
+# Refreshed after an edit, each from its own working directory and with
+# its own form of the path, the three indexes still answer identically.
+printf 'grant money for the river by the harbour\n' >area/docs/a.txt
+expect_exit 0 "refresh as '.' from inside the root" -- \
+    sh -c "cd area/docs && '$COPS_INDEX_PROG' -q -i '$TMP/dot' ."
+expect_exit 0 "refresh as '../docs' from a sibling" -- \
+    sh -c "cd area/other && '$COPS_INDEX_PROG' -q -i '$TMP/rel' ../docs"
+expect_exit 0 "refresh by the absolute path from /" -- \
+    sh -c "cd / && '$COPS_INDEX_PROG' -q -i '$TMP/abs' '$TMP/area/docs'"
+answers dot dot.ans
+answers abs abs.ans
+answers rel rel.ans
+check "refreshed from '.' and by the absolute path: identical answers" cmp -s dot.ans abs.ans
+check "refreshed as '../docs' and by the absolute path: identical answers" cmp -s rel.ans abs.ans
+for _index in dot rel abs; do
+    expect_exit 0 "$_index: the edit is found" -- cops_query -i $_index --ids harbour
+    expect_stdout_is "area/docs/a.txt" "$_index: under the same identity"
+done
 
 # --- a file under a root refreshes that file only ----------------------------
 expect_exit 0 "index one file of the root" -- cops_index -i abs area/docs/a.txt
