@@ -89,48 +89,185 @@ static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
     return 0;
 }
 
-/* mkdir `path`, noting in *created (when NULL) a copy of it when made. */
-static int make_one_directory(const char *path, char **created, cops_error *err)
+/* The index directory, held open from the start of a build, and the
+ * folders the build created on the way to it: each made with mkdirat in
+ * its parent held open and opened again with O_NOFOLLOW, so that a
+ * failed first build removes exactly these (folder_remove_created)
+ * through descriptors, whatever someone with write access to a parent
+ * renames or swaps for a symbolic link meanwhile. */
+typedef struct created_folder {
+    char *name;       /* its name in its parent */
+    int fd;           /* the folder itself */
+    dev_t device;     /* what it is, to check before rmdir */
+    ino_t inode;
+} created_folder;
+
+typedef struct index_folder {
+    int fd;                   /* the index directory, or -1 */
+    int top_parent;           /* the folder the outermost created one is in, or -1 */
+    created_folder *created;  /* outermost first */
+    size_t created_count;
+} index_folder;
+
+/* mkdirat(parent, name); 1 when made (and then recorded, its descriptor
+ * the next parent), 0 when something is there, or an error. */
+static int make_folder_at(index_folder *folder, int parent, const char *name, const char *path,
+                          cops_error *err)
 {
-    if (mkdir(path, 0755) != 0)
+    if (mkdirat(parent, name, 0755) != 0)
         return errno == EEXIST ? 0
                                : error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
-    if (!*created && !(*created = strdup(path)))
+    created_folder *grown = realloc(folder->created,
+                                    (folder->created_count + 1) * sizeof *folder->created);
+    if (!grown)
         return error_set(err, COPS_ENOMEM, "out of memory");
-    return 0;
+    folder->created = grown;
+    created_folder *made = &grown[folder->created_count];
+    struct stat st;
+    made->fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (made->fd < 0 || fstat(made->fd, &st) != 0) {
+        int errnum = errno;
+        if (made->fd >= 0)
+            close(made->fd);
+        return error_set_errno(err, COPS_EIO, errnum, "cannot open %s, just created", path);
+    }
+    if (!(made->name = strdup(name))) {
+        close(made->fd);
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    made->device = st.st_dev;
+    made->inode = st.st_ino;
+    folder->created_count++;
+    return 1;
 }
 
-/* mkdir -p `dir`; *created (OUT) receives a copy of the outermost folder
- * it made, or NULL when `dir` was there. */
-static int make_directory(const char *dir, char **created, cops_error *err)
+/* Make path[0, end) (path[end] is '/' or the end) unless it is there:
+ * its parent is opened by path (the user's own folders may be links)
+ * until this build has created a folder, then it is the last one made. */
+static int make_folder(index_folder *folder, char *path, size_t end, cops_error *err)
+{
+    char saved = path[end];
+    path[end] = '\0';
+    char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    int rc = 0;
+    if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        /* "a//b", "/" or a dot: nothing to make */
+    } else if (folder->created_count > 0) {
+        rc = make_folder_at(folder, folder->created[folder->created_count - 1].fd, name, path, err);
+        rc = rc == 0 ? error_set(err, COPS_EIO, "%s appeared while being created", path)
+                     : rc < 0 ? rc : 0;
+    } else {
+        if (slash)
+            *slash = '\0';
+        const char *parent_path = !slash ? "." : slash == path ? "/" : path;
+        int parent = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (slash)
+            *slash = '/';
+        if (parent < 0)
+            rc = errno == ENOENT || errno == ENOTDIR
+                     ? 0 /* a missing parent: mkdir -p reports the real failure below */
+                     : error_set_errno(err, COPS_EIO, errno, "cannot open the folder of %s", path);
+        else if ((rc = make_folder_at(folder, parent, name, path, err)) == 1)
+            folder->top_parent = parent, rc = 0;
+        else
+            close(parent);
+    }
+    path[end] = saved;
+    return rc;
+}
+
+/* mkdir -p `dir`, then hold it open in folder->fd. */
+static int folder_open(index_folder *folder, const char *dir, cops_error *err)
 {
     char path[4096];
-    *created = NULL;
     if (strlen(dir) >= sizeof path)
         return error_set(err, COPS_EINVAL, "index path too long");
     strcpy(path, dir);
+    size_t length = strlen(path);
     int rc = 0;
-    for (char *p = path + 1; *p && rc == 0; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        rc = make_one_directory(path, created, err);
-        *p = '/';
-    }
-    if (rc == 0)
-        rc = make_one_directory(path, created, err);
+    for (size_t at = 1; rc == 0 && at <= length; at++)
+        if (at == length || path[at] == '/')
+            rc = make_folder(folder, path, at, err);
     if (rc != 0)
         return rc;
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return error_set(err, COPS_EIO, "%s exists and is not a directory", path);
+    folder->fd = folder->created_count > 0
+                     ? dup(folder->created[folder->created_count - 1].fd)
+                     : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (folder->fd < 0)
+        return errno == ENOTDIR || errno == EEXIST
+                   ? error_set(err, COPS_EIO, "%s exists and is not a directory", dir)
+                   : error_set_errno(err, COPS_EIO, errno, "cannot open the directory %s", dir);
     return 0;
+}
+
+/* The entries of the folder `fd` as a stream from its start (its own
+ * descriptor: closedir leaves `fd` open). */
+static DIR *folder_list(int fd)
+{
+    int copy = dup(fd);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!d && copy >= 0)
+        close(copy);
+    if (d)
+        rewinddir(d);
+    return d;
+}
+
+/* Unlink the regular file `name` of folder `fd`, never following a link. */
+static void folder_unlink(int fd, const char *name)
+{
+    struct stat st;
+    if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+        unlinkat(fd, name, 0);
+}
+
+/* A first build that fails leaves nothing behind: the files it wrote in
+ * the directory it created, and the folders it created.  Only names the
+ * writer makes (names.h) are removed, so rmdir fails, leaving the
+ * folder, if anything else appeared there meanwhile; a folder is removed
+ * only while its parent still holds the very folder this build made. */
+static void folder_remove_created(index_folder *folder)
+{
+    if (folder->created_count == 0)
+        return;
+    int fd = folder->created[folder->created_count - 1].fd;
+    DIR *d = folder_list(fd);
+    if (d) {
+        struct dirent *entry;
+        while ((entry = readdir(d)) != NULL)
+            if (names_writer_made(entry->d_name))
+                folder_unlink(fd, entry->d_name);
+        closedir(d);
+    }
+    for (size_t i = folder->created_count; i-- > 0;) {
+        const created_folder *made = &folder->created[i];
+        int parent = i > 0 ? folder->created[i - 1].fd : folder->top_parent;
+        struct stat st;
+        if (fstatat(parent, made->name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+            st.st_dev != made->device || st.st_ino != made->inode ||
+            unlinkat(parent, made->name, AT_REMOVEDIR) != 0)
+            break;
+    }
+}
+
+static void folder_close(index_folder *folder)
+{
+    if (folder->fd >= 0)
+        close(folder->fd);
+    if (folder->top_parent >= 0)
+        close(folder->top_parent);
+    for (size_t i = 0; i < folder->created_count; i++) {
+        close(folder->created[i].fd);
+        free(folder->created[i].name);
+    }
+    free(folder->created);
 }
 
 /* An index directory that has no MANIFEST must hold nothing but what an
  * interrupted first build of ours leaves (names_writer_made): a build
  * never mixes its files with the user's, nor later removes theirs. */
-static int check_directory_ours(const char *dir, cops_error *err)
+static int check_directory_ours(const char *dir, int dir_fd, cops_error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
@@ -140,7 +277,7 @@ static int check_directory_ours(const char *dir, cops_error *err)
         close(fd);
     if (rc != COPS_ENOINDEX)
         return rc;
-    DIR *d = opendir(dir);
+    DIR *d = folder_list(dir_fd);
     if (!d)
         return error_set_errno(err, COPS_EIO, errno, "cannot read the directory %s", dir);
     rc = 0;
@@ -159,9 +296,9 @@ static int check_directory_ours(const char *dir, cops_error *err)
  * names: old segments, deletion bitmaps and catalogs, and leftovers of
  * interrupted builds.  Only the writer's exact names (names.h) and only
  * regular files: whatever else is in the directory is not ours. */
-static void remove_unreferenced(const char *dir, const manifest *current)
+static void remove_unreferenced(int dir_fd, const manifest *current)
 {
-    DIR *d = opendir(dir);
+    DIR *d = folder_list(dir_fd);
     if (!d)
         return;
     struct dirent *entry;
@@ -173,10 +310,8 @@ static void remove_unreferenced(const char *dir, const manifest *current)
         for (size_t i = 0; i < current->segment_count; i++)
             referenced |= strcmp(current->segments[i].name, name) == 0
                           || strcmp(current->segments[i].deletions, name) == 0;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (!referenced && file_is_regular(path))
-            unlink(path);
+        if (!referenced)
+            folder_unlink(dir_fd, name);
     }
     closedir(d);
 }
@@ -726,43 +861,10 @@ typedef struct native_build {
     record_ids ids;              /* of the records this build read */
     source_patterns *refreshed_patterns; /* refreshing all roots: each one's */
     const build_request *request; /* until commit or abort */
-    char *created;               /* the outermost folder this build created, or NULL */
+    index_folder folder;         /* the index directory, and the folders this build created */
     const build_request *request_ids; /* a --delete build: its request, else NULL */
     int committed;               /* a manifest of this build is in place */
 } native_build;
-
-/* A first build that fails leaves nothing behind: the files it wrote in
- * the directory it created, and the folders it created.  Only names the
- * writer makes (names.h) are removed, so rmdir fails, leaving the
- * folder, if anything else appeared there meanwhile. */
-static void remove_created_directory(native_build *b)
-{
-    DIR *d = opendir(b->index_dir);
-    if (d) {
-        struct dirent *entry;
-        while ((entry = readdir(d)) != NULL) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s", b->index_dir, entry->d_name);
-            if (names_writer_made(entry->d_name) && file_is_regular(path))
-                unlink(path);
-        }
-        closedir(d);
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s", b->index_dir);
-    size_t top = strlen(b->created);
-    for (;;) {
-        size_t length = strlen(path);
-        while (length > 1 && path[length - 1] == '/')
-            path[--length] = '\0';
-        if (rmdir(path) != 0 || length <= top)
-            break;
-        char *slash = strrchr(path, '/');
-        if (!slash || slash == path)
-            break;
-        *slash = '\0';
-    }
-}
 
 static void native_free(native_build *b)
 {
@@ -770,9 +872,9 @@ static void native_free(native_build *b)
     segment_build_stage_free(b->analysis);
     if (b->lock_fd >= 0)
         close(b->lock_fd);
-    if (b->created && !b->committed)
-        remove_created_directory(b);
-    free(b->created);
+    if (!b->committed)
+        folder_remove_created(&b->folder);
+    folder_close(&b->folder);
     roots_free(&b->roots);
     roots_free(&b->refreshed);
     free(b->refreshed_patterns);
@@ -1158,11 +1260,8 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
     if (rc == 0)
         rc = manifest_commit(b->index_dir, next, &committed, err);
     b->committed |= committed;
-    if (rc != 0 && !committed) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", b->index_dir, b->segment_name);
-        unlink(path);
-    }
+    if (rc != 0 && !committed)
+        folder_unlink(b->folder.fd, b->segment_name);
     return rc;
 }
 
@@ -1356,7 +1455,7 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     if (rc == 0 && merge_wanted(&b->options, &next))
         rc = commit_merge(b, &next, &merged, err);
     if (rc == 0)
-        remove_unreferenced(b->index_dir, &next);
+        remove_unreferenced(b->folder.fd, &next);
 
     summary->documents = built.documents;
     summary->documents_deleted = deleted_now;
@@ -1390,6 +1489,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     if (!b)
         return error_set(err, COPS_ENOMEM, "out of memory");
     b->lock_fd = -1;
+    b->folder.fd = b->folder.top_parent = -1;
     b->index_dir = request->index_dir;
     b->request = request;
     b->options = *request->options;
@@ -1399,9 +1499,9 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     b->budget = b->options.memory_mb * 1024 * 1024 / 10 * 7; /* the rest: analysis, I/O */
     int rc = analyzer_new(&b->config, &b->text_analyzer, err);
     if (rc == 0)
-        rc = make_directory(b->index_dir, &b->created, err);
+        rc = folder_open(&b->folder, b->index_dir, err);
     if (rc == 0)
-        rc = check_directory_ours(b->index_dir, err);
+        rc = check_directory_ours(b->index_dir, b->folder.fd, err);
     if (rc == 0)
         rc = lock_index(b->index_dir, b->options.wait, &b->lock_fd, err);
     if (rc == 0)

@@ -5,8 +5,10 @@
  *   DOCX  word/document.xml (text), docProps/core.xml (dc:title,
  *         dcterms:created)
  *   ODT   content.xml (text), meta.xml (dc:title, meta:creation-date)
- *   EPUB  every XHTML member, in the zip's order (text; the spine order
- *         is not followed), the package .opf (dc:title, dc:date)
+ *   EPUB  its XHTML chapters in the order of the spine of the package
+ *         META-INF/container.xml names (source-epub.c; in the zip's
+ *         order, with a warning, when that cannot be known), the
+ *         package .opf (dc:title, dc:date)
  *
  * The container is read whole (max_document_bytes) and so is each member
  * it uses, each capped at max_document_bytes, and the text gathered stops
@@ -17,6 +19,7 @@
  */
 #include "config.h"
 
+#include "indexer/source-epub.h"
 #include "indexer/source-internal.h"
 
 #include <archive.h>
@@ -40,6 +43,7 @@ typedef struct office_text {
     char date[11];
     size_t limit;           /* body text bound */
     int cut;
+    epub_order epub;        /* an EPUB's package and where each chapter's text is */
 } office_text;
 
 static int name_in(const char *name, const char *const *names, size_t count)
@@ -72,11 +76,11 @@ static void office_start(void *context, const xmlChar *localname, const xmlChar 
                          const xmlChar *uri, int namespaces_count, const xmlChar **namespaces,
                          int attributes_count, int defaulted, const xmlChar **attributes)
 {
-    (void)prefix, (void)uri, (void)namespaces_count, (void)namespaces;
-    (void)attributes_count, (void)defaulted, (void)attributes;
+    (void)prefix, (void)uri, (void)namespaces_count, (void)namespaces, (void)defaulted;
     office_text *text = context;
     const char *name = (const char *)localname;
     if (text->metadata) {
+        epub_order_element(&text->epub, name, attributes_count, attributes);
         if (strcmp(name, "title") == 0 && text->title->length == 0)
             text->in_title = 1;
         else if (!text->has_date && (strcmp(name, "created") == 0 ||
@@ -190,6 +194,12 @@ static int has_suffix(const char *name, const char *suffix)
     return length >= suffix_length && strcasecmp(name + length - suffix_length, suffix) == 0;
 }
 
+/* An e-book's chapter (an XHTML page). */
+static int office_chapter(const char *name)
+{
+    return has_suffix(name, ".xhtml") || has_suffix(name, ".html") || has_suffix(name, ".htm");
+}
+
 /* What a member is to the document; *kind is set when the member names
  * the kind of document. */
 static office_part office_part_of(const char *name, const char **kind)
@@ -202,15 +212,14 @@ static office_part office_part_of(const char *name, const char **kind)
         *kind = "odt";
         return PART_BODY;
     }
-    if (strcmp(name, "docProps/core.xml") == 0 || strcmp(name, "meta.xml") == 0)
+    if (strcmp(name, "docProps/core.xml") == 0 || strcmp(name, "meta.xml") == 0 ||
+        strcmp(name, "META-INF/container.xml") == 0)
         return PART_METADATA;
     if (has_suffix(name, ".opf")) {
         *kind = "epub";
         return PART_METADATA;
     }
-    if (has_suffix(name, ".xhtml") || has_suffix(name, ".html") || has_suffix(name, ".htm"))
-        return PART_BODY;
-    return PART_NONE;
+    return office_chapter(name) ? PART_BODY : PART_NONE;
 }
 
 /* Read the members of the zip in `bytes` that make the document into
@@ -254,8 +263,12 @@ static int office_read_parts(source_file *file, const byte_buffer *bytes, office
             continue;
         text->metadata = part == PART_METADATA;
         text->gap = 2;
+        epub_order_part(&text->epub, name);
+        size_t start = text->body->length;
         status = office_parse(text, member.data, member.length);
         parts += part == PART_BODY;
+        if (part == PART_BODY && office_chapter(name))
+            epub_order_chapter(&text->epub, name, start, text->body->length);
     }
     buffer_free(&member);
     archive_read_free(zip);
@@ -301,6 +314,18 @@ done:
     return status;
 }
 
+/* An e-book's chapters in its spine's order, or as the zip holds them
+ * (a warning says why) when its package cannot give the order. */
+static int office_epub_order(source_file *file, office_text *text)
+{
+    const char *problem;
+    int ordered = epub_order_apply(&text->epub, text->body, &problem);
+    if (ordered == 0)
+        source_warn(file->walker, "%s: %s: chapters read in the zip's order", file->path,
+                    problem);
+    return ordered == COPS_ENOMEM ? COPS_ENOMEM : 0;
+}
+
 int source_read_office(source_file *file)
 {
     byte_buffer bytes = BUFFER_INIT, body = BUFFER_INIT, title = BUFFER_INIT;
@@ -328,12 +353,15 @@ int source_read_office(source_file *file)
         status = 0;
     } else {
         file->format_name = kind ? kind : "epub";
-        status = office_deliver(file, &text, &body, &title);
+        status = strcmp(file->format_name, "epub") == 0 ? office_epub_order(file, &text) : 0;
+        if (status == 0)
+            status = office_deliver(file, &text, &body, &title);
     }
 done:
     buffer_free(&bytes);
     buffer_free(&body);
     buffer_free(&title);
     buffer_free(&text.date_text);
+    epub_order_free(&text.epub);
     return status;
 }

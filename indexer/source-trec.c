@@ -145,8 +145,95 @@ static void trec_title(trec_state *state, const uint8_t *data, size_t length)
     buffer_free(&stripped);
 }
 
+/* A part of a record kept out of its text: an element such as <DOCNO>,
+ * as [open, close) including its tags. */
+typedef struct trec_span {
+    size_t open, close;
+} trec_span;
+
+/* The element `name` (its content as [*start, *end)) with its tags as
+ * *span, or 0 when the record has none. */
+static int trec_tagged(const uint8_t *data, size_t length, const char *name, size_t *start,
+                       size_t *end, trec_span *span)
+{
+    char open_tag[32], close_tag[32];
+    snprintf(open_tag, sizeof open_tag, "<%s>", name);
+    snprintf(close_tag, sizeof close_tag, "</%s>", name);
+    if (!trec_element(data, length, open_tag, close_tag, start, end))
+        return 0;
+    span->open = *start - strlen(open_tag);
+    span->close = *end + strlen(close_tag);
+    return 1;
+}
+
+/* The record's <DATE> or <DATE_TIME> element as *span: 0 when it has
+ * none, else 1 with *dated saying whether `date` was read from it (if
+ * not, a warning names the file, line and value; the element stays out
+ * of the text either way). */
+static int trec_date_element(trec_state *state, const uint8_t *body, size_t length,
+                             trec_span *span, char date[11], int *dated)
+{
+    size_t start, end;
+    if (!trec_tagged(body, length, "DATE", &start, &end, span) &&
+        !trec_tagged(body, length, "DATE_TIME", &start, &end, span))
+        return 0;
+    byte_buffer value = BUFFER_INIT;
+    int gap = 0;
+    trec_strip_tags(body, start, end, &value, &gap);
+    int read = !buffer_failed(&value) &&
+               source_parse_date((const char *)value.data, value.length, date);
+    if (!read && !buffer_failed(&value)) {
+        size_t from = 0, to = value.length;
+        while (from < to && source_is_space(value.data[from]))
+            from++;
+        while (to > from && source_is_space(value.data[to - 1]))
+            to--;
+        source_warn(state->file->walker, "%s:%llu: cannot read the date '%.*s', indexed without one",
+                    state->file->path, (unsigned long long)state->document_line,
+                    (int)(to - from < 80 ? to - from : 80), (const char *)value.data + from);
+    }
+    buffer_free(&value);
+    *dated = read;
+    return 1;
+}
+
+/* The record's text into state->text: body[0, length) without its tags
+ * and without the spans `skip` (sorted, not overlapping).  Returns the
+ * text with the white space around it trimmed, NUL-terminated, or NULL
+ * when out of memory. */
+static char *trec_text(trec_state *state, const uint8_t *body, size_t length,
+                       const trec_span *skip, size_t skip_count, size_t *text_length)
+{
+    buffer_reset(&state->text);
+    int gap = 0;
+    size_t from = 0;
+    for (size_t i = 0; i < skip_count; i++) {
+        trec_strip_tags(body, from, skip[i].open, &state->text, &gap);
+        gap = 1;
+        from = skip[i].close;
+    }
+    trec_strip_tags(body, from, length, &state->text, &gap);
+    buffer_append_byte(&state->text, 0);
+    if (buffer_failed(&state->text))
+        return NULL;
+    state->text.length--;
+    char *text = (char *)state->text.data;
+    size_t trimmed = state->text.length;
+    while (trimmed > 0 && source_is_space((uint8_t)*text)) {
+        text++;
+        trimmed--;
+    }
+    while (trimmed > 0 && source_is_space((uint8_t)text[trimmed - 1]))
+        trimmed--;
+    text[trimmed] = '\0';
+    *text_length = trimmed;
+    return text;
+}
+
 /* Deliver the document whose body (between <DOC> and </DOC>) is
- * data[0, length), found at file offset `offset`. */
+ * data[0, length), found at file offset `offset`.  Its <DOCNO> names it
+ * and its date (a <DATE> or <DATE_TIME> element, else an opening "date
+ * ..." line) dates it: neither is part of its text, title or snippets. */
 static int trec_document(trec_state *state, const uint8_t *data, size_t length, uint64_t offset)
 {
     source_file *file = state->file;
@@ -160,13 +247,11 @@ static int trec_document(trec_state *state, const uint8_t *data, size_t length, 
     length = state->body.length;
 
     size_t id_start, id_end;
-    if (!trec_element(body, length, "<DOCNO>", "</DOCNO>", &id_start, &id_end)) {
+    trec_span skip[2];
+    if (!trec_tagged(body, length, "DOCNO", &id_start, &id_end, &skip[0])) {
         source_skip(file->walker, "%s:%llu: <DOC> without <DOCNO>, skipped", file->path, line);
         return 0;
     }
-    /* The DOCNO element names the document; it is not part of its text. */
-    size_t docno_open = id_start - strlen("<DOCNO>");
-    size_t docno_close = id_end + strlen("</DOCNO>");
     while (id_start < id_end && source_is_space(body[id_start]))
         id_start++;
     while (id_end > id_start && source_is_space(body[id_end - 1]))
@@ -178,36 +263,43 @@ static int trec_document(trec_state *state, const uint8_t *data, size_t length, 
     buffer_reset(&state->id);
     buffer_append(&state->id, body + id_start, id_end - id_start);
     buffer_append_byte(&state->id, 0);
-
-    buffer_reset(&state->text);
-    int gap = 0;
-    trec_strip_tags(body, 0, docno_open, &state->text, &gap);
-    gap = 1;
-    trec_strip_tags(body, docno_close, length, &state->text, &gap);
-    buffer_append_byte(&state->text, 0);
-    if (buffer_failed(&state->text) || buffer_failed(&state->id))
+    if (buffer_failed(&state->id))
         return COPS_ENOMEM;
-    state->text.length--;
-    char *text = (char *)state->text.data;
-    size_t text_length = state->text.length;
-    while (text_length > 0 && source_is_space((uint8_t)*text)) {
-        text++;
-        text_length--;
+
+    char date[11];
+    size_t skip_count = 1;
+    int dated = 0;
+    if (trec_date_element(state, body, length, &skip[1], date, &dated)) {
+        if (skip[1].open < skip[0].open) {
+            trec_span first = skip[1];
+            skip[1] = skip[0];
+            skip[0] = first;
+        }
+        /* Elements inside one another (a <DATE> in the <DOCNO>): the
+         * outer one alone is left out. */
+        skip_count = skip[0].close <= skip[1].open ? 2 : 1;
     }
-    while (text_length > 0 && source_is_space((uint8_t)text[text_length - 1]))
-        text_length--;
+    size_t text_length;
+    char *text = trec_text(state, body, length, skip, skip_count, &text_length);
+    if (!text)
+        return COPS_ENOMEM;
+    size_t prefix = 0;
+    if (!dated && (prefix = source_date_prefix(text, text_length, date)) > 0) {
+        dated = 1;
+        text += prefix;
+        text_length -= prefix;
+        while (text_length > 0 && source_is_space((uint8_t)*text))
+            text++, text_length--;
+    }
     if (text_length == 0) {
         source_skip(file->walker, "%s:%llu: document %s has no text, skipped", file->path, line,
                     (const char *)state->id.data);
         return 0;
     }
-    text[text_length] = '\0';
 
-    char date[11];
-    size_t prefix = source_date_prefix(text, text_length, date);
     trec_title(state, body, length);
     if (!buffer_failed(&state->title) && state->title.length == 0)
-        source_title_from_text(text + prefix, text_length - prefix, &state->title);
+        source_title_from_text(text, text_length, &state->title);
     if (buffer_failed(&state->title))
         return COPS_ENOMEM;
 
@@ -216,7 +308,7 @@ static int trec_document(trec_state *state, const uint8_t *data, size_t length, 
         .line = state->document_line,
         .id = (const char *)state->id.data,
         .title = (const char *)state->title.data,
-        .date = prefix ? date : NULL,
+        .date = dated ? date : NULL,
         .text = text,
         .text_length = text_length,
     };

@@ -5,7 +5,7 @@ libcops_internal_la_SOURCES += indexer/source.c indexer/source-date.c indexer/so
 	indexer/source-jsonl.c indexer/json-scan.c indexer/source-trec.c \
 	indexer/detect.c indexer/charset.c indexer/readers-load.c
 noinst_HEADERS += indexer/source.h indexer/source-internal.h indexer/json-scan.h \
-	indexer/detect.h indexer/charset.h indexer/readers-module.h
+	indexer/detect.h indexer/charset.h indexer/readers-module.h indexer/source-epub.h
 
 ## The readers that need heavy libraries are a module (readers-module.h):
 ## libxml2, ICU, the C++ runtime, libarchive, libmagic, uchardet and GLib
@@ -16,7 +16,7 @@ noinst_HEADERS += indexer/source.h indexer/source-internal.h indexer/json-scan.h
 ## nothing else, and it exports only its entry.
 module_LTLIBRARIES += indexer/readers.la
 indexer_readers_la_SOURCES = indexer/readers-module.c indexer/source-html.c \
-	indexer/source-pdf.c indexer/source-office.c indexer/source-mail.c \
+	indexer/source-pdf.c indexer/source-office.c indexer/source-epub.c indexer/source-mail.c \
 	indexer/source-archive.c indexer/detect-magic.c indexer/charset-guess.c \
 	indexer/libraries.c
 indexer_readers_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBXML2_CFLAGS) $(UCHARDET_CFLAGS) \

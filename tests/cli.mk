@@ -36,6 +36,8 @@ EXTRA_DIST += tests/cli/dense-text.awk tests/cli/make-documents.py
 CLI_TESTS += tests/cli/progress.sh
 ## Titles (the headline rule, metadata first) and dates (the forms read).
 CLI_TESTS += tests/cli/titles-dates.sh
+## quickstart.sh as a user meets it, its commands stand-ins (no apt, no build).
+CLI_TESTS += tests/cli/quickstart.sh
 ## Ranking options (stop words, feedback) and untitled JSON Lines records.
 CLI_TESTS += tests/cli/prefixes.sh tests/cli/query-syntax.sh
 CLI_TESTS += tests/cli/ranking.sh

@@ -21,7 +21,7 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-sources/lib-eml tests/fuzz/seeds/fuzz-sources/lib-mbox \
 	tests/fuzz/seeds/fuzz-sources/lib-zip tests/fuzz/seeds/fuzz-sources/lib-tar \
 	tests/fuzz/seeds/fuzz-sources/lib-xz tests/fuzz/seeds/fuzz-sources/lib-html-latin1 \
-	tests/fuzz/seeds/fuzz-sources/lib-utf16 \
+	tests/fuzz/seeds/fuzz-sources/lib-utf16 tests/fuzz/seeds/fuzz-sources/lib-epub-spine \
 	tests/fuzz/seeds/fuzz-json-scan/escapes \
 	tests/fuzz/seeds/fuzz-segment/unchanged tests/fuzz/seeds/fuzz-segment/resealed-edit \
 	tests/fuzz/seeds/fuzz-segment/truncated \

@@ -96,6 +96,30 @@ truncquail in/cut.tar.xz/docs/first.txt
 LIST
 expect_exit 1 "the EPUB's style sheet is not text" -- cops_query -i idx --count hiddenstyleword
 
+# EPUB chapters in the order of the spine of the package the container
+# names, not the zip's: the end of chapter 1 is next to the start of
+# chapter 2 (a phrase); what the spine does not list (a navigation page,
+# an item whose path climbs above the archive) is not text.  Without a
+# container the zip's order stays, with one warning.
+mkdir books || exit 99
+make_document epub-spine books/spine.epub
+make_document epub-no-package books/loose.epub
+expect_exit 0 "EPUBs index" -- cops_index -i books.idx books
+expect_stderr_contains "books/loose.epub: no package named by META-INF/container.xml: chapters read in the zip's order" \
+    "an EPUB without a container is one warning"
+check "exactly one warning" [ "$(grep -c "warning:" "$ERR")" = 1 ]
+expect_exit 0 "chapter 1's last word is followed by chapter 2's first" -- \
+    cops_query -i books.idx --ids '"spineomega spinebeta"'
+expect_stdout_is books/spine.epub "the spine's order (a percent-escaped href through . and ..)"
+expect_exit 0 "the book is found by its title" -- cops_query -i books.idx --json spinealpha
+expect_stdout_contains '"id":"books/spine.epub","title":"Spine Book","path":"books/spine.epub","date":"2023-07-16"' \
+    "title and date from the package"
+expect_stdout_contains '"snippet":"spinealpha spineomega spinebeta spinegamma"' "the text in reading order"
+expect_exit 0 "outside the spine" -- cops_query -i books.idx --ids 'spinenavword OR spinesecret'
+expect_stdout_is books/loose.epub "only the book without a package holds its navigation page"
+expect_exit 0 "the zip's order without a package" -- cops_query -i books.idx --ids '"spinegamma spinenavword"'
+expect_stdout_is books/loose.epub "the book without a package reads as its zip holds it"
+
 # Updates: members and messages count against their file on disk, so an
 # unchanged archive is not read again, and a changed one replaces all its
 # members.

@@ -3,7 +3,7 @@
 
 Usage: make-documents.py KIND OUTPUT [WORDS...]
 
-KIND is pdf, pdf-broken, docx, odt, epub, eml, eml-raw, mbox, zip, tar.xz,
+KIND is pdf, pdf-broken, docx, odt, epub, epub-spine, epub-no-package, eml, eml-raw, mbox, zip, tar.xz,
 tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb.  Every
 document says WORDS (a default sentence when none are given), has a title
 naming its kind and, where the format has one, a date of 2023-07-15.
@@ -97,6 +97,37 @@ def epub(words, path):
                    + "</p><p>".join(words) + "</p></body></html>")
 
 
+def epub_book(path, container=True):
+    """An EPUB whose zip holds its chapters out of reading order: the
+    spine reads "Chapter 1.xhtml" (by a percent-escaped href through a
+    "." and a ".." segment) then chapter2.xhtml; nav.xhtml is not in the
+    spine; an item climbing above the archive names secret.xhtml."""
+    page = ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title>'
+            '</head><body><p>{}</p></body></html>')
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("OEBPS/text/chapter2.xhtml", page.format("spinebeta spinegamma"))
+        z.writestr("OEBPS/nav.xhtml", page.format("spinenavword"))
+        z.writestr("secret.xhtml", page.format("spinesecret"))
+        z.writestr("OEBPS/text/Chapter 1.xhtml", page.format("spinealpha spineomega"))
+        z.writestr("OEBPS/content.opf",
+                   '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+                   '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Spine Book'
+                   '</dc:title><dc:date>2023-07-16</dc:date></metadata><manifest>'
+                   '<item id="nav" href="nav.xhtml" properties="nav" media-type="application/xhtml+xml"/>'
+                   '<item id="c2" href="text/chapter2.xhtml" media-type="application/xhtml+xml"/>'
+                   '<item id="c1" href="./text/../text/Chapter%201.xhtml#start" '
+                   'media-type="application/xhtml+xml"/>'
+                   '<item id="out" href="../../secret.xhtml" media-type="application/xhtml+xml"/>'
+                   '</manifest><spine><itemref idref="out"/><itemref idref="c1"/>'
+                   '<itemref idref="c2"/><itemref idref="c1"/></spine></package>')
+        if container:
+            z.writestr("META-INF/container.xml",
+                       '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:'
+                       'opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" '
+                       'media-type="application/oebps-package+xml"/></rootfiles></container>')
+
+
 def message(words, subject, sender, to, latin1=False, raw_subject=False):
     body = " ".join(words)
     charset = "iso-8859-1" if latin1 else "utf-8"
@@ -133,6 +164,10 @@ def main():
         odt(words, path)
     elif kind == "epub":
         epub(words, path)
+    elif kind == "epub-spine":
+        epub_book(path)
+    elif kind == "epub-no-package":
+        epub_book(path, container=False)
     elif kind == "eml":
         open(path, "wb").write(message(words, "=?iso-8859-1?q?Gr=FC=DFe_aus_K=F6ln?=",
                                        "Ana Sender <ana@example.org>", "Bo Reader <bo@example.org>",

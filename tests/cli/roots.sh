@@ -43,6 +43,24 @@ expect_stdout_is "$TMP/area/docs" "the root is the canonical absolute path"
 expect_exit 0 "refresh from another folder as '.'" -- \
     sh -c "cd area/docs && '$COPS_INDEX_PROG' -i '$TMP/rel' ."
 expect_stderr_contains "up to date" "the same folder named otherwise is up to date, not re-read"
+# Refreshed after an edit, each from its own working directory and with
+# its own form of the path, the three indexes still answer identically.
+printf 'grant money for the river by the harbour\n' >area/docs/a.txt
+expect_exit 0 "refresh as '.' from inside the root" -- \
+    sh -c "cd area/docs && '$COPS_INDEX_PROG' -q -i '$TMP/dot' ."
+expect_exit 0 "refresh as '../docs' from a sibling" -- \
+    sh -c "cd area/other && '$COPS_INDEX_PROG' -q -i '$TMP/rel' ../docs"
+expect_exit 0 "refresh by the absolute path from /" -- \
+    sh -c "cd / && '$COPS_INDEX_PROG' -q -i '$TMP/abs' '$TMP/area/docs'"
+answers dot dot.ans
+answers abs abs.ans
+answers rel rel.ans
+check "refreshed from '.' and by the absolute path: identical answers" cmp -s dot.ans abs.ans
+check "refreshed as '../docs' and by the absolute path: identical answers" cmp -s rel.ans abs.ans
+for _index in dot rel abs; do
+    expect_exit 0 "$_index: the edit is found" -- cops_query -i $_index --ids harbour
+    expect_stdout_is "area/docs/a.txt" "$_index: under the same identity"
+done
 
 # --- a file under a root refreshes that file only ----------------------------
 expect_exit 0 "index one file of the root" -- cops_index -i abs area/docs/a.txt
@@ -179,6 +197,25 @@ expect_exit 2 "a first build of nothing fails" -- cops_index -i new/deep/idx emp
 check "and leaves no half-made directory" test ! -e new
 expect_exit 2 "a first build of a missing path fails" -- cops_index -i new2 nowhere.txt
 check "and creates nothing" test ! -e new2
+# The removal goes through the folder this build made, never through its
+# name: while a first build waits on its standard input, its new folder is
+# renamed and a link to someone else's folder (holding a file with a name
+# the writer uses) put in its place; the failed build empties its own
+# folder and touches nothing through the link.
+mkfifo feed && mkdir victim && : >victim/LOCK && : >victim/keep.txt || exit 99
+"$COPS_INDEX_PROG" -i swapped/idx - <feed >swap.out 2>swap.err &
+swap_pid=$!
+exec 3>feed
+_n=0
+while [ ! -e swapped/idx/LOCK ] && [ $_n -lt 300 ]; do sleep 0.1; _n=$((_n + 1)); done
+mv swapped/idx swapped/moved && ln -s ../victim swapped/idx || exit 99
+exec 3>&-
+wait $swap_pid
+check "the swapped first build fails (exit 2)" [ $? = 2 ]
+check "the file behind the link is untouched" test -e victim/LOCK
+check "and so is the rest of that folder" test -e victim/keep.txt
+check "the link is left alone" test -L swapped/idx
+check "the folder the build made is emptied" test -z "$(ls -A swapped/moved)"
 # --- the Xapian engine: the same identities, and a clear refusal of roots --------
 if "$COPS_INDEX_PROG" -q --engine xapian -i xdb area/docs >/dev/null 2>&1; then
     expect_exit 0 "Xapian: ids" -- cops_query -i xdb --ids -n 20 'grant OR river OR lantern OR zebra'

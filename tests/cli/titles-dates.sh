@@ -79,4 +79,51 @@ expect_stdout_is 2 "two documents of 15 July 2023 (mail and written forms)"
 expect_exit 0 "the snippet starts with the text after the date line" -- cops_query -i docs.idx ferry
 expect_stdout_lacks "Date:" "no 'Date:' in the snippet"
 
+# --- TREC records: <DATE>, <DATE_TIME> or a "date" line dates a record --
+mkdir trec
+cat >trec/records.trec <<'EOF2'
+<DOC>
+<DOCNO>T-1</DOCNO>
+<DATE>15 July 2023</DATE>
+<TEXT>
+Harbour seals return
+The seals are back.
+</TEXT>
+</DOC>
+<DOC>
+<DOCNO>T-2</DOCNO>
+<DATE_TIME>2023-07-16T08:00:00Z</DATE_TIME>
+<HEADLINE>Ferry news</HEADLINE>
+<TEXT>The ferry is late.</TEXT>
+</DOC>
+<DOC>
+<DOCNO>T-3</DOCNO>
+date 2023-07-17
+Lighthouse restored
+The lamp shines.
+</DOC>
+<DOC>
+<DOCNO>T-4</DOCNO>
+<DATE>someday</DATE>
+Kelp forest grows
+</DOC>
+EOF2
+expect_exit 0 "TREC records index" -- cops_index -i trec.idx trec
+expect_stderr_contains "trec/records.trec:21: cannot read the date 'someday'" \
+    "an unreadable <DATE> is a warning naming file, line and value"
+trec_record()
+{
+    run cops_query -i trec.idx --json -n 1 "$1"
+    expect_stdout_contains "\"id\":\"$2\"" "$1: record $2"
+    expect_stdout_contains "\"title\":\"$3\"" "$1: title '$3'"
+    expect_stdout_contains "\"date\":$4" "$1: date $4"
+    expect_stdout_lacks "$5" "$1: the date is not in the snippet"
+}
+trec_record seals T-1 'Harbour seals return' '"2023-07-15"' 'July'
+trec_record ferry T-2 'Ferry news' '"2023-07-16"' '08:00'
+trec_record lamp T-3 'Lighthouse restored' '"2023-07-17"' 'date 2023'
+trec_record kelp T-4 'Kelp forest grows' null 'someday'
+expect_exit 1 "a record's date is not part of its text" -- \
+    cops_query -i trec.idx --count '2023 OR july OR someday OR date OR 17'
+
 done_testing
