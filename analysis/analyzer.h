@@ -65,6 +65,9 @@ void analyzer_free(analyzer *analyzer);
 typedef struct analyzer_token {
     const char *term;    /* NUL-terminated term; borrowed, valid only during the emit call */
     size_t term_length;  /* bytes, <= ANALYZER_MAX_TERM_BYTES */
+    const char *form;    /* the word normalised but not stemmed (== term when not stemming);
+                          * NUL-terminated, borrowed like term */
+    size_t form_length;
     uint32_t position;   /* word position in the document */
     size_t start;        /* byte range [start, end) of the source word in the input */
     size_t end;
