@@ -42,11 +42,18 @@
  *    (the last word of what was typed: e-mai* is AND(PREFIX mai, the
  *    word e in either field)), the fields it expands in, and the
  *    expansion policy.  The index holds stems, not the words typed, so it
- *    matches the terms that begin with terms[0] and also, as an exact
+ *    matches the terms that begin with terms[0], also, as an exact
  *    term, the prefix's own stem terms[1] (term_count 2) unless that
  *    stem begins with terms[0] already: study* is study... or studi,
  *    universe* universe... or univers, so a prefix matches at least what
- *    the word matches.  The stem is one exact term, not a second prefix:
+ *    the word matches; and, where a native segment records the words as
+ *    written (its SURFACE section, index-format/surface.h), the terms of
+ *    every word that starts with terms[0] (universit* reaches univers
+ *    through university, happin* happi through happiness).  So a prefix
+ *    matches what the OR of every word of the index starting with it
+ *    matches (and the prefix as a word).  The Xapian engine's index holds
+ *    no words as written: there a prefix expands without them (a subset
+ *    of the native match set; documented in cops-query(1)).  The stem is one exact term, not a second prefix:
  *    stemming a partial word can cut it short (aed -> a), and a* would
  *    match nearly everything.  The stem counts as one expansion against
  *    the bounds below.  Scoring: the expansions in one field are

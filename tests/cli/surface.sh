@@ -124,4 +124,25 @@ for p in $prefixes; do
 done
 check "each of $compared prefixes counts what the OR of its words counts:$wrong" test -z "$wrong"
 
+# A Xapian index records no words as written: a prefix there matches the
+# terms starting with it and its stem, a subset of the native matches
+# (cops-query(1)); both engines agree where the words add nothing.
+if index_engine xapian xap-idx gen; then
+    extra=0
+    wrong=
+    for p in $prefixes; do
+        run cops_query -i gen-idx --limit 1000 --ids "$p*"
+        sort "$OUT" >native.ids
+        run cops_query -i xap-idx --limit 1000 --ids "$p*"
+        sort "$OUT" >xapian.ids
+        if [ -n "$(comm -13 native.ids xapian.ids)" ]; then
+            wrong="$wrong $p*"
+        elif ! cmp -s native.ids xapian.ids; then
+            extra=$((extra + 1))
+        fi
+    done
+    check "xapian: every prefix's matches are among the native ones:$wrong" test -z "$wrong"
+    check "the words as written add matches to some prefixes ($extra)" test "$extra" -gt 0
+fi
+
 done_testing
