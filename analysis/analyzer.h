@@ -49,6 +49,9 @@
 typedef struct analyzer_config {
     char language[ANALYZER_LANGUAGE_MAX]; /* libstemmer algorithm, e.g. "english" */
     int stem;                             /* 1 = stem, 0 = normalised words only */
+    int exact_forms;                      /* 1 = the index also holds each word as
+                                           * written (cops-index --exact-forms);
+                                           * recorded, not used by the analyzer */
 } analyzer_config;
 
 /* Defaults: english, stemming on. */

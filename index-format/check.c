@@ -354,6 +354,12 @@ static int check_meta(checker *c)
         }
         p = line_end + 1;
     }
+    static const char exact_line[] = LAYOUT_META_EXACT_FORMS_KEY " 1\n";
+    if ((size_t)(end - p) == sizeof exact_line - 1 && memcmp(p, exact_line, sizeof exact_line - 1) == 0) {
+        if (!c->meta[LAYOUT_META_STEM])
+            return damaged(c, at(c, p), "META: exact_forms in a segment that is not stemmed");
+        p = end;
+    }
     if (p != end)
         return damaged(c, at(c, p), "META: unexpected line after \"language\"");
     if (c->meta[LAYOUT_META_DOCUMENTS] >= UINT32_MAX)

@@ -53,6 +53,10 @@ enum layout_meta_key {
     LAYOUT_META_KEY_COUNT
 };
 
+/* An optional line after "language": "exact_forms 1" when every word as
+ * written is also a key (FORMAT.md 3.8). */
+#define LAYOUT_META_EXACT_FORMS_KEY "exact_forms"
+
 static inline const char *layout_meta_key_name(enum layout_meta_key key)
 {
     static const char *const names[LAYOUT_META_KEY_COUNT] = {

@@ -114,7 +114,10 @@ static int parse_meta(segment *seg, cops_error *err)
                     && memcmp(p, layout_meta_key_name(key), key_length) == 0))
             key++;
         /* unknown keys are ignored (FORMAT.md 3.8) */
-        if (key == LAYOUT_META_LANGUAGE) {
+        if (key_length == strlen(LAYOUT_META_EXACT_FORMS_KEY)
+            && memcmp(p, LAYOUT_META_EXACT_FORMS_KEY, key_length) == 0) {
+            seg->meta.exact_forms = n == 1;
+        } else if (key == LAYOUT_META_LANGUAGE) {
             if (value_length >= sizeof seg->meta.language)
                 return corrupt_at(seg, err, s->offset, "META language too long");
             memcpy(seg->meta.language, value, value_length);

@@ -1096,6 +1096,8 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
         buffer_append(&text, " ", 1);
         buffer_append(&text, meta->language, strlen(meta->language));
         buffer_append(&text, "\n", 1);
+        if (meta->exact_forms)
+            append_meta(&text, LAYOUT_META_EXACT_FORMS_KEY, 1);
         if (rc == 0)
             rc = buffer_failed(&text) ? out_of_memory(w, err)
                                       : write_whole_section(w, SECTION_META, &text, err);

@@ -32,6 +32,9 @@
  * prefixes expand without the words as written (FORMAT.md 10). */
 #define SEGMENT_FORMAT_VERSION_NO_SURFACE 2026112304u
 #define SEGMENT_FIELD_TITLE '\x01'
+#define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
+                                   * (after the field byte), in a segment built
+                                   * with exact forms (META exact_forms 1) */
 #define SEGMENT_BLOCK_SIZE 128           /* postings per block (= CODEC_BLOCK_SIZE) */
 #define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
 #define SEGMENT_POSITION_MARK_BYTES 256  /* the writer marks where the positions of every
@@ -67,6 +70,7 @@ typedef struct segment_meta {
     uint64_t postings;
     char language[32];         /* stemmer algorithm, "none" when not stemming */
     int stem;
+    int exact_forms;           /* 1: every word as written is also a key (SEGMENT_EXACT_FORM) */
 } segment_meta;
 
 /* ============================================================ writer */

@@ -26,7 +26,7 @@ struct segment_build {
     cops_error *err;             /* of the add in progress */
     uint32_t documents;
     uint64_t body_tokens, title_tokens;
-    uint8_t key[ANALYZER_MAX_TERM_BYTES + 1];
+    uint8_t key[SEGMENT_MAX_KEY_BYTES];
     int title_field;
     analyzer_counts counts;
 };
@@ -81,9 +81,26 @@ static int form_differs(const analyzer_token *token)
            || memcmp(token->form, token->term, token->term_length) != 0;
 }
 
+/* The key of the token's word as written (--exact-forms). */
+static size_t make_exact_key(uint8_t *key, int title_field, const analyzer_token *token)
+{
+    size_t offset = 0;
+    if (title_field)
+        key[offset++] = (uint8_t)SEGMENT_FIELD_TITLE;
+    key[offset++] = (uint8_t)SEGMENT_EXACT_FORM;
+    memcpy(key + offset, token->form, token->form_length);
+    return offset + token->form_length;
+}
+
 static int emit_term(void *context, const analyzer_token *token)
 {
     segment_build *b = context;
+    if (b->config.exact_forms) {
+        size_t exact_length = make_exact_key(b->key, b->title_field, token);
+        int rc = inverter_add(b->inverter, b->key, exact_length, token->position, b->err);
+        if (rc != 0)
+            return rc;
+    }
     if (b->forms && form_differs(token)) {
         int rc = surface_forms_add(b->forms, (const uint8_t *)token->form, token->form_length,
                                    (const uint8_t *)token->term, token->term_length);
@@ -107,6 +124,7 @@ typedef struct analysed_head {
 
 struct segment_build_stage {
     analyzer *analyzer;
+    int exact_forms;
     byte_buffer *out;
     int title_field;
 };
@@ -117,6 +135,7 @@ int segment_build_stage_new(const analyzer_config *config, segment_build_stage *
     *out = calloc(1, sizeof **out);
     if (!*out)
         return error_set(err, COPS_ENOMEM, "out of memory");
+    (*out)->exact_forms = config->exact_forms;
     int rc = analyzer_new(config, &(*out)->analyzer, err);
     if (rc != 0) {
         free(*out);
@@ -142,12 +161,17 @@ static int record_term(void *context, const analyzer_token *token)
         buffer_append(stage->out, token->form, token->form_length);
     }
     uint8_t record[1 + SEGMENT_MAX_KEY_BYTES + 8];
-    size_t length = make_key(record + 1, stage->title_field, token);
-    record[0] = (uint8_t)length;
-    uint32_t hash = inverter_hash(record + 1, length);
-    memcpy(record + 1 + length, &token->position, 4);
-    memcpy(record + 1 + length + 4, &hash, 4);
-    buffer_append(stage->out, record, 1 + length + 8);
+    for (int exact = 0; exact <= stage->exact_forms; exact++) {
+        /* the term (right after its word as written, if recorded), then
+         * the word as written as a key of its own (--exact-forms) */
+        size_t length = exact ? make_exact_key(record + 1, stage->title_field, token)
+                              : make_key(record + 1, stage->title_field, token);
+        record[0] = (uint8_t)length;
+        uint32_t hash = inverter_hash(record + 1, length);
+        memcpy(record + 1 + length, &token->position, 4);
+        memcpy(record + 1 + length + 4, &hash, 4);
+        buffer_append(stage->out, record, 1 + length + 8);
+    }
     return 0;
 }
 
@@ -328,6 +352,7 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
         meta.terms = inverted.terms;
         meta.postings = inverted.postings;
         meta.stem = b->config.stem;
+        meta.exact_forms = b->config.stem && b->config.exact_forms;
         snprintf(meta.language, sizeof meta.language, "%s", b->config.language);
         rc = segment_writer_finish(b->writer, &meta, &result->bytes, err);
         b->writer = NULL; /* finish frees it either way */

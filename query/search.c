@@ -441,6 +441,7 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     /* The query's meaning, settled once for every segment (lower.h). */
     lower_options lowering = lower_options_from(options);
+    lowering.exact_forms = lower_exact_forms_of(&index->analysis);
     lowering.stop_words_score_nothing =
         stopwords_apply(index->analyzer, index->analysis.language, query, options);
     lower_plan *plan = NULL;

@@ -66,8 +66,9 @@ static int add_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_nod
 {
     lower_words words;
     int is_prefix = node->kind == QUERY_PREFIX;
-    int rc = lower_analyze_words(text_analyzer, node->text, is_prefix ? ANALYZE_NO_STEM : 0, &words,
-                                NULL);
+    int exact = node->kind == QUERY_WORD && node->text[0] == '=' && node->text[1];
+    int rc = lower_analyze_words(text_analyzer, node->text + exact,
+                                 is_prefix || exact ? ANALYZE_NO_STEM : 0, &words, NULL);
     if (rc != 0 || words.count == 0)
         return rc == COPS_ENOMEM ? rc : 0;
     if (is_prefix) {
@@ -80,7 +81,7 @@ static int add_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_nod
     snippet_leaf leaf = {plan->slot_count, words.count,
                          node->kind == QUERY_PHRASE ? node->distance : 0, near};
     for (size_t i = 0; i < words.count; i++) {
-        long term = plan_term(plan, words.terms[i], is_prefix);
+        long term = plan_term(plan, words.terms[i], exact ? SNIPPET_EXACT : is_prefix);
         if (term < 0 || ARRAY_RESERVE_ONE(plan->slots, plan->slot_capacity, plan->slot_count, 16))
             return COPS_ENOMEM;
         plan->slots[plan->slot_count++] =

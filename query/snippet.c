@@ -100,6 +100,8 @@ static int collect_match(void *context, const analyzer_token *token)
     long found = find_term(s->plan, SNIPPET_WORD, token->term, token->term_length);
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
+    if ((found = find_term(s->plan, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
+        add_match_term(&m, (size_t)found);
     /* the prefixes the word starts with, as its term or as written, and
      * the prefixes whose stem it has (lower.h, "Prefixes") */
     if ((found = find_term(s->plan, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)

@@ -66,8 +66,9 @@ enum {
     SNIPPET_WORD = 0,        /* a word's term */
     SNIPPET_PREFIX = 1,      /* a prefix, matched by a word that starts with it, as written
                               * or as its term */
-    SNIPPET_ALIAS = 2        /* a term that a prefix also matches (its stem, the terms of
+    SNIPPET_ALIAS = 2,       /* a term that a prefix also matches (its stem, the terms of
                               * the words as written that start with it: lower.h) */
+    SNIPPET_EXACT = 3        /* =word: matched by the word as written only */
 };
 
 typedef struct snippet_term {
