@@ -38,4 +38,5 @@ CLI_TESTS += tests/cli/titles-dates.sh
 ## Ranking options (stop words, feedback) and untitled JSON Lines records.
 CLI_TESTS += tests/cli/prefixes.sh
 CLI_TESTS += tests/cli/surface.sh
+CLI_TESTS += tests/cli/exact.sh
 CLI_TESTS += tests/cli/ranking.sh
