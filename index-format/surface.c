@@ -81,9 +81,10 @@ typedef struct surface_block {
     surface_pair pairs[SURFACE_BLOCK_FORMS];
 } surface_block;
 
-/* Decode block k (of `blocks`), checking its CRC and every length. */
-static int read_block(const surface_section *s, uint32_t blocks, uint32_t k, surface_block *out,
-                      cops_error *err)
+/* Decode block k (of `blocks`), checking its CRC and every length; with
+ * `first_only`, only its first entry (what a binary search compares). */
+static int read_block(const surface_section *s, uint32_t blocks, uint32_t k, int first_only,
+                      surface_block *out, cops_error *err)
 {
     size_t index_end = 8 + 4 * (size_t)blocks;
     size_t start = layout_get_u32(s->data + 8 + 4 * (size_t)k);
@@ -121,6 +122,8 @@ static int read_block(const surface_section *s, uint32_t blocks, uint32_t k, sur
         p += tail;
         out->pairs[i] = (surface_pair){out->forms[i], form_length, out->terms[i], kept + tail};
         previous = form_length;
+        if (first_only)
+            return 0;
     }
     if (p != stop)
         return damaged(s, err, (size_t)(p - s->data), "bytes after the block's last entry");
@@ -148,7 +151,7 @@ int surface_scan(const surface_section *s, const uint8_t *prefix, size_t prefix_
     uint32_t low = 0, high = blocks;
     while (high - low > 1) {
         uint32_t mid = low + (high - low) / 2;
-        if ((rc = read_block(s, blocks, mid, &block, err)) != 0)
+        if ((rc = read_block(s, blocks, mid, 1, &block, err)) != 0)
             return rc;
         const surface_pair *first = &block.pairs[0];
         if (compare_bytes(first->form, first->form_length, prefix, prefix_length) < 0)
@@ -157,7 +160,7 @@ int surface_scan(const surface_section *s, const uint8_t *prefix, size_t prefix_
             high = mid;
     }
     for (uint32_t k = low; k < blocks; k++) {
-        if ((rc = read_block(s, blocks, k, &block, err)) != 0)
+        if ((rc = read_block(s, blocks, k, 0, &block, err)) != 0)
             return rc;
         for (size_t i = 0; i < block.count; i++) {
             const surface_pair *pair = &block.pairs[i];
@@ -184,7 +187,7 @@ int surface_check(const surface_section *s, uint64_t *forms, cops_error *err)
     size_t last_length = 0;
     surface_block block;
     for (uint32_t k = 0; k < blocks; k++) {
-        if ((rc = read_block(s, blocks, k, &block, err)) != 0)
+        if ((rc = read_block(s, blocks, k, 0, &block, err)) != 0)
             return rc;
         size_t start = layout_get_u32(s->data + 8 + 4 * (size_t)k);
         if (k + 1 < blocks && block.count != SURFACE_BLOCK_FORMS)
