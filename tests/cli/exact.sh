@@ -48,6 +48,10 @@ expect_exit 0 "=Sessions after the updates" -- cops_query -i exact --count '=Ses
 expect_stdout_is "2" "the index remembers its exact forms"
 expect_exit 0 "the checker accepts exact forms" -- cops_index --check -i exact
 
+expect_exit 2 "=word over an index without exact forms among several" -- \
+    cops_query -i exact -i plain '=Sessions'
+expect_stderr_contains "--exact-forms" "fails, naming the option"
+
 expect_exit 0 "without stemming =word is the word" -- cops_index -q --no-stem -i nostem corpus
 expect_exit 0 "=Sessions on an unstemmed index" -- cops_query -i nostem --ids '=Sessions'
 expect_stdout_contains "s1"
