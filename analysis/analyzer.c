@@ -106,6 +106,7 @@ struct analyzer_worker {
     /* The term being built; room for one more encoded character than the
      * bound so encoding never checks for space before writing. */
     uint8_t term[ANALYZER_MAX_TERM_BYTES + 4 + 1];
+    uint8_t form[ANALYZER_MAX_TERM_BYTES + 1]; /* the term before stemming */
 };
 
 struct analyzer {
@@ -591,7 +592,11 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
         self->term[term_length] = '\0';
     }
 
+    const uint8_t *form = self->term;
+    size_t form_length = term_length;
     if (pass->stem && !(word_flags & WORD_NO_STEM)) {
+        memcpy(self->form, self->term, term_length + 1);
+        form = self->form;
         int status = analyzer_stem(self, &term_length, &cut);
         if (status != 0)
             return status;
@@ -602,6 +607,8 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     analyzer_token token = {
         .term = (const char *)self->term,
         .term_length = term_length,
+        .form = (const char *)form,
+        .form_length = form_length,
         .position = pass->position,
         .start = start,
         .end = end,

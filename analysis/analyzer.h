@@ -49,6 +49,9 @@
 typedef struct analyzer_config {
     char language[ANALYZER_LANGUAGE_MAX]; /* libstemmer algorithm, e.g. "english" */
     int stem;                             /* 1 = stem, 0 = normalised words only */
+    int exact_forms;                      /* 1 = the index also holds each word as
+                                           * written (cops-index --exact-forms);
+                                           * recorded, not used by the analyzer */
 } analyzer_config;
 
 /* Defaults: english, stemming on. */
@@ -65,6 +68,9 @@ void analyzer_free(analyzer *analyzer);
 typedef struct analyzer_token {
     const char *term;    /* NUL-terminated term; borrowed, valid only during the emit call */
     size_t term_length;  /* bytes, <= ANALYZER_MAX_TERM_BYTES */
+    const char *form;    /* the word normalised but not stemmed (== term when not stemming);
+                          * NUL-terminated, borrowed like term */
+    size_t form_length;
     uint32_t position;   /* word position in the document */
     size_t start;        /* byte range [start, end) of the source word in the input */
     size_t end;

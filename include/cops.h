@@ -167,6 +167,10 @@ typedef struct cops_build_options {
     const char *format;
     const char *language;   /* libstemmer algorithm name; NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
+    int exact_forms;        /* 1 = also index every word as written (normalised,
+                             * not stemmed), so a query can ask for =word; an
+                             * index built so keeps them on later updates.
+                             * Native engine only.  Default 0 */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
     int threads;            /* analysis threads; 0 = number of cores */
     /* JSON Lines field names; NULL = defaults ("id", "title", "text" then

@@ -31,6 +31,7 @@
 #include "base/file.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
+#include "index-format/surface.h"
 #include "index-format/catalog.h"
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
@@ -45,14 +46,23 @@ static void report_start(FILE *report, const char *path)
 
 static const char *const section_names[SECTION_KIND_COUNT] = {
     "?", "META", "DOCLENGTHS", "DOCDATES", "DOCSTORE", "DOCINDEX",
-    "POSTINGS", "DICTIONARY", "DICTINDEX", "DOCMETA", "DOCMETAINDEX", "CHUNKCRCS"};
+    "POSTINGS", "DICTIONARY", "DICTINDEX", "DOCMETA", "DOCMETAINDEX", "CHUNKCRCS", "SURFACE"};
 
 /* The order in which the writer emits the sections, which is also the
- * order of the TOC. */
+ * order of the TOC (SEGMENT_FORMAT_VERSION_NO_SURFACE: without SURFACE). */
 static const uint32_t writer_order[SECTION_KIND_COUNT - 1] = {
     SECTION_DOCSTORE, SECTION_POSTINGS, SECTION_DICTIONARY, SECTION_DOCMETA,
     SECTION_DOCMETAINDEX, SECTION_DICTINDEX, SECTION_DOCINDEX, SECTION_DOCLENGTHS,
-    SECTION_DOCDATES, SECTION_CHUNKCRCS, SECTION_META};
+    SECTION_DOCDATES, SECTION_CHUNKCRCS, SECTION_SURFACE, SECTION_META};
+
+/* The kind of TOC entry i in a segment of `version`. */
+static uint32_t expected_kind(uint32_t version, uint32_t i)
+{
+    const uint32_t surface_at = 10; /* SECTION_SURFACE in writer_order */
+    if (version == SEGMENT_FORMAT_VERSION_NO_SURFACE && i >= surface_at)
+        i++;
+    return writer_order[i];
+}
 
 
 typedef struct section {
@@ -68,6 +78,7 @@ typedef struct checker {
     uint64_t size;
     cops_error *err;
     section s[SECTION_KIND_COUNT];
+    uint32_t version;
     uint64_t meta[LAYOUT_META_KEY_COUNT];
     uint64_t meta_at[LAYOUT_META_KEY_COUNT];  /* file offset of each META value */
     uint64_t documents;
@@ -196,11 +207,13 @@ static int check_layout(checker *c)
     if (memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return damaged(c, 0, "bad magic: not a cops segment");
     uint32_t version = layout_get_u32(map + 8);
-    if (version != SEGMENT_FORMAT_VERSION)
+    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_NO_SURFACE)
         return error_set(c->err, COPS_EVERSION,
-                         "%s: byte 8: index format version %u, this cops reads version %u; "
-                         "rebuild the index with cops-index", c->path, version,
-                         SEGMENT_FORMAT_VERSION);
+                         "%s: byte 8: index format version %u, this cops reads versions %u and "
+                         "%u; rebuild the index with cops-index", c->path, version,
+                         SEGMENT_FORMAT_VERSION_NO_SURFACE, SEGMENT_FORMAT_VERSION);
+    c->version = version;
+    uint32_t sections = SECTION_KIND_COUNT - 1 - (version == SEGMENT_FORMAT_VERSION_NO_SURFACE);
     if (layout_get_u32(map + 12) != 0)
         return damaged(c, 12, "reserved header field is not zero");
 
@@ -218,19 +231,20 @@ static int check_layout(checker *c)
     if (crc_of(toc, toc_length) != layout_get_u32(trailer + 12))
         return damaged(c, toc_offset, "table of contents checksum mismatch");
     uint32_t count = layout_get_u32(toc);
-    if (count != SECTION_KIND_COUNT - 1
+    if (count != sections
         || (uint64_t)count * LAYOUT_TOC_ENTRY_BYTES != (uint64_t)toc_length - 4)
         return damaged(c, toc_offset, "table of contents lists %u sections, expected %u", count,
-                       SECTION_KIND_COUNT - 1);
+                       sections);
 
     uint64_t end = LAYOUT_HEADER_BYTES; /* end of the previous section */
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *e = toc + 4 + (size_t)i * LAYOUT_TOC_ENTRY_BYTES;
         uint32_t kind = layout_get_u32(e);
         uint64_t offset = layout_get_u64(e + 8), length = layout_get_u64(e + 16);
-        if (kind != writer_order[i])
+        uint32_t expected = expected_kind(version, i);
+        if (kind != expected)
             return damaged(c, at(c, e), "TOC entry %u is kind %u, expected %s (kind %u)", i, kind,
-                           section_names[writer_order[i]], writer_order[i]);
+                           section_names[expected], expected);
         uint64_t aligned = (end + 7) / 8 * 8;
         if (offset != aligned)
             return damaged(c, at(c, e) + 8,
@@ -339,6 +353,12 @@ static int check_meta(checker *c)
             c->meta[k] = n;
         }
         p = line_end + 1;
+    }
+    static const char exact_line[] = LAYOUT_META_EXACT_FORMS_KEY " 1\n";
+    if ((size_t)(end - p) == sizeof exact_line - 1 && memcmp(p, exact_line, sizeof exact_line - 1) == 0) {
+        if (!c->meta[LAYOUT_META_STEM])
+            return damaged(c, at(c, p), "META: exact_forms in a segment that is not stemmed");
+        p = end;
     }
     if (p != end)
         return damaged(c, at(c, p), "META: unexpected line after \"language\"");
@@ -936,6 +956,25 @@ static int check_dictionary(checker *c)
     return 0;
 }
 
+/* SURFACE (FORMAT.md 3.10): absent before its version, empty when the
+ * segment has no dictionary of words as written, else every block. */
+static int check_surface(checker *c)
+{
+    const section *s = &c->s[SECTION_SURFACE];
+    if (c->version == SEGMENT_FORMAT_VERSION_NO_SURFACE || s->length == 0)
+        return 0;
+    int rc = check_section_crc(c, SECTION_SURFACE);
+    if (rc != 0)
+        return rc;
+    if (!c->meta[LAYOUT_META_STEM])
+        return damaged(c, s->offset, "SURFACE forms in a segment that is not stemmed");
+    surface_section view = {s->data, (size_t)s->length, c->path, s->offset};
+    uint64_t forms;
+    rc = surface_check(&view, &forms, c->err);
+    (void)forms;
+    return rc;
+}
+
 /* ------------------------------------------------------------ segment */
 
 static int check_mapped(checker *c)
@@ -960,6 +999,8 @@ static int check_mapped(checker *c)
         rc = check_docmeta(c);
     if (rc == 0)
         rc = check_dictionary(c);
+    if (rc == 0)
+        rc = check_surface(c);
     for (size_t i = 0; rc == 0 && i < sizeof large / sizeof large[0]; i++)
         rc = check_section_crc(c, large[i]);
     return rc;

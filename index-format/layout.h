@@ -35,6 +35,8 @@ enum layout_section {
     SECTION_DOCMETA,       /* chunks of (id, title) records, each with a CRC */
     SECTION_DOCMETAINDEX,  /* u64 offset of each DOCMETA chunk */
     SECTION_CHUNKCRCS,     /* CRC32 of each LAYOUT_CHUNK_BYTES of the chunked sections */
+    SECTION_SURFACE,       /* words as written -> their terms (surface.h); not in
+                            * segments of version SEGMENT_FORMAT_VERSION_NO_SURFACE */
     SECTION_KIND_COUNT
 };
 
@@ -50,6 +52,10 @@ enum layout_meta_key {
     LAYOUT_META_LANGUAGE,
     LAYOUT_META_KEY_COUNT
 };
+
+/* An optional line after "language": "exact_forms 1" when every word as
+ * written is also a key (FORMAT.md 3.8). */
+#define LAYOUT_META_EXACT_FORMS_KEY "exact_forms"
 
 static inline const char *layout_meta_key_name(enum layout_meta_key key)
 {

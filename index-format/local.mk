@@ -3,8 +3,9 @@
 EXTRA_DIST += index-format/FORMAT.md
 include index-format/codec.mk
 libcops_internal_la_SOURCES += index-format/segment-writer.c index-format/segment-reader.c \
-	index-format/manifest.c index-format/catalog.c index-format/names.c
+	index-format/manifest.c index-format/catalog.c index-format/names.c \
+	index-format/surface.c
 noinst_HEADERS += index-format/segment.h index-format/layout.h index-format/manifest.h \
-	index-format/catalog.h index-format/names.h
+	index-format/catalog.h index-format/names.h index-format/surface.h
 libcops_internal_la_SOURCES += index-format/check.c
 noinst_HEADERS += index-format/check.h

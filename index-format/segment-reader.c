@@ -23,6 +23,7 @@
 #include "base/file.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
+#include "index-format/surface.h"
 
 typedef struct section_view {
     const uint8_t *data;
@@ -122,7 +123,10 @@ static int parse_meta(segment *seg, cops_error *err)
                     && memcmp(p, layout_meta_key_name(key), key_length) == 0))
             key++;
         /* unknown keys are ignored (FORMAT.md 3.8) */
-        if (key == LAYOUT_META_LANGUAGE) {
+        if (key_length == strlen(LAYOUT_META_EXACT_FORMS_KEY)
+            && memcmp(p, LAYOUT_META_EXACT_FORMS_KEY, key_length) == 0) {
+            seg->meta.exact_forms = n == 1;
+        } else if (key == LAYOUT_META_LANGUAGE) {
             if (value_length >= sizeof seg->meta.language)
                 return corrupt_at(seg, err, s->offset, "META language too long");
             memcpy(seg->meta.language, value, value_length);
@@ -232,10 +236,11 @@ static int read_table_of_contents(segment *seg, cops_error *err)
     if (size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES || memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: not a cops segment (bad magic)", seg->path);
     uint32_t version = layout_get_u32(map + 8);
-    if (version != SEGMENT_FORMAT_VERSION)
+    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_NO_SURFACE)
         return error_set(err, COPS_EVERSION,
-                         "%s: index format version %u, this cops reads version %u; rebuild the "
-                         "index with cops-index", seg->path, version, SEGMENT_FORMAT_VERSION);
+                         "%s: index format version %u, this cops reads versions %u and %u; "
+                         "rebuild the index with cops-index", seg->path, version,
+                         SEGMENT_FORMAT_VERSION_NO_SURFACE, SEGMENT_FORMAT_VERSION);
     const uint8_t *trailer = map + size - LAYOUT_TRAILER_BYTES;
     if (memcmp(trailer + 16, LAYOUT_TRAILER_MAGIC, 8) != 0)
         return corrupt_at(seg, err, size - 8, "missing end marker (truncated file?)");
@@ -266,7 +271,8 @@ static int read_table_of_contents(segment *seg, cops_error *err)
         s->present = 1;
     }
     for (uint32_t kind = 1; kind < SECTION_KIND_COUNT; kind++)
-        if (!seg->sections[kind].present)
+        if (!seg->sections[kind].present
+            && !(kind == SECTION_SURFACE && version == SEGMENT_FORMAT_VERSION_NO_SURFACE))
             return corrupt_at(seg, err, toc_offset, "a required section is missing");
     /* The small sections are checked whole now; the large ones block by
      * block or chunk by chunk when read. */
@@ -896,6 +902,18 @@ int segment_scan_prefix(segment *seg, const uint8_t *prefix, size_t prefix_lengt
             return rc;
     }
     return 0;
+}
+
+int segment_scan_surface(segment *seg, const uint8_t *prefix, size_t prefix_length,
+                         int (*visit)(void *context, const surface_pair *pair), void *context,
+                         int *present, cops_error *err)
+{
+    const section_view *v = &seg->sections[SECTION_SURFACE];
+    *present = v->present && v->length > 0;
+    if (!*present)
+        return 0;
+    surface_section section = {v->data, v->length, seg->path, v->offset};
+    return surface_scan(&section, prefix, prefix_length, visit, context, err);
 }
 
 /* ---------------------------------------------------- postings cursor */

@@ -27,6 +27,7 @@
 #include "base/file.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
+#include "index-format/surface.h"
 
 /* Level of the stored text's zlib streams.  The blocks are compressed by
  * libdeflate, whose level 1 took 0.89 s for wiki-dev's 167 MB in 16 kB
@@ -62,6 +63,7 @@ struct segment_writer {
     byte_buffer meta_chunk;     /* records of the open metadata chunk */
     byte_buffer meta_index;     /* SECTION_DOCMETAINDEX: u64 chunk offsets */
     byte_buffer chunk_crcs;     /* SECTION_CHUNKCRCS, filled as the chunked sections are written */
+    byte_buffer surface;        /* SECTION_SURFACE (segment_writer_set_surface) */
 
     section_record sections[SECTION_KIND_COUNT];
     size_t section_count;
@@ -1002,6 +1004,7 @@ static void free_writer(segment_writer *w)
     buffer_free(&w->meta_chunk);
     buffer_free(&w->meta_index);
     buffer_free(&w->chunk_crcs);
+    buffer_free(&w->surface);
     buffer_free(&w->docstore_block);
     buffer_free(&w->docstore_compressed);
     libdeflate_free_compressor(w->deflater);
@@ -1019,6 +1022,16 @@ static void free_writer(segment_writer *w)
     free(w->term_tfs);
     free(w->path);
     free(w);
+}
+
+int segment_writer_set_surface(segment_writer *w, const surface_pair *pairs, size_t count,
+                               cops_error *err)
+{
+    if (w->surface.length)
+        return error_set(err, COPS_EINVAL, "%s: the surface forms were set twice", w->path);
+    if (count)
+        surface_encode(pairs, count, &w->surface);
+    return buffer_failed(&w->surface) ? out_of_memory(w, err) : 0;
 }
 
 int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t *bytes_written,
@@ -1062,6 +1075,8 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
         rc = write_whole_section(w, SECTION_DOCDATES, &w->dates, err);
     if (rc == 0)
         rc = write_whole_section(w, SECTION_CHUNKCRCS, &w->chunk_crcs, err);
+    if (rc == 0)
+        rc = write_whole_section(w, SECTION_SURFACE, &w->surface, err);
     if (rc == 0) {
         byte_buffer text = BUFFER_INIT;
         if (meta->documents != w->documents)
@@ -1081,6 +1096,8 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
         buffer_append(&text, " ", 1);
         buffer_append(&text, meta->language, strlen(meta->language));
         buffer_append(&text, "\n", 1);
+        if (meta->exact_forms)
+            append_meta(&text, LAYOUT_META_EXACT_FORMS_KEY, 1);
         if (rc == 0)
             rc = buffer_failed(&text) ? out_of_memory(w, err)
                                       : write_whole_section(w, SECTION_META, &text, err);

@@ -27,8 +27,14 @@
 
 #include "cops.h"
 
-#define SEGMENT_FORMAT_VERSION 2026112304u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026120301u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+/* The previous version, still read: the same sections but SURFACE, so its
+ * prefixes expand without the words as written (FORMAT.md 10). */
+#define SEGMENT_FORMAT_VERSION_NO_SURFACE 2026112304u
 #define SEGMENT_FIELD_TITLE '\x01'
+#define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
+                                   * (after the field byte), in a segment built
+                                   * with exact forms (META exact_forms 1) */
 #define SEGMENT_BLOCK_SIZE 128           /* postings per block (= CODEC_BLOCK_SIZE) */
 #define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
 #define SEGMENT_POSITION_MARK_BYTES 256  /* the writer marks where the positions of every
@@ -64,6 +70,7 @@ typedef struct segment_meta {
     uint64_t postings;
     char language[32];         /* stemmer algorithm, "none" when not stemming */
     int stem;
+    int exact_forms;           /* 1: every word as written is also a key (SEGMENT_EXACT_FORM) */
 } segment_meta;
 
 /* ============================================================ writer */
@@ -94,6 +101,14 @@ int segment_writer_add_posting(segment_writer *writer, uint32_t doc, const uint3
 int segment_writer_extend_posting(segment_writer *writer, const uint32_t *positions,
                                   uint32_t count, cops_error *err);
 int segment_writer_end_term(segment_writer *writer, cops_error *err);
+
+/* The SURFACE section (index-format/surface.h): `count` pairs sorted by
+ * form, forms distinct, each form and term 1..SURFACE_MAX_BYTES bytes and
+ * different; at most once, before finishing (without it the section is
+ * empty: no dictionary). */
+struct surface_pair;
+int segment_writer_set_surface(segment_writer *writer, const struct surface_pair *pairs,
+                               size_t count, cops_error *err);
 
 /* Write the remaining sections and the table of contents, fsync and close.
  * The writer is freed whatever the result; on failure the file is
@@ -195,6 +210,16 @@ int segment_scan_prefix(segment *seg, const uint8_t *prefix, size_t prefix_lengt
                         int (*visit)(void *context, const uint8_t *key, size_t key_length,
                                      const segment_term *term),
                         void *context, cops_error *err);
+
+/* Call `visit` for every word as written (normalised, not stemmed) that
+ * starts with `prefix` and whose term differs from it, with that term
+ * (index-format/surface.h), until it returns non-zero (then returned).
+ * *present (OUT) is 0, and nothing is visited, when the segment has no
+ * such dictionary (an older version, no stemming, or too many words): the
+ * caller falls back to the terms themselves.  COPS_ECORRUPT on damage. */
+int segment_scan_surface(segment *seg, const uint8_t *prefix, size_t prefix_length,
+                         int (*visit)(void *context, const struct surface_pair *pair),
+                         void *context, int *present, cops_error *err);
 
 /* ==================================================== postings cursor */
 

@@ -74,10 +74,14 @@ int build_settle_options(const cops_build_options *given, size_t input_count,
                                          : "name the files and folders to index");
     if (options->remove && input_count == 0)
         return error_set(err, COPS_EINVAL, "nothing to remove: name the files or folders");
+    if (options->engine == COPS_ENGINE_XAPIAN && options->exact_forms)
+        return error_set(err, COPS_EINVAL, "--exact-forms is for the native engine");
     if (options->engine != COPS_ENGINE_XAPIAN && options->shards > 1)
         return error_set(err, COPS_EINVAL, "--shards is for the Xapian engine");
     analyzer_config_init(analysis);
     analysis->stem = options->stem;
+    /* without stemming every word is indexed as written already */
+    analysis->exact_forms = options->stem && options->exact_forms;
     if (strlen(options->language) >= sizeof analysis->language)
         return error_set(err, COPS_EINVAL, "unknown language '%s'", options->language);
     strcpy(analysis->language, options->stem ? options->language : "none");

@@ -798,7 +798,7 @@ typedef struct previous_index {
 
 /* Load what an incremental build needs; `usable` stays 0 when the index
  * must be rebuilt (none, other analysis, no catalog). */
-static int load_previous(const char *dir, const analyzer_config *config, previous_index *p,
+static int load_previous(const char *dir, analyzer_config *config, previous_index *p,
                          changes *c, cops_error *err)
 {
     cops_error ignored;
@@ -813,6 +813,11 @@ static int load_previous(const char *dir, const analyzer_config *config, previou
             return rc; /* damage: a rebuild is the user's call (--rebuild) */
         const segment_meta *meta = segment_get_meta(seg);
         int same = meta->stem == config->stem && strcmp(meta->language, config->language) == 0;
+        /* An index built with exact forms keeps them (the option need not
+         * be repeated); asking for them on one without starts over. */
+        if (same && s == 0 && meta->exact_forms)
+            config->exact_forms = 1;
+        same = same && meta->exact_forms == config->exact_forms;
         uint32_t documents = segment_documents(seg);
         segment_close(seg);
         if (!same)

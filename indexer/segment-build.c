@@ -14,17 +14,19 @@
 #include "base/file.h"
 #include "index-format/segment.h"
 #include "indexer/inverter.h"
+#include "indexer/surface-forms.h"
 
 struct segment_build {
     char *path;
     analyzer *analyzer;
     analyzer_config config;
     inverter *inverter;
+    surface_forms *forms;        /* words as written, when stemming */
     segment_writer *writer;
     cops_error *err;             /* of the add in progress */
     uint32_t documents;
     uint64_t body_tokens, title_tokens;
-    uint8_t key[ANALYZER_MAX_TERM_BYTES + 1];
+    uint8_t key[SEGMENT_MAX_KEY_BYTES];
     int title_field;
     analyzer_counts counts;
 };
@@ -51,6 +53,8 @@ int segment_build_begin(const char *dir, const char *name, analyzer *text_analyz
         rc = segment_writer_open(b->path, &b->writer, err);
     if (rc == 0)
         rc = inverter_new(budget_bytes, dir, &b->inverter, err);
+    if (rc == 0 && config->stem && !(b->forms = surface_forms_new()))
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
     if (rc != 0) {
         segment_build_abort(b);
         return rc;
@@ -69,17 +73,50 @@ static size_t make_key(uint8_t *key, int title_field, const analyzer_token *toke
     return offset + token->term_length;
 }
 
+/* Whether the token's word as written is not its term (what SURFACE
+ * records). */
+static int form_differs(const analyzer_token *token)
+{
+    return token->form_length != token->term_length
+           || memcmp(token->form, token->term, token->term_length) != 0;
+}
+
+/* The key of the token's word as written (--exact-forms). */
+static size_t make_exact_key(uint8_t *key, int title_field, const analyzer_token *token)
+{
+    size_t offset = 0;
+    if (title_field)
+        key[offset++] = (uint8_t)SEGMENT_FIELD_TITLE;
+    key[offset++] = (uint8_t)SEGMENT_EXACT_FORM;
+    memcpy(key + offset, token->form, token->form_length);
+    return offset + token->form_length;
+}
+
 static int emit_term(void *context, const analyzer_token *token)
 {
     segment_build *b = context;
+    if (b->config.exact_forms) {
+        size_t exact_length = make_exact_key(b->key, b->title_field, token);
+        int rc = inverter_add(b->inverter, b->key, exact_length, token->position, b->err);
+        if (rc != 0)
+            return rc;
+    }
+    if (b->forms && form_differs(token)) {
+        int rc = surface_forms_add(b->forms, (const uint8_t *)token->form, token->form_length,
+                                   (const uint8_t *)token->term, token->term_length);
+        if (rc != 0)
+            return error_set(b->err, rc, "out of memory");
+    }
     size_t length = make_key(b->key, b->title_field, token);
     return inverter_add(b->inverter, b->key, length, token->position, b->err);
 }
 
 /* A document's analysis, as made by segment_build_prepare:
- *     analysed_head  then  *(u8 key_length, key, u32 position, u32 hash)
+ *     analysed_head  then  *([u8 0, u8 form_length, form] u8 key_length, key,
+ *                            u32 position, u32 hash)
  * in the order the analyzer emitted the terms (title first); the hash is
- * the key's inverter_hash, computed on the analysis thread. */
+ * the key's inverter_hash, computed on the analysis thread; the word as
+ * written comes before a key when stemming changed it. */
 typedef struct analysed_head {
     uint32_t title_length, body_length;
     analyzer_counts counts;
@@ -87,6 +124,7 @@ typedef struct analysed_head {
 
 struct segment_build_stage {
     analyzer *analyzer;
+    int exact_forms;
     byte_buffer *out;
     int title_field;
 };
@@ -97,6 +135,7 @@ int segment_build_stage_new(const analyzer_config *config, segment_build_stage *
     *out = calloc(1, sizeof **out);
     if (!*out)
         return error_set(err, COPS_ENOMEM, "out of memory");
+    (*out)->exact_forms = config->exact_forms;
     int rc = analyzer_new(config, &(*out)->analyzer, err);
     if (rc != 0) {
         free(*out);
@@ -116,13 +155,23 @@ void segment_build_stage_free(segment_build_stage *stage)
 static int record_term(void *context, const analyzer_token *token)
 {
     segment_build_stage *stage = context;
+    if (form_differs(token)) {
+        uint8_t head[2] = {0, (uint8_t)token->form_length};
+        buffer_append(stage->out, head, 2);
+        buffer_append(stage->out, token->form, token->form_length);
+    }
     uint8_t record[1 + SEGMENT_MAX_KEY_BYTES + 8];
-    size_t length = make_key(record + 1, stage->title_field, token);
-    record[0] = (uint8_t)length;
-    uint32_t hash = inverter_hash(record + 1, length);
-    memcpy(record + 1 + length, &token->position, 4);
-    memcpy(record + 1 + length + 4, &hash, 4);
-    buffer_append(stage->out, record, 1 + length + 8);
+    for (int exact = 0; exact <= stage->exact_forms; exact++) {
+        /* the term (right after its word as written, if recorded), then
+         * the word as written as a key of its own (--exact-forms) */
+        size_t length = exact ? make_exact_key(record + 1, stage->title_field, token)
+                              : make_key(record + 1, stage->title_field, token);
+        record[0] = (uint8_t)length;
+        uint32_t hash = inverter_hash(record + 1, length);
+        memcpy(record + 1 + length, &token->position, 4);
+        memcpy(record + 1 + length + 4, &hash, 4);
+        buffer_append(stage->out, record, 1 + length + 8);
+    }
     return 0;
 }
 
@@ -170,6 +219,27 @@ static void add_counts(analyzer_counts *total, const analyzer_counts *part)
         total->first_invalid_offset = part->first_invalid_offset;
 }
 
+/* The word as written at *p (a prepared record: 0, length, form) and the
+ * term of the key after it; *p moves to that key. */
+static int note_prepared_form(segment_build *b, const uint8_t **p, const uint8_t *end,
+                              cops_error *err)
+{
+    const uint8_t *form = *p + 2;
+    if (end - *p < 3 || (size_t)(end - form) < (size_t)(*p)[1] + 1)
+        return error_set(err, COPS_EINVAL, "analysed document truncated");
+    size_t form_length = (*p)[1];
+    const uint8_t *key = form + form_length;
+    size_t key_length = key[0];
+    if (key_length == 0 || (size_t)(end - key) < 1 + key_length)
+        return error_set(err, COPS_EINVAL, "analysed document truncated");
+    *p = key;
+    int title = key[1] == (uint8_t)SEGMENT_FIELD_TITLE;
+    int rc = b->forms ? surface_forms_add(b->forms, form, form_length, key + 1 + title,
+                                          key_length - (size_t)title)
+                      : 0;
+    return rc ? error_set(err, rc, "out of memory") : 0;
+}
+
 /* Invert what segment_build_prepare recorded.  Lookups are software
  * pipelined: a record's slot is fetched PREFETCH_AHEAD records before it
  * is added and its entry half way, so the misses overlap. */
@@ -186,6 +256,12 @@ static int invert_prepared(segment_build *b, const uint8_t *p, size_t length,
     uint32_t hashes[PREFETCH_AHEAD];
     size_t queued = 0, next = 0;
     for (;;) {
+        if (p < end && *p == 0) { /* a word as written, then its key */
+            int rc = note_prepared_form(b, &p, end, err);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
         if (p < end) {
             size_t key_length = *p;
             if (key_length == 0 || (size_t)(end - p) < 1 + key_length + 8)
@@ -249,6 +325,7 @@ uint32_t segment_build_documents(const segment_build *b) { return b->documents; 
 static void free_build(segment_build *b)
 {
     inverter_free(b->inverter);
+    surface_forms_free(b->forms);
     free(b->path);
     free(b);
 }
@@ -264,6 +341,8 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
     inverter_stats inverted;
     memset(&inverted, 0, sizeof inverted);
     int rc = inverter_finish(b->inverter, b->writer, &inverted, err);
+    if (rc == 0 && b->forms)
+        rc = surface_forms_write(b->forms, b->writer, err);
     if (rc == 0) {
         segment_meta meta;
         memset(&meta, 0, sizeof meta);
@@ -273,6 +352,7 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
         meta.terms = inverted.terms;
         meta.postings = inverted.postings;
         meta.stem = b->config.stem;
+        meta.exact_forms = b->config.stem && b->config.exact_forms;
         snprintf(meta.language, sizeof meta.language, "%s", b->config.language);
         rc = segment_writer_finish(b->writer, &meta, &result->bytes, err);
         b->writer = NULL; /* finish frees it either way */

@@ -33,6 +33,8 @@ static int take_segments(cops_index *index, cops_index *other, const char *name,
                          other->analysis.stem ? other->analysis.language : "no stemming",
                          index->names[0], index->analysis.stem ? index->analysis.language
                                                                : "no stemming");
+    /* =word needs the words as written in every index searched */
+    index->analysis.exact_forms = index->analysis.exact_forms && other->analysis.exact_forms;
     if (index->segment_count + other->segment_count > MANIFEST_MAX_SEGMENTS)
         return error_set(err, COPS_ELIMIT, "the indexes hold more than %d segments together "
                          "(merge them: cops-index --merge)", MANIFEST_MAX_SEGMENTS);

@@ -64,9 +64,11 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
         if (i == 0) {
             analyzer_config_init(&index->analysis);
             index->analysis.stem = meta->stem;
+            index->analysis.exact_forms = meta->exact_forms;
             snprintf(index->analysis.language, sizeof index->analysis.language, "%s",
                      meta->language);
         } else if (meta->stem != index->analysis.stem
+                   || meta->exact_forms != index->analysis.exact_forms
                    || strcmp(meta->language, index->analysis.language) != 0) {
             return error_set(err, COPS_ECORRUPT, "%s: segments were built with different analysis",
                              index_dir);

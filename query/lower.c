@@ -184,10 +184,13 @@ static int words_in_fields(lowering *l, const query_node *q, const lower_words *
     return either_field(l, body, title, out);
 }
 
+static int exact_word(const query_node *q);
+static int analyze_exact(lowering *l, const query_node *q, lower_words *words);
+
 static int lower_text(lowering *l, const query_node *q, lower_node **out)
 {
     lower_words words;
-    int rc = analyze(l, q->text, 0, &words);
+    int rc = exact_word(q) ? analyze_exact(l, q, &words) : analyze(l, q->text, 0, &words);
     if (rc != 0 || words.count == 0)
         return rc;
     uint32_t slop = q->kind == QUERY_PHRASE ? q->distance : 0;
@@ -481,8 +484,37 @@ static int lower_node_of(lowering *l, const query_node *q, lower_node **out)
 lower_options lower_options_from(const cops_search_options *options)
 {
     lower_options made = {options->title_weight, options->max_prefix_terms,
-                          options->max_query_prefix_terms, 0};
+                          options->max_query_prefix_terms, 0, LOWER_EXACT_NONE};
     return made;
+}
+
+int lower_exact_forms_of(const analyzer_config *analysis)
+{
+    return !analysis->stem          ? LOWER_EXACT_PLAIN
+           : analysis->exact_forms ? LOWER_EXACT_KEYS
+                                   : LOWER_EXACT_NONE;
+}
+
+/* 1 when `q` is a word typed as =word (lower.h, "Exact forms"). */
+static int exact_word(const query_node *q)
+{
+    return q->kind == QUERY_WORD && q->text[0] == '=' && q->text[1] != '\0';
+}
+
+/* The words of =word: its words as written, marked as the index marks them. */
+static int analyze_exact(lowering *l, const query_node *q, lower_words *words)
+{
+    if (l->options->exact_forms == LOWER_EXACT_NONE)
+        return error_set(l->err, COPS_EINVAL,
+                         "'%s': this index does not hold the words as written (a native index "
+                         "built with 'cops-index --exact-forms' does)", q->text);
+    int rc = analyze(l, q->text + 1, ANALYZE_NO_STEM, words);
+    for (size_t i = 0; rc == 0 && i < words->count && l->options->exact_forms == LOWER_EXACT_KEYS;
+         i++) {
+        memmove(words->terms[i] + 1, words->terms[i], strlen(words->terms[i]) + 1);
+        words->terms[i][0] = LOWER_EXACT_MARK;
+    }
+    return rc;
 }
 
 int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_options *options,

@@ -42,11 +42,18 @@
  *    (the last word of what was typed: e-mai* is AND(PREFIX mai, the
  *    word e in either field)), the fields it expands in, and the
  *    expansion policy.  The index holds stems, not the words typed, so it
- *    matches the terms that begin with terms[0] and also, as an exact
+ *    matches the terms that begin with terms[0], also, as an exact
  *    term, the prefix's own stem terms[1] (term_count 2) unless that
  *    stem begins with terms[0] already: study* is study... or studi,
  *    universe* universe... or univers, so a prefix matches at least what
- *    the word matches.  The stem is one exact term, not a second prefix:
+ *    the word matches; and, where a native segment records the words as
+ *    written (its SURFACE section, index-format/surface.h), the terms of
+ *    every word that starts with terms[0] (universit* reaches univers
+ *    through university, happin* happi through happiness).  So a prefix
+ *    matches what the OR of every word of the index starting with it
+ *    matches (and the prefix as a word).  The Xapian engine's index holds
+ *    no words as written: there a prefix expands without them (a subset
+ *    of the native match set; documented in cops-query(1)).  The stem is one exact term, not a second prefix:
  *    stemming a partial word can cut it short (aed -> a), and a* would
  *    match nearly everything.  The stem counts as one expansion against
  *    the bounds below.  Scoring: the expansions in one field are
@@ -79,6 +86,14 @@
  *    word or punctuation is dropped like a word.  The Xapian engine ORs
  *    (OP_OR) the same expansions, each with its own idf.
  *
+ * Exact forms.  A WORD typed with a leading '=' (=Sessions) matches the
+ * word as written only (normalised and case-folded, not stemmed): with
+ * LOWER_EXACT_KEYS (a native index built with --exact-forms) its terms
+ * are LOWER_EXACT_MARK followed by the unstemmed word, the keys that
+ * index holds for every word as written; with LOWER_EXACT_PLAIN (an index
+ * without stemming) the word itself; with LOWER_EXACT_NONE the search
+ * fails (COPS_EINVAL, naming the option), never falling back to the stem.
+ *
  * The plan borrows the parse tree (each leaf's `source`, for messages):
  * free the plan before the tree.
  */
@@ -97,6 +112,10 @@
 
 /* Terms in one phrase, operands of one NEAR. */
 #define LOWER_MAX_PHRASE_TERMS 64
+/* A term's bytes: an analysed term, or SEGMENT_EXACT_FORM and a word as
+ * written ("Exact forms" above). */
+#define LOWER_MAX_TERM_BYTES (ANALYZER_MAX_TERM_BYTES + 1)
+#define LOWER_EXACT_MARK '\x02' /* = SEGMENT_EXACT_FORM (index-format/segment.h) */
 
 typedef enum lower_kind {
     LOWER_TERM,      /* terms[0] in `field` */
@@ -120,7 +139,7 @@ typedef enum lower_kind {
 enum { LOWER_FIELD_BODY = 1, LOWER_FIELD_TITLE = 2 };
 
 typedef struct lower_term {
-    char text[ANALYZER_MAX_TERM_BYTES + 1];
+    char text[LOWER_MAX_TERM_BYTES + 1];
     uint32_t offset;             /* PHRASE: analyser position minus the first term's */
 } lower_term;
 
@@ -161,13 +180,20 @@ typedef struct lower_plan {
 } lower_plan;
 
 /* The expansion policy and the title weight (cops_search_options's). */
+/* lower_options.exact_forms: what =word can mean on the index. */
+enum { LOWER_EXACT_NONE = 0, LOWER_EXACT_KEYS, LOWER_EXACT_PLAIN };
+
 typedef struct lower_options {
     double title_weight;
     size_t max_prefix_terms;
     size_t max_query_prefix_terms;
     int stop_words_score_nothing; /* the query's stop words get weight 0
                                    * (stopwords_apply, query/stopwords.h) */
+    int exact_forms;              /* LOWER_EXACT_*, "Exact forms" above */
 } lower_options;
+
+/* What =word means on an index of this analysis (LOWER_EXACT_*). */
+int lower_exact_forms_of(const analyzer_config *analysis);
 
 /* The lowering's options of a search's (stop words still scoring). */
 lower_options lower_options_from(const cops_search_options *options);
@@ -211,7 +237,7 @@ void *lower_build(const lower_node *node, const lower_builder *builder, void *en
 /* The words of one query word or phrase as the index's analyzer gives
  * them, with their positions (a phrase's offsets). */
 typedef struct lower_words {
-    char terms[LOWER_MAX_PHRASE_TERMS][ANALYZER_MAX_TERM_BYTES + 1];
+    char terms[LOWER_MAX_PHRASE_TERMS][LOWER_MAX_TERM_BYTES + 1];
     uint32_t positions[LOWER_MAX_PHRASE_TERMS];
     size_t count;
 } lower_words;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "index-format/surface.h"
 #include "query/fuzzy.h"
 #include "query/suggest.h"
 
@@ -191,27 +192,101 @@ static matcher *blend_fields(planner *p, const char *label, field_expansion fiel
     return expanded;
 }
 
-/* The segment's terms that start with the prefix, and its stem (lower.h),
- * in its fields (all together within its bound), one
- * blended term per field (lower.h), the two OR-ed. */
+/* The terms that words as written starting with the prefix were indexed
+ * as (segment_scan_surface), but for those the term scan finds itself:
+ * distinct, at most max_terms of them (else the scan stops with 2, the
+ * prefix's bound). */
+typedef struct surface_terms {
+    const lower_node *node;
+    char (*terms)[ANALYZER_MAX_TERM_BYTES + 1];
+    size_t count, capacity;
+    int failed;
+} surface_terms;
+
+static int compare_names(const void *a, const void *b) { return strcmp(a, b); }
+
+/* Sort and drop repeats; 2 when more than max_terms are left. */
+static int unique_surface_terms(surface_terms *t)
+{
+    if (t->count == 0)
+        return 0;
+    qsort(t->terms, t->count, sizeof t->terms[0], compare_names);
+    size_t kept = 0;
+    for (size_t i = 0; i < t->count; i++)
+        if (kept == 0 || strcmp(t->terms[kept - 1], t->terms[i]) != 0)
+            memmove(t->terms[kept++], t->terms[i], sizeof t->terms[0]);
+    t->count = kept;
+    return kept > t->node->max_terms ? 2 : 0;
+}
+
+static int add_surface_term(void *context, const surface_pair *pair)
+{
+    surface_terms *t = context;
+    const lower_node *node = t->node;
+    size_t prefix_length = strlen(node->terms[0].text);
+    if (pair->term_length > ANALYZER_MAX_TERM_BYTES
+        || (pair->term_length >= prefix_length
+            && memcmp(pair->term, node->terms[0].text, prefix_length) == 0)
+        || (node->term_count > 1 && strlen(node->terms[1].text) == pair->term_length
+            && memcmp(pair->term, node->terms[1].text, pair->term_length) == 0))
+        return 0; /* found by the term scan, or the stem */
+    if (t->count == t->capacity) {
+        int rc = t->capacity ? unique_surface_terms(t) : 0;
+        if (rc != 0)
+            return rc;
+        if (t->count * 2 >= t->capacity) {
+            size_t capacity = t->capacity ? t->capacity * 2 : 16;
+            void *grown = realloc(t->terms, capacity * sizeof t->terms[0]);
+            if (!grown) {
+                t->failed = 1;
+                return 1;
+            }
+            t->terms = grown;
+            t->capacity = capacity;
+        }
+    }
+    memcpy(t->terms[t->count], pair->term, pair->term_length);
+    t->terms[t->count++][pair->term_length] = '\0';
+    return 0;
+}
+
+/* The prefix's expansions in one field: the terms starting with it, its
+ * stem, and the terms of the words as written starting with it. */
+static int expand_field(planner *p, const lower_node *node, int title,
+                        prefix_expansion *expansion, const surface_terms *surface)
+{
+    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
+    size_t key_length = make_key(key, node->terms[0].text, title);
+    int rc = segment_scan_prefix(p->seg, key, key_length, add_expansion, expansion, p->err);
+    for (size_t i = 0; rc == 0 && i < surface->count + (node->term_count > 1); i++) {
+        /* the stem, then the terms of words as written: exact terms */
+        segment_term term;
+        key_length = make_key(key, i < surface->count ? surface->terms[i] : node->terms[1].text,
+                              title);
+        rc = segment_lookup(p->seg, key, key_length, &term, p->err);
+        rc = rc <= 0 ? rc : add_expansion(expansion, key, key_length, &term);
+    }
+    return rc;
+}
+
+/* The segment's expansions of the prefix (lower.h) in its fields (all
+ * together within its bound), one blended term per field (lower.h), the
+ * two OR-ed. */
 static matcher *plan_prefix(planner *p, const lower_node *node)
 {
     prefix_expansion expansion = {p, node->max_terms, 0, {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}}, 0};
-    int rc = 0;
-    for (int title = 0; title <= 1 && rc == 0; title++) {
-        if (!(node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY)))
-            continue;
-        uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
-        size_t key_length = make_key(key, node->terms[0].text, title);
-        rc = segment_scan_prefix(p->seg, key, key_length, add_expansion, &expansion, p->err);
-        if (rc == 0 && node->term_count > 1) {
-            /* the stem, an exact term outside the scan (lower.h) */
-            segment_term stem;
-            key_length = make_key(key, node->terms[1].text, title);
-            rc = segment_lookup(p->seg, key, key_length, &stem, p->err);
-            rc = rc <= 0 ? rc : add_expansion(&expansion, key, key_length, &stem);
-        }
-    }
+    surface_terms surface = {node, NULL, 0, 0, 0};
+    int present;
+    const char *prefix = node->terms[0].text;
+    int rc = segment_scan_surface(p->seg, (const uint8_t *)prefix, strlen(prefix),
+                                  add_surface_term, &surface, &present, p->err);
+    if (rc == 0)
+        rc = unique_surface_terms(&surface);
+    expansion.failed = surface.failed;
+    for (int title = 0; title <= 1 && rc == 0; title++)
+        if (node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY))
+            rc = expand_field(p, node, title, &expansion, &surface);
+    free(surface.terms);
     if (rc == 2)
         p->rc = error_set(p->err, COPS_ELIMIT,
                           "prefix '%s*' matches more than %zu terms; use a longer prefix",

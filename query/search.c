@@ -444,10 +444,12 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     heap.capacity = wanted;
     if (rc == 0 && options->snippets && wanted
-        && snippet_plan_build(index->analyzer, query, &highlights) != 0)
+        && (snippet_plan_build(index->analyzer, query, &highlights) != 0
+            || snippet_plan_add_surface(&highlights, index->segments, index->segment_count) != 0))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     /* The query's meaning, settled once for every segment (lower.h). */
     lower_options lowering = lower_options_from(options);
+    lowering.exact_forms = lower_exact_forms_of(&index->analysis);
     lowering.stop_words_score_nothing =
         stopwords_apply(index->analyzer, index->analysis.language, query, options);
     lower_plan *plan = NULL;

@@ -10,6 +10,8 @@
 #include "base/array.h"
 #include "query/plan.h"
 #include "query/snippet.h"
+#include "index-format/segment.h"
+#include "index-format/surface.h"
 
 /* The index of (text, is_prefix) among the plan's terms, added if new;
  * -1 when out of memory. */
@@ -27,6 +29,35 @@ static long plan_term(snippet_plan *plan, const char *text, int is_prefix)
     return (long)plan->term_count++;
 }
 
+/* Make `text` an alias of the prefix term `prefix` (its stem: lower.h);
+ * a text that starts with the prefix needs none. */
+static int add_alias(snippet_plan *plan, size_t prefix, const char *text)
+{
+    const snippet_term *p = &plan->terms[prefix];
+    if (strncmp(text, p->text, p->length) == 0)
+        return 0;
+    for (size_t i = 0; i < plan->term_count; i++)
+        if (plan->terms[i].is_prefix == SNIPPET_ALIAS && plan->terms[i].index == prefix
+            && strcmp(plan->terms[i].text, text) == 0)
+            return 0;
+    long alias = plan_term(plan, text, SNIPPET_ALIAS);
+    if (alias < 0)
+        return COPS_ENOMEM;
+    plan->terms[alias].index = prefix;
+    return 0;
+}
+
+/* The prefix's own stem: the last word of `text` analysed with stemming. */
+static int add_prefix_stem(snippet_plan *plan, analyzer *text_analyzer, const char *text,
+                           size_t prefix)
+{
+    lower_words stemmed;
+    int rc = lower_analyze_words(text_analyzer, text, 0, &stemmed, NULL);
+    if (rc != 0 || stemmed.count == 0)
+        return rc == COPS_ENOMEM ? rc : 0;
+    return add_alias(plan, prefix, stemmed.terms[stemmed.count - 1]);
+}
+
 /* A leaf for a WORD, PHRASE or PREFIX node under NEAR group `near` (or
  * -1).  A word or phrase that analyses to nothing adds no leaf; one
  * longer than a phrase may be (lower_analyze_words refuses it) neither:
@@ -35,22 +66,28 @@ static int add_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_nod
 {
     lower_words words;
     int is_prefix = node->kind == QUERY_PREFIX;
-    int rc = lower_analyze_words(text_analyzer, node->text, is_prefix ? ANALYZE_NO_STEM : 0, &words,
-                                NULL);
+    int exact = node->kind == QUERY_WORD && node->text[0] == '=' && node->text[1];
+    int rc = lower_analyze_words(text_analyzer, node->text + exact,
+                                 is_prefix || exact ? ANALYZE_NO_STEM : 0, &words, NULL);
     if (rc != 0 || words.count == 0)
         return rc == COPS_ENOMEM ? rc : 0;
-    if (is_prefix)
-        words.count = 1; /* the prefix is one normalised word */
+    if (is_prefix) {
+        /* the prefix is its last normalised word (lower.h) */
+        memmove(words.terms[0], words.terms[words.count - 1], sizeof words.terms[0]);
+        words.count = 1;
+    }
     if (ARRAY_RESERVE_ONE(plan->leaves, plan->leaf_capacity, plan->leaf_count, 8) != 0)
         return COPS_ENOMEM;
     snippet_leaf leaf = {plan->slot_count, words.count,
                          node->kind == QUERY_PHRASE ? node->distance : 0, near};
     for (size_t i = 0; i < words.count; i++) {
-        long term = plan_term(plan, words.terms[i], is_prefix);
+        long term = plan_term(plan, words.terms[i], exact ? SNIPPET_EXACT : is_prefix);
         if (term < 0 || ARRAY_RESERVE_ONE(plan->slots, plan->slot_capacity, plan->slot_count, 16))
             return COPS_ENOMEM;
         plan->slots[plan->slot_count++] =
             (snippet_slot){(size_t)term, words.positions[i] - words.positions[0]};
+        if (is_prefix && (rc = add_prefix_stem(plan, text_analyzer, node->text, (size_t)term)))
+            return rc;
     }
     plan->leaves[plan->leaf_count++] = leaf;
     uint32_t span = plan->slots[plan->slot_count - 1].offset + leaf.slop;
@@ -90,22 +127,75 @@ static int compare_terms(const void *a, const void *b)
     return strcmp(x->text, y->text);
 }
 
-int snippet_plan_build(analyzer *text_analyzer, const query_node *query, snippet_plan *plan)
+/* The lookup order (plan->sorted) and whether every chunk must be
+ * analysed. */
+static int sort_terms(snippet_plan *plan)
 {
-    int rc = query ? add_node(plan, text_analyzer, query, -1) : 0;
-    if (rc == 0 && plan->term_count) {
+    if (plan->term_count) {
         if (!(plan->sorted = malloc(plan->term_count * sizeof *plan->sorted)))
             return COPS_ENOMEM;
         memcpy(plan->sorted, plan->terms, plan->term_count * sizeof *plan->sorted);
         qsort(plan->sorted, plan->term_count, sizeof *plan->sorted, compare_terms);
     }
-    for (size_t i = 0; rc == 0 && i < plan->term_count; i++) {
+    for (size_t i = 0; i < plan->term_count; i++) {
         const char *text = plan->terms[i].text;
         /* the probe is the term's first ASCII letters or digits */
         if (!((text[0] >= 'a' && text[0] <= 'z') || (text[0] >= '0' && text[0] <= '9')))
             plan->probe_all = 1;
     }
-    return rc;
+    return 0;
+}
+
+int snippet_plan_build(analyzer *text_analyzer, const query_node *query, snippet_plan *plan)
+{
+    int rc = query ? add_node(plan, text_analyzer, query, -1) : 0;
+    return rc == 0 ? sort_terms(plan) : rc;
+}
+
+/* Surface aliases of one prefix, while a segment's dictionary is read. */
+typedef struct surface_aliases {
+    snippet_plan *plan;
+    size_t prefix;
+    size_t added;
+    int rc;
+} surface_aliases;
+
+static int add_surface_alias(void *context, const surface_pair *pair)
+{
+    surface_aliases *a = context;
+    if (a->added == SNIPPET_MAX_SURFACE_ALIASES)
+        return 1;
+    char term[SURFACE_MAX_BYTES + 1];
+    memcpy(term, pair->term, pair->term_length);
+    term[pair->term_length] = '\0';
+    size_t before = a->plan->term_count;
+    if ((a->rc = add_alias(a->plan, a->prefix, term)) != 0)
+        return 1;
+    a->added += a->plan->term_count > before;
+    return 0;
+}
+
+int snippet_plan_add_surface(snippet_plan *plan, segment *const *segments, size_t segment_count)
+{
+    size_t prefixes = plan->term_count; /* the aliases added below are not prefixes */
+    for (size_t t = 0; t < prefixes; t++) {
+        if (plan->terms[t].is_prefix != SNIPPET_PREFIX)
+            continue;
+        surface_aliases aliases = {plan, t, 0, 0};
+        for (size_t s = 0; s < segment_count && aliases.added < SNIPPET_MAX_SURFACE_ALIASES; s++) {
+            int present;
+            /* a damaged dictionary is the search's to report; here it
+             * only leaves words unhighlighted */
+            segment_scan_surface(segments[s], (const uint8_t *)plan->terms[t].text,
+                                 plan->terms[t].length, add_surface_alias, &aliases, &present,
+                                 NULL);
+            if (aliases.rc != 0)
+                return aliases.rc;
+        }
+    }
+    free(plan->sorted);
+    plan->sorted = NULL;
+    return sort_terms(plan);
 }
 
 void snippet_plan_free(snippet_plan *plan)

@@ -83,16 +83,35 @@ static long find_term(const snippet_plan *plan, int is_prefix, const char *text,
     return -1;
 }
 
+/* Add `term` to the match's terms unless it is there (or no room is left). */
+static void add_match_term(match *m, size_t term)
+{
+    for (unsigned i = 0; i < m->term_count; i++)
+        if (m->terms[i] == term)
+            return;
+    if (m->term_count < MATCH_MAX_TERMS)
+        m->terms[m->term_count++] = term;
+}
+
 static int collect_match(void *context, const analyzer_token *token)
 {
     scan *s = context;
     match m = {token->start + s->offset, token->end + s->offset, token->position, 0, {0}};
-    long found = find_term(s->plan, 0, token->term, token->term_length);
+    long found = find_term(s->plan, SNIPPET_WORD, token->term, token->term_length);
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
+    if ((found = find_term(s->plan, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
+        add_match_term(&m, (size_t)found);
+    /* the prefixes the word starts with, as its term or as written, and
+     * the prefixes whose stem it has (lower.h, "Prefixes") */
+    if ((found = find_term(s->plan, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)
+        add_match_term(&m, (size_t)found);
     for (size_t l = 1; l <= token->term_length && m.term_count < MATCH_MAX_TERMS; l++)
-        if ((found = find_term(s->plan, 1, token->term, l)) >= 0)
-            m.terms[m.term_count++] = (size_t)found;
+        if ((found = find_term(s->plan, SNIPPET_PREFIX, token->term, l)) >= 0)
+            add_match_term(&m, (size_t)found);
+    for (size_t l = 1; l <= token->form_length && m.term_count < MATCH_MAX_TERMS; l++)
+        if ((found = find_term(s->plan, SNIPPET_PREFIX, token->form, l)) >= 0)
+            add_match_term(&m, (size_t)found);
     if (m.term_count == 0)
         return 0;
     if (s->match_count == SNIPPET_MAX_MATCHES)

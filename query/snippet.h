@@ -61,11 +61,21 @@
 #define SNIPPET_MIN_CHARS 20
 #define SNIPPET_MAX_CHARS 10000
 
+/* snippet_term.is_prefix */
+enum {
+    SNIPPET_WORD = 0,        /* a word's term */
+    SNIPPET_PREFIX = 1,      /* a prefix, matched by a word that starts with it, as written
+                              * or as its term */
+    SNIPPET_ALIAS = 2,       /* a term that a prefix also matches (its stem, the terms of
+                              * the words as written that start with it: lower.h) */
+    SNIPPET_EXACT = 3        /* =word: matched by the word as written only */
+};
+
 typedef struct snippet_term {
     char *text;              /* analysed term (a prefix: normalised, unstemmed) */
     size_t length;
-    int is_prefix;
-    size_t index;            /* in snippet_plan.terms */
+    int is_prefix;           /* SNIPPET_WORD, SNIPPET_PREFIX or SNIPPET_ALIAS */
+    size_t index;            /* in snippet_plan.terms; an alias: its prefix's */
 } snippet_term;
 
 /* One analysed word of a leaf: which term, at which offset in the phrase. */
@@ -98,6 +108,16 @@ typedef struct snippet_plan {
  * Returns 0, or COPS_ENOMEM; free with snippet_plan_free either way. */
 int snippet_plan_build(analyzer *text_analyzer, const query_node *query, snippet_plan *plan);
 void snippet_plan_free(snippet_plan *plan);
+
+/* On a native index: make the terms of the words as written that start
+ * with each prefix of the plan aliases of it (lower.h, "Prefixes"), from
+ * the SURFACE dictionaries of `segments` (index-format/surface.h), at most
+ * SNIPPET_MAX_SURFACE_ALIASES per prefix (beyond, those words are
+ * matched but not highlighted).  Returns 0, or COPS_ENOMEM. */
+#define SNIPPET_MAX_SURFACE_ALIASES 256
+struct segment;
+int snippet_plan_add_surface(snippet_plan *plan, struct segment *const *segments,
+                             size_t segment_count);
 
 /* The start of a stored text, and how to read more of it. */
 typedef struct snippet_source {

@@ -40,4 +40,6 @@ CLI_TESTS += tests/cli/titles-dates.sh
 CLI_TESTS += tests/cli/quickstart.sh
 ## Ranking options (stop words, feedback) and untitled JSON Lines records.
 CLI_TESTS += tests/cli/prefixes.sh tests/cli/query-syntax.sh
+CLI_TESTS += tests/cli/surface.sh
+CLI_TESTS += tests/cli/exact.sh
 CLI_TESTS += tests/cli/ranking.sh

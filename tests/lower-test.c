@@ -93,11 +93,14 @@ static analyzer *english(void)
     return made;
 }
 
+/* What =word means in the plans made (lower_options.exact_forms). */
+static int exact_forms_mode = LOWER_EXACT_NONE;
+
 /* The plan of `tree` as text, or "ERROR <code>: <message>"; caller frees. */
 static char *plan_text(analyzer *a, const query_node *tree)
 {
     cops_error err = {0};
-    lower_options options = {2.5, 1000, 10000, 0};
+    lower_options options = {2.5, 1000, 10000, 0, exact_forms_mode};
     lower_plan *plan = NULL;
     int status = lower_query(a, tree, &options, &plan, &err);
     if (status != COPS_OK) {
@@ -230,6 +233,32 @@ Test(lower, bounds)
         strcat(near, i ? " NEAR w" : "w");
     got = lower_to_text(a, near);
     cr_expect(strstr(got, "NEAR takes at most 64 operands") != NULL, "%s", got);
+    free(got);
+    analyzer_free(a);
+}
+
+/* =word (lower.h, "Exact forms"): the marked unstemmed word where the
+ * index holds words as written, the word itself on an unstemmed index,
+ * and an error naming the option elsewhere (never the stem). */
+Test(lower, exact_forms)
+{
+    analyzer *a = english();
+    exact_forms_mode = LOWER_EXACT_KEYS;
+    char *got = lower_to_text(a, "=Sessions");
+    cr_expect_str_eq(got, "(OR (TERM body \"\x02sessions\") (TITLE (TERM title "
+                          "\"\x02sessions\")))");
+    free(got);
+    got = lower_to_text(a, "title:=Police");
+    cr_expect_str_eq(got, "(TITLE (TERM title \"\x02police\"))");
+    free(got);
+    exact_forms_mode = LOWER_EXACT_PLAIN;
+    got = lower_to_text(a, "=Sessions");
+    cr_expect_str_eq(got, "(OR (TERM body \"sessions\") (TITLE (TERM title \"sessions\")))");
+    free(got);
+    exact_forms_mode = LOWER_EXACT_NONE;
+    got = lower_to_text(a, "=Sessions");
+    cr_expect(strstr(got, "ERROR") && strstr(got, "--exact-forms") && strstr(got, "'=Sessions'"),
+              "%s", got);
     free(got);
     analyzer_free(a);
 }

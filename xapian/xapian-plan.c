@@ -482,9 +482,10 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
         o = &defaults;
     if (!(o->title_weight >= 0))
         return error_set(err, COPS_EINVAL, "title weight %g is not >= 0", o->title_weight);
-    /* Stop words keep their weight here: Xapian's own BM25 scores them. */
+    /* Stop words keep their weight here: Xapian's own BM25 scores them.
+     * A Xapian index holds no words as written: =word fails (lower.h). */
     lower_options lowering = {o->title_weight, o->max_prefix_terms ? o->max_prefix_terms : 1000,
-                              o->max_query_prefix_terms, 0};
+                              o->max_query_prefix_terms, 0, LOWER_EXACT_NONE};
     lower_plan *plan = NULL;
     int rc = lower_query(a, tree, &lowering, &plan, err);
     if (rc != 0)

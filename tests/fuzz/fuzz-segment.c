@@ -6,7 +6,8 @@
  * external list with two postings blocks exists).  Each input edits a copy
  * of its bytes, the edited file is opened, and on success every reader
  * entry point is driven over it: lookups of every original key, full
- * postings iteration with positions, next_geq jumps, prefix scans, every
+ * postings iteration with positions, next_geq jumps, prefix scans, scans
+ * of the SURFACE dictionary (three blocks of words as written), every
  * document and its metadata, segment_damage.
  *
  * Input layout:
@@ -18,7 +19,8 @@
  *               the size) and a byte XORed in there
  * Re-sealing recomputes, from the layout of the original file, every block
  * CRC (dictionary, stored documents, skip table, postings and positions
- * blocks), the chunk CRCs of CHUNKCRCS, the section CRCs in the TOC and
+ * blocks, SURFACE blocks and its block index), the chunk CRCs of
+ * CHUNKCRCS, the section CRCs in the TOC and
  * the TOC CRC in the trailer.
  */
 #include "config.h"
@@ -30,13 +32,15 @@
 
 #include "index-format/layout.h"
 #include "index-format/segment.h"
+#include "index-format/surface.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define DOCS 130 /* > 128: the key in every document gets two postings blocks */
 #define MAX_KEYS 160
-#define MAX_SEALS 64
+#define MAX_SEALS 80
+#define SURFACE_FORMS 150 /* three SURFACE blocks */
 
 static uint8_t *original;
 static size_t original_size;
@@ -153,6 +157,19 @@ static void find_seals(void)
         }
         add_seal(blocks_at - 4, skip, 28 * (size_t)skip_entries);
     }
+    /* SURFACE (kind 12): each block's CRC, then the block index's. */
+    if (section_length[SECTION_SURFACE]) {
+        size_t start = (size_t)section_offset[SECTION_SURFACE];
+        size_t end = start + (size_t)section_length[SECTION_SURFACE];
+        uint32_t surface_blocks = get_u32(b + start);
+        for (uint32_t i = 0; i < surface_blocks; i++) {
+            size_t at = start + get_u32(b + start + 8 + 4 * (size_t)i);
+            size_t stop = i + 1 < surface_blocks
+                              ? start + get_u32(b + start + 8 + 4 * (size_t)(i + 1)) : end;
+            add_seal(at, at + 4, stop - at - 4);
+        }
+        add_seal(start + 4, start + 8, 4 * (size_t)surface_blocks);
+    }
     /* The chunked sections, each a single chunk here, through CHUNKCRCS. */
     static const uint32_t chunked[] = LAYOUT_CHUNKED_SECTIONS;
     size_t crc_at = (size_t)section_offset[SECTION_CHUNKCRCS];
@@ -234,6 +251,18 @@ static void build_original(void)
         snprintf(key, sizeof key, "w%03u", i);
         add_term(w, key, 100, i, DOCS, 2);
     }
+    /* words as written: w000s -> w000 ... (sorted: the forms of the keys
+     * w000..w149 in order) */
+    static char forms[SURFACE_FORMS][8], terms[SURFACE_FORMS][8];
+    surface_pair pairs[SURFACE_FORMS];
+    for (unsigned i = 0; i < SURFACE_FORMS; i++) {
+        snprintf(terms[i], sizeof terms[i], "w%03u", i);
+        snprintf(forms[i], sizeof forms[i], "w%03uy", i);
+        pairs[i] = (surface_pair){(const uint8_t *)forms[i], strlen(forms[i]),
+                                  (const uint8_t *)terms[i], strlen(terms[i])};
+    }
+    if (segment_writer_set_surface(w, pairs, SURFACE_FORMS, &err) != 0)
+        goto fail;
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.documents = DOCS;
@@ -408,6 +437,20 @@ static size_t key_at(size_t at)
     return at % key_count;
 }
 
+/* A pair the SURFACE decoder gives is within its bounds. */
+static int visit_surface(void *context, const surface_pair *pair)
+{
+    (void)context;
+    FUZZ_CHECK(pair->form_length >= 1 && pair->form_length <= SURFACE_MAX_BYTES);
+    FUZZ_CHECK(pair->term_length >= 1 && pair->term_length <= SURFACE_MAX_BYTES);
+    volatile uint8_t sum = 0;
+    for (size_t i = 0; i < pair->form_length; i++)
+        sum ^= pair->form[i];
+    for (size_t i = 0; i < pair->term_length; i++)
+        sum ^= pair->term[i];
+    return 0;
+}
+
 static void drive(segment *seg, uint32_t stride, size_t first_edit)
 {
     cops_error err;
@@ -431,6 +474,13 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit)
         scan_state state = {seg, stride, 0, 0, 0}; /* their keys are looked up above */
         (void)segment_scan_prefix(seg, (const uint8_t *)prefixes[i], strlen(prefixes[i]),
                                   visit_key, &state, &err);
+    }
+    static const char *const surface_prefixes[] = {"", "w", "w07", "w149y", "w2", "a", "zz"};
+    for (size_t i = 0; i < sizeof surface_prefixes / sizeof surface_prefixes[0]; i++) {
+        int present;
+        (void)segment_scan_surface(seg, (const uint8_t *)surface_prefixes[i],
+                                   strlen(surface_prefixes[i]), visit_surface, NULL, &present,
+                                   &err);
     }
     /* The walked documents, one the input chose, and the last one the
      * (possibly damaged) metadata claims. */
