@@ -58,6 +58,12 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
  * are searched as one (index-many.c); NULL for one index. */
 const char *index_segment_name(const cops_index *index, size_t segment_number);
 
+/* cops_document_get's look-up for a native index (no highlights):
+ * every live document's metadata is read until the identifier is `id`;
+ * 0 with *out, 1 when none has it, or an error. */
+int native_document_get(cops_index *index, const char *id, size_t max_text,
+                        cops_document **out, cops_error *err);
+
 /* The segment holding global document `doc`, and its local number. */
 segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local);
 

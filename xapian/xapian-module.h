@@ -43,7 +43,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 1"
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 2"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a xapian_module_host, offering a xapian_module). */
@@ -66,6 +66,7 @@ typedef struct xapian_module_host {
     __typeof__(snippet_plan_free) *snippet_plan_free;
     __typeof__(results_reserve) *results_reserve;
     __typeof__(results_add_hit) *results_add_hit;
+    __typeof__(document_new) *document_new;
     __typeof__(source_date_number) *source_date_number;
     __typeof__(bm25_prepare) *bm25_prepare;
     __typeof__(xapian_stub_read) *xapian_stub_read;
@@ -81,6 +82,7 @@ typedef struct xapian_module {
     __typeof__(xapian_engine_open) *open;
     __typeof__(xapian_engine_search) *search;
     __typeof__(xapian_engine_close) *close;
+    __typeof__(xapian_engine_document) *document;
 } xapian_module;
 
 #endif
