@@ -163,6 +163,14 @@ done
 http get "$BASE/index.html"
 expect_stdout_matches "^200"
 
+# --- sort by date is one search, whatever the number of dates (a walk of
+# counting searches per date span ran out of --max-searches: 503)
+stop_server
+start_server idx --max-searches 1
+http get "$BASE/search?q=grant&sort=-date&n=3&offset=2"
+json_check "sort=-date within a budget of one search" \
+    '[h["id"] for h in d["hits"]] == ["report-11", "report-23", "report-03"] and [h["rank"] for h in d["hits"]] == [3, 4, 5]'
+
 # --- slow clients: an idle connection is closed
 stop_server
 start_server idx --client-timeout 1 --poll 50
