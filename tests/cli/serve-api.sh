@@ -214,6 +214,27 @@ expect_exit 2 "at most 64 indexes" -- "$COPS_SERVE_PROG" $(seq 65 | sed 's/.*/-i
     --listen 127.0.0.1:0
 expect_stderr_contains "at most 64 indexes"
 
+# --- a Xapian-engine index: a build swaps in a fresh directory, which the
+# watcher sees too; its document view; date orders are native-only
+stop_server
+if index_engine xapian xidx docs.jsonl; then
+    start_server xidx --poll 50
+    http get "$BASE/doc/xss-img?q=onerror"
+    json_check "xapian: the whole text, highlighted" \
+        '[d["text"][a:b] for a, b in d["highlights"]] == ["onerror", "onerror"] and d["text"].endswith("the end")'
+    http get "$BASE/search?q=grant&sort=date"
+    expect_stdout_matches "^400" "xapian: a date order is refused"
+    expect_stdout_contains "date orders need a native index"
+    printf '{"id":"later","title":"A later grant","date":"2019-02-03","text":"grant"}\n' >>docs.jsonl
+    run cops_index -q --engine xapian -i xidx docs.jsonl
+    wait_for_generation 2
+    json_check "xapian: the new build is picked up" 'd["generation"] == 2'
+    http get "$BASE/search?q=grant&n=1"
+    json_check "xapian: and searched" 'd["total"] == 36'
+    http get "$BASE/doc/later"
+    expect_stdout_matches "^200" "xapian: its new document opens"
+fi
+
 # --- SIGTERM: a clean stop
 stop_server
 check "SIGTERM stops it with status 0" test "$SERVER_RC" = 0
