@@ -184,6 +184,18 @@ wait_for_generation 2
 json_check "the new commit is picked up" 'd["generation"] == 2 and d["documents"] == 35'
 http get "$BASE/search?q=grant&n=1"
 json_check "and searched" 'd["total"] == 35'
+# requests under way while two more commits replace the shared handle
+python3 "$HTTP_CLIENT" parallel 8 150 "$BASE/search?q=grant&n=20" "$BASE/doc/report-30?q=grant" \
+    "$BASE/search?q=grant&sort=-date" >parallel.out 2>&1 &
+load_pid=$!
+for commit in 3 4; do
+    printf '{"id":"late-%s","title":"A late grant","date":"2019-01-02","text":"grant"}\n' $commit >>docs.jsonl
+    run cops_index -q -i idx docs.jsonl
+    wait_for_generation $commit
+done
+wait $load_pid
+check "1,200 requests during two commits, all answered" grep -qx "200 1200" parallel.out
+json_check "both commits picked up" 'd["generation"] == 4 and d["documents"] == 37'
 
 # --- several indexes searched as one, each hit naming its index
 printf '{"id":"desk-1","title":"Sheriff grant","date":"2020-03-04","text":"The sheriff got a grant."}\n' >desk.jsonl
@@ -193,11 +205,11 @@ awk 'BEGIN { printf "{\"id\":\"desk-long\",\"title\":\"Long\",\"text\":\"deputy 
 run cops_index -q -i idx2 desk.jsonl
 stop_server
 start_server idx -i idx2 --poll 50
-check "the log counts the documents of both" grep -q "serving 37 documents" "$TMP/server.log"
+check "the log counts the documents of both" grep -q "serving 39 documents" "$TMP/server.log"
 http get "$BASE/search?q=grant&n=100"
-json_check "-i idx -i idx2: the matches of both" 'd["total"] == 36 and len(d["hits"]) == 36'
+json_check "-i idx -i idx2: the matches of both" 'd["total"] == 38 and len(d["hits"]) == 38'
 json_check "each hit names its index" \
-    '{h["id"]: h["index"] for h in d["hits"]}["desk-1"] == "idx2" and sum(h["index"] == "idx" for h in d["hits"]) == 35'
+    '{h["id"]: h["index"] for h in d["hits"]}["desk-1"] == "idx2" and sum(h["index"] == "idx" for h in d["hits"]) == 37'
 http get "$BASE/search?q=sheriff"
 json_check "a word of one index only" 'd["total"] == 1 and d["hits"][0]["index"] == "idx2"'
 http get "$BASE/doc/desk-1?q=sheriff"
@@ -209,7 +221,7 @@ json_check "only the matches in what is shown are highlighted" 'd["highlights"] 
 printf '{"id":"desk-2","title":"Another sheriff","date":"2020-05-06","text":"sheriff"}\n' >>desk.jsonl
 run cops_index -q -i idx2 desk.jsonl
 wait_for_generation 2
-json_check "a commit to the second index is picked up" 'd["generation"] == 2 and d["documents"] == 38'
+json_check "a commit to the second index is picked up" 'd["generation"] == 2 and d["documents"] == 40'
 expect_exit 2 "at most 64 indexes" -- "$COPS_SERVE_PROG" $(seq 65 | sed 's/.*/-i idx/') \
     --listen 127.0.0.1:0
 expect_stderr_contains "at most 64 indexes"
@@ -230,7 +242,7 @@ if index_engine xapian xidx docs.jsonl; then
     wait_for_generation 2
     json_check "xapian: the new build is picked up" 'd["generation"] == 2'
     http get "$BASE/search?q=grant&n=1"
-    json_check "xapian: and searched" 'd["total"] == 36'
+    json_check "xapian: and searched" 'd["total"] == 38'
     http get "$BASE/doc/later"
     expect_stdout_matches "^200" "xapian: its new document opens"
 fi
