@@ -344,8 +344,7 @@ int cops_index_analyze(cops_index *index, const char *text,
 typedef enum cops_default_op { COPS_OP_AND = 0, COPS_OP_OR = 1 } cops_default_op;
 
 /* The order of the hits: by score, or by the documents' dates (undated
- * documents last, ties by document number).  Date orders are native-only:
- * a Xapian index fails with COPS_EUNSUPPORTED. */
+ * documents last, ties by document number), for both engines. */
 typedef enum cops_sort {
     COPS_SORT_RELEVANCE = 0,   /* highest score first (default) */
     COPS_SORT_DATE_OLDEST = 1, /* earliest date first (cops-query --sort date) */

@@ -141,9 +141,6 @@ static void fail_search(api_call *call, int rc, const char *failed)
         call->status = 400;
         call->failure = json_pack("{s:{s:I,s:o}}", "error", "status", (json_int_t)400, "message",
                                   json_text(call->err.message));
-    } else if (rc == COPS_EUNSUPPORTED) {
-        fail(call, 400, "sort: date orders need a native index (the Xapian engine ranks by "
-                        "relevance only)");
     } else if (rc == COPS_ENOMEM) {
         fail(call, 503, "out of memory");
     } else {

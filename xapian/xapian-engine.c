@@ -431,9 +431,6 @@ int xapian_engine_search(cops_index *index, const query_node *query,
                          const cops_search_options *options, cops_results *results,
                          cops_error *err)
 {
-    if (options->sort != COPS_SORT_RELEVANCE)
-        return error_set(err, COPS_EUNSUPPORTED, "--sort by date needs a native index: the "
-                         "Xapian engine ranks by relevance only");
     xapian_plan_options plan;
     xapian_plan_options_init(&plan);
     plan.title_weight = options->title_weight;
@@ -455,6 +452,11 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     weight.k2 = 0;
     weight.k3 = 1;
     weight.min_normlen = 0;
+    /* Dates are stored as YYYYMMDD (xapian-plan.c): bytes compare as dates. */
+    weight.order_slot = XAPIAN_PLAN_DATE_SLOT;
+    weight.order = options->sort == COPS_SORT_DATE_OLDEST   ? COPS_XAPIAN_BY_VALUE
+                   : options->sort == COPS_SORT_DATE_NEWEST ? COPS_XAPIAN_BY_VALUE_DESCENDING
+                                                            : COPS_XAPIAN_BY_WEIGHT;
     size_t limit = options->count_only ? 0 : options->limit;
     int exact = options->exact_total || options->count_only;
     cops_xapian_results *found = NULL;
