@@ -138,3 +138,45 @@ static void check_document_view(cops_engine engine)
 Test(document, native_index) { check_document_view(COPS_ENGINE_NATIVE); }
 
 Test(document, xapian_index) { check_document_view(COPS_ENGINE_XAPIAN); }
+
+Test(document, a_replaced_document_is_its_new_version)
+{
+    /* An update marks the old version deleted (native engine) in a segment
+     * that lives on (the other file's document is there): the look-up
+     * skips it and finds the new version in the new segment. */
+    char *dir = testlib_tempdir("document-update");
+    char changed[512], kept[512], index_dir[512];
+    snprintf(changed, sizeof changed, "%s/changed.jsonl", dir);
+    snprintf(kept, sizeof kept, "%s/kept.jsonl", dir);
+    snprintf(index_dir, sizeof index_dir, "%s/index", dir);
+    static const char kept_record[] = "{\"id\":\"b\",\"text\":\"b\"}\n";
+    free(testlib_write_file(dir, "kept.jsonl", kept_record, strlen(kept_record)));
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.threads = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    const char *inputs[] = {changed, kept};
+    static const char *const versions[] = {"first version", "second version"};
+    for (int v = 0; v < 2; v++) {
+        FILE *f = fopen(changed, "w");
+        cr_assert_not_null(f);
+        fprintf(f, "{\"id\":\"a\",\"text\":\"%s\"}\n", versions[v]);
+        cr_assert_eq(fclose(f), 0);
+        cr_assert_eq(cops_build(index_dir, inputs, 2, &options, &summary, &err), 0, "%s",
+                     err.message);
+    }
+    cops_index *index = NULL;
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    cops_index_stats stats;
+    cr_assert_eq(cops_index_stats_get(index, &stats, &err), 0, "%s", err.message);
+    cr_assert_eq(stats.segments, 2, "the old version's segment lives on");
+    cops_document *d = NULL;
+    cr_assert_eq(cops_document_get(index, "a", "version", 0, &d, &err), 0, "%s", err.message);
+    cr_assert_str_eq(d->text, "second version");
+    cr_assert_eq(d->highlight_count, 1);
+    cr_assert_eq(d->highlights[0].start, 7);
+    cops_document_free(d);
+    cops_index_close(index);
+    testlib_remove_tree(dir);
+}
