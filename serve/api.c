@@ -150,13 +150,11 @@ static void fail_search(api_call *call, int rc, const char *failed)
     }
 }
 
-/* What a search of the user's own query adds (cops_search_options): it
- * relaxes and suggests as cops-query does. */
-enum { SEARCH_PLAIN = 0, SEARCH_RELAX = 1, SEARCH_SUGGEST = 2 };
-
-/* One library search; fails the call on error. */
+/* One library search of the user's query, in order `sort`, relaxed and
+ * with suggestions as cops-query searches (cops.h's relax and suggest);
+ * fails the call on error. */
 static cops_results *run_search(api_call *call, const char *query, size_t offset, size_t limit,
-                                cops_sort sort, unsigned extras)
+                                cops_sort sort)
 {
     if (search_budget_spend(&call->budget) != 0) {
         fail_search(call, COPS_ELIMIT, query);
@@ -168,8 +166,8 @@ static cops_results *run_search(api_call *call, const char *query, size_t offset
     options.limit = limit;
     options.snippet_chars = SNIPPET_CHARS;
     options.sort = sort;
-    options.relax = (extras & SEARCH_RELAX) != 0;
-    options.suggest = (extras & SEARCH_SUGGEST) != 0;
+    options.relax = 1;
+    options.suggest = 1;
     cops_results *results;
     int rc = cops_search(call->index, query, &options, &results, &call->err);
     if (rc != 0) {
@@ -361,7 +359,7 @@ static json_t *api_search(api_call *call)
     json_t *hints = NULL;
     uint64_t total = 0;
     cops_results *results =
-        run_search(call, call->base, offset, n, order, SEARCH_RELAX | SEARCH_SUGGEST);
+        run_search(call, call->base, offset, n, order);
     if (results) {
         total = cops_results_total(results);
         append_hits(call, hits, results);
