@@ -31,6 +31,7 @@
 #include "query/relax.h"
 #include "query/results.h"
 #include "query/search.h"
+#include "query/snippet.h"
 #include "xapian/xapian-module.h"
 
 /* Searches of indexes of other engines than the native one (cops_search). */
@@ -52,6 +53,9 @@ typedef struct engine_ops {
                   cops_results *results, cops_error *err);
     /* Release what open took, but for the analyzer and the handle. */
     void (*close)(cops_index *index);
+    /* The document of an identifier, without highlights (cops_document_get). */
+    int (*document)(cops_index *index, const char *id, size_t max_text, cops_document **out,
+                    cops_error *err);
 } engine_ops;
 
 static int native_open(cops_index *index, const char *path, unsigned allow, cops_error *err)
@@ -79,6 +83,7 @@ static const xapian_module_host xapian_host = {
     .results_reserve = results_reserve,
     .results_add_hit = results_add_hit,
     .results_add_notes = results_add_notes,
+    .document_new = document_new,
     .source_date_number = source_date_number,
     .bm25_prepare = bm25_prepare,
     .suggest_edit_distance = suggest_edit_distance,
@@ -133,13 +138,19 @@ static int xapian_search(cops_index *index, const query_node *query,
 
 static void xapian_close(cops_index *index) { xapian()->close(index); }
 
+static int xapian_document(cops_index *index, const char *id, size_t max_text,
+                           cops_document **out, cops_error *err)
+{
+    return xapian()->document(index, id, max_text, out, err);
+}
+
 /* ------------------------------------------------------ the table */
 
 static const engine_ops engines[] = {
     {COPS_ENGINE_NATIVE, NULL, NULL, native_build_begin, native_open, native_search,
-     native_index_close},
+     native_index_close, native_document_get},
     {COPS_ENGINE_XAPIAN, xapian_detect, xapian_load, xapian_build_begin_loaded, xapian_open,
-     xapian_search, xapian_close},
+     xapian_search, xapian_close, xapian_document},
 };
 #define ENGINE_COUNT (sizeof engines / sizeof engines[0])
 
@@ -374,5 +385,60 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     }
     results->milliseconds = now_milliseconds() - started;
     *out = results;
+    return 0;
+}
+
+/* ------------------------------------------------- a document by id */
+
+/* Highlight in `document` the words `query_text` matches, as a hit's
+ * snippet would (snippet_highlight). */
+static int highlight_document(cops_index *index, const char *query_text, cops_document *document,
+                              cops_error *err)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    query_node *query = NULL;
+    int rc = search_parse(query_text, &options, &query, err);
+    snippet_plan plan = {0};
+    if (rc == 0 && snippet_plan_build(index->analyzer, query, &plan) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    cops_span *spans = NULL;
+    size_t count = 0;
+    if (rc == 0)
+        rc = snippet_highlight(index->analyzer, document->text, document->text_length, &plan,
+                               &spans, &count, err);
+    if (rc == 0)
+        document_set_highlights(document, spans, count);
+    snippet_plan_free(&plan);
+    query_free(query);
+    return rc;
+}
+
+int cops_document_get(cops_index *index, const char *id, const char *query, size_t max_text,
+                      cops_document **out, cops_error *err)
+{
+    *out = NULL;
+    if (!index || !id)
+        return error_set(err, COPS_EINVAL, "cops_document_get: no index or no identifier");
+    if (max_text == 0 || max_text > COPS_DOCUMENT_TEXT_MAX)
+        max_text = COPS_DOCUMENT_TEXT_MAX;
+    const engine_ops *engine = engine_row(index->engine);
+    if (!engine)
+        return error_set(err, COPS_EINVAL, "unknown engine %d", (int)index->engine);
+    /* A Xapian database is not thread-safe: as cops_search, take turns. */
+    int take_turns = index->engine != COPS_ENGINE_NATIVE;
+    if (take_turns)
+        pthread_mutex_lock(&foreign_search_lock);
+    cops_document *document = NULL;
+    int rc = engine->document(index, id, max_text, &document, err);
+    if (take_turns)
+        pthread_mutex_unlock(&foreign_search_lock);
+    if (rc == 0 && query)
+        rc = highlight_document(index, query, document, err);
+    if (rc != 0) {
+        cops_document_free(document);
+        return rc;
+    }
+    *out = document;
     return 0;
 }

@@ -382,8 +382,7 @@ int cops_index_analyze(cops_index *index, const char *text,
 typedef enum cops_default_op { COPS_OP_AND = 0, COPS_OP_OR = 1 } cops_default_op;
 
 /* The order of the hits: by score, or by the documents' dates (undated
- * documents last, ties by document number).  Date orders are native-only:
- * a Xapian index fails with COPS_EUNSUPPORTED. */
+ * documents last, ties by document number), for both engines. */
 typedef enum cops_sort {
     COPS_SORT_RELEVANCE = 0,   /* highest score first (default) */
     COPS_SORT_DATE_OLDEST = 1, /* earliest date first (cops-query --sort date) */
@@ -537,6 +536,45 @@ const char *cops_results_relaxed(const cops_results *results, size_t *required,
 const char *cops_results_note(const cops_results *results, size_t i);
 /* Wall time of cops_search, in milliseconds. */
 double cops_results_milliseconds(const cops_results *results);
+
+/* ------------------------------------------------- a document by id */
+
+/* A document's stored text shown whole (a document view), at most this
+ * many bytes of it unless the caller asks for less. */
+#define COPS_DOCUMENT_TEXT_MAX ((size_t)1 << 20)
+
+typedef struct cops_document {
+    const char *id;
+    const char *title;          /* "" when untitled */
+    const char *date;           /* "YYYY-MM-DD" or NULL */
+    const char *text;           /* the stored text's first text_length bytes,
+                                 * NUL-terminated, cut before a whole UTF-8
+                                 * character when capped */
+    size_t text_length;
+    size_t stored_length;       /* bytes of the whole stored text */
+    int truncated;              /* 1 when text_length < stored_length */
+    const cops_span *highlights; /* the query's matches in text, in text
+                                 * order: exactly the words a snippet of a hit
+                                 * highlights (phrases and NEAR as a whole),
+                                 * over all of text, at most 20000 */
+    size_t highlight_count;
+    const char *index;          /* the index it is from, as given to
+                                 * cops_index_open_many; NULL for one index */
+} cops_document;
+
+/* The live document whose identifier is `id` (cops_hit.id), with at most
+ * `max_text` bytes of its stored text (0 or more than
+ * COPS_DOCUMENT_TEXT_MAX: COPS_DOCUMENT_TEXT_MAX).  With `query` (may be
+ * NULL), the words of the text the query matches are in highlights; a
+ * query that does not parse fails with COPS_ESYNTAX.  A native index
+ * finds the identifier by reading every document's metadata (no stored
+ * text is inflated but the one returned), a Xapian index by its unique id
+ * term.  Returns 0 with *out (OUT; free with cops_document_free), 1 when
+ * no live document has that identifier (*out NULL), or an error.  Threads
+ * may share `index` as for cops_search. */
+int cops_document_get(cops_index *index, const char *id, const char *query, size_t max_text,
+                      cops_document **out, cops_error *err);
+void cops_document_free(cops_document *document);
 
 /* ------------------------------------------------------------ output */
 

@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "base/escape.h"
 #include "index-format/codec.h"
+#include "query/results.h"
 
 /* Open the segments named by the manifest.  COPS_ENOINDEX from a segment
  * means a writer committed and removed it between our two reads. */
@@ -364,4 +365,35 @@ int cops_index_analyze(cops_index *index, const char *text,
     int rc = analyzer_run(index->analyzer, text, strlen(text), 0, 0, forward_token, &forward, NULL,
                           NULL);
     return rc < 0 ? error_set(err, rc, "analysis failed") : 0;
+}
+
+int native_document_get(cops_index *index, const char *id, size_t max_text,
+                        cops_document **out, cops_error *err)
+{
+    *out = NULL;
+    size_t id_length = strlen(id);
+    for (size_t s = 0; s < index->segment_count; s++) {
+        segment *seg = index->segments[s];
+        for (uint32_t local = 0; local < segment_documents(seg); local++) {
+            if (index->has_deletions && deletions_test(&index->deleted[s], local))
+                continue;
+            segment_metadata meta;
+            int rc = segment_read_metadata(seg, local, &meta, err);
+            if (rc != 0)
+                return rc;
+            if (meta.id_length != id_length || memcmp(meta.id, id, id_length) != 0)
+                continue;
+            segment_document stored = {0};
+            rc = segment_read_document_prefix(seg, local, max_text, &stored, err);
+            if (rc != 0)
+                return rc;
+            document_parts parts = {meta.id, meta.id_length, meta.title, meta.title_length,
+                                    segment_date(seg, local), stored.text, stored.text_length,
+                                    stored.stored_length, index_segment_name(index, s)};
+            rc = document_new(&parts, max_text, out, err);
+            segment_document_free(&stored);
+            return rc;
+        }
+    }
+    return 1;
 }

@@ -71,6 +71,11 @@ uint64_t index_record_source(const cops_index *index, size_t segment_number, uin
 /* Take `other`'s records (its segments now numbered from `first_segment`)
  * into `index`'s; COPS_ENOMEM (`other` keeps what was not taken). */
 int index_take_records(cops_index *index, cops_index *other, size_t first_segment);
+/* cops_document_get's look-up for a native index (no highlights):
+ * every live document's metadata is read until the identifier is `id`;
+ * 0 with *out, 1 when none has it, or an error. */
+int native_document_get(cops_index *index, const char *id, size_t max_text,
+                        cops_document **out, cops_error *err);
 
 /* The segment holding global document `doc`, and its local number. */
 segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local);

@@ -277,3 +277,84 @@ const cops_hit *cops_results_hit(const cops_results *results, size_t i)
 {
     return i < results->count ? &results->hits[i] : NULL;
 }
+
+/* ----------------------------------------------------- a document by id */
+
+/* The cops_document and the strings it owns (cops.h's fields point into
+ * the strings). */
+typedef struct owned_document {
+    cops_document public;
+    char *id, *title, *date, *text, *index;
+    cops_span *highlights;
+} owned_document;
+
+/* The end of text[0, length) cut to at most `max` bytes before a whole
+ * UTF-8 character: a last character whose lead byte says it goes on past
+ * the cut is left out (the bytes after the cut may not have been read). */
+static size_t whole_characters(const char *text, size_t length, size_t max)
+{
+    if (length <= max)
+        return length;
+    size_t lead = max;
+    while (lead > 0 && max - lead < 4 && ((unsigned char)text[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return 0;
+    unsigned char c = (unsigned char)text[lead - 1];
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return lead - 1 + need <= max ? max : lead - 1;
+}
+
+int document_new(const document_parts *parts, size_t max_text, cops_document **out,
+                 cops_error *err)
+{
+    *out = NULL;
+    owned_document *document = calloc(1, sizeof *document);
+    if (!document)
+        return error_set(err, COPS_ENOMEM, "out of memory reading a document");
+    size_t known = parts->stored_length > parts->text_length ? parts->stored_length
+                                                             : parts->text_length;
+    size_t kept = whole_characters(parts->text, known, max_text);
+    if (kept > parts->text_length)
+        kept = parts->text_length;
+    document->id = copy_text(parts->id, parts->id_length);
+    document->title = copy_text(parts->title, parts->title_length);
+    document->date = format_date(parts->date);
+    document->text = copy_text(parts->text, kept);
+    document->index = parts->index ? strdup(parts->index) : NULL;
+    cops_document *shown = &document->public;
+    *shown = (cops_document){document->id, document->title, document->date, document->text, kept,
+                             parts->stored_length > kept ? parts->stored_length : kept, 0, NULL,
+                             0, document->index};
+    shown->truncated = shown->text_length < shown->stored_length;
+    if (!document->id || !document->title || (parts->date && !document->date) || !document->text
+        || (parts->index && !document->index)) {
+        cops_document_free(shown);
+        return error_set(err, COPS_ENOMEM, "out of memory reading a document");
+    }
+    *out = shown;
+    return 0;
+}
+
+void document_set_highlights(cops_document *document, cops_span *spans, size_t count)
+{
+    owned_document *owned = (owned_document *)document;
+    free(owned->highlights);
+    owned->highlights = spans;
+    document->highlights = spans;
+    document->highlight_count = count;
+}
+
+void cops_document_free(cops_document *document)
+{
+    if (!document)
+        return;
+    owned_document *owned = (owned_document *)document;
+    free(owned->id);
+    free(owned->title);
+    free(owned->date);
+    free(owned->text);
+    free(owned->index);
+    free(owned->highlights);
+    free(owned);
+}

@@ -60,4 +60,26 @@ int results_add_notes(cops_results *results, const lower_notes *notes, cops_erro
 /* Keep the parsed query as an --explain tree, as text and as JSON. */
 void results_set_tree(cops_results *results, const query_node *query);
 
+/* What an engine found of a document looked up by id (cops_document_get):
+ * borrowed bytes, copied by document_new. */
+typedef struct document_parts {
+    const char *id;
+    size_t id_length;
+    const char *title;
+    size_t title_length;
+    uint32_t date;              /* YYYYMMDD, 0 when undated */
+    const char *text;           /* at least the first max_text bytes read, when there are */
+    size_t text_length;
+    size_t stored_length;       /* of the whole stored text */
+    const char *index;          /* its index's name, or NULL */
+} document_parts;
+
+/* A cops_document holding copies of `parts`, its text cut to `max_text`
+ * bytes before a whole character; *out (OUT) is freed with
+ * cops_document_free.  0 or COPS_ENOMEM. */
+int document_new(const document_parts *parts, size_t max_text, cops_document **out,
+                 cops_error *err);
+/* Give `document` the highlight spans `spans` (malloc'd; it owns them now). */
+void document_set_highlights(cops_document *document, cops_span *spans, size_t count);
+
 #endif

@@ -55,6 +55,7 @@ typedef struct scan {
     size_t member_count, member_capacity;
     size_t occurrences_to;   /* occurrences are known for the matches before */
     unsigned char leaves_seen[64]; /* leaves (modulo 64) with an occurrence */
+    int whole;               /* scan to the end: every occurrence, not one window's */
     int failed;              /* out of memory */
 } scan;
 
@@ -333,7 +334,7 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
     size_t analysed = 0;
     size_t at = s->next_at;
     while (at < limit) {
-        if (s->first_start != SIZE_MAX && at - s->first_start >= s->around)
+        if (!s->whole && s->first_start != SIZE_MAX && at - s->first_start >= s->around)
             break;
         size_t end = chunk_end(text, at, limit);
         if (chunk_may_match(s->plan, text + at, end - at)) {
@@ -354,7 +355,7 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
                 if (s->first_start == SIZE_MAX)
                     forget_old_matches(s);
             }
-            if (s->first_start != SIZE_MAX && window_holds_every_leaf(s))
+            if (!s->whole && s->first_start != SIZE_MAX && window_holds_every_leaf(s))
                 break;
         } else {
             /* one position per byte: more than the words skipped */
@@ -629,5 +630,41 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
     }
     *text_out = (char *)out.data;
     *spans_out = spans;
+    return 0;
+}
+
+int snippet_highlight(analyzer *text_analyzer, const char *text, size_t length,
+                      const snippet_plan *plan, cops_span **spans_out, size_t *span_count,
+                      cops_error *err)
+{
+    *spans_out = NULL;
+    *span_count = 0;
+    scan s = {0};
+    s.plan = plan;
+    s.first_start = SIZE_MAX;
+    s.whole = 1;
+    if (plan->leaf_count > 0 && scan_text(text_analyzer, text, length, &s) == SIZE_MAX)
+        s.failed = 1;
+    if (!s.failed)
+        find_occurrences(&s, 0, s.match_count, 0);
+    drop_lonely_near(&s);
+    byte_range *words = NULL;
+    size_t word_count = 0;
+    cops_span *spans = NULL;
+    if (!s.failed && highlighted_words(&s, 0, length, &words, &word_count) != 0)
+        s.failed = 1;
+    if (!s.failed && word_count && !(spans = malloc(word_count * sizeof *spans)))
+        s.failed = 1;
+    for (size_t i = 0; spans && i < word_count; i++)
+        spans[i] = (cops_span){words[i].start, words[i].end - words[i].start};
+    int failed = s.failed;
+    free(words);
+    scan_free(&s);
+    if (failed) {
+        free(spans);
+        return error_set(err, COPS_ENOMEM, "out of memory highlighting a document");
+    }
+    *spans_out = spans;
+    *span_count = spans ? word_count : 0;
     return 0;
 }

@@ -141,4 +141,13 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
                   size_t target_chars, size_t *scan_budget, char **text_out,
                   cops_span **spans_out, size_t *span_count, cops_error *err);
 
+/* The words of text[0, length) that `plan` highlights, over the whole
+ * text (the scan does not stop at a window; at most the first 20,000
+ * words matching a term are looked at): *spans_out (OUT, malloc'd, NULL
+ * when *span_count is 0) holds byte ranges of `text`, in text order.
+ * Returns 0 or COPS_ENOMEM. */
+int snippet_highlight(analyzer *text_analyzer, const char *text, size_t length,
+                      const snippet_plan *plan, cops_span **spans_out, size_t *span_count,
+                      cops_error *err);
+
 #endif

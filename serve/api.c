@@ -14,15 +14,11 @@
 #include "serve/date-walk.h"
 #include "serve/json-text.h"
 
-/* A range of dates holding at most this many matches is fetched whole and
- * sorted here; a larger one is split (date-walk.h). */
-#define SORT_FETCH_ALL 200
-/* Characters of stored text a document view shows (the snippet window
- * the library builds, highlights included): its longest, which the
- * library bounds (cops_search_options.snippet_chars). */
-#define DOC_TEXT_CHARS ((size_t)10000)
-/* A locator query is the user's query with a date filter added. */
-#define LOCATOR_EXTRA_BYTES 64
+/* Bytes of stored text a document view shows at most (API.md, "truncated"
+ * beyond): a JSON answer of about this size with its highlights. */
+#define DOC_TEXT_BYTES ((size_t)256 << 10)
+/* Bytes of a hit's snippet (cops_search_options.snippet_chars). */
+#define SNIPPET_CHARS 200
 
 /* The state of one request. */
 typedef struct api_call {
@@ -154,14 +150,11 @@ static void fail_search(api_call *call, int rc, const char *failed)
     }
 }
 
-/* What a search of the user's own query adds (cops_search_options): the
- * relevance page relaxes and suggests as cops-query does; the document
- * view relaxes too, so that a hit's "locate" finds it again. */
-enum { SEARCH_PLAIN = 0, SEARCH_RELAX = 1, SEARCH_SUGGEST = 2 };
-
-/* One library search; fails the call on error. */
+/* One library search of the user's query, in order `sort`, relaxed and
+ * with suggestions as cops-query searches (cops.h's relax and suggest);
+ * fails the call on error. */
 static cops_results *run_search(api_call *call, const char *query, size_t offset, size_t limit,
-                                size_t snippet_chars, unsigned extras)
+                                cops_sort sort)
 {
     if (search_budget_spend(&call->budget) != 0) {
         fail_search(call, COPS_ELIMIT, query);
@@ -171,9 +164,10 @@ static cops_results *run_search(api_call *call, const char *query, size_t offset
     cops_search_options_init(&options);
     options.offset = offset;
     options.limit = limit;
-    options.snippet_chars = snippet_chars;
-    options.relax = (extras & SEARCH_RELAX) != 0;
-    options.suggest = (extras & SEARCH_SUGGEST) != 0;
+    options.snippet_chars = SNIPPET_CHARS;
+    options.sort = sort;
+    options.relax = 1;
+    options.suggest = 1;
     cops_results *results;
     int rc = cops_search(call->index, query, &options, &results, &call->err);
     if (rc != 0) {
@@ -192,14 +186,12 @@ static uint64_t count_of(api_call *call, const char *query)
     return count;
 }
 
-/* A hit, with where to find it again: hit `rank` of `locator` (the
- * document view searches that, see api_doc). */
-static json_t *hit_json(const cops_hit *hit, const char *locator, size_t rank)
+/* A hit as the API shows it; its rank counts the offset. */
+static json_t *hit_json(const cops_hit *hit)
 {
-    json_t *object = json_pack("{s:I,s:o,s:o,s:o,s:f,s:{s:o,s:I}}", "rank", (json_int_t)hit->rank,
-                               "id", json_text(hit->id), "title", json_text(hit->title), "date",
-                               json_text(hit->date), "score", hit->score, "locate", "q",
-                               json_text(locator), "rank", (json_int_t)rank);
+    json_t *object = json_pack("{s:I,s:o,s:o,s:o,s:f}", "rank", (json_int_t)hit->rank, "id",
+                               json_text(hit->id), "title", json_text(hit->title), "date",
+                               json_text(hit->date), "score", hit->score);
     if (object && hit->index) /* several indexes are served */
         json_object_set_new(object, "index", json_text(hit->index));
     if (object
@@ -211,129 +203,16 @@ static json_t *hit_json(const cops_hit *hit, const char *locator, size_t rank)
     return object;
 }
 
-/* Append hits [first, first + count) of `results` (relevance order) to `hits`. */
-static void append_hits(api_call *call, json_t *hits, const cops_results *results,
-                        const char *locator, size_t first, size_t count, size_t rank_shift)
+/* Append the hits of `results` to `hits`. */
+static void append_hits(api_call *call, json_t *hits, const cops_results *results)
 {
-    for (size_t i = first; i < first + count && i < cops_results_count(results); i++) {
-        const cops_hit *hit = cops_results_hit(results, i);
-        json_t *object = hit_json(hit, locator, hit->rank);
+    for (size_t i = 0; i < cops_results_count(results); i++) {
+        json_t *object = hit_json(cops_results_hit(results, i));
         if (!object || json_array_append_new(hits, object) != 0) {
             fail(call, 503, "out of memory");
             return;
         }
-        json_object_set_new(object, "rank", json_integer((json_int_t)(json_array_size(hits) + rank_shift)));
     }
-}
-
-/* ------------------------------------------------------- sort by date */
-
-typedef struct date_page {
-    api_call *call;
-    json_t *hits;
-    uint64_t skip;      /* matches still to pass over */
-    size_t need;        /* hits still wanted */
-    size_t offset;      /* of the page, for the ranks */
-    int newest_first;
-} date_page;
-
-/* Oldest first (newest first), matches of one date in relevance order. */
-static int date_then_rank(const cops_hit *x, const cops_hit *y, int newest_first)
-{
-    int order = strcmp(x->date ? x->date : "", y->date ? y->date : "");
-    if (newest_first)
-        order = -order;
-    return order ? order : (x->rank > y->rank) - (x->rank < y->rank);
-}
-
-static int oldest_first(const void *a, const void *b)
-{
-    return date_then_rank(*(const cops_hit *const *)a, *(const cops_hit *const *)b, 0);
-}
-
-static int newest_first(const void *a, const void *b)
-{
-    return date_then_rank(*(const cops_hit *const *)a, *(const cops_hit *const *)b, 1);
-}
-
-/* Take the page's share of `results`: in relevance order when they share
- * one day (`in_order`), else sorted by date here. */
-static void take_from(date_page *page, const cops_results *results, const char *locator,
-                      int in_order, size_t first)
-{
-    size_t count = cops_results_count(results);
-    if (in_order) {
-        size_t taken = count - first < page->need ? count - first : page->need;
-        append_hits(page->call, page->hits, results, locator, first, taken, page->offset);
-        page->need -= taken;
-        return;
-    }
-    const cops_hit **sorted = malloc(count * sizeof *sorted + 1);
-    if (!sorted) {
-        fail(page->call, 503, "out of memory");
-        return;
-    }
-    for (size_t i = 0; i < count; i++)
-        sorted[i] = cops_results_hit(results, i);
-    qsort(sorted, count, sizeof *sorted, page->newest_first ? newest_first : oldest_first);
-    for (size_t i = first; i < count && page->need > 0; i++, page->need--) {
-        json_t *object = hit_json(sorted[i], locator, sorted[i]->rank);
-        if (!object || json_array_append_new(page->hits, object) != 0) {
-            fail(page->call, 503, "out of memory");
-            break;
-        }
-        json_object_set_new(object, "rank",
-                            json_integer((json_int_t)(json_array_size(page->hits) + page->offset)));
-    }
-    free(sorted);
-}
-
-static walk_step visit_for_page(void *context, const date_span *span, const char *filtered,
-                                uint64_t count)
-{
-    date_page *page = context;
-    if (page->skip >= count) {
-        page->skip -= count;
-        return WALK_SKIP;
-    }
-    int one_day = span->level == DATE_DAYS && span->low == span->high;
-    if (!one_day && count > SORT_FETCH_ALL)
-        return WALK_DESCEND;
-    size_t first = (size_t)page->skip;
-    /* A day's matches keep relevance order: fetch only the page's share. */
-    cops_results *results = one_day ? run_search(page->call, filtered, first, page->need, 200, SEARCH_PLAIN)
-                                    : run_search(page->call, filtered, 0, (size_t)count, 200, SEARCH_PLAIN);
-    if (results) {
-        take_from(page, results, filtered, one_day, one_day ? 0 : first);
-        cops_results_free(results);
-    }
-    page->skip = 0;
-    return page->call->status || page->need == 0 ? WALK_STOP : WALK_SKIP;
-}
-
-/* The page of `offset`, `n` of the base query's matches in date order:
- * dated matches by the walk, then the undated ones in relevance order. */
-static void page_by_date(api_call *call, json_t *hits, size_t offset, size_t n, int newest)
-{
-    date_page page = {call, hits, offset, n, offset, newest};
-    date_walk walk = {call->index, call->base, newest, &call->budget, visit_for_page, &page};
-    date_span all = date_span_all();
-    int rc = date_walk_run(&walk, &all, &call->err);
-    if (rc < 0)
-        fail_search(call, rc, call->base);
-    if (call->status || page.need == 0)
-        return;
-    char *undated = date_filtered_query(call->base, "NOT date:0001..9999");
-    if (!undated) {
-        fail(call, 503, "out of memory");
-        return;
-    }
-    cops_results *results = run_search(call, undated, (size_t)page.skip, page.need, 200, SEARCH_PLAIN);
-    if (results) {
-        append_hits(call, hits, results, undated, 0, page.need, offset);
-        cops_results_free(results);
-    }
-    free(undated);
 }
 
 /* ------------------------------------------------------------- facets */
@@ -481,22 +360,19 @@ static json_t *api_search(api_call *call)
         fail(call, 400, "sort: expected relevance, date (oldest first) or -date (newest first)");
     if (call->status)
         return NULL;
+    cops_sort order = !strcmp(sort, "relevance") ? COPS_SORT_RELEVANCE
+                      : sort[0] == '-'            ? COPS_SORT_DATE_NEWEST
+                                                  : COPS_SORT_DATE_OLDEST;
     json_t *hits = json_array();
     json_t *hints = NULL;
     uint64_t total = 0;
-    if (!strcmp(sort, "relevance")) {
-        cops_results *results =
-            run_search(call, call->base, offset, n, 200, SEARCH_RELAX | SEARCH_SUGGEST);
-        if (results) {
-            total = cops_results_total(results);
-            append_hits(call, hits, results, call->base, 0, n, offset);
-            hints = hints_json(call->query, results);
-            cops_results_free(results);
-        }
-    } else {
-        total = count_of(call, call->base);
-        if (!call->status && offset < total)
-            page_by_date(call, hits, offset, n, sort[0] == '-');
+    cops_results *results =
+        run_search(call, call->base, offset, n, order);
+    if (results) {
+        total = cops_results_total(results);
+        append_hits(call, hits, results);
+        hints = hints_json(call->query, results);
+        cops_results_free(results);
     }
     const char *facets = argument(call, "facets");
     json_t *histogram = NULL;
@@ -537,38 +413,43 @@ static json_t *api_facets(api_call *call)
     return facets;
 }
 
-/* The library looks documents up by query only: the document ID is found
- * again as hit `rank` of the query `q` that listed it (the "locate" of a
- * hit), its stored text shown as one long snippet with the matches
- * highlighted. */
+/* The document `id` (cops_document_get): its stored text up to
+ * DOC_TEXT_BYTES, with the matches of q, when given, highlighted. */
 static json_t *api_doc(api_call *call, const char *id)
 {
-    const api_limits *limits = call->request->limits;
-    read_query(call, limits->max_query_bytes + LOCATOR_EXTRA_BYTES);
-    size_t rank = number_argument(call, "rank", 1, limits->max_offset + limits->max_hits, 0);
-    if (!call->status && rank == 0)
-        fail(call, 400, "rank: the document's rank in the results of q is needed (its \"locate\")");
-    if (call->status)
+    const char *query = argument(call, "q");
+    if (query && !*query)
+        query = NULL;
+    if (query && strlen(query) > call->request->limits->max_query_bytes) {
+        char message[96];
+        snprintf(message, sizeof message, "q: a query may hold at most %zu bytes",
+                 call->request->limits->max_query_bytes);
+        fail(call, 413, message);
         return NULL;
-    cops_results *results = run_search(call, call->base, rank - 1, 1, DOC_TEXT_CHARS, SEARCH_RELAX);
-    if (!results)
-        return NULL;
-    const cops_hit *hit = cops_results_count(results) ? cops_results_hit(results, 0) : NULL;
-    json_t *body = NULL;
-    if (!hit || !hit->id || strcmp(hit->id, id) != 0)
-        fail(call, 404, "no such document at that rank of that query (the index may have "
-                        "changed since): search again");
-    else {
-        body = json_pack("{s:o,s:o,s:o,s:o}", "id", json_text(hit->id), "title",
-                         json_text(hit->title), "date", json_text(hit->date), "query",
-                         json_text(call->query));
-        if (body && json_set_highlighted(body, "text", hit->snippet, hit->highlights,
-                                         hit->highlight_count) != 0) {
-            json_decref(body);
-            body = NULL;
-        }
     }
-    cops_results_free(results);
+    call->query = query;
+    cops_document *document = NULL;
+    int rc = cops_document_get(call->index, id, query, DOC_TEXT_BYTES, &document, &call->err);
+    if (rc == 1) {
+        fail(call, 404, "no such document (the index may have changed since): search again");
+        return NULL;
+    }
+    if (rc != 0) {
+        fail_search(call, rc, query);
+        return NULL;
+    }
+    json_t *body = json_pack("{s:o,s:o,s:o,s:o,s:b,s:I}", "id", json_text(document->id), "title",
+                             json_text(document->title), "date", json_text(document->date),
+                             "query", json_text(query), "truncated", document->truncated,
+                             "length", (json_int_t)document->stored_length);
+    if (body && document->index)
+        json_object_set_new(body, "index", json_text(document->index));
+    if (body && json_set_highlighted(body, "text", document->text, document->highlights,
+                                     document->highlight_count) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
+    cops_document_free(document);
     return body;
 }
 

@@ -29,7 +29,7 @@ typedef struct api_request {
     /* The decoded query-string argument `name`, or NULL. */
     const char *(*argument)(void *context, const char *name);
     void *context;
-    const index_handle *handle;     /* the calling thread's */
+    const index_handle *handle;     /* held for the request (index_holder_acquire) */
     index_holder *holder;           /* for /health */
     const api_limits *limits;
 } api_request;

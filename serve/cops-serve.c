@@ -228,16 +228,11 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
         return send_json(connection, 413, api_error(413, "a GET request has no body"));
     if (!api_handles(url))
         return send_static(srv, connection, url);
-    cops_error err;
-    const index_handle *handle = index_holder_thread(srv->holder, &err);
-    if (!handle) {
-        cops_print_error(stderr, program, NULL, &err);
-        return send_json(connection, 500, api_error(500, "the index could not be opened (details "
-                                                         "are in the server's log)"));
-    }
+    index_handle *handle = index_holder_acquire(srv->holder);
     api_request request = {url, query_argument, connection, handle, srv->holder, srv->limits};
     json_t *body;
     unsigned status = api_answer(&request, &body);
+    index_holder_release(srv->holder, handle);
     return send_json(connection, status, body);
 }
 

@@ -2,13 +2,14 @@
  * date-walk.h — the matches of a query by date, from the library's date:
  * filter alone.
  *
- * cops.h counts matches (count_only) and filters by date (query/GRAMMAR.md,
- * date:A..B) but neither groups nor sorts by date.  A walk narrows a date
+ * cops.h counts matches (count_only), filters by date (query/GRAMMAR.md,
+ * date:A..B) and sorts by date (cops_search_options.sort), but does not
+ * group by date.  A walk narrows a date
  * span step by step — halves of a span of years, then the months of one
  * year, then its days — counting the query's matches in each span and
  * leaving out empty ones, so its cost follows the number of dates that hold
- * matches, not the calendar.  The histogram (per year and per month) and
- * the sort by date are visitors of this walk (serve/api.c).  Every search
+ * matches, not the calendar.  The histogram (per year and per month) is
+ * a visitor of this walk (serve/api.c).  Every search
  * spends a `search_budget`; a walk stops when it is spent.
  */
 #ifndef COPS_SERVE_DATE_WALK_H

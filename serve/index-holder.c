@@ -1,6 +1,6 @@
 /*
- * index-holder.c — per-thread index handles and the reopening watcher (see
- * index-holder.h).
+ * index-holder.c — the shared, reference-counted index handle and the
+ * reopening watcher (see index-holder.h).
  */
 #include "config.h"
 
@@ -16,24 +16,35 @@
 
 #include "serve/index-holder.h"
 
-/* What identifies one commit: the manifest is replaced by a rename. */
-typedef struct manifest_stamp {
-    int present;
+/* The files a commit replaces by a rename: a native index's manifest, a
+ * Xapian glass database's version file, a sharded Xapian index's stub. */
+static const char *const commit_files[] = {"MANIFEST", "iamglass", "XAPIANDB"};
+#define COMMIT_FILE_COUNT (sizeof commit_files / sizeof commit_files[0])
+
+/* A file's identity and version, all zero when it is absent. */
+typedef struct file_stamp {
     dev_t device;
     ino_t inode;
     off_t size;
     struct timespec modified;
-} manifest_stamp;
+} file_stamp;
+
+/* What identifies one commit of an index directory. */
+typedef struct commit_stamp {
+    int present;                          /* the directory could be opened */
+    file_stamp directory;
+    file_stamp files[COMMIT_FILE_COUNT];
+} commit_stamp;
 
 struct index_holder {
     const char *const *index_dirs;  /* the caller's, opened together */
     size_t index_count;
     unsigned poll_milliseconds;
-    pthread_key_t thread_handle;    /* index_handle * of each thread */
-    pthread_mutex_t lock;           /* guards the two numbers below */
-    uint64_t generation, documents;
-    manifest_stamp *stamps;         /* one per index, of the latest generation; the watcher's own */
+    pthread_mutex_t lock;           /* guards current and every handle's users */
+    index_handle *current;
+    commit_stamp *stamps;           /* one per index, of the latest generation; the watcher's own */
     pthread_t watcher;
+    int watching;
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_signal;
     int stopping;
@@ -49,47 +60,74 @@ static int fail(cops_error *err, int code, const char *message)
     return code;
 }
 
-static void read_stamp(const char *index_dir, manifest_stamp *stamp)
+static void stamp_of(const struct stat *st, file_stamp *stamp)
+{
+    stamp->device = st->st_dev;
+    stamp->inode = st->st_ino;
+    stamp->size = st->st_size;
+    stamp->modified = st->st_mtim;
+}
+
+static void read_stamp(const char *index_dir, commit_stamp *stamp)
 {
     memset(stamp, 0, sizeof *stamp);
-    struct stat st;
     int dir = open(index_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
         return;
-    if (fstatat(dir, "MANIFEST", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    struct stat st;
+    if (fstat(dir, &st) == 0) {
+        /* its identity only: its time and size change with every file a
+         * native commit writes and removes */
         stamp->present = 1;
-        stamp->device = st.st_dev;
-        stamp->inode = st.st_ino;
-        stamp->size = st.st_size;
-        stamp->modified = st.st_mtim;
+        stamp->directory.device = st.st_dev;
+        stamp->directory.inode = st.st_ino;
     }
+    for (size_t i = 0; i < COMMIT_FILE_COUNT; i++)
+        if (fstatat(dir, commit_files[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+            stamp_of(&st, &stamp->files[i]);
     close(dir);
 }
 
-static int same_stamp(const manifest_stamp *a, const manifest_stamp *b)
+static int same_file(const file_stamp *a, const file_stamp *b)
 {
-    return a->present == b->present && a->device == b->device && a->inode == b->inode
-        && a->size == b->size && a->modified.tv_sec == b->modified.tv_sec
-        && a->modified.tv_nsec == b->modified.tv_nsec;
+    return a->device == b->device && a->inode == b->inode && a->size == b->size
+        && a->modified.tv_sec == b->modified.tv_sec && a->modified.tv_nsec == b->modified.tv_nsec;
 }
 
-/* The indexes as one handle (cops_index_open_many). */
-static int open_indexes(const index_holder *holder, cops_index **out, cops_error *err)
+static int same_stamp(const commit_stamp *a, const commit_stamp *b)
 {
-    return cops_index_open_many(holder->index_dirs, holder->index_count, out, err);
+    if (a->present != b->present || !same_file(&a->directory, &b->directory))
+        return 0;
+    for (size_t i = 0; i < COMMIT_FILE_COUNT; i++)
+        if (!same_file(&a->files[i], &b->files[i]))
+            return 0;
+    return 1;
 }
 
-/* Open the indexes to check a commit; their live documents in *documents. */
-static int check_commit(const index_holder *holder, uint64_t *documents, cops_error *err)
+/* The indexes opened as one new handle of `generation`, held once (as the
+ * latest); NULL with `err` filled. */
+static index_handle *open_handle(const index_holder *holder, uint64_t generation, cops_error *err)
 {
-    cops_index *index;
-    int rc = open_indexes(holder, &index, err);
-    if (rc != 0)
-        return rc;
+    index_handle *handle = calloc(1, sizeof *handle);
+    if (!handle) {
+        fail(err, COPS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (cops_index_open_many(holder->index_dirs, holder->index_count, &handle->index, err) != 0) {
+        free(handle);
+        return NULL;
+    }
     cops_index_stats stats;
-    *documents = cops_index_stats_get(index, &stats, NULL) == 0 ? stats.documents : 0;
-    cops_index_close(index);
-    return 0;
+    handle->documents = cops_index_stats_get(handle->index, &stats, NULL) == 0 ? stats.documents : 0;
+    handle->generation = generation;
+    handle->users = 1;
+    return handle;
+}
+
+static void close_handle(index_handle *handle)
+{
+    cops_index_close(handle->index);
+    free(handle);
 }
 
 /* A new commit in any of the indexes makes a new generation of them all. */
@@ -97,27 +135,31 @@ static void reopen_if_committed(index_holder *holder)
 {
     int changed = 0;
     for (size_t i = 0; i < holder->index_count; i++) {
-        manifest_stamp now;
+        commit_stamp now;
         read_stamp(holder->index_dirs[i], &now);
         if (!now.present || same_stamp(&now, &holder->stamps[i]))
-            continue;
+            continue; /* absent: between a Xapian build's two renames */
         holder->stamps[i] = now; /* a damaged commit is reported once, not every poll */
         changed = 1;
     }
     if (!changed)
         return;
-    uint64_t documents;
+    /* Only the watcher replaces current: reading its generation unlocked is safe. */
     cops_error err;
-    if (check_commit(holder, &documents, &err) != 0) {
+    index_handle *fresh = open_handle(holder, holder->current->generation + 1, &err);
+    if (!fresh) {
         cops_print_error(stderr, "cops-serve: a new commit of the index cannot be opened; the "
                                  "previous one stays served",
                          NULL, &err);
         return;
     }
     pthread_mutex_lock(&holder->lock);
-    holder->generation++;
-    holder->documents = documents;
+    index_handle *old = holder->current;
+    holder->current = fresh;
+    int unused = --old->users == 0;
     pthread_mutex_unlock(&holder->lock);
+    if (unused)
+        close_handle(old);
 }
 
 static void *watch(void *argument)
@@ -141,18 +183,11 @@ static void *watch(void *argument)
     return NULL;
 }
 
-static void close_thread_handle(void *value)
-{
-    index_handle *handle = value;
-    cops_index_close(handle->index);
-    free(handle);
-}
-
 int index_holder_open(const char *const *index_dirs, size_t index_count,
                       unsigned poll_milliseconds, index_holder **out, cops_error *err)
 {
     index_holder *holder = calloc(1, sizeof *holder);
-    manifest_stamp *stamps = calloc(index_count ? index_count : 1, sizeof *stamps);
+    commit_stamp *stamps = calloc(index_count ? index_count : 1, sizeof *stamps);
     if (!holder || !stamps) {
         free(holder);
         free(stamps);
@@ -162,13 +197,12 @@ int index_holder_open(const char *const *index_dirs, size_t index_count,
     holder->index_count = index_count;
     holder->stamps = stamps;
     holder->poll_milliseconds = poll_milliseconds ? poll_milliseconds : 1;
-    holder->generation = 1;
+    /* Stamps first: a commit between the two is then seen as a change. */
     for (size_t i = 0; i < index_count; i++)
         read_stamp(index_dirs[i], &stamps[i]);
-    int rc = check_commit(holder, &holder->documents, err);
-    if (rc == 0 && pthread_key_create(&holder->thread_handle, close_thread_handle) != 0)
-        rc = fail(err, COPS_ENOMEM, "cannot create a thread-specific key");
-    if (rc != 0) {
+    holder->current = open_handle(holder, 1, err);
+    if (!holder->current) {
+        int rc = err ? err->code : COPS_ENOMEM;
         free(stamps);
         free(holder);
         return rc;
@@ -180,6 +214,7 @@ int index_holder_open(const char *const *index_dirs, size_t index_count,
         index_holder_free(holder);
         return fail(err, COPS_ENOMEM, "cannot start the index watcher thread");
     }
+    holder->watching = 1;
     *out = holder;
     return 0;
 }
@@ -192,12 +227,9 @@ void index_holder_free(index_holder *holder)
     holder->stopping = 1;
     pthread_cond_signal(&holder->stop_signal);
     pthread_mutex_unlock(&holder->stop_lock);
-    if (holder->watcher)
+    if (holder->watching)
         pthread_join(holder->watcher, NULL);
-    index_handle *own = pthread_getspecific(holder->thread_handle);
-    if (own)
-        close_thread_handle(own);
-    pthread_key_delete(holder->thread_handle);
+    index_holder_release(holder, holder->current);
     pthread_mutex_destroy(&holder->lock);
     pthread_mutex_destroy(&holder->stop_lock);
     pthread_cond_destroy(&holder->stop_signal);
@@ -205,39 +237,28 @@ void index_holder_free(index_holder *holder)
     free(holder);
 }
 
+index_handle *index_holder_acquire(index_holder *holder)
+{
+    pthread_mutex_lock(&holder->lock);
+    index_handle *handle = holder->current;
+    handle->users++;
+    pthread_mutex_unlock(&holder->lock);
+    return handle;
+}
+
+void index_holder_release(index_holder *holder, index_handle *handle)
+{
+    pthread_mutex_lock(&holder->lock);
+    int unused = --handle->users == 0;
+    pthread_mutex_unlock(&holder->lock);
+    if (unused)
+        close_handle(handle);
+}
+
 void index_holder_latest(index_holder *holder, uint64_t *documents, uint64_t *generation)
 {
     pthread_mutex_lock(&holder->lock);
-    *documents = holder->documents;
-    *generation = holder->generation;
+    *documents = holder->current->documents;
+    *generation = holder->current->generation;
     pthread_mutex_unlock(&holder->lock);
-}
-
-const index_handle *index_holder_thread(index_holder *holder, cops_error *err)
-{
-    uint64_t documents, generation;
-    index_holder_latest(holder, &documents, &generation);
-    index_handle *handle = pthread_getspecific(holder->thread_handle);
-    if (handle && handle->generation == generation)
-        return handle;
-    index_handle *fresh = calloc(1, sizeof *fresh);
-    if (!fresh) {
-        fail(err, COPS_ENOMEM, "out of memory");
-        return handle;
-    }
-    if (open_indexes(holder, &fresh->index, err) != 0) {
-        free(fresh);
-        if (handle) /* keep answering from the commit this thread has */
-            cops_print_error(stderr, "cops-serve", NULL, err);
-        return handle;
-    }
-    fresh->generation = generation;
-    if (pthread_setspecific(holder->thread_handle, fresh) != 0) {
-        close_thread_handle(fresh);
-        fail(err, COPS_ENOMEM, "out of memory");
-        return handle;
-    }
-    if (handle)
-        close_thread_handle(handle);
-    return fresh;
 }

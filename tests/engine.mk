@@ -16,6 +16,12 @@ tests_search_test_SOURCES = tests/search-test.c $(ENGINE_TEST_HELPERS)
 tests_search_test_CFLAGS = $(TEST_CFLAGS)
 tests_search_test_LDADD = $(TEST_LIBS)
 
+check_PROGRAMS += tests/document-test
+TESTS += tests/document-test
+tests_document_test_SOURCES = tests/document-test.c $(ENGINE_TEST_HELPERS)
+tests_document_test_CFLAGS = $(TEST_CFLAGS)
+tests_document_test_LDADD = $(TEST_LIBS)
+
 check_PROGRAMS += tests/differential-test
 TESTS += tests/differential-test
 tests_differential_test_SOURCES = tests/differential-test.c $(ENGINE_TEST_HELPERS)

@@ -1015,6 +1015,8 @@ void cops_xapian_weight_init(cops_xapian_weight *weight)
     weight->b = 0.5;
     weight->min_normlen = 0.5;
     weight->scheme = COPS_XAPIAN_BM25;
+    weight->order = COPS_XAPIAN_BY_WEIGHT;
+    weight->order_slot = 0;
 }
 
 void cops_xapian_weight_init_cops(cops_xapian_weight *weight)
@@ -1028,6 +1030,8 @@ void cops_xapian_weight_init_cops(cops_xapian_weight *weight)
     weight->b = 0.75;
     weight->min_normlen = 0.0;
     weight->scheme = COPS_XAPIAN_COPS_BM25;
+    weight->order = COPS_XAPIAN_BY_WEIGHT;
+    weight->order_slot = 0;
 }
 
 int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
@@ -1050,6 +1054,9 @@ int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
         w = *weight;
     if (w.scheme != COPS_XAPIAN_BM25 && w.scheme != COPS_XAPIAN_COPS_BM25)
         return record(s, COPS_EINVAL, "search: unknown weighting scheme %d", w.scheme);
+    if (w.order != COPS_XAPIAN_BY_WEIGHT && w.order != COPS_XAPIAN_BY_VALUE
+        && w.order != COPS_XAPIAN_BY_VALUE_DESCENDING)
+        return record(s, COPS_EINVAL, "search: unknown order %d", w.order);
     if (!(w.k1 >= 0 && w.k2 >= 0 && w.k3 >= 0 && w.b >= 0 && w.b <= 1 && w.min_normlen >= 0) ||
         !std::isfinite(w.k1) || !std::isfinite(w.k2) || !std::isfinite(w.k3) ||
         !std::isfinite(w.min_normlen))
@@ -1073,6 +1080,17 @@ int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
                 enquire.set_weighting_scheme(
                     Xapian::BM25Weight(w.k1, w.k2, w.k3, w.b, w.min_normlen));
             enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+            /* Declared here, it outlives get_mset (the Enquire borrows it). */
+            Xapian::MultiValueKeyMaker by_value;
+            if (w.order != COPS_XAPIAN_BY_WEIGHT) {
+                /* A missing value sorts as the default: after every value
+                 * ascending (no value begins with 0xff bytes here: dates
+                 * are digits), before every one descending ("" is least). */
+                bool descending = w.order == COPS_XAPIAN_BY_VALUE_DESCENDING;
+                by_value.add_value(w.order_slot, descending,
+                                   descending ? std::string() : std::string(16, '\xff'));
+                enquire.set_sort_by_key(&by_value, false);
+            }
             Xapian::doccount check = exact_count ? db->database->get_doccount() : 0;
             Xapian::MSet mset = enquire.get_mset(first, wanted, check);
             size_t n = mset.size();

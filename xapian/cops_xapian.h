@@ -315,6 +315,17 @@ typedef enum cops_xapian_scheme {
     COPS_XAPIAN_COPS_BM25 = 1
 } cops_xapian_scheme;
 
+/* The order of the hits (cops_xapian_weight.order). */
+typedef enum cops_xapian_order {
+    COPS_XAPIAN_BY_WEIGHT = 0,        /* highest weight first */
+    /* By the value in slot order_slot (bytes compared), lowest first /
+     * highest first; documents without the value come last either way;
+     * equal values in ascending document id order.  The weights are still
+     * computed (cops_xapian_results_score). */
+    COPS_XAPIAN_BY_VALUE = 1,
+    COPS_XAPIAN_BY_VALUE_DESCENDING = 2
+} cops_xapian_order;
+
 /* Weighting parameters.  For COPS_XAPIAN_BM25 all five are passed to
  * Xapian::BM25Weight(k1, k2, k3, b, min_normlen); COPS_XAPIAN_COPS_BM25
  * uses only k1 and b. */
@@ -325,6 +336,8 @@ typedef struct cops_xapian_weight {
     double b;           /* length normalisation, 0 ... 1 (default 0.5) */
     double min_normlen; /* floor of the normalised length, >= 0 (default 0.5) */
     int scheme;         /* a cops_xapian_scheme (default COPS_XAPIAN_BM25) */
+    int order;          /* a cops_xapian_order (default COPS_XAPIAN_BY_WEIGHT) */
+    unsigned order_slot; /* the value slot of a value order */
 } cops_xapian_weight;
 
 /* Fill `weight` with Xapian's BM25 defaults (those of BM25Weight()) and
@@ -337,7 +350,7 @@ void cops_xapian_weight_init(cops_xapian_weight *weight);
 void cops_xapian_weight_init_cops(cops_xapian_weight *weight);
 
 /* Run `q` (borrowed) on `db`: hits ranked by the weight of `weight`'s
- * scheme, ties in ascending document id order, skipping `offset` and
+ * scheme (or in its value order), ties in ascending document id order, skipping `offset` and
  * keeping at most `limit`.  `weight` NULL uses Xapian's BM25 defaults.  With `exact_count` set,
  * Xapian checks every match (check_at_least = document count), so
  * cops_xapian_results_total is exact; otherwise it is Xapian's estimate.

@@ -338,34 +338,92 @@ void xapian_engine_close(cops_index *index)
 
 /* ------------------------------------------------------------ search */
 
-/* The stored record is "id\ntitle\ntext" (xapian-plan.c). */
+/* A document's stored record "id\ntitle\ntext" (xapian-plan.c) and date
+ * value, split; `data` and `date_text` malloc'd, freed by the caller. */
+typedef struct stored_record {
+    char *data, *date_text;
+    const char *id, *title, *text;
+    size_t id_length, title_length, text_length;
+    uint32_t date;
+} stored_record;
+
+static int read_record(cops_index *index, uint32_t docid, stored_record *record, cops_error *err)
+{
+    size_t length = 0;
+    int rc = cops_xapian_document_data(index->xapian, docid, &record->data, &length, err);
+    if (rc == 0)
+        rc = cops_xapian_document_value(index->xapian, docid, XAPIAN_PLAN_DATE_SLOT,
+                                        &record->date_text, NULL, err);
+    if (rc != 0)
+        return rc;
+    const char *id = record->data, *end = record->data + length;
+    const char *id_end = memchr(id, '\n', length);
+    const char *title = id_end ? id_end + 1 : end;
+    const char *title_end = id_end ? memchr(title, '\n', (size_t)(end - title)) : NULL;
+    const char *text = title_end ? title_end + 1 : end;
+    if (!id_end)
+        id_end = end;
+    if (!title_end)
+        title_end = end;
+    record->id = id;
+    record->id_length = (size_t)(id_end - id);
+    record->title = title;
+    record->title_length = (size_t)(title_end - title);
+    record->text = text;
+    record->text_length = (size_t)(end - text);
+    record->date = strlen(record->date_text) == 8 ? (uint32_t)strtoul(record->date_text, NULL, 10)
+                                                  : 0;
+    return 0;
+}
+
 static int add_xapian_hit(cops_index *index, const snippet_plan *highlights,
                           cops_results *results, uint32_t docid, double score, cops_error *err)
 {
-    char *data = NULL, *date = NULL;
-    size_t length = 0;
-    int rc = cops_xapian_document_data(index->xapian, docid, &data, &length, err);
-    if (rc == 0)
-        rc = cops_xapian_document_value(index->xapian, docid, XAPIAN_PLAN_DATE_SLOT, &date, NULL,
-                                        err);
+    stored_record record = {0};
+    int rc = read_record(index, docid, &record, err);
     if (rc == 0) {
-        const char *id = data, *end = data + length;
-        const char *id_end = memchr(id, '\n', length);
-        const char *title = id_end ? id_end + 1 : end;
-        const char *title_end = id_end ? memchr(title, '\n', (size_t)(end - title)) : NULL;
-        const char *text = title_end ? title_end + 1 : end;
-        if (!id_end)
-            id_end = end;
-        if (!title_end)
-            title_end = end;
-        uint32_t date_value = strlen(date) == 8 ? (uint32_t)strtoul(date, NULL, 10) : 0;
-        snippet_source source = {text, (size_t)(end - text), (size_t)(end - text), NULL, NULL};
-        rc = results_add_hit(results, index->analyzer, highlights, docid - 1, score, id,
-                             (size_t)(id_end - id), title, (size_t)(title_end - title),
-                             date_value, &source, err);
+        snippet_source source = {record.text, record.text_length, record.text_length, NULL, NULL};
+        rc = results_add_hit(results, index->analyzer, highlights, docid - 1, score, record.id,
+                             record.id_length, record.title, record.title_length, record.date,
+                             &source, err);
     }
-    free(data);
-    free(date);
+    free(record.data);
+    free(record.date_text);
+    return rc;
+}
+
+int xapian_engine_document(cops_index *index, const char *id, size_t max_text,
+                           cops_document **out, cops_error *err)
+{
+    *out = NULL;
+    size_t term_length = sizeof XAPIAN_PLAN_ID_PREFIX - 1 + strlen(id);
+    char *term = malloc(term_length + 1);
+    if (!term)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    snprintf(term, term_length + 1, "%s%s", XAPIAN_PLAN_ID_PREFIX, id);
+    cops_xapian_query *q = cops_xapian_query_term(term);
+    free(term);
+    if (!q)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    cops_xapian_results *found = NULL;
+    int rc = cops_xapian_search(index->xapian, q, NULL, 0, 1, 0, &found, err);
+    cops_xapian_query_free(q);
+    if (rc != 0)
+        return rc;
+    uint32_t docid = cops_xapian_results_count(found) ? cops_xapian_results_docid(found, 0) : 0;
+    cops_xapian_results_free(found);
+    if (docid == 0)
+        return 1;
+    stored_record record = {0};
+    rc = read_record(index, docid, &record, err);
+    if (rc == 0) {
+        document_parts parts = {record.id, record.id_length, record.title, record.title_length,
+                                record.date, record.text, record.text_length, record.text_length,
+                                NULL};
+        rc = document_new(&parts, max_text, out, err);
+    }
+    free(record.data);
+    free(record.date_text);
     return rc;
 }
 
@@ -373,9 +431,6 @@ int xapian_engine_search(cops_index *index, const query_node *query,
                          const cops_search_options *options, cops_results *results,
                          cops_error *err)
 {
-    if (options->sort != COPS_SORT_RELEVANCE)
-        return error_set(err, COPS_EUNSUPPORTED, "--sort by date needs a native index: the "
-                         "Xapian engine ranks by relevance only");
     xapian_plan_options plan;
     xapian_plan_options_init(&plan);
     plan.title_weight = options->title_weight;
@@ -403,6 +458,11 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     weight.k2 = 0;
     weight.k3 = 1;
     weight.min_normlen = 0;
+    /* Dates are stored as YYYYMMDD (xapian-plan.c): bytes compare as dates. */
+    weight.order_slot = XAPIAN_PLAN_DATE_SLOT;
+    weight.order = options->sort == COPS_SORT_DATE_OLDEST   ? COPS_XAPIAN_BY_VALUE
+                   : options->sort == COPS_SORT_DATE_NEWEST ? COPS_XAPIAN_BY_VALUE_DESCENDING
+                                                            : COPS_XAPIAN_BY_WEIGHT;
     size_t limit = options->count_only ? 0 : options->limit;
     int exact = options->exact_total || options->count_only;
     cops_xapian_results *found = NULL;

@@ -40,6 +40,11 @@ int xapian_build_begin(const build_request *request, build_engine *engine, cops_
 int xapian_engine_open(cops_index *index, const char *path, unsigned allow,
                        const char *const *host_ports, size_t count, cops_error *err);
 void xapian_engine_close(cops_index *index);
+/* cops_document_get's look-up (no highlights): the document holding the
+ * unique term XAPIAN_PLAN_ID_PREFIX + `id`; 0 with *out, 1 when none, or
+ * an error. */
+int xapian_engine_document(cops_index *index, const char *id, size_t max_text,
+                           cops_document **out, cops_error *err);
 
 /* Search (see cops_search); fills `results`. */
 int xapian_engine_search(cops_index *index, const query_node *query,

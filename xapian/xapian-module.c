@@ -23,6 +23,7 @@ const void *cops_xapian_module(const char *abi, const void *given)
         .open = xapian_engine_open,
         .search = xapian_engine_search,
         .close = xapian_engine_close,
+        .document = xapian_engine_document,
     };
     if (!abi || strcmp(abi, XAPIAN_MODULE_ABI) != 0)
         return NULL;
@@ -97,6 +98,12 @@ int results_add_hit(cops_results *results, analyzer *text_analyzer, const snippe
 {
     return host->results_add_hit(results, text_analyzer, plan, doc, score, id, id_length, title,
                                  title_length, date, text, err);
+}
+
+int document_new(const document_parts *parts, size_t max_text, cops_document **out,
+                 cops_error *err)
+{
+    return host->document_new(parts, max_text, out, err);
 }
 
 uint32_t source_date_number(const char *date) { return host->source_date_number(date); }

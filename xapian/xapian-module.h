@@ -70,6 +70,7 @@ typedef struct xapian_module_host {
     __typeof__(results_reserve) *results_reserve;
     __typeof__(results_add_hit) *results_add_hit;
     __typeof__(results_add_notes) *results_add_notes;
+    __typeof__(document_new) *document_new;
     __typeof__(source_date_number) *source_date_number;
     __typeof__(bm25_prepare) *bm25_prepare;
     __typeof__(suggest_edit_distance) *suggest_edit_distance;
@@ -88,6 +89,7 @@ typedef struct xapian_module {
     __typeof__(xapian_engine_open) *open;
     __typeof__(xapian_engine_search) *search;
     __typeof__(xapian_engine_close) *close;
+    __typeof__(xapian_engine_document) *document;
 } xapian_module;
 
 #endif

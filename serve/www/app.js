@@ -19,7 +19,6 @@
       offset: Math.max(0, parseInt(p.get('offset') || '0', 10) || 0),
       doc: p.get('doc'),
       dq: p.get('dq') || '',
-      dr: p.get('dr') || '',
     };
   }
 
@@ -32,7 +31,6 @@
     if (state.doc != null) {
       p.set('doc', state.doc);
       p.set('dq', state.dq);
-      p.set('dr', String(state.dr));
     }
     const text = p.toString();
     return text ? '?' + text : location.pathname;
@@ -118,7 +116,7 @@
   function hitItem(hit, state) {
     const item = document.createElement('li');
     const link = document.createElement('a');
-    const target = { ...state, doc: hit.id, dq: hit.locate.q, dr: hit.locate.rank };
+    const target = { ...state, doc: hit.id, dq: state.q };
     link.href = urlOf(target);
     link.textContent = hit.title || hit.id;
     link.addEventListener('click', (event) => {
@@ -229,7 +227,7 @@
   }
 
   async function showDocument(state, ticket) {
-    const body = await fetchJSON('doc/' + encodeURIComponent(state.doc), { q: state.dq, rank: state.dr });
+    const body = await fetchJSON('doc/' + encodeURIComponent(state.doc), { q: state.dq });
     if (ticket !== renderCount) return;
     $('results-section').hidden = true;
     $('histogram-section').hidden = true;
@@ -245,7 +243,14 @@
       return;
     }
     $('document-title').textContent = body.title || body.id;
-    $('document-meta').textContent = (body.date ? body.date + ' · ' : '') + body.id;
+    $('document-meta').textContent = (body.date ? body.date + ' · ' : '') + body.id +
+      (body.index ? ' · ' + body.index : '');
+    const cut = $('document-truncated');
+    cut.hidden = !body.truncated;
+    cut.textContent = body.truncated
+      ? 'Only the beginning is shown: ' + Array.from(body.text).length.toLocaleString() +
+        ' characters of a text of ' + body.length.toLocaleString() + ' bytes.'
+      : '';
     appendHighlighted(text, body.text, body.highlights);
     document.title = (body.title || body.id) + ' — cops search';
     $('back').focus();

@@ -197,11 +197,17 @@ await check('hostile titles and texts show as text', async () => {
 });
 await page.screenshot({ path: `${shots}/serve-xss.png`, fullPage: true });
 
-await check('a hostile document view shows as text', async () => {
+await check('a hostile document view shows its whole text as text', async () => {
   await page.click('#results li a >> text=<img src=x onerror=alert(1)>');
   await until(page, () => document.querySelector('#document-text').textContent.includes('onerror=alert(3)'));
   const injected = await page.$$eval('main img, main svg, main script', (n) => n.length);
-  return injected === 0 ? '' : `${injected} elements made from data`;
+  if (injected !== 0) return `${injected} elements made from data`;
+  // The text's end, 14,000 characters in (past any snippet), as text.
+  const text = await page.textContent('#document-text');
+  if (!text.endsWith('onerror <script>alert(8)</script> the end')) return `the text ends '${text.slice(-60)}'`;
+  // The query searched was "alert": its three, the last one in the tail.
+  const marks = await texts(page, '#document-text mark');
+  return marks.join('|') === 'alert|alert|alert' ? '' : `highlighted: ${marks.join('|')}`;
 });
 
 await check('readable on a phone: no sideways scrolling', async () => {

@@ -3,7 +3,8 @@
 #
 #   make_serve_corpus FILE   JSON Lines: 30 dated "grant" reports (2015-2018),
 #                            one undated, and the XSS corpus (hostile titles,
-#                            identifiers and texts that all match "grant")
+#                            identifiers and texts that all match "grant";
+#                            xss-img's text is longer than a snippet)
 #   index_serve_corpus       that corpus indexed into $TMP/idx (cd $TMP)
 #   skip_all DESC REASON     skip the whole test
 #   start_server INDEX [OPTION]...
@@ -28,7 +29,10 @@ make_serve_corpus()
         }
         print "{\"id\":\"undated\",\"title\":\"An undated grant memo\",\"text\":\"A memo about a grant with no date.\"}"
         print "{\"id\":\"xss-script\",\"title\":\"<script>alert(1)</script>\",\"date\":\"2016-06-01\",\"text\":\"grant <script>alert(2)</script> text\"}"
-        print "{\"id\":\"xss-img\",\"title\":\"<img src=x onerror=alert(1)>\",\"date\":\"2016-06-02\",\"text\":\"grant <img src=x onerror=alert(3)> and <svg onload=alert(4)>\"}"
+        # past a snippet: the document view shows the whole text
+        printf "{\"id\":\"xss-img\",\"title\":\"<img src=x onerror=alert(1)>\",\"date\":\"2016-06-02\",\"text\":\"grant <img src=x onerror=alert(3)> and <svg onload=alert(4)>"
+        for (j = 0; j < 2000; j++) printf " filler"
+        print " onerror <script>alert(8)</script> the end\"}"
         print "{\"id\":\"<b>xss-id</b>\",\"title\":\"\\\"><iframe src=javascript:alert(5)>\",\"date\":\"2016-06-03\",\"text\":\"grant javascript:alert(6) <a href=javascript:alert(7)>x</a>\"}"
     }' >"$1"
 }
