@@ -35,6 +35,10 @@ typedef struct bisection {
     uint32_t min_part;
     uint32_t *left_degree, *right_degree; /* per term, in the part being split */
     double *log2_table;                   /* log2(k), k = 0 .. items + 1 */
+    double *gain_leaving_left;            /* per term: the gain of one left item moving */
+    double *gain_leaving_right;
+    uint32_t *gains_round;                /* per term: the round its gains are for */
+    uint32_t round;                       /* rounds so far, all parts */
     move *moves;                          /* one per item of the part */
     bp_stats stats;
 } bisection;
@@ -62,21 +66,38 @@ static void add_degrees(const bisection *b, uint32_t *degree, uint32_t item, uin
         degree[g->term_ids[e]] += delta;
 }
 
-/* The gain of moving each of `items` from the side whose degrees are
- * `from` (size n_from) to the side `to` (size n_to); sorted. */
+/* Each term's move gains for this round, once per term: a term's cost
+ * change when one item leaves a half is the same for every item of that
+ * half holding it, so an item's gain is a sum of table entries (and, as
+ * in the papers, each gain assumes no other item moves). */
+static void compute_term_gains(bisection *b, const uint32_t *items, uint32_t count, uint32_t n1,
+                               uint32_t n2)
+{
+    const bp_graph *g = b->graph;
+    for (uint32_t i = 0; i < count; i++)
+        for (uint64_t e = g->row_start[items[i]]; e < g->row_start[items[i] + 1]; e++) {
+            uint32_t t = g->term_ids[e];
+            if (b->gains_round[t] == b->round)
+                continue;
+            b->gains_round[t] = b->round;
+            uint32_t d1 = b->left_degree[t], d2 = b->right_degree[t];
+            double now = term_cost(b, d1, n1) + term_cost(b, d2, n2);
+            b->gain_leaving_left[t] = d1 ? now - term_cost(b, d1 - 1, n1) - term_cost(b, d2 + 1, n2)
+                                         : 0;
+            b->gain_leaving_right[t] = d2 ? now - term_cost(b, d1 + 1, n1) - term_cost(b, d2 - 1, n2)
+                                          : 0;
+        }
+}
+
+/* The gain of moving each of `items` out of its half (`gain_of_term`); sorted. */
 static void compute_gains(const bisection *b, const uint32_t *items, uint32_t count,
-                          const uint32_t *from, uint32_t n_from, const uint32_t *to,
-                          uint32_t n_to, move *moves)
+                          const double *gain_of_term, move *moves)
 {
     const bp_graph *g = b->graph;
     for (uint32_t i = 0; i < count; i++) {
         double gain = 0;
-        for (uint64_t e = g->row_start[items[i]]; e < g->row_start[items[i] + 1]; e++) {
-            uint32_t t = g->term_ids[e];
-            uint32_t d_from = from[t], d_to = to[t];
-            gain += term_cost(b, d_from, n_from) + term_cost(b, d_to, n_to)
-                    - term_cost(b, d_from - 1, n_from) - term_cost(b, d_to + 1, n_to);
-        }
+        for (uint64_t e = g->row_start[items[i]]; e < g->row_start[items[i] + 1]; e++)
+            gain += gain_of_term[g->term_ids[e]];
         moves[i] = (move){gain, items[i]};
     }
     qsort(moves, count, sizeof *moves, compare_moves);
@@ -87,8 +108,10 @@ static uint32_t swap_round(bisection *b, uint32_t *left, uint32_t n1, uint32_t *
                            uint32_t n2)
 {
     move *left_moves = b->moves, *right_moves = b->moves + n1;
-    compute_gains(b, left, n1, b->left_degree, n1, b->right_degree, n2, left_moves);
-    compute_gains(b, right, n2, b->right_degree, n2, b->left_degree, n1, right_moves);
+    b->round++;
+    compute_term_gains(b, left, n1 + n2, n1, n2); /* right follows left in the order */
+    compute_gains(b, left, n1, b->gain_leaving_left, left_moves);
+    compute_gains(b, right, n2, b->gain_leaving_right, right_moves);
     uint32_t pairs = 0;
     uint32_t limit = n1 < n2 ? n1 : n2;
     while (pairs < limit && left_moves[pairs].gain + right_moves[pairs].gain > 0)
@@ -166,14 +189,19 @@ int bp_order(const bp_graph *graph, const bp_options *options, uint32_t *order, 
     b.right_degree = calloc(terms, sizeof *b.right_degree);
     b.log2_table = malloc(((size_t)graph->items + 2) * sizeof *b.log2_table);
     b.moves = malloc(((size_t)graph->items + 1) * sizeof *b.moves);
+    b.gain_leaving_left = malloc(terms * sizeof *b.gain_leaving_left);
+    b.gain_leaving_right = malloc(terms * sizeof *b.gain_leaving_right);
+    b.gains_round = calloc(terms, sizeof *b.gains_round);
     int rc = 0;
-    if (!b.left_degree || !b.right_degree || !b.log2_table || !b.moves) {
+    if (!b.left_degree || !b.right_degree || !b.log2_table || !b.moves || !b.gain_leaving_left
+        || !b.gain_leaving_right || !b.gains_round) {
         rc = error_set(err, COPS_ENOMEM, "out of memory reordering %u documents", graph->items);
     } else {
         b.log2_table[0] = 0;
         for (size_t k = 1; k < (size_t)graph->items + 2; k++)
             b.log2_table[k] = log2((double)k);
         b.stats.memory_bytes = 2 * terms * sizeof *b.left_degree
+                               + terms * (2 * sizeof(double) + sizeof *b.gains_round)
                                + ((size_t)graph->items + 2) * sizeof *b.log2_table
                                + ((size_t)graph->items + 1) * sizeof *b.moves;
         bisect(&b, order, graph->items, 0);
@@ -182,6 +210,9 @@ int bp_order(const bp_graph *graph, const bp_options *options, uint32_t *order, 
     free(b.right_degree);
     free(b.log2_table);
     free(b.moves);
+    free(b.gain_leaving_left);
+    free(b.gain_leaving_right);
+    free(b.gains_round);
     if (stats)
         *stats = b.stats;
     return rc;
