@@ -23,6 +23,7 @@
 
 #define BP_DEFAULT_ITERATIONS 20
 #define BP_DEFAULT_MIN_PART 16
+#define BP_SETTLED_SHARE 100 /* a round moving under 1/100 of a part ends its level */
 
 typedef struct move {
     double gain;
@@ -160,7 +161,10 @@ static void bisect(bisection *b, uint32_t *order, uint32_t count, unsigned depth
     for (unsigned round = 0; round < b->iterations; round++) {
         uint32_t pairs = swap_round(b, left, n1, right, n2);
         b->stats.swaps += 2 * (uint64_t)pairs;
-        if (pairs == 0)
+        /* Rounds that move under 1 % of the part gain little more (on
+         * wiki-dev the cost is 74.3 % of the original instead of 74.1 %
+         * after all 20 rounds) and would take twice the time. */
+        if ((uint64_t)pairs * BP_SETTLED_SHARE < count)
             break;
     }
     /* Clear the degrees by the same rows, so a part costs its edges, not
