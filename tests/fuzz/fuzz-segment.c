@@ -234,6 +234,12 @@ static void build_original(void)
         snprintf(key, sizeof key, "w%03u", i);
         add_term(w, key, 100, i, DOCS, 2);
     }
+    /* a reordered segment (FORMAT.md 3.7), so the insertion order is read too */
+    uint32_t insertion[DOCS];
+    for (uint32_t doc = 0; doc < DOCS; doc++)
+        insertion[doc] = DOCS - 1 - doc;
+    if (segment_writer_set_insertion_order(w, insertion, DOCS, &err) != 0)
+        goto fail;
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.documents = DOCS;
@@ -358,7 +364,8 @@ static void read_document(segment *seg, uint32_t doc)
 {
     cops_error err;
     volatile uint32_t figures =
-        segment_body_length(seg, doc) + segment_title_length(seg, doc) + segment_date(seg, doc);
+        segment_body_length(seg, doc) + segment_title_length(seg, doc) + segment_date(seg, doc)
+        + segment_insertion_order(seg, doc);
     (void)figures;
     segment_metadata metadata;
     if (segment_read_metadata(seg, doc, &metadata, &err) == 0) {
