@@ -115,6 +115,14 @@ typedef struct cops_build_summary {
      * a record also replaces the index's document of its id, counted in
      * documents_deleted). */
     uint64_t ids_repeated;
+    /* options.reorder: 1 when the merged segment was reordered, 2 when
+     * the document graph did not fit memory_mb (order kept), else 0; the
+     * time, the memory of the graph and the bisection, and the log-gap
+     * cost of the postings (bits) before and after. */
+    int reordered;
+    double reorder_seconds;
+    size_t reorder_memory_bytes;
+    double reorder_cost_before, reorder_cost_after;
 } cops_build_summary;
 
 /* The engine behind an index: cops's own format, or a Xapian database
@@ -189,6 +197,13 @@ typedef struct cops_build_options {
     /* Called about once a second while building; NULL = silent. */
     void (*on_progress)(void *context, const cops_build_progress *progress);
     void *context;
+    /* 1 = merge into one segment (as `merge`, even an index already of
+     * one segment) with the documents reordered by recursive graph
+     * bisection, so that documents sharing words get near numbers and the
+     * postings compress better (native engine; cops-index --optimize).
+     * Answers do not change: ties rank by insertion order.  Bounded by
+     * memory_mb; a graph larger than that leaves the order as it is. */
+    int reorder;
 } cops_build_options;
 
 /* Fill `options` with the defaults. */

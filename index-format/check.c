@@ -372,6 +372,26 @@ static int check_meta(checker *c)
 
 /* ------------------------------------------------ lengths and dates */
 
+/* A reordered segment's insertion order (FORMAT.md 3.7): a permutation. */
+static int check_insertion_order(checker *c, const uint8_t *order, uint64_t at, uint64_t n)
+{
+    uint8_t *seen = calloc(n ? n : 1, 1);
+    if (!seen)
+        return error_set(c->err, COPS_ENOMEM, "out of memory checking the insertion order");
+    int rc = 0;
+    for (uint64_t d = 0; d < n && rc == 0; d++) {
+        uint32_t position = layout_get_u32(order + 4 * d);
+        if (position >= n || seen[position])
+            rc = damaged(c, at + 4 * d, "document %llu has insertion position %u, %s",
+                         (unsigned long long)d, position,
+                         position >= n ? "beyond the documents" : "already taken");
+        else
+            seen[position] = 1;
+    }
+    free(seen);
+    return rc;
+}
+
 static int check_lengths_and_dates(checker *c)
 {
     uint64_t n = c->documents;
@@ -380,10 +400,16 @@ static int check_lengths_and_dates(checker *c)
         return damaged(c, lengths->offset, "DOCLENGTHS is %llu bytes, expected %llu for %llu "
                        "documents", (unsigned long long)lengths->length,
                        (unsigned long long)(8 * n), (unsigned long long)n);
-    if (dates->length != 4 * n)
-        return damaged(c, dates->offset, "DOCDATES is %llu bytes, expected %llu for %llu documents",
-                       (unsigned long long)dates->length, (unsigned long long)(4 * n),
+    if (dates->length != 4 * n && dates->length != 8 * n)
+        return damaged(c, dates->offset, "DOCDATES is %llu bytes, expected %llu (or %llu with an "
+                       "insertion order) for %llu documents", (unsigned long long)dates->length,
+                       (unsigned long long)(4 * n), (unsigned long long)(8 * n),
                        (unsigned long long)n);
+    int rc = dates->length == 8 * n ? check_insertion_order(c, dates->data + 4 * n,
+                                                            dates->offset + 4 * n, n)
+                                    : 0;
+    if (rc != 0)
+        return rc;
     uint64_t body = 0, title = 0;
     for (uint64_t d = 0; d < n; d++) {
         body += field_length(c, (uint32_t)d, 0);

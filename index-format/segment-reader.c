@@ -201,7 +201,7 @@ static int check_fixed_sections(segment *seg, cops_error *err)
     const section_view *dates = &seg->sections[SECTION_DOCDATES];
     if (lengths->length != 8 * n)
         return corrupt_at(seg, err, lengths->offset, "document length table has the wrong size");
-    if (dates->length != 4 * n)
+    if (dates->length != 4 * n && dates->length != 8 * n)
         return corrupt_at(seg, err, dates->offset, "document date table has the wrong size");
 
     const section_view *docindex = &seg->sections[SECTION_DOCINDEX];
@@ -369,6 +369,19 @@ uint32_t segment_title_length(segment *seg, uint32_t doc)
 uint32_t segment_date(segment *seg, uint32_t doc)
 {
     return chunked_u32(seg, SECTION_DOCDATES, 4 * (uint64_t)doc);
+}
+
+int segment_is_reordered(const segment *seg)
+{
+    return seg->meta.documents != 0
+           && seg->sections[SECTION_DOCDATES].length == 8 * seg->meta.documents;
+}
+
+uint32_t segment_insertion_order(segment *seg, uint32_t doc)
+{
+    if (!segment_is_reordered(seg))
+        return doc;
+    return chunked_u32(seg, SECTION_DOCDATES, 4 * (seg->meta.documents + doc));
 }
 
 void segment_sizes(const segment *seg, cops_index_stats *stats)

@@ -92,6 +92,7 @@ struct segment_writer {
     byte_buffer body_lengths;
     byte_buffer title_lengths;
     byte_buffer dates;
+    byte_buffer insertion_order; /* empty unless reordered: u32 per document */
     int postings_started;
 
     /* the open term */
@@ -1012,6 +1013,7 @@ static void free_writer(segment_writer *w)
     buffer_free(&w->body_lengths);
     buffer_free(&w->title_lengths);
     buffer_free(&w->dates);
+    buffer_free(&w->insertion_order);
     buffer_free(&w->term_positions);
     buffer_free(&w->position_starts);
     buffer_free(&w->dict_block);
@@ -1032,6 +1034,31 @@ int segment_writer_set_surface(segment_writer *w, const surface_pair *pairs, siz
     if (count)
         surface_encode(pairs, count, &w->surface);
     return buffer_failed(&w->surface) ? out_of_memory(w, err) : 0;
+}
+
+int segment_writer_set_insertion_order(segment_writer *w, const uint32_t *insertion,
+                                       uint32_t count, cops_error *err)
+{
+    if (w->insertion_order.length != 0)
+        return error_set(err, COPS_EINVAL, "%s: insertion order set twice", w->path);
+    uint8_t *seen = calloc(count ? count : 1, 1);
+    if (!seen)
+        return out_of_memory(w, err);
+    int rc = 0;
+    for (uint32_t d = 0; d < count && rc == 0; d++) {
+        if (insertion[d] >= count || seen[insertion[d]])
+            rc = error_set(err, COPS_EINVAL, "%s: the insertion order is not a permutation "
+                           "(document %u)", w->path, d);
+        else
+            seen[insertion[d]] = 1;
+        buffer_append_u32le(&w->insertion_order, insertion[d]);
+    }
+    free(seen);
+    if (rc == 0 && buffer_failed(&w->insertion_order))
+        rc = out_of_memory(w, err);
+    if (rc != 0)
+        buffer_free(&w->insertion_order);
+    return rc;
 }
 
 int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t *bytes_written,
@@ -1071,8 +1098,16 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
                                      : write_whole_section(w, SECTION_DOCLENGTHS, &lengths, err);
         buffer_free(&lengths);
     }
-    if (rc == 0)
-        rc = write_whole_section(w, SECTION_DOCDATES, &w->dates, err);
+    if (rc == 0 && w->insertion_order.length != 0
+        && w->insertion_order.length != 4 * (size_t)w->documents)
+        rc = error_set(err, COPS_EINVAL, "%s: an insertion order of %zu documents, %u were added",
+                       w->path, w->insertion_order.length / 4, w->documents);
+    if (rc == 0) {
+        /* a reordered segment's insertion order follows the dates (FORMAT.md 3.7) */
+        buffer_append(&w->dates, w->insertion_order.data, w->insertion_order.length);
+        rc = buffer_failed(&w->dates) ? out_of_memory(w, err)
+                                      : write_whole_section(w, SECTION_DOCDATES, &w->dates, err);
+    }
     if (rc == 0)
         rc = write_whole_section(w, SECTION_CHUNKCRCS, &w->chunk_crcs, err);
     if (rc == 0)

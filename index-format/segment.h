@@ -110,6 +110,15 @@ struct surface_pair;
 int segment_writer_set_surface(segment_writer *writer, const struct surface_pair *pairs,
                                size_t count, cops_error *err);
 
+/* Record that the documents were reordered: insertion[doc] is where
+ * document `doc` would be had the segment kept insertion order (its
+ * ranking tie-break key, FORMAT.md 3.7), for `count` = every document
+ * added.  Copied; call at most once, before segment_writer_finish.
+ * Without it the segment is in insertion order.  COPS_EINVAL when
+ * `insertion` is not a permutation of 0 .. count-1. */
+int segment_writer_set_insertion_order(segment_writer *writer, const uint32_t *insertion,
+                                       uint32_t count, cops_error *err);
+
 /* Write the remaining sections and the table of contents, fsync and close.
  * The writer is freed whatever the result; on failure the file is
  * removed.  `bytes_written` (OUT, may be NULL) receives the file size. */
@@ -140,6 +149,11 @@ uint32_t segment_title_length(segment *seg, uint32_t doc);
 /* YYYYMMDD, or 0 when the document has no date (or the table is damaged,
  * recorded as above). */
 uint32_t segment_date(segment *seg, uint32_t doc);
+/* Where `doc` stands in insertion order (FORMAT.md 3.7): `doc` itself
+ * unless the segment was reordered.  The ranking's tie-break key. */
+uint32_t segment_insertion_order(segment *seg, uint32_t doc);
+/* 1 when the segment records an insertion order (it was reordered). */
+int segment_is_reordered(const segment *seg);
 /* Bytes of each component, for statistics. */
 void segment_sizes(const segment *seg, cops_index_stats *stats);
 const char *segment_path(const segment *seg);

@@ -55,7 +55,9 @@ static void usage(FILE *out)
             "                         remembered with the roots named\n"
             "      --format NAME      format of standard input, FILE '-': text, html,\n"
             "                         jsonl or trec (default: sniffed; '{' = jsonl)\n"
-            "      --merge            merge the index into one segment (also --optimize)\n"
+            "      --merge            merge the index into one segment\n"
+            "      --optimize         merge into one segment with the documents reordered\n"
+            "                         so that the postings compress better\n"
             "      --wait             wait for another cops-index updating the index\n"
             "      --engine NAME      native (default) or xapian: write a Xapian database\n"
             "      --shards N         with --engine xapian: split into N shard databases\n"
@@ -256,6 +258,16 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
                 (unsigned long long)summary->documents_total,
                 (unsigned long long)summary->segments, summary->segments == 1 ? "" : "s",
                 summary->merged ? " (merged)" : "");
+    if (summary->reordered == 1)
+        fprintf(stderr, "%s: reordered in %.2f s, %.1f MB: postings log-gap cost %.4g -> %.4g "
+                "Mbit (%.1f%%)\n", program, summary->reorder_seconds,
+                (double)summary->reorder_memory_bytes / 1e6, summary->reorder_cost_before / 1e6,
+                summary->reorder_cost_after / 1e6,
+                summary->reorder_cost_before > 0
+                    ? 100.0 * summary->reorder_cost_after / summary->reorder_cost_before : 100.0);
+    else if (summary->reordered == 2)
+        fprintf(stderr, "%s: not reordered: the document graph needs %.1f MB, more than "
+                "--memory allows\n", program, (double)summary->reorder_memory_bytes / 1e6);
     /* A run that takes out more than a tenth of the index says so. */
     if (summary->documents_removed * 10 > summary->documents_before
         && summary->documents_before > 0)
@@ -434,7 +446,7 @@ static int dump_term(const char *index_dir, const char *term)
 int main(int argc, char **argv)
 {
     enum { OPT_NO_STEM = 256, OPT_LIST, OPT_ID, OPT_TITLE, OPT_TEXT, OPT_DATE, OPT_STATS, OPT_DUMP,
-           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_CHECK, OPT_WAIT,
+           OPT_ENGINE, OPT_SHARDS, OPT_REBUILD, OPT_MERGE, OPT_OPTIMIZE, OPT_CHECK, OPT_WAIT,
            OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_REMOVE, OPT_ROOTS, OPT_HIDDEN,
            OPT_EXCLUDE, OPT_FORMAT, OPT_DELETE, OPT_EXACT_FORMS };
     static const struct option options[] = {
@@ -462,7 +474,7 @@ int main(int argc, char **argv)
         {"delete", no_argument, NULL, OPT_DELETE},
         {"wait", no_argument, NULL, OPT_WAIT},
         {"merge", no_argument, NULL, OPT_MERGE},
-        {"optimize", no_argument, NULL, OPT_MERGE},
+        {"optimize", no_argument, NULL, OPT_OPTIMIZE},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0}};
     cops_build_options build;
     cops_build_options_init(&build);
@@ -527,6 +539,7 @@ int main(int argc, char **argv)
             break;
         case OPT_WAIT: build.wait = 1; break;
         case OPT_MERGE: build.merge = 1; break;
+        case OPT_OPTIMIZE: build.merge = build.reorder = 1; break;
         case OPT_ENGINE:
             if (strcmp(optarg, "native") == 0)
                 build.engine = COPS_ENGINE_NATIVE;

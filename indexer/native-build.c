@@ -42,6 +42,7 @@
 #include "index-format/names.h"
 #include "index-format/segment.h"
 #include "indexer/build-engine.h"
+#include "indexer/merge.h"
 #include "indexer/roots.h"
 #include "indexer/segment-build.h"
 #include "indexer/source.h"
@@ -659,133 +660,6 @@ static int record_ids_has(const record_ids *ids, const char *id, size_t length)
     return ids->hashes[record_ids_slot(ids, key, hash)] != 0;
 }
 
-/* ------------------------------------------------------------ merging */
-
-typedef struct entry_order {
-    catalog_entry *entry;
-    size_t segment;
-} entry_order;
-
-static int compare_entry_order(const void *a, const void *b)
-{
-    const entry_order *x = a, *y = b;
-    if (x->segment != y->segment)
-        return x->segment < y->segment ? -1 : 1;
-    return (x->entry->first_doc > y->entry->first_doc) - (x->entry->first_doc < y->entry->first_doc);
-}
-
-/* The lines of the entry's live documents only (before a merge drops
- * the others).  0 or COPS_ENOMEM. */
-static int keep_live_lines(catalog_entry *e, const deletions *dels)
-{
-    uint64_t *kept = malloc(((size_t)e->doc_count + 1) * sizeof *kept);
-    if (!kept)
-        return COPS_ENOMEM;
-    size_t count = 0;
-    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
-    uint64_t line = 0;
-    for (uint32_t d = e->first_doc; d - e->first_doc < e->doc_count; d++) {
-        uint64_t step = 0;
-        p += codec_varint_decode(p, end, &step); /* catalog_read checked them */
-        line += step;
-        if (!deletions_test(dels, d))
-            kept[count++] = line;
-    }
-    uint8_t *lines;
-    size_t bytes;
-    int rc = catalog_lines_encode(kept, count, &lines, &bytes);
-    free(kept);
-    if (rc == 0) {
-        free(e->lines);
-        e->lines = lines;
-        e->lines_bytes = bytes;
-    }
-    return rc;
-}
-
-/* All live documents of `current` (whose deletion bitmaps are `dels`)
- * into one new segment `name`; `files` is remapped to it. */
-static int merge_segments(const char *dir, const manifest *current, deletions *dels,
-                          catalog *files, const char *name, analyzer *text_analyzer,
-                          const analyzer_config *config, size_t budget, uint64_t *bytes,
-                          uint32_t *documents, cops_error *err)
-{
-    entry_order *order = malloc((files->count + 1) * sizeof *order);
-    if (!order)
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    for (size_t i = 0; i < files->count; i++) {
-        catalog_entry *e = &files->entries[i];
-        order[i].entry = e;
-        order[i].segment = current->segment_count;
-        for (size_t s = 0; s < current->segment_count; s++)
-            if (strcmp(current->segments[s].name, e->segment) == 0)
-                order[i].segment = s;
-        /* A range may hold records deleted by id (--delete): it keeps its
-         * live documents only, and goes when none is left. */
-        uint32_t live = 0;
-        for (uint32_t d = e->first_doc; order[i].segment < current->segment_count
-                                        && d < e->first_doc + e->doc_count; d++)
-            live += !deletions_test(&dels[order[i].segment], d);
-        if (live < e->doc_count && live > 0 && e->lines
-            && keep_live_lines(e, &dels[order[i].segment]) != 0) {
-            free(order);
-            return error_set(err, COPS_ENOMEM, "out of memory");
-        }
-        e->doc_count = live;
-        if (live == 0)
-            order[i].segment = current->segment_count;
-    }
-    qsort(order, files->count, sizeof *order, compare_entry_order);
-
-    segment_build *builder = NULL;
-    int rc = segment_build_begin(dir, name, text_analyzer, config, budget, &builder, err);
-    size_t next_entry = 0;
-    for (size_t s = 0; rc == 0 && s < current->segment_count; s++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, current->segments[s].name);
-        segment *seg = NULL;
-        rc = segment_open(path, &seg, err);
-        for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
-            if (deletions_test(&dels[s], doc))
-                continue;
-            /* `<=`: a range's first documents may be deleted ones. */
-            while (next_entry < files->count && order[next_entry].segment == s
-                   && order[next_entry].entry->first_doc <= doc) {
-                order[next_entry].entry->first_doc = segment_build_documents(builder);
-                snprintf(order[next_entry].entry->segment, MANIFEST_MAX_NAME, "%s", name);
-                next_entry++;
-            }
-            segment_document stored;
-            rc = segment_read_document(seg, doc, &stored, err);
-            if (rc != 0)
-                break;
-            char date[16] = "";
-            uint32_t day = segment_date(seg, doc);
-            if (day)
-                snprintf(date, sizeof date, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
-            source_document document = {"", 0, stored.id, stored.title, day ? date : NULL,
-                                        stored.text, stored.text_length, 0, NULL, NULL};
-            rc = segment_build_add(builder, &document, NULL, 0, err);
-            segment_document_free(&stored);
-        }
-        segment_close(seg);
-    }
-    free(order);
-    /* A file whose records were all deleted by id leaves the catalog
-     * (entries never outnumber documents: catalog.h); its root's next
-     * refresh reads it again. */
-    catalog_drop_empty(files);
-    if (rc != 0) {
-        segment_build_abort(builder);
-        return rc;
-    }
-    segment_build_result result;
-    rc = segment_build_finish(builder, &result, err);
-    *bytes = result.bytes;
-    *documents = result.documents;
-    return rc;
-}
-
 /* ------------------------------------------------------------- build */
 
 typedef struct previous_index {
@@ -1270,9 +1144,23 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
     return rc;
 }
 
+/* One segment, reordered, nothing deleted: what --optimize makes, so
+ * --optimize again has nothing to do. */
+static int already_optimized(const char *dir, const manifest *next)
+{
+    if (next->segment_count != 1 || next->segments[0].deleted != 0)
+        return 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, next->segments[0].name);
+    segment *seg = NULL;
+    int reordered = segment_open(path, &seg, NULL) == 0 && segment_is_reordered(seg);
+    segment_close(seg);
+    return reordered;
+}
+
 /* The merge policy: bounded segments, bounded deleted documents (or the
- * caller's --merge). */
-static int merge_wanted(const cops_build_options *options, const manifest *next)
+ * caller's --merge, or --optimize unless done already). */
+static int merge_wanted(const char *dir, const cops_build_options *options, const manifest *next)
 {
     uint64_t live = 0, stored = 0;
     for (size_t s = 0; s < next->segment_count; s++) {
@@ -1281,6 +1169,7 @@ static int merge_wanted(const cops_build_options *options, const manifest *next)
     }
     return next->segment_count > 0
            && ((options->merge && (next->segment_count > 1 || live < stored))
+               || (options->reorder && !already_optimized(dir, next))
                || next->segment_count > MERGE_ABOVE_SEGMENTS
                || (stored > 0 && (stored - live) * 100 > stored * MERGE_ABOVE_DELETED_PERCENT));
 }
@@ -1288,7 +1177,8 @@ static int merge_wanted(const cops_build_options *options, const manifest *next)
 /* All live documents of `next` into one segment, committed as the
  * generation after it; `next` becomes that commit (and *merged 1) when it
  * was made. */
-static int commit_merge(native_build *b, manifest *next, int *merged, cops_error *err)
+static int commit_merge(native_build *b, manifest *next, int *merged,
+                        cops_build_summary *summary, cops_error *err)
 {
     size_t merged_count = next->segment_count; /* `next` changes on commit */
     deletions *dels = calloc(merged_count, sizeof *dels);
@@ -1307,11 +1197,18 @@ static int commit_merge(native_build *b, manifest *next, int *merged, cops_error
     merged_manifest.generation = next->generation + 1;
     manifest_segment *seg = &merged_manifest.segments[0];
     names_segment(seg->name, merged_manifest.generation);
-    uint32_t merged_documents = 0;
+    merge_result result;
+    memset(&result, 0, sizeof result);
     if (rc == 0)
         rc = merge_segments(b->index_dir, next, dels, &current_files, seg->name, b->text_analyzer,
-                            &b->config, b->budget, &seg->bytes, &merged_documents, err);
-    seg->documents = merged_documents;
+                            &b->config, b->budget, b->options.reorder, &result, err);
+    seg->bytes = result.bytes;
+    seg->documents = result.documents;
+    summary->reordered = result.reordered;
+    summary->reorder_seconds = result.reorder_seconds;
+    summary->reorder_memory_bytes = result.reorder_memory_bytes;
+    summary->reorder_cost_before = result.cost_before;
+    summary->reorder_cost_after = result.cost_after;
     merged_manifest.segment_count = 1;
     names_catalog(merged_manifest.files, merged_manifest.generation);
     if (rc == 0) {
@@ -1457,8 +1354,8 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     segment_build_abort(b->builder);
     b->builder = NULL;
     int merged = 0;
-    if (rc == 0 && merge_wanted(&b->options, &next))
-        rc = commit_merge(b, &next, &merged, err);
+    if (rc == 0 && merge_wanted(b->index_dir, &b->options, &next))
+        rc = commit_merge(b, &next, &merged, summary, err);
     if (rc == 0)
         remove_unreferenced(b->folder.fd, &next);
 

@@ -370,6 +370,12 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
     return 0;
 }
 
+int segment_build_set_insertion_order(segment_build *b, const uint32_t *insertion,
+                                      cops_error *err)
+{
+    return segment_writer_set_insertion_order(b->writer, insertion, b->documents, err);
+}
+
 void segment_build_abort(segment_build *b)
 {
     if (!b)

@@ -56,6 +56,11 @@ int segment_build_prepare(void *context, const source_document *document, byte_b
  * the file removed on failure.  With no document added, nothing is
  * written and result->documents is 0. */
 int segment_build_finish(segment_build *b, segment_build_result *result, cops_error *err);
+/* The documents were added in a reordered sequence: insertion[doc] is
+ * where each would stand in insertion order (segment_writer_set_insertion_order).
+ * Call after the last segment_build_add. */
+int segment_build_set_insertion_order(segment_build *b, const uint32_t *insertion,
+                                      cops_error *err);
 /* Discard (removes the file).  NULL is a no-op. */
 void segment_build_abort(segment_build *b);
 

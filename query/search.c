@@ -55,12 +55,15 @@ typedef struct scored_doc {
     double key;              /* what the hits are ordered by (sort_key) */
     double score;
     uint32_t doc;
+    uint64_t insertion;      /* the tie-break: where the document stands in insertion
+                              * order (segment base + segment_insertion_order), so a
+                              * reordered segment ranks ties as it did before */
 } scored_doc;
 
-/* a ranks before b: higher key, then lower document number. */
+/* a ranks before b: higher key, then earlier inserted. */
 static int ranks_before(const scored_doc *a, const scored_doc *b)
 {
-    return a->key > b->key || (a->key == b->key && a->doc < b->doc);
+    return a->key > b->key || (a->key == b->key && a->insertion < b->insertion);
 }
 
 /* The key a hit is ranked by (options.sort): its score, or its date
@@ -403,7 +406,9 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             m->ops->set_threshold(m, threshold);
         }
         const deletions *deleted = &index->deleted[s];
-        uint32_t documents = segment_documents(index->segments[s]);
+        segment *seg = index->segments[s];
+        int reordered = segment_is_reordered(seg);
+        uint32_t documents = segment_documents(seg);
         if (!wanted && counts_by_windows(m, documents)) {
             results->total += count_by_windows(m, deleted, documents);
         } else {
@@ -416,9 +421,10 @@ static int match_segments(cops_index *index, const lower_plan *plan,
                     continue;
                 double score = m->ops->score(m);
                 uint32_t date = options->sort == COPS_SORT_RELEVANCE
-                                    ? 0 : segment_date(index->segments[s], doc);
-                heap_offer(heap,
-                           (scored_doc){sort_key(options->sort, score, date), score, base + doc});
+                                    ? 0 : segment_date(seg, doc);
+                uint32_t insertion = reordered ? segment_insertion_order(seg, doc) : doc;
+                heap_offer(heap, (scored_doc){sort_key(options->sort, score, date), score,
+                                              base + doc, base + (uint64_t)insertion});
                 if (prune && heap->count == heap->capacity && heap->items[0].key > threshold) {
                     threshold = heap->items[0].key;
                     m->ops->set_threshold(m, threshold);

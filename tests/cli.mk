@@ -14,6 +14,7 @@ CLI_TESTS = \
 	tests/cli/relax.sh \
 	tests/cli/suggest.sh \
 	tests/cli/sort.sh \
+	tests/cli/optimize.sh \
 	tests/cli/many.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \

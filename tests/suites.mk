@@ -1,6 +1,7 @@
 ## One fragment per module suite, so each can be added independently.
 include tests/analysis.mk
 include tests/codec.mk
+include tests/bp-order.mk
 include tests/escape.mk
 include tests/file.mk
 include tests/sources.mk

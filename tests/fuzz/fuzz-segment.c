@@ -263,6 +263,12 @@ static void build_original(void)
     }
     if (segment_writer_set_surface(w, pairs, SURFACE_FORMS, &err) != 0)
         goto fail;
+    /* a reordered segment (FORMAT.md 3.7), so the insertion order is read too */
+    uint32_t insertion[DOCS];
+    for (uint32_t doc = 0; doc < DOCS; doc++)
+        insertion[doc] = DOCS - 1 - doc;
+    if (segment_writer_set_insertion_order(w, insertion, DOCS, &err) != 0)
+        goto fail;
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.documents = DOCS;
@@ -388,7 +394,8 @@ static void read_document(segment *seg, uint32_t doc)
 {
     cops_error err;
     volatile uint32_t figures =
-        segment_body_length(seg, doc) + segment_title_length(seg, doc) + segment_date(seg, doc);
+        segment_body_length(seg, doc) + segment_title_length(seg, doc) + segment_date(seg, doc)
+        + segment_insertion_order(seg, doc);
     (void)figures;
     segment_metadata metadata;
     if (segment_read_metadata(seg, doc, &metadata, &err) == 0) {

@@ -1,0 +1,242 @@
+/*
+ * bp-order.c — recursive graph bisection (bp-order.h).
+ *
+ * Each level splits a part of the order into two halves and moves items
+ * between them to lower the log-gap cost estimate of the papers: a term
+ * with d1 items in the left half (n1 items) and d2 in the right (n2)
+ * costs d1·log2(n1/(d1+1)) + d2·log2(n2/(d2+1)).  An item's move gain
+ * is what its terms' costs drop when it alone changes sides; each round
+ * sorts both halves by gain and swaps pairs while the two gains together
+ * are positive, so the halves keep their sizes.  The logarithms come
+ * from one table (log2 of 0 .. items + 1), the papers' fast
+ * approximation of the cost; the degrees of a part are counted once per
+ * part and updated by each swap.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "indexer/bp-order.h"
+
+#define BP_DEFAULT_ITERATIONS 20
+#define BP_DEFAULT_MIN_PART 16
+#define BP_SETTLED_SHARE 100 /* a round moving under 1/100 of a part ends its level */
+
+typedef struct move {
+    double gain;
+    uint32_t item;
+} move;
+
+typedef struct bisection {
+    const bp_graph *graph;
+    unsigned max_depth, iterations;
+    uint32_t min_part;
+    uint32_t *left_degree, *right_degree; /* per term, in the part being split */
+    double *log2_table;                   /* log2(k), k = 0 .. items + 1 */
+    double *gain_leaving_left;            /* per term: the gain of one left item moving */
+    double *gain_leaving_right;
+    uint32_t *gains_round;                /* per term: the round its gains are for */
+    uint32_t round;                       /* rounds so far, all parts */
+    move *moves;                          /* one per item of the part */
+    bp_stats stats;
+} bisection;
+
+/* The cost of a term with `degree` items among `size`. */
+static inline double term_cost(const bisection *b, uint32_t degree, uint32_t size)
+{
+    return degree * (b->log2_table[size] - b->log2_table[degree + 1]);
+}
+
+/* Higher gain first; on a tie the lower item, so the order is fixed. */
+static int compare_moves(const void *a, const void *b)
+{
+    const move *x = a, *y = b;
+    if (x->gain != y->gain)
+        return x->gain > y->gain ? -1 : 1;
+    return (x->item > y->item) - (x->item < y->item);
+}
+
+/* Add `delta` (+1 or -1, as unsigned arithmetic) to `degree` for each term of `item`. */
+static void add_degrees(const bisection *b, uint32_t *degree, uint32_t item, uint32_t delta)
+{
+    const bp_graph *g = b->graph;
+    for (uint64_t e = g->row_start[item]; e < g->row_start[item + 1]; e++)
+        degree[g->term_ids[e]] += delta;
+}
+
+/* Each term's move gains for this round, once per term: a term's cost
+ * change when one item leaves a half is the same for every item of that
+ * half holding it, so an item's gain is a sum of table entries (and, as
+ * in the papers, each gain assumes no other item moves). */
+static void compute_term_gains(bisection *b, const uint32_t *items, uint32_t count, uint32_t n1,
+                               uint32_t n2)
+{
+    const bp_graph *g = b->graph;
+    for (uint32_t i = 0; i < count; i++)
+        for (uint64_t e = g->row_start[items[i]]; e < g->row_start[items[i] + 1]; e++) {
+            uint32_t t = g->term_ids[e];
+            if (b->gains_round[t] == b->round)
+                continue;
+            b->gains_round[t] = b->round;
+            uint32_t d1 = b->left_degree[t], d2 = b->right_degree[t];
+            double now = term_cost(b, d1, n1) + term_cost(b, d2, n2);
+            b->gain_leaving_left[t] = d1 ? now - term_cost(b, d1 - 1, n1) - term_cost(b, d2 + 1, n2)
+                                         : 0;
+            b->gain_leaving_right[t] = d2 ? now - term_cost(b, d1 + 1, n1) - term_cost(b, d2 - 1, n2)
+                                          : 0;
+        }
+}
+
+/* The gain of moving each of `items` out of its half (`gain_of_term`); sorted. */
+static void compute_gains(const bisection *b, const uint32_t *items, uint32_t count,
+                          const double *gain_of_term, move *moves)
+{
+    const bp_graph *g = b->graph;
+    for (uint32_t i = 0; i < count; i++) {
+        double gain = 0;
+        for (uint64_t e = g->row_start[items[i]]; e < g->row_start[items[i] + 1]; e++)
+            gain += gain_of_term[g->term_ids[e]];
+        moves[i] = (move){gain, items[i]};
+    }
+    qsort(moves, count, sizeof *moves, compare_moves);
+}
+
+/* One round: swap the best pairs.  Returns the number of pairs swapped. */
+static uint32_t swap_round(bisection *b, uint32_t *left, uint32_t n1, uint32_t *right,
+                           uint32_t n2)
+{
+    move *left_moves = b->moves, *right_moves = b->moves + n1;
+    b->round++;
+    compute_term_gains(b, left, n1 + n2, n1, n2); /* right follows left in the order */
+    compute_gains(b, left, n1, b->gain_leaving_left, left_moves);
+    compute_gains(b, right, n2, b->gain_leaving_right, right_moves);
+    uint32_t pairs = 0;
+    uint32_t limit = n1 < n2 ? n1 : n2;
+    while (pairs < limit && left_moves[pairs].gain + right_moves[pairs].gain > 0)
+        pairs++;
+    if (pairs == 0)
+        return 0;
+    /* The halves are rewritten in gain order, the swapped items first;
+     * the next round sorts them again, so their order inside a half does
+     * not matter until the last level. */
+    for (uint32_t i = 0; i < n1; i++)
+        left[i] = i < pairs ? right_moves[i].item : left_moves[i].item;
+    for (uint32_t i = 0; i < n2; i++)
+        right[i] = i < pairs ? left_moves[i].item : right_moves[i].item;
+    for (uint32_t i = 0; i < pairs; i++) {
+        add_degrees(b, b->left_degree, left[i], 1);
+        add_degrees(b, b->right_degree, left[i], (uint32_t)-1);
+        add_degrees(b, b->right_degree, right[i], 1);
+        add_degrees(b, b->left_degree, right[i], (uint32_t)-1);
+    }
+    return pairs;
+}
+
+static int compare_items(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Split order[0, count) in two, then each half, down to max_depth. */
+static void bisect(bisection *b, uint32_t *order, uint32_t count, unsigned depth)
+{
+    if (count < 2 * b->min_part || depth >= b->max_depth) {
+        /* A part that is not split keeps its items in their own order,
+         * so the result does not depend on the last round's sort. */
+        qsort(order, count, sizeof *order, compare_items);
+        return;
+    }
+    if (depth + 1 > b->stats.depth)
+        b->stats.depth = depth + 1;
+    uint32_t n1 = count / 2, n2 = count - n1;
+    uint32_t *left = order, *right = order + n1;
+    for (uint32_t i = 0; i < n1; i++)
+        add_degrees(b, b->left_degree, left[i], 1);
+    for (uint32_t i = 0; i < n2; i++)
+        add_degrees(b, b->right_degree, right[i], 1);
+    for (unsigned round = 0; round < b->iterations; round++) {
+        uint32_t pairs = swap_round(b, left, n1, right, n2);
+        b->stats.swaps += 2 * (uint64_t)pairs;
+        /* Rounds that move under 1 % of the part gain little more (on
+         * wiki-dev the cost is 74.3 % of the original instead of 74.1 %
+         * after all 20 rounds) and would take twice the time. */
+        if ((uint64_t)pairs * BP_SETTLED_SHARE < count)
+            break;
+    }
+    /* Clear the degrees by the same rows, so a part costs its edges, not
+     * the whole term range. */
+    for (uint32_t i = 0; i < n1; i++)
+        add_degrees(b, b->left_degree, left[i], (uint32_t)-1);
+    for (uint32_t i = 0; i < n2; i++)
+        add_degrees(b, b->right_degree, right[i], (uint32_t)-1);
+    bisect(b, left, n1, depth + 1);
+    bisect(b, right, n2, depth + 1);
+}
+
+int bp_order(const bp_graph *graph, const bp_options *options, uint32_t *order, bp_stats *stats,
+             cops_error *err)
+{
+    bisection b;
+    memset(&b, 0, sizeof b);
+    b.graph = graph;
+    b.iterations = options && options->iterations ? options->iterations : BP_DEFAULT_ITERATIONS;
+    b.min_part = options && options->min_part ? options->min_part : BP_DEFAULT_MIN_PART;
+    b.max_depth = options && options->max_depth ? options->max_depth : 64;
+    for (uint32_t i = 0; i < graph->items; i++)
+        order[i] = i;
+    size_t terms = graph->terms ? graph->terms : 1;
+    b.left_degree = calloc(terms, sizeof *b.left_degree);
+    b.right_degree = calloc(terms, sizeof *b.right_degree);
+    b.log2_table = malloc(((size_t)graph->items + 2) * sizeof *b.log2_table);
+    b.moves = malloc(((size_t)graph->items + 1) * sizeof *b.moves);
+    b.gain_leaving_left = malloc(terms * sizeof *b.gain_leaving_left);
+    b.gain_leaving_right = malloc(terms * sizeof *b.gain_leaving_right);
+    b.gains_round = calloc(terms, sizeof *b.gains_round);
+    int rc = 0;
+    if (!b.left_degree || !b.right_degree || !b.log2_table || !b.moves || !b.gain_leaving_left
+        || !b.gain_leaving_right || !b.gains_round) {
+        rc = error_set(err, COPS_ENOMEM, "out of memory reordering %u documents", graph->items);
+    } else {
+        b.log2_table[0] = 0;
+        for (size_t k = 1; k < (size_t)graph->items + 2; k++)
+            b.log2_table[k] = log2((double)k);
+        b.stats.memory_bytes = 2 * terms * sizeof *b.left_degree
+                               + terms * (2 * sizeof(double) + sizeof *b.gains_round)
+                               + ((size_t)graph->items + 2) * sizeof *b.log2_table
+                               + ((size_t)graph->items + 1) * sizeof *b.moves;
+        bisect(&b, order, graph->items, 0);
+    }
+    free(b.left_degree);
+    free(b.right_degree);
+    free(b.log2_table);
+    free(b.moves);
+    free(b.gain_leaving_left);
+    free(b.gain_leaving_right);
+    free(b.gains_round);
+    if (stats)
+        *stats = b.stats;
+    return rc;
+}
+
+double bp_log_gap_cost(const bp_graph *graph, const uint32_t *order)
+{
+    /* last_position[t] = 1 + the last position of a term seen so far (0 = none). */
+    uint64_t *last_position = calloc(graph->terms ? graph->terms : 1, sizeof *last_position);
+    if (!last_position)
+        return -1;
+    double cost = 0;
+    for (uint32_t p = 0; p < graph->items; p++) {
+        uint32_t item = order[p];
+        for (uint64_t e = graph->row_start[item]; e < graph->row_start[item + 1]; e++) {
+            uint32_t t = graph->term_ids[e];
+            cost += log2((double)(p + 1 - last_position[t]));
+            last_position[t] = p + 1;
+        }
+    }
+    free(last_position);
+    return cost;
+}

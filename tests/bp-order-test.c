@@ -1,0 +1,145 @@
+#include "config.h"
+
+#include "indexer/bp-order.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* splitmix64 with a fixed seed: the collection is the same every run. */
+static uint64_t random_state;
+
+static uint32_t random_below(uint32_t bound)
+{
+    uint64_t z = (random_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return (uint32_t)((z ^ (z >> 31)) % bound);
+}
+
+enum { TOPICS = 8, PER_TOPIC = 128, TOPIC_TERMS = 60, SHARED_TERMS = 40, TOPIC_WORDS = 12,
+       SHARED_WORDS = 3 };
+
+typedef struct collection {
+    bp_graph graph;
+    uint64_t *row_start;
+    uint32_t *term_ids;
+} collection;
+
+/* TOPICS clusters of documents interleaved (document d is of topic
+ * d % TOPICS): each draws words from its topic's own terms and a few from
+ * terms every topic shares.  Identity order spreads each topic's terms
+ * over the whole range; a good order groups the topics. */
+static collection make_clustered(void)
+{
+    random_state = 42;
+    collection c;
+    uint32_t items = TOPICS * PER_TOPIC;
+    c.row_start = calloc(items + 1, sizeof *c.row_start);
+    c.term_ids = malloc((size_t)items * (TOPIC_WORDS + SHARED_WORDS) * sizeof *c.term_ids);
+    cr_assert(c.row_start && c.term_ids);
+    uint64_t edges = 0;
+    for (uint32_t d = 0; d < items; d++) {
+        uint32_t topic = d % TOPICS;
+        uint64_t row = edges;
+        for (int w = 0; w < TOPIC_WORDS + SHARED_WORDS; w++) {
+            uint32_t t = w < TOPIC_WORDS ? topic * TOPIC_TERMS + random_below(TOPIC_TERMS)
+                                         : TOPICS * TOPIC_TERMS + random_below(SHARED_TERMS);
+            int seen = 0;
+            for (uint64_t e = row; e < edges; e++)
+                seen |= c.term_ids[e] == t;
+            if (!seen)
+                c.term_ids[edges++] = t;
+        }
+        c.row_start[d + 1] = edges;
+    }
+    c.graph = (bp_graph){items, TOPICS * TOPIC_TERMS + SHARED_TERMS, c.row_start, c.term_ids};
+    return c;
+}
+
+static void free_collection(collection *c)
+{
+    free(c->row_start);
+    free(c->term_ids);
+}
+
+static void assert_permutation(const uint32_t *order, uint32_t items)
+{
+    char *seen = calloc(items ? items : 1, 1);
+    cr_assert_not_null(seen);
+    for (uint32_t p = 0; p < items; p++) {
+        cr_assert_lt(order[p], items, "position %u holds %u", p, order[p]);
+        cr_assert_eq(seen[order[p]], 0, "item %u placed twice", order[p]);
+        seen[order[p]] = 1;
+    }
+    free(seen);
+}
+
+Test(bp_order, lowers_the_log_gap_cost_of_a_clustered_collection)
+{
+    collection c = make_clustered();
+    uint32_t items = c.graph.items;
+    uint32_t *identity = malloc(items * sizeof *identity), *order = malloc(items * sizeof *order);
+    cr_assert(identity && order);
+    for (uint32_t i = 0; i < items; i++)
+        identity[i] = i;
+    bp_stats stats;
+    cr_assert_eq(bp_order(&c.graph, NULL, order, &stats, NULL), 0);
+    assert_permutation(order, items);
+    double before = bp_log_gap_cost(&c.graph, identity), after = bp_log_gap_cost(&c.graph, order);
+    cr_assert_gt(before, 0);
+    /* Interleaved topics put each topic term's documents about 8 apart
+     * (3 bits a gap); grouped, about 1 apart.  Ask for a third off. */
+    cr_assert_lt(after, 0.67 * before, "log-gap cost %.0f -> %.0f", before, after);
+    cr_assert_gt(stats.swaps, 0);
+    cr_assert_geq(stats.depth, 5); /* 1024 items, parts of at least 16: 6 levels */
+    /* Every topic's documents end up in few runs of neighbours. */
+    uint32_t topic_changes = 0;
+    for (uint32_t p = 1; p < items; p++)
+        topic_changes += order[p] % TOPICS != order[p - 1] % TOPICS;
+    cr_assert_lt(topic_changes, items / 8, "%u changes of topic along the order", topic_changes);
+    free(identity);
+    free(order);
+    free_collection(&c);
+}
+
+Test(bp_order, is_deterministic)
+{
+    collection c = make_clustered();
+    uint32_t items = c.graph.items;
+    uint32_t *first = malloc(items * sizeof *first), *second = malloc(items * sizeof *second);
+    cr_assert(first && second);
+    cr_assert_eq(bp_order(&c.graph, NULL, first, NULL, NULL), 0);
+    cr_assert_eq(bp_order(&c.graph, NULL, second, NULL, NULL), 0);
+    cr_assert_eq(memcmp(first, second, items * sizeof *first), 0);
+    free(first);
+    free(second);
+    free_collection(&c);
+}
+
+Test(bp_order, bounded_depth_and_small_inputs)
+{
+    collection c = make_clustered();
+    uint32_t items = c.graph.items;
+    uint32_t *order = malloc(items * sizeof *order);
+    cr_assert_not_null(order);
+    bp_options one_level = {1, 3, 0};
+    bp_stats stats;
+    cr_assert_eq(bp_order(&c.graph, &one_level, order, &stats, NULL), 0);
+    assert_permutation(order, items);
+    cr_assert_eq(stats.depth, 1);
+    /* A part that is not split keeps its items in increasing order. */
+    for (uint32_t p = 1; p < items / 2; p++)
+        cr_assert_lt(order[p - 1], order[p]);
+    /* Fewer items than two parts: the identity. */
+    bp_graph small = {20, c.graph.terms, c.row_start, c.term_ids};
+    cr_assert_eq(bp_order(&small, NULL, order, &stats, NULL), 0);
+    for (uint32_t p = 0; p < 20; p++)
+        cr_assert_eq(order[p], p);
+    cr_assert_eq(stats.depth, 0);
+    bp_graph empty = {0, 0, c.row_start, c.term_ids};
+    cr_assert_eq(bp_order(&empty, NULL, order, NULL, NULL), 0);
+    cr_assert_eq(bp_log_gap_cost(&empty, order), 0);
+    free(order);
+    free_collection(&c);
+}
