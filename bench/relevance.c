@@ -42,6 +42,7 @@
 #include "analysis/analyzer.h"
 #include "query/parser.h"
 #include "query/stopwords.h"
+#include "query/weight.h"
 #include "xapian/cops_xapian.h"
 #include "xapian/xapian-plan.h"
 #endif
@@ -498,8 +499,13 @@ static size_t run_systems(const char *name, const collection *c, const settings 
     size_t n = 0;
     memset(out, 0, MAX_SYSTEMS * sizeof *out);
     cops_index *index = cops_engine_build(name, c, s->stem);
-    int used = snprintf(out[n].label, sizeof out[n].label, "cops BM25 k1=%g b=%g, title weight %g",
-                        s->search.k1, s->search.b, s->search.title_weight);
+    int used = s->search.weight == COPS_WEIGHT_BM25
+                   ? snprintf(out[n].label, sizeof out[n].label, "cops BM25 k1=%g b=%g, title weight %g",
+                              s->search.k1, s->search.b, s->search.title_weight)
+                   : snprintf(out[n].label, sizeof out[n].label,
+                              "cops %s(%g) k1=%g b=%g, title weight %g",
+                              weight_name(s->search.weight), s->search.weight_parameter,
+                              s->search.k1, s->search.b, s->search.title_weight);
     if (used > 0 && (size_t)used < sizeof out[n].label)
         used += snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
                          ", stop words from %zu words", s->search.stop_word_query_length);
@@ -980,6 +986,9 @@ static void usage(FILE *out)
             "  --k1 X --b X --title-weight X   cops ranking (default: cops's defaults;\n"
             "                         the title weight applies to Xapian too)\n"
             "  --stop-length N        cops's stop_word_query_length (0: every word scores)\n"
+            "  --weight SCHEME --weight-parameter X\n"
+            "                         cops's weighting scheme (bm25, bm25+, bm25l, inl2,\n"
+            "                         lm) and its parameter (0: the scheme's default)\n"
             "  --feedback N --feedback-terms T --feedback-weight W\n"
             "                         cops's pseudo-relevance feedback (query/feedback.h)\n"
             "  --text FIELDS          SMART fields forming the text (default W)\n"
@@ -1010,7 +1019,7 @@ int main(int argc, char **argv)
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
            O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP,
-           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN };
+           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN, O_WEIGHT, O_WPARAM };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -1020,6 +1029,8 @@ int main(int argc, char **argv)
         {"title-weight", required_argument, NULL, O_TW},
         {"feedback", required_argument, NULL, O_FBDOCS},
         {"stop-length", required_argument, NULL, O_STOPLEN},
+        {"weight", required_argument, NULL, O_WEIGHT},
+        {"weight-parameter", required_argument, NULL, O_WPARAM},
         {"feedback-terms", required_argument, NULL, O_FBTERMS},
         {"feedback-weight", required_argument, NULL, O_FBWEIGHT},
         {"text", required_argument, NULL, O_TEXT},
@@ -1072,6 +1083,14 @@ int main(int argc, char **argv)
         case O_FBDOCS: s.search.feedback_documents = (size_t)atol(optarg); break;
         case O_FBTERMS: s.search.feedback_terms = (size_t)atol(optarg); break;
         case O_FBWEIGHT: s.search.feedback_weight = atof(optarg); break;
+        case O_WEIGHT:
+            if (weight_from_name(optarg) < 0) {
+                usage(stderr);
+                return 2;
+            }
+            s.search.weight = (cops_weight)weight_from_name(optarg);
+            break;
+        case O_WPARAM: s.search.weight_parameter = atof(optarg); break;
         case O_TEXT:
             for (const char *p = optarg; *p; p++)
                 if (*p < 'A' || *p > 'Z') {
