@@ -65,11 +65,8 @@ static void blend_explain(matcher *m, byte_buffer *out, int depth)
     if (m->doc == MATCHER_END)
         return;
     char line[256];
-    int n = snprintf(line, sizeof line,
-                     "%*s%s: %.6f (weight %.2f, idf %.4f, df %u, tf %u, field length %u)\n",
-                     depth * 2, "", b->label, blend_score(m), b->scorer.field_weight,
-                     b->scorer.idf, b->scorer.df, blend_tf(b), blend_length(b, m->doc));
-    buffer_append(out, line, (size_t)n);
+    buffer_append(out, line, weight_explain_line(line, sizeof line, depth, b->label, blend_score(m),
+                                                 &b->scorer, blend_tf(b), blend_length(b, m->doc)));
 }
 
 static void blend_free(matcher *m)

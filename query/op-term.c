@@ -85,11 +85,8 @@ static void term_explain(matcher *m, byte_buffer *out, int depth)
     if (!t->scored || m->doc == MATCHER_END)
         return;
     char line[256];
-    int n = snprintf(line, sizeof line,
-                     "%*s%s: %.6f (weight %.2f, idf %.4f, df %u, tf %u, field length %u)\n",
-                     depth * 2, "", t->label, term_score(m), t->scorer.field_weight, t->scorer.idf,
-                     t->scorer.df, t->cursor.tf, field_length(t));
-    buffer_append(out, line, (size_t)n);
+    buffer_append(out, line, weight_explain_line(line, sizeof line, depth, t->label, term_score(m),
+                                                 &t->scorer, t->cursor.tf, field_length(t)));
 }
 
 static void term_free(matcher *m) { free(m); }

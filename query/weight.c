@@ -5,6 +5,7 @@
 
 #include "query/weight.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const names[] = {"bm25", "bm25+", "bm25l", "inl2", "lm"};
@@ -61,4 +62,14 @@ double weight_score_other(const bm25_term *term, uint32_t tf, uint32_t length)
     default:
         return bm25_score(term, tf, length);
     }
+}
+
+size_t weight_explain_line(char *line, size_t size, int depth, const char *label, double score,
+                           const bm25_term *term, uint32_t tf, uint32_t length)
+{
+    int bm25 = term->scheme == COPS_WEIGHT_BM25;
+    int n = snprintf(line, size, "%*s%s: %.6f (weight %.2f, idf %.4f, df %u, tf %u, field length %u%s%s)\n",
+                     depth * 2, "", label, score, term->field_weight, term->idf, term->df, tf, length,
+                     bm25 ? "" : ", ", bm25 ? "" : weight_name((cops_weight)term->scheme));
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }

@@ -34,6 +34,14 @@ static inline double weight_score(const bm25_term *term, uint32_t tf, uint32_t l
                                             : weight_score_other(term, tf, length);
 }
 
+/* One term's line of --explain into line[size] (NUL-terminated, cut to
+ * fit), returning its length:
+ * "LABEL: SCORE (weight W, idf I, df D, tf T, field length L[, SCHEME])\n",
+ * indented by 2 * depth; SCHEME only for a scheme other than BM25, its
+ * "idf" the scheme's own (weight-*.c).  query/output.c reads it back. */
+size_t weight_explain_line(char *line, size_t size, int depth, const char *label, double score,
+                           const bm25_term *term, uint32_t tf, uint32_t length);
+
 /* The name of a scheme ("bm25", "bm25+", "bm25l", "inl2", "lm"), and back
  * (-1 for an unknown name). */
 const char *weight_name(cops_weight scheme);

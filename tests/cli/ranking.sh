@@ -83,6 +83,12 @@ check "BM25" near "$(score_of m2)" "$bm25"
 expect_exit 0 "--top-only ranks the same with a scheme" -- cops_query --ids --top-only -n 2 --weight lm --default-op or 'car engine'
 expect_stdout_is "m1
 m3"
+expect_exit 0 "--explain names the scheme" -- cops_query --explain --weight inl2 car
+expect_stdout_matches '^ *car: [0-9.]+ \(weight 1\.00, idf [0-9.]+, df 3, tf 1, field length 4, inl2\)$' "and its idf"
+expect_exit 0 "BM25's lines do not" -- cops_query --explain car
+expect_stdout_matches '^ *car: [0-9.]+ \(weight 1\.00, idf [0-9.]+, df 3, tf 1, field length 4\)$' "BM25"
+expect_exit 0 "--explain --json" -- cops_query --explain --json --weight lm car
+expect_stdout_contains '"field_length":4,"scheme":"lm"}' "the JSON term carries the scheme"
 expect_exit 2 "an unknown scheme" -- cops_query --weight dph car
 expect_stderr_contains "--weight takes bm25, bm25+, bm25l, inl2 or lm, not 'dph'"
 expect_exit 2 "a negative parameter" -- cops_query --weight lm --weight-parameter -1 car
