@@ -42,6 +42,7 @@
 #include "analysis/analyzer.h"
 #include "query/parser.h"
 #include "query/stopwords.h"
+#include "query/weight.h"
 #include "xapian/cops_xapian.h"
 #include "xapian/xapian-plan.h"
 #endif
@@ -63,6 +64,8 @@ typedef struct settings {
     const char *lucene_jars;     /* where liblucene8-java's jars are */
     const char *run_path;
     int lower_operators;         /* --lower-operators: and/or/not read as AND/OR/NOT */
+    double proximity;            /* > 0: rerank cops's top hits by BM25TP (prototype) */
+    double proximity_window;
 } settings;
 
 static void die(const char *what, const cops_error *err)
@@ -251,6 +254,119 @@ static cops_index *cops_engine_build(const char *name, const collection *c, int 
     return index;
 }
 
+
+/* ---------------------------------------------------- proximity prototype */
+
+/* A measurement before building it into the engine: cops's top
+ * PROX_RERANK hits reranked by BM25 + lambda * the term-proximity part of
+ * BM25TP (Rasolofo & Savoy 2003): every pair of distinct query terms (not
+ * function words) at distance d <= window adds 1/d^2 to both terms'
+ * accumulators, each term adds acc (k1 + 1) / (acc + K), K BM25's length
+ * factor.  The document's title and text are analysed as cops does. */
+#define PROX_RERANK 100
+#define PROX_TERMS 64
+#define PROX_POSITIONS 4096
+
+typedef struct prox_doc {
+    const char *terms[PROX_TERMS];
+    size_t nterms;
+    uint32_t pos[PROX_POSITIONS];
+    uint8_t which[PROX_POSITIONS];
+    size_t npos;
+    uint32_t length;
+} prox_doc;
+
+static int prox_query_term(void *context, const analyzer_token *t)
+{
+    prox_doc *d = context;
+    if (stopword_listed(t->term) || d->nterms == PROX_TERMS)
+        return 0;
+    for (size_t i = 0; i < d->nterms; i++)
+        if (strcmp(d->terms[i], t->term) == 0)
+            return 0;
+    d->terms[d->nterms++] = xstrdup(t->term);
+    return 0;
+}
+
+static int prox_doc_term(void *context, const analyzer_token *t)
+{
+    prox_doc *d = context;
+    d->length++;
+    if (d->npos == PROX_POSITIONS)
+        return 0;
+    for (size_t i = 0; i < d->nterms; i++)
+        if (strcmp(d->terms[i], t->term) == 0) {
+            d->pos[d->npos] = t->position;
+            d->which[d->npos++] = (uint8_t)i;
+            break;
+        }
+    return 0;
+}
+
+static double prox_score(prox_doc *d, const settings *s, double average)
+{
+    double acc[PROX_TERMS] = {0};
+    uint32_t window = (uint32_t)s->proximity_window;
+    for (size_t i = 0; i < d->npos; i++)
+        for (size_t j = i + 1; j < d->npos && d->pos[j] - d->pos[i] <= window; j++)
+            if (d->which[i] != d->which[j] && d->pos[j] > d->pos[i]) {
+                double dist = (double)(d->pos[j] - d->pos[i]);
+                acc[d->which[i]] += 1.0 / (dist * dist);
+                acc[d->which[j]] += 1.0 / (dist * dist);
+            }
+    double k1 = s->search.k1, b = s->search.b;
+    double K = k1 * (1.0 - b + b * (double)d->length / average), total = 0;
+    for (size_t t = 0; t < d->nterms; t++)
+        total += acc[t] * (k1 + 1.0) / (acc[t] + K);
+    return total;
+}
+
+typedef struct prox_hit {
+    const char *id;
+    double score;
+} prox_hit;
+
+static int prox_compare(const void *a, const void *b)
+{
+    const prox_hit *x = a, *y = b;
+    return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
+}
+
+static const collection_record *prox_find(const collection *c, const char *id)
+{
+    for (size_t i = 0; i < c->ndocs; i++)
+        if (strcmp(c->docs[i].id, id) == 0)
+            return &c->docs[i];
+    return NULL;
+}
+
+static void prox_rerank(analyzer *a, const collection *c, const settings *s, const char *query,
+                        prox_hit *hits, size_t n, double average)
+{
+    static prox_doc d;
+    memset(&d, 0, sizeof d);
+    analyzer_run(a, query, strlen(query), 0, 0, prox_query_term, &d, NULL, NULL);
+    for (size_t i = 0; i < n && i < PROX_RERANK; i++) {
+        const collection_record *r = prox_find(c, hits[i].id);
+        d.npos = 0;
+        d.length = 0;
+        uint32_t next = 0;
+        analyzer_run(a, r->title, strlen(r->title), 0, 0, prox_doc_term, &d, NULL, &next);
+        analyzer_run(a, r->text, strlen(r->text), next + 100, 0, prox_doc_term, &d, NULL, NULL);
+        hits[i].score += s->proximity * prox_score(&d, s, average);
+    }
+    qsort(hits, n < PROX_RERANK ? n : PROX_RERANK, sizeof *hits, prox_compare);
+    for (size_t t = 0; t < d.nterms; t++)
+        free((char *)d.terms[t]);
+}
+
+static int prox_count(void *context, const analyzer_token *t)
+{
+    (void)t;
+    ++*(uint64_t *)context;
+    return 0;
+}
+
 static void cops_engine_run(cops_index *index, const collection *c, const settings *s,
                             eval_run *run)
 {
@@ -260,6 +376,24 @@ static void cops_engine_run(cops_index *index, const collection *c, const settin
     o.limit = HITS;
     o.snippets = 0;
     size_t converted = 0, refused = 0;
+    analyzer *a = NULL;
+    double average = 1;
+    if (s->proximity > 0) {
+        analyzer_config config;
+        analyzer_config_init(&config);
+        config.stem = s->stem;
+        cops_error aerr;
+        if (analyzer_new(&config, &a, &aerr) != COPS_OK)
+            die("analyzer_new", &aerr);
+        uint64_t tokens = 0;
+        for (size_t i = 0; i < c->ndocs; i++) {
+            analyzer_run(a, c->docs[i].title, strlen(c->docs[i].title), 0, 0, prox_count, &tokens,
+                         NULL, NULL);
+            analyzer_run(a, c->docs[i].text, strlen(c->docs[i].text), 0, 0, prox_count, &tokens,
+                         NULL, NULL);
+        }
+        average = c->ndocs ? (double)tokens / (double)c->ndocs : 1;
+    }
     for (size_t q = 0; q < c->nqueries; q++) {
         char *text = query_text(c->queries[q].text, s->stopwords);
         cops_results *results;
@@ -278,11 +412,18 @@ static void cops_engine_run(cops_index *index, const collection *c, const settin
         }
         if (!changed && cops_search(index, text, &o, &results, &err) != COPS_OK)
             die("cops_search", &err);
-        for (size_t i = 0; i < cops_results_count(results); i++) {
-            const cops_hit *h = cops_results_hit(results, i);
-            if (eval_run_add(run, c->queries[q].id, h->id, h->score) < 0)
-                die("out of memory", NULL);
+        size_t n = cops_results_count(results);
+        prox_hit *hits = xmalloc(n * sizeof *hits);
+        for (size_t i = 0; i < n; i++) {
+            hits[i].id = cops_results_hit(results, i)->id;
+            hits[i].score = cops_results_hit(results, i)->score;
         }
+        if (s->proximity > 0)
+            prox_rerank(a, c, s, text, hits, n, average);
+        for (size_t i = 0; i < n; i++)
+            if (eval_run_add(run, c->queries[q].id, hits[i].id, hits[i].score) < 0)
+                die("out of memory", NULL);
+        free(hits);
         cops_results_free(results);
         free(text);
     }
@@ -290,6 +431,8 @@ static void cops_engine_run(cops_index *index, const collection *c, const settin
         fprintf(stderr, "relevance: %s: %zu of %zu queries hold a lower-case and/or/not, %zu of "
                         "them refused as operators (searched as words)\n",
                 c->files, converted, c->nqueries, refused);
+    if (a)
+        analyzer_free(a);
 }
 
 /* --------------------------------------------------------------- xapian */
@@ -546,8 +689,13 @@ static size_t run_systems(const char *name, const collection *c, const settings 
     size_t n = 0;
     memset(out, 0, MAX_SYSTEMS * sizeof *out);
     cops_index *index = cops_engine_build(name, c, s->stem);
-    int used = snprintf(out[n].label, sizeof out[n].label, "cops BM25 k1=%g b=%g, title weight %g",
-                        s->search.k1, s->search.b, s->search.title_weight);
+    int used = s->search.weight == COPS_WEIGHT_BM25
+                   ? snprintf(out[n].label, sizeof out[n].label, "cops BM25 k1=%g b=%g, title weight %g",
+                              s->search.k1, s->search.b, s->search.title_weight)
+                   : snprintf(out[n].label, sizeof out[n].label,
+                              "cops %s(%g) k1=%g b=%g, title weight %g",
+                              weight_name(s->search.weight), s->search.weight_parameter,
+                              s->search.k1, s->search.b, s->search.title_weight);
     if (used > 0 && (size_t)used < sizeof out[n].label)
         used += snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
                          ", stop words from %zu words", s->search.stop_word_query_length);
@@ -1028,6 +1176,13 @@ static void usage(FILE *out)
             "  --k1 X --b X --title-weight X   cops ranking (default: cops's defaults;\n"
             "                         the title weight applies to Xapian too)\n"
             "  --stop-length N        cops's stop_word_query_length (0: every word scores)\n"
+            "  --weight SCHEME --weight-parameter X\n"
+            "                         cops's weighting scheme (bm25, bm25+, bm25l, inl2,\n"
+            "                         lm) and its parameter (0: the scheme's default)\n"
+            "  --proximity-rerank L --proximity-window W\n"
+            "                         prototype, measurement only: rerank cops's top 100\n"
+            "                         by BM25 + L x BM25TP's proximity part, pairs of query\n"
+            "                         words within W positions (default 5)\n"
             "  --feedback N --feedback-terms T --feedback-weight W\n"
             "                         cops's pseudo-relevance feedback (query/feedback.h)\n"
             "  --text FIELDS          SMART fields forming the text (default W)\n"
@@ -1054,13 +1209,14 @@ int main(int argc, char **argv)
     s.xapian = 1;
     s.lucene = 1;
     s.lucene_jars = "/usr/share/java";
+    s.proximity_window = 5;
     const char *docs[65] = {NULL};
     size_t ndocs = 0;
     int known = 0;
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
            O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP,
-           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN, O_LOWEROPS };
+           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN, O_LOWEROPS, O_WEIGHT, O_WPARAM, O_PROX, O_PROXWIN };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -1070,6 +1226,10 @@ int main(int argc, char **argv)
         {"title-weight", required_argument, NULL, O_TW},
         {"feedback", required_argument, NULL, O_FBDOCS},
         {"stop-length", required_argument, NULL, O_STOPLEN},
+        {"weight", required_argument, NULL, O_WEIGHT},
+        {"weight-parameter", required_argument, NULL, O_WPARAM},
+        {"proximity-rerank", required_argument, NULL, O_PROX},
+        {"proximity-window", required_argument, NULL, O_PROXWIN},
         {"feedback-terms", required_argument, NULL, O_FBTERMS},
         {"feedback-weight", required_argument, NULL, O_FBWEIGHT},
         {"text", required_argument, NULL, O_TEXT},
@@ -1123,6 +1283,16 @@ int main(int argc, char **argv)
         case O_FBDOCS: s.search.feedback_documents = (size_t)atol(optarg); break;
         case O_FBTERMS: s.search.feedback_terms = (size_t)atol(optarg); break;
         case O_FBWEIGHT: s.search.feedback_weight = atof(optarg); break;
+        case O_WEIGHT:
+            if (weight_from_name(optarg) < 0) {
+                usage(stderr);
+                return 2;
+            }
+            s.search.weight = (cops_weight)weight_from_name(optarg);
+            break;
+        case O_WPARAM: s.search.weight_parameter = atof(optarg); break;
+        case O_PROX: s.proximity = atof(optarg); break;
+        case O_PROXWIN: s.proximity_window = atof(optarg); break;
         case O_TEXT:
             for (const char *p = optarg; *p; p++)
                 if (*p < 'A' || *p > 'Z') {

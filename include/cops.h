@@ -404,6 +404,22 @@ typedef enum cops_sort {
     COPS_SORT_DATE_NEWEST = 2  /* latest date first (cops-query --sort -date) */
 } cops_sort;
 
+/* The weighting scheme of a term in a document (query/RANKING.md has the
+ * formulas).  BM25 is the default; the others are options, measured in
+ * bench/RELEVANCE.md.  Native engine only: a Xapian index fails with
+ * COPS_EUNSUPPORTED for any but BM25.  Every scheme's score rises with
+ * the term's frequency and falls with the field's length, so top-k
+ * pruning stays exact with each. */
+typedef enum cops_weight {
+    COPS_WEIGHT_BM25 = 0,      /* BM25 (k1, b), the default */
+    COPS_WEIGHT_BM25_PLUS = 1, /* BM25+ (Lv & Zhai 2011): BM25 + delta * idf, delta default 1 */
+    COPS_WEIGHT_BM25L = 2,     /* BM25L (Lv & Zhai 2011): length-normalised tf shifted by
+                                * delta before saturation, delta default 0.5 */
+    COPS_WEIGHT_INL2 = 3,      /* DFR InL2 (Amati & van Rijsbergen 2002), c default 1 */
+    COPS_WEIGHT_LM = 4         /* query likelihood, Dirichlet smoothing (Zhai & Lafferty
+                                * 2001), mu default 2000 */
+} cops_weight;
+
 typedef struct cops_search_options {
     double k1;              /* BM25 k1, default 1.2 */
     double b;               /* BM25 b, default 0.75 */
@@ -456,6 +472,10 @@ typedef struct cops_search_options {
     size_t feedback_terms;  /* words added by feedback, default (and 0) 20, at most 1000 */
     double feedback_weight; /* the original query's share against the added
                              * words, 0 < w <= 1, default (and 0) 0.8 */
+    cops_weight weight;     /* the weighting scheme, default COPS_WEIGHT_BM25 */
+    double weight_parameter; /* the scheme's parameter (delta, c or mu; see
+                             * cops_weight), 0 = its default; k1 and b apply
+                             * to BM25, BM25+ and BM25L */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);

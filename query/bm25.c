@@ -16,4 +16,8 @@ void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents
     term->length_scale = average_length > 0 ? params->k1 * params->b / average_length : 0.0;
     term->df = df;
     term->title = title;
+    term->scheme = 0;
+    term->parameter = 0;
+    term->average_length = average_length;
+    term->background = 0;
 }

@@ -34,6 +34,8 @@
 typedef struct bm25_params {
     double k1;
     double b;
+    int scheme;          /* cops_weight (query/weight.h); 0: BM25 */
+    double parameter;    /* the scheme's own parameter (weight.h); 0: its default */
 } bm25_params;
 
 typedef struct bm25_term {
@@ -45,6 +47,11 @@ typedef struct bm25_term {
     double field_weight;
     uint32_t df;
     int title;           /* 1 when the key is a title key */
+    /* Other schemes (query/weight.h); BM25 leaves them 0. */
+    int scheme;          /* cops_weight */
+    double parameter;    /* delta (BM25+, BM25L), c (InL2), mu (LM) */
+    double average_length;
+    double background;   /* LM: mu times the key's collection probability */
 } bm25_term;
 
 /* Precompute the constants of one key. */

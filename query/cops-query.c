@@ -52,6 +52,10 @@ static void usage(FILE *out)
             "                           with most of them are shown, and a note says so)\n"
             "      --default-op and|or  operator between adjacent words (default: and)\n"
             "      --k1 X, --b X        BM25 parameters (default: 1.2, 0.75)\n"
+            "      --weight SCHEME      bm25 (default), bm25+, bm25l, inl2 or lm\n"
+            "                           (language model, Dirichlet); see RANKING\n"
+            "      --weight-parameter X the scheme's parameter: delta of bm25+ (1) and\n"
+            "                           bm25l (0.5), c of inl2 (1), mu of lm (2000)\n"
             "      --title-weight X     weight of a title match (default: 1)\n"
             "      --stop-length N      a query of N words or more ignores its English\n"
             "                           function words in the score (default: 10; 0: never)\n"
@@ -242,7 +246,7 @@ static int run_batch(cops_index *index, const settings *s)
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
        OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS,
-       OPT_STRICT, OPT_SORT, OPT_STOP_LENGTH, OPT_FEEDBACK, OPT_FEEDBACK_TERMS };
+       OPT_STRICT, OPT_SORT, OPT_STOP_LENGTH, OPT_FEEDBACK, OPT_FEEDBACK_TERMS, OPT_WEIGHT, OPT_WEIGHT_PARAMETER };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -252,6 +256,8 @@ static const struct option options[] = {
     {"default-op", required_argument, NULL, OPT_DEFAULT_OP},
     {"k1", required_argument, NULL, OPT_K1},       {"b", required_argument, NULL, OPT_B},
     {"title-weight", required_argument, NULL, OPT_TITLE_WEIGHT},
+    {"weight", required_argument, NULL, OPT_WEIGHT},
+    {"weight-parameter", required_argument, NULL, OPT_WEIGHT_PARAMETER},
     {"stop-length", required_argument, NULL, OPT_STOP_LENGTH},
     {"feedback", required_argument, NULL, OPT_FEEDBACK},
     {"feedback-terms", required_argument, NULL, OPT_FEEDBACK_TERMS},
@@ -416,6 +422,8 @@ static int take_option(command *cmd, int option)
     static const char *const sorts[] = {"relevance", "date", "-date", NULL};
     static const char *const colors[] = {"auto", "always", "never", NULL};
     static const char *const engines[] = {"auto", "native", "xapian", NULL};
+    /* the names in cops_weight's order */
+    static const char *const weights[] = {"bm25", "bm25+", "bm25l", "inl2", "lm", NULL};
     settings *s = &cmd->s;
     int chosen;
     switch (option) {
@@ -454,6 +462,12 @@ static int take_option(command *cmd, int option)
     case OPT_K1: return parse_number(optarg, "--k1", &s->search.k1) != 0;
     case OPT_B: return parse_number(optarg, "--b", &s->search.b) != 0;
     case OPT_TITLE_WEIGHT: return parse_number(optarg, "--title-weight", &s->search.title_weight) != 0;
+    case OPT_WEIGHT:
+        chosen = keyword(optarg, "--weight", weights);
+        s->search.weight = (cops_weight)chosen;
+        return chosen < 0;
+    case OPT_WEIGHT_PARAMETER:
+        return parse_number(optarg, "--weight-parameter", &s->search.weight_parameter) != 0;
     case OPT_STOP_LENGTH:
         return parse_count(optarg, "--stop-length", &s->search.stop_word_query_length) != 0;
     case OPT_FEEDBACK: return parse_count(optarg, "--feedback", &s->search.feedback_documents) != 0;

@@ -6,8 +6,9 @@ bin_PROGRAMS += cops-query
 cops_query_SOURCES = query/cops-query.c
 cops_query_LDADD = libcops.la
 libcops_internal_la_SOURCES += query/index.c query/index-many.c query/lower.c query/plan.c query/search.c query/bm25.c \
+	query/weight.c query/weight-bm25plus.c query/weight-bm25l.c query/weight-inl2.c query/weight-lm.c \
 	query/op-term.c query/op-blend.c query/op-and.c query/op-or.c query/op-positional.c query/op-filter.c query/op-common.c \
 	query/op-scale.c query/feedback.c query/stopwords.c query/fuzzy.c \
 	query/snippet.c query/snippet-plan.c query/relax.c query/suggest.c query/results.c query/output.c
-noinst_HEADERS += query/index.h query/lower.h query/plan.h query/matcher.h query/bm25.h query/snippet.h query/relax.h query/suggest.h query/results.h \
+noinst_HEADERS += query/index.h query/lower.h query/plan.h query/matcher.h query/bm25.h query/weight.h query/snippet.h query/relax.h query/suggest.h query/results.h \
 	query/search.h query/feedback.h query/stopwords.h query/fuzzy.h

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "query/matcher.h"
+#include "query/weight.h"
 
 typedef struct blend_matcher {
     matcher base;
@@ -68,7 +69,7 @@ static uint32_t blend_tf(blend_matcher *b)
 static double blend_score(matcher *m)
 {
     blend_matcher *b = (blend_matcher *)m;
-    return bm25_score(&b->scorer, blend_tf(b), blend_length(b, m->doc));
+    return weight_score(&b->scorer, blend_tf(b), blend_length(b, m->doc));
 }
 
 static void blend_explain(matcher *m, byte_buffer *out, int depth)
@@ -77,11 +78,8 @@ static void blend_explain(matcher *m, byte_buffer *out, int depth)
     if (m->doc == MATCHER_END)
         return;
     char line[256];
-    int n = snprintf(line, sizeof line,
-                     "%*s%s: %.6f (weight %.2f, idf %.4f, df %u, tf %u, field length %u)\n",
-                     depth * 2, "", b->label, blend_score(m), b->scorer.field_weight,
-                     b->scorer.idf, b->scorer.df, blend_tf(b), blend_length(b, m->doc));
-    buffer_append(out, line, (size_t)n);
+    buffer_append(out, line, weight_explain_line(line, sizeof line, depth, b->label, blend_score(m),
+                                                 &b->scorer, blend_tf(b), blend_length(b, m->doc)));
 }
 
 static void blend_free(matcher *m)
@@ -122,7 +120,7 @@ static double blend_block_bound(matcher *m, uint32_t target, uint32_t *last)
     }
     if (max_tf == 0)
         return 0.0;
-    return bm25_score(&b->scorer, max_tf > UINT32_MAX ? UINT32_MAX : (uint32_t)max_tf, min_length);
+    return weight_score(&b->scorer, max_tf > UINT32_MAX ? UINT32_MAX : (uint32_t)max_tf, min_length);
 }
 
 static const matcher_ops blend_ops = {
@@ -159,7 +157,7 @@ matcher *matcher_blend(segment *seg, const segment_term *terms, size_t count,
         if (bound.min_length < min_length)
             min_length = bound.min_length;
     }
-    b->list_bound = bm25_score(&b->scorer, max_tf > UINT32_MAX ? UINT32_MAX : (uint32_t)max_tf,
+    b->list_bound = weight_score(&b->scorer, max_tf > UINT32_MAX ? UINT32_MAX : (uint32_t)max_tf,
                                min_length);
     snprintf(b->label, sizeof b->label, "%s", label);
     return &b->base;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "query/matcher.h"
+#include "query/weight.h"
 
 typedef struct term_matcher {
     matcher base;
@@ -36,7 +37,7 @@ static double term_score(matcher *m)
     term_matcher *t = (term_matcher *)m;
     if (!t->scored)
         return 0.0;
-    return bm25_score(&t->scorer, postings_tf(&t->cursor), field_length(t));
+    return weight_score(&t->scorer, postings_tf(&t->cursor), field_length(t));
 }
 
 /* A field of n words holds a term at most n times: anything more is
@@ -85,11 +86,8 @@ static void term_explain(matcher *m, byte_buffer *out, int depth)
     if (!t->scored || m->doc == MATCHER_END)
         return;
     char line[256];
-    int n = snprintf(line, sizeof line,
-                     "%*s%s: %.6f (weight %.2f, idf %.4f, df %u, tf %u, field length %u)\n",
-                     depth * 2, "", t->label, term_score(m), t->scorer.field_weight, t->scorer.idf,
-                     t->scorer.df, postings_tf(&t->cursor), field_length(t));
-    buffer_append(out, line, (size_t)n);
+    buffer_append(out, line, weight_explain_line(line, sizeof line, depth, t->label, term_score(m),
+                                                 &t->scorer, postings_tf(&t->cursor), field_length(t)));
 }
 
 static void term_free(matcher *m) { free(m); }
@@ -116,7 +114,7 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
         return 0.0;
     }
     *last = bound.last_doc;
-    return t->scored ? bm25_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
+    return t->scored ? weight_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
 }
 
 /* Counting: document numbers only (no score, no field length). */
@@ -153,7 +151,7 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
         t->scored = 1;
         postings_block_bound bound;
         postings_list_bound(&t->cursor, &bound);
-        t->list_bound = bm25_score(&t->scorer, bound.max_tf, bound.min_length);
+        t->list_bound = weight_score(&t->scorer, bound.max_tf, bound.min_length);
     }
     snprintf(t->label, sizeof t->label, "%s", label);
     /* Not positioned until the first next_geq; the cursor already sits on

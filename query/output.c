@@ -185,15 +185,17 @@ static void print_json_snippet(FILE *out, const cops_hit *hit)
     fputc(']', out);
 }
 
-/* One line of a hit's explanation as op-term.c writes it (matcher.h):
- * "LABEL: SCORE (weight W, idf I, df D, tf T, field length L)", LABEL
- * being TERM or title:TERM.  A line of another shape is kept as "text". */
+/* One line of a hit's explanation as weight_explain_line writes it
+ * (query/weight.h): "LABEL: SCORE (weight W, idf I, df D, tf T, field
+ * length L[, SCHEME])", LABEL being TERM or title:TERM.  A line of another
+ * shape is kept as "text". */
 static void print_json_contribution(FILE *out, const char *line, size_t length)
 {
     char copy[512];
     const char *open = NULL, *label_end = NULL;
     double score, weight, idf;
     unsigned df, tf, field_length;
+    char scheme[16] = "";
     if (length < sizeof copy) {
         memcpy(copy, line, length);
         copy[length] = '\0';
@@ -203,8 +205,8 @@ static void print_json_contribution(FILE *out, const char *line, size_t length)
             label_end = at;
     }
     if (!label_end || sscanf(label_end + 2, "%lf", &score) != 1
-        || sscanf(open, " (weight %lf, idf %lf, df %u, tf %u, field length %u)", &weight, &idf,
-                  &df, &tf, &field_length) != 5) {
+        || sscanf(open, " (weight %lf, idf %lf, df %u, tf %u, field length %u, %15[a-z0-9+])",
+                  &weight, &idf, &df, &tf, &field_length, scheme) < 5) {
         fputs("{\"text\":", out);
         escape_json_string(out, line, length);
         fputc('}', out);
@@ -217,8 +219,11 @@ static void print_json_contribution(FILE *out, const char *line, size_t length)
     fputs("{\"term\":", out);
     escape_json_string(out, label, (size_t)(label_end - label));
     fprintf(out, ",\"field\":\"%s\",\"score\":%.17g,\"weight\":%.17g,\"idf\":%.17g,"
-                 "\"df\":%u,\"tf\":%u,\"field_length\":%u}",
+                 "\"df\":%u,\"tf\":%u,\"field_length\":%u",
             title ? "title" : "any", score, weight, idf, df, tf, field_length);
+    if (scheme[0]) /* a weighting scheme other than BM25 (letters, digits and +) */
+        fprintf(out, ",\"scheme\":\"%s\"", scheme);
+    fputc('}', out);
 }
 
 /* A hit's score and its terms' contributions as one JSON object. */

@@ -13,6 +13,7 @@
 #include "index-format/surface.h"
 #include "query/fuzzy.h"
 #include "query/suggest.h"
+#include "query/weight.h"
 
 typedef struct planner {
     cops_index *index;
@@ -54,9 +55,11 @@ static int64_t key_df(planner *p, const uint8_t *key, size_t key_length, const s
     return df;
 }
 
-static void prepare_scorer(planner *p, bm25_term *scorer, int64_t df, int title)
+/* cf: the key's occurrences in the collection (the language model's
+ * background; the other schemes ignore it). */
+static void prepare_scorer(planner *p, bm25_term *scorer, int64_t df, uint64_t cf, int title)
 {
-    bm25_prepare(scorer, &p->params, p->index->documents, (uint32_t)df,
+    weight_prepare(scorer, &p->params, p->index->documents, (uint32_t)df, cf,
                  title ? p->index->average_title_length : p->index->average_body_length,
                  (title ? p->plan->title_weight : 1.0) * p->word_factor, title);
 }
@@ -69,8 +72,11 @@ static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_leng
     int64_t df = key_df(p, key, key_length, term);
     if (df < 0)
         return NULL;
+    /* This segment's occurrences per document, times the documents of all
+     * (exact for one segment without deletions). */
+    uint64_t cf = term->df ? (uint64_t)((double)term->cf * (double)df / (double)term->df) : 0;
     bm25_term scorer;
-    prepare_scorer(p, &scorer, df, title);
+    prepare_scorer(p, &scorer, df, cf, title);
     char label[SEGMENT_MAX_KEY_BYTES + 8];
     snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
              (const char *)key + title);
@@ -160,8 +166,11 @@ static matcher *blend_field(planner *p, const char *label, const field_expansion
 {
     if (f->count == 0)
         return NULL;
+    uint64_t cf = 0; /* the expansions' occurrences in this segment, summed as their tf is */
+    for (size_t i = 0; i < f->count; i++)
+        cf += f->terms[i].cf;
     bm25_term scorer;
-    prepare_scorer(p, &scorer, f->largest_df, title);
+    prepare_scorer(p, &scorer, f->largest_df, cf, title);
     char shown[2 * ANALYZER_MAX_TERM_BYTES + 24];
     snprintf(shown, sizeof shown, "%s%s", title ? "title:" : "", label);
     return checked(p, matcher_blend(p->seg, f->terms, f->count, &scorer, shown));
@@ -495,7 +504,7 @@ static const lower_builder native_builder = {
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, matcher **out, cops_error *err)
 {
-    planner p = {index, index->segments[segment_number], plan, {options->k1, options->b}, err, 0,
+    planner p = {index, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
                  0, 1.0};
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)

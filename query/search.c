@@ -239,6 +239,10 @@ int search_settle_options(const cops_search_options *given, cops_search_options 
         || !(options->title_weight >= 0 && options->title_weight < 1e6))
         return error_set(err, COPS_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1, "
                          "title weight >= 0)");
+    if ((unsigned)options->weight > COPS_WEIGHT_LM
+        || !(options->weight_parameter >= 0 && options->weight_parameter < 1e9))
+        return error_set(err, COPS_EINVAL, "weighting scheme out of range (bm25, bm25+, bm25l, "
+                         "inl2 or lm; parameter >= 0)");
     if (options->feedback_terms == 0)
         options->feedback_terms = DEFAULT_FEEDBACK_TERMS;
     if (options->feedback_weight == 0)

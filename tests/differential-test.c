@@ -69,6 +69,7 @@ typedef struct term_table {
     uint32_t *slots;     /* open addressing: index + 1, 0 = empty */
     uint32_t slot_count;
     uint32_t *body_df, *title_df;
+    uint64_t *body_cf, *title_cf; /* occurrences (the language model's background) */
 } term_table;
 
 typedef struct corpus {
@@ -131,7 +132,9 @@ static uint32_t table_find(term_table *t, const char *name, size_t length, int i
         t->names = realloc(t->names, t->capacity * sizeof *t->names);
         t->body_df = realloc(t->body_df, t->capacity * sizeof *t->body_df);
         t->title_df = realloc(t->title_df, t->capacity * sizeof *t->title_df);
-        cr_assert(t->names && t->body_df && t->title_df);
+        t->body_cf = realloc(t->body_cf, t->capacity * sizeof *t->body_cf);
+        t->title_cf = realloc(t->title_cf, t->capacity * sizeof *t->title_cf);
+        cr_assert(t->names && t->body_df && t->title_df && t->body_cf && t->title_cf);
     }
     char *copy = malloc(length + 1);
     cr_assert_not_null(copy);
@@ -140,6 +143,8 @@ static uint32_t table_find(term_table *t, const char *name, size_t length, int i
     t->names[t->count] = copy;
     t->body_df[t->count] = 0;
     t->title_df[t->count] = 0;
+    t->body_cf[t->count] = 0;
+    t->title_cf[t->count] = 0;
     t->slots[h] = t->count + 1;
     return t->count++;
 }
@@ -203,6 +208,7 @@ static uint32_t analyse_field(corpus *c, const char *text, field_index *out, int
         out->positions[i] = keys[2 * order[i] + 1];
         if (i == 0 || out->terms[i] != out->terms[i - 1])
             (title ? c->terms.title_df : c->terms.body_df)[out->terms[i]]++;
+        (title ? c->terms.title_cf : c->terms.body_cf)[out->terms[i]]++;
     }
     free(order);
     free(keys);
@@ -315,6 +321,8 @@ static void generate_corpus(corpus *c, const corpus_spec *spec)
     free(seen.slots);
     free(seen.body_df);
     free(seen.title_df);
+    free(seen.body_cf);
+    free(seen.title_cf);
     c->cumulative = malloc(c->vocab_count * sizeof *c->cumulative);
     double total = 0;
     for (size_t i = 0; i < c->vocab_count; i++) {
@@ -504,6 +512,8 @@ static void free_corpus(corpus *c)
     free(c->terms.slots);
     free(c->terms.body_df);
     free(c->terms.title_df);
+    free(c->terms.body_cf);
+    free(c->terms.title_cf);
     free(c->sorted_terms);
     free(c->sorted_ids);
     testlib_remove_tree(c->dir);
@@ -531,6 +541,8 @@ typedef struct ref_node {
     uint32_t term;        /* R_TERM */
     int title;            /* R_TERM, R_BLEND */
     double idf;           /* R_TERM, R_BLEND */
+    double df, cf;        /* R_TERM, R_BLEND: documents and occurrences (a blend: the largest
+                           * df, the children's occurrences summed) */
     double weight;        /* R_TERM, R_BLEND: field weight; R_SCALE: the boost */
     double average;       /* R_TERM, R_BLEND: average field length */
     uint32_t *offsets;    /* R_PHRASE */
@@ -608,6 +620,8 @@ static ref_node *term_node(ref_planner *p, uint32_t id, int title)
     n->title = title;
     double N = (double)c->doc_count;
     n->idf = log(1.0 + (N - df + 0.5) / (df + 0.5));
+    n->df = df;
+    n->cf = (double)(title ? c->terms.title_cf[id] : c->terms.body_cf[id]);
     n->weight = title ? p->options->title_weight : 1.0;
     n->average = (double)(title ? c->title_tokens : c->body_tokens) / N;
     return n;
@@ -673,6 +687,10 @@ static size_t add_blend(ref_planner *p, ref_node *parent, const uint32_t *ids, s
     ref_node *model = term_node(p, largest_id, title);
     blend->title = title;
     blend->idf = model->idf;
+    blend->df = model->df;
+    blend->cf = 0;
+    for (size_t i = 0; i < blend->count; i++)
+        blend->cf += blend->children[i]->cf;
     blend->weight = model->weight;
     blend->average = model->average;
     free_ref(model);
@@ -1031,11 +1049,33 @@ static int has_position(const uint32_t *values, size_t count, uint64_t value)
     return at < count && values[at] == value;
 }
 
+/* Each scheme as its paper writes it (query/weight-*.c compute them from
+ * other constants), with cops's parameter defaults. */
 static double term_score(const ref_planner *p, const ref_node *n, uint32_t tf, uint32_t length)
 {
-    double k1 = p->options->k1, b = p->options->b;
+    double k1 = p->options->k1, b = p->options->b, x = p->options->weight_parameter;
     double norm = n->average > 0 ? (double)length / n->average : 0.0;
-    return n->weight * n->idf * ((double)tf * (k1 + 1.0)) / ((double)tf + k1 * (1.0 - b + b * norm));
+    double f = (double)tf, N = (double)p->c->doc_count;
+    double bm25 = n->weight * n->idf * (f * (k1 + 1.0)) / (f + k1 * (1.0 - b + b * norm));
+    switch (p->options->weight) {
+    case COPS_WEIGHT_BM25_PLUS:
+        return bm25 + n->weight * n->idf * (x > 0 ? x : 1.0);
+    case COPS_WEIGHT_BM25L: {
+        double c = f / (1.0 - b + b * norm) + (x > 0 ? x : 0.5);
+        return n->weight * n->idf * (k1 + 1.0) * c / (k1 + c);
+    }
+    case COPS_WEIGHT_INL2: {
+        double tfn = f * log2(1.0 + (x > 0 ? x : 1.0) * n->average / (double)length);
+        return n->weight * log2((N + 1.0) / (n->df + 0.5)) * tfn / (tfn + 1.0);
+    }
+    case COPS_WEIGHT_LM: {
+        double mu = x > 0 ? x : 2000.0, collection = n->cf / (N * n->average);
+        double s = log(1.0 + f / (mu * collection)) + log(mu / ((double)length + mu));
+        return s > 0 ? n->weight * s : 0.0;
+    }
+    default:
+        return bm25;
+    }
 }
 
 static const field_index *field_of(const ref_doc *doc, int title)
@@ -1581,6 +1621,13 @@ static void random_options(cops_search_options *options, int literal, testlib_rn
     options->max_prefix_terms = r == 0 ? 5 : r == 1 ? 60 : 0;
     static const size_t stop_lengths[] = {10, 1, 3, 0}; /* the default first */
     options->stop_word_query_length = stop_lengths[testlib_rng_below(rng, 4)];
+    /* the weighting scheme: BM25 half the time, else one of the others,
+     * with its default parameter or another */
+    if (testlib_rng_below(rng, 2) == 0) {
+        options->weight = (cops_weight)(1 + testlib_rng_below(rng, COPS_WEIGHT_LM));
+        static const double parameters[] = {0, 0.2, 3, 150};
+        options->weight_parameter = parameters[testlib_rng_below(rng, 4)];
+    }
 }
 
 static void compare_query(corpus *c, const char *text, int literal, testlib_rng *rng,

@@ -326,7 +326,7 @@ class CopsBM25Weight : public Xapian::Weight {
     }
 
   public:
-    CopsBM25Weight(double k1, double b) : params_{k1, b}
+    CopsBM25Weight(double k1, double b) : params_{k1, b, 0, 0.0}
     {
         need_stat(COLLECTION_SIZE);
         need_stat(TERMFREQ);

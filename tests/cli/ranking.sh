@@ -2,7 +2,9 @@
 # cops-query's ranking options on a generated corpus: --stop-length (the
 # function words of a long query score nothing, they still match) and
 # --feedback (the top hits' words reorder the matches, which stay the
-# query's own), and that a JSON Lines record without a title has none.
+# query's own), --weight (the other weighting schemes, each score checked
+# against its formula computed here), and that a JSON Lines record without
+# a title has none.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 
 cd "$TMP" || exit 99
@@ -52,5 +54,44 @@ expect_exit 0 "--feedback-terms 1" -- cops_query --explain --feedback 1 --feedba
 check "one word added" test "$(grep -c 'feedback [a-z]*, times' "$OUT")" -le 3
 expect_exit 2 "--feedback is bounded" -- cops_query --feedback 5000 car
 expect_stderr_contains "feedback parameters out of range"
+
+# --- weighting schemes ----------------------------------------------------------------
+# "car" in m2: body tf 1, length 4; 5 documents, body lengths 6 4 4 9 2
+# (mean 5); df 3; 4 occurrences in 25 body tokens; m2's title lacks it.
+score_of() { # the JSON score of hit $1 in $OUT
+    grep "\"id\":\"$1\"" "$OUT" | sed 's/.*"score":\([0-9.e+-]*\).*/\1/'
+}
+near() { # $1 equals the awk expression $2 to 1e-9
+    awk -v s="$1" "BEGIN { e = $2; exit !(s - e < 1e-9 && e - s < 1e-9) }"
+}
+expect_exit 0 "--weight inl2" -- cops_query --json --weight inl2 car
+check "InL2: log2((N+1)/(df+0.5)) * tfn/(tfn+1), tfn = tf*log2(1+c*avglen/len)" \
+    near "$(score_of m2)" "log(6/3.5)/log(2) * (log(2.25)/log(2)) / (log(2.25)/log(2) + 1)"
+expect_exit 0 "--weight inl2 --weight-parameter 3" -- cops_query --json --weight inl2 --weight-parameter 3 car
+check "InL2 with c = 3" near "$(score_of m2)" "log(6/3.5)/log(2) * (log(1+15/4)/log(2)) / (log(1+15/4)/log(2) + 1)"
+expect_exit 0 "--weight lm --weight-parameter 10" -- cops_query --json --weight lm --weight-parameter 10 car
+check "LM: ln(1 + tf/(mu*cf/tokens)) + ln(mu/(len+mu))" near "$(score_of m2)" "log(1 + 1/(10*4/25)) + log(10/14)"
+# BM25 of m2: idf ln(1 + (5-3+0.5)/(3+0.5)), k1 1.2, b 0.75, len 4 / 5
+bm25="log(1 + 2.5/3.5) * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 4/5))"
+expect_exit 0 "--weight bm25+" -- cops_query --json --weight bm25+ car
+check "BM25+: BM25 + delta*idf, delta 1" near "$(score_of m2)" "$bm25 + log(1 + 2.5/3.5)"
+expect_exit 0 "--weight bm25l" -- cops_query --json --weight bm25l car
+check "BM25L: idf*(k1+1)*(c+d)/(k1+c+d), c = tf/(1-b+b*len/avglen), d 0.5" \
+    near "$(score_of m2)" "log(1 + 2.5/3.5) * 2.2 * (1/0.85 + 0.5) / (1.2 + 1/0.85 + 0.5)"
+expect_exit 0 "--weight bm25 is the default" -- cops_query --json --weight bm25 car
+check "BM25" near "$(score_of m2)" "$bm25"
+expect_exit 0 "--top-only ranks the same with a scheme" -- cops_query --ids --top-only -n 2 --weight lm --default-op or 'car engine'
+expect_stdout_is "m1
+m3"
+expect_exit 0 "--explain names the scheme" -- cops_query --explain --weight inl2 car
+expect_stdout_matches '^ *car: [0-9.]+ \(weight 1\.00, idf [0-9.]+, df 3, tf 1, field length 4, inl2\)$' "and its idf"
+expect_exit 0 "BM25's lines do not" -- cops_query --explain car
+expect_stdout_matches '^ *car: [0-9.]+ \(weight 1\.00, idf [0-9.]+, df 3, tf 1, field length 4\)$' "BM25"
+expect_exit 0 "--explain --json" -- cops_query --explain --json --weight lm car
+expect_stdout_contains '"field_length":4,"scheme":"lm"}' "the JSON term carries the scheme"
+expect_exit 2 "an unknown scheme" -- cops_query --weight dph car
+expect_stderr_contains "--weight takes bm25, bm25+, bm25l, inl2 or lm, not 'dph'"
+expect_exit 2 "a negative parameter" -- cops_query --weight lm --weight-parameter -1 car
+expect_stderr_contains "weighting scheme out of range"
 
 done_testing

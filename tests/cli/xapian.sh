@@ -33,6 +33,9 @@ expect_exit 2 "--engine xapian will not overwrite a native index" -- cops_index 
 expect_stderr_contains "not a Xapian index"
 expect_exit 2 "--engine native on a Xapian index is refused by cops-query" -- cops_query --engine native -i single grant
 expect_stderr_contains "Xapian index"
+expect_exit 2 "--weight other than bm25 needs a native index" -- cops_query -i single --weight inl2 grant
+expect_stderr_contains "--weight other than bm25 needs a native index"
+expect_exit 0 "--weight bm25 is Xapian's own" -- cops_query -i single --weight bm25 grant
 
 queries='grant
 sanctuary AND grant
