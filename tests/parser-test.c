@@ -604,7 +604,7 @@ static size_t utf8_characters(const char *text)
 
 static bool is_leaf(query_kind kind)
 {
-    return kind == QUERY_WORD || kind == QUERY_PHRASE || kind == QUERY_PREFIX;
+    return kind == QUERY_WORD || kind == QUERY_PHRASE || kind == QUERY_PREFIX || kind == QUERY_FUZZY;
 }
 
 /* Check the canonical shapes promised in parser.h; returns the node count. */
@@ -673,6 +673,16 @@ static size_t check_shape(const query_node *node, const query_node *parent, size
     case QUERY_ALL:
         cr_assert(parent && parent->kind == QUERY_AND, "[%s]: ALL outside AND", query);
         cr_assert_eq(node->child_count, 0);
+        break;
+    case QUERY_FUZZY:
+        cr_assert(node->text && node->text[0], "[%s]: empty fuzzy word", query);
+        cr_assert(node->distance >= 1 && node->distance <= QUERY_MAX_FUZZY);
+        cr_assert_eq(node->child_count, 0);
+        break;
+    case QUERY_BOOST:
+        cr_assert_eq(node->child_count, 1, "[%s]", query);
+        cr_assert(node->boost > 0 && node->boost <= QUERY_MAX_BOOST, "[%s]", query);
+        cr_assert_eq(negatives, 0, "[%s]: NOT under BOOST", query);
         break;
     }
     if (is_leaf(node->kind) || node->kind == QUERY_DATE_RANGE || node->kind == QUERY_ALL)
