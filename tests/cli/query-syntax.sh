@@ -26,7 +26,8 @@ awk 'BEGIN {
     for (i = 1; i <= 26; i++) {
         c = substr(letters, i, 1)
         printf "{\"id\":\"q-qa%s\",\"title\":\"\",\"text\":\"qa%s\"}\n", c, c
-        printf "{\"id\":\"q-q%sa\",\"title\":\"\",\"text\":\"q%sa\"}\n", c, c
+        # (ids are one document each: "qaa" is in q-qaa and q-qaa-2)
+        printf "{\"id\":\"q-q%sa%s\",\"title\":\"\",\"text\":\"q%sa\"}\n", c, c == "a" ? "-2" : "", c
         if (c != "a")
             printf "{\"id\":\"q-q%s\",\"title\":\"\",\"text\":\"q%s\"}\n", c, c
     }
