@@ -72,6 +72,19 @@ static void quiet_warning(void *context, const char *message)
  * "grant" in its body and "report" in its title (df 300: blocked lists
  * with a tail block), the first 256 contain "budget" (df 256: full blocks
  * only), and tf and lengths vary. */
+/* segment_path: the segment the manifest names (one segment). */
+static void find_segment_path(void)
+{
+    size_t length;
+    char *manifest = (char *)read_file(manifest_path, &length);
+    char *line = strstr(manifest, "\nsegment ");
+    cr_assert_not_null(line);
+    char name[64];
+    cr_assert_eq(sscanf(line + 9, "%63s", name), 1);
+    snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, name);
+    free(manifest);
+}
+
 static void setup(void)
 {
     static const char *const words[] = {"river", "stone", "garden", "winter", "copper",
@@ -112,14 +125,7 @@ static void setup(void)
     cr_assert_eq(summary.documents, DOCUMENTS);
 
     snprintf(manifest_path, sizeof manifest_path, "%s/MANIFEST", index_dir);
-    size_t length;
-    char *manifest = (char *)read_file(manifest_path, &length);
-    char *line = strstr(manifest, "\nsegment ");
-    cr_assert_not_null(line);
-    char name[64];
-    cr_assert_eq(sscanf(line + 9, "%63s", name), 1);
-    snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, name);
-    free(manifest);
+    find_segment_path();
 }
 
 static void teardown(void)
@@ -531,14 +537,7 @@ Test(check, crc_consistent_insertion_order)
                  err.message);
     cr_assert_eq(summary.reordered, 1);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
-    size_t length;
-    char *manifest = (char *)read_file(manifest_path, &length);
-    char *line = strstr(manifest, "\nsegment ");
-    cr_assert_not_null(line);
-    char name[64];
-    cr_assert_eq(sscanf(line + 9, "%63s", name), 1);
-    snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, name);
-    free(manifest);
+    find_segment_path();
 
     size_t size;
     uint8_t *bytes = read_file(segment_path, &size);
