@@ -19,6 +19,7 @@
 #include "indexer/reorder.h"
 
 #define NOT_MERGED UINT32_MAX
+#define REORDER_MIN_UNIT_SPLIT 32 /* bp-order.c splits no part under 2 x 16 items */
 
 /* Keys to dense numbers: open addressing over XXH3, keys kept in one buffer. */
 typedef struct key_table {
@@ -234,10 +235,14 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
         for (uint32_t i = 0; rc == 0 && i < units; i++) {
             uint32_t u = unit_order[i];
             uint32_t first = unit_start[u], end = u + 1 < units ? unit_start[u + 1] : graph->items;
+            /* A unit too small to split keeps its order without the
+             * bisection's per-term tables (many small files would pay
+             * for them once each). */
             bp_graph one = {end - first, graph->terms, graph->row_start + first, graph->term_ids};
-            rc = bp_order(&one, NULL, inner, NULL, err);
+            if (end - first >= REORDER_MIN_UNIT_SPLIT)
+                rc = bp_order(&one, NULL, inner, NULL, err);
             for (uint32_t k = 0; rc == 0 && k < end - first; k++)
-                order[placed++] = first + inner[k];
+                order[placed++] = first + (end - first >= REORDER_MIN_UNIT_SPLIT ? inner[k] : k);
         }
     }
     free(unit_order);

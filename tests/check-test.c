@@ -72,6 +72,19 @@ static void quiet_warning(void *context, const char *message)
  * "grant" in its body and "report" in its title (df 300: blocked lists
  * with a tail block), the first 256 contain "budget" (df 256: full blocks
  * only), and tf and lengths vary. */
+/* segment_path: the segment the manifest names (one segment). */
+static void find_segment_path(void)
+{
+    size_t length;
+    char *manifest = (char *)read_file(manifest_path, &length);
+    char *line = strstr(manifest, "\nsegment ");
+    cr_assert_not_null(line);
+    char name[64];
+    cr_assert_eq(sscanf(line + 9, "%63s", name), 1);
+    snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, name);
+    free(manifest);
+}
+
 static void setup(void)
 {
     static const char *const words[] = {"river", "stone", "garden", "winter", "copper",
@@ -112,14 +125,7 @@ static void setup(void)
     cr_assert_eq(summary.documents, DOCUMENTS);
 
     snprintf(manifest_path, sizeof manifest_path, "%s/MANIFEST", index_dir);
-    size_t length;
-    char *manifest = (char *)read_file(manifest_path, &length);
-    char *line = strstr(manifest, "\nsegment ");
-    cr_assert_not_null(line);
-    char name[64];
-    cr_assert_eq(sscanf(line + 9, "%63s", name), 1);
-    snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, name);
-    free(manifest);
+    find_segment_path();
 }
 
 static void teardown(void)
@@ -510,5 +516,41 @@ Test(check, crc_consistent_mark_stride)
     cr_assert_eq(expect_damage(segment_path, 0, size, "mark stride"), (uint64_t)(stride - bytes));
     cops_index_check(index_dir, NULL, &err);
     cr_assert_not_null(strstr(err.message, "stride"), "%s", err.message);
+    free(bytes);
+}
+
+/* A reordered segment's insertion order (FORMAT.md 3.7) must be a
+ * permutation: one position given to two documents is found, at its byte. */
+Test(check, crc_consistent_insertion_order)
+{
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.threads = 1;
+    options.reorder = 1;
+    options.on_warning = quiet_warning;
+    char docs[128];
+    snprintf(docs, sizeof docs, "%s/docs", root);
+    const char *inputs[1] = {docs};
+    cops_error err = {0};
+    cops_build_summary summary;
+    cr_assert_eq(cops_build(index_dir, inputs, 1, &options, &summary, &err), 0, "%s",
+                 err.message);
+    cr_assert_eq(summary.reordered, 1);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+    find_segment_path();
+
+    size_t size;
+    uint8_t *bytes = read_file(segment_path, &size);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *dates = find_section(toc, count, SECTION_DOCDATES);
+    cr_assert_eq(dates->length, 8 * DOCUMENTS, "the insertion order follows the dates");
+    uint64_t order = dates->offset + 4 * DOCUMENTS;
+    layout_put_u32(bytes + order + 4 * 7, layout_get_u32(bytes + order + 4 * 3));
+    reseal(bytes, size, SECTION_DOCDATES);
+    write_file(segment_path, bytes, size);
+    uint64_t at = expect_damage(segment_path, order, order + 4 * DOCUMENTS, "insertion order");
+    cr_assert(at == order + 4 * 3 || at == order + 4 * 7, "offset %llu", (unsigned long long)at);
     free(bytes);
 }
