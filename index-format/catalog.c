@@ -367,11 +367,12 @@ void catalog_free(catalog *c)
         free(c->entries[i].lines);
     }
     free(c->entries);
-    for (size_t i = 0; i < c->root_count; i++) {
+    for (size_t i = 0; i < c->root_count; i++)
         free(c->roots[i]);
-        if (c->root_patterns)
-            free_patterns(&c->root_patterns[i]);
-    }
+    /* All of them: a caller taking the roots (root_count 0) leaves their
+     * patterns here. */
+    for (size_t i = 0; c->root_patterns && i < CATALOG_MAX_ROOTS; i++)
+        free_patterns(&c->root_patterns[i]);
     free(c->roots);
     free(c->root_patterns);
     memset(c, 0, sizeof *c);

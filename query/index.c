@@ -90,18 +90,41 @@ static void free_records(cops_index *index)
     index->record_segments = NULL;
 }
 
+/* Move the catalog entry `e` (its path and lines change hands) to the
+ * index's records, as being of segment `segment_number`.  COPS_ENOMEM
+ * (`e` is left as it was). */
+static int append_record(cops_index *index, catalog_entry *e, size_t segment_number)
+{
+    if (ARRAY_RESERVE_ONE(index->records.entries, index->records.capacity,
+                          index->records.count, 8) != 0)
+        return COPS_ENOMEM;
+    uint8_t *segments = realloc(index->record_segments, index->records.capacity);
+    if (!segments)
+        return COPS_ENOMEM;
+    index->record_segments = segments;
+    index->record_segments[index->records.count] = (uint8_t)segment_number;
+    index->records.entries[index->records.count++] = *e;
+    e->path = NULL;
+    e->lines = NULL;
+    return 0;
+}
+
 /* Keep the records of the committed catalog (index->records).  A catalog
- * that cannot be read only costs the hits their source line (the search
- * does not need it; --check reports the damage); out of memory is an
- * error. */
+ * that cannot be read (damaged, or of version 1) only costs the hits
+ * their source line (the search does not need it; --check reports the
+ * damage); out of memory is an error. */
 static int load_records(cops_index *index, const char *index_dir, cops_error *err)
 {
     free_records(index);
     catalog files;
     cops_error ignored;
-    if (!index->manifest.files[0]
-        || catalog_read(index_dir, index->manifest.files, manifest_documents(&index->manifest),
-                        &files, &ignored) != 0)
+    if (!index->manifest.files[0])
+        return 0;
+    int read = catalog_read(index_dir, index->manifest.files, manifest_documents(&index->manifest),
+                            &files, &ignored);
+    if (read == COPS_ENOMEM) /* not the catalog's fault: the answer would differ */
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    if (read != 0)
         return 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < files.count; i++) {
@@ -111,18 +134,8 @@ static int load_records(cops_index *index, const char *index_dir, cops_error *er
             s++;
         if (!e->lines || s == index->segment_count)
             continue;
-        if (ARRAY_RESERVE_ONE(index->records.entries, index->records.capacity,
-                              index->records.count, 8) != 0
-            || !(index->record_segments = realloc(index->record_segments,
-                                                  index->records.capacity)))
+        if (append_record(index, e, s) != 0)
             rc = error_set(err, COPS_ENOMEM, "out of memory");
-        if (rc != 0)
-            break;
-        /* The entry changes hands: its path and lines are the index's now. */
-        index->record_segments[index->records.count] = (uint8_t)s;
-        index->records.entries[index->records.count++] = *e;
-        e->path = NULL;
-        e->lines = NULL;
     }
     catalog_free(&files);
     return rc;
@@ -144,21 +157,10 @@ uint64_t index_record_source(const cops_index *index, size_t segment_number, uin
 
 int index_take_records(cops_index *index, cops_index *other, size_t first_segment)
 {
-    for (size_t i = 0; i < other->records.count; i++) {
-        if (ARRAY_RESERVE_ONE(index->records.entries, index->records.capacity,
-                              index->records.count, 8) != 0)
+    for (size_t i = 0; i < other->records.count; i++)
+        if (append_record(index, &other->records.entries[i],
+                          first_segment + other->record_segments[i]) != 0)
             return COPS_ENOMEM;
-        uint8_t *segments = realloc(index->record_segments, index->records.capacity);
-        if (!segments)
-            return COPS_ENOMEM;
-        index->record_segments = segments;
-        catalog_entry *e = &other->records.entries[i];
-        index->record_segments[index->records.count] =
-            (uint8_t)(first_segment + other->record_segments[i]);
-        index->records.entries[index->records.count++] = *e;
-        e->path = NULL;
-        e->lines = NULL;
-    }
     return 0;
 }
 

@@ -254,7 +254,8 @@ static void write_raw_root(const char *name, uint32_t version, const unsigned ch
     memset(bytes + n, 0, 8);
     bytes[n + 4] = 3; /* first_doc 0, doc_count 3 */
     n += 8;
-    memcpy(bytes + n, tail, tail_length);
+    if (tail_length > 0) /* (memcpy from NULL is undefined even for 0 bytes) */
+        memcpy(bytes + n, tail, tail_length);
     n += tail_length;
     bytes[n++] = 1, bytes[n++] = 0, bytes[n++] = 0, bytes[n++] = 0; /* one root */
     bytes[n++] = 5;
