@@ -5,7 +5,7 @@
  *   entry     = vint(path_len) path size:u64 mtime_s:u64 mtime_ns:u32 hash:u64
  *               vint(segment_len) segment first_doc:u32 doc_count:u32
  *               format:u8 vint(encoding_len) encoding vint(lines_len) lines   (version 3)
- *   lines     = vint(first line) vint(increase)*   (doc_count values, or none)
+ *   lines     = vint(zigzag(line - previous line, the first's previous 0))*   (doc_count values, or none)
  *   root      = vint(path_len) path
  *               vint(glob_count) pattern* vint(exclude_count) pattern*   (version 3)
  *   pattern   = vint(length) bytes
@@ -128,11 +128,21 @@ int catalog_encoding_valid(const char *name, size_t length)
     return 1;
 }
 
+/* Lines are stored as signed differences (zigzag varints), so that a
+ * merge that reorders a records entry's documents (indexer/merge.c)
+ * keeps each document's line: the lines need not increase. */
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* Largest line: a damaged catalog must not make lines wrap. */
+#define CATALOG_MAX_LINE (UINT64_C(1) << 62)
+
 int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes)
 {
     byte_buffer encoded = BUFFER_INIT;
     for (size_t i = 0; i < count; i++)
-        buffer_append_varint(&encoded, i == 0 ? lines[0] : lines[i] - lines[i - 1]);
+        buffer_append_varint(&encoded,
+                             zigzag((int64_t)lines[i] - (i == 0 ? 0 : (int64_t)lines[i - 1])));
     if (buffer_failed(&encoded)) {
         buffer_free(&encoded);
         return COPS_ENOMEM;
@@ -142,22 +152,42 @@ int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, siz
     return 0;
 }
 
+/* The next line after `line` at *p, or 0 when the bytes are not one
+ * (truncated, below 1 or above CATALOG_MAX_LINE). */
+static uint64_t next_line(const uint8_t **p, const uint8_t *end, uint64_t line)
+{
+    uint64_t step;
+    size_t used = codec_varint_decode(*p, end, &step);
+    if (!used)
+        return 0;
+    *p += used;
+    int64_t difference = unzigzag(step);
+    if (difference > (int64_t)CATALOG_MAX_LINE || difference < -(int64_t)CATALOG_MAX_LINE)
+        return 0;
+    int64_t next = (int64_t)line + difference;
+    return next >= 1 && next <= (int64_t)CATALOG_MAX_LINE ? (uint64_t)next : 0;
+}
+
 /* Whether `bytes` are exactly `count` lines as catalog_lines_encode
- * writes them: the first at least 1, each next one larger, no sum
- * beyond 2^63 (a damaged catalog must not make lines wrap). */
+ * writes them, each within 1 .. CATALOG_MAX_LINE. */
 static int lines_valid(const uint8_t *bytes, size_t length, uint32_t count)
 {
     const uint8_t *p = bytes, *end = bytes + length;
     uint64_t line = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t step;
-        size_t used = codec_varint_decode(p, end, &step);
-        if (!used || step == 0 || step > (UINT64_C(1) << 63) - line)
+    for (uint32_t i = 0; i < count; i++)
+        if (!(line = next_line(&p, end, line)))
             return 0;
-        line += step;
-        p += used;
-    }
     return p == end;
+}
+
+int catalog_lines_decode(const catalog_entry *e, uint64_t *lines)
+{
+    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
+    uint64_t line = 0;
+    for (uint32_t i = 0; i < e->doc_count; i++)
+        if (!(line = lines[i] = next_line(&p, end, line)))
+            return COPS_ECORRUPT;
+    return 0;
 }
 
 uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc)
@@ -166,14 +196,9 @@ uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc)
         return 0;
     const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
     uint64_t line = 0;
-    for (uint32_t i = 0; i <= doc - e->first_doc; i++) {
-        uint64_t step;
-        size_t used = codec_varint_decode(p, end, &step);
-        if (!used)
+    for (uint32_t i = 0; i <= doc - e->first_doc; i++)
+        if (!(line = next_line(&p, end, line)))
             return 0;
-        line += step;
-        p += used;
-    }
     return line;
 }
 

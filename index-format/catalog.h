@@ -76,8 +76,11 @@ typedef struct catalog_entry {
     size_t lines_bytes;
 } catalog_entry;
 
-/* Encode `count` strictly increasing lines (the first >= 1) as varints:
- * the first, then each difference.  *out (OUT) is malloc'd; 0 or
+/* The entry's doc_count lines into lines[] (e->lines must be set);
+ * COPS_ECORRUPT when they do not decode (catalog_read checked them). */
+int catalog_lines_decode(const catalog_entry *e, uint64_t *lines);
+/* Encode `count` lines (each >= 1, in any order) as varints:
+ * zigzag differences, the first from 0.  *out (OUT) is malloc'd; 0 or
  * COPS_ENOMEM (without `err`: the caller says it). */
 int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes);
 /* The line of the entry's document `doc` (first_doc <= doc < first_doc +

@@ -17,7 +17,6 @@
 #include <time.h>
 
 #include "base/error.h"
-#include "index-format/codec.h"
 #include "index-format/segment.h"
 #include "indexer/merge.h"
 #include "indexer/reorder.h"
@@ -95,19 +94,15 @@ static int keep_live_lines(catalog_entry *e, const deletions *dels)
     uint64_t *kept = malloc(((size_t)e->doc_count + 1) * sizeof *kept);
     if (!kept)
         return COPS_ENOMEM;
+    int rc = catalog_lines_decode(e, kept);
     size_t count = 0;
-    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
-    uint64_t line = 0;
-    for (uint32_t d = e->first_doc; d - e->first_doc < e->doc_count; d++) {
-        uint64_t step = 0;
-        p += codec_varint_decode(p, end, &step); /* catalog_read checked them */
-        line += step;
+    for (uint32_t d = e->first_doc; rc == 0 && d - e->first_doc < e->doc_count; d++)
         if (!deletions_test(dels, d))
-            kept[count++] = line;
-    }
-    uint8_t *lines;
-    size_t bytes;
-    int rc = catalog_lines_encode(kept, count, &lines, &bytes);
+            kept[count++] = kept[d - e->first_doc];
+    uint8_t *lines = NULL;
+    size_t bytes = 0;
+    if (rc == 0)
+        rc = catalog_lines_encode(kept, count, &lines, &bytes);
     free(kept);
     if (rc == 0) {
         free(e->lines);
@@ -194,15 +189,7 @@ static int permute_lines(catalog_entry *e, const merge_list *l, const uint32_t *
         return 0;
     uint64_t *old = malloc((size_t)e->doc_count * sizeof *old);
     uint64_t *now = malloc((size_t)e->doc_count * sizeof *now);
-    int rc = old && now ? 0 : COPS_ENOMEM;
-    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
-    uint64_t line = 0;
-    for (uint32_t k = 0; rc == 0 && k < e->doc_count; k++) {
-        uint64_t step = 0;
-        p += codec_varint_decode(p, end, &step); /* catalog_read checked them */
-        line += step;
-        old[k] = line;
-    }
+    int rc = old && now ? catalog_lines_decode(e, old) : COPS_ENOMEM;
     for (uint32_t k = 0; rc == 0 && k < e->doc_count; k++)
         now[k] = old[l->rank_in_entry[order[k]]];
     uint8_t *lines = NULL;

@@ -296,8 +296,8 @@ Test(catalog, version_2_still_reads)
 }
 
 /* Each field of a version 3 description out of range is damage, never
- * read past: format, encoding length and bytes, lines (count, zero step,
- * overflow, length). */
+ * read past: format, encoding length and bytes, lines (count, a line
+ * below 1, overflow, length); lines in any order are sound. */
 Test(catalog, hostile_descriptions_are_damage)
 {
     static const struct {
@@ -306,22 +306,23 @@ Test(catalog, hostile_descriptions_are_damage)
         size_t length;
         int expected;
     } cases[] = {
-        {"sound", {3, 5, 'U', 'T', 'F', '-', '8', 3, 1, 2, 1}, 11, 0},
+        {"sound", {3, 5, 'U', 'T', 'F', '-', '8', 3, 2, 4, 2}, 11, 0},
+        {"lines out of order (a reordered entry)", {3, 0, 3, 8, 5, 2}, 6, 0},
         {"no lines", {1, 0, 0}, 3, 0},
         {"format past the last", {CATALOG_FORMAT_COUNT, 0, 0}, 3, COPS_ECORRUPT},
         {"encoding of 32 bytes", {1, 32}, 2, COPS_ECORRUPT},
         {"encoding with a quote", {1, 2, 'a', '"', 0}, 5, COPS_ECORRUPT},
         {"encoding with a NUL", {1, 2, 'a', 0, 0}, 5, COPS_ECORRUPT},
         {"encoding longer than the file", {1, 20, 'a'}, 3, COPS_ECORRUPT},
-        {"two lines for three documents", {3, 0, 2, 1, 1}, 5, COPS_ECORRUPT},
-        {"four lines for three documents", {3, 0, 4, 1, 1, 1, 1}, 7, COPS_ECORRUPT},
-        {"a line 0", {3, 0, 3, 0, 1, 1}, 6, COPS_ECORRUPT},
-        {"a line that does not grow", {3, 0, 3, 1, 0, 1}, 6, COPS_ECORRUPT},
+        {"two lines for three documents", {3, 0, 2, 2, 2}, 5, COPS_ECORRUPT},
+        {"four lines for three documents", {3, 0, 4, 2, 2, 2, 2}, 7, COPS_ECORRUPT},
+        {"a line 0", {3, 0, 3, 0, 2, 2}, 6, COPS_ECORRUPT},
+        {"a line below 1", {3, 0, 3, 2, 3, 2}, 6, COPS_ECORRUPT},
         {"lines that overflow", {3, 0, 21, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1},
          22, COPS_ECORRUPT},
-        {"lines longer than the file", {3, 0, 40, 1, 1, 1}, 6, COPS_ECORRUPT},
-        {"an unfinished varint", {3, 0, 3, 1, 1, 0x80}, 6, COPS_ECORRUPT},
+        {"lines longer than the file", {3, 0, 40, 2, 2, 2}, 6, COPS_ECORRUPT},
+        {"an unfinished varint", {3, 0, 3, 2, 2, 0x80}, 6, COPS_ECORRUPT},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_raw("hostile.cat", 3, cases[i].tail, cases[i].length);
