@@ -25,3 +25,11 @@ size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit)
         qsort(candidates, count, sizeof *candidates, compare_candidates);
     return count < limit ? count : limit;
 }
+
+size_t prefix_scan_cap(size_t max_terms)
+{
+    if (max_terms >= PREFIX_SCAN_MAX)
+        return max_terms;
+    return max_terms > PREFIX_SCAN_MAX / PREFIX_SCAN_FACTOR ? PREFIX_SCAN_MAX
+                                                            : max_terms * PREFIX_SCAN_FACTOR;
+}

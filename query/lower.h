@@ -164,11 +164,18 @@ typedef struct lower_node {
 /* What an engine's planner found that the person should be told: filled
  * while planning (through the plan's pointer, the plan itself being
  * const there), read by the search into its results (results.h). */
+/* One word whose expansions were cut to its max_terms (lower_note_cut). */
+typedef struct lower_cut {
+    const query_node *word;         /* the first such word, or NULL */
+    size_t found;                   /* terms it matched (in one segment: the most of any) */
+    size_t kept;                    /* its max_terms */
+    int stopped;                    /* a prefix's scan stopped at prefix_scan_cap
+                                     * (query/fuzzy.h): `found` is a lower bound */
+} lower_cut;
+
 typedef struct lower_notes {
-    const query_node *fuzzy_cut;    /* the first fuzzy word whose expansions were cut to
-                                     * its max_terms, or NULL */
-    size_t fuzzy_found;             /* how many terms were within its edits (in one
-                                     * segment: the most of any) */
+    lower_cut fuzzy;                /* a fuzzy word's */
+    lower_cut prefix;               /* a prefix's */
 } lower_notes;
 
 typedef struct lower_plan {
@@ -209,9 +216,11 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
 /* NULL is accepted. */
 void lower_plan_free(lower_plan *plan);
 
-/* Record in plan->notes that the FUZZY `node` had `found` terms within
- * its edits, more than its max_terms (the first such word is named). */
-void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found);
+/* Record in plan->notes that the FUZZY or PREFIX `node` had `found`
+ * terms within its edits or starting with it, more than its max_terms
+ * (the first such word of each kind is named); `stopped`: the prefix's
+ * scan stopped there (query/fuzzy.h, prefix_scan_cap). */
+void lower_note_cut(const lower_plan *plan, const lower_node *node, size_t found, int stopped);
 
 /* How an engine makes its query of a plan, one node at a time (its
  * planner fills this table; lower_build walks the plan).  Each callback

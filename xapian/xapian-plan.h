@@ -105,7 +105,7 @@ typedef struct xapian_plan_options {
     cops_xapian_db *db;
     size_t max_query_prefix_terms;
     /* When not NULL, receives what planning found to tell (lower.h: a
-     * fuzzy word's expansions cut); its query_node pointers are the
+     * fuzzy word's or a prefix's expansions cut); its query_node pointers are the
      * tree's. */
     lower_notes *notes;
 } xapian_plan_options;
