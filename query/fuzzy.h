@@ -4,9 +4,10 @@
  * terms of its dictionary within the edits (lower.h, "Fuzzy words") or
  * starting with the prefix ("Prefixes"), then keeps at most the plan's
  * number of them: the nearest first (a prefix's are all at distance 0),
- * then those in most documents, then in the order they were found (the
- * body's terms in byte order, then the title's, then the stem's).  The
- * exact term (distance 0) of a fuzzy word therefore always stays.
+ * then those in most documents, then in the order they were found (for
+ * a prefix: each field's terms in byte order, then its stem and the
+ * words as written, the body's before the title's).  The exact term
+ * (distance 0) of a fuzzy word therefore always stays.
  */
 #ifndef COPS_QUERY_FUZZY_H
 #define COPS_QUERY_FUZZY_H

@@ -63,10 +63,22 @@
  *    outweigh the word meant; the two fields are OR-ed like a word's.
  *    The Xapian engine ORs the same expansions, each with its own idf
  *    (it cannot express this df: query/RANKING.md).  The policy:
- *    at most max_terms terms for this prefix (both fields together) and
- *    plan->max_query_prefix_terms for all prefixes of the query.  Each
- *    engine expands it against its own term dictionary, which is only
- *    known there (a segment's, or Xapian's).
+ *    at most max_terms terms for this prefix (both fields together): when
+ *    more start with it, the max_terms in the most documents are kept
+ *    (query/fuzzy.h: ties in the order found, each field's terms in byte
+ *    order, then its stem and words as written, the body's first) and
+ *    the search says so (lower_note_cut, a note of the results).  The
+ *    scan collects at most prefix_scan_cap(max_terms) terms (100 times
+ *    max_terms, at most PREFIX_SCAN_MAX) before choosing: beyond, the
+ *    first ones in that order are the candidates, and the note says the
+ *    count is a lower bound.  All prefixes of the query together keep at
+ *    most plan->max_query_prefix_terms terms, else the search fails
+ *    (COPS_ELIMIT: a query of many short prefixes is refused, not cut).
+ *    Each engine expands it against its own term dictionary, which is
+ *    only known there (a segment's, or Xapian's); the native engine
+ *    chooses in each segment (with the whole index's df), so with
+ *    several segments the kept sets can differ between segments, as a
+ *    fuzzy word's do.
  *  - Boosts.  x^n is SCALE(x) with weight n (the parser bounds it: 0 < n
  *    <= QUERY_MAX_BOOST); a boosted part that is dropped drops its SCALE.
  *    Scores of everything under it are multiplied by n, title weights
