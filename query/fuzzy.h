@@ -21,8 +21,9 @@ typedef struct fuzzy_candidate {
     size_t id;          /* the engine's own reference: where it keeps the term */
 } fuzzy_candidate;
 
-/* Sort candidates[0..count) into the order above and return how many
- * are kept (at most `limit`): the first ones. */
+/* How many are kept (at most `limit`): the first ones of
+ * candidates[0..count), which is sorted into the order above when some
+ * are not (else left in the order found). */
 size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit);
 
 /* How many terms a prefix's scan collects at most before choosing the
