@@ -436,10 +436,13 @@ typedef struct cops_search_options {
                              * matched: a phrase or NEAR as a whole, where
                              * its words stand together */
     int explain;            /* 1 = keep per-term score contributions */
-    size_t max_prefix_terms;/* bound on a prefix expansion, default 1000 */
+    size_t max_prefix_terms;/* bound on a prefix expansion, default 1000:
+                             * beyond, the terms in the most documents are
+                             * kept and cops_results_note says so
+                             * (query/GRAMMAR.md, "Bounds") */
     size_t max_query_prefix_terms; /* bound on all of a query's prefix expansions
-                             * together, default 10000 (beyond either bound
-                             * the search fails with COPS_ELIMIT) */
+                             * kept together, default 10000 (beyond it the
+                             * search fails with COPS_ELIMIT) */
     int exact_total;        /* 1 (default) = count every match exactly; 0 = only
                              * the top hits matter, so documents that cannot
                              * enter them are skipped (block-max pruning) and
@@ -566,7 +569,8 @@ const char *cops_results_relaxed(const cops_results *results, size_t *required,
                                  size_t *word_count);
 /* The i-th note (from 0) on how the query was searched, or NULL past the
  * last: one line of text, e.g. that a fuzzy word (query/GRAMMAR.md) is
- * within its edits of more indexed words than the 50 it searches.
+ * within its edits of more indexed words than the 50 it searches, or
+ * that a prefix matches more terms than max_prefix_terms.
  * Borrowed. */
 const char *cops_results_note(const cops_results *results, size_t i);
 /* Wall time of cops_search, in milliseconds. */

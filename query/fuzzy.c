@@ -21,7 +21,16 @@ static int compare_candidates(const void *a, const void *b)
 
 size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit)
 {
-    if (count > 1)
-        qsort(candidates, count, sizeof *candidates, compare_candidates);
-    return count < limit ? count : limit;
+    if (count <= limit)
+        return count; /* all kept: their order does not matter (a blend, an OR) */
+    qsort(candidates, count, sizeof *candidates, compare_candidates);
+    return limit;
+}
+
+size_t prefix_scan_cap(size_t max_terms)
+{
+    if (max_terms >= PREFIX_SCAN_MAX)
+        return max_terms;
+    return max_terms > PREFIX_SCAN_MAX / PREFIX_SCAN_FACTOR ? PREFIX_SCAN_MAX
+                                                            : max_terms * PREFIX_SCAN_FACTOR;
 }

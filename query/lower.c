@@ -539,13 +539,16 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
     return 0;
 }
 
-void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found)
+void lower_note_cut(const lower_plan *plan, const lower_node *node, size_t found, int stopped)
 {
-    lower_notes *notes = plan->notes;
-    if (!notes->fuzzy_cut)
-        notes->fuzzy_cut = node->source;
-    if (notes->fuzzy_cut == node->source && found > notes->fuzzy_found)
-        notes->fuzzy_found = found;
+    lower_cut *cut = node->kind == LOWER_PREFIX ? &plan->notes->prefix : &plan->notes->fuzzy;
+    if (!cut->word)
+        cut->word = node->source;
+    if (cut->word == node->source && found > cut->found) {
+        cut->found = found;
+        cut->kept = node->max_terms;
+        cut->stopped = stopped;
+    }
 }
 
 void lower_plan_free(lower_plan *plan)

@@ -63,10 +63,22 @@
  *    outweigh the word meant; the two fields are OR-ed like a word's.
  *    The Xapian engine ORs the same expansions, each with its own idf
  *    (it cannot express this df: query/RANKING.md).  The policy:
- *    at most max_terms terms for this prefix (both fields together) and
- *    plan->max_query_prefix_terms for all prefixes of the query.  Each
- *    engine expands it against its own term dictionary, which is only
- *    known there (a segment's, or Xapian's).
+ *    at most max_terms terms for this prefix (both fields together): when
+ *    more start with it, the max_terms in the most documents are kept
+ *    (query/fuzzy.h: ties in the order found, each field's terms in byte
+ *    order, then its stem and words as written, the body's first) and
+ *    the search says so (lower_note_cut, a note of the results).  The
+ *    scan collects at most prefix_scan_cap(max_terms) terms (100 times
+ *    max_terms, at most PREFIX_SCAN_MAX) before choosing: beyond, the
+ *    first ones in that order are the candidates, and the note says the
+ *    count is a lower bound.  All prefixes of the query together keep at
+ *    most plan->max_query_prefix_terms terms, else the search fails
+ *    (COPS_ELIMIT: a query of many short prefixes is refused, not cut).
+ *    Each engine expands it against its own term dictionary, which is
+ *    only known there (a segment's, or Xapian's); the native engine
+ *    chooses in each segment (with the whole index's df), so with
+ *    several segments the kept sets can differ between segments, as a
+ *    fuzzy word's do.
  *  - Boosts.  x^n is SCALE(x) with weight n (the parser bounds it: 0 < n
  *    <= QUERY_MAX_BOOST); a boosted part that is dropped drops its SCALE.
  *    Scores of everything under it are multiplied by n, title weights
@@ -164,11 +176,18 @@ typedef struct lower_node {
 /* What an engine's planner found that the person should be told: filled
  * while planning (through the plan's pointer, the plan itself being
  * const there), read by the search into its results (results.h). */
+/* One word whose expansions were cut to its max_terms (lower_note_cut). */
+typedef struct lower_cut {
+    const query_node *word;         /* the first such word, or NULL */
+    size_t found;                   /* terms it matched (in one segment: the most of any) */
+    size_t kept;                    /* its max_terms */
+    int stopped;                    /* a prefix's scan stopped at prefix_scan_cap
+                                     * (query/fuzzy.h): `found` is a lower bound */
+} lower_cut;
+
 typedef struct lower_notes {
-    const query_node *fuzzy_cut;    /* the first fuzzy word whose expansions were cut to
-                                     * its max_terms, or NULL */
-    size_t fuzzy_found;             /* how many terms were within its edits (in one
-                                     * segment: the most of any) */
+    lower_cut fuzzy;                /* a fuzzy word's */
+    lower_cut prefix;               /* a prefix's */
 } lower_notes;
 
 typedef struct lower_plan {
@@ -209,9 +228,11 @@ int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_opt
 /* NULL is accepted. */
 void lower_plan_free(lower_plan *plan);
 
-/* Record in plan->notes that the FUZZY `node` had `found` terms within
- * its edits, more than its max_terms (the first such word is named). */
-void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found);
+/* Record in plan->notes that the FUZZY or PREFIX `node` had `found`
+ * terms within its edits or starting with it, more than its max_terms
+ * (the first such word of each kind is named); `stopped`: the prefix's
+ * scan stopped there (query/fuzzy.h, prefix_scan_cap). */
+void lower_note_cut(const lower_plan *plan, const lower_node *node, size_t found, int stopped);
 
 /* How an engine makes its query of a plan, one node at a time (its
  * planner fills this table; lower_build walks the plan).  Each callback

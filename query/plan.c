@@ -114,6 +114,53 @@ static matcher *plan_phrase(planner *p, const lower_node *node)
     return checked(p, matcher_positional(children, offsets, node->term_count, node->slop, 0, 0));
 }
 
+/* The expansions of a prefix or a fuzzy word found in one segment, in
+ * the order found, candidates[i].id indexing terms[] and titles[]: the
+ * ones kept are chosen among them (query/fuzzy.h, keep_expansions). */
+typedef struct expansion_scan {
+    planner *p;
+    const lower_node *node;
+    size_t term_length;
+    int title;                   /* the field being scanned */
+    size_t visits;               /* in the bucket being scanned */
+    fuzzy_candidate *candidates;
+    segment_term *terms;
+    uint8_t *titles;
+    size_t count, capacity;
+    size_t cap;                  /* a prefix's scan stops at this many (prefix_scan_cap) */
+    int stopped;                 /* ... and did */
+    int failed;
+} expansion_scan;
+
+static int add_candidate(expansion_scan *f, const uint8_t *key, size_t key_length,
+                     const segment_term *term, size_t distance)
+{
+    if (f->count == f->capacity) {
+        size_t capacity = f->capacity ? f->capacity * 2 : 16;
+        fuzzy_candidate *candidates = realloc(f->candidates, capacity * sizeof *candidates);
+        if (candidates)
+            f->candidates = candidates;
+        segment_term *terms = candidates ? realloc(f->terms, capacity * sizeof *terms) : NULL;
+        if (terms)
+            f->terms = terms;
+        uint8_t *titles = terms ? realloc(f->titles, capacity) : NULL;
+        if (!titles) {
+            f->failed = 1;
+            return 1;
+        }
+        f->titles = titles;
+        f->capacity = capacity;
+    }
+    int64_t df = key_df(f->p, key, key_length, term);
+    if (df < 0)
+        return (int)df;
+    f->candidates[f->count] = (fuzzy_candidate){(uint32_t)distance, (uint64_t)df, f->count};
+    f->terms[f->count] = *term;
+    f->titles[f->count] = (uint8_t)f->title;
+    f->count++;
+    return 0;
+}
+
 /* A prefix's expansions in one field, gathered for one blended term. */
 typedef struct field_expansion {
     segment_term *terms;
@@ -121,42 +168,18 @@ typedef struct field_expansion {
     int64_t largest_df;          /* the blend's df (lower.h) */
 } field_expansion;
 
-typedef struct prefix_expansion {
-    planner *p;
-    size_t max_terms;
-    size_t count;                /* both fields */
-    field_expansion fields[2];   /* body, title */
-    int failed;
-} prefix_expansion;
-
+/* The prefix's expansion found (lower.h, "Prefixes"): 2 at the scan's
+ * cap, stopping it. */
 static int add_expansion(void *context, const uint8_t *key, size_t key_length,
                          const segment_term *term)
 {
-    prefix_expansion *e = context;
-    if (e->count == e->max_terms)
-        return 2; /* over the bound */
-    if (e->p->prefix_terms == e->p->plan->max_query_prefix_terms)
-        return 3; /* over the query's bound */
-    field_expansion *f = &e->fields[key[0] == (uint8_t)SEGMENT_FIELD_TITLE];
-    if (f->count == f->capacity) {
-        size_t capacity = f->capacity ? f->capacity * 2 : 16;
-        segment_term *grown = realloc(f->terms, capacity * sizeof *grown);
-        if (!grown) {
-            e->failed = 1;
-            return 1;
-        }
-        f->terms = grown;
-        f->capacity = capacity;
+    expansion_scan *e = context;
+    if (e->count == e->cap) {
+        e->stopped = 1;
+        return 2;
     }
-    int64_t df = key_df(e->p, key, key_length, term);
-    if (df < 0)
-        return (int)df;
-    if (df > f->largest_df)
-        f->largest_df = df;
-    f->terms[f->count++] = *term;
-    e->count++;
-    e->p->prefix_terms++;
-    return 0;
+    e->title = key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
+    return add_candidate(e, key, key_length, term, 0);
 }
 
 /* One field's expansions as one blended term (NULL when there are none,
@@ -203,18 +226,19 @@ static matcher *blend_fields(planner *p, const char *label, field_expansion fiel
 
 /* The terms that words as written starting with the prefix were indexed
  * as (segment_scan_surface), but for those the term scan finds itself:
- * distinct, at most max_terms of them (else the scan stops with 2, the
- * prefix's bound). */
+ * distinct, at most `cap` of them (prefix_scan_cap: else the scan stops
+ * with 2, keeping those). */
 typedef struct surface_terms {
     const lower_node *node;
     char (*terms)[ANALYZER_MAX_TERM_BYTES + 1];
-    size_t count, capacity;
+    size_t count, capacity, cap;
     int failed;
 } surface_terms;
 
 static int compare_names(const void *a, const void *b) { return strcmp(a, b); }
 
-/* Sort and drop repeats; 2 when more than max_terms are left. */
+/* Sort and drop repeats; 2 when more than `cap` are left (the first
+ * `cap` kept). */
 static int unique_surface_terms(surface_terms *t)
 {
     if (t->count == 0)
@@ -224,8 +248,8 @@ static int unique_surface_terms(surface_terms *t)
     for (size_t i = 0; i < t->count; i++)
         if (kept == 0 || strcmp(t->terms[kept - 1], t->terms[i]) != 0)
             memmove(t->terms[kept++], t->terms[i], sizeof t->terms[0]);
-    t->count = kept;
-    return kept > t->node->max_terms ? 2 : 0;
+    t->count = kept > t->cap ? t->cap : kept;
+    return kept > t->cap ? 2 : 0;
 }
 
 static int add_surface_term(void *context, const surface_pair *pair)
@@ -262,7 +286,7 @@ static int add_surface_term(void *context, const surface_pair *pair)
 /* The prefix's expansions in one field: the terms starting with it, its
  * stem, and the terms of the words as written starting with it. */
 static int expand_field(planner *p, const lower_node *node, int title,
-                        prefix_expansion *expansion, const surface_terms *surface)
+                        expansion_scan *expansion, const surface_terms *surface)
 {
     uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
     size_t key_length = make_key(key, node->terms[0].text, title);
@@ -278,91 +302,72 @@ static int expand_field(planner *p, const lower_node *node, int title,
     return rc;
 }
 
-/* The segment's expansions of the prefix (lower.h) in its fields (all
- * together within its bound), one blended term per field (lower.h), the
- * two OR-ed. */
+/* The kept ones (query/fuzzy.h) of the expansions found, at most the
+ * node's max_terms, one blended term per field, the two OR-ed (a note
+ * when some are not kept, lower_note_cut); frees what the scan holds. */
+static matcher *keep_expansions(planner *p, const lower_node *node, expansion_scan *f,
+                                const char *label)
+{
+    field_expansion fields[2] = {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}};
+    size_t kept = fuzzy_keep(f->candidates, f->count, node->max_terms);
+    if (kept < f->count || f->stopped)
+        lower_note_cut(p->plan, node, f->count, f->stopped);
+    if (node->kind == LOWER_PREFIX && p->rc == 0 && !f->failed
+        && (p->prefix_terms += kept) > p->plan->max_query_prefix_terms)
+        p->rc = error_set(p->err, COPS_ELIMIT,
+                          "the query's prefixes match more than %zu terms in all; use fewer or "
+                          "longer prefixes", p->plan->max_query_prefix_terms);
+    for (size_t i = 0; i < kept && p->rc == 0 && !f->failed; i++) {
+        size_t id = f->candidates[i].id;
+        field_expansion *field = &fields[f->titles[id]];
+        if (!field->terms && !(field->terms = malloc(kept * sizeof *field->terms))) {
+            f->failed = 1;
+            break;
+        }
+        field->terms[field->count++] = f->terms[id];
+        if ((int64_t)f->candidates[i].df > field->largest_df)
+            field->largest_df = (int64_t)f->candidates[i].df;
+    }
+    if (f->failed && p->rc == 0)
+        p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s'", label);
+    free(f->candidates);
+    free(f->terms);
+    free(f->titles);
+    return blend_fields(p, label, fields);
+}
+
+/* The segment's expansions of the prefix (lower.h) in its fields (both
+ * together within its bound: the ones in most documents), one blended
+ * term per field (lower.h), the two OR-ed. */
 static matcher *plan_prefix(planner *p, const lower_node *node)
 {
-    prefix_expansion expansion = {p, node->max_terms, 0, {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}}, 0};
-    surface_terms surface = {node, NULL, 0, 0, 0};
+    expansion_scan found = {p, node, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0};
+    found.cap = prefix_scan_cap(node->max_terms);
+    surface_terms surface = {node, NULL, 0, 0, found.cap, 0};
     int present;
     const char *prefix = node->terms[0].text;
     int rc = segment_scan_surface(p->seg, (const uint8_t *)prefix, strlen(prefix),
                                   add_surface_term, &surface, &present, p->err);
-    if (rc == 0)
+    if (rc == 0 || rc == 2)
         rc = unique_surface_terms(&surface);
-    expansion.failed = surface.failed;
-    for (int title = 0; title <= 1 && rc == 0; title++)
+    found.stopped = rc == 2;
+    found.failed = surface.failed;
+    for (int title = 0; title <= 1 && (rc == 0 || rc == 2) && !found.failed; title++)
         if (node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY))
-            rc = expand_field(p, node, title, &expansion, &surface);
+            rc = expand_field(p, node, title, &found, &surface);
     free(surface.terms);
-    if (rc == 2)
-        p->rc = error_set(p->err, COPS_ELIMIT,
-                          "prefix '%s*' matches more than %zu terms; use a longer prefix",
-                          node->source->text, node->max_terms);
-    else if (rc == 3)
-        p->rc = error_set(p->err, COPS_ELIMIT,
-                          "the query's prefixes match more than %zu terms in all; use fewer or "
-                          "longer prefixes", p->plan->max_query_prefix_terms);
-    else if (rc < 0 && p->rc == 0)
+    if (rc < 0 && p->rc == 0)
         p->rc = rc;
-    else if (expansion.failed && p->rc == 0)
-        p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s*'",
-                          node->source->text);
     char label[2 * ANALYZER_MAX_TERM_BYTES + 16];
     snprintf(label, sizeof label, "%s*%s%s", node->terms[0].text, node->term_count > 1 ? "|" : "",
              node->term_count > 1 ? node->terms[1].text : "");
-    return blend_fields(p, label, expansion.fields);
-}
-
-/* A fuzzy word's terms within its edits in one segment (lower.h,
- * "Fuzzy words"), candidates[i].id indexing terms[] and titles[]. */
-typedef struct fuzzy_scan {
-    planner *p;
-    const lower_node *node;
-    size_t term_length;
-    int title;                   /* the field being scanned */
-    size_t visits;               /* in the bucket being scanned */
-    fuzzy_candidate *candidates;
-    segment_term *terms;
-    uint8_t *titles;
-    size_t count, capacity;
-    int failed;
-} fuzzy_scan;
-
-static int add_fuzzy(fuzzy_scan *f, const uint8_t *key, size_t key_length,
-                     const segment_term *term, size_t distance)
-{
-    if (f->count == f->capacity) {
-        size_t capacity = f->capacity ? f->capacity * 2 : 16;
-        fuzzy_candidate *candidates = realloc(f->candidates, capacity * sizeof *candidates);
-        if (candidates)
-            f->candidates = candidates;
-        segment_term *terms = candidates ? realloc(f->terms, capacity * sizeof *terms) : NULL;
-        if (terms)
-            f->terms = terms;
-        uint8_t *titles = terms ? realloc(f->titles, capacity) : NULL;
-        if (!titles) {
-            f->failed = 1;
-            return 1;
-        }
-        f->titles = titles;
-        f->capacity = capacity;
-    }
-    int64_t df = key_df(f->p, key, key_length, term);
-    if (df < 0)
-        return (int)df;
-    f->candidates[f->count] = (fuzzy_candidate){(uint32_t)distance, (uint64_t)df, f->count};
-    f->terms[f->count] = *term;
-    f->titles[f->count] = (uint8_t)f->title;
-    f->count++;
-    return 0;
+    return keep_expansions(p, node, &found, label);
 }
 
 static int visit_fuzzy(void *context, const uint8_t *key, size_t key_length,
                        const segment_term *term)
 {
-    fuzzy_scan *f = context;
+    expansion_scan *f = context;
     if (++f->visits > SUGGEST_MAX_VISITS)
         return 1;
     size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
@@ -371,11 +376,11 @@ static int visit_fuzzy(void *context, const uint8_t *key, size_t key_length,
     /* the exact term is looked up on its own, whatever the bucket's bound */
     if (distance == 0 || distance > f->node->distance)
         return 0;
-    return add_fuzzy(f, key, key_length, term, distance);
+    return add_candidate(f, key, key_length, term, distance);
 }
 
 /* The exact term and its buckets' neighbours in one field. */
-static int scan_fuzzy_field(fuzzy_scan *f, int title)
+static int scan_fuzzy_field(expansion_scan *f, int title)
 {
     uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
     const char *text = f->node->terms[0].text;
@@ -383,7 +388,7 @@ static int scan_fuzzy_field(fuzzy_scan *f, int title)
     segment_term exact;
     f->title = title;
     int rc = segment_lookup(f->p->seg, key, key_length, &exact, f->p->err);
-    rc = rc <= 0 ? rc : add_fuzzy(f, key, key_length, &exact, 0);
+    rc = rc <= 0 ? rc : add_candidate(f, key, key_length, &exact, 0);
     char buckets[2];
     size_t bucket_count = suggest_buckets(text, f->term_length, buckets);
     for (size_t b = 0; b < bucket_count && rc >= 0 && !f->failed; b++) {
@@ -399,37 +404,17 @@ static int scan_fuzzy_field(fuzzy_scan *f, int title)
  * field, the two OR-ed. */
 static matcher *plan_fuzzy(planner *p, const lower_node *node)
 {
-    fuzzy_scan f = {p, node, strlen(node->terms[0].text), 0, 0, NULL, NULL, NULL, 0, 0, 0};
+    expansion_scan f = {p, node, strlen(node->terms[0].text), 0, 0, NULL, NULL, NULL,
+                        0, 0, 0, 0, 0};
     int rc = 0;
     for (int title = 0; title <= 1 && rc == 0 && !f.failed; title++)
         if (node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY))
             rc = scan_fuzzy_field(&f, title);
-    field_expansion fields[2] = {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}};
-    size_t kept = fuzzy_keep(f.candidates, f.count, node->max_terms);
-    if (kept < f.count)
-        lower_note_fuzzy_cut(p->plan, node, f.count);
-    for (size_t i = 0; i < kept && rc == 0 && !f.failed; i++) {
-        size_t id = f.candidates[i].id;
-        field_expansion *field = &fields[f.titles[id]];
-        if (!field->terms && !(field->terms = malloc(kept * sizeof *field->terms))) {
-            f.failed = 1;
-            break;
-        }
-        field->terms[field->count++] = f.terms[id];
-        if ((int64_t)f.candidates[i].df > field->largest_df)
-            field->largest_df = (int64_t)f.candidates[i].df;
-    }
     if (rc < 0 && p->rc == 0)
         p->rc = rc;
-    else if (f.failed && p->rc == 0)
-        p->rc = error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s~%u'",
-                          node->terms[0].text, (unsigned)node->distance);
-    free(f.candidates);
-    free(f.terms);
-    free(f.titles);
     char label[ANALYZER_MAX_TERM_BYTES + 16];
     snprintf(label, sizeof label, "%s~%u", node->terms[0].text, (unsigned)node->distance);
-    return blend_fields(p, label, fields);
+    return keep_expansions(p, node, &f, label);
 }
 
 static void *plan_leaf(void *context, const lower_node *node)

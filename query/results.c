@@ -234,17 +234,9 @@ int cops_results_suggestion(const cops_results *results, size_t i, const char **
     return 1;
 }
 
-int results_add_notes(cops_results *results, const lower_notes *notes, cops_error *err)
+/* Add `note` unless the results hold it already (each segment notes its own). */
+static int add_note(cops_results *results, const char *note, cops_error *err)
 {
-    const query_node *fuzzy = notes->fuzzy_cut;
-    if (!fuzzy)
-        return 0;
-    char note[COPS_ERROR_MESSAGE_MAX];
-    snprintf(note, sizeof note,
-             "'%.*s~%u': %zu indexed words are within %u edit%s; the %d nearest (then most "
-             "frequent) are searched", 100, fuzzy->text, (unsigned)fuzzy->distance,
-             notes->fuzzy_found, (unsigned)fuzzy->distance, fuzzy->distance == 1 ? "" : "s",
-             LOWER_MAX_FUZZY_TERMS);
     for (size_t i = 0; i < results->note_count; i++)
         if (strcmp(results->notes[i], note) == 0)
             return 0;
@@ -257,6 +249,29 @@ int results_add_notes(cops_results *results, const lower_notes *notes, cops_erro
     results->notes = grown;
     results->notes[results->note_count++] = copy;
     return 0;
+}
+
+int results_add_notes(cops_results *results, const lower_notes *notes, cops_error *err)
+{
+    char note[COPS_ERROR_MESSAGE_MAX];
+    const query_node *fuzzy = notes->fuzzy.word;
+    if (fuzzy) {
+        snprintf(note, sizeof note,
+                 "'%.*s~%u': %zu indexed words are within %u edit%s; the %zu nearest (then most "
+                 "frequent) are searched", 100, fuzzy->text, (unsigned)fuzzy->distance,
+                 notes->fuzzy.found, (unsigned)fuzzy->distance, fuzzy->distance == 1 ? "" : "s",
+                 notes->fuzzy.kept);
+        int rc = add_note(results, note, err);
+        if (rc != 0)
+            return rc;
+    }
+    const lower_cut *prefix = &notes->prefix;
+    if (!prefix->word)
+        return 0;
+    snprintf(note, sizeof note, "'%.*s*' matches %s%zu terms%s; the %zu in the most documents "
+             "are searched", 100, prefix->word->text, prefix->stopped ? "more than " : "",
+             prefix->found, prefix->stopped ? " (the scan stops there)" : "", prefix->kept);
+    return add_note(results, note, err);
 }
 
 const char *cops_results_note(const cops_results *results, size_t i)

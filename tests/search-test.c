@@ -390,20 +390,27 @@ Test(search, prefix_expansion_bound)
     cops_error err = {0};
     cr_assert_eq(cops_search(f.index, "wildl*", &options, &results, &err), 0, "%s", err.message);
     cr_expect_eq(cops_results_total(results), 1);
+    cr_expect_null(cops_results_note(results, 0), "within the bound: no note");
     cops_results_free(results);
+    /* over the bound: the expansion in the most documents is kept, noted */
     options.max_prefix_terms = 1;
     results = NULL;
-    cr_expect_eq(cops_search(f.index, "wildl*", &options, &results, &err), COPS_ELIMIT);
-    cr_expect_eq(err.code, COPS_ELIMIT);
-    cr_expect_null(results);
-    cr_expect_neq(strstr(err.message, "wildl"), NULL, "message names the prefix: %s", err.message);
+    cr_assert_eq(cops_search(f.index, "wildl*", &options, &results, &err), 0, "%s", err.message);
+    cr_expect_eq(cops_results_total(results), 1);
+    cr_expect_str_eq(cops_results_note(results, 0),
+                     "'wildl*' matches 2 terms; the 1 in the most documents are searched");
+    cops_results_free(results);
     /* title:wildl* only looks at the title key */
     cr_expect_eq(cops_search(f.index, "title:wildl*", &options, &results, &err), 0, "%s",
                  err.message);
+    cr_expect_null(cops_results_note(results, 0), "one title key: no note");
     cops_results_free(results);
     options.max_prefix_terms = 3;
-    cr_expect_eq(cops_search(f.index, "s*", &options, &results, &err), COPS_ELIMIT);
-    cr_expect_null(results);
+    cr_assert_eq(cops_search(f.index, "s*", &options, &results, &err), 0, "%s", err.message);
+    const char *note = cops_results_note(results, 0);
+    cr_assert_not_null(note);
+    cr_expect_neq(strstr(note, "the 3 in the most documents are searched"), NULL, "%s", note);
+    cops_results_free(results);
     free_fixture(&f);
 }
 

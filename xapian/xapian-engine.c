@@ -437,7 +437,7 @@ int xapian_engine_search(cops_index *index, const query_node *query,
     plan.max_prefix_terms = options->max_prefix_terms;
     plan.db = index->xapian;
     plan.max_query_prefix_terms = options->max_query_prefix_terms;
-    lower_notes notes = {NULL, 0};
+    lower_notes notes = {{NULL, 0, 0, 0}, {NULL, 0, 0, 0}};
     plan.notes = &notes;
     cops_xapian_query *q = NULL;
     int rc = xapian_plan_query(query, index->analyzer, &plan, &q, err);

@@ -114,9 +114,9 @@ void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents
     host->bm25_prepare(term, params, documents, df, average_length, field_weight, title);
 }
 
-void lower_note_fuzzy_cut(const lower_plan *plan, const lower_node *node, size_t found)
+void lower_note_cut(const lower_plan *plan, const lower_node *node, size_t found, int stopped)
 {
-    host->lower_note_fuzzy_cut(plan, node, found);
+    host->lower_note_cut(plan, node, found, stopped);
 }
 
 int results_add_notes(cops_results *results, const lower_notes *notes, cops_error *err)
@@ -139,6 +139,8 @@ size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit)
 {
     return host->fuzzy_keep(candidates, count, limit);
 }
+
+size_t prefix_scan_cap(size_t max_terms) { return host->prefix_scan_cap(max_terms); }
 
 int xapian_stub_read(const char *stub_path, int follow_symlink, xapian_stub *out,
                      cops_error *err)

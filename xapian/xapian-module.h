@@ -45,7 +45,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 2"
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 3"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a xapian_module_host, offering a xapian_module). */
@@ -64,7 +64,7 @@ typedef struct xapian_module_host {
     __typeof__(lower_query) *lower_query;
     __typeof__(lower_plan_free) *lower_plan_free;
     __typeof__(lower_build) *lower_build;
-    __typeof__(lower_note_fuzzy_cut) *lower_note_fuzzy_cut;
+    __typeof__(lower_note_cut) *lower_note_cut;
     __typeof__(snippet_plan_build) *snippet_plan_build;
     __typeof__(snippet_plan_free) *snippet_plan_free;
     __typeof__(results_reserve) *results_reserve;
@@ -76,6 +76,7 @@ typedef struct xapian_module_host {
     __typeof__(suggest_edit_distance) *suggest_edit_distance;
     __typeof__(suggest_buckets) *suggest_buckets;
     __typeof__(fuzzy_keep) *fuzzy_keep;
+    __typeof__(prefix_scan_cap) *prefix_scan_cap;
     __typeof__(xapian_stub_read) *xapian_stub_read;
     __typeof__(xapian_stub_check) *xapian_stub_check;
     __typeof__(xapian_stub_free) *xapian_stub_free;

@@ -179,26 +179,83 @@ static cops_xapian_query *scaled_title(planner *p, cops_xapian_query *title)
     return checked(p, cops_xapian_query_scale(title, p->plan->title_weight));
 }
 
-/* Add the prefix's expansions to the query's total (the plan's bound,
- * counted in the database as the native engine counts in a segment). */
-static int count_prefix_terms(planner *p, const lower_node *node, xapian_key keys[2])
+/* The expansions of a fuzzy word or a prefix found in the database
+ * (lower.h), in the order found, candidates[i].id indexing keys[]: the
+ * ones kept are chosen among them (query/fuzzy.h, keep_expansions). */
+typedef struct expansion_scan {
+    planner *p;
+    const lower_node *node;
+    size_t term_length;
+    size_t field_prefix;         /* bytes of the field's prefix in the key scanned */
+    size_t visits;               /* in the bucket being scanned */
+    fuzzy_candidate *candidates;
+    xapian_key *keys;
+    size_t count, capacity;
+    size_t cap;             /* a prefix's scan stops at this many (prefix_scan_cap) */
+    int stopped;            /* ... and did */
+} expansion_scan;
+
+/* 0, or COPS_ENOMEM recorded. */
+static int add_candidate(expansion_scan *f, const char *key, size_t length, uint64_t documents,
+                     size_t distance)
 {
-    size_t bound = p->plan->max_query_prefix_terms;
-    for (int field = 0; p->options->db && field < 2; field++) {
-        if (!(node->field & (field ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY)))
-            continue;
-        uint64_t count = 0;
-        int rc = cops_xapian_prefix_terms(p->options->db, keys[field], bound - p->prefix_terms,
-                                          &count, p->err);
-        if (rc != 0)
-            return p->rc = rc;
-        p->prefix_terms += count;
-        if (p->prefix_terms > bound)
-            return p->rc = error_set(p->err, COPS_ELIMIT,
-                                     "the query's prefixes match more than %zu terms in all; use "
-                                     "fewer or longer prefixes", bound);
+    if (length >= sizeof(xapian_key))
+        return 0; /* longer than any term cops indexes: not one of its words */
+    if (f->count == f->capacity) {
+        size_t capacity = f->capacity ? f->capacity * 2 : 16;
+        fuzzy_candidate *candidates = realloc(f->candidates, capacity * sizeof *candidates);
+        if (candidates)
+            f->candidates = candidates;
+        xapian_key *keys = candidates ? realloc(f->keys, capacity * sizeof *keys) : NULL;
+        if (!keys)
+            return f->p->rc = error_set(f->p->err, COPS_ENOMEM, "out of memory expanding '%s'",
+                                        f->node->source->text);
+        f->keys = keys;
+        f->capacity = capacity;
     }
+    memcpy(f->keys[f->count], key, length);
+    f->keys[f->count][length] = '\0';
+    f->candidates[f->count] = (fuzzy_candidate){(uint32_t)distance, documents, f->count};
+    f->count++;
     return 0;
+}
+
+static int visit_fuzzy(void *context, const char *term, size_t length, uint64_t documents)
+{
+    expansion_scan *f = context;
+    if (++f->visits > SUGGEST_MAX_VISITS)
+        return 1;
+    size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
+                                            f->term_length,
+                                            (const uint8_t *)term + f->field_prefix,
+                                            length - f->field_prefix);
+    /* the exact term is looked up on its own, whatever the bucket's bound */
+    if (distance == 0 || distance > f->node->distance)
+        return 0;
+    return add_candidate(f, term, length, documents, distance);
+}
+
+/* The exact term and its buckets' neighbours in one field. */
+static int scan_fuzzy_field(expansion_scan *f, int field)
+{
+    xapian_key key;
+    const char *text = f->node->terms[0].text;
+    field_key(key, text, field);
+    uint64_t documents = 0;
+    int rc = cops_xapian_term_freq(f->p->options->db, key, &documents, f->p->err);
+    if (rc == 0 && documents > 0)
+        rc = add_candidate(f, key, strlen(key), documents, 0);
+    char buckets[2];
+    size_t bucket_count = suggest_buckets(text, f->term_length, buckets);
+    f->field_prefix = field == LOWER_FIELD_TITLE ? sizeof XAPIAN_PLAN_TITLE_PREFIX - 1 : 0;
+    for (size_t b = 0; b < bucket_count && rc == 0; b++) {
+        char bucket[2] = {buckets[b], '\0'};
+        field_key(key, bucket, field);
+        f->visits = 0;
+        rc = cops_xapian_each_term(f->p->options->db, key, visit_fuzzy, f, f->p->err);
+        rc = rc == 1 ? 0 : rc;
+    }
+    return rc;
 }
 
 /* OP_WILDCARD of the prefix in one field, OR its stem (lower.h). */
@@ -215,13 +272,8 @@ static cops_xapian_query *prefix_in_field(planner *p, const lower_node *node, in
 }
 
 /* OP_WILDCARD in each field, the title's scaled. */
-static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
+static cops_xapian_query *plan_wildcard(planner *p, const lower_node *node)
 {
-    xapian_key keys[2];
-    field_key(keys[0], node->terms[0].text, LOWER_FIELD_BODY);
-    field_key(keys[1], node->terms[0].text, LOWER_FIELD_TITLE);
-    if (count_prefix_terms(p, node, keys) != 0)
-        return NULL;
     cops_xapian_query *title = scaled_title(p, prefix_in_field(p, node, LOWER_FIELD_TITLE));
     if (!(node->field & LOWER_FIELD_BODY))
         return title;
@@ -229,105 +281,28 @@ static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
     return checked(p, cops_xapian_query_or(pair, 2));
 }
 
-/* A fuzzy word's terms within its edits in the database (lower.h,
- * "Fuzzy words"), candidates[i].id indexing keys[]. */
-typedef struct fuzzy_scan {
-    planner *p;
-    const lower_node *node;
-    size_t term_length;
-    size_t field_prefix;         /* bytes of the field's prefix in the key scanned */
-    size_t visits;               /* in the bucket being scanned */
-    fuzzy_candidate *candidates;
-    xapian_key *keys;
-    size_t count, capacity;
-} fuzzy_scan;
-
-/* 0, or COPS_ENOMEM recorded. */
-static int add_fuzzy(fuzzy_scan *f, const char *key, size_t length, uint64_t documents,
-                     size_t distance)
+/* The kept ones (query/fuzzy.h) of the expansions found, at most the
+ * node's max_terms, OR-ed in each field (each with its own idf: Xapian
+ * 1.4 has no blend), the title's scaled (a note when some are not kept,
+ * lower_note_cut); frees what the scan holds.  rc: the scan's. */
+static cops_xapian_query *keep_expansions(planner *p, const lower_node *node, expansion_scan *f,
+                                          int rc)
 {
-    if (length >= sizeof(xapian_key))
-        return 0; /* longer than any term cops indexes: not one of its words */
-    if (f->count == f->capacity) {
-        size_t capacity = f->capacity ? f->capacity * 2 : 16;
-        fuzzy_candidate *candidates = realloc(f->candidates, capacity * sizeof *candidates);
-        if (candidates)
-            f->candidates = candidates;
-        xapian_key *keys = candidates ? realloc(f->keys, capacity * sizeof *keys) : NULL;
-        if (!keys)
-            return f->p->rc = error_set(f->p->err, COPS_ENOMEM, "out of memory expanding '%s~%u'",
-                                        f->node->terms[0].text, (unsigned)f->node->distance);
-        f->keys = keys;
-        f->capacity = capacity;
-    }
-    memcpy(f->keys[f->count], key, length);
-    f->keys[f->count][length] = '\0';
-    f->candidates[f->count] = (fuzzy_candidate){(uint32_t)distance, documents, f->count};
-    f->count++;
-    return 0;
-}
-
-static int visit_fuzzy(void *context, const char *term, size_t length, uint64_t documents)
-{
-    fuzzy_scan *f = context;
-    if (++f->visits > SUGGEST_MAX_VISITS)
-        return 1;
-    size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
-                                            f->term_length,
-                                            (const uint8_t *)term + f->field_prefix,
-                                            length - f->field_prefix);
-    /* the exact term is looked up on its own, whatever the bucket's bound */
-    if (distance == 0 || distance > f->node->distance)
-        return 0;
-    return add_fuzzy(f, term, length, documents, distance);
-}
-
-/* The exact term and its buckets' neighbours in one field. */
-static int scan_fuzzy_field(fuzzy_scan *f, int field)
-{
-    xapian_key key;
-    const char *text = f->node->terms[0].text;
-    field_key(key, text, field);
-    uint64_t documents = 0;
-    int rc = cops_xapian_term_freq(f->p->options->db, key, &documents, f->p->err);
-    if (rc == 0 && documents > 0)
-        rc = add_fuzzy(f, key, strlen(key), documents, 0);
-    char buckets[2];
-    size_t bucket_count = suggest_buckets(text, f->term_length, buckets);
-    f->field_prefix = field == LOWER_FIELD_TITLE ? sizeof XAPIAN_PLAN_TITLE_PREFIX - 1 : 0;
-    for (size_t b = 0; b < bucket_count && rc == 0; b++) {
-        char bucket[2] = {buckets[b], '\0'};
-        field_key(key, bucket, field);
-        f->visits = 0;
-        rc = cops_xapian_each_term(f->p->options->db, key, visit_fuzzy, f, f->p->err);
-        rc = rc == 1 ? 0 : rc;
-    }
-    return rc;
-}
-
-/* The kept expansions (fuzzy.h) of a fuzzy word, OR-ed in each field
- * (each with its own idf: Xapian 1.4 has no blend), the title's scaled. */
-static cops_xapian_query *plan_fuzzy(planner *p, const lower_node *node)
-{
-    if (!p->options->db) {
-        p->rc = error_set(p->err, COPS_EINVAL, "a fuzzy word needs the database to expand in");
-        return NULL;
-    }
-    fuzzy_scan f = {p, node, strlen(node->terms[0].text), 0, 0, NULL, NULL, 0, 0};
-    int rc = 0;
-    for (int field = LOWER_FIELD_BODY; field <= LOWER_FIELD_TITLE && rc == 0; field <<= 1)
-        if (node->field & field)
-            rc = scan_fuzzy_field(&f, field);
-    size_t kept = rc == 0 ? fuzzy_keep(f.candidates, f.count, node->max_terms) : 0;
-    if (kept < f.count && rc == 0)
-        lower_note_fuzzy_cut(p->plan, node, f.count);
+    size_t kept = rc == 0 ? fuzzy_keep(f->candidates, f->count, node->max_terms) : 0;
+    if ((kept < f->count || f->stopped) && rc == 0)
+        lower_note_cut(p->plan, node, f->count, f->stopped);
+    if (node->kind == LOWER_PREFIX && rc == 0
+        && (p->prefix_terms += kept) > p->plan->max_query_prefix_terms)
+        rc = p->rc = error_set(p->err, COPS_ELIMIT,
+                               "the query's prefixes match more than %zu terms in all; use "
+                               "fewer or longer prefixes", p->plan->max_query_prefix_terms);
     cops_xapian_query **terms = kept ? malloc(kept * sizeof *terms) : NULL;
     cops_xapian_query *fields[2];
     size_t field_count = 0;
-    for (int title = 0; title <= 1 && (terms || !kept); title++) {
+    for (int title = 0; title <= 1 && (terms || !kept) && rc == 0; title++) {
         size_t count = 0;
         for (size_t i = 0; i < kept; i++) {
-            const char *key = f.keys[f.candidates[i].id];
+            const char *key = f->keys[f->candidates[i].id];
             if ((strncmp(key, XAPIAN_PLAN_TITLE_PREFIX, sizeof XAPIAN_PLAN_TITLE_PREFIX - 1) == 0)
                 == title)
                 terms[count++] = cops_xapian_query_term(key);
@@ -338,18 +313,79 @@ static cops_xapian_query *plan_fuzzy(planner *p, const lower_node *node)
         fields[field_count++] = title ? scaled_title(p, either) : either;
     }
     free(terms);
-    free(f.candidates);
-    free(f.keys);
+    free(f->candidates);
+    free(f->keys);
     if (rc != 0 || (kept && !terms)) {
         for (size_t i = 0; i < field_count; i++)
             cops_xapian_query_free(fields[i]);
         if (p->rc == 0)
-            p->rc = rc ? rc : error_set(p->err, COPS_ENOMEM, "out of memory expanding a fuzzy word");
+            p->rc = rc ? rc : error_set(p->err, COPS_ENOMEM, "out of memory expanding '%s'",
+                                        node->source->text);
         return NULL;
     }
     return checked(p, field_count == 0   ? cops_xapian_query_match_nothing()
                       : field_count == 1 ? fields[0]
                                          : cops_xapian_query_or(fields, 2));
+}
+
+/* The kept expansions (fuzzy.h) of a fuzzy word. */
+static cops_xapian_query *plan_fuzzy(planner *p, const lower_node *node)
+{
+    if (!p->options->db) {
+        p->rc = error_set(p->err, COPS_EINVAL, "a fuzzy word needs the database to expand in");
+        return NULL;
+    }
+    expansion_scan f = {p, node, strlen(node->terms[0].text), 0, 0, NULL, NULL, 0, 0, 0, 0};
+    int rc = 0;
+    for (int field = LOWER_FIELD_BODY; field <= LOWER_FIELD_TITLE && rc == 0; field <<= 1)
+        if (node->field & field)
+            rc = scan_fuzzy_field(&f, field);
+    return keep_expansions(p, node, &f, rc);
+}
+
+static int visit_prefix(void *context, const char *term, size_t length, uint64_t documents)
+{
+    expansion_scan *f = context;
+    if (f->count == f->cap) {
+        f->stopped = 1;
+        return 1;
+    }
+    return add_candidate(f, term, length, documents, 0);
+}
+
+/* The terms starting with the prefix in one field, then its stem
+ * (lower.h), in the order the native engine finds them (query/fuzzy.h). */
+static int scan_prefix_field(expansion_scan *f, int field)
+{
+    xapian_key key;
+    field_key(key, f->node->terms[0].text, field);
+    int rc = cops_xapian_each_term(f->p->options->db, key, visit_prefix, f, f->p->err);
+    if (rc == 1)
+        return 0;
+    if (rc != 0 || f->node->term_count == 1)
+        return rc;
+    field_key(key, f->node->terms[1].text, field);
+    uint64_t documents = 0;
+    rc = cops_xapian_term_freq(f->p->options->db, key, &documents, f->p->err);
+    if (rc == 0 && documents > 0)
+        rc = visit_prefix(f, key, strlen(key), documents);
+    return rc == 1 ? 0 : rc;
+}
+
+/* The kept expansions (fuzzy.h) of a prefix in its fields (both together
+ * within its bound, lower.h); without the database, OP_WILDCARD in each
+ * field, an error beyond the bound. */
+static cops_xapian_query *plan_prefix(planner *p, const lower_node *node)
+{
+    if (!p->options->db)
+        return plan_wildcard(p, node);
+    expansion_scan f = {p, node, 0, 0, 0, NULL, NULL, 0, 0, 0, 0};
+    f.cap = prefix_scan_cap(node->max_terms);
+    int rc = 0;
+    for (int field = LOWER_FIELD_BODY; field <= LOWER_FIELD_TITLE && rc == 0; field <<= 1)
+        if (node->field & field)
+            rc = scan_prefix_field(&f, field);
+    return keep_expansions(p, node, &f, rc);
 }
 
 static cops_xapian_query *plan_date(planner *p, const lower_node *node)

@@ -100,12 +100,14 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
 typedef struct xapian_plan_options {
     double title_weight;      /* scale of title matches, >= 0; default 1.0 as in cops */
     size_t max_prefix_terms;  /* bound on each prefix expansion; 0 or default: 1000 */
-    /* Bound on all prefix expansions of the query together (body and title
-     * terms), counted in `db` while planning as cops does; NULL db: none. */
+    /* The database a prefix expands in (its terms in the most documents
+     * kept within max_prefix_terms, query/fuzzy.h) and the bound on all
+     * prefixes' kept terms together, as cops does; NULL db: a prefix is
+     * OP_WILDCARD, an error beyond max_prefix_terms, no query-wide bound. */
     cops_xapian_db *db;
     size_t max_query_prefix_terms;
     /* When not NULL, receives what planning found to tell (lower.h: a
-     * fuzzy word's expansions cut); its query_node pointers are the
+     * fuzzy word's or a prefix's expansions cut); its query_node pointers are the
      * tree's. */
     lower_notes *notes;
 } xapian_plan_options;

@@ -49,4 +49,49 @@ expect_exit 0 "grant* --explain" -- cops_query --explain --limit 1 'grant*'
 expect_stdout_matches '^ *grant\*: [0-9.]+ \(weight 1\.00, idf [0-9.]+, df 2, tf 3, ' \
     "one blended term: tf of grant and grants summed, df the largest (grant's)"
 
+# A prefix over its bound (max_prefix_terms, 1000 by default) keeps the
+# 1000 expansions in the most documents, ties in byte order (query/fuzzy.h),
+# and says so, in both engines.  qx* has 1,500 expansions, qx + three of
+# twelve consonants (no vowel: the stemmer leaves them), word n in byte
+# order n: 900 "frequent" ones (n % 5 >= 2) in 2 to 11 of 40 documents
+# c00..c39, 600 "rare" ones (n % 5 < 2) each alone in its document rN.
+# Kept: the 900 frequent and the first 100 rare (by bytes), so the match
+# set is c00..c39 and the rN of those 100, brute-forced here.
+mkdir limit
+awk 'BEGIN {
+    split("b c d f g h j k l m n p", C, " ")
+    f = 0; r = 0
+    for (n = 0; n < 1500; n++) {
+        w = "qx" C[int(n / 144) + 1] C[int(n / 12) % 12 + 1] C[n % 12 + 1]
+        if (n % 5 < 2) {
+            printf "{\"id\": \"r%d\", \"title\": \"rare\", \"text\": \"%s filler\"}\n", n, w > "limit/rare.jsonl"
+            if (r++ < 100) print "r" n > "limit-kept.ids"
+        } else {
+            df = 2 + f % 10
+            for (k = 0; k < df; k++) common[(f + k * 7) % 40] = common[(f + k * 7) % 40] " " w
+            f++
+        }
+    }
+    for (d = 0; d < 40; d++) {
+        printf "{\"id\": \"c%02d\", \"title\": \"common\", \"text\": \"%s\"}\n", d, common[d] > "limit/common.jsonl"
+        printf "c%02d\n", d > "limit-kept.ids"
+    }
+}'
+sort limit-kept.ids >limit-expected.ids
+check "the generated corpus: 140 documents expected" test "$(wc -l <limit-expected.ids)" = 140
+
+for engine in native xapian; do
+    index_engine "$engine" "idx-$engine" limit || continue
+    expect_exit 0 "$engine: qx* over its bound" -- cops_query -i "idx-$engine" --ids -n 10000 'qx*'
+    sort "$OUT" >limit-got.ids
+    check "$engine: qx* matches the OR of its 1000 most frequent expansions" \
+        cmp -s limit-expected.ids limit-got.ids
+    expect_stderr_contains "note: 'qx*' matches 1500 terms; the 1000 in the most documents are searched" \
+        "$engine: the note says the prefix was cut"
+    expect_exit 0 "$engine: --json" -- cops_query -i "idx-$engine" --json -n 1 'qx*'
+    expect_stdout_contains '"notes":["'"'"'qx*'"'"' matches 1500 terms' "$engine: --json carries the note"
+    expect_exit 0 "$engine: qxb* within its bound" -- cops_query -i "idx-$engine" --count 'qxb*'
+    expect_stderr_lacks "note:" "$engine: no note for qxb* (144 terms)"
+done
+
 done_testing

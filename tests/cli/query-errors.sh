@@ -140,8 +140,16 @@ expect_exit 2 "phrase slop 5000 is above the limit" -- cops_query '"sanctuary ci
 expect_stderr_contains "1000"
 awk 'BEGIN { for (i = 0; i < 1200; i++) printf "word%d ", i; print "" }' >manyterms.txt
 expect_exit 0 "index with 1200 terms starting with 'word'" -- cops_index -q -i many-terms manyterms.txt
-expect_exit 2 "a prefix matching more than 1000 terms exits 2" -- cops_query -i many-terms 'word*'
-expect_stderr_contains "longer prefix" "the message asks for a longer prefix"
+expect_exit 0 "a prefix matching more than 1000 terms searches 1000 of them" -- \
+    cops_query -i many-terms --count 'word*'
+expect_stdout_is 1 "word* finds the one document"
+expect_stderr_matches "note: 'word\\*' matches 1[0-9]{3} terms; the 1000 in the most documents are searched" \
+    "a note says the prefix was cut"
+elevens=$(awk 'BEGIN { for (i = 0; i < 11; i++) printf "word* " }')
+expect_exit 2 "eleven prefixes keeping 1000 terms each exceed the query's 10000" -- \
+    cops_query -i many-terms --count "$elevens"
+expect_stderr_contains "the query's prefixes match more than 10000 terms in all" \
+    "the query-wide bound stays an error"
 expect_exit 0 "a narrower prefix is fine" -- cops_query -i many-terms --count 'word11*'
 expect_stdout_is 1 "word11* finds the one document"
 
