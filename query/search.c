@@ -403,7 +403,7 @@ static int match_segments(cops_index *index, const lower_plan *plan,
          * operators use to skip what cannot enter the top hits (when the
          * hits are ranked by score). */
         int prune = !options->exact_total && wanted && m->ops->set_threshold
-                    && options->sort == COPS_SORT_RELEVANCE;
+                    && options->sort == COPS_SORT_RELEVANCE && !options->date_histogram;
         double threshold = -1.0;
         if (prune && heap->count == heap->capacity) {
             threshold = heap->items[0].key;
@@ -413,14 +413,16 @@ static int match_segments(cops_index *index, const lower_plan *plan,
         segment *seg = index->segments[s];
         int reordered = segment_is_reordered(seg);
         uint32_t documents = segment_documents(seg);
-        if (!wanted && counts_by_windows(m, documents)) {
+        if (!wanted && !options->date_histogram && counts_by_windows(m, documents)) {
             results->total += count_by_windows(m, deleted, documents);
         } else {
-            for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
+            for (uint32_t doc = matcher_next_geq(m, 0); rc == 0 && doc != MATCHER_END;
                  doc = matcher_next_geq(m, doc + 1)) {
                 if (deletions_test(deleted, doc))
                     continue; /* replaced or removed by an update */
                 results->total++;
+                if (options->date_histogram)
+                    rc = results_count_date(results, segment_date(seg, doc), err);
                 if (!wanted)
                     continue;
                 double score = m->ops->score(m);
@@ -436,7 +438,8 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             }
         }
         matcher_free(m);
-        rc = segment_damage(index->segments[s], err);
+        if (rc == 0)
+            rc = segment_damage(index->segments[s], err);
         if (rc == 0 && matcher_ran_out_of_memory())
             rc = error_set(err, COPS_ENOMEM, "out of memory while matching");
     }
@@ -486,7 +489,8 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     if (rc == 0 && options->explain && results->count > 0)
         rc = explain_hits(index, plan, &expansion, options, results, err);
     if (rc == 0)
-        results->total_exact = options->exact_total || options->count_only || !wanted;
+        results->total_exact = options->exact_total || options->count_only || !wanted
+                               || options->date_histogram;
     lower_plan_free(plan);
     free(heap.items);
     snippet_plan_free(&highlights);
