@@ -476,13 +476,13 @@ typedef struct cops_search_options {
     double weight_parameter; /* the scheme's parameter (delta, c or mu; see
                              * cops_weight), 0 = its default; k1 and b apply
                              * to BM25, BM25+ and BM25L */
-    int date_histogram;     /* 1 = also count every match (undeleted, of all the
+    int date_histogram;     /* 1 = count every match (undeleted, of all the
                              * indexes opened together) per month of its date,
-                             * in the same walk over the matches
-                             * (cops_results_date_histogram); the total is then
-                             * exact whatever exact_total says.  Native engine
-                             * only: a Xapian index fails with
-                             * COPS_EUNSUPPORTED.  Default 0 */
+                             * in the one walk over the matches that counts
+                             * them (cops_results_date_histogram); no hits are
+                             * returned, as with count_only, and the total is
+                             * exact.  Native engine only: a Xapian index
+                             * fails with COPS_EUNSUPPORTED.  Default 0 */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);
