@@ -367,6 +367,9 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     if (rc == 0 && options.feedback_documents && index->engine != COPS_ENGINE_NATIVE)
         rc = error_set(err, COPS_EUNSUPPORTED, "feedback needs a native index (cops-index "
                        "without --engine xapian)");
+    if (rc == 0 && options.date_histogram && index->engine != COPS_ENGINE_NATIVE)
+        rc = error_set(err, COPS_EUNSUPPORTED, "a date histogram needs a native index "
+                       "(cops-index without --engine xapian)");
     if (rc == 0 && options.weight != COPS_WEIGHT_BM25 && index->engine != COPS_ENGINE_NATIVE)
         rc = error_set(err, COPS_EUNSUPPORTED, "--weight other than bm25 needs a native index "
                        "(cops-index without --engine xapian)");

@@ -479,6 +479,13 @@ typedef struct cops_search_options {
     double weight_parameter; /* the scheme's parameter (delta, c or mu; see
                              * cops_weight), 0 = its default; k1 and b apply
                              * to BM25, BM25+ and BM25L */
+    int date_histogram;     /* 1 = count every match (undeleted, of all the
+                             * indexes opened together) per month of its date,
+                             * in the one walk over the matches that counts
+                             * them (cops_results_date_histogram); no hits are
+                             * returned, as with count_only, and the total is
+                             * exact.  Native engine only: a Xapian index
+                             * fails with COPS_EUNSUPPORTED.  Default 0 */
 } cops_search_options;
 
 void cops_search_options_init(cops_search_options *options);
@@ -550,6 +557,25 @@ const char *cops_results_query_tree(const cops_results *results);
 const char *cops_results_query_json(const cops_results *results);
 /* The options the search ran with (defaults filled in); borrowed. */
 const cops_search_options *cops_results_options(const cops_results *results);
+/* One month of a date histogram: the matches dated in it. */
+typedef struct cops_date_bucket {
+    uint32_t month;         /* YYYYMM */
+    uint64_t count;
+} cops_date_bucket;
+
+/* At most this many months in a histogram (every month of the years 1 to
+ * 9999 fits: a date's year has four digits); a search that would need
+ * more, only possible with a damaged index, fails with COPS_ELIMIT. */
+#define COPS_DATE_HISTOGRAM_MAX_MONTHS 120000
+
+/* The date histogram of options.date_histogram: the months holding
+ * matches, oldest first, in *months (borrowed; NULL when none), and the
+ * matches without a date in *undated; returns how many months.  The
+ * counts and *undated add up to cops_results_total.  0 months and 0
+ * undated when the option was not set. */
+size_t cops_results_date_histogram(const cops_results *results,
+                                   const cops_date_bucket **months, uint64_t *undated);
+
 /* Did you mean (options.suggest): the i-th query word (from 0) that no
  * document or fewer than 3 have, in *word as typed, and the indexed word
  * within two edits (insertions, deletions, substitutions, swaps of

@@ -164,6 +164,7 @@ int search_relaxing(cops_index *index, const char *query_text, const query_node 
             return error_set(err, COPS_ENOMEM, "out of memory relaxing the query");
         results->total = 0;
         results->count = 0;
+        results_clear_date_histogram(results);
         rc = search(index, relaxed, options, results, err);
         if (rc == 0 && results->total > 0) {
             if (!(results->relaxed_words = joined_words(query)))

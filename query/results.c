@@ -213,7 +213,75 @@ void cops_results_free(cops_results *results)
     for (size_t i = 0; i < results->note_count; i++)
         free(results->notes[i]);
     free(results->notes);
+    free(results->months);
     free(results);
+}
+
+/* Where month `month` is or would go in the sorted histogram; matches
+ * come in document order, often dated alike, so the last month found is
+ * tried first. */
+static size_t month_position(const cops_results *results, uint32_t month)
+{
+    size_t last = results->month_last;
+    if (last < results->month_count && results->months[last].month == month)
+        return last;
+    size_t low = 0, high = results->month_count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (results->months[middle].month < month)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+int results_count_date(cops_results *results, uint32_t date, cops_error *err)
+{
+    if (date == 0) {
+        results->undated++;
+        return 0;
+    }
+    uint32_t month = date / 100;
+    size_t at = month_position(results, month);
+    results->month_last = at;
+    if (at < results->month_count && results->months[at].month == month) {
+        results->months[at].count++;
+        return 0;
+    }
+    if (results->month_count == COPS_DATE_HISTOGRAM_MAX_MONTHS)
+        return error_set(err, COPS_ELIMIT, "the matches are dated in more than %d months",
+                         COPS_DATE_HISTOGRAM_MAX_MONTHS);
+    if (results->month_count == results->month_capacity) {
+        size_t capacity = results->month_capacity ? 2 * results->month_capacity : 64;
+        if (capacity > COPS_DATE_HISTOGRAM_MAX_MONTHS)
+            capacity = COPS_DATE_HISTOGRAM_MAX_MONTHS;
+        cops_date_bucket *grown = realloc(results->months, capacity * sizeof *grown);
+        if (!grown)
+            return error_set(err, COPS_ENOMEM, "out of memory counting matches by month");
+        results->months = grown;
+        results->month_capacity = capacity;
+    }
+    memmove(results->months + at + 1, results->months + at,
+            (results->month_count - at) * sizeof *results->months);
+    results->months[at] = (cops_date_bucket){month, 1};
+    results->month_count++;
+    return 0;
+}
+
+void results_clear_date_histogram(cops_results *results)
+{
+    results->month_count = 0;
+    results->month_last = 0;
+    results->undated = 0;
+}
+
+size_t cops_results_date_histogram(const cops_results *results,
+                                   const cops_date_bucket **months, uint64_t *undated)
+{
+    *months = results->month_count ? results->months : NULL;
+    *undated = results->undated;
+    return results->month_count;
 }
 
 uint64_t cops_results_total(const cops_results *results) { return results->total; }

@@ -29,6 +29,9 @@ struct cops_results {
     int suggested;               /* 1 once looked for (a relaxed search runs again) */
     char **notes;                /* cops_results_note */
     size_t note_count;
+    cops_date_bucket *months;    /* cops_results_date_histogram, sorted */
+    size_t month_count, month_capacity, month_last;
+    uint64_t undated;
 };
 
 /* A new, empty result list for `options`; NULL when out of memory. */
@@ -36,6 +39,14 @@ cops_results *results_new(const cops_search_options *options);
 
 /* The last hit's source: a record's file and line (copied). */
 int results_set_source(cops_results *results, const char *file, uint64_t line, cops_error *err);
+
+/* Count one match dated `date` (YYYYMMDD, 0 = undated) in the date
+ * histogram; COPS_ENOMEM, or COPS_ELIMIT past
+ * COPS_DATE_HISTOGRAM_MAX_MONTHS months. */
+int results_count_date(cops_results *results, uint32_t date, cops_error *err);
+
+/* Forget the date histogram (a relaxed search counts again). */
+void results_clear_date_histogram(cops_results *results);
 
 /* Make room for `count` hits (zeroed); COPS_ENOMEM on failure. */
 int results_reserve(cops_results *results, size_t count, cops_error *err);

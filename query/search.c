@@ -386,6 +386,22 @@ static uint64_t count_by_windows(matcher *m, const deletions *deleted, uint32_t 
     return total;
 }
 
+/* The date histogram (cops_search_options.date_histogram): each
+ * undeleted match of `m` counted in `results`' total and in its month. */
+static int count_by_months(matcher *m, const deletions *deleted, segment *seg,
+                           cops_results *results, cops_error *err)
+{
+    int rc = 0;
+    for (uint32_t doc = matcher_next_geq(m, 0); rc == 0 && doc != MATCHER_END;
+         doc = matcher_next_geq(m, doc + 1)) {
+        if (deletions_test(deleted, doc))
+            continue;
+        results->total++;
+        rc = results_count_date(results, segment_date(seg, doc), err);
+    }
+    return rc;
+}
+
 /* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
 static int match_segments(cops_index *index, const lower_plan *plan,
                           const feedback_query *expansion, const cops_search_options *options,
@@ -413,7 +429,9 @@ static int match_segments(cops_index *index, const lower_plan *plan,
         segment *seg = index->segments[s];
         int reordered = segment_is_reordered(seg);
         uint32_t documents = segment_documents(seg);
-        if (!wanted && counts_by_windows(m, documents)) {
+        if (options->date_histogram) {
+            rc = count_by_months(m, deleted, seg, results, err);
+        } else if (!wanted && counts_by_windows(m, documents)) {
             results->total += count_by_windows(m, deleted, documents);
         } else {
             for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
@@ -436,7 +454,8 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             }
         }
         matcher_free(m);
-        rc = segment_damage(index->segments[s], err);
+        if (rc == 0)
+            rc = segment_damage(index->segments[s], err);
         if (rc == 0 && matcher_ran_out_of_memory())
             rc = error_set(err, COPS_ENOMEM, "out of memory while matching");
     }
@@ -449,7 +468,8 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     int rc = 0;
     snippet_plan highlights = {0};
     top_heap heap = {0};
-    size_t wanted = options->count_only ? 0 : options->offset + options->limit;
+    size_t wanted = options->count_only || options->date_histogram
+                        ? 0 : options->offset + options->limit;
     if (wanted && !(heap.items = malloc(wanted * sizeof *heap.items)))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     heap.capacity = wanted;

@@ -2,15 +2,17 @@
  * date-walk.h — the matches of a query by date, from the library's date:
  * filter alone.
  *
- * cops.h counts matches (count_only), filters by date (query/GRAMMAR.md,
- * date:A..B) and sorts by date (cops_search_options.sort), but does not
- * group by date.  A walk narrows a date
+ * A native index counts a query's matches per month in one search
+ * (cops_search_options.date_histogram); a Xapian-engine index answers
+ * that with COPS_EUNSUPPORTED, so for it only the histogram of /facets
+ * is a walk: it narrows a date
  * span step by step — halves of a span of years, then the months of one
  * year, then its days — counting the query's matches in each span and
  * leaving out empty ones, so its cost follows the number of dates that hold
  * matches, not the calendar.  The histogram (per year and per month) is
  * a visitor of this walk (serve/api.c).  Every search
- * spends a `search_budget`; a walk stops when it is spent.
+ * spends a `search_budget` (the request's, which its other searches spend
+ * too); a walk stops when it is spent.
  */
 #ifndef COPS_SERVE_DATE_WALK_H
 #define COPS_SERVE_DATE_WALK_H

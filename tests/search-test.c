@@ -853,3 +853,161 @@ Test(search, counts_by_windows_are_exact, .timeout = 60)
     }
     free_fixture(&f);
 }
+
+/* The date histogram (cops_search_options.date_histogram) against a brute
+ * force: record i of HISTOGRAM_RECORDS is dated in month i % 720 of the
+ * years 1960 to 2019 (day 1 + i % 28), but undated when 13 divides it;
+ * it holds "three" when 3 divides it; every 11th is deleted; the records
+ * are split between two indexes searched as one.  Each month's count is
+ * checked against the arithmetic and against a date: range search. */
+enum { HISTOGRAM_RECORDS = 6000, HISTOGRAM_DELETED_EVERY = 11 };
+
+static uint32_t histogram_month(unsigned i)
+{
+    return i % 13 == 0 ? 0 : (1960 + (i % 720) / 12) * 100 + 1 + (i % 720) % 12;
+}
+
+/* Index records [first, end) into `dir`, then delete every 11th. */
+static void build_histogram_index(const char *dir, const char *input, unsigned first, unsigned end)
+{
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
+    for (unsigned i = first; i < end; i++) {
+        uint32_t month = histogram_month(i);
+        char date[32] = "";
+        if (month)
+            snprintf(date, sizeof date, "\"date\":\"%04u-%02u-%02u\",", month / 100, month % 100,
+                     1 + i % 28);
+        fprintf(out, "{\"id\":\"h%u\",%s\"text\":\"word%s\"}\n", i, date, i % 3 ? "" : " three");
+    }
+    cr_assert_eq(fclose(out), 0);
+    cops_build_options build;
+    cops_build_options_init(&build);
+    build.threads = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    const char *inputs[] = {input};
+    cr_assert_eq(cops_build(dir, inputs, 1, &build, &summary, &err), 0, "%s", err.message);
+    static char ids[HISTOGRAM_RECORDS / HISTOGRAM_DELETED_EVERY + 1][16];
+    const char *deleted[HISTOGRAM_RECORDS / HISTOGRAM_DELETED_EVERY + 1];
+    size_t count = 0;
+    for (unsigned i = first; i < end; i++)
+        if (i % HISTOGRAM_DELETED_EVERY == 0) {
+            snprintf(ids[count], sizeof ids[0], "h%u", i);
+            deleted[count] = ids[count];
+            count++;
+        }
+    build.delete_by_id = 1;
+    cr_assert_eq(cops_build(dir, deleted, count, &build, &summary, &err), 0, "%s", err.message);
+    cr_assert_eq(summary.inputs_missing, 0);
+}
+
+static uint64_t count_query(cops_index *index, const char *query)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.count_only = 1;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(index, query, &options, &results, &err), 0, "%s: %s", query,
+                 err.message);
+    uint64_t total = cops_results_total(results);
+    cops_results_free(results);
+    return total;
+}
+
+/* The histogram of `query` against the records `matches` selects (asked
+ * for with count_only when `count_only`, else alone). */
+static void expect_histogram(cops_index *index, const char *query, int count_only,
+                             int (*matches)(unsigned i))
+{
+    static uint64_t expected[60 * 12];
+    memset(expected, 0, sizeof expected);
+    uint64_t undated = 0, total = 0;
+    for (unsigned i = 0; i < HISTOGRAM_RECORDS; i++) {
+        if (i % HISTOGRAM_DELETED_EVERY == 0 || !matches(i))
+            continue;
+        uint32_t month = histogram_month(i);
+        total++;
+        if (month)
+            expected[(month / 100 - 1960) * 12 + month % 100 - 1]++;
+        else
+            undated++;
+    }
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.count_only = count_only;
+    options.exact_total = 0; /* a histogram counts every match anyway */
+    options.limit = 5;
+    options.date_histogram = 1;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(index, query, &options, &results, &err), 0, "%s", err.message);
+    cr_expect_eq(cops_results_total(results), total, "'%s': total", query);
+    cr_expect(cops_results_total_is_exact(results));
+    cr_expect_eq(cops_results_count(results), 0, "'%s': a histogram returns no hits", query);
+    const cops_date_bucket *months;
+    uint64_t got_undated;
+    size_t count = cops_results_date_histogram(results, &months, &got_undated);
+    cr_expect_eq(got_undated, undated, "'%s': %llu undated, expected %llu", query,
+                 (unsigned long long)got_undated, (unsigned long long)undated);
+    size_t held = 0;
+    for (size_t m = 0; m < 60 * 12; m++)
+        held += expected[m] > 0;
+    cr_assert_eq(count, held, "'%s': %zu months, expected %zu", query, count, held);
+    size_t at = 0;
+    for (size_t m = 0; m < 60 * 12; m++) {
+        if (!expected[m])
+            continue;
+        uint32_t month = (uint32_t)(1960 + m / 12) * 100 + (uint32_t)(m % 12) + 1;
+        cr_assert_eq(months[at].month, month, "'%s': month %zu is %u, expected %u", query, at,
+                     months[at].month, month);
+        cr_expect_eq(months[at].count, expected[m], "'%s' in %u", query, month);
+        char filtered[128];
+        snprintf(filtered, sizeof filtered, "(%s) date:%04u-%02u", query, month / 100,
+                 month % 100);
+        cr_expect_eq(months[at].count, count_query(index, filtered), "'%s' by date:", filtered);
+        at++;
+    }
+    cops_results_free(results);
+}
+
+static int every_record(unsigned i) { (void)i; return 1; }
+static int no_record(unsigned i) { (void)i; return 0; }
+static int three_only(unsigned i) { return i % 3 == 0; }
+static int three_dated_before_1990(unsigned i)
+{
+    return i % 3 == 0 && histogram_month(i) && histogram_month(i) < 199000;
+}
+
+Test(search, date_histogram_counts_every_match_by_month, .timeout = 120)
+{
+    char *dir = testlib_tempdir("search");
+    char first[512], second[512], input[512];
+    snprintf(first, sizeof first, "%s/first", dir);
+    snprintf(second, sizeof second, "%s/second", dir);
+    snprintf(input, sizeof input, "%s/records.jsonl", dir);
+    build_histogram_index(first, input, 0, HISTOGRAM_RECORDS / 2);
+    build_histogram_index(second, input, HISTOGRAM_RECORDS / 2, HISTOGRAM_RECORDS);
+    const char *dirs[] = {first, second};
+    cops_index *index = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open_many(dirs, 2, &index, &err), 0, "%s", err.message);
+    expect_histogram(index, "word", 1, every_record);
+    expect_histogram(index, "three", 1, three_only);
+    expect_histogram(index, "three", 0, three_only);
+    expect_histogram(index, "three date:..1989", 1, three_dated_before_1990);
+    expect_histogram(index, "nothing", 1, no_record);
+    /* without the option: no histogram */
+    cops_search_options options;
+    cops_search_options_init(&options);
+    cops_results *results = NULL;
+    cr_assert_eq(cops_search(index, "word", &options, &results, &err), 0, "%s", err.message);
+    const cops_date_bucket *months;
+    uint64_t undated = 1;
+    cr_expect_eq(cops_results_date_histogram(results, &months, &undated), 0);
+    cr_expect(months == NULL && undated == 0);
+    cops_results_free(results);
+    cops_index_close(index);
+    testlib_remove_tree(dir);
+}

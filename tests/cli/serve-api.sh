@@ -171,6 +171,28 @@ http get "$BASE/search?q=grant&sort=-date&n=3&offset=2"
 json_check "sort=-date within a budget of one search" \
     '[h["id"] for h in d["hits"]] == ["report-11", "report-23", "report-03"] and [h["rank"] for h in d["hits"]] == [3, 4, 5]'
 
+# --- the histogram is one search too (cops_search_options.date_histogram),
+# however many months hold matches: 2,400 months (1800 to 1999), more than
+# the default budget of 2,000 searches a walk of date spans needed
+http get "$BASE/facets?q=grant"
+json_check "facets within a budget of one search" \
+    'd["total"] == 34 and d["undated"] == 1 and sum(m["count"] for m in d["months"]) == 33'
+awk 'BEGIN { for (i = 0; i < 2400; i++) {
+    printf "{\"id\":\"l%d\",\"date\":\"%04d-%02d-%02d\",\"text\":\"ledger%s\"}\n", i,
+        1800 + int(i / 12), 1 + i % 12, 1 + i % 28, i % 2 ? "" : " even" }
+    for (i = 0; i < 5; i++) printf "{\"id\":\"u%d\",\"text\":\"ledger\"}\n", i }' >ledger.jsonl
+run cops_index -q -i lidx ledger.jsonl
+run cops_index -q -i lidx --delete l0 l13 u4
+stop_server
+start_server lidx
+http get "$BASE/facets?q=ledger"
+expect_stdout_matches "^200" "facets over 2,400 months answer"
+json_check "every month counted once, deletions left out" \
+    'd["total"] == 2402 and d["undated"] == 4 and len(d["months"]) == 2398 and len(d["years"]) == 200 and all(m["count"] == 1 for m in d["months"]) and d["years"][0] == {"year": "1800", "count": 11} and d["years"][1] == {"year": "1801", "count": 11} and d["months"][0]["month"] == "1800-02"'
+http get "$BASE/search?q=even&date=1850..1859&facets=1&n=1"
+json_check "and as a field of /search" \
+    'd["total"] == 60 and d["facets"]["undated"] == 0 and len(d["facets"]["months"]) == 60 and len(d["facets"]["years"]) == 10 and d["facets"]["years"][0] == {"year": "1850", "count": 6}'
+
 # --- slow clients: an idle connection is closed
 stop_server
 start_server idx --client-timeout 1 --poll 50
@@ -234,6 +256,9 @@ if index_engine xapian xidx docs.jsonl; then
     http get "$BASE/doc/xss-img?q=onerror"
     json_check "xapian: the whole text, highlighted" \
         '[d["text"][a:b] for a, b in d["highlights"]] == ["onerror", "onerror"] and d["text"].endswith("the end")'
+    http get "$BASE/facets?q=grant"
+    json_check "xapian: facets by date spans (no library histogram)" \
+        'sum(y["count"] for y in d["years"]) + d["undated"] == d["total"] == 37 and d["undated"] == 1'
     http get "$BASE/search?q=grant&sort=-date&n=3&offset=2"
     json_check "xapian: sort=-date as a native index sorts" \
         '[h["id"] for h in d["hits"]] == ["late-4", "report-07", "report-19"]'
