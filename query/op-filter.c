@@ -18,7 +18,15 @@ typedef struct filter_matcher {
 static uint32_t filter_next_geq(matcher *m, uint32_t target)
 {
     filter_matcher *f = (filter_matcher *)m;
-    for (uint32_t doc = target; doc < f->documents; doc++) {
+    /* Never back: a target below the current document is answered by it,
+     * as a key's postings answer it.  A conjunction asked again below its
+     * own document (a probe of a lower candidate) would otherwise find this
+     * filter on the target while its exclusions, already past the target,
+     * could no longer exclude it (AND(ALL, NOT x) matching a document x
+     * has). */
+    if (m->doc == MATCHER_END)
+        return m->doc;
+    for (uint32_t doc = target > m->doc ? target : m->doc; doc < f->documents; doc++) {
         if (!f->seg)
             return m->doc = doc;
         uint32_t date = segment_date(f->seg, doc);

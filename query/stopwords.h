@@ -13,8 +13,8 @@
  *    exactly one term of the list in stopwords.c (46 words: articles,
  *    auxiliaries, pronouns, prepositions and question words);
  *  - when the query holds at least stop_word_query_length words (all of
- *    its words, phrases and prefixes analysed unstemmed, stop words
- *    included) and one of them is not a stop word, every stop word's keys
+ *    its words, phrases, prefixes and fuzzy words analysed unstemmed, stop
+ *    words included) and one of them is not a stop word, every stop word's keys
  *    (body and title) get weight 0:
  *    they still match (an AND still requires them, the count is
  *    unchanged), they add nothing to a score;
