@@ -7,6 +7,9 @@
  * threshold are "non-essential" and never propose a document — they are
  * only consulted, strongest first, for documents an essential child
  * proposed, and only while the document can still beat the threshold.
+ * A document that can is then summed in the order the disjunction was
+ * built, as without a threshold: its score is the exhaustive one to the
+ * bit, so ties stay ties and go by the stable key (query/search.c).
  */
 #include "config.h"
 
@@ -24,6 +27,8 @@ typedef struct or_matcher {
     int pruning;
     double threshold;
     double *prefix_bounds;       /* prefix_bounds[i] = sum of bounds of children[0..i] */
+    size_t *built_at;            /* children[i] was child built_at[i] before the sort */
+    double *parts;               /* or_score's scratch: each child's score, in build order */
     size_t first_essential;      /* children[first_essential..] propose documents */
     int two_phase;               /* a child confirms its candidates (matcher_ops) */
     /* Flattened inner disjunctions: children[group_ends[g-1]..group_ends[g])
@@ -32,11 +37,19 @@ typedef struct or_matcher {
     size_t group_count;
 } or_matcher;
 
+/* A child and where it stood when built, sorted by bound for MaxScore. */
+typedef struct bounded_child {
+    matcher *child;
+    size_t built_at;
+    double bound;
+} bounded_child;
+
 static int compare_bounds(const void *a, const void *b)
 {
-    matcher *x = *(matcher *const *)a, *y = *(matcher *const *)b;
-    double bx = x->ops->max_score(x), by = y->ops->max_score(y);
-    return (bx > by) - (bx < by);
+    const bounded_child *x = a, *y = b;
+    if (x->bound != y->bound)
+        return (x->bound > y->bound) - (x->bound < y->bound);
+    return (x->built_at > y->built_at) - (x->built_at < y->built_at);
 }
 
 /* Confirm the two-phase children standing on `doc` (see matcher_ops);
@@ -87,33 +100,69 @@ static uint32_t or_next_geq(matcher *m, uint32_t target)
     }
 }
 
+/* Child i's part of the current document's score: parts[i] when given
+ * (in build order, 0 for a child not on it, which adds nothing to the
+ * bit), else its score when it stands on the document. */
+static double part_of(const or_matcher *o, const double *parts, size_t i)
+{
+    if (parts)
+        return parts[i];
+    matcher *child = o->children[i];
+    return child->doc == o->base.doc ? child->ops->score(child) : 0.0;
+}
+
+/* The children's parts summed in the order the disjunction was built,
+ * each former inner disjunction on its own when flattened: the nested
+ * sum to the bit, whatever the threshold. */
+static double sum_in_build_order(const or_matcher *o, const double *parts)
+{
+    double score = 0.0;
+    if (!o->group_ends) {
+        for (size_t i = 0; i < o->count; i++)
+            score += part_of(o, parts, i);
+        return score;
+    }
+    for (size_t i = 0, group = 0; group < o->group_count; group++) {
+        double part = 0.0;
+        for (; i < o->group_ends[group]; i++)
+            part += part_of(o, parts, i);
+        score += part;
+    }
+    return score;
+}
+
+/* Pruning: the essential children on the document, then the others,
+ * strongest first, while the document can still beat the threshold; a
+ * partial sum for one that cannot, else the sum in build order. */
+static double or_pruned_score(or_matcher *o)
+{
+    uint32_t doc = o->base.doc;
+    memset(o->parts, 0, o->count * sizeof *o->parts);
+    double score = 0.0;
+    for (size_t i = o->first_essential; i < o->count; i++)
+        if (o->children[i]->doc == doc) {
+            double part = o->children[i]->ops->score(o->children[i]);
+            o->parts[o->built_at[i]] = part;
+            score += part;
+        }
+    for (size_t i = o->first_essential; i-- > 0;) {
+        if (matcher_cannot_exceed(score + o->prefix_bounds[i], o->threshold))
+            return score; /* cannot make the top k: a partial score is enough */
+        matcher *child = o->children[i];
+        if (matcher_next_geq(child, doc) == doc) {
+            double part = child->ops->score(child);
+            o->parts[o->built_at[i]] = part;
+            score += part;
+        }
+    }
+    return sum_in_build_order(o, o->parts);
+}
+
 static double or_score(matcher *m)
 {
     or_matcher *o = (or_matcher *)m;
-    double score = 0.0;
-    if (o->group_ends && !o->pruning) {
-        /* flattened: each former inner disjunction summed on its own, in
-         * the order it was built, so the sum is the nested one to the bit */
-        for (size_t i = 0, group = 0; group < o->group_count; group++) {
-            double part = 0.0;
-            for (; i < o->group_ends[group]; i++)
-                if (o->children[i]->doc == m->doc)
-                    part += o->children[i]->ops->score(o->children[i]);
-            score += part;
-        }
-        return score;
-    }
-    for (size_t i = o->first_essential; i < o->count; i++)
-        if (o->children[i]->doc == m->doc)
-            score += o->children[i]->ops->score(o->children[i]);
-    for (size_t i = o->first_essential; i-- > 0;) {
-        if (matcher_cannot_exceed(score + o->prefix_bounds[i], o->threshold))
-            break; /* cannot make the top k: a partial score is enough */
-        matcher *child = o->children[i];
-        if (matcher_next_geq(child, m->doc) == m->doc)
-            score += child->ops->score(child);
-    }
-    return score;
+    /* without a threshold the children are in build order */
+    return o->pruning ? or_pruned_score(o) : sum_in_build_order(o, NULL);
 }
 
 static double or_max_score(matcher *m)
@@ -128,21 +177,44 @@ static double or_block_bound(matcher *m, uint32_t target, uint32_t *last)
     return matcher_sum_block_bounds(o->children, o->count, target, last);
 }
 
+/* MaxScore's set-up: the children sorted by bound (each remembering
+ * where it was built), their running bounds, and or_score's scratch. */
+static int or_start_pruning(or_matcher *o)
+{
+    bounded_child *sorted = malloc(o->count * sizeof *sorted);
+    o->prefix_bounds = malloc(o->count * sizeof *o->prefix_bounds);
+    o->parts = malloc(o->count * sizeof *o->parts);
+    o->built_at = malloc(o->count * sizeof *o->built_at);
+    if (!sorted || !o->prefix_bounds || !o->parts || !o->built_at) {
+        free(sorted);
+        free(o->prefix_bounds);
+        free(o->parts);
+        free(o->built_at);
+        o->prefix_bounds = o->parts = NULL;
+        o->built_at = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < o->count; i++)
+        sorted[i] = (bounded_child){o->children[i], i,
+                                    o->children[i]->ops->max_score(o->children[i])};
+    qsort(sorted, o->count, sizeof *sorted, compare_bounds);
+    double sum = 0.0;
+    for (size_t i = 0; i < o->count; i++) {
+        o->children[i] = sorted[i].child;
+        o->built_at[i] = sorted[i].built_at;
+        sum += sorted[i].bound;
+        o->prefix_bounds[i] = sum;
+    }
+    free(sorted);
+    o->pruning = 1;
+    return 0;
+}
+
 static void or_set_threshold(matcher *m, double threshold)
 {
     or_matcher *o = (or_matcher *)m;
-    if (!o->pruning) {
-        o->prefix_bounds = malloc(o->count * sizeof *o->prefix_bounds);
-        if (!o->prefix_bounds)
-            return; /* no pruning: still correct */
-        qsort(o->children, o->count, sizeof *o->children, compare_bounds);
-        double sum = 0.0;
-        for (size_t i = 0; i < o->count; i++) {
-            sum += o->children[i]->ops->max_score(o->children[i]);
-            o->prefix_bounds[i] = sum;
-        }
-        o->pruning = 1;
-    }
+    if (!o->pruning && or_start_pruning(o) != 0)
+        return; /* no pruning: still correct */
     o->threshold = threshold;
     /* A child scoring at most `threshold` less the others' bounds cannot
      * lift a document above the threshold, so it may skip it too (a phrase
@@ -202,6 +274,8 @@ static void or_free(matcher *m)
         matcher_free(o->children[i]);
     free(o->children);
     free(o->prefix_bounds);
+    free(o->built_at);
+    free(o->parts);
     free(o->group_ends);
     free(o);
 }
