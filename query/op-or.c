@@ -20,6 +20,7 @@
 
 typedef struct or_matcher {
     matcher base;
+    matcher_ops ops;             /* or_ops; its score or_pruned_score once pruning */
     matcher **children;
     size_t count;
     int started;
@@ -27,14 +28,16 @@ typedef struct or_matcher {
     int pruning;
     double threshold;
     double *prefix_bounds;       /* prefix_bounds[i] = sum of bounds of children[0..i] */
-    size_t *built_at;            /* children[i] was child built_at[i] before the sort */
-    double *parts;               /* or_score's scratch: each child's score, in build order */
     size_t first_essential;      /* children[first_essential..] propose documents */
     int two_phase;               /* a child confirms its candidates (matcher_ops) */
     /* Flattened inner disjunctions: children[group_ends[g-1]..group_ends[g])
      * were group g (NULL when nothing was flattened). */
     size_t *group_ends;
     size_t group_count;
+    /* MaxScore's record of the build order: children[i] was child
+     * built_at[i]; parts is or_pruned_score's scratch, in build order */
+    size_t *built_at;
+    double *parts;
 } or_matcher;
 
 /* A child and where it stood when built, sorted by bound for MaxScore. */
@@ -100,47 +103,33 @@ static uint32_t or_next_geq(matcher *m, uint32_t target)
     }
 }
 
-/* Child i's part of the current document's score: parts[i] when given
- * (in build order, 0 for a child not on it, which adds nothing to the
- * bit), else its score when it stands on the document. */
-static double part_of(const or_matcher *o, const double *parts, size_t i)
-{
-    if (parts)
-        return parts[i];
-    matcher *child = o->children[i];
-    return child->doc == o->base.doc ? child->ops->score(child) : 0.0;
-}
-
-/* The children's parts summed in the order the disjunction was built,
- * each former inner disjunction on its own when flattened: the nested
- * sum to the bit, whatever the threshold. */
-static double sum_in_build_order(const or_matcher *o, const double *parts)
+/* o->parts (one per child in build order, 0 for a child not on the
+ * document, which adds nothing to the bit) summed as or_score sums the
+ * children without a threshold. */
+static double sum_parts_in_build_order(const or_matcher *o)
 {
     double score = 0.0;
-    if (!o->group_ends) {
-        for (size_t i = 0; i < o->count; i++)
-            score += part_of(o, parts, i);
-        return score;
-    }
-    for (size_t i = 0, group = 0; group < o->group_count; group++) {
-        double part = 0.0;
-        for (; i < o->group_ends[group]; i++)
-            part += part_of(o, parts, i);
+    size_t groups = o->group_ends ? o->group_count : 1;
+    for (size_t i = 0, group = 0; group < groups; group++) {
+        double part = 0.0; /* 0 + x is x: one group is the plain sum */
+        for (size_t end = o->group_ends ? o->group_ends[group] : o->count; i < end; i++)
+            part += o->parts[i];
         score += part;
     }
     return score;
 }
 
-/* Pruning: the essential children on the document, then the others,
- * strongest first, while the document can still beat the threshold; a
- * partial sum for one that cannot, else the sum in build order. */
-static double or_pruned_score(or_matcher *o)
+/* The score once pruning (or_start_pruning): the essential children on
+ * the document, then the others, strongest first, while the document can
+ * still beat the threshold; a partial sum for one that cannot, else the
+ * sum in build order, equal to or_score's to the bit. */
+static double or_pruned_score(matcher *m)
 {
-    uint32_t doc = o->base.doc;
+    or_matcher *o = (or_matcher *)m;
     memset(o->parts, 0, o->count * sizeof *o->parts);
     double score = 0.0;
     for (size_t i = o->first_essential; i < o->count; i++)
-        if (o->children[i]->doc == doc) {
+        if (o->children[i]->doc == m->doc) {
             double part = o->children[i]->ops->score(o->children[i]);
             o->parts[o->built_at[i]] = part;
             score += part;
@@ -149,20 +138,36 @@ static double or_pruned_score(or_matcher *o)
         if (matcher_cannot_exceed(score + o->prefix_bounds[i], o->threshold))
             return score; /* cannot make the top k: a partial score is enough */
         matcher *child = o->children[i];
-        if (matcher_next_geq(child, doc) == doc) {
+        if (matcher_next_geq(child, m->doc) == m->doc) {
             double part = child->ops->score(child);
             o->parts[o->built_at[i]] = part;
             score += part;
         }
     }
-    return sum_in_build_order(o, o->parts);
+    return sum_parts_in_build_order(o);
 }
 
+/* Without a threshold (the children in build order). */
 static double or_score(matcher *m)
 {
     or_matcher *o = (or_matcher *)m;
-    /* without a threshold the children are in build order */
-    return o->pruning ? or_pruned_score(o) : sum_in_build_order(o, NULL);
+    double score = 0.0;
+    if (o->group_ends) {
+        /* flattened: each former inner disjunction summed on its own, in
+         * the order it was built, so the sum is the nested one to the bit */
+        for (size_t i = 0, group = 0; group < o->group_count; group++) {
+            double part = 0.0;
+            for (; i < o->group_ends[group]; i++)
+                if (o->children[i]->doc == m->doc)
+                    part += o->children[i]->ops->score(o->children[i]);
+            score += part;
+        }
+        return score;
+    }
+    for (size_t i = 0; i < o->count; i++)
+        if (o->children[i]->doc == m->doc)
+            score += o->children[i]->ops->score(o->children[i]);
+    return score;
 }
 
 static double or_max_score(matcher *m)
@@ -207,6 +212,7 @@ static int or_start_pruning(or_matcher *o)
     }
     free(sorted);
     o->pruning = 1;
+    o->ops.score = or_pruned_score;
     return 0;
 }
 
@@ -313,7 +319,7 @@ static const matcher_ops or_ops = {
  * simple). */
 static or_matcher *flattenable(matcher *child)
 {
-    if (child->ops != &or_ops)
+    if (child->ops->next_geq != or_next_geq)
         return NULL;
     or_matcher *inner = (or_matcher *)child;
     return inner->group_ends ? NULL : inner;
@@ -356,7 +362,8 @@ matcher *matcher_or(matcher **children, size_t count)
         if (group_ends)
             group_ends[i] = n;
     }
-    o->base.ops = &or_ops;
+    o->ops = or_ops;
+    o->base.ops = &o->ops;
     for (size_t i = 0; i < n; i++) {
         o->base.cost += copy[i]->cost;
         o->two_phase |= copy[i]->ops->confirm != NULL;
