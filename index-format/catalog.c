@@ -472,13 +472,15 @@ static size_t catalog_max_bytes(uint64_t documents)
                                                              : fixed + documents * entry_max);
 }
 
-/* One length-prefixed path (1 to 4095 bytes) at *p into `path` (4096
- * bytes); 0 when it does not fit before `end`. */
+/* One length-prefixed path (1 to 4095 bytes, no NUL: a string read
+ * shorter than stored would be written back shorter, or empty) at *p
+ * into `path` (4096 bytes); 0 when it does not fit before `end`. */
 static int read_path(const uint8_t **p, const uint8_t *end, char *path)
 {
     uint64_t length;
     size_t used = codec_varint_decode(*p, end, &length);
-    if (!used || length == 0 || length > 4095 || length > (uint64_t)(end - *p - (ptrdiff_t)used))
+    if (!used || length == 0 || length > 4095 || length > (uint64_t)(end - *p - (ptrdiff_t)used)
+        || memchr(*p + used, '\0', (size_t)length))
         return 0;
     memcpy(path, *p + used, length);
     path[length] = '\0';
@@ -637,7 +639,8 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
         p += 28;
         size_t used = codec_varint_decode(p, end, &segment_length);
         if (!used || segment_length == 0 || segment_length >= MANIFEST_MAX_NAME
-            || segment_length + 8 > (uint64_t)(end - p - (ptrdiff_t)used))
+            || segment_length + 8 > (uint64_t)(end - p - (ptrdiff_t)used)
+            || memchr(p + used, '\0', (size_t)segment_length))
             goto damaged;
         memcpy(e.segment, p + used, segment_length);
         e.segment[segment_length] = '\0';

@@ -7,6 +7,7 @@
 #include "indexer/ignore.h"
 
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,20 +118,33 @@ static size_t split_components(char *text, char **parts)
 }
 
 /* Whether pattern components match path components exactly (all of
- * both); "**" matches any run of components, tried shortest first. */
+ * both); "**" matches any run of components.  Greedy with one step back
+ * to the last "**" (as for '*' in a string): a pattern component matches
+ * exactly one path component, so a later "**" can absorb whatever an
+ * earlier one would have, and trying every split (exponential in the
+ * "**" count: a hostile .copsignore of 20 hung the walk) is never needed.
+ * At most pattern_count * path_count fnmatch calls. */
 static int match_components(char *const *pattern, size_t pattern_count, char *const *path,
                             size_t path_count)
 {
-    if (pattern_count == 0)
-        return path_count == 0;
-    if (strcmp(pattern[0], "**") == 0) {
-        for (size_t skip = 0; skip <= path_count; skip++)
-            if (match_components(pattern + 1, pattern_count - 1, path + skip, path_count - skip))
-                return 1;
-        return 0;
+    size_t p = 0, s = 0, star = SIZE_MAX, star_s = 0;
+    while (s < path_count) {
+        if (p < pattern_count && strcmp(pattern[p], "**") == 0) {
+            star = p++;
+            star_s = s;
+        } else if (p < pattern_count && fnmatch(pattern[p], path[s], 0) == 0) {
+            p++;
+            s++;
+        } else if (star != SIZE_MAX) {
+            p = star + 1;
+            s = ++star_s;
+        } else {
+            return 0;
+        }
     }
-    return path_count > 0 && fnmatch(pattern[0], path[0], 0) == 0
-           && match_components(pattern + 1, pattern_count - 1, path + 1, path_count - 1);
+    while (p < pattern_count && strcmp(pattern[p], "**") == 0)
+        p++;
+    return p == pattern_count;
 }
 
 /* `pattern` against `path`: anchored, the whole path; else its last

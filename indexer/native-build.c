@@ -670,6 +670,24 @@ typedef struct previous_index {
     int older_catalog;           /* the catalog is of an older version */
 } previous_index;
 
+/* Every catalog entry's documents lie in the segment it names: the build
+ * walks them with the segment's deletion bitmap, which is not bounds
+ * checked (a catalog of a colleague's index naming document 4,000,000,000
+ * of a two-document segment made the next run crash). */
+static int check_catalog_ranges(const char *dir, const previous_index *p, const catalog *files,
+                                cops_error *err)
+{
+    for (size_t i = 0; i < files->count; i++) {
+        const catalog_entry *e = &files->entries[i];
+        for (size_t s = 0; s < p->manifest.segment_count; s++)
+            if (strcmp(p->manifest.segments[s].name, e->segment) == 0
+                && (uint64_t)e->first_doc + e->doc_count > p->dels[s].documents)
+                return error_set(err, COPS_ECORRUPT, "%s/%s: damaged index: the documents of "
+                                 "%s are not in %s", dir, p->manifest.files, e->path, e->segment);
+    }
+    return 0;
+}
+
 /* Load what an incremental build needs; `usable` stays 0 when the index
  * must be rebuilt (none, other analysis, no catalog). */
 static int load_previous(const char *dir, analyzer_config *config, previous_index *p,
@@ -711,6 +729,8 @@ static int load_previous(const char *dir, analyzer_config *config, previous_inde
         return 0;
     }
     if (rc != 0)
+        return rc;
+    if ((rc = check_catalog_ranges(dir, p, &c->previous, err)) != 0)
         return rc;
     c->visited = calloc(c->previous.count + 1, 1);
     c->replaced = calloc(c->previous.count + 1, 1);

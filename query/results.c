@@ -214,26 +214,43 @@ void cops_results_free(cops_results *results)
         free(results->notes[i]);
     free(results->notes);
     free(results->months);
+    free(results->month_slots);
     free(results);
 }
 
-/* Where month `month` is or would go in the sorted histogram; matches
- * come in document order, often dated alike, so the last month found is
- * tried first. */
-static size_t month_position(const cops_results *results, uint32_t month)
+/* The months are counted in the order first met, found through an
+ * open-addressed table of their positions (month_slots, position + 1,
+ * 0 empty, at least twice as many slots as months), and sorted once when
+ * the search is done (results_sort_date_histogram).  Keeping them sorted
+ * while counting moved the whole array for each new month met before
+ * the others: 120,000 months met newest first (a feed of records dated
+ * over 10,000 years) took 11 s per histogram. */
+static size_t *month_slot(const cops_results *results, uint32_t month)
 {
-    size_t last = results->month_last;
-    if (last < results->month_count && results->months[last].month == month)
-        return last;
-    size_t low = 0, high = results->month_count;
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
-        if (results->months[middle].month < month)
-            low = middle + 1;
-        else
-            high = middle;
+    size_t mask = results->month_slot_count - 1;
+    for (size_t at = (month * UINT64_C(0x9E3779B97F4A7C15)) >> 40 & mask;;
+         at = (at + 1) & mask) {
+        size_t *slot = &results->month_slots[at];
+        if (*slot == 0 || results->months[*slot - 1].month == month)
+            return slot;
     }
-    return low;
+}
+
+/* Slots for `capacity` months, filled from months[0, month_count). */
+static int month_slots_rebuild(cops_results *results, size_t capacity)
+{
+    size_t count = 64;
+    while (count < 2 * capacity)
+        count *= 2;
+    size_t *slots = calloc(count, sizeof *slots);
+    if (!slots)
+        return COPS_ENOMEM;
+    free(results->month_slots);
+    results->month_slots = slots;
+    results->month_slot_count = count;
+    for (size_t i = 0; i < results->month_count; i++)
+        *month_slot(results, results->months[i].month) = i + 1;
+    return 0;
 }
 
 int results_count_date(cops_results *results, uint32_t date, cops_error *err)
@@ -243,10 +260,17 @@ int results_count_date(cops_results *results, uint32_t date, cops_error *err)
         return 0;
     }
     uint32_t month = date / 100;
-    size_t at = month_position(results, month);
-    results->month_last = at;
-    if (at < results->month_count && results->months[at].month == month) {
-        results->months[at].count++;
+    /* Matches come in document order, often dated alike: the last month
+     * found first. */
+    size_t last = results->month_last;
+    if (last < results->month_count && results->months[last].month == month) {
+        results->months[last].count++;
+        return 0;
+    }
+    size_t *slot = results->month_slots ? month_slot(results, month) : NULL;
+    if (slot && *slot) {
+        results->month_last = *slot - 1;
+        results->months[*slot - 1].count++;
         return 0;
     }
     if (results->month_count == COPS_DATE_HISTOGRAM_MAX_MONTHS)
@@ -261,16 +285,37 @@ int results_count_date(cops_results *results, uint32_t date, cops_error *err)
             return error_set(err, COPS_ENOMEM, "out of memory counting matches by month");
         results->months = grown;
         results->month_capacity = capacity;
+        if (month_slots_rebuild(results, capacity) != 0)
+            return error_set(err, COPS_ENOMEM, "out of memory counting matches by month");
+        slot = month_slot(results, month);
     }
-    memmove(results->months + at + 1, results->months + at,
-            (results->month_count - at) * sizeof *results->months);
-    results->months[at] = (cops_date_bucket){month, 1};
-    results->month_count++;
+    results->months[results->month_count] = (cops_date_bucket){month, 1};
+    *slot = ++results->month_count;
+    results->month_last = results->month_count - 1;
     return 0;
+}
+
+static int by_month(const void *a, const void *b)
+{
+    uint32_t x = ((const cops_date_bucket *)a)->month, y = ((const cops_date_bucket *)b)->month;
+    return (x > y) - (x < y);
+}
+
+int results_sort_date_histogram(cops_results *results, cops_error *err)
+{
+    if (results->month_count < 2)
+        return 0;
+    qsort(results->months, results->month_count, sizeof *results->months, by_month);
+    results->month_last = 0;
+    return month_slots_rebuild(results, results->month_capacity) == 0
+               ? 0
+               : error_set(err, COPS_ENOMEM, "out of memory counting matches by month");
 }
 
 void results_clear_date_histogram(cops_results *results)
 {
+    if (results->month_slots)
+        memset(results->month_slots, 0, results->month_slot_count * sizeof *results->month_slots);
     results->month_count = 0;
     results->month_last = 0;
     results->undated = 0;

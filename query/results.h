@@ -29,8 +29,11 @@ struct cops_results {
     int suggested;               /* 1 once looked for (a relaxed search runs again) */
     char **notes;                /* cops_results_note */
     size_t note_count;
-    cops_date_bucket *months;    /* cops_results_date_histogram, sorted */
+    cops_date_bucket *months;    /* cops_results_date_histogram, sorted when
+                                  * the search is done (in the order met before) */
     size_t month_count, month_capacity, month_last;
+    size_t *month_slots;         /* months' positions + 1 by month (results.c) */
+    size_t month_slot_count;
     uint64_t undated;
 };
 
@@ -44,6 +47,10 @@ int results_set_source(cops_results *results, const char *file, uint64_t line, c
  * histogram; COPS_ENOMEM, or COPS_ELIMIT past
  * COPS_DATE_HISTOGRAM_MAX_MONTHS months. */
 int results_count_date(cops_results *results, uint32_t date, cops_error *err);
+
+/* Sort the months counted (results_count_date keeps them in the order
+ * met); 0 or COPS_ENOMEM. */
+int results_sort_date_histogram(cops_results *results, cops_error *err);
 
 /* Forget the date histogram (a relaxed search counts again). */
 void results_clear_date_histogram(cops_results *results);

@@ -490,6 +490,8 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
         rc = feedback_prepare(index, query, options, &expansion, err);
     if (rc == 0)
         rc = match_segments(index, plan, &expansion, options, wanted, &heap, results, err);
+    if (rc == 0 && options->date_histogram)
+        rc = results_sort_date_histogram(results, err);
     if (rc == 0)
         rc = results_add_notes(results, plan->notes, err);
     if (rc == 0 && options->suggest && !results->suggested) {

@@ -25,19 +25,31 @@ size_t suggest_buckets(const char *term, size_t length, char buckets[2])
     return count;
 }
 
+/* Only the cells within MAX_DISTANCE of the diagonal are computed (any
+ * other is above the bound): a fuzzy word scans up to 200,000 words per
+ * bucket, and the whole table of two 60-byte words sharing a long prefix
+ * (no early stop) made one `w~2` cost a second and a query of a hundred
+ * of them minutes.  A cell outside the band reads as MAX_DISTANCE + 1. */
 size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
 {
+    const size_t beyond = MAX_DISTANCE + 1;
     if (a_length > ANALYZER_MAX_TERM_BYTES || b_length > ANALYZER_MAX_TERM_BYTES
         || (a_length > b_length ? a_length - b_length : b_length - a_length) > MAX_DISTANCE)
-        return MAX_DISTANCE + 1;
-    size_t rows[3][ANALYZER_MAX_TERM_BYTES + 1];
+        return beyond;
+    size_t rows[3][ANALYZER_MAX_TERM_BYTES + 2];
+    for (size_t r = 0; r < 3; r++)
+        for (size_t j = 0; j <= b_length + 1; j++)
+            rows[r][j] = beyond;
     size_t *before = rows[0], *previous = rows[1], *current = rows[2];
-    for (size_t j = 0; j <= b_length; j++)
+    for (size_t j = 0; j <= b_length && j <= MAX_DISTANCE; j++)
         previous[j] = j;
     for (size_t i = 1; i <= a_length; i++) {
-        current[0] = i;
-        size_t row_least = i;
-        for (size_t j = 1; j <= b_length; j++) {
+        size_t low = i > MAX_DISTANCE ? i - MAX_DISTANCE : 1;
+        size_t high = i + MAX_DISTANCE < b_length ? i + MAX_DISTANCE : b_length;
+        current[low - 1] = low == 1 && i <= MAX_DISTANCE ? i : beyond;
+        current[high + 1] = beyond;
+        size_t row_least = current[low - 1]; /* column 0 is a cell of the band */
+        for (size_t j = low; j <= high; j++) {
             size_t cost = a[i - 1] != b[j - 1];
             size_t best = previous[j - 1] + cost;
             if (previous[j] + 1 < best)
@@ -47,18 +59,18 @@ size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
                 && before[j - 2] + 1 < best)
                 best = before[j - 2] + 1;
-            current[j] = best;
+            current[j] = best < beyond ? best : beyond;
             if (best < row_least)
                 row_least = best;
         }
         if (row_least > MAX_DISTANCE)
-            return MAX_DISTANCE + 1;
+            return beyond;
         size_t *oldest = before;
         before = previous;
         previous = current;
         current = oldest;
     }
-    return previous[b_length] <= MAX_DISTANCE ? previous[b_length] : MAX_DISTANCE + 1;
+    return previous[b_length] <= MAX_DISTANCE ? previous[b_length] : beyond;
 }
 
 typedef struct candidate_search {

@@ -336,6 +336,55 @@ Test(catalog, hostile_descriptions_are_damage)
     }
 }
 
+/* Byte `at` of catalog file `name`, which must be `was`, set to 0, the
+ * CRC made right. */
+static void patch_raw(const char *name, size_t at, unsigned char was)
+{
+    char file[512];
+    snprintf(file, sizeof file, "%s/%s", dir, name);
+    FILE *f = fopen(file, "r+b");
+    cr_assert(f);
+    unsigned char bytes[512];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    cr_assert(n > at + 4);
+    cr_assert_eq(bytes[at], was, "byte %zu is '%c', not '%c'", at, bytes[at], was);
+    bytes[at] = 0;
+    uint32_t crc = (uint32_t)crc32(0, bytes, (unsigned)(n - 4));
+    for (int k = 0; k < 4; k++)
+        bytes[n - 4 + k] = (unsigned char)(crc >> (8 * k));
+    rewind(f);
+    cr_assert_eq(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+/* A NUL byte inside an entry's path, its segment's name or a root is
+ * damage: read as C strings they were shorter than stored ("/data\0..."
+ * became "/data", a segment "\0..." the empty name), and the next update
+ * wrote a catalog that the reader then refused (found by fuzz-catalog). */
+Test(catalog, nul_in_a_name_is_damage)
+{
+    static const unsigned char no_lines[] = {1, 0, 0};
+    /* write_raw's bytes: magic 8, version 4, count 4, length 1, the path
+     * "/data/r.jsonl" at 17; 28 fixed bytes, length 1, the segment
+     * "seg-000001.cops" at 59; 8 + 3 + root count 4 + length 1: the
+     * root "/data" at 90. */
+    static const struct {
+        const char *what;
+        size_t at;
+        unsigned char was;
+    } cases[] = {{"an entry's path", 22, '/'}, {"an entry's path, first byte", 17, '/'},
+                 {"a segment's name, first byte", 59, 's'}, {"a root", 93, 't'}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_raw("nul.cat", 3, no_lines, sizeof no_lines);
+        patch_raw("nul.cat", cases[i].at, cases[i].was);
+        catalog back;
+        cops_error err;
+        int rc = catalog_read(dir, "nul.cat", 10, &back, &err);
+        cr_expect_eq(rc, COPS_ECORRUPT, "%s: %d", cases[i].what, rc);
+        catalog_free(&back);
+    }
+}
+
 /* A root's --glob and --exclude patterns round-trip; a root without
  * patterns has none. */
 Test(catalog, root_patterns_round_trip)

@@ -1,13 +1,13 @@
 ## libFuzzer harnesses for the hostile-input parts of the engine (query
 ## parser, analyzer, document sources, the JSON scanner against jansson,
-## segment and index readers).  They
+## segment, index and catalog readers).  They
 ## need clang and are not part of make check: `make fuzz` (or
 ## tests/fuzz/run) builds them in their own build directory and runs each
 ## for $FUZZ_SECONDS seconds (default 60).  See tests/fuzz/README.md.
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/fuzz-common.h tests/fuzz/fuzz-query-parser.c tests/fuzz/fuzz-analyzer.c \
 	tests/fuzz/fuzz-sources.c tests/fuzz/fuzz-json-scan.c tests/fuzz/fuzz-segment.c \
-	tests/fuzz/fuzz-index.c \
+	tests/fuzz/fuzz-index.c tests/fuzz/fuzz-catalog.c \
 	tests/fuzz/seeds/fuzz-query-parser/and tests/fuzz/seeds/fuzz-query-parser/mixed \
 	tests/fuzz/seeds/fuzz-query-parser/fields tests/fuzz/seeds/fuzz-query-parser/default-or \
 	tests/fuzz/seeds/fuzz-query-parser/literal \
@@ -27,6 +27,8 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-segment/truncated \
 	tests/fuzz/seeds/fuzz-index/one tests/fuzz/seeds/fuzz-index/three \
 	tests/fuzz/seeds/fuzz-index/half tests/fuzz/seeds/fuzz-index/raw \
+	tests/fuzz/seeds/fuzz-catalog/v3 tests/fuzz/seeds/fuzz-catalog/v2 \
+	tests/fuzz/seeds/fuzz-catalog/raw tests/fuzz/seeds/fuzz-catalog/nul-in-path \
 	tests/fuzz/crashes/fuzz-segment-list-bound-after-damage \
 	tests/fuzz/crashes/fuzz-segment-stored-block-huge-raw-length \
 	tests/fuzz/crashes/fuzz-sources-trec-null-offset

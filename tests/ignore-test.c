@@ -98,3 +98,24 @@ Test(ignore, hostile_depth_is_bounded)
     cr_expect(!ignore_pattern_matches("**/a", path, 0));
     cr_expect(ignore_pattern_matches("a", path, 0), "an unanchored name still matches");
 }
+
+/* A pattern of many "**" against a deep path: tried split by split, 20
+ * of them against 40 folders took hours (a stranger's .copsignore hung
+ * the walk); the matcher must answer at once, and still rightly. */
+Test(ignore, many_double_stars_are_linear, .timeout = 10)
+{
+    char pattern[20 * 3 + 2] = "", path[40 * 2 + 2] = "";
+    for (size_t i = 0; i < 20; i++)
+        strcat(pattern, "**/");
+    strcat(pattern, "x");
+    for (size_t i = 0; i < 40; i++)
+        strcat(path, "d/");
+    strcat(path, "y");
+    cr_expect(!ignore_pattern_matches(pattern, path, 0));
+    path[strlen(path) - 1] = 'x';
+    cr_expect(ignore_pattern_matches(pattern, path, 0));
+    cr_expect(ignore_pattern_matches("**/d/**/d/**/x", path, 0));
+    cr_expect(!ignore_pattern_matches("**/d/**/e/**/x", path, 0));
+    cr_expect(ignore_pattern_matches("d/**/d/x", path, 0));
+    cr_expect(!ignore_pattern_matches("d/**/e", path, 0));
+}

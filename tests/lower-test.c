@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "analysis/analyzer.h"
 #include "base/buffer.h"
+#include "query/suggest.h"
 
 static const char *field_name(int field)
 {
@@ -280,4 +283,84 @@ Test(lower, lone_not_is_every_document_but_its_child)
     query_free(word);
     query_free(dropped);
     analyzer_free(a);
+}
+
+/* Optimal string alignment distance, the whole table. */
+static size_t full_distance(const uint8_t *a, size_t m, const uint8_t *b, size_t n)
+{
+    static size_t d[ANALYZER_MAX_TERM_BYTES + 1][ANALYZER_MAX_TERM_BYTES + 1];
+    for (size_t i = 0; i <= m; i++)
+        for (size_t j = 0; j <= n; j++) {
+            size_t best = i == 0 ? j : j == 0 ? i : d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (i > 0 && j > 0 && d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (i > 0 && j > 0 && d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+                && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[m][n] <= SUGGEST_MAX_DISTANCE ? d[m][n] : SUGGEST_MAX_DISTANCE + 1;
+}
+
+/* The fuzzy words' distance (query/suggest.h) computes only the band
+ * around the diagonal: equal to the whole table on random words of a
+ * three-letter alphabet (many transpositions and near misses) and on long
+ * words sharing a long prefix. */
+Test(lower, fuzzy_distance_equals_the_whole_table)
+{
+    uint8_t a[ANALYZER_MAX_TERM_BYTES], b[ANALYZER_MAX_TERM_BYTES];
+    unsigned seed = 20261203;
+    for (int round = 0; round < 200000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t m = (seed >> 16) % 9, n = m + (seed >> 8) % 5;
+        n = n >= 2 ? n - 2 : 0;
+        int longer = round % 10 == 0;
+        if (longer)
+            m += 50, n += 50;
+        for (size_t i = 0; i < m; i++) {
+            seed = seed * 1103515245u + 12345u;
+            a[i] = longer && i < 45 ? 'q' : (uint8_t)('a' + (seed >> 16) % 3);
+        }
+        for (size_t j = 0; j < n; j++) {
+            seed = seed * 1103515245u + 12345u;
+            b[j] = j < m && (seed >> 16) % 4 ? a[j] : (uint8_t)('a' + (seed >> 20) % 3);
+        }
+        size_t want = full_distance(a, m, b, n), got = suggest_edit_distance(a, m, b, n);
+        cr_assert_eq(got, want, "round %d: %.*s / %.*s: %zu, want %zu", round, (int)m, a,
+                     (int)n, b, got, want);
+    }
+}
+
+/* CPU seconds of `rounds` comparisons of two `length`-byte words (8 to
+ * 64) alike but for their last 4 bytes. */
+static double distance_seconds(size_t length, int rounds)
+{
+    uint8_t a[ANALYZER_MAX_TERM_BYTES], b[ANALYZER_MAX_TERM_BYTES];
+    memset(a, 'q', sizeof a);
+    memset(b, 'q', sizeof b);
+    size_t total = 0;
+    clock_t start = clock();
+    for (int round = 0; round < rounds; round++) {
+        a[length - 4 + round % 4] = (uint8_t)('a' + round % 7);
+        b[length - 3 + round % 3] = (uint8_t)('a' + round % 5);
+        total += suggest_edit_distance(a, length, b, length);
+    }
+    double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+    cr_expect_gt(total, 0);
+    return seconds;
+}
+
+/* ... and costs the band, not the table: a fuzzy word compares up to
+ * 200,000 words per bucket, and words sharing a long prefix never stop
+ * early.  64-byte words against 8-byte words: 77 times the cost with the
+ * whole table (64 x 64 cells against 8 x 8), 10 times with the band (64
+ * x 5 against 8 x 5, and setting up three rows).  CPU time, compared
+ * within the process (the sanitizers slow both alike). */
+Test(lower, fuzzy_distance_is_linear, .timeout = 120)
+{
+    double longer = distance_seconds(64, 300000), shorter = distance_seconds(8, 300000);
+    cr_expect_leq(longer, 25 * shorter + 0.02, "64-byte words %.3f s, 8-byte words %.3f s",
+                  longer, shorter);
 }

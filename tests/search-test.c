@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include <criterion/criterion.h>
@@ -1161,5 +1162,79 @@ Test(search, date_histogram_counts_every_match_by_month, .timeout = 120)
     cr_expect(months == NULL && undated == 0);
     cops_results_free(results);
     cops_index_close(index);
+    testlib_remove_tree(dir);
+}
+
+/* An index of one record for every month a date can name (years 1 to
+ * 9999), newest first or oldest first, in `dir`/`name`. */
+static cops_index *every_month_index(const char *dir, const char *name, int newest_first)
+{
+    char index_dir[512], input[512];
+    snprintf(index_dir, sizeof index_dir, "%s/%s", dir, name);
+    snprintf(input, sizeof input, "%s/%s.jsonl", dir, name);
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
+    for (unsigned k = 0; k < 9999 * 12; k++) {
+        unsigned i = newest_first ? 9999 * 12 - 1 - k : k;
+        fprintf(out, "{\"id\":\"r%u\",\"date\":\"%04u-%02u-15\",\"text\":\"ledger\"}\n", i,
+                1 + i / 12, 1 + i % 12);
+    }
+    cr_assert_eq(fclose(out), 0);
+    cops_build_options build;
+    cops_build_options_init(&build);
+    build.threads = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    const char *inputs[] = {input};
+    cr_assert_eq(cops_build(index_dir, inputs, 1, &build, &summary, &err), 0, "%s", err.message);
+    cops_index *index = NULL;
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    return index;
+}
+
+/* The histogram of `index` (every_month_index): every month in order,
+ * each counted once.  Returns the CPU seconds the search took. */
+static double every_month_histogram(cops_index *index)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.count_only = 1;
+    options.date_histogram = 1;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    clock_t start = clock();
+    cr_assert_eq(cops_search(index, "ledger", &options, &results, &err), 0, "%s", err.message);
+    double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+    const cops_date_bucket *months;
+    uint64_t undated;
+    size_t count = cops_results_date_histogram(results, &months, &undated);
+    cr_assert_eq(count, 9999 * 12, "%zu months", count);
+    cr_expect_eq(undated, 0);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t want = (uint32_t)(1 + i / 12) * 100 + (uint32_t)(i % 12) + 1;
+        cr_assert_eq(months[i].month, want, "month %zu is %u, not %u", i, months[i].month, want);
+        cr_assert_eq(months[i].count, 1, "%u counted %llu times", want,
+                     (unsigned long long)months[i].count);
+    }
+    cops_results_free(results);
+    return seconds;
+}
+
+/* Months met newest first, as a stranger's feed of records may be dated,
+ * cost what months met oldest first do: the histogram kept its months
+ * sorted while counting, so each month met before the others moved them
+ * all (2.2 s of CPU per histogram of this index against 0.01 s oldest
+ * first; 9.5 s wall through cops-serve's /facets at load 16); they are
+ * now sorted once at the end.  CPU time, compared within the process. */
+Test(search, date_histogram_of_every_month_met_newest_first, .timeout = 120)
+{
+    char *dir = testlib_tempdir("search");
+    cops_index *oldest = every_month_index(dir, "oldest", 0);
+    cops_index *newest = every_month_index(dir, "newest", 1);
+    double in_order = every_month_histogram(oldest), reversed = every_month_histogram(newest);
+    cr_expect_leq(reversed, 4 * in_order + 0.2, "newest first %.3f s, oldest first %.3f s",
+                  reversed, in_order);
+    cops_index_close(oldest);
+    cops_index_close(newest);
     testlib_remove_tree(dir);
 }

@@ -317,4 +317,34 @@ check "a FIFO LOCK is left alone" test -p "$W/idx8/LOCK"
 expect_exit 0 "a FIFO LOCK: queries still answer" -- $T "$QUERY" -i "$W/idx8" grant
 untouched "a FIFO LOCK"
 
+# A catalog (CRC made right) whose records entry names documents far
+# past its segment: an update reading records walked that range through
+# the deletion bitmap, which is not bounds checked, and crashed (exit 139
+# before the fix).  It is damage, said at once, and nothing changes.
+mkdir "$W/idx9in" || exit 99
+printf '{"id":"r-1","text":"recordokapi one"}\n{"id":"r-2","text":"recordokapi two"}\n' >"$W/idx9in/r.jsonl"
+printf '{"id":"r-1","text":"recordokapi again"}\n' >"$W/again.jsonl"
+expect_exit 0 "a records index" -- $T "$INDEX" -q -i "$W/idx9" "$W/idx9in"
+python3 - "$W/idx9" <<'PY' || exit 99
+import glob, struct, sys, zlib
+path = glob.glob(sys.argv[1] + "/files-*.cat")[0]
+b = bytearray(open(path, "rb").read())
+def varint(at):
+    value = shift = 0
+    while True:
+        byte = b[at]; at += 1; value |= (byte & 0x7F) << shift; shift += 7
+        if byte < 0x80:
+            return value, at
+n, at = varint(16)          # the only entry: its path,
+n, at = varint(at + n + 28) # its fixed fields and segment name,
+struct.pack_into("<I", b, at + n, 4000000000)  # then first_doc
+struct.pack_into("<I", b, len(b) - 4, zlib.crc32(bytes(b[:-4])))
+open(path, "wb").write(b)
+PY
+expect_exit 2 "a catalog naming documents past its segment: an update fails" -- \
+    $T "$INDEX" -q -i "$W/idx9" "$W/again.jsonl"
+expect_stderr_contains "damaged index: the documents of $W/idx9in/r.jsonl are not in seg-"
+expect_exit 0 "... and the index still answers as before" -- $T "$QUERY" -i "$W/idx9" --count recordokapi
+expect_stdout_is "2" "... both records, unchanged"
+
 done_testing

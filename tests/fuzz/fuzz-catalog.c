@@ -1,0 +1,213 @@
+/*
+ * fuzz-catalog.c — the files catalog (index-format/catalog.h, FORMAT.md
+ * §5.2) read from hostile bytes: entries with their format, encoding and
+ * zigzag record lines, roots with their --glob/--exclude lists.
+ *
+ * Each input becomes a catalog file in a scratch directory, read by
+ * catalog_read for an index of FUZZ_DOCUMENTS documents.  When it is
+ * accepted, every entry's lines are decoded and each document's line is
+ * looked up (catalog_entry_line must agree with catalog_lines_decode and
+ * stay within 1 .. 2^62), every entry path is found again (catalog_find)
+ * and tested against the roots, every root's patterns are fetched; then
+ * the catalog is written and read back: the same entries, roots and
+ * patterns, and writing that copy gives the same bytes.
+ *
+ * Input: byte 0 bit 0 set = the harness frames the rest: "COPSCAT\0",
+ * version 3 (bit 1 clear) or 2 (bit 1 set), the rest, then the right CRC
+ * (so the parser behind the checksum is reached); clear = the rest is the
+ * whole file as is.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cops.h"
+#include "fuzz-common.h"
+#include "index-format/catalog.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_DOCUMENTS 64
+
+/* Trap with a message: an invariant of the catalog failed. */
+#define fuzz_fail(what)                                                                   \
+    do {                                                                                  \
+        fprintf(stderr, "cops fuzz: %s\n", what);                                         \
+        __builtin_trap();                                                                 \
+    } while (0)
+
+static void put_u32(uint8_t *at, uint32_t value)
+{
+    for (int i = 0; i < 4; i++)
+        at[i] = (uint8_t)(value >> (8 * i));
+}
+
+/* The file the input stands for (framed or as is). */
+static uint8_t *catalog_bytes(const uint8_t *data, size_t size, size_t *length)
+{
+    if (size == 0 || !(data[0] & 1)) {
+        uint8_t *copy = malloc(size ? size - 1 : 1);
+        if (!copy)
+            abort();
+        if (size > 1)
+            memcpy(copy, data + 1, size - 1);
+        *length = size ? size - 1 : 0;
+        return copy;
+    }
+    *length = 12 + (size - 1) + 4;
+    uint8_t *file = malloc(*length);
+    if (!file)
+        abort();
+    memcpy(file, "COPSCAT\0", 8);
+    put_u32(file + 8, data[0] & 2 ? 2 : 3);
+    memcpy(file + 12, data + 1, size - 1);
+    put_u32(file + *length - 4, (uint32_t)crc32(0, file, (uInt)(*length - 4)));
+    return file;
+}
+
+/* Every entry's lines: decoded, looked up one by one, in range. */
+static void check_lines(const catalog *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        const catalog_entry *e = &c->entries[i];
+        if (e->format >= CATALOG_FORMAT_COUNT
+            || !catalog_encoding_valid(e->encoding, strlen(e->encoding)))
+            fuzz_fail("an entry's format or encoding out of range was accepted");
+        if (!e->lines) {
+            if (catalog_entry_line(e, e->first_doc) != 0)
+                fuzz_fail("an entry without lines has a line");
+            continue;
+        }
+        uint64_t *lines = malloc(((size_t)e->doc_count + 1) * sizeof *lines);
+        if (!lines)
+            abort();
+        if (catalog_lines_decode(e, lines) != 0)
+            fuzz_fail("lines accepted by catalog_read do not decode");
+        for (uint32_t k = 0; k < e->doc_count; k++) {
+            if (lines[k] < 1 || lines[k] > (UINT64_C(1) << 62))
+                fuzz_fail("a line out of range was accepted");
+            /* (a range past 2^32 - 1, which only a damaged catalog has,
+             * names documents from first_doc up to the largest) */
+            if ((uint64_t)e->first_doc + k <= UINT32_MAX
+                && catalog_entry_line(e, e->first_doc + k) != lines[k])
+                fuzz_fail("catalog_entry_line disagrees with catalog_lines_decode");
+        }
+        free(lines);
+    }
+}
+
+static void check_lookups(catalog *c)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        const char *path = c->entries[i].path;
+        size_t first = 0;
+        catalog_entry *last = catalog_find(c, path, &first);
+        if (!last || first > i || last < &c->entries[i] || strcmp(last->path, path) != 0)
+            fuzz_fail("catalog_find misses an entry's path");
+        (void)catalog_roots_contain((const char *const *)c->roots, c->root_count, path);
+        (void)catalog_find_document(c, c->entries[i].segment, c->entries[i].first_doc);
+    }
+    for (size_t r = 0; r < c->root_count; r++) {
+        const catalog_patterns *p = catalog_root_patterns(c, c->roots[r]);
+        for (size_t k = 0; p && k < p->glob_count; k++)
+            if (!p->globs[k][0])
+                fuzz_fail("an empty --glob pattern was accepted");
+        for (size_t k = 0; p && k < p->exclude_count; k++)
+            if (!p->excludes[k][0])
+                fuzz_fail("an empty --exclude pattern was accepted");
+    }
+}
+
+static int same_patterns(char *const *a, size_t a_count, char *const *b, size_t b_count)
+{
+    if (a_count != b_count)
+        return 0;
+    for (size_t k = 0; k < a_count; k++)
+        if (strcmp(a[k], b[k]) != 0)
+            return 0;
+    return 1;
+}
+
+static uint8_t *read_back(const char *path, size_t *length)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        abort();
+    fseek(file, 0, SEEK_END);
+    *length = (size_t)ftell(file);
+    fseek(file, 0, SEEK_SET);
+    uint8_t *bytes = malloc(*length ? *length : 1);
+    if (!bytes || fread(bytes, 1, *length, file) != *length)
+        abort();
+    fclose(file);
+    return bytes;
+}
+
+/* Written and read back, the catalog is the same, and so are its bytes
+ * written again. */
+static void check_round_trip(const char *dir, const catalog *c)
+{
+    cops_error err;
+    memset(&err, 0, sizeof err);
+    catalog copy;
+    if (catalog_write(dir, "again", c, &err) != 0)
+        fuzz_fail("an accepted catalog cannot be written");
+    if (catalog_read(dir, "again", FUZZ_DOCUMENTS, &copy, &err) != 0)
+        fuzz_fail(err.message);
+    if (copy.count != c->count || copy.root_count != c->root_count)
+        fuzz_fail("the catalog read back has other entries or roots");
+    for (size_t i = 0; i < c->count; i++) {
+        const catalog_entry *x = &c->entries[i], *y = &copy.entries[i];
+        if (strcmp(x->path, y->path) != 0 || x->lines_bytes != y->lines_bytes
+            || (x->lines_bytes && memcmp(x->lines, y->lines, x->lines_bytes) != 0))
+            fuzz_fail("an entry read back differs");
+    }
+    for (size_t r = 0; r < c->root_count; r++) {
+        const catalog_patterns *p = catalog_root_patterns(c, c->roots[r]),
+                               *q = catalog_root_patterns(&copy, copy.roots[r]);
+        if (strcmp(c->roots[r], copy.roots[r]) != 0 || !p != !q
+            || (p && (!same_patterns(p->globs, p->glob_count, q->globs, q->glob_count)
+                      || !same_patterns(p->excludes, p->exclude_count, q->excludes,
+                                        q->exclude_count))))
+            fuzz_fail("a root or its patterns read back differ");
+    }
+    if (catalog_write(dir, "third", &copy, &err) != 0)
+        fuzz_fail("a catalog read back cannot be written");
+    catalog_free(&copy);
+    char path[4200];
+    size_t first_length, second_length;
+    snprintf(path, sizeof path, "%s/again", dir);
+    uint8_t *first = read_back(path, &first_length);
+    snprintf(path, sizeof path, "%s/third", dir);
+    uint8_t *second = read_back(path, &second_length);
+    if (first_length != second_length || memcmp(first, second, first_length) != 0)
+        fuzz_fail("writing a catalog read back changes its bytes");
+    free(first);
+    free(second);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *dir = fuzz_scratch();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/FILES", dir);
+    size_t length;
+    uint8_t *bytes = catalog_bytes(data, size, &length);
+    fuzz_write_file(path, bytes, length);
+    free(bytes);
+    catalog c;
+    cops_error err;
+    memset(&err, 0, sizeof err);
+    if (catalog_read(dir, "FILES", FUZZ_DOCUMENTS, &c, &err) != 0)
+        return 0;
+    if (c.count > FUZZ_DOCUMENTS)
+        fuzz_fail("more entries than documents were accepted");
+    check_lines(&c);
+    check_lookups(&c);
+    check_round_trip(dir, &c);
+    catalog_free(&c);
+    return 0;
+}
