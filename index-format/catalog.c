@@ -44,8 +44,25 @@
 
 /* ------------------------------------------------------------ files */
 
-/* The whole file, at most `max_bytes`, checked: magic, version, trailing
- * CRC.  A file that is missing is damage: the manifest names it. */
+/* Magic, version and trailing CRC of a file read whole into `content`. */
+static int check_file(const byte_buffer *content, const char *path, const char *magic,
+                      uint32_t oldest, uint32_t version, cops_error *err)
+{
+    if (content->length < 16 || memcmp(content->data, magic, 8) != 0)
+        return error_set(err, COPS_ECORRUPT, "%s: damaged index: bad magic", path);
+    uint32_t found = layout_get_u32(content->data + 8);
+    if (found < oldest || found > version)
+        return error_set(err, COPS_EVERSION, "%s: version %u, not %u: made by another version "
+                         "of cops; rebuild the index (cops-index --rebuild)", path, found,
+                         version);
+    if ((uint32_t)crc32(0, content->data, (uInt)(content->length - 4))
+        != layout_get_u32(content->data + content->length - 4))
+        return error_set(err, COPS_ECORRUPT, "%s: damaged index: checksum mismatch", path);
+    return 0;
+}
+
+/* The whole file, at most `max_bytes`, checked.  A file that is missing
+ * is damage: the manifest names it. */
 static int read_file(const char *dir, const char *name, const char *magic, uint32_t oldest,
                      uint32_t version, size_t max_bytes, byte_buffer *out, char *path, size_t path_size,
                      cops_error *err)
@@ -56,17 +73,7 @@ static int read_file(const char *dir, const char *name, const char *magic, uint3
         return error_set_errno(err, COPS_ECORRUPT, ENOENT, "damaged index: cannot read %s", path);
     if (rc != 0)
         return rc;
-    if (out->length < 16 || memcmp(out->data, magic, 8) != 0)
-        return error_set(err, COPS_ECORRUPT, "%s: damaged index: bad magic", path);
-    uint32_t found = layout_get_u32(out->data + 8);
-    if (found < oldest || found > version)
-        return error_set(err, COPS_EVERSION, "%s: version %u, not %u: made by another version "
-                         "of cops; rebuild the index (cops-index --rebuild)", path, found,
-                         version);
-    if ((uint32_t)crc32(0, out->data, (uInt)(out->length - 4))
-        != layout_get_u32(out->data + out->length - 4))
-        return error_set(err, COPS_ECORRUPT, "%s: damaged index: checksum mismatch", path);
-    return 0;
+    return check_file(out, path, magic, oldest, version, err);
 }
 
 /* ---------------------------------------------------------- catalog */
@@ -153,30 +160,44 @@ int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, siz
 }
 
 /* The next line after `line` at *p, or 0 when the bytes are not one
- * (truncated, below 1 or above CATALOG_MAX_LINE). */
-static uint64_t next_line(const uint8_t **p, const uint8_t *end, uint64_t line)
+ * (truncated, below 1 or above CATALOG_MAX_LINE).  Inline with a path of
+ * its own for one-byte differences (|difference| < 64), which is almost
+ * every line of a file read in order: the lines of a large entry are
+ * walked once per reader. */
+static inline uint64_t next_line(const uint8_t **p, const uint8_t *end, uint64_t line)
 {
-    uint64_t step;
-    size_t used = codec_varint_decode(*p, end, &step);
-    if (!used)
-        return 0;
-    *p += used;
-    int64_t difference = unzigzag(step);
-    if (difference > (int64_t)CATALOG_MAX_LINE || difference < -(int64_t)CATALOG_MAX_LINE)
-        return 0;
+    int64_t difference;
+    if (*p < end && **p < 0x80) {
+        difference = unzigzag(**p);
+        *p += 1;
+    } else {
+        uint64_t step;
+        size_t used = codec_varint_decode(*p, end, &step);
+        if (!used)
+            return 0;
+        *p += used;
+        difference = unzigzag(step);
+        if (difference > (int64_t)CATALOG_MAX_LINE || difference < -(int64_t)CATALOG_MAX_LINE)
+            return 0;
+    }
     int64_t next = (int64_t)line + difference;
     return next >= 1 && next <= (int64_t)CATALOG_MAX_LINE ? (uint64_t)next : 0;
 }
 
 /* Whether `bytes` are exactly `count` lines as catalog_lines_encode
- * writes them, each within 1 .. CATALOG_MAX_LINE. */
-static int lines_valid(const uint8_t *bytes, size_t length, uint32_t count)
+ * writes them, each within 1 .. CATALOG_MAX_LINE; when `marks` is not
+ * NULL, where each CATALOG_LINE_STRIDE-th line starts goes there. */
+static int walk_lines(const uint8_t *bytes, size_t length, uint32_t count,
+                      catalog_line_mark *marks)
 {
     const uint8_t *p = bytes, *end = bytes + length;
     uint64_t line = 0;
-    for (uint32_t i = 0; i < count; i++)
+    for (uint32_t i = 0; i < count; i++) {
+        if (marks && i % CATALOG_LINE_STRIDE == 0)
+            marks[i / CATALOG_LINE_STRIDE] = (catalog_line_mark){line, (size_t)(p - bytes)};
         if (!(line = next_line(&p, end, line)))
             return 0;
+    }
     return p == end;
 }
 
@@ -190,13 +211,32 @@ int catalog_lines_decode(const catalog_entry *e, uint64_t *lines)
     return 0;
 }
 
-uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc)
+int catalog_lines_mark(const catalog_entry *e, catalog_line_mark **marks)
 {
-    if (!e->lines || doc < e->first_doc || doc - e->first_doc >= e->doc_count)
+    *marks = NULL;
+    if (!e->lines)
         return 0;
-    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
-    uint64_t line = 0;
-    for (uint32_t i = 0; i <= doc - e->first_doc; i++)
+    size_t count = e->doc_count / CATALOG_LINE_STRIDE + 1;
+    catalog_line_mark *made = malloc(count * sizeof *made);
+    if (!made)
+        return COPS_ENOMEM;
+    if (!walk_lines(e->lines, e->lines_bytes, e->doc_count, made)) {
+        free(made);
+        return COPS_ECORRUPT;
+    }
+    *marks = made;
+    return 0;
+}
+
+uint64_t catalog_entry_line(const catalog_entry *e, const catalog_line_mark *marks, uint32_t doc)
+{
+    if (!e->lines || !marks || doc < e->first_doc || doc - e->first_doc >= e->doc_count)
+        return 0;
+    uint32_t at = doc - e->first_doc;
+    const catalog_line_mark *mark = &marks[at / CATALOG_LINE_STRIDE];
+    const uint8_t *p = e->lines + mark->offset, *end = e->lines + e->lines_bytes;
+    uint64_t line = mark->line;
+    for (uint32_t i = at - at % CATALOG_LINE_STRIDE; i <= at; i++)
         if (!(line = next_line(&p, end, line)))
             return 0;
     return line;
@@ -595,7 +635,7 @@ static int read_description(const uint8_t **p, const uint8_t *end, catalog_entry
     if (!used || length > (uint64_t)(end - *p - (ptrdiff_t)used))
         return 0;
     *p += used;
-    if (length > 0 && !lines_valid(*p, (size_t)length, e->doc_count))
+    if (length > 0 && !walk_lines(*p, (size_t)length, e->doc_count, NULL))
         return 0;
     e->lines = length > 0 ? (uint8_t *)*p : NULL;
     e->lines_bytes = (size_t)length;
@@ -603,21 +643,16 @@ static int read_description(const uint8_t **p, const uint8_t *end, catalog_entry
     return 1;
 }
 
-int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
-                 cops_error *err)
+/* The catalog in `content` (checked by check_file) into `out`; all of
+ * it, or with `records_only` the entries that have lines, in the file's
+ * order, and no roots. */
+static int parse_catalog(const byte_buffer *content, const char *path, uint64_t documents,
+                         int records_only, catalog *out, cops_error *err)
 {
-    memset(out, 0, sizeof *out);
-    byte_buffer content = BUFFER_INIT;
-    char path[4096];
-    int rc = read_file(dir, name, CATALOG_MAGIC, CATALOG_OLDEST_VERSION, CATALOG_VERSION,
-                       catalog_max_bytes(documents), &content, path, sizeof path, err);
-    if (rc != 0) {
-        buffer_free(&content);
-        return rc;
-    }
-    const uint8_t *p = content.data + 16, *end = content.data + content.length - 4;
-    uint32_t count = layout_get_u32(content.data + 12);
-    int described = layout_get_u32(content.data + 8) >= 3;
+    int rc = 0;
+    const uint8_t *p = content->data + 16, *end = content->data + content->length - 4;
+    uint32_t count = layout_get_u32(content->data + 12);
+    int described = layout_get_u32(content->data + 8) >= 3;
     if (count > documents)
         goto damaged;
     for (uint32_t i = 0; i < count && rc == 0; i++) {
@@ -647,8 +682,11 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
         p += 8;
         if (described && !read_description(&p, end, &e))
             goto damaged;
-        rc = catalog_add(out, &e, err);
+        if (!records_only || e.lines)
+            rc = catalog_add(out, &e, err);
     }
+    if (records_only)
+        return rc;
     if (rc == 0) {
         rc = read_roots(out, &p, end, described, err);
         if (rc == COPS_ECORRUPT)
@@ -656,16 +694,54 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
     }
     if (rc == 0 && p != end)
         goto damaged;
-    buffer_free(&content);
     if (rc == 0)
         catalog_sort(out);
-    else
-        catalog_free(out);
     return rc;
 damaged:
-    buffer_free(&content);
-    catalog_free(out);
     return error_set(err, COPS_ECORRUPT, "%s: damaged index: catalog entry or root out of range", path);
+}
+
+int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
+                 cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    byte_buffer content = BUFFER_INIT;
+    char path[4096];
+    int rc = read_file(dir, name, CATALOG_MAGIC, CATALOG_OLDEST_VERSION, CATALOG_VERSION,
+                       catalog_max_bytes(documents), &content, path, sizeof path, err);
+    if (rc == 0)
+        rc = parse_catalog(&content, path, documents, 0, out, err);
+    buffer_free(&content);
+    if (rc != 0)
+        catalog_free(out);
+    return rc;
+}
+
+int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cops_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = file_open_regular(path, fd, size, err);
+    if (rc == COPS_ENOINDEX)
+        return error_set_errno(err, COPS_ECORRUPT, ENOENT, "damaged index: cannot read %s", path);
+    return rc;
+}
+
+int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
+                         catalog *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    byte_buffer content = BUFFER_INIT;
+    int rc = file_read_descriptor(fd, size, path, catalog_max_bytes(documents), &content, err);
+    if (rc == 0)
+        rc = check_file(&content, path, CATALOG_MAGIC, CATALOG_OLDEST_VERSION, CATALOG_VERSION,
+                        err);
+    if (rc == 0)
+        rc = parse_catalog(&content, path, documents, 1, out, err);
+    buffer_free(&content);
+    if (rc != 0)
+        catalog_free(out);
+    return rc;
 }
 
 int catalog_hash_prefix(int fd, const char *path, uint64_t prefix_length,

@@ -31,6 +31,16 @@ static void teardown(void)
 
 TestSuite(catalog, .init = setup, .fini = teardown);
 
+/* The line of document `doc` of `e` through its marks, as a reader finds it. */
+static uint64_t line_of(const catalog_entry *e, uint32_t doc)
+{
+    catalog_line_mark *marks = NULL;
+    cr_assert_eq(catalog_lines_mark(e, &marks), 0);
+    uint64_t line = catalog_entry_line(e, marks, doc);
+    free(marks);
+    return line;
+}
+
 /* A catalog of one entry under the given roots. */
 static void make_catalog(catalog *c, const char *const *roots, size_t count)
 {
@@ -201,12 +211,13 @@ Test(catalog, descriptions_round_trip)
     cr_expect_eq(old->format, CATALOG_FORMAT_TEXT);
     cr_expect_str_eq(old->encoding, "WINDOWS-1252");
     cr_expect_null(old->lines);
-    cr_expect_eq(catalog_entry_line(old, 0), 0);
+    cr_expect_eq(line_of(old, 0), 0);
     cr_expect_eq(records->format, CATALOG_FORMAT_JSONL);
     cr_expect_str_eq(records->encoding, "UTF-8");
     for (uint32_t i = 0; i < 3; i++)
-        cr_expect_eq(catalog_entry_line(records, 4 + i), lines[i], "document %u", 4 + i);
-    cr_expect_eq(catalog_entry_line(records, 7), 0, "past the range");
+        cr_expect_eq(line_of(records, 4 + i), lines[i], "document %u", 4 + i);
+    cr_expect_eq(line_of(records, 7), 0, "past the range");
+    cr_expect_eq(line_of(records, 3), 0, "before the range");
     cr_expect_eq(catalog_find_document(&back, "seg-000002.cops", 5), records);
     cr_expect_eq(catalog_find_document(&back, "seg-000002.cops", 0), old);
     cr_expect_null(catalog_find_document(&back, "seg-000001.cops", 5));
@@ -331,7 +342,15 @@ Test(catalog, hostile_descriptions_are_damage)
         int rc = catalog_read(dir, "hostile.cat", 10, &back, &err);
         cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
         if (rc == 0 && i == 0)
-            cr_expect_eq(catalog_entry_line(&back.entries[0], 2), 4, "lines 1, 3, 4");
+            cr_expect_eq(line_of(&back.entries[0], 2), 4, "lines 1, 3, 4");
+        catalog_free(&back);
+        /* the query's reader of records refuses the same */
+        int fd;
+        uint64_t size;
+        cr_assert_eq(catalog_open(dir, "hostile.cat", &fd, &size, &err), 0, "%s", err.message);
+        rc = catalog_read_records(fd, size, "hostile.cat", 10, &back, &err);
+        close(fd);
+        cr_expect_eq(rc, cases[i].expected, "records only, %s: %d", cases[i].what, rc);
         catalog_free(&back);
     }
 }
@@ -392,4 +411,69 @@ Test(catalog, hostile_patterns_are_damage)
         cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
         catalog_free(&back);
     }
+}
+
+/* The lines of large entries, in any order, with differences of one to
+ * nine bytes, come back for every document through the marks (each mark
+ * boundary and the last document included); the records-only reader
+ * keeps the entries with lines, in the file's order, and the bytes it
+ * reads are those catalog_read reads. */
+Test(catalog, lines_through_marks)
+{
+    enum { DOCS = 3 * CATALOG_LINE_STRIDE + 5 };
+    static uint64_t lines[2][DOCS];
+    uint64_t seed = 7;
+    for (uint32_t i = 0; i < DOCS; i++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        lines[0][i] = 1 + (seed >> 33) % ((i % 7 == 3) ? UINT64_C(1) << 40 : 200);
+        lines[1][i] = 2 * i + 1; /* a file read in order: one byte per line */
+    }
+    catalog c;
+    memset(&c, 0, sizeof c);
+    const char *paths[] = {"/data/b.jsonl", "/data/a.jsonl"};
+    for (int k = 0; k < 2; k++) {
+        catalog_entry e;
+        memset(&e, 0, sizeof e);
+        e.path = (char *)paths[k];
+        snprintf(e.segment, sizeof e.segment, "seg-000001.cops");
+        e.first_doc = 10 + (uint32_t)k * DOCS;
+        e.doc_count = DOCS;
+        e.format = CATALOG_FORMAT_JSONL;
+        cr_assert_eq(catalog_lines_encode(lines[k], DOCS, &e.lines, &e.lines_bytes), 0);
+        cr_assert_eq(catalog_add(&c, &e, NULL), 0);
+        free(e.lines);
+    }
+    catalog_entry whole;
+    memset(&whole, 0, sizeof whole);
+    whole.path = (char *)"/data/c.txt";
+    snprintf(whole.segment, sizeof whole.segment, "seg-000001.cops");
+    whole.doc_count = 1;
+    cr_assert_eq(catalog_add(&c, &whole, NULL), 0);
+    cops_error err;
+    cr_assert_eq(catalog_write(dir, "big.cat", &c, &err), 0, "%s", err.message);
+    catalog_free(&c);
+    int fd;
+    uint64_t size;
+    cr_assert_eq(catalog_open(dir, "big.cat", &fd, &size, &err), 0, "%s", err.message);
+    catalog back;
+    for (int round = 0; round < 2; round++) { /* the descriptor reads again from its start */
+        cr_assert_eq(catalog_read_records(fd, size, "big.cat", 1000, &back, &err), 0, "%s",
+                     err.message);
+        cr_assert_eq(back.count, 2, "the whole file is left out");
+        for (int k = 0; k < 2; k++) {
+            const catalog_entry *e = &back.entries[k];
+            cr_expect_str_eq(e->path, paths[k], "in the file's order");
+            catalog_line_mark *marks = NULL;
+            cr_assert_eq(catalog_lines_mark(e, &marks), 0);
+            for (uint32_t i = 0; i < DOCS; i++)
+                cr_expect_eq(catalog_entry_line(e, marks, e->first_doc + i), lines[k][i],
+                             "entry %d document %u", k, i);
+            cr_expect_eq(catalog_entry_line(e, marks, e->first_doc + DOCS), 0);
+            cr_expect_eq(catalog_entry_line(e, NULL, e->first_doc), 0, "no marks");
+            free(marks);
+        }
+        catalog_free(&back);
+    }
+    close(fd);
+    cr_expect_eq(catalog_open(dir, "missing.cat", &fd, &size, &err), COPS_ECORRUPT);
 }
