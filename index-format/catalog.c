@@ -186,17 +186,28 @@ static inline uint64_t next_line(const uint8_t **p, const uint8_t *end, uint64_t
 
 /* Whether `bytes` are exactly `count` lines as catalog_lines_encode
  * writes them, each within 1 .. CATALOG_MAX_LINE; when `marks` is not
- * NULL, where each CATALOG_LINE_STRIDE-th line starts goes there. */
+ * NULL, where each CATALOG_LINE_STRIDE-th line starts goes there.  The
+ * inner loop takes one-byte differences without a call (a large entry is
+ * walked once per reader: this is what reading the lines costs). */
 static int walk_lines(const uint8_t *bytes, size_t length, uint32_t count,
                       catalog_line_mark *marks)
 {
     const uint8_t *p = bytes, *end = bytes + length;
     uint64_t line = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        if (marks && i % CATALOG_LINE_STRIDE == 0)
+    for (uint32_t i = 0; i < count;) {
+        if (marks)
             marks[i / CATALOG_LINE_STRIDE] = (catalog_line_mark){line, (size_t)(p - bytes)};
-        if (!(line = next_line(&p, end, line)))
-            return 0;
+        uint32_t stop = count - i > CATALOG_LINE_STRIDE ? i + CATALOG_LINE_STRIDE : count;
+        for (; i < stop; i++) {
+            if (p < end && *p < 0x80) {
+                /* |difference| < 64 and line <= CATALOG_MAX_LINE: no wrap */
+                line += (uint64_t)unzigzag(*p++);
+                if (line - 1 >= CATALOG_MAX_LINE)
+                    return 0;
+            } else if (!(line = next_line(&p, end, line))) {
+                return 0;
+            }
+        }
     }
     return p == end;
 }
@@ -616,8 +627,11 @@ static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, int p
 }
 
 /* A version 3 entry's format, encoding and lines at *p into `e` (its
- * lines borrowed from the buffer); 0 when any is out of range. */
-static int read_description(const uint8_t **p, const uint8_t *end, catalog_entry *e)
+ * lines borrowed from the buffer); 0 when any is out of range.  The
+ * lines are walked here only when `check_lines` (catalog_lines_mark
+ * walks them, and checks them, for the records reader). */
+static int read_description(const uint8_t **p, const uint8_t *end, int check_lines,
+                            catalog_entry *e)
 {
     uint64_t length;
     if (*p >= end || **p >= CATALOG_FORMAT_COUNT)
@@ -635,7 +649,7 @@ static int read_description(const uint8_t **p, const uint8_t *end, catalog_entry
     if (!used || length > (uint64_t)(end - *p - (ptrdiff_t)used))
         return 0;
     *p += used;
-    if (length > 0 && !walk_lines(*p, (size_t)length, e->doc_count, NULL))
+    if (length > 0 && check_lines && !walk_lines(*p, (size_t)length, e->doc_count, NULL))
         return 0;
     e->lines = length > 0 ? (uint8_t *)*p : NULL;
     e->lines_bytes = (size_t)length;
@@ -680,7 +694,7 @@ static int parse_catalog(const byte_buffer *content, const char *path, uint64_t 
         e.first_doc = layout_get_u32(p);
         e.doc_count = layout_get_u32(p + 4);
         p += 8;
-        if (described && !read_description(&p, end, &e))
+        if (described && !read_description(&p, end, !records_only, &e))
             goto damaged;
         if (!records_only || e.lines)
             rc = catalog_add(out, &e, err);

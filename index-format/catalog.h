@@ -179,8 +179,9 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
  * `dir`/`name` as catalog_read does (*fd, the caller closes it; *size);
  * catalog_read_records reads that descriptor (from its start, so it can
  * be read again) with catalog_read's bounds and checks, keeping only the
- * entries that have lines, in the file's order, and no roots.  `path`
- * names the file in errors. */
+ * entries that have lines, in the file's order, and no roots; their
+ * lines are checked by catalog_lines_mark, which walks them anyway.
+ * `path` names the file in errors. */
 int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cops_error *err);
 int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
                          catalog *out, cops_error *err);

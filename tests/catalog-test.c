@@ -344,12 +344,19 @@ Test(catalog, hostile_descriptions_are_damage)
         if (rc == 0 && i == 0)
             cr_expect_eq(line_of(&back.entries[0], 2), 4, "lines 1, 3, 4");
         catalog_free(&back);
-        /* the query's reader of records refuses the same */
+        /* the query's reader of records refuses the same: the entry, or
+         * its lines when it marks them */
         int fd;
         uint64_t size;
         cr_assert_eq(catalog_open(dir, "hostile.cat", &fd, &size, &err), 0, "%s", err.message);
         rc = catalog_read_records(fd, size, "hostile.cat", 10, &back, &err);
         close(fd);
+        catalog_line_mark *marks = NULL;
+        for (size_t k = 0; rc == 0 && k < back.count; k++) {
+            rc = catalog_lines_mark(&back.entries[k], &marks);
+            cr_expect(rc == 0 || marks == NULL);
+            free(marks);
+        }
         cr_expect_eq(rc, cases[i].expected, "records only, %s: %d", cases[i].what, rc);
         catalog_free(&back);
     }
