@@ -849,6 +849,40 @@ int deletions_write(const char *dir, const char *name, const deletions *d, cops_
     return rc;
 }
 
+/* The bits set for documents below d->documents (a word at a time:
+ * this is part of opening an index). */
+static uint32_t count_deleted(const deletions *d)
+{
+    size_t bytes = ((size_t)d->documents + 7) / 8, whole = d->documents / 8;
+    uint32_t counted = 0;
+    size_t at = 0;
+    for (; at + 8 <= whole; at += 8) {
+        uint64_t word;
+        memcpy(&word, d->bits + at, 8);
+        counted += (uint32_t)__builtin_popcountll(word);
+    }
+    for (; at < whole; at++)
+        counted += (uint32_t)__builtin_popcount(d->bits[at]);
+    if (bytes > whole) /* the bits past the last document do not count */
+        counted += (uint32_t)__builtin_popcount(d->bits[whole] & ((1u << (d->documents & 7)) - 1));
+    return counted;
+}
+
+uint32_t deletions_next(const deletions *d, uint32_t doc)
+{
+    size_t bytes = ((size_t)d->documents + 7) / 8, at = doc >> 3;
+    if (!d->bits || doc >= d->documents)
+        return d->documents;
+    unsigned byte = d->bits[at] & (0xffu << (doc & 7));
+    while (byte == 0) {
+        if (++at >= bytes)
+            return d->documents;
+        byte = d->bits[at];
+    }
+    uint32_t found = (uint32_t)(at * 8) + (uint32_t)__builtin_ctz(byte);
+    return found < d->documents ? found : d->documents;
+}
+
 int deletions_read(const char *dir, const char *name, uint32_t documents, deletions *out,
                    cops_error *err)
 {
@@ -863,9 +897,7 @@ int deletions_read(const char *dir, const char *name, uint32_t documents, deleti
         rc = deletions_init(out, documents, err);
     if (rc == 0) {
         memcpy(out->bits, content.data + 20, bytes);
-        uint32_t counted = 0;
-        for (uint32_t doc = 0; doc < documents; doc++)
-            counted += (uint32_t)deletions_test(out, doc);
+        uint32_t counted = count_deleted(out);
         if (counted != layout_get_u32(content.data + 16)) {
             deletions_free(out);
             rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: deletion count mismatch", path);

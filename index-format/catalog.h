@@ -223,6 +223,11 @@ static inline int deletions_test(const deletions *d, uint32_t doc)
     return d->bits && (d->bits[doc >> 3] >> (doc & 7)) & 1;
 }
 
+/* The first deleted document at or after `doc`, or d->documents when
+ * none is (zero bytes skipped: a walk over the deleted documents costs
+ * the bitmap's bytes, not the segment's documents). */
+uint32_t deletions_next(const deletions *d, uint32_t doc);
+
 /* An empty bitmap for `documents`; COPS_ENOMEM on failure. */
 int deletions_init(deletions *d, uint32_t documents, cops_error *err);
 /* Mark [first, first + count) deleted (already-deleted bits stay). */

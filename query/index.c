@@ -57,11 +57,12 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
                                  "the manifest says %llu", index_dir, listed->deletions,
                                  index->deleted[i].deleted, (unsigned long long)listed->deleted);
             /* the collection statistics count live documents only */
-            for (uint32_t doc = 0; doc < meta->documents; doc++)
-                if (deletions_test(&index->deleted[i], doc)) {
-                    body_tokens -= segment_body_length(seg, doc);
-                    title_tokens -= segment_title_length(seg, doc);
-                }
+            const deletions *deleted = &index->deleted[i];
+            for (uint32_t doc = deletions_next(deleted, 0); doc < deleted->documents;
+                 doc = deletions_next(deleted, doc + 1)) {
+                body_tokens -= segment_body_length(seg, doc);
+                title_tokens -= segment_title_length(seg, doc);
+            }
             index->has_deletions |= index->deleted[i].deleted > 0;
         }
         index->documents += meta->documents - index->deleted[i].deleted;

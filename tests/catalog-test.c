@@ -484,3 +484,44 @@ Test(catalog, lines_through_marks)
     close(fd);
     cr_expect_eq(catalog_open(dir, "missing.cat", &fd, &size, &err), COPS_ECORRUPT);
 }
+
+/* A deletion bitmap round-trips; deletions_next walks exactly the deleted
+ * documents (word and byte edges, the last document); a bit past the
+ * last document is not counted; a count that disagrees is damage. */
+Test(catalog, deletions_walk_and_count)
+{
+    enum { DOCS = 150 };
+    deletions d;
+    cops_error err;
+    cr_assert_eq(deletions_init(&d, DOCS, &err), 0);
+    deletions_mark(&d, 0, 1);
+    deletions_mark(&d, 63, 2);
+    deletions_mark(&d, 100, 9);
+    deletions_mark(&d, DOCS - 1, 1);
+    d.bits[DOCS / 8] |= 0x80; /* document 151: past the end */
+    uint32_t expected = 1 + 2 + 9 + 1;
+    cr_expect_eq(d.deleted, expected);
+    cr_assert_eq(deletions_write(dir, "del.bits", &d, &err), 0, "%s", err.message);
+    d.deleted++;
+    cr_assert_eq(deletions_write(dir, "miscounted.bits", &d, &err), 0, "%s", err.message);
+    deletions_free(&d);
+    deletions back;
+    cr_assert_eq(deletions_read(dir, "del.bits", DOCS, &back, &err), 0, "%s", err.message);
+    cr_expect_eq(back.deleted, expected);
+    uint32_t walked = 0, doc = deletions_next(&back, 0);
+    for (uint32_t want = 0; want < DOCS; want++) {
+        if (!deletions_test(&back, want))
+            continue;
+        cr_expect_eq(doc, want, "the next deleted document after %u", walked);
+        walked++;
+        doc = deletions_next(&back, want + 1);
+    }
+    cr_expect_eq(doc, DOCS, "nothing past the last");
+    cr_expect_eq(walked, expected);
+    cr_expect_eq(deletions_next(&back, 64), 64);
+    cr_expect_eq(deletions_next(&back, 65), 100);
+    cr_expect_eq(deletions_next(&back, DOCS + 5), DOCS);
+    deletions_free(&back);
+    cr_expect_eq(deletions_next(&back, 0), 0, "an empty bitmap has no documents");
+    cr_expect_eq(deletions_read(dir, "miscounted.bits", DOCS, &back, &err), COPS_ECORRUPT);
+}
