@@ -428,17 +428,21 @@ Test(catalog, hostile_patterns_are_damage)
 Test(catalog, lines_through_marks)
 {
     enum { DOCS = 3 * CATALOG_LINE_STRIDE + 5 };
-    static uint64_t lines[2][DOCS];
+    enum { ENTRIES = 3 };
+    static uint64_t lines[ENTRIES][DOCS];
     uint64_t seed = 7;
     for (uint32_t i = 0; i < DOCS; i++) {
         seed = seed * 6364136223846793005u + 1442695040888963407u;
         lines[0][i] = 1 + (seed >> 33) % ((i % 7 == 3) ? UINT64_C(1) << 40 : 200);
         lines[1][i] = 2 * i + 1; /* a file read in order: one byte per line */
+        /* far from 1, one-byte steps up and down (-64 .. 63): the walk
+         * takes eight at a time */
+        lines[2][i] = i == 0 ? 100000 : lines[2][i - 1] + (seed >> 40) % 128 - 64;
     }
     catalog c;
     memset(&c, 0, sizeof c);
-    const char *paths[] = {"/data/b.jsonl", "/data/a.jsonl"};
-    for (int k = 0; k < 2; k++) {
+    const char *paths[] = {"/data/b.jsonl", "/data/a.jsonl", "/data/c.jsonl"};
+    for (int k = 0; k < ENTRIES; k++) {
         catalog_entry e;
         memset(&e, 0, sizeof e);
         e.path = (char *)paths[k];
@@ -466,8 +470,8 @@ Test(catalog, lines_through_marks)
     for (int round = 0; round < 2; round++) { /* the descriptor reads again from its start */
         cr_assert_eq(catalog_read_records(fd, size, "big.cat", 1000, &back, &err), 0, "%s",
                      err.message);
-        cr_assert_eq(back.count, 2, "the whole file is left out");
-        for (int k = 0; k < 2; k++) {
+        cr_assert_eq(back.count, ENTRIES, "the whole file is left out");
+        for (int k = 0; k < ENTRIES; k++) {
             const catalog_entry *e = &back.entries[k];
             cr_expect_str_eq(e->path, paths[k], "in the file's order");
             catalog_line_mark *marks = NULL;
