@@ -337,11 +337,22 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
         df += term.df;
         if (index->deleted[i].deleted == 0)
             continue;
-        /* postings of deleted documents do not count */
+        /* postings of deleted documents do not count: each deleted
+         * document is looked up in the list (whole blocks skipped), as
+         * there are usually far fewer of them than postings */
         postings_cursor cursor;
         postings_open(&cursor, index->segments[i], &term);
-        for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor))
-            df -= deletions_test(&index->deleted[i], doc);
+        const deletions *deleted = &index->deleted[i];
+        for (uint32_t doc = cursor.doc; doc != POSTINGS_END;) {
+            uint32_t next_deleted = deletions_next(deleted, doc);
+            if (next_deleted >= deleted->documents)
+                break;
+            doc = postings_next_geq(&cursor, next_deleted);
+            if (doc == next_deleted) {
+                df--;
+                doc = postings_next(&cursor);
+            }
+        }
         int damaged = segment_damage(index->segments[i], err);
         if (damaged)
             return damaged;
