@@ -1132,3 +1132,58 @@ Test(search, record_lines_from_a_shared_handle, .timeout = 120)
     }
     testlib_remove_tree(dir);
 }
+
+/* A handle reads its catalog only when a hit first needs a line, but the
+ * catalog of the state it opened: an update committed meanwhile (which
+ * removes that catalog file) changes nothing for it. */
+Test(search, record_lines_of_the_state_opened, .timeout = 60)
+{
+    char *dir = testlib_tempdir("search");
+    char index_dir[512], input[512], real[4096], old_catalog[600];
+    snprintf(index_dir, sizeof index_dir, "%s/index", dir);
+    snprintf(input, sizeof input, "%s/records.jsonl", dir);
+    static uint64_t lines[LINE_RECORDS];
+    build_line_index(index_dir, input, 0, lines);
+    cr_assert_not_null(realpath(input, real));
+    snprintf(old_catalog, sizeof old_catalog, "%s/files-000001.cat", index_dir);
+    struct stat st;
+    cr_assert_eq(stat(old_catalog, &st), 0, "the first build's catalog is %s", old_catalog);
+    cops_index *index = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    /* the file rewritten with two lines more at its start: a fresh
+     * build's lines all move */
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
+    fputs("\n\n", out);
+    for (unsigned i = 0; i < LINE_RECORDS; i++) {
+        char word[16];
+        line_word(0, i, word);
+        fprintf(out, "{\"id\":\"r0-%u\",\"text\":\"%s record\"}\n", i, word);
+    }
+    cr_assert_eq(fclose(out), 0);
+    cops_build_options build;
+    cops_build_options_init(&build);
+    build.threads = 1;
+    cops_build_summary summary;
+    const char *inputs[] = {input};
+    cr_assert_eq(cops_build(index_dir, inputs, 1, &build, &summary, &err), 0, "%s", err.message);
+    cr_expect_neq(stat(old_catalog, &st), 0, "the update removed the catalog the handle opened");
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.snippets = 0;
+    for (unsigned i = 0; i < LINE_RECORDS; i += 41) {
+        char word[16];
+        line_word(0, i, word);
+        cops_results *results = NULL;
+        cr_assert_eq(cops_search(index, word, &options, &results, &err), 0, "%s", err.message);
+        cr_assert_eq(cops_results_count(results), 1, "%s", word);
+        const cops_hit *hit = cops_results_hit(results, 0);
+        cr_expect_str_eq(hit->source_file ? hit->source_file : "(none)", real);
+        cr_expect_eq(hit->source_line, lines[i], "%s: line %llu, not %llu", word,
+                     (unsigned long long)hit->source_line, (unsigned long long)lines[i]);
+        cops_results_free(results);
+    }
+    cops_index_close(index);
+    testlib_remove_tree(dir);
+}
