@@ -201,9 +201,9 @@ static inline uint64_t byte_sum(uint64_t word)
 }
 
 /* When the 8 bytes at p are 8 one-byte differences, add them to *line
- * and return 1 (SWAR: the halves of the even bytes less the halves of
- * the odd ones and the number of odd ones, as unzigzag reads a byte b:
- * b / 2 when even, -(b / 2) - 1 when odd). */
+ * and return 1.  SWAR: unzigzag reads a byte b with h = b / 2 as h when b
+ * is even and -h - 1 when odd; 128 plus that is 128 | h or 127 ^ h (h <
+ * 64), one byte each, summed at once. */
 static inline int eight_steps(const uint8_t *p, uint64_t *line)
 {
     const uint64_t ones = UINT64_C(0x0101010101010101);
@@ -211,10 +211,10 @@ static inline int eight_steps(const uint8_t *p, uint64_t *line)
     memcpy(&word, p, 8);
     if (word & (ones << 7))
         return 0;
-    uint64_t odd = word & ones, halves = (word >> 1) & (ones * 0x7f);
-    uint64_t odd_bytes = odd * 0xff; /* 0xff where odd, no carry */
-    *line += byte_sum(halves & ~odd_bytes);
-    *line -= byte_sum(halves & odd_bytes) + byte_sum(odd);
+    uint64_t halves = (word >> 1) & (ones * 0x3f);
+    uint64_t odd_bytes = (word & ones) * 0xff; /* 0xff where odd, no carry */
+    uint64_t biased = (halves ^ (odd_bytes & (ones * 0x7f))) | (~odd_bytes & (ones << 7));
+    *line = *line + byte_sum(biased) - 8 * 128;
     return 1;
 }
 
