@@ -268,6 +268,10 @@ int catalog_lines_mark(const catalog_entry *e, catalog_line_mark **marks)
     *marks = NULL;
     if (!e->lines)
         return 0;
+    /* a line takes a byte at least: the marks are bounded by the file's
+     * size, not by a count a damaged entry claims */
+    if (e->lines_bytes < e->doc_count)
+        return COPS_ECORRUPT;
     size_t count = e->doc_count / CATALOG_LINE_STRIDE + 1;
     catalog_line_mark *made = malloc(count * sizeof *made);
     if (!made)

@@ -487,6 +487,17 @@ Test(catalog, lines_through_marks)
     }
     close(fd);
     cr_expect_eq(catalog_open(dir, "missing.cat", &fd, &size, &err), COPS_ECORRUPT);
+    /* an entry claiming more documents than its lines have bytes is
+     * damage before its marks are allocated */
+    uint8_t three[] = {2, 2, 2};
+    catalog_entry claim;
+    memset(&claim, 0, sizeof claim);
+    claim.doc_count = UINT32_MAX;
+    claim.lines = three;
+    claim.lines_bytes = sizeof three;
+    catalog_line_mark *marks = (catalog_line_mark *)three;
+    cr_expect_eq(catalog_lines_mark(&claim, &marks), COPS_ECORRUPT);
+    cr_expect_null(marks);
 }
 
 /* A deletion bitmap round-trips; deletions_next walks exactly the deleted
