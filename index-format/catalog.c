@@ -192,29 +192,45 @@ static inline uint64_t next_line(const uint8_t **p, const uint8_t *end, uint64_t
     return next >= 1 && next <= (int64_t)CATALOG_MAX_LINE ? (uint64_t)next : 0;
 }
 
-/* The sum of the 8 bytes of `word` (at most 8 x 255). */
-static inline uint64_t byte_sum(uint64_t word)
-{
-    const uint64_t pairs = UINT64_C(0x00ff00ff00ff00ff);
-    word = (word & pairs) + ((word >> 8) & pairs);
-    return (word * UINT64_C(0x0001000100010001)) >> 48;
-}
-
-/* When the 8 bytes at p are 8 one-byte differences, add them to *line
- * and return 1.  SWAR: unzigzag reads a byte b with h = b / 2 as h when b
- * is even and -h - 1 when odd; 128 plus that is 128 | h or 127 ^ h (h <
- * 64), one byte each, summed at once. */
-static inline int eight_steps(const uint8_t *p, uint64_t *line)
+/* 128 plus each of the 8 one-byte differences of `word` (its bytes all
+ * below 128), one byte each.  unzigzag reads a byte b, with h = b / 2,
+ * as h when b is even and -h - 1 when odd: 128 | h or 127 ^ h (h < 64). */
+static inline uint64_t biased_steps(uint64_t word)
 {
     const uint64_t ones = UINT64_C(0x0101010101010101);
-    uint64_t word;
-    memcpy(&word, p, 8);
-    if (word & (ones << 7))
-        return 0;
     uint64_t halves = (word >> 1) & (ones * 0x3f);
     uint64_t odd_bytes = (word & ones) * 0xff; /* 0xff where odd, no carry */
-    uint64_t biased = (halves ^ (odd_bytes & (ones * 0x7f))) | (~odd_bytes & (ones << 7));
-    *line = *line + byte_sum(biased) - 8 * 128;
+    return (halves ^ (odd_bytes & (ones * 0x7f))) | (~odd_bytes & (ones << 7));
+}
+
+/* The bytes of `word` summed by pairs into its four 16-bit lanes. */
+static inline uint64_t pair_sums(uint64_t word)
+{
+    const uint64_t pairs = UINT64_C(0x00ff00ff00ff00ff);
+    return (word & pairs) + ((word >> 8) & pairs);
+}
+
+/* The sum of the four 16-bit lanes of `lanes` (their sum below 2^16). */
+static inline uint64_t lane_sum(uint64_t lanes)
+{
+    return (lanes * UINT64_C(0x0001000100010001)) >> 48;
+}
+
+/* When the `words` 8-byte words at p are all one-byte differences, add
+ * them to *line and return 1 (SWAR, `words` at most 8 so that the
+ * lanes, at most 2 x 191 per word, hold the sum). */
+static inline int word_steps(const uint8_t *p, unsigned words, uint64_t *line)
+{
+    const uint64_t high = UINT64_C(0x8080808080808080);
+    uint64_t w[8], any = 0, lanes = 0;
+    memcpy(w, p, 8 * (size_t)words);
+    for (unsigned k = 0; k < words; k++)
+        any |= w[k];
+    if (any & high)
+        return 0;
+    for (unsigned k = 0; k < words; k++)
+        lanes += pair_sums(biased_steps(w[k]));
+    *line = *line + lane_sum(lanes) - 8 * 128 * (uint64_t)words;
     return 1;
 }
 
@@ -232,10 +248,17 @@ static int walk_lines(const uint8_t *bytes, size_t length, uint32_t count,
         if (marks)
             marks[i / CATALOG_LINE_STRIDE] = (catalog_line_mark){line, (size_t)(p - bytes)};
         uint32_t stop = count - i > CATALOG_LINE_STRIDE ? i + CATALOG_LINE_STRIDE : count;
-        /* eight one-byte differences at a time, while no eight steps of
-         * at most 64 can leave 1 .. CATALOG_MAX_LINE */
+        /* one-byte differences a whole stride, else eight, at a time,
+         * where so many steps of at most 64 cannot leave the range */
+        if (stop - i == CATALOG_LINE_STRIDE && end - p >= CATALOG_LINE_STRIDE
+            && line > 64 * CATALOG_LINE_STRIDE && line <= CATALOG_MAX_LINE - 64 * CATALOG_LINE_STRIDE
+            && word_steps(p, CATALOG_LINE_STRIDE / 8, &line)) {
+            p += CATALOG_LINE_STRIDE;
+            i = stop;
+            continue;
+        }
         while (stop - i >= 8 && end - p >= 8 && line > 8 * 64
-               && line <= CATALOG_MAX_LINE - 8 * 64 && eight_steps(p, &line)) {
+               && line <= CATALOG_MAX_LINE - 8 * 64 && word_steps(p, 1, &line)) {
             p += 8;
             i += 8;
         }
