@@ -87,20 +87,14 @@ int file_read_regular(const char *path, size_t max_bytes, byte_buffer *out, cops
     return file_read_named(path, 0, max_bytes, out, err);
 }
 
-int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_buffer *out,
-                    cops_error *err)
+int file_read_descriptor(int fd, uint64_t size, const char *path, size_t max_bytes,
+                         byte_buffer *out, cops_error *err)
 {
-    int fd;
-    uint64_t size;
-    int rc = open_guarded(path, O_RDONLY, 0, follow_link, &fd, &size, err);
-    if (rc != 0)
-        return rc;
-    if (size > max_bytes) {
-        close(fd);
+    if (size > max_bytes)
         return error_set(err, COPS_ECORRUPT, "%s is %llu bytes, more than the %zu it may hold",
                          path, (unsigned long long)size, max_bytes);
-    }
     size_t limit = max_bytes + 1, taken = 0;
+    int rc = 0;
     if (buffer_reserve(out, (size_t)size + 1) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory reading %s", path);
     while (rc == 0 && taken < limit) {
@@ -109,7 +103,8 @@ int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_bu
             break;
         }
         size_t room = out->capacity - out->length;
-        ssize_t n = read(fd, out->data + out->length, room < limit - taken ? room : limit - taken);
+        ssize_t n = pread(fd, out->data + out->length, room < limit - taken ? room : limit - taken,
+                          (off_t)taken);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -119,10 +114,22 @@ int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_bu
         out->length += (size_t)n;
         taken += (size_t)n;
     }
-    close(fd);
     if (rc == 0 && taken > max_bytes)
         rc = error_set(err, COPS_ECORRUPT, "%s grew past the %zu bytes it may hold", path,
                        max_bytes);
+    return rc;
+}
+
+int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_buffer *out,
+                    cops_error *err)
+{
+    int fd;
+    uint64_t size;
+    int rc = open_guarded(path, O_RDONLY, 0, follow_link, &fd, &size, err);
+    if (rc != 0)
+        return rc;
+    rc = file_read_descriptor(fd, size, path, max_bytes, out, err);
+    close(fd);
     return rc;
 }
 

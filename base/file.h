@@ -50,6 +50,13 @@ int file_open_regular(const char *path, int *fd_out, uint64_t *size_out, cops_er
  * Errors as file_open_regular, and COPS_ENOMEM. */
 int file_read_regular(const char *path, size_t max_bytes, byte_buffer *out, cops_error *err);
 
+/* file_read_regular's reading, of the open file `fd` of `size` bytes
+ * (file_open_regular's): from offset 0 with pread, so the descriptor can
+ * be read again (its own offset is left alone); it is not closed.
+ * `path` only names the file in errors. */
+int file_read_descriptor(int fd, uint64_t size, const char *path, size_t max_bytes,
+                         byte_buffer *out, cops_error *err);
+
 /* As file_read_regular, but a symbolic link at `path` itself is followed
  * when `follow_link` is non-zero: for a file the user named on the command
  * line (a link the user made), never for a name found inside an index. */

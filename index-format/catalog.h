@@ -83,9 +83,23 @@ int catalog_lines_decode(const catalog_entry *e, uint64_t *lines);
  * zigzag differences, the first from 0.  *out (OUT) is malloc'd; 0 or
  * COPS_ENOMEM (without `err`: the caller says it). */
 int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes);
+/* Where decoding an entry's lines may start, so that a document's line
+ * costs at most CATALOG_LINE_STRIDE varints whatever the entry's size:
+ * mark k is the line of document k * CATALOG_LINE_STRIDE - 1 (0 for the
+ * first) and the offset in e->lines of the next document's difference. */
+#define CATALOG_LINE_STRIDE 64
+typedef struct catalog_line_mark {
+    uint64_t line;
+    size_t offset;
+} catalog_line_mark;
+/* The marks of an entry with lines (*marks NULL without): doc_count /
+ * CATALOG_LINE_STRIDE + 1 of them, malloc'd, found by walking (and
+ * checking) its lines once.  0, COPS_ECORRUPT (lines that do not decode,
+ * *marks NULL), COPS_ENOMEM (without `err`: the caller says it). */
+int catalog_lines_mark(const catalog_entry *e, catalog_line_mark **marks);
 /* The line of the entry's document `doc` (first_doc <= doc < first_doc +
- * doc_count), 0 when the entry has no lines. */
-uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc);
+ * doc_count) from its marks, 0 when the entry has no lines or marks. */
+uint64_t catalog_entry_line(const catalog_entry *e, const catalog_line_mark *marks, uint32_t doc);
 
 
 /* Bound on the roots a catalog holds (the reader refuses more). */
@@ -159,6 +173,18 @@ void catalog_free(catalog *c);
  * COPS_EVERSION, whose message says to rebuild. */
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err);
+/* What a reader that wants only the records' lines needs, in two steps
+ * so that the file is pinned when the index is opened (a later commit
+ * removes it) and read only when a hit needs a line: catalog_open opens
+ * `dir`/`name` as catalog_read does (*fd, the caller closes it; *size);
+ * catalog_read_records reads that descriptor (from its start, so it can
+ * be read again) with catalog_read's bounds and checks, keeping only the
+ * entries that have lines, in the file's order, and no roots; their
+ * lines are checked by catalog_lines_mark, which walks them anyway.
+ * `path` names the file in errors. */
+int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cops_error *err);
+int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
+                         catalog *out, cops_error *err);
 /* Write `dir`/`name` through a fresh temporary, fsynced, renamed over it
  * (base/file.h: a symbolic link or other non-regular file there is left
  * alone and the write fails). */
@@ -196,6 +222,11 @@ static inline int deletions_test(const deletions *d, uint32_t doc)
 {
     return d->bits && (d->bits[doc >> 3] >> (doc & 7)) & 1;
 }
+
+/* The first deleted document at or after `doc`, or d->documents when
+ * none is (zero bytes skipped: a walk over the deleted documents costs
+ * the bitmap's bytes, not the segment's documents). */
+uint32_t deletions_next(const deletions *d, uint32_t doc);
 
 /* An empty bitmap for `documents`; COPS_ENOMEM on failure. */
 int deletions_init(deletions *d, uint32_t documents, cops_error *err);

@@ -46,8 +46,7 @@ static int take_segments(cops_index *index, cops_index *other, const char *name,
                                   + other->average_body_length * (double)other->documents) / n;
     index->average_title_length = (index->average_title_length * (double)index->documents
                                    + other->average_title_length * (double)other->documents) / n;
-    if (index_take_records(index, other, index->segment_count) != 0)
-        return error_set(err, COPS_ENOMEM, "out of memory");
+    index_take_records(index, other, index->segment_count);
     for (size_t i = 0; i < other->segment_count; i++) {
         if (stored + segment_documents(other->segments[i]) >= UINT32_MAX)
             return error_set(err, COPS_ELIMIT, "the indexes hold more than 2^32 documents together");

@@ -5,6 +5,9 @@
 
 #include "query/index.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +57,12 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
                                  "the manifest says %llu", index_dir, listed->deletions,
                                  index->deleted[i].deleted, (unsigned long long)listed->deleted);
             /* the collection statistics count live documents only */
-            for (uint32_t doc = 0; doc < meta->documents; doc++)
-                if (deletions_test(&index->deleted[i], doc)) {
-                    body_tokens -= segment_body_length(seg, doc);
-                    title_tokens -= segment_title_length(seg, doc);
-                }
+            const deletions *deleted = &index->deleted[i];
+            for (uint32_t doc = deletions_next(deleted, 0); doc < deleted->documents;
+                 doc = deletions_next(deleted, doc + 1)) {
+                body_tokens -= segment_body_length(seg, doc);
+                title_tokens -= segment_title_length(seg, doc);
+            }
             index->has_deletions |= index->deleted[i].deleted > 0;
         }
         index->documents += meta->documents - index->deleted[i].deleted;
@@ -83,84 +87,180 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
     return rc;
 }
 
+/* Forget what load_records made (the pending catalogs stay). */
+static void drop_runs(record_sources *sources)
+{
+    for (size_t i = 0; i < sources->run_count; i++)
+        free(sources->runs[i].marks);
+    free(sources->runs);
+    sources->runs = NULL;
+    sources->run_count = sources->run_capacity = 0;
+    catalog_free(&sources->records);
+}
+
 static void free_records(cops_index *index)
 {
-    catalog_free(&index->records);
-    free(index->record_segments);
-    index->record_segments = NULL;
+    record_sources *sources = &index->sources;
+    for (size_t i = 0; i < sources->pending_count; i++)
+        if (sources->pending[i].fd >= 0)
+            close(sources->pending[i].fd);
+    sources->pending_count = 0;
+    drop_runs(sources);
+    atomic_store_explicit(&sources->ready, 0, memory_order_relaxed);
 }
 
-/* Move the catalog entry `e` (its path and lines change hands) to the
- * index's records, as being of segment `segment_number`.  COPS_ENOMEM
- * (`e` is left as it was). */
-static int append_record(cops_index *index, catalog_entry *e, size_t segment_number)
-{
-    if (ARRAY_RESERVE_ONE(index->records.entries, index->records.capacity,
-                          index->records.count, 8) != 0)
-        return COPS_ENOMEM;
-    uint8_t *segments = realloc(index->record_segments, index->records.capacity);
-    if (!segments)
-        return COPS_ENOMEM;
-    index->record_segments = segments;
-    index->record_segments[index->records.count] = (uint8_t)segment_number;
-    index->records.entries[index->records.count++] = *e;
-    e->path = NULL;
-    e->lines = NULL;
-    return 0;
-}
-
-/* Keep the records of the committed catalog (index->records).  A catalog
- * that cannot be read (damaged, or of version 1) only costs the hits
- * their source line (the search does not need it; --check reports the
- * damage); out of memory is an error. */
-static int load_records(cops_index *index, const char *index_dir, cops_error *err)
+/* Pin the committed catalog (when the manifest names one): opening it is
+ * all a query pays until a hit needs a record's line.  A catalog that
+ * cannot be opened only costs the hits their lines. */
+static void open_records(cops_index *index, const char *index_dir)
 {
     free_records(index);
-    catalog files;
-    cops_error ignored;
     if (!index->manifest.files[0])
-        return 0;
-    int read = catalog_read(index_dir, index->manifest.files, manifest_documents(&index->manifest),
-                            &files, &ignored);
-    if (read == COPS_ENOMEM) /* not the catalog's fault: the answer would differ */
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    if (read != 0)
-        return 0;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < files.count; i++) {
-        catalog_entry *e = &files.entries[i];
-        size_t s = 0;
-        while (s < index->segment_count && strcmp(index->manifest.segments[s].name, e->segment) != 0)
-            s++;
-        if (!e->lines || s == index->segment_count)
-            continue;
-        if (append_record(index, e, s) != 0)
-            rc = error_set(err, COPS_ENOMEM, "out of memory");
-    }
-    catalog_free(&files);
-    return rc;
+        return;
+    pending_catalog *p = &index->sources.pending[0];
+    cops_error ignored;
+    if (catalog_open(index_dir, index->manifest.files, &p->fd, &p->size, &ignored) != 0)
+        return;
+    p->documents = manifest_documents(&index->manifest);
+    p->first_segment = 0;
+    p->segment_count = index->segment_count;
+    snprintf(p->name, sizeof p->name, "%s", index->manifest.files);
+    index->sources.pending_count = 1;
 }
 
-uint64_t index_record_source(const cops_index *index, size_t segment_number, uint32_t local,
-                             const char **file)
+void index_take_records(cops_index *index, cops_index *other, size_t first_segment)
 {
-    for (size_t i = 0; i < index->records.count; i++) {
-        const catalog_entry *e = &index->records.entries[i];
-        if (index->record_segments[i] == segment_number && local >= e->first_doc
-            && local - e->first_doc < e->doc_count) {
-            *file = e->path;
-            return catalog_entry_line(e, local);
-        }
+    record_sources *to = &index->sources, *from = &other->sources;
+    /* (a catalog left over, past the room, is closed with `other`) */
+    for (size_t i = 0; i < from->pending_count && to->pending_count < MANIFEST_MAX_SEGMENTS; i++) {
+        pending_catalog *p = &to->pending[to->pending_count++];
+        *p = from->pending[i];
+        p->first_segment += first_segment;
+        from->pending[i].fd = -1;
     }
+}
+
+/* The number of the segment of `p` whose file is named `name`, or
+ * SIZE_MAX. */
+static size_t segment_named(const cops_index *index, const pending_catalog *p, const char *name)
+{
+    for (size_t s = p->first_segment; s < p->first_segment + p->segment_count; s++) {
+        const char *path = segment_path(index->segments[s]);
+        const char *slash = strrchr(path, '/');
+        if (strcmp(slash ? slash + 1 : path, name) == 0)
+            return s;
+    }
+    return SIZE_MAX;
+}
+
+/* Read pending catalog `p`: its entries of its segments go to the
+ * records, each with a run.  Damage leaves the catalog out; 0 or
+ * COPS_ENOMEM. */
+static int read_pending(cops_index *index, const pending_catalog *p)
+{
+    record_sources *sources = &index->sources;
+    catalog read;
+    cops_error ignored;
+    int rc = catalog_read_records(p->fd, p->size, p->name, p->documents, &read, &ignored);
+    if (rc != 0)
+        return rc == COPS_ENOMEM ? rc : 0;
+    catalog *records = &sources->records;
+    for (size_t i = 0; rc == 0 && i < read.count; i++) {
+        catalog_entry *e = &read.entries[i];
+        size_t number = segment_named(index, p, e->segment);
+        if (number == SIZE_MAX)
+            continue;
+        rc = ARRAY_RESERVE_ONE(records->entries, records->capacity, records->count, 8);
+        if (rc == 0)
+            rc = ARRAY_RESERVE_ONE(sources->runs, sources->run_capacity, sources->run_count, 8);
+        if (rc != 0)
+            break;
+        sources->runs[sources->run_count++] = (record_run){.entry = records->count, .segment = number};
+        records->entries[records->count++] = *e; /* the path and lines change hands */
+        e->path = NULL;
+        e->lines = NULL;
+    }
+    catalog_free(&read);
+    return rc != 0 ? COPS_ENOMEM : 0;
+}
+
+static int compare_runs(const void *a, const void *b)
+{
+    const record_run *x = a, *y = b;
+    if (x->segment != y->segment)
+        return x->segment < y->segment ? -1 : 1;
+    return x->first_doc < y->first_doc ? -1 : x->first_doc > y->first_doc;
+}
+
+/* Read every pending catalog, then give each run its line marks and
+ * sort the runs for index_record_source's binary search.  Called once,
+ * under records_lock; on COPS_ENOMEM what was read is dropped and the
+ * descriptors are kept, so a later call tries again. */
+static int load_records(cops_index *index)
+{
+    record_sources *sources = &index->sources;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sources->pending_count; i++)
+        rc = read_pending(index, &sources->pending[i]);
+    for (size_t i = 0; rc == 0 && i < sources->run_count; i++) {
+        record_run *run = &sources->runs[i];
+        const catalog_entry *e = &sources->records.entries[run->entry];
+        run->first_doc = e->first_doc;
+        run->doc_count = e->doc_count;
+        rc = catalog_lines_mark(e, &run->marks) == COPS_ENOMEM ? COPS_ENOMEM : 0;
+    }
+    if (rc != 0) {
+        drop_runs(sources);
+        return rc;
+    }
+    if (sources->run_count > 1)
+        qsort(sources->runs, sources->run_count, sizeof *sources->runs, compare_runs);
+    for (size_t i = 0; i < sources->pending_count; i++) {
+        close(sources->pending[i].fd);
+        sources->pending[i].fd = -1;
+    }
+    sources->pending_count = 0;
     return 0;
 }
 
-int index_take_records(cops_index *index, cops_index *other, size_t first_segment)
+/* Taken by the first thread to need an index's records (any index's:
+ * that happens once per open index, so one lock for all is enough). */
+static pthread_mutex_t records_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int index_record_source(cops_index *index, size_t segment_number, uint32_t local,
+                        const char **file, uint64_t *line, cops_error *err)
 {
-    for (size_t i = 0; i < other->records.count; i++)
-        if (append_record(index, &other->records.entries[i],
-                          first_segment + other->record_segments[i]) != 0)
-            return COPS_ENOMEM;
+    record_sources *sources = &index->sources;
+    *line = 0;
+    if (!atomic_load_explicit(&sources->ready, memory_order_acquire)) {
+        pthread_mutex_lock(&records_lock);
+        int rc = 0;
+        if (!atomic_load_explicit(&sources->ready, memory_order_relaxed)
+            && (rc = load_records(index)) == 0)
+            atomic_store_explicit(&sources->ready, 1, memory_order_release);
+        pthread_mutex_unlock(&records_lock);
+        if (rc != 0)
+            return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    /* the last run starting at or before (segment_number, local) */
+    size_t low = 0, high = sources->run_count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        const record_run *run = &sources->runs[middle];
+        if (run->segment < segment_number
+            || (run->segment == segment_number && run->first_doc <= local))
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    if (low == 0)
+        return 0;
+    const record_run *run = &sources->runs[low - 1];
+    if (run->segment != segment_number || local - run->first_doc >= run->doc_count)
+        return 0;
+    const catalog_entry *e = &sources->records.entries[run->entry];
+    *file = e->path;
+    *line = catalog_entry_line(e, run->marks, local);
     return 0;
 }
 
@@ -197,7 +297,7 @@ int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: a segment named by the manifest "
                        "is missing", index_dir);
     if (rc == 0)
-        rc = load_records(index, index_dir, err);
+        open_records(index, index_dir);
     if (rc == 0)
         rc = analyzer_new(&index->analysis, &index->analyzer, err);
     return rc;
@@ -237,11 +337,22 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
         df += term.df;
         if (index->deleted[i].deleted == 0)
             continue;
-        /* postings of deleted documents do not count */
+        /* postings of deleted documents do not count: each deleted
+         * document is looked up in the list (whole blocks skipped), as
+         * there are usually far fewer of them than postings */
         postings_cursor cursor;
         postings_open(&cursor, index->segments[i], &term);
-        for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor))
-            df -= deletions_test(&index->deleted[i], doc);
+        const deletions *deleted = &index->deleted[i];
+        for (uint32_t doc = cursor.doc; doc != POSTINGS_END;) {
+            uint32_t next_deleted = deletions_next(deleted, doc);
+            if (next_deleted >= deleted->documents)
+                break;
+            doc = postings_next_geq(&cursor, next_deleted);
+            if (doc == next_deleted) {
+                df--;
+                doc = postings_next(&cursor);
+            }
+        }
         int damaged = segment_damage(index->segments[i], err);
         if (damaged)
             return damaged;

@@ -16,6 +16,39 @@
 
 struct cops_xapian_db;
 
+/* A catalog opened with its index but not read yet: it describes the
+ * records of segments [first_segment, first_segment + segment_count).
+ * The descriptor pins the committed file, which a later commit removes. */
+typedef struct pending_catalog {
+    int fd;
+    uint64_t size;
+    uint64_t documents;            /* the manifest's, bounding the catalog */
+    size_t first_segment, segment_count;
+    char name[MANIFEST_MAX_NAME];
+} pending_catalog;
+
+/* One catalog entry whose documents are records (JSON Lines, TREC: they
+ * have lines), with the number of its segment and its line marks. */
+typedef struct record_run {
+    size_t entry;                  /* in record_sources.records */
+    size_t segment;
+    catalog_line_mark *marks;
+    uint32_t first_doc, doc_count; /* the entry's */
+} record_run;
+
+/* An index's record runs, made once by the first thread that needs them
+ * (index.c's load_records, under a lock) and published by `ready`
+ * (release); a reader that sees ready (acquire) reads them without the
+ * lock, as they never change until the index is closed. */
+typedef struct record_sources {
+    _Atomic int ready;
+    pending_catalog pending[MANIFEST_MAX_SEGMENTS];
+    size_t pending_count;
+    catalog records;               /* the entries of every pending catalog */
+    record_run *runs;              /* by segment, then first document */
+    size_t run_count, run_capacity;
+} record_sources;
+
 struct cops_index {
     cops_engine engine;
     struct cops_xapian_db *xapian; /* COPS_ENGINE_XAPIAN */
@@ -36,11 +69,11 @@ struct cops_index {
     char *names[MANIFEST_MAX_SEGMENTS];
     size_t name_count;
     uint8_t segment_source[MANIFEST_MAX_SEGMENTS];
-    /* The catalog entries whose documents are records (JSON Lines, TREC:
-     * they have lines), each with the number of its segment in
-     * record_segments: where a hit's record came from (cops_hit.source_*). */
-    catalog records;
-    uint8_t *record_segments;
+    /* Where a hit's record came from (cops_hit.source_*), read only when
+     * a hit first needs it (index_record_source): a query that shows no
+     * record (--count, a collection of whole files) never reads the
+     * catalog. */
+    record_sources sources;
 };
 
 /* Open the native index at `index_dir` into `index` (zeroed, engine
@@ -64,13 +97,18 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
 const char *index_segment_name(const cops_index *index, size_t segment_number);
 
 /* The file and line record `local` of segment `segment_number` came
- * from (the file as the catalog holds it: a canonical path), or 0 when it
- * is no record or the catalog could not be read. */
-uint64_t index_record_source(const cops_index *index, size_t segment_number, uint32_t local,
-                             const char **file);
-/* Take `other`'s records (its segments now numbered from `first_segment`)
- * into `index`'s; COPS_ENOMEM (`other` keeps what was not taken). */
-int index_take_records(cops_index *index, cops_index *other, size_t first_segment);
+ * from (the file as the catalog holds it: a canonical path) into *file
+ * and *line, *line 0 when it is no record or the catalog could not be
+ * read (damage there only costs hits their line; --check reports it).
+ * The first call reads the catalogs; any thread may call it on a shared
+ * handle.  0, or COPS_ENOMEM (with `err`; a later call tries again).
+ * Cost: the catalogs' size once, then a binary search over the record
+ * runs and at most CATALOG_LINE_STRIDE varints per hit. */
+int index_record_source(cops_index *index, size_t segment_number, uint32_t local,
+                        const char **file, uint64_t *line, cops_error *err);
+/* Take `other`'s catalog (its segments now numbered from
+ * `first_segment`) into `index`'s, before either showed a hit. */
+void index_take_records(cops_index *index, cops_index *other, size_t first_segment);
 /* cops_document_get's look-up for a native index (no highlights):
  * every live document's metadata is read until the identifier is `id`;
  * 0 with *out, 1 when none has it, or an error. */

@@ -221,7 +221,9 @@ static int add_native_hit(cops_index *index, const snippet_plan *highlights,
         if (index_segment_name(index, s))
             rc = results_set_index_name(results, index_segment_name(index, s), err);
         const char *file = NULL;
-        uint64_t line = index_record_source(index, s, stored.local, &file);
+        uint64_t line = 0;
+        if (rc == 0)
+            rc = index_record_source(index, s, stored.local, &file, &line, err);
         if (rc == 0 && line > 0)
             rc = results_set_source(results, file, line, err);
     }

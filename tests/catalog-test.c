@@ -31,6 +31,16 @@ static void teardown(void)
 
 TestSuite(catalog, .init = setup, .fini = teardown);
 
+/* The line of document `doc` of `e` through its marks, as a reader finds it. */
+static uint64_t line_of(const catalog_entry *e, uint32_t doc)
+{
+    catalog_line_mark *marks = NULL;
+    cr_assert_eq(catalog_lines_mark(e, &marks), 0);
+    uint64_t line = catalog_entry_line(e, marks, doc);
+    free(marks);
+    return line;
+}
+
 /* A catalog of one entry under the given roots. */
 static void make_catalog(catalog *c, const char *const *roots, size_t count)
 {
@@ -201,12 +211,13 @@ Test(catalog, descriptions_round_trip)
     cr_expect_eq(old->format, CATALOG_FORMAT_TEXT);
     cr_expect_str_eq(old->encoding, "WINDOWS-1252");
     cr_expect_null(old->lines);
-    cr_expect_eq(catalog_entry_line(old, 0), 0);
+    cr_expect_eq(line_of(old, 0), 0);
     cr_expect_eq(records->format, CATALOG_FORMAT_JSONL);
     cr_expect_str_eq(records->encoding, "UTF-8");
     for (uint32_t i = 0; i < 3; i++)
-        cr_expect_eq(catalog_entry_line(records, 4 + i), lines[i], "document %u", 4 + i);
-    cr_expect_eq(catalog_entry_line(records, 7), 0, "past the range");
+        cr_expect_eq(line_of(records, 4 + i), lines[i], "document %u", 4 + i);
+    cr_expect_eq(line_of(records, 7), 0, "past the range");
+    cr_expect_eq(line_of(records, 3), 0, "before the range");
     cr_expect_eq(catalog_find_document(&back, "seg-000002.cops", 5), records);
     cr_expect_eq(catalog_find_document(&back, "seg-000002.cops", 0), old);
     cr_expect_null(catalog_find_document(&back, "seg-000001.cops", 5));
@@ -331,7 +342,22 @@ Test(catalog, hostile_descriptions_are_damage)
         int rc = catalog_read(dir, "hostile.cat", 10, &back, &err);
         cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
         if (rc == 0 && i == 0)
-            cr_expect_eq(catalog_entry_line(&back.entries[0], 2), 4, "lines 1, 3, 4");
+            cr_expect_eq(line_of(&back.entries[0], 2), 4, "lines 1, 3, 4");
+        catalog_free(&back);
+        /* the query's reader of records refuses the same: the entry, or
+         * its lines when it marks them */
+        int fd;
+        uint64_t size;
+        cr_assert_eq(catalog_open(dir, "hostile.cat", &fd, &size, &err), 0, "%s", err.message);
+        rc = catalog_read_records(fd, size, "hostile.cat", 10, &back, &err);
+        close(fd);
+        catalog_line_mark *marks = NULL;
+        for (size_t k = 0; rc == 0 && k < back.count; k++) {
+            rc = catalog_lines_mark(&back.entries[k], &marks);
+            cr_expect(rc == 0 || marks == NULL);
+            free(marks);
+        }
+        cr_expect_eq(rc, cases[i].expected, "records only, %s: %d", cases[i].what, rc);
         catalog_free(&back);
     }
 }
@@ -441,4 +467,194 @@ Test(catalog, hostile_patterns_are_damage)
         cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
         catalog_free(&back);
     }
+}
+
+/* The lines of large entries, in any order, with differences of one to
+ * nine bytes, come back for every document through the marks (each mark
+ * boundary and the last document included); the records-only reader
+ * keeps the entries with lines, in the file's order, and the bytes it
+ * reads are those catalog_read reads. */
+Test(catalog, lines_through_marks)
+{
+    enum { DOCS = 3 * CATALOG_LINE_STRIDE + 5 };
+    enum { ENTRIES = 3 };
+    static uint64_t lines[ENTRIES][DOCS];
+    uint64_t seed = 7;
+    for (uint32_t i = 0; i < DOCS; i++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        lines[0][i] = 1 + (seed >> 33) % ((i % 7 == 3) ? UINT64_C(1) << 40 : 200);
+        lines[1][i] = 2 * i + 1; /* a file read in order: one byte per line */
+        /* far from 1, one-byte steps up and down (-64 .. 63): the walk
+         * takes eight at a time */
+        lines[2][i] = i == 0 ? 100000 : lines[2][i - 1] + (seed >> 40) % 128 - 64;
+    }
+    catalog c;
+    memset(&c, 0, sizeof c);
+    const char *paths[] = {"/data/b.jsonl", "/data/a.jsonl", "/data/c.jsonl"};
+    for (int k = 0; k < ENTRIES; k++) {
+        catalog_entry e;
+        memset(&e, 0, sizeof e);
+        e.path = (char *)paths[k];
+        snprintf(e.segment, sizeof e.segment, "seg-000001.cops");
+        e.first_doc = 10 + (uint32_t)k * DOCS;
+        e.doc_count = DOCS;
+        e.format = CATALOG_FORMAT_JSONL;
+        cr_assert_eq(catalog_lines_encode(lines[k], DOCS, &e.lines, &e.lines_bytes), 0);
+        cr_assert_eq(catalog_add(&c, &e, NULL), 0);
+        free(e.lines);
+    }
+    catalog_entry whole;
+    memset(&whole, 0, sizeof whole);
+    whole.path = (char *)"/data/c.txt";
+    snprintf(whole.segment, sizeof whole.segment, "seg-000001.cops");
+    whole.doc_count = 1;
+    cr_assert_eq(catalog_add(&c, &whole, NULL), 0);
+    cops_error err;
+    cr_assert_eq(catalog_write(dir, "big.cat", &c, &err), 0, "%s", err.message);
+    catalog_free(&c);
+    int fd;
+    uint64_t size;
+    cr_assert_eq(catalog_open(dir, "big.cat", &fd, &size, &err), 0, "%s", err.message);
+    catalog back;
+    for (int round = 0; round < 2; round++) { /* the descriptor reads again from its start */
+        cr_assert_eq(catalog_read_records(fd, size, "big.cat", 1000, &back, &err), 0, "%s",
+                     err.message);
+        cr_assert_eq(back.count, ENTRIES, "the whole file is left out");
+        for (int k = 0; k < ENTRIES; k++) {
+            const catalog_entry *e = &back.entries[k];
+            cr_expect_str_eq(e->path, paths[k], "in the file's order");
+            catalog_line_mark *marks = NULL;
+            cr_assert_eq(catalog_lines_mark(e, &marks), 0);
+            for (uint32_t i = 0; i < DOCS; i++)
+                cr_expect_eq(catalog_entry_line(e, marks, e->first_doc + i), lines[k][i],
+                             "entry %d document %u", k, i);
+            cr_expect_eq(catalog_entry_line(e, marks, e->first_doc + DOCS), 0);
+            cr_expect_eq(catalog_entry_line(e, NULL, e->first_doc), 0, "no marks");
+            free(marks);
+        }
+        catalog_free(&back);
+    }
+    close(fd);
+    cr_expect_eq(catalog_open(dir, "missing.cat", &fd, &size, &err), COPS_ECORRUPT);
+    /* an entry claiming more documents than its lines have bytes is
+     * damage before its marks are allocated */
+    uint8_t three[] = {2, 2, 2};
+    catalog_entry claim;
+    memset(&claim, 0, sizeof claim);
+    claim.doc_count = UINT32_MAX;
+    claim.lines = three;
+    claim.lines_bytes = sizeof three;
+    catalog_line_mark *marks = (catalog_line_mark *)three;
+    cr_expect_eq(catalog_lines_mark(&claim, &marks), COPS_ECORRUPT);
+    cr_expect_null(marks);
+}
+
+/* A deletion bitmap round-trips; deletions_next walks exactly the deleted
+ * documents (word and byte edges, the last document); a bit past the
+ * last document is not counted; a count that disagrees is damage. */
+Test(catalog, deletions_walk_and_count)
+{
+    enum { DOCS = 150 };
+    deletions d;
+    cops_error err;
+    cr_assert_eq(deletions_init(&d, DOCS, &err), 0);
+    deletions_mark(&d, 0, 1);
+    deletions_mark(&d, 63, 2);
+    deletions_mark(&d, 100, 9);
+    deletions_mark(&d, DOCS - 1, 1);
+    d.bits[DOCS / 8] |= 0x80; /* document 151: past the end */
+    uint32_t expected = 1 + 2 + 9 + 1;
+    cr_expect_eq(d.deleted, expected);
+    cr_assert_eq(deletions_write(dir, "del.bits", &d, &err), 0, "%s", err.message);
+    d.deleted++;
+    cr_assert_eq(deletions_write(dir, "miscounted.bits", &d, &err), 0, "%s", err.message);
+    deletions_free(&d);
+    deletions back;
+    cr_assert_eq(deletions_read(dir, "del.bits", DOCS, &back, &err), 0, "%s", err.message);
+    cr_expect_eq(back.deleted, expected);
+    uint32_t walked = 0, doc = deletions_next(&back, 0);
+    for (uint32_t want = 0; want < DOCS; want++) {
+        if (!deletions_test(&back, want))
+            continue;
+        cr_expect_eq(doc, want, "the next deleted document after %u", walked);
+        walked++;
+        doc = deletions_next(&back, want + 1);
+    }
+    cr_expect_eq(doc, DOCS, "nothing past the last");
+    cr_expect_eq(walked, expected);
+    cr_expect_eq(deletions_next(&back, 64), 64);
+    cr_expect_eq(deletions_next(&back, 65), 100);
+    cr_expect_eq(deletions_next(&back, DOCS + 5), DOCS);
+    deletions_free(&back);
+    cr_expect_eq(deletions_next(&back, 0), 0, "an empty bitmap has no documents");
+    cr_expect_eq(deletions_read(dir, "miscounted.bits", DOCS, &back, &err), COPS_ECORRUPT);
+}
+
+/* Every truncation of a catalog with a records entry, read by the
+ * records reader: refused, or (cut among the roots, which it does not
+ * read) the whole entry with every line right; never read past the end. */
+Test(catalog, every_truncation_of_records)
+{
+    enum { DOCS = 100 };
+    uint64_t lines[DOCS];
+    for (uint32_t i = 0; i < DOCS; i++)
+        lines[i] = i % 9 == 4 ? 100000 + i : i + 1; /* three-byte differences too */
+    catalog c;
+    memset(&c, 0, sizeof c);
+    catalog_entry e;
+    memset(&e, 0, sizeof e);
+    e.path = (char *)"/data/r.jsonl";
+    snprintf(e.segment, sizeof e.segment, "seg-000001.cops");
+    e.doc_count = DOCS;
+    e.format = CATALOG_FORMAT_JSONL;
+    cr_assert_eq(catalog_lines_encode(lines, DOCS, &e.lines, &e.lines_bytes), 0);
+    cr_assert_eq(catalog_add(&c, &e, NULL), 0);
+    free(e.lines);
+    cr_assert_eq(catalog_add_root(&c, "/data", NULL), 0);
+    cops_error err;
+    cr_assert_eq(catalog_write(dir, "whole.cat", &c, &err), 0);
+    catalog_free(&c);
+    char path[512];
+    snprintf(path, sizeof path, "%s/whole.cat", dir);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f);
+    unsigned char bytes[4096];
+    size_t length = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    size_t accepted = 0;
+    for (size_t cut = 16; cut + 4 <= length; cut++) {
+        unsigned char *copy = malloc(cut + 4); /* exactly: ASan sees a read past it */
+        cr_assert_not_null(copy);
+        memcpy(copy, bytes, cut);
+        uint32_t crc = (uint32_t)crc32(0, copy, (unsigned)cut);
+        for (int k = 0; k < 4; k++)
+            copy[cut + (size_t)k] = (unsigned char)(crc >> (8 * k));
+        snprintf(path, sizeof path, "%s/cut.cat", dir);
+        f = fopen(path, "wb");
+        cr_assert(f);
+        fwrite(copy, 1, cut + 4, f);
+        fclose(f);
+        free(copy);
+        int fd;
+        uint64_t size;
+        cr_assert_eq(catalog_open(dir, "cut.cat", &fd, &size, &err), 0);
+        catalog back;
+        int rc = catalog_read_records(fd, size, "cut.cat", 10 * DOCS, &back, &err);
+        close(fd);
+        if (rc == 0) {
+            accepted++;
+            cr_assert_eq(back.count, 1, "cut at %zu", cut);
+            catalog_line_mark *marks = NULL;
+            cr_assert_eq(catalog_lines_mark(&back.entries[0], &marks), 0, "cut at %zu", cut);
+            for (uint32_t i = 0; i < DOCS; i++)
+                cr_expect_eq(catalog_entry_line(&back.entries[0], marks, i), lines[i],
+                             "cut at %zu, document %u", cut, i);
+            free(marks);
+        } else {
+            cr_expect_eq(rc, COPS_ECORRUPT, "cut at %zu: %d", cut, rc);
+        }
+        catalog_free(&back);
+    }
+    cr_expect_gt(accepted, 0, "cuts among the roots are read");
+    cr_expect_lt(accepted, 16, "cuts inside the entry are not");
 }

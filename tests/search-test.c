@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1236,5 +1238,179 @@ Test(search, date_histogram_of_every_month_met_newest_first, .timeout = 120)
                   reversed, in_order);
     cops_index_close(oldest);
     cops_index_close(newest);
+    testlib_remove_tree(dir);
+}
+
+/* ---------------------------------------- records' lines, shared handle */
+
+enum { LINE_RECORDS = 300, LINE_THREADS = 4 };
+
+/* The word only record `i` of index `k` holds ("qa0012"; ending in a
+ * digit, no stemmer changes it). */
+static void line_word(unsigned k, unsigned i, char word[16])
+{
+    snprintf(word, 16, "q%c%04u", 'a' + k, i);
+}
+
+/* Index `k`'s file: LINE_RECORDS records, with blank lines between some
+ * (so lines are not record numbers), indexed into `dir`; the line of
+ * each record into lines[]. */
+static void build_line_index(const char *dir, const char *input, unsigned k, uint64_t *lines)
+{
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
+    uint64_t line = 1;
+    for (unsigned i = 0; i < LINE_RECORDS; i++) {
+        for (unsigned blank = 0; blank < i % 7 / 5; blank++, line++)
+            fputc('\n', out);
+        char word[16];
+        line_word(k, i, word);
+        fprintf(out, "{\"id\":\"r%u-%u\",\"text\":\"%s record\"}\n", k, i, word);
+        lines[i] = line++;
+    }
+    cr_assert_eq(fclose(out), 0);
+    cops_build_options build;
+    cops_build_options_init(&build);
+    build.threads = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    const char *inputs[] = {input};
+    cr_assert_eq(cops_build(dir, inputs, 1, &build, &summary, &err), 0, "%s", err.message);
+}
+
+typedef struct line_check {
+    cops_index *index;          /* shared, searched by every thread */
+    pthread_barrier_t *start;
+    const uint64_t (*lines)[LINE_RECORDS];
+    char files[2][4096];
+    unsigned thread;
+    int wrong;
+} line_check;
+
+/* Each thread looks up every record's line, starting at its own record,
+ * right after the others start: the first hits race for the catalogs. */
+static void *check_lines(void *argument)
+{
+    line_check *c = argument;
+    pthread_barrier_wait(c->start);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.snippets = 0;
+    for (unsigned n = 0; n < 2 * LINE_RECORDS; n++) {
+        unsigned k = n % 2, i = (n / 2 + c->thread * 37) % LINE_RECORDS;
+        char word[16];
+        line_word(k, i, word);
+        cops_results *results = NULL;
+        cops_error err = {0};
+        if (cops_search(c->index, word, &options, &results, &err) != 0
+            || cops_results_count(results) != 1) {
+            c->wrong++;
+        } else {
+            const cops_hit *hit = cops_results_hit(results, 0);
+            c->wrong += !hit->source_file || strcmp(hit->source_file, c->files[k]) != 0
+                        || hit->source_line != c->lines[k][i];
+        }
+        cops_results_free(results);
+    }
+    return NULL;
+}
+
+/* Records' files and lines are right from a handle of two indexes shared
+ * by threads whose first searches start together (the catalogs are read
+ * on the first hit that needs a line; run under TSan to see the
+ * publication), again on each fresh handle. */
+Test(search, record_lines_from_a_shared_handle, .timeout = 120)
+{
+    char *dir = testlib_tempdir("search");
+    char index_dirs[2][512], inputs[2][512];
+    static uint64_t lines[2][LINE_RECORDS];
+    line_check checks[LINE_THREADS];
+    memset(checks, 0, sizeof checks);
+    for (unsigned k = 0; k < 2; k++) {
+        snprintf(index_dirs[k], sizeof index_dirs[k], "%s/index-%u", dir, k);
+        snprintf(inputs[k], sizeof inputs[k], "%s/records-%u.jsonl", dir, k);
+        build_line_index(index_dirs[k], inputs[k], k, lines[k]);
+        for (unsigned t = 0; t < LINE_THREADS; t++)
+            cr_assert_not_null(realpath(inputs[k], checks[t].files[k]));
+    }
+    const char *dirs[] = {index_dirs[0], index_dirs[1]};
+    for (int round = 0; round < 3; round++) {
+        cops_index *index = NULL;
+        cops_error err = {0};
+        cr_assert_eq(cops_index_open_many(dirs, 2, &index, &err), 0, "%s", err.message);
+        pthread_barrier_t start;
+        cr_assert_eq(pthread_barrier_init(&start, NULL, LINE_THREADS), 0);
+        pthread_t threads[LINE_THREADS];
+        for (unsigned t = 0; t < LINE_THREADS; t++) {
+            checks[t].index = index;
+            checks[t].start = &start;
+            checks[t].lines = (const uint64_t(*)[LINE_RECORDS])lines;
+            checks[t].thread = t;
+            checks[t].wrong = 0;
+            cr_assert_eq(pthread_create(&threads[t], NULL, check_lines, &checks[t]), 0);
+        }
+        for (unsigned t = 0; t < LINE_THREADS; t++) {
+            pthread_join(threads[t], NULL);
+            cr_expect_eq(checks[t].wrong, 0, "round %d thread %u: %d records with a wrong source",
+                         round, t, checks[t].wrong);
+        }
+        pthread_barrier_destroy(&start);
+        cops_index_close(index);
+    }
+    testlib_remove_tree(dir);
+}
+
+/* A handle reads its catalog only when a hit first needs a line, but the
+ * catalog of the state it opened: an update committed meanwhile (which
+ * removes that catalog file) changes nothing for it. */
+Test(search, record_lines_of_the_state_opened, .timeout = 60)
+{
+    char *dir = testlib_tempdir("search");
+    char index_dir[512], input[512], real[4096], old_catalog[600];
+    snprintf(index_dir, sizeof index_dir, "%s/index", dir);
+    snprintf(input, sizeof input, "%s/records.jsonl", dir);
+    static uint64_t lines[LINE_RECORDS];
+    build_line_index(index_dir, input, 0, lines);
+    cr_assert_not_null(realpath(input, real));
+    snprintf(old_catalog, sizeof old_catalog, "%s/files-000001.cat", index_dir);
+    struct stat st;
+    cr_assert_eq(stat(old_catalog, &st), 0, "the first build's catalog is %s", old_catalog);
+    cops_index *index = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    /* the file rewritten with two lines more at its start: a fresh
+     * build's lines all move */
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
+    fputs("\n\n", out);
+    for (unsigned i = 0; i < LINE_RECORDS; i++) {
+        char word[16];
+        line_word(0, i, word);
+        fprintf(out, "{\"id\":\"r0-%u\",\"text\":\"%s record\"}\n", i, word);
+    }
+    cr_assert_eq(fclose(out), 0);
+    cops_build_options build;
+    cops_build_options_init(&build);
+    build.threads = 1;
+    cops_build_summary summary;
+    const char *inputs[] = {input};
+    cr_assert_eq(cops_build(index_dir, inputs, 1, &build, &summary, &err), 0, "%s", err.message);
+    cr_expect_neq(stat(old_catalog, &st), 0, "the update removed the catalog the handle opened");
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.snippets = 0;
+    for (unsigned i = 0; i < LINE_RECORDS; i += 41) {
+        char word[16];
+        line_word(0, i, word);
+        cops_results *results = NULL;
+        cr_assert_eq(cops_search(index, word, &options, &results, &err), 0, "%s", err.message);
+        cr_assert_eq(cops_results_count(results), 1, "%s", word);
+        const cops_hit *hit = cops_results_hit(results, 0);
+        cr_expect_str_eq(hit->source_file ? hit->source_file : "(none)", real);
+        cr_expect_eq(hit->source_line, lines[i], "%s: line %llu, not %llu", word,
+                     (unsigned long long)hit->source_line, (unsigned long long)lines[i]);
+        cops_results_free(results);
+    }
+    cops_index_close(index);
     testlib_remove_tree(dir);
 }
