@@ -82,6 +82,8 @@ static const unsigned char ascii_class[128] = {
 typedef struct stem_cache_entry {
     uint8_t word_length; /* 0 = empty slot */
     uint8_t stem_length;
+    uint8_t stem_is_word; /* the stem equals the word: nothing to copy on a hit */
+    uint8_t emitted;      /* a token of this word was emitted (analyzer_token.form_seen) */
     uint8_t word[ANALYZER_MAX_TERM_BYTES];
     uint8_t stem[ANALYZER_MAX_TERM_BYTES];
 } stem_cache_entry;
@@ -530,18 +532,31 @@ static void analyzer_stem_cache_miss(analyzer_worker *self)
 }
 
 /* Replace the term in self->term by its stem; *cut is set if the stem had
- * to be shortened.  Returns 0 or COPS_ENOMEM. */
-static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut)
+ * to be shortened.  When the stem differs from the word, self->form
+ * receives the word and *stem_differs is 1; otherwise self->term is left
+ * as it is.  *seen is 1 when a token of this word was emitted before (a
+ * hit on an entry already emitted; analyzer_token.form_seen).  Returns 0
+ * or COPS_ENOMEM. */
+static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, int *stem_differs,
+                         int *seen)
 {
     size_t length = *term_length;
     stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
     if (entry->word_length == length && memcmp(entry->word, self->term, length) == 0) {
+        *seen = entry->emitted;
+        entry->emitted = 1;
+        /* Most hits are words that are their own stem: no copy at all. */
+        *stem_differs = !entry->stem_is_word;
+        if (entry->stem_is_word)
+            return 0;
+        memcpy(self->form, self->term, length + 1);
         memcpy(self->term, entry->stem, entry->stem_length);
         self->term[entry->stem_length] = '\0';
         *term_length = entry->stem_length;
         return 0;
     }
 
+    *seen = 0;
     analyzer_stem_cache_miss(self);
     entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
     const sb_symbol *stemmed = sb_stemmer_stem(self->stemmer, self->term, (int)length);
@@ -558,7 +573,13 @@ static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut)
         memcpy(entry->word, self->term, length);
         entry->stem_length = (uint8_t)stemmed_length;
         memcpy(entry->stem, stemmed, stemmed_length);
+        entry->stem_is_word = stemmed_length == length && memcmp(stemmed, self->term, length) == 0;
+        entry->emitted = 1;
     }
+    *stem_differs = stemmed_length != length || memcmp(stemmed, self->term, length) != 0;
+    if (!*stem_differs)
+        return 0;
+    memcpy(self->form, self->term, length + 1);
     memcpy(self->term, stemmed, stemmed_length);
     self->term[stemmed_length] = '\0';
     *term_length = stemmed_length;
@@ -594,12 +615,14 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
 
     const uint8_t *form = self->term;
     size_t form_length = term_length;
+    int form_seen = 0;
     if (pass->stem && !(word_flags & WORD_NO_STEM)) {
-        memcpy(self->form, self->term, term_length + 1);
-        form = self->form;
-        int status = analyzer_stem(self, &term_length, &cut);
+        int stem_differs = 0;
+        int status = analyzer_stem(self, &term_length, &cut, &stem_differs, &form_seen);
         if (status != 0)
             return status;
+        if (stem_differs)
+            form = self->form;
     }
 
     if (cut)
@@ -609,6 +632,7 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
         .term_length = term_length,
         .form = (const char *)form,
         .form_length = form_length,
+        .form_seen = form_seen,
         .position = pass->position,
         .start = start,
         .end = end,

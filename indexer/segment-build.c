@@ -74,11 +74,11 @@ static size_t make_key(uint8_t *key, int title_field, const analyzer_token *toke
 }
 
 /* Whether the token's word as written is not its term (what SURFACE
- * records). */
+ * records): the analyzer points form at term exactly when they are
+ * equal. */
 static int form_differs(const analyzer_token *token)
 {
-    return token->form_length != token->term_length
-           || memcmp(token->form, token->term, token->term_length) != 0;
+    return token->form != token->term;
 }
 
 /* The key of the token's word as written (--exact-forms). */
@@ -155,7 +155,12 @@ void segment_build_stage_free(segment_build_stage *stage)
 static int record_term(void *context, const analyzer_token *token)
 {
     segment_build_stage *stage = context;
-    if (form_differs(token)) {
+    /* A form the stage's analyzer emitted before is already in an earlier
+     * record of this build (the stage and its analyzer serve one build,
+     * and every document it prepares is inverted in order, or the build
+     * fails), so it is recorded only the first time: SURFACE is the set of
+     * distinct forms, and most tokens are repeats. */
+    if (form_differs(token) && !token->form_seen) {
         uint8_t head[2] = {0, (uint8_t)token->form_length};
         buffer_append(stage->out, head, 2);
         buffer_append(stage->out, token->form, token->form_length);
