@@ -666,6 +666,24 @@ static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first
         flags |= WORD_NO_STEM;
 
     while (end < length) {
+        /* ASCII letters and digits make most of every word: taken here
+         * without decoding or classifying, exactly as the general path
+         * below would take them (an ASCII byte is one character, of its
+         * ascii_class, never a mark and never non-ASCII). */
+        uint8_t byte = text[end];
+        if (byte < 0x80 && ascii_class[byte] == CLASS_LETTER) {
+            last = CLASS_LETTER;
+            end++;
+            continue;
+        }
+        if (byte < 0x80 && ascii_class[byte] == CLASS_DIGIT) {
+            flags |= WORD_NO_STEM;
+            last = CLASS_DIGIT;
+            end++;
+            continue;
+        }
+        if (byte < 0x80 && ascii_class[byte] == CLASS_SEPARATOR)
+            break;
         int32_t cp;
         size_t size = analyzer_decode(text, length, end, &cp);
         if (cp < 0)
