@@ -63,6 +63,8 @@ static const unsigned char ascii_class[128] = {
 /* Code points of scratch allocated up front, enough for most words. */
 #define SCRATCH_INITIAL 1024
 
+_Static_assert(ANALYZER_MAX_TERM_BYTES % 8 == 0, "analyzer_fold_ascii writes whole windows");
+
 /* Snowball stemming costs several times the rest of the analysis, while
  * word frequencies are so skewed that a table of recent stems answers
  * most words.  Direct-mapped: a colliding word replaces the entry.  32768
@@ -586,6 +588,35 @@ static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, i
     return 0;
 }
 
+/* Lower-case the ASCII word[0, length) into term.  Eight bytes at a time
+ * while eight can be read (`readable` bytes from word): every token goes
+ * through here.  A window may run past the word; the bytes past it are
+ * folded too (whatever they are) and land past term[length], which the
+ * caller ends with a NUL: term has room for ANALYZER_MAX_TERM_BYTES
+ * rounded up to eight. */
+static void analyzer_fold_ascii(uint8_t *term, const uint8_t *word, size_t length,
+                                size_t readable)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    size_t k = 0;
+    for (; k < length && k + 8 <= readable; k += 8) {
+        uint64_t bytes;
+        memcpy(&bytes, word + k, 8);
+        /* on the low seven bits of each byte, so no sum carries into the
+         * next byte: the top bit says >= 'A', then > 'Z' */
+        uint64_t low = bytes & ones * 0x7F;
+        uint64_t at_least_a = low + ones * (0x80 - 'A');
+        uint64_t past_z = low + ones * (0x80 - 'Z' - 1);
+        uint64_t upper = at_least_a & ~past_z & ~bytes & ones * 0x80;
+        bytes |= upper >> 2; /* 0x80 >> 2 = 0x20, 'a' - 'A' */
+        memcpy(term + k, &bytes, 8);
+    }
+    for (; k < length; k++) {
+        uint8_t byte = word[k];
+        term[k] = (byte >= 'A' && byte <= 'Z') ? (uint8_t)(byte + ('a' - 'A')) : byte;
+    }
+}
+
 /* Turn the source word text[start, end) into a term and emit it. */
 static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, unsigned word_flags)
 {
@@ -606,10 +637,7 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     } else {
         cut = length > ANALYZER_MAX_TERM_BYTES;
         term_length = cut ? ANALYZER_MAX_TERM_BYTES : length;
-        for (size_t k = 0; k < term_length; k++) {
-            uint8_t byte = word[k];
-            self->term[k] = (byte >= 'A' && byte <= 'Z') ? (uint8_t)(byte + ('a' - 'A')) : byte;
-        }
+        analyzer_fold_ascii(self->term, word, term_length, pass->length - start);
         self->term[term_length] = '\0';
     }
 
@@ -770,14 +798,19 @@ int analyzer_run(analyzer *self, const char *text, size_t length, uint32_t first
             i++;
             continue;
         }
-        int32_t cp;
-        size_t size = analyzer_decode(pass.text, length, i, &cp);
-        if (cp < 0) {
-            analyzer_note_invalid(&pass, i);
-            i += size;
-            continue;
+        int32_t cp = byte;
+        size_t size = 1;
+        if (byte >= 0x80) {
+            size = analyzer_decode(pass.text, length, i, &cp);
+            if (cp < 0) {
+                analyzer_note_invalid(&pass, i);
+                i += size;
+                continue;
+            }
         }
-        enum char_class class = analyzer_classify(cp);
+        /* an ASCII byte here starts a word: its class without the call */
+        enum char_class class = byte < 0x80 ? (enum char_class)ascii_class[byte]
+                                            : analyzer_classify(cp);
         size_t end;
         unsigned word_flags;
         if (CLASS_WORD_START(class)) {
