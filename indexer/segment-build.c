@@ -116,7 +116,8 @@ static int emit_term(void *context, const analyzer_token *token)
  *                            u32 position, u32 hash)
  * in the order the analyzer emitted the terms (title first); the hash is
  * the key's inverter_hash, computed on the analysis thread; the word as
- * written comes before a key when stemming changed it. */
+ * written comes before a key when stemming changed it, the first time the
+ * stage's analyzer emits it (record_term). */
 typedef struct analysed_head {
     uint32_t title_length, body_length;
     analyzer_counts counts;
