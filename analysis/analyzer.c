@@ -63,6 +63,8 @@ static const unsigned char ascii_class[128] = {
 /* Code points of scratch allocated up front, enough for most words. */
 #define SCRATCH_INITIAL 1024
 
+_Static_assert(ANALYZER_MAX_TERM_BYTES % 8 == 0, "analyzer_fold_ascii writes whole windows");
+
 /* Snowball stemming costs several times the rest of the analysis, while
  * word frequencies are so skewed that a table of recent stems answers
  * most words.  Direct-mapped: a colliding word replaces the entry.  32768
@@ -82,6 +84,8 @@ static const unsigned char ascii_class[128] = {
 typedef struct stem_cache_entry {
     uint8_t word_length; /* 0 = empty slot */
     uint8_t stem_length;
+    uint8_t stem_is_word; /* the stem equals the word: nothing to copy on a hit */
+    uint8_t emitted;      /* a token of this word was emitted (analyzer_token.form_seen) */
     uint8_t word[ANALYZER_MAX_TERM_BYTES];
     uint8_t stem[ANALYZER_MAX_TERM_BYTES];
 } stem_cache_entry;
@@ -530,18 +534,31 @@ static void analyzer_stem_cache_miss(analyzer_worker *self)
 }
 
 /* Replace the term in self->term by its stem; *cut is set if the stem had
- * to be shortened.  Returns 0 or COPS_ENOMEM. */
-static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut)
+ * to be shortened.  When the stem differs from the word, self->form
+ * receives the word and *stem_differs is 1; otherwise self->term is left
+ * as it is.  *seen is 1 when a token of this word was emitted before (a
+ * hit on an entry already emitted; analyzer_token.form_seen).  Returns 0
+ * or COPS_ENOMEM. */
+static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, int *stem_differs,
+                         int *seen)
 {
     size_t length = *term_length;
     stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
     if (entry->word_length == length && memcmp(entry->word, self->term, length) == 0) {
+        *seen = entry->emitted;
+        entry->emitted = 1;
+        /* Most hits are words that are their own stem: no copy at all. */
+        *stem_differs = !entry->stem_is_word;
+        if (entry->stem_is_word)
+            return 0;
+        memcpy(self->form, self->term, length + 1);
         memcpy(self->term, entry->stem, entry->stem_length);
         self->term[entry->stem_length] = '\0';
         *term_length = entry->stem_length;
         return 0;
     }
 
+    *seen = 0;
     analyzer_stem_cache_miss(self);
     entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
     const sb_symbol *stemmed = sb_stemmer_stem(self->stemmer, self->term, (int)length);
@@ -558,11 +575,46 @@ static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut)
         memcpy(entry->word, self->term, length);
         entry->stem_length = (uint8_t)stemmed_length;
         memcpy(entry->stem, stemmed, stemmed_length);
+        entry->stem_is_word = stemmed_length == length && memcmp(stemmed, self->term, length) == 0;
+        entry->emitted = 1;
     }
+    *stem_differs = stemmed_length != length || memcmp(stemmed, self->term, length) != 0;
+    if (!*stem_differs)
+        return 0;
+    memcpy(self->form, self->term, length + 1);
     memcpy(self->term, stemmed, stemmed_length);
     self->term[stemmed_length] = '\0';
     *term_length = stemmed_length;
     return 0;
+}
+
+/* Lower-case the ASCII word[0, length) into term.  Eight bytes at a time
+ * while eight can be read (`readable` bytes from word): every token goes
+ * through here.  A window may run past the word; the bytes past it are
+ * folded too (whatever they are) and land past term[length], which the
+ * caller ends with a NUL: term has room for ANALYZER_MAX_TERM_BYTES
+ * rounded up to eight. */
+static void analyzer_fold_ascii(uint8_t *term, const uint8_t *word, size_t length,
+                                size_t readable)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    size_t k = 0;
+    for (; k < length && k + 8 <= readable; k += 8) {
+        uint64_t bytes;
+        memcpy(&bytes, word + k, 8);
+        /* on the low seven bits of each byte, so no sum carries into the
+         * next byte: the top bit says >= 'A', then > 'Z' */
+        uint64_t low = bytes & ones * 0x7F;
+        uint64_t at_least_a = low + ones * (0x80 - 'A');
+        uint64_t past_z = low + ones * (0x80 - 'Z' - 1);
+        uint64_t upper = at_least_a & ~past_z & ~bytes & ones * 0x80;
+        bytes |= upper >> 2; /* 0x80 >> 2 = 0x20, 'a' - 'A' */
+        memcpy(term + k, &bytes, 8);
+    }
+    for (; k < length; k++) {
+        uint8_t byte = word[k];
+        term[k] = (byte >= 'A' && byte <= 'Z') ? (uint8_t)(byte + ('a' - 'A')) : byte;
+    }
 }
 
 /* Turn the source word text[start, end) into a term and emit it. */
@@ -585,21 +637,20 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     } else {
         cut = length > ANALYZER_MAX_TERM_BYTES;
         term_length = cut ? ANALYZER_MAX_TERM_BYTES : length;
-        for (size_t k = 0; k < term_length; k++) {
-            uint8_t byte = word[k];
-            self->term[k] = (byte >= 'A' && byte <= 'Z') ? (uint8_t)(byte + ('a' - 'A')) : byte;
-        }
+        analyzer_fold_ascii(self->term, word, term_length, pass->length - start);
         self->term[term_length] = '\0';
     }
 
     const uint8_t *form = self->term;
     size_t form_length = term_length;
+    int form_seen = 0;
     if (pass->stem && !(word_flags & WORD_NO_STEM)) {
-        memcpy(self->form, self->term, term_length + 1);
-        form = self->form;
-        int status = analyzer_stem(self, &term_length, &cut);
+        int stem_differs = 0;
+        int status = analyzer_stem(self, &term_length, &cut, &stem_differs, &form_seen);
         if (status != 0)
             return status;
+        if (stem_differs)
+            form = self->form;
     }
 
     if (cut)
@@ -609,6 +660,7 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
         .term_length = term_length,
         .form = (const char *)form,
         .form_length = form_length,
+        .form_seen = form_seen,
         .position = pass->position,
         .start = start,
         .end = end,
@@ -642,6 +694,24 @@ static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first
         flags |= WORD_NO_STEM;
 
     while (end < length) {
+        /* ASCII letters and digits make most of every word: taken here
+         * without decoding or classifying, exactly as the general path
+         * below would take them (an ASCII byte is one character, of its
+         * ascii_class, never a mark and never non-ASCII). */
+        uint8_t byte = text[end];
+        if (byte < 0x80 && ascii_class[byte] == CLASS_LETTER) {
+            last = CLASS_LETTER;
+            end++;
+            continue;
+        }
+        if (byte < 0x80 && ascii_class[byte] == CLASS_DIGIT) {
+            flags |= WORD_NO_STEM;
+            last = CLASS_DIGIT;
+            end++;
+            continue;
+        }
+        if (byte < 0x80 && ascii_class[byte] == CLASS_SEPARATOR)
+            break;
         int32_t cp;
         size_t size = analyzer_decode(text, length, end, &cp);
         if (cp < 0)
@@ -728,14 +798,19 @@ int analyzer_run(analyzer *self, const char *text, size_t length, uint32_t first
             i++;
             continue;
         }
-        int32_t cp;
-        size_t size = analyzer_decode(pass.text, length, i, &cp);
-        if (cp < 0) {
-            analyzer_note_invalid(&pass, i);
-            i += size;
-            continue;
+        int32_t cp = byte;
+        size_t size = 1;
+        if (byte >= 0x80) {
+            size = analyzer_decode(pass.text, length, i, &cp);
+            if (cp < 0) {
+                analyzer_note_invalid(&pass, i);
+                i += size;
+                continue;
+            }
         }
-        enum char_class class = analyzer_classify(cp);
+        /* an ASCII byte here starts a word: its class without the call */
+        enum char_class class = byte < 0x80 ? (enum char_class)ascii_class[byte]
+                                            : analyzer_classify(cp);
         size_t end;
         unsigned word_flags;
         if (CLASS_WORD_START(class)) {

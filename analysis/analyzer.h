@@ -68,9 +68,17 @@ void analyzer_free(analyzer *analyzer);
 typedef struct analyzer_token {
     const char *term;    /* NUL-terminated term; borrowed, valid only during the emit call */
     size_t term_length;  /* bytes, <= ANALYZER_MAX_TERM_BYTES */
-    const char *form;    /* the word normalised but not stemmed (== term when not stemming);
-                          * NUL-terminated, borrowed like term */
+    const char *form;    /* the word normalised but not stemmed; NUL-terminated, borrowed
+                          * like term; the same pointer as term when the word is its own
+                          * term (not stemming, or the stem is the word), a different one
+                          * otherwise, so a pointer comparison tells them apart */
     size_t form_length;
+    int form_seen;       /* 1: this analyzer emitted a token of this same word (so the
+                          * same form and term) before, in this run or an earlier one.
+                          * 0 says nothing (a word met again after the stem cache
+                          * forgot it is 0 again); always 0 for words not stemmed.
+                          * Lets a caller collecting the distinct (form, term) pairs of
+                          * everything an analyzer emits skip the repeats. */
     uint32_t position;   /* word position in the document */
     size_t start;        /* byte range [start, end) of the source word in the input */
     size_t end;

@@ -74,11 +74,11 @@ static size_t make_key(uint8_t *key, int title_field, const analyzer_token *toke
 }
 
 /* Whether the token's word as written is not its term (what SURFACE
- * records). */
+ * records): the analyzer points form at term exactly when they are
+ * equal. */
 static int form_differs(const analyzer_token *token)
 {
-    return token->form_length != token->term_length
-           || memcmp(token->form, token->term, token->term_length) != 0;
+    return token->form != token->term;
 }
 
 /* The key of the token's word as written (--exact-forms). */
@@ -116,7 +116,8 @@ static int emit_term(void *context, const analyzer_token *token)
  *                            u32 position, u32 hash)
  * in the order the analyzer emitted the terms (title first); the hash is
  * the key's inverter_hash, computed on the analysis thread; the word as
- * written comes before a key when stemming changed it. */
+ * written comes before a key when stemming changed it, the first time the
+ * stage's analyzer emits it (record_term). */
 typedef struct analysed_head {
     uint32_t title_length, body_length;
     analyzer_counts counts;
@@ -152,26 +153,43 @@ void segment_build_stage_free(segment_build_stage *stage)
     }
 }
 
+/* The most one token records: its word as written, its key and its exact
+ * key (SEGMENT_MAX_KEY_BYTES bounds both keys). */
+#define RECORD_MAX_BYTES (2 + ANALYZER_MAX_TERM_BYTES + 2 * (1 + SEGMENT_MAX_KEY_BYTES + 8))
+
 static int record_term(void *context, const analyzer_token *token)
 {
     segment_build_stage *stage = context;
-    if (form_differs(token)) {
-        uint8_t head[2] = {0, (uint8_t)token->form_length};
-        buffer_append(stage->out, head, 2);
-        buffer_append(stage->out, token->form, token->form_length);
+    byte_buffer *out = stage->out;
+    /* One reservation, then the bytes written in place: this runs for
+     * every token, and appending piece by piece cost more than the rest
+     * of the recording. */
+    if (buffer_reserve(out, RECORD_MAX_BYTES) != 0)
+        return COPS_ENOMEM;
+    uint8_t *at = out->data + out->length;
+    /* A form the stage's analyzer emitted before is already in an earlier
+     * record of this build (the stage and its analyzer serve one build,
+     * and every document it prepares is inverted in order, or the build
+     * fails), so it is recorded only the first time: SURFACE is the set of
+     * distinct forms, and most tokens are repeats. */
+    if (form_differs(token) && !token->form_seen) {
+        at[0] = 0;
+        at[1] = (uint8_t)token->form_length;
+        memcpy(at + 2, token->form, token->form_length);
+        at += 2 + token->form_length;
     }
-    uint8_t record[1 + SEGMENT_MAX_KEY_BYTES + 8];
     for (int exact = 0; exact <= stage->exact_forms; exact++) {
         /* the term (right after its word as written, if recorded), then
          * the word as written as a key of its own (--exact-forms) */
-        size_t length = exact ? make_exact_key(record + 1, stage->title_field, token)
-                              : make_key(record + 1, stage->title_field, token);
-        record[0] = (uint8_t)length;
-        uint32_t hash = inverter_hash(record + 1, length);
-        memcpy(record + 1 + length, &token->position, 4);
-        memcpy(record + 1 + length + 4, &hash, 4);
-        buffer_append(stage->out, record, 1 + length + 8);
+        size_t length = exact ? make_exact_key(at + 1, stage->title_field, token)
+                              : make_key(at + 1, stage->title_field, token);
+        at[0] = (uint8_t)length;
+        uint32_t hash = inverter_hash(at + 1, length);
+        memcpy(at + 1 + length, &token->position, 4);
+        memcpy(at + 1 + length + 4, &hash, 4);
+        at += 1 + length + 8;
     }
+    out->length = (size_t)(at - out->data);
     return 0;
 }
 

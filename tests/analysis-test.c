@@ -721,3 +721,143 @@ Test(analyzer, random_bytes_are_harmless)
     analyzer_free(analyzers[0]);
     analyzer_free(analyzers[1]);
 }
+
+/* ------------------------------------------- words as written, repeats */
+
+typedef struct form_seen_token {
+    char term[ANALYZER_MAX_TERM_BYTES + 1];
+    char form[ANALYZER_MAX_TERM_BYTES + 1];
+    int form_is_term; /* the same pointer */
+    int form_seen;
+} form_seen_token;
+
+typedef struct form_collector {
+    form_seen_token tokens[16];
+    size_t count;
+} form_collector;
+
+static int collect_forms(void *context, const analyzer_token *token)
+{
+    form_collector *sink = context;
+    cr_assert_lt(sink->count, 16);
+    form_seen_token *kept = &sink->tokens[sink->count++];
+    memcpy(kept->term, token->term, token->term_length + 1);
+    memcpy(kept->form, token->form, token->form_length + 1);
+    kept->form_is_term = token->form == token->term;
+    kept->form_seen = token->form_seen;
+    /* the pointer says exactly whether the bytes differ */
+    cr_assert_eq(kept->form_is_term, strcmp(kept->term, kept->form) == 0, "%s / %s",
+                 kept->term, kept->form);
+    return 0;
+}
+
+static void expect_form(const form_seen_token *token, const char *term, const char *form,
+                        int seen)
+{
+    cr_expect_str_eq(token->term, term);
+    cr_expect_str_eq(token->form, form);
+    cr_expect_eq(token->form_seen, seen, "%s (%s): form_seen %d", form, term, token->form_seen);
+}
+
+Test(analyzer, forms_point_at_terms_and_repeats_are_seen)
+{
+    analyzer *english = make_analyzer("english", 1);
+    form_collector sink = {.count = 0};
+    const char *text = "Studies study Studies running run 42 Studies";
+    cr_assert_eq(analyzer_run(english, text, strlen(text), 0, 0, collect_forms, &sink, NULL, NULL),
+                 0);
+    cr_assert_eq(sink.count, 7);
+    expect_form(&sink.tokens[0], "studi", "studies", 0);
+    expect_form(&sink.tokens[1], "studi", "study", 0);
+    expect_form(&sink.tokens[2], "studi", "studies", 1);
+    expect_form(&sink.tokens[3], "run", "running", 0);
+    expect_form(&sink.tokens[4], "run", "run", 0);
+    cr_expect(sink.tokens[4].form_is_term, "a word that is its own stem: form == term");
+    expect_form(&sink.tokens[5], "42", "42", 0); /* not stemmed: never seen */
+    expect_form(&sink.tokens[6], "studi", "studies", 1);
+
+    /* A later run of the same analyzer remembers what it emitted. */
+    sink.count = 0;
+    text = "run STUDIES 42 running";
+    cr_assert_eq(analyzer_run(english, text, strlen(text), 0, 0, collect_forms, &sink, NULL, NULL),
+                 0);
+    cr_assert_eq(sink.count, 4);
+    expect_form(&sink.tokens[0], "run", "run", 1);
+    expect_form(&sink.tokens[1], "studi", "studies", 1);
+    expect_form(&sink.tokens[2], "42", "42", 0);
+    expect_form(&sink.tokens[3], "run", "running", 1);
+    analyzer_free(english);
+
+    /* Without stemming the form is the term and nothing is reported seen. */
+    analyzer *plain = make_analyzer("english", 0);
+    sink.count = 0;
+    text = "Studies studies";
+    cr_assert_eq(analyzer_run(plain, text, strlen(text), 0, 0, collect_forms, &sink, NULL, NULL), 0);
+    cr_assert_eq(sink.count, 2);
+    for (size_t i = 0; i < 2; i++) {
+        expect_form(&sink.tokens[i], "studies", "studies", 0);
+        cr_expect(sink.tokens[i].form_is_term);
+    }
+    analyzer_free(plain);
+}
+
+/* Every ASCII word's term is its bytes lower-cased (cut at the bound),
+ * whatever its length and whatever follows it: words of 1-80 letters and
+ * digits of mixed case, ending anywhere relative to the end of the text,
+ * followed by ASCII or non-ASCII separators. */
+typedef struct fold_check {
+    const char *text;
+    size_t count;
+} fold_check;
+
+static int check_folded(void *context, const analyzer_token *token)
+{
+    fold_check *check = context;
+    size_t length = token->end - token->start;
+    size_t expected = length < ANALYZER_MAX_TERM_BYTES ? length : ANALYZER_MAX_TERM_BYTES;
+    cr_assert_eq(token->term_length, expected);
+    for (size_t k = 0; k < expected; k++) {
+        char byte = check->text[token->start + k];
+        char lower = byte >= 'A' && byte <= 'Z' ? (char)(byte + ('a' - 'A')) : byte;
+        cr_assert_eq(token->term[k], lower, "byte %zu of the word at %zu", k, token->start);
+    }
+    check->count++;
+    return 0;
+}
+
+Test(analyzer, ascii_words_fold_whatever_their_length)
+{
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char *const separators[] = {" ", "@", "[", "`", "{", "\xe2\x80\x94", "\xc2\xa0",
+                                             "\xff", "-"};
+    analyzer *plain = make_analyzer("english", 0);
+    char *text = malloc(4096);
+    cr_assert_not_null(text);
+    uint64_t state = 12345;
+    for (int round = 0; round < 500; round++) {
+        size_t length = 0, words = 0;
+        while (length < 3900) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            size_t word_length = 1 + (size_t)(state >> 33) % 80;
+            for (size_t k = 0; k < word_length; k++) {
+                state = state * 6364136223846793005u + 1442695040888963407u;
+                text[length++] = letters[(state >> 33) % (sizeof letters - 1)];
+            }
+            words++;
+            const char *separator = separators[(state >> 20) % 9];
+            memcpy(text + length, separator, strlen(separator));
+            length += strlen(separator);
+        }
+        /* end the text inside a word sometimes */
+        size_t cut_to = length - (size_t)(state >> 40) % 12;
+        char *exact = malloc(cut_to); /* no byte after the text to read */
+        cr_assert_not_null(exact);
+        memcpy(exact, text, cut_to);
+        fold_check check = {exact, 0};
+        cr_assert_eq(analyzer_run(plain, exact, cut_to, 0, 0, check_folded, &check, NULL, NULL), 0);
+        cr_assert_geq(check.count, words - 1);
+        free(exact);
+    }
+    free(text);
+    analyzer_free(plain);
+}
