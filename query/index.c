@@ -18,6 +18,25 @@
 
 /* Open the segments named by the manifest.  COPS_ENOINDEX from a segment
  * means a writer committed and removed it between our two reads. */
+/* The collection statistics count live documents only: take the lengths
+ * of `seg`'s deleted documents off the totals.  The bitmap is walked a
+ * byte at a time (a document at a time cost 600,000 instructions of every
+ * one-shot query on wiki-dev's 41,247 documents). */
+static void subtract_deleted_lengths(segment *seg, const deletions *deleted,
+                                     uint64_t *body_tokens, uint64_t *title_tokens)
+{
+    size_t bytes = ((size_t)deleted->documents + 7) / 8;
+    for (size_t byte = 0; deleted->bits && byte < bytes; byte++) {
+        for (unsigned bits = deleted->bits[byte]; bits; bits &= bits - 1) {
+            uint32_t doc = (uint32_t)(byte * 8 + (size_t)__builtin_ctz(bits));
+            if (doc < deleted->documents) {
+                *body_tokens -= segment_body_length(seg, doc);
+                *title_tokens -= segment_title_length(seg, doc);
+            }
+        }
+    }
+}
+
 static int open_segments(cops_index *index, const char *index_dir, cops_error *err)
 {
     uint64_t body_tokens = 0, title_tokens = 0, stored = 0;
@@ -53,12 +72,7 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
                 return error_set(err, COPS_ECORRUPT, "%s: damaged index: %s marks %u documents, "
                                  "the manifest says %llu", index_dir, listed->deletions,
                                  index->deleted[i].deleted, (unsigned long long)listed->deleted);
-            /* the collection statistics count live documents only */
-            for (uint32_t doc = 0; doc < meta->documents; doc++)
-                if (deletions_test(&index->deleted[i], doc)) {
-                    body_tokens -= segment_body_length(seg, doc);
-                    title_tokens -= segment_title_length(seg, doc);
-                }
+            subtract_deleted_lengths(seg, &index->deleted[i], &body_tokens, &title_tokens);
             index->has_deletions |= index->deleted[i].deleted > 0;
         }
         index->documents += meta->documents - index->deleted[i].deleted;
