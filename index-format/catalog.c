@@ -948,6 +948,13 @@ uint32_t deletions_next(const deletions *d, uint32_t doc)
     while (byte == 0) {
         if (++at >= bytes)
             return d->documents;
+        /* zero bytes eight at a time: testing every document cost 600,000
+         * instructions of each one-shot query on wiki-dev (8 deleted) */
+        uint64_t word;
+        while (at + 8 <= bytes && (memcpy(&word, d->bits + at, 8), word == 0))
+            at += 8;
+        if (at >= bytes)
+            return d->documents;
         byte = d->bits[at];
     }
     uint32_t found = (uint32_t)(at * 8) + (uint32_t)__builtin_ctz(byte);

@@ -188,10 +188,12 @@ typedef struct segment_document {
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err);
 /* The same with at most `max_text` bytes of the text (cut anywhere, even
- * inside a character): only the start of the block is inflated, so the
- * memory and time are bounded by `max_text` and the block's 16 KiB of
- * other documents.  The block's CRC is still checked (over the compressed
- * bytes, which are mapped, not copied). */
+ * inside a character).  A block of at most 64 KiB (every block but those
+ * ending with a big document) is inflated whole, in one call; a bigger one
+ * only as far as needed, so the memory and time are bounded by 64 KiB,
+ * `max_text` and the block's 16 KiB of other documents.  The block's CRC
+ * is still checked (over the compressed bytes, which are mapped, not
+ * copied). */
 int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                                  segment_document *out, cops_error *err);
 void segment_document_free(segment_document *document);

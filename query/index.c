@@ -21,6 +21,18 @@
 
 /* Open the segments named by the manifest.  COPS_ENOINDEX from a segment
  * means a writer committed and removed it between our two reads. */
+/* The collection statistics count live documents only: take the lengths
+ * of `seg`'s deleted documents off the totals. */
+static void subtract_deleted_lengths(segment *seg, const deletions *deleted,
+                                     uint64_t *body_tokens, uint64_t *title_tokens)
+{
+    for (uint32_t doc = deletions_next(deleted, 0); doc < deleted->documents;
+         doc = deletions_next(deleted, doc + 1)) {
+        *body_tokens -= segment_body_length(seg, doc);
+        *title_tokens -= segment_title_length(seg, doc);
+    }
+}
+
 static int open_segments(cops_index *index, const char *index_dir, cops_error *err)
 {
     uint64_t body_tokens = 0, title_tokens = 0, stored = 0;
@@ -56,13 +68,7 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
                 return error_set(err, COPS_ECORRUPT, "%s: damaged index: %s marks %u documents, "
                                  "the manifest says %llu", index_dir, listed->deletions,
                                  index->deleted[i].deleted, (unsigned long long)listed->deleted);
-            /* the collection statistics count live documents only */
-            const deletions *deleted = &index->deleted[i];
-            for (uint32_t doc = deletions_next(deleted, 0); doc < deleted->documents;
-                 doc = deletions_next(deleted, doc + 1)) {
-                body_tokens -= segment_body_length(seg, doc);
-                title_tokens -= segment_title_length(seg, doc);
-            }
+            subtract_deleted_lengths(seg, &index->deleted[i], &body_tokens, &title_tokens);
             index->has_deletions |= index->deleted[i].deleted > 0;
         }
         index->documents += meta->documents - index->deleted[i].deleted;
@@ -337,21 +343,20 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
         df += term.df;
         if (index->deleted[i].deleted == 0)
             continue;
-        /* postings of deleted documents do not count: each deleted
-         * document is looked up in the list (whole blocks skipped), as
-         * there are usually far fewer of them than postings */
+        /* postings of deleted documents do not count: look each deleted
+         * document up when they are fewer than the postings (skipping
+         * blocks), else test each posting */
+        const deletions *deleted = &index->deleted[i];
         postings_cursor cursor;
         postings_open(&cursor, index->segments[i], &term);
-        const deletions *deleted = &index->deleted[i];
-        for (uint32_t doc = cursor.doc; doc != POSTINGS_END;) {
-            uint32_t next_deleted = deletions_next(deleted, doc);
-            if (next_deleted >= deleted->documents)
-                break;
-            doc = postings_next_geq(&cursor, next_deleted);
-            if (doc == next_deleted) {
-                df--;
-                doc = postings_next(&cursor);
-            }
+        if (deleted->deleted < term.df) {
+            for (uint32_t doc = deletions_next(deleted, 0);
+                 doc < deleted->documents && cursor.doc != POSTINGS_END;
+                 doc = deletions_next(deleted, doc + 1))
+                df -= postings_next_geq(&cursor, doc) == doc;
+        } else {
+            for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor))
+                df -= deletions_test(deleted, doc);
         }
         int damaged = segment_damage(index->segments[i], err);
         if (damaged)

@@ -39,8 +39,20 @@ typedef struct occurrence {
     int dropped;             /* under NEAR, without its partners near */
 } occurrence;
 
+/* Where the terms of one kind (snippet_term.is_prefix) are in
+ * snippet_plan.sorted, which is ordered by kind first, and their shortest
+ * and longest text: a word is looked up only among the terms of a kind
+ * that has some, and a prefix only at lengths that some prefix has (on
+ * wiki-dev two thirds of a snippet's instructions were binary searches
+ * for prefixes of every length of every word, in plans with no prefix). */
+typedef struct term_kind {
+    size_t first, count;
+    size_t shortest, longest;
+} term_kind;
+
 typedef struct scan {
     const snippet_plan *plan;
+    term_kind kinds[SNIPPET_EXACT + 1];
     size_t offset;           /* of the chunk being analysed, in the text */
     size_t next_at;          /* where the scan goes on (a chunk boundary) */
     uint32_t next_position;  /* the position of the next word there */
@@ -68,19 +80,41 @@ static int compare_term_to(const snippet_term *t, int is_prefix, const char *tex
     return order != 0 ? order : (t->length > length) - (t->length < length);
 }
 
-/* The index of the term (is_prefix, text), or -1. */
-static long find_term(const snippet_plan *plan, int is_prefix, const char *text, size_t length)
+/* s->kinds from s->plan. */
+static void find_kinds(scan *s)
 {
-    size_t low = 0, high = plan->term_count;
+    for (size_t i = 0; i < s->plan->term_count; i++) {
+        const snippet_term *t = &s->plan->sorted[i];
+        term_kind *kind = &s->kinds[t->is_prefix];
+        if (kind->count++ == 0) {
+            kind->first = i;
+            kind->shortest = kind->longest = t->length;
+        }
+        if (t->length < kind->shortest)
+            kind->shortest = t->length;
+        if (t->length > kind->longest)
+            kind->longest = t->length;
+    }
+}
+
+/* The index of the term (is_prefix, text), or -1. */
+static long find_term(const scan *s, int is_prefix, const char *text, size_t length)
+{
+    const term_kind *kind = &s->kinds[is_prefix];
+    if (kind->count == 0 || length < kind->shortest || length > kind->longest)
+        return -1;
+    const snippet_term *sorted = s->plan->sorted;
+    size_t low = kind->first, high = kind->first + kind->count;
     while (low < high) {
         size_t mid = low + (high - low) / 2;
-        if (compare_term_to(&plan->sorted[mid], is_prefix, text, length) < 0)
+        if (compare_term_to(&sorted[mid], is_prefix, text, length) < 0)
             low = mid + 1;
         else
             high = mid;
     }
-    if (low < plan->term_count && compare_term_to(&plan->sorted[low], is_prefix, text, length) == 0)
-        return (long)plan->sorted[low].index;
+    if (low < kind->first + kind->count
+        && compare_term_to(&sorted[low], is_prefix, text, length) == 0)
+        return (long)sorted[low].index;
     return -1;
 }
 
@@ -98,20 +132,24 @@ static int collect_match(void *context, const analyzer_token *token)
 {
     scan *s = context;
     match m = {token->start + s->offset, token->end + s->offset, token->position, 0, {0}};
-    long found = find_term(s->plan, SNIPPET_WORD, token->term, token->term_length);
+    long found = find_term(s, SNIPPET_WORD, token->term, token->term_length);
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
-    if ((found = find_term(s->plan, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
+    if ((found = find_term(s, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
         add_match_term(&m, (size_t)found);
     /* the prefixes the word starts with, as its term or as written, and
      * the prefixes whose stem it has (lower.h, "Prefixes") */
-    if ((found = find_term(s->plan, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)
+    if ((found = find_term(s, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)
         add_match_term(&m, (size_t)found);
-    for (size_t l = 1; l <= token->term_length && m.term_count < MATCH_MAX_TERMS; l++)
-        if ((found = find_term(s->plan, SNIPPET_PREFIX, token->term, l)) >= 0)
+    const term_kind *prefixes = &s->kinds[SNIPPET_PREFIX];
+    size_t shortest = prefixes->shortest > 1 ? prefixes->shortest : 1;
+    for (size_t l = shortest; prefixes->count && l <= token->term_length
+                              && l <= prefixes->longest && m.term_count < MATCH_MAX_TERMS; l++)
+        if ((found = find_term(s, SNIPPET_PREFIX, token->term, l)) >= 0)
             add_match_term(&m, (size_t)found);
-    for (size_t l = 1; l <= token->form_length && m.term_count < MATCH_MAX_TERMS; l++)
-        if ((found = find_term(s->plan, SNIPPET_PREFIX, token->form, l)) >= 0)
+    for (size_t l = shortest; prefixes->count && l <= token->form_length
+                              && l <= prefixes->longest && m.term_count < MATCH_MAX_TERMS; l++)
+        if ((found = find_term(s, SNIPPET_PREFIX, token->form, l)) >= 0)
             add_match_term(&m, (size_t)found);
     if (m.term_count == 0)
         return 0;
@@ -592,6 +630,7 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
     size_t width = target_chars ? target_chars : SNIPPET_DEFAULT_CHARS;
     scan s = {0};
     s.plan = plan;
+    find_kinds(&s);
     s.first_start = SIZE_MAX;
     s.width = width;
     s.around = width * 8 > SNIPPET_AROUND_BYTES ? width * 8 : SNIPPET_AROUND_BYTES;
@@ -641,6 +680,7 @@ int snippet_highlight(analyzer *text_analyzer, const char *text, size_t length,
     *span_count = 0;
     scan s = {0};
     s.plan = plan;
+    find_kinds(&s);
     s.first_start = SIZE_MAX;
     s.whole = 1;
     if (plan->leaf_count > 0 && scan_text(text_analyzer, text, length, &s) == SIZE_MAX)
