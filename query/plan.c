@@ -17,12 +17,14 @@
 
 typedef struct planner {
     cops_index *index;
+    size_t segment_number;
     segment *seg;
     const lower_plan *plan;
     bm25_params params;
     cops_error *err;
     int rc;
     size_t prefix_terms;         /* expansions of every prefix so far */
+    int counting;                /* no score will be asked (a count): terms unscored */
     double word_factor;          /* the weight of the TERM being planned (lower_node.weight) */
 } planner;
 
@@ -47,9 +49,8 @@ static size_t make_key(uint8_t *key, const char *term, int title)
  * segment known), or a negative status (set in p->rc). */
 static int64_t key_df(planner *p, const uint8_t *key, size_t key_length, const segment_term *term)
 {
-    int64_t df = p->index->segment_count == 1 && !p->index->has_deletions
-                     ? term->df
-                     : index_document_frequency(p->index, key, key_length, p->err);
+    int64_t df = index_document_frequency_known(p->index, key, key_length, p->segment_number,
+                                                term, p->err);
     if (df < 0)
         p->rc = (int)df;
     return df;
@@ -80,7 +81,7 @@ static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_leng
     char label[SEGMENT_MAX_KEY_BYTES + 8];
     snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
              (const char *)key + title);
-    return checked(p, matcher_term(p->seg, term, &scorer, label));
+    return checked(p, matcher_term(p->seg, term, &scorer, !p->counting, label));
 }
 
 static matcher *term_in_field(planner *p, const char *text, int title)
@@ -489,8 +490,8 @@ static const lower_builder native_builder = {
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, matcher **out, cops_error *err)
 {
-    planner p = {index, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
-                 0, 1.0};
+    planner p = {index, segment_number, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
+                 0, options->count_only || options->date_histogram, 1.0};
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");

@@ -20,8 +20,9 @@
 #include "query/matcher.h"
 
 /* Build the matcher of `plan` over segment `segment_number` of `index`
- * (options: k1 and b).  *out (OUT) receives the tree (free with
- * matcher_free).  Fails with COPS_ELIMIT for a prefix expanding beyond its
+ * (options: the scoring parameters; with count_only or date_histogram no
+ * score will be asked, and the terms are planned unscored).  *out (OUT)
+ * receives the tree (free with matcher_free).  Fails with COPS_ELIMIT for a prefix expanding beyond its
  * max_terms or all of them together beyond plan->max_query_prefix_terms
  * (both counted in this segment), COPS_ECORRUPT for damage, COPS_ENOMEM. */
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
