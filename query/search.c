@@ -153,7 +153,7 @@ typedef struct document_visitor {
  * search sums) to each of them in document order, and visit it there. */
 static int visit_documents(cops_index *index, const lower_plan *plan,
                            const feedback_query *expansion, const cops_search_options *options,
-                           const document_visitor *visitor, cops_error *err)
+                           plan_cache *cache, const document_visitor *visitor, cops_error *err)
 {
     size_t count = visitor->count;
     document_visit *order = count ? malloc(count * sizeof *order) : NULL;
@@ -170,7 +170,7 @@ static int visit_documents(cops_index *index, const lower_plan *plan,
         if (order[at].doc >= high)
             continue;
         matcher *m = NULL;
-        rc = feedback_plan_query(index, s, plan, expansion, options, &m, err);
+        rc = feedback_plan_query(index, s, plan, expansion, options, cache, &m, err);
         for (; rc == 0 && at < count && order[at].doc < high; at++) {
             uint32_t local = order[at].doc - low;
             if (matcher_next_geq(m, local) == local)
@@ -199,10 +199,10 @@ static void explain_hit(matcher *m, size_t item, void *context)
 /* The per-term contributions to each hit's score. */
 static int explain_hits(cops_index *index, const lower_plan *plan,
                         const feedback_query *expansion, const cops_search_options *options,
-                        cops_results *results, cops_error *err)
+                        plan_cache *cache, cops_results *results, cops_error *err)
 {
     document_visitor visitor = {results->count, hit_document, explain_hit, results};
-    return visit_documents(index, plan, expansion, options, &visitor, err);
+    return visit_documents(index, plan, expansion, options, cache, &visitor, err);
 }
 
 static uint32_t heap_document(void *context, size_t item)
@@ -223,10 +223,10 @@ static void rescore_hit(matcher *m, size_t item, void *context)
  * scores shown must not depend on how the hits were found. */
 static int rescore_hits(cops_index *index, const lower_plan *plan,
                         const feedback_query *expansion, const cops_search_options *options,
-                        top_heap *heap, cops_error *err)
+                        plan_cache *cache, top_heap *heap, cops_error *err)
 {
     document_visitor visitor = {heap->count, heap_document, rescore_hit, heap};
-    return visit_documents(index, plan, expansion, options, &visitor, err);
+    return visit_documents(index, plan, expansion, options, cache, &visitor, err);
 }
 
 /* The stored text of a hit, read as far as its snippet needs
@@ -525,14 +525,14 @@ static uint64_t count_matches(matcher *m, const deletions *deleted, uint32_t doc
  * (count_apart), its hits' scores then being the pruned search's. */
 static int match_segments(cops_index *index, const lower_plan *plan,
                           const feedback_query *expansion, const cops_search_options *options,
-                          size_t wanted, top_heap *heap, cops_results *results,
-                          int *counted_apart, cops_error *err)
+                          plan_cache *cache, size_t wanted, top_heap *heap,
+                          cops_results *results, int *counted_apart, cops_error *err)
 {
     int rc = 0;
     matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
-        rc = feedback_plan_query(index, s, plan, expansion, options, &m, err);
+        rc = feedback_plan_query(index, s, plan, expansion, options, cache, &m, err);
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
@@ -544,7 +544,7 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             matcher *counter = NULL;
             cops_search_options counting = *options;
             counting.count_only = 1; /* unscored terms (plan.h) */
-            rc = plan_query(index, s, plan, &counting, &counter, err);
+            rc = plan_query(index, s, plan, &counting, cache, &counter, err);
             if (rc != 0) {
                 matcher_free(m);
                 break;
@@ -622,11 +622,12 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     if (rc == 0 && wanted && options->feedback_documents)
         rc = feedback_prepare(index, query, options, &expansion, err);
     int counted_apart = 0;
+    plan_cache words = {0}; /* for the segments planned more than once */
     if (rc == 0)
-        rc = match_segments(index, plan, &expansion, options, wanted, &heap, results,
+        rc = match_segments(index, plan, &expansion, options, &words, wanted, &heap, results,
                             &counted_apart, err);
     if (rc == 0 && counted_apart)
-        rc = rescore_hits(index, plan, &expansion, options, &heap, err);
+        rc = rescore_hits(index, plan, &expansion, options, &words, &heap, err);
     if (rc == 0)
         rc = results_add_notes(results, plan->notes, err);
     if (rc == 0 && options->suggest && !results->suggested) {
@@ -641,10 +642,11 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
             rc = add_native_hit(index, &highlights, results, &heap.items[options->offset + i], err);
     }
     if (rc == 0 && options->explain && results->count > 0)
-        rc = explain_hits(index, plan, &expansion, options, results, err);
+        rc = explain_hits(index, plan, &expansion, options, &words, results, err);
     if (rc == 0)
         results->total_exact = options->exact_total || options->count_only || !wanted;
     lower_plan_free(plan);
+    plan_cache_free(&words);
     free(heap.items);
     snippet_plan_free(&highlights);
     feedback_free(&expansion);
