@@ -1137,7 +1137,10 @@ static int decode_position_marks(postings_cursor *c)
     return 0;
 }
 
-void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
+/* postings_open and postings_open_scoring: `frequencies` says whether
+ * every block's frequencies are decoded with its document numbers. */
+static void open_cursor(postings_cursor *c, segment *seg, const segment_term *term,
+                        int frequencies)
 {
     c->skip = NULL;
     c->block_count = 0;
@@ -1152,7 +1155,7 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
     c->marks_at = 0;
     c->tfs_at = 0;
-    c->frequencies_wanted = 0;
+    c->frequencies_wanted = frequencies;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;
@@ -1209,6 +1212,16 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
     c->positions_base = c->blocks + blocks_length;
     c->positions_length = (size_t)positions_length;
     load_block(c, 0);
+}
+
+void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
+{
+    open_cursor(c, seg, term, 0);
+}
+
+void postings_open_scoring(postings_cursor *c, segment *seg, const segment_term *term)
+{
+    open_cursor(c, seg, term, 1);
 }
 
 uint32_t postings_next(postings_cursor *c)

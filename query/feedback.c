@@ -345,9 +345,9 @@ void feedback_free(feedback_query *expansion)
 
 int feedback_plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                         const feedback_query *expansion, const cops_search_options *options,
-                        matcher **out, cops_error *err)
+                        plan_cache *cache, matcher **out, cops_error *err)
 {
-    int rc = plan_query(index, segment_number, plan, options, out, err);
+    int rc = plan_query(index, segment_number, plan, options, cache, out, err);
     if (rc != 0 || !expansion || expansion->count == 0)
         return rc;
     matcher **words = calloc(expansion->count, sizeof *words);
@@ -359,7 +359,7 @@ int feedback_plan_query(cops_index *index, size_t segment_number, const lower_pl
     size_t count = 0;
     for (size_t i = 0; rc == 0 && i < expansion->count; i++) {
         matcher *m = NULL;
-        rc = plan_query(index, segment_number, expansion->plans[i], options, &m, err);
+        rc = plan_query(index, segment_number, expansion->plans[i], options, NULL, &m, err);
         char label[FEEDBACK_MAX_WORD_BYTES + 16];
         snprintf(label, sizeof label, "feedback %s", expansion->terms[i].word);
         if (rc == 0 && !(words[count++] = matcher_scale(m, expansion->terms[i].factor, label)))

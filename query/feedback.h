@@ -35,6 +35,7 @@
 #include "query/matcher.h"
 #include "query/lower.h"
 #include "query/parser.h"
+#include "query/plan.h"
 
 #define FEEDBACK_TEXT_BYTES ((size_t)64 << 10)
 #define FEEDBACK_MAX_DOCUMENTS 1000
@@ -61,9 +62,9 @@ void feedback_free(feedback_query *expansion);
 
 /* plan_query (plan.h) of `plan` for segment `segment_number`, with
  * `expansion` added as step 4 says (NULL or empty: plan_query's own
- * matcher). */
+ * matcher); `cache` (or NULL) serves the query's own words. */
 int feedback_plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                         const feedback_query *expansion, const cops_search_options *options,
-                        matcher **out, cops_error *err);
+                        plan_cache *cache, matcher **out, cops_error *err);
 
 #endif

@@ -91,6 +91,11 @@ void native_index_close(cops_index *index);
  * status on damage. */
 int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
                                  cops_error *err);
+/* The same with the key's entry in segment `known_segment` already looked
+ * up (`known`), which is not looked up again. */
+int64_t index_document_frequency_known(cops_index *index, const uint8_t *key, size_t key_length,
+                                       size_t known_segment, const segment_term *known,
+                                       cops_error *err);
 
 /* The name of the index segment `segment_number` came from when several
  * are searched as one (index-many.c); NULL for one index. */

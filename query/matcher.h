@@ -137,11 +137,13 @@ double matcher_sum_max_scores(matcher **children, size_t count);
  * Each returns NULL only when out of memory; on NULL the arguments that
  * would have been owned are freed. */
 
-/* One key's postings scored with BM25 (`scorer` precomputed for the key;
- * NULL for an unscored term, e.g. inside a phrase's filter).  `label` is
- * the term as shown by --explain. */
+/* One key's postings scored with BM25 (`scorer` precomputed for the key,
+ * which also says its field).  `scores`: whether score() will be asked;
+ * 0 for a count's terms, whose score is then 0 and whose cursors decode
+ * frequencies only where positions are read.  `label` is the term as
+ * shown by --explain. */
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
-                      const char *label);
+                      int scores, const char *label);
 /* Several keys of one field (`terms`, count >= 1, a prefix's expansions)
  * as one term: BM25 of their frequencies summed in the document, with
  * `scorer` (its idf the blend's, its weight and length the field's).

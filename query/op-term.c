@@ -37,7 +37,7 @@ static double term_score(matcher *m)
     term_matcher *t = (term_matcher *)m;
     if (!t->scored)
         return 0.0;
-    return weight_score(&t->scorer, postings_tf(&t->cursor), field_length(t));
+    return weight_score(&t->scorer, postings_scoring_tf(&t->cursor), field_length(t));
 }
 
 /* A field of n words holds a term at most n times: anything more is
@@ -137,7 +137,7 @@ static const matcher_ops term_ops = {
 };
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
-                      const char *label)
+                      int scores, const char *label)
 {
     term_matcher *t = calloc(1, sizeof *t);
     if (!t)
@@ -145,9 +145,14 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
     t->base.ops = &term_ops;
     t->base.cost = term->df;
     t->base.doc = 0;
-    postings_open(&t->cursor, seg, term);
-    if (scorer) {
-        t->scorer = *scorer;
+    /* A scoring cursor decodes each block's frequencies with its numbers;
+     * an unscored one (a count's) only when positions ask for them. */
+    if (scores)
+        postings_open_scoring(&t->cursor, seg, term);
+    else
+        postings_open(&t->cursor, seg, term);
+    t->scorer = *scorer; /* its field: check_tf compares with that field's length */
+    if (scores) {
         t->scored = 1;
         postings_block_bound bound;
         postings_list_bound(&t->cursor, &bound);

@@ -17,13 +17,16 @@
 
 typedef struct planner {
     cops_index *index;
+    size_t segment_number;
     segment *seg;
     const lower_plan *plan;
     bm25_params params;
     cops_error *err;
     int rc;
     size_t prefix_terms;         /* expansions of every prefix so far */
+    int counting;                /* no score will be asked (a count): terms unscored */
     double word_factor;          /* the weight of the TERM being planned (lower_node.weight) */
+    plan_cache *cache;           /* or NULL */
 } planner;
 
 static matcher *checked(planner *p, matcher *m)
@@ -47,9 +50,8 @@ static size_t make_key(uint8_t *key, const char *term, int title)
  * segment known), or a negative status (set in p->rc). */
 static int64_t key_df(planner *p, const uint8_t *key, size_t key_length, const segment_term *term)
 {
-    int64_t df = p->index->segment_count == 1 && !p->index->has_deletions
-                     ? term->df
-                     : index_document_frequency(p->index, key, key_length, p->err);
+    int64_t df = index_document_frequency_known(p->index, key, key_length, p->segment_number,
+                                                term, p->err);
     if (df < 0)
         p->rc = (int)df;
     return df;
@@ -64,14 +66,12 @@ static void prepare_scorer(planner *p, bm25_term *scorer, int64_t df, uint64_t c
                  (title ? p->plan->title_weight : 1.0) * p->word_factor, title);
 }
 
-/* A term matcher over an existing key (its dictionary entry known). */
-static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_length,
-                                 const segment_term *term)
+/* A term matcher over an existing key (its dictionary entry and its df
+ * known). */
+static matcher *term_matcher_with(planner *p, const uint8_t *key, size_t key_length,
+                                  const segment_term *term, int64_t df)
 {
     int title = key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
-    int64_t df = key_df(p, key, key_length, term);
-    if (df < 0)
-        return NULL;
     /* This segment's occurrences per document, times the documents of all
      * (exact for one segment without deletions). */
     uint64_t cf = term->df ? (uint64_t)((double)term->cf * (double)df / (double)term->df) : 0;
@@ -80,22 +80,68 @@ static matcher *term_matcher_for(planner *p, const uint8_t *key, size_t key_leng
     char label[SEGMENT_MAX_KEY_BYTES + 8];
     snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
              (const char *)key + title);
-    return checked(p, matcher_term(p->seg, term, &scorer, label));
+    return checked(p, matcher_term(p->seg, term, &scorer, !p->counting, label));
+}
+
+void plan_cache_free(plan_cache *cache)
+{
+    free(cache->entries);
+    cache->entries = NULL;
+    cache->count = 0;
+}
+
+/* The key's entry in p's cache, or NULL. */
+static const plan_cache_entry *cached_word(const planner *p, const uint8_t *key,
+                                           size_t key_length)
+{
+    for (size_t i = 0; p->cache && i < p->cache->count; i++) {
+        const plan_cache_entry *e = &p->cache->entries[i];
+        if (e->segment_number == p->segment_number && e->key_length == key_length
+            && memcmp(e->key, key, key_length) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Keep a looked-up word (when there is room: the cache only saves work). */
+static void cache_word(planner *p, const uint8_t *key, size_t key_length, int found,
+                       const segment_term *term, int64_t df)
+{
+    plan_cache *cache = p->cache;
+    if (!cache || cache->count == PLAN_CACHE_WORDS)
+        return;
+    if (!cache->entries && !(cache->entries = malloc(PLAN_CACHE_WORDS * sizeof *cache->entries)))
+        return;
+    plan_cache_entry *e = &cache->entries[cache->count++];
+    e->segment_number = p->segment_number;
+    memcpy(e->key, key, key_length);
+    e->key_length = key_length;
+    e->found = found;
+    e->term = *term;
+    e->df = df;
 }
 
 static matcher *term_in_field(planner *p, const char *text, int title)
 {
     uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
     size_t key_length = make_key(key, text, title);
-    segment_term term;
+    const plan_cache_entry *cached = cached_word(p, key, key_length);
+    if (cached)
+        return cached->found ? term_matcher_with(p, key, key_length, &cached->term, cached->df)
+                             : checked(p, matcher_empty());
+    segment_term term = {0};
     int found = segment_lookup(p->seg, key, key_length, &term, p->err);
     if (found < 0) {
         p->rc = found;
         return NULL;
     }
+    int64_t df = found ? key_df(p, key, key_length, &term) : 0;
+    if (df < 0)
+        return NULL;
+    cache_word(p, key, key_length, found, &term, df);
     if (!found)
         return checked(p, matcher_empty());
-    return term_matcher_for(p, key, key_length, &term);
+    return term_matcher_with(p, key, key_length, &term, df);
 }
 
 static matcher *plan_phrase(planner *p, const lower_node *node)
@@ -487,10 +533,11 @@ static const lower_builder native_builder = {
 };
 
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
-               const cops_search_options *options, matcher **out, cops_error *err)
+               const cops_search_options *options, plan_cache *cache, matcher **out,
+               cops_error *err)
 {
-    planner p = {index, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
-                 0, 1.0};
+    planner p = {index, segment_number, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
+                 0, options->count_only || options->date_histogram, 1.0, cache};
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");

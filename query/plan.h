@@ -19,12 +19,38 @@
 #include "query/lower.h"
 #include "query/matcher.h"
 
+/* The dictionary entries and collection-wide document frequencies of a
+ * search's words, looked up once when the search plans a segment several
+ * times (a total counted apart, the hits scored again, --explain): a
+ * word's df with deletions costs a probe of every deleted document.  At
+ * most PLAN_CACHE_WORDS words (a prefix's expansions are not kept).
+ * Zero-initialise; free with plan_cache_free. */
+#define PLAN_CACHE_WORDS 64
+typedef struct plan_cache_entry {
+    size_t segment_number;
+    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
+    size_t key_length;
+    int found;
+    segment_term term;
+    int64_t df;
+} plan_cache_entry;
+
+typedef struct plan_cache {
+    plan_cache_entry *entries;   /* PLAN_CACHE_WORDS, allocated at the first word */
+    size_t count;
+} plan_cache;
+
+void plan_cache_free(plan_cache *cache);
+
 /* Build the matcher of `plan` over segment `segment_number` of `index`
- * (options: k1 and b).  *out (OUT) receives the tree (free with
- * matcher_free).  Fails with COPS_ELIMIT for a prefix expanding beyond its
+ * (options: the scoring parameters; with count_only or date_histogram no
+ * score will be asked, and the terms are planned unscored).  *out (OUT)
+ * receives the tree (free with matcher_free).  Fails with COPS_ELIMIT for a prefix expanding beyond its
  * max_terms or all of them together beyond plan->max_query_prefix_terms
- * (both counted in this segment), COPS_ECORRUPT for damage, COPS_ENOMEM. */
+ * (both counted in this segment), COPS_ECORRUPT for damage, COPS_ENOMEM.
+ * `cache` (or NULL) keeps the words looked up for the next plan. */
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
-               const cops_search_options *options, matcher **out, cops_error *err);
+               const cops_search_options *options, plan_cache *cache, matcher **out,
+               cops_error *err);
 
 #endif

@@ -126,44 +126,107 @@ static int compare_rank(const void *a, const void *b)
     return 0;
 }
 
-/* The per-term contributions to each hit's score: re-plan each segment
- * and step a fresh matcher to the hits (in document order). */
-static int explain_hits(cops_index *index, const lower_plan *plan,
-                        const feedback_query *expansion, const cops_search_options *options,
-                        cops_results *results, cops_error *err)
+/* A document to step to, and which of the caller's it is. */
+typedef struct document_visit {
+    uint32_t doc;
+    size_t item;
+} document_visit;
+
+static int compare_visit(const void *a, const void *b)
 {
-    for (size_t s = 0; s < index->segment_count; s++) {
-        matcher *m = NULL;
-        int rc = feedback_plan_query(index, s, plan, expansion, options, &m, err);
-        if (rc != 0)
-            return rc;
+    const document_visit *x = a, *y = b;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* What visit_documents steps to: `count` items, item i at document
+ * doc(context, i), visited by visit(m, i, context) on the matcher
+ * standing there. */
+typedef struct document_visitor {
+    size_t count;
+    uint32_t (*doc)(void *context, size_t item);
+    void (*visit)(matcher *m, size_t item, void *context);
+    void *context;
+} document_visitor;
+
+/* Step a fresh matcher of each segment holding one of the visitor's
+ * documents (planned without a threshold, so it scores as the exhaustive
+ * search sums) to each of them in document order, and visit it there. */
+static int visit_documents(cops_index *index, const lower_plan *plan,
+                           const feedback_query *expansion, const cops_search_options *options,
+                           plan_cache *cache, const document_visitor *visitor, cops_error *err)
+{
+    size_t count = visitor->count;
+    document_visit *order = count ? malloc(count * sizeof *order) : NULL;
+    if (count && !order)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < count; i++)
+        order[i] = (document_visit){visitor->doc(visitor->context, i), i};
+    qsort(order, count, sizeof *order, compare_visit);
+    int rc = 0;
+    size_t at = 0;
+    for (size_t s = 0; rc == 0 && s < index->segment_count && at < count; s++) {
         uint32_t low = index->bases[s];
         uint32_t high = low + segment_documents(index->segments[s]);
-        /* hits sorted by document within this segment */
-        size_t order[1024];
-        size_t n = 0;
-        for (size_t i = 0; i < results->count && n < 1024; i++)
-            if (results->hits[i].doc >= low && results->hits[i].doc < high)
-                order[n++] = i;
-        for (size_t a = 1; a < n; a++)
-            for (size_t b = a; b > 0 && results->hits[order[b - 1]].doc > results->hits[order[b]].doc; b--) {
-                size_t t = order[b];
-                order[b] = order[b - 1];
-                order[b - 1] = t;
-            }
-        for (size_t k = 0; k < n; k++) {
-            cops_hit *hit = &results->hits[order[k]];
-            uint32_t local = hit->doc - low;
-            if (matcher_next_geq(m, local) != local)
-                continue;
-            byte_buffer text = BUFFER_INIT;
-            m->ops->explain(m, &text, 1);
-            buffer_append_byte(&text, '\0');
-            hit->explanation = buffer_failed(&text) ? NULL : (char *)text.data;
+        if (order[at].doc >= high)
+            continue;
+        matcher *m = NULL;
+        rc = feedback_plan_query(index, s, plan, expansion, options, cache, &m, err);
+        for (; rc == 0 && at < count && order[at].doc < high; at++) {
+            uint32_t local = order[at].doc - low;
+            if (matcher_next_geq(m, local) == local)
+                visitor->visit(m, order[at].item, visitor->context);
         }
         matcher_free(m);
     }
-    return 0;
+    free(order);
+    return rc;
+}
+
+static uint32_t hit_document(void *context, size_t item)
+{
+    return ((cops_results *)context)->hits[item].doc;
+}
+
+static void explain_hit(matcher *m, size_t item, void *context)
+{
+    cops_hit *hit = &((cops_results *)context)->hits[item];
+    byte_buffer text = BUFFER_INIT;
+    m->ops->explain(m, &text, 1);
+    buffer_append_byte(&text, '\0');
+    hit->explanation = buffer_failed(&text) ? NULL : (char *)text.data;
+}
+
+/* The per-term contributions to each hit's score. */
+static int explain_hits(cops_index *index, const lower_plan *plan,
+                        const feedback_query *expansion, const cops_search_options *options,
+                        plan_cache *cache, cops_results *results, cops_error *err)
+{
+    document_visitor visitor = {results->count, hit_document, explain_hit, results};
+    return visit_documents(index, plan, expansion, options, cache, &visitor, err);
+}
+
+static uint32_t heap_document(void *context, size_t item)
+{
+    return ((top_heap *)context)->items[item].doc;
+}
+
+static void rescore_hit(matcher *m, size_t item, void *context)
+{
+    scored_doc *found = &((top_heap *)context)->items[item];
+    found->score = m->ops->score(m);
+    found->key = found->score; /* ranked by relevance (count_apart) */
+}
+
+/* The top hits found by a pruned search (count_apart) scored again as
+ * the exhaustive search sums them: MaxScore adds a disjunction's parts in
+ * the order of their bounds, which may differ in the last bits, and the
+ * scores shown must not depend on how the hits were found. */
+static int rescore_hits(cops_index *index, const lower_plan *plan,
+                        const feedback_query *expansion, const cops_search_options *options,
+                        plan_cache *cache, top_heap *heap, cops_error *err)
+{
+    document_visitor visitor = {heap->count, heap_document, rescore_hit, heap};
+    return visit_documents(index, plan, expansion, options, cache, &visitor, err);
 }
 
 /* The stored text of a hit, read as far as its snippet needs
@@ -404,45 +467,115 @@ static int count_by_months(matcher *m, const deletions *deleted, segment *seg,
     return rc;
 }
 
-/* Every segment's matches: the exact count, and the top `wanted` in `heap`. */
+/* Whether a plan holds a node whose matches are costly to confirm or to
+ * plan: a phrase or NEAR (a count must read the positions of every
+ * candidate, so scoring them as well adds little) or a fuzzy word (its
+ * bucket scan would run twice). */
+static int costly_to_count_apart(const lower_node *node)
+{
+    if (node->kind == LOWER_PHRASE || node->kind == LOWER_NEAR || node->kind == LOWER_FUZZY)
+        return 1;
+    for (size_t i = 0; i < node->child_count; i++)
+        if (costly_to_count_apart(node->children[i]))
+            return 1;
+    return 0;
+}
+
+/* Counting apart pays for a disjunction of at least this many postings:
+ * below, scoring every match costs less than planning the query twice
+ * more (the count's matcher, and rescore_hits'), which is about the cost
+ * of scoring a few thousand postings (callgrind on wiki-dev: words in
+ * 1-5 % of the documents were 1.5x slower counted apart, words in more
+ * than 10 % 1.2x faster). */
+#define COUNT_APART_MIN_POSTINGS 4096
+
+/* The top hits with an exact total (the command line's default): rather
+ * than scoring every match, the top hits come from the pruned search and
+ * the total from a second matcher of the same plan that counts (by
+ * windows where they pay: document numbers only, no frequency or score).
+ * Only for a disjunction (a word in the body or the title is one) of
+ * many postings, where MaxScore skips most of the matches; a conjunction
+ * scores few more matches than its ranked form visits.  Not when the plan
+ * is costly to count apart (above), when the hits are ranked by date, or
+ * when the operators do not prune. */
+static int count_apart(const lower_plan *plan, const cops_search_options *options, size_t wanted,
+                       const matcher *m)
+{
+    const lower_node *root = plan->root;
+    while ((root->kind == LOWER_SCALE || root->kind == LOWER_TITLE) && root->child_count == 1)
+        root = root->children[0];
+    return options->exact_total && wanted && !options->date_histogram
+           && options->sort == COPS_SORT_RELEVANCE && m->ops->set_threshold
+           && root->kind == LOWER_OR && m->cost >= COUNT_APART_MIN_POSTINGS
+           && !costly_to_count_apart(plan->root);
+}
+
+/* The number of undeleted documents `m` matches. */
+static uint64_t count_matches(matcher *m, const deletions *deleted, uint32_t documents)
+{
+    if (counts_by_windows(m, documents))
+        return count_by_windows(m, deleted, documents);
+    uint64_t total = 0;
+    for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
+         doc = matcher_next_geq(m, doc + 1))
+        total += !deletions_test(deleted, doc);
+    return total;
+}
+
+/* Every segment's matches: the exact count, and the top `wanted` in
+ * `heap`; *counted_apart set when a segment's total was counted apart
+ * (count_apart), its hits' scores then being the pruned search's. */
 static int match_segments(cops_index *index, const lower_plan *plan,
                           const feedback_query *expansion, const cops_search_options *options,
-                          size_t wanted, top_heap *heap, cops_results *results, cops_error *err)
+                          plan_cache *cache, size_t wanted, top_heap *heap,
+                          cops_results *results, int *counted_apart, cops_error *err)
 {
     int rc = 0;
     matcher_ran_out_of_memory(); /* forget an earlier search's */
     for (size_t s = 0; rc == 0 && s < index->segment_count; s++) {
         matcher *m = NULL;
-        rc = feedback_plan_query(index, s, plan, expansion, options, &m, err);
+        rc = feedback_plan_query(index, s, plan, expansion, options, cache, &m, err);
         if (rc != 0)
             break;
         uint32_t base = index->bases[s];
-        /* Without an exact total, the worst kept score is a threshold the
-         * operators use to skip what cannot enter the top hits (when the
-         * hits are ranked by score). */
-        int prune = !options->exact_total && wanted && m->ops->set_threshold
+        const deletions *deleted = &index->deleted[s];
+        segment *seg = index->segments[s];
+        uint32_t documents = segment_documents(seg);
+        int apart = count_apart(plan, options, wanted, m);
+        if (apart) {
+            matcher *counter = NULL;
+            cops_search_options counting = *options;
+            counting.count_only = 1; /* unscored terms (plan.h) */
+            rc = plan_query(index, s, plan, &counting, cache, &counter, err);
+            if (rc != 0) {
+                matcher_free(m);
+                break;
+            }
+            results->total += count_matches(counter, deleted, documents);
+            matcher_free(counter);
+            *counted_apart = 1;
+        }
+        /* Without an exact total (or with it counted apart), the worst
+         * kept score is a threshold the operators use to skip what cannot
+         * enter the top hits (when the hits are ranked by score). */
+        int prune = (!options->exact_total || apart) && wanted && m->ops->set_threshold
                     && options->sort == COPS_SORT_RELEVANCE;
         double threshold = -1.0;
         if (prune && heap->count == heap->capacity) {
             threshold = heap->items[0].key;
             m->ops->set_threshold(m, threshold);
         }
-        const deletions *deleted = &index->deleted[s];
-        segment *seg = index->segments[s];
         int reordered = segment_is_reordered(seg);
-        uint32_t documents = segment_documents(seg);
         if (options->date_histogram) {
             rc = count_by_months(m, deleted, seg, results, err);
-        } else if (!wanted && counts_by_windows(m, documents)) {
-            results->total += count_by_windows(m, deleted, documents);
+        } else if (!wanted) {
+            results->total += count_matches(m, deleted, documents);
         } else {
             for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
                  doc = matcher_next_geq(m, doc + 1)) {
                 if (deletions_test(deleted, doc))
                     continue; /* replaced or removed by an update */
-                results->total++;
-                if (!wanted)
-                    continue;
+                results->total += !apart;
                 double score = m->ops->score(m);
                 uint32_t date = options->sort == COPS_SORT_RELEVANCE
                                     ? 0 : segment_date(seg, doc);
@@ -490,8 +623,13 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     feedback_query expansion = {0};
     if (rc == 0 && wanted && options->feedback_documents)
         rc = feedback_prepare(index, query, options, &expansion, err);
+    int counted_apart = 0;
+    plan_cache words = {0}; /* for the segments planned more than once */
     if (rc == 0)
-        rc = match_segments(index, plan, &expansion, options, wanted, &heap, results, err);
+        rc = match_segments(index, plan, &expansion, options, &words, wanted, &heap, results,
+                            &counted_apart, err);
+    if (rc == 0 && counted_apart)
+        rc = rescore_hits(index, plan, &expansion, options, &words, &heap, err);
     if (rc == 0 && options->date_histogram)
         rc = results_sort_date_histogram(results, err);
     if (rc == 0)
@@ -508,10 +646,11 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
             rc = add_native_hit(index, &highlights, results, &heap.items[options->offset + i], err);
     }
     if (rc == 0 && options->explain && results->count > 0)
-        rc = explain_hits(index, plan, &expansion, options, results, err);
+        rc = explain_hits(index, plan, &expansion, options, &words, results, err);
     if (rc == 0)
         results->total_exact = options->exact_total || options->count_only || !wanted;
     lower_plan_free(plan);
+    plan_cache_free(&words);
     free(heap.items);
     snippet_plan_free(&highlights);
     feedback_free(&expansion);

@@ -934,40 +934,59 @@ static int not_three(unsigned i) { return i % 3 != 0; }
 static int fi_prefix(unsigned i) { return i % 5 == 0 || i % 4 == 0; }
 static int fi_prefix_not_seven(unsigned i) { return fi_prefix(i) && i % 7 != 0; }
 
-Test(search, counts_by_windows_are_exact, .timeout = 60)
+/* Index `records` records "r0".. (record i's text written by text(out,
+ * i)), delete every `deleted_every`-th (a deletion bitmap to mask) and
+ * open the index. */
+static void build_records_with_deletions(fixture *f, unsigned records, unsigned deleted_every,
+                                         void (*text)(FILE *out, unsigned i))
 {
-    enum { RECORDS = 10007, DELETED_EVERY = 11 };
-    fixture f = {.dir = testlib_tempdir("search")};
     char input[512];
-    snprintf(input, sizeof input, "%s/records.jsonl", f.dir);
+    snprintf(input, sizeof input, "%s/records.jsonl", f->dir);
     FILE *out = fopen(input, "w");
     cr_assert_not_null(out);
-    for (unsigned i = 0; i < RECORDS; i++)
-        fprintf(out, "{\"id\":\"r%u\",\"text\":\"word%s%s%s%s%s\"}\n", i, i % 3 ? "" : " three",
-                i % 5 ? "" : " five", i % 7 ? "" : " seven", i % 997 ? "" : " rare",
-                i % 4 ? "" : " fixed");
+    for (unsigned i = 0; i < records; i++) {
+        fprintf(out, "{\"id\":\"r%u\",\"text\":\"", i);
+        text(out, i);
+        fputs("\"}\n", out);
+    }
     cr_assert_eq(fclose(out), 0);
     cops_build_summary summary;
-    build_index(&f, input, &summary);
-    cr_assert_eq(summary.documents, RECORDS);
+    build_index(f, input, &summary);
+    cr_assert_eq(summary.documents, records);
     cops_build_options build;
     cops_build_options_init(&build);
     build.threads = 1;
     cops_error err = {0};
-    /* every DELETED_EVERY-th record deleted: a deletion bitmap to mask */
-    static char ids[RECORDS / DELETED_EVERY + 1][16];
-    const char *deleted[RECORDS / DELETED_EVERY + 1];
     size_t deleted_count = 0;
-    for (unsigned i = 0; i < RECORDS; i += DELETED_EVERY) {
+    char (*ids)[16] = calloc(records / deleted_every + 1, sizeof *ids);
+    const char **deleted = calloc(records / deleted_every + 1, sizeof *deleted);
+    cr_assert(ids && deleted);
+    for (unsigned i = 0; i < records; i += deleted_every) {
         snprintf(ids[deleted_count], sizeof ids[0], "r%u", i);
         deleted[deleted_count] = ids[deleted_count];
         deleted_count++;
     }
     build.delete_by_id = 1;
-    cr_assert_eq(cops_build(f.index_dir, deleted, deleted_count, &build, &summary, &err), 0,
+    cr_assert_eq(cops_build(f->index_dir, deleted, deleted_count, &build, &summary, &err), 0,
                  "%s", err.message);
     cr_assert_eq(summary.inputs_missing, 0, "every identifier deleted");
-    cr_assert_eq(cops_index_open(f.index_dir, &f.index, &err), 0, "%s", err.message);
+    free(ids);
+    free(deleted);
+    cr_assert_eq(cops_index_open(f->index_dir, &f->index, &err), 0, "%s", err.message);
+}
+
+static void counting_text(FILE *out, unsigned i)
+{
+    fprintf(out, "word%s%s%s%s%s", i % 3 ? "" : " three", i % 5 ? "" : " five",
+            i % 7 ? "" : " seven", i % 997 ? "" : " rare", i % 4 ? "" : " fixed");
+}
+
+Test(search, counts_by_windows_are_exact, .timeout = 60)
+{
+    enum { RECORDS = 10007, DELETED_EVERY = 11 };
+    fixture f = {.dir = testlib_tempdir("search")};
+    build_records_with_deletions(&f, RECORDS, DELETED_EVERY, counting_text);
+    cops_error err = {0};
 
     static const count_case cases[] = {
         {"three OR five OR seven", or_three_five_seven},
@@ -1006,6 +1025,73 @@ Test(search, counts_by_windows_are_exact, .timeout = 60)
         cr_expect_eq(cops_results_total(results), expected, "'%s' ranked", cases[c].query);
         cops_results_free(results);
     }
+    free_fixture(&f);
+}
+
+/* Record i: "three" (1 + i % 4 times) when 3 divides it, "five" (1 + i %
+ * 2 times) when 5 does, "seven" when 7 does, and i % 13 filler words: so
+ * scores vary, with ties among records alike. */
+static void ranking_text(FILE *out, unsigned i)
+{
+    fputs("word", out);
+    for (unsigned k = 0; i % 3 == 0 && k < 1 + i % 4; k++)
+        fputs(" three", out);
+    for (unsigned k = 0; i % 5 == 0 && k < 1 + i % 2; k++)
+        fputs(" five", out);
+    if (i % 7 == 0)
+        fputs(" seven", out);
+    for (unsigned k = 0; k < i % 13; k++)
+        fputs(" filler", out);
+}
+
+/* The top hits with an exact total (the default) of a disjunction of
+ * many postings count the total apart and take the hits from the pruned
+ * search (query/search.c, count_apart): the same total, hits and scores
+ * (to the bit) as the same query scoring every match, which an exclusion
+ * of an absent word forces (a conjunction is not counted apart). */
+Test(search, exact_totals_counted_apart_change_nothing, .timeout = 60)
+{
+    enum { RECORDS = 12007, DELETED_EVERY = 11 };
+    fixture f = {.dir = testlib_tempdir("search")};
+    build_records_with_deletions(&f, RECORDS, DELETED_EVERY, ranking_text);
+    static const char *const queries[] = {"three OR five", "three OR five OR seven",
+                                          "five OR seven OR filler", "three OR seven OR (five filler)"};
+    static const size_t limits[] = {1, 10, 25};
+    cops_error err = {0};
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
+        for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+            cops_search_options options;
+            cops_search_options_init(&options);
+            options.snippets = 0;
+            options.limit = limits[l];
+            options.offset = l; /* 0, 1, 2 */
+            char forced[128];
+            snprintf(forced, sizeof forced, "(%s) -absentword", queries[q]);
+            cops_results *apart = NULL, *every = NULL;
+            cr_assert_eq(cops_search(f.index, queries[q], &options, &apart, &err), 0, "%s",
+                         err.message);
+            cr_assert_eq(cops_search(f.index, forced, &options, &every, &err), 0, "%s",
+                         err.message);
+            cr_assert_eq(cops_results_total(apart), cops_results_total(every), "'%s': %llu, "
+                         "every match scored %llu", queries[q],
+                         (unsigned long long)cops_results_total(apart),
+                         (unsigned long long)cops_results_total(every));
+            /* more matches than COUNT_APART_MIN_POSTINGS (4096): counted apart */
+            cr_assert_gt(cops_results_total(apart), 4096, "'%s': too few to count apart",
+                         queries[q]);
+            cr_assert_eq(cops_results_count(apart), options.limit);
+            cr_assert_eq(cops_results_count(every), options.limit);
+            for (size_t i = 0; i < options.limit; i++) {
+                const cops_hit *a = cops_results_hit(apart, i), *b = cops_results_hit(every, i);
+                cr_assert_eq(a->doc, b->doc, "'%s' limit %zu: rank %zu is document %u, %u when "
+                             "every match is scored", queries[q], options.limit,
+                             options.offset + i + 1, a->doc, b->doc);
+                cr_assert(a->score == b->score, "'%s': score %.17g, %.17g when every match "
+                          "is scored", queries[q], a->score, b->score);
+            }
+            cops_results_free(apart);
+            cops_results_free(every);
+        }
     free_fixture(&f);
 }
 
