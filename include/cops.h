@@ -472,11 +472,11 @@ typedef struct cops_search_options {
                              * of at least feedback_query_length words
                              * words of its best N hits, weighted; the
                              * matches stay the query's own, only their order
-                             * changes (query/feedback.h; default 10, 0 =
+                             * changes (query/feedback.h; default 5, 0 =
                              * off, at most 1000; native indexes only) */
     size_t feedback_terms;  /* words added by feedback, default (and 0) 20, at most 1000 */
     double feedback_weight; /* the original query's share against the added
-                             * words, 0 < w <= 1, default (and 0) 0.8 */
+                             * words, 0 < w <= 1, default (and 0) 0.85 */
     size_t feedback_query_length; /* feedback applies to queries of at
                              * least this many words: default 10, 1 = every
                              * query, 0 = none */

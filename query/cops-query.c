@@ -61,7 +61,7 @@ static void usage(FILE *out)
             "                           function words in the score (default: 10; 0: never)\n"
             "      --feedback N         reorder the matches of every query with words of\n"
             "                           its top N hits (pseudo-relevance feedback; slower;\n"
-            "                           0: off; default: 10 hits, queries of 10+ words)\n"
+            "                           0: off; default: 5 hits, queries of 10+ words)\n"
             "      --feedback-length L  feedback for queries of L words or more (default:\n"
             "                           10; with --feedback N: 1; 0: never)\n"
             "      --feedback-terms T   words added by feedback (default: 20)\n"

@@ -13,7 +13,7 @@
  *    off the short queries that make most of a search engine's load.
  * 1. The query runs as given; its top D hits (ties by document number,
  *    as every ranking) are the feedback documents (feedback_documents,
- *    default 10).
+ *    default 5).
  * 2. Each feedback document d's stored text (its first
  *    FEEDBACK_TEXT_BYTES) is analysed as the index was; d weighs
  *    s(d) / sum of the D scores, and each term t gets
@@ -26,7 +26,7 @@
  *    is added with the factor
  *        (1 - L) / L * Q * w(t) / sum of the T weights
  *    where L is feedback_weight (the original query's share, RM3's
- *    interpolation; default 0.8) and Q the number of words of the query,
+ *    interpolation; default 0.85) and Q the number of words of the query,
  *    so the expansion weighs (1 - L) / L times as much as the query.
  *    T is feedback_terms (default 20).  D, T, L and the length threshold
  *    were chosen leave-one-collection-out (bench/RELEVANCE.md).
