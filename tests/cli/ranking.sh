@@ -2,7 +2,8 @@
 # cops-query's ranking options on a generated corpus: --stop-length (the
 # function words of a long query score nothing, they still match) and
 # --feedback (the top hits' words reorder the matches, which stay the
-# query's own), --weight (the other weighting schemes, each score checked
+# query's own; by default only for queries of 10 words or more,
+# --feedback-length), --weight (the other weighting schemes, each score checked
 # against its formula computed here), and that a JSON Lines record without
 # a title has none.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
