@@ -368,7 +368,8 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: %s --engine cops|xapian|fts5 --index PATH --class term|and|or|phrase\n"
             "       --mode top10|count [--repeat R] [--warmup W] [--ids FILE] [--exact-total]\n"
-            "       [--feedback N] [--feedback-terms T]   (cops: pseudo-relevance feedback)\n"
+            "       [--feedback N] [--feedback-terms T]   (cops: feedback for every query;\n"
+            "       default: cops's, queries of 10+ words; 0: off)\n"
             "       < queries\n"
             "Per input line prints: median_us<TAB>count<TAB>top-10 ids (tab-separated).\n",
             program);
@@ -381,7 +382,7 @@ int main(int argc, char **argv)
     enum mode mode = MODE_TOP10;
     long repeat = 5, warmup = 1;
     int exact_total = 0;
-    long feedback = 0, feedback_terms = 0; /* 0: cops's default */
+    long feedback = -1, feedback_terms = 0; /* -1, 0: cops's default */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -460,7 +461,10 @@ int main(int argc, char **argv)
         cs.options.limit = TOP_K;
         cs.options.k1 = 1.2;
         cs.options.b = 0.75;
-        cs.options.feedback_documents = feedback > 0 ? (size_t)feedback : 0;
+        if (feedback >= 0) { /* as cops-query --feedback N: every query */
+            cs.options.feedback_documents = (size_t)feedback;
+            cs.options.feedback_query_length = 1;
+        }
         cs.options.feedback_terms = feedback_terms > 0 ? (size_t)feedback_terms : 0;
         if (mode == MODE_COUNT)
             cs.options.count_only = 1;

@@ -699,10 +699,12 @@ static size_t run_systems(const char *name, const collection *c, const settings 
     if (used > 0 && (size_t)used < sizeof out[n].label)
         used += snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
                          ", stop words from %zu words", s->search.stop_word_query_length);
-    if (s->search.feedback_documents && used > 0 && (size_t)used < sizeof out[n].label)
+    if (s->search.feedback_documents && s->search.feedback_query_length && used > 0
+        && (size_t)used < sizeof out[n].label)
         snprintf(out[n].label + used, sizeof out[n].label - (size_t)used,
-                 ", feedback %zu docs %zu terms weight %g", s->search.feedback_documents,
-                 s->search.feedback_terms, s->search.feedback_weight);
+                 ", feedback %zu docs %zu terms weight %g from %zu words",
+                 s->search.feedback_documents, s->search.feedback_terms,
+                 s->search.feedback_weight, s->search.feedback_query_length);
     snprintf(out[n].tag, sizeof out[n].tag, "cops");
     eval_run_init(&out[n].run);
     cops_engine_run(index, c, s, &out[n].run);
@@ -1183,8 +1185,9 @@ static void usage(FILE *out)
             "                         prototype, measurement only: rerank cops's top 100\n"
             "                         by BM25 + L x BM25TP's proximity part, pairs of query\n"
             "                         words within W positions (default 5)\n"
-            "  --feedback N --feedback-terms T --feedback-weight W\n"
-            "                         cops's pseudo-relevance feedback (query/feedback.h)\n"
+            "  --feedback N --feedback-terms T --feedback-weight W --feedback-length L\n"
+            "                         cops's pseudo-relevance feedback (query/feedback.h;\n"
+            "                         --feedback 0: off; L 1: every query)\n"
             "  --text FIELDS          SMART fields forming the text (default W)\n"
             "  --title FIELD|none     SMART field of the title (default T)\n"
             "  --no-stem              index and query without stemming\n"
@@ -1216,7 +1219,7 @@ int main(int argc, char **argv)
     const char *qrels_path = NULL, *evaluate_path = NULL;
     enum { O_RUN = 256, O_IDS, O_GRADES, O_K1, O_B, O_TW, O_TEXT, O_TITLE, O_NOSTEM, O_STOP,
            O_NOX, O_KNOWN, O_QRELS, O_EVAL, O_DOCS, O_QUERIES, O_NOLUCENE, O_JARS, O_HELP,
-           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_STOPLEN, O_LOWEROPS, O_WEIGHT, O_WPARAM, O_PROX, O_PROXWIN };
+           O_FBDOCS, O_FBTERMS, O_FBWEIGHT, O_FBLEN, O_STOPLEN, O_LOWEROPS, O_WEIGHT, O_WPARAM, O_PROX, O_PROXWIN };
     static const struct option longs[] = {
         {"run", required_argument, NULL, O_RUN},
         {"query-ids", required_argument, NULL, O_IDS},
@@ -1232,6 +1235,7 @@ int main(int argc, char **argv)
         {"proximity-window", required_argument, NULL, O_PROXWIN},
         {"feedback-terms", required_argument, NULL, O_FBTERMS},
         {"feedback-weight", required_argument, NULL, O_FBWEIGHT},
+        {"feedback-length", required_argument, NULL, O_FBLEN},
         {"text", required_argument, NULL, O_TEXT},
         {"title", required_argument, NULL, O_TITLE},
         {"no-stem", no_argument, NULL, O_NOSTEM},
@@ -1283,6 +1287,7 @@ int main(int argc, char **argv)
         case O_FBDOCS: s.search.feedback_documents = (size_t)atol(optarg); break;
         case O_FBTERMS: s.search.feedback_terms = (size_t)atol(optarg); break;
         case O_FBWEIGHT: s.search.feedback_weight = atof(optarg); break;
+        case O_FBLEN: s.search.feedback_query_length = (size_t)atol(optarg); break;
         case O_WEIGHT:
             if (weight_from_name(optarg) < 0) {
                 usage(stderr);

@@ -468,13 +468,18 @@ typedef struct cops_search_options {
                              * the score: they still match, phrases keep
                              * them (query/stopwords.h); default 10, 0 =
                              * every word scores */
-    size_t feedback_documents; /* pseudo-relevance feedback: add to the query
+    size_t feedback_documents; /* pseudo-relevance feedback: add to a query
+                             * of at least feedback_query_length words
                              * words of its best N hits, weighted; the
                              * matches stay the query's own, only their order
-                             * changes (0 = off, the default; at most 1000) */
+                             * changes (query/feedback.h; default 5, 0 =
+                             * off, at most 1000; native indexes only) */
     size_t feedback_terms;  /* words added by feedback, default (and 0) 20, at most 1000 */
     double feedback_weight; /* the original query's share against the added
-                             * words, 0 < w <= 1, default (and 0) 0.8 */
+                             * words, 0 < w <= 1, default (and 0) 0.85 */
+    size_t feedback_query_length; /* feedback applies to queries of at
+                             * least this many words: default 10, 1 = every
+                             * query, 0 = none */
     cops_weight weight;     /* the weighting scheme, default COPS_WEIGHT_BM25 */
     double weight_parameter; /* the scheme's parameter (delta, c or mu; see
                              * cops_weight), 0 = its default; k1 and b apply

@@ -59,9 +59,12 @@ static void usage(FILE *out)
             "      --title-weight X     weight of a title match (default: 1)\n"
             "      --stop-length N      a query of N words or more ignores its English\n"
             "                           function words in the score (default: 10; 0: never)\n"
-            "      --feedback N         reorder the matches with words of the top N hits\n"
-            "                           (pseudo-relevance feedback; slower; default: 0)\n"
-            "      --feedback-terms T   words added by --feedback (default: 20)\n"
+            "      --feedback N         reorder the matches of every query with words of\n"
+            "                           its top N hits (pseudo-relevance feedback; slower;\n"
+            "                           0: off; default: 5 hits, queries of 10+ words)\n"
+            "      --feedback-length L  feedback for queries of L words or more (default:\n"
+            "                           10; with --feedback N: 1; 0: never)\n"
+            "      --feedback-terms T   words added by feedback (default: 20)\n"
             "      --no-snippets        omit snippets\n"
             "      --sort ORDER         relevance (default), date (oldest first) or\n"
             "                           -date (newest first); * alone matches everything\n"
@@ -89,6 +92,7 @@ static void usage(FILE *out)
 typedef struct settings {
     cops_search_options search;
     int count, ids, json, explain, print_flags;
+    int feedback_length_given; /* --feedback-length seen: --feedback keeps it */
 } settings;
 
 static int parse_number(const char *text, const char *option, double *out)
@@ -246,7 +250,7 @@ static int run_batch(cops_index *index, const settings *s)
 enum { OPT_OFFSET = 256, OPT_IDS, OPT_JSON, OPT_EXPLAIN, OPT_BATCH, OPT_LITERAL, OPT_DEFAULT_OP,
        OPT_K1, OPT_B, OPT_TITLE_WEIGHT, OPT_NO_SNIPPETS, OPT_NO_COLOR, OPT_COLOR, OPT_TOP_ONLY,
        OPT_ENGINE, OPT_REMOTE, OPT_ALLOW_REMOTE_PROGRAMS, OPT_ALLOW_REMOTE_HOSTS, OPT_SNIPPET_CHARS,
-       OPT_STRICT, OPT_SORT, OPT_STOP_LENGTH, OPT_FEEDBACK, OPT_FEEDBACK_TERMS, OPT_WEIGHT, OPT_WEIGHT_PARAMETER };
+       OPT_STRICT, OPT_SORT, OPT_STOP_LENGTH, OPT_FEEDBACK, OPT_FEEDBACK_TERMS, OPT_FEEDBACK_LENGTH, OPT_WEIGHT, OPT_WEIGHT_PARAMETER };
 static const struct option options[] = {
     {"index", required_argument, NULL, 'i'},      {"limit", required_argument, NULL, 'n'},
     {"offset", required_argument, NULL, OPT_OFFSET}, {"count", no_argument, NULL, 'c'},
@@ -261,6 +265,7 @@ static const struct option options[] = {
     {"stop-length", required_argument, NULL, OPT_STOP_LENGTH},
     {"feedback", required_argument, NULL, OPT_FEEDBACK},
     {"feedback-terms", required_argument, NULL, OPT_FEEDBACK_TERMS},
+    {"feedback-length", required_argument, NULL, OPT_FEEDBACK_LENGTH},
     {"no-snippets", no_argument, NULL, OPT_NO_SNIPPETS},
     {"snippet-chars", required_argument, NULL, OPT_SNIPPET_CHARS},
     {"sort", required_argument, NULL, OPT_SORT},
@@ -470,7 +475,13 @@ static int take_option(command *cmd, int option)
         return parse_number(optarg, "--weight-parameter", &s->search.weight_parameter) != 0;
     case OPT_STOP_LENGTH:
         return parse_count(optarg, "--stop-length", &s->search.stop_word_query_length) != 0;
-    case OPT_FEEDBACK: return parse_count(optarg, "--feedback", &s->search.feedback_documents) != 0;
+    case OPT_FEEDBACK: /* N documents for every query, unless --feedback-length says */
+        if (!s->feedback_length_given)
+            s->search.feedback_query_length = 1;
+        return parse_count(optarg, "--feedback", &s->search.feedback_documents) != 0;
+    case OPT_FEEDBACK_LENGTH:
+        s->feedback_length_given = 1;
+        return parse_count(optarg, "--feedback-length", &s->search.feedback_query_length) != 0;
     case OPT_FEEDBACK_TERMS:
         return parse_count(optarg, "--feedback-terms", &s->search.feedback_terms) != 0;
     case OPT_NO_SNIPPETS: s->search.snippets = 0; return 0;

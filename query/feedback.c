@@ -298,7 +298,8 @@ int feedback_prepare(cops_index *index, const query_node *query,
 {
     memset(out, 0, sizeof *out);
     if (options->feedback_documents == 0 || options->feedback_terms == 0
-        || !(options->feedback_weight < 1.0))
+        || !(options->feedback_weight < 1.0) || options->feedback_query_length == 0
+        || query_words(index->analyzer, query) < options->feedback_query_length)
         return 0;
     cops_search_options first = *options;
     first.feedback_documents = 0;

@@ -2,8 +2,18 @@
  * feedback.h — pseudo-relevance feedback (cops_search_options.
  * feedback_documents): the query's best hits lend it words.
  *
+ * 0. Only a query of at least feedback_query_length words (default 10,
+ *    as query/stopwords.h counts them, phrases and prefixes included; 1:
+ *    every query, 0: none) gets feedback (its words outside NOT, those of
+ *    phrases and prefixes included, function words too): long queries are sentences
+ *    describing a topic, where the words of its best documents help on
+ *    every collection measured, while a short query (a name, a headline,
+ *    a few keywords) is precise and feedback pulls in the neighbours of
+ *    its one right answer (bench/RELEVANCE.md).  It also keeps the cost
+ *    off the short queries that make most of a search engine's load.
  * 1. The query runs as given; its top D hits (ties by document number,
- *    as every ranking) are the feedback documents.
+ *    as every ranking) are the feedback documents (feedback_documents,
+ *    default 5).
  * 2. Each feedback document d's stored text (its first
  *    FEEDBACK_TEXT_BYTES) is analysed as the index was; d weighs
  *    s(d) / sum of the D scores, and each term t gets
@@ -16,10 +26,10 @@
  *    is added with the factor
  *        (1 - L) / L * Q * w(t) / sum of the T weights
  *    where L is feedback_weight (the original query's share, RM3's
- *    interpolation; default 0.8) and Q the number of words of the query,
+ *    interpolation; default 0.85) and Q the number of words of the query,
  *    so the expansion weighs (1 - L) / L times as much as the query.
- *    T is feedback_terms (default 20).  Both defaults were chosen
- *    leave-one-collection-out (bench/RELEVANCE.md).
+ *    T is feedback_terms (default 20).  D, T, L and the length threshold
+ *    were chosen leave-one-collection-out (bench/RELEVANCE.md).
  * 4. The query then runs again as `query AND-MAYBE (t1 OR t2 ...)`, each
  *    ti an unfielded word scaled by its factor (op-scale.c): the matches
  *    and their count are the query's own, feedback only reorders them.
@@ -52,8 +62,9 @@ typedef struct feedback_query {
     size_t count;
 } feedback_query;
 
-/* Steps 1-3 for a native index: *out receives the expansion (empty when
- * options->feedback_documents is 0 or the query has no hit).  Returns 0,
+/* Steps 0-3 for a native index: *out receives the expansion (empty when
+ * options->feedback_documents is 0, the query is shorter than
+ * options->feedback_query_length or has no hit).  Returns 0,
  * COPS_ENOMEM or a damage status. */
 int feedback_prepare(cops_index *index, const query_node *query,
                      const cops_search_options *options, feedback_query *out, cops_error *err);

@@ -29,8 +29,10 @@
 #define DEFAULT_MAX_QUERY_PREFIX_TERMS 10000
 #define MAX_LIMIT 100000000u
 #define DEFAULT_STOP_WORD_QUERY_LENGTH 10
+#define DEFAULT_FEEDBACK_DOCUMENTS 5
 #define DEFAULT_FEEDBACK_TERMS 20
-#define DEFAULT_FEEDBACK_WEIGHT 0.8
+#define DEFAULT_FEEDBACK_QUERY_LENGTH 10
+#define DEFAULT_FEEDBACK_WEIGHT 0.85
 
 void cops_search_options_init(cops_search_options *options)
 {
@@ -45,8 +47,10 @@ void cops_search_options_init(cops_search_options *options)
     options->max_query_prefix_terms = DEFAULT_MAX_QUERY_PREFIX_TERMS;
     options->exact_total = 1;
     options->stop_word_query_length = DEFAULT_STOP_WORD_QUERY_LENGTH;
+    options->feedback_documents = DEFAULT_FEEDBACK_DOCUMENTS;
     options->feedback_terms = DEFAULT_FEEDBACK_TERMS;
     options->feedback_weight = DEFAULT_FEEDBACK_WEIGHT;
+    options->feedback_query_length = DEFAULT_FEEDBACK_QUERY_LENGTH;
 }
 
 /* ------------------------------------------------------------ top-k */
@@ -621,7 +625,7 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     if (rc == 0)
         rc = lower_query(index->analyzer, query, &lowering, &plan, err);
     feedback_query expansion = {0};
-    if (rc == 0 && wanted && options->feedback_documents)
+    if (rc == 0 && wanted && options->feedback_documents && options->feedback_query_length)
         rc = feedback_prepare(index, query, options, &expansion, err);
     int counted_apart = 0;
     plan_cache words = {0}; /* for the segments planned more than once */

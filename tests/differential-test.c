@@ -1631,6 +1631,7 @@ static void check_feedback(corpus *c, const char *text, cops_search_options opti
                            size_t expected_count, const unsigned char *matched, testlib_rng *rng)
 {
     options.feedback_documents = 1 + testlib_rng_below(rng, 5);
+    options.feedback_query_length = 1; /* every query */
     options.feedback_terms = 1 + testlib_rng_below(rng, 12);
     options.feedback_weight = testlib_rng_below(rng, 2) ? 0.5 : 0.8;
     options.exact_total = 1;
@@ -1667,6 +1668,9 @@ static void random_options(cops_search_options *options, int literal, testlib_rn
     cops_search_options_init(options);
     options->snippets = 0;
     options->literal = literal;
+    /* feedback (by default for queries of 10 words or more) is not in the
+     * reference; check_feedback tests it on its own */
+    options->feedback_query_length = 0;
     if (testlib_rng_below(rng, 4) == 0)
         options->default_op = COPS_OP_OR;
     switch (testlib_rng_below(rng, 6)) {
@@ -1964,6 +1968,7 @@ Test(differential, negated_negation_probed_below_its_document, .timeout = 120)
     cops_search_options options;
     cops_search_options_init(&options);
     options.snippets = 0;
+    options.feedback_query_length = 0; /* not in the reference */
     options.weight = COPS_WEIGHT_INL2;
     options.weight_parameter = 0.2;
     testlib_rng rng;

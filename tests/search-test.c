@@ -880,7 +880,17 @@ Test(search, feedback_reorders_the_matches_only)
     cr_expect_eq(total, 3);
     free(plain);
 
+    /* By default only a query of 10 words or more gets feedback. */
+    char *nine = run(&f, "car car car car car car car car car", &options, 0, &total);
+    cr_expect_str_eq(nine, "m1 m2 m3", "a 9-word query gets no feedback: got %s", nine);
+    free(nine);
+    char *ten = run(&f, "car car car car car car car car car car", &options, 0, &total);
+    cr_expect_str_eq(ten, "m1 m3 m2", "a 10-word query gets feedback: got %s", ten);
+    cr_expect_eq(total, 3, "feedback adds no match");
+    free(ten);
+
     options.feedback_documents = 1;
+    options.feedback_query_length = 1; /* every query */
     char *expanded = run(&f, "car", &options, 0, &total);
     cr_expect_str_eq(expanded, "m1 m3 m2", "feedback from m1 lifts m3: got %s", expanded);
     cr_expect_eq(total, 3, "feedback adds no match");

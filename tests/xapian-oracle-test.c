@@ -480,6 +480,7 @@ static cops_results *cops_run(engines *e, const char *query, size_t limit, int e
     options.limit = limit;
     options.snippets = 0;
     options.exact_total = exact_total;
+    options.feedback_query_length = 0; /* the Xapian engine has no feedback */
     cops_results *r = NULL;
     cops_error err = {0};
     int rc = cops_search(e->cops, query, &options, &r, &err);

@@ -2,7 +2,8 @@
 # cops-query's ranking options on a generated corpus: --stop-length (the
 # function words of a long query score nothing, they still match) and
 # --feedback (the top hits' words reorder the matches, which stay the
-# query's own), --weight (the other weighting schemes, each score checked
+# query's own; by default only for queries of 10 words or more,
+# --feedback-length), --weight (the other weighting schemes, each score checked
 # against its formula computed here), and that a JSON Lines record without
 # a title has none.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
@@ -54,6 +55,43 @@ expect_exit 0 "--feedback-terms 1" -- cops_query --explain --feedback 1 --feedba
 check "one word added" test "$(grep -c 'feedback [a-z]*, times' "$OUT")" -le 3
 expect_exit 2 "--feedback is bounded" -- cops_query --feedback 5000 car
 expect_stderr_contains "feedback parameters out of range"
+# By default only a query of 10 words or more gets feedback (from its top
+# 10 hits); --feedback-length moves the threshold, 0 or --feedback 0 turns
+# it off.
+q9="car car car car car car car car car"
+q10="$q9 car"
+expect_exit 0 "a 10-word query" -- cops_query --ids "$q10"
+expect_stdout_is "m1
+m3
+m2" "gets feedback by default (m3 lifted)"
+expect_exit 0 "a 9-word query" -- cops_query --ids "$q9"
+expect_stdout_is "m1
+m2
+m3" "gets none by default"
+expect_exit 0 "--explain of the 10-word query" -- cops_query --explain "$q10"
+expect_stdout_matches '^ *feedback engine, times [0-9.]+: [0-9.]+$' "names the added words"
+expect_exit 0 "--feedback-length 9" -- cops_query --ids --feedback-length 9 "$q9"
+expect_stdout_is "m1
+m3
+m2" "feedback from 9 words"
+expect_exit 0 "--feedback-length 11" -- cops_query --ids --feedback-length 11 "$q10"
+expect_stdout_is "m1
+m2
+m3" "no feedback below 11 words"
+expect_exit 0 "--feedback-length 0" -- cops_query --ids --feedback-length 0 "$q10"
+expect_stdout_is "m1
+m2
+m3" "never feedback"
+expect_exit 0 "--feedback 0" -- cops_query --ids --feedback 0 "$q10"
+expect_stdout_is "m1
+m2
+m3" "feedback off"
+expect_exit 0 "--feedback-length 11 --feedback 1" -- cops_query --ids --feedback-length 11 --feedback 1 car
+expect_stdout_is "m1
+m2
+m3" "--feedback keeps a given --feedback-length"
+expect_exit 2 "--feedback-length takes a number" -- cops_query --feedback-length x car
+expect_stderr_contains "--feedback-length"
 
 # --- weighting schemes ----------------------------------------------------------------
 # "car" in m2: body tf 1, length 4; 5 documents, body lengths 6 4 4 9 2
