@@ -26,6 +26,22 @@ typedef struct fuzzy_candidate {
  * are not (else left in the order found). */
 size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit);
 
+/* The work bound of all the fuzzy words of a query together: at most
+ * this many indexed words compared with them (edit distances computed,
+ * every visit of a bucket's scan counted, the exact term's own lookup
+ * not), in each segment of the index as the bound of all prefixes is
+ * (the Xapian engine: in its database).  Beyond, the search fails with
+ * COPS_ELIMIT and FUZZY_BUDGET_MESSAGE: one fuzzy word scans at most
+ * 4 x 200,000 words (suggest.h, two buckets in two fields), an ordinary
+ * one a few tens of thousands, so a few fuzzy words never come near it,
+ * while a query of a hundred of them over hostile buckets of long words
+ * would otherwise cost tens of seconds.  Counted in comparisons, not
+ * time, so that whether a query fails depends only on it and the index. */
+#define FUZZY_MAX_QUERY_COMPARISONS 2000000
+#define FUZZY_BUDGET_MESSAGE                                                                  \
+    "the query's fuzzy words are compared with more than %d indexed words in all; use fewer " \
+    "fuzzy words"
+
 /* How many terms a prefix's scan collects at most before choosing the
  * `max_terms` kept among them (the work and memory bound): 100 times
  * max_terms, at most PREFIX_SCAN_MAX (unless max_terms is larger). */

@@ -23,6 +23,7 @@ typedef struct planner {
     cops_error *err;
     int rc;
     size_t prefix_terms;         /* expansions of every prefix so far */
+    size_t fuzzy_comparisons;    /* words every fuzzy word was compared with so far */
     double word_factor;          /* the weight of the TERM being planned (lower_node.weight) */
 } planner;
 
@@ -368,7 +369,8 @@ static int visit_fuzzy(void *context, const uint8_t *key, size_t key_length,
                        const segment_term *term)
 {
     expansion_scan *f = context;
-    if (++f->visits > SUGGEST_MAX_VISITS)
+    if (++f->visits > SUGGEST_MAX_VISITS
+        || ++f->p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS)
         return 1;
     size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
                                             f->term_length, key + f->title,
@@ -412,6 +414,8 @@ static matcher *plan_fuzzy(planner *p, const lower_node *node)
             rc = scan_fuzzy_field(&f, title);
     if (rc < 0 && p->rc == 0)
         p->rc = rc;
+    if (p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS && p->rc == 0)
+        p->rc = error_set(p->err, COPS_ELIMIT, FUZZY_BUDGET_MESSAGE, FUZZY_MAX_QUERY_COMPARISONS);
     char label[ANALYZER_MAX_TERM_BYTES + 16];
     snprintf(label, sizeof label, "%s~%u", node->terms[0].text, (unsigned)node->distance);
     return keep_expansions(p, node, &f, label);
@@ -490,7 +494,7 @@ int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, matcher **out, cops_error *err)
 {
     planner p = {index, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
-                 0, 1.0};
+                 0, 0, 1.0};
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");

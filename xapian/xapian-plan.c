@@ -129,6 +129,7 @@ typedef struct planner {
     cops_error *err;
     int rc;
     uint64_t prefix_terms;       /* expansions of every prefix so far */
+    size_t fuzzy_comparisons;    /* words every fuzzy word was compared with so far */
 } planner;
 
 /* NULL (allocation failure) becomes p->rc = COPS_ENOMEM. */
@@ -223,7 +224,8 @@ static int add_candidate(expansion_scan *f, const char *key, size_t length, uint
 static int visit_fuzzy(void *context, const char *term, size_t length, uint64_t documents)
 {
     expansion_scan *f = context;
-    if (++f->visits > SUGGEST_MAX_VISITS)
+    if (++f->visits > SUGGEST_MAX_VISITS
+        || ++f->p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS)
         return 1;
     size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
                                             f->term_length,
@@ -340,6 +342,9 @@ static cops_xapian_query *plan_fuzzy(planner *p, const lower_node *node)
     for (int field = LOWER_FIELD_BODY; field <= LOWER_FIELD_TITLE && rc == 0; field <<= 1)
         if (node->field & field)
             rc = scan_fuzzy_field(&f, field);
+    if (p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS && rc == 0)
+        rc = p->rc = error_set(p->err, COPS_ELIMIT, FUZZY_BUDGET_MESSAGE,
+                               FUZZY_MAX_QUERY_COMPARISONS);
     return keep_expansions(p, node, &f, rc);
 }
 
@@ -526,7 +531,7 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
     int rc = lower_query(a, tree, &lowering, &plan, err);
     if (rc != 0)
         return rc;
-    planner p = {o, plan, err, 0, 0};
+    planner p = {o, plan, err, 0, 0, 0};
     cops_xapian_query *q = lower_build(plan->root, &xapian_builder, &p);
     if (o->notes)
         *o->notes = plan->found;
