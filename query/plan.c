@@ -123,7 +123,7 @@ typedef struct expansion_scan {
     const lower_node *node;
     size_t term_length;
     int title;                   /* the field being scanned */
-    size_t visits;               /* in the bucket being scanned */
+    size_t visits_left;          /* in the bucket being scanned (fuzzy_bucket_limit) */
     fuzzy_candidate *candidates;
     segment_term *terms;
     uint8_t *titles;
@@ -369,8 +369,7 @@ static int visit_fuzzy(void *context, const uint8_t *key, size_t key_length,
                        const segment_term *term)
 {
     expansion_scan *f = context;
-    if (++f->visits > SUGGEST_MAX_VISITS
-        || ++f->p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS)
+    if (f->visits_left-- == 0)
         return 1;
     size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
                                             f->term_length, key + f->title,
@@ -396,8 +395,10 @@ static int scan_fuzzy_field(expansion_scan *f, int title)
     for (size_t b = 0; b < bucket_count && rc >= 0 && !f->failed; b++) {
         key_length = make_key(key, "", title);
         key[key_length++] = (uint8_t)buckets[b];
-        f->visits = 0;
+        size_t limit = fuzzy_bucket_limit(f->p->fuzzy_comparisons);
+        f->visits_left = limit;
         rc = segment_scan_prefix(f->p->seg, key, key_length, visit_fuzzy, f, f->p->err);
+        fuzzy_bucket_spend(&f->p->fuzzy_comparisons, limit, f->visits_left);
     }
     return rc < 0 ? rc : 0;
 }

@@ -188,7 +188,7 @@ typedef struct expansion_scan {
     const lower_node *node;
     size_t term_length;
     size_t field_prefix;         /* bytes of the field's prefix in the key scanned */
-    size_t visits;               /* in the bucket being scanned */
+    size_t visits_left;          /* in the bucket being scanned (fuzzy_bucket_limit) */
     fuzzy_candidate *candidates;
     xapian_key *keys;
     size_t count, capacity;
@@ -224,8 +224,7 @@ static int add_candidate(expansion_scan *f, const char *key, size_t length, uint
 static int visit_fuzzy(void *context, const char *term, size_t length, uint64_t documents)
 {
     expansion_scan *f = context;
-    if (++f->visits > SUGGEST_MAX_VISITS
-        || ++f->p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS)
+    if (f->visits_left-- == 0)
         return 1;
     size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
                                             f->term_length,
@@ -253,8 +252,10 @@ static int scan_fuzzy_field(expansion_scan *f, int field)
     for (size_t b = 0; b < bucket_count && rc == 0; b++) {
         char bucket[2] = {buckets[b], '\0'};
         field_key(key, bucket, field);
-        f->visits = 0;
+        size_t limit = fuzzy_bucket_limit(f->p->fuzzy_comparisons);
+        f->visits_left = limit;
         rc = cops_xapian_each_term(f->p->options->db, key, visit_fuzzy, f, f->p->err);
+        fuzzy_bucket_spend(&f->p->fuzzy_comparisons, limit, f->visits_left);
         rc = rc == 1 ? 0 : rc;
     }
     return rc;
