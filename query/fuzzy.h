@@ -35,7 +35,7 @@ size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit);
  * (the Xapian engine: in its database).  Beyond, the search fails with
  * COPS_ELIMIT and FUZZY_BUDGET_MESSAGE: one fuzzy word scans at most
  * 4 x 200,000 words (suggest.h, two buckets in two fields), an ordinary
- * one a few tens of thousands, so a few fuzzy words never come near it,
+ * one a few tens of thousands (any two always pass), so a few never reach it,
  * while a query of a hundred of them over hostile buckets of long words
  * would otherwise cost tens of seconds.  Counted in comparisons, not
  * time, so that whether a query fails depends only on it and the index. */
