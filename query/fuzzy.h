@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "query/suggest.h"
+
 typedef struct fuzzy_candidate {
     uint32_t distance;  /* edits from the typed term */
     uint64_t df;        /* documents with the term (the whole index's) */
@@ -25,6 +27,45 @@ typedef struct fuzzy_candidate {
  * candidates[0..count), which is sorted into the order above when some
  * are not (else left in the order found). */
 size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit);
+
+/* The work bound of all the fuzzy words of a query together: at most
+ * this many indexed words compared with them (edit distances computed,
+ * every visit of a bucket's scan counted, the exact term's own lookup
+ * not), in each segment of the index as the bound of all prefixes is
+ * (the Xapian engine: in its database).  Beyond, the search fails with
+ * COPS_ELIMIT and FUZZY_BUDGET_MESSAGE: one fuzzy word scans at most
+ * 4 x 200,000 words (suggest.h, two buckets in two fields), an ordinary
+ * one a few tens of thousands (any two always pass), so a few never reach it,
+ * while a query of a hundred of them over hostile buckets of long words
+ * would otherwise cost tens of seconds.  Counted in comparisons, not
+ * time, so that whether a query fails depends only on it and the index. */
+#define FUZZY_MAX_QUERY_COMPARISONS 2000000
+#define FUZZY_BUDGET_MESSAGE                                                                  \
+    "the query's fuzzy words are compared with more than %d indexed words in all; use fewer " \
+    "fuzzy words"
+
+/* The visits the scan of one bucket may make (each a comparison):
+ * suggest.h's SUGGEST_MAX_VISITS, fewer when the query has already spent
+ * `spent` of its comparisons.  The scan counts them down (a visit with
+ * none left stops it, leaving SIZE_MAX): the budget is checked once per
+ * bucket, so that a visit costs no more than before it. */
+static inline size_t fuzzy_bucket_limit(size_t spent)
+{
+    size_t left = spent < FUZZY_MAX_QUERY_COMPARISONS ? FUZZY_MAX_QUERY_COMPARISONS - spent : 0;
+    return left < SUGGEST_MAX_VISITS ? left : SUGGEST_MAX_VISITS;
+}
+
+/* Adds to *spent the comparisons of a bucket's scan allowed `limit`
+ * visits that left `left` of them (SIZE_MAX: stopped at the limit); one
+ * stopped by the query's budget, not by SUGGEST_MAX_VISITS, leaves
+ * *spent above FUZZY_MAX_QUERY_COMPARISONS. */
+static inline void fuzzy_bucket_spend(size_t *spent, size_t limit, size_t left)
+{
+    if (left == SIZE_MAX && limit < SUGGEST_MAX_VISITS)
+        *spent = (size_t)FUZZY_MAX_QUERY_COMPARISONS + 1;
+    else
+        *spent += left == SIZE_MAX ? limit : limit - left;
+}
 
 /* How many terms a prefix's scan collects at most before choosing the
  * `max_terms` kept among them (the work and memory bound): 100 times

@@ -25,6 +25,7 @@ typedef struct planner {
     int rc;
     size_t prefix_terms;         /* expansions of every prefix so far */
     int counting;                /* no score will be asked (a count): terms unscored */
+    size_t fuzzy_comparisons;    /* words every fuzzy word was compared with so far */
     double word_factor;          /* the weight of the TERM being planned (lower_node.weight) */
     plan_cache *cache;           /* or NULL */
 } planner;
@@ -168,7 +169,7 @@ typedef struct expansion_scan {
     const lower_node *node;
     size_t term_length;
     int title;                   /* the field being scanned */
-    size_t visits;               /* in the bucket being scanned */
+    size_t visits_left;          /* in the bucket being scanned (fuzzy_bucket_limit) */
     fuzzy_candidate *candidates;
     segment_term *terms;
     uint8_t *titles;
@@ -414,7 +415,7 @@ static int visit_fuzzy(void *context, const uint8_t *key, size_t key_length,
                        const segment_term *term)
 {
     expansion_scan *f = context;
-    if (++f->visits > SUGGEST_MAX_VISITS)
+    if (f->visits_left-- == 0)
         return 1;
     size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
                                             f->term_length, key + f->title,
@@ -440,8 +441,10 @@ static int scan_fuzzy_field(expansion_scan *f, int title)
     for (size_t b = 0; b < bucket_count && rc >= 0 && !f->failed; b++) {
         key_length = make_key(key, "", title);
         key[key_length++] = (uint8_t)buckets[b];
-        f->visits = 0;
+        size_t limit = fuzzy_bucket_limit(f->p->fuzzy_comparisons);
+        f->visits_left = limit;
         rc = segment_scan_prefix(f->p->seg, key, key_length, visit_fuzzy, f, f->p->err);
+        fuzzy_bucket_spend(&f->p->fuzzy_comparisons, limit, f->visits_left);
     }
     return rc < 0 ? rc : 0;
 }
@@ -458,6 +461,8 @@ static matcher *plan_fuzzy(planner *p, const lower_node *node)
             rc = scan_fuzzy_field(&f, title);
     if (rc < 0 && p->rc == 0)
         p->rc = rc;
+    if (p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS && p->rc == 0)
+        p->rc = error_set(p->err, COPS_ELIMIT, FUZZY_BUDGET_MESSAGE, FUZZY_MAX_QUERY_COMPARISONS);
     char label[ANALYZER_MAX_TERM_BYTES + 16];
     snprintf(label, sizeof label, "%s~%u", node->terms[0].text, (unsigned)node->distance);
     return keep_expansions(p, node, &f, label);
@@ -537,7 +542,7 @@ int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                cops_error *err)
 {
     planner p = {index, segment_number, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
-                 0, options->count_only || options->date_histogram, 1.0, cache};
+                 0, options->count_only || options->date_histogram, 0, 1.0, cache};
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");

@@ -129,6 +129,7 @@ typedef struct planner {
     cops_error *err;
     int rc;
     uint64_t prefix_terms;       /* expansions of every prefix so far */
+    size_t fuzzy_comparisons;    /* words every fuzzy word was compared with so far */
 } planner;
 
 /* NULL (allocation failure) becomes p->rc = COPS_ENOMEM. */
@@ -187,7 +188,7 @@ typedef struct expansion_scan {
     const lower_node *node;
     size_t term_length;
     size_t field_prefix;         /* bytes of the field's prefix in the key scanned */
-    size_t visits;               /* in the bucket being scanned */
+    size_t visits_left;          /* in the bucket being scanned (fuzzy_bucket_limit) */
     fuzzy_candidate *candidates;
     xapian_key *keys;
     size_t count, capacity;
@@ -223,7 +224,7 @@ static int add_candidate(expansion_scan *f, const char *key, size_t length, uint
 static int visit_fuzzy(void *context, const char *term, size_t length, uint64_t documents)
 {
     expansion_scan *f = context;
-    if (++f->visits > SUGGEST_MAX_VISITS)
+    if (f->visits_left-- == 0)
         return 1;
     size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
                                             f->term_length,
@@ -251,8 +252,10 @@ static int scan_fuzzy_field(expansion_scan *f, int field)
     for (size_t b = 0; b < bucket_count && rc == 0; b++) {
         char bucket[2] = {buckets[b], '\0'};
         field_key(key, bucket, field);
-        f->visits = 0;
+        size_t limit = fuzzy_bucket_limit(f->p->fuzzy_comparisons);
+        f->visits_left = limit;
         rc = cops_xapian_each_term(f->p->options->db, key, visit_fuzzy, f, f->p->err);
+        fuzzy_bucket_spend(&f->p->fuzzy_comparisons, limit, f->visits_left);
         rc = rc == 1 ? 0 : rc;
     }
     return rc;
@@ -340,6 +343,9 @@ static cops_xapian_query *plan_fuzzy(planner *p, const lower_node *node)
     for (int field = LOWER_FIELD_BODY; field <= LOWER_FIELD_TITLE && rc == 0; field <<= 1)
         if (node->field & field)
             rc = scan_fuzzy_field(&f, field);
+    if (p->fuzzy_comparisons > FUZZY_MAX_QUERY_COMPARISONS && rc == 0)
+        rc = p->rc = error_set(p->err, COPS_ELIMIT, FUZZY_BUDGET_MESSAGE,
+                               FUZZY_MAX_QUERY_COMPARISONS);
     return keep_expansions(p, node, &f, rc);
 }
 
@@ -526,7 +532,7 @@ int xapian_plan_query(const query_node *tree, analyzer *a, const xapian_plan_opt
     int rc = lower_query(a, tree, &lowering, &plan, err);
     if (rc != 0)
         return rc;
-    planner p = {o, plan, err, 0, 0};
+    planner p = {o, plan, err, 0, 0, 0};
     cops_xapian_query *q = lower_build(plan->root, &xapian_builder, &p);
     if (o->notes)
         *o->notes = plan->found;

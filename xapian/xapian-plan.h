@@ -58,7 +58,8 @@
  *    is checked when the search runs (COPS_ELIMIT from cops_xapian_search);
  *  - the bound on all prefixes together (max_query_prefix_terms) counts the
  *    terms of the whole database (of all shards together), where cops
- *    counts each segment's.
+ *    counts each segment's; so does the bound on the words all fuzzy words
+ *    are compared with (FUZZY_MAX_QUERY_COMPARISONS, query/fuzzy.h).
  * Scores differ (Xapian's BM25 uses one document length over both fields;
  * a title: operand of a NEAR outside a TITLE is not weighted, being one
  * term of an OP_NEAR, where cops gives its term the title weight).

@@ -3,6 +3,8 @@
 #  - all its prefixes together expand to at most 10000 terms, else exit 2
 #    with a message naming the bound (each prefix alone is within its own
 #    bound of 1000 here);
+#  - all its fuzzy words together are compared with at most 2,000,000
+#    indexed words (query/fuzzy.h), else exit 2 with a message naming it;
 #  - a snippet analyses its text only until a little past the first match
 #    (query/snippet.h), so twelve 1.2 MB documents matching from their
 #    first word are all highlighted within the list's 8 MiB budget, and
@@ -81,6 +83,47 @@ check "the message is one line" test "$(wc -l <"$ERR")" -eq 1
 expect_stdout_is "" "nothing is printed on stdout"
 expect_exit 0 "a query of fewer prefixes still runs" -- cops_query -i idx --count --default-op or "aaa* abb*"
 expect_exit 2 "the bound holds for --count too" -- cops_query -i idx --count --default-op or "$query"
+
+# fuzzy/: 20000 words a + four consonants (none the stemmer changes), so a
+# fuzzy word abbbb~1 (buckets 'a' and 'b', the title's "t" in neither)
+# compares with 20000 words: 100 of them reach the query's 2000000 exactly.
+mkdir fuzzy || exit 99
+awk 'BEGIN {
+    n = split("b c d f g h j k m n p q r t v w x z", C, " ")
+    for (w = 0; w < 20000; w++) {
+        if (w % 1000 == 0)
+            printf "%s{\"id\":\"f%d\",\"title\":\"t\",\"text\":\"", w ? "\"}\n" : "", w / 1000
+        printf " a%s%s%s%s", C[int(w / n ^ 3) % n + 1], C[int(w / n ^ 2) % n + 1],
+               C[int(w / n) % n + 1], C[w % n + 1]
+    }
+    print "\"}"
+}' >fuzzy/docs.jsonl || exit 99
+fuzzies=$(awk 'BEGIN { for (i = 0; i < 100; i++) printf "abbbb~1 " }')
+expect_exit 0 "20000 words in one bucket are indexed" -- cops_index -q -i fuzzyidx fuzzy
+expect_exit 0 "100 fuzzy words compared with 2000000 words in all are answered" \
+    -- cops_query -i fuzzyidx --count "$fuzzies"
+expect_stdout_is 5 "they find the five documents holding words within 1 edit of abbbb"
+expect_exit 2 "a 101st fuzzy word exceeds the query's 2000000 comparisons: exit 2" \
+    -- cops_query -i fuzzyidx --count "$fuzzies abbbb~2"
+expect_stderr_contains \
+    "the query's fuzzy words are compared with more than 2000000 indexed words in all" \
+    "the message names the query's fuzzy bound"
+check "the fuzzy bound's message is one line" test "$(wc -l <"$ERR")" -eq 1
+expect_stdout_is "" "nothing is printed on stdout"
+expect_exit 2 "the fuzzy bound holds for --json too" \
+    -- cops_query -i fuzzyidx --json "$fuzzies abbbb~2"
+expect_exit 0 "a few fuzzy words still run" -- cops_query -i fuzzyidx --count "abbbb~1 abbbc~2"
+# The Xapian engine counts the same comparisons (its database's terms).
+if "$COPS_BUILDDIR/cops-index" -q --engine xapian -i fuzzyx fuzzy 2>/dev/null; then
+    expect_exit 0 "Xapian: 100 fuzzy words are answered" -- cops_query -i fuzzyx --count "$fuzzies"
+    expect_stdout_is 5 "Xapian: they find the same five documents"
+    expect_exit 2 "Xapian: a 101st fuzzy word exceeds the bound: exit 2" \
+        -- cops_query -i fuzzyx --count "$fuzzies abbbb~2"
+    expect_stderr_contains "compared with more than 2000000 indexed words in all" \
+        "Xapian: the same message"
+else
+    diag "no Xapian engine in this build: its fuzzy bound is not checked here"
+fi
 
 expect_exit 0 "twelve documents of 1.2 MB are indexed" -- cops_index -q -i bigidx big
 started=$(date +%s)
