@@ -26,6 +26,7 @@ struct ignore_rules {
     char *base;          /* "" or "dir/sub" relative to the root */
     ignore_pattern *patterns;
     size_t count, capacity;
+    size_t stopped_line; /* the first line not read (over the cap), or 0 */
 };
 
 void ignore_rules_free(ignore_rules *rules)
@@ -77,7 +78,8 @@ static int parse_line(ignore_rules *rules, const char *line, size_t length)
     return 0;
 }
 
-int ignore_rules_parse(const char *text, size_t length, const char *base, ignore_rules **out)
+int ignore_rules_parse(const char *text, size_t length, const char *base, size_t max_patterns,
+                       ignore_rules **out)
 {
     *out = NULL;
     ignore_rules *rules = calloc(1, sizeof *rules);
@@ -86,12 +88,19 @@ int ignore_rules_parse(const char *text, size_t length, const char *base, ignore
         return COPS_ENOMEM;
     }
     size_t at = 0;
-    while (at < length) {
+    for (size_t line = 1; at < length; line++) {
         const char *newline = memchr(text + at, '\n', length - at);
         size_t end = newline ? (size_t)(newline - text) : length;
         if (memchr(text + at, '\0', end - at) == NULL && parse_line(rules, text + at, end - at) != 0) {
             ignore_rules_free(rules);
             return COPS_ENOMEM;
+        }
+        if (max_patterns > 0 && rules->count > max_patterns) {
+            /* Over the cap: this line's pattern and the rest are dropped
+             * (comments and blank lines after the last pattern are not). */
+            free(rules->patterns[--rules->count].text);
+            rules->stopped_line = line;
+            break;
         }
         at = end + 1;
     }
@@ -155,6 +164,11 @@ static int pattern_matches(const char *pattern, int anchored, const char *path)
     return matched;
 }
 
+size_t ignore_rules_stopped_line(const ignore_rules *rules)
+{
+    return rules->stopped_line;
+}
+
 int ignore_rules_match(const ignore_rules *rules, const char *path, int is_directory)
 {
     size_t base_length = strlen(rules->base);
@@ -176,7 +190,7 @@ int ignore_rules_match(const ignore_rules *rules, const char *path, int is_direc
 int ignore_pattern_matches(const char *pattern, const char *path, int is_directory)
 {
     ignore_rules *rules;
-    if (ignore_rules_parse(pattern, strlen(pattern), "", &rules) != 0)
+    if (ignore_rules_parse(pattern, strlen(pattern), "", 0, &rules) != 0)
         return 0;
     int verdict = ignore_rules_match(rules, path, is_directory);
     ignore_rules_free(rules);
