@@ -38,6 +38,9 @@ static const ignore_case cases[] = {
     /* so does a '/' in the middle */
     {"doc/tmp\n", "", "doc/tmp", 1, 1},
     {"doc/tmp\n", "", "x/doc/tmp", 1, 0},
+    {"doc/tmp\n", "", "docs/tmp", 1, 0},
+    {"d[o]c/tmp\n", "", "doc/tmp", 1, 1},
+    {"\\doc/tmp\n", "", "doc/tmp", 1, 1},
     /* '**' */
     {"**/cache\n", "", "cache", 1, 1},
     {"**/cache\n", "", "a/b/cache", 1, 1},
