@@ -787,8 +787,9 @@ static int load_ignore_file(traversal *walk, const char *folder)
         return 0;
     }
     if (ignore_rules_stopped_line(rules) > 0 && walk->walker)
-        source_warn(walk->walker, "%s:%zu: more than %d patterns: this line and the rest not applied",
-                    path, ignore_rules_stopped_line(rules), IGNORE_MAX_FILE_PATTERNS);
+        source_warn(walk->walker,
+                    "%s:%zu: more than %d patterns: this line and the rest not applied", path,
+                    ignore_rules_stopped_line(rules), IGNORE_MAX_FILE_PATTERNS);
     walk->rules[walk->rule_count++] = rules;
     return 0;
 }

@@ -127,7 +127,8 @@ Test(ignore, pattern_cap_stops_at_a_line)
     /* Exactly the cap (the last pattern dropped from the text): all read. */
     const char *over = strstr(text, first_dropped);
     cr_assert(over);
-    cr_assert_eq(ignore_rules_parse(text, (size_t)(over - text), "", IGNORE_MAX_FILE_PATTERNS, &rules), 0);
+    size_t at_cap = (size_t)(over - text);
+    cr_assert_eq(ignore_rules_parse(text, at_cap, "", IGNORE_MAX_FILE_PATTERNS, &rules), 0);
     cr_expect_eq(ignore_rules_stopped_line(rules), 0);
     ignore_rules_free(rules);
 
