@@ -21,23 +21,51 @@ typedef struct ignore_pattern {
     int negated;
     int directory_only;
     int anchored;        /* matched against the whole relative path */
+    /* An anchored pattern split at '/' once, when read (into a copy of
+     * text), not at every path: part_count is 0 when it has too many. */
+    char *split_text;
+    char **parts;
+    size_t part_count;
+    int first_literal;   /* parts[0] has no wildcard: a strcmp rules most paths out */
 } ignore_pattern;
 
 struct ignore_rules {
     char *base;          /* "" or "dir/sub" relative to the root */
     ignore_pattern *patterns;
     size_t count, capacity;
+    size_t stopped_line; /* the first line not read (over the cap), or 0 */
 };
 
 void ignore_rules_free(ignore_rules *rules)
 {
     if (!rules)
         return;
-    for (size_t i = 0; i < rules->count; i++)
+    for (size_t i = 0; i < rules->count; i++) {
         free(rules->patterns[i].text);
+        free(rules->patterns[i].split_text);
+        free(rules->patterns[i].parts);
+    }
     free(rules->patterns);
     free(rules->base);
     free(rules);
+}
+
+static size_t split_components(char *text, char **parts);
+
+/* Split an anchored `pattern`'s text into its parts (ignore_pattern). */
+static int split_pattern(ignore_pattern *pattern)
+{
+    char *parts[IGNORE_MAX_COMPONENTS];
+    if (!(pattern->split_text = strdup(pattern->text)))
+        return COPS_ENOMEM;
+    pattern->part_count = split_components(pattern->split_text, parts);
+    if (pattern->part_count == 0)
+        return 0;
+    if (!(pattern->parts = malloc(pattern->part_count * sizeof *pattern->parts)))
+        return COPS_ENOMEM;
+    memcpy(pattern->parts, parts, pattern->part_count * sizeof *pattern->parts);
+    pattern->first_literal = strpbrk(parts[0], "*?[\\") == NULL;
+    return 0;
 }
 
 /* One line into `rules` (blank lines and comments add nothing). */
@@ -51,7 +79,7 @@ static int parse_line(ignore_rules *rules, const char *line, size_t length)
         length--;
     if (length == 0 || line[0] == '#')
         return 0;
-    ignore_pattern pattern = {NULL, 0, 0, 0};
+    ignore_pattern pattern = {NULL, 0, 0, 0, NULL, NULL, 0, 0};
     if (line[0] == '!') {
         pattern.negated = 1;
         line++;
@@ -72,13 +100,18 @@ static int parse_line(ignore_rules *rules, const char *line, size_t length)
         pattern.anchored = 1; /* a '/' in the middle anchors too */
     if (ARRAY_RESERVE_ONE(rules->patterns, rules->capacity, rules->count, 8) != 0)
         return COPS_ENOMEM;
-    if (!(pattern.text = strndup(line, length)))
+    if (!(pattern.text = strndup(line, length))
+        || (pattern.anchored && split_pattern(&pattern) != 0)) {
+        free(pattern.text);
+        free(pattern.split_text);
         return COPS_ENOMEM;
+    }
     rules->patterns[rules->count++] = pattern;
     return 0;
 }
 
-int ignore_rules_parse(const char *text, size_t length, const char *base, ignore_rules **out)
+int ignore_rules_parse(const char *text, size_t length, const char *base, size_t max_patterns,
+                       ignore_rules **out)
 {
     *out = NULL;
     ignore_rules *rules = calloc(1, sizeof *rules);
@@ -87,12 +120,19 @@ int ignore_rules_parse(const char *text, size_t length, const char *base, ignore
         return COPS_ENOMEM;
     }
     size_t at = 0;
-    while (at < length) {
+    for (size_t line = 1; at < length; line++) {
         const char *newline = memchr(text + at, '\n', length - at);
         size_t end = newline ? (size_t)(newline - text) : length;
         if (memchr(text + at, '\0', end - at) == NULL && parse_line(rules, text + at, end - at) != 0) {
             ignore_rules_free(rules);
             return COPS_ENOMEM;
+        }
+        if (max_patterns > 0 && rules->count > max_patterns) {
+            /* Over the cap: this line's pattern and the rest are dropped
+             * (comments and blank lines after the last pattern are not). */
+            free(rules->patterns[--rules->count].text);
+            rules->stopped_line = line;
+            break;
         }
         at = end + 1;
     }
@@ -147,26 +187,28 @@ static int match_components(char *const *pattern, size_t pattern_count, char *co
     return p == pattern_count;
 }
 
+/* A path split once for all the patterns tried on it. */
+typedef struct split_path {
+    const char *name;    /* the last component */
+    char *parts[IGNORE_MAX_COMPONENTS];
+    size_t count;        /* 0: too deep (or no memory) for anchored patterns */
+} split_path;
+
 /* `pattern` against `path`: anchored, the whole path; else its last
  * component. */
-static int pattern_matches(const char *pattern, int anchored, const char *path)
+static int pattern_matches(const ignore_pattern *pattern, const split_path *path)
 {
-    if (!anchored) {
-        const char *slash = strrchr(path, '/');
-        return fnmatch(pattern, slash ? slash + 1 : path, 0) == 0;
-    }
-    char *pattern_copy = strdup(pattern), *path_copy = strdup(path);
-    char *pattern_parts[IGNORE_MAX_COMPONENTS], *path_parts[IGNORE_MAX_COMPONENTS];
-    int matched = 0;
-    if (pattern_copy && path_copy) {
-        size_t pattern_count = split_components(pattern_copy, pattern_parts);
-        size_t path_count = split_components(path_copy, path_parts);
-        matched = pattern_count && path_count
-                  && match_components(pattern_parts, pattern_count, path_parts, path_count);
-    }
-    free(pattern_copy);
-    free(path_copy);
-    return matched;
+    if (!pattern->anchored)
+        return fnmatch(pattern->text, path->name, 0) == 0;
+    if (pattern->part_count == 0 || path->count == 0
+        || (pattern->first_literal && strcmp(pattern->parts[0], path->parts[0]) != 0))
+        return 0;
+    return match_components(pattern->parts, pattern->part_count, path->parts, path->count);
+}
+
+size_t ignore_rules_stopped_line(const ignore_rules *rules)
+{
+    return rules->stopped_line;
 }
 
 int ignore_rules_match(const ignore_rules *rules, const char *path, int is_directory)
@@ -177,20 +219,29 @@ int ignore_rules_match(const ignore_rules *rules, const char *path, int is_direc
             return 0;
         path += base_length + 1;
     }
+    split_path split;
+    const char *slash = strrchr(path, '/');
+    split.name = slash ? slash + 1 : path;
+    char *path_copy = strdup(path);
+    split.count = path_copy ? split_components(path_copy, split.parts) : 0;
+    int verdict = 0;
     for (size_t i = rules->count; i-- > 0;) {
         const ignore_pattern *pattern = &rules->patterns[i];
         if (pattern->directory_only && !is_directory)
             continue;
-        if (pattern_matches(pattern->text, pattern->anchored, path))
-            return pattern->negated ? -1 : 1;
+        if (pattern_matches(pattern, &split)) {
+            verdict = pattern->negated ? -1 : 1;
+            break;
+        }
     }
-    return 0;
+    free(path_copy);
+    return verdict;
 }
 
 int ignore_pattern_matches(const char *pattern, const char *path, int is_directory)
 {
     ignore_rules *rules;
-    if (ignore_rules_parse(pattern, strlen(pattern), "", &rules) != 0)
+    if (ignore_rules_parse(pattern, strlen(pattern), "", 0, &rules) != 0)
         return 0;
     int verdict = ignore_rules_match(rules, path, is_directory);
     ignore_rules_free(rules);

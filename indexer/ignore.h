@@ -35,12 +35,23 @@
 /* One file of patterns (or the command line's), relative to `base`. */
 typedef struct ignore_rules ignore_rules;
 
+/* The most patterns a .copsignore is read for: matching costs patterns x
+ * paths, and the file is written by whoever wrote the documents. */
+#define IGNORE_MAX_FILE_PATTERNS 1000
+
 /* Parse `text` (`length` bytes, one pattern per line) into *out (OUT,
  * free with ignore_rules_free).  `base`: the folder the patterns are
  * relative to, as a path relative to the walk's root ("" for the root).
+ * At most `max_patterns` patterns are kept (0: no cap); the line where
+ * reading stopped is then ignore_rules_stopped_line's.
  * Returns 0 or COPS_ENOMEM. */
-int ignore_rules_parse(const char *text, size_t length, const char *base, ignore_rules **out);
+int ignore_rules_parse(const char *text, size_t length, const char *base, size_t max_patterns,
+                       ignore_rules **out);
 void ignore_rules_free(ignore_rules *rules);
+
+/* The line (from 1) of the first pattern over the cap, which and every
+ * line after it were not read; 0 when the whole text was. */
+size_t ignore_rules_stopped_line(const ignore_rules *rules);
 
 /* The verdict of `rules` on `path` (relative to the walk's root, no
  * leading '/'), a folder when `is_directory`: 1 ignored, -1 re-included

@@ -751,7 +751,12 @@ static const char *relative_path(const traversal *walk, const char *path)
 
 /* Push the patterns of `folder`/.copsignore, if there is one.  It is
  * read as an index file is (a regular file, a link not followed, at most
- * 1 MiB): a bad one is a warning and is not applied. */
+ * 1 MiB): a bad one is a warning and is not applied.  Only its first
+ * IGNORE_MAX_FILE_PATTERNS patterns are (every pattern is tried on every
+ * path below); past them a warning names the line and the rest is not
+ * applied, as a bad file is: the walk then indexes more of the folder's
+ * own files rather than skip it, so a hostile file costs time bounded by
+ * the cap and cannot hide the folder by being large. */
 static int load_ignore_file(traversal *walk, const char *folder)
 {
     char path[4200];
@@ -767,7 +772,7 @@ static int load_ignore_file(traversal *walk, const char *folder)
     ignore_rules *rules = NULL;
     if (rc == 0)
         rc = ignore_rules_parse((const char *)text.data, text.length,
-                                relative_path(walk, folder), &rules);
+                                relative_path(walk, folder), IGNORE_MAX_FILE_PATTERNS, &rules);
     buffer_free(&text);
     if (rc == COPS_ENOMEM
         || (rc == 0 && ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8)))
@@ -781,6 +786,10 @@ static int load_ignore_file(traversal *walk, const char *folder)
             source_warn(walk->walker, "%s: not applied: %s", path, problem.message);
         return 0;
     }
+    if (ignore_rules_stopped_line(rules) > 0 && walk->walker)
+        source_warn(walk->walker,
+                    "%s:%zu: more than %d patterns: this line and the rest not applied", path,
+                    ignore_rules_stopped_line(rules), IGNORE_MAX_FILE_PATTERNS);
     walk->rules[walk->rule_count++] = rules;
     return 0;
 }
@@ -921,7 +930,7 @@ static int push_excludes(traversal *walk)
     ignore_rules *rules = NULL;
     int result = 0;
     if (buffer_failed(&lines)
-        || ignore_rules_parse((const char *)lines.data, lines.length, "", &rules) != 0
+        || ignore_rules_parse((const char *)lines.data, lines.length, "", 0, &rules) != 0
         || ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8) != 0) {
         ignore_rules_free(rules);
         result = error_set(walk->err, COPS_ENOMEM, "out of memory");

@@ -3,6 +3,7 @@
  * table of (patterns, path, folder?, verdict) rows, each checked alone.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "indexer/ignore.h"
@@ -37,6 +38,9 @@ static const ignore_case cases[] = {
     /* so does a '/' in the middle */
     {"doc/tmp\n", "", "doc/tmp", 1, 1},
     {"doc/tmp\n", "", "x/doc/tmp", 1, 0},
+    {"doc/tmp\n", "", "docs/tmp", 1, 0},
+    {"d[o]c/tmp\n", "", "doc/tmp", 1, 1},
+    {"\\doc/tmp\n", "", "doc/tmp", 1, 1},
     /* '**' */
     {"**/cache\n", "", "cache", 1, 1},
     {"**/cache\n", "", "a/b/cache", 1, 1},
@@ -69,7 +73,7 @@ Test(ignore, table)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ignore_case *c = &cases[i];
         ignore_rules *rules = NULL;
-        cr_assert_eq(ignore_rules_parse(c->patterns, strlen(c->patterns), c->base, &rules), 0);
+        cr_assert_eq(ignore_rules_parse(c->patterns, strlen(c->patterns), c->base, 0, &rules), 0);
         int verdict = ignore_rules_match(rules, c->path, c->is_directory);
         cr_expect_eq(verdict, c->verdict, "case %zu: patterns \"%s\" in \"%s\" on %s%s: %d, want %d",
                      i, c->patterns, c->base, c->path, c->is_directory ? "/" : "", verdict,
@@ -118,4 +122,40 @@ Test(ignore, many_double_stars_are_linear, .timeout = 10)
     cr_expect(!ignore_pattern_matches("**/d/**/e/**/x", path, 0));
     cr_expect(ignore_pattern_matches("d/**/d/x", path, 0));
     cr_expect(!ignore_pattern_matches("d/**/e", path, 0));
+}
+
+Test(ignore, pattern_cap_stops_at_a_line)
+{
+    /* A comment, then cap + 1 patterns "p0".."pN", then a comment: the
+     * patterns past the cap are not read and the line of the first one
+     * is reported; at the cap exactly, nothing is. */
+    char text[16 * (IGNORE_MAX_FILE_PATTERNS + 4)];
+    size_t length = (size_t)snprintf(text, sizeof text, "# head\n");
+    for (size_t i = 0; i <= IGNORE_MAX_FILE_PATTERNS; i++)
+        length += (size_t)snprintf(text + length, sizeof text - length, "p%zu\n", i);
+    length += (size_t)snprintf(text + length, sizeof text - length, "# tail\n");
+    ignore_rules *rules = NULL;
+    cr_assert_eq(ignore_rules_parse(text, length, "", IGNORE_MAX_FILE_PATTERNS, &rules), 0);
+    cr_expect_eq(ignore_rules_stopped_line(rules), (size_t)IGNORE_MAX_FILE_PATTERNS + 2);
+    cr_expect_eq(ignore_rules_match(rules, "p0", 0), 1, "the first pattern is applied");
+    char last_kept[32], first_dropped[32];
+    snprintf(last_kept, sizeof last_kept, "p%d", IGNORE_MAX_FILE_PATTERNS - 1);
+    snprintf(first_dropped, sizeof first_dropped, "p%d", IGNORE_MAX_FILE_PATTERNS);
+    cr_expect_eq(ignore_rules_match(rules, last_kept, 0), 1, "the last pattern within the cap is");
+    cr_expect_eq(ignore_rules_match(rules, first_dropped, 0), 0, "the one over the cap is not");
+    ignore_rules_free(rules);
+
+    /* Exactly the cap (the last pattern dropped from the text): all read. */
+    const char *over = strstr(text, first_dropped);
+    cr_assert(over);
+    size_t at_cap = (size_t)(over - text);
+    cr_assert_eq(ignore_rules_parse(text, at_cap, "", IGNORE_MAX_FILE_PATTERNS, &rules), 0);
+    cr_expect_eq(ignore_rules_stopped_line(rules), 0);
+    ignore_rules_free(rules);
+
+    /* No cap: everything. */
+    cr_assert_eq(ignore_rules_parse(text, length, "", 0, &rules), 0);
+    cr_expect_eq(ignore_rules_stopped_line(rules), 0);
+    cr_expect_eq(ignore_rules_match(rules, first_dropped, 0), 1);
+    ignore_rules_free(rules);
 }

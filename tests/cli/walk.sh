@@ -81,6 +81,28 @@ expect_exit 0 "a fresh build with the same rules" -- cops_index -q -i i7 d
 ids i7 >i7.ids
 check "the update matches a fresh build" cmp -s i1.ids i7.ids
 
+# A .copsignore is read for its first 1,000 patterns only (each is tried on
+# every path below it, and whoever wrote the documents wrote it): past them
+# a warning names the line, the rest is not applied (so more files are
+# indexed) and the run still succeeds.
+mkdir cap
+for f in first last over other; do echo "alpha $f" >cap/$f.txt; done
+{
+    echo '# line 1, a comment'
+    echo first.txt
+    i=3
+    while [ $i -le 1000 ]; do echo "/filler$i"; i=$((i + 1)); done
+    echo last.txt
+    echo over.txt
+    echo '*.txt'
+} >cap/.copsignore
+expect_exit 0 "a .copsignore over the cap" -- cops_index -i i8 cap
+expect_stderr_contains "cap/.copsignore:1002: more than 1000 patterns: this line and the rest not applied" \
+    "the warning names the file and the first line not applied"
+ids i8 >i8.ids
+check "the first 1,000 patterns apply, the rest do not" test "$(cat i8.ids)" = "cap/other.txt
+cap/over.txt"
+
 # --- standard input: '-' ---------------------------------------------------------
 printf '{"id":"s1","title":"From stdin","text":"alpha beta"}\n{"id":"s2","text":"alpha gamma"}\n' >records.in
 stdin_from records.in
