@@ -77,7 +77,7 @@ static void check_lines(const catalog *c)
             || !catalog_encoding_valid(e->encoding, strlen(e->encoding)))
             fuzz_fail("an entry's format or encoding out of range was accepted");
         if (!e->lines) {
-            if (catalog_entry_line(e, e->first_doc) != 0)
+            if (catalog_entry_line(e, NULL, e->first_doc) != 0)
                 fuzz_fail("an entry without lines has a line");
             continue;
         }
@@ -86,15 +86,22 @@ static void check_lines(const catalog *c)
             abort();
         if (catalog_lines_decode(e, lines) != 0)
             fuzz_fail("lines accepted by catalog_read do not decode");
+        catalog_line_mark *marks = NULL;
+        int marked = catalog_lines_mark(e, &marks);
+        if (marked == COPS_ENOMEM)
+            abort();
+        if (marked != 0 || !marks)
+            fuzz_fail("lines that decode cannot be marked");
         for (uint32_t k = 0; k < e->doc_count; k++) {
             if (lines[k] < 1 || lines[k] > (UINT64_C(1) << 62))
                 fuzz_fail("a line out of range was accepted");
             /* (a range past 2^32 - 1, which only a damaged catalog has,
              * names documents from first_doc up to the largest) */
             if ((uint64_t)e->first_doc + k <= UINT32_MAX
-                && catalog_entry_line(e, e->first_doc + k) != lines[k])
+                && catalog_entry_line(e, marks, e->first_doc + k) != lines[k])
                 fuzz_fail("catalog_entry_line disagrees with catalog_lines_decode");
         }
+        free(marks);
         free(lines);
     }
 }
