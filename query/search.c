@@ -209,30 +209,6 @@ static int explain_hits(cops_index *index, const lower_plan *plan,
     return visit_documents(index, plan, expansion, options, cache, &visitor, err);
 }
 
-static uint32_t heap_document(void *context, size_t item)
-{
-    return ((top_heap *)context)->items[item].doc;
-}
-
-static void rescore_hit(matcher *m, size_t item, void *context)
-{
-    scored_doc *found = &((top_heap *)context)->items[item];
-    found->score = m->ops->score(m);
-    found->key = found->score; /* ranked by relevance (count_apart) */
-}
-
-/* The top hits found by a pruned search (count_apart) scored again as
- * the exhaustive search sums them: MaxScore adds a disjunction's parts in
- * the order of their bounds, which may differ in the last bits, and the
- * scores shown must not depend on how the hits were found. */
-static int rescore_hits(cops_index *index, const lower_plan *plan,
-                        const feedback_query *expansion, const cops_search_options *options,
-                        plan_cache *cache, top_heap *heap, cops_error *err)
-{
-    document_visitor visitor = {heap->count, heap_document, rescore_hit, heap};
-    return visit_documents(index, plan, expansion, options, cache, &visitor, err);
-}
-
 /* The stored text of a hit, read as far as its snippet needs
  * (snippet_source.read_more). */
 typedef struct stored_text {
@@ -486,8 +462,8 @@ static int costly_to_count_apart(const lower_node *node)
 }
 
 /* Counting apart pays for a disjunction of at least this many postings:
- * below, scoring every match costs less than planning the query twice
- * more (the count's matcher, and rescore_hits'), which is about the cost
+ * below, scoring every match costs less than planning the query once
+ * more (the count's matcher), which is about the cost
  * of scoring a few thousand postings (callgrind on wiki-dev: words in
  * 1-5 % of the documents were 1.5x slower counted apart, words in more
  * than 10 % 1.2x faster). */
@@ -527,12 +503,14 @@ static uint64_t count_matches(matcher *m, const deletions *deleted, uint32_t doc
 }
 
 /* Every segment's matches: the exact count, and the top `wanted` in
- * `heap`; *counted_apart set when a segment's total was counted apart
- * (count_apart), its hits' scores then being the pruned search's. */
+ * `heap`.  A segment counted apart (count_apart) takes its hits from the
+ * pruned search, whose scores equal the exhaustive ones to the bit: a
+ * pruned disjunction sums a document that can enter the top hits in
+ * build order (op-or.c). */
 static int match_segments(cops_index *index, const lower_plan *plan,
                           const feedback_query *expansion, const cops_search_options *options,
                           plan_cache *cache, size_t wanted, top_heap *heap,
-                          cops_results *results, int *counted_apart, cops_error *err)
+                          cops_results *results, cops_error *err)
 {
     int rc = 0;
     matcher_ran_out_of_memory(); /* forget an earlier search's */
@@ -557,7 +535,6 @@ static int match_segments(cops_index *index, const lower_plan *plan,
             }
             results->total += count_matches(counter, deleted, documents);
             matcher_free(counter);
-            *counted_apart = 1;
         }
         /* Without an exact total (or with it counted apart), the worst
          * kept score is a threshold the operators use to skip what cannot
@@ -627,13 +604,9 @@ int native_search(cops_index *index, const query_node *query, const cops_search_
     feedback_query expansion = {0};
     if (rc == 0 && wanted && options->feedback_documents && options->feedback_query_length)
         rc = feedback_prepare(index, query, options, &expansion, err);
-    int counted_apart = 0;
     plan_cache words = {0}; /* for the segments planned more than once */
     if (rc == 0)
-        rc = match_segments(index, plan, &expansion, options, &words, wanted, &heap, results,
-                            &counted_apart, err);
-    if (rc == 0 && counted_apart)
-        rc = rescore_hits(index, plan, &expansion, options, &words, &heap, err);
+        rc = match_segments(index, plan, &expansion, options, &words, wanted, &heap, results, err);
     if (rc == 0 && options->date_histogram)
         rc = results_sort_date_histogram(results, err);
     if (rc == 0)
