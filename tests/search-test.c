@@ -304,6 +304,34 @@ static const named_text twins[] = {
     {"t4.txt", "zz0 zz4 zz1 bb cc dd zz4 dd zz5 cc zz4 zz5 bb cc dd\n"},
 };
 
+/* The pruned top `limit` hits of `query` (exact_total 0) for every limit
+ * from 1 to max_limit: each the same document with the same score, to
+ * the bit, as in `all` (the exhaustive ranking under the same options).
+ * Returns the hits compared. */
+static size_t expect_pruned_as_exhaustive(cops_index *index, const char *query,
+                                          cops_search_options options, const cops_results *all,
+                                          size_t max_limit)
+{
+    size_t compared = 0;
+    cops_error err = {0};
+    for (size_t limit = 1; limit <= max_limit; limit++) {
+        options.limit = limit;
+        options.exact_total = 0;
+        cops_results *top = NULL;
+        cr_assert_eq(cops_search(index, query, &options, &top, &err), 0, "%s", err.message);
+        cr_assert_eq(cops_results_count(top), limit);
+        for (size_t i = 0; i < limit; i++, compared++) {
+            const cops_hit *a = cops_results_hit(top, i), *b = cops_results_hit(all, i);
+            cr_expect(a->doc == b->doc && a->score == b->score,
+                      "'%s', scheme %d, top %zu: rank %zu is %s scoring %.17g, "
+                      "exhaustively %s scoring %.17g", query, (int)options.weight, limit, i + 1,
+                      a->id, a->score, b->id, b->score);
+        }
+        cops_results_free(top);
+    }
+    return compared;
+}
+
 Test(search, pruned_top_hits_score_and_tie_as_exhaustive)
 {
     fixture f;
@@ -319,26 +347,11 @@ Test(search, pruned_top_hits_score_and_tie_as_exhaustive)
             cops_search_options_init(&options);
             options.snippets = 0;
             options.weight = (cops_weight)weight;
-            cops_results *all = NULL, *top = NULL;
+            cops_results *all = NULL;
             cops_error err = {0};
             cr_assert_eq(cops_search(f.index, queries[q], &options, &all, &err), 0, "%s",
                          err.message);
-            for (size_t limit = 1; limit <= 3; limit++) {
-                options.limit = limit;
-                options.exact_total = 0;
-                cr_assert_eq(cops_search(f.index, queries[q], &options, &top, &err), 0, "%s",
-                             err.message);
-                cr_assert_eq(cops_results_count(top), limit);
-                for (size_t i = 0; i < limit; i++) {
-                    const cops_hit *a = cops_results_hit(top, i), *b = cops_results_hit(all, i);
-                    cr_expect(a->doc == b->doc && a->score == b->score,
-                              "'%s', scheme %d, top %zu: rank %zu is %s scoring %.17g, "
-                              "exhaustively %s scoring %.17g", queries[q], weight, limit, i + 1,
-                              a->id, a->score, b->id, b->score);
-                    compared++;
-                }
-                cops_results_free(top);
-            }
+            compared += expect_pruned_as_exhaustive(f.index, queries[q], options, all, 3);
             cops_results_free(all);
         }
     cr_assert_eq(compared, 5 * 5 * 6);
@@ -406,7 +419,7 @@ Test(search, pruned_ties_in_a_reordered_segment_go_by_insertion, .timeout = 60)
         cops_search_options_init(&search);
         search.snippets = 0;
         search.limit = 40;
-        cops_results *all = NULL, *top = NULL;
+        cops_results *all = NULL;
         cr_assert_eq(cops_search(f.index, queries[q], &search, &all, &err), 0, "%s", err.message);
         cr_assert_geq(cops_results_count(all), 20);
         /* the twenty twins first, in insertion order */
@@ -420,20 +433,7 @@ Test(search, pruned_ties_in_a_reordered_segment_go_by_insertion, .timeout = 60)
             if (i > 0 && cops_results_hit(all, i)->doc < cops_results_hit(all, i - 1)->doc)
                 reversed = 1;
         }
-        for (size_t limit = 1; limit <= 21; limit++) {
-            search.limit = limit;
-            search.exact_total = 0;
-            cr_assert_eq(cops_search(f.index, queries[q], &search, &top, &err), 0, "%s",
-                         err.message);
-            cr_assert_eq(cops_results_count(top), limit);
-            for (size_t i = 0; i < limit; i++) {
-                const cops_hit *a = cops_results_hit(top, i), *b = cops_results_hit(all, i);
-                cr_expect(a->doc == b->doc && a->score == b->score,
-                          "'%s', top %zu: rank %zu is %s, exhaustively %s", queries[q], limit,
-                          i + 1, a->id, b->id);
-            }
-            cops_results_free(top);
-        }
+        expect_pruned_as_exhaustive(f.index, queries[q], search, all, 21);
         cops_results_free(all);
     }
     cr_expect(reversed, "the reordering kept the twins in insertion order: nothing tested");
