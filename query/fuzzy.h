@@ -44,27 +44,16 @@ size_t fuzzy_keep(fuzzy_candidate *candidates, size_t count, size_t limit);
     "the query's fuzzy words are compared with more than %d indexed words in all; use fewer " \
     "fuzzy words"
 
-/* The visits the scan of one bucket may make (each a comparison):
- * suggest.h's SUGGEST_MAX_VISITS, fewer when the query has already spent
- * `spent` of its comparisons.  The scan counts them down (a visit with
- * none left stops it, leaving SIZE_MAX): the budget is checked once per
- * bucket, so that a visit costs no more than before it. */
+/* suggest_bucket_limit and suggest_bucket_spend (suggest.h) with the
+ * fuzzy words' budget. */
 static inline size_t fuzzy_bucket_limit(size_t spent)
 {
-    size_t left = spent < FUZZY_MAX_QUERY_COMPARISONS ? FUZZY_MAX_QUERY_COMPARISONS - spent : 0;
-    return left < SUGGEST_MAX_VISITS ? left : SUGGEST_MAX_VISITS;
+    return suggest_bucket_limit(spent, FUZZY_MAX_QUERY_COMPARISONS);
 }
 
-/* Adds to *spent the comparisons of a bucket's scan allowed `limit`
- * visits that left `left` of them (SIZE_MAX: stopped at the limit); one
- * stopped by the query's budget, not by SUGGEST_MAX_VISITS, leaves
- * *spent above FUZZY_MAX_QUERY_COMPARISONS. */
 static inline void fuzzy_bucket_spend(size_t *spent, size_t limit, size_t left)
 {
-    if (left == SIZE_MAX && limit < SUGGEST_MAX_VISITS)
-        *spent = (size_t)FUZZY_MAX_QUERY_COMPARISONS + 1;
-    else
-        *spent += left == SIZE_MAX ? limit : limit - left;
+    suggest_bucket_spend(spent, FUZZY_MAX_QUERY_COMPARISONS, limit, left);
 }
 
 /* How many terms a prefix's scan collects at most before choosing the

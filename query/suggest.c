@@ -76,7 +76,7 @@ size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b
 typedef struct candidate_search {
     const char *term;
     size_t term_length;
-    size_t visits;
+    size_t visits_left;      /* in the bucket being scanned (suggest_bucket_limit) */
     char best[ANALYZER_MAX_TERM_BYTES + 1];
     size_t best_distance;    /* MAX_DISTANCE + 1 while none */
     uint32_t best_df;        /* in the segment scanned (a guide; the chosen one is recounted) */
@@ -86,7 +86,7 @@ static int visit_candidate(void *context, const uint8_t *key, size_t key_length,
                            const segment_term *term)
 {
     candidate_search *search = context;
-    if (++search->visits > SUGGEST_MAX_VISITS)
+    if (search->visits_left-- == 0)
         return 1;
     if (key_length == search->term_length && memcmp(key, search->term, key_length) == 0)
         return 0;
@@ -102,19 +102,36 @@ static int visit_candidate(void *context, const uint8_t *key, size_t key_length,
     return 0;
 }
 
+/* What the suggestions of one query have spent (suggest.h). */
+typedef struct suggest_budget {
+    size_t words;            /* rare words looked at */
+    size_t comparisons;      /* above SUGGEST_MAX_QUERY_COMPARISONS: spent */
+} suggest_budget;
+
+static int budget_spent(const suggest_budget *budget)
+{
+    return budget->words >= SUGGEST_MAX_WORDS
+           || budget->comparisons > SUGGEST_MAX_QUERY_COMPARISONS;
+}
+
 /* The nearest, most frequent term to `term` over the segments' buckets
- * (suggest.h) into search->best; 0 or a negative status. */
-static int nearest_term(cops_index *index, candidate_search *search, cops_error *err)
+ * (suggest.h) into search->best, from what is left of `budget` (a scan
+ * cut by it leaves the budget spent); 0 or a negative status. */
+static int nearest_term(cops_index *index, candidate_search *search, suggest_budget *budget,
+                        cops_error *err)
 {
     char buckets[2];
     size_t bucket_count = suggest_buckets(search->term, search->term_length, buckets);
     for (size_t s = 0; s < index->segment_count; s++)
         for (size_t b = 0; b < bucket_count; b++) {
-            search->visits = 0;
+            size_t limit = suggest_bucket_limit(budget->comparisons, SUGGEST_MAX_QUERY_COMPARISONS);
+            search->visits_left = limit;
             int rc = segment_scan_prefix(index->segments[s], (const uint8_t *)&buckets[b], 1,
                                          visit_candidate, search, err);
-            if (rc < 0)
-                return rc;
+            suggest_bucket_spend(&budget->comparisons, SUGGEST_MAX_QUERY_COMPARISONS, limit,
+                                 search->visits_left);
+            if (rc < 0 || budget_spent(budget))
+                return rc < 0 ? rc : 0;
         }
     return 0;
 }
@@ -165,8 +182,8 @@ static char *shown_word(analyzer *text_analyzer, const char *typed, const char *
 }
 
 /* The suggestion for one WORD, added to the list when there is one. */
-static int suggest_word(cops_index *index, const query_node *word, suggestion **list,
-                        size_t *count, size_t *capacity, cops_error *err)
+static int suggest_word(cops_index *index, const query_node *word, suggest_budget *budget,
+                        suggestion **list, size_t *count, size_t *capacity, cops_error *err)
 {
     lower_words terms;
     if (lower_analyze_words(index->analyzer, word->text, 0, &terms, NULL) != 0 || terms.count != 1)
@@ -178,8 +195,12 @@ static int suggest_word(cops_index *index, const query_node *word, suggestion **
     if (df >= SUGGEST_RARE_DF)
         return 0;
     candidate_search search = {term, strlen(term), 0, "", MAX_DISTANCE + 1, 0};
-    int rc = nearest_term(index, &search, err);
-    if (rc != 0 || search.best_distance > MAX_DISTANCE)
+    int rc = nearest_term(index, &search, budget, err);
+    budget->words++;
+    /* a word whose scan the budget cut gets nothing: its nearest so far
+     * would depend on where the scan stopped */
+    if (rc != 0 || search.best_distance > MAX_DISTANCE
+        || budget->comparisons > SUGGEST_MAX_QUERY_COMPARISONS)
         return rc;
     int64_t best_df = index_document_frequency(index, (const uint8_t *)search.best,
                                                strlen(search.best), err);
@@ -198,15 +219,15 @@ static int suggest_word(cops_index *index, const query_node *word, suggestion **
     return 0;
 }
 
-static int suggest_node(cops_index *index, const query_node *node, suggestion **list,
-                        size_t *count, size_t *capacity, cops_error *err)
+static int suggest_node(cops_index *index, const query_node *node, suggest_budget *budget,
+                        suggestion **list, size_t *count, size_t *capacity, cops_error *err)
 {
-    if (node->kind == QUERY_NOT || *count >= SUGGEST_MAX_WORDS)
+    if (node->kind == QUERY_NOT || budget_spent(budget))
         return 0;
     if (node->kind == QUERY_WORD && node->text)
-        return suggest_word(index, node, list, count, capacity, err);
+        return suggest_word(index, node, budget, list, count, capacity, err);
     for (size_t i = 0; i < node->child_count; i++) {
-        int rc = suggest_node(index, node->children[i], list, count, capacity, err);
+        int rc = suggest_node(index, node->children[i], budget, list, count, capacity, err);
         if (rc != 0)
             return rc;
     }
@@ -219,7 +240,8 @@ int suggest_words(cops_index *index, const query_node *query, suggestion **out, 
     *out = NULL;
     *count = 0;
     size_t capacity = 0;
-    int rc = suggest_node(index, query, out, count, &capacity, err);
+    suggest_budget budget = {0, 0};
+    int rc = suggest_node(index, query, &budget, out, count, &capacity, err);
     if (rc != 0) {
         suggestions_free(*out, *count);
         *out = NULL;

@@ -8,7 +8,14 @@
  * with its second (so a letter added or swapped at the front is still
  * found; a wrong first letter is not), at most SUGGEST_MAX_VISITS of
  * each, within a Damerau-Levenshtein distance (optimal string alignment,
- * over bytes) of 2 of the term.  The nearest wins, then the one in most
+ * over bytes) of 2 of the term.  At most SUGGEST_MAX_WORDS words of a
+ * query are looked at, and all of them together are compared with at
+ * most SUGGEST_MAX_QUERY_COMPARISONS indexed words (every segment's
+ * visits counted): a word whose scan would go past that gets no
+ * suggestion, nor does any word after it.  A count, not a time, so what
+ * is suggested depends only on the query and the index, and a query of
+ * hundreds of rare words over buckets of 200,000 words (a stranger's
+ * index) costs a bounded number of comparisons, not minutes.  The nearest wins, then the one in most
  * documents, which must be at least SUGGEST_MIN_RATIO times as many as
  * the word's own.  The suggestion is shown as a word, not a stem: the
  * candidate with the word's ending after its stem, when that analyses to
@@ -27,7 +34,8 @@
 #define SUGGEST_RARE_DF 3
 #define SUGGEST_MIN_RATIO 20
 #define SUGGEST_MAX_VISITS 200000
-#define SUGGEST_MAX_WORDS 16   /* words of one query looked at */
+#define SUGGEST_MAX_WORDS 16   /* rare words of one query looked at */
+#define SUGGEST_MAX_QUERY_COMPARISONS 2000000
 #define SUGGEST_MAX_DISTANCE 2
 
 /* The optimal-string-alignment (Damerau-Levenshtein) distance of the
@@ -42,6 +50,28 @@ size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b
  * terms starting with its first byte, and with its second when that
  * differs.  Writes them to buckets[] and returns how many (0 to 2). */
 size_t suggest_buckets(const char *term, size_t length, char buckets[2]);
+
+/* A query-wide budget of comparisons spent bucket by bucket (the fuzzy
+ * words' too, query/fuzzy.h): the visits the scan of one bucket may make
+ * when `spent` of `budget` are spent, at most SUGGEST_MAX_VISITS.  The
+ * scan counts them down, a visit with none left stopping it (leaving
+ * SIZE_MAX), so the budget is checked once per bucket, not per visit. */
+static inline size_t suggest_bucket_limit(size_t spent, size_t budget)
+{
+    size_t left = spent < budget ? budget - spent : 0;
+    return left < SUGGEST_MAX_VISITS ? left : SUGGEST_MAX_VISITS;
+}
+
+/* Adds to *spent the comparisons of a bucket's scan allowed `limit`
+ * visits that left `left` of them; one stopped by the budget, not by
+ * SUGGEST_MAX_VISITS, leaves *spent above `budget`. */
+static inline void suggest_bucket_spend(size_t *spent, size_t budget, size_t limit, size_t left)
+{
+    if (left == SIZE_MAX && limit < SUGGEST_MAX_VISITS)
+        *spent = budget + 1;
+    else
+        *spent += left == SIZE_MAX ? limit : limit - left;
+}
 
 typedef struct suggestion {
     char *word;              /* as typed */

@@ -5,6 +5,9 @@
 #    bound of 1000 here);
 #  - all its fuzzy words together are compared with at most 2,000,000
 #    indexed words (query/fuzzy.h), else exit 2 with a message naming it;
+#  - "did you mean" looks at most at 16 rare words of a query and compares
+#    them with at most 2,000,000 indexed words in all (query/suggest.h):
+#    past that the words get no suggestion, and the query still runs;
 #  - a snippet analyses its text only until a little past the first match
 #    (query/snippet.h), so twelve 1.2 MB documents matching from their
 #    first word are all highlighted within the list's 8 MiB budget, and
@@ -124,6 +127,43 @@ if "$COPS_BUILDDIR/cops-index" -q --engine xapian -i fuzzyx fuzzy 2>/dev/null; t
 else
     diag "no Xapian engine in this build: its fuzzy bound is not checked here"
 fi
+
+# Did you mean: ayyyy is in no document and within 2 edits of none (no
+# indexed word has a y), so each one compares with the 20000 words of the
+# bucket "a" and is suggested nothing; abbbbq is one edit from abbbb.
+rare15=$(awk 'BEGIN { for (i = 0; i < 15; i++) printf "ayyyy " }')
+expect_exit 1 "15 rare words and a typo" -- cops_query -i fuzzyidx --count "$rare15 abbbbq"
+expect_stderr_contains "did you mean: abbbbq -> abbbb" "the 16th rare word is looked at"
+expect_exit 1 "16 rare words and a typo" -- cops_query -i fuzzyidx --count "$rare15 ayyyy abbbbq"
+check "the 17th rare word is not looked at (at most 16 per query)" \
+    sh -c '! grep -q "did you mean" "$1"' sh "$ERR"
+rare1000=$(awk 'BEGIN { for (i = 0; i < 1000; i++) printf "ayyyy " }')
+expect_exit 1 "1000 rare words run (16 looked at, not 1000 bucket scans)" \
+    -- cops_query -i fuzzyidx --count "$rare1000"
+# wide/: 150000 words of the bucket "a", so 13 rare words compare with
+# 1950000 and a 14th would pass the query's 2000000 comparisons.
+mkdir wide || exit 99
+awk 'BEGIN {
+    n = split("b c d f g h j k m n p q r t v w x z", C, " ")
+    for (w = 0; w < 150000; w++) {
+        if (w % 5000 == 0)
+            printf "%s{\"id\":\"w%d\",\"title\":\"t\",\"text\":\"", w ? "\"}\n" : "", w / 5000
+        printf " a%s%s%s%s%s", C[int(w / n ^ 4) % n + 1], C[int(w / n ^ 3) % n + 1],
+               C[int(w / n ^ 2) % n + 1], C[int(w / n) % n + 1], C[w % n + 1]
+    }
+    print "\"}"
+}' >wide/docs.jsonl || exit 99
+rare12=$(awk 'BEGIN { for (i = 0; i < 12; i++) printf "ayyyy " }')
+expect_exit 0 "150000 words in one bucket are indexed" -- cops_index -q -i wideidx wide
+expect_exit 1 "12 rare words and a typo: 1950000 comparisons" \
+    -- cops_query -i wideidx --count "$rare12 abbbbbq"
+expect_stderr_contains "did you mean: abbbbbq -> abbbbb" "the typo within the budget is suggested"
+expect_exit 1 "13 rare words and a typo: the typo's scan would pass 2000000" \
+    -- cops_query -i wideidx --count "$rare12 ayyyy abbbbbq"
+check "the word past the budget gets no suggestion" sh -c '! grep -q "did you mean" "$1"' sh "$ERR"
+expect_stdout_is 0 "and the query is answered"
+expect_exit 1 "the same with --json" -- cops_query -i wideidx --json "$rare12 ayyyy abbbbbq"
+check "no suggestion in the summary" sh -c '! grep -q suggestions "$1"' sh "$OUT"
 
 expect_exit 0 "twelve documents of 1.2 MB are indexed" -- cops_index -q -i bigidx big
 started=$(date +%s)
