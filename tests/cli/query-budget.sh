@@ -87,20 +87,28 @@ expect_stdout_is "" "nothing is printed on stdout"
 expect_exit 0 "a query of fewer prefixes still runs" -- cops_query -i idx --count --default-op or "aaa* abb*"
 expect_exit 2 "the bound holds for --count too" -- cops_query -i idx --count --default-op or "$query"
 
+# a_words COUNT LETTERS: COUNT words "a" + LETTERS consonants (none the
+# stemmer changes), 1000 to a record whose title is "t".
+a_words() {
+    awk -v count="$1" -v letters="$2" 'BEGIN {
+    n = split("b c d f g h j k m n p q r t v w x z", C, " ")
+    for (w = 0; w < count; w++) {
+        if (w % 1000 == 0)
+            printf "%s{\"id\":\"f%d\",\"title\":\"t\",\"text\":\"", w ? "\"}\n" : "", w / 1000
+        word = "a"
+        for (l = letters - 1; l >= 0; l--)
+            word = word C[int(w / n ^ l) % n + 1]
+        printf " %s", word
+    }
+    print "\"}"
+}'
+}
+
 # fuzzy/: 20000 words a + four consonants (none the stemmer changes), so a
 # fuzzy word abbbb~1 (buckets 'a' and 'b', the title's "t" in neither)
 # compares with 20000 words: 100 of them reach the query's 2000000 exactly.
 mkdir fuzzy || exit 99
-awk 'BEGIN {
-    n = split("b c d f g h j k m n p q r t v w x z", C, " ")
-    for (w = 0; w < 20000; w++) {
-        if (w % 1000 == 0)
-            printf "%s{\"id\":\"f%d\",\"title\":\"t\",\"text\":\"", w ? "\"}\n" : "", w / 1000
-        printf " a%s%s%s%s", C[int(w / n ^ 3) % n + 1], C[int(w / n ^ 2) % n + 1],
-               C[int(w / n) % n + 1], C[w % n + 1]
-    }
-    print "\"}"
-}' >fuzzy/docs.jsonl || exit 99
+a_words 20000 4 >fuzzy/docs.jsonl || exit 99
 fuzzies=$(awk 'BEGIN { for (i = 0; i < 100; i++) printf "abbbb~1 " }')
 expect_exit 0 "20000 words in one bucket are indexed" -- cops_index -q -i fuzzyidx fuzzy
 expect_exit 0 "100 fuzzy words compared with 2000000 words in all are answered" \
@@ -143,16 +151,7 @@ expect_exit 1 "1000 rare words run (16 looked at, not 1000 bucket scans)" \
 # wide/: 150000 words of the bucket "a", so 13 rare words compare with
 # 1950000 and a 14th would pass the query's 2000000 comparisons.
 mkdir wide || exit 99
-awk 'BEGIN {
-    n = split("b c d f g h j k m n p q r t v w x z", C, " ")
-    for (w = 0; w < 150000; w++) {
-        if (w % 5000 == 0)
-            printf "%s{\"id\":\"w%d\",\"title\":\"t\",\"text\":\"", w ? "\"}\n" : "", w / 5000
-        printf " a%s%s%s%s%s", C[int(w / n ^ 4) % n + 1], C[int(w / n ^ 3) % n + 1],
-               C[int(w / n ^ 2) % n + 1], C[int(w / n) % n + 1], C[w % n + 1]
-    }
-    print "\"}"
-}' >wide/docs.jsonl || exit 99
+a_words 150000 5 >wide/docs.jsonl || exit 99
 rare12=$(awk 'BEGIN { for (i = 0; i < 12; i++) printf "ayyyy " }')
 expect_exit 0 "150000 words in one bucket are indexed" -- cops_index -q -i wideidx wide
 expect_exit 1 "12 rare words and a typo: 1950000 comparisons" \
