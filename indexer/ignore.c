@@ -36,15 +36,19 @@ struct ignore_rules {
     size_t stopped_line; /* the first line not read (over the cap), or 0 */
 };
 
+static void pattern_free(ignore_pattern *pattern)
+{
+    free(pattern->text);
+    free(pattern->split_text);
+    free(pattern->parts);
+}
+
 void ignore_rules_free(ignore_rules *rules)
 {
     if (!rules)
         return;
-    for (size_t i = 0; i < rules->count; i++) {
-        free(rules->patterns[i].text);
-        free(rules->patterns[i].split_text);
-        free(rules->patterns[i].parts);
-    }
+    for (size_t i = 0; i < rules->count; i++)
+        pattern_free(&rules->patterns[i]);
     free(rules->patterns);
     free(rules->base);
     free(rules);
@@ -102,8 +106,7 @@ static int parse_line(ignore_rules *rules, const char *line, size_t length)
         return COPS_ENOMEM;
     if (!(pattern.text = strndup(line, length))
         || (pattern.anchored && split_pattern(&pattern) != 0)) {
-        free(pattern.text);
-        free(pattern.split_text);
+        pattern_free(&pattern);
         return COPS_ENOMEM;
     }
     rules->patterns[rules->count++] = pattern;
@@ -130,7 +133,7 @@ int ignore_rules_parse(const char *text, size_t length, const char *base, size_t
         if (max_patterns > 0 && rules->count > max_patterns) {
             /* Over the cap: this line's pattern and the rest are dropped
              * (comments and blank lines after the last pattern are not). */
-            free(rules->patterns[--rules->count].text);
+            pattern_free(&rules->patterns[--rules->count]);
             rules->stopped_line = line;
             break;
         }

@@ -159,3 +159,24 @@ Test(ignore, pattern_cap_stops_at_a_line)
     cr_expect_eq(ignore_rules_match(rules, first_dropped, 0), 1);
     ignore_rules_free(rules);
 }
+
+Test(ignore, anchored_pattern_over_the_cap)
+{
+    /* The pattern past the cap is anchored ("d/pN": split when read, in
+     * memory of its own): dropping it frees all of it (LeakSanitizer,
+     * CI's sanitizer build, reported the split copy lost) and it is not
+     * applied, while the last one within the cap is. */
+    char text[16 * (IGNORE_MAX_FILE_PATTERNS + 4)];
+    size_t length = 0;
+    for (size_t i = 0; i <= IGNORE_MAX_FILE_PATTERNS; i++)
+        length += (size_t)snprintf(text + length, sizeof text - length, "d/p%zu\n", i);
+    ignore_rules *rules = NULL;
+    cr_assert_eq(ignore_rules_parse(text, length, "", IGNORE_MAX_FILE_PATTERNS, &rules), 0);
+    cr_expect_eq(ignore_rules_stopped_line(rules), (size_t)IGNORE_MAX_FILE_PATTERNS + 1);
+    char last_kept[32], first_dropped[32];
+    snprintf(last_kept, sizeof last_kept, "d/p%d", IGNORE_MAX_FILE_PATTERNS - 1);
+    snprintf(first_dropped, sizeof first_dropped, "d/p%d", IGNORE_MAX_FILE_PATTERNS);
+    cr_expect_eq(ignore_rules_match(rules, last_kept, 0), 1);
+    cr_expect_eq(ignore_rules_match(rules, first_dropped, 0), 0);
+    ignore_rules_free(rules);
+}
