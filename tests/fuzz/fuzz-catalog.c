@@ -10,7 +10,8 @@
  * stay within 1 .. 2^62), every entry path is found again (catalog_find)
  * and tested against the roots, every root's patterns are fetched; then
  * the catalog is written and read back: the same entries, roots and
- * patterns, and writing that copy gives the same bytes.
+ * patterns, and writing that copy gives the same bytes.  Every input is
+ * also read by the records reader of a search (check_records).
  *
  * Input: byte 0 bit 0 set = the harness frames the rest: "COPSCAT\0",
  * version 3 (bit 1 clear) or 2 (bit 1 set), the rest, then the right CRC
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cops.h"
@@ -68,7 +70,44 @@ static uint8_t *catalog_bytes(const uint8_t *data, size_t size, size_t *length)
     return file;
 }
 
-/* Every entry's lines: decoded, looked up one by one, in range. */
+/* An entry's lines: marked, decoded, looked up one by one, in range.
+ * `checked`: the reader walked them already (catalog_read), so marking
+ * must succeed; the records reader leaves that walk to
+ * catalog_lines_mark, which may refuse them (the hit then has no line)
+ * but must never accept lines that do not decode. */
+static void check_entry_lines(const catalog_entry *e, int checked)
+{
+    catalog_line_mark *marks = NULL;
+    int marked = catalog_lines_mark(e, &marks);
+    if (marked == COPS_ENOMEM)
+        abort();
+    if (marked != 0 || !marks) {
+        if (checked)
+            fuzz_fail("lines accepted by catalog_read cannot be marked");
+        if (catalog_entry_line(e, NULL, e->first_doc) != 0)
+            fuzz_fail("an entry whose lines are refused has a line");
+        return;
+    }
+    /* marked: at least a byte per line, so the array is bounded by the file */
+    uint64_t *lines = malloc(((size_t)e->doc_count + 1) * sizeof *lines);
+    if (!lines)
+        abort();
+    if (catalog_lines_decode(e, lines) != 0)
+        fuzz_fail("lines that were marked do not decode");
+    for (uint32_t k = 0; k < e->doc_count; k++) {
+        if (lines[k] < 1 || lines[k] > (UINT64_C(1) << 62))
+            fuzz_fail("a line out of range was accepted");
+        /* (a range past 2^32 - 1, which only a damaged catalog has,
+         * names documents from first_doc up to the largest) */
+        if ((uint64_t)e->first_doc + k <= UINT32_MAX
+            && catalog_entry_line(e, marks, e->first_doc + k) != lines[k])
+            fuzz_fail("catalog_entry_line disagrees with catalog_lines_decode");
+    }
+    free(marks);
+    free(lines);
+}
+
+/* Every entry's format, encoding and lines. */
 static void check_lines(const catalog *c)
 {
     for (size_t i = 0; i < c->count; i++) {
@@ -81,29 +120,45 @@ static void check_lines(const catalog *c)
                 fuzz_fail("an entry without lines has a line");
             continue;
         }
-        uint64_t *lines = malloc(((size_t)e->doc_count + 1) * sizeof *lines);
-        if (!lines)
-            abort();
-        if (catalog_lines_decode(e, lines) != 0)
-            fuzz_fail("lines accepted by catalog_read do not decode");
-        catalog_line_mark *marks = NULL;
-        int marked = catalog_lines_mark(e, &marks);
-        if (marked == COPS_ENOMEM)
-            abort();
-        if (marked != 0 || !marks)
-            fuzz_fail("lines that decode cannot be marked");
-        for (uint32_t k = 0; k < e->doc_count; k++) {
-            if (lines[k] < 1 || lines[k] > (UINT64_C(1) << 62))
-                fuzz_fail("a line out of range was accepted");
-            /* (a range past 2^32 - 1, which only a damaged catalog has,
-             * names documents from first_doc up to the largest) */
-            if ((uint64_t)e->first_doc + k <= UINT32_MAX
-                && catalog_entry_line(e, marks, e->first_doc + k) != lines[k])
-                fuzz_fail("catalog_entry_line disagrees with catalog_lines_decode");
-        }
-        free(marks);
-        free(lines);
+        check_entry_lines(e, 1);
     }
+}
+
+/* The records reader (a search's, on the first hit that needs a line:
+ * catalog_open, then catalog_read_records, which skips the roots and
+ * leaves the lines to catalog_lines_mark) on the same file: it accepts
+ * what catalog_read accepts (`full`, or NULL when refused), with the
+ * same entries that have lines; whatever it accepts keeps only entries
+ * with lines, whose lines are refused or right. */
+static void check_records(const char *dir, const catalog *full)
+{
+    int fd;
+    uint64_t size;
+    cops_error err;
+    memset(&err, 0, sizeof err);
+    if (catalog_open(dir, "FILES", &fd, &size, &err) != 0)
+        fuzz_fail("the catalog written cannot be opened");
+    catalog records;
+    int rc = catalog_read_records(fd, size, "FILES", FUZZ_DOCUMENTS, &records, &err);
+    close(fd);
+    if (rc == COPS_ENOMEM)
+        abort();
+    if (rc != 0) {
+        if (full)
+            fuzz_fail("the records reader refuses a catalog catalog_read accepts");
+        return;
+    }
+    size_t with_lines = 0;
+    for (size_t i = 0; full && i < full->count; i++)
+        with_lines += full->entries[i].lines != NULL;
+    if (full && records.count != with_lines)
+        fuzz_fail("the records reader keeps other entries than those with lines");
+    for (size_t i = 0; i < records.count; i++) {
+        if (!records.entries[i].lines)
+            fuzz_fail("the records reader keeps an entry without lines");
+        check_entry_lines(&records.entries[i], full != NULL);
+    }
+    catalog_free(&records);
 }
 
 static void check_lookups(catalog *c)
@@ -208,8 +263,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     catalog c;
     cops_error err;
     memset(&err, 0, sizeof err);
-    if (catalog_read(dir, "FILES", FUZZ_DOCUMENTS, &c, &err) != 0)
+    if (catalog_read(dir, "FILES", FUZZ_DOCUMENTS, &c, &err) != 0) {
+        check_records(dir, NULL);
         return 0;
+    }
+    check_records(dir, &c);
     if (c.count > FUZZ_DOCUMENTS)
         fuzz_fail("more entries than documents were accepted");
     check_lines(&c);
