@@ -130,7 +130,7 @@ int ignore_rules_parse(const char *text, size_t length, const char *base, size_t
             ignore_rules_free(rules);
             return COPS_ENOMEM;
         }
-        if (max_patterns > 0 && rules->count > max_patterns) {
+        if (rules->count > max_patterns) {
             /* Over the cap: this line's pattern and the rest are dropped
              * (comments and blank lines after the last pattern are not). */
             pattern_free(&rules->patterns[--rules->count]);
@@ -214,6 +214,11 @@ size_t ignore_rules_stopped_line(const ignore_rules *rules)
     return rules->stopped_line;
 }
 
+size_t ignore_rules_count(const ignore_rules *rules)
+{
+    return rules->count;
+}
+
 int ignore_rules_match(const ignore_rules *rules, const char *path, int is_directory)
 {
     size_t base_length = strlen(rules->base);
@@ -244,7 +249,7 @@ int ignore_rules_match(const ignore_rules *rules, const char *path, int is_direc
 int ignore_pattern_matches(const char *pattern, const char *path, int is_directory)
 {
     ignore_rules *rules;
-    if (ignore_rules_parse(pattern, strlen(pattern), "", 0, &rules) != 0)
+    if (ignore_rules_parse(pattern, strlen(pattern), "", SIZE_MAX, &rules) != 0)
         return 0;
     int verdict = ignore_rules_match(rules, path, is_directory);
     ignore_rules_free(rules);

@@ -657,6 +657,7 @@ typedef struct traversal {
     size_t root_length;          /* of the input being walked: paths relative to it */
     ignore_rules **rules;        /* --exclude, then each folder's .copsignore, outer first */
     size_t rule_count, rule_capacity;
+    size_t ignore_patterns;      /* of the .copsignore files among rules (IGNORE_MAX_WALK_PATTERNS) */
     source_patterns patterns;    /* of the input being walked */
 } traversal;
 
@@ -753,10 +754,12 @@ static const char *relative_path(const traversal *walk, const char *path)
  * read as an index file is (a regular file, a link not followed, at most
  * 1 MiB): a bad one is a warning and is not applied.  Only its first
  * IGNORE_MAX_FILE_PATTERNS patterns are (every pattern is tried on every
- * path below); past them a warning names the line and the rest is not
- * applied, as a bad file is: the walk then indexes more of the folder's
- * own files rather than skip it, so a hostile file costs time bounded by
- * the cap and cannot hide the folder by being large. */
+ * path below), and no more than the files of the folders above leave
+ * room for (IGNORE_MAX_WALK_PATTERNS); past them a warning names the line
+ * and the rest is not applied, as a bad file is: the walk then indexes
+ * more of the folder's own files rather than skip it, so hostile files
+ * cost time bounded by the caps and cannot hide the folder by being
+ * large. */
 static int load_ignore_file(traversal *walk, const char *folder)
 {
     char path[4200];
@@ -770,9 +773,11 @@ static int load_ignore_file(traversal *walk, const char *folder)
         return 0;
     }
     ignore_rules *rules = NULL;
+    size_t room = IGNORE_MAX_WALK_PATTERNS - walk->ignore_patterns;
+    int walk_cap = room < IGNORE_MAX_FILE_PATTERNS;
     if (rc == 0)
-        rc = ignore_rules_parse((const char *)text.data, text.length,
-                                relative_path(walk, folder), IGNORE_MAX_FILE_PATTERNS, &rules);
+        rc = ignore_rules_parse((const char *)text.data, text.length, relative_path(walk, folder),
+                                walk_cap ? room : IGNORE_MAX_FILE_PATTERNS, &rules);
     buffer_free(&text);
     if (rc == COPS_ENOMEM
         || (rc == 0 && ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8)))
@@ -787,9 +792,11 @@ static int load_ignore_file(traversal *walk, const char *folder)
         return 0;
     }
     if (ignore_rules_stopped_line(rules) > 0 && walk->walker)
-        source_warn(walk->walker,
-                    "%s:%zu: more than %d patterns: this line and the rest not applied", path,
-                    ignore_rules_stopped_line(rules), IGNORE_MAX_FILE_PATTERNS);
+        source_warn(walk->walker, "%s:%zu: more than %d patterns%s: this line and the rest not "
+                    "applied", path, ignore_rules_stopped_line(rules),
+                    walk_cap ? IGNORE_MAX_WALK_PATTERNS : IGNORE_MAX_FILE_PATTERNS,
+                    walk_cap ? " with the .copsignore files of the folders above" : "");
+    walk->ignore_patterns += ignore_rules_count(rules);
     walk->rules[walk->rule_count++] = rules;
     return 0;
 }
@@ -890,8 +897,11 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
         result = traverse_child(walk, child);
         free(child);
     }
-    while (walk->rule_count > rules_before)
-        ignore_rules_free(walk->rules[--walk->rule_count]);
+    while (walk->rule_count > rules_before) {
+        ignore_rules *rules = walk->rules[--walk->rule_count];
+        walk->ignore_patterns -= ignore_rules_count(rules);
+        ignore_rules_free(rules);
+    }
     walk->depth--;
     free_names(names, count);
     return result;
@@ -930,7 +940,7 @@ static int push_excludes(traversal *walk)
     ignore_rules *rules = NULL;
     int result = 0;
     if (buffer_failed(&lines)
-        || ignore_rules_parse((const char *)lines.data, lines.length, "", 0, &rules) != 0
+        || ignore_rules_parse((const char *)lines.data, lines.length, "", SIZE_MAX, &rules) != 0
         || ARRAY_RESERVE_ONE(walk->rules, walk->rule_capacity, walk->rule_count, 8) != 0) {
         ignore_rules_free(rules);
         result = error_set(walk->err, COPS_ENOMEM, "out of memory");

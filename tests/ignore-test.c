@@ -73,7 +73,7 @@ Test(ignore, table)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const ignore_case *c = &cases[i];
         ignore_rules *rules = NULL;
-        cr_assert_eq(ignore_rules_parse(c->patterns, strlen(c->patterns), c->base, 0, &rules), 0);
+        cr_assert_eq(ignore_rules_parse(c->patterns, strlen(c->patterns), c->base, SIZE_MAX, &rules), 0);
         int verdict = ignore_rules_match(rules, c->path, c->is_directory);
         cr_expect_eq(verdict, c->verdict, "case %zu: patterns \"%s\" in \"%s\" on %s%s: %d, want %d",
                      i, c->patterns, c->base, c->path, c->is_directory ? "/" : "", verdict,
@@ -154,7 +154,7 @@ Test(ignore, pattern_cap_stops_at_a_line)
     ignore_rules_free(rules);
 
     /* No cap: everything. */
-    cr_assert_eq(ignore_rules_parse(text, length, "", 0, &rules), 0);
+    cr_assert_eq(ignore_rules_parse(text, length, "", SIZE_MAX, &rules), 0);
     cr_expect_eq(ignore_rules_stopped_line(rules), 0);
     cr_expect_eq(ignore_rules_match(rules, first_dropped, 0), 1);
     ignore_rules_free(rules);

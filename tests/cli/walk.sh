@@ -103,6 +103,41 @@ ids i8 >i8.ids
 check "the first 1,000 patterns apply, the rest do not" test "$(cat i8.ids)" = "cap/other.txt
 cap/over.txt"
 
+# The .copsignore files in effect at once (a folder's and those of the
+# folders above it) hold at most 10,000 patterns together: each path is
+# tried against all of them, so nested folders each with a full file would
+# cost depth x 1,000 per path.  A file gets the room the files above leave:
+# here deep/l1 holds 500 patterns and l2..l10 1,000 each (9,500), so l11's
+# 500th pattern applies and its 501st does not; l12 gets no room.
+dir=deep
+for level in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    dir=$dir/l$level
+    mkdir -p "$dir" || exit 99
+    case $level in
+    1) awk 'BEGIN { for (i = 1; i <= 500; i++) print "/filler" i }' >"$dir/.copsignore" ;;
+    11) {
+        awk 'BEGIN { for (i = 1; i <= 499; i++) print "/filler" i }'
+        echo keep.txt
+        echo drop.txt
+        echo '*.txt'
+    } >"$dir/.copsignore" ;;
+    12) echo '*.txt' >"$dir/.copsignore" ;;
+    *) awk 'BEGIN { for (i = 1; i <= 1000; i++) print "/filler" i }' >"$dir/.copsignore" ;;
+    esac
+done
+l11=deep/l1/l2/l3/l4/l5/l6/l7/l8/l9/l10/l11
+for f in keep drop other; do echo "alpha $f" >$l11/$f.txt; done
+echo "alpha x" >$l11/l12/x.txt
+expect_exit 0 "nested .copsignore files over 10,000 patterns together" -- cops_index -i i9 deep
+expect_stderr_contains "$l11/.copsignore:501: more than 10000 patterns with the .copsignore files of the folders above: this line and the rest not applied" \
+    "the warning names the first line past the room left"
+expect_stderr_contains "$l11/l12/.copsignore:1: more than 10000 patterns" \
+    "a file with no room left is not applied, from its first pattern"
+ids i9 >i9.ids
+check "the patterns within the room apply, the rest do not" test "$(cat i9.ids)" = "$l11/drop.txt
+$l11/l12/x.txt
+$l11/other.txt"
+
 # --- standard input: '-' ---------------------------------------------------------
 printf '{"id":"s1","title":"From stdin","text":"alpha beta"}\n{"id":"s2","text":"alpha gamma"}\n' >records.in
 stdin_from records.in
