@@ -459,8 +459,11 @@ typedef struct cops_search_options {
     int suggest;            /* 1 = "did you mean": for query words that fewer
                              * than 3 documents have, look for the likeliest
                              * indexed word (cops_results_suggestion; native
-                             * engine only: a Xapian index gives none);
-                             * default 0, cops-query sets it */
+                             * engine only: a Xapian index gives none; at
+                             * most 16 such words, compared with at most
+                             * 2,000,000 indexed words in all, past which
+                             * none is suggested); default 0, cops-query
+                             * sets it */
     size_t stop_word_query_length; /* in an index analysed as English (or
                              * unstemmed), a query
                              * of at least this many words ignores its
