@@ -85,6 +85,6 @@ need = ["index MB"] + [f"{c} {m} median" for c in ("term", "and", "or", "phrase"
                                   for m in ("top10", "count")]
 sys.exit(not all(q in rows and all(rows[q]["exponent"][e] is not None for e in engines)
                  for q in need))' scale/bench.json
-expect_stdout_contains "#### Growth of every engine (100 %, x2, x3)"
+expect_stdout_contains "#### Growth per engine (100 %, x2, x3)"
 
 done_testing
