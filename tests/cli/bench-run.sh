@@ -15,6 +15,10 @@ if ! command -v python3 >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then
 fi
 cd "$TMP" || exit 99
 BENCH=$COPS_SRCDIR/bench/run
+# One bench/run is a pipeline of some hundred processes (indexers, a driver
+# per engine, class and mode): lib.sh's 60 s bound on one command is for a
+# single program, so these runs get ten minutes.
+[ -n "$_tap_timeout" ] && _tap_timeout='timeout -k 5 600'
 
 # 300 records; ids r0-r2 come again at the end without the word "zebra",
 # which only their first records hold: cops keeps the later records, so
