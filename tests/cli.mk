@@ -44,3 +44,6 @@ CLI_TESTS += tests/cli/prefixes.sh tests/cli/query-syntax.sh
 CLI_TESTS += tests/cli/surface.sh
 CLI_TESTS += tests/cli/exact.sh
 CLI_TESTS += tests/cli/ranking.sh
+## bench/run on a generated corpus: agreement with repeated ids, --reuse of
+## an unreadable index, the rounds' estimate, every engine's growth.
+CLI_TESTS += tests/cli/bench-run.sh
