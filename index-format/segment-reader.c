@@ -683,6 +683,17 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     return 0;
 }
 
+int segment_document_inflated_whole(segment *seg, uint32_t doc)
+{
+    const uint8_t *entry = NULL;
+    if (doc >= seg->meta.documents || find_document_block(seg, doc, &entry, NULL) != 0)
+        return 0;
+    const section_view *store = &seg->sections[SECTION_DOCSTORE];
+    uint64_t offset = layout_get_u64(entry);
+    return store->length - offset >= 12
+           && layout_get_u32(store->data + offset + 4) <= STORE_WHOLE_BLOCK_BYTES;
+}
+
 void segment_document_free(segment_document *document)
 {
     if (document) {
