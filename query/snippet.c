@@ -137,22 +137,27 @@ static int collect_match(void *context, const analyzer_token *token)
 {
     scan *s = context;
     match m = {token->start + s->offset, token->end + s->offset, token->position, 0, {0}};
-    long found = find_term(s, SNIPPET_WORD, token->term, token->term_length);
+    /* Every term but the exact words begins with a byte of
+     * plan->stem_first: most words need no look-up at all (an empty term
+     * begins with NUL, which no term does). */
+    int term_may = s->plan->stem_first[(unsigned char)token->term[0]];
+    int form_may = s->plan->stem_first[(unsigned char)token->form[0]];
+    long found = term_may ? find_term(s, SNIPPET_WORD, token->term, token->term_length) : -1;
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
     if ((found = find_term(s, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
         add_match_term(&m, (size_t)found);
     /* the prefixes the word starts with, as its term or as written, and
      * the prefixes whose stem it has (lower.h, "Prefixes") */
-    if ((found = find_term(s, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)
+    if (term_may && (found = find_term(s, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)
         add_match_term(&m, (size_t)found);
     const term_kind *prefixes = &s->kinds[SNIPPET_PREFIX];
     size_t shortest = prefixes->shortest > 1 ? prefixes->shortest : 1;
-    for (size_t l = shortest; prefixes->count && l <= token->term_length
+    for (size_t l = shortest; term_may && prefixes->count && l <= token->term_length
                               && l <= prefixes->longest && m.term_count < MATCH_MAX_TERMS; l++)
         if ((found = find_term(s, SNIPPET_PREFIX, token->term, l)) >= 0)
             add_match_term(&m, (size_t)found);
-    for (size_t l = shortest; prefixes->count && l <= token->form_length
+    for (size_t l = shortest; form_may && prefixes->count && l <= token->form_length
                               && l <= prefixes->longest && m.term_count < MATCH_MAX_TERMS; l++)
         if ((found = find_term(s, SNIPPET_PREFIX, token->form, l)) >= 0)
             add_match_term(&m, (size_t)found);

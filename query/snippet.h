@@ -102,9 +102,10 @@ typedef struct snippet_plan {
     size_t near_count, near_capacity;
     int probe_all;           /* 1 when a term has no ASCII probe: analyse every chunk */
     unsigned char stem_first[256]; /* 1 for the first byte of each term a stem is looked
-                              * up among (words, aliases, prefixes): the other words
-                              * need no stemming where the stemmer keeps first bytes
-                              * (analyzer_run_stemming) */
+                              * up among (words, aliases, prefixes): a word beginning
+                              * otherwise is looked up only among the exact words,
+                              * and needs no stemming where the stemmer keeps first
+                              * bytes (analyzer_run_stemming) */
     uint32_t max_span;       /* positions from a leaf's first word to its last, at most */
 } snippet_plan;
 
