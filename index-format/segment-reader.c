@@ -508,7 +508,7 @@ static int inflate_until(z_stream *z, uint8_t *raw, size_t wanted, size_t *produ
  * snippet on wiki-dev inflated about 60 % of its ~18 KiB block through
  * zlib's stream for 255,000 instructions; the whole block in one call
  * costs ~4x fewer and needs no window. */
-#define STORE_WHOLE_BLOCK_BYTES (4u * LAYOUT_DOCSTORE_BLOCK_BYTES)
+#define STORE_WHOLE_BLOCK_BYTES (64u << 10) /* 4x the blocks of writers before 2026-12-03 */
 
 /* Inflate the zlib stream `compressed` (`compressed_length` bytes) into
  * `raw`, which it must fill exactly (its Adler-32 checked).  0,
