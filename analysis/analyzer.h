@@ -110,6 +110,24 @@ int analyzer_run(analyzer *analyzer, const char *text, size_t length, uint32_t f
                  int flags, int (*emit)(void *context, const analyzer_token *token),
                  void *context, analyzer_counts *counts, uint32_t *next_position);
 
+/* analyzer_run with flags 0 and no counts, but a word is stemmed only
+ * when stem_first[its first byte] is non-zero (the byte of its
+ * normalised form, before stemming); the other words are emitted as
+ * their normalised form (term == form).  Where
+ * analyzer_stem_keeps_first_byte is 1, a caller that only looks for
+ * given terms (snippets) marks their first bytes and finds exactly what
+ * analyzer_run would find, without stemming the other words: stemming
+ * is most of the cost of analysing a text. */
+int analyzer_run_stemming(analyzer *analyzer, const char *text, size_t length,
+                          uint32_t first_position, const unsigned char stem_first[256],
+                          int (*emit)(void *context, const analyzer_token *token),
+                          void *context, uint32_t *next_position);
+
+/* 1 when every stem this analyzer makes is empty or begins with the same
+ * byte as its word (the suffix-stripping "english" and "porter"
+ * stemmers); 0 for the other languages and without stemming. */
+int analyzer_stem_keeps_first_byte(const analyzer *analyzer);
+
 /* The NULL-terminated list of libstemmer algorithm names (static). */
 const char **analyzer_languages(void);
 

@@ -32,6 +32,8 @@ include bench/relevance.mk
 ## HAVE_SQLITE, so the define comes from here), the Xapian part when the
 ## binding is in the internal library (HAVE_XAPIAN in config.h).
 dist_noinst_SCRIPTS += bench/run bench/make-queries bench/grow-corpus
+## bench/oneshot: one query per fresh process, cops-query against quest.
+dist_noinst_SCRIPTS += bench/oneshot
 EXTRA_DIST += bench/plot.gp bench/scale.gp bench/LuceneBench.java
 noinst_PROGRAMS += bench/query-driver
 bench_query_driver_SOURCES = bench/query-driver.c

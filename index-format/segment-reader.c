@@ -508,7 +508,7 @@ static int inflate_until(z_stream *z, uint8_t *raw, size_t wanted, size_t *produ
  * snippet on wiki-dev inflated about 60 % of its ~18 KiB block through
  * zlib's stream for 255,000 instructions; the whole block in one call
  * costs ~4x fewer and needs no window. */
-#define STORE_WHOLE_BLOCK_BYTES (4u * LAYOUT_DOCSTORE_BLOCK_BYTES)
+#define STORE_WHOLE_BLOCK_BYTES (64u << 10) /* 4x the blocks of writers before 2026-12-03 */
 
 /* Inflate the zlib stream `compressed` (`compressed_length` bytes) into
  * `raw`, which it must fill exactly (its Adler-32 checked).  0,
@@ -681,6 +681,17 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     out->storage_ = storage;
     free(raw);
     return 0;
+}
+
+int segment_document_inflated_whole(segment *seg, uint32_t doc)
+{
+    const uint8_t *entry = NULL;
+    if (doc >= seg->meta.documents || find_document_block(seg, doc, &entry, NULL) != 0)
+        return 0;
+    const section_view *store = &seg->sections[SECTION_DOCSTORE];
+    uint64_t offset = layout_get_u64(entry);
+    return store->length - offset >= 12
+           && layout_get_u32(store->data + offset + 4) <= STORE_WHOLE_BLOCK_BYTES;
 }
 
 void segment_document_free(segment_document *document)

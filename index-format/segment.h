@@ -196,6 +196,11 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
  * copied). */
 int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                                  segment_document *out, cops_error *err);
+/* 1 when any read of `doc`'s text inflates its whole block (one of at
+ * most 64 KiB), so reading all of the text costs a copy more than reading
+ * a prefix, not another inflation; 0 otherwise, and when the block is
+ * damaged (a read says how). */
+int segment_document_inflated_whole(segment *seg, uint32_t doc);
 void segment_document_free(segment_document *document);
 
 /* A dictionary entry: where a key's postings are.  Plain data, valid while

@@ -221,6 +221,13 @@ static int read_more_text(void *context, size_t max, const char **text, size_t *
                           cops_error *err)
 {
     stored_text *stored = context;
+    const segment_document *read = &stored->document;
+    if (read->text_length >= max || read->text_length == read->stored_length) {
+        /* read already (add_native_hit): the same prefix as a new read */
+        *text = read->text;
+        *length = read->text_length < max ? read->text_length : max;
+        return 0;
+    }
     segment_document longer = {0};
     int rc = segment_read_document_prefix(stored->seg, stored->local, max, &longer, err);
     if (rc != 0)
@@ -247,12 +254,19 @@ static int add_native_hit(cops_index *index, const snippet_plan *highlights,
         return rc;
     snippet_source source = {0};
     if (results->options.snippets) {
-        rc = segment_read_document_prefix(stored.seg, stored.local, SNIPPET_FIRST_READ_BYTES,
-                                          &stored.document, err);
+        /* A block inflated whole for any prefix (most are) is read as far
+         * as a snippet may ever read, once: a snippet that reads more
+         * then costs no second inflation.  The snippet still sees only
+         * the first SNIPPET_FIRST_READ_BYTES before it asks. */
+        size_t first = segment_document_inflated_whole(stored.seg, stored.local)
+                           ? SNIPPET_TEXT_BYTES : SNIPPET_FIRST_READ_BYTES;
+        rc = segment_read_document_prefix(stored.seg, stored.local, first, &stored.document, err);
         if (rc != 0)
             return rc;
-        source = (snippet_source){stored.document.text, stored.document.text_length,
-                                  stored.document.stored_length, read_more_text, &stored};
+        size_t shown = stored.document.text_length < SNIPPET_FIRST_READ_BYTES
+                           ? stored.document.text_length : SNIPPET_FIRST_READ_BYTES;
+        source = (snippet_source){stored.document.text, shown, stored.document.stored_length,
+                                  read_more_text, &stored};
     }
     rc = results_add_hit(results, index->analyzer, highlights, found->doc, found->score, meta.id,
                          meta.id_length, meta.title, meta.title_length,

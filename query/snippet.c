@@ -68,6 +68,7 @@ typedef struct scan {
     size_t occurrences_to;   /* occurrences are known for the matches before */
     unsigned char leaves_seen[64]; /* leaves (modulo 64) with an occurrence */
     int whole;               /* scan to the end: every occurrence, not one window's */
+    int stem_some;           /* stem only the words plan->stem_first names */
     int failed;              /* out of memory */
 } scan;
 
@@ -80,9 +81,13 @@ static int compare_term_to(const snippet_term *t, int is_prefix, const char *tex
     return order != 0 ? order : (t->length > length) - (t->length < length);
 }
 
-/* s->kinds from s->plan. */
-static void find_kinds(scan *s)
+/* Begin a scan of `plan`: no occurrence yet, the kinds of its terms, and
+ * whether words need stemming only when they may match. */
+static void scan_begin(scan *s, const snippet_plan *plan, analyzer *text_analyzer)
 {
+    s->plan = plan;
+    s->first_start = SIZE_MAX;
+    s->stem_some = analyzer_stem_keeps_first_byte(text_analyzer);
     for (size_t i = 0; i < s->plan->term_count; i++) {
         const snippet_term *t = &s->plan->sorted[i];
         term_kind *kind = &s->kinds[t->is_prefix];
@@ -132,22 +137,27 @@ static int collect_match(void *context, const analyzer_token *token)
 {
     scan *s = context;
     match m = {token->start + s->offset, token->end + s->offset, token->position, 0, {0}};
-    long found = find_term(s, SNIPPET_WORD, token->term, token->term_length);
+    /* Every term but the exact words begins with a byte of
+     * plan->stem_first: most words need no look-up at all (an empty term
+     * begins with NUL, which no term does). */
+    int term_may = s->plan->stem_first[(unsigned char)token->term[0]];
+    int form_may = s->plan->stem_first[(unsigned char)token->form[0]];
+    long found = term_may ? find_term(s, SNIPPET_WORD, token->term, token->term_length) : -1;
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
     if ((found = find_term(s, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
         add_match_term(&m, (size_t)found);
     /* the prefixes the word starts with, as its term or as written, and
      * the prefixes whose stem it has (lower.h, "Prefixes") */
-    if ((found = find_term(s, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)
+    if (term_may && (found = find_term(s, SNIPPET_ALIAS, token->term, token->term_length)) >= 0)
         add_match_term(&m, (size_t)found);
     const term_kind *prefixes = &s->kinds[SNIPPET_PREFIX];
     size_t shortest = prefixes->shortest > 1 ? prefixes->shortest : 1;
-    for (size_t l = shortest; prefixes->count && l <= token->term_length
+    for (size_t l = shortest; term_may && prefixes->count && l <= token->term_length
                               && l <= prefixes->longest && m.term_count < MATCH_MAX_TERMS; l++)
         if ((found = find_term(s, SNIPPET_PREFIX, token->term, l)) >= 0)
             add_match_term(&m, (size_t)found);
-    for (size_t l = shortest; prefixes->count && l <= token->form_length
+    for (size_t l = shortest; form_may && prefixes->count && l <= token->form_length
                               && l <= prefixes->longest && m.term_count < MATCH_MAX_TERMS; l++)
         if ((found = find_term(s, SNIPPET_PREFIX, token->form, l)) >= 0)
             add_match_term(&m, (size_t)found);
@@ -378,8 +388,14 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
         if (chunk_may_match(s->plan, text + at, end - at)) {
             size_t before = s->match_count;
             s->offset = at;
-            int rc = analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
-                                  collect_match, s, NULL, &s->next_position);
+            /* collect_match compares a word's stem only with terms
+             * beginning with one of plan->stem_first */
+            int rc = s->stem_some
+                         ? analyzer_run_stemming(text_analyzer, text + at, end - at,
+                                                 s->next_position, s->plan->stem_first,
+                                                 collect_match, s, &s->next_position)
+                         : analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
+                                        collect_match, s, NULL, &s->next_position);
             analysed += end - at;
             if (rc == COPS_ENOMEM || s->failed)
                 return SIZE_MAX;
@@ -629,9 +645,7 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
     *span_count = 0;
     size_t width = target_chars ? target_chars : SNIPPET_DEFAULT_CHARS;
     scan s = {0};
-    s.plan = plan;
-    find_kinds(&s);
-    s.first_start = SIZE_MAX;
+    scan_begin(&s, plan, text_analyzer);
     s.width = width;
     s.around = width * 8 > SNIPPET_AROUND_BYTES ? width * 8 : SNIPPET_AROUND_BYTES;
     int rc = scan_source(text_analyzer, source, scan_budget, &s, err);
@@ -679,9 +693,7 @@ int snippet_highlight(analyzer *text_analyzer, const char *text, size_t length,
     *spans_out = NULL;
     *span_count = 0;
     scan s = {0};
-    s.plan = plan;
-    find_kinds(&s);
-    s.first_start = SIZE_MAX;
+    scan_begin(&s, plan, text_analyzer);
     s.whole = 1;
     if (plan->leaf_count > 0 && scan_text(text_analyzer, text, length, &s) == SIZE_MAX)
         s.failed = 1;

@@ -27,6 +27,11 @@
  *    beginning; the search itself is unaffected.  A skipped chunk counts
  *    as one position per byte, more than its words, so no phrase or NEAR
  *    is seen across it where there is none;
+ *  - in an analysed chunk, a word whose first byte begins no term of the
+ *    plan (but the exact words) is looked up only among the exact words,
+ *    and with the english and porter stemmers, whose stems keep the first
+ *    byte, it is not stemmed either (analyzer_run_stemming): what is
+ *    found is what stemming every word finds;
  *  - the scan stops as soon as a window holds an occurrence of every leaf
  *    (for one word: at its first occurrence), else SNIPPET_AROUND_BYTES
  *    (or eight windows, if more) after the first occurrence: the best
@@ -101,6 +106,11 @@ typedef struct snippet_plan {
     uint32_t *near_distance;
     size_t near_count, near_capacity;
     int probe_all;           /* 1 when a term has no ASCII probe: analyse every chunk */
+    unsigned char stem_first[256]; /* 1 for the first byte of each term a stem is looked
+                              * up among (words, aliases, prefixes): a word beginning
+                              * otherwise is looked up only among the exact words,
+                              * and needs no stemming where the stemmer keeps first
+                              * bytes (analyzer_run_stemming) */
     uint32_t max_span;       /* positions from a leaf's first word to its last, at most */
 } snippet_plan;
 

@@ -273,6 +273,66 @@ Test(analyzer, stemming_can_be_turned_off)
     analyzer_free(plain);
 }
 
+Test(analyzer, only_the_words_of_chosen_first_bytes_are_stemmed)
+{
+    static collector sink;
+    analyzer *stemming = make_analyzer("english", 1);
+    unsigned char stem_first[256] = {0};
+    stem_first['a'] = 1;
+    const char *text = "Armies marched, 7 armies";
+    memset(&sink, 0, sizeof sink);
+    uint32_t next = 0;
+    cr_assert_eq(analyzer_run_stemming(stemming, text, strlen(text), 5, stem_first, collect, &sink,
+                                       &next), 0);
+    cr_assert_eq(sink.count, 4);
+    cr_expect_str_eq(sink.tokens[0].term, "armi");
+    cr_expect_str_eq(sink.tokens[1].term, "marched", "m is not chosen: the form is the term");
+    cr_expect_str_eq(sink.tokens[2].term, "7");
+    cr_expect_str_eq(sink.tokens[3].term, "armi");
+    cr_expect_eq(sink.tokens[3].position, 8, "positions as analyzer_run numbers them");
+    cr_expect_eq(next, 9);
+    analyzer_free(stemming);
+}
+
+/* The words whose stems come nearest to changing their first letters:
+ * Porter2's exceptions, a leading y, the shortest words, suffixes that
+ * are almost the whole word. */
+static const char *const near_first_letter[] = {
+    "dying", "lying", "tying", "skies", "skis", "idly", "gently", "ugly", "early", "only",
+    "singly", "news", "howe", "atlas", "cosmos", "bias", "andes", "yelling", "youth", "yy",
+    "y", "s", "ss", "sses", "ies", "ied", "ing", "ings", "ingly", "ed", "eed", "eedly",
+    "aing", "ying", "ational", "ousness", "e", "a", "ly", "ment", "ments", "abli", "ogi",
+    "generously", "communities", "arsenals", "o'neill", "caf\xc3\xa9s",
+};
+
+Test(analyzer, english_and_porter_stems_keep_the_first_byte)
+{
+    static collector sink;
+    const char *languages[] = {"english", "porter"};
+    for (size_t l = 0; l < 2; l++) {
+        analyzer *stemming = make_analyzer(languages[l], 1);
+        cr_assert_eq(analyzer_stem_keeps_first_byte(stemming), 1, "%s", languages[l]);
+        for (size_t i = 0; i < sizeof near_first_letter / sizeof near_first_letter[0]; i++) {
+            analyze_one(stemming, near_first_letter[i], 0, &sink);
+            for (size_t t = 0; t < sink.count; t++)
+                cr_expect(sink.tokens[t].term_length == 0
+                          || sink.tokens[t].term[0] == near_first_letter[i][0],
+                          "%s: %s -> %s", languages[l], near_first_letter[i],
+                          sink.tokens[t].term);
+        }
+        analyzer_free(stemming);
+    }
+    /* Indonesian strips prefixes (memakan -> makan); without stemming
+     * there is nothing to keep */
+    const struct { const char *language; int stem; } others[] = {
+        {"indonesian", 1}, {"french", 1}, {"english", 0}};
+    for (size_t i = 0; i < 3; i++) {
+        analyzer *other = make_analyzer(others[i].language, others[i].stem);
+        cr_expect_eq(analyzer_stem_keeps_first_byte(other), 0, "%s", others[i].language);
+        analyzer_free(other);
+    }
+}
+
 Test(analyzer, stems_match_libstemmer_across_cache_evictions)
 {
     /* Far more distinct words than the analyzer's stem cache holds, each

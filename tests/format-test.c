@@ -843,8 +843,9 @@ static int read_everything(const char *path, const segment_data *data, uint64_t 
         uint32_t v[3] = {segment_body_length(seg, d), segment_title_length(seg, d),
                          segment_date(seg, d)};
         h = fnv(h, v, sizeof v);
-        if (d % 8 != 0 && d + 1 != documents)
-            continue; /* several per stored-document block: every block is decoded */
+        if (d % 4 != 0 && d + 1 != documents)
+            continue; /* over four per stored-document block (4 KiB): every block is
+                       * decoded, or a flip in DOCSTORE goes unnoticed and the test fails */
         segment_document stored;
         int r = segment_read_document(seg, d, &stored, &err);
         if (r != 0) {

@@ -42,6 +42,16 @@ filler()
     printf '\n'
 } >corpus/deep.txt
 
+# mid.txt: the only match 10 KB in: past the first read of the text, in a
+# block that is inflated whole (the longer prefix is served from the text
+# read once).
+{
+    filler 1500 mid
+    printf 'quagmirecrossing here. '
+    filler 300 mid
+    printf '\n'
+} >corpus/mid.txt
+
 # snippet_of FILE: the first hit's snippet line (after the header, a
 # blank line, the title and the identifier).
 snippet_of()
@@ -77,6 +87,11 @@ for engine in native xapian; do
 
     expect_exit 0 "$engine: a match 600 KB in" -- cops_query -i $dir zebracrossing
     expect_stdout_contains "**zebracrossing**" "$engine: a deep match is shown"
+
+    expect_exit 0 "$engine: a match 10 KB in" -- cops_query -i $dir quagmirecrossing
+    expect_stdout_contains "**quagmirecrossing**" "$engine: a match past the first read is shown"
+    check "$engine: with the words before it" test -n "$(snippet_of "$OUT" | grep 'mid1499 ')"
+    check "$engine: and after it" test -n "$(snippet_of "$OUT" | grep 'here. mid0 mid1')"
 
     expect_exit 0 "$engine: NOT is not highlighted" -- cops_query -i $dir 'alpha -zzzz'
     expect_stdout_contains "**alpha**"
