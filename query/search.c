@@ -512,7 +512,7 @@ static uint64_t count_matches(matcher *m, const deletions *deleted, uint32_t doc
  * that, so nothing below it can enter the top k, and a document that
  * equals it is still not skipped (matcher_cannot_exceed).  Worth a second
  * plan only for a matcher of many postings. */
-#define SEED_MIN_POSTINGS 1024
+#define SEED_MIN_POSTINGS 256
 #define SEED_MAX_WANTED 100
 #define SEED_MAX_DOCUMENTS 1024
 
