@@ -79,6 +79,14 @@ typedef struct matcher_ops {
      * bound (>= end) of the next match.  NULL: matcher_fill_window steps
      * through next_geq. */
     void (*fill_window)(matcher *m, uint64_t *window, uint32_t first, uint32_t end);
+    /* Top-k seeding (query/search.c): move to the first document >= target
+     * among a few likely to score high (a disjunction's: those of its
+     * strongest child, when that child is short), standing there as
+     * next_geq would, so score() is the document's exhaustive score;
+     * MATCHER_END when there are no more (at once when the operator has
+     * no such documents).  The matcher is then discarded: it has not
+     * stepped through the documents in between.  NULL: no seeding. */
+    uint32_t (*seed_next_geq)(matcher *m, uint32_t target);
 } matcher_ops;
 
 struct matcher {

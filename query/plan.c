@@ -92,11 +92,10 @@ void plan_cache_free(plan_cache *cache)
 }
 
 /* The key's entry in p's cache, or NULL. */
-static const plan_cache_entry *cached_word(const planner *p, const uint8_t *key,
-                                           size_t key_length)
+static plan_cache_entry *cached_word(const planner *p, const uint8_t *key, size_t key_length)
 {
     for (size_t i = 0; p->cache && i < p->cache->count; i++) {
-        const plan_cache_entry *e = &p->cache->entries[i];
+        plan_cache_entry *e = &p->cache->entries[i];
         if (e->segment_number == p->segment_number && e->key_length == key_length
             && memcmp(e->key, key, key_length) == 0)
             return e;
@@ -122,13 +121,26 @@ static void cache_word(planner *p, const uint8_t *key, size_t key_length, int fo
     e->df = df;
 }
 
+/* A count scores nothing, so its terms need no collection-wide df, which
+ * with deletions costs a probe of every deleted document: the cache then
+ * keeps DF_UNKNOWN until a scored plan of the same search asks. */
+#define DF_UNKNOWN INT64_MIN /* never a status */
+
 static matcher *term_in_field(planner *p, const char *text, int title)
 {
     uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
     size_t key_length = make_key(key, text, title);
-    const plan_cache_entry *cached = cached_word(p, key, key_length);
+    plan_cache_entry *cached = cached_word(p, key, key_length);
+    if (cached && cached->found && cached->df == DF_UNKNOWN && !p->counting) {
+        int64_t df = key_df(p, key, key_length, &cached->term);
+        if (df < 0)
+            return NULL;
+        cached->df = df;
+    }
     if (cached)
-        return cached->found ? term_matcher_with(p, key, key_length, &cached->term, cached->df)
+        return cached->found ? term_matcher_with(p, key, key_length, &cached->term,
+                                                 cached->df == DF_UNKNOWN ? cached->term.df
+                                                                          : cached->df)
                              : checked(p, matcher_empty());
     segment_term term = {0};
     int found = segment_lookup(p->seg, key, key_length, &term, p->err);
@@ -136,13 +148,13 @@ static matcher *term_in_field(planner *p, const char *text, int title)
         p->rc = found;
         return NULL;
     }
-    int64_t df = found ? key_df(p, key, key_length, &term) : 0;
-    if (df < 0)
+    int64_t df = !found ? 0 : p->counting ? DF_UNKNOWN : key_df(p, key, key_length, &term);
+    if (df < 0 && df != DF_UNKNOWN)
         return NULL;
     cache_word(p, key, key_length, found, &term, df);
     if (!found)
         return checked(p, matcher_empty());
-    return term_matcher_with(p, key, key_length, &term, df);
+    return term_matcher_with(p, key, key_length, &term, df == DF_UNKNOWN ? term.df : df);
 }
 
 static matcher *plan_phrase(planner *p, const lower_node *node)

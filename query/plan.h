@@ -22,7 +22,9 @@
 /* The dictionary entries and collection-wide document frequencies of a
  * search's words, looked up once when the search plans a segment several
  * times (a total counted apart, the hits scored again, --explain): a
- * word's df with deletions costs a probe of every deleted document.  At
+ * word's df with deletions costs a probe of every deleted document (a
+ * count's plan, which scores nothing, leaves it unknown until a scored
+ * plan asks).  At
  * most PLAN_CACHE_WORDS words (a prefix's expansions are not kept).
  * Zero-initialise; free with plan_cache_free. */
 #define PLAN_CACHE_WORDS 64

@@ -516,6 +516,72 @@ static uint64_t count_matches(matcher *m, const deletions *deleted, uint32_t doc
     return total;
 }
 
+/* Top-k seeding: a pruned search raises its threshold only as good
+ * documents turn up in document order, so a common word's body key, whose
+ * documents all score below its title key's, is scored document by
+ * document until ten title matches have been met.  Scoring first the few
+ * documents of a disjunction's strongest short child (matcher_ops.
+ * seed_next_geq), on a second matcher of the same plan, gives at once a
+ * threshold the k-th best of them reaches: k documents score at least
+ * that, so nothing below it can enter the top k, and a document that
+ * equals it is still not skipped (matcher_cannot_exceed).  Worth a second
+ * plan only for a matcher of many postings. */
+#define SEED_MIN_POSTINGS 256
+#define SEED_MAX_WANTED 100
+#define SEED_MAX_DOCUMENTS 1024
+
+/* Whether planning `node` again would do its costly part again: a
+ * prefix's or a fuzzy word's scan of the dictionary (the plan cache keeps
+ * words, not expansions). */
+static int costly_to_plan_twice(const lower_node *node)
+{
+    if (node->kind == LOWER_PREFIX || node->kind == LOWER_FUZZY)
+        return 1;
+    for (size_t i = 0; i < node->child_count; i++)
+        if (costly_to_plan_twice(node->children[i]))
+            return 1;
+    return 0;
+}
+
+/* The threshold seeded for segment `s` (its matcher `m` not yet moved)
+ * into *threshold: 1, or 0 when there is none. */
+static int seed_threshold(cops_index *index, size_t s, const lower_plan *plan,
+                          const feedback_query *expansion, const cops_search_options *options,
+                          plan_cache *cache, const matcher *m, size_t wanted, double *threshold)
+{
+    if (!m->ops->seed_next_geq || m->cost < SEED_MIN_POSTINGS || wanted > SEED_MAX_WANTED
+        || costly_to_plan_twice(plan->root))
+        return 0;
+    matcher *seeder = NULL;
+    cops_error ignored; /* seeding only saves work: without it the search goes on unseeded */
+    if (feedback_plan_query(index, s, plan, expansion, options, cache, &seeder, &ignored) != 0)
+        return 0;
+    const deletions *deleted = &index->deleted[s];
+    double best[SEED_MAX_WANTED]; /* the best scores met, in decreasing order */
+    size_t kept = 0, met = 0;
+    for (uint32_t doc = seeder->ops->seed_next_geq(seeder, 0);
+         doc != MATCHER_END && met < SEED_MAX_DOCUMENTS;
+         doc = seeder->ops->seed_next_geq(seeder, doc + 1), met++) {
+        if (deletions_test(deleted, doc))
+            continue;
+        double score = seeder->ops->score(seeder);
+        if (kept == wanted && !(score > best[kept - 1]))
+            continue;
+        size_t at = kept < wanted ? kept++ : kept - 1;
+        while (at > 0 && best[at - 1] < score) {
+            best[at] = best[at - 1];
+            at--;
+        }
+        best[at] = score;
+    }
+    matcher_free(seeder);
+    matcher_ran_out_of_memory(); /* a failure in the seeder is not the search's */
+    if (kept < wanted)
+        return 0;
+    *threshold = best[wanted - 1];
+    return 1;
+}
+
 /* Every segment's matches: the exact count, and the top `wanted` in
  * `heap`.  A segment counted apart (count_apart) takes its hits from the
  * pruned search, whose scores equal the exhaustive ones to the bit: a
@@ -555,11 +621,17 @@ static int match_segments(cops_index *index, const lower_plan *plan,
          * enter the top hits (when the hits are ranked by score). */
         int prune = (!options->exact_total || apart) && wanted && m->ops->set_threshold
                     && options->sort == COPS_SORT_RELEVANCE;
-        double threshold = -1.0;
-        if (prune && heap->count == heap->capacity) {
+        double threshold = -1.0, seeded;
+        int known = prune && heap->count == heap->capacity;
+        if (known)
             threshold = heap->items[0].key;
-            m->ops->set_threshold(m, threshold);
+        if (prune && seed_threshold(index, s, plan, expansion, options, cache, m, wanted, &seeded)
+            && (!known || seeded > threshold)) {
+            threshold = seeded;
+            known = 1;
         }
+        if (known)
+            m->ops->set_threshold(m, threshold);
         int reordered = segment_is_reordered(seg);
         if (options->date_histogram) {
             rc = count_by_months(m, deleted, seg, results, err);

@@ -440,6 +440,69 @@ Test(search, pruned_ties_in_a_reordered_segment_go_by_insertion, .timeout = 60)
     free_fixture(&f);
 }
 
+/* Top-k seeding (query/search.c): a word in the body of 1,200 documents
+ * and in the title of 14 inserted last scores its title matches highest;
+ * the threshold is seeded from those 14, so a pruned top k visits the
+ * title matches and few others (its lower-bound total shows it: without
+ * seeding the body is scored document by document until ten title
+ * matches have been met, a total of about 1,110).  Five of the fourteen
+ * are twins (same text), so the seeded threshold is a tie for some k;
+ * every pruned top k from 1 to 14 must still be the exhaustive one, to
+ * the bit, ties in insertion order. */
+Test(search, seeded_threshold_keeps_the_exhaustive_top_hits, .timeout = 60)
+{
+    fixture f;
+    f.dir = testlib_tempdir("search");
+    char input[512];
+    snprintf(input, sizeof input, "%s/input", f.dir);
+    cr_assert_eq(mkdir(input, 0755), 0);
+    static const char *const filler[] = {"pa", "pb", "pc", "pd", "pe", "v"};
+    uint32_t state = 11;
+    for (unsigned i = 0; i < 1200; i++) {
+        char name[32], text[512];
+        snprintf(name, sizeof name, "d%04u.txt", i);
+        int titled = i >= 1186;
+        int twin = i >= 1190 && i < 1195;
+        snprintf(text, sizeof text, "%s\nw", titled ? "w" : "t");
+        unsigned words = twin ? 6 : 3 + (i % 17);
+        for (unsigned k = 0; k < words; k++) {
+            state = state * 1103515245u + 12345u;
+            strcat(text, " ");
+            strcat(text, twin ? "pa" : filler[(state >> 16) % 6]);
+        }
+        strcat(text, "\n");
+        free(testlib_write_file(input, name, text, strlen(text)));
+    }
+    cops_build_summary summary;
+    build_index(&f, input, &summary);
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(f.index_dir, &f.index, &err), 0, "%s", err.message);
+    static const char *const queries[] = {"w", "w OR v"};
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        cops_search_options options;
+        cops_search_options_init(&options);
+        options.snippets = 0;
+        options.limit = 14;
+        cops_results *all = NULL;
+        cr_assert_eq(cops_search(f.index, queries[q], &options, &all, &err), 0, "%s",
+                     err.message);
+        cr_assert_eq(cops_results_total(all), 1200);
+        for (size_t i = 0; i < 14; i++) /* the title matches first */
+            cr_assert_geq(cops_results_hit(all, i)->doc, 1186, "'%s' rank %zu", queries[q], i + 1);
+        expect_pruned_as_exhaustive(f.index, queries[q], options, all, 14);
+        cops_results_free(all);
+        options.limit = 10;
+        options.exact_total = 0;
+        cops_results *top = NULL;
+        cr_assert_eq(cops_search(f.index, queries[q], &options, &top, &err), 0, "%s",
+                     err.message);
+        cr_expect_lt(cops_results_total(top), 200, "'%s': the pruned search visited %llu",
+                     queries[q], (unsigned long long)cops_results_total(top));
+        cops_results_free(top);
+    }
+    free_fixture(&f);
+}
+
 Test(search, default_operator_and_literal_mode)
 {
     fixture f;
