@@ -48,6 +48,8 @@ typedef struct positional_matcher {
     /* Top-k: documents whose score cannot exceed it are not verified. */
     int pruning;
     double threshold;
+    double others_bound;        /* the children but the rarest: their bounds' sum */
+    int others_bound_known;
 } positional_matcher;
 
 #define MAX_POSITIONS (1u << 26)
@@ -276,6 +278,43 @@ static uint32_t positional_approximate_next_geq(matcher *m, uint32_t target)
     return m->doc = matcher_conjunction_next(p->children, p->count, p->rarity[0], target);
 }
 
+/* The candidates of the conjunction, the rarest child proposing; one in
+ * [target, last] whose rarest child's score and the others' bounds
+ * together cannot exceed `threshold` is passed over before the others
+ * are asked (their postings, often a common word's dense blocks, are not
+ * read there). */
+static uint32_t positional_approximate_above(matcher *m, uint32_t target, double threshold,
+                                             uint32_t last)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    if (p->failed)
+        return m->doc = MATCHER_END;
+    matcher *lead = p->children[p->rarity[0]];
+    if (!p->others_bound_known) {
+        p->others_bound = 0.0;
+        for (size_t k = 1; k < p->count; k++)
+            p->others_bound += p->children[p->rarity[k]]->ops->max_score(p->children[p->rarity[k]]);
+        p->others_bound_known = 1;
+    }
+    for (;;) {
+        uint32_t doc = matcher_next_geq(lead, target);
+        if (doc == MATCHER_END)
+            return m->doc = MATCHER_END;
+        if (doc <= last && matcher_cannot_exceed(lead->ops->score(lead) + p->others_bound, threshold)) {
+            target = doc + 1;
+            continue;
+        }
+        uint32_t next = doc;
+        for (size_t k = 1; k < p->count && next == doc; k++)
+            next = matcher_next_geq(p->children[p->rarity[k]], doc);
+        if (next == doc)
+            return m->doc = doc;
+        if (next == MATCHER_END)
+            return m->doc = MATCHER_END;
+        target = next;
+    }
+}
+
 static int positional_confirm(matcher *m)
 {
     return verify((positional_matcher *)m);
@@ -285,7 +324,9 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
 {
     positional_matcher *p = (positional_matcher *)m;
     for (;;) {
-        uint32_t candidate = positional_approximate_next_geq(m, target);
+        uint32_t candidate = p->pruning
+                                 ? positional_approximate_above(m, target, p->threshold, MATCHER_END)
+                                 : positional_approximate_next_geq(m, target);
         if (candidate == MATCHER_END)
             return candidate;
         /* The score is known before the positions: it sums the words'
@@ -376,6 +417,7 @@ static const matcher_ops positional_ops = {
     .set_threshold = positional_set_threshold,
     .approximate_next_geq = positional_approximate_next_geq,
     .confirm = positional_confirm,
+    .approximate_above = positional_approximate_above,
 };
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
