@@ -209,15 +209,15 @@ static int find_near_matches(positional_matcher *p)
 static int streamed_exact_phrase(positional_matcher *p, int first_only)
 {
     uint64_t current[64];
-    unsigned char opened[64]; /* the reader is open and current[] holds its position */
-    memset(opened, 0, p->count);
+    uint64_t opened = 0; /* bit i: reader i is open and current[i] holds its position */
     int found = 0;
     uint64_t start = 0;
     for (size_t k = 0;;) {
         size_t i = p->rarity[k];
         uint64_t target = start + p->offsets[i];
-        if (!opened[i] || current[i] < target) {
-            if (!opened[i]) {
+        uint64_t bit = (uint64_t)1 << i;
+        if (!(opened & bit) || current[i] < target) {
+            if (!(opened & bit)) {
                 int rc = p->children[i]->ops->open_positions(p->children[i], &p->readers[i]);
                 if (rc != 0)
                     return rc;
@@ -227,7 +227,7 @@ static int streamed_exact_phrase(positional_matcher *p, int first_only)
             if (rc <= 0)
                 return rc < 0 ? rc : found;
             current[i] = position;
-            opened[i] = 1;
+            opened |= bit;
         }
         if (current[i] > target) {
             /* a later start; the rarest word checks it first (itself
