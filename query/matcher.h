@@ -73,6 +73,13 @@ typedef struct matcher_ops {
      * cannot enter the top k. */
     uint32_t (*approximate_next_geq)(matcher *m, uint32_t target);
     int (*confirm)(matcher *m);
+    /* approximate_next_geq for a parent that knows more than the
+     * threshold it set (a disjunction, where no other child stands on a
+     * document before `last`): documents in [target, last] whose score
+     * cannot exceed `threshold` may be skipped as well (a phrase then
+     * leaves them before its common words' postings are read).  NULL:
+     * the parent calls approximate_next_geq. */
+    uint32_t (*approximate_above)(matcher *m, uint32_t target, double threshold, uint32_t last);
     /* Counting without scores (matcher_fill_window): OR into `window` bit
      * d - first of every matching document d in [first, end), with no
      * score, frequency or position asked for, and leave m->doc a lower

@@ -83,20 +83,53 @@ static int or_confirm(or_matcher *o, uint32_t doc)
     return matched;
 }
 
+/* Move two-phase children pruned (o->pruning), strongest first: a child
+ * is told the threshold it must beat alone up to the first document a
+ * stronger child stands on (approximate_above), where none of those adds
+ * to a score, rather than the threshold less every other bound that it
+ * was set.  A phrase in the body next to the same phrase in the title
+ * (a high bound, few documents) so skips most of its candidates.
+ * Returns the smallest document the essential children stand on. */
+static uint32_t or_advance_pruned(or_matcher *o, uint32_t target)
+{
+    uint32_t smallest = MATCHER_END; /* of the stronger children, then of all */
+    for (size_t i = o->count; i-- > o->first_essential;) {
+        matcher *child = o->children[i];
+        uint32_t doc = child->doc;
+        if (!o->started || (doc < target && doc != MATCHER_END)) {
+            /* before `smallest` only the weaker children (their bounds'
+             * sum) add to this one's score */
+            double alone = o->threshold - (i ? o->prefix_bounds[i - 1] : 0.0);
+            if (child->ops->approximate_above && smallest > target)
+                doc = child->ops->approximate_above(child, target, alone, smallest - 1);
+            else
+                doc = child->ops->approximate_next_geq ? child->ops->approximate_next_geq(child, target)
+                                                       : matcher_next_geq(child, target);
+        }
+        if (doc < smallest)
+            smallest = doc;
+    }
+    return smallest;
+}
+
 static uint32_t or_next_geq(matcher *m, uint32_t target)
 {
     or_matcher *o = (or_matcher *)m;
     for (;;) {
         uint32_t smallest = MATCHER_END;
-        for (size_t i = o->first_essential; i < o->count; i++) {
-            matcher *child = o->children[i];
-            uint32_t doc = child->doc;
-            if (!o->started || (doc < target && doc != MATCHER_END))
-                doc = child->ops->approximate_next_geq ? child->ops->approximate_next_geq(child, target)
-                                                       : matcher_next_geq(child, target);
-            if (doc < smallest)
-                smallest = doc;
-        }
+        if (o->pruning && o->two_phase)
+            smallest = or_advance_pruned(o, target);
+        else
+            for (size_t i = o->first_essential; i < o->count; i++) {
+                matcher *child = o->children[i];
+                uint32_t doc = child->doc;
+                if (!o->started || (doc < target && doc != MATCHER_END))
+                    doc = child->ops->approximate_next_geq
+                              ? child->ops->approximate_next_geq(child, target)
+                              : matcher_next_geq(child, target);
+                if (doc < smallest)
+                    smallest = doc;
+            }
         o->started = 1;
         if (!o->two_phase || smallest == MATCHER_END || or_confirm(o, smallest))
             return m->doc = smallest;

@@ -35,7 +35,9 @@ typedef struct positional_matcher {
     int near;
     uint32_t distance;
     position_list matches;      /* start positions of matches in the current doc */
-    size_t leader;              /* the rarest child proposes candidates */
+    /* Children by documents, rarest first: the rarest proposes candidate
+     * documents, and the exact phrase's join asks the words in this order. */
+    size_t *rarity;
     uint32_t span;              /* phrase: last offset - first offset */
     uint32_t *widths;           /* NEAR: each child's span (0 for a word) */
     int failed;
@@ -46,6 +48,8 @@ typedef struct positional_matcher {
     /* Top-k: documents whose score cannot exceed it are not verified. */
     int pruning;
     double threshold;
+    double others_bound;        /* the children but the rarest: their bounds' sum */
+    int others_bound_known;
 } positional_matcher;
 
 #define MAX_POSITIONS (1u << 26)
@@ -190,44 +194,49 @@ static int find_near_matches(positional_matcher *p)
     }
 }
 
-/* Exact phrase over streamed positions, a leapfrog join: a candidate
- * start is proposed, each word reads its positions up to where the start
- * puts it, and one that overshoots proposes a later start.  Every stream
- * only moves forward, so no position is decoded twice, and with
- * `first_only` the reading stops at the first match: the positions of a
- * common word after that are never decoded (a document's score does not
- * depend on how often the phrase occurs).  Returns 1 when the phrase
- * occurs, 0 when not, or a negative status. */
+/* Exact phrase over streamed positions, a leapfrog join: the rarest word
+ * (by documents) proposes a start, the others are asked in order of
+ * rarity, each reading its positions up to where the start puts it, and
+ * one that overshoots proposes a later start, checked again from the
+ * rarest.  Every stream only moves forward, so no position is decoded
+ * twice; a word's positions are opened only when it is first asked, so a
+ * document whose rarer words never line up is left before a common
+ * word's positions are read.  With `first_only` the reading stops at the
+ * first match: the positions of a common word after that are never
+ * decoded (a document's score does not depend on how often the phrase
+ * occurs).  Returns 1 when the phrase occurs, 0 when not, or a negative
+ * status. */
 static int streamed_exact_phrase(positional_matcher *p, int first_only)
 {
     uint64_t current[64];
-    unsigned char have[64];
-    for (size_t i = 0; i < p->count; i++) {
-        int rc = p->children[i]->ops->open_positions(p->children[i], &p->readers[i]);
-        if (rc != 0)
-            return rc;
-        current[i] = 0;
-        have[i] = 0;
-    }
+    uint64_t opened = 0; /* bit i: reader i is open and current[i] holds its position */
     int found = 0;
     uint64_t start = 0;
-    size_t agreed = 0;
-    for (size_t i = p->leader;; i = i + 1 == p->count ? 0 : i + 1) {
+    for (size_t k = 0;;) {
+        size_t i = p->rarity[k];
         uint64_t target = start + p->offsets[i];
-        if (!have[i] || current[i] < target) {
+        uint64_t bit = (uint64_t)1 << i;
+        if (!(opened & bit) || current[i] < target) {
+            if (!(opened & bit)) {
+                int rc = p->children[i]->ops->open_positions(p->children[i], &p->readers[i]);
+                if (rc != 0)
+                    return rc;
+            }
             uint32_t position;
             int rc = postings_position_advance(&p->readers[i], target, &position);
             if (rc <= 0)
                 return rc < 0 ? rc : found;
             current[i] = position;
-            have[i] = 1;
+            opened |= bit;
         }
         if (current[i] > target) {
+            /* a later start; the rarest word checks it first (itself
+             * when it was the one that overshot) */
             start = current[i] - p->offsets[i];
-            agreed = 1;
+            k = k == 0 && p->count > 1 ? 1 : 0;
             continue;
         }
-        if (++agreed < p->count)
+        if (++k < p->count)
             continue;
         found = 1;
         if (first_only)
@@ -235,7 +244,7 @@ static int streamed_exact_phrase(positional_matcher *p, int first_only)
         if (push_match(&p->matches, (uint32_t)start) != 0)
             return -1;
         start++;
-        agreed = 0;
+        k = 0;
     }
 }
 
@@ -266,7 +275,44 @@ static uint32_t positional_approximate_next_geq(matcher *m, uint32_t target)
     positional_matcher *p = (positional_matcher *)m;
     if (p->failed)
         return m->doc = MATCHER_END;
-    return m->doc = matcher_conjunction_next(p->children, p->count, p->leader, target);
+    return m->doc = matcher_conjunction_next(p->children, p->count, p->rarity[0], target);
+}
+
+/* The candidates of the conjunction, the rarest child proposing; one in
+ * [target, last] whose rarest child's score and the others' bounds
+ * together cannot exceed `threshold` is passed over before the others
+ * are asked (their postings, often a common word's dense blocks, are not
+ * read there). */
+static uint32_t positional_approximate_above(matcher *m, uint32_t target, double threshold,
+                                             uint32_t last)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    if (p->failed)
+        return m->doc = MATCHER_END;
+    matcher *lead = p->children[p->rarity[0]];
+    if (!p->others_bound_known) {
+        p->others_bound = 0.0;
+        for (size_t k = 1; k < p->count; k++)
+            p->others_bound += p->children[p->rarity[k]]->ops->max_score(p->children[p->rarity[k]]);
+        p->others_bound_known = 1;
+    }
+    for (;;) {
+        uint32_t doc = matcher_next_geq(lead, target);
+        if (doc == MATCHER_END)
+            return m->doc = MATCHER_END;
+        if (doc <= last && matcher_cannot_exceed(lead->ops->score(lead) + p->others_bound, threshold)) {
+            target = doc + 1;
+            continue;
+        }
+        uint32_t next = doc;
+        for (size_t k = 1; k < p->count && next == doc; k++)
+            next = matcher_next_geq(p->children[p->rarity[k]], doc);
+        if (next == doc)
+            return m->doc = doc;
+        if (next == MATCHER_END)
+            return m->doc = MATCHER_END;
+        target = next;
+    }
 }
 
 static int positional_confirm(matcher *m)
@@ -278,7 +324,9 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
 {
     positional_matcher *p = (positional_matcher *)m;
     for (;;) {
-        uint32_t candidate = positional_approximate_next_geq(m, target);
+        uint32_t candidate = p->pruning
+                                 ? positional_approximate_above(m, target, p->threshold, MATCHER_END)
+                                 : positional_approximate_next_geq(m, target);
         if (candidate == MATCHER_END)
             return candidate;
         /* The score is known before the positions: it sums the words'
@@ -335,6 +383,7 @@ static void positional_free(matcher *m)
     free(p->widths);
     free(p->matches.values);
     free(p->readers);
+    free(p->rarity);
     free(p);
 }
 
@@ -368,6 +417,7 @@ static const matcher_ops positional_ops = {
     .set_threshold = positional_set_threshold,
     .approximate_next_geq = positional_approximate_next_geq,
     .confirm = positional_confirm,
+    .approximate_above = positional_approximate_above,
 };
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
@@ -380,9 +430,10 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
         p->widths = calloc(count, sizeof *p->widths);
         p->lists = calloc(count, sizeof *p->lists);
         p->readers = calloc(count, sizeof *p->readers);
+        p->rarity = malloc(count * sizeof *p->rarity);
     }
     if (!p || count == 0 || count > 64 || !p->children || !p->offsets || !p->widths || !p->lists
-        || !p->readers) {
+        || !p->readers || !p->rarity) {
         for (size_t i = 0; i < count; i++)
             matcher_free(children[i]);
         if (p) {
@@ -391,6 +442,7 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
             free(p->widths);
             free(p->lists);
             free(p->readers);
+            free(p->rarity);
             free(p);
         }
         return NULL;
@@ -404,12 +456,15 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
         if (children[i]->ops == &positional_ops)
             p->widths[i] = ((const positional_matcher *)children[i])->span;
     p->base.ops = &positional_ops;
-    p->base.cost = children[0]->cost;
-    for (size_t i = 1; i < count; i++)
-        if (children[i]->cost < p->base.cost) {
-            p->base.cost = children[i]->cost;
-            p->leader = i;
-        }
+    /* insertion sort by cost (at most 64), stable: words of equal rarity
+     * keep their order */
+    for (size_t i = 0; i < count; i++) {
+        size_t j = i;
+        for (; j > 0 && children[p->rarity[j - 1]]->cost > children[i]->cost; j--)
+            p->rarity[j] = p->rarity[j - 1];
+        p->rarity[j] = i;
+    }
+    p->base.cost = children[p->rarity[0]]->cost;
     p->streamed = !near && slop == 0 && offsets != NULL;
     for (size_t i = 0; i < count; i++)
         p->streamed &= children[i]->ops->open_positions != NULL;

@@ -7,7 +7,7 @@
  * are indexed as written), and then compares cops_search with a reference
  * evaluator written here for hundreds of random queries: nested boolean
  * expressions, +/- sequences, phrases taken from the documents (exact and
- * sloppy), NEAR/n, prefixes, title: and date: terms, title:(...) groups,
+ * sloppy, some longer than most titles) or of one common word repeated, NEAR/n, prefixes, title: and date: terms, title:(...) groups,
  * boosts (...)^n and fuzzy words w~n (expanded by a textbook edit
  * distance over the whole vocabulary).
  *
@@ -1368,8 +1368,23 @@ static void emit_document_words(generator *g, size_t count, int *from_title)
 
 static void gen_phrase(generator *g, int allow_title)
 {
+    uint64_t shape = testlib_rng_below(&g->rng, 10);
+    if (shape == 0) {
+        /* a common word repeated ("the the the"): every word of the phrase
+         * is the rarest, and its streams read one list at several offsets */
+        const char *word = g->c->vocab[zipf_word(g->c, &g->rng)];
+        size_t repeats = 2 + testlib_rng_below(&g->rng, 3);
+        emit(g, "\"");
+        for (size_t i = 0; i < repeats; i++) {
+            emit(g, i ? " " : "");
+            emit(g, word);
+        }
+        emit(g, "\"");
+        return;
+    }
     int from_title;
-    size_t length = 2 + testlib_rng_below(&g->rng, 3);
+    /* sometimes longer than most titles and the shortest documents */
+    size_t length = shape == 1 ? 5 + testlib_rng_below(&g->rng, 4) : 2 + testlib_rng_below(&g->rng, 3);
     size_t mark = g->out.length;
     emit(g, "\"");
     emit_document_words(g, length, &from_title);

@@ -236,6 +236,15 @@ static const phrase_case cases[] = {
     {{AA, BB}, 2, 1, BB},
     {{BB, CC}, 2, 3, ZZ},
     {{DD, AA}, 2, 2, XX},
+    /* the join asks the rarest word first and opens the others' positions
+     * only when needed: the rarest word in the middle, or between two
+     * common ones, or twice */
+    {{AA, ZZ, BB}, 3, -1, 0},
+    {{BB, CC, ZZ, AA}, 4, -1, 0},
+    {{ZZ, AA, ZZ}, 3, -1, 0},
+    {{AA, DD, AA, BB}, 4, -1, 0},
+    {{CC, ZZ, CC}, 3, -1, 0},
+    {{AA, AA, AA, AA}, 4, -1, 0},   /* longer than many titles and documents */
 };
 
 Test(phrase, streamed_positions_against_brute_force, .timeout = 120)
