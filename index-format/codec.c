@@ -306,10 +306,35 @@ int codec_unpack_simd_available(void)
 #endif
 }
 
+/* The values after the whole octets or groups: where [in, end) has 8
+ * bytes past the last of them, each is one load in place; otherwise from
+ * a zeroed copy of their bytes (the AVX2 copy takes up to 31 values). */
+static CODEC_ALWAYS_INLINE void unpack_rest(const uint8_t *in, const uint8_t *end, size_t count,
+                                            unsigned width, uint32_t *out, int simd)
+{
+    if ((size_t)(end - in) >= codec_packed_bytes(width, count) + 8) {
+        const uint64_t mask = width_mask(width);
+        size_t bit = 0;
+        for (size_t i = 0; i < count; i++, bit += width)
+            out[i] = (uint32_t)((load_u64le(in + bit / 8) >> (bit % 8)) & mask);
+        return;
+    }
+#ifdef CODEC_HAVE_AVX2
+    if (simd && width <= AVX2_MAX_WIDTH && count < CODEC_GROUP) {
+        unpack_tail_avx2(in, count, width, out);
+        return;
+    }
+#else
+    (void)simd;
+#endif
+    unpack_tail(in, count, width, out);
+}
+
 /* Both paths decode whole groups first where they can; `simd` chooses
  * the AVX2 one (when the width allows it). */
-static size_t unpack_with(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
-                          uint32_t *out, int simd)
+static CODEC_ALWAYS_INLINE size_t unpack_with(const uint8_t *in, const uint8_t *end,
+                                              size_t count, unsigned width, uint32_t *out,
+                                              int simd)
 {
     if (width > CODEC_MAX_WIDTH)
         return 0;
@@ -328,12 +353,7 @@ static size_t unpack_with(const uint8_t *in, const uint8_t *end, size_t count, u
         /* the gathers may load bytes after the values' own, up to `end`
          * (never at or past it): they are masked off */
         done = unpack_octets_avx2(in, in + available, count, width, out);
-        if (done < count && count - done < CODEC_GROUP)
-            unpack_tail_avx2(in + done / 8 * width, count - done, width, out + done);
-        else if (done < count)
-            unpack_tail(in + done / 8 * width, count - done, width, out + done);
-        return needed;
-    }
+    } else
 #else
     (void)simd;
 #endif
@@ -344,7 +364,8 @@ static size_t unpack_with(const uint8_t *in, const uint8_t *end, size_t count, u
         done = groups * CODEC_GROUP;
     }
     if (done < count) /* done is a multiple of 8: a byte boundary */
-        unpack_tail(in + done / 8 * width, count - done, width, out + done);
+        unpack_rest(in + done / 8 * width, in + available, count - done, width, out + done,
+                    simd);
     return needed;
 }
 
