@@ -268,18 +268,16 @@ __attribute__((target("avx2"))) static size_t unpack_octets_avx2(const uint8_t *
     const __m256i offset_lanes = _mm256_srli_epi32(bits, 3);
     const __m256i shift_lanes = _mm256_and_si256(bits, _mm256_set1_epi32(7));
     const __m256i mask = _mm256_set1_epi32((int)width_mask(width));
-    size_t reach = 7 * width / 8 + 4, octets = count / 8, available = (size_t)(limit - in);
-    if (available < reach)
+    size_t reach = 7 * width / 8 + 4, octets = count / 8, done = 0;
+    if ((size_t)(limit - in) < reach)
         return 0;
-    size_t within = (available - reach) / width + 1; /* octets whose loads stay before limit */
-    if (octets > within)
-        octets = within;
-    for (size_t done = 0; done < octets; done++, in += width, out += 8) {
+    const uint8_t *last = limit - reach; /* the last octet start whose loads fit */
+    for (; done < octets && in <= last; done++, in += width, out += 8) {
         __m256i values = _mm256_i32gather_epi32((const int *)(const void *)in, offset_lanes, 1);
         values = _mm256_and_si256(_mm256_srlv_epi32(values, shift_lanes), mask);
         _mm256_storeu_si256((__m256i *)(void *)out, values);
     }
-    return octets * 8;
+    return done * 8;
 }
 
 /* The last values (fewer than 32, as unpack_octets_avx2 leaves: its loads
@@ -489,7 +487,11 @@ size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, u
         const uint8_t *area = in + 1 + codec_packed_bytes(width, count);
         const uint8_t *index = area + 1;
         uint32_t high[CODEC_MAX_EXCEPTIONS];
-        codec_unpack(index + exceptions + 1, end, exceptions, high_width, high);
+        const uint8_t *high_bits = index + exceptions + 1; /* block_shape: they fit */
+        if (exceptions < 16) /* most blocks: a few, without the general set-up */
+            unpack_rest(high_bits, end, exceptions, high_width, high, 0);
+        else
+            codec_unpack(high_bits, end, exceptions, high_width, high);
         for (size_t i = 0; i < exceptions; i++) {
             if (index[i] >= count || (i > 0 && index[i] <= index[i - 1]))
                 return 0;
