@@ -354,6 +354,16 @@ static inline int postings_position_advance(postings_position_reader *reader, ui
         const uint32_t *value = reader->value, *end = reader->values_end;
         uint64_t position = reader->position;
         uint32_t remaining = reader->remaining;
+        /* four values at a time while all four stay below the target (a
+         * common word's positions are mostly stepped over) */
+        while (remaining > 4 && end - value > 4) {
+            uint64_t fourth = position + 4 + (uint64_t)value[0] + value[1] + value[2] + value[3];
+            if (fourth >= target || fourth > UINT32_MAX)
+                break;
+            position = fourth;
+            value += 4;
+            remaining -= 4;
+        }
         while (remaining > 0 && value < end) {
             uint64_t next = position + 1 + *value;
             if (next >= target || next > UINT32_MAX)
