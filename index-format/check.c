@@ -49,20 +49,12 @@ static const char *const section_names[SECTION_KIND_COUNT] = {
     "POSTINGS", "DICTIONARY", "DICTINDEX", "DOCMETA", "DOCMETAINDEX", "CHUNKCRCS", "SURFACE"};
 
 /* The order in which the writer emits the sections, which is also the
- * order of the TOC (SEGMENT_FORMAT_VERSION_NO_SURFACE: without SURFACE). */
+ * order of the TOC. */
 static const uint32_t writer_order[SECTION_KIND_COUNT - 1] = {
     SECTION_DOCSTORE, SECTION_POSTINGS, SECTION_DICTIONARY, SECTION_DOCMETA,
     SECTION_DOCMETAINDEX, SECTION_DICTINDEX, SECTION_DOCINDEX, SECTION_DOCLENGTHS,
     SECTION_DOCDATES, SECTION_CHUNKCRCS, SECTION_SURFACE, SECTION_META};
 
-/* The kind of TOC entry i in a segment of `version`. */
-static uint32_t expected_kind(uint32_t version, uint32_t i)
-{
-    const uint32_t surface_at = 10; /* SECTION_SURFACE in writer_order */
-    if (version == SEGMENT_FORMAT_VERSION_NO_SURFACE && i >= surface_at)
-        i++;
-    return writer_order[i];
-}
 
 
 typedef struct section {
@@ -78,7 +70,6 @@ typedef struct checker {
     uint64_t size;
     cops_error *err;
     section s[SECTION_KIND_COUNT];
-    uint32_t version;
     uint64_t meta[LAYOUT_META_KEY_COUNT];
     uint64_t meta_at[LAYOUT_META_KEY_COUNT];  /* file offset of each META value */
     uint64_t documents;
@@ -207,13 +198,12 @@ static int check_layout(checker *c)
     if (memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return damaged(c, 0, "bad magic: not a cops segment");
     uint32_t version = layout_get_u32(map + 8);
-    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_NO_SURFACE)
+    if (version != SEGMENT_FORMAT_VERSION)
         return error_set(c->err, COPS_EVERSION,
-                         "%s: byte 8: index format version %u, this cops reads versions %u and "
-                         "%u; rebuild the index with cops-index", c->path, version,
-                         SEGMENT_FORMAT_VERSION_NO_SURFACE, SEGMENT_FORMAT_VERSION);
-    c->version = version;
-    uint32_t sections = SECTION_KIND_COUNT - 1 - (version == SEGMENT_FORMAT_VERSION_NO_SURFACE);
+                         "%s: byte 8: index format version %u, this cops reads version %u; "
+                         "rebuild the index with cops-index", c->path, version,
+                         SEGMENT_FORMAT_VERSION);
+    uint32_t sections = SECTION_KIND_COUNT - 1;
     if (layout_get_u32(map + 12) != 0)
         return damaged(c, 12, "reserved header field is not zero");
 
@@ -241,7 +231,7 @@ static int check_layout(checker *c)
         const uint8_t *e = toc + 4 + (size_t)i * LAYOUT_TOC_ENTRY_BYTES;
         uint32_t kind = layout_get_u32(e);
         uint64_t offset = layout_get_u64(e + 8), length = layout_get_u64(e + 16);
-        uint32_t expected = expected_kind(version, i);
+        uint32_t expected = writer_order[i];
         if (kind != expected)
             return damaged(c, at(c, e), "TOC entry %u is kind %u, expected %s (kind %u)", i, kind,
                            section_names[expected], expected);
@@ -607,29 +597,35 @@ static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *e
     return 0;
 }
 
-/* The positions of `count` postings filling [p, end) exactly; where each
- * posting's start, as offsets from p, into starts[0, count). */
+/* The positions of `count` postings filling [p, end) exactly (FORMAT.md
+ * 3.3): one stream of their tfs' sum of values, in the smallest blocks of
+ * up to 128 values; each position inside its document's field. */
 static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
-                           const uint32_t *docs, const uint32_t *tfs, uint32_t *starts,
-                           const char *what)
+                           const uint32_t *docs, const uint32_t *tfs, const char *what)
 {
     int title = c->key_length > 0 && c->key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
-    const uint8_t *first = p;
+    uint32_t values[SEGMENT_BLOCK_SIZE];
+    uint32_t held = 0, next = 0; /* values decoded, and the next one to use */
     for (uint32_t i = 0; i < count; i++) {
-        starts[i] = (uint32_t)(p - first);
         uint32_t limit = field_length(c, docs[i], title);
-        uint64_t position = 0;
+        uint64_t position = UINT64_MAX;
         for (uint32_t j = 0; j < tfs[i]; j++) {
-            const uint8_t *here = p;
-            uint64_t delta;
-            if (take(c, &p, end, UINT32_MAX, &delta, what) != 0)
-                return COPS_ECORRUPT;
-            if (j > 0 && delta == 0)
-                return damaged(c, at(c, here), "%s: positions of document %u not strictly "
-                               "increasing", what, docs[i]);
-            position += delta;
+            if (next == held) {
+                uint64_t left = tfs[i] - j;
+                for (uint32_t k = i + 1; k < count && left < SEGMENT_BLOCK_SIZE; k++)
+                    left += tfs[k];
+                held = left < SEGMENT_BLOCK_SIZE ? (uint32_t)left : SEGMENT_BLOCK_SIZE;
+                size_t used = codec_block_decode(p, end, held, values);
+                if (used == 0)
+                    return damaged(c, at(c, p), "%s: positions do not decode", what);
+                if (!block_is_canonical(p, used, values, held))
+                    return damaged(c, at(c, p), "%s: positions not in the smallest block", what);
+                p += used;
+                next = 0;
+            }
+            position += 1 + (uint64_t)values[next++];
             if (position >= limit)
-                return damaged(c, at(c, here), "%s: position %llu of document %u is past its "
+                return damaged(c, at(c, p), "%s: position %llu of document %u is past its "
                                "%s length %u", what, (unsigned long long)position, docs[i],
                                title ? "title" : "body", limit);
         }
@@ -637,44 +633,6 @@ static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uin
     if (p != end)
         return damaged(c, at(c, p), "%s: bytes after the positions of its %u postings", what,
                        count);
-    return 0;
-}
-
-/* The rest of postings block `block`, [p, end): the writer's position
- * mark stride for `count` postings and `position_bytes` bytes of positions,
- * then the marks, which must say where the positions of every
- * 2^stride_log-th posting start (starts[], from check_positions), in the
- * smallest codec block. */
-static int check_position_marks(checker *c, const uint8_t *p, const uint8_t *end, uint32_t count,
-                                uint64_t position_bytes, const uint32_t *starts, uint32_t block)
-{
-    if (p >= end || *p > SEGMENT_MAX_STRIDE_LOG)
-        return damaged(c, at(c, p), "postings block %u: no valid position mark stride", block);
-    unsigned expected = segment_mark_stride_log(count, position_bytes);
-    if (*p != expected)
-        return damaged(c, at(c, p), "postings block %u: position mark stride 2^%u, the writer's "
-                       "for %u postings and %llu bytes of positions is 2^%u", block,
-                       (unsigned)*p, count, (unsigned long long)position_bytes, expected);
-    uint32_t stride = 1u << *p++;
-    uint32_t gaps[SEGMENT_BLOCK_SIZE], marks = 0;
-    for (uint32_t k = stride; k < count; k += stride, marks++)
-        gaps[marks] = starts[k] - starts[k - stride];
-    if (marks > 0) {
-        uint32_t read[SEGMENT_BLOCK_SIZE];
-        size_t used = codec_block_decode(p, end, marks, read);
-        if (used == 0)
-            return damaged(c, at(c, p), "postings block %u: position marks do not decode", block);
-        for (uint32_t k = 0; k < marks; k++)
-            if (read[k] != gaps[k])
-                return damaged(c, at(c, p), "postings block %u: position mark %u is %u bytes on, "
-                               "the positions say %u", block, k + 1, read[k], gaps[k]);
-        if (!block_is_canonical(p, used, read, marks))
-            return damaged(c, at(c, p), "postings block %u: its position marks are not in the "
-                           "smallest block", block);
-        p += used;
-    }
-    if (p != end)
-        return damaged(c, at(c, p), "postings block %u: bytes after its position marks", block);
     return 0;
 }
 
@@ -729,8 +687,8 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
             return damaged(c, at(c, data), "postings block %u checksum mismatch", b);
         char what[48];
         snprintf(what, sizeof what, "postings block %u", b);
-        const uint8_t *marks = data;
-        if (check_docs_block(c, &marks, data_end, count, previous, docs, tfs, what) != 0)
+        const uint8_t *after_docs = data;
+        if (check_docs_block(c, &after_docs, data_end, count, previous, docs, tfs, what) != 0)
             return COPS_ECORRUPT;
         previous = docs[count - 1];
         uint32_t max_tf = 0, min_length = UINT32_MAX;
@@ -763,12 +721,11 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         if (crc_of(pos, positions_end - positions_start) != layout_get_u32(e + 24))
             return damaged(c, at(c, pos), "positions block %u checksum mismatch", b);
         snprintf(what, sizeof what, "positions block %u", b);
-        uint32_t starts[SEGMENT_BLOCK_SIZE];
-        if (check_positions(c, pos, pos_end, count, docs, tfs, starts, what) != 0)
+        if (check_positions(c, pos, pos_end, count, docs, tfs, what) != 0)
             return COPS_ECORRUPT;
-        if (check_position_marks(c, marks, data_end, count, positions_end - positions_start,
-                                 starts, b) != 0)
-            return COPS_ECORRUPT;
+        if (after_docs != data_end)
+            return damaged(c, at(c, after_docs), "postings block %u: bytes after its "
+                           "frequencies", b);
         if (max_tf > max_of_blocks)
             max_of_blocks = max_tf;
         if (min_length < min_of_blocks)
@@ -866,10 +823,9 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
             return COPS_ECORRUPT;
         if (positions_length > (uint64_t)(end - p))
             return damaged(c, at(c, p), "inline positions run past their dictionary block");
-        uint32_t starts[SEGMENT_BLOCK_SIZE];
         if (check_docs_block(c, &docs_at, docs_at + gaps_size + tfs_size, (uint32_t)df, -1, docs,
                              tfs, "inline postings") != 0
-            || check_positions(c, p, p + positions_length, (uint32_t)df, docs, tfs, starts,
+            || check_positions(c, p, p + positions_length, (uint32_t)df, docs, tfs,
                                "inline positions") != 0)
             return COPS_ECORRUPT;
         for (uint32_t i = 0; i < df; i++)
@@ -982,12 +938,12 @@ static int check_dictionary(checker *c)
     return 0;
 }
 
-/* SURFACE (FORMAT.md 3.10): absent before its version, empty when the
- * segment has no dictionary of words as written, else every block. */
+/* SURFACE (FORMAT.md 3.10): empty when the segment has no dictionary of
+ * words as written, else every block. */
 static int check_surface(checker *c)
 {
     const section *s = &c->s[SECTION_SURFACE];
-    if (c->version == SEGMENT_FORMAT_VERSION_NO_SURFACE || s->length == 0)
+    if (s->length == 0)
         return 0;
     int rc = check_section_crc(c, SECTION_SURFACE);
     if (rc != 0)

@@ -4,6 +4,11 @@
 
 #include <string.h>
 
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define CODEC_HAVE_AVX2 1
+#endif
+
 /*
  * The unpack hot path is one routine per width, each decoding groups of 32
  * values.  32 values of W bits are exactly W 32-bit words, so every group
@@ -11,7 +16,10 @@
  * and a group reads precisely its own 4*W bytes: no over-read, no
  * per-value bound check.  Each routine is the same generic loop with the
  * width fixed at compile time, fully unrolled so every shift and mask
- * becomes a constant.
+ * becomes a constant.  Where the processor has AVX2 (asked at run time),
+ * widths up to 25 go through one gather per eight values instead
+ * (unpack_octets_avx2); codec_unpack_scalar keeps the scalar path callable
+ * so tests and the fuzz harness compare the two.
  */
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -34,6 +42,11 @@ static inline uint32_t load_u32le(const uint8_t *bytes)
 {
     return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
            (uint32_t)bytes[3] << 24;
+}
+
+static inline uint64_t load_u64le(const uint8_t *bytes)
+{
+    return (uint64_t)load_u32le(bytes) | (uint64_t)load_u32le(bytes + 4) << 32;
 }
 
 static inline uint32_t width_mask(unsigned width)
@@ -223,27 +236,106 @@ static group_unpacker *const group_unpackers[CODEC_MAX_WIDTH + 1] = {
     unpack_groups_29, unpack_groups_30, unpack_groups_31, unpack_groups_32,
 };
 
-/* The fewer-than-32 values after the last whole group.  Pulls in a byte
- * only when the next value needs it, so it reads exactly
- * ceil(count * width / 8) bytes. */
+/* The fewer-than-32 values after the last whole group (or octet), from
+ * their ceil(count * width / 8) bytes alone: copied into a zeroed buffer
+ * long enough for an 8-byte load at every value, so each value is one
+ * load, a shift and a mask instead of a byte-at-a-time refill. */
+#define TAIL_BUFFER (4 * CODEC_MAX_WIDTH + 8)
 static void unpack_tail(const uint8_t *in, size_t count, unsigned width, uint32_t *out)
 {
+    uint8_t padded[TAIL_BUFFER] = {0};
+    memcpy(padded, in, codec_packed_bytes(width, count));
     const uint64_t mask = width_mask(width);
-    uint64_t pending = 0;
-    unsigned pending_bits = 0;
-    for (size_t i = 0; i < count; i++) {
-        while (pending_bits < width) {
-            pending |= (uint64_t)*in++ << pending_bits;
-            pending_bits += 8;
-        }
-        out[i] = (uint32_t)(pending & mask);
-        pending >>= width;
-        pending_bits -= width;
-    }
+    size_t bit = 0;
+    for (size_t i = 0; i < count; i++, bit += width)
+        out[i] = (uint32_t)((load_u64le(padded + bit / 8) >> (bit % 8)) & mask);
 }
 
-size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
-                    uint32_t *out)
+/* The widest values the AVX2 routine takes: a value then lies within
+ * the 4 bytes loaded at its first byte (shift <= 7, 7 + 25 = 32). */
+#define AVX2_MAX_WIDTH 25
+
+#ifdef CODEC_HAVE_AVX2
+/* Eight values of `width` bits are exactly `width` bytes, so each octet of
+ * values starts on a byte and value j of an octet lies at the same byte
+ * offset and shift in every octet: one gather of eight 4-byte loads, a
+ * per-lane shift and a mask decode eight values.  Decodes whole octets
+ * while their loads stay before `limit` and returns how many values. */
+__attribute__((target("avx2"))) static size_t unpack_octets_avx2(const uint8_t *in,
+                                                                 const uint8_t *limit,
+                                                                 size_t count, unsigned width,
+                                                                 uint32_t *out)
+{
+    const __m256i bits = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                            _mm256_set1_epi32((int)width));
+    const __m256i offset_lanes = _mm256_srli_epi32(bits, 3);
+    const __m256i shift_lanes = _mm256_and_si256(bits, _mm256_set1_epi32(7));
+    const __m256i mask = _mm256_set1_epi32((int)width_mask(width));
+    size_t reach = 7 * width / 8 + 4, octets = count / 8, done = 0;
+    if ((size_t)(limit - in) < reach)
+        return 0;
+    const uint8_t *last = limit - reach; /* the last octet start whose loads fit */
+    for (; done < octets && in <= last; done++, in += width, out += 8) {
+        __m256i values = _mm256_i32gather_epi32((const int *)(const void *)in, offset_lanes, 1);
+        values = _mm256_and_si256(_mm256_srlv_epi32(values, shift_lanes), mask);
+        _mm256_storeu_si256((__m256i *)(void *)out, values);
+    }
+    return done * 8;
+}
+
+/* The last values (fewer than 32, as unpack_octets_avx2 leaves: its loads
+ * reach at most width + 3 bytes past an octet's start) through the same
+ * gathers, over their bytes copied into a zeroed buffer. */
+__attribute__((target("avx2"))) static void unpack_tail_avx2(const uint8_t *in, size_t count,
+                                                             unsigned width, uint32_t *out)
+{
+    uint8_t padded[TAIL_BUFFER] = {0};
+    uint32_t values[CODEC_GROUP];
+    memcpy(padded, in, codec_packed_bytes(width, count));
+    size_t octets = (count + 7) / 8;
+    unpack_octets_avx2(padded, padded + sizeof padded, octets * 8, width, values);
+    memcpy(out, values, count * sizeof *out);
+}
+#endif
+
+int codec_unpack_simd_available(void)
+{
+#ifdef CODEC_HAVE_AVX2
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+/* The values after the whole octets or groups: where [in, end) has 8
+ * bytes past the last of them, each is one load in place; otherwise from
+ * a zeroed copy of their bytes (the AVX2 copy takes up to 31 values). */
+static CODEC_ALWAYS_INLINE void unpack_rest(const uint8_t *in, const uint8_t *end, size_t count,
+                                            unsigned width, uint32_t *out, int simd)
+{
+    if ((size_t)(end - in) >= codec_packed_bytes(width, count) + 8) {
+        const uint64_t mask = width_mask(width);
+        size_t bit = 0;
+        for (size_t i = 0; i < count; i++, bit += width)
+            out[i] = (uint32_t)((load_u64le(in + bit / 8) >> (bit % 8)) & mask);
+        return;
+    }
+#ifdef CODEC_HAVE_AVX2
+    if (simd && width <= AVX2_MAX_WIDTH && count < CODEC_GROUP) {
+        unpack_tail_avx2(in, count, width, out);
+        return;
+    }
+#else
+    (void)simd;
+#endif
+    unpack_tail(in, count, width, out);
+}
+
+/* Both paths decode whole groups first where they can; `simd` chooses
+ * the AVX2 one (when the width allows it). */
+static CODEC_ALWAYS_INLINE size_t unpack_with(const uint8_t *in, const uint8_t *end,
+                                              size_t count, unsigned width, uint32_t *out,
+                                              int simd)
 {
     if (width > CODEC_MAX_WIDTH)
         return 0;
@@ -256,13 +348,38 @@ size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigne
             memset(out, 0, count * sizeof *out);
         return 0;
     }
-    size_t groups = count / CODEC_GROUP;
-    if (groups > 0)
-        group_unpackers[width](in, out, groups);
-    size_t done = groups * CODEC_GROUP;
-    if (done < count)
-        unpack_tail(in + groups * 4 * width, count - done, width, out + done);
+    size_t done = 0;
+#ifdef CODEC_HAVE_AVX2
+    if (simd && width <= AVX2_MAX_WIDTH) {
+        /* the gathers may load bytes after the values' own, up to `end`
+         * (never at or past it): they are masked off */
+        done = unpack_octets_avx2(in, in + available, count, width, out);
+    } else
+#else
+    (void)simd;
+#endif
+    {
+        size_t groups = count / CODEC_GROUP;
+        if (groups > 0)
+            group_unpackers[width](in, out, groups);
+        done = groups * CODEC_GROUP;
+    }
+    if (done < count) /* done is a multiple of 8: a byte boundary */
+        unpack_rest(in + done / 8 * width, in + available, count - done, width, out + done,
+                    simd);
     return needed;
+}
+
+size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
+                    uint32_t *out)
+{
+    return unpack_with(in, end, count, width, out, codec_unpack_simd_available());
+}
+
+size_t codec_unpack_scalar(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
+                           uint32_t *out)
+{
+    return unpack_with(in, end, count, width, out, 0);
 }
 
 /* ------------------------------------------------------------ blocks */
@@ -373,7 +490,11 @@ size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, u
         const uint8_t *area = in + 1 + codec_packed_bytes(width, count);
         const uint8_t *index = area + 1;
         uint32_t high[CODEC_MAX_EXCEPTIONS];
-        codec_unpack(index + exceptions + 1, end, exceptions, high_width, high);
+        const uint8_t *high_bits = index + exceptions + 1; /* block_shape: they fit */
+        if (exceptions < 16) /* most blocks: a few, without the general set-up */
+            unpack_rest(high_bits, end, exceptions, high_width, high, 0);
+        else
+            codec_unpack(high_bits, end, exceptions, high_width, high);
         for (size_t i = 0; i < exceptions; i++) {
             if (index[i] >= count || (i > 0 && index[i] <= index[i - 1]))
                 return 0;

@@ -113,7 +113,8 @@ void codec_pack(const uint32_t *values, size_t count, unsigned width, uint8_t *o
 
 /* Unpack `count` values of `width` bits from `in` into out[0, count) and
  * return the bytes consumed, codec_packed_bytes(width, count).  Reads
- * exactly those bytes, in[0, consumed), and nothing else.
+ * nothing at or past `end`; the AVX2 path may load a few bytes after
+ * in[0, consumed) when [in, end) has them, which never changes a value.
  * Returns 0 without writing `out` when [in, end) holds fewer bytes than
  * that, or when width > 32.  When codec_packed_bytes(width, count) is 0
  * (width 0, or count 0) nothing is read, out[0, count) is zeroed and the 0
@@ -121,6 +122,16 @@ void codec_pack(const uint32_t *values, size_t count, unsigned width, uint8_t *o
  * expected size first, as codec_block_decode does. */
 size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
                     uint32_t *out);
+
+/* codec_unpack decodes with AVX2 where the processor has it (checked at
+ * run time) and the width allows (up to 25 bits), else with the scalar
+ * routines; both give the same values and read the same bytes.
+ * codec_unpack_scalar always takes the scalar path, so tests and the fuzz
+ * harness can hold the two against each other; codec_unpack_simd_available
+ * says whether codec_unpack uses AVX2 on this processor. */
+size_t codec_unpack_scalar(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
+                           uint32_t *out);
+int codec_unpack_simd_available(void);
 
 /* ------------------------------------------------------------ blocks */
 

@@ -39,8 +39,7 @@ enum layout_section {
     SECTION_DOCMETA,       /* chunks of (id, title) records, each with a CRC */
     SECTION_DOCMETAINDEX,  /* u64 offset of each DOCMETA chunk */
     SECTION_CHUNKCRCS,     /* CRC32 of each LAYOUT_CHUNK_BYTES of the chunked sections */
-    SECTION_SURFACE,       /* words as written -> their terms (surface.h); not in
-                            * segments of version SEGMENT_FORMAT_VERSION_NO_SURFACE */
+    SECTION_SURFACE,       /* words as written -> their terms (surface.h) */
     SECTION_KIND_COUNT
 };
 

@@ -237,11 +237,11 @@ static int read_table_of_contents(segment *seg, cops_error *err)
     if (size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES || memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: not a cops segment (bad magic)", seg->path);
     uint32_t version = layout_get_u32(map + 8);
-    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_NO_SURFACE)
+    if (version != SEGMENT_FORMAT_VERSION)
         return error_set(err, COPS_EVERSION,
-                         "%s: index format version %u, this cops reads versions %u and %u; "
+                         "%s: index format version %u, this cops reads version %u; "
                          "rebuild the index with cops-index", seg->path, version,
-                         SEGMENT_FORMAT_VERSION_NO_SURFACE, SEGMENT_FORMAT_VERSION);
+                         SEGMENT_FORMAT_VERSION);
     const uint8_t *trailer = map + size - LAYOUT_TRAILER_BYTES;
     if (memcmp(trailer + 16, LAYOUT_TRAILER_MAGIC, 8) != 0)
         return corrupt_at(seg, err, size - 8, "missing end marker (truncated file?)");
@@ -272,8 +272,7 @@ static int read_table_of_contents(segment *seg, cops_error *err)
         s->present = 1;
     }
     for (uint32_t kind = 1; kind < SECTION_KIND_COUNT; kind++)
-        if (!seg->sections[kind].present
-            && !(kind == SECTION_SURFACE && version == SEGMENT_FORMAT_VERSION_NO_SURFACE))
+        if (!seg->sections[kind].present)
             return corrupt_at(seg, err, toc_offset, "a required section is missing");
     /* The small sections are checked whole now; the large ones block by
      * block or chunk by chunk when read. */
@@ -1053,6 +1052,18 @@ static uint32_t block_data_end(const postings_cursor *c, uint32_t block)
                                       : (uint32_t)c->blocks_length;
 }
 
+/* The block's positions stream is not read yet: its first chunk is next. */
+static void start_block_positions(postings_cursor *c)
+{
+    c->block_values = UINT64_MAX;
+    c->position_doc_index = 0;
+    c->position_value = 0;
+    c->chunk_at = c->block_positions_start;
+    c->chunk_first = 0;
+    c->values_first = 0;
+    c->values_count = 0;
+}
+
 /* Decode block `block` of an external list and sit on its first posting. */
 static void load_block(postings_cursor *c, uint32_t block)
 {
@@ -1094,17 +1105,11 @@ static void load_block(postings_cursor *c, uint32_t block)
         cursor_fail(c, entry, "positions block out of range");
         return;
     }
-    /* The position marks are decoded when positions are first read in
-     * this block (decode_position_marks): most queries never read them,
-     * and the block CRC above already covers them. */
-    if (start + used >= end || data[used] > SEGMENT_MAX_STRIDE_LOG) {
-        cursor_fail(c, data + used, "postings block position marks out of range");
+    if (start + used != end) {
+        cursor_fail(c, data + used, "postings block does not decode to exactly its bytes");
         return;
     }
-    c->stride_log = data[used];
-    c->marks_at = start + (uint32_t)used + 1;
-    c->position_mark[0] = (uint32_t)position_start;
-    c->position_marks = 1;
+    c->block_positions_start = position_start;
     if (c->docs[count - 1] != layout_get_u32(entry)) {
         cursor_fail(c, entry, "postings block disagrees with its skip entry");
         return;
@@ -1114,8 +1119,7 @@ static void load_block(postings_cursor *c, uint32_t block)
     c->in_block = 0;
     c->doc = c->docs[0];
     c->tfs_at = c->frequencies_wanted ? 0 : start + (uint32_t)doc_bytes;
-    c->position_cursor = position_start;
-    c->position_doc_index = 0;
+    start_block_positions(c);
     c->positions_checked = 0;
 }
 
@@ -1133,41 +1137,6 @@ uint32_t postings_tf_slow(postings_cursor *c)
     return c->in_block < c->block_length ? c->tfs[c->in_block] : 0;
 }
 
-/* The current block's position marks (FORMAT.md 3.3) into position_mark:
- * increasing offsets inside the block's positions that fill the rest of
- * the block exactly. */
-static int decode_position_marks(postings_cursor *c)
-{
-    uint32_t end = block_data_end(c, c->block);
-    const uint8_t *p = c->blocks + c->marks_at, *stop = c->blocks + end;
-    c->marks_at = 0;
-    uint32_t stride = 1u << c->stride_log;
-    uint32_t marks = (c->block_length + stride - 1) / stride; /* mark 0 included */
-    if (marks > 1) {
-        size_t used = codec_block_decode(p, stop, marks - 1, c->position_mark + 1);
-        if (used == 0) {
-            cursor_fail(c, p, "postings block position marks do not decode");
-            return COPS_ECORRUPT;
-        }
-        p += used;
-        uint64_t offset = c->position_mark[0];
-        for (uint32_t k = 1; k < marks; k++) {
-            offset += c->position_mark[k];
-            if (offset > c->block_positions_end) {
-                cursor_fail(c, p, "postings block position marks out of range");
-                return COPS_ECORRUPT;
-            }
-            c->position_mark[k] = (uint32_t)offset;
-        }
-        c->position_marks = marks;
-    }
-    if (p != stop) {
-        cursor_fail(c, p, "postings block does not decode to exactly its bytes");
-        return COPS_ECORRUPT;
-    }
-    return 0;
-}
-
 /* postings_open and postings_open_scoring: `frequencies` says whether
  * every block's frequencies are decoded with its document numbers. */
 static void open_cursor(postings_cursor *c, segment *seg, const segment_term *term,
@@ -1181,10 +1150,7 @@ static void open_cursor(postings_cursor *c, segment *seg, const segment_term *te
     c->block = 0;
     c->in_block = 0;
     c->block_length = 0;
-    c->position_cursor = 0;
-    c->position_doc_index = 0;
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
-    c->marks_at = 0;
     c->tfs_at = 0;
     c->frequencies_wanted = frequencies;
     c->doc = POSTINGS_END;
@@ -1192,11 +1158,9 @@ static void open_cursor(postings_cursor *c, segment *seg, const segment_term *te
         c->block_count = 1;
         c->positions_base = term->positions;
         c->positions_length = term->positions_length;
+        c->block_positions_start = 0;
         c->block_positions_end = term->positions_length;
-        c->position_mark[0] = 0;
-        c->position_marks = 1;
-        c->stride_log = SEGMENT_MAX_STRIDE_LOG;
-        c->marks_at = 0;
+        start_block_positions(c);
         const uint8_t *end = term->docs + term->docs_length;
         size_t doc_bytes = decode_doc_numbers(c, term->docs, end, term->df, UINT32_MAX);
         if (doc_bytes == 0
@@ -1341,83 +1305,95 @@ uint32_t postings_fill_window(postings_cursor *c, uint64_t *window, uint32_t fir
     return doc;
 }
 
-/* The byte after the `count` varints that start at p, or NULL when
- * [p, end) ends first.  A varint ends at a byte below 0x80, so counting
- * those bytes sixteen at a time steps over the positions of postings
- * nobody asked for without decoding them (the block CRC vouches for
- * them; the ones that are read are checked one by one). */
-static const uint8_t *skip_varints(const uint8_t *p, const uint8_t *end, uint64_t count)
+/* Decode the block's next chunk of positions values (FORMAT.md 3.3) into
+ * the cursor's position_values.  The stream's last chunk must end exactly
+ * where the block's positions end. */
+static int decode_next_chunk(postings_cursor *c)
 {
-    const uint64_t high_bits = 0x8080808080808080ull, ones = 0x0101010101010101ull;
-    while (count > 16 && end - p >= 16) {
-        uint64_t first, second;
-        memcpy(&first, p, 8);
-        memcpy(&second, p + 8, 8);
-        /* one per end byte in each byte lane, summed by a multiply (no
-         * popcount instruction is assumed) */
-        uint64_t lanes = ((~first & high_bits) >> 7) + ((~second & high_bits) >> 7);
-        unsigned ends = (unsigned)((lanes * ones) >> 56);
-        if (ends >= count)
-            break; /* the last one is in these 16 bytes: byte by byte */
-        count -= ends;
-        p += 16;
+    const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
+    const uint8_t *p = base + c->chunk_at;
+    uint64_t left = c->block_values - c->chunk_first;
+    uint32_t count = left < SEGMENT_BLOCK_SIZE ? (uint32_t)left : SEGMENT_BLOCK_SIZE;
+    size_t used = count ? codec_block_decode(p, end, count, c->position_values) : 0;
+    if (used == 0) {
+        cursor_fail(c, p, "positions do not decode");
+        return COPS_ECORRUPT;
     }
-    for (; count > 0 && p < end; p++)
-        if (*p < 0x80)
-            count--;
-    return count == 0 ? p : NULL;
+    c->values_first = c->chunk_first;
+    c->values_count = count;
+    c->chunk_at += used;
+    c->chunk_first += count;
+    if (c->chunk_first == c->block_values && c->chunk_at != c->block_positions_end) {
+        cursor_fail(c, p + used, "positions do not end where their block ends");
+        return COPS_ECORRUPT;
+    }
+    return 0;
+}
+
+/* Make the decoded chunk the one holding value `target` of the block's
+ * stream, stepping over the chunks before it by their sizes alone. */
+static int seek_chunk(postings_cursor *c, uint64_t target)
+{
+    if (target >= c->values_first && target - c->values_first < c->values_count)
+        return 0;
+    if (target < c->chunk_first) {
+        /* the document's positions are read again after reading went on
+         * into a later chunk (a phrase inside a proximity): from the
+         * block's first chunk */
+        c->chunk_at = c->block_positions_start;
+        c->chunk_first = 0;
+    }
+    const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
+    while (target >= c->chunk_first + SEGMENT_BLOCK_SIZE) {
+        size_t size = codec_block_size(base + c->chunk_at, end, SEGMENT_BLOCK_SIZE);
+        if (size == 0) {
+            cursor_fail(c, base + c->chunk_at, "positions do not decode");
+            return COPS_ECORRUPT;
+        }
+        c->chunk_at += size;
+        c->chunk_first += SEGMENT_BLOCK_SIZE;
+    }
+    return decode_next_chunk(c);
 }
 
 int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
 {
     r->cursor = c;
     r->remaining = 0;
-    r->started = 0;
-    r->exact_end = 0;
-    r->position = 0;
-    r->p = r->end = NULL;
+    r->position = UINT64_MAX;
+    r->value = r->values_end = NULL;
     if (c->doc == POSTINGS_END)
         return c->status ? c->status : COPS_EINVAL;
-    const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
     if (!c->positions_checked) {
         const uint8_t *entry = skip_entry(c, c->block);
-        size_t start = c->position_mark[0]; /* in range: load_block checked it */
-        if (!crc_matches(c->seg, base + start, c->block_positions_end - start, entry + 24)) {
+        size_t start = c->block_positions_start; /* in range: load_block checked it */
+        if (!crc_matches(c->seg, c->positions_base + start, c->block_positions_end - start,
+                         entry + 24)) {
             cursor_fail(c, entry, "positions block checksum mismatch");
             return COPS_ECORRUPT;
         }
         c->positions_checked = 1;
     }
-    if (c->marks_at && decode_position_marks(c) != 0)
-        return COPS_ECORRUPT;
     uint32_t tf = postings_tf(c); /* decodes the block's frequencies */
     if (c->status != 0)
         return c->status;
-    const uint8_t *p = base + c->position_cursor;
+    if (c->block_values == UINT64_MAX) {
+        uint64_t values = 0;
+        for (uint32_t i = 0; i < c->block_length; i++)
+            values += c->tfs[i];
+        c->block_values = values;
+    }
     if (c->position_doc_index > c->in_block) { /* never happens: cursors only move forward */
-        cursor_fail(c, p, "positions cursor out of step");
+        cursor_fail(c, c->positions_base + c->chunk_at, "positions cursor out of step");
         return COPS_ECORRUPT;
     }
-    uint32_t mark = c->in_block >> c->stride_log;
-    if (mark < c->position_marks && c->position_doc_index < (mark << c->stride_log)) {
-        /* jump to the last mark at or before the posting */
-        c->position_doc_index = mark << c->stride_log;
-        p = base + c->position_mark[mark];
-    }
-    const uint8_t *from = p;
-    uint64_t skipped = 0;
     for (; c->position_doc_index < c->in_block; c->position_doc_index++)
-        skipped += c->tfs[c->position_doc_index];
-    p = skip_varints(p, end, skipped);
-    if (p == NULL) {
-        cursor_fail(c, from, "positions out of range");
+        c->position_value += c->tfs[c->position_doc_index];
+    if (seek_chunk(c, c->position_value) != 0)
         return COPS_ECORRUPT;
-    }
-    c->position_cursor = (size_t)(p - base);
-    r->p = p;
-    r->end = end;
+    r->value = c->position_values + (c->position_value - c->values_first);
+    r->values_end = c->position_values + c->values_count;
     r->remaining = tf;
-    r->exact_end = c->in_block + 1 == c->block_length;
     return 0;
 }
 
@@ -1425,20 +1401,23 @@ int postings_position_read_slow(postings_position_reader *r, uint32_t *out)
 {
     if (r->remaining == 0)
         return 0;
-    uint32_t delta;
-    size_t used = codec_varint_decode32(r->p, r->end, &delta);
-    if (used == 0 || (r->started && delta == 0) || r->position + delta > UINT32_MAX) {
-        cursor_fail(r->cursor, r->p, "positions out of range");
+    postings_cursor *c = r->cursor;
+    if (r->value == r->values_end) {
+        /* the document's values go on in the next chunk */
+        if (c->status != 0 || decode_next_chunk(c) != 0)
+            return COPS_ECORRUPT;
+        r->value = c->position_values;
+        r->values_end = c->position_values + c->values_count;
+    }
+    uint64_t next = r->position + 1 + *r->value;
+    if (next > UINT32_MAX) {
+        cursor_fail(c, c->positions_base + c->chunk_at, "positions out of range");
         return COPS_ECORRUPT;
     }
-    r->p += used;
-    r->position += delta;
-    r->started = 1;
-    if (--r->remaining == 0 && r->exact_end && r->p != r->end) {
-        cursor_fail(r->cursor, r->p, "positions do not end where their block ends");
-        return COPS_ECORRUPT;
-    }
-    *out = (uint32_t)r->position;
+    r->value++;
+    r->remaining--;
+    r->position = next;
+    *out = (uint32_t)next;
     return 1;
 }
 

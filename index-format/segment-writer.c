@@ -104,8 +104,12 @@ struct segment_writer {
     size_t term_capacity;
     uint32_t term_df;
     uint64_t term_cf;
-    byte_buffer term_positions;  /* varint deltas of every posting (those not spilled) */
-    byte_buffer position_starts; /* u32 offset in the term's positions of each posting */
+    byte_buffer term_positions;  /* the positions' chunks (those not spilled) */
+    byte_buffer position_starts; /* u32 offset in the term's positions of each block */
+    /* The open postings block's positions values not yet in a chunk
+     * (FORMAT.md 3.3): a chunk is written as soon as it has 128. */
+    uint32_t pending[SEGMENT_BLOCK_SIZE];
+    uint32_t pending_count;
     /* A term's positions beyond TERM_POSITIONS_IN_MEMORY bytes go to a
      * temporary file, all of them from then on, so one term costs bounded
      * memory however many occurrences it has (50 M of "a" in 100 MB). */
@@ -594,6 +598,7 @@ int segment_writer_begin_term(segment_writer *w, const uint8_t *key, size_t key_
     w->term_cf = 0;
     buffer_reset(&w->term_positions);
     buffer_reset(&w->position_starts);
+    w->pending_count = 0;
     w->positions_spilled = 0;
     return 0;
 }
@@ -661,21 +666,49 @@ static int output_sink(segment_writer *w, void *context, const uint8_t *bytes, s
     return write_bytes(w, bytes, length, err);
 }
 
-/* Append `count` positions to the term's, as deltas from `previous`. */
-static int append_positions(segment_writer *w, const uint32_t *positions, uint32_t count,
-                            uint32_t previous, cops_error *err)
+/* Write the pending values as one chunk (a codec block), spilling the
+ * term's positions to the temporary file once they grow large. */
+static int write_positions_chunk(segment_writer *w, cops_error *err)
 {
-    for (uint32_t i = 0; i < count; i++) {
-        buffer_append_varint(&w->term_positions, positions[i] - previous);
-        previous = positions[i];
-    }
+    if (w->pending_count == 0)
+        return 0;
+    codec_block_append(&w->term_positions, w->pending, w->pending_count);
+    w->pending_count = 0;
     if (buffer_failed(&w->term_positions))
         return out_of_memory(w, err);
     if (positions_length(w) > UINT32_MAX)
         return error_set(err, COPS_ELIMIT, "%s: positions of one term exceed 4 GiB", w->path);
-    w->last_position = previous;
     if (w->term_positions.length >= TERM_POSITIONS_IN_MEMORY)
         return spill_positions(w, err);
+    return 0;
+}
+
+/* Append `count` increasing positions to the block's stream: a document's
+ * first position as it is (`first`), each later one as its gap from the
+ * one before, minus one (FORMAT.md 3.3).  A position equal to the one
+ * before (a term given twice at one position) is kept once; *kept (OUT)
+ * counts the positions kept, which is the tf recorded. */
+static int append_positions(segment_writer *w, const uint32_t *positions, uint32_t count,
+                            uint32_t previous, int first, uint32_t *kept, cops_error *err)
+{
+    *kept = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (!first && positions[i] <= previous) {
+            if (positions[i] == previous)
+                continue;
+            return error_set(err, COPS_EINVAL, "%s: positions out of order", w->path);
+        }
+        w->pending[w->pending_count++] = first ? positions[i] : positions[i] - previous - 1;
+        previous = positions[i];
+        first = 0;
+        ++*kept;
+        if (w->pending_count == SEGMENT_BLOCK_SIZE) {
+            int rc = write_positions_chunk(w, err);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    w->last_position = previous;
     return 0;
 }
 
@@ -697,16 +730,22 @@ int segment_writer_add_posting(segment_writer *w, uint32_t doc, const uint32_t *
         w->term_tfs = tfs;
         w->term_capacity = capacity;
     }
-    buffer_append_u32le(&w->position_starts, (uint32_t)positions_length(w));
-    if (buffer_failed(&w->position_starts))
-        return out_of_memory(w, err);
-    int rc = append_positions(w, positions, tf, 0, err);
+    if (w->term_df % SEGMENT_BLOCK_SIZE == 0) { /* a new postings block */
+        int rc = write_positions_chunk(w, err); /* the previous block's last chunk */
+        if (rc != 0)
+            return rc;
+        buffer_append_u32le(&w->position_starts, (uint32_t)positions_length(w));
+        if (buffer_failed(&w->position_starts))
+            return out_of_memory(w, err);
+    }
+    uint32_t kept;
+    int rc = append_positions(w, positions, tf, 0, 1, &kept, err);
     if (rc != 0)
         return rc;
     w->term_docs[w->term_df] = doc;
-    w->term_tfs[w->term_df] = tf;
+    w->term_tfs[w->term_df] = kept;
     w->term_df++;
-    w->term_cf += tf;
+    w->term_cf += kept;
     return 0;
 }
 
@@ -718,11 +757,12 @@ int segment_writer_extend_posting(segment_writer *w, const uint32_t *positions, 
     uint32_t *tf = &w->term_tfs[w->term_df - 1];
     if (*tf > UINT32_MAX - count)
         return error_set(err, COPS_ELIMIT, "%s: term frequency overflow", w->path);
-    int rc = append_positions(w, positions, count, w->last_position, err);
+    uint32_t kept;
+    int rc = append_positions(w, positions, count, w->last_position, 0, &kept, err);
     if (rc != 0)
         return rc;
-    *tf += count;
-    w->term_cf += count;
+    *tf += kept;
+    w->term_cf += kept;
     return 0;
 }
 
@@ -750,10 +790,10 @@ static uint32_t field_length(const segment_writer *w, uint32_t doc)
     return layout_get_u32(lengths->data + 4 * (size_t)doc);
 }
 
-/* Where the positions of the term's posting `posting` start. */
-static uint32_t position_start_of(const segment_writer *w, uint32_t posting)
+/* Where the positions of the term's postings block `block` start. */
+static uint32_t position_start_of(const segment_writer *w, uint32_t block)
 {
-    return layout_get_u32(w->position_starts.data + 4 * (size_t)posting);
+    return layout_get_u32(w->position_starts.data + 4 * (size_t)block);
 }
 
 /* The external record (FORMAT.md "postings record").  Its bytes are built
@@ -787,20 +827,9 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
         }
         previous_doc = append_docs_block(&blocks, w->term_docs + first, w->term_tfs + first,
                                          count, previous_doc);
-        uint32_t position_start = position_start_of(w, first);
-        uint32_t position_end = b + 1 < block_count ? position_start_of(w, first + count)
+        uint32_t position_start = position_start_of(w, b);
+        uint32_t position_end = b + 1 < block_count ? position_start_of(w, b + 1)
                                                     : (uint32_t)all_positions;
-        /* so a cursor seeks near any posting's positions (FORMAT.md 3.3) */
-        unsigned stride_log = segment_mark_stride_log(count, position_end - position_start);
-        buffer_append_byte(&blocks, (uint8_t)stride_log);
-        uint32_t mark_gaps[SEGMENT_BLOCK_SIZE], marks = 0, previous_mark = position_start;
-        for (uint32_t k = 1u << stride_log; k < count; k += 1u << stride_log) {
-            uint32_t mark = position_start_of(w, first + k);
-            mark_gaps[marks++] = mark - previous_mark;
-            previous_mark = mark;
-        }
-        if (marks > 0)
-            codec_block_append(&blocks, mark_gaps, marks);
         if (buffer_failed(&blocks))
             break;
         buffer_append_u32le(&skips, w->term_docs[first + count - 1]);
@@ -904,8 +933,11 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
     w->in_term = 0;
     if (w->term_df == 0)
         return 0; /* a key without postings is not recorded */
+    int rc = write_positions_chunk(w, err); /* the last block's last chunk */
+    if (rc != 0)
+        return rc;
     if (w->positions_spilled > 0) { /* all of them in the file, then */
-        int rc = spill_positions(w, err);
+        rc = spill_positions(w, err);
         if (rc != 0)
             return rc;
     }
@@ -933,14 +965,14 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
         if (positions_length(w) < LARGE_INLINE_POSITIONS) {
             buffer_append(entry, w->term_positions.data, w->term_positions.length);
         } else {
-            int rc = write_through_dict_block(w, err);
+            rc = write_through_dict_block(w, err);
             if (rc != 0)
                 return rc;
         }
     } else {
         uint64_t record_offset = w->offset - w->section_start;
         uint32_t max_tf, min_length;
-        int rc = write_external_postings(w, &max_tf, &min_length, err);
+        rc = write_external_postings(w, &max_tf, &min_length, err);
         if (rc != 0)
             return rc;
         buffer_append_varint(entry, record_offset);

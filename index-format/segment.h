@@ -27,39 +27,15 @@
 
 #include "cops.h"
 
-#define SEGMENT_FORMAT_VERSION 2026120301u /* YYYYMMDDNN, see the changelog in FORMAT.md */
-/* The previous version, still read: the same sections but SURFACE, so its
- * prefixes expand without the words as written (FORMAT.md 10). */
-#define SEGMENT_FORMAT_VERSION_NO_SURFACE 2026112304u
+#define SEGMENT_FORMAT_VERSION 2026120302u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
                                    * (after the field byte), in a segment built
                                    * with exact forms (META exact_forms 1) */
 #define SEGMENT_BLOCK_SIZE 128           /* postings per block (= CODEC_BLOCK_SIZE) */
 #define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
-#define SEGMENT_POSITION_MARK_BYTES 256  /* the writer marks where the positions of every
-                                          * 2^s-th posting of a block start, with s chosen
-                                          * so marks are at most this many bytes apart on
-                                          * average (FORMAT.md 3.3) */
-#define SEGMENT_MAX_STRIDE_LOG 7         /* 2^7 = SEGMENT_BLOCK_SIZE: no marks */
 #define SEGMENT_MAX_KEY_BYTES 255
 #define SEGMENT_MAX_DOCUMENT_BYTES (1u << 30) /* stored text of one document */
-
-/* The stride (log2) of a postings block's position marks, the writer's
- * choice (FORMAT.md 3.3) that `cops-index --check` insists on: the widest,
- * up to the whole block, that keeps marks at most
- * SEGMENT_POSITION_MARK_BYTES apart on average (2^0 when even that is
- * exceeded), so reaching a posting's positions steps over about that many
- * bytes, and the marks cost about one percent of the positions.
- * `position_bytes` is the block's positions range. */
-static inline unsigned segment_mark_stride_log(uint32_t count, uint64_t position_bytes)
-{
-    unsigned stride_log = SEGMENT_MAX_STRIDE_LOG;
-    while (stride_log > 0
-           && (position_bytes << stride_log) > (uint64_t)SEGMENT_POSITION_MARK_BYTES * count)
-        stride_log--;
-    return stride_log;
-}
 
 /* Collection-wide figures, recorded in the META section. */
 typedef struct segment_meta {
@@ -93,6 +69,8 @@ int segment_writer_add_document(segment_writer *writer, const char *id, const ch
  * documents were added. */
 int segment_writer_begin_term(segment_writer *writer, const uint8_t *key, size_t key_length,
                               cops_error *err);
+/* `positions` (tf of them) must not decrease; a position given twice is
+ * recorded once, and the posting's tf counts the distinct ones. */
 int segment_writer_add_posting(segment_writer *writer, uint32_t doc, const uint32_t *positions,
                                uint32_t tf, cops_error *err);
 /* Append `count` more positions (not below the last one) to the posting
@@ -264,18 +242,23 @@ typedef struct postings_cursor {
     size_t blocks_length;
     const uint8_t *positions_base;
     size_t positions_length;
-    size_t position_cursor;    /* byte offset of the current doc's positions */
-    uint32_t position_doc_index; /* in-block index whose positions start at position_cursor */
+    /* The block's positions are one stream of values in chunks of
+     * SEGMENT_BLOCK_SIZE (FORMAT.md 3.3); the cursor walks it forward. */
+    size_t block_positions_start; /* byte offset where the block's positions start */
     size_t block_positions_end; /* byte offset where the block's positions end */
+    uint64_t block_values;     /* values in the block's stream (sum of its tfs),
+                                * UINT64_MAX until positions are first read */
+    uint32_t position_doc_index; /* in-block index whose first value is position_value */
+    uint64_t position_value;
+    size_t chunk_at;           /* byte offset of the next chunk not decoded */
+    uint64_t chunk_first;      /* its first value's index in the stream */
+    uint64_t values_first;     /* stream index of position_values[0] */
+    uint32_t values_count;     /* values in position_values (0: none decoded) */
     uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
                                 * start, until they are decoded (0 = decoded) */
     int frequencies_wanted;    /* opened for scoring, or a frequency was asked for:
                                 * decode them with the numbers */
-    uint32_t marks_at;         /* external block: where in `blocks` its position marks
-                                * start, until they are decoded (0 = decoded) */
-    uint32_t stride_log;       /* position_mark[k] is posting k << stride_log's */
-    uint32_t position_marks;   /* entries of position_mark in use (1 for inline lists) */
-    uint32_t position_mark[SEGMENT_BLOCK_SIZE]; /* byte offsets within the positions */
+    uint32_t position_values[SEGMENT_BLOCK_SIZE]; /* the decoded chunk */
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE + 1]; /* + 1: in_block ends at the block's length */
@@ -327,92 +310,76 @@ int postings_positions(postings_cursor *cursor, uint32_t *out);
 /* Reads the current document's positions one at a time, so that a phrase
  * can stop as soon as it knows its answer: the positions of a common word
  * are most of the bytes a phrase touches, and most are never needed.
- * Opening steps over the earlier postings' positions of the block (counting
- * varint end bytes sixteen at a time, from where the last opening stopped)
- * and checks the block's positions CRC once per open segment.
+ * Opening sums the frequencies of the earlier postings of the block to find
+ * where the document's values start in the block's stream, steps over the
+ * chunks before the one holding them by their head bytes alone, and decodes
+ * that chunk (128 values at most); a later chunk is decoded when reading
+ * reaches it.  The block's positions CRC is checked once per open segment.
  * Valid until the cursor moves; holds no resources (nothing to free). */
 typedef struct postings_position_reader {
     /* private: */
-    postings_cursor *cursor;   /* damage is reported through it */
-    const uint8_t *p, *end;
+    postings_cursor *cursor;   /* damage is reported through it, and it holds the chunk */
+    const uint32_t *value, *values_end; /* the next value, inside the decoded chunk */
     uint32_t remaining;        /* positions not read yet */
-    int started;               /* a position was read: later deltas are >= 1 */
-    int exact_end;             /* the block's last posting: its last position ends at `end` */
-    uint64_t position;         /* the last position read */
+    uint64_t position;         /* the last position read; UINT64_MAX before the first */
 } postings_position_reader;
 
 /* Open `reader` (OUT) on the cursor's current document.  Returns 0, or a
  * negative status on damage (recorded as for postings_positions). */
 int postings_position_reader_open(postings_cursor *cursor, postings_position_reader *reader);
-/* The general case of postings_position_read (multi-byte deltas, the end
- * checks); same contract. */
+/* The general case of postings_position_read (the next chunk, the checks);
+ * same contract. */
 int postings_position_read_slow(postings_position_reader *reader, uint32_t *out);
 /* The next position into *out: returns 1, 0 when all tf positions were
- * read, or a negative status on damage (the cursor then ends). */
+ * read, or a negative status on damage (the cursor then ends).  A value is
+ * the first position of a document, then each gap minus one, so positions
+ * increase by construction (from UINT64_MAX, + 1 wraps to the first). */
 static inline int postings_position_read(postings_position_reader *reader, uint32_t *out)
 {
-    /* A one-byte delta before the last position: no end or overflow check
-     * can fail (the bytes are inside the list, the sum stays below 2^33). */
-    if (reader->remaining > 1 && reader->p < reader->end && *reader->p < 0x80
-        && (*reader->p != 0 || !reader->started) && reader->position < UINT32_MAX - 0x80) {
-        reader->position += *reader->p++;
-        reader->remaining--;
-        reader->started = 1;
-        *out = (uint32_t)reader->position;
-        return 1;
+    if (reader->remaining > 0 && reader->value < reader->values_end) {
+        uint64_t next = reader->position + 1 + *reader->value;
+        if (next <= UINT32_MAX) {
+            reader->value++;
+            reader->remaining--;
+            reader->position = next;
+            *out = (uint32_t)next;
+            return 1;
+        }
     }
     return postings_position_read_slow(reader, out);
 }
 
 /* The first remaining position >= target into *out: returns 1, 0 when
- * none is left, or a negative status on damage.  Runs of one-byte deltas
- * (most of a common word's) are summed eight at a time and stepped over
- * without producing each position. */
+ * none is left, or a negative status on damage.  The values of the decoded
+ * chunk are summed without producing each position. */
 static inline int postings_position_advance(postings_position_reader *reader, uint64_t target,
                                             uint32_t *out)
 {
-    if (!reader->started) { /* the first delta may be 0: read it alone */
-        int rc = postings_position_read(reader, out);
-        if (rc <= 0 || *out >= target)
-            return rc;
-    }
-    /* Later deltas are 1..127 in one byte, or longer (or damage, left to
-     * the general case below).  Both loops stop before the last position,
-     * whose end check is the general case's. */
-    const uint64_t ones = 0x0101010101010101ull, high_bits = 0x8080808080808080ull;
-    const uint8_t *p = reader->p, *end = reader->end;
-    uint64_t position = reader->position;
-    uint32_t remaining = reader->remaining;
-    int found = 0;
-    while (remaining > 8 && end - p >= 8) {
-        uint64_t bytes;
-        memcpy(&bytes, p, 8);
-        if ((bytes & high_bits) || ((bytes - ones) & high_bits))
-            break; /* a longer varint, or a zero byte: one at a time */
-        uint64_t pairs = (bytes & 0x00ff00ff00ff00ffull) + ((bytes >> 8) & 0x00ff00ff00ff00ffull);
-        uint64_t sum = (pairs * 0x0001000100010001ull) >> 48;
-        if (position + sum >= target || position + sum > UINT32_MAX)
-            break;
-        position += sum;
-        p += 8;
-        remaining -= 8;
-    }
-    while (remaining > 1 && p < end && (unsigned)(*p - 1) < 0x7fu && position < UINT32_MAX - 0x80) {
-        position += *p++;
-        remaining--;
-        if (position >= target) {
-            found = 1;
-            break;
-        }
-    }
-    reader->p = p;
-    reader->position = position;
-    reader->remaining = remaining;
-    if (found) {
-        *out = (uint32_t)position;
-        return 1;
-    }
     for (;;) {
+        const uint32_t *value = reader->value, *end = reader->values_end;
+        uint64_t position = reader->position;
+        uint32_t remaining = reader->remaining;
+        /* four values at a time while all four stay below the target (a
+         * common word's positions are mostly stepped over) */
+        while (remaining > 4 && end - value > 4) {
+            uint64_t fourth = position + 4 + (uint64_t)value[0] + value[1] + value[2] + value[3];
+            if (fourth >= target || fourth > UINT32_MAX)
+                break;
+            position = fourth;
+            value += 4;
+            remaining -= 4;
+        }
+        while (remaining > 0 && value < end) {
+            uint64_t next = position + 1 + *value;
+            if (next >= target || next > UINT32_MAX)
+                break; /* found, or damage: postings_position_read decides */
+            position = next;
+            value++;
+            remaining--;
+        }
+        reader->value = value;
+        reader->position = position;
+        reader->remaining = remaining;
         int rc = postings_position_read(reader, out);
         if (rc <= 0 || *out >= target)
             return rc;

@@ -20,12 +20,13 @@
 
 #include "cops.h"
 #include "index-format/layout.h"
+#include "index-format/segment.h"
 
 #define DOCUMENTS 300
 
 static char root[64];
 static char index_dir[128];
-static char segment_path[256];
+static char seg_file[256];
 static char manifest_path[256];
 
 /* ------------------------------------------------------------ helpers */
@@ -72,7 +73,7 @@ static void quiet_warning(void *context, const char *message)
  * "grant" in its body and "report" in its title (df 300: blocked lists
  * with a tail block), the first 256 contain "budget" (df 256: full blocks
  * only), and tf and lengths vary. */
-/* segment_path: the segment the manifest names (one segment). */
+/* seg_file: the segment the manifest names (one segment). */
 static void find_segment_path(void)
 {
     size_t length;
@@ -81,7 +82,7 @@ static void find_segment_path(void)
     cr_assert_not_null(line);
     char name[64];
     cr_assert_eq(sscanf(line + 9, "%63s", name), 1);
-    snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, name);
+    snprintf(seg_file, sizeof seg_file, "%s/%s", index_dir, name);
     free(manifest);
 }
 
@@ -243,7 +244,7 @@ Test(check, fresh_index_is_sound)
 Test(check, flipped_byte_in_every_section)
 {
     size_t size;
-    uint8_t *pristine = read_file(segment_path, &size);
+    uint8_t *pristine = read_file(seg_file, &size);
     toc_entry toc[16];
     uint64_t toc_offset;
     size_t count = parse_toc(pristine, size, toc, 16, &toc_offset);
@@ -258,11 +259,11 @@ Test(check, flipped_byte_in_every_section)
         for (size_t k = 0; k < sizeof spots / sizeof spots[0]; k++) {
             memcpy(bytes, pristine, size);
             bytes[spots[k]] ^= 0x10;
-            write_file(segment_path, bytes, size);
+            write_file(seg_file, bytes, size);
             char context[96];
             snprintf(context, sizeof context, "section kind %u, byte %llu", s->kind,
                      (unsigned long long)spots[k]);
-            expect_damage(segment_path, s->offset, s->offset + s->length, context);
+            expect_damage(seg_file, s->offset, s->offset + s->length, context);
         }
     }
     /* The header, the padding, the TOC and the trailer. */
@@ -270,24 +271,24 @@ Test(check, flipped_byte_in_every_section)
     for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
         memcpy(bytes, pristine, size);
         bytes[others[k]] ^= 0x01;
-        write_file(segment_path, bytes, size);
+        write_file(seg_file, bytes, size);
         cops_error err = {0};
         int rc = cops_index_check(index_dir, NULL, &err);
         cr_assert(rc == COPS_ECORRUPT || (others[k] == 8 && rc == COPS_EVERSION),
                   "byte %llu: rc %d (%s)", (unsigned long long)others[k], rc, err.message);
-        cr_assert_not_null(strstr(err.message, segment_path), "%s", err.message);
+        cr_assert_not_null(strstr(err.message, seg_file), "%s", err.message);
     }
     for (size_t i = 0; i + 1 < count; i++) {
         uint64_t end = toc[i].offset + toc[i].length;
         if (end < toc[i + 1].offset) { /* padding */
             memcpy(bytes, pristine, size);
             bytes[end] = 0xff;
-            write_file(segment_path, bytes, size);
-            cr_assert_eq(expect_damage(segment_path, end, end + 1, "padding"), end);
+            write_file(seg_file, bytes, size);
+            cr_assert_eq(expect_damage(seg_file, end, end + 1, "padding"), end);
             break;
         }
     }
-    write_file(segment_path, pristine, size);
+    write_file(seg_file, pristine, size);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
     free(bytes);
     free(pristine);
@@ -296,9 +297,9 @@ Test(check, flipped_byte_in_every_section)
 Test(check, truncated_segment)
 {
     size_t size;
-    uint8_t *bytes = read_file(segment_path, &size);
-    write_file(segment_path, bytes, size - 100);
-    cr_assert_eq(expect_damage(segment_path, 0, size, "truncated"), size - 100);
+    uint8_t *bytes = read_file(seg_file, &size);
+    write_file(seg_file, bytes, size - 100);
+    cr_assert_eq(expect_damage(seg_file, 0, size, "truncated"), size - 100);
     cops_error err = {0};
     cops_index_check(index_dir, NULL, &err);
     cr_assert_not_null(strstr(err.message, "truncated"), "%s", err.message);
@@ -307,7 +308,7 @@ Test(check, truncated_segment)
 
 Test(check, missing_segment)
 {
-    cr_assert_eq(unlink(segment_path), 0);
+    cr_assert_eq(unlink(seg_file), 0);
     size_t length;
     uint8_t *manifest = read_file(manifest_path, &length);
     uint64_t offset = expect_damage(manifest_path, 0, length, "missing segment");
@@ -350,7 +351,7 @@ Test(check, damaged_manifest)
     n += snprintf(rewritten + n, sizeof rewritten - (size_t)n, "checksum %08x\n",
                   (unsigned)crc32(0, (const Bytef *)rewritten, (uInt)n));
     write_file(manifest_path, rewritten, (size_t)n);
-    cr_assert_eq(expect_damage(segment_path, 0, bytes_listed + 8, "manifest size"), bytes_listed);
+    cr_assert_eq(expect_damage(seg_file, 0, bytes_listed + 8, "manifest size"), bytes_listed);
     /* The document count, with a consistent checksum. */
     n = snprintf(rewritten, sizeof rewritten, "%.*ssegment %s %llu %llu\n",
                  (int)(line + 1 - text), text, name, bytes_listed, documents + 1);
@@ -406,7 +407,7 @@ static void reseal_skip_table(uint8_t *bytes, size_t size, uint8_t *skip, uint32
 Test(check, crc_consistent_skip_bounds)
 {
     size_t size;
-    uint8_t *bytes = read_file(segment_path, &size);
+    uint8_t *bytes = read_file(seg_file, &size);
     uint32_t blocks;
     uint8_t *skip = (uint8_t *)first_skip_table(bytes, size, &blocks);
     cr_assert_geq(blocks, 2);
@@ -416,12 +417,12 @@ Test(check, crc_consistent_skip_bounds)
      * not the truth.  The reader opens and searches the index happily. */
     layout_put_u32(skip + 12, max_tf + 1);
     reseal_skip_table(bytes, size, skip, blocks);
-    write_file(segment_path, bytes, size);
+    write_file(seg_file, bytes, size);
     cops_index *index;
     cops_error err = {0};
     cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
     cops_index_close(index);
-    uint64_t offset = expect_damage(segment_path, 0, size, "skip max_tf");
+    uint64_t offset = expect_damage(seg_file, 0, size, "skip max_tf");
     cr_assert_eq(offset, (uint64_t)(skip - bytes) + 12);
     cops_index_check(index_dir, NULL, &err);
     cr_assert_not_null(strstr(err.message, "max_tf"), "%s", err.message);
@@ -433,8 +434,8 @@ Test(check, crc_consistent_skip_bounds)
     cr_assert_gt(min_length, 0);
     layout_put_u32(skip + 28 + 16, min_length - 1);
     reseal_skip_table(bytes, size, skip, blocks);
-    write_file(segment_path, bytes, size);
-    offset = expect_damage(segment_path, 0, size, "skip min_length");
+    write_file(seg_file, bytes, size);
+    offset = expect_damage(seg_file, 0, size, "skip min_length");
     cr_assert_eq(offset, (uint64_t)(skip - bytes) + 28 + 16);
     free(bytes);
 }
@@ -442,7 +443,7 @@ Test(check, crc_consistent_skip_bounds)
 Test(check, crc_consistent_dates_and_meta)
 {
     size_t size;
-    uint8_t *pristine = read_file(segment_path, &size);
+    uint8_t *pristine = read_file(seg_file, &size);
     uint8_t *bytes = malloc(size);
     cr_assert_not_null(bytes);
     toc_entry toc[16];
@@ -454,8 +455,8 @@ Test(check, crc_consistent_dates_and_meta)
     const toc_entry *dates = find_section(toc, count, SECTION_DOCDATES);
     layout_put_u32(bytes + dates->offset + 4 * 5, 20231131);
     reseal(bytes, size, SECTION_DOCDATES);
-    write_file(segment_path, bytes, size);
-    cr_assert_eq(expect_damage(segment_path, dates->offset, dates->offset + dates->length,
+    write_file(seg_file, bytes, size);
+    cr_assert_eq(expect_damage(seg_file, dates->offset, dates->offset + dates->length,
                                "date"), dates->offset + 20);
 
     /* META body_tokens off by one (same length, CRC resealed). */
@@ -466,57 +467,84 @@ Test(check, crc_consistent_dates_and_meta)
     char *digit = strchr(line, '\n') - 1;
     *digit = *digit == '9' ? '8' : (char)(*digit + 1);
     reseal(bytes, size, SECTION_META);
-    write_file(segment_path, bytes, size);
-    expect_damage(segment_path, meta->offset, meta->offset + meta->length, "META body_tokens");
+    write_file(seg_file, bytes, size);
+    expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META body_tokens");
 
-    write_file(segment_path, pristine, size);
+    write_file(seg_file, pristine, size);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
     free(bytes);
     free(pristine);
 }
 
-/* A position mark stride the writer would not have chosen (FORMAT.md 3.3),
- * in a block where either stride means no marks at all: every other byte
- * stays the same, so only a check of the stride itself can see it. */
-Test(check, crc_consistent_mark_stride)
+/* segment_scan_prefix visitor: the first key with an external record. */
+static int first_external(void *context, const uint8_t *key, size_t key_length,
+                          const segment_term *term)
 {
-    size_t size;
-    uint8_t *bytes = read_file(segment_path, &size);
-    toc_entry toc[16];
-    uint64_t toc_offset;
-    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
-    const toc_entry *postings = find_section(toc, count, SECTION_POSTINGS);
-    const uint8_t *p = bytes + postings->offset;
-    uint64_t blocks_length = 0;
-    for (int shift = 0;; shift += 7) {
-        blocks_length |= (uint64_t)(*p & 0x7f) << shift;
-        if (!(*p++ & 0x80))
-            break;
-    }
-    uint32_t blocks;
-    uint8_t *skip = (uint8_t *)first_skip_table(bytes, size, &blocks);
-    cr_assert_eq(blocks, 3); /* "\x01report", df 300: the last block holds 44 postings */
-    uint8_t *data = skip + 28 * blocks + 4;
-    uint32_t last_start = layout_get_u32(skip + 28 * (blocks - 1) + 4);
-    /* one byte of positions per posting (tf 1, position 0): stride 2^7, no
-     * marks, so the stride is the block's last byte */
-    uint8_t *stride = data + blocks_length - 1;
-    cr_assert_eq(*stride, 7);
-    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+    (void)key, (void)key_length;
+    if (term->df <= SEGMENT_INLINE_MAX_DF)
+        return 0;
+    *(segment_term *)context = *term;
+    return 1;
+}
 
-    *stride = 6; /* 64 > 44 postings: still no marks */
-    layout_put_u32(skip + 28 * (blocks - 1) + 20,
-                   (uint32_t)crc32(0, data + last_start, (uInt)(blocks_length - last_start)));
-    reseal_skip_table(bytes, size, skip, blocks);
-    write_file(segment_path, bytes, size);
-    cops_index *index;
-    cops_error err = {0};
-    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
-    cops_index_close(index);
-    cr_assert_eq(expect_damage(segment_path, 0, size, "mark stride"), (uint64_t)(stride - bytes));
-    cops_index_check(index_dir, NULL, &err);
-    cr_assert_not_null(strstr(err.message, "stride"), "%s", err.message);
-    free(bytes);
+/* Hostile heads of a positions chunk (FORMAT.md 3.3, 4): a width above 32,
+ * the reserved bit, exceptions that do not fit, each with every CRC made
+ * consistent.  The index opens; reading the positions reports damage at
+ * the chunk, and so does the check. */
+Test(check, crc_consistent_positions_chunk_head)
+{
+    static const uint8_t heads[] = {0x21, 0x3f, 0x40, 0x80, 0x81};
+    size_t size;
+    uint8_t *pristine = read_file(seg_file, &size);
+    for (size_t h = 0; h < sizeof heads; h++) {
+        uint8_t *bytes = malloc(size);
+        cr_assert_not_null(bytes);
+        memcpy(bytes, pristine, size);
+        toc_entry toc[16];
+        uint64_t toc_offset;
+        size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+        const uint8_t *p = bytes + find_section(toc, count, SECTION_POSTINGS)->offset;
+        uint64_t blocks_length = 0;
+        for (int shift = 0;; shift += 7) {
+            blocks_length |= (uint64_t)(*p & 0x7f) << shift;
+            if (!(*p++ & 0x80))
+                break;
+        }
+        uint32_t blocks;
+        uint8_t *skip = (uint8_t *)first_skip_table(bytes, size, &blocks);
+        cr_assert_eq(blocks, 3); /* a title word in every document, df 300 */
+        uint8_t *positions = skip + 28 * blocks + 4 + blocks_length;
+        uint32_t start = layout_get_u32(skip + 8), end = layout_get_u32(skip + 28 + 8);
+        /* tf 1 everywhere: block 0's 128 values are one chunk, without
+         * exceptions (the same position in every title) */
+        cr_assert_gt(end, start);
+        cr_assert_leq(positions[start], 32);
+        positions[start] = heads[h];
+        layout_put_u32(skip + 24, (uint32_t)crc32(0, positions + start, end - start));
+        reseal_skip_table(bytes, size, skip, blocks);
+        write_file(seg_file, bytes, size);
+
+        segment *seg;
+        segment_term term;
+        cops_error err = {0};
+        cr_assert_eq(segment_open(seg_file, &seg, &err), 0, "%s", err.message);
+        cr_assert_eq(segment_scan_prefix(seg, (const uint8_t *)"\x01", 1, first_external, &term,
+                                         &err), 1);
+        postings_cursor cursor;
+        postings_open(&cursor, seg, &term);
+        cr_assert_eq(cursor.status, 0, "the documents and frequencies are sound");
+        uint32_t out[4];
+        cr_assert_eq(postings_positions(&cursor, out), COPS_ECORRUPT, "head 0x%02x", heads[h]);
+        cr_assert_eq(segment_damage(seg, &err), COPS_ECORRUPT);
+        cr_assert_not_null(strstr(err.message, "positions"), "%s", err.message);
+        segment_close(seg);
+        expect_damage(seg_file, (uint64_t)(positions + start - bytes),
+                      (uint64_t)(positions + start - bytes) + 2, "positions chunk head");
+        free(bytes);
+    }
+    write_file(seg_file, pristine, size);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+    free(pristine);
 }
 
 /* A reordered segment's insertion order (FORMAT.md 3.7) must be a
@@ -540,7 +568,7 @@ Test(check, crc_consistent_insertion_order)
     find_segment_path();
 
     size_t size;
-    uint8_t *bytes = read_file(segment_path, &size);
+    uint8_t *bytes = read_file(seg_file, &size);
     toc_entry toc[16];
     uint64_t toc_offset;
     size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
@@ -549,8 +577,8 @@ Test(check, crc_consistent_insertion_order)
     uint64_t order = dates->offset + 4 * DOCUMENTS;
     layout_put_u32(bytes + order + 4 * 7, layout_get_u32(bytes + order + 4 * 3));
     reseal(bytes, size, SECTION_DOCDATES);
-    write_file(segment_path, bytes, size);
-    uint64_t at = expect_damage(segment_path, order, order + 4 * DOCUMENTS, "insertion order");
+    write_file(seg_file, bytes, size);
+    uint64_t at = expect_damage(seg_file, order, order + 4 * DOCUMENTS, "insertion order");
     cr_assert(at == order + 4 * 3 || at == order + 4 * 7, "offset %llu", (unsigned long long)at);
     free(bytes);
 }

@@ -364,6 +364,36 @@ Test(pack, round_trips_every_width_and_count)
     }
 }
 
+Test(unpack, simd_and_scalar_paths_agree)
+{
+    /* codec_unpack takes AVX2 where the processor has it; every width and
+     * count (short tails, odd octets, whole groups) must give the scalar
+     * path's values, with the range ending exactly at the values or with
+     * bytes after them, and write nothing past the count. */
+    uint32_t values[300], simd[301], scalar[301];
+    uint8_t packed[4 * 300 + 16];
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
+        for (size_t count = 0; count <= 300; count += count < 40 ? 1 : 13) {
+            fill_pattern(values, count, width, PATTERN_RANDOM);
+            memset(packed, 0xff, sizeof packed);
+            codec_pack(values, count, width, packed);
+            size_t bytes = codec_packed_bytes(width, count);
+            for (int tight = 0; tight < 2; tight++) {
+                const uint8_t *end = packed + (tight ? bytes : sizeof packed);
+                simd[count] = scalar[count] = 0x5a5a5a5au;
+                cr_assert_eq(codec_unpack(packed, end, count, width, simd), bytes);
+                cr_assert_eq(codec_unpack_scalar(packed, end, count, width, scalar), bytes);
+                cr_assert_arr_eq(simd, values, count * sizeof *values, "width %u count %zu",
+                                 width, count);
+                cr_assert_arr_eq(scalar, values, count * sizeof *values, "width %u count %zu",
+                                 width, count);
+                cr_assert_eq(simd[count], 0x5a5a5a5au, "wrote past the count");
+                cr_assert_eq(scalar[count], 0x5a5a5a5au, "wrote past the count");
+            }
+        }
+    }
+}
+
 Test(unpack, reads_nothing_beyond_its_own_bytes)
 {
     /* Trailing bytes after the packed values neither count as consumed nor

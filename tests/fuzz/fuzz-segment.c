@@ -30,6 +30,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
 #include "index-format/surface.h"
@@ -502,12 +503,32 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit)
     (void)segment_damage(seg, &err);
 }
 
+/* The input's bytes as packed values of every width and a count it
+ * chooses, decoded by codec_unpack (AVX2 on a processor that has it) and
+ * by the scalar path: the two must agree, value for value and in the
+ * bytes they take, and neither may write past its count. */
+static void compare_unpack_paths(const uint8_t *data, size_t size)
+{
+    uint32_t simd[CODEC_BLOCK_SIZE + 1], scalar[CODEC_BLOCK_SIZE + 1];
+    size_t count = 1 + data[1] % CODEC_BLOCK_SIZE;
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
+        simd[count] = scalar[count] = 0xa5a5a5a5u;
+        size_t a = codec_unpack(data, data + size, count, width, simd);
+        size_t b = codec_unpack_scalar(data, data + size, count, width, scalar);
+        FUZZ_CHECK(a == b);
+        FUZZ_CHECK(simd[count] == 0xa5a5a5a5u && scalar[count] == 0xa5a5a5a5u);
+        if (a > 0 || codec_packed_bytes(width, count) == 0)
+            FUZZ_CHECK(memcmp(simd, scalar, count * sizeof *simd) == 0);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!original)
         build_original();
     if (size < 4)
         return 0;
+    compare_unpack_paths(data, size);
     uint8_t *copy = malloc(original_size);
     if (!copy)
         return 0;
