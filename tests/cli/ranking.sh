@@ -127,6 +127,23 @@ check "BM25L: idf*(k1+1)*(c+d)/(k1+c+d), c = tf/(1-b+b*len/avglen), d 0.5" \
     near "$(score_of m2)" "log(1 + 2.5/3.5) * 2.2 * (1/0.86 + 0.5) / (1.2 + 1/0.86 + 0.5)"
 expect_exit 0 "--weight bm25 is the default" -- cops_query --json --weight bm25 car
 check "BM25" near "$(score_of m2)" "$bm25"
+# The language model's background is the whole index's: a word scores the
+# same in an index of two segments as in one of the same documents.
+mkdir split both
+printf '{"id":"a1","text":"car engine piston car"}\n{"id":"a2","text":"car banana fruit"}\n' >split/a.jsonl
+printf '{"id":"b1","text":"engine engine engine valve"}\n{"id":"b2","text":"car car car car fruit"}\n' >b.jsonl
+cp split/a.jsonl b.jsonl both/
+expect_exit 0 "a first segment" -- cops_index -q -i split.idx split
+cp b.jsonl split/
+expect_exit 0 "a second segment" -- cops_index -q -i split.idx split
+check "two segments" test "$(ls split.idx | grep -c '^seg-')" -eq 2
+expect_exit 0 "one segment" -- cops_index -q -i both.idx both
+for id in a1 a2 b1 b2; do
+    expect_exit 0 "LM over two segments ($id)" -- cops_query -i split.idx --json --weight lm --weight-parameter 10 --default-op or 'car engine'
+    split_score=$(score_of $id)
+    expect_exit 0 "LM over one segment ($id)" -- cops_query -i both.idx --json --weight lm --weight-parameter 10 --default-op or 'car engine'
+    check "$id scores the same ($split_score)" near "$split_score" "$(score_of $id)"
+done
 expect_exit 0 "--top-only ranks the same with a scheme" -- cops_query --ids --top-only -n 2 --weight lm --default-op or 'car engine'
 expect_stdout_is "m1
 m3"
