@@ -15,7 +15,9 @@
  *   phrase      cops / Xapian: "w1 w2 ..."; FTS5: "w1 w2 ..."
  *
  * Engines:
- *   cops    cops_index_open + cops_search (snippets off, limit 10; top10:
+ *   cops    cops_index_open + cops_search (cops's ranking defaults: BM25
+ *           k1 1.2, b 0.7, feedback for queries of 10 words or more;
+ *           snippets off, limit 10; top10:
  *           exact_total = 0, i.e. pruned top-k, the count is a lower bound,
  *           unless --exact-total: every match scored, for checking the
  *           pruning; count: count_only = 1).  Timed: cops_search, which parses,
@@ -459,8 +461,6 @@ int main(int argc, char **argv)
         cops_search_options_init(&cs.options);
         cs.options.snippets = 0;
         cs.options.limit = TOP_K;
-        cs.options.k1 = 1.2;
-        cs.options.b = 0.75;
         if (feedback >= 0) { /* as cops-query --feedback N: every query */
             cs.options.feedback_documents = (size_t)feedback;
             cs.options.feedback_query_length = 1;

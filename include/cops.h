@@ -422,7 +422,7 @@ typedef enum cops_weight {
 
 typedef struct cops_search_options {
     double k1;              /* BM25 k1, default 1.2 */
-    double b;               /* BM25 b, default 0.75 */
+    double b;               /* BM25 b, default 0.7 */
     double title_weight;    /* weight of a title match relative to body, default 1.0 */
     size_t limit;           /* hits wanted, default 10 */
     size_t offset;          /* hits skipped before the first returned, default 0 */
@@ -477,7 +477,7 @@ typedef struct cops_search_options {
                              * matches stay the query's own, only their order
                              * changes (query/feedback.h; default 5, 0 =
                              * off, at most 1000; native indexes only) */
-    size_t feedback_terms;  /* words added by feedback, default (and 0) 20, at most 1000 */
+    size_t feedback_terms;  /* words added by feedback, default (and 0) 40, at most 1000 */
     double feedback_weight; /* the original query's share against the added
                              * words, 0 < w <= 1, default (and 0) 0.85 */
     size_t feedback_query_length; /* feedback applies to queries of at

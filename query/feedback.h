@@ -28,7 +28,7 @@
  *    where L is feedback_weight (the original query's share, RM3's
  *    interpolation; default 0.85) and Q the number of words of the query,
  *    so the expansion weighs (1 - L) / L times as much as the query.
- *    T is feedback_terms (default 20).  D, T, L and the length threshold
+ *    T is feedback_terms (default 40).  D, T, L and the length threshold
  *    were chosen leave-one-collection-out (bench/RELEVANCE.md).
  * 4. The query then runs again as `query AND-MAYBE (t1 OR t2 ...)`, each
  *    ti an unfielded word scaled by its factor (op-scale.c): the matches

@@ -363,7 +363,17 @@ int64_t index_document_frequency_known(cops_index *index, const uint8_t *key, si
                                        size_t known_segment, const segment_term *known,
                                        cops_error *err)
 {
+    return index_key_statistics(index, key, key_length, known_segment, known, NULL, err);
+}
+
+int64_t index_key_statistics(cops_index *index, const uint8_t *key, size_t key_length,
+                             size_t known_segment, const segment_term *known, uint64_t *cf,
+                             cops_error *err)
+{
     int64_t df = 0;
+    double occurrences = 0;
+    if (cf)
+        *cf = 0;
     for (size_t i = 0; i < index->segment_count; i++) {
         segment_term term;
         int found = 1;
@@ -375,14 +385,19 @@ int64_t index_document_frequency_known(cops_index *index, const uint8_t *key, si
             return found;
         if (!found)
             continue;
-        df += term.df;
-        if (index->deleted[i].deleted == 0)
-            continue;
-        df -= (int64_t)deleted_postings(index->segments[i], &term, &index->deleted[i]);
-        int damaged = segment_damage(index->segments[i], err);
-        if (damaged)
-            return damaged;
+        uint64_t deleted = 0;
+        if (index->deleted[i].deleted) {
+            deleted = deleted_postings(index->segments[i], &term, &index->deleted[i]);
+            int damaged = segment_damage(index->segments[i], err);
+            if (damaged)
+                return damaged;
+        }
+        df += (int64_t)term.df - (int64_t)deleted;
+        if (term.df)
+            occurrences += (double)term.cf * (double)(term.df - deleted) / (double)term.df;
     }
+    if (cf)
+        *cf = (uint64_t)(occurrences + 0.5);
     return df;
 }
 

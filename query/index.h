@@ -96,6 +96,14 @@ int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t k
 int64_t index_document_frequency_known(cops_index *index, const uint8_t *key, size_t key_length,
                                        size_t known_segment, const segment_term *known,
                                        cops_error *err);
+/* index_document_frequency_known, and in *cf the key's occurrences over
+ * all segments (the language model's background, so that its scores do
+ * not depend on how the index is split into segments either): each
+ * segment's occurrences times the share of its documents holding the key
+ * that are live (exact without deletions). */
+int64_t index_key_statistics(cops_index *index, const uint8_t *key, size_t key_length,
+                             size_t known_segment, const segment_term *known, uint64_t *cf,
+                             cops_error *err);
 
 /* The name of the index segment `segment_number` came from when several
  * are searched as one (index-many.c); NULL for one index. */

@@ -73,9 +73,17 @@ static matcher *term_matcher_with(planner *p, const uint8_t *key, size_t key_len
                                   const segment_term *term, int64_t df)
 {
     int title = key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
-    /* This segment's occurrences per document, times the documents of all
-     * (exact for one segment without deletions). */
-    uint64_t cf = term->df ? (uint64_t)((double)term->cf * (double)df / (double)term->df) : 0;
+    /* Only the language model reads the collection's occurrences (one more
+     * dictionary look-up per segment, so not for the other schemes). */
+    uint64_t cf = 0;
+    if (p->params.scheme == COPS_WEIGHT_LM) {
+        int64_t status = index_key_statistics(p->index, key, key_length, p->segment_number, term,
+                                              &cf, p->err);
+        if (status < 0) {
+            p->rc = (int)status;
+            return NULL;
+        }
+    }
     bm25_term scorer;
     prepare_scorer(p, &scorer, df, cf, title);
     char label[SEGMENT_MAX_KEY_BYTES + 8];

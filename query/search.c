@@ -30,7 +30,7 @@
 #define MAX_LIMIT 100000000u
 #define DEFAULT_STOP_WORD_QUERY_LENGTH 10
 #define DEFAULT_FEEDBACK_DOCUMENTS 5
-#define DEFAULT_FEEDBACK_TERMS 20
+#define DEFAULT_FEEDBACK_TERMS 40
 #define DEFAULT_FEEDBACK_QUERY_LENGTH 10
 #define DEFAULT_FEEDBACK_WEIGHT 0.85
 
@@ -38,7 +38,7 @@ void cops_search_options_init(cops_search_options *options)
 {
     memset(options, 0, sizeof *options);
     options->k1 = 1.2;
-    options->b = 0.75;
+    options->b = 0.7;
     options->title_weight = 1.0;
     options->limit = 10;
     options->snippets = 1;

@@ -23,7 +23,8 @@
  *    every match equal within 1e-9 (relative), and cops's pruned top 10
  *    (limit 10, exact_total 0: block-max pruning) the same documents in the
  *    same order as Xapian's (a swap only between scores equal within 1e-9);
- *  - corpora without titles, Xapian's BM25Weight(1.2, 0, 1, 0.75, 0):
+ *  - corpora without titles, Xapian's BM25Weight with cops's k1 and b
+ *    (1.2, 0, 1, 0.7, 0):
  *    single-term queries rank identically, every score being cops's times
  *    the ratio of the two idfs; other queries keep a measured top-10
  *    overlap;
@@ -755,8 +756,10 @@ static void compare(engines *e, const char *query, int single_term, figures *f)
     /* Xapian's BM25Weight with cops's k1 and b, no k2, k3 1, no length floor. */
     cops_xapian_weight plain;
     cops_xapian_weight_init(&plain);
-    plain.k1 = 1.2;
-    plain.b = 0.75;
+    cops_search_options defaults;
+    cops_search_options_init(&defaults);
+    plain.k1 = defaults.k1;
+    plain.b = defaults.b;
     plain.k2 = 0;
     plain.k3 = 1;
     plain.min_normlen = 0;

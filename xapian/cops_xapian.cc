@@ -1027,7 +1027,7 @@ void cops_xapian_weight_init_cops(cops_xapian_weight *weight)
     weight->k1 = 1.2;
     weight->k2 = 0.0;
     weight->k3 = 1.0;
-    weight->b = 0.75;
+    weight->b = 0.7;
     weight->min_normlen = 0.0;
     weight->scheme = COPS_XAPIAN_COPS_BM25;
     weight->order = COPS_XAPIAN_BY_WEIGHT;

@@ -345,7 +345,7 @@ typedef struct cops_xapian_weight {
 void cops_xapian_weight_init(cops_xapian_weight *weight);
 
 /* Fill `weight` for cops's own scheme with cops's defaults
- * (COPS_XAPIAN_COPS_BM25, k1 1.2, b 0.75; k2 0, k3 1, min_normlen 0,
+ * (COPS_XAPIAN_COPS_BM25, k1 1.2, b 0.7; k2 0, k3 1, min_normlen 0,
  * which the scheme ignores). */
 void cops_xapian_weight_init_cops(cops_xapian_weight *weight);
 

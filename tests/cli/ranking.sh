@@ -53,6 +53,15 @@ expect_exit 0 "--explain shows the added words" -- cops_query --explain --feedba
 expect_stdout_matches '^ *feedback engine, times [0-9.]+: [0-9.]+$' "an added word and its factor"
 expect_exit 0 "--feedback-terms 1" -- cops_query --explain --feedback 1 --feedback-terms 1 car
 check "one word added" test "$(grep -c 'feedback [a-z]*, times' "$OUT")" -le 3
+# By default feedback adds 40 words: one document of 61 distinct words
+# lends 40 of them (all but the query's own 'car', which counts too).
+mkdir wide
+awk 'BEGIN { printf "{\"id\": \"w1\", \"text\": \"car"
+    for (i = 1; i <= 60; i++) printf " word%c%c", 97 + i % 26, 97 + int(i / 26)
+    print "\"}"; print "{\"id\": \"w2\", \"text\": \"boat\"}" }' >wide/wide.jsonl
+expect_exit 0 "index a document of 61 words" -- cops_index -q -i wide.idx wide
+expect_exit 0 "feedback with the default number of words" -- cops_query -i wide.idx --explain --feedback 1 car
+check "40 words added" test "$(grep -c 'feedback [a-z]*, times' "$OUT")" -eq 40
 expect_exit 2 "--feedback is bounded" -- cops_query --feedback 5000 car
 expect_stderr_contains "feedback parameters out of range"
 # By default only a query of 10 words or more gets feedback (from its top
@@ -109,15 +118,32 @@ expect_exit 0 "--weight inl2 --weight-parameter 3" -- cops_query --json --weight
 check "InL2 with c = 3" near "$(score_of m2)" "log(6/3.5)/log(2) * (log(1+15/4)/log(2)) / (log(1+15/4)/log(2) + 1)"
 expect_exit 0 "--weight lm --weight-parameter 10" -- cops_query --json --weight lm --weight-parameter 10 car
 check "LM: ln(1 + tf/(mu*cf/tokens)) + ln(mu/(len+mu))" near "$(score_of m2)" "log(1 + 1/(10*4/25)) + log(10/14)"
-# BM25 of m2: idf ln(1 + (5-3+0.5)/(3+0.5)), k1 1.2, b 0.75, len 4 / 5
-bm25="log(1 + 2.5/3.5) * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 4/5))"
+# BM25 of m2: idf ln(1 + (5-3+0.5)/(3+0.5)), k1 1.2, b 0.7 (the default), len 4 / 5
+bm25="log(1 + 2.5/3.5) * 2.2 / (1 + 1.2 * (0.3 + 0.7 * 4/5))"
 expect_exit 0 "--weight bm25+" -- cops_query --json --weight bm25+ car
 check "BM25+: BM25 + delta*idf, delta 1" near "$(score_of m2)" "$bm25 + log(1 + 2.5/3.5)"
 expect_exit 0 "--weight bm25l" -- cops_query --json --weight bm25l car
 check "BM25L: idf*(k1+1)*(c+d)/(k1+c+d), c = tf/(1-b+b*len/avglen), d 0.5" \
-    near "$(score_of m2)" "log(1 + 2.5/3.5) * 2.2 * (1/0.85 + 0.5) / (1.2 + 1/0.85 + 0.5)"
+    near "$(score_of m2)" "log(1 + 2.5/3.5) * 2.2 * (1/0.86 + 0.5) / (1.2 + 1/0.86 + 0.5)"
 expect_exit 0 "--weight bm25 is the default" -- cops_query --json --weight bm25 car
 check "BM25" near "$(score_of m2)" "$bm25"
+# The language model's background is the whole index's: a word scores the
+# same in an index of two segments as in one of the same documents.
+mkdir split both
+printf '{"id":"a1","text":"car engine piston car"}\n{"id":"a2","text":"car banana fruit"}\n' >split/a.jsonl
+printf '{"id":"b1","text":"engine engine engine valve"}\n{"id":"b2","text":"car car car car fruit"}\n' >b.jsonl
+cp split/a.jsonl b.jsonl both/
+expect_exit 0 "a first segment" -- cops_index -q -i split.idx split
+cp b.jsonl split/
+expect_exit 0 "a second segment" -- cops_index -q -i split.idx split
+check "two segments" test "$(ls split.idx | grep -c '^seg-')" -eq 2
+expect_exit 0 "one segment" -- cops_index -q -i both.idx both
+for id in a1 a2 b1 b2; do
+    expect_exit 0 "LM over two segments ($id)" -- cops_query -i split.idx --json --weight lm --weight-parameter 10 --default-op or 'car engine'
+    split_score=$(score_of $id)
+    expect_exit 0 "LM over one segment ($id)" -- cops_query -i both.idx --json --weight lm --weight-parameter 10 --default-op or 'car engine'
+    check "$id scores the same ($split_score)" near "$split_score" "$(score_of $id)"
+done
 expect_exit 0 "--top-only ranks the same with a scheme" -- cops_query --ids --top-only -n 2 --weight lm --default-op or 'car engine'
 expect_stdout_is "m1
 m3"
