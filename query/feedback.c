@@ -310,6 +310,7 @@ int feedback_prepare(cops_index *index, const query_node *query,
     first.explain = 0;
     first.exact_total = 0;
     first.suggest = 0; /* the query's own search suggests, once */
+    first.sort = COPS_SORT_RELEVANCE; /* the best hits lend their words, whatever order shows them */
     cops_results *results = results_new(&first);
     if (!results)
         return error_set(err, COPS_ENOMEM, "out of memory");

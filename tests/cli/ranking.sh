@@ -20,6 +20,10 @@ cat >corpus/motors.jsonl <<'DOCS'
 DOCS
 expect_exit 0 "index the corpus" -- cops_index -q corpus
 
+score_of() { # the JSON score of hit $1 in $OUT
+    grep "\"id\":\"$1\"" "$OUT" | sed 's/.*"score":\([0-9.e+-]*\).*/\1/'
+}
+
 # --- titles -----------------------------------------------------------------------
 expect_exit 0 "a record without a title" -- cops_query --json boat
 expect_stdout_contains '"title":""' "has no title (none derived from its first line)"
@@ -64,6 +68,22 @@ expect_exit 0 "feedback with the default number of words" -- cops_query -i wide.
 check "40 words added" test "$(grep -c 'feedback [a-z]*, times' "$OUT")" -eq 40
 expect_exit 2 "--feedback is bounded" -- cops_query --feedback 5000 car
 expect_stderr_contains "feedback parameters out of range"
+# Feedback reads the best hits even when the hits are shown by date: the
+# oldest document (d1, fruit) would lend nothing to d3, the best (d2,
+# engines and pistons) lifts it, so d3 scores as in relevance order.
+mkdir dated
+cat >dated/dated.jsonl <<'DOCS'
+{"id": "d1", "date": "1990-01-01", "text": "car banana fruit salad"}
+{"id": "d2", "date": "2000-01-01", "text": "car engine piston engine piston car"}
+{"id": "d3", "date": "2010-01-01", "text": "car engine piston valve"}
+DOCS
+expect_exit 0 "index three dated documents" -- cops_index -q -i dated.idx dated
+expect_exit 0 "feedback in relevance order" -- cops_query -i dated.idx --json --no-snippets --feedback 1 car
+by_relevance=$(score_of d3)
+expect_exit 0 "feedback with --sort date" -- cops_query -i dated.idx --json --no-snippets --feedback 1 --sort date car
+expect_stdout_matches '"id":"d1"' "the oldest shown first"
+by_date=$(score_of d3)
+check "d3 scores as in relevance order ($by_relevance, $by_date)" test -n "$by_date" -a "$by_relevance" = "$by_date"
 # By default only a query of 10 words or more gets feedback (from its top
 # 10 hits); --feedback-length moves the threshold, 0 or --feedback 0 turns
 # it off.
@@ -105,9 +125,6 @@ expect_stderr_contains "--feedback-length"
 # --- weighting schemes ----------------------------------------------------------------
 # "car" in m2: body tf 1, length 4; 5 documents, body lengths 6 4 4 9 2
 # (mean 5); df 3; 4 occurrences in 25 body tokens; m2's title lacks it.
-score_of() { # the JSON score of hit $1 in $OUT
-    grep "\"id\":\"$1\"" "$OUT" | sed 's/.*"score":\([0-9.e+-]*\).*/\1/'
-}
 near() { # $1 equals the awk expression $2 to 1e-9
     awk -v s="$1" "BEGIN { e = $2; exit !(s - e < 1e-9 && e - s < 1e-9) }"
 }
