@@ -111,9 +111,9 @@ typedef struct cops_build_summary {
     uint64_t files_grown;       /* JSON Lines files that only grew: only their
                                  * new lines were read */
     /* Records (JSON Lines, TREC) whose id an earlier record of the same
-     * run had: one document per id, the last one read (native engine;
-     * a record also replaces the index's document of its id, counted in
-     * documents_deleted). */
+     * run had: one document per id, the last one read (both engines; in
+     * a native index a record also replaces the index's document of its
+     * id from an earlier run, counted in documents_deleted). */
     uint64_t ids_repeated;
     /* options.reorder: 1 when the merged segment was reordered, 2 when
      * the document graph did not fit memory_mb (order kept), else 0; the

@@ -43,6 +43,7 @@
 #include "index-format/segment.h"
 #include "indexer/build-engine.h"
 #include "indexer/merge.h"
+#include "indexer/record-ids.h"
 #include "indexer/roots.h"
 #include "indexer/segment-build.h"
 #include "indexer/source.h"
@@ -547,119 +548,6 @@ static void changes_free(changes *c)
     free(c->ranges);
 }
 
-/* ---------------------------------------------------- upsert by id */
-
-/* Warnings about an id read twice in one run, before they are only
- * counted (the summary gives the total). */
-#define DUPLICATE_ID_WARNINGS 10
-
-/* The ids of the records this run added, so that one id is one document:
- * a record replaces the document of the same id read before it, in this
- * run (the earlier one is dropped) or in the index (deleted at commit).
- * Open addressing on XXH3 of the id; the ids themselves are kept to tell
- * a collision from a repeat. */
-typedef struct record_ids {
-    uint64_t *hashes;            /* per slot: hash | 1, 0 = empty */
-    uint32_t *docs;              /* per slot: the new segment's document */
-    size_t *names;               /* per slot: offset of the id in `text` */
-    size_t count, capacity;      /* capacity: 0 or a power of two */
-    byte_buffer text;            /* the ids, each NUL-terminated */
-    uint32_t *dropped;           /* new documents a later record replaced */
-    size_t dropped_count, dropped_capacity;
-    uint64_t repeats;            /* ids read twice in this run */
-} record_ids;
-
-static void record_ids_free(record_ids *ids)
-{
-    free(ids->hashes);
-    free(ids->docs);
-    free(ids->names);
-    buffer_free(&ids->text);
-    free(ids->dropped);
-    memset(ids, 0, sizeof *ids);
-}
-
-/* The slot of `id` (its hash `hash`): where it is, or the empty slot it
- * would take. */
-static size_t record_ids_slot(const record_ids *ids, const char *id, uint64_t hash)
-{
-    size_t slot = hash & (ids->capacity - 1);
-    while (ids->hashes[slot]
-           && (ids->hashes[slot] != hash
-               || strcmp((const char *)ids->text.data + ids->names[slot], id) != 0))
-        slot = (slot + 1) & (ids->capacity - 1);
-    return slot;
-}
-
-static int record_ids_grow(record_ids *ids)
-{
-    record_ids grown = *ids;
-    grown.capacity = ids->capacity ? ids->capacity * 2 : 1024;
-    grown.hashes = calloc(grown.capacity, sizeof *grown.hashes);
-    grown.docs = malloc(grown.capacity * sizeof *grown.docs);
-    grown.names = malloc(grown.capacity * sizeof *grown.names);
-    if (!grown.hashes || !grown.docs || !grown.names) {
-        free(grown.hashes);
-        free(grown.docs);
-        free(grown.names);
-        return COPS_ENOMEM;
-    }
-    for (size_t i = 0; i < ids->capacity; i++) {
-        if (!ids->hashes[i])
-            continue;
-        size_t slot = ids->hashes[i] & (grown.capacity - 1);
-        while (grown.hashes[slot])
-            slot = (slot + 1) & (grown.capacity - 1);
-        grown.hashes[slot] = ids->hashes[i];
-        grown.docs[slot] = ids->docs[i];
-        grown.names[slot] = ids->names[i];
-    }
-    free(ids->hashes);
-    free(ids->docs);
-    free(ids->names);
-    *ids = grown;
-    return 0;
-}
-
-/* Note record `doc` of the new segment with `id`; *replaced (OUT) is 1
- * when an earlier record of this run had the id (it is dropped). */
-static int record_ids_note(record_ids *ids, const char *id, uint32_t doc, int *replaced)
-{
-    *replaced = 0;
-    if ((ids->count + 1) * 2 > ids->capacity && record_ids_grow(ids) != 0)
-        return COPS_ENOMEM;
-    uint64_t hash = XXH3_64bits(id, strlen(id)) | 1;
-    size_t slot = record_ids_slot(ids, id, hash);
-    if (ids->hashes[slot]) {
-        if (ARRAY_RESERVE_ONE(ids->dropped, ids->dropped_capacity, ids->dropped_count, 16) != 0)
-            return COPS_ENOMEM;
-        ids->dropped[ids->dropped_count++] = ids->docs[slot];
-        ids->docs[slot] = doc;
-        ids->repeats++;
-        *replaced = 1;
-        return 0;
-    }
-    ids->hashes[slot] = hash;
-    ids->docs[slot] = doc;
-    ids->names[slot] = ids->text.length;
-    buffer_append(&ids->text, id, strlen(id) + 1);
-    ids->count++;
-    return buffer_failed(&ids->text) ? COPS_ENOMEM : 0;
-}
-
-/* 1 when a record of this run has the id (`length` bytes, not
- * NUL-terminated). */
-static int record_ids_has(const record_ids *ids, const char *id, size_t length)
-{
-    char key[4096];
-    if (ids->count == 0 || length >= sizeof key)
-        return 0;
-    memcpy(key, id, length);
-    key[length] = '\0';
-    uint64_t hash = XXH3_64bits(key, length) | 1;
-    return ids->hashes[record_ids_slot(ids, key, hash)] != 0;
-}
-
 /* ------------------------------------------------------------- build */
 
 typedef struct previous_index {
@@ -962,14 +850,10 @@ static int native_add(void *context, const source_document *document, const uint
     if (rc == 0 && note_document(&b->tracked, document, doc) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     /* A record (its id is its identity, not its file) replaces the one
-     * read before it with the same id. */
+     * read before it with the same id: dropped at commit. */
     int replaced = 0;
-    if (rc == 0 && document->line > 0 && record_ids_note(&b->ids, document->id, doc, &replaced) != 0)
+    if (rc == 0 && record_ids_note(&b->ids, &b->options, document, doc, &replaced) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
-    if (rc == 0 && replaced && b->ids.repeats <= DUPLICATE_ID_WARNINGS)
-        build_warn(&b->options, "%s: line %llu: the id '%s' was read before in this run: this "
-                   "record replaces that one", cops_shown_id(document->path),
-                   (unsigned long long)document->line, document->id);
     return rc;
 }
 

@@ -719,6 +719,23 @@ int cops_xapian_add_document(cops_xapian_db *db, const cops_xapian_doc *doc, uin
     return COPS_OK;
 }
 
+int cops_xapian_delete_by_term(cops_xapian_db *db, const char *term, cops_error *err)
+{
+    int rc = check_writable(db, err, "delete documents");
+    if (rc != COPS_OK)
+        return rc;
+    if (!term || !*term)
+        return record(db_sink(db, err), COPS_EINVAL, "delete documents: NULL or empty term");
+    try {
+        writable(db)->delete_document(std::string(term));
+    } catch (...) {
+        char what[COPS_ERROR_MESSAGE_MAX];
+        snprintf(what, sizeof what, "deleting documents from %s", db->path.c_str());
+        return translate_current(db_sink(db, err), what);
+    }
+    return COPS_OK;
+}
+
 /* --------------------------------------------------------- statistics */
 
 int cops_xapian_doc_count(cops_xapian_db *db, uint64_t *out, cops_error *err)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "indexer/record-ids.h"
 #include "query/results.h"
 #include "xapian/cops_xapian.h"
 #include "xapian/xapian-stub.h"
@@ -121,6 +122,17 @@ static uint64_t tree_bytes(const char *path)
     return tree_bytes_total;
 }
 
+/* The unique term of the document with identifier `id` (malloc'd), or
+ * NULL when memory runs out. */
+static char *id_term(const char *id)
+{
+    size_t term_length = sizeof XAPIAN_PLAN_ID_PREFIX - 1 + strlen(id);
+    char *term = malloc(term_length + 1);
+    if (term)
+        snprintf(term, term_length + 1, "%s%s", XAPIAN_PLAN_ID_PREFIX, id);
+    return term;
+}
+
 /* ------------------------------------------------------------- build */
 
 static int record_analysis(cops_xapian_db *db, const analyzer_config *config, cops_error *err)
@@ -167,7 +179,9 @@ typedef struct xapian_build {
     unsigned shards;
     cops_xapian_db **dbs;
     analyzer *text_analyzer;
-    uint64_t documents;
+    const cops_build_options *options;
+    uint64_t documents;          /* records added, replaced ones included */
+    record_ids ids;              /* of the records this build read */
 } xapian_build;
 
 /* Close everything; remove the fresh directory unless it was swapped in. */
@@ -177,6 +191,7 @@ static void xapian_build_free(xapian_build *b, int keep)
         cops_xapian_db_close(b->dbs[i]);
     free(b->dbs);
     analyzer_free(b->text_analyzer);
+    record_ids_free(&b->ids);
     if (b->made && !keep)
         remove_tree(b->built);
     free(b);
@@ -223,6 +238,23 @@ static int commit_all(xapian_build *b, cops_error *err)
     return rc;
 }
 
+/* Upsert by id, as the native engine: a record whose id an earlier
+ * record of this run had replaces it.  The earlier copy is deleted from
+ * the shard its number says it went to (one look-up there, none for a
+ * new id), and the record is added like any other, at the end: so
+ * document i still goes to shard i mod N, the combined ids still equal
+ * the single-database ids, and the survivor sits where it was read. */
+static int drop_earlier_copy(xapian_build *b, const char *id, cops_error *err)
+{
+    uint32_t earlier = b->ids.dropped[b->ids.dropped_count - 1];
+    char *term = id_term(id);
+    if (!term)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    int rc = cops_xapian_delete_by_term(b->dbs[earlier % b->shards], term, err);
+    free(term);
+    return rc;
+}
+
 /* Document i goes to shard i mod N (xapian-engine.h). */
 static int xapian_build_add(void *context, const source_document *document,
                             const uint8_t *prepared, size_t prepared_length, cops_error *err)
@@ -230,10 +262,19 @@ static int xapian_build_add(void *context, const source_document *document,
     (void)prepared; /* no stage: analysed here */
     (void)prepared_length;
     xapian_build *b = context;
+    if (b->documents >= UINT32_MAX)
+        return error_set(err, COPS_ELIMIT, "more than %u documents: beyond Xapian's document "
+                         "ids", UINT32_MAX - 1);
+    int replaced = 0;
+    int rc = record_ids_note(&b->ids, b->options, document, (uint32_t)b->documents, &replaced);
+    if (rc != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    if (replaced && (rc = drop_earlier_copy(b, document->id, err)) != 0)
+        return rc;
     cops_xapian_db *db = b->dbs[b->documents % b->shards];
-    int rc = xapian_index_document(db, b->text_analyzer, document->id, document->title,
-                                   document->text, document->text_length,
-                                   source_date_number(document->date), 1, NULL, err);
+    rc = xapian_index_document(db, b->text_analyzer, document->id, document->title,
+                               document->text, document->text_length,
+                               source_date_number(document->date), 1, NULL, err);
     b->documents++;
     if (rc == 0 && b->documents % COMMIT_EVERY == 0)
         rc = commit_all(b, err);
@@ -255,6 +296,8 @@ static int xapian_build_commit(void *context, const source_stats *read,
     if (rc == 0)
         rc = swap_in(b->built, b->target, err);
     summary->documents = b->documents;
+    summary->ids_repeated = b->ids.repeats;
+    summary->documents_total = b->documents - b->ids.repeats;
     summary->index_bytes = rc == 0 ? tree_bytes(b->target) : 0;
     xapian_build_free(b, rc == 0);
     return rc;
@@ -273,6 +316,7 @@ int xapian_build_begin(const build_request *request, build_engine *engine, cops_
     if (!b)
         return error_set(err, COPS_ENOMEM, "out of memory");
     b->shards = shards;
+    b->options = request->options;
     /* "idx/" names idx: the fresh directory goes beside it, not inside */
     snprintf(b->target, sizeof b->target, "%s", request->index_dir);
     for (size_t end = strlen(b->target); end > 1 && b->target[end - 1] == '/'; end--)
@@ -396,11 +440,9 @@ int xapian_engine_document(cops_index *index, const char *id, size_t max_text,
                            cops_document **out, cops_error *err)
 {
     *out = NULL;
-    size_t term_length = sizeof XAPIAN_PLAN_ID_PREFIX - 1 + strlen(id);
-    char *term = malloc(term_length + 1);
+    char *term = id_term(id);
     if (!term)
         return error_set(err, COPS_ENOMEM, "out of memory");
-    snprintf(term, term_length + 1, "%s%s", XAPIAN_PLAN_ID_PREFIX, id);
     cops_xapian_query *q = cops_xapian_query_term(term);
     free(term);
     if (!q)

@@ -7,10 +7,15 @@
  * native engine (the feed, cops's analyzer; terms mapped as in
  * xapian-plan.h), so both engines see identical terms.
  *
+ * One id is one document, as in the native engine: a record whose id an
+ * earlier record of the run had replaces it (record-ids.h; the earlier
+ * copy is deleted by its unique id term, the record added at the end).
+ *
  * On disk, an index built with N > 1 shards is a directory holding
- * shard-000 ... shard-(N-1) (each a Xapian database; document i goes to
- * shard i mod N, so Xapian's interleaved document ids of the combined
- * shards equal the single-database ids) and a Xapian stub file XAPIANDB
+ * shard-000 ... shard-(N-1) (each a Xapian database; the i-th document
+ * added goes to shard i mod N, so Xapian's interleaved document ids of
+ * the combined shards equal the single-database ids, replaced documents
+ * leaving the same gaps in both) and a Xapian stub file XAPIANDB
  * listing them, which cops reads and opens as one database (xapian-stub.h:
  * cops never hands a stub to Xapian).  A build writes into a fresh
  * directory and swaps it in by renames when complete, so a failed build
@@ -28,8 +33,10 @@
 #include "query/parser.h"
 
 /* The Xapian engine of cops_build (build-engine.h): each document is
- * analysed on the driver's thread and added to shard i mod N; commit
- * swaps the complete directory in.  Fills `engine` or returns an error
+ * analysed on the driver's thread and added to shard i mod N, after
+ * deleting the earlier copy of a repeated record id from its shard;
+ * commit swaps the complete directory in (the summary's documents count
+ * the records added, documents_total the distinct ones).  Fills `engine` or returns an error
  * with nothing left behind. */
 int xapian_build_begin(const build_request *request, build_engine *engine, cops_error *err);
 

@@ -108,6 +108,14 @@ int document_new(const document_parts *parts, size_t max_text, cops_document **o
 
 uint32_t source_date_number(const char *date) { return host->source_date_number(date); }
 
+int record_ids_note(record_ids *ids, const cops_build_options *options,
+                    const source_document *document, uint32_t doc, int *replaced)
+{
+    return host->record_ids_note(ids, options, document, doc, replaced);
+}
+
+void record_ids_free(record_ids *ids) { host->record_ids_free(ids); }
+
 void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents, uint32_t df,
                   double average_length, double field_weight, int title)
 {

@@ -32,6 +32,7 @@
 #include "analysis/analyzer.h"
 #include "base/error.h"
 #include "base/module.h"
+#include "indexer/record-ids.h"
 #include "indexer/source.h"
 #include "query/bm25.h"
 #include "query/fuzzy.h"
@@ -45,7 +46,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 3"
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 4"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a xapian_module_host, offering a xapian_module). */
@@ -72,6 +73,8 @@ typedef struct xapian_module_host {
     __typeof__(results_add_notes) *results_add_notes;
     __typeof__(document_new) *document_new;
     __typeof__(source_date_number) *source_date_number;
+    __typeof__(record_ids_note) *record_ids_note;
+    __typeof__(record_ids_free) *record_ids_free;
     __typeof__(bm25_prepare) *bm25_prepare;
     __typeof__(suggest_edit_distance) *suggest_edit_distance;
     __typeof__(suggest_buckets) *suggest_buckets;

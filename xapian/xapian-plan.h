@@ -90,7 +90,9 @@
  * `a` as cops_build does, with the mapping above.  `date` is YYYYMMDD or 0
  * (no date).  With `store_text` 0 the stored record has an empty text.
  * *docid_out (OUT, may be NULL) receives the Xapian document id.  The
- * document is added, not committed (see cops_xapian_commit).
+ * document is added, not committed (see cops_xapian_commit), even when
+ * a document with the same id is there already: replacing it is the
+ * caller's (cops_xapian_delete_by_term on the id term first).
  * Errors: COPS_EINVAL (NULL db, a or id, an id with '\n', a date that is
  * not 0 or 8 digits), COPS_ELIMIT (a position beyond Xapian's range),
  * errors of cops_xapian_add_document, COPS_ENOMEM. */

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Upsert by id with --engine xapian (man cops-index: one id is one
+# document, the last record read wins): records that repeat an id in one
+# run leave one document each, the last one read, exactly as the native
+# engine keeps them (matches, order, text, warnings, summary), whether
+# the earlier copy went to the same shard or another (--shards 2: record
+# i goes to shard i mod 2).
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+
+printf 'probe\n' >probe.txt
+if ! "$COPS_INDEX_PROG" -q --engine xapian -i probe probe.txt >/dev/null 2>&1; then
+    skip "upsert by id on the Xapian engine" "the Xapian engine is not built in"
+    done_testing
+    exit 0
+fi
+
+# Records 0..5: u-1 repeats at 3 (its earlier copy in shard 0, the new
+# one in shard 1), u-2 at 4 (shard 1 -> shard 0) and u-2 again at 5
+# (shard 0 -> shard 1): with two shards every repeat crosses shards.
+mkdir up || exit 99
+printf '%s\n' '{"id":"u-1","text":"upsertword first copy"}' \
+    '{"id":"u-2","text":"upsertword bee"}' \
+    '{"id":"u-3","text":"upsertword sea"}' \
+    '{"id":"u-1","text":"upsertword again"}' >up/a.jsonl
+printf '%s\n' '{"id":"u-2","text":"upsertword bee in b"}' \
+    '{"id":"u-2","text":"upsertword bee last"}' >up/b.jsonl
+
+# The answer as "id snippet" lines (a snippet is the whole short text),
+# in rank order (equal scores: reading order), and the match count.
+answer()   # INDEX OUT
+{
+    expect_exit 0 "--json on $1" -- cops_query -i "$1" --json -n 50 upsertword
+    grep '"rank"' "$OUT" | sed 's/.*"id":"\([^"]*\)".*"snippet":"\([^"]*\)".*/\1 \2/' >"$2"
+    expect_exit 0 "--count on $1" -- cops_query -i "$1" --count upsertword
+    cat "$OUT" >>"$2"
+}
+
+# The build's warnings, records indexed and repeats counted.
+summary()   # NAME
+{
+    grep -E 'warning|indexed|repeated' "$ERR" | sed "s/into $1\$/into INDEX/" >"$1.err"
+}
+
+expect_exit 0 "native build" -- cops_index -i native up
+summary native
+answer native native.ans
+check "native: one document per id" [ "$(tail -n 1 native.ans)" = 3 ]
+check "native: three warnings" [ "$(grep -c 'was read before' native.err)" = 3 ]
+
+for shards in 1 2; do
+    expect_exit 0 "xapian build, $shards shard(s)" -- \
+        cops_index --engine xapian --shards $shards -i x$shards up
+    summary x$shards
+    answer x$shards x$shards.ans
+    check "xapian, $shards shard(s): one document per id" [ "$(tail -n 1 x$shards.ans)" = 3 ]
+    check "xapian, $shards shard(s): the same documents, texts and order as native" \
+        cmp -s native.ans x$shards.ans
+    check "xapian, $shards shard(s): u-1 is its last record" grep -qx 'u-1 upsertword again' x$shards.ans
+    check "xapian, $shards shard(s): u-2 is its last record" grep -qx 'u-2 upsertword bee last' x$shards.ans
+    expect_exit 1 "xapian, $shards shard(s): nothing left of the replaced records" -- \
+        cops_query -i x$shards --count 'first OR "in b"'
+    check "xapian, $shards shard(s): the same warnings and summary as native" \
+        cmp -s native.err x$shards.err
+done
+check "xapian: a repeat is a warning naming its file and line" \
+    grep -q "up/b.jsonl: line 2: the id 'u-2' was read before in this run" x2.err
+check "xapian: the summary counts the repeats" \
+    grep -q "3 record ids repeated: the last record read with an id is kept" x2.err
+
+done_testing
