@@ -329,7 +329,11 @@ static int print_stats(const char *index_dir)
         return EXIT_TROUBLE;
     }
     cops_index_stats s;
-    cops_index_stats_get(index, &s, &err);
+    if (cops_index_stats_get(index, &s, &err) != 0) { /* a Xapian index has none */
+        cops_index_close(index);
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
     double postings = s.postings ? (double)s.postings : 1.0;
     uint64_t inverted = s.bytes_dictionary + s.bytes_postings;
     fputs("index          ", stdout);

@@ -27,6 +27,9 @@ expect_exit 0 "--engine xapian builds a Xapian database" -- cops_index -q --engi
 check "the Xapian database is a glass database" test -f single/iamglass
 expect_exit 0 "--engine xapian --shards 2" -- cops_index -q --engine xapian --shards 2 -i sharded corpus
 check "two shard databases and a stub" test -f sharded/XAPIANDB -a -f sharded/shard-000/iamglass -a -f sharded/shard-001/iamglass
+expect_exit 2 "--stats on a Xapian index says it has none" -- cops_index -i single --stats
+expect_stderr_contains "statistics: not available for a Xapian index"
+expect_stdout_is "" "and prints no figures (it printed every one as 0, exit 0)"
 expect_exit 2 "--shards needs the Xapian engine" -- cops_index -q --shards 2 -i other corpus
 expect_stderr_contains "Xapian engine"
 expect_exit 2 "--engine xapian will not overwrite a native index" -- cops_index -q --engine xapian -i native corpus
