@@ -552,10 +552,16 @@ static int seed_threshold(cops_index *index, size_t s, const lower_plan *plan,
     if (!m->ops->seed_next_geq || m->cost < SEED_MIN_POSTINGS || wanted > SEED_MAX_WANTED
         || costly_to_plan_twice(plan->root))
         return 0;
+    /* the flag may already hold this segment's count apart (count_matches):
+     * kept, while a failure in the seeder only loses the seed */
+    int earlier = matcher_ran_out_of_memory();
     matcher *seeder = NULL;
     cops_error ignored; /* seeding only saves work: without it the search goes on unseeded */
-    if (feedback_plan_query(index, s, plan, expansion, options, cache, &seeder, &ignored) != 0)
+    if (feedback_plan_query(index, s, plan, expansion, options, cache, &seeder, &ignored) != 0) {
+        if (earlier)
+            matcher_out_of_memory();
         return 0;
+    }
     const deletions *deleted = &index->deleted[s];
     double best[SEED_MAX_WANTED]; /* the best scores met, in decreasing order */
     size_t kept = 0, met = 0;
@@ -576,6 +582,8 @@ static int seed_threshold(cops_index *index, size_t s, const lower_plan *plan,
     }
     matcher_free(seeder);
     matcher_ran_out_of_memory(); /* a failure in the seeder is not the search's */
+    if (earlier)
+        matcher_out_of_memory();
     if (kept < wanted)
         return 0;
     *threshold = best[wanted - 1];
