@@ -54,6 +54,11 @@ struct segment {
      * mapped lazily by calloc, so only the pages of the blocks a process
      * reads are ever touched. */
     _Atomic uint64_t *crc_checked;
+    /* Per document, 1 + where its metadata record starts in DOCMETA, or 0
+     * when no read has stepped over it yet (segment_read_metadata); NULL
+     * when it could not be allocated.  A hit then costs one record, not
+     * the walk over the records before it in its chunk. */
+    _Atomic uint32_t *metadata_starts;
 };
 
 /* The CRC-32 of zlib and gzip (the one FORMAT.md stores).  libdeflate's
@@ -317,6 +322,9 @@ int segment_open(const char *path, segment **out, cops_error *err)
         rc = parse_meta(seg, err);
     if (rc == 0)
         rc = check_fixed_sections(seg, err);
+    /* bounded by the header: DOCLENGTHS holds 8 bytes per document */
+    if (rc == 0 && seg->meta.documents > 0)
+        seg->metadata_starts = calloc((size_t)seg->meta.documents, sizeof *seg->metadata_starts);
     if (rc != 0) {
         segment_close(seg);
         return rc;
@@ -334,6 +342,7 @@ void segment_close(segment *seg)
     if (seg->map)
         munmap((void *)seg->map, seg->size);
     free(seg->crc_checked);
+    free((void *)seg->metadata_starts);
     free(seg->path);
     free(seg);
 }
@@ -455,6 +464,25 @@ static inline int metadata_field(const uint8_t **p, const uint8_t *stop, const u
     return 1;
 }
 
+/* Where document `doc`'s metadata record starts, remembered by an earlier
+ * read, or NULL.  The record must lie in this chunk's [first, stop). */
+static const uint8_t *remembered_metadata(const segment *seg, uint32_t doc, const uint8_t *first,
+                                          const uint8_t *stop)
+{
+    if (!seg->metadata_starts)
+        return NULL;
+    uint32_t start = atomic_load_explicit(&seg->metadata_starts[doc], memory_order_relaxed);
+    const uint8_t *at = seg->sections[SECTION_DOCMETA].data + start - 1;
+    return start != 0 && at >= first && at < stop ? at : NULL;
+}
+
+static void remember_metadata(segment *seg, uint32_t doc, const uint8_t *at)
+{
+    uint64_t start = (uint64_t)(at - seg->sections[SECTION_DOCMETA].data) + 1;
+    if (seg->metadata_starts && start <= UINT32_MAX)
+        atomic_store_explicit(&seg->metadata_starts[doc], (uint32_t)start, memory_order_relaxed);
+}
+
 int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -474,14 +502,22 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     const uint8_t *p = meta->data + start + 4, *stop = meta->data + end;
     if (!crc_matches(seg, p, (size_t)(stop - p), meta->data + start))
         return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
-    /* a hit steps over half a chunk's documents on average: each step is
-     * two metadata_field calls made in line */
+    /* a hit steps over half a chunk's documents on average, the first time:
+     * each step is two metadata_field calls made in line, and every record
+     * stepped over is remembered */
     const uint8_t *id = NULL, *title = NULL;
     size_t id_length = 0, title_length = 0;
-    for (uint32_t d = chunk * LAYOUT_DOCMETA_CHUNK_DOCUMENTS; d <= doc; d++)
+    uint32_t d = chunk * LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
+    const uint8_t *remembered = remembered_metadata(seg, doc, p, stop);
+    if (remembered)
+        p = remembered, d = doc;
+    for (; d <= doc; d++) {
+        if (!remembered)
+            remember_metadata(seg, d, p);
         if (!metadata_field(&p, stop, &id, &id_length)
             || !metadata_field(&p, stop, &title, &title_length))
             return corrupt_at(seg, err, meta->offset + start, "document metadata out of range");
+    }
     out->id = (const char *)id;
     out->id_length = id_length;
     out->title = (const char *)title;
