@@ -353,6 +353,33 @@ static uint32_t deleted_postings(segment *seg, const segment_term *term, const d
     return count;
 }
 
+/* A slot of cops_index.deleted_counts: the postings' address in its 48
+ * low bits (user-space addresses on the 64-bit machines cops runs on),
+ * the count in the 16 high bits. */
+#define DELETED_COUNT_ADDRESS_BITS 48
+#define DELETED_COUNT_ADDRESS_MASK ((UINT64_C(1) << DELETED_COUNT_ADDRESS_BITS) - 1)
+
+/* deleted_postings of segment i's `term` into *deleted, remembered in the
+ * index's deleted_counts when it fits a slot: 0, or the segment's damage. */
+static int deleted_postings_counted(cops_index *index, size_t i, const segment_term *term,
+                                    uint64_t *deleted, cops_error *err)
+{
+    uint64_t address = (uint64_t)(uintptr_t)term->docs;
+    int cacheable = (address & ~DELETED_COUNT_ADDRESS_MASK) == 0 && address != 0;
+    _Atomic uint64_t *slot = &index->deleted_counts[(address >> 2) % INDEX_DELETED_COUNT_SLOTS];
+    uint64_t entry = atomic_load_explicit(slot, memory_order_relaxed);
+    if (cacheable && (entry & DELETED_COUNT_ADDRESS_MASK) == address) {
+        *deleted = entry >> DELETED_COUNT_ADDRESS_BITS;
+        return 0;
+    }
+    *deleted = deleted_postings(index->segments[i], term, &index->deleted[i]);
+    int damaged = segment_damage(index->segments[i], err);
+    if (damaged == 0 && cacheable && *deleted < (UINT64_C(1) << (64 - DELETED_COUNT_ADDRESS_BITS)))
+        atomic_store_explicit(slot, *deleted << DELETED_COUNT_ADDRESS_BITS | address,
+                              memory_order_relaxed);
+    return damaged;
+}
+
 int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
                                  cops_error *err)
 {
@@ -387,8 +414,7 @@ int64_t index_key_statistics(cops_index *index, const uint8_t *key, size_t key_l
             continue;
         uint64_t deleted = 0;
         if (index->deleted[i].deleted) {
-            deleted = deleted_postings(index->segments[i], &term, &index->deleted[i]);
-            int damaged = segment_damage(index->segments[i], err);
+            int damaged = deleted_postings_counted(index, i, &term, &deleted, err);
             if (damaged)
                 return damaged;
         }

@@ -49,6 +49,8 @@ typedef struct record_sources {
     size_t run_count, run_capacity;
 } record_sources;
 
+#define INDEX_DELETED_COUNT_SLOTS 4096
+
 struct cops_index {
     cops_engine engine;
     struct cops_xapian_db *xapian; /* COPS_ENGINE_XAPIAN */
@@ -74,6 +76,12 @@ struct cops_index {
      * record (--count, a collection of whole files) never reads the
      * catalog. */
     record_sources sources;
+    /* How many of a key's postings are deleted, by the address of its
+     * postings (index_key_statistics): a deletion-aware df costs a probe
+     * of every deleted document, paid once per key rather than per search.
+     * A slot is 0 or the address and the count in one word (index.c), so
+     * two threads filling one each store a whole entry. */
+    _Atomic uint64_t deleted_counts[INDEX_DELETED_COUNT_SLOTS];
 };
 
 /* Open the native index at `index_dir` into `index` (zeroed, engine

@@ -46,7 +46,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 4"
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 5"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a xapian_module_host, offering a xapian_module). */
