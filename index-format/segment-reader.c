@@ -155,7 +155,7 @@ static int parse_meta(segment *seg, cops_error *err)
  * its CRC the first time and remembered in a bitmap (two threads may both
  * check a chunk; the result is the same).  A range outside the section,
  * or a mismatch, is recorded as damage (segment_damage) and gives 0. */
-static int section_intact(segment *seg, uint32_t kind, uint64_t offset, uint64_t length)
+static int section_intact_slow(segment *seg, uint32_t kind, uint64_t offset, uint64_t length)
 {
     section_view *s = &seg->sections[kind];
     if (offset > s->length || length > s->length - offset) {
@@ -178,6 +178,21 @@ static int section_intact(segment *seg, uint32_t kind, uint64_t offset, uint64_t
         atomic_fetch_or_explicit(&s->chunks_checked[chunk / 64], bit, memory_order_relaxed);
     }
     return 1;
+}
+
+/* section_intact's common case made in line: a range inside one chunk
+ * already checked is one bit test (a dictionary look-up asks about a dozen
+ * index entries, a hit about its metadata index entry). */
+static inline int section_intact(segment *seg, uint32_t kind, uint64_t offset, uint64_t length)
+{
+    const section_view *s = &seg->sections[kind];
+    uint64_t chunk = offset / LAYOUT_CHUNK_BYTES;
+    if (offset <= s->length && length <= s->length - offset && length > 0
+        && chunk == (offset + length - 1) / LAYOUT_CHUNK_BYTES
+        && (atomic_load_explicit(&s->chunks_checked[chunk / 64], memory_order_relaxed)
+            & (UINT64_C(1) << (chunk % 64))))
+        return 1;
+    return section_intact_slow(seg, kind, offset, length);
 }
 
 /* The chunked sections' CRCs (CHUNKCRCS, checked whole with the small
@@ -871,17 +886,16 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     }
     walk->first_entry = 0;
     walk->common = (size_t)common;
-    memcpy(walk->key + common, p, suffix);
+    /* suffixes are a few bytes: a loop costs less than a call to memcpy */
+    for (uint8_t *to = walk->key + common, *stop = to + suffix; to < stop;)
+        *to++ = *p++;
     walk->key_length = common + suffix;
-    p += suffix;
     TAKE_VARINT(df);
     TAKE_VARINT(cf);
     if (df == 0 || df > walk->seg->meta.documents || cf < df)
         goto damaged;
     segment_term *term = &walk->term;
-    memset(term, 0, sizeof *term);
-    term->df = (uint32_t)df;
-    term->cf = cf;
+    *term = (segment_term){.df = (uint32_t)df, .cf = cf};
     if (df <= SEGMENT_INLINE_MAX_DF) {
         size_t gaps = codec_block_size(p, end, (size_t)df);
         size_t tfs = gaps ? codec_block_size(p + gaps, end, (size_t)df) : 0;
