@@ -710,6 +710,47 @@ Test(format, documents_and_meta, .timeout = 60)
     close_fixture(&f);
 }
 
+/* A hit's metadata read in any order, and read again, is the document's:
+ * the reader remembers where the records it stepped over start, so the
+ * first read of a chunk (from its end, its middle, its start) and every
+ * later one take different paths to the same record. */
+static void assert_metadata(segment *seg, const segment_data *data, uint32_t d)
+{
+    segment_metadata meta;
+    cops_error err = {0};
+    cr_assert_eq(segment_read_metadata(seg, d, &meta, &err), 0, "%s", err.message);
+    const doc_data *doc = &data->docs[d];
+    cr_assert_eq(meta.id_length, strlen(doc->id), "document %u id", d);
+    cr_assert_eq(memcmp(meta.id, doc->id, meta.id_length), 0, "document %u id", d);
+    cr_assert_eq(meta.title_length, strlen(doc->title), "document %u title", d);
+    cr_assert_eq(memcmp(meta.title, doc->title, meta.title_length), 0, "document %u title", d);
+}
+
+Test(format, metadata_in_any_order_is_the_documents, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    uint32_t n = f.data.doc_count, chunk = LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
+    cr_assert_gt(n, 4 * chunk);
+    /* chunk 1 from its last document down, chunk 2 from its middle out,
+     * chunk 3 from its first up; then all of them again */
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t d = 2 * chunk; d-- > chunk;)
+            assert_metadata(f.seg, &f.data, d);
+        for (uint32_t i = 0; i < chunk; i++)
+            assert_metadata(f.seg, &f.data, 2 * chunk + (chunk / 2 + i * 37) % chunk);
+        for (uint32_t d = 3 * chunk; d < 4 * chunk; d++)
+            assert_metadata(f.seg, &f.data, d);
+    }
+    /* a sample of the rest, by a stride that crosses chunks both ways */
+    for (uint32_t i = 0, d = 0; i < 4000; i++, d = (d + 7919) % n)
+        assert_metadata(f.seg, &f.data, d);
+    assert_metadata(f.seg, &f.data, n - 1);
+    segment_metadata meta;
+    cr_assert_eq(segment_read_metadata(f.seg, n, &meta, NULL), COPS_EINVAL);
+    close_fixture(&f);
+}
+
 /* ========================================================= writer misuse */
 
 static segment_writer *writer_with_documents(const char *path, uint32_t documents)
