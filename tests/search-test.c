@@ -18,6 +18,7 @@
 #include <criterion/criterion.h>
 
 #include "cops.h"
+#include "query/index.h"
 #include "tests/testlib.h"
 
 typedef struct named_text {
@@ -1289,6 +1290,38 @@ static void expect_histogram(cops_index *index, const char *query, int count_onl
 static int every_record(unsigned i) { (void)i; return 1; }
 static int no_record(unsigned i) { (void)i; return 0; }
 static int three_only(unsigned i) { return i % 3 == 0; }
+/* A key's document frequency leaves out its deleted documents, whether
+ * counted by walking its postings (a short list) or by probing them at
+ * each deleted document (a long one), and the count the index then
+ * remembers (query/index.c, deleted_counts) gives the same df when asked
+ * again, for every key in turn. */
+static int rare_records(unsigned i) { return i % 997 == 0; }
+static int five_records(unsigned i) { return i % 5 == 0; }
+
+Test(search, document_frequency_without_deleted_is_stable, .timeout = 60)
+{
+    enum { RECORDS = 10007, DELETED_EVERY = 11 };
+    fixture f = {.dir = testlib_tempdir("search")};
+    build_records_with_deletions(&f, RECORDS, DELETED_EVERY, counting_text);
+    static const struct {
+        const char *key;
+        int (*matches)(unsigned i);
+    } keys[] = {{"rare", rare_records}, {"three", three_only}, {"five", five_records},
+                {"word", every_record}, {"absent", NULL}};
+    cops_error err = {0};
+    for (int pass = 0; pass < 3; pass++)
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            int64_t expected = 0;
+            for (unsigned i = 0; keys[k].matches && i < RECORDS; i++)
+                expected += i % DELETED_EVERY != 0 && keys[k].matches(i);
+            int64_t df = index_document_frequency(f.index, (const uint8_t *)keys[k].key,
+                                                  strlen(keys[k].key), &err);
+            cr_expect_eq(df, expected, "pass %d, df(%s) = %lld, expected %lld", pass, keys[k].key,
+                         (long long)df, (long long)expected);
+        }
+    free_fixture(&f);
+}
+
 static int three_dated_before_1990(unsigned i)
 {
     return i % 3 == 0 && histogram_month(i) && histogram_month(i) < 199000;
