@@ -81,6 +81,7 @@ typedef struct checker {
     uint64_t next_record;              /* POSTINGS offset of the next external record */
     uint8_t *raw;                      /* inflated docstore block */
     size_t raw_capacity;
+    uint32_t dict_block_terms;         /* keys per full dictionary block, by version */
     check_figures fig;
 } checker;
 
@@ -198,7 +199,9 @@ static int check_layout(checker *c)
     if (memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return damaged(c, 0, "bad magic: not a cops segment");
     uint32_t version = layout_get_u32(map + 8);
-    if (version != SEGMENT_FORMAT_VERSION)
+    c->dict_block_terms = version == SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS
+                              ? LAYOUT_DICT_BLOCK_TERMS_2026120302 : LAYOUT_DICT_BLOCK_TERMS;
+    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS)
         return error_set(c->err, COPS_EVERSION,
                          "%s: byte 8: index format version %u, this cops reads version %u; "
                          "rebuild the index with cops-index", c->path, version,
@@ -907,18 +910,18 @@ static int check_dictionary(checker *c)
         uint32_t count = 0;
         const uint8_t *p = data;
         while (p < end) {
-            if (count == LAYOUT_DICT_BLOCK_TERMS)
-                return damaged(c, at(c, p), "dictionary block %u holds more than %d keys", b,
-                               LAYOUT_DICT_BLOCK_TERMS);
+            if (count == c->dict_block_terms)
+                return damaged(c, at(c, p), "dictionary block %u holds more than %u keys", b,
+                               c->dict_block_terms);
             if (check_entry(c, &p, end, count == 0 ? first_key : NULL, first_length) != 0)
                 return COPS_ECORRUPT;
             count++;
         }
         if (count == 0)
             return damaged(c, at(c, data), "dictionary block %u is empty", b);
-        if (b + 1 < blocks && count != LAYOUT_DICT_BLOCK_TERMS)
+        if (b + 1 < blocks && count != c->dict_block_terms)
             return damaged(c, at(c, data), "dictionary block %u holds %u keys; only the last "
-                           "block may hold fewer than %d", b, count, LAYOUT_DICT_BLOCK_TERMS);
+                           "block may hold fewer than %u", b, count, c->dict_block_terms);
     }
     c->fig.dictionary_blocks = blocks;
     const section *postings = &c->s[SECTION_POSTINGS];

@@ -257,7 +257,8 @@ static int read_table_of_contents(segment *seg, cops_error *err)
     if (size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES || memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: not a cops segment (bad magic)", seg->path);
     uint32_t version = layout_get_u32(map + 8);
-    if (version != SEGMENT_FORMAT_VERSION)
+    seg->meta.format_version = version;
+    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS)
         return error_set(err, COPS_EVERSION,
                          "%s: index format version %u, this cops reads version %u; "
                          "rebuild the index with cops-index", seg->path, version,

@@ -27,7 +27,10 @@
 
 #include "cops.h"
 
-#define SEGMENT_FORMAT_VERSION 2026120302u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026120401u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+/* The version before, still read: it differs only in dictionary blocks of
+ * LAYOUT_DICT_BLOCK_TERMS_2026120302 keys, which the reader walks alike. */
+#define SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS 2026120302u
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
                                    * (after the field byte), in a segment built
@@ -47,6 +50,7 @@ typedef struct segment_meta {
     char language[32];         /* stemmer algorithm, "none" when not stemming */
     int stem;
     int exact_forms;           /* 1: every word as written is also a key (SEGMENT_EXACT_FORM) */
+    uint32_t format_version;   /* SEGMENT_FORMAT_VERSION or SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS */
 } segment_meta;
 
 /* ============================================================ writer */
