@@ -86,9 +86,14 @@ static matcher *term_matcher_with(planner *p, const uint8_t *key, size_t key_len
     }
     bm25_term scorer;
     prepare_scorer(p, &scorer, df, cf, title);
-    char label[SEGMENT_MAX_KEY_BYTES + 8];
-    snprintf(label, sizeof label, "%s%.*s", title ? "title:" : "", (int)(key_length - (size_t)title),
-             (const char *)key + title);
+    /* "title:" and the word, or the word (put together without snprintf,
+     * which cost a rare-word query two thousand instructions) */
+    static const char title_label[] = "title:";
+    char label[SEGMENT_MAX_KEY_BYTES + sizeof title_label];
+    size_t at = title ? sizeof title_label - 1 : 0;
+    memcpy(label, title_label, at);
+    memcpy(label + at, key + title, key_length - (size_t)title);
+    label[at + key_length - (size_t)title] = '\0';
     return checked(p, matcher_term(p->seg, term, &scorer, !p->counting, label));
 }
 
@@ -96,7 +101,7 @@ void plan_cache_free(plan_cache *cache)
 {
     free(cache->entries);
     cache->entries = NULL;
-    cache->count = 0;
+    cache->count = cache->capacity = 0;
 }
 
 /* The key's entry in p's cache, or NULL. */
@@ -118,8 +123,16 @@ static void cache_word(planner *p, const uint8_t *key, size_t key_length, int fo
     plan_cache *cache = p->cache;
     if (!cache || cache->count == PLAN_CACHE_WORDS)
         return;
-    if (!cache->entries && !(cache->entries = malloc(PLAN_CACHE_WORDS * sizeof *cache->entries)))
-        return;
+    if (cache->count == cache->capacity) {
+        size_t capacity = cache->capacity ? 2 * cache->capacity : 4;
+        if (capacity > PLAN_CACHE_WORDS)
+            capacity = PLAN_CACHE_WORDS;
+        plan_cache_entry *grown = realloc(cache->entries, capacity * sizeof *grown);
+        if (!grown)
+            return;
+        cache->entries = grown;
+        cache->capacity = capacity;
+    }
     plan_cache_entry *e = &cache->entries[cache->count++];
     e->segment_number = p->segment_number;
     memcpy(e->key, key, key_length);
