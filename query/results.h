@@ -35,6 +35,8 @@ struct cops_results {
     size_t *month_slots;         /* months' positions + 1 by month (results.c) */
     size_t month_slot_count;
     uint64_t undated;
+    struct results_text *texts;  /* the hits' ids, titles, dates, index names and
+                                  * source files (results.c, keep_text) */
 };
 
 /* A new, empty result list for `options`; NULL when out of memory. */

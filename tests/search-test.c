@@ -1102,6 +1102,75 @@ Test(search, counts_by_windows_are_exact, .timeout = 60)
     free_fixture(&f);
 }
 
+/* Every hit's id, title, date and source (kept together in chunks of the
+ * result list, results.c keep_text): more text than one chunk holds, and
+ * an id longer than a chunk, each the record's own. */
+enum { KEPT_RECORDS = 300, KEPT_LONG_ID = 6000 };
+
+/* `prefix` and i, then `padding` letters. */
+static void kept_text(const char *prefix, unsigned i, size_t padding, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s%u-", prefix, i);
+    for (size_t k = 0; k < padding && (size_t)n + k + 1 < size; k++)
+        out[n + k] = (char)('a' + (i + k) % 26);
+    out[(size_t)n + padding < size ? (size_t)n + padding : size - 1] = '\0';
+}
+
+Test(search, hits_keep_their_own_texts, .timeout = 60)
+{
+    fixture f = {.dir = testlib_tempdir("search")};
+    char input[512];
+    snprintf(input, sizeof input, "%s/records.jsonl", f.dir);
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
+    static char id[KEPT_LONG_ID + 64], title[128];
+    for (unsigned i = 0; i < KEPT_RECORDS; i++) {
+        kept_text("r", i, i == 7 ? KEPT_LONG_ID : 0, id, sizeof id);
+        kept_text("Record ", i, i % 50, title, sizeof title);
+        fprintf(out, "{\"id\":\"%s\",\"title\":\"%s\",", id, title);
+        if (i % 3 == 0)
+            fprintf(out, "\"date\":\"2001-02-%02u\",", 1 + i % 28);
+        fprintf(out, "\"text\":\"word number %u\"}\n", i);
+    }
+    cr_assert_eq(fclose(out), 0);
+    cops_build_summary summary;
+    build_index(&f, input, &summary);
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(f.index_dir, &f.index, &err), 0, "%s", err.message);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.snippets = 0;
+    options.limit = KEPT_RECORDS;
+    cops_results *results = NULL;
+    cr_assert_eq(cops_search(f.index, "word", &options, &results, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_count(results), KEPT_RECORDS);
+    int seen[KEPT_RECORDS] = {0};
+    for (size_t h = 0; h < KEPT_RECORDS; h++) {
+        const cops_hit *hit = cops_results_hit(results, h);
+        unsigned i;
+        cr_assert_eq(sscanf(hit->id, "r%u", &i), 1, "id %s", hit->id);
+        cr_assert_lt(i, KEPT_RECORDS);
+        seen[i]++;
+        kept_text("r", i, i == 7 ? KEPT_LONG_ID : 0, id, sizeof id);
+        cr_assert_str_eq(hit->id, id, "record %u", i);
+        kept_text("Record ", i, i % 50, title, sizeof title);
+        cr_assert_str_eq(hit->title, title, "record %u", i);
+        char date[16];
+        snprintf(date, sizeof date, "2001-02-%02u", 1 + i % 28);
+        if (i % 3 == 0)
+            cr_assert_str_eq(hit->date, date, "record %u", i);
+        else
+            cr_assert_null(hit->date, "record %u", i);
+        cr_assert_not_null(hit->source_file);
+        cr_assert_str_eq(hit->source_file, input);
+        cr_assert_eq(hit->source_line, i + 1, "record %u", i);
+    }
+    for (unsigned i = 0; i < KEPT_RECORDS; i++)
+        cr_assert_eq(seen[i], 1, "record %u", i);
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
 /* Record i: "three" (1 + i % 4 times) when 3 divides it, "five" (1 + i %
  * 2 times) when 5 does, "seven" when 7 does, and i % 13 filler words: so
  * scores vary, with ties among records alike. */
