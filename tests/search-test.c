@@ -1238,6 +1238,49 @@ Test(search, exact_totals_counted_apart_change_nothing, .timeout = 60)
     free_fixture(&f);
 }
 
+/* A short list of hits is put in rank order in line, a long one by qsort
+ * (query/search.c, sort_by_rank): the first hits of a long list are the
+ * short list, by score and by date, ties among records alike included. */
+Test(search, short_and_long_hit_lists_rank_alike, .timeout = 60)
+{
+    enum { RECORDS = 3001, DELETED_EVERY = 11 };
+    fixture f = {.dir = testlib_tempdir("search")};
+    build_records_with_deletions(&f, RECORDS, DELETED_EVERY, ranking_text);
+    static const char *const queries[] = {"three", "three OR five", "five seven", "filler"};
+    static const cops_sort sorts[] = {COPS_SORT_RELEVANCE, COPS_SORT_DATE_NEWEST};
+    cops_error err = {0};
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
+        for (size_t o = 0; o < sizeof sorts / sizeof sorts[0]; o++) {
+            cops_search_options options;
+            cops_search_options_init(&options);
+            options.snippets = 0;
+            options.sort = sorts[o];
+            cops_results *short_list = NULL, *long_list = NULL;
+            options.limit = 10;
+            cr_assert_eq(cops_search(f.index, queries[q], &options, &short_list, &err), 0, "%s",
+                         err.message);
+            options.limit = 200;
+            cr_assert_eq(cops_search(f.index, queries[q], &options, &long_list, &err), 0, "%s",
+                         err.message);
+            cr_assert_eq(cops_results_count(short_list), 10, "'%s'", queries[q]);
+            cr_assert_gt(cops_results_count(long_list), 32, "'%s': qsort's side", queries[q]);
+            for (size_t i = 0; i < 10; i++) {
+                const cops_hit *a = cops_results_hit(short_list, i);
+                const cops_hit *b = cops_results_hit(long_list, i);
+                cr_assert_eq(a->doc, b->doc, "'%s' sort %d rank %zu: %u, %u in the long list",
+                             queries[q], (int)sorts[o], i + 1, a->doc, b->doc);
+                cr_assert(a->score == b->score, "'%s' rank %zu", queries[q], i + 1);
+            }
+            for (size_t i = 1; i < cops_results_count(long_list); i++)
+                if (sorts[o] == COPS_SORT_RELEVANCE)
+                    cr_assert_geq(cops_results_hit(long_list, i - 1)->score,
+                                  cops_results_hit(long_list, i)->score);
+            cops_results_free(short_list);
+            cops_results_free(long_list);
+        }
+    free_fixture(&f);
+}
+
 /* The date histogram (cops_search_options.date_histogram) against a brute
  * force: record i of HISTOGRAM_RECORDS is dated in month i % 720 of the
  * years 1960 to 2019 (day 1 + i % 28), but undated when 13 divides it;
