@@ -124,7 +124,7 @@ static void cache_word(planner *p, const uint8_t *key, size_t key_length, int fo
     if (!cache || cache->count == PLAN_CACHE_WORDS)
         return;
     if (cache->count == cache->capacity) {
-        size_t capacity = cache->capacity ? 2 * cache->capacity : 4;
+        size_t capacity = cache->capacity ? 2 * cache->capacity : 8;
         if (capacity > PLAN_CACHE_WORDS)
             capacity = PLAN_CACHE_WORDS;
         plan_cache_entry *grown = realloc(cache->entries, capacity * sizeof *grown);

@@ -38,8 +38,9 @@ typedef struct plan_cache_entry {
 } plan_cache_entry;
 
 typedef struct plan_cache {
-    plan_cache_entry *entries;   /* grown 4, 8, ... up to PLAN_CACHE_WORDS: an entry is
-                                  * ~360 bytes, and most queries have a few words */
+    plan_cache_entry *entries;   /* grown 8, 16, ... up to PLAN_CACHE_WORDS: an entry is
+                                  * ~360 bytes, and most queries have a few words (a
+                                  * word is two keys, title and body) */
     size_t count, capacity;
 } plan_cache;
 
