@@ -77,8 +77,10 @@ typedef struct matcher_ops {
      * threshold it set (a disjunction, where no other child stands on a
      * document before `last`): documents in [target, last] whose score
      * cannot exceed `threshold` may be skipped as well (a phrase then
-     * leaves them before its common words' postings are read).  NULL:
-     * the parent calls approximate_next_geq. */
+     * leaves them before its common words' postings are read; a term
+     * passes over them by its block bounds and scores, and stands on a
+     * match as next_geq leaves it).  NULL: the parent calls
+     * approximate_next_geq, else next_geq. */
     uint32_t (*approximate_above)(matcher *m, uint32_t target, double threshold, uint32_t last);
     /* Counting without scores (matcher_fill_window): OR into `window` bit
      * d - first of every matching document d in [first, end), with no

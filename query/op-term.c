@@ -16,6 +16,14 @@ typedef struct term_matcher {
     bm25_term scorer;
     int scored;
     double list_bound;           /* score bound over the whole list */
+    /* term_approximate_above's last block bound, which holds for the
+     * documents [bound_from, bound_last], and the last score it computed
+     * (of document scored_doc), which term_score then need not compute
+     * again */
+    uint32_t bound_from, bound_last;
+    double block_best;
+    uint32_t scored_doc;
+    double scored_value;
     char label[80];
 } term_matcher;
 
@@ -37,6 +45,8 @@ static double term_score(matcher *m)
     term_matcher *t = (term_matcher *)m;
     if (!t->scored)
         return 0.0;
+    if (m->doc == t->scored_doc)
+        return t->scored_value;
     return weight_score(&t->scorer, postings_scoring_tf(&t->cursor), field_length(t));
 }
 
@@ -117,6 +127,46 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
     return t->scored ? weight_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
 }
 
+/* matcher_ops.approximate_above: a disjunction's pruned pass over a key
+ * that only its weaker partners can add to before `last` (a common word's
+ * body key between its few title matches), where the disjunction would
+ * otherwise score every posting.  A block whose bound cannot exceed
+ * `threshold` is passed over through the skip table, undecoded; in the
+ * others each document's own score decides.  The key stands on the
+ * document returned, as next_geq leaves it. */
+static uint32_t term_approximate_above(matcher *m, uint32_t target, double threshold,
+                                       uint32_t last)
+{
+    term_matcher *t = (term_matcher *)m;
+    for (;;) {
+        if (!t->scored || target > last)
+            return term_next_geq(m, target);
+        if (target < t->bound_from || target > t->bound_last) {
+            postings_block_bound bound;
+            if (postings_block_bound_at(&t->cursor, target, &bound) != 0)
+                return term_next_geq(m, target);
+            t->bound_from = target;
+            t->bound_last = bound.last_doc;
+            t->block_best = weight_score(&t->scorer, bound.max_tf, bound.min_length);
+        }
+        uint32_t block_end = t->bound_last < last ? t->bound_last : last;
+        if (matcher_cannot_exceed(t->block_best, threshold)) {
+            target = block_end + 1; /* last < MATCHER_END: no overflow */
+            continue;
+        }
+        uint32_t doc = term_next_geq(m, target);
+        for (; doc <= block_end; doc = term_next_geq(m, doc + 1)) {
+            t->scored_value = term_score(m);
+            t->scored_doc = doc;
+            if (!matcher_cannot_exceed(t->scored_value, threshold))
+                return doc;
+        }
+        if (doc > last)
+            return doc;
+        target = doc;
+    }
+}
+
 /* Counting: document numbers only (no score, no field length). */
 static void term_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
 {
@@ -134,6 +184,7 @@ static const matcher_ops term_ops = {
     .block_bound = term_block_bound,
     .open_positions = term_open_positions,
     .fill_window = term_fill_window,
+    .approximate_above = term_approximate_above,
 };
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
@@ -145,6 +196,8 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
     t->base.ops = &term_ops;
     t->base.cost = term->df;
     t->base.doc = 0;
+    t->bound_from = 1; /* no block bound read yet */
+    t->scored_doc = MATCHER_END;
     /* A scoring cursor decodes each block's frequencies with its numbers;
      * an unscored one (a count's) only when positions ask for them. */
     if (scores)
