@@ -90,8 +90,10 @@ typedef struct matcher_ops {
     void (*fill_window)(matcher *m, uint64_t *window, uint32_t first, uint32_t end);
     /* Top-k seeding (query/search.c): move to the first document >= target
      * among a few likely to score high (a disjunction's: those of its
-     * strongest child, when that child is short), standing there as
-     * next_geq would, so score() is the document's exhaustive score;
+     * strongest child, when that child is short), where score() is the
+     * document's exhaustive score or, to the bit, at most it (a
+     * disjunction whose other children add little leaves them unmoved
+     * and sums its seed children alone);
      * MATCHER_END when there are no more (at once when the operator has
      * no such documents).  The matcher is then discarded: it has not
      * stepped through the documents in between.  NULL: no seeding. */
