@@ -187,14 +187,21 @@ static double or_pruned_score(matcher *m)
 
 /* The sum of the children standing on the document, each group of a
  * flattened disjunction from 0 and the groups in build order (or_score);
- * with `seeds_only`, of the children in o->seeds alone. */
-static double sum_standing(const or_matcher *o, int seeds_only)
+ * with `seeds_only`, of the children in o->seeds alone.  Inline, so that
+ * or_score, on every document of an unpruned disjunction, has no test of
+ * seeds_only. */
+static inline double sum_standing(const or_matcher *o, int seeds_only)
 {
     double score = 0.0;
-    size_t groups = o->group_ends ? o->group_count : 1;
-    for (size_t i = 0, group = 0; group < groups; group++) {
-        double part = 0.0; /* 0 + x is x: one group is the plain sum */
-        for (size_t end = o->group_ends ? o->group_ends[group] : o->count; i < end; i++)
+    if (!o->group_ends) {
+        for (size_t i = 0; i < o->count; i++)
+            if (o->children[i]->doc == o->base.doc && (!seeds_only || (i < 64 && o->seeds >> i & 1)))
+                score += o->children[i]->ops->score(o->children[i]);
+        return score;
+    }
+    for (size_t i = 0, group = 0; group < o->group_count; group++) {
+        double part = 0.0;
+        for (; i < o->group_ends[group]; i++)
             if (o->children[i]->doc == o->base.doc && (!seeds_only || (i < 64 && o->seeds >> i & 1)))
                 part += o->children[i]->ops->score(o->children[i]);
         score += part;
