@@ -1329,6 +1329,27 @@ uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
     return postings_next(c);
 }
 
+uint32_t postings_next_frequent(postings_cursor *c, uint32_t target, uint32_t last,
+                                uint32_t min_tf)
+{
+    postings_next_geq(c, target);
+    while (c->doc <= last && postings_tf(c) < min_tf && c->doc != POSTINGS_END) {
+        if (c->tfs_at == 0) {
+            /* the rest of the decoded block straight from its arrays */
+            uint32_t i = c->in_block + 1, n = c->block_length;
+            while (i < n && c->docs[i] <= last && c->tfs[i] < min_tf)
+                i++;
+            if (i < n) {
+                c->in_block = i;
+                return c->doc = c->docs[i];
+            }
+            c->in_block = n - 1;
+        }
+        postings_next(c);
+    }
+    return c->doc;
+}
+
 static inline void set_window_bit(uint64_t *window, uint32_t bit)
 {
     window[bit >> 6] |= (uint64_t)1 << (bit & 63);

@@ -280,6 +280,13 @@ uint32_t postings_next(postings_cursor *cursor);
 /* Advance to the first posting with doc >= target, skipping whole blocks
  * through the skip table without decoding them. */
 uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
+/* Advance to the first posting with doc >= target that has a frequency
+ * of at least `min_tf` or lies after `last` (a top-k search passing over
+ * postings too rare in a document to score enough: their frequencies are
+ * read from the decoded block, their fields' lengths never); returns it
+ * (POSTINGS_END at the end, or on damage as postings_tf meets it). */
+uint32_t postings_next_frequent(postings_cursor *cursor, uint32_t target, uint32_t last,
+                                uint32_t min_tf);
 /* The general case of postings_tf: decodes the block's frequencies. */
 uint32_t postings_tf_slow(postings_cursor *cursor);
 /* The current document's frequency (meaningless once the cursor has

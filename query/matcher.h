@@ -77,8 +77,10 @@ typedef struct matcher_ops {
      * threshold it set (a disjunction, where no other child stands on a
      * document before `last`): documents in [target, last] whose score
      * cannot exceed `threshold` may be skipped as well (a phrase then
-     * leaves them before its common words' postings are read).  NULL:
-     * the parent calls approximate_next_geq. */
+     * leaves them before its common words' postings are read; a term
+     * passes over them by its block bounds and scores, and stands on a
+     * match as next_geq leaves it).  NULL: the parent calls
+     * approximate_next_geq, else next_geq. */
     uint32_t (*approximate_above)(matcher *m, uint32_t target, double threshold, uint32_t last);
     /* Counting without scores (matcher_fill_window): OR into `window` bit
      * d - first of every matching document d in [first, end), with no
@@ -88,8 +90,10 @@ typedef struct matcher_ops {
     void (*fill_window)(matcher *m, uint64_t *window, uint32_t first, uint32_t end);
     /* Top-k seeding (query/search.c): move to the first document >= target
      * among a few likely to score high (a disjunction's: those of its
-     * strongest child, when that child is short), standing there as
-     * next_geq would, so score() is the document's exhaustive score;
+     * strongest child, when that child is short), where score() is the
+     * document's exhaustive score or, to the bit, at most it (a
+     * disjunction whose other children add little leaves them unmoved
+     * and sums its seed children alone);
      * MATCHER_END when there are no more (at once when the operator has
      * no such documents).  The matcher is then discarded: it has not
      * stepped through the documents in between.  NULL: no seeding. */

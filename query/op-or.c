@@ -39,6 +39,7 @@ typedef struct or_matcher {
     size_t *built_at;
     double *parts;
     uint64_t seeds;              /* or_seed_next_geq's children, as bits */
+    int seed_alone;              /* seeds scored without the other children */
 } or_matcher;
 
 /* A child and where it stood when built, sorted by bound for MaxScore. */
@@ -83,13 +84,16 @@ static int or_confirm(or_matcher *o, uint32_t doc)
     return matched;
 }
 
-/* Move two-phase children pruned (o->pruning), strongest first: a child
- * is told the threshold it must beat alone up to the first document a
- * stronger child stands on (approximate_above), where none of those adds
- * to a score, rather than the threshold less every other bound that it
- * was set.  A phrase in the body next to the same phrase in the title
- * (a high bound, few documents) so skips most of its candidates.
- * Returns the smallest document the essential children stand on. */
+/* Move the essential children pruned (o->pruning), strongest first: a
+ * child is told the threshold it must beat alone up to the first document
+ * a stronger child stands on (approximate_above), where none of those
+ * adds to a score, rather than the threshold less every other bound that
+ * it was set.  A phrase in the body next to the same phrase in the title
+ * (a high bound, few documents) so skips most of its candidates, and a
+ * common word's body key next to its few title matches most of its
+ * postings (callgrind, the bench's 100 common words, top 10: p99 10.4 M
+ * instructions a query before, 4.5 M after).  Returns the smallest
+ * document the essential children stand on. */
 static uint32_t or_advance_pruned(or_matcher *o, uint32_t target)
 {
     uint32_t smallest = MATCHER_END; /* of the stronger children, then of all */
@@ -117,7 +121,7 @@ static uint32_t or_next_geq(matcher *m, uint32_t target)
     or_matcher *o = (or_matcher *)m;
     for (;;) {
         uint32_t smallest = MATCHER_END;
-        if (o->pruning && o->two_phase)
+        if (o->pruning)
             smallest = or_advance_pruned(o, target);
         else
             for (size_t i = o->first_essential; i < o->count; i++) {
@@ -181,27 +185,42 @@ static double or_pruned_score(matcher *m)
     return sum_parts_in_build_order(o);
 }
 
+/* The sum of the children standing on the document, each group of a
+ * flattened disjunction from 0 and the groups in build order (or_score);
+ * with `seeds_only`, of the children in o->seeds alone.  Inline, so that
+ * or_score, on every document of an unpruned disjunction, has no test of
+ * seeds_only. */
+static inline double sum_standing(const or_matcher *o, int seeds_only)
+{
+    double score = 0.0;
+    if (!o->group_ends) {
+        for (size_t i = 0; i < o->count; i++)
+            if (o->children[i]->doc == o->base.doc && (!seeds_only || (i < 64 && o->seeds >> i & 1)))
+                score += o->children[i]->ops->score(o->children[i]);
+        return score;
+    }
+    for (size_t i = 0, group = 0; group < o->group_count; group++) {
+        double part = 0.0;
+        for (; i < o->group_ends[group]; i++)
+            if (o->children[i]->doc == o->base.doc && (!seeds_only || (i < 64 && o->seeds >> i & 1)))
+                part += o->children[i]->ops->score(o->children[i]);
+        score += part;
+    }
+    return score;
+}
+
 /* Without a threshold (the children in build order). */
 static double or_score(matcher *m)
 {
-    or_matcher *o = (or_matcher *)m;
-    double score = 0.0;
-    if (o->group_ends) {
-        /* flattened: each former inner disjunction summed on its own, in
-         * the order it was built, so the sum is the nested one to the bit */
-        for (size_t i = 0, group = 0; group < o->group_count; group++) {
-            double part = 0.0;
-            for (; i < o->group_ends[group]; i++)
-                if (o->children[i]->doc == m->doc)
-                    part += o->children[i]->ops->score(o->children[i]);
-            score += part;
-        }
-        return score;
-    }
-    for (size_t i = 0; i < o->count; i++)
-        if (o->children[i]->doc == m->doc)
-            score += o->children[i]->ops->score(o->children[i]);
-    return score;
+    return sum_standing((or_matcher *)m, 0);
+}
+
+/* While seeding: the seed children's parts alone.  Every part is at least
+ * 0 and a rounded sum never falls as one of its parts rises, so this is
+ * at most or_score's sum, to the bit. */
+static double or_seed_score(matcher *m)
+{
+    return sum_standing((or_matcher *)m, 1);
 }
 
 /* Top-k seeding (matcher_ops.seed_next_geq): the documents of the
@@ -247,6 +266,32 @@ static int or_choose_seeds(or_matcher *o, uint64_t *chosen)
     }
 }
 
+/* Whether the seed children's parts alone make a threshold nearly as
+ * high as the whole scores: the other children's bounds together are at
+ * most 1 / OR_SEED_ALONE_FACTOR of the weakest seed's (a common word's
+ * body key beside its title key).  Moving them onto every seed then costs
+ * more than the little they add to the threshold: a block decoded for
+ * each seed.  Callgrind, top 10, median / p95 instructions a query, the
+ * others moved always -> with this rule: the bench's 100 common words
+ * 451 k / 787 k -> 325 k / 685 k; the medium words, OR and phrases as
+ * before.  Factor 1 also took the medium words' p95 from 304 k to 288 k
+ * but a phrase's body half, whose bound is close to its title half's,
+ * with it ("2018 winter": 819 k -> 891 k, OR's p95 1.58 M -> 1.60 M);
+ * never moving them lost on OR (median 495 k -> 535 k). */
+#define OR_SEED_ALONE_FACTOR 2
+static int or_seeds_alone_suffice(const or_matcher *o)
+{
+    double weakest_seed = -1.0, others = 0.0;
+    for (size_t i = 0; i < o->count; i++) {
+        double bound = o->children[i]->ops->max_score(o->children[i]);
+        if (!(o->seeds >> i & 1))
+            others += bound;
+        else if (weakest_seed < 0.0 || bound < weakest_seed)
+            weakest_seed = bound;
+    }
+    return others * OR_SEED_ALONE_FACTOR <= weakest_seed;
+}
+
 /* (o->seeds chosen when built: a disjunction without seeds has no
  * seed_next_geq, so the search plans no seeder for it.) */
 static uint32_t or_seed_next_geq(matcher *m, uint32_t target)
@@ -260,9 +305,12 @@ static uint32_t or_seed_next_geq(matcher *m, uint32_t target)
             if (at < doc)
                 doc = at;
         }
-    for (size_t i = 0; doc != MATCHER_END && i < o->count; i++)
-        if (!(o->seeds >> i & 1))
-            matcher_next_geq(o->children[i], doc);
+    if (o->seed_alone)
+        o->ops.score = or_seed_score; /* the others are not moved onto it */
+    else
+        for (size_t i = 0; doc != MATCHER_END && i < o->count; i++)
+            if (!(o->seeds >> i & 1))
+                matcher_next_geq(o->children[i], doc);
     return m->doc = doc;
 }
 
@@ -471,5 +519,7 @@ matcher *matcher_or(matcher **children, size_t count)
     o->group_count = group_ends ? count : 0;
     if (n < 2 || n > OR_SEED_MAX_CHILDREN || !or_choose_seeds(o, &o->seeds))
         o->ops.seed_next_geq = NULL;
+    else
+        o->seed_alone = or_seeds_alone_suffice(o);
     return &o->base;
 }

@@ -16,6 +16,15 @@ typedef struct term_matcher {
     bm25_term scorer;
     int scored;
     double list_bound;           /* score bound over the whole list */
+    /* term_approximate_above's last block bound, which holds for the
+     * documents [bound_from, bound_last] */
+    uint32_t bound_from, bound_last;
+    uint32_t block_max_tf, block_min_length;
+    double block_best;
+    /* the least frequency that may beat min_tf_threshold in that block
+     * (min_tf_block_last: its last document) */
+    uint32_t min_tf, min_tf_block_last;
+    double min_tf_threshold;
     char label[80];
 } term_matcher;
 
@@ -117,6 +126,83 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
     return t->scored ? weight_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
 }
 
+/* The least frequency whose score, at the shortest field length of the
+ * block read last, may exceed `threshold` (block_max_tf + 1 when none
+ * may): a score never falls as the frequency rises (query/RANKING.md),
+ * so a binary search finds it.  Kept while block and threshold stay. */
+static uint32_t least_winning_tf(term_matcher *t, double threshold)
+{
+    if (t->min_tf_block_last == t->bound_last && t->min_tf_threshold == threshold)
+        return t->min_tf;
+    uint32_t low = 1, high = t->block_max_tf + 1; /* the answer is in [low, high] */
+    if (!matcher_cannot_exceed(weight_score(&t->scorer, 1, t->block_min_length), threshold))
+        high = 1; /* the usual answer for a disjunction's rarer words: at once */
+    while (low < high) {
+        uint32_t mid = low + (high - low) / 2;
+        if (matcher_cannot_exceed(weight_score(&t->scorer, mid, t->block_min_length), threshold))
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    t->min_tf_block_last = t->bound_last;
+    t->min_tf_threshold = threshold;
+    return t->min_tf = low;
+}
+
+/* The first posting >= target with a frequency of min_tf or more, or
+ * after `last`: by the block's frequencies alone when any is too low. */
+static uint32_t next_frequent(term_matcher *t, uint32_t target, uint32_t last, uint32_t min_tf)
+{
+    if (min_tf <= 1)
+        return term_next_geq(&t->base, target);
+    return t->base.doc = postings_next_frequent(&t->cursor, target, last, min_tf);
+}
+
+/* matcher_ops.approximate_above: a disjunction's pruned pass over a key
+ * that only its weaker partners can add to before `last` (a common word's
+ * body key between its few title matches), where the disjunction would
+ * otherwise score every posting.  A block whose bound cannot exceed
+ * `threshold` is passed over through the skip table, undecoded; in the
+ * others a document whose frequency is too low at the block's shortest
+ * length (least_winning_tf) without its length being read, and the rest
+ * by their own scores.  The key stands on the document returned, as
+ * next_geq leaves it. */
+static uint32_t term_approximate_above(matcher *m, uint32_t target, double threshold,
+                                       uint32_t last)
+{
+    term_matcher *t = (term_matcher *)m;
+    for (;;) {
+        /* a threshold of 0 or less passes nothing over in practice (the
+         * schemes' scores of a match are positive) and costs the bounds */
+        if (!t->scored || target > last || threshold <= 0.0)
+            return term_next_geq(m, target);
+        if (target < t->bound_from || target > t->bound_last) {
+            postings_block_bound bound;
+            if (postings_block_bound_at(&t->cursor, target, &bound) != 0)
+                return term_next_geq(m, target);
+            t->bound_from = target;
+            t->bound_last = bound.last_doc;
+            t->block_max_tf = bound.max_tf;
+            t->block_min_length = bound.min_length;
+            t->block_best = weight_score(&t->scorer, bound.max_tf, bound.min_length);
+        }
+        uint32_t block_end = t->bound_last < last ? t->bound_last : last;
+        if (matcher_cannot_exceed(t->block_best, threshold)) {
+            target = block_end + 1; /* last < MATCHER_END: no overflow */
+            continue;
+        }
+        uint32_t min_tf = least_winning_tf(t, threshold);
+        uint32_t doc = next_frequent(t, target, block_end, min_tf);
+        for (; doc <= block_end; doc = next_frequent(t, doc + 1, block_end, min_tf)) {
+            if (!matcher_cannot_exceed(term_score(m), threshold))
+                return doc;
+        }
+        if (doc > last)
+            return doc;
+        target = doc;
+    }
+}
+
 /* Counting: document numbers only (no score, no field length). */
 static void term_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
 {
@@ -134,6 +220,7 @@ static const matcher_ops term_ops = {
     .block_bound = term_block_bound,
     .open_positions = term_open_positions,
     .fill_window = term_fill_window,
+    .approximate_above = term_approximate_above,
 };
 
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
@@ -145,6 +232,8 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
     t->base.ops = &term_ops;
     t->base.cost = term->df;
     t->base.doc = 0;
+    t->bound_from = 1; /* no block bound read yet */
+    t->min_tf_block_last = MATCHER_END;
     /* A scoring cursor decodes each block's frequencies with its numbers;
      * an unscored one (a count's) only when positions ask for them. */
     if (scores)

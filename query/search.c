@@ -541,8 +541,9 @@ static uint64_t count_matches(matcher *m, const deletions *deleted, uint32_t doc
  * document until ten title matches have been met.  Scoring first the few
  * documents of a disjunction's strongest short child (matcher_ops.
  * seed_next_geq), on a second matcher of the same plan, gives at once a
- * threshold the k-th best of them reaches: k documents score at least
- * that, so nothing below it can enter the top k, and a document that
+ * threshold the k-th best of them reaches (or a part of each score that
+ * is at most the score: op-or.c, or_seed_score): k documents score at
+ * least that, so nothing below it can enter the top k, and a document that
  * equals it is still not skipped (matcher_cannot_exceed).  Worth a second
  * plan only for a matcher of many postings. */
 #define SEED_MIN_POSTINGS 256

@@ -267,6 +267,14 @@ static void open_round_trip(fixture *f)
     cr_assert_eq(segment_open(f->path, &f->seg, &err), 0, "%s", err.message);
 }
 
+/* The round trip's term k, found in the segment (its entry in *term). */
+static const term_data *round_trip_term(const fixture *f, size_t k, segment_term *term)
+{
+    const term_data *t = &f->data.terms[k];
+    cr_assert_eq(segment_lookup(f->seg, t->key, t->key_length, term, NULL), 1);
+    return t;
+}
+
 static void close_fixture(fixture *f)
 {
     segment_close(f->seg);
@@ -480,6 +488,54 @@ Test(format, positions_after_jumps, .timeout = 60)
     close_fixture(&f);
 }
 
+/* postings_next_frequent against a linear scan: the first posting at or
+ * after the target whose frequency reaches min_tf or that lies after
+ * `last`, with ascending targets on one cursor, `last` inside a block, at
+ * its end and beyond it, on a scoring cursor (frequencies decoded with
+ * the numbers, read from the block's arrays) and a plain one. */
+Test(format, next_frequent_matches_linear_reference, .timeout = 60)
+{
+    fixture f;
+    open_round_trip(&f);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, 11);
+    size_t passed_over = 0;
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        segment_term term;
+        const term_data *t = round_trip_term(&f, k, &term);
+        for (int round = 0; round < 4; round++) {
+            postings_cursor c;
+            if (round % 2)
+                postings_open_scoring(&c, f.seg, &term);
+            else
+                postings_open(&c, f.seg, &term);
+            uint32_t min_tf = 1 + (uint32_t)testlib_rng_below(&rng, 4);
+            uint64_t target = 0;
+            uint32_t expected = 0;
+            while (target < UINT32_MAX) {
+                uint32_t last = (uint32_t)(target + testlib_rng_below(&rng, round < 2 ? 300 : 5000));
+                while (expected < t->df && t->docs[expected] < target)
+                    expected++;
+                uint32_t from = expected;
+                while (expected < t->df && t->docs[expected] <= last && t->tfs[expected] < min_tf)
+                    expected++;
+                passed_over += expected - from;
+                uint32_t got = postings_next_frequent(&c, (uint32_t)target, last, min_tf);
+                cr_assert_eq(got, expected < t->df ? t->docs[expected] : POSTINGS_END,
+                             "key %.*s next_frequent(%llu, %u, tf %u)", (int)t->key_length,
+                             t->key, (unsigned long long)target, last, min_tf);
+                if (got == POSTINGS_END)
+                    break;
+                cr_assert_eq(postings_tf(&c), t->tfs[expected]);
+                target = (uint64_t)got + 1 + testlib_rng_below(&rng, 3);
+            }
+        }
+        cr_assert_eq(segment_damage(f.seg, NULL), 0);
+    }
+    cr_expect_gt(passed_over, 1000, "postings passed over: %zu", passed_over);
+    close_fixture(&f);
+}
+
 Test(format, next_geq_matches_linear_reference, .timeout = 60)
 {
     fixture f;
@@ -489,9 +545,8 @@ Test(format, next_geq_matches_linear_reference, .timeout = 60)
     uint32_t *buffer = malloc(100000 * sizeof *buffer);
     cr_assert_not_null(buffer);
     for (size_t k = 0; k < f.data.term_count; k++) {
-        const term_data *t = &f.data.terms[k];
         segment_term term;
-        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, NULL), 1);
+        const term_data *t = round_trip_term(&f, k, &term);
         /* targets: boundaries of every block, random, past the end */
         uint32_t targets[2048];
         size_t n = 0;
@@ -574,9 +629,8 @@ Test(format, fill_window_marks_exactly_the_postings_in_it, .timeout = 60)
     enum { MOST = 8192 };
     uint64_t window[MOST / 64];
     for (size_t k = 0; k < f.data.term_count; k++) {
-        const term_data *t = &f.data.terms[k];
         segment_term term;
-        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, NULL), 1);
+        const term_data *t = round_trip_term(&f, k, &term);
         for (int round = 0; round < 3; round++) {
             postings_cursor c;
             postings_open(&c, f.seg, &term);

@@ -68,19 +68,32 @@ static void build_index(fixture *f, const char *input, cops_build_summary *summa
                  err.message);
 }
 
-static void build_corpus(fixture *f, const named_text *texts, size_t count)
+/* A new temporary folder in f->dir and its empty input folder, whose
+ * path goes to `input` (512 bytes). */
+static void make_input_dir(fixture *f, char input[512])
 {
     f->dir = testlib_tempdir("search");
-    char input[512];
-    snprintf(input, sizeof input, "%s/input", f->dir);
+    snprintf(input, 512, "%s/input", f->dir);
     cr_assert_eq(mkdir(input, 0755), 0);
+}
+
+/* The index of `input` built (build_index) and opened in f->index. */
+static void build_and_open(fixture *f, const char *input, cops_build_summary *summary)
+{
+    build_index(f, input, summary);
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(f->index_dir, &f->index, &err), 0, "%s", err.message);
+}
+
+static void build_corpus(fixture *f, const named_text *texts, size_t count)
+{
+    char input[512];
+    make_input_dir(f, input);
     for (size_t i = 0; i < count; i++)
         free(testlib_write_file(input, texts[i].name, texts[i].text, strlen(texts[i].text)));
     cops_build_summary summary;
-    build_index(f, input, &summary);
+    build_and_open(f, input, &summary);
     cr_assert_eq(summary.documents, count);
-    cops_error err = {0};
-    cr_assert_eq(cops_index_open(f->index_dir, &f->index, &err), 0, "%s", err.message);
 }
 
 static void free_fixture(fixture *f)
@@ -378,10 +391,8 @@ Test(search, pruned_top_hits_score_and_tie_as_exhaustive)
 Test(search, pruned_ties_in_a_reordered_segment_go_by_insertion, .timeout = 60)
 {
     fixture f;
-    f.dir = testlib_tempdir("search");
     char input[512];
-    snprintf(input, sizeof input, "%s/input", f.dir);
-    cr_assert_eq(mkdir(input, 0755), 0);
+    make_input_dir(&f, input);
     static const char *const words[2][4] = {{"pa", "pb", "pc", "pd"}, {"qa", "qb", "qc", "qd"}};
     uint32_t state = 7;
     for (unsigned i = 0; i < 260; i++) {
@@ -453,10 +464,8 @@ Test(search, pruned_ties_in_a_reordered_segment_go_by_insertion, .timeout = 60)
 Test(search, seeded_threshold_keeps_the_exhaustive_top_hits, .timeout = 60)
 {
     fixture f;
-    f.dir = testlib_tempdir("search");
     char input[512];
-    snprintf(input, sizeof input, "%s/input", f.dir);
-    cr_assert_eq(mkdir(input, 0755), 0);
+    make_input_dir(&f, input);
     static const char *const filler[] = {"pa", "pb", "pc", "pd", "pe", "v"};
     uint32_t state = 11;
     for (unsigned i = 0; i < 1200; i++) {
@@ -475,9 +484,8 @@ Test(search, seeded_threshold_keeps_the_exhaustive_top_hits, .timeout = 60)
         free(testlib_write_file(input, name, text, strlen(text)));
     }
     cops_build_summary summary;
-    build_index(&f, input, &summary);
+    build_and_open(&f, input, &summary);
     cops_error err = {0};
-    cr_assert_eq(cops_index_open(f.index_dir, &f.index, &err), 0, "%s", err.message);
     static const char *const queries[] = {"w", "w OR v"};
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
         cops_search_options options;
@@ -501,6 +509,81 @@ Test(search, seeded_threshold_keeps_the_exhaustive_top_hits, .timeout = 60)
                      queries[q], (unsigned long long)cops_results_total(top));
         cops_results_free(top);
     }
+    free_fixture(&f);
+}
+
+/* A word in the title of fewer documents than the top k: the seeded
+ * threshold has too few of them, the body key stays essential (its best
+ * documents come close to its bound) and used to be scored document by
+ * document, all 1,500 here.  Now the disjunction passes it over where no
+ * title match stands (term_approximate_above): whole blocks whose bound
+ * cannot beat the threshold, and single documents that cannot in the
+ * others.  The body's best documents are 30 twins at its start (tf 5 in
+ * 6 words), every 97th document has tf 5 in a long body (its block's
+ * bound beats the threshold, its score does not), a late twin ties the
+ * first 30 (and ranks after them, by insertion), and three late documents
+ * hold the word in their titles.
+ * Every pruned top k from 1 to 40 must be the exhaustive one, to the bit,
+ * in every weighting scheme; the pruned top 10's lower-bound total shows
+ * the body was passed over (without it: 1,500). */
+Test(search, few_title_matches_pass_over_the_body, .timeout = 120)
+{
+    fixture f;
+    char input[512];
+    make_input_dir(&f, input);
+    static const char *const filler[] = {"pa", "pb", "pc", "pd", "pe"};
+    uint32_t state = 5;
+    for (unsigned i = 0; i < 1500; i++) {
+        char name[32], text[1024];
+        snprintf(name, sizeof name, "d%04u.txt", i);
+        int twin = i < 30 || i == 1100;
+        unsigned tf = twin || i % 97 == 50 ? 5 : 1;
+        unsigned words = twin ? 1 : i % 97 == 50 ? 120 : 8 + (i % 13);
+        snprintf(text, sizeof text, "%s\n", i >= 1497 ? "w title" : "t");
+        for (unsigned k = 0; k < tf; k++)
+            strcat(text, "w ");
+        for (unsigned k = 0; k < words; k++) {
+            state = state * 1103515245u + 12345u;
+            strcat(text, filler[(state >> 16) % 5]);
+            strcat(text, " ");
+        }
+        strcat(text, "\n");
+        free(testlib_write_file(input, name, text, strlen(text)));
+    }
+    cops_build_summary summary;
+    build_and_open(&f, input, &summary);
+    cops_error err = {0};
+    size_t compared = 0;
+    for (int weight = COPS_WEIGHT_BM25; weight <= COPS_WEIGHT_LM; weight++) {
+        cops_search_options options;
+        cops_search_options_init(&options);
+        options.snippets = 0;
+        options.weight = (cops_weight)weight;
+        options.limit = 40;
+        cops_results *all = NULL;
+        cr_assert_eq(cops_search(f.index, "w", &options, &all, &err), 0, "%s", err.message);
+        cr_assert_eq(cops_results_total(all), 1500);
+        compared += expect_pruned_as_exhaustive(f.index, "w", options, all, 40);
+        if (weight == COPS_WEIGHT_BM25) {
+            /* not vacuous: the title matches, then the twins in insertion
+             * order, the late twin after them */
+            for (size_t i = 0; i < 3; i++)
+                cr_expect_geq(cops_results_hit(all, i)->doc, 1497, "rank %zu", i + 1);
+            for (size_t i = 3; i < 33; i++)
+                cr_expect_eq(cops_results_hit(all, i)->doc, i - 3, "rank %zu", i + 1);
+            cr_expect_eq(cops_results_hit(all, 33)->doc, 1100);
+            cr_expect_eq(cops_results_hit(all, 32)->score, cops_results_hit(all, 33)->score);
+        }
+        cops_results_free(all);
+        options.limit = 10;
+        options.exact_total = 0;
+        cops_results *top = NULL;
+        cr_assert_eq(cops_search(f.index, "w", &options, &top, &err), 0, "%s", err.message);
+        cr_expect_lt(cops_results_total(top), 200, "scheme %d: the pruned search visited %llu",
+                     weight, (unsigned long long)cops_results_total(top));
+        cops_results_free(top);
+    }
+    cr_assert_eq(compared, 5 * 40 * 41 / 2);
     free_fixture(&f);
 }
 
