@@ -371,22 +371,33 @@ static inline int postings_position_advance(postings_position_reader *reader, ui
         uint64_t position = reader->position;
         uint32_t remaining = reader->remaining;
         /* four values at a time while all four stay below the target (a
-         * common word's positions are mostly stepped over) */
-        while (remaining > 4 && end - value > 4) {
-            uint64_t fourth = position + 4 + (uint64_t)value[0] + value[1] + value[2] + value[3];
-            if (fourth >= target || fourth > UINT32_MAX)
-                break;
-            position = fourth;
-            value += 4;
-            remaining -= 4;
+         * common word's positions are mostly stepped over), unless the
+         * next value reaches it already (two common words alternating) */
+        if (remaining > 4 && end - value > 4 && position + 1 + value[0] < target) {
+            while (remaining > 4 && end - value > 4) {
+                uint64_t fourth = position + 4 + (uint64_t)value[0] + value[1] + value[2]
+                                + value[3];
+                if (fourth >= target || fourth > UINT32_MAX)
+                    break;
+                position = fourth;
+                value += 4;
+                remaining -= 4;
+            }
         }
         while (remaining > 0 && value < end) {
             uint64_t next = position + 1 + *value;
-            if (next >= target || next > UINT32_MAX)
-                break; /* found, or damage: postings_position_read decides */
+            if (next > UINT32_MAX)
+                break; /* damage: postings_position_read reports it */
             position = next;
             value++;
             remaining--;
+            if (next >= target) {
+                reader->value = value;
+                reader->position = position;
+                reader->remaining = remaining;
+                *out = (uint32_t)next;
+                return 1;
+            }
         }
         reader->value = value;
         reader->position = position;

@@ -248,12 +248,48 @@ static int streamed_exact_phrase(positional_matcher *p, int first_only)
     }
 }
 
+/* streamed_exact_phrase(p, 1) for a phrase of two words, the commonest
+ * case: the same leapfrog with the two streams in locals.  When two common
+ * words alternate every position or two, the general loop's bookkeeping
+ * (which word is asked next, which is open) costs more than reading the
+ * positions. */
+static int streamed_two_word_phrase(positional_matcher *p)
+{
+    size_t rare = p->rarity[0], other = p->rarity[1];
+    uint64_t rare_offset = p->offsets[rare], other_offset = p->offsets[other];
+    postings_position_reader *rare_reader = &p->readers[rare], *other_reader = &p->readers[other];
+    uint32_t rare_at, other_at;
+    int rc = p->children[rare]->ops->open_positions(p->children[rare], rare_reader);
+    if (rc == 0)
+        rc = postings_position_advance(rare_reader, rare_offset, &rare_at);
+    if (rc <= 0)
+        return rc;
+    rc = p->children[other]->ops->open_positions(p->children[other], other_reader);
+    if (rc != 0)
+        return rc;
+    rc = postings_position_advance(other_reader, rare_at - rare_offset + other_offset, &other_at);
+    for (;;) {
+        if (rc <= 0)
+            return rc;
+        uint64_t target = rare_at - rare_offset + other_offset;
+        if (other_at < target) { /* never on the first pass */
+            rc = postings_position_advance(other_reader, target, &other_at);
+            if (rc <= 0)
+                return rc;
+        }
+        if (other_at == target)
+            return 1;
+        /* the other word overshot: a later start, past the rare word's */
+        rc = postings_position_advance(rare_reader, other_at - other_offset + rare_offset, &rare_at);
+    }
+}
+
 static int verify(positional_matcher *p)
 {
     p->matches.count = 0;
     p->matches_complete = 0;
     if (p->streamed) {
-        int rc = streamed_exact_phrase(p, 1);
+        int rc = p->count == 2 ? streamed_two_word_phrase(p) : streamed_exact_phrase(p, 1);
         if (rc < 0)
             p->failed = 1;
         return rc > 0;
