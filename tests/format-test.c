@@ -836,6 +836,71 @@ Test(format, repeated_position_is_kept_once)
     testlib_remove_tree(dir);
 }
 
+/* Prefix reads of stored texts (segment_read_document_prefix): a block
+ * of one 20,000-byte document, then a block of five short ones.  A prefix of less than half of the first
+ * document's block is streamed (segment_document_inflated_whole says 0),
+ * a longer one and any prefix of another document come from the whole
+ * block; every read gives the same bytes as the whole text, and the
+ * identifier, title and lengths. */
+Test(format, document_prefixes_streamed_or_whole)
+{
+    char *dir = testlib_tempdir("prefix");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    cops_error err = {0};
+    enum { LONG = 20000, DOCUMENTS = 6 };
+    static char texts[DOCUMENTS][LONG + 1];
+    size_t lengths[DOCUMENTS];
+    segment_writer *w = NULL;
+    cr_assert_eq(segment_writer_open(path, &w, &err), 0, "%s", err.message);
+    for (uint32_t d = 0; d < DOCUMENTS; d++) {
+        lengths[d] = d == 0 ? LONG : 700 + 100 * d;
+        for (size_t i = 0; i < lengths[d]; i++)
+            texts[d][i] = (char)('a' + (i * 7 + d + i / 13) % 26);
+        char id[16];
+        snprintf(id, sizeof id, "doc%u", d);
+        cr_assert_eq(segment_writer_add_document(w, id, "title", 0, texts[d], lengths[d], 1, 1,
+                                                 &err), 0, "%s", err.message);
+    }
+    segment_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.documents = DOCUMENTS;
+    snprintf(meta.language, sizeof meta.language, "none");
+    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+    segment *seg;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    /* the writer closes a block past 4 KiB: the long document is alone
+     * in its block, the short ones share the next, 5,000 bytes */
+    cr_expect_eq(segment_document_inflated_whole(seg, 0, 4096), 0);
+    /* the block: the text's 3-byte length, then the text */
+    cr_expect_eq(segment_document_inflated_whole(seg, 0, LONG / 2 + 2), 1);
+    cr_expect_eq(segment_document_inflated_whole(seg, 1, 10), 0);
+    cr_expect_eq(segment_document_inflated_whole(seg, 1, 3000), 1);
+    cr_expect_eq(segment_document_inflated_whole(seg, 2, 10), 1, "not the block's first");
+    static const size_t prefixes[] = {1, 100, 4096, 9999, 10000, LONG - 1, LONG, LONG + 5,
+                                      SIZE_MAX};
+    for (uint32_t d = 0; d < DOCUMENTS; d++)
+        for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
+            segment_document stored;
+            cr_assert_eq(segment_read_document_prefix(seg, d, prefixes[p], &stored, &err), 0,
+                         "%s", err.message);
+            size_t want = prefixes[p] < lengths[d] ? prefixes[p] : lengths[d];
+            char id[16];
+            snprintf(id, sizeof id, "doc%u", d);
+            cr_expect_str_eq(stored.id, id);
+            cr_expect_str_eq(stored.title, "title");
+            cr_assert_eq(stored.text_length, want, "document %u, prefix %zu", d, prefixes[p]);
+            cr_expect_eq(stored.stored_length, lengths[d]);
+            cr_expect_eq(memcmp(stored.text, texts[d], want), 0, "document %u, prefix %zu", d,
+                         prefixes[p]);
+            cr_expect_eq(stored.text[want], 0);
+            segment_document_free(&stored);
+        }
+    cr_expect_eq(segment_damage(seg, NULL), 0);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
 /* ========================================================== corruption */
 
 static const term_spec small_terms[] = {

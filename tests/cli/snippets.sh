@@ -42,9 +42,9 @@ filler()
     printf '\n'
 } >corpus/deep.txt
 
-# mid.txt: the only match 10 KB in: past the first read of the text, in a
-# block that is inflated whole (the longer prefix is served from the text
-# read once).
+# mid.txt: the only match 10 KB in: past the first read of the text
+# (streamed: the block's first document, under half of it), read again
+# from the block inflated whole.
 {
     filler 1500 mid
     printf 'quagmirecrossing here. '
