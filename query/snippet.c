@@ -412,10 +412,13 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
             size_t before = s->match_count;
             s->offset = at;
             /* collect_match compares a word's stem only with terms
-             * beginning with one of plan->stem_first */
+             * beginning with one of plan->stem_first, and any other
+             * word only with the exact words (=word): without them, it
+             * needs no other word */
+            int only = s->kinds[SNIPPET_EXACT].count == 0 ? ANALYZE_STEMMED_ONLY : 0;
             int rc = s->stem_some
                          ? analyzer_run_stemming(text_analyzer, text + at, end - at,
-                                                 s->next_position, s->plan->stem_first,
+                                                 s->next_position, s->plan->stem_first, only,
                                                  collect_match, s, &s->next_position)
                          : analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
                                         collect_match, s, NULL, &s->next_position);
