@@ -126,6 +126,8 @@ typedef struct analyzer_pass {
     size_t length;
     int stem;
     const unsigned char *stem_first; /* NULL, or which first bytes to stem */
+    int stemmed_only;        /* ANALYZE_STEMMED_ONLY: ASCII words stem_first does not mark
+                              * take their positions only */
     int (*emit)(void *context, const analyzer_token *token);
     void *context;
     uint32_t position;
@@ -627,6 +629,14 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     size_t term_length = 0;
     int cut = 0;
 
+    if (pass->stemmed_only && !(word_flags & WORD_NON_ASCII)
+        && !pass->stem_first[word[0] >= 'A' && word[0] <= 'Z' ? word[0] + ('a' - 'A') : word[0]]) {
+        /* its term would begin with that byte (analyzer_fold_ascii) */
+        pass->long_tokens += length > ANALYZER_MAX_TERM_BYTES;
+        pass->position++;
+        pass->tokens++;
+        return 0;
+    }
     if (word_flags & WORD_NON_ASCII) {
         int status = analyzer_normalize(self, word, length, &term_length, &cut);
         if (status != 0)
@@ -790,6 +800,7 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
         .length = length,
         .stem = worker->stemmer != NULL && !(flags & ANALYZE_NO_STEM),
         .stem_first = stem_first,
+        .stemmed_only = stem_first != NULL && (flags & ANALYZE_STEMMED_ONLY),
         .emit = emit,
         .context = context,
         .position = first_position,
@@ -858,11 +869,11 @@ int analyzer_run(analyzer *self, const char *text, size_t length, uint32_t first
 
 int analyzer_run_stemming(analyzer *self, const char *text, size_t length,
                           uint32_t first_position, const unsigned char stem_first[256],
-                          int (*emit)(void *context, const analyzer_token *token),
+                          int flags, int (*emit)(void *context, const analyzer_token *token),
                           void *context, uint32_t *next_position)
 {
-    return analyzer_run_pass(self, text, length, first_position, 0, stem_first, emit, context,
-                             NULL, next_position);
+    return analyzer_run_pass(self, text, length, first_position, flags & ANALYZE_STEMMED_ONLY,
+                             stem_first, emit, context, NULL, next_position);
 }
 
 int analyzer_stem_keeps_first_byte(const analyzer *self)

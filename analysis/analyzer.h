@@ -91,9 +91,13 @@ typedef struct analyzer_counts {
     uint64_t long_tokens;       /* terms cut to ANALYZER_MAX_TERM_BYTES */
 } analyzer_counts;
 
-/* Flags for analyzer_run. */
+/* Flags for analyzer_run (and analyzer_run_stemming). */
 enum {
-    ANALYZE_NO_STEM = 1 /* normalise but do not stem (prefix queries) */
+    ANALYZE_NO_STEM = 1,     /* normalise but do not stem (prefix queries) */
+    ANALYZE_STEMMED_ONLY = 2 /* analyzer_run_stemming: emit only the words whose first byte
+                              * stem_first marks; a word of ASCII bytes whose first byte
+                              * (lower-cased) it does not mark takes its position, and
+                              * its count in analyzer_counts, but is not emitted */
 };
 
 /* Initialise counts to zero (first_invalid_offset = SIZE_MAX). */
@@ -110,17 +114,20 @@ int analyzer_run(analyzer *analyzer, const char *text, size_t length, uint32_t f
                  int flags, int (*emit)(void *context, const analyzer_token *token),
                  void *context, analyzer_counts *counts, uint32_t *next_position);
 
-/* analyzer_run with flags 0 and no counts, but a word is stemmed only
- * when stem_first[its first byte] is non-zero (the byte of its
- * normalised form, before stemming); the other words are emitted as
- * their normalised form (term == form).  Where
+/* analyzer_run with no counts, but a word is stemmed only when
+ * stem_first[its first byte] is non-zero (the byte of its normalised
+ * form, before stemming); the other words are emitted as their
+ * normalised form (term == form), or with ANALYZE_STEMMED_ONLY (the one
+ * flag taken) not at all where they are ASCII.  Where
  * analyzer_stem_keeps_first_byte is 1, a caller that only looks for
  * given terms (snippets) marks their first bytes and finds exactly what
  * analyzer_run would find, without stemming the other words: stemming
- * is most of the cost of analysing a text. */
+ * is most of the cost of analysing a text; and a caller that looks for
+ * no word as written (snippets without =word) needs no other word: on
+ * wiki-dev nine words of ten, a term and a call each. */
 int analyzer_run_stemming(analyzer *analyzer, const char *text, size_t length,
                           uint32_t first_position, const unsigned char stem_first[256],
-                          int (*emit)(void *context, const analyzer_token *token),
+                          int flags, int (*emit)(void *context, const analyzer_token *token),
                           void *context, uint32_t *next_position);
 
 /* 1 when every stem this analyzer makes is empty or begins with the same

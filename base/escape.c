@@ -59,13 +59,24 @@ static void write_hex_bytes(FILE *out, const uint8_t *bytes, size_t length)
         fprintf(out, "\\x%02x", bytes[i]);
 }
 
+/* 1 when the printable ASCII byte c is one of `stops` (a loop, not
+ * strchr: a call per byte of every snippet was a fiftieth of a fresh
+ * query's instructions, and `stops` is empty or one byte). */
+static int is_stop(const char *stops, uint8_t c)
+{
+    for (; *stops; stops++)
+        if ((uint8_t)*stops == c)
+            return 1;
+    return 0;
+}
+
 /* The end of the run of plain units from `at`, which print as they are;
  * the ASCII bytes in `stops` end it too. */
 static size_t plain_run_end(const uint8_t *bytes, size_t length, size_t at, const char *stops)
 {
     while (at < length) {
         if (bytes[at] < 0x80) {
-            if (bytes[at] < 0x20 || bytes[at] == 0x7F || strchr(stops, bytes[at]))
+            if (bytes[at] < 0x20 || bytes[at] == 0x7F || is_stop(stops, bytes[at]))
                 return at;
             at++;
             continue;

@@ -171,18 +171,19 @@ typedef struct segment_document {
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err);
 /* The same with at most `max_text` bytes of the text (cut anywhere, even
  * inside a character).  A block of at most 64 KiB (every block but those
- * ending with a big document) is inflated whole, in one call; a bigger one
- * only as far as needed, so the memory and time are bounded by 64 KiB,
- * `max_text` and the block's 16 KiB of other documents.  The block's CRC
- * is still checked (over the compressed bytes, which are mapped, not
- * copied). */
+ * ending with a big document) is inflated whole, in one call, but for a
+ * prefix of less than half of it that begins it (of the block's first
+ * document); those, and a bigger block, only as far as needed, so the
+ * memory and time are bounded by 64 KiB, `max_text` and the block's
+ * 16 KiB of other documents.  The block's CRC is still checked (over the
+ * compressed bytes, which are mapped, not copied). */
 int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                                  segment_document *out, cops_error *err);
-/* 1 when any read of `doc`'s text inflates its whole block (one of at
- * most 64 KiB), so reading all of the text costs a copy more than reading
- * a prefix, not another inflation; 0 otherwise, and when the block is
- * damaged (a read says how). */
-int segment_document_inflated_whole(segment *seg, uint32_t doc);
+/* 1 when a read of `max_text` bytes of `doc`'s text inflates its whole
+ * block (above), so reading all of the text costs a copy more, not
+ * another inflation; 0 otherwise, and when the block is damaged (a read
+ * says how). */
+int segment_document_inflated_whole(segment *seg, uint32_t doc, size_t max_text);
 void segment_document_free(segment_document *document);
 
 /* A dictionary entry: where a key's postings are.  Plain data, valid while

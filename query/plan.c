@@ -210,6 +210,7 @@ typedef struct expansion_scan {
     size_t cap;                  /* a prefix's scan stops at this many (prefix_scan_cap) */
     int stopped;                 /* ... and did */
     int failed;
+    suggest_distance *distance;  /* a fuzzy word's: to its term */
 } expansion_scan;
 
 static int add_candidate(expansion_scan *f, const uint8_t *key, size_t key_length,
@@ -421,7 +422,7 @@ static matcher *keep_expansions(planner *p, const lower_node *node, expansion_sc
  * term per field (lower.h), the two OR-ed. */
 static matcher *plan_prefix(planner *p, const lower_node *node)
 {
-    expansion_scan found = {p, node, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0};
+    expansion_scan found = {p, node, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL};
     found.cap = prefix_scan_cap(node->max_terms);
     surface_terms surface = {node, NULL, 0, 0, found.cap, 0};
     int present;
@@ -450,9 +451,8 @@ static int visit_fuzzy(void *context, const uint8_t *key, size_t key_length,
     expansion_scan *f = context;
     if (f->visits_left-- == 0)
         return 1;
-    size_t distance = suggest_edit_distance((const uint8_t *)f->node->terms[0].text,
-                                            f->term_length, key + f->title,
-                                            key_length - (size_t)f->title);
+    size_t distance = suggest_distance_to(f->distance, key + f->title,
+                                          key_length - (size_t)f->title);
     /* the exact term is looked up on its own, whatever the bucket's bound */
     if (distance == 0 || distance > f->node->distance)
         return 0;
@@ -487,7 +487,10 @@ static int scan_fuzzy_field(expansion_scan *f, int title)
 static matcher *plan_fuzzy(planner *p, const lower_node *node)
 {
     expansion_scan f = {p, node, strlen(node->terms[0].text), 0, 0, NULL, NULL, NULL,
-                        0, 0, 0, 0, 0};
+                        0, 0, 0, 0, 0, NULL};
+    suggest_distance distance;
+    suggest_distance_begin(&distance, (const uint8_t *)node->terms[0].text, f.term_length);
+    f.distance = &distance;
     int rc = 0;
     for (int title = 0; title <= 1 && rc == 0 && !f.failed; title++)
         if (node->field & (title ? LOWER_FIELD_TITLE : LOWER_FIELD_BODY))

@@ -273,11 +273,12 @@ static int add_native_hit(cops_index *index, const snippet_plan *highlights,
         return rc;
     snippet_source source = {0};
     if (results->options.snippets) {
-        /* A block inflated whole for any prefix (most are) is read as far
-         * as a snippet may ever read, once: a snippet that reads more
-         * then costs no second inflation.  The snippet still sees only
-         * the first SNIPPET_FIRST_READ_BYTES before it asks. */
-        size_t first = segment_document_inflated_whole(stored.seg, stored.local)
+        /* A block inflated whole for the first read anyway (most are) is
+         * read as far as a snippet may ever read, once: a snippet that
+         * reads more then costs no second inflation.  The snippet still
+         * sees only the first SNIPPET_FIRST_READ_BYTES before it asks. */
+        size_t first = segment_document_inflated_whole(stored.seg, stored.local,
+                                                       SNIPPET_FIRST_READ_BYTES)
                            ? SNIPPET_TEXT_BYTES : SNIPPET_FIRST_READ_BYTES;
         rc = segment_read_document_prefix(stored.seg, stored.local, first, &stored.document, err);
         if (rc != 0)

@@ -314,6 +314,34 @@ static int is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\t'
 
 static unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
+/* 1 when text[0, length) holds `probe` (probe_length bytes), its
+ * letters matched in either ASCII case.  Only where its first byte is
+ * (memchr, each case in turn) is the rest compared: the byte-by-byte
+ * comparison at every offset of every chunk was a fifth of a default
+ * query's instructions on wiki-dev. */
+static int probe_occurs(const char *text, size_t length, const char *probe, size_t probe_length)
+{
+    if (length < probe_length)
+        return 0;
+    unsigned char first = (unsigned char)probe[0];
+    if (first >= 'A' && first <= 'Z')
+        return 0; /* a folded byte is never upper case */
+    unsigned char forms[2] = {first, first >= 'a' && first <= 'z' ? first - 32 : first};
+    size_t starts = length - probe_length + 1; /* offsets where the probe fits */
+    for (int form = 0; form < (forms[1] != first ? 2 : 1); form++) {
+        const char *at = text, *stop = text + starts;
+        while (at < stop && (at = memchr(at, forms[form], (size_t)(stop - at))) != NULL) {
+            size_t k = 1;
+            while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
+                k++;
+            if (k == probe_length)
+                return 1;
+            at++;
+        }
+    }
+    return 0;
+}
+
 /* 1 when text[0, length) holds, ASCII case-folded, the first letters of a
  * plan term (snippet.h: the cheap filter before analysis). */
 static int chunk_may_match(const snippet_plan *plan, const char *text, size_t length)
@@ -327,13 +355,8 @@ static int chunk_may_match(const snippet_plan *plan, const char *text, size_t le
                && ((term->text[probe] >= 'a' && term->text[probe] <= 'z')
                    || (term->text[probe] >= '0' && term->text[probe] <= '9')))
             probe++;
-        for (size_t at = 0; at + probe <= length; at++) {
-            size_t k = 0;
-            while (k < probe && ascii_lower((unsigned char)text[at + k]) == (unsigned char)term->text[k])
-                k++;
-            if (k == probe)
-                return 1;
-        }
+        if (probe_occurs(text, length, term->text, probe))
+            return 1;
     }
     return 0;
 }
@@ -389,10 +412,13 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
             size_t before = s->match_count;
             s->offset = at;
             /* collect_match compares a word's stem only with terms
-             * beginning with one of plan->stem_first */
+             * beginning with one of plan->stem_first, and any other
+             * word only with the exact words (=word): without them, it
+             * needs no other word */
+            int only = s->kinds[SNIPPET_EXACT].count == 0 ? ANALYZE_STEMMED_ONLY : 0;
             int rc = s->stem_some
                          ? analyzer_run_stemming(text_analyzer, text + at, end - at,
-                                                 s->next_position, s->plan->stem_first,
+                                                 s->next_position, s->plan->stem_first, only,
                                                  collect_match, s, &s->next_position)
                          : analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
                                         collect_match, s, NULL, &s->next_position);

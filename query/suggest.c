@@ -30,53 +30,84 @@ size_t suggest_buckets(const char *term, size_t length, char buckets[2])
  * bucket, and the whole table of two 60-byte words sharing a long prefix
  * (no early stop) made one `w~2` cost a second and a query of a hundred
  * of them minutes.  A cell outside the band reads as MAX_DISTANCE + 1. */
+#define BEYOND (MAX_DISTANCE + 1)
+
+void suggest_distance_begin(suggest_distance *d, const uint8_t *term, size_t term_length)
+{
+    d->term_length = term_length;
+    d->rows_known = 0;
+    d->last_row_beyond = 0;
+    if (term_length > ANALYZER_MAX_TERM_BYTES)
+        return;
+    memcpy(d->term, term, term_length);
+    for (size_t j = 0; j <= term_length + 1; j++)
+        d->rows[0][j] = j <= MAX_DISTANCE && j <= term_length ? (uint8_t)j : BEYOND;
+}
+
+/* Row i (the word's first i bytes, word[0, i) in d->word) from the rows
+ * before it; 1 when every cell of the band is beyond. */
+static int distance_row(suggest_distance *d, size_t i)
+{
+    const uint8_t *term = d->term, *word = d->word;
+    size_t m = d->term_length;
+    const uint8_t *previous = d->rows[i - 1], *before = i > 1 ? d->rows[i - 2] : NULL;
+    uint8_t *current = d->rows[i];
+    size_t low = i > MAX_DISTANCE ? i - MAX_DISTANCE : 1;
+    size_t high = i + MAX_DISTANCE < m ? i + MAX_DISTANCE : m;
+    current[low - 1] = low == 1 && i <= MAX_DISTANCE ? (uint8_t)i : BEYOND;
+    current[high + 1] = BEYOND;
+    unsigned row_least = current[low - 1]; /* column 0 is a cell of the band */
+    for (size_t j = low; j <= high; j++) {
+        unsigned best = previous[j - 1] + (word[i - 1] != term[j - 1]);
+        if (previous[j] + 1u < best)
+            best = previous[j] + 1u;
+        if (current[j - 1] + 1u < best)
+            best = current[j - 1] + 1u;
+        if (i > 1 && j > 1 && word[i - 1] == term[j - 2] && word[i - 2] == term[j - 1]
+            && before[j - 2] + 1u < best)
+            best = before[j - 2] + 1u;
+        current[j] = (uint8_t)(best < BEYOND ? best : BEYOND);
+        if (best < row_least)
+            row_least = best;
+    }
+    return row_least > MAX_DISTANCE;
+}
+
+size_t suggest_distance_to(suggest_distance *d, const uint8_t *word, size_t word_length)
+{
+    size_t m = d->term_length;
+    if (m > ANALYZER_MAX_TERM_BYTES || word_length > ANALYZER_MAX_TERM_BYTES
+        || (m > word_length ? m - word_length : word_length - m) > MAX_DISTANCE)
+        return BEYOND;
+    size_t shared = 0;
+    while (shared < d->rows_known && shared < word_length && d->word[shared] == word[shared])
+        shared++;
+    if (d->last_row_beyond && shared == d->rows_known)
+        return BEYOND; /* it begins with the bytes no alignment comes back from */
+    memcpy(d->word + shared, word + shared, word_length - shared);
+    d->last_row_beyond = 0;
+    for (size_t i = shared + 1; i <= word_length; i++)
+        if (distance_row(d, i)) {
+            d->rows_known = i;
+            d->last_row_beyond = 1;
+            return BEYOND;
+        }
+    d->rows_known = word_length;
+    return d->rows[word_length][m];
+}
+
 size_t suggest_edit_distance(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
 {
-    const size_t beyond = MAX_DISTANCE + 1;
-    if (a_length > ANALYZER_MAX_TERM_BYTES || b_length > ANALYZER_MAX_TERM_BYTES
-        || (a_length > b_length ? a_length - b_length : b_length - a_length) > MAX_DISTANCE)
-        return beyond;
-    size_t rows[3][ANALYZER_MAX_TERM_BYTES + 2];
-    for (size_t r = 0; r < 3; r++)
-        for (size_t j = 0; j <= b_length + 1; j++)
-            rows[r][j] = beyond;
-    size_t *before = rows[0], *previous = rows[1], *current = rows[2];
-    for (size_t j = 0; j <= b_length && j <= MAX_DISTANCE; j++)
-        previous[j] = j;
-    for (size_t i = 1; i <= a_length; i++) {
-        size_t low = i > MAX_DISTANCE ? i - MAX_DISTANCE : 1;
-        size_t high = i + MAX_DISTANCE < b_length ? i + MAX_DISTANCE : b_length;
-        current[low - 1] = low == 1 && i <= MAX_DISTANCE ? i : beyond;
-        current[high + 1] = beyond;
-        size_t row_least = current[low - 1]; /* column 0 is a cell of the band */
-        for (size_t j = low; j <= high; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            size_t best = previous[j - 1] + cost;
-            if (previous[j] + 1 < best)
-                best = previous[j] + 1;
-            if (current[j - 1] + 1 < best)
-                best = current[j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
-                && before[j - 2] + 1 < best)
-                best = before[j - 2] + 1;
-            current[j] = best < beyond ? best : beyond;
-            if (best < row_least)
-                row_least = best;
-        }
-        if (row_least > MAX_DISTANCE)
-            return beyond;
-        size_t *oldest = before;
-        before = previous;
-        previous = current;
-        current = oldest;
-    }
-    return previous[b_length] <= MAX_DISTANCE ? previous[b_length] : beyond;
+    suggest_distance d;
+    suggest_distance_begin(&d, a, a_length);
+    return suggest_distance_to(&d, b, b_length);
 }
 
 typedef struct candidate_search {
     const char *term;
     size_t term_length;
     size_t visits_left;      /* in the bucket being scanned (suggest_bucket_limit) */
+    suggest_distance distance; /* to the term */
     char best[ANALYZER_MAX_TERM_BYTES + 1];
     size_t best_distance;    /* MAX_DISTANCE + 1 while none */
     uint32_t best_df;        /* in the segment scanned (a guide; the chosen one is recounted) */
@@ -90,8 +121,7 @@ static int visit_candidate(void *context, const uint8_t *key, size_t key_length,
         return 1;
     if (key_length == search->term_length && memcmp(key, search->term, key_length) == 0)
         return 0;
-    size_t distance = suggest_edit_distance((const uint8_t *)search->term, search->term_length, key,
-                                    key_length);
+    size_t distance = suggest_distance_to(&search->distance, key, key_length);
     if (distance > MAX_DISTANCE || distance > search->best_distance
         || (distance == search->best_distance && term->df <= search->best_df))
         return 0;
@@ -194,7 +224,9 @@ static int suggest_word(cops_index *index, const query_node *word, suggest_budge
         return (int)df;
     if (df >= SUGGEST_RARE_DF)
         return 0;
-    candidate_search search = {term, strlen(term), 0, "", MAX_DISTANCE + 1, 0};
+    candidate_search search = {.term = term, .term_length = strlen(term),
+                               .best_distance = MAX_DISTANCE + 1};
+    suggest_distance_begin(&search.distance, (const uint8_t *)term, search.term_length);
     int rc = nearest_term(index, &search, budget, err);
     budget->words++;
     /* a word whose scan the budget cut gets nothing: its nearest so far

@@ -273,17 +273,25 @@ Test(analyzer, stemming_can_be_turned_off)
     analyzer_free(plain);
 }
 
-Test(analyzer, only_the_words_of_chosen_first_bytes_are_stemmed)
+/* `text` through analyzer_run_stemming with `flags`, the words of first
+ * byte 'a' chosen, numbered from 5, into *sink; the next position. */
+static uint32_t run_choosing_a(const char *text, int flags, collector *sink)
 {
-    static collector sink;
     analyzer *stemming = make_analyzer("english", 1);
     unsigned char stem_first[256] = {0};
     stem_first['a'] = 1;
-    const char *text = "Armies marched, 7 armies";
-    memset(&sink, 0, sizeof sink);
+    memset(sink, 0, sizeof *sink);
     uint32_t next = 0;
-    cr_assert_eq(analyzer_run_stemming(stemming, text, strlen(text), 5, stem_first, collect, &sink,
-                                       &next), 0);
+    cr_assert_eq(analyzer_run_stemming(stemming, text, strlen(text), 5, stem_first, flags,
+                                       collect, sink, &next), 0);
+    analyzer_free(stemming);
+    return next;
+}
+
+Test(analyzer, only_the_words_of_chosen_first_bytes_are_stemmed)
+{
+    static collector sink;
+    uint32_t next = run_choosing_a("Armies marched, 7 armies", 0, &sink);
     cr_assert_eq(sink.count, 4);
     cr_expect_str_eq(sink.tokens[0].term, "armi");
     cr_expect_str_eq(sink.tokens[1].term, "marched", "m is not chosen: the form is the term");
@@ -291,7 +299,27 @@ Test(analyzer, only_the_words_of_chosen_first_bytes_are_stemmed)
     cr_expect_str_eq(sink.tokens[3].term, "armi");
     cr_expect_eq(sink.tokens[3].position, 8, "positions as analyzer_run numbers them");
     cr_expect_eq(next, 9);
-    analyzer_free(stemming);
+}
+
+/* ANALYZE_STEMMED_ONLY: the ASCII words of unchosen first bytes (in
+ * either case) take their positions but are not emitted; a word with
+ * other bytes is emitted as before (its normalised first byte is known
+ * only once normalised). */
+Test(analyzer, only_the_words_of_chosen_first_bytes_are_emitted)
+{
+    static collector sink;
+    uint32_t next = run_choosing_a("Armies marched, 7 armies \xc3\x89mile Alps",
+                                   ANALYZE_STEMMED_ONLY, &sink);
+    cr_assert_eq(sink.count, 4);
+    cr_expect_str_eq(sink.tokens[0].term, "armi");
+    cr_expect_eq(sink.tokens[0].position, 5);
+    cr_expect_str_eq(sink.tokens[1].term, "armi");
+    cr_expect_eq(sink.tokens[1].position, 8, "marched and 7 took their positions");
+    cr_expect_str_eq(sink.tokens[2].term, "emile", "not ASCII: emitted");
+    cr_expect_eq(sink.tokens[2].position, 9);
+    cr_expect_str_eq(sink.tokens[3].term, "alp");
+    cr_expect_eq(sink.tokens[3].position, 10);
+    cr_expect_eq(next, 11);
 }
 
 /* The words whose stems come nearest to changing their first letters:

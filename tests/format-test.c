@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -927,6 +928,112 @@ Test(format, repeated_position_is_kept_once)
     cr_assert_eq(postings_next(&c), 1);
     cr_assert_eq(postings_positions(&c, positions), 1);
     cr_expect_eq(positions[0], 0);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+/* Stored texts for the prefix reads: a block of one 20,000-byte
+ * document, then a block of five short ones (the writer closes a block
+ * past 4 KiB). */
+enum { PREFIX_LONG = 20000, PREFIX_DOCUMENTS = 6 };
+static char prefix_texts[PREFIX_DOCUMENTS][PREFIX_LONG + 1];
+static size_t prefix_lengths[PREFIX_DOCUMENTS];
+
+static segment *open_prefix_segment(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    cops_error err = {0};
+    segment_writer *w = NULL;
+    cr_assert_eq(segment_writer_open(path, &w, &err), 0, "%s", err.message);
+    for (uint32_t d = 0; d < PREFIX_DOCUMENTS; d++) {
+        prefix_lengths[d] = d == 0 ? PREFIX_LONG : 700 + 100 * d;
+        for (size_t i = 0; i < prefix_lengths[d]; i++)
+            prefix_texts[d][i] = (char)('a' + (i * 7 + d + i / 13) % 26);
+        char id[16];
+        snprintf(id, sizeof id, "doc%u", d);
+        cr_assert_eq(segment_writer_add_document(w, id, "title", 0, prefix_texts[d],
+                                                 prefix_lengths[d], 1, 1, &err), 0, "%s",
+                     err.message);
+    }
+    segment_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.documents = PREFIX_DOCUMENTS;
+    snprintf(meta.language, sizeof meta.language, "none");
+    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+    segment *seg;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    return seg;
+}
+
+/* 1 when document d's read of `max_text` bytes is its identifier, title,
+ * lengths and the written text's first bytes. */
+static int prefix_read_is_right(segment *seg, uint32_t d, size_t max_text)
+{
+    segment_document stored;
+    if (segment_read_document_prefix(seg, d, max_text, &stored, NULL) != 0)
+        return 0;
+    size_t want = max_text < prefix_lengths[d] ? max_text : prefix_lengths[d];
+    char id[16];
+    snprintf(id, sizeof id, "doc%u", d);
+    int right = strcmp(stored.id, id) == 0 && strcmp(stored.title, "title") == 0
+                && stored.text_length == want && stored.stored_length == prefix_lengths[d]
+                && memcmp(stored.text, prefix_texts[d], want) == 0 && stored.text[want] == 0;
+    segment_document_free(&stored);
+    return right;
+}
+
+/* segment_read_document_prefix: a prefix of less than half of the first
+ * document's block is streamed (segment_document_inflated_whole says 0),
+ * a longer one and any prefix of another document come from the whole
+ * block; every read is the written text's beginning. */
+Test(format, document_prefixes_streamed_or_whole)
+{
+    char *dir = testlib_tempdir("prefix");
+    segment *seg = open_prefix_segment(dir);
+    cr_expect_eq(segment_document_inflated_whole(seg, 0, 4096), 0);
+    /* the block: the text's 3-byte length, then the text */
+    cr_expect_eq(segment_document_inflated_whole(seg, 0, PREFIX_LONG / 2 + 2), 1);
+    cr_expect_eq(segment_document_inflated_whole(seg, 1, 10), 0);
+    cr_expect_eq(segment_document_inflated_whole(seg, 1, 3000), 1);
+    cr_expect_eq(segment_document_inflated_whole(seg, 2, 10), 1, "not the block's first");
+    static const size_t prefixes[] = {1, 100, 4096, 9999, 10000, PREFIX_LONG - 1, PREFIX_LONG,
+                                      PREFIX_LONG + 5, SIZE_MAX};
+    for (uint32_t d = 0; d < PREFIX_DOCUMENTS; d++)
+        for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++)
+            cr_expect(prefix_read_is_right(seg, d, prefixes[p]), "document %u, prefix %zu", d,
+                      prefixes[p]);
+    cr_expect_eq(segment_damage(seg, NULL), 0);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+static void *read_prefixes(void *context)
+{
+    segment *seg = context;
+    size_t wrong = 0;
+    for (int round = 0; round < 200; round++)
+        for (uint32_t d = 0; d < PREFIX_DOCUMENTS; d++)
+            wrong += !prefix_read_is_right(seg, d, round % 2 ? SIZE_MAX : 100);
+    return (void *)wrong;
+}
+
+/* Threads reading one segment's texts at once share its kept
+ * decompressor (taken by one, allocated afresh by another meanwhile, one
+ * kept after): every read is right (and the sanitizer builds see no race
+ * or leak). */
+Test(format, document_reads_in_threads, .timeout = 60)
+{
+    char *dir = testlib_tempdir("prefix-threads");
+    segment *seg = open_prefix_segment(dir);
+    pthread_t threads[4];
+    for (int t = 0; t < 4; t++)
+        cr_assert_eq(pthread_create(&threads[t], NULL, read_prefixes, seg), 0);
+    for (int t = 0; t < 4; t++) {
+        void *wrong = NULL;
+        pthread_join(threads[t], &wrong);
+        cr_expect_eq((size_t)wrong, 0, "thread %d: %zu wrong reads", t, (size_t)wrong);
+    }
     segment_close(seg);
     testlib_remove_tree(dir);
 }

@@ -333,6 +333,68 @@ Test(lower, fuzzy_distance_equals_the_whole_table)
     }
 }
 
+static int compare_words(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One term against a bucket's words in byte order (suggest_distance, the
+ * rows of shared first bytes kept, words after a hopeless beginning
+ * settled without rows), then in the order made, which shares less:
+ * every answer is the whole table's.  Words of a three-letter alphabet
+ * near the term, so beginnings are shared, come back within reach after
+ * one that is not (a word extending a hopeless one, then one a byte
+ * shorter), and words of 65 bytes or more are beyond whatever they share. */
+Test(lower, fuzzy_distance_of_sorted_words_equals_the_whole_table)
+{
+    enum { WORDS = 3000 };
+    static char storage[WORDS][ANALYZER_MAX_TERM_BYTES + 8];
+    char *words[WORDS];
+    unsigned seed = 20261204;
+    for (int round = 0; round < 40; round++) {
+        char term[ANALYZER_MAX_TERM_BYTES + 1];
+        seed = seed * 1103515245u + 12345u;
+        size_t m = round == 39 ? ANALYZER_MAX_TERM_BYTES : 1 + (seed >> 16) % 9;
+        for (size_t i = 0; i < m; i++) {
+            seed = seed * 1103515245u + 12345u;
+            term[i] = (char)('a' + (seed >> 16) % 3);
+        }
+        term[m] = '\0';
+        for (int w = 0; w < WORDS; w++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t n = m + (seed >> 8) % 7, length = 0;
+            n = n >= 3 ? n - 3 : 0;
+            if (w % 500 == 0)
+                n = ANALYZER_MAX_TERM_BYTES + 1 + w % 2; /* too long, whatever it shares */
+            for (size_t j = 0; j < n; j++) {
+                seed = seed * 1103515245u + 12345u;
+                /* a long term's words differ from it in a byte of 40 */
+                int kept = (seed >> 16) % (m > 16 ? 40 : 3) != 0;
+                storage[w][length++] = j < m && kept ? term[j] : (char)('a' + (seed >> 20) % 3);
+            }
+            storage[w][length] = '\0';
+            words[w] = storage[w];
+        }
+        for (int order = 0; order < 2; order++) {
+            if (order == 0)
+                qsort(words, WORDS, sizeof *words, compare_words);
+            suggest_distance d;
+            suggest_distance_begin(&d, (const uint8_t *)term, m);
+            size_t near = 0;
+            for (int w = 0; w < WORDS; w++) {
+                size_t n = strlen(words[w]);
+                size_t want = n > ANALYZER_MAX_TERM_BYTES ? SUGGEST_MAX_DISTANCE + 1
+                              : full_distance((const uint8_t *)term, m, (const uint8_t *)words[w], n);
+                size_t got = suggest_distance_to(&d, (const uint8_t *)words[w], n);
+                cr_assert_eq(got, want, "round %d: %s / %s: %zu, want %zu", round, term, words[w],
+                             got, want);
+                near += got <= SUGGEST_MAX_DISTANCE;
+            }
+            cr_assert_gt(near, 0, "round %d: no word within reach (the test lost its point)", round);
+        }
+    }
+}
+
 /* CPU seconds of `rounds` comparisons of two `length`-byte words (8 to
  * 64) alike but for their last 4 bytes. */
 static double distance_seconds(size_t length, int rounds)

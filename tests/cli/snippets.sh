@@ -42,15 +42,24 @@ filler()
     printf '\n'
 } >corpus/deep.txt
 
-# mid.txt: the only match 10 KB in: past the first read of the text, in a
-# block that is inflated whole (the longer prefix is served from the text
-# read once).
+# mid.txt: the only match 10 KB in: past the first read of the text
+# (streamed: the block's first document, under half of it), read again
+# from the block inflated whole.
 {
     filler 1500 mid
     printf 'quagmirecrossing here. '
     filler 300 mid
     printf '\n'
 } >corpus/mid.txt
+
+# caps.txt: the only match written in capitals, 2 KB in: the chunks
+# before it are skipped by the cheap filter, which must fold its case.
+{
+    filler 300 low
+    printf 'The QUILLWORTS grow here. '
+    filler 100 high
+    printf '\n'
+} >corpus/caps.txt
 
 # snippet_of FILE: the first hit's snippet line (after the header, a
 # blank line, the title and the identifier).
@@ -92,6 +101,10 @@ for engine in native xapian; do
     expect_stdout_contains "**quagmirecrossing**" "$engine: a match past the first read is shown"
     check "$engine: with the words before it" test -n "$(snippet_of "$OUT" | grep 'mid1499 ')"
     check "$engine: and after it" test -n "$(snippet_of "$OUT" | grep 'here. mid0 mid1')"
+
+    expect_exit 0 "$engine: a match in capitals" -- cops_query -i $dir quillwort
+    expect_stdout_contains "**QUILLWORTS**" "$engine: the filter folds case"
+    check "$engine: its window, not the text's beginning" test -z "$(snippet_of "$OUT" | grep 'low0 ')"
 
     expect_exit 0 "$engine: NOT is not highlighted" -- cops_query -i $dir 'alpha -zzzz'
     expect_stdout_contains "**alpha**"
