@@ -362,7 +362,7 @@ typedef struct cops_index_stats {
     uint64_t bytes_metadata;    /* identifiers and titles */
     uint64_t bytes_other;
     char language[32];          /* stemmer, or "none" */
-    uint32_t format_version;    /* the oldest segment's (index-format/FORMAT.md, 10) */
+    uint32_t format_version;
 } cops_index_stats;
 
 int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error *err);

@@ -81,7 +81,6 @@ typedef struct checker {
     uint64_t next_record;              /* POSTINGS offset of the next external record */
     uint8_t *raw;                      /* inflated docstore block */
     size_t raw_capacity;
-    uint32_t dict_block_terms;         /* keys per full dictionary block, by version */
     check_figures fig;
 } checker;
 
@@ -199,9 +198,7 @@ static int check_layout(checker *c)
     if (memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return damaged(c, 0, "bad magic: not a cops segment");
     uint32_t version = layout_get_u32(map + 8);
-    c->dict_block_terms = version == SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS
-                              ? LAYOUT_DICT_BLOCK_TERMS_2026120302 : LAYOUT_DICT_BLOCK_TERMS;
-    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS)
+    if (version != SEGMENT_FORMAT_VERSION)
         return error_set(c->err, COPS_EVERSION,
                          "%s: byte 8: index format version %u, this cops reads version %u; "
                          "rebuild the index with cops-index", c->path, version,
@@ -571,20 +568,34 @@ static int block_is_canonical(const uint8_t *block, size_t size, const uint32_t 
 /* A docs-block of `count` postings at *cursor, inside [*cursor, end)
  * (FORMAT.md 3.3), which *cursor is moved past; the first gap continues
  * from `previous` (-1 at the start of a list). */
+/* A docs-block of `count` postings at *cursor (advanced past it).  With
+ * `implied_tf` > 0 (an inline list without its block of tf - 1,
+ * segment_inline_has_tfs) only the gaps are there, and every tf is
+ * implied_tf. */
 static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *end,
                             uint32_t count, int64_t previous, uint32_t *docs, uint32_t *tfs,
-                            const char *what)
+                            uint64_t implied_tf, const char *what)
 {
     const uint8_t *p = *cursor;
     uint32_t gaps[SEGMENT_BLOCK_SIZE];
     size_t used = codec_block_decode(p, end, count, gaps);
-    size_t used_tf = used ? codec_block_decode(p + used, end, count, tfs) : 0;
-    if (used_tf == 0)
+    size_t used_tf = 0;
+    if (used && implied_tf) {
+        if (implied_tf > UINT32_MAX)
+            return damaged(c, at(c, p), "%s: a tf of %llu", what, (unsigned long long)implied_tf);
+        for (uint32_t i = 0; i < count; i++)
+            tfs[i] = (uint32_t)(implied_tf - 1);
+    } else if (used) {
+        used_tf = codec_block_decode(p + used, end, count, tfs);
+        if (used_tf == 0)
+            used = 0;
+    }
+    if (used == 0)
         return damaged(c, at(c, p), "%s does not decode", what);
     *cursor = p + used + used_tf;
     if (!block_is_canonical(p, used, gaps, count))
         return damaged(c, at(c, p), "%s: its gaps are not in the smallest block", what);
-    if (!block_is_canonical(p + used, used_tf, tfs, count))
+    if (!implied_tf && !block_is_canonical(p + used, used_tf, tfs, count))
         return damaged(c, at(c, p) + used, "%s: its tf - 1 are not in the smallest block", what);
     for (uint32_t i = 0; i < count; i++) {
         int64_t doc = previous + 1 + (int64_t)gaps[i];
@@ -691,7 +702,7 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         char what[48];
         snprintf(what, sizeof what, "postings block %u", b);
         const uint8_t *after_docs = data;
-        if (check_docs_block(c, &after_docs, data_end, count, previous, docs, tfs, what) != 0)
+        if (check_docs_block(c, &after_docs, data_end, count, previous, docs, tfs, 0, what) != 0)
             return COPS_ECORRUPT;
         previous = docs[count - 1];
         uint32_t max_tf = 0, min_length = UINT32_MAX;
@@ -812,22 +823,23 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
                        (unsigned long long)df);
     uint64_t cf_sum = 0;
     if (df <= SEGMENT_INLINE_MAX_DF) {
-        uint64_t positions_length;
         uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE];
-        /* the docs-block's size comes from its own head bytes */
+        /* the docs-block's size comes from its own head bytes, and so does
+         * the positions' (cf values) */
+        int has_tfs = segment_inline_has_tfs(df, cf);
+        uint64_t implied_tf = has_tfs ? 0 : df == 1 ? cf : 1;
         size_t gaps_size = codec_block_size(p, end, (size_t)df);
-        size_t tfs_size = gaps_size ? codec_block_size(p + gaps_size, end, (size_t)df) : 0;
-        if (tfs_size == 0)
+        size_t tfs_size = gaps_size && has_tfs ? codec_block_size(p + gaps_size, end, (size_t)df)
+                                               : 0;
+        if (gaps_size == 0 || (has_tfs && tfs_size == 0))
             return damaged(c, at(c, p), "inline postings run past their dictionary block");
         const uint8_t *docs_at = p;
         p += gaps_size + tfs_size;
-        if (take(c, &p, end, (uint64_t)(end - p), &positions_length, "inline positions length")
-            != 0)
-            return COPS_ECORRUPT;
-        if (positions_length > (uint64_t)(end - p))
+        size_t positions_length = codec_stream_size(p, end, cf);
+        if (positions_length == 0)
             return damaged(c, at(c, p), "inline positions run past their dictionary block");
         if (check_docs_block(c, &docs_at, docs_at + gaps_size + tfs_size, (uint32_t)df, -1, docs,
-                             tfs, "inline postings") != 0
+                             tfs, implied_tf, "inline postings") != 0
             || check_positions(c, p, p + positions_length, (uint32_t)df, docs, tfs,
                                "inline positions") != 0)
             return COPS_ECORRUPT;
@@ -910,18 +922,18 @@ static int check_dictionary(checker *c)
         uint32_t count = 0;
         const uint8_t *p = data;
         while (p < end) {
-            if (count == c->dict_block_terms)
+            if (count == LAYOUT_DICT_BLOCK_TERMS)
                 return damaged(c, at(c, p), "dictionary block %u holds more than %u keys", b,
-                               c->dict_block_terms);
+                               LAYOUT_DICT_BLOCK_TERMS);
             if (check_entry(c, &p, end, count == 0 ? first_key : NULL, first_length) != 0)
                 return COPS_ECORRUPT;
             count++;
         }
         if (count == 0)
             return damaged(c, at(c, data), "dictionary block %u is empty", b);
-        if (b + 1 < blocks && count != c->dict_block_terms)
+        if (b + 1 < blocks && count != LAYOUT_DICT_BLOCK_TERMS)
             return damaged(c, at(c, data), "dictionary block %u holds %u keys; only the last "
-                           "block may hold fewer than %u", b, count, c->dict_block_terms);
+                           "block may hold fewer than %u", b, count, LAYOUT_DICT_BLOCK_TERMS);
     }
     c->fig.dictionary_blocks = blocks;
     const section *postings = &c->s[SECTION_POSTINGS];

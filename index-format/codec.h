@@ -157,6 +157,26 @@ static inline size_t codec_block_size(const uint8_t *in, const uint8_t *end, siz
     return codec_patched_block_size(in, end, count);
 }
 
+/* The size in bytes of a stream of `count` values (at least 1) cut into
+ * blocks of CODEC_BLOCK_SIZE, the last one shorter (FORMAT.md 3.3
+ * "block-positions"), at `in`: the blocks' sizes from their heads alone.
+ * Returns 0 when a block is not well formed or the stream does not fit
+ * before `end`.  Reads one head (and exception header) per block. */
+static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, uint64_t count)
+{
+    /* in line, as codec_block_size: a dictionary walk sizes the positions
+     * of every inline list it passes, most of them one short chunk */
+    const uint8_t *p = in;
+    for (; count > CODEC_BLOCK_SIZE; count -= CODEC_BLOCK_SIZE) {
+        size_t size = codec_block_size(p, end, CODEC_BLOCK_SIZE);
+        if (size == 0)
+            return 0;
+        p += size;
+    }
+    size_t last = codec_block_size(p, end, (size_t)count);
+    return last ? (size_t)(p - in) + last : 0;
+}
+
 /* Decode a block of `count` values from `in` into out[0, count) and
  * return its size in bytes (at least 1).  Reads exactly the block's bytes,
  * in[0, size), and nothing at or past `end`.  Returns 0 when [in, end) is

@@ -19,7 +19,6 @@
  * average, about 190 instructions a key (64 before 2026120401: 16 cut a
  * rare-term top 10 on wiki-dev by a sixth for a dictionary 5 % larger). */
 #define LAYOUT_DICT_BLOCK_TERMS 16
-#define LAYOUT_DICT_BLOCK_TERMS_2026120302 64
 /* Raw bytes after which the writer closes a stored-document block.  A
  * snippet inflates its hit's whole block: 4 KiB (16 KiB before 2026-12-03)
  * made a one-shot query with snippets 15-30 % cheaper on wiki-dev for a

@@ -263,8 +263,7 @@ static int read_table_of_contents(segment *seg, cops_error *err)
     if (size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES || memcmp(map, LAYOUT_MAGIC, 8) != 0)
         return error_set(err, COPS_ECORRUPT, "%s: not a cops segment (bad magic)", seg->path);
     uint32_t version = layout_get_u32(map + 8);
-    seg->meta.format_version = version;
-    if (version != SEGMENT_FORMAT_VERSION && version != SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS)
+    if (version != SEGMENT_FORMAT_VERSION)
         return error_set(err, COPS_EVERSION,
                          "%s: index format version %u, this cops reads version %u; "
                          "rebuild the index with cops-index", seg->path, version,
@@ -924,18 +923,20 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     *term = (segment_term){.df = (uint32_t)df, .cf = cf};
     if (df <= SEGMENT_INLINE_MAX_DF) {
         size_t gaps = codec_block_size(p, end, (size_t)df);
-        size_t tfs = gaps ? codec_block_size(p + gaps, end, (size_t)df) : 0;
-        if (tfs == 0)
+        size_t tfs = !gaps || !segment_inline_has_tfs(df, cf)
+                         ? 0
+                         : codec_block_size(p + gaps, end, (size_t)df);
+        if (gaps == 0 || (tfs == 0 && segment_inline_has_tfs(df, cf)))
             goto damaged;
         term->docs = p;
         term->docs_length = gaps + tfs;
         p += gaps + tfs;
-        uint64_t length;
-        TAKE_VARINT(length);
-        if (length > (uint64_t)(end - p))
+        /* the positions' length follows from their heads: cf values */
+        size_t length = codec_stream_size(p, end, cf);
+        if (length == 0)
             goto damaged;
         term->positions = p;
-        term->positions_length = (size_t)length;
+        term->positions_length = length;
         p += length;
     } else {
         uint64_t offset, length, max_tf, min_length;
@@ -1115,6 +1116,20 @@ static size_t decode_frequencies(postings_cursor *c, const uint8_t *p, const uin
     return used;
 }
 
+/* The frequencies of an inline list that has no block of them
+ * (segment_inline_has_tfs): all 1, or its one posting's cf.  Returns the
+ * bytes read, 0, or SIZE_MAX when cf does not fit a tf. */
+static size_t implied_frequencies(postings_cursor *c, uint32_t count, uint64_t cf)
+{
+    uint64_t tf = count == 1 ? cf : 1;
+    if (tf > UINT32_MAX)
+        return SIZE_MAX;
+    for (uint32_t i = 0; i < count; i++)
+        c->tfs[i] = (uint32_t)tf;
+    c->tfs[count] = 0; /* as decode_frequencies */
+    return 0;
+}
+
 static const uint8_t *skip_entry(const postings_cursor *c, uint32_t block)
 {
     return c->skip + (size_t)block * LAYOUT_SKIP_ENTRY_BYTES;
@@ -1240,7 +1255,9 @@ static void open_cursor(postings_cursor *c, segment *seg, const segment_term *te
         const uint8_t *end = term->docs + term->docs_length;
         size_t doc_bytes = decode_doc_numbers(c, term->docs, end, term->df, UINT32_MAX);
         if (doc_bytes == 0
-            || decode_frequencies(c, term->docs + doc_bytes, end, term->df)
+            || (segment_inline_has_tfs(term->df, term->cf)
+                    ? decode_frequencies(c, term->docs + doc_bytes, end, term->df)
+                    : implied_frequencies(c, term->df, term->cf))
                    != term->docs_length - doc_bytes) {
             cursor_fail(c, term->docs, "inline postings do not decode");
             return;

@@ -767,9 +767,10 @@ int segment_writer_extend_posting(segment_writer *w, const uint32_t *positions, 
 }
 
 /* A block of postings (FORMAT.md "docs-block"): the document gaps, then
- * tf - 1, each as a codec block.  Returns the last document. */
+ * tf - 1 (unless `with_tfs` is 0: an inline list whose frequencies follow
+ * from df and cf), each as a codec block.  Returns the last document. */
 static uint32_t append_docs_block(byte_buffer *out, const uint32_t *docs, const uint32_t *tfs,
-                                  uint32_t count, uint32_t previous_doc)
+                                  uint32_t count, uint32_t previous_doc, int with_tfs)
 {
     uint32_t values[SEGMENT_BLOCK_SIZE] = {0}; /* (GCC cannot see count >= 1) */
     for (uint32_t i = 0; i < count; i++) {
@@ -777,6 +778,8 @@ static uint32_t append_docs_block(byte_buffer *out, const uint32_t *docs, const 
         previous_doc = docs[i];
     }
     codec_block_append(out, values, count);
+    if (!with_tfs)
+        return previous_doc;
     for (uint32_t i = 0; i < count; i++)
         values[i] = tfs[i] - 1;
     codec_block_append(out, values, count);
@@ -826,7 +829,7 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
                 min_length = length;
         }
         previous_doc = append_docs_block(&blocks, w->term_docs + first, w->term_tfs + first,
-                                         count, previous_doc);
+                                         count, previous_doc, 1);
         uint32_t position_start = position_start_of(w, b);
         uint32_t position_end = b + 1 < block_count ? position_start_of(w, b + 1)
                                                     : (uint32_t)all_positions;
@@ -960,8 +963,8 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
     buffer_append_varint(entry, w->term_cf);
 
     if (w->term_df <= SEGMENT_INLINE_MAX_DF) {
-        append_docs_block(entry, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX);
-        buffer_append_varint(entry, positions_length(w));
+        append_docs_block(entry, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX,
+                          segment_inline_has_tfs(w->term_df, w->term_cf));
         if (positions_length(w) < LARGE_INLINE_POSITIONS) {
             buffer_append(entry, w->term_positions.data, w->term_positions.length);
         } else {

@@ -28,9 +28,6 @@
 #include "cops.h"
 
 #define SEGMENT_FORMAT_VERSION 2026120401u /* YYYYMMDDNN, see the changelog in FORMAT.md */
-/* The version before, still read: it differs only in dictionary blocks of
- * LAYOUT_DICT_BLOCK_TERMS_2026120302 keys, which the reader walks alike. */
-#define SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS 2026120302u
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
                                    * (after the field byte), in a segment built
@@ -39,6 +36,14 @@
 #define SEGMENT_INLINE_MAX_DF 127        /* shorter lists live inside the dictionary */
 #define SEGMENT_MAX_KEY_BYTES 255
 #define SEGMENT_MAX_DOCUMENT_BYTES (1u << 30) /* stored text of one document */
+
+/* An inline list (FORMAT.md 3.4) has its block of tf - 1 values only when
+ * the frequencies do not follow from df and cf: not when every tf is 1
+ * (cf = df), nor when its one posting holds them all (df = 1, tf = cf). */
+static inline int segment_inline_has_tfs(uint64_t df, uint64_t cf)
+{
+    return df > 1 && cf > df;
+}
 
 /* Collection-wide figures, recorded in the META section. */
 typedef struct segment_meta {
@@ -50,7 +55,6 @@ typedef struct segment_meta {
     char language[32];         /* stemmer algorithm, "none" when not stemming */
     int stem;
     int exact_forms;           /* 1: every word as written is also a key (SEGMENT_EXACT_FORM) */
-    uint32_t format_version;   /* SEGMENT_FORMAT_VERSION or SEGMENT_FORMAT_VERSION_64_KEY_BLOCKS */
 } segment_meta;
 
 /* ============================================================ writer */

@@ -21,7 +21,11 @@
 #include "base/error.h"
 #include "indexer/bp-order.h"
 
-#define BP_DEFAULT_ITERATIONS 20
+/* Rounds per level at most.  On wiki-dev (41,239 documents) 5 rounds
+ * leave a log-gap cost of 75.1 % of the original against 74.3 % after 20,
+ * yet the segment's bytes are the same (52.080 MB without stored text
+ * against 52.083 MB), for 1.7 s of CPU instead of 3.9 s. */
+#define BP_DEFAULT_ITERATIONS 5
 #define BP_DEFAULT_MIN_PART 16
 #define BP_SETTLED_SHARE 100 /* a round moving under 1/100 of a part ends its level */
 
@@ -162,8 +166,9 @@ static void bisect(bisection *b, uint32_t *order, uint32_t count, unsigned depth
         uint32_t pairs = swap_round(b, left, n1, right, n2);
         b->stats.swaps += 2 * (uint64_t)pairs;
         /* Rounds that move under 1 % of the part gain little more (on
-         * wiki-dev the cost is 74.3 % of the original instead of 74.1 %
-         * after all 20 rounds) and would take twice the time. */
+         * wiki-dev, with 20 rounds at most, the cost was 74.3 % of the
+         * original instead of 74.1 % after all 20) and would take twice
+         * the time. */
         if ((uint64_t)pairs * BP_SETTLED_SHARE < count)
             break;
     }

@@ -30,7 +30,7 @@ typedef struct bp_graph {
 
 typedef struct bp_options {
     unsigned max_depth;          /* levels of bisection; 0 = until parts are min_part */
-    unsigned iterations;         /* swap rounds per level, at most; 0 = 20 (a level
+    unsigned iterations;         /* swap rounds per level, at most; 0 = 5 (a level
                                   * also ends at a round moving under 1 % of its items) */
     uint32_t min_part;           /* a part with fewer items is not split; 0 = 16 */
 } bp_options;

@@ -455,11 +455,6 @@ int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error 
              index->analysis.stem ? index->analysis.language : "none");
     /* the oldest segment's (a segment of the version before may be read) */
     stats->format_version = SEGMENT_FORMAT_VERSION;
-    for (size_t i = 0; i < index->segment_count; i++) {
-        uint32_t version = segment_get_meta(index->segments[i])->format_version;
-        if (version < stats->format_version)
-            stats->format_version = version;
-    }
     return 0;
 }
 

@@ -599,6 +599,34 @@ Test(block, every_truncation_is_rejected)
     }
 }
 
+/* A stream of values in blocks of 128 (positions, FORMAT.md 3.3) is
+ * sized from its heads: exactly its bytes, and 0 when cut anywhere. */
+Test(stream, size_is_its_blocks_and_every_truncation_is_rejected)
+{
+    const uint64_t counts[] = {1, 127, 128, 129, 300};
+    uint32_t values[CODEC_BLOCK_SIZE];
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        byte_buffer buffer = BUFFER_INIT;
+        for (uint64_t done = 0; done < counts[c]; done += CODEC_BLOCK_SIZE) {
+            size_t n = counts[c] - done < CODEC_BLOCK_SIZE ? counts[c] - done : CODEC_BLOCK_SIZE;
+            fill_pattern(values, n, (unsigned)(done / CODEC_BLOCK_SIZE * 7 + 3), PATTERN_MAX);
+            values[n / 2] = 3000000000u; /* an exception in every block */
+            codec_block_append(&buffer, values, n);
+        }
+        cr_assert_not(buffer_failed(&buffer));
+        cr_expect_eq(codec_stream_size(buffer.data, buffer.data + buffer.length, counts[c]),
+                     buffer.length, "count %llu", (unsigned long long)counts[c]);
+        for (size_t cut = 0; cut < buffer.length; cut++) {
+            uint8_t *copy = exact_copy(buffer.data, cut);
+            cr_assert_eq(codec_stream_size(copy, copy + cut, counts[c]), 0,
+                         "count %llu cut %zu of %zu", (unsigned long long)counts[c], cut,
+                         buffer.length);
+            free(copy);
+        }
+        buffer_free(&buffer);
+    }
+}
+
 Test(block, invalid_heads_are_rejected)
 {
     uint8_t block[1 + 4 * 255 * CODEC_BLOCK_SIZE / 8];

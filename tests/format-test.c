@@ -21,6 +21,8 @@
 
 #include <criterion/criterion.h>
 
+#include "index-format/check.h"
+#include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/manifest.h"
 #include "index-format/segment.h"
@@ -890,6 +892,23 @@ Test(format, writer_misuse_is_einval)
     testlib_remove_tree(dir);
 }
 
+/* Finish `w` as an unstemmed segment with these META figures; every
+ * document of these tests has a one-word title. */
+static void finish_unstemmed(segment_writer *w, uint64_t documents, uint64_t body_tokens,
+                             uint64_t terms, uint64_t postings)
+{
+    segment_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.documents = documents;
+    meta.body_tokens = body_tokens;
+    meta.title_tokens = documents;
+    meta.terms = terms;
+    meta.postings = postings;
+    snprintf(meta.language, sizeof meta.language, "none");
+    cops_error err = {0};
+    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+}
+
 /* A position given twice for one term (in one call, or across the call
  * that extends a posting) is kept once, and tf counts the distinct ones:
  * the positions stream cannot hold a zero gap (FORMAT.md 3.3). */
@@ -906,13 +925,7 @@ Test(format, repeated_position_is_kept_once)
     cr_assert_eq(segment_writer_extend_posting(w, more, 2, &err), 0, "%s", err.message);
     cr_assert_eq(segment_writer_add_posting(w, 1, other, 2, &err), 0, "%s", err.message);
     cr_assert_eq(segment_writer_end_term(w, &err), 0);
-    segment_meta meta;
-    memset(&meta, 0, sizeof meta);
-    meta.documents = 2;
-    meta.terms = 1;
-    meta.postings = 2;
-    snprintf(meta.language, sizeof meta.language, "none");
-    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+    finish_unstemmed(w, 2, 0, 1, 2);
 
     segment *seg;
     cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
@@ -1033,6 +1046,71 @@ Test(format, document_reads_in_threads, .timeout = 60)
         void *wrong = NULL;
         pthread_join(threads[t], &wrong);
         cr_expect_eq((size_t)wrong, 0, "thread %d: %zu wrong reads", t, (size_t)wrong);
+    }
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+/* An inline list stores its block of tf - 1 only when df and cf do not
+ * imply it (FORMAT.md 3.4), and the length of its positions nowhere: the
+ * three shapes read back, the implied ones take only their gaps' block,
+ * and the checker accepts the segment. */
+Test(format, inline_lists_store_only_the_frequencies_df_and_cf_leave_open)
+{
+    char *dir = testlib_tempdir("inline-tf");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    cops_error err = {0};
+    segment_writer *w = NULL;
+    cr_assert_eq(segment_writer_open(path, &w, NULL), 0);
+    for (uint32_t d = 0; d < 3; d++)
+        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, 300, 1, NULL), 0);
+    /* "all": every tf 1; "many": one posting holding 200 positions (two
+     * chunks); "mixed": tf 1 then 3 */
+    static uint32_t many[200];
+    for (uint32_t i = 0; i < 200; i++)
+        many[i] = i + 50;
+    const uint32_t one[1] = {7}, three[3] = {2, 9, 40};
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"all", 3, &err), 0);
+    for (uint32_t d = 0; d < 3; d++)
+        cr_assert_eq(segment_writer_add_posting(w, d, one, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"many", 4, &err), 0);
+    cr_assert_eq(segment_writer_add_posting(w, 2, many, 200, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"mixed", 5, &err), 0);
+    cr_assert_eq(segment_writer_add_posting(w, 0, one, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_add_posting(w, 1, three, 3, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    finish_unstemmed(w, 3, 900, 3, 6);
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+
+    segment *seg;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    const struct {
+        const char *key;
+        uint32_t df, tfs[3];
+        int tfs_stored;
+    } expected[] = {{"all", 3, {1, 1, 1}, 0}, {"many", 1, {200}, 0}, {"mixed", 2, {1, 3}, 1}};
+    for (size_t k = 0; k < 3; k++) {
+        segment_term term;
+        cr_assert_eq(segment_lookup(seg, (const uint8_t *)expected[k].key,
+                                    strlen(expected[k].key), &term, &err),
+                     1, "%s", expected[k].key);
+        cr_assert_eq(term.df, expected[k].df);
+        size_t gaps = codec_block_size(term.docs, term.docs + term.docs_length, term.df);
+        cr_expect_eq(term.docs_length > gaps, expected[k].tfs_stored, "%s", expected[k].key);
+        postings_cursor c;
+        postings_open_scoring(&c, seg, &term);
+        uint32_t positions[200];
+        for (uint32_t i = 0; i < term.df; i++) {
+            cr_assert_eq(postings_tf(&c), expected[k].tfs[i], "%s posting %u", expected[k].key, i);
+            cr_assert_eq(postings_positions(&c, positions), expected[k].tfs[i]);
+            const uint32_t *written = expected[k].tfs[i] == 200 ? many
+                                      : expected[k].tfs[i] == 3 ? three : one;
+            cr_expect_arr_eq(positions, written, expected[k].tfs[i] * sizeof *positions);
+            cr_assert_eq(postings_next(&c) != POSTINGS_END, i + 1 < term.df, "%s", expected[k].key);
+        }
     }
     segment_close(seg);
     testlib_remove_tree(dir);
