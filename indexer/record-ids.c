@@ -22,15 +22,21 @@ void record_ids_free(record_ids *ids)
     memset(ids, 0, sizeof *ids);
 }
 
-/* The slot of `id` (its hash `hash`): where it is, or the empty slot it
- * would take. */
-static size_t record_ids_slot(const record_ids *ids, const char *id, uint64_t hash)
+/* The slot of id[0, length) (its hash `hash`): where it is, or the empty
+ * slot it would take.  The kept ids are NUL-terminated; the one asked for
+ * need not be (an older segment's metadata), so its length is compared
+ * through strnlen, which reads no further than the kept id's end. */
+static size_t record_ids_slot(const record_ids *ids, const char *id, size_t length,
+                              uint64_t hash)
 {
     size_t slot = hash & (ids->capacity - 1);
-    while (ids->hashes[slot]
-           && (ids->hashes[slot] != hash
-               || strcmp((const char *)ids->text.data + ids->names[slot], id) != 0))
+    while (ids->hashes[slot]) {
+        const char *kept = (const char *)ids->text.data + ids->names[slot];
+        if (ids->hashes[slot] == hash && strnlen(kept, length + 1) == length
+            && memcmp(kept, id, length) == 0)
+            break;
         slot = (slot + 1) & (ids->capacity - 1);
+    }
     return slot;
 }
 
@@ -70,8 +76,9 @@ static int note_id(record_ids *ids, const char *id, uint32_t doc, int *replaced)
 {
     if ((ids->count + 1) * 2 > ids->capacity && record_ids_grow(ids) != 0)
         return COPS_ENOMEM;
-    uint64_t hash = XXH3_64bits(id, strlen(id)) | 1;
-    size_t slot = record_ids_slot(ids, id, hash);
+    size_t length = strlen(id);
+    uint64_t hash = XXH3_64bits(id, length) | 1;
+    size_t slot = record_ids_slot(ids, id, length, hash);
     if (ids->hashes[slot]) {
         if (ARRAY_RESERVE_ONE(ids->dropped, ids->dropped_capacity, ids->dropped_count, 16) != 0)
             return COPS_ENOMEM;
@@ -84,7 +91,7 @@ static int note_id(record_ids *ids, const char *id, uint32_t doc, int *replaced)
     ids->hashes[slot] = hash;
     ids->docs[slot] = doc;
     ids->names[slot] = ids->text.length;
-    buffer_append(&ids->text, id, strlen(id) + 1);
+    buffer_append(&ids->text, id, length + 1);
     ids->count++;
     return buffer_failed(&ids->text) ? COPS_ENOMEM : 0;
 }
@@ -105,14 +112,12 @@ int record_ids_note(record_ids *ids, const cops_build_options *options,
 }
 
 /* 1 when a record of this run has the id (`length` bytes, not
- * NUL-terminated). */
+ * NUL-terminated, of any length: a cap here left an older document of a
+ * long id beside its replacement). */
 int record_ids_has(const record_ids *ids, const char *id, size_t length)
 {
-    char key[4096];
-    if (ids->count == 0 || length >= sizeof key)
+    if (ids->count == 0)
         return 0;
-    memcpy(key, id, length);
-    key[length] = '\0';
-    uint64_t hash = XXH3_64bits(key, length) | 1;
-    return ids->hashes[record_ids_slot(ids, key, hash)] != 0;
+    uint64_t hash = XXH3_64bits(id, length) | 1;
+    return ids->hashes[record_ids_slot(ids, id, length, hash)] != 0;
 }

@@ -153,3 +153,39 @@ Test(build, xapian_failures_leave_nothing)
     expect_failures_leave_nothing(COPS_ENGINE_XAPIAN);
 }
 #endif
+
+/* One id is one document across runs however long the id: a record of a
+ * later run deletes the index's older document of its id.  The look-up
+ * of an older document's id copied it into 4,096 bytes and found no id
+ * that long, so a 5,000-byte id kept both documents (the live count 2).
+ * Two ids equal in their first 4,096 bytes stay two documents. */
+Test(build, a_long_record_id_is_replaced_by_a_later_run)
+{
+    char *dir = testlib_tempdir("build");
+    char index_dir[4096];
+    snprintf(index_dir, sizeof index_dir, "%s/index", dir);
+    enum { ID = 5000 };
+    char *record = malloc(ID + 256);
+    cr_assert_not_null(record);
+    static const char *const runs[][2] = {{"a", "first"}, {"a", "second"}, {"b", "third"}};
+    const uint64_t live[] = {1, 1, 2};
+    for (size_t r = 0; r < 3; r++) {
+        int n = snprintf(record, ID + 256, "{\"id\":\"%0*d%s\",\"text\":\"%s\"}\n", ID - 1, 0,
+                         runs[r][0], runs[r][1]);
+        char name[32];
+        snprintf(name, sizeof name, "run%zu.jsonl", r);
+        char *input = testlib_write_file(dir, name, record, (size_t)n);
+        cops_build_options options;
+        cops_build_options_init(&options);
+        cops_build_summary summary;
+        cops_error err = {0};
+        const char *inputs[] = {input};
+        cr_assert_eq(cops_build(index_dir, inputs, 1, &options, &summary, &err), COPS_OK, "%s",
+                     err.message);
+        cr_expect_eq(summary.documents_total, live[r], "run %zu: %llu live documents", r + 1,
+                     (unsigned long long)summary.documents_total);
+        free(input);
+    }
+    free(record);
+    testlib_remove_tree(dir);
+}

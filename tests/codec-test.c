@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Decoders are always fed a heap copy of exactly the bytes under test, so
  * a read at or past `end` is a heap overflow that AddressSanitizer
@@ -407,6 +409,59 @@ Test(unpack, reads_nothing_beyond_its_own_bytes)
         size_t bytes = codec_packed_bytes(width, 100);
         cr_assert_eq(codec_unpack(packed, packed + sizeof packed, 100, width, decoded), bytes);
         cr_assert_arr_eq(decoded, values, 100 * sizeof *values, "width %u", width);
+    }
+}
+
+/* A copy of bytes[0, length) ending where an unreadable page begins, so
+ * that any load at or past its end faults.  An address sanitizer does not
+ * see the AVX2 gathers' loads (it instruments plain loads only), so a
+ * guard page is what catches them.  Release with release_guarded. */
+static uint8_t *guarded_copy(const uint8_t *bytes, size_t length, uint8_t **mapping,
+                             size_t *mapping_size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t pages = (length + page - 1) / page + 1;
+    *mapping_size = (pages + 1) * page;
+    *mapping = mmap(NULL, *mapping_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                    -1, 0);
+    cr_assert_neq(*mapping, MAP_FAILED);
+    uint8_t *guard = *mapping + pages * page;
+    cr_assert_eq(mprotect(guard, page, PROT_NONE), 0);
+    uint8_t *copy = guard - length;
+    if (length)
+        memcpy(copy, bytes, length);
+    return copy;
+}
+
+Test(unpack, both_paths_read_nothing_at_or_past_the_range_end)
+{
+    /* The range [in, end) ends exactly at the values or 1 to 9 bytes after
+     * them, and an unreadable page starts at `end`: the AVX2 gathers and
+     * the tail's in-place loads may use bytes up to `end`, never at or
+     * past it (simd_and_scalar_paths_agree's buffer, longer than the
+     * range, would not show it). */
+    uint32_t values[300], simd[300], scalar[300];
+    uint8_t packed[4 * 300 + 16];
+    for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
+        for (size_t count = 1; count <= 300; count += count < 70 ? 1 : 23) {
+            fill_pattern(values, count, width, PATTERN_RANDOM);
+            memset(packed, 0xa5, sizeof packed);
+            codec_pack(values, count, width, packed);
+            size_t bytes = codec_packed_bytes(width, count);
+            for (size_t slack = 0; slack <= 9; slack++) {
+                uint8_t *mapping;
+                size_t mapping_size;
+                uint8_t *range = guarded_copy(packed, bytes + slack, &mapping, &mapping_size);
+                const uint8_t *end = range + bytes + slack;
+                cr_assert_eq(codec_unpack(range, end, count, width, simd), bytes);
+                cr_assert_eq(codec_unpack_scalar(range, end, count, width, scalar), bytes);
+                cr_assert_arr_eq(simd, values, count * sizeof *values, "width %u count %zu",
+                                 width, count);
+                cr_assert_arr_eq(scalar, values, count * sizeof *values, "width %u count %zu",
+                                 width, count);
+                munmap(mapping, mapping_size);
+            }
+        }
     }
 }
 

@@ -367,31 +367,32 @@ Test(xapian, transactions_cancel_and_commit)
     cops_xapian_db_close(reader);
 }
 
-/* cops_xapian_delete_by_term: every document with the term goes, none
- * is no error, and an added document takes a fresh id after the deleted
- * ones (so deleting then adding moves a replaced document to the end). */
-Test(xapian, delete_by_term_then_add_replaces_at_the_end)
+/* cops_xapian_delete_document: only the document of that number goes,
+ * even when another has the same id term (so a record's repeat deletes
+ * its own earlier copy, never a file whose id term it shares), and an
+ * added document takes a fresh id after the deleted ones (so deleting
+ * then adding moves a replaced document to the end). */
+Test(xapian, delete_document_then_add_replaces_at_the_end)
 {
     cops_xapian_db *db = open_db("delete", COPS_XAPIAN_CREATE_OR_OVERWRITE);
     cops_error err = {0};
     cr_assert_eq(add_words(db, "Qone first", NULL), 1);
     cr_assert_eq(add_words(db, "Qtwo second", NULL), 2);
     cr_assert_eq(add_words(db, "Qone again", NULL), 3);
-    cr_assert_eq(cops_xapian_delete_by_term(db, "Qone", &err), COPS_OK, "%s", err.message);
-    assert_matches(db, term("Qone"), "");
-    cr_assert_eq(cops_xapian_delete_by_term(db, "Qnone", &err), COPS_OK, "%s", err.message);
+    cr_assert_eq(cops_xapian_delete_document(db, 3, &err), COPS_OK, "%s", err.message);
+    assert_matches(db, term("Qone"), "1");
+    cr_assert_eq(cops_xapian_delete_document(db, 3, &err), COPS_EINVAL);
     cr_assert_eq(add_words(db, "Qone last", NULL), 4);
     uint64_t n = 0;
     cr_assert_eq(cops_xapian_doc_count(db, &n, NULL), COPS_OK);
-    cr_assert_eq(n, 2);
-    assert_matches(db, term("Qone"), "4");
-    assert_matches(db, term("first"), "");
-    cr_assert_eq(cops_xapian_delete_by_term(db, "", &err), COPS_EINVAL);
-    cr_assert_eq(cops_xapian_delete_by_term(db, NULL, &err), COPS_EINVAL);
-    cr_assert_eq(cops_xapian_delete_by_term(NULL, "Qone", &err), COPS_EINVAL);
+    cr_assert_eq(n, 3);
+    assert_matches(db, term("Qone"), "1 4");
+    assert_matches(db, term("again"), "");
+    cr_assert_eq(cops_xapian_delete_document(db, 0, &err), COPS_EINVAL);
+    cr_assert_eq(cops_xapian_delete_document(NULL, 1, &err), COPS_EINVAL);
     cops_xapian_db_close(db);
     db = open_db("delete", COPS_XAPIAN_READ);
-    cr_assert_eq(cops_xapian_delete_by_term(db, "Qone", &err), COPS_EINVAL);
+    cr_assert_eq(cops_xapian_delete_document(db, 1, &err), COPS_EINVAL);
     cr_assert(strstr(err.message, "read-only") != NULL, "%s", err.message);
     cops_xapian_db_close(db);
 }

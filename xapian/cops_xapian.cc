@@ -719,18 +719,18 @@ int cops_xapian_add_document(cops_xapian_db *db, const cops_xapian_doc *doc, uin
     return COPS_OK;
 }
 
-int cops_xapian_delete_by_term(cops_xapian_db *db, const char *term, cops_error *err)
+int cops_xapian_delete_document(cops_xapian_db *db, uint32_t docid, cops_error *err)
 {
-    int rc = check_writable(db, err, "delete documents");
+    int rc = check_writable(db, err, "delete a document");
     if (rc != COPS_OK)
         return rc;
-    if (!term || !*term)
-        return record(db_sink(db, err), COPS_EINVAL, "delete documents: NULL or empty term");
+    if (docid == 0)
+        return record(db_sink(db, err), COPS_EINVAL, "delete a document: document id 0");
     try {
-        writable(db)->delete_document(std::string(term));
+        writable(db)->delete_document(docid);
     } catch (...) {
         char what[COPS_ERROR_MESSAGE_MAX];
-        snprintf(what, sizeof what, "deleting documents from %s", db->path.c_str());
+        snprintf(what, sizeof what, "deleting document %u from %s", docid, db->path.c_str());
         return translate_current(db_sink(db, err), what);
     }
     return COPS_OK;

@@ -191,7 +191,7 @@ int cops_xapian_doc_set_value(cops_xapian_doc *doc, unsigned slot, const char *v
 /* Add `doc` (copied; the caller still owns and frees it) to the writable
  * database as a new document, whatever terms it shares with others (a
  * document with the same unique id term is not replaced: see
- * cops_xapian_delete_by_term); *docid_out (OUT, may be NULL) receives its
+ * cops_xapian_delete_document); *docid_out (OUT, may be NULL) receives its
  * document id (>= 1), above every id the database gave before, deleted
  * or not.
  * Errors: COPS_EINVAL (NULL or read-only handle, a term over Xapian's
@@ -199,14 +199,16 @@ int cops_xapian_doc_set_value(cops_xapian_doc *doc, unsigned slot, const char *v
 int cops_xapian_add_document(cops_xapian_db *db, const cops_xapian_doc *doc, uint32_t *docid_out,
                              cops_error *err);
 
-/* Delete every document indexing `term` from the writable database
- * (WritableDatabase::delete_document(term); none is no error).  Document
- * ids are never given again, so deleting, then adding a document with the
- * same unique term, replaces it by one at the end of the id order, as the
- * native engine's upsert does (Xapian's replace_document(term) would keep
- * the earlier id instead).  Errors: COPS_EINVAL (NULL or read-only
- * handle, NULL or empty term), COPS_EIO, COPS_ECORRUPT, COPS_ENOMEM. */
-int cops_xapian_delete_by_term(cops_xapian_db *db, const char *term, cops_error *err);
+/* Delete the document numbered `docid` from the writable database.
+ * Document ids are never given again, so deleting a document, then adding
+ * its replacement, puts the replacement at the end of the id order, as
+ * the native engine's upsert does.  By number, not by the id term: a
+ * document of another kind may index the same term (a file's id term is
+ * its absolute path, which a record may give as its id), and a record's
+ * repeat must delete only that record's earlier copy.  Errors:
+ * COPS_EINVAL (NULL or read-only handle, docid 0, no such document),
+ * COPS_EIO, COPS_ECORRUPT, COPS_ENOMEM. */
+int cops_xapian_delete_document(cops_xapian_db *db, uint32_t docid, cops_error *err);
 
 /* ----------------------------------------------------------- statistics */
 

@@ -240,19 +240,17 @@ static int commit_all(xapian_build *b, cops_error *err)
 
 /* Upsert by id, as the native engine: a record whose id an earlier
  * record of this run had replaces it.  The earlier copy is deleted from
- * the shard its number says it went to (one look-up there, none for a
- * new id), and the record is added like any other, at the end: so
- * document i still goes to shard i mod N, the combined ids still equal
- * the single-database ids, and the survivor sits where it was read. */
-static int drop_earlier_copy(xapian_build *b, const char *id, cops_error *err)
+ * the shard its number says it went to, and the record is added like any
+ * other, at the end: so document i still goes to shard i mod N, the
+ * combined ids still equal the single-database ids, and the survivor
+ * sits where it was read.  The copy is deleted by its number (document i
+ * is the shard's (i / N + 1)-th, xapian_build_add checks it), not by its
+ * id term: a file's id term is its absolute path, which a record may give
+ * as its id, and that file is no earlier copy. */
+static int drop_earlier_copy(xapian_build *b, cops_error *err)
 {
     uint32_t earlier = b->ids.dropped[b->ids.dropped_count - 1];
-    char *term = id_term(id);
-    if (!term)
-        return error_set(err, COPS_ENOMEM, "out of memory");
-    int rc = cops_xapian_delete_by_term(b->dbs[earlier % b->shards], term, err);
-    free(term);
-    return rc;
+    return cops_xapian_delete_document(b->dbs[earlier % b->shards], earlier / b->shards + 1, err);
 }
 
 /* Document i goes to shard i mod N (xapian-engine.h). */
@@ -269,12 +267,15 @@ static int xapian_build_add(void *context, const source_document *document,
     int rc = record_ids_note(&b->ids, b->options, document, (uint32_t)b->documents, &replaced);
     if (rc != 0)
         return error_set(err, COPS_ENOMEM, "out of memory");
-    if (replaced && (rc = drop_earlier_copy(b, document->id, err)) != 0)
+    if (replaced && (rc = drop_earlier_copy(b, err)) != 0)
         return rc;
     cops_xapian_db *db = b->dbs[b->documents % b->shards];
+    uint32_t docid = 0, expected = (uint32_t)(b->documents / b->shards + 1);
     rc = xapian_index_document(db, b->text_analyzer, document->id, document->title,
                                document->text, document->text_length,
-                               source_date_number(document->date), 1, NULL, err);
+                               source_date_number(document->date), 1, &docid, err);
+    if (rc == 0 && docid != expected) /* drop_earlier_copy counts on it */
+        rc = error_set(err, COPS_EIO, "Xapian numbered a document %u, not %u", docid, expected);
     b->documents++;
     if (rc == 0 && b->documents % COMMIT_EVERY == 0)
         rc = commit_all(b, err);

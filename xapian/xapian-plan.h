@@ -92,7 +92,7 @@
  * *docid_out (OUT, may be NULL) receives the Xapian document id.  The
  * document is added, not committed (see cops_xapian_commit), even when
  * a document with the same id is there already: replacing it is the
- * caller's (cops_xapian_delete_by_term on the id term first).
+ * caller's (cops_xapian_delete_document on the earlier copy's number).
  * Errors: COPS_EINVAL (NULL db, a or id, an id with '\n', a date that is
  * not 0 or 8 digits), COPS_ELIMIT (a position beyond Xapian's range),
  * errors of cops_xapian_add_document, COPS_ENOMEM. */

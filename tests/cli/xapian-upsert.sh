@@ -69,4 +69,29 @@ check "xapian: a repeat is a warning naming its file and line" \
 check "xapian: the summary counts the repeats" \
     grep -q "3 record ids repeated: the last record read with an id is kept" x2.err
 
+# A record's id may be any string, a file's absolute path too, which is
+# the file's own id term in a Xapian database.  Repeating such an id must
+# drop only the record's earlier copy: deleting by the id term deleted
+# the file as well (and only on Xapian: the native engine kept it).
+mkdir shared || exit 99
+printf 'filedoc sharedword\n' >shared/a.txt
+file=$(pwd)/shared/a.txt
+printf '{"id":"%s","title":"r1","text":"sharedword one"}\n{"id":"%s","title":"r2","text":"sharedword two"}\n' \
+    "$file" "$file" >shared/z.jsonl
+expect_exit 0 "native build, a record repeating a file's path" -- cops_index -i nshared shared
+expect_exit 0 "native: the file and the last record" -- cops_query -i nshared --count sharedword
+check "native: two documents" [ "$(cat "$OUT")" = 2 ]
+for shards in 1 2; do
+    expect_exit 0 "xapian build, $shards shard(s), a record repeating a file's path" -- \
+        cops_index --engine xapian --shards $shards -i xshared$shards shared
+    expect_exit 0 "xapian, $shards shard(s): the file is kept" -- \
+        cops_query -i xshared$shards --count filedoc
+    check "xapian, $shards shard(s): one file match" [ "$(cat "$OUT")" = 1 ]
+    expect_exit 0 "xapian, $shards shard(s): the file and the last record" -- \
+        cops_query -i xshared$shards --count sharedword
+    check "xapian, $shards shard(s): two documents, as native" [ "$(cat "$OUT")" = 2 ]
+    expect_exit 1 "xapian, $shards shard(s): the first record is gone" -- \
+        cops_query -i xshared$shards --count one
+done
+
 done_testing

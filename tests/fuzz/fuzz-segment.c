@@ -28,12 +28,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
 #include "index-format/surface.h"
+#include "query/bm25.h"
+#include "query/matcher.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -302,6 +306,33 @@ fail:
 
 static uint32_t positions_buffer[4096];
 
+/* The document's positions read again (its chunk may already be behind
+ * the cursor's) through postings_position_advance, as a phrase's join
+ * reads them: each target, spaced by the stride, must give the first of
+ * positions_buffer[0, n) at or after it, or 0 past the last. */
+static void check_position_advance(postings_cursor *cursor, uint32_t n, uint32_t stride)
+{
+    postings_position_reader reader;
+    if (postings_position_reader_open(cursor, &reader) != 0)
+        return;
+    uint64_t target = 0;
+    uint32_t next = 0; /* the first of positions_buffer >= target */
+    for (;;) {
+        uint32_t position;
+        int rc = postings_position_advance(&reader, target, &position);
+        if (rc < 0)
+            return;
+        while (next < n && positions_buffer[next] < target)
+            next++;
+        if (next == n) {
+            FUZZ_CHECK(rc == 0);
+            return;
+        }
+        FUZZ_CHECK(rc == 1 && position == positions_buffer[next]);
+        target = (uint64_t)position + 1 + stride * 7u;
+    }
+}
+
 /* Walk a key's postings: the documents in order, and unless `skim` also
  * every position, the block and list bounds and next_geq jumps. */
 static void walk_postings(segment *seg, const segment_term *term, uint32_t stride, int skim)
@@ -327,6 +358,7 @@ static void walk_postings(segment *seg, const segment_term *term, uint32_t strid
                 FUZZ_CHECK((uint32_t)n == tf);
                 for (int i = 1; i < n; i++)
                     FUZZ_CHECK(positions_buffer[i] > positions_buffer[i - 1]);
+                check_position_advance(&cursor, (uint32_t)n, stride);
             }
         }
     }
@@ -459,6 +491,68 @@ static int visit_surface(void *context, const surface_pair *pair)
     return 0;
 }
 
+/* A matcher over `key` (BM25 with the defaults), or NULL when the key is
+ * not found. */
+static matcher *key_matcher(segment *seg, const char *key)
+{
+    segment_term term;
+    cops_error err;
+    if (segment_lookup(seg, (const uint8_t *)key, strlen(key), &term, &err) != 1)
+        return NULL;
+    bm25_params params = {1.2, 0.7, 0, 0};
+    bm25_term scorer;
+    bm25_prepare(&scorer, &params, DOCS, term.df, 8.0, 1.0, 0);
+    return matcher_term(seg, &term, &scorer, 1, key);
+}
+
+/* The exact phrase `first second` (second 3 positions on, as the seed
+ * segment's positions step), through the streamed join that opens each
+ * word's positions only when asked (query/op-positional.c): once without
+ * a threshold, once pruned at `threshold` (approximate_above).  Documents
+ * come in order and in range; on an undamaged segment the pruned ones
+ * are some of the others. */
+static void drive_phrase(segment *seg, const char *first, const char *second, double threshold)
+{
+    uint32_t found[DOCS];
+    size_t found_count = 0;
+    for (int pruned = 0; pruned < 2; pruned++) {
+        matcher *children[2] = {key_matcher(seg, first), key_matcher(seg, second)};
+        if (!children[0] || !children[1]) {
+            if (children[0])
+                matcher_free(children[0]);
+            if (children[1])
+                matcher_free(children[1]);
+            return;
+        }
+        static const uint32_t offsets[2] = {0, 3};
+        matcher *phrase = matcher_positional(children, offsets, 2, 0, 0, 0);
+        if (!phrase)
+            return;
+        if (pruned)
+            phrase->ops->set_threshold(phrase, threshold);
+        size_t at = 0;
+        int subset = 1;
+        uint32_t previous = 0;
+        for (uint32_t doc = matcher_next_geq(phrase, 0); doc != MATCHER_END;
+             doc = matcher_next_geq(phrase, doc + 1)) {
+            FUZZ_CHECK(doc < segment_documents(seg) && (doc > previous || doc == 0));
+            previous = doc;
+            if (!pruned) {
+                FUZZ_CHECK(found_count < DOCS);
+                found[found_count++] = doc;
+                continue;
+            }
+            while (at < found_count && found[at] < doc)
+                at++;
+            subset &= at < found_count && found[at] == doc;
+        }
+        cops_error err;
+        if (pruned && segment_damage(seg, &err) == 0)
+            FUZZ_CHECK(subset);
+        matcher_free(phrase);
+    }
+}
+
 static void drive(segment *seg, uint32_t stride, size_t first_edit)
 {
     cops_error err;
@@ -475,6 +569,8 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit)
         if (rc == 1)
             walk_postings(seg, &term, stride, 0);
     }
+    drive_phrase(seg, "alpha", "common", 0.05 * (double)(stride % 16));
+    drive_phrase(seg, "common", "common", 0.1 * (double)(stride % 16));
     scan_state whole = {seg, stride, 0, 0, 1};
     (void)segment_scan_prefix(seg, (const uint8_t *)"", 0, visit_key, &whole, &err);
     static const char *const prefixes[] = {"\x01", "w0", "gam", "common", "zz", "a"};
@@ -506,15 +602,32 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit)
 /* The input's bytes as packed values of every width and a count it
  * chooses, decoded by codec_unpack (AVX2 on a processor that has it) and
  * by the scalar path: the two must agree, value for value and in the
- * bytes they take, and neither may write past its count. */
+ * bytes they take, and neither may write past its count.  The bytes end
+ * where an unreadable page begins: the sanitizer does not see the AVX2
+ * gathers' loads, the page does. */
+#define GUARDED_BYTES 65536 /* run's -max_len */
 static void compare_unpack_paths(const uint8_t *data, size_t size)
 {
+    static uint8_t *guard;
+    if (!guard) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t room = (GUARDED_BYTES + page - 1) / page * page;
+        uint8_t *mapping = mmap(NULL, room + page, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mapping == MAP_FAILED || mprotect(mapping + room, page, PROT_NONE) != 0)
+            abort();
+        guard = mapping + room;
+    }
+    if (size > GUARDED_BYTES)
+        size = GUARDED_BYTES;
+    uint8_t *in = guard - size;
+    memcpy(in, data, size);
     uint32_t simd[CODEC_BLOCK_SIZE + 1], scalar[CODEC_BLOCK_SIZE + 1];
-    size_t count = 1 + data[1] % CODEC_BLOCK_SIZE;
+    size_t count = 1 + in[1] % CODEC_BLOCK_SIZE;
     for (unsigned width = 0; width <= CODEC_MAX_WIDTH; width++) {
         simd[count] = scalar[count] = 0xa5a5a5a5u;
-        size_t a = codec_unpack(data, data + size, count, width, simd);
-        size_t b = codec_unpack_scalar(data, data + size, count, width, scalar);
+        size_t a = codec_unpack(in, guard, count, width, simd);
+        size_t b = codec_unpack_scalar(in, guard, count, width, scalar);
         FUZZ_CHECK(a == b);
         FUZZ_CHECK(simd[count] == 0xa5a5a5a5u && scalar[count] == 0xa5a5a5a5u);
         if (a > 0 || codec_packed_bytes(width, count) == 0)
