@@ -453,7 +453,6 @@ int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error 
     stats->segments = index->segment_count;
     snprintf(stats->language, sizeof stats->language, "%s",
              index->analysis.stem ? index->analysis.language : "none");
-    /* the oldest segment's (a segment of the version before may be read) */
     stats->format_version = SEGMENT_FORMAT_VERSION;
     return 0;
 }
