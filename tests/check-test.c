@@ -625,6 +625,51 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
     }
 }
 
+/* --delete compares a stored id in full, by its length: a hand-made
+ * segment whose document 5 has the id ".../d005\0txt" (a NUL where the
+ * '.' was, every CRC resealed) is not deleted by the id ".../d005", which
+ * the old comparison (strcmp, up to the NUL) took for it. */
+Test(check, delete_by_id_compares_past_a_nul)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *meta = find_section(toc, count, SECTION_DOCMETA);
+    const toc_entry *meta_index = find_section(toc, count, SECTION_DOCMETAINDEX);
+    uint8_t *name = memmem(bytes + meta->offset, meta->length, "/d005.txt", 9);
+    cr_assert_not_null(name);
+    uint64_t chunk_end = layout_get_u64(bytes + meta_index->offset + 8); /* chunk 1's offset */
+    cr_assert_lt((uint64_t)(name - bytes), meta->offset + chunk_end, "in chunk 0");
+    name[5] = '\0';
+    layout_put_u32(bytes + meta->offset,
+                   (uint32_t)crc32(0, bytes + meta->offset + 4, (uInt)(chunk_end - 4)));
+    reseal(bytes, size, SECTION_DOCMETA);
+    write_file(seg_file, bytes, size);
+    free(bytes);
+
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/docs/d005", root);
+    const char *ids[1] = {prefix};
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.threads = 1;
+    options.on_warning = quiet_warning;
+    options.delete_by_id = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    int rc = cops_build(index_dir, ids, 1, &options, &summary, &err);
+    cr_assert(rc == 0 || rc == 1, "%d: %s", rc, err.message);
+    cr_assert_eq(summary.inputs_missing, 1, "the prefix of an id is not that id");
+    cops_index *index;
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    cops_index_stats stats;
+    cr_assert_eq(cops_index_stats_get(index, &stats, &err), 0, "%s", err.message);
+    cr_assert_eq(stats.documents, DOCUMENTS, "nothing was deleted");
+    cops_index_close(index);
+}
+
 /* A reordered segment's insertion order (FORMAT.md 3.7) must be a
  * permutation: one position given to two documents is found, at its byte. */
 Test(check, crc_consistent_insertion_order)
