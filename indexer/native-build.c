@@ -1133,31 +1133,25 @@ static int commit_merge(native_build *b, manifest *next, int *merged,
     return rc;
 }
 
-static int compare_strings(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The live document of the previous index whose identifier is one of
- * `ids` (options.delete_ids: a record's id field, or a file's path),
- * marked deleted; every document is read (its metadata only).  An id
- * found nowhere is a warning, counted in *missing. */
+/* Mark deleted the live documents of the previous index whose identifier
+ * (a record's id field, or a file's path) `request` names; every document
+ * is read (its metadata only).  The ids are compared in full, by their
+ * stored length, through the id set of record-ids.h: an id of any length,
+ * and one with an embedded NUL is not taken for its prefix.  An id found
+ * nowhere is a warning, counted in *missing. */
 static int delete_by_id(native_build *b, const build_request *request, uint64_t *deleted,
                         uint64_t *missing, cops_error *err)
 {
     previous_index *previous = &b->previous;
     size_t count = request->id_count;
-    char **sorted = calloc(count + 1, sizeof *sorted);
+    record_ids wanted;
+    memset(&wanted, 0, sizeof wanted);
     unsigned char *found = calloc(count + 1, 1);
-    int rc = sorted && found ? 0 : error_set(err, COPS_ENOMEM, "out of memory");
-    if (rc == 0) {
-        memcpy(sorted, request->ids, count * sizeof *sorted);
-        qsort(sorted, count, sizeof *sorted, compare_strings);
-        size_t unique = 0;
-        for (size_t i = 0; i < count; i++)
-            if (unique == 0 || strcmp(sorted[unique - 1], sorted[i]) != 0)
-                sorted[unique++] = sorted[i];
-        count = unique;
+    int rc = found ? 0 : error_set(err, COPS_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        int repeated;
+        if (record_ids_add(&wanted, request->ids[i], (uint32_t)i, &repeated) != 0)
+            rc = error_set(err, COPS_ENOMEM, "out of memory");
     }
     for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
         char path[4096];
@@ -1169,16 +1163,10 @@ static int delete_by_id(native_build *b, const build_request *request, uint64_t 
             if (deletions_test(&previous->dels[s], doc))
                 continue;
             rc = segment_read_metadata(seg, doc, &meta, err);
-            char id[4096];
-            if (rc != 0 || meta.id_length >= sizeof id)
+            uint32_t asked;
+            if (rc != 0 || !record_ids_find(&wanted, meta.id, meta.id_length, &asked))
                 continue;
-            memcpy(id, meta.id, meta.id_length);
-            id[meta.id_length] = '\0';
-            const char *key = id;
-            char **hit = bsearch(&key, sorted, count, sizeof *sorted, compare_strings);
-            if (!hit)
-                continue;
-            found[hit - sorted] = 1;
+            found[asked] = 1;
             deletions_mark(&previous->dels[s], doc, 1);
             previous->dels_changed[s] = 1;
             (*deleted)++;
@@ -1186,12 +1174,15 @@ static int delete_by_id(native_build *b, const build_request *request, uint64_t 
         segment_close(seg);
     }
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        if (found[i])
+        /* an id given twice is the set's entry of its last mention: once */
+        uint32_t asked;
+        const char *id = request->ids[i];
+        if (!record_ids_find(&wanted, id, strlen(id), &asked) || asked != i || found[i])
             continue;
-        build_warn(&b->options, "no document has the id '%s'", sorted[i]);
+        build_warn(&b->options, "no document has the id '%s'", id);
         (*missing)++;
     }
-    free(sorted);
+    record_ids_free(&wanted);
     free(found);
     return rc;
 }

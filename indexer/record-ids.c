@@ -70,9 +70,7 @@ static int record_ids_grow(record_ids *ids)
     return 0;
 }
 
-/* `id` numbered `doc`; *replaced (OUT) is 1 when an earlier record of
- * this run had the id (it is dropped). */
-static int note_id(record_ids *ids, const char *id, uint32_t doc, int *replaced)
+int record_ids_add(record_ids *ids, const char *id, uint32_t doc, int *replaced)
 {
     if ((ids->count + 1) * 2 > ids->capacity && record_ids_grow(ids) != 0)
         return COPS_ENOMEM;
@@ -102,7 +100,7 @@ int record_ids_note(record_ids *ids, const cops_build_options *options,
     *replaced = 0;
     if (document->line == 0)
         return 0;
-    if (note_id(ids, document->id, doc, replaced) != 0)
+    if (record_ids_add(ids, document->id, doc, replaced) != 0)
         return COPS_ENOMEM;
     if (*replaced && ids->repeats <= RECORD_IDS_WARNINGS)
         build_warn(options, "%s: line %llu: the id '%s' was read before in this run: this "
@@ -111,13 +109,23 @@ int record_ids_note(record_ids *ids, const cops_build_options *options,
     return 0;
 }
 
-/* 1 when a record of this run has the id (`length` bytes, not
- * NUL-terminated, of any length: a cap here left an older document of a
- * long id beside its replacement). */
-int record_ids_has(const record_ids *ids, const char *id, size_t length)
+/* Any `length`, and compared in full: a cap here left an older document
+ * of a long id beside its replacement, and a comparison up to a NUL could
+ * take a hand-made index's "a\0b" for "a". */
+int record_ids_find(const record_ids *ids, const char *id, size_t length, uint32_t *doc)
 {
     if (ids->count == 0)
         return 0;
     uint64_t hash = XXH3_64bits(id, length) | 1;
-    return ids->hashes[record_ids_slot(ids, id, length, hash)] != 0;
+    size_t slot = record_ids_slot(ids, id, length, hash);
+    if (!ids->hashes[slot])
+        return 0;
+    if (doc)
+        *doc = ids->docs[slot];
+    return 1;
+}
+
+int record_ids_has(const record_ids *ids, const char *id, size_t length)
+{
+    return record_ids_find(ids, id, length, NULL);
 }

@@ -48,8 +48,19 @@ void record_ids_free(record_ids *ids);
 int record_ids_note(record_ids *ids, const cops_build_options *options,
                     const source_document *document, uint32_t doc, int *replaced);
 
-/* 1 when a record of this run has the id id[0, length) (not
- * NUL-terminated). */
+/* Note the NUL-terminated `id` numbered `doc`, whatever its origin (a
+ * record, or an id given to --delete); *replaced (OUT) is 1 when it was
+ * noted before (its earlier number is then the last of ids->dropped, and
+ * `doc` takes its place).  Errors: COPS_ENOMEM. */
+int record_ids_add(record_ids *ids, const char *id, uint32_t doc, int *replaced);
+
+/* 1 when the id id[0, length) (not NUL-terminated, any length, compared
+ * byte for byte in full) was noted, its number then in *doc (when not
+ * NULL); else 0. */
+int record_ids_find(const record_ids *ids, const char *id, size_t length, uint32_t *doc);
+
+/* 1 when a record of this run has the id id[0, length): record_ids_find
+ * without the number. */
 int record_ids_has(const record_ids *ids, const char *id, size_t length);
 
 #endif

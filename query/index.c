@@ -475,15 +475,11 @@ int cops_index_dump_term(cops_index *index, const char *term_text, FILE *out, co
     memcpy(key + key_length, text, text_length);
     key_length += text_length;
     int found_any = 0;
-    uint32_t *positions = NULL;
-    size_t capacity = 0;
     for (size_t i = 0; i < index->segment_count; i++) {
         segment_term term;
         int found = segment_lookup(index->segments[i], key, key_length, &term, err);
-        if (found < 0) {
-            free(positions);
+        if (found < 0)
             return found;
-        }
         if (!found)
             continue;
         found_any = 1;
@@ -497,31 +493,24 @@ int cops_index_dump_term(cops_index *index, const char *term_text, FILE *out, co
         postings_cursor cursor;
         postings_open(&cursor, index->segments[i], &term);
         for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
-            uint32_t tf = postings_tf(&cursor);
-            if (tf > capacity) {
-                uint32_t *grown = realloc(positions, (size_t)tf * sizeof *grown);
-                if (!grown) {
-                    free(positions);
-                    return error_set(err, COPS_ENOMEM, "out of memory");
-                }
-                positions = grown;
-                capacity = tf;
-            }
-            int n = postings_positions(&cursor, positions);
-            if (n < 0)
+            /* positions are printed as they are read: the frequency comes
+             * from the index, so it must not size a buffer */
+            postings_position_reader reader;
+            if (postings_position_reader_open(&cursor, &reader) != 0)
                 break;
-            fprintf(out, "  doc %u tf %u positions", index->bases[i] + doc, tf);
-            for (int k = 0; k < n; k++)
-                fprintf(out, " %u", positions[k]);
+            fprintf(out, "  doc %u tf %u positions", index->bases[i] + doc, postings_tf(&cursor));
+            uint32_t position;
+            int more;
+            while ((more = postings_position_read(&reader, &position)) > 0)
+                fprintf(out, " %u", position);
             fputc('\n', out);
+            if (more < 0)
+                break;
         }
         int damaged = segment_damage(index->segments[i], err);
-        if (damaged) {
-            free(positions);
+        if (damaged)
             return damaged;
-        }
     }
-    free(positions);
     return found_any ? 0 : 1;
 }
 

@@ -67,26 +67,19 @@ static int term_open_positions(matcher *m, postings_position_reader *out)
     return rc != 0 ? rc : postings_position_reader_open(&t->cursor, out);
 }
 
+/* The first min(tf, capacity) positions, read one at a time: the frequency
+ * comes from the index, so it never sizes a buffer (a damaged one could
+ * ask for gigabytes); load_positions grows its list by what was read. */
 static int term_positions(matcher *m, uint32_t *out, size_t capacity)
 {
-    term_matcher *t = (term_matcher *)m;
-    if (check_tf(t) != 0)
-        return COPS_ECORRUPT;
-    uint32_t tf = postings_tf(&t->cursor);
-    if (tf > capacity) {
-        /* Keep the first `capacity` positions: decode into a heap copy. */
-        uint32_t *all = malloc((size_t)tf * sizeof *all);
-        if (!all)
-            return -1;
-        int n = postings_positions(&t->cursor, all);
-        if (n > 0) {
-            memcpy(out, all, capacity * sizeof *out);
-            n = (int)capacity;
-        }
-        free(all);
-        return n;
-    }
-    return postings_positions(&t->cursor, out);
+    postings_position_reader reader;
+    int rc = term_open_positions(m, &reader);
+    if (rc != 0)
+        return rc;
+    size_t n = 0;
+    while (n < capacity && (rc = postings_position_read(&reader, out + n)) > 0)
+        n++;
+    return rc < 0 ? rc : (int)n;
 }
 
 static void term_explain(matcher *m, byte_buffer *out, int depth)

@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "cops.h"
+#include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
 
@@ -545,6 +547,127 @@ Test(check, crc_consistent_positions_chunk_head)
     write_file(seg_file, pristine, size);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
     free(pristine);
+}
+
+/* A frequency is bounded only by its field's length, both read from the
+ * index: damage that claims a posting of 2^32-1 positions in a field of as
+ * many words must be reported as damage, without sizing memory by it
+ * (positions are read, never allocated by tf).  "grant" (df 300, tf
+ * i % 4 + 1) has its first block's tf-1 values rewritten to six of
+ * 2^32-2 (the same 33 bytes: no exceptions of width 2 become six of 32
+ * bits), the six documents' lengths set to 2^32-1, every CRC resealed.
+ * Under a 1 GiB address space the 16 GiB the old code asked for failed as
+ * COPS_ENOMEM; now the positions run out and it is COPS_ECORRUPT. */
+Test(check, crc_consistent_huge_frequency_sizes_nothing)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *postings = find_section(toc, count, SECTION_POSTINGS);
+    /* grant's skip table: last docs 127, 255, 299, max_tf 4 in each */
+    uint8_t *skip = NULL;
+    for (uint8_t *p = bytes + postings->offset;
+         p + 88 <= bytes + postings->offset + postings->length; p++)
+        if (layout_get_u32(p) == 127 && layout_get_u32(p + 12) == 4
+            && layout_get_u32(p + 28) == 255 && layout_get_u32(p + 40) == 4
+            && layout_get_u32(p + 56) == 299 && layout_get_u32(p + 68) == 4
+            && (uint32_t)crc32(0, p, 84) == layout_get_u32(p + 84)) {
+            cr_assert_null(skip, "one such list");
+            skip = p;
+        }
+    cr_assert_not_null(skip);
+    uint8_t *blocks = skip + 28 * 3 + 4;
+    cr_assert_eq(layout_get_u32(skip + 4), 0);
+    cr_assert_eq(layout_get_u32(skip + 28 + 4), 34, "gaps in 1 byte, tf-1 in 33");
+    cr_assert_eq(blocks[0], 0x00, "documents 0-127: every gap 0");
+    cr_assert_eq(blocks[1], 0x02, "tf-1 in 0..3: width 2");
+    uint32_t values[128] = {0};
+    for (int i = 0; i < 6; i++)
+        values[i] = UINT32_MAX - 1;
+    byte_buffer block = {0};
+    codec_block_append(&block, values, 128);
+    cr_assert_eq(block.length, 33);
+    memcpy(blocks + 1, block.data, 33);
+    buffer_free(&block);
+    layout_put_u32(skip + 20, (uint32_t)crc32(0, blocks, 34));
+    reseal_skip_table(bytes, size, skip, 3);
+    const toc_entry *lengths = find_section(toc, count, SECTION_DOCLENGTHS);
+    for (int doc = 0; doc < 6; doc++)
+        layout_put_u32(bytes + lengths->offset + 4 * doc, UINT32_MAX);
+    reseal(bytes, size, SECTION_DOCLENGTHS);
+    write_file(seg_file, bytes, size);
+    free(bytes);
+
+    struct rlimit limit = {1u << 30, 1u << 30};
+    cr_assert_eq(setrlimit(RLIMIT_AS, &limit), 0);
+    cops_index *index;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    FILE *out = fopen("/dev/null", "w");
+    cr_assert_not_null(out);
+    cr_assert_eq(cops_index_dump_term(index, "grant", out, &err), COPS_ECORRUPT, "%d: %s",
+                 err.code, err.message);
+    fclose(out);
+    cops_index_close(index);
+    static const char *const queries[] = {"grant NEAR river", "\"grant grant\"",
+                                          "\"grant grant grant\""};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+        cops_search_options options;
+        cops_search_options_init(&options);
+        cops_results *results = NULL;
+        int rc = cops_search(index, queries[q], &options, &results, &err);
+        cr_assert_eq(rc, COPS_ECORRUPT, "%s: %d: %s", queries[q], rc, err.message);
+        cops_results_free(results);
+        cops_index_close(index);
+    }
+}
+
+/* --delete compares a stored id in full, by its length: a hand-made
+ * segment whose document 5 has the id ".../d005\0txt" (a NUL where the
+ * '.' was, every CRC resealed) is not deleted by the id ".../d005", which
+ * the old comparison (strcmp, up to the NUL) took for it. */
+Test(check, delete_by_id_compares_past_a_nul)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *meta = find_section(toc, count, SECTION_DOCMETA);
+    const toc_entry *meta_index = find_section(toc, count, SECTION_DOCMETAINDEX);
+    uint8_t *name = memmem(bytes + meta->offset, meta->length, "/d005.txt", 9);
+    cr_assert_not_null(name);
+    uint64_t chunk_end = layout_get_u64(bytes + meta_index->offset + 8); /* chunk 1's offset */
+    cr_assert_lt((uint64_t)(name - bytes), meta->offset + chunk_end, "in chunk 0");
+    name[5] = '\0';
+    layout_put_u32(bytes + meta->offset,
+                   (uint32_t)crc32(0, bytes + meta->offset + 4, (uInt)(chunk_end - 4)));
+    reseal(bytes, size, SECTION_DOCMETA);
+    write_file(seg_file, bytes, size);
+    free(bytes);
+
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/docs/d005", root);
+    const char *ids[1] = {prefix};
+    cops_build_options options;
+    cops_build_options_init(&options);
+    options.threads = 1;
+    options.on_warning = quiet_warning;
+    options.delete_by_id = 1;
+    cops_build_summary summary;
+    cops_error err = {0};
+    int rc = cops_build(index_dir, ids, 1, &options, &summary, &err);
+    cr_assert(rc == 0 || rc == 1, "%d: %s", rc, err.message);
+    cr_assert_eq(summary.inputs_missing, 1, "the prefix of an id is not that id");
+    cops_index *index;
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    cops_index_stats stats;
+    cr_assert_eq(cops_index_stats_get(index, &stats, &err), 0, "%s", err.message);
+    cr_assert_eq(stats.documents, DOCUMENTS, "nothing was deleted");
+    cops_index_close(index);
 }
 
 /* A reordered segment's insertion order (FORMAT.md 3.7) must be a

@@ -397,6 +397,46 @@ Test(xapian, delete_document_then_add_replaces_at_the_end)
     cops_xapian_db_close(db);
 }
 
+/* Every id has a term Xapian takes (xapian-plan.h): a short one is the id
+ * itself, a long one or one beginning with the hashed mark a fixed-length
+ * hash; the stored id is read back whole, and a damaged length form is
+ * refused, not read past. */
+Test(xapian, id_terms_and_stored_ids)
+{
+    char term[XAPIAN_PLAN_ID_TERM_MAX + 1], other[XAPIAN_PLAN_ID_TERM_MAX + 1];
+    xapian_plan_id_term("rec-1", 5, term);
+    cr_assert_str_eq(term, "Qrec-1");
+    char long_id[5001];
+    memset(long_id, 'L', 5000);
+    long_id[5000] = '\0';
+    xapian_plan_id_term(long_id, 5000, term);
+    cr_assert_eq(strlen(term), 34, "%s", term);
+    cr_assert_eq(term[1], XAPIAN_PLAN_ID_HASHED);
+    xapian_plan_id_term(long_id, 4999, other);
+    cr_assert_str_neq(term, other);
+    xapian_plan_id_term("\x01x", 2, other);
+    cr_assert_eq(strlen(other), 34, "a direct term never begins with the mark");
+
+    const char *id, *rest;
+    size_t id_length;
+    static const char plain[] = "rec-1\ntitle\ntext";
+    cr_assert_eq(xapian_plan_stored_id(plain, sizeof plain - 1, &id, &id_length, &rest), 0);
+    cr_assert_eq(id_length, 5);
+    cr_assert_str_eq(rest, "title\ntext");
+    static const char framed[] = "\x01" "10\nline\nbreak\ntitle\ntext";
+    cr_assert_eq(xapian_plan_stored_id(framed, sizeof framed - 1, &id, &id_length, &rest), 0);
+    cr_assert_eq(id_length, 10);
+    cr_assert_eq(memcmp(id, "line\nbreak", 10), 0);
+    cr_assert_str_eq(rest, "title\ntext");
+    static const char *const damaged[] = {"\x01", "\x01\n", "\x01" "99\nshort\n",
+                                          "\x01" "2\nabc\n", "\x01x\nab\n",
+                                          "\x01" "99999999999999999999999\nab"};
+    for (size_t i = 0; i < sizeof damaged / sizeof *damaged; i++)
+        cr_assert_eq(xapian_plan_stored_id(damaged[i], strlen(damaged[i]), &id, &id_length,
+                                           &rest),
+                     COPS_ECORRUPT, "case %zu", i);
+}
+
 static cops_xapian_db *small_corpus(void)
 {
     cops_xapian_db *db = open_db("ops", COPS_XAPIAN_CREATE_OR_OVERWRITE);

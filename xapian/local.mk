@@ -21,7 +21,7 @@ noinst_LTLIBRARIES += libcops-xapian.la
 libcops_xapian_la_SOURCES = xapian/cops_xapian.cc xapian/xapian-plan.c
 libcops_xapian_la_CPPFLAGS = $(AM_CPPFLAGS) $(DEPS_CFLAGS) $(XAPIAN_CFLAGS)
 libcops_xapian_la_CXXFLAGS = -Wall -Wextra $(PTHREAD_CFLAGS)
-libcops_xapian_la_LIBADD = $(XAPIAN_LIBS)
+libcops_xapian_la_LIBADD = $(XAPIAN_LIBS) $(XXHASH_LIBS)
 INTERNAL_LIBS += libcops-xapian.la -lstdc++
 
 ## The module, installed in $(moduledir) (base/module.h: looked for

@@ -122,17 +122,6 @@ static uint64_t tree_bytes(const char *path)
     return tree_bytes_total;
 }
 
-/* The unique term of the document with identifier `id` (malloc'd), or
- * NULL when memory runs out. */
-static char *id_term(const char *id)
-{
-    size_t term_length = sizeof XAPIAN_PLAN_ID_PREFIX - 1 + strlen(id);
-    char *term = malloc(term_length + 1);
-    if (term)
-        snprintf(term, term_length + 1, "%s%s", XAPIAN_PLAN_ID_PREFIX, id);
-    return term;
-}
-
 /* ------------------------------------------------------------- build */
 
 static int record_analysis(cops_xapian_db *db, const analyzer_config *config, cops_error *err)
@@ -392,6 +381,9 @@ typedef struct stored_record {
     uint32_t date;
 } stored_record;
 
+/* The documents xapian_engine_document reads at most for one id term. */
+#define ID_TERM_SHARERS 16
+
 static int read_record(cops_index *index, uint32_t docid, stored_record *record, cops_error *err)
 {
     size_t length = 0;
@@ -401,17 +393,14 @@ static int read_record(cops_index *index, uint32_t docid, stored_record *record,
                                         &record->date_text, NULL, err);
     if (rc != 0)
         return rc;
-    const char *id = record->data, *end = record->data + length;
-    const char *id_end = memchr(id, '\n', length);
-    const char *title = id_end ? id_end + 1 : end;
-    const char *title_end = id_end ? memchr(title, '\n', (size_t)(end - title)) : NULL;
+    const char *end = record->data + length, *title;
+    if (xapian_plan_stored_id(record->data, length, &record->id, &record->id_length, &title) != 0)
+        return error_set(err, COPS_ECORRUPT, "damaged index: the data of Xapian document %u "
+                         "gives a wrong id length", docid);
+    const char *title_end = memchr(title, '\n', (size_t)(end - title));
     const char *text = title_end ? title_end + 1 : end;
-    if (!id_end)
-        id_end = end;
     if (!title_end)
         title_end = end;
-    record->id = id;
-    record->id_length = (size_t)(id_end - id);
     record->title = title;
     record->title_length = (size_t)(title_end - title);
     record->text = text;
@@ -441,24 +430,32 @@ int xapian_engine_document(cops_index *index, const char *id, size_t max_text,
                            cops_document **out, cops_error *err)
 {
     *out = NULL;
-    char *term = id_term(id);
-    if (!term)
-        return error_set(err, COPS_ENOMEM, "out of memory");
+    char term[XAPIAN_PLAN_ID_TERM_MAX + 1];
+    size_t id_length = strlen(id);
+    xapian_plan_id_term(id, id_length, term);
     cops_xapian_query *q = cops_xapian_query_term(term);
-    free(term);
     if (!q)
         return error_set(err, COPS_ENOMEM, "out of memory");
+    /* A hashed id term may be shared (xapian-plan.h): the document is the
+     * one whose stored id is `id`, byte for byte. */
     cops_xapian_results *found = NULL;
-    int rc = cops_xapian_search(index->xapian, q, NULL, 0, 1, 0, &found, err);
+    int rc = cops_xapian_search(index->xapian, q, NULL, 0, ID_TERM_SHARERS, 0, &found, err);
     cops_xapian_query_free(q);
     if (rc != 0)
         return rc;
-    uint32_t docid = cops_xapian_results_count(found) ? cops_xapian_results_docid(found, 0) : 0;
-    cops_xapian_results_free(found);
-    if (docid == 0)
-        return 1;
     stored_record record = {0};
-    rc = read_record(index, docid, &record, err);
+    int matched = 0;
+    for (size_t i = 0; rc == 0 && !matched && i < cops_xapian_results_count(found); i++) {
+        free(record.data);
+        free(record.date_text);
+        memset(&record, 0, sizeof record);
+        rc = read_record(index, cops_xapian_results_docid(found, i), &record, err);
+        matched = rc == 0 && record.id_length == id_length
+                  && memcmp(record.id, id, id_length) == 0;
+    }
+    cops_xapian_results_free(found);
+    if (rc == 0 && !matched)
+        rc = 1;
     if (rc == 0) {
         document_parts parts = {record.id, record.id_length, record.title, record.title_length,
                                 record.date, record.text, record.text_length, record.text_length,

@@ -9,7 +9,9 @@
  *
  * One id is one document, as in the native engine: a record whose id an
  * earlier record of the run had replaces it (record-ids.h; the earlier
- * copy is deleted by its unique id term, the record added at the end).
+ * copy is deleted by its document number, the record added at the end).
+ * Every id the native engine accepts is accepted (xapian_plan_id_term:
+ * a long id's term is a hash; the full id is kept in the data).
  *
  * On disk, an index built with N > 1 shards is a directory holding
  * shard-000 ... shard-(N-1) (each a Xapian database; the i-th document
@@ -47,9 +49,9 @@ int xapian_build_begin(const build_request *request, build_engine *engine, cops_
 int xapian_engine_open(cops_index *index, const char *path, unsigned allow,
                        const char *const *host_ports, size_t count, cops_error *err);
 void xapian_engine_close(cops_index *index);
-/* cops_document_get's look-up (no highlights): the document holding the
- * unique term XAPIAN_PLAN_ID_PREFIX + `id`; 0 with *out, 1 when none, or
- * an error. */
+/* cops_document_get's look-up (no highlights): a document holding the id
+ * term of `id` (xapian_plan_id_term) whose stored id is `id` in full; 0
+ * with *out, 1 when none, or an error. */
 int xapian_engine_document(cops_index *index, const char *id, size_t max_text,
                            cops_document **out, cops_error *err);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "base/error.h"
 #include "query/fuzzy.h"
@@ -54,8 +55,8 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
     if (!db || !a || !id || (!text && text_length > 0))
         return error_set(err, COPS_EINVAL, "xapian_index_document: NULL %s",
                          !db ? "database" : !a ? "analyzer" : !id ? "id" : "text");
-    if (!*id || strchr(id, '\n'))
-        return error_set(err, COPS_EINVAL, "document id '%s' is empty or holds a newline", id);
+    if (!*id)
+        return error_set(err, COPS_EINVAL, "document id is empty");
     if (date != 0 && (date < 10000101u || date > 99991231u))
         return error_set(err, COPS_EINVAL, "document date %u is not YYYYMMDD", date);
     if (!title)
@@ -75,29 +76,34 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
     }
 
     size_t id_length = strlen(id), title_length = strlen(title);
+    char id_term[XAPIAN_PLAN_ID_TERM_MAX + 1], length_form[32];
+    xapian_plan_id_term(id, id_length, id_term);
+    if (rc == 0)
+        rc = cops_xapian_doc_add_boolean_term(doc, id_term, err);
+    /* the length form (xapian_plan_stored_id) for an id a newline would cut */
+    int head = id[0] == XAPIAN_PLAN_ID_HASHED || strchr(id, '\n')
+                   ? snprintf(length_form, sizeof length_form, "%c%zu\n", XAPIAN_PLAN_ID_HASHED,
+                              id_length)
+                   : 0;
     char *record = NULL;
     if (rc == 0) {
-        size_t id_term_length = sizeof XAPIAN_PLAN_ID_PREFIX - 1 + id_length;
         size_t stored_text = store_text ? text_length : 0;
-        size_t size = id_length + 1 + title_length + 1 + stored_text;
-        record = malloc((size > id_term_length ? size : id_term_length) + 1);
+        size_t size = (size_t)head + id_length + 1 + title_length + 1 + stored_text;
+        record = malloc(size + 1);
         if (!record) {
-            rc = error_set(err, COPS_ENOMEM, "out of memory storing document '%s'", id);
+            rc = error_set(err, COPS_ENOMEM, "out of memory storing a document");
         } else {
-            memcpy(record, XAPIAN_PLAN_ID_PREFIX, sizeof XAPIAN_PLAN_ID_PREFIX - 1);
-            memcpy(record + sizeof XAPIAN_PLAN_ID_PREFIX - 1, id, id_length + 1);
-            rc = cops_xapian_doc_add_boolean_term(doc, record, err);
-            if (rc == 0) {
-                char *at = record;
-                memcpy(at, id, id_length);
-                at += id_length;
-                *at++ = '\n';
-                for (size_t i = 0; i < title_length; i++)
-                    *at++ = title[i] == '\n' || title[i] == '\r' ? ' ' : title[i];
-                *at++ = '\n';
-                memcpy(at, text, stored_text);
-                rc = cops_xapian_doc_set_data(doc, record, size, err);
-            }
+            char *at = record;
+            memcpy(at, length_form, (size_t)head);
+            at += head;
+            memcpy(at, id, id_length);
+            at += id_length;
+            *at++ = '\n';
+            for (size_t i = 0; i < title_length; i++)
+                *at++ = title[i] == '\n' || title[i] == '\r' ? ' ' : title[i];
+            *at++ = '\n';
+            memcpy(at, text, stored_text);
+            rc = cops_xapian_doc_set_data(doc, record, size, err);
         }
     }
     if (rc == 0 && date != 0) {
@@ -110,6 +116,45 @@ int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const
     free(record);
     cops_xapian_doc_free(doc);
     return rc;
+}
+
+void xapian_plan_id_term(const char *id, size_t length, char term[XAPIAN_PLAN_ID_TERM_MAX + 1])
+{
+    const size_t prefix = sizeof XAPIAN_PLAN_ID_PREFIX - 1;
+    memcpy(term, XAPIAN_PLAN_ID_PREFIX, prefix);
+    if (length <= XAPIAN_PLAN_ID_DIRECT_MAX && (length == 0 || id[0] != XAPIAN_PLAN_ID_HASHED)) {
+        memcpy(term + prefix, id, length);
+        term[prefix + length] = '\0';
+        return;
+    }
+    XXH128_hash_t hash = XXH3_128bits(id, length);
+    snprintf(term + prefix, XAPIAN_PLAN_ID_TERM_MAX + 1 - prefix, "%c%016llx%016llx",
+             XAPIAN_PLAN_ID_HASHED, (unsigned long long)hash.high64,
+             (unsigned long long)hash.low64);
+}
+
+int xapian_plan_stored_id(const char *data, size_t length, const char **id, size_t *id_length,
+                          const char **rest)
+{
+    const char *end = data + length;
+    if (length == 0 || data[0] != XAPIAN_PLAN_ID_HASHED) {
+        const char *newline = memchr(data, '\n', length);
+        *id = data;
+        *id_length = newline ? (size_t)(newline - data) : length;
+        *rest = newline ? newline + 1 : end;
+        return 0;
+    }
+    size_t n = 0;
+    const char *p = data + 1;
+    for (; p < end && *p >= '0' && *p <= '9' && p - data <= 19; p++)
+        n = n * 10 + (size_t)(*p - '0');
+    if (p == data + 1 || p >= end || *p != '\n' || n > (size_t)(end - p - 1)
+        || (n < (size_t)(end - p - 1) && p[1 + n] != '\n'))
+        return COPS_ECORRUPT;
+    *id = p + 1;
+    *id_length = n;
+    *rest = p + 1 + n < end ? p + 2 + n : end;
+    return 0;
 }
 
 /* ------------------------------------------------------------ planning */

@@ -81,20 +81,44 @@
 /* Prefixes of title terms and identifiers. */
 #define XAPIAN_PLAN_TITLE_PREFIX "S"
 #define XAPIAN_PLAN_ID_PREFIX "Q"
+
+/* A document's unique id term (xapian_plan_id_term) is the prefix and the
+ * id itself for an id of at most XAPIAN_PLAN_ID_DIRECT_MAX bytes that does
+ * not begin with the byte XAPIAN_PLAN_ID_HASHED (Xapian refuses a term of
+ * more than 245 bytes); for any other id it is the prefix, that byte and
+ * 32 hex digits of the id's XXH3-128, so every id the native engine
+ * accepts has a term.  A hashed term may be shared by two ids: whoever
+ * looks an id up by its term compares the full id kept in the document's
+ * data (xapian_plan_stored_id). */
+#define XAPIAN_PLAN_ID_DIRECT_MAX 200
+#define XAPIAN_PLAN_ID_HASHED '\x01'
+#define XAPIAN_PLAN_ID_TERM_MAX (sizeof XAPIAN_PLAN_ID_PREFIX - 1 + XAPIAN_PLAN_ID_DIRECT_MAX)
+
+/* The id term of id[0, length) into term[0, XAPIAN_PLAN_ID_TERM_MAX],
+ * NUL-terminated. */
+void xapian_plan_id_term(const char *id, size_t length, char term[XAPIAN_PLAN_ID_TERM_MAX + 1]);
+
+/* A document's data is "id\ntitle\ntext"; an id holding a newline or
+ * beginning with XAPIAN_PLAN_ID_HASHED is written "\x01<length>\n<id>\n"
+ * instead of "id\n".  Split data[0, length) into the id (*id, *id_length)
+ * and what follows the id's newline (*rest): 0, or COPS_ECORRUPT when the
+ * length form is damaged.  Without a newline the whole data is the id. */
+int xapian_plan_stored_id(const char *data, size_t length, const char **id, size_t *id_length,
+                          const char **rest);
 /* Words in one phrase, as in cops (query/lower.h). */
 #define XAPIAN_PLAN_MAX_PHRASE_TERMS LOWER_MAX_PHRASE_TERMS
 
 /* Index `text[0, text_length)` (need not be NUL-terminated) with title
  * `title` (NUL-terminated; NULL = no title) and identifier `id`
- * (NUL-terminated, non-empty, no '\n') into the writable `db`, analysed by
+ * (NUL-terminated, non-empty, of any length) into the writable `db`, analysed by
  * `a` as cops_build does, with the mapping above.  `date` is YYYYMMDD or 0
  * (no date).  With `store_text` 0 the stored record has an empty text.
  * *docid_out (OUT, may be NULL) receives the Xapian document id.  The
  * document is added, not committed (see cops_xapian_commit), even when
  * a document with the same id is there already: replacing it is the
  * caller's (cops_xapian_delete_document on the earlier copy's number).
- * Errors: COPS_EINVAL (NULL db, a or id, an id with '\n', a date that is
- * not 0 or 8 digits), COPS_ELIMIT (a position beyond Xapian's range),
+ * Errors: COPS_EINVAL (NULL db, a or id, an empty id, a date that is not 0
+ * or 8 digits), COPS_ELIMIT (a position beyond Xapian's range),
  * errors of cops_xapian_add_document, COPS_ENOMEM. */
 int xapian_index_document(cops_xapian_db *db, analyzer *a, const char *id, const char *title,
                           const char *text, size_t text_length, uint32_t date, int store_text,

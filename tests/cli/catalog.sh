@@ -161,4 +161,17 @@ expect_exit 0 "--merge" -- cops_index -i uidx --merge
 expect_exit 0 "--json after the merge" -- cops_query -i uidx --json upsertword
 check "one document per id after the merge" [ "$(grep -c '"rank"' "$OUT")" -eq 3 ]
 
+# --delete compares an id in full, by its length: one of 5,000 bytes is
+# found (a 4 KB buffer once missed it), and an id does not delete another
+# it is a prefix of.
+longid=$(printf 'L%.0s' $(seq 5000))
+printf '{"id":"%s","text":"longidword one"}\n{"id":"%sx","text":"longidword two"}\n' \
+    "$longid" "$longid" >longids.jsonl || exit 99
+expect_exit 0 "records with ids of 5,000 and 5,001 bytes" -- cops_index -i lidx longids.jsonl
+expect_exit 0 "--delete the 5,000-byte id" -- cops_index -i lidx --delete "$longid"
+expect_stderr_lacks 'no document has the id' "the 5,000-byte id is found"
+expect_exit 0 "after the deletion" -- cops_query -i lidx --json longidword
+check "one document is left" [ "$(grep -c '"rank"' "$OUT")" -eq 1 ]
+expect_stdout_contains "\"id\":\"${longid}x\"" "the id it is a prefix of is kept"
+
 done_testing

@@ -94,4 +94,32 @@ for shards in 1 2; do
         cops_query -i xshared$shards --count one
 done
 
+# Any id the native engine accepts, Xapian accepts too: one of 300 bytes
+# (beyond Xapian's 245-byte terms), one holding a newline, one beginning
+# with the byte that marks a hashed id term.  Such a record once stopped
+# the whole build (exit 2).  The long id is still upserted, and each id
+# comes back whole.
+longid=$(printf 'L%.0s' $(seq 300))
+mkdir odd || exit 99
+printf '{"id":"%s","text":"oddidword first"}\n{"id":"line\\nbreak","text":"oddidword two"}\n' \
+    "$longid" >odd/a.jsonl
+printf '{"id":"\\u0001mark","text":"oddidword three"}\n{"id":"%s","text":"oddidword again"}\n' \
+    "$longid" >>odd/a.jsonl
+expect_exit 0 "native build, odd ids" -- cops_index -i nodd odd
+expect_exit 0 "native: odd ids" -- cops_query -i nodd --ids oddidword
+sort "$OUT" >nodd.ids
+for shards in 1 2; do
+    expect_exit 0 "xapian build, $shards shard(s), odd ids" -- \
+        cops_index --engine xapian --shards $shards -i xodd$shards odd
+    expect_exit 0 "xapian, $shards shard(s): odd ids" -- cops_query -i xodd$shards --ids oddidword
+    sort "$OUT" >xodd$shards.ids
+    check "xapian, $shards shard(s): the same three ids as native" cmp -s nodd.ids xodd$shards.ids
+    check "xapian, $shards shard(s): three documents" [ "$(wc -l <xodd$shards.ids)" -eq 3 ]
+    expect_exit 1 "xapian, $shards shard(s): the long id's first record is gone" -- \
+        cops_query -i xodd$shards --count first
+    expect_exit 0 "xapian, $shards shard(s): its last record is kept" -- \
+        cops_query -i xodd$shards --json again
+    expect_stdout_contains "\"id\":\"$longid\"" "xapian, $shards shard(s): the long id comes back whole"
+done
+
 done_testing
