@@ -494,8 +494,10 @@ static const uint8_t *remembered_metadata(const segment *seg, uint32_t doc, cons
     if (!seg->metadata_starts)
         return NULL;
     uint32_t start = atomic_load_explicit(&seg->metadata_starts[doc], memory_order_relaxed);
-    const uint8_t *at = seg->sections[SECTION_DOCMETA].data + start - 1;
-    return start != 0 && at >= first && at < stop ? at : NULL;
+    if (start == 0) /* not known yet (and data - 1 is no pointer to form) */
+        return NULL;
+    const uint8_t *at = seg->sections[SECTION_DOCMETA].data + (start - 1);
+    return at >= first && at < stop ? at : NULL;
 }
 
 static void remember_metadata(segment *seg, uint32_t doc, const uint8_t *at)
