@@ -360,7 +360,11 @@ static uint32_t deleted_postings(segment *seg, const segment_term *term, const d
 #define DELETED_COUNT_ADDRESS_MASK ((UINT64_C(1) << DELETED_COUNT_ADDRESS_BITS) - 1)
 
 /* deleted_postings of segment i's `term` into *deleted, remembered in the
- * index's deleted_counts when it fits a slot: 0, or the segment's damage. */
+ * index's deleted_counts when it fits a slot: 0, or the segment's damage.
+ * A hostile dictionary can give two keys one record, each with its own df
+ * (the count depends on it): a count remembered for the other key is
+ * taken only when it stays within this one's df, so a df never comes out
+ * negative (its callers would read it as an error status). */
 static int deleted_postings_counted(cops_index *index, size_t i, const segment_term *term,
                                     uint64_t *deleted, cops_error *err)
 {
@@ -368,7 +372,8 @@ static int deleted_postings_counted(cops_index *index, size_t i, const segment_t
     int cacheable = (address & ~DELETED_COUNT_ADDRESS_MASK) == 0 && address != 0;
     _Atomic uint64_t *slot = &index->deleted_counts[(address >> 2) % INDEX_DELETED_COUNT_SLOTS];
     uint64_t entry = atomic_load_explicit(slot, memory_order_relaxed);
-    if (cacheable && (entry & DELETED_COUNT_ADDRESS_MASK) == address) {
+    if (cacheable && (entry & DELETED_COUNT_ADDRESS_MASK) == address
+        && entry >> DELETED_COUNT_ADDRESS_BITS <= term->df) {
         *deleted = entry >> DELETED_COUNT_ADDRESS_BITS;
         return 0;
     }

@@ -1517,6 +1517,34 @@ Test(search, document_frequency_without_deleted_is_stable, .timeout = 60)
     free_fixture(&f);
 }
 
+/* A hostile dictionary may give two keys one postings record (two
+ * entries at one offset, with their own df).  The remembered deleted
+ * count is found by the record's address, so the second key may be handed
+ * the first one's count: never one above its own df, which made its df
+ * negative, a number the planner then took for an error status (here
+ * -420: "word"'s 910 deleted documents taken from a df of 490). */
+Test(search, document_frequency_of_a_key_sharing_a_record_is_never_negative, .timeout = 60)
+{
+    enum { RECORDS = 10007, DELETED_EVERY = 11 };
+    fixture f = {.dir = testlib_tempdir("search")};
+    build_records_with_deletions(&f, RECORDS, DELETED_EVERY, counting_text);
+    cops_error err = {0};
+    cr_assert_eq(f.index->segment_count, 1);
+    segment_term word;
+    cr_assert_eq(segment_lookup(f.index->segments[0], (const uint8_t *)"word", 4, &word, &err), 1);
+    cr_assert_eq(index_document_frequency(f.index, (const uint8_t *)"word", 4, &err),
+                 RECORDS - (RECORDS + DELETED_EVERY - 1) / DELETED_EVERY);
+    /* the lying entry: "word"'s record under another key, with a df the
+     * deleted documents outnumber */
+    segment_term lying = word;
+    lying.df = 490;
+    int64_t df = index_document_frequency_known(f.index, (const uint8_t *)"lying", 5, 0, &lying,
+                                                &err);
+    cr_expect(df >= 0 || df == COPS_ECORRUPT, "df %lld", (long long)df);
+    cr_expect(df <= (int64_t)lying.df, "df %lld", (long long)df);
+    free_fixture(&f);
+}
+
 static int three_dated_before_1990(unsigned i)
 {
     return i % 3 == 0 && histogram_month(i) && histogram_month(i) < 199000;
