@@ -553,7 +553,55 @@ static void drive_phrase(segment *seg, const char *first, const char *second, do
     }
 }
 
-static void drive(segment *seg, uint32_t stride, size_t first_edit)
+/* A disjunction's pruned pass over `key` (matcher_ops.approximate_above:
+ * block bounds from the skip table, least_winning_tf, postings_next_frequent)
+ * at the score of the posting the stride picks, over spans of `span`
+ * documents: each answer is at or after its target and in range, and when
+ * no damage was met an answer inside the span is a posting of the key; on
+ * the unedited segment (`pristine`), whose bounds do not lie, every
+ * posting passed over in the span cannot exceed the threshold. */
+static void drive_term_above(segment *seg, const char *key, uint32_t stride, uint32_t span,
+                             int pristine)
+{
+    uint32_t docs[DOCS];
+    double scores[DOCS];
+    size_t count = 0;
+    matcher *all = key_matcher(seg, key), *above = key_matcher(seg, key);
+    if (!all || !above || !above->ops->approximate_above)
+        goto done;
+    for (uint32_t doc = matcher_next_geq(all, 0); doc != MATCHER_END && count < DOCS;
+         doc = matcher_next_geq(all, doc + 1)) {
+        docs[count] = doc;
+        scores[count++] = all->ops->score(all);
+    }
+    double threshold = count ? scores[stride % count] : 0.5;
+    int agrees = 1, passed_over_lose = 1;
+    size_t at = 0;
+    /* each round moves past a posting or a span: the bytes bound them */
+    for (uint32_t target = 0, rounds = 0; target < MATCHER_END; rounds++) {
+        FUZZ_CHECK(rounds <= (1u << 20));
+        uint32_t last = target + span - 1;
+        uint32_t doc = above->ops->approximate_above(above, target, threshold, last);
+        FUZZ_CHECK(doc >= target && (doc == MATCHER_END || doc < segment_documents(seg)));
+        for (; at < count && docs[at] < target; at++)
+            ;
+        for (; at < count && docs[at] < doc && docs[at] <= last; at++)
+            passed_over_lose &= matcher_cannot_exceed(scores[at], threshold);
+        if (doc <= last)
+            agrees &= at < count && docs[at] == doc;
+        target = doc <= last ? doc + 1 : doc;
+    }
+    cops_error err;
+    if (segment_damage(seg, &err) == 0)
+        FUZZ_CHECK(agrees && (passed_over_lose || !pristine));
+done:
+    if (all)
+        matcher_free(all);
+    if (above)
+        matcher_free(above);
+}
+
+static void drive(segment *seg, uint32_t stride, size_t first_edit, int pristine)
 {
     cops_error err;
     const segment_meta *meta = segment_get_meta(seg);
@@ -571,6 +619,8 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit)
     }
     drive_phrase(seg, "alpha", "common", 0.05 * (double)(stride % 16));
     drive_phrase(seg, "common", "common", 0.1 * (double)(stride % 16));
+    drive_term_above(seg, "common", stride, 1 + stride % 48, pristine);
+    drive_term_above(seg, "alpha", stride, 1 + stride % 48, pristine);
     scan_state whole = {seg, stride, 0, 0, 1};
     (void)segment_scan_prefix(seg, (const uint8_t *)"", 0, visit_key, &whole, &err);
     static const char *const prefixes[] = {"\x01", "w0", "gam", "common", "zz", "a"};
@@ -666,6 +716,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t first_edit = size >= 8 ? ((size_t)data[4] | (size_t)data[5] << 8 | (size_t)data[6] << 16)
                                         % original_size
                                   : 0;
+    int pristine = length == original_size && memcmp(copy, original, length) == 0;
     fuzz_write_file(segment_file, copy, length);
     free(copy);
 
@@ -673,7 +724,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cops_error err;
     if (segment_open(segment_file, &seg, &err) == 0) {
         FUZZ_CHECK(seg != NULL);
-        drive(seg, stride, first_edit);
+        drive(seg, stride, first_edit, pristine);
         segment_close(seg);
     }
     return 0;
