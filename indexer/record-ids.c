@@ -7,9 +7,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "base/array.h"
+#include "base/hash.h"
 #include "indexer/build-engine.h"
 
 void record_ids_free(record_ids *ids)
@@ -75,7 +75,7 @@ int record_ids_add(record_ids *ids, const char *id, uint32_t doc, int *replaced)
     if ((ids->count + 1) * 2 > ids->capacity && record_ids_grow(ids) != 0)
         return COPS_ENOMEM;
     size_t length = strlen(id);
-    uint64_t hash = XXH3_64bits(id, length) | 1;
+    uint64_t hash = hash_keyed(id, length) | 1;
     size_t slot = record_ids_slot(ids, id, length, hash);
     if (ids->hashes[slot]) {
         if (ARRAY_RESERVE_ONE(ids->dropped, ids->dropped_capacity, ids->dropped_count, 16) != 0)
@@ -116,7 +116,7 @@ int record_ids_find(const record_ids *ids, const char *id, size_t length, uint32
 {
     if (ids->count == 0)
         return 0;
-    uint64_t hash = XXH3_64bits(id, length) | 1;
+    uint64_t hash = hash_keyed(id, length) | 1;
     size_t slot = record_ids_slot(ids, id, length, hash);
     if (!ids->hashes[slot])
         return 0;

@@ -22,7 +22,8 @@
  * counted (the summary gives the total). */
 #define RECORD_IDS_WARNINGS 10
 
-/* Open addressing on XXH3 of the id; the ids themselves are kept to tell
+/* Open addressing on the id's hash_keyed (base/hash.h: ids come from
+ * strangers' documents); the ids themselves are kept to tell
  * a collision from a repeat.  All zero is the empty set. */
 typedef struct record_ids {
     uint64_t *hashes;            /* per slot: hash | 1, 0 = empty */
