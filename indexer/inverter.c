@@ -25,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "base/array.h"
 #include "base/buffer.h"
 #include "base/error.h"
 #include "base/file.h"
+#include "base/hash.h"
 #include "index-format/codec.h"
 #include "index-format/names.h"
 
@@ -141,7 +141,7 @@ static int grow_slots(inverter *inv)
 
 uint32_t inverter_hash(const uint8_t *key, size_t key_length)
 {
-    return (uint32_t)XXH3_64bits(key, key_length);
+    return (uint32_t)hash_keyed(key, key_length); /* seeded: keys are strangers' words */
 }
 
 void inverter_prefetch(const inverter *inv, uint32_t hash, int step)

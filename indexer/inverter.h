@@ -47,6 +47,8 @@ int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t 
  * another thread: hashing is pure). */
 int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, uint32_t hash,
                         uint32_t position, cops_error *err);
+/* The key's slot hash: seeded per process (base/hash.h), as keys are
+ * strangers' words; pure within a process. */
 uint32_t inverter_hash(const uint8_t *key, size_t key_length);
 /* A hint for a key that will be added soon: the table is far larger than
  * the caches, so a lookup is mostly waiting for memory.  Step 0 fetches
