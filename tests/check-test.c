@@ -23,6 +23,7 @@
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
+#include "tests/testlib.h"
 
 #define DOCUMENTS 300
 
@@ -600,7 +601,7 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
     write_file(seg_file, bytes, size);
     free(bytes);
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !TESTLIB_ASAN
     /* AddressSanitizer reserves terabytes of shadow address space, so the
      * cap is the plain build's: there a 16 GiB request fails the test */
     struct rlimit limit = {1u << 30, 1u << 30};

@@ -9,6 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 1 in a build with AddressSanitizer, whichever the compiler: gcc defines
+ * __SANITIZE_ADDRESS__, clang before 17 only answers __has_feature (a
+ * clang sanitizer build took the plain build's paths). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TESTLIB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TESTLIB_ASAN 1
+#endif
+#endif
+#ifndef TESTLIB_ASAN
+#define TESTLIB_ASAN 0
+#endif
+
 /* Create a fresh directory under /tmp (mkdtemp); returns a malloc'd path,
  * aborting the test on failure. */
 char *testlib_tempdir(const char *tag);

@@ -48,6 +48,7 @@
 
 #include "analysis/analyzer.h"
 #include "query/parser.h"
+#include "tests/testlib.h"
 
 /* ---------------------------------------------------------- temp space */
 
@@ -853,7 +854,7 @@ static void run_corpus(corpus *c, size_t random_queries, uint64_t query_seed, fi
                   f->compared);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if TESTLIB_ASAN
 /* Xapian 1.4.22 reads heap memory it never initialised while optimising
  * some queries (valgrind: "uninitialised value was created by a heap
  * allocation" in Xapian::Query::Internal::postlist_sub_xor, no cops frame;
