@@ -426,12 +426,23 @@ static int counts_by_windows(const matcher *m, uint32_t documents)
     return m->ops->fill_window != NULL && m->cost >= documents / COUNT_WINDOW_DENSITY;
 }
 
-/* Bits 64 * word .. 64 * word + 63 of a deletion bitmap (0 past its end). */
+/* Bits first_bit .. first_bit + 63 of a deletion bitmap (0 past its end;
+ * first_bit a multiple of 8).  Inside the bitmap, one load on a
+ * little-endian machine: assembled byte by byte, the word cost a common
+ * word's exact total 55k instructions (callgrind, wiki-dev), a fifth of
+ * its count. */
 static uint64_t deletion_word(const deletions *deleted, uint32_t first_bit)
 {
     uint64_t word = 0;
     size_t bytes = ((size_t)deleted->documents + 7) / 8;
-    for (size_t i = 0, at = first_bit / 8; i < 8 && at + i < bytes; i++)
+    size_t at = first_bit / 8;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (at + 8 <= bytes) {
+        memcpy(&word, deleted->bits + at, 8);
+        return word;
+    }
+#endif
+    for (size_t i = 0; i < 8 && at + i < bytes; i++)
         word |= (uint64_t)deleted->bits[at + i] << (8 * i);
     return word;
 }
