@@ -517,9 +517,11 @@ static int costly_to_count_apart(const lower_node *node)
 /* The top hits with an exact total (the command line's default): rather
  * than scoring every match, the top hits come from the pruned search and
  * the total from a second matcher of the same plan that counts (by
- * windows where they pay: document numbers only, no frequency or score).
- * Only for a disjunction (a word in the body or the title is one) of
- * many postings, where MaxScore skips most of the matches; a conjunction
+ * windows where they pay: document numbers only, no frequency or score),
+ * or for a word from its keys' postings (plan_count_two_terms).
+ * Only for a disjunction of many postings, where MaxScore skips most of
+ * the matches, or a word (at any size: its count costs little more than
+ * a skip per title posting); a conjunction
  * scores few more matches than its ranked form visits.  Not when the plan
  * is costly to count apart (above), when the hits are ranked by date, or
  * when the operators do not prune. */
@@ -531,7 +533,8 @@ static int count_apart(const lower_plan *plan, const cops_search_options *option
         root = root->children[0];
     return options->exact_total && wanted && !options->date_histogram
            && options->sort == COPS_SORT_RELEVANCE && m->ops->set_threshold
-           && root->kind == LOWER_OR && m->cost >= COUNT_APART_MIN_POSTINGS
+           && root->kind == LOWER_OR
+           && (m->cost >= COUNT_APART_MIN_POSTINGS || plan_is_two_terms(plan))
            && !costly_to_count_apart(plan->root);
 }
 
@@ -644,7 +647,16 @@ static int match_segments(cops_index *index, const lower_plan *plan,
         segment *seg = index->segments[s];
         uint32_t documents = segment_documents(seg);
         int apart = count_apart(plan, options, wanted, m);
-        if (apart) {
+        uint64_t counted = 0;
+        int by_terms = apart || (!wanted && !options->date_histogram)
+                           ? plan_count_two_terms(index, s, plan, cache, &counted, err) : 0;
+        if (by_terms < 0) {
+            rc = by_terms;
+            matcher_free(m);
+            break;
+        }
+        results->total += counted;
+        if (apart && !by_terms) {
             matcher *counter = NULL;
             cops_search_options counting = *options;
             counting.count_only = 1; /* unscored terms (plan.h) */
@@ -676,7 +688,8 @@ static int match_segments(cops_index *index, const lower_plan *plan,
         if (options->date_histogram) {
             rc = count_by_months(m, deleted, seg, results, err);
         } else if (!wanted) {
-            results->total += count_matches(m, deleted, documents);
+            if (!by_terms)
+                results->total += count_matches(m, deleted, documents);
         } else {
             for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
                  doc = matcher_next_geq(m, doc + 1)) {
