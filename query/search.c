@@ -506,22 +506,16 @@ static int costly_to_count_apart(const lower_node *node)
     return 0;
 }
 
-/* Counting apart pays for a disjunction of at least this many postings:
- * below, scoring every match costs less than planning the query once
- * more (the count's matcher), which is about the cost
- * of scoring a few thousand postings (callgrind on wiki-dev: words in
- * 1-5 % of the documents were 1.5x slower counted apart, words in more
- * than 10 % 1.2x faster). */
-#define COUNT_APART_MIN_POSTINGS 4096
-
 /* The top hits with an exact total (the command line's default): rather
  * than scoring every match, the top hits come from the pruned search and
  * the total from a second matcher of the same plan that counts (by
  * windows where they pay: document numbers only, no frequency or score),
  * or for a word from its keys' postings (plan_count_two_terms).
- * Only for a disjunction of many postings, where MaxScore skips most of
- * the matches, or a word (at any size: its count costs little more than
- * a skip per title posting); a conjunction
+ * Only for a disjunction, where MaxScore skips most of the matches: of
+ * any size (callgrind on wiki-dev's 300 disjunctions of 2 to 5 words,
+ * exact total over pruned top 10: 1.59 counted apart from 4,096
+ * postings, 1.35 from 1,024, 1.347 always; the words' plans are
+ * cached, so a count's plan costs little); a conjunction
  * scores few more matches than its ranked form visits.  Not when the plan
  * is costly to count apart (above), when the hits are ranked by date, or
  * when the operators do not prune. */
@@ -533,9 +527,7 @@ static int count_apart(const lower_plan *plan, const cops_search_options *option
         root = root->children[0];
     return options->exact_total && wanted && !options->date_histogram
            && options->sort == COPS_SORT_RELEVANCE && m->ops->set_threshold
-           && root->kind == LOWER_OR
-           && (m->cost >= COUNT_APART_MIN_POSTINGS || plan_is_two_terms(plan))
-           && !costly_to_count_apart(plan->root);
+           && root->kind == LOWER_OR && !costly_to_count_apart(plan->root);
 }
 
 /* The number of undeleted documents `m` matches. */
