@@ -233,7 +233,7 @@ int plan_count_two_terms(cops_index *index, size_t segment_number, const lower_p
                  .seg = index->segments[segment_number], .plan = plan, .err = err,
                  .counting = 1, .word_factor = 1.0, .cache = cache};
     const lower_node *root = matching_node(plan->root);
-    segment_term terms[2];
+    segment_term terms[2] = {{0}, {0}}; /* an absent key is cached zeroed, as term_in_field caches it */
     for (size_t i = 0; i < 2; i++) {
         int found = find_term(&p, matching_node(root->children[i]), &terms[i]);
         if (found < 0)
