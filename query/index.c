@@ -385,6 +385,16 @@ static int deleted_postings_counted(cops_index *index, size_t i, const segment_t
     return damaged;
 }
 
+int index_live_postings(cops_index *index, size_t segment_number, const segment_term *term,
+                        uint64_t *live, cops_error *err)
+{
+    uint64_t deleted = 0;
+    int damaged = index->deleted[segment_number].deleted
+                      ? deleted_postings_counted(index, segment_number, term, &deleted, err) : 0;
+    *live = term->df - deleted;
+    return damaged;
+}
+
 int64_t index_document_frequency(cops_index *index, const uint8_t *key, size_t key_length,
                                  cops_error *err)
 {

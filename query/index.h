@@ -113,6 +113,13 @@ int64_t index_key_statistics(cops_index *index, const uint8_t *key, size_t key_l
                              size_t known_segment, const segment_term *known, uint64_t *cf,
                              cops_error *err);
 
+/* How many of the postings of `term` (an entry of segment
+ * `segment_number`) are of live documents, into *live: its df less its
+ * deleted documents, which are counted once per key and remembered
+ * (deleted_counts).  0, or the segment's damage. */
+int index_live_postings(cops_index *index, size_t segment_number, const segment_term *term,
+                        uint64_t *live, cops_error *err);
+
 /* The name of the index segment `segment_number` came from when several
  * are searched as one (index-many.c); NULL for one index. */
 const char *index_segment_name(const cops_index *index, size_t segment_number);

@@ -57,4 +57,19 @@ int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, plan_cache *cache, matcher **out,
                cops_error *err);
 
+/* Whether `plan` matches what one of two terms does (an OR of two TERMs
+ * under boosts and title wrappers): a word in the body or the title. */
+int plan_is_two_terms(const lower_plan *plan);
+
+/* The live documents of segment `segment_number` that a plan of two terms
+ * (plan_is_two_terms) matches into *total, without a matcher: the longer
+ * key's live postings (index_live_postings: its df less its deleted
+ * documents, counted once per key) plus the shorter key's live documents
+ * the longer lacks, found by skipping through the longer's postings.
+ * Returns 1 when counted so; 0 when the plan is of another shape or the
+ * shorter key is not much shorter (counting both by windows then costs
+ * less); a negative status on damage.  `cache` as plan_query's. */
+int plan_count_two_terms(cops_index *index, size_t segment_number, const lower_plan *plan,
+                         plan_cache *cache, uint64_t *total, cops_error *err);
+
 #endif
