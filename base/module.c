@@ -11,14 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "base/error.h"
 
 /* Whether `here` (a real path) is code of the build tree: the build's
  * libcops (BUILD/.libs), or a program linked with the internal library
- * (a test or benchmark) anywhere under BUILD.  A copy of the library
- * elsewhere under BUILD is not: it finds its modules beside it. */
+ * (cops-query, a test or a benchmark) anywhere under BUILD.  A copy of
+ * the library elsewhere under BUILD is not: it finds its modules beside
+ * it. */
 static int in_build_tree(const char *here, int main_program)
 {
     size_t built = strlen(COPS_ABS_BUILDDIR);
@@ -28,28 +30,110 @@ static int in_build_tree(const char *here, int main_program)
     return main_program || (strncmp(rest, "/.libs/", 7) == 0 && !strchr(rest + 7, '/'));
 }
 
+/* Whether `self` (dladdr of this code) is the main program: the object
+ * holding the program's entry point.  dladdr names the main program by
+ * its argv[0], which may be a bare name found on PATH, or the name of
+ * another file of the current folder: /proc/self/exe names it then. */
+static int in_main_program(const Dl_info *self)
+{
+    Dl_info entry;
+    unsigned long at = getauxval(AT_ENTRY);
+    return at != 0 && dladdr((void *)at, &entry) && entry.dli_fbase == self->dli_fbase;
+}
+
+/* The path components of `path` (absolute, as make expands the install
+ * folders) into *out, up to `max`: their count, or -1 when the path is not
+ * absolute, has a "..", or has more components. */
+static int path_components(const char *path, const char *out[], size_t lengths[], int max)
+{
+    if (path[0] != '/')
+        return -1;
+    int count = 0;
+    for (const char *at = path; *at;) {
+        while (*at == '/')
+            at++;
+        size_t length = strcspn(at, "/");
+        if (length == 0 || (length == 1 && at[0] == '.')) {
+            at += length;
+            continue;
+        }
+        if ((length == 2 && at[0] == '.' && at[1] == '.') || count == max)
+            return -1;
+        out[count] = at;
+        lengths[count++] = length;
+        at += length;
+    }
+    return count;
+}
+
+/* Append text[0, length) to out (size bytes, used of them filled, kept
+ * NUL-terminated): -1 when it does not fit. */
+static int append(char *out, size_t size, size_t *used, const char *text, size_t length)
+{
+    if (length >= size - *used)
+        return -1;
+    memcpy(out + *used, text, length);
+    *used += length;
+    out[*used] = '\0';
+    return 0;
+}
+
+int module_relative_dir(const char *from, const char *to, char *out, size_t size)
+{
+    enum { MAX_COMPONENTS = 64 };
+    const char *a[MAX_COMPONENTS], *b[MAX_COMPONENTS];
+    size_t a_length[MAX_COMPONENTS], b_length[MAX_COMPONENTS];
+    int a_count = path_components(from, a, a_length, MAX_COMPONENTS);
+    int b_count = path_components(to, b, b_length, MAX_COMPONENTS);
+    if (a_count < 0 || b_count < 0 || size == 0)
+        return -1;
+    int common = 0;
+    while (common < a_count && common < b_count && a_length[common] == b_length[common]
+           && memcmp(a[common], b[common], a_length[common]) == 0)
+        common++;
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = common; i < a_count; i++)
+        if ((used && append(out, size, &used, "/", 1)) || append(out, size, &used, "..", 2))
+            return -1;
+    for (int i = common; i < b_count; i++)
+        if ((used && append(out, size, &used, "/", 1))
+            || append(out, size, &used, b[i], b_length[i]))
+            return -1;
+    return used == 0 ? append(out, size, &used, ".", 1) : 0;
+}
+
 /* The one place module NAME of FOLDER may be loaded from (module.h). */
 static int module_path(const char *folder, const char *name, char *path, size_t size,
                        cops_error *err)
 {
     Dl_info self;
+    int main_program = 0;
     char *here = NULL;
-    if (dladdr((void *)module_path, &self) && self.dli_fname && *self.dli_fname)
-        here = realpath(self.dli_fname, NULL);
-    char *program = realpath("/proc/self/exe", NULL);
-    if (!here) { /* in the main program: one linked with the internal library */
-        here = program;
-        program = NULL;
+    if (dladdr((void *)module_path, &self)) {
+        main_program = in_main_program(&self);
+        if (!main_program && self.dli_fname && *self.dli_fname)
+            here = realpath(self.dli_fname, NULL);
     }
-    int main_program = !program || strcmp(program, here) == 0;
-    free(program);
+    if (main_program || !here) /* a program linked with the internal library */
+        here = realpath("/proc/self/exe", NULL);
     if (!here)
         return error_set_errno(err, COPS_EIO, errno, "cannot tell where libcops is");
     int length;
+    char beside[PATH_MAX];
     if (in_build_tree(here, main_program)) {
         length = snprintf(path, size, "%s/%s/.libs/%s.so", COPS_ABS_BUILDDIR, folder, name);
-    } else {
+    } else if (main_program) {
+        /* an installed program (cops-query): the modules are where they
+         * are installed relative to the programs, so that a copy of the
+         * installed tree finds its own */
         *strrchr(here, '/') = '\0'; /* realpath's answer is absolute */
+        if (module_relative_dir(COPS_BINDIR, COPS_MODULEDIR, beside, sizeof beside) == 0)
+            length = snprintf(path, size, "%s/%s/%s.so", here, beside, name);
+        else
+            length = snprintf(path, size, "%s/%s.so", COPS_MODULEDIR, name);
+    } else {
+        *strrchr(here, '/') = '\0';
         length = snprintf(path, size, "%s/cops/modules/%s.so", here, name);
     }
     free(here);

@@ -10,8 +10,14 @@
  *     from the build tree (COPS_ABS_BUILDDIR): the build's own libcops
  *     (.libs/libcops.so, which the uninstalled programs use), or a test
  *     or benchmark program linked with the internal library;
- *   - else beside the library holding this code, in cops/modules/NAME.so
- *     ($(pkglibdir)/modules, where make install puts them).
+ *   - else, for the code of a shared libcops, beside it, in
+ *     cops/modules/NAME.so ($(pkglibdir)/modules, where make install puts
+ *     them);
+ *   - else, for the code of an installed program linked with the internal
+ *     library (cops-query: configure --enable-static-query), where
+ *     $(moduledir) is from $(bindir), from the program's folder: a copy
+ *     of the installed tree finds its own modules, a lone copy of the
+ *     program none.
  * Neither an index directory nor the environment can name a library to
  * load (an absolute path: no LD_LIBRARY_PATH search for the module
  * itself).  A loaded module is never unloaded: its code may run until the
@@ -42,6 +48,13 @@ typedef const void *module_entry(const char *abi, const void *host);
  * made. */
 int module_load(const char *folder, const char *name, const char *entry_name, const char *abi,
                 const void *host, const void **offered, cops_error *err);
+
+/* The path that leads from folder `from` to folder `to` (both absolute,
+ * without "..": make's install folders), relative ("../lib/cops/modules"
+ * from /usr/bin to /usr/lib/cops/modules; "." for the same folder), into
+ * out[0, size): 0, or -1 when a path is not of that kind or out is too
+ * short. */
+int module_relative_dir(const char *from, const char *to, char *out, size_t size);
 
 /* One module as a caller needs it: loaded by the first module_get (one
  * attempt per process, under the lock), never unloaded. */

@@ -4,7 +4,14 @@ EXTRA_DIST += query/GRAMMAR.md
 include query/parser.mk
 bin_PROGRAMS += cops-query
 cops_query_SOURCES = query/cops-query.c
+if STATIC_QUERY
+## configure.ac ("cops-query's start-up"): the engine and the libraries'
+## archives linked in, position-dependent.
+cops_query_LDADD = libcops-internal.la $(QUERY_STATIC_LIBS) $(PTHREAD_LIBS) $(LIBS)
+cops_query_LDFLAGS = $(QUERY_STATIC_LDFLAGS)
+else
 cops_query_LDADD = libcops.la
+endif
 libcops_internal_la_SOURCES += query/index.c query/index-many.c query/lower.c query/plan.c query/search.c query/bm25.c \
 	query/weight.c query/weight-bm25plus.c query/weight-bm25l.c query/weight-inl2.c query/weight-lm.c \
 	query/op-term.c query/op-blend.c query/op-and.c query/op-or.c query/op-positional.c query/op-filter.c query/op-common.c \

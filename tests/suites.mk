@@ -4,6 +4,7 @@ include tests/codec.mk
 include tests/bp-order.mk
 include tests/escape.mk
 include tests/file.mk
+include tests/module.mk
 include tests/sources.mk
 include tests/charset.mk
 include tests/roots.mk

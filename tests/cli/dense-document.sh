@@ -17,8 +17,8 @@ if [ ! -x /usr/bin/time ]; then
 fi
 LD_LIBRARY_PATH=$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
-INDEX=$COPS_BUILDDIR/.libs/cops-index
-QUERY=$COPS_BUILDDIR/.libs/cops-query
+INDEX=$(real_program cops-index)
+QUERY=$(real_program cops-query)
 [ -x "$INDEX" ] || INDEX=$COPS_INDEX_PROG
 [ -x "$QUERY" ] || QUERY=$COPS_QUERY_PROG
 case $(ldd "$INDEX" 2>/dev/null) in

@@ -344,14 +344,26 @@ gen_jsonl_part()
     }'
 }
 
+# The program PROGRAM of the build tree itself: the one its libtool
+# wrapper runs, or PROGRAM when it is no wrapper (cops-query linked with
+# the engine, configure --enable-static-query).
+real_program()
+{
+    if [ "$(head -c 2 "$COPS_BUILDDIR/$1")" = "#!" ]; then
+        echo "$COPS_BUILDDIR/.libs/$1"
+    else
+        echo "$COPS_BUILDDIR/$1"
+    fi
+}
+
 # Set INDEX and QUERY to the programs themselves, not their libtool
 # wrappers, so that an LD_PRELOAD fault shim reaches them.
 real_programs()
 {
     LD_LIBRARY_PATH=$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     export LD_LIBRARY_PATH
-    INDEX=$COPS_BUILDDIR/.libs/cops-index
-    QUERY=$COPS_BUILDDIR/.libs/cops-query
+    INDEX=$(real_program cops-index)
+    QUERY=$(real_program cops-query)
 }
 
 # Set SHIM to the fault shim tests/faults/libNAME.so (tests/faults.mk) and

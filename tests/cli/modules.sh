@@ -2,7 +2,9 @@
 # Without its modules (base/module.h), libcops still recognises what needs
 # them and says so in one line, exit 2, changing nothing: a copy of the
 # build's libcops outside the build tree looks for its modules beside it
-# (cops/modules/), where this test puts none.  A native index needs no
+# (cops/modules/), where this test puts none, and so does a copy of
+# cops-query linked with the engine (configure --enable-static-query),
+# where they would be installed relative to it.  A native index needs no
 # module.  (tests/install/modules.sh checks the installed layout, with
 # the modules in place, at installcheck.)
 . "$COPS_SRCDIR/tests/cli/lib.sh"
@@ -21,6 +23,8 @@ if [ -f "$COPS_BUILDDIR/xapian/.libs/xapian.so" ]; then
 fi
 
 cp -P "$COPS_BUILDDIR"/.libs/libcops.so* bare/ || exit 99
+mkdir bare/bin && cp "$QUERY" bare/bin/ || exit 99
+QUERY=$TMP/bare/bin/$(basename "$QUERY")
 LD_LIBRARY_PATH=$TMP/bare${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
 
@@ -42,7 +46,8 @@ if [ $with_xapian = yes ]; then
     expect_exit 2 "without the Xapian module, a Xapian index is recognised" -- \
         "$QUERY" -i xap grant
     expect_stderr_contains "xap: this index was built by the Xapian engine, which is not installed: install it ("
-    expect_stderr_contains "/bare/cops/modules/xapian.so is missing)"
+    expect_stderr_contains "$TMP/bare/"
+    expect_stderr_contains "/xapian.so is missing)"
     check "in one line" test "$(wc -l <"$ERR")" = 1
 else
     skip "without the Xapian module, a Xapian index is recognised" "built without Xapian"

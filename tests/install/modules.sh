@@ -1,9 +1,11 @@
 #!/bin/sh
 # tests/install/modules.sh BINDIR LIBDIR CORPUS WITH_XAPIAN(yes|no) TMPDIR
 # Run by installcheck (and so by distcheck): the installed programs load
-# the installed modules from beside the installed libcops (base/module.h),
-# and a copy of the library without its modules says what is missing in
-# one line and exits 2.
+# the installed modules from beside the installed libcops (base/module.h;
+# cops-query linked with the engine, configure --enable-static-query, from
+# where they are installed relative to it), and a copy of the library or
+# of cops-query without the modules says what is missing in one line and
+# exits 2.
 set -u
 bindir=$1 libdir=$2 corpus=$3 with_xapian=$4 tmp=$5
 fail() { echo "installcheck: $*" >&2; exit 1; }
@@ -28,13 +30,17 @@ fi
 bare=$(mktemp -d "${TMPDIR:-/tmp}/cops-installcheck.XXXXXX") || exit 1
 trap 'rm -rf "$bare"' EXIT
 cp -P "$libdir"/libcops.so* "$bare/" || exit 1
+# and cops-query copied alone (linked with the engine, configure
+# --enable-static-query, it looks where the modules would be installed
+# relative to it)
+mkdir "$bare/bin" && cp "$bindir/cops-query" "$bare/bin/" || exit 1
 LD_LIBRARY_PATH=$bare
 "$bindir/cops-index" -q -i "$tmp/html-again" "$tmp/pages" 2>"$tmp/err"
 [ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 2 ] &&
     grep -q "reading it needs cops's document readers, which are not installed: install it" "$tmp/err" ||
     fail "without the readers module: $(cat "$tmp/err")"
 if [ "$with_xapian" = yes ]; then
-    "$bindir/cops-query" -i "$tmp/xapian" grant >/dev/null 2>"$tmp/err"
+    "$bare/bin/cops-query" -i "$tmp/xapian" grant >/dev/null 2>"$tmp/err"
     [ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
         grep -q "this index was built by the Xapian engine, which is not installed: install it" \
             "$tmp/err" ||
