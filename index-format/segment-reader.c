@@ -1476,9 +1476,9 @@ static int seek_chunk(postings_cursor *c, uint64_t target)
 int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
 {
     r->cursor = c;
-    r->remaining = 0;
+    r->later = 0;
     r->position = UINT64_MAX;
-    r->value = r->values_end = NULL;
+    r->value = r->limit = NULL;
     if (c->doc == POSTINGS_END)
         return c->status ? c->status : COPS_EINVAL;
     if (!c->positions_checked) {
@@ -1509,30 +1509,39 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     if (seek_chunk(c, c->position_value) != 0)
         return COPS_ECORRUPT;
     r->value = c->position_values + (c->position_value - c->values_first);
-    r->values_end = c->position_values + c->values_count;
-    r->remaining = tf;
+    size_t here = (size_t)(c->position_values + c->values_count - r->value);
+    if (here > tf)
+        here = tf;
+    r->limit = r->value + here;
+    r->later = tf - (uint32_t)here;
     return 0;
+}
+
+int postings_position_out_of_range(postings_position_reader *r)
+{
+    postings_cursor *c = r->cursor;
+    cursor_fail(c, c->positions_base + c->chunk_at, "positions out of range");
+    return COPS_ECORRUPT;
 }
 
 int postings_position_read_slow(postings_position_reader *r, uint32_t *out)
 {
-    if (r->remaining == 0)
-        return 0;
     postings_cursor *c = r->cursor;
-    if (r->value == r->values_end) {
+    if (r->value == r->limit) {
+        if (r->later == 0)
+            return 0;
         /* the document's values go on in the next chunk */
         if (c->status != 0 || decode_next_chunk(c) != 0)
             return COPS_ECORRUPT;
+        uint32_t here = c->values_count < r->later ? c->values_count : r->later;
         r->value = c->position_values;
-        r->values_end = c->position_values + c->values_count;
+        r->limit = r->value + here;
+        r->later -= here;
     }
     uint64_t next = r->position + 1 + *r->value;
-    if (next > UINT32_MAX) {
-        cursor_fail(c, c->positions_base + c->chunk_at, "positions out of range");
-        return COPS_ECORRUPT;
-    }
+    if (next > UINT32_MAX)
+        return postings_position_out_of_range(r);
     r->value++;
-    r->remaining--;
     r->position = next;
     *out = (uint32_t)next;
     return 1;
