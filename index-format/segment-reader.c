@@ -1175,12 +1175,10 @@ static void load_block(postings_cursor *c, uint32_t block)
     uint32_t previous_doc = block == 0 ? UINT32_MAX : layout_get_u32(skip_entry(c, block - 1));
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
-    /* A scoring cursor asks every posting's frequency, so its blocks
-     * decode them at once.  Others decode them when first asked for
-     * (postings_tf), and only size them until then: a count never asks,
-     * and a phrase's count asks only in the blocks where it reads a
-     * document's positions (a common word probed at a rarer one's few
-     * candidates is asked in few of the blocks it loads). */
+    /* Frequencies are decoded when first asked for (postings_tf): a
+     * count never asks, so it only sizes them.  Once a cursor has asked
+     * (it scores, or reads positions), its later blocks decode them at
+     * once, as sizing them first would be wasted. */
     size_t doc_bytes = decode_doc_numbers(c, data, c->blocks + end, count, previous_doc);
     size_t tf_bytes = 0;
     if (doc_bytes && c->frequencies_wanted)
@@ -1224,6 +1222,7 @@ uint32_t postings_tf_slow(postings_cursor *c)
     if (c->tfs_at != 0 && c->in_block < c->block_length) {
         const uint8_t *p = c->blocks + c->tfs_at;
         c->tfs_at = 0;
+        c->frequencies_wanted = 1;
         if (decode_frequencies(c, p, c->blocks + block_data_end(c, c->block), c->block_length) == 0) {
             cursor_fail(c, p, "postings block frequencies do not decode");
             return 0;

@@ -266,7 +266,8 @@ typedef struct postings_cursor {
     uint32_t values_count;     /* values in position_values (0: none decoded) */
     uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
                                 * start, until they are decoded (0 = decoded) */
-    int frequencies_wanted;    /* opened for scoring: decode them with the numbers */
+    int frequencies_wanted;    /* opened for scoring, or a frequency was asked for:
+                                * decode them with the numbers */
     uint32_t position_values[SEGMENT_BLOCK_SIZE]; /* the decoded chunk */
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];

@@ -491,51 +491,6 @@ Test(format, positions_after_jumps, .timeout = 60)
     close_fixture(&f);
 }
 
-/* A plain (counting) cursor decodes a block's frequencies only when a
- * posting of that block is asked for one: reading positions in one block
- * does not make the later blocks decode theirs (a phrase's common word is
- * probed in many blocks and read in few), and a block asked after a jump
- * still reads the right positions; a scoring cursor decodes them with
- * the numbers. */
-Test(format, plain_cursor_decodes_frequencies_of_the_blocks_it_reads, .timeout = 60)
-{
-    fixture f;
-    open_round_trip(&f);
-    uint32_t *buffer = malloc(100000 * sizeof *buffer);
-    cr_assert_not_null(buffer);
-    int tried = 0;
-    for (size_t k = 0; k < f.data.term_count; k++) {
-        const term_data *t = &f.data.terms[k];
-        if (t->df < 4 * SEGMENT_BLOCK_SIZE || t->df > 5000)
-            continue;
-        tried = 1;
-        segment_term term;
-        cops_error err = {0};
-        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, &err), 1);
-        postings_cursor c;
-        postings_open(&c, f.seg, &term);
-        check_positions(&c, t, 0, buffer);
-        uint32_t i = 2 * SEGMENT_BLOCK_SIZE + 5;
-        cr_assert_eq(postings_next_geq(&c, t->docs[i]), t->docs[i]);
-        cr_assert_neq(c.tfs_at, 0, "key %.*s: block 2's frequencies decoded unasked",
-                      (int)t->key_length, t->key);
-        check_positions(&c, t, i, buffer);
-        cr_assert_eq(c.tfs_at, 0);
-        i = 3 * SEGMENT_BLOCK_SIZE + 1;
-        cr_assert_eq(postings_next_geq(&c, t->docs[i]), t->docs[i]);
-        cr_assert_neq(c.tfs_at, 0);
-        cr_assert_eq(postings_tf(&c), t->tfs[i]);
-        postings_open_scoring(&c, f.seg, &term);
-        cr_assert_eq(postings_next_geq(&c, t->docs[i]), t->docs[i]);
-        cr_assert_eq(c.tfs_at, 0);
-        cr_assert_eq(postings_scoring_tf(&c), t->tfs[i]);
-        cr_assert_eq(c.status, 0);
-    }
-    cr_assert(tried, "the fixture has a list of four blocks or more");
-    free(buffer);
-    close_fixture(&f);
-}
-
 /* postings_next_frequent against a linear scan: the first posting at or
  * after the target whose frequency reaches min_tf or that lies after
  * `last`, with ascending targets on one cursor, `last` inside a block, at
