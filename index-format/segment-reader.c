@@ -1209,7 +1209,6 @@ static void load_block(postings_cursor *c, uint32_t block)
     }
     c->block = block;
     c->block_length = count;
-    c->block_min_length = layout_get_u32(entry + 16);
     c->in_block = 0;
     c->doc = c->docs[0];
     c->tfs_at = c->frequencies_wanted ? 0 : start + (uint32_t)doc_bytes;
@@ -1244,7 +1243,6 @@ static void open_cursor(postings_cursor *c, segment *seg, const segment_term *te
     c->block = 0;
     c->in_block = 0;
     c->block_length = 0;
-    c->block_min_length = 0; /* an inline list has no skip entry */
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
     c->tfs_at = 0;
     c->frequencies_wanted = frequencies;

@@ -246,7 +246,6 @@ typedef struct postings_cursor {
     uint32_t block;            /* index of the decoded block */
     uint32_t in_block;         /* index inside the decoded block */
     uint32_t block_length;     /* postings in the decoded block */
-    uint32_t block_min_length; /* its skip entry's shortest field length (0 inline) */
     const uint8_t *skip;       /* external: skip table */
     const uint8_t *blocks;     /* external: start of block data */
     size_t blocks_length;
@@ -316,14 +315,6 @@ static inline uint32_t postings_scoring_tf(const postings_cursor *cursor)
  * returns it.  Reads document numbers only. */
 uint32_t postings_fill_window(postings_cursor *cursor, uint64_t *window, uint32_t first,
                               uint32_t end);
-/* The shortest field length of the current block's documents, as its
- * skip entry states it (checked against the data by cops_index_check):
- * a frequency up to it cannot exceed its field's length, so a check of
- * that need not read the length.  0 for an inline list. */
-static inline uint32_t postings_block_min_length(const postings_cursor *cursor)
-{
-    return cursor->block_min_length;
-}
 /* Record damage the caller found in the current posting (e.g. a tf larger
  * than the field holds): the cursor ends and segment_damage() reports it. */
 void postings_mark_damaged(postings_cursor *cursor, const char *what);
