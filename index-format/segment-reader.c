@@ -1472,14 +1472,11 @@ static int seek_chunk(postings_cursor *c, uint64_t target)
     return decode_next_chunk(c);
 }
 
-int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
+/* The first document of the block whose positions are read: check the
+ * block's positions CRC (once per open segment) and count its values.
+ * Out of line: the later documents of the block skip it. */
+static int start_reading_block_positions(postings_cursor *c)
 {
-    r->cursor = c;
-    r->remaining = 0;
-    r->position = UINT64_MAX;
-    r->value = r->values_end = NULL;
-    if (c->doc == POSTINGS_END)
-        return c->status ? c->status : COPS_EINVAL;
     if (!c->positions_checked) {
         const uint8_t *entry = skip_entry(c, c->block);
         size_t start = c->block_positions_start; /* in range: load_block checked it */
@@ -1490,48 +1487,75 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
         }
         c->positions_checked = 1;
     }
+    uint64_t values = 0;
+    for (uint32_t i = 0; i < c->block_length; i++)
+        values += c->tfs[i];
+    c->block_values = values;
+    return 0;
+}
+
+int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
+{
+    r->cursor = c;
+    r->later = 0;
+    r->position = UINT64_MAX;
+    r->value = r->limit = NULL;
+    if (c->doc == POSTINGS_END)
+        return c->status ? c->status : COPS_EINVAL;
     uint32_t tf = postings_tf(c); /* decodes the block's frequencies */
     if (c->status != 0)
         return c->status;
-    if (c->block_values == UINT64_MAX) {
-        uint64_t values = 0;
-        for (uint32_t i = 0; i < c->block_length; i++)
-            values += c->tfs[i];
-        c->block_values = values;
-    }
-    if (c->position_doc_index > c->in_block) { /* never happens: cursors only move forward */
+    if (c->block_values == UINT64_MAX && start_reading_block_positions(c) != 0)
+        return COPS_ECORRUPT;
+    /* where the document's values start in the block's stream: its
+     * frequency and those before it (in locals: the stores into the
+     * cursor would otherwise be read back each step) */
+    uint32_t index = c->position_doc_index, in_block = c->in_block;
+    if (index > in_block) { /* never happens: cursors only move forward */
         cursor_fail(c, c->positions_base + c->chunk_at, "positions cursor out of step");
         return COPS_ECORRUPT;
     }
-    for (; c->position_doc_index < c->in_block; c->position_doc_index++)
-        c->position_value += c->tfs[c->position_doc_index];
-    if (seek_chunk(c, c->position_value) != 0)
+    uint64_t first = c->position_value;
+    for (; index < in_block; index++)
+        first += c->tfs[index];
+    c->position_doc_index = in_block;
+    c->position_value = first;
+    if (first - c->values_first >= c->values_count && seek_chunk(c, first) != 0)
         return COPS_ECORRUPT;
-    r->value = c->position_values + (c->position_value - c->values_first);
-    r->values_end = c->position_values + c->values_count;
-    r->remaining = tf;
+    r->value = c->position_values + (first - c->values_first);
+    size_t here = (size_t)(c->position_values + c->values_count - r->value);
+    if (here > tf)
+        here = tf;
+    r->limit = r->value + here;
+    r->later = tf - (uint32_t)here;
     return 0;
+}
+
+int postings_position_out_of_range(postings_position_reader *r)
+{
+    postings_cursor *c = r->cursor;
+    cursor_fail(c, c->positions_base + c->chunk_at, "positions out of range");
+    return COPS_ECORRUPT;
 }
 
 int postings_position_read_slow(postings_position_reader *r, uint32_t *out)
 {
-    if (r->remaining == 0)
-        return 0;
     postings_cursor *c = r->cursor;
-    if (r->value == r->values_end) {
+    if (r->value == r->limit) {
+        if (r->later == 0)
+            return 0;
         /* the document's values go on in the next chunk */
         if (c->status != 0 || decode_next_chunk(c) != 0)
             return COPS_ECORRUPT;
+        uint32_t here = c->values_count < r->later ? c->values_count : r->later;
         r->value = c->position_values;
-        r->values_end = c->position_values + c->values_count;
+        r->limit = r->value + here;
+        r->later -= here;
     }
     uint64_t next = r->position + 1 + *r->value;
-    if (next > UINT32_MAX) {
-        cursor_fail(c, c->positions_base + c->chunk_at, "positions out of range");
-        return COPS_ECORRUPT;
-    }
+    if (next > UINT32_MAX)
+        return postings_position_out_of_range(r);
     r->value++;
-    r->remaining--;
     r->position = next;
     *out = (uint32_t)next;
     return 1;

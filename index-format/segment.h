@@ -335,8 +335,11 @@ int postings_positions(postings_cursor *cursor, uint32_t *out);
 typedef struct postings_position_reader {
     /* private: */
     postings_cursor *cursor;   /* damage is reported through it, and it holds the chunk */
-    const uint32_t *value, *values_end; /* the next value, inside the decoded chunk */
-    uint32_t remaining;        /* positions not read yet */
+    /* The next value, inside the decoded chunk, and where this document's
+     * values stop there (the chunk's end, or its last value's end): the
+     * reading loops test one pointer per value. */
+    const uint32_t *value, *limit;
+    uint32_t later;            /* the document's values after `limit`, in later chunks */
     uint64_t position;         /* the last position read; UINT64_MAX before the first */
 } postings_position_reader;
 
@@ -346,17 +349,20 @@ int postings_position_reader_open(postings_cursor *cursor, postings_position_rea
 /* The general case of postings_position_read (the next chunk, the checks);
  * same contract. */
 int postings_position_read_slow(postings_position_reader *reader, uint32_t *out);
+/* The first position at or past reader->position (read up to `value`, an
+ * inner pointer of the chunk) is past 2^32 - 1: damage, recorded on the
+ * cursor; returns COPS_ECORRUPT. */
+int postings_position_out_of_range(postings_position_reader *reader);
 /* The next position into *out: returns 1, 0 when all tf positions were
  * read, or a negative status on damage (the cursor then ends).  A value is
  * the first position of a document, then each gap minus one, so positions
  * increase by construction (from UINT64_MAX, + 1 wraps to the first). */
 static inline int postings_position_read(postings_position_reader *reader, uint32_t *out)
 {
-    if (reader->remaining > 0 && reader->value < reader->values_end) {
+    if (reader->value < reader->limit) {
         uint64_t next = reader->position + 1 + *reader->value;
         if (next <= UINT32_MAX) {
             reader->value++;
-            reader->remaining--;
             reader->position = next;
             *out = (uint32_t)next;
             return 1;
@@ -367,46 +373,43 @@ static inline int postings_position_read(postings_position_reader *reader, uint3
 
 /* The first remaining position >= target into *out: returns 1, 0 when
  * none is left, or a negative status on damage.  The values of the decoded
- * chunk are summed without producing each position. */
+ * chunk are summed without producing each position; positions only grow,
+ * so one past 2^32 - 1 is caught where the summing stops (a position is
+ * at most tf values of 2^32 each, short of 2^64). */
 static inline int postings_position_advance(postings_position_reader *reader, uint64_t target,
                                             uint32_t *out)
 {
     for (;;) {
-        const uint32_t *value = reader->value, *end = reader->values_end;
+        const uint32_t *value = reader->value, *limit = reader->limit;
         uint64_t position = reader->position;
-        uint32_t remaining = reader->remaining;
         /* four values at a time while all four stay below the target (a
          * common word's positions are mostly stepped over), unless the
          * next value reaches it already (two common words alternating) */
-        if (remaining > 4 && end - value > 4 && position + 1 + value[0] < target) {
-            while (remaining > 4 && end - value > 4) {
+        if (limit - value > 4 && position + 1 + value[0] < target) {
+            do {
                 uint64_t fourth = position + 4 + (uint64_t)value[0] + value[1] + value[2]
                                 + value[3];
-                if (fourth >= target || fourth > UINT32_MAX)
+                if (fourth >= target)
                     break;
                 position = fourth;
                 value += 4;
-                remaining -= 4;
-            }
+            } while (limit - value > 4);
         }
-        while (remaining > 0 && value < end) {
-            uint64_t next = position + 1 + *value;
-            if (next > UINT32_MAX)
-                break; /* damage: postings_position_read reports it */
-            position = next;
-            value++;
-            remaining--;
-            if (next >= target) {
+        while (value < limit) {
+            position += 1 + (uint64_t)*value++;
+            if (position >= target) {
                 reader->value = value;
                 reader->position = position;
-                reader->remaining = remaining;
-                *out = (uint32_t)next;
+                if (position > UINT32_MAX)
+                    return postings_position_out_of_range(reader);
+                *out = (uint32_t)position;
                 return 1;
             }
         }
         reader->value = value;
         reader->position = position;
-        reader->remaining = remaining;
+        if (position > UINT32_MAX && position != UINT64_MAX)
+            return postings_position_out_of_range(reader);
         int rc = postings_position_read(reader, out);
         if (rc <= 0 || *out >= target)
             return rc;

@@ -38,6 +38,7 @@ typedef struct positional_matcher {
     /* Children by documents, rarest first: the rarest proposes candidate
      * documents, and the exact phrase's join asks the words in this order. */
     size_t *rarity;
+    matcher **by_rarity;        /* children[rarity[k]] for k = 0.. */
     uint32_t span;              /* phrase: last offset - first offset */
     uint32_t *widths;           /* NEAR: each child's span (0 for a word) */
     int failed;
@@ -311,7 +312,10 @@ static uint32_t positional_approximate_next_geq(matcher *m, uint32_t target)
     positional_matcher *p = (positional_matcher *)m;
     if (p->failed)
         return m->doc = MATCHER_END;
-    return m->doc = matcher_conjunction_next(p->children, p->count, p->rarity[0], target);
+    /* the others asked rarest first too: a document without the second
+     * rarest word is left before the commonest word's postings (its
+     * blocks the most of any) are read there */
+    return m->doc = matcher_conjunction_next(p->by_rarity, p->count, 0, target);
 }
 
 /* The candidates of the conjunction, the rarest child proposing; one in
@@ -420,6 +424,7 @@ static void positional_free(matcher *m)
     free(p->matches.values);
     free(p->readers);
     free(p->rarity);
+    free(p->by_rarity);
     free(p);
 }
 
@@ -467,9 +472,10 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
         p->lists = calloc(count, sizeof *p->lists);
         p->readers = calloc(count, sizeof *p->readers);
         p->rarity = malloc(count * sizeof *p->rarity);
+        p->by_rarity = malloc(count * sizeof *p->by_rarity);
     }
     if (!p || count == 0 || count > 64 || !p->children || !p->offsets || !p->widths || !p->lists
-        || !p->readers || !p->rarity) {
+        || !p->readers || !p->rarity || !p->by_rarity) {
         for (size_t i = 0; i < count; i++)
             matcher_free(children[i]);
         if (p) {
@@ -479,6 +485,7 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
             free(p->lists);
             free(p->readers);
             free(p->rarity);
+            free(p->by_rarity);
             free(p);
         }
         return NULL;
@@ -500,6 +507,8 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
             p->rarity[j] = p->rarity[j - 1];
         p->rarity[j] = i;
     }
+    for (size_t k = 0; k < count; k++)
+        p->by_rarity[k] = children[p->rarity[k]];
     p->base.cost = children[p->rarity[0]]->cost;
     p->streamed = !near && slop == 0 && offsets != NULL;
     for (size_t i = 0; i < count; i++)
