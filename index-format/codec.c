@@ -676,6 +676,84 @@ size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, u
     return size;
 }
 
+/* The values a range decode takes from their bytes one at a time; a
+ * longer range is decoded with the whole block (AVX2, and every value at
+ * once), which costs about as much. */
+#define RANGE_MOST_VALUES 32
+
+/* Patch the exceptions among values [from, to) that the bitmap marks:
+ * their high parts' ranks count the marks before them. */
+static CODEC_ALWAYS_INLINE void patch_marked_range(const block_layout *b, const high_parts *h,
+                                                   size_t count, size_t from, size_t to,
+                                                   uint32_t *out)
+{
+    size_t bytes = bitmap_bytes(count), rank = 0;
+    for (size_t at = 0, first = 0; at < bytes && first < to; at += 8, first += 64) {
+        uint64_t marks = load_bitmap_word(b->places + at, bytes - at);
+        if (first < from) {
+            uint64_t before = from - first >= 64 ? marks : marks & ((UINT64_C(1) << (from - first)) - 1);
+            rank += popcount64(before);
+            marks &= ~before;
+        }
+        if (to - first < 64)
+            marks &= (UINT64_C(1) << (to - first)) - 1;
+        for (; marks; marks &= marks - 1, rank++)
+            out[first + lowest_bit(marks)] |= high_part(h, rank * b->high_width) << b->width;
+    }
+}
+
+#ifdef CODEC_HAVE_AVX2
+__attribute__((target("popcnt"))) static void patch_marked_range_popcnt(
+    const block_layout *b, const high_parts *h, size_t count, size_t from, size_t to, uint32_t *out)
+{
+    patch_marked_range(b, h, count, from, to, out);
+}
+#endif
+
+size_t codec_block_decode_range(const uint8_t *in, const uint8_t *end, size_t count, size_t from,
+                                size_t to, uint32_t *out)
+{
+    if (from >= to || to > count)
+        return 0;
+    block_layout b;
+    size_t size = block_shape(in, end, count, &b);
+    if (size == 0)
+        return 0;
+    /* each value is one 8-byte load at its bit, which may reach 8 bytes
+     * past the block: near `end`, the whole block */
+    if (to - from > RANGE_MOST_VALUES || (size_t)(end - in) < size + 8)
+        return codec_block_decode(in, end, count, out);
+    const uint8_t *packed = in + 1;
+    const uint64_t mask = width_mask(b.width);
+    size_t bit = from * b.width;
+    for (size_t i = from; i < to; i++, bit += b.width)
+        out[i] = (uint32_t)((load_u64le(packed + bit / 8) >> (bit % 8)) & mask);
+    if (b.exceptions == 0)
+        return size;
+    high_parts h;
+    high_parts_open(&h, b.places + (b.bitmap ? bitmap_bytes(count) : b.exceptions) + 1, end,
+                    b.exceptions, b.high_width);
+    if (b.bitmap) {
+#ifdef CODEC_HAVE_AVX2
+        if (codec_unpack_simd_available()) {
+            patch_marked_range_popcnt(&b, &h, count, from, to, out);
+            return size;
+        }
+#endif
+        patch_marked_range(&b, &h, count, from, to, out);
+        return size;
+    }
+    /* every index is checked, as a whole decode checks them */
+    const uint8_t *index = b.places;
+    for (size_t i = 0; i < b.exceptions; i++) {
+        if (index[i] >= count || (i > 0 && index[i] <= index[i - 1]))
+            return 0;
+        if (index[i] >= from && index[i] < to)
+            out[index[i]] |= high_part(&h, i * b.high_width) << b.width;
+    }
+    return size;
+}
+
 /* ------------------------------------------------------------- deltas */
 
 void codec_delta_encode(uint32_t *values, size_t count, uint32_t base)
