@@ -187,18 +187,6 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
  * not fit before `end`; out[0, count) is then unspecified. */
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
 
-/* Decode values [from, to) of the block of `count` values at `in` into
- * out[from, to) and return the block's size, as codec_block_decode would
- * (the same checks, the same 0), for a reader that wants a few values of
- * a block: they are taken from their bytes one at a time, instead of
- * unpacking and patching all `count`.  Returns 0 too when the range is
- * empty or reaches past `count`.  out[0, count) must be writable: the
- * other values there are unspecified (a long range, or a block ending
- * within 8 bytes of `end`, is decoded whole).  Reads nothing at or past
- * `end`, but may read up to 8 bytes past the block's own before it. */
-size_t codec_block_decode_range(const uint8_t *in, const uint8_t *end, size_t count, size_t from,
-                                size_t to, uint32_t *out);
-
 /* ------------------------------------------------------------- deltas */
 
 /* Replace each value by its difference from the value before it, the first

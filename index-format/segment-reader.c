@@ -1153,7 +1153,6 @@ static void start_block_positions(postings_cursor *c)
     c->position_value = 0;
     c->chunk_at = c->block_positions_start;
     c->chunk_first = 0;
-    c->values_at = c->block_positions_start;
     c->values_first = 0;
     c->values_count = 0;
 }
@@ -1422,60 +1421,55 @@ uint32_t postings_fill_window(postings_cursor *c, uint64_t *window, uint32_t fir
     return doc;
 }
 
-/* Decode values [from, to) of the block's positions stream (FORMAT.md
- * 3.3), which lie in one chunk, into the cursor's position_values (at
- * their places in the chunk) and return how many: to - from, or the
- * values up to the chunk's end.  Only these values are decoded: a phrase
- * opens a few documents' positions in a chunk of 128 values, each a few
- * values long.  The chunk holding `from` is found by stepping over the
- * chunks before it by their sizes alone (from the block's first chunk
- * when it lies behind: a document read again after reading went on into
- * a later chunk, a phrase inside a proximity).  The stream's last chunk
- * must end exactly where the block's positions end.  Returns 0 on damage,
- * recorded. */
-static uint32_t decode_values(postings_cursor *c, uint64_t from, uint64_t to)
+/* Decode the block's next chunk of positions values (FORMAT.md 3.3) into
+ * the cursor's position_values.  The stream's last chunk must end exactly
+ * where the block's positions end. */
+static int decode_next_chunk(postings_cursor *c)
 {
     const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
-    int stepped = 0;
-    if (from < c->values_first || from - c->values_first >= c->values_count) {
-        if (from < c->chunk_first) {
-            c->chunk_at = c->block_positions_start;
-            c->chunk_first = 0;
-        }
-        while (from >= c->chunk_first + SEGMENT_BLOCK_SIZE) {
-            size_t size = codec_block_size(base + c->chunk_at, end, SEGMENT_BLOCK_SIZE);
-            if (size == 0) {
-                cursor_fail(c, base + c->chunk_at, "positions do not decode");
-                return 0;
-            }
-            c->chunk_at += size;
-            c->chunk_first += SEGMENT_BLOCK_SIZE;
-        }
-        uint64_t left = c->block_values - c->chunk_first;
-        c->values_at = c->chunk_at;
-        c->values_first = c->chunk_first;
-        c->values_count = left < SEGMENT_BLOCK_SIZE ? (uint32_t)left : SEGMENT_BLOCK_SIZE;
-        stepped = 1;
-    }
-    uint32_t first = (uint32_t)(from - c->values_first);
-    uint32_t stop = to - c->values_first < c->values_count ? (uint32_t)(to - c->values_first)
-                                                           : c->values_count;
-    const uint8_t *p = base + c->values_at;
-    size_t used = codec_block_decode_range(p, end, c->values_count, first, stop,
-                                           c->position_values);
+    const uint8_t *p = base + c->chunk_at;
+    uint64_t left = c->block_values - c->chunk_first;
+    uint32_t count = left < SEGMENT_BLOCK_SIZE ? (uint32_t)left : SEGMENT_BLOCK_SIZE;
+    size_t used = count ? codec_block_decode(p, end, count, c->position_values) : 0;
     if (used == 0) {
         cursor_fail(c, p, "positions do not decode");
+        return COPS_ECORRUPT;
+    }
+    c->values_first = c->chunk_first;
+    c->values_count = count;
+    c->chunk_at += used;
+    c->chunk_first += count;
+    if (c->chunk_first == c->block_values && c->chunk_at != c->block_positions_end) {
+        cursor_fail(c, p + used, "positions do not end where their block ends");
+        return COPS_ECORRUPT;
+    }
+    return 0;
+}
+
+/* Make the decoded chunk the one holding value `target` of the block's
+ * stream, stepping over the chunks before it by their sizes alone. */
+static int seek_chunk(postings_cursor *c, uint64_t target)
+{
+    if (target >= c->values_first && target - c->values_first < c->values_count)
         return 0;
+    if (target < c->chunk_first) {
+        /* the document's positions are read again after reading went on
+         * into a later chunk (a phrase inside a proximity): from the
+         * block's first chunk */
+        c->chunk_at = c->block_positions_start;
+        c->chunk_first = 0;
     }
-    if (stepped) { /* the next chunk starts after this one */
-        c->chunk_at = c->values_at + used;
-        c->chunk_first = c->values_first + c->values_count;
-        if (c->chunk_first == c->block_values && c->chunk_at != c->block_positions_end) {
-            cursor_fail(c, p + used, "positions do not end where their block ends");
-            return 0;
+    const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
+    while (target >= c->chunk_first + SEGMENT_BLOCK_SIZE) {
+        size_t size = codec_block_size(base + c->chunk_at, end, SEGMENT_BLOCK_SIZE);
+        if (size == 0) {
+            cursor_fail(c, base + c->chunk_at, "positions do not decode");
+            return COPS_ECORRUPT;
         }
+        c->chunk_at += size;
+        c->chunk_first += SEGMENT_BLOCK_SIZE;
     }
-    return stop - first;
+    return decode_next_chunk(c);
 }
 
 int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
@@ -1511,13 +1505,10 @@ int postings_position_reader_open(postings_cursor *c, postings_position_reader *
     }
     for (; c->position_doc_index < c->in_block; c->position_doc_index++)
         c->position_value += c->tfs[c->position_doc_index];
-    if (tf == 0) /* never happens: a posting has a position */
-        return 0;
-    uint32_t decoded = decode_values(c, c->position_value, c->position_value + tf);
-    if (decoded == 0)
+    if (seek_chunk(c, c->position_value) != 0)
         return COPS_ECORRUPT;
     r->value = c->position_values + (c->position_value - c->values_first);
-    r->values_end = r->value + decoded;
+    r->values_end = c->position_values + c->values_count;
     r->remaining = tf;
     return 0;
 }
@@ -1529,12 +1520,10 @@ int postings_position_read_slow(postings_position_reader *r, uint32_t *out)
     postings_cursor *c = r->cursor;
     if (r->value == r->values_end) {
         /* the document's values go on in the next chunk */
-        uint64_t next = c->values_first + c->values_count;
-        uint32_t decoded = c->status == 0 ? decode_values(c, next, next + r->remaining) : 0;
-        if (decoded == 0)
+        if (c->status != 0 || decode_next_chunk(c) != 0)
             return COPS_ECORRUPT;
         r->value = c->position_values;
-        r->values_end = c->position_values + decoded;
+        r->values_end = c->position_values + c->values_count;
     }
     uint64_t next = r->position + 1 + *r->value;
     if (next > UINT32_MAX) {

@@ -259,17 +259,15 @@ typedef struct postings_cursor {
                                 * UINT64_MAX until positions are first read */
     uint32_t position_doc_index; /* in-block index whose first value is position_value */
     uint64_t position_value;
-    size_t chunk_at;           /* byte offset of the chunk after the current one */
+    size_t chunk_at;           /* byte offset of the next chunk not decoded */
     uint64_t chunk_first;      /* its first value's index in the stream */
-    size_t values_at;          /* byte offset of the current chunk */
-    uint64_t values_first;     /* stream index of its first value, position_values[0] */
-    uint32_t values_count;     /* its values (0: none yet); only those a reader
-                                * asked for are decoded in position_values */
+    uint64_t values_first;     /* stream index of position_values[0] */
+    uint32_t values_count;     /* values in position_values (0: none decoded) */
     uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
                                 * start, until they are decoded (0 = decoded) */
     int frequencies_wanted;    /* opened for scoring, or a frequency was asked for:
                                 * decode them with the numbers */
-    uint32_t position_values[SEGMENT_BLOCK_SIZE]; /* the current chunk's values */
+    uint32_t position_values[SEGMENT_BLOCK_SIZE]; /* the decoded chunk */
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE + 1]; /* + 1: in_block ends at the block's length */
