@@ -41,6 +41,8 @@ static double now_seconds(void)
 typedef enum distribution {
     UNIFORM_BITS,   /* uniform in [0, 2^parameter) */
     GEOMETRIC_GAPS, /* doc-id gaps of a term in one document out of `parameter` */
+    WIDE_ONE_IN,    /* positions: 4-bit gaps, and one value in `parameter` of 12 bits
+                     * (a document's first position): many exceptions a block */
 } distribution;
 
 typedef struct workload {
@@ -62,6 +64,8 @@ static const workload workloads[] = {
     {"doc ids, density 1/2", GEOMETRIC_GAPS, 2, 1},
     {"doc ids, density 1/50", GEOMETRIC_GAPS, 50, 1},
     {"doc ids, density 1/300", GEOMETRIC_GAPS, 300, 1},
+    {"positions, 1 in 4 wide", WIDE_ONE_IN, 4, 0},
+    {"positions, 1 in 12 wide", WIDE_ONE_IN, 12, 0},
 };
 
 static uint32_t geometric_gap(unsigned one_in)
@@ -88,6 +92,10 @@ static void generate(const workload *load, uint32_t *values, size_t count)
         if (load->kind == UNIFORM_BITS) {
             uint32_t r = (uint32_t)random_next();
             values[i] = load->parameter >= 32 ? r : r & (((uint32_t)1 << load->parameter) - 1);
+        } else if (load->kind == WIDE_ONE_IN) {
+            uint64_t r = random_next();
+            values[i] = (uint32_t)(r >> 32) % load->parameter == 0 ? (uint32_t)r & 0xfff
+                                                                    : (uint32_t)r & 0xf;
         } else {
             doc += geometric_gap(load->parameter);
             values[i] = doc;

@@ -385,8 +385,26 @@ size_t codec_unpack_scalar(const uint8_t *in, const uint8_t *end, size_t count, 
 /* ------------------------------------------------------------ blocks */
 
 #define HEAD_WIDTH_BITS 0x3fu
-#define HEAD_RESERVED 0x40u
+#define HEAD_BITMAP 0x40u /* with HEAD_EXCEPTIONS: their places as a bitmap */
 #define HEAD_EXCEPTIONS 0x80u
+
+/* The bytes that say which values are exceptions: E:u8 and one index
+ * byte each, or a bitmap of one bit per value. */
+static size_t list_bytes(size_t exceptions)
+{
+    return 1 + exceptions;
+}
+static size_t bitmap_bytes(size_t count)
+{
+    return (count + 7) / 8;
+}
+
+/* Whether the bitmap says where `exceptions` of `count` values are more
+ * cheaply than a list of their indexes (a tie keeps the list). */
+static int places_as_bitmap(size_t count, size_t exceptions)
+{
+    return bitmap_bytes(count) < list_bytes(exceptions);
+}
 
 /* The bytes of a block of `count` values at `width` bits of which
  * `exceptions` (0: none) carry a high part of `high_width` bits. */
@@ -394,8 +412,25 @@ static size_t block_bytes(unsigned width, size_t count, size_t exceptions, unsig
 {
     size_t size = 1 + codec_packed_bytes(width, count);
     if (exceptions > 0)
-        size += 2 + exceptions + codec_packed_bytes(high_width, exceptions);
+        size += (places_as_bitmap(count, exceptions) ? bitmap_bytes(count) : list_bytes(exceptions))
+              + 1 + codec_packed_bytes(high_width, exceptions);
     return size;
+}
+
+/* What the writer minimises, in quarters of a byte: the block's size,
+ * and a quarter byte for each exception a bitmap places.  Patching an
+ * exception costs a decoder about as much as unpacking a dozen values,
+ * and the bitmap makes exceptions cheap enough in bytes that, left to
+ * size alone, the writer takes four times as many (wiki-dev: 13 a chunk
+ * against 3.3 listed), for 1.5 % of the index and 14 % more instructions
+ * in a phrase's search (FORMAT.md 10).  A listed exception pays no
+ * charge, so where the bitmap does not pay, the block is the smallest. */
+#define BITMAP_EXCEPTION_QUARTERS 1
+static size_t block_cost(size_t size, size_t count, size_t exceptions)
+{
+    size_t charge = exceptions > 0 && places_as_bitmap(count, exceptions)
+                        ? exceptions * BITMAP_EXCEPTION_QUARTERS : 0;
+    return 4 * size + charge;
 }
 
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
@@ -411,95 +446,232 @@ void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
         max_width--;
     unsigned width = max_width;
     size_t exceptions = 0, size = block_bytes(max_width, count, 0, 0);
+    size_t cost = block_cost(size, count, 0);
     if (count <= CODEC_MAX_EXCEPTIONS) {
         size_t above = 0;
         for (unsigned candidate = max_width; candidate-- > 0;) {
             above += of_width[candidate + 1];
             size_t candidate_size = block_bytes(candidate, count, above, max_width - candidate);
-            if (candidate_size < size) { /* ties keep the wider, simpler block */
+            size_t candidate_cost = block_cost(candidate_size, count, above);
+            if (candidate_cost < cost) { /* ties keep the wider, simpler block */
                 width = candidate;
                 exceptions = above;
                 size = candidate_size;
+                cost = candidate_cost;
             }
         }
     }
     if (buffer_reserve(out, size) != 0)
         return;
     uint8_t *block = out->data + out->length;
-    block[0] = (uint8_t)(width | (exceptions ? HEAD_EXCEPTIONS : 0));
+    int bitmap = exceptions > 0 && places_as_bitmap(count, exceptions);
+    block[0] = (uint8_t)(width | (exceptions ? HEAD_EXCEPTIONS : 0) | (bitmap ? HEAD_BITMAP : 0));
     codec_pack(values, count, width, block + 1); /* keeps the low `width` bits */
     if (exceptions > 0) {
-        uint8_t *area = block + 1 + codec_packed_bytes(width, count);
+        uint8_t *places = block + 1 + codec_packed_bytes(width, count);
+        size_t places_size = bitmap ? bitmap_bytes(count) : list_bytes(exceptions);
         uint32_t high[CODEC_MAX_EXCEPTIONS];
         size_t n = 0;
-        area[0] = (uint8_t)exceptions;
+        memset(places, 0, places_size);
+        if (!bitmap)
+            places[0] = (uint8_t)exceptions;
         for (size_t i = 0; i < count; i++)
             if (codec_bit_width(values[i]) > width) {
-                area[1 + n] = (uint8_t)i;
+                if (bitmap)
+                    places[i / 8] |= (uint8_t)(1u << (i % 8));
+                else
+                    places[1 + n] = (uint8_t)i;
                 high[n++] = values[i] >> width;
             }
-        area[1 + n] = (uint8_t)(max_width - width);
-        codec_pack(high, n, max_width - width, area + 2 + n);
+        places[places_size] = (uint8_t)(max_width - width);
+        codec_pack(high, n, max_width - width, places + places_size + 1);
     }
     out->length += size;
 }
 
-/* The block's shape, checked against [in, end): returns its size, or 0. */
-static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *end, size_t count, unsigned *width,
-                          size_t *exceptions, unsigned *high_width)
+/* A block's layout, from its head and exception header. */
+typedef struct block_layout {
+    size_t size;           /* the whole block's bytes */
+    unsigned width;
+    size_t exceptions;     /* 0: none */
+    unsigned high_width;
+    const uint8_t *places; /* the index list (after E) or the bitmap */
+    int bitmap;
+} block_layout;
+
+static inline uint64_t popcount64(uint64_t bits)
 {
-    if (in >= end || (in[0] & HEAD_RESERVED) || (in[0] & HEAD_WIDTH_BITS) > CODEC_MAX_WIDTH)
+#if defined(__GNUC__) || defined(__clang__)
+    return (uint64_t)__builtin_popcountll(bits);
+#else
+    uint64_t n = 0;
+    for (; bits; bits &= bits - 1)
+        n++;
+    return n;
+#endif
+}
+
+static inline unsigned lowest_bit(uint64_t bits) /* bits != 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(bits);
+#else
+    unsigned n = 0;
+    for (; !(bits & 1); bits >>= 1)
+        n++;
+    return n;
+#endif
+}
+
+/* The `bytes` (up to 8) bitmap bytes at `in` as one little-endian word. */
+static inline uint64_t load_bitmap_word(const uint8_t *in, size_t bytes)
+{
+    if (bytes >= 8)
+        return load_u64le(in);
+    uint64_t bits = 0;
+    for (size_t i = 0; i < bytes; i++)
+        bits |= (uint64_t)in[i] << (8 * i);
+    return bits;
+}
+
+/* The exceptions a bitmap of `count` values marks, or 0 when a bit at or
+ * past `count` is set (none at all is rejected by the caller). */
+static CODEC_ALWAYS_INLINE size_t count_marked(const uint8_t *bitmap, size_t count)
+{
+    size_t bytes = bitmap_bytes(count), marked = 0;
+    if (count % 8 && bitmap[bytes - 1] >> (count % 8))
         return 0;
-    *width = in[0] & HEAD_WIDTH_BITS;
-    *exceptions = 0;
-    *high_width = 0;
+    for (size_t at = 0; at < bytes; at += 8)
+        marked += popcount64(load_bitmap_word(bitmap + at, bytes - at));
+    return marked;
+}
+
+#ifdef CODEC_HAVE_AVX2
+/* The same with the processor's population count (every processor with
+ * AVX2 has it), where the generic one is a dozen instructions a word. */
+__attribute__((target("popcnt"))) static size_t count_marked_popcnt(const uint8_t *bitmap,
+                                                                     size_t count)
+{
+    return count_marked(bitmap, count);
+}
+#endif
+
+static size_t bitmap_exceptions(const uint8_t *bitmap, size_t count)
+{
+#ifdef CODEC_HAVE_AVX2
+    if (codec_unpack_simd_available())
+        return count_marked_popcnt(bitmap, count);
+#endif
+    return count_marked(bitmap, count);
+}
+
+/* The block's layout, checked against [in, end): its size, or 0. */
+static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *end, size_t count,
+                                              block_layout *b)
+{
+    if (in >= end || (in[0] & HEAD_WIDTH_BITS) > CODEC_MAX_WIDTH
+        || (in[0] & (HEAD_BITMAP | HEAD_EXCEPTIONS)) == HEAD_BITMAP)
+        return 0;
+    b->width = in[0] & HEAD_WIDTH_BITS;
+    b->exceptions = 0;
+    b->high_width = 0;
     size_t available = (size_t)(end - in);
-    size_t size = block_bytes(*width, count, 0, 0);
+    size_t size = block_bytes(b->width, count, 0, 0);
     if (size > available)
         return 0;
     if (!(in[0] & HEAD_EXCEPTIONS))
-        return size;
-    if (available - size < 2 || in[size] == 0 || in[size] > count)
+        return b->size = size;
+    const uint8_t *places = in + size;
+    size_t places_size;
+    b->bitmap = (in[0] & HEAD_BITMAP) != 0;
+    if (b->bitmap) {
+        places_size = bitmap_bytes(count);
+        if (available - size < places_size + 1)
+            return 0;
+        b->exceptions = bitmap_exceptions(places, count);
+    } else {
+        if (available - size < 2)
+            return 0;
+        b->exceptions = places[0];
+        places_size = list_bytes(b->exceptions);
+        if (available - size < places_size + 1)
+            return 0;
+    }
+    if (b->exceptions == 0 || b->exceptions > count)
         return 0;
-    *exceptions = in[size];
-    if (available - size - 1 < *exceptions + 1)
+    b->high_width = places[places_size];
+    if (b->high_width == 0 || b->width + b->high_width > CODEC_MAX_WIDTH)
         return 0;
-    *high_width = in[size + 1 + *exceptions];
-    if (*high_width == 0 || *width + *high_width > CODEC_MAX_WIDTH)
-        return 0;
-    size = block_bytes(*width, count, *exceptions, *high_width);
-    return size <= available ? size : 0;
+    b->places = b->bitmap ? places : places + 1;
+    size += places_size + 1 + codec_packed_bytes(b->high_width, b->exceptions);
+    return size <= available ? (b->size = size) : 0;
 }
 
 size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t count)
 {
-    unsigned width, high_width;
-    size_t exceptions;
-    return block_shape(in, end, count, &width, &exceptions, &high_width);
+    block_layout b;
+    return block_shape(in, end, count, &b);
+}
+
+/* The high parts of a block's exceptions, read in place: each is one
+ * load, a shift and a mask at its bit (fused with the patching, which
+ * saves storing and reloading every part).  The loads reach up to 8 bytes
+ * past a part's first byte, so where the block ends less than 8 bytes
+ * before `end`, the parts are read from a zeroed copy of their bytes. */
+typedef struct high_parts {
+    const uint8_t *bits;
+    uint64_t mask;
+    uint8_t padded[CODEC_MAX_EXCEPTIONS * CODEC_MAX_WIDTH / 8 + 8 + 8];
+} high_parts;
+
+static CODEC_ALWAYS_INLINE void high_parts_open(high_parts *h, const uint8_t *bits,
+                                                const uint8_t *end, size_t exceptions,
+                                                unsigned high_width)
+{
+    size_t bytes = codec_packed_bytes(high_width, exceptions);
+    h->mask = width_mask(high_width);
+    h->bits = bits;
+    if ((size_t)(end - bits) < bytes + 8) { /* block_shape: `bytes` fit */
+        memcpy(h->padded, bits, bytes);
+        memset(h->padded + bytes, 0, 8);
+        h->bits = h->padded;
+    }
+}
+
+static CODEC_ALWAYS_INLINE uint32_t high_part(const high_parts *h, size_t bit)
+{
+    return (uint32_t)((load_u64le(h->bits + bit / 8) >> (bit % 8)) & h->mask);
 }
 
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
 {
-    unsigned width, high_width;
-    size_t exceptions;
-    size_t size = block_shape(in, end, count, &width, &exceptions, &high_width);
+    block_layout b;
+    size_t size = block_shape(in, end, count, &b);
     if (size == 0)
         return 0;
-    codec_unpack(in + 1, end, count, width, out);
-    if (exceptions > 0) {
-        const uint8_t *area = in + 1 + codec_packed_bytes(width, count);
-        const uint8_t *index = area + 1;
-        uint32_t high[CODEC_MAX_EXCEPTIONS];
-        const uint8_t *high_bits = index + exceptions + 1; /* block_shape: they fit */
-        if (exceptions < 16) /* most blocks: a few, without the general set-up */
-            unpack_rest(high_bits, end, exceptions, high_width, high, 0);
-        else
-            codec_unpack(high_bits, end, exceptions, high_width, high);
-        for (size_t i = 0; i < exceptions; i++) {
-            if (index[i] >= count || (i > 0 && index[i] <= index[i - 1]))
-                return 0;
-            out[index[i]] |= high[i] << width;
+    codec_unpack(in + 1, end, count, b.width, out);
+    if (b.exceptions == 0)
+        return size;
+    high_parts h;
+    /* the parts follow the places and H (block_shape: they fit) */
+    high_parts_open(&h, b.places + (b.bitmap ? bitmap_bytes(count) : b.exceptions) + 1, end,
+                    b.exceptions, b.high_width);
+    size_t bit = 0;
+    if (b.bitmap) { /* in order of the marks; block_shape counted them */
+        size_t bytes = bitmap_bytes(count);
+        uint32_t *octets = out;
+        for (size_t at = 0; at < bytes; at += 8, octets += 64) {
+            uint64_t marks = load_bitmap_word(b.places + at, bytes - at);
+            for (; marks; marks &= marks - 1, bit += b.high_width)
+                octets[lowest_bit(marks)] |= high_part(&h, bit) << b.width;
         }
+        return size;
+    }
+    const uint8_t *index = b.places;
+    for (size_t i = 0; i < b.exceptions; i++, bit += b.high_width) {
+        if (index[i] >= count || (i > 0 && index[i] <= index[i - 1]))
+            return 0;
+        out[index[i]] |= high_part(&h, bit) << b.width;
     }
     return size;
 }

@@ -27,15 +27,23 @@
  *            when the head says so, exceptions ("patched" frame of
  *            reference, PFor): the few values wider than W keep their low
  *            W bits in the packed area and add a high part.
- *              head        bits 0-5: W (0..32); bit 6: 0; bit 7: exceptions
- *              exceptions  E:u8 (1..count), index:u8 x E (strictly
- *                          increasing, < count), H:u8 (1..32-W),
- *                          packed(H, E) of high parts; value[index[i]] +=
- *                          high[i] << W
- *            The writer picks the W that makes the block smallest (on a
- *            tie, the wider W); a block of 128 values without exceptions
- *            is 1 + 16 * W bytes.  Exceptions are only written for blocks
- *            of at most CODEC_MAX_EXCEPTIONS values.
+ *              head        bits 0-5: W (0..32); bit 7: exceptions;
+ *                          bit 6 (only with bit 7): placed by a bitmap
+ *              exceptions  the places, H:u8 (1..32-W), packed(H, E) of
+ *                          high parts; the i-th exception in value order
+ *                          gets high[i] << W added
+ *              places      bit 6 clear: E:u8 (1..count), index:u8 x E
+ *                          (strictly increasing, < count); bit 6 set:
+ *                          ceil(count / 8) bytes, bit i (of byte i / 8,
+ *                          bit i % 8) set when value i is an exception,
+ *                          E = the bits set (>= 1, none from count on)
+ *            The writer places exceptions by the bitmap when it is smaller
+ *            than the list (a tie keeps the list), and picks the W of the
+ *            least cost: the size in quarter bytes, plus one for each
+ *            exception a bitmap places (on a tie, the wider W); a block
+ *            of 128 values without exceptions is 1 + 16 * W bytes.
+ *            Exceptions are only written for blocks of at most
+ *            CODEC_MAX_EXCEPTIONS values.
  *
  * Decoding reads untrusted bytes.  Every decoder takes the readable range
  * as [in, end), reads only bytes inside it, and never reads more than the
@@ -135,8 +143,8 @@ int codec_unpack_simd_available(void);
 
 /* ------------------------------------------------------------ blocks */
 
-/* Append values[0, count) to `out` as the smallest block (head byte,
- * packed values, exceptions if they pay).  `count` is normally
+/* Append values[0, count) to `out` as the least-cost block (head byte,
+ * packed values, exceptions if they pay; see "block" above).  `count` is normally
  * CODEC_BLOCK_SIZE, fewer for the last block of a list.  On allocation
  * failure the buffer turns failed (see buffer.h). */
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count);
@@ -180,11 +188,12 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
 /* Decode a block of `count` values from `in` into out[0, count) and
  * return its size in bytes (at least 1).  Reads exactly the block's bytes,
  * in[0, size), and nothing at or past `end`.  Returns 0 when [in, end) is
- * empty, when the head byte is invalid (width above 32, bit 6 set), when
- * the exception header is invalid (no exceptions, more than `count`, high
- * parts of 0 bits or reaching past bit 31), when an exception index is
- * not below `count` or not above the one before it, or when the bytes do
- * not fit before `end`; out[0, count) is then unspecified. */
+ * empty, when the head byte is invalid (width above 32, bit 6 without
+ * bit 7), when the exception header is invalid (no exceptions, more than
+ * `count`, a bitmap bit at or past `count`, high parts of 0 bits or
+ * reaching past bit 31), when a listed exception index is not below
+ * `count` or not above the one before it, or when the bytes do not fit
+ * before `end`; out[0, count) is then unspecified. */
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
 
 /* ------------------------------------------------------------- deltas */

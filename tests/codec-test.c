@@ -566,7 +566,8 @@ Test(block, one_huge_value_becomes_an_exception)
 Test(block, exceptions_are_chosen_only_when_smaller)
 {
     /* Random mixes of narrow values and a few wide ones: the block is the
-     * smallest of all the widths it could have used. */
+     * cheapest of all the widths it could have used, and the smallest of
+     * those whose exceptions are listed. */
     uint32_t values[CODEC_BLOCK_SIZE];
     uint64_t state = 0x9e3779b97f4a7c15ull;
     for (int round = 0; round < 2000; round++) {
@@ -579,6 +580,13 @@ Test(block, exceptions_are_chosen_only_when_smaller)
         }
         size_t size = block_round_trip(values, count);
         unsigned max_width = codec_max_bit_width(values, count);
+        byte_buffer chosen = BUFFER_INIT;
+        codec_block_append(&chosen, values, count);
+        size_t chosen_charge = 0; /* the exceptions the chosen block's bitmap places */
+        if ((chosen.data[0] & 0xc0) == 0xc0)
+            for (size_t i = 0; i < count; i++)
+                chosen_charge += codec_bit_width(values[i]) > (chosen.data[0] & 0x3fu);
+        buffer_free(&chosen);
         for (unsigned w = 0; w <= max_width; w++) {
             size_t e = 0;
             uint32_t high = 0;
@@ -588,11 +596,84 @@ Test(block, exceptions_are_chosen_only_when_smaller)
                     if ((values[i] >> w) > high)
                         high = values[i] >> w;
                 }
+            /* the exceptions' places: E and an index byte each, or a
+             * bitmap of a bit per value, whichever is smaller; the writer
+             * minimises the size in quarter bytes plus one for each
+             * exception a bitmap places */
+            int bitmap = (count + 7) / 8 < 1 + e;
+            size_t places = bitmap ? (count + 7) / 8 : 1 + e;
             size_t candidate = 1 + codec_packed_bytes(w, count)
-                + (e ? 2 + e + codec_packed_bytes(codec_bit_width(high), e) : 0);
-            cr_assert_leq(size, candidate, "round %d width %u", round, w);
+                + (e ? places + 1 + codec_packed_bytes(codec_bit_width(high), e) : 0);
+            cr_assert_leq(4 * size + chosen_charge, 4 * candidate + (bitmap && e ? e : 0),
+                          "round %d width %u", round, w);
+            if (!bitmap || e == 0)
+                cr_assert_leq(size, candidate, "round %d width %u", round, w);
         }
     }
+}
+
+/* Where exceptions are many (a common word's positions: each document's
+ * first position is wide among narrow gaps), a bitmap of one bit per value
+ * says where they are in fewer bytes than a list of their indexes. */
+Test(block, many_exceptions_are_placed_by_a_bitmap)
+{
+    /* 128 values of 3 bits, every fourth of 10: at W = 3, 32 exceptions
+     * with 7-bit high parts.  Listed: 1 + 32 index bytes; as a bitmap: 16
+     * bytes.  Head 0xc3, 48 packed bytes, the bitmap 0x11 x 16, H = 7,
+     * then 28 bytes of high parts: 1 + 48 + 16 + 1 + 28 = 94 bytes. */
+    uint32_t values[CODEC_BLOCK_SIZE];
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
+        values[i] = i % 4 == 0 ? 1000u : (uint32_t)(i % 8);
+    cr_assert_eq(block_round_trip(values, CODEC_BLOCK_SIZE), 94);
+    byte_buffer buffer = BUFFER_INIT;
+    codec_block_append(&buffer, values, CODEC_BLOCK_SIZE);
+    cr_assert_eq(buffer.data[0], 0xc3);
+    for (size_t i = 0; i < 16; i++)
+        cr_assert_eq(buffer.data[49 + i], 0x11, "bitmap byte %zu", i);
+    cr_assert_eq(buffer.data[65], 7);
+    buffer_free(&buffer);
+
+    /* A few exceptions keep the list: one wide value in 128 is E = 1 and
+     * its index (2 bytes), not a 16-byte bitmap. */
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
+        values[i] = (uint32_t)(i % 8);
+    values[5] = 1000;
+    codec_block_append(&buffer, values, CODEC_BLOCK_SIZE);
+    cr_assert_eq(buffer.data[0], 0x83);
+    cr_assert_eq(buffer.data[49], 1);
+    cr_assert_eq(buffer.data[50], 5);
+    buffer_free(&buffer);
+
+    /* every count, and exceptions at the bitmap's first and last bits */
+    for (size_t count = 1; count <= CODEC_BLOCK_SIZE; count++) {
+        for (size_t i = 0; i < count; i++)
+            values[i] = i % 2 == 0 || i + 1 == count ? 70000u + (uint32_t)i : 1;
+        block_round_trip(values, count);
+    }
+}
+
+/* Patching an exception costs a decoder about a dozen values' unpacking,
+ * so the writer charges a quarter byte for each exception a bitmap places
+ * (FORMAT.md 2): 128 values of 1 with 29 of 7 (every fourth) would be 42
+ * bytes at width 1 with the 29 placed by a bitmap (1 + 16 + 16 + 1 + 8),
+ * 168 quarters + 29, against the plain block at width 3: 49 bytes, 196. */
+Test(block, exceptions_placed_by_a_bitmap_are_charged_a_quarter_byte)
+{
+    uint32_t values[CODEC_BLOCK_SIZE];
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
+        values[i] = i % 4 == 0 && i / 4 < 29 ? 7 : 1;
+    cr_assert_eq(block_round_trip(values, CODEC_BLOCK_SIZE), 49);
+    byte_buffer buffer = BUFFER_INIT;
+    codec_block_append(&buffer, values, CODEC_BLOCK_SIZE);
+    cr_assert_eq(buffer.data[0], 3);
+    buffer_free(&buffer);
+    /* with one exception fewer (28: 41 bytes, 164 + 28 = 192 quarters), the
+     * bitmap's block is the cheaper */
+    values[4 * 28] = 1;
+    cr_assert_eq(block_round_trip(values, CODEC_BLOCK_SIZE), 41);
+    codec_block_append(&buffer, values, CODEC_BLOCK_SIZE);
+    cr_assert_eq(buffer.data[0], 0xc1);
+    buffer_free(&buffer);
 }
 
 Test(block, empty_block_is_just_a_width_byte)
@@ -614,9 +695,14 @@ Test(block, every_truncation_is_rejected)
         for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
             size_t count = counts[c];
             fill_pattern(values, count, width, PATTERN_MAX);
+            if (width == CODEC_MAX_WIDTH) /* exceptions everywhere: placed by a bitmap */
+                for (size_t i = 0; i < count; i++)
+                    values[i] = i % 3 ? 1 : UINT32_MAX;
             byte_buffer buffer = BUFFER_INIT;
             codec_block_append(&buffer, values, count);
             cr_assert_not(buffer_failed(&buffer));
+            if (width == CODEC_MAX_WIDTH && count >= 5)
+                cr_assert_eq(buffer.data[0] & 0xc0, 0xc0, "count %zu", count);
             for (size_t cut = 0; cut < buffer.length; cut++) {
                 uint8_t *copy = exact_copy(buffer.data, cut);
                 cr_assert_eq(codec_block_decode(copy, copy + cut, count, decoded), 0,
@@ -699,6 +785,51 @@ Test(block, invalid_exceptions_are_rejected)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(codec_block_decode(bad[i].bytes, bad[i].bytes + bad[i].length, 4, decoded), 0,
                      "%s", bad[i].why);
+}
+
+Test(block, invalid_exception_bitmaps_are_rejected)
+{
+    /* head 0xc1: 4 values at 1 bit (1 byte), then the bitmap (1 byte:
+     * values 1 and 3), H, the high parts */
+    uint32_t decoded[4];
+    const uint8_t good[] = {0xc1, 0x0f, 0x0a, 2, 0x0e};
+    cr_assert_eq(codec_block_decode(good, good + sizeof good, 4, decoded), sizeof good);
+    cr_assert_eq(codec_block_size(good, good + sizeof good, 4), sizeof good);
+    cr_assert_eq(decoded[0], 1);
+    cr_assert_eq(decoded[1], 1 + (2u << 1));
+    cr_assert_eq(decoded[2], 1);
+    cr_assert_eq(decoded[3], 1 + (3u << 1));
+    const struct {
+        uint8_t bytes[6];
+        size_t length;
+        const char *why;
+    } bad[] = {
+        {{0x41, 0x0f}, 2, "a bitmap without exceptions"},
+        {{0xc1, 0x0f, 0x00, 2}, 4, "no bit set"},
+        {{0xc1, 0x0f, 0x12, 2, 0x0e}, 5, "a bit past the block"},
+        {{0xc1, 0x0f, 0x80, 2, 0x03}, 5, "the last bit of the byte, past the block"},
+        {{0xc1, 0x0f, 0x0a, 0, 0x00}, 5, "high parts of 0 bits"},
+        {{0xc1, 0x0f, 0x02, 32, 0xff, 0xff}, 6, "high part past bit 31"},
+        {{0xc1, 0x0f, 0x0a, 9}, 4, "high parts truncated"},
+        {{0xc1, 0x0f, 0x0a}, 3, "no high width"},
+        {{0xc1, 0x0f}, 2, "no bitmap"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const uint8_t *end = bad[i].bytes + bad[i].length;
+        cr_assert_eq(codec_block_decode(bad[i].bytes, end, 4, decoded), 0, "%s", bad[i].why);
+        cr_assert_eq(codec_block_size(bad[i].bytes, end, 4), 0, "%s", bad[i].why);
+    }
+    /* a 128-value block's bitmap is two words: a bit in the second */
+    uint8_t wide[1 + 16 + 1 + 1] = {0xc0};
+    wide[1 + 15] = 0x80; /* value 127 */
+    wide[17] = 5;
+    wide[18] = 0x1f;
+    uint32_t values[CODEC_BLOCK_SIZE];
+    cr_assert_eq(codec_block_decode(wide, wide + sizeof wide, CODEC_BLOCK_SIZE, values), sizeof wide);
+    cr_assert_eq(values[127], 31);
+    cr_assert_eq(values[0] + values[63] + values[64] + values[126], 0);
+    /* ... which for 127 values is past the block */
+    cr_assert_eq(codec_block_decode(wide, wide + sizeof wide, CODEC_BLOCK_SIZE - 1, values), 0);
 }
 
 Test(block, append_to_a_failed_buffer_changes_nothing)

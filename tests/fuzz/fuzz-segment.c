@@ -654,7 +654,7 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit, int pristine
  * by the scalar path: the two must agree, value for value and in the
  * bytes they take, and neither may write past its count.  The bytes end
  * where an unreadable page begins: the sanitizer does not see the AVX2
- * gathers' loads, the page does. */
+ * gathers' loads, the page does.  Then the same bytes as a block. */
 #define GUARDED_BYTES 65536 /* run's -max_len */
 static void compare_unpack_paths(const uint8_t *data, size_t size)
 {
@@ -682,6 +682,20 @@ static void compare_unpack_paths(const uint8_t *data, size_t size)
         FUZZ_CHECK(simd[count] == 0xa5a5a5a5u && scalar[count] == 0xa5a5a5a5u);
         if (a > 0 || codec_packed_bytes(width, count) == 0)
             FUZZ_CHECK(memcmp(simd, scalar, count * sizeof *simd) == 0);
+    }
+    /* the same bytes as a block of `count` values (exceptions listed or
+     * placed by a bitmap): sized as decoded, and the values it gives,
+     * written as the writer would, decode to the same values */
+    size_t used = codec_block_decode(in, guard, count, simd);
+    FUZZ_CHECK(codec_block_size(in, guard, count) == used || used == 0);
+    if (used > 0) {
+        byte_buffer again = BUFFER_INIT;
+        codec_block_append(&again, simd, count);
+        if (!buffer_failed(&again)) {
+            size_t size = codec_block_decode(again.data, again.data + again.length, count, scalar);
+            FUZZ_CHECK(size == again.length && memcmp(simd, scalar, count * sizeof *simd) == 0);
+        }
+        buffer_free(&again);
     }
 }
 
