@@ -6,9 +6,8 @@ bin_PROGRAMS += cops-query
 cops_query_SOURCES = query/cops-query.c
 if STATIC_QUERY
 ## configure.ac ("cops-query's start-up"): the engine and the libraries'
-## archives linked in, position-dependent.
+## archives linked in.
 cops_query_LDADD = libcops-internal.la $(QUERY_STATIC_LIBS) $(PTHREAD_LIBS) $(LIBS)
-cops_query_LDFLAGS = $(QUERY_STATIC_LDFLAGS)
 else
 cops_query_LDADD = libcops.la
 endif
