@@ -1627,7 +1627,7 @@ Test(search, document_frequency_of_a_key_sharing_a_record_is_never_negative, .ti
 {
     enum { RECORDS = 10007, DELETED_EVERY = 11 };
     fixture f = {.dir = testlib_tempdir("search")};
-    build_records_with_deletions(&f, RECORDS, DELETED_EVERY, counting_text);
+    build_records_with_deletions(&f, RECORDS, DELETED_EVERY, counting_text, NULL);
     cops_error err = {0};
     cr_assert_eq(f.index->segment_count, 1);
     segment_term word;
