@@ -8,7 +8,8 @@
  * near each other, so that the document gaps in each term's postings are
  * small and compress well.  The order is a function of the graph alone:
  * the initial order is the items' own (0, 1, ...), every tie goes by item
- * number, and nothing runs on other threads.
+ * number, and the two halves of the first split, ordered on two threads,
+ * are each a function of their own items.
  */
 #ifndef COPS_INDEXER_BP_ORDER_H
 #define COPS_INDEXER_BP_ORDER_H
@@ -33,6 +34,8 @@ typedef struct bp_options {
     unsigned iterations;         /* swap rounds per level, at most; 0 = 5 (a level
                                   * also ends at a round moving under 1 % of its items) */
     uint32_t min_part;           /* a part with fewer items is not split; 0 = 16 */
+    unsigned threads;            /* 1: one thread; 0: the first split's halves on two
+                                  * (the same order either way) */
 } bp_options;
 
 /* What one run did, for the build's report. */

@@ -117,13 +117,35 @@ Test(bp_order, is_deterministic)
     free_collection(&c);
 }
 
+/* The first split's halves are ordered on two threads by default: the
+ * order, the swaps and the depth are those of one thread. */
+Test(bp_order, two_threads_order_as_one)
+{
+    collection c = make_clustered();
+    uint32_t items = c.graph.items;
+    uint32_t *threaded = malloc(items * sizeof *threaded), *single = malloc(items * sizeof *single);
+    cr_assert(threaded && single);
+    bp_options one_thread = {0, 0, 0, 1};
+    bp_stats two_stats, one_stats;
+    cr_assert_eq(bp_order(&c.graph, NULL, threaded, &two_stats, NULL), 0);
+    cr_assert_eq(bp_order(&c.graph, &one_thread, single, &one_stats, NULL), 0);
+    assert_permutation(threaded, items);
+    cr_assert_eq(memcmp(threaded, single, items * sizeof *threaded), 0);
+    cr_assert_eq(two_stats.swaps, one_stats.swaps);
+    cr_assert_eq(two_stats.depth, one_stats.depth);
+    cr_assert_gt(two_stats.memory_bytes, one_stats.memory_bytes, "the second thread's tables");
+    free(threaded);
+    free(single);
+    free_collection(&c);
+}
+
 Test(bp_order, bounded_depth_and_small_inputs)
 {
     collection c = make_clustered();
     uint32_t items = c.graph.items;
     uint32_t *order = malloc(items * sizeof *order);
     cr_assert_not_null(order);
-    bp_options one_level = {1, 3, 0};
+    bp_options one_level = {1, 3, 0, 0};
     bp_stats stats;
     cr_assert_eq(bp_order(&c.graph, &one_level, order, &stats, NULL), 0);
     assert_permutation(order, items);
