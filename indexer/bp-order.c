@@ -27,7 +27,10 @@
  * yet the segment's bytes are the same (52.080 MB without stored text
  * against 52.083 MB), for 1.7 s of CPU instead of 3.9 s. */
 #define BP_DEFAULT_ITERATIONS 5
-#define BP_DEFAULT_MIN_PART 16
+/* Parts under 2 x 64 items are not split: on wiki-dev the last two
+ * levels (parts of 16 to 64) took 31 % of the bisection's CPU and made
+ * the segment 0.01 MB smaller, of the 1.49 MB the reordering saves. */
+#define BP_DEFAULT_MIN_PART 64
 #define BP_SETTLED_SHARE 100 /* a round moving under 1/100 of a part ends its level */
 
 typedef struct move {

@@ -33,7 +33,7 @@ typedef struct bp_options {
     unsigned max_depth;          /* levels of bisection; 0 = until parts are min_part */
     unsigned iterations;         /* swap rounds per level, at most; 0 = 5 (a level
                                   * also ends at a round moving under 1 % of its items) */
-    uint32_t min_part;           /* a part with fewer items is not split; 0 = 16 */
+    uint32_t min_part;           /* a part with fewer items is not split; 0 = 64 */
     unsigned threads;            /* 1: one thread; 0: the first split's halves on two
                                   * (the same order either way) */
 } bp_options;

@@ -19,7 +19,7 @@
 #include "indexer/reorder.h"
 
 #define NOT_MERGED UINT32_MAX
-#define REORDER_MIN_UNIT_SPLIT 32 /* bp-order.c splits no part under 2 x 16 items */
+#define REORDER_MIN_UNIT_SPLIT 128 /* bp-order.c splits no part under 2 x 64 items */
 
 /* Keys to dense numbers: open addressing over XXH3, keys kept in one buffer. */
 typedef struct key_table {

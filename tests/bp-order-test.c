@@ -84,7 +84,8 @@ Test(bp_order, lowers_the_log_gap_cost_of_a_clustered_collection)
     for (uint32_t i = 0; i < items; i++)
         identity[i] = i;
     bp_stats stats;
-    cr_assert_eq(bp_order(&c.graph, NULL, order, &stats, NULL), 0);
+    bp_options parts_of_16 = {0, 0, 16, 0};
+    cr_assert_eq(bp_order(&c.graph, &parts_of_16, order, &stats, NULL), 0);
     assert_permutation(order, items);
     double before = bp_log_gap_cost(&c.graph, identity), after = bp_log_gap_cost(&c.graph, order);
     cr_assert_gt(before, 0);
@@ -153,6 +154,13 @@ Test(bp_order, bounded_depth_and_small_inputs)
     /* A part that is not split keeps its items in increasing order. */
     for (uint32_t p = 1; p < items / 2; p++)
         cr_assert_lt(order[p - 1], order[p]);
+    /* By default no part under 2 x 64 items is split: 1024 items, 4 levels;
+     * 127 items, none. */
+    cr_assert_eq(bp_order(&c.graph, NULL, order, &stats, NULL), 0);
+    cr_assert_eq(stats.depth, 4);
+    bp_graph under_two_parts = {127, c.graph.terms, c.row_start, c.term_ids};
+    cr_assert_eq(bp_order(&under_two_parts, NULL, order, &stats, NULL), 0);
+    cr_assert_eq(stats.depth, 0);
     /* Fewer items than two parts: the identity. */
     bp_graph small = {20, c.graph.terms, c.row_start, c.term_ids};
     cr_assert_eq(bp_order(&small, NULL, order, &stats, NULL), 0);
