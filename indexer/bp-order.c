@@ -27,10 +27,11 @@
  * yet the segment's bytes are the same (52.080 MB without stored text
  * against 52.083 MB), for 1.7 s of CPU instead of 3.9 s. */
 #define BP_DEFAULT_ITERATIONS 5
-/* Parts under 2 x 64 items are not split: on wiki-dev the last two
- * levels (parts of 16 to 64) took 31 % of the bisection's CPU and made
- * the segment 0.01 MB smaller, of the 1.49 MB the reordering saves. */
-#define BP_DEFAULT_MIN_PART 64
+#define BP_DEFAULT_MIN_PART 16
+/* A part under this many items gets one round: on wiki-dev the last two
+ * levels (parts of 32 to 127 items) took 31 % of the bisection's CPU
+ * with five rounds, for 0.01 MB of the 1.49 MB the reordering saves. */
+#define BP_SMALL_PART 128
 #define BP_SETTLED_SHARE 100 /* a round moving under 1/100 of a part ends its level */
 
 typedef struct move {
@@ -172,7 +173,8 @@ static void split_part(const bisection *b, workspace *w, uint32_t *order, uint32
     w->part_term_count = 0;
     count_degrees(b, w, w->left_degree, left, n1);
     count_degrees(b, w, w->right_degree, right, n2);
-    for (unsigned round = 0; round < b->iterations; round++) {
+    unsigned rounds = count < BP_SMALL_PART ? 1 : b->iterations;
+    for (unsigned round = 0; round < rounds; round++) {
         uint32_t pairs = swap_round(b, w, left, n1, right, n2);
         w->stats.swaps += 2 * (uint64_t)pairs;
         /* Rounds that move under 1 % of the part gain little more (on
@@ -252,6 +254,24 @@ static size_t workspace_bytes(size_t terms, uint32_t items)
            + ((size_t)items + 1) * sizeof(move);
 }
 
+/* Whether the first split's halves get a thread each: when each of them
+ * is split again. */
+static int uses_two_threads(uint32_t items, uint32_t min_part, unsigned max_depth, int allowed)
+{
+    return allowed && items >= 4 * (uint64_t)min_part && max_depth > 1;
+}
+
+size_t bp_order_memory(uint32_t items, uint32_t terms, const bp_options *options)
+{
+    uint32_t min_part = options && options->min_part ? options->min_part : BP_DEFAULT_MIN_PART;
+    unsigned max_depth = options && options->max_depth ? options->max_depth : 64;
+    int parallel = uses_two_threads(items, min_part, max_depth, !(options && options->threads == 1));
+    size_t table_terms = terms ? terms : 1;
+    return workspace_bytes(table_terms, items)
+           + (parallel ? workspace_bytes(table_terms, items / 2) : 0)
+           + ((size_t)items + 2) * sizeof(double);
+}
+
 static void workspace_free(workspace *w)
 {
     free(w->left_degree);
@@ -277,7 +297,7 @@ int bp_order(const bp_graph *graph, const bp_options *options, uint32_t *order, 
     size_t terms = graph->terms ? graph->terms : 1;
     /* The second thread's workspace only when there is a second half
      * worth a thread. */
-    b.parallel = b.parallel && graph->items >= 4 * b.min_part && b.max_depth > 1;
+    b.parallel = uses_two_threads(graph->items, b.min_part, b.max_depth, b.parallel);
     workspace w, spare;
     memset(&spare, 0, sizeof spare);
     int rc = workspace_init(&w, terms, graph->items);
@@ -296,9 +316,7 @@ int bp_order(const bp_graph *graph, const bp_options *options, uint32_t *order, 
             if (spare.stats.depth > w.stats.depth)
                 w.stats.depth = spare.stats.depth;
         }
-        w.stats.memory_bytes = workspace_bytes(terms, graph->items)
-                               + (b.parallel ? workspace_bytes(terms, graph->items / 2) : 0)
-                               + ((size_t)graph->items + 2) * sizeof *b.log2_table;
+        w.stats.memory_bytes = bp_order_memory(graph->items, graph->terms, options);
     }
     free(b.log2_table);
     workspace_free(&w);

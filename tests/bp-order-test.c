@@ -84,8 +84,7 @@ Test(bp_order, lowers_the_log_gap_cost_of_a_clustered_collection)
     for (uint32_t i = 0; i < items; i++)
         identity[i] = i;
     bp_stats stats;
-    bp_options parts_of_16 = {0, 0, 16, 0};
-    cr_assert_eq(bp_order(&c.graph, &parts_of_16, order, &stats, NULL), 0);
+    cr_assert_eq(bp_order(&c.graph, NULL, order, &stats, NULL), 0);
     assert_permutation(order, items);
     double before = bp_log_gap_cost(&c.graph, identity), after = bp_log_gap_cost(&c.graph, order);
     cr_assert_gt(before, 0);
@@ -154,13 +153,19 @@ Test(bp_order, bounded_depth_and_small_inputs)
     /* A part that is not split keeps its items in increasing order. */
     for (uint32_t p = 1; p < items / 2; p++)
         cr_assert_lt(order[p - 1], order[p]);
-    /* By default no part under 2 x 64 items is split: 1024 items, 4 levels;
-     * 127 items, none. */
-    cr_assert_eq(bp_order(&c.graph, NULL, order, &stats, NULL), 0);
-    cr_assert_eq(stats.depth, 4);
-    bp_graph under_two_parts = {127, c.graph.terms, c.row_start, c.term_ids};
-    cr_assert_eq(bp_order(&under_two_parts, NULL, order, &stats, NULL), 0);
-    cr_assert_eq(stats.depth, 0);
+    /* A part of under 128 items gets one swap round, whatever the
+     * rounds asked for (which more items do get). */
+    bp_graph under_128 = {127, c.graph.terms, c.row_start, c.term_ids};
+    bp_options one_round = {0, 1, 0, 0}, five_rounds = {0, 5, 0, 0};
+    uint32_t *other = malloc(items * sizeof *other);
+    cr_assert_not_null(other);
+    cr_assert_eq(bp_order(&under_128, &one_round, order, NULL, NULL), 0);
+    cr_assert_eq(bp_order(&under_128, &five_rounds, other, NULL, NULL), 0);
+    cr_assert_eq(memcmp(order, other, 127 * sizeof *order), 0);
+    cr_assert_eq(bp_order(&c.graph, &one_round, order, NULL, NULL), 0);
+    cr_assert_eq(bp_order(&c.graph, &five_rounds, other, NULL, NULL), 0);
+    cr_assert_neq(memcmp(order, other, items * sizeof *order), 0);
+    free(other);
     /* Fewer items than two parts: the identity. */
     bp_graph small = {20, c.graph.terms, c.row_start, c.term_ids};
     cr_assert_eq(bp_order(&small, NULL, order, &stats, NULL), 0);
