@@ -134,6 +134,9 @@ Test(bp_order, two_threads_order_as_one)
     cr_assert_eq(two_stats.swaps, one_stats.swaps);
     cr_assert_eq(two_stats.depth, one_stats.depth);
     cr_assert_gt(two_stats.memory_bytes, one_stats.memory_bytes, "the second thread's tables");
+    /* What the budget check asks beforehand is what the run reports. */
+    cr_assert_eq(bp_order_memory(items, c.graph.terms, NULL), two_stats.memory_bytes);
+    cr_assert_eq(bp_order_memory(items, c.graph.terms, &one_thread), one_stats.memory_bytes);
     free(threaded);
     free(single);
     free_collection(&c);
