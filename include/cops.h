@@ -115,7 +115,8 @@ typedef struct cops_build_summary {
      * a native index a record also replaces the index's document of its
      * id from an earlier run, counted in documents_deleted). */
     uint64_t ids_repeated;
-    /* options.reorder: 1 when the merged segment was reordered, 2 when
+    /* 1 when a merge (any: options.reorder, options.merge or the merge
+     * policy) reordered the merged segment, 2 when
      * the document graph did not fit memory_mb (order kept), else 0; the
      * time, the memory of the graph and the bisection, and the log-gap
      * cost of the postings (bits) before and after. */
@@ -198,11 +199,14 @@ typedef struct cops_build_options {
     void (*on_progress)(void *context, const cops_build_progress *progress);
     void *context;
     /* 1 = merge into one segment (as `merge`, even an index already of
-     * one segment) with the documents reordered by recursive graph
+     * one segment that is not reordered yet; native engine; cops-index
+     * --optimize).  Every merge reorders the documents by recursive graph
      * bisection, so that documents sharing words get near numbers and the
-     * postings compress better (native engine; cops-index --optimize).
-     * Answers do not change: ties rank by insertion order.  Bounded by
-     * memory_mb; a graph larger than that leaves the order as it is. */
+     * postings compress better; a build that writes new documents keeps
+     * them in the order read (the stored text is written as they stream
+     * in), so this is how a freshly built index gets reordered.  Answers
+     * do not change: ties rank by insertion order.  Bounded by memory_mb;
+     * a graph larger than that leaves the order as it is. */
     int reorder;
 } cops_build_options;
 

@@ -8,7 +8,8 @@
  * near each other, so that the document gaps in each term's postings are
  * small and compress well.  The order is a function of the graph alone:
  * the initial order is the items' own (0, 1, ...), every tie goes by item
- * number, and nothing runs on other threads.
+ * number, and the two halves of the first split, ordered on two threads,
+ * are each a function of their own items.
  */
 #ifndef COPS_INDEXER_BP_ORDER_H
 #define COPS_INDEXER_BP_ORDER_H
@@ -30,9 +31,12 @@ typedef struct bp_graph {
 
 typedef struct bp_options {
     unsigned max_depth;          /* levels of bisection; 0 = until parts are min_part */
-    unsigned iterations;         /* swap rounds per level, at most; 0 = 5 (a level
+    unsigned iterations;         /* swap rounds per level, at most; 0 = 5 (1 for a
+                                  * part of under 128 items; a level
                                   * also ends at a round moving under 1 % of its items) */
     uint32_t min_part;           /* a part with fewer items is not split; 0 = 16 */
+    unsigned threads;            /* 1: one thread; 0: the first split's halves on two
+                                  * (the same order either way) */
 } bp_options;
 
 /* What one run did, for the build's report. */
@@ -47,6 +51,10 @@ typedef struct bp_stats {
  * position p.  `stats` may be NULL.  Returns 0, or COPS_ENOMEM. */
 int bp_order(const bp_graph *graph, const bp_options *options, uint32_t *order, bp_stats *stats,
              cops_error *err);
+
+/* The working memory bp_order takes for `items` items of `terms` terms
+ * (bp_stats.memory_bytes), so a caller can check a budget first. */
+size_t bp_order_memory(uint32_t items, uint32_t terms, const bp_options *options);
 
 /* The log-gap cost of placing the items in `order` (order[p] = item at
  * position p): the sum over every term's list of positions of

@@ -25,7 +25,8 @@ typedef struct merge_result {
 } merge_result;
 
 /* All live documents of `current` (whose deletion bitmaps are `dels`)
- * into one new segment `dir`/`name`, reordered when `reorder`; `files`
+ * into one new segment `dir`/`name`, reordered when `reorder` (every
+ * merge of cops-index; 0 keeps insertion order); `files`
  * is remapped to it (entries left with no document dropped).  `budget`
  * bounds the inverter and the reordering's graph, in bytes. */
 int merge_segments(const char *dir, const manifest *current, const deletions *dels,

@@ -1080,7 +1080,10 @@ static int merge_wanted(const char *dir, const cops_build_options *options, cons
 
 /* All live documents of `next` into one segment, committed as the
  * generation after it; `next` becomes that commit (and *merged 1) when it
- * was made. */
+ * was made.  Every merge reorders the documents (within the budget): the
+ * bisection adds about 5 % to a merge, which re-analyses every document
+ * (on wiki-dev, 1.3 s of CPU, on two threads, to about 9 s), and the
+ * merged segment is the one that lasts. */
 static int commit_merge(native_build *b, manifest *next, int *merged,
                         cops_build_summary *summary, cops_error *err)
 {
@@ -1105,7 +1108,7 @@ static int commit_merge(native_build *b, manifest *next, int *merged,
     memset(&result, 0, sizeof result);
     if (rc == 0)
         rc = merge_segments(b->index_dir, next, dels, &current_files, seg->name, b->text_analyzer,
-                            &b->config, b->budget, b->options.reorder, &result, err);
+                            &b->config, b->budget, 1, &result, err);
     seg->bytes = result.bytes;
     seg->documents = result.documents;
     summary->reordered = result.reordered;

@@ -227,11 +227,12 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
         rc = unit_graph(graph, unit_start, units, &by_unit, &unit_rows, &unit_terms);
         if (rc == 0)
             rc = bp_order(&by_unit, NULL, unit_order, &stats, err);
-        *peak += stats.memory_bytes + (by_unit.items + 1) * sizeof *unit_rows
-                 + (by_unit.items ? unit_rows[by_unit.items] : 0) * sizeof *unit_terms;
+        size_t unit_peak = stats.memory_bytes + (by_unit.items + 1) * sizeof *unit_rows
+                           + (by_unit.items ? unit_rows[by_unit.items] : 0) * sizeof *unit_terms;
         free(unit_rows);
         free(unit_terms);
         uint32_t placed = 0;
+        size_t inner_peak = 0;
         for (uint32_t i = 0; rc == 0 && i < units; i++) {
             uint32_t u = unit_order[i];
             uint32_t first = unit_start[u], end = u + 1 < units ? unit_start[u + 1] : graph->items;
@@ -239,11 +240,17 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
              * bisection's per-term tables (many small files would pay
              * for them once each). */
             bp_graph one = {end - first, graph->terms, graph->row_start + first, graph->term_ids};
-            if (end - first >= REORDER_MIN_UNIT_SPLIT)
+            if (end - first >= REORDER_MIN_UNIT_SPLIT) {
                 rc = bp_order(&one, NULL, inner, NULL, err);
+                /* one unit after another: the largest counts */
+                if (bp_order_memory(one.items, one.terms, NULL) > inner_peak)
+                    inner_peak = bp_order_memory(one.items, one.terms, NULL);
+            }
             for (uint32_t k = 0; rc == 0 && k < end - first; k++)
                 order[placed++] = first + (end - first >= REORDER_MIN_UNIT_SPLIT ? inner[k] : k);
         }
+        /* the units' graph and bisection are freed before the units' own */
+        *peak += unit_peak > inner_peak ? unit_peak : inner_peak;
     }
     free(unit_order);
     free(inner);
@@ -263,10 +270,12 @@ static int read_graph(graph_walk *w, size_t segment_count, uint32_t count, size_
         w->row_start[i + 1] += w->row_start[i];
     stats->edges = w->row_start[count];
     stats->terms = w->table.terms;
-    /* the graph and the key table; then the bisection's tables (bp-order.c) */
+    /* the graph and the key table; then the bisection's tables, at most
+     * those of all the documents (a unit graph has no more items nor
+     * terms, and the units are ordered one after another) */
     stats->peak_memory_bytes = stats->edges * 4 + (size_t)count * (8 + 8)
                                + key_table_bytes(&w->table);
-    *fits = stats->peak_memory_bytes + (size_t)count * (16 + 8) + (size_t)w->table.terms * 8
+    *fits = stats->peak_memory_bytes + bp_order_memory(count, w->table.terms, NULL)
             <= budget_bytes;
     if (!*fits)
         return 0;

@@ -117,13 +117,38 @@ Test(bp_order, is_deterministic)
     free_collection(&c);
 }
 
+/* The first split's halves are ordered on two threads by default: the
+ * order, the swaps and the depth are those of one thread. */
+Test(bp_order, two_threads_order_as_one)
+{
+    collection c = make_clustered();
+    uint32_t items = c.graph.items;
+    uint32_t *threaded = malloc(items * sizeof *threaded), *single = malloc(items * sizeof *single);
+    cr_assert(threaded && single);
+    bp_options one_thread = {0, 0, 0, 1};
+    bp_stats two_stats, one_stats;
+    cr_assert_eq(bp_order(&c.graph, NULL, threaded, &two_stats, NULL), 0);
+    cr_assert_eq(bp_order(&c.graph, &one_thread, single, &one_stats, NULL), 0);
+    assert_permutation(threaded, items);
+    cr_assert_eq(memcmp(threaded, single, items * sizeof *threaded), 0);
+    cr_assert_eq(two_stats.swaps, one_stats.swaps);
+    cr_assert_eq(two_stats.depth, one_stats.depth);
+    cr_assert_gt(two_stats.memory_bytes, one_stats.memory_bytes, "the second thread's tables");
+    /* What the budget check asks beforehand is what the run reports. */
+    cr_assert_eq(bp_order_memory(items, c.graph.terms, NULL), two_stats.memory_bytes);
+    cr_assert_eq(bp_order_memory(items, c.graph.terms, &one_thread), one_stats.memory_bytes);
+    free(threaded);
+    free(single);
+    free_collection(&c);
+}
+
 Test(bp_order, bounded_depth_and_small_inputs)
 {
     collection c = make_clustered();
     uint32_t items = c.graph.items;
     uint32_t *order = malloc(items * sizeof *order);
     cr_assert_not_null(order);
-    bp_options one_level = {1, 3, 0};
+    bp_options one_level = {1, 3, 0, 0};
     bp_stats stats;
     cr_assert_eq(bp_order(&c.graph, &one_level, order, &stats, NULL), 0);
     assert_permutation(order, items);
@@ -131,6 +156,19 @@ Test(bp_order, bounded_depth_and_small_inputs)
     /* A part that is not split keeps its items in increasing order. */
     for (uint32_t p = 1; p < items / 2; p++)
         cr_assert_lt(order[p - 1], order[p]);
+    /* A part of under 128 items gets one swap round, whatever the
+     * rounds asked for (which more items do get). */
+    bp_graph under_128 = {127, c.graph.terms, c.row_start, c.term_ids};
+    bp_options one_round = {0, 1, 0, 0}, five_rounds = {0, 5, 0, 0};
+    uint32_t *other = malloc(items * sizeof *other);
+    cr_assert_not_null(other);
+    cr_assert_eq(bp_order(&under_128, &one_round, order, NULL, NULL), 0);
+    cr_assert_eq(bp_order(&under_128, &five_rounds, other, NULL, NULL), 0);
+    cr_assert_eq(memcmp(order, other, 127 * sizeof *order), 0);
+    cr_assert_eq(bp_order(&c.graph, &one_round, order, NULL, NULL), 0);
+    cr_assert_eq(bp_order(&c.graph, &five_rounds, other, NULL, NULL), 0);
+    cr_assert_neq(memcmp(order, other, items * sizeof *order), 0);
+    free(other);
     /* Fewer items than two parts: the identity. */
     bp_graph small = {20, c.graph.terms, c.row_start, c.term_ids};
     cr_assert_eq(bp_order(&small, NULL, order, &stats, NULL), 0);

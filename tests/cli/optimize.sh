@@ -1,6 +1,6 @@
 #!/bin/sh
-# cops-index --optimize: one segment with the documents reordered by
-# graph bisection (indexer/bp-order.h).  Every answer stays byte for byte
+# cops-index --optimize (and every merge): one segment with the documents
+# reordered by graph bisection (indexer/bp-order.h).  Every answer stays byte for byte
 # what it was, ties included ('*' scores every document alike, so its
 # whole list is the tie order); the catalog follows the new numbers (an
 # update after it replaces the right documents); the order is
@@ -66,6 +66,15 @@ printf 'Title 3\n\nmelon melon replaced text\n' >corpus/f003.txt
 expect_exit 0 "updated" -- cops_index -q -i idx corpus
 answers idx >before.txt
 cp -R idx idx-copy || exit 99
+cp -R idx idx-merge || exit 99
+
+# Every merge reorders, --merge's (and the merge policy's) too, with the
+# same answers and the same bytes as --optimize.
+expect_exit 0 "--merge" -- cops_index -i idx-merge --merge
+expect_stderr_contains "(merged)"
+expect_stderr_matches "reordered in [0-9.]+ s"
+answers idx-merge >merged.txt
+check "--merge: every answer is unchanged, byte for byte" cmp -s before.txt merged.txt
 
 expect_exit 0 "--optimize" -- cops_index -i idx --optimize
 expect_stderr_contains "(merged)"
@@ -82,6 +91,8 @@ expect_stdout_contains "no problems found"
 expect_exit 0 "--optimize the copy" -- cops_index -q -i idx-copy --optimize
 check "the order is deterministic (identical segments)" \
     cmp -s "$(ls idx/seg-*.cops)" "$(ls idx-copy/seg-*.cops)"
+check "--merge wrote the segment --optimize did" \
+    cmp -s "$(ls idx/seg-*.cops)" "$(ls idx-merge/seg-*.cops)"
 
 # Optimizing again keeps the answers (the insertion order is kept).
 expect_exit 0 "--optimize again" -- cops_index -q -i idx --optimize
