@@ -35,6 +35,7 @@
 #include "base/array.h"
 #include "base/error.h"
 #include "base/file.h"
+#include "base/hash.h"
 #include "cops.h"
 #include "index-format/catalog.h"
 #include "index-format/codec.h"
@@ -364,7 +365,7 @@ typedef struct changes {
  * named directly and through its folder is indexed once). */
 static int already_read(changes *c, const char *path)
 {
-    uint64_t hash = XXH3_64bits(path, strlen(path));
+    uint64_t hash = hash_keyed(path, strlen(path)); /* paths are a stranger's names */
     if (c->seen_count * 2 >= c->seen_capacity) {
         size_t capacity = c->seen_capacity ? c->seen_capacity * 2 : 1024;
         uint64_t *grown = calloc(capacity, sizeof *grown);

@@ -11,17 +11,18 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "base/buffer.h"
 #include "base/error.h"
+#include "base/hash.h"
 #include "indexer/bp-order.h"
 #include "indexer/reorder.h"
 
 #define NOT_MERGED UINT32_MAX
 #define REORDER_MIN_UNIT_SPLIT 32 /* bp-order.c splits no part under 2 x 16 items */
 
-/* Keys to dense numbers: open addressing over XXH3, keys kept in one buffer. */
+/* Keys to dense numbers: open addressing over the per-process keyed hash
+ * (base/hash.h: the keys are documents' words), keys kept in one buffer. */
 typedef struct key_table {
     uint32_t *slots;             /* term + 1, 0 = empty */
     size_t slot_count;           /* a power of two */
@@ -53,7 +54,7 @@ static int key_table_grow(key_table *t)
     if (!slots)
         return COPS_ENOMEM;
     for (uint32_t term = 0; term < t->terms; term++) {
-        uint64_t hash = XXH3_64bits(t->keys.data + t->key_at[term], t->key_length[term]);
+        uint64_t hash = hash_keyed(t->keys.data + t->key_at[term], t->key_length[term]);
         size_t i = hash & (slot_count - 1);
         while (slots[i])
             i = (i + 1) & (slot_count - 1);
@@ -70,7 +71,7 @@ static int key_table_number(key_table *t, const uint8_t *key, size_t length, uin
 {
     if (2 * ((size_t)t->terms + 1) > t->slot_count && key_table_grow(t) != 0)
         return COPS_ENOMEM;
-    size_t i = XXH3_64bits(key, length) & (t->slot_count - 1);
+    size_t i = hash_keyed(key, length) & (t->slot_count - 1);
     for (; t->slots[i]; i = (i + 1) & (t->slot_count - 1)) {
         uint32_t found = t->slots[i] - 1;
         if (t->key_length[found] == length && memcmp(t->keys.data + t->key_at[found], key, length) == 0) {
