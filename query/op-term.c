@@ -46,7 +46,7 @@ static double term_score(matcher *m)
     term_matcher *t = (term_matcher *)m;
     if (!t->scored)
         return 0.0;
-    return weight_score(&t->scorer, postings_scoring_tf(&t->cursor), field_length(t));
+    return weight_score(&t->scorer, postings_tf(&t->cursor), field_length(t));
 }
 
 /* A field of n words holds a term at most n times: anything more is
@@ -227,12 +227,9 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
     t->base.doc = 0;
     t->bound_from = 1; /* no block bound read yet */
     t->min_tf_block_last = MATCHER_END;
-    /* A scoring cursor decodes each block's frequencies with its numbers;
-     * an unscored one (a count's) only when positions ask for them. */
-    if (scores)
-        postings_open_scoring(&t->cursor, seg, term);
-    else
-        postings_open(&t->cursor, seg, term);
+    /* The cursor decodes a block's frequencies when the block's first is
+     * asked for (a score, positions): never for a count's terms. */
+    postings_open(&t->cursor, seg, term);
     t->scorer = *scorer; /* its field: check_tf compares with that field's length */
     if (scores) {
         t->scored = 1;

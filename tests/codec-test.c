@@ -743,6 +743,70 @@ Test(delta, any_input_round_trips_modulo_2_32)
     cr_assert_eq(wrap[0], 4);
 }
 
+/* codec_gaps_decode against a 64-bit reference: narrow gaps (the vector
+ * path) and wide ones (the fallback), every length up to a block (the
+ * scalar tail), with and without a previous value, and sums that pass
+ * UINT32_MAX by one or by much, which both paths must refuse. */
+static int gaps_reference(uint32_t *values, size_t count, uint32_t previous)
+{
+    uint64_t value = previous == UINT32_MAX ? 0 : (uint64_t)previous + 1;
+    for (size_t i = 0; i < count; i++, value++) {
+        value += values[i];
+        if (value > UINT32_MAX)
+            return 0;
+        values[i] = (uint32_t)value;
+    }
+    return 1;
+}
+
+Test(gaps, decode_matches_a_wide_reference)
+{
+    static const uint32_t previous[] = {UINT32_MAX, 0, 1000, UINT32_MAX - 3000000000u,
+                                        UINT32_MAX - 200, UINT32_MAX - 1};
+    static const uint32_t widest[] = {1, 255, (1u << 24) - 1, 1u << 24, UINT32_MAX};
+    size_t refused = 0, vector_refused = 0;
+    for (size_t p = 0; p < sizeof previous / sizeof *previous; p++)
+        for (size_t w = 0; w < sizeof widest / sizeof *widest; w++)
+            for (size_t count = 0; count <= CODEC_BLOCK_SIZE; count++) {
+                uint32_t values[CODEC_BLOCK_SIZE] = {0}, expected[CODEC_BLOCK_SIZE];
+                for (size_t i = 0; i < count; i++)
+                    values[i] = (uint32_t)(random_next() % ((uint64_t)widest[w] + 1));
+                memcpy(expected, values, sizeof values);
+                int ok = gaps_reference(expected, count, previous[p]);
+                cr_assert_eq(codec_gaps_decode(values, count, previous[p]), ok,
+                             "previous %u, gaps up to %u, %zu values", previous[p], widest[w], count);
+                if (ok)
+                    cr_assert_arr_eq(values, expected, count * sizeof *values);
+                refused += !ok;
+                vector_refused += !ok && widest[w] < (1u << 24);
+            }
+    cr_expect_gt(vector_refused, 0, "no narrow sum passed UINT32_MAX");
+    cr_expect_gt(refused, vector_refused);
+
+    uint32_t one[] = {0};
+    cr_assert(codec_gaps_decode(one, 1, UINT32_MAX - 1) && one[0] == UINT32_MAX);
+    uint32_t first[] = {5, 0};
+    cr_assert(codec_gaps_decode(first, 2, UINT32_MAX) && first[0] == 5 && first[1] == 6);
+    uint32_t wrap[] = {1};
+    cr_assert_not(codec_gaps_decode(wrap, 1, UINT32_MAX - 1));
+}
+
+Test(gaps, increment_refuses_a_wrapped_value)
+{
+    for (size_t count = 0; count <= CODEC_BLOCK_SIZE + 1; count++)
+        for (size_t at = 0; at <= count; at++) {
+            uint32_t values[CODEC_BLOCK_SIZE + 1];
+            for (size_t i = 0; i < count; i++)
+                values[i] = (uint32_t)(i * 7);
+            if (at < count)
+                values[at] = UINT32_MAX;
+            cr_assert_eq(codec_increment(values, count), at == count, "%zu values, wrap at %zu",
+                         count, at);
+            for (size_t i = 0; at == count && i < count; i++)
+                cr_assert_eq(values[i], (uint32_t)(i * 7) + 1);
+        }
+}
+
 /* A posting list as the postings writer stores it: document ids in blocks
  * of 128, each block delta-coded against the last id of the previous one,
  * the final block short. */
