@@ -237,7 +237,11 @@ matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *s
         postings_list_bound(&t->cursor, &bound);
         t->list_bound = weight_score(&t->scorer, bound.max_tf, bound.min_length);
     }
-    snprintf(t->label, sizeof t->label, "%s", label);
+    /* cut to the label's room as snprintf would, which cost ~600
+     * instructions a term (a fifth of a count's term set-up) */
+    size_t length = strnlen(label, sizeof t->label - 1);
+    memcpy(t->label, label, length);
+    t->label[length] = '\0';
     /* Not positioned until the first next_geq; the cursor already sits on
      * the first posting, which next_geq(0) returns. */
     return &t->base;
