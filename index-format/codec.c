@@ -481,13 +481,16 @@ size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t co
     return block_shape(in, end, count, &width, &exceptions, &high_width);
 }
 
-size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
+/* codec_block_decode, and the bits of its widest value (*widest). */
+static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t *end, size_t count,
+                                               uint32_t *out, unsigned *widest)
 {
     unsigned width, high_width;
     size_t exceptions;
     size_t size = block_shape(in, end, count, &width, &exceptions, &high_width);
     if (size == 0)
         return 0;
+    *widest = width + high_width;
     codec_unpack(in + 1, end, count, width, out);
     if (exceptions > 0) {
         const uint8_t *area = in + 1 + codec_packed_bytes(width, count);
@@ -505,6 +508,12 @@ size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, u
         }
     }
     return size;
+}
+
+size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
+{
+    unsigned widest;
+    return block_decode(in, end, count, out, &widest);
 }
 
 /* ------------------------------------------------------------- deltas */
@@ -529,64 +538,56 @@ void codec_delta_decode(uint32_t *values, size_t count, uint32_t base)
     }
 }
 
-/* codec_gaps_decode in 64 bits, where no sum of 2^32 gaps wraps. */
-static int gaps_decode_wide(uint32_t *values, size_t count, uint32_t previous)
+/* CODEC_BLOCK_SIZE gaps of at most this many bits, plus one each, sum to
+ * at most 2^31, so the 32-bit sums of the vector path wrap at most once,
+ * which the last value shows. */
+#define NARROW_GAP_BITS 24
+
+size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t count,
+                               uint32_t previous, uint32_t *out)
 {
+    unsigned widest;
+    size_t size = block_decode(in, end, count, out, &widest);
+    if (size == 0)
+        return 0;
+#if defined(CODEC_HAVE_SSE2)
+    if (count <= CODEC_BLOCK_SIZE && widest <= NARROW_GAP_BITS) {
+        /* Four prefix sums at a time (two shifts, two adds and the carry
+         * of the four before), where the scalar loop's chain of dependent
+         * adds cost ~6 instructions a value (callgrind: a sixth of a
+         * conjunction's block decoding). */
+        const __m128i one = _mm_set1_epi32(1);
+        __m128i carry = _mm_set1_epi32((int)previous);
+        size_t vectors = count / 4;
+        for (size_t i = 0; i < vectors; i++) {
+            __m128i *at = (__m128i *)(out + 4 * i);
+            __m128i x = _mm_add_epi32(_mm_loadu_si128(at), one);
+            x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
+            x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
+            x = _mm_add_epi32(x, carry);
+            _mm_storeu_si128(at, x);
+            carry = _mm_shuffle_epi32(x, _MM_SHUFFLE(3, 3, 3, 3));
+        }
+        uint32_t value = (uint32_t)_mm_cvtsi128_si32(carry);
+        for (size_t i = 4 * vectors; i < count; i++)
+            out[i] = value += out[i] + 1;
+        /* The sum of the gaps plus one is at most 2^31: from no previous
+         * value (UINT32_MAX, so 0 - 1) nothing wraps, and after one the
+         * last value wrapped exactly when it is not above it. */
+        int wrapped = count > 0 && previous != UINT32_MAX && out[count - 1] <= previous;
+        return wrapped ? 0 : size;
+    }
+#endif
+    /* in 64 bits, where no sum of 2^32 gaps wraps */
     uint64_t value = previous == UINT32_MAX ? 0 : (uint64_t)previous + 1;
     for (size_t i = 0; i < count; i++) {
-        value += values[i];
+        value += out[i];
         if (value > UINT32_MAX)
             return 0;
-        values[i] = (uint32_t)value;
+        out[i] = (uint32_t)value;
         value++;
     }
-    return 1;
-}
-
-/* CODEC_BLOCK_SIZE gaps below this, plus one each, sum to at most 2^31,
- * so the 32-bit sums of the vector path wrap at most once, which the last
- * value shows. */
-#define NARROW_GAP_LIMIT (UINT32_C(1) << 24)
-
-int codec_gaps_decode(uint32_t *values, size_t count, uint32_t previous)
-{
-#if defined(CODEC_HAVE_SSE2)
-    /* Four prefix sums at a time (two shifts, two adds and the carry of
-     * the four before), where the scalar loop's chain of dependent adds
-     * cost ~6 instructions a value (callgrind: a sixth of a conjunction's
-     * block decoding). */
-    __m128i any = _mm_setzero_si128();
-    size_t vectors = count / 4;
-    for (size_t i = 0; i < vectors; i++)
-        any = _mm_or_si128(any, _mm_loadu_si128((const __m128i *)(values + 4 * i)));
-    uint32_t lanes[4];
-    _mm_storeu_si128((__m128i *)lanes, any);
-    uint32_t widest = lanes[0] | lanes[1] | lanes[2] | lanes[3];
-    for (size_t i = 4 * vectors; i < count; i++)
-        widest |= values[i];
-    if (count > CODEC_BLOCK_SIZE || widest >= NARROW_GAP_LIMIT)
-        return gaps_decode_wide(values, count, previous);
-    const __m128i one = _mm_set1_epi32(1);
-    __m128i carry = _mm_set1_epi32((int)previous);
-    for (size_t i = 0; i < vectors; i++) {
-        __m128i *at = (__m128i *)(values + 4 * i);
-        __m128i x = _mm_add_epi32(_mm_loadu_si128(at), one);
-        x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
-        x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
-        x = _mm_add_epi32(x, carry);
-        _mm_storeu_si128(at, x);
-        carry = _mm_shuffle_epi32(x, _MM_SHUFFLE(3, 3, 3, 3));
-    }
-    uint32_t value = (uint32_t)_mm_cvtsi128_si32(carry);
-    for (size_t i = 4 * vectors; i < count; i++)
-        values[i] = value += values[i] + 1;
-    /* The sum of the gaps plus one is at most 2^31: from no previous value
-     * (UINT32_MAX, so 0 - 1) nothing wraps, and after one the last value
-     * wrapped exactly when it is not above it. */
-    return count == 0 || previous == UINT32_MAX || values[count - 1] > previous;
-#else
-    return gaps_decode_wide(values, count, previous);
-#endif
+    return size;
 }
 
 int codec_increment(uint32_t *values, size_t count)

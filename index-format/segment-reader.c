@@ -1097,8 +1097,8 @@ void postings_mark_damaged(postings_cursor *c, const char *what)
 static size_t decode_doc_numbers(postings_cursor *c, const uint8_t *p, const uint8_t *end,
                                  uint32_t count, uint32_t previous_doc)
 {
-    size_t used = codec_block_decode(p, end, count, c->docs);
-    if (used == 0 || !codec_gaps_decode(c->docs, count, previous_doc))
+    size_t used = codec_gaps_block_decode(p, end, count, previous_doc, c->docs);
+    if (used == 0)
         return 0;
     /* The numbers increase, so only the last needs checking against the
      * segment. */

@@ -74,10 +74,17 @@ static uint64_t count_bits_portable(const uint64_t *words, size_t count)
 __attribute__((target("popcnt"))) static uint64_t count_bits_popcnt(const uint64_t *words,
                                                                    size_t count)
 {
-    uint64_t total = 0;
-    for (size_t i = 0; i < count; i++)
-        total += (uint64_t)__builtin_popcountll(words[i]);
-    return total;
+    /* four words a step in two sums: the loop's own instructions were
+     * half of a window's count */
+    uint64_t even = 0, odd = 0;
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        even += (uint64_t)__builtin_popcountll(words[i]) + (uint64_t)__builtin_popcountll(words[i + 2]);
+        odd += (uint64_t)__builtin_popcountll(words[i + 1]) + (uint64_t)__builtin_popcountll(words[i + 3]);
+    }
+    for (; i < count; i++)
+        even += (uint64_t)__builtin_popcountll(words[i]);
+    return even + odd;
 }
 
 uint64_t matcher_count_bits(const uint64_t *words, size_t count)
