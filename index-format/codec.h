@@ -209,4 +209,17 @@ void codec_delta_encode(uint32_t *values, size_t count, uint32_t base);
  * undefined behaviour; the postings reader checks monotonicity itself). */
 void codec_delta_decode(uint32_t *values, size_t count, uint32_t base);
 
+/* codec_block_decode of a block of gaps, each a value's difference from
+ * the one before less one (FORMAT.md 3.3), then the values: out[i] =
+ * previous + (gap[0] + 1) + ... + (gap[i] + 1), the value before the first
+ * being `previous` (UINT32_MAX: none, the first is its own gap).  Returns
+ * the block's size, or 0 when it does not decode or a value passes
+ * UINT32_MAX (damaged gaps). */
+size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t count,
+                               uint32_t previous, uint32_t *out);
+
+/* Each of `count` values plus one (frequencies stored as tf - 1): 1, or 0
+ * when one was UINT32_MAX (the values are then meaningless). */
+int codec_increment(uint32_t *values, size_t count);
+
 #endif

@@ -801,12 +801,15 @@ void segment_document_free(segment_document *document)
 
 /* -------------------------------------------------------- dictionary */
 
-static int compare_keys(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length)
+/* Keys are a few bytes and mostly differ in their first: a loop in line
+ * costs less than a call to memcmp (a look-up compares ~17 keys). */
+static inline int compare_keys(const uint8_t *a, size_t a_length, const uint8_t *b,
+                               size_t b_length)
 {
     size_t common = a_length < b_length ? a_length : b_length;
-    int order = memcmp(a, b, common);
-    if (order != 0)
-        return order;
+    for (size_t i = 0; i < common; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
     return (a_length > b_length) - (a_length < b_length);
 }
 
@@ -826,8 +829,13 @@ typedef struct dict_walk {
 } dict_walk;
 
 /* DICTINDEX entry `block` (FORMAT.md 3.5) and its first key, checked
- * (chunk CRCs, key inside first_keys): the entry, or NULL on damage. */
-static const uint8_t *dict_index_entry(segment *seg, uint32_t block, const uint8_t **key,
+ * (chunk CRCs, key inside first_keys): the entry, or NULL on damage.
+ * In line: a look-up's binary search asks ~15 of them, and the call's
+ * saved registers were half of each one's ~85 instructions. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline const uint8_t *dict_index_entry(segment *seg, uint32_t block, const uint8_t **key,
                                        size_t *key_length, cops_error *err)
 {
     uint64_t at = 4 + (uint64_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES;
@@ -1089,18 +1097,12 @@ void postings_mark_damaged(postings_cursor *c, const char *what)
 static size_t decode_doc_numbers(postings_cursor *c, const uint8_t *p, const uint8_t *end,
                                  uint32_t count, uint32_t previous_doc)
 {
-    size_t used = codec_block_decode(p, end, count, c->docs);
+    size_t used = codec_gaps_block_decode(p, end, count, previous_doc, c->docs);
     if (used == 0)
         return 0;
     /* The numbers increase, so only the last needs checking against the
-     * segment (64 bits: 128 gaps below 2^32 cannot wrap the sum). */
-    uint64_t doc = previous_doc == UINT32_MAX ? 0 : (uint64_t)previous_doc + 1;
-    for (uint32_t i = 0; i < count; i++) {
-        doc += c->docs[i];
-        c->docs[i] = (uint32_t)doc;
-        doc++;
-    }
-    return count == 0 || doc - 1 < c->seg->meta.documents ? used : 0;
+     * segment. */
+    return count == 0 || c->docs[count - 1] < c->seg->meta.documents ? used : 0;
 }
 
 /* Decode the frequencies of a docs-block (the part after its document
@@ -1110,12 +1112,7 @@ static size_t decode_frequencies(postings_cursor *c, const uint8_t *p, const uin
 {
     size_t used = codec_block_decode(p, end, count, c->tfs);
     c->tfs[count] = 0; /* postings_tf once the cursor has passed the block's end */
-    for (uint32_t i = 0; used && i < count; i++) {
-        if (c->tfs[i] == UINT32_MAX)
-            return 0;
-        c->tfs[i] += 1;
-    }
-    return used;
+    return used && codec_increment(c->tfs, count) ? used : 0;
 }
 
 /* The frequencies of an inline list that has no block of them
@@ -1175,15 +1172,15 @@ static void load_block(postings_cursor *c, uint32_t block)
     uint32_t previous_doc = block == 0 ? UINT32_MAX : layout_get_u32(skip_entry(c, block - 1));
     uint32_t count = block + 1 < c->block_count ? SEGMENT_BLOCK_SIZE
                                                 : c->term.df - block * SEGMENT_BLOCK_SIZE;
-    /* Frequencies are decoded when first asked for (postings_tf): a
-     * count never asks, so it only sizes them.  Once a cursor has asked
-     * (it scores, or reads positions), its later blocks decode them at
-     * once, as sizing them first would be wasted. */
+    /* Frequencies are decoded when first asked for (postings_tf), and
+     * only sized here: a count never asks, and a conjunction's common
+     * word, probed at its rarer partners' candidates, asks in few of the
+     * blocks it loads (callgrind, wiki-dev's AND queries, top 10: decoding
+     * every block's frequencies with its numbers was an eighth of the
+     * instructions; sizing costs a few dozen). */
     size_t doc_bytes = decode_doc_numbers(c, data, c->blocks + end, count, previous_doc);
     size_t tf_bytes = 0;
-    if (doc_bytes && c->frequencies_wanted)
-        tf_bytes = decode_frequencies(c, data + doc_bytes, c->blocks + end, count);
-    else if (doc_bytes)
+    if (doc_bytes)
         tf_bytes = codec_block_size(data + doc_bytes, c->blocks + end, count);
     if (tf_bytes == 0) {
         cursor_fail(c, data, "postings block does not decode");
@@ -1211,7 +1208,7 @@ static void load_block(postings_cursor *c, uint32_t block)
     c->block_length = count;
     c->in_block = 0;
     c->doc = c->docs[0];
-    c->tfs_at = c->frequencies_wanted ? 0 : start + (uint32_t)doc_bytes;
+    c->tfs_at = start + (uint32_t)doc_bytes;
     start_block_positions(c);
     c->positions_checked = 0;
 }
@@ -1221,7 +1218,6 @@ uint32_t postings_tf_slow(postings_cursor *c)
     if (c->tfs_at != 0 && c->in_block < c->block_length) {
         const uint8_t *p = c->blocks + c->tfs_at;
         c->tfs_at = 0;
-        c->frequencies_wanted = 1;
         if (decode_frequencies(c, p, c->blocks + block_data_end(c, c->block), c->block_length) == 0) {
             cursor_fail(c, p, "postings block frequencies do not decode");
             return 0;
@@ -1230,10 +1226,7 @@ uint32_t postings_tf_slow(postings_cursor *c)
     return c->in_block < c->block_length ? c->tfs[c->in_block] : 0;
 }
 
-/* postings_open and postings_open_scoring: `frequencies` says whether
- * every block's frequencies are decoded with its document numbers. */
-static void open_cursor(postings_cursor *c, segment *seg, const segment_term *term,
-                        int frequencies)
+void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
 {
     c->skip = NULL;
     c->block_count = 0;
@@ -1245,7 +1238,6 @@ static void open_cursor(postings_cursor *c, segment *seg, const segment_term *te
     c->block_length = 0;
     c->positions_checked = 1; /* inline lists are covered by the dictionary block CRC */
     c->tfs_at = 0;
-    c->frequencies_wanted = frequencies;
     c->doc = POSTINGS_END;
     if (!term->external) {
         c->block_count = 1;
@@ -1302,16 +1294,6 @@ static void open_cursor(postings_cursor *c, segment *seg, const segment_term *te
     c->positions_base = c->blocks + blocks_length;
     c->positions_length = (size_t)positions_length;
     load_block(c, 0);
-}
-
-void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
-{
-    open_cursor(c, seg, term, 0);
-}
-
-void postings_open_scoring(postings_cursor *c, segment *seg, const segment_term *term)
-{
-    open_cursor(c, seg, term, 1);
 }
 
 uint32_t postings_next(postings_cursor *c)

@@ -265,8 +265,6 @@ typedef struct postings_cursor {
     uint32_t values_count;     /* values in position_values (0: none decoded) */
     uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
                                 * start, until they are decoded (0 = decoded) */
-    int frequencies_wanted;    /* opened for scoring, or a frequency was asked for:
-                                * decode them with the numbers */
     uint32_t position_values[SEGMENT_BLOCK_SIZE]; /* the decoded chunk */
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
@@ -275,11 +273,6 @@ typedef struct postings_cursor {
 
 /* Position the cursor on the first posting of `term`. */
 void postings_open(postings_cursor *cursor, segment *seg, const segment_term *term);
-/* The same, for a reader that asks the frequency of (nearly) every
- * posting it stands on, a scoring term: each block's frequencies are
- * decoded with its document numbers, in one pass, and
- * postings_scoring_tf reads them without a test. */
-void postings_open_scoring(postings_cursor *cursor, segment *seg, const segment_term *term);
 /* Advance to the next posting; returns the new doc (POSTINGS_END at end). */
 uint32_t postings_next(postings_cursor *cursor);
 /* Advance to the first posting with doc >= target, skipping whole blocks
@@ -302,12 +295,6 @@ static inline uint32_t postings_tf(postings_cursor *cursor)
 {
     /* in_block is at most SEGMENT_BLOCK_SIZE, inside tfs */
     return cursor->tfs_at == 0 ? cursor->tfs[cursor->in_block] : postings_tf_slow(cursor);
-}
-/* postings_tf for a cursor opened by postings_open_scoring, whose block's
- * frequencies are always decoded (meaningless once the cursor has ended). */
-static inline uint32_t postings_scoring_tf(const postings_cursor *cursor)
-{
-    return cursor->tfs[cursor->in_block];
 }
 /* Counting: set bit d - first of `window` for each posting d in
  * [first, end) (the cursor at or past `first` - from where it is

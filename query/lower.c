@@ -61,13 +61,21 @@ static int analyze(lowering *l, const char *text, int flags, lower_words *out)
 
 /* --------------------------------------------------------------- nodes */
 
+/* Where new_parent keeps a node's children: right after it (a parent
+ * has no terms). */
+static lower_node **own_children(lower_node *node)
+{
+    return (lower_node **)(void *)(node + 1);
+}
+
 static void free_node(lower_node *node)
 {
     if (!node)
         return;
     for (size_t i = 0; i < node->child_count; i++)
         free_node(node->children[i]);
-    free(node->children);
+    if (node->children != own_children(node))
+        free(node->children);
     free(node);
 }
 
@@ -82,12 +90,14 @@ static int out_of_memory(lowering *l)
     return error_set(l->err, COPS_ENOMEM, "out of memory while planning the query");
 }
 
-/* A node of `kind` with room for `term_count` terms; NULL when out of
- * memory (the error set). */
-static lower_node *new_node(lowering *l, lower_kind kind, const query_node *source,
-                            size_t term_count)
+/* A node of `kind` with room for `term_count` terms, or for
+ * `child_count` children after it (own_children; a parent has no terms);
+ * NULL when out of memory (the error set). */
+static lower_node *new_node_with(lowering *l, lower_kind kind, const query_node *source,
+                                 size_t term_count, size_t child_count)
 {
-    lower_node *node = calloc(1, sizeof *node + term_count * sizeof node->terms[0]);
+    lower_node *node = calloc(1, sizeof *node + term_count * sizeof node->terms[0]
+                                     + child_count * sizeof node->children[0]);
     if (!node) {
         out_of_memory(l);
         return NULL;
@@ -96,6 +106,26 @@ static lower_node *new_node(lowering *l, lower_kind kind, const query_node *sour
     node->source = source;
     node->term_count = term_count;
     node->weight = l->word_weight;
+    return node;
+}
+
+static lower_node *new_node(lowering *l, lower_kind kind, const query_node *source,
+                            size_t term_count)
+{
+    return new_node_with(l, kind, source, term_count, 0);
+}
+
+/* A node of `kind` over `child_count` children (to be set), their array
+ * allocated with the node (one allocation where there were two, for each
+ * word of a query). */
+static lower_node *new_parent(lowering *l, lower_kind kind, const query_node *source,
+                              size_t child_count)
+{
+    lower_node *node = new_node_with(l, kind, source, 0, child_count);
+    if (node) {
+        node->children = own_children(node);
+        node->child_count = child_count;
+    }
     return node;
 }
 
@@ -112,16 +142,12 @@ static int join(lowering *l, lower_kind kind, const query_node *source, lower_no
         *out = children[0];
         return 0;
     }
-    lower_node *node = new_node(l, kind, source, 0);
-    lower_node **copy = node ? malloc(count * sizeof *copy) : NULL;
-    if (!copy) {
-        free(node);
+    lower_node *node = new_parent(l, kind, source, count);
+    if (!node) {
         free_nodes(children, count);
-        return node ? out_of_memory(l) : COPS_ENOMEM;
+        return COPS_ENOMEM;
     }
-    memcpy(copy, children, count * sizeof *copy);
-    node->children = copy;
-    node->child_count = count;
+    memcpy(node->children, children, count * sizeof *children);
     node->required_count = required_count;
     *out = node;
     return 0;
@@ -148,17 +174,13 @@ static lower_node *words_node(lowering *l, const query_node *source, const lower
  * takes ownership of both (a NULL title: out of memory, already said). */
 static int either_field(lowering *l, lower_node *body, lower_node *title, lower_node **out)
 {
-    lower_node *marked = title ? new_node(l, LOWER_TITLE, title->source, 0) : NULL;
-    lower_node **children = marked ? malloc(sizeof *children) : NULL;
-    if (!children) {
-        free(marked);
+    lower_node *marked = title ? new_parent(l, LOWER_TITLE, title->source, 1) : NULL;
+    if (!marked) {
         free_node(body);
         free_node(title);
-        return marked ? out_of_memory(l) : COPS_ENOMEM;
+        return COPS_ENOMEM;
     }
-    children[0] = title;
-    marked->children = children;
-    marked->child_count = 1;
+    marked->children[0] = title;
     if (!body) {
         *out = marked;
         return 0;

@@ -145,6 +145,8 @@ uint32_t matcher_conjunction_next(matcher **children, size_t count, size_t leade
  * Windows move forward: `first` is at least the last call's `end`. */
 #define MATCHER_WINDOW 4096u
 void matcher_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end);
+/* The bits set in words[0..count). */
+uint64_t matcher_count_bits(const uint64_t *words, size_t count);
 
 /* Sum of the children's block bounds at `target`; *last = the smallest of
  * their windows' ends. */

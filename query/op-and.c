@@ -208,10 +208,7 @@ static void and_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32
     matcher *lead = a->required[0];
     matcher_fill_window(lead, a->agreed, first, end);
     uint32_t next = lead->doc;
-    uint64_t lead_matches = 0;
-    for (size_t w = 0; w < words; w++)
-        if (a->agreed[w]) /* a call without -mpopcnt: skip the empty words */
-            lead_matches += (uint64_t)__builtin_popcountll(a->agreed[w]);
+    uint64_t lead_matches = matcher_count_bits(a->agreed, words);
     size_t others = a->required_count - 1 + a->excluded_count, i = 0;
     int left = lead_matches > 0;
     if (lead_matches * COUNT_DENSE_GAP >= end - first)

@@ -99,7 +99,8 @@ static matcher *term_matcher_with(planner *p, const uint8_t *key, size_t key_len
 
 void plan_cache_free(plan_cache *cache)
 {
-    free(cache->entries);
+    if (cache->entries != cache->first)
+        free(cache->entries);
     cache->entries = NULL;
     cache->count = cache->capacity = 0;
 }
@@ -123,13 +124,21 @@ static void cache_word(planner *p, const uint8_t *key, size_t key_length, int fo
     plan_cache *cache = p->cache;
     if (!cache || cache->count == PLAN_CACHE_WORDS)
         return;
+    if (cache->capacity == 0) {
+        cache->entries = cache->first;
+        cache->capacity = PLAN_CACHE_INLINE_WORDS;
+    }
     if (cache->count == cache->capacity) {
-        size_t capacity = cache->capacity ? 2 * cache->capacity : 8;
+        size_t capacity = 2 * cache->capacity;
         if (capacity > PLAN_CACHE_WORDS)
             capacity = PLAN_CACHE_WORDS;
-        plan_cache_entry *grown = realloc(cache->entries, capacity * sizeof *grown);
+        int inline_entries = cache->entries == cache->first;
+        plan_cache_entry *grown = realloc(inline_entries ? NULL : cache->entries,
+                                          capacity * sizeof *grown);
         if (!grown)
             return;
+        if (inline_entries)
+            memcpy(grown, cache->first, cache->count * sizeof *grown);
         cache->entries = grown;
         cache->capacity = capacity;
     }

@@ -26,7 +26,8 @@
  * count's plan, which scores nothing, leaves it unknown until a scored
  * plan asks).  At
  * most PLAN_CACHE_WORDS words (a prefix's expansions are not kept).
- * Zero-initialise; free with plan_cache_free. */
+ * Zero-initialise (its count and capacity at least; it must not be moved
+ * once used); free with plan_cache_free. */
 #define PLAN_CACHE_WORDS 64
 typedef struct plan_cache_entry {
     size_t segment_number;
@@ -37,11 +38,15 @@ typedef struct plan_cache_entry {
     int64_t df;
 } plan_cache_entry;
 
+#define PLAN_CACHE_INLINE_WORDS 8
 typedef struct plan_cache {
-    plan_cache_entry *entries;   /* grown 8, 16, ... up to PLAN_CACHE_WORDS: an entry is
-                                  * ~360 bytes, and most queries have a few words (a
-                                  * word is two keys, title and body) */
+    plan_cache_entry *entries;   /* `first`, then grown 16, 32, ... up to PLAN_CACHE_WORDS:
+                                  * an entry is ~360 bytes, and most queries have a few
+                                  * words (a word is two keys, title and body) */
     size_t count, capacity;
+    /* the first entries, without an allocation (a realloc and its free
+     * were ~1k instructions of a short query) */
+    plan_cache_entry first[PLAN_CACHE_INLINE_WORDS];
 } plan_cache;
 
 void plan_cache_free(plan_cache *cache);

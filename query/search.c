@@ -463,14 +463,11 @@ static uint64_t count_by_windows(matcher *m, const deletions *deleted, uint32_t 
         uint32_t end = documents - first > MATCHER_WINDOW ? first + MATCHER_WINDOW : documents;
         matcher_fill_window(m, window, first, end);
         size_t words = (end - first + 63) / 64;
-        for (size_t w = 0; w < words; w++) {
-            uint64_t bits = window[w];
-            if (bits && deleted->bits)
-                bits &= ~deletion_word(deleted, first + 64 * (uint32_t)w);
-            if (bits) /* a call without -mpopcnt: skip the empty words */
-                total += (uint64_t)__builtin_popcountll(bits);
-            window[w] = 0;
-        }
+        for (size_t w = 0; deleted->bits && w < words; w++)
+            if (window[w])
+                window[w] &= ~deletion_word(deleted, first + 64 * (uint32_t)w);
+        total += matcher_count_bits(window, words);
+        memset(window, 0, words * sizeof *window);
         first = m->doc > end ? m->doc & ~(uint32_t)63 : end;
     }
     return total;

@@ -874,6 +874,76 @@ Test(delta, any_input_round_trips_modulo_2_32)
     cr_assert_eq(wrap[0], 4);
 }
 
+/* codec_gaps_block_decode against codec_block_decode and a 64-bit
+ * reference: narrow gaps (the vector path), wide ones and narrow ones
+ * with a few wide exceptions (the scalar path), every length up to a
+ * block (the vector path's scalar tail), with and without a previous
+ * value, and sums that pass UINT32_MAX by one or by much, which both
+ * paths must refuse. */
+static int gaps_reference(uint32_t *values, size_t count, uint32_t previous)
+{
+    uint64_t value = previous == UINT32_MAX ? 0 : (uint64_t)previous + 1;
+    for (size_t i = 0; i < count; i++, value++) {
+        value += values[i];
+        if (value > UINT32_MAX)
+            return 0;
+        values[i] = (uint32_t)value;
+    }
+    return 1;
+}
+
+Test(gaps, decode_matches_a_wide_reference)
+{
+    static const uint32_t previous[] = {UINT32_MAX, 0, 1000, UINT32_MAX - 3000000000u,
+                                        UINT32_MAX - 200, UINT32_MAX - 1};
+    static const uint32_t widest[] = {1, 255, (1u << 24) - 1, 1u << 24, UINT32_MAX, 0};
+    size_t refused = 0, vector_refused = 0;
+    for (size_t p = 0; p < sizeof previous / sizeof *previous; p++)
+        for (size_t w = 0; w < sizeof widest / sizeof *widest; w++)
+            for (size_t count = 0; count <= CODEC_BLOCK_SIZE; count++) {
+                uint32_t gaps[CODEC_BLOCK_SIZE] = {0}, expected[CODEC_BLOCK_SIZE];
+                uint32_t out[CODEC_BLOCK_SIZE];
+                for (size_t i = 0; i < count; i++)
+                    gaps[i] = widest[w] ? (uint32_t)(random_next() % ((uint64_t)widest[w] + 1))
+                              : i % 50 == 7 ? 1u << 30 : (uint32_t)(random_next() % 16);
+                byte_buffer block = BUFFER_INIT;
+                codec_block_append(&block, gaps, count);
+                cr_assert_not(buffer_failed(&block));
+                memcpy(expected, gaps, sizeof gaps);
+                int ok = gaps_reference(expected, count, previous[p]);
+                size_t size = codec_gaps_block_decode(block.data, block.data + block.length, count,
+                                                      previous[p], out);
+                cr_assert_eq(size, ok ? block.length : 0, "previous %u, gaps up to %u, %zu values",
+                             previous[p], widest[w], count);
+                if (ok)
+                    cr_assert_arr_eq(out, expected, count * sizeof *out);
+                refused += !ok;
+                vector_refused += !ok && widest[w] && widest[w] < (1u << 24);
+                buffer_free(&block);
+            }
+    cr_expect_gt(vector_refused, 0, "no narrow sum passed UINT32_MAX");
+    cr_expect_gt(refused, vector_refused);
+    const uint8_t bad[] = {0x45};
+    uint32_t out[4];
+    cr_assert_eq(codec_gaps_block_decode(bad, bad + 1, 4, UINT32_MAX, out), 0, "a bad head");
+}
+
+Test(gaps, increment_refuses_a_wrapped_value)
+{
+    for (size_t count = 0; count <= CODEC_BLOCK_SIZE + 1; count++)
+        for (size_t at = 0; at <= count; at++) {
+            uint32_t values[CODEC_BLOCK_SIZE + 1];
+            for (size_t i = 0; i < count; i++)
+                values[i] = (uint32_t)(i * 7);
+            if (at < count)
+                values[at] = UINT32_MAX;
+            cr_assert_eq(codec_increment(values, count), at == count, "%zu values, wrap at %zu",
+                         count, at);
+            for (size_t i = 0; at == count && i < count; i++)
+                cr_assert_eq(values[i], (uint32_t)(i * 7) + 1);
+        }
+}
+
 /* A posting list as the postings writer stores it: document ids in blocks
  * of 128, each block delta-coded against the last id of the previous one,
  * the final block short. */

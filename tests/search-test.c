@@ -20,6 +20,7 @@
 #include "cops.h"
 #include "query/index.h"
 #include "query/lower.h"
+#include "query/matcher.h"
 #include "query/parser.h"
 #include "query/plan.h"
 #include "query/search.h"
@@ -1071,6 +1072,26 @@ Test(search, feedback_reorders_the_matches_only)
     options.feedback_documents = 1001;
     cr_expect_eq(cops_search(f.index, "car", &options, &results, &err), COPS_EINVAL);
     free_fixture(&f);
+}
+
+/* matcher_count_bits (the popcount of a window, by the processor's
+ * instruction where it has one) against a bit-by-bit count, on words
+ * empty, full and random, of every length up to a window. */
+Test(search, window_bits_counted_as_bit_by_bit)
+{
+    uint64_t words[MATCHER_WINDOW / 64];
+    uint64_t state = 0x9e3779b97f4a7c15u;
+    for (size_t i = 0; i < MATCHER_WINDOW / 64; i++) {
+        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+        words[i] = i % 5 == 0 ? 0 : i % 7 == 0 ? UINT64_MAX : state;
+    }
+    for (size_t count = 0; count <= MATCHER_WINDOW / 64; count++) {
+        uint64_t expected = 0;
+        for (size_t i = 0; i < count; i++)
+            for (unsigned bit = 0; bit < 64; bit++)
+                expected += words[i] >> bit & 1;
+        cr_assert_eq(matcher_count_bits(words, count), expected, "%zu words", count);
+    }
 }
 
 /* Counting by bitset windows (query/search.c, matcher_fill_window) over
