@@ -251,17 +251,27 @@ static double or_seed_score(matcher *m)
  * every child moved onto it (next_geq, so a two-phase child is
  * confirmed), where or_score sums it as an exhaustive search does. */
 #define OR_SEED_SHORT_FACTOR 8
-/* At most this many children (a word or two in body and title): with
- * more, moving every other child onto each seed costs more than the
- * threshold saves (callgrind, the bench's 300 OR queries, top 10:
- * 229.0 M instructions with 4, 233.3 M with 6, 252.1 M with 64). */
+/* With more children than this (three words or more in body and title),
+ * moving every other child onto each seed costs more, so the seeds must
+ * be fewer: at most 1 / OR_SEED_WIDE_FACTOR of the postings, in practice
+ * the words' short title keys.  Unseeded, such a disjunction's threshold
+ * rises only as good documents turn up in document order, and on wiki-dev
+ * reached its final value only after most of the candidates had been
+ * scored ("pictures of bottled water": 10.2 of 14.3 after 1,587 of 2,118).
+ * Callgrind, the bench's 300 OR queries, top 10, total / median / p95 /
+ * p99 instructions a query: unseeded 155.0 M / 348 k / 1.40 M / 2.42 M;
+ * the wide factor 8: 163.3 M / 312 k / 1.70 M / 2.36 M; 64: 142.6 M /
+ * 316 k / 1.28 M / 2.39 M; 128: 141.5 M / 328 k / 1.26 M / 2.00 M; 256:
+ * 146.3 M / 336 k / 1.35 M / 2.00 M. */
 #define OR_SEED_MAX_CHILDREN 4
+#define OR_SEED_WIDE_FACTOR 128
 
 /* The strongest children within the budget, as bits of *chosen: 0 when
  * not even the strongest fits. */
 static int or_choose_seeds(or_matcher *o, uint64_t *chosen)
 {
-    uint64_t budget = o->base.cost / OR_SEED_SHORT_FACTOR, taken = 0;
+    uint64_t factor = o->count <= OR_SEED_MAX_CHILDREN ? OR_SEED_SHORT_FACTOR : OR_SEED_WIDE_FACTOR;
+    uint64_t budget = o->base.cost / factor, taken = 0;
     *chosen = 0;
     for (;;) {
         /* the next strongest bound, with every child that has it */
@@ -547,7 +557,7 @@ matcher *matcher_or(matcher **children, size_t count)
     if (n == 2 && !o->two_phase && !o->children[0]->ops->approximate_next_geq
         && !o->children[1]->ops->approximate_next_geq)
         o->ops.next_geq = or_pair_next_geq;
-    if (n < 2 || n > OR_SEED_MAX_CHILDREN || !or_choose_seeds(o, &o->seeds))
+    if (n < 2 || n > 64 || !or_choose_seeds(o, &o->seeds)) /* o->seeds: 64 bits */
         o->ops.seed_next_geq = NULL;
     else
         o->seed_alone = or_seeds_alone_suffice(o);
