@@ -403,6 +403,18 @@ static inline int postings_position_advance(postings_position_reader *reader, ui
     }
 }
 
+/* Whether two readers' words stand `a_offset` and `b_offset` words after a
+ * common start: the first remaining positions pa of `a` and pb of `b` with
+ * pa - a_offset == pb - b_offset.  `a` stands on a position at least
+ * a_offset (its last read, which counts), `b` is opened and not read yet.
+ * Returns 1 (both readers stand on the pair), 0 when there is none, or a
+ * negative status on damage.  A leapfrog that stops at the first pair (a
+ * document's count or score needs no more), its steps inside the decoded
+ * chunks without unpredictable branches: when two common words alternate
+ * every position or two, which stream moves next is a coin toss. */
+int postings_position_meet(postings_position_reader *a, uint32_t a_offset,
+                           postings_position_reader *b, uint32_t b_offset);
+
 /* Block-max data for pruning: a block's last document and the highest tf /
  * lowest field length in it (an upper bound of any posting's score there). */
 typedef struct postings_block_bound {
