@@ -403,6 +403,60 @@ static inline int postings_position_advance(postings_position_reader *reader, ui
     }
 }
 
+/* Whether two readers' words stand `a_offset` and `b_offset` words after a
+ * common start: the first remaining positions pa of `a` and pb of `b` with
+ * pa - a_offset == pb - b_offset.  `a` stands on a position at least
+ * a_offset (its last read, which counts), `b` is opened and not read yet.
+ * Returns 1 (both readers stand on the pair), 0 when there is none, or a
+ * negative status on damage.  A leapfrog that stops at the first pair (a
+ * document's count or score needs no more) and steps inside the decoded
+ * chunks in locals: when two common words alternate every position or
+ * two, a call of postings_position_advance per step (loading and storing
+ * the reader, trying four values at a time) costs more than the steps.
+ * Inline: one call per candidate document of a phrase. */
+static inline int postings_position_meet(postings_position_reader *a, uint32_t a_offset,
+                                         postings_position_reader *b, uint32_t b_offset)
+{
+    uint32_t at;
+    int rc = postings_position_advance(b, a->position - a_offset + b_offset, &at);
+    while (rc > 0) {
+        /* a position's key is where it puts the other word: equal keys,
+         * one start.  The stream behind steps while its chunk holds values. */
+        const uint32_t *a_value = a->value, *a_limit = a->limit;
+        const uint32_t *b_value = b->value, *b_limit = b->limit;
+        uint64_t a_key = a->position + b_offset, b_key = b->position + a_offset;
+        for (;;) {
+            while (b_key < a_key && b_value != b_limit)
+                b_key += 1 + (uint64_t)*b_value++;
+            if (b_key < a_key)
+                break;
+            while (a_key < b_key && a_value != a_limit)
+                a_key += 1 + (uint64_t)*a_value++;
+            if (a_key <= b_key)
+                break; /* met, or a's chunk ended behind */
+        }
+        a->value = a_value;
+        a->position = a_key - b_offset;
+        b->value = b_value;
+        b->position = b_key - a_offset;
+        /* positions only grow: one past 2^32 - 1 stepped over is still
+         * seen in where the stream stopped */
+        if (a->position > UINT32_MAX)
+            return postings_position_out_of_range(a);
+        if (b->position > UINT32_MAX)
+            return postings_position_out_of_range(b);
+        if (a_key == b_key)
+            return 1;
+        /* the stream behind has no more values decoded: the general step
+         * decodes its next chunk, or finds it ended */
+        if (a_key < b_key)
+            rc = postings_position_advance(a, b_key - b_offset, &at);
+        else
+            rc = postings_position_advance(b, a_key - a_offset, &at);
+    }
+    return rc;
+}
+
 /* Block-max data for pruning: a block's last document and the highest tf /
  * lowest field length in it (an upper bound of any posting's score there). */
 typedef struct postings_block_bound {

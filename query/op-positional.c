@@ -250,39 +250,25 @@ static int streamed_exact_phrase(positional_matcher *p, int first_only)
 }
 
 /* streamed_exact_phrase(p, 1) for a phrase of two words, the commonest
- * case: the same leapfrog with the two streams in locals.  When two common
- * words alternate every position or two, the general loop's bookkeeping
- * (which word is asked next, which is open) costs more than reading the
- * positions. */
+ * case, as one join of the two streams (postings_position_meet): when two
+ * common words alternate every position or two, the general loop's
+ * bookkeeping (which word is asked next, which is open) costs more than
+ * reading the positions.  The commoner word's positions are not opened
+ * when the rarer one has none where the phrase could start. */
 static int streamed_two_word_phrase(positional_matcher *p)
 {
     size_t rare = p->rarity[0], other = p->rarity[1];
-    uint64_t rare_offset = p->offsets[rare], other_offset = p->offsets[other];
     postings_position_reader *rare_reader = &p->readers[rare], *other_reader = &p->readers[other];
-    uint32_t rare_at, other_at;
+    uint32_t rare_at;
     int rc = p->children[rare]->ops->open_positions(p->children[rare], rare_reader);
     if (rc == 0)
-        rc = postings_position_advance(rare_reader, rare_offset, &rare_at);
+        rc = postings_position_advance(rare_reader, p->offsets[rare], &rare_at);
     if (rc <= 0)
         return rc;
     rc = p->children[other]->ops->open_positions(p->children[other], other_reader);
     if (rc != 0)
         return rc;
-    rc = postings_position_advance(other_reader, rare_at - rare_offset + other_offset, &other_at);
-    for (;;) {
-        if (rc <= 0)
-            return rc;
-        uint64_t target = rare_at - rare_offset + other_offset;
-        if (other_at < target) { /* never on the first pass */
-            rc = postings_position_advance(other_reader, target, &other_at);
-            if (rc <= 0)
-                return rc;
-        }
-        if (other_at == target)
-            return 1;
-        /* the other word overshot: a later start, past the rare word's */
-        rc = postings_position_advance(rare_reader, other_at - other_offset + rare_offset, &rare_at);
-    }
+    return postings_position_meet(rare_reader, p->offsets[rare], other_reader, p->offsets[other]);
 }
 
 static int verify(positional_matcher *p)

@@ -446,6 +446,88 @@ Test(format, position_reader_advances_like_linear_scan, .timeout = 60)
     close_fixture(&f);
 }
 
+/* Whether sorted `values` holds `value`. */
+static int holds(const uint32_t *values, uint32_t count, uint64_t value)
+{
+    uint32_t low = 0, high = count;
+    while (low < high) {
+        uint32_t mid = low + (high - low) / 2;
+        if (values[mid] < value)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low < count && values[low] == value;
+}
+
+/* postings_position_meet against a search of every pair: on each document
+ * of every two lists, for words next to each other either way round, the
+ * same and further apart, it finds a pair exactly when one exists, and
+ * the first (a walk that steps over a pair fails here), over positions in
+ * one chunk and across chunks, small and near 2^32. */
+Test(format, position_meet_finds_first_pair, .timeout = 120)
+{
+    fixture f;
+    open_round_trip(&f);
+    static const uint32_t offsets[][2] = {{0, 1}, {1, 0}, {0, 0}, {2, 0}, {0, 3}};
+    unsigned long met = 0, missed = 0;
+    for (size_t x = 0; x < f.data.term_count; x++)
+        for (size_t y = 0; y < f.data.term_count; y++) {
+            const term_data *tx = &f.data.terms[x], *ty = &f.data.terms[y];
+            if (x == y || (uint64_t)tx->df * ty->df > 150000000u)
+                continue;
+            segment_term term_x, term_y;
+            cr_assert_eq(segment_lookup(f.seg, tx->key, tx->key_length, &term_x, NULL), 1);
+            cr_assert_eq(segment_lookup(f.seg, ty->key, ty->key_length, &term_y, NULL), 1);
+            for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
+                uint32_t a_offset = offsets[o][0], b_offset = offsets[o][1];
+                postings_cursor cx, cy;
+                postings_open(&cx, f.seg, &term_x);
+                postings_open(&cy, f.seg, &term_y);
+                uint32_t j = 0;
+                for (uint32_t i = 0; i < tx->df; i++, postings_next(&cx)) {
+                    while (j < ty->df && ty->docs[j] < tx->docs[i])
+                        j++;
+                    if (j == ty->df || ty->docs[j] != tx->docs[i])
+                        continue;
+                    cr_assert_eq(postings_next_geq(&cy, tx->docs[i]), tx->docs[i]);
+                    const uint32_t *pa = tx->positions + tx->position_start[i];
+                    const uint32_t *pb = ty->positions + ty->position_start[j];
+                    uint64_t first = UINT64_MAX; /* the first start of a pair */
+                    for (uint32_t k = 0; k < tx->tfs[i] && first == UINT64_MAX; k++)
+                        if (pa[k] >= a_offset
+                            && holds(pb, ty->tfs[j], (uint64_t)pa[k] - a_offset + b_offset))
+                            first = pa[k] - a_offset;
+                    postings_position_reader a, b;
+                    uint32_t a_at;
+                    cr_assert_eq(postings_position_reader_open(&cx, &a), 0);
+                    int rc = postings_position_advance(&a, a_offset, &a_at);
+                    if (rc == 1) {
+                        cr_assert_eq(postings_position_reader_open(&cy, &b), 0);
+                        rc = postings_position_meet(&a, a_offset, &b, b_offset);
+                    }
+                    cr_assert_eq(rc, first != UINT64_MAX, "%.*s %.*s doc %u offsets %u %u: %d",
+                                 (int)tx->key_length, tx->key, (int)ty->key_length, ty->key,
+                                 tx->docs[i], a_offset, b_offset, rc);
+                    if (rc == 1) {
+                        cr_assert_eq(a.position, first + a_offset, "%.*s %.*s doc %u",
+                                     (int)tx->key_length, tx->key, (int)ty->key_length, ty->key,
+                                     tx->docs[i]);
+                        cr_assert_eq(b.position, first + b_offset);
+                        met++;
+                    } else {
+                        missed++;
+                    }
+                }
+                cr_assert_eq(cx.status, 0);
+                cr_assert_eq(cy.status, 0);
+            }
+        }
+    cr_assert_gt(met, 1000, "%lu pairs met", met);
+    cr_assert_gt(missed, 1000, "%lu documents without a pair", missed);
+    close_fixture(&f);
+}
+
 /* Positions read after jumps of 1 to 80 postings (next_geq), so that the
  * reader steps over chunks of the block's positions stream without
  * decoding them, lands inside the chunk it decoded last, and reads across
