@@ -1087,23 +1087,9 @@ static void positions_push(positions *list, uint32_t value)
     list->values[list->count++] = value;
 }
 
-/* Index of the first of the sorted `values` that is >= value. */
-static size_t lower_bound(const uint32_t *values, size_t count, uint64_t value)
-{
-    size_t low = 0, high = count;
-    while (low < high) {
-        size_t mid = low + (high - low) / 2;
-        if (values[mid] < value)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low;
-}
-
 static int has_position(const uint32_t *values, size_t count, uint64_t value)
 {
-    size_t at = lower_bound(values, count, value);
+    size_t at = testlib_lower_bound(values, count, value);
     return at < count && values[at] == value;
 }
 
@@ -1182,7 +1168,7 @@ static double positional_operand(const ref_planner *p, const ref_node *n, const 
             /* the earliest choice of each next word keeps the span smallest */
             uint32_t previous = start;
             for (size_t i = 1; i < n->count && ok; i++) {
-                size_t at = lower_bound(lists[i], counts[i], (uint64_t)previous + 1);
+                size_t at = testlib_lower_bound(lists[i], counts[i], (uint64_t)previous + 1);
                 ok = at < counts[i];
                 if (ok)
                     previous = lists[i][at];
@@ -1258,7 +1244,7 @@ static int evaluate(const ref_planner *p, const ref_node *n, uint32_t d, double 
                 int all = 1;
                 for (size_t j = 0; j < n->count && all; j++) {
                     uint64_t earliest_start = end >= widths[j] ? end - widths[j] : 0;
-                    size_t at = lower_bound(lists[j].values, lists[j].count, earliest_start);
+                    size_t at = testlib_lower_bound(lists[j].values, lists[j].count, earliest_start);
                     all = at < lists[j].count && lists[j].values[at] <= latest_start;
                 }
                 found = all;

@@ -449,15 +449,8 @@ Test(format, position_reader_advances_like_linear_scan, .timeout = 60)
 /* Whether sorted `values` holds `value`. */
 static int holds(const uint32_t *values, uint32_t count, uint64_t value)
 {
-    uint32_t low = 0, high = count;
-    while (low < high) {
-        uint32_t mid = low + (high - low) / 2;
-        if (values[mid] < value)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low < count && values[low] == value;
+    size_t at = testlib_lower_bound(values, count, value);
+    return at < count && values[at] == value;
 }
 
 /* postings_position_meet against a search of every pair: on each document

@@ -128,3 +128,16 @@ double testlib_rng_unit(testlib_rng *rng)
 {
     return (double)(testlib_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
 }
+
+size_t testlib_lower_bound(const uint32_t *values, size_t count, uint64_t value)
+{
+    size_t low = 0, high = count;
+    while (low < high) {
+        size_t mid = low + (high - low) / 2;
+        if (values[mid] < value)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}

@@ -28,6 +28,10 @@
 char *testlib_tempdir(const char *tag);
 /* Remove `path` and everything below it (files and folders), then free it. */
 void testlib_remove_tree(char *path);
+
+/* Index of the first of the sorted `values[0, count)` that is >= value
+ * (count when none is): the brute-force references' one binary search. */
+size_t testlib_lower_bound(const uint32_t *values, size_t count, uint64_t value);
 /* Write `length` bytes to dir/name (created or truncated); returns the
  * malloc'd full path. */
 char *testlib_write_file(const char *dir, const char *name, const void *data, size_t length);
