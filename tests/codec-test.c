@@ -832,6 +832,42 @@ Test(block, invalid_exception_bitmaps_are_rejected)
     cr_assert_eq(codec_block_decode(wide, wide + sizeof wide, CODEC_BLOCK_SIZE - 1, values), 0);
 }
 
+/* The writer places exceptions only in blocks of at most
+ * CODEC_MAX_EXCEPTIONS values, and the decoder holds the high parts of at
+ * most that many (a list's E is a byte; a bitmap's could say more): a
+ * bitmap marking more, in a longer block, is refused rather than copying
+ * its high parts past the decoder's room (the copy it makes when the
+ * block ends less than 8 bytes before `end`, here at a guard page). */
+Test(block, a_bitmap_of_more_exceptions_than_the_decoder_holds_is_refused)
+{
+    enum { COUNT = 300, HIGH = 31 };
+    size_t bitmap = (COUNT + 7) / 8, high = codec_packed_bytes(HIGH, COUNT);
+    size_t length = 1 + bitmap + 1 + high;
+    uint8_t *bytes = calloc(1, length);
+    cr_assert_not_null(bytes);
+    bytes[0] = 0xc0; /* width 0, exceptions placed by a bitmap */
+    memset(bytes + 1, 0xff, bitmap - 1);
+    bytes[bitmap] = 0x0f; /* values 296..299: every value an exception */
+    bytes[1 + bitmap] = HIGH;
+    memset(bytes + 2 + bitmap, 0x5a, high);
+    uint8_t *mapping;
+    size_t mapping_size;
+    uint8_t *block = guarded_copy(bytes, length, &mapping, &mapping_size);
+    static uint32_t out[COUNT];
+    cr_assert_eq(codec_block_decode(block, block + length, COUNT, out), 0);
+    cr_assert_eq(codec_block_size(block, block + length, COUNT), 0);
+    munmap(mapping, mapping_size);
+    /* as many as it holds still decode: 31 full bytes and 7 bits */
+    memset(bytes + 1 + 31, 0, bitmap - 31);
+    bytes[1 + 31] = 0x7f;
+    size_t fits = 1 + bitmap + 1 + codec_packed_bytes(HIGH, CODEC_MAX_EXCEPTIONS);
+    block = guarded_copy(bytes, fits, &mapping, &mapping_size);
+    cr_assert_eq(codec_block_decode(block, block + fits, COUNT, out), fits);
+    cr_assert_eq(out[0], 0x5a5a5a5au & 0x7fffffffu);
+    munmap(mapping, mapping_size);
+    free(bytes);
+}
+
 Test(block, append_to_a_failed_buffer_changes_nothing)
 {
     byte_buffer buffer = BUFFER_INIT;
