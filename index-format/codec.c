@@ -600,7 +600,9 @@ static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *
         if (available - size < places_size + 1)
             return 0;
     }
-    if (b->exceptions == 0 || b->exceptions > count)
+    /* a bitmap may mark more than a list's byte can count, in a block
+     * longer than the writer gives exceptions: more than high_parts holds */
+    if (b->exceptions == 0 || b->exceptions > count || b->exceptions > CODEC_MAX_EXCEPTIONS)
         return 0;
     b->high_width = places[places_size];
     if (b->high_width == 0 || b->width + b->high_width > CODEC_MAX_WIDTH)

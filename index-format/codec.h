@@ -186,14 +186,16 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
 }
 
 /* Decode a block of `count` values from `in` into out[0, count) and
- * return its size in bytes (at least 1).  Reads exactly the block's bytes,
- * in[0, size), and nothing at or past `end`.  Returns 0 when [in, end) is
- * empty, when the head byte is invalid (width above 32, bit 6 without
- * bit 7), when the exception header is invalid (no exceptions, more than
- * `count`, a bitmap bit at or past `count`, high parts of 0 bits or
- * reaching past bit 31), when a listed exception index is not below
- * `count` or not above the one before it, or when the bytes do not fit
- * before `end`; out[0, count) is then unspecified. */
+ * return its size in bytes (at least 1).  Reads the block's bytes,
+ * in[0, size), and nothing at or past `end` (the exceptions' high parts
+ * are loaded 8 bytes at a time, so up to 7 bytes after the block, before
+ * `end`, may be loaded and ignored).  Returns 0 when [in, end) is empty,
+ * when the head byte is invalid (width above 32, bit 6 without bit 7),
+ * when the exception header is invalid (no exceptions, more than `count`
+ * or than CODEC_MAX_EXCEPTIONS, a bitmap bit at or past `count`, high
+ * parts of 0 bits or reaching past bit 31), when a listed exception index
+ * is not below `count` or not above the one before it, or when the bytes
+ * do not fit before `end`; out[0, count) is then unspecified. */
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
 
 /* ------------------------------------------------------------- deltas */

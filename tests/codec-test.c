@@ -832,6 +832,80 @@ Test(block, invalid_exception_bitmaps_are_rejected)
     cr_assert_eq(codec_block_decode(wide, wide + sizeof wide, CODEC_BLOCK_SIZE - 1, values), 0);
 }
 
+/* The high parts are loaded 8 bytes at a time from the block itself,
+ * or from a zeroed copy where the block ends less than 8 bytes before
+ * `end`: with 0 to 9 bytes after the block and an unreadable page right
+ * after those, both ways decode the same values and load nothing past
+ * `end` (a plain load past it would fault here). */
+Test(block, high_parts_load_nothing_past_the_range)
+{
+    static const size_t counts[] = {1, 7, 40, CODEC_BLOCK_SIZE};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (unsigned high = 1; high <= CODEC_MAX_WIDTH; high++)
+            for (size_t every = 1; every <= 9; every += 8) { /* a bitmap, then a list */
+                size_t count = counts[c];
+                uint32_t values[CODEC_BLOCK_SIZE], decoded[CODEC_BLOCK_SIZE];
+                for (size_t i = 0; i < count; i++)
+                    values[i] = i % every == 0 ? (uint32_t)(UINT64_MAX >> (64 - high)) - (uint32_t)i
+                                               : (uint32_t)(i & 1);
+                byte_buffer block = BUFFER_INIT;
+                codec_block_append(&block, values, count);
+                cr_assert_not(buffer_failed(&block));
+                for (size_t slack = 0; slack <= 9; slack++) {
+                    uint8_t bytes[1200];
+                    cr_assert_leq(block.length + slack, sizeof bytes);
+                    memcpy(bytes, block.data, block.length);
+                    memset(bytes + block.length, 0xff, slack);
+                    uint8_t *mapping;
+                    size_t mapping_size;
+                    uint8_t *in = guarded_copy(bytes, block.length + slack, &mapping, &mapping_size);
+                    memset(decoded, 0, sizeof decoded);
+                    cr_assert_eq(codec_block_decode(in, in + block.length + slack, count, decoded),
+                                 block.length, "count %zu, high %u, every %zu, slack %zu", count,
+                                 high, every, slack);
+                    cr_assert_arr_eq(decoded, values, count * sizeof *values);
+                    munmap(mapping, mapping_size);
+                }
+                buffer_free(&block);
+            }
+}
+
+/* The writer places exceptions only in blocks of at most
+ * CODEC_MAX_EXCEPTIONS values, and the decoder holds the high parts of at
+ * most that many (a list's E is a byte; a bitmap's could say more): a
+ * bitmap marking more, in a longer block, is refused rather than copying
+ * its high parts past the decoder's room (the copy it makes when the
+ * block ends less than 8 bytes before `end`, here at a guard page). */
+Test(block, a_bitmap_of_more_exceptions_than_the_decoder_holds_is_refused)
+{
+    enum { COUNT = 300, HIGH = 31 };
+    size_t bitmap = (COUNT + 7) / 8, high = codec_packed_bytes(HIGH, COUNT);
+    size_t length = 1 + bitmap + 1 + high;
+    uint8_t *bytes = calloc(1, length);
+    cr_assert_not_null(bytes);
+    bytes[0] = 0xc0; /* width 0, exceptions placed by a bitmap */
+    memset(bytes + 1, 0xff, bitmap - 1);
+    bytes[bitmap] = 0x0f; /* values 296..299: every value an exception */
+    bytes[1 + bitmap] = HIGH;
+    memset(bytes + 2 + bitmap, 0x5a, high);
+    uint8_t *mapping;
+    size_t mapping_size;
+    uint8_t *block = guarded_copy(bytes, length, &mapping, &mapping_size);
+    static uint32_t out[COUNT];
+    cr_assert_eq(codec_block_decode(block, block + length, COUNT, out), 0);
+    cr_assert_eq(codec_block_size(block, block + length, COUNT), 0);
+    munmap(mapping, mapping_size);
+    /* as many as it holds still decode: 31 full bytes and 7 bits */
+    memset(bytes + 1 + 31, 0, bitmap - 31);
+    bytes[1 + 31] = 0x7f;
+    size_t fits = 1 + bitmap + 1 + codec_packed_bytes(HIGH, CODEC_MAX_EXCEPTIONS);
+    block = guarded_copy(bytes, fits, &mapping, &mapping_size);
+    cr_assert_eq(codec_block_decode(block, block + fits, COUNT, out), fits);
+    cr_assert_eq(out[0], 0x5a5a5a5au & 0x7fffffffu);
+    munmap(mapping, mapping_size);
+    free(bytes);
+}
+
 Test(block, append_to_a_failed_buffer_changes_nothing)
 {
     byte_buffer buffer = BUFFER_INIT;
