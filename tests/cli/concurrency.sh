@@ -207,6 +207,10 @@ for f in answers/*; do
             diag "$f answers neither A nor B ($(sed -n "${n}p" "$QUERIES")):"
             diff "ref/A.$n" "$TMP/got" | sed -n '1,8p' | sed 's/^/#   A: /'
             diff "ref/B.$n" "$TMP/got" | sed -n '1,8p' | sed 's/^/#   B: /'
+            # the answer itself (its summary and first hits), to tell a
+            # mixed state from an error or a reordering
+            grep -v '^{"rank"' "$f" | sed -n '1,4p' | sed 's/^/#   got: /'
+            grep '^{"rank"' "$f" | sed -n '1,3p' | sed 's/^/#   got: /'
         fi
     fi
     grep -q '^exit [01]$' "$f" || failed=$((failed + 1))
