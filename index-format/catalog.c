@@ -807,8 +807,8 @@ int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cop
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     int rc = file_open_regular(path, fd, size, err);
-    if (rc == COPS_ENOINDEX)
-        return error_set_errno(err, COPS_ECORRUPT, ENOENT, "damaged index: cannot read %s", path);
+    if (rc == COPS_ENOINDEX) /* kept apart from damage: see catalog.h */
+        error_set_errno(err, COPS_ENOINDEX, ENOENT, "damaged index: cannot read %s", path);
     return rc;
 }
 

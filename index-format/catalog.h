@@ -184,7 +184,10 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
  * be read again) with catalog_read's bounds and checks, keeping only the
  * entries that have lines, in the file's order, and no roots; their
  * lines are checked by catalog_lines_mark, which walks them anyway.
- * `path` names the file in errors. */
+ * `path` names the file in errors.  A missing file is COPS_ENOINDEX, not
+ * COPS_ECORRUPT: a reader that read the manifest just before a commit
+ * finds the catalog it names already removed, and reads the manifest
+ * again rather than answering without the records' sources. */
 int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cops_error *err);
 int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
                          catalog *out, cops_error *err);

@@ -118,20 +118,26 @@ static void free_records(cops_index *index)
 /* Pin the committed catalog (when the manifest names one): opening it is
  * all a query pays until a hit needs a record's line.  A catalog that
  * cannot be opened only costs the hits their lines. */
-static void open_records(cops_index *index, const char *index_dir)
+/* The records' catalog the manifest names, pinned open (read when a hit
+ * needs it).  Damage leaves it out (hits then lack their sources); a
+ * missing catalog is COPS_ENOINDEX, for the caller to read the manifest
+ * again.  0 otherwise. */
+static int open_records(cops_index *index, const char *index_dir)
 {
     free_records(index);
     if (!index->manifest.files[0])
-        return;
+        return 0;
     pending_catalog *p = &index->sources.pending[0];
     cops_error ignored;
-    if (catalog_open(index_dir, index->manifest.files, &p->fd, &p->size, &ignored) != 0)
-        return;
+    int rc = catalog_open(index_dir, index->manifest.files, &p->fd, &p->size, &ignored);
+    if (rc != 0)
+        return rc == COPS_ENOINDEX ? rc : 0;
     p->documents = manifest_documents(&index->manifest);
     p->first_segment = 0;
     p->segment_count = index->segment_count;
     snprintf(p->name, sizeof p->name, "%s", index->manifest.files);
     index->sources.pending_count = 1;
+    return 0;
 }
 
 void index_take_records(cops_index *index, cops_index *other, size_t first_segment)
@@ -296,14 +302,19 @@ int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
         }
         if (rc == 0)
             rc = open_segments(index, index_dir, err);
+        /* The catalog is named by the same manifest: gone, a writer has
+         * committed since (the segments opened may be its predecessor's,
+         * pinned by their maps), so read the manifest again; still gone
+         * at the last attempt, the index is answered without it, as a
+         * damaged catalog is (hits without their sources). */
+        if (rc == 0 && open_records(index, index_dir) == COPS_ENOINDEX && attempt < 4)
+            continue;
         if (rc != COPS_ENOINDEX)
             break;
     }
     if (rc == COPS_ENOINDEX && index->manifest.segment_count > 0)
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: a segment named by the manifest "
                        "is missing", index_dir);
-    if (rc == 0)
-        open_records(index, index_dir);
     if (rc == 0)
         rc = analyzer_new(&index->analysis, &index->analyzer, err);
     return rc;

@@ -21,6 +21,11 @@
  *   COPS_FAULT_DELAY_MS=N     Sleep N ms before each fsync, fdatasync and
  *                             rename: widens the commit window so that a
  *                             SIGKILL lands inside it (crash.sh).
+ *   COPS_FAULT_MISSING_ONCE=SUFFIX  The first open() of a path ending in
+ *                             SUFFIX fails with ENOENT, as when a writer
+ *                             removed the file between a reader's reading
+ *                             of the manifest and its opening of the file
+ *                             (a commit in between); later opens succeed.
  *   COPS_FAULT_REPORT=FILE    At exit, append to FILE one line
  *                             "bytes B fsyncs F renames R failed W" (what
  *                             was counted), so a test can size its
@@ -34,6 +39,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -53,6 +59,7 @@ typedef size_t fwrite_fn(const void *, size_t, size_t, FILE *);
 typedef int stream_fn(FILE *);
 typedef int fd_fn(int);
 typedef int rename_fn(const char *, const char *);
+typedef int open_fn(const char *, int, ...);
 
 static write_fn *real_write;
 static pwrite_fn *real_pwrite;
@@ -64,6 +71,10 @@ static stream_fn *real_fclose;
 static fd_fn *real_fsync;
 static fd_fn *real_fdatasync;
 static rename_fn *real_rename;
+static open_fn *real_open;
+static open_fn *real_open64;
+static const char *missing_once; /* COPS_FAULT_MISSING_ONCE */
+static atomic_int missing_done;
 
 static long long byte_limit = -1; /* -1: no limit */
 static long fsync_to_fail;        /* 0: none */
@@ -111,6 +122,9 @@ __attribute__((constructor)) static void shim_init(void)
     real_fsync = (fd_fn *)next_symbol("fsync");
     real_fdatasync = (fd_fn *)next_symbol("fdatasync");
     real_rename = (rename_fn *)next_symbol("rename");
+    real_open = (open_fn *)next_symbol("open");
+    real_open64 = (open_fn *)next_symbol("open64");
+    missing_once = getenv("COPS_FAULT_MISSING_ONCE");
     byte_limit = env_number("COPS_FAULT_AFTER_BYTES", -1);
     fsync_to_fail = (long)env_number("COPS_FAULT_FSYNC", 0);
     rename_to_fail = (long)env_number("COPS_FAULT_RENAME", 0);
@@ -296,4 +310,44 @@ int rename(const char *from, const char *to)
         return -1;
     }
     return real_rename(from, to);
+}
+
+/* The first open of a path ending in COPS_FAULT_MISSING_ONCE: ENOENT. */
+static int missing_now(const char *path)
+{
+    if (!missing_once || !*missing_once || !path)
+        return 0;
+    size_t length = strlen(path), suffix = strlen(missing_once);
+    if (length < suffix || strcmp(path + length - suffix, missing_once) != 0)
+        return 0;
+    return atomic_exchange(&missing_done, 1) == 0;
+}
+
+static int opened(open_fn *real, const char *path, int flags, va_list modes)
+{
+    mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(modes, int) : 0;
+    if (missing_now(path)) {
+        atomic_fetch_add(&failures, 1);
+        errno = ENOENT;
+        return -1;
+    }
+    return real(path, flags, mode);
+}
+
+int open(const char *path, int flags, ...)
+{
+    va_list modes;
+    va_start(modes, flags);
+    int fd = opened(real_open, path, flags, modes);
+    va_end(modes);
+    return fd;
+}
+
+int open64(const char *path, int flags, ...)
+{
+    va_list modes;
+    va_start(modes, flags);
+    int fd = opened(real_open64 ? real_open64 : real_open, path, flags, modes);
+    va_end(modes);
+    return fd;
 }
