@@ -117,11 +117,9 @@ static void free_records(cops_index *index)
 
 /* Pin the committed catalog (when the manifest names one): opening it is
  * all a query pays until a hit needs a record's line.  A catalog that
- * cannot be opened only costs the hits their lines. */
-/* The records' catalog the manifest names, pinned open (read when a hit
- * needs it).  Damage leaves it out (hits then lack their sources); a
- * missing catalog is COPS_ENOINDEX, for the caller to read the manifest
- * again.  0 otherwise. */
+ * cannot be opened only costs the hits their lines, except a missing one:
+ * COPS_ENOINDEX, for the caller to read the manifest again (a commit
+ * removed it).  0 otherwise. */
 static int open_records(cops_index *index, const char *index_dir)
 {
     free_records(index);
