@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "query/matcher.h"
 
 #define OR_INLINE_CHILDREN 2
@@ -455,8 +456,7 @@ static void or_free(matcher *m)
     or_matcher *o = (or_matcher *)m;
     for (size_t i = 0; i < o->count; i++)
         matcher_free(o->children[i]);
-    if (o->children != o->inline_children)
-        free(o->children);
+    array_free_inline(o->children, o->inline_children);
     free(o->prefix_bounds);
     free(o->built_at);
     free(o->parts);
@@ -517,17 +517,17 @@ matcher *matcher_or(matcher **children, size_t count)
         flattened += inner != NULL;
     }
     or_matcher *o = calloc(1, sizeof *o);
-    matcher **copy = !o || !flat_count                   ? NULL
-                     : flat_count <= OR_INLINE_CHILDREN ? o->inline_children
-                                                         : malloc(flat_count * sizeof *copy);
-    size_t *group_ends = o && flattened ? malloc(count * sizeof *group_ends) : NULL;
-    if (!o || (flat_count && !copy) || (flattened && !group_ends)) {
+    size_t capacity = 0;
+    int copied = o && ARRAY_RESERVE_INLINE(o->children, capacity, 0, flat_count,
+                                           o->inline_children) == 0;
+    matcher **copy = copied ? o->children : NULL;
+    size_t *group_ends = copied && flattened ? malloc(count * sizeof *group_ends) : NULL;
+    if (!copied || (flattened && !group_ends)) {
         for (size_t i = 0; i < count; i++)
             matcher_free(children[i]);
-        if (o && copy != o->inline_children)
-            free(copy);
+        if (o)
+            array_free_inline(o->children, o->inline_children);
         free(o);
-        free(group_ends);
         return NULL;
     }
     size_t n = 0;

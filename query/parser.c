@@ -2,6 +2,7 @@
 
 #include "query/parser.h"
 
+#include "base/array.h"
 #include "base/error.h"
 
 #include <math.h>
@@ -85,43 +86,17 @@ typedef struct node_list {
     query_node *inline_nodes[LIST_INLINE];
 } node_list;
 
-/* The storage of a list of `count` entries of `size` bytes, now `entries`
- * (`inline_entries` in the list itself, or NULL before the first), with
- * room for one more: `entries` itself, or grown, or NULL when out of
- * memory (`entries` is then unchanged). */
-static void *list_grow(void *entries, size_t count, size_t *capacity, void *inline_entries,
-                       size_t size)
-{
-    if (count < *capacity)
-        return entries;
-    if (*capacity == 0) {
-        *capacity = LIST_INLINE;
-        return inline_entries;
-    }
-    size_t grown_capacity = *capacity * 2;
-    void *grown = entries == inline_entries ? malloc(grown_capacity * size)
-                                            : realloc(entries, grown_capacity * size);
-    if (!grown)
-        return NULL;
-    if (entries == inline_entries)
-        memcpy(grown, inline_entries, count * size);
-    *capacity = grown_capacity;
-    return grown;
-}
-
 /* Free a list's storage (not its entries) and leave it empty. */
 static void node_list_free_storage(node_list *list)
 {
-    if (list->nodes != list->inline_nodes)
-        free(list->nodes);
+    array_free_inline(list->nodes, list->inline_nodes);
     list->nodes = NULL;
     list->count = list->capacity = 0;
 }
 
 static void item_list_free_storage(item_list *list)
 {
-    if (list->items != list->inline_items)
-        free(list->items);
+    array_free_inline(list->items, list->inline_items);
     list->items = NULL;
     list->count = list->capacity = 0;
 }
@@ -753,11 +728,8 @@ static int node_from_term(parser *p, const token *tok, query_node **out)
 
 static int node_list_push(parser *p, node_list *list, query_node *node)
 {
-    query_node **nodes = list_grow(list->nodes, list->count, &list->capacity, list->inline_nodes,
-                                   sizeof *nodes);
-    if (!nodes)
+    if (ARRAY_RESERVE_INLINE(list->nodes, list->capacity, list->count, 1, list->inline_nodes))
         return out_of_memory(p);
-    list->nodes = nodes;
     list->nodes[list->count++] = node;
     return COPS_OK;
 }
@@ -781,13 +753,10 @@ static void node_list_release(parser *p, node_list *list)
 
 static int item_list_push(parser *p, item_list *list, item it)
 {
-    item *items = list_grow(list->items, list->count, &list->capacity, list->inline_items,
-                            sizeof *items);
-    if (!items) {
+    if (ARRAY_RESERVE_INLINE(list->items, list->capacity, list->count, 1, list->inline_items)) {
         release(p, it.node);
         return out_of_memory(p);
     }
-    list->items = items;
     list->items[list->count++] = it;
     return COPS_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/error.h"
 #include "index-format/surface.h"
 #include "query/fuzzy.h"
@@ -99,8 +100,7 @@ static matcher *term_matcher_with(planner *p, const uint8_t *key, size_t key_len
 
 void plan_cache_free(plan_cache *cache)
 {
-    if (cache->entries != cache->first)
-        free(cache->entries);
+    array_free_inline(cache->entries, cache->first);
     cache->entries = NULL;
     cache->count = cache->capacity = 0;
 }
@@ -117,31 +117,20 @@ static plan_cache_entry *cached_word(const planner *p, const uint8_t *key, size_
     return NULL;
 }
 
+/* The cache's array doubles from its inline words to PLAN_CACHE_WORDS exactly. */
+_Static_assert(PLAN_CACHE_WORDS % PLAN_CACHE_INLINE_WORDS == 0
+                   && ((PLAN_CACHE_WORDS / PLAN_CACHE_INLINE_WORDS)
+                       & (PLAN_CACHE_WORDS / PLAN_CACHE_INLINE_WORDS - 1)) == 0,
+               "PLAN_CACHE_WORDS is PLAN_CACHE_INLINE_WORDS times a power of two");
+
 /* Keep a looked-up word (when there is room: the cache only saves work). */
 static void cache_word(planner *p, const uint8_t *key, size_t key_length, int found,
                        const segment_term *term, int64_t df)
 {
     plan_cache *cache = p->cache;
-    if (!cache || cache->count == PLAN_CACHE_WORDS)
+    if (!cache || cache->count == PLAN_CACHE_WORDS
+        || ARRAY_RESERVE_INLINE(cache->entries, cache->capacity, cache->count, 1, cache->first))
         return;
-    if (cache->capacity == 0) {
-        cache->entries = cache->first;
-        cache->capacity = PLAN_CACHE_INLINE_WORDS;
-    }
-    if (cache->count == cache->capacity) {
-        size_t capacity = 2 * cache->capacity;
-        if (capacity > PLAN_CACHE_WORDS)
-            capacity = PLAN_CACHE_WORDS;
-        int inline_entries = cache->entries == cache->first;
-        plan_cache_entry *grown = realloc(inline_entries ? NULL : cache->entries,
-                                          capacity * sizeof *grown);
-        if (!grown)
-            return;
-        if (inline_entries)
-            memcpy(grown, cache->first, cache->count * sizeof *grown);
-        cache->entries = grown;
-        cache->capacity = capacity;
-    }
     plan_cache_entry *e = &cache->entries[cache->count++];
     e->segment_number = p->segment_number;
     memcpy(e->key, key, key_length);

@@ -2,6 +2,7 @@
 include tests/analysis.mk
 include tests/codec.mk
 include tests/bp-order.mk
+include tests/array.mk
 include tests/escape.mk
 include tests/file.mk
 include tests/module.mk
