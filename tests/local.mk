@@ -12,7 +12,8 @@ AM_TESTS_ENVIRONMENT = \
 	LC_ALL=C.UTF-8; export LC_ALL; \
 	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"; \
 	export LSAN_OPTIONS;
-EXTRA_DIST += tests/criterion-tap tests/tap-driver-lines tests/cli/lib.sh tests/lsan.supp
+EXTRA_DIST += tests/criterion-tap tests/tap-driver-lines tests/cli/lib.sh tests/lsan.supp \
+	tests/remove-tree.h
 
 TEST_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS) $(DEPS_CFLAGS)
 TEST_LIBS = $(INTERNAL_LIBS) $(CRITERION_LIBS)

@@ -4,13 +4,11 @@
 #include "config.h"
 
 #include "tests/testlib.h"
+#include "tests/remove-tree.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -23,41 +21,13 @@ char *testlib_tempdir(const char *tag)
     return path;
 }
 
-static void remove_below(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *dir = opendir(path);
-        if (dir) {
-            struct dirent *entry;
-            while ((entry = readdir(dir)) != NULL) {
-                if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-                    continue;
-                size_t length = strlen(path) + strlen(entry->d_name) + 2;
-                char *child = malloc(length);
-                if (!child)
-                    break;
-                snprintf(child, length, "%s/%s", path, entry->d_name);
-                remove_below(child);
-                free(child);
-            }
-            closedir(dir);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 void testlib_remove_tree(char *path)
 {
     if (!path)
         return;
     /* Only ever remove what testlib_tempdir made. */
     if (strncmp(path, "/tmp/cops-", 10) == 0)
-        remove_below(path);
+        remove_tree(path);
     free(path);
 }
 

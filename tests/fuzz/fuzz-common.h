@@ -6,7 +6,6 @@
 #ifndef COPS_FUZZ_COMMON_H
 #define COPS_FUZZ_COMMON_H
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -17,37 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Remove `path` and everything below it (no symlinks are followed). */
-static void fuzz_remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *dir = opendir(path);
-        if (dir) {
-            struct dirent *entry;
-            while ((entry = readdir(dir)) != NULL) {
-                if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
-                    continue;
-                char child[4096];
-                snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
-                fuzz_remove_tree(child);
-            }
-            closedir(dir);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
+#include "tests/remove-tree.h"
 
 static char fuzz_scratch_path[4096];
 
 static void fuzz_scratch_cleanup(void)
 {
     if (fuzz_scratch_path[0])
-        fuzz_remove_tree(fuzz_scratch_path);
+        remove_tree(fuzz_scratch_path);
 }
 
 /* The per-process scratch directory, created on first use. */

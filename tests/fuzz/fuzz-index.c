@@ -100,8 +100,8 @@ static void build(const char *dir, const char *name, int stem, const char *targe
         fuzz_write_file(path, bytes, length / 2);
     }
     free(bytes);
-    fuzz_remove_tree(index);
-    fuzz_remove_tree(inputs_dir);
+    remove_tree(index);
+    remove_tree(inputs_dir);
 }
 
 static void setup(void)
