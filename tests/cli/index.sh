@@ -40,6 +40,7 @@ done
 expect_stdout_matches '^documents +2$' "--stats counts 2 documents"
 expect_stdout_matches '^analysis +english$' "--stats shows the english analysis"
 expect_stdout_contains "bits per posting" "--stats shows bits per posting"
+check "--stats ends its last line" test "$(tail -c 1 "$OUT" | od -An -tx1 | tr -d ' ')" = 0a
 # 529 postings cannot take 0 bits: the figure includes the inline lists,
 # which live in the dictionary.
 expect_stdout_matches ' ([1-9][0-9]*|0?\.0*[1-9])[0-9.]* bits per posting' "--stats: bits per posting is not zero"
