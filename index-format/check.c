@@ -776,11 +776,24 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
                        const uint8_t *first_key, size_t first_key_length)
 {
     const uint8_t *entry = *cursor, *p = entry;
-    uint64_t common, suffix, df, cf;
+    uint64_t common, suffix, df, cf, extra;
     c->in_key = 0;
-    if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &common, "dictionary entry") != 0
-        || take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &suffix, "dictionary entry") != 0)
-        return COPS_ECORRUPT;
+    if (p == end)
+        return damaged(c, at(c, entry), "dictionary entry: no key head");
+    /* the key head (FORMAT.md 3.4): a nibble of 15 is completed by a varint */
+    common = *p >> 4;
+    suffix = *p & 15;
+    p++;
+    if (common == 15) {
+        if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry prefix") != 0)
+            return COPS_ECORRUPT;
+        common += extra;
+    }
+    if (suffix == 15) {
+        if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry suffix") != 0)
+            return COPS_ECORRUPT;
+        suffix += extra;
+    }
     if (first_key && common != 0)
         return damaged(c, at(c, entry), "the first entry of a dictionary block shares a prefix");
     if (!first_key && common > c->key_length)
@@ -812,9 +825,17 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
     c->in_key = 1;
 
     const uint8_t *df_at = p;
-    if (take(c, &p, end, UINT32_MAX, &df, "dictionary entry df") != 0
-        || take(c, &p, end, UINT64_MAX, &cf, "dictionary entry cf") != 0)
+    /* the counts: 2 (df - 1) + (cf > df), then cf - df - 1 when cf > df */
+    uint64_t counts;
+    if (take(c, &p, end, 2 * (uint64_t)UINT32_MAX, &counts, "dictionary entry df") != 0)
         return COPS_ECORRUPT;
+    df = (counts >> 1) + 1;
+    cf = df;
+    if (counts & 1) {
+        if (take(c, &p, end, UINT64_MAX - df - 1, &extra, "dictionary entry cf") != 0)
+            return COPS_ECORRUPT;
+        cf = df + 1 + extra;
+    }
     if (df == 0 || df > c->documents)
         return damaged(c, at(c, df_at), "df %llu, the segment has %llu documents",
                        (unsigned long long)df, (unsigned long long)c->documents);

@@ -892,7 +892,7 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     if (walk->p == walk->end)
         return 0;
     const uint8_t *p = walk->p, *end = walk->end;
-    uint64_t common, suffix, df, cf;
+    uint64_t common, suffix, df, cf, extra;
     size_t used;
     /* one-byte varints (most of a dictionary entry's) decoded in line */
 #define TAKE_VARINT(var) \
@@ -901,8 +901,24 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     else if ((used = codec_varint_decode(p, end, &(var))) == 0) \
         goto damaged; \
     p += used;
-    TAKE_VARINT(common);
-    TAKE_VARINT(suffix);
+    /* the key head (FORMAT.md 3.4): two nibbles, 15 = a varint adds to it */
+    if (p == end)
+        goto damaged;
+    common = *p >> 4;
+    suffix = *p & 15;
+    p++;
+    if (common == 15) {
+        TAKE_VARINT(extra);
+        if (extra > SEGMENT_MAX_KEY_BYTES)
+            goto damaged;
+        common += extra;
+    }
+    if (suffix == 15) {
+        TAKE_VARINT(extra);
+        if (extra > SEGMENT_MAX_KEY_BYTES)
+            goto damaged;
+        suffix += extra;
+    }
     if (common > walk->key_length || suffix > SEGMENT_MAX_KEY_BYTES - common || common + suffix == 0
         || suffix > (uint64_t)(end - p))
         goto damaged;
@@ -925,8 +941,17 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     for (uint8_t *to = walk->key + common, *stop = to + suffix; to < stop;)
         *to++ = *p++;
     walk->key_length = common + suffix;
+    /* the counts: 2 (df - 1) + (cf > df), then cf - df - 1 when cf > df */
     TAKE_VARINT(df);
-    TAKE_VARINT(cf);
+    int more = (int)(df & 1);
+    df = (df >> 1) + 1;
+    cf = df;
+    if (more) {
+        TAKE_VARINT(extra);
+        if (extra > UINT64_MAX - df - 1)
+            goto damaged;
+        cf = df + 1 + extra;
+    }
     if (df == 0 || df > walk->seg->meta.documents || cf < df)
         goto damaged;
     segment_term *term = &walk->term;
