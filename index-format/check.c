@@ -776,45 +776,48 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
                        const uint8_t *first_key, size_t first_key_length)
 {
     const uint8_t *entry = *cursor, *p = entry;
-    uint64_t common, suffix, df, cf, extra;
+    uint64_t common = 0, suffix, df, cf, extra;
     c->in_key = 0;
-    if (p == end)
-        return damaged(c, at(c, entry), "dictionary entry: no key head");
-    /* the key head (FORMAT.md 3.4): a nibble of 15 is completed by a varint */
-    common = *p >> 4;
-    suffix = *p & 15;
-    p++;
-    if (common == 15) {
-        if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry prefix") != 0)
-            return COPS_ECORRUPT;
-        common += extra;
-    }
-    if (suffix == 15) {
-        if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry suffix") != 0)
-            return COPS_ECORRUPT;
-        suffix += extra;
-    }
-    if (first_key && common != 0)
-        return damaged(c, at(c, entry), "the first entry of a dictionary block shares a prefix");
-    if (!first_key && common > c->key_length)
-        return damaged(c, at(c, entry), "dictionary entry shares %llu bytes with a key of %zu",
-                       (unsigned long long)common, c->key_length);
-    if (common + suffix == 0 || common + suffix > SEGMENT_MAX_KEY_BYTES)
-        return damaged(c, at(c, entry), "dictionary key of %llu bytes",
-                       (unsigned long long)(common + suffix));
-    if (suffix > (uint64_t)(end - p))
-        return damaged(c, at(c, entry), "dictionary key runs past its block");
-    if (!first_key && common < c->key_length && suffix > 0 && p[0] == c->key[common])
-        return damaged(c, at(c, entry), "dictionary entry shares more than its %llu prefix bytes",
-                       (unsigned long long)common);
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
-    memcpy(key, c->key, (size_t)common);
-    memcpy(key + common, p, (size_t)suffix);
-    size_t key_length = (size_t)(common + suffix);
-    p += suffix;
-    if (first_key && compare_keys(key, key_length, first_key, first_key_length) != 0)
-        return damaged(c, at(c, entry), "the first key of a dictionary block differs from "
-                       "DICTINDEX's");
+    size_t key_length;
+    if (first_key) { /* not in the block: DICTINDEX holds it (FORMAT.md 3.4) */
+        memcpy(key, first_key, first_key_length);
+        key_length = first_key_length;
+    } else {
+        if (p == end)
+            return damaged(c, at(c, entry), "dictionary entry: no key head");
+        /* the key head (FORMAT.md 3.4): a nibble of 15 is completed by a
+         * varint, and only a length of 15 or more takes one */
+        common = *p >> 4;
+        suffix = *p & 15;
+        p++;
+        if (common == 15) {
+            if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry prefix") != 0)
+                return COPS_ECORRUPT;
+            common += extra;
+        }
+        if (suffix == 15) {
+            if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry suffix") != 0)
+                return COPS_ECORRUPT;
+            suffix += extra;
+        }
+        if (common > c->key_length)
+            return damaged(c, at(c, entry), "dictionary entry shares %llu bytes with a key of %zu",
+                           (unsigned long long)common, c->key_length);
+        if (common + suffix == 0 || common + suffix > SEGMENT_MAX_KEY_BYTES)
+            return damaged(c, at(c, entry), "dictionary key of %llu bytes",
+                           (unsigned long long)(common + suffix));
+        if (suffix > (uint64_t)(end - p))
+            return damaged(c, at(c, entry), "dictionary key runs past its block");
+        if (common < c->key_length && suffix > 0 && p[0] == c->key[common])
+            return damaged(c, at(c, entry),
+                           "dictionary entry shares more than its %llu prefix bytes",
+                           (unsigned long long)common);
+        memcpy(key, c->key, (size_t)common);
+        memcpy(key + common, p, (size_t)suffix);
+        key_length = (size_t)(common + suffix);
+        p += suffix;
+    }
     if (c->have_key && compare_keys(c->key, c->key_length, key, key_length) >= 0) {
         c->in_key = 1; /* names the previous key */
         return damaged(c, at(c, entry), "next dictionary key is not greater than this one");

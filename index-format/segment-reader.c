@@ -901,46 +901,47 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     else if ((used = codec_varint_decode(p, end, &(var))) == 0) \
         goto damaged; \
     p += used;
-    /* the key head (FORMAT.md 3.4): two nibbles, 15 = a varint adds to it */
-    if (p == end)
-        goto damaged;
-    common = *p >> 4;
-    suffix = *p & 15;
-    p++;
-    if (common == 15) {
-        TAKE_VARINT(extra);
-        if (extra > SEGMENT_MAX_KEY_BYTES)
-            goto damaged;
-        common += extra;
-    }
-    if (suffix == 15) {
-        TAKE_VARINT(extra);
-        if (extra > SEGMENT_MAX_KEY_BYTES)
-            goto damaged;
-        suffix += extra;
-    }
-    if (common > walk->key_length || suffix > SEGMENT_MAX_KEY_BYTES - common || common + suffix == 0
-        || suffix > (uint64_t)(end - p))
-        goto damaged;
     if (walk->first_entry) {
-        /* A block starts with its full key, the one the sparse index holds. */
-        if (common != 0 || suffix != walk->first_key_length
-            || memcmp(p, walk->first_key, suffix) != 0)
-            goto damaged;
+        /* A block's first key is not in the block: DICTINDEX holds it
+         * (checked there: 1 to 255 bytes). */
+        walk->first_entry = 0;
+        walk->common = 0;
+        memcpy(walk->key, walk->first_key, walk->first_key_length);
+        walk->key_length = walk->first_key_length;
     } else {
+        /* the key head (FORMAT.md 3.4): two nibbles, 15 = a varint adds to it */
+        if (p == end)
+            goto damaged;
+        common = *p >> 4;
+        suffix = *p & 15;
+        p++;
+        if (common == 15) {
+            TAKE_VARINT(extra);
+            if (extra > SEGMENT_MAX_KEY_BYTES)
+                goto damaged;
+            common += extra;
+        }
+        if (suffix == 15) {
+            TAKE_VARINT(extra);
+            if (extra > SEGMENT_MAX_KEY_BYTES)
+                goto damaged;
+            suffix += extra;
+        }
+        if (common > walk->key_length || suffix > SEGMENT_MAX_KEY_BYTES - common
+            || suffix > (uint64_t)(end - p))
+            goto damaged;
         /* Keys strictly increase: past the shared prefix the new key has a
          * greater byte, or it extends the previous key. */
         int increases = common < walk->key_length ? suffix > 0 && p[0] > walk->key[common]
                                                   : suffix > 0;
         if (!increases)
             goto damaged;
+        walk->common = (size_t)common;
+        /* suffixes are a few bytes: a loop costs less than a call to memcpy */
+        for (uint8_t *to = walk->key + common, *stop = to + suffix; to < stop;)
+            *to++ = *p++;
+        walk->key_length = common + suffix;
     }
-    walk->first_entry = 0;
-    walk->common = (size_t)common;
-    /* suffixes are a few bytes: a loop costs less than a call to memcpy */
-    for (uint8_t *to = walk->key + common, *stop = to + suffix; to < stop;)
-        *to++ = *p++;
-    walk->key_length = common + suffix;
     /* the counts: 2 (df - 1) + (cf > df), then cf - df - 1 when cf > df */
     TAKE_VARINT(df);
     int more = (int)(df & 1);

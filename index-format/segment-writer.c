@@ -980,8 +980,10 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
         while (common < limit && w->key[common] == w->previous_key[common])
             common++;
     }
-    append_key_head(entry, common, w->key_length - common);
-    buffer_append(entry, w->key + common, w->key_length - common);
+    if (w->dict_block_terms > 0) { /* the first key is DICTINDEX's, and only there */
+        append_key_head(entry, common, w->key_length - common);
+        buffer_append(entry, w->key + common, w->key_length - common);
+    }
     append_counts(entry, w->term_df, w->term_cf);
 
     if (w->term_df <= SEGMENT_INLINE_MAX_DF) {
