@@ -909,9 +909,7 @@ static int flush_dictionary_block(segment_writer *w, cops_error *err)
     buffer_append_u32le(&w->dict_block, (uint32_t)crc32(w->dict_block_crc, w->dict_block.data,
                                                         (uInt)w->dict_block.length));
     buffer_append_u64le(&w->dictindex, w->dictionary.length - w->dict_block_written);
-    buffer_append_u32le(&w->dictindex, (uint32_t)block_length);
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dictindex_keys.length);
-    buffer_append_u32le(&w->dictindex, (uint32_t)w->dict_block_first_length);
     buffer_append(&w->dictindex_keys, w->dict_block_first_key, w->dict_block_first_length);
     if (buffer_failed(&w->dict_block) || buffer_failed(&w->dictindex)
         || buffer_failed(&w->dictindex_keys))
