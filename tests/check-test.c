@@ -739,3 +739,40 @@ Test(check, previous_version_is_refused_by_search_and_check)
     }
     free(bytes);
 }
+
+/* A DICTINDEX entry is a block's offset and its first key's (FORMAT.md
+ * 3.5): the lengths are where the next entry's start, so a first key
+ * offset that does not increase is a key of no bytes, refused by the check
+ * and by a look-up, even with every CRC made to agree. */
+Test(check, dictindex_lengths_come_from_the_next_entry)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    const toc_entry *index = find_section(toc, count, SECTION_DICTINDEX);
+    uint32_t blocks = layout_get_u32(bytes + index->offset);
+    cr_assert_geq(blocks, 2);
+    uint8_t *second = bytes + index->offset + 4 + 12;
+    uint32_t key_offset = layout_get_u32(second + 8);
+    cr_assert_gt(key_offset, 0);
+    layout_put_u32(second + 8, 0); /* the first block's key ends where it starts */
+    reseal(bytes, size, SECTION_DICTINDEX);
+    write_file(seg_file, bytes, size);
+    uint64_t at = expect_damage(seg_file, index->offset, index->offset + index->length,
+                                "first key offsets");
+    cr_assert_eq(at, index->offset + 4 + 8, "offset %llu", (unsigned long long)at);
+    cops_index *opened = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &opened, &err), 0, "%s", err.message);
+    FILE *sink = fopen("/dev/null", "w");
+    cr_assert_not_null(sink);
+    int rc = cops_index_dump_term(opened, "title:0", sink, &err); /* a key of block 0 */
+    fclose(sink);
+    cr_assert_eq(rc, COPS_ECORRUPT, "%d %s", rc, err.message);
+    cr_assert_not_null(strstr(err.message, "dictionary index entry out of range"), "%s",
+                       err.message);
+    cops_index_close(opened);
+    free(bytes);
+}
