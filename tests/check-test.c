@@ -174,6 +174,15 @@ static const toc_entry *find_section(const toc_entry *toc, size_t count, uint32_
     return NULL;
 }
 
+/* The TOC entry of section `kind` in a segment file's bytes. */
+static toc_entry section_in(const uint8_t *bytes, size_t size, uint32_t kind)
+{
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    return *find_section(toc, count, kind);
+}
+
 /* After editing section `kind`, make its TOC CRC, its chunk CRCs (if it
  * is a chunked section) and the TOC's CRC agree again, so that only the
  * structural checks can see the edit. */
@@ -563,10 +572,9 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
 {
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
-    toc_entry toc[16];
-    uint64_t toc_offset;
-    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
-    const toc_entry *postings = find_section(toc, count, SECTION_POSTINGS);
+    toc_entry postings_entry = section_in(bytes, size, SECTION_POSTINGS);
+    toc_entry lengths_entry = section_in(bytes, size, SECTION_DOCLENGTHS);
+    const toc_entry *postings = &postings_entry;
     /* grant's skip table: last docs 127, 255, 299, max_tf 4 in each */
     uint8_t *skip = NULL;
     for (uint8_t *p = bytes + postings->offset;
@@ -594,7 +602,7 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
     buffer_free(&block);
     layout_put_u32(skip + 20, (uint32_t)crc32(0, blocks, 34));
     reseal_skip_table(bytes, size, skip, 3);
-    const toc_entry *lengths = find_section(toc, count, SECTION_DOCLENGTHS);
+    const toc_entry *lengths = &lengths_entry;
     for (int doc = 0; doc < 6; doc++)
         layout_put_u32(bytes + lengths->offset + 4 * doc, UINT32_MAX);
     reseal(bytes, size, SECTION_DOCLENGTHS);
@@ -748,10 +756,7 @@ Test(check, dictindex_lengths_come_from_the_next_entry)
 {
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
-    toc_entry toc[16];
-    uint64_t toc_offset;
-    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
-    const toc_entry *index = find_section(toc, count, SECTION_DICTINDEX);
+    toc_entry dictindex = section_in(bytes, size, SECTION_DICTINDEX), *index = &dictindex;
     uint32_t blocks = layout_get_u32(bytes + index->offset);
     cr_assert_geq(blocks, 2);
     uint8_t *second = bytes + index->offset + 4 + 12;

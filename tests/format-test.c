@@ -884,13 +884,22 @@ Test(format, metadata_in_any_order_is_the_documents, .timeout = 60)
 
 /* ========================================================= writer misuse */
 
-static segment_writer *writer_with_documents(const char *path, uint32_t documents)
+/* A writer holding `documents` documents of `body_length` body words. */
+static segment_writer *writer_with_bodies(const char *path, uint32_t documents,
+                                          uint32_t body_length)
 {
     segment_writer *w = NULL;
     cr_assert_eq(segment_writer_open(path, &w, NULL), 0);
     for (uint32_t d = 0; d < documents; d++)
-        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, 1, 1, NULL), 0);
+        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, body_length, 1,
+                                                 NULL),
+                     0);
     return w;
+}
+
+static segment_writer *writer_with_documents(const char *path, uint32_t documents)
+{
+    return writer_with_bodies(path, documents, 1);
 }
 
 Test(format, writer_misuse_is_einval)
@@ -1135,10 +1144,7 @@ Test(format, inline_lists_store_only_the_frequencies_df_and_cf_leave_open)
     char path[512];
     snprintf(path, sizeof path, "%s/seg.cops", dir);
     cops_error err = {0};
-    segment_writer *w = NULL;
-    cr_assert_eq(segment_writer_open(path, &w, NULL), 0);
-    for (uint32_t d = 0; d < 3; d++)
-        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, 300, 1, NULL), 0);
+    segment_writer *w = writer_with_bodies(path, 3, 300);
     /* "all": every tf 1; "many": one posting holding 200 positions (two
      * chunks); "mixed": tf 1 then 3 */
     static uint32_t many[200];
@@ -1641,10 +1647,7 @@ Test(format, dictionary_entries_take_a_key_head_and_counts)
     char path[512];
     snprintf(path, sizeof path, "%s/seg.cops", dir);
     cops_error err = {0};
-    segment_writer *w = NULL;
-    cr_assert_eq(segment_writer_open(path, &w, NULL), 0);
-    for (uint32_t d = 0; d < 3; d++) /* bodies of 400 words: position 300 fits */
-        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, 400, 1, NULL), 0);
+    segment_writer *w = writer_with_bodies(path, 3, 400); /* position 300 fits */
     const char *keys[] = {"a", "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz0"};
     const uint32_t seven[1] = {7}, far[1] = {300}, some[4] = {1, 2, 3, 4};
     cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)keys[0], 1, &err), 0);
