@@ -776,32 +776,48 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
                        const uint8_t *first_key, size_t first_key_length)
 {
     const uint8_t *entry = *cursor, *p = entry;
-    uint64_t common, suffix, df, cf;
+    uint64_t common = 0, suffix, df, cf, extra;
     c->in_key = 0;
-    if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &common, "dictionary entry") != 0
-        || take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &suffix, "dictionary entry") != 0)
-        return COPS_ECORRUPT;
-    if (first_key && common != 0)
-        return damaged(c, at(c, entry), "the first entry of a dictionary block shares a prefix");
-    if (!first_key && common > c->key_length)
-        return damaged(c, at(c, entry), "dictionary entry shares %llu bytes with a key of %zu",
-                       (unsigned long long)common, c->key_length);
-    if (common + suffix == 0 || common + suffix > SEGMENT_MAX_KEY_BYTES)
-        return damaged(c, at(c, entry), "dictionary key of %llu bytes",
-                       (unsigned long long)(common + suffix));
-    if (suffix > (uint64_t)(end - p))
-        return damaged(c, at(c, entry), "dictionary key runs past its block");
-    if (!first_key && common < c->key_length && suffix > 0 && p[0] == c->key[common])
-        return damaged(c, at(c, entry), "dictionary entry shares more than its %llu prefix bytes",
-                       (unsigned long long)common);
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
-    memcpy(key, c->key, (size_t)common);
-    memcpy(key + common, p, (size_t)suffix);
-    size_t key_length = (size_t)(common + suffix);
-    p += suffix;
-    if (first_key && compare_keys(key, key_length, first_key, first_key_length) != 0)
-        return damaged(c, at(c, entry), "the first key of a dictionary block differs from "
-                       "DICTINDEX's");
+    size_t key_length;
+    if (first_key) { /* not in the block: DICTINDEX holds it (FORMAT.md 3.4) */
+        memcpy(key, first_key, first_key_length);
+        key_length = first_key_length;
+    } else {
+        if (p == end)
+            return damaged(c, at(c, entry), "dictionary entry: no key head");
+        /* the key head (FORMAT.md 3.4): a nibble of 15 is completed by a
+         * varint, and only a length of 15 or more takes one */
+        common = *p >> 4;
+        suffix = *p & 15;
+        p++;
+        if (common == 15) {
+            if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry prefix") != 0)
+                return COPS_ECORRUPT;
+            common += extra;
+        }
+        if (suffix == 15) {
+            if (take(c, &p, end, SEGMENT_MAX_KEY_BYTES, &extra, "dictionary entry suffix") != 0)
+                return COPS_ECORRUPT;
+            suffix += extra;
+        }
+        if (common > c->key_length)
+            return damaged(c, at(c, entry), "dictionary entry shares %llu bytes with a key of %zu",
+                           (unsigned long long)common, c->key_length);
+        if (common + suffix == 0 || common + suffix > SEGMENT_MAX_KEY_BYTES)
+            return damaged(c, at(c, entry), "dictionary key of %llu bytes",
+                           (unsigned long long)(common + suffix));
+        if (suffix > (uint64_t)(end - p))
+            return damaged(c, at(c, entry), "dictionary key runs past its block");
+        if (common < c->key_length && suffix > 0 && p[0] == c->key[common])
+            return damaged(c, at(c, entry),
+                           "dictionary entry shares more than its %llu prefix bytes",
+                           (unsigned long long)common);
+        memcpy(key, c->key, (size_t)common);
+        memcpy(key + common, p, (size_t)suffix);
+        key_length = (size_t)(common + suffix);
+        p += suffix;
+    }
     if (c->have_key && compare_keys(c->key, c->key_length, key, key_length) >= 0) {
         c->in_key = 1; /* names the previous key */
         return damaged(c, at(c, entry), "next dictionary key is not greater than this one");
@@ -812,9 +828,17 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
     c->in_key = 1;
 
     const uint8_t *df_at = p;
-    if (take(c, &p, end, UINT32_MAX, &df, "dictionary entry df") != 0
-        || take(c, &p, end, UINT64_MAX, &cf, "dictionary entry cf") != 0)
+    /* the counts: 2 (df - 1) + (cf > df), then cf - df - 1 when cf > df */
+    uint64_t counts;
+    if (take(c, &p, end, 2 * (uint64_t)UINT32_MAX, &counts, "dictionary entry df") != 0)
         return COPS_ECORRUPT;
+    df = (counts >> 1) + 1;
+    cf = df;
+    if (counts & 1) {
+        if (take(c, &p, end, UINT64_MAX - df - 1, &extra, "dictionary entry cf") != 0)
+            return COPS_ECORRUPT;
+        cf = df + 1 + extra;
+    }
     if (df == 0 || df > c->documents)
         return damaged(c, at(c, df_at), "df %llu, the segment has %llu documents",
                        (unsigned long long)df, (unsigned long long)c->documents);
@@ -881,44 +905,49 @@ static int check_dictionary(checker *c)
     const uint8_t *entries = index->data + 4;
     const uint8_t *keys = entries + (size_t)blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
     uint64_t keys_length = index->length - 4 - (uint64_t)blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
-    uint64_t expected = 0, expected_key = 0;
+    if (blocks == 0 && (keys_length != 0 || dict->length != 0))
+        return damaged(c, index->offset, "DICTINDEX has no block but %llu bytes of first keys, "
+                       "DICTIONARY %llu bytes", (unsigned long long)keys_length,
+                       (unsigned long long)dict->length);
+    /* a block's length and its first key's are where the next entry's
+     * start, the last ones' where DICTIONARY and first_keys end */
     for (uint32_t b = 0; b < blocks; b++) {
         const uint8_t *e = entries + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
-        uint64_t offset = layout_get_u64(e);
-        uint32_t length = layout_get_u32(e + 8);
-        uint32_t key_offset = layout_get_u32(e + 12), key_length = layout_get_u32(e + 16);
-        if (offset != expected)
-            return damaged(c, at(c, e), "DICTINDEX entry %u: block at %llu, expected %llu", b,
-                           (unsigned long long)offset, (unsigned long long)expected);
-        if (length < 4 || length > dict->length - offset)
-            return damaged(c, at(c, e) + 8, "DICTINDEX entry %u: block length %u out of range", b,
-                           length);
-        if (key_offset != expected_key)
-            return damaged(c, at(c, e) + 12, "DICTINDEX entry %u: first key at %u, expected %llu",
-                           b, key_offset, (unsigned long long)expected_key);
-        if (key_length == 0 || key_length > SEGMENT_MAX_KEY_BYTES
-            || key_length > keys_length - key_offset)
-            return damaged(c, at(c, e) + 16, "DICTINDEX entry %u: first key of %u bytes out of "
-                           "range", b, key_length);
-        expected += length;
-        expected_key += key_length;
+        uint64_t offset = layout_get_u64(e), key_offset = layout_get_u32(e + 8);
+        uint64_t end = b + 1 < blocks ? layout_get_u64(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
+                                      : dict->length;
+        uint64_t key_end = b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES + 8)
+                                          : keys_length;
+        if (b == 0 && offset != 0)
+            return damaged(c, at(c, e), "DICTINDEX entry 0: block at %llu, expected 0",
+                           (unsigned long long)offset);
+        if (end < offset || end - offset < 4 || end - offset > UINT32_MAX || end > dict->length)
+            return damaged(c, at(c, e), "DICTINDEX entry %u: block of %llu bytes out of range", b,
+                           (unsigned long long)(end - offset));
+        if (b == 0 && key_offset != 0)
+            return damaged(c, at(c, e) + 8, "DICTINDEX entry 0: first key at %llu, expected 0",
+                           (unsigned long long)key_offset);
+        if (key_end <= key_offset || key_end - key_offset > SEGMENT_MAX_KEY_BYTES
+            || key_end > keys_length)
+            return damaged(c, at(c, e) + 8, "DICTINDEX entry %u: first key of %llu bytes out of "
+                           "range", b, (unsigned long long)(key_end - key_offset));
     }
-    if (expected_key != keys_length)
-        return damaged(c, at(c, keys) + expected_key, "DICTINDEX bytes after the last first key");
-    if (expected != dict->length)
-        return damaged(c, dict->offset + expected, "DICTIONARY bytes after the last block");
 
     c->have_key = 0;
     c->next_record = 0;
     for (uint32_t b = 0; b < blocks; b++) {
         const uint8_t *e = entries + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
         uint64_t offset = layout_get_u64(e);
-        uint32_t length = layout_get_u32(e + 8);
+        uint32_t length = (uint32_t)((b + 1 < blocks ? layout_get_u64(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
+                                                     : dict->length)
+                                     - offset); /* checked above */
         const uint8_t *data = dict->data + offset, *end = data + length - 4;
         if (crc_of(data, length - 4) != layout_get_u32(end))
             return damaged(c, at(c, data), "dictionary block %u checksum mismatch", b);
-        const uint8_t *first_key = keys + layout_get_u32(e + 12);
-        size_t first_length = layout_get_u32(e + 16);
+        const uint8_t *first_key = keys + layout_get_u32(e + 8);
+        size_t first_length = (b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES + 8)
+                                              : keys_length)
+                              - layout_get_u32(e + 8);
         uint32_t count = 0;
         const uint8_t *p = data;
         while (p < end) {

@@ -438,6 +438,10 @@ static size_t block_cost(size_t size, size_t count, size_t exceptions)
 
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
 {
+    if (count == 1) { /* a varint: no head byte (codec.h "block") */
+        buffer_append_varint(out, values[0]);
+        return;
+    }
     /* How many values need each bit width decides every candidate width's
      * size at once: the values above a width W are its exceptions, and the
      * widest high part is (widest value - W) bits. */
@@ -614,6 +618,9 @@ static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *
 
 size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t count)
 {
+    uint32_t value;
+    if (count == 1)
+        return codec_varint_decode32(in, end, &value);
     block_layout b;
     return block_shape(in, end, count, &b);
 }
@@ -648,10 +655,26 @@ static CODEC_ALWAYS_INLINE uint32_t high_part(const high_parts *h, size_t bit)
     return (uint32_t)((load_u64le(h->bits + bit / 8) >> (bit % 8)) & h->mask);
 }
 
-/* codec_block_decode, and the bits of its widest value (*widest). */
+/* codec_block_decode, and the bits of its widest value (*widest; for one
+ * value at least its bits: the gaps decoder needs a bound). */
 static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t *end, size_t count,
                                                uint32_t *out, unsigned *widest)
 {
+    if (count == 1) { /* a varint: up to 3 bytes here (all but huge values) */
+        size_t available = in < end ? (size_t)(end - in) : 0;
+        uint32_t value = 0;
+        for (size_t i = 0; i < 3 && i < available; i++) {
+            value |= (uint32_t)(in[i] & 0x7f) << (7 * i);
+            if (in[i] < 0x80) {
+                out[0] = value;
+                *widest = 7 * (unsigned)(i + 1); /* at least its bits */
+                return i + 1;
+            }
+        }
+        size_t used = codec_varint_decode32(in, end, out);
+        *widest = used ? codec_bit_width(out[0]) : 0;
+        return used;
+    }
     block_layout b;
     size_t size = block_shape(in, end, count, &b);
     if (size == 0)

@@ -829,7 +829,10 @@ typedef struct dict_walk {
 } dict_walk;
 
 /* DICTINDEX entry `block` (FORMAT.md 3.5) and its first key, checked
- * (chunk CRCs, key inside first_keys): the entry, or NULL on damage.
+ * (chunk CRCs, key inside first_keys): the entry, or NULL on damage.  A
+ * key's length and a block's are where the next entry's start (the last
+ * ones: where first_keys and DICTIONARY end), so the next entry is checked
+ * and read too.
  * In line: a look-up's binary search asks ~15 of them, and the call's
  * saved registers were half of each one's ~85 instructions. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -840,14 +843,19 @@ static inline const uint8_t *dict_index_entry(segment *seg, uint32_t block, cons
 {
     uint64_t at = 4 + (uint64_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES;
     const uint8_t *e = seg->dict_index + (size_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES;
-    if (!section_intact(seg, SECTION_DICTINDEX, at, LAYOUT_DICTINDEX_ENTRY_BYTES)) {
+    int last = block + 1 >= seg->dict_blocks;
+    if (!section_intact(seg, SECTION_DICTINDEX, at,
+                        (last ? 1 : 2) * (uint64_t)LAYOUT_DICTINDEX_ENTRY_BYTES)) {
         segment_damage(seg, err);
         return NULL;
     }
-    uint64_t key_offset = layout_get_u32(e + 12), length = layout_get_u32(e + 16);
+    uint64_t key_offset = layout_get_u32(e + 8);
+    uint64_t key_end = last ? seg->dict_keys_length
+                            : layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES + 8);
+    uint64_t length = key_end - key_offset;
     uint64_t keys_at = 4 + (uint64_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
-    if (length == 0 || length > SEGMENT_MAX_KEY_BYTES || key_offset > seg->dict_keys_length
-        || length > seg->dict_keys_length - key_offset) {
+    if (key_end <= key_offset || key_end > seg->dict_keys_length
+        || length > SEGMENT_MAX_KEY_BYTES) {
         corrupt_at(seg, err, seg->sections[SECTION_DICTINDEX].offset + at,
                    "dictionary index entry out of range");
         return NULL;
@@ -868,8 +876,10 @@ static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_e
         return COPS_ECORRUPT;
     const section_view *dict = &seg->sections[SECTION_DICTIONARY];
     uint64_t offset = layout_get_u64(e);
-    uint32_t length = layout_get_u32(e + 8);
-    if (length < 4 || offset > dict->length || length > dict->length - offset)
+    uint64_t end = block + 1 < seg->dict_blocks ? layout_get_u64(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
+                                                : dict->length; /* dict_index_entry checked it */
+    uint64_t length = end - offset;
+    if (end < offset || end > dict->length || length < 4 || length > UINT32_MAX)
         return corrupt_at(seg, err, seg->sections[SECTION_DICTINDEX].offset + 4
                                         + (uint64_t)block * LAYOUT_DICTINDEX_ENTRY_BYTES,
                           "dictionary index entry out of range");
@@ -892,7 +902,7 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     if (walk->p == walk->end)
         return 0;
     const uint8_t *p = walk->p, *end = walk->end;
-    uint64_t common, suffix, df, cf;
+    uint64_t common, suffix, df, cf, extra;
     size_t used;
     /* one-byte varints (most of a dictionary entry's) decoded in line */
 #define TAKE_VARINT(var) \
@@ -901,32 +911,58 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     else if ((used = codec_varint_decode(p, end, &(var))) == 0) \
         goto damaged; \
     p += used;
-    TAKE_VARINT(common);
-    TAKE_VARINT(suffix);
-    if (common > walk->key_length || suffix > SEGMENT_MAX_KEY_BYTES - common || common + suffix == 0
-        || suffix > (uint64_t)(end - p))
-        goto damaged;
     if (walk->first_entry) {
-        /* A block starts with its full key, the one the sparse index holds. */
-        if (common != 0 || suffix != walk->first_key_length
-            || memcmp(p, walk->first_key, suffix) != 0)
-            goto damaged;
+        /* A block's first key is not in the block: DICTINDEX holds it
+         * (checked there: 1 to 255 bytes). */
+        walk->first_entry = 0;
+        walk->common = 0;
+        memcpy(walk->key, walk->first_key, walk->first_key_length);
+        walk->key_length = walk->first_key_length;
     } else {
+        /* the key head (FORMAT.md 3.4): two nibbles, 15 = a varint adds to it */
+        if (p == end)
+            goto damaged;
+        common = *p >> 4;
+        suffix = *p & 15;
+        p++;
+        if (common == 15) {
+            TAKE_VARINT(extra);
+            if (extra > SEGMENT_MAX_KEY_BYTES)
+                goto damaged;
+            common += extra;
+        }
+        if (suffix == 15) {
+            TAKE_VARINT(extra);
+            if (extra > SEGMENT_MAX_KEY_BYTES)
+                goto damaged;
+            suffix += extra;
+        }
+        if (common > walk->key_length || suffix > SEGMENT_MAX_KEY_BYTES - common
+            || suffix > (uint64_t)(end - p))
+            goto damaged;
         /* Keys strictly increase: past the shared prefix the new key has a
          * greater byte, or it extends the previous key. */
         int increases = common < walk->key_length ? suffix > 0 && p[0] > walk->key[common]
                                                   : suffix > 0;
         if (!increases)
             goto damaged;
+        walk->common = (size_t)common;
+        /* suffixes are a few bytes: a loop costs less than a call to memcpy */
+        for (uint8_t *to = walk->key + common, *stop = to + suffix; to < stop;)
+            *to++ = *p++;
+        walk->key_length = common + suffix;
     }
-    walk->first_entry = 0;
-    walk->common = (size_t)common;
-    /* suffixes are a few bytes: a loop costs less than a call to memcpy */
-    for (uint8_t *to = walk->key + common, *stop = to + suffix; to < stop;)
-        *to++ = *p++;
-    walk->key_length = common + suffix;
+    /* the counts: 2 (df - 1) + (cf > df), then cf - df - 1 when cf > df */
     TAKE_VARINT(df);
-    TAKE_VARINT(cf);
+    int more = (int)(df & 1);
+    df = (df >> 1) + 1;
+    cf = df;
+    if (more) {
+        TAKE_VARINT(extra);
+        if (extra > UINT64_MAX - df - 1)
+            goto damaged;
+        cf = df + 1 + extra;
+    }
     if (df == 0 || df > walk->seg->meta.documents || cf < df)
         goto damaged;
     segment_term *term = &walk->term;

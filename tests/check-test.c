@@ -174,6 +174,15 @@ static const toc_entry *find_section(const toc_entry *toc, size_t count, uint32_
     return NULL;
 }
 
+/* The TOC entry of section `kind` in a segment file's bytes. */
+static toc_entry section_in(const uint8_t *bytes, size_t size, uint32_t kind)
+{
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
+    return *find_section(toc, count, kind);
+}
+
 /* After editing section `kind`, make its TOC CRC, its chunk CRCs (if it
  * is a chunked section) and the TOC's CRC agree again, so that only the
  * structural checks can see the edit. */
@@ -563,10 +572,9 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
 {
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
-    toc_entry toc[16];
-    uint64_t toc_offset;
-    size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
-    const toc_entry *postings = find_section(toc, count, SECTION_POSTINGS);
+    toc_entry postings_entry = section_in(bytes, size, SECTION_POSTINGS);
+    toc_entry lengths_entry = section_in(bytes, size, SECTION_DOCLENGTHS);
+    const toc_entry *postings = &postings_entry;
     /* grant's skip table: last docs 127, 255, 299, max_tf 4 in each */
     uint8_t *skip = NULL;
     for (uint8_t *p = bytes + postings->offset;
@@ -594,7 +602,7 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
     buffer_free(&block);
     layout_put_u32(skip + 20, (uint32_t)crc32(0, blocks, 34));
     reseal_skip_table(bytes, size, skip, 3);
-    const toc_entry *lengths = find_section(toc, count, SECTION_DOCLENGTHS);
+    const toc_entry *lengths = &lengths_entry;
     for (int doc = 0; doc < 6; doc++)
         layout_put_u32(bytes + lengths->offset + 4 * doc, UINT32_MAX);
     reseal(bytes, size, SECTION_DOCLENGTHS);
@@ -715,8 +723,10 @@ Test(check, crc_consistent_insertion_order)
  * check alike, with "rebuild the index": 2026120302's inline lists store a
  * length and frequencies this version's reader would take for other
  * fields (FORMAT.md 3.4), so reading it would not be an error but wrong
- * answers; 2026120401's blocks never place exceptions by a bitmap, and
- * one version is read (FORMAT.md 10). */
+ * answers; 2026120401's blocks never place exceptions by a bitmap;
+ * 2026120501's dictionary entries start with two varints where this
+ * version has a key head byte and df and cf in one varint (FORMAT.md 3.4),
+ * and one version is read (FORMAT.md 10). */
 Test(check, previous_version_is_refused_by_search_and_check)
 {
     cops_index *index = NULL;
@@ -725,7 +735,7 @@ Test(check, previous_version_is_refused_by_search_and_check)
     cops_index_close(index);
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
-    const uint32_t earlier[] = {2026120302u, 2026120401u};
+    const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u};
     for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++) {
         layout_put_u32(bytes + 8, earlier[v]);
         write_file(seg_file, bytes, size);
@@ -735,5 +745,39 @@ Test(check, previous_version_is_refused_by_search_and_check)
         cr_assert_not_null(strstr(err.message, "rebuild the index"), "%s", err.message);
         cr_assert_eq(cops_index_check(index_dir, NULL, &err), COPS_EVERSION, "%s", err.message);
     }
+    free(bytes);
+}
+
+/* A DICTINDEX entry is a block's offset and its first key's (FORMAT.md
+ * 3.5): the lengths are where the next entry's start, so a first key
+ * offset that does not increase is a key of no bytes, refused by the check
+ * and by a look-up, even with every CRC made to agree. */
+Test(check, dictindex_lengths_come_from_the_next_entry)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    toc_entry dictindex = section_in(bytes, size, SECTION_DICTINDEX), *index = &dictindex;
+    uint32_t blocks = layout_get_u32(bytes + index->offset);
+    cr_assert_geq(blocks, 2);
+    uint8_t *second = bytes + index->offset + 4 + 12;
+    uint32_t key_offset = layout_get_u32(second + 8);
+    cr_assert_gt(key_offset, 0);
+    layout_put_u32(second + 8, 0); /* the first block's key ends where it starts */
+    reseal(bytes, size, SECTION_DICTINDEX);
+    write_file(seg_file, bytes, size);
+    uint64_t at = expect_damage(seg_file, index->offset, index->offset + index->length,
+                                "first key offsets");
+    cr_assert_eq(at, index->offset + 4 + 8, "offset %llu", (unsigned long long)at);
+    cops_index *opened = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &opened, &err), 0, "%s", err.message);
+    FILE *sink = fopen("/dev/null", "w");
+    cr_assert_not_null(sink);
+    int rc = cops_index_dump_term(opened, "title:0", sink, &err); /* a key of block 0 */
+    fclose(sink);
+    cr_assert_eq(rc, COPS_ECORRUPT, "%d %s", rc, err.message);
+    cr_assert_not_null(strstr(err.message, "dictionary index entry out of range"), "%s",
+                       err.message);
+    cops_index_close(opened);
     free(bytes);
 }

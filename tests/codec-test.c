@@ -563,6 +563,46 @@ Test(block, one_huge_value_becomes_an_exception)
     buffer_free(&buffer);
 }
 
+/* A block of one value (an inline list's one document, a lone position)
+ * is that value as a varint, without a head byte (FORMAT.md 2): a byte
+ * less than the head and packed bits from 1 to 127 and from 256 to 16383,
+ * never more; it sizes and decodes as any block, and anything but a
+ * varint of at most 2^32 - 1 is refused. */
+Test(block, one_value_is_a_varint)
+{
+    const struct {
+        uint32_t value;
+        size_t bytes;
+    } cases[] = {{0, 1}, {1, 1}, {127, 1}, {128, 2}, {255, 2}, {256, 2}, {16383, 2},
+                 {16384, 3}, {65535, 3}, {1u << 21, 4}, {UINT32_MAX, 5}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        cr_assert_eq(block_round_trip(&cases[c].value, 1), cases[c].bytes, "%u",
+                     cases[c].value);
+        uint8_t varint[CODEC_VARINT_MAX_BYTES];
+        byte_buffer buffer = BUFFER_INIT;
+        codec_block_append(&buffer, &cases[c].value, 1);
+        cr_assert_eq(codec_varint_encode(cases[c].value, varint), buffer.length);
+        cr_assert_arr_eq(buffer.data, varint, buffer.length);
+        uint32_t gap;
+        cr_assert_eq(codec_gaps_block_decode(buffer.data, buffer.data + buffer.length, 1, 9,
+                                             &gap),
+                     cases[c].value <= UINT32_MAX - 10 ? buffer.length : 0);
+        buffer_free(&buffer);
+    }
+    /* 2^32: a varint, but not a value; truncated; and the head of a block
+     * of width 1 is no varint of one value's block either way */
+    const uint8_t too_wide[] = {0x80, 0x80, 0x80, 0x80, 0x10}, cut[] = {0x80};
+    uint32_t out;
+    cr_assert_eq(codec_block_size(too_wide, too_wide + sizeof too_wide, 1), 0);
+    cr_assert_eq(codec_block_decode(too_wide, too_wide + sizeof too_wide, 1, &out), 0);
+    cr_assert_eq(codec_block_size(cut, cut + 1, 1), 0);
+    cr_assert_eq(codec_block_decode(cut, cut + 1, 1, &out), 0);
+    const uint8_t head_then_bits[] = {0x01, 0x01};
+    cr_assert_eq(codec_block_size(head_then_bits, head_then_bits + 2, 1), 1);
+    cr_assert_eq(codec_block_decode(head_then_bits, head_then_bits + 2, 1, &out), 1);
+    cr_assert_eq(out, 1);
+}
+
 Test(block, exceptions_are_chosen_only_when_smaller)
 {
     /* Random mixes of narrow values and a few wide ones: the block is the
@@ -571,7 +611,8 @@ Test(block, exceptions_are_chosen_only_when_smaller)
     uint32_t values[CODEC_BLOCK_SIZE];
     uint64_t state = 0x9e3779b97f4a7c15ull;
     for (int round = 0; round < 2000; round++) {
-        size_t count = 1 + (size_t)(round % CODEC_BLOCK_SIZE);
+        /* (from 2: a block of one value is a varint, below) */
+        size_t count = 2 + (size_t)(round % (CODEC_BLOCK_SIZE - 1));
         unsigned narrow = (unsigned)(round % 9), wide_every = 1 + (unsigned)(round % 17);
         for (size_t i = 0; i < count; i++) {
             state = state * 6364136223846793005ull + 1442695040888963407ull;

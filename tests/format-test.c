@@ -884,13 +884,22 @@ Test(format, metadata_in_any_order_is_the_documents, .timeout = 60)
 
 /* ========================================================= writer misuse */
 
-static segment_writer *writer_with_documents(const char *path, uint32_t documents)
+/* A writer holding `documents` documents of `body_length` body words. */
+static segment_writer *writer_with_bodies(const char *path, uint32_t documents,
+                                          uint32_t body_length)
 {
     segment_writer *w = NULL;
     cr_assert_eq(segment_writer_open(path, &w, NULL), 0);
     for (uint32_t d = 0; d < documents; d++)
-        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, 1, 1, NULL), 0);
+        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, body_length, 1,
+                                                 NULL),
+                     0);
     return w;
+}
+
+static segment_writer *writer_with_documents(const char *path, uint32_t documents)
+{
+    return writer_with_bodies(path, documents, 1);
 }
 
 Test(format, writer_misuse_is_einval)
@@ -1135,10 +1144,7 @@ Test(format, inline_lists_store_only_the_frequencies_df_and_cf_leave_open)
     char path[512];
     snprintf(path, sizeof path, "%s/seg.cops", dir);
     cops_error err = {0};
-    segment_writer *w = NULL;
-    cr_assert_eq(segment_writer_open(path, &w, NULL), 0);
-    for (uint32_t d = 0; d < 3; d++)
-        cr_assert_eq(segment_writer_add_document(w, "id", "title", 0, "text", 4, 300, 1, NULL), 0);
+    segment_writer *w = writer_with_bodies(path, 3, 300);
     /* "all": every tf 1; "many": one posting holding 200 positions (two
      * chunks); "mixed": tf 1 then 3 */
     static uint32_t many[200];
@@ -1627,5 +1633,77 @@ Test(format, manifest_round_trip_and_damage)
     }
     free(copy);
     free(text);
+    testlib_remove_tree(dir);
+}
+
+/* A dictionary entry (FORMAT.md 3.4): a block's first entry has no key
+ * (DICTINDEX holds it), a later one a head byte of two nibbles (15: a
+ * varint adds the rest), then one varint of 2 (df - 1) + (cf > df) and cf's
+ * excess only when there is one; a block of one value is a varint.  The
+ * bytes, then every key read back and the checker content. */
+Test(format, dictionary_entries_take_a_key_head_and_counts)
+{
+    char *dir = testlib_tempdir("dict-entry");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    cops_error err = {0};
+    segment_writer *w = writer_with_bodies(path, 3, 400); /* position 300 fits */
+    const char *keys[] = {"a", "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz0"};
+    const uint32_t seven[1] = {7}, far[1] = {300}, some[4] = {1, 2, 3, 4};
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)keys[0], 1, &err), 0);
+    cr_assert_eq(segment_writer_add_posting(w, 0, seven, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)keys[1], 26, &err), 0);
+    cr_assert_eq(segment_writer_add_posting(w, 2, far, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)keys[2], 27, &err), 0);
+    cr_assert_eq(segment_writer_add_posting(w, 0, seven, 1, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_add_posting(w, 1, some, 4, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    finish_unstemmed(w, 3, 1200, 3, 4);
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+
+    size_t size;
+    uint8_t *file = testlib_read_file(path, &size);
+    section_range sections[16];
+    uint64_t toc_offset, toc_length;
+    size_t count = parse_sections(file, size, sections, 16, &toc_offset, &toc_length);
+    const uint8_t *dict = NULL;
+    for (size_t i = 0; i < count; i++)
+        if (sections[i].kind == SECTION_DICTIONARY)
+            dict = file + sections[i].offset;
+    cr_assert_not_null(dict);
+    const uint8_t expected[] = {
+        0x00, 0x00, 0x07,          /* "a": counts df = cf = 1, doc 0, position 7 */
+        0x1f, 0x0a,                /* common 1, suffix 15 + 10 */
+        'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n',
+        'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z',
+        0x00, 0x02, 0xac, 0x02,    /* df = cf = 1, doc 2, position 300 */
+        0xf1, 0x0b, '0',           /* common 15 + 11, suffix 1 */
+        0x03, 0x02,                /* 2 (2 - 1) + 1: df 2, cf > df; cf - 2 - 1 = 2 */
+    };
+    cr_assert_arr_eq(dict, expected, sizeof expected);
+    free(file);
+
+    segment *seg;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    const uint32_t dfs[] = {1, 1, 2};
+    const uint64_t cfs[] = {1, 1, 5};
+    for (size_t k = 0; k < 3; k++) {
+        segment_term term;
+        cr_assert_eq(segment_lookup(seg, (const uint8_t *)keys[k], strlen(keys[k]), &term, &err),
+                     1, "%s", keys[k]);
+        cr_assert_eq(term.df, dfs[k]);
+        cr_assert_eq(term.cf, cfs[k]);
+    }
+    postings_cursor c;
+    segment_term term;
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)keys[1], 26, &term, &err), 1);
+    postings_open(&c, seg, &term);
+    cr_assert_eq(c.doc, 2);
+    uint32_t positions[4];
+    cr_assert_eq(postings_positions(&c, positions), 1);
+    cr_assert_eq(positions[0], 300);
+    segment_close(seg);
     testlib_remove_tree(dir);
 }

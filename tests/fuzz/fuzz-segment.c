@@ -132,9 +132,11 @@ static void find_seals(void)
     const uint8_t *di = b + section_offset[8];
     uint32_t blocks = get_u32(di);
     for (uint32_t i = 0; i < blocks; i++) {
-        const uint8_t *e = di + 4 + 20 * (size_t)i;
+        const uint8_t *e = di + 4 + 12 * (size_t)i;
         size_t at = (size_t)(section_offset[7] + get_u64(e));
-        uint32_t length = get_u32(e + 8);
+        /* a block ends where the next one starts (FORMAT.md 3.5) */
+        uint32_t length = (uint32_t)((i + 1 < blocks ? get_u64(e + 12) : section_length[7])
+                                     - get_u64(e));
         add_seal(at + length - 4, at, length - 4);
         if (dict_block_count < MAX_DICT_BLOCKS) {
             dict_block_start[dict_block_count] = at;
