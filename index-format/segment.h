@@ -257,8 +257,6 @@ typedef struct postings_cursor {
     size_t block_positions_end; /* byte offset where the block's positions end */
     uint64_t block_values;     /* values in the block's stream (sum of its tfs),
                                 * UINT64_MAX until positions are first read */
-    uint32_t position_doc_index; /* in-block index whose first value is position_value */
-    uint64_t position_value;
     size_t chunk_at;           /* byte offset of the next chunk not decoded */
     uint64_t chunk_first;      /* its first value's index in the stream */
     uint64_t values_first;     /* stream index of position_values[0] */
@@ -269,6 +267,10 @@ typedef struct postings_cursor {
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE + 1]; /* + 1: in_block ends at the block's length */
+    /* value_starts[i]: where posting i's values start in the block's
+     * positions stream (the sum of the tfs before it), set when the
+     * block's positions are first read */
+    uint64_t value_starts[SEGMENT_BLOCK_SIZE + 1];
 } postings_cursor;
 
 /* Position the cursor on the first posting of `term`. */
