@@ -1480,7 +1480,7 @@ static int start_reading_block_positions(postings_cursor *c)
     return 0;
 }
 
-int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
+int postings_position_reader_open_slow(postings_cursor *c, postings_position_reader *r)
 {
     r->cursor = c;
     r->later = 0;

@@ -332,9 +332,34 @@ typedef struct postings_position_reader {
     uint64_t position;         /* the last position read; UINT64_MAX before the first */
 } postings_position_reader;
 
+/* The general case of postings_position_reader_open (the block's first
+ * document read, a chunk to open, the checks); same contract. */
+int postings_position_reader_open_slow(postings_cursor *cursor, postings_position_reader *reader);
 /* Open `reader` (OUT) on the cursor's current document.  Returns 0, or a
- * negative status on damage (recorded as for postings_positions). */
-int postings_position_reader_open(postings_cursor *cursor, postings_position_reader *reader);
+ * negative status on damage (recorded as for postings_positions).  In
+ * line where the document's first values are in the decoded chunk, as
+ * for most documents a phrase opens (a chunk holds several): the call
+ * and the checks of the general case were most of an opening's cost. */
+static inline int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
+{
+    /* value_starts and the chunk are the current block's once its
+     * positions are read (block_values set), its tfs once decoded */
+    if (c->tfs_at == 0 && c->block_values != UINT64_MAX && c->doc != POSTINGS_END) {
+        uint64_t at = c->value_starts[c->in_block] - c->values_first;
+        if (at < c->values_count) {
+            uint32_t tf = c->tfs[c->in_block], here = c->values_count - (uint32_t)at;
+            if (here > tf)
+                here = tf;
+            r->cursor = c;
+            r->position = UINT64_MAX;
+            r->value = c->position_values + at;
+            r->limit = r->value + here;
+            r->later = tf - here;
+            return 0;
+        }
+    }
+    return postings_position_reader_open_slow(c, r);
+}
 /* The general case of postings_position_read (the next chunk, the checks);
  * same contract. */
 int postings_position_read_slow(postings_position_reader *reader, uint32_t *out);
