@@ -257,6 +257,8 @@ typedef struct postings_cursor {
     size_t block_positions_end; /* byte offset where the block's positions end */
     uint64_t block_values;     /* values in the block's stream (sum of its tfs),
                                 * UINT64_MAX until positions are first read */
+    uint32_t position_doc_index; /* in-block index whose first value is position_value */
+    uint64_t position_value;
     size_t chunk_at;           /* byte offset of the next chunk not decoded */
     uint64_t chunk_first;      /* its first value's index in the stream */
     uint64_t values_first;     /* stream index of position_values[0] */
@@ -267,10 +269,6 @@ typedef struct postings_cursor {
     int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE + 1]; /* + 1: in_block ends at the block's length */
-    /* value_starts[i]: where posting i's values start in the block's
-     * positions stream (the sum of the tfs before it), set when the
-     * block's positions are first read */
-    uint64_t value_starts[SEGMENT_BLOCK_SIZE + 1];
 } postings_cursor;
 
 /* Position the cursor on the first posting of `term`. */
@@ -279,7 +277,22 @@ void postings_open(postings_cursor *cursor, segment *seg, const segment_term *te
 uint32_t postings_next(postings_cursor *cursor);
 /* Advance to the first posting with doc >= target, skipping whole blocks
  * through the skip table without decoding them. */
-uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
+uint32_t postings_next_geq_slow(postings_cursor *cursor, uint32_t target);
+/* In line where one of the current block's next two postings is the
+ * answer (a conjunction of common words, as a phrase of them is first,
+ * steps so at nearly every candidate: the call was a tenth of a phrase
+ * count's instructions); the general case, with the skip table and a
+ * scan four postings at a time, out of line. */
+static inline uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
+{
+    uint32_t i = c->in_block; /* c->doc is docs[i] while it is not POSTINGS_END */
+    if (c->doc < target && i + 2 < c->block_length && c->docs[i + 2] >= target) {
+        i += c->docs[i + 1] < target ? 2 : 1;
+        c->in_block = i;
+        return c->doc = c->docs[i];
+    }
+    return postings_next_geq_slow(c, target);
+}
 /* Advance to the first posting with doc >= target that has a frequency
  * of at least `min_tf` or lies after `last` (a top-k search passing over
  * postings too rare in a document to score enough: their frequencies are
@@ -342,10 +355,20 @@ int postings_position_reader_open_slow(postings_cursor *cursor, postings_positio
  * and the checks of the general case were most of an opening's cost. */
 static inline int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
 {
-    /* value_starts and the chunk are the current block's once its
-     * positions are read (block_values set), its tfs once decoded */
-    if (c->tfs_at == 0 && c->block_values != UINT64_MAX && c->doc != POSTINGS_END) {
-        uint64_t at = c->value_starts[c->in_block] - c->values_first;
+    /* the chunk is the current block's once its positions are read
+     * (block_values set), its tfs once decoded; where the document's
+     * values start in the block's stream: its frequency and those before
+     * it, summed on from the last document opened (cursors only move
+     * forward), in locals */
+    if (c->tfs_at == 0 && c->block_values != UINT64_MAX && c->doc != POSTINGS_END
+        && c->position_doc_index <= c->in_block) {
+        uint32_t index = c->position_doc_index, in_block = c->in_block;
+        uint64_t first = c->position_value;
+        for (; index < in_block; index++)
+            first += c->tfs[index];
+        c->position_doc_index = in_block;
+        c->position_value = first;
+        uint64_t at = first - c->values_first;
         if (at < c->values_count) {
             uint32_t tf = c->tfs[c->in_block], here = c->values_count - (uint32_t)at;
             if (here > tf)
