@@ -1347,7 +1347,7 @@ uint32_t postings_next(postings_cursor *c)
     return c->doc;
 }
 
-uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
+uint32_t postings_next_geq_slow(postings_cursor *c, uint32_t target)
 {
     if (c->doc >= target)
         return c->doc;
@@ -1512,7 +1512,7 @@ static int start_reading_block_positions(postings_cursor *c)
     return 0;
 }
 
-int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
+int postings_position_reader_open_slow(postings_cursor *c, postings_position_reader *r)
 {
     r->cursor = c;
     r->later = 0;

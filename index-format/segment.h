@@ -277,7 +277,22 @@ void postings_open(postings_cursor *cursor, segment *seg, const segment_term *te
 uint32_t postings_next(postings_cursor *cursor);
 /* Advance to the first posting with doc >= target, skipping whole blocks
  * through the skip table without decoding them. */
-uint32_t postings_next_geq(postings_cursor *cursor, uint32_t target);
+uint32_t postings_next_geq_slow(postings_cursor *cursor, uint32_t target);
+/* In line where one of the current block's next two postings is the
+ * answer (a conjunction of common words, as a phrase of them is first,
+ * steps so at nearly every candidate: the call was a tenth of a phrase
+ * count's instructions); the general case, with the skip table and a
+ * scan four postings at a time, out of line. */
+static inline uint32_t postings_next_geq(postings_cursor *c, uint32_t target)
+{
+    uint32_t i = c->in_block; /* c->doc is docs[i] while it is not POSTINGS_END */
+    if (c->doc < target && i + 2 < c->block_length && c->docs[i + 2] >= target) {
+        i += c->docs[i + 1] < target ? 2 : 1;
+        c->in_block = i;
+        return c->doc = c->docs[i];
+    }
+    return postings_next_geq_slow(c, target);
+}
 /* Advance to the first posting with doc >= target that has a frequency
  * of at least `min_tf` or lies after `last` (a top-k search passing over
  * postings too rare in a document to score enough: their frequencies are
@@ -330,9 +345,44 @@ typedef struct postings_position_reader {
     uint64_t position;         /* the last position read; UINT64_MAX before the first */
 } postings_position_reader;
 
+/* The general case of postings_position_reader_open (the block's first
+ * document read, a chunk to open, the checks); same contract. */
+int postings_position_reader_open_slow(postings_cursor *cursor, postings_position_reader *reader);
 /* Open `reader` (OUT) on the cursor's current document.  Returns 0, or a
- * negative status on damage (recorded as for postings_positions). */
-int postings_position_reader_open(postings_cursor *cursor, postings_position_reader *reader);
+ * negative status on damage (recorded as for postings_positions).  In
+ * line where the document's first values are in the decoded chunk, as
+ * for most documents a phrase opens (a chunk holds several): the call
+ * and the checks of the general case were most of an opening's cost. */
+static inline int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
+{
+    /* the chunk is the current block's once its positions are read
+     * (block_values set), its tfs once decoded; where the document's
+     * values start in the block's stream: its frequency and those before
+     * it, summed on from the last document opened (cursors only move
+     * forward), in locals */
+    if (c->tfs_at == 0 && c->block_values != UINT64_MAX && c->doc != POSTINGS_END
+        && c->position_doc_index <= c->in_block) {
+        uint32_t index = c->position_doc_index, in_block = c->in_block;
+        uint64_t first = c->position_value;
+        for (; index < in_block; index++)
+            first += c->tfs[index];
+        c->position_doc_index = in_block;
+        c->position_value = first;
+        uint64_t at = first - c->values_first;
+        if (at < c->values_count) {
+            uint32_t tf = c->tfs[c->in_block], here = c->values_count - (uint32_t)at;
+            if (here > tf)
+                here = tf;
+            r->cursor = c;
+            r->position = UINT64_MAX;
+            r->value = c->position_values + at;
+            r->limit = r->value + here;
+            r->later = tf - here;
+            return 0;
+        }
+    }
+    return postings_position_reader_open_slow(c, r);
+}
 /* The general case of postings_position_read (the next chunk, the checks);
  * same contract. */
 int postings_position_read_slow(postings_position_reader *reader, uint32_t *out);

@@ -271,12 +271,63 @@ static int streamed_two_word_phrase(positional_matcher *p)
     return postings_position_meet(rare_reader, p->offsets[rare], other_reader, p->offsets[other]);
 }
 
+/* streamed_exact_phrase(p, 1) for a phrase of three words: the two rarer
+ * words joined as a two-word phrase (postings_position_meet), the
+ * commonest asked where each of their pairs puts it; when it stands past
+ * that, the rarest word goes on to where it puts the start and the pair
+ * is joined again.  The general loop's bookkeeping per step (which word
+ * is asked next, which is open) was most of a three-word phrase's walk. */
+static int streamed_three_word_phrase(positional_matcher *p)
+{
+    size_t first = p->rarity[0], second = p->rarity[1], third = p->rarity[2];
+    postings_position_reader *a = &p->readers[first], *b = &p->readers[second],
+                             *c = &p->readers[third];
+    uint32_t a_offset = p->offsets[first], b_offset = p->offsets[second],
+             c_offset = p->offsets[third], at;
+    int rc = p->children[first]->ops->open_positions(p->children[first], a);
+    if (rc == 0)
+        rc = postings_position_advance(a, a_offset, &at);
+    if (rc <= 0)
+        return rc;
+    rc = p->children[second]->ops->open_positions(p->children[second], b);
+    if (rc != 0)
+        return rc;
+    int c_open = 0;
+    for (;;) {
+        /* a stands on a position, b before where a puts it */
+        rc = postings_position_meet(a, a_offset, b, b_offset);
+        if (rc <= 0)
+            return rc;
+        uint64_t target = a->position - a_offset + c_offset;
+        if (!c_open) {
+            rc = p->children[third]->ops->open_positions(p->children[third], c);
+            if (rc != 0)
+                return rc;
+            c_open = 1;
+        }
+        if (c->position == UINT64_MAX || c->position < target) {
+            rc = postings_position_advance(c, target, &at);
+            if (rc <= 0)
+                return rc;
+        }
+        if (c->position == target)
+            return 1;
+        /* no start before the one c's position puts: b stands before
+         * where that start puts it, a is moved there */
+        rc = postings_position_advance(a, c->position - c_offset + a_offset, &at);
+        if (rc <= 0)
+            return rc;
+    }
+}
+
 static int verify(positional_matcher *p)
 {
     p->matches.count = 0;
     p->matches_complete = 0;
     if (p->streamed) {
-        int rc = p->count == 2 ? streamed_two_word_phrase(p) : streamed_exact_phrase(p, 1);
+        int rc = p->count == 2   ? streamed_two_word_phrase(p)
+                 : p->count == 3 ? streamed_three_word_phrase(p)
+                                 : streamed_exact_phrase(p, 1);
         if (rc < 0)
             p->failed = 1;
         return rc > 0;
