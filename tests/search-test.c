@@ -18,6 +18,7 @@
 #include <criterion/criterion.h>
 
 #include "cops.h"
+#include "query/feedback.h"
 #include "query/index.h"
 #include "query/lower.h"
 #include "query/matcher.h"
@@ -1952,4 +1953,29 @@ Test(search, record_lines_of_the_state_opened, .timeout = 60)
     }
     cops_index_close(index);
     testlib_remove_tree(dir);
+}
+
+/* Feedback's table of terms (query/feedback.c) is keyed by the words of
+ * strangers' documents: terms chosen offline so that the FNV-1a of every
+ * one (the table's hash until then) ends in the same 12 bits must spread
+ * over its slots, as the indexer's words do. */
+Test(search, feedback_terms_chosen_to_collide_spread_over_the_slots, .timeout = 60)
+{
+    enum { TERMS = 2000, SLOT_BITS = 12 };
+    static uint8_t used[1u << SLOT_BITS];
+    size_t buckets = 0;
+    char term[32];
+    for (uint64_t k = 0, found = 0; found < TERMS; k++) {
+        int length = snprintf(term, sizeof term, "t%llx", (unsigned long long)k);
+        uint64_t fnv = 1469598103934665603ull;
+        for (int i = 0; i < length; i++)
+            fnv = (fnv ^ (uint8_t)term[i]) * 1099511628211ull;
+        if ((fnv & ((1u << SLOT_BITS) - 1)) != 0)
+            continue;
+        found++;
+        uint64_t slot = feedback_term_hash(term, (size_t)length) & ((1u << SLOT_BITS) - 1);
+        buckets += !used[slot];
+        used[slot] = 1;
+    }
+    cr_expect_gt(buckets, 1000, "%zu buckets", buckets);
 }
