@@ -1961,21 +1961,6 @@ Test(search, record_lines_of_the_state_opened, .timeout = 60)
  * over its slots, as the indexer's words do. */
 Test(search, feedback_terms_chosen_to_collide_spread_over_the_slots, .timeout = 60)
 {
-    enum { TERMS = 2000, SLOT_BITS = 12 };
-    static uint8_t used[1u << SLOT_BITS];
-    size_t buckets = 0;
-    char term[32];
-    for (uint64_t k = 0, found = 0; found < TERMS; k++) {
-        int length = snprintf(term, sizeof term, "t%llx", (unsigned long long)k);
-        uint64_t fnv = 1469598103934665603ull;
-        for (int i = 0; i < length; i++)
-            fnv = (fnv ^ (uint8_t)term[i]) * 1099511628211ull;
-        if ((fnv & ((1u << SLOT_BITS) - 1)) != 0)
-            continue;
-        found++;
-        uint64_t slot = feedback_term_hash(term, (size_t)length) & ((1u << SLOT_BITS) - 1);
-        buckets += !used[slot];
-        used[slot] = 1;
-    }
+    size_t buckets = testlib_chosen_keys_buckets("t", "", testlib_fnv1a_64, feedback_term_hash);
     cr_expect_gt(buckets, 1000, "%zu buckets", buckets);
 }
