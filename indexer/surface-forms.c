@@ -10,6 +10,7 @@
 
 #include "base/buffer.h"
 #include "base/error.h"
+#include "base/hash.h"
 #include "index-format/surface.h"
 
 /* Each form is stored once in `bytes` as form_length:u8 form
@@ -41,18 +42,15 @@ void surface_forms_free(surface_forms *forms)
     free(forms);
 }
 
-static uint32_t form_hash(const uint8_t *form, size_t length)
+uint32_t surface_forms_hash(const uint8_t *form, size_t length)
 {
-    uint32_t hash = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < length; i++)
-        hash = (hash ^ form[i]) * 16777619u;
-    return hash;
+    return (uint32_t)hash_keyed(form, length); /* seeded: forms are strangers' words */
 }
 
 /* The slot holding `form`, or the empty one where it would go. */
 static size_t find_slot(const surface_forms *forms, const uint8_t *form, size_t length)
 {
-    size_t mask = forms->slot_count - 1, i = form_hash(form, length) & mask;
+    size_t mask = forms->slot_count - 1, i = surface_forms_hash(form, length) & mask;
     for (;; i = (i + 1) & mask) {
         uint32_t at = forms->slots[i];
         if (at == 0)

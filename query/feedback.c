@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/hash.h"
 #include "query/plan.h"
 #include "query/results.h"
 #include "query/search.h"
@@ -43,12 +44,9 @@ typedef struct feedback_table {
     int failed;
 } feedback_table;
 
-static uint64_t hash_term(const char *term, size_t length)
+uint64_t feedback_term_hash(const char *term, size_t length)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < length; i++)
-        h = (h ^ (uint8_t)term[i]) * 1099511628211ull;
-    return h;
+    return hash_keyed(term, length); /* seeded: terms of strangers' documents */
 }
 
 static int table_grow(feedback_table *t)
@@ -66,7 +64,7 @@ static int table_grow(feedback_table *t)
         return -1;
     }
     for (size_t i = 0; i < t->count; i++) {
-        size_t at = hash_term(t->entries[i].term, strlen(t->entries[i].term)) & (slot_count - 1);
+        size_t at = feedback_term_hash(t->entries[i].term, strlen(t->entries[i].term)) & (slot_count - 1);
         while (slots[at])
             at = (at + 1) & (slot_count - 1);
         slots[at] = (uint32_t)(i + 1);
@@ -82,7 +80,7 @@ static feedback_entry *table_find(feedback_table *t, const analyzer_token *token
 {
     if (t->count == t->capacity && table_grow(t) != 0)
         return NULL;
-    size_t at = hash_term(token->term, token->term_length) & (t->slot_count - 1);
+    size_t at = feedback_term_hash(token->term, token->term_length) & (t->slot_count - 1);
     for (; t->slots[at]; at = (at + 1) & (t->slot_count - 1)) {
         feedback_entry *e = &t->entries[t->slots[at] - 1];
         if (strcmp(e->term, token->term) == 0)

@@ -71,6 +71,13 @@ int feedback_prepare(cops_index *index, const query_node *query,
 
 void feedback_free(feedback_query *expansion);
 
+/* The slot hash of step 2's table of terms: the per-process keyed hash
+ * (base/hash.h), as the indexer's tables: the terms are those of
+ * strangers' documents, and with FNV-1a terms built offline to share its
+ * low bits took one run of slots, each new term probing all of it.  The
+ * expansion does not depend on it (ties go by term bytes). */
+uint64_t feedback_term_hash(const char *term, size_t length);
+
 /* plan_query (plan.h) of `plan` for segment `segment_number`, with
  * `expansion` added as step 4 says (NULL or empty: plan_query's own
  * matcher); `cache` (or NULL) serves the query's own words. */

@@ -18,6 +18,7 @@
 #include <criterion/criterion.h>
 
 #include "cops.h"
+#include "query/feedback.h"
 #include "query/index.h"
 #include "query/lower.h"
 #include "query/matcher.h"
@@ -1952,4 +1953,14 @@ Test(search, record_lines_of_the_state_opened, .timeout = 60)
     }
     cops_index_close(index);
     testlib_remove_tree(dir);
+}
+
+/* Feedback's table of terms (query/feedback.c) is keyed by the words of
+ * strangers' documents: terms chosen offline so that the FNV-1a of every
+ * one (the table's hash until then) ends in the same 12 bits must spread
+ * over its slots, as the indexer's words do. */
+Test(search, feedback_terms_chosen_to_collide_spread_over_the_slots, .timeout = 60)
+{
+    size_t buckets = testlib_chosen_keys_buckets("t", "", testlib_fnv1a_64, feedback_term_hash);
+    cr_expect_gt(buckets, 1000, "%zu buckets", buckets);
 }

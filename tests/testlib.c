@@ -111,3 +111,39 @@ size_t testlib_lower_bound(const uint32_t *values, size_t count, uint64_t value)
     }
     return low;
 }
+
+size_t testlib_chosen_keys_buckets(const char *prefix, const char *suffix, testlib_hash *unkeyed,
+                                   testlib_hash *keyed)
+{
+    enum { KEYS = 2000, SLOT_BITS = 12 };
+    const uint64_t mask = (1u << SLOT_BITS) - 1;
+    uint8_t used[1u << SLOT_BITS] = {0};
+    size_t buckets = 0;
+    char key[64];
+    for (uint64_t k = 0, found = 0; found < KEYS; k++) {
+        int length = snprintf(key, sizeof key, "%s%llx%s", prefix, (unsigned long long)k, suffix);
+        if ((unkeyed(key, (size_t)length) & mask) != 0)
+            continue;
+        found++;
+        uint64_t slot = keyed(key, (size_t)length) & mask;
+        buckets += !used[slot];
+        used[slot] = 1;
+    }
+    return buckets;
+}
+
+uint64_t testlib_fnv1a_32(const char *key, size_t length)
+{
+    uint32_t hash = 2166136261u;
+    for (size_t i = 0; i < length; i++)
+        hash = (hash ^ (uint8_t)key[i]) * 16777619u;
+    return hash;
+}
+
+uint64_t testlib_fnv1a_64(const char *key, size_t length)
+{
+    uint64_t hash = 1469598103934665603ull;
+    for (size_t i = 0; i < length; i++)
+        hash = (hash ^ (uint8_t)key[i]) * 1099511628211ull;
+    return hash;
+}

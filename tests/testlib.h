@@ -32,6 +32,19 @@ void testlib_remove_tree(char *path);
 /* Index of the first of the sorted `values[0, count)` that is >= value
  * (count when none is): the brute-force references' one binary search. */
 size_t testlib_lower_bound(const uint32_t *values, size_t count, uint64_t value);
+/* A hash of a table's keys (`key`, `length` bytes). */
+typedef uint64_t testlib_hash(const char *key, size_t length);
+/* Against a stranger choosing keys offline: of the first 2,000 keys
+ * made of `prefix`, a counter in hexadecimal and `suffix` whose
+ * `unkeyed` hash ends in 12 zero bits, how many of the 4,096 buckets the
+ * low 12 bits of `keyed` put them in (an unkeyed hash: 1; a seeded one
+ * about 1,600). */
+size_t testlib_chosen_keys_buckets(const char *prefix, const char *suffix, testlib_hash *unkeyed,
+                                   testlib_hash *keyed);
+/* The 32- and 64-bit FNV-1a, which some tables hashed by. */
+uint64_t testlib_fnv1a_32(const char *key, size_t length);
+uint64_t testlib_fnv1a_64(const char *key, size_t length);
+
 /* Write `length` bytes to dir/name (created or truncated); returns the
  * malloc'd full path. */
 char *testlib_write_file(const char *dir, const char *name, const void *data, size_t length);
