@@ -772,8 +772,12 @@ Test(sources, symlink_loop_is_skipped_with_warning)
 
 Test(sources, unreadable_file_is_skipped_inside_a_folder)
 {
-    if (geteuid() == 0)
+    if (geteuid() == 0) {
+        /* Criterion skips the suite's .fini after cr_skip_test: without
+         * this, every run as root left an empty /tmp/cops-sources-*. */
+        teardown();
         cr_skip_test("root can read any file");
+    }
     char *root = make_directory("perm");
     char *locked = write_text("perm/locked.txt", "secret");
     free(write_text("perm/open.txt", "open"));
