@@ -777,25 +777,39 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     size_t kept = text_length < max_text ? (size_t)text_length : max_text;
     segment_metadata meta;
     rc = segment_read_metadata(seg, doc, &meta, err);
-    char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + kept + 3) : NULL;
+    char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + 2) : NULL;
     if (!storage) {
         free(raw);
         return rc ? rc : error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
     }
-    const void *sources[3] = {meta.id, meta.title, text};
-    size_t lengths[3] = {meta.id_length, meta.title_length, kept};
-    const char **targets[3] = {&out->id, &out->title, &out->text};
+    const void *sources[2] = {meta.id, meta.title};
+    size_t lengths[2] = {meta.id_length, meta.title_length};
+    const char **targets[2] = {&out->id, &out->title};
     char *cursor = storage;
-    for (int f = 0; f < 3; f++) {
+    for (int f = 0; f < 2; f++) {
         memcpy(cursor, sources[f], lengths[f]);
         cursor[lengths[f]] = '\0';
         *targets[f] = cursor;
         cursor += lengths[f] + 1;
     }
+    /* The text stays where it was inflated, ended in place (the records
+     * after it are not needed any more, and `raw` has a byte beyond what
+     * was inflated): a hit's snippet copied up to its whole block, the
+     * memory and the page faults twice. */
+    size_t text_at = (size_t)(text - raw);
+    if (text_at + kept + 1 < capacity + 1) {
+        /* what lies past the text goes back (in place) for the next read */
+        uint8_t *shrunk = realloc(raw, text_at + kept + 1);
+        if (shrunk)
+            raw = shrunk;
+    }
+    uint8_t *text_in_place = raw + text_at;
+    text_in_place[kept] = '\0';
+    out->text = (const char *)text_in_place;
     out->text_length = kept;
     out->stored_length = (size_t)text_length;
     out->storage_ = storage;
-    free(raw);
+    out->text_storage_ = raw;
     return 0;
 }
 
@@ -814,6 +828,7 @@ void segment_document_free(segment_document *document)
 {
     if (document) {
         free(document->storage_);
+        free(document->text_storage_);
         memset(document, 0, sizeof *document);
     }
 }

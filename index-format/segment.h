@@ -169,7 +169,8 @@ typedef struct segment_document {
     const char *text;
     size_t text_length;
     size_t stored_length;      /* of the whole stored text (> text_length when cut) */
-    char *storage_;            /* private */
+    char *storage_;            /* private: the id and title */
+    uint8_t *text_storage_;    /* private: the inflated bytes holding the text */
 } segment_document;
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err);
