@@ -623,6 +623,14 @@ static int inflate_whole_block(segment *seg, const uint8_t *compressed, size_t c
     return result == LIBDEFLATE_SUCCESS ? 0 : COPS_ECORRUPT;
 }
 
+/* Whether the `length` bytes at `stream` begin with a zlib header (RFC
+ * 1950) of deflate data without a preset dictionary. */
+static int zlib_header_ok(const uint8_t *stream, size_t length)
+{
+    return length >= 2 && (stream[0] & 0x0f) == 8 && (stream[0] >> 4) <= 7
+           && ((unsigned)stream[0] << 8 | stream[1]) % 31 == 0 && !(stream[1] & 0x20);
+}
+
 /* The error for a stored block inflate_until could not take further. */
 static int inflate_failed(segment *seg, cops_error *err, int status, uint64_t at)
 {
@@ -663,6 +671,23 @@ static int find_document_block(segment *seg, uint32_t doc, const uint8_t **entry
     return 0;
 }
 
+/* A streamed read's inflation, kept with its segment_document while its
+ * text was cut, so that segment_document_extend goes on from there
+ * rather than inflating the block's start again (a snippet that found
+ * nothing in a long article's first 4 KiB inflated them twice, its first
+ * 32 KiB three times).  The z_stream stays where inflateInit2 set it
+ * up: zlib refuses a moved one. */
+struct segment_text_stream {
+    z_stream z;
+    size_t produced;         /* bytes of the block inflated into text_storage_ */
+    size_t capacity;         /* text_storage_ holds capacity + 1 bytes */
+    size_t text_at;          /* where the document's text starts there */
+    uint64_t text_length;    /* of the whole text */
+    uint32_t raw_length;     /* of the whole block */
+    uint64_t block_at;       /* the block's offset in the file, for errors */
+    uint8_t held;            /* the inflated byte under the text's NUL, if any */
+};
+
 int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                                  segment_document *out, cops_error *err)
 {
@@ -693,12 +718,26 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
      * of its text, so a snippet of a 1 GB document costs a small buffer,
      * not a copy of the document. */
     int whole = inflates_whole(doc, entry, raw_length, max_text);
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    z.next_in = (Bytef *)(uintptr_t)(block + 12);
-    z.avail_in = compressed;
-    if (!whole && inflateInit(&z) != Z_OK)
-        return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+    struct segment_text_stream *stream = NULL;
+    z_stream *z = NULL;
+    if (!whole) {
+        /* The deflate data after the zlib header, inflated raw: the
+         * block's CRC (checked above) covers every byte, so the Adler-32
+         * zlib would keep of each byte inflated (an eighth of streaming
+         * a hit's 4 KiB) checks nothing more. */
+        if (!zlib_header_ok(block + 12, compressed))
+            return corrupt_at(seg, err, store->offset + offset,
+                              "stored-document block does not inflate");
+        if (!(stream = calloc(1, sizeof *stream)))
+            return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+        z = &stream->z;
+        z->next_in = (Bytef *)(uintptr_t)(block + 14);
+        z->avail_in = compressed - 2;
+        if (inflateInit2(z, -15) != Z_OK) {
+            free(stream);
+            return error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+        }
+    }
     size_t capacity = whole || raw_length < (1u << 16) ? raw_length : (1u << 16);
     uint8_t *raw = malloc(capacity + 1);
     size_t produced = 0, at = 0;
@@ -736,7 +775,7 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                 capacity = grown_capacity;
             }
             size_t before = produced;
-            int status = inflate_until(&z, raw, wanted, &produced);
+            int status = inflate_until(z, raw, wanted, &produced);
             if (status < 0 || produced == before)
                 rc = inflate_failed(seg, err, status, store->offset + offset);
             continue; /* decode the header again with more bytes */
@@ -749,35 +788,131 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
         at += used + (size_t)text_length;
         d++;
     }
-    if (!whole)
-        inflateEnd(&z);
-    if (rc != 0) {
-        free(raw);
-        return rc;
-    }
     size_t kept = text_length < max_text ? (size_t)text_length : max_text;
     segment_metadata meta;
-    rc = segment_read_metadata(seg, doc, &meta, err);
-    char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + kept + 3) : NULL;
+    if (rc == 0)
+        rc = segment_read_metadata(seg, doc, &meta, err);
+    char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + 2) : NULL;
     if (!storage) {
         free(raw);
+        if (stream) {
+            inflateEnd(z);
+            free(stream);
+        }
         return rc ? rc : error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
     }
-    const void *sources[3] = {meta.id, meta.title, text};
-    size_t lengths[3] = {meta.id_length, meta.title_length, kept};
-    const char **targets[3] = {&out->id, &out->title, &out->text};
+    if (stream && kept == text_length) {
+        inflateEnd(z); /* the whole text is there: nothing to go on with */
+        free(stream);
+        stream = NULL;
+    }
+    const void *sources[2] = {meta.id, meta.title};
+    size_t lengths[2] = {meta.id_length, meta.title_length};
+    const char **targets[2] = {&out->id, &out->title};
     char *cursor = storage;
-    for (int f = 0; f < 3; f++) {
+    for (int f = 0; f < 2; f++) {
         memcpy(cursor, sources[f], lengths[f]);
         cursor[lengths[f]] = '\0';
         *targets[f] = cursor;
         cursor += lengths[f] + 1;
     }
+    /* The text stays where it was inflated, ended in place (the records
+     * after it are not needed any more, and `raw` has a byte beyond what
+     * was inflated): a hit's snippet copied up to its whole block, the
+     * memory and the page faults twice. */
+    size_t text_at = (size_t)(text - raw);
+    /* what lies past the text (or past what a kept stream inflated) goes
+     * back, in place, for the next read */
+    size_t keep = stream && produced > text_at + kept ? produced : text_at + kept;
+    if (keep < capacity) {
+        uint8_t *shrunk = realloc(raw, keep + 1);
+        if (shrunk) {
+            raw = shrunk;
+            capacity = keep;
+        }
+    }
+    if (stream) {
+        stream->produced = produced;
+        stream->capacity = capacity;
+        stream->text_at = text_at;
+        stream->text_length = text_length;
+        stream->raw_length = raw_length;
+        stream->block_at = store->offset + offset;
+        stream->held = produced > text_at + kept ? raw[text_at + kept] : 0;
+    }
+    raw[text_at + kept] = '\0';
+    out->text = (const char *)raw + text_at;
     out->text_length = kept;
     out->stored_length = (size_t)text_length;
     out->storage_ = storage;
-    free(raw);
+    out->text_storage_ = raw;
+    out->stream_ = stream;
     return 0;
+}
+
+int segment_document_extend(segment *seg, uint32_t doc, size_t max_text,
+                            segment_document *document, cops_error *err)
+{
+    struct segment_text_stream *stream = document->stream_;
+    /* A block a fresh read would inflate whole (inflates_whole) is read
+     * again: libdeflate's one call costs about half of zlib's stream a
+     * byte, so going on streaming the rest of a 20 KiB block cost more
+     * than inflating it all again. */
+    if (!stream || (stream->raw_length <= STORE_WHOLE_BLOCK_BYTES
+                    && max_text >= stream->raw_length / 2)) {
+        if (document->text_length >= max_text || document->text_length == document->stored_length)
+            return 0;
+        segment_document longer;
+        int rc = segment_read_document_prefix(seg, doc, max_text, &longer, err);
+        if (rc != 0)
+            return rc;
+        segment_document_free(document);
+        *document = longer;
+        return 0;
+    }
+    size_t needed = stream->text_length < max_text ? (size_t)stream->text_length : max_text;
+    if (needed <= document->text_length)
+        return 0;
+    uint8_t *raw = document->text_storage_;
+    size_t end = stream->text_at + document->text_length; /* the NUL */
+    if (stream->produced > end)
+        raw[end] = stream->held;
+    size_t wanted = stream->text_at + needed;
+    int rc = 0;
+    if (wanted > stream->capacity) {
+        size_t grown_capacity = stream->capacity * 2 > wanted ? stream->capacity * 2 : wanted;
+        if (grown_capacity > stream->raw_length)
+            grown_capacity = stream->raw_length;
+        uint8_t *grown = realloc(raw, grown_capacity + 1);
+        if (grown) {
+            document->text_storage_ = raw = grown;
+            stream->capacity = grown_capacity;
+        } else {
+            rc = error_set(err, COPS_ENOMEM, "out of memory reading a stored document");
+        }
+    }
+    if (rc == 0 && wanted > stream->produced) {
+        size_t before = stream->produced;
+        int status = inflate_until(&stream->z, raw, wanted, &stream->produced);
+        if (status < 0 || stream->produced < wanted)
+            rc = status < 0 || stream->produced == before
+                     ? inflate_failed(seg, err, status, stream->block_at)
+                     : corrupt_at(seg, err, stream->block_at, "stored-document record out of range");
+    }
+    if (rc == 0) {
+        document->text_length = needed;
+        end = wanted;
+    }
+    /* the text (longer, or as it was after an error) ended again */
+    stream->held = stream->produced > end ? raw[end] : 0;
+    raw[end] = '\0';
+    document->text = (const char *)raw + stream->text_at;
+    if (rc == 0 && needed == stream->text_length) {
+        inflateEnd(&stream->z);
+        free(stream);
+        document->stream_ = NULL;
+    }
+    return rc;
 }
 
 int segment_document_inflated_whole(segment *seg, uint32_t doc, size_t max_text)
@@ -795,6 +930,11 @@ void segment_document_free(segment_document *document)
 {
     if (document) {
         free(document->storage_);
+        free(document->text_storage_);
+        if (document->stream_) {
+            inflateEnd(&document->stream_->z);
+            free(document->stream_);
+        }
         memset(document, 0, sizeof *document);
     }
 }

@@ -169,7 +169,9 @@ typedef struct segment_document {
     const char *text;
     size_t text_length;
     size_t stored_length;      /* of the whole stored text (> text_length when cut) */
-    char *storage_;            /* private */
+    char *storage_;            /* private: the id and title */
+    uint8_t *text_storage_;    /* private: the inflated bytes holding the text */
+    struct segment_text_stream *stream_; /* private: a cut streamed read's inflation */
 } segment_document;
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err);
@@ -183,6 +185,13 @@ int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cop
  * compressed bytes, which are mapped, not copied). */
 int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                                  segment_document *out, cops_error *err);
+/* Extend `document`, read from `seg`'s document `doc` by
+ * segment_read_document_prefix, to at most `max_text` bytes of its text:
+ * a read that streamed its block goes on where it stopped; another is
+ * read again.  Its text pointer may change.  0, or an error (the document
+ * as it was). */
+int segment_document_extend(segment *seg, uint32_t doc, size_t max_text,
+                            segment_document *document, cops_error *err);
 /* 1 when a read of `max_text` bytes of `doc`'s text inflates its whole
  * block (above), so reading all of the text costs a copy more, not
  * another inflation; 0 otherwise, and when the block is damaged (a read

@@ -240,21 +240,12 @@ static int read_more_text(void *context, size_t max, const char **text, size_t *
                           cops_error *err)
 {
     stored_text *stored = context;
-    const segment_document *read = &stored->document;
-    if (read->text_length >= max || read->text_length == read->stored_length) {
-        /* read already (add_native_hit): the same prefix as a new read */
-        *text = read->text;
-        *length = read->text_length < max ? read->text_length : max;
-        return 0;
-    }
-    segment_document longer = {0};
-    int rc = segment_read_document_prefix(stored->seg, stored->local, max, &longer, err);
+    int rc = segment_document_extend(stored->seg, stored->local, max, &stored->document, err);
     if (rc != 0)
         return rc;
-    segment_document_free(&stored->document);
-    stored->document = longer;
-    *text = longer.text;
-    *length = longer.text_length;
+    /* read already (add_native_hit): the same prefix as a new read */
+    *text = stored->document.text;
+    *length = stored->document.text_length < max ? stored->document.text_length : max;
     return 0;
 }
 

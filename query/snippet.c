@@ -314,51 +314,81 @@ static int is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\t'
 
 static unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-/* 1 when text[0, length) holds `probe` (probe_length bytes), its
- * letters matched in either ASCII case.  Only where its first byte is
- * (memchr, each case in turn) is the rest compared: the byte-by-byte
- * comparison at every offset of every chunk was a fifth of a default
- * query's instructions on wiki-dev. */
+/* What a chunk's probes say (chunk_may_match). */
+enum {
+    PROBE_NONE = 0,          /* no probe: no word there can match */
+    PROBE_IN_WORD = 1,       /* probes only inside words ("rom" in "from"): none can
+                              * match either, but the chunk is where the scan would
+                              * have looked before, so it may stop after it */
+    PROBE_AT_WORD = 2        /* a probe begins a word: analyse the chunk */
+};
+
+static int is_ascii_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Where text[0, length) holds `probe` (probe_length bytes), its letters
+ * matched in either ASCII case: PROBE_AT_WORD when one begins a word,
+ * else PROBE_IN_WORD when one is inside a word, else PROBE_NONE.  A word
+ * beginning with the probe's first letter whose next letters are not
+ * ASCII (Jón for "jon") counts as the probe at a word: they may fold to
+ * it.  A word the analyzer finds never begins right after an ASCII letter
+ * or digit (it would have taken them into the word before) and a chunk
+ * begins at whitespace, so a probe inside a word cannot start a word
+ * matching its term: analysing the chunks where the probes were only
+ * inside words was half the analysis of a wiki-dev snippet ('rome
+ * climate': "from").  Only where the probe's first byte is (memchr, each
+ * case in turn) is the rest compared: the byte-by-byte comparison at
+ * every offset of every chunk was a fifth of a default query's
+ * instructions on wiki-dev. */
 static int probe_occurs(const char *text, size_t length, const char *probe, size_t probe_length)
 {
     if (length < probe_length)
-        return 0;
+        return PROBE_NONE;
     unsigned char first = (unsigned char)probe[0];
     if (first >= 'A' && first <= 'Z')
-        return 0; /* a folded byte is never upper case */
+        return PROBE_NONE; /* a folded byte is never upper case */
     unsigned char forms[2] = {first, first >= 'a' && first <= 'z' ? first - 32 : first};
     size_t starts = length - probe_length + 1; /* offsets where the probe fits */
+    int found = PROBE_NONE;
     for (int form = 0; form < (forms[1] != first ? 2 : 1); form++) {
         const char *at = text, *stop = text + starts;
         while (at < stop && (at = memchr(at, forms[form], (size_t)(stop - at))) != NULL) {
+            int word_start = at == text || !is_ascii_alnum((unsigned char)at[-1]);
             size_t k = 1;
             while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
                 k++;
+            if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80))
+                return PROBE_AT_WORD;
             if (k == probe_length)
-                return 1;
+                found = PROBE_IN_WORD;
             at++;
         }
     }
-    return 0;
+    return found;
 }
 
-/* 1 when text[0, length) holds, ASCII case-folded, the first letters of a
- * plan term (snippet.h: the cheap filter before analysis). */
+/* The most any plan term's first letters (ASCII case-folded) say of
+ * text[0, length) (probe_occurs; snippet.h: the cheap filter before
+ * analysis). */
 static int chunk_may_match(const snippet_plan *plan, const char *text, size_t length)
 {
     if (plan->probe_all)
-        return 1;
-    for (size_t t = 0; t < plan->term_count; t++) {
+        return PROBE_AT_WORD;
+    int found = PROBE_NONE;
+    for (size_t t = 0; t < plan->term_count && found != PROBE_AT_WORD; t++) {
         const snippet_term *term = &plan->terms[t];
         size_t probe = 1;
         while (probe < term->length && probe < SNIPPET_PROBE_BYTES
                && ((term->text[probe] >= 'a' && term->text[probe] <= 'z')
                    || (term->text[probe] >= '0' && term->text[probe] <= '9')))
             probe++;
-        if (probe_occurs(text, length, term->text, probe))
-            return 1;
+        int here = probe_occurs(text, length, term->text, probe);
+        if (here > found)
+            found = here;
     }
-    return 0;
+    return found;
 }
 
 /* The end of the chunk starting at `at`: about SNIPPET_CHUNK_BYTES on, at
@@ -408,7 +438,8 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
         if (!s->whole && s->first_start != SIZE_MAX && at - s->first_start >= s->around)
             break;
         size_t end = chunk_end(text, at, limit);
-        if (chunk_may_match(s->plan, text + at, end - at)) {
+        int probes = chunk_may_match(s->plan, text + at, end - at);
+        if (probes == PROBE_AT_WORD) {
             size_t before = s->match_count;
             s->offset = at;
             /* collect_match compares a word's stem only with terms
@@ -441,6 +472,14 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
             /* one position per byte: more than the words skipped */
             uint64_t next = (uint64_t)s->next_position + (end - at);
             s->next_position = next > UINT32_MAX ? UINT32_MAX : (uint32_t)next;
+            /* Where the probes are only inside words, the scan stops (and
+             * counts the bytes) as when such a chunk was analysed for no
+             * match: the same window is chosen. */
+            if (probes == PROBE_IN_WORD) {
+                analysed += end - at;
+                if (!s->whole && s->first_start != SIZE_MAX && window_holds_every_leaf(s))
+                    break;
+            }
         }
         at = end;
     }

@@ -19,14 +19,18 @@
  *
  * The cost follows the window, not the document:
  *  - the text is analysed in chunks of about SNIPPET_CHUNK_BYTES (cut at
- *    whitespace), and a chunk where no query term's first letters
- *    (SNIPPET_PROBE_BYTES of ASCII letters or digits, case-folded) appear
- *    is skipped without analysis.  A word whose first letters are written
- *    with diacritics or in compatibility forms (Ärt, ａrt) there is not
- *    seen by this filter: its snippet may show a later occurrence or the
- *    beginning; the search itself is unaffected.  A skipped chunk counts
- *    as one position per byte, more than its words, so no phrase or NEAR
- *    is seen across it where there is none;
+ *    whitespace), and a chunk where no word begins with a query term's
+ *    first letters (SNIPPET_PROBE_BYTES of ASCII letters or digits,
+ *    case-folded; or with the first of them followed by a non-ASCII
+ *    letter: Jón for "jon") is skipped without analysis.  A word whose
+ *    first letter is written with a diacritic or in a compatibility form
+ *    (Ärt, ａrt) is not seen by this filter: its snippet may show a later
+ *    occurrence or the beginning; the search itself is unaffected.  A
+ *    skipped chunk counts as one position per byte, more than its words,
+ *    so no phrase or NEAR is seen across it where there is none.  The
+ *    scan may stop after a chunk where the letters appear only inside
+ *    words ("rom" in "from"), as after an analysed chunk: the filter once
+ *    analysed those, and stopping there keeps the windows it chose;
  *  - in an analysed chunk, a word whose first byte begins no term of the
  *    plan (but the exact words) is looked up only among the exact words,
  *    and with the english and porter stemmers, whose stems keep the first

@@ -1104,6 +1104,64 @@ Test(format, document_prefixes_streamed_or_whole)
     testlib_remove_tree(dir);
 }
 
+/* segment_document_extend: a read cut from a block over 64 KiB (streamed)
+ * goes on where it stopped, step by step to the whole text, every step
+ * the written text's beginning, ended by a NUL; one from a smaller block
+ * (which a fresh read inflates whole) and a whole text are read as they
+ * would be afresh. */
+Test(format, document_reads_extended)
+{
+    enum { LONG = 150000 };
+    static char long_text[LONG];
+    for (size_t i = 0; i < LONG; i++)
+        long_text[i] = (char)('a' + (i * 7 + i / 13 + i / 1000) % 26);
+    char *dir = testlib_tempdir("extend");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    cops_error err = {0};
+    segment_writer *w = NULL;
+    cr_assert_eq(segment_writer_open(path, &w, &err), 0, "%s", err.message);
+    static const size_t lengths[] = {LONG, 20000, 300};
+    for (uint32_t d = 0; d < 3; d++)
+        cr_assert_eq(segment_writer_add_document(w, d == 0 ? "long" : d == 1 ? "mid" : "short",
+                                                 "title", 0, long_text, lengths[d], 1, 1, &err),
+                     0, "%s", err.message);
+    segment_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.documents = 3;
+    snprintf(meta.language, sizeof meta.language, "none");
+    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+    segment *seg;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    static const size_t steps[] = {4096, 4000, 4097, 32768, 70000, 70001, SIZE_MAX, 10};
+    for (uint32_t d = 0; d < 3; d++) {
+        segment_document stored;
+        cr_assert_eq(segment_read_document_prefix(seg, d, 100, &stored, &err), 0, "%s",
+                     err.message);
+        size_t have = lengths[d] < 100 ? lengths[d] : 100;
+        /* each begins its block, and 100 bytes are less than half of it:
+         * streamed, the inflation kept to go on with */
+        cr_expect_not_null(stored.stream_, "document %u", d);
+        for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+            cr_assert_eq(segment_document_extend(seg, d, steps[k], &stored, &err), 0, "%s",
+                         err.message);
+            if (steps[k] > have)
+                have = steps[k] < lengths[d] ? steps[k] : lengths[d];
+            cr_expect_eq(stored.text_length, have, "document %u, step %zu", d, steps[k]);
+            cr_expect_eq(stored.stored_length, lengths[d]);
+            cr_expect_eq(memcmp(stored.text, long_text, have), 0, "document %u, step %zu", d,
+                         steps[k]);
+            cr_expect_eq(stored.text[have], 0, "document %u, step %zu", d, steps[k]);
+            cr_expect_str_eq(stored.title, "title");
+        }
+        cr_expect_null(stored.stream_, "document %u: its whole text is read", d);
+        segment_document_free(&stored);
+    }
+    cr_expect_eq(segment_damage(seg, NULL), 0);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
 static void *read_prefixes(void *context)
 {
     segment *seg = context;

@@ -930,6 +930,36 @@ Test(search, snippets_highlight_matched_words)
     free_fixture(&f);
 }
 
+Test(search, snippets_find_words_with_diacritics_after_their_first_letter)
+{
+    /* "jon" as written nowhere but in "Jón" (its letters after the J are
+     * not ASCII), after a chunk where its probe is only inside words
+     * ("majong") and plain words: the snippet's filter lets the chunk of
+     * Jón be analysed (it skipped it, and showed the text's beginning
+     * unhighlighted) and the word is highlighted. */
+    char text[4096] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(text, "majong tiles ");
+    for (int i = 0; i < 100; i++)
+        strcat(text, "plain words ");
+    strcat(text, "\nthen J\xc3\xb3n played for the team.\n");
+    named_text texts[] = {{"jon.txt", text}};
+    fixture f;
+    build_corpus(&f, texts, 1);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, "jon", &options, &results, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_count(results), 1);
+    const cops_hit *hit = cops_results_hit(results, 0);
+    cr_assert_eq(hit->highlight_count, 1, "%s", hit->snippet);
+    cr_expect_eq(strncmp(hit->snippet + hit->highlights[0].start, "J\xc3\xb3n", 4), 0, "%s",
+                 hit->snippet);
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
 typedef struct error_case {
     const char *query;
     int code;
