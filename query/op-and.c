@@ -67,36 +67,6 @@ static int and_excludes(and_matcher *a, uint32_t doc)
     return excluded;
 }
 
-/* Ranked AND: a window of blocks whose best case cannot beat the
- * threshold is skipped without decoding any of it. */
-static uint32_t and_next_windows(and_matcher *a, uint32_t target)
-{
-    for (;;) {
-        if (!a->window_known || target < a->window_first || target > a->window_last) {
-            a->window_bound = and_window_bound(a, target, &a->window_last);
-            a->window_first = target;
-            a->window_known = 1;
-        }
-        uint32_t window_last = a->window_last;
-        if (matcher_cannot_exceed(a->window_bound, a->threshold)) {
-            if (window_last == MATCHER_END)
-                return MATCHER_END;
-            target = window_last + 1;
-            continue;
-        }
-        uint32_t doc = matcher_conjunction_next(a->required, a->required_count, 0, target);
-        if (doc == MATCHER_END)
-            return MATCHER_END;
-        if (doc > window_last) {
-            target = doc; /* outside the window the bound was for */
-            continue;
-        }
-        if (!and_excludes(a, doc))
-            return doc;
-        target = doc + 1;
-    }
-}
-
 /* A required child at least this many times as costly as the leader (a
  * common word after a rarer one: "of" and "a" after "plant") is "dense":
  * it stands on nearly every candidate, and moving it there decodes a
@@ -171,26 +141,57 @@ static int and_prefix_can_exceed(and_matcher *a, size_t i, uint32_t doc)
     return !matcher_cannot_exceed(a->prefix_score + a->parts[i].rest, a->threshold);
 }
 
-/* Ranked AND with a dense child (AND_DENSE_FACTOR): the windows of
- * and_next_windows, the parts' bounds kept while they hold, and the
- * children up to the first dense one moved and scored before it moves.
- * On wiki-dev the leapfrog decoded and scored every block of "of" and
- * "a" for the 1,731 documents of "plant" in "parts of a plant", most of
- * which "plant" and "parts" leave out by themselves. */
+/* Ranked AND: `*target` moved past the windows of blocks whose best case
+ * cannot beat the threshold, without decoding any of them; 1 when no
+ * window is left, else 0 and the window holding *target known. */
+static int and_pass_windows(and_matcher *a, uint32_t *target)
+{
+    for (;;) {
+        if (!a->window_known || *target < a->window_first || *target > a->window_last) {
+            a->window_bound = a->first_dense ? and_parts_bound(a, *target, &a->window_last)
+                                             : and_window_bound(a, *target, &a->window_last);
+            a->window_first = *target;
+            a->window_known = 1;
+        }
+        if (!matcher_cannot_exceed(a->window_bound, a->threshold))
+            return 0;
+        if (a->window_last == MATCHER_END)
+            return 1;
+        *target = a->window_last + 1;
+    }
+}
+
+/* Ranked AND without a dense child: the leapfrog, inside the windows
+ * left. */
+static uint32_t and_next_windows(and_matcher *a, uint32_t target)
+{
+    for (;;) {
+        if (and_pass_windows(a, &target))
+            return MATCHER_END;
+        uint32_t doc = matcher_conjunction_next(a->required, a->required_count, 0, target);
+        if (doc == MATCHER_END)
+            return MATCHER_END;
+        if (doc > a->window_last) {
+            target = doc; /* outside the window the bound was for */
+            continue;
+        }
+        if (!and_excludes(a, doc))
+            return doc;
+        target = doc + 1;
+    }
+}
+
+/* Ranked AND with a dense child (AND_DENSE_FACTOR): the windows left,
+ * the parts' bounds kept while they hold, and the children up to the
+ * first dense one moved and scored before it moves.  On wiki-dev the
+ * leapfrog decoded and scored every block of "of" and "a" for the 1,731
+ * documents of "plant" in "parts of a plant", most of which "plant" and
+ * "parts" leave out by themselves. */
 static uint32_t and_next_dense(and_matcher *a, uint32_t target)
 {
     for (;;) {
-        if (!a->window_known || target < a->window_first || target > a->window_last) {
-            a->window_bound = and_parts_bound(a, target, &a->window_last);
-            a->window_first = target;
-            a->window_known = 1;
-        }
-        if (matcher_cannot_exceed(a->window_bound, a->threshold)) {
-            if (a->window_last == MATCHER_END)
-                return MATCHER_END;
-            target = a->window_last + 1;
-            continue;
-        }
+        if (and_pass_windows(a, &target))
+            return MATCHER_END;
         uint32_t doc = matcher_next_geq(a->required[0], target);
         if (doc == MATCHER_END)
             return MATCHER_END;
