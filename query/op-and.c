@@ -141,23 +141,25 @@ static int and_prefix_can_exceed(and_matcher *a, size_t i, uint32_t doc)
     return !matcher_cannot_exceed(a->prefix_score + a->parts[i].rest, a->threshold);
 }
 
-/* Ranked AND: `*target` moved past the windows of blocks whose best case
- * cannot beat the threshold, without decoding any of them; 1 when no
- * window is left, else 0 and the window holding *target known. */
-static int and_pass_windows(and_matcher *a, uint32_t *target)
+/* Ranked AND: the first document from `target` on that is not in a
+ * window of blocks whose best case cannot beat the threshold (those are
+ * passed over without decoding any of them), its window known by
+ * `bound` (inline: each caller with its own); or MATCHER_END when no
+ * window is left. */
+static inline uint32_t and_pass_windows(and_matcher *a, uint32_t target,
+                                        double (*bound)(and_matcher *, uint32_t, uint32_t *))
 {
     for (;;) {
-        if (!a->window_known || *target < a->window_first || *target > a->window_last) {
-            a->window_bound = a->first_dense ? and_parts_bound(a, *target, &a->window_last)
-                                             : and_window_bound(a, *target, &a->window_last);
-            a->window_first = *target;
+        if (!a->window_known || target < a->window_first || target > a->window_last) {
+            a->window_bound = bound(a, target, &a->window_last);
+            a->window_first = target;
             a->window_known = 1;
         }
         if (!matcher_cannot_exceed(a->window_bound, a->threshold))
-            return 0;
+            return target;
         if (a->window_last == MATCHER_END)
-            return 1;
-        *target = a->window_last + 1;
+            return MATCHER_END;
+        target = a->window_last + 1;
     }
 }
 
@@ -166,7 +168,7 @@ static int and_pass_windows(and_matcher *a, uint32_t *target)
 static uint32_t and_next_windows(and_matcher *a, uint32_t target)
 {
     for (;;) {
-        if (and_pass_windows(a, &target))
+        if ((target = and_pass_windows(a, target, and_window_bound)) == MATCHER_END)
             return MATCHER_END;
         uint32_t doc = matcher_conjunction_next(a->required, a->required_count, 0, target);
         if (doc == MATCHER_END)
@@ -190,7 +192,7 @@ static uint32_t and_next_windows(and_matcher *a, uint32_t target)
 static uint32_t and_next_dense(and_matcher *a, uint32_t target)
 {
     for (;;) {
-        if (and_pass_windows(a, &target))
+        if ((target = and_pass_windows(a, target, and_parts_bound)) == MATCHER_END)
             return MATCHER_END;
         uint32_t doc = matcher_next_geq(a->required[0], target);
         if (doc == MATCHER_END)
