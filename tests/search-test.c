@@ -521,6 +521,52 @@ Test(search, seeded_threshold_keeps_the_exhaustive_top_hits, .timeout = 60)
     free_fixture(&f);
 }
 
+/* `query`'s top `limit` hits by default (exhaustive), without snippets. */
+static cops_results *top_hits(cops_index *index, const char *query, size_t limit)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.snippets = 0;
+    options.limit = limit;
+    cops_results *all = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(index, query, &options, &all, &err), 0, "%s", err.message);
+    return all;
+}
+
+/* In every weighting scheme, `query`'s pruned top k for every k from 1 to
+ * max_limit is its exhaustive one (expect_pruned_as_exhaustive; it has
+ * `total` matches), and its pruned top 10 visits fewer than
+ * `max_visited` of them (its lower-bound total).  Returns the hits
+ * compared. */
+static size_t expect_pruned_in_every_scheme(cops_index *index, const char *query, size_t max_limit,
+                                            uint64_t total, uint64_t max_visited)
+{
+    cops_error err = {0};
+    size_t compared = 0;
+    for (int weight = COPS_WEIGHT_BM25; weight <= COPS_WEIGHT_LM; weight++) {
+        cops_search_options options;
+        cops_search_options_init(&options);
+        options.snippets = 0;
+        options.weight = (cops_weight)weight;
+        options.limit = max_limit;
+        cops_results *all = NULL;
+        cr_assert_eq(cops_search(index, query, &options, &all, &err), 0, "%s", err.message);
+        cr_assert_eq(cops_results_total(all), total);
+        compared += expect_pruned_as_exhaustive(index, query, options, all, max_limit);
+        cops_results_free(all);
+        options.limit = 10;
+        options.exact_total = 0;
+        cops_results *top = NULL;
+        cr_assert_eq(cops_search(index, query, &options, &top, &err), 0, "%s", err.message);
+        cr_expect_lt(cops_results_total(top), max_visited,
+                     "'%s', scheme %d: the pruned search visited %llu", query, weight,
+                     (unsigned long long)cops_results_total(top));
+        cops_results_free(top);
+    }
+    return compared;
+}
+
 /* A word in the title of fewer documents than the top k: the seeded
  * threshold has too few of them, the body key stays essential (its best
  * documents come close to its bound) and used to be scored document by
@@ -561,38 +607,56 @@ Test(search, few_title_matches_pass_over_the_body, .timeout = 120)
     }
     cops_build_summary summary;
     build_and_open(&f, input, &summary);
-    cops_error err = {0};
-    size_t compared = 0;
-    for (int weight = COPS_WEIGHT_BM25; weight <= COPS_WEIGHT_LM; weight++) {
-        cops_search_options options;
-        cops_search_options_init(&options);
-        options.snippets = 0;
-        options.weight = (cops_weight)weight;
-        options.limit = 40;
-        cops_results *all = NULL;
-        cr_assert_eq(cops_search(f.index, "w", &options, &all, &err), 0, "%s", err.message);
-        cr_assert_eq(cops_results_total(all), 1500);
-        compared += expect_pruned_as_exhaustive(f.index, "w", options, all, 40);
-        if (weight == COPS_WEIGHT_BM25) {
-            /* not vacuous: the title matches, then the twins in insertion
-             * order, the late twin after them */
-            for (size_t i = 0; i < 3; i++)
-                cr_expect_geq(cops_results_hit(all, i)->doc, 1497, "rank %zu", i + 1);
-            for (size_t i = 3; i < 33; i++)
-                cr_expect_eq(cops_results_hit(all, i)->doc, i - 3, "rank %zu", i + 1);
-            cr_expect_eq(cops_results_hit(all, 33)->doc, 1100);
-            cr_expect_eq(cops_results_hit(all, 32)->score, cops_results_hit(all, 33)->score);
-        }
-        cops_results_free(all);
-        options.limit = 10;
-        options.exact_total = 0;
-        cops_results *top = NULL;
-        cr_assert_eq(cops_search(f.index, "w", &options, &top, &err), 0, "%s", err.message);
-        cr_expect_lt(cops_results_total(top), 200, "scheme %d: the pruned search visited %llu",
-                     weight, (unsigned long long)cops_results_total(top));
-        cops_results_free(top);
-    }
+    size_t compared = expect_pruned_in_every_scheme(f.index, "w", 40, 1500, 200);
     cr_assert_eq(compared, 5 * 40 * 41 / 2);
+    /* not vacuous: the title matches, then the twins in insertion order,
+     * the late twin after them */
+    cops_results *all = top_hits(f.index, "w", 40);
+    for (size_t i = 0; i < 3; i++)
+        cr_expect_geq(cops_results_hit(all, i)->doc, 1497, "rank %zu", i + 1);
+    for (size_t i = 3; i < 33; i++)
+        cr_expect_eq(cops_results_hit(all, i)->doc, i - 3, "rank %zu", i + 1);
+    cr_expect_eq(cops_results_hit(all, 33)->doc, 1100);
+    cr_expect_eq(cops_results_hit(all, 32)->score, cops_results_hit(all, 33)->score);
+    cops_results_free(all);
+    free_fixture(&f);
+}
+
+/* A conjunction of a word and a far more common one (op-and.c,
+ * AND_DENSE_FACTOR): 2,000 documents all hold "c"; every 10th holds "r"
+ * as well, every 50th with tf 5 in a short body (its score beats the
+ * others'), the rest once in a long body.  Each block of "r" holds some
+ * of the strong ones, so its bound never lets a window be skipped: the
+ * ranked conjunction must leave the weak candidates by the score of "r"
+ * and the bound of "c" before moving "c" onto them.  Every pruned top k
+ * from 1 to 45 must be the exhaustive one, to the bit, in every
+ * weighting scheme; the pruned top 10's lower-bound total shows the
+ * candidates left (58, 76 with lm; moving "c" onto every one: 200). */
+Test(search, a_dense_conjunct_moves_only_onto_candidates_that_can_win, .timeout = 120)
+{
+    fixture f;
+    char input[512];
+    make_input_dir(&f, input);
+    for (unsigned i = 0; i < 2000; i++) {
+        char name[32], text[1024] = "t\nc ";
+        snprintf(name, sizeof name, "d%04u.txt", i);
+        int strong = i % 50 == 0;
+        if (i % 10 == 0)
+            strcat(text, strong ? "r r r r r " : "r ");
+        for (unsigned k = 0; k < (strong ? 2u : 40u + i % 7); k++)
+            strcat(text, k % 2 ? "pa " : "pb ");
+        strcat(text, "\n");
+        free(testlib_write_file(input, name, text, strlen(text)));
+    }
+    cops_build_summary summary;
+    build_and_open(&f, input, &summary);
+    size_t compared = expect_pruned_in_every_scheme(f.index, "r c", 45, 200, 100);
+    cr_assert_eq(compared, 5 * 45 * 46 / 2);
+    /* not vacuous: the strong ones first */
+    cops_results *all = top_hits(f.index, "r c", 40);
+    for (size_t i = 0; i < 40; i++)
+        cr_expect_eq(cops_results_hit(all, i)->doc % 50, 0, "rank %zu", i + 1);
+    cops_results_free(all);
     free_fixture(&f);
 }
 
