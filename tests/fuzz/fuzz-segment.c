@@ -442,19 +442,43 @@ static void read_document(segment *seg, uint32_t doc)
         volatile uint64_t keep = sum;
         (void)keep;
     }
-    /* whole, then as a snippet reads it (a prefix, inflated no further) */
-    for (int prefix = 0; prefix <= 1; prefix++) {
-        segment_document document;
-        if ((prefix ? segment_read_document_prefix(seg, doc, 7, &document, &err)
-                    : segment_read_document(seg, doc, &document, &err)) == 0) {
+    /* whole, then as a snippet reads it (a prefix, inflated no further),
+     * then extended as a snippet that wants more does
+     * (segment_document_extend, which goes on with a streamed read):
+     * where the whole read also succeeds, every stage is its prefix */
+    segment_document whole;
+    int whole_rc = segment_read_document(seg, doc, &whole, &err);
+    if (whole_rc == 0) {
+        uint64_t sum = strlen(whole.id) + strlen(whole.title);
+        for (size_t k = 0; k < whole.text_length; k++)
+            sum += (unsigned char)whole.text[k];
+        volatile uint64_t keep = sum + whole.stored_length;
+        (void)keep;
+    }
+    segment_document document;
+    if (segment_read_document_prefix(seg, doc, 7, &document, &err) == 0) {
+        static const size_t steps[] = {7, 40, 3, 200, SIZE_MAX};
+        for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+            if (s > 0 && segment_document_extend(seg, doc, steps[s], &document, &err) != 0)
+                break;
             uint64_t sum = strlen(document.id) + strlen(document.title);
             for (size_t k = 0; k < document.text_length; k++)
                 sum += (unsigned char)document.text[k];
             volatile uint64_t keep = sum + document.stored_length;
             (void)keep;
-            segment_document_free(&document);
+            FUZZ_CHECK(document.text[document.text_length] == '\0'
+                       && document.text_length <= document.stored_length
+                       && (s == 0 || document.text_length >= (steps[s] < document.stored_length
+                                                                  ? steps[s] : document.stored_length)
+                           || steps[s] < steps[s - 1]));
+            FUZZ_CHECK(whole_rc != 0
+                       || (document.stored_length == whole.text_length
+                           && memcmp(document.text, whole.text, document.text_length) == 0));
         }
+        segment_document_free(&document);
     }
+    if (whole_rc == 0)
+        segment_document_free(&whole);
 }
 
 /* Keys looked up one by one: those with external or long lists, and the
