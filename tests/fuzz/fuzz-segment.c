@@ -531,27 +531,30 @@ static matcher *key_matcher(segment *seg, const char *key)
     return matcher_term(seg, &term, &scorer, 1, key);
 }
 
-/* The exact phrase `first second` (second 3 positions on, as the seed
- * segment's positions step), through the streamed join that opens each
- * word's positions only when asked (query/op-positional.c): once without
+/* The exact phrase of `count` (2 or 3) `words`, each 3 positions after
+ * the one before (as the seed segment's positions step), through the
+ * streamed join that opens each word's positions only when asked
+ * (query/op-positional.c; three words take their own walk): once without
  * a threshold, once pruned at `threshold` (approximate_above).  Documents
  * come in order and in range; on an undamaged segment the pruned ones
  * are some of the others. */
-static void drive_phrase(segment *seg, const char *first, const char *second, double threshold)
+static void drive_phrase(segment *seg, const char *const *words, size_t count, double threshold)
 {
     uint32_t found[DOCS];
     size_t found_count = 0;
     for (int pruned = 0; pruned < 2; pruned++) {
-        matcher *children[2] = {key_matcher(seg, first), key_matcher(seg, second)};
-        if (!children[0] || !children[1]) {
-            if (children[0])
-                matcher_free(children[0]);
-            if (children[1])
-                matcher_free(children[1]);
+        matcher *children[3] = {NULL, NULL, NULL};
+        int missing = 0;
+        for (size_t w = 0; w < count; w++)
+            missing |= !(children[w] = key_matcher(seg, words[w]));
+        if (missing) {
+            for (size_t w = 0; w < count; w++)
+                if (children[w])
+                    matcher_free(children[w]);
             return;
         }
-        static const uint32_t offsets[2] = {0, 3};
-        matcher *phrase = matcher_positional(children, offsets, 2, 0, 0, 0);
+        static const uint32_t offsets[3] = {0, 3, 6};
+        matcher *phrase = matcher_positional(children, offsets, count, 0, 0, 0);
         if (!phrase)
             return;
         if (pruned)
@@ -643,8 +646,14 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit, int pristine
         if (rc == 1)
             walk_postings(seg, &term, stride, 0);
     }
-    drive_phrase(seg, "alpha", "common", 0.05 * (double)(stride % 16));
-    drive_phrase(seg, "common", "common", 0.1 * (double)(stride % 16));
+    static const char *const alpha_common[] = {"alpha", "common"},
+                             *const common_common[] = {"common", "common"},
+                             *const alpha_common_common[] = {"alpha", "common", "common"},
+                             *const beta_alpha_common[] = {"beta", "alpha", "common"};
+    drive_phrase(seg, alpha_common, 2, 0.05 * (double)(stride % 16));
+    drive_phrase(seg, common_common, 2, 0.1 * (double)(stride % 16));
+    drive_phrase(seg, alpha_common_common, 3, 0.1 * (double)(stride % 16));
+    drive_phrase(seg, beta_alpha_common, 3, 0.05 * (double)(stride % 16));
     drive_term_above(seg, "common", stride, 1 + stride % 48, pristine);
     drive_term_above(seg, "alpha", stride, 1 + stride % 48, pristine);
     scan_state whole = {seg, stride, 0, 0, 1};
