@@ -38,11 +38,15 @@
 #include "bench/smart.h"
 #include "cops.h"
 
-#ifdef HAVE_XAPIAN
+/* The proximity features and the run's summary use the engine's own
+ * analyzer, stop list and weighting names, with or without Xapian: a build
+ * configured --with-xapian=no failed to compile this file when these stood
+ * under HAVE_XAPIAN. */
 #include "analysis/analyzer.h"
-#include "query/parser.h"
 #include "query/stopwords.h"
 #include "query/weight.h"
+#ifdef HAVE_XAPIAN
+#include "query/parser.h"
 #include "xapian/cops_xapian.h"
 #include "xapian/xapian-plan.h"
 #endif
