@@ -4,8 +4,9 @@
  *   catalog   = "COPSCAT\0" version:u32 count:u32 entry* root_count:u32 root* crc:u32
  *   entry     = vint(path_len) path size:u64 mtime_s:u64 mtime_ns:u32 hash:u64
  *               vint(segment_len) segment first_doc:u32 doc_count:u32
- *               format:u8 vint(encoding_len) encoding vint(lines_len) lines   (version 3)
- *   lines     = vint(zigzag(line - previous line, the first's previous 0))*   (doc_count values, or none)
+ *               format:u8 vint(encoding_len) encoding vint(lines_len) lines   (version 3 on)
+ *   lines     = nothing, or width:u8 (1..8) line × doc_count, each `width` bytes little-endian
+ *               (version 4; version 3: vint(zigzag(line - previous line, the first's previous 0))*)
  *   root      = vint(path_len) path
  *               vint(glob_count) pattern* vint(exclude_count) pattern*   (version 3)
  *   pattern   = vint(length) bytes
@@ -33,12 +34,14 @@
 
 #define CATALOG_MAGIC "COPSCAT\0"
 #define DELETIONS_MAGIC "COPSDEL\0"
-/* 3: each entry's format, encoding and record lines (FORMAT.md §10);
+/* 4: record lines of one width, a hit's line one read in any document
+ * order (FORMAT.md §10); version 3 catalogs are still read (their lines
+ * converted).  3: each entry's format, encoding and record lines;
  * version 2 catalogs are still read (format unknown, no encoding, no
  * lines).  2: the roots; version 1 catalogs held paths as given, which
  * canonical paths would never match, so they are refused (catalog_read)
  * and the build starts over. */
-#define CATALOG_VERSION 3u
+#define CATALOG_VERSION 4u
 #define CATALOG_OLDEST_VERSION 2u
 #define DELETIONS_VERSION 1u
 
@@ -143,182 +146,125 @@ int catalog_encoding_valid(const char *name, size_t length)
     return 1;
 }
 
-/* Lines are stored as signed differences (zigzag varints), so that a
- * merge that reorders a records entry's documents (indexer/merge.c)
- * keeps each document's line: the lines need not increase. */
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
-
-/* Largest line: a damaged catalog must not make lines wrap. */
-#define CATALOG_MAX_LINE (UINT64_C(1) << 62)
-
-int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes)
+/* Lines are fixed-width little-endian values in the entry's document
+ * order (FORMAT.md §5.2), so a hit's line is one read whatever the order
+ * a merge left the documents in.  The width is that of the entry's
+ * largest line (1 to 8 bytes). */
+static unsigned line_width(uint64_t largest)
 {
-    byte_buffer encoded = BUFFER_INIT;
-    for (size_t i = 0; i < count; i++)
-        buffer_append_varint(&encoded,
-                             zigzag((int64_t)lines[i] - (i == 0 ? 0 : (int64_t)lines[i - 1])));
-    if (buffer_failed(&encoded)) {
-        buffer_free(&encoded);
-        return COPS_ENOMEM;
-    }
-    *out = encoded.data;
-    *bytes = encoded.length;
-    return 0;
+    unsigned width = 1;
+    while (width < 8 && largest >> (8 * width))
+        width++;
+    return width;
 }
 
-/* The next line after `line` at *p, or 0 when the bytes are not one
- * (truncated, below 1 or above CATALOG_MAX_LINE).  Inline with a path of
- * its own for one-byte differences (|difference| < 64), which is almost
- * every line of a file read in order: the lines of a large entry are
- * walked once per reader. */
-static inline uint64_t next_line(const uint8_t **p, const uint8_t *end, uint64_t line)
+/* Line number `k` of `lines` (a sound layout: lines_sound). */
+static inline uint64_t line_at(const uint8_t *lines, uint32_t k)
 {
-    int64_t difference;
-    if (*p < end && **p < 0x80) {
-        difference = unzigzag(**p);
-        *p += 1;
-    } else {
-        uint64_t step;
-        size_t used = codec_varint_decode(*p, end, &step);
-        if (!used)
-            return 0;
-        *p += used;
-        difference = unzigzag(step);
-        if (difference > (int64_t)CATALOG_MAX_LINE || difference < -(int64_t)CATALOG_MAX_LINE)
-            return 0;
-    }
-    int64_t next = (int64_t)line + difference;
-    return next >= 1 && next <= (int64_t)CATALOG_MAX_LINE ? (uint64_t)next : 0;
+    unsigned width = lines[0];
+    const uint8_t *p = lines + 1 + (size_t)k * width;
+    uint64_t line = 0;
+    for (unsigned b = 0; b < width; b++)
+        line |= (uint64_t)p[b] << (8 * b);
+    return line;
 }
 
-/* 128 plus each of the 8 one-byte differences of `word` (its bytes all
- * below 128), one byte each.  unzigzag reads a byte b, with h = b / 2,
- * as h when b is even and -h - 1 when odd: 128 | h or 127 ^ h (h < 64). */
-static inline uint64_t biased_steps(uint64_t word)
+/* Whether `bytes` bytes of lines are none, or a width of 1 to 8 and
+ * `count` values of it: all a reader checks before a hit reads one. */
+static int lines_sound(const uint8_t *lines, size_t bytes, uint32_t count)
 {
-    const uint64_t ones = UINT64_C(0x0101010101010101);
-    uint64_t halves = (word >> 1) & (ones * 0x3f);
-    uint64_t odd_bytes = (word & ones) * 0xff; /* 0xff where odd, no carry */
-    return (halves ^ (odd_bytes & (ones * 0x7f))) | (~odd_bytes & (ones << 7));
+    return bytes == 0
+           || (lines[0] >= 1 && lines[0] <= 8 && bytes - 1 == (uint64_t)count * lines[0]);
 }
 
-/* The bytes of `word` summed by pairs into its four 16-bit lanes. */
-static inline uint64_t pair_sums(uint64_t word)
+/* lines_sound, and every line at least 1 (a whole read checks it). */
+static int lines_valid(const uint8_t *lines, size_t bytes, uint32_t count)
 {
-    const uint64_t pairs = UINT64_C(0x00ff00ff00ff00ff);
-    return (word & pairs) + ((word >> 8) & pairs);
-}
-
-/* The sum of the four 16-bit lanes of `lanes` (their sum below 2^16). */
-static inline uint64_t lane_sum(uint64_t lanes)
-{
-    return (lanes * UINT64_C(0x0001000100010001)) >> 48;
-}
-
-/* When the `words` 8-byte words at p are all one-byte differences, add
- * them to *line and return 1 (SWAR, `words` at most 8 so that the
- * lanes, at most 2 x 191 per word, hold the sum). */
-static inline int word_steps(const uint8_t *p, unsigned words, uint64_t *line)
-{
-    const uint64_t high = UINT64_C(0x8080808080808080);
-    uint64_t w[8], any = 0, lanes = 0;
-    memcpy(w, p, 8 * (size_t)words);
-    for (unsigned k = 0; k < words; k++)
-        any |= w[k];
-    if (any & high)
+    if (!lines_sound(lines, bytes, count))
         return 0;
-    for (unsigned k = 0; k < words; k++)
-        lanes += pair_sums(biased_steps(w[k]));
-    *line = *line + lane_sum(lanes) - 8 * 128 * (uint64_t)words;
+    for (uint32_t k = 0; bytes > 0 && k < count; k++)
+        if (line_at(lines, k) == 0)
+            return 0;
     return 1;
 }
 
-/* Whether `bytes` are exactly `count` lines as catalog_lines_encode
- * writes them, each within 1 .. CATALOG_MAX_LINE; when `marks` is not
- * NULL, where each CATALOG_LINE_STRIDE-th line starts goes there.  The
- * inner loop takes one-byte differences without a call (a large entry is
- * walked once per reader: this is what reading the lines costs). */
-static int walk_lines(const uint8_t *bytes, size_t length, uint32_t count,
-                      catalog_line_mark *marks)
+int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes)
 {
-    const uint8_t *p = bytes, *end = bytes + length;
-    uint64_t line = 0;
-    for (uint32_t i = 0; i < count;) {
-        if (marks)
-            marks[i / CATALOG_LINE_STRIDE] = (catalog_line_mark){line, (size_t)(p - bytes)};
-        uint32_t stop = count - i > CATALOG_LINE_STRIDE ? i + CATALOG_LINE_STRIDE : count;
-        /* one-byte differences a whole stride, else eight, at a time,
-         * where so many steps of at most 64 cannot leave the range */
-        if (stop - i == CATALOG_LINE_STRIDE && end - p >= CATALOG_LINE_STRIDE
-            && line > 64 * CATALOG_LINE_STRIDE && line <= CATALOG_MAX_LINE - 64 * CATALOG_LINE_STRIDE
-            && word_steps(p, CATALOG_LINE_STRIDE / 8, &line)) {
-            p += CATALOG_LINE_STRIDE;
-            i = stop;
-            continue;
-        }
-        while (stop - i >= 8 && end - p >= 8 && line > 8 * 64
-               && line <= CATALOG_MAX_LINE - 8 * 64 && word_steps(p, 1, &line)) {
-            p += 8;
-            i += 8;
-        }
-        for (; i < stop; i++) {
-            if (p < end && *p < 0x80) {
-                /* |difference| < 64 and line <= CATALOG_MAX_LINE: no wrap */
-                line += (uint64_t)unzigzag(*p++);
-                if (line - 1 >= CATALOG_MAX_LINE)
-                    return 0;
-            } else if (!(line = next_line(&p, end, line))) {
-                return 0;
-            }
-        }
-    }
-    return p == end;
+    *out = NULL;
+    *bytes = 0;
+    if (count == 0)
+        return 0;
+    uint64_t largest = 0;
+    for (size_t i = 0; i < count; i++)
+        largest = lines[i] > largest ? lines[i] : largest;
+    unsigned width = line_width(largest);
+    uint8_t *made = malloc(1 + count * width);
+    if (!made)
+        return COPS_ENOMEM;
+    made[0] = (uint8_t)width;
+    for (size_t i = 0; i < count; i++)
+        for (unsigned b = 0; b < width; b++)
+            made[1 + i * width + b] = (uint8_t)(lines[i] >> (8 * b));
+    *out = made;
+    *bytes = 1 + count * width;
+    return 0;
 }
 
 int catalog_lines_decode(const catalog_entry *e, uint64_t *lines)
 {
-    const uint8_t *p = e->lines, *end = e->lines + e->lines_bytes;
-    uint64_t line = 0;
+    if (!e->lines || !lines_sound(e->lines, e->lines_bytes, e->doc_count))
+        return COPS_ECORRUPT;
     for (uint32_t i = 0; i < e->doc_count; i++)
-        if (!(line = lines[i] = next_line(&p, end, line)))
-            return COPS_ECORRUPT;
+        lines[i] = line_at(e->lines, i);
     return 0;
 }
 
-int catalog_lines_mark(const catalog_entry *e, catalog_line_mark **marks)
+uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc)
 {
-    *marks = NULL;
-    if (!e->lines)
+    if (!e->lines || doc < e->first_doc || doc - e->first_doc >= e->doc_count)
         return 0;
-    /* a line takes a byte at least: the marks are bounded by the file's
-     * size, not by a count a damaged entry claims */
-    if (e->lines_bytes < e->doc_count)
-        return COPS_ECORRUPT;
-    size_t count = e->doc_count / CATALOG_LINE_STRIDE + 1;
-    catalog_line_mark *made = malloc(count * sizeof *made);
-    if (!made)
-        return COPS_ENOMEM;
-    if (!walk_lines(e->lines, e->lines_bytes, e->doc_count, made)) {
-        free(made);
-        return COPS_ECORRUPT;
+    return line_at(e->lines, doc - e->first_doc);
+}
+
+/* Version 3 lines: zigzag varints of each line's difference from the
+ * previous one (the first's from 0), each line within 1 .. 2^62.  Read
+ * into the layout above (*out malloc'd, NULL for none); 0 when they are
+ * not `count` such lines, or on COPS_ENOMEM (*out NULL, *failed set). */
+static int convert_version3_lines(const uint8_t *p, size_t length, uint32_t count,
+                                  uint8_t **out, size_t *bytes, int *failed)
+{
+    const uint64_t max_line = UINT64_C(1) << 62;
+    *out = NULL;
+    *bytes = 0;
+    if (length == 0)
+        return 1;
+    if (length < count) /* a line takes a byte at least: bounded by the file */
+        return 0;
+    uint64_t *lines = malloc(((size_t)count + 1) * sizeof *lines);
+    if (!lines) {
+        *failed = 1;
+        return 0;
     }
-    *marks = made;
-    return 0;
-}
-
-uint64_t catalog_entry_line(const catalog_entry *e, const catalog_line_mark *marks, uint32_t doc)
-{
-    if (!e->lines || !marks || doc < e->first_doc || doc - e->first_doc >= e->doc_count)
-        return 0;
-    uint32_t at = doc - e->first_doc;
-    const catalog_line_mark *mark = &marks[at / CATALOG_LINE_STRIDE];
-    const uint8_t *p = e->lines + mark->offset, *end = e->lines + e->lines_bytes;
-    uint64_t line = mark->line;
-    for (uint32_t i = at - at % CATALOG_LINE_STRIDE; i <= at; i++)
-        if (!(line = next_line(&p, end, line)))
-            return 0;
-    return line;
+    const uint8_t *end = p + length;
+    uint64_t line = 0;
+    int ok = 1;
+    for (uint32_t i = 0; ok && i < count; i++) {
+        uint64_t step;
+        size_t used = codec_varint_decode(p, end, &step);
+        /* unzigzag within ±2^62 so that the sum below cannot wrap */
+        int64_t difference = (int64_t)(step >> 1) ^ -(int64_t)(step & 1);
+        ok = used && difference <= (int64_t)max_line && difference >= -(int64_t)max_line
+             && (int64_t)line + difference >= 1 && (int64_t)line + difference <= (int64_t)max_line;
+        p += used;
+        line = lines[i] = (uint64_t)((int64_t)line + difference);
+    }
+    ok = ok && p == end;
+    if (ok && catalog_lines_encode(lines, count, out, bytes) != 0) {
+        *failed = 1;
+        ok = 0;
+    }
+    free(lines);
+    return ok;
 }
 
 const catalog_entry *catalog_find_document(const catalog *c, const char *segment, uint32_t doc)
@@ -696,35 +642,46 @@ static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, int p
     return 0;
 }
 
-/* A version 3 entry's format, encoding and lines at *p into `e` (its
- * lines borrowed from the buffer); 0 when any is out of range.  The
- * lines are walked here only when `check_lines` (catalog_lines_mark
- * walks them, and checks them, for the records reader). */
-static int read_description(const uint8_t **p, const uint8_t *end, int check_lines,
-                            catalog_entry *e)
+/* An entry's format, encoding and lines at *p into `e` (version 3 or
+ * later): 0, COPS_ECORRUPT when any is out of range, or COPS_ENOMEM.
+ * Version 4 lines are borrowed from the buffer, their layout checked
+ * (and every line only when `check_lines`: a hit's line is one read,
+ * and a line 0 is none); version 3 lines are converted into *owned
+ * (malloc'd, the caller frees it). */
+static int read_description(const uint8_t **p, const uint8_t *end, uint32_t version,
+                            int check_lines, catalog_entry *e, uint8_t **owned)
 {
     uint64_t length;
     if (*p >= end || **p >= CATALOG_FORMAT_COUNT)
-        return 0;
+        return COPS_ECORRUPT;
     e->format = **p;
     *p += 1;
     size_t used = codec_varint_decode(*p, end, &length);
     if (!used || length >= CATALOG_ENCODING_MAX || length > (uint64_t)(end - *p - (ptrdiff_t)used)
         || !catalog_encoding_valid((const char *)*p + used, (size_t)length))
-        return 0;
+        return COPS_ECORRUPT;
     memcpy(e->encoding, *p + used, (size_t)length);
     e->encoding[length] = '\0';
     *p += used + length;
     used = codec_varint_decode(*p, end, &length);
     if (!used || length > (uint64_t)(end - *p - (ptrdiff_t)used))
-        return 0;
+        return COPS_ECORRUPT;
     *p += used;
-    if (length > 0 && check_lines && !walk_lines(*p, (size_t)length, e->doc_count, NULL))
-        return 0;
     e->lines = length > 0 ? (uint8_t *)*p : NULL;
     e->lines_bytes = (size_t)length;
     *p += length;
-    return 1;
+    if (version == 3) {
+        int failed = 0;
+        if (!convert_version3_lines(e->lines, e->lines_bytes, e->doc_count, owned,
+                                    &e->lines_bytes, &failed))
+            return failed ? COPS_ENOMEM : COPS_ECORRUPT;
+        e->lines = *owned;
+        return 0;
+    }
+    if (check_lines ? !lines_valid(e->lines, e->lines_bytes, e->doc_count)
+                    : !lines_sound(e->lines, e->lines_bytes, e->doc_count))
+        return COPS_ECORRUPT;
+    return 0;
 }
 
 /* The catalog in `content` (checked by check_file) into `out`; all of
@@ -736,7 +693,8 @@ static int parse_catalog(const byte_buffer *content, const char *path, uint64_t 
     int rc = 0;
     const uint8_t *p = content->data + 16, *end = content->data + content->length - 4;
     uint32_t count = layout_get_u32(content->data + 12);
-    int described = layout_get_u32(content->data + 8) >= 3;
+    uint32_t version = layout_get_u32(content->data + 8);
+    int described = version >= 3;
     if (count > documents)
         goto damaged;
     for (uint32_t i = 0; i < count && rc == 0; i++) {
@@ -765,10 +723,17 @@ static int parse_catalog(const byte_buffer *content, const char *path, uint64_t 
         e.first_doc = layout_get_u32(p);
         e.doc_count = layout_get_u32(p + 4);
         p += 8;
-        if (described && !read_description(&p, end, !records_only, &e))
-            goto damaged;
+        uint8_t *owned = NULL;
+        if (described) {
+            rc = read_description(&p, end, version, !records_only, &e, &owned);
+            if (rc == COPS_ECORRUPT)
+                goto damaged;
+            if (rc != 0)
+                return error_set(err, rc, "out of memory");
+        }
         if (!records_only || e.lines)
             rc = catalog_add(out, &e, err);
+        free(owned);
     }
     if (records_only)
         return rc;

@@ -79,30 +79,17 @@ typedef struct catalog_entry {
 /* The entry's doc_count lines into lines[] (e->lines must be set);
  * COPS_ECORRUPT when they do not decode (catalog_read checked them). */
 int catalog_lines_decode(const catalog_entry *e, uint64_t *lines);
-/* Encode `count` lines (each >= 1, in any order) as varints:
- * zigzag differences, the first from 0.  *out (OUT) is malloc'd; 0 or
- * COPS_ENOMEM (without `err`: the caller says it). */
+/* Encode `count` lines (each >= 1, in any order) as FORMAT.md §5.2 lays
+ * them out: a width byte, then each line in that many bytes (the
+ * largest line's), so that any one is read directly.  *out (OUT) is
+ * malloc'd (NULL for count 0); 0 or COPS_ENOMEM (without `err`: the
+ * caller says it). */
 int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes);
-/* Where decoding an entry's lines may start, so that a document's line
- * costs at most CATALOG_LINE_STRIDE varints whatever the entry's size:
- * mark k is the line of document k * CATALOG_LINE_STRIDE - 1 (0 for the
- * first) and the offset in e->lines of the next document's difference. */
-/* 16: a hit's line walks 8 varints on average (at 64, 32 of them were a
- * tenth of a rare-word top 10), and the marks take a byte per document,
- * no more than the lines themselves. */
-#define CATALOG_LINE_STRIDE 16
-typedef struct catalog_line_mark {
-    uint64_t line;
-    size_t offset;
-} catalog_line_mark;
-/* The marks of an entry with lines (*marks NULL without): doc_count /
- * CATALOG_LINE_STRIDE + 1 of them, malloc'd, found by walking (and
- * checking) its lines once.  0, COPS_ECORRUPT (lines that do not decode,
- * *marks NULL), COPS_ENOMEM (without `err`: the caller says it). */
-int catalog_lines_mark(const catalog_entry *e, catalog_line_mark **marks);
 /* The line of the entry's document `doc` (first_doc <= doc < first_doc +
- * doc_count) from its marks, 0 when the entry has no lines or marks. */
-uint64_t catalog_entry_line(const catalog_entry *e, const catalog_line_mark *marks, uint32_t doc);
+ * doc_count): one read of a few bytes, whatever the order of the
+ * documents.  0 when the entry has no lines or `doc` is not one of its
+ * documents. */
+uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc);
 
 
 /* Bound on the roots a catalog holds (the reader refuses more). */
@@ -172,7 +159,8 @@ void catalog_free(catalog *c);
  * entries, is COPS_ECORRUPT before it is read.  A missing file is
  * COPS_ECORRUPT too (the manifest names it).  Version 2 catalogs (no
  * format, encoding or lines) are read with every entry's format
- * CATALOG_FORMAT_UNKNOWN; another version (version 1 had no roots) is
+ * CATALOG_FORMAT_UNKNOWN, version 3 catalogs with their lines converted
+ * to version 4's layout; another version (version 1 had no roots) is
  * COPS_EVERSION, whose message says to rebuild. */
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err);
@@ -183,7 +171,8 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
  * catalog_read_records reads that descriptor (from its start, so it can
  * be read again) with catalog_read's bounds and checks, keeping only the
  * entries that have lines, in the file's order, and no roots; their
- * lines are checked by catalog_lines_mark, which walks them anyway.
+ * lines' layout is checked (their sizes), not each line (a line 0 is
+ * read as none).
  * `path` names the file in errors.  A missing file is COPS_ENOINDEX, not
  * COPS_ECORRUPT: a reader that read the manifest just before a commit
  * finds the catalog it names already removed, and reads the manifest

@@ -96,8 +96,6 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
 /* Forget what load_records made (the pending catalogs stay). */
 static void drop_runs(record_sources *sources)
 {
-    for (size_t i = 0; i < sources->run_count; i++)
-        free(sources->runs[i].marks);
     free(sources->runs);
     sources->runs = NULL;
     sources->run_count = sources->run_capacity = 0;
@@ -185,7 +183,9 @@ static int read_pending(cops_index *index, const pending_catalog *p)
             rc = ARRAY_RESERVE_ONE(sources->runs, sources->run_capacity, sources->run_count, 8);
         if (rc != 0)
             break;
-        sources->runs[sources->run_count++] = (record_run){.entry = records->count, .segment = number};
+        sources->runs[sources->run_count++] = (record_run){
+            .entry = records->count, .segment = number, .first_doc = e->first_doc,
+            .doc_count = e->doc_count};
         records->entries[records->count++] = *e; /* the path and lines change hands */
         e->path = NULL;
         e->lines = NULL;
@@ -202,23 +202,16 @@ static int compare_runs(const void *a, const void *b)
     return x->first_doc < y->first_doc ? -1 : x->first_doc > y->first_doc;
 }
 
-/* Read every pending catalog, then give each run its line marks and
- * sort the runs for index_record_source's binary search.  Called once,
- * under records_lock; on COPS_ENOMEM what was read is dropped and the
- * descriptors are kept, so a later call tries again. */
+/* Read every pending catalog, then sort the runs for
+ * index_record_source's binary search.  Called once, under records_lock;
+ * on COPS_ENOMEM what was read is dropped and the descriptors are kept,
+ * so a later call tries again. */
 static int load_records(cops_index *index)
 {
     record_sources *sources = &index->sources;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sources->pending_count; i++)
         rc = read_pending(index, &sources->pending[i]);
-    for (size_t i = 0; rc == 0 && i < sources->run_count; i++) {
-        record_run *run = &sources->runs[i];
-        const catalog_entry *e = &sources->records.entries[run->entry];
-        run->first_doc = e->first_doc;
-        run->doc_count = e->doc_count;
-        rc = catalog_lines_mark(e, &run->marks) == COPS_ENOMEM ? COPS_ENOMEM : 0;
-    }
     if (rc != 0) {
         drop_runs(sources);
         return rc;
@@ -270,7 +263,7 @@ int index_record_source(cops_index *index, size_t segment_number, uint32_t local
         return 0;
     const catalog_entry *e = &sources->records.entries[run->entry];
     *file = e->path;
-    *line = catalog_entry_line(e, run->marks, local);
+    *line = catalog_entry_line(e, local);
     return 0;
 }
 

@@ -28,11 +28,10 @@ typedef struct pending_catalog {
 } pending_catalog;
 
 /* One catalog entry whose documents are records (JSON Lines, TREC: they
- * have lines), with the number of its segment and its line marks. */
+ * have lines), with the number of its segment. */
 typedef struct record_run {
     size_t entry;                  /* in record_sources.records */
     size_t segment;
-    catalog_line_mark *marks;
     uint32_t first_doc, doc_count; /* the entry's */
 } record_run;
 
@@ -130,8 +129,9 @@ const char *index_segment_name(const cops_index *index, size_t segment_number);
  * read (damage there only costs hits their line; --check reports it).
  * The first call reads the catalogs; any thread may call it on a shared
  * handle.  0, or COPS_ENOMEM (with `err`; a later call tries again).
- * Cost: the catalogs' size once, then a binary search over the record
- * runs and at most CATALOG_LINE_STRIDE varints per hit. */
+ * Cost: the catalogs' size once (read and checksummed, not walked), then
+ * a binary search over the record runs and one read of a line per hit,
+ * whatever the order of the documents (FORMAT.md §5.2). */
 int index_record_source(cops_index *index, size_t segment_number, uint32_t local,
                         const char **file, uint64_t *line, cops_error *err);
 /* Take `other`'s catalog (its segments now numbered from
