@@ -3,8 +3,9 @@
  * FORMAT.md §5.2): written and read back; roots out of order, nested,
  * relative or too many are damage; every truncation is refused without
  * reading past the end; a version 1 catalog says to rebuild, a version 2
- * one still reads; version 3 formats, encodings and lines round-trip and
- * each out of range is damage.
+ * one still reads; formats, encodings and lines round-trip and each out
+ * of range is damage; a version 3 catalog's lines (varint differences)
+ * read as version 4's (one width, any one read directly).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -31,14 +32,10 @@ static void teardown(void)
 
 TestSuite(catalog, .init = setup, .fini = teardown);
 
-/* The line of document `doc` of `e` through its marks, as a reader finds it. */
+/* The line of document `doc` of `e`, as a reader finds it. */
 static uint64_t line_of(const catalog_entry *e, uint32_t doc)
 {
-    catalog_line_mark *marks = NULL;
-    cr_assert_eq(catalog_lines_mark(e, &marks), 0);
-    uint64_t line = catalog_entry_line(e, marks, doc);
-    free(marks);
-    return line;
+    return catalog_entry_line(e, doc);
 }
 
 /* A catalog of one entry under the given roots. */
@@ -173,7 +170,7 @@ Test(catalog, version_1_says_rebuild)
     catalog_free(&back);
 }
 
-/* ------------------------------------- formats, encodings, lines (v3) */
+/* ---------------------------------------- formats, encodings, lines */
 
 Test(catalog, descriptions_round_trip)
 {
@@ -201,10 +198,10 @@ Test(catalog, descriptions_round_trip)
     cr_assert_eq(catalog_add(&c, &plain, NULL), 0);
     cr_assert_eq(catalog_add_root(&c, "/data", NULL), 0);
     cops_error err;
-    cr_assert_eq(catalog_write(dir, "v3.cat", &c, &err), 0, "%s", err.message);
+    cr_assert_eq(catalog_write(dir, "described.cat", &c, &err), 0, "%s", err.message);
     catalog_free(&c);
     catalog back;
-    cr_assert_eq(catalog_read(dir, "v3.cat", 10, &back, &err), 0, "%s", err.message);
+    cr_assert_eq(catalog_read(dir, "described.cat", 10, &back, &err), 0, "%s", err.message);
     cr_assert_eq(back.count, 2);
     const catalog_entry *old = &back.entries[0], *records = &back.entries[1];
     cr_expect_str_eq(old->path, "/data/old.txt");
@@ -306,9 +303,22 @@ Test(catalog, version_2_still_reads)
     catalog_free(&back);
 }
 
+/* Catalog `name` read as the query's reader of records reads it. */
+static int read_records(const char *name, catalog *out)
+{
+    int fd;
+    uint64_t size;
+    cops_error err;
+    cr_assert_eq(catalog_open(dir, name, &fd, &size, &err), 0, "%s", err.message);
+    int rc = catalog_read_records(fd, size, name, 10, out, &err);
+    close(fd);
+    return rc;
+}
+
 /* Each field of a version 3 description out of range is damage, never
  * read past: format, encoding length and bytes, lines (count, a line
- * below 1, overflow, length); lines in any order are sound. */
+ * below 1, overflow, length); lines in any order are sound, and read as
+ * version 4's. */
 Test(catalog, hostile_descriptions_are_damage)
 {
     static const struct {
@@ -344,20 +354,61 @@ Test(catalog, hostile_descriptions_are_damage)
         if (rc == 0 && i == 0)
             cr_expect_eq(line_of(&back.entries[0], 2), 4, "lines 1, 3, 4");
         catalog_free(&back);
-        /* the query's reader of records refuses the same: the entry, or
-         * its lines when it marks them */
-        int fd;
-        uint64_t size;
-        cr_assert_eq(catalog_open(dir, "hostile.cat", &fd, &size, &err), 0, "%s", err.message);
-        rc = catalog_read_records(fd, size, "hostile.cat", 10, &back, &err);
-        close(fd);
-        catalog_line_mark *marks = NULL;
-        for (size_t k = 0; rc == 0 && k < back.count; k++) {
-            rc = catalog_lines_mark(&back.entries[k], &marks);
-            cr_expect(rc == 0 || marks == NULL);
-            free(marks);
-        }
-        cr_expect_eq(rc, cases[i].expected, "records only, %s: %d", cases[i].what, rc);
+        /* the query's reader of records refuses the same (converting
+         * a version 3 catalog's lines checks every one) */
+        cr_expect_eq(read_records("hostile.cat", &back), cases[i].expected, "records only, %s",
+                     cases[i].what);
+        catalog_free(&back);
+    }
+}
+
+/* Version 4 lines (three documents): a width of 1 to 8 and exactly
+ * three values of it, or nothing; any other size or width is damage to
+ * both readers, checked before any line is read (a hit's line is one
+ * read); a line 0 is damage to a whole read (builds, --check) and no
+ * line to the records reader, which checks no line. */
+Test(catalog, hostile_fixed_width_lines)
+{
+    static const struct {
+        const char *what;
+        unsigned char tail[40];
+        size_t length;
+        int expected, records; /* catalog_read's, catalog_read_records' */
+        uint64_t third;        /* document 2's line when read */
+    } cases[] = {
+        {"one byte each", {3, 0, 4, 1, 9, 1, 250}, 7, 0, 0, 250},
+        {"two bytes each, out of order", {3, 0, 7, 2, 0x10, 0x27, 1, 0, 0x34, 0x12}, 10, 0, 0,
+         0x1234},
+        {"eight bytes each",
+         {3, 0, 25, 8, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+          0xff, 0xff, 0xff, 0xff},
+         28, 0, 0, UINT64_MAX},
+        {"no lines", {3, 0, 0}, 3, 0, 0, 0},
+        {"a line 0", {3, 0, 4, 1, 9, 0, 250}, 7, COPS_ECORRUPT, 0, 250},
+        {"width 0", {3, 0, 1, 0}, 4, COPS_ECORRUPT, COPS_ECORRUPT, 0},
+        {"width 9", {3, 0, 28, 9}, 4, COPS_ECORRUPT, COPS_ECORRUPT, 0},
+        {"two lines for three documents", {3, 0, 3, 1, 1, 2}, 6, COPS_ECORRUPT, COPS_ECORRUPT, 0},
+        {"four lines for three documents", {3, 0, 5, 1, 1, 2, 3, 4}, 8, COPS_ECORRUPT,
+         COPS_ECORRUPT, 0},
+        {"a width byte alone", {3, 0, 1, 2}, 4, COPS_ECORRUPT, COPS_ECORRUPT, 0},
+        {"lines longer than the file", {3, 0, 40, 2, 1, 0}, 6, COPS_ECORRUPT, COPS_ECORRUPT, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_raw("hostile4.cat", 4, cases[i].tail, cases[i].length);
+        catalog back;
+        cops_error err;
+        int rc = catalog_read(dir, "hostile4.cat", 10, &back, &err);
+        cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
+        if (rc == 0)
+            cr_expect_eq(line_of(&back.entries[0], 2), cases[i].third, "%s", cases[i].what);
+        catalog_free(&back);
+        rc = read_records("hostile4.cat", &back);
+        cr_expect_eq(rc, cases[i].records, "records only, %s: %d", cases[i].what, rc);
+        if (rc == 0 && back.count > 0)
+            cr_expect_eq(line_of(&back.entries[0], 2), cases[i].third, "records, %s",
+                         cases[i].what);
+        if (rc == 0 && i == 4)
+            cr_expect_eq(line_of(&back.entries[0], 1), 0, "a line 0 is none");
         catalog_free(&back);
     }
 }
@@ -469,28 +520,29 @@ Test(catalog, hostile_patterns_are_damage)
     }
 }
 
-/* The lines of large entries, in any order, with differences of one to
- * nine bytes, come back for every document through the marks (each mark
- * boundary and the last document included); the records-only reader
- * keeps the entries with lines, in the file's order, and the bytes it
- * reads are those catalog_read reads. */
-Test(catalog, lines_through_marks)
+/* The lines of large entries, in any order, of every width (1 to 8
+ * bytes: the largest line's), come back for every document, the first
+ * and last included; the records-only reader keeps the entries with
+ * lines, in the file's order, and the bytes it reads are those
+ * catalog_read reads. */
+Test(catalog, lines_of_every_width)
 {
-    enum { DOCS = 3 * CATALOG_LINE_STRIDE + 5 };
-    enum { ENTRIES = 3 };
+    enum { DOCS = 53 };
+    enum { ENTRIES = 8 };
     static uint64_t lines[ENTRIES][DOCS];
     uint64_t seed = 7;
-    for (uint32_t i = 0; i < DOCS; i++) {
-        seed = seed * 6364136223846793005u + 1442695040888963407u;
-        lines[0][i] = 1 + (seed >> 33) % ((i % 7 == 3) ? UINT64_C(1) << 40 : 200);
-        lines[1][i] = 2 * i + 1; /* a file read in order: one byte per line */
-        /* far from 1, one-byte steps up and down (-64 .. 63): the walk
-         * takes eight at a time */
-        lines[2][i] = i == 0 ? 100000 : lines[2][i - 1] + (seed >> 40) % 128 - 64;
+    for (int k = 0; k < ENTRIES; k++) {
+        /* entry k's largest line takes k + 1 bytes */
+        uint64_t largest = k == 7 ? UINT64_MAX : (UINT64_C(1) << (8 * (k + 1))) - 1;
+        for (uint32_t i = 0; i < DOCS; i++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            lines[k][i] = i == DOCS / 2 ? largest : 1 + (seed >> 11) % largest;
+        }
     }
     catalog c;
     memset(&c, 0, sizeof c);
-    const char *paths[] = {"/data/b.jsonl", "/data/a.jsonl", "/data/c.jsonl"};
+    const char *paths[] = {"/data/b.jsonl", "/data/a.jsonl", "/data/c.jsonl", "/data/h.jsonl",
+                           "/data/e.jsonl", "/data/f.jsonl", "/data/g.jsonl", "/data/d.jsonl"};
     for (int k = 0; k < ENTRIES; k++) {
         catalog_entry e;
         memset(&e, 0, sizeof e);
@@ -500,6 +552,7 @@ Test(catalog, lines_through_marks)
         e.doc_count = DOCS;
         e.format = CATALOG_FORMAT_JSONL;
         cr_assert_eq(catalog_lines_encode(lines[k], DOCS, &e.lines, &e.lines_bytes), 0);
+        cr_expect_eq(e.lines_bytes, 1 + DOCS * (size_t)(k + 1), "entry %d: the largest's width", k);
         cr_assert_eq(catalog_add(&c, &e, NULL), 0);
         free(e.lines);
     }
@@ -523,30 +576,29 @@ Test(catalog, lines_through_marks)
         for (int k = 0; k < ENTRIES; k++) {
             const catalog_entry *e = &back.entries[k];
             cr_expect_str_eq(e->path, paths[k], "in the file's order");
-            catalog_line_mark *marks = NULL;
-            cr_assert_eq(catalog_lines_mark(e, &marks), 0);
             for (uint32_t i = 0; i < DOCS; i++)
-                cr_expect_eq(catalog_entry_line(e, marks, e->first_doc + i), lines[k][i],
+                cr_expect_eq(catalog_entry_line(e, e->first_doc + i), lines[k][i],
                              "entry %d document %u", k, i);
-            cr_expect_eq(catalog_entry_line(e, marks, e->first_doc + DOCS), 0);
-            cr_expect_eq(catalog_entry_line(e, NULL, e->first_doc), 0, "no marks");
-            free(marks);
+            cr_expect_eq(catalog_entry_line(e, e->first_doc + DOCS), 0, "past the entry");
+            cr_expect_eq(catalog_entry_line(e, e->first_doc - 1), 0, "before it");
+            uint64_t decoded[DOCS];
+            cr_assert_eq(catalog_lines_decode(e, decoded), 0);
+            cr_expect_arr_eq(decoded, lines[k], sizeof decoded);
         }
         catalog_free(&back);
     }
     close(fd);
     cr_expect_eq(catalog_open(dir, "missing.cat", &fd, &size, &err), COPS_ENOINDEX);
-    /* an entry claiming more documents than its lines have bytes is
-     * damage before its marks are allocated */
-    uint8_t three[] = {2, 2, 2};
+    /* an entry claiming more documents than its lines hold does not
+     * decode (a merge decodes them) */
+    uint8_t three[] = {1, 2, 2};
     catalog_entry claim;
     memset(&claim, 0, sizeof claim);
     claim.doc_count = UINT32_MAX;
     claim.lines = three;
     claim.lines_bytes = sizeof three;
-    catalog_line_mark *marks = (catalog_line_mark *)three;
-    cr_expect_eq(catalog_lines_mark(&claim, &marks), COPS_ECORRUPT);
-    cr_expect_null(marks);
+    uint64_t decoded[2];
+    cr_expect_eq(catalog_lines_decode(&claim, decoded), COPS_ECORRUPT);
 }
 
 /* A deletion bitmap round-trips; deletions_next walks exactly the deleted
@@ -598,7 +650,7 @@ Test(catalog, every_truncation_of_records)
     enum { DOCS = 100 };
     uint64_t lines[DOCS];
     for (uint32_t i = 0; i < DOCS; i++)
-        lines[i] = i % 9 == 4 ? 100000 + i : i + 1; /* three-byte differences too */
+        lines[i] = i % 9 == 4 ? 100000 + i : i + 1; /* three bytes each */
     catalog c;
     memset(&c, 0, sizeof c);
     catalog_entry e;
@@ -644,12 +696,9 @@ Test(catalog, every_truncation_of_records)
         if (rc == 0) {
             accepted++;
             cr_assert_eq(back.count, 1, "cut at %zu", cut);
-            catalog_line_mark *marks = NULL;
-            cr_assert_eq(catalog_lines_mark(&back.entries[0], &marks), 0, "cut at %zu", cut);
             for (uint32_t i = 0; i < DOCS; i++)
-                cr_expect_eq(catalog_entry_line(&back.entries[0], marks, i), lines[i],
+                cr_expect_eq(catalog_entry_line(&back.entries[0], i), lines[i],
                              "cut at %zu, document %u", cut, i);
-            free(marks);
         } else {
             cr_expect_eq(rc, COPS_ECORRUPT, "cut at %zu: %d", cut, rc);
         }

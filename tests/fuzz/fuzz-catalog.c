@@ -1,20 +1,22 @@
 /*
  * fuzz-catalog.c — the files catalog (index-format/catalog.h, FORMAT.md
  * §5.2) read from hostile bytes: entries with their format, encoding and
- * zigzag record lines, roots with their --glob/--exclude lists.
+ * record lines (fixed-width, or version 3's zigzag varints), roots with
+ * their --glob/--exclude lists.
  *
  * Each input becomes a catalog file in a scratch directory, read by
  * catalog_read for an index of FUZZ_DOCUMENTS documents.  When it is
  * accepted, every entry's lines are decoded and each document's line is
- * looked up (catalog_entry_line must agree with catalog_lines_decode and
- * stay within 1 .. 2^62), every entry path is found again (catalog_find)
+ * looked up (catalog_entry_line must agree with catalog_lines_decode, and
+ * no line is 0), every entry path is found again (catalog_find)
  * and tested against the roots, every root's patterns are fetched; then
  * the catalog is written and read back: the same entries, roots and
  * patterns, and writing that copy gives the same bytes.  Every input is
  * also read by the records reader of a search (check_records).
  *
  * Input: byte 0 bit 0 set = the harness frames the rest: "COPSCAT\0",
- * version 3 (bit 1 clear) or 2 (bit 1 set), the rest, then the right CRC
+ * version 4 (bits 1 and 2 clear), 2 (bit 1 set) or 3 (bit 2 set, bit 1
+ * clear), the rest, then the right CRC
  * (so the parser behind the checksum is reached); clear = the rest is the
  * whole file as is.
  */
@@ -64,46 +66,35 @@ static uint8_t *catalog_bytes(const uint8_t *data, size_t size, size_t *length)
     if (!file)
         abort();
     memcpy(file, "COPSCAT\0", 8);
-    put_u32(file + 8, data[0] & 2 ? 2 : 3);
+    put_u32(file + 8, data[0] & 2 ? 2 : data[0] & 4 ? 3 : 4);
     memcpy(file + 12, data + 1, size - 1);
     put_u32(file + *length - 4, (uint32_t)crc32(0, file, (uInt)(*length - 4)));
     return file;
 }
 
-/* An entry's lines: marked, decoded, looked up one by one, in range.
- * `checked`: the reader walked them already (catalog_read), so marking
- * must succeed; the records reader leaves that walk to
- * catalog_lines_mark, which may refuse them (the hit then has no line)
- * but must never accept lines that do not decode. */
+/* An entry's lines: decoded, looked up one by one.  Both readers
+ * check their layout (a width and exactly doc_count values of it), so
+ * they decode; `checked`: the reader checked every line too
+ * (catalog_read), so none is 0 (the records reader reads a 0 as none). */
 static void check_entry_lines(const catalog_entry *e, int checked)
 {
-    catalog_line_mark *marks = NULL;
-    int marked = catalog_lines_mark(e, &marks);
-    if (marked == COPS_ENOMEM)
-        abort();
-    if (marked != 0 || !marks) {
-        if (checked)
-            fuzz_fail("lines accepted by catalog_read cannot be marked");
-        if (catalog_entry_line(e, NULL, e->first_doc) != 0)
-            fuzz_fail("an entry whose lines are refused has a line");
-        return;
-    }
-    /* marked: at least a byte per line, so the array is bounded by the file */
+    /* a line takes a byte at least: the array is bounded by the file */
+    if (e->lines_bytes <= e->doc_count)
+        fuzz_fail("lines smaller than their documents were accepted");
     uint64_t *lines = malloc(((size_t)e->doc_count + 1) * sizeof *lines);
     if (!lines)
         abort();
     if (catalog_lines_decode(e, lines) != 0)
-        fuzz_fail("lines that were marked do not decode");
+        fuzz_fail("lines that were accepted do not decode");
     for (uint32_t k = 0; k < e->doc_count; k++) {
-        if (lines[k] < 1 || lines[k] > (UINT64_C(1) << 62))
-            fuzz_fail("a line out of range was accepted");
+        if (checked && lines[k] == 0)
+            fuzz_fail("a line 0 was accepted");
         /* (a range past 2^32 - 1, which only a damaged catalog has,
          * names documents from first_doc up to the largest) */
         if ((uint64_t)e->first_doc + k <= UINT32_MAX
-            && catalog_entry_line(e, marks, e->first_doc + k) != lines[k])
+            && catalog_entry_line(e, e->first_doc + k) != lines[k])
             fuzz_fail("catalog_entry_line disagrees with catalog_lines_decode");
     }
-    free(marks);
     free(lines);
 }
 
@@ -116,7 +107,7 @@ static void check_lines(const catalog *c)
             || !catalog_encoding_valid(e->encoding, strlen(e->encoding)))
             fuzz_fail("an entry's format or encoding out of range was accepted");
         if (!e->lines) {
-            if (catalog_entry_line(e, NULL, e->first_doc) != 0)
+            if (catalog_entry_line(e, e->first_doc) != 0)
                 fuzz_fail("an entry without lines has a line");
             continue;
         }
@@ -126,10 +117,10 @@ static void check_lines(const catalog *c)
 
 /* The records reader (a search's, on the first hit that needs a line:
  * catalog_open, then catalog_read_records, which skips the roots and
- * leaves the lines to catalog_lines_mark) on the same file: it accepts
+ * checks the lines' layout, not each line) on the same file: it accepts
  * what catalog_read accepts (`full`, or NULL when refused), with the
  * same entries that have lines; whatever it accepts keeps only entries
- * with lines, whose lines are refused or right. */
+ * with lines, which decode and agree. */
 static void check_records(const char *dir, const catalog *full)
 {
     int fd;
