@@ -1,6 +1,6 @@
 #!/bin/sh
 # The catalog's account of each document (index-format/FORMAT.md §5.2,
-# version 3): cops-index --stats counts documents per format and per
+# version 4): cops-index --stats counts documents per format and per
 # detected source encoding; a JSON Lines or TREC hit says which file and
 # line it came from (text, --json, --explain), escaped, and keeps saying
 # it through updates, deletions and a merge.
