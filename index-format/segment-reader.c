@@ -1322,8 +1322,6 @@ static uint32_t block_data_end(const postings_cursor *c, uint32_t block)
 static void start_block_positions(postings_cursor *c)
 {
     c->block_values = UINT64_MAX;
-    c->position_doc_index = 0;
-    c->position_value = 0;
     c->chunk_at = c->block_positions_start;
     c->chunk_first = 0;
     c->values_first = 0;
@@ -1645,9 +1643,15 @@ static int start_reading_block_positions(postings_cursor *c)
         }
         c->positions_checked = 1;
     }
+    /* each document's start once per block: an opening then reads it
+     * rather than summing the frequencies since the last one opened (a
+     * phrase's rarer word skips dozens of documents between openings) */
     uint64_t values = 0;
-    for (uint32_t i = 0; i < c->block_length; i++)
+    for (uint32_t i = 0; i < c->block_length; i++) {
+        c->value_starts[i] = values;
         values += c->tfs[i];
+    }
+    c->value_starts[c->block_length] = values;
     c->block_values = values;
     return 0;
 }
@@ -1665,19 +1669,7 @@ int postings_position_reader_open_slow(postings_cursor *c, postings_position_rea
         return c->status;
     if (c->block_values == UINT64_MAX && start_reading_block_positions(c) != 0)
         return COPS_ECORRUPT;
-    /* where the document's values start in the block's stream: its
-     * frequency and those before it (in locals: the stores into the
-     * cursor would otherwise be read back each step) */
-    uint32_t index = c->position_doc_index, in_block = c->in_block;
-    if (index > in_block) { /* never happens: cursors only move forward */
-        cursor_fail(c, c->positions_base + c->chunk_at, "positions cursor out of step");
-        return COPS_ECORRUPT;
-    }
-    uint64_t first = c->position_value;
-    for (; index < in_block; index++)
-        first += c->tfs[index];
-    c->position_doc_index = in_block;
-    c->position_value = first;
+    uint64_t first = c->value_starts[c->in_block];
     if (first - c->values_first >= c->values_count && seek_chunk(c, first) != 0)
         return COPS_ECORRUPT;
     r->value = c->position_values + (first - c->values_first);

@@ -266,8 +266,11 @@ typedef struct postings_cursor {
     size_t block_positions_end; /* byte offset where the block's positions end */
     uint64_t block_values;     /* values in the block's stream (sum of its tfs),
                                 * UINT64_MAX until positions are first read */
-    uint32_t position_doc_index; /* in-block index whose first value is position_value */
-    uint64_t position_value;
+    /* where each document's values start in the block's stream: the
+     * frequencies before it summed once, when the block's positions are
+     * first read (valid while block_values is set); [block_length] is
+     * block_values */
+    uint64_t value_starts[SEGMENT_BLOCK_SIZE + 1];
     size_t chunk_at;           /* byte offset of the next chunk not decoded */
     uint64_t chunk_first;      /* its first value's index in the stream */
     uint64_t values_first;     /* stream index of position_values[0] */
@@ -365,19 +368,10 @@ int postings_position_reader_open_slow(postings_cursor *cursor, postings_positio
 static inline int postings_position_reader_open(postings_cursor *c, postings_position_reader *r)
 {
     /* the chunk is the current block's once its positions are read
-     * (block_values set), its tfs once decoded; where the document's
-     * values start in the block's stream: its frequency and those before
-     * it, summed on from the last document opened (cursors only move
-     * forward), in locals */
-    if (c->tfs_at == 0 && c->block_values != UINT64_MAX && c->doc != POSTINGS_END
-        && c->position_doc_index <= c->in_block) {
-        uint32_t index = c->position_doc_index, in_block = c->in_block;
-        uint64_t first = c->position_value;
-        for (; index < in_block; index++)
-            first += c->tfs[index];
-        c->position_doc_index = in_block;
-        c->position_value = first;
-        uint64_t at = first - c->values_first;
+     * (block_values set, and with them where each document's values
+     * start), its tfs once decoded */
+    if (c->tfs_at == 0 && c->block_values != UINT64_MAX && c->doc != POSTINGS_END) {
+        uint64_t at = c->value_starts[c->in_block] - c->values_first;
         if (at < c->values_count) {
             uint32_t tf = c->tfs[c->in_block], here = c->values_count - (uint32_t)at;
             if (here > tf)
