@@ -243,6 +243,26 @@ static const matcher_ops term_ops = {
     .approximate_above = term_approximate_above,
 };
 
+int matcher_terms_of_one_field(matcher *const *terms, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (terms[i]->ops != &term_ops
+            || ((term_matcher *)terms[i])->scorer.title != ((term_matcher *)terms[0])->scorer.title)
+            return 0;
+    return count > 0;
+}
+
+double matcher_terms_score(matcher *const *terms, size_t count)
+{
+    uint32_t length = field_length((term_matcher *)terms[0]);
+    double score = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        term_matcher *t = (term_matcher *)terms[i];
+        score += t->scored ? weight_score(&t->scorer, postings_tf(&t->cursor), length) : 0.0;
+    }
+    return score;
+}
+
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       int scores, const char *label)
 {
