@@ -1402,6 +1402,7 @@ uint32_t postings_tf_slow(postings_cursor *c)
 
 void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
 {
+    memset(c, 0, POSTINGS_CURSOR_HEAD);
     c->skip = NULL;
     c->block_count = 0;
     c->seg = seg;

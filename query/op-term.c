@@ -12,7 +12,6 @@
 
 typedef struct term_matcher {
     matcher base;
-    postings_cursor cursor;
     bm25_term scorer;
     int scored;
     double list_bound;           /* score bound over the whole list */
@@ -30,6 +29,7 @@ typedef struct term_matcher {
     uint32_t checked_last, checked_min_length;
     int checked_last_known;
     char label[80];
+    postings_cursor cursor;      /* last: cleared by postings_open up to its arrays */
 } term_matcher;
 
 static uint32_t term_next_geq(matcher *m, uint32_t target)
@@ -266,9 +266,10 @@ double matcher_terms_score(matcher *const *terms, size_t count)
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       int scores, const char *label)
 {
-    term_matcher *t = calloc(1, sizeof *t);
+    term_matcher *t = malloc(sizeof *t);
     if (!t)
         return NULL;
+    memset(t, 0, offsetof(term_matcher, cursor));
     t->base.ops = &term_ops;
     t->base.cost = term->df;
     t->base.doc = 0;
