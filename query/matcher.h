@@ -165,6 +165,13 @@ double matcher_sum_max_scores(matcher **children, size_t count);
  * shown by --explain. */
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       int scores, const char *label);
+/* Whether `terms` (count >= 1) are all matcher_term's of one field. */
+int matcher_terms_of_one_field(matcher *const *terms, size_t count);
+/* The sum, in order from 0, of the scores of `terms` (of one field, all
+ * standing on one document): what summing their score() gives, to the
+ * bit, with the field's length read once rather than by each term (a
+ * phrase's words: a random read of the lengths table each). */
+double matcher_terms_score(matcher *const *terms, size_t count);
 /* Several keys of one field (`terms`, count >= 1, a prefix's expansions)
  * as one term: BM25 of their frequencies summed in the document, with
  * `scorer` (its idf the blend's, its weight and length the field's).

@@ -137,7 +137,8 @@ matcher *matcher_blend(segment *seg, const segment_term *terms, size_t count,
                        const bm25_term *scorer, const char *label)
 {
     blend_matcher *b = calloc(1, sizeof *b);
-    postings_cursor *cursors = b && count ? calloc(count, sizeof *cursors) : NULL;
+    /* uncleared: postings_open sets every field read before written */
+    postings_cursor *cursors = b && count ? malloc(count * sizeof *cursors) : NULL;
     if (!b || !cursors) {
         free(b);
         return NULL;

@@ -127,19 +127,25 @@ static uint32_t or_next_geq(matcher *m, uint32_t target)
     or_matcher *o = (or_matcher *)m;
     for (;;) {
         uint32_t smallest = MATCHER_END;
-        if (o->pruning)
-            smallest = or_advance_pruned(o, target);
-        else
+        if (!o->pruning) {
+            /* Nothing to leave unconfirmed before a threshold: each
+             * child confirms its own candidates (next_geq), as the
+             * two-phase step would confirm every one of them anyway
+             * (for a phrase in the body or the title, the exact total's
+             * pass: that step's bookkeeping, confirming and stepping
+             * again was 6 % of it, callgrind). */
             for (size_t i = o->first_essential; i < o->count; i++) {
                 matcher *child = o->children[i];
                 uint32_t doc = child->doc;
                 if (!o->started || (doc < target && doc != MATCHER_END))
-                    doc = child->ops->approximate_next_geq
-                              ? child->ops->approximate_next_geq(child, target)
-                              : matcher_next_geq(child, target);
+                    doc = matcher_next_geq(child, target);
                 if (doc < smallest)
                     smallest = doc;
             }
+            o->started = 1;
+            return m->doc = smallest;
+        }
+        smallest = or_advance_pruned(o, target);
         o->started = 1;
         if (!o->two_phase || smallest == MATCHER_END || or_confirm(o, smallest))
             return m->doc = smallest;

@@ -44,6 +44,7 @@ typedef struct positional_matcher {
     int failed;
     /* Exact phrase of words: positions are streamed (see streamed_exact_phrase). */
     int streamed;
+    int one_field;              /* the children are terms of one field (matcher_terms_score) */
     postings_position_reader *readers;
     int matches_complete;       /* `matches` holds every match, not only the first */
     /* Top-k: documents whose score cannot exceed it are not verified. */
@@ -417,6 +418,8 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
 static double positional_score(matcher *m)
 {
     positional_matcher *p = (positional_matcher *)m;
+    if (p->one_field)
+        return matcher_terms_score(p->children, p->count);
     double score = 0.0;
     for (size_t i = 0; i < p->count; i++)
         score += p->children[i]->ops->score(p->children[i]);
@@ -547,6 +550,7 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
     for (size_t k = 0; k < count; k++)
         p->by_rarity[k] = children[p->rarity[k]];
     p->base.cost = children[p->rarity[0]]->cost;
+    p->one_field = matcher_terms_of_one_field(children, count);
     p->streamed = !near && slop == 0 && offsets != NULL;
     for (size_t i = 0; i < count; i++)
         p->streamed &= children[i]->ops->open_positions != NULL;

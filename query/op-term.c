@@ -12,7 +12,6 @@
 
 typedef struct term_matcher {
     matcher base;
-    postings_cursor cursor;
     bm25_term scorer;
     int scored;
     double list_bound;           /* score bound over the whole list */
@@ -30,6 +29,7 @@ typedef struct term_matcher {
     uint32_t checked_last, checked_min_length;
     int checked_last_known;
     char label[80];
+    postings_cursor cursor;      /* last: cleared by postings_open up to its arrays */
 } term_matcher;
 
 static uint32_t term_next_geq(matcher *m, uint32_t target)
@@ -243,12 +243,33 @@ static const matcher_ops term_ops = {
     .approximate_above = term_approximate_above,
 };
 
+int matcher_terms_of_one_field(matcher *const *terms, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (terms[i]->ops != &term_ops
+            || ((term_matcher *)terms[i])->scorer.title != ((term_matcher *)terms[0])->scorer.title)
+            return 0;
+    return count > 0;
+}
+
+double matcher_terms_score(matcher *const *terms, size_t count)
+{
+    uint32_t length = field_length((term_matcher *)terms[0]);
+    double score = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        term_matcher *t = (term_matcher *)terms[i];
+        score += t->scored ? weight_score(&t->scorer, postings_tf(&t->cursor), length) : 0.0;
+    }
+    return score;
+}
+
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       int scores, const char *label)
 {
-    term_matcher *t = calloc(1, sizeof *t);
+    term_matcher *t = malloc(sizeof *t);
     if (!t)
         return NULL;
+    memset(t, 0, offsetof(term_matcher, cursor));
     t->base.ops = &term_ops;
     t->base.cost = term->df;
     t->base.doc = 0;

@@ -10,8 +10,9 @@
  * last, a word repeated inside a phrase, and a phrase inside NEAR (which
  * needs every occurrence, not only the first).  Asserted per query: the
  * exact count, the matching documents, and that the pruned top 10 (which
- * leaves documents that cannot enter it unverified) is the exhaustive
- * ranking's first 10 with the same scores.
+ * leaves documents that cannot enter it unverified) and the default
+ * mode's top 10 (every match counted, the ones that cannot enter it
+ * unscored) are the exhaustive ranking's first 10 with the same scores.
  */
 #include "config.h"
 
@@ -205,6 +206,19 @@ static void check_query(corpus *c, const int *words, size_t count, int near, int
         cr_assert_str_eq(pruned->id, exact->id, "'%s': rank %zu", query, i + 1);
         cr_assert_eq(pruned->score, exact->score, "'%s': rank %zu", query, i + 1);
     }
+    /* the default mode, the exact total with the top 10: once ten hits
+     * are kept, a match whose window bound cannot beat them is counted
+     * unscored (query/search.c, cannot_enter) */
+    cops_results *both = search(c, query, 10, 1);
+    cr_assert_eq(cops_results_total(both), expected_total, "'%s': default mode counts %llu",
+                 query, (unsigned long long)cops_results_total(both));
+    cr_assert_eq(cops_results_count(both), shown);
+    for (size_t i = 0; i < shown; i++) {
+        const cops_hit *hit = cops_results_hit(both, i), *exact = cops_results_hit(all, i);
+        cr_assert_str_eq(hit->id, exact->id, "'%s': default mode, rank %zu", query, i + 1);
+        cr_assert_eq(hit->score, exact->score, "'%s': default mode, rank %zu", query, i + 1);
+    }
+    cops_results_free(both);
     cops_results_free(top);
     cops_results_free(all);
 }
