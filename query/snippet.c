@@ -369,6 +369,18 @@ static int probe_occurs(const char *text, size_t length, const char *probe, size
     return found;
 }
 
+/* The length of the probe of `term` (chunk_may_match): its first ASCII
+ * letters or digits, at most SNIPPET_PROBE_BYTES, at least one byte. */
+static size_t term_probe_bytes(const snippet_term *term)
+{
+    size_t probe = 1;
+    while (probe < term->length && probe < SNIPPET_PROBE_BYTES
+           && ((term->text[probe] >= 'a' && term->text[probe] <= 'z')
+               || (term->text[probe] >= '0' && term->text[probe] <= '9')))
+        probe++;
+    return probe;
+}
+
 /* The most any plan term's first letters (ASCII case-folded) say of
  * text[0, length) (probe_occurs; snippet.h: the cheap filter before
  * analysis). */
@@ -379,12 +391,7 @@ static int chunk_may_match(const snippet_plan *plan, const char *text, size_t le
     int found = PROBE_NONE;
     for (size_t t = 0; t < plan->term_count && found != PROBE_AT_WORD; t++) {
         const snippet_term *term = &plan->terms[t];
-        size_t probe = 1;
-        while (probe < term->length && probe < SNIPPET_PROBE_BYTES
-               && ((term->text[probe] >= 'a' && term->text[probe] <= 'z')
-                   || (term->text[probe] >= '0' && term->text[probe] <= '9')))
-            probe++;
-        int here = probe_occurs(text, length, term->text, probe);
+        int here = probe_occurs(text, length, term->text, term_probe_bytes(term));
         if (here > found)
             found = here;
     }
@@ -403,12 +410,12 @@ static size_t chunk_end(const char *text, size_t at, size_t limit)
     return end;
 }
 
-static size_t best_window(const scan *s, size_t width, size_t *distinct_out);
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out, size_t *count_out);
 
-/* 1 when, among the occurrences that can be complete (their first word
- * at least a leaf's span before the last word analysed), a window holds
- * every leaf (NEAR aside): the scan can stop. */
-static int window_holds_every_leaf(scan *s)
+/* Find the occurrences starting at the matches that can be complete
+ * (their first word at least a leaf's span before the last word
+ * analysed). */
+static void find_complete_occurrences(scan *s)
 {
     uint64_t complete = (uint64_t)s->plan->max_span + 1;
     size_t to = s->next_position > complete
@@ -417,13 +424,87 @@ static int window_holds_every_leaf(scan *s)
         find_occurrences(s, s->occurrences_to, to, 0);
         s->occurrences_to = to;
     }
+}
+
+/* 1 when, among the occurrences that can be complete, a window holds
+ * every leaf (NEAR aside): the scan can stop. */
+static int window_holds_every_leaf(scan *s)
+{
+    find_complete_occurrences(s);
     size_t leaves = s->plan->leaf_count < 64 ? s->plan->leaf_count : 64;
     for (size_t l = 0; l < leaves; l++)
         if (!s->leaves_seen[l])
             return 0;
-    size_t distinct = 0;
-    best_window(s, s->width, &distinct);
+    size_t distinct = 0, count = 0;
+    best_window(s, s->width, &distinct, &count);
     return distinct == leaves;
+}
+
+/* How many times `probe` begins a word of text[0, length) as
+ * probe_occurs sees it (PROBE_AT_WORD), counting up to `enough`. */
+static size_t probe_count(const char *text, size_t length, const char *probe, size_t probe_length,
+                          size_t enough)
+{
+    if (length < probe_length)
+        return 0;
+    unsigned char first = (unsigned char)probe[0];
+    unsigned char forms[2] = {first, first >= 'a' && first <= 'z' ? first - 32 : first};
+    size_t starts = length - probe_length + 1, count = 0;
+    for (int form = 0; form < (forms[1] != first ? 2 : 1) && count < enough; form++) {
+        const char *at = text, *stop = text + starts;
+        while (count < enough && at < stop
+               && (at = memchr(at, forms[form], (size_t)(stop - at))) != NULL) {
+            size_t k = 1;
+            while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
+                k++;
+            count += (at == text || !is_ascii_alnum((unsigned char)at[-1]))
+                     && (k == probe_length || (unsigned char)at[k] >= 0x80);
+            at++;
+        }
+    }
+    return count;
+}
+
+/* 1 when analysing the chunk text[at, end) cannot change the window
+ * chosen, so the scan may pass over it as over a chunk without probes.
+ * A window that would hold an occurrence with a word in the chunk lies
+ * within `width` bytes of it, and each of its occurrences begins with a
+ * word where its leaf's probe begins (the filter's view: snippet.h), so
+ * the leaves and the probes there bound its distinct leaves and its
+ * occurrences: when that bound is below the best window of what was
+ * analysed (or equal to it, and that window starts before any such
+ * window could: the first of equals is chosen), the chunk is passed
+ * over.  On wiki-dev, an AND query whose words are never near each
+ * other in a long article analysed 32 KiB after the first match, where
+ * most chunks held one word's probe alone.  Only for plans of single
+ * words without NEAR (a skipped chunk would cut a phrase or part a NEAR)
+ * and without prefixes (whose aliases have other probes). */
+static int chunk_cannot_win(scan *s, const char *text, size_t at, size_t end, size_t limit)
+{
+    const snippet_plan *plan = s->plan;
+    if (plan->near_count || plan->max_span || plan->probe_all || plan->leaf_count > 64
+        || s->kinds[SNIPPET_PREFIX].count || s->kinds[SNIPPET_ALIAS].count)
+        return 0;
+    find_complete_occurrences(s);
+    size_t best_distinct = 0, best_count = 0;
+    size_t best = best_window(s, s->width, &best_distinct, &best_count);
+    if (best == SIZE_MAX)
+        return 0;
+    size_t from = at > s->width ? at - s->width : 0;
+    size_t to = limit - end > s->width ? end + s->width : limit;
+    int ties_lose = s->occurrences[best].start + s->width < at;
+    size_t distinct = 0, count = 0;
+    for (size_t l = 0; l < plan->leaf_count; l++) {
+        const snippet_term *term = &plan->terms[plan->slots[plan->leaves[l].first_slot].term];
+        size_t here = probe_count(text + from, to - from, term->text, term_probe_bytes(term),
+                                  best_count + 1);
+        distinct += here > 0;
+        count += here;
+        if (distinct > best_distinct || (distinct == best_distinct && count > best_count)
+            || (distinct == best_distinct && count == best_count && !ties_lose))
+            return 0;
+    }
+    return 1;
 }
 
 /* Analyse text[s->next_at, limit) chunk by chunk into s's matches, until
@@ -439,6 +520,9 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
             break;
         size_t end = chunk_end(text, at, limit);
         int probes = chunk_may_match(s->plan, text + at, end - at);
+        if (probes == PROBE_AT_WORD && !s->whole && s->first_start != SIZE_MAX
+            && chunk_cannot_win(s, text, at, end, limit))
+            probes = PROBE_IN_WORD; /* passed over as such a chunk is */
         if (probes == PROBE_AT_WORD) {
             size_t before = s->match_count;
             s->offset = at;
@@ -497,7 +581,7 @@ static size_t char_start(const char *text, size_t at)
 /* The first occurrence (kept, in text order) of the best window of
  * `width` bytes: the most distinct leaves (*distinct_out), then the most
  * occurrences; SIZE_MAX when none is kept. */
-static size_t best_window(const scan *s, size_t width, size_t *distinct_out)
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out, size_t *count_out)
 {
     size_t best = SIZE_MAX, best_distinct = 0, best_count = 0;
     unsigned char seen[64];
@@ -523,6 +607,7 @@ static size_t best_window(const scan *s, size_t width, size_t *distinct_out)
         }
     }
     *distinct_out = best_distinct;
+    *count_out = best_count;
     return best;
 }
 
@@ -721,9 +806,9 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
     size_t full_length = source->stored_length < source->length ? source->length
                                                                 : source->stored_length;
     size_t start, end;
-    size_t distinct;
-    choose_window(source->text, source->length, full_length, &s, best_window(&s, width, &distinct),
-                  width, &start, &end);
+    size_t distinct, count;
+    choose_window(source->text, source->length, full_length, &s,
+                  best_window(&s, width, &distinct, &count), width, &start, &end);
     byte_range *words = NULL;
     size_t word_count = 0;
     byte_buffer out = BUFFER_INIT;
