@@ -68,7 +68,7 @@ typedef struct scan {
     size_t occurrences_to;   /* occurrences are known for the matches before */
     unsigned char leaves_seen[64]; /* leaves (modulo 64) with an occurrence */
     int whole;               /* scan to the end: every occurrence, not one window's */
-    int stem_some;           /* stem only the words plan->stem_first names */
+    int stem_some;           /* stem only the words plan->stem_filter marks */
     int failed;              /* out of memory */
 } scan;
 
@@ -87,7 +87,7 @@ static void scan_begin(scan *s, const snippet_plan *plan, analyzer *text_analyze
 {
     s->plan = plan;
     s->first_start = SIZE_MAX;
-    s->stem_some = analyzer_stem_keeps_first_byte(text_analyzer);
+    s->stem_some = analyzer_stem_keeps_start(text_analyzer);
     for (size_t i = 0; i < s->plan->term_count; i++) {
         const snippet_term *t = &s->plan->sorted[i];
         term_kind *kind = &s->kinds[t->is_prefix];
@@ -138,10 +138,12 @@ static int collect_match(void *context, const analyzer_token *token)
     scan *s = context;
     match m = {token->start + s->offset, token->end + s->offset, token->position, 0, {0}};
     /* Every term but the exact words begins with a byte of
-     * plan->stem_first: most words need no look-up at all (an empty term
-     * begins with NUL, which no term does). */
-    int term_may = s->plan->stem_first[(unsigned char)token->term[0]];
-    int form_may = s->plan->stem_first[(unsigned char)token->form[0]];
+     * plan->stem_filter.first: most words need no look-up at all (an
+     * empty term begins with NUL, which no term does); a word the
+     * filter does not mark was not stemmed, and its form begins as no
+     * such term does. */
+    int term_may = s->plan->stem_filter.first[(unsigned char)token->term[0]];
+    int form_may = s->plan->stem_filter.first[(unsigned char)token->form[0]];
     long found = term_may ? find_term(s, SNIPPET_WORD, token->term, token->term_length) : -1;
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
@@ -527,13 +529,13 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
             size_t before = s->match_count;
             s->offset = at;
             /* collect_match compares a word's stem only with terms
-             * beginning with one of plan->stem_first, and any other
-             * word only with the exact words (=word): without them, it
-             * needs no other word */
+             * beginning as plan->stem_filter marks, and any other word
+             * only with the exact words (=word): without them, it needs
+             * no other word */
             int only = s->kinds[SNIPPET_EXACT].count == 0 ? ANALYZE_STEMMED_ONLY : 0;
             int rc = s->stem_some
                          ? analyzer_run_stemming(text_analyzer, text + at, end - at,
-                                                 s->next_position, s->plan->stem_first, only,
+                                                 s->next_position, &s->plan->stem_filter, only,
                                                  collect_match, s, &s->next_position)
                          : analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
                                         collect_match, s, NULL, &s->next_position);
