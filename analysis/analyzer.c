@@ -886,7 +886,7 @@ int analyzer_run_stemming(analyzer *self, const char *text, size_t length,
 
 static void stem_filter_mark(analyzer_stem_filter *filter, uint8_t first, uint8_t second)
 {
-    filter->second[first][second >> 3] |= (uint8_t)(1u << (second & 7));
+    filter->second[first] |= (uint64_t)1 << (second & 63);
 }
 
 void analyzer_stem_filter_add(analyzer_stem_filter *filter, const char *term, size_t length)
@@ -895,7 +895,7 @@ void analyzer_stem_filter_add(analyzer_stem_filter *filter, const char *term, si
     uint8_t first = length ? bytes[0] : 0;
     filter->first[first] = 1;
     if (length < 2) {
-        memset(filter->second[first], 0xFF, sizeof filter->second[first]);
+        filter->second[first] = UINT64_MAX;
         return;
     }
     stem_filter_mark(filter, first, bytes[1]);
