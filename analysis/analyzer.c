@@ -76,9 +76,14 @@ _Static_assert(ANALYZER_MAX_TERM_BYTES % 8 == 0, "analyzer_fold_ascii writes who
  * was 1.8 ms of a 3.2 ms one-shot query with snippets.  A grown table
  * keeps the stems it had: emptied, and growing only after four times its
  * size in misses, it stemmed 89 % more words indexing 510 BBC articles
- * (callgrind: +9.5 % instructions for the whole build). */
+ * (callgrind: +9.5 % instructions for the whole build).  It starts at
+ * 64 entries (8 KiB), growing after four times its size in misses (at
+ * most STEM_CACHE_GROW_MISSES): a one-shot query with snippets stems a
+ * few hundred words, and clearing a first table of 512 entries was
+ * 68,000 instructions and 17 page faults of it; a query whose feedback
+ * stems thousands (a relaxed AND on wiki-dev) costs 1 % more. */
 #define STEM_CACHE_SLOTS 32768
-#define STEM_CACHE_FIRST_SLOTS 512
+#define STEM_CACHE_FIRST_SLOTS 64
 #define STEM_CACHE_GROW_MISSES 2048
 
 typedef struct stem_cache_entry {
@@ -94,6 +99,8 @@ _Static_assert(ANALYZER_MAX_TERM_BYTES <= UINT8_MAX, "stem cache lengths are byt
 _Static_assert((STEM_CACHE_SLOTS & (STEM_CACHE_SLOTS - 1)) == 0, "slots are a power of two");
 _Static_assert((STEM_CACHE_FIRST_SLOTS & (STEM_CACHE_FIRST_SLOTS - 1)) == 0,
                "slots are a power of two");
+_Static_assert(STEM_CACHE_SLOTS / STEM_CACHE_FIRST_SLOTS == 8 * 8 * 8,
+               "growing eightfold reaches STEM_CACHE_SLOTS exactly");
 
 /* What one analyzer_run works with: the stemmer and the buffers.  An
  * analyzer keeps the idle ones; a run borrows one (making another when
@@ -520,7 +527,9 @@ static size_t analyzer_stem_slot(const analyzer_worker *self, const uint8_t *ter
  * (kept as it is if that cannot be allocated). */
 static void analyzer_stem_cache_miss(analyzer_worker *self)
 {
-    if (self->stem_slots >= STEM_CACHE_SLOTS || ++self->stem_misses < STEM_CACHE_GROW_MISSES)
+    if (self->stem_slots >= STEM_CACHE_SLOTS
+        || ++self->stem_misses < (self->stem_slots * 4 < STEM_CACHE_GROW_MISSES
+                                      ? self->stem_slots * 4 : STEM_CACHE_GROW_MISSES))
         return;
     stem_cache_entry *old = self->stem_cache;
     size_t old_slots = self->stem_slots;
