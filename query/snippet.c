@@ -330,8 +330,11 @@ static int is_ascii_alnum(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* Where text[0, length) holds `probe` (probe_length bytes), its letters
- * matched in either ASCII case: PROBE_AT_WORD when one begins a word,
+/* probe_scan: how many times (up to `enough`) text[0, length) holds
+ * `probe` (probe_length bytes) at a word's start, *inside set when it
+ * was seen inside a word; probe_occurs: what that says of the chunk.
+ * The probe's letters are matched in either ASCII case: PROBE_AT_WORD
+ * when one begins a word,
  * else PROBE_IN_WORD when one is inside a word, else PROBE_NONE.  A word
  * beginning with the probe's first letter whose next letters are not
  * ASCII (Jón for "jon") counts as the probe at a word: they may fold to
@@ -344,16 +347,18 @@ static int is_ascii_alnum(unsigned char c)
  * case in turn) is the rest compared: the byte-by-byte comparison at
  * every offset of every chunk was a fifth of a default query's
  * instructions on wiki-dev. */
-static int probe_occurs(const char *text, size_t length, const char *probe, size_t probe_length)
+static size_t probe_scan(const char *text, size_t length, const char *probe, size_t probe_length,
+                         size_t enough, int *inside)
 {
+    size_t count = 0;
+    *inside = 0;
     if (length < probe_length)
-        return PROBE_NONE;
+        return 0;
     unsigned char first = (unsigned char)probe[0];
     if (first >= 'A' && first <= 'Z')
-        return PROBE_NONE; /* a folded byte is never upper case */
+        return 0; /* a folded byte is never upper case */
     unsigned char forms[2] = {first, first >= 'a' && first <= 'z' ? first - 32 : first};
     size_t starts = length - probe_length + 1; /* offsets where the probe fits */
-    int found = PROBE_NONE;
     for (int form = 0; form < (forms[1] != first ? 2 : 1); form++) {
         const char *at = text, *stop = text + starts;
         while (at < stop && (at = memchr(at, forms[form], (size_t)(stop - at))) != NULL) {
@@ -361,14 +366,23 @@ static int probe_occurs(const char *text, size_t length, const char *probe, size
             size_t k = 1;
             while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
                 k++;
-            if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80))
-                return PROBE_AT_WORD;
-            if (k == probe_length)
-                found = PROBE_IN_WORD;
+            if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80)) {
+                if (++count == enough)
+                    return count;
+            } else if (k == probe_length)
+                *inside = 1;
             at++;
         }
     }
-    return found;
+    return count;
+}
+
+static int probe_occurs(const char *text, size_t length, const char *probe, size_t probe_length)
+{
+    int inside;
+    return probe_scan(text, length, probe, probe_length, 1, &inside) ? PROBE_AT_WORD
+           : inside                                              ? PROBE_IN_WORD
+                                                                 : PROBE_NONE;
 }
 
 /* The length of the probe of `term` (chunk_may_match): its first ASCII
@@ -442,31 +456,6 @@ static int window_holds_every_leaf(scan *s)
     return distinct == leaves;
 }
 
-/* How many times `probe` begins a word of text[0, length) as
- * probe_occurs sees it (PROBE_AT_WORD), counting up to `enough`. */
-static size_t probe_count(const char *text, size_t length, const char *probe, size_t probe_length,
-                          size_t enough)
-{
-    if (length < probe_length)
-        return 0;
-    unsigned char first = (unsigned char)probe[0];
-    unsigned char forms[2] = {first, first >= 'a' && first <= 'z' ? first - 32 : first};
-    size_t starts = length - probe_length + 1, count = 0;
-    for (int form = 0; form < (forms[1] != first ? 2 : 1) && count < enough; form++) {
-        const char *at = text, *stop = text + starts;
-        while (count < enough && at < stop
-               && (at = memchr(at, forms[form], (size_t)(stop - at))) != NULL) {
-            size_t k = 1;
-            while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
-                k++;
-            count += (at == text || !is_ascii_alnum((unsigned char)at[-1]))
-                     && (k == probe_length || (unsigned char)at[k] >= 0x80);
-            at++;
-        }
-    }
-    return count;
-}
-
 /* 1 when analysing the chunk text[at, end) cannot change the window
  * chosen, so the scan may pass over it as over a chunk without probes.
  * A window that would hold an occurrence with a word in the chunk lies
@@ -498,8 +487,9 @@ static int chunk_cannot_win(scan *s, const char *text, size_t at, size_t end, si
     size_t distinct = 0, count = 0;
     for (size_t l = 0; l < plan->leaf_count; l++) {
         const snippet_term *term = &plan->terms[plan->slots[plan->leaves[l].first_slot].term];
-        size_t here = probe_count(text + from, to - from, term->text, term_probe_bytes(term),
-                                  best_count + 1);
+        int inside;
+        size_t here = probe_scan(text + from, to - from, term->text, term_probe_bytes(term),
+                                 best_count + 1, &inside);
         distinct += here > 0;
         count += here;
         if (distinct > best_distinct || (distinct == best_distinct && count > best_count)
