@@ -76,9 +76,14 @@ _Static_assert(ANALYZER_MAX_TERM_BYTES % 8 == 0, "analyzer_fold_ascii writes who
  * was 1.8 ms of a 3.2 ms one-shot query with snippets.  A grown table
  * keeps the stems it had: emptied, and growing only after four times its
  * size in misses, it stemmed 89 % more words indexing 510 BBC articles
- * (callgrind: +9.5 % instructions for the whole build). */
+ * (callgrind: +9.5 % instructions for the whole build).  It starts at
+ * 64 entries (8 KiB), growing after four times its size in misses (at
+ * most STEM_CACHE_GROW_MISSES): a one-shot query with snippets stems a
+ * few hundred words, and clearing a first table of 512 entries was
+ * 68,000 instructions and 17 page faults of it; a query whose feedback
+ * stems thousands (a relaxed AND on wiki-dev) costs 1 % more. */
 #define STEM_CACHE_SLOTS 32768
-#define STEM_CACHE_FIRST_SLOTS 512
+#define STEM_CACHE_FIRST_SLOTS 64
 #define STEM_CACHE_GROW_MISSES 2048
 
 typedef struct stem_cache_entry {
@@ -94,6 +99,8 @@ _Static_assert(ANALYZER_MAX_TERM_BYTES <= UINT8_MAX, "stem cache lengths are byt
 _Static_assert((STEM_CACHE_SLOTS & (STEM_CACHE_SLOTS - 1)) == 0, "slots are a power of two");
 _Static_assert((STEM_CACHE_FIRST_SLOTS & (STEM_CACHE_FIRST_SLOTS - 1)) == 0,
                "slots are a power of two");
+_Static_assert(STEM_CACHE_SLOTS / STEM_CACHE_FIRST_SLOTS == 8 * 8 * 8,
+               "growing eightfold reaches STEM_CACHE_SLOTS exactly");
 
 /* What one analyzer_run works with: the stemmer and the buffers.  An
  * analyzer keeps the idle ones; a run borrows one (making another when
@@ -125,8 +132,8 @@ typedef struct analyzer_pass {
     const uint8_t *text;
     size_t length;
     int stem;
-    const unsigned char *stem_first; /* NULL, or which first bytes to stem */
-    int stemmed_only;        /* ANALYZE_STEMMED_ONLY: ASCII words stem_first does not mark
+    const analyzer_stem_filter *filter; /* NULL, or which words to stem */
+    int stemmed_only;        /* ANALYZE_STEMMED_ONLY: ASCII words the filter does not mark
                               * take their positions only */
     int (*emit)(void *context, const analyzer_token *token);
     void *context;
@@ -520,7 +527,9 @@ static size_t analyzer_stem_slot(const analyzer_worker *self, const uint8_t *ter
  * (kept as it is if that cannot be allocated). */
 static void analyzer_stem_cache_miss(analyzer_worker *self)
 {
-    if (self->stem_slots >= STEM_CACHE_SLOTS || ++self->stem_misses < STEM_CACHE_GROW_MISSES)
+    if (self->stem_slots >= STEM_CACHE_SLOTS
+        || ++self->stem_misses < (self->stem_slots * 4 < STEM_CACHE_GROW_MISSES
+                                      ? self->stem_slots * 4 : STEM_CACHE_GROW_MISSES))
         return;
     stem_cache_entry *old = self->stem_cache;
     size_t old_slots = self->stem_slots;
@@ -620,6 +629,11 @@ static void analyzer_fold_ascii(uint8_t *term, const uint8_t *word, size_t lengt
     }
 }
 
+static uint8_t ascii_lower_byte(uint8_t byte)
+{
+    return byte >= 'A' && byte <= 'Z' ? (uint8_t)(byte + ('a' - 'A')) : byte;
+}
+
 /* Turn the source word text[start, end) into a term and emit it. */
 static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, unsigned word_flags)
 {
@@ -630,8 +644,11 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     int cut = 0;
 
     if (pass->stemmed_only && !(word_flags & WORD_NON_ASCII)
-        && !pass->stem_first[word[0] >= 'A' && word[0] <= 'Z' ? word[0] + ('a' - 'A') : word[0]]) {
-        /* its term would begin with that byte (analyzer_fold_ascii) */
+        && !analyzer_stem_filter_marks(pass->filter,
+                                       (const uint8_t[2]){ascii_lower_byte(word[0]),
+                                                          ascii_lower_byte(word[length > 1])},
+                                       length)) {
+        /* its term would begin with those bytes (analyzer_fold_ascii) */
         pass->long_tokens += length > ANALYZER_MAX_TERM_BYTES;
         pass->position++;
         pass->tokens++;
@@ -656,7 +673,7 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     size_t form_length = term_length;
     int form_seen = 0;
     if (pass->stem && !(word_flags & WORD_NO_STEM)
-        && (!pass->stem_first || pass->stem_first[self->term[0]])) {
+        && (!pass->filter || analyzer_stem_filter_marks(pass->filter, self->term, term_length))) {
         int stem_differs = 0;
         int status = analyzer_stem(self, &term_length, &cut, &stem_differs, &form_seen);
         if (status != 0)
@@ -783,11 +800,11 @@ static size_t analyzer_scan_ideograph(analyzer_pass *pass, size_t start, size_t 
     return end;
 }
 
-/* analyzer_run, stemming only the words whose first byte `stem_first`
- * names (every word when it is NULL). */
+/* analyzer_run, stemming only the words `filter` marks (every word when
+ * it is NULL). */
 static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
                              uint32_t first_position, int flags,
-                             const unsigned char *stem_first,
+                             const analyzer_stem_filter *filter,
                              int (*emit)(void *context, const analyzer_token *token),
                              void *context, analyzer_counts *counts, uint32_t *next_position)
 {
@@ -799,8 +816,8 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
         .text = (const uint8_t *)text,
         .length = length,
         .stem = worker->stemmer != NULL && !(flags & ANALYZE_NO_STEM),
-        .stem_first = stem_first,
-        .stemmed_only = stem_first != NULL && (flags & ANALYZE_STEMMED_ONLY),
+        .filter = filter,
+        .stemmed_only = filter != NULL && (flags & ANALYZE_STEMMED_ONLY),
         .emit = emit,
         .context = context,
         .position = first_position,
@@ -868,23 +885,46 @@ int analyzer_run(analyzer *self, const char *text, size_t length, uint32_t first
 }
 
 int analyzer_run_stemming(analyzer *self, const char *text, size_t length,
-                          uint32_t first_position, const unsigned char stem_first[256],
+                          uint32_t first_position, const analyzer_stem_filter *filter,
                           int flags, int (*emit)(void *context, const analyzer_token *token),
                           void *context, uint32_t *next_position)
 {
     return analyzer_run_pass(self, text, length, first_position, flags & ANALYZE_STEMMED_ONLY,
-                             stem_first, emit, context, NULL, next_position);
+                             filter, emit, context, NULL, next_position);
 }
 
-int analyzer_stem_keeps_first_byte(const analyzer *self)
+static void stem_filter_mark(analyzer_stem_filter *filter, uint8_t first, uint8_t second)
+{
+    filter->second[first] |= (uint64_t)1 << (second & 63);
+}
+
+void analyzer_stem_filter_add(analyzer_stem_filter *filter, const char *term, size_t length)
+{
+    const uint8_t *bytes = (const uint8_t *)term;
+    uint8_t first = length ? bytes[0] : 0;
+    filter->first[first] = 1;
+    if (length < 2) {
+        filter->second[first] = UINT64_MAX;
+        return;
+    }
+    stem_filter_mark(filter, first, bytes[1]);
+    if (bytes[1] == 'i')
+        stem_filter_mark(filter, first, 'y');
+}
+
+int analyzer_stem_keeps_start(const analyzer *self)
 {
     /* Porter's algorithm and Porter2 ("english") only rewrite a word's
      * end: their steps act inside the regions R1 and R2, which begin
-     * after a vowel and a consonant, or on suffixes that leave at least
-     * one letter before them (but Porter's "s", whose stem is empty),
-     * and their exceptions (skies, dying, gently...) keep the first
-     * letter.  Every word of wiki-dev (319,716) keeps it;
-     * tests/analysis-test.c checks the words that come nearest. */
+     * after a vowel and a consonant (at the third letter at the
+     * earliest), or on suffixes that leave at least one letter before
+     * them (but Porter's "s", whose stem is empty), so a stem of two
+     * letters or more begins with its word's first two; but a 'y'
+     * second may become 'i' (the exceptions dying, lying, tying; Porter's
+     * "ay" -> "ai"), and the other exceptions (skies, gently...) keep
+     * their first two letters.  Every word of wiki-dev (406,364 written
+     * forms) keeps its start so; tests/analysis-test.c checks the words
+     * that come nearest. */
     return self->config.stem
            && (strcmp(self->config.language, "english") == 0
                || strcmp(self->config.language, "porter") == 0);

@@ -114,26 +114,53 @@ int analyzer_run(analyzer *analyzer, const char *text, size_t length, uint32_t f
                  int flags, int (*emit)(void *context, const analyzer_token *token),
                  void *context, analyzer_counts *counts, uint32_t *next_position);
 
-/* analyzer_run with no counts, but a word is stemmed only when
- * stem_first[its first byte] is non-zero (the byte of its normalised
- * form, before stemming); the other words are emitted as their
- * normalised form (term == form), or with ANALYZE_STEMMED_ONLY (the one
- * flag taken) not at all where they are ASCII.  Where
- * analyzer_stem_keeps_first_byte is 1, a caller that only looks for
- * given terms (snippets) marks their first bytes and finds exactly what
- * analyzer_run would find, without stemming the other words: stemming
- * is most of the cost of analysing a text; and a caller that looks for
- * no word as written (snippets without =word) needs no other word: on
- * wiki-dev nine words of ten, a term and a call each. */
+/* Which words analyzer_run_stemming stems, by the first two bytes of
+ * their normalised form (before stemming).  Fill a zeroed filter with
+ * analyzer_stem_filter_add. */
+typedef struct analyzer_stem_filter {
+    unsigned char first[256];      /* 1: some words of this first byte are stemmed */
+    uint64_t second[256];          /* bit b % 64 of second[a]: the words beginning "ab" are
+                                    * (with others: a word stemmed for nothing costs time,
+                                    * not a match; 2 KiB to clear per query, not 8) */
+} analyzer_stem_filter;
+
+/* Mark the words whose stems may begin as term[0, length) does, with a
+ * stemmer that keeps its words' starts (analyzer_stem_keeps_start): the
+ * words of the same first byte, then of the same second byte, or 'y'
+ * where it is 'i' (dying -> die); every word of that first byte when the
+ * term is one byte long. */
+void analyzer_stem_filter_add(analyzer_stem_filter *filter, const char *term, size_t length);
+
+/* 1 when `filter` marks the normalised word term[0, length). */
+static inline int analyzer_stem_filter_marks(const analyzer_stem_filter *filter,
+                                             const uint8_t *term, size_t length)
+{
+    return filter->first[term[0]]
+           && (length < 2 || (filter->second[term[0]] >> (term[1] & 63) & 1));
+}
+
+/* analyzer_run with no counts, but a word is stemmed only when `filter`
+ * marks it (analyzer_stem_filter_marks); the other words are emitted as
+ * their normalised form (term == form), or with ANALYZE_STEMMED_ONLY
+ * (the one flag taken) not at all where they are ASCII.  Where
+ * analyzer_stem_keeps_start is 1, a caller that only looks for given
+ * terms (snippets) marks them and finds exactly what analyzer_run would
+ * find, without stemming the other words: stemming is most of the cost
+ * of analysing a text (a word is ~2,400 instructions through the english
+ * stemmer); and a caller that looks for no word as written (snippets
+ * without =word) needs no other word: on wiki-dev nine words of ten, a
+ * term and a call each. */
 int analyzer_run_stemming(analyzer *analyzer, const char *text, size_t length,
-                          uint32_t first_position, const unsigned char stem_first[256],
+                          uint32_t first_position, const analyzer_stem_filter *filter,
                           int flags, int (*emit)(void *context, const analyzer_token *token),
                           void *context, uint32_t *next_position);
 
-/* 1 when every stem this analyzer makes is empty or begins with the same
- * byte as its word (the suffix-stripping "english" and "porter"
- * stemmers); 0 for the other languages and without stemming. */
-int analyzer_stem_keeps_first_byte(const analyzer *analyzer);
+/* 1 when every stem this analyzer makes is empty, or begins with the
+ * same byte as its word and then (when both have a second byte) with
+ * the same second byte or with 'i' for its 'y' (the suffix-stripping
+ * "english" and "porter" stemmers); 0 for the other languages and
+ * without stemming. */
+int analyzer_stem_keeps_start(const analyzer *analyzer);
 
 /* The NULL-terminated list of libstemmer algorithm names (static). */
 const char **analyzer_languages(void);

@@ -137,7 +137,7 @@ static int sort_terms(snippet_plan *plan)
         memcpy(plan->sorted, plan->terms, plan->term_count * sizeof *plan->sorted);
         qsort(plan->sorted, plan->term_count, sizeof *plan->sorted, compare_terms);
     }
-    memset(plan->stem_first, 0, sizeof plan->stem_first);
+    memset(&plan->stem_filter, 0, sizeof plan->stem_filter);
     for (size_t i = 0; i < plan->term_count; i++) {
         const char *text = plan->terms[i].text;
         /* the probe is the term's first ASCII letters or digits */
@@ -145,7 +145,7 @@ static int sort_terms(snippet_plan *plan)
             plan->probe_all = 1;
         /* an exact word is compared with the word as written only */
         if (plan->terms[i].is_prefix != SNIPPET_EXACT)
-            plan->stem_first[(unsigned char)text[0]] = 1;
+            analyzer_stem_filter_add(&plan->stem_filter, text, plan->terms[i].length);
     }
     return 0;
 }

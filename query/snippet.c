@@ -68,7 +68,7 @@ typedef struct scan {
     size_t occurrences_to;   /* occurrences are known for the matches before */
     unsigned char leaves_seen[64]; /* leaves (modulo 64) with an occurrence */
     int whole;               /* scan to the end: every occurrence, not one window's */
-    int stem_some;           /* stem only the words plan->stem_first names */
+    int stem_some;           /* stem only the words plan->stem_filter marks */
     int failed;              /* out of memory */
 } scan;
 
@@ -87,7 +87,7 @@ static void scan_begin(scan *s, const snippet_plan *plan, analyzer *text_analyze
 {
     s->plan = plan;
     s->first_start = SIZE_MAX;
-    s->stem_some = analyzer_stem_keeps_first_byte(text_analyzer);
+    s->stem_some = analyzer_stem_keeps_start(text_analyzer);
     for (size_t i = 0; i < s->plan->term_count; i++) {
         const snippet_term *t = &s->plan->sorted[i];
         term_kind *kind = &s->kinds[t->is_prefix];
@@ -138,10 +138,12 @@ static int collect_match(void *context, const analyzer_token *token)
     scan *s = context;
     match m = {token->start + s->offset, token->end + s->offset, token->position, 0, {0}};
     /* Every term but the exact words begins with a byte of
-     * plan->stem_first: most words need no look-up at all (an empty term
-     * begins with NUL, which no term does). */
-    int term_may = s->plan->stem_first[(unsigned char)token->term[0]];
-    int form_may = s->plan->stem_first[(unsigned char)token->form[0]];
+     * plan->stem_filter.first: most words need no look-up at all (an
+     * empty term begins with NUL, which no term does); a word the
+     * filter does not mark was not stemmed, and its form begins as no
+     * such term does. */
+    int term_may = s->plan->stem_filter.first[(unsigned char)token->term[0]];
+    int form_may = s->plan->stem_filter.first[(unsigned char)token->form[0]];
     long found = term_may ? find_term(s, SNIPPET_WORD, token->term, token->term_length) : -1;
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
@@ -328,8 +330,11 @@ static int is_ascii_alnum(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* Where text[0, length) holds `probe` (probe_length bytes), its letters
- * matched in either ASCII case: PROBE_AT_WORD when one begins a word,
+/* probe_scan: how many times (up to `enough`) text[0, length) holds
+ * `probe` (probe_length bytes) at a word's start, *inside set when it
+ * was seen inside a word; probe_occurs: what that says of the chunk.
+ * The probe's letters are matched in either ASCII case: PROBE_AT_WORD
+ * when one begins a word,
  * else PROBE_IN_WORD when one is inside a word, else PROBE_NONE.  A word
  * beginning with the probe's first letter whose next letters are not
  * ASCII (Jón for "jon") counts as the probe at a word: they may fold to
@@ -342,16 +347,18 @@ static int is_ascii_alnum(unsigned char c)
  * case in turn) is the rest compared: the byte-by-byte comparison at
  * every offset of every chunk was a fifth of a default query's
  * instructions on wiki-dev. */
-static int probe_occurs(const char *text, size_t length, const char *probe, size_t probe_length)
+static size_t probe_scan(const char *text, size_t length, const char *probe, size_t probe_length,
+                         size_t enough, int *inside)
 {
+    size_t count = 0;
+    *inside = 0;
     if (length < probe_length)
-        return PROBE_NONE;
+        return 0;
     unsigned char first = (unsigned char)probe[0];
     if (first >= 'A' && first <= 'Z')
-        return PROBE_NONE; /* a folded byte is never upper case */
+        return 0; /* a folded byte is never upper case */
     unsigned char forms[2] = {first, first >= 'a' && first <= 'z' ? first - 32 : first};
     size_t starts = length - probe_length + 1; /* offsets where the probe fits */
-    int found = PROBE_NONE;
     for (int form = 0; form < (forms[1] != first ? 2 : 1); form++) {
         const char *at = text, *stop = text + starts;
         while (at < stop && (at = memchr(at, forms[form], (size_t)(stop - at))) != NULL) {
@@ -359,14 +366,35 @@ static int probe_occurs(const char *text, size_t length, const char *probe, size
             size_t k = 1;
             while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
                 k++;
-            if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80))
-                return PROBE_AT_WORD;
-            if (k == probe_length)
-                found = PROBE_IN_WORD;
+            if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80)) {
+                if (++count == enough)
+                    return count;
+            } else if (k == probe_length)
+                *inside = 1;
             at++;
         }
     }
-    return found;
+    return count;
+}
+
+static int probe_occurs(const char *text, size_t length, const char *probe, size_t probe_length)
+{
+    int inside;
+    return probe_scan(text, length, probe, probe_length, 1, &inside) ? PROBE_AT_WORD
+           : inside                                              ? PROBE_IN_WORD
+                                                                 : PROBE_NONE;
+}
+
+/* The length of the probe of `term` (chunk_may_match): its first ASCII
+ * letters or digits, at most SNIPPET_PROBE_BYTES, at least one byte. */
+static size_t term_probe_bytes(const snippet_term *term)
+{
+    size_t probe = 1;
+    while (probe < term->length && probe < SNIPPET_PROBE_BYTES
+           && ((term->text[probe] >= 'a' && term->text[probe] <= 'z')
+               || (term->text[probe] >= '0' && term->text[probe] <= '9')))
+        probe++;
+    return probe;
 }
 
 /* The most any plan term's first letters (ASCII case-folded) say of
@@ -379,12 +407,7 @@ static int chunk_may_match(const snippet_plan *plan, const char *text, size_t le
     int found = PROBE_NONE;
     for (size_t t = 0; t < plan->term_count && found != PROBE_AT_WORD; t++) {
         const snippet_term *term = &plan->terms[t];
-        size_t probe = 1;
-        while (probe < term->length && probe < SNIPPET_PROBE_BYTES
-               && ((term->text[probe] >= 'a' && term->text[probe] <= 'z')
-                   || (term->text[probe] >= '0' && term->text[probe] <= '9')))
-            probe++;
-        int here = probe_occurs(text, length, term->text, probe);
+        int here = probe_occurs(text, length, term->text, term_probe_bytes(term));
         if (here > found)
             found = here;
     }
@@ -403,12 +426,12 @@ static size_t chunk_end(const char *text, size_t at, size_t limit)
     return end;
 }
 
-static size_t best_window(const scan *s, size_t width, size_t *distinct_out);
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out, size_t *count_out);
 
-/* 1 when, among the occurrences that can be complete (their first word
- * at least a leaf's span before the last word analysed), a window holds
- * every leaf (NEAR aside): the scan can stop. */
-static int window_holds_every_leaf(scan *s)
+/* Find the occurrences starting at the matches that can be complete
+ * (their first word at least a leaf's span before the last word
+ * analysed). */
+static void find_complete_occurrences(scan *s)
 {
     uint64_t complete = (uint64_t)s->plan->max_span + 1;
     size_t to = s->next_position > complete
@@ -417,13 +440,63 @@ static int window_holds_every_leaf(scan *s)
         find_occurrences(s, s->occurrences_to, to, 0);
         s->occurrences_to = to;
     }
+}
+
+/* 1 when, among the occurrences that can be complete, a window holds
+ * every leaf (NEAR aside): the scan can stop. */
+static int window_holds_every_leaf(scan *s)
+{
+    find_complete_occurrences(s);
     size_t leaves = s->plan->leaf_count < 64 ? s->plan->leaf_count : 64;
     for (size_t l = 0; l < leaves; l++)
         if (!s->leaves_seen[l])
             return 0;
-    size_t distinct = 0;
-    best_window(s, s->width, &distinct);
+    size_t distinct = 0, count = 0;
+    best_window(s, s->width, &distinct, &count);
     return distinct == leaves;
+}
+
+/* 1 when analysing the chunk text[at, end) cannot change the window
+ * chosen, so the scan may pass over it as over a chunk without probes.
+ * A window that would hold an occurrence with a word in the chunk lies
+ * within `width` bytes of it, and each of its occurrences begins with a
+ * word where its leaf's probe begins (the filter's view: snippet.h), so
+ * the leaves and the probes there bound its distinct leaves and its
+ * occurrences: when that bound is below the best window of what was
+ * analysed (or equal to it, and that window starts before any such
+ * window could: the first of equals is chosen), the chunk is passed
+ * over.  On wiki-dev, an AND query whose words are never near each
+ * other in a long article analysed 32 KiB after the first match, where
+ * most chunks held one word's probe alone.  Only for plans of single
+ * words without NEAR (a skipped chunk would cut a phrase or part a NEAR)
+ * and without prefixes (whose aliases have other probes). */
+static int chunk_cannot_win(scan *s, const char *text, size_t at, size_t end, size_t limit)
+{
+    const snippet_plan *plan = s->plan;
+    if (plan->near_count || plan->max_span || plan->probe_all || plan->leaf_count > 64
+        || s->kinds[SNIPPET_PREFIX].count || s->kinds[SNIPPET_ALIAS].count)
+        return 0;
+    find_complete_occurrences(s);
+    size_t best_distinct = 0, best_count = 0;
+    size_t best = best_window(s, s->width, &best_distinct, &best_count);
+    if (best == SIZE_MAX)
+        return 0;
+    size_t from = at > s->width ? at - s->width : 0;
+    size_t to = limit - end > s->width ? end + s->width : limit;
+    int ties_lose = s->occurrences[best].start + s->width < at;
+    size_t distinct = 0, count = 0;
+    for (size_t l = 0; l < plan->leaf_count; l++) {
+        const snippet_term *term = &plan->terms[plan->slots[plan->leaves[l].first_slot].term];
+        int inside;
+        size_t here = probe_scan(text + from, to - from, term->text, term_probe_bytes(term),
+                                 best_count + 1, &inside);
+        distinct += here > 0;
+        count += here;
+        if (distinct > best_distinct || (distinct == best_distinct && count > best_count)
+            || (distinct == best_distinct && count == best_count && !ties_lose))
+            return 0;
+    }
+    return 1;
 }
 
 /* Analyse text[s->next_at, limit) chunk by chunk into s's matches, until
@@ -439,17 +512,20 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
             break;
         size_t end = chunk_end(text, at, limit);
         int probes = chunk_may_match(s->plan, text + at, end - at);
+        if (probes == PROBE_AT_WORD && !s->whole && s->first_start != SIZE_MAX
+            && chunk_cannot_win(s, text, at, end, limit))
+            probes = PROBE_IN_WORD; /* passed over as such a chunk is */
         if (probes == PROBE_AT_WORD) {
             size_t before = s->match_count;
             s->offset = at;
             /* collect_match compares a word's stem only with terms
-             * beginning with one of plan->stem_first, and any other
-             * word only with the exact words (=word): without them, it
-             * needs no other word */
+             * beginning as plan->stem_filter marks, and any other word
+             * only with the exact words (=word): without them, it needs
+             * no other word */
             int only = s->kinds[SNIPPET_EXACT].count == 0 ? ANALYZE_STEMMED_ONLY : 0;
             int rc = s->stem_some
                          ? analyzer_run_stemming(text_analyzer, text + at, end - at,
-                                                 s->next_position, s->plan->stem_first, only,
+                                                 s->next_position, &s->plan->stem_filter, only,
                                                  collect_match, s, &s->next_position)
                          : analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
                                         collect_match, s, NULL, &s->next_position);
@@ -497,7 +573,7 @@ static size_t char_start(const char *text, size_t at)
 /* The first occurrence (kept, in text order) of the best window of
  * `width` bytes: the most distinct leaves (*distinct_out), then the most
  * occurrences; SIZE_MAX when none is kept. */
-static size_t best_window(const scan *s, size_t width, size_t *distinct_out)
+static size_t best_window(const scan *s, size_t width, size_t *distinct_out, size_t *count_out)
 {
     size_t best = SIZE_MAX, best_distinct = 0, best_count = 0;
     unsigned char seen[64];
@@ -523,6 +599,7 @@ static size_t best_window(const scan *s, size_t width, size_t *distinct_out)
         }
     }
     *distinct_out = best_distinct;
+    *count_out = best_count;
     return best;
 }
 
@@ -721,9 +798,9 @@ int snippet_build(analyzer *text_analyzer, snippet_source *source, const snippet
     size_t full_length = source->stored_length < source->length ? source->length
                                                                 : source->stored_length;
     size_t start, end;
-    size_t distinct;
-    choose_window(source->text, source->length, full_length, &s, best_window(&s, width, &distinct),
-                  width, &start, &end);
+    size_t distinct, count;
+    choose_window(source->text, source->length, full_length, &s,
+                  best_window(&s, width, &distinct, &count), width, &start, &end);
     byte_range *words = NULL;
     size_t word_count = 0;
     byte_buffer out = BUFFER_INIT;

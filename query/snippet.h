@@ -31,11 +31,17 @@
  *    scan may stop after a chunk where the letters appear only inside
  *    words ("rom" in "from"), as after an analysed chunk: the filter once
  *    analysed those, and stopping there keeps the windows it chose;
- *  - in an analysed chunk, a word whose first byte begins no term of the
- *    plan (but the exact words) is looked up only among the exact words,
- *    and with the english and porter stemmers, whose stems keep the first
- *    byte, it is not stemmed either (analyzer_run_stemming): what is
- *    found is what stemming every word finds;
+ *  - in an analysed chunk, a word whose first two bytes begin no term of
+ *    the plan (but the exact words; a 'y' second counts as 'i') is looked
+ *    up only among the exact words, and with the english and porter
+ *    stemmers, whose stems keep their words' starts, it is not stemmed
+ *    either (analyzer_run_stemming): what is found is what stemming
+ *    every word finds;
+ *  - after the first occurrence, in a plan of single words without NEAR
+ *    or prefixes, a chunk is passed over (as one without probes) where
+ *    the probes within a window's width of it bound every window that
+ *    could hold a word of it below the best window found, or equal to
+ *    it and later: the window chosen is the same;
  *  - the scan stops as soon as a window holds an occurrence of every leaf
  *    (for one word: at its first occurrence), else SNIPPET_AROUND_BYTES
  *    (or eight windows, if more) after the first occurrence: the best
@@ -110,11 +116,12 @@ typedef struct snippet_plan {
     uint32_t *near_distance;
     size_t near_count, near_capacity;
     int probe_all;           /* 1 when a term has no ASCII probe: analyse every chunk */
-    unsigned char stem_first[256]; /* 1 for the first byte of each term a stem is looked
-                              * up among (words, aliases, prefixes): a word beginning
-                              * otherwise is looked up only among the exact words,
-                              * and needs no stemming where the stemmer keeps first
-                              * bytes (analyzer_run_stemming) */
+    analyzer_stem_filter stem_filter; /* the words a term other than an exact word may
+                              * be the stem of (the starts of those terms: words,
+                              * aliases, prefixes): a word it does not mark is looked
+                              * up only among the exact words, and needs no stemming
+                              * where the stemmer keeps its words' starts
+                              * (analyzer_run_stemming) */
     uint32_t max_span;       /* positions from a leaf's first word to its last, at most */
 } snippet_plan;
 

@@ -278,11 +278,12 @@ Test(analyzer, stemming_can_be_turned_off)
 static uint32_t run_choosing_a(const char *text, int flags, collector *sink)
 {
     analyzer *stemming = make_analyzer("english", 1);
-    unsigned char stem_first[256] = {0};
-    stem_first['a'] = 1;
+    static analyzer_stem_filter filter;
+    memset(&filter, 0, sizeof filter);
+    analyzer_stem_filter_add(&filter, "a", 1);
     memset(sink, 0, sizeof *sink);
     uint32_t next = 0;
-    cr_assert_eq(analyzer_run_stemming(stemming, text, strlen(text), 5, stem_first, flags,
+    cr_assert_eq(analyzer_run_stemming(stemming, text, strlen(text), 5, &filter, flags,
                                        collect, sink, &next), 0);
     analyzer_free(stemming);
     return next;
@@ -322,6 +323,40 @@ Test(analyzer, only_the_words_of_chosen_first_bytes_are_emitted)
     cr_expect_eq(next, 11);
 }
 
+/* A filter of the terms "armi" and "die": the words beginning "ar",
+ * "di" or "dy" (whose stems may begin "di": dying -> die) are stemmed
+ * and emitted; "apples" and "dome" begin otherwise (ANALYZE_STEMMED_ONLY:
+ * they take their positions only), "Sale" is not marked at all. */
+Test(analyzer, only_the_words_of_chosen_first_two_bytes_are_stemmed)
+{
+    static collector sink;
+    analyzer *stemming = make_analyzer("english", 1);
+    static analyzer_stem_filter filter;
+    memset(&filter, 0, sizeof filter);
+    analyzer_stem_filter_add(&filter, "armi", 4);
+    analyzer_stem_filter_add(&filter, "die", 3);
+    const char *text = "Armies apples dying dome Sale armies";
+    memset(&sink, 0, sizeof sink);
+    uint32_t next = 0;
+    cr_assert_eq(analyzer_run_stemming(stemming, text, strlen(text), 0, &filter,
+                                       ANALYZE_STEMMED_ONLY, collect, &sink, &next), 0);
+    cr_assert_eq(sink.count, 3);
+    cr_expect_str_eq(sink.tokens[0].term, "armi");
+    cr_expect_str_eq(sink.tokens[1].term, "die");
+    cr_expect_eq(sink.tokens[1].position, 2, "apples took its position");
+    cr_expect_str_eq(sink.tokens[2].term, "armi");
+    cr_expect_eq(sink.tokens[2].position, 5);
+    cr_expect_eq(next, 6);
+    /* without the flag, an unmarked word is emitted unstemmed */
+    memset(&sink, 0, sizeof sink);
+    cr_assert_eq(analyzer_run_stemming(stemming, "apples armies", 13, 0, &filter, 0, collect,
+                                       &sink, NULL), 0);
+    cr_assert_eq(sink.count, 2);
+    cr_expect_str_eq(sink.tokens[0].term, "apples");
+    cr_expect_str_eq(sink.tokens[1].term, "armi");
+    analyzer_free(stemming);
+}
+
 /* The words whose stems come nearest to changing their first letters:
  * Porter2's exceptions, a leading y, the shortest words, suffixes that
  * are almost the whole word. */
@@ -330,21 +365,36 @@ static const char *const near_first_letter[] = {
     "singly", "news", "howe", "atlas", "cosmos", "bias", "andes", "yelling", "youth", "yy",
     "y", "s", "ss", "sses", "ies", "ied", "ing", "ings", "ingly", "ed", "eed", "eedly",
     "aing", "ying", "ational", "ousness", "e", "a", "ly", "ment", "ments", "abli", "ogi",
-    "generously", "communities", "arsenals", "o'neill", "caf\xc3\xa9s",
+    "generously", "communities", "arsenals", "o'neill", "caf\xc3\xa9s", "ay", "oy", "ays",
+    "eyed", "oing", "aed", "by", "ys",
 };
 
-Test(analyzer, english_and_porter_stems_keep_the_first_byte)
+/* The start analyzer_stem_keeps_start promises: the first byte, then
+ * (both being there) the second or 'i' for 'y'. */
+static int keeps_start(const char *word, const char *stem, size_t stem_length)
+{
+    if (stem_length == 0)
+        return 1;
+    if (stem[0] != word[0])
+        return 0;
+    return stem_length < 2 || word[1] == '\0' || stem[1] == word[1]
+           || (word[1] == 'y' && stem[1] == 'i');
+}
+
+Test(analyzer, english_and_porter_stems_keep_their_starts)
 {
     static collector sink;
     const char *languages[] = {"english", "porter"};
     for (size_t l = 0; l < 2; l++) {
         analyzer *stemming = make_analyzer(languages[l], 1);
-        cr_assert_eq(analyzer_stem_keeps_first_byte(stemming), 1, "%s", languages[l]);
+        cr_assert_eq(analyzer_stem_keeps_start(stemming), 1, "%s", languages[l]);
         for (size_t i = 0; i < sizeof near_first_letter / sizeof near_first_letter[0]; i++) {
             analyze_one(stemming, near_first_letter[i], 0, &sink);
             for (size_t t = 0; t < sink.count; t++)
-                cr_expect(sink.tokens[t].term_length == 0
-                          || sink.tokens[t].term[0] == near_first_letter[i][0],
+                cr_expect(sink.count == 1 ? keeps_start(near_first_letter[i], sink.tokens[t].term,
+                                                        sink.tokens[t].term_length)
+                                          : sink.tokens[t].term_length == 0
+                                                || sink.tokens[t].term[0] == near_first_letter[i][0],
                           "%s: %s -> %s", languages[l], near_first_letter[i],
                           sink.tokens[t].term);
         }
@@ -356,7 +406,7 @@ Test(analyzer, english_and_porter_stems_keep_the_first_byte)
         {"indonesian", 1}, {"french", 1}, {"english", 0}};
     for (size_t i = 0; i < 3; i++) {
         analyzer *other = make_analyzer(others[i].language, others[i].stem);
-        cr_expect_eq(analyzer_stem_keeps_first_byte(other), 0, "%s", others[i].language);
+        cr_expect_eq(analyzer_stem_keeps_start(other), 0, "%s", others[i].language);
         analyzer_free(other);
     }
 }

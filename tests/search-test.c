@@ -994,6 +994,74 @@ Test(search, snippets_highlight_matched_words)
     free_fixture(&f);
 }
 
+/* `count` three-letter words and a space each: "zzz", but `marks` at
+ * the word numbers `at` (each mark three letters); a malloc'd text.  A
+ * snippet's chunks then end at bytes 515, 1027, 1539... */
+static char *marked_text(size_t count, const char *const *marks, const size_t *at, size_t marked)
+{
+    char *text = malloc(count * 4 + 1);
+    cr_assert_not_null(text);
+    for (size_t i = 0; i < count; i++)
+        memcpy(text + i * 4, "zzz ", 4);
+    for (size_t m = 0; m < marked; m++)
+        memcpy(text + at[m] * 4, marks[m], 3);
+    text[count * 4] = '\0';
+    return text;
+}
+
+/* The snippet of the one hit of `query` over the one text. */
+static void snippet_of(const char *text, const char *query, char **snippet, size_t *highlights)
+{
+    named_text texts[] = {{"marked.txt", text}};
+    fixture f;
+    build_corpus(&f, texts, 1);
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(f.index, query, NULL, &results, &err), 0, "%s", err.message);
+    cr_assert_eq(cops_results_count(results), 1, "%s", query);
+    const cops_hit *hit = cops_results_hit(results, 0);
+    *snippet = strdup(hit->snippet);
+    *highlights = hit->highlight_count;
+    cops_results_free(results);
+    free_fixture(&f);
+}
+
+/* The chunks a snippet passes over where no window there could beat the
+ * best one found (snippet.c, chunk_cannot_win) change no choice: a
+ * window of both words after many of one; a window of three after one
+ * of two, across a chunk's end (words 384 and 386 are either side of
+ * byte 1539); the first of equal windows. */
+Test(search, snippets_pass_over_only_chunks_that_cannot_win)
+{
+    const char *const both[] = {"qqq", "qqq", "qqq", "www", "qqq"};
+    const size_t both_at[] = {10, 200, 330, 500, 502};
+    char *text = marked_text(700, both, both_at, 5);
+    char *snippet = NULL;
+    size_t highlights = 0;
+    snippet_of(text, "qqq www", &snippet, &highlights);
+    cr_expect_eq(highlights, 2, "%s", snippet);
+    cr_expect_neq(strstr(snippet, "www zzz qqq"), NULL, "%s", snippet);
+    free(snippet);
+    free(text);
+
+    const char *const three[] = {"qqq", "qqq", "qqq", "qqq", "qqq", "qqq"};
+    const size_t three_at[] = {10, 200, 202, 384, 386, 388};
+    text = marked_text(700, three, three_at, 6);
+    snippet_of(text, "qqq OR www", &snippet, &highlights);
+    cr_expect_eq(highlights, 3, "%s", snippet);
+    free(snippet);
+    free(text);
+
+    const size_t equal_at[] = {10, 300, 600};
+    text = marked_text(700, three, equal_at, 3);
+    snippet_of(text, "qqq OR www", &snippet, &highlights);
+    cr_expect_eq(highlights, 1, "%s", snippet);
+    cr_expect_eq(strncmp(snippet, "zzz zzz", 7), 0, "the first window, from the start: %s",
+                 snippet);
+    free(snippet);
+    free(text);
+}
+
 Test(search, snippets_find_words_with_diacritics_after_their_first_letter)
 {
     /* "jon" as written nowhere but in "Jón" (its letters after the J are
