@@ -26,8 +26,9 @@
 #include <string.h>
 
 #include "cops.h"
+#include "layout.h"
 
-#define SEGMENT_FORMAT_VERSION 2026120601u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026120701u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
                                    * (after the field byte), in a segment built
@@ -255,7 +256,7 @@ typedef struct postings_cursor {
     uint32_t block;            /* index of the decoded block */
     uint32_t in_block;         /* index inside the decoded block */
     uint32_t block_length;     /* postings in the decoded block */
-    const uint8_t *skip;       /* external: skip table */
+    const uint8_t *skip;       /* external: skip table (its first entry) */
     const uint8_t *blocks;     /* external: start of block data */
     size_t blocks_length;
     const uint8_t *positions_base;
@@ -266,18 +267,21 @@ typedef struct postings_cursor {
     size_t block_positions_end; /* byte offset where the block's positions end */
     uint64_t block_values;     /* values in the block's stream (sum of its tfs),
                                 * UINT64_MAX until positions are first read */
-    uint32_t position_doc_index; /* in-block index whose first value is position_value */
-    uint64_t position_value;
+    uint64_t position_value;   /* the stream index of position_doc_index's first value */
     size_t chunk_at;           /* byte offset of the next chunk not decoded */
     uint64_t chunk_first;      /* its first value's index in the stream */
     uint64_t values_first;     /* stream index of position_values[0] */
+    uint32_t position_doc_index; /* in-block index whose first value is position_value */
     uint32_t values_count;     /* values in position_values (0: none decoded) */
     uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
                                 * start, until they are decoded (0 = decoded) */
     uint32_t position_values[SEGMENT_BLOCK_SIZE]; /* the decoded chunk */
-    int positions_checked;     /* the current block's positions CRC verified */
     uint32_t docs[SEGMENT_BLOCK_SIZE];
     uint32_t tfs[SEGMENT_BLOCK_SIZE + 1]; /* + 1: in_block ends at the block's length */
+    /* bytes last, where they pack: the cursor no larger than before the skip
+     * widths (a term matcher over 2 KiB cost a slower memset) */
+    uint8_t positions_checked; /* the current block's positions CRC verified */
+    layout_skip skip_layout;   /* external: where its skip entries' fields are */
 } postings_cursor;
 
 /* Position the cursor on the first posting of `term`. */
