@@ -1343,7 +1343,7 @@ typedef struct {
 static inline last_docs skip_last_docs(const postings_cursor *c)
 {
     last_docs d = {c->skip, layout_skip_stride(&c->skip_layout),
-                   UINT32_MAX >> (32 - 8 * c->skip_layout.end[LAYOUT_SKIP_LAST_DOC])};
+                   c->skip_layout.mask[LAYOUT_SKIP_LAST_DOC]};
     return d;
 }
 

@@ -824,7 +824,7 @@ static void append_skip_table(byte_buffer *out, const uint8_t *raw, uint32_t ent
             uint8_t bytes[4];
             layout_put_u32(bytes, layout_get_u32(raw + 4 * ((size_t)b * LAYOUT_SKIP_FIELDS + f)));
             buffer_append(out, bytes,
-                          skip.end[f] - layout_skip_at(&skip, (enum layout_skip_field)f));
+                          layout_skip_width(&skip, (enum layout_skip_field)f));
         }
     if (!buffer_failed(out))
         buffer_append_u32le(out, (uint32_t)crc32(0, out->data + start,

@@ -459,7 +459,7 @@ static uint32_t skip_get(const skip_table *t, uint32_t block, enum layout_skip_f
 static void skip_put(const skip_table *t, uint32_t block, enum layout_skip_field field,
                      uint32_t value)
 {
-    unsigned width = t->layout.end[field] - layout_skip_at(&t->layout, field);
+    unsigned width = layout_skip_width(&t->layout, field);
     cr_assert(width == 4 || value >> (8 * width) == 0, "%u fits field %d", value, field);
     uint8_t *p = skip_field_at(t, block, field);
     for (unsigned i = 0; i < width; i++, value >>= 8)
