@@ -670,34 +670,55 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         || take(c, &p, end, UINT32_MAX, &positions_length, "postings record") != 0)
         return COPS_ECORRUPT;
     uint32_t block_count = (df + SEGMENT_BLOCK_SIZE - 1) / SEGMENT_BLOCK_SIZE;
-    uint64_t skip_bytes = (uint64_t)block_count * LAYOUT_SKIP_ENTRY_BYTES;
+    layout_skip layout;
+    if (end - p < LAYOUT_SKIP_WIDTHS_BYTES)
+        return damaged(c, at(c, p), "postings record ends before its skip widths");
+    uint32_t widths = (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    if (layout_skip_from_widths(widths, &layout) != 0)
+        return damaged(c, at(c, p), "skip widths 0x%04x: bits 10-15 set", widths);
+    /* the widths and the entries under one CRC */
+    unsigned stride = layout_skip_stride(&layout);
+    uint64_t skip_bytes = LAYOUT_SKIP_WIDTHS_BYTES + (uint64_t)block_count * stride;
     if ((uint64_t)(end - p) != skip_bytes + 4 + blocks_length + positions_length)
         return damaged(c, at(c, record), "postings record is %llu bytes, its lengths say %llu",
                        (unsigned long long)record_length,
                        (unsigned long long)((uint64_t)(p - record) + skip_bytes + 4 + blocks_length
                                             + positions_length));
-    const uint8_t *skip = p;
-    if (crc_of(skip, skip_bytes) != layout_get_u32(skip + skip_bytes))
-        return damaged(c, at(c, skip), "postings skip table checksum mismatch");
-    const uint8_t *blocks = skip + skip_bytes + 4, *positions = blocks + blocks_length;
+    if (crc_of(p, skip_bytes) != layout_get_u32(p + skip_bytes))
+        return damaged(c, at(c, p), "postings skip table checksum mismatch");
+    const uint8_t *skip = p + LAYOUT_SKIP_WIDTHS_BYTES;
+    const uint8_t *blocks = p + skip_bytes + 4, *positions = blocks + blocks_length;
+    uint32_t largest[LAYOUT_SKIP_SIZED_FIELDS] = {0};
     uint64_t block_start = 0, positions_start = 0;
     int64_t previous = -1;
     uint32_t max_of_blocks = 0, min_of_blocks = UINT32_MAX;
     int title = c->key[0] == (uint8_t)SEGMENT_FIELD_TITLE;
     uint32_t docs[SEGMENT_BLOCK_SIZE], tfs[SEGMENT_BLOCK_SIZE];
     for (uint32_t b = 0; b < block_count; b++) {
-        const uint8_t *e = skip + (size_t)b * LAYOUT_SKIP_ENTRY_BYTES;
-        const uint8_t *next = e + LAYOUT_SKIP_ENTRY_BYTES;
+        const uint8_t *e = skip + (size_t)b * stride;
+        const uint8_t *next = e + stride;
+        uint32_t field[LAYOUT_SKIP_FIELDS];
+        for (int f = 0; f < LAYOUT_SKIP_FIELDS; f++) {
+            field[f] = layout_skip_get(&layout, e, (enum layout_skip_field)f);
+            if (f < LAYOUT_SKIP_SIZED_FIELDS && field[f] > largest[f])
+                largest[f] = field[f];
+        }
+        const uint8_t *block_offset_at = e + layout_skip_at(&layout, LAYOUT_SKIP_BLOCK_OFFSET);
+        const uint8_t *positions_offset_at =
+            e + layout_skip_at(&layout, LAYOUT_SKIP_POSITIONS_OFFSET);
         int last = b + 1 == block_count;
         uint32_t count = last ? df - b * SEGMENT_BLOCK_SIZE : SEGMENT_BLOCK_SIZE;
-        uint64_t block_end = last ? blocks_length : layout_get_u32(next + 4);
-        if (layout_get_u32(e + 4) != block_start)
-            return damaged(c, at(c, e) + 4, "skip entry %u: block offset %u, expected %llu", b,
-                           layout_get_u32(e + 4), (unsigned long long)block_start);
+        uint64_t block_end = last ? blocks_length
+                                  : layout_skip_get(&layout, next, LAYOUT_SKIP_BLOCK_OFFSET);
+        if (field[LAYOUT_SKIP_BLOCK_OFFSET] != block_start)
+            return damaged(c, at(c, block_offset_at), "skip entry %u: block offset %u, expected "
+                           "%llu", b, field[LAYOUT_SKIP_BLOCK_OFFSET],
+                           (unsigned long long)block_start);
         if (block_end < block_start || block_end > blocks_length)
-            return damaged(c, at(c, next) + 4, "skip entry %u: block offset out of range", b + 1);
+            return damaged(c, at(c, block_offset_at + stride), "skip entry %u: block offset "
+                           "out of range", b + 1);
         const uint8_t *data = blocks + block_start, *data_end = blocks + block_end;
-        if (crc_of(data, block_end - block_start) != layout_get_u32(e + 20))
+        if (crc_of(data, block_end - block_start) != field[LAYOUT_SKIP_BLOCK_CRC])
             return damaged(c, at(c, data), "postings block %u checksum mismatch", b);
         char what[48];
         snprintf(what, sizeof what, "postings block %u", b);
@@ -714,25 +735,28 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
                 min_length = length;
             *cf_sum += tfs[i];
         }
-        if (layout_get_u32(e) != docs[count - 1])
+        if (field[LAYOUT_SKIP_LAST_DOC] != docs[count - 1])
             return damaged(c, at(c, e), "skip entry %u: last_doc %u, the block ends with document "
-                           "%u", b, layout_get_u32(e), docs[count - 1]);
-        if (layout_get_u32(e + 12) != max_tf)
-            return damaged(c, at(c, e) + 12, "skip entry %u: max_tf %u, the block's largest tf is "
-                           "%u", b, layout_get_u32(e + 12), max_tf);
-        if (layout_get_u32(e + 16) != min_length)
-            return damaged(c, at(c, e) + 16, "skip entry %u: min_length %u, the block's shortest "
-                           "%s is %u", b, layout_get_u32(e + 16), title ? "title" : "body",
-                           min_length);
-        uint64_t positions_end = last ? positions_length : layout_get_u32(next + 8);
-        if (layout_get_u32(e + 8) != positions_start)
-            return damaged(c, at(c, e) + 8, "skip entry %u: positions offset %u, expected %llu", b,
-                           layout_get_u32(e + 8), (unsigned long long)positions_start);
+                           "%u", b, field[LAYOUT_SKIP_LAST_DOC], docs[count - 1]);
+        if (field[LAYOUT_SKIP_MAX_TF] != max_tf)
+            return damaged(c, at(c, e) + layout_skip_at(&layout, LAYOUT_SKIP_MAX_TF),
+                           "skip entry %u: max_tf %u, the block's largest tf is %u", b,
+                           field[LAYOUT_SKIP_MAX_TF], max_tf);
+        if (field[LAYOUT_SKIP_MIN_LENGTH] != min_length)
+            return damaged(c, at(c, e) + layout_skip_at(&layout, LAYOUT_SKIP_MIN_LENGTH),
+                           "skip entry %u: min_length %u, the block's shortest %s is %u", b,
+                           field[LAYOUT_SKIP_MIN_LENGTH], title ? "title" : "body", min_length);
+        uint64_t positions_end =
+            last ? positions_length : layout_skip_get(&layout, next, LAYOUT_SKIP_POSITIONS_OFFSET);
+        if (field[LAYOUT_SKIP_POSITIONS_OFFSET] != positions_start)
+            return damaged(c, at(c, positions_offset_at), "skip entry %u: positions offset %u, "
+                           "expected %llu", b, field[LAYOUT_SKIP_POSITIONS_OFFSET],
+                           (unsigned long long)positions_start);
         if (positions_end < positions_start || positions_end > positions_length)
-            return damaged(c, at(c, next) + 8, "skip entry %u: positions offset out of range",
-                           b + 1);
+            return damaged(c, at(c, positions_offset_at + stride), "skip entry %u: positions "
+                           "offset out of range", b + 1);
         const uint8_t *pos = positions + positions_start, *pos_end = positions + positions_end;
-        if (crc_of(pos, positions_end - positions_start) != layout_get_u32(e + 24))
+        if (crc_of(pos, positions_end - positions_start) != field[LAYOUT_SKIP_POSITIONS_CRC])
             return damaged(c, at(c, pos), "positions block %u checksum mismatch", b);
         snprintf(what, sizeof what, "positions block %u", b);
         if (check_positions(c, pos, pos_end, count, docs, tfs, what) != 0)
@@ -747,6 +771,11 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         block_start = block_end;
         positions_start = positions_end;
     }
+    for (int f = 0; f < LAYOUT_SKIP_SIZED_FIELDS; f++)
+        if (((widths >> (2 * f)) & 3) + 1 != layout_byte_width(largest[f]))
+            return damaged(c, at(c, p), "skip widths 0x%04x: field %d takes %u bytes, its "
+                           "largest value %u needs %u", widths, f, ((widths >> (2 * f)) & 3) + 1,
+                           largest[f], layout_byte_width(largest[f]));
     if (list_max_tf != max_of_blocks)
         return damaged(c, at(c, bound_at), "dictionary max_tf %llu, the list's largest tf is %u",
                        (unsigned long long)list_max_tf, max_of_blocks);

@@ -799,6 +799,38 @@ static uint32_t position_start_of(const segment_writer *w, uint32_t block)
     return layout_get_u32(w->position_starts.data + 4 * (size_t)block);
 }
 
+/* The skip table of a postings record (FORMAT.md 3.3): its widths, the
+ * entries of `raw` (LAYOUT_SKIP_FIELDS u32 each) in the fewest bytes each
+ * field's largest value allows, then their CRC. */
+static void append_skip_table(byte_buffer *out, const uint8_t *raw, uint32_t entries)
+{
+    uint32_t widths = 0;
+    for (int f = 0; f < LAYOUT_SKIP_SIZED_FIELDS; f++) {
+        uint32_t largest = 0;
+        for (uint32_t b = 0; b < entries; b++) {
+            uint32_t value = layout_get_u32(raw + 4 * ((size_t)b * LAYOUT_SKIP_FIELDS + f));
+            if (value > largest)
+                largest = value;
+        }
+        widths |= (layout_byte_width(largest) - 1) << (2 * f);
+    }
+    size_t start = out->length;
+    uint8_t widths_bytes[LAYOUT_SKIP_WIDTHS_BYTES] = {(uint8_t)widths, (uint8_t)(widths >> 8)};
+    buffer_append(out, widths_bytes, sizeof widths_bytes);
+    layout_skip skip;
+    layout_skip_from_widths(widths, &skip);
+    for (uint32_t b = 0; b < entries; b++)
+        for (int f = 0; f < LAYOUT_SKIP_FIELDS; f++) {
+            uint8_t bytes[4];
+            layout_put_u32(bytes, layout_get_u32(raw + 4 * ((size_t)b * LAYOUT_SKIP_FIELDS + f)));
+            buffer_append(out, bytes,
+                          layout_skip_width(&skip, (enum layout_skip_field)f));
+        }
+    if (!buffer_failed(out))
+        buffer_append_u32le(out, (uint32_t)crc32(0, out->data + start,
+                                                  (uInt)(out->length - start)));
+}
+
 /* The external record (FORMAT.md "postings record").  Its bytes are built
  * in w->scratch and then written; the term's list bound is returned for the
  * dictionary entry. */
@@ -857,8 +889,8 @@ static int write_external_postings(segment_writer *w, uint32_t *list_max_tf,
     buffer_reset(head);
     buffer_append_varint(head, blocks.length);
     buffer_append_varint(head, all_positions);
-    buffer_append(head, skips.data, skips.length);
-    buffer_append_u32le(head, (uint32_t)crc32(0, skips.data, (uInt)skips.length));
+    if (!buffer_failed(&skips))
+        append_skip_table(head, skips.data, block_count);
     if (rc == 0 && (buffer_failed(head) || buffer_failed(&blocks) || buffer_failed(&skips)))
         rc = out_of_memory(w, err);
     else if (rc == 0 && blocks.length > UINT32_MAX)

@@ -26,8 +26,9 @@
 #include <string.h>
 
 #include "cops.h"
+#include "layout.h"
 
-#define SEGMENT_FORMAT_VERSION 2026120601u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026120701u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
                                    * (after the field byte), in a segment built
@@ -255,7 +256,7 @@ typedef struct postings_cursor {
     uint32_t block;            /* index of the decoded block */
     uint32_t in_block;         /* index inside the decoded block */
     uint32_t block_length;     /* postings in the decoded block */
-    const uint8_t *skip;       /* external: skip table */
+    const uint8_t *skip;       /* external: skip table (its first entry) */
     const uint8_t *blocks;     /* external: start of block data */
     size_t blocks_length;
     const uint8_t *positions_base;
@@ -273,6 +274,7 @@ typedef struct postings_cursor {
     uint32_t tfs_at;           /* external block: where in `blocks` its frequencies
                                 * start, until they are decoded (0 = decoded) */
     int positions_checked;     /* the current block's positions CRC verified */
+    layout_skip skip_layout;   /* external: where its skip entries' fields are */
     /* The arrays last, each written before it is read: postings_open
      * clears the fields before them (POSTINGS_CURSOR_HEAD), so a holder
      * need not clear 3.6 KB per cursor (calloc'ing the whole cost a word's

@@ -388,31 +388,88 @@ Test(check, no_index)
     cr_assert_not_null(strstr(err.message, path), "%s", err.message);
 }
 
-/* The first external postings record: its skip table and block count. */
-static const uint8_t *first_skip_table(uint8_t *bytes, size_t size, uint32_t *blocks)
+/* A postings record's skip table (FORMAT.md 3.3): its widths, entries and
+ * block count, found by the CRC after the entries. */
+typedef struct {
+    uint8_t *widths;  /* the record's widths, where the CRC starts */
+    uint8_t *entries;
+    layout_skip layout;
+    uint32_t blocks;
+    uint8_t *blocks_area; /* the record's blocks, then its positions */
+    uint64_t blocks_length;
+    uint8_t *next_record;
+} skip_table;
+
+static uint64_t take_vint(uint8_t **p)
+{
+    uint64_t value = 0;
+    for (int shift = 0;; shift += 7) {
+        value |= (uint64_t)(**p & 0x7f) << shift;
+        if (!(*(*p)++ & 0x80))
+            return value;
+    }
+}
+
+static skip_table skip_table_at(uint8_t *record)
+{
+    skip_table t = {0};
+    uint8_t *p = record;
+    t.blocks_length = take_vint(&p);
+    uint64_t positions_length = take_vint(&p);
+    t.widths = p;
+    cr_assert_eq(layout_skip_from_widths((uint32_t)p[0] | (uint32_t)p[1] << 8, &t.layout), 0);
+    t.entries = p + LAYOUT_SKIP_WIDTHS_BYTES;
+    for (uint32_t b = 1; b < 64; b++) {
+        size_t covered = LAYOUT_SKIP_WIDTHS_BYTES + (size_t)layout_skip_stride(&t.layout) * b;
+        if ((uint32_t)crc32(0, p, (uInt)covered) == layout_get_u32(p + covered)) {
+            t.blocks = b;
+            t.blocks_area = p + covered + 4;
+            t.next_record = t.blocks_area + t.blocks_length + positions_length;
+            return t;
+        }
+    }
+    cr_assert_fail("no skip table found");
+    return t;
+}
+
+/* The first external postings record's. */
+static skip_table first_skip_table(uint8_t *bytes, size_t size)
 {
     toc_entry toc[16];
     uint64_t toc_offset;
     size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
     const toc_entry *postings = find_section(toc, count, SECTION_POSTINGS);
     cr_assert_gt(postings->length, 0);
-    const uint8_t *p = bytes + postings->offset;
-    for (int v = 0; v < 2; v++) /* blocks_length, positions_length */
-        while (*p++ & 0x80)
-            ;
-    for (uint32_t b = 1; b < 64; b++) {
-        if ((uint32_t)crc32(0, p, (uInt)(28 * b)) == layout_get_u32(p + 28 * b)) {
-            *blocks = b;
-            return p;
-        }
-    }
-    cr_assert_fail("no skip table found");
-    return NULL;
+    return skip_table_at(bytes + postings->offset);
 }
 
-static void reseal_skip_table(uint8_t *bytes, size_t size, uint8_t *skip, uint32_t blocks)
+static uint8_t *skip_field_at(const skip_table *t, uint32_t block, enum layout_skip_field field)
 {
-    layout_put_u32(skip + 28 * blocks, (uint32_t)crc32(0, skip, (uInt)(28 * blocks)));
+    return t->entries + (size_t)block * layout_skip_stride(&t->layout)
+           + layout_skip_at(&t->layout, field);
+}
+
+static uint32_t skip_get(const skip_table *t, uint32_t block, enum layout_skip_field field)
+{
+    const uint8_t *entry = t->entries + (size_t)block * layout_skip_stride(&t->layout);
+    return layout_skip_get(&t->layout, entry, field);
+}
+
+/* Rewrite a field in its own width (the value must fit it). */
+static void skip_put(const skip_table *t, uint32_t block, enum layout_skip_field field,
+                     uint32_t value)
+{
+    unsigned width = layout_skip_width(&t->layout, field);
+    cr_assert(width == 4 || value >> (8 * width) == 0, "%u fits field %d", value, field);
+    uint8_t *p = skip_field_at(t, block, field);
+    for (unsigned i = 0; i < width; i++, value >>= 8)
+        p[i] = (uint8_t)value;
+}
+
+static void reseal_skip_table(uint8_t *bytes, size_t size, const skip_table *t)
+{
+    size_t covered = LAYOUT_SKIP_WIDTHS_BYTES + (size_t)layout_skip_stride(&t->layout) * t->blocks;
+    layout_put_u32(t->widths + covered, (uint32_t)crc32(0, t->widths, (uInt)covered));
     reseal(bytes, size, SECTION_POSTINGS);
 }
 
@@ -420,35 +477,34 @@ Test(check, crc_consistent_skip_bounds)
 {
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
-    uint32_t blocks;
-    uint8_t *skip = (uint8_t *)first_skip_table(bytes, size, &blocks);
-    cr_assert_geq(blocks, 2);
-    uint32_t max_tf = layout_get_u32(skip + 12);
+    skip_table t = first_skip_table(bytes, size);
+    cr_assert_geq(t.blocks, 2);
+    uint32_t max_tf = skip_get(&t, 0, LAYOUT_SKIP_MAX_TF);
 
     /* max_tf of block 0 one higher: still a valid bound for a search, but
      * not the truth.  The reader opens and searches the index happily. */
-    layout_put_u32(skip + 12, max_tf + 1);
-    reseal_skip_table(bytes, size, skip, blocks);
+    skip_put(&t, 0, LAYOUT_SKIP_MAX_TF, max_tf + 1);
+    reseal_skip_table(bytes, size, &t);
     write_file(seg_file, bytes, size);
     cops_index *index;
     cops_error err = {0};
     cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
     cops_index_close(index);
     uint64_t offset = expect_damage(seg_file, 0, size, "skip max_tf");
-    cr_assert_eq(offset, (uint64_t)(skip - bytes) + 12);
+    cr_assert_eq(offset, (uint64_t)(skip_field_at(&t, 0, LAYOUT_SKIP_MAX_TF) - bytes));
     cops_index_check(index_dir, NULL, &err);
     cr_assert_not_null(strstr(err.message, "max_tf"), "%s", err.message);
     cr_assert_not_null(strstr(err.message, "(key \""), "%s", err.message);
 
     /* min_length of block 1 lowered. */
-    layout_put_u32(skip + 12, max_tf);
-    uint32_t min_length = layout_get_u32(skip + 28 + 16);
+    skip_put(&t, 0, LAYOUT_SKIP_MAX_TF, max_tf);
+    uint32_t min_length = skip_get(&t, 1, LAYOUT_SKIP_MIN_LENGTH);
     cr_assert_gt(min_length, 0);
-    layout_put_u32(skip + 28 + 16, min_length - 1);
-    reseal_skip_table(bytes, size, skip, blocks);
+    skip_put(&t, 1, LAYOUT_SKIP_MIN_LENGTH, min_length - 1);
+    reseal_skip_table(bytes, size, &t);
     write_file(seg_file, bytes, size);
     offset = expect_damage(seg_file, 0, size, "skip min_length");
-    cr_assert_eq(offset, (uint64_t)(skip - bytes) + 28 + 16);
+    cr_assert_eq(offset, (uint64_t)(skip_field_at(&t, 1, LAYOUT_SKIP_MIN_LENGTH) - bytes));
     free(bytes);
 }
 
@@ -499,6 +555,74 @@ static int first_external(void *context, const uint8_t *key, size_t key_length,
     return 1;
 }
 
+/* Reseal the edited skip table `t` of `bytes`, write them as the segment,
+ * and open it and a cursor on its first title key with an external
+ * record. */
+static void open_first_external(uint8_t *bytes, size_t size, const skip_table *t, segment **seg,
+                                postings_cursor *cursor)
+{
+    reseal_skip_table(bytes, size, t);
+    write_file(seg_file, bytes, size);
+    segment_term term;
+    cops_error err = {0};
+    cr_assert_eq(segment_open(seg_file, seg, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_scan_prefix(*seg, (const uint8_t *)"\x01", 1, first_external, &term,
+                                     &err), 1);
+    postings_open(cursor, *seg, &term);
+}
+
+/* Hostile skip widths (FORMAT.md 3.3), the skip CRC made consistent: a
+ * reserved bit set, and two fields' widths swapped (the same stride, so
+ * the record's lengths still agree, but every entry misread).  The index
+ * opens; reading the list reports damage, and so does the check, at the
+ * widths or in the entries. */
+Test(check, crc_consistent_skip_widths)
+{
+    size_t size;
+    uint8_t *pristine = read_file(seg_file, &size);
+    for (int variant = 0; variant < 2; variant++) {
+        uint8_t *bytes = malloc(size);
+        cr_assert_not_null(bytes);
+        memcpy(bytes, pristine, size);
+        skip_table t = first_skip_table(bytes, size);
+        uint32_t widths = (uint32_t)t.widths[0] | (uint32_t)t.widths[1] << 8;
+        if (variant == 0) {
+            widths |= 1u << 10;
+        } else {
+            int a = -1, b = -1;
+            for (int f = 0; f < LAYOUT_SKIP_SIZED_FIELDS && b < 0; f++)
+                for (int g = f + 1; g < LAYOUT_SKIP_SIZED_FIELDS && b < 0; g++)
+                    if (((widths >> (2 * f)) & 3) != ((widths >> (2 * g)) & 3))
+                        a = f, b = g;
+            cr_assert_geq(b, 0, "two fields of different widths");
+            uint32_t wa = (widths >> (2 * a)) & 3, wb = (widths >> (2 * b)) & 3;
+            widths &= ~(3u << (2 * a) | 3u << (2 * b));
+            widths |= wb << (2 * a) | wa << (2 * b);
+        }
+        t.widths[0] = (uint8_t)widths;
+        t.widths[1] = (uint8_t)(widths >> 8);
+        segment *seg;
+        postings_cursor cursor;
+        cops_error err = {0};
+        open_first_external(bytes, size, &t, &seg, &cursor);
+        while (cursor.status == 0 && postings_next(&cursor) != POSTINGS_END)
+            ;
+        cr_assert_eq(cursor.status, COPS_ECORRUPT, "widths 0x%04x", widths);
+        cr_assert_eq(segment_damage(seg, &err), COPS_ECORRUPT);
+        segment_close(seg);
+        uint64_t table = (uint64_t)(t.widths - bytes);
+        uint64_t offset = expect_damage(seg_file, table,
+                                        (uint64_t)(t.blocks_area - bytes) + t.blocks_length,
+                                        "skip widths");
+        if (variant == 0)
+            cr_assert_eq(offset, table);
+        free(bytes);
+    }
+    write_file(seg_file, pristine, size);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+    free(pristine);
+}
+
 /* Hostile heads of a positions chunk (FORMAT.md 3.3, 4): a width above 32,
  * the reserved bit, exceptions that do not fit, each with every CRC made
  * consistent.  The index opens; reading the positions reports damage at
@@ -512,38 +636,22 @@ Test(check, crc_consistent_positions_chunk_head)
         uint8_t *bytes = malloc(size);
         cr_assert_not_null(bytes);
         memcpy(bytes, pristine, size);
-        toc_entry toc[16];
-        uint64_t toc_offset;
-        size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
-        const uint8_t *p = bytes + find_section(toc, count, SECTION_POSTINGS)->offset;
-        uint64_t blocks_length = 0;
-        for (int shift = 0;; shift += 7) {
-            blocks_length |= (uint64_t)(*p & 0x7f) << shift;
-            if (!(*p++ & 0x80))
-                break;
-        }
-        uint32_t blocks;
-        uint8_t *skip = (uint8_t *)first_skip_table(bytes, size, &blocks);
-        cr_assert_eq(blocks, 3); /* a title word in every document, df 300 */
-        uint8_t *positions = skip + 28 * blocks + 4 + blocks_length;
-        uint32_t start = layout_get_u32(skip + 8), end = layout_get_u32(skip + 28 + 8);
+        skip_table t = first_skip_table(bytes, size);
+        cr_assert_eq(t.blocks, 3); /* a title word in every document, df 300 */
+        uint8_t *positions = t.blocks_area + t.blocks_length;
+        uint32_t start = skip_get(&t, 0, LAYOUT_SKIP_POSITIONS_OFFSET);
+        uint32_t end = skip_get(&t, 1, LAYOUT_SKIP_POSITIONS_OFFSET);
         /* tf 1 everywhere: block 0's 128 values are one chunk, without
          * exceptions (the same position in every title) */
         cr_assert_gt(end, start);
         cr_assert_leq(positions[start], 32);
         positions[start] = heads[h];
-        layout_put_u32(skip + 24, (uint32_t)crc32(0, positions + start, end - start));
-        reseal_skip_table(bytes, size, skip, blocks);
-        write_file(seg_file, bytes, size);
-
+        skip_put(&t, 0, LAYOUT_SKIP_POSITIONS_CRC,
+                 (uint32_t)crc32(0, positions + start, end - start));
         segment *seg;
-        segment_term term;
-        cops_error err = {0};
-        cr_assert_eq(segment_open(seg_file, &seg, &err), 0, "%s", err.message);
-        cr_assert_eq(segment_scan_prefix(seg, (const uint8_t *)"\x01", 1, first_external, &term,
-                                         &err), 1);
         postings_cursor cursor;
-        postings_open(&cursor, seg, &term);
+        cops_error err = {0};
+        open_first_external(bytes, size, &t, &seg, &cursor);
         cr_assert_eq(cursor.status, 0, "the documents and frequencies are sound");
         uint32_t out[4];
         cr_assert_eq(postings_positions(&cursor, out), COPS_ECORRUPT, "head 0x%02x", heads[h]);
@@ -576,20 +684,24 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
     toc_entry lengths_entry = section_in(bytes, size, SECTION_DOCLENGTHS);
     const toc_entry *postings = &postings_entry;
     /* grant's skip table: last docs 127, 255, 299, max_tf 4 in each */
-    uint8_t *skip = NULL;
-    for (uint8_t *p = bytes + postings->offset;
-         p + 88 <= bytes + postings->offset + postings->length; p++)
-        if (layout_get_u32(p) == 127 && layout_get_u32(p + 12) == 4
-            && layout_get_u32(p + 28) == 255 && layout_get_u32(p + 40) == 4
-            && layout_get_u32(p + 56) == 299 && layout_get_u32(p + 68) == 4
-            && (uint32_t)crc32(0, p, 84) == layout_get_u32(p + 84)) {
-            cr_assert_null(skip, "one such list");
-            skip = p;
+    skip_table t = {0};
+    for (uint8_t *p = bytes + postings->offset; p < bytes + postings->offset + postings->length;) {
+        skip_table here = skip_table_at(p);
+        if (here.blocks == 3 && skip_get(&here, 0, LAYOUT_SKIP_LAST_DOC) == 127
+            && skip_get(&here, 1, LAYOUT_SKIP_LAST_DOC) == 255
+            && skip_get(&here, 2, LAYOUT_SKIP_LAST_DOC) == 299
+            && skip_get(&here, 0, LAYOUT_SKIP_MAX_TF) == 4
+            && skip_get(&here, 1, LAYOUT_SKIP_MAX_TF) == 4
+            && skip_get(&here, 2, LAYOUT_SKIP_MAX_TF) == 4) {
+            cr_assert_null(t.entries, "one such list");
+            t = here;
         }
-    cr_assert_not_null(skip);
-    uint8_t *blocks = skip + 28 * 3 + 4;
-    cr_assert_eq(layout_get_u32(skip + 4), 0);
-    cr_assert_eq(layout_get_u32(skip + 28 + 4), 34, "gaps in 1 byte, tf-1 in 33");
+        p = here.next_record;
+    }
+    cr_assert_not_null(t.entries);
+    uint8_t *blocks = t.blocks_area;
+    cr_assert_eq(skip_get(&t, 0, LAYOUT_SKIP_BLOCK_OFFSET), 0);
+    cr_assert_eq(skip_get(&t, 1, LAYOUT_SKIP_BLOCK_OFFSET), 34, "gaps in 1 byte, tf-1 in 33");
     cr_assert_eq(blocks[0], 0x00, "documents 0-127: every gap 0");
     cr_assert_eq(blocks[1], 0x02, "tf-1 in 0..3: width 2");
     uint32_t values[128] = {0};
@@ -600,8 +712,8 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
     cr_assert_eq(block.length, 33);
     memcpy(blocks + 1, block.data, 33);
     buffer_free(&block);
-    layout_put_u32(skip + 20, (uint32_t)crc32(0, blocks, 34));
-    reseal_skip_table(bytes, size, skip, 3);
+    skip_put(&t, 0, LAYOUT_SKIP_BLOCK_CRC, (uint32_t)crc32(0, blocks, 34));
+    reseal_skip_table(bytes, size, &t);
     const toc_entry *lengths = &lengths_entry;
     for (int doc = 0; doc < 6; doc++)
         layout_put_u32(bytes + lengths->offset + 4 * doc, UINT32_MAX);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <criterion/criterion.h>
 
@@ -1694,6 +1695,19 @@ Test(format, manifest_round_trip_and_damage)
     testlib_remove_tree(dir);
 }
 
+/* Where section `kind` of the segment file's bytes starts. */
+static const uint8_t *section_start(const uint8_t *file, size_t size, uint32_t kind)
+{
+    section_range sections[16];
+    uint64_t toc_offset, toc_length;
+    size_t count = parse_sections(file, size, sections, 16, &toc_offset, &toc_length);
+    for (size_t i = 0; i < count; i++)
+        if (sections[i].kind == kind)
+            return file + sections[i].offset;
+    cr_assert_fail("no section of kind %u", kind);
+    return NULL;
+}
+
 /* A dictionary entry (FORMAT.md 3.4): a block's first entry has no key
  * (DICTINDEX holds it), a later one a head byte of two nibbles (15: a
  * varint adds the rest), then one varint of 2 (df - 1) + (cf > df) and cf's
@@ -1723,14 +1737,7 @@ Test(format, dictionary_entries_take_a_key_head_and_counts)
 
     size_t size;
     uint8_t *file = testlib_read_file(path, &size);
-    section_range sections[16];
-    uint64_t toc_offset, toc_length;
-    size_t count = parse_sections(file, size, sections, 16, &toc_offset, &toc_length);
-    const uint8_t *dict = NULL;
-    for (size_t i = 0; i < count; i++)
-        if (sections[i].kind == SECTION_DICTIONARY)
-            dict = file + sections[i].offset;
-    cr_assert_not_null(dict);
+    const uint8_t *dict = section_start(file, size, SECTION_DICTIONARY);
     const uint8_t expected[] = {
         0x00, 0x00, 0x07,          /* "a": counts df = cf = 1, doc 0, position 7 */
         0x1f, 0x0a,                /* common 1, suffix 15 + 10 */
@@ -1762,6 +1769,76 @@ Test(format, dictionary_entries_take_a_key_head_and_counts)
     uint32_t positions[4];
     cr_assert_eq(postings_positions(&c, positions), 1);
     cr_assert_eq(positions[0], 300);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+/* A postings record's skip table (FORMAT.md 3.3): each number in the fewest
+ * bytes its largest value in the record needs, the same in every entry,
+ * and the widths first under the skip CRC.  One key in 300 documents of
+ * 70,000 words, at position 3·doc: last docs 127, 255, 299 (2 bytes), block
+ * offsets 0, 2, 4 (1), positions offsets 0, 145, 306 (2), max_tf 1 (1),
+ * min_length 70,000 (3): widths 1 | 0 << 2 | 1 << 4 | 0 << 6 | 2 << 8. */
+Test(format, skip_entries_take_the_bytes_their_numbers_need)
+{
+    char *dir = testlib_tempdir("skip-widths");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    cops_error err = {0};
+    segment_writer *w = writer_with_bodies(path, 300, 70000);
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"k", 1, &err), 0);
+    for (uint32_t d = 0; d < 300; d++) {
+        uint32_t position = 3 * d;
+        cr_assert_eq(segment_writer_add_posting(w, d, &position, 1, &err), 0, "%s", err.message);
+    }
+    cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    finish_unstemmed(w, 300, 300 * 70000, 1, 300);
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+
+    size_t size;
+    uint8_t *file = testlib_read_file(path, &size);
+    const uint8_t *record = section_start(file, size, SECTION_POSTINGS);
+    /* blocks: three of gaps and tf-1 at width 0 (2 bytes each); positions:
+     * 128 values < 2^9 (1 + 144 bytes), 128 < 2^10 (1 + 160), 44 < 2^10
+     * (1 + 55) */
+    const uint8_t head[] = {0x06, 0xea, 0x02, 0x11, 0x02};
+    cr_assert_arr_eq(record, head, sizeof head);
+    const uint8_t *entries = record + sizeof head, *blocks = entries + 3 * 17 + 4;
+    const uint8_t *positions = blocks + 6;
+    const uint8_t numbers[3][9] = {
+        {0x7f, 0x00, 0x00, 0x00, 0x00, 0x01, 0x70, 0x11, 0x01},
+        {0xff, 0x00, 0x02, 0x91, 0x00, 0x01, 0x70, 0x11, 0x01},
+        {0x2b, 0x01, 0x04, 0x32, 0x01, 0x01, 0x70, 0x11, 0x01},
+    };
+    const uint32_t block_at[4] = {0, 2, 4, 6}, positions_at[4] = {0, 145, 306, 362};
+    for (int b = 0; b < 3; b++) {
+        const uint8_t *e = entries + 17 * b;
+        cr_assert_arr_eq(e, numbers[b], 9, "entry %d", b);
+        cr_assert_eq(layout_get_u32(e + 9),
+                     (uint32_t)crc32(0, blocks + block_at[b], block_at[b + 1] - block_at[b]));
+        cr_assert_eq(layout_get_u32(e + 13),
+                     (uint32_t)crc32(0, positions + positions_at[b],
+                                     positions_at[b + 1] - positions_at[b]));
+    }
+    cr_assert_eq(layout_get_u32(entries + 3 * 17), (uint32_t)crc32(0, record + 3, 2 + 3 * 17),
+                 "the widths and the entries under the skip CRC");
+    free(file);
+
+    segment *seg;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    segment_term term;
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"k", 1, &term, &err), 1);
+    postings_cursor c;
+    postings_open(&c, seg, &term);
+    cr_assert_eq(postings_next_geq(&c, 200), 200);
+    uint32_t position;
+    cr_assert_eq(postings_positions(&c, &position), 1);
+    cr_assert_eq(position, 600);
+    postings_block_bound bound;
+    cr_assert_eq(postings_block_bound_at(&c, 290, &bound), 0);
+    cr_assert_eq(bound.last_doc, 299);
+    cr_assert_eq(bound.max_tf, 1);
+    cr_assert_eq(bound.min_length, 70000);
     segment_close(seg);
     testlib_remove_tree(dir);
 }

@@ -25,6 +25,8 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-json-scan/escapes \
 	tests/fuzz/seeds/fuzz-segment/unchanged tests/fuzz/seeds/fuzz-segment/resealed-edit \
 	tests/fuzz/seeds/fuzz-segment/truncated \
+	tests/fuzz/seeds/fuzz-segment/resealed-skip-widths \
+	tests/fuzz/seeds/fuzz-segment/resealed-skip-widths-reserved \
 	tests/fuzz/seeds/fuzz-index/one tests/fuzz/seeds/fuzz-index/three \
 	tests/fuzz/seeds/fuzz-index/half tests/fuzz/seeds/fuzz-index/raw \
 	tests/fuzz/seeds/fuzz-catalog/v4 tests/fuzz/seeds/fuzz-catalog/v3 \

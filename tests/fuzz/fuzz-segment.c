@@ -148,21 +148,33 @@ static void find_seals(void)
         const uint8_t *p = b + section_offset[6];
         uint64_t blocks_length = get_vint(&p);
         uint64_t positions_length = get_vint(&p);
-        size_t skip = (size_t)(p - b);
+        size_t widths_at = (size_t)(p - b);
+        layout_skip layout;
+        if (layout_skip_from_widths((uint32_t)p[0] | (uint32_t)p[1] << 8, &layout) != 0)
+            abort(); /* the unedited segment's own widths */
+        size_t skip = widths_at + LAYOUT_SKIP_WIDTHS_BYTES;
+        size_t stride = layout_skip_stride(&layout);
         const uint32_t skip_entries = (DOCS + 127) / 128;
-        size_t blocks_at = skip + 28 * skip_entries + 4;
+        size_t blocks_at = skip + stride * skip_entries + 4;
         size_t positions_at = blocks_at + (size_t)blocks_length;
         for (uint32_t i = 0; i < skip_entries; i++) {
-            const uint8_t *e = b + skip + 28 * (size_t)i;
-            uint32_t block_start = get_u32(e + 4), positions_start = get_u32(e + 8);
-            uint32_t block_end = i + 1 < skip_entries ? get_u32(e + 28 + 4) : (uint32_t)blocks_length;
+            const uint8_t *e = b + skip + stride * i;
+            uint32_t block_start = layout_skip_get(&layout, e, LAYOUT_SKIP_BLOCK_OFFSET);
+            uint32_t positions_start = layout_skip_get(&layout, e, LAYOUT_SKIP_POSITIONS_OFFSET);
+            uint32_t block_end =
+                i + 1 < skip_entries ? layout_skip_get(&layout, e + stride, LAYOUT_SKIP_BLOCK_OFFSET)
+                                     : (uint32_t)blocks_length;
             uint32_t positions_end =
-                i + 1 < skip_entries ? get_u32(e + 28 + 8) : (uint32_t)positions_length;
-            add_seal(skip + 28 * (size_t)i + 20, blocks_at + block_start, block_end - block_start);
-            add_seal(skip + 28 * (size_t)i + 24, positions_at + positions_start,
-                     positions_end - positions_start);
+                i + 1 < skip_entries
+                    ? layout_skip_get(&layout, e + stride, LAYOUT_SKIP_POSITIONS_OFFSET)
+                    : (uint32_t)positions_length;
+            add_seal(skip + stride * i + layout_skip_at(&layout, LAYOUT_SKIP_BLOCK_CRC),
+                     blocks_at + block_start, block_end - block_start);
+            add_seal(skip + stride * i + layout_skip_at(&layout, LAYOUT_SKIP_POSITIONS_CRC),
+                     positions_at + positions_start, positions_end - positions_start);
         }
-        add_seal(blocks_at - 4, skip, 28 * (size_t)skip_entries);
+        /* the widths and the entries under one CRC */
+        add_seal(blocks_at - 4, widths_at, blocks_at - 4 - widths_at);
     }
     /* SURFACE (kind 12): each block's CRC, then the block index's. */
     if (section_length[SECTION_SURFACE]) {
