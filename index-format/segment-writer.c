@@ -1093,11 +1093,25 @@ int segment_writer_set_surface(segment_writer *w, const surface_pair *pairs, siz
     return buffer_failed(&w->surface) ? out_of_memory(w, err) : 0;
 }
 
+/* The u32 table `table` (count entries) in the order `insertion` gives. */
+static int permute_u32s(byte_buffer *table, const uint32_t *insertion, uint32_t count)
+{
+    byte_buffer permuted = BUFFER_INIT;
+    for (uint32_t d = 0; d < count; d++)
+        buffer_append_u32le(&permuted, layout_get_u32(table->data + 4 * (size_t)insertion[d]));
+    if (buffer_failed(&permuted))
+        return COPS_ENOMEM;
+    buffer_free(table);
+    *table = permuted;
+    return 0;
+}
+
 int segment_writer_set_insertion_order(segment_writer *w, const uint32_t *insertion,
                                        uint32_t count, cops_error *err)
 {
-    if (w->insertion_order.length != 0)
-        return error_set(err, COPS_EINVAL, "%s: insertion order set twice", w->path);
+    if (w->insertion_order.length != 0 || w->postings_started || count != w->documents)
+        return error_set(err, COPS_EINVAL, "%s: insertion order of %u documents set twice, "
+                         "after a term or not for the %u added", w->path, count, w->documents);
     uint8_t *seen = calloc(count ? count : 1, 1);
     if (!seen)
         return out_of_memory(w, err);
@@ -1112,6 +1126,10 @@ int segment_writer_set_insertion_order(segment_writer *w, const uint32_t *insert
     }
     free(seen);
     if (rc == 0 && buffer_failed(&w->insertion_order))
+        rc = out_of_memory(w, err);
+    if (rc == 0 && (permute_u32s(&w->body_lengths, insertion, count) != 0
+                    || permute_u32s(&w->title_lengths, insertion, count) != 0
+                    || permute_u32s(&w->dates, insertion, count) != 0))
         rc = out_of_memory(w, err);
     if (rc != 0)
         buffer_free(&w->insertion_order);

@@ -63,6 +63,16 @@ struct inverter {
     size_t peak_bytes;
     run_file *runs;
     size_t run_count;
+    /* The document-term graph (inverter_record_graph): the term index of
+     * each posting opened, in document order; edge_end[d] = the edges of
+     * documents 0 .. d.  Dropped (graph_state 2) by the first spill, as
+     * term indexes then start again, or past graph_budget bytes. */
+    int graph_state;            /* 0 not recorded, 1 recording, 2 dropped */
+    size_t graph_budget;
+    uint32_t *edges;
+    size_t edge_count, edge_capacity;
+    uint64_t *edge_end;
+    size_t edge_end_capacity;
 };
 
 static size_t accounted_bytes(const inverter *inv)
@@ -113,6 +123,8 @@ void inverter_free(inverter *inv)
         free(inv->runs[i].path);
     }
     free(inv->runs);
+    free(inv->edges);
+    free(inv->edge_end);
     free(inv->terms);
     free(inv->slots);
     free(inv->open);
@@ -219,6 +231,105 @@ static int close_open_postings(inverter *inv)
 
 static int spill_when_over_budget(inverter *inv, cops_error *err);
 
+static void drop_graph(inverter *inv)
+{
+    free(inv->edges);
+    free(inv->edge_end);
+    inv->edges = NULL;
+    inv->edge_end = NULL;
+    inv->edge_count = inv->edge_capacity = inv->edge_end_capacity = 0;
+    inv->graph_state = 2;
+}
+
+static size_t graph_bytes(const inverter *inv)
+{
+    return inv->edge_capacity * sizeof *inv->edges + inv->edge_end_capacity * sizeof *inv->edge_end;
+}
+
+/* One edge of the current document; past the budget the graph is
+ * dropped (not an error: the segment keeps insertion order). */
+static int record_edge(inverter *inv, uint32_t term)
+{
+    if (inv->edge_count == inv->edge_capacity) {
+        size_t capacity = inv->edge_capacity ? 2 * inv->edge_capacity : 65536;
+        uint32_t *grown = graph_bytes(inv) + (capacity - inv->edge_capacity) * sizeof *grown
+                                  <= inv->graph_budget
+                              ? realloc(inv->edges, capacity * sizeof *grown)
+                              : NULL;
+        if (!grown) {
+            drop_graph(inv);
+            return 0;
+        }
+        inv->edges = grown;
+        inv->edge_capacity = capacity;
+    }
+    inv->edges[inv->edge_count++] = term;
+    return 0;
+}
+
+/* The current document's end in the graph. */
+static void end_graph_row(inverter *inv)
+{
+    if (inv->document >= inv->edge_end_capacity) {
+        size_t capacity = inv->edge_end_capacity ? 2 * inv->edge_end_capacity : 4096;
+        uint64_t *grown = graph_bytes(inv) + (capacity - inv->edge_end_capacity) * sizeof *grown
+                                  <= inv->graph_budget
+                              ? realloc(inv->edge_end, capacity * sizeof *grown)
+                              : NULL;
+        if (!grown) {
+            drop_graph(inv);
+            return;
+        }
+        inv->edge_end = grown;
+        inv->edge_end_capacity = capacity;
+    }
+    inv->edge_end[inv->document] = inv->edge_count;
+}
+
+int inverter_take_graph(inverter *inv, uint32_t min_df, bp_graph *graph, uint64_t **row_start,
+                        uint32_t **term_ids, cops_error *err)
+{
+    if (inv->graph_state != 1 || inv->document == 0)
+        return 1;
+    uint32_t *number = calloc(inv->term_count + 1, sizeof *number);
+    uint64_t *rows = malloc(((size_t)inv->document + 1) * sizeof *rows);
+    if (!number || !rows) {
+        free(number);
+        free(rows);
+        return error_set(err, COPS_ENOMEM, "out of memory reading the document graph");
+    }
+    for (size_t e = 0; e < inv->edge_count; e++)
+        number[inv->edges[e]]++;
+    uint32_t terms = 0;
+    for (size_t t = 0; t < inv->term_count; t++)
+        number[t] = number[t] >= min_df ? terms++ : UINT32_MAX;
+    /* in place: a row never moves right */
+    size_t kept = 0, e = 0;
+    rows[0] = 0;
+    for (uint32_t d = 0; d < inv->document; d++) {
+        for (; e < inv->edge_end[d]; e++)
+            if (number[inv->edges[e]] != UINT32_MAX)
+                inv->edges[kept++] = number[inv->edges[e]];
+        rows[d + 1] = kept;
+    }
+    free(number);
+    *graph = (bp_graph){inv->document, terms, rows, inv->edges};
+    *row_start = rows;
+    *term_ids = inv->edges;
+    inv->edges = NULL;
+    drop_graph(inv);
+    return 0;
+}
+
+int inverter_record_graph(inverter *inv, size_t budget_bytes)
+{
+    if (inv->document != 0 || inv->run_count != 0)
+        return COPS_EINVAL;
+    inv->graph_state = 1;
+    inv->graph_budget = budget_bytes;
+    return 0;
+}
+
 int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t position,
                  cops_error *err)
 {
@@ -243,6 +354,8 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
         if (ARRAY_RESERVE_ONE(inv->open, inv->open_capacity, inv->open_count, 1024) != 0)
             return error_set(err, COPS_ENOMEM, "out of memory while inverting");
         inv->open[inv->open_count++] = (uint32_t)index;
+        if (inv->graph_state == 1 && record_edge(inv, (uint32_t)index) != 0)
+            return error_set(err, COPS_ENOMEM, "out of memory while inverting");
         rc = append_varint(inv, &t->postings, inv->document - t->last_doc - 1);
         if (rc == 0)
             rc = append_varint(inv, &t->postings, position + 1);
@@ -324,6 +437,8 @@ static int spill_run(inverter *inv, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory while spilling");
     inv->runs = grown;
     run_file *run = &inv->runs[inv->run_count];
+    if (inv->graph_state == 1)
+        drop_graph(inv); /* the term indexes start again after the run */
     int created = create_run(inv, run, err);
     if (created != 0)
         return created;
@@ -370,6 +485,8 @@ int inverter_end_document(inverter *inv, cops_error *err)
 {
     if (close_open_postings(inv) != 0)
         return error_set(err, COPS_ENOMEM, "out of memory while inverting");
+    if (inv->graph_state == 1)
+        end_graph_row(inv);
     inv->document++;
     return spill_when_over_budget(inv, err);
 }
@@ -520,6 +637,31 @@ static int flush_posting(pending_posting *pending, segment_writer *writer, cops_
     return rc;
 }
 
+/* Open the posting of `doc` in `pending`: the one pending is handed over
+ * first unless it is the same document's (continued from another run). */
+static int pending_open(pending_posting *pending, segment_writer *writer, uint32_t doc,
+                        cops_error *err)
+{
+    int rc = pending->tf != 0 && doc != pending->doc ? flush_posting(pending, writer, err) : 0;
+    pending->doc = doc;
+    return rc;
+}
+
+static int pending_push(pending_posting *pending, segment_writer *writer, uint32_t position,
+                        cops_error *err)
+{
+    if (pending->tf == UINT32_MAX)
+        return error_set(err, COPS_EINVAL, "term frequency overflow");
+    if (pending->count == PENDING_POSITIONS) {
+        int rc = hand_over(pending, writer, err);
+        if (rc != 0)
+            return rc;
+    }
+    pending->positions[pending->count++] = position;
+    pending->tf++;
+    return 0;
+}
+
 /* Decode one source's postings for the current key into `pending`/the writer. */
 static int merge_postings(merge_source *s, pending_posting *pending, segment_writer *writer,
                           cops_error *err)
@@ -530,37 +672,153 @@ static int merge_postings(merge_source *s, pending_posting *pending, segment_wri
         if (!source_varint(s, &gap, err))
             return COPS_EIO;
         uint32_t doc = previous_doc + (uint32_t)gap + 1;
-        if (pending->tf != 0 && doc != pending->doc) {
-            int rc = flush_posting(pending, writer, err);
-            if (rc != 0)
-                return rc;
-        }
-        pending->doc = doc;
+        int rc = pending_open(pending, writer, doc, err);
         uint32_t position = 0;
-        for (;;) {
+        while (rc == 0) {
             uint64_t delta;
             if (!source_varint(s, &delta, err))
                 return COPS_EIO;
             if (delta == 0)
                 break;
             position += (uint32_t)(delta - 1);
-            if (pending->tf == UINT32_MAX)
-                return error_set(err, COPS_EINVAL, "term frequency overflow");
-            if (pending->count == PENDING_POSITIONS) {
-                int rc = hand_over(pending, writer, err);
-                if (rc != 0)
-                    return rc;
-            }
-            pending->positions[pending->count++] = position;
-            pending->tf++;
+            rc = pending_push(pending, writer, position, err);
         }
+        if (rc != 0)
+            return rc;
         previous_doc = doc;
     }
     return 0;
 }
 
-int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats, cops_error *err)
+/* The postings of one key renumbered (inverter_finish with new_of_old):
+ * every source's bytes for the key in `bytes`, and per posting (new
+ * document << 32 | where its positions start in `bytes`), to be sorted.
+ * So a key costs memory for its whole list, the largest one's at most. */
+typedef struct renumbered {
+    byte_buffer bytes;
+    uint64_t *entries, *spare;
+    size_t count, capacity;
+    unsigned doc_bits;           /* of the largest new number, a multiple of 8 */
+} renumbered;
+
+/* Sort by the document (the high half), stably: least significant byte
+ * first, and the lists of a few postings, most of them, by insertion. */
+static void sort_renumbered(renumbered *r)
 {
+    uint64_t *a = r->entries, *b = r->spare;
+    if (r->count < 64) {
+        for (size_t i = 1; i < r->count; i++) {
+            uint64_t v = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > v; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return;
+    }
+    for (unsigned shift = 32; shift < 32 + r->doc_bits; shift += 8) {
+        size_t counts[257] = {0};
+        for (size_t i = 0; i < r->count; i++)
+            counts[((a[i] >> shift) & 0xff) + 1]++;
+        for (int k = 0; k < 256; k++)
+            counts[k + 1] += counts[k];
+        for (size_t i = 0; i < r->count; i++)
+            b[counts[(a[i] >> shift) & 0xff]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    r->entries = a;
+    r->spare = b;
+}
+
+static int add_entry(renumbered *r, uint64_t entry)
+{
+    if (r->count == r->capacity) {
+        size_t capacity = r->capacity ? 2 * r->capacity : 1024;
+        uint64_t *entries = realloc(r->entries, capacity * sizeof *entries);
+        if (entries)
+            r->entries = entries;
+        uint64_t *spare = realloc(r->spare, capacity * sizeof *spare);
+        if (spare)
+            r->spare = spare;
+        if (!entries || !spare)
+            return COPS_ENOMEM;
+        r->capacity = capacity;
+    }
+    r->entries[r->count++] = entry;
+    return 0;
+}
+
+/* The source's postings for the current key into `r`, renumbered.  A
+ * posting's positions end at its first 0 byte: a delta + 1 is never 0,
+ * and the last byte of a longer varint never is. */
+static int collect_renumbered(merge_source *s, const uint32_t *new_of_old, uint32_t documents,
+                              renumbered *r, cops_error *err)
+{
+    size_t at = r->bytes.length, in_window = (size_t)(s->postings_end - s->postings);
+    buffer_append(&r->bytes, s->postings, in_window);
+    if (buffer_failed(&r->bytes) || (s->unread > 0 && buffer_reserve(&r->bytes, (size_t)s->unread)))
+        return error_set(err, COPS_ENOMEM, "out of memory while merging");
+    if (r->bytes.length + s->unread > UINT32_MAX) /* offsets are 32-bit */
+        return error_set(err, COPS_ELIMIT, "a key's postings exceed 4 GiB");
+    if (s->unread > 0) {
+        if (fread(r->bytes.data + r->bytes.length, 1, (size_t)s->unread, s->file) != s->unread)
+            return error_set(err, COPS_EIO, "%s: spill run unreadable", s->name);
+        r->bytes.length += (size_t)s->unread;
+        s->unread = 0;
+    }
+    s->postings = s->postings_end;
+    const uint8_t *p = r->bytes.data + at, *end = r->bytes.data + r->bytes.length;
+    uint32_t doc = UINT32_MAX;
+    while (p < end) {
+        uint64_t gap;
+        size_t used = codec_varint_decode(p, end, &gap);
+        const uint8_t *stop = used ? memchr(p + used, 0, (size_t)(end - p - used)) : NULL;
+        doc += (uint32_t)gap + 1;
+        if (!stop || gap > UINT32_MAX || doc >= documents)
+            return error_set(err, COPS_EIO, "%s: postings unreadable while merging", s->name);
+        if (add_entry(r, (uint64_t)new_of_old[doc] << 32 | (uint64_t)(p + used - r->bytes.data))
+            != 0)
+            return error_set(err, COPS_ENOMEM, "out of memory while merging");
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* The collected postings of the key in the new order (a document's parts
+ * from two runs stay in run order, and join). */
+static int write_renumbered(renumbered *r, pending_posting *pending, segment_writer *writer,
+                            cops_error *err)
+{
+    sort_renumbered(r);
+    const uint8_t *end = r->bytes.data + r->bytes.length;
+    int rc = 0;
+    for (size_t i = 0; i < r->count && rc == 0; i++) {
+        rc = pending_open(pending, writer, (uint32_t)(r->entries[i] >> 32), err);
+        uint32_t position = 0;
+        uint64_t delta;
+        for (const uint8_t *p = r->bytes.data + (uint32_t)r->entries[i]; rc == 0 && *p != 0;) {
+            size_t used = codec_varint_decode(p, end, &delta);
+            if (used == 0 || delta > UINT32_MAX)
+                return error_set(err, COPS_EIO, "postings unreadable while merging");
+            p += used;
+            position += (uint32_t)(delta - 1);
+            rc = pending_push(pending, writer, position, err);
+        }
+    }
+    r->count = 0;
+    buffer_reset(&r->bytes);
+    return rc;
+}
+
+int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_of_old,
+                    inverter_stats *stats, cops_error *err)
+{
+    renumbered renumber;
+    memset(&renumber, 0, sizeof renumber);
+    while (renumber.doc_bits < 32 && ((uint64_t)1 << renumber.doc_bits) < inv->document)
+        renumber.doc_bits += 8;
     size_t source_count = inv->run_count + 1;
     merge_source *sources = calloc(source_count, sizeof *sources);
     if (!sources)
@@ -598,10 +856,14 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
         for (size_t i = 0; i < source_count && rc == 0; i++) {
             if (sources[i].done || compare_source_keys(&sources[i], &current) != 0)
                 continue;
-            rc = merge_postings(&sources[i], pending, writer, err);
+            rc = new_of_old ? collect_renumbered(&sources[i], new_of_old, inv->document, &renumber,
+                                                 err)
+                            : merge_postings(&sources[i], pending, writer, err);
             if (rc == 0)
                 rc = source_advance(&sources[i], inv, err);
         }
+        if (rc == 0 && new_of_old)
+            rc = write_renumbered(&renumber, pending, writer, err);
         if (rc == 0)
             rc = flush_posting(pending, writer, err);
         if (rc == 0)
@@ -612,6 +874,9 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
         free(sources[i].window);
     free(memory->order);
     free(sources);
+    free(renumber.entries);
+    free(renumber.spare);
+    buffer_free(&renumber.bytes);
     if (stats) {
         stats->terms = terms;
         stats->postings = pending ? pending->written : 0;

@@ -20,6 +20,7 @@
 
 #include "cops.h"
 #include "index-format/segment.h"
+#include "indexer/bp-order.h"
 
 typedef struct inverter inverter;
 
@@ -60,7 +61,26 @@ void inverter_prefetch(const inverter *inv, uint32_t hash, int step);
  * belong to the next document number. */
 int inverter_end_document(inverter *inv, cops_error *err);
 
-/* Feed every key and its postings to `writer` in key order. */
-int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats, cops_error *err);
+/* Record the document-term graph of the documents to come (the edges
+ * cost 4 bytes a posting, 8 a document), for reordering them: call
+ * before the first document.  The graph is dropped, and
+ * inverter_take_graph says so, when it would pass `budget_bytes` or a run
+ * is spilled (a reordering renumbers the lists in memory).  0 or
+ * COPS_EINVAL (documents already added). */
+int inverter_record_graph(inverter *inv, size_t budget_bytes);
+/* The recorded graph of the documents ended so far: item d is document
+ * d, its terms the keys in at least `min_df` documents, numbered densely.
+ * *row_start and *term_ids (the graph's arrays) are the caller's to free;
+ * recording stops.  0, 1 when there is no graph (not recorded, dropped, no
+ * document) or COPS_ENOMEM. */
+int inverter_take_graph(inverter *inv, uint32_t min_df, bp_graph *graph, uint64_t **row_start,
+                        uint32_t **term_ids, cops_error *err);
+
+/* Feed every key and its postings to `writer` in key order.  With
+ * `new_of_old` (NULL: as numbered), document d is written as
+ * new_of_old[d] (a permutation of the documents), each list sorted
+ * again: a key's whole list is then held in memory. */
+int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_of_old,
+                    inverter_stats *stats, cops_error *err);
 
 #endif

@@ -220,9 +220,8 @@ static int unit_graph(const bp_graph *documents, const uint32_t *unit_start, uin
     return 0;
 }
 
-/* Units in their bisection order, each unit's documents in theirs. */
-static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
-                       uint32_t *order, size_t *peak, cops_error *err)
+int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
+                  uint32_t *order, size_t *peak, cops_error *err)
 {
     uint32_t *unit_order = malloc(((size_t)units + 1) * sizeof *unit_order);
     uint32_t *inner = malloc(((size_t)graph->items + 1) * sizeof *inner);
@@ -359,7 +358,7 @@ int reorder_merge(segment *const *segments, size_t segment_count,
     if (rc == 0 && fits) {
         bp_graph graph = {count, w.table.terms, w.row_start, w.term_ids};
         stats->cost_before = bp_log_gap_cost(&graph, order);
-        rc = order_units(&graph, unit_start, units, order, &stats->peak_memory_bytes, err);
+        rc = reorder_units(&graph, unit_start, units, order, &stats->peak_memory_bytes, err);
         if (rc == 0)
             stats->cost_after = bp_log_gap_cost(&graph, order);
     }

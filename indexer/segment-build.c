@@ -14,6 +14,7 @@
 #include "base/file.h"
 #include "index-format/segment.h"
 #include "indexer/inverter.h"
+#include "indexer/reorder.h"
 #include "indexer/surface-forms.h"
 
 struct segment_build {
@@ -29,6 +30,7 @@ struct segment_build {
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
     int title_field;
     analyzer_counts counts;
+    uint32_t *insertion;         /* segment_build_set_insertion_order's, or NULL */
 };
 
 int segment_build_begin(const char *dir, const char *name, analyzer *text_analyzer,
@@ -342,6 +344,7 @@ uint32_t segment_build_documents(const segment_build *b) { return b->documents; 
 
 static void free_build(segment_build *b)
 {
+    free(b->insertion);
     inverter_free(b->inverter);
     surface_forms_free(b->forms);
     free(b->path);
@@ -358,7 +361,14 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
     }
     inverter_stats inverted;
     memset(&inverted, 0, sizeof inverted);
-    int rc = inverter_finish(b->inverter, b->writer, &inverted, err);
+    /* the postings renumbered: the document added k-th is new_of_old[k] */
+    uint32_t *new_of_old = b->insertion ? malloc((size_t)b->documents * sizeof *new_of_old) : NULL;
+    int rc = b->insertion && !new_of_old ? error_set(err, COPS_ENOMEM, "out of memory") : 0;
+    for (uint32_t d = 0; new_of_old && d < b->documents; d++)
+        new_of_old[b->insertion[d]] = d;
+    if (rc == 0)
+        rc = inverter_finish(b->inverter, b->writer, new_of_old, &inverted, err);
+    free(new_of_old);
     if (rc == 0 && b->forms)
         rc = surface_forms_write(b->forms, b->writer, err);
     if (rc == 0) {
@@ -391,7 +401,47 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
 int segment_build_set_insertion_order(segment_build *b, const uint32_t *insertion,
                                       cops_error *err)
 {
-    return segment_writer_set_insertion_order(b->writer, insertion, b->documents, err);
+    if (b->insertion)
+        return error_set(err, COPS_EINVAL, "the documents were reordered twice");
+    int rc = segment_writer_set_insertion_order(b->writer, insertion, b->documents, err);
+    if (rc == 0 && !(b->insertion = malloc(((size_t)b->documents + 1) * sizeof *b->insertion)))
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0)
+        memcpy(b->insertion, insertion, (size_t)b->documents * sizeof *insertion);
+    return rc;
+}
+
+int segment_build_record_graph(segment_build *b, size_t budget_bytes)
+{
+    return inverter_record_graph(b->inverter, budget_bytes);
+}
+
+int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t units,
+                          uint32_t *order, reorder_stats *stats, cops_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    for (uint32_t d = 0; d < b->documents; d++)
+        order[d] = d;
+    bp_graph graph;
+    uint64_t *rows = NULL;
+    uint32_t *terms = NULL;
+    int rc = inverter_take_graph(b->inverter, REORDER_MIN_DF, &graph, &rows, &terms, err);
+    if (rc != 0) {
+        stats->skipped = rc == 1;
+        return rc == 1 ? 0 : rc;
+    }
+    stats->edges = rows[b->documents];
+    stats->terms = graph.terms;
+    stats->peak_memory_bytes = stats->edges * 4 + ((size_t)b->documents + 1) * 8;
+    stats->cost_before = bp_log_gap_cost(&graph, order);
+    rc = reorder_units(&graph, unit_start, units, order, &stats->peak_memory_bytes, err);
+    if (rc == 0)
+        stats->cost_after = bp_log_gap_cost(&graph, order);
+    free(rows);
+    free(terms);
+    if (rc == 0)
+        rc = segment_build_set_insertion_order(b, order, err);
+    return rc;
 }
 
 void segment_build_abort(segment_build *b)

@@ -77,7 +77,7 @@ static void build(const char *dir, const char *name, size_t budget, build_stats 
         cr_assert_eq(inverter_end_document(inv, &err), 0, "%s", err.message);
         tokens += count;
     }
-    cr_assert_eq(inverter_finish(inv, w, &out->inverted, &err), 0, "%s", err.message);
+    cr_assert_eq(inverter_finish(inv, w, NULL, &out->inverted, &err), 0, "%s", err.message);
     inverter_free(inv);
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
