@@ -221,7 +221,7 @@ static int unit_graph(const bp_graph *documents, const uint32_t *unit_start, uin
 }
 
 int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
-                  uint32_t *order, size_t *peak, cops_error *err)
+                  const bp_options *options, uint32_t *order, size_t *peak, cops_error *err)
 {
     uint32_t *unit_order = malloc(((size_t)units + 1) * sizeof *unit_order);
     uint32_t *inner = malloc(((size_t)graph->items + 1) * sizeof *inner);
@@ -229,7 +229,7 @@ int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t un
     *peak += ((size_t)units + 1 + (size_t)graph->items + 1) * sizeof(uint32_t);
     bp_stats stats = {0, 0, 0};
     if (rc == 0 && units == graph->items) {
-        rc = bp_order(graph, NULL, order, &stats, err);
+        rc = bp_order(graph, options, order, &stats, err);
         *peak += stats.memory_bytes;
     } else if (rc == 0) {
         bp_graph by_unit = {0, 0, NULL, NULL};
@@ -237,7 +237,7 @@ int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t un
         uint32_t *unit_terms = NULL;
         rc = unit_graph(graph, unit_start, units, &by_unit, &unit_rows, &unit_terms);
         if (rc == 0)
-            rc = bp_order(&by_unit, NULL, unit_order, &stats, err);
+            rc = bp_order(&by_unit, options, unit_order, &stats, err);
         size_t unit_peak = stats.memory_bytes + (by_unit.items + 1) * sizeof *unit_rows
                            + (by_unit.items ? unit_rows[by_unit.items] : 0) * sizeof *unit_terms;
         free(unit_rows);
@@ -252,10 +252,10 @@ int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t un
              * for them once each). */
             bp_graph one = {end - first, graph->terms, graph->row_start + first, graph->term_ids};
             if (end - first >= REORDER_MIN_UNIT_SPLIT) {
-                rc = bp_order(&one, NULL, inner, NULL, err);
+                rc = bp_order(&one, options, inner, NULL, err);
                 /* one unit after another: the largest counts */
-                if (bp_order_memory(one.items, one.terms, NULL) > inner_peak)
-                    inner_peak = bp_order_memory(one.items, one.terms, NULL);
+                if (bp_order_memory(one.items, one.terms, options) > inner_peak)
+                    inner_peak = bp_order_memory(one.items, one.terms, options);
             }
             for (uint32_t k = 0; rc == 0 && k < end - first; k++)
                 order[placed++] = first + (end - first >= REORDER_MIN_UNIT_SPLIT ? inner[k] : k);
@@ -358,7 +358,7 @@ int reorder_merge(segment *const *segments, size_t segment_count,
     if (rc == 0 && fits) {
         bp_graph graph = {count, w.table.terms, w.row_start, w.term_ids};
         stats->cost_before = bp_log_gap_cost(&graph, order);
-        rc = reorder_units(&graph, unit_start, units, order, &stats->peak_memory_bytes, err);
+        rc = reorder_units(&graph, unit_start, units, NULL, order, &stats->peak_memory_bytes, err);
         if (rc == 0)
             stats->cost_after = bp_log_gap_cost(&graph, order);
     }

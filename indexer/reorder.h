@@ -50,11 +50,12 @@ int reorder_merge(segment *const *segments, size_t segment_count,
                   uint32_t units, size_t budget_bytes, uint32_t *order, reorder_stats *stats,
                   cops_error *err);
 
-/* Order the items of `graph` (documents, with units as above): order[p]
- * (OUT, graph->items entries) = the item placed at position p; the
- * bisection's memory is added to *peak.  0 or COPS_ENOMEM.  Used by
- * reorder_merge and by a segment written whole (segment_build_reorder). */
+/* Order the items of `graph` (documents, with units as above) by
+ * bp_order with `options` (NULL: its defaults): order[p] (OUT,
+ * graph->items entries) = the item placed at position p; the bisection's
+ * memory is added to *peak.  0 or COPS_ENOMEM.  Used by reorder_merge and
+ * by a segment written whole (segment_build_reorder). */
 int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
-                  uint32_t *order, size_t *peak, cops_error *err);
+                  const bp_options *options, uint32_t *order, size_t *peak, cops_error *err);
 
 #endif

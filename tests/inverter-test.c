@@ -43,7 +43,11 @@ typedef struct build_stats {
     uint32_t watched_count;
 } build_stats;
 
-static void build(const char *dir, const char *name, size_t budget, build_stats *out)
+/* Build DOCUMENTS documents into dir/name; with `insertion` (NULL: none)
+ * numbered in that order (segment_writer_set_insertion_order): document
+ * d of the segment is the one added insertion[d]-th. */
+static void build_ordered(const char *dir, const char *name, size_t budget,
+                          const uint32_t *insertion, build_stats *out)
 {
     cops_error err = {0};
     snprintf(out->path, sizeof out->path, "%s/%s", dir, name);
@@ -77,7 +81,14 @@ static void build(const char *dir, const char *name, size_t budget, build_stats 
         cr_assert_eq(inverter_end_document(inv, &err), 0, "%s", err.message);
         tokens += count;
     }
-    cr_assert_eq(inverter_finish(inv, w, NULL, &out->inverted, &err), 0, "%s", err.message);
+    uint32_t new_of_old[DOCUMENTS];
+    for (uint32_t d = 0; insertion && d < DOCUMENTS; d++)
+        new_of_old[insertion[d]] = d;
+    if (insertion)
+        cr_assert_eq(segment_writer_set_insertion_order(w, insertion, DOCUMENTS, &err), 0, "%s",
+                     err.message);
+    cr_assert_eq(inverter_finish(inv, w, insertion ? new_of_old : NULL, &out->inverted, &err), 0,
+                 "%s", err.message);
     inverter_free(inv);
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
@@ -88,6 +99,11 @@ static void build(const char *dir, const char *name, size_t budget, build_stats 
     meta.stem = 0;
     snprintf(meta.language, sizeof meta.language, "english");
     cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+}
+
+static void build(const char *dir, const char *name, size_t budget, build_stats *out)
+{
+    build_ordered(dir, name, budget, NULL, out);
 }
 
 Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout = 120)
@@ -129,6 +145,126 @@ Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout =
     cr_assert_eq(postings_positions(&cursor, positions), (int)memory.watched_count);
     cr_assert_eq(memcmp(positions, memory.watched, memory.watched_count * sizeof *positions), 0);
     segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+/* A segment renumbered as it is written (a reordered build): with spill
+ * runs ending inside the huge document or without, the same bytes; every
+ * list in the new numbers, the huge document's positions whole; the
+ * lengths follow the documents, the stored text stays in insertion
+ * order and is read through the recorded positions. */
+Test(inverter, renumbered_lists_are_the_same_with_runs_or_without, .timeout = 120)
+{
+    char *dir = testlib_tempdir("inverter");
+    uint32_t insertion[DOCUMENTS];
+    for (uint32_t d = 0; d < DOCUMENTS; d++)
+        insertion[d] = (d * 7 + 3) % DOCUMENTS; /* 7 and 60 coprime: a permutation */
+    static build_stats memory, spilled;
+    build_ordered(dir, "memory.seg", (size_t)1 << 30, insertion, &memory);
+    build_ordered(dir, "spilled.seg", 48 * 1024, insertion, &spilled);
+    cr_assert_gt(spilled.inverted.runs, 5);
+    size_t a_length, b_length;
+    uint8_t *a = testlib_read_file(memory.path, &a_length);
+    uint8_t *b = testlib_read_file(spilled.path, &b_length);
+    cr_assert_eq(a_length, b_length);
+    cr_assert_eq(memcmp(a, b, a_length), 0, "spilled runs changed the renumbered segment");
+    free(a);
+    free(b);
+
+    segment *seg = NULL;
+    cops_error err = {0};
+    cr_assert_eq(segment_open(memory.path, &seg, &err), 0, "%s", err.message);
+    cr_assert(segment_is_reordered(seg));
+    uint32_t huge = 0;
+    for (uint32_t d = 0; d < DOCUMENTS; d++) {
+        cr_assert_eq(segment_insertion_order(seg, d), insertion[d]);
+        segment_document stored;
+        cr_assert_eq(segment_read_document(seg, d, &stored, &err), 0, "%s", err.message);
+        char id[32];
+        snprintf(id, sizeof id, "doc%u", insertion[d]);
+        cr_assert_str_eq(stored.id, id);
+        cr_assert_str_eq(stored.text, id);
+        segment_document_free(&stored);
+        if (insertion[d] == HUGE_DOCUMENT)
+            huge = d;
+    }
+    cr_assert_gt(segment_body_length(seg, huge), HUGE_TOKENS / 10);
+    char key[32];
+    key_of(WATCHED_TERM, key, sizeof key);
+    segment_term term;
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)key, strlen(key), &term, &err), 1);
+    static postings_cursor cursor;
+    postings_open(&cursor, seg, &term);
+    uint32_t previous = UINT32_MAX, count = 0;
+    for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
+        cr_assert(previous == UINT32_MAX || doc > previous, "list not in the new order");
+        previous = doc;
+        count++;
+        if (doc == huge) {
+            static uint32_t positions[WATCHED_MAX];
+            cr_assert_eq(postings_tf(&cursor), memory.watched_count);
+            cr_assert_eq(postings_positions(&cursor, positions), (int)memory.watched_count);
+            cr_assert_eq(memcmp(positions, memory.watched,
+                                memory.watched_count * sizeof *positions), 0);
+        }
+    }
+    cr_assert_eq(count, term.df);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+/* The graph a build records: each document's distinct keys in at least
+ * min_df documents; a spilled run drops it (term numbers start again). */
+Test(inverter, recorded_graph_holds_the_shared_keys_and_a_spill_drops_it)
+{
+    char *dir = testlib_tempdir("inverter");
+    inverter *inv = NULL;
+    cops_error err = {0};
+    cr_assert_eq(inverter_new(1 << 20, dir, &inv, &err), 0, "%s", err.message);
+    cr_assert_eq(inverter_record_graph(inv, 1 << 20), 0);
+    /* documents: {a b a}, {b c}, {c a d} -> a, b, c in two each, d in one */
+    const char *words[] = {"a b a", "b c", "c a d"};
+    for (int d = 0; d < 3; d++) {
+        uint32_t position = 0;
+        for (const char *w = words[d]; *w; w++)
+            if (*w != ' ')
+                cr_assert_eq(inverter_add(inv, (const uint8_t *)w, 1, position++, &err), 0);
+        cr_assert_eq(inverter_end_document(inv, &err), 0);
+    }
+    bp_graph graph;
+    uint64_t *rows = NULL;
+    uint32_t *terms = NULL;
+    cr_assert_eq(inverter_take_graph(inv, 2, &graph, &rows, &terms, &err), 0);
+    cr_assert_eq(graph.items, 3);
+    cr_assert_eq(graph.terms, 3, "d, in one document, is left out");
+    uint64_t expected_rows[] = {0, 2, 4, 6};
+    cr_assert_eq(memcmp(rows, expected_rows, sizeof expected_rows), 0);
+    uint32_t expected_terms[] = {0, 1, 1, 2, 2, 0}; /* a=0 b=1 c=2, in order met */
+    cr_assert_eq(memcmp(terms, expected_terms, sizeof expected_terms), 0);
+    free(rows);
+    free(terms);
+    cr_assert_eq(inverter_take_graph(inv, 2, &graph, &rows, &terms, &err), 1, "taken once");
+    inverter_free(inv);
+
+    /* a spill (a budget of 48 KiB), then a graph budget too small:
+     * dropped either way; and recording starts before the first document */
+    size_t budgets[][2] = {{48 * 1024, (size_t)1 << 30}, {(size_t)1 << 30, 4096}};
+    for (int c = 0; c < 2; c++) {
+        cr_assert_eq(inverter_new(budgets[c][0], dir, &inv, &err), 0, "%s", err.message);
+        cr_assert_eq(inverter_record_graph(inv, budgets[c][1]), 0);
+        for (uint32_t d = 0; d < 2000; d++) {
+            char key[32];
+            for (uint32_t i = 0; i < 50; i++) {
+                key_of(d * 50 + i, key, sizeof key);
+                cr_assert_eq(inverter_add(inv, (const uint8_t *)key, strlen(key), i, &err), 0);
+            }
+            cr_assert_eq(inverter_end_document(inv, &err), 0);
+        }
+        cr_assert_eq(inverter_record_graph(inv, (size_t)1 << 30), COPS_EINVAL);
+        cr_assert_eq(inverter_take_graph(inv, 1, &graph, &rows, &terms, &err), 1,
+                     "case %d: the graph was kept", c);
+        inverter_free(inv);
+    }
     testlib_remove_tree(dir);
 }
 

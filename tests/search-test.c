@@ -382,7 +382,7 @@ Test(search, pruned_top_hits_score_and_tie_as_exhaustive)
     free_fixture(&f);
 }
 
-/* A reordered segment (cops-index --optimize) puts documents out of
+/* A reordered segment (any build's, or cops-index --optimize) puts documents out of
  * insertion order, so a tie can come later in the segment than the hit
  * it ties with while holding the smaller stable key: it must still enter
  * (a block whose bound equals the threshold is not skipped) and rank
@@ -420,6 +420,9 @@ Test(search, pruned_ties_in_a_reordered_segment_go_by_insertion, .timeout = 60)
     }
     cops_build_summary summary;
     build_index(&f, input, &summary);
+    /* the build reorders the segment it writes; --optimize then has
+     * nothing to do */
+    cr_assert_eq(summary.reordered, 1);
     cops_build_options options;
     cops_build_options_init(&options);
     options.threads = 1;
@@ -428,7 +431,7 @@ Test(search, pruned_ties_in_a_reordered_segment_go_by_insertion, .timeout = 60)
     const char *inputs[] = {input};
     cr_assert_eq(cops_build(f.index_dir, inputs, 1, &options, &summary, &err), 0, "%s",
                  err.message);
-    cr_assert_eq(summary.reordered, 1);
+    cr_assert_eq(summary.merged, 0);
     cr_assert_eq(cops_index_open(f.index_dir, &f.index, &err), 0, "%s", err.message);
     static const char *const queries[] = {"x y", "x OR y", "+x y", "y OR x"};
     int reversed = 0;

@@ -252,12 +252,14 @@ static void build_both(const corpus *c, engines *e)
     cr_assert_eq(cops_build(cops_dir, inputs, 1, &options, &summary, &err), COPS_OK, "%s",
                  err.message);
     cr_assert_eq(summary.documents, c->documents);
-    /* COPS_TEST_REORDER=1: the cops side reordered (cops-index --optimize) */
+    /* COPS_TEST_REORDER=1: the cops side reordered (cops-index --optimize,
+     * which has nothing to do when the build reordered its segment) */
     if (getenv("COPS_TEST_REORDER")) {
+        int built_reordered = summary.reordered == 1;
         options.reorder = 1;
         cr_assert_eq(cops_build(cops_dir, inputs, 1, &options, &summary, &err), COPS_OK, "%s",
                      err.message);
-        cr_assert_eq(summary.reordered, 1);
+        cr_assert(built_reordered || summary.reordered == 1);
     }
     cr_assert_eq(cops_index_open(cops_dir, &e->cops, &err), COPS_OK, "%s", err.message);
 
