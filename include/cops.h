@@ -115,11 +115,13 @@ typedef struct cops_build_summary {
      * a native index a record also replaces the index's document of its
      * id from an earlier run, counted in documents_deleted). */
     uint64_t ids_repeated;
-    /* 1 when a merge (any: options.reorder, options.merge or the merge
-     * policy) reordered the merged segment, 2 when
-     * the document graph did not fit memory_mb (order kept), else 0; the
-     * time, the memory of the graph and the bisection, and the log-gap
-     * cost of the postings (bits) before and after. */
+    /* 1 when the segment written was reordered: the build's new one
+     * (native engine), or a merge's (any: options.reorder, options.merge
+     * or the merge policy; the last one written counts), 2 when the
+     * document graph did not fit memory_mb (order kept; a build's also
+     * when its postings spilled to disk), else 0; the time, the memory
+     * of the graph and the bisection, and the log-gap cost of the
+     * postings (bits) before and after. */
     int reordered;
     double reorder_seconds;
     size_t reorder_memory_bytes;
@@ -200,13 +202,16 @@ typedef struct cops_build_options {
     void *context;
     /* 1 = merge into one segment (as `merge`, even an index already of
      * one segment that is not reordered yet; native engine; cops-index
-     * --optimize).  Every merge reorders the documents by recursive graph
-     * bisection, so that documents sharing words get near numbers and the
-     * postings compress better; a build that writes new documents keeps
-     * them in the order read (the stored text is written as they stream
-     * in), so this is how a freshly built index gets reordered.  Answers
-     * do not change: ties rank by insertion order.  Bounded by memory_mb;
-     * a graph larger than that leaves the order as it is. */
+     * --optimize).  Every segment written whole is reordered by
+     * recursive graph bisection, so that documents sharing words get
+     * near numbers and the postings compress better: every merge's, and
+     * a build's new segment when its graph (4 bytes a posting) fits half
+     * the inverter's share of memory_mb and its postings were not spilled
+     * to disk (the stored text stays in the order read); so this matters
+     * for an index of several segments, or a build too large to be
+     * reordered as written.  Answers do not change: ties rank by
+     * insertion order.  Bounded by memory_mb; a graph larger than that
+     * leaves the order as it is. */
     int reorder;
 } cops_build_options;
 

@@ -246,42 +246,47 @@ static size_t graph_bytes(const inverter *inv)
     return inv->edge_capacity * sizeof *inv->edges + inv->edge_end_capacity * sizeof *inv->edge_end;
 }
 
+/* One of the graph's arrays doubled (`first` elements at first) within
+ * the graph's budget; NULL past it or out of memory, `array` then left. */
+static void *grow_graph_array(const inverter *inv, void *array, size_t *capacity, size_t element,
+                              size_t first)
+{
+    size_t wanted = *capacity ? 2 * *capacity : first;
+    if (graph_bytes(inv) + (wanted - *capacity) * element > inv->graph_budget)
+        return NULL;
+    void *grown = realloc(array, wanted * element);
+    if (grown)
+        *capacity = wanted;
+    return grown;
+}
+
 /* One edge of the current document; past the budget the graph is
  * dropped (not an error: the segment keeps insertion order). */
-static int record_edge(inverter *inv, uint32_t term)
+static void record_edge(inverter *inv, uint32_t term)
 {
     if (inv->edge_count == inv->edge_capacity) {
-        size_t capacity = inv->edge_capacity ? 2 * inv->edge_capacity : 65536;
-        uint32_t *grown = graph_bytes(inv) + (capacity - inv->edge_capacity) * sizeof *grown
-                                  <= inv->graph_budget
-                              ? realloc(inv->edges, capacity * sizeof *grown)
-                              : NULL;
+        uint32_t *grown = grow_graph_array(inv, inv->edges, &inv->edge_capacity, sizeof *grown,
+                                           65536);
         if (!grown) {
             drop_graph(inv);
-            return 0;
+            return;
         }
         inv->edges = grown;
-        inv->edge_capacity = capacity;
     }
     inv->edges[inv->edge_count++] = term;
-    return 0;
 }
 
 /* The current document's end in the graph. */
 static void end_graph_row(inverter *inv)
 {
     if (inv->document >= inv->edge_end_capacity) {
-        size_t capacity = inv->edge_end_capacity ? 2 * inv->edge_end_capacity : 4096;
-        uint64_t *grown = graph_bytes(inv) + (capacity - inv->edge_end_capacity) * sizeof *grown
-                                  <= inv->graph_budget
-                              ? realloc(inv->edge_end, capacity * sizeof *grown)
-                              : NULL;
+        uint64_t *grown = grow_graph_array(inv, inv->edge_end, &inv->edge_end_capacity,
+                                           sizeof *grown, 4096);
         if (!grown) {
             drop_graph(inv);
             return;
         }
         inv->edge_end = grown;
-        inv->edge_end_capacity = capacity;
     }
     inv->edge_end[inv->document] = inv->edge_count;
 }
@@ -354,8 +359,8 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
         if (ARRAY_RESERVE_ONE(inv->open, inv->open_capacity, inv->open_count, 1024) != 0)
             return error_set(err, COPS_ENOMEM, "out of memory while inverting");
         inv->open[inv->open_count++] = (uint32_t)index;
-        if (inv->graph_state == 1 && record_edge(inv, (uint32_t)index) != 0)
-            return error_set(err, COPS_ENOMEM, "out of memory while inverting");
+        if (inv->graph_state == 1)
+            record_edge(inv, (uint32_t)index);
         rc = append_varint(inv, &t->postings, inv->document - t->last_doc - 1);
         if (rc == 0)
             rc = append_varint(inv, &t->postings, position + 1);
