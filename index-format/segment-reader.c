@@ -507,9 +507,8 @@ static void remember_metadata(segment *seg, uint32_t doc, const uint8_t *at)
         atomic_store_explicit(&seg->metadata_starts[doc], (uint32_t)start, memory_order_relaxed);
 }
 
-/* The record of document `doc` in DOCSTORE and DOCMETA, which keep
- * insertion order in a reordered segment (FORMAT.md 3.7): `doc` itself
- * otherwise.  A damaged position (>= documents) is COPS_ECORRUPT. */
+/* The record of document `doc` in DOCSTORE, which keeps insertion order
+ * in a reordered segment (FORMAT.md 3.2): `doc` itself otherwise.  A damaged position (>= documents) is COPS_ECORRUPT. */
 static int stored_record(segment *seg, uint32_t doc, uint32_t *record, cops_error *err)
 {
     if (doc >= seg->meta.documents)
@@ -527,10 +526,11 @@ static int stored_record(segment *seg, uint32_t doc, uint32_t *record, cops_erro
     return 0;
 }
 
-/* The metadata of stored record `doc` (stored_record). */
-static int read_metadata_record(segment *seg, uint32_t doc, segment_metadata *out,
-                                cops_error *err)
+int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err)
 {
+    memset(out, 0, sizeof *out);
+    if (doc >= seg->meta.documents)
+        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
     const section_view *meta = &seg->sections[SECTION_DOCMETA];
     const uint8_t *index = seg->sections[SECTION_DOCMETAINDEX].data;
     uint32_t chunk = doc / LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
@@ -566,14 +566,6 @@ static int read_metadata_record(segment *seg, uint32_t doc, segment_metadata *ou
     out->title = (const char *)title;
     out->title_length = title_length;
     return 0;
-}
-
-int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err)
-{
-    memset(out, 0, sizeof *out);
-    uint32_t record;
-    int rc = stored_record(seg, doc, &record, err);
-    return rc != 0 ? rc : read_metadata_record(seg, record, out, err);
 }
 
 int segment_read_document(segment *seg, uint32_t doc, segment_document *out, cops_error *err)
@@ -719,6 +711,7 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                                  segment_document *out, cops_error *err)
 {
     memset(out, 0, sizeof *out);
+    uint32_t asked = doc; /* the metadata's number; the text's is its record */
     int found = stored_record(seg, doc, &doc, err);
     if (found != 0)
         return found;
@@ -819,7 +812,7 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     size_t kept = text_length < max_text ? (size_t)text_length : max_text;
     segment_metadata meta;
     if (rc == 0)
-        rc = read_metadata_record(seg, doc, &meta, err);
+        rc = segment_read_metadata(seg, asked, &meta, err);
     char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + 2) : NULL;
     if (!storage) {
         free(raw);

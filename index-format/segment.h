@@ -99,8 +99,9 @@ int segment_writer_set_surface(segment_writer *writer, const struct surface_pair
 /* Number the documents in another order than they were added in: the
  * document added insertion[doc]-th (its ranking tie-break key, FORMAT.md
  * 3.7) becomes document `doc` of the postings, lengths and dates, for
- * `count` = every document added.  Its stored text and metadata stay
- * where they were written, in insertion order.  Copied; call at most
+ * `count` = every document added; its identifier and title too (read
+ * back and written again).  Its stored text stays where it was written,
+ * in insertion order.  Copied; call at most
  * once, after the last document and before the first term.  Without it
  * the segment is in insertion order.  COPS_EINVAL when `insertion` is not
  * a permutation of 0 .. count-1. */

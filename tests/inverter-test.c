@@ -151,8 +151,8 @@ Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout =
 /* A segment renumbered as it is written (a reordered build): with spill
  * runs ending inside the huge document or without, the same bytes; every
  * list in the new numbers, the huge document's positions whole; the
- * lengths follow the documents, the stored text stays in insertion
- * order and is read through the recorded positions. */
+ * lengths and metadata follow the documents, the stored text stays in
+ * insertion order and is read through the recorded positions. */
 Test(inverter, renumbered_lists_are_the_same_with_runs_or_without, .timeout = 120)
 {
     char *dir = testlib_tempdir("inverter");

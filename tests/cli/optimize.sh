@@ -60,9 +60,9 @@ answers() {
 }
 
 # A build reorders the segment it writes, as a merge does (its stored
-# text and metadata stay in the order read, found through the recorded
-# positions): every record still shows its own title and names its own
-# line, and the index checks clean.
+# text stays in the order read, found through the recorded positions;
+# the titles follow the documents): every record still shows its own
+# title and names its own line, and the index checks clean.
 expect_exit 0 "a build" -- cops_index -i idx-plain corpus
 expect_stderr_matches "reordered in [0-9.]+ s"
 "$COPS_QUERY_PROG" -i idx-plain --json -n 1000 '*' >plain.json
