@@ -30,6 +30,7 @@ typedef struct key_table {
     uint8_t *key_length;
     uint32_t terms, capacity;
     byte_buffer keys;
+    uint64_t probes;             /* slots looked at by lookups (reorder_key_probes) */
 } key_table;
 
 typedef struct graph_walk {
@@ -72,7 +73,7 @@ static int key_table_number(key_table *t, const uint8_t *key, size_t length, uin
     if (2 * ((size_t)t->terms + 1) > t->slot_count && key_table_grow(t) != 0)
         return COPS_ENOMEM;
     size_t i = hash_keyed(key, length) & (t->slot_count - 1);
-    for (; t->slots[i]; i = (i + 1) & (t->slot_count - 1)) {
+    for (; t->slots[i]; i = (i + 1) & (t->slot_count - 1), t->probes++) {
         uint32_t found = t->slots[i] - 1;
         if (t->key_length[found] == length && memcmp(t->keys.data + t->key_at[found], key, length) == 0) {
             *term = found;
@@ -112,6 +113,19 @@ static void key_table_free(key_table *t)
     free(t->key_at);
     free(t->key_length);
     buffer_free(&t->keys);
+}
+
+uint64_t reorder_key_probes(const uint8_t *const *keys, const size_t *lengths, size_t count)
+{
+    key_table t;
+    memset(&t, 0, sizeof t);
+    uint32_t term;
+    for (size_t k = 0; k < count; k++)
+        if (key_table_number(&t, keys[k], lengths[k], &term) != 0)
+            break;
+    uint64_t probes = t.probes;
+    key_table_free(&t);
+    return probes;
 }
 
 /* The term number of this visit: made on the counting walk, replayed on the filling one. */

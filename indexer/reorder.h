@@ -58,4 +58,9 @@ int reorder_merge(segment *const *segments, size_t segment_count,
 int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
                   const bp_options *options, uint32_t *order, size_t *peak, cops_error *err);
 
+/* For tests: the occupied slots stepped over while `count` keys are
+ * numbered in a fresh key table (the graph's keys: documents' words, so
+ * hashed with the keyed hash of base/hash.h). */
+uint64_t reorder_key_probes(const uint8_t *const *keys, const size_t *lengths, size_t count);
+
 #endif
