@@ -121,7 +121,8 @@ typedef struct cops_build_summary {
      * document graph did not fit memory_mb (order kept; a build's also
      * when its postings spilled to disk), else 0; the time, the memory
      * of the graph and the bisection, and the log-gap cost of the
-     * postings (bits) before and after. */
+     * postings (bits) before and after (a merge's; 0 for a build's, which
+     * saves the two passes). */
     int reordered;
     double reorder_seconds;
     size_t reorder_memory_bytes;

@@ -260,7 +260,10 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
                 (unsigned long long)summary->documents_total,
                 (unsigned long long)summary->segments, summary->segments == 1 ? "" : "s",
                 summary->merged ? " (merged)" : "");
-    if (summary->reordered == 1)
+    if (summary->reordered == 1 && summary->reorder_cost_before <= 0) /* a build's */
+        fprintf(stderr, "%s: reordered in %.2f s, %.1f MB\n", program, summary->reorder_seconds,
+                (double)summary->reorder_memory_bytes / 1e6);
+    else if (summary->reordered == 1)
         fprintf(stderr, "%s: reordered in %.2f s, %.1f MB: postings log-gap cost %.4g -> %.4g "
                 "Mbit (%.1f%%)\n", program, summary->reorder_seconds,
                 (double)summary->reorder_memory_bytes / 1e6, summary->reorder_cost_before / 1e6,

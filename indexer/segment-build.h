@@ -72,8 +72,9 @@ int segment_build_record_graph(segment_build *b, size_t budget_bytes);
  * order (segment_build_set_insertion_order): order (OUT, one entry a
  * document) receives order[p] = the number (in adding order) of the
  * document placed at position p; the identity is not set (the segment
- * stays in insertion order).  Without a graph the order is the identity
- * and stats->skipped is 1.  0 or COPS_ENOMEM. */
+ * stays in insertion order); stats->cost_before and cost_after are left
+ * 0.  Without a graph the order is the identity and stats->skipped is 1.
+ * 0 or COPS_ENOMEM. */
 int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t units,
                           uint32_t *order, reorder_stats *stats, cops_error *err);
 /* Discard (removes the file).  NULL is a no-op. */
