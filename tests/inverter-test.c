@@ -213,14 +213,21 @@ Test(inverter, renumbered_lists_are_the_same_with_runs_or_without, .timeout = 12
     testlib_remove_tree(dir);
 }
 
+static inverter *open_inverter(const char *dir, size_t budget)
+{
+    inverter *inv = NULL;
+    cops_error err = {0};
+    cr_assert_eq(inverter_new(budget, dir, &inv, &err), 0, "%s", err.message);
+    return inv;
+}
+
 /* The graph a build records: each document's distinct keys in at least
  * min_df documents; a spilled run drops it (term numbers start again). */
 Test(inverter, recorded_graph_holds_the_shared_keys_and_a_spill_drops_it)
 {
     char *dir = testlib_tempdir("inverter");
-    inverter *inv = NULL;
+    inverter *inv = open_inverter(dir, 1 << 20);
     cops_error err = {0};
-    cr_assert_eq(inverter_new(1 << 20, dir, &inv, &err), 0, "%s", err.message);
     cr_assert_eq(inverter_record_graph(inv, 1 << 20), 0);
     /* documents: {a b a}, {b c}, {c a d} -> a, b, c in two each, d in one */
     const char *words[] = {"a b a", "b c", "c a d"};
@@ -250,7 +257,7 @@ Test(inverter, recorded_graph_holds_the_shared_keys_and_a_spill_drops_it)
      * dropped either way; and recording starts before the first document */
     size_t budgets[][2] = {{48 * 1024, (size_t)1 << 30}, {(size_t)1 << 30, 4096}};
     for (int c = 0; c < 2; c++) {
-        cr_assert_eq(inverter_new(budgets[c][0], dir, &inv, &err), 0, "%s", err.message);
+        inv = open_inverter(dir, budgets[c][0]);
         cr_assert_eq(inverter_record_graph(inv, budgets[c][1]), 0);
         for (uint32_t d = 0; d < 2000; d++) {
             char key[32];
@@ -271,9 +278,8 @@ Test(inverter, recorded_graph_holds_the_shared_keys_and_a_spill_drops_it)
 Test(inverter, decreasing_position_is_einval)
 {
     char *dir = testlib_tempdir("inverter");
-    inverter *inv = NULL;
+    inverter *inv = open_inverter(dir, 1 << 20);
     cops_error err = {0};
-    cr_assert_eq(inverter_new(1 << 20, dir, &inv, &err), 0, "%s", err.message);
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 5, &err), 0);
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 5, &err), 0, "equal is allowed");
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 4, &err), COPS_EINVAL);
