@@ -29,6 +29,8 @@ typedef struct inverter_stats {
     uint64_t postings;        /* postings written */
     uint64_t runs;            /* spill runs written */
     size_t peak_bytes;        /* high-water mark of the accounted memory */
+    uint64_t renumber_runs;   /* sorted runs a renumbering spilled (inverter_finish) */
+    size_t renumber_peak_bytes; /* its arena and run readers, at most */
 } inverter_stats;
 
 /* `budget_bytes`: memory the in-memory lists may use before spilling.

@@ -221,6 +221,102 @@ static inverter *open_inverter(const char *dir, size_t budget)
     return inv;
 }
 
+/* A renumbered segment of SHAPE_DOCUMENTS documents that each hold "a"
+ * SHAPE_REPEATS times and "c" once, and the first also "h" at
+ * SHAPE_HUGE_POSITIONS positions: the lists of "a" and "h" (about 600 and
+ * 150 KB) are far beyond the renumbering's share of a small budget. */
+#define SHAPE_DOCUMENTS 300u
+#define SHAPE_REPEATS 2000u
+#define SHAPE_HUGE_POSITIONS 100000u
+static void build_shape(const char *dir, const char *name, size_t budget, inverter_stats *stats)
+{
+    cops_error err = {0};
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    segment_writer *w = NULL;
+    cr_assert_eq(segment_writer_open(path, &w, &err), 0, "%s", err.message);
+    inverter *inv = open_inverter(dir, budget);
+    uint32_t insertion[SHAPE_DOCUMENTS], new_of_old[SHAPE_DOCUMENTS];
+    uint64_t tokens = 0;
+    for (uint32_t d = 0; d < SHAPE_DOCUMENTS; d++) {
+        uint32_t position = 0;
+        for (; position < SHAPE_REPEATS; position++)
+            cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, position, &err), 0);
+        cr_assert_eq(inverter_add(inv, (const uint8_t *)"c", 1, position++, &err), 0);
+        for (uint32_t k = 0; d == 0 && k < SHAPE_HUGE_POSITIONS; k++)
+            cr_assert_eq(inverter_add(inv, (const uint8_t *)"h", 1, position++, &err), 0);
+        char id[32];
+        snprintf(id, sizeof id, "doc%u", d);
+        cr_assert_eq(segment_writer_add_document(w, id, id, 0, id, strlen(id), position, 0, &err),
+                     0, "%s", err.message);
+        cr_assert_eq(inverter_end_document(inv, &err), 0, "%s", err.message);
+        tokens += position;
+        insertion[d] = (d * 7 + 5) % SHAPE_DOCUMENTS; /* 7 and 300 coprime */
+    }
+    for (uint32_t d = 0; d < SHAPE_DOCUMENTS; d++)
+        new_of_old[insertion[d]] = d;
+    cr_assert_eq(segment_writer_set_insertion_order(w, insertion, SHAPE_DOCUMENTS, &err), 0);
+    cr_assert_eq(inverter_finish(inv, w, new_of_old, stats, &err), 0, "%s", err.message);
+    inverter_free(inv);
+    segment_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.documents = SHAPE_DOCUMENTS;
+    meta.body_tokens = tokens;
+    meta.terms = stats->terms;
+    meta.postings = stats->postings;
+    snprintf(meta.language, sizeof meta.language, "english");
+    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+}
+
+/* Renumbering holds a fixed share of the budget whatever the lists'
+ * shape (inverter.h): a word repeated in every document and a posting of
+ * 100,000 positions are spilled in sorted runs (the posting cut into
+ * parts) and read back through that arena, with the same bytes as when
+ * renumbered in memory. */
+Test(inverter, renumbering_stays_within_its_share_of_the_budget, .timeout = 120)
+{
+    char *dir = testlib_tempdir("inverter");
+    enum { SMALL = 64 * 1024 };
+    inverter_stats memory, bounded;
+    build_shape(dir, "memory.seg", (size_t)1 << 30, &memory);
+    build_shape(dir, "bounded.seg", SMALL, &bounded);
+    cr_assert_eq(memory.renumber_runs, 0);
+    cr_assert_gt(bounded.renumber_runs, 50, "%llu renumbering runs",
+                 (unsigned long long)bounded.renumber_runs);
+    /* an eighth of the budget, and the runs' ends and readers (under 64
+     * bytes a run of the key being merged) */
+    cr_assert_leq(bounded.renumber_peak_bytes, SMALL / 8 + bounded.renumber_runs * 64,
+                  "%zu bytes", bounded.renumber_peak_bytes);
+    char a_path[512], b_path[512];
+    snprintf(a_path, sizeof a_path, "%s/memory.seg", dir);
+    snprintf(b_path, sizeof b_path, "%s/bounded.seg", dir);
+    size_t a_length, b_length;
+    uint8_t *a = testlib_read_file(a_path, &a_length);
+    uint8_t *b = testlib_read_file(b_path, &b_length);
+    cr_assert_eq(a_length, b_length);
+    cr_assert_eq(memcmp(a, b, a_length), 0, "the bounded renumbering changed the segment");
+    free(a);
+    free(b);
+    segment *seg = NULL;
+    cops_error err = {0};
+    cr_assert_eq(segment_open(b_path, &seg, &err), 0, "%s", err.message);
+    segment_term term;
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"h", 1, &term, &err), 1);
+    static postings_cursor cursor;
+    postings_open(&cursor, seg, &term);
+    cr_assert_eq(segment_insertion_order(seg, cursor.doc), 0);
+    cr_assert_eq(postings_tf(&cursor), SHAPE_HUGE_POSITIONS);
+    static uint32_t positions[SHAPE_HUGE_POSITIONS];
+    cr_assert_eq(postings_positions(&cursor, positions), (int)SHAPE_HUGE_POSITIONS);
+    for (uint32_t k = 0; k < SHAPE_HUGE_POSITIONS; k++)
+        cr_assert_eq(positions[k], SHAPE_REPEATS + 1 + k);
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"a", 1, &term, &err), 1);
+    cr_assert_eq(term.df, SHAPE_DOCUMENTS);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+
 /* The graph a build records: each document's distinct keys in at least
  * min_df documents; a spilled run drops it (term numbers start again). */
 Test(inverter, recorded_graph_holds_the_shared_keys_and_a_spill_drops_it)
