@@ -40,6 +40,7 @@ typedef struct term_entry {
     uint32_t hash;
     uint32_t last_doc;         /* of the newest posting; UINT32_MAX = none in this run */
     uint32_t last_position;    /* in that posting */
+    uint32_t df;               /* postings in this run (inverter_graph) */
     byte_buffer postings;
 } term_entry;
 
@@ -63,22 +64,17 @@ struct inverter {
     size_t peak_bytes;
     run_file *runs;
     size_t run_count;
-    /* The document-term graph (inverter_record_graph): the term index of
-     * each posting opened, in document order; edge_end[d] = the edges of
-     * documents 0 .. d.  Dropped (graph_state 2) by the first spill, as
-     * term indexes then start again, or past graph_budget bytes. */
-    int graph_state;            /* 0 not recorded, 1 recording, 2 dropped */
-    size_t graph_budget;
-    uint32_t *edges;
-    size_t edge_count, edge_capacity;
-    uint64_t *edge_end;
-    size_t edge_end_capacity;
 };
 
 static size_t accounted_bytes(const inverter *inv)
 {
     return inv->postings_bytes + inv->keys.capacity + inv->slot_count * sizeof(uint32_t)
            + inv->term_capacity * sizeof(term_entry) + inv->open_capacity * sizeof(uint32_t);
+}
+
+size_t inverter_memory(const inverter *inv)
+{
+    return accounted_bytes(inv);
 }
 
 int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err)
@@ -123,8 +119,6 @@ void inverter_free(inverter *inv)
         free(inv->runs[i].path);
     }
     free(inv->runs);
-    free(inv->edges);
-    free(inv->edge_end);
     free(inv->terms);
     free(inv->slots);
     free(inv->open);
@@ -231,107 +225,85 @@ static int close_open_postings(inverter *inv)
 
 static int spill_when_over_budget(inverter *inv, cops_error *err);
 
-static void drop_graph(inverter *inv)
+/* A posting's end: its positions are varints of a delta + 1, never 0,
+ * whose last byte is never 0 either, so the first 0 byte closes it. */
+static const uint8_t *posting_end(const uint8_t *p, const uint8_t *end)
 {
-    free(inv->edges);
-    free(inv->edge_end);
-    inv->edges = NULL;
-    inv->edge_end = NULL;
-    inv->edge_count = inv->edge_capacity = inv->edge_end_capacity = 0;
-    inv->graph_state = 2;
+    const uint8_t *stop = memchr(p, 0, (size_t)(end - p));
+    return stop ? stop + 1 : end;
 }
 
-static size_t graph_bytes(const inverter *inv)
+/* Each posting of the graph's keys (number[t] != UINT32_MAX) as an edge:
+ * counted into rows[doc + 1], or filled at rows[doc]++. */
+static void walk_edges(const inverter *inv, const uint32_t *number, uint64_t *rows,
+                       uint32_t *term_ids)
 {
-    return inv->edge_capacity * sizeof *inv->edges + inv->edge_end_capacity * sizeof *inv->edge_end;
-}
-
-/* One of the graph's arrays doubled (`first` elements at first) within
- * the graph's budget; NULL past it or out of memory, `array` then left. */
-static void *grow_graph_array(const inverter *inv, void *array, size_t *capacity, size_t element,
-                              size_t first)
-{
-    size_t wanted = *capacity ? 2 * *capacity : first;
-    if (graph_bytes(inv) + (wanted - *capacity) * element > inv->graph_budget)
-        return NULL;
-    void *grown = realloc(array, wanted * element);
-    if (grown)
-        *capacity = wanted;
-    return grown;
-}
-
-/* One edge of the current document; past the budget the graph is
- * dropped (not an error: the segment keeps insertion order). */
-static void record_edge(inverter *inv, uint32_t term)
-{
-    if (inv->edge_count == inv->edge_capacity) {
-        uint32_t *grown = grow_graph_array(inv, inv->edges, &inv->edge_capacity, sizeof *grown,
-                                           65536);
-        if (!grown) {
-            drop_graph(inv);
-            return;
+    for (size_t t = 0; t < inv->term_count; t++) {
+        if (number[t] == UINT32_MAX)
+            continue;
+        const byte_buffer *list = &inv->terms[t].postings;
+        const uint8_t *p = list->data, *end = list->data + list->length;
+        uint32_t doc = UINT32_MAX;
+        while (p < end) {
+            uint64_t gap = 0;
+            p += codec_varint_decode(p, end, &gap);
+            doc += (uint32_t)gap + 1;
+            if (term_ids)
+                term_ids[rows[doc]++] = number[t];
+            else
+                rows[doc + 1]++;
+            p = posting_end(p, end);
         }
-        inv->edges = grown;
     }
-    inv->edges[inv->edge_count++] = term;
 }
 
-/* The current document's end in the graph. */
-static void end_graph_row(inverter *inv)
+int inverter_spilled(const inverter *inv)
 {
-    if (inv->document >= inv->edge_end_capacity) {
-        uint64_t *grown = grow_graph_array(inv, inv->edge_end, &inv->edge_end_capacity,
-                                           sizeof *grown, 4096);
-        if (!grown) {
-            drop_graph(inv);
-            return;
+    return inv->run_count > 0;
+}
+
+uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max_df,
+                              uint32_t *terms)
+{
+    uint64_t edges = 0;
+    *terms = 0;
+    for (size_t t = 0; inv->run_count == 0 && t < inv->term_count; t++)
+        if (inv->terms[t].df >= min_df && inv->terms[t].df <= max_df) {
+            edges += inv->terms[t].df;
+            ++*terms;
         }
-        inv->edge_end = grown;
-    }
-    inv->edge_end[inv->document] = inv->edge_count;
+    return edges;
 }
 
-int inverter_take_graph(inverter *inv, uint32_t min_df, bp_graph *graph, uint64_t **row_start,
-                        uint32_t **term_ids, cops_error *err)
+int inverter_graph(const inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
+                   uint64_t **row_start, uint32_t **term_ids, cops_error *err)
 {
-    if (inv->graph_state != 1 || inv->document == 0)
+    if (inv->run_count != 0 || inv->document == 0)
         return 1;
-    uint32_t *number = calloc(inv->term_count + 1, sizeof *number);
-    uint64_t *rows = malloc(((size_t)inv->document + 1) * sizeof *rows);
-    if (!number || !rows) {
+    uint32_t terms = 0;
+    uint64_t edges = inverter_graph_edges(inv, min_df, max_df, &terms);
+    uint32_t *number = malloc((inv->term_count + 1) * sizeof *number);
+    uint64_t *rows = calloc((size_t)inv->document + 1, sizeof *rows);
+    uint32_t *ids = malloc((edges + 1) * sizeof *ids);
+    if (!number || !rows || !ids) {
         free(number);
         free(rows);
+        free(ids);
         return error_set(err, COPS_ENOMEM, "out of memory reading the document graph");
     }
-    for (size_t e = 0; e < inv->edge_count; e++)
-        number[inv->edges[e]]++;
-    uint32_t terms = 0;
+    uint32_t next = 0;
     for (size_t t = 0; t < inv->term_count; t++)
-        number[t] = number[t] >= min_df ? terms++ : UINT32_MAX;
-    /* in place: a row never moves right */
-    size_t kept = 0, e = 0;
+        number[t] = inv->terms[t].df >= min_df && inv->terms[t].df <= max_df ? next++ : UINT32_MAX;
+    walk_edges(inv, number, rows, NULL);
+    for (uint32_t d = 0; d < inv->document; d++)
+        rows[d + 1] += rows[d];
+    walk_edges(inv, number, rows, ids); /* rows[d] ends as row d + 1's start */
+    memmove(rows + 1, rows, (size_t)inv->document * sizeof *rows);
     rows[0] = 0;
-    for (uint32_t d = 0; d < inv->document; d++) {
-        for (; e < inv->edge_end[d]; e++)
-            if (number[inv->edges[e]] != UINT32_MAX)
-                inv->edges[kept++] = number[inv->edges[e]];
-        rows[d + 1] = kept;
-    }
     free(number);
-    *graph = (bp_graph){inv->document, terms, rows, inv->edges};
+    *graph = (bp_graph){inv->document, terms, rows, ids};
     *row_start = rows;
-    *term_ids = inv->edges;
-    inv->edges = NULL;
-    drop_graph(inv);
-    return 0;
-}
-
-int inverter_record_graph(inverter *inv, size_t budget_bytes)
-{
-    if (inv->document != 0 || inv->run_count != 0)
-        return COPS_EINVAL;
-    inv->graph_state = 1;
-    inv->graph_budget = budget_bytes;
+    *term_ids = ids;
     return 0;
 }
 
@@ -359,8 +331,7 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
         if (ARRAY_RESERVE_ONE(inv->open, inv->open_capacity, inv->open_count, 1024) != 0)
             return error_set(err, COPS_ENOMEM, "out of memory while inverting");
         inv->open[inv->open_count++] = (uint32_t)index;
-        if (inv->graph_state == 1)
-            record_edge(inv, (uint32_t)index);
+        t->df++;
         rc = append_varint(inv, &t->postings, inv->document - t->last_doc - 1);
         if (rc == 0)
             rc = append_varint(inv, &t->postings, position + 1);
@@ -442,8 +413,6 @@ static int spill_run(inverter *inv, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory while spilling");
     inv->runs = grown;
     run_file *run = &inv->runs[inv->run_count];
-    if (inv->graph_state == 1)
-        drop_graph(inv); /* the term indexes start again after the run */
     int created = create_run(inv, run, err);
     if (created != 0)
         return created;
@@ -490,8 +459,6 @@ int inverter_end_document(inverter *inv, cops_error *err)
 {
     if (close_open_postings(inv) != 0)
         return error_set(err, COPS_ENOMEM, "out of memory while inverting");
-    if (inv->graph_state == 1)
-        end_graph_row(inv);
     inv->document++;
     return spill_when_over_budget(inv, err);
 }
@@ -1126,7 +1093,9 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
         stats->terms = terms;
         stats->postings = pending ? pending->written : 0;
         stats->runs = inv->run_count;
-        stats->peak_bytes = inv->peak_bytes;
+        /* a renumbering's arena beside the lists still held */
+        size_t renumbering = new_of_old ? accounted_bytes(inv) + renumber.peak_bytes : 0;
+        stats->peak_bytes = inv->peak_bytes > renumbering ? inv->peak_bytes : renumbering;
     }
     free(pending);
     return rc;

@@ -28,7 +28,8 @@ typedef struct inverter_stats {
     uint64_t terms;           /* distinct keys written */
     uint64_t postings;        /* postings written */
     uint64_t runs;            /* spill runs written */
-    size_t peak_bytes;        /* high-water mark of the accounted memory */
+    size_t peak_bytes;        /* high-water mark of the accounted memory (with a
+                               * renumbering's beside the lists at the end) */
     uint64_t renumber_runs;   /* sorted runs a renumbering spilled (inverter_finish) */
     size_t renumber_peak_bytes; /* its arena and run readers, at most */
 } inverter_stats;
@@ -63,25 +64,32 @@ void inverter_prefetch(const inverter *inv, uint32_t hash, int step);
  * belong to the next document number. */
 int inverter_end_document(inverter *inv, cops_error *err);
 
-/* Record the document-term graph of the documents to come (the edges
- * cost 4 bytes a posting, 8 a document), for reordering them: call
- * before the first document.  The graph is dropped, and
- * inverter_take_graph says so, when it would pass `budget_bytes` or a run
- * is spilled (a reordering renumbers the lists in memory).  0 or
- * COPS_EINVAL (documents already added). */
-int inverter_record_graph(inverter *inv, size_t budget_bytes);
-/* The recorded graph of the documents ended so far: item d is document
- * d, its terms the keys in at least `min_df` documents, numbered densely.
- * *row_start and *term_ids (the graph's arrays) are the caller's to free;
- * recording stops.  0, 1 when there is no graph (not recorded, dropped, no
- * document) or COPS_ENOMEM. */
-int inverter_take_graph(inverter *inv, uint32_t min_df, bp_graph *graph, uint64_t **row_start,
-                        uint32_t **term_ids, cops_error *err);
+/* The document-term graph of the documents inverted, for reordering
+ * them (read from the lists, which must all be in memory: no run
+ * spilled): item d is document d, its terms the keys in `min_df` to
+ * `max_df` documents, numbered densely.  *row_start and *term_ids (the
+ * graph's arrays: 8 bytes a document, 4 an edge) are the caller's to
+ * free.  0, 1 when there is no graph (a run spilled, or no document) or
+ * COPS_ENOMEM. */
+int inverter_graph(const inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
+                   uint64_t **row_start, uint32_t **term_ids, cops_error *err);
+/* The edges and terms inverter_graph would give (0 edges after a spill),
+ * so a caller can check a budget first. */
+uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max_df,
+                              uint32_t *terms);
+/* 1 when a run was spilled (the lists are not all in memory), else 0. */
+int inverter_spilled(const inverter *inv);
+/* The memory the inverter accounts for now: its lists and table. */
+size_t inverter_memory(const inverter *inv);
 
 /* Feed every key and its postings to `writer` in key order.  With
  * `new_of_old` (NULL: as numbered), document d is written as
  * new_of_old[d] (a permutation of the documents), each list sorted
- * again: a key's whole list is then held in memory. */
+ * again in an arena of an eighth of the budget (4 KiB at least, 1 GiB at
+ * most), whatever the list's length or its postings' sizes: a longer
+ * list is sorted in runs spilled to a file and merged back through the
+ * arena, beside which each run costs under 64 bytes while its key is
+ * merged. */
 int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_of_old,
                     inverter_stats *stats, cops_error *err);
 

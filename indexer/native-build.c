@@ -1385,10 +1385,6 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     if (rc == 0)
         rc = segment_build_begin(b->index_dir, b->segment_name, b->text_analyzer, &b->config,
                                  b->budget, &b->builder, err);
-    /* The new documents are reordered when written (their graph, 4 bytes
-     * a posting, within half the inverter's budget). */
-    if (rc == 0)
-        rc = segment_build_record_graph(b->builder, b->budget / 2);
     /* Three threads besides the compressor: reading, analysis (the
      * stage), and the driver's inverting. */
     if (rc == 0)

@@ -284,7 +284,7 @@ int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t un
     return rc;
 }
 
-/* What order_units takes besides the documents' graph: its two orders,
+/* What reorder_units takes besides the documents' graph: its two orders,
  * then the bisection of all the documents (or of one unit's after
  * another, none larger), or, with units of several documents, first the
  * units' graph (its term list allocated for as many edges as it may
@@ -293,16 +293,17 @@ int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t un
  * when units share few words: left out, a merge under --memory 16 of
  * 20,000 documents in files of two passed the check and reported 16.9 MB
  * (more than the 16 MiB allowed). */
-static size_t ordering_bytes(uint32_t count, uint32_t units, uint64_t edges, uint32_t terms)
+size_t reorder_ordering_bytes(uint32_t count, uint32_t units, uint64_t edges, uint32_t terms,
+                              const bp_options *options)
 {
     size_t orders = ((size_t)units + 1 + (size_t)count + 1) * sizeof(uint32_t);
-    size_t whole = bp_order_memory(count, terms, NULL);
+    size_t whole = bp_order_memory(count, terms, options);
     if (units == count)
         return orders + whole;
     size_t unit_graph = ((size_t)units + 1) * sizeof(uint64_t)
                         + ((size_t)unit_edges_bound(edges, units, terms) + 1) * sizeof(uint32_t);
     size_t making = ((size_t)terms + 1) * sizeof(uint32_t);
-    size_t ordering = bp_order_memory(units, terms, NULL);
+    size_t ordering = bp_order_memory(units, terms, options);
     size_t by_units = unit_graph + (making > ordering ? making : ordering);
     return orders + (by_units > whole ? by_units : whole);
 }
@@ -319,11 +320,11 @@ static int read_graph(graph_walk *w, size_t segment_count, uint32_t count, uint3
         w->row_start[i + 1] += w->row_start[i];
     stats->edges = w->row_start[count];
     stats->terms = w->table.terms;
-    /* the graph and the key table; then the ordering's (ordering_bytes) */
+    /* the graph and the key table; then the ordering's (reorder_ordering_bytes) */
     stats->peak_memory_bytes = stats->edges * 4 + (size_t)count * (8 + 8)
                                + key_table_bytes(&w->table);
     size_t needed = stats->peak_memory_bytes
-                    + ordering_bytes(count, units, stats->edges, w->table.terms);
+                    + reorder_ordering_bytes(count, units, stats->edges, w->table.terms, NULL);
     *fits = needed <= budget_bytes;
     if (!*fits) {
         stats->peak_memory_bytes = needed;

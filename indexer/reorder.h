@@ -58,6 +58,12 @@ int reorder_merge(segment *const *segments, size_t segment_count,
 int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
                   const bp_options *options, uint32_t *order, size_t *peak, cops_error *err);
 
+/* The memory reorder_units takes beside the graph of `count` documents
+ * in `units` units, `edges` edges over `terms` terms (bp_order with
+ * `options`, NULL: its defaults), so a caller can check a budget first. */
+size_t reorder_ordering_bytes(uint32_t count, uint32_t units, uint64_t edges, uint32_t terms,
+                              const bp_options *options);
+
 /* For tests: the occupied slots stepped over while `count` keys are
  * numbered in a fresh key table (the graph's keys: documents' words, so
  * hashed with the keyed hash of base/hash.h). */

@@ -63,18 +63,17 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
  * Call after the last segment_build_add, at most once. */
 int segment_build_set_insertion_order(segment_build *b, const uint32_t *insertion,
                                       cops_error *err);
-/* Record the document-term graph while documents are added (before the
- * first), for segment_build_reorder: 4 bytes a posting, dropped past
- * `budget_bytes` or when the inverter spills a run (inverter.h). */
-int segment_build_record_graph(segment_build *b, size_t budget_bytes);
-/* Reorder the documents added by the recorded graph (reorder.h: the
- * runs starting at unit_start[0 .. units) stay together), and set that
- * order (segment_build_set_insertion_order): order (OUT, one entry a
+/* Reorder the documents added by their document-term graph, read from
+ * the inverter's lists (reorder.h: the runs starting at
+ * unit_start[0 .. units) stay together), and set that order
+ * (segment_build_set_insertion_order): order (OUT, one entry a
  * document) receives order[p] = the number (in adding order) of the
  * document placed at position p; the identity is not set (the segment
  * stays in insertion order); stats->cost_before and cost_after are left
- * 0.  Without a graph the order is the identity and stats->skipped is 1.
- * 0 or COPS_ENOMEM. */
+ * 0.  When the inverter spilled a run, or the lists, the graph and the
+ * bisection together would pass the budget, the order is the identity
+ * and stats->skipped is 1 (stats->peak_memory_bytes then what they would
+ * take, 0 after a spill).  0 or COPS_ENOMEM. */
 int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t units,
                           uint32_t *order, reorder_stats *stats, cops_error *err);
 /* Discard (removes the file).  NULL is a no-op. */

@@ -317,14 +317,14 @@ Test(inverter, renumbering_stays_within_its_share_of_the_budget, .timeout = 120)
 }
 
 
-/* The graph a build records: each document's distinct keys in at least
- * min_df documents; a spilled run drops it (term numbers start again). */
-Test(inverter, recorded_graph_holds_the_shared_keys_and_a_spill_drops_it)
+/* The graph a build reorders by, read from the lists: each document's
+ * distinct keys in min_df to max_df documents; none once a run is
+ * spilled (the lists are not all in memory then). */
+Test(inverter, graph_holds_the_keys_in_its_range_and_none_after_a_spill)
 {
     char *dir = testlib_tempdir("inverter");
     inverter *inv = open_inverter(dir, 1 << 20);
     cops_error err = {0};
-    cr_assert_eq(inverter_record_graph(inv, 1 << 20), 0);
     /* documents: {a b a}, {b c}, {c a d} -> a, b, c in two each, d in one */
     const char *words[] = {"a b a", "b c", "c a d"};
     for (int d = 0; d < 3; d++) {
@@ -336,38 +336,43 @@ Test(inverter, recorded_graph_holds_the_shared_keys_and_a_spill_drops_it)
     }
     bp_graph graph;
     uint64_t *rows = NULL;
-    uint32_t *terms = NULL;
-    cr_assert_eq(inverter_take_graph(inv, 2, &graph, &rows, &terms, &err), 0);
+    uint32_t *terms = NULL, counted = 0;
+    cr_assert_eq(inverter_graph_edges(inv, 2, UINT32_MAX, &counted), 6);
+    cr_assert_eq(counted, 3);
+    cr_assert_eq(inverter_graph(inv, 2, UINT32_MAX, &graph, &rows, &terms, &err), 0);
     cr_assert_eq(graph.items, 3);
     cr_assert_eq(graph.terms, 3, "d, in one document, is left out");
     uint64_t expected_rows[] = {0, 2, 4, 6};
     cr_assert_eq(memcmp(rows, expected_rows, sizeof expected_rows), 0);
-    uint32_t expected_terms[] = {0, 1, 1, 2, 2, 0}; /* a=0 b=1 c=2, in order met */
+    uint32_t expected_terms[] = {0, 1, 1, 2, 0, 2}; /* a=0 b=1 c=2, numbered as met */
     cr_assert_eq(memcmp(terms, expected_terms, sizeof expected_terms), 0);
     free(rows);
     free(terms);
-    cr_assert_eq(inverter_take_graph(inv, 2, &graph, &rows, &terms, &err), 1, "taken once");
+    /* up to one document: d alone */
+    cr_assert_eq(inverter_graph(inv, 1, 1, &graph, &rows, &terms, &err), 0);
+    uint64_t only_d[] = {0, 0, 0, 1};
+    cr_assert_eq(graph.terms, 1);
+    cr_assert_eq(memcmp(rows, only_d, sizeof only_d), 0);
+    cr_assert_eq(terms[0], 0);
+    free(rows);
+    free(terms);
+    cr_assert_eq(inverter_spilled(inv), 0);
     inverter_free(inv);
 
-    /* a spill (a budget of 48 KiB), then a graph budget too small:
-     * dropped either way; and recording starts before the first document */
-    size_t budgets[][2] = {{48 * 1024, (size_t)1 << 30}, {(size_t)1 << 30, 4096}};
-    for (int c = 0; c < 2; c++) {
-        inv = open_inverter(dir, budgets[c][0]);
-        cr_assert_eq(inverter_record_graph(inv, budgets[c][1]), 0);
-        for (uint32_t d = 0; d < 2000; d++) {
-            char key[32];
-            for (uint32_t i = 0; i < 50; i++) {
-                key_of(d * 50 + i, key, sizeof key);
-                cr_assert_eq(inverter_add(inv, (const uint8_t *)key, strlen(key), i, &err), 0);
-            }
-            cr_assert_eq(inverter_end_document(inv, &err), 0);
+    /* a spill (a budget of 48 KiB): no graph */
+    inv = open_inverter(dir, 48 * 1024);
+    for (uint32_t d = 0; d < 2000; d++) {
+        char key[32];
+        for (uint32_t i = 0; i < 50; i++) {
+            key_of(d * 50 + i, key, sizeof key);
+            cr_assert_eq(inverter_add(inv, (const uint8_t *)key, strlen(key), i, &err), 0);
         }
-        cr_assert_eq(inverter_record_graph(inv, (size_t)1 << 30), COPS_EINVAL);
-        cr_assert_eq(inverter_take_graph(inv, 1, &graph, &rows, &terms, &err), 1,
-                     "case %d: the graph was kept", c);
-        inverter_free(inv);
+        cr_assert_eq(inverter_end_document(inv, &err), 0);
     }
+    cr_assert_eq(inverter_spilled(inv), 1);
+    cr_assert_eq(inverter_graph_edges(inv, 1, UINT32_MAX, &counted), 0);
+    cr_assert_eq(inverter_graph(inv, 1, UINT32_MAX, &graph, &rows, &terms, &err), 1);
+    inverter_free(inv);
     testlib_remove_tree(dir);
 }
 
