@@ -64,12 +64,16 @@ struct inverter {
     size_t peak_bytes;
     run_file *runs;
     size_t run_count;
+    uint32_t *doc_keys;         /* per document: its distinct keys (inverter_graph's rows) */
+    size_t doc_keys_capacity;
+    int graph_taken;            /* inverter_graph has used doc_keys up */
 };
 
 static size_t accounted_bytes(const inverter *inv)
 {
     return inv->postings_bytes + inv->keys.capacity + inv->slot_count * sizeof(uint32_t)
-           + inv->term_capacity * sizeof(term_entry) + inv->open_capacity * sizeof(uint32_t);
+           + inv->term_capacity * sizeof(term_entry) + inv->open_capacity * sizeof(uint32_t)
+           + inv->doc_keys_capacity * sizeof *inv->doc_keys;
 }
 
 size_t inverter_memory(const inverter *inv)
@@ -119,6 +123,7 @@ void inverter_free(inverter *inv)
         free(inv->runs[i].path);
     }
     free(inv->runs);
+    free(inv->doc_keys);
     free(inv->terms);
     free(inv->slots);
     free(inv->open);
@@ -225,18 +230,10 @@ static int close_open_postings(inverter *inv)
 
 static int spill_when_over_budget(inverter *inv, cops_error *err);
 
-/* A posting's end: its positions are varints of a delta + 1, never 0,
- * whose last byte is never 0 either, so the first 0 byte closes it. */
-static const uint8_t *posting_end(const uint8_t *p, const uint8_t *end)
-{
-    const uint8_t *stop = memchr(p, 0, (size_t)(end - p));
-    return stop ? stop + 1 : end;
-}
-
-/* Each posting of the graph's keys (number[t] != UINT32_MAX) as an edge:
- * counted into rows[doc + 1], or filled at rows[doc]++. */
-static void walk_edges(const inverter *inv, const uint32_t *number, uint64_t *rows,
-                       uint32_t *term_ids)
+/* Each posting of the graph's keys (number[t] != UINT32_MAX) as an
+ * edge of row `doc`, placed after the row's kept[doc] edges so far. */
+static void fill_edges(const inverter *inv, const uint32_t *number, const uint64_t *rows,
+                       uint32_t *kept, uint32_t *term_ids)
 {
     for (size_t t = 0; t < inv->term_count; t++) {
         if (number[t] == UINT32_MAX)
@@ -248,11 +245,11 @@ static void walk_edges(const inverter *inv, const uint32_t *number, uint64_t *ro
             uint64_t gap = 0;
             p += codec_varint_decode(p, end, &gap);
             doc += (uint32_t)gap + 1;
-            if (term_ids)
-                term_ids[rows[doc]++] = number[t];
-            else
-                rows[doc + 1]++;
-            p = posting_end(p, end);
+            term_ids[rows[doc] + kept[doc]++] = number[t];
+            /* the positions: varints of a delta + 1, never 0, whose last
+             * byte is never 0 either, so the first 0 byte closes them */
+            const uint8_t *stop = memchr(p, 0, (size_t)(end - p));
+            p = stop ? stop + 1 : end;
         }
     }
 }
@@ -275,31 +272,53 @@ uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max
     return edges;
 }
 
-int inverter_graph(const inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
+size_t inverter_graph_bytes(const inverter *inv)
+{
+    uint64_t postings = 0;
+    for (size_t t = 0; t < inv->term_count; t++)
+        postings += inv->terms[t].df;
+    return (size_t)postings * 4 + ((size_t)inv->document + 1) * 8 + inv->term_count * 4;
+}
+
+int inverter_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
                    uint64_t **row_start, uint32_t **term_ids, cops_error *err)
 {
-    if (inv->run_count != 0 || inv->document == 0)
+    if (inv->run_count != 0 || inv->document == 0 || inv->graph_taken)
         return 1;
-    uint32_t terms = 0;
-    uint64_t edges = inverter_graph_edges(inv, min_df, max_df, &terms);
+    uint64_t postings = 0;
+    for (size_t t = 0; t < inv->term_count; t++)
+        postings += inv->terms[t].df;
     uint32_t *number = malloc((inv->term_count + 1) * sizeof *number);
-    uint64_t *rows = calloc((size_t)inv->document + 1, sizeof *rows);
-    uint32_t *ids = malloc((edges + 1) * sizeof *ids);
+    uint64_t *rows = malloc(((size_t)inv->document + 1) * sizeof *rows);
+    uint32_t *ids = malloc((postings + 1) * sizeof *ids);
     if (!number || !rows || !ids) {
         free(number);
         free(rows);
         free(ids);
         return error_set(err, COPS_ENOMEM, "out of memory reading the document graph");
     }
-    uint32_t next = 0;
+    uint32_t terms = 0;
     for (size_t t = 0; t < inv->term_count; t++)
-        number[t] = inv->terms[t].df >= min_df && inv->terms[t].df <= max_df ? next++ : UINT32_MAX;
-    walk_edges(inv, number, rows, NULL);
-    for (uint32_t d = 0; d < inv->document; d++)
-        rows[d + 1] += rows[d];
-    walk_edges(inv, number, rows, ids); /* rows[d] ends as row d + 1's start */
-    memmove(rows + 1, rows, (size_t)inv->document * sizeof *rows);
+        number[t] = inv->terms[t].df >= min_df && inv->terms[t].df <= max_df ? terms++ : UINT32_MAX;
+    /* One pass over the lists: each row has room for all its document's
+     * keys (doc_keys), holds the kept ones first, and the rows are then
+     * closed up (doc_keys counting the kept ones). */
+    uint32_t *kept = inv->doc_keys;
     rows[0] = 0;
+    for (uint32_t d = 0; d < inv->document; d++) {
+        rows[d + 1] = rows[d] + kept[d];
+        kept[d] = 0;
+    }
+    inv->graph_taken = 1;
+    fill_edges(inv, number, rows, kept, ids);
+    uint64_t out = 0;
+    for (uint32_t d = 0; d < inv->document; d++) {
+        uint64_t start = rows[d];
+        memmove(ids + out, ids + start, (size_t)kept[d] * sizeof *ids);
+        rows[d] = out;
+        out += kept[d];
+    }
+    rows[inv->document] = out;
     free(number);
     *graph = (bp_graph){inv->document, terms, rows, ids};
     *row_start = rows;
@@ -457,6 +476,9 @@ static int spill_when_over_budget(inverter *inv, cops_error *err)
 
 int inverter_end_document(inverter *inv, cops_error *err)
 {
+    if (ARRAY_RESERVE_ONE(inv->doc_keys, inv->doc_keys_capacity, inv->document, 4096) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory while inverting");
+    inv->doc_keys[inv->document] = (uint32_t)inv->open_count;
     if (close_open_postings(inv) != 0)
         return error_set(err, COPS_ENOMEM, "out of memory while inverting");
     inv->document++;

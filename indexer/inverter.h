@@ -68,13 +68,16 @@ int inverter_end_document(inverter *inv, cops_error *err);
  * them (read from the lists, which must all be in memory: no run
  * spilled): item d is document d, its terms the keys in `min_df` to
  * `max_df` documents, numbered densely.  *row_start and *term_ids (the
- * graph's arrays: 8 bytes a document, 4 an edge) are the caller's to
- * free.  0, 1 when there is no graph (a run spilled, or no document) or
+ * graph's arrays) are the caller's to free.  Once only: 0, 1 when there
+ * is no graph (a run spilled, no document, or taken already) or
  * COPS_ENOMEM. */
-int inverter_graph(const inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
+int inverter_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
                    uint64_t **row_start, uint32_t **term_ids, cops_error *err);
+/* The memory inverter_graph takes: 4 bytes a posting, 8 a document and,
+ * while it runs, 4 a key. */
+size_t inverter_graph_bytes(const inverter *inv);
 /* The edges and terms inverter_graph would give (0 edges after a spill),
- * so a caller can check a budget first. */
+ * so a caller can size the bisection first. */
 uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max_df,
                               uint32_t *terms);
 /* 1 when a run was spilled (the lists are not all in memory), else 0. */

@@ -449,7 +449,7 @@ int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t
     /* the graph, read from the lists, which stay in memory beside it and
      * the bisection: all within the budget, or the segment keeps
      * insertion order */
-    stats->peak_memory_bytes = stats->edges * 4 + ((size_t)b->documents + 1) * 8;
+    stats->peak_memory_bytes = inverter_graph_bytes(b->inverter);
     size_t needed = inverter_memory(b->inverter) + stats->peak_memory_bytes
                     + reorder_ordering_bytes(b->documents, units, stats->edges, graph_terms,
                                              &options);

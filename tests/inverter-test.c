@@ -317,15 +317,11 @@ Test(inverter, renumbering_stays_within_its_share_of_the_budget, .timeout = 120)
 }
 
 
-/* The graph a build reorders by, read from the lists: each document's
- * distinct keys in min_df to max_df documents; none once a run is
- * spilled (the lists are not all in memory then). */
-Test(inverter, graph_holds_the_keys_in_its_range_and_none_after_a_spill)
+/* Documents {a b a}, {b c}, {c a d}: a, b, c in two each, d in one. */
+static inverter *three_documents(const char *dir)
 {
-    char *dir = testlib_tempdir("inverter");
     inverter *inv = open_inverter(dir, 1 << 20);
     cops_error err = {0};
-    /* documents: {a b a}, {b c}, {c a d} -> a, b, c in two each, d in one */
     const char *words[] = {"a b a", "b c", "c a d"};
     for (int d = 0; d < 3; d++) {
         uint32_t position = 0;
@@ -334,6 +330,17 @@ Test(inverter, graph_holds_the_keys_in_its_range_and_none_after_a_spill)
                 cr_assert_eq(inverter_add(inv, (const uint8_t *)w, 1, position++, &err), 0);
         cr_assert_eq(inverter_end_document(inv, &err), 0);
     }
+    return inv;
+}
+
+/* The graph a build reorders by, read from the lists: each document's
+ * distinct keys in min_df to max_df documents; none once a run is
+ * spilled (the lists are not all in memory then). */
+Test(inverter, graph_holds_the_keys_in_its_range_and_none_after_a_spill)
+{
+    char *dir = testlib_tempdir("inverter");
+    inverter *inv = three_documents(dir);
+    cops_error err = {0};
     bp_graph graph;
     uint64_t *rows = NULL;
     uint32_t *terms = NULL, counted = 0;
@@ -348,7 +355,10 @@ Test(inverter, graph_holds_the_keys_in_its_range_and_none_after_a_spill)
     cr_assert_eq(memcmp(terms, expected_terms, sizeof expected_terms), 0);
     free(rows);
     free(terms);
+    cr_assert_eq(inverter_graph(inv, 2, UINT32_MAX, &graph, &rows, &terms, &err), 1, "taken once");
+    inverter_free(inv);
     /* up to one document: d alone */
+    inv = three_documents(dir);
     cr_assert_eq(inverter_graph(inv, 1, 1, &graph, &rows, &terms, &err), 0);
     uint64_t only_d[] = {0, 0, 0, 1};
     cr_assert_eq(graph.terms, 1);
