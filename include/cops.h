@@ -95,7 +95,9 @@ typedef struct cops_build_summary {
     uint64_t invalid_utf8;      /* invalid byte sequences replaced */
     uint64_t long_tokens;       /* tokens cut to the maximum token length */
     double seconds;             /* wall time */
-    size_t peak_memory_bytes;   /* high-water mark of the in-memory inverter */
+    size_t peak_memory_bytes;   /* high-water mark of the in-memory inverter
+                                 * (its lists, and a reordering's
+                                 * renumbering of them at the end) */
     /* What was read, as one line: documents per format, files converted
      * per character set, binary files skipped per type ("formats: 40
      * text, 2 pdf; converted: 3 from WINDOWS-1252; binary skipped: 1
@@ -206,13 +208,15 @@ typedef struct cops_build_options {
      * --optimize).  Every segment written whole is reordered by
      * recursive graph bisection, so that documents sharing words get
      * near numbers and the postings compress better: every merge's, and
-     * a build's new segment when its graph (4 bytes a posting) fits half
-     * the inverter's share of memory_mb and its postings were not spilled
-     * to disk (the stored text stays in the order read); so this matters
-     * for an index of several segments, or a build too large to be
-     * reordered as written.  Answers do not change: ties rank by
-     * insertion order.  Bounded by memory_mb; a graph larger than that
-     * leaves the order as it is. */
+     * a build's new segment when its postings were not spilled to disk
+     * and its graph (read from them, 4 bytes a posting) and the
+     * bisection fit the inverter's share of memory_mb beside them (the
+     * stored text stays in the order read); so this matters for an index
+     * of several segments, or a build too large to be reordered as
+     * written.  Answers do not change: ties rank by insertion order.
+     * Bounded by memory_mb, whatever the documents' shape (the postings
+     * are renumbered in runs of a fixed share of it); a graph larger
+     * than that leaves the order as it is. */
     int reorder;
 } cops_build_options;
 
