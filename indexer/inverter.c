@@ -660,6 +660,24 @@ static int pending_push(pending_posting *pending, segment_writer *writer, uint32
     return 0;
 }
 
+/* One posting's positions (0-ended varints from `read`) to the writer. */
+static int push_positions(pending_posting *pending, segment_writer *writer, uint32_t doc,
+                          merge_source *read, cops_error *err)
+{
+    int rc = pending_open(pending, writer, doc, err);
+    uint32_t position = 0;
+    while (rc == 0) {
+        uint64_t delta;
+        if (!source_varint(read, &delta, err))
+            return COPS_EIO;
+        if (delta == 0)
+            break;
+        position += (uint32_t)(delta - 1);
+        rc = pending_push(pending, writer, position, err);
+    }
+    return rc;
+}
+
 /* Decode one source's postings for the current key into `pending`/the writer. */
 static int merge_postings(merge_source *s, pending_posting *pending, segment_writer *writer,
                           cops_error *err)
@@ -670,17 +688,7 @@ static int merge_postings(merge_source *s, pending_posting *pending, segment_wri
         if (!source_varint(s, &gap, err))
             return COPS_EIO;
         uint32_t doc = previous_doc + (uint32_t)gap + 1;
-        int rc = pending_open(pending, writer, doc, err);
-        uint32_t position = 0;
-        while (rc == 0) {
-            uint64_t delta;
-            if (!source_varint(s, &delta, err))
-                return COPS_EIO;
-            if (delta == 0)
-                break;
-            position += (uint32_t)(delta - 1);
-            rc = pending_push(pending, writer, position, err);
-        }
+        int rc = push_positions(pending, writer, doc, s, err);
         if (rc != 0)
             return rc;
         previous_doc = doc;
@@ -891,24 +899,6 @@ static int collect_renumbered(merge_source *s, const uint32_t *new_of_old, uint3
             return rc;
     }
     return 0;
-}
-
-/* One posting's positions (0-ended varints from `read`) to the writer. */
-static int push_positions(pending_posting *pending, segment_writer *writer, uint32_t doc,
-                          merge_source *read, cops_error *err)
-{
-    int rc = pending_open(pending, writer, doc, err);
-    uint32_t position = 0;
-    while (rc == 0) {
-        uint64_t delta;
-        if (!source_varint(read, &delta, err))
-            return COPS_EIO;
-        if (delta == 0)
-            break;
-        position += (uint32_t)(delta - 1);
-        rc = pending_push(pending, writer, position, err);
-    }
-    return rc;
 }
 
 /* A spilled run read back through its share of the arena (a lean

@@ -227,6 +227,32 @@ Test(build, chosen_ids_do_not_fall_into_one_run_of_slots, .timeout = 60)
     record_ids_free(&ids);
 }
 
+/* `documents` JSON Lines records into dir/docs.jsonl (the path is the
+ * caller's to free): record d has id r<d> and `words` words w0 ..
+ * w<vocabulary - 1> drawn at random (seeded), then `repeats` times "zq". */
+static char *write_records(const char *dir, int documents, int words, int vocabulary, int repeats)
+{
+    size_t capacity = (size_t)documents * ((size_t)words * 8 + (size_t)repeats * 3 + 64), length = 0;
+    char *text = malloc(capacity);
+    cr_assert_not_null(text);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, 20261204);
+    for (int d = 0; d < documents; d++) {
+        length += (size_t)snprintf(text + length, capacity - length, "{\"id\":\"r%d\",\"text\":\"", d);
+        for (int w = 0; w < words; w++)
+            length += (size_t)snprintf(text + length, capacity - length, "w%llu ",
+                                       (unsigned long long)testlib_rng_below(&rng, (uint64_t)vocabulary));
+        for (int r = 0; r < repeats; r++) {
+            memcpy(text + length, "zq ", 3);
+            length += 3;
+        }
+        length += (size_t)snprintf(text + length, capacity - length, "\"}\n");
+    }
+    char *input = testlib_write_file(dir, "docs.jsonl", text, length);
+    free(text);
+    return input;
+}
+
 /* A merge's reordering is bounded by its budget (merge.h): under any
  * budget it either declines (stats.skipped) or reports no more than the
  * budget.  Documents in units of two (a catalog entry each, as files of
@@ -237,20 +263,7 @@ Test(build, reordering_stays_within_its_budget, .timeout = 120)
 {
     enum { DOCUMENTS = 600, WORDS = 60, VOCABULARY = 2000 };
     char *dir = testlib_tempdir("reorder-budget");
-    size_t capacity = (size_t)DOCUMENTS * WORDS * 8 + 4096, length = 0;
-    char *text = malloc(capacity);
-    cr_assert_not_null(text);
-    testlib_rng rng;
-    testlib_rng_seed(&rng, 20261204);
-    for (int d = 0; d < DOCUMENTS; d++) {
-        length += (size_t)snprintf(text + length, capacity - length, "{\"id\":\"r%d\",\"text\":\"", d);
-        for (int w = 0; w < WORDS; w++)
-            length += (size_t)snprintf(text + length, capacity - length, "w%llu ",
-                                       (unsigned long long)testlib_rng_below(&rng, VOCABULARY));
-        length += (size_t)snprintf(text + length, capacity - length, "\"}\n");
-    }
-    char *input = testlib_write_file(dir, "docs.jsonl", text, length);
-    free(text);
+    char *input = write_records(dir, DOCUMENTS, WORDS, VOCABULARY, 0);
     char index[4096], path[4200];
     snprintf(index, sizeof index, "%s/index", dir);
     cops_build_options options;
@@ -298,24 +311,7 @@ Test(build, a_build_reorders_within_its_budget_whatever_the_shape, .timeout = 18
 {
     enum { DOCUMENTS = 600, REPEATS = 11000, WORDS = 6, VOCABULARY = 200 };
     char *dir = testlib_tempdir("reorder-shape");
-    size_t capacity = (size_t)DOCUMENTS * (REPEATS * 3 + WORDS * 8 + 64), length = 0;
-    char *text = malloc(capacity);
-    cr_assert_not_null(text);
-    testlib_rng rng;
-    testlib_rng_seed(&rng, 20261204);
-    for (int d = 0; d < DOCUMENTS; d++) {
-        length += (size_t)snprintf(text + length, capacity - length, "{\"id\":\"s%d\",\"text\":\"", d);
-        for (int w = 0; w < WORDS; w++)
-            length += (size_t)snprintf(text + length, capacity - length, "w%llu ",
-                                       (unsigned long long)testlib_rng_below(&rng, VOCABULARY));
-        for (int r = 0; r < REPEATS; r++) {
-            memcpy(text + length, "zq ", 3);
-            length += 3;
-        }
-        length += (size_t)snprintf(text + length, capacity - length, "\"}\n");
-    }
-    char *input = testlib_write_file(dir, "docs.jsonl", text, length);
-    free(text);
+    char *input = write_records(dir, DOCUMENTS, WORDS, VOCABULARY, REPEATS);
     char index[4096], path[4200];
     snprintf(index, sizeof index, "%s/index", dir);
     cops_build_options options;

@@ -106,6 +106,28 @@ static void build(const char *dir, const char *name, size_t budget, build_stats 
     build_ordered(dir, name, budget, NULL, out);
 }
 
+/* The postings of WATCHED_TERM in `seg`. */
+static void open_watched(segment *seg, segment_term *term, postings_cursor *cursor)
+{
+    char key[32];
+    cops_error err = {0};
+    key_of(WATCHED_TERM, key, sizeof key);
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)key, strlen(key), term, &err), 1);
+    postings_open(cursor, seg, term);
+}
+
+/* The two segments are the same bytes. */
+static void expect_same_bytes(const char *a_path, const char *b_path, const char *why)
+{
+    size_t a_length, b_length;
+    uint8_t *a = testlib_read_file(a_path, &a_length);
+    uint8_t *b = testlib_read_file(b_path, &b_length);
+    cr_assert_eq(a_length, b_length, "%s", why);
+    cr_assert_eq(memcmp(a, b, a_length), 0, "%s", why);
+    free(a);
+    free(b);
+}
+
 Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout = 120)
 {
     char *dir = testlib_tempdir("inverter");
@@ -119,25 +141,16 @@ Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout =
                  (unsigned long long)spilled.inverted.runs);
     cr_assert_eq(spilled.inverted.terms, memory.inverted.terms);
     cr_assert_eq(spilled.inverted.postings, memory.inverted.postings);
-    size_t a_length, b_length;
-    uint8_t *a = testlib_read_file(memory.path, &a_length);
-    uint8_t *b = testlib_read_file(spilled.path, &b_length);
-    cr_assert_eq(a_length, b_length);
-    cr_assert_eq(memcmp(a, b, a_length), 0, "spilled runs changed the segment");
-    free(a);
-    free(b);
+    expect_same_bytes(memory.path, spilled.path, "spilled runs changed the segment");
 
     /* And the segment holds what was added: the most frequent term's
      * positions in the huge document, including repeats of a position. */
     segment *seg = NULL;
     cops_error err = {0};
     cr_assert_eq(segment_open(memory.path, &seg, &err), 0, "%s", err.message);
-    char key[32];
-    key_of(WATCHED_TERM, key, sizeof key);
     segment_term term;
-    cr_assert_eq(segment_lookup(seg, (const uint8_t *)key, strlen(key), &term, &err), 1);
     static postings_cursor cursor;
-    postings_open(&cursor, seg, &term);
+    open_watched(seg, &term, &cursor);
     cr_assert_eq(postings_next_geq(&cursor, HUGE_DOCUMENT), HUGE_DOCUMENT);
     cr_assert_gt(memory.watched_count, 30);
     cr_assert_eq(postings_tf(&cursor), memory.watched_count);
@@ -163,13 +176,7 @@ Test(inverter, renumbered_lists_are_the_same_with_runs_or_without, .timeout = 12
     build_ordered(dir, "memory.seg", (size_t)1 << 30, insertion, &memory);
     build_ordered(dir, "spilled.seg", 48 * 1024, insertion, &spilled);
     cr_assert_gt(spilled.inverted.runs, 5);
-    size_t a_length, b_length;
-    uint8_t *a = testlib_read_file(memory.path, &a_length);
-    uint8_t *b = testlib_read_file(spilled.path, &b_length);
-    cr_assert_eq(a_length, b_length);
-    cr_assert_eq(memcmp(a, b, a_length), 0, "spilled runs changed the renumbered segment");
-    free(a);
-    free(b);
+    expect_same_bytes(memory.path, spilled.path, "spilled runs changed the renumbered segment");
 
     segment *seg = NULL;
     cops_error err = {0};
@@ -189,12 +196,9 @@ Test(inverter, renumbered_lists_are_the_same_with_runs_or_without, .timeout = 12
             huge = d;
     }
     cr_assert_gt(segment_body_length(seg, huge), HUGE_TOKENS / 10);
-    char key[32];
-    key_of(WATCHED_TERM, key, sizeof key);
     segment_term term;
-    cr_assert_eq(segment_lookup(seg, (const uint8_t *)key, strlen(key), &term, &err), 1);
     static postings_cursor cursor;
-    postings_open(&cursor, seg, &term);
+    open_watched(seg, &term, &cursor);
     uint32_t previous = UINT32_MAX, count = 0;
     for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
         cr_assert(previous == UINT32_MAX || doc > previous, "list not in the new order");
@@ -290,13 +294,7 @@ Test(inverter, renumbering_stays_within_its_share_of_the_budget, .timeout = 120)
     char a_path[512], b_path[512];
     snprintf(a_path, sizeof a_path, "%s/memory.seg", dir);
     snprintf(b_path, sizeof b_path, "%s/bounded.seg", dir);
-    size_t a_length, b_length;
-    uint8_t *a = testlib_read_file(a_path, &a_length);
-    uint8_t *b = testlib_read_file(b_path, &b_length);
-    cr_assert_eq(a_length, b_length);
-    cr_assert_eq(memcmp(a, b, a_length), 0, "the bounded renumbering changed the segment");
-    free(a);
-    free(b);
+    expect_same_bytes(a_path, b_path, "the bounded renumbering changed the segment");
     segment *seg = NULL;
     cops_error err = {0};
     cr_assert_eq(segment_open(b_path, &seg, &err), 0, "%s", err.message);
