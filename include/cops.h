@@ -95,7 +95,9 @@ typedef struct cops_build_summary {
     uint64_t invalid_utf8;      /* invalid byte sequences replaced */
     uint64_t long_tokens;       /* tokens cut to the maximum token length */
     double seconds;             /* wall time */
-    size_t peak_memory_bytes;   /* high-water mark of the in-memory inverter */
+    size_t peak_memory_bytes;   /* high-water mark of the in-memory inverter
+                                 * (its lists, and a reordering's
+                                 * renumbering of them at the end) */
     /* What was read, as one line: documents per format, files converted
      * per character set, binary files skipped per type ("formats: 40
      * text, 2 pdf; converted: 3 from WINDOWS-1252; binary skipped: 1
@@ -115,11 +117,14 @@ typedef struct cops_build_summary {
      * a native index a record also replaces the index's document of its
      * id from an earlier run, counted in documents_deleted). */
     uint64_t ids_repeated;
-    /* 1 when a merge (any: options.reorder, options.merge or the merge
-     * policy) reordered the merged segment, 2 when
-     * the document graph did not fit memory_mb (order kept), else 0; the
-     * time, the memory of the graph and the bisection, and the log-gap
-     * cost of the postings (bits) before and after. */
+    /* 1 when the segment written was reordered: the build's new one
+     * (native engine), or a merge's (any: options.reorder, options.merge
+     * or the merge policy; the last one written counts), 2 when the
+     * document graph did not fit memory_mb (order kept; a build's also
+     * when its postings spilled to disk), else 0; the time, the memory
+     * of the graph and the bisection, and the log-gap cost of the
+     * postings (bits) before and after (a merge's; 0 for a build's, which
+     * saves the two passes). */
     int reordered;
     double reorder_seconds;
     size_t reorder_memory_bytes;
@@ -200,13 +205,18 @@ typedef struct cops_build_options {
     void *context;
     /* 1 = merge into one segment (as `merge`, even an index already of
      * one segment that is not reordered yet; native engine; cops-index
-     * --optimize).  Every merge reorders the documents by recursive graph
-     * bisection, so that documents sharing words get near numbers and the
-     * postings compress better; a build that writes new documents keeps
-     * them in the order read (the stored text is written as they stream
-     * in), so this is how a freshly built index gets reordered.  Answers
-     * do not change: ties rank by insertion order.  Bounded by memory_mb;
-     * a graph larger than that leaves the order as it is. */
+     * --optimize).  Every segment written whole is reordered by
+     * recursive graph bisection, so that documents sharing words get
+     * near numbers and the postings compress better: every merge's, and
+     * a build's new segment when its postings were not spilled to disk
+     * and its graph (read from them, 4 bytes a posting) and the
+     * bisection fit the inverter's share of memory_mb beside them (the
+     * stored text stays in the order read); so this matters for an index
+     * of several segments, or a build too large to be reordered as
+     * written.  Answers do not change: ties rank by insertion order.
+     * Bounded by memory_mb, whatever the documents' shape (the postings
+     * are renumbered in runs of a fixed share of it); a graph larger
+     * than that leaves the order as it is. */
     int reorder;
 } cops_build_options;
 

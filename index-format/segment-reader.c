@@ -507,6 +507,25 @@ static void remember_metadata(segment *seg, uint32_t doc, const uint8_t *at)
         atomic_store_explicit(&seg->metadata_starts[doc], (uint32_t)start, memory_order_relaxed);
 }
 
+/* The record of document `doc` in DOCSTORE, which keeps insertion order
+ * in a reordered segment (FORMAT.md 3.2): `doc` itself otherwise.  A damaged position (>= documents) is COPS_ECORRUPT. */
+static int stored_record(segment *seg, uint32_t doc, uint32_t *record, cops_error *err)
+{
+    if (doc >= seg->meta.documents)
+        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
+    *record = doc;
+    if (!segment_is_reordered(seg))
+        return 0;
+    uint64_t at = 4 * (seg->meta.documents + (uint64_t)doc);
+    if (!section_intact(seg, SECTION_DOCDATES, at, 4))
+        return segment_damage(seg, err);
+    *record = layout_get_u32(seg->sections[SECTION_DOCDATES].data + at);
+    if (*record >= seg->meta.documents)
+        return corrupt_at(seg, err, seg->sections[SECTION_DOCDATES].offset + at,
+                          "insertion position out of range");
+    return 0;
+}
+
 int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -692,10 +711,12 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
                                  segment_document *out, cops_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (doc >= seg->meta.documents)
-        return error_set(err, COPS_EINVAL, "%s: no document %u", seg->path, doc);
+    uint32_t asked = doc; /* the metadata's number; the text's is its record */
+    int found = stored_record(seg, doc, &doc, err);
+    if (found != 0)
+        return found;
     const uint8_t *entry = NULL;
-    int found = find_document_block(seg, doc, &entry, err);
+    found = find_document_block(seg, doc, &entry, err);
     if (found != 0)
         return found;
     const section_view *store = &seg->sections[SECTION_DOCSTORE];
@@ -791,7 +812,7 @@ int segment_read_document_prefix(segment *seg, uint32_t doc, size_t max_text,
     size_t kept = text_length < max_text ? (size_t)text_length : max_text;
     segment_metadata meta;
     if (rc == 0)
-        rc = segment_read_metadata(seg, doc, &meta, err);
+        rc = segment_read_metadata(seg, asked, &meta, err);
     char *storage = rc == 0 ? malloc(meta.id_length + meta.title_length + 2) : NULL;
     if (!storage) {
         free(raw);
@@ -918,7 +939,8 @@ int segment_document_extend(segment *seg, uint32_t doc, size_t max_text,
 int segment_document_inflated_whole(segment *seg, uint32_t doc, size_t max_text)
 {
     const uint8_t *entry = NULL;
-    if (doc >= seg->meta.documents || find_document_block(seg, doc, &entry, NULL) != 0)
+    if (doc >= seg->meta.documents || stored_record(seg, doc, &doc, NULL) != 0
+        || find_document_block(seg, doc, &entry, NULL) != 0)
         return 0;
     const section_view *store = &seg->sections[SECTION_DOCSTORE];
     uint64_t offset = layout_get_u64(entry);

@@ -1125,11 +1125,96 @@ int segment_writer_set_surface(segment_writer *w, const surface_pair *pairs, siz
     return buffer_failed(&w->surface) ? out_of_memory(w, err) : 0;
 }
 
+/* The u32 table `table` (count entries) in the order `insertion` gives. */
+static int permute_u32s(byte_buffer *table, const uint32_t *insertion, uint32_t count)
+{
+    byte_buffer permuted = BUFFER_INIT;
+    for (uint32_t d = 0; d < count; d++)
+        buffer_append_u32le(&permuted, layout_get_u32(table->data + 4 * (size_t)insertion[d]));
+    if (buffer_failed(&permuted))
+        return COPS_ENOMEM;
+    buffer_free(table);
+    *table = permuted;
+    return 0;
+}
+
+/* The end of the metadata record at `at` (two vint-prefixed fields),
+ * or 0 when it runs past `end`. */
+static size_t metadata_record_end(const uint8_t *data, size_t at, size_t end)
+{
+    for (int field = 0; field < 2; field++) {
+        uint64_t length;
+        size_t used = codec_varint_decode(data + at, data + end, &length);
+        if (used == 0 || length > end - at - used)
+            return 0;
+        at += used + (size_t)length;
+    }
+    return at;
+}
+
+/* DOCMETA in the new order of the documents (set_insertion_order): the
+ * records written so far are read back (ids and titles, some 30 bytes a
+ * document) and written again.  A hit's identifier and title are then
+ * read by its number: the top hits of a query, near each other in a
+ * reordered segment, share metadata chunks. */
+static int permute_metadata(segment_writer *w, const uint32_t *insertion, uint32_t count,
+                            cops_error *err)
+{
+    int rc = flush_metadata_chunk(w, err);
+    if (rc != 0)
+        return rc;
+    size_t length = (size_t)w->metadata.length, chunks = w->meta_index.length / 8;
+    uint8_t *old = malloc(length + 1);
+    uint64_t *record = malloc(((size_t)count + 1) * 2 * sizeof *record); /* start, end */
+    FILE *file = w->metadata.file;
+    if (!old || !record)
+        rc = out_of_memory(w, err);
+    else if (fflush(file) != 0 || fseek(file, 0, SEEK_SET) != 0
+             || fread(old, 1, length, file) != length)
+        rc = error_set_errno(err, COPS_EIO, errno, "%s: cannot read back a temporary file",
+                             w->path);
+    uint32_t d = 0;
+    for (size_t c = 0; rc == 0 && c < chunks; c++) {
+        size_t at = (size_t)layout_get_u64(w->meta_index.data + 8 * c) + 4;
+        size_t end = c + 1 < chunks ? (size_t)layout_get_u64(w->meta_index.data + 8 * (c + 1))
+                                    : length;
+        for (; rc == 0 && at < end; d++) {
+            size_t stop = d < count ? metadata_record_end(old, at, end) : 0;
+            if (stop == 0)
+                rc = error_set(err, COPS_EIO, "%s: a temporary file changed", w->path);
+            else
+                record[2 * d] = at, record[2 * d + 1] = stop, at = stop;
+        }
+    }
+    if (rc == 0 && d != count)
+        rc = error_set(err, COPS_EIO, "%s: a temporary file changed", w->path);
+    if (rc == 0 && (fseek(file, 0, SEEK_SET) != 0 || ftruncate(fileno(file), 0) != 0))
+        rc = error_set_errno(err, COPS_EIO, errno, "%s: cannot rewrite a temporary file",
+                             w->path);
+    if (rc == 0) {
+        w->metadata.length = 0;
+        w->metadata.crc = 0;
+        buffer_reset(&w->meta_index);
+    }
+    for (uint32_t p = 0; rc == 0 && p < count; p++) {
+        uint64_t start = record[2 * (size_t)insertion[p]], stop = record[2 * (size_t)insertion[p] + 1];
+        buffer_append(&w->meta_chunk, old + start, (size_t)(stop - start));
+        if (buffer_failed(&w->meta_chunk))
+            rc = out_of_memory(w, err);
+        else if ((p + 1) % LAYOUT_DOCMETA_CHUNK_DOCUMENTS == 0)
+            rc = flush_metadata_chunk(w, err);
+    }
+    free(old);
+    free(record);
+    return rc;
+}
+
 int segment_writer_set_insertion_order(segment_writer *w, const uint32_t *insertion,
                                        uint32_t count, cops_error *err)
 {
-    if (w->insertion_order.length != 0)
-        return error_set(err, COPS_EINVAL, "%s: insertion order set twice", w->path);
+    if (w->insertion_order.length != 0 || w->postings_started || count != w->documents)
+        return error_set(err, COPS_EINVAL, "%s: insertion order of %u documents set twice, "
+                         "after a term or not for the %u added", w->path, count, w->documents);
     uint8_t *seen = calloc(count ? count : 1, 1);
     if (!seen)
         return out_of_memory(w, err);
@@ -1145,6 +1230,12 @@ int segment_writer_set_insertion_order(segment_writer *w, const uint32_t *insert
     free(seen);
     if (rc == 0 && buffer_failed(&w->insertion_order))
         rc = out_of_memory(w, err);
+    if (rc == 0 && (permute_u32s(&w->body_lengths, insertion, count) != 0
+                    || permute_u32s(&w->title_lengths, insertion, count) != 0
+                    || permute_u32s(&w->dates, insertion, count) != 0))
+        rc = out_of_memory(w, err);
+    if (rc == 0)
+        rc = permute_metadata(w, insertion, count, err);
     if (rc != 0)
         buffer_free(&w->insertion_order);
     return rc;

@@ -97,12 +97,15 @@ struct surface_pair;
 int segment_writer_set_surface(segment_writer *writer, const struct surface_pair *pairs,
                                size_t count, cops_error *err);
 
-/* Record that the documents were reordered: insertion[doc] is where
- * document `doc` would be had the segment kept insertion order (its
- * ranking tie-break key, FORMAT.md 3.7), for `count` = every document
- * added.  Copied; call at most once, before segment_writer_finish.
- * Without it the segment is in insertion order.  COPS_EINVAL when
- * `insertion` is not a permutation of 0 .. count-1. */
+/* Number the documents in another order than they were added in: the
+ * document added insertion[doc]-th (its ranking tie-break key, FORMAT.md
+ * 3.7) becomes document `doc` of the postings, lengths and dates, for
+ * `count` = every document added; its identifier and title too (read
+ * back and written again).  Its stored text stays where it was written,
+ * in insertion order.  Copied; call at most
+ * once, after the last document and before the first term.  Without it
+ * the segment is in insertion order.  COPS_EINVAL when `insertion` is not
+ * a permutation of 0 .. count-1. */
 int segment_writer_set_insertion_order(segment_writer *writer, const uint32_t *insertion,
                                        uint32_t count, cops_error *err);
 

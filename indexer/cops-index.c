@@ -55,8 +55,9 @@ static void usage(FILE *out)
             "                         remembered with the roots named\n"
             "      --format NAME      format of standard input, FILE '-': text, html,\n"
             "                         jsonl or trec (default: sniffed; '{' = jsonl)\n"
-            "      --merge            merge the index into one segment (every merge\n"
-            "                         reorders the documents so that the postings\n"
+            "      --merge            merge the index into one segment (every segment\n"
+            "                         written whole, a merge's or a build's, has its\n"
+            "                         documents reordered so that the postings\n"
             "                         compress better)\n"
             "      --optimize         as --merge, also on one segment not reordered yet\n"
             "      --wait             wait for another cops-index updating the index\n"
@@ -259,16 +260,22 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
                 (unsigned long long)summary->documents_total,
                 (unsigned long long)summary->segments, summary->segments == 1 ? "" : "s",
                 summary->merged ? " (merged)" : "");
-    if (summary->reordered == 1)
+    if (summary->reordered == 1 && summary->reorder_cost_before <= 0) /* a build's */
+        fprintf(stderr, "%s: reordered in %.2f s, %.1f MB\n", program, summary->reorder_seconds,
+                (double)summary->reorder_memory_bytes / 1e6);
+    else if (summary->reordered == 1)
         fprintf(stderr, "%s: reordered in %.2f s, %.1f MB: postings log-gap cost %.4g -> %.4g "
                 "Mbit (%.1f%%)\n", program, summary->reorder_seconds,
                 (double)summary->reorder_memory_bytes / 1e6, summary->reorder_cost_before / 1e6,
                 summary->reorder_cost_after / 1e6,
                 summary->reorder_cost_before > 0
                     ? 100.0 * summary->reorder_cost_after / summary->reorder_cost_before : 100.0);
-    else if (summary->reordered == 2)
+    else if (summary->reordered == 2 && summary->reorder_memory_bytes > 0)
         fprintf(stderr, "%s: not reordered: the document graph needs %.1f MB, more than "
                 "--memory allows\n", program, (double)summary->reorder_memory_bytes / 1e6);
+    else if (summary->reordered == 2)
+        fprintf(stderr, "%s: not reordered as written: the documents outgrew --memory "
+                "(--optimize reorders them)\n", program);
     /* A run that takes out more than a tenth of the index says so. */
     if (summary->documents_removed * 10 > summary->documents_before
         && summary->documents_before > 0)

@@ -40,6 +40,7 @@ typedef struct term_entry {
     uint32_t hash;
     uint32_t last_doc;         /* of the newest posting; UINT32_MAX = none in this run */
     uint32_t last_position;    /* in that posting */
+    uint32_t df;               /* postings in this run (inverter_graph) */
     byte_buffer postings;
 } term_entry;
 
@@ -63,12 +64,21 @@ struct inverter {
     size_t peak_bytes;
     run_file *runs;
     size_t run_count;
+    uint32_t *doc_keys;         /* per document: its distinct keys (inverter_graph's rows) */
+    size_t doc_keys_capacity;
+    int graph_taken;            /* inverter_graph has used doc_keys up */
 };
 
 static size_t accounted_bytes(const inverter *inv)
 {
     return inv->postings_bytes + inv->keys.capacity + inv->slot_count * sizeof(uint32_t)
-           + inv->term_capacity * sizeof(term_entry) + inv->open_capacity * sizeof(uint32_t);
+           + inv->term_capacity * sizeof(term_entry) + inv->open_capacity * sizeof(uint32_t)
+           + inv->doc_keys_capacity * sizeof *inv->doc_keys;
+}
+
+size_t inverter_memory(const inverter *inv)
+{
+    return accounted_bytes(inv);
 }
 
 int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err)
@@ -113,6 +123,7 @@ void inverter_free(inverter *inv)
         free(inv->runs[i].path);
     }
     free(inv->runs);
+    free(inv->doc_keys);
     free(inv->terms);
     free(inv->slots);
     free(inv->open);
@@ -219,6 +230,102 @@ static int close_open_postings(inverter *inv)
 
 static int spill_when_over_budget(inverter *inv, cops_error *err);
 
+/* Each posting of the graph's keys (number[t] != UINT32_MAX) as an
+ * edge of row `doc`, placed after the row's kept[doc] edges so far. */
+static void fill_edges(const inverter *inv, const uint32_t *number, const uint64_t *rows,
+                       uint32_t *kept, uint32_t *term_ids)
+{
+    for (size_t t = 0; t < inv->term_count; t++) {
+        if (number[t] == UINT32_MAX)
+            continue;
+        const byte_buffer *list = &inv->terms[t].postings;
+        const uint8_t *p = list->data, *end = list->data + list->length;
+        uint32_t doc = UINT32_MAX;
+        while (p < end) {
+            uint64_t gap = 0;
+            p += codec_varint_decode(p, end, &gap);
+            doc += (uint32_t)gap + 1;
+            term_ids[rows[doc] + kept[doc]++] = number[t];
+            /* the positions: varints of a delta + 1, never 0, whose last
+             * byte is never 0 either, so the first 0 byte closes them */
+            const uint8_t *stop = memchr(p, 0, (size_t)(end - p));
+            p = stop ? stop + 1 : end;
+        }
+    }
+}
+
+int inverter_spilled(const inverter *inv)
+{
+    return inv->run_count > 0;
+}
+
+uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max_df,
+                              uint32_t *terms)
+{
+    uint64_t edges = 0;
+    *terms = 0;
+    for (size_t t = 0; inv->run_count == 0 && t < inv->term_count; t++)
+        if (inv->terms[t].df >= min_df && inv->terms[t].df <= max_df) {
+            edges += inv->terms[t].df;
+            ++*terms;
+        }
+    return edges;
+}
+
+size_t inverter_graph_bytes(const inverter *inv)
+{
+    uint64_t postings = 0;
+    for (size_t t = 0; t < inv->term_count; t++)
+        postings += inv->terms[t].df;
+    return (size_t)postings * 4 + ((size_t)inv->document + 1) * 8 + inv->term_count * 4;
+}
+
+int inverter_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
+                   uint64_t **row_start, uint32_t **term_ids, cops_error *err)
+{
+    if (inv->run_count != 0 || inv->document == 0 || inv->graph_taken)
+        return 1;
+    uint64_t postings = 0;
+    for (size_t t = 0; t < inv->term_count; t++)
+        postings += inv->terms[t].df;
+    uint32_t *number = malloc((inv->term_count + 1) * sizeof *number);
+    uint64_t *rows = malloc(((size_t)inv->document + 1) * sizeof *rows);
+    uint32_t *ids = malloc((postings + 1) * sizeof *ids);
+    if (!number || !rows || !ids) {
+        free(number);
+        free(rows);
+        free(ids);
+        return error_set(err, COPS_ENOMEM, "out of memory reading the document graph");
+    }
+    uint32_t terms = 0;
+    for (size_t t = 0; t < inv->term_count; t++)
+        number[t] = inv->terms[t].df >= min_df && inv->terms[t].df <= max_df ? terms++ : UINT32_MAX;
+    /* One pass over the lists: each row has room for all its document's
+     * keys (doc_keys), holds the kept ones first, and the rows are then
+     * closed up (doc_keys counting the kept ones). */
+    uint32_t *kept = inv->doc_keys;
+    rows[0] = 0;
+    for (uint32_t d = 0; d < inv->document; d++) {
+        rows[d + 1] = rows[d] + kept[d];
+        kept[d] = 0;
+    }
+    inv->graph_taken = 1;
+    fill_edges(inv, number, rows, kept, ids);
+    uint64_t out = 0;
+    for (uint32_t d = 0; d < inv->document; d++) {
+        uint64_t start = rows[d];
+        memmove(ids + out, ids + start, (size_t)kept[d] * sizeof *ids);
+        rows[d] = out;
+        out += kept[d];
+    }
+    rows[inv->document] = out;
+    free(number);
+    *graph = (bp_graph){inv->document, terms, rows, ids};
+    *row_start = rows;
+    *term_ids = ids;
+    return 0;
+}
+
 int inverter_add(inverter *inv, const uint8_t *key, size_t key_length, uint32_t position,
                  cops_error *err)
 {
@@ -243,6 +350,7 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
         if (ARRAY_RESERVE_ONE(inv->open, inv->open_capacity, inv->open_count, 1024) != 0)
             return error_set(err, COPS_ENOMEM, "out of memory while inverting");
         inv->open[inv->open_count++] = (uint32_t)index;
+        t->df++;
         rc = append_varint(inv, &t->postings, inv->document - t->last_doc - 1);
         if (rc == 0)
             rc = append_varint(inv, &t->postings, position + 1);
@@ -368,6 +476,9 @@ static int spill_when_over_budget(inverter *inv, cops_error *err)
 
 int inverter_end_document(inverter *inv, cops_error *err)
 {
+    if (ARRAY_RESERVE_ONE(inv->doc_keys, inv->doc_keys_capacity, inv->document, 4096) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory while inverting");
+    inv->doc_keys[inv->document] = (uint32_t)inv->open_count;
     if (close_open_postings(inv) != 0)
         return error_set(err, COPS_ENOMEM, "out of memory while inverting");
     inv->document++;
@@ -380,6 +491,10 @@ int inverter_end_document(inverter *inv, cops_error *err)
  * postings for a key are read through a small window, never whole: one
  * key's list in a run is as large as the run. */
 #define MERGE_WINDOW_BYTES 4096
+/* A renumbering's arena (renumbered): an eighth of the inverter's budget,
+ * which the analysis threads, done by then, had beside it. */
+#define RENUMBER_MIN_BYTES 4096
+#define RENUMBER_MAX_BYTES ((size_t)1 << 30) /* positions' offsets are 32-bit */
 typedef struct merge_source {
     FILE *file;                  /* NULL for the in-memory source */
     const char *name;
@@ -520,6 +635,49 @@ static int flush_posting(pending_posting *pending, segment_writer *writer, cops_
     return rc;
 }
 
+/* Open the posting of `doc` in `pending`: the one pending is handed over
+ * first unless it is the same document's (continued from another run). */
+static int pending_open(pending_posting *pending, segment_writer *writer, uint32_t doc,
+                        cops_error *err)
+{
+    int rc = pending->tf != 0 && doc != pending->doc ? flush_posting(pending, writer, err) : 0;
+    pending->doc = doc;
+    return rc;
+}
+
+static int pending_push(pending_posting *pending, segment_writer *writer, uint32_t position,
+                        cops_error *err)
+{
+    if (pending->tf == UINT32_MAX)
+        return error_set(err, COPS_EINVAL, "term frequency overflow");
+    if (pending->count == PENDING_POSITIONS) {
+        int rc = hand_over(pending, writer, err);
+        if (rc != 0)
+            return rc;
+    }
+    pending->positions[pending->count++] = position;
+    pending->tf++;
+    return 0;
+}
+
+/* One posting's positions (0-ended varints from `read`) to the writer. */
+static int push_positions(pending_posting *pending, segment_writer *writer, uint32_t doc,
+                          merge_source *read, cops_error *err)
+{
+    int rc = pending_open(pending, writer, doc, err);
+    uint32_t position = 0;
+    while (rc == 0) {
+        uint64_t delta;
+        if (!source_varint(read, &delta, err))
+            return COPS_EIO;
+        if (delta == 0)
+            break;
+        position += (uint32_t)(delta - 1);
+        rc = pending_push(pending, writer, position, err);
+    }
+    return rc;
+}
+
 /* Decode one source's postings for the current key into `pending`/the writer. */
 static int merge_postings(merge_source *s, pending_posting *pending, segment_writer *writer,
                           cops_error *err)
@@ -530,43 +688,367 @@ static int merge_postings(merge_source *s, pending_posting *pending, segment_wri
         if (!source_varint(s, &gap, err))
             return COPS_EIO;
         uint32_t doc = previous_doc + (uint32_t)gap + 1;
-        if (pending->tf != 0 && doc != pending->doc) {
-            int rc = flush_posting(pending, writer, err);
-            if (rc != 0)
-                return rc;
-        }
-        pending->doc = doc;
-        uint32_t position = 0;
-        for (;;) {
-            uint64_t delta;
-            if (!source_varint(s, &delta, err))
-                return COPS_EIO;
-            if (delta == 0)
-                break;
-            position += (uint32_t)(delta - 1);
-            if (pending->tf == UINT32_MAX)
-                return error_set(err, COPS_EINVAL, "term frequency overflow");
-            if (pending->count == PENDING_POSITIONS) {
-                int rc = hand_over(pending, writer, err);
-                if (rc != 0)
-                    return rc;
-            }
-            pending->positions[pending->count++] = position;
-            pending->tf++;
-        }
+        int rc = push_positions(pending, writer, doc, s, err);
+        if (rc != 0)
+            return rc;
         previous_doc = doc;
     }
     return 0;
 }
 
-int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats, cops_error *err)
+/* The postings of one key renumbered (inverter_finish with new_of_old),
+ * in a fixed arena of `limit` bytes however long the list: half holds
+ * the parts' positions (as in a run: delta + 1 varints, 0-ended), half
+ * the entries (new document << 32 | where its positions start) and
+ * their sorting space.  A full arena is sorted and spilled as a run to
+ * one file, and a key with runs is merged from them (each read through
+ * an equal share of the arena).  A posting too large for the arena
+ * (one word repeated through a huge document) is cut into parts of the
+ * same document, which stay in order and join again (pending_open). */
+typedef struct renumbered {
+    uint8_t *bytes;
+    size_t length, bytes_capacity;
+    uint64_t *entries, *spare;
+    size_t count, entry_capacity;
+    unsigned doc_bits;           /* of the largest new number, a multiple of 8 */
+    inverter *inv;               /* for the spill file's name and place */
+    run_file spill;              /* created at the first run; its file NULL before */
+    uint64_t *run_end;           /* this key's runs: where each ends in the file */
+    size_t runs, run_capacity;
+    uint64_t written;            /* the file's bytes of this key's runs */
+    uint64_t runs_total;         /* runs spilled over all keys (inverter_stats) */
+    size_t peak_bytes;
+} renumbered;
+
+static int renumbered_init(renumbered *r, inverter *inv, uint32_t documents)
 {
+    memset(r, 0, sizeof *r);
+    r->inv = inv;
+    while (r->doc_bits < 32 && ((uint64_t)1 << r->doc_bits) < documents)
+        r->doc_bits += 8;
+    size_t limit = inv->budget / 8 < RENUMBER_MIN_BYTES ? RENUMBER_MIN_BYTES : inv->budget / 8;
+    if (limit > RENUMBER_MAX_BYTES)
+        limit = RENUMBER_MAX_BYTES; /* positions' offsets are 32-bit */
+    r->bytes_capacity = limit / 2;
+    r->entry_capacity = limit / 2 / (2 * sizeof *r->entries);
+    r->bytes = malloc(r->bytes_capacity);
+    r->entries = malloc(r->entry_capacity * sizeof *r->entries);
+    r->spare = malloc(r->entry_capacity * sizeof *r->spare);
+    r->peak_bytes = limit;
+    return r->bytes && r->entries && r->spare ? 0 : COPS_ENOMEM;
+}
+
+static void renumbered_free(renumbered *r)
+{
+    free(r->bytes);
+    free(r->entries);
+    free(r->spare);
+    free(r->run_end);
+    if (r->spill.file) {
+        fclose(r->spill.file);
+        free(r->spill.path);
+    }
+}
+
+/* Sort by the document (the high half), stably: least significant byte
+ * first, and the lists of a few postings, most of them, by insertion. */
+static void sort_renumbered(renumbered *r)
+{
+    uint64_t *a = r->entries, *b = r->spare;
+    if (r->count < 64) {
+        for (size_t i = 1; i < r->count; i++) {
+            uint64_t v = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] >> 32 > v >> 32; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return;
+    }
+    for (unsigned shift = 32; shift < 32 + r->doc_bits; shift += 8) {
+        size_t counts[257] = {0};
+        for (size_t i = 0; i < r->count; i++)
+            counts[((a[i] >> shift) & 0xff) + 1]++;
+        for (int k = 0; k < 256; k++)
+            counts[k + 1] += counts[k];
+        for (size_t i = 0; i < r->count; i++)
+            b[counts[(a[i] >> shift) & 0xff]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    r->entries = a;
+    r->spare = b;
+}
+
+/* The positions of part `i` (sorted), with their length up to the 0. */
+static const uint8_t *part_positions(const renumbered *r, size_t i, size_t *length)
+{
+    const uint8_t *at = r->bytes + (uint32_t)r->entries[i];
+    *length = (size_t)((const uint8_t *)memchr(at, 0, r->length - (uint32_t)r->entries[i]) - at) + 1;
+    return at;
+}
+
+/* The arena sorted and appended to the spill file as one run:
+ * varint(new document) and the part's positions, part after part. */
+static int spill_renumbered(renumbered *r, cops_error *err)
+{
+    if (!r->spill.file) {
+        int rc = create_run(r->inv, &r->spill, err);
+        if (rc != 0)
+            return rc;
+    }
+    if (r->runs == r->run_capacity) {
+        size_t capacity = r->run_capacity ? 2 * r->run_capacity : 16;
+        uint64_t *grown = realloc(r->run_end, capacity * sizeof *grown);
+        if (!grown)
+            return error_set(err, COPS_ENOMEM, "out of memory while renumbering");
+        r->run_end = grown;
+        r->run_capacity = capacity;
+    }
+    sort_renumbered(r);
+    for (size_t i = 0; i < r->count; i++) {
+        uint8_t head[CODEC_VARINT_MAX_BYTES];
+        size_t head_length = codec_varint_encode(r->entries[i] >> 32, head), length;
+        const uint8_t *positions = part_positions(r, i, &length);
+        if (fwrite(head, 1, head_length, r->spill.file) != head_length
+            || fwrite(positions, 1, length, r->spill.file) != length)
+            return error_set_errno(err, COPS_EIO, errno, "cannot write %s", r->spill.path);
+        r->written += head_length + length;
+    }
+    r->run_end[r->runs++] = r->written;
+    r->runs_total++;
+    size_t held = r->bytes_capacity + 2 * r->entry_capacity * sizeof *r->entries
+                  + r->run_capacity * sizeof *r->run_end;
+    if (held > r->peak_bytes)
+        r->peak_bytes = held;
+    r->count = r->length = 0;
+    return 0;
+}
+
+/* Room for a new part of document `doc` and `bytes` of its positions,
+ * spilling the arena when it is full: 0 or an error. */
+static int open_part(renumbered *r, uint32_t doc, size_t bytes, cops_error *err)
+{
+    int rc = 0;
+    if (r->count == r->entry_capacity || r->length + bytes > r->bytes_capacity)
+        rc = spill_renumbered(r, err);
+    if (rc == 0)
+        r->entries[r->count++] = (uint64_t)doc << 32 | r->length;
+    return rc;
+}
+
+/* One posting's positions (its gap read) into the arena as part(s) of
+ * `doc`: copied whole when they are in view and fit, else varint by
+ * varint, a new part each time the arena fills. */
+static int collect_posting(merge_source *s, renumbered *r, uint32_t doc, cops_error *err)
+{
+    size_t in_view = (size_t)(s->postings_end - s->postings);
+    const uint8_t *stop = memchr(s->postings, 0, in_view);
+    if (stop && (size_t)(stop - s->postings) < r->bytes_capacity) {
+        size_t length = (size_t)(stop - s->postings) + 1;
+        int rc = open_part(r, doc, length, err);
+        if (rc == 0) {
+            memcpy(r->bytes + r->length, s->postings, length);
+            r->length += length;
+            s->postings = stop + 1;
+        }
+        return rc;
+    }
+    uint32_t position = 0, previous = 0;
+    int open = 0;
+    for (;;) {
+        uint64_t delta;
+        if (!source_varint(s, &delta, err))
+            return COPS_EIO;
+        if (delta == 0)
+            break;
+        position += (uint32_t)(delta - 1);
+        /* a varint and the part's closing 0 must fit */
+        if (!open || r->length + CODEC_VARINT_MAX_BYTES + 1 > r->bytes_capacity) {
+            if (open)
+                r->bytes[r->length++] = 0;
+            int rc = open_part(r, doc, CODEC_VARINT_MAX_BYTES + 1, err);
+            if (rc != 0)
+                return rc;
+            open = 1;
+            previous = 0;
+        }
+        r->length += codec_varint_encode((uint64_t)(position - previous) + 1, r->bytes + r->length);
+        previous = position;
+    }
+    if (open)
+        r->bytes[r->length++] = 0;
+    return 0;
+}
+
+/* The source's postings for the current key into the arena, renumbered. */
+static int collect_renumbered(merge_source *s, const uint32_t *new_of_old, uint32_t documents,
+                              renumbered *r, cops_error *err)
+{
+    uint32_t doc = UINT32_MAX;
+    while (s->postings < s->postings_end || s->unread > 0) {
+        uint64_t gap;
+        if (!source_varint(s, &gap, err))
+            return COPS_EIO;
+        doc += (uint32_t)gap + 1;
+        if (doc >= documents || source_fill(s, err) != 0)
+            return error_set(err, COPS_EIO, "%s: postings unreadable while merging", s->name);
+        int rc = collect_posting(s, r, new_of_old[doc], err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* A spilled run read back through its share of the arena (a lean
+ * reader: a key's runs may be many). */
+typedef struct run_reader {
+    const uint8_t *at, *end;     /* the window's bytes still to decode */
+    uint8_t *window;
+    uint64_t next, unread;       /* the run's bytes not in the window yet: from `next` */
+    uint32_t doc;                /* of the part to come */
+    int ready;                   /* 1: `doc` read */
+} run_reader;
+
+/* The run's next varint, the window refilled first when it holds less
+ * than a whole one: 1, 0 at the run's end, or an error. */
+static int reader_varint(run_reader *rd, size_t window, FILE *file, uint64_t *value,
+                         cops_error *err)
+{
+    size_t left = (size_t)(rd->end - rd->at);
+    if (left < CODEC_VARINT_MAX_BYTES && rd->unread > 0) {
+        memmove(rd->window, rd->at, left);
+        size_t wanted = window - left < rd->unread ? window - left : (size_t)rd->unread;
+        if (pread(fileno(file), rd->window + left, wanted, (off_t)rd->next) != (ssize_t)wanted)
+            return error_set(err, COPS_EIO, "renumbering run unreadable");
+        rd->next += wanted;
+        rd->unread -= wanted;
+        rd->at = rd->window;
+        rd->end = rd->window + left + wanted;
+    }
+    if (rd->at == rd->end)
+        return 0;
+    size_t used = codec_varint_decode(rd->at, rd->end, value);
+    if (!used || *value > UINT32_MAX)
+        return error_set(err, COPS_EIO, "renumbering run unreadable");
+    rd->at += used;
+    return 1;
+}
+
+/* The next part's document of every run not ready: the run with the
+ * least (the first such run on a tie), or NULL when all are read. */
+static run_reader *least_reader(run_reader *readers, size_t runs, size_t window, FILE *file,
+                                int *rc, cops_error *err)
+{
+    run_reader *least = NULL;
+    for (size_t k = 0; k < runs && *rc == 0; k++) {
+        run_reader *rd = &readers[k];
+        if (!rd->ready) {
+            uint64_t doc = 0;
+            int got = reader_varint(rd, window, file, &doc, err);
+            if (got < 0)
+                *rc = got;
+            rd->doc = (uint32_t)doc;
+            rd->ready = got == 1 ? 1 : -1; /* -1: the run is over */
+        }
+        if (rd->ready == 1 && (!least || rd->doc < least->doc))
+            least = rd;
+    }
+    return *rc == 0 ? least : NULL;
+}
+
+/* The key's runs merged into the writer by new document; a document's
+ * parts in two runs come in run order. */
+static int merge_renumbered_runs(renumbered *r, pending_posting *pending, segment_writer *writer,
+                                 cops_error *err)
+{
+    if (fflush(r->spill.file) != 0)
+        return error_set_errno(err, COPS_EIO, errno, "cannot write %s", r->spill.path);
+    run_reader *readers = calloc(r->runs, sizeof *readers);
+    size_t window = r->bytes_capacity / r->runs;
+    if (window < 2 * CODEC_VARINT_MAX_BYTES)
+        window = 2 * CODEC_VARINT_MAX_BYTES;
+    /* the arena's positions half is the windows, unless they outgrow it */
+    uint8_t *windows = window * r->runs <= r->bytes_capacity ? r->bytes : malloc(window * r->runs);
+    if (!readers || !windows) {
+        free(readers);
+        return error_set(err, COPS_ENOMEM, "out of memory while renumbering");
+    }
+    size_t held = r->bytes_capacity + 2 * r->entry_capacity * sizeof *r->entries
+                  + r->run_capacity * sizeof *r->run_end + r->runs * sizeof *readers
+                  + (windows == r->bytes ? 0 : window * r->runs);
+    if (held > r->peak_bytes)
+        r->peak_bytes = held;
+    for (size_t k = 0; k < r->runs; k++) {
+        run_reader *rd = &readers[k];
+        rd->next = k ? r->run_end[k - 1] : 0;
+        rd->unread = r->run_end[k] - rd->next;
+        rd->window = windows + k * window;
+        rd->at = rd->end = rd->window;
+    }
+    int rc = 0;
+    run_reader *least;
+    while ((least = least_reader(readers, r->runs, window, r->spill.file, &rc, err)) != NULL) {
+        rc = pending_open(pending, writer, least->doc, err);
+        uint32_t position = 0;
+        uint64_t delta = 0;
+        int got = 1;
+        while (rc == 0 && (got = reader_varint(least, window, r->spill.file, &delta, err)) == 1
+               && delta != 0) {
+            position += (uint32_t)(delta - 1);
+            rc = pending_push(pending, writer, position, err);
+        }
+        if (rc == 0 && got != 1)
+            rc = got < 0 ? got : error_set(err, COPS_EIO, "renumbering run unreadable");
+        least->ready = 0;
+        if (rc != 0)
+            break;
+    }
+    if (windows != r->bytes)
+        free(windows);
+    free(readers);
+    r->runs = 0;
+    r->written = 0;
+    if (rc == 0 && fseek(r->spill.file, 0, SEEK_SET) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", r->spill.path);
+    return rc;
+}
+
+/* The collected postings of the key in the new order (a document's parts
+ * from two runs stay in run order, and join). */
+static int write_renumbered(renumbered *r, pending_posting *pending, segment_writer *writer,
+                            cops_error *err)
+{
+    if (r->runs > 0) {
+        int rc = r->count > 0 ? spill_renumbered(r, err) : 0;
+        return rc == 0 ? merge_renumbered_runs(r, pending, writer, err) : rc;
+    }
+    sort_renumbered(r);
+    int rc = 0;
+    for (size_t i = 0; i < r->count && rc == 0; i++) {
+        size_t length;
+        const uint8_t *at = part_positions(r, i, &length);
+        merge_source part = {.name = "memory", .postings = at, .postings_end = at + length};
+        rc = push_positions(pending, writer, (uint32_t)(r->entries[i] >> 32), &part, err);
+    }
+    r->count = r->length = 0;
+    return rc;
+}
+
+int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_of_old,
+                    inverter_stats *stats, cops_error *err)
+{
+    renumbered renumber;
+    memset(&renumber, 0, sizeof renumber);
     size_t source_count = inv->run_count + 1;
     merge_source *sources = calloc(source_count, sizeof *sources);
     if (!sources)
         return error_set(err, COPS_ENOMEM, "out of memory while merging");
     int rc = close_open_postings(inv) == 0 ? 0
                                            : error_set(err, COPS_ENOMEM, "out of memory while merging");
+    if (rc == 0 && new_of_old && renumbered_init(&renumber, inv, inv->document) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory while renumbering");
     for (size_t i = 0; i < inv->run_count && rc == 0; i++) {
         sources[i].file = inv->runs[i].file;
         sources[i].name = inv->runs[i].path;
@@ -598,10 +1080,14 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
         for (size_t i = 0; i < source_count && rc == 0; i++) {
             if (sources[i].done || compare_source_keys(&sources[i], &current) != 0)
                 continue;
-            rc = merge_postings(&sources[i], pending, writer, err);
+            rc = new_of_old ? collect_renumbered(&sources[i], new_of_old, inv->document, &renumber,
+                                                 err)
+                            : merge_postings(&sources[i], pending, writer, err);
             if (rc == 0)
                 rc = source_advance(&sources[i], inv, err);
         }
+        if (rc == 0 && new_of_old)
+            rc = write_renumbered(&renumber, pending, writer, err);
         if (rc == 0)
             rc = flush_posting(pending, writer, err);
         if (rc == 0)
@@ -612,11 +1098,16 @@ int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats
         free(sources[i].window);
     free(memory->order);
     free(sources);
+    renumbered_free(&renumber);
     if (stats) {
+        stats->renumber_runs = renumber.runs_total;
+        stats->renumber_peak_bytes = renumber.peak_bytes;
         stats->terms = terms;
         stats->postings = pending ? pending->written : 0;
         stats->runs = inv->run_count;
-        stats->peak_bytes = inv->peak_bytes;
+        /* a renumbering's arena beside the lists still held */
+        size_t renumbering = new_of_old ? accounted_bytes(inv) + renumber.peak_bytes : 0;
+        stats->peak_bytes = inv->peak_bytes > renumbering ? inv->peak_bytes : renumbering;
     }
     free(pending);
     return rc;

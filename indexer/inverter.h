@@ -20,6 +20,7 @@
 
 #include "cops.h"
 #include "index-format/segment.h"
+#include "indexer/bp-order.h"
 
 typedef struct inverter inverter;
 
@@ -27,7 +28,10 @@ typedef struct inverter_stats {
     uint64_t terms;           /* distinct keys written */
     uint64_t postings;        /* postings written */
     uint64_t runs;            /* spill runs written */
-    size_t peak_bytes;        /* high-water mark of the accounted memory */
+    size_t peak_bytes;        /* high-water mark of the accounted memory (with a
+                               * renumbering's beside the lists at the end) */
+    uint64_t renumber_runs;   /* sorted runs a renumbering spilled (inverter_finish) */
+    size_t renumber_peak_bytes; /* its arena and run readers, at most */
 } inverter_stats;
 
 /* `budget_bytes`: memory the in-memory lists may use before spilling.
@@ -60,7 +64,36 @@ void inverter_prefetch(const inverter *inv, uint32_t hash, int step);
  * belong to the next document number. */
 int inverter_end_document(inverter *inv, cops_error *err);
 
-/* Feed every key and its postings to `writer` in key order. */
-int inverter_finish(inverter *inv, segment_writer *writer, inverter_stats *stats, cops_error *err);
+/* The document-term graph of the documents inverted, for reordering
+ * them (read from the lists, which must all be in memory: no run
+ * spilled): item d is document d, its terms the keys in `min_df` to
+ * `max_df` documents, numbered densely.  *row_start and *term_ids (the
+ * graph's arrays) are the caller's to free.  Once only: 0, 1 when there
+ * is no graph (a run spilled, no document, or taken already) or
+ * COPS_ENOMEM. */
+int inverter_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
+                   uint64_t **row_start, uint32_t **term_ids, cops_error *err);
+/* The memory inverter_graph takes: 4 bytes a posting, 8 a document and,
+ * while it runs, 4 a key. */
+size_t inverter_graph_bytes(const inverter *inv);
+/* The edges and terms inverter_graph would give (0 edges after a spill),
+ * so a caller can size the bisection first. */
+uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max_df,
+                              uint32_t *terms);
+/* 1 when a run was spilled (the lists are not all in memory), else 0. */
+int inverter_spilled(const inverter *inv);
+/* The memory the inverter accounts for now: its lists and table. */
+size_t inverter_memory(const inverter *inv);
+
+/* Feed every key and its postings to `writer` in key order.  With
+ * `new_of_old` (NULL: as numbered), document d is written as
+ * new_of_old[d] (a permutation of the documents), each list sorted
+ * again in an arena of an eighth of the budget (4 KiB at least, 1 GiB at
+ * most), whatever the list's length or its postings' sizes: a longer
+ * list is sorted in runs spilled to a file and merged back through the
+ * arena, beside which each run costs under 64 bytes while its key is
+ * merged. */
+int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_of_old,
+                    inverter_stats *stats, cops_error *err);
 
 #endif

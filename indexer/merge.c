@@ -206,23 +206,29 @@ static int permute_lines(catalog_entry *e, const merge_list *l, const uint32_t *
     return rc;
 }
 
-/* Add the listed documents in `order`, remapping the catalog. */
-static int write_documents(segment_build *builder, const merge_list *l, const uint32_t *order,
-                           catalog *files, const char *name, cops_error *err)
+/* The catalog remapped to the documents' places in `order`. */
+static int remap_entries(const merge_list *l, const uint32_t *order, catalog *files,
+                         const char *name, cops_error *err)
 {
-    int rc = 0;
-    for (uint32_t p = 0; rc == 0 && p < l->count; p++) {
-        uint32_t i = order[p];
-        merge_document where = l->documents[i];
-        uint32_t e = l->entry_of[i];
+    for (uint32_t p = 0; p < l->count; p++) {
+        uint32_t e = l->entry_of[order[p]];
         if (e != NO_ENTRY && (p == 0 || l->entry_of[order[p - 1]] != e)) {
             files->entries[e].first_doc = p;
             snprintf(files->entries[e].segment, MANIFEST_MAX_NAME, "%s", name);
-            if (permute_lines(&files->entries[e], l, order + p) != 0) {
-                rc = error_set(err, COPS_ENOMEM, "out of memory merging");
-                break;
-            }
+            if (permute_lines(&files->entries[e], l, order + p) != 0)
+                return error_set(err, COPS_ENOMEM, "out of memory merging");
         }
+    }
+    return 0;
+}
+
+/* Add the listed documents in insertion order (the list's): their
+ * stored text stays in it, the postings take `order` at the end. */
+static int write_documents(segment_build *builder, const merge_list *l, cops_error *err)
+{
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < l->count; i++) {
+        merge_document where = l->documents[i];
         segment *seg = l->segments[where.segment];
         segment_document stored;
         rc = segment_read_document(seg, where.doc, &stored, err);
@@ -288,8 +294,10 @@ int merge_segments(const char *dir, const manifest *current, const deletions *de
     if (rc == 0)
         rc = segment_build_begin(dir, name, text_analyzer, config, budget, &builder, err);
     if (rc == 0)
-        rc = write_documents(builder, &list, order, files, name, err);
-    /* order[p], the list position of the document written p-th, is that
+        rc = remap_entries(&list, order, files, name, err);
+    if (rc == 0)
+        rc = write_documents(builder, &list, err);
+    /* order[p], the list position of the document placed p-th, is that
      * document's insertion position: what the writer records. */
     if (rc == 0 && result->reordered == 1 && list.count > 0)
         rc = segment_build_set_insertion_order(builder, order, err);

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <dirent.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -902,6 +903,69 @@ static int settle_previous(native_build *b, catalog *files, uint64_t *deleted,
     return rc;
 }
 
+/* Where the new segment's documents go (segment_build_reorder): each
+ * file's range of documents is a unit, kept together as the catalog
+ * names it by a range; the ranges, their lines and the records a later
+ * one replaced follow their documents. */
+static int reorder_new_documents(native_build *b, cops_build_summary *summary, cops_error *err)
+{
+    uint32_t n = segment_build_documents(b->builder);
+    changes *tracked = &b->tracked;
+    uint32_t *unit_start = malloc(((size_t)n + 1) * sizeof *unit_start);
+    uint32_t *order = malloc(((size_t)n + 1) * sizeof *order);
+    uint32_t *place = malloc(((size_t)n + 1) * sizeof *place); /* range, then new number */
+    int rc = unit_start && order && place ? 0 : error_set(err, COPS_ENOMEM, "out of memory");
+    uint32_t units = 0;
+    for (uint32_t d = 0; rc == 0 && d < n; d++)
+        place[d] = UINT32_MAX;
+    for (size_t i = 0; rc == 0 && i < tracked->range_count; i++)
+        for (uint32_t k = 0; k < tracked->ranges[i].count; k++)
+            place[tracked->ranges[i].first + k] = (uint32_t)i;
+    for (uint32_t d = 0; rc == 0 && d < n; d++)
+        if (d == 0 || place[d] == UINT32_MAX || place[d] != place[d - 1])
+            unit_start[units++] = d;
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    reorder_stats stats;
+    memset(&stats, 0, sizeof stats);
+    if (rc == 0)
+        rc = segment_build_reorder(b->builder, unit_start, units, order, &stats, err);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    summary->reordered = stats.skipped ? 2 : 1;
+    summary->reorder_seconds = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+    summary->reorder_memory_bytes = stats.peak_memory_bytes;
+    summary->reorder_cost_before = stats.cost_before;
+    summary->reorder_cost_after = stats.cost_after;
+    for (uint32_t p = 0; rc == 0 && p < n; p++)
+        place[order[p]] = p;
+    for (size_t i = 0; rc == 0 && !stats.skipped && i < tracked->range_count; i++) {
+        file_range *range = &tracked->ranges[i];
+        uint32_t first = UINT32_MAX;
+        for (uint32_t k = 0; k < range->count; k++)
+            if (place[range->first + k] < first)
+                first = place[range->first + k];
+        uint64_t *lines = range->lines ? malloc(range->count * sizeof *lines) : NULL;
+        if (range->lines && !lines) {
+            rc = error_set(err, COPS_ENOMEM, "out of memory");
+            break;
+        }
+        for (uint32_t k = 0; lines && k < range->count; k++)
+            lines[k] = range->lines[order[first + k] - range->first];
+        if (lines) {
+            free(range->lines);
+            range->lines = lines;
+            range->line_capacity = range->count;
+        }
+        range->first = first;
+    }
+    for (size_t i = 0; rc == 0 && !stats.skipped && i < b->ids.dropped_count; i++)
+        b->ids.dropped[i] = place[b->ids.dropped[i]];
+    free(unit_start);
+    free(order);
+    free(place);
+    return rc;
+}
+
 /* The files read by this build, each with its documents in the new
  * segment, into `files`. */
 static int catalog_new_files(native_build *b, catalog *files, cops_error *err)
@@ -1237,6 +1301,8 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     memset(&b->roots, 0, sizeof b->roots);
     if (rc == 0)
         rc = settle_patterns(b, &files, &changed, err);
+    if (rc == 0 && changed && new_documents > 0)
+        rc = reorder_new_documents(b, summary, err);
     if (rc == 0)
         rc = catalog_new_files(b, &files, err);
 

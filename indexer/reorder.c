@@ -30,6 +30,7 @@ typedef struct key_table {
     uint8_t *key_length;
     uint32_t terms, capacity;
     byte_buffer keys;
+    uint64_t probes;             /* slots looked at by lookups (reorder_key_probes) */
 } key_table;
 
 typedef struct graph_walk {
@@ -72,7 +73,7 @@ static int key_table_number(key_table *t, const uint8_t *key, size_t length, uin
     if (2 * ((size_t)t->terms + 1) > t->slot_count && key_table_grow(t) != 0)
         return COPS_ENOMEM;
     size_t i = hash_keyed(key, length) & (t->slot_count - 1);
-    for (; t->slots[i]; i = (i + 1) & (t->slot_count - 1)) {
+    for (; t->slots[i]; i = (i + 1) & (t->slot_count - 1), t->probes++) {
         uint32_t found = t->slots[i] - 1;
         if (t->key_length[found] == length && memcmp(t->keys.data + t->key_at[found], key, length) == 0) {
             *term = found;
@@ -112,6 +113,19 @@ static void key_table_free(key_table *t)
     free(t->key_at);
     free(t->key_length);
     buffer_free(&t->keys);
+}
+
+uint64_t reorder_key_probes(const uint8_t *const *keys, const size_t *lengths, size_t count)
+{
+    key_table t;
+    memset(&t, 0, sizeof t);
+    uint32_t term;
+    for (size_t k = 0; k < count; k++)
+        if (key_table_number(&t, keys[k], lengths[k], &term) != 0)
+            break;
+    uint64_t probes = t.probes;
+    key_table_free(&t);
+    return probes;
 }
 
 /* The term number of this visit: made on the counting walk, replayed on the filling one. */
@@ -220,9 +234,8 @@ static int unit_graph(const bp_graph *documents, const uint32_t *unit_start, uin
     return 0;
 }
 
-/* Units in their bisection order, each unit's documents in theirs. */
-static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
-                       uint32_t *order, size_t *peak, cops_error *err)
+int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
+                  const bp_options *options, uint32_t *order, size_t *peak, cops_error *err)
 {
     uint32_t *unit_order = malloc(((size_t)units + 1) * sizeof *unit_order);
     uint32_t *inner = malloc(((size_t)graph->items + 1) * sizeof *inner);
@@ -230,7 +243,7 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
     *peak += ((size_t)units + 1 + (size_t)graph->items + 1) * sizeof(uint32_t);
     bp_stats stats = {0, 0, 0};
     if (rc == 0 && units == graph->items) {
-        rc = bp_order(graph, NULL, order, &stats, err);
+        rc = bp_order(graph, options, order, &stats, err);
         *peak += stats.memory_bytes;
     } else if (rc == 0) {
         bp_graph by_unit = {0, 0, NULL, NULL};
@@ -238,7 +251,7 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
         uint32_t *unit_terms = NULL;
         rc = unit_graph(graph, unit_start, units, &by_unit, &unit_rows, &unit_terms);
         if (rc == 0)
-            rc = bp_order(&by_unit, NULL, unit_order, &stats, err);
+            rc = bp_order(&by_unit, options, unit_order, &stats, err);
         size_t unit_peak = stats.memory_bytes + (by_unit.items + 1) * sizeof *unit_rows
                            + (by_unit.items ? unit_rows[by_unit.items] : 0) * sizeof *unit_terms;
         free(unit_rows);
@@ -253,10 +266,10 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
              * for them once each). */
             bp_graph one = {end - first, graph->terms, graph->row_start + first, graph->term_ids};
             if (end - first >= REORDER_MIN_UNIT_SPLIT) {
-                rc = bp_order(&one, NULL, inner, NULL, err);
+                rc = bp_order(&one, options, inner, NULL, err);
                 /* one unit after another: the largest counts */
-                if (bp_order_memory(one.items, one.terms, NULL) > inner_peak)
-                    inner_peak = bp_order_memory(one.items, one.terms, NULL);
+                if (bp_order_memory(one.items, one.terms, options) > inner_peak)
+                    inner_peak = bp_order_memory(one.items, one.terms, options);
             }
             for (uint32_t k = 0; rc == 0 && k < end - first; k++)
                 order[placed++] = first + (end - first >= REORDER_MIN_UNIT_SPLIT ? inner[k] : k);
@@ -271,7 +284,7 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
     return rc;
 }
 
-/* What order_units takes besides the documents' graph: its two orders,
+/* What reorder_units takes besides the documents' graph: its two orders,
  * then the bisection of all the documents (or of one unit's after
  * another, none larger), or, with units of several documents, first the
  * units' graph (its term list allocated for as many edges as it may
@@ -280,16 +293,17 @@ static int order_units(const bp_graph *graph, const uint32_t *unit_start, uint32
  * when units share few words: left out, a merge under --memory 16 of
  * 20,000 documents in files of two passed the check and reported 16.9 MB
  * (more than the 16 MiB allowed). */
-static size_t ordering_bytes(uint32_t count, uint32_t units, uint64_t edges, uint32_t terms)
+size_t reorder_ordering_bytes(uint32_t count, uint32_t units, uint64_t edges, uint32_t terms,
+                              const bp_options *options)
 {
     size_t orders = ((size_t)units + 1 + (size_t)count + 1) * sizeof(uint32_t);
-    size_t whole = bp_order_memory(count, terms, NULL);
+    size_t whole = bp_order_memory(count, terms, options);
     if (units == count)
         return orders + whole;
     size_t unit_graph = ((size_t)units + 1) * sizeof(uint64_t)
                         + ((size_t)unit_edges_bound(edges, units, terms) + 1) * sizeof(uint32_t);
     size_t making = ((size_t)terms + 1) * sizeof(uint32_t);
-    size_t ordering = bp_order_memory(units, terms, NULL);
+    size_t ordering = bp_order_memory(units, terms, options);
     size_t by_units = unit_graph + (making > ordering ? making : ordering);
     return orders + (by_units > whole ? by_units : whole);
 }
@@ -306,11 +320,11 @@ static int read_graph(graph_walk *w, size_t segment_count, uint32_t count, uint3
         w->row_start[i + 1] += w->row_start[i];
     stats->edges = w->row_start[count];
     stats->terms = w->table.terms;
-    /* the graph and the key table; then the ordering's (ordering_bytes) */
+    /* the graph and the key table; then the ordering's (reorder_ordering_bytes) */
     stats->peak_memory_bytes = stats->edges * 4 + (size_t)count * (8 + 8)
                                + key_table_bytes(&w->table);
     size_t needed = stats->peak_memory_bytes
-                    + ordering_bytes(count, units, stats->edges, w->table.terms);
+                    + reorder_ordering_bytes(count, units, stats->edges, w->table.terms, NULL);
     *fits = needed <= budget_bytes;
     if (!*fits) {
         stats->peak_memory_bytes = needed;
@@ -359,7 +373,7 @@ int reorder_merge(segment *const *segments, size_t segment_count,
     if (rc == 0 && fits) {
         bp_graph graph = {count, w.table.terms, w.row_start, w.term_ids};
         stats->cost_before = bp_log_gap_cost(&graph, order);
-        rc = order_units(&graph, unit_start, units, order, &stats->peak_memory_bytes, err);
+        rc = reorder_units(&graph, unit_start, units, NULL, order, &stats->peak_memory_bytes, err);
         if (rc == 0)
             stats->cost_after = bp_log_gap_cost(&graph, order);
     }

@@ -19,6 +19,7 @@
 
 #include "cops.h"
 #include "index-format/segment.h"
+#include "indexer/bp-order.h"
 
 /* One live document of a merge: which segment, which document. */
 typedef struct merge_document {
@@ -48,5 +49,24 @@ int reorder_merge(segment *const *segments, size_t segment_count,
                   const merge_document *documents, uint32_t count, const uint32_t *unit_start,
                   uint32_t units, size_t budget_bytes, uint32_t *order, reorder_stats *stats,
                   cops_error *err);
+
+/* Order the items of `graph` (documents, with units as above) by
+ * bp_order with `options` (NULL: its defaults): order[p] (OUT,
+ * graph->items entries) = the item placed at position p; the bisection's
+ * memory is added to *peak.  0 or COPS_ENOMEM.  Used by reorder_merge and
+ * by a segment written whole (segment_build_reorder). */
+int reorder_units(const bp_graph *graph, const uint32_t *unit_start, uint32_t units,
+                  const bp_options *options, uint32_t *order, size_t *peak, cops_error *err);
+
+/* The memory reorder_units takes beside the graph of `count` documents
+ * in `units` units, `edges` edges over `terms` terms (bp_order with
+ * `options`, NULL: its defaults), so a caller can check a budget first. */
+size_t reorder_ordering_bytes(uint32_t count, uint32_t units, uint64_t edges, uint32_t terms,
+                              const bp_options *options);
+
+/* For tests: the occupied slots stepped over while `count` keys are
+ * numbered in a fresh key table (the graph's keys: documents' words, so
+ * hashed with the keyed hash of base/hash.h). */
+uint64_t reorder_key_probes(const uint8_t *const *keys, const size_t *lengths, size_t count);
 
 #endif

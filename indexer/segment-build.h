@@ -13,6 +13,7 @@
 #include "analysis/analyzer.h"
 #include "base/buffer.h"
 #include "cops.h"
+#include "indexer/reorder.h"
 #include "indexer/source.h"
 
 typedef struct segment_build segment_build;
@@ -56,11 +57,25 @@ int segment_build_prepare(void *context, const source_document *document, byte_b
  * the file removed on failure.  With no document added, nothing is
  * written and result->documents is 0. */
 int segment_build_finish(segment_build *b, segment_build_result *result, cops_error *err);
-/* The documents were added in a reordered sequence: insertion[doc] is
- * where each would stand in insertion order (segment_writer_set_insertion_order).
- * Call after the last segment_build_add. */
+/* Number the documents in another order than they were added in: the
+ * document added insertion[doc]-th becomes document `doc` (its stored
+ * text stays in insertion order: segment_writer_set_insertion_order).
+ * Call after the last segment_build_add, at most once. */
 int segment_build_set_insertion_order(segment_build *b, const uint32_t *insertion,
                                       cops_error *err);
+/* Reorder the documents added by their document-term graph, read from
+ * the inverter's lists (reorder.h: the runs starting at
+ * unit_start[0 .. units) stay together), and set that order
+ * (segment_build_set_insertion_order): order (OUT, one entry a
+ * document) receives order[p] = the number (in adding order) of the
+ * document placed at position p; the identity is not set (the segment
+ * stays in insertion order); stats->cost_before and cost_after are left
+ * 0.  When the inverter spilled a run, or the lists, the graph and the
+ * bisection together would pass the budget, the order is the identity
+ * and stats->skipped is 1 (stats->peak_memory_bytes then what they would
+ * take, 0 after a spill).  0 or COPS_ENOMEM. */
+int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t units,
+                          uint32_t *order, reorder_stats *stats, cops_error *err);
 /* Discard (removes the file).  NULL is a no-op. */
 void segment_build_abort(segment_build *b);
 

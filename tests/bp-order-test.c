@@ -1,10 +1,13 @@
 #include "config.h"
 
 #include "indexer/bp-order.h"
+#include "indexer/reorder.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 /* splitmix64 with a fixed seed: the collection is the same every run. */
 static uint64_t random_state;
@@ -180,4 +183,27 @@ Test(bp_order, bounded_depth_and_small_inputs)
     cr_assert_eq(bp_log_gap_cost(&empty, order), 0);
     free(order);
     free_collection(&c);
+}
+
+/* The graph's keys are documents' words: keys chosen offline so that
+ * the unseeded XXH3 of every one ends in the same 12 bits must not fall
+ * into one run of the key table's slots (each new key would probe the
+ * whole run: 2,000 of them about 2 M probes).  With the keyed hash they
+ * spread: a few probes a key. */
+Test(reorder, chosen_keys_do_not_fall_into_one_run_of_slots, .timeout = 60)
+{
+    enum { KEYS = 2000, SLOT_BITS = 12 };
+    static char text[KEYS][32];
+    static const uint8_t *keys[KEYS];
+    static size_t lengths[KEYS];
+    size_t found = 0;
+    for (uint64_t k = 0; found < KEYS; k++) {
+        int length = snprintf(text[found], sizeof text[found], "w%llx", (unsigned long long)k);
+        if ((XXH3_64bits(text[found], (size_t)length) & ((1u << SLOT_BITS) - 1)) != 0)
+            continue;
+        keys[found] = (const uint8_t *)text[found];
+        lengths[found++] = (size_t)length;
+    }
+    uint64_t probes = reorder_key_probes(keys, lengths, KEYS);
+    cr_expect_lt(probes, 20 * KEYS, "%llu probes for %d keys", (unsigned long long)probes, KEYS);
 }

@@ -809,9 +809,10 @@ Test(check, crc_consistent_insertion_order)
     const char *inputs[1] = {docs};
     cops_error err = {0};
     cops_build_summary summary;
+    /* the fixture's build reordered its segment already (then this one
+     * has nothing to do), or this one merges and reorders */
     cr_assert_eq(cops_build(index_dir, inputs, 1, &options, &summary, &err), 0, "%s",
                  err.message);
-    cr_assert_eq(summary.reordered, 1);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
     find_segment_path();
 
@@ -837,8 +838,10 @@ Test(check, crc_consistent_insertion_order)
  * fields (FORMAT.md 3.4), so reading it would not be an error but wrong
  * answers; 2026120401's blocks never place exceptions by a bitmap;
  * 2026120501's dictionary entries start with two varints where this
- * version has a key head byte and df and cf in one varint (FORMAT.md 3.4),
- * and one version is read (FORMAT.md 10). */
+ * version has a key head byte and df and cf in one varint (FORMAT.md 3.4);
+ * a reordered 2026120601 segment holds its stored text in the new order,
+ * which this reader would read through the insertion positions; and one
+ * version is read (FORMAT.md 10). */
 Test(check, previous_version_is_refused_by_search_and_check)
 {
     cops_index *index = NULL;
@@ -847,7 +850,7 @@ Test(check, previous_version_is_refused_by_search_and_check)
     cops_index_close(index);
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
-    const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u};
+    const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u, 2026120601u};
     for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++) {
         layout_put_u32(bytes + 8, earlier[v]);
         write_file(seg_file, bytes, size);

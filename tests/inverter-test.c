@@ -43,7 +43,11 @@ typedef struct build_stats {
     uint32_t watched_count;
 } build_stats;
 
-static void build(const char *dir, const char *name, size_t budget, build_stats *out)
+/* Build DOCUMENTS documents into dir/name; with `insertion` (NULL: none)
+ * numbered in that order (segment_writer_set_insertion_order): document
+ * d of the segment is the one added insertion[d]-th. */
+static void build_ordered(const char *dir, const char *name, size_t budget,
+                          const uint32_t *insertion, build_stats *out)
 {
     cops_error err = {0};
     snprintf(out->path, sizeof out->path, "%s/%s", dir, name);
@@ -77,7 +81,14 @@ static void build(const char *dir, const char *name, size_t budget, build_stats 
         cr_assert_eq(inverter_end_document(inv, &err), 0, "%s", err.message);
         tokens += count;
     }
-    cr_assert_eq(inverter_finish(inv, w, &out->inverted, &err), 0, "%s", err.message);
+    uint32_t new_of_old[DOCUMENTS];
+    for (uint32_t d = 0; insertion && d < DOCUMENTS; d++)
+        new_of_old[insertion[d]] = d;
+    if (insertion)
+        cr_assert_eq(segment_writer_set_insertion_order(w, insertion, DOCUMENTS, &err), 0, "%s",
+                     err.message);
+    cr_assert_eq(inverter_finish(inv, w, insertion ? new_of_old : NULL, &out->inverted, &err), 0,
+                 "%s", err.message);
     inverter_free(inv);
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
@@ -88,6 +99,33 @@ static void build(const char *dir, const char *name, size_t budget, build_stats 
     meta.stem = 0;
     snprintf(meta.language, sizeof meta.language, "english");
     cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+}
+
+static void build(const char *dir, const char *name, size_t budget, build_stats *out)
+{
+    build_ordered(dir, name, budget, NULL, out);
+}
+
+/* The postings of WATCHED_TERM in `seg`. */
+static void open_watched(segment *seg, segment_term *term, postings_cursor *cursor)
+{
+    char key[32];
+    cops_error err = {0};
+    key_of(WATCHED_TERM, key, sizeof key);
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)key, strlen(key), term, &err), 1);
+    postings_open(cursor, seg, term);
+}
+
+/* The two segments are the same bytes. */
+static void expect_same_bytes(const char *a_path, const char *b_path, const char *why)
+{
+    size_t a_length, b_length;
+    uint8_t *a = testlib_read_file(a_path, &a_length);
+    uint8_t *b = testlib_read_file(b_path, &b_length);
+    cr_assert_eq(a_length, b_length, "%s", why);
+    cr_assert_eq(memcmp(a, b, a_length), 0, "%s", why);
+    free(a);
+    free(b);
 }
 
 Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout = 120)
@@ -103,25 +141,16 @@ Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout =
                  (unsigned long long)spilled.inverted.runs);
     cr_assert_eq(spilled.inverted.terms, memory.inverted.terms);
     cr_assert_eq(spilled.inverted.postings, memory.inverted.postings);
-    size_t a_length, b_length;
-    uint8_t *a = testlib_read_file(memory.path, &a_length);
-    uint8_t *b = testlib_read_file(spilled.path, &b_length);
-    cr_assert_eq(a_length, b_length);
-    cr_assert_eq(memcmp(a, b, a_length), 0, "spilled runs changed the segment");
-    free(a);
-    free(b);
+    expect_same_bytes(memory.path, spilled.path, "spilled runs changed the segment");
 
     /* And the segment holds what was added: the most frequent term's
      * positions in the huge document, including repeats of a position. */
     segment *seg = NULL;
     cops_error err = {0};
     cr_assert_eq(segment_open(memory.path, &seg, &err), 0, "%s", err.message);
-    char key[32];
-    key_of(WATCHED_TERM, key, sizeof key);
     segment_term term;
-    cr_assert_eq(segment_lookup(seg, (const uint8_t *)key, strlen(key), &term, &err), 1);
     static postings_cursor cursor;
-    postings_open(&cursor, seg, &term);
+    open_watched(seg, &term, &cursor);
     cr_assert_eq(postings_next_geq(&cursor, HUGE_DOCUMENT), HUGE_DOCUMENT);
     cr_assert_gt(memory.watched_count, 30);
     cr_assert_eq(postings_tf(&cursor), memory.watched_count);
@@ -132,12 +161,234 @@ Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout =
     testlib_remove_tree(dir);
 }
 
+/* A segment renumbered as it is written (a reordered build): with spill
+ * runs ending inside the huge document or without, the same bytes; every
+ * list in the new numbers, the huge document's positions whole; the
+ * lengths and metadata follow the documents, the stored text stays in
+ * insertion order and is read through the recorded positions. */
+Test(inverter, renumbered_lists_are_the_same_with_runs_or_without, .timeout = 120)
+{
+    char *dir = testlib_tempdir("inverter");
+    uint32_t insertion[DOCUMENTS];
+    for (uint32_t d = 0; d < DOCUMENTS; d++)
+        insertion[d] = (d * 7 + 3) % DOCUMENTS; /* 7 and 60 coprime: a permutation */
+    static build_stats memory, spilled;
+    build_ordered(dir, "memory.seg", (size_t)1 << 30, insertion, &memory);
+    build_ordered(dir, "spilled.seg", 48 * 1024, insertion, &spilled);
+    cr_assert_gt(spilled.inverted.runs, 5);
+    expect_same_bytes(memory.path, spilled.path, "spilled runs changed the renumbered segment");
+
+    segment *seg = NULL;
+    cops_error err = {0};
+    cr_assert_eq(segment_open(memory.path, &seg, &err), 0, "%s", err.message);
+    cr_assert(segment_is_reordered(seg));
+    uint32_t huge = 0;
+    for (uint32_t d = 0; d < DOCUMENTS; d++) {
+        cr_assert_eq(segment_insertion_order(seg, d), insertion[d]);
+        segment_document stored;
+        cr_assert_eq(segment_read_document(seg, d, &stored, &err), 0, "%s", err.message);
+        char id[32];
+        snprintf(id, sizeof id, "doc%u", insertion[d]);
+        cr_assert_str_eq(stored.id, id);
+        cr_assert_str_eq(stored.text, id);
+        segment_document_free(&stored);
+        if (insertion[d] == HUGE_DOCUMENT)
+            huge = d;
+    }
+    cr_assert_gt(segment_body_length(seg, huge), HUGE_TOKENS / 10);
+    segment_term term;
+    static postings_cursor cursor;
+    open_watched(seg, &term, &cursor);
+    uint32_t previous = UINT32_MAX, count = 0;
+    for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
+        cr_assert(previous == UINT32_MAX || doc > previous, "list not in the new order");
+        previous = doc;
+        count++;
+        if (doc == huge) {
+            static uint32_t positions[WATCHED_MAX];
+            cr_assert_eq(postings_tf(&cursor), memory.watched_count);
+            cr_assert_eq(postings_positions(&cursor, positions), (int)memory.watched_count);
+            cr_assert_eq(memcmp(positions, memory.watched,
+                                memory.watched_count * sizeof *positions), 0);
+        }
+    }
+    cr_assert_eq(count, term.df);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+static inverter *open_inverter(const char *dir, size_t budget)
+{
+    inverter *inv = NULL;
+    cops_error err = {0};
+    cr_assert_eq(inverter_new(budget, dir, &inv, &err), 0, "%s", err.message);
+    return inv;
+}
+
+/* A renumbered segment of SHAPE_DOCUMENTS documents that each hold "a"
+ * SHAPE_REPEATS times and "c" once, and the first also "h" at
+ * SHAPE_HUGE_POSITIONS positions: the lists of "a" and "h" (about 600 and
+ * 150 KB) are far beyond the renumbering's share of a small budget. */
+#define SHAPE_DOCUMENTS 300u
+#define SHAPE_REPEATS 2000u
+#define SHAPE_HUGE_POSITIONS 100000u
+static void build_shape(const char *dir, const char *name, size_t budget, inverter_stats *stats)
+{
+    cops_error err = {0};
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    segment_writer *w = NULL;
+    cr_assert_eq(segment_writer_open(path, &w, &err), 0, "%s", err.message);
+    inverter *inv = open_inverter(dir, budget);
+    uint32_t insertion[SHAPE_DOCUMENTS], new_of_old[SHAPE_DOCUMENTS];
+    uint64_t tokens = 0;
+    for (uint32_t d = 0; d < SHAPE_DOCUMENTS; d++) {
+        uint32_t position = 0;
+        for (; position < SHAPE_REPEATS; position++)
+            cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, position, &err), 0);
+        cr_assert_eq(inverter_add(inv, (const uint8_t *)"c", 1, position++, &err), 0);
+        for (uint32_t k = 0; d == 0 && k < SHAPE_HUGE_POSITIONS; k++)
+            cr_assert_eq(inverter_add(inv, (const uint8_t *)"h", 1, position++, &err), 0);
+        char id[32];
+        snprintf(id, sizeof id, "doc%u", d);
+        cr_assert_eq(segment_writer_add_document(w, id, id, 0, id, strlen(id), position, 0, &err),
+                     0, "%s", err.message);
+        cr_assert_eq(inverter_end_document(inv, &err), 0, "%s", err.message);
+        tokens += position;
+        insertion[d] = (d * 7 + 5) % SHAPE_DOCUMENTS; /* 7 and 300 coprime */
+    }
+    for (uint32_t d = 0; d < SHAPE_DOCUMENTS; d++)
+        new_of_old[insertion[d]] = d;
+    cr_assert_eq(segment_writer_set_insertion_order(w, insertion, SHAPE_DOCUMENTS, &err), 0);
+    cr_assert_eq(inverter_finish(inv, w, new_of_old, stats, &err), 0, "%s", err.message);
+    inverter_free(inv);
+    segment_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.documents = SHAPE_DOCUMENTS;
+    meta.body_tokens = tokens;
+    meta.terms = stats->terms;
+    meta.postings = stats->postings;
+    snprintf(meta.language, sizeof meta.language, "english");
+    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+}
+
+/* Renumbering holds a fixed share of the budget whatever the lists'
+ * shape (inverter.h): a word repeated in every document and a posting of
+ * 100,000 positions are spilled in sorted runs (the posting cut into
+ * parts) and read back through that arena, with the same bytes as when
+ * renumbered in memory. */
+Test(inverter, renumbering_stays_within_its_share_of_the_budget, .timeout = 120)
+{
+    char *dir = testlib_tempdir("inverter");
+    enum { SMALL = 64 * 1024 };
+    inverter_stats memory, bounded;
+    build_shape(dir, "memory.seg", (size_t)1 << 30, &memory);
+    build_shape(dir, "bounded.seg", SMALL, &bounded);
+    cr_assert_eq(memory.renumber_runs, 0);
+    cr_assert_gt(bounded.renumber_runs, 50, "%llu renumbering runs",
+                 (unsigned long long)bounded.renumber_runs);
+    /* an eighth of the budget, and the runs' ends and readers (under 64
+     * bytes a run of the key being merged) */
+    cr_assert_leq(bounded.renumber_peak_bytes, SMALL / 8 + bounded.renumber_runs * 64,
+                  "%zu bytes", bounded.renumber_peak_bytes);
+    char a_path[512], b_path[512];
+    snprintf(a_path, sizeof a_path, "%s/memory.seg", dir);
+    snprintf(b_path, sizeof b_path, "%s/bounded.seg", dir);
+    expect_same_bytes(a_path, b_path, "the bounded renumbering changed the segment");
+    segment *seg = NULL;
+    cops_error err = {0};
+    cr_assert_eq(segment_open(b_path, &seg, &err), 0, "%s", err.message);
+    segment_term term;
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"h", 1, &term, &err), 1);
+    static postings_cursor cursor;
+    postings_open(&cursor, seg, &term);
+    cr_assert_eq(segment_insertion_order(seg, cursor.doc), 0);
+    cr_assert_eq(postings_tf(&cursor), SHAPE_HUGE_POSITIONS);
+    static uint32_t positions[SHAPE_HUGE_POSITIONS];
+    cr_assert_eq(postings_positions(&cursor, positions), (int)SHAPE_HUGE_POSITIONS);
+    for (uint32_t k = 0; k < SHAPE_HUGE_POSITIONS; k++)
+        cr_assert_eq(positions[k], SHAPE_REPEATS + 1 + k);
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"a", 1, &term, &err), 1);
+    cr_assert_eq(term.df, SHAPE_DOCUMENTS);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+
+/* Documents {a b a}, {b c}, {c a d}: a, b, c in two each, d in one. */
+static inverter *three_documents(const char *dir)
+{
+    inverter *inv = open_inverter(dir, 1 << 20);
+    cops_error err = {0};
+    const char *words[] = {"a b a", "b c", "c a d"};
+    for (int d = 0; d < 3; d++) {
+        uint32_t position = 0;
+        for (const char *w = words[d]; *w; w++)
+            if (*w != ' ')
+                cr_assert_eq(inverter_add(inv, (const uint8_t *)w, 1, position++, &err), 0);
+        cr_assert_eq(inverter_end_document(inv, &err), 0);
+    }
+    return inv;
+}
+
+/* The graph a build reorders by, read from the lists: each document's
+ * distinct keys in min_df to max_df documents; none once a run is
+ * spilled (the lists are not all in memory then). */
+Test(inverter, graph_holds_the_keys_in_its_range_and_none_after_a_spill)
+{
+    char *dir = testlib_tempdir("inverter");
+    inverter *inv = three_documents(dir);
+    cops_error err = {0};
+    bp_graph graph;
+    uint64_t *rows = NULL;
+    uint32_t *terms = NULL, counted = 0;
+    cr_assert_eq(inverter_graph_edges(inv, 2, UINT32_MAX, &counted), 6);
+    cr_assert_eq(counted, 3);
+    cr_assert_eq(inverter_graph(inv, 2, UINT32_MAX, &graph, &rows, &terms, &err), 0);
+    cr_assert_eq(graph.items, 3);
+    cr_assert_eq(graph.terms, 3, "d, in one document, is left out");
+    uint64_t expected_rows[] = {0, 2, 4, 6};
+    cr_assert_eq(memcmp(rows, expected_rows, sizeof expected_rows), 0);
+    uint32_t expected_terms[] = {0, 1, 1, 2, 0, 2}; /* a=0 b=1 c=2, numbered as met */
+    cr_assert_eq(memcmp(terms, expected_terms, sizeof expected_terms), 0);
+    free(rows);
+    free(terms);
+    cr_assert_eq(inverter_graph(inv, 2, UINT32_MAX, &graph, &rows, &terms, &err), 1, "taken once");
+    inverter_free(inv);
+    /* up to one document: d alone */
+    inv = three_documents(dir);
+    cr_assert_eq(inverter_graph(inv, 1, 1, &graph, &rows, &terms, &err), 0);
+    uint64_t only_d[] = {0, 0, 0, 1};
+    cr_assert_eq(graph.terms, 1);
+    cr_assert_eq(memcmp(rows, only_d, sizeof only_d), 0);
+    cr_assert_eq(terms[0], 0);
+    free(rows);
+    free(terms);
+    cr_assert_eq(inverter_spilled(inv), 0);
+    inverter_free(inv);
+
+    /* a spill (a budget of 48 KiB): no graph */
+    inv = open_inverter(dir, 48 * 1024);
+    for (uint32_t d = 0; d < 2000; d++) {
+        char key[32];
+        for (uint32_t i = 0; i < 50; i++) {
+            key_of(d * 50 + i, key, sizeof key);
+            cr_assert_eq(inverter_add(inv, (const uint8_t *)key, strlen(key), i, &err), 0);
+        }
+        cr_assert_eq(inverter_end_document(inv, &err), 0);
+    }
+    cr_assert_eq(inverter_spilled(inv), 1);
+    cr_assert_eq(inverter_graph_edges(inv, 1, UINT32_MAX, &counted), 0);
+    cr_assert_eq(inverter_graph(inv, 1, UINT32_MAX, &graph, &rows, &terms, &err), 1);
+    inverter_free(inv);
+    testlib_remove_tree(dir);
+}
+
 Test(inverter, decreasing_position_is_einval)
 {
     char *dir = testlib_tempdir("inverter");
-    inverter *inv = NULL;
+    inverter *inv = open_inverter(dir, 1 << 20);
     cops_error err = {0};
-    cr_assert_eq(inverter_new(1 << 20, dir, &inv, &err), 0, "%s", err.message);
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 5, &err), 0);
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 5, &err), 0, "equal is allowed");
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 4, &err), COPS_EINVAL);
