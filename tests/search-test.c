@@ -660,6 +660,47 @@ Test(search, a_dense_conjunct_moves_only_onto_candidates_that_can_win, .timeout 
     free_fixture(&f);
 }
 
+/* A conjunction of two words in nearly every body, whose documents with
+ * "r" in the title score highest: the first 10, then every 100th.  A
+ * title key's few postings fill one block, whose skip entry bounds every
+ * window with its best title score, so every window could beat the
+ * threshold and all 2,000 matches were scored.  The disjunction of a
+ * word's keys moves its title key onto each window's start before it
+ * bounds it (or_block_bound): the key then adds nothing before its next
+ * title, and the ranked conjunction passes over the windows between
+ * titles once the first ten have set the threshold.  Every pruned top k
+ * from 1 to 45 must be the exhaustive one, to the bit, in every
+ * weighting scheme; the pruned top 10's lower-bound total shows the
+ * documents visited (30; without the move 1,161: all up to the last
+ * title). */
+Test(search, a_title_key_bounds_only_its_own_documents, .timeout = 120)
+{
+    fixture f;
+    char input[512];
+    make_input_dir(&f, input);
+    for (unsigned i = 0; i < 2000; i++) {
+        char name[32], text[1024];
+        snprintf(name, sizeof name, "d%04u.txt", i);
+        snprintf(text, sizeof text, "%s\n%s", i < 10 || i % 100 == 50 ? "r" : "t",
+                 i % 3 ? "r c " : "c r r ");
+        for (unsigned k = 0; k < 10 + i % 7; k++)
+            strcat(text, k % 2 ? "pa " : "pb ");
+        strcat(text, "\n");
+        free(testlib_write_file(input, name, text, strlen(text)));
+    }
+    cops_build_summary summary;
+    build_and_open(&f, input, &summary);
+    size_t compared = expect_pruned_in_every_scheme(f.index, "r c", 45, 2000, 50);
+    cr_assert_eq(compared, 5 * 45 * 46 / 2);
+    /* not vacuous: the title matches first */
+    cops_results *all = top_hits(f.index, "r c", 30);
+    for (size_t i = 0; i < 30; i++)
+        cr_expect(cops_results_hit(all, i)->doc < 10 || cops_results_hit(all, i)->doc % 100 == 50,
+                  "rank %zu", i + 1);
+    cops_results_free(all);
+    free_fixture(&f);
+}
+
 Test(search, default_operator_and_literal_mode)
 {
     fixture f;
