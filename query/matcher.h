@@ -51,8 +51,11 @@ typedef struct matcher_ops {
     /* An upper bound of score() over every document. */
     double (*max_score)(matcher *m);
     /* An upper bound of score() over the documents in [target, *last],
-     * read from block skip data without decoding or moving (*last is
-     * MATCHER_END when the bound holds to the end). */
+     * read from block skip data (*last is MATCHER_END when the bound
+     * holds to the end).  Nothing is decoded or moved, except that a
+     * disjunction moves its few-postings children (a word's title key)
+     * onto `target` to bound them exactly (op-or.c): `target` is past the
+     * document the matcher stands on and at most the next next_geq's. */
     double (*block_bound)(matcher *m, uint32_t target, uint32_t *last);
     /* Top-k pruning: from now on only documents scoring above `threshold`
      * matter, so the operator may skip others (and score() may return a

@@ -128,7 +128,10 @@ static double and_parts_bound(and_matcher *a, uint32_t target, uint32_t *last)
 
 /* Whether `doc`, on which required[0 .. i) stand, can still beat the
  * threshold: their scores (summed from 0 in order, as and_score sums
- * them, and kept for it) and the bounds of the parts from i on. */
+ * them, and kept for it) and the bounds of the parts from i on.  Each
+ * score is added only while the sum so far and the later parts' bounds
+ * can beat it ("the news and record": the rarest word's score often
+ * leaves "record" unscored; 1.64 M -> 1.55 M instructions). */
 static int and_prefix_can_exceed(and_matcher *a, size_t i, uint32_t doc)
 {
     if (a->prefix_doc != doc) {
@@ -136,8 +139,11 @@ static int and_prefix_can_exceed(and_matcher *a, size_t i, uint32_t doc)
         a->prefix_score = 0.0;
         a->prefix_count = 0;
     }
-    for (; a->prefix_count < i; a->prefix_count++)
+    for (; a->prefix_count < i; a->prefix_count++) {
+        if (matcher_cannot_exceed(a->prefix_score + a->parts[a->prefix_count].rest, a->threshold))
+            return 0;
         a->prefix_score += a->required[a->prefix_count]->ops->score(a->required[a->prefix_count]);
+    }
     return !matcher_cannot_exceed(a->prefix_score + a->parts[i].rest, a->threshold);
 }
 

@@ -359,10 +359,41 @@ static double or_max_score(matcher *m)
     return matcher_sum_max_scores(o->children, o->count);
 }
 
+/* The block bound, the seed children (a word's title key: few postings,
+ * the strongest bound) moved onto `target` first.  Such a key's block
+ * spans thousands of documents, over which its skip entry bounds nothing
+ * finer than its best title; moved, it adds nothing up to its next
+ * document and its own score there.  A ranked conjunction so passes over
+ * the windows without a title match once its threshold is above the
+ * body keys' bounds ("john major": 1,929 matches, all but a few dozen
+ * below the tenth best, which only a title match reaches).  Moving costs
+ * at most the seeds' few postings.  (Not once pruning: the children are
+ * then in MaxScore's order, no longer the seeds' bits'.) */
 static double or_block_bound(matcher *m, uint32_t target, uint32_t *last)
 {
     or_matcher *o = (or_matcher *)m;
-    return matcher_sum_block_bounds(o->children, o->count, target, last);
+    if (!o->seeds || o->pruning)
+        return matcher_sum_block_bounds(o->children, o->count, target, last);
+    double bound = 0.0;
+    *last = MATCHER_END;
+    for (size_t i = 0; i < o->count; i++) {
+        matcher *child = o->children[i];
+        uint32_t child_last;
+        if (!(o->seeds >> i & 1)) {
+            bound += child->ops->block_bound(child, target, &child_last);
+        } else {
+            uint32_t doc = !o->started || child->doc < target ? matcher_next_geq(child, target)
+                                                               : child->doc;
+            child_last = doc == target ? target : doc - 1; /* MATCHER_END - 1: to the end */
+            if (doc == target)
+                bound += child->ops->score(child);
+            else if (doc == MATCHER_END)
+                child_last = MATCHER_END;
+        }
+        if (child_last < *last)
+            *last = child_last;
+    }
+    return bound;
 }
 
 /* MaxScore's set-up: the children sorted by bound (each remembering

@@ -15,7 +15,7 @@ typedef struct term_matcher {
     bm25_term scorer;
     int scored;
     double list_bound;           /* score bound over the whole list */
-    /* term_approximate_above's last block bound, which holds for the
+    /* The last block bound read (load_block_bound), which holds for the
      * documents [bound_from, bound_last] */
     uint32_t bound_from, bound_last;
     uint32_t block_max_tf, block_min_length;
@@ -126,6 +126,25 @@ static double term_max_score(matcher *m)
     return ((term_matcher *)m)->list_bound;
 }
 
+/* The bound of the block holding `target` into bound_from .. block_best,
+ * unless they already hold it (a conjunction asks again at each window,
+ * which a title key's next document may end every few documents; reading
+ * the skip entry each time was a tenth of "the face book"); 0 on damage. */
+static int load_block_bound(term_matcher *t, uint32_t target)
+{
+    if (target >= t->bound_from && target <= t->bound_last)
+        return 1;
+    postings_block_bound bound;
+    if (postings_block_bound_at(&t->cursor, target, &bound) != 0)
+        return 0;
+    t->bound_from = target;
+    t->bound_last = bound.last_doc;
+    t->block_max_tf = bound.max_tf;
+    t->block_min_length = bound.min_length;
+    t->block_best = t->scored ? weight_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
+    return 1;
+}
+
 static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
 {
     term_matcher *t = (term_matcher *)m;
@@ -137,13 +156,12 @@ static double term_block_bound(matcher *m, uint32_t target, uint32_t *last)
         *last = t->cursor.doc - 1;
         return 0.0;
     }
-    postings_block_bound bound;
-    if (postings_block_bound_at(&t->cursor, target, &bound) != 0) {
+    if (!load_block_bound(t, target)) {
         *last = MATCHER_END;
         return 0.0;
     }
-    *last = bound.last_doc;
-    return t->scored ? weight_score(&t->scorer, bound.max_tf, bound.min_length) : 0.0;
+    *last = t->bound_last;
+    return t->block_best;
 }
 
 /* The least frequency whose score, at the shortest field length of the
@@ -196,16 +214,8 @@ static uint32_t term_approximate_above(matcher *m, uint32_t target, double thres
          * schemes' scores of a match are positive) and costs the bounds */
         if (!t->scored || target > last || threshold <= 0.0)
             return term_next_geq(m, target);
-        if (target < t->bound_from || target > t->bound_last) {
-            postings_block_bound bound;
-            if (postings_block_bound_at(&t->cursor, target, &bound) != 0)
-                return term_next_geq(m, target);
-            t->bound_from = target;
-            t->bound_last = bound.last_doc;
-            t->block_max_tf = bound.max_tf;
-            t->block_min_length = bound.min_length;
-            t->block_best = weight_score(&t->scorer, bound.max_tf, bound.min_length);
-        }
+        if (!load_block_bound(t, target))
+            return term_next_geq(m, target);
         uint32_t block_end = t->bound_last < last ? t->bound_last : last;
         if (matcher_cannot_exceed(t->block_best, threshold)) {
             target = block_end + 1; /* last < MATCHER_END: no overflow */

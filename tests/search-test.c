@@ -631,6 +631,27 @@ Test(search, few_title_matches_pass_over_the_body, .timeout = 120)
     free_fixture(&f);
 }
 
+/* Appends `fillers` filler words and a newline to `text` (room for them)
+ * and writes it as input/name. */
+static void add_filled_document(const char *input, const char *name, char *text, unsigned fillers)
+{
+    for (unsigned k = 0; k < fillers; k++)
+        strcat(text, k % 2 ? "pa " : "pb ");
+    strcat(text, "\n");
+    free(testlib_write_file(input, name, text, strlen(text)));
+}
+
+/* Builds f's index from `input`, then expect_pruned_in_every_scheme of
+ * `query` for every top k from 1 to 45. */
+static void build_and_expect_pruned(fixture *f, const char *input, const char *query,
+                                    uint64_t total, uint64_t max_visited)
+{
+    cops_build_summary summary;
+    build_and_open(f, input, &summary);
+    size_t compared = expect_pruned_in_every_scheme(f->index, query, 45, total, max_visited);
+    cr_assert_eq(compared, 5 * 45 * 46 / 2);
+}
+
 /* A conjunction of a word and a far more common one (op-and.c,
  * AND_DENSE_FACTOR): 2,000 documents all hold "c"; every 10th holds "r"
  * as well, every 50th with tf 5 in a short body (its score beats the
@@ -652,15 +673,9 @@ Test(search, a_dense_conjunct_moves_only_onto_candidates_that_can_win, .timeout 
         int strong = i % 50 == 0;
         if (i % 10 == 0)
             strcat(text, strong ? "r r r r r " : "r ");
-        for (unsigned k = 0; k < (strong ? 2u : 40u + i % 7); k++)
-            strcat(text, k % 2 ? "pa " : "pb ");
-        strcat(text, "\n");
-        free(testlib_write_file(input, name, text, strlen(text)));
+        add_filled_document(input, name, text, strong ? 2u : 40u + i % 7);
     }
-    cops_build_summary summary;
-    build_and_open(&f, input, &summary);
-    size_t compared = expect_pruned_in_every_scheme(f.index, "r c", 45, 200, 100);
-    cr_assert_eq(compared, 5 * 45 * 46 / 2);
+    build_and_expect_pruned(&f, input, "r c", 200, 100);
     /* not vacuous: the strong ones first (by name: the build reorders
      * the document numbers) */
     cops_results *all = top_hits(f.index, "r c", 40);
@@ -671,6 +686,41 @@ Test(search, a_dense_conjunct_moves_only_onto_candidates_that_can_win, .timeout 
         cr_assert_eq(sscanf(name, "d%u", &number), 1);
         cr_expect_eq(number % 50, 0, "rank %zu", i + 1);
     }
+    cops_results_free(all);
+    free_fixture(&f);
+}
+
+/* A conjunction of two words in nearly every body, whose documents with
+ * "r" in the title score highest: the first 10, then every 100th.  A
+ * title key's few postings fill one block, whose skip entry bounds every
+ * window with its best title score, so every window could beat the
+ * threshold and all 2,000 matches were scored.  The disjunction of a
+ * word's keys moves its title key onto each window's start before it
+ * bounds it (or_block_bound): the key then adds nothing before its next
+ * title, and the ranked conjunction passes over the windows between
+ * titles once the first ten have set the threshold.  Every pruned top k
+ * from 1 to 45 must be the exhaustive one, to the bit, in every
+ * weighting scheme; the pruned top 10's lower-bound total shows the
+ * documents visited (30; without the move 1,161: all up to the last
+ * title). */
+Test(search, a_title_key_bounds_only_its_own_documents, .timeout = 120)
+{
+    fixture f;
+    char input[512];
+    make_input_dir(&f, input);
+    for (unsigned i = 0; i < 2000; i++) {
+        char name[32], text[1024];
+        snprintf(name, sizeof name, "d%04u.txt", i);
+        snprintf(text, sizeof text, "%s\n%s", i < 10 || i % 100 == 50 ? "r" : "t",
+                 i % 3 ? "r c " : "c r r ");
+        add_filled_document(input, name, text, 10 + i % 7);
+    }
+    build_and_expect_pruned(&f, input, "r c", 2000, 50);
+    /* not vacuous: the title matches first */
+    cops_results *all = top_hits(f.index, "r c", 30);
+    for (size_t i = 0; i < 30; i++)
+        cr_expect(cops_results_hit(all, i)->doc < 10 || cops_results_hit(all, i)->doc % 100 == 50,
+                  "rank %zu", i + 1);
     cops_results_free(all);
     free_fixture(&f);
 }
