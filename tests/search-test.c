@@ -705,22 +705,31 @@ Test(search, a_dense_conjunct_moves_only_onto_candidates_that_can_win, .timeout 
  * title). */
 Test(search, a_title_key_bounds_only_its_own_documents, .timeout = 120)
 {
+    /* one file of records; the build reorders them (deterministically):
+     * in that order the pruned search visits 944 documents without the
+     * move, under 50 with it */
     fixture f;
     char input[512];
     make_input_dir(&f, input);
+    strcat(input, "/records.jsonl");
+    FILE *out = fopen(input, "w");
+    cr_assert_not_null(out);
     for (unsigned i = 0; i < 2000; i++) {
-        char name[32], text[1024];
-        snprintf(name, sizeof name, "d%04u.txt", i);
-        snprintf(text, sizeof text, "%s\n%s", i < 10 || i % 100 == 50 ? "r" : "t",
-                 i % 3 ? "r c " : "c r r ");
-        add_filled_document(input, name, text, 10 + i % 7);
+        fprintf(out, "{\"id\":\"d%04u\",\"title\":\"%s\",\"text\":\"%s", i,
+                i < 10 || i % 100 == 50 ? "r" : "t", i % 3 ? "r c " : "c r r ");
+        for (unsigned k = 0; k < 10 + i % 7; k++)
+            fputs(k % 2 ? "pa " : "pb ", out);
+        fputs("\"}\n", out);
     }
+    cr_assert_eq(fclose(out), 0);
     build_and_expect_pruned(&f, input, "r c", 2000, 50);
     /* not vacuous: the title matches first */
     cops_results *all = top_hits(f.index, "r c", 30);
-    for (size_t i = 0; i < 30; i++)
-        cr_expect(cops_results_hit(all, i)->doc < 10 || cops_results_hit(all, i)->doc % 100 == 50,
-                  "rank %zu", i + 1);
+    for (size_t i = 0; i < 30; i++) {
+        unsigned number = 1;
+        cr_assert_eq(sscanf(cops_results_hit(all, i)->id, "d%u", &number), 1);
+        cr_expect(number < 10 || number % 100 == 50, "rank %zu", i + 1);
+    }
     cops_results_free(all);
     free_fixture(&f);
 }
