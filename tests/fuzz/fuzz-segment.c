@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "index-format/check.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
@@ -46,6 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_KEYS 160
 #define MAX_SEALS 80
 #define SURFACE_FORMS 150 /* three SURFACE blocks */
+/* Each document's body and title lengths: past the last position add_term
+ * writes (3 (tf - 1) + doc % 5, tf up to 4 in the body, 1 in the title),
+ * so that the seed passes check_segment, which then meets only the edits. */
+#define BODY_TOKENS 16
+#define TITLE_TOKENS 5
 
 static uint8_t *original;
 static size_t original_size;
@@ -240,11 +246,11 @@ static void build_original(void)
         snprintf(id, sizeof id, "doc-%03u", (unsigned)doc);
         title[0] = '\0';
         if (doc < 10)
-            snprintf(title, sizeof title, "Title %u", (unsigned)doc);
+            snprintf(title, sizeof title, "Title %u of the seed", (unsigned)doc);
         int n = snprintf(text, sizeof text, "common w%03u %u", (unsigned)(doc % 100),
                          (unsigned)doc);
         if (segment_writer_add_document(w, id, title, doc % 3 ? 20170100 + doc % 28 + 1 : 0,
-                                        text, (size_t)n, 8, doc < 10 ? 2 : 0, &err) != 0)
+                                        text, (size_t)n, BODY_TOKENS, doc < 10 ? TITLE_TOKENS : 0, &err) != 0)
             goto fail;
     }
     add_term(w, "\x01title", 1, 0, 10, 1);
@@ -279,13 +285,17 @@ static void build_original(void)
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.documents = DOCS;
-    meta.body_tokens = 8 * DOCS;
-    meta.title_tokens = 20;
+    meta.body_tokens = BODY_TOKENS * DOCS;
+    meta.title_tokens = TITLE_TOKENS * 10;
     meta.terms = key_count;
     meta.postings = postings_written;
     meta.stem = 1;
     snprintf(meta.language, sizeof meta.language, "english");
     if (segment_writer_finish(w, &meta, NULL, &err) != 0)
+        goto fail;
+    /* The seed passes the full check: else every input stops at the
+     * seed's own fault and the checker's later code is never fuzzed. */
+    if (check_segment(path, UINT64_MAX, NULL, &err) != 0)
         goto fail;
     FILE *file = fopen(path, "rb");
     if (!file)
@@ -783,11 +793,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write_file(segment_file, copy, length);
     free(copy);
 
-    segment *seg = NULL;
+    /* The full check (cops-index --check) on the same bytes: it must
+     * pass the unedited seed, and what it passes the reader must open
+     * and read without meeting damage. */
     cops_error err;
-    if (segment_open(segment_file, &seg, &err) == 0) {
+    int checked = check_segment(segment_file, UINT64_MAX, NULL, &err);
+    FUZZ_CHECK(checked == 0 || !pristine);
+    segment *seg = NULL;
+    int opened = segment_open(segment_file, &seg, &err);
+    FUZZ_CHECK(opened == 0 || checked != 0);
+    if (opened == 0) {
         FUZZ_CHECK(seg != NULL);
         drive(seg, stride, first_edit, pristine);
+        FUZZ_CHECK(checked != 0 || segment_damage(seg, &err) == 0);
         segment_close(seg);
     }
     return 0;
