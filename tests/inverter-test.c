@@ -7,6 +7,7 @@
  * checked against what was added, through the segment reader.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static void build(const char *dir, const char *name, size_t budget, build_stats 
     segment_writer *w = NULL;
     inverter *inv = NULL;
     cr_assert_eq(segment_writer_open(out->path, &w, &err), 0, "%s", err.message);
-    cr_assert_eq(inverter_new(budget, dir, &inv, &err), 0, "%s", err.message);
+    cr_assert_eq(inverter_new(budget, AT_FDCWD, dir, &inv, &err), 0, "%s", err.message);
     testlib_rng rng;
     testlib_rng_seed(&rng, 42);
     uint64_t tokens = 0;
@@ -137,7 +138,7 @@ Test(inverter, decreasing_position_is_einval)
     char *dir = testlib_tempdir("inverter");
     inverter *inv = NULL;
     cops_error err = {0};
-    cr_assert_eq(inverter_new(1 << 20, dir, &inv, &err), 0, "%s", err.message);
+    cr_assert_eq(inverter_new(1 << 20, AT_FDCWD, dir, &inv, &err), 0, "%s", err.message);
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 5, &err), 0);
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 5, &err), 0, "equal is allowed");
     cr_assert_eq(inverter_add(inv, (const uint8_t *)"a", 1, 4, &err), COPS_EINVAL);

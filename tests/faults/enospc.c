@@ -17,11 +17,12 @@
  *                             still holds unwritten bytes fails too.
  *   COPS_FAULT_FSYNC=N        The N-th fsync/fdatasync (1-based) fails
  *                             with EIO.
- *   COPS_FAULT_RENAME=N       The N-th rename fails with EIO.
+ *   COPS_FAULT_RENAME=N       The N-th rename or renameat fails with EIO.
  *   COPS_FAULT_DELAY_MS=N     Sleep N ms before each fsync, fdatasync and
  *                             rename: widens the commit window so that a
  *                             SIGKILL lands inside it (crash.sh).
- *   COPS_FAULT_MISSING_ONCE=SUFFIX  The first open() of a path ending in
+ *   COPS_FAULT_MISSING_ONCE=SUFFIX  The first open() or openat() of a
+ *                             path ending in
  *                             SUFFIX fails with ENOENT, as when a writer
  *                             removed the file between a reader's reading
  *                             of the manifest and its opening of the file
@@ -59,7 +60,9 @@ typedef size_t fwrite_fn(const void *, size_t, size_t, FILE *);
 typedef int stream_fn(FILE *);
 typedef int fd_fn(int);
 typedef int rename_fn(const char *, const char *);
+typedef int renameat_fn(int, const char *, int, const char *);
 typedef int open_fn(const char *, int, ...);
+typedef int openat_fn(int, const char *, int, ...);
 
 static write_fn *real_write;
 static pwrite_fn *real_pwrite;
@@ -73,6 +76,9 @@ static fd_fn *real_fdatasync;
 static rename_fn *real_rename;
 static open_fn *real_open;
 static open_fn *real_open64;
+static renameat_fn *real_renameat;
+static openat_fn *real_openat;
+static openat_fn *real_openat64;
 static const char *missing_once; /* COPS_FAULT_MISSING_ONCE */
 static atomic_int missing_done;
 
@@ -124,6 +130,9 @@ __attribute__((constructor)) static void shim_init(void)
     real_rename = (rename_fn *)next_symbol("rename");
     real_open = (open_fn *)next_symbol("open");
     real_open64 = (open_fn *)next_symbol("open64");
+    real_renameat = (renameat_fn *)next_symbol("renameat");
+    real_openat = (openat_fn *)next_symbol("openat");
+    real_openat64 = (openat_fn *)dlsym(RTLD_NEXT, "openat64");
     missing_once = getenv("COPS_FAULT_MISSING_ONCE");
     byte_limit = env_number("COPS_FAULT_AFTER_BYTES", -1);
     fsync_to_fail = (long)env_number("COPS_FAULT_FSYNC", 0);
@@ -300,7 +309,8 @@ int fdatasync(int fd)
     return synced(real_fdatasync, fd);
 }
 
-int rename(const char *from, const char *to)
+/* 0 when the rename may go ahead, else -1 with errno set. */
+static int rename_allowed(void)
 {
     pause_a_little();
     long n = atomic_fetch_add(&rename_calls, 1) + 1;
@@ -309,7 +319,18 @@ int rename(const char *from, const char *to)
         errno = EIO;
         return -1;
     }
-    return real_rename(from, to);
+    return 0;
+}
+
+int rename(const char *from, const char *to)
+{
+    return rename_allowed() != 0 ? -1 : real_rename(from, to);
+}
+
+/* the index directory's files are replaced relative to its descriptor */
+int renameat(int from_dir, const char *from, int to_dir, const char *to)
+{
+    return rename_allowed() != 0 ? -1 : real_renameat(from_dir, from, to_dir, to);
 }
 
 /* The first open of a path ending in COPS_FAULT_MISSING_ONCE: ENOENT. */
@@ -323,7 +344,9 @@ static int missing_now(const char *path)
     return atomic_exchange(&missing_done, 1) == 0;
 }
 
-static int opened(open_fn *real, const char *path, int flags, va_list modes)
+/* open or openat (`real_at`, relative to `dir`) of `path`. */
+static int opened(open_fn *real, openat_fn *real_at, int dir, const char *path, int flags,
+                  va_list modes)
 {
     mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(modes, int) : 0;
     if (missing_now(path)) {
@@ -331,14 +354,14 @@ static int opened(open_fn *real, const char *path, int flags, va_list modes)
         errno = ENOENT;
         return -1;
     }
-    return real(path, flags, mode);
+    return real_at ? real_at(dir, path, flags, mode) : real(path, flags, mode);
 }
 
 int open(const char *path, int flags, ...)
 {
     va_list modes;
     va_start(modes, flags);
-    int fd = opened(real_open, path, flags, modes);
+    int fd = opened(real_open, NULL, AT_FDCWD, path, flags, modes);
     va_end(modes);
     return fd;
 }
@@ -347,7 +370,27 @@ int open64(const char *path, int flags, ...)
 {
     va_list modes;
     va_start(modes, flags);
-    int fd = opened(real_open64 ? real_open64 : real_open, path, flags, modes);
+    int fd = opened(real_open64 ? real_open64 : real_open, NULL, AT_FDCWD, path, flags, modes);
+    va_end(modes);
+    return fd;
+}
+
+/* the index files are opened relative to a directory's descriptor, or
+ * to AT_FDCWD by path (base/file.c) */
+int openat(int dir, const char *path, int flags, ...)
+{
+    va_list modes;
+    va_start(modes, flags);
+    int fd = opened(NULL, real_openat, dir, path, flags, modes);
+    va_end(modes);
+    return fd;
+}
+
+int openat64(int dir, const char *path, int flags, ...)
+{
+    va_list modes;
+    va_start(modes, flags);
+    int fd = opened(NULL, real_openat64 ? real_openat64 : real_openat, dir, path, flags, modes);
     va_end(modes);
     return fd;
 }
