@@ -592,6 +592,66 @@ static void drive_phrase(segment *seg, const char *const *words, size_t count, d
     }
 }
 
+/* A ranked conjunction of `count` keys (query/op-and.c: the leapfrog, and
+ * the windows a far more common child passes over by block bounds,
+ * and_pass_windows), once without a threshold and once pruned at
+ * `threshold` (a score the stride picks): documents in order and in
+ * range; on an undamaged segment the pruned ones are some of the others,
+ * and on the unedited one every unpruned document scoring above the
+ * threshold is among the pruned (a skipped window must not hold one). */
+static void drive_and(segment *seg, const char *const *keys, size_t count, double threshold,
+                      int pristine)
+{
+    uint32_t found[DOCS];
+    double scores[DOCS];
+    unsigned char kept[DOCS] = {0};
+    size_t found_count = 0;
+    for (int pruned = 0; pruned < 2; pruned++) {
+        matcher *children[3] = {NULL, NULL, NULL};
+        int missing = 0;
+        for (size_t k = 0; k < count; k++)
+            missing |= !(children[k] = key_matcher(seg, keys[k]));
+        if (missing) {
+            for (size_t k = 0; k < count; k++)
+                if (children[k])
+                    matcher_free(children[k]);
+            return;
+        }
+        matcher *and = matcher_and(children, count, NULL, 0, NULL, 0);
+        if (!and)
+            return;
+        if (pruned && and->ops->set_threshold)
+            and->ops->set_threshold(and, threshold);
+        size_t at = 0;
+        int subset = 1;
+        uint32_t previous = 0;
+        for (uint32_t doc = matcher_next_geq(and, 0); doc != MATCHER_END;
+             doc = matcher_next_geq(and, doc + 1)) {
+            FUZZ_CHECK(doc < segment_documents(seg) && (doc > previous || doc == 0));
+            previous = doc;
+            double score = and->ops->score(and);
+            if (!pruned) {
+                FUZZ_CHECK(found_count < DOCS);
+                scores[found_count] = score;
+                found[found_count++] = doc;
+                continue;
+            }
+            while (at < found_count && found[at] < doc)
+                at++;
+            subset &= at < found_count && found[at] == doc;
+            if (at < found_count && found[at] == doc)
+                kept[at] = 1;
+        }
+        cops_error err;
+        if (pruned && segment_damage(seg, &err) == 0) {
+            FUZZ_CHECK(subset);
+            for (size_t i = 0; pristine && i < found_count; i++)
+                FUZZ_CHECK(kept[i] || scores[i] <= threshold * (1 + 1e-9) + 1e-9);
+        }
+        matcher_free(and);
+    }
+}
+
 /* A disjunction's pruned pass over `key` (matcher_ops.approximate_above:
  * block bounds from the skip table, least_winning_tf, postings_next_frequent)
  * at the score of the posting the stride picks, over spans of `span`
@@ -664,6 +724,10 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit, int pristine
     drive_phrase(seg, common_common, 2, 0.1 * (double)(stride % 16));
     drive_phrase(seg, alpha_common_common, 3, 0.1 * (double)(stride % 16));
     drive_phrase(seg, beta_alpha_common, 3, 0.05 * (double)(stride % 16));
+    static const char *const gamma_common[] = {"gamma", "common"};
+    static const char *const alpha_beta_common[] = {"alpha", "beta", "common"};
+    drive_and(seg, gamma_common, 2, 0.2 * (double)(stride % 16), pristine);
+    drive_and(seg, alpha_beta_common, 3, 0.2 * (double)(stride % 16), pristine);
     drive_term_above(seg, "common", stride, 1 + stride % 48, pristine);
     drive_term_above(seg, "alpha", stride, 1 + stride % 48, pristine);
     scan_state whole = {seg, stride, 0, 0, 1};
