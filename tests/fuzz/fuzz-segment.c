@@ -541,6 +541,19 @@ static matcher *key_matcher(segment *seg, const char *key)
     return matcher_term(seg, &term, &scorer, 1, key);
 }
 
+/* key_matcher of each of `count` (at most 3) `keys` into children: 1, or
+ * 0 when one is missing (the others freed). */
+static int key_matchers(segment *seg, const char *const *keys, size_t count, matcher **children)
+{
+    int missing = 0;
+    for (size_t k = 0; k < count; k++)
+        missing |= !(children[k] = key_matcher(seg, keys[k]));
+    for (size_t k = 0; missing && k < count; k++)
+        if (children[k])
+            matcher_free(children[k]);
+    return !missing;
+}
+
 /* The exact phrase of `count` (2 or 3) `words`, each 3 positions after
  * the one before (as the seed segment's positions step), through the
  * streamed join that opens each word's positions only when asked
@@ -553,16 +566,9 @@ static void drive_phrase(segment *seg, const char *const *words, size_t count, d
     uint32_t found[DOCS];
     size_t found_count = 0;
     for (int pruned = 0; pruned < 2; pruned++) {
-        matcher *children[3] = {NULL, NULL, NULL};
-        int missing = 0;
-        for (size_t w = 0; w < count; w++)
-            missing |= !(children[w] = key_matcher(seg, words[w]));
-        if (missing) {
-            for (size_t w = 0; w < count; w++)
-                if (children[w])
-                    matcher_free(children[w]);
+        matcher *children[3];
+        if (!key_matchers(seg, words, count, children))
             return;
-        }
         static const uint32_t offsets[3] = {0, 3, 6};
         matcher *phrase = matcher_positional(children, offsets, count, 0, 0, 0);
         if (!phrase)
@@ -607,16 +613,9 @@ static void drive_and(segment *seg, const char *const *keys, size_t count, doubl
     unsigned char kept[DOCS] = {0};
     size_t found_count = 0;
     for (int pruned = 0; pruned < 2; pruned++) {
-        matcher *children[3] = {NULL, NULL, NULL};
-        int missing = 0;
-        for (size_t k = 0; k < count; k++)
-            missing |= !(children[k] = key_matcher(seg, keys[k]));
-        if (missing) {
-            for (size_t k = 0; k < count; k++)
-                if (children[k])
-                    matcher_free(children[k]);
+        matcher *children[3];
+        if (!key_matchers(seg, keys, count, children))
             return;
-        }
         matcher *and = matcher_and(children, count, NULL, 0, NULL, 0);
         if (!and)
             return;
