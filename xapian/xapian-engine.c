@@ -5,6 +5,7 @@
 
 #include "xapian/xapian-engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,17 +28,72 @@
 
 /* ------------------------------------------------------------- files */
 
-static int remove_entry(const char *path, const struct stat *status, int flag, struct FTW *walk)
+/* Remove everything in the folder `dir_fd`, never following a symbolic
+ * link: each folder is opened relative to its parent's descriptor with
+ * O_NOFOLLOW, and each entry unlinked relative to its folder's, so that
+ * a folder renamed or swapped for a link meanwhile redirects nothing.
+ * What cannot be removed (or opened: the descriptors bound the depth) is
+ * left. */
+static void remove_below(int dir_fd)
 {
-    (void)status;
-    (void)flag;
-    (void)walk;
-    return remove(path);
+    int copy = dup(dir_fd);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!d) {
+        if (copy >= 0)
+            close(copy);
+        return;
+    }
+    struct dirent *entry;
+    while ((entry = readdir(d)) != NULL) {
+        const char *name = entry->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        int child = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (child >= 0) {
+            remove_below(child);
+            close(child);
+            unlinkat(dir_fd, name, AT_REMOVEDIR);
+        } else {
+            unlinkat(dir_fd, name, 0); /* a file or link, never a folder */
+        }
+    }
+    closedir(d);
 }
 
+/* Remove `path` and everything below it, as rm -r would but never
+ * through a symbolic link, even one swapped in for a folder while the
+ * removal runs (by someone who may write the tree: the old index a
+ * rebuild replaces is such a tree): each folder is held open and its
+ * entries removed relative to it.  A link at `path` itself is removed,
+ * not followed.  nftw, even with FTW_PHYS, removed by path: a folder
+ * swapped for a link between its listing and its entries' removal sent
+ * the removals into the link's target. */
 static void remove_tree(const char *path)
 {
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    char parent_path[4096];
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!slash)
+        snprintf(parent_path, sizeof parent_path, ".");
+    else if ((size_t)(slash - path) >= sizeof parent_path)
+        return;
+    else
+        snprintf(parent_path, sizeof parent_path, "%.*s", slash == path ? 1 : (int)(slash - path),
+                 path);
+    if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return;
+    int parent = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent < 0)
+        return;
+    int top = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (top >= 0) {
+        remove_below(top);
+        close(top);
+        unlinkat(parent, name, AT_REMOVEDIR);
+    } else {
+        unlinkat(parent, name, 0);
+    }
+    close(parent);
 }
 
 /* The database at `path` (a glass directory, a directory holding a

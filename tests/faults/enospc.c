@@ -27,6 +27,15 @@
  *                             removed the file between a reader's reading
  *                             of the manifest and its opening of the file
  *                             (a commit in between); later opens succeed.
+ *   COPS_FAULT_SWAP_FOLDER=PATTERN  COPS_FAULT_SWAP_TARGET=PATH
+ *                             The first remove, unlink or unlinkat of an
+ *                             entry of a folder whose path matches
+ *                             PATTERN (fnmatch, '*' matching '/' too)
+ *                             first renames that folder to <it>.moved and
+ *                             puts a symbolic link to PATH in its place:
+ *                             someone who may write a tree being removed
+ *                             swaps a folder for a link at the worst
+ *                             moment.
  *   COPS_FAULT_REPORT=FILE    At exit, append to FILE one line
  *                             "bytes B fsyncs F renames R failed W" (what
  *                             was counted), so a test can size its
@@ -41,6 +50,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -61,6 +71,8 @@ typedef int stream_fn(FILE *);
 typedef int fd_fn(int);
 typedef int rename_fn(const char *, const char *);
 typedef int renameat_fn(int, const char *, int, const char *);
+typedef int path_fn(const char *);
+typedef int unlinkat_fn(int, const char *, int);
 typedef int open_fn(const char *, int, ...);
 typedef int openat_fn(int, const char *, int, ...);
 
@@ -77,6 +89,11 @@ static rename_fn *real_rename;
 static open_fn *real_open;
 static open_fn *real_open64;
 static renameat_fn *real_renameat;
+static path_fn *real_remove;
+static path_fn *real_unlink;
+static unlinkat_fn *real_unlinkat;
+static const char *swap_folder, *swap_target; /* COPS_FAULT_SWAP_* */
+static atomic_int swap_done;
 static openat_fn *real_openat;
 static openat_fn *real_openat64;
 static const char *missing_once; /* COPS_FAULT_MISSING_ONCE */
@@ -131,6 +148,11 @@ __attribute__((constructor)) static void shim_init(void)
     real_open = (open_fn *)next_symbol("open");
     real_open64 = (open_fn *)next_symbol("open64");
     real_renameat = (renameat_fn *)next_symbol("renameat");
+    real_remove = (path_fn *)next_symbol("remove");
+    real_unlink = (path_fn *)next_symbol("unlink");
+    real_unlinkat = (unlinkat_fn *)next_symbol("unlinkat");
+    swap_folder = getenv("COPS_FAULT_SWAP_FOLDER");
+    swap_target = getenv("COPS_FAULT_SWAP_TARGET");
     real_openat = (openat_fn *)next_symbol("openat");
     real_openat64 = (openat_fn *)dlsym(RTLD_NEXT, "openat64");
     missing_once = getenv("COPS_FAULT_MISSING_ONCE");
@@ -331,6 +353,62 @@ int rename(const char *from, const char *to)
 int renameat(int from_dir, const char *from, int to_dir, const char *to)
 {
     return rename_allowed() != 0 ? -1 : real_renameat(from_dir, from, to_dir, to);
+}
+
+/* COPS_FAULT_SWAP_FOLDER: before the first removal of an entry of the
+ * folder `folder` (a path) it matches, that folder is moved aside and a
+ * link to COPS_FAULT_SWAP_TARGET put in its place. */
+static void swap_before_removal(const char *folder)
+{
+    if (!swap_folder || !*swap_folder || !swap_target || !folder)
+        return;
+    if (fnmatch(swap_folder, folder, 0) != 0 || atomic_exchange(&swap_done, 1) != 0)
+        return;
+    char moved[4096];
+    snprintf(moved, sizeof moved, "%s.moved", folder);
+    if (real_rename(folder, moved) == 0 && symlink(swap_target, folder) == 0)
+        atomic_fetch_add(&failures, 1);
+}
+
+/* The folder of `path` (a copy in out[size]). */
+static const char *folder_of(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= size)
+        return NULL;
+    memcpy(out, path, (size_t)(slash - path));
+    out[slash - path] = '\0';
+    return out;
+}
+
+int remove(const char *path)
+{
+    char folder[4096];
+    swap_before_removal(folder_of(path, folder, sizeof folder));
+    return real_remove(path);
+}
+
+int unlink(const char *path)
+{
+    char folder[4096];
+    swap_before_removal(folder_of(path, folder, sizeof folder));
+    return real_unlink(path);
+}
+
+int unlinkat(int dir, const char *name, int flags)
+{
+    char folder[4096], link[64];
+    if (dir == AT_FDCWD) {
+        swap_before_removal(folder_of(name, folder, sizeof folder));
+    } else {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
+        ssize_t n = readlink(link, folder, sizeof folder - 1);
+        if (n > 0) {
+            folder[n] = '\0';
+            swap_before_removal(folder);
+        }
+    }
+    return real_unlinkat(dir, name, flags);
 }
 
 /* The first open of a path ending in COPS_FAULT_MISSING_ONCE: ENOENT. */
