@@ -221,6 +221,8 @@ typedef struct xapian_build {
     char target[4000];           /* the index directory, without trailing '/' */
     char built[4032];            /* the fresh directory the build writes */
     int made;                    /* `built` exists */
+    int built_fd;                /* `built`, held open from its creation, or -1 */
+    char written[64];            /* how Xapian is given it (see create_databases) */
     unsigned shards;
     cops_xapian_db **dbs;
     analyzer *text_analyzer;
@@ -239,6 +241,8 @@ static void xapian_build_free(xapian_build *b, int keep)
     record_ids_free(&b->ids);
     if (b->made && !keep)
         remove_tree(b->built);
+    if (b->built_fd >= 0)
+        close(b->built_fd);
     free(b);
 }
 
@@ -250,13 +254,31 @@ static int create_databases(xapian_build *b, const analyzer_config *config, cops
     b->made = mkdtemp(b->built) != NULL;
     if (!b->made)
         return error_set_errno(err, COPS_EIO, errno, "cannot create %s", b->built);
+    /* Held open, and handed to Xapian as /proc/self/fd/N where the system
+     * has it: Xapian opens its files by path, and someone who may write
+     * the index's parent could otherwise swap the fresh directory for a
+     * symbolic link (to another Xapian index of the user's, which the
+     * build would then overwrite). */
+    b->built_fd = open(b->built, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (b->built_fd < 0)
+        return error_set_errno(err, COPS_EIO, errno, "cannot open %s, just created", b->built);
+    snprintf(b->written, sizeof b->written, "/proc/self/fd/%d", b->built_fd);
+    struct stat held, named;
+    const char *root = fstat(b->built_fd, &held) == 0 && stat(b->written, &named) == 0
+                               && held.st_dev == named.st_dev && held.st_ino == named.st_ino
+                           ? b->written
+                           : b->built;
     if (!(b->dbs = calloc(b->shards, sizeof *b->dbs)))
         return error_set(err, COPS_ENOMEM, "out of memory");
     int rc = 0;
     if (b->shards > 1) {
         char stub_path[4096];
         snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", b->built);
-        FILE *stub = fopen(stub_path, "w");
+        int fd = openat(b->built_fd, "XAPIANDB",
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        FILE *stub = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!stub && fd >= 0)
+            close(fd);
         for (unsigned i = 0; stub && i < b->shards; i++)
             fprintf(stub, "auto shard-%03u\n", i);
         if (!stub || fclose(stub) != 0)
@@ -265,9 +287,9 @@ static int create_databases(xapian_build *b, const analyzer_config *config, cops
     for (unsigned i = 0; rc == 0 && i < b->shards; i++) {
         char path[4096];
         if (b->shards > 1)
-            snprintf(path, sizeof path, "%s/shard-%03u", b->built, i);
+            snprintf(path, sizeof path, "%s/shard-%03u", root, i);
         else
-            snprintf(path, sizeof path, "%s", b->built);
+            snprintf(path, sizeof path, "%s", root);
         rc = cops_xapian_db_open(path, COPS_XAPIAN_CREATE_OR_OVERWRITE, &b->dbs[i], err);
         if (rc == 0)
             rc = record_analysis(b->dbs[i], config, err);
@@ -339,6 +361,11 @@ static int xapian_build_commit(void *context, const source_stats *read,
         cops_xapian_db_close(b->dbs[i]);
         b->dbs[i] = NULL;
     }
+    struct stat held, named;
+    if (rc == 0 && (fstat(b->built_fd, &held) != 0 || lstat(b->built, &named) != 0
+                    || held.st_dev != named.st_dev || held.st_ino != named.st_ino))
+        rc = error_set(err, COPS_EIO, "%s was moved or replaced during the build: the index is "
+                       "left as it was", b->built);
     if (rc == 0)
         rc = swap_in(b->built, b->target, err);
     summary->documents = b->documents;
@@ -361,6 +388,7 @@ int xapian_build_begin(const build_request *request, build_engine *engine, cops_
     xapian_build *b = calloc(1, sizeof *b);
     if (!b)
         return error_set(err, COPS_ENOMEM, "out of memory");
+    b->built_fd = -1;
     b->shards = shards;
     b->options = request->options;
     /* "idx/" names idx: the fresh directory goes beside it, not inside */

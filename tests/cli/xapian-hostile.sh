@@ -228,4 +228,35 @@ else
     skip "a rebuild removes the old index without following a link" "the fault shim is not built"
 fi
 
+# The fresh directory a build writes (<index>.building-XXXXXX, beside the
+# index) swapped for a link to another Xapian index of the user's, by
+# someone who may write the parent, before Xapian writes its first file
+# (the shim again): Xapian writes by path, so the build overwrote that
+# index (and then swapped the link in as the index).  Now Xapian is given
+# the directory held open (/proc/self/fd/N), and the commit, seeing the
+# directory replaced, fails and leaves the old index.
+if [ -f "$SHIM" ]; then
+    mkdir building-victims || exit 99
+    expect_exit 0 "an index to rebuild" -- cops_index -q --engine xapian -i building corpus
+    for f in building/*; do
+        echo "the user's own $(basename "$f")" >"building-victims/$(basename "$f")"
+    done
+    before=$(tree_state building-victims)
+    rm -f "$TMP/swap-report"
+    expect_exit 2 "the rebuild, its fresh directory swapped for a link before Xapian writes" -- \
+        env LD_LIBRARY_PATH="$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        LD_PRELOAD="$SHIM" COPS_FAULT_SWAP_FOLDER='*building.building-*' \
+        COPS_FAULT_SWAP_TARGET="$TMP/building-victims" COPS_FAULT_REPORT="$TMP/swap-report" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$(real_program cops-index)" -q --engine xapian -i building corpus
+    expect_stderr_contains "was moved or replaced during the build"
+    check "... the directory was swapped" grep -q "failed 1" "$TMP/swap-report"
+    check "... and the link's target is untouched" test "$(tree_state building-victims)" = "$before"
+    check "... the index is still a directory" test ! -L building
+    expect_exit 0 "... and answers as before" -- cops_query -i building --count grant
+    expect_stdout_is 2 "... both documents"
+else
+    skip "a build's fresh directory swapped for a link" "the fault shim is not built"
+fi
+
 done_testing

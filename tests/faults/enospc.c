@@ -28,14 +28,15 @@
  *                             of the manifest and its opening of the file
  *                             (a commit in between); later opens succeed.
  *   COPS_FAULT_SWAP_FOLDER=PATTERN  COPS_FAULT_SWAP_TARGET=PATH
- *                             The first remove, unlink or unlinkat of an
- *                             entry of a folder whose path matches
- *                             PATTERN (fnmatch, '*' matching '/' too)
- *                             first renames that folder to <it>.moved and
- *                             puts a symbolic link to PATH in its place:
- *                             someone who may write a tree being removed
- *                             swaps a folder for a link at the worst
- *                             moment.
+ *                             The first open, remove or unlink (or their
+ *                             *at forms) of an entry of a folder whose
+ *                             path matches PATTERN (fnmatch, '*' matching
+ *                             '/' too; a folder named by a descriptor or
+ *                             through /proc/self/fd is resolved first)
+ *                             renames that folder to <it>.moved and puts
+ *                             a symbolic link to PATH in its place:
+ *                             someone who may write the folder's parent
+ *                             swaps it for a link at the worst moment.
  *   COPS_FAULT_REPORT=FILE    At exit, append to FILE one line
  *                             "bytes B fsyncs F renames R failed W" (what
  *                             was counted), so a test can size its
@@ -355,10 +356,10 @@ int renameat(int from_dir, const char *from, int to_dir, const char *to)
     return rename_allowed() != 0 ? -1 : real_renameat(from_dir, from, to_dir, to);
 }
 
-/* COPS_FAULT_SWAP_FOLDER: before the first removal of an entry of the
- * folder `folder` (a path) it matches, that folder is moved aside and a
+/* COPS_FAULT_SWAP_FOLDER: before the first opening or removal of an
+ * entry of the folder `folder` (a path) it matches, that folder is moved aside and a
  * link to COPS_FAULT_SWAP_TARGET put in its place. */
-static void swap_before_removal(const char *folder)
+static void swap_before_entry(const char *folder)
 {
     if (!swap_folder || !*swap_folder || !swap_target || !folder)
         return;
@@ -370,7 +371,8 @@ static void swap_before_removal(const char *folder)
         atomic_fetch_add(&failures, 1);
 }
 
-/* The folder of `path` (a copy in out[size]). */
+/* The folder of `path` (a copy in out[size]), a /proc/self/fd/N one
+ * resolved. */
 static const char *folder_of(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
@@ -378,36 +380,49 @@ static const char *folder_of(const char *path, char *out, size_t size)
         return NULL;
     memcpy(out, path, (size_t)(slash - path));
     out[slash - path] = '\0';
+    if (strncmp(out, "/proc/self/fd/", 14) == 0) {
+        char link[64];
+        snprintf(link, sizeof link, "%s", out);
+        ssize_t n = readlink(link, out, size - 1);
+        if (n <= 0)
+            return NULL;
+        out[n] = '\0';
+    }
+    return out;
+}
+
+/* The folder of `name` relative to the descriptor `dir`. */
+static const char *folder_at(int dir, const char *name, char *out, size_t size)
+{
+    if (dir == AT_FDCWD || name[0] == '/' || strchr(name, '/'))
+        return dir == AT_FDCWD || name[0] == '/' ? folder_of(name, out, size) : NULL;
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
+    ssize_t n = readlink(link, out, size - 1);
+    if (n <= 0)
+        return NULL;
+    out[n] = '\0';
     return out;
 }
 
 int remove(const char *path)
 {
     char folder[4096];
-    swap_before_removal(folder_of(path, folder, sizeof folder));
+    swap_before_entry(folder_of(path, folder, sizeof folder));
     return real_remove(path);
 }
 
 int unlink(const char *path)
 {
     char folder[4096];
-    swap_before_removal(folder_of(path, folder, sizeof folder));
+    swap_before_entry(folder_of(path, folder, sizeof folder));
     return real_unlink(path);
 }
 
 int unlinkat(int dir, const char *name, int flags)
 {
-    char folder[4096], link[64];
-    if (dir == AT_FDCWD) {
-        swap_before_removal(folder_of(name, folder, sizeof folder));
-    } else {
-        snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
-        ssize_t n = readlink(link, folder, sizeof folder - 1);
-        if (n > 0) {
-            folder[n] = '\0';
-            swap_before_removal(folder);
-        }
-    }
+    char folder[4096];
+    swap_before_entry(folder_at(dir, name, folder, sizeof folder));
     return real_unlinkat(dir, name, flags);
 }
 
@@ -427,6 +442,10 @@ static int opened(open_fn *real, openat_fn *real_at, int dir, const char *path, 
                   va_list modes)
 {
     mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(modes, int) : 0;
+    if (swap_folder && path) {
+        char folder[4096];
+        swap_before_entry(folder_at(dir, path, folder, sizeof folder));
+    }
     if (missing_now(path)) {
         atomic_fetch_add(&failures, 1);
         errno = ENOENT;
