@@ -34,6 +34,8 @@
  * a folder renamed or swapped for a link meanwhile redirects nothing.
  * What cannot be removed (or opened: the descriptors bound the depth) is
  * left. */
+static void remove_entry(int parent, const char *name);
+
 static void remove_below(int dir_fd)
 {
     int copy = dup(dir_fd);
@@ -46,18 +48,24 @@ static void remove_below(int dir_fd)
     struct dirent *entry;
     while ((entry = readdir(d)) != NULL) {
         const char *name = entry->d_name;
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-            continue;
-        int child = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        if (child >= 0) {
-            remove_below(child);
-            close(child);
-            unlinkat(dir_fd, name, AT_REMOVEDIR);
-        } else {
-            unlinkat(dir_fd, name, 0); /* a file or link, never a folder */
-        }
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+            remove_entry(dir_fd, name);
     }
     closedir(d);
+}
+
+/* Remove `name` of the folder `parent`: a folder with what it holds, or
+ * a file or link (never followed). */
+static void remove_entry(int parent, const char *name)
+{
+    int child = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (child >= 0) {
+        remove_below(child);
+        close(child);
+        unlinkat(parent, name, AT_REMOVEDIR);
+    } else {
+        unlinkat(parent, name, 0); /* a file or link, never a folder */
+    }
 }
 
 /* Remove `path` and everything below it, as rm -r would but never
@@ -85,14 +93,7 @@ static void remove_tree(const char *path)
     int parent = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (parent < 0)
         return;
-    int top = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (top >= 0) {
-        remove_below(top);
-        close(top);
-        unlinkat(parent, name, AT_REMOVEDIR);
-    } else {
-        unlinkat(parent, name, 0);
-    }
+    remove_entry(parent, name);
     close(parent);
 }
 

@@ -371,6 +371,18 @@ static void swap_before_entry(const char *folder)
         atomic_fetch_add(&failures, 1);
 }
 
+/* The folder the descriptor `dir` is open on, in out[size]. */
+static const char *folder_held(int dir, char *out, size_t size)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
+    ssize_t n = readlink(link, out, size - 1);
+    if (n <= 0)
+        return NULL;
+    out[n] = '\0';
+    return out;
+}
+
 /* The folder of `path` (a copy in out[size]), a /proc/self/fd/N one
  * resolved. */
 static const char *folder_of(const char *path, char *out, size_t size)
@@ -380,29 +392,17 @@ static const char *folder_of(const char *path, char *out, size_t size)
         return NULL;
     memcpy(out, path, (size_t)(slash - path));
     out[slash - path] = '\0';
-    if (strncmp(out, "/proc/self/fd/", 14) == 0) {
-        char link[64];
-        snprintf(link, sizeof link, "%s", out);
-        ssize_t n = readlink(link, out, size - 1);
-        if (n <= 0)
-            return NULL;
-        out[n] = '\0';
-    }
+    if (strncmp(out, "/proc/self/fd/", 14) == 0)
+        return folder_held(atoi(out + 14), out, size);
     return out;
 }
 
 /* The folder of `name` relative to the descriptor `dir`. */
 static const char *folder_at(int dir, const char *name, char *out, size_t size)
 {
-    if (dir == AT_FDCWD || name[0] == '/' || strchr(name, '/'))
-        return dir == AT_FDCWD || name[0] == '/' ? folder_of(name, out, size) : NULL;
-    char link[64];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
-    ssize_t n = readlink(link, out, size - 1);
-    if (n <= 0)
-        return NULL;
-    out[n] = '\0';
-    return out;
+    if (dir == AT_FDCWD || name[0] == '/')
+        return folder_of(name, out, size);
+    return strchr(name, '/') ? NULL : folder_held(dir, out, size);
 }
 
 int remove(const char *path)
