@@ -36,16 +36,38 @@ static int not_regular(cops_error *err, const char *path, mode_t mode)
     return error_set(err, COPS_ECORRUPT, "%s is not a regular file (%s)", path, kind_of(mode));
 }
 
-/* Open `path` with `flags` plus the guards, and insist on a regular file
- * (one link when `single_link`); O_NOFOLLOW unless `follow_link`. */
-static int open_guarded(const char *path, int flags, int single_link, int follow_link,
-                        int *fd_out, uint64_t *size_out, cops_error *err)
+/* The path of `name` in `dir` for messages (`name` alone when `dir` is
+ * NULL) in out[size]; 0, or COPS_EINVAL when it does not fit. */
+static int path_of(const char *dir, const char *name, char *out, size_t size, cops_error *err)
 {
-    int fd = open(path, flags | (follow_link ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC, 0644);
+    int length = dir ? snprintf(out, size, "%s/%s", dir, name) : snprintf(out, size, "%s", name);
+    if (length < 0 || (size_t)length >= size)
+        return error_set(err, COPS_EINVAL, "path too long: %s%s%s", dir ? dir : "",
+                         dir ? "/" : "", name);
+    return 0;
+}
+
+/* What the *at calls take for `name`: the name itself in the folder
+ * `dir_fd` held open, the whole path when there is none (AT_FDCWD). */
+static const char *operand(int dir_fd, const char *path, const char *name)
+{
+    return dir_fd == AT_FDCWD ? path : name;
+}
+
+/* Open `name` in `dir_fd` (`path` in messages) with `flags` plus the
+ * guards, and insist on a regular file (one link when `single_link`);
+ * O_NOFOLLOW unless `follow_link`. */
+static int open_guarded(int dir_fd, const char *name, const char *path, int flags,
+                        int single_link, int follow_link, int *fd_out, uint64_t *size_out,
+                        cops_error *err)
+{
+    int fd = openat(dir_fd, name, flags | (follow_link ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC,
+                    0644);
     if (fd < 0) {
         int errnum = errno;
         struct stat st;
-        if (errnum == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        if (errnum == ELOOP && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+            && S_ISLNK(st.st_mode))
             return not_regular(err, path, st.st_mode);
         return error_set_errno(err, errnum == ENOENT || errnum == ENOTDIR ? COPS_ENOINDEX
                                                                            : COPS_EIO,
@@ -72,19 +94,54 @@ static int open_guarded(const char *path, int flags, int single_link, int follow
     return 0;
 }
 
+int file_open_regular_at(int dir_fd, const char *dir, const char *name, int *fd_out,
+                         uint64_t *size_out, cops_error *err)
+{
+    char path[4096];
+    int rc = path_of(dir, name, path, sizeof path, err);
+    return rc != 0 ? rc : open_guarded(dir_fd, operand(dir_fd, path, name), path, O_RDONLY, 0, 0,
+                                       fd_out, size_out, err);
+}
+
 int file_open_regular(const char *path, int *fd_out, uint64_t *size_out, cops_error *err)
 {
-    return open_guarded(path, O_RDONLY, 0, 0, fd_out, size_out, err);
+    return open_guarded(AT_FDCWD, path, path, O_RDONLY, 0, 0, fd_out, size_out, err);
+}
+
+int file_open_lock_at(int dir_fd, const char *dir, const char *name, int *fd_out,
+                      cops_error *err)
+{
+    char path[4096];
+    int rc = path_of(dir, name, path, sizeof path, err);
+    return rc != 0 ? rc : open_guarded(dir_fd, operand(dir_fd, path, name), path,
+                                       O_RDWR | O_CREAT, 1, 0, fd_out, NULL, err);
 }
 
 int file_open_lock(const char *path, int *fd_out, cops_error *err)
 {
-    return open_guarded(path, O_RDWR | O_CREAT, 1, 0, fd_out, NULL, err);
+    return file_open_lock_at(AT_FDCWD, NULL, path, fd_out, err);
 }
 
 int file_read_regular(const char *path, size_t max_bytes, byte_buffer *out, cops_error *err)
 {
     return file_read_named(path, 0, max_bytes, out, err);
+}
+
+int file_read_regular_at(int dir_fd, const char *dir, const char *name, size_t max_bytes,
+                         byte_buffer *out, cops_error *err)
+{
+    char path[4096];
+    int fd;
+    uint64_t size;
+    int rc = path_of(dir, name, path, sizeof path, err);
+    if (rc == 0)
+        rc = open_guarded(dir_fd, operand(dir_fd, path, name), path, O_RDONLY, 0, 0, &fd, &size,
+                          err);
+    if (rc != 0)
+        return rc;
+    rc = file_read_descriptor(fd, size, path, max_bytes, out, err);
+    close(fd);
+    return rc;
 }
 
 int file_read_descriptor(int fd, uint64_t size, const char *path, size_t max_bytes,
@@ -125,7 +182,7 @@ int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_bu
 {
     int fd;
     uint64_t size;
-    int rc = open_guarded(path, O_RDONLY, 0, follow_link, &fd, &size, err);
+    int rc = open_guarded(AT_FDCWD, path, path, O_RDONLY, 0, follow_link, &fd, &size, err);
     if (rc != 0)
         return rc;
     rc = file_read_descriptor(fd, size, path, max_bytes, out, err);
@@ -133,13 +190,24 @@ int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_bu
     return rc;
 }
 
-int file_create_new(const char *path, int *fd_out, cops_error *err)
+int file_create_new_at(int dir_fd, const char *dir, const char *name, int *fd_out,
+                       cops_error *err)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    char path[4096];
+    int rc = path_of(dir, name, path, sizeof path, err);
+    if (rc != 0)
+        return rc;
+    int fd = openat(dir_fd, operand(dir_fd, path, name),
+                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return error_set_errno(err, COPS_EIO, errno, "cannot create %s", path);
     *fd_out = fd;
     return 0;
+}
+
+int file_create_new(const char *path, int *fd_out, cops_error *err)
+{
+    return file_create_new_at(AT_FDCWD, NULL, path, fd_out, err);
 }
 
 int file_is_regular(const char *path)
@@ -148,17 +216,27 @@ int file_is_regular(const char *path)
     return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int file_remove_leftover(const char *path, cops_error *err)
+int file_remove_leftover_at(int dir_fd, const char *dir, const char *name, cops_error *err)
 {
+    char path[4096];
+    int rc = path_of(dir, name, path, sizeof path, err);
+    if (rc != 0)
+        return rc;
+    const char *target = operand(dir_fd, path, name);
     struct stat st;
-    if (lstat(path, &st) != 0)
+    if (fstatat(dir_fd, target, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return errno == ENOENT ? 0 : error_set_errno(err, COPS_EIO, errno, "cannot stat %s", path);
     if (!S_ISREG(st.st_mode))
         return error_set(err, COPS_EIO, "%s exists and is not a regular file (%s): left alone",
                          path, kind_of(st.st_mode));
-    if (unlink(path) != 0 && errno != ENOENT)
+    if (unlinkat(dir_fd, target, 0) != 0 && errno != ENOENT)
         return error_set_errno(err, COPS_EIO, errno, "cannot remove %s", path);
     return 0;
+}
+
+int file_remove_leftover(const char *path, cops_error *err)
+{
+    return file_remove_leftover_at(AT_FDCWD, NULL, path, err);
 }
 
 size_t file_temporary_base_length(const char *file_name)
@@ -192,62 +270,85 @@ static int write_all(int fd, const void *data, size_t length)
 }
 
 /* Create a temporary for dir/name: the first candidate name that holds
- * nothing, or a regular leftover (removed). */
-static int create_temporary(const char *dir, const char *name, char *temporary, size_t size,
-                            int *fd_out, cops_error *err)
+ * nothing, or a regular leftover (removed).  `temporary` gets its name. */
+static int create_temporary(int dir_fd, const char *dir, const char *name, char *temporary,
+                            size_t size, int *fd_out, cops_error *err)
 {
     int rc = 0;
     for (int candidate = 0; candidate < TEMPORARY_CANDIDATES; candidate++) {
-        int length = candidate == 0 ? snprintf(temporary, size, "%s/%s.tmp", dir, name)
-                                    : snprintf(temporary, size, "%s/%s.%d.tmp", dir, name,
-                                               candidate);
+        int length = candidate == 0 ? snprintf(temporary, size, "%s.tmp", name)
+                                    : snprintf(temporary, size, "%s.%d.tmp", name, candidate);
         if (length < 0 || (size_t)length >= size)
-            return error_set(err, COPS_EINVAL, "path too long: %s/%s", dir, name);
-        rc = file_remove_leftover(temporary, err);
+            return error_set(err, COPS_EINVAL, "path too long: %s/%s", dir ? dir : ".", name);
+        rc = file_remove_leftover_at(dir_fd, dir, temporary, err);
         if (rc == 0)
-            return file_create_new(temporary, fd_out, err);
+            return file_create_new_at(dir_fd, dir, temporary, fd_out, err);
     }
     return rc; /* every candidate taken by something that is not ours */
 }
 
-int file_write_temporary(const char *dir, const char *name, const void *data, size_t length,
-                         char *temporary, size_t temporary_size, cops_error *err)
+/* Unlink our own temporary `name` of `dir` (nothing to report: a failure
+ * is being reported already). */
+static void remove_temporary(int dir_fd, const char *dir, const char *name)
+{
+    char path[4096];
+    if (path_of(dir, name, path, sizeof path, NULL) == 0)
+        unlinkat(dir_fd, operand(dir_fd, path, name), 0);
+}
+
+int file_write_temporary(int dir_fd, const char *dir, const char *name, const void *data,
+                         size_t length, char *temporary, size_t temporary_size, cops_error *err)
 {
     int fd;
-    int rc = create_temporary(dir, name, temporary, temporary_size, &fd, err);
+    char path[4096];
+    int rc = create_temporary(dir_fd, dir, name, temporary, temporary_size, &fd, err);
     if (rc != 0)
         return rc;
+    path_of(dir, temporary, path, sizeof path, NULL); /* fits: created by that path */
     if (write_all(fd, data, length) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", temporary);
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", path);
     else if (fsync(fd) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", temporary);
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", path);
     if (close(fd) != 0 && rc == 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot close %s", temporary);
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot close %s", path);
     if (rc != 0)
-        unlink(temporary);
+        remove_temporary(dir_fd, dir, temporary);
     return rc;
 }
 
-int file_rename_over(const char *temporary, const char *final, cops_error *err)
+int file_rename_over(int dir_fd, const char *dir, const char *temporary, const char *final,
+                     cops_error *err)
 {
+    char from[4096], to[4096];
+    int rc = path_of(dir, temporary, from, sizeof from, err);
+    if (rc == 0)
+        rc = path_of(dir, final, to, sizeof to, err);
     struct stat st;
-    int rc = 0;
-    if (lstat(final, &st) == 0 && !S_ISREG(st.st_mode))
-        rc = error_set(err, COPS_EIO, "%s exists and is not a regular file (%s): left alone",
-                       final, kind_of(st.st_mode));
-    else if (rename(temporary, final) != 0)
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot rename %s", temporary);
+    if (rc != 0) {
+        /* reported */
+    } else if (fstatat(dir_fd, operand(dir_fd, to, final), &st, AT_SYMLINK_NOFOLLOW) == 0
+               && !S_ISREG(st.st_mode))
+        rc = error_set(err, COPS_EIO, "%s exists and is not a regular file (%s): left alone", to,
+                       kind_of(st.st_mode));
+    else if (renameat(dir_fd, operand(dir_fd, from, temporary), dir_fd,
+                      operand(dir_fd, to, final)) != 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot rename %s", from);
     if (rc != 0)
-        unlink(temporary);
+        remove_temporary(dir_fd, dir, temporary);
     return rc;
+}
+
+int file_replace_at(int dir_fd, const char *dir, const char *name, const void *data,
+                    size_t length, cops_error *err)
+{
+    char temporary[4096];
+    int rc = file_write_temporary(dir_fd, dir, name, data, length, temporary, sizeof temporary,
+                                  err);
+    return rc == 0 ? file_rename_over(dir_fd, dir, temporary, name, err) : rc;
 }
 
 int file_replace(const char *dir, const char *name, const void *data, size_t length,
                  cops_error *err)
 {
-    char temporary[4096], final[4096];
-    if ((size_t)snprintf(final, sizeof final, "%s/%s", dir, name) >= sizeof final)
-        return error_set(err, COPS_EINVAL, "path too long: %s/%s", dir, name);
-    int rc = file_write_temporary(dir, name, data, length, temporary, sizeof temporary, err);
-    return rc == 0 ? file_rename_over(temporary, final, err) : rc;
+    return file_replace_at(AT_FDCWD, dir, name, data, length, err);
 }

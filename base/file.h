@@ -18,9 +18,14 @@
  * Paths are "<index directory>/<name>": the directory the user names may
  * itself be a symbolic link (the user's choice), and the names the index
  * format uses never contain '/' (manifest.c refuses them), so guarding the
- * last component guards every file inside.  A directory descriptor with
- * openat() would add nothing against a directory that does not change
- * under us, and these files are not shared with a concurrent attacker.
+ * last component guards every file inside.  The *_at forms take the
+ * directory as a descriptor held open (`dir_fd`; `dir` only names it in
+ * messages): a writer holds its index directory from the start, so that
+ * someone who may write the directory's parent and swaps it for a
+ * symbolic link (to another index of the user's) meanwhile does not make
+ * the build replace that index's MANIFEST or read its segments.  With
+ * dir_fd AT_FDCWD, `dir`/`name` is opened by path (`dir` NULL: `name` is
+ * the whole path).
  *
  * Every function returns 0 or a negative cops_status and fills `err`
  * (which may be NULL) with a one-line message naming the path.
@@ -42,6 +47,9 @@
  * regular file (a FIFO)", a symbolic link, a directory, a device...);
  * COPS_EIO otherwise. */
 int file_open_regular(const char *path, int *fd_out, uint64_t *size_out, cops_error *err);
+/* The same for `name` in the directory `dir_fd` (see above). */
+int file_open_regular_at(int dir_fd, const char *dir, const char *name, int *fd_out,
+                         uint64_t *size_out, cops_error *err);
 
 /* Append the whole regular file `path` (opened as file_open_regular does)
  * to `out`, refusing one larger than `max_bytes` with COPS_ECORRUPT before
@@ -49,6 +57,8 @@ int file_open_regular(const char *path, int *fd_out, uint64_t *size_out, cops_er
  * that grows while being read stops at max_bytes + 1 and is refused too.
  * Errors as file_open_regular, and COPS_ENOMEM. */
 int file_read_regular(const char *path, size_t max_bytes, byte_buffer *out, cops_error *err);
+int file_read_regular_at(int dir_fd, const char *dir, const char *name, size_t max_bytes,
+                         byte_buffer *out, cops_error *err);
 
 /* file_read_regular's reading, of the open file `fd` of `size` bytes
  * (file_open_regular's): from offset 0 with pread, so the descriptor can
@@ -67,6 +77,8 @@ int file_read_named(const char *path, int follow_link, size_t max_bytes, byte_bu
  * object is already there.  *fd_out (OUT): the caller closes it.
  * Errors: COPS_EIO ("cannot create <path>: File exists", ...). */
 int file_create_new(const char *path, int *fd_out, cops_error *err);
+int file_create_new_at(int dir_fd, const char *dir, const char *name, int *fd_out,
+                       cops_error *err);
 
 /* Make room for a file the caller will create at `path`, a name the
  * caller's format generates: a regular file there is a leftover of an
@@ -74,6 +86,7 @@ int file_create_new(const char *path, int *fd_out, cops_error *err);
  * Returns 0 when nothing is at `path` any more; COPS_EIO ("<path> exists
  * and is not a regular file: left alone") otherwise. */
 int file_remove_leftover(const char *path, cops_error *err);
+int file_remove_leftover_at(int dir_fd, const char *dir, const char *name, cops_error *err);
 
 /* 1 when `path` is a regular file itself (not followed), 0 when it is
  * anything else or nothing. */
@@ -85,22 +98,27 @@ int file_is_regular(const char *path);
  * 0 otherwise. */
 size_t file_temporary_base_length(const char *file_name);
 
-/* Write `length` bytes to a fresh temporary for `dir`/`name` (see
- * file_temporary_base_length; a regular leftover of that name is
- * replaced) and fsync it.  `temporary` (OUT, `temporary_size` bytes) gets
- * its path; the caller renames it (file_rename_over) or unlinks it.  On
- * failure nothing is left behind.  Errors: COPS_EIO, COPS_EINVAL (path
- * too long). */
-int file_write_temporary(const char *dir, const char *name, const void *data, size_t length,
-                         char *temporary, size_t temporary_size, cops_error *err);
+/* Write `length` bytes to a fresh temporary for `name` in the directory
+ * `dir_fd` (see file_temporary_base_length; a regular leftover of that
+ * name is replaced) and fsync it.  `temporary` (OUT, `temporary_size`
+ * bytes) gets its name in that directory; the caller renames it
+ * (file_rename_over) or unlinks it.  On failure nothing is left behind.
+ * Errors: COPS_EIO, COPS_EINVAL (path too long). */
+int file_write_temporary(int dir_fd, const char *dir, const char *name, const void *data,
+                         size_t length, char *temporary, size_t temporary_size, cops_error *err);
 
-/* Rename `temporary` over `final`, unless something that is not a regular
- * file is at `final` (COPS_EIO, "... is not a regular file: left alone",
- * the temporary removed).  On any failure the temporary is removed. */
-int file_rename_over(const char *temporary, const char *final, cops_error *err);
+/* Rename `temporary` over `final`, both names in the directory `dir_fd`,
+ * unless something that is not a regular file is at `final` (COPS_EIO,
+ * "... is not a regular file: left alone", the temporary removed).  On
+ * any failure the temporary is removed. */
+int file_rename_over(int dir_fd, const char *dir, const char *temporary, const char *final,
+                     cops_error *err);
 
-/* Write `length` bytes to `dir`/`name` through a temporary renamed over
- * it (file_write_temporary, then file_rename_over). */
+/* Write `length` bytes to `name` in the directory `dir_fd` through a
+ * temporary renamed over it (file_write_temporary, then
+ * file_rename_over); file_replace by path. */
+int file_replace_at(int dir_fd, const char *dir, const char *name, const void *data,
+                    size_t length, cops_error *err);
 int file_replace(const char *dir, const char *name, const void *data, size_t length,
                  cops_error *err);
 
@@ -110,5 +128,7 @@ int file_replace(const char *dir, const char *name, const void *data, size_t len
  * name for anyone else's file).  Errors: COPS_EIO, COPS_ECORRUPT ("<path>
  * is not a regular file ..."). */
 int file_open_lock(const char *path, int *fd_out, cops_error *err);
+int file_open_lock_at(int dir_fd, const char *dir, const char *name, int *fd_out,
+                      cops_error *err);
 
 #endif

@@ -74,12 +74,12 @@ static int check_file(const byte_buffer *content, const char *path, const char *
 
 /* The whole file, at most `max_bytes`, checked.  A file that is missing
  * is damage: the manifest names it. */
-static int read_file(const char *dir, const char *name, const char *magic, uint32_t oldest,
-                     uint32_t version, size_t max_bytes, byte_buffer *out, char *path, size_t path_size,
-                     cops_error *err)
+static int read_file(int dir_fd, const char *dir, const char *name, const char *magic,
+                     uint32_t oldest, uint32_t version, size_t max_bytes, byte_buffer *out,
+                     char *path, size_t path_size, cops_error *err)
 {
     snprintf(path, path_size, "%s/%s", dir, name);
-    int rc = file_read_regular(path, max_bytes, out, err);
+    int rc = file_read_regular_at(dir_fd, dir, name, max_bytes, out, err);
     if (rc == COPS_ENOINDEX)
         return error_set_errno(err, COPS_ECORRUPT, ENOENT, "damaged index: cannot read %s", path);
     if (rc != 0)
@@ -478,7 +478,8 @@ static void append_patterns(byte_buffer *out, char *const *patterns, size_t coun
     }
 }
 
-int catalog_write(const char *dir, const char *name, const catalog *c, cops_error *err)
+int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *c,
+                  cops_error *err)
 {
     byte_buffer out = BUFFER_INIT;
     buffer_append(&out, CATALOG_MAGIC, 8);
@@ -515,7 +516,7 @@ int catalog_write(const char *dir, const char *name, const catalog *c, cops_erro
     }
     buffer_append_u32le(&out, checksum(out.data, out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
-                                 : file_replace(dir, name, out.data, out.length, err);
+                                 : file_replace_at(dir_fd, dir, name, out.data, out.length, err);
     buffer_free(&out);
     return rc;
 }
@@ -754,10 +755,16 @@ damaged:
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err)
 {
+    return catalog_read_at(AT_FDCWD, dir, name, documents, out, err);
+}
+
+int catalog_read_at(int dir_fd, const char *dir, const char *name, uint64_t documents,
+                    catalog *out, cops_error *err)
+{
     memset(out, 0, sizeof *out);
     byte_buffer content = BUFFER_INIT;
     char path[4096];
-    int rc = read_file(dir, name, CATALOG_MAGIC, CATALOG_OLDEST_VERSION, CATALOG_VERSION,
+    int rc = read_file(dir_fd, dir, name, CATALOG_MAGIC, CATALOG_OLDEST_VERSION, CATALOG_VERSION,
                        catalog_max_bytes(documents), &content, path, sizeof path, err);
     if (rc == 0)
         rc = parse_catalog(&content, path, documents, 0, out, err);
@@ -870,7 +877,8 @@ void deletions_free(deletions *d)
     memset(d, 0, sizeof *d);
 }
 
-int deletions_write(const char *dir, const char *name, const deletions *d, cops_error *err)
+int deletions_write(int dir_fd, const char *dir, const char *name, const deletions *d,
+                    cops_error *err)
 {
     byte_buffer out = BUFFER_INIT;
     buffer_append(&out, DELETIONS_MAGIC, 8);
@@ -880,7 +888,7 @@ int deletions_write(const char *dir, const char *name, const deletions *d, cops_
     buffer_append(&out, d->bits, ((size_t)d->documents + 7) / 8);
     buffer_append_u32le(&out, checksum(out.data, out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
-                                 : file_replace(dir, name, out.data, out.length, err);
+                                 : file_replace_at(dir_fd, dir, name, out.data, out.length, err);
     buffer_free(&out);
     return rc;
 }
@@ -929,11 +937,17 @@ uint32_t deletions_next(const deletions *d, uint32_t doc)
 int deletions_read(const char *dir, const char *name, uint32_t documents, deletions *out,
                    cops_error *err)
 {
+    return deletions_read_at(AT_FDCWD, dir, name, documents, out, err);
+}
+
+int deletions_read_at(int dir_fd, const char *dir, const char *name, uint32_t documents,
+                      deletions *out, cops_error *err)
+{
     memset(out, 0, sizeof *out);
     byte_buffer content = BUFFER_INIT;
     char path[4096];
     size_t bytes = ((size_t)documents + 7) / 8;
-    int rc = read_file(dir, name, DELETIONS_MAGIC, DELETIONS_VERSION, DELETIONS_VERSION, 24 + bytes, &content, path, sizeof path, err);
+    int rc = read_file(dir_fd, dir, name, DELETIONS_MAGIC, DELETIONS_VERSION, DELETIONS_VERSION, 24 + bytes, &content, path, sizeof path, err);
     if (rc == 0 && (content.length != 24 + bytes || layout_get_u32(content.data + 12) != documents))
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: deletions of another segment", path);
     if (rc == 0)

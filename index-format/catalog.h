@@ -164,6 +164,10 @@ void catalog_free(catalog *c);
  * COPS_EVERSION, whose message says to rebuild. */
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err);
+/* The same in the directory `dir_fd` held open (base/file.h; `dir` names
+ * it in messages), as a build reads the index it updates. */
+int catalog_read_at(int dir_fd, const char *dir, const char *name, uint64_t documents,
+                    catalog *out, cops_error *err);
 /* What a reader that wants only the records' lines needs, in two steps
  * so that the file is pinned when the index is opened (a later commit
  * removes it) and read only when a hit needs a line: catalog_open opens
@@ -180,10 +184,12 @@ int catalog_read(const char *dir, const char *name, uint64_t documents, catalog 
 int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cops_error *err);
 int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
                          catalog *out, cops_error *err);
-/* Write `dir`/`name` through a fresh temporary, fsynced, renamed over it
+/* Write `name` in the directory `dir_fd` (AT_FDCWD: `dir`, which names
+ * it in messages) through a fresh temporary, fsynced, renamed over it
  * (base/file.h: a symbolic link or other non-regular file there is left
  * alone and the write fails). */
-int catalog_write(const char *dir, const char *name, const catalog *c, cops_error *err);
+int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *c,
+                  cops_error *err);
 
 /* XXH3-64 of the bytes of the open file `fd` (streamed with pread from
  * offset 0, so the descriptor's own offset is left where it was: the
@@ -233,7 +239,11 @@ void deletions_free(deletions *d);
  * exactly 24 + ceil(documents / 8) bytes, opened as catalog_read opens. */
 int deletions_read(const char *dir, const char *name, uint32_t documents, deletions *out,
                    cops_error *err);
+/* As catalog_read_at. */
+int deletions_read_at(int dir_fd, const char *dir, const char *name, uint32_t documents,
+                      deletions *out, cops_error *err);
 /* As catalog_write. */
-int deletions_write(const char *dir, const char *name, const deletions *d, cops_error *err);
+int deletions_write(int dir_fd, const char *dir, const char *name, const deletions *d,
+                    cops_error *err);
 
 #endif

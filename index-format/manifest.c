@@ -50,16 +50,14 @@ static int manifest_name_ok(const char *name)
     return strlen(name) < MANIFEST_MAX_NAME && !strchr(name, '/') && name[0] != '.' && name[0];
 }
 
-int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_t *length,
-                       cops_error *err)
+static int read_text(int dir_fd, const char *dir, char text[MANIFEST_MAX_BYTES + 1],
+                     size_t *length, cops_error *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
     byte_buffer content = BUFFER_INIT;
-    int rc = file_read_regular(path, MANIFEST_MAX_BYTES, &content, err);
+    int rc = file_read_regular_at(dir_fd, dir, MANIFEST_NAME, MANIFEST_MAX_BYTES, &content, err);
     if (rc == COPS_ENOINDEX)
-        rc = error_set_errno(err, COPS_ENOINDEX, ENOENT, "no index at %s: cannot read %s", dir,
-                             path);
+        rc = error_set_errno(err, COPS_ENOINDEX, ENOENT, "no index at %s: cannot read %s/%s",
+                             dir, dir, MANIFEST_NAME);
     if (rc == 0) {
         memcpy(text, content.data, content.length);
         text[content.length] = '\0';
@@ -69,14 +67,25 @@ int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_
     return rc;
 }
 
+int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_t *length,
+                       cops_error *err)
+{
+    return read_text(AT_FDCWD, dir, text, length, err);
+}
+
 int manifest_read(const char *dir, manifest *out, cops_error *err)
+{
+    return manifest_read_at(AT_FDCWD, dir, out, err);
+}
+
+int manifest_read_at(int dir_fd, const char *dir, manifest *out, cops_error *err)
 {
     memset(out, 0, sizeof *out);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
     char text[MANIFEST_MAX_BYTES + 1];
     size_t length;
-    int rc = manifest_read_text(dir, text, &length, err);
+    int rc = read_text(dir_fd, dir, text, &length, err);
     if (rc != 0)
         return rc;
     char *checksum_line = strstr(text, "checksum ");
@@ -134,17 +143,19 @@ int manifest_read(const char *dir, manifest *out, cops_error *err)
     return 0;
 }
 
-static int sync_directory(const char *dir, cops_error *err)
+static int sync_directory(int dir_fd, const char *dir, cops_error *err)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = dir_fd == AT_FDCWD ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dir_fd;
     if (fd < 0)
         return error_set_errno(err, COPS_EIO, errno, "cannot open %s", dir);
     int rc = fsync(fd) == 0 ? 0 : error_set_errno(err, COPS_EIO, errno, "cannot fsync %s", dir);
-    close(fd);
+    if (fd != dir_fd)
+        close(fd);
     return rc;
 }
 
-int manifest_commit(const char *dir, const manifest *m, int *committed, cops_error *err)
+int manifest_commit(int dir_fd, const char *dir, const manifest *m, int *committed,
+                    cops_error *err)
 {
     *committed = 0;
     byte_buffer body = BUFFER_INIT;
@@ -157,19 +168,18 @@ int manifest_commit(const char *dir, const manifest *m, int *committed, cops_err
         buffer_free(&body);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
-    char temporary[4096], final[4096];
-    snprintf(final, sizeof final, "%s/%s", dir, MANIFEST_NAME);
-    int rc = file_write_temporary(dir, MANIFEST_NAME, body.data, body.length, temporary,
+    char temporary[4096];
+    int rc = file_write_temporary(dir_fd, dir, MANIFEST_NAME, body.data, body.length, temporary,
                                   sizeof temporary, err);
     /* The new segments' directory entries must be durable before the
      * manifest that names them can be. */
-    if (rc == 0 && (rc = sync_directory(dir, err)) != 0)
-        unlink(temporary);
+    if (rc == 0 && (rc = sync_directory(dir_fd, dir, err)) != 0)
+        (void)file_remove_leftover_at(dir_fd, dir, temporary, NULL);
     if (rc == 0)
-        rc = file_rename_over(temporary, final, err);
+        rc = file_rename_over(dir_fd, dir, temporary, MANIFEST_NAME, err);
     if (rc == 0) {
         *committed = 1;
-        rc = sync_directory(dir, err);
+        rc = sync_directory(dir_fd, dir, err);
     }
     buffer_free(&body);
     return rc;

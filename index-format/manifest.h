@@ -53,6 +53,9 @@ void manifest_format(const manifest *m, struct byte_buffer *out);
  * directory or the manifest does not exist, COPS_ECORRUPT when it is not a
  * regular file, is too long, does not parse or its checksum fails. */
 int manifest_read(const char *dir, manifest *out, cops_error *err);
+/* The same in the directory `dir_fd` held open (base/file.h; `dir` names
+ * it in messages), as a build reads the index it updates. */
+int manifest_read_at(int dir_fd, const char *dir, manifest *out, cops_error *err);
 
 /* The bytes of `dir`/MANIFEST, opened and bounded as manifest_read does,
  * unparsed: `text` (OUT) NUL-terminated, *length (OUT) its bytes (a NUL
@@ -60,10 +63,12 @@ int manifest_read(const char *dir, manifest *out, cops_error *err);
 int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_t *length,
                        cops_error *err);
 
-/* Atomically replace `dir`/MANIFEST with `m` (see above).  *committed
+/* Atomically replace MANIFEST in the directory `dir_fd` (AT_FDCWD: by
+ * the path `dir`, which names it in messages) with `m` (see above).  *committed
  * (OUT) is 1 once the rename happened: a failure after it (the final
  * directory fsync) leaves the new manifest in place, so the caller must
  * then neither remove the new segments nor the old ones. */
-int manifest_commit(const char *dir, const manifest *m, int *committed, cops_error *err);
+int manifest_commit(int dir_fd, const char *dir, const manifest *m, int *committed,
+                    cops_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "index-format/segment.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,15 +314,24 @@ static int read_table_of_contents(segment *seg, cops_error *err)
 
 int segment_open(const char *path, segment **out, cops_error *err)
 {
+    return segment_open_at(AT_FDCWD, NULL, path, out, err);
+}
+
+int segment_open_at(int dir_fd, const char *dir, const char *name, segment **out,
+                    cops_error *err)
+{
     *out = NULL;
     segment *seg = calloc(1, sizeof *seg);
-    if (!seg || !(seg->path = strdup(path))) {
+    size_t length = (dir ? strlen(dir) + 1 : 0) + strlen(name) + 1;
+    if (!seg || !(seg->path = malloc(length))) {
         free(seg);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
+    snprintf(seg->path, length, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
+    const char *path = seg->path;
     int fd = -1;
     uint64_t size = 0;
-    int rc = file_open_regular(path, &fd, &size, err);
+    int rc = file_open_regular_at(dir_fd, dir, name, &fd, &size, err);
     if (rc == 0 && (size > SIZE_MAX || size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES))
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: file too short (%llu bytes)", path,
                        (unsigned long long)size);

@@ -56,6 +56,8 @@ typedef struct side_file {
 
 struct segment_writer {
     char *path;
+    int dir_fd;           /* the folder it is created in, or AT_FDCWD */
+    const char *target;   /* its name there (in `path`), or `path` */
     FILE *file;
     uint64_t offset;            /* bytes written to `file` so far */
     side_file dictionary;       /* SECTION_DICTIONARY */
@@ -257,14 +259,24 @@ static void *compressor_main(void *argument);
 
 int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
 {
+    return segment_writer_open_at(AT_FDCWD, NULL, path, out, err);
+}
+
+int segment_writer_open_at(int dir_fd, const char *dir, const char *name, segment_writer **out,
+                           cops_error *err)
+{
     *out = NULL;
     segment_writer *w = calloc(1, sizeof *w);
-    if (!w || !(w->path = strdup(path))) {
+    size_t length = (dir ? strlen(dir) + 1 : 0) + strlen(name) + 1;
+    if (!w || !(w->path = malloc(length))) {
         free(w);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
+    snprintf(w->path, length, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
+    w->dir_fd = dir_fd;
+    w->target = dir_fd == AT_FDCWD ? w->path : w->path + length - 1 - strlen(name);
     int fd;
-    int rc = file_create_new(path, &fd, err);
+    int rc = file_create_new_at(dir_fd, dir, name, &fd, err);
     if (rc != 0) {
         free(w->path);
         free(w);
@@ -274,7 +286,7 @@ int segment_writer_open(const char *path, segment_writer **out, cops_error *err)
     w->dictionary.file = tmpfile();
     w->metadata.file = tmpfile();
     if (!w->file || !w->dictionary.file || !w->metadata.file) {
-        rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", path);
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot write %s", w->path);
         if (!w->file)
             close(fd);
         segment_writer_abort(w);
@@ -1331,7 +1343,7 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
     if (fclose(w->file) != 0) {
         w->file = NULL;
         rc = error_set_errno(err, COPS_EIO, errno, "%s: close failed", w->path);
-        unlink(w->path);
+        unlinkat(w->dir_fd, w->target, 0);
         free_writer(w);
         return rc;
     }
@@ -1350,6 +1362,6 @@ void segment_writer_abort(segment_writer *w)
     stop_compressor(w, NULL);
     if (w->file)
         fclose(w->file);
-    unlink(w->path);
+    unlinkat(w->dir_fd, w->target, 0);
     free_writer(w);
 }

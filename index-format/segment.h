@@ -66,6 +66,10 @@ typedef struct segment_writer segment_writer;
  * replaced, base/file.h file_create_new) for writing.  Free with
  * segment_writer_finish() (success) or segment_writer_abort(). */
 int segment_writer_open(const char *path, segment_writer **out, cops_error *err);
+/* The same for `name` in the folder `dir_fd` held open (base/file.h;
+ * `dir` names it in messages): a build writes its index directory so. */
+int segment_writer_open_at(int dir_fd, const char *dir, const char *name, segment_writer **out,
+                           cops_error *err);
 
 /* Append one document; documents are numbered in call order.  `date` is
  * YYYYMMDD or 0.  Lengths are in tokens. */
@@ -126,6 +130,10 @@ typedef struct segment segment;
  * symbolic link, FIFO or device is COPS_ECORRUPT, never followed or
  * waited for); a missing one is COPS_ENOINDEX. */
 int segment_open(const char *path, segment **out, cops_error *err);
+/* The same for `name` in the folder `dir_fd` held open (base/file.h;
+ * `dir` names it in messages and in segment_path). */
+int segment_open_at(int dir_fd, const char *dir, const char *name, segment **out,
+                    cops_error *err);
 void segment_close(segment *seg);
 
 const segment_meta *segment_get_meta(const segment *seg);

@@ -21,6 +21,7 @@
 #include "indexer/inverter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ typedef struct run_file {
 struct inverter {
     size_t budget;
     char *spill_dir;
+    int spill_fd; /* the folder spill_dir held open, or AT_FDCWD */
     uint32_t *slots;            /* term index + 1, 0 = empty */
     size_t slot_count;
     term_entry *terms;
@@ -81,7 +83,8 @@ size_t inverter_memory(const inverter *inv)
     return accounted_bytes(inv);
 }
 
-int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err)
+int inverter_new(size_t budget_bytes, int spill_fd, const char *spill_dir, inverter **out,
+                 cops_error *err)
 {
     *out = NULL;
     inverter *inv = calloc(1, sizeof *inv);
@@ -89,6 +92,7 @@ int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cop
         free(inv);
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
+    inv->spill_fd = spill_fd;
     inv->budget = budget_bytes;
     inv->slot_count = 1 << 16;
     inv->slots = calloc(inv->slot_count, sizeof *inv->slots);
@@ -405,11 +409,11 @@ static int create_run(inverter *inv, run_file *run, cops_error *err)
         return error_set(err, COPS_ENOMEM, "out of memory while spilling");
     snprintf(run->path, path_length, "%s/%s", inv->spill_dir, name);
     int fd = -1;
-    int rc = file_remove_leftover(run->path, err);
+    int rc = file_remove_leftover_at(inv->spill_fd, inv->spill_dir, name, err);
     if (rc == 0)
-        rc = file_create_new(run->path, &fd, err);
+        rc = file_create_new_at(inv->spill_fd, inv->spill_dir, name, &fd, err);
     if (rc == 0) {
-        unlink(run->path);
+        unlinkat(inv->spill_fd, inv->spill_fd == AT_FDCWD ? run->path : name, 0);
         if (!(run->file = fdopen(fd, "w+b"))) {
             rc = error_set_errno(err, COPS_EIO, errno, "cannot create %s", run->path);
             close(fd);

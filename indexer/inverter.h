@@ -35,10 +35,12 @@ typedef struct inverter_stats {
 } inverter_stats;
 
 /* `budget_bytes`: memory the in-memory lists may use before spilling.
- * `spill_dir`: where run files go (names.h names_run; each is unlinked as
- * soon as it is created, so none outlives the build, even a killed one).
- * Free with inverter_free(). */
-int inverter_new(size_t budget_bytes, const char *spill_dir, inverter **out, cops_error *err);
+ * `spill_fd`: the folder run files go to, held open (base/file.h; AT_FDCWD:
+ * the path `spill_dir`, which names it in messages); names.h names_run;
+ * each is unlinked as soon as it is created, so none outlives the build,
+ * even a killed one).  Free with inverter_free(). */
+int inverter_new(size_t budget_bytes, int spill_fd, const char *spill_dir, inverter **out,
+                 cops_error *err);
 void inverter_free(inverter *inv);
 
 /* One occurrence of `key` at `position` in the current document (may

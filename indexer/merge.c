@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +153,7 @@ static int assign_entries(merge_list *l, const manifest *current, catalog *files
     return 0;
 }
 
-static int open_and_list(const char *dir, const manifest *current, const deletions *dels,
+static int open_and_list(int dir_fd, const char *dir, const manifest *current, const deletions *dels,
                          merge_list *l, cops_error *err)
 {
     size_t count = current->segment_count;
@@ -168,7 +169,7 @@ static int open_and_list(const char *dir, const manifest *current, const deletio
     for (size_t s = 0; rc == 0 && s < count; s++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, current->segments[s].name);
-        rc = segment_open(path, &l->segments[s], err);
+        rc = segment_open_at(dir_fd, dir, current->segments[s].name, &l->segments[s], err);
         if (rc == 0)
             l->segment_count = s + 1;
         if (rc == 0 && segment_documents(l->segments[s]) != dels[s].documents)
@@ -274,7 +275,7 @@ static int merge_order(const merge_list *l, int reorder, size_t budget, uint32_t
     return rc;
 }
 
-int merge_segments(const char *dir, const manifest *current, const deletions *dels,
+int merge_segments(int dir_fd, const char *dir, const manifest *current, const deletions *dels,
                    catalog *files, const char *name, analyzer *text_analyzer,
                    const analyzer_config *config, size_t budget, int reorder,
                    merge_result *result, cops_error *err)
@@ -282,7 +283,7 @@ int merge_segments(const char *dir, const manifest *current, const deletions *de
     memset(result, 0, sizeof *result);
     merge_list list;
     memset(&list, 0, sizeof list);
-    int rc = open_and_list(dir, current, dels, &list, err);
+    int rc = open_and_list(dir_fd, dir, current, dels, &list, err);
     if (rc == 0)
         rc = assign_entries(&list, current, files, dels, err);
     uint32_t *order = rc == 0 ? malloc(((size_t)list.count + 1) * sizeof *order) : NULL;
@@ -292,7 +293,7 @@ int merge_segments(const char *dir, const manifest *current, const deletions *de
         rc = merge_order(&list, reorder, budget, order, result, err);
     segment_build *builder = NULL;
     if (rc == 0)
-        rc = segment_build_begin(dir, name, text_analyzer, config, budget, &builder, err);
+        rc = segment_build_begin(dir_fd, dir, name, text_analyzer, config, budget, &builder, err);
     if (rc == 0)
         rc = remap_entries(&list, order, files, name, err);
     if (rc == 0)

@@ -25,11 +25,12 @@ typedef struct merge_result {
 } merge_result;
 
 /* All live documents of `current` (whose deletion bitmaps are `dels`)
- * into one new segment `dir`/`name`, reordered when `reorder` (every
+ * into one new segment `name` in the folder `dir_fd` held open (base/file.h;
+ * `dir` names it in messages; the segments are read there too), reordered when `reorder` (every
  * merge of cops-index; 0 keeps insertion order); `files`
  * is remapped to it (entries left with no document dropped).  `budget`
  * bounds the inverter and the reordering's graph, in bytes. */
-int merge_segments(const char *dir, const manifest *current, const deletions *dels,
+int merge_segments(int dir_fd, const char *dir, const manifest *current, const deletions *dels,
                    catalog *files, const char *name, analyzer *text_analyzer,
                    const analyzer_config *config, size_t budget, int reorder,
                    merge_result *result, cops_error *err);

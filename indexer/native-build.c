@@ -57,12 +57,10 @@
  * second writer gets.  Released when the descriptor closes.  LOCK is
  * truncated and written, so it must be a regular file of its own
  * (file_open_lock), never a link to someone's file. */
-static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
+static int lock_index(int dir_fd, const char *dir, int wait, int *fd_out, cops_error *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, NAMES_LOCK);
     int fd;
-    int rc = file_open_lock(path, &fd, err);
+    int rc = file_open_lock_at(dir_fd, dir, NAMES_LOCK, &fd, err);
     if (rc != 0)
         return rc;
     int locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
@@ -87,7 +85,7 @@ static int lock_index(const char *dir, int wait, int *fd_out, cops_error *err)
     if (written != length) {
         int errnum = written < 0 ? errno : ENOSPC; /* a short write sets no errno */
         close(fd);
-        return error_set_errno(err, COPS_EIO, errnum, "cannot write %s", path);
+        return error_set_errno(err, COPS_EIO, errnum, "cannot write %s/%s", dir, NAMES_LOCK);
     }
     *fd_out = fd;
     return 0;
@@ -273,10 +271,8 @@ static void folder_close(index_folder *folder)
  * never mixes its files with the user's, nor later removes theirs. */
 static int check_directory_ours(const char *dir, int dir_fd, cops_error *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_NAME);
     int fd;
-    int rc = file_open_regular(path, &fd, NULL, err);
+    int rc = file_open_regular_at(dir_fd, dir, MANIFEST_NAME, &fd, NULL, err);
     if (rc == 0)
         close(fd);
     if (rc != COPS_ENOINDEX)
@@ -580,17 +576,15 @@ static int check_catalog_ranges(const char *dir, const previous_index *p, const 
 
 /* Load what an incremental build needs; `usable` stays 0 when the index
  * must be rebuilt (none, other analysis, no catalog). */
-static int load_previous(const char *dir, analyzer_config *config, previous_index *p,
-                         changes *c, cops_error *err)
+static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
+                         previous_index *p, changes *c, cops_error *err)
 {
     cops_error ignored;
-    if (manifest_read(dir, &p->manifest, &ignored) != 0 || !p->manifest.files[0])
+    if (manifest_read_at(dir_fd, dir, &p->manifest, &ignored) != 0 || !p->manifest.files[0])
         return 0;
     for (size_t s = 0; s < p->manifest.segment_count; s++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, p->manifest.segments[s].name);
         segment *seg = NULL;
-        int rc = segment_open(path, &seg, err);
+        int rc = segment_open_at(dir_fd, dir, p->manifest.segments[s].name, &seg, err);
         if (rc != 0)
             return rc; /* damage: a rebuild is the user's call (--rebuild) */
         const segment_meta *meta = segment_get_meta(seg);
@@ -605,13 +599,14 @@ static int load_previous(const char *dir, analyzer_config *config, previous_inde
         if (!same)
             return 0;
         rc = p->manifest.segments[s].deletions[0]
-                 ? deletions_read(dir, p->manifest.segments[s].deletions, documents, &p->dels[s], err)
+                 ? deletions_read_at(dir_fd, dir, p->manifest.segments[s].deletions, documents,
+                                     &p->dels[s], err)
                  : deletions_init(&p->dels[s], documents, err);
         if (rc != 0)
             return rc;
     }
-    int rc = catalog_read(dir, p->manifest.files, manifest_documents(&p->manifest), &c->previous,
-                          err);
+    int rc = catalog_read_at(dir_fd, dir, p->manifest.files, manifest_documents(&p->manifest),
+                             &c->previous, err);
     if (rc == COPS_EVERSION) {
         /* An older cops's catalog: its paths are not identities, so
          * nothing of it can be matched; start over from the inputs. */
@@ -682,12 +677,12 @@ static int open_previous(native_build *b, cops_error *err)
     previous_index *previous = &b->previous;
     int rc = 0;
     if (!b->options.rebuild) {
-        rc = load_previous(b->index_dir, &b->config, previous, &b->tracked, err);
+        rc = load_previous(b->folder.fd, b->index_dir, &b->config, previous, &b->tracked, err);
     } else {
         /* Starting over still continues the generations: the new segment
          * must never take the name of a segment readers are using. */
         cops_error ignored;
-        manifest_read(b->index_dir, &previous->manifest, &ignored);
+        manifest_read_at(b->folder.fd, b->index_dir, &previous->manifest, &ignored);
     }
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept but its roots,
@@ -696,8 +691,8 @@ static int open_previous(native_build *b, cops_error *err)
         catalog old;
         cops_error ignored;
         if (previous->manifest.files[0]
-            && catalog_read(b->index_dir, previous->manifest.files,
-                            manifest_documents(&previous->manifest), &old, &ignored) == 0) {
+            && catalog_read_at(b->folder.fd, b->index_dir, previous->manifest.files,
+                               manifest_documents(&previous->manifest), &old, &ignored) == 0) {
             catalog *kept = &b->tracked.previous;
             kept->roots = old.roots;
             kept->root_count = old.root_count;
@@ -1019,11 +1014,8 @@ static int replace_previous_records(native_build *b, uint64_t *deleted, cops_err
             const catalog_entry *e = &known->entries[i];
             if (!e->lines || strcmp(e->segment, name) != 0)
                 continue;
-            if (!seg) {
-                char path[4096];
-                snprintf(path, sizeof path, "%s/%s", b->index_dir, name);
-                rc = segment_open(path, &seg, err);
-            }
+            if (!seg)
+                rc = segment_open_at(b->folder.fd, b->index_dir, name, &seg, err);
             for (uint32_t d = e->first_doc; rc == 0 && d - e->first_doc < e->doc_count; d++) {
                 segment_metadata meta;
                 if (deletions_test(&previous->dels[s], d))
@@ -1054,7 +1046,7 @@ static int write_new_deletions(native_build *b, manifest_segment *seg, cops_erro
     if (rc == 0) {
         names_deletions(seg->deletions, seg->name, b->generation);
         seg->deleted = dropped.deleted;
-        rc = deletions_write(b->index_dir, seg->deletions, &dropped, err);
+        rc = deletions_write(b->folder.fd, b->index_dir, seg->deletions, &dropped, err);
     }
     deletions_free(&dropped);
     return rc;
@@ -1084,7 +1076,8 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
         if (previous->dels_changed[s]) {
             names_deletions(seg.deletions, seg.name, b->generation);
             seg.deleted = previous->dels[s].deleted;
-            rc = deletions_write(b->index_dir, seg.deletions, &previous->dels[s], err);
+            rc = deletions_write(b->folder.fd, b->index_dir, seg.deletions, &previous->dels[s],
+                                 err);
         }
         next->segments[next->segment_count++] = seg;
     }
@@ -1102,11 +1095,11 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
     names_catalog(next->files, b->generation);
     if (rc == 0) {
         catalog_sort(files);
-        rc = catalog_write(b->index_dir, next->files, files, err);
+        rc = catalog_write(b->folder.fd, b->index_dir, next->files, files, err);
     }
     int committed = 0;
     if (rc == 0)
-        rc = manifest_commit(b->index_dir, next, &committed, err);
+        rc = manifest_commit(b->folder.fd, b->index_dir, next, &committed, err);
     b->committed |= committed;
     if (rc != 0 && !committed)
         folder_unlink(b->folder.fd, b->segment_name);
@@ -1115,21 +1108,21 @@ static int commit_generation(native_build *b, catalog *files, segment_build_resu
 
 /* One segment, reordered, nothing deleted: what --optimize makes, so
  * --optimize again has nothing to do. */
-static int already_optimized(const char *dir, const manifest *next)
+static int already_optimized(int dir_fd, const char *dir, const manifest *next)
 {
     if (next->segment_count != 1 || next->segments[0].deleted != 0)
         return 0;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, next->segments[0].name);
     segment *seg = NULL;
-    int reordered = segment_open(path, &seg, NULL) == 0 && segment_is_reordered(seg);
+    int reordered = segment_open_at(dir_fd, dir, next->segments[0].name, &seg, NULL) == 0
+                    && segment_is_reordered(seg);
     segment_close(seg);
     return reordered;
 }
 
 /* The merge policy: bounded segments, bounded deleted documents (or the
  * caller's --merge, or --optimize unless done already). */
-static int merge_wanted(const char *dir, const cops_build_options *options, const manifest *next)
+static int merge_wanted(int dir_fd, const char *dir, const cops_build_options *options,
+                        const manifest *next)
 {
     uint64_t live = 0, stored = 0;
     for (size_t s = 0; s < next->segment_count; s++) {
@@ -1138,7 +1131,7 @@ static int merge_wanted(const char *dir, const cops_build_options *options, cons
     }
     return next->segment_count > 0
            && ((options->merge && (next->segment_count > 1 || live < stored))
-               || (options->reorder && !already_optimized(dir, next))
+               || (options->reorder && !already_optimized(dir_fd, dir, next))
                || next->segment_count > MERGE_ABOVE_SEGMENTS
                || (stored > 0 && (stored - live) * 100 > stored * MERGE_ABOVE_DELETED_PERCENT));
 }
@@ -1156,13 +1149,13 @@ static int commit_merge(native_build *b, manifest *next, int *merged,
     deletions *dels = calloc(merged_count, sizeof *dels);
     catalog current_files;
     memset(&current_files, 0, sizeof current_files);
-    int rc = dels ? catalog_read(b->index_dir, next->files, manifest_documents(next),
-                                 &current_files, err)
+    int rc = dels ? catalog_read_at(b->folder.fd, b->index_dir, next->files,
+                                    manifest_documents(next), &current_files, err)
                   : error_set(err, COPS_ENOMEM, "out of memory");
     for (size_t s = 0; rc == 0 && s < next->segment_count; s++)
         rc = next->segments[s].deletions[0]
-                 ? deletions_read(b->index_dir, next->segments[s].deletions,
-                                  (uint32_t)next->segments[s].documents, &dels[s], err)
+                 ? deletions_read_at(b->folder.fd, b->index_dir, next->segments[s].deletions,
+                                     (uint32_t)next->segments[s].documents, &dels[s], err)
                  : deletions_init(&dels[s], (uint32_t)next->segments[s].documents, err);
     manifest merged_manifest;
     memset(&merged_manifest, 0, sizeof merged_manifest);
@@ -1172,8 +1165,8 @@ static int commit_merge(native_build *b, manifest *next, int *merged,
     merge_result result;
     memset(&result, 0, sizeof result);
     if (rc == 0)
-        rc = merge_segments(b->index_dir, next, dels, &current_files, seg->name, b->text_analyzer,
-                            &b->config, b->budget, 1, &result, err);
+        rc = merge_segments(b->folder.fd, b->index_dir, next, dels, &current_files, seg->name,
+                            b->text_analyzer, &b->config, b->budget, 1, &result, err);
     seg->bytes = result.bytes;
     seg->documents = result.documents;
     summary->reordered = result.reordered;
@@ -1185,11 +1178,12 @@ static int commit_merge(native_build *b, manifest *next, int *merged,
     names_catalog(merged_manifest.files, merged_manifest.generation);
     if (rc == 0) {
         catalog_sort(&current_files);
-        rc = catalog_write(b->index_dir, merged_manifest.files, &current_files, err);
+        rc = catalog_write(b->folder.fd, b->index_dir, merged_manifest.files, &current_files,
+                           err);
     }
     int committed = 0;
     if (rc == 0)
-        rc = manifest_commit(b->index_dir, &merged_manifest, &committed, err);
+        rc = manifest_commit(b->folder.fd, b->index_dir, &merged_manifest, &committed, err);
     if (committed) {
         *next = merged_manifest;
         *merged = 1;
@@ -1222,10 +1216,9 @@ static int delete_by_id(native_build *b, const build_request *request, uint64_t 
             rc = error_set(err, COPS_ENOMEM, "out of memory");
     }
     for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", b->index_dir, previous->manifest.segments[s].name);
         segment *seg = NULL;
-        rc = segment_open(path, &seg, err);
+        rc = segment_open_at(b->folder.fd, b->index_dir, previous->manifest.segments[s].name,
+                             &seg, err);
         for (uint32_t doc = 0; rc == 0 && doc < segment_documents(seg); doc++) {
             segment_metadata meta;
             if (deletions_test(&previous->dels[s], doc))
@@ -1319,7 +1312,7 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
     segment_build_abort(b->builder);
     b->builder = NULL;
     int merged = 0;
-    if (rc == 0 && merge_wanted(b->index_dir, &b->options, &next))
+    if (rc == 0 && merge_wanted(b->folder.fd, b->index_dir, &b->options, &next))
         rc = commit_merge(b, &next, &merged, summary, err);
     if (rc == 0)
         remove_unreferenced(b->folder.fd, &next);
@@ -1370,7 +1363,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     if (rc == 0)
         rc = check_directory_ours(b->index_dir, b->folder.fd, err);
     if (rc == 0)
-        rc = lock_index(b->index_dir, b->options.wait, &b->lock_fd, err);
+        rc = lock_index(b->folder.fd, b->index_dir, b->options.wait, &b->lock_fd, err);
     if (rc == 0)
         rc = open_previous(b, err);
     if (rc == 0)
@@ -1383,8 +1376,8 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     b->generation = b->previous.manifest.generation + 1;
     names_segment(b->segment_name, b->generation);
     if (rc == 0)
-        rc = segment_build_begin(b->index_dir, b->segment_name, b->text_analyzer, &b->config,
-                                 b->budget, &b->builder, err);
+        rc = segment_build_begin(b->folder.fd, b->index_dir, b->segment_name, b->text_analyzer,
+                                 &b->config, b->budget, &b->builder, err);
     /* Three threads besides the compressor: reading, analysis (the
      * stage), and the driver's inverting. */
     if (rc == 0)

@@ -5,6 +5,7 @@
 
 #include "indexer/segment-build.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ struct segment_build {
     size_t budget;               /* the inverter's, which a reordering keeps to as well */
 };
 
-int segment_build_begin(const char *dir, const char *name, analyzer *text_analyzer,
+int segment_build_begin(int dir_fd, const char *dir, const char *name, analyzer *text_analyzer,
                         const analyzer_config *config, size_t budget_bytes, segment_build **out,
                         cops_error *err)
 {
@@ -51,11 +52,11 @@ int segment_build_begin(const char *dir, const char *name, analyzer *text_analyz
     analyzer_counts_init(&b->counts);
     /* A regular file of this name is a leftover of a build that never
      * committed; anything else is not ours and makes the build fail. */
-    int rc = file_remove_leftover(b->path, err);
+    int rc = file_remove_leftover_at(dir_fd, dir, name, err);
     if (rc == 0)
-        rc = segment_writer_open(b->path, &b->writer, err);
+        rc = segment_writer_open_at(dir_fd, dir, name, &b->writer, err);
     if (rc == 0)
-        rc = inverter_new(budget_bytes, dir, &b->inverter, err);
+        rc = inverter_new(budget_bytes, dir_fd, dir, &b->inverter, err);
     b->budget = budget_bytes;
     if (rc == 0 && config->stem && !(b->forms = surface_forms_new()))
         rc = error_set(err, COPS_ENOMEM, "out of memory");

@@ -26,10 +26,11 @@ typedef struct segment_build_result {
     analyzer_counts counts;      /* invalid UTF-8, long tokens */
 } segment_build_result;
 
-/* Start `dir`/`name` (removed first if a crashed build left it).  The
+/* Start `name` in the folder `dir_fd` held open (base/file.h; `dir`
+ * names it in messages), removed first if a crashed build left it.  The
  * analyzer is borrowed; `budget_bytes` bounds the inverter.  Free with
  * segment_build_finish or segment_build_abort. */
-int segment_build_begin(const char *dir, const char *name, analyzer *text_analyzer,
+int segment_build_begin(int dir_fd, const char *dir, const char *name, analyzer *text_analyzer,
                         const analyzer_config *config, size_t budget_bytes, segment_build **out,
                         cops_error *err);
 

@@ -8,6 +8,7 @@
  * read as version 4's (one width, any one read directly).
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static int write_and_read(const char *const *roots, size_t count, catalog *out, 
 {
     catalog c;
     make_catalog(&c, roots, count);
-    cr_assert_eq(catalog_write(dir, "files-000001.cat", &c, err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "files-000001.cat", &c, err), 0);
     catalog_free(&c);
     return catalog_read(dir, "files-000001.cat", 10, out, err);
 }
@@ -123,7 +124,7 @@ Test(catalog, every_truncation_is_refused)
     catalog c;
     make_catalog(&c, roots, 2);
     cops_error err;
-    cr_assert_eq(catalog_write(dir, "whole.cat", &c, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "whole.cat", &c, &err), 0);
     catalog_free(&c);
     char path[512];
     snprintf(path, sizeof path, "%s/whole.cat", dir);
@@ -155,7 +156,7 @@ Test(catalog, version_1_says_rebuild)
     catalog c;
     make_catalog(&c, NULL, 0);
     cops_error err;
-    cr_assert_eq(catalog_write(dir, "old.cat", &c, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "old.cat", &c, &err), 0);
     catalog_free(&c);
     char path[512];
     snprintf(path, sizeof path, "%s/old.cat", dir);
@@ -198,7 +199,7 @@ Test(catalog, descriptions_round_trip)
     cr_assert_eq(catalog_add(&c, &plain, NULL), 0);
     cr_assert_eq(catalog_add_root(&c, "/data", NULL), 0);
     cops_error err;
-    cr_assert_eq(catalog_write(dir, "described.cat", &c, &err), 0, "%s", err.message);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "described.cat", &c, &err), 0, "%s", err.message);
     catalog_free(&c);
     catalog back;
     cr_assert_eq(catalog_read(dir, "described.cat", 10, &back, &err), 0, "%s", err.message);
@@ -475,7 +476,7 @@ Test(catalog, root_patterns_round_trip)
     const char *empty[] = {""};
     cr_expect_eq(catalog_set_root_patterns(&c, 0, empty, 1, NULL, 0, &err), COPS_ELIMIT,
                  "an empty pattern is refused");
-    cr_assert_eq(catalog_write(dir, "p.cat", &c, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "p.cat", &c, &err), 0);
     catalog_free(&c);
     catalog back;
     cr_assert_eq(catalog_read(dir, "p.cat", 10, &back, &err), 0, "%s", err.message);
@@ -563,7 +564,7 @@ Test(catalog, lines_of_every_width)
     whole.doc_count = 1;
     cr_assert_eq(catalog_add(&c, &whole, NULL), 0);
     cops_error err;
-    cr_assert_eq(catalog_write(dir, "big.cat", &c, &err), 0, "%s", err.message);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "big.cat", &c, &err), 0, "%s", err.message);
     catalog_free(&c);
     int fd;
     uint64_t size;
@@ -617,9 +618,9 @@ Test(catalog, deletions_walk_and_count)
     d.bits[DOCS / 8] |= 0x80; /* document 151: past the end */
     uint32_t expected = 1 + 2 + 9 + 1;
     cr_expect_eq(d.deleted, expected);
-    cr_assert_eq(deletions_write(dir, "del.bits", &d, &err), 0, "%s", err.message);
+    cr_assert_eq(deletions_write(AT_FDCWD, dir, "del.bits", &d, &err), 0, "%s", err.message);
     d.deleted++;
-    cr_assert_eq(deletions_write(dir, "miscounted.bits", &d, &err), 0, "%s", err.message);
+    cr_assert_eq(deletions_write(AT_FDCWD, dir, "miscounted.bits", &d, &err), 0, "%s", err.message);
     deletions_free(&d);
     deletions back;
     cr_assert_eq(deletions_read(dir, "del.bits", DOCS, &back, &err), 0, "%s", err.message);
@@ -664,7 +665,7 @@ Test(catalog, every_truncation_of_records)
     free(e.lines);
     cr_assert_eq(catalog_add_root(&c, "/data", NULL), 0);
     cops_error err;
-    cr_assert_eq(catalog_write(dir, "whole.cat", &c, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "whole.cat", &c, &err), 0);
     catalog_free(&c);
     char path[512];
     snprintf(path, sizeof path, "%s/whole.cat", dir);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +233,51 @@ Test(file, lock_is_a_regular_file_of_its_own)
     cr_expect_eq(file_open_lock(at("LOCK3"), &fd, &err), COPS_ECORRUPT);
     cr_assert_eq(mkfifo(at("LOCK4"), 0644), 0);
     cr_expect_eq(file_open_lock(at("LOCK4"), &fd, &err), COPS_ECORRUPT);
+    expect_victim_intact();
+}
+
+Test(file, the_at_forms_stay_in_the_held_directory)
+{
+    /* a folder held open, then swapped for a link to another (the
+     * victims'): creating, replacing, locking and reading through the
+     * descriptor all stay in the folder held */
+    char held[256], moved[256], victims[256];
+    snprintf(held, sizeof held, "%s", at("held"));
+    snprintf(moved, sizeof moved, "%s", at("moved"));
+    snprintf(victims, sizeof victims, "%s", at("victims"));
+    cr_assert_eq(mkdir(held, 0755), 0);
+    cr_assert_eq(mkdir(victims, 0755), 0);
+    int dir_fd = open(held, O_RDONLY | O_DIRECTORY);
+    cr_assert_geq(dir_fd, 0);
+    cr_assert_eq(rename(held, moved), 0);
+    cr_assert_eq(symlink(victims, held), 0);
+    cops_error err = {0};
+    cr_assert_eq(file_replace_at(dir_fd, held, "name", "new", 3, &err), 0, "%s", err.message);
+    int fd = -1;
+    cr_assert_eq(file_create_new_at(dir_fd, held, "created", &fd, &err), 0, "%s", err.message);
+    close(fd);
+    cr_assert_eq(file_open_lock_at(dir_fd, held, "LOCK", &fd, &err), 0, "%s", err.message);
+    close(fd);
+    byte_buffer content = BUFFER_INIT;
+    cr_assert_eq(file_read_regular_at(dir_fd, held, "name", 3, &content, &err), 0, "%s",
+                 err.message);
+    cr_expect_eq(memcmp(content.data, "new", 3), 0);
+    buffer_free(&content);
+    cr_expect_eq(file_remove_leftover_at(dir_fd, held, "created", &err), 0);
+    char path[300];
+    snprintf(path, sizeof path, "%s/name", moved);
+    cr_expect(file_is_regular(path), "written in the folder held");
+    snprintf(path, sizeof path, "%s/LOCK", moved);
+    cr_expect(file_is_regular(path));
+    DIR *d = opendir(victims);
+    cr_assert_not_null(d);
+    struct dirent *entry;
+    int entries = 0;
+    while ((entry = readdir(d)) != NULL)
+        entries += strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
+    closedir(d);
+    cr_expect_eq(entries, 0, "nothing went through the link");
+    close(dir_fd);
     expect_victim_intact();
 }
 

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1638,7 +1639,7 @@ Test(format, manifest_round_trip_and_damage)
         m.segments[i].documents = 4000000000ull + i;
     }
     int committed = 0;
-    cr_assert_eq(manifest_commit(dir, &m, &committed, &err), 0, "%s", err.message);
+    cr_assert_eq(manifest_commit(AT_FDCWD, dir, &m, &committed, &err), 0, "%s", err.message);
     cr_assert_eq(committed, 1, "a successful commit reports the rename");
     manifest back;
     memset(&back, 0xff, sizeof back);
@@ -1653,7 +1654,7 @@ Test(format, manifest_round_trip_and_damage)
     /* a second commit replaces the first */
     m.generation++;
     m.segment_count = 1;
-    cr_assert_eq(manifest_commit(dir, &m, &committed, &err), 0);
+    cr_assert_eq(manifest_commit(AT_FDCWD, dir, &m, &committed, &err), 0);
     cr_assert_eq(manifest_read(dir, &back, &err), 0);
     cr_expect_eq(back.generation, m.generation);
     cr_expect_eq(back.segment_count, 1);

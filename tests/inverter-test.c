@@ -7,6 +7,7 @@
  * checked against what was added, through the segment reader.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static void build_ordered(const char *dir, const char *name, size_t budget,
     segment_writer *w = NULL;
     inverter *inv = NULL;
     cr_assert_eq(segment_writer_open(out->path, &w, &err), 0, "%s", err.message);
-    cr_assert_eq(inverter_new(budget, dir, &inv, &err), 0, "%s", err.message);
+    cr_assert_eq(inverter_new(budget, AT_FDCWD, dir, &inv, &err), 0, "%s", err.message);
     testlib_rng rng;
     testlib_rng_seed(&rng, 42);
     uint64_t tokens = 0;
@@ -221,7 +222,7 @@ static inverter *open_inverter(const char *dir, size_t budget)
 {
     inverter *inv = NULL;
     cops_error err = {0};
-    cr_assert_eq(inverter_new(budget, dir, &inv, &err), 0, "%s", err.message);
+    cr_assert_eq(inverter_new(budget, AT_FDCWD, dir, &inv, &err), 0, "%s", err.message);
     return inv;
 }
 

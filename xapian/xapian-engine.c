@@ -5,6 +5,7 @@
 
 #include "xapian/xapian-engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,17 +28,73 @@
 
 /* ------------------------------------------------------------- files */
 
-static int remove_entry(const char *path, const struct stat *status, int flag, struct FTW *walk)
+/* Remove everything in the folder `dir_fd`, never following a symbolic
+ * link: each folder is opened relative to its parent's descriptor with
+ * O_NOFOLLOW, and each entry unlinked relative to its folder's, so that
+ * a folder renamed or swapped for a link meanwhile redirects nothing.
+ * What cannot be removed (or opened: the descriptors bound the depth) is
+ * left. */
+static void remove_entry(int parent, const char *name);
+
+static void remove_below(int dir_fd)
 {
-    (void)status;
-    (void)flag;
-    (void)walk;
-    return remove(path);
+    int copy = dup(dir_fd);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!d) {
+        if (copy >= 0)
+            close(copy);
+        return;
+    }
+    struct dirent *entry;
+    while ((entry = readdir(d)) != NULL) {
+        const char *name = entry->d_name;
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+            remove_entry(dir_fd, name);
+    }
+    closedir(d);
 }
 
+/* Remove `name` of the folder `parent`: a folder with what it holds, or
+ * a file or link (never followed). */
+static void remove_entry(int parent, const char *name)
+{
+    int child = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (child >= 0) {
+        remove_below(child);
+        close(child);
+        unlinkat(parent, name, AT_REMOVEDIR);
+    } else {
+        unlinkat(parent, name, 0); /* a file or link, never a folder */
+    }
+}
+
+/* Remove `path` and everything below it, as rm -r would but never
+ * through a symbolic link, even one swapped in for a folder while the
+ * removal runs (by someone who may write the tree: the old index a
+ * rebuild replaces is such a tree): each folder is held open and its
+ * entries removed relative to it.  A link at `path` itself is removed,
+ * not followed.  nftw, even with FTW_PHYS, removed by path: a folder
+ * swapped for a link between its listing and its entries' removal sent
+ * the removals into the link's target. */
 static void remove_tree(const char *path)
 {
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    char parent_path[4096];
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!slash)
+        snprintf(parent_path, sizeof parent_path, ".");
+    else if ((size_t)(slash - path) >= sizeof parent_path)
+        return;
+    else
+        snprintf(parent_path, sizeof parent_path, "%.*s", slash == path ? 1 : (int)(slash - path),
+                 path);
+    if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return;
+    int parent = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent < 0)
+        return;
+    remove_entry(parent, name);
+    close(parent);
 }
 
 /* The database at `path` (a glass directory, a directory holding a
@@ -165,6 +222,8 @@ typedef struct xapian_build {
     char target[4000];           /* the index directory, without trailing '/' */
     char built[4032];            /* the fresh directory the build writes */
     int made;                    /* `built` exists */
+    int built_fd;                /* `built`, held open from its creation, or -1 */
+    char written[64];            /* how Xapian is given it (see create_databases) */
     unsigned shards;
     cops_xapian_db **dbs;
     analyzer *text_analyzer;
@@ -183,6 +242,8 @@ static void xapian_build_free(xapian_build *b, int keep)
     record_ids_free(&b->ids);
     if (b->made && !keep)
         remove_tree(b->built);
+    if (b->built_fd >= 0)
+        close(b->built_fd);
     free(b);
 }
 
@@ -194,13 +255,31 @@ static int create_databases(xapian_build *b, const analyzer_config *config, cops
     b->made = mkdtemp(b->built) != NULL;
     if (!b->made)
         return error_set_errno(err, COPS_EIO, errno, "cannot create %s", b->built);
+    /* Held open, and handed to Xapian as /proc/self/fd/N where the system
+     * has it: Xapian opens its files by path, and someone who may write
+     * the index's parent could otherwise swap the fresh directory for a
+     * symbolic link (to another Xapian index of the user's, which the
+     * build would then overwrite). */
+    b->built_fd = open(b->built, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (b->built_fd < 0)
+        return error_set_errno(err, COPS_EIO, errno, "cannot open %s, just created", b->built);
+    snprintf(b->written, sizeof b->written, "/proc/self/fd/%d", b->built_fd);
+    struct stat held, named;
+    const char *root = fstat(b->built_fd, &held) == 0 && stat(b->written, &named) == 0
+                               && held.st_dev == named.st_dev && held.st_ino == named.st_ino
+                           ? b->written
+                           : b->built;
     if (!(b->dbs = calloc(b->shards, sizeof *b->dbs)))
         return error_set(err, COPS_ENOMEM, "out of memory");
     int rc = 0;
     if (b->shards > 1) {
         char stub_path[4096];
         snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", b->built);
-        FILE *stub = fopen(stub_path, "w");
+        int fd = openat(b->built_fd, "XAPIANDB",
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        FILE *stub = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!stub && fd >= 0)
+            close(fd);
         for (unsigned i = 0; stub && i < b->shards; i++)
             fprintf(stub, "auto shard-%03u\n", i);
         if (!stub || fclose(stub) != 0)
@@ -209,9 +288,9 @@ static int create_databases(xapian_build *b, const analyzer_config *config, cops
     for (unsigned i = 0; rc == 0 && i < b->shards; i++) {
         char path[4096];
         if (b->shards > 1)
-            snprintf(path, sizeof path, "%s/shard-%03u", b->built, i);
+            snprintf(path, sizeof path, "%s/shard-%03u", root, i);
         else
-            snprintf(path, sizeof path, "%s", b->built);
+            snprintf(path, sizeof path, "%s", root);
         rc = cops_xapian_db_open(path, COPS_XAPIAN_CREATE_OR_OVERWRITE, &b->dbs[i], err);
         if (rc == 0)
             rc = record_analysis(b->dbs[i], config, err);
@@ -283,6 +362,11 @@ static int xapian_build_commit(void *context, const source_stats *read,
         cops_xapian_db_close(b->dbs[i]);
         b->dbs[i] = NULL;
     }
+    struct stat held, named;
+    if (rc == 0 && (fstat(b->built_fd, &held) != 0 || lstat(b->built, &named) != 0
+                    || held.st_dev != named.st_dev || held.st_ino != named.st_ino))
+        rc = error_set(err, COPS_EIO, "%s was moved or replaced during the build: the index is "
+                       "left as it was", b->built);
     if (rc == 0)
         rc = swap_in(b->built, b->target, err);
     summary->documents = b->documents;
@@ -305,6 +389,7 @@ int xapian_build_begin(const build_request *request, build_engine *engine, cops_
     xapian_build *b = calloc(1, sizeof *b);
     if (!b)
         return error_set(err, COPS_ENOMEM, "out of memory");
+    b->built_fd = -1;
     b->shards = shards;
     b->options = request->options;
     /* "idx/" names idx: the fresh directory goes beside it, not inside */

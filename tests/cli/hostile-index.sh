@@ -347,4 +347,42 @@ expect_stderr_contains "damaged index: the documents of $W/idx9in/r.jsonl are no
 expect_exit 0 "... and the index still answers as before" -- $T "$QUERY" -i "$W/idx9" --count recordokapi
 expect_stdout_is "2" "... both records, unchanged"
 
+# The index directory swapped for a symbolic link mid-run, by someone who
+# may write its parent: the build goes on in the directory it started in
+# (held open), and never writes or reads through the link, here to
+# another index of the user's.  Before the fix the commit replaced that
+# index's MANIFEST and catalog by path (its queries then failed on a
+# segment of the wrong size), and a merge would have read its segments.
+snapshot >"$TMP/sentinel.before"
+expect_exit 0 "the user's other index" -- $T "$INDEX" -q -i "$W/idxV" "$W/in"
+expect_exit 0 "the index to be swapped" -- $T "$INDEX" -q -i "$W/idxS" "$W/in/c.txt"
+other_index() { for f in "$W/idxV"/*; do echo "$f $(cksum <"$f")"; done; }
+other_index >"$TMP/other.before"
+other_count=$($T "$QUERY" -i "$W/idxV" --count grant)
+rm -f "$TMP/feed" && mkfifo "$TMP/feed" || exit 99
+$T "$INDEX" -q -i "$W/idxS" --merge --format text - <"$TMP/feed" >"$TMP/swap.out" 2>&1 &
+swapped_pid=$!
+exec 3>"$TMP/feed"
+tries=0 # until the build has made its segment (begun, reading standard input)
+while [ ! -f "$W/idxS/seg-000002.cops" ] && [ $tries -lt 100 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+mv "$W/idxS" "$W/idxS.moved" && ln -s idxV "$W/idxS" || exit 99
+echo "swappedokapi words from standard input" >&3
+exec 3>&-
+wait $swapped_pid
+check "a build whose directory is swapped mid-run commits (exit 0)" test $? = 0
+other_index >"$TMP/other.after"
+check "... and the index the link names is untouched" cmp -s "$TMP/other.before" "$TMP/other.after"
+expect_exit 0 "... which answers as before" -- $T "$QUERY" -i "$W/idxV" --count grant
+expect_stdout_is "$other_count" "... the same count"
+expect_exit 0 "the directory it started in holds the commit" -- \
+    $T "$QUERY" -i "$W/idxS.moved" --count swappedokapi
+expect_stdout_is "1" "... the new document"
+expect_exit 0 "... merged with the one before" -- $T "$QUERY" -i "$W/idxS.moved" --count words
+expect_stdout_is "2" "... both documents"
+rm "$W/idxS"
+untouched "an index directory swapped for a link mid-run"
+
 done_testing

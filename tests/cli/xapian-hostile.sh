@@ -199,4 +199,64 @@ expect_stdout_is 2 "the tcp shard answers as the sharded index"
 kill "$server" 2>/dev/null
 wait "$server" 2>/dev/null
 
+# A rebuild removes the index it replaces (moved aside as <index>.old-PID)
+# without ever following a link, even a folder of it swapped for a link
+# to the user's files while the removal runs, by someone who may write
+# the shared index (the fault shim swaps shard-000 at the removal's first
+# entry).  nftw removed by path: every file of the user's folder whose
+# name a shard's file has went (6 of 6 before the fix).
+SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
+if [ -f "$SHIM" ]; then
+    mkdir swapped-victims || exit 99
+    expect_exit 0 "a sharded index to rebuild" -- \
+        cops_index -q --engine xapian --shards 2 -i swapped corpus
+    for f in swapped/shard-000/*; do
+        echo "the user's own $(basename "$f")" >"swapped-victims/$(basename "$f")"
+    done
+    before=$(tree_state swapped-victims)
+    expect_exit 0 "the rebuild, a folder of the old index swapped for a link mid-removal" -- \
+        env LD_LIBRARY_PATH="$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        LD_PRELOAD="$SHIM" COPS_FAULT_SWAP_FOLDER='*swapped.old-*/shard-000' \
+        COPS_FAULT_SWAP_TARGET="$TMP/swapped-victims" COPS_FAULT_REPORT="$TMP/swap-report" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$(real_program cops-index)" -q --engine xapian --shards 2 -i swapped corpus
+    check "... the folder was swapped" grep -q "failed 1" "$TMP/swap-report"
+    check "... and the link's target is untouched" test "$(tree_state swapped-victims)" = "$before"
+    expect_exit 0 "... the new index answers" -- cops_query -i swapped --count grant
+    expect_stdout_is 2 "... both documents"
+else
+    skip "a rebuild removes the old index without following a link" "the fault shim is not built"
+fi
+
+# The fresh directory a build writes (<index>.building-XXXXXX, beside the
+# index) swapped for a link to another Xapian index of the user's, by
+# someone who may write the parent, before Xapian writes its first file
+# (the shim again): Xapian writes by path, so the build overwrote that
+# index (and then swapped the link in as the index).  Now Xapian is given
+# the directory held open (/proc/self/fd/N), and the commit, seeing the
+# directory replaced, fails and leaves the old index.
+if [ -f "$SHIM" ]; then
+    mkdir building-victims || exit 99
+    expect_exit 0 "an index to rebuild" -- cops_index -q --engine xapian -i building corpus
+    for f in building/*; do
+        echo "the user's own $(basename "$f")" >"building-victims/$(basename "$f")"
+    done
+    before=$(tree_state building-victims)
+    rm -f "$TMP/swap-report"
+    expect_exit 2 "the rebuild, its fresh directory swapped for a link before Xapian writes" -- \
+        env LD_LIBRARY_PATH="$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        LD_PRELOAD="$SHIM" COPS_FAULT_SWAP_FOLDER='*building.building-*' \
+        COPS_FAULT_SWAP_TARGET="$TMP/building-victims" COPS_FAULT_REPORT="$TMP/swap-report" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$(real_program cops-index)" -q --engine xapian -i building corpus
+    expect_stderr_contains "was moved or replaced during the build"
+    check "... the directory was swapped" grep -q "failed 1" "$TMP/swap-report"
+    check "... and the link's target is untouched" test "$(tree_state building-victims)" = "$before"
+    check "... the index is still a directory" test ! -L building
+    expect_exit 0 "... and answers as before" -- cops_query -i building --count grant
+    expect_stdout_is 2 "... both documents"
+else
+    skip "a build's fresh directory swapped for a link" "the fault shim is not built"
+fi
+
 done_testing

@@ -17,15 +17,26 @@
  *                             still holds unwritten bytes fails too.
  *   COPS_FAULT_FSYNC=N        The N-th fsync/fdatasync (1-based) fails
  *                             with EIO.
- *   COPS_FAULT_RENAME=N       The N-th rename fails with EIO.
+ *   COPS_FAULT_RENAME=N       The N-th rename or renameat fails with EIO.
  *   COPS_FAULT_DELAY_MS=N     Sleep N ms before each fsync, fdatasync and
  *                             rename: widens the commit window so that a
  *                             SIGKILL lands inside it (crash.sh).
- *   COPS_FAULT_MISSING_ONCE=SUFFIX  The first open() of a path ending in
+ *   COPS_FAULT_MISSING_ONCE=SUFFIX  The first open() or openat() of a
+ *                             path ending in
  *                             SUFFIX fails with ENOENT, as when a writer
  *                             removed the file between a reader's reading
  *                             of the manifest and its opening of the file
  *                             (a commit in between); later opens succeed.
+ *   COPS_FAULT_SWAP_FOLDER=PATTERN  COPS_FAULT_SWAP_TARGET=PATH
+ *                             The first open, remove or unlink (or their
+ *                             *at forms) of an entry of a folder whose
+ *                             path matches PATTERN (fnmatch, '*' matching
+ *                             '/' too; a folder named by a descriptor or
+ *                             through /proc/self/fd is resolved first)
+ *                             renames that folder to <it>.moved and puts
+ *                             a symbolic link to PATH in its place:
+ *                             someone who may write the folder's parent
+ *                             swaps it for a link at the worst moment.
  *   COPS_FAULT_REPORT=FILE    At exit, append to FILE one line
  *                             "bytes B fsyncs F renames R failed W" (what
  *                             was counted), so a test can size its
@@ -40,6 +51,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,7 +71,11 @@ typedef size_t fwrite_fn(const void *, size_t, size_t, FILE *);
 typedef int stream_fn(FILE *);
 typedef int fd_fn(int);
 typedef int rename_fn(const char *, const char *);
+typedef int renameat_fn(int, const char *, int, const char *);
+typedef int path_fn(const char *);
+typedef int unlinkat_fn(int, const char *, int);
 typedef int open_fn(const char *, int, ...);
+typedef int openat_fn(int, const char *, int, ...);
 
 static write_fn *real_write;
 static pwrite_fn *real_pwrite;
@@ -73,6 +89,14 @@ static fd_fn *real_fdatasync;
 static rename_fn *real_rename;
 static open_fn *real_open;
 static open_fn *real_open64;
+static renameat_fn *real_renameat;
+static path_fn *real_remove;
+static path_fn *real_unlink;
+static unlinkat_fn *real_unlinkat;
+static const char *swap_folder, *swap_target; /* COPS_FAULT_SWAP_* */
+static atomic_int swap_done;
+static openat_fn *real_openat;
+static openat_fn *real_openat64;
 static const char *missing_once; /* COPS_FAULT_MISSING_ONCE */
 static atomic_int missing_done;
 
@@ -124,6 +148,14 @@ __attribute__((constructor)) static void shim_init(void)
     real_rename = (rename_fn *)next_symbol("rename");
     real_open = (open_fn *)next_symbol("open");
     real_open64 = (open_fn *)next_symbol("open64");
+    real_renameat = (renameat_fn *)next_symbol("renameat");
+    real_remove = (path_fn *)next_symbol("remove");
+    real_unlink = (path_fn *)next_symbol("unlink");
+    real_unlinkat = (unlinkat_fn *)next_symbol("unlinkat");
+    swap_folder = getenv("COPS_FAULT_SWAP_FOLDER");
+    swap_target = getenv("COPS_FAULT_SWAP_TARGET");
+    real_openat = (openat_fn *)next_symbol("openat");
+    real_openat64 = (openat_fn *)dlsym(RTLD_NEXT, "openat64");
     missing_once = getenv("COPS_FAULT_MISSING_ONCE");
     byte_limit = env_number("COPS_FAULT_AFTER_BYTES", -1);
     fsync_to_fail = (long)env_number("COPS_FAULT_FSYNC", 0);
@@ -300,7 +332,8 @@ int fdatasync(int fd)
     return synced(real_fdatasync, fd);
 }
 
-int rename(const char *from, const char *to)
+/* 0 when the rename may go ahead, else -1 with errno set. */
+static int rename_allowed(void)
 {
     pause_a_little();
     long n = atomic_fetch_add(&rename_calls, 1) + 1;
@@ -309,7 +342,88 @@ int rename(const char *from, const char *to)
         errno = EIO;
         return -1;
     }
-    return real_rename(from, to);
+    return 0;
+}
+
+int rename(const char *from, const char *to)
+{
+    return rename_allowed() != 0 ? -1 : real_rename(from, to);
+}
+
+/* the index directory's files are replaced relative to its descriptor */
+int renameat(int from_dir, const char *from, int to_dir, const char *to)
+{
+    return rename_allowed() != 0 ? -1 : real_renameat(from_dir, from, to_dir, to);
+}
+
+/* COPS_FAULT_SWAP_FOLDER: before the first opening or removal of an
+ * entry of the folder `folder` (a path) it matches, that folder is moved aside and a
+ * link to COPS_FAULT_SWAP_TARGET put in its place. */
+static void swap_before_entry(const char *folder)
+{
+    if (!swap_folder || !*swap_folder || !swap_target || !folder)
+        return;
+    if (fnmatch(swap_folder, folder, 0) != 0 || atomic_exchange(&swap_done, 1) != 0)
+        return;
+    char moved[4096];
+    snprintf(moved, sizeof moved, "%s.moved", folder);
+    if (real_rename(folder, moved) == 0 && symlink(swap_target, folder) == 0)
+        atomic_fetch_add(&failures, 1);
+}
+
+/* The folder the descriptor `dir` is open on, in out[size]. */
+static const char *folder_held(int dir, char *out, size_t size)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dir);
+    ssize_t n = readlink(link, out, size - 1);
+    if (n <= 0)
+        return NULL;
+    out[n] = '\0';
+    return out;
+}
+
+/* The folder of `path` (a copy in out[size]), a /proc/self/fd/N one
+ * resolved. */
+static const char *folder_of(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= size)
+        return NULL;
+    memcpy(out, path, (size_t)(slash - path));
+    out[slash - path] = '\0';
+    if (strncmp(out, "/proc/self/fd/", 14) == 0)
+        return folder_held(atoi(out + 14), out, size);
+    return out;
+}
+
+/* The folder of `name` relative to the descriptor `dir`. */
+static const char *folder_at(int dir, const char *name, char *out, size_t size)
+{
+    if (dir == AT_FDCWD || name[0] == '/')
+        return folder_of(name, out, size);
+    return strchr(name, '/') ? NULL : folder_held(dir, out, size);
+}
+
+int remove(const char *path)
+{
+    char folder[4096];
+    swap_before_entry(folder_of(path, folder, sizeof folder));
+    return real_remove(path);
+}
+
+int unlink(const char *path)
+{
+    char folder[4096];
+    swap_before_entry(folder_of(path, folder, sizeof folder));
+    return real_unlink(path);
+}
+
+int unlinkat(int dir, const char *name, int flags)
+{
+    char folder[4096];
+    swap_before_entry(folder_at(dir, name, folder, sizeof folder));
+    return real_unlinkat(dir, name, flags);
 }
 
 /* The first open of a path ending in COPS_FAULT_MISSING_ONCE: ENOENT. */
@@ -323,22 +437,28 @@ static int missing_now(const char *path)
     return atomic_exchange(&missing_done, 1) == 0;
 }
 
-static int opened(open_fn *real, const char *path, int flags, va_list modes)
+/* open or openat (`real_at`, relative to `dir`) of `path`. */
+static int opened(open_fn *real, openat_fn *real_at, int dir, const char *path, int flags,
+                  va_list modes)
 {
     mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(modes, int) : 0;
+    if (swap_folder && path) {
+        char folder[4096];
+        swap_before_entry(folder_at(dir, path, folder, sizeof folder));
+    }
     if (missing_now(path)) {
         atomic_fetch_add(&failures, 1);
         errno = ENOENT;
         return -1;
     }
-    return real(path, flags, mode);
+    return real_at ? real_at(dir, path, flags, mode) : real(path, flags, mode);
 }
 
 int open(const char *path, int flags, ...)
 {
     va_list modes;
     va_start(modes, flags);
-    int fd = opened(real_open, path, flags, modes);
+    int fd = opened(real_open, NULL, AT_FDCWD, path, flags, modes);
     va_end(modes);
     return fd;
 }
@@ -347,7 +467,27 @@ int open64(const char *path, int flags, ...)
 {
     va_list modes;
     va_start(modes, flags);
-    int fd = opened(real_open64 ? real_open64 : real_open, path, flags, modes);
+    int fd = opened(real_open64 ? real_open64 : real_open, NULL, AT_FDCWD, path, flags, modes);
+    va_end(modes);
+    return fd;
+}
+
+/* the index files are opened relative to a directory's descriptor, or
+ * to AT_FDCWD by path (base/file.c) */
+int openat(int dir, const char *path, int flags, ...)
+{
+    va_list modes;
+    va_start(modes, flags);
+    int fd = opened(NULL, real_openat, dir, path, flags, modes);
+    va_end(modes);
+    return fd;
+}
+
+int openat64(int dir, const char *path, int flags, ...)
+{
+    va_list modes;
+    va_start(modes, flags);
+    int fd = opened(NULL, real_openat64 ? real_openat64 : real_openat, dir, path, flags, modes);
     va_end(modes);
     return fd;
 }

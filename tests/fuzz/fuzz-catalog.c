@@ -206,7 +206,7 @@ static void check_round_trip(const char *dir, const catalog *c)
     cops_error err;
     memset(&err, 0, sizeof err);
     catalog copy;
-    if (catalog_write(dir, "again", c, &err) != 0)
+    if (catalog_write(AT_FDCWD, dir, "again", c, &err) != 0)
         fuzz_fail("an accepted catalog cannot be written");
     if (catalog_read(dir, "again", FUZZ_DOCUMENTS, &copy, &err) != 0)
         fuzz_fail(err.message);
@@ -227,7 +227,7 @@ static void check_round_trip(const char *dir, const catalog *c)
                                         q->exclude_count))))
             fuzz_fail("a root or its patterns read back differ");
     }
-    if (catalog_write(dir, "third", &copy, &err) != 0)
+    if (catalog_write(AT_FDCWD, dir, "third", &copy, &err) != 0)
         fuzz_fail("a catalog read back cannot be written");
     catalog_free(&copy);
     char path[4200];

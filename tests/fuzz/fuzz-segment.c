@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "index-format/check.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
@@ -46,6 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_KEYS 160
 #define MAX_SEALS 80
 #define SURFACE_FORMS 150 /* three SURFACE blocks */
+/* Each document's body and title lengths: past the last position add_term
+ * writes (3 (tf - 1) + doc % 5, tf up to 4 in the body, 1 in the title),
+ * so that the seed passes check_segment, which then meets only the edits. */
+#define BODY_TOKENS 16
+#define TITLE_TOKENS 5
 
 static uint8_t *original;
 static size_t original_size;
@@ -252,11 +258,11 @@ static void build_original(void)
         snprintf(id, sizeof id, "doc-%03u", (unsigned)doc);
         title[0] = '\0';
         if (doc < 10)
-            snprintf(title, sizeof title, "Title %u", (unsigned)doc);
+            snprintf(title, sizeof title, "Title %u of the seed", (unsigned)doc);
         int n = snprintf(text, sizeof text, "common w%03u %u", (unsigned)(doc % 100),
                          (unsigned)doc);
         if (segment_writer_add_document(w, id, title, doc % 3 ? 20170100 + doc % 28 + 1 : 0,
-                                        text, (size_t)n, 8, doc < 10 ? 2 : 0, &err) != 0)
+                                        text, (size_t)n, BODY_TOKENS, doc < 10 ? TITLE_TOKENS : 0, &err) != 0)
             goto fail;
     }
     add_term(w, "\x01title", 1, 0, 10, 1);
@@ -291,13 +297,17 @@ static void build_original(void)
     segment_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.documents = DOCS;
-    meta.body_tokens = 8 * DOCS;
-    meta.title_tokens = 20;
+    meta.body_tokens = BODY_TOKENS * DOCS;
+    meta.title_tokens = TITLE_TOKENS * 10;
     meta.terms = key_count;
     meta.postings = postings_written;
     meta.stem = 1;
     snprintf(meta.language, sizeof meta.language, "english");
     if (segment_writer_finish(w, &meta, NULL, &err) != 0)
+        goto fail;
+    /* The seed passes the full check: else every input stops at the
+     * seed's own fault and the checker's later code is never fuzzed. */
+    if (check_segment(path, UINT64_MAX, NULL, &err) != 0)
         goto fail;
     FILE *file = fopen(path, "rb");
     if (!file)
@@ -543,6 +553,19 @@ static matcher *key_matcher(segment *seg, const char *key)
     return matcher_term(seg, &term, &scorer, 1, key);
 }
 
+/* key_matcher of each of `count` (at most 3) `keys` into children: 1, or
+ * 0 when one is missing (the others freed). */
+static int key_matchers(segment *seg, const char *const *keys, size_t count, matcher **children)
+{
+    int missing = 0;
+    for (size_t k = 0; k < count; k++)
+        missing |= !(children[k] = key_matcher(seg, keys[k]));
+    for (size_t k = 0; missing && k < count; k++)
+        if (children[k])
+            matcher_free(children[k]);
+    return !missing;
+}
+
 /* The exact phrase of `count` (2 or 3) `words`, each 3 positions after
  * the one before (as the seed segment's positions step), through the
  * streamed join that opens each word's positions only when asked
@@ -555,16 +578,9 @@ static void drive_phrase(segment *seg, const char *const *words, size_t count, d
     uint32_t found[DOCS];
     size_t found_count = 0;
     for (int pruned = 0; pruned < 2; pruned++) {
-        matcher *children[3] = {NULL, NULL, NULL};
-        int missing = 0;
-        for (size_t w = 0; w < count; w++)
-            missing |= !(children[w] = key_matcher(seg, words[w]));
-        if (missing) {
-            for (size_t w = 0; w < count; w++)
-                if (children[w])
-                    matcher_free(children[w]);
+        matcher *children[3];
+        if (!key_matchers(seg, words, count, children))
             return;
-        }
         static const uint32_t offsets[3] = {0, 3, 6};
         matcher *phrase = matcher_positional(children, offsets, count, 0, 0, 0);
         if (!phrase)
@@ -591,6 +607,59 @@ static void drive_phrase(segment *seg, const char *const *words, size_t count, d
         if (pruned && segment_damage(seg, &err) == 0)
             FUZZ_CHECK(subset);
         matcher_free(phrase);
+    }
+}
+
+/* A ranked conjunction of `count` keys (query/op-and.c: the leapfrog, and
+ * the windows a far more common child passes over by block bounds,
+ * and_pass_windows), once without a threshold and once pruned at
+ * `threshold` (a score the stride picks): documents in order and in
+ * range; on an undamaged segment the pruned ones are some of the others,
+ * and on the unedited one every unpruned document scoring above the
+ * threshold is among the pruned (a skipped window must not hold one). */
+static void drive_and(segment *seg, const char *const *keys, size_t count, double threshold,
+                      int pristine)
+{
+    uint32_t found[DOCS];
+    double scores[DOCS];
+    unsigned char kept[DOCS] = {0};
+    size_t found_count = 0;
+    for (int pruned = 0; pruned < 2; pruned++) {
+        matcher *children[3];
+        if (!key_matchers(seg, keys, count, children))
+            return;
+        matcher *and = matcher_and(children, count, NULL, 0, NULL, 0);
+        if (!and)
+            return;
+        if (pruned && and->ops->set_threshold)
+            and->ops->set_threshold(and, threshold);
+        size_t at = 0;
+        int subset = 1;
+        uint32_t previous = 0;
+        for (uint32_t doc = matcher_next_geq(and, 0); doc != MATCHER_END;
+             doc = matcher_next_geq(and, doc + 1)) {
+            FUZZ_CHECK(doc < segment_documents(seg) && (doc > previous || doc == 0));
+            previous = doc;
+            double score = and->ops->score(and);
+            if (!pruned) {
+                FUZZ_CHECK(found_count < DOCS);
+                scores[found_count] = score;
+                found[found_count++] = doc;
+                continue;
+            }
+            while (at < found_count && found[at] < doc)
+                at++;
+            subset &= at < found_count && found[at] == doc;
+            if (at < found_count && found[at] == doc)
+                kept[at] = 1;
+        }
+        cops_error err;
+        if (pruned && segment_damage(seg, &err) == 0) {
+            FUZZ_CHECK(subset);
+            for (size_t i = 0; pristine && i < found_count; i++)
+                FUZZ_CHECK(kept[i] || scores[i] <= threshold * (1 + 1e-9) + 1e-9);
+        }
+        matcher_free(and);
     }
 }
 
@@ -666,6 +735,10 @@ static void drive(segment *seg, uint32_t stride, size_t first_edit, int pristine
     drive_phrase(seg, common_common, 2, 0.1 * (double)(stride % 16));
     drive_phrase(seg, alpha_common_common, 3, 0.1 * (double)(stride % 16));
     drive_phrase(seg, beta_alpha_common, 3, 0.05 * (double)(stride % 16));
+    static const char *const gamma_common[] = {"gamma", "common"};
+    static const char *const alpha_beta_common[] = {"alpha", "beta", "common"};
+    drive_and(seg, gamma_common, 2, 0.2 * (double)(stride % 16), pristine);
+    drive_and(seg, alpha_beta_common, 3, 0.2 * (double)(stride % 16), pristine);
     drive_term_above(seg, "common", stride, 1 + stride % 48, pristine);
     drive_term_above(seg, "alpha", stride, 1 + stride % 48, pristine);
     scan_state whole = {seg, stride, 0, 0, 1};
@@ -795,11 +868,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_write_file(segment_file, copy, length);
     free(copy);
 
-    segment *seg = NULL;
+    /* The full check (cops-index --check) on the same bytes: it must
+     * pass the unedited seed, and what it passes the reader must open
+     * and read without meeting damage. */
     cops_error err;
-    if (segment_open(segment_file, &seg, &err) == 0) {
+    int checked = check_segment(segment_file, UINT64_MAX, NULL, &err);
+    FUZZ_CHECK(checked == 0 || !pristine);
+    segment *seg = NULL;
+    int opened = segment_open(segment_file, &seg, &err);
+    FUZZ_CHECK(opened == 0 || checked != 0);
+    if (opened == 0) {
         FUZZ_CHECK(seg != NULL);
         drive(seg, stride, first_edit, pristine);
+        FUZZ_CHECK(checked != 0 || segment_damage(seg, &err) == 0);
         segment_close(seg);
     }
     return 0;
