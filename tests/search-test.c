@@ -118,6 +118,17 @@ static void short_name(const char *id, char *out, size_t size)
         *dot = 0;
 }
 
+/* The number of hit i's file "dN.txt" (tests name documents by their
+ * insertion, since the build reorders the document numbers). */
+static unsigned hit_file_number(const cops_results *results, size_t i)
+{
+    char name[64];
+    unsigned number = 0;
+    short_name(cops_results_hit(results, i)->id, name, sizeof name);
+    cr_assert_eq(sscanf(name, "d%u", &number), 1, "hit %zu: %s", i + 1, name);
+    return number;
+}
+
 /* Run `query` and return the hits' short names joined by spaces, in rank
  * order (or sorted when `sorted`); *total receives the exact count. */
 static char *run(fixture *f, const char *query, const cops_search_options *given, int sorted,
@@ -617,10 +628,7 @@ Test(search, few_title_matches_pass_over_the_body, .timeout = 120)
      * numbers) */
     cops_results *all = top_hits(f.index, "w", 40);
     for (size_t i = 0; i < 34; i++) {
-        char name[64];
-        unsigned number = 0;
-        short_name(cops_results_hit(all, i)->id, name, sizeof name);
-        cr_assert_eq(sscanf(name, "d%u", &number), 1);
+        unsigned number = hit_file_number(all, i);
         if (i < 3)
             cr_expect_geq(number, 1497, "rank %zu", i + 1);
         else
@@ -680,10 +688,7 @@ Test(search, a_dense_conjunct_moves_only_onto_candidates_that_can_win, .timeout 
      * the document numbers) */
     cops_results *all = top_hits(f.index, "r c", 40);
     for (size_t i = 0; i < 40; i++) {
-        char name[64];
-        unsigned number = 1;
-        short_name(cops_results_hit(all, i)->id, name, sizeof name);
-        cr_assert_eq(sscanf(name, "d%u", &number), 1);
+        unsigned number = hit_file_number(all, i);
         cr_expect_eq(number % 50, 0, "rank %zu", i + 1);
     }
     cops_results_free(all);
@@ -728,10 +733,7 @@ Test(search, a_title_key_bounds_only_its_own_documents, .timeout = 120)
     cops_results *all = top_hits(f.index, "r c", 30);
     uint32_t titled[30];
     for (size_t i = 0; i < 30; i++) {
-        char name[64];
-        unsigned number = 1;
-        short_name(cops_results_hit(all, i)->id, name, sizeof name);
-        cr_assert_eq(sscanf(name, "d%u", &number), 1);
+        unsigned number = hit_file_number(all, i);
         cr_expect(number < 10 || number % 100 == 50, "rank %zu", i + 1);
         titled[i] = cops_results_hit(all, i)->doc;
     }
