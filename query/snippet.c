@@ -456,13 +456,47 @@ static int window_holds_every_leaf(scan *s)
     return distinct == leaves;
 }
 
+/* 1 when text[0, length) holds a non-ASCII character that may begin a
+ * word (its lead byte not after an ASCII letter or digit): such a word
+ * may fold to any term (Émile to "emile", ｃａｔ to "cat"), so the
+ * probes cannot bound the occurrences there. */
+static int may_start_non_ascii_word(const char *text, size_t length)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    for (size_t i = 0; i < length; i++)
+        if (bytes[i] >= 0xC0 && (i == 0 || !is_ascii_alnum(bytes[i - 1])))
+            return 1;
+    return 0;
+}
+
+/* A bound on the words of text[0, length) that may be occurrences of
+ * `term` once analysed (counted up to about `enough`), for a stemmer that keeps its words' starts
+ * (analyzer_stem_keeps_start) and a text without non-ASCII words
+ * (may_start_non_ascii_word): words beginning with the term's first
+ * two letters, a 'y' second for its 'i' (dying for "die"); not three
+ * letters, as the chunk filter probes: the stem's third may be another
+ * letter than the word's (crying for "cri", skies for "sky"). */
+static size_t occurrences_bound(const char *text, size_t length, const snippet_term *term,
+                                size_t enough)
+{
+    size_t probe = term_probe_bytes(term) < 2 ? term_probe_bytes(term) : 2;
+    int inside;
+    size_t count = probe_scan(text, length, term->text, probe, enough, &inside);
+    if (probe == 2 && term->text[1] == 'i' && count < enough) {
+        const char with_y[2] = {term->text[0], 'y'};
+        count += probe_scan(text, length, with_y, 2, enough - count, &inside);
+    }
+    return count;
+}
+
 /* 1 when analysing the chunk text[at, end) cannot change the window
  * chosen, so the scan may pass over it as over a chunk without probes.
  * A window that would hold an occurrence with a word in the chunk lies
  * within `width` bytes of it, and each of its occurrences begins with a
- * word where its leaf's probe begins (the filter's view: snippet.h), so
- * the leaves and the probes there bound its distinct leaves and its
- * occurrences: when that bound is below the best window of what was
+ * word occurrences_bound counts (but where a word may begin with a
+ * non-ASCII character: then the chunk is analysed), so the leaves and
+ * those words there bound its distinct leaves and its occurrences:
+ * when that bound is below the best window of what was
  * analysed (or equal to it, and that window starts before any such
  * window could: the first of equals is chosen), the chunk is passed
  * over.  On wiki-dev, an AND query whose words are never near each
@@ -473,8 +507,9 @@ static int window_holds_every_leaf(scan *s)
 static int chunk_cannot_win(scan *s, const char *text, size_t at, size_t end, size_t limit)
 {
     const snippet_plan *plan = s->plan;
-    if (plan->near_count || plan->max_span || plan->probe_all || plan->leaf_count > 64
-        || s->kinds[SNIPPET_PREFIX].count || s->kinds[SNIPPET_ALIAS].count)
+    if (!s->stem_some || plan->near_count || plan->max_span || plan->probe_all
+        || plan->leaf_count > 64 || s->kinds[SNIPPET_PREFIX].count
+        || s->kinds[SNIPPET_ALIAS].count)
         return 0;
     find_complete_occurrences(s);
     size_t best_distinct = 0, best_count = 0;
@@ -483,13 +518,13 @@ static int chunk_cannot_win(scan *s, const char *text, size_t at, size_t end, si
         return 0;
     size_t from = at > s->width ? at - s->width : 0;
     size_t to = limit - end > s->width ? end + s->width : limit;
+    if (may_start_non_ascii_word(text + from, to - from))
+        return 0;
     int ties_lose = s->occurrences[best].start + s->width < at;
     size_t distinct = 0, count = 0;
     for (size_t l = 0; l < plan->leaf_count; l++) {
         const snippet_term *term = &plan->terms[plan->slots[plan->leaves[l].first_slot].term];
-        int inside;
-        size_t here = probe_scan(text + from, to - from, term->text, term_probe_bytes(term),
-                                 best_count + 1, &inside);
+        size_t here = occurrences_bound(text + from, to - from, term, best_count + 1);
         distinct += here > 0;
         count += here;
         if (distinct > best_distinct || (distinct == best_distinct && count > best_count)
