@@ -249,12 +249,14 @@ static int convert_version3_lines(const uint8_t *p, size_t length, uint32_t coun
     uint64_t line = 0;
     int ok = 1;
     for (uint32_t i = 0; ok && i < count; i++) {
-        uint64_t step;
+        uint64_t step = 0;
         size_t used = codec_varint_decode(p, end, &step);
         /* unzigzag within ±2^62 so that the sum below cannot wrap */
         int64_t difference = (int64_t)(step >> 1) ^ -(int64_t)(step & 1);
         ok = used && difference <= (int64_t)max_line && difference >= -(int64_t)max_line
              && (int64_t)line + difference >= 1 && (int64_t)line + difference <= (int64_t)max_line;
+        if (!ok)
+            break; /* (a sum out of range may overflow: not computed) */
         p += used;
         line = lines[i] = (uint64_t)((int64_t)line + difference);
     }
