@@ -1080,7 +1080,8 @@ static char *text_with_pair_after(size_t filler, const char *words)
 
 /* The chunks passed over (chunk_cannot_win) bound the occurrences by
  * words the analysis may find, not by the chunk filter's probes: a
- * stem's third letter may differ from its word's (crying is "cri"), its
+ * stem's third letter may differ from its word's (crying is "cri", using
+ * "use"), its
  * second too ('y' for 'i': dying is "die"), and a word beginning with a
  * diacritic (Émile) folds to the term; each of these, next to the
  * second "qqq" far from the first, makes the better window, which a
@@ -1089,7 +1090,7 @@ Test(search, snippets_pass_over_no_chunk_where_stems_or_folds_may_win)
 {
     const char *const cases[][2] = {
         {"crying", "qqq cry"}, {"dying", "qqq die"}, {"Émile", "qqq emile"},
-        {"ＸＹＺ", "qqq xyz"}, {"SKIES", "qqq sky"}};
+        {"ＸＹＺ", "qqq xyz"}, {"SKIES", "qqq sky"}, {"using", "qqq use"}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         char *text = text_with_pair_after(160, cases[c][0]);
         char *snippet = NULL;
