@@ -188,6 +188,33 @@ static int lines_valid(const uint8_t *lines, size_t bytes, uint32_t count)
     return 1;
 }
 
+/* `count` (>= 1) lines of `width` bytes each into *out (malloc'd, 7
+ * bytes to spare: each line is stored as 8 bytes, the next overwriting
+ * the ones past its width, one store on a little-endian host: a version
+ * 3 catalog is converted by every process that reads it, and byte by
+ * byte that was 63 instructions a line, callgrind). */
+static int encode_lines(const uint64_t *lines, size_t count, unsigned width, uint8_t **out,
+                        size_t *bytes)
+{
+    uint8_t *made = malloc(1 + count * width + 7);
+    if (!made)
+        return COPS_ENOMEM;
+    made[0] = (uint8_t)width;
+    uint8_t *at = made + 1;
+    for (size_t i = 0; i < count; i++, at += width) {
+        uint64_t line = lines[i];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(at, &line, 8);
+#else
+        for (unsigned b = 0; b < 8; b++)
+            at[b] = (uint8_t)(line >> (8 * b));
+#endif
+    }
+    *out = made;
+    *bytes = 1 + count * width;
+    return 0;
+}
+
 int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, size_t *bytes)
 {
     *out = NULL;
@@ -197,17 +224,7 @@ int catalog_lines_encode(const uint64_t *lines, size_t count, uint8_t **out, siz
     uint64_t largest = 0;
     for (size_t i = 0; i < count; i++)
         largest = lines[i] > largest ? lines[i] : largest;
-    unsigned width = line_width(largest);
-    uint8_t *made = malloc(1 + count * width);
-    if (!made)
-        return COPS_ENOMEM;
-    made[0] = (uint8_t)width;
-    for (size_t i = 0; i < count; i++)
-        for (unsigned b = 0; b < width; b++)
-            made[1 + i * width + b] = (uint8_t)(lines[i] >> (8 * b));
-    *out = made;
-    *bytes = 1 + count * width;
-    return 0;
+    return encode_lines(lines, count, line_width(largest), out, bytes);
 }
 
 int catalog_lines_decode(const catalog_entry *e, uint64_t *lines)
@@ -246,20 +263,34 @@ static int convert_version3_lines(const uint8_t *p, size_t length, uint32_t coun
         return 0;
     }
     const uint8_t *end = p + length;
-    uint64_t line = 0;
+    int64_t line = 0, largest = 0;
     int ok = 1;
-    for (uint32_t i = 0; ok && i < count; i++) {
+    for (uint32_t i = 0; i < count; i++) {
         uint64_t step;
-        size_t used = codec_varint_decode(p, end, &step);
-        /* unzigzag within ±2^62 so that the sum below cannot wrap */
-        int64_t difference = (int64_t)(step >> 1) ^ -(int64_t)(step & 1);
-        ok = used && difference <= (int64_t)max_line && difference >= -(int64_t)max_line
-             && (int64_t)line + difference >= 1 && (int64_t)line + difference <= (int64_t)max_line;
-        p += used;
-        line = lines[i] = (uint64_t)((int64_t)line + difference);
+        /* most differences are one byte (|difference| < 64): no call
+         * and no bound on the difference for them */
+        if (p < end && *p < 0x80) {
+            step = *p++;
+        } else {
+            size_t used = codec_varint_decode(p, end, &step);
+            /* unzigzagged below ±2^62 (a sum past 2^62 is refused
+             * anyway), so that the sum cannot wrap */
+            if (!used || step >> 1 >= max_line) {
+                ok = 0;
+                break;
+            }
+            p += used;
+        }
+        int64_t next = line + ((int64_t)(step >> 1) ^ -(int64_t)(step & 1));
+        if (next < 1 || next > (int64_t)max_line) {
+            ok = 0;
+            break;
+        }
+        lines[i] = (uint64_t)(line = next);
+        largest = next > largest ? next : largest;
     }
     ok = ok && p == end;
-    if (ok && catalog_lines_encode(lines, count, out, bytes) != 0) {
+    if (ok && count > 0 && encode_lines(lines, count, line_width((uint64_t)largest), out, bytes) != 0) {
         *failed = 1;
         ok = 0;
     }

@@ -456,13 +456,97 @@ static int window_holds_every_leaf(scan *s)
     return distinct == leaves;
 }
 
+/* 1 when the character at p (its lead byte; `left` bytes readable)
+ * may be a letter or digit: not one of the spaces and punctuation of
+ * U+00A0..U+00BF (but ª ² ³ µ ¹ º ¼ ½ ¾, which fold to letters and
+ * digits) and U+2000..U+206F (dashes, quotes, bullets, format), most
+ * of the non-ASCII characters between the words of an English text. */
+static int may_be_alnum(const unsigned char *p, size_t left)
+{
+    if (left >= 2 && p[0] == 0xC2 && p[1] >= 0xA0 && p[1] <= 0xBF)
+        return p[1] == 0xAA || p[1] == 0xB2 || p[1] == 0xB3 || p[1] == 0xB5 || p[1] == 0xB9
+               || p[1] == 0xBA || p[1] >= 0xBC;
+    if (left >= 3 && p[0] == 0xE2 && (p[1] == 0x80 || (p[1] == 0x81 && p[2] < 0xB0)))
+        return 0;
+    return 1;
+}
+
+/* 1 when text[0, length) holds a non-ASCII character that may begin a
+ * word (a lead byte not after an ASCII letter or digit, of a character
+ * that may_be_alnum): such a word may fold to any term (Émile to
+ * "emile", ｃａｔ to "cat"), so the probes cannot bound the occurrences
+ * there. */
+static int may_start_non_ascii_word(const char *text, size_t length)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    const uint64_t high = UINT64_C(0x8080808080808080);
+    for (size_t i = 0; i < length; i++) {
+        uint64_t eight;
+        /* eight ASCII bytes at a time */
+        while (length - i >= 8 && (memcpy(&eight, bytes + i, 8), !(eight & high)))
+            i += 8;
+        if (i < length && bytes[i] >= 0xC0 && (i == 0 || !is_ascii_alnum(bytes[i - 1]))
+            && may_be_alnum(bytes + i, length - i))
+            return 1;
+    }
+    return 0;
+}
+
+/* The letters a stem's letter `letter` (its second or third, `at` 1 or
+ * 2) may stand for in its word: itself, and with the english and porter
+ * stemmers 'y' for an 'i' (dying, crying), 'i' for a 'y' (skies), 'i'
+ * for a third 'e' (using is "use"): so stem every word of 1 to 4 letters,
+ * every 2 or 3 letters followed by one of 80 suffixes (1.9 million words
+ * in all) and wiki-dev's 337,999 ASCII written forms, by libstemmer.
+ * Returns how many, into `letters`. */
+static size_t stem_letter_sources(unsigned char letter, int at, unsigned char letters[3])
+{
+    size_t n = 0;
+    letters[n++] = letter;
+    if (letter == 'i')
+        letters[n++] = 'y';
+    if (letter == 'y' || (at == 2 && letter == 'e'))
+        letters[n++] = 'i';
+    return n;
+}
+
+/* A bound on the words of text[0, length) that may be occurrences of
+ * `term` once analysed (counted up to about `enough`), for a stemmer
+ * that keeps its words' starts (analyzer_stem_keeps_start) and a text
+ * without non-ASCII words (may_start_non_ascii_word): the words that
+ * begin with the term's probe or with a letter a stem may change there
+ * (stem_letter_sources): the chunk filter's probes alone missed crying
+ * for "cri", dying for "die", skies for "sky", using for "use". */
+static size_t occurrences_bound(const char *text, size_t length, const snippet_term *term,
+                                size_t enough)
+{
+    size_t probe = term_probe_bytes(term);
+    unsigned char second[3] = {0}, third[3] = {0};
+    size_t seconds = probe > 1 ? stem_letter_sources((unsigned char)term->text[1], 1, second) : 1;
+    size_t thirds = probe > 2 ? stem_letter_sources((unsigned char)term->text[2], 2, third) : 1;
+    size_t count = 0;
+    for (size_t a = 0; a < seconds && count < enough; a++)
+        for (size_t b = 0; b < thirds && count < enough; b++) {
+            char variant[SNIPPET_PROBE_BYTES];
+            memcpy(variant, term->text, probe);
+            if (probe > 1)
+                variant[1] = (char)second[a];
+            if (probe > 2)
+                variant[2] = (char)third[b];
+            int inside;
+            count += probe_scan(text, length, variant, probe, enough - count, &inside);
+        }
+    return count;
+}
+
 /* 1 when analysing the chunk text[at, end) cannot change the window
  * chosen, so the scan may pass over it as over a chunk without probes.
  * A window that would hold an occurrence with a word in the chunk lies
  * within `width` bytes of it, and each of its occurrences begins with a
- * word where its leaf's probe begins (the filter's view: snippet.h), so
- * the leaves and the probes there bound its distinct leaves and its
- * occurrences: when that bound is below the best window of what was
+ * word occurrences_bound counts (but where a word may begin with a
+ * non-ASCII character: then the chunk is analysed), so the leaves and
+ * those words there bound its distinct leaves and its occurrences:
+ * when that bound is below the best window of what was
  * analysed (or equal to it, and that window starts before any such
  * window could: the first of equals is chosen), the chunk is passed
  * over.  On wiki-dev, an AND query whose words are never near each
@@ -473,8 +557,9 @@ static int window_holds_every_leaf(scan *s)
 static int chunk_cannot_win(scan *s, const char *text, size_t at, size_t end, size_t limit)
 {
     const snippet_plan *plan = s->plan;
-    if (plan->near_count || plan->max_span || plan->probe_all || plan->leaf_count > 64
-        || s->kinds[SNIPPET_PREFIX].count || s->kinds[SNIPPET_ALIAS].count)
+    if (!s->stem_some || plan->near_count || plan->max_span || plan->probe_all
+        || plan->leaf_count > 64 || s->kinds[SNIPPET_PREFIX].count
+        || s->kinds[SNIPPET_ALIAS].count)
         return 0;
     find_complete_occurrences(s);
     size_t best_distinct = 0, best_count = 0;
@@ -487,16 +572,15 @@ static int chunk_cannot_win(scan *s, const char *text, size_t at, size_t end, si
     size_t distinct = 0, count = 0;
     for (size_t l = 0; l < plan->leaf_count; l++) {
         const snippet_term *term = &plan->terms[plan->slots[plan->leaves[l].first_slot].term];
-        int inside;
-        size_t here = probe_scan(text + from, to - from, term->text, term_probe_bytes(term),
-                                 best_count + 1, &inside);
+        size_t here = occurrences_bound(text + from, to - from, term, best_count + 1);
         distinct += here > 0;
         count += here;
         if (distinct > best_distinct || (distinct == best_distinct && count > best_count)
             || (distinct == best_distinct && count == best_count && !ties_lose))
             return 0;
     }
-    return 1;
+    /* last: the probes end most calls first */
+    return !may_start_non_ascii_word(text + from, to - from);
 }
 
 /* Analyse text[s->next_at, limit) chunk by chunk into s's matches, until

@@ -38,10 +38,14 @@
  *    either (analyzer_run_stemming): what is found is what stemming
  *    every word finds;
  *  - after the first occurrence, in a plan of single words without NEAR
- *    or prefixes, a chunk is passed over (as one without probes) where
- *    the probes within a window's width of it bound every window that
- *    could hold a word of it below the best window found, or equal to
- *    it and later: the window chosen is the same;
+ *    or prefixes, with the english or porter stemmer, a chunk is passed
+ *    over (as one without probes) where the words within a window's
+ *    width of it that begin with a term's probe, or with the letters a
+ *    stem changes there ('y' for 'i', 'i' for 'y', a third 'i' for 'e':
+ *    dying, skies, using; and no word there begins with a non-ASCII
+ *    letter, which may fold to any) bound every window that could hold
+ *    a word of it below the best window found, or equal to it and
+ *    later: the window chosen is the same;
  *  - the scan stops as soon as a window holds an occurrence of every leaf
  *    (for one word: at its first occurrence), else SNIPPET_AROUND_BYTES
  *    (or eight windows, if more) after the first occurrence: the best

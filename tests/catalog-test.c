@@ -343,6 +343,12 @@ Test(catalog, hostile_descriptions_are_damage)
         {"lines that overflow", {3, 0, 21, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1},
          22, COPS_ECORRUPT},
+        /* 2^62, then 2^63 - 1 more: the sum overflows an int64_t (UBSan
+         * failed here when the reader added before it checked) */
+        {"lines whose sum overflows", {3, 0, 21, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                       0x80, 0x01, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                       0xff, 0x01, 2},
+         24, COPS_ECORRUPT},
         {"lines longer than the file", {3, 0, 40, 2, 2, 2}, 6, COPS_ECORRUPT},
         {"an unfinished varint", {3, 0, 3, 2, 2, 0x80}, 6, COPS_ECORRUPT},
     };

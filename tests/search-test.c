@@ -1151,6 +1151,49 @@ Test(search, snippets_pass_over_only_chunks_that_cannot_win)
     free(text);
 }
 
+/* "qqq" at the start, then after `filler` words "zzz" `words` and "qqq",
+ * then as many "zzz" again: a malloc'd text. */
+static char *text_with_pair_after(size_t filler, const char *words)
+{
+    size_t length = 4 + filler * 4 * 2 + strlen(words) + 5;
+    char *text = malloc(length + 1), *at = text;
+    cr_assert_not_null(text);
+    at += sprintf(at, "qqq ");
+    for (size_t i = 0; i < filler; i++)
+        at += sprintf(at, "zzz ");
+    at += sprintf(at, "%s qqq ", words);
+    for (size_t i = 0; i < filler; i++)
+        at += sprintf(at, "zzz ");
+    return text;
+}
+
+/* The chunks passed over (chunk_cannot_win) bound the occurrences by
+ * words the analysis may find, not by the chunk filter's probes: a
+ * stem's third letter may differ from its word's (crying is "cri", using
+ * "use"), its
+ * second too ('y' for 'i': dying is "die"), and a word beginning with a
+ * diacritic (Émile) folds to the term; each of these, next to the
+ * second "qqq" far from the first, makes the better window, which a
+ * bound by the probes passed over (the snippet was the text's start). */
+Test(search, snippets_pass_over_no_chunk_where_stems_or_folds_may_win)
+{
+    const char *const cases[][2] = {
+        {"crying", "qqq cry"}, {"dying", "qqq die"}, {"Émile", "qqq emile"},
+        {"ＸＹＺ", "qqq xyz"}, {"SKIES", "qqq sky"}, {"using", "qqq use"}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char *text = text_with_pair_after(160, cases[c][0]);
+        char *snippet = NULL;
+        size_t highlights = 0;
+        snippet_of(text, cases[c][1], &snippet, &highlights);
+        char both[64];
+        snprintf(both, sizeof both, "%s qqq", cases[c][0]);
+        cr_expect_eq(highlights, 2, "%s: %s", cases[c][1], snippet);
+        cr_expect_neq(strstr(snippet, both), NULL, "%s: %s", cases[c][1], snippet);
+        free(snippet);
+        free(text);
+    }
+}
+
 Test(search, snippets_find_words_with_diacritics_after_their_first_letter)
 {
     /* "jon" as written nowhere but in "Jón" (its letters after the J are
