@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,12 @@ struct inverter {
     uint32_t *doc_keys;         /* per document: its distinct keys (inverter_graph's rows) */
     size_t doc_keys_capacity;
     int graph_taken;            /* inverter_graph has used doc_keys up */
+    pthread_t sorter;           /* inverter_sort_keys_early's thread */
+    int sorting;                /* 1: `sorter` runs (or has ended unjoined) */
+    uint32_t *sorted;           /* its key order, NULL when it ran out of memory */
 };
+
+static void join_sorter(inverter *inv);
 
 static size_t accounted_bytes(const inverter *inv)
 {
@@ -120,6 +126,8 @@ void inverter_free(inverter *inv)
 {
     if (!inv)
         return;
+    join_sorter(inv); /* it reads the keys freed next */
+    free(inv->sorted);
     reset_terms(inv);
     for (size_t i = 0; i < inv->run_count; i++) {
         if (inv->runs[i].file)
@@ -369,31 +377,94 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
         return spill_when_over_budget(inv, err);
     return 0;
 }
-/* Sort keys bytewise (index order for the run file / the segment). */
-static const inverter *sort_context;
-static int compare_term_keys(const void *a, const void *b)
+/* Sort keys bytewise (index order for the run file / the segment).  A
+ * merge sort of the key numbers with the inverter passed along (no
+ * global: the keys may be sorted on a thread, inverter_sort_keys_early);
+ * the keys are distinct, so the order is the same whatever the sort. */
+static int compare_term_keys(const inverter *inv, uint32_t a, uint32_t b)
 {
-    const term_entry *x = &sort_context->terms[*(const uint32_t *)a];
-    const term_entry *y = &sort_context->terms[*(const uint32_t *)b];
+    const term_entry *x = &inv->terms[a], *y = &inv->terms[b];
     size_t common = x->key_length < y->key_length ? x->key_length : y->key_length;
-    int order = memcmp(sort_context->keys.data + x->key_offset,
-                       sort_context->keys.data + y->key_offset, common);
+    int order = memcmp(inv->keys.data + x->key_offset, inv->keys.data + y->key_offset, common);
     if (order != 0)
         return order;
     return (x->key_length > y->key_length) - (x->key_length < y->key_length);
 }
 
-static uint32_t *sorted_term_order(inverter *inv)
+/* Sort items[0, count) using spare[0, count); the result in items. */
+static void merge_sort_keys(const inverter *inv, uint32_t *items, uint32_t *spare, size_t count)
+{
+    if (count < 16) {
+        for (size_t i = 1; i < count; i++) {
+            uint32_t v = items[i];
+            size_t j = i;
+            for (; j > 0 && compare_term_keys(inv, items[j - 1], v) > 0; j--)
+                items[j] = items[j - 1];
+            items[j] = v;
+        }
+        return;
+    }
+    size_t half = count / 2;
+    merge_sort_keys(inv, items, spare, half);
+    merge_sort_keys(inv, items + half, spare + half, count - half);
+    memcpy(spare, items, count * sizeof *items);
+    size_t i = 0, j = half, out = 0;
+    while (i < half && j < count)
+        items[out++] = compare_term_keys(inv, spare[j], spare[i]) < 0 ? spare[j++] : spare[i++];
+    while (i < half)
+        items[out++] = spare[i++];
+    while (j < count)
+        items[out++] = spare[j++];
+}
+
+static uint32_t *sorted_term_order(const inverter *inv)
 {
     uint32_t *order = malloc((inv->term_count ? inv->term_count : 1) * sizeof *order);
-    if (!order)
+    uint32_t *spare = malloc((inv->term_count ? inv->term_count : 1) * sizeof *spare);
+    if (!order || !spare) {
+        free(order);
+        free(spare);
         return NULL;
+    }
     for (size_t i = 0; i < inv->term_count; i++)
         order[i] = (uint32_t)i;
-    sort_context = inv;
-    qsort(order, inv->term_count, sizeof *order, compare_term_keys);
-    sort_context = NULL;
+    merge_sort_keys(inv, order, spare, inv->term_count);
+    free(spare);
     return order;
+}
+
+static void *sort_keys_main(void *argument)
+{
+    inverter *inv = argument;
+    inv->sorted = sorted_term_order(inv);
+    return NULL;
+}
+
+size_t inverter_sort_keys_bytes(const inverter *inv)
+{
+    return 2 * (inv->term_count + 1) * sizeof(uint32_t);
+}
+
+void inverter_sort_keys_early(inverter *inv)
+{
+    if (!inv->sorting && inv->run_count == 0)
+        inv->sorting = pthread_create(&inv->sorter, NULL, sort_keys_main, inv) == 0;
+}
+
+static void join_sorter(inverter *inv)
+{
+    if (inv->sorting)
+        pthread_join(inv->sorter, NULL);
+    inv->sorting = 0;
+}
+
+/* The key order: the early sort's, else sorted now; NULL when out of memory. */
+static uint32_t *take_sorted_order(inverter *inv)
+{
+    join_sorter(inv);
+    uint32_t *order = inv->sorted;
+    inv->sorted = NULL;
+    return order ? order : sorted_term_order(inv);
 }
 
 /* Create spill run number run_count: a new file (nothing already at its
@@ -1045,6 +1116,7 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
 {
     renumbered renumber;
     memset(&renumber, 0, sizeof renumber);
+    join_sorter(inv); /* before the lists change */
     size_t source_count = inv->run_count + 1;
     merge_source *sources = calloc(source_count, sizeof *sources);
     if (!sources)
@@ -1061,7 +1133,7 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
     }
     merge_source *memory = &sources[inv->run_count];
     memory->name = "memory";
-    if (rc == 0 && !(memory->order = sorted_term_order(inv)))
+    if (rc == 0 && !(memory->order = take_sorted_order(inv)))
         rc = error_set(err, COPS_ENOMEM, "out of memory while merging");
     for (size_t i = 0; i < source_count && rc == 0; i++)
         rc = source_advance(&sources[i], inv, err);

@@ -87,6 +87,17 @@ int inverter_spilled(const inverter *inv);
 /* The memory the inverter accounts for now: its lists and table. */
 size_t inverter_memory(const inverter *inv);
 
+/* Once the last document is ended: sort the keys into inverter_finish's
+ * order on a thread of its own (when no run was spilled), so the sort
+ * overlaps what the caller does meanwhile (the reordering: the order of
+ * the keys does not depend on the documents').  Nothing else may change
+ * the inverter until inverter_finish or inverter_free, which wait for
+ * the thread; when it cannot start or runs out of memory, inverter_finish
+ * sorts.  The result is the same either way. */
+void inverter_sort_keys_early(inverter *inv);
+/* The memory that sort takes: 8 bytes a key. */
+size_t inverter_sort_keys_bytes(const inverter *inv);
+
 /* Feed every key and its postings to `writer` in key order.  With
  * `new_of_old` (NULL: as numbered), document d is written as
  * new_of_old[d] (a permutation of the documents), each list sorted

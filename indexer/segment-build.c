@@ -462,6 +462,13 @@ int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t
         stats->peak_memory_bytes = needed;
         return 0;
     }
+    /* the keys sorted for inverter_finish meanwhile, on the other
+     * processor the graph and the bisection's first level leave idle
+     * (wiki-dev: 0.1 s of the build's wall), when that fits too */
+    if (needed + inverter_sort_keys_bytes(b->inverter) <= b->budget) {
+        inverter_sort_keys_early(b->inverter);
+        stats->peak_memory_bytes += inverter_sort_keys_bytes(b->inverter);
+    }
     bp_graph graph;
     uint64_t *rows = NULL;
     uint32_t *terms = NULL;
