@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +69,8 @@ struct inverter {
     uint32_t *doc_keys;         /* per document: its distinct keys (inverter_graph's rows) */
     size_t doc_keys_capacity;
     int graph_taken;            /* inverter_graph has used doc_keys up */
-    pthread_t sorter;           /* inverter_sort_keys_early's thread */
-    int sorting;                /* 1: `sorter` runs (or has ended unjoined) */
-    uint32_t *sorted;           /* its key order, NULL when it ran out of memory */
+    uint32_t *sorted;           /* inverter_sort_keys's order, or NULL */
 };
-
-static void join_sorter(inverter *inv);
 
 static size_t accounted_bytes(const inverter *inv)
 {
@@ -126,7 +121,6 @@ void inverter_free(inverter *inv)
 {
     if (!inv)
         return;
-    join_sorter(inv); /* it reads the keys freed next */
     free(inv->sorted);
     reset_terms(inv);
     for (size_t i = 0; i < inv->run_count; i++) {
@@ -433,35 +427,21 @@ static uint32_t *sorted_term_order(const inverter *inv)
     return order;
 }
 
-static void *sort_keys_main(void *argument)
-{
-    inverter *inv = argument;
-    inv->sorted = sorted_term_order(inv);
-    return NULL;
-}
-
 size_t inverter_sort_keys_bytes(const inverter *inv)
 {
     return 2 * (inv->term_count + 1) * sizeof(uint32_t);
 }
 
-void inverter_sort_keys_early(inverter *inv)
+int inverter_sort_keys(inverter *inv)
 {
-    if (!inv->sorting && inv->run_count == 0)
-        inv->sorting = pthread_create(&inv->sorter, NULL, sort_keys_main, inv) == 0;
+    if (inv->run_count == 0 && !inv->sorted)
+        inv->sorted = sorted_term_order(inv);
+    return inv->run_count != 0 || inv->sorted ? 0 : COPS_ENOMEM;
 }
 
-static void join_sorter(inverter *inv)
-{
-    if (inv->sorting)
-        pthread_join(inv->sorter, NULL);
-    inv->sorting = 0;
-}
-
-/* The key order: the early sort's, else sorted now; NULL when out of memory. */
+/* The key order: inverter_sort_keys's, else sorted now; NULL when out of memory. */
 static uint32_t *take_sorted_order(inverter *inv)
 {
-    join_sorter(inv);
     uint32_t *order = inv->sorted;
     inv->sorted = NULL;
     return order ? order : sorted_term_order(inv);
@@ -1116,7 +1096,6 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
 {
     renumbered renumber;
     memset(&renumber, 0, sizeof renumber);
-    join_sorter(inv); /* before the lists change */
     size_t source_count = inv->run_count + 1;
     merge_source *sources = calloc(source_count, sizeof *sources);
     if (!sources)

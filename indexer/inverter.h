@@ -88,13 +88,12 @@ int inverter_spilled(const inverter *inv);
 size_t inverter_memory(const inverter *inv);
 
 /* Once the last document is ended: sort the keys into inverter_finish's
- * order on a thread of its own (when no run was spilled), so the sort
- * overlaps what the caller does meanwhile (the reordering: the order of
- * the keys does not depend on the documents').  Nothing else may change
- * the inverter until inverter_finish or inverter_free, which wait for
- * the thread; when it cannot start or runs out of memory, inverter_finish
- * sorts.  The result is the same either way. */
-void inverter_sort_keys_early(inverter *inv);
+ * order now (when no run was spilled), so that the sort may run on a
+ * thread of its own while the caller reorders the documents (the order
+ * of the keys does not depend on theirs).  Meanwhile the inverter may
+ * only be read, or given to inverter_graph (which touches no key).
+ * 0, or COPS_ENOMEM (inverter_finish then sorts again). */
+int inverter_sort_keys(inverter *inv);
 /* The memory that sort takes: 8 bytes a key. */
 size_t inverter_sort_keys_bytes(const inverter *inv);
 

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,8 @@ struct segment_build {
     analyzer_counts counts;
     uint32_t *insertion;         /* segment_build_set_insertion_order's, or NULL */
     size_t budget;               /* the inverter's, which a reordering keeps to as well */
+    pthread_t sorter;            /* start_sorting's thread */
+    int sorting;                 /* 1: `sorter` was started and is not joined yet */
 };
 
 int segment_build_begin(int dir_fd, const char *dir, const char *name, analyzer *text_analyzer,
@@ -345,8 +348,43 @@ int segment_build_add(segment_build *b, const source_document *document, const u
 
 uint32_t segment_build_documents(const segment_build *b) { return b->documents; }
 
+/* What needs no document order, done on a thread of its own while the
+ * documents are reordered: the keys and the words as written sorted for
+ * writing (on wiki-dev a tenth of a second on the processor that the
+ * graph and the bisection's first level leave idle).  The order of the
+ * keys and of the words is fixed by their bytes, so the segment is the
+ * same whichever thread sorts; what this thread could not sort for want
+ * of memory is sorted when written. */
+static void *sort_early(void *argument)
+{
+    segment_build *b = argument;
+    inverter_sort_keys(b->inverter);
+    if (b->forms)
+        surface_forms_sort(b->forms);
+    return NULL;
+}
+
+static size_t sorting_bytes(const segment_build *b)
+{
+    return inverter_sort_keys_bytes(b->inverter) + (b->forms ? surface_forms_sort_bytes(b->forms) : 0);
+}
+
+static void start_sorting(segment_build *b)
+{
+    if (!b->sorting)
+        b->sorting = pthread_create(&b->sorter, NULL, sort_early, b) == 0;
+}
+
+static void join_sorting(segment_build *b)
+{
+    if (b->sorting)
+        pthread_join(b->sorter, NULL);
+    b->sorting = 0;
+}
+
 static void free_build(segment_build *b)
 {
+    join_sorting(b); /* it reads the tables freed next */
     free(b->insertion);
     inverter_free(b->inverter);
     surface_forms_free(b->forms);
@@ -362,6 +400,7 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
         segment_build_abort(b);
         return 0;
     }
+    join_sorting(b);
     inverter_stats inverted;
     memset(&inverted, 0, sizeof inverted);
     /* the postings renumbered: the document added k-th is new_of_old[k] */
@@ -462,12 +501,10 @@ int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t
         stats->peak_memory_bytes = needed;
         return 0;
     }
-    /* the keys sorted for inverter_finish meanwhile, on the other
-     * processor the graph and the bisection's first level leave idle
-     * (wiki-dev: 0.1 s of the build's wall), when that fits too */
-    if (needed + inverter_sort_keys_bytes(b->inverter) <= b->budget) {
-        inverter_sort_keys_early(b->inverter);
-        stats->peak_memory_bytes += inverter_sort_keys_bytes(b->inverter);
+    /* the keys and words sorted meanwhile (sort_early), when that fits too */
+    if (needed + sorting_bytes(b) <= b->budget) {
+        stats->peak_memory_bytes += sorting_bytes(b);
+        start_sorting(b);
     }
     bp_graph graph;
     uint64_t *rows = NULL;

@@ -21,6 +21,7 @@ struct surface_forms {
     uint32_t *slots;
     size_t slot_count, count;
     int overflowed;
+    surface_pair *sorted;        /* surface_forms_sort's, or NULL */
 };
 
 surface_forms *surface_forms_new(void)
@@ -39,6 +40,7 @@ void surface_forms_free(surface_forms *forms)
         return;
     buffer_free(&forms->bytes);
     free(forms->slots);
+    free(forms->sorted);
     free(forms);
 }
 
@@ -118,13 +120,18 @@ static int compare_pairs(const void *a, const void *b)
     return order ? order : (x->form_length > y->form_length) - (x->form_length < y->form_length);
 }
 
-int surface_forms_write(surface_forms *forms, segment_writer *writer, cops_error *err)
+size_t surface_forms_sort_bytes(const surface_forms *forms)
 {
-    if (forms->overflowed || forms->count == 0)
+    return 2 * (forms->count + 1) * sizeof(surface_pair); /* the pairs, and qsort's copy */
+}
+
+int surface_forms_sort(surface_forms *forms)
+{
+    if (forms->overflowed || forms->count == 0 || forms->sorted)
         return 0;
     surface_pair *pairs = malloc(forms->count * sizeof *pairs);
     if (!pairs)
-        return error_set(err, COPS_ENOMEM, "out of memory sorting the words as written");
+        return COPS_ENOMEM;
     size_t n = 0;
     for (size_t i = 0; i < forms->slot_count; i++)
         if (forms->slots[i]) {
@@ -133,7 +140,18 @@ int surface_forms_write(surface_forms *forms, segment_writer *writer, cops_error
             pairs[n++] = (surface_pair){stored + 1, stored[0], term + 1, term[0]};
         }
     qsort(pairs, n, sizeof *pairs, compare_pairs);
-    int rc = segment_writer_set_surface(writer, pairs, n, err);
-    free(pairs);
+    forms->sorted = pairs;
+    return 0;
+}
+
+int surface_forms_write(surface_forms *forms, segment_writer *writer, cops_error *err)
+{
+    if (forms->overflowed || forms->count == 0)
+        return 0;
+    if (surface_forms_sort(forms) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory sorting the words as written");
+    int rc = segment_writer_set_surface(writer, forms->sorted, forms->count, err);
+    free(forms->sorted);
+    forms->sorted = NULL;
     return rc;
 }

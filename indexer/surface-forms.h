@@ -37,6 +37,13 @@ int surface_forms_add(surface_forms *forms, const uint8_t *form, size_t form_len
  * are written sorted, so the segment does not depend on it. */
 uint32_t surface_forms_hash(const uint8_t *form, size_t length);
 
+/* Sort the forms for surface_forms_write now, so that the sort may run
+ * on a thread of its own while the segment's postings are made (nothing
+ * else may touch the table meanwhile).  0, or COPS_ENOMEM. */
+int surface_forms_sort(surface_forms *forms);
+/* The memory that sort takes. */
+size_t surface_forms_sort_bytes(const surface_forms *forms);
+
 /* Hand the forms, sorted, to the writer (nothing when the table
  * overflowed or is empty). */
 int surface_forms_write(surface_forms *forms, segment_writer *writer, cops_error *err);
