@@ -8,6 +8,8 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +44,13 @@ typedef struct build_stats {
     char path[512];
     uint32_t watched[WATCHED_MAX]; /* WATCHED_TERM's positions in HUGE_DOCUMENT */
     uint32_t watched_count;
+    int sort_early;                /* in: inverter_sort_keys on a thread beside inverter_graph */
 } build_stats;
+
+static void *sort_keys(void *argument)
+{
+    return (void *)(intptr_t)inverter_sort_keys(argument);
+}
 
 /* Build DOCUMENTS documents into dir/name; with `insertion` (NULL: none)
  * numbered in that order (segment_writer_set_insertion_order): document
@@ -81,6 +89,20 @@ static void build_ordered(const char *dir, const char *name, size_t budget,
                                                  &err), 0, "%s", err.message);
         cr_assert_eq(inverter_end_document(inv, &err), 0, "%s", err.message);
         tokens += count;
+    }
+    if (out->sort_early) { /* as a reordering build: the keys sorted while the graph is read */
+        pthread_t sorter;
+        cr_assert_eq(pthread_create(&sorter, NULL, sort_keys, inv), 0);
+        bp_graph graph;
+        uint64_t *rows = NULL;
+        uint32_t *ids = NULL;
+        int graph_rc = inverter_graph(inv, 2, UINT32_MAX, &graph, &rows, &ids, &err);
+        void *sorted = NULL;
+        cr_assert_eq(pthread_join(sorter, &sorted), 0);
+        cr_assert_eq((intptr_t)sorted, 0);
+        cr_assert_eq(graph_rc, inverter_spilled(inv) ? 1 : 0, "%s", err.message);
+        free(rows);
+        free(ids);
     }
     uint32_t new_of_old[DOCUMENTS];
     for (uint32_t d = 0; insertion && d < DOCUMENTS; d++)
@@ -159,6 +181,26 @@ Test(inverter, runs_split_inside_documents_merge_to_the_same_segment, .timeout =
     cr_assert_eq(postings_positions(&cursor, positions), (int)memory.watched_count);
     cr_assert_eq(memcmp(positions, memory.watched, memory.watched_count * sizeof *positions), 0);
     segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+/* The keys sorted ahead of inverter_finish, on a thread while the graph
+ * is read (segment_build_reorder's sort_early): the same segment, with
+ * runs spilled (which the early sort leaves to inverter_finish) or none. */
+Test(inverter, keys_sorted_early_on_a_thread_give_the_same_segment, .timeout = 120)
+{
+    char *dir = testlib_tempdir("inverter");
+    static build_stats memory, early, spilled;
+    build(dir, "memory.seg", (size_t)1 << 30, &memory);
+    early.sort_early = 1;
+    build(dir, "early.seg", (size_t)1 << 30, &early);
+    spilled.sort_early = 1;
+    build(dir, "spilled.seg", 48 * 1024, &spilled);
+    cr_assert_eq(early.inverted.runs, 0);
+    cr_assert_gt(spilled.inverted.runs, 0);
+    cr_assert_gt(memory.inverted.terms, 1000);
+    expect_same_bytes(memory.path, early.path, "the early sort changed the segment");
+    expect_same_bytes(memory.path, spilled.path, "an early sort after a spill changed the segment");
     testlib_remove_tree(dir);
 }
 
