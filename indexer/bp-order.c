@@ -44,7 +44,7 @@ typedef struct bisection {
     const bp_graph *graph;
     unsigned max_depth, iterations;
     uint32_t min_part;
-    int parallel;                         /* 1: the top level's halves on two threads */
+    int parallel;                         /* 1: the parts below the first split on two threads */
     double *log2_table;                   /* log2(k), k = 0 .. items + 1 */
 } bisection;
 
@@ -190,49 +190,139 @@ static void split_part(const bisection *b, workspace *w, uint32_t *order, uint32
     }
 }
 
-static void bisect(const bisection *b, workspace *w, workspace *spare, uint32_t *order,
-                   uint32_t count, unsigned depth);
-
-typedef struct half_task {
-    const bisection *b;
-    workspace *w;
+/* A part of the order waiting to be split, and its level. */
+typedef struct part {
     uint32_t *order;
     uint32_t count;
     unsigned depth;
-} half_task;
+} part;
 
-static void *bisect_half(void *argument)
+/* The parts below the first split, shared by the two threads: each
+ * thread splits a part, leaves its right half here and goes on with the
+ * left, and takes a waiting part when its own are done.  So neither
+ * thread idles while the other still has a large half (the halves of a
+ * split can hold very different numbers of edges: on wiki-dev one
+ * thread's half took three times the other's processor time). */
+typedef struct part_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    part *waiting;
+    size_t count, capacity;
+    unsigned busy;                        /* threads working on a part */
+} part_queue;
+
+typedef struct worker {
+    const bisection *b;
+    workspace *w;
+    part_queue *queue;                    /* NULL: one thread, no sharing */
+} worker;
+
+/* Leave `p` for whichever thread is free; 0 when there is no room (the
+ * caller then splits it itself). */
+static int offer_part(part_queue *q, part p)
 {
-    half_task *task = argument;
-    bisect(task->b, task->w, NULL, task->order, task->count, task->depth);
+    pthread_mutex_lock(&q->lock);
+    if (q->count == q->capacity) {
+        size_t capacity = q->capacity ? 2 * q->capacity : 64;
+        part *grown = realloc(q->waiting, capacity * sizeof *grown);
+        if (!grown) {
+            pthread_mutex_unlock(&q->lock);
+            return 0;
+        }
+        q->waiting = grown;
+        q->capacity = capacity;
+    }
+    q->waiting[q->count++] = p;
+    pthread_cond_signal(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+    return 1;
+}
+
+/* Split order[0, count) in two, then each half, down to max_depth.  Each
+ * part is a function of its items (in the order its parent split left
+ * them) alone, so the order is the same whichever thread splits which
+ * part. */
+static void bisect(const worker *k, uint32_t *order, uint32_t count, unsigned depth)
+{
+    const bisection *b = k->b;
+    workspace *w = k->w;
+    for (;;) {
+        if (count < 2 * b->min_part || depth >= b->max_depth) {
+            /* A part that is not split keeps its items in their own
+             * order, so the result does not depend on the last round's
+             * sort. */
+            qsort(order, count, sizeof *order, compare_items);
+            return;
+        }
+        if (depth + 1 > w->stats.depth)
+            w->stats.depth = depth + 1;
+        split_part(b, w, order, count);
+        uint32_t n1 = count / 2;
+        part right = {order + n1, count - n1, depth + 1};
+        if (!k->queue || !offer_part(k->queue, right))
+            bisect(k, right.order, right.count, right.depth);
+        count = n1;
+        depth++;
+    }
+}
+
+/* A thread's work: waiting parts until none is left and no thread can
+ * leave more. */
+static void *work_on_parts(void *argument)
+{
+    const worker *k = argument;
+    part_queue *q = k->queue;
+    pthread_mutex_lock(&q->lock);
+    for (;;) {
+        while (q->count == 0 && q->busy > 0)
+            pthread_cond_wait(&q->changed, &q->lock);
+        if (q->count == 0)
+            break;
+        part p = q->waiting[--q->count];
+        q->busy++;
+        pthread_mutex_unlock(&q->lock);
+        bisect(k, p.order, p.count, p.depth);
+        pthread_mutex_lock(&q->lock);
+        q->busy--;
+    }
+    pthread_cond_broadcast(&q->changed); /* the other thread waits no more */
+    pthread_mutex_unlock(&q->lock);
     return NULL;
 }
 
-/* Split order[0, count) in two, then each half, down to max_depth; with
- * a `spare` workspace, the left half on a thread of its own.  Each half
- * is a function of its items alone, so the order is the same whichever
- * thread makes it, and whether the thread could be started or not. */
-static void bisect(const bisection *b, workspace *w, workspace *spare, uint32_t *order,
-                   uint32_t count, unsigned depth)
+/* The whole order: the first split on this thread, then, with a `spare`
+ * workspace, the parts below it shared with a second thread (when it
+ * can be started; the order is the same either way). */
+static void bisect_all(const bisection *b, workspace *w, workspace *spare, uint32_t *order,
+                       uint32_t count)
 {
-    if (count < 2 * b->min_part || depth >= b->max_depth) {
-        /* A part that is not split keeps its items in their own order,
-         * so the result does not depend on the last round's sort. */
-        qsort(order, count, sizeof *order, compare_items);
+    worker alone = {b, w, NULL};
+    if (!spare || count < 2 * b->min_part || b->max_depth == 0) {
+        bisect(&alone, order, count, 0);
         return;
     }
-    if (depth + 1 > w->stats.depth)
-        w->stats.depth = depth + 1;
+    w->stats.depth = 1;
     split_part(b, w, order, count);
     uint32_t n1 = count / 2;
+    part_queue q;
+    memset(&q, 0, sizeof q);
+    pthread_mutex_init(&q.lock, NULL);
+    pthread_cond_init(&q.changed, NULL);
+    worker mine = {b, w, &q}, other = {b, spare, &q};
     pthread_t thread;
-    half_task task = {b, spare, order, n1, depth + 1};
-    int threaded = spare && pthread_create(&thread, NULL, bisect_half, &task) == 0;
-    if (!threaded)
-        bisect(b, w, NULL, order, n1, depth + 1);
-    bisect(b, w, NULL, order + n1, count - n1, depth + 1);
-    if (threaded)
+    part halves[2] = {{order, n1, 1}, {order + n1, count - n1, 1}};
+    if (offer_part(&q, halves[1]) && offer_part(&q, halves[0])
+        && pthread_create(&thread, NULL, work_on_parts, &other) == 0) {
+        work_on_parts(&mine);
         pthread_join(thread, NULL);
+    } else {
+        q.count = 0; /* nothing was split yet: all on this thread */
+        bisect(&alone, halves[0].order, halves[0].count, 1);
+        bisect(&alone, halves[1].order, halves[1].count, 1);
+    }
+    free(q.waiting);
+    pthread_cond_destroy(&q.changed);
+    pthread_mutex_destroy(&q.lock);
 }
 
 static int workspace_init(workspace *w, size_t terms, uint32_t items)
@@ -254,7 +344,7 @@ static size_t workspace_bytes(size_t terms, uint32_t items)
            + ((size_t)items + 1) * sizeof(move);
 }
 
-/* Whether the first split's halves get a thread each: when each of them
+/* Whether the parts below the first split get two threads: when each half
  * is split again. */
 static int uses_two_threads(uint32_t items, uint32_t min_part, unsigned max_depth, int allowed)
 {
@@ -310,7 +400,7 @@ int bp_order(const bp_graph *graph, const bp_options *options, uint32_t *order, 
         b.log2_table[0] = 0;
         for (size_t k = 1; k < (size_t)graph->items + 2; k++)
             b.log2_table[k] = log2((double)k);
-        bisect(&b, &w, b.parallel ? &spare : NULL, order, graph->items, 0);
+        bisect_all(&b, &w, b.parallel ? &spare : NULL, order, graph->items);
         if (b.parallel) {
             w.stats.swaps += spare.stats.swaps;
             if (spare.stats.depth > w.stats.depth)

@@ -8,7 +8,7 @@
  * near each other, so that the document gaps in each term's postings are
  * small and compress well.  The order is a function of the graph alone:
  * the initial order is the items' own (0, 1, ...), every tie goes by item
- * number, and the two halves of the first split, ordered on two threads,
+ * number, and the parts below the first split, shared by two threads,
  * are each a function of their own items.
  */
 #ifndef COPS_INDEXER_BP_ORDER_H
@@ -35,8 +35,8 @@ typedef struct bp_options {
                                   * part of under 128 items; a level
                                   * also ends at a round moving under 1 % of its items) */
     uint32_t min_part;           /* a part with fewer items is not split; 0 = 16 */
-    unsigned threads;            /* 1: one thread; 0: the first split's halves on two
-                                  * (the same order either way) */
+    unsigned threads;            /* 1: one thread; 0: the parts below the first
+                                  * split shared by two (the same order either way) */
 } bp_options;
 
 /* What one run did, for the build's report. */

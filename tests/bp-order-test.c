@@ -120,8 +120,8 @@ Test(bp_order, is_deterministic)
     free_collection(&c);
 }
 
-/* The first split's halves are ordered on two threads by default: the
- * order, the swaps and the depth are those of one thread. */
+/* The parts below the first split are shared by two threads by default:
+ * the order, the swaps and the depth are those of one thread. */
 Test(bp_order, two_threads_order_as_one)
 {
     collection c = make_clustered();
@@ -140,6 +140,34 @@ Test(bp_order, two_threads_order_as_one)
     /* What the budget check asks beforehand is what the run reports. */
     cr_assert_eq(bp_order_memory(items, c.graph.terms, NULL), two_stats.memory_bytes);
     cr_assert_eq(bp_order_memory(items, c.graph.terms, &one_thread), one_stats.memory_bytes);
+    free(threaded);
+    free(single);
+    free_collection(&c);
+}
+
+/* Whichever thread takes which waiting part, at any size (odd ones, the
+ * least that gets a second thread, a part left unsplit) and run after
+ * run, the order is one thread's. */
+Test(bp_order, shared_parts_order_as_one_thread_at_every_size)
+{
+    collection c = make_clustered();
+    static const uint32_t sizes[] = {63, 64, 65, 97, 511, 777, 1023, TOPICS * PER_TOPIC};
+    uint32_t *threaded = malloc(c.graph.items * sizeof *threaded);
+    uint32_t *single = malloc(c.graph.items * sizeof *single);
+    cr_assert(threaded && single);
+    bp_options one_thread = {0, 0, 0, 1};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        bp_graph prefix = c.graph;
+        prefix.items = sizes[i];
+        cr_assert_eq(bp_order(&prefix, &one_thread, single, NULL, NULL), 0);
+        for (int run = 0; run < 5; run++) {
+            bp_stats stats;
+            cr_assert_eq(bp_order(&prefix, NULL, threaded, &stats, NULL), 0);
+            assert_permutation(threaded, sizes[i]);
+            cr_assert_eq(memcmp(threaded, single, sizes[i] * sizeof *threaded), 0,
+                         "%u items, run %d", sizes[i], run);
+        }
+    }
     free(threaded);
     free(single);
     free_collection(&c);
