@@ -350,11 +350,11 @@ uint32_t segment_build_documents(const segment_build *b) { return b->documents; 
 
 /* What needs no document order, done on a thread of its own while the
  * documents are reordered: the keys and the words as written sorted for
- * writing (on wiki-dev 0.6 s of processor time under load, on the
- * processor that the graph and the bisection's first level leave idle).  The order of the
- * keys and of the words is fixed by their bytes, so the segment is the
- * same whichever thread sorts; what this thread could not sort for want
- * of memory is sorted when written. */
+ * writing (on wiki-dev 0.6 s of processor time on a loaded machine, on
+ * the processor that the graph and the bisection's first level leave
+ * idle).  The order of the keys and of the words is fixed by their
+ * bytes, so the segment is the same whichever thread sorts; what this
+ * thread could not sort for want of memory is sorted when written. */
 static void *sort_early(void *argument)
 {
     segment_build *b = argument;
