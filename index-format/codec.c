@@ -318,13 +318,20 @@ __attribute__((target("avx2"))) static void unpack_tail_avx2(const uint8_t *in, 
 }
 #endif
 
-int codec_unpack_simd_available(void)
+/* In line where a block is decoded: a call each was ~10 instructions a
+ * block (callgrind). */
+static inline int simd_available(void)
 {
 #ifdef CODEC_HAVE_AVX2
     return __builtin_cpu_supports("avx2") ? 1 : 0;
 #else
     return 0;
 #endif
+}
+
+int codec_unpack_simd_available(void)
+{
+    return simd_available();
 }
 
 /* The values after the whole octets or groups: where [in, end) has 8
@@ -393,7 +400,7 @@ static CODEC_ALWAYS_INLINE size_t unpack_with(const uint8_t *in, const uint8_t *
 size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
                     uint32_t *out)
 {
-    return unpack_with(in, end, count, width, out, codec_unpack_simd_available());
+    return unpack_with(in, end, count, width, out, simd_available());
 }
 
 size_t codec_unpack_scalar(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
@@ -583,54 +590,61 @@ __attribute__((target("popcnt"))) static size_t count_marked_popcnt(const uint8_
 static size_t bitmap_exceptions(const uint8_t *bitmap, size_t count)
 {
 #ifdef CODEC_HAVE_AVX2
-    if (codec_unpack_simd_available())
+    if (simd_available())
         return count_marked_popcnt(bitmap, count);
 #endif
     return count_marked(bitmap, count);
 }
 
-/* The block's layout, checked against [in, end): its size, or 0. */
+/* The block's layout, checked against [in, end): its size, or 0.  In
+ * locals until the end: a store through `b` may alias in[] for the
+ * compiler, which read the head again after each. */
 static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *end, size_t count,
                                               block_layout *b)
 {
-    if (in >= end || (in[0] & HEAD_WIDTH_BITS) > CODEC_MAX_WIDTH
-        || (in[0] & (HEAD_BITMAP | HEAD_EXCEPTIONS)) == HEAD_BITMAP)
+    if (in >= end)
         return 0;
-    b->width = in[0] & HEAD_WIDTH_BITS;
+    unsigned head = in[0], width = head & HEAD_WIDTH_BITS;
+    size_t available = (size_t)(end - in), size = 1 + codec_packed_bytes(width, count);
+    if (width > CODEC_MAX_WIDTH || size > available)
+        return 0;
+    b->width = width;
     b->exceptions = 0;
     b->high_width = 0;
-    size_t available = (size_t)(end - in);
-    size_t size = block_bytes(b->width, count, 0, 0);
-    if (size > available)
-        return 0;
-    if (!(in[0] & HEAD_EXCEPTIONS))
-        return b->size = size;
+    if (!(head & HEAD_EXCEPTIONS))
+        return head & HEAD_BITMAP ? 0 : (b->size = size);
     const uint8_t *places = in + size;
-    size_t places_size;
-    b->bitmap = (in[0] & HEAD_BITMAP) != 0;
-    if (b->bitmap) {
+    size_t left = available - size, places_size, exceptions;
+    int bitmap = (head & HEAD_BITMAP) != 0;
+    if (bitmap) {
         places_size = bitmap_bytes(count);
-        if (available - size < places_size + 1)
+        if (left < places_size + 1)
             return 0;
-        b->exceptions = bitmap_exceptions(places, count);
+        exceptions = bitmap_exceptions(places, count);
     } else {
-        if (available - size < 2)
+        if (left < 2)
             return 0;
-        b->exceptions = places[0];
-        places_size = list_bytes(b->exceptions);
-        if (available - size < places_size + 1)
+        exceptions = places[0];
+        places_size = list_bytes(exceptions);
+        if (left < places_size + 1)
             return 0;
     }
-    /* a bitmap may mark more than a list's byte can count, in a block
-     * longer than the writer gives exceptions: more than high_parts holds */
-    if (b->exceptions == 0 || b->exceptions > count || b->exceptions > CODEC_MAX_EXCEPTIONS)
+    /* none (0 wraps), more than `count`, or (a bitmap may mark more than
+     * a list's byte can count, in a block longer than the writer gives
+     * exceptions) more than high_parts holds */
+    if (exceptions - 1 >= count || exceptions > CODEC_MAX_EXCEPTIONS)
         return 0;
-    b->high_width = places[places_size];
-    if (b->high_width == 0 || b->width + b->high_width > CODEC_MAX_WIDTH)
+    unsigned high_width = places[places_size];
+    if (high_width - 1 >= CODEC_MAX_WIDTH - width) /* 1 <= H <= 32 - W; 0 wraps */
         return 0;
-    b->places = b->bitmap ? places : places + 1;
-    size += places_size + 1 + codec_packed_bytes(b->high_width, b->exceptions);
-    return size <= available ? (b->size = size) : 0;
+    size += places_size + 1 + codec_packed_bytes(high_width, exceptions);
+    if (size > available)
+        return 0;
+    b->exceptions = exceptions;
+    b->high_width = high_width;
+    b->bitmap = bitmap;
+    b->places = bitmap ? places : places + 1;
+    return b->size = size;
 }
 
 size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t count)
@@ -650,9 +664,8 @@ size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t co
  * a phrase of stop words).  Longer ones are unpacked into high[] (the
  * AVX2 unpacker where there is one). */
 typedef struct high_parts {
-    uint64_t word;          /* the parts, when they fit in it */
-    const uint32_t *values; /* else the unpacked parts */
-    uint32_t high[CODEC_MAX_EXCEPTIONS];
+    uint64_t word;                       /* the parts, when they fit in it */
+    uint32_t high[CODEC_MAX_EXCEPTIONS]; /* else the parts unpacked */
 } high_parts;
 
 /* Whether the parts are in h->word (else in h->values). */
@@ -668,7 +681,6 @@ static CODEC_ALWAYS_INLINE int high_parts_open(high_parts *h, const uint8_t *bit
         return 1;
     }
     codec_unpack(bits, end, exceptions, high_width, h->high);
-    h->values = h->high;
     return 0;
 }
 
@@ -677,10 +689,11 @@ static CODEC_ALWAYS_INLINE int high_parts_open(high_parts *h, const uint8_t *bit
  * write too.  Returns 0 for an index out of order or range. */
 static CODEC_ALWAYS_INLINE int patch_listed(uint32_t *out, size_t count, const uint8_t *index,
                                             size_t exceptions, unsigned width,
-                                            unsigned high_width, const high_parts *h,
-                                            int in_word)
+                                            unsigned high_width, uint64_t word,
+                                            const uint32_t *values)
 {
     size_t bound = count;
+    int in_word = values == NULL;
     if (in_word) {
         const uint64_t mask = width_mask(high_width);
         unsigned shift = (unsigned)(exceptions - 1) * high_width; /* <= 64 - high_width */
@@ -689,7 +702,7 @@ static CODEC_ALWAYS_INLINE int patch_listed(uint32_t *out, size_t count, const u
             if (at >= bound)
                 return 0;
             bound = at;
-            out[at] |= (uint32_t)(h->word >> shift & mask) << width;
+            out[at] |= (uint32_t)(word >> shift & mask) << width;
         }
         return 1;
     }
@@ -698,7 +711,7 @@ static CODEC_ALWAYS_INLINE int patch_listed(uint32_t *out, size_t count, const u
         if (at >= bound)
             return 0;
         bound = at;
-        out[at] |= h->values[i] << width;
+        out[at] |= values[i] << width;
     }
     return 1;
 }
@@ -707,12 +720,12 @@ static CODEC_ALWAYS_INLINE int patch_listed(uint32_t *out, size_t count, const u
  * counted them and checked none is at or past `count`): the bitmap walked
  * a 64-bit word at a time, each mark found by counting trailing zeros. */
 static CODEC_ALWAYS_INLINE void patch_marked(uint32_t *out, size_t count, const uint8_t *bitmap,
-                                             unsigned width, unsigned high_width,
-                                             const high_parts *h, int in_word)
+                                             unsigned width, unsigned high_width, uint64_t word,
+                                             const uint32_t *values)
 {
     size_t bytes = bitmap_bytes(count), i = 0;
     const uint64_t mask = width_mask(high_width);
-    uint64_t word = h->word;
+    int in_word = values == NULL;
     for (size_t at = 0; at < bytes; at += 8, out += 64) {
         uint64_t marks = load_bitmap_word(bitmap + at, bytes - at);
         if (in_word)
@@ -720,7 +733,7 @@ static CODEC_ALWAYS_INLINE void patch_marked(uint32_t *out, size_t count, const 
                 out[lowest_bit(marks)] |= (uint32_t)(word & mask) << width;
         else
             for (; marks; marks &= marks - 1, i++)
-                out[lowest_bit(marks)] |= h->values[i] << width;
+                out[lowest_bit(marks)] |= values[i] << width;
     }
 }
 
@@ -757,17 +770,17 @@ static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t 
     if (b.bitmap) {
         if (high_parts_open(&h, b.places + bitmap_bytes(count) + 1, end, b.exceptions,
                             b.high_width))
-            patch_marked(out, count, b.places, b.width, b.high_width, &h, 1);
+            patch_marked(out, count, b.places, b.width, b.high_width, h.word, NULL);
         else
-            patch_marked(out, count, b.places, b.width, b.high_width, &h, 0);
+            patch_marked(out, count, b.places, b.width, b.high_width, 0, h.high);
         return size;
     }
     int in_word = high_parts_open(&h, b.places + b.exceptions + 1, end, b.exceptions,
                                   b.high_width);
     int ok = in_word ? patch_listed(out, count, b.places, b.exceptions, b.width, b.high_width,
-                                    &h, 1)
+                                    h.word, NULL)
                      : patch_listed(out, count, b.places, b.exceptions, b.width, b.high_width,
-                                    &h, 0);
+                                    0, h.high);
     return ok ? size : 0;
 }
 
