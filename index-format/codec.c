@@ -653,6 +653,11 @@ size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t co
     if (count == 1)
         return codec_varint_decode32(in, end, &value);
     block_layout b;
+    /* a full block apart (a chunk walk sizes full blocks of positions):
+     * its sizes are then constants, where dividing by 8 and rounding
+     * cost a fifth of the walk (callgrind) */
+    if (count == CODEC_BLOCK_SIZE)
+        return block_shape(in, end, CODEC_BLOCK_SIZE, &b);
     return block_shape(in, end, count, &b);
 }
 
@@ -787,6 +792,8 @@ static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t 
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
 {
     unsigned widest;
+    if (count == CODEC_BLOCK_SIZE) /* as codec_patched_block_size */
+        return block_decode(in, end, CODEC_BLOCK_SIZE, out, &widest);
     return block_decode(in, end, count, out, &widest);
 }
 
