@@ -689,7 +689,7 @@ typedef struct high_parts {
 /* Whether the parts are in h->word (else in h->values). */
 static CODEC_ALWAYS_INLINE int high_parts_open(high_parts *h, const uint8_t *bits,
                                                const uint8_t *end, size_t exceptions,
-                                               unsigned high_width)
+                                               unsigned high_width, int simd)
 {
     size_t bytes = codec_packed_bytes(high_width, exceptions); /* block_shape: they fit */
     if (bytes <= 8) {
@@ -698,7 +698,7 @@ static CODEC_ALWAYS_INLINE int high_parts_open(high_parts *h, const uint8_t *bit
         h->word = (size_t)(end - bits) >= 8 ? load_u64le(bits) : load_bitmap_word(bits, bytes);
         return 1;
     }
-    codec_unpack(bits, end, exceptions, high_width, h->high);
+    unpack_with(bits, end, exceptions, high_width, h->high, simd);
     return 0;
 }
 
@@ -756,9 +756,11 @@ static CODEC_ALWAYS_INLINE void patch_marked(uint32_t *out, size_t count, const 
 }
 
 /* codec_block_decode, and the bits of its widest value (*widest; for one
- * value at least its bits: the gaps decoder needs a bound). */
-static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t *end, size_t count,
-                                               uint32_t *out, unsigned *widest)
+ * value at least its bits: the gaps decoder needs a bound); `simd`
+ * chooses the unpacker (a constant: see block_decode). */
+static CODEC_ALWAYS_INLINE size_t block_decode_with(const uint8_t *in, const uint8_t *end,
+                                                    size_t count, uint32_t *out,
+                                                    unsigned *widest, int simd)
 {
     if (count == 1) { /* a varint: up to 3 bytes here (all but huge values) */
         size_t available = in < end ? (size_t)(end - in) : 0;
@@ -780,21 +782,21 @@ static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t 
     if (size == 0)
         return 0;
     *widest = b.width + (b.exceptions ? b.high_width : 0);
-    codec_unpack(in + 1, end, count, b.width, out);
+    unpack_with(in + 1, end, count, b.width, out, simd);
     if (b.exceptions == 0)
         return size;
     high_parts h;
     /* the parts follow the places and H (block_shape: they fit) */
     if (b.bitmap) {
         if (high_parts_open(&h, b.places + bitmap_bytes(count) + 1, end, b.exceptions,
-                            b.high_width))
+                            b.high_width, simd))
             patch_marked(out, count, b.places, b.width, b.high_width, h.word, NULL);
         else
             patch_marked(out, count, b.places, b.width, b.high_width, 0, h.high);
         return size;
     }
     int in_word = high_parts_open(&h, b.places + b.exceptions + 1, end, b.exceptions,
-                                  b.high_width);
+                                  b.high_width, simd);
     int ok = in_word ? patch_listed(out, count, b.places, b.exceptions, b.width, b.high_width,
                                     h.word, NULL)
                      : patch_listed(out, count, b.places, b.exceptions, b.width, b.high_width,
@@ -802,11 +804,44 @@ static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t 
     return ok ? size : 0;
 }
 
+/* The decoder compiled twice, chosen once a block: with the AVX2
+ * unpacker in line and the processor's BMI2 shifts and population count
+ * (every processor with AVX2 has them; without them each variable shift
+ * of a patch moved its count through one register, callgrind), and
+ * without.  Each has a full block apart, its sizes then constants (as
+ * codec_patched_block_size). */
+static CODEC_NOINLINE size_t block_decode_scalar(const uint8_t *in, const uint8_t *end,
+                                                 size_t count, uint32_t *out, unsigned *widest)
+{
+    if (count == CODEC_BLOCK_SIZE)
+        return block_decode_with(in, end, CODEC_BLOCK_SIZE, out, widest, 0);
+    return block_decode_with(in, end, count, out, widest, 0);
+}
+
+#ifdef CODEC_HAVE_AVX2
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) static size_t
+block_decode_avx2(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out,
+                  unsigned *widest)
+{
+    if (count == CODEC_BLOCK_SIZE)
+        return block_decode_with(in, end, CODEC_BLOCK_SIZE, out, widest, 1);
+    return block_decode_with(in, end, count, out, widest, 1);
+}
+#endif
+
+static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t *end, size_t count,
+                                               uint32_t *out, unsigned *widest)
+{
+#ifdef CODEC_HAVE_AVX2
+    if (simd_available())
+        return block_decode_avx2(in, end, count, out, widest);
+#endif
+    return block_decode_scalar(in, end, count, out, widest);
+}
+
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
 {
     unsigned widest;
-    if (count == CODEC_BLOCK_SIZE) /* as codec_patched_block_size */
-        return block_decode(in, end, CODEC_BLOCK_SIZE, out, &widest);
     return block_decode(in, end, count, out, &widest);
 }
 
