@@ -845,6 +845,15 @@ size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, u
     return block_decode(in, end, count, out, &widest);
 }
 
+size_t codec_block_decode_scalar(const uint8_t *in, const uint8_t *end, size_t count,
+                                 uint32_t *out)
+{
+    unsigned widest;
+    if (count == 1) /* a varint: no unpacker */
+        return block_decode(in, end, count, out, &widest);
+    return block_decode_scalar(in, end, count, out, &widest);
+}
+
 /* ------------------------------------------------------------- deltas */
 
 void codec_delta_encode(uint32_t *values, size_t count, uint32_t base)

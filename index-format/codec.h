@@ -212,6 +212,12 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
  * do not fit before `end`; out[0, count) is then unspecified. */
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
 
+/* codec_block_decode without AVX2 (nor BMI2) where the processor has
+ * them, as codec_unpack_scalar: the two decoders are compiled apart, so
+ * tests and the fuzz harness hold them against each other. */
+size_t codec_block_decode_scalar(const uint8_t *in, const uint8_t *end, size_t count,
+                                 uint32_t *out);
+
 /* ------------------------------------------------------------- deltas */
 
 /* Replace each value by its difference from the value before it, the first

@@ -952,8 +952,8 @@ Test(block, a_bitmap_of_more_exceptions_than_the_decoder_holds_is_refused)
  * list or by a bitmap whichever is smaller, the high parts in one 64-bit
  * word or longer (the decoder patches the two ways apart): each decodes
  * to low | high << W, the reference's values, at a guard page and with
- * room after it, and a list whose two last indexes are swapped or whose
- * last reaches the count is refused. */
+ * room after it, by both decoders (AVX2 and scalar), and a list whose two
+ * last indexes are swapped or whose last reaches the count is refused. */
 Test(block, hand_built_exceptions_decode_as_the_reference_in_both_placements)
 {
     static const size_t counts[] = {2, 9, 63, 64, 65, 127, CODEC_BLOCK_SIZE, 255};
@@ -1018,6 +1018,10 @@ Test(block, hand_built_exceptions_decode_as_the_reference_in_both_placements)
                                      "count %zu, W %u, H %u, E %zu, bitmap %d", count, width,
                                      high_width, exceptions, bitmap);
                     cr_assert_eq(codec_block_size(in, in + length + slack, count), length);
+                    memset(decoded, 0, sizeof decoded);
+                    cr_assert_eq(codec_block_decode_scalar(in, in + length + slack, count, decoded),
+                                 length);
+                    cr_assert_arr_eq(decoded, expected, count * sizeof *expected);
                     munmap(mapping, mapping_size);
                 }
                 if (bitmap)
@@ -1027,11 +1031,14 @@ Test(block, hand_built_exceptions_decode_as_the_reference_in_both_placements)
                 *last = (uint8_t)count;
                 cr_assert_eq(codec_block_decode(bytes, bytes + length, count, decoded), 0,
                              "an index at the count");
+                cr_assert_eq(codec_block_decode_scalar(bytes, bytes + length, count, decoded), 0);
                 if (exceptions >= 2) {
                     *last = last[-1];
                     last[-1] = kept;
                     cr_assert_eq(codec_block_decode(bytes, bytes + length, count, decoded), 0,
                                  "indexes swapped");
+                    cr_assert_eq(codec_block_decode_scalar(bytes, bytes + length, count, decoded),
+                                 0);
                 }
             }
 }

@@ -808,6 +808,9 @@ static void compare_unpack_paths(const uint8_t *data, size_t size)
      * written as the writer would, decode to the same values */
     size_t used = codec_block_decode(in, guard, count, simd);
     FUZZ_CHECK(codec_block_size(in, guard, count) == used || used == 0);
+    /* the scalar decoder, compiled apart, agrees byte for byte */
+    FUZZ_CHECK(codec_block_decode_scalar(in, guard, count, scalar) == used);
+    FUZZ_CHECK(used == 0 || memcmp(simd, scalar, count * sizeof *simd) == 0);
     if (used > 0) {
         byte_buffer again = BUFFER_INIT;
         codec_block_append(&again, simd, count);
