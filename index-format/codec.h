@@ -202,8 +202,9 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
 /* Decode a block of `count` values from `in` into out[0, count) and
  * return its size in bytes (at least 1).  Reads the block's bytes,
  * in[0, size), and nothing at or past `end` (the exceptions' high parts
- * are loaded 8 bytes at a time, so up to 7 bytes after the block, before
- * `end`, may be loaded and ignored).  Returns 0 when [in, end) is empty,
+ * are loaded 8 bytes at once, or unpacked as codec_unpack does, so a few
+ * bytes after the block, before `end`, may be loaded and ignored).
+ * Returns 0 when [in, end) is empty,
  * when the head byte is invalid (width above 32, bit 6 without bit 7),
  * when the exception header is invalid (no exceptions, more than `count`
  * or than CODEC_MAX_EXCEPTIONS, a bitmap bit at or past `count`, high
