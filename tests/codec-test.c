@@ -873,11 +873,12 @@ Test(block, invalid_exception_bitmaps_are_rejected)
     cr_assert_eq(codec_block_decode(wide, wide + sizeof wide, CODEC_BLOCK_SIZE - 1, values), 0);
 }
 
-/* The high parts are loaded 8 bytes at a time from the block itself,
- * or from a zeroed copy where the block ends less than 8 bytes before
- * `end`: with 0 to 9 bytes after the block and an unreadable page right
- * after those, both ways decode the same values and load nothing past
- * `end` (a plain load past it would fault here). */
+/* The high parts are loaded 8 bytes at once where they fit in 8 (the
+ * bytes themselves when 8 are left before `end`, else those left), or
+ * unpacked as codec_unpack does (its gathers load past the parts' bytes
+ * where there is room): with 0 to 9 bytes after the block and an
+ * unreadable page right after those, every way decodes the same values
+ * and loads nothing past `end` (a plain load past it would fault here). */
 Test(block, high_parts_load_nothing_past_the_range)
 {
     static const size_t counts[] = {1, 7, 40, CODEC_BLOCK_SIZE};
