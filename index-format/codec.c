@@ -27,8 +27,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CODEC_ALWAYS_INLINE inline __attribute__((always_inline))
+#define CODEC_NOINLINE __attribute__((noinline))
 #else
 #define CODEC_ALWAYS_INLINE inline
+#define CODEC_NOINLINE
 #endif
 
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
@@ -277,7 +279,12 @@ __attribute__((target("avx2"))) static size_t unpack_octets_avx2(const uint8_t *
     size_t reach = 7 * width / 8 + 4, octets = count / 8, done = 0;
     if ((size_t)(limit - in) < reach)
         return 0;
-    const uint8_t *last = limit - reach; /* the last octet start whose loads fit */
+    /* the octets whose loads fit: all of them but near `limit` (the
+     * division only then), so that the loops test a count alone (three
+     * tests a step were more than half of the loop's instructions) */
+    size_t room = (size_t)(limit - in) - reach; /* the last octet start whose loads fit */
+    if (octets > 0 && room < (octets - 1) * width)
+        octets = room / width + 1;
 #define UNPACK_OCTET(k)                                                                         \
     _mm256_storeu_si256(                                                                       \
         (__m256i *)(void *)(out + 8 * (k)),                                                    \
@@ -286,16 +293,13 @@ __attribute__((target("avx2"))) static size_t unpack_octets_avx2(const uint8_t *
                                                offset_lanes, 1),                               \
                                            shift_lanes),                                       \
                          mask))
-    /* four octets a step while the fourth's loads fit: the loop's own
-     * counting and tests were more than half of its instructions */
-    for (; done + 4 <= octets && (size_t)(last - in) >= 3 * (size_t)width && in <= last;
-         done += 4, in += 4 * width, out += 32) {
+    for (; done + 4 <= octets; done += 4, in += 4 * width, out += 32) {
         UNPACK_OCTET(0);
         UNPACK_OCTET(1);
         UNPACK_OCTET(2);
         UNPACK_OCTET(3);
     }
-    for (; done < octets && in <= last; done++, in += width, out += 8)
+    for (; done < octets; done++, in += width, out += 8)
         UNPACK_OCTET(0);
 #undef UNPACK_OCTET
     return done * 8;
@@ -316,13 +320,20 @@ __attribute__((target("avx2"))) static void unpack_tail_avx2(const uint8_t *in, 
 }
 #endif
 
-int codec_unpack_simd_available(void)
+/* In line where a block is decoded: a call each was ~10 instructions a
+ * block (callgrind). */
+static inline int simd_available(void)
 {
 #ifdef CODEC_HAVE_AVX2
     return __builtin_cpu_supports("avx2") ? 1 : 0;
 #else
     return 0;
 #endif
+}
+
+int codec_unpack_simd_available(void)
+{
+    return simd_available();
 }
 
 /* The values after the whole octets or groups: where [in, end) has 8
@@ -391,7 +402,7 @@ static CODEC_ALWAYS_INLINE size_t unpack_with(const uint8_t *in, const uint8_t *
 size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
                     uint32_t *out)
 {
-    return unpack_with(in, end, count, width, out, codec_unpack_simd_available());
+    return unpack_with(in, end, count, width, out, simd_available());
 }
 
 size_t codec_unpack_scalar(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
@@ -581,99 +592,175 @@ __attribute__((target("popcnt"))) static size_t count_marked_popcnt(const uint8_
 static size_t bitmap_exceptions(const uint8_t *bitmap, size_t count)
 {
 #ifdef CODEC_HAVE_AVX2
-    if (codec_unpack_simd_available())
+    if (simd_available())
         return count_marked_popcnt(bitmap, count);
 #endif
     return count_marked(bitmap, count);
 }
 
-/* The block's layout, checked against [in, end): its size, or 0. */
+/* The block's layout, checked against [in, end): its size, or 0.  In
+ * locals until the end: a store through `b` may alias in[] for the
+ * compiler, which read the head again after each.  `bitmaps` 0 (a
+ * constant) says the caller has seen head bit 6 clear: no call then
+ * (to count the marks), so none of the registers a call keeps. */
 static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *end, size_t count,
-                                              block_layout *b)
+                                              block_layout *b, int bitmaps)
 {
-    if (in >= end || (in[0] & HEAD_WIDTH_BITS) > CODEC_MAX_WIDTH
-        || (in[0] & (HEAD_BITMAP | HEAD_EXCEPTIONS)) == HEAD_BITMAP)
+    if (in >= end)
         return 0;
-    b->width = in[0] & HEAD_WIDTH_BITS;
+    unsigned head = in[0], width = head & HEAD_WIDTH_BITS;
+    size_t available = (size_t)(end - in), size = 1 + codec_packed_bytes(width, count);
+    if (width > CODEC_MAX_WIDTH || size > available)
+        return 0;
+    b->width = width;
     b->exceptions = 0;
     b->high_width = 0;
-    size_t available = (size_t)(end - in);
-    size_t size = block_bytes(b->width, count, 0, 0);
-    if (size > available)
-        return 0;
-    if (!(in[0] & HEAD_EXCEPTIONS))
-        return b->size = size;
+    if (!(head & HEAD_EXCEPTIONS))
+        return head & HEAD_BITMAP ? 0 : (b->size = size);
     const uint8_t *places = in + size;
-    size_t places_size;
-    b->bitmap = (in[0] & HEAD_BITMAP) != 0;
-    if (b->bitmap) {
+    size_t left = available - size, places_size, exceptions;
+    int bitmap = bitmaps && (head & HEAD_BITMAP) != 0;
+    if (bitmap) {
         places_size = bitmap_bytes(count);
-        if (available - size < places_size + 1)
+        if (left < places_size + 1)
             return 0;
-        b->exceptions = bitmap_exceptions(places, count);
+        exceptions = bitmap_exceptions(places, count);
     } else {
-        if (available - size < 2)
+        if (left < 2)
             return 0;
-        b->exceptions = places[0];
-        places_size = list_bytes(b->exceptions);
-        if (available - size < places_size + 1)
+        exceptions = places[0];
+        places_size = list_bytes(exceptions);
+        if (left < places_size + 1)
             return 0;
     }
-    /* a bitmap may mark more than a list's byte can count, in a block
-     * longer than the writer gives exceptions: more than high_parts holds */
-    if (b->exceptions == 0 || b->exceptions > count || b->exceptions > CODEC_MAX_EXCEPTIONS)
+    /* none (0 wraps), more than `count`, or (a bitmap may mark more than
+     * a list's byte can count, in a block longer than the writer gives
+     * exceptions) more than high_parts holds */
+    if (exceptions - 1 >= count || exceptions > CODEC_MAX_EXCEPTIONS)
         return 0;
-    b->high_width = places[places_size];
-    if (b->high_width == 0 || b->width + b->high_width > CODEC_MAX_WIDTH)
+    unsigned high_width = places[places_size];
+    if (high_width - 1 >= CODEC_MAX_WIDTH - width) /* 1 <= H <= 32 - W; 0 wraps */
         return 0;
-    b->places = b->bitmap ? places : places + 1;
-    size += places_size + 1 + codec_packed_bytes(b->high_width, b->exceptions);
-    return size <= available ? (b->size = size) : 0;
+    size += places_size + 1 + codec_packed_bytes(high_width, exceptions);
+    if (size > available)
+        return 0;
+    b->exceptions = exceptions;
+    b->high_width = high_width;
+    b->bitmap = bitmap;
+    b->places = bitmap ? places : places + 1;
+    return b->size = size;
 }
 
-size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t count)
+static CODEC_NOINLINE size_t any_block_size(const uint8_t *in, const uint8_t *end, size_t count)
 {
     uint32_t value;
     if (count == 1)
         return codec_varint_decode32(in, end, &value);
     block_layout b;
-    return block_shape(in, end, count, &b);
+    return block_shape(in, end, count, &b, 1);
 }
 
-/* The high parts of a block's exceptions, read in place: each is one
- * load, a shift and a mask at its bit (fused with the patching, which
- * saves storing and reloading every part).  The loads reach up to 8 bytes
- * past a part's first byte, so where the block ends less than 8 bytes
- * before `end`, the parts are read from a zeroed copy of their bytes. */
+size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t count)
+{
+    /* A chunk walk sizes full blocks of positions, nearly all of them
+     * with listed exceptions: those apart, with the count a constant
+     * (dividing by 8 and rounding cost a fifth of the walk) and no call
+     * (~15 instructions a block saving and restoring registers; the
+     * rest is a tail call). */
+    if (count == CODEC_BLOCK_SIZE && in < end && !(in[0] & HEAD_BITMAP)) {
+        block_layout b;
+        return block_shape(in, end, CODEC_BLOCK_SIZE, &b, 0);
+    }
+    return any_block_size(in, end, count);
+}
+
+/* The high parts of a block's exceptions, in order.  Nearly all blocks
+ * have few parts of few bits (wiki-dev positions: 6.6 listed exceptions
+ * of 1.5 bits a chunk; E·H <= 64 in 99.9 % of them), which one 64-bit
+ * word holds: each part is then a mask and a shift of that word, where
+ * reading each at its bit offset cost ~7 instructions a part (callgrind,
+ * a phrase of stop words).  Longer ones are unpacked into high[] (the
+ * AVX2 unpacker where there is one). */
 typedef struct high_parts {
-    const uint8_t *bits;
-    uint64_t mask;
-    uint8_t padded[CODEC_MAX_EXCEPTIONS * CODEC_MAX_WIDTH / 8 + 8 + 8];
+    uint64_t word;                       /* the parts, when they fit in it */
+    uint32_t high[CODEC_MAX_EXCEPTIONS]; /* else the parts unpacked */
 } high_parts;
 
-static CODEC_ALWAYS_INLINE void high_parts_open(high_parts *h, const uint8_t *bits,
-                                                const uint8_t *end, size_t exceptions,
-                                                unsigned high_width)
+/* Whether the parts are in h->word (else in h->values). */
+static CODEC_ALWAYS_INLINE int high_parts_open(high_parts *h, const uint8_t *bits,
+                                               const uint8_t *end, size_t exceptions,
+                                               unsigned high_width, int simd)
 {
-    size_t bytes = codec_packed_bytes(high_width, exceptions);
-    h->mask = width_mask(high_width);
-    h->bits = bits;
-    if ((size_t)(end - bits) < bytes + 8) { /* block_shape: `bytes` fit */
-        memcpy(h->padded, bits, bytes);
-        memset(h->padded + bytes, 0, 8);
-        h->bits = h->padded;
+    size_t bytes = codec_packed_bytes(high_width, exceptions); /* block_shape: they fit */
+    if (bytes <= 8) {
+        /* an 8-byte load where [bits, end) has them (the bytes after
+         * the parts' own are shifted out past the last part) */
+        h->word = (size_t)(end - bits) >= 8 ? load_u64le(bits) : load_bitmap_word(bits, bytes);
+        return 1;
+    }
+    unpack_with(bits, end, exceptions, high_width, h->high, simd);
+    return 0;
+}
+
+/* Patch the listed exceptions, last first: each index must then be below
+ * the one after it (the last below `count`), one compare that bounds the
+ * write too.  Returns 0 for an index out of order or range. */
+static CODEC_ALWAYS_INLINE int patch_listed(uint32_t *out, size_t count, const uint8_t *index,
+                                            size_t exceptions, unsigned width,
+                                            unsigned high_width, uint64_t word,
+                                            const uint32_t *values)
+{
+    size_t bound = count;
+    int in_word = values == NULL;
+    if (in_word) {
+        const uint64_t mask = width_mask(high_width);
+        unsigned shift = (unsigned)(exceptions - 1) * high_width; /* <= 64 - high_width */
+        for (size_t i = exceptions; i-- > 0; shift -= high_width) {
+            size_t at = index[i];
+            if (at >= bound)
+                return 0;
+            bound = at;
+            out[at] |= (uint32_t)(word >> shift & mask) << width;
+        }
+        return 1;
+    }
+    for (size_t i = exceptions; i-- > 0;) {
+        size_t at = index[i];
+        if (at >= bound)
+            return 0;
+        bound = at;
+        out[at] |= values[i] << width;
+    }
+    return 1;
+}
+
+/* Patch the exceptions a bitmap marks, in order of the marks (block_shape
+ * counted them and checked none is at or past `count`): the bitmap walked
+ * a 64-bit word at a time, each mark found by counting trailing zeros. */
+static CODEC_ALWAYS_INLINE void patch_marked(uint32_t *out, size_t count, const uint8_t *bitmap,
+                                             unsigned width, unsigned high_width, uint64_t word,
+                                             const uint32_t *values)
+{
+    size_t bytes = bitmap_bytes(count), i = 0;
+    const uint64_t mask = width_mask(high_width);
+    int in_word = values == NULL;
+    for (size_t at = 0; at < bytes; at += 8, out += 64) {
+        uint64_t marks = load_bitmap_word(bitmap + at, bytes - at);
+        if (in_word)
+            for (; marks; marks &= marks - 1, word >>= high_width)
+                out[lowest_bit(marks)] |= (uint32_t)(word & mask) << width;
+        else
+            for (; marks; marks &= marks - 1, i++)
+                out[lowest_bit(marks)] |= values[i] << width;
     }
 }
 
-static CODEC_ALWAYS_INLINE uint32_t high_part(const high_parts *h, size_t bit)
-{
-    return (uint32_t)((load_u64le(h->bits + bit / 8) >> (bit % 8)) & h->mask);
-}
-
 /* codec_block_decode, and the bits of its widest value (*widest; for one
- * value at least its bits: the gaps decoder needs a bound). */
-static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t *end, size_t count,
-                                               uint32_t *out, unsigned *widest)
+ * value at least its bits: the gaps decoder needs a bound); `simd`
+ * chooses the unpacker (a constant: see block_decode). */
+static CODEC_ALWAYS_INLINE size_t block_decode_with(const uint8_t *in, const uint8_t *end,
+                                                    size_t count, uint32_t *out,
+                                                    unsigned *widest, int simd)
 {
     if (count == 1) { /* a varint: up to 3 bytes here (all but huge values) */
         size_t available = in < end ? (size_t)(end - in) : 0;
@@ -691,41 +778,80 @@ static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t 
         return used;
     }
     block_layout b;
-    size_t size = block_shape(in, end, count, &b);
+    size_t size = block_shape(in, end, count, &b, 1);
     if (size == 0)
         return 0;
     *widest = b.width + (b.exceptions ? b.high_width : 0);
-    codec_unpack(in + 1, end, count, b.width, out);
+    unpack_with(in + 1, end, count, b.width, out, simd);
     if (b.exceptions == 0)
         return size;
     high_parts h;
     /* the parts follow the places and H (block_shape: they fit) */
-    high_parts_open(&h, b.places + (b.bitmap ? bitmap_bytes(count) : b.exceptions) + 1, end,
-                    b.exceptions, b.high_width);
-    size_t bit = 0;
-    if (b.bitmap) { /* in order of the marks; block_shape counted them */
-        size_t bytes = bitmap_bytes(count);
-        uint32_t *octets = out;
-        for (size_t at = 0; at < bytes; at += 8, octets += 64) {
-            uint64_t marks = load_bitmap_word(b.places + at, bytes - at);
-            for (; marks; marks &= marks - 1, bit += b.high_width)
-                octets[lowest_bit(marks)] |= high_part(&h, bit) << b.width;
-        }
+    if (b.bitmap) {
+        if (high_parts_open(&h, b.places + bitmap_bytes(count) + 1, end, b.exceptions,
+                            b.high_width, simd))
+            patch_marked(out, count, b.places, b.width, b.high_width, h.word, NULL);
+        else
+            patch_marked(out, count, b.places, b.width, b.high_width, 0, h.high);
         return size;
     }
-    const uint8_t *index = b.places;
-    for (size_t i = 0; i < b.exceptions; i++, bit += b.high_width) {
-        if (index[i] >= count || (i > 0 && index[i] <= index[i - 1]))
-            return 0;
-        out[index[i]] |= high_part(&h, bit) << b.width;
-    }
-    return size;
+    int in_word = high_parts_open(&h, b.places + b.exceptions + 1, end, b.exceptions,
+                                  b.high_width, simd);
+    int ok = in_word ? patch_listed(out, count, b.places, b.exceptions, b.width, b.high_width,
+                                    h.word, NULL)
+                     : patch_listed(out, count, b.places, b.exceptions, b.width, b.high_width,
+                                    0, h.high);
+    return ok ? size : 0;
+}
+
+/* The decoder compiled twice, chosen once a block: with the AVX2
+ * unpacker in line and the processor's BMI2 shifts and population count
+ * (every processor with AVX2 has them; without them each variable shift
+ * of a patch moved its count through one register, callgrind), and
+ * without.  Each has a full block apart, its sizes then constants (as
+ * codec_patched_block_size). */
+static CODEC_NOINLINE size_t block_decode_scalar(const uint8_t *in, const uint8_t *end,
+                                                 size_t count, uint32_t *out, unsigned *widest)
+{
+    if (count == CODEC_BLOCK_SIZE)
+        return block_decode_with(in, end, CODEC_BLOCK_SIZE, out, widest, 0);
+    return block_decode_with(in, end, count, out, widest, 0);
+}
+
+#ifdef CODEC_HAVE_AVX2
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) static size_t
+block_decode_avx2(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out,
+                  unsigned *widest)
+{
+    if (count == CODEC_BLOCK_SIZE)
+        return block_decode_with(in, end, CODEC_BLOCK_SIZE, out, widest, 1);
+    return block_decode_with(in, end, count, out, widest, 1);
+}
+#endif
+
+static CODEC_ALWAYS_INLINE size_t block_decode(const uint8_t *in, const uint8_t *end, size_t count,
+                                               uint32_t *out, unsigned *widest)
+{
+#ifdef CODEC_HAVE_AVX2
+    if (simd_available())
+        return block_decode_avx2(in, end, count, out, widest);
+#endif
+    return block_decode_scalar(in, end, count, out, widest);
 }
 
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
 {
     unsigned widest;
     return block_decode(in, end, count, out, &widest);
+}
+
+size_t codec_block_decode_scalar(const uint8_t *in, const uint8_t *end, size_t count,
+                                 uint32_t *out)
+{
+    unsigned widest;
+    if (count == 1) /* a varint: no unpacker */
+        return block_decode(in, end, count, out, &widest);
+    return block_decode_scalar(in, end, count, out, &widest);
 }
 
 /* ------------------------------------------------------------- deltas */

@@ -202,8 +202,9 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
 /* Decode a block of `count` values from `in` into out[0, count) and
  * return its size in bytes (at least 1).  Reads the block's bytes,
  * in[0, size), and nothing at or past `end` (the exceptions' high parts
- * are loaded 8 bytes at a time, so up to 7 bytes after the block, before
- * `end`, may be loaded and ignored).  Returns 0 when [in, end) is empty,
+ * are loaded 8 bytes at once, or unpacked as codec_unpack does, so a few
+ * bytes after the block, before `end`, may be loaded and ignored).
+ * Returns 0 when [in, end) is empty,
  * when the head byte is invalid (width above 32, bit 6 without bit 7),
  * when the exception header is invalid (no exceptions, more than `count`
  * or than CODEC_MAX_EXCEPTIONS, a bitmap bit at or past `count`, high
@@ -211,6 +212,12 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
  * is not below `count` or not above the one before it, or when the bytes
  * do not fit before `end`; out[0, count) is then unspecified. */
 size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
+
+/* codec_block_decode without AVX2 (nor BMI2) where the processor has
+ * them, as codec_unpack_scalar: the two decoders are compiled apart, so
+ * tests and the fuzz harness hold them against each other. */
+size_t codec_block_decode_scalar(const uint8_t *in, const uint8_t *end, size_t count,
+                                 uint32_t *out);
 
 /* ------------------------------------------------------------- deltas */
 

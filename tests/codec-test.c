@@ -873,11 +873,12 @@ Test(block, invalid_exception_bitmaps_are_rejected)
     cr_assert_eq(codec_block_decode(wide, wide + sizeof wide, CODEC_BLOCK_SIZE - 1, values), 0);
 }
 
-/* The high parts are loaded 8 bytes at a time from the block itself,
- * or from a zeroed copy where the block ends less than 8 bytes before
- * `end`: with 0 to 9 bytes after the block and an unreadable page right
- * after those, both ways decode the same values and load nothing past
- * `end` (a plain load past it would fault here). */
+/* The high parts are loaded 8 bytes at once where they fit in 8 (the
+ * bytes themselves when 8 are left before `end`, else those left), or
+ * unpacked as codec_unpack does (its gathers load past the parts' bytes
+ * where there is room): with 0 to 9 bytes after the block and an
+ * unreadable page right after those, every way decodes the same values
+ * and loads nothing past `end` (a plain load past it would fault here). */
 Test(block, high_parts_load_nothing_past_the_range)
 {
     static const size_t counts[] = {1, 7, 40, CODEC_BLOCK_SIZE};
@@ -945,6 +946,102 @@ Test(block, a_bitmap_of_more_exceptions_than_the_decoder_holds_is_refused)
     cr_assert_eq(out[0], 0x5a5a5a5au & 0x7fffffffu);
     munmap(mapping, mapping_size);
     free(bytes);
+}
+
+/* Blocks built by hand, not by the writer: every width, high width and
+ * count, few exceptions and many (all of a block's values), placed by a
+ * list or by a bitmap whichever is smaller, the high parts in one 64-bit
+ * word or longer (the decoder patches the two ways apart): each decodes
+ * to low | high << W, the reference's values, at a guard page and with
+ * room after it, by both decoders (AVX2 and scalar), and a list whose two
+ * last indexes are swapped or whose last reaches the count is refused. */
+Test(block, hand_built_exceptions_decode_as_the_reference_in_both_placements)
+{
+    static const size_t counts[] = {2, 9, 63, 64, 65, 127, CODEC_BLOCK_SIZE, 255};
+    enum { ROUNDS = 40 };
+    static uint8_t bytes[1 + 4 * 255 + 1 + 255 + 1 + 4 * 255 + 16];
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (unsigned width = 0; width < CODEC_MAX_WIDTH; width++)
+            for (unsigned round = 0; round < ROUNDS; round++) {
+                size_t count = counts[c];
+                unsigned high_width = 1 + (unsigned)(random_next() % (CODEC_MAX_WIDTH - width));
+                /* half the rounds few enough for one word of high parts */
+                size_t few = 64 / high_width < count ? 64 / high_width : count;
+                size_t exceptions = 1 + (size_t)(random_next() % (round % 2 ? count : few));
+                int bitmap = (count + 7) / 8 < 1 + exceptions;
+                uint32_t low[255], high[255], expected[255], decoded[255];
+                uint8_t index[255], marked[255] = {0};
+                for (size_t i = 0; i < count; i++) {
+                    low[i] = random_below_width(width);
+                    expected[i] = low[i];
+                }
+                /* `exceptions` distinct places, in order */
+                for (size_t n = 0; n < exceptions;) {
+                    size_t at = (size_t)(random_next() % count);
+                    n += !marked[at];
+                    marked[at] = 1;
+                }
+                size_t n = 0;
+                for (size_t i = 0; i < count; i++)
+                    if (marked[i]) {
+                        index[n] = (uint8_t)i;
+                        high[n] = random_below_width(high_width) | 1; /* not 0: it shows */
+                        expected[i] |= high[n] << width;
+                        n++;
+                    }
+                size_t length = 0;
+                bytes[length++] = (uint8_t)(width | 0x80 | (bitmap ? 0x40 : 0));
+                reference_pack(low, count, width, bytes + length);
+                length += codec_packed_bytes(width, count);
+                size_t places = length;
+                if (bitmap) {
+                    memset(bytes + length, 0, (count + 7) / 8);
+                    for (size_t e = 0; e < exceptions; e++)
+                        bytes[length + index[e] / 8] |= (uint8_t)(1u << (index[e] % 8));
+                    length += (count + 7) / 8;
+                } else {
+                    bytes[length++] = (uint8_t)exceptions;
+                    memcpy(bytes + length, index, exceptions);
+                    length += exceptions;
+                }
+                bytes[length++] = (uint8_t)high_width;
+                reference_pack(high, exceptions, high_width, bytes + length);
+                length += codec_packed_bytes(high_width, exceptions);
+                for (size_t slack = 0; slack <= 16; slack += 16) {
+                    memset(bytes + length, 0xff, slack);
+                    uint8_t *mapping;
+                    size_t mapping_size;
+                    uint8_t *in = guarded_copy(bytes, length + slack, &mapping, &mapping_size);
+                    cr_assert_eq(codec_block_decode(in, in + length + slack, count, decoded), length,
+                                 "count %zu, W %u, H %u, E %zu, bitmap %d", count, width,
+                                 high_width, exceptions, bitmap);
+                    cr_assert_arr_eq(decoded, expected, count * sizeof *expected,
+                                     "count %zu, W %u, H %u, E %zu, bitmap %d", count, width,
+                                     high_width, exceptions, bitmap);
+                    cr_assert_eq(codec_block_size(in, in + length + slack, count), length);
+                    memset(decoded, 0, sizeof decoded);
+                    cr_assert_eq(codec_block_decode_scalar(in, in + length + slack, count, decoded),
+                                 length);
+                    cr_assert_arr_eq(decoded, expected, count * sizeof *expected);
+                    munmap(mapping, mapping_size);
+                }
+                if (bitmap)
+                    continue;
+                uint8_t *last = bytes + places + exceptions; /* the last index */
+                uint8_t kept = *last;
+                *last = (uint8_t)count;
+                cr_assert_eq(codec_block_decode(bytes, bytes + length, count, decoded), 0,
+                             "an index at the count");
+                cr_assert_eq(codec_block_decode_scalar(bytes, bytes + length, count, decoded), 0);
+                if (exceptions >= 2) {
+                    *last = last[-1];
+                    last[-1] = kept;
+                    cr_assert_eq(codec_block_decode(bytes, bytes + length, count, decoded), 0,
+                                 "indexes swapped");
+                    cr_assert_eq(codec_block_decode_scalar(bytes, bytes + length, count, decoded),
+                                 0);
+                }
+            }
 }
 
 Test(block, append_to_a_failed_buffer_changes_nothing)
