@@ -253,7 +253,13 @@ static void build_original(void)
     cops_error err;
     if (segment_writer_open(path, &w, &err) != 0)
         goto fail;
-    for (uint32_t doc = 0; doc < DOCS; doc++) {
+    /* Records are added in insertion order; the insertion order set below
+     * (reversed) makes record r document DOCS - 1 - r, whose metadata and
+     * lengths the writer files by document number: the titles go to the
+     * records that become documents 0..9, which the title key's postings
+     * name (check_segment holds title positions to title lengths). */
+    for (uint32_t record = 0; record < DOCS; record++) {
+        uint32_t doc = DOCS - 1 - record;
         char id[32], title[32], text[128];
         snprintf(id, sizeof id, "doc-%03u", (unsigned)doc);
         title[0] = '\0';
