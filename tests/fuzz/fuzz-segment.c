@@ -573,59 +573,14 @@ static int key_matchers(segment *seg, const char *const *keys, size_t count, mat
     return !missing;
 }
 
-/* The exact phrase of `count` (2 or 3) `words`, each 3 positions after
- * the one before (as the seed segment's positions step), through the
- * streamed join that opens each word's positions only when asked
- * (query/op-positional.c; three words take their own walk): once without
- * a threshold, once pruned at `threshold` (approximate_above).  Documents
- * come in order and in range; on an undamaged segment the pruned ones
- * are some of the others. */
-static void drive_phrase(segment *seg, const char *const *words, size_t count, double threshold)
-{
-    uint32_t found[DOCS];
-    size_t found_count = 0;
-    for (int pruned = 0; pruned < 2; pruned++) {
-        matcher *children[3];
-        if (!key_matchers(seg, words, count, children))
-            return;
-        static const uint32_t offsets[3] = {0, 3, 6};
-        matcher *phrase = matcher_positional(children, offsets, count, 0, 0, 0);
-        if (!phrase)
-            return;
-        if (pruned)
-            phrase->ops->set_threshold(phrase, threshold);
-        size_t at = 0;
-        int subset = 1;
-        uint32_t previous = 0;
-        for (uint32_t doc = matcher_next_geq(phrase, 0); doc != MATCHER_END;
-             doc = matcher_next_geq(phrase, doc + 1)) {
-            FUZZ_CHECK(doc < segment_documents(seg) && (doc > previous || doc == 0));
-            previous = doc;
-            if (!pruned) {
-                FUZZ_CHECK(found_count < DOCS);
-                found[found_count++] = doc;
-                continue;
-            }
-            while (at < found_count && found[at] < doc)
-                at++;
-            subset &= at < found_count && found[at] == doc;
-        }
-        cops_error err;
-        if (pruned && segment_damage(seg, &err) == 0)
-            FUZZ_CHECK(subset);
-        matcher_free(phrase);
-    }
-}
-
-/* A ranked conjunction of `count` keys (query/op-and.c: the leapfrog, and
- * the windows a far more common child passes over by block bounds,
- * and_pass_windows), once without a threshold and once pruned at
- * `threshold` (a score the stride picks): documents in order and in
- * range; on an undamaged segment the pruned ones are some of the others,
- * and on the unedited one every unpruned document scoring above the
- * threshold is among the pruned (a skipped window must not hold one). */
-static void drive_and(segment *seg, const char *const *keys, size_t count, double threshold,
-                      int pristine)
+/* The matcher `combine` makes of `count` (at most 3) keys' matchers, once
+ * without a threshold and once pruned at `threshold`: documents in order
+ * and in range; on an undamaged segment the pruned ones are some of the
+ * others, and when `pristine` (the unedited segment, whose bounds do not
+ * lie) every unpruned document scoring above the threshold is among the
+ * pruned (a skipped window must not hold one). */
+static void drive_pruned(segment *seg, const char *const *keys, size_t count, double threshold,
+                         int pristine, matcher *(*combine)(matcher **children, size_t count))
 {
     uint32_t found[DOCS];
     double scores[DOCS];
@@ -635,19 +590,19 @@ static void drive_and(segment *seg, const char *const *keys, size_t count, doubl
         matcher *children[3];
         if (!key_matchers(seg, keys, count, children))
             return;
-        matcher *and = matcher_and(children, count, NULL, 0, NULL, 0);
-        if (!and)
+        matcher *m = combine(children, count);
+        if (!m)
             return;
-        if (pruned && and->ops->set_threshold)
-            and->ops->set_threshold(and, threshold);
+        if (pruned && m->ops->set_threshold)
+            m->ops->set_threshold(m, threshold);
         size_t at = 0;
         int subset = 1;
         uint32_t previous = 0;
-        for (uint32_t doc = matcher_next_geq(and, 0); doc != MATCHER_END;
-             doc = matcher_next_geq(and, doc + 1)) {
+        for (uint32_t doc = matcher_next_geq(m, 0); doc != MATCHER_END;
+             doc = matcher_next_geq(m, doc + 1)) {
             FUZZ_CHECK(doc < segment_documents(seg) && (doc > previous || doc == 0));
             previous = doc;
-            double score = and->ops->score(and);
+            double score = pristine ? m->ops->score(m) : 0;
             if (!pruned) {
                 FUZZ_CHECK(found_count < DOCS);
                 scores[found_count] = score;
@@ -666,8 +621,36 @@ static void drive_and(segment *seg, const char *const *keys, size_t count, doubl
             for (size_t i = 0; pristine && i < found_count; i++)
                 FUZZ_CHECK(kept[i] || scores[i] <= threshold * (1 + 1e-9) + 1e-9);
         }
-        matcher_free(and);
+        matcher_free(m);
     }
+}
+
+/* The exact phrase of 2 or 3 words, each 3 positions after the one
+ * before (as the seed segment's positions step), through the streamed
+ * join that opens each word's positions only when asked
+ * (query/op-positional.c; three words take their own walk). */
+static matcher *phrase_of(matcher **children, size_t count)
+{
+    static const uint32_t offsets[3] = {0, 3, 6};
+    return matcher_positional(children, offsets, count, 0, 0, 0);
+}
+
+static void drive_phrase(segment *seg, const char *const *words, size_t count, double threshold)
+{
+    drive_pruned(seg, words, count, threshold, 0, phrase_of);
+}
+
+/* A ranked conjunction (query/op-and.c: the leapfrog, and the windows a
+ * far more common child passes over by block bounds, and_pass_windows). */
+static matcher *conjunction_of(matcher **children, size_t count)
+{
+    return matcher_and(children, count, NULL, 0, NULL, 0);
+}
+
+static void drive_and(segment *seg, const char *const *keys, size_t count, double threshold,
+                      int pristine)
+{
+    drive_pruned(seg, keys, count, threshold, pristine, conjunction_of);
 }
 
 /* A disjunction's pruned pass over `key` (matcher_ops.approximate_above:
