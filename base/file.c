@@ -94,6 +94,19 @@ static int open_guarded(int dir_fd, const char *name, const char *path, int flag
     return 0;
 }
 
+int file_open_directory(const char *path, int *fd_out, cops_error *err)
+{
+    /* O_DIRECTORY is checked before the open proper: a FIFO there fails
+     * at once (ENOTDIR) instead of blocking. */
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return error_set_errno(err, errno == ENOENT || errno == ENOTDIR ? COPS_ENOINDEX
+                                                                        : COPS_EIO,
+                               errno, "cannot open the directory %s", path);
+    *fd_out = fd;
+    return 0;
+}
+
 int file_open_regular_at(int dir_fd, const char *dir, const char *name, int *fd_out,
                          uint64_t *size_out, cops_error *err)
 {

@@ -39,6 +39,17 @@
 #include "base/buffer.h"
 #include "cops.h"
 
+/* Open the index directory `path` the user named, to hold while reading
+ * or writing the files inside it with the *_at functions: a symbolic
+ * link at `path` itself is followed (the user's choice, as for any path
+ * given on the command line), and the directory is held from then on,
+ * so a swap of it (or of a folder above it) for a link meanwhile changes
+ * nothing for the holder.  *fd_out (OUT): close-on-exec, the caller
+ * closes it.  Errors: COPS_ENOINDEX when nothing is at `path`, it is not
+ * a directory, or a folder above it is missing; COPS_EIO otherwise
+ * ("cannot open the directory <path>"). */
+int file_open_directory(const char *path, int *fd_out, cops_error *err);
+
 /* Open the existing file `path` read-only (see above).  *fd_out (OUT):
  * the descriptor, blocking, close-on-exec, the caller closes it;
  * *size_out (OUT, may be NULL): its size.

@@ -807,9 +807,15 @@ int catalog_read_at(int dir_fd, const char *dir, const char *name, uint64_t docu
 
 int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cops_error *err)
 {
+    return catalog_open_at(AT_FDCWD, dir, name, fd, size, err);
+}
+
+int catalog_open_at(int dir_fd, const char *dir, const char *name, int *fd, uint64_t *size,
+                    cops_error *err)
+{
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int rc = file_open_regular(path, fd, size, err);
+    int rc = file_open_regular_at(dir_fd, dir, name, fd, size, err);
     if (rc == COPS_ENOINDEX) /* kept apart from damage: see catalog.h */
         error_set_errno(err, COPS_ENOINDEX, ENOENT, "damaged index: cannot read %s", path);
     return rc;

@@ -182,6 +182,10 @@ int catalog_read_at(int dir_fd, const char *dir, const char *name, uint64_t docu
  * finds the catalog it names already removed, and reads the manifest
  * again rather than answering without the records' sources. */
 int catalog_open(const char *dir, const char *name, int *fd, uint64_t *size, cops_error *err);
+/* The same in the directory `dir_fd` held open (base/file.h), as a reader
+ * opens every file of the index it read the manifest of. */
+int catalog_open_at(int dir_fd, const char *dir, const char *name, int *fd, uint64_t *size,
+                    cops_error *err);
 int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
                          catalog *out, cops_error *err);
 /* Write `name` in the directory `dir_fd` (AT_FDCWD: `dir`, which names

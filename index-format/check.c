@@ -1064,40 +1064,48 @@ static int check_mapped(checker *c)
 int check_segment(const char *path, uint64_t expected_bytes, check_figures *figures,
                   cops_error *err)
 {
+    return check_segment_at(AT_FDCWD, NULL, path, expected_bytes, figures, err);
+}
+
+int check_segment_at(int dir_fd, const char *dir, const char *name, uint64_t expected_bytes,
+                     check_figures *figures, cops_error *err)
+{
+    char path[4096 + MANIFEST_MAX_NAME];
+    snprintf(path, sizeof path, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
     checker c;
     memset(&c, 0, sizeof c);
     c.path = path;
     c.err = err;
     int fd;
-    int opened = file_open_regular(path, &fd, &c.size, err);
+    int opened = file_open_regular_at(dir_fd, dir, name, &fd, &c.size, err);
     if (opened != 0)
         return opened;
-    if (expected_bytes != UINT64_MAX && c.size != expected_bytes) {
-        close(fd);
-        return damaged(&c, c.size < expected_bytes ? c.size : expected_bytes,
-                       "file is %llu bytes, MANIFEST says %llu%s", (unsigned long long)c.size,
-                       (unsigned long long)expected_bytes,
-                       c.size < expected_bytes ? " (truncated)" : "");
-    }
-    if (c.size > SIZE_MAX || c.size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES) {
-        close(fd);
-        return damaged(&c, c.size, "file too short (%llu bytes) for a header and a trailer",
-                       (unsigned long long)c.size);
-    }
-    void *map = mmap(NULL, (size_t)c.size, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
+    int rc = 0;
+    if (expected_bytes != UINT64_MAX && c.size != expected_bytes)
+        rc = damaged(&c, c.size < expected_bytes ? c.size : expected_bytes,
+                     "file is %llu bytes, MANIFEST says %llu%s", (unsigned long long)c.size,
+                     (unsigned long long)expected_bytes,
+                     c.size < expected_bytes ? " (truncated)" : "");
+    else if (c.size > SIZE_MAX || c.size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES)
+        rc = damaged(&c, c.size, "file too short (%llu bytes) for a header and a trailer",
+                     (unsigned long long)c.size);
+    void *map = rc == 0 ? mmap(NULL, (size_t)c.size, PROT_READ, MAP_SHARED, fd, 0) : NULL;
     if (map == MAP_FAILED)
-        return error_set_errno(err, COPS_EIO, errno, "cannot map %s", path);
-    c.map = map;
-    int rc = check_mapped(&c);
-    munmap(map, (size_t)c.size);
-    free(c.raw);
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot map %s", path);
     if (rc == 0) {
-        /* Whatever the checker accepts, the reader must open. */
+        c.map = map;
+        rc = check_mapped(&c);
+        munmap(map, (size_t)c.size);
+        free(c.raw);
+    }
+    if (rc == 0) {
+        /* Whatever the checker accepts, the reader must open: the very
+         * file checked, even if its name was given to another since. */
         segment *seg;
-        rc = segment_open(path, &seg, err);
+        rc = segment_open_descriptor(fd, c.size, path, &seg, err);
         segment_close(seg);
     }
+    close(fd);
     if (rc == 0) {
         c.fig.bytes = c.size;
         c.fig.documents = c.documents;
@@ -1126,12 +1134,12 @@ static int manifest_damaged(cops_error *err, const char *path, uint64_t offset,
 /* Checks of the manifest's bytes beyond manifest_read's: where the
  * checksum fails, and that the text is exactly what the writer writes.
  * `line_at` (OUT) receives the offset of each segment line. */
-static int check_manifest_text(const char *dir, const char *path, manifest *m, uint64_t *line_at,
-                               cops_error *err)
+static int check_manifest_text(int dir_fd, const char *dir, const char *path, manifest *m,
+                               uint64_t *line_at, cops_error *err)
 {
-    static char text[MANIFEST_MAX_BYTES + 1];
+    static char text[MANIFEST_MAX_BYTES + 1], parsed[MANIFEST_MAX_BYTES + 1];
     size_t length;
-    int status = manifest_read_text(dir, text, &length, err);
+    int status = manifest_read_text_at(dir_fd, dir, text, &length, err);
     if (status != 0)
         return status;
     if (memchr(text, '\0', length))
@@ -1154,7 +1162,8 @@ static int check_manifest_text(const char *dir, const char *path, manifest *m, u
     if (stored != computed)
         return manifest_damaged(err, path, checksum_at, "manifest checksum mismatch (stored %08x, "
                                 "computed %08x)", (unsigned)stored, (unsigned)computed);
-    int rc = manifest_read(dir, m, err);
+    memcpy(parsed, text, length + 1); /* the bytes checked, not a second read */
+    int rc = manifest_parse(parsed, path, m, err);
     if (rc != 0)
         return rc;
     /* The writer's exact text (manifest_format); segment i is line i + 2. */
@@ -1195,8 +1204,8 @@ static int check_manifest_text(const char *dir, const char *path, manifest *m, u
  * counted in the manifest; every catalog range inside a listed segment,
  * on live documents only, no two ranges sharing a document, and together
  * covering every live document.  *live (IN/OUT): stored -> live count. */
-static int check_updates(const char *dir, const manifest *m, FILE *report, uint64_t *live,
-                         cops_error *err)
+static int check_updates(int dir_fd, const char *dir, const manifest *m, FILE *report,
+                         uint64_t *live, cops_error *err)
 {
     deletions *dels = calloc(m->segment_count + 1, sizeof *dels);
     unsigned char **covered = calloc(m->segment_count + 1, sizeof *covered);
@@ -1206,8 +1215,8 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
     uint64_t deleted = 0;
     for (size_t s = 0; rc == 0 && s < m->segment_count; s++) {
         const manifest_segment *seg = &m->segments[s];
-        rc = seg->deletions[0] ? deletions_read(dir, seg->deletions, (uint32_t)seg->documents,
-                                                &dels[s], err)
+        rc = seg->deletions[0] ? deletions_read_at(dir_fd, dir, seg->deletions,
+                                                   (uint32_t)seg->documents, &dels[s], err)
                                : deletions_init(&dels[s], (uint32_t)seg->documents, err);
         if (rc == 0 && dels[s].deleted != seg->deleted)
             rc = error_set(err, COPS_ECORRUPT, "%s/%s: %u deleted documents, the manifest says "
@@ -1218,7 +1227,7 @@ static int check_updates(const char *dir, const manifest *m, FILE *report, uint6
         deleted += dels[s].deleted;
     }
     if (rc == 0 && m->files[0])
-        rc = catalog_read(dir, m->files, manifest_documents(m), &files, err);
+        rc = catalog_read_at(dir_fd, dir, m->files, manifest_documents(m), &files, err);
     uint64_t in_files = 0;
     for (size_t i = 0; rc == 0 && i < files.count; i++) {
         const catalog_entry *e = &files.entries[i];
@@ -1278,11 +1287,22 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", index_dir, MANIFEST_NAME) >= sizeof path)
         return error_set(err, COPS_EINVAL, "index path too long: %s", index_dir);
+    /* Every file is read from the directory opened once (base/file.h), so
+     * the report is of one index even if the folder is swapped meanwhile. */
+    int dir_fd;
+    int rc = file_open_directory(index_dir, &dir_fd, err);
+    if (rc == COPS_ENOINDEX)
+        return error_set_errno(err, COPS_ENOINDEX, ENOENT, "no index at %s: cannot read %s",
+                               index_dir, path);
+    if (rc != 0)
+        return rc;
     manifest *m = malloc(sizeof *m);
-    if (!m)
+    if (!m) {
+        close(dir_fd);
         return error_set(err, COPS_ENOMEM, "out of memory");
+    }
     uint64_t line_at[MANIFEST_MAX_SEGMENTS] = {0};
-    int rc = check_manifest_text(index_dir, path, m, line_at, err);
+    rc = check_manifest_text(dir_fd, index_dir, path, m, line_at, err);
     if (rc == 0 && report) {
         report_start(report, path);
         fprintf(report, "generation %llu, %zu segment%s, checksum ok\n",
@@ -1295,7 +1315,7 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
         char segment_path[4096 + MANIFEST_MAX_NAME];
         snprintf(segment_path, sizeof segment_path, "%s/%s", index_dir, s->name);
         check_figures f;
-        rc = check_segment(segment_path, s->bytes, &f, err);
+        rc = check_segment_at(dir_fd, index_dir, s->name, s->bytes, &f, err);
         if (rc == COPS_ENOINDEX) {
             rc = manifest_damaged(err, path, line_at[i], "segment %s is missing (%s)", s->name,
                                   err ? err->message : "no such file");
@@ -1326,7 +1346,7 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
         total.postings += f.postings;
     }
     if (rc == 0)
-        rc = check_updates(index_dir, m, report, &total.documents, err);
+        rc = check_updates(dir_fd, index_dir, m, report, &total.documents, err);
     if (rc == 0 && report) {
         report_start(report, index_dir);
         fprintf(report, "no problems found (%llu live documents, %llu keys, %llu postings)\n",
@@ -1334,5 +1354,6 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
                 (unsigned long long)total.postings);
     }
     free(m);
+    close(dir_fd);
     return rc;
 }

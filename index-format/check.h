@@ -42,5 +42,9 @@ typedef struct check_figures {
  * COPS_EVERSION, COPS_ENOINDEX (file missing), COPS_EIO or COPS_ENOMEM. */
 int check_segment(const char *path, uint64_t expected_bytes, check_figures *figures,
                   cops_error *err);
+/* The same for `name` in the directory `dir_fd` held open (base/file.h;
+ * `dir` names it in messages), as cops_index_check reads every file. */
+int check_segment_at(int dir_fd, const char *dir, const char *name, uint64_t expected_bytes,
+                     check_figures *figures, cops_error *err);
 
 #endif

@@ -67,10 +67,10 @@ static int read_text(int dir_fd, const char *dir, char text[MANIFEST_MAX_BYTES +
     return rc;
 }
 
-int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_t *length,
-                       cops_error *err)
+int manifest_read_text_at(int dir_fd, const char *dir, char text[MANIFEST_MAX_BYTES + 1],
+                          size_t *length, cops_error *err)
 {
-    return read_text(AT_FDCWD, dir, text, length, err);
+    return read_text(dir_fd, dir, text, length, err);
 }
 
 int manifest_read(const char *dir, manifest *out, cops_error *err)
@@ -86,8 +86,12 @@ int manifest_read_at(int dir_fd, const char *dir, manifest *out, cops_error *err
     char text[MANIFEST_MAX_BYTES + 1];
     size_t length;
     int rc = read_text(dir_fd, dir, text, &length, err);
-    if (rc != 0)
-        return rc;
+    return rc != 0 ? rc : manifest_parse(text, path, out, err);
+}
+
+int manifest_parse(char *text, const char *path, manifest *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
     char *checksum_line = strstr(text, "checksum ");
     if (!checksum_line || (checksum_line != text && checksum_line[-1] != '\n'))
         return error_set(err, COPS_ECORRUPT, "%s: damaged manifest (no checksum line)", path);

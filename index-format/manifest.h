@@ -57,11 +57,16 @@ int manifest_read(const char *dir, manifest *out, cops_error *err);
  * it in messages), as a build reads the index it updates. */
 int manifest_read_at(int dir_fd, const char *dir, manifest *out, cops_error *err);
 
-/* The bytes of `dir`/MANIFEST, opened and bounded as manifest_read does,
- * unparsed: `text` (OUT) NUL-terminated, *length (OUT) its bytes (a NUL
- * inside is possible).  Errors as manifest_read's before parsing. */
-int manifest_read_text(const char *dir, char text[MANIFEST_MAX_BYTES + 1], size_t *length,
-                       cops_error *err);
+/* The bytes of MANIFEST in the directory `dir_fd` held open (`dir` names
+ * it), opened and bounded as manifest_read does, unparsed: `text` (OUT)
+ * NUL-terminated, *length (OUT) its bytes (a NUL inside is possible).
+ * Errors as manifest_read's before parsing. */
+int manifest_read_text_at(int dir_fd, const char *dir, char text[MANIFEST_MAX_BYTES + 1],
+                          size_t *length, cops_error *err);
+/* Parse `text` (manifest_read_text_at's; cut up in place) into *out, as
+ * manifest_read does after reading: a checker parses the very bytes it
+ * checked.  `path` names the file in errors. */
+int manifest_parse(char *text, const char *path, manifest *out, cops_error *err);
 
 /* Atomically replace MANIFEST in the directory `dir_fd` (AT_FDCWD: by
  * the path `dir`, which names it in messages) with `m` (see above).  *committed

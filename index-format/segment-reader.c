@@ -317,10 +317,10 @@ int segment_open(const char *path, segment **out, cops_error *err)
     return segment_open_at(AT_FDCWD, NULL, path, out, err);
 }
 
-int segment_open_at(int dir_fd, const char *dir, const char *name, segment **out,
-                    cops_error *err)
+/* A segment named `dir`/`name` (`name` alone when `dir` is NULL), not
+ * yet mapped. */
+static int segment_new(const char *dir, const char *name, segment **out, cops_error *err)
 {
-    *out = NULL;
     segment *seg = calloc(1, sizeof *seg);
     size_t length = (dir ? strlen(dir) + 1 : 0) + strlen(name) + 1;
     if (!seg || !(seg->path = malloc(length))) {
@@ -328,25 +328,28 @@ int segment_open_at(int dir_fd, const char *dir, const char *name, segment **out
         return error_set(err, COPS_ENOMEM, "out of memory");
     }
     snprintf(seg->path, length, "%s%s%s", dir ? dir : "", dir ? "/" : "", name);
-    const char *path = seg->path;
-    int fd = -1;
-    uint64_t size = 0;
-    int rc = file_open_regular_at(dir_fd, dir, name, &fd, &size, err);
-    if (rc == 0 && (size > SIZE_MAX || size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES))
-        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: file too short (%llu bytes)", path,
-                       (unsigned long long)size);
+    *out = seg;
+    return 0;
+}
+
+/* Map the open file `fd` of `size` bytes into `seg` and check what an
+ * open checks; `fd` stays open.  On failure the caller closes `seg`. */
+static int segment_map(segment *seg, int fd, uint64_t size, cops_error *err)
+{
+    int rc = 0;
+    if (size > SIZE_MAX || size < LAYOUT_HEADER_BYTES + LAYOUT_TRAILER_BYTES)
+        rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: file too short (%llu bytes)",
+                       seg->path, (unsigned long long)size);
     if (rc == 0) {
         seg->size = (size_t)size;
         void *map = mmap(NULL, seg->size, PROT_READ, MAP_SHARED, fd, 0);
         if (map == MAP_FAILED)
-            rc = error_set_errno(err, COPS_EIO, errno, "cannot map %s", path);
+            rc = error_set_errno(err, COPS_EIO, errno, "cannot map %s", seg->path);
         else
             seg->map = map;
     }
     if (rc == 0) /* without it (out of memory) every CRC is checked each time */
         seg->crc_checked = calloc(seg->size / 256 + 1, sizeof *seg->crc_checked);
-    if (fd >= 0)
-        close(fd);
     if (rc == 0)
         rc = read_table_of_contents(seg, err);
     if (rc == 0)
@@ -356,12 +359,43 @@ int segment_open_at(int dir_fd, const char *dir, const char *name, segment **out
     /* bounded by the header: DOCLENGTHS holds 8 bytes per document */
     if (rc == 0 && seg->meta.documents > 0)
         seg->metadata_starts = calloc((size_t)seg->meta.documents, sizeof *seg->metadata_starts);
+    return rc;
+}
+
+int segment_open_at(int dir_fd, const char *dir, const char *name, segment **out,
+                    cops_error *err)
+{
+    *out = NULL;
+    segment *seg = NULL;
+    int rc = segment_new(dir, name, &seg, err);
+    if (rc != 0)
+        return rc;
+    int fd = -1;
+    uint64_t size = 0;
+    rc = file_open_regular_at(dir_fd, dir, name, &fd, &size, err);
+    if (rc == 0)
+        rc = segment_map(seg, fd, size, err);
+    if (fd >= 0)
+        close(fd);
     if (rc != 0) {
         segment_close(seg);
         return rc;
     }
     *out = seg;
     return 0;
+}
+
+int segment_open_descriptor(int fd, uint64_t size, const char *path, segment **out,
+                            cops_error *err)
+{
+    *out = NULL;
+    segment *seg = NULL;
+    int rc = segment_new(NULL, path, &seg, err);
+    if (rc == 0 && (rc = segment_map(seg, fd, size, err)) != 0)
+        segment_close(seg);
+    if (rc == 0)
+        *out = seg;
+    return rc;
 }
 
 void segment_close(segment *seg)

@@ -134,6 +134,11 @@ int segment_open(const char *path, segment **out, cops_error *err);
  * `dir` names it in messages and in segment_path). */
 int segment_open_at(int dir_fd, const char *dir, const char *name, segment **out,
                     cops_error *err);
+/* The same for the file `fd` of `size` bytes already opened (as
+ * file_open_regular does; left open), `path` naming it: a checker that
+ * read the file opens that very file, not whatever has its name now. */
+int segment_open_descriptor(int fd, uint64_t size, const char *path, segment **out,
+                            cops_error *err);
 void segment_close(segment *seg);
 
 const segment_meta *segment_get_meta(const segment *seg);

@@ -1402,15 +1402,38 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     return 0;
 }
 
+/* The manifest of the index `dir` and the catalog it names (none: empty),
+ * both read from the directory opened once (base/file.h), as every reader
+ * does; *dir_fd (OUT): that directory, -1 when it could not be opened,
+ * for the caller to read more from and close. */
+static int read_listing(const char *dir, int *dir_fd, manifest *m, catalog *files,
+                        cops_error *err)
+{
+    memset(files, 0, sizeof *files);
+    memset(m, 0, sizeof *m);
+    *dir_fd = -1;
+    int rc = file_open_directory(dir, dir_fd, err);
+    if (rc == 0)
+        rc = manifest_read_at(*dir_fd, dir, m, err);
+    if (rc == 0 && m->files[0])
+        rc = catalog_read_at(*dir_fd, dir, m->files, manifest_documents(m), files, err);
+    return rc;
+}
+
+static void close_listing(int dir_fd, catalog *files)
+{
+    if (dir_fd >= 0)
+        close(dir_fd);
+    catalog_free(files);
+}
+
 int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error *err)
 {
     *roots = NULL;
     manifest m;
-    int rc = manifest_read(dir, &m, err);
     catalog files;
-    memset(&files, 0, sizeof files);
-    if (rc == 0 && m.files[0])
-        rc = catalog_read(dir, m.files, manifest_documents(&m), &files, err);
+    int dir_fd;
+    int rc = read_listing(dir, &dir_fd, &m, &files, err);
     char **list = rc == 0 ? calloc(files.root_count + 1, sizeof *list) : NULL;
     if (rc == 0 && !list)
         rc = error_set(err, COPS_ENOMEM, "out of memory");
@@ -1421,7 +1444,7 @@ int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error
         files.root_count = 0;
         *roots = list;
     }
-    catalog_free(&files);
+    close_listing(dir_fd, &files);
     return rc;
 }
 
@@ -1474,18 +1497,16 @@ int native_index_kinds(const char *dir, cops_count **formats, size_t *format_cou
 {
     manifest m;
     catalog files;
-    memset(&files, 0, sizeof files);
     deletions *dels = NULL;
     size_t format_capacity = 0, encoding_capacity = 0;
-    int rc = manifest_read(dir, &m, err);
-    if (rc == 0 && m.files[0])
-        rc = catalog_read(dir, m.files, manifest_documents(&m), &files, err);
+    int dir_fd;
+    int rc = read_listing(dir, &dir_fd, &m, &files, err);
     if (rc == 0 && !(dels = calloc(m.segment_count + 1, sizeof *dels)))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
     for (size_t s = 0; rc == 0 && s < m.segment_count; s++)
         rc = m.segments[s].deletions[0]
-                 ? deletions_read(dir, m.segments[s].deletions, (uint32_t)m.segments[s].documents,
-                                  &dels[s], err)
+                 ? deletions_read_at(dir_fd, dir, m.segments[s].deletions,
+                                     (uint32_t)m.segments[s].documents, &dels[s], err)
                  : deletions_init(&dels[s], (uint32_t)m.segments[s].documents, err);
     for (size_t i = 0; rc == 0 && i < files.count; i++) {
         const catalog_entry *e = &files.entries[i];
@@ -1506,7 +1527,7 @@ int native_index_kinds(const char *dir, cops_count **formats, size_t *format_cou
     for (size_t s = 0; dels && s < m.segment_count; s++)
         deletions_free(&dels[s]);
     free(dels);
-    catalog_free(&files);
+    close_listing(dir_fd, &files);
     return rc;
 }
 
@@ -1530,15 +1551,13 @@ int native_index_root_patterns(const char *dir, const char *root, char ***globs,
 {
     manifest m;
     catalog files;
-    memset(&files, 0, sizeof files);
-    int rc = manifest_read(dir, &m, err);
-    if (rc == 0 && m.files[0])
-        rc = catalog_read(dir, m.files, manifest_documents(&m), &files, err);
+    int dir_fd;
+    int rc = read_listing(dir, &dir_fd, &m, &files, err);
     const catalog_patterns *p = rc == 0 ? catalog_root_patterns(&files, root) : NULL;
     if (rc == 0 && (copy_string_list(p ? p->globs : NULL, p ? p->glob_count : 0, globs) != 0
                     || copy_string_list(p ? p->excludes : NULL, p ? p->exclude_count : 0,
                                         excludes) != 0))
         rc = error_set(err, COPS_ENOMEM, "out of memory");
-    catalog_free(&files);
+    close_listing(dir_fd, &files);
     return rc;
 }

@@ -16,11 +16,10 @@
 #include "base/array.h"
 #include "base/error.h"
 #include "base/escape.h"
+#include "base/file.h"
 #include "index-format/codec.h"
 #include "query/results.h"
 
-/* Open the segments named by the manifest.  COPS_ENOINDEX from a segment
- * means a writer committed and removed it between our two reads. */
 /* The collection statistics count live documents only: take the lengths
  * of `seg`'s deleted documents off the totals. */
 static void subtract_deleted_lengths(segment *seg, const deletions *deleted,
@@ -33,16 +32,17 @@ static void subtract_deleted_lengths(segment *seg, const deletions *deleted,
     }
 }
 
-static int open_segments(cops_index *index, const char *index_dir, cops_error *err)
+/* Open the segments named by the manifest, in the directory `dir_fd` it
+ * was read from (`index_dir` names it).  COPS_ENOINDEX from a segment
+ * means a writer committed and removed it between our two reads. */
+static int open_segments(cops_index *index, int dir_fd, const char *index_dir, cops_error *err)
 {
     uint64_t body_tokens = 0, title_tokens = 0, stored = 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < index->manifest.segment_count; i++) {
         const manifest_segment *listed = &index->manifest.segments[i];
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", index_dir, listed->name);
         segment *seg = NULL;
-        rc = segment_open(path, &seg, err);
+        rc = segment_open_at(dir_fd, index_dir, listed->name, &seg, err);
         if (rc != 0)
             break;
         index->segments[i] = seg;
@@ -60,8 +60,8 @@ static int open_segments(cops_index *index, const char *index_dir, cops_error *e
         body_tokens += meta->body_tokens;
         title_tokens += meta->title_tokens;
         if (listed->deletions[0]) {
-            rc = deletions_read(index_dir, listed->deletions, (uint32_t)meta->documents,
-                                &index->deleted[i], err);
+            rc = deletions_read_at(dir_fd, index_dir, listed->deletions,
+                                   (uint32_t)meta->documents, &index->deleted[i], err);
             if (rc != 0)
                 return rc;
             if (index->deleted[i].deleted != listed->deleted)
@@ -118,14 +118,15 @@ static void free_records(cops_index *index)
  * cannot be opened only costs the hits their lines, except a missing one:
  * COPS_ENOINDEX, for the caller to read the manifest again (a commit
  * removed it).  0 otherwise. */
-static int open_records(cops_index *index, const char *index_dir)
+static int open_records(cops_index *index, int dir_fd, const char *index_dir)
 {
     free_records(index);
     if (!index->manifest.files[0])
         return 0;
     pending_catalog *p = &index->sources.pending[0];
     cops_error ignored;
-    int rc = catalog_open(index_dir, index->manifest.files, &p->fd, &p->size, &ignored);
+    int rc = catalog_open_at(dir_fd, index_dir, index->manifest.files, &p->fd, &p->size,
+                             &ignored);
     if (rc != 0)
         return rc == COPS_ENOINDEX ? rc : 0;
     p->documents = manifest_documents(&index->manifest);
@@ -278,31 +279,44 @@ static void close_segments(cops_index *index)
     index->has_deletions = 0;
 }
 
+static int no_index(const char *index_dir, cops_error *err)
+{
+    return error_set(err, COPS_ENOINDEX,
+                     "no index at %s: build one with 'cops-index --index %s FILES...' "
+                     "(or 'cops-index' in the source tree to index corpus/)",
+                     index_dir, index_dir);
+}
+
+/* Every file comes from the directory opened once here (base/file.h:
+ * the path named is followed, the folder then held), so a folder swapped
+ * for a link to another index between the manifest and a segment cannot
+ * make one handle of two indexes' files. */
 int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
 {
-    int rc = 0;
+    int dir_fd;
+    int rc = file_open_directory(index_dir, &dir_fd, err);
+    if (rc != 0)
+        return rc == COPS_ENOINDEX ? no_index(index_dir, err) : rc;
     for (int attempt = 0; attempt < 5; attempt++) {
         close_segments(index);
-        rc = manifest_read(index_dir, &index->manifest, err);
+        rc = manifest_read_at(dir_fd, index_dir, &index->manifest, err);
         if (rc == COPS_ENOINDEX) {
-            error_set(err, COPS_ENOINDEX,
-                      "no index at %s: build one with 'cops-index --index %s FILES...' "
-                      "(or 'cops-index' in the source tree to index corpus/)",
-                      index_dir, index_dir);
+            no_index(index_dir, err);
             break;
         }
         if (rc == 0)
-            rc = open_segments(index, index_dir, err);
+            rc = open_segments(index, dir_fd, index_dir, err);
         /* The catalog is named by the same manifest: gone, a writer has
          * committed since (the segments opened may be its predecessor's,
          * pinned by their maps), so read the manifest again; still gone
          * at the last attempt, the index is answered without it, as a
          * damaged catalog is (hits without their sources). */
-        if (rc == 0 && open_records(index, index_dir) == COPS_ENOINDEX && attempt < 4)
+        if (rc == 0 && open_records(index, dir_fd, index_dir) == COPS_ENOINDEX && attempt < 4)
             continue;
         if (rc != COPS_ENOINDEX)
             break;
     }
+    close(dir_fd); /* the segments are mapped, the catalog held by its own descriptor */
     if (rc == COPS_ENOINDEX && index->manifest.segment_count > 0)
         rc = error_set(err, COPS_ECORRUPT, "%s: damaged index: a segment named by the manifest "
                        "is missing", index_dir);

@@ -21,6 +21,7 @@ tests_faults_libfailalloc_la_LIBADD = -ldl
 FAULT_TESTS = \
 	tests/cli/crash.sh \
 	tests/cli/disk-full.sh \
+	tests/cli/hostile-readers.sh \
 	tests/cli/big-document.sh \
 	tests/cli/alloc-faults.sh
 TESTS += $(FAULT_TESTS)

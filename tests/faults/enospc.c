@@ -37,6 +37,11 @@
  *                             a symbolic link to PATH in its place:
  *                             someone who may write the folder's parent
  *                             swaps it for a link at the worst moment.
+ *   COPS_FAULT_SWAP_NAME=PATTERN  With COPS_FAULT_SWAP_FOLDER: only an
+ *                             entry whose name matches PATTERN (fnmatch)
+ *                             triggers the swap, e.g. 'seg-*' to swap a
+ *                             reader's folder between its MANIFEST and
+ *                             its first segment.
  *   COPS_FAULT_REPORT=FILE    At exit, append to FILE one line
  *                             "bytes B fsyncs F renames R failed W" (what
  *                             was counted), so a test can size its
@@ -93,7 +98,7 @@ static renameat_fn *real_renameat;
 static path_fn *real_remove;
 static path_fn *real_unlink;
 static unlinkat_fn *real_unlinkat;
-static const char *swap_folder, *swap_target; /* COPS_FAULT_SWAP_* */
+static const char *swap_folder, *swap_target, *swap_name; /* COPS_FAULT_SWAP_* */
 static atomic_int swap_done;
 static openat_fn *real_openat;
 static openat_fn *real_openat64;
@@ -154,6 +159,7 @@ __attribute__((constructor)) static void shim_init(void)
     real_unlinkat = (unlinkat_fn *)next_symbol("unlinkat");
     swap_folder = getenv("COPS_FAULT_SWAP_FOLDER");
     swap_target = getenv("COPS_FAULT_SWAP_TARGET");
+    swap_name = getenv("COPS_FAULT_SWAP_NAME");
     real_openat = (openat_fn *)next_symbol("openat");
     real_openat64 = (openat_fn *)dlsym(RTLD_NEXT, "openat64");
     missing_once = getenv("COPS_FAULT_MISSING_ONCE");
@@ -357,12 +363,18 @@ int renameat(int from_dir, const char *from, int to_dir, const char *to)
 }
 
 /* COPS_FAULT_SWAP_FOLDER: before the first opening or removal of an
- * entry of the folder `folder` (a path) it matches, that folder is moved aside and a
- * link to COPS_FAULT_SWAP_TARGET put in its place. */
-static void swap_before_entry(const char *folder)
+ * entry `name` (COPS_FAULT_SWAP_NAME matches it, when set) of the folder
+ * `folder` (a path) it matches, that folder is moved aside and a link to
+ * COPS_FAULT_SWAP_TARGET put in its place. */
+static void swap_before_entry(const char *folder, const char *name)
 {
     if (!swap_folder || !*swap_folder || !swap_target || !folder)
         return;
+    if (swap_name && *swap_name) {
+        const char *slash = name ? strrchr(name, '/') : NULL;
+        if (!name || fnmatch(swap_name, slash ? slash + 1 : name, 0) != 0)
+            return;
+    }
     if (fnmatch(swap_folder, folder, 0) != 0 || atomic_exchange(&swap_done, 1) != 0)
         return;
     char moved[4096];
@@ -408,21 +420,21 @@ static const char *folder_at(int dir, const char *name, char *out, size_t size)
 int remove(const char *path)
 {
     char folder[4096];
-    swap_before_entry(folder_of(path, folder, sizeof folder));
+    swap_before_entry(folder_of(path, folder, sizeof folder), path);
     return real_remove(path);
 }
 
 int unlink(const char *path)
 {
     char folder[4096];
-    swap_before_entry(folder_of(path, folder, sizeof folder));
+    swap_before_entry(folder_of(path, folder, sizeof folder), path);
     return real_unlink(path);
 }
 
 int unlinkat(int dir, const char *name, int flags)
 {
     char folder[4096];
-    swap_before_entry(folder_at(dir, name, folder, sizeof folder));
+    swap_before_entry(folder_at(dir, name, folder, sizeof folder), name);
     return real_unlinkat(dir, name, flags);
 }
 
@@ -444,7 +456,7 @@ static int opened(open_fn *real, openat_fn *real_at, int dir, const char *path, 
     mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(modes, int) : 0;
     if (swap_folder && path) {
         char folder[4096];
-        swap_before_entry(folder_at(dir, path, folder, sizeof folder));
+        swap_before_entry(folder_at(dir, path, folder, sizeof folder), path);
     }
     if (missing_now(path)) {
         atomic_fetch_add(&failures, 1);
