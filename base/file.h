@@ -20,10 +20,13 @@
  * format uses never contain '/' (manifest.c refuses them), so guarding the
  * last component guards every file inside.  The *_at forms take the
  * directory as a descriptor held open (`dir_fd`; `dir` only names it in
- * messages): a writer holds its index directory from the start, so that
- * someone who may write the directory's parent and swaps it for a
- * symbolic link (to another index of the user's) meanwhile does not make
- * the build replace that index's MANIFEST or read its segments.  With
+ * messages; file_open_directory opens it): a writer holds its index
+ * directory from the start, so that someone who may write the
+ * directory's parent and swaps it for a symbolic link (to another index
+ * of the user's) meanwhile does not make the build replace that index's
+ * MANIFEST or read its segments; a reader holds it from before the
+ * MANIFEST to the last file that names, so it never reads one index's
+ * MANIFEST with another's segments, deletions or catalog.  With
  * dir_fd AT_FDCWD, `dir`/`name` is opened by path (`dir` NULL: `name` is
  * the whole path).
  *

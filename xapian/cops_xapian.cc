@@ -11,6 +11,8 @@
 
 #include "xapian/cops_xapian.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdarg>
@@ -34,6 +36,7 @@ struct cops_xapian_db {
     bool writable;
     bool in_transaction;
     std::string path;            /* for messages; empty for remote handles */
+    int held_fd = -1;            /* cops_xapian_db_hold's directory, closed with the handle */
     char message[COPS_ERROR_MESSAGE_MAX];
 };
 
@@ -547,7 +550,16 @@ void cops_xapian_db_close(cops_xapian_db *db)
         delete db->database; /* Xapian destructors do not throw */
     } catch (...) {
     }
+    if (db->held_fd >= 0)
+        close(db->held_fd);
     delete db;
+}
+
+void cops_xapian_db_hold(cops_xapian_db *db, int dir_fd)
+{
+    if (db->held_fd >= 0)
+        close(db->held_fd);
+    db->held_fd = dir_fd;
 }
 
 const char *cops_xapian_db_error(const cops_xapian_db *db)

@@ -126,6 +126,10 @@ int cops_xapian_db_open_remote(const char *const *host_ports, size_t count, unsi
  * outside a transaction (as Xapian does on close); an open transaction is
  * cancelled.  Errors while closing are ignored.  NULL is accepted. */
 void cops_xapian_db_close(cops_xapian_db *db);
+/* Close the descriptor `dir_fd` with `db`: the directory its files are
+ * opened through ("/proc/self/fd/N"), which Xapian may open more of
+ * (lazily, or on reopening) while the handle lives. */
+void cops_xapian_db_hold(cops_xapian_db *db, int dir_fd);
 
 /* The message of the last failure on `db` ("" if none yet); borrowed,
  * valid until the next call on `db`.  Never NULL (a NULL db gives ""). */

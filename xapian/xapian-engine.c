@@ -97,6 +97,57 @@ static void remove_tree(const char *path)
     close(parent);
 }
 
+/* The name to give Xapian, which opens files by path, for the folder
+ * `fd` held open (named `path`): "/proc/self/fd/N" in out[size] where
+ * the system resolves it to that very folder, else `path` itself.
+ * Through the held folder, someone who may write its parent and swaps it
+ * for a symbolic link (to another Xapian index of the user's) redirects
+ * nothing. */
+static const char *held_name(int fd, const char *path, char *out, size_t size)
+{
+    snprintf(out, size, "/proc/self/fd/%d", fd);
+    struct stat held, named;
+    return fstat(fd, &held) == 0 && stat(out, &named) == 0 && held.st_dev == named.st_dev
+                   && held.st_ino == named.st_ino
+               ? out
+               : path;
+}
+
+/* A message that names the folder as Xapian was handed it (`root`)
+ * names it as the user gave it (`path`) instead. */
+static int name_as_given(int rc, cops_error *err, const char *root, const char *path)
+{
+    char *at = err && root != path ? strstr(err->message, root) : NULL;
+    if (at) {
+        char given[sizeof err->message];
+        snprintf(given, sizeof given, "%.*s%s%s", (int)(at - err->message), err->message, path,
+                 at + strlen(root));
+        memcpy(err->message, given, sizeof given);
+    }
+    return rc;
+}
+
+/* The glass database in the directory `path`, held open from before its
+ * check until the handle is closed (held_name): what was checked (only
+ * regular files, xapian_glass_check) is what Xapian opens. */
+static int open_glass(const char *path, cops_xapian_db **out, cops_error *err)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
+                               "cannot open the Xapian database %s", path);
+    char name[64];
+    const char *root = held_name(fd, path, name, sizeof name);
+    int rc = xapian_glass_check(root, err);
+    if (rc == 0)
+        rc = cops_xapian_db_open(root, COPS_XAPIAN_READ, out, err);
+    if (rc == 0)
+        cops_xapian_db_hold(*out, fd);
+    else
+        close(fd);
+    return name_as_given(rc, err, root, path);
+}
+
 /* The database at `path` (a glass directory, a directory holding a
  * XAPIANDB stub, or a stub file), opened read-only by cops itself so
  * that only what `allow` permits is obeyed (xapian-stub.h). */
@@ -107,10 +158,8 @@ static int open_local(const char *path, unsigned allow, cops_xapian_db **out, co
         return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
                                "cannot open the Xapian database %s", path);
     int directory = S_ISDIR(status.st_mode);
-    if (directory && xapian_has_regular_file(path, "iamglass")) {
-        int rc = xapian_glass_check(path, err);
-        return rc != 0 ? rc : cops_xapian_db_open(path, COPS_XAPIAN_READ, out, err);
-    }
+    if (directory && xapian_has_regular_file(path, "iamglass"))
+        return open_glass(path, out, err);
     char stub_path[4096];
     if ((size_t)snprintf(stub_path, sizeof stub_path, directory ? "%s/XAPIANDB" : "%s", path)
         >= sizeof stub_path)
@@ -263,12 +312,7 @@ static int create_databases(xapian_build *b, const analyzer_config *config, cops
     b->built_fd = open(b->built, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (b->built_fd < 0)
         return error_set_errno(err, COPS_EIO, errno, "cannot open %s, just created", b->built);
-    snprintf(b->written, sizeof b->written, "/proc/self/fd/%d", b->built_fd);
-    struct stat held, named;
-    const char *root = fstat(b->built_fd, &held) == 0 && stat(b->written, &named) == 0
-                               && held.st_dev == named.st_dev && held.st_ino == named.st_ino
-                           ? b->written
-                           : b->built;
+    const char *root = held_name(b->built_fd, b->built, b->written, sizeof b->written);
     if (!(b->dbs = calloc(b->shards, sizeof *b->dbs)))
         return error_set(err, COPS_ENOMEM, "out of memory");
     int rc = 0;

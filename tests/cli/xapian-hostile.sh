@@ -259,4 +259,31 @@ else
     skip "a build's fresh directory swapped for a link" "the fault shim is not built"
 fi
 
+# A glass database opened for a search, swapped for a link to another
+# Xapian index of the user's by someone who may write its parent, after
+# cops checked it (only regular files) and before Xapian opens its files
+# (the shim swaps it at Xapian's first open inside it): Xapian opened it
+# by path, so the search answered from the other index (or from whatever
+# the link's target holds, unchecked).  Now the folder is held from
+# before the check and Xapian is handed /proc/self/fd/N.
+if [ -f "$SHIM" ]; then
+    mkdir other-corpus && printf 'bravo words\n' >other-corpus/b.txt || exit 99
+    expect_exit 0 "the user's other Xapian index" -- \
+        cops_index -q --engine xapian -i glass-other other-corpus
+    expect_exit 0 "a Xapian index to search" -- cops_index -q --engine xapian -i glass-held corpus
+    before=$(tree_state glass-other)
+    rm -f "$TMP/swap-report"
+    expect_exit 0 "a search, its database swapped for a link before Xapian opens it" -- \
+        env LD_LIBRARY_PATH="$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        LD_PRELOAD="$SHIM" COPS_FAULT_SWAP_FOLDER='*glass-held' \
+        COPS_FAULT_SWAP_TARGET="$TMP/glass-other" COPS_FAULT_REPORT="$TMP/swap-report" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$(real_program cops-query)" -i glass-held -c grant
+    check "... the directory was swapped" grep -q "failed 1" "$TMP/swap-report"
+    expect_stdout_is 2 "... the index checked answers, not the link's target"
+    check "... which is untouched" test "$(tree_state glass-other)" = "$before"
+else
+    skip "a search's database swapped for a link" "the fault shim is not built"
+fi
+
 done_testing
