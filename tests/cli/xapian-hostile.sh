@@ -206,6 +206,19 @@ wait "$server" 2>/dev/null
 # entry).  nftw removed by path: every file of the user's folder whose
 # name a shard's file has went (6 of 6 before the fix).
 SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
+# swapping FOLDER TARGET: the shim, once preloaded (env LD_PRELOAD="$SHIM"
+# on a program of real_program), swaps the folder matching FOLDER for a
+# link to TARGET at the first entry opened or removed in it (report:
+# $TMP/swap-report).
+swapping()
+{
+    rm -f "$TMP/swap-report"
+    COPS_FAULT_SWAP_FOLDER=$1 COPS_FAULT_SWAP_TARGET=$2 COPS_FAULT_REPORT=$TMP/swap-report
+    LD_LIBRARY_PATH=$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+    export COPS_FAULT_SWAP_FOLDER COPS_FAULT_SWAP_TARGET COPS_FAULT_REPORT LD_LIBRARY_PATH \
+        ASAN_OPTIONS
+}
 if [ -f "$SHIM" ]; then
     mkdir swapped-victims || exit 99
     expect_exit 0 "a sharded index to rebuild" -- \
@@ -214,12 +227,10 @@ if [ -f "$SHIM" ]; then
         echo "the user's own $(basename "$f")" >"swapped-victims/$(basename "$f")"
     done
     before=$(tree_state swapped-victims)
+    swapping '*swapped.old-*/shard-000' "$TMP/swapped-victims"
     expect_exit 0 "the rebuild, a folder of the old index swapped for a link mid-removal" -- \
-        env LD_LIBRARY_PATH="$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-        LD_PRELOAD="$SHIM" COPS_FAULT_SWAP_FOLDER='*swapped.old-*/shard-000' \
-        COPS_FAULT_SWAP_TARGET="$TMP/swapped-victims" COPS_FAULT_REPORT="$TMP/swap-report" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        "$(real_program cops-index)" -q --engine xapian --shards 2 -i swapped corpus
+        env LD_PRELOAD="$SHIM" "$(real_program cops-index)" -q --engine xapian --shards 2 \
+        -i swapped corpus
     check "... the folder was swapped" grep -q "failed 1" "$TMP/swap-report"
     check "... and the link's target is untouched" test "$(tree_state swapped-victims)" = "$before"
     expect_exit 0 "... the new index answers" -- cops_query -i swapped --count grant
@@ -242,13 +253,9 @@ if [ -f "$SHIM" ]; then
         echo "the user's own $(basename "$f")" >"building-victims/$(basename "$f")"
     done
     before=$(tree_state building-victims)
-    rm -f "$TMP/swap-report"
+    swapping '*building.building-*' "$TMP/building-victims"
     expect_exit 2 "the rebuild, its fresh directory swapped for a link before Xapian writes" -- \
-        env LD_LIBRARY_PATH="$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-        LD_PRELOAD="$SHIM" COPS_FAULT_SWAP_FOLDER='*building.building-*' \
-        COPS_FAULT_SWAP_TARGET="$TMP/building-victims" COPS_FAULT_REPORT="$TMP/swap-report" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        "$(real_program cops-index)" -q --engine xapian -i building corpus
+        env LD_PRELOAD="$SHIM" "$(real_program cops-index)" -q --engine xapian -i building corpus
     expect_stderr_contains "was moved or replaced during the build"
     check "... the directory was swapped" grep -q "failed 1" "$TMP/swap-report"
     check "... and the link's target is untouched" test "$(tree_state building-victims)" = "$before"
@@ -272,13 +279,9 @@ if [ -f "$SHIM" ]; then
         cops_index -q --engine xapian -i glass-other other-corpus
     expect_exit 0 "a Xapian index to search" -- cops_index -q --engine xapian -i glass-held corpus
     before=$(tree_state glass-other)
-    rm -f "$TMP/swap-report"
+    swapping '*glass-held' "$TMP/glass-other"
     expect_exit 0 "a search, its database swapped for a link before Xapian opens it" -- \
-        env LD_LIBRARY_PATH="$COPS_BUILDDIR/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-        LD_PRELOAD="$SHIM" COPS_FAULT_SWAP_FOLDER='*glass-held' \
-        COPS_FAULT_SWAP_TARGET="$TMP/glass-other" COPS_FAULT_REPORT="$TMP/swap-report" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        "$(real_program cops-query)" -i glass-held -c grant
+        env LD_PRELOAD="$SHIM" "$(real_program cops-query)" -i glass-held -c grant
     check "... the directory was swapped" grep -q "failed 1" "$TMP/swap-report"
     expect_stdout_is 2 "... the index checked answers, not the link's target"
     check "... which is untouched" test "$(tree_state glass-other)" = "$before"
