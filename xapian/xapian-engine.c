@@ -114,65 +114,76 @@ static const char *held_name(int fd, const char *path, char *out, size_t size)
 }
 
 /* A message that names the folder as Xapian was handed it (`root`)
- * names it as the user gave it (`path`) instead. */
+ * names it as the user gave it (`path`) instead, wherever it does. */
 static int name_as_given(int rc, cops_error *err, const char *root, const char *path)
 {
-    char *at = err && root != path ? strstr(err->message, root) : NULL;
-    if (at) {
-        char given[sizeof err->message];
-        snprintf(given, sizeof given, "%.*s%s%s", (int)(at - err->message), err->message, path,
-                 at + strlen(root));
-        memcpy(err->message, given, sizeof given);
+    if (!err || root == path)
+        return rc;
+    char given[sizeof err->message];
+    size_t length = 0, root_length = strlen(root);
+    for (const char *from = err->message, *at; length < sizeof given - 1; from = at + root_length) {
+        at = strstr(from, root);
+        int n = at ? snprintf(given + length, sizeof given - length, "%.*s%s", (int)(at - from),
+                              from, path)
+                   : snprintf(given + length, sizeof given - length, "%s", from);
+        length += n < 0 ? 0 : (size_t)n;
+        if (!at || n < 0)
+            break;
     }
+    memcpy(err->message, given, sizeof given);
     return rc;
 }
 
-/* The glass database in the directory `path`, held open from before its
- * check until the handle is closed (held_name): what was checked (only
- * regular files, xapian_glass_check) is what Xapian opens. */
-static int open_glass(const char *path, cops_xapian_db **out, cops_error *err)
+/* The databases of the stub `stub_path` (read as a file the user named
+ * when `named`: a symbolic link there is followed), each line checked
+ * against what `allow` permits (xapian-stub.h). */
+static int open_stub(const char *stub_path, int named, unsigned allow, cops_xapian_db **out,
+                     cops_error *err)
 {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
-                               "cannot open the Xapian database %s", path);
-    char name[64];
-    const char *root = held_name(fd, path, name, sizeof name);
-    int rc = xapian_glass_check(root, err);
-    if (rc == 0)
-        rc = cops_xapian_db_open(root, COPS_XAPIAN_READ, out, err);
-    if (rc == 0)
-        cops_xapian_db_hold(*out, fd);
-    else
-        close(fd);
-    return name_as_given(rc, err, root, path);
-}
-
-/* The database at `path` (a glass directory, a directory holding a
- * XAPIANDB stub, or a stub file), opened read-only by cops itself so
- * that only what `allow` permits is obeyed (xapian-stub.h). */
-static int open_local(const char *path, unsigned allow, cops_xapian_db **out, cops_error *err)
-{
-    struct stat status;
-    if (stat(path, &status) != 0)
-        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
-                               "cannot open the Xapian database %s", path);
-    int directory = S_ISDIR(status.st_mode);
-    if (directory && xapian_has_regular_file(path, "iamglass"))
-        return open_glass(path, out, err);
-    char stub_path[4096];
-    if ((size_t)snprintf(stub_path, sizeof stub_path, directory ? "%s/XAPIANDB" : "%s", path)
-        >= sizeof stub_path)
-        return error_set(err, COPS_ELIMIT, "index path too long");
     xapian_stub stub;
-    /* the user named `path`; a XAPIANDB inside it is the directory's own */
-    int rc = xapian_stub_read(stub_path, !directory, &stub, err);
+    int rc = xapian_stub_read(stub_path, named, &stub, err);
     if (rc == 0)
         rc = xapian_stub_check(&stub, stub_path, allow, err);
     if (rc == 0)
         rc = cops_xapian_db_open_shards(stub.shards, stub.count, REMOTE_TIMEOUT_MS, out, err);
     xapian_stub_free(&stub);
     return rc;
+}
+
+/* The database at `path` (a glass directory, a directory holding a
+ * XAPIANDB stub, or a stub file), opened read-only by cops itself so
+ * that only what `allow` permits is obeyed (xapian-stub.h).  A directory
+ * is held open from before its checks (only regular files in a glass
+ * database, only real folders inside it on a stub's paths) until the
+ * handle is closed, and Xapian is handed it as held_name says: what was
+ * checked is what Xapian opens, even if the directory is swapped for a
+ * link meanwhile. */
+static int open_local(const char *path, unsigned allow, cops_xapian_db **out, cops_error *err)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOTDIR) /* a stub file the user named */
+        return open_stub(path, 1, allow, out, err);
+    if (fd < 0)
+        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
+                               "cannot open the Xapian database %s", path);
+    char name[64], stub_path[4096];
+    const char *root = held_name(fd, path, name, sizeof name);
+    int rc = 0;
+    if (xapian_has_regular_file(root, "iamglass")) {
+        rc = xapian_glass_check(root, err);
+        if (rc == 0)
+            rc = cops_xapian_db_open(root, COPS_XAPIAN_READ, out, err);
+    } else if ((size_t)snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", root)
+               >= sizeof stub_path) {
+        rc = error_set(err, COPS_ELIMIT, "index path too long");
+    } else {
+        rc = open_stub(stub_path, 0, allow, out, err); /* the directory's own stub */
+    }
+    if (rc == 0)
+        cops_xapian_db_hold(*out, fd);
+    else
+        close(fd);
+    return name_as_given(rc, err, root, path);
 }
 
 /* 1 when `path` is a Xapian index cops built: a real directory (not a
