@@ -317,7 +317,10 @@ typedef struct cops_index cops_index;
  * index, COPS_EVERSION / COPS_ECORRUPT for unusable bytes, and
  * COPS_ECORRUPT for an index file that is not a regular file (a symbolic
  * link is not followed, a FIFO not waited for) or is larger than the
- * manifest or the format allows.  Statistics, term dumps and --explain
+ * manifest or the format allows.  `index_dir` (a symbolic link there is
+ * followed) is opened once and every file is read through that
+ * directory, so one swapped for a link meanwhile never mixes two indexes;
+ * nothing in it is written.  Statistics, term dumps and --explain
  * contributions are native-only (COPS_EUNSUPPORTED on a Xapian index).
  * Opening is read-only and inert: cops reads a Xapian stub itself and
  * opens only glass databases inside the stub's directory (no absolute
