@@ -52,6 +52,9 @@ typedef struct positional_matcher {
     double threshold;
     double others_bound;        /* the children but the rarest: their bounds' sum */
     int others_bound_known;
+    /* A streamed phrase of two terms: their cursors, rarest first, which
+     * a count steps itself (positional_fill_window); NULL otherwise. */
+    postings_cursor *cursors[2];
 } positional_matcher;
 
 #define MAX_POSITIONS (1u << 26)
@@ -415,6 +418,46 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
     }
 }
 
+/* Counting: the documents of [first, end) with the phrase.  For a phrase
+ * of two terms the two cursors leapfrog here, each step a postings_next_geq
+ * in line, where positional_next_geq goes through the conjunction's loop
+ * and each word's next_geq by pointer: for a phrase of two common words,
+ * nearly every document holds both, and that walk was a sixth of the
+ * count (callgrind, "in the").  m->doc is left on the first candidate at
+ * or past `end`, a lower bound of the next match. */
+static void positional_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    uint32_t doc;
+    if (!p->cursors[0] || p->pruning || p->failed) {
+        for (doc = positional_next_geq(m, first); doc < end; doc = positional_next_geq(m, doc + 1))
+            window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+        m->doc = doc;
+        return;
+    }
+    postings_cursor *a = p->cursors[0], *b = p->cursors[1];
+    doc = postings_next_geq(a, first);
+    while (doc < end) {
+        uint32_t other = postings_next_geq(b, doc);
+        if (other != doc) {
+            doc = other == POSTINGS_END ? POSTINGS_END : postings_next_geq(a, other);
+            continue;
+        }
+        int rc = streamed_two_word_phrase(p);
+        if (rc < 0) {
+            p->failed = 1;
+            doc = MATCHER_END;
+            break;
+        }
+        if (rc > 0)
+            window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+        doc = postings_next_geq(a, doc + 1);
+    }
+    matcher_term_sync(p->children[p->rarity[0]]);
+    matcher_term_sync(p->children[p->rarity[1]]);
+    m->doc = doc;
+}
+
 static double positional_score(matcher *m)
 {
     positional_matcher *p = (positional_matcher *)m;
@@ -499,6 +542,7 @@ static const matcher_ops positional_ops = {
     .approximate_next_geq = positional_approximate_next_geq,
     .confirm = positional_confirm,
     .approximate_above = positional_approximate_above,
+    .fill_window = positional_fill_window,
 };
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
@@ -554,6 +598,12 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
     p->streamed = !near && slop == 0 && offsets != NULL;
     for (size_t i = 0; i < count; i++)
         p->streamed &= children[i]->ops->open_positions != NULL;
+    if (p->streamed && count == 2) {
+        p->cursors[0] = matcher_term_cursor(children[p->rarity[0]]);
+        p->cursors[1] = matcher_term_cursor(children[p->rarity[1]]);
+        if (!p->cursors[0] || !p->cursors[1])
+            p->cursors[0] = p->cursors[1] = NULL;
+    }
     p->count = count;
     p->slop = slop;
     p->near = near;
