@@ -52,9 +52,9 @@ typedef struct positional_matcher {
     double threshold;
     double others_bound;        /* the children but the rarest: their bounds' sum */
     int others_bound_known;
-    /* A streamed phrase of two terms: their cursors, rarest first, which
-     * a count steps itself (positional_fill_window); NULL otherwise. */
-    postings_cursor *cursors[2];
+    /* A streamed phrase of terms: their cursors, rarest first, which a
+     * count steps itself (positional_fill_window); NULL otherwise. */
+    postings_cursor **cursors;
 } positional_matcher;
 
 #define MAX_POSITIONS (1u << 26)
@@ -419,42 +419,63 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
 }
 
 /* Counting: the documents of [first, end) with the phrase.  For a phrase
- * of two terms the two cursors leapfrog here, each step a postings_next_geq
- * in line, where positional_next_geq goes through the conjunction's loop
+ * of terms their cursors leapfrog here, each step a postings_next_geq in
+ * line, where positional_next_geq goes through the conjunction's loop
  * and each word's next_geq by pointer: for a phrase of two common words,
  * nearly every document holds both, and that walk was a sixth of the
  * count (callgrind, "in the").  m->doc is left on the first candidate at
  * or past `end`, a lower bound of the next match. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The leapfrog of positional_fill_window over `count` (p->count) cursors;
+ * in line with a constant count for two words, the commonest phrase. */
+static ALWAYS_INLINE uint32_t fill_phrase_window(positional_matcher *p, size_t count,
+                                                 uint64_t *window, uint32_t first, uint32_t end)
+{
+    postings_cursor **c = p->cursors;
+    uint32_t doc = postings_next_geq(c[0], first);
+    while (doc < end) {
+        uint32_t other = doc;
+        for (size_t k = 1; k < count && other == doc; k++)
+            other = postings_next_geq(c[k], doc);
+        if (other != doc) {
+            doc = other == POSTINGS_END ? POSTINGS_END : postings_next_geq(c[0], other);
+            continue;
+        }
+        p->matches.count = 0;
+        p->matches_complete = 0;
+        int rc = count == 2   ? streamed_two_word_phrase(p)
+                 : count == 3 ? streamed_three_word_phrase(p)
+                              : streamed_exact_phrase(p, 1);
+        if (rc < 0) {
+            p->failed = 1;
+            return MATCHER_END;
+        }
+        if (rc > 0)
+            window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+        doc = postings_next_geq(c[0], doc + 1);
+    }
+    return doc;
+}
+
 static void positional_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
 {
     positional_matcher *p = (positional_matcher *)m;
     uint32_t doc;
-    if (!p->cursors[0] || p->pruning || p->failed) {
+    if (!p->cursors || p->pruning || p->failed) {
         for (doc = positional_next_geq(m, first); doc < end; doc = positional_next_geq(m, doc + 1))
             window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
         m->doc = doc;
         return;
     }
-    postings_cursor *a = p->cursors[0], *b = p->cursors[1];
-    doc = postings_next_geq(a, first);
-    while (doc < end) {
-        uint32_t other = postings_next_geq(b, doc);
-        if (other != doc) {
-            doc = other == POSTINGS_END ? POSTINGS_END : postings_next_geq(a, other);
-            continue;
-        }
-        int rc = streamed_two_word_phrase(p);
-        if (rc < 0) {
-            p->failed = 1;
-            doc = MATCHER_END;
-            break;
-        }
-        if (rc > 0)
-            window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
-        doc = postings_next_geq(a, doc + 1);
-    }
-    matcher_term_sync(p->children[p->rarity[0]]);
-    matcher_term_sync(p->children[p->rarity[1]]);
+    doc = p->count == 2 ? fill_phrase_window(p, 2, window, first, end)
+                        : fill_phrase_window(p, p->count, window, first, end);
+    for (size_t i = 0; i < p->count; i++)
+        matcher_term_sync(p->children[i]);
     m->doc = doc;
 }
 
@@ -508,6 +529,7 @@ static void positional_free(matcher *m)
     free(p->readers);
     free(p->rarity);
     free(p->by_rarity);
+    free(p->cursors);
     free(p);
 }
 
@@ -598,12 +620,13 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
     p->streamed = !near && slop == 0 && offsets != NULL;
     for (size_t i = 0; i < count; i++)
         p->streamed &= children[i]->ops->open_positions != NULL;
-    if (p->streamed && count == 2) {
-        p->cursors[0] = matcher_term_cursor(children[p->rarity[0]]);
-        p->cursors[1] = matcher_term_cursor(children[p->rarity[1]]);
-        if (!p->cursors[0] || !p->cursors[1])
-            p->cursors[0] = p->cursors[1] = NULL;
-    }
+    if (p->streamed)
+        p->cursors = malloc(count * sizeof *p->cursors); /* NULL: the general walk */
+    for (size_t k = 0; p->cursors && k < count; k++)
+        if (!(p->cursors[k] = matcher_term_cursor(children[p->rarity[k]]))) {
+            free(p->cursors);
+            p->cursors = NULL;
+        }
     p->count = count;
     p->slop = slop;
     p->near = near;
