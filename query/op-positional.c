@@ -401,44 +401,26 @@ static int positional_confirm(matcher *m)
     return verify((positional_matcher *)m);
 }
 
-static uint32_t positional_next_geq(matcher *m, uint32_t target)
-{
-    positional_matcher *p = (positional_matcher *)m;
-    for (;;) {
-        uint32_t candidate = p->pruning
-                                 ? positional_approximate_above(m, target, p->threshold, MATCHER_END)
-                                 : positional_approximate_next_geq(m, target);
-        if (candidate == MATCHER_END)
-            return candidate;
-        /* The score is known before the positions: it sums the words'
-         * scores, whatever the number of phrase occurrences. */
-        if ((!p->pruning || !matcher_cannot_exceed(m->ops->score(m), p->threshold)) && verify(p))
-            return candidate;
-        target = candidate + 1;
-    }
-}
-
-/* Counting: the documents of [first, end) with the phrase.  For a phrase
- * of terms their cursors leapfrog here, each step a postings_next_geq in
- * line, where positional_next_geq goes through the conjunction's loop
- * and each word's next_geq by pointer: for a phrase of two common words,
- * nearly every document holds both, and that walk was a sixth of the
- * count (callgrind, "in the").  m->doc is left on the first candidate at
- * or past `end`, a lower bound of the next match. */
 #if defined(__GNUC__) || defined(__clang__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define ALWAYS_INLINE inline
 #endif
 
-/* The leapfrog of positional_fill_window over `count` (p->count) cursors;
- * in line with a constant count for two words, the commonest phrase. */
-static ALWAYS_INLINE uint32_t fill_phrase_window(positional_matcher *p, size_t count,
-                                                 uint64_t *window, uint32_t first, uint32_t end)
+/* The first document >= target with the phrase, for a streamed phrase of
+ * terms (p->cursors) that does not prune: their cursors leapfrog here,
+ * each step a postings_next_geq in line, where the general walk goes
+ * through the conjunction's loop and each word's next_geq by pointer (for
+ * a phrase of two common words nearly every document holds both, and that
+ * walk was a sixth of the count, callgrind, "in the").  In line with a
+ * constant `count` (p->count) for two words, the commonest phrase.  The
+ * words' matchers are left on the cursors' documents. */
+static ALWAYS_INLINE uint32_t next_phrase_match(positional_matcher *p, size_t count,
+                                                uint32_t target)
 {
     postings_cursor **c = p->cursors;
-    uint32_t doc = postings_next_geq(c[0], first);
-    while (doc < end) {
+    uint32_t doc = postings_next_geq(c[0], target);
+    while (doc != POSTINGS_END) {
         uint32_t other = doc;
         for (size_t k = 1; k < count && other == doc; k++)
             other = postings_next_geq(c[k], doc);
@@ -453,15 +435,62 @@ static ALWAYS_INLINE uint32_t fill_phrase_window(positional_matcher *p, size_t c
                               : streamed_exact_phrase(p, 1);
         if (rc < 0) {
             p->failed = 1;
-            return MATCHER_END;
+            doc = MATCHER_END;
+            break;
         }
         if (rc > 0)
-            window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+            break;
         doc = postings_next_geq(c[0], doc + 1);
     }
     return doc;
 }
 
+/* The words' matchers, and the phrase's, on the cursors' documents. */
+static uint32_t phrase_sync(positional_matcher *p, uint32_t doc)
+{
+    for (size_t i = 0; i < p->count; i++)
+        matcher_term_sync(p->children[i]);
+    return p->base.doc = doc;
+}
+
+static uint32_t positional_next_phrase(positional_matcher *p, uint32_t target)
+{
+    return phrase_sync(p, p->count == 2 ? next_phrase_match(p, 2, target)
+                                        : next_phrase_match(p, p->count, target));
+}
+
+static uint32_t positional_next_geq(matcher *m, uint32_t target)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    if (p->cursors && !p->pruning && !p->failed)
+        return positional_next_phrase(p, target);
+    for (;;) {
+        uint32_t candidate = p->pruning
+                                 ? positional_approximate_above(m, target, p->threshold, MATCHER_END)
+                                 : positional_approximate_next_geq(m, target);
+        if (candidate == MATCHER_END)
+            return candidate;
+        /* The score is known before the positions: it sums the words'
+         * scores, whatever the number of phrase occurrences. */
+        if ((!p->pruning || !matcher_cannot_exceed(m->ops->score(m), p->threshold)) && verify(p))
+            return candidate;
+        target = candidate + 1;
+    }
+}
+
+/* The matches of next_phrase_match in [first, end) into `window`; returns
+ * the first at or past `end`. */
+static ALWAYS_INLINE uint32_t fill_phrase_window(positional_matcher *p, size_t count,
+                                                 uint64_t *window, uint32_t first, uint32_t end)
+{
+    uint32_t doc = next_phrase_match(p, count, first);
+    for (; doc < end; doc = next_phrase_match(p, count, doc + 1))
+        window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+    return doc;
+}
+
+/* Counting (matcher_fill_window), where next_geq's call and bookkeeping
+ * per match were 5 % of a count of two common words (callgrind). */
 static void positional_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
 {
     positional_matcher *p = (positional_matcher *)m;
@@ -469,14 +498,10 @@ static void positional_fill_window(matcher *m, uint64_t *window, uint32_t first,
     if (!p->cursors || p->pruning || p->failed) {
         for (doc = positional_next_geq(m, first); doc < end; doc = positional_next_geq(m, doc + 1))
             window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
-        m->doc = doc;
         return;
     }
-    doc = p->count == 2 ? fill_phrase_window(p, 2, window, first, end)
-                        : fill_phrase_window(p, p->count, window, first, end);
-    for (size_t i = 0; i < p->count; i++)
-        matcher_term_sync(p->children[i]);
-    m->doc = doc;
+    phrase_sync(p, p->count == 2 ? fill_phrase_window(p, 2, window, first, end)
+                                 : fill_phrase_window(p, p->count, window, first, end));
 }
 
 static double positional_score(matcher *m)
