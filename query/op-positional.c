@@ -52,8 +52,9 @@ typedef struct positional_matcher {
     double threshold;
     double others_bound;        /* the children but the rarest: their bounds' sum */
     int others_bound_known;
-    /* A streamed phrase of terms: their cursors, rarest first, which a
-     * count steps itself (positional_fill_window); NULL otherwise. */
+    /* A streamed phrase of terms: their cursors, rarest first, which the
+     * walk without a threshold steps itself (next_phrase_match); NULL
+     * otherwise (or when their array could not be allocated). */
     postings_cursor **cursors;
 } positional_matcher;
 
@@ -411,8 +412,8 @@ static int positional_confirm(matcher *m)
  * terms (p->cursors) that does not prune: their cursors leapfrog here,
  * each step a postings_next_geq in line, where the general walk goes
  * through the conjunction's loop and each word's next_geq by pointer (for
- * a phrase of two common words nearly every document holds both, and that
- * walk was a sixth of the count, callgrind, "in the").  In line with a
+ * a phrase of two common words nearly every document holds both: 14 %
+ * fewer instructions for the count of "in the", callgrind).  In line with a
  * constant `count` (p->count) for two words, the commonest phrase.  The
  * words' matchers are left on the cursors' documents. */
 static ALWAYS_INLINE uint32_t next_phrase_match(positional_matcher *p, size_t count,
