@@ -168,6 +168,12 @@ double matcher_sum_max_scores(matcher **children, size_t count);
  * shown by --explain. */
 matcher *matcher_term(segment *seg, const segment_term *term, const bm25_term *scorer,
                       int scores, const char *label);
+/* The cursor of a matcher_term, which its owner may step with
+ * postings_next_geq (its doc then follows as matcher_term_sync sets it);
+ * NULL for other matchers. */
+postings_cursor *matcher_term_cursor(matcher *m);
+/* A matcher_term's doc set again from its cursor's. */
+void matcher_term_sync(matcher *m);
 /* Whether `terms` (count >= 1) are all matcher_term's of one field. */
 int matcher_terms_of_one_field(matcher *const *terms, size_t count);
 /* The sum, in order from 0, of the scores of `terms` (of one field, all

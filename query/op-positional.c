@@ -52,6 +52,10 @@ typedef struct positional_matcher {
     double threshold;
     double others_bound;        /* the children but the rarest: their bounds' sum */
     int others_bound_known;
+    /* A streamed phrase of terms: their cursors, rarest first, which the
+     * walk without a threshold steps itself (next_phrase_match); NULL
+     * otherwise (or when their array could not be allocated). */
+    postings_cursor **cursors;
 } positional_matcher;
 
 #define MAX_POSITIONS (1u << 26)
@@ -398,9 +402,69 @@ static int positional_confirm(matcher *m)
     return verify((positional_matcher *)m);
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The first document >= target with the phrase, for a streamed phrase of
+ * terms (p->cursors) that does not prune: their cursors leapfrog here,
+ * each step a postings_next_geq in line, where the general walk goes
+ * through the conjunction's loop and each word's next_geq by pointer (for
+ * a phrase of two common words nearly every document holds both: 14 %
+ * fewer instructions for the count of "in the", callgrind).  In line with a
+ * constant `count` (p->count) for two words, the commonest phrase.  The
+ * words' matchers are left on the cursors' documents. */
+static ALWAYS_INLINE uint32_t next_phrase_match(positional_matcher *p, size_t count,
+                                                uint32_t target)
+{
+    postings_cursor **c = p->cursors;
+    uint32_t doc = postings_next_geq(c[0], target);
+    while (doc != POSTINGS_END) {
+        uint32_t other = doc;
+        for (size_t k = 1; k < count && other == doc; k++)
+            other = postings_next_geq(c[k], doc);
+        if (other != doc) {
+            doc = other == POSTINGS_END ? POSTINGS_END : postings_next_geq(c[0], other);
+            continue;
+        }
+        p->matches.count = 0;
+        p->matches_complete = 0;
+        int rc = count == 2   ? streamed_two_word_phrase(p)
+                 : count == 3 ? streamed_three_word_phrase(p)
+                              : streamed_exact_phrase(p, 1);
+        if (rc < 0) {
+            p->failed = 1;
+            doc = MATCHER_END;
+            break;
+        }
+        if (rc > 0)
+            break;
+        doc = postings_next_geq(c[0], doc + 1);
+    }
+    return doc;
+}
+
+/* The words' matchers, and the phrase's, on the cursors' documents. */
+static uint32_t phrase_sync(positional_matcher *p, uint32_t doc)
+{
+    for (size_t i = 0; i < p->count; i++)
+        matcher_term_sync(p->children[i]);
+    return p->base.doc = doc;
+}
+
+static uint32_t positional_next_phrase(positional_matcher *p, uint32_t target)
+{
+    return phrase_sync(p, p->count == 2 ? next_phrase_match(p, 2, target)
+                                        : next_phrase_match(p, p->count, target));
+}
+
 static uint32_t positional_next_geq(matcher *m, uint32_t target)
 {
     positional_matcher *p = (positional_matcher *)m;
+    if (p->cursors && !p->pruning && !p->failed)
+        return positional_next_phrase(p, target);
     for (;;) {
         uint32_t candidate = p->pruning
                                  ? positional_approximate_above(m, target, p->threshold, MATCHER_END)
@@ -413,6 +477,32 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
             return candidate;
         target = candidate + 1;
     }
+}
+
+/* The matches of next_phrase_match in [first, end) into `window`; returns
+ * the first at or past `end`. */
+static ALWAYS_INLINE uint32_t fill_phrase_window(positional_matcher *p, size_t count,
+                                                 uint64_t *window, uint32_t first, uint32_t end)
+{
+    uint32_t doc = next_phrase_match(p, count, first);
+    for (; doc < end; doc = next_phrase_match(p, count, doc + 1))
+        window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+    return doc;
+}
+
+/* Counting (matcher_fill_window), where next_geq's call and bookkeeping
+ * per match were 5 % of a count of two common words (callgrind). */
+static void positional_fill_window(matcher *m, uint64_t *window, uint32_t first, uint32_t end)
+{
+    positional_matcher *p = (positional_matcher *)m;
+    uint32_t doc;
+    if (!p->cursors || p->pruning || p->failed) {
+        for (doc = positional_next_geq(m, first); doc < end; doc = positional_next_geq(m, doc + 1))
+            window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
+        return;
+    }
+    phrase_sync(p, p->count == 2 ? fill_phrase_window(p, 2, window, first, end)
+                                 : fill_phrase_window(p, p->count, window, first, end));
 }
 
 static double positional_score(matcher *m)
@@ -465,6 +555,7 @@ static void positional_free(matcher *m)
     free(p->readers);
     free(p->rarity);
     free(p->by_rarity);
+    free(p->cursors);
     free(p);
 }
 
@@ -499,6 +590,7 @@ static const matcher_ops positional_ops = {
     .approximate_next_geq = positional_approximate_next_geq,
     .confirm = positional_confirm,
     .approximate_above = positional_approximate_above,
+    .fill_window = positional_fill_window,
 };
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
@@ -554,6 +646,13 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
     p->streamed = !near && slop == 0 && offsets != NULL;
     for (size_t i = 0; i < count; i++)
         p->streamed &= children[i]->ops->open_positions != NULL;
+    if (p->streamed)
+        p->cursors = malloc(count * sizeof *p->cursors); /* NULL: the general walk */
+    for (size_t k = 0; p->cursors && k < count; k++)
+        if (!(p->cursors[k] = matcher_term_cursor(children[p->rarity[k]]))) {
+            free(p->cursors);
+            p->cursors = NULL;
+        }
     p->count = count;
     p->slop = slop;
     p->near = near;

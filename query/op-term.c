@@ -253,6 +253,16 @@ static const matcher_ops term_ops = {
     .approximate_above = term_approximate_above,
 };
 
+postings_cursor *matcher_term_cursor(matcher *m)
+{
+    return m->ops == &term_ops ? &((term_matcher *)m)->cursor : NULL;
+}
+
+void matcher_term_sync(matcher *m)
+{
+    m->doc = ((term_matcher *)m)->cursor.doc;
+}
+
 int matcher_terms_of_one_field(matcher *const *terms, size_t count)
 {
     for (size_t i = 0; i < count; i++)

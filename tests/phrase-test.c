@@ -9,7 +9,8 @@
  * gaps over 127 words (multi-byte deltas), a word that is rare and comes
  * last, a word repeated inside a phrase, and a phrase inside NEAR (which
  * needs every occurrence, not only the first).  Asserted per query: the
- * exact count, the matching documents, and that the pruned top 10 (which
+ * exact count (alone, and with every hit), the matching documents, and
+ * that the pruned top 10 (which
  * leaves documents that cannot enter it unverified) and the default
  * mode's top 10 (every match counted, the ones that cannot enter it
  * unscored) are the exhaustive ranking's first 10 with the same scores.
@@ -168,6 +169,23 @@ static cops_results *search(corpus *c, const char *query, size_t limit, int exac
     return results;
 }
 
+/* The count alone: a phrase of words counts by windows, its words'
+ * cursors stepped by the phrase itself (op-positional.c,
+ * positional_fill_window), apart from the ranked walks below. */
+static uint64_t count_only(corpus *c, const char *query)
+{
+    cops_search_options options;
+    cops_search_options_init(&options);
+    options.count_only = 1;
+    cops_results *results = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_search(c->index, query, &options, &results, &err), 0, "'%s': %s", query,
+                 err.message);
+    uint64_t total = cops_results_total(results);
+    cops_results_free(results);
+    return total;
+}
+
 static void check_query(corpus *c, const int *words, size_t count, int near, int other)
 {
     char query[256] = "\"";
@@ -186,6 +204,9 @@ static void check_query(corpus *c, const int *words, size_t count, int near, int
             (char)(field_match(c->words[d], c->lengths[d], words, count, near, other)
                    || field_match(titles[d % 5], title_lengths[d % 5], words, count, near, other));
 
+    uint64_t counted = count_only(c, query);
+    cr_assert_eq(counted, expected_total, "'%s': counted %llu, expected %llu", query,
+                 (unsigned long long)counted, (unsigned long long)expected_total);
     cops_results *all = search(c, query, DOCUMENTS, 1);
     cr_assert_eq(cops_results_total(all), expected_total, "'%s': %llu matches, expected %llu",
                  query, (unsigned long long)cops_results_total(all),
