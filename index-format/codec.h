@@ -153,6 +153,10 @@ int codec_unpack_simd_available(void);
  * failure the buffer turns failed (see buffer.h). */
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count);
 
+/* codec_block_append, where the unary form (head bit 6 without bit 7)
+ * may be chosen too: the chunks of a positions stream (FORMAT.md 3.3). */
+void codec_positions_append(byte_buffer *out, const uint32_t *values, size_t count);
+
 /* The size in bytes of the block of `count` values at `in` (at least 1),
  * from its head and exception header alone, without decoding the values.
  * Returns 0 when the block is not well formed or does not fit before
