@@ -465,22 +465,30 @@ static size_t block_cost(size_t size, size_t count, size_t exceptions)
 
 /* The unary form (codec.h "block", head bit 6 without bit 7): each
  * value's low `k` bits packed, then its high part (value >> k) in unary,
- * that many 0 bits and a 1.  For the values of a document's positions,
- * near-geometric gaps with a long tail, this takes about 6 % less than
- * frame of reference with exceptions (FORMAT.md 10, 2026120801).
- * Decoding the unary bits costs more than unpacking: a charge of
- * RICE_VALUE_SIXTEENTHS sixteenths of a quarter byte a value (added to
- * the size in quarter bytes, as block_cost's) keeps the form to the
- * chunks where it saves more than that. */
+ * that many 0 bits and a 1.  Gaps between the positions of a word in a
+ * document are near-geometric with a long tail, which this fits better
+ * than frame of reference with exceptions: on wiki-dev, allowed from
+ * k = 0, it took 1.83 MB (5.5 %) off the positions.  But finding the 1s
+ * costs a decoder about four times what unpacking does (~400
+ * instructions a chunk), and the chunks of frequent words, of small
+ * gaps, are the ones a phrase decodes most: from k = 0 a phrase's
+ * search took 19 % more instructions counting, from k = 7 3.6 % for
+ * 1.21 MB, from k = RICE_MIN_K = 8 2.0 % for 0.99 MB (FORMAT.md 10,
+ * 2026120801).  Its size in quarter bytes is charged RICE_VALUE_SIXTEENTHS
+ * sixteenths of a quarter byte a value more (2 bytes a chunk of 128).
+ * RICE_MAX_UNARY_BYTES: the unary part's length is one byte. */
+#define RICE_MIN_K 8u
 #define RICE_VALUE_SIXTEENTHS 1
 #define RICE_MAX_UNARY_BYTES 255u
 
-/* The unary form's best `k` for values[0, count) and its size (0 when
- * no `k` fits the unary part in RICE_MAX_UNARY_BYTES). */
-static size_t rice_choose(const uint32_t *values, size_t count, unsigned *best_k)
+/* The unary form's best `k` (from RICE_MIN_K, below `max_width`: from
+ * there it is larger than the plain block) for values[0, count), and its
+ * size; 0 when none is allowed.  On a tie, the smaller `k`. */
+static size_t rice_choose(const uint32_t *values, size_t count, unsigned max_width,
+                          unsigned *best_k)
 {
     size_t best = 0;
-    for (unsigned k = 0; k < RICE_MAX_K + 1; k++) {
+    for (unsigned k = RICE_MIN_K; k < max_width; k++) {
         uint64_t high = 0;
         for (size_t i = 0; i < count; i++)
             high += values[i] >> k;
@@ -563,7 +571,7 @@ static void block_append(byte_buffer *out, const uint32_t *values, size_t count,
     }
     if (unary && count <= CODEC_MAX_EXCEPTIONS) {
         unsigned k = 0;
-        size_t rice = rice_choose(values, count, &k);
+        size_t rice = rice_choose(values, count, max_width, &k);
         if (rice && 16 * 4 * rice + count * RICE_VALUE_SIXTEENTHS < 16 * cost) {
             rice_write(out, values, count, k, rice);
             return;
