@@ -556,10 +556,13 @@ static int check_docmeta(checker *c)
  * writer makes (the smallest; FORMAT.md 2): re-encoded, it is the same
  * bytes. */
 static int block_is_canonical(const uint8_t *block, size_t size, const uint32_t *values,
-                              uint32_t count)
+                              uint32_t count, int positions)
 {
     byte_buffer again = BUFFER_INIT;
-    codec_block_append(&again, values, count);
+    if (positions)
+        codec_positions_append(&again, values, count);
+    else
+        codec_block_append(&again, values, count);
     int same = !buffer_failed(&again) && again.length == size && memcmp(again.data, block, size) == 0;
     buffer_free(&again);
     return same;
@@ -593,9 +596,9 @@ static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *e
     if (used == 0)
         return damaged(c, at(c, p), "%s does not decode", what);
     *cursor = p + used + used_tf;
-    if (!block_is_canonical(p, used, gaps, count))
+    if (!block_is_canonical(p, used, gaps, count, 0))
         return damaged(c, at(c, p), "%s: its gaps are not in the smallest block", what);
-    if (!implied_tf && !block_is_canonical(p + used, used_tf, tfs, count))
+    if (!implied_tf && !block_is_canonical(p + used, used_tf, tfs, count, 0))
         return damaged(c, at(c, p) + used, "%s: its tf - 1 are not in the smallest block", what);
     for (uint32_t i = 0; i < count; i++) {
         int64_t doc = previous + 1 + (int64_t)gaps[i];
@@ -632,7 +635,7 @@ static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uin
                 size_t used = codec_block_decode(p, end, held, values);
                 if (used == 0)
                     return damaged(c, at(c, p), "%s: positions do not decode", what);
-                if (!block_is_canonical(p, used, values, held))
+                if (!block_is_canonical(p, used, values, held, 1))
                     return damaged(c, at(c, p), "%s: positions not in the smallest block", what);
                 p += used;
                 next = 0;

@@ -416,6 +416,7 @@ size_t codec_unpack_scalar(const uint8_t *in, const uint8_t *end, size_t count, 
 #define HEAD_WIDTH_BITS 0x3fu
 #define HEAD_BITMAP 0x40u /* with HEAD_EXCEPTIONS: their places as a bitmap */
 #define HEAD_EXCEPTIONS 0x80u
+#define RICE_MAX_K 31u /* head bits 0-4 in the unary form */
 
 /* The bytes that say which values are exceptions: E:u8 and one index
  * byte each, or a bitmap of one bit per value. */
@@ -462,7 +463,81 @@ static size_t block_cost(size_t size, size_t count, size_t exceptions)
     return 4 * size + charge;
 }
 
+/* The unary form (codec.h "block", head bit 6 without bit 7): each
+ * value's low `k` bits packed, then its high part (value >> k) in unary,
+ * that many 0 bits and a 1.  Gaps between the positions of a word in a
+ * document are near-geometric with a long tail, which this fits better
+ * than frame of reference with exceptions: on wiki-dev, allowed from
+ * k = 0, it took 1.83 MB (5.5 %) off the positions.  But finding the 1s
+ * costs a decoder about four times what unpacking does (~400
+ * instructions a chunk), and the chunks of frequent words, of small
+ * gaps, are the ones a phrase decodes most: from k = 0 a phrase's
+ * search took 19 % more instructions counting, from k = 7 3.6 % for
+ * 1.21 MB, from k = RICE_MIN_K = 8 2.0 % for 0.99 MB (FORMAT.md 10,
+ * 2026120801).  Its size in quarter bytes is charged RICE_VALUE_SIXTEENTHS
+ * sixteenths of a quarter byte a value more (2 bytes a chunk of 128).
+ * RICE_MAX_UNARY_BYTES: the unary part's length is one byte. */
+#define RICE_MIN_K 8u
+#define RICE_VALUE_SIXTEENTHS 1
+#define RICE_MAX_UNARY_BYTES 255u
+
+/* The unary form's best `k` (from RICE_MIN_K, below `max_width`: from
+ * there it is larger than the plain block) for values[0, count), and its
+ * size; 0 when none is allowed.  On a tie, the smaller `k`. */
+static size_t rice_choose(const uint32_t *values, size_t count, unsigned max_width,
+                          unsigned *best_k)
+{
+    size_t best = 0;
+    for (unsigned k = RICE_MIN_K; k < max_width; k++) {
+        uint64_t high = 0;
+        for (size_t i = 0; i < count; i++)
+            high += values[i] >> k;
+        uint64_t unary = (count + high + 7) / 8;
+        if (unary > RICE_MAX_UNARY_BYTES)
+            continue;
+        size_t size = 2 + codec_packed_bytes(k, count) + (size_t)unary;
+        if (best == 0 || size < best) {
+            best = size;
+            *best_k = k;
+        }
+    }
+    return best;
+}
+
+static void rice_write(byte_buffer *out, const uint32_t *values, size_t count, unsigned k,
+                       size_t size)
+{
+    if (buffer_reserve(out, size) != 0)
+        return;
+    uint8_t *block = out->data + out->length;
+    size_t packed = codec_packed_bytes(k, count), unary = size - 2 - packed;
+    block[0] = (uint8_t)(HEAD_BITMAP | k);
+    block[1] = (uint8_t)unary;
+    codec_pack(values, count, k, block + 2);
+    uint8_t *bits = block + 2 + packed;
+    memset(bits, 0, unary);
+    uint64_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        at += values[i] >> k;
+        bits[at / 8] |= (uint8_t)(1u << (at % 8));
+        at++;
+    }
+    out->length += size;
+}
+
+static void block_append(byte_buffer *out, const uint32_t *values, size_t count, int unary);
+
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
+{
+    block_append(out, values, count, 0);
+}
+
+void codec_positions_append(byte_buffer *out, const uint32_t *values, size_t count)
+{
+    block_append(out, values, count, 1);
+}
+
+static void block_append(byte_buffer *out, const uint32_t *values, size_t count, int unary)
 {
     if (count == 1) { /* a varint: no head byte (codec.h "block") */
         buffer_append_varint(out, values[0]);
@@ -492,6 +567,14 @@ void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
                 size = candidate_size;
                 cost = candidate_cost;
             }
+        }
+    }
+    if (unary && count <= CODEC_MAX_EXCEPTIONS) {
+        unsigned k = 0;
+        size_t rice = rice_choose(values, count, max_width, &k);
+        if (rice && 16 * 4 * rice + count * RICE_VALUE_SIXTEENTHS < 16 * cost) {
+            rice_write(out, values, count, k, rice);
+            return;
         }
     }
     if (buffer_reserve(out, size) != 0)
@@ -651,11 +734,29 @@ static CODEC_ALWAYS_INLINE size_t block_shape(const uint8_t *in, const uint8_t *
     return b->size = size;
 }
 
+/* The unary form's size, checked against [in, end) (head bit 6 without
+ * bit 7 and bit 5 clear: k <= 31; at least one unary byte), or 0. */
+static CODEC_ALWAYS_INLINE size_t rice_size(const uint8_t *in, const uint8_t *end, size_t count)
+{
+    size_t available = (size_t)(end - in);
+    if (available < 2 || (in[0] & 0x20u) || in[1] == 0 || count > CODEC_MAX_EXCEPTIONS)
+        return 0;
+    size_t size = 2 + codec_packed_bytes(in[0] & RICE_MAX_K, count) + in[1];
+    return size <= available ? size : 0;
+}
+
+static CODEC_ALWAYS_INLINE int is_rice(unsigned head)
+{
+    return (head & (HEAD_EXCEPTIONS | HEAD_BITMAP)) == HEAD_BITMAP;
+}
+
 static CODEC_NOINLINE size_t any_block_size(const uint8_t *in, const uint8_t *end, size_t count)
 {
     uint32_t value;
     if (count == 1)
         return codec_varint_decode32(in, end, &value);
+    if (in < end && is_rice(in[0]))
+        return rice_size(in, end, count);
     block_layout b;
     return block_shape(in, end, count, &b, 1);
 }
@@ -755,6 +856,175 @@ static CODEC_ALWAYS_INLINE void patch_marked(uint32_t *out, size_t count, const 
     }
 }
 
+#ifdef CODEC_HAVE_AVX2
+/* The places of the 1 bits of each byte value, lowest first, one a byte
+ * (the lanes after the last unused): the AVX2 walk widens one byte's
+ * eight lanes and stores them at once. */
+static const uint64_t rice_one_places[256] = {
+    0x0u, 0x0u, 0x1u, 0x100u,
+    0x2u, 0x200u, 0x201u, 0x20100u,
+    0x3u, 0x300u, 0x301u, 0x30100u,
+    0x302u, 0x30200u, 0x30201u, 0x3020100u,
+    0x4u, 0x400u, 0x401u, 0x40100u,
+    0x402u, 0x40200u, 0x40201u, 0x4020100u,
+    0x403u, 0x40300u, 0x40301u, 0x4030100u,
+    0x40302u, 0x4030200u, 0x4030201u, 0x403020100ull,
+    0x5u, 0x500u, 0x501u, 0x50100u,
+    0x502u, 0x50200u, 0x50201u, 0x5020100u,
+    0x503u, 0x50300u, 0x50301u, 0x5030100u,
+    0x50302u, 0x5030200u, 0x5030201u, 0x503020100ull,
+    0x504u, 0x50400u, 0x50401u, 0x5040100u,
+    0x50402u, 0x5040200u, 0x5040201u, 0x504020100ull,
+    0x50403u, 0x5040300u, 0x5040301u, 0x504030100ull,
+    0x5040302u, 0x504030200ull, 0x504030201ull, 0x50403020100ull,
+    0x6u, 0x600u, 0x601u, 0x60100u,
+    0x602u, 0x60200u, 0x60201u, 0x6020100u,
+    0x603u, 0x60300u, 0x60301u, 0x6030100u,
+    0x60302u, 0x6030200u, 0x6030201u, 0x603020100ull,
+    0x604u, 0x60400u, 0x60401u, 0x6040100u,
+    0x60402u, 0x6040200u, 0x6040201u, 0x604020100ull,
+    0x60403u, 0x6040300u, 0x6040301u, 0x604030100ull,
+    0x6040302u, 0x604030200ull, 0x604030201ull, 0x60403020100ull,
+    0x605u, 0x60500u, 0x60501u, 0x6050100u,
+    0x60502u, 0x6050200u, 0x6050201u, 0x605020100ull,
+    0x60503u, 0x6050300u, 0x6050301u, 0x605030100ull,
+    0x6050302u, 0x605030200ull, 0x605030201ull, 0x60503020100ull,
+    0x60504u, 0x6050400u, 0x6050401u, 0x605040100ull,
+    0x6050402u, 0x605040200ull, 0x605040201ull, 0x60504020100ull,
+    0x6050403u, 0x605040300ull, 0x605040301ull, 0x60504030100ull,
+    0x605040302ull, 0x60504030200ull, 0x60504030201ull, 0x6050403020100ull,
+    0x7u, 0x700u, 0x701u, 0x70100u,
+    0x702u, 0x70200u, 0x70201u, 0x7020100u,
+    0x703u, 0x70300u, 0x70301u, 0x7030100u,
+    0x70302u, 0x7030200u, 0x7030201u, 0x703020100ull,
+    0x704u, 0x70400u, 0x70401u, 0x7040100u,
+    0x70402u, 0x7040200u, 0x7040201u, 0x704020100ull,
+    0x70403u, 0x7040300u, 0x7040301u, 0x704030100ull,
+    0x7040302u, 0x704030200ull, 0x704030201ull, 0x70403020100ull,
+    0x705u, 0x70500u, 0x70501u, 0x7050100u,
+    0x70502u, 0x7050200u, 0x7050201u, 0x705020100ull,
+    0x70503u, 0x7050300u, 0x7050301u, 0x705030100ull,
+    0x7050302u, 0x705030200ull, 0x705030201ull, 0x70503020100ull,
+    0x70504u, 0x7050400u, 0x7050401u, 0x705040100ull,
+    0x7050402u, 0x705040200ull, 0x705040201ull, 0x70504020100ull,
+    0x7050403u, 0x705040300ull, 0x705040301ull, 0x70504030100ull,
+    0x705040302ull, 0x70504030200ull, 0x70504030201ull, 0x7050403020100ull,
+    0x706u, 0x70600u, 0x70601u, 0x7060100u,
+    0x70602u, 0x7060200u, 0x7060201u, 0x706020100ull,
+    0x70603u, 0x7060300u, 0x7060301u, 0x706030100ull,
+    0x7060302u, 0x706030200ull, 0x706030201ull, 0x70603020100ull,
+    0x70604u, 0x7060400u, 0x7060401u, 0x706040100ull,
+    0x7060402u, 0x706040200ull, 0x706040201ull, 0x70604020100ull,
+    0x7060403u, 0x706040300ull, 0x706040301ull, 0x70604030100ull,
+    0x706040302ull, 0x70604030200ull, 0x70604030201ull, 0x7060403020100ull,
+    0x70605u, 0x7060500u, 0x7060501u, 0x706050100ull,
+    0x7060502u, 0x706050200ull, 0x706050201ull, 0x70605020100ull,
+    0x7060503u, 0x706050300ull, 0x706050301ull, 0x70605030100ull,
+    0x706050302ull, 0x70605030200ull, 0x70605030201ull, 0x7060503020100ull,
+    0x7060504u, 0x706050400ull, 0x706050401ull, 0x70605040100ull,
+    0x706050402ull, 0x70605040200ull, 0x70605040201ull, 0x7060504020100ull,
+    0x706050403ull, 0x70605040300ull, 0x70605040301ull, 0x7060504030100ull,
+    0x70605040302ull, 0x7060504030200ull, 0x7060504030201ull, 0x706050403020100ull,
+};
+
+/* The places of the 1s of bits[0, bytes) into places[0, their count),
+ * which has room for 8 more (the ones counted beforehand): a byte's eight
+ * lanes stored at once, the count then moved on by its 1s (about ten
+ * instructions a byte where finding each 1 took seven). */
+__attribute__((target("avx2,popcnt"))) static void rice_places_avx2(const uint8_t *bits,
+                                                                    size_t bytes,
+                                                                    int32_t *places)
+{
+    size_t n = 0;
+    __m256i base = _mm256_setzero_si256();
+    const __m256i eight = _mm256_set1_epi32(8);
+    for (size_t i = 0; i < bytes; i++, base = _mm256_add_epi32(base, eight)) {
+        __m256i lanes =
+            _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)rice_one_places[bits[i]]));
+        _mm256_storeu_si256((__m256i *)(places + n), _mm256_add_epi32(lanes, base));
+        n += (size_t)__builtin_popcount(bits[i]);
+    }
+}
+
+/* out[i] |= (ones[i + 1] - ones[i] - 1) << k for i < count, eight at a
+ * time; returns the OR of the high parts. */
+__attribute__((target("avx2"))) static uint32_t rice_patch_avx2(const int32_t *ones, size_t count,
+                                                                unsigned k, uint32_t *out)
+{
+    __m256i highs = _mm256_setzero_si256();
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m128i shift = _mm_cvtsi32_si128((int)k);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256i next = _mm256_loadu_si256((const __m256i *)(ones + i + 1));
+        __m256i here = _mm256_loadu_si256((const __m256i *)(ones + i));
+        __m256i high = _mm256_sub_epi32(_mm256_sub_epi32(next, here), one);
+        highs = _mm256_or_si256(highs, high);
+        __m256i low = _mm256_loadu_si256((const __m256i *)(out + i));
+        _mm256_storeu_si256((__m256i *)(out + i),
+                            _mm256_or_si256(low, _mm256_sll_epi32(high, shift)));
+    }
+    __m128i half = _mm_or_si128(_mm256_castsi256_si128(highs), _mm256_extracti128_si256(highs, 1));
+    half = _mm_or_si128(half, _mm_srli_si128(half, 8));
+    half = _mm_or_si128(half, _mm_srli_si128(half, 4));
+    uint32_t all = (uint32_t)_mm_cvtsi128_si32(half);
+    for (; i < count; i++) {
+        uint32_t high = (uint32_t)(ones[i + 1] - ones[i] - 1);
+        all |= high;
+        out[i] |= high << k;
+    }
+    return all;
+}
+#endif
+
+/* Decode the unary form (its size checked by rice_size): the low bits
+ * unpacked, then each 1 of the unary bits ends a value's high part.
+ * Exactly `count` ones (counted first, so the walks need no bound), the
+ * last in the last byte (so the writer's size is the only one), and no
+ * value beyond 32 bits.  The ones' places are gathered first and the
+ * parts taken as their differences after: the loops then carry no test
+ * each. */
+static CODEC_ALWAYS_INLINE size_t rice_decode(const uint8_t *in, const uint8_t *end,
+                                              size_t count, uint32_t *out, unsigned *widest,
+                                              int simd)
+{
+    size_t size = rice_size(in, end, count);
+    if (size == 0)
+        return 0;
+    unsigned k = in[0] & RICE_MAX_K;
+    size_t packed = codec_packed_bytes(k, count), bytes = in[1];
+    const uint8_t *bits = in + 2 + packed;
+    if (count_marked(bits, 8 * bytes) != count || bits[bytes - 1] == 0)
+        return 0;
+    int32_t ones[1 + CODEC_MAX_EXCEPTIONS + 8]; /* -1, then the places (8 lanes of room) */
+    ones[0] = -1;
+    unpack_with(in + 2, end, count, k, out, simd);
+    uint32_t highs = 0;
+#ifdef CODEC_HAVE_AVX2
+    if (simd) {
+        rice_places_avx2(bits, bytes, ones + 1);
+        highs = rice_patch_avx2(ones, count, k, out);
+    } else
+#endif
+    {
+        size_t n = 1;
+        for (size_t at = 0; at < bytes; at += 8)
+            for (uint64_t marks = load_bitmap_word(bits + at, bytes - at); marks;
+                 marks &= marks - 1)
+                ones[n++] = (int32_t)(8 * at + lowest_bit(marks));
+        for (size_t i = 0; i < count; i++) {
+            uint32_t high = (uint32_t)(ones[i + 1] - ones[i] - 1);
+            highs |= high;
+            out[i] |= high << k;
+        }
+    }
+    unsigned high_width = codec_bit_width(highs);
+    if (k + high_width > CODEC_MAX_WIDTH)
+        return 0;
+    *widest = k + high_width;
+    return size;
+}
+
 /* codec_block_decode, and the bits of its widest value (*widest; for one
  * value at least its bits: the gaps decoder needs a bound); `simd`
  * chooses the unpacker (a constant: see block_decode). */
@@ -777,6 +1047,8 @@ static CODEC_ALWAYS_INLINE size_t block_decode_with(const uint8_t *in, const uin
         *widest = used ? codec_bit_width(out[0]) : 0;
         return used;
     }
+    if (in < end && is_rice(in[0]))
+        return rice_decode(in, end, count, out, widest, simd);
     block_layout b;
     size_t size = block_shape(in, end, count, &b, 1);
     if (size == 0)

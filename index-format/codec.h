@@ -48,6 +48,12 @@
  *            no head: a head byte and the packed bits take a byte more for
  *            the values from 1 to 127 and from 256 to 16383 (an inline
  *            list's one document, its one position).
+ *            The unary form (Rice coding; written only by
+ *            codec_positions_append): head 0x40 | k (k <= 31: bit 7 and
+ *            bit 5 clear), U:u8 (>= 1), the values' low k bits packed,
+ *            then U bytes of their high parts (value >> k) in unary,
+ *            that many 0 bits and a 1, LSB-first: exactly `count` 1s, the
+ *            last in the last byte, and every value below 2^32.
  *
  * Decoding reads untrusted bytes.  Every decoder takes the readable range
  * as [in, end), reads only bytes inside it, and never reads more than the
@@ -153,6 +159,10 @@ int codec_unpack_simd_available(void);
  * failure the buffer turns failed (see buffer.h). */
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count);
 
+/* codec_block_append, where the unary form (head bit 6 without bit 7)
+ * may be chosen too: the chunks of a positions stream (FORMAT.md 3.3). */
+void codec_positions_append(byte_buffer *out, const uint32_t *values, size_t count);
+
 /* The size in bytes of the block of `count` values at `in` (at least 1),
  * from its head and exception header alone, without decoding the values.
  * Returns 0 when the block is not well formed or does not fit before
@@ -205,7 +215,9 @@ static inline size_t codec_stream_size(const uint8_t *in, const uint8_t *end, ui
  * are loaded 8 bytes at once, or unpacked as codec_unpack does, so a few
  * bytes after the block, before `end`, may be loaded and ignored).
  * Returns 0 when [in, end) is empty,
- * when the head byte is invalid (width above 32, bit 6 without bit 7),
+ * when the head byte is invalid (width above 32, the unary form's k above
+ * 31), when a unary form's bits are not exactly `count` 1s with the last
+ * in the last byte, or a value would pass 32 bits,
  * when the exception header is invalid (no exceptions, more than `count`
  * or than CODEC_MAX_EXCEPTIONS, a bitmap bit at or past `count`, high
  * parts of 0 bits or reaching past bit 31), when a listed exception index

@@ -694,7 +694,7 @@ static int write_positions_chunk(segment_writer *w, cops_error *err)
 {
     if (w->pending_count == 0)
         return 0;
-    codec_block_append(&w->term_positions, w->pending, w->pending_count);
+    codec_positions_append(&w->term_positions, w->pending, w->pending_count);
     w->pending_count = 0;
     if (buffer_failed(&w->term_positions))
         return out_of_memory(w, err);

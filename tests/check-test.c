@@ -840,7 +840,8 @@ Test(check, crc_consistent_insertion_order)
  * 2026120501's dictionary entries start with two varints where this
  * version has a key head byte and df and cf in one varint (FORMAT.md 3.4);
  * a reordered 2026120601 segment holds its stored text in the new order,
- * which this reader would read through the insertion positions; and one
+ * which this reader would read through the insertion positions;
+ * 2026120701's positions chunks never take the unary form; and one
  * version is read (FORMAT.md 10). */
 Test(check, previous_version_is_refused_by_search_and_check)
 {
@@ -850,7 +851,8 @@ Test(check, previous_version_is_refused_by_search_and_check)
     cops_index_close(index);
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
-    const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u, 2026120601u};
+    const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u, 2026120601u,
+                               2026120701u};
     for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++) {
         layout_put_u32(bytes + 8, earlier[v]);
         write_file(seg_file, bytes, size);

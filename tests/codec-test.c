@@ -1210,3 +1210,94 @@ Test(postings, a_million_document_ids_round_trip)
     free(ids);
     buffer_free(&encoded);
 }
+
+/* ------------------------------------------------------ unary form */
+
+/* Gaps as a word's positions in long documents leave them: near-geometric
+ * around `mean`, a few far larger. */
+static void fill_geometric(uint32_t *values, size_t count, uint32_t mean)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint32_t v = (uint32_t)(random_next() % mean);
+        while (random_next() % 3 == 0)
+            v += mean;
+        values[i] = v;
+    }
+}
+
+/* The unary form (FORMAT.md 2, head bit 6 without bit 7) is a positions
+ * chunk's when smaller by more than its charge and `k` is at least 8: such
+ * gaps take it through codec_positions_append, never through
+ * codec_block_append, and every decoder and sizer reads it back. */
+Test(unary, geometric_gaps_take_it_in_positions_only)
+{
+    uint32_t values[CODEC_BLOCK_SIZE], decoded[CODEC_BLOCK_SIZE];
+    fill_geometric(values, CODEC_BLOCK_SIZE, 700);
+    byte_buffer unary = BUFFER_INIT, patched = BUFFER_INIT;
+    codec_positions_append(&unary, values, CODEC_BLOCK_SIZE);
+    codec_block_append(&patched, values, CODEC_BLOCK_SIZE);
+    cr_assert_not(buffer_failed(&unary) || buffer_failed(&patched));
+    cr_assert_eq(unary.data[0] & 0xe0, 0x40, "head 0x%02x", unary.data[0]);
+    cr_assert_geq(unary.data[0] & 0x1f, 8);
+    cr_assert_neq(patched.data[0] & 0xc0, 0x40, "head 0x%02x", patched.data[0]);
+    cr_assert_lt(unary.length, patched.length);
+    cr_assert_eq(unary.length, 2 + codec_packed_bytes(unary.data[0] & 0x1f, CODEC_BLOCK_SIZE)
+                                   + unary.data[1]);
+    uint8_t *copy = exact_copy(unary.data, unary.length);
+    const uint8_t *end = copy + unary.length;
+    cr_assert_eq(codec_block_size(copy, end, CODEC_BLOCK_SIZE), unary.length);
+    cr_assert_eq(codec_stream_size(copy, end, CODEC_BLOCK_SIZE), unary.length);
+    cr_assert_eq(codec_block_decode(copy, end, CODEC_BLOCK_SIZE, decoded), unary.length);
+    cr_assert_arr_eq(decoded, values, sizeof values);
+    memset(decoded, 0xff, sizeof decoded);
+    cr_assert_eq(codec_block_decode_scalar(copy, end, CODEC_BLOCK_SIZE, decoded), unary.length);
+    cr_assert_arr_eq(decoded, values, sizeof values);
+    for (size_t cut = 0; cut < unary.length; cut++)
+        cr_assert_eq(codec_block_decode(copy, copy + cut, CODEC_BLOCK_SIZE, decoded), 0, "cut %zu",
+                     cut);
+    free(copy);
+    /* small gaps (a frequent word's) keep frame of reference */
+    fill_geometric(values, CODEC_BLOCK_SIZE, 40);
+    buffer_reset(&unary);
+    codec_positions_append(&unary, values, CODEC_BLOCK_SIZE);
+    cr_assert_neq(unary.data[0] & 0xc0, 0x40, "head 0x%02x", unary.data[0]);
+    buffer_free(&unary);
+    buffer_free(&patched);
+}
+
+/* k = 8, values 5, 300, 1000, 775: low bytes 05 2c e8 07, high parts 0,
+ * 1, 3, 3 as 1 01 0001 0001 = the 1s at bits 0, 2, 6, 10: 0x45 0x04. */
+Test(unary, hand_built_block_decodes_and_hostile_ones_are_rejected)
+{
+    const uint8_t good[] = {0x48, 2, 0x05, 0x2c, 0xe8, 0x07, 0x45, 0x04};
+    const uint32_t expected[] = {5, 300, 1000, 775};
+    uint32_t decoded[4];
+    cr_assert_eq(codec_block_size(good, good + sizeof good, 4), sizeof good);
+    cr_assert_eq(codec_block_decode(good, good + sizeof good, 4, decoded), sizeof good);
+    cr_assert_arr_eq(decoded, expected, sizeof expected);
+    cr_assert_eq(codec_block_decode_scalar(good, good + sizeof good, 4, decoded), sizeof good);
+    cr_assert_arr_eq(decoded, expected, sizeof expected);
+    const struct {
+        uint8_t bytes[11];
+        size_t length;
+        int sized; /* codec_block_size accepts it (the 1s are only counted decoding) */
+        const char *why;
+    } bad[] = {
+        {{0x48, 0, 0x05, 0x2c, 0xe8, 0x07}, 6, 0, "no unary bytes"},
+        {{0x68, 2, 0x05, 0x2c, 0xe8, 0x07, 0x45, 0x04}, 8, 0, "k above 31 (head bit 5)"},
+        {{0x48, 2, 0x05, 0x2c, 0xe8, 0x07, 0x45, 0x00}, 8, 1, "three 1s for four values"},
+        {{0x48, 2, 0x05, 0x2c, 0xe8, 0x07, 0x45, 0x0c}, 8, 1, "five 1s for four values"},
+        {{0x48, 3, 0x05, 0x2c, 0xe8, 0x07, 0x45, 0x04, 0x00}, 9, 1, "a byte after the last 1"},
+        {{0x48, 2, 0x05, 0x2c, 0xe8, 0x07, 0x45}, 7, 0, "truncated"},
+        {{0x5f, 1, 0, 0, 0, 0x80, 0, 0, 0, 0x40, 0x0c}, 11, 1, "a value above 32 bits"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t count = bad[i].bytes[0] == 0x5f ? 2 : 4;
+        const uint8_t *end = bad[i].bytes + bad[i].length;
+        cr_assert_eq(codec_block_decode(bad[i].bytes, end, count, decoded), 0, "%s", bad[i].why);
+        cr_assert_eq(codec_block_decode_scalar(bad[i].bytes, end, count, decoded), 0, "%s",
+                     bad[i].why);
+        cr_assert_eq(codec_block_size(bad[i].bytes, end, count) != 0, bad[i].sized, "%s",
+                     bad[i].why);
+    }
+}

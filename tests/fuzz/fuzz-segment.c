@@ -794,7 +794,7 @@ static void compare_unpack_paths(const uint8_t *data, size_t size)
             FUZZ_CHECK(memcmp(simd, scalar, count * sizeof *simd) == 0);
     }
     /* the same bytes as a block of `count` values (exceptions listed or
-     * placed by a bitmap): sized as decoded, and the values it gives,
+     * placed by a bitmap, or the unary form): sized as decoded, and the values it gives,
      * written as the writer would, decode to the same values */
     size_t used = codec_block_decode(in, guard, count, simd);
     FUZZ_CHECK(codec_block_size(in, guard, count) == used || used == 0);
@@ -802,13 +802,24 @@ static void compare_unpack_paths(const uint8_t *data, size_t size)
     FUZZ_CHECK(codec_block_decode_scalar(in, guard, count, scalar) == used);
     FUZZ_CHECK(used == 0 || memcmp(simd, scalar, count * sizeof *simd) == 0);
     if (used > 0) {
-        byte_buffer again = BUFFER_INIT;
-        codec_block_append(&again, simd, count);
-        if (!buffer_failed(&again)) {
-            size_t size = codec_block_decode(again.data, again.data + again.length, count, scalar);
-            FUZZ_CHECK(size == again.length && memcmp(simd, scalar, count * sizeof *simd) == 0);
+        /* as the writer writes a docs-block, and a positions chunk (the
+         * unary form allowed) */
+        for (int positions = 0; positions <= 1; positions++) {
+            byte_buffer again = BUFFER_INIT;
+            if (positions)
+                codec_positions_append(&again, simd, count);
+            else
+                codec_block_append(&again, simd, count);
+            if (!buffer_failed(&again)) {
+                size_t size =
+                    codec_block_decode(again.data, again.data + again.length, count, scalar);
+                FUZZ_CHECK(size == again.length
+                           && memcmp(simd, scalar, count * sizeof *simd) == 0);
+                FUZZ_CHECK(codec_block_size(again.data, again.data + again.length, count)
+                           == again.length);
+            }
+            buffer_free(&again);
         }
-        buffer_free(&again);
         /* and as a block of gaps after a previous value the input picks
          * (none, or one near the top, so that sums wrap): the vector path
          * must agree with a 64-bit sum, refusing exactly the wrapped ones */
