@@ -603,10 +603,12 @@ static int source_read_file(source_walker *walker, const char *path, int named)
             && lseek(fd, (off_t)options->resume->offset, SEEK_SET) >= 0)
             resume = *options->resume;
     }
+    source_inflation inflation = {0, (uint64_t)status.st_size, 0};
     source_file file;
     memset(&file, 0, sizeof file);
     file.walker = walker;
     file.path = path;
+    file.inflation = &inflation;
     file.reader.capacity = SOURCE_READ_CHUNK;
     file.reader.data = malloc(SOURCE_READ_CHUNK);
     file.reader.file = file.reader.data ? gzdopen(fd, "rb") : NULL;
