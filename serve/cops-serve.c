@@ -163,9 +163,14 @@ static void add_common_headers(struct MHD_Response *response, const char *type)
     MHD_add_response_header(response, "Cache-Control", "no-store");
 }
 
+/* `body` as the answer.  In ASCII, every other character as \uXXXX: a
+ * document's C1 controls (U+009B starts a terminal sequence), bidi
+ * controls and line separators, which jansson writes as they are, stay
+ * inert in a terminal that shows the answer (curl), as in cops-query's
+ * JSON (cops_results_print_json). */
 static enum MHD_Result send_json(struct MHD_Connection *connection, unsigned status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(body);
     if (!text) {
         status = 503;

@@ -139,6 +139,14 @@ expect_stdout_matches "^431"
 http get "$BASE/health"
 expect_stdout_matches "^200"
 
+# --- the answers are ASCII: a C1 control (U+009B, CSI), a bidi override
+# (U+202E) and a line separator (U+2028) of the query echoed in the answer
+# are \u escapes, inert on a terminal that shows it
+http get "$BASE/search?q=grant%C2%9B31m%E2%80%AE%E2%80%A8"
+expect_stdout_matches "^200"
+expect_stdout_contains '"query":"grant\u009B31m\u202E\u2028"' "C1, bidi and separator code points as \\u escapes"
+check "the answer is ASCII" sh -c 'LC_ALL=C grep -q "[^ -~]" "$1" && exit 1; exit 0' sh "$OUT"
+
 # --- files: only those of the page's folder
 for path in /../configure.ac /%2e%2e/configure.ac /..%2fconfigure.ac /%2E%2E%2Fconfigure.ac \
     //etc/passwd /serve/www/app.js /.gitignore /app.js/ "/app.js%00.html" /cops-serve; do
