@@ -645,7 +645,14 @@ static int source_read_file(source_walker *walker, int dir_fd, const char *name,
 typedef struct directory_identity {
     dev_t device;
     ino_t inode;
+    int fd;      /* the folder open, or -1 while WALK_OPEN_FOLDERS deeper ones are */
 } directory_identity;
+
+/* Folders held open at once: the deepest ones of the path walked.  An
+ * outer one is closed and, once the walk is back in it, opened again as
+ * ".." of the folder left, if that is still the same folder: a tree
+ * deeper than the descriptors a process may hold is walked whole. */
+#define WALK_OPEN_FOLDERS 32
 
 /* One traversal of the inputs, shared by source_walk (walker set) and
  * source_estimate_bytes (walker NULL: only sizes are summed, problems are
@@ -880,6 +887,22 @@ static int open_folder(traversal *walk, int dir_fd, const char *name, const char
     return fd;
 }
 
+/* The folder `parent` describes opened as ".." of the open folder `fd`,
+ * or -1 when that is another folder now (moved while walked). */
+static int reopen_parent(int fd, const directory_identity *parent)
+{
+    if (fd < 0)
+        return -1;
+    int reopened = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat status;
+    if (reopened >= 0 && (fstat(reopened, &status) != 0 || status.st_dev != parent->device
+                          || status.st_ino != parent->inode)) {
+        close(reopened);
+        reopened = -1;
+    }
+    return reopened;
+}
+
 static int traverse_directory(traversal *walk, int dir_fd, const char *name, const char *path,
                               const struct stat *status)
 {
@@ -923,9 +946,13 @@ static int traverse_directory(traversal *walk, int dir_fd, const char *name, con
         walk->ancestors = grown;
         walk->ancestors_capacity = grown_capacity;
     }
-    walk->ancestors[walk->depth].device = status->st_dev;
-    walk->ancestors[walk->depth].inode = status->st_ino;
+    size_t level = walk->depth;
+    walk->ancestors[level] = (directory_identity){status->st_dev, status->st_ino, folder_fd};
     walk->depth++;
+    if (level >= WALK_OPEN_FOLDERS && walk->ancestors[level - WALK_OPEN_FOLDERS].fd >= 0) {
+        close(walk->ancestors[level - WALK_OPEN_FOLDERS].fd);
+        walk->ancestors[level - WALK_OPEN_FOLDERS].fd = -1;
+    }
 
     size_t rules_before = walk->rule_count;
     int result = load_ignore_file(walk, folder_fd, path);
@@ -942,7 +969,15 @@ static int traverse_directory(traversal *walk, int dir_fd, const char *name, con
         if (separator)
             child[path_length] = '/';
         memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
-        result = traverse_child(walk, folder_fd, names[i], child);
+        if (walk->ancestors[level].fd < 0) {
+            /* closed by a deeper folder, and not the same folder once opened again */
+            if (walk->walker)
+                source_skip(walk->walker, "%s: folder moved while walked, the rest of it "
+                            "skipped", path);
+            free(child);
+            break;
+        }
+        result = traverse_child(walk, walk->ancestors[level].fd, names[i], child);
         free(child);
     }
     while (walk->rule_count > rules_before) {
@@ -952,7 +987,11 @@ static int traverse_directory(traversal *walk, int dir_fd, const char *name, con
     }
     walk->depth--;
     free_names(names, count);
-    close(folder_fd);
+    if (level > 0 && walk->ancestors[level - 1].fd < 0)
+        walk->ancestors[level - 1].fd = reopen_parent(walk->ancestors[level].fd,
+                                                      &walk->ancestors[level - 1]);
+    if (walk->ancestors[level].fd >= 0)
+        close(walk->ancestors[level].fd);
     return result;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -517,6 +518,31 @@ Test(sources, folder_replaced_by_a_link_is_not_followed, .timeout = 20)
     free(folder);
     free(outside);
     free(moved);
+}
+
+/* Folders are walked through descriptors, but a tree deeper than the
+ * descriptors the process may hold is walked whole (the outer ones are
+ * closed, and opened again on the way back). */
+Test(sources, tree_deeper_than_the_descriptor_limit, .timeout = 60)
+{
+    enum { DEPTH = 300 };
+    char *root = make_directory("deep");
+    cr_assert_eq(chdir(root), 0);
+    for (int i = 0; i < DEPTH; i++)
+        cr_assert_eq(mkdir("d", 0755) == 0 && chdir("d") == 0, 1, "level %d", i);
+    FILE *out = fopen("bottom.txt", "w");
+    cr_assert_not_null(out);
+    fputs("bottom words", out);
+    cr_assert_eq(fclose(out), 0);
+    cr_assert_eq(chdir(temp_root), 0);
+    free(write_text("deep/top.txt", "top words")); /* after the deep folder, by name */
+    struct rlimit limit = {100, 100};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &limit), 0);
+    walk_one(root, NULL);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[0].text, "bottom words");
+    cr_assert_str_eq(collected.documents[1].text, "top words");
+    free(root);
 }
 
 Test(sources, json_lines)
