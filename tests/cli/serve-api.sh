@@ -139,6 +139,12 @@ expect_stdout_matches "^431"
 http get "$BASE/health"
 expect_stdout_matches "^200"
 
+# --- a record's hit names its source: a stranger's record may take any id
+# (another file's path too), and the source tells it apart
+http get "$BASE/search?q=grant&n=1"
+json_check "a record's hit has its source file and line" \
+    'd["hits"][0]["source"]["file"].endswith("/docs.jsonl") and d["hits"][0]["source"]["line"] >= 1'
+
 # --- the answers are ASCII: a C1 control (U+009B, CSI), a bidi override
 # (U+202E) and a line separator (U+2028) of the query echoed in the answer
 # are \u escapes, inert on a terminal that shows it
