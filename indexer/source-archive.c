@@ -12,7 +12,10 @@
  *     (and max_document_bytes); a larger one is skipped with a warning;
  *   - an archive that inflates to more than SOURCE_ARCHIVE_MAX_RATIO
  *     times the bytes read from it, once past SOURCE_ARCHIVE_RATIO_FLOOR,
- *     is a decompression bomb: one warning, the rest is skipped;
+ *     is a decompression bomb: one warning, the rest is skipped; so is a
+ *     file on disk whose archives, nested ones and compressed members
+ *     included, inflate to more than that ratio of its size together
+ *     (each nested archive counted alone would have a floor of its own);
  *   - archives inside archives are read SOURCE_ARCHIVE_MAX_DEPTH deep.
  * Only the formats and filters named in archive_open are enabled: never
  * mtree (whose entries name files on this machine) nor the filters
@@ -54,6 +57,25 @@ size_t source_archive_member_limit(const source_walker *walker)
                                                                   : SOURCE_ARCHIVE_MEMBER_MAX;
 }
 
+/* Add `got` inflated bytes to the file on disk's count: whether they pass
+ * its bound (warned the first time). */
+static int inflation_exceeded(source_file *file, uint64_t got)
+{
+    source_inflation *all = file->inflation;
+    if (all->exceeded)
+        return 1;
+    all->inflated += got;
+    if (all->inflated <= SOURCE_ARCHIVE_RATIO_FLOOR
+        || all->inflated / (all->disk_bytes ? all->disk_bytes : 1) <= SOURCE_ARCHIVE_MAX_RATIO)
+        return 0;
+    all->exceeded = 1;
+    source_skip(file->walker, "%s: its archives and compressed members inflate more than %d "
+                "times its size, nested ones included (a decompression bomb?): the rest is "
+                "skipped", file->disk_path ? file->disk_path : file->path,
+                SOURCE_ARCHIVE_MAX_RATIO);
+    return 1;
+}
+
 int source_archive_member(source_file *file, struct archive *archive,
                           struct archive_entry *entry, byte_buffer *out, uint64_t *inflated)
 {
@@ -87,6 +109,8 @@ int source_archive_member(source_file *file, struct archive *archive,
                         SOURCE_ARCHIVE_MAX_RATIO);
             return SOURCE_ARCHIVE_STOP;
         }
+        if (inflation_exceeded(file, (uint64_t)got))
+            return SOURCE_ARCHIVE_STOP;
         if (out->length > limit) {
             source_skip(file->walker, "%s/%s: archive member larger than %zu bytes, skipped",
                         file->path, name ? name : "?", limit);
@@ -171,6 +195,7 @@ static int archive_read_member(source_file *file, struct archive *archive, const
     inner.path = path;
     inner.archive_depth = file->archive_depth + 1;
     inner.disk_path = file->disk_path ? file->disk_path : file->path;
+    inner.inflation = file->inflation;
     inner.reader.data = member->data;
     inner.reader.end = inner.reader.capacity = member->length;
     inner.reader.at_end = 1;
@@ -187,7 +212,7 @@ static int archive_read_members(source_file *file, struct archive *archive)
     uint64_t inflated = 0, members = 0;
     int status = 0;
     struct archive_entry *entry;
-    while (status == 0) {
+    while (status == 0 && !file->inflation->exceeded) {
         int next = archive_read_next_header(archive, &entry);
         if (next == ARCHIVE_EOF)
             break;

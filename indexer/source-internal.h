@@ -58,6 +58,17 @@ typedef struct source_reader {
     char damage[128];   /* zlib's description of the damage */
 } source_reader;
 
+/* What the archives and office files inside one file on disk inflated,
+ * every nesting level together (source_archive_member): a member that is
+ * an archive itself must not start a count of its own, or a small archive
+ * of many small compressed members would each inflate up to
+ * SOURCE_ARCHIVE_RATIO_FLOOR bytes. */
+typedef struct source_inflation {
+    uint64_t inflated;            /* bytes all of them gave */
+    uint64_t disk_bytes;          /* the size of the file on disk */
+    int exceeded;                 /* warned once: every archive in it stops */
+} source_inflation;
+
 typedef struct source_file {
     source_walker *walker;
     const char *path;
@@ -74,6 +85,7 @@ typedef struct source_file {
     const char *disk_path;        /* for an archive member: the file on disk
                                    * its documents come from (what change
                                    * tracking knows); NULL = path */
+    source_inflation *inflation;  /* the file on disk's, shared by its members */
 } source_file;
 
 /* ---- reader */
@@ -204,7 +216,8 @@ int source_read_archive(source_file *file);
 int source_read_archive_bytes(source_file *file, const byte_buffer *bytes);
 
 /* Archive bounds (source-archive.c): member size, decompression ratio
- * beyond a floor, nesting. */
+ * beyond a floor (of each archive, and of all those in one file on disk
+ * together, against its size), nesting. */
 #define SOURCE_ARCHIVE_MEMBER_MAX ((size_t)64 << 20)
 #define SOURCE_ARCHIVE_MAX_RATIO 200
 #define SOURCE_ARCHIVE_RATIO_FLOOR ((uint64_t)16 << 20)
@@ -217,9 +230,11 @@ struct archive_entry;
 size_t source_archive_member_limit(const source_walker *walker);
 /* Read the data of the current `entry` of `archive` into `out`, adding
  * its size to *inflated (the archive's running total, for the ratio
- * bound).  Returns 1, 0 when the member is skipped (warned: too large,
- * unreadable), SOURCE_ARCHIVE_STOP (warned: a bomb, or the archive can
- * go no further), COPS_ENOMEM. */
+ * bound) and to the file on disk's (file->inflation).  Returns 1, 0 when
+ * the member is skipped (warned: too large, unreadable),
+ * SOURCE_ARCHIVE_STOP (warned: a bomb, or the archive can go no
+ * further; once the file on disk's bound is passed, at once and without a
+ * warning), COPS_ENOMEM. */
 int source_archive_member(source_file *file, struct archive *archive,
                           struct archive_entry *entry, byte_buffer *out, uint64_t *inflated);
 /* Read a whole file into `out` as bytes, with the size limit, damage and

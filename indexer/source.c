@@ -501,13 +501,14 @@ static int spool_input(source_walker *walker, const char *path, int fd, int *sta
     return -1;
 }
 
-/* Open `path` for reading, without blocking and without trusting a
- * status taken before the open: the status checked is fstat()'s of the
- * open descriptor.  Returns the descriptor of a regular file (a named
- * pipe or device's in-memory copy) with *status filled, or -1 (skipped
- * with a warning, or *result set to a fatal error). */
-static int open_input(source_walker *walker, const char *path, int named, struct stat *status,
-                      int *result)
+/* Open `path` for reading (`name` in the folder `dir_fd` when that is
+ * not -1), without blocking and without trusting a status taken before
+ * the open: the status checked is fstat()'s of the open descriptor.
+ * Returns the descriptor of a regular file (a named pipe or device's
+ * in-memory copy) with *status filled, or -1 (skipped with a warning, or
+ * *result set to a fatal error). */
+static int open_input(source_walker *walker, int dir_fd, const char *name, const char *path,
+                      int named, struct stat *status, int *result)
 {
     *result = 0;
     /* Inside folders, O_NONBLOCK: a file replaced by a FIFO after the
@@ -516,8 +517,10 @@ static int open_input(source_walker *walker, const char *path, int named, struct
      * must not be read through it.  A named FIFO or link is the caller's
      * choice: wait for its writer, as cat would, and follow it. */
     int inside = named ? 0 : O_NONBLOCK | (walker->options->follow_links ? 0 : O_NOFOLLOW);
+    int how = O_RDONLY | O_CLOEXEC | O_NOCTTY | inside;
     int fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
-                                    : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | inside);
+             : dir_fd >= 0          ? openat(dir_fd, name, how)
+                                    : open(path, how);
     if (fd < 0) {
         *result = source_unreadable(walker, path, "cannot open", errno);
         return -1;
@@ -579,13 +582,15 @@ int source_read_content(source_file *file, const char *name)
     return status;
 }
 
-/* Read one file.  `named` files were given by the caller: a FIFO or
+/* Read one file, `path`, opened as `name` in the folder `dir_fd` (-1:
+ * by its path).  `named` files were given by the caller: a FIFO or
  * device among them is read (once), where inside folders it is skipped. */
-static int source_read_file(source_walker *walker, const char *path, int named)
+static int source_read_file(source_walker *walker, int dir_fd, const char *name,
+                            const char *path, int named)
 {
     struct stat status;
     int result;
-    int fd = open_input(walker, path, named, &status, &result);
+    int fd = open_input(walker, dir_fd, name, path, named, &status, &result);
     if (fd < 0)
         return result;
     const source_options *options = walker->options;
@@ -603,10 +608,12 @@ static int source_read_file(source_walker *walker, const char *path, int named)
             && lseek(fd, (off_t)options->resume->offset, SEEK_SET) >= 0)
             resume = *options->resume;
     }
+    source_inflation inflation = {0, (uint64_t)status.st_size, 0};
     source_file file;
     memset(&file, 0, sizeof file);
     file.walker = walker;
     file.path = path;
+    file.inflation = &inflation;
     file.reader.capacity = SOURCE_READ_CHUNK;
     file.reader.data = malloc(SOURCE_READ_CHUNK);
     file.reader.file = file.reader.data ? gzdopen(fd, "rb") : NULL;
@@ -638,7 +645,14 @@ static int source_read_file(source_walker *walker, const char *path, int named)
 typedef struct directory_identity {
     dev_t device;
     ino_t inode;
+    int fd;      /* the folder open, or -1 while WALK_OPEN_FOLDERS deeper ones are */
 } directory_identity;
+
+/* Folders held open at once: the deepest ones of the path walked.  An
+ * outer one is closed and, once the walk is back in it, opened again as
+ * ".." of the folder left, if that is still the same folder: a tree
+ * deeper than the descriptors a process may hold is walked whole. */
+#define WALK_OPEN_FOLDERS 32
 
 /* One traversal of the inputs, shared by source_walk (walker set) and
  * source_estimate_bytes (walker NULL: only sizes are summed, problems are
@@ -671,7 +685,8 @@ static void traversal_exclude(traversal *walk, const char *directory)
     }
 }
 
-static int traverse(traversal *walk, const char *path, const struct stat *status, int named);
+static int traverse(traversal *walk, int dir_fd, const char *name, const char *path,
+                    const struct stat *status, int named);
 
 static int compare_names(const void *left, const void *right)
 {
@@ -685,17 +700,19 @@ static void free_names(char **names, size_t count)
     free(names);
 }
 
-/* The sorted names of the entries of `path` (without hidden ones, whose
- * name starts with '.', unless `hidden`); *names is NULL and the result
- * negative when the folder cannot be read. */
-static int list_directory(const char *path, int hidden, char ***names, size_t *count,
-                          int *errnum)
+/* The sorted names of the entries of the open folder `fd` (without
+ * hidden ones, whose name starts with '.', unless `hidden`); *names is
+ * NULL and the result negative when the folder cannot be read. */
+static int list_directory(int fd, int hidden, char ***names, size_t *count, int *errnum)
 {
     *names = NULL;
     *count = 0;
-    DIR *directory = opendir(path);
+    int listing = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    DIR *directory = listing >= 0 ? fdopendir(listing) : NULL;
     if (!directory) {
         *errnum = errno;
+        if (listing >= 0)
+            close(listing);
         return COPS_EIO;
     }
     char **list = NULL;
@@ -760,14 +777,15 @@ static const char *relative_path(const traversal *walk, const char *path)
  * more of the folder's own files rather than skip it, so hostile files
  * cost time bounded by the caps and cannot hide the folder by being
  * large. */
-static int load_ignore_file(traversal *walk, const char *folder)
+static int load_ignore_file(traversal *walk, int folder_fd, const char *folder)
 {
     char path[4200];
     if (snprintf(path, sizeof path, "%s/.copsignore", folder) >= (int)sizeof path)
         return 0;
     byte_buffer text = BUFFER_INIT;
     cops_error problem;
-    int rc = file_read_named(path, 0, (size_t)1 << 20, &text, &problem);
+    int rc = file_read_regular_at(folder_fd, folder, ".copsignore", (size_t)1 << 20, &text,
+                                  &problem);
     if (rc == COPS_ENOINDEX) {
         buffer_free(&text);
         return 0;
@@ -822,25 +840,71 @@ static int left_out(const traversal *walk, const char *path, int is_directory)
     return 1;
 }
 
-/* One entry met inside a folder: a symbolic link is followed only with
- * options->follow_links (and never seen otherwise, as ripgrep does);
- * what the patterns leave out is not visited, nor a .copsignore (with
- * --hidden too: it is a setting, not a document). */
-static int traverse_child(traversal *walk, const char *child)
+/* One entry, `name`, met inside the open folder `dir_fd` (`child` is its
+ * path): a symbolic link is followed only with options->follow_links (and
+ * never seen otherwise, as ripgrep does); what the patterns leave out is
+ * not visited, nor a .copsignore (with --hidden too: it is a setting, not
+ * a document). */
+static int traverse_child(traversal *walk, int dir_fd, const char *name, const char *child)
 {
     struct stat child_status;
     int follow = walk->options && walk->options->follow_links;
-    if ((follow ? stat(child, &child_status) : lstat(child, &child_status)) != 0) {
+    if (fstatat(dir_fd, name, &child_status, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
         return walk->walker ? source_unreadable(walk->walker, child, "cannot read", errno) : 0;
     }
-    const char *slash = strrchr(child, '/');
-    if (S_ISLNK(child_status.st_mode) || strcmp(slash ? slash + 1 : child, ".copsignore") == 0
+    if (S_ISLNK(child_status.st_mode) || strcmp(name, ".copsignore") == 0
         || left_out(walk, child, S_ISDIR(child_status.st_mode)))
         return 0;
-    return traverse(walk, child, &child_status, 0);
+    return traverse(walk, dir_fd, name, child, &child_status, 0);
 }
 
-static int traverse_directory(traversal *walk, const char *path, const struct stat *status)
+/* The folder `path` (`name` in the folder `dir_fd`, or by its path when
+ * that is -1) opened, if it is still the one `status` describes: its
+ * entries are then looked at and opened through the descriptor, never
+ * through `path`, whose folders a stranger sharing the tree may replace
+ * by symbolic links while it is walked.  -1 (warned) when it cannot be
+ * opened or is another one now. */
+static int open_folder(traversal *walk, int dir_fd, const char *name, const char *path,
+                       const struct stat *status, int *result)
+{
+    *result = 0;
+    int follow = dir_fd < 0 || (walk->options && walk->options->follow_links);
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW);
+    int fd = dir_fd >= 0 ? openat(dir_fd, name, flags) : open(path, flags);
+    if (fd < 0) {
+        if (walk->walker)
+            *result = source_unreadable(walk->walker, path, "cannot read folder", errno);
+        return -1;
+    }
+    struct stat opened;
+    if (fstat(fd, &opened) != 0 || opened.st_dev != status->st_dev
+        || opened.st_ino != status->st_ino) {
+        if (walk->walker)
+            source_skip(walk->walker, "%s: folder replaced while walked, skipped", path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The folder `parent` describes opened as ".." of the open folder `fd`,
+ * or -1 when that is another folder now (moved while walked). */
+static int reopen_parent(int fd, const directory_identity *parent)
+{
+    if (fd < 0)
+        return -1;
+    int reopened = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat status;
+    if (reopened >= 0 && (fstat(reopened, &status) != 0 || status.st_dev != parent->device
+                          || status.st_ino != parent->inode)) {
+        close(reopened);
+        reopened = -1;
+    }
+    return reopened;
+}
+
+static int traverse_directory(traversal *walk, int dir_fd, const char *name, const char *path,
+                              const struct stat *status)
 {
     if (walk->has_excluded && status->st_dev == walk->excluded_device
         && status->st_ino == walk->excluded_inode)
@@ -854,11 +918,17 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
             return 0;
         }
     }
+    int opened;
+    int folder_fd = open_folder(walk, dir_fd, name, path, status, &opened);
+    if (folder_fd < 0)
+        return opened;
     char **names;
     size_t count;
     int errnum = 0;
     int hidden = walk->options && walk->options->hidden;
-    int listed = list_directory(path, hidden, &names, &count, &errnum);
+    int listed = list_directory(folder_fd, hidden, &names, &count, &errnum);
+    if (listed != 0)
+        close(folder_fd);
     if (listed == COPS_ENOMEM)
         return error_set(walk->err, COPS_ENOMEM, "out of memory listing '%s'", path);
     if (listed != 0)
@@ -870,17 +940,22 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
             realloc(walk->ancestors, grown_capacity * sizeof *grown);
         if (!grown) {
             free_names(names, count);
+            close(folder_fd);
             return error_set(walk->err, COPS_ENOMEM, "out of memory walking '%s'", path);
         }
         walk->ancestors = grown;
         walk->ancestors_capacity = grown_capacity;
     }
-    walk->ancestors[walk->depth].device = status->st_dev;
-    walk->ancestors[walk->depth].inode = status->st_ino;
+    size_t level = walk->depth;
+    walk->ancestors[level] = (directory_identity){status->st_dev, status->st_ino, folder_fd};
     walk->depth++;
+    if (level >= WALK_OPEN_FOLDERS && walk->ancestors[level - WALK_OPEN_FOLDERS].fd >= 0) {
+        close(walk->ancestors[level - WALK_OPEN_FOLDERS].fd);
+        walk->ancestors[level - WALK_OPEN_FOLDERS].fd = -1;
+    }
 
     size_t rules_before = walk->rule_count;
-    int result = load_ignore_file(walk, path);
+    int result = load_ignore_file(walk, folder_fd, path);
     size_t path_length = strlen(path);
     int separator = path_length > 0 && path[path_length - 1] != '/';
     for (size_t i = 0; i < count && result == 0; i++) {
@@ -894,7 +969,15 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
         if (separator)
             child[path_length] = '/';
         memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
-        result = traverse_child(walk, child);
+        if (walk->ancestors[level].fd < 0) {
+            /* closed by a deeper folder, and not the same folder once opened again */
+            if (walk->walker)
+                source_skip(walk->walker, "%s: folder moved while walked, the rest of it "
+                            "skipped", path);
+            free(child);
+            break;
+        }
+        result = traverse_child(walk, walk->ancestors[level].fd, names[i], child);
         free(child);
     }
     while (walk->rule_count > rules_before) {
@@ -904,13 +987,21 @@ static int traverse_directory(traversal *walk, const char *path, const struct st
     }
     walk->depth--;
     free_names(names, count);
+    if (level > 0 && walk->ancestors[level - 1].fd < 0)
+        walk->ancestors[level - 1].fd = reopen_parent(walk->ancestors[level].fd,
+                                                      &walk->ancestors[level - 1]);
+    if (walk->ancestors[level].fd >= 0)
+        close(walk->ancestors[level].fd);
     return result;
 }
 
-static int traverse(traversal *walk, const char *path, const struct stat *status, int named)
+/* Walk `path`: `name` in the open folder `dir_fd`, or an input (-1,
+ * `named`) reached by its path. */
+static int traverse(traversal *walk, int dir_fd, const char *name, const char *path,
+                    const struct stat *status, int named)
 {
     if (S_ISDIR(status->st_mode))
-        return traverse_directory(walk, path, status);
+        return traverse_directory(walk, dir_fd, name, path, status);
     if (!walk->walker) {
         if (S_ISREG(status->st_mode))
             walk->total_bytes += (uint64_t)status->st_size;
@@ -923,7 +1014,7 @@ static int traverse(traversal *walk, const char *path, const struct stat *status
         source_skip(walk->walker, "%s: not a regular file, skipped", path);
         return 0;
     }
-    return source_read_file(walk->walker, path, named);
+    return source_read_file(walk->walker, dir_fd, name, path, named);
 }
 
 /* The --exclude patterns of the input being walked as the first rules
@@ -970,9 +1061,9 @@ static int traverse_inputs(traversal *walk, const char *const *inputs, size_t co
         if (result != 0)
             break;
         if (strcmp(inputs[i], "-") == 0)
-            result = walk->walker ? source_read_file(walk->walker, "-", 1) : 0;
+            result = walk->walker ? source_read_file(walk->walker, -1, "-", "-", 1) : 0;
         else if (stat(inputs[i], &status) == 0)
-            result = traverse(walk, inputs[i], &status, 1);
+            result = traverse(walk, -1, inputs[i], inputs[i], &status, 1);
         else if (walk->walker)
             result = source_unreadable(walk->walker, inputs[i], "cannot read input", errno);
         while (walk->rule_count > 0)

@@ -194,6 +194,13 @@ static json_t *hit_json(const cops_hit *hit)
                                json_text(hit->date), "score", hit->score);
     if (object && hit->index) /* several indexes are served */
         json_object_set_new(object, "index", json_text(hit->index));
+    /* A record's file and line: a stranger's record may take any id, the
+     * path of another file's document too, and only its source tells it
+     * apart (as cops-query's "from FILE:LINE" does). */
+    if (object && hit->source_file)
+        json_object_set_new(object, "source",
+                            json_pack("{s:o,s:I}", "file", json_text(hit->source_file), "line",
+                                      (json_int_t)hit->source_line));
     if (object
         && json_set_highlighted(object, "snippet", hit->snippet, hit->highlights,
                                 hit->highlight_count) != 0) {

@@ -52,8 +52,8 @@ static void usage(FILE *out)
             "                           [::1]:PORT for IPv6; port 0 picks a free one)\n"
             "      --public             allow an address other than loopback: everyone who\n"
             "                           can reach it may search and read every document\n"
-            "      --www DIR            the page's files (default: serve/www if present,\n"
-            "                           else the installed copy)\n"
+            "      --www DIR            the page's files (default: the installed copy, or\n"
+            "                           the source tree's for a program of a build tree)\n"
             "      --threads N          request threads (default: 4)\n"
             "      --client-timeout S   close a connection idle for S seconds (default: 10)\n"
             "      --request-timeout MS start no further search for a request after MS\n"
@@ -163,9 +163,14 @@ static void add_common_headers(struct MHD_Response *response, const char *type)
     MHD_add_response_header(response, "Cache-Control", "no-store");
 }
 
+/* `body` as the answer.  In ASCII, every other character as \uXXXX: a
+ * document's C1 controls (U+009B starts a terminal sequence), bidi
+ * controls and line separators, which jansson writes as they are, stay
+ * inert in a terminal that shows the answer (curl), as in cops-query's
+ * JSON (cops_results_print_json). */
 static enum MHD_Result send_json(struct MHD_Connection *connection, unsigned status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(body);
     if (!text) {
         status = 503;
@@ -306,17 +311,27 @@ static int parse_options(int argc, char **argv, settings *s)
     return 0;
 }
 
-/* The folder of the page's files: --www, else serve/www under the current
- * directory (a build tree), else the installed copy. */
+/* Whether this program runs from its build tree (an uninstalled
+ * cops-serve, as base/module.h tells where the modules are). */
+static int running_from_build_tree(void)
+{
+    char *here = realpath("/proc/self/exe", NULL);
+    size_t built = strlen(COPS_ABS_BUILDDIR);
+    int inside = here && strncmp(here, COPS_ABS_BUILDDIR, built) == 0 && here[built] == '/';
+    free(here);
+    return inside;
+}
+
+/* The folder of the page's files: --www, else the source tree's serve/www
+ * for the program of a build tree, else the installed copy.  Never a
+ * folder found from the current directory: a serve/www/app.js in a folder
+ * from a stranger (an unpacked archive, a shared drive) would run in the
+ * page with the right to read every document of the index. */
 static int open_www(const char *named)
 {
     const char *dir = named;
-    if (!dir) {
-        int here = open("serve/www", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (here >= 0)
-            return here;
-        dir = COPS_DATADIR "/www";
-    }
+    if (!dir)
+        dir = running_from_build_tree() ? COPS_SOURCE_WWW : COPS_DATADIR "/www";
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         fprintf(stderr, "%s: cannot open the page's folder ", program);

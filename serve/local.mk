@@ -5,7 +5,9 @@ cops_serve_SOURCES = serve/cops-serve.c serve/api.c serve/date-walk.c serve/inde
 	serve/json-text.c serve/static-files.c
 noinst_HEADERS += serve/api.h serve/date-walk.h serve/index-holder.h serve/json-text.h \
 	serve/static-files.h
-cops_serve_CPPFLAGS = $(AM_CPPFLAGS) $(MICROHTTPD_CFLAGS) $(JANSSON_CFLAGS)
+## The page of a cops-serve run from the build tree: the source tree's.
+cops_serve_CPPFLAGS = $(AM_CPPFLAGS) $(MICROHTTPD_CFLAGS) $(JANSSON_CFLAGS) \
+	-DCOPS_SOURCE_WWW='"$(abs_top_srcdir)/serve/www"'
 cops_serve_LDADD = libcops.la $(MICROHTTPD_LIBS) $(JANSSON_LIBS) $(PTHREAD_LIBS)
 ## The page: installed beside the corpus, found there by an installed cops-serve.
 wwwdir = $(pkgdatadir)/www

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -463,6 +464,85 @@ Test(sources, special_files_in_folders_are_never_opened, .timeout = 20)
     free(folder);
     free(regular);
     free(fifo);
+}
+
+/* The paths of the folder swap test: the folder walked, where it is moved
+ * to, and the folder outside the tree its link then points to. */
+typedef struct folder_swap {
+    const char *folder, *moved, *outside;
+    int swapped;
+} folder_swap;
+
+/* on_file of the folder's first file: the folder is replaced by a link
+ * to a folder outside the tree while the walk is inside it. */
+static int swap_folder(void *context, const char *path, const struct stat *status, int fd)
+{
+    (void)status;
+    (void)fd;
+    folder_swap *swap = context;
+    if (!swap->swapped && strstr(path, "/1.txt")) {
+        cr_assert_eq(rename(swap->folder, swap->moved), 0);
+        cr_assert_eq(symlink(swap->outside, swap->folder), 0);
+        swap->swapped = 1;
+    }
+    return 1;
+}
+
+/* A folder of the tree replaced by a symbolic link while it is walked
+ * (by a stranger sharing the tree): the files it listed are read from the
+ * folder listed, never through the link (a path-based open followed it:
+ * O_NOFOLLOW guards only the last component). */
+Test(sources, folder_replaced_by_a_link_is_not_followed, .timeout = 20)
+{
+    char *tree = make_directory("tree");
+    char *folder = make_directory("tree/a");
+    char *outside = make_directory("outside");
+    free(write_text("tree/a/1.txt", "first words"));
+    free(write_text("tree/a/2.txt", "second words"));
+    free(write_text("outside/2.txt", "secret words"));
+    char *moved = path_join(temp_root, "moved");
+    folder_swap swap = {folder, moved, outside, 0};
+    source_options options;
+    source_options_init(&options);
+    options.on_file = swap_folder;
+    options.file_context = &swap;
+    const char *inputs[] = {tree};
+    cops_error err;
+    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
+    cr_assert(swap.swapped);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[0].text, "first words");
+    cr_assert_str_eq(collected.documents[1].text, "second words",
+                     "the file of the folder listed, not of the link's target");
+    free(tree);
+    free(folder);
+    free(outside);
+    free(moved);
+}
+
+/* Folders are walked through descriptors, but a tree deeper than the
+ * descriptors the process may hold is walked whole (the outer ones are
+ * closed, and opened again on the way back). */
+Test(sources, tree_deeper_than_the_descriptor_limit, .timeout = 60)
+{
+    enum { DEPTH = 300 };
+    char *root = make_directory("deep");
+    cr_assert_eq(chdir(root), 0);
+    for (int i = 0; i < DEPTH; i++)
+        cr_assert_eq(mkdir("d", 0755) == 0 && chdir("d") == 0, 1, "level %d", i);
+    FILE *out = fopen("bottom.txt", "w");
+    cr_assert_not_null(out);
+    fputs("bottom words", out);
+    cr_assert_eq(fclose(out), 0);
+    cr_assert_eq(chdir(temp_root), 0);
+    free(write_text("deep/top.txt", "top words")); /* after the deep folder, by name */
+    struct rlimit limit = {100, 100};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &limit), 0);
+    walk_one(root, NULL);
+    cr_assert_eq(collected.document_count, 2);
+    cr_assert_str_eq(collected.documents[0].text, "bottom words");
+    cr_assert_str_eq(collected.documents[1].text, "top words");
+    free(root);
 }
 
 Test(sources, json_lines)

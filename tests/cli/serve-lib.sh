@@ -8,8 +8,10 @@
 #   index_serve_corpus       that corpus indexed into $TMP/idx (cd $TMP)
 #   skip_all DESC REASON     skip the whole test
 #   start_server INDEX [OPTION]...
-#                            run cops-serve on a free loopback port; sets
-#                            SERVER_PID and BASE (http://127.0.0.1:PORT)
+#                            run cops-serve on a free loopback port, with
+#                            --www $SERVE_WWW (default: the source tree's;
+#                            none when set empty); sets SERVER_PID and BASE
+#                            (http://127.0.0.1:PORT)
 #   stop_server              SIGTERM, then wait; sets SERVER_RC, a failure
 #                            unless it is 0
 #   http get URL...          tests/cli/http-client.py through run
@@ -61,7 +63,9 @@ start_server()
     # Gone before the server starts: the loop below must not read the
     # address of the previous one.
     rm -f "$TMP/server.log"
-    "$COPS_SERVE_PROG" -i "$_index" --listen 127.0.0.1:0 --www "$COPS_SRCDIR/serve/www" "$@" \
+    # SERVE_WWW= (empty) starts it without --www: on its default folder.
+    _www=${SERVE_WWW-$COPS_SRCDIR/serve/www}
+    "$COPS_SERVE_PROG" -i "$_index" --listen 127.0.0.1:0 ${_www:+--www "$_www"} "$@" \
         2>"$TMP/server.log" &
     SERVER_PID=$!
     BG_PIDS="$BG_PIDS $SERVER_PID"
