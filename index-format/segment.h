@@ -28,7 +28,7 @@
 #include "cops.h"
 #include "layout.h"
 
-#define SEGMENT_FORMAT_VERSION 2026120701u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026120802u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
                                    * (after the field byte), in a segment built
