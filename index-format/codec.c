@@ -952,3 +952,85 @@ int codec_increment(uint32_t *values, size_t count)
     }
     return wrapped == 0;
 }
+
+/* ------------------------------------------------- frequency blocks */
+
+void codec_freqs_append(byte_buffer *out, const uint32_t *tfs, size_t count)
+{
+    uint8_t bitmap[(CODEC_BLOCK_SIZE + 7) / 8] = {0};
+    uint32_t above[CODEC_BLOCK_SIZE];
+    size_t m = 0;
+    for (size_t i = 0; i < count; i++)
+        if (tfs[i] > 1) {
+            bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+            above[m++] = tfs[i] - 2;
+        }
+    buffer_append(out, bitmap, (count + 7) / 8);
+    if (m > 0)
+        codec_block_append(out, above, m);
+}
+
+/* Word k of a bitmap of `bytes` bytes: bit i of the word is bit i % 8 of
+ * byte 8k + i / 8, the bytes past the bitmap 0. */
+static inline uint64_t freqs_bitmap_word(const uint8_t *in, size_t bytes, size_t k)
+{
+    if (bytes - 8 * k >= 8)
+        return load_u64le(in + 8 * k);
+    uint64_t word = 0;
+    for (size_t b = 8 * k; b < bytes; b++)
+        word |= (uint64_t)in[b] << (8 * (b - 8 * k));
+    return word;
+}
+
+/* The bits set in the bitmap of `count` postings at `in` (whose
+ * ceil(count / 8) bytes the caller has), or SIZE_MAX when one is at or
+ * past `count`. */
+static size_t freqs_bitmap_count(const uint8_t *in, size_t count)
+{
+    size_t bytes = (count + 7) / 8, set = 0;
+    for (size_t k = 0; 8 * k < bytes; k++)
+        set += (size_t)__builtin_popcountll(freqs_bitmap_word(in, bytes, k));
+    if (count % 8 != 0 && in[bytes - 1] >> (count % 8) != 0)
+        return SIZE_MAX;
+    return set;
+}
+
+size_t codec_freqs_size(const uint8_t *in, const uint8_t *end, size_t count)
+{
+    size_t bytes = (count + 7) / 8;
+    if (count == 0 || count > CODEC_BLOCK_SIZE || in > end || (size_t)(end - in) < bytes)
+        return 0;
+    size_t m = freqs_bitmap_count(in, count);
+    if (m == SIZE_MAX)
+        return 0;
+    if (m == 0)
+        return bytes;
+    size_t block = codec_block_size(in + bytes, end, m);
+    return block ? bytes + block : 0;
+}
+
+size_t codec_freqs_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
+{
+    size_t bytes = (count + 7) / 8;
+    if (count == 0 || count > CODEC_BLOCK_SIZE || in > end || (size_t)(end - in) < bytes)
+        return 0;
+    size_t m = freqs_bitmap_count(in, count);
+    if (m == SIZE_MAX)
+        return 0;
+    for (size_t i = 0; i < count; i++)
+        out[i] = 1;
+    if (m == 0)
+        return bytes;
+    uint32_t above[CODEC_BLOCK_SIZE];
+    size_t block = codec_block_decode(in + bytes, end, m, above);
+    if (block == 0)
+        return 0;
+    uint32_t wrapped = 0;
+    const uint32_t *next = above;
+    for (size_t k = 0; 8 * k < bytes; k++)
+        for (uint64_t bits = freqs_bitmap_word(in, bytes, k); bits != 0; bits &= bits - 1) {
+            wrapped |= *next > UINT32_MAX - 2;
+            out[64 * k + (size_t)__builtin_ctzll(bits)] = *next++ + 2;
+        }
+    return wrapped ? 0 : bytes + block;
+}
