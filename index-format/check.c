@@ -594,22 +594,11 @@ static int block_is_canonical(const uint8_t *block, size_t size, const uint32_t 
     return same;
 }
 
-/* The same for the frequencies of `count` postings (codec_freqs_append). */
-static int freqs_are_canonical(const uint8_t *block, size_t size, const uint32_t *tfs,
-                               uint32_t count)
-{
-    byte_buffer again = BUFFER_INIT;
-    codec_freqs_append(&again, tfs, count);
-    int same = !buffer_failed(&again) && again.length == size && memcmp(again.data, block, size) == 0;
-    buffer_free(&again);
-    return same;
-}
-
 /* A docs-block of `count` postings at *cursor, inside [*cursor, end)
  * (FORMAT.md 3.3), which *cursor is moved past; the first gap continues
  * from `previous` (-1 at the start of a list). */
 /* A docs-block of `count` postings at *cursor (advanced past it).  With
- * `implied_tf` > 0 (an inline list without its frequencies,
+ * `implied_tf` > 0 (an inline list without its block of tf - 1,
  * segment_inline_has_tfs) only the gaps are there, and every tf is
  * implied_tf. */
 static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *end,
@@ -624,9 +613,9 @@ static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *e
         if (implied_tf > UINT32_MAX)
             return damaged(c, at(c, p), "%s: a tf of %llu", what, (unsigned long long)implied_tf);
         for (uint32_t i = 0; i < count; i++)
-            tfs[i] = (uint32_t)implied_tf;
+            tfs[i] = (uint32_t)(implied_tf - 1);
     } else if (used) {
-        used_tf = codec_freqs_decode(p + used, end, count, tfs);
+        used_tf = codec_block_decode(p + used, end, count, tfs);
         if (used_tf == 0)
             used = 0;
     }
@@ -635,15 +624,17 @@ static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *e
     *cursor = p + used + used_tf;
     if (!block_is_canonical(p, used, gaps, count))
         return damaged(c, at(c, p), "%s: its gaps are not in the smallest block", what);
-    if (!implied_tf && !freqs_are_canonical(p + used, used_tf, tfs, count))
-        return damaged(c, at(c, p) + used, "%s: its frequencies are not the writer's (the "
-                       "smallest block of the tfs above 1)", what);
+    if (!implied_tf && !block_is_canonical(p + used, used_tf, tfs, count))
+        return damaged(c, at(c, p) + used, "%s: its tf - 1 are not in the smallest block", what);
     for (uint32_t i = 0; i < count; i++) {
         int64_t doc = previous + 1 + (int64_t)gaps[i];
         if ((uint64_t)doc >= c->documents)
             return damaged(c, at(c, p), "%s: posting %u is document %lld, the segment has %llu",
                            what, i, (long long)doc, (unsigned long long)c->documents);
+        if (tfs[i] == UINT32_MAX)
+            return damaged(c, at(c, p) + used, "%s: posting %u has tf 2^32", what, i);
         docs[i] = (uint32_t)doc;
+        tfs[i] += 1;
         previous = doc;
     }
     return 0;
@@ -920,7 +911,7 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
         int has_tfs = segment_inline_has_tfs(df, cf);
         uint64_t implied_tf = has_tfs ? 0 : df == 1 ? cf : 1;
         size_t gaps_size = codec_block_size(p, end, (size_t)df);
-        size_t tfs_size = gaps_size && has_tfs ? codec_freqs_size(p + gaps_size, end, (size_t)df)
+        size_t tfs_size = gaps_size && has_tfs ? codec_block_size(p + gaps_size, end, (size_t)df)
                                                : 0;
         if (gaps_size == 0 || (has_tfs && tfs_size == 0))
             return damaged(c, at(c, p), "inline postings run past their dictionary block");

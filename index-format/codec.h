@@ -245,27 +245,4 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
  * when one was UINT32_MAX (the values are then meaningless). */
 int codec_increment(uint32_t *values, size_t count);
 
-/* -------------------------------------------------- frequency blocks */
-
-/* A postings block's frequencies (FORMAT.md 2 "freqs(n)"): a bitmap of
- * the tfs above 1 (bit i, LSB-first, ceil(count / 8) bytes, the bits from
- * `count` on 0), then, when any bit is set, a block (as above) of tf - 2
- * for those tfs in order.  Most tfs are 1 (60 % of wiki-dev's postings),
- * so where one patched block of tf - 1 let the largest tf set the width
- * of every exception, the few large ones are now exceptions of the block
- * of the others: 8 % smaller.  `count` is 1 to CODEC_BLOCK_SIZE, and
- * every tf at least 1. */
-void codec_freqs_append(byte_buffer *out, const uint32_t *tfs, size_t count);
-
-/* The size of the frequencies of `count` postings at `in`, from the
- * bitmap and the block's head alone; 0 when they are not well formed
- * (a bitmap bit at or past `count`) or do not fit before `end`. */
-size_t codec_freqs_size(const uint8_t *in, const uint8_t *end, size_t count);
-
-/* Decode the frequencies of `count` postings at `in` into out[0, count)
- * (the tfs themselves, at least 1) and return their size, or 0 when they
- * are not well formed, do not fit before `end`, or a tf passes
- * UINT32_MAX (out is then unspecified). */
-size_t codec_freqs_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
-
 #endif

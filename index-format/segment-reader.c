@@ -1160,7 +1160,7 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
         size_t gaps = codec_block_size(p, end, (size_t)df);
         size_t tfs = !gaps || !segment_inline_has_tfs(df, cf)
                          ? 0
-                         : codec_freqs_size(p + gaps, end, (size_t)df);
+                         : codec_block_size(p + gaps, end, (size_t)df);
         if (gaps == 0 || (tfs == 0 && segment_inline_has_tfs(df, cf)))
             goto damaged;
         term->docs = p;
@@ -1335,9 +1335,9 @@ static size_t decode_doc_numbers(postings_cursor *c, const uint8_t *p, const uin
 static size_t decode_frequencies(postings_cursor *c, const uint8_t *p, const uint8_t *end,
                                  uint32_t count)
 {
-    size_t used = codec_freqs_decode(p, end, count, c->tfs);
+    size_t used = codec_block_decode(p, end, count, c->tfs);
     c->tfs[count] = 0; /* postings_tf once the cursor has passed the block's end */
-    return used;
+    return used && codec_increment(c->tfs, count) ? used : 0;
 }
 
 /* The frequencies of an inline list that has no block of them
@@ -1457,7 +1457,7 @@ static void load_block(postings_cursor *c, uint32_t block)
     size_t doc_bytes = decode_doc_numbers(c, data, c->blocks + end, count, previous_doc);
     size_t tf_bytes = 0;
     if (doc_bytes)
-        tf_bytes = codec_freqs_size(data + doc_bytes, c->blocks + end, count);
+        tf_bytes = codec_block_size(data + doc_bytes, c->blocks + end, count);
     if (tf_bytes == 0) {
         cursor_fail(c, data, "postings block does not decode");
         return;

@@ -788,10 +788,9 @@ int segment_writer_extend_posting(segment_writer *w, const uint32_t *positions, 
     return 0;
 }
 
-/* A block of postings (FORMAT.md "docs-block"): the document gaps as a
- * codec block, then the frequencies (codec_freqs_append; unless `with_tfs`
- * is 0: an inline list whose frequencies follow from df and cf).  Returns
- * the last document. */
+/* A block of postings (FORMAT.md "docs-block"): the document gaps, then
+ * tf - 1 (unless `with_tfs` is 0: an inline list whose frequencies follow
+ * from df and cf), each as a codec block.  Returns the last document. */
 static uint32_t append_docs_block(byte_buffer *out, const uint32_t *docs, const uint32_t *tfs,
                                   uint32_t count, uint32_t previous_doc, int with_tfs)
 {
@@ -801,8 +800,11 @@ static uint32_t append_docs_block(byte_buffer *out, const uint32_t *docs, const 
         previous_doc = docs[i];
     }
     codec_block_append(out, values, count);
-    if (with_tfs)
-        codec_freqs_append(out, tfs, count);
+    if (!with_tfs)
+        return previous_doc;
+    for (uint32_t i = 0; i < count; i++)
+        values[i] = tfs[i] - 1;
+    codec_block_append(out, values, count);
     return previous_doc;
 }
 
