@@ -383,8 +383,11 @@ static int check_insertion_order(checker *c)
     for (uint64_t d = 0; d < n && rc == 0; d++) {
         uint32_t position = table_value(c, LAYOUT_TABLE_INSERTION, d);
         if (position >= n || seen[position])
-            rc = damaged(c, c->s[SECTION_DOCDATES].offset, "document %llu has insertion position "
-                         "%u, %s", (unsigned long long)d, position,
+            rc = damaged(c, c->s[SECTION_DOCDATES].offset
+                                + n * c->meta[LAYOUT_META_DATE_BYTES]
+                                + d * c->meta[LAYOUT_META_INSERTION_BYTES],
+                         "document %llu has insertion position %u, %s", (unsigned long long)d,
+                         position,
                          position >= n ? "beyond the documents" : "already taken");
         else
             seen[position] = 1;
