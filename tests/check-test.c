@@ -556,6 +556,20 @@ Test(check, crc_consistent_dates_and_meta)
     write_file(seg_file, bytes, size);
     expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META body_tokens");
 
+    /* A table width of 3 bytes (FORMAT.md 3.7: 0, 1, 2 or 4): the checker
+     * names the META line, and the reader refuses the segment at open. */
+    memcpy(bytes, pristine, size);
+    line = memmem(bytes + meta->offset, meta->length, "title_length_bytes ", 19);
+    cr_assert_not_null(line);
+    line[19] = '3';
+    reseal(bytes, size, SECTION_META);
+    write_file(seg_file, bytes, size);
+    expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META title_length_bytes");
+    cops_index *index = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), COPS_ECORRUPT);
+    cr_assert_not_null(strstr(err.message, "width"), "%s", err.message);
+
     write_file(seg_file, pristine, size);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
     free(bytes);
