@@ -565,9 +565,19 @@ static int check_docmeta(checker *c)
             for (int field = 0; field < 2; field++) {
                 uint64_t length;
                 size_t used = varint_minimal(p, stop, &length);
+                uint64_t number;
+                if (field == 0 && used != 0 && length & 1) /* an id kept as a number (3.2a) */
+                    length = 0;
+                else if (field == 0)
+                    length /= 2;
                 if (used == 0 || length > (uint64_t)(stop - p) - used)
                     return damaged(c, at(c, p), "metadata of document %llu: %s out of range",
                                    (unsigned long long)(first + d), field ? "title" : "id");
+                if (field == 0 && length > 0
+                    && layout_id_number((const char *)p + used, (size_t)length, &number))
+                    return damaged(c, at(c, p), "metadata of document %llu: the id %llu is kept "
+                                   "as text, the writer keeps it as a number",
+                                   (unsigned long long)(first + d), (unsigned long long)number);
                 p += used + length;
             }
         }

@@ -512,6 +512,37 @@ static inline int metadata_field(const uint8_t **p, const uint8_t *stop, const u
     return 1;
 }
 
+/* A record's identifier (FORMAT.md 3.2a) at *p, inside [*p, stop): a
+ * varint of 2 * its length and its bytes, or of 2 * a number + 1 (*number
+ * set, *field NULL).  1 and *p moved past it, or 0 when it does not fit. */
+static inline int metadata_id(const uint8_t **p, const uint8_t *stop, const uint8_t **field,
+                              size_t *field_length, uint64_t *number)
+{
+    const uint8_t *at = *p;
+    uint64_t code;
+    if (at < stop && *at < 0x80) {
+        code = *at++;
+    } else {
+        size_t used = codec_varint_decode(at, stop, &code);
+        if (used == 0)
+            return 0;
+        at += used;
+    }
+    if (code & 1) {
+        *number = code >> 1;
+        *field = NULL;
+        *field_length = 0;
+        *p = at;
+        return 1;
+    }
+    if (code / 2 > (uint64_t)(stop - at))
+        return 0;
+    *field = at;
+    *field_length = (size_t)(code / 2);
+    *p = at + code / 2;
+    return 1;
+}
+
 /* Where document `doc`'s metadata record starts, remembered by an earlier
  * read, or NULL.  The record must lie in this chunk's [first, stop). */
 static const uint8_t *remembered_metadata(const segment *seg, uint32_t doc, const uint8_t *first,
@@ -577,6 +608,7 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
      * stepped over is remembered */
     const uint8_t *id = NULL, *title = NULL;
     size_t id_length = 0, title_length = 0;
+    uint64_t number = 0;
     uint32_t d = chunk * LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
     const uint8_t *remembered = remembered_metadata(seg, doc, p, stop);
     if (remembered)
@@ -584,9 +616,13 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     for (; d <= doc; d++) {
         if (!remembered)
             remember_metadata(seg, d, p);
-        if (!metadata_field(&p, stop, &id, &id_length)
+        if (!metadata_id(&p, stop, &id, &id_length, &number)
             || !metadata_field(&p, stop, &title, &title_length))
             return corrupt_at(seg, err, meta->offset + start, "document metadata out of range");
+    }
+    if (!id) { /* a number: its digits */
+        id_length = layout_id_digits(number, out->id_digits);
+        id = (const uint8_t *)out->id_digits;
     }
     out->id = (const char *)id;
     out->id_length = id_length;

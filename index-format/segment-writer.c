@@ -557,8 +557,13 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
     }
     size_t id_length = strlen(id), title_bytes = strlen(title);
     byte_buffer *meta = &w->meta_chunk;
-    buffer_append_varint(meta, id_length);
-    buffer_append(meta, id, id_length);
+    uint64_t number;
+    if (layout_id_number(id, id_length, &number)) {
+        buffer_append_varint(meta, 2 * number + 1);
+    } else {
+        buffer_append_varint(meta, 2 * (uint64_t)id_length);
+        buffer_append(meta, id, id_length);
+    }
     buffer_append_varint(meta, title_bytes);
     buffer_append(meta, title, title_bytes);
     if (buffer_failed(meta))
@@ -1180,6 +1185,8 @@ static size_t metadata_record_end(const uint8_t *data, size_t at, size_t end)
     for (int field = 0; field < 2; field++) {
         uint64_t length;
         size_t used = codec_varint_decode(data + at, data + end, &length);
+        if (field == 0) /* the id: 2 * its length, or 2 * a number + 1 */
+            length = length & 1 ? 0 : length / 2;
         if (used == 0 || length > end - at - used)
             return 0;
         at += used + (size_t)length;

@@ -162,13 +162,15 @@ const char *segment_path(const segment *seg);
 int segment_damage(const segment *seg, cops_error *err);
 
 /* A document's identifier and title, pointing into the mapped file (valid
- * while the segment is open; not NUL-terminated).  No allocation and no
- * decompression: what a result list needs. */
+ * while the segment is open; not NUL-terminated), but for an identifier
+ * kept as a number, spelled out in the struct itself (valid while it is).
+ * No allocation and no decompression: what a result list needs. */
 typedef struct segment_metadata {
-    const char *id;
+    const char *id;       /* into the segment, or into id_digits (a number's) */
     size_t id_length;
     const char *title;
     size_t title_length;
+    char id_digits[20];   /* an identifier kept as a number (FORMAT.md 3.2a), spelled out */
 } segment_metadata;
 
 int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err);
