@@ -513,27 +513,39 @@ static inline int metadata_field(const uint8_t **p, const uint8_t *stop, const u
 }
 
 /* A record's identifier (FORMAT.md 3.2a) at *p, inside [*p, stop): a
- * varint of 2 * its length and its bytes, or of 2 * a number + 1 (*number
- * set, *field NULL).  1 and *p moved past it, or 0 when it does not fit. */
+ * varint of 2 * its length and its bytes (*field, *field_length), or of
+ * 2 * a number + 1 (*field at that varint, *field_length SIZE_MAX: the
+ * caller decodes the one it asked for; a walk only steps over them, a
+ * byte's low bit telling a number and the first byte below 0x80 ending
+ * it).  1 and *p moved past it, or 0 when it does not fit. */
 static inline int metadata_id(const uint8_t **p, const uint8_t *stop, const uint8_t **field,
-                              size_t *field_length, uint64_t *number)
+                              size_t *field_length)
 {
     const uint8_t *at = *p;
+    if (at < stop && (*at & 1)) {
+        size_t used = 0;
+        uint64_t ends = stop - at >= 8 ? ~layout_get_u64(at) & UINT64_C(0x8080808080808080) : 0;
+        if (ends != 0) {
+            used = (size_t)__builtin_ctzll(ends) / 8 + 1;
+        } else {
+            uint64_t value;
+            used = codec_varint_decode(at, stop, &value);
+            if (used == 0)
+                return 0;
+        }
+        *field = at;
+        *field_length = SIZE_MAX;
+        *p = at + used;
+        return 1;
+    }
     uint64_t code;
-    if (at < stop && *at < 0x80) {
+    if (at < stop && *at < 0x80) { /* one byte: an id below 64 bytes */
         code = *at++;
     } else {
         size_t used = codec_varint_decode(at, stop, &code);
         if (used == 0)
             return 0;
         at += used;
-    }
-    if (code & 1) {
-        *number = code >> 1;
-        *field = NULL;
-        *field_length = 0;
-        *p = at;
-        return 1;
     }
     if (code / 2 > (uint64_t)(stop - at))
         return 0;
@@ -608,7 +620,7 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
      * stepped over is remembered */
     const uint8_t *id = NULL, *title = NULL;
     size_t id_length = 0, title_length = 0;
-    uint64_t number = 0;
+
     uint32_t d = chunk * LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
     const uint8_t *remembered = remembered_metadata(seg, doc, p, stop);
     if (remembered)
@@ -616,12 +628,14 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     for (; d <= doc; d++) {
         if (!remembered)
             remember_metadata(seg, d, p);
-        if (!metadata_id(&p, stop, &id, &id_length, &number)
+        if (!metadata_id(&p, stop, &id, &id_length)
             || !metadata_field(&p, stop, &title, &title_length))
             return corrupt_at(seg, err, meta->offset + start, "document metadata out of range");
     }
-    if (!id) { /* a number: its digits */
-        id_length = layout_id_digits(number, out->id_digits);
+    if (id_length == SIZE_MAX) { /* a number: its digits */
+        uint64_t code = 0;
+        codec_varint_decode(id, stop, &code); /* stepped over: it decodes */
+        id_length = layout_id_digits(code >> 1, out->id_digits);
         id = (const uint8_t *)out->id_digits;
     }
     out->id = (const char *)id;

@@ -1691,6 +1691,45 @@ Test(format, document_tables_are_narrow)
     free(dir);
 }
 
+/* An identifier that is a decimal number is kept as one (FORMAT.md
+ * 3.2a), and reads back as it was given; any other stays text: leading
+ * zeros, signs, 2^63 and beyond, the empty one. */
+Test(format, numeric_identifiers_round_trip)
+{
+    static const char *const ids[] = {"339",  "0",   "007", "-5", "12a", "", "9223372036854775807",
+                                      "9223372036854775808", "18446744073709551616", "56640763"};
+    enum { DOCUMENTS = sizeof ids / sizeof ids[0] };
+    static const term_spec terms[] = {{"a", 1, 1, 0, 0}};
+    segment_data data;
+    make_data(&data, 12, DOCUMENTS, terms, 1);
+    for (uint32_t d = 0; d < DOCUMENTS; d++)
+        snprintf(data.docs[d].id, sizeof data.docs[d].id, "%s", ids[d]);
+    char *dir = testlib_tempdir("ids");
+    char path[512];
+    snprintf(path, sizeof path, "%s/ids.cops", dir);
+    write_segment(&data, path);
+    cops_error err = {0};
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+    segment *seg = NULL;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    for (uint32_t d = DOCUMENTS; d-- > 0;) { /* backwards: no remembered record helps */
+        segment_metadata meta;
+        cr_assert_eq(segment_read_metadata(seg, d, &meta, &err), 0, "%s", err.message);
+        cr_assert_eq(meta.id_length, strlen(ids[d]), "%s", ids[d]);
+        cr_assert_eq(memcmp(meta.id, ids[d], meta.id_length), 0, "%s", ids[d]);
+        cr_assert_eq(meta.title_length, strlen(data.docs[d].title));
+    }
+    segment_close(seg);
+    /* "339" is 2·339 + 1 = 679, the varint a7 05, then the title */
+    size_t size = 0;
+    uint8_t *bytes = testlib_read_file(path, &size);
+    static const uint8_t first[] = {0xa7, 0x05, 0x00};
+    cr_assert_not_null(memmem(bytes, size, first, sizeof first), "339 kept as a number");
+    free(bytes);
+    free_data(&data);
+    free(dir);
+}
+
 /* ============================================================ manifest */
 
 Test(format, manifest_round_trip_and_damage)
