@@ -562,24 +562,25 @@ static int check_docmeta(checker *c)
                              ? c->documents - first : LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
         const uint8_t *p = chunk + 4;
         for (uint64_t d = 0; d < count; d++) {
-            for (int field = 0; field < 2; field++) {
-                uint64_t length;
-                size_t used = varint_minimal(p, stop, &length);
-                uint64_t number;
-                if (field == 0 && used != 0 && length & 1) /* an id kept as a number (3.2a) */
-                    length = 0;
-                else if (field == 0)
-                    length /= 2;
-                if (used == 0 || length > (uint64_t)(stop - p) - used)
-                    return damaged(c, at(c, p), "metadata of document %llu: %s out of range",
-                                   (unsigned long long)(first + d), field ? "title" : "id");
-                if (field == 0 && length > 0
-                    && layout_id_number((const char *)p + used, (size_t)length, &number))
-                    return damaged(c, at(c, p), "metadata of document %llu: the id %llu is kept "
-                                   "as text, the writer keeps it as a number",
-                                   (unsigned long long)(first + d), (unsigned long long)number);
-                p += used + length;
-            }
+            /* vint(record length), then the id (vint(2 * length) and its
+             * bytes, or vint(2 * number + 1)) and the title (3.2a) */
+            uint64_t length, code, number;
+            size_t used = varint_minimal(p, stop, &length);
+            if (used == 0 || length > (uint64_t)(stop - p) - used)
+                return damaged(c, at(c, p), "metadata of document %llu out of range",
+                               (unsigned long long)(first + d));
+            const uint8_t *record = p + used, *record_end = record + length;
+            size_t code_used = varint_minimal(record, record_end, &code);
+            if (code_used == 0 || (code % 2 == 0 && code / 2 > (uint64_t)(record_end - record)
+                                                                  - code_used))
+                return damaged(c, at(c, record), "metadata of document %llu: its id is out of "
+                               "its record", (unsigned long long)(first + d));
+            if (code % 2 == 0 && code > 0
+                && layout_id_number((const char *)record + code_used, (size_t)(code / 2), &number))
+                return damaged(c, at(c, record), "metadata of document %llu: the id %llu is kept "
+                               "as text, the writer keeps it as a number",
+                               (unsigned long long)(first + d), (unsigned long long)number);
+            p = record_end;
         }
         if (p != stop)
             return damaged(c, at(c, p), "metadata chunk %llu: bytes after its %llu documents",

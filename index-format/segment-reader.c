@@ -489,14 +489,14 @@ static int crc_matches(segment *seg, const uint8_t *data, size_t length, const u
 
 /* --------------------------------------------------------- documents */
 
-/* A metadata field (a varint length, then that many bytes) at *p, inside
+/* A metadata record (a varint length, then that many bytes) at *p, inside
  * [*p, stop): 1 and *p moved past it, or 0 when it does not fit. */
 static inline int metadata_field(const uint8_t **p, const uint8_t *stop, const uint8_t **field,
                                  size_t *field_length)
 {
     const uint8_t *at = *p;
     uint64_t length;
-    if (at < stop && *at < 0x80) { /* one byte: most ids and titles */
+    if (at < stop && *at < 0x80) { /* one byte: most records */
         length = *at++;
     } else {
         size_t used = codec_varint_decode(at, stop, &length);
@@ -512,46 +512,30 @@ static inline int metadata_field(const uint8_t **p, const uint8_t *stop, const u
     return 1;
 }
 
-/* A record's identifier (FORMAT.md 3.2a) at *p, inside [*p, stop): a
- * varint of 2 * its length and its bytes (*field, *field_length), or of
- * 2 * a number + 1 (*field at that varint, *field_length SIZE_MAX: the
- * caller decodes the one it asked for; a walk only steps over them, a
- * byte's low bit telling a number and the first byte below 0x80 ending
- * it).  1 and *p moved past it, or 0 when it does not fit. */
-static inline int metadata_id(const uint8_t **p, const uint8_t *stop, const uint8_t **field,
-                              size_t *field_length)
+/* A metadata record's identifier and title (FORMAT.md 3.2a), its bytes
+ * [record, end): the id's varint, 2 * its length (its bytes follow) or 2
+ * * a number + 1 (spelled out into `digits`), then the title to the end.
+ * 1, or 0 when the id does not fit. */
+static int metadata_parts(const uint8_t *record, const uint8_t *end, char digits[20],
+                          segment_metadata *out)
 {
-    const uint8_t *at = *p;
-    if (at < stop && (*at & 1)) {
-        size_t used = 0;
-        uint64_t ends = stop - at >= 8 ? ~layout_get_u64(at) & UINT64_C(0x8080808080808080) : 0;
-        if (ends != 0) {
-            used = (size_t)__builtin_ctzll(ends) / 8 + 1;
-        } else {
-            uint64_t value;
-            used = codec_varint_decode(at, stop, &value);
-            if (used == 0)
-                return 0;
-        }
-        *field = at;
-        *field_length = SIZE_MAX;
-        *p = at + used;
-        return 1;
-    }
     uint64_t code;
-    if (at < stop && *at < 0x80) { /* one byte: an id below 64 bytes */
-        code = *at++;
-    } else {
-        size_t used = codec_varint_decode(at, stop, &code);
-        if (used == 0)
-            return 0;
-        at += used;
-    }
-    if (code / 2 > (uint64_t)(stop - at))
+    size_t used = codec_varint_decode(record, end, &code);
+    if (used == 0)
         return 0;
-    *field = at;
-    *field_length = (size_t)(code / 2);
-    *p = at + code / 2;
+    const uint8_t *at = record + used;
+    if (code & 1) {
+        out->id_length = layout_id_digits(code >> 1, digits);
+        out->id = digits;
+    } else {
+        if (code / 2 > (uint64_t)(end - at))
+            return 0;
+        out->id = (const char *)at;
+        out->id_length = (size_t)(code / 2);
+        at += code / 2;
+    }
+    out->title = (const char *)at;
+    out->title_length = (size_t)(end - at);
     return 1;
 }
 
@@ -616,11 +600,10 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     if (!crc_matches(seg, p, (size_t)(stop - p), meta->data + start))
         return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
     /* a hit steps over half a chunk's documents on average, the first time:
-     * each step is two metadata_field calls made in line, and every record
-     * stepped over is remembered */
-    const uint8_t *id = NULL, *title = NULL;
-    size_t id_length = 0, title_length = 0;
-
+     * each step is one metadata_field call made in line (a record is its
+     * length, then its bytes), and every record stepped over is remembered */
+    const uint8_t *record = NULL;
+    size_t record_length = 0;
     uint32_t d = chunk * LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
     const uint8_t *remembered = remembered_metadata(seg, doc, p, stop);
     if (remembered)
@@ -628,20 +611,11 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     for (; d <= doc; d++) {
         if (!remembered)
             remember_metadata(seg, d, p);
-        if (!metadata_id(&p, stop, &id, &id_length)
-            || !metadata_field(&p, stop, &title, &title_length))
+        if (!metadata_field(&p, stop, &record, &record_length))
             return corrupt_at(seg, err, meta->offset + start, "document metadata out of range");
     }
-    if (id_length == SIZE_MAX) { /* a number: its digits */
-        uint64_t code = 0;
-        codec_varint_decode(id, stop, &code); /* stepped over: it decodes */
-        id_length = layout_id_digits(code >> 1, out->id_digits);
-        id = (const uint8_t *)out->id_digits;
-    }
-    out->id = (const char *)id;
-    out->id_length = id_length;
-    out->title = (const char *)title;
-    out->title_length = title_length;
+    if (!metadata_parts(record, record + record_length, out->id_digits, out))
+        return corrupt_at(seg, err, meta->offset + start, "document identifier out of range");
     return 0;
 }
 

@@ -557,14 +557,16 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
     }
     size_t id_length = strlen(id), title_bytes = strlen(title);
     byte_buffer *meta = &w->meta_chunk;
+    /* vint(record length), the id, the title (FORMAT.md 3.2a) */
+    uint8_t code[CODEC_VARINT_MAX_BYTES];
     uint64_t number;
-    if (layout_id_number(id, id_length, &number)) {
-        buffer_append_varint(meta, 2 * number + 1);
-    } else {
-        buffer_append_varint(meta, 2 * (uint64_t)id_length);
+    int is_number = layout_id_number(id, id_length, &number);
+    size_t code_length = codec_varint_encode(is_number ? 2 * number + 1 : 2 * (uint64_t)id_length,
+                                             code);
+    buffer_append_varint(meta, code_length + (is_number ? 0 : id_length) + title_bytes);
+    buffer_append(meta, code, code_length);
+    if (!is_number)
         buffer_append(meta, id, id_length);
-    }
-    buffer_append_varint(meta, title_bytes);
     buffer_append(meta, title, title_bytes);
     if (buffer_failed(meta))
         return out_of_memory(w, err);
@@ -1178,20 +1180,15 @@ static int permute_u32s(byte_buffer *table, const uint32_t *insertion, uint32_t 
     return 0;
 }
 
-/* The end of the metadata record at `at` (two vint-prefixed fields),
+/* The end of the metadata record at `at` (its length, a vint, first),
  * or 0 when it runs past `end`. */
 static size_t metadata_record_end(const uint8_t *data, size_t at, size_t end)
 {
-    for (int field = 0; field < 2; field++) {
-        uint64_t length;
-        size_t used = codec_varint_decode(data + at, data + end, &length);
-        if (field == 0) /* the id: 2 * its length, or 2 * a number + 1 */
-            length = length & 1 ? 0 : length / 2;
-        if (used == 0 || length > end - at - used)
-            return 0;
-        at += used + (size_t)length;
-    }
-    return at;
+    uint64_t length;
+    size_t used = codec_varint_decode(data + at, data + end, &length);
+    if (used == 0 || length > end - at - used)
+        return 0;
+    return at + used + (size_t)length;
 }
 
 /* DOCMETA in the new order of the documents (set_insertion_order): the
