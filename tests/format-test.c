@@ -1623,6 +1623,18 @@ Test(format, document_tables_are_checked_chunk_by_chunk, .timeout = 60)
     close_damage_fixture(&f);
 }
 
+/* `data` written to <a new temporary folder>/<tag>.cops (its path into
+ * `path`), which the checker passes; returns the folder. */
+static char *write_checked_segment(const segment_data *data, const char *tag, char path[512])
+{
+    char *dir = testlib_tempdir(tag);
+    snprintf(path, 512, "%s/%s.cops", dir, tag);
+    write_segment(data, path);
+    cops_error err = {0};
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+    return dir;
+}
+
 /* The per-document tables take the bytes their largest value needs
  * (FORMAT.md 3.7): body lengths below 256 take one byte, title lengths up
  * to 1000 two, no date none.  With an odd document count the title table
@@ -1642,12 +1654,9 @@ Test(format, document_tables_are_narrow)
         data.meta.body_tokens += 10 + d % 240;
         data.meta.title_tokens += d % 1001;
     }
-    char *dir = testlib_tempdir("narrow");
     char path[512];
-    snprintf(path, sizeof path, "%s/narrow.cops", dir);
-    write_segment(&data, path);
+    char *dir = write_checked_segment(&data, "narrow", path);
     cops_error err = {0};
-    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
     size_t size = 0;
     uint8_t *bytes = testlib_read_file(path, &size);
     section_range sections[16];
@@ -1704,12 +1713,9 @@ Test(format, numeric_identifiers_round_trip)
     make_data(&data, 12, DOCUMENTS, terms, 1);
     for (uint32_t d = 0; d < DOCUMENTS; d++)
         snprintf(data.docs[d].id, sizeof data.docs[d].id, "%s", ids[d]);
-    char *dir = testlib_tempdir("ids");
     char path[512];
-    snprintf(path, sizeof path, "%s/ids.cops", dir);
-    write_segment(&data, path);
+    char *dir = write_checked_segment(&data, "ids", path);
     cops_error err = {0};
-    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
     segment *seg = NULL;
     cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
     for (uint32_t d = DOCUMENTS; d-- > 0;) { /* backwards: no remembered record helps */
