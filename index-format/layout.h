@@ -78,8 +78,8 @@ static inline const char *layout_meta_key_name(enum layout_meta_key key)
 /* The per-document tables of DOCLENGTHS and DOCDATES (FORMAT.md 3.7), in
  * the order of their widths in META.  Each value takes the table's width
  * in bytes (0, 1, 2 or 4: the fewest its largest value needs, 0 when
- * every value is 0), so wiki-dev's lengths, dates and insertion positions
- * take 5 bytes a document where they took 16. */
+ * every value is 0, see layout_table_width), so wiki-dev's lengths, dates
+ * and insertion positions take 5 bytes a document where they took 16. */
 enum layout_doc_table {
     LAYOUT_TABLE_BODY_LENGTH,
     LAYOUT_TABLE_TITLE_LENGTH,
