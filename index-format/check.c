@@ -168,10 +168,20 @@ static int take(checker *c, const uint8_t **p, const uint8_t *end, uint64_t limi
     return 0;
 }
 
+/* Document `doc`'s value in the per-document table `t` (FORMAT.md 3.7),
+ * whose widths and sizes check_lengths_and_dates has checked. */
+static uint32_t table_value(const checker *c, enum layout_doc_table t, uint64_t doc)
+{
+    unsigned width = (unsigned)c->meta[LAYOUT_META_BODY_LENGTH_BYTES + t];
+    unsigned first = (unsigned)c->meta[LAYOUT_META_BODY_LENGTH_BYTES + (t & ~1)];
+    return layout_get_uint(c->s[layout_table_section(t)].data
+                               + layout_table_start(t, c->documents, first) + width * doc,
+                           width);
+}
+
 static uint32_t field_length(const checker *c, uint32_t doc, int title)
 {
-    const uint8_t *lengths = c->s[SECTION_DOCLENGTHS].data;
-    return layout_get_u32(lengths + 4 * ((title ? c->documents : 0) + doc));
+    return table_value(c, title ? LAYOUT_TABLE_TITLE_LENGTH : LAYOUT_TABLE_BODY_LENGTH, doc);
 }
 
 static int valid_date(uint32_t date)
@@ -363,17 +373,21 @@ static int check_meta(checker *c)
 /* ------------------------------------------------ lengths and dates */
 
 /* A reordered segment's insertion order (FORMAT.md 3.7): a permutation. */
-static int check_insertion_order(checker *c, const uint8_t *order, uint64_t at, uint64_t n)
+static int check_insertion_order(checker *c)
 {
+    uint64_t n = c->documents;
     uint8_t *seen = calloc(n ? n : 1, 1);
     if (!seen)
         return error_set(c->err, COPS_ENOMEM, "out of memory checking the insertion order");
     int rc = 0;
     for (uint64_t d = 0; d < n && rc == 0; d++) {
-        uint32_t position = layout_get_u32(order + 4 * d);
+        uint32_t position = table_value(c, LAYOUT_TABLE_INSERTION, d);
         if (position >= n || seen[position])
-            rc = damaged(c, at + 4 * d, "document %llu has insertion position %u, %s",
-                         (unsigned long long)d, position,
+            rc = damaged(c, c->s[SECTION_DOCDATES].offset
+                                + n * c->meta[LAYOUT_META_DATE_BYTES]
+                                + d * c->meta[LAYOUT_META_INSERTION_BYTES],
+                         "document %llu has insertion position %u, %s", (unsigned long long)d,
+                         position,
                          position >= n ? "beyond the documents" : "already taken");
         else
             seen[position] = 1;
@@ -386,27 +400,45 @@ static int check_lengths_and_dates(checker *c)
 {
     uint64_t n = c->documents;
     const section *lengths = &c->s[SECTION_DOCLENGTHS], *dates = &c->s[SECTION_DOCDATES];
-    if (lengths->length != 8 * n)
+    uint64_t max[LAYOUT_TABLE_COUNT] = {0}, bytes[2] = {0};
+    for (int t = 0; t < LAYOUT_TABLE_COUNT; t++) {
+        uint64_t width = c->meta[LAYOUT_META_BODY_LENGTH_BYTES + t];
+        if (!layout_table_width_valid(t, width))
+            return damaged(c, c->meta_at[LAYOUT_META_BODY_LENGTH_BYTES + t], "META: %s %llu is "
+                           "not a table width", layout_meta_key_name(LAYOUT_META_BODY_LENGTH_BYTES + t),
+                           (unsigned long long)width);
+        bytes[t / 2] += n * width;
+    }
+    if (lengths->length != bytes[0])
         return damaged(c, lengths->offset, "DOCLENGTHS is %llu bytes, expected %llu for %llu "
                        "documents", (unsigned long long)lengths->length,
-                       (unsigned long long)(8 * n), (unsigned long long)n);
-    if (dates->length != 4 * n && dates->length != 8 * n)
-        return damaged(c, dates->offset, "DOCDATES is %llu bytes, expected %llu (or %llu with an "
-                       "insertion order) for %llu documents", (unsigned long long)dates->length,
-                       (unsigned long long)(4 * n), (unsigned long long)(8 * n),
-                       (unsigned long long)n);
-    int rc = dates->length == 8 * n ? check_insertion_order(c, dates->data + 4 * n,
-                                                            dates->offset + 4 * n, n)
-                                    : 0;
+                       (unsigned long long)bytes[0], (unsigned long long)n);
+    if (dates->length != bytes[1])
+        return damaged(c, dates->offset, "DOCDATES is %llu bytes, expected %llu for %llu "
+                       "documents", (unsigned long long)dates->length,
+                       (unsigned long long)bytes[1], (unsigned long long)n);
+    for (int t = 0; t < LAYOUT_TABLE_COUNT; t++)
+        for (uint64_t d = 0; d < n; d++)
+            if (table_value(c, t, d) > max[t])
+                max[t] = table_value(c, t, d);
+    for (int t = 0; t < LAYOUT_TABLE_COUNT; t++)
+        if (c->meta[LAYOUT_META_BODY_LENGTH_BYTES + t] != layout_table_width(t, (uint32_t)max[t]))
+            return damaged(c, c->meta_at[LAYOUT_META_BODY_LENGTH_BYTES + t], "META: %s is %llu, "
+                           "the writer's width for a largest value of %llu is %u",
+                           layout_meta_key_name(LAYOUT_META_BODY_LENGTH_BYTES + t),
+                           (unsigned long long)c->meta[LAYOUT_META_BODY_LENGTH_BYTES + t],
+                           (unsigned long long)max[t], layout_table_width(t, (uint32_t)max[t]));
+    int rc = c->meta[LAYOUT_META_INSERTION_BYTES] ? check_insertion_order(c) : 0;
     if (rc != 0)
         return rc;
     uint64_t body = 0, title = 0;
     for (uint64_t d = 0; d < n; d++) {
         body += field_length(c, (uint32_t)d, 0);
         title += field_length(c, (uint32_t)d, 1);
-        uint32_t date = layout_get_u32(dates->data + 4 * d);
+        uint32_t date = table_value(c, LAYOUT_TABLE_DATE, d);
         if (!valid_date(date))
-            return damaged(c, dates->offset + 4 * d, "document %llu has an invalid date %u",
+            return damaged(c, dates->offset + c->meta[LAYOUT_META_DATE_BYTES] * d,
+                           "document %llu has an invalid date %u",
                            (unsigned long long)d, date);
     }
     if (body != c->meta[LAYOUT_META_BODY_TOKENS])
@@ -530,14 +562,25 @@ static int check_docmeta(checker *c)
                              ? c->documents - first : LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
         const uint8_t *p = chunk + 4;
         for (uint64_t d = 0; d < count; d++) {
-            for (int field = 0; field < 2; field++) {
-                uint64_t length;
-                size_t used = varint_minimal(p, stop, &length);
-                if (used == 0 || length > (uint64_t)(stop - p) - used)
-                    return damaged(c, at(c, p), "metadata of document %llu: %s out of range",
-                                   (unsigned long long)(first + d), field ? "title" : "id");
-                p += used + length;
-            }
+            /* vint(record length), then the id (vint(2 * length) and its
+             * bytes, or vint(2 * number + 1)) and the title (3.2a) */
+            uint64_t length, code, number;
+            size_t used = varint_minimal(p, stop, &length);
+            if (used == 0 || length > (uint64_t)(stop - p) - used)
+                return damaged(c, at(c, p), "metadata of document %llu out of range",
+                               (unsigned long long)(first + d));
+            const uint8_t *record = p + used, *record_end = record + length;
+            size_t code_used = varint_minimal(record, record_end, &code);
+            if (code_used == 0 || (code % 2 == 0 && code / 2 > (uint64_t)(record_end - record)
+                                                                  - code_used))
+                return damaged(c, at(c, record), "metadata of document %llu: its id is out of "
+                               "its record", (unsigned long long)(first + d));
+            if (code % 2 == 0 && code > 0
+                && layout_id_number((const char *)record + code_used, (size_t)(code / 2), &number))
+                return damaged(c, at(c, record), "metadata of document %llu: the id %llu is kept "
+                               "as text, the writer keeps it as a number",
+                               (unsigned long long)(first + d), (unsigned long long)number);
+            p = record_end;
         }
         if (p != stop)
             return damaged(c, at(c, p), "metadata chunk %llu: bytes after its %llu documents",

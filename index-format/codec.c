@@ -474,7 +474,7 @@ static size_t block_cost(size_t size, size_t count, size_t exceptions)
  * gaps, are the ones a phrase decodes most: from k = 0 a phrase's
  * search took 19 % more instructions counting, from k = 7 3.6 % for
  * 1.21 MB, from k = RICE_MIN_K = 8 2.0 % for 0.99 MB (FORMAT.md 10,
- * 2026120801).  Its size in quarter bytes is charged RICE_VALUE_SIXTEENTHS
+ * 2026120802).  Its size in quarter bytes is charged RICE_VALUE_SIXTEENTHS
  * sixteenths of a quarter byte a value more (2 bytes a chunk of 128).
  * RICE_MAX_UNARY_BYTES: the unary part's length is one byte. */
 #define RICE_MIN_K 8u

@@ -31,8 +31,8 @@
 /* Section kinds (TOC entry `kind`). */
 enum layout_section {
     SECTION_META = 1,      /* "key value\n" lines */
-    SECTION_DOCLENGTHS,    /* u32 body length x N, u32 title length x N */
-    SECTION_DOCDATES,      /* u32 YYYYMMDD x N */
+    SECTION_DOCLENGTHS,    /* body length x N, title length x N (narrow, FORMAT.md 3.7) */
+    SECTION_DOCDATES,      /* YYYYMMDD x N [insertion position x N] (narrow) */
     SECTION_DOCSTORE,      /* zlib blocks of stored document texts */
     SECTION_DOCINDEX,      /* one entry per DOCSTORE block */
     SECTION_POSTINGS,      /* external postings records */
@@ -53,6 +53,10 @@ enum layout_meta_key {
     LAYOUT_META_TITLE_TOKENS,
     LAYOUT_META_TERMS,
     LAYOUT_META_POSTINGS,
+    LAYOUT_META_BODY_LENGTH_BYTES, /* the widths of the per-document tables */
+    LAYOUT_META_TITLE_LENGTH_BYTES,
+    LAYOUT_META_DATE_BYTES,
+    LAYOUT_META_INSERTION_BYTES,
     LAYOUT_META_STEM,
     LAYOUT_META_LANGUAGE,
     LAYOUT_META_KEY_COUNT
@@ -65,8 +69,71 @@ enum layout_meta_key {
 static inline const char *layout_meta_key_name(enum layout_meta_key key)
 {
     static const char *const names[LAYOUT_META_KEY_COUNT] = {
-        "documents", "body_tokens", "title_tokens", "terms", "postings", "stem", "language"};
+        "documents",         "body_tokens",      "title_tokens", "terms",
+        "postings",          "body_length_bytes", "title_length_bytes", "date_bytes",
+        "insertion_bytes",   "stem",             "language"};
     return names[key];
+}
+
+/* The per-document tables of DOCLENGTHS and DOCDATES (FORMAT.md 3.7), in
+ * the order of their widths in META.  Each value takes the table's width
+ * in bytes (0, 1, 2 or 4: the fewest its largest value needs, 0 when
+ * every value is 0, see layout_table_width), so wiki-dev's lengths, dates
+ * and insertion positions take 5 bytes a document where they took 16. */
+enum layout_doc_table {
+    LAYOUT_TABLE_BODY_LENGTH,
+    LAYOUT_TABLE_TITLE_LENGTH,
+    LAYOUT_TABLE_DATE,
+    LAYOUT_TABLE_INSERTION,
+    LAYOUT_TABLE_COUNT
+};
+
+/* The width the writer gives table `t` whose largest value is `max`.  The
+ * body lengths take at least a byte, so DOCLENGTHS holds a byte per
+ * document and a reader's per-document arrays stay bounded by the file. */
+static inline unsigned layout_table_width(enum layout_doc_table t, uint32_t max)
+{
+    return max > 0xffff ? 4 : max > 0xff ? 2 : max > 0 || t == LAYOUT_TABLE_BODY_LENGTH ? 1 : 0;
+}
+
+static inline int layout_table_width_valid(enum layout_doc_table t, uint64_t width)
+{
+    return (width == 0 && t != LAYOUT_TABLE_BODY_LENGTH) || width == 1 || width == 2 || width == 4;
+}
+
+/* A document identifier that is a number (FORMAT.md 3.2a): decimal
+ * digits without a leading zero ("0" itself is one), at most 2^63 - 1,
+ * so that DOCMETA keeps it as vint(2 * value + 1) where its text took a
+ * byte a digit (wiki-dev's page ids: 0.20 MB less).  1 and its value, or
+ * 0 for any other identifier, which is kept as its text. */
+static inline int layout_id_number(const char *id, size_t length, uint64_t *value)
+{
+    if (length == 0 || length > 19 || (id[0] == '0' && length > 1))
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < length; i++) {
+        if (id[i] < '0' || id[i] > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(id[i] - '0');
+    }
+    if (v > (UINT64_MAX >> 1))
+        return 0;
+    *value = v;
+    return 1;
+}
+
+/* The decimal digits of `value` into out (no terminator); their count. */
+static inline size_t layout_id_digits(uint64_t value, char out[20])
+{
+    char reversed[20];
+    size_t n = 0;
+    do {
+        reversed[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = reversed[n - 1 - i];
+    return n;
 }
 
 /* The sections whose size grows with the index but that a query reads
@@ -82,6 +149,31 @@ static inline const char *layout_meta_key_name(enum layout_meta_key key)
 static inline uint32_t layout_get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A value of a per-document table, `width` (0, 1, 2 or 4) bytes at `p`. */
+static inline uint32_t layout_get_uint(const uint8_t *p, unsigned width)
+{
+    switch (width) {
+    case 0: return 0;
+    case 1: return p[0];
+    case 2: return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    default: return layout_get_u32(p);
+    }
+}
+
+/* Table `t`'s section, and where it starts there: the second table of a
+ * section follows the first's N values of `first_width` bytes. */
+static inline uint32_t layout_table_section(enum layout_doc_table t)
+{
+    return t <= LAYOUT_TABLE_TITLE_LENGTH ? SECTION_DOCLENGTHS : SECTION_DOCDATES;
+}
+
+static inline uint64_t layout_table_start(enum layout_doc_table t, uint64_t documents,
+                                          unsigned first_width)
+{
+    return t == LAYOUT_TABLE_TITLE_LENGTH || t == LAYOUT_TABLE_INSERTION ? documents * first_width
+                                                                          : 0;
 }
 
 static inline uint64_t layout_get_u64(const uint8_t *p)

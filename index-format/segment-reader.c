@@ -49,6 +49,10 @@ struct segment {
     size_t dict_keys_length;
     uint32_t doc_blocks;
     uint32_t meta_chunks;
+    /* The per-document tables (FORMAT.md 3.7): their widths from META
+     * (checked at open) and where each starts in its section. */
+    uint64_t table_width[LAYOUT_TABLE_COUNT];
+    uint64_t table_start[LAYOUT_TABLE_COUNT];
     cops_error damage;
     /* Bit per 4 bytes of the file: a CRC stored there already matched
      * (crc_matches); NULL when it could not be allocated.  Large ones are
@@ -111,7 +115,11 @@ static int parse_meta(segment *seg, cops_error *err)
         [LAYOUT_META_BODY_TOKENS] = &seg->meta.body_tokens,
         [LAYOUT_META_TITLE_TOKENS] = &seg->meta.title_tokens,
         [LAYOUT_META_TERMS] = &seg->meta.terms,
-        [LAYOUT_META_POSTINGS] = &seg->meta.postings};
+        [LAYOUT_META_POSTINGS] = &seg->meta.postings,
+        [LAYOUT_META_BODY_LENGTH_BYTES] = &seg->table_width[LAYOUT_TABLE_BODY_LENGTH],
+        [LAYOUT_META_TITLE_LENGTH_BYTES] = &seg->table_width[LAYOUT_TABLE_TITLE_LENGTH],
+        [LAYOUT_META_DATE_BYTES] = &seg->table_width[LAYOUT_TABLE_DATE],
+        [LAYOUT_META_INSERTION_BYTES] = &seg->table_width[LAYOUT_TABLE_INSERTION]};
     while (p < end) {
         const char *line_end = memchr(p, '\n', (size_t)(end - p));
         if (!line_end)
@@ -225,12 +233,20 @@ static int check_fixed_sections(segment *seg, cops_error *err)
         return corrupt_at(seg, err, crcs->offset, "chunk checksum table has the wrong size");
 
     uint64_t n = seg->meta.documents;
+    const uint64_t *width = seg->table_width;
+    for (int t = 0; t < LAYOUT_TABLE_COUNT; t++)
+        if (!layout_table_width_valid(t, width[t]))
+            return corrupt_at(seg, err, seg->sections[SECTION_META].offset,
+                              "META: a document table's width is not 1, 2 or 4 (or 0 but for "
+                              "the body lengths)");
     const section_view *lengths = &seg->sections[SECTION_DOCLENGTHS];
     const section_view *dates = &seg->sections[SECTION_DOCDATES];
-    if (lengths->length != 8 * n)
+    if (lengths->length != n * (width[LAYOUT_TABLE_BODY_LENGTH] + width[LAYOUT_TABLE_TITLE_LENGTH]))
         return corrupt_at(seg, err, lengths->offset, "document length table has the wrong size");
-    if (dates->length != 4 * n && dates->length != 8 * n)
+    if (dates->length != n * (width[LAYOUT_TABLE_DATE] + width[LAYOUT_TABLE_INSERTION]))
         return corrupt_at(seg, err, dates->offset, "document date table has the wrong size");
+    for (int t = 0; t < LAYOUT_TABLE_COUNT; t++)
+        seg->table_start[t] = layout_table_start(t, n, (unsigned)width[t & ~1]);
 
     const section_view *docindex = &seg->sections[SECTION_DOCINDEX];
     if (docindex->length % LAYOUT_DOCINDEX_ENTRY_BYTES != 0 || (n > 0) != (docindex->length > 0)
@@ -356,7 +372,7 @@ static int segment_map(segment *seg, int fd, uint64_t size, cops_error *err)
         rc = parse_meta(seg, err);
     if (rc == 0)
         rc = check_fixed_sections(seg, err);
-    /* bounded by the header: DOCLENGTHS holds 8 bytes per document */
+    /* bounded by the file: DOCLENGTHS holds at least a byte per document */
     if (rc == 0 && seg->meta.documents > 0)
         seg->metadata_starts = calloc((size_t)seg->meta.documents, sizeof *seg->metadata_starts);
     return rc;
@@ -417,46 +433,46 @@ const segment_meta *segment_get_meta(const segment *seg) { return &seg->meta; }
 uint32_t segment_documents(const segment *seg) { return (uint32_t)seg->meta.documents; }
 const char *segment_path(const segment *seg) { return seg->path; }
 
-/* The u32 at `offset` of a chunked section (0 when damaged, recorded).
- * A u32 at a multiple of 4 never straddles two chunks: one bit test. */
-static uint32_t chunked_u32(segment *seg, uint32_t kind, uint64_t offset)
+/* Document `doc`'s value in the per-document table `t` (0 when damaged,
+ * recorded).  A value of 1, 2 or 4 bytes in one chunk already checked
+ * (most of them) is one bit test. */
+static uint32_t table_value(segment *seg, enum layout_doc_table t, uint32_t doc)
 {
-    const section_view *s = &seg->sections[kind];
-    uint64_t chunk = offset / LAYOUT_CHUNK_BYTES;
-    if (offset + 4 > s->length
-        || (!(atomic_load_explicit(&s->chunks_checked[chunk / 64], memory_order_relaxed)
-              & (1ull << (chunk % 64)))
-            && !section_intact(seg, kind, offset, 4)))
+    uint64_t width = seg->table_width[t];
+    if (width == 0)
         return 0;
-    return layout_get_u32(s->data + offset);
+    uint32_t kind = layout_table_section(t);
+    uint64_t offset = seg->table_start[t] + width * doc;
+    if (!section_intact(seg, kind, offset, width))
+        return 0;
+    return layout_get_uint(seg->sections[kind].data + offset, (unsigned)width);
 }
 
 uint32_t segment_body_length(segment *seg, uint32_t doc)
 {
-    return chunked_u32(seg, SECTION_DOCLENGTHS, 4 * (uint64_t)doc);
+    return table_value(seg, LAYOUT_TABLE_BODY_LENGTH, doc);
 }
 
 uint32_t segment_title_length(segment *seg, uint32_t doc)
 {
-    return chunked_u32(seg, SECTION_DOCLENGTHS, 4 * (seg->meta.documents + doc));
+    return table_value(seg, LAYOUT_TABLE_TITLE_LENGTH, doc);
 }
 
 uint32_t segment_date(segment *seg, uint32_t doc)
 {
-    return chunked_u32(seg, SECTION_DOCDATES, 4 * (uint64_t)doc);
+    return table_value(seg, LAYOUT_TABLE_DATE, doc);
 }
 
 int segment_is_reordered(const segment *seg)
 {
-    return seg->meta.documents != 0
-           && seg->sections[SECTION_DOCDATES].length == 8 * seg->meta.documents;
+    return seg->meta.documents != 0 && seg->table_width[LAYOUT_TABLE_INSERTION] != 0;
 }
 
 uint32_t segment_insertion_order(segment *seg, uint32_t doc)
 {
     if (!segment_is_reordered(seg))
         return doc;
-    return chunked_u32(seg, SECTION_DOCDATES, 4 * (seg->meta.documents + doc));
+    return table_value(seg, LAYOUT_TABLE_INSERTION, doc);
 }
 
 void segment_sizes(const segment *seg, cops_index_stats *stats)
@@ -507,14 +523,14 @@ static int crc_matches(segment *seg, const uint8_t *data, size_t length, const u
 
 /* --------------------------------------------------------- documents */
 
-/* A metadata field (a varint length, then that many bytes) at *p, inside
+/* A metadata record (a varint length, then that many bytes) at *p, inside
  * [*p, stop): 1 and *p moved past it, or 0 when it does not fit. */
 static inline int metadata_field(const uint8_t **p, const uint8_t *stop, const uint8_t **field,
                                  size_t *field_length)
 {
     const uint8_t *at = *p;
     uint64_t length;
-    if (at < stop && *at < 0x80) { /* one byte: most ids and titles */
+    if (at < stop && *at < 0x80) { /* one byte: most records */
         length = *at++;
     } else {
         size_t used = codec_varint_decode(at, stop, &length);
@@ -527,6 +543,33 @@ static inline int metadata_field(const uint8_t **p, const uint8_t *stop, const u
     *field = at;
     *field_length = (size_t)length;
     *p = at + length;
+    return 1;
+}
+
+/* A metadata record's identifier and title (FORMAT.md 3.2a), its bytes
+ * [record, end): the id's varint, 2 * its length (its bytes follow) or 2
+ * * a number + 1 (spelled out into `digits`), then the title to the end.
+ * 1, or 0 when the id does not fit. */
+static int metadata_parts(const uint8_t *record, const uint8_t *end, char digits[20],
+                          segment_metadata *out)
+{
+    uint64_t code;
+    size_t used = codec_varint_decode(record, end, &code);
+    if (used == 0)
+        return 0;
+    const uint8_t *at = record + used;
+    if (code & 1) {
+        out->id_length = layout_id_digits(code >> 1, digits);
+        out->id = digits;
+    } else {
+        if (code / 2 > (uint64_t)(end - at))
+            return 0;
+        out->id = (const char *)at;
+        out->id_length = (size_t)(code / 2);
+        at += code / 2;
+    }
+    out->title = (const char *)at;
+    out->title_length = (size_t)(end - at);
     return 1;
 }
 
@@ -560,10 +603,11 @@ static int stored_record(segment *seg, uint32_t doc, uint32_t *record, cops_erro
     *record = doc;
     if (!segment_is_reordered(seg))
         return 0;
-    uint64_t at = 4 * (seg->meta.documents + (uint64_t)doc);
-    if (!section_intact(seg, SECTION_DOCDATES, at, 4))
+    uint64_t width = seg->table_width[LAYOUT_TABLE_INSERTION];
+    uint64_t at = seg->table_start[LAYOUT_TABLE_INSERTION] + width * doc;
+    if (!section_intact(seg, SECTION_DOCDATES, at, width))
         return segment_damage(seg, err);
-    *record = layout_get_u32(seg->sections[SECTION_DOCDATES].data + at);
+    *record = layout_get_uint(seg->sections[SECTION_DOCDATES].data + at, (unsigned)width);
     if (*record >= seg->meta.documents)
         return corrupt_at(seg, err, seg->sections[SECTION_DOCDATES].offset + at,
                           "insertion position out of range");
@@ -590,10 +634,10 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     if (!crc_matches(seg, p, (size_t)(stop - p), meta->data + start))
         return corrupt_at(seg, err, meta->offset + start, "document metadata checksum mismatch");
     /* a hit steps over half a chunk's documents on average, the first time:
-     * each step is two metadata_field calls made in line, and every record
-     * stepped over is remembered */
-    const uint8_t *id = NULL, *title = NULL;
-    size_t id_length = 0, title_length = 0;
+     * each step is one metadata_field call made in line (a record is its
+     * length, then its bytes), and every record stepped over is remembered */
+    const uint8_t *record = NULL;
+    size_t record_length = 0;
     uint32_t d = chunk * LAYOUT_DOCMETA_CHUNK_DOCUMENTS;
     const uint8_t *remembered = remembered_metadata(seg, doc, p, stop);
     if (remembered)
@@ -601,14 +645,11 @@ int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cop
     for (; d <= doc; d++) {
         if (!remembered)
             remember_metadata(seg, d, p);
-        if (!metadata_field(&p, stop, &id, &id_length)
-            || !metadata_field(&p, stop, &title, &title_length))
+        if (!metadata_field(&p, stop, &record, &record_length))
             return corrupt_at(seg, err, meta->offset + start, "document metadata out of range");
     }
-    out->id = (const char *)id;
-    out->id_length = id_length;
-    out->title = (const char *)title;
-    out->title_length = title_length;
+    if (!metadata_parts(record, record + record_length, out->id_digits, out))
+        return corrupt_at(seg, err, meta->offset + start, "document identifier out of range");
     return 0;
 }
 

@@ -557,9 +557,16 @@ int segment_writer_add_document(segment_writer *w, const char *id, const char *t
     }
     size_t id_length = strlen(id), title_bytes = strlen(title);
     byte_buffer *meta = &w->meta_chunk;
-    buffer_append_varint(meta, id_length);
-    buffer_append(meta, id, id_length);
-    buffer_append_varint(meta, title_bytes);
+    /* vint(record length), the id, the title (FORMAT.md 3.2a) */
+    uint8_t code[CODEC_VARINT_MAX_BYTES];
+    uint64_t number;
+    int is_number = layout_id_number(id, id_length, &number);
+    size_t code_length = codec_varint_encode(is_number ? 2 * number + 1 : 2 * (uint64_t)id_length,
+                                             code);
+    buffer_append_varint(meta, code_length + (is_number ? 0 : id_length) + title_bytes);
+    buffer_append(meta, code, code_length);
+    if (!is_number)
+        buffer_append(meta, id, id_length);
     buffer_append(meta, title, title_bytes);
     if (buffer_failed(meta))
         return out_of_memory(w, err);
@@ -1078,6 +1085,20 @@ static void append_meta(byte_buffer *meta, const char *key, uint64_t value)
     buffer_append(meta, line, (size_t)n);
 }
 
+/* Table `t` (u32s in memory, `table`) appended to `out` at the width its
+ * largest value needs (FORMAT.md 3.7); returns that width. */
+static unsigned append_table(byte_buffer *out, const byte_buffer *table, enum layout_doc_table t)
+{
+    uint32_t max = 0;
+    for (size_t at = 0; at + 4 <= table->length; at += 4)
+        if (layout_get_u32(table->data + at) > max)
+            max = layout_get_u32(table->data + at);
+    unsigned width = layout_table_width(t, max);
+    for (size_t at = 0; at + 4 <= table->length && width > 0; at += 4)
+        buffer_append(out, table->data + at, width); /* little-endian: the low bytes first */
+    return width;
+}
+
 static int write_toc_and_trailer(segment_writer *w, cops_error *err)
 {
     int rc = write_padding(w, err);
@@ -1159,18 +1180,15 @@ static int permute_u32s(byte_buffer *table, const uint32_t *insertion, uint32_t 
     return 0;
 }
 
-/* The end of the metadata record at `at` (two vint-prefixed fields),
+/* The end of the metadata record at `at` (its length, a vint, first),
  * or 0 when it runs past `end`. */
 static size_t metadata_record_end(const uint8_t *data, size_t at, size_t end)
 {
-    for (int field = 0; field < 2; field++) {
-        uint64_t length;
-        size_t used = codec_varint_decode(data + at, data + end, &length);
-        if (used == 0 || length > end - at - used)
-            return 0;
-        at += used + (size_t)length;
-    }
-    return at;
+    uint64_t length;
+    size_t used = codec_varint_decode(data + at, data + end, &length);
+    if (used == 0 || length > end - at - used)
+        return 0;
+    return at + used + (size_t)length;
 }
 
 /* DOCMETA in the new order of the documents (set_insertion_order): the
@@ -1291,23 +1309,23 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
     }
     if (rc == 0)
         rc = write_whole_section(w, SECTION_DOCINDEX, &w->docindex, err);
-    if (rc == 0) {
-        byte_buffer lengths = BUFFER_INIT;
-        buffer_append(&lengths, w->body_lengths.data, w->body_lengths.length);
-        buffer_append(&lengths, w->title_lengths.data, w->title_lengths.length);
-        rc = buffer_failed(&lengths) ? out_of_memory(w, err)
-                                     : write_whole_section(w, SECTION_DOCLENGTHS, &lengths, err);
-        buffer_free(&lengths);
-    }
     if (rc == 0 && w->insertion_order.length != 0
         && w->insertion_order.length != 4 * (size_t)w->documents)
         rc = error_set(err, COPS_EINVAL, "%s: an insertion order of %zu documents, %u were added",
                        w->path, w->insertion_order.length / 4, w->documents);
-    if (rc == 0) {
-        /* a reordered segment's insertion order follows the dates (FORMAT.md 3.7) */
-        buffer_append(&w->dates, w->insertion_order.data, w->insertion_order.length);
-        rc = buffer_failed(&w->dates) ? out_of_memory(w, err)
-                                      : write_whole_section(w, SECTION_DOCDATES, &w->dates, err);
+    /* the per-document tables, each at the width its largest value needs;
+     * a reordered segment's insertion order follows the dates (FORMAT.md 3.7) */
+    const byte_buffer *tables[LAYOUT_TABLE_COUNT] = {
+        [LAYOUT_TABLE_BODY_LENGTH] = &w->body_lengths, [LAYOUT_TABLE_TITLE_LENGTH] = &w->title_lengths,
+        [LAYOUT_TABLE_DATE] = &w->dates, [LAYOUT_TABLE_INSERTION] = &w->insertion_order};
+    unsigned widths[LAYOUT_TABLE_COUNT] = {0};
+    for (int first = 0; first < LAYOUT_TABLE_COUNT && rc == 0; first += 2) {
+        byte_buffer narrow = BUFFER_INIT; /* the section: tables first and first + 1 */
+        widths[first] = append_table(&narrow, tables[first], first);
+        widths[first + 1] = append_table(&narrow, tables[first + 1], first + 1);
+        rc = buffer_failed(&narrow) ? out_of_memory(w, err)
+                                    : write_whole_section(w, layout_table_section(first), &narrow, err);
+        buffer_free(&narrow);
     }
     if (rc == 0)
         rc = write_whole_section(w, SECTION_CHUNKCRCS, &w->chunk_crcs, err);
@@ -1324,6 +1342,10 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
             [LAYOUT_META_TITLE_TOKENS] = meta->title_tokens,
             [LAYOUT_META_TERMS] = meta->terms,
             [LAYOUT_META_POSTINGS] = meta->postings,
+            [LAYOUT_META_BODY_LENGTH_BYTES] = widths[LAYOUT_TABLE_BODY_LENGTH],
+            [LAYOUT_META_TITLE_LENGTH_BYTES] = widths[LAYOUT_TABLE_TITLE_LENGTH],
+            [LAYOUT_META_DATE_BYTES] = widths[LAYOUT_TABLE_DATE],
+            [LAYOUT_META_INSERTION_BYTES] = widths[LAYOUT_TABLE_INSERTION],
             [LAYOUT_META_STEM] = (uint64_t)meta->stem};
         for (int k = 0; k < LAYOUT_META_LANGUAGE; k++)
             append_meta(&text, layout_meta_key_name(k), numbers[k]);

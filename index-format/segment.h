@@ -28,7 +28,7 @@
 #include "cops.h"
 #include "layout.h"
 
-#define SEGMENT_FORMAT_VERSION 2026120801u /* YYYYMMDDNN, see the changelog in FORMAT.md */
+#define SEGMENT_FORMAT_VERSION 2026120802u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
 #define SEGMENT_EXACT_FORM '\x02'  /* first byte of the key of a word as written
                                    * (after the field byte), in a segment built
@@ -167,13 +167,15 @@ const char *segment_path(const segment *seg);
 int segment_damage(const segment *seg, cops_error *err);
 
 /* A document's identifier and title, pointing into the mapped file (valid
- * while the segment is open; not NUL-terminated).  No allocation and no
- * decompression: what a result list needs. */
+ * while the segment is open; not NUL-terminated), but for an identifier
+ * kept as a number, spelled out in the struct itself (valid while it is).
+ * No allocation and no decompression: what a result list needs. */
 typedef struct segment_metadata {
-    const char *id;
+    const char *id;       /* into the segment, or into id_digits (a number's) */
     size_t id_length;
     const char *title;
     size_t title_length;
+    char id_digits[20];   /* an identifier kept as a number (FORMAT.md 3.2a), spelled out */
 } segment_metadata;
 
 int segment_read_metadata(segment *seg, uint32_t doc, segment_metadata *out, cops_error *err);

@@ -214,6 +214,24 @@ static void reseal(uint8_t *bytes, size_t size, uint32_t kind)
 
 /* Check the index; expect COPS_ECORRUPT naming `file` and an offset in
  * [low, high).  Returns the offset. */
+/* The number on META's line `key` (FORMAT.md 3.8). */
+static uint64_t meta_value(const uint8_t *bytes, const toc_entry *toc, size_t count, const char *key)
+{
+    const toc_entry *meta = find_section(toc, count, SECTION_META);
+    const char *text = (const char *)bytes + meta->offset, *end = text + meta->length;
+    size_t key_length = strlen(key);
+    for (const char *line = text; line < end;) {
+        const char *line_end = memchr(line, '\n', (size_t)(end - line));
+        cr_assert_not_null(line_end);
+        if ((size_t)(line_end - line) > key_length && memcmp(line, key, key_length) == 0
+            && line[key_length] == ' ')
+            return strtoull(line + key_length + 1, NULL, 10);
+        line = line_end + 1;
+    }
+    cr_assert_fail("META has no line %s", key);
+    return 0;
+}
+
 static uint64_t expect_damage(const char *file, uint64_t low, uint64_t high, const char *context)
 {
     cops_error err = {0};
@@ -538,6 +556,20 @@ Test(check, crc_consistent_dates_and_meta)
     write_file(seg_file, bytes, size);
     expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META body_tokens");
 
+    /* A table width of 3 bytes (FORMAT.md 3.7: 0, 1, 2 or 4): the checker
+     * names the META line, and the reader refuses the segment at open. */
+    memcpy(bytes, pristine, size);
+    line = memmem(bytes + meta->offset, meta->length, "title_length_bytes ", 19);
+    cr_assert_not_null(line);
+    line[19] = '3';
+    reseal(bytes, size, SECTION_META);
+    write_file(seg_file, bytes, size);
+    expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META title_length_bytes");
+    cops_index *index = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), COPS_ECORRUPT);
+    cr_assert_not_null(strstr(err.message, "width"), "%s", err.message);
+
     write_file(seg_file, pristine, size);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
     free(bytes);
@@ -822,13 +854,17 @@ Test(check, crc_consistent_insertion_order)
     uint64_t toc_offset;
     size_t count = parse_toc(bytes, size, toc, 16, &toc_offset);
     const toc_entry *dates = find_section(toc, count, SECTION_DOCDATES);
-    cr_assert_eq(dates->length, 8 * DOCUMENTS, "the insertion order follows the dates");
-    uint64_t order = dates->offset + 4 * DOCUMENTS;
-    layout_put_u32(bytes + order + 4 * 7, layout_get_u32(bytes + order + 4 * 3));
+    /* the insertion order follows the dates, 2 bytes a position for 300
+     * documents (FORMAT.md 3.7) */
+    uint64_t date_width = meta_value(bytes, toc, count, "date_bytes");
+    cr_assert_eq(meta_value(bytes, toc, count, "insertion_bytes"), 2);
+    cr_assert_eq(dates->length, (date_width + 2) * DOCUMENTS, "the insertion order follows the dates");
+    uint64_t order = dates->offset + date_width * DOCUMENTS;
+    memcpy(bytes + order + 2 * 7, bytes + order + 2 * 3, 2);
     reseal(bytes, size, SECTION_DOCDATES);
     write_file(seg_file, bytes, size);
-    uint64_t at = expect_damage(seg_file, order, order + 4 * DOCUMENTS, "insertion order");
-    cr_assert(at == order + 4 * 3 || at == order + 4 * 7, "offset %llu", (unsigned long long)at);
+    uint64_t at = expect_damage(seg_file, order, order + 2 * DOCUMENTS, "insertion order");
+    cr_assert(at == order + 2 * 3 || at == order + 2 * 7, "offset %llu", (unsigned long long)at);
     free(bytes);
 }
 

@@ -1589,6 +1589,11 @@ Test(format, document_tables_are_checked_chunk_by_chunk, .timeout = 60)
         cr_assert_gt(s->length, 3 * LAYOUT_CHUNK_BYTES, "the table spans several chunks");
         uint8_t *copy = malloc(size);
         memcpy(copy, original, size);
+        /* the fixture's widths (FORMAT.md 3.7): body lengths below 5000, dates */
+        const char *width_line = kinds[k] == SECTION_DOCDATES ? "date_bytes 4\n"
+                                                              : "body_length_bytes 2\n";
+        cr_assert_not_null(memmem(original, size, width_line, strlen(width_line)), "%s", width_line);
+        uint32_t width = kinds[k] == SECTION_DOCDATES ? 4 : 2;
         uint64_t damaged_at = s->offset + 2 * LAYOUT_CHUNK_BYTES + 100;
         copy[damaged_at] ^= 0x01;
         char *damaged = testlib_write_file(dir, "chunk.cops", copy, size);
@@ -1596,7 +1601,7 @@ Test(format, document_tables_are_checked_chunk_by_chunk, .timeout = 60)
         cops_error err = {0};
         cr_assert_eq(segment_open(damaged, &seg, &err), 0, "%s", err.message);
         /* a document whose entry lies in chunk 0, then one in chunk 2 */
-        uint32_t intact_doc = 7, damaged_doc = (uint32_t)((2 * LAYOUT_CHUNK_BYTES + 100) / 4);
+        uint32_t intact_doc = 7, damaged_doc = (uint32_t)((2 * LAYOUT_CHUNK_BYTES + 100) / width);
         uint32_t expected = kinds[k] == SECTION_DOCDATES ? data.docs[intact_doc].date
                                                          : data.docs[intact_doc].body_length;
         uint32_t got = kinds[k] == SECTION_DOCDATES ? segment_date(seg, intact_doc)
@@ -1616,6 +1621,120 @@ Test(format, document_tables_are_checked_chunk_by_chunk, .timeout = 60)
         free(copy);
     }
     close_damage_fixture(&f);
+}
+
+/* `data` written to <a new temporary folder>/<tag>.cops (its path into
+ * `path`), which the checker passes; returns the folder. */
+static char *write_checked_segment(const segment_data *data, const char *tag, char path[512])
+{
+    char *dir = testlib_tempdir(tag);
+    snprintf(path, 512, "%s/%s.cops", dir, tag);
+    write_segment(data, path);
+    cops_error err = {0};
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+    return dir;
+}
+
+/* The per-document tables take the bytes their largest value needs
+ * (FORMAT.md 3.7): body lengths below 256 take one byte, title lengths up
+ * to 1000 two, no date none.  With an odd document count the title table
+ * starts at an odd offset, so one title length straddles two 4 KiB chunks:
+ * it reads whole, and as 0 (recorded) when either chunk is damaged. */
+Test(format, document_tables_are_narrow)
+{
+    static const term_spec terms[] = {{"a", 1, 1, 0, 0}};
+    enum { DOCUMENTS = 5001, STRADDLING = (2 * LAYOUT_CHUNK_BYTES - 1 - DOCUMENTS) / 2 };
+    segment_data data;
+    make_data(&data, 11, DOCUMENTS, terms, 1);
+    data.meta.body_tokens = data.meta.title_tokens = 0;
+    for (uint32_t d = 0; d < DOCUMENTS; d++) {
+        data.docs[d].date = 0;
+        data.docs[d].body_length = 10 + d % 240; /* past the term's positions */
+        data.docs[d].title_length = d % 1001;
+        data.meta.body_tokens += 10 + d % 240;
+        data.meta.title_tokens += d % 1001;
+    }
+    char path[512];
+    char *dir = write_checked_segment(&data, "narrow", path);
+    cops_error err = {0};
+    size_t size = 0;
+    uint8_t *bytes = testlib_read_file(path, &size);
+    section_range sections[16];
+    uint64_t toc_offset, toc_length;
+    size_t count = parse_sections(bytes, size, sections, 16, &toc_offset, &toc_length);
+    const section_range *lengths = NULL, *dates = NULL;
+    for (size_t i = 0; i < count; i++) {
+        if (sections[i].kind == SECTION_DOCLENGTHS)
+            lengths = &sections[i];
+        if (sections[i].kind == SECTION_DOCDATES)
+            dates = &sections[i];
+    }
+    cr_assert(lengths && dates);
+    cr_assert_eq(lengths->length, 3 * DOCUMENTS, "a byte a body length, two a title length");
+    cr_assert_eq(dates->length, 0, "no date, not reordered");
+    segment *seg = NULL;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    for (uint32_t d = 0; d < DOCUMENTS; d++) {
+        cr_assert_eq(segment_body_length(seg, d), 10 + d % 240);
+        cr_assert_eq(segment_title_length(seg, d), d % 1001);
+        cr_assert_eq(segment_date(seg, d), 0);
+        cr_assert_eq(segment_insertion_order(seg, d), d);
+    }
+    cr_assert_not(segment_is_reordered(seg));
+    segment_close(seg);
+    uint64_t straddle = lengths->offset + DOCUMENTS + 2 * (uint64_t)STRADDLING;
+    cr_assert_eq((straddle - lengths->offset) / LAYOUT_CHUNK_BYTES + 1,
+                 (straddle + 1 - lengths->offset) / LAYOUT_CHUNK_BYTES, "it straddles two chunks");
+    bytes[straddle + 1 + 100] ^= 0x01; /* the second chunk */
+    char *damaged = testlib_write_file(dir, "damaged.cops", bytes, size);
+    cr_assert_eq(segment_open(damaged, &seg, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_title_length(seg, 0), 0);
+    cr_assert_eq(segment_title_length(seg, STRADDLING - 1), (STRADDLING - 1) % 1001);
+    cr_assert_eq(segment_damage(seg, NULL), 0, "nothing damaged read yet");
+    cr_assert_eq(segment_title_length(seg, STRADDLING), 0, "a damaged chunk reads as 0");
+    cr_assert_eq(segment_damage(seg, &err), COPS_ECORRUPT);
+    segment_close(seg);
+    free(damaged);
+    free(bytes);
+    free_data(&data);
+    free(dir);
+}
+
+/* An identifier that is a decimal number is kept as one (FORMAT.md
+ * 3.2a), and reads back as it was given; any other stays text: leading
+ * zeros, signs, 2^63 and beyond, the empty one. */
+Test(format, numeric_identifiers_round_trip)
+{
+    static const char *const ids[] = {"339",  "0",   "007", "-5", "12a", "", "9223372036854775807",
+                                      "9223372036854775808", "18446744073709551616", "56640763"};
+    enum { DOCUMENTS = sizeof ids / sizeof ids[0] };
+    static const term_spec terms[] = {{"a", 1, 1, 0, 0}};
+    segment_data data;
+    make_data(&data, 12, DOCUMENTS, terms, 1);
+    for (uint32_t d = 0; d < DOCUMENTS; d++)
+        snprintf(data.docs[d].id, sizeof data.docs[d].id, "%s", ids[d]);
+    char path[512];
+    char *dir = write_checked_segment(&data, "ids", path);
+    cops_error err = {0};
+    segment *seg = NULL;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    for (uint32_t d = DOCUMENTS; d-- > 0;) { /* backwards: no remembered record helps */
+        segment_metadata meta;
+        cr_assert_eq(segment_read_metadata(seg, d, &meta, &err), 0, "%s", err.message);
+        cr_assert_eq(meta.id_length, strlen(ids[d]), "%s", ids[d]);
+        cr_assert_eq(memcmp(meta.id, ids[d], meta.id_length), 0, "%s", ids[d]);
+        cr_assert_eq(meta.title_length, strlen(data.docs[d].title));
+    }
+    segment_close(seg);
+    /* the record's length 2, then "339" as 2·339 + 1 = 679, the varint
+     * a7 05, then the empty title */
+    size_t size = 0;
+    uint8_t *bytes = testlib_read_file(path, &size);
+    static const uint8_t first[] = {0x02, 0xa7, 0x05};
+    cr_assert_not_null(memmem(bytes, size, first, sizeof first), "339 kept as a number");
+    free(bytes);
+    free_data(&data);
+    free(dir);
 }
 
 /* ============================================================ manifest */

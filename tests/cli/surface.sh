@@ -18,6 +18,7 @@ cat >corpus/words.jsonl <<'DOCS'
 {"id": "u1", "title": "Three", "text": "the university library"}
 {"id": "u2", "title": "Four", "text": "two universities met"}
 {"id": "s1", "title": "Five", "text": "she studies rivers and is studying"}
+{"id": "l1", "title": "Six", "text": "internationalizations abound"}
 DOCS
 expect_exit 0 "index the corpus" -- cops_index -q -i idx corpus
 
@@ -27,6 +28,10 @@ expect_stdout_contains "h2" "happin* finds happiness"
 expect_exit 0 "universit*" -- cops_query -i idx --ids 'universit*'
 expect_stdout_contains "u1" "universit* finds university (term univers)"
 expect_stdout_contains "u2" "universit* finds universities"
+# A form of 15 bytes or more takes a byte more for its length (FORMAT.md
+# 3.10: a nibble of 15, then the rest); its term is internation.
+expect_exit 0 "internationaliz*" -- cops_query -i idx --ids 'internationaliz*'
+expect_stdout_is "l1" "internationaliz* finds internationalizations (term internation)"
 expect_exit 0 "a prefix in the title field" -- cops_query -i idx --count 'title:o*'
 expect_stdout_is "1" "title:o* finds the title One only"
 
