@@ -547,6 +547,9 @@ int inverter_end_document(inverter *inv, cops_error *err)
  * postings for a key are read through a small window, never whole: one
  * key's list in a run is as large as the run. */
 #define MERGE_WINDOW_BYTES 4096
+/* How far ahead the in-memory source fetches a key's entry, and its key and list. */
+#define MERGE_PREFETCH_ENTRY 16
+#define MERGE_PREFETCH_LIST 8
 /* A renumbering's arena (renumbered): an eighth of the inverter's budget,
  * which the analysis threads, done by then, had beside it. */
 #define RENUMBER_MIN_BYTES 4096
@@ -586,6 +589,16 @@ static int source_advance(merge_source *s, inverter *inv, cops_error *err)
         if (s->next_index >= inv->term_count) {
             s->done = 1;
             return 0;
+        }
+        /* The keys come in byte order, their entries and lists from all
+         * over memory: fetch a later key's entry, and a nearer one's key
+         * and list, meanwhile (a hint only). */
+        if (s->next_index + MERGE_PREFETCH_ENTRY < inv->term_count)
+            __builtin_prefetch(&inv->terms[s->order[s->next_index + MERGE_PREFETCH_ENTRY]]);
+        if (s->next_index + MERGE_PREFETCH_LIST < inv->term_count) {
+            const term_entry *later = &inv->terms[s->order[s->next_index + MERGE_PREFETCH_LIST]];
+            __builtin_prefetch(inv->keys.data + later->key_offset);
+            __builtin_prefetch(later->postings.data);
         }
         term_entry *t = &inv->terms[s->order[s->next_index++]];
         memcpy(s->key, inv->keys.data + t->key_offset, t->key_length);
