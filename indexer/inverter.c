@@ -645,11 +645,18 @@ static int source_fill(merge_source *s, cops_error *err)
 /* The next varint of the source's postings; 0 when they are damaged. */
 static size_t source_varint(merge_source *s, uint64_t *value, cops_error *err)
 {
-    /* Most are one byte (a position's delta, a gap): taken as it is, with
-     * no refill (a whole varint is in view) and no call. */
-    if (s->postings < s->postings_end && *s->postings < 0x80) {
-        *value = *s->postings++;
+    /* Most are one or two bytes (a position's delta, a gap): taken as
+     * they are when in view, with no refill and no call. */
+    const uint8_t *at = s->postings;
+    if (at < s->postings_end && at[0] < 0x80) {
+        *value = at[0];
+        s->postings = at + 1;
         return 1;
+    }
+    if (s->postings_end - at >= 2 && at[1] < 0x80) {
+        *value = (uint64_t)(at[0] & 0x7f) | (uint64_t)at[1] << 7;
+        s->postings = at + 2;
+        return 2;
     }
     if (source_fill(s, err) != 0)
         return 0;
@@ -967,7 +974,8 @@ static int collect_renumbered(merge_source *s, const uint32_t *new_of_old, uint3
         if (!source_varint(s, &gap, err))
             return COPS_EIO;
         doc += (uint32_t)gap + 1;
-        if (doc >= documents || source_fill(s, err) != 0)
+        /* (a run's window refilled, for the positions' first bytes) */
+        if (doc >= documents || (s->unread > 0 && source_fill(s, err) != 0))
             return error_set(err, COPS_EIO, "%s: postings unreadable while merging", s->name);
         int rc = collect_posting(s, r, new_of_old[doc], err);
         if (rc != 0)
@@ -1102,9 +1110,9 @@ static int write_renumbered(renumbered *r, pending_posting *pending, postings_pi
     sort_renumbered(r);
     int rc = 0;
     for (size_t i = 0; i < r->count && rc == 0; i++) {
-        size_t length;
-        const uint8_t *at = part_positions(r, i, &length);
-        merge_source part = {.name = "memory", .postings = at, .postings_end = at + length};
+        /* read up to its 0 (the arena's end bounds a damaged one) */
+        merge_source part = {.name = "memory", .postings = r->bytes + (uint32_t)r->entries[i],
+                             .postings_end = r->bytes + r->length};
         rc = push_positions(pending, writer, (uint32_t)(r->entries[i] >> 32), &part, err);
     }
     r->count = r->length = 0;
