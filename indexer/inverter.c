@@ -34,6 +34,7 @@
 #include "base/hash.h"
 #include "index-format/codec.h"
 #include "index-format/names.h"
+#include "indexer/postings-pipe.h"
 
 typedef struct term_entry {
     uint32_t key_offset;       /* in inv->keys */
@@ -546,6 +547,9 @@ int inverter_end_document(inverter *inv, cops_error *err)
  * postings for a key are read through a small window, never whole: one
  * key's list in a run is as large as the run. */
 #define MERGE_WINDOW_BYTES 4096
+/* How far ahead the in-memory source fetches a key's entry, and its key and list. */
+#define MERGE_PREFETCH_ENTRY 16
+#define MERGE_PREFETCH_LIST 8
 /* A renumbering's arena (renumbered): an eighth of the inverter's budget,
  * which the analysis threads, done by then, had beside it. */
 #define RENUMBER_MIN_BYTES 4096
@@ -585,6 +589,16 @@ static int source_advance(merge_source *s, inverter *inv, cops_error *err)
         if (s->next_index >= inv->term_count) {
             s->done = 1;
             return 0;
+        }
+        /* The keys come in byte order, their entries and lists from all
+         * over memory: fetch a later key's entry, and a nearer one's key
+         * and list, meanwhile (a hint only). */
+        if (s->next_index + MERGE_PREFETCH_ENTRY < inv->term_count)
+            __builtin_prefetch(&inv->terms[s->order[s->next_index + MERGE_PREFETCH_ENTRY]]);
+        if (s->next_index + MERGE_PREFETCH_LIST < inv->term_count) {
+            const term_entry *later = &inv->terms[s->order[s->next_index + MERGE_PREFETCH_LIST]];
+            __builtin_prefetch(inv->keys.data + later->key_offset);
+            __builtin_prefetch(later->postings.data);
         }
         term_entry *t = &inv->terms[s->order[s->next_index++]];
         memcpy(s->key, inv->keys.data + t->key_offset, t->key_length);
@@ -631,6 +645,19 @@ static int source_fill(merge_source *s, cops_error *err)
 /* The next varint of the source's postings; 0 when they are damaged. */
 static size_t source_varint(merge_source *s, uint64_t *value, cops_error *err)
 {
+    /* Most are one or two bytes (a position's delta, a gap): taken as
+     * they are when in view, with no refill and no call. */
+    const uint8_t *at = s->postings;
+    if (at < s->postings_end && at[0] < 0x80) {
+        *value = at[0];
+        s->postings = at + 1;
+        return 1;
+    }
+    if (s->postings_end - at >= 2 && at[1] < 0x80) {
+        *value = (uint64_t)(at[0] & 0x7f) | (uint64_t)at[1] << 7;
+        s->postings = at + 2;
+        return 2;
+    }
     if (source_fill(s, err) != 0)
         return 0;
     size_t used = codec_varint_decode(s->postings, s->postings_end, value);
@@ -667,23 +694,23 @@ typedef struct pending_posting {
 
 /* Hand the buffered positions over: the first part (all of the posting so
  * far, tf == count) opens the posting, later parts extend it. */
-static int hand_over(pending_posting *pending, segment_writer *writer, cops_error *err)
+static int hand_over(pending_posting *pending, postings_pipe *writer, cops_error *err)
 {
     if (pending->count == 0)
         return 0;
     int rc;
     if (pending->tf == pending->count) {
-        rc = segment_writer_add_posting(writer, pending->doc, pending->positions, pending->count,
-                                        err);
+        rc = postings_pipe_add_posting(writer, pending->doc, pending->positions, pending->count,
+                                       err);
         pending->written++;
     } else {
-        rc = segment_writer_extend_posting(writer, pending->positions, pending->count, err);
+        rc = postings_pipe_extend_posting(writer, pending->positions, pending->count, err);
     }
     pending->count = 0;
     return rc;
 }
 
-static int flush_posting(pending_posting *pending, segment_writer *writer, cops_error *err)
+static int flush_posting(pending_posting *pending, postings_pipe *writer, cops_error *err)
 {
     int rc = hand_over(pending, writer, err);
     pending->tf = 0;
@@ -692,7 +719,7 @@ static int flush_posting(pending_posting *pending, segment_writer *writer, cops_
 
 /* Open the posting of `doc` in `pending`: the one pending is handed over
  * first unless it is the same document's (continued from another run). */
-static int pending_open(pending_posting *pending, segment_writer *writer, uint32_t doc,
+static int pending_open(pending_posting *pending, postings_pipe *writer, uint32_t doc,
                         cops_error *err)
 {
     int rc = pending->tf != 0 && doc != pending->doc ? flush_posting(pending, writer, err) : 0;
@@ -700,7 +727,7 @@ static int pending_open(pending_posting *pending, segment_writer *writer, uint32
     return rc;
 }
 
-static int pending_push(pending_posting *pending, segment_writer *writer, uint32_t position,
+static int pending_push(pending_posting *pending, postings_pipe *writer, uint32_t position,
                         cops_error *err)
 {
     if (pending->tf == UINT32_MAX)
@@ -716,7 +743,7 @@ static int pending_push(pending_posting *pending, segment_writer *writer, uint32
 }
 
 /* One posting's positions (0-ended varints from `read`) to the writer. */
-static int push_positions(pending_posting *pending, segment_writer *writer, uint32_t doc,
+static int push_positions(pending_posting *pending, postings_pipe *writer, uint32_t doc,
                           merge_source *read, cops_error *err)
 {
     int rc = pending_open(pending, writer, doc, err);
@@ -734,7 +761,7 @@ static int push_positions(pending_posting *pending, segment_writer *writer, uint
 }
 
 /* Decode one source's postings for the current key into `pending`/the writer. */
-static int merge_postings(merge_source *s, pending_posting *pending, segment_writer *writer,
+static int merge_postings(merge_source *s, pending_posting *pending, postings_pipe *writer,
                           cops_error *err)
 {
     uint32_t previous_doc = UINT32_MAX;
@@ -947,7 +974,8 @@ static int collect_renumbered(merge_source *s, const uint32_t *new_of_old, uint3
         if (!source_varint(s, &gap, err))
             return COPS_EIO;
         doc += (uint32_t)gap + 1;
-        if (doc >= documents || source_fill(s, err) != 0)
+        /* (a run's window refilled, for the positions' first bytes) */
+        if (doc >= documents || (s->unread > 0 && source_fill(s, err) != 0))
             return error_set(err, COPS_EIO, "%s: postings unreadable while merging", s->name);
         int rc = collect_posting(s, r, new_of_old[doc], err);
         if (rc != 0)
@@ -1015,7 +1043,7 @@ static run_reader *least_reader(run_reader *readers, size_t runs, size_t window,
 
 /* The key's runs merged into the writer by new document; a document's
  * parts in two runs come in run order. */
-static int merge_renumbered_runs(renumbered *r, pending_posting *pending, segment_writer *writer,
+static int merge_renumbered_runs(renumbered *r, pending_posting *pending, postings_pipe *writer,
                                  cops_error *err)
 {
     if (fflush(r->spill.file) != 0)
@@ -1072,7 +1100,7 @@ static int merge_renumbered_runs(renumbered *r, pending_posting *pending, segmen
 
 /* The collected postings of the key in the new order (a document's parts
  * from two runs stay in run order, and join). */
-static int write_renumbered(renumbered *r, pending_posting *pending, segment_writer *writer,
+static int write_renumbered(renumbered *r, pending_posting *pending, postings_pipe *writer,
                             cops_error *err)
 {
     if (r->runs > 0) {
@@ -1082,16 +1110,16 @@ static int write_renumbered(renumbered *r, pending_posting *pending, segment_wri
     sort_renumbered(r);
     int rc = 0;
     for (size_t i = 0; i < r->count && rc == 0; i++) {
-        size_t length;
-        const uint8_t *at = part_positions(r, i, &length);
-        merge_source part = {.name = "memory", .postings = at, .postings_end = at + length};
+        /* read up to its 0 (the arena's end bounds a damaged one) */
+        merge_source part = {.name = "memory", .postings = r->bytes + (uint32_t)r->entries[i],
+                             .postings_end = r->bytes + r->length};
         rc = push_positions(pending, writer, (uint32_t)(r->entries[i] >> 32), &part, err);
     }
     r->count = r->length = 0;
     return rc;
 }
 
-int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_of_old,
+int inverter_finish(inverter *inv, segment_writer *segment_out, const uint32_t *new_of_old,
                     inverter_stats *stats, cops_error *err)
 {
     renumbered renumber;
@@ -1100,8 +1128,17 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
     merge_source *sources = calloc(source_count, sizeof *sources);
     if (!sources)
         return error_set(err, COPS_ENOMEM, "out of memory while merging");
-    int rc = close_open_postings(inv) == 0 ? 0
-                                           : error_set(err, COPS_ENOMEM, "out of memory while merging");
+    /* The lists are merged here while the writer encodes them on a thread
+     * of its own (postings-pipe.h). */
+    postings_pipe *writer = NULL;
+    int rc = postings_pipe_open(segment_out, sysconf(_SC_NPROCESSORS_ONLN) > 1,
+                                POSTINGS_PIPE_CHUNK_BYTES, &writer, err);
+    if (rc != 0) {
+        free(sources);
+        return rc;
+    }
+    if (close_open_postings(inv) != 0)
+        rc = error_set(err, COPS_ENOMEM, "out of memory while merging");
     if (rc == 0 && new_of_old && renumbered_init(&renumber, inv, inv->document) != 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory while renumbering");
     for (size_t i = 0; i < inv->run_count && rc == 0; i++) {
@@ -1129,7 +1166,7 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
         if (!smallest)
             break;
         merge_source current = *smallest;
-        rc = segment_writer_begin_term(writer, current.key, current.key_length, err);
+        rc = postings_pipe_begin_term(writer, current.key, current.key_length, err);
         /* Sources are in run order = document order; every source holding
          * this key contributes, then moves on. */
         for (size_t i = 0; i < source_count && rc == 0; i++) {
@@ -1146,9 +1183,13 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
         if (rc == 0)
             rc = flush_posting(pending, writer, err);
         if (rc == 0)
-            rc = segment_writer_end_term(writer, err);
+            rc = postings_pipe_end_term(writer, err);
         terms++;
     }
+    /* the writer's own failure, or its calls dropped after ours */
+    int closed = postings_pipe_close(writer, rc != 0, err);
+    if (rc == 0)
+        rc = closed;
     for (size_t i = 0; i < source_count; i++)
         free(sources[i].window);
     free(memory->order);
@@ -1161,7 +1202,9 @@ int inverter_finish(inverter *inv, segment_writer *writer, const uint32_t *new_o
         stats->postings = pending ? pending->written : 0;
         stats->runs = inv->run_count;
         /* a renumbering's arena beside the lists still held */
-        size_t renumbering = new_of_old ? accounted_bytes(inv) + renumber.peak_bytes : 0;
+        size_t renumbering = new_of_old ? accounted_bytes(inv) + renumber.peak_bytes
+                                              + postings_pipe_bytes(POSTINGS_PIPE_CHUNK_BYTES)
+                                        : 0;
         stats->peak_bytes = inv->peak_bytes > renumbering ? inv->peak_bytes : renumbering;
     }
     free(pending);

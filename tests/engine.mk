@@ -34,6 +34,12 @@ tests_inverter_test_SOURCES = tests/inverter-test.c $(ENGINE_TEST_HELPERS)
 tests_inverter_test_CFLAGS = $(TEST_CFLAGS)
 tests_inverter_test_LDADD = $(TEST_LIBS)
 
+check_PROGRAMS += tests/postings-pipe-test
+TESTS += tests/postings-pipe-test
+tests_postings_pipe_test_SOURCES = tests/postings-pipe-test.c $(ENGINE_TEST_HELPERS)
+tests_postings_pipe_test_CFLAGS = $(TEST_CFLAGS)
+tests_postings_pipe_test_LDADD = $(TEST_LIBS)
+
 check_PROGRAMS += tests/phrase-test
 TESTS += tests/phrase-test
 tests_phrase_test_SOURCES = tests/phrase-test.c $(ENGINE_TEST_HELPERS)
