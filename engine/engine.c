@@ -223,6 +223,17 @@ int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_e
     return rc;
 }
 
+/* `rc`, with the patterns freed (NULL) when it says they failed. */
+static int patterns_given(int rc, char ***globs, char ***excludes)
+{
+    if (rc != 0) {
+        cops_strings_free(*globs);
+        cops_strings_free(*excludes);
+        *globs = *excludes = NULL;
+    }
+    return rc;
+}
+
 int cops_index_root_patterns(const char *index_dir, const char *root, char ***globs,
                              char ***excludes, cops_error *err)
 {
@@ -231,12 +242,7 @@ int cops_index_root_patterns(const char *index_dir, const char *root, char ***gl
         return error_set(err, COPS_EUNSUPPORTED, "%s is a Xapian index, which keeps no roots",
                          index_dir);
     int rc = native_index_root_patterns(index_dir, root, globs, excludes, err);
-    if (rc != 0) {
-        cops_strings_free(*globs);
-        cops_strings_free(*excludes);
-        *globs = *excludes = NULL;
-    }
-    return rc;
+    return patterns_given(rc, globs, excludes);
 }
 
 int cops_index_kinds(const char *index_dir, cops_count **formats, size_t *format_count,
@@ -248,6 +254,75 @@ int cops_index_kinds(const char *index_dir, cops_count **formats, size_t *format
         return error_set(err, COPS_EUNSUPPORTED, "%s is a Xapian index, which keeps no catalog",
                          index_dir);
     int rc = native_index_kinds(index_dir, formats, format_count, encodings, encoding_count, err);
+    if (rc != 0) {
+        free(*formats);
+        free(*encodings);
+        *formats = *encodings = NULL;
+        *format_count = *encoding_count = 0;
+    }
+    return rc;
+}
+
+/* The catalog a native `index` pinned (index_catalog_read); `what` says
+ * what a Xapian index does not keep. */
+static int handle_catalog(const cops_index *index, const char *what, catalog *files,
+                          cops_error *err)
+{
+    memset(files, 0, sizeof *files);
+    if (index->engine != COPS_ENGINE_NATIVE)
+        return error_set(err, COPS_EUNSUPPORTED, "%s is a Xapian index, which keeps no %s",
+                         index->dir, what);
+    return index_catalog_read(index, files, err);
+}
+
+int cops_index_roots_get(const cops_index *index, char ***roots, size_t *count, cops_error *err)
+{
+    size_t counted = 0;
+    *roots = NULL;
+    if (count)
+        *count = 0;
+    catalog files;
+    int rc = handle_catalog(index, "roots", &files, err);
+    if (rc == 0)
+        rc = native_roots_of(&files, roots, &counted, err);
+    catalog_free(&files);
+    if (rc == 0 && count)
+        *count = counted;
+    return rc;
+}
+
+int cops_index_root_patterns_get(const cops_index *index, const char *root, char ***globs,
+                                 char ***excludes, cops_error *err)
+{
+    *globs = *excludes = NULL;
+    catalog files;
+    int rc = handle_catalog(index, "roots", &files, err);
+    if (rc == 0)
+        rc = native_root_patterns_of(&files, root, globs, excludes, err);
+    catalog_free(&files);
+    return patterns_given(rc, globs, excludes);
+}
+
+int cops_index_kinds_get(const cops_index *index, cops_count **formats, size_t *format_count,
+                         cops_count **encodings, size_t *encoding_count, cops_error *err)
+{
+    *formats = *encodings = NULL;
+    *format_count = *encoding_count = 0;
+    catalog files;
+    int rc = handle_catalog(index, "catalog", &files, err);
+    const manifest *m = &index->manifest;
+    deletions *dels = rc == 0 ? calloc(m->segment_count + 1, sizeof *dels) : NULL;
+    if (rc == 0 && !dels)
+        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    /* the handle's bitmaps, borrowed; a segment without one has none deleted */
+    for (size_t s = 0; rc == 0 && s < m->segment_count; s++)
+        dels[s] = index->deleted[s].bits ? index->deleted[s]
+                                         : (deletions){.documents = (uint32_t)m->segments[s].documents};
+    if (rc == 0)
+        rc = native_kinds_of(m, dels, &files, formats, format_count, encodings, encoding_count,
+                             err);
+    free(dels);
+    catalog_free(&files);
     if (rc != 0) {
         free(*formats);
         free(*encodings);

@@ -309,6 +309,21 @@ void cops_strings_free(char **strings);
 
 typedef struct cops_index cops_index;
 
+/* cops_index_roots, cops_index_root_patterns and cops_index_kinds of the
+ * native index `index` opened by cops_index_open: from the catalog it
+ * pinned then, so that what a program lists along with the handle's
+ * statistics (or lists in several calls) is of the one index opened,
+ * even if its folder is swapped for another meanwhile.  Errors as
+ * theirs; COPS_ECORRUPT when the catalog could not be opened with the
+ * index, COPS_EUNSUPPORTED for a Xapian index or several indexes opened
+ * as one (cops_index_open_many). */
+int cops_index_roots_get(const cops_index *index, char ***roots, size_t *count,
+                         cops_error *err);
+int cops_index_root_patterns_get(const cops_index *index, const char *root, char ***globs,
+                                 char ***excludes, cops_error *err);
+int cops_index_kinds_get(const cops_index *index, cops_count **formats, size_t *format_count,
+                         cops_count **encodings, size_t *encoding_count, cops_error *err);
+
 /* Open the index at `index_dir` for searching: a cops index, or a Xapian
  * database (a glass directory, a directory holding a XAPIANDB stub, or a
  * stub file) when the Xapian engine is installed (a Xapian index is

@@ -824,6 +824,12 @@ int catalog_open_at(int dir_fd, const char *dir, const char *name, int *fd, uint
 int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
                          catalog *out, cops_error *err)
 {
+    return catalog_read_descriptor(fd, size, path, documents, 1, out, err);
+}
+
+int catalog_read_descriptor(int fd, uint64_t size, const char *path, uint64_t documents,
+                            int records_only, catalog *out, cops_error *err)
+{
     memset(out, 0, sizeof *out);
     byte_buffer content = BUFFER_INIT;
     int rc = file_read_descriptor(fd, size, path, catalog_max_bytes(documents), &content, err);
@@ -831,7 +837,7 @@ int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t docum
         rc = check_file(&content, path, CATALOG_MAGIC, CATALOG_OLDEST_VERSION, CATALOG_VERSION,
                         err);
     if (rc == 0)
-        rc = parse_catalog(&content, path, documents, 1, out, err);
+        rc = parse_catalog(&content, path, documents, records_only, out, err);
     buffer_free(&content);
     if (rc != 0)
         catalog_free(out);

@@ -188,6 +188,11 @@ int catalog_open_at(int dir_fd, const char *dir, const char *name, int *fd, uint
                     cops_error *err);
 int catalog_read_records(int fd, uint64_t size, const char *path, uint64_t documents,
                          catalog *out, cops_error *err);
+/* catalog_read_records, or with `records_only` 0 the whole catalog as
+ * catalog_read reads it (every entry, the roots): what an open handle
+ * lists from the very catalog it pinned (cops_index_kinds_get). */
+int catalog_read_descriptor(int fd, uint64_t size, const char *path, uint64_t documents,
+                            int records_only, catalog *out, cops_error *err);
 /* Write `name` in the directory `dir_fd` (AT_FDCWD: `dir`, which names
  * it in messages) through a fresh temporary, fsynced, renamed over it
  * (base/file.h: a symbolic link or other non-regular file there is left

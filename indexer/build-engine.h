@@ -23,6 +23,8 @@
 #include "analysis/analyzer.h"
 #include "base/error.h"
 #include "cops.h"
+#include "index-format/catalog.h"
+#include "index-format/manifest.h"
 #include "indexer/feed.h"
 #include "indexer/source.h"
 
@@ -89,6 +91,17 @@ int native_index_root_patterns(const char *dir, const char *root, char ***globs,
  * NULL and 0; on failure what they hold is the caller's to free). */
 int native_index_kinds(const char *dir, cops_count **formats, size_t *format_count,
                        cops_count **encodings, size_t *encoding_count, cops_error *err);
+/* The same three from a manifest `m`, its segments' deletion bitmaps
+ * `dels` (one per segment; bits NULL: none deleted) and the catalog
+ * `files` it names, already read (from one directory opened once, or by
+ * an open handle: cops_index_kinds_get), so that one answer is of one
+ * index. */
+int native_roots_of(const catalog *files, char ***roots, size_t *count, cops_error *err);
+int native_root_patterns_of(const catalog *files, const char *root, char ***globs,
+                            char ***excludes, cops_error *err);
+int native_kinds_of(const manifest *m, const deletions *dels, const catalog *files,
+                    cops_count **formats, size_t *format_count, cops_count **encodings,
+                    size_t *encoding_count, cops_error *err);
 
 /* cops_build's first step: the caller's options (`given`, may be NULL)
  * with the defaults filled in, checked, into `options`; the analysis they

@@ -307,14 +307,15 @@ static void print_counts(const char *label, const cops_count *counts, size_t cou
 }
 
 /* Documents per format and per detected encoding (native indexes: the
- * catalog records them; a Xapian index has none, and says nothing). */
-static int print_kinds(const char *index_dir)
+ * catalog records them; a Xapian index has none, and says nothing), of
+ * the very index `index` whose statistics are printed. */
+static int print_kinds(const cops_index *index)
 {
     cops_count *formats, *encodings;
     size_t format_count, encoding_count;
     cops_error err = {0};
-    int rc = cops_index_kinds(index_dir, &formats, &format_count, &encodings, &encoding_count,
-                              &err);
+    int rc = cops_index_kinds_get(index, &formats, &format_count, &encodings, &encoding_count,
+                                  &err);
     if (rc == COPS_EUNSUPPORTED)
         return 0;
     if (rc != 0) {
@@ -365,8 +366,9 @@ static int print_stats(const char *index_dir)
     printf("inverted index %.2f MB: %.2f bits per posting (dictionary with its inline short lists,\n"
            "               blocked lists and all positions)\n",
            (double)inverted / 1e6, 8.0 * (double)inverted / postings);
+    int rc = print_kinds(index);
     cops_index_close(index);
-    return print_kinds(index_dir);
+    return rc;
 }
 
 static int check_index(const char *index_dir)
@@ -381,11 +383,19 @@ static int check_index(const char *index_dir)
     return 0;
 }
 
+/* The roots of the index at `index_dir`, each with its patterns, all of
+ * the one index opened (its folder swapped meanwhile changes nothing). */
 static int print_roots(const char *index_dir)
 {
     char **roots;
+    cops_index *index;
     cops_error err = {0};
-    if (cops_index_roots(index_dir, &roots, NULL, &err) != 0) {
+    if (cops_index_open_flags(index_dir, open_flags, &index, &err) != 0) {
+        fail(&err);
+        return EXIT_TROUBLE;
+    }
+    if (cops_index_roots_get(index, &roots, NULL, &err) != 0) {
+        cops_index_close(index);
         fail(&err);
         return EXIT_TROUBLE;
     }
@@ -395,7 +405,7 @@ static int print_roots(const char *index_dir)
         putchar('\n');
         /* The patterns it is refreshed with, one per line below it. */
         char **globs, **excludes;
-        if (cops_index_root_patterns(index_dir, roots[i], &globs, &excludes, &err) != 0) {
+        if (cops_index_root_patterns_get(index, roots[i], &globs, &excludes, &err) != 0) {
             fail(&err);
             rc = EXIT_TROUBLE;
             break;
@@ -414,6 +424,7 @@ static int print_roots(const char *index_dir)
         cops_strings_free(excludes);
     }
     cops_strings_free(roots);
+    cops_index_close(index);
     return rc;
 }
 

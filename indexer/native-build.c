@@ -1427,6 +1427,30 @@ static void close_listing(int dir_fd, catalog *files)
     catalog_free(files);
 }
 
+/* A NULL-terminated copy of `count` strings into *out. */
+static int copy_string_list(char *const *strings, size_t count, char ***out)
+{
+    char **list = calloc(count + 1, sizeof *list);
+    for (size_t i = 0; list && i < count; i++)
+        if (!(list[i] = strdup(strings[i]))) {
+            for (size_t j = 0; j < i; j++)
+                free(list[j]);
+            free(list);
+            list = NULL;
+        }
+    *out = list;
+    return list ? 0 : COPS_ENOMEM;
+}
+
+int native_roots_of(const catalog *files, char ***roots, size_t *count, cops_error *err)
+{
+    *roots = NULL;
+    if (copy_string_list(files->roots, files->root_count, roots) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    *count = files->root_count;
+    return 0;
+}
+
 int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error *err)
 {
     *roots = NULL;
@@ -1434,16 +1458,8 @@ int native_index_roots(const char *dir, char ***roots, size_t *count, cops_error
     catalog files;
     int dir_fd;
     int rc = read_listing(dir, &dir_fd, &m, &files, err);
-    char **list = rc == 0 ? calloc(files.root_count + 1, sizeof *list) : NULL;
-    if (rc == 0 && !list)
-        rc = error_set(err, COPS_ENOMEM, "out of memory");
-    if (rc == 0) {
-        /* The catalog's strings change hands. */
-        memcpy(list, files.roots, files.root_count * sizeof *list);
-        *count = files.root_count;
-        files.root_count = 0;
-        *roots = list;
-    }
+    if (rc == 0)
+        rc = native_roots_of(&files, roots, count, err);
     close_listing(dir_fd, &files);
     return rc;
 }
@@ -1492,13 +1508,34 @@ static uint64_t entry_live_documents(const catalog_entry *e, const manifest *m,
     return 0;
 }
 
+int native_kinds_of(const manifest *m, const deletions *dels, const catalog *files,
+                    cops_count **formats, size_t *format_count, cops_count **encodings,
+                    size_t *encoding_count, cops_error *err)
+{
+    size_t format_capacity = 0, encoding_capacity = 0;
+    for (size_t i = 0; i < files->count; i++) {
+        const catalog_entry *e = &files->entries[i];
+        uint64_t live = entry_live_documents(e, m, dels);
+        if (live > 0
+            && (count_kind(formats, format_count, &format_capacity,
+                           catalog_format_name(e->format), live) != 0
+                || count_kind(encodings, encoding_count, &encoding_capacity, e->encoding, live)
+                       != 0))
+            return error_set(err, COPS_ENOMEM, "out of memory");
+    }
+    if (*format_count > 1)
+        qsort(*formats, *format_count, sizeof **formats, compare_counts);
+    if (*encoding_count > 1)
+        qsort(*encodings, *encoding_count, sizeof **encodings, compare_counts);
+    return 0;
+}
+
 int native_index_kinds(const char *dir, cops_count **formats, size_t *format_count,
                        cops_count **encodings, size_t *encoding_count, cops_error *err)
 {
     manifest m;
     catalog files;
     deletions *dels = NULL;
-    size_t format_capacity = 0, encoding_capacity = 0;
     int dir_fd;
     int rc = read_listing(dir, &dir_fd, &m, &files, err);
     if (rc == 0 && !(dels = calloc(m.segment_count + 1, sizeof *dels)))
@@ -1508,22 +1545,9 @@ int native_index_kinds(const char *dir, cops_count **formats, size_t *format_cou
                  ? deletions_read_at(dir_fd, dir, m.segments[s].deletions,
                                      (uint32_t)m.segments[s].documents, &dels[s], err)
                  : deletions_init(&dels[s], (uint32_t)m.segments[s].documents, err);
-    for (size_t i = 0; rc == 0 && i < files.count; i++) {
-        const catalog_entry *e = &files.entries[i];
-        uint64_t live = entry_live_documents(e, &m, dels);
-        if (live > 0
-            && (count_kind(formats, format_count, &format_capacity,
-                           catalog_format_name(e->format), live) != 0
-                || count_kind(encodings, encoding_count, &encoding_capacity, e->encoding, live)
-                       != 0))
-            rc = error_set(err, COPS_ENOMEM, "out of memory");
-    }
-    if (rc == 0) {
-        if (*format_count > 1)
-            qsort(*formats, *format_count, sizeof **formats, compare_counts);
-        if (*encoding_count > 1)
-            qsort(*encodings, *encoding_count, sizeof **encodings, compare_counts);
-    }
+    if (rc == 0)
+        rc = native_kinds_of(&m, dels, &files, formats, format_count, encodings, encoding_count,
+                             err);
     for (size_t s = 0; dels && s < m.segment_count; s++)
         deletions_free(&dels[s]);
     free(dels);
@@ -1531,19 +1555,14 @@ int native_index_kinds(const char *dir, cops_count **formats, size_t *format_cou
     return rc;
 }
 
-/* A NULL-terminated copy of `count` strings into *out. */
-static int copy_string_list(char *const *strings, size_t count, char ***out)
+int native_root_patterns_of(const catalog *files, const char *root, char ***globs,
+                            char ***excludes, cops_error *err)
 {
-    char **list = calloc(count + 1, sizeof *list);
-    for (size_t i = 0; list && i < count; i++)
-        if (!(list[i] = strdup(strings[i]))) {
-            for (size_t j = 0; j < i; j++)
-                free(list[j]);
-            free(list);
-            list = NULL;
-        }
-    *out = list;
-    return list ? 0 : COPS_ENOMEM;
+    const catalog_patterns *p = catalog_root_patterns(files, root);
+    if (copy_string_list(p ? p->globs : NULL, p ? p->glob_count : 0, globs) != 0
+        || copy_string_list(p ? p->excludes : NULL, p ? p->exclude_count : 0, excludes) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    return 0;
 }
 
 int native_index_root_patterns(const char *dir, const char *root, char ***globs,
@@ -1553,11 +1572,8 @@ int native_index_root_patterns(const char *dir, const char *root, char ***globs,
     catalog files;
     int dir_fd;
     int rc = read_listing(dir, &dir_fd, &m, &files, err);
-    const catalog_patterns *p = rc == 0 ? catalog_root_patterns(&files, root) : NULL;
-    if (rc == 0 && (copy_string_list(p ? p->globs : NULL, p ? p->glob_count : 0, globs) != 0
-                    || copy_string_list(p ? p->excludes : NULL, p ? p->exclude_count : 0,
-                                        excludes) != 0))
-        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = native_root_patterns_of(&files, root, globs, excludes, err);
     close_listing(dir_fd, &files);
     return rc;
 }

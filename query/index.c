@@ -325,6 +325,23 @@ int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
     return rc;
 }
 
+int index_catalog_read(const cops_index *index, catalog *out, cops_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (index->name_count > 0)
+        return error_set(err, COPS_EUNSUPPORTED, "several indexes opened as one have no one "
+                         "catalog");
+    if (!index->manifest.files[0])
+        return 0;
+    const pending_catalog *p = &index->sources.pending[0];
+    if (index->sources.pending_count == 0)
+        return error_set(err, COPS_ECORRUPT, "%s: damaged index: cannot read %s", index->dir,
+                         index->manifest.files);
+    char path[4096 + MANIFEST_MAX_NAME];
+    snprintf(path, sizeof path, "%s/%s", index->dir, p->name);
+    return catalog_read_descriptor(p->fd, p->size, path, p->documents, 0, out, err);
+}
+
 void native_index_close(cops_index *index)
 {
     close_segments(index);

@@ -89,6 +89,12 @@ struct cops_index {
  * the caller still closes `index` (native_index_close, then frees the
  * analyzer). */
 int native_index_open(cops_index *index, const char *index_dir, cops_error *err);
+/* The whole catalog (catalog_read_descriptor) that the native `index`
+ * pinned when it opened, so that what is listed of it is of the index
+ * searched: empty when its manifest names none; COPS_ECORRUPT when it
+ * could not be opened then, COPS_EUNSUPPORTED for several indexes opened
+ * as one (cops_index_open_many). */
+int index_catalog_read(const cops_index *index, catalog *out, cops_error *err);
 /* Close the segments and deletion bitmaps (not the analyzer). */
 void native_index_close(cops_index *index);
 

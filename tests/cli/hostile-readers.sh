@@ -65,6 +65,28 @@ swapped 'files-*' "--roots, swapped before the catalog" "$INDEX" -i "$TMP/S" --r
 check "... exit 0" test "$RC" = 0
 expect_stdout_is "$TMP/inS" "... S's root"
 
+# Between two reads of one listing: --stats printed the statistics of
+# the index it opened and then read the formats again by path, --roots
+# the roots and then each root's patterns, so the folder swapped in
+# between gave S's documents with V's formats (2 text), S's root with
+# V's patterns (none).  S: one root with --glob, one file of two; V: the
+# same root, both files.
+rm -rf S.sound V in && mkdir in || exit 99
+printf 'alpha one\n' >in/a.txt
+printf 'alpha two\n' >in/b.txt
+expect_exit 0 "an index of one file of two (--glob)" -- \
+    $T "$INDEX" -q -i S.sound --glob '*a.txt' "$TMP/in"
+expect_exit 0 "the user's other index of both" -- $T "$INDEX" -q -i V "$TMP/in"
+state V >other.before
+swapped 'seg-*' "--stats, swapped after the statistics' catalog" "$INDEX" -i "$TMP/S" --stats
+check "... exit 0" test "$RC" = 0
+check "... S's one document" grep -q '^documents  *1$' "$OUT"
+check "... S's formats (1 text), not V's" grep -q '^formats  *1 text$' "$OUT"
+swapped 'files-*' "--roots, swapped before the catalog" "$INDEX" -i "$TMP/S" --roots
+check "... exit 0" test "$RC" = 0
+check "... S's root with S's pattern" test "$(cat "$OUT")" = "$TMP/in
+  --glob *a.txt"
+
 # Between the segment and the deletion bitmap: S and V hold the same
 # segment and manifest, S with b.txt deleted, V with c.txt.  Before the
 # fix the query applied V's bitmap to S's segment: b.txt's words came

@@ -6,7 +6,7 @@
  * their segments, plus an empty file, a truncated copy, a directory and a
  * copy under another name, sit in one scratch directory.  Each input
  * becomes that directory's MANIFEST; cops_index_open then runs, and on
- * success the index statistics, a few searches (with snippets, both
+ * success the index statistics, its formats and roots, a few searches (with snippets, both
  * output formats) and cops_index_dump_term.
  *
  * Input: byte 0 bit 0 set = the harness appends the right "checksum" line
@@ -187,6 +187,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cops_index_open(index_dir, &index, &err) == 0) {
         cops_index_stats stats;
         (void)cops_index_stats_get(index, &stats, &err);
+        /* what cops-index --stats and --roots list of the handle */
+        cops_count *formats, *encodings;
+        size_t format_count, encoding_count;
+        if (cops_index_kinds_get(index, &formats, &format_count, &encodings, &encoding_count,
+                                 &err) == 0) {
+            cops_counts_free(formats);
+            cops_counts_free(encodings);
+        }
+        char **roots;
+        if (cops_index_roots_get(index, &roots, NULL, &err) == 0)
+            cops_strings_free(roots);
         search_all(index);
         cops_index_close(index);
     } else {
