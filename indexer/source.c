@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -855,6 +856,19 @@ static int traverse_child(traversal *walk, int dir_fd, const char *name, const c
     if (S_ISLNK(child_status.st_mode) || strcmp(name, ".copsignore") == 0
         || left_out(walk, child, S_ISDIR(child_status.st_mode)))
         return 0;
+    /* A path PATH_MAX long is no identity an update can check
+     * (roots_canonical), nor a folder's whose .copsignore's is; and the
+     * walk, one stack frame a level through descriptors, would otherwise
+     * go as deep as a stranger's tree.  Only its start is shown: a
+     * warning is cut at SOURCE_WARNING_MAX. */
+    size_t length = strlen(child);
+    if (length >= PATH_MAX
+        || (S_ISDIR(child_status.st_mode) && length + sizeof "/.copsignore" > PATH_MAX)) {
+        if (walk->walker)
+            source_skip(walk->walker, "%.200s...: a path of %zu bytes, too long, skipped", child,
+                        length);
+        return 0;
+    }
     return traverse(walk, dir_fd, name, child, &child_status, 0);
 }
 

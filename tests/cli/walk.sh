@@ -156,4 +156,25 @@ expect_exit 1 "it replaced what standard input gave before" -- cops_query -i i7 
 expect_exit 2 "--format with an unknown name" -- cops_index -i i7 --format pdf -
 expect_stderr_contains "--format takes" "it says which names"
 
+# --- a tree deeper than a path can name -----------------------------------------
+# Folders are opened through their parents' descriptors, so no path length
+# stops the walk: a stranger's tree 20,000 levels deep crashed it (a stack
+# frame a level).  Entries whose path is PATH_MAX long or longer (folders:
+# with /.copsignore) are skipped, with one warning.
+python3 -c '
+import os
+os.mkdir("abyss"); os.chdir("abyss")
+open("top.txt", "w").write("alpha deeptop\n")
+for i in range(20000):
+    os.mkdir("d"); os.chdir("d")
+open("bottom.txt", "w").write("alpha deepbottom\n")
+' || exit 99
+expect_exit 0 "a tree 20,000 folders deep is walked, not a crash" -- cops_index -q -i i8 abyss
+expect_stderr_matches 'a path of [0-9]* bytes, too long, skipped' \
+    "the entries past the longest path are skipped with a warning"
+check "one warning, for them alone" test "$(wc -l <"$ERR")" = 1
+expect_exit 0 "the top of the deep tree" -- cops_query -i i8 --count deeptop
+expect_stdout_is 1 "its top document is indexed"
+rm -rf abyss
+
 done_testing
