@@ -872,6 +872,20 @@ static int traverse_child(traversal *walk, int dir_fd, const char *name, const c
     return traverse(walk, dir_fd, name, child, &child_status, 0);
 }
 
+/* The folder `path` left unread, whole or the rest of it, for `why` (a
+ * stranger moved it while it was walked): a warning, and an update keeps
+ * the documents it had, as for a folder that cannot be read, rather than
+ * take them as deleted. */
+static void folder_left_unread(traversal *walk, const char *path, const char *why)
+{
+    if (!walk->walker)
+        return;
+    source_skip(walk->walker, "%s: %s", path, why);
+    const source_options *options = walk->walker->options;
+    if (options->on_unreadable)
+        options->on_unreadable(options->file_context, path);
+}
+
 /* The folder `path` (`name` in the folder `dir_fd`, or by its path when
  * that is -1) opened, if it is still the one `status` describes: its
  * entries are then looked at and opened through the descriptor, never
@@ -893,8 +907,7 @@ static int open_folder(traversal *walk, int dir_fd, const char *name, const char
     struct stat opened;
     if (fstat(fd, &opened) != 0 || opened.st_dev != status->st_dev
         || opened.st_ino != status->st_ino) {
-        if (walk->walker)
-            source_skip(walk->walker, "%s: folder replaced while walked, skipped", path);
+        folder_left_unread(walk, path, "folder replaced while walked, skipped");
         close(fd);
         return -1;
     }
@@ -985,9 +998,7 @@ static int traverse_directory(traversal *walk, int dir_fd, const char *name, con
         memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
         if (walk->ancestors[level].fd < 0) {
             /* closed by a deeper folder, and not the same folder once opened again */
-            if (walk->walker)
-                source_skip(walk->walker, "%s: folder moved while walked, the rest of it "
-                            "skipped", path);
+            folder_left_unread(walk, path, "folder moved while walked, the rest of it skipped");
             free(child);
             break;
         }
