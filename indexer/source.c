@@ -930,6 +930,46 @@ static int reopen_parent(int fd, const directory_identity *parent)
     return reopened;
 }
 
+/* The folder at `level` of the walk opened again from the input down,
+ * by the names in `path` (a deeper folder's), each one checked against
+ * the identity the walk noted when it opened it: for when ".." of the
+ * folder left is another folder now (that folder was moved away), so
+ * the rest of the tree is walked all the same.  -1 when a folder on the
+ * way is another one now. */
+static int reopen_by_names(const traversal *walk, size_t level, const char *path)
+{
+    char root[PATH_MAX];
+    if (walk->root_length >= sizeof root)
+        return -1;
+    memcpy(root, path, walk->root_length);
+    root[walk->root_length] = 0;
+    int nofollow = walk->options && walk->options->follow_links ? 0 : O_NOFOLLOW;
+    /* The input itself is reached by its path, as when it was opened. */
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const char *rest = relative_path(walk, path);
+    for (size_t k = 0; fd >= 0; k++) {
+        struct stat status;
+        if (fstat(fd, &status) != 0 || status.st_dev != walk->ancestors[k].device
+            || status.st_ino != walk->ancestors[k].inode)
+            break;
+        if (k == level)
+            return fd;
+        size_t length = strcspn(rest, "/");
+        char component[NAME_MAX + 1];
+        if (length == 0 || length > NAME_MAX)
+            break;
+        memcpy(component, rest, length);
+        component[length] = 0;
+        rest += length + (rest[length] == '/');
+        int next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
+        close(fd);
+        fd = next;
+    }
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
 static int traverse_directory(traversal *walk, int dir_fd, const char *name, const char *path,
                               const struct stat *status)
 {
@@ -1012,9 +1052,10 @@ static int traverse_directory(traversal *walk, int dir_fd, const char *name, con
     }
     walk->depth--;
     free_names(names, count);
-    if (level > 0 && walk->ancestors[level - 1].fd < 0)
-        walk->ancestors[level - 1].fd = reopen_parent(walk->ancestors[level].fd,
-                                                      &walk->ancestors[level - 1]);
+    if (level > 0 && walk->ancestors[level - 1].fd < 0) {
+        int parent = reopen_parent(walk->ancestors[level].fd, &walk->ancestors[level - 1]);
+        walk->ancestors[level - 1].fd = parent >= 0 ? parent : reopen_by_names(walk, level - 1, path);
+    }
     if (walk->ancestors[level].fd >= 0)
         close(walk->ancestors[level].fd);
     return result;

@@ -636,6 +636,34 @@ Test(sources, folders_left_unread_after_a_move_keep_their_documents, .timeout = 
     free(moved);
 }
 
+/* The same move: the folders above are opened again from the input down,
+ * by their names (each checked to be the folder it was), and the rest of
+ * the tree is read. */
+Test(sources, a_folder_moved_away_does_not_stop_the_walk_above_it, .timeout = 20)
+{
+    char *folder = NULL;
+    char *tree = make_deep_tree(40, 5, &folder);
+    char *moved = path_join(temp_root, "moved");
+    deep_move move = {folder, moved, 0, {{0}}, 0};
+    source_options options;
+    source_options_init(&options);
+    options.on_file = move_deep_folder;
+    options.on_unreadable = note_unread;
+    options.file_context = &move;
+    const char *inputs[] = {tree};
+    cops_error err;
+    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
+    cr_assert(move.done);
+    cr_assert_eq(move.unread_count, 0, "left unread: %s", move.unread[0]);
+    cr_assert_eq(collected.document_count, 3);
+    cr_assert_str_eq(collected.documents[0].text, "bottom words");
+    cr_assert_str_eq(collected.documents[1].text, "after words");
+    cr_assert_str_eq(collected.documents[2].text, "last words");
+    free(folder);
+    free(tree);
+    free(moved);
+}
+
 Test(sources, json_lines)
 {
     char *path = fixture("docs.jsonl");
