@@ -609,7 +609,7 @@ static int source_read_file(source_walker *walker, int dir_fd, const char *name,
             && lseek(fd, (off_t)options->resume->offset, SEEK_SET) >= 0)
             resume = *options->resume;
     }
-    source_inflation inflation = {0, (uint64_t)status.st_size, 0};
+    source_inflation inflation = {.disk_bytes = (uint64_t)status.st_size};
     source_file file;
     memset(&file, 0, sizeof file);
     file.walker = walker;
