@@ -45,6 +45,15 @@ ln -s .. d/sub/loop
 expect_exit 0 "--follow with a link back up" -- cops_index -q -i i2b --follow d
 expect_stderr_contains "directory loop" "the loop is skipped with a warning"
 rm d/sub/loop
+# An update with --follow: a file under a linked folder that cannot be
+# read now (a link to itself) keeps its documents, as any unreadable file
+# does: its identity is the walk's path, not one through the link.
+mv outside/o.txt outside/o.real && ln -s o.txt outside/o.txt || exit 99
+expect_exit 0 "--follow update with a file that cannot be read" -- cops_index -q -i i2 --follow d
+expect_stderr_contains "o.txt: cannot read" "it is a warning"
+ids i2 >i2b.ids
+check "its documents stay" grep -qx 'd/out/o.txt' i2b.ids
+rm outside/o.txt && mv outside/o.real outside/o.txt || exit 99
 
 expect_exit 0 "--hidden" -- cops_index -q -i i3 --hidden d
 ids i3 >i3.ids
