@@ -831,9 +831,15 @@ static void native_on_unreadable(void *context, const char *path)
 {
     changes *tracked = &((native_build *)context)->tracked;
     char *canonical = NULL;
-    /* The walk's paths are canonical already, but a named pipe's is not
-     * worth trusting: canonicalise as the roots were. */
-    if (roots_canonical(path, &canonical) != 0 || roots_add(&tracked->unreadable, canonical) != 0)
+    /* The walk's paths are canonical already (its inputs are the roots,
+     * made canonical) and are the identities on_file is given: resolved
+     * again, a path through a link --follow followed, or through a folder
+     * a stranger replaced by a link, would name the link's target and the
+     * documents of the path walked would be taken as deleted.  Another
+     * path is canonicalised as the roots were. */
+    int rc = path[0] == '/' ? ((canonical = strdup(path)) ? 0 : COPS_ENOMEM)
+                            : roots_canonical(path, &canonical);
+    if (rc != 0 || roots_add(&tracked->unreadable, canonical) != 0)
         tracked->out_of_memory = 1;
     free(canonical);
 }

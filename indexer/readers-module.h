@@ -39,7 +39,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 2"
+#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 3"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a readers_module_host, offering a readers_module). */

@@ -16,6 +16,9 @@
  *     file on disk whose archives, nested ones and compressed members
  *     included, inflate to more than that ratio of its size together
  *     (each nested archive counted alone would have a floor of its own);
+ *     and what the files of a walk inflate past that ratio adds up, to at
+ *     most SOURCE_ARCHIVE_WALK_FLOOR (each file alone would have a floor
+ *     of its own);
  *   - archives inside archives are read SOURCE_ARCHIVE_MAX_DEPTH deep.
  * Only the formats and filters named in archive_open are enabled: never
  * mtree (whose entries name files on this machine) nor the filters
@@ -58,21 +61,33 @@ size_t source_archive_member_limit(const source_walker *walker)
 }
 
 /* Add `got` inflated bytes to the file on disk's count: whether they pass
- * its bound (warned the first time). */
+ * its bound (warned the first time).  What the files inflate past the
+ * ratio also adds up over the whole walk, bounded by
+ * SOURCE_ARCHIVE_WALK_FLOOR: else a folder of many tiny files, each
+ * inflating to just below the floor of its own (a 100-byte bzip2 file
+ * gives 16 MiB), would inflate without bound. */
 static int inflation_exceeded(source_file *file, uint64_t got)
 {
     source_inflation *all = file->inflation;
+    source_walker *walker = file->walker;
     if (all->exceeded)
         return 1;
     all->inflated += got;
-    if (all->inflated <= SOURCE_ARCHIVE_RATIO_FLOOR
-        || all->inflated / (all->disk_bytes ? all->disk_bytes : 1) <= SOURCE_ARCHIVE_MAX_RATIO)
+    uint64_t allowed = all->disk_bytes > UINT64_MAX / SOURCE_ARCHIVE_MAX_RATIO
+                           ? UINT64_MAX
+                           : all->disk_bytes * SOURCE_ARCHIVE_MAX_RATIO;
+    if (all->inflated <= allowed)
+        return 0;
+    walker->inflated_past_ratio += all->inflated - allowed - all->past_ratio;
+    all->past_ratio = all->inflated - allowed;
+    int walk_bound = walker->inflated_past_ratio > SOURCE_ARCHIVE_WALK_FLOOR;
+    if (all->inflated <= SOURCE_ARCHIVE_RATIO_FLOOR && !walk_bound)
         return 0;
     all->exceeded = 1;
-    source_skip(file->walker, "%s: its archives and compressed members inflate more than %d "
-                "times its size, nested ones included (a decompression bomb?): the rest is "
-                "skipped", file->disk_path ? file->disk_path : file->path,
-                SOURCE_ARCHIVE_MAX_RATIO);
+    source_skip(walker, "%s: its archives and compressed members inflate more than %d times "
+                "its size, nested ones included%s (a decompression bomb?): the rest is skipped",
+                file->disk_path ? file->disk_path : file->path, SOURCE_ARCHIVE_MAX_RATIO,
+                walk_bound ? ", past what this walk allows all files together" : "");
     return 1;
 }
 

@@ -39,6 +39,10 @@ typedef struct source_walker {
     cops_error *err;
     detect_magic *magic;       /* libmagic, opened on first need */
     int magic_failed;          /* it could not be loaded (said once) */
+    uint64_t inflated_past_ratio; /* what the files' archives inflated past
+                                   * SOURCE_ARCHIVE_MAX_RATIO times their
+                                   * size, all files together (at most
+                                   * SOURCE_ARCHIVE_WALK_FLOOR) */
 } source_walker;
 
 /* Sequential reading of one file through zlib, which passes plain files
@@ -66,6 +70,8 @@ typedef struct source_reader {
 typedef struct source_inflation {
     uint64_t inflated;            /* bytes all of them gave */
     uint64_t disk_bytes;          /* the size of the file on disk */
+    uint64_t past_ratio;          /* of `inflated`, past the ratio (counted
+                                   * in walker->inflated_past_ratio) */
     int exceeded;                 /* warned once: every archive in it stops */
 } source_inflation;
 
@@ -221,6 +227,7 @@ int source_read_archive_bytes(source_file *file, const byte_buffer *bytes);
 #define SOURCE_ARCHIVE_MEMBER_MAX ((size_t)64 << 20)
 #define SOURCE_ARCHIVE_MAX_RATIO 200
 #define SOURCE_ARCHIVE_RATIO_FLOOR ((uint64_t)16 << 20)
+#define SOURCE_ARCHIVE_WALK_FLOOR ((uint64_t)64 << 20)
 #define SOURCE_ARCHIVE_MAX_DEPTH 3
 /* source_archive_member's verdict: the rest of the archive is skipped. */
 #define SOURCE_ARCHIVE_STOP (-1000)

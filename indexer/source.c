@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,7 +609,7 @@ static int source_read_file(source_walker *walker, int dir_fd, const char *name,
             && lseek(fd, (off_t)options->resume->offset, SEEK_SET) >= 0)
             resume = *options->resume;
     }
-    source_inflation inflation = {0, (uint64_t)status.st_size, 0};
+    source_inflation inflation = {.disk_bytes = (uint64_t)status.st_size};
     source_file file;
     memset(&file, 0, sizeof file);
     file.walker = walker;
@@ -855,7 +856,34 @@ static int traverse_child(traversal *walk, int dir_fd, const char *name, const c
     if (S_ISLNK(child_status.st_mode) || strcmp(name, ".copsignore") == 0
         || left_out(walk, child, S_ISDIR(child_status.st_mode)))
         return 0;
+    /* A path PATH_MAX long is no identity an update can check
+     * (roots_canonical), nor a folder's whose .copsignore's is; and the
+     * walk, one stack frame a level through descriptors, would otherwise
+     * go as deep as a stranger's tree.  Only its start is shown: a
+     * warning is cut at SOURCE_WARNING_MAX. */
+    size_t length = strlen(child);
+    if (length >= PATH_MAX
+        || (S_ISDIR(child_status.st_mode) && length + sizeof "/.copsignore" > PATH_MAX)) {
+        if (walk->walker)
+            source_skip(walk->walker, "%.200s...: a path of %zu bytes, too long, skipped", child,
+                        length);
+        return 0;
+    }
     return traverse(walk, dir_fd, name, child, &child_status, 0);
+}
+
+/* The folder `path` left unread, whole or the rest of it, for `why` (a
+ * stranger moved it while it was walked): a warning, and an update keeps
+ * the documents it had, as for a folder that cannot be read, rather than
+ * take them as deleted. */
+static void folder_left_unread(traversal *walk, const char *path, const char *why)
+{
+    if (!walk->walker)
+        return;
+    source_skip(walk->walker, "%s: %s", path, why);
+    const source_options *options = walk->walker->options;
+    if (options->on_unreadable)
+        options->on_unreadable(options->file_context, path);
 }
 
 /* The folder `path` (`name` in the folder `dir_fd`, or by its path when
@@ -879,8 +907,7 @@ static int open_folder(traversal *walk, int dir_fd, const char *name, const char
     struct stat opened;
     if (fstat(fd, &opened) != 0 || opened.st_dev != status->st_dev
         || opened.st_ino != status->st_ino) {
-        if (walk->walker)
-            source_skip(walk->walker, "%s: folder replaced while walked, skipped", path);
+        folder_left_unread(walk, path, "folder replaced while walked, skipped");
         close(fd);
         return -1;
     }
@@ -901,6 +928,46 @@ static int reopen_parent(int fd, const directory_identity *parent)
         reopened = -1;
     }
     return reopened;
+}
+
+/* The folder at `level` of the walk opened again from the input down,
+ * by the names in `path` (a deeper folder's), each one checked against
+ * the identity the walk noted when it opened it: for when ".." of the
+ * folder left is another folder now (that folder was moved away), so
+ * the rest of the tree is walked all the same.  -1 when a folder on the
+ * way is another one now. */
+static int reopen_by_names(const traversal *walk, size_t level, const char *path)
+{
+    char root[PATH_MAX];
+    if (walk->root_length >= sizeof root)
+        return -1;
+    memcpy(root, path, walk->root_length);
+    root[walk->root_length] = 0;
+    int nofollow = walk->options && walk->options->follow_links ? 0 : O_NOFOLLOW;
+    /* The input itself is reached by its path, as when it was opened. */
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const char *rest = relative_path(walk, path);
+    for (size_t k = 0; fd >= 0; k++) {
+        struct stat status;
+        if (fstat(fd, &status) != 0 || status.st_dev != walk->ancestors[k].device
+            || status.st_ino != walk->ancestors[k].inode)
+            break;
+        if (k == level)
+            return fd;
+        size_t length = strcspn(rest, "/");
+        char component[NAME_MAX + 1];
+        if (length == 0 || length > NAME_MAX)
+            break;
+        memcpy(component, rest, length);
+        component[length] = 0;
+        rest += length + (rest[length] == '/');
+        int next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
+        close(fd);
+        fd = next;
+    }
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
 static int traverse_directory(traversal *walk, int dir_fd, const char *name, const char *path,
@@ -971,9 +1038,7 @@ static int traverse_directory(traversal *walk, int dir_fd, const char *name, con
         memcpy(child + path_length + (size_t)separator, names[i], name_length + 1);
         if (walk->ancestors[level].fd < 0) {
             /* closed by a deeper folder, and not the same folder once opened again */
-            if (walk->walker)
-                source_skip(walk->walker, "%s: folder moved while walked, the rest of it "
-                            "skipped", path);
+            folder_left_unread(walk, path, "folder moved while walked, the rest of it skipped");
             free(child);
             break;
         }
@@ -987,9 +1052,10 @@ static int traverse_directory(traversal *walk, int dir_fd, const char *name, con
     }
     walk->depth--;
     free_names(names, count);
-    if (level > 0 && walk->ancestors[level - 1].fd < 0)
-        walk->ancestors[level - 1].fd = reopen_parent(walk->ancestors[level].fd,
-                                                      &walk->ancestors[level - 1]);
+    if (level > 0 && walk->ancestors[level - 1].fd < 0) {
+        int parent = reopen_parent(walk->ancestors[level].fd, &walk->ancestors[level - 1]);
+        walk->ancestors[level - 1].fd = parent >= 0 ? parent : reopen_by_names(walk, level - 1, path);
+    }
     if (walk->ancestors[level].fd >= 0)
         close(walk->ancestors[level].fd);
     return result;

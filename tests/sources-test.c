@@ -545,6 +545,125 @@ Test(sources, tree_deeper_than_the_descriptor_limit, .timeout = 60)
     free(root);
 }
 
+/* The deep folder test: the folder a stranger moves out of the tree when
+ * the walk reads the bottom file, and the folders the walk said it left
+ * unread. */
+typedef struct deep_move {
+    const char *folder, *moved;
+    int done;
+    char unread[8][4096];
+    int unread_count;
+} deep_move;
+
+static int move_deep_folder(void *context, const char *path, const struct stat *status, int fd)
+{
+    (void)status;
+    (void)fd;
+    deep_move *move = context;
+    if (!move->done && strstr(path, "/bottom.txt")) {
+        cr_assert_eq(rename(move->folder, move->moved), 0, "%s", strerror(errno));
+        move->done = 1;
+    }
+    return 1;
+}
+
+static void note_unread(void *context, const char *path)
+{
+    deep_move *move = context;
+    if (move->unread_count < 8)
+        snprintf(move->unread[move->unread_count++], sizeof move->unread[0], "%s", path);
+}
+
+/* "tree/x/d/.../d" with `levels` d's (made), and the path of its `at`th. */
+static char *make_deep_tree(int levels, int at, char **folder_at)
+{
+    char name[512] = "tree";
+    free(make_directory(name));
+    strcat(name, "/x");
+    free(make_directory(name));
+    for (int i = 1; i <= levels; i++) {
+        strcat(name, "/d");
+        char *made = make_directory(name);
+        if (i == at)
+            *folder_at = made;
+        else
+            free(made);
+    }
+    strcat(name, "/bottom.txt");
+    free(write_text(name, "bottom words"));
+    free(write_text("tree/x/z.txt", "after words"));
+    free(write_text("tree/y.txt", "last words"));
+    return path_join(temp_root, "tree");
+}
+
+/* A folder deep in the tree moved elsewhere (by a stranger) while the walk
+ * is below it, once the folders above it were closed: the walk cannot go
+ * back up through it, and what it has not read of the folders above is
+ * left unread; an update must keep their documents (on_unreadable), not
+ * take them as deleted. */
+Test(sources, folders_left_unread_after_a_move_keep_their_documents, .timeout = 20)
+{
+    char *folder = NULL;
+    char *tree = make_deep_tree(40, 5, &folder);
+    char *moved = path_join(temp_root, "moved");
+    deep_move move = {folder, moved, 0, {{0}}, 0};
+    source_options options;
+    source_options_init(&options);
+    options.on_file = move_deep_folder;
+    options.on_unreadable = note_unread;
+    options.file_context = &move;
+    const char *inputs[] = {tree};
+    cops_error err;
+    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
+    cr_assert(move.done);
+    int after_kept = 0, last_kept = 0, after_read = 0, last_read = 0;
+    for (int i = 0; i < move.unread_count; i++) {
+        size_t length = strlen(move.unread[i]);
+        char *z = path_join(tree, "x/z.txt"), *y = path_join(tree, "y.txt");
+        after_kept |= strncmp(move.unread[i], z, length) == 0 && z[length] == '/';
+        last_kept |= strncmp(move.unread[i], y, length) == 0 && y[length] == '/';
+        free(z);
+        free(y);
+    }
+    for (size_t i = 0; i < collected.document_count; i++) {
+        after_read |= strcmp(collected.documents[i].text, "after words") == 0;
+        last_read |= strcmp(collected.documents[i].text, "last words") == 0;
+    }
+    cr_assert(after_read || after_kept, "x/z.txt neither read nor left unread");
+    cr_assert(last_read || last_kept, "y.txt neither read nor left unread");
+    free(folder);
+    free(tree);
+    free(moved);
+}
+
+/* The same move: the folders above are opened again from the input down,
+ * by their names (each checked to be the folder it was), and the rest of
+ * the tree is read. */
+Test(sources, a_folder_moved_away_does_not_stop_the_walk_above_it, .timeout = 20)
+{
+    char *folder = NULL;
+    char *tree = make_deep_tree(40, 5, &folder);
+    char *moved = path_join(temp_root, "moved");
+    deep_move move = {folder, moved, 0, {{0}}, 0};
+    source_options options;
+    source_options_init(&options);
+    options.on_file = move_deep_folder;
+    options.on_unreadable = note_unread;
+    options.file_context = &move;
+    const char *inputs[] = {tree};
+    cops_error err;
+    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
+    cr_assert(move.done);
+    cr_assert_eq(move.unread_count, 0, "left unread: %s", move.unread[0]);
+    cr_assert_eq(collected.document_count, 3);
+    cr_assert_str_eq(collected.documents[0].text, "bottom words");
+    cr_assert_str_eq(collected.documents[1].text, "after words");
+    cr_assert_str_eq(collected.documents[2].text, "last words");
+    free(folder);
+    free(tree);
+    free(moved);
+}
+
 Test(sources, json_lines)
 {
     char *path = fixture("docs.jsonl");

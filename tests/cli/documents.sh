@@ -102,6 +102,19 @@ expect_exit 0 "the nested bomb's first member is indexed" -- cops_query -i idx -
 expect_stdout_is 1 "only its first member: the others are past the bound"
 expect_exit 1 "the EPUB's style sheet is not text" -- cops_query -i idx --count hiddenstyleword
 
+# A folder of small bzip2 files, each inflating to 12 MiB from 1.4 KiB,
+# below the floor of its own ratio bound: what the files of a walk inflate
+# past the ratio adds up, bounded at 64 MiB, so such a folder cannot
+# inflate without bound.
+mkdir bombs || exit 99
+for i in 1 2 3 4 5 6; do make_document bz2-bomb bombs/part$i.txt.bz2 tinybomb; done
+expect_exit 0 "a folder of small bzip2 bombs indexes (exit 0)" -- cops_index -i bombidx bombs
+expect_stderr_matches 'part6\.txt\.bz2: .* past what this walk allows all files together' \
+    "the walk's bound stops the sixth, with a warning"
+check "one warning" test "$(grep -c 'warning:' "$ERR")" = 1
+expect_exit 0 "the first five are indexed" -- cops_query -i bombidx --count tinybomb
+expect_stdout_is 5 "five documents, not six"
+
 # EPUB chapters in the order of the spine of the package the container
 # names, not the zip's: the end of chapter 1 is next to the start of
 # chapter 2 (a phrase); what the spine does not list (a navigation page,

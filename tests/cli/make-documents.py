@@ -4,7 +4,7 @@
 Usage: make-documents.py KIND OUTPUT [WORDS...]
 
 KIND is pdf, pdf-broken, docx, odt, epub, epub-spine, epub-no-package, eml, eml-raw, mbox, zip, tar.xz,
-tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb, nested-bomb.  Every
+tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb, nested-bomb, bz2-bomb.  Every
 document says WORDS (a default sentence when none are given), has a title
 naming its kind and, where the format has one, a date of 2023-07-15.
 Only the standard library: no network, no third-party packages.
@@ -219,6 +219,11 @@ def main():
         with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
             for i in range(3):
                 z.writestr(f"part{i}.txt.bz2", member)
+    elif kind == "bz2-bomb":
+        # 12 MiB of text in a bzip2 file of a few KiB: below the floor of
+        # the file's ratio bound; a folder of them is caught by the walk's.
+        text = (" ".join(words + ["filler"] * 20) + "\n").encode()
+        open(path, "wb").write(bz2.compress(text * ((12 << 20) // len(text)), 9))
     elif kind == "zip-bomb":
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("zeros.txt", b"0" * (200 << 20))

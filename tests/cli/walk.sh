@@ -45,6 +45,15 @@ ln -s .. d/sub/loop
 expect_exit 0 "--follow with a link back up" -- cops_index -q -i i2b --follow d
 expect_stderr_contains "directory loop" "the loop is skipped with a warning"
 rm d/sub/loop
+# An update with --follow: a file under a linked folder that cannot be
+# read now (a link to itself) keeps its documents, as any unreadable file
+# does: its identity is the walk's path, not one through the link.
+mv outside/o.txt outside/o.real && ln -s o.txt outside/o.txt || exit 99
+expect_exit 0 "--follow update with a file that cannot be read" -- cops_index -q -i i2 --follow d
+expect_stderr_contains "o.txt: cannot read" "it is a warning"
+ids i2 >i2b.ids
+check "its documents stay" grep -qx 'd/out/o.txt' i2b.ids
+rm outside/o.txt && mv outside/o.real outside/o.txt || exit 99
 
 expect_exit 0 "--hidden" -- cops_index -q -i i3 --hidden d
 ids i3 >i3.ids
@@ -155,5 +164,26 @@ expect_stdout_is "-" "its identity is '-'"
 expect_exit 1 "it replaced what standard input gave before" -- cops_query -i i7 --ids beta
 expect_exit 2 "--format with an unknown name" -- cops_index -i i7 --format pdf -
 expect_stderr_contains "--format takes" "it says which names"
+
+# --- a tree deeper than a path can name -----------------------------------------
+# Folders are opened through their parents' descriptors, so no path length
+# stops the walk: a stranger's tree 20,000 levels deep crashed it (a stack
+# frame a level).  Entries whose path is PATH_MAX long or longer (folders:
+# with /.copsignore) are skipped, with one warning.
+python3 -c '
+import os
+os.mkdir("abyss"); os.chdir("abyss")
+open("top.txt", "w").write("alpha deeptop\n")
+for i in range(20000):
+    os.mkdir("d"); os.chdir("d")
+open("bottom.txt", "w").write("alpha deepbottom\n")
+' || exit 99
+expect_exit 0 "a tree 20,000 folders deep is walked, not a crash" -- cops_index -q -i i8 abyss
+expect_stderr_matches 'a path of [0-9]* bytes, too long, skipped' \
+    "the entries past the longest path are skipped with a warning"
+check "one warning, for them alone" test "$(wc -l <"$ERR")" = 1
+expect_exit 0 "the top of the deep tree" -- cops_query -i i8 --count deeptop
+expect_stdout_is 1 "its top document is indexed"
+rm -rf abyss
 
 done_testing
