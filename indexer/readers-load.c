@@ -22,6 +22,7 @@ static const readers_module_host readers_host = {
     .detect_format_from_name = detect_format_from_name,
     .source_warn = source_warn,
     .source_skip = source_skip,
+    .source_inflation_exceeded = source_inflation_exceeded,
     .source_deliver = source_deliver,
     .source_file_repair = source_file_repair,
     .source_parse_date = source_parse_date,

@@ -73,6 +73,12 @@ void source_skip(source_walker *walker, const char *format, ...)
     host->source_skip(walker, "%s", message);
 }
 
+int source_inflation_exceeded(source_walker *walker, source_inflation *all, uint64_t got,
+                              const char *path)
+{
+    return host->source_inflation_exceeded(walker, all, got, path);
+}
+
 int source_deliver(source_file *file, const source_document *document)
 {
     return host->source_deliver(file, document);

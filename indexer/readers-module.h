@@ -39,7 +39,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 3"
+#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 4"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a readers_module_host, offering a readers_module). */
@@ -56,6 +56,7 @@ typedef struct readers_module_host {
     __typeof__(detect_format_from_name) *detect_format_from_name;
     __typeof__(source_warn) *source_warn;
     __typeof__(source_skip) *source_skip;
+    __typeof__(source_inflation_exceeded) *source_inflation_exceeded;
     __typeof__(source_deliver) *source_deliver;
     __typeof__(source_file_repair) *source_file_repair;
     __typeof__(source_parse_date) *source_parse_date;

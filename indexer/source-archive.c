@@ -5,7 +5,9 @@
  * "archive.zip/inner/path"; a compressed single file keeps its own name
  * and is read by the name it has without the compression extension
  * (report.txt.xz is text).  gzip stays with zlib in the reader below
- * (source.c), so a .tar.gz arrives here as a tar.
+ * (source.c), so a .tar.gz arrives here as a tar (its members counted
+ * against the .tar.gz's size on disk; what gzip inflates for a file that
+ * is no archive is bounded there, source_inflation_exceeded alike).
  *
  * Memory and work stay bounded:
  *   - a member is read into memory only up to SOURCE_ARCHIVE_MEMBER_MAX
@@ -60,37 +62,6 @@ size_t source_archive_member_limit(const source_walker *walker)
                                                                   : SOURCE_ARCHIVE_MEMBER_MAX;
 }
 
-/* Add `got` inflated bytes to the file on disk's count: whether they pass
- * its bound (warned the first time).  What the files inflate past the
- * ratio also adds up over the whole walk, bounded by
- * SOURCE_ARCHIVE_WALK_FLOOR: else a folder of many tiny files, each
- * inflating to just below the floor of its own (a 100-byte bzip2 file
- * gives 16 MiB), would inflate without bound. */
-static int inflation_exceeded(source_file *file, uint64_t got)
-{
-    source_inflation *all = file->inflation;
-    source_walker *walker = file->walker;
-    if (all->exceeded)
-        return 1;
-    all->inflated += got;
-    uint64_t allowed = all->disk_bytes > UINT64_MAX / SOURCE_ARCHIVE_MAX_RATIO
-                           ? UINT64_MAX
-                           : all->disk_bytes * SOURCE_ARCHIVE_MAX_RATIO;
-    if (all->inflated <= allowed)
-        return 0;
-    walker->inflated_past_ratio += all->inflated - allowed - all->past_ratio;
-    all->past_ratio = all->inflated - allowed;
-    int walk_bound = walker->inflated_past_ratio > SOURCE_ARCHIVE_WALK_FLOOR;
-    if (all->inflated <= SOURCE_ARCHIVE_RATIO_FLOOR && !walk_bound)
-        return 0;
-    all->exceeded = 1;
-    source_skip(walker, "%s: its archives and compressed members inflate more than %d times "
-                "its size, nested ones included%s (a decompression bomb?): the rest is skipped",
-                file->disk_path ? file->disk_path : file->path, SOURCE_ARCHIVE_MAX_RATIO,
-                walk_bound ? ", past what this walk allows all files together" : "");
-    return 1;
-}
-
 int source_archive_member(source_file *file, struct archive *archive,
                           struct archive_entry *entry, byte_buffer *out, uint64_t *inflated)
 {
@@ -124,7 +95,8 @@ int source_archive_member(source_file *file, struct archive *archive,
                         SOURCE_ARCHIVE_MAX_RATIO);
             return SOURCE_ARCHIVE_STOP;
         }
-        if (inflation_exceeded(file, (uint64_t)got))
+        if (source_inflation_exceeded(file->walker, file->inflation, (uint64_t)got,
+                                      file->disk_path ? file->disk_path : file->path))
             return SOURCE_ARCHIVE_STOP;
         if (out->length > limit) {
             source_skip(file->walker, "%s/%s: archive member larger than %zu bytes, skipped",
@@ -267,6 +239,10 @@ static int archive_read_from(source_file *file, const byte_buffer *bytes)
             archive_read_free(archive);
         return COPS_ENOMEM;
     }
+    /* An archive's members are counted (source_archive_member): what gzip
+     * inflated for it (a .tar.gz) would be counted twice. */
+    if (!bytes)
+        file->reader.gzip = NULL;
     int opened = bytes ? archive_read_open_memory(archive, bytes->data, bytes->length)
                        : archive_read_open(archive, &file->reader, NULL, archive_feed, NULL);
     int status = 0;

@@ -49,6 +49,8 @@ typedef struct source_walker {
  * through unchanged, so every reader sees decompressed bytes.  An archive
  * member is read from memory instead: `file` is NULL, `data` holds all
  * of it and `at_end` is set. */
+struct source_walker;
+struct source_inflation;
 typedef struct source_reader {
     gzFile file;
     uint8_t *data;
@@ -60,6 +62,13 @@ typedef struct source_reader {
     int damaged;        /* the data ended early or is corrupt */
     int out_of_memory;  /* zlib could not allocate: an error, not damage */
     char damage[128];   /* zlib's description of the damage */
+    /* What gzip inflated is bounded as archives are (source_gzip_bomb):
+     * the file on disk's own count, NULL when not counted (a plain file,
+     * a member in memory, the bytes of an archive whose members count). */
+    struct source_inflation *gzip;
+    struct source_walker *walker;
+    const char *path;
+    int bomb;           /* stopped there as a bomb (warned once) */
 } source_reader;
 
 /* What the archives and office files inside one file on disk inflated,
@@ -242,6 +251,10 @@ size_t source_archive_member_limit(const source_walker *walker);
  * SOURCE_ARCHIVE_STOP (warned: a bomb, or the archive can go no
  * further; once the file on disk's bound is passed, at once and without a
  * warning), COPS_ENOMEM. */
+/* Add `got` inflated bytes to `all`, the count of the file on disk at
+ * `path`: whether they pass its bound (warned the first time). */
+int source_inflation_exceeded(source_walker *walker, source_inflation *all, uint64_t got,
+                              const char *path);
 int source_archive_member(source_file *file, struct archive *archive,
                           struct archive_entry *entry, byte_buffer *out, uint64_t *inflated);
 /* Read a whole file into `out` as bytes, with the size limit, damage and

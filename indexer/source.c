@@ -70,8 +70,8 @@ void source_skip(source_walker *walker, const char *format, ...)
 void source_report_damage(source_file *file)
 {
     source_reader *reader = &file->reader;
-    if (reader->out_of_memory)
-        return; /* source_read_file reports it as an error */
+    if (reader->out_of_memory || reader->bomb)
+        return; /* an error (source_read_file), or warned already */
     uint64_t decompressed = reader->offset + (reader->end - reader->start);
     source_warn(file->walker, "%s: damaged compressed data after %llu decompressed bytes: %s",
                 file->path, (unsigned long long)decompressed, reader->damage);
@@ -158,6 +158,36 @@ int source_deliver(source_file *file, const source_document *document)
     return walker->on_document(walker->context, &delivered);
 }
 
+/* Add `got` inflated bytes to the file on disk's count: whether they pass
+ * its bound (warned the first time).  What the files inflate past the
+ * ratio also adds up over the whole walk, bounded by
+ * SOURCE_ARCHIVE_WALK_FLOOR: else a folder of many tiny files, each
+ * inflating to just below the floor of its own (a 100-byte bzip2 file
+ * gives 16 MiB), would inflate without bound. */
+int source_inflation_exceeded(source_walker *walker, source_inflation *all, uint64_t got,
+                              const char *path)
+{
+    if (all->exceeded)
+        return 1;
+    all->inflated += got;
+    uint64_t allowed = all->disk_bytes > UINT64_MAX / SOURCE_ARCHIVE_MAX_RATIO
+                           ? UINT64_MAX
+                           : all->disk_bytes * SOURCE_ARCHIVE_MAX_RATIO;
+    if (all->inflated <= allowed)
+        return 0;
+    walker->inflated_past_ratio += all->inflated - allowed - all->past_ratio;
+    all->past_ratio = all->inflated - allowed;
+    int walk_bound = walker->inflated_past_ratio > SOURCE_ARCHIVE_WALK_FLOOR;
+    if (all->inflated <= SOURCE_ARCHIVE_RATIO_FLOOR && !walk_bound)
+        return 0;
+    all->exceeded = 1;
+    source_skip(walker, "%s: inflates (compressed data, archives and their members, nested ones "
+                "included) more than %d times its size%s (a decompression bomb?): the rest is "
+                "skipped",
+                path, SOURCE_ARCHIVE_MAX_RATIO, walk_bound ? ", past what this walk allows all files together" : "");
+    return 1;
+}
+
 /* --------------------------------------------------------------- reader */
 
 int source_reader_fill(source_reader *reader)
@@ -168,6 +198,13 @@ int source_reader_fill(source_reader *reader)
         return 0;
     reader->start = reader->end = 0;
     int got = gzread(reader->file, reader->data, (unsigned)reader->capacity);
+    if (got > 0 && reader->gzip && !gzdirect(reader->file)
+        && source_inflation_exceeded(reader->walker, reader->gzip, (uint64_t)got, reader->path)) {
+        /* The readers stop as on damage; the bound warned already. */
+        reader->at_end = reader->damaged = reader->bomb = 1;
+        snprintf(reader->damage, sizeof reader->damage, "a decompression bomb");
+        return 0;
+    }
     if (got > 0) {
         reader->end = (size_t)got;
         return 1;
@@ -624,6 +661,12 @@ static int source_read_file(source_walker *walker, int dir_fd, const char *name,
         return error_set(walker->err, COPS_ENOMEM, "out of memory opening '%s'", path);
     }
     gzbuffer(file.reader.file, (unsigned)SOURCE_READ_CHUNK);
+    /* A single gzip'ed file (notes.txt.gz) has the bound of the other
+     * compressed inputs, counted apart from what its archives inflate. */
+    source_inflation gzip = {.disk_bytes = (uint64_t)status.st_size};
+    file.reader.gzip = &gzip;
+    file.reader.walker = walker;
+    file.reader.path = path;
     file.reader.offset = resume.offset;
     file.first_line = resume.line;
     walker->stats.files++;

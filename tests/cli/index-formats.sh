@@ -175,6 +175,18 @@ printf 'not really gzip\n' >fake.txt.gz
 expect_exit "0|2" "a .gz that is not gzip warns, never crashes" -- cops_index -i fakeidx fake.txt.gz
 expect_no_crash
 
+# A gzip bomb: a single gzip'ed file is bounded as archives are (200
+# times its size past 16 MiB).  20 MB of text gzip'ed to some 50 KB was
+# read whole (up to the 256 MiB document bound) and indexed.
+mkdir gzbomb || exit 99
+python3 -c 'import sys; sys.stdout.write("gzbombword filler\n" * 1200000)' | gzip -9 >gzbomb/bomb.txt.gz || exit 99
+printf 'gzsmallword\n' | gzip >gzbomb/small.txt.gz || exit 99
+expect_exit 0 "a gzip bomb is skipped, not fatal" -- cops_index -i gzbombidx gzbomb
+expect_stderr_matches 'bomb\.txt\.gz: inflates .*more than 200 times its size' "it is one warning"
+check "exactly one warning for it" [ "$(grep -c 'bomb\.txt\.gz' "$ERR")" = 1 ]
+expect_exit 1 "its text is not indexed" -- cops_query -i gzbombidx --count gzbombword
+expect_exit 0 "a small gzip'ed file beside it is" -- cops_query -i gzbombidx --count gzsmallword
+
 # Invalid UTF-8 in the middle of a longer file: the offset is exact.
 # (Whole files that are not UTF-8 are converted, charset.h; records are
 # repaired.)
