@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,8 +193,11 @@ static int resolve_inputs(const char *const *inputs, size_t input_count,
                 return error_set(err, COPS_ENOMEM, "out of memory");
             continue;
         }
+        /* A path is shown by its start, as the walk's warnings do: one
+         * PATH_MAX long would fill the terminal. */
+        const char *cut = strlen(inputs[i]) > 200 ? "..." : "";
         if (!options->remove && stat(inputs[i], &status) != 0) {
-            build_warn(options, "%s: cannot read input: %s, skipped", inputs[i],
+            build_warn(options, "%.200s%s: cannot read input: %s, skipped", inputs[i], cut,
                        strerror(errno));
             (*missing)++;
             continue;
@@ -202,8 +206,14 @@ static int resolve_inputs(const char *const *inputs, size_t input_count,
         int rc = roots_canonical(inputs[i], &canonical);
         if (rc == COPS_ENOMEM)
             return error_set(err, COPS_ENOMEM, "out of memory");
+        /* Not out of memory: the path (made absolute) is PATH_MAX long
+         * or longer, no identity an update could check. */
+        if (rc == COPS_EINVAL && !*inputs[i])
+            return error_set(err, COPS_EINVAL, "an input path is empty");
         if (rc == COPS_EINVAL)
-            return error_set(err, COPS_EINVAL, "input path too long or empty: '%s'", inputs[i]);
+            return error_set(err, COPS_EINVAL,
+                             "%.200s%s: input path too long: made absolute, it is %d bytes or more",
+                             inputs[i], cut, PATH_MAX);
         if (rc == 0)
             rc = roots_add(roots, canonical);
         free(canonical);

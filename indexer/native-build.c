@@ -839,7 +839,9 @@ static void native_on_unreadable(void *context, const char *path)
      * path is canonicalised as the roots were. */
     int rc = path[0] == '/' ? ((canonical = strdup(path)) ? 0 : COPS_ENOMEM)
                             : roots_canonical(path, &canonical);
-    if (rc != 0 || roots_add(&tracked->unreadable, canonical) != 0)
+    /* A path too long to make canonical (COPS_EINVAL) is no identity the
+     * index holds: nothing of it to keep, and no allocation failed. */
+    if (rc == COPS_ENOMEM || (rc == 0 && roots_add(&tracked->unreadable, canonical) != 0))
         tracked->out_of_memory = 1;
     free(canonical);
 }

@@ -186,4 +186,36 @@ expect_exit 0 "the top of the deep tree" -- cops_query -i i8 --count deeptop
 expect_stdout_is 1 "its top document is indexed"
 rm -rf abyss
 
+# --- a named input whose path is too long -----------------------------------------
+# Made absolute, a named input PATH_MAX long or longer is no identity an
+# update can check: one line saying so (its path cut to 200 bytes), exit
+# 2, nothing written; it was "out of memory".  A path given that long
+# cannot even be read: one warning, cut likewise.
+python3 -c '
+import os
+os.mkdir("long"); os.chdir("long")
+for i in range(45):
+    os.mkdir("d" * 100); os.chdir("d" * 100)
+open("f.txt", "w").write("alpha longpath\n")
+' || exit 99
+here=$(pwd)
+i=0
+cd long || exit 99
+while [ $i -lt 45 ]; do cd dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd || exit 99; i=$((i + 1)); done
+expect_exit 2 "a named input whose absolute path is too long fails" -- cops_index -i "$here/i10" f.txt
+cd "$here" || exit 99
+expect_stderr_matches '^cops-index: f\.txt: input path too long' "it says what and where"
+expect_stderr_lacks 'out of memory' "it is not out of memory"
+check "no index is written" test ! -e i10
+long=long$(printf '/%s' $(i=0; while [ $i -lt 45 ]; do echo dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd; i=$((i + 1)); done))/f.txt
+expect_exit 2 "a named input given PATH_MAX long or longer" -- cops_index -i i10 "$long"
+expect_stderr_matches '^cops-index: warning: long/d{100}/d{94}\.\.\.: cannot read input' \
+    "one warning, its path cut to 200 bytes"
+check "no index is written" test ! -e i10
+expect_exit 2 "--remove of that path fails" -- cops_index -i i10 --remove "$long"
+expect_stderr_matches '^cops-index: long/d{100}/d{94}\.\.\.: input path too long' \
+    "it says what and where, its path cut"
+check "no index is written" test ! -e i10
+rm -rf long
+
 done_testing
