@@ -94,17 +94,35 @@ static int open_guarded(int dir_fd, const char *name, const char *path, int flag
     return 0;
 }
 
-int file_open_directory(const char *path, int *fd_out, cops_error *err)
+/* Open the directory `path` with `flags` (its symbolic link followed). */
+static int open_directory(const char *path, int flags, int *fd_out, cops_error *err)
 {
     /* O_DIRECTORY is checked before the open proper: a FIFO there fails
      * at once (ENOTDIR) instead of blocking. */
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(path, flags | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return error_set_errno(err, errno == ENOENT || errno == ENOTDIR ? COPS_ENOINDEX
                                                                         : COPS_EIO,
                                errno, "cannot open the directory %s", path);
     *fd_out = fd;
     return 0;
+}
+
+int file_open_directory(const char *path, int *fd_out, cops_error *err)
+{
+    return open_directory(path, O_RDONLY, fd_out, err);
+}
+
+int file_hold_directory(const char *path, int *fd_out, cops_error *err)
+{
+    /* O_PATH asks no permission on the folder itself: a reader opens only
+     * names it knows, so a folder it may enter but not list is read as
+     * before the folder was held. */
+#ifdef O_PATH
+    return open_directory(path, O_PATH, fd_out, err);
+#else
+    return open_directory(path, O_RDONLY, fd_out, err);
+#endif
 }
 
 int file_open_regular_at(int dir_fd, const char *dir, const char *name, int *fd_out,

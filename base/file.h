@@ -53,6 +53,12 @@
  * ("cannot open the directory <path>"). */
 int file_open_directory(const char *path, int *fd_out, cops_error *err);
 
+/* The same for a reader, which only opens (openat) and stats (fstatat)
+ * names it knows in it, never lists, locks or syncs it: the descriptor
+ * is O_PATH where the system has it, so a folder the user may enter (x)
+ * but not list (r) can be read, as it could before readers held it. */
+int file_hold_directory(const char *path, int *fd_out, cops_error *err);
+
 /* Open the existing file `path` read-only (see above).  *fd_out (OUT):
  * the descriptor, blocking, close-on-exec, the caller closes it;
  * *size_out (OUT, may be NULL): its size.

@@ -1336,7 +1336,7 @@ int cops_index_check(const char *index_dir, FILE *report, cops_error *err)
     /* Every file is read from the directory opened once (base/file.h), so
      * the report is of one index even if the folder is swapped meanwhile. */
     int dir_fd;
-    int rc = file_open_directory(index_dir, &dir_fd, err);
+    int rc = file_hold_directory(index_dir, &dir_fd, err);
     if (rc == COPS_ENOINDEX)
         return error_set_errno(err, COPS_ENOINDEX, ENOENT, "no index at %s: cannot read %s",
                                index_dir, path);

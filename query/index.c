@@ -294,7 +294,7 @@ static int no_index(const char *index_dir, cops_error *err)
 int native_index_open(cops_index *index, const char *index_dir, cops_error *err)
 {
     int dir_fd;
-    int rc = file_open_directory(index_dir, &dir_fd, err);
+    int rc = file_hold_directory(index_dir, &dir_fd, err);
     if (rc != 0)
         return rc == COPS_ENOINDEX ? no_index(index_dir, err) : rc;
     for (int attempt = 0; attempt < 5; attempt++) {

@@ -12,10 +12,12 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/buffer.h"
@@ -303,6 +305,9 @@ Test(file, open_directory_follows_the_named_link_and_holds_the_folder)
     cops_error err = {0};
     cr_assert_eq(file_open_directory(named, &dir_fd, &err), 0, "%s", err.message);
     cr_expect_neq(fcntl(dir_fd, F_GETFD) & FD_CLOEXEC, 0, "close-on-exec");
+    int held_fd = -1;
+    cr_assert_eq(file_hold_directory(named, &held_fd, &err), 0, "%s", err.message);
+    cr_expect_neq(fcntl(held_fd, F_GETFD) & FD_CLOEXEC, 0, "close-on-exec");
     cr_assert_eq(rename(real, moved), 0);
     cr_assert_eq(unlink(named), 0);
     cr_assert_eq(symlink(other, named), 0);
@@ -312,6 +317,12 @@ Test(file, open_directory_follows_the_named_link_and_holds_the_folder)
     cr_expect(content.length == 4 && memcmp(content.data, "real", 4) == 0,
               "read from the folder held, not through the link swapped in");
     buffer_free(&content);
+    cr_assert_eq(file_read_regular_at(held_fd, named, "MANIFEST", 16, &content, &err), 0, "%s",
+                 err.message);
+    cr_expect(content.length == 4 && memcmp(content.data, "real", 4) == 0,
+              "a reader's hold too");
+    buffer_free(&content);
+    close(held_fd);
     close(dir_fd);
 }
 
@@ -333,11 +344,58 @@ Test(file, open_directory_refuses_what_is_not_a_directory)
         cops_error err = {0};
         cr_expect_eq(file_open_directory(at(cases[i].name), &fd, &err), cases[i].code, "%s",
                      cases[i].name);
+        cops_error held = {0};
+        cr_expect_eq(file_hold_directory(at(cases[i].name), &fd, &held), cases[i].code, "%s",
+                     cases[i].name);
+        cr_expect_str_eq(held.message, err.message);
         cr_expect_not_null(strstr(err.message, "cannot open the directory"), "%s: %s",
                            cases[i].name, err.message);
         cr_expect_not_null(strstr(err.message, at(cases[i].name)), "%s", err.message);
         cr_expect_eq(fd, -1);
     }
+}
+
+/* A reader holds the index folder without reading it (base/file.h): one
+ * the user may enter but not list (mode 0111) is read, as before readers
+ * held it.  Root passes any permission, so as root the reader runs in a
+ * child that became nobody (the test is skipped where it cannot). */
+Test(file, a_reader_holds_a_folder_it_may_enter_but_not_list)
+{
+    char held[300];
+    snprintf(held, sizeof held, "%s", at("held"));
+    cr_assert_eq(mkdir(held, 0755), 0);
+    char file[320];
+    snprintf(file, sizeof file, "%s/MANIFEST", held);
+    write_text(file, "held");
+    cr_assert_eq(chmod(held, 0111), 0);
+    cr_assert_eq(chmod(dir, 0711), 0); /* nobody may pass through it */
+    pid_t child = fork();
+    cr_assert_neq(child, -1);
+    if (child == 0) {
+        if (geteuid() == 0
+            && (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(77);
+        int listed = open(held, O_RDONLY | O_DIRECTORY);
+        if (listed >= 0)
+            _exit(3); /* the permission is not missing: no test */
+        int dir_fd = -1;
+        cops_error err = {0};
+        if (file_hold_directory(held, &dir_fd, &err) != 0)
+            _exit(1);
+        byte_buffer content = BUFFER_INIT;
+        if (file_read_regular_at(dir_fd, held, "MANIFEST", 16, &content, &err) != 0
+            || content.length != 4)
+            _exit(2);
+        _exit(0);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert_eq(chmod(held, 0755), 0); /* for the teardown */
+    cr_assert(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        cr_skip_test("root could not become nobody");
+    cr_expect_eq(WEXITSTATUS(status), 0,
+                 "1: the folder was not opened, 2: its file not read, 3: it could be listed");
 }
 
 /* -------------------------------------------------------------- names */
