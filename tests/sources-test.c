@@ -596,6 +596,33 @@ static char *make_deep_tree(int levels, int at, char **folder_at)
     return path_join(temp_root, "tree");
 }
 
+/* Walks make_deep_tree(40, 5)'s tree while a stranger moves its deep
+ * folder away (move_deep_folder), noting what is left unread; returns the
+ * tree's path, *move says what happened.  Free with free_deep_move. */
+static char *walk_moving_the_deep_folder(deep_move *move)
+{
+    char *folder = NULL;
+    char *tree = make_deep_tree(40, 5, &folder);
+    *move = (deep_move){folder, path_join(temp_root, "moved"), 0, {{0}}, 0};
+    source_options options;
+    source_options_init(&options);
+    options.on_file = move_deep_folder;
+    options.on_unreadable = note_unread;
+    options.file_context = move;
+    const char *inputs[] = {tree};
+    cops_error err;
+    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
+    cr_assert(move->done);
+    return tree;
+}
+
+static void free_deep_move(deep_move *move, char *tree)
+{
+    free((char *)move->folder);
+    free((char *)move->moved);
+    free(tree);
+}
+
 /* A folder deep in the tree moved elsewhere (by a stranger) while the walk
  * is below it, once the folders above it were closed: the walk cannot go
  * back up through it, and what it has not read of the folders above is
@@ -603,19 +630,8 @@ static char *make_deep_tree(int levels, int at, char **folder_at)
  * take them as deleted. */
 Test(sources, folders_left_unread_after_a_move_keep_their_documents, .timeout = 20)
 {
-    char *folder = NULL;
-    char *tree = make_deep_tree(40, 5, &folder);
-    char *moved = path_join(temp_root, "moved");
-    deep_move move = {folder, moved, 0, {{0}}, 0};
-    source_options options;
-    source_options_init(&options);
-    options.on_file = move_deep_folder;
-    options.on_unreadable = note_unread;
-    options.file_context = &move;
-    const char *inputs[] = {tree};
-    cops_error err;
-    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
-    cr_assert(move.done);
+    deep_move move;
+    char *tree = walk_moving_the_deep_folder(&move);
     int after_kept = 0, last_kept = 0, after_read = 0, last_read = 0;
     for (int i = 0; i < move.unread_count; i++) {
         size_t length = strlen(move.unread[i]);
@@ -631,9 +647,7 @@ Test(sources, folders_left_unread_after_a_move_keep_their_documents, .timeout = 
     }
     cr_assert(after_read || after_kept, "x/z.txt neither read nor left unread");
     cr_assert(last_read || last_kept, "y.txt neither read nor left unread");
-    free(folder);
-    free(tree);
-    free(moved);
+    free_deep_move(&move, tree);
 }
 
 /* The same move: the folders above are opened again from the input down,
@@ -641,27 +655,14 @@ Test(sources, folders_left_unread_after_a_move_keep_their_documents, .timeout = 
  * the tree is read. */
 Test(sources, a_folder_moved_away_does_not_stop_the_walk_above_it, .timeout = 20)
 {
-    char *folder = NULL;
-    char *tree = make_deep_tree(40, 5, &folder);
-    char *moved = path_join(temp_root, "moved");
-    deep_move move = {folder, moved, 0, {{0}}, 0};
-    source_options options;
-    source_options_init(&options);
-    options.on_file = move_deep_folder;
-    options.on_unreadable = note_unread;
-    options.file_context = &move;
-    const char *inputs[] = {tree};
-    cops_error err;
-    cr_assert_eq(walk_with(&options, inputs, 1, NULL, &err), 0, "%s", err.message);
-    cr_assert(move.done);
+    deep_move move;
+    char *tree = walk_moving_the_deep_folder(&move);
     cr_assert_eq(move.unread_count, 0, "left unread: %s", move.unread[0]);
     cr_assert_eq(collected.document_count, 3);
     cr_assert_str_eq(collected.documents[0].text, "bottom words");
     cr_assert_str_eq(collected.documents[1].text, "after words");
     cr_assert_str_eq(collected.documents[2].text, "last words");
-    free(folder);
-    free(tree);
-    free(moved);
+    free_deep_move(&move, tree);
 }
 
 Test(sources, json_lines)
