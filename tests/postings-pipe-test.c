@@ -101,20 +101,31 @@ Test(postings_pipe, a_thread_writes_the_same_segment_as_direct_calls, .timeout =
     testlib_remove_tree(dir);
 }
 
+/* A threaded pipe into a new segment NAME.seg of a temporary folder,
+ * a term begun: the two failure tests' start. */
+static postings_pipe *pipe_with_a_term(const char *name, char **dir, segment_writer **w)
+{
+    *dir = testlib_tempdir("postings-pipe");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.seg", *dir, name);
+    *w = open_writer(path);
+    postings_pipe *p = NULL;
+    cops_error err = {0};
+    cr_assert_eq(postings_pipe_open(*w, 1, 0, &p, &err), 0, "%s", err.message);
+    cr_assert_eq(postings_pipe_begin_term(p, (const uint8_t *)"k", 1, &err), 0);
+    return p;
+}
+
 /* A call the writer refuses on the pipe's thread (a document beyond the
  * segment's) fails a later call on the pipe, with the writer's message,
  * and every later one; close reports it again. */
 Test(postings_pipe, a_failure_on_the_thread_reaches_the_caller, .timeout = 60)
 {
-    char *dir = testlib_tempdir("postings-pipe");
-    char path[512];
-    snprintf(path, sizeof path, "%s/failed.seg", dir);
-    segment_writer *w = open_writer(path);
-    postings_pipe *p = NULL;
+    char *dir;
+    segment_writer *w;
+    postings_pipe *p = pipe_with_a_term("failed", &dir, &w);
     cops_error err = {0};
-    cr_assert_eq(postings_pipe_open(w, 1, 0, &p, &err), 0, "%s", err.message);
     uint32_t one = 1;
-    cr_assert_eq(postings_pipe_begin_term(p, (const uint8_t *)"k", 1, &err), 0);
     cr_assert_eq(postings_pipe_add_posting(p, DOCUMENTS + 5, &one, 1, &err), 0,
                  "queued, not made yet");
     int rc = 0;
@@ -135,15 +146,11 @@ Test(postings_pipe, a_failure_on_the_thread_reaches_the_caller, .timeout = 60)
  * caller's error alone, even when the writer failed too. */
 Test(postings_pipe, a_discarding_close_keeps_the_callers_error, .timeout = 60)
 {
-    char *dir = testlib_tempdir("postings-pipe");
-    char path[512];
-    snprintf(path, sizeof path, "%s/discarded.seg", dir);
-    segment_writer *w = open_writer(path);
-    postings_pipe *p = NULL;
+    char *dir;
+    segment_writer *w;
+    postings_pipe *p = pipe_with_a_term("discarded", &dir, &w);
     cops_error err = {0};
-    cr_assert_eq(postings_pipe_open(w, 1, 0, &p, &err), 0, "%s", err.message);
     uint32_t one = 1;
-    cr_assert_eq(postings_pipe_begin_term(p, (const uint8_t *)"k", 1, &err), 0);
     cr_assert_eq(postings_pipe_add_posting(p, DOCUMENTS + 5, &one, 1, &err), 0);
     snprintf(err.message, sizeof err.message, "the caller's");
     cr_assert_eq(postings_pipe_close(p, 1, &err), 0);
