@@ -617,29 +617,46 @@ static int block_is_canonical(const uint8_t *block, size_t size, const uint32_t 
 /* A docs-block of `count` postings at *cursor (advanced past it).  With
  * `implied_tf` > 0 (an inline list without its block of tf - 1,
  * segment_inline_has_tfs) only the gaps are there, and every tf is
- * implied_tf. */
+ * implied_tf.  With `fixed_ids` (a short inline list, FORMAT.md 3.4
+ * "fixed-ids") the documents are their numbers at the segment's width,
+ * not a block of gaps. */
 static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *end,
                             uint32_t count, int64_t previous, uint32_t *docs, uint32_t *tfs,
-                            uint64_t implied_tf, const char *what)
+                            uint64_t implied_tf, int fixed_ids, const char *what)
 {
     const uint8_t *p = *cursor;
     uint32_t gaps[SEGMENT_BLOCK_SIZE];
-    size_t used = codec_block_decode(p, end, count, gaps);
+    size_t used;
+    int decoded;
+    if (fixed_ids) {
+        /* increasing, inside the segment, no stray bits; then as gaps,
+         * which the loop below wants */
+        unsigned width = segment_doc_width(c->documents);
+        used = codec_packed_bytes(width, count);
+        if (!codec_ids_decode(p, end, count, width, (uint32_t)c->documents, docs))
+            return damaged(c, at(c, p), "%s: its %u document numbers of %u bits do not decode",
+                           what, count, width);
+        for (uint32_t i = 0; i < count; i++)
+            gaps[i] = i ? docs[i] - docs[i - 1] - 1 : docs[0];
+        decoded = 1;
+    } else {
+        used = codec_block_decode(p, end, count, gaps);
+        decoded = used != 0;
+    }
     size_t used_tf = 0;
-    if (used && implied_tf) {
+    if (decoded && implied_tf) {
         if (implied_tf > UINT32_MAX)
             return damaged(c, at(c, p), "%s: a tf of %llu", what, (unsigned long long)implied_tf);
         for (uint32_t i = 0; i < count; i++)
             tfs[i] = (uint32_t)(implied_tf - 1);
-    } else if (used) {
+    } else if (decoded) {
         used_tf = codec_block_decode(p + used, end, count, tfs);
-        if (used_tf == 0)
-            used = 0;
+        decoded = used_tf != 0;
     }
-    if (used == 0)
+    if (!decoded)
         return damaged(c, at(c, p), "%s does not decode", what);
     *cursor = p + used + used_tf;
-    if (!block_is_canonical(p, used, gaps, count, 0))
+    if (!fixed_ids && !block_is_canonical(p, used, gaps, count, 0))
         return damaged(c, at(c, p), "%s: its gaps are not in the smallest block", what);
     if (!implied_tf && !block_is_canonical(p + used, used_tf, tfs, count, 0))
         return damaged(c, at(c, p) + used, "%s: its tf - 1 are not in the smallest block", what);
@@ -769,7 +786,7 @@ static int check_record(checker *c, const uint8_t *entry, uint32_t df, uint64_t 
         char what[48];
         snprintf(what, sizeof what, "postings block %u", b);
         const uint8_t *after_docs = data;
-        if (check_docs_block(c, &after_docs, data_end, count, previous, docs, tfs, 0, what) != 0)
+        if (check_docs_block(c, &after_docs, data_end, count, previous, docs, tfs, 0, 0, what) != 0)
             return COPS_ECORRUPT;
         previous = docs[count - 1];
         uint32_t max_tf = 0, min_length = UINT32_MAX;
@@ -927,10 +944,14 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
          * the positions' (cf values) */
         int has_tfs = segment_inline_has_tfs(df, cf);
         uint64_t implied_tf = has_tfs ? 0 : df == 1 ? cf : 1;
-        size_t gaps_size = codec_block_size(p, end, (size_t)df);
-        size_t tfs_size = gaps_size && has_tfs ? codec_block_size(p + gaps_size, end, (size_t)df)
-                                               : 0;
-        if (gaps_size == 0 || (has_tfs && tfs_size == 0))
+        int fixed_ids = segment_inline_fixed(df);
+        size_t gaps_size = fixed_ids ? codec_packed_bytes(segment_doc_width(c->documents),
+                                                          (size_t)df)
+                                     : codec_block_size(p, end, (size_t)df);
+        int ids_fit = fixed_ids ? gaps_size <= (size_t)(end - p) : gaps_size != 0;
+        size_t tfs_size = ids_fit && has_tfs ? codec_block_size(p + gaps_size, end, (size_t)df)
+                                             : 0;
+        if (!ids_fit || (has_tfs && tfs_size == 0))
             return damaged(c, at(c, p), "inline postings run past their dictionary block");
         const uint8_t *docs_at = p;
         p += gaps_size + tfs_size;
@@ -938,7 +959,7 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
         if (positions_length == 0)
             return damaged(c, at(c, p), "inline positions run past their dictionary block");
         if (check_docs_block(c, &docs_at, docs_at + gaps_size + tfs_size, (uint32_t)df, -1, docs,
-                             tfs, implied_tf, "inline postings") != 0
+                             tfs, implied_tf, fixed_ids, "inline postings") != 0
             || check_positions(c, p, p + positions_length, (uint32_t)df, docs, tfs,
                                "inline positions") != 0)
             return COPS_ECORRUPT;
@@ -988,10 +1009,11 @@ static int check_dictionary(checker *c)
      * start, the last ones' where DICTIONARY and first_keys end */
     for (uint32_t b = 0; b < blocks; b++) {
         const uint8_t *e = entries + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
-        uint64_t offset = layout_get_u64(e), key_offset = layout_get_u32(e + 8);
-        uint64_t end = b + 1 < blocks ? layout_get_u64(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
+        uint64_t offset = layout_get_u32(e), key_offset = layout_get_u32(e + LAYOUT_DICTINDEX_KEY_OFFSET);
+        uint64_t end = b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
                                       : dict->length;
-        uint64_t key_end = b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES + 8)
+        uint64_t key_end = b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES
+                                                         + LAYOUT_DICTINDEX_KEY_OFFSET)
                                           : keys_length;
         if (b == 0 && offset != 0)
             return damaged(c, at(c, e), "DICTINDEX entry 0: block at %llu, expected 0",
@@ -1000,11 +1022,11 @@ static int check_dictionary(checker *c)
             return damaged(c, at(c, e), "DICTINDEX entry %u: block of %llu bytes out of range", b,
                            (unsigned long long)(end - offset));
         if (b == 0 && key_offset != 0)
-            return damaged(c, at(c, e) + 8, "DICTINDEX entry 0: first key at %llu, expected 0",
+            return damaged(c, at(c, e) + LAYOUT_DICTINDEX_KEY_OFFSET, "DICTINDEX entry 0: first key at %llu, expected 0",
                            (unsigned long long)key_offset);
         if (key_end <= key_offset || key_end - key_offset > SEGMENT_MAX_KEY_BYTES
             || key_end > keys_length)
-            return damaged(c, at(c, e) + 8, "DICTINDEX entry %u: first key of %llu bytes out of "
+            return damaged(c, at(c, e) + LAYOUT_DICTINDEX_KEY_OFFSET, "DICTINDEX entry %u: first key of %llu bytes out of "
                            "range", b, (unsigned long long)(key_end - key_offset));
     }
 
@@ -1012,17 +1034,18 @@ static int check_dictionary(checker *c)
     c->next_record = 0;
     for (uint32_t b = 0; b < blocks; b++) {
         const uint8_t *e = entries + (size_t)b * LAYOUT_DICTINDEX_ENTRY_BYTES;
-        uint64_t offset = layout_get_u64(e);
-        uint32_t length = (uint32_t)((b + 1 < blocks ? layout_get_u64(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
+        uint64_t offset = layout_get_u32(e);
+        uint32_t length = (uint32_t)((b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
                                                      : dict->length)
                                      - offset); /* checked above */
         const uint8_t *data = dict->data + offset, *end = data + length - 4;
         if (crc_of(data, length - 4) != layout_get_u32(end))
             return damaged(c, at(c, data), "dictionary block %u checksum mismatch", b);
-        const uint8_t *first_key = keys + layout_get_u32(e + 8);
-        size_t first_length = (b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES + 8)
+        const uint8_t *first_key = keys + layout_get_u32(e + LAYOUT_DICTINDEX_KEY_OFFSET);
+        size_t first_length = (b + 1 < blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES
+                                                         + LAYOUT_DICTINDEX_KEY_OFFSET)
                                               : keys_length)
-                              - layout_get_u32(e + 8);
+                              - layout_get_u32(e + LAYOUT_DICTINDEX_KEY_OFFSET);
         uint32_t count = 0;
         const uint8_t *p = data;
         while (p < end) {

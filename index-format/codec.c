@@ -1200,6 +1200,41 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
     return size;
 }
 
+void codec_ids_append(byte_buffer *out, const uint32_t *ids, size_t count, unsigned width)
+{
+    size_t size = codec_packed_bytes(width, count);
+    uint8_t packed[CODEC_BLOCK_SIZE * 4];
+    if (count > CODEC_BLOCK_SIZE || width > CODEC_MAX_WIDTH) {
+        out->failed = 1; /* a caller's error, reported as the buffer's */
+        return;
+    }
+    codec_pack(ids, count, width, packed);
+    buffer_append(out, packed, size);
+}
+
+int codec_ids_decode(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
+                     uint32_t limit, uint32_t *out)
+{
+    if (count == 0 || count > CODEC_BLOCK_SIZE || width > CODEC_MAX_WIDTH)
+        return 0;
+    size_t size = codec_packed_bytes(width, count);
+    if (size > (size_t)(end - in))
+        return 0;
+    if (size == 0) { /* width 0: every id is 0, so one id at most */
+        out[0] = 0;
+        return count == 1 && limit > 0;
+    }
+    if (codec_unpack(in, end, count, width, out) != size)
+        return 0;
+    unsigned used_bits = (unsigned)((count % 8) * width % 8);
+    if (used_bits != 0 && (in[size - 1] >> used_bits) != 0)
+        return 0;
+    for (size_t i = 1; i < count; i++)
+        if (out[i] <= out[i - 1])
+            return 0;
+    return out[count - 1] < limit;
+}
+
 int codec_increment(uint32_t *values, size_t count)
 {
     /* No branch in the loop, so that it vectorises (-O2's cheap model

@@ -231,6 +231,22 @@ size_t codec_block_decode(const uint8_t *in, const uint8_t *end, size_t count, u
 size_t codec_block_decode_scalar(const uint8_t *in, const uint8_t *end, size_t count,
                                  uint32_t *out);
 
+/* --------------------------------------------------- fixed-width ids */
+
+/* Append ids[0, count) as packed(width, count) (FORMAT.md 3.4
+ * "fixed-ids": no head, so its size, codec_packed_bytes(width, count),
+ * follows from the count and the width alone; 0 bytes at width 0). */
+void codec_ids_append(byte_buffer *out, const uint32_t *ids, size_t count, unsigned width);
+
+/* Decode `count` ids (1..CODEC_BLOCK_SIZE) of `width` bits (0..32) from
+ * in[0, codec_packed_bytes(width, count)) into out[0, count).  Returns 1
+ * when those bytes lie inside [in, end), the unused high bits of the last
+ * byte are 0, and the ids strictly increase and are below `limit`; else 0,
+ * with out[0, count) unspecified.  Reads nothing outside those bytes but
+ * what codec_unpack may (before `end`). */
+int codec_ids_decode(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
+                     uint32_t limit, uint32_t *out);
+
 /* ------------------------------------------------------------- deltas */
 
 /* Replace each value by its difference from the value before it, the first

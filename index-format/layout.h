@@ -25,7 +25,8 @@
 #define LAYOUT_DOCSTORE_BLOCK_BYTES 4096
 #define LAYOUT_DOCSTORE_BIG_DOCUMENT (1u << 20) /* a text this large gets a block of its own */
 #define LAYOUT_DOCINDEX_ENTRY_BYTES 16     /* offset u64, first doc u32, count u32 */
-#define LAYOUT_DICTINDEX_ENTRY_BYTES 12    /* offset u64, key offset u32 (FORMAT.md 3.5) */
+#define LAYOUT_DICTINDEX_ENTRY_BYTES 8     /* offset u32, key offset u32 (FORMAT.md 3.5) */
+#define LAYOUT_DICTINDEX_KEY_OFFSET 4      /* where an entry's key offset is */
 #define LAYOUT_DOCMETA_CHUNK_DOCUMENTS 128 /* documents per metadata chunk */
 
 /* Section kinds (TOC entry `kind`). */

@@ -47,6 +47,7 @@ struct segment {
     const uint8_t *dict_index;     /* dict_blocks entries */
     const uint8_t *dict_keys;
     size_t dict_keys_length;
+    unsigned doc_width;           /* segment_doc_width: a short inline list's ids */
     uint32_t doc_blocks;
     uint32_t meta_chunks;
     /* The per-document tables (FORMAT.md 3.7): their widths from META
@@ -162,6 +163,7 @@ static int parse_meta(segment *seg, cops_error *err)
     }
     if (!have_documents || seg->meta.documents >= UINT32_MAX)
         return corrupt_at(seg, err, s->offset, "META without a valid document count");
+    seg->doc_width = segment_doc_width(seg->meta.documents);
     return 0;
 }
 
@@ -1096,9 +1098,9 @@ static inline const uint8_t *dict_index_entry(segment *seg, uint32_t block, cons
         segment_damage(seg, err);
         return NULL;
     }
-    uint64_t key_offset = layout_get_u32(e + 8);
+    uint64_t key_offset = layout_get_u32(e + LAYOUT_DICTINDEX_KEY_OFFSET);
     uint64_t key_end = last ? seg->dict_keys_length
-                            : layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES + 8);
+                            : layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES + LAYOUT_DICTINDEX_KEY_OFFSET);
     uint64_t length = key_end - key_offset;
     uint64_t keys_at = 4 + (uint64_t)seg->dict_blocks * LAYOUT_DICTINDEX_ENTRY_BYTES;
     if (key_end <= key_offset || key_end > seg->dict_keys_length
@@ -1122,8 +1124,8 @@ static int dict_walk_begin(dict_walk *walk, segment *seg, uint32_t block, cops_e
     if (!e)
         return COPS_ECORRUPT;
     const section_view *dict = &seg->sections[SECTION_DICTIONARY];
-    uint64_t offset = layout_get_u64(e);
-    uint64_t end = block + 1 < seg->dict_blocks ? layout_get_u64(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
+    uint64_t offset = layout_get_u32(e);
+    uint64_t end = block + 1 < seg->dict_blocks ? layout_get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
                                                 : dict->length; /* dict_index_entry checked it */
     uint64_t length = end - offset;
     if (end < offset || end > dict->length || length < 4 || length > UINT32_MAX)
@@ -1215,11 +1217,18 @@ static int dict_walk_next(dict_walk *walk, cops_error *err)
     segment_term *term = &walk->term;
     *term = (segment_term){.df = (uint32_t)df, .cf = cf};
     if (df <= SEGMENT_INLINE_MAX_DF) {
-        size_t gaps = codec_block_size(p, end, (size_t)df);
-        size_t tfs = !gaps || !segment_inline_has_tfs(df, cf)
-                         ? 0
-                         : codec_block_size(p + gaps, end, (size_t)df);
-        if (gaps == 0 || (tfs == 0 && segment_inline_has_tfs(df, cf)))
+        /* the ids' size: a short list's from df and the segment's width
+         * (which may make it 0), a longer one's from its block's head */
+        size_t gaps;
+        if (segment_inline_fixed(df)) {
+            gaps = codec_packed_bytes(walk->seg->doc_width, (size_t)df);
+            if (gaps > (size_t)(end - p))
+                goto damaged;
+        } else if ((gaps = codec_block_size(p, end, (size_t)df)) == 0) {
+            goto damaged;
+        }
+        size_t tfs = 0;
+        if (segment_inline_has_tfs(df, cf) && (tfs = codec_block_size(p + gaps, end, (size_t)df)) == 0)
             goto damaged;
         term->docs = p;
         term->docs_length = gaps + tfs;
@@ -1579,8 +1588,17 @@ void postings_open(postings_cursor *c, segment *seg, const segment_term *term)
         c->block_positions_end = term->positions_length;
         start_block_positions(c);
         const uint8_t *end = term->docs + term->docs_length;
-        size_t doc_bytes = decode_doc_numbers(c, term->docs, end, term->df, UINT32_MAX);
-        if (doc_bytes == 0
+        size_t doc_bytes = 0;
+        int docs_decode;
+        if (segment_inline_fixed(term->df)) { /* FORMAT.md 3.4 "fixed-ids" */
+            doc_bytes = codec_packed_bytes(seg->doc_width, term->df);
+            docs_decode = codec_ids_decode(term->docs, end, term->df, seg->doc_width,
+                                           (uint32_t)seg->meta.documents, c->docs);
+        } else {
+            docs_decode = (doc_bytes = decode_doc_numbers(c, term->docs, end, term->df,
+                                                          UINT32_MAX)) != 0;
+        }
+        if (!docs_decode
             || (segment_inline_has_tfs(term->df, term->cf)
                     ? decode_frequencies(c, term->docs + doc_bytes, end, term->df)
                     : implied_frequencies(c, term->df, term->cf))

@@ -795,6 +795,15 @@ int segment_writer_extend_posting(segment_writer *w, const uint32_t *positions, 
     return 0;
 }
 
+/* The block of tf - 1 of `count` postings (FORMAT.md "docs-block"). */
+static void append_tfs_block(byte_buffer *out, const uint32_t *tfs, uint32_t count)
+{
+    uint32_t values[SEGMENT_BLOCK_SIZE] = {0}; /* (GCC cannot see count >= 1) */
+    for (uint32_t i = 0; i < count; i++)
+        values[i] = tfs[i] - 1;
+    codec_block_append(out, values, count);
+}
+
 /* A block of postings (FORMAT.md "docs-block"): the document gaps, then
  * tf - 1 (unless `with_tfs` is 0: an inline list whose frequencies follow
  * from df and cf), each as a codec block.  Returns the last document. */
@@ -807,11 +816,8 @@ static uint32_t append_docs_block(byte_buffer *out, const uint32_t *docs, const 
         previous_doc = docs[i];
     }
     codec_block_append(out, values, count);
-    if (!with_tfs)
-        return previous_doc;
-    for (uint32_t i = 0; i < count; i++)
-        values[i] = tfs[i] - 1;
-    codec_block_append(out, values, count);
+    if (with_tfs)
+        append_tfs_block(out, tfs, count);
     return previous_doc;
 }
 
@@ -968,7 +974,10 @@ static int flush_dictionary_block(segment_writer *w, cops_error *err)
         return error_set(err, COPS_ELIMIT, "%s: a dictionary block exceeds 4 GiB", w->path);
     buffer_append_u32le(&w->dict_block, crc_update(w->dict_block_crc, w->dict_block.data,
                                                    w->dict_block.length));
-    buffer_append_u64le(&w->dictindex, w->dictionary.length - w->dict_block_written);
+    /* DICTINDEX's offsets are u32 (FORMAT.md 3.5) */
+    if (w->dictionary.length - w->dict_block_written + block_length > UINT32_MAX)
+        return error_set(err, COPS_ELIMIT, "%s: the dictionary exceeds 4 GiB", w->path);
+    buffer_append_u32le(&w->dictindex, (uint32_t)(w->dictionary.length - w->dict_block_written));
     buffer_append_u32le(&w->dictindex, (uint32_t)w->dictindex_keys.length);
     buffer_append(&w->dictindex_keys, w->dict_block_first_key, w->dict_block_first_length);
     if (buffer_failed(&w->dict_block) || buffer_failed(&w->dictindex)
@@ -1045,8 +1054,15 @@ int segment_writer_end_term(segment_writer *w, cops_error *err)
     append_counts(entry, w->term_df, w->term_cf);
 
     if (w->term_df <= SEGMENT_INLINE_MAX_DF) {
-        append_docs_block(entry, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX,
-                          segment_inline_has_tfs(w->term_df, w->term_cf));
+        int with_tfs = segment_inline_has_tfs(w->term_df, w->term_cf);
+        if (segment_inline_fixed(w->term_df)) { /* FORMAT.md 3.4 "fixed-ids" */
+            codec_ids_append(entry, w->term_docs, w->term_df, segment_doc_width(w->documents));
+            if (with_tfs)
+                append_tfs_block(entry, w->term_tfs, w->term_df);
+        } else {
+            append_docs_block(entry, w->term_docs, w->term_tfs, w->term_df, UINT32_MAX,
+                              with_tfs);
+        }
         if (positions_length(w) < LARGE_INLINE_POSITIONS) {
             buffer_append(entry, w->term_positions.data, w->term_positions.length);
         } else {
