@@ -877,7 +877,9 @@ Test(check, crc_consistent_insertion_order)
  * version has a key head byte and df and cf in one varint (FORMAT.md 3.4);
  * a reordered 2026120601 segment holds its stored text in the new order,
  * which this reader would read through the insertion positions;
- * 2026120701's positions chunks never take the unary form; and one
+ * 2026120701's positions chunks never take the unary form;
+ * 2026120802's DICTINDEX offsets are u64 and its shortest inline lists
+ * hold gaps where this version reads fixed-width numbers; and one
  * version is read (FORMAT.md 10). */
 Test(check, previous_version_is_refused_by_search_and_check)
 {
@@ -888,7 +890,7 @@ Test(check, previous_version_is_refused_by_search_and_check)
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
     const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u, 2026120601u,
-                               2026120701u};
+                               2026120701u, 2026120802u};
     for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++) {
         layout_put_u32(bytes + 8, earlier[v]);
         write_file(seg_file, bytes, size);
@@ -912,15 +914,16 @@ Test(check, dictindex_lengths_come_from_the_next_entry)
     toc_entry dictindex = section_in(bytes, size, SECTION_DICTINDEX), *index = &dictindex;
     uint32_t blocks = layout_get_u32(bytes + index->offset);
     cr_assert_geq(blocks, 2);
-    uint8_t *second = bytes + index->offset + 4 + 12;
-    uint32_t key_offset = layout_get_u32(second + 8);
+    uint8_t *second = bytes + index->offset + 4 + LAYOUT_DICTINDEX_ENTRY_BYTES;
+    uint32_t key_offset = layout_get_u32(second + LAYOUT_DICTINDEX_KEY_OFFSET);
     cr_assert_gt(key_offset, 0);
-    layout_put_u32(second + 8, 0); /* the first block's key ends where it starts */
+    layout_put_u32(second + LAYOUT_DICTINDEX_KEY_OFFSET, 0); /* the first block's key ends where it starts */
     reseal(bytes, size, SECTION_DICTINDEX);
     write_file(seg_file, bytes, size);
     uint64_t at = expect_damage(seg_file, index->offset, index->offset + index->length,
                                 "first key offsets");
-    cr_assert_eq(at, index->offset + 4 + 8, "offset %llu", (unsigned long long)at);
+    cr_assert_eq(at, index->offset + 4 + LAYOUT_DICTINDEX_KEY_OFFSET, "offset %llu",
+                 (unsigned long long)at);
     cops_index *opened = NULL;
     cops_error err = {0};
     cr_assert_eq(cops_index_open(index_dir, &opened, &err), 0, "%s", err.message);

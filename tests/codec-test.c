@@ -1301,3 +1301,76 @@ Test(unary, hand_built_block_decodes_and_hostile_ones_are_rejected)
                      bad[i].why);
     }
 }
+
+/* A short inline list's document numbers (FORMAT.md 3.4 "fixed-ids"):
+ * packed at the segment's width with no head, so their size follows from
+ * the count and the width (none at width 0), and they read back from a
+ * range that ends where they do. */
+Test(ids, round_trip_at_every_width_in_exactly_their_bytes)
+{
+    for (unsigned width = 0; width <= 32; width++)
+        for (size_t count = 1; count <= 5; count++) {
+            uint64_t top = ((uint64_t)1 << width) - 1; /* the limit: ids below it */
+            if (width == 0 ? count > 1 : top < count)
+                continue; /* no room for `count` increasing numbers */
+            uint32_t ids[5], back[5];
+            for (size_t i = 0; i < count; i++) /* up to top - 1: all bits but bit 0 */
+                ids[i] = width ? (uint32_t)(top - (count - i)) : 0;
+            uint32_t limit = width ? (uint32_t)top : 1;
+            byte_buffer out = BUFFER_INIT;
+            codec_ids_append(&out, ids, count, width);
+            cr_assert_not(buffer_failed(&out));
+            cr_assert_eq(out.length, codec_packed_bytes(width, count), "width %u", width);
+            uint8_t *exact = malloc(out.length + 1); /* + 1: malloc(0) may be NULL */
+            memcpy(exact, out.data, out.length);
+            cr_assert(codec_ids_decode(exact, exact + out.length, count, width, limit, back),
+                      "width %u count %zu", width, count);
+            cr_assert_arr_eq(back, ids, count * sizeof *ids);
+            free(exact);
+            buffer_free(&out);
+        }
+}
+
+/* Hostile numbers are refused: not increasing, at or past the limit, bits
+ * set past the last number, bytes missing, two numbers of no bits, a width
+ * past 32 or a count past a block. */
+Test(ids, hostile_numbers_are_refused)
+{
+    uint32_t back[CODEC_BLOCK_SIZE + 1];
+    const uint32_t ok[3] = {3, 9, 500};
+    byte_buffer out = BUFFER_INIT;
+    codec_ids_append(&out, ok, 3, 10); /* 30 bits: 4 bytes, the top 2 bits unused */
+    cr_assert_eq(out.length, 4);
+    const uint8_t *p = out.data, *end = p + 4;
+    cr_assert(codec_ids_decode(p, end, 3, 10, 501, back));
+    cr_assert_arr_eq(back, ok, sizeof ok);
+    cr_assert_not(codec_ids_decode(p, end, 3, 10, 500, back), "500 is not below 500");
+    for (size_t cut = 0; cut < 4; cut++)
+        cr_assert_not(codec_ids_decode(p, p + cut, 3, 10, 1000, back), "cut at %zu", cut);
+    uint8_t stray[4];
+    memcpy(stray, p, 4);
+    stray[3] |= 0x40; /* bit 30: past the third number */
+    cr_assert_not(codec_ids_decode(stray, stray + 4, 3, 10, 1000, back));
+    const uint32_t equal[2] = {7, 7}, down[2] = {8, 7};
+    byte_buffer bad = BUFFER_INIT;
+    codec_ids_append(&bad, equal, 2, 4);
+    cr_assert_not(codec_ids_decode(bad.data, bad.data + bad.length, 2, 4, 16, back));
+    buffer_reset(&bad);
+    codec_ids_append(&bad, down, 2, 4);
+    cr_assert_not(codec_ids_decode(bad.data, bad.data + bad.length, 2, 4, 16, back));
+    /* width 0: one number, 0, in no bytes; two cannot increase */
+    cr_assert(codec_ids_decode(p, p, 1, 0, 1, back));
+    cr_assert_eq(back[0], 0);
+    cr_assert_not(codec_ids_decode(p, p, 2, 0, 1, back));
+    cr_assert_not(codec_ids_decode(p, p, 1, 0, 0, back), "no document to be");
+    cr_assert_not(codec_ids_decode(p, end, 1, 33, UINT32_MAX, back));
+    cr_assert_not(codec_ids_decode(p, end, 0, 10, 1000, back));
+    cr_assert_not(codec_ids_decode(p, end, CODEC_BLOCK_SIZE + 1, 0, 1000, back));
+    /* a caller's error fails the buffer rather than write past it */
+    byte_buffer wrong = BUFFER_INIT;
+    codec_ids_append(&wrong, ok, 3, 33);
+    cr_assert(buffer_failed(&wrong));
+    buffer_free(&wrong);
+    buffer_free(&bad);
+    buffer_free(&out);
+}

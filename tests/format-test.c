@@ -1238,7 +1238,8 @@ Test(format, inline_lists_store_only_the_frequencies_df_and_cf_leave_open)
                                     strlen(expected[k].key), &term, &err),
                      1, "%s", expected[k].key);
         cr_assert_eq(term.df, expected[k].df);
-        size_t gaps = codec_block_size(term.docs, term.docs + term.docs_length, term.df);
+        /* so few documents are numbers of 2 bits (FORMAT.md 3.4 "fixed-ids") */
+        size_t gaps = codec_packed_bytes(segment_doc_width(3), term.df);
         cr_expect_eq(term.docs_length > gaps, expected[k].tfs_stored, "%s", expected[k].key);
         postings_cursor c;
         postings_open(&c, seg, &term);
@@ -1959,6 +1960,111 @@ Test(format, skip_entries_take_the_bytes_their_numbers_need)
     cr_assert_eq(bound.last_doc, 299);
     cr_assert_eq(bound.max_tf, 1);
     cr_assert_eq(bound.min_length, 70000);
+    segment_close(seg);
+    testlib_remove_tree(dir);
+}
+
+/* The TOC CRC of section `kind` and the TOC's own CRC made to agree with
+ * the file's bytes again after an edit. */
+static void reseal_section(uint8_t *file, size_t size, uint32_t kind)
+{
+    section_range sections[16];
+    uint64_t toc_offset, toc_length;
+    size_t count = parse_sections(file, size, sections, 16, &toc_offset, &toc_length);
+    for (size_t i = 0; i < count; i++)
+        if (sections[i].kind == kind)
+            layout_put_u32(file + toc_offset + 4 + i * LAYOUT_TOC_ENTRY_BYTES + 4,
+                           (uint32_t)crc32(0, file + sections[i].offset, sections[i].length));
+    layout_put_u32(file + size - LAYOUT_TRAILER_BYTES + 12,
+                   (uint32_t)crc32(0, file + toc_offset, toc_length));
+}
+
+/* An inline list of up to 4 documents keeps their numbers at the width of
+ * the segment's largest (FORMAT.md 3.4 "fixed-ids": 9 bits in a segment of
+ * 300 documents), a longer one a block of gaps; all read back and the
+ * checker accepts them.  Numbers that do not increase, even under CRCs made
+ * to agree, are damage to the reader and to the checker. */
+Test(format, the_shortest_inline_lists_keep_their_numbers_at_the_segment_width)
+{
+    char *dir = testlib_tempdir("fixed-ids");
+    char path[512];
+    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    cops_error err = {0};
+    segment_writer *w = writer_with_bodies(path, 300, 300);
+    static const uint32_t docs[5][5] = {
+        {299}, {5, 6}, {0, 17, 255}, {1, 2, 3, 299}, {10, 20, 30, 40, 50}};
+    const char *keys[5] = {"a", "b", "c", "d", "e"};
+    const uint32_t position[1] = {7};
+    for (size_t k = 0; k < 5; k++) {
+        cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)keys[k], 1, &err), 0);
+        for (size_t i = 0; i <= k; i++)
+            cr_assert_eq(segment_writer_add_posting(w, docs[k][i], position, 1, &err), 0, "%s",
+                         err.message);
+        cr_assert_eq(segment_writer_end_term(w, &err), 0);
+    }
+    finish_unstemmed(w, 300, 90000, 5, 15);
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_doc_width(300), 9);
+    cr_assert_eq(segment_doc_width(1), 0);
+    cr_assert_eq(segment_doc_width(2), 1);
+
+    segment *seg;
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    for (size_t k = 0; k < 5; k++) {
+        segment_term term;
+        cr_assert_eq(segment_lookup(seg, (const uint8_t *)keys[k], 1, &term, &err), 1);
+        cr_assert_eq(term.df, k + 1);
+        size_t ids = codec_packed_bytes(9, k + 1); /* 2, 3, 4, 5 bytes */
+        if (k < 4)
+            cr_expect_eq(term.docs_length, ids, "%s", keys[k]);
+        else
+            cr_expect_eq(term.docs_length,
+                         codec_block_size(term.docs, term.docs + term.docs_length, k + 1));
+        postings_cursor c;
+        postings_open(&c, seg, &term);
+        for (size_t i = 0; i <= k; i++) {
+            cr_assert_eq(c.doc, docs[k][i], "%s posting %zu", keys[k], i);
+            cr_assert_eq(postings_tf(&c), 1);
+            postings_next(&c);
+        }
+        cr_assert_eq(c.doc, POSTINGS_END);
+    }
+    segment_close(seg);
+
+    /* "b": 5 and 6, 5 | 6 << 9 in 18 bits after its key and counts (df 2,
+     * cf 2): `62 02 05 0c 00`; made 6 then 5 */
+    size_t size;
+    uint8_t *file = testlib_read_file(path, &size);
+    cr_assert_not_null(file);
+    static const uint8_t entry[] = {0x62, 0x02, 0x05, 0x0c, 0x00};
+    uint8_t *at = memmem(file, size, entry, sizeof entry);
+    cr_assert_not_null(at);
+    at[2] = 0x06;
+    at[3] = 0x0a;
+    section_range sections[16];
+    uint64_t toc_offset, toc_length;
+    size_t count = parse_sections(file, size, sections, 16, &toc_offset, &toc_length);
+    for (size_t i = 0; i < count; i++)
+        if (sections[i].kind == SECTION_DICTIONARY) { /* one block: its CRC last */
+            uint8_t *dict = file + sections[i].offset;
+            size_t n = (size_t)sections[i].length - 4;
+            layout_put_u32(dict + n, (uint32_t)crc32(0, dict, n));
+        }
+    reseal_section(file, size, SECTION_DICTIONARY);
+    FILE *out = fopen(path, "wb");
+    cr_assert_not_null(out);
+    cr_assert_eq(fwrite(file, 1, size, out), size);
+    fclose(out);
+    free(file);
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), COPS_ECORRUPT);
+    cr_assert_not_null(strstr(err.message, "document numbers"), "%s", err.message);
+    cr_assert_eq(segment_open(path, &seg, &err), 0, "%s", err.message);
+    segment_term term;
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"b", 1, &term, &err), 1, "%s", err.message);
+    postings_cursor c;
+    postings_open(&c, seg, &term);
+    cr_assert_eq(c.doc, POSTINGS_END);
+    cr_assert_eq(c.status, COPS_ECORRUPT);
     segment_close(seg);
     testlib_remove_tree(dir);
 }
