@@ -138,11 +138,12 @@ static void find_seals(void)
     const uint8_t *di = b + section_offset[8];
     uint32_t blocks = get_u32(di);
     for (uint32_t i = 0; i < blocks; i++) {
-        const uint8_t *e = di + 4 + 12 * (size_t)i;
-        size_t at = (size_t)(section_offset[7] + get_u64(e));
+        const uint8_t *e = di + 4 + LAYOUT_DICTINDEX_ENTRY_BYTES * (size_t)i;
+        size_t at = (size_t)(section_offset[7] + get_u32(e));
         /* a block ends where the next one starts (FORMAT.md 3.5) */
-        uint32_t length = (uint32_t)((i + 1 < blocks ? get_u64(e + 12) : section_length[7])
-                                     - get_u64(e));
+        uint32_t length = (uint32_t)((i + 1 < blocks ? get_u32(e + LAYOUT_DICTINDEX_ENTRY_BYTES)
+                                                     : section_length[7])
+                                     - get_u32(e));
         add_seal(at + length - 4, at, length - 4);
         if (dict_block_count < MAX_DICT_BLOCKS) {
             dict_block_start[dict_block_count] = at;
@@ -834,6 +835,24 @@ static void compare_unpack_paths(const uint8_t *data, size_t size)
         size_t gaps = codec_gaps_block_decode(in, guard, count, previous, scalar);
         FUZZ_CHECK(gaps == (wraps ? 0 : used));
         FUZZ_CHECK(wraps || memcmp(simd, scalar, count * sizeof *simd) == 0);
+    }
+    /* the same bytes as a short inline list's numbers (FORMAT.md 3.4
+     * "fixed-ids") at a width and below a limit the input picks: when
+     * taken, they increase, stay below the limit and are written again as
+     * the same bytes */
+    unsigned width = in[0] % (CODEC_MAX_WIDTH + 1);
+    size_t few = 1 + in[2] % SEGMENT_INLINE_FIXED_MAX_DF;
+    uint32_t limit = size >= 8 ? (uint32_t)in[4] | (uint32_t)in[5] << 8 | (uint32_t)in[6] << 16
+                                     | (uint32_t)in[7] << 24
+                               : UINT32_MAX;
+    if (codec_ids_decode(in, guard, few, width, limit, scalar)) {
+        for (size_t i = 0; i < few; i++)
+            FUZZ_CHECK(scalar[i] < limit && (i == 0 || scalar[i] > scalar[i - 1]));
+        byte_buffer again = BUFFER_INIT;
+        codec_ids_append(&again, scalar, few, width);
+        FUZZ_CHECK(!buffer_failed(&again) && again.length == codec_packed_bytes(width, few)
+                   && (again.length == 0 || memcmp(again.data, in, again.length) == 0));
+        buffer_free(&again);
     }
 }
 
