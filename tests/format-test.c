@@ -899,6 +899,16 @@ static segment_writer *writer_with_bodies(const char *path, uint32_t documents,
     return w;
 }
 
+/* A writer in a new temporary directory (*dir, to remove) at dir/seg.cops
+ * (`path`), holding `documents` documents of `body_length` body words. */
+static segment_writer *temp_writer(const char *tag, uint32_t documents, uint32_t body_length,
+                                   char **dir, char path[512])
+{
+    *dir = testlib_tempdir(tag);
+    snprintf(path, 512, "%s/seg.cops", *dir);
+    return writer_with_bodies(path, documents, body_length);
+}
+
 static segment_writer *writer_with_documents(const char *path, uint32_t documents)
 {
     return writer_with_bodies(path, documents, 1);
@@ -1200,11 +1210,9 @@ Test(format, document_reads_in_threads, .timeout = 60)
  * and the checker accepts the segment. */
 Test(format, inline_lists_store_only_the_frequencies_df_and_cf_leave_open)
 {
-    char *dir = testlib_tempdir("inline-tf");
-    char path[512];
-    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    char *dir, path[512];
     cops_error err = {0};
-    segment_writer *w = writer_with_bodies(path, 3, 300);
+    segment_writer *w = temp_writer("inline-tf", 3, 300, &dir, path);
     /* "all": every tf 1; "many": one posting holding 200 positions (two
      * chunks); "mixed": tf 1 then 3 */
     static uint32_t many[200];
@@ -1986,11 +1994,9 @@ static void reseal_section(uint8_t *file, size_t size, uint32_t kind)
  * to agree, are damage to the reader and to the checker. */
 Test(format, the_shortest_inline_lists_keep_their_numbers_at_the_segment_width)
 {
-    char *dir = testlib_tempdir("fixed-ids");
-    char path[512];
-    snprintf(path, sizeof path, "%s/seg.cops", dir);
+    char *dir, path[512];
     cops_error err = {0};
-    segment_writer *w = writer_with_bodies(path, 300, 300);
+    segment_writer *w = temp_writer("fixed-ids", 300, 300, &dir, path);
     static const uint32_t docs[5][5] = {
         {299}, {5, 6}, {0, 17, 255}, {1, 2, 3, 299}, {10, 20, 30, 40, 50}};
     const char *keys[5] = {"a", "b", "c", "d", "e"};
