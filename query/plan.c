@@ -145,10 +145,10 @@ static void cache_word(planner *p, const uint8_t *key, size_t key_length, int fo
  * keeps DF_UNKNOWN until a scored plan of the same search asks. */
 #define DF_UNKNOWN INT64_MIN /* never a status */
 
-static matcher *term_in_field(planner *p, const char *text, int title)
+/* A term matcher over a key of p's segment (an empty one when absent),
+ * through p's cache. */
+static matcher *key_matcher(planner *p, const uint8_t *key, size_t key_length)
 {
-    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
-    size_t key_length = make_key(key, text, title);
     plan_cache_entry *cached = cached_word(p, key, key_length);
     if (cached && cached->found && cached->df == DF_UNKNOWN && !p->counting) {
         int64_t df = key_df(p, key, key_length, &cached->term);
@@ -174,6 +174,25 @@ static matcher *term_in_field(planner *p, const char *text, int title)
     if (!found)
         return checked(p, matcher_empty());
     return term_matcher_with(p, key, key_length, &term, df == DF_UNKNOWN ? term.df : df);
+}
+
+static matcher *term_in_field(planner *p, const char *text, int title)
+{
+    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
+    size_t key_length = make_key(key, text, title);
+    return key_matcher(p, key, key_length);
+}
+
+size_t plan_pair_key(segment *seg, const lower_node *node, int any_field, uint8_t *key)
+{
+    if (node->kind != LOWER_PHRASE || (node->field != LOWER_FIELD_BODY && !any_field)
+        || node->slop != 0 || node->term_count != 2
+        || node->terms[1].offset != node->terms[0].offset + 1)
+        return 0;
+    const pair_words *words = &segment_get_meta(seg)->pairs;
+    int a = pair_words_find(words, node->terms[0].text, strlen(node->terms[0].text));
+    int b = a < 0 ? -1 : pair_words_find(words, node->terms[1].text, strlen(node->terms[1].text));
+    return b < 0 ? 0 : pair_key_make(words, a, b, key);
 }
 
 /* A node as far as which documents it matches goes: under SCALE and
@@ -263,6 +282,12 @@ int plan_count_two_terms(cops_index *index, size_t segment_number, const lower_p
 
 static matcher *plan_phrase(planner *p, const lower_node *node)
 {
+    /* a count of a body phrase of two listed words: its pair key's
+     * documents are exactly the phrase's matches */
+    uint8_t pair[SEGMENT_MAX_KEY_BYTES];
+    size_t pair_length = p->counting ? plan_pair_key(p->seg, node, 0, pair) : 0;
+    if (pair_length)
+        return key_matcher(p, pair, pair_length);
     matcher *children[LOWER_MAX_PHRASE_TERMS];
     uint32_t offsets[LOWER_MAX_PHRASE_TERMS];
     for (size_t i = 0; i < node->term_count; i++) {
