@@ -50,6 +50,10 @@ int pair_words_parse(const char *text, size_t length, pair_words *out);
  * (PAIR_WORD_MAX_BYTES + 1) bytes); its length. */
 size_t pair_words_format(const pair_words *words, char *out);
 
+/* Whether a build writes the key of the pair of the built-in list's
+ * words a and b (pairs.c says which). */
+int pair_words_keyed(int a, int b);
+
 /* The word's index in the list, or -1. */
 int pair_words_find(const pair_words *words, const char *term, size_t length);
 

@@ -51,7 +51,7 @@ static size_t pair_tracker_token(pair_tracker *t, int title_field, const analyze
     if (word < 0 || !adjacent)
         return 0;
     size_t bit = (size_t)previous * PAIR_MAX_WORDS + (size_t)word;
-    if (t->seen[bit / 64] & (1ull << (bit % 64)))
+    if (!pair_words_keyed(previous, word) || (t->seen[bit / 64] & (1ull << (bit % 64))))
         return 0;
     t->seen[bit / 64] |= 1ull << (bit % 64);
     return pair_key_make(t->words, previous, word, key);
@@ -476,7 +476,10 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
         /* META's figures are the user's keys' (pair keys are hidden) */
         meta.terms = inverted.terms - inverted.pair_terms;
         meta.postings = inverted.postings - inverted.pair_postings;
-        meta.pairs = *pair_words_built_in();
+        /* the list only with a key of it: without, a phrase is counted
+         * by its positions, which gives the same number */
+        if (inverted.pair_terms > 0)
+            meta.pairs = *pair_words_built_in();
         meta.stem = b->config.stem;
         meta.exact_forms = b->config.stem && b->config.exact_forms;
         snprintf(meta.language, sizeof meta.language, "%s", b->config.language);

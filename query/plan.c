@@ -183,7 +183,8 @@ static matcher *term_in_field(planner *p, const char *text, int title)
     return key_matcher(p, key, key_length);
 }
 
-size_t plan_pair_key(segment *seg, const lower_node *node, int any_field, uint8_t *key)
+int plan_pair_key(segment *seg, const lower_node *node, int any_field, segment_term *term,
+                  cops_error *err)
 {
     if (node->kind != LOWER_PHRASE || (node->field != LOWER_FIELD_BODY && !any_field)
         || node->slop != 0 || node->term_count != 2
@@ -192,7 +193,10 @@ size_t plan_pair_key(segment *seg, const lower_node *node, int any_field, uint8_
     const pair_words *words = &segment_get_meta(seg)->pairs;
     int a = pair_words_find(words, node->terms[0].text, strlen(node->terms[0].text));
     int b = a < 0 ? -1 : pair_words_find(words, node->terms[1].text, strlen(node->terms[1].text));
-    return b < 0 ? 0 : pair_key_make(words, a, b, key);
+    if (b < 0)
+        return 0;
+    uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
+    return segment_lookup(seg, key, pair_key_make(words, a, b, key), term, err);
 }
 
 /* A node as far as which documents it matches goes: under SCALE and
@@ -284,10 +288,17 @@ static matcher *plan_phrase(planner *p, const lower_node *node)
 {
     /* a count of a body phrase of two listed words: its pair key's
      * documents are exactly the phrase's matches */
-    uint8_t pair[SEGMENT_MAX_KEY_BYTES];
-    size_t pair_length = p->counting ? plan_pair_key(p->seg, node, 0, pair) : 0;
-    if (pair_length)
-        return key_matcher(p, pair, pair_length);
+    segment_term pair;
+    int found = p->counting ? plan_pair_key(p->seg, node, 0, &pair, p->err) : 0;
+    if (found < 0) {
+        p->rc = found;
+        return NULL;
+    }
+    if (found) {
+        bm25_term unscored; /* a body key's, never asked for a score */
+        memset(&unscored, 0, sizeof unscored);
+        return checked(p, matcher_term(p->seg, &pair, &unscored, 0, "pair"));
+    }
     matcher *children[LOWER_MAX_PHRASE_TERMS];
     uint32_t offsets[LOWER_MAX_PHRASE_TERMS];
     for (size_t i = 0; i < node->term_count; i++) {

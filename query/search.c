@@ -489,8 +489,9 @@ static int count_by_months(matcher *m, const deletions *deleted, segment *seg,
  * short title lists). */
 static int costly_to_count_apart(segment *seg, const lower_node *node)
 {
-    uint8_t pair[SEGMENT_MAX_KEY_BYTES];
-    if (node->kind == LOWER_PHRASE && plan_pair_key(seg, node, 1, pair))
+    segment_term pair;
+    /* damage met here is met again by the count's own plan */
+    if (node->kind == LOWER_PHRASE && plan_pair_key(seg, node, 1, &pair, NULL) > 0)
         return 0;
     if (node->kind == LOWER_PHRASE || node->kind == LOWER_NEAR || node->kind == LOWER_FUZZY)
         return 1;
