@@ -29,6 +29,8 @@ typedef struct planner {
     size_t fuzzy_comparisons;    /* words every fuzzy word was compared with so far */
     double word_factor;          /* the weight of the TERM being planned (lower_node.weight) */
     plan_cache *cache;           /* or NULL */
+    int by_pairs;                /* a count whose phrases may be read from pair keys
+                                  * (plan_pair_key): none is a NEAR's operand */
 } planner;
 
 static matcher *checked(planner *p, matcher *m)
@@ -289,7 +291,7 @@ static matcher *plan_phrase(planner *p, const lower_node *node)
     /* a count of a body phrase of two listed words: its pair key's
      * documents are exactly the phrase's matches */
     segment_term pair;
-    int found = p->counting ? plan_pair_key(p->seg, node, 0, &pair, p->err) : 0;
+    int found = p->by_pairs ? plan_pair_key(p->seg, node, 0, &pair, p->err) : 0;
     if (found < 0) {
         p->rc = found;
         return NULL;
@@ -692,12 +694,25 @@ static const lower_builder native_builder = {
     .discard = discard,
 };
 
+/* Whether a NEAR is in the plan: its operands' positions are read, so
+ * none of its phrases is planned as a pair key (which has none). */
+static int holds_near(const lower_node *node)
+{
+    if (node->kind == LOWER_NEAR)
+        return 1;
+    for (size_t i = 0; i < node->child_count; i++)
+        if (holds_near(node->children[i]))
+            return 1;
+    return 0;
+}
+
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, plan_cache *cache, matcher **out,
                cops_error *err)
 {
     planner p = {index, segment_number, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
-                 0, options->count_only || options->date_histogram, 0, 1.0, cache};
+                 0, options->count_only || options->date_histogram, 0, 1.0, cache, 0};
+    p.by_pairs = p.counting && !holds_near(plan->root);
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");
