@@ -934,3 +934,47 @@ Test(check, dictindex_lengths_come_from_the_next_entry)
     cops_index_close(opened);
     free(bytes);
 }
+
+/* The pair keys' word list (FORMAT.md 3.8) and the keys (3.4): the
+ * corpus's "on the" has its key.  A list that is not one of words is
+ * refused by the reader as well; a key of a word the list lacks only by
+ * the checker (a reader never asks for it). */
+Test(check, pair_words_and_pair_keys)
+{
+    size_t size;
+    uint8_t *pristine = read_file(seg_file, &size);
+    uint8_t *bytes = malloc(size);
+    cr_assert_not_null(bytes);
+    toc_entry toc[16];
+    uint64_t toc_offset;
+    size_t count = parse_toc(pristine, size, toc, 16, &toc_offset);
+    const toc_entry *meta = find_section(toc, count, SECTION_META);
+    const toc_entry *dictionary = find_section(toc, count, SECTION_DICTIONARY);
+
+    /* an upper-case letter in the list */
+    memcpy(bytes, pristine, size);
+    char *line = memmem(bytes + meta->offset, meta->length, "pair_words the ", 15);
+    cr_assert_not_null(line, "the segment lists its pair words");
+    line[13] = 'E';
+    reseal(bytes, size, SECTION_META);
+    write_file(seg_file, bytes, size);
+    expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META pair_words");
+    cops_index *index = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), COPS_ECORRUPT);
+    cr_assert_not_null(strstr(err.message, "pair_words"), "%s", err.message);
+
+    /* "tha" for "the": the key of "on the" names a word the list lacks */
+    memcpy(bytes, pristine, size);
+    line = (char *)bytes + ((uint8_t *)line - bytes);
+    line[13] = 'a';
+    reseal(bytes, size, SECTION_META);
+    write_file(seg_file, bytes, size);
+    expect_damage(seg_file, dictionary->offset, dictionary->offset + dictionary->length,
+                  "a pair key of an unlisted word");
+
+    write_file(seg_file, pristine, size);
+    cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);
+    free(bytes);
+    free(pristine);
+}
