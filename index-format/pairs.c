@@ -26,9 +26,9 @@ static const char *const built_in_words[] = {
  * many position checks per phrase counted as its words are common, and
  * costs about as many bytes as the pair occurs; a phrase is asked about
  * as often as it occurs, so the pairs of the commonest words pay best.
- * On wiki-dev, 400 keeps 1,5xx keys of 1.37 M postings' 3,304 (0.71 of
- * their 1.06 MB) and 16 of the 17 two-word bench phrases of listed words
- * (FORMAT.md 10, 2026120901). */
+ * On wiki-dev, 400 keeps 1,200 of the 3,304 pairs that occur (1.03 M of
+ * their 1.37 M postings, 0.70 of their 1.07 MB) and 16 of the 17 two-word
+ * bench phrases of listed words (FORMAT.md 10, 2026120901). */
 #define PAIR_PRODUCT_LIMIT 400
 
 int pair_words_keyed(int a, int b)

@@ -1,21 +1,22 @@
 /*
  * pairs.h — the documents-only keys of adjacent common words (FORMAT.md
- * 3.4a "Pair keys").
+ * 3.4, "Pair keys").
  *
  * A two-word phrase of very common words ("in the") has tens of thousands
  * of candidate documents whose positions must all be read to count it.
- * A segment therefore also holds, for each pair of words of its pair list
+ * A segment therefore also holds, for pairs of words of its pair list
  * (META pair_words) that stand at positions p and p + 1 of a document's
  * body, the key SEGMENT_PAIR_KEY, the first word, a space and the second
  * (no term holds a space or begins with that byte), with each such
  * document once, tf 1, position 0: its documents are exactly the body
  * phrase's matches.  A count of the body phrase is then that key's live
  * documents.  The keys are the build's own and every merge re-analyses
- * the stored text, so they follow updates, deletions and merges; a
- * segment whose list lacks a word simply has no key for it, and a query
- * asks the segment's own list (segment_pair_key).  They are hidden from
- * the user: META's terms and postings leave them out, and nothing that
- * walks keys by a word's first byte can reach them.
+ * the stored text, so they follow updates, deletions and merges.  The
+ * writer keys only some pairs of its list (pair_words_keyed): a query
+ * asks the segment's own list and then the key, and where the key is
+ * absent reads the positions (query/plan.h plan_pair_key).  They are
+ * hidden from the user: META's terms and postings leave them out, and
+ * nothing that walks keys by a word's first byte can reach them.
  */
 #ifndef COPS_INDEX_FORMAT_PAIRS_H
 #define COPS_INDEX_FORMAT_PAIRS_H
