@@ -82,6 +82,7 @@ typedef struct checker {
     uint8_t *raw;                      /* inflated docstore block */
     size_t raw_capacity;
     check_figures fig;
+    pair_words pairs;                  /* META pair_words (count 0: none) */
 } checker;
 
 /* ------------------------------------------------------------ helpers */
@@ -355,10 +356,24 @@ static int check_meta(checker *c)
         p = line_end + 1;
     }
     static const char exact_line[] = LAYOUT_META_EXACT_FORMS_KEY " 1\n";
-    if ((size_t)(end - p) == sizeof exact_line - 1 && memcmp(p, exact_line, sizeof exact_line - 1) == 0) {
+    if ((size_t)(end - p) >= sizeof exact_line - 1 && memcmp(p, exact_line, sizeof exact_line - 1) == 0) {
         if (!c->meta[LAYOUT_META_STEM])
             return damaged(c, at(c, p), "META: exact_forms in a segment that is not stemmed");
-        p = end;
+        p += sizeof exact_line - 1;
+    }
+    static const char pairs_key[] = LAYOUT_META_PAIR_WORDS_KEY " ";
+    const uint8_t *line_end = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+    if (line_end && (size_t)(line_end - p) >= sizeof pairs_key - 1
+        && memcmp(p, pairs_key, sizeof pairs_key - 1) == 0) {
+        const uint8_t *value = p + sizeof pairs_key - 1;
+        char text[PAIR_MAX_WORDS * (PAIR_WORD_MAX_BYTES + 1)];
+        /* the list as the writer formats it, byte for byte */
+        if (pair_words_parse((const char *)value, (size_t)(line_end - value), &c->pairs) != 0
+            || c->pairs.count == 0
+            || pair_words_format(&c->pairs, text) != (size_t)(line_end - value)
+            || memcmp(text, value, (size_t)(line_end - value)) != 0)
+            return damaged(c, at(c, value), "META: pair_words is not a list of words");
+        p = line_end + 1;
     }
     if (p != end)
         return damaged(c, at(c, p), "META: unexpected line after \"language\"");
@@ -864,6 +879,24 @@ static int compare_keys(const uint8_t *a, size_t a_length, const uint8_t *b, siz
 }
 
 /* One dictionary entry at *p; the first of its block when `first_key`. */
+/* Whether a pair key names two words of META's list and holds each
+ * document once (pairs.h): 0, or -1. */
+static int check_pair_key(const checker *c, const uint8_t *key, size_t key_length, uint64_t df,
+                          uint64_t cf)
+{
+    const uint8_t *space = memchr(key + 1, ' ', key_length - 1);
+    if (!space || cf != df)
+        return -1;
+    size_t first = (size_t)(space - key - 1);
+    int a = pair_words_find(&c->pairs, (const char *)key + 1, first);
+    int b = pair_words_find(&c->pairs, (const char *)space + 1, key_length - first - 2);
+    if (a < 0 || b < 0)
+        return -1;
+    uint8_t made[2 + 2 * PAIR_WORD_MAX_BYTES];
+    return pair_key_make(&c->pairs, a, b, made) == key_length
+                   && memcmp(made, key, key_length) == 0 ? 0 : -1;
+}
+
 static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
                        const uint8_t *first_key, size_t first_key_length)
 {
@@ -982,8 +1015,16 @@ static int check_entry(checker *c, const uint8_t **cursor, const uint8_t *end,
     if (cf_sum != cf)
         return damaged(c, at(c, df_at), "cf %llu, the postings' tf add up to %llu",
                        (unsigned long long)cf, (unsigned long long)cf_sum);
-    c->fig.keys++;
-    c->fig.postings += df;
+    if (pair_key_is(key, key_length)) {
+        /* a documents-only key of two listed words (pairs.h): not one of
+         * META's terms */
+        if (check_pair_key(c, key, key_length, df, cf) != 0)
+            return damaged(c, at(c, entry), "pair key not of two listed words, or with tf above 1");
+        c->fig.pair_keys++;
+    } else {
+        c->fig.keys++;
+        c->fig.postings += df;
+    }
     c->fig.positions += cf;
     c->in_key = 0;
     *cursor = p;

@@ -33,6 +33,7 @@ typedef struct check_figures {
     uint64_t postings_blocks;
     uint64_t postings;
     uint64_t positions;
+    uint64_t pair_keys;        /* documents-only keys of word pairs (pairs.h), not in `keys` */
 } check_figures;
 
 /* Check the segment file at `path` completely.  `expected_bytes` is its

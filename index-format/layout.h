@@ -66,6 +66,9 @@ enum layout_meta_key {
 /* An optional line after "language": "exact_forms 1" when every word as
  * written is also a key (FORMAT.md 3.8). */
 #define LAYOUT_META_EXACT_FORMS_KEY "exact_forms"
+/* The last line, when the segment has pair keys (pairs.h): "pair_words"
+ * and the words, separated by single spaces. */
+#define LAYOUT_META_PAIR_WORDS_KEY "pair_words"
 
 static inline const char *layout_meta_key_name(enum layout_meta_key key)
 {

@@ -148,6 +148,10 @@ static int parse_meta(segment *seg, cops_error *err)
         if (key_length == strlen(LAYOUT_META_EXACT_FORMS_KEY)
             && memcmp(p, LAYOUT_META_EXACT_FORMS_KEY, key_length) == 0) {
             seg->meta.exact_forms = n == 1;
+        } else if (key_length == strlen(LAYOUT_META_PAIR_WORDS_KEY)
+                   && memcmp(p, LAYOUT_META_PAIR_WORDS_KEY, key_length) == 0) {
+            if (pair_words_parse(value, value_length, &seg->meta.pairs) != 0)
+                return corrupt_at(seg, err, s->offset, "META pair_words is not a word list");
         } else if (key == LAYOUT_META_LANGUAGE) {
             if (value_length >= sizeof seg->meta.language)
                 return corrupt_at(seg, err, s->offset, "META language too long");

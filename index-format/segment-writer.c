@@ -1372,6 +1372,13 @@ int segment_writer_finish(segment_writer *w, const segment_meta *meta, uint64_t 
         buffer_append(&text, "\n", 1);
         if (meta->exact_forms)
             append_meta(&text, LAYOUT_META_EXACT_FORMS_KEY, 1);
+        if (meta->pairs.count > 0) {
+            char words[PAIR_MAX_WORDS * (PAIR_WORD_MAX_BYTES + 1)];
+            size_t length = pair_words_format(&meta->pairs, words);
+            buffer_append(&text, LAYOUT_META_PAIR_WORDS_KEY " ", sizeof LAYOUT_META_PAIR_WORDS_KEY);
+            buffer_append(&text, words, length);
+            buffer_append(&text, "\n", 1);
+        }
         if (rc == 0)
             rc = buffer_failed(&text) ? out_of_memory(w, err)
                                       : write_whole_section(w, SECTION_META, &text, err);

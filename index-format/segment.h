@@ -27,6 +27,7 @@
 
 #include "cops.h"
 #include "layout.h"
+#include "pairs.h"
 
 #define SEGMENT_FORMAT_VERSION 2026120901u /* YYYYMMDDNN, see the changelog in FORMAT.md */
 #define SEGMENT_FIELD_TITLE '\x01'
@@ -77,6 +78,7 @@ typedef struct segment_meta {
     char language[32];         /* stemmer algorithm, "none" when not stemming */
     int stem;
     int exact_forms;           /* 1: every word as written is also a key (SEGMENT_EXACT_FORM) */
+    pair_words pairs;          /* the words whose adjacent pairs are keys (pairs.h); count 0: none */
 } segment_meta;
 
 /* ============================================================ writer */

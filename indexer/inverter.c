@@ -34,6 +34,7 @@
 #include "base/hash.h"
 #include "index-format/codec.h"
 #include "index-format/names.h"
+#include "index-format/pairs.h"
 #include "indexer/postings-pipe.h"
 
 typedef struct term_entry {
@@ -266,13 +267,24 @@ int inverter_spilled(const inverter *inv)
     return inv->run_count > 0;
 }
 
+/* Whether term t is a key of the reordering's graph: a pair key
+ * (index-format/pairs.h) repeats what its words' lists say about which
+ * documents are alike, and is left out, so the order is the one the
+ * words alone give. */
+static int in_graph(const inverter *inv, size_t t, uint32_t min_df, uint32_t max_df)
+{
+    const term_entry *e = &inv->terms[t];
+    return e->df >= min_df && e->df <= max_df
+           && !pair_key_is(inv->keys.data + e->key_offset, e->key_length);
+}
+
 uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max_df,
                               uint32_t *terms)
 {
     uint64_t edges = 0;
     *terms = 0;
     for (size_t t = 0; inv->run_count == 0 && t < inv->term_count; t++)
-        if (inv->terms[t].df >= min_df && inv->terms[t].df <= max_df) {
+        if (in_graph(inv, t, min_df, max_df)) {
             edges += inv->terms[t].df;
             ++*terms;
         }
@@ -306,7 +318,7 @@ int inverter_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *gr
     }
     uint32_t terms = 0;
     for (size_t t = 0; t < inv->term_count; t++)
-        number[t] = inv->terms[t].df >= min_df && inv->terms[t].df <= max_df ? terms++ : UINT32_MAX;
+        number[t] = in_graph(inv, t, min_df, max_df) ? terms++ : UINT32_MAX;
     /* One pass over the lists: each row has room for all its document's
      * keys (doc_keys), holds the kept ones first, and the rows are then
      * closed up (doc_keys counting the kept ones). */
@@ -1157,7 +1169,7 @@ int inverter_finish(inverter *inv, segment_writer *segment_out, const uint32_t *
     pending_posting *pending = calloc(1, sizeof *pending);
     if (!pending && rc == 0)
         rc = error_set(err, COPS_ENOMEM, "out of memory while merging");
-    uint64_t terms = 0;
+    uint64_t terms = 0, pair_terms = 0, pair_postings = 0;
     while (rc == 0) {
         merge_source *smallest = NULL;
         for (size_t i = 0; i < source_count; i++)
@@ -1166,6 +1178,8 @@ int inverter_finish(inverter *inv, segment_writer *segment_out, const uint32_t *
         if (!smallest)
             break;
         merge_source current = *smallest;
+        int pair = pair_key_is(current.key, current.key_length);
+        uint64_t written_before = pending ? pending->written : 0;
         rc = postings_pipe_begin_term(writer, current.key, current.key_length, err);
         /* Sources are in run order = document order; every source holding
          * this key contributes, then moves on. */
@@ -1185,6 +1199,9 @@ int inverter_finish(inverter *inv, segment_writer *segment_out, const uint32_t *
         if (rc == 0)
             rc = postings_pipe_end_term(writer, err);
         terms++;
+        pair_terms += pair;
+        if (pair && pending)
+            pair_postings += pending->written - written_before;
     }
     /* the writer's own failure, or its calls dropped after ours */
     int closed = postings_pipe_close(writer, rc != 0, err);
@@ -1200,6 +1217,8 @@ int inverter_finish(inverter *inv, segment_writer *segment_out, const uint32_t *
         stats->renumber_peak_bytes = renumber.peak_bytes;
         stats->terms = terms;
         stats->postings = pending ? pending->written : 0;
+        stats->pair_terms = pair_terms;
+        stats->pair_postings = pair_postings;
         stats->runs = inv->run_count;
         /* a renumbering's arena beside the lists still held */
         size_t renumbering = new_of_old ? accounted_bytes(inv) + renumber.peak_bytes

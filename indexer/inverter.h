@@ -27,6 +27,8 @@ typedef struct inverter inverter;
 typedef struct inverter_stats {
     uint64_t terms;           /* distinct keys written */
     uint64_t postings;        /* postings written */
+    uint64_t pair_terms;      /* of those keys, pair keys (index-format/pairs.h) */
+    uint64_t pair_postings;   /* and their postings */
     uint64_t runs;            /* spill runs written */
     size_t peak_bytes;        /* high-water mark of the accounted memory (with a
                                * renumbering's beside the lists at the end) */

@@ -152,7 +152,9 @@ static int visit_term(graph_walk *w, const uint8_t *key, size_t key_length, uint
 static int visit_key(void *context, const uint8_t *key, size_t key_length, const segment_term *term)
 {
     graph_walk *w = context;
-    if (term->df < REORDER_MIN_DF)
+    /* a pair key's documents are its words' (index-format/pairs.h): left
+     * out, as the build's own graph leaves it out (inverter.c) */
+    if (term->df < REORDER_MIN_DF || pair_key_is(key, key_length))
         return 0;
     uint32_t number;
     if (visit_term(w, key, key_length, &number) != 0) {

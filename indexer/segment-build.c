@@ -19,6 +19,44 @@
 #include "indexer/reorder.h"
 #include "indexer/surface-forms.h"
 
+/* The pair keys of one document's body (index-format/pairs.h): each
+ * pair of listed words at consecutive positions, once a document. */
+typedef struct pair_tracker {
+    const pair_words *words;
+    int previous;                /* the previous body token's word, or -1 */
+    uint32_t previous_position;
+    uint64_t seen[PAIR_MAX_WORDS * PAIR_MAX_WORDS / 64]; /* pairs met in this document */
+} pair_tracker;
+
+static void pair_tracker_start(pair_tracker *t)
+{
+    t->words = pair_words_built_in();
+    t->previous = -1;
+    memset(t->seen, 0, sizeof t->seen);
+}
+
+/* The key of the pair `token` closes, when it is the first of its kind
+ * in the document, into `key` (room for SEGMENT_MAX_KEY_BYTES): its
+ * length, or 0.  Title tokens make none. */
+static size_t pair_tracker_token(pair_tracker *t, int title_field, const analyzer_token *token,
+                                 uint8_t *key)
+{
+    if (title_field)
+        return 0;
+    int word = pair_words_find(t->words, token->term, token->term_length);
+    int previous = t->previous;
+    int adjacent = previous >= 0 && token->position == t->previous_position + 1;
+    t->previous = word;
+    t->previous_position = token->position;
+    if (word < 0 || !adjacent)
+        return 0;
+    size_t bit = (size_t)previous * PAIR_MAX_WORDS + (size_t)word;
+    if (!pair_words_keyed(previous, word) || (t->seen[bit / 64] & (1ull << (bit % 64))))
+        return 0;
+    t->seen[bit / 64] |= 1ull << (bit % 64);
+    return pair_key_make(t->words, previous, word, key);
+}
+
 struct segment_build {
     char *path;
     analyzer *analyzer;
@@ -31,6 +69,7 @@ struct segment_build {
     uint64_t body_tokens, title_tokens;
     uint8_t key[SEGMENT_MAX_KEY_BYTES];
     int title_field;
+    pair_tracker pairs;
     analyzer_counts counts;
     uint32_t *insertion;         /* segment_build_set_insertion_order's, or NULL */
     size_t budget;               /* the inverter's, which a reordering keeps to as well */
@@ -116,7 +155,10 @@ static int emit_term(void *context, const analyzer_token *token)
             return error_set(b->err, rc, "out of memory");
     }
     size_t length = make_key(b->key, b->title_field, token);
-    return inverter_add(b->inverter, b->key, length, token->position, b->err);
+    int rc = inverter_add(b->inverter, b->key, length, token->position, b->err);
+    size_t pair_length = rc == 0 ? pair_tracker_token(&b->pairs, b->title_field, token, b->key) : 0;
+    /* position 0: the key says which documents, not where */
+    return pair_length ? inverter_add(b->inverter, b->key, pair_length, 0, b->err) : rc;
 }
 
 /* A document's analysis, as made by segment_build_prepare:
@@ -136,6 +178,7 @@ struct segment_build_stage {
     int exact_forms;
     byte_buffer *out;
     int title_field;
+    pair_tracker pairs;
 };
 
 int segment_build_stage_new(const analyzer_config *config, segment_build_stage **out,
@@ -163,7 +206,17 @@ void segment_build_stage_free(segment_build_stage *stage)
 
 /* The most one token records: its word as written, its key and its exact
  * key (SEGMENT_MAX_KEY_BYTES bounds both keys). */
-#define RECORD_MAX_BYTES (2 + ANALYZER_MAX_TERM_BYTES + 2 * (1 + SEGMENT_MAX_KEY_BYTES + 8))
+#define RECORD_MAX_BYTES (2 + ANALYZER_MAX_TERM_BYTES + 3 * (1 + SEGMENT_MAX_KEY_BYTES + 8))
+
+/* One key record at `at` (length, key, position, hash); past its end. */
+static uint8_t *record_key(uint8_t *at, size_t length, uint32_t position)
+{
+    at[0] = (uint8_t)length;
+    uint32_t hash = inverter_hash(at + 1, length);
+    memcpy(at + 1 + length, &position, 4);
+    memcpy(at + 1 + length + 4, &hash, 4);
+    return at + 1 + length + 8;
+}
 
 static int record_term(void *context, const analyzer_token *token)
 {
@@ -191,12 +244,11 @@ static int record_term(void *context, const analyzer_token *token)
          * the word as written as a key of its own (--exact-forms) */
         size_t length = exact ? make_exact_key(at + 1, stage->title_field, token)
                               : make_key(at + 1, stage->title_field, token);
-        at[0] = (uint8_t)length;
-        uint32_t hash = inverter_hash(at + 1, length);
-        memcpy(at + 1 + length, &token->position, 4);
-        memcpy(at + 1 + length + 4, &hash, 4);
-        at += 1 + length + 8;
+        at = record_key(at, length, token->position);
     }
+    size_t pair_length = pair_tracker_token(&stage->pairs, stage->title_field, token, at + 1);
+    if (pair_length) /* position 0: the key says which documents, not where */
+        at = record_key(at, pair_length, 0);
     out->length = (size_t)(at - out->data);
     return 0;
 }
@@ -204,8 +256,10 @@ static int record_term(void *context, const analyzer_token *token)
 /* Analyse title then body with `emit`; the lengths go to the head. */
 static int analyse_document(analyzer *a, const source_document *document,
                             int (*emit)(void *context, const analyzer_token *token),
-                            void *context, int *title_field, analysed_head *head)
+                            void *context, int *title_field, pair_tracker *pairs,
+                            analysed_head *head)
 {
+    pair_tracker_start(pairs);
     *title_field = 1;
     int rc = analyzer_run(a, document->title, strlen(document->title), 0, 0, emit, context,
                           &head->counts, &head->title_length);
@@ -228,7 +282,7 @@ int segment_build_prepare(void *context, const source_document *document, byte_b
     buffer_append(out, &head, sizeof head);
     stage->out = out;
     int rc = analyse_document(stage->analyzer, document, record_term, stage, &stage->title_field,
-                              &head);
+                              &stage->pairs, &head);
     if (rc != 0 || buffer_failed(out))
         return error_set(err, COPS_ENOMEM, "out of memory while analysing");
     memcpy(out->data + head_at, &head, sizeof head);
@@ -327,7 +381,7 @@ int segment_build_add(segment_build *b, const source_document *document, const u
     b->err = err;
     int rc = prepared ? invert_prepared(b, prepared, prepared_length, &head, err)
                       : analyse_document(b->analyzer, document, emit_term, b, &b->title_field,
-                                         &head);
+                                         &b->pairs, &head);
     if (!prepared && rc == COPS_ENOMEM) /* the analyzer's own failures carry no message */
         rc = error_set(err, COPS_ENOMEM, "out of memory while analysing");
     add_counts(&b->counts, &head.counts);
@@ -419,8 +473,13 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
         meta.documents = b->documents;
         meta.body_tokens = b->body_tokens;
         meta.title_tokens = b->title_tokens;
-        meta.terms = inverted.terms;
-        meta.postings = inverted.postings;
+        /* META's figures are the user's keys' (pair keys are hidden) */
+        meta.terms = inverted.terms - inverted.pair_terms;
+        meta.postings = inverted.postings - inverted.pair_postings;
+        /* the list only with a key of it: without, a phrase is counted
+         * by its positions, which gives the same number */
+        if (inverted.pair_terms > 0)
+            meta.pairs = *pair_words_built_in();
         meta.stem = b->config.stem;
         meta.exact_forms = b->config.stem && b->config.exact_forms;
         snprintf(meta.language, sizeof meta.language, "%s", b->config.language);
@@ -432,8 +491,8 @@ int segment_build_finish(segment_build *b, segment_build_result *result, cops_er
         return rc;
     }
     result->documents = b->documents;
-    result->terms = inverted.terms;
-    result->postings = inverted.postings;
+    result->terms = inverted.terms - inverted.pair_terms;
+    result->postings = inverted.postings - inverted.pair_postings;
     result->tokens = b->body_tokens + b->title_tokens;
     result->peak_memory_bytes = inverted.peak_bytes;
     free_build(b);

@@ -29,6 +29,8 @@ typedef struct planner {
     size_t fuzzy_comparisons;    /* words every fuzzy word was compared with so far */
     double word_factor;          /* the weight of the TERM being planned (lower_node.weight) */
     plan_cache *cache;           /* or NULL */
+    int by_pairs;                /* a count whose phrases may be read from pair keys
+                                  * (plan_pair_key): none is a NEAR's operand */
 } planner;
 
 static matcher *checked(planner *p, matcher *m)
@@ -145,10 +147,10 @@ static void cache_word(planner *p, const uint8_t *key, size_t key_length, int fo
  * keeps DF_UNKNOWN until a scored plan of the same search asks. */
 #define DF_UNKNOWN INT64_MIN /* never a status */
 
-static matcher *term_in_field(planner *p, const char *text, int title)
+/* A term matcher over a key of p's segment (an empty one when absent),
+ * through p's cache. */
+static matcher *key_matcher(planner *p, const uint8_t *key, size_t key_length)
 {
-    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
-    size_t key_length = make_key(key, text, title);
     plan_cache_entry *cached = cached_word(p, key, key_length);
     if (cached && cached->found && cached->df == DF_UNKNOWN && !p->counting) {
         int64_t df = key_df(p, key, key_length, &cached->term);
@@ -174,6 +176,29 @@ static matcher *term_in_field(planner *p, const char *text, int title)
     if (!found)
         return checked(p, matcher_empty());
     return term_matcher_with(p, key, key_length, &term, df == DF_UNKNOWN ? term.df : df);
+}
+
+static matcher *term_in_field(planner *p, const char *text, int title)
+{
+    uint8_t key[SEGMENT_MAX_KEY_BYTES + 1];
+    size_t key_length = make_key(key, text, title);
+    return key_matcher(p, key, key_length);
+}
+
+int plan_pair_key(segment *seg, const lower_node *node, int any_field, segment_term *term,
+                  cops_error *err)
+{
+    if (node->kind != LOWER_PHRASE || (node->field != LOWER_FIELD_BODY && !any_field)
+        || node->slop != 0 || node->term_count != 2
+        || node->terms[1].offset != node->terms[0].offset + 1)
+        return 0;
+    const pair_words *words = &segment_get_meta(seg)->pairs;
+    int a = pair_words_find(words, node->terms[0].text, strlen(node->terms[0].text));
+    int b = a < 0 ? -1 : pair_words_find(words, node->terms[1].text, strlen(node->terms[1].text));
+    if (b < 0)
+        return 0;
+    uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
+    return segment_lookup(seg, key, pair_key_make(words, a, b, key), term, err);
 }
 
 /* A node as far as which documents it matches goes: under SCALE and
@@ -263,6 +288,19 @@ int plan_count_two_terms(cops_index *index, size_t segment_number, const lower_p
 
 static matcher *plan_phrase(planner *p, const lower_node *node)
 {
+    /* a count of a body phrase of two listed words: its pair key's
+     * documents are exactly the phrase's matches */
+    segment_term pair;
+    int found = p->by_pairs ? plan_pair_key(p->seg, node, 0, &pair, p->err) : 0;
+    if (found < 0) {
+        p->rc = found;
+        return NULL;
+    }
+    if (found) {
+        bm25_term unscored; /* a body key's, never asked for a score */
+        memset(&unscored, 0, sizeof unscored);
+        return checked(p, matcher_term(p->seg, &pair, &unscored, 0, "pair"));
+    }
     matcher *children[LOWER_MAX_PHRASE_TERMS];
     uint32_t offsets[LOWER_MAX_PHRASE_TERMS];
     for (size_t i = 0; i < node->term_count; i++) {
@@ -656,12 +694,25 @@ static const lower_builder native_builder = {
     .discard = discard,
 };
 
+/* Whether a NEAR is in the plan: its operands' positions are read, so
+ * none of its phrases is planned as a pair key (which has none). */
+static int holds_near(const lower_node *node)
+{
+    if (node->kind == LOWER_NEAR)
+        return 1;
+    for (size_t i = 0; i < node->child_count; i++)
+        if (holds_near(node->children[i]))
+            return 1;
+    return 0;
+}
+
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, plan_cache *cache, matcher **out,
                cops_error *err)
 {
     planner p = {index, segment_number, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
-                 0, options->count_only || options->date_histogram, 0, 1.0, cache};
+                 0, options->count_only || options->date_histogram, 0, 1.0, cache, 0};
+    p.by_pairs = p.counting && !holds_near(plan->root);
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");

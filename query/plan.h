@@ -62,6 +62,17 @@ int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, plan_cache *cache, matcher **out,
                cops_error *err);
 
+/* The pair key (index-format/pairs.h) of segment `seg` whose documents
+ * are exactly what `node` matches, a body phrase of two words of the
+ * segment's pair list at consecutive offsets with no slop: 1 and *term
+ * when the segment holds it, 0 when not (another node, or a pair the
+ * build left without a key: its positions are read), or a negative
+ * status.  A count plans such a phrase as that key.  With `any_field`, a
+ * title phrase of such words finds the body's key too (not its matches:
+ * the title has no pair keys). */
+int plan_pair_key(segment *seg, const lower_node *node, int any_field, segment_term *term,
+                  cops_error *err);
+
 /* Whether `plan` matches what one of two terms does (an OR of two TERMs
  * under boosts and title wrappers): a word in the body or the title. */
 int plan_is_two_terms(const lower_plan *plan);

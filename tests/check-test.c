@@ -526,6 +526,28 @@ Test(check, crc_consistent_skip_bounds)
     free(bytes);
 }
 
+/* `pristine` into `bytes` with byte `at` of META's line starting with
+ * `start` set to `value`, META resealed, written over the segment. */
+static void rewrite_meta_byte(uint8_t *bytes, const uint8_t *pristine, size_t size,
+                              const toc_entry *meta, const char *start, size_t at, char value)
+{
+    memcpy(bytes, pristine, size);
+    char *line = memmem(bytes + meta->offset, meta->length, start, strlen(start));
+    cr_assert_not_null(line, "META has a line \"%s\"", start);
+    line[at] = value;
+    reseal(bytes, size, SECTION_META);
+    write_file(seg_file, bytes, size);
+}
+
+/* The index refused at open, for a reason the message names with `word`. */
+static void expect_refused_at_open(const char *word)
+{
+    cops_index *index = NULL;
+    cops_error err = {0};
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), COPS_ECORRUPT);
+    cr_assert_not_null(strstr(err.message, word), "%s", err.message);
+}
+
 Test(check, crc_consistent_dates_and_meta)
 {
     size_t size;
@@ -558,17 +580,22 @@ Test(check, crc_consistent_dates_and_meta)
 
     /* A table width of 3 bytes (FORMAT.md 3.7: 0, 1, 2 or 4): the checker
      * names the META line, and the reader refuses the segment at open. */
-    memcpy(bytes, pristine, size);
-    line = memmem(bytes + meta->offset, meta->length, "title_length_bytes ", 19);
-    cr_assert_not_null(line);
-    line[19] = '3';
-    reseal(bytes, size, SECTION_META);
-    write_file(seg_file, bytes, size);
+    rewrite_meta_byte(bytes, pristine, size, meta, "title_length_bytes ", 19, '3');
     expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META title_length_bytes");
-    cops_index *index = NULL;
-    cops_error err = {0};
-    cr_assert_eq(cops_index_open(index_dir, &index, &err), COPS_ECORRUPT);
-    cr_assert_not_null(strstr(err.message, "width"), "%s", err.message);
+    expect_refused_at_open("width");
+
+    /* The pair keys' word list (FORMAT.md 3.8; the corpus's "on the" has
+     * its key, 3.4).  A list that is not one of words is refused by the
+     * reader as well; a key of a word the list lacks only by the checker
+     * (a reader never asks for it).  An upper-case letter in the list: */
+    rewrite_meta_byte(bytes, pristine, size, meta, "pair_words the ", 13, 'E');
+    expect_damage(seg_file, meta->offset, meta->offset + meta->length, "META pair_words");
+    expect_refused_at_open("pair_words");
+    /* "tha" for "the": the key of "on the" names a word the list lacks */
+    rewrite_meta_byte(bytes, pristine, size, meta, "pair_words the ", 13, 'a');
+    const toc_entry *dictionary = find_section(toc, count, SECTION_DICTIONARY);
+    expect_damage(seg_file, dictionary->offset, dictionary->offset + dictionary->length,
+                  "a pair key of an unlisted word");
 
     write_file(seg_file, pristine, size);
     cr_assert_eq(cops_index_check(index_dir, NULL, NULL), 0);

@@ -15,6 +15,7 @@ CLI_TESTS = \
 	tests/cli/suggest.sh \
 	tests/cli/sort.sh \
 	tests/cli/optimize.sh \
+	tests/cli/pair-keys.sh \
 	tests/cli/many.sh \
 	tests/cli/output-safety.sh \
 	tests/cli/build-dir.sh \
