@@ -97,6 +97,9 @@ static const xapian_module_host xapian_host = {
     .xapian_stub_free = xapian_stub_free,
     .xapian_glass_check = xapian_glass_check,
     .xapian_has_regular_file = xapian_has_regular_file,
+    .xapian_pin_glass = xapian_pin_glass,
+    .xapian_pin_dir = xapian_pin_dir,
+    .xapian_pin_free = xapian_pin_free,
 };
 
 static module_slot xapian_slot =

@@ -322,3 +322,108 @@ int xapian_detect(const char *path)
     xapian_stub_free(&stub);
     return rc == 0 || rc == COPS_EUNSUPPORTED;
 }
+
+/* ------------------------------------------------------------- pinning */
+
+/* The files of a glass database Xapian 1.4 opens for reading: the
+ * version file and the tables.  Nothing else of the folder is reachable
+ * through a pin. */
+static const char *const glass_files[] = {
+    "iamglass",      "postlist.glass", "docdata.glass", "termlist.glass",
+    "position.glass", "spelling.glass", "synonym.glass",
+};
+#define GLASS_FILES (sizeof glass_files / sizeof glass_files[0])
+
+struct xapian_pin {
+    char dir[PATH_MAX];
+    int dir_fd;
+    int fds[GLASS_FILES]; /* -1: absent from the database */
+};
+
+const char *xapian_pin_dir(const xapian_pin *pin)
+{
+    return pin->dir;
+}
+
+void xapian_pin_free(xapian_pin *pin)
+{
+    if (!pin)
+        return;
+    for (size_t i = 0; i < GLASS_FILES; i++) {
+        if (pin->fds[i] >= 0) {
+            unlinkat(pin->dir_fd, glass_files[i], 0);
+            close(pin->fds[i]);
+        }
+    }
+    if (pin->dir_fd >= 0) {
+        close(pin->dir_fd);
+        rmdir(pin->dir);
+    }
+    free(pin);
+}
+
+/* Open glass_files[i] of `dir_fd` into pin->fds[i] and name it in the
+ * private folder. */
+static int pin_file(xapian_pin *pin, int dir_fd, size_t i, const char *shown, cops_error *err)
+{
+    const char *name = glass_files[i];
+    int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* an optional table Xapian finds absent */
+    if (fd < 0)
+        return error_set_errno(err, COPS_EIO, errno, "%s/%s: cannot open it%s", shown, name,
+                               errno == ELOOP ? " (a symlink: refused)" : "");
+    struct stat status;
+    if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+        close(fd);
+        return error_set(err, COPS_EIO, "%s/%s: not a regular file (a Xapian database holds "
+                         "only regular files; symlinks and special files are refused)",
+                         shown, name);
+    }
+    pin->fds[i] = fd;
+    char target[64];
+    snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+    if (symlinkat(target, pin->dir_fd, name) != 0) {
+        pin->fds[i] = -1;
+        close(fd);
+        return error_set_errno(err, COPS_EIO, errno, "cannot name %s/%s in %s", shown, name,
+                               pin->dir);
+    }
+    return 0;
+}
+
+int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error *err)
+{
+    *out = NULL;
+    xapian_pin *pin = malloc(sizeof *pin);
+    if (!pin)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    pin->dir_fd = -1;
+    for (size_t i = 0; i < GLASS_FILES; i++)
+        pin->fds[i] = -1;
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
+        tmp = "/tmp";
+    snprintf(pin->dir, sizeof pin->dir, "%s/cops-xapian-XXXXXX", tmp);
+    if (!mkdtemp(pin->dir)) {
+        int errnum = errno;
+        free(pin);
+        return error_set_errno(err, COPS_EIO, errnum, "cannot make a private folder in %s", tmp);
+    }
+    pin->dir_fd = open(pin->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = pin->dir_fd < 0
+                 ? error_set_errno(err, COPS_EIO, errno, "cannot open %s, just made", pin->dir)
+                 : 0;
+    for (size_t i = 0; rc == 0 && i < GLASS_FILES; i++)
+        rc = pin_file(pin, dir_fd, i, shown, err);
+    if (rc == 0 && pin->fds[0] < 0)
+        rc = error_set(err, COPS_ENOINDEX, "%s: not a glass database (no iamglass)", shown);
+    if (rc != 0) {
+        if (pin->dir_fd < 0)
+            rmdir(pin->dir);
+        xapian_pin_free(pin);
+        return rc;
+    }
+    *out = pin;
+    return 0;
+}
