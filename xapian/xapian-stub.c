@@ -392,6 +392,13 @@ static int pin_file(xapian_pin *pin, int dir_fd, size_t i, const char *shown, co
     return 0;
 }
 
+/* mkdtemp of "`parent`/cops-xapian-XXXXXX" into dir[size]; 1 if made. */
+static int make_private_dir(char *dir, size_t size, const char *parent)
+{
+    snprintf(dir, size, "%s/cops-xapian-XXXXXX", parent);
+    return mkdtemp(dir) != NULL;
+}
+
 int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error *err)
 {
     *out = NULL;
@@ -404,8 +411,10 @@ int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error
     const char *tmp = getenv("TMPDIR");
     if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
         tmp = "/tmp";
-    snprintf(pin->dir, sizeof pin->dir, "%s/cops-xapian-XXXXXX", tmp);
-    if (!mkdtemp(pin->dir)) {
+    int made = make_private_dir(pin->dir, sizeof pin->dir, tmp);
+    if (!made && strcmp(tmp, "/tmp") != 0) /* a $TMPDIR that is gone: /tmp */
+        made = make_private_dir(pin->dir, sizeof pin->dir, tmp = "/tmp");
+    if (!made) {
         int errnum = errno;
         free(pin);
         return error_set_errno(err, COPS_EIO, errnum, "cannot make a private folder in %s", tmp);
