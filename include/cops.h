@@ -10,6 +10,11 @@
  *    and, when `err` is not NULL, fill it with the code and a one-line
  *    message that names what failed and where (file, byte offset, query
  *    column).  `err` may always be NULL.
+ *  - A NULL where a function asks for an object, a string or an OUT
+ *    pointer (unless it says NULL is accepted) fails with COPS_EINVAL
+ *    naming the argument; functions returning something other than a
+ *    status (cops_results_total, cops_results_hit, ...) need the object
+ *    they read from.
  *  - Every constructor names its destructor; destructors accept NULL.
  *  - Strings returned by the library are borrowed: they stay valid until
  *    the object they were obtained from is freed, unless stated otherwise.
@@ -697,7 +702,8 @@ enum {
  * \xHH per byte; see cops_print_escaped), so a hit, an identifier or a
  * message is always one line and cannot act on a terminal.  Identifiers
  * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
-/* Human-readable hit list with a header line giving the exact match count. */
+/* Human-readable hit list with a header line giving the exact match count
+ * (`query` may be NULL: shown as ""). */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
 /* JSON Lines: one object per hit (with "index" when the hit names one,
  * cops_hit.index), then one summary object ("summary":
@@ -719,7 +725,7 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
  * it lies below it ("/home/a/notes/x.txt" in /home/a: "notes/x.txt"),
  * else `id` itself (a record's id field, a path elsewhere).  Returns a
  * pointer into `id`. */
-const char *cops_shown_id(const char *id);
+const char *cops_shown_id(const char *id); /* NULL for NULL */
 
 enum {
     COPS_ESCAPE_LOSSLESS = 1 << 0 /* also write '\' as "\\", so the form can be read back */
