@@ -141,14 +141,18 @@ typedef struct held_files {
     int dir_fd; /* -1: none (a stub file the user named) */
     size_t count;
     xapian_pin **pins;
+    char **shown; /* per pin: the folder it pins, as named in messages */
 } held_files;
 
 static void release_held(void *context)
 {
     held_files *h = context;
-    for (size_t i = 0; i < h->count; i++)
+    for (size_t i = 0; i < h->count; i++) {
         xapian_pin_free(h->pins[i]);
+        free(h->shown[i]);
+    }
     free(h->pins);
+    free(h->shown);
     if (h->dir_fd >= 0)
         close(h->dir_fd);
     free(h);
@@ -159,12 +163,29 @@ static void release_held(void *context)
 static int pin_into(held_files *h, int dir_fd, const char *shown, const char **dir, cops_error *err)
 {
     xapian_pin **grown = realloc(h->pins, (h->count + 1) * sizeof *grown);
-    if (!grown)
+    if (grown)
+        h->pins = grown;
+    char **names = grown ? realloc(h->shown, (h->count + 1) * sizeof *names) : NULL;
+    if (names)
+        h->shown = names;
+    char *name = names ? strdup(shown) : NULL;
+    if (!name)
         return error_set(err, COPS_ENOMEM, "out of memory");
-    h->pins = grown;
     int rc = xapian_pin_glass(dir_fd, shown, &h->pins[h->count], err);
-    if (rc == 0)
-        *dir = xapian_pin_dir(h->pins[h->count++]);
+    if (rc != 0) {
+        free(name);
+        return rc;
+    }
+    h->shown[h->count] = name;
+    *dir = xapian_pin_dir(h->pins[h->count++]);
+    return 0;
+}
+
+/* A message naming a pin's private folder names what it pins instead. */
+static int name_pinned(int rc, cops_error *err, const held_files *h)
+{
+    for (size_t i = 0; rc != 0 && i < h->count; i++)
+        name_as_given(rc, err, xapian_pin_dir(h->pins[i]), h->shown[i]);
     return rc;
 }
 
@@ -203,7 +224,7 @@ static int open_stub(const char *stub_path, int named, unsigned allow, held_file
     if (rc == 0)
         rc = cops_xapian_db_open_shards(stub.shards, stub.count, REMOTE_TIMEOUT_MS, out, err);
     xapian_stub_free(&stub);
-    return rc;
+    return name_pinned(rc, err, h);
 }
 
 /* The database at `path` (a glass directory, a directory holding a
@@ -236,7 +257,7 @@ static int open_local(const char *path, unsigned allow, cops_xapian_db **out, co
         if (rc == 0)
             rc = pin_into(h, fd, root, &pinned, err);
         if (rc == 0)
-            rc = cops_xapian_db_open(pinned, COPS_XAPIAN_READ, out, err);
+            rc = name_pinned(cops_xapian_db_open(pinned, COPS_XAPIAN_READ, out, err), err, h);
     } else if ((size_t)snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", root)
                >= sizeof stub_path) {
         rc = error_set(err, COPS_ELIMIT, "index path too long");
