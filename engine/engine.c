@@ -100,6 +100,7 @@ static const xapian_module_host xapian_host = {
     .xapian_pin_glass = xapian_pin_glass,
     .xapian_pin_dir = xapian_pin_dir,
     .xapian_pin_free = xapian_pin_free,
+    .xapian_pin_refresh = xapian_pin_refresh,
 };
 
 static module_slot xapian_slot =

@@ -268,6 +268,25 @@ Test(xapian_stub, a_pin_keeps_the_files_checked)
     cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "the table checked");
     snprintf(path, sizeof path, "%s/termlist.glass", private_dir);
     cr_expect_neq(access(path, F_OK), 0, "an absent table stays absent");
+
+    /* A writer renames a new version file over the old one: a refresh
+     * names it, a link in its place is refused and the old one stays. */
+    write_file("db/iamglass.new", "version 2");
+    char from[800], to[800];
+    snprintf(from, sizeof from, "%s/iamglass.new", dir);
+    snprintf(to, sizeof to, "%s/iamglass", dir);
+    cr_assert_eq(rename(from, to), 0);
+    cr_expect_eq(xapian_pin_refresh(pin, &err), COPS_EIO, "postlist.glass is a link now");
+    snprintf(path, sizeof path, "%s/postlist.glass", private_dir);
+    cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "the table checked");
+    snprintf(path, sizeof path, "%s/iamglass", private_dir);
+    cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "version 2");
+    cr_assert_eq(unlink(to), 0);
+    cr_assert_eq(symlink(secret, to), 0);
+    cr_expect_eq(xapian_pin_refresh(pin, &err), COPS_EIO);
+    cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "version 2");
+    cr_assert_eq(unlink(to), 0);
+    write_file("db/iamglass", "version");
     xapian_pin_free(pin);
     cr_expect_neq(access(private_dir, F_OK), 0, "the private folder is removed");
 

@@ -37,6 +37,7 @@ struct cops_xapian_db {
     bool in_transaction;
     std::string path;            /* for messages; empty for remote handles */
     void (*release)(void *) = nullptr; /* cops_xapian_db_hold's, called at close */
+    int (*refresh)(void *) = nullptr;  /* and before a reopen */
     void *held = nullptr;
     char message[COPS_ERROR_MESSAGE_MAX];
 };
@@ -556,11 +557,13 @@ void cops_xapian_db_close(cops_xapian_db *db)
     delete db;
 }
 
-void cops_xapian_db_hold(cops_xapian_db *db, void (*release)(void *), void *held)
+void cops_xapian_db_hold(cops_xapian_db *db, void (*release)(void *), int (*refresh)(void *),
+                         void *held)
 {
     if (db->release)
         db->release(db->held);
     db->release = release;
+    db->refresh = refresh;
     db->held = held;
 }
 
@@ -1148,8 +1151,10 @@ int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
             bool retried = false;
             if (attempt == 0) {
                 try {
-                    db->database->reopen();
-                    retried = true;
+                    if (!db->refresh || db->refresh(db->held) == 0) {
+                        db->database->reopen();
+                        retried = true;
+                    }
                 } catch (...) {
                     retried = false;
                 }

@@ -158,6 +158,16 @@ static void release_held(void *context)
     free(h);
 }
 
+/* Before a reopen: every pin names the database's files of now. */
+static int refresh_held(void *context)
+{
+    const held_files *h = context;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < h->count; i++)
+        rc = xapian_pin_refresh(h->pins[i], NULL);
+    return rc;
+}
+
 /* Pin the glass database held open as `dir_fd` into h; *dir (OUT) names
  * the private folder to hand Xapian. */
 static int pin_into(held_files *h, int dir_fd, const char *shown, const char **dir, cops_error *err)
@@ -265,7 +275,7 @@ static int open_local(const char *path, unsigned allow, cops_xapian_db **out, co
         rc = open_stub(stub_path, 0, allow, h, out, err); /* the directory's own stub */
     }
     if (rc == 0)
-        cops_xapian_db_hold(*out, release_held, h);
+        cops_xapian_db_hold(*out, release_held, refresh_held, h);
     else
         release_held(h);
     return name_as_given(rc, err, root, path);

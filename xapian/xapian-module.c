@@ -182,3 +182,8 @@ int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error
 const char *xapian_pin_dir(const xapian_pin *pin) { return host->xapian_pin_dir(pin); }
 
 void xapian_pin_free(xapian_pin *pin) { host->xapian_pin_free(pin); }
+
+int xapian_pin_refresh(xapian_pin *pin, cops_error *err)
+{
+    return host->xapian_pin_refresh(pin, err);
+}

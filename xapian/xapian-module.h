@@ -88,6 +88,7 @@ typedef struct xapian_module_host {
     __typeof__(xapian_pin_glass) *xapian_pin_glass;
     __typeof__(xapian_pin_dir) *xapian_pin_dir;
     __typeof__(xapian_pin_free) *xapian_pin_free;
+    __typeof__(xapian_pin_refresh) *xapian_pin_refresh;
 } xapian_module_host;
 
 /* What the module gives: the engine of xapian-engine.h. */

@@ -90,7 +90,8 @@ void xapian_stub_free(xapian_stub *stub);
  * mode 0700, no one else may add or swap an entry) names each through a
  * link to "/proc/self/fd/N", which the system resolves to the very file
  * opened here, whatever is done to the shared folder meanwhile.  Xapian is
- * handed the private folder, which must live as long as the handle.
+ * handed the private folder, which must live as long as the handle, and
+ * refreshed (xapian_pin_refresh) before Xapian reopens it.
  * What a pin cannot do: keep a file's bytes from being changed in place
  * by whoever may write it (Xapian reads them as untrusted index bytes), or
  * work where /proc is not mounted (xapian_pin_glass then fails). */
@@ -101,6 +102,13 @@ typedef struct xapian_pin xapian_pin;
  * to hand Xapian.  Errors: COPS_EIO (a file that is not a regular one, or
  * cannot be opened; no private folder), COPS_ENOMEM. */
 int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error *err);
+
+/* Open and check the files again and name those instead (a writer that
+ * updated the database in place has renamed a new "iamglass" over the
+ * old one): before Xapian reopens the database.  On an error, the
+ * files that failed keep their previous names.  Errors as
+ * xapian_pin_glass. */
+int xapian_pin_refresh(xapian_pin *pin, cops_error *err);
 
 /* The private folder of `pin` (absolute). */
 const char *xapian_pin_dir(const xapian_pin *pin);
