@@ -267,6 +267,7 @@ const char **cops_stemmer_languages(void);
  * for a path that is a file); inside it the build creates, replaces and
  * removes only regular files under the names it generates
  * (index-format/FORMAT.md §1), never following a symbolic link there.
+ * `options` may be NULL (the defaults of cops_build_options_init).
  * `summary` (OUT, may be NULL) receives the figures of the build. */
 int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
                const cops_build_options *options, cops_build_summary *summary,
@@ -565,7 +566,8 @@ typedef struct cops_hit {
 } cops_hit;
 
 /* Run `query` against `index`.  *out (OUT) receives the results; free them
- * with cops_results_free().  A syntax error fails with COPS_ESYNTAX and
+ * with cops_results_free().  `options` may be NULL (the defaults of
+ * cops_search_options_init).  A syntax error fails with COPS_ESYNTAX and
  * err->column set.  Outside literal mode, a `*` standing alone matches
  * every document: "*" lists them all (in options.sort's order), "* date:2017"
  * is "date:2017", "* -x" is "-x". */
