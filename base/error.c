@@ -58,3 +58,8 @@ int error_set_errno(cops_error *err, int code, int errnum, const char *format, .
     }
     return code;
 }
+
+int error_null_argument(cops_error *err, const char *function, const char *argument)
+{
+    return error_set(err, COPS_EINVAL, "%s: %s is NULL", function, argument);
+}

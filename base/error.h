@@ -21,6 +21,11 @@
  * return `code`, so failures read `return error_set(err, COPS_EIO, ...)`. */
 int error_set(cops_error *err, int code, const char *format, ...) COPS_PRINTF(3, 4);
 
+/* COPS_EINVAL for a public function (`function`) handed NULL where
+ * cops.h asks for `argument` (an object, a string or an OUT pointer):
+ * an embedding program's mistake is an error, not a crash. */
+int error_null_argument(cops_error *err, const char *function, const char *argument);
+
 /* As error_set, with ": <strerror(errnum)>" appended. */
 int error_set_errno(cops_error *err, int code, int errnum, const char *format, ...)
     COPS_PRINTF(4, 5);

@@ -97,6 +97,10 @@ static const xapian_module_host xapian_host = {
     .xapian_stub_free = xapian_stub_free,
     .xapian_glass_check = xapian_glass_check,
     .xapian_has_regular_file = xapian_has_regular_file,
+    .xapian_pin_glass = xapian_pin_glass,
+    .xapian_pin_dir = xapian_pin_dir,
+    .xapian_pin_free = xapian_pin_free,
+    .xapian_pin_refresh = xapian_pin_refresh,
 };
 
 static module_slot xapian_slot =
@@ -195,6 +199,13 @@ static cops_engine engine_of_index(const char *index_dir)
 int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
                const cops_build_options *given, cops_build_summary *summary, cops_error *err)
 {
+    if (!index_dir)
+        return error_null_argument(err, __func__, "index_dir");
+    if (!inputs && input_count > 0)
+        return error_null_argument(err, __func__, "inputs");
+    for (size_t i = 0; i < input_count; i++)
+        if (!inputs[i])
+            return error_set(err, COPS_EINVAL, "%s: inputs[%zu] is NULL", __func__, i);
     cops_build_options options;
     analyzer_config analysis;
     int rc = build_settle_options(given, input_count, &options, &analysis, err);
@@ -210,6 +221,8 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
 
 int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_error *err)
 {
+    if (!index_dir || !roots)
+        return error_null_argument(err, __func__, !roots ? "roots" : "index_dir");
     size_t counted = 0;
     *roots = NULL;
     if (count)
@@ -237,6 +250,8 @@ static int patterns_given(int rc, char ***globs, char ***excludes)
 int cops_index_root_patterns(const char *index_dir, const char *root, char ***globs,
                              char ***excludes, cops_error *err)
 {
+    if (!index_dir || !root || !globs || !excludes)
+        return error_null_argument(err, __func__, "index_dir, root, globs or excludes");
     *globs = *excludes = NULL;
     if (engine_of_index(index_dir) != COPS_ENGINE_NATIVE)
         return error_set(err, COPS_EUNSUPPORTED, "%s is a Xapian index, which keeps no roots",
@@ -248,6 +263,8 @@ int cops_index_root_patterns(const char *index_dir, const char *root, char ***gl
 int cops_index_kinds(const char *index_dir, cops_count **formats, size_t *format_count,
                      cops_count **encodings, size_t *encoding_count, cops_error *err)
 {
+    if (!index_dir || !formats || !format_count || !encodings || !encoding_count)
+        return error_null_argument(err, __func__, "index_dir or an OUT pointer");
     *formats = *encodings = NULL;
     *format_count = *encoding_count = 0;
     if (engine_of_index(index_dir) != COPS_ENGINE_NATIVE)
@@ -277,6 +294,8 @@ static int handle_catalog(const cops_index *index, const char *what, catalog *fi
 
 int cops_index_roots_get(const cops_index *index, char ***roots, size_t *count, cops_error *err)
 {
+    if (!index || !roots)
+        return error_null_argument(err, __func__, !roots ? "roots" : "index");
     size_t counted = 0;
     *roots = NULL;
     if (count)
@@ -294,6 +313,8 @@ int cops_index_roots_get(const cops_index *index, char ***roots, size_t *count, 
 int cops_index_root_patterns_get(const cops_index *index, const char *root, char ***globs,
                                  char ***excludes, cops_error *err)
 {
+    if (!index || !root || !globs || !excludes)
+        return error_null_argument(err, __func__, "index, root, globs or excludes");
     *globs = *excludes = NULL;
     catalog files;
     int rc = handle_catalog(index, "roots", &files, err);
@@ -306,6 +327,8 @@ int cops_index_root_patterns_get(const cops_index *index, const char *root, char
 int cops_index_kinds_get(const cops_index *index, cops_count **formats, size_t *format_count,
                          cops_count **encodings, size_t *encoding_count, cops_error *err)
 {
+    if (!index || !formats || !format_count || !encodings || !encoding_count)
+        return error_null_argument(err, __func__, "index or an OUT pointer");
     *formats = *encodings = NULL;
     *format_count = *encoding_count = 0;
     catalog files;
@@ -374,7 +397,11 @@ int cops_index_open(const char *index_dir, cops_index **out, cops_error *err)
 int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **out,
                           cops_error *err)
 {
+    if (!out)
+        return error_null_argument(err, __func__, "out");
     *out = NULL;
+    if (!index_dir)
+        return error_null_argument(err, __func__, "index_dir");
     char why[COPS_ERROR_MESSAGE_MAX];
     snprintf(why, sizeof why, "%s: this index was built by the Xapian engine", index_dir);
     const engine_ops *engine = NULL;
@@ -388,7 +415,14 @@ int cops_index_open_flags(const char *index_dir, unsigned flags, cops_index **ou
 int cops_index_open_remote(const char *const *host_ports, size_t count, cops_index **out,
                            cops_error *err)
 {
+    if (!out)
+        return error_null_argument(err, __func__, "out");
     *out = NULL;
+    for (size_t i = 0; host_ports && i < count; i++)
+        if (!host_ports[i])
+            return error_set(err, COPS_EINVAL, "%s: host_ports[%zu] is NULL", __func__, i);
+    if (!host_ports && count > 0)
+        return error_null_argument(err, __func__, "host_ports");
     const engine_ops *engine = NULL;
     int rc = count == 0 ? error_set(err, COPS_EINVAL, "no remote shard given")
                         : engine_ready(COPS_ENGINE_XAPIAN, "remote shards need the Xapian engine",
@@ -426,7 +460,11 @@ static double now_milliseconds(void)
 int cops_search(cops_index *index, const char *query_text, const cops_search_options *given,
                 cops_results **out, cops_error *err)
 {
+    if (!out)
+        return error_null_argument(err, __func__, "out");
     *out = NULL;
+    if (!index)
+        return error_null_argument(err, __func__, "index");
     double started = now_milliseconds();
     cops_search_options options;
     int rc = search_settle_options(given, &options, err);
@@ -504,6 +542,8 @@ static int highlight_document(cops_index *index, const char *query_text, cops_do
 int cops_document_get(cops_index *index, const char *id, const char *query, size_t max_text,
                       cops_document **out, cops_error *err)
 {
+    if (!out)
+        return error_null_argument(err, __func__, "out");
     *out = NULL;
     if (!index || !id)
         return error_set(err, COPS_EINVAL, "cops_document_get: no index or no identifier");

@@ -10,6 +10,11 @@
  *    and, when `err` is not NULL, fill it with the code and a one-line
  *    message that names what failed and where (file, byte offset, query
  *    column).  `err` may always be NULL.
+ *  - A NULL where a function asks for an object, a string or an OUT
+ *    pointer (unless it says NULL is accepted) fails with COPS_EINVAL
+ *    naming the argument; functions returning something other than a
+ *    status (cops_results_total, cops_results_hit, ...) need the object
+ *    they read from.
  *  - Every constructor names its destructor; destructors accept NULL.
  *  - Strings returned by the library are borrowed: they stay valid until
  *    the object they were obtained from is freed, unless stated otherwise.
@@ -262,6 +267,7 @@ const char **cops_stemmer_languages(void);
  * for a path that is a file); inside it the build creates, replaces and
  * removes only regular files under the names it generates
  * (index-format/FORMAT.md §1), never following a symbolic link there.
+ * `options` may be NULL (the defaults of cops_build_options_init).
  * `summary` (OUT, may be NULL) receives the figures of the build. */
 int cops_build(const char *index_dir, const char *const *inputs, size_t input_count,
                const cops_build_options *options, cops_build_summary *summary,
@@ -560,7 +566,8 @@ typedef struct cops_hit {
 } cops_hit;
 
 /* Run `query` against `index`.  *out (OUT) receives the results; free them
- * with cops_results_free().  A syntax error fails with COPS_ESYNTAX and
+ * with cops_results_free().  `options` may be NULL (the defaults of
+ * cops_search_options_init).  A syntax error fails with COPS_ESYNTAX and
  * err->column set.  Outside literal mode, a `*` standing alone matches
  * every document: "*" lists them all (in options.sort's order), "* date:2017"
  * is "date:2017", "* -x" is "-x". */
@@ -697,7 +704,8 @@ enum {
  * \xHH per byte; see cops_print_escaped), so a hit, an identifier or a
  * message is always one line and cannot act on a terminal.  Identifiers
  * are escaped losslessly (COPS_ESCAPE_LOSSLESS). */
-/* Human-readable hit list with a header line giving the exact match count. */
+/* Human-readable hit list with a header line giving the exact match count
+ * (`query` may be NULL: shown as ""). */
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags);
 /* JSON Lines: one object per hit (with "index" when the hit names one,
  * cops_hit.index), then one summary object ("summary":
@@ -719,7 +727,7 @@ int cops_results_print_json(const cops_results *results, const char *query, FILE
  * it lies below it ("/home/a/notes/x.txt" in /home/a: "notes/x.txt"),
  * else `id` itself (a record's id field, a path elsewhere).  Returns a
  * pointer into `id`. */
-const char *cops_shown_id(const char *id);
+const char *cops_shown_id(const char *id); /* NULL for NULL */
 
 enum {
     COPS_ESCAPE_LOSSLESS = 1 << 0 /* also write '\' as "\\", so the form can be read back */

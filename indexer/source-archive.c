@@ -22,6 +22,13 @@
  *     most SOURCE_ARCHIVE_WALK_FLOOR (each file alone would have a floor
  *     of its own);
  *   - archives inside archives are read SOURCE_ARCHIVE_MAX_DEPTH deep.
+ * A member is indexed under a name no other member of its archive has:
+ * tar appends a changed file again under the same name, and the copy
+ * read first (a deleted passage, say) must stay findable and tell itself
+ * apart from the later one, as must "./x" from "x" once both are cleaned.
+ * A name met again is warned about and indexed as "NAME;2" (";3", ...:
+ * the first free one), as ISO 9660 numbers the versions of one file; the
+ * reader is chosen by the name as it was (member_names).
  * Only the formats and filters named in archive_open are enabled: never
  * mtree (whose entries name files on this machine) nor the filters
  * libarchive runs as external programs.  Links, directories and devices
@@ -34,6 +41,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <search.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,14 +171,64 @@ static void strip_extension(char *path)
         *dot = 0;
 }
 
+/* The names given to the members of one archive so far: a tree (tsearch,
+ * balanced), whose cost no choice of hostile names can make quadratic. */
+typedef struct member_names {
+    void *root;
+} member_names;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Note `*path` as taken.  When an earlier member took it, *path becomes
+ * "PATH;N" for the least N >= 2 still free, with a warning.  Returns 0,
+ * or COPS_ENOMEM (*path is then still the caller's to free). */
+static int member_names_claim(member_names *names, source_file *file, char **path)
+{
+    char *name = *path;
+    size_t length = strlen(name);
+    char *versioned = NULL;
+    unsigned long n = 1;
+    while (tfind(name, &names->root, compare_names)) {
+        n++;
+        free(versioned);
+        if (!(versioned = malloc(length + 24)))
+            return COPS_ENOMEM;
+        snprintf(versioned, length + 24, "%s;%lu", *path, n);
+        name = versioned;
+    }
+    char *kept = strdup(name);
+    void **slot = kept ? tsearch(kept, &names->root, compare_names) : NULL;
+    if (!slot) {
+        free(kept);
+        free(versioned);
+        return COPS_ENOMEM;
+    }
+    if (versioned) {
+        source_warn(file->walker, "%s: another member of the archive has this name: this one "
+                    "is indexed with \";%lu\" appended", *path, n);
+        free(*path);
+        *path = versioned;
+    }
+    return 0;
+}
+
+static void member_names_free(member_names *names)
+{
+    tdestroy(names->root, free);
+    names->root = NULL;
+}
+
 /* Read one member as a file of its own (the bytes are in `member`). */
 static int archive_read_member(source_file *file, struct archive *archive, const char *name,
-                               const byte_buffer *member)
+                               const byte_buffer *member, member_names *names)
 {
     int single = archive_format(archive) == ARCHIVE_FORMAT_RAW;
     char *path = member_path(file->path, name, single);
     char *format_name = path ? strdup(path) : NULL;
-    if (!path || !format_name) {
+    if (!path || !format_name || member_names_claim(names, file, &path) != 0) {
         free(path);
         free(format_name);
         return COPS_ENOMEM;
@@ -196,6 +255,7 @@ static int archive_read_member(source_file *file, struct archive *archive, const
 static int archive_read_members(source_file *file, struct archive *archive)
 {
     byte_buffer member = BUFFER_INIT;
+    member_names names = {NULL};
     uint64_t inflated = 0, members = 0;
     int status = 0;
     struct archive_entry *entry;
@@ -216,10 +276,11 @@ static int archive_read_members(source_file *file, struct archive *archive)
         if (read == SOURCE_ARCHIVE_STOP)
             break;
         if (read == 1)
-            status = archive_read_member(file, archive, name, &member);
+            status = archive_read_member(file, archive, name, &member, &names);
         else if (read != 0)
             status = read;
     }
+    member_names_free(&names);
     buffer_free(&member);
     return status;
 }

@@ -221,6 +221,31 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
     return status;
 }
 
+/* A batch line is kept up to this many bytes, more than any query
+ * cops_search accepts (which then fails on what was kept, saying the
+ * query is too long); the rest of the line is read past, not stored: a
+ * line without end (a query file from elsewhere, a stream) cannot take
+ * all memory. */
+#define BATCH_LINE_MAX 65536
+
+/* The next line of `in`, without its newline, in line[BATCH_LINE_MAX + 1]
+ * (NUL-terminated, cut at BATCH_LINE_MAX bytes); its kept length, or -1
+ * at the end of the input. */
+static long read_batch_line(FILE *in, char *line)
+{
+    size_t kept = 0;
+    int c, any = 0;
+    while ((c = getc(in)) != EOF) {
+        any = 1;
+        if (c == '\n')
+            break;
+        if (kept < BATCH_LINE_MAX)
+            line[kept++] = (char)c;
+    }
+    line[kept] = '\0';
+    return any ? (long)kept : -1;
+}
+
 /* One record per input line, blank or failing lines included, so the
  * n-th record answers the n-th line (man cops-query, BATCH OUTPUT):
  * --count and --json records end with their count or summary line (or
@@ -228,11 +253,14 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
 static int run_batch(cops_index *index, const settings *s)
 {
     int matched = 0, failed = 0;
-    char *line = NULL;
-    size_t capacity = 0;
-    ssize_t length;
-    while ((length = getline(&line, &capacity, stdin)) != -1) {
-        while (length > 0 && (line[length - 1] == '\n' || line[length - 1] == '\r'))
+    char *line = malloc(BATCH_LINE_MAX + 1);
+    if (!line) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        return EXIT_TROUBLE;
+    }
+    long length;
+    while ((length = read_batch_line(stdin, line)) != -1) {
+        while (length > 0 && line[length - 1] == '\r')
             line[--length] = '\0';
         int status = answer(index, line, s, 1);
         matched |= status == EXIT_MATCH;

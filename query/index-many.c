@@ -71,9 +71,16 @@ static int take_segments(cops_index *index, cops_index *other, const char *name,
 int cops_index_open_many(const char *const *index_dirs, size_t count, cops_index **out,
                          cops_error *err)
 {
+    if (!out)
+        return error_null_argument(err, __func__, "out");
     *out = NULL;
     if (count == 0 || count > MANIFEST_MAX_SEGMENTS)
         return error_set(err, COPS_EINVAL, "give 1 to %d indexes", MANIFEST_MAX_SEGMENTS);
+    if (!index_dirs)
+        return error_null_argument(err, __func__, "index_dirs");
+    for (size_t i = 0; i < count; i++)
+        if (!index_dirs[i])
+            return error_set(err, COPS_EINVAL, "%s: index_dirs[%zu] is NULL", __func__, i);
     cops_index *index = NULL;
     int rc = cops_index_open(index_dirs[0], &index, err);
     if (rc != 0 || count == 1) {

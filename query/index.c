@@ -486,6 +486,8 @@ segment *index_locate(cops_index *index, uint32_t doc, uint32_t *local)
 
 int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error *err)
 {
+    if (!index || !stats)
+        return error_null_argument(err, __func__, !stats ? "stats" : "index");
     memset(stats, 0, sizeof *stats);
     int rc = native_only(index, "statistics", err);
     if (rc != 0)
@@ -507,6 +509,8 @@ int cops_index_stats_get(cops_index *index, cops_index_stats *stats, cops_error 
 
 int cops_index_dump_term(cops_index *index, const char *term_text, FILE *out, cops_error *err)
 {
+    if (!index || !term_text || !out)
+        return error_null_argument(err, __func__, "index, term_text or out");
     int unsupported = native_only(index, "term dump", err);
     if (unsupported != 0)
         return unsupported;
@@ -578,6 +582,8 @@ int cops_index_analyze(cops_index *index, const char *text,
                        void (*emit)(void *context, const char *term, uint32_t position),
                        void *context, cops_error *err)
 {
+    if (!index || !text || !emit)
+        return error_null_argument(err, __func__, "index, text or emit");
     analyze_forward forward = {emit, context};
     int rc = analyzer_run(index->analyzer, text, strlen(text), 0, 0, forward_token, &forward, NULL,
                           NULL);

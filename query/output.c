@@ -19,7 +19,7 @@
 const char *cops_shown_id(const char *id)
 {
     char cwd[PATH_MAX];
-    if (id[0] != '/' || !getcwd(cwd, sizeof cwd))
+    if (!id || id[0] != '/' || !getcwd(cwd, sizeof cwd))
         return id;
     size_t length = strlen(cwd);
     if (length == 1)
@@ -35,6 +35,8 @@ static void print_text(FILE *out, const char *text, int flags)
 
 int cops_print_escaped(FILE *out, const char *text, int flags)
 {
+    if (!out || !text)
+        return COPS_EINVAL;
     print_text(out, text, flags & ESCAPE_LOSSLESS);
     return ferror(out) ? COPS_EIO : 0;
 }
@@ -46,6 +48,8 @@ static const char *error_message(const cops_error *err)
 
 int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err)
 {
+    if (!out || !program || !err)
+        return COPS_EINVAL;
     const char *message = error_message(err);
     fprintf(out, "%s: ", program);
     if (query && err->code == COPS_ESYNTAX && err->column > 0) {
@@ -86,6 +90,10 @@ static void print_snippet(FILE *out, const cops_hit *hit, int flags)
 
 int cops_results_print_text(const cops_results *results, const char *query, FILE *out, int flags)
 {
+    if (!results || !out)
+        return COPS_EINVAL;
+    if (!query)
+        query = ""; /* as cops_print_error and the JSON printer, NULL is allowed */
     uint64_t total = cops_results_total(results);
     size_t count = cops_results_count(results);
     fprintf(out, "%s%llu %s for \"", cops_results_total_is_exact(results) ? "" : "at least ",
@@ -148,6 +156,8 @@ static void print_json_text(FILE *out, const char *text)
 
 int cops_print_error_record(FILE *out, const char *query, const cops_error *err, int json)
 {
+    if (!out || !err)
+        return COPS_EINVAL;
     const char *message = error_message(err);
     if (json) {
         fputs("{\"error\":{\"query\":", out);
@@ -243,6 +253,8 @@ static void print_json_explanation(FILE *out, const cops_hit *hit)
 
 int cops_results_print_json(const cops_results *results, const char *query, FILE *out, int flags)
 {
+    if (!results || !out)
+        return COPS_EINVAL;
     size_t count = cops_results_count(results);
     for (size_t i = 0; i < count; i++) {
         const cops_hit *hit = cops_results_hit(results, i);

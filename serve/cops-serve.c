@@ -25,6 +25,7 @@
 
 #include "cops.h"
 #include "serve/api.h"
+#include "serve/head-deadline.h"
 #include "serve/index-holder.h"
 #include "serve/static-files.h"
 
@@ -55,7 +56,11 @@ static void usage(FILE *out)
             "      --www DIR            the page's files (default: the installed copy, or\n"
             "                           the source tree's for a program of a build tree)\n"
             "      --threads N          request threads (default: 4)\n"
-            "      --client-timeout S   close a connection idle for S seconds (default: 10)\n"
+            "      --client-timeout S   close a connection idle for S seconds, or whose\n"
+            "                           request head takes longer (default: 10)\n"
+            "      --client-connections N\n"
+            "                           connections one client address may hold at once\n"
+            "                           (default: 64, of 1000 in all)\n"
             "      --request-timeout MS start no further search for a request after MS\n"
             "                           milliseconds (default: 5000)\n"
             "      --max-searches N     library searches one request may run (default: 2000)\n"
@@ -70,6 +75,8 @@ static void usage(FILE *out)
 
 /* Indexes one server may search together (cops_index_open_many's bound). */
 #define MAX_INDEXES 64
+/* Connections open at once, from all clients together. */
+#define MAX_CONNECTIONS 1000
 
 typedef struct settings {
     const char *index_dirs[MAX_INDEXES]; /* -i, in order */
@@ -77,12 +84,13 @@ typedef struct settings {
     const char *listen;
     const char *www_dir;
     int public_address;
-    unsigned threads, client_timeout, poll_ms;
+    unsigned threads, client_timeout, client_connections, poll_ms;
     api_limits limits;
 } settings;
 
 typedef struct server {
     index_holder *holder;
+    head_deadline *deadlines;
     int www_fd;
     const api_limits *limits;
 } server;
@@ -227,6 +235,7 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
     (void)upload_data;
     (void)request_state;
     const server *srv = context;
+    head_deadline_complete(connection);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return send_json(connection, 405, api_error(405, "only GET and HEAD are served"));
     if (*upload_data_size != 0)
@@ -244,7 +253,7 @@ static enum MHD_Result handle_request(void *context, struct MHD_Connection *conn
 /* ------------------------------------------------------------- options */
 
 enum { OPT_LISTEN = 256, OPT_PUBLIC, OPT_WWW, OPT_THREADS, OPT_CLIENT_TIMEOUT,
-       OPT_REQUEST_TIMEOUT, OPT_MAX_SEARCHES, OPT_POLL };
+       OPT_CLIENT_CONNECTIONS, OPT_REQUEST_TIMEOUT, OPT_MAX_SEARCHES, OPT_POLL };
 
 static const struct option long_options[] = {
     {"index", required_argument, NULL, 'i'},
@@ -253,6 +262,7 @@ static const struct option long_options[] = {
     {"www", required_argument, NULL, OPT_WWW},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT},
+    {"client-connections", required_argument, NULL, OPT_CLIENT_CONNECTIONS},
     {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
     {"max-searches", required_argument, NULL, OPT_MAX_SEARCHES},
     {"poll", required_argument, NULL, OPT_POLL},
@@ -265,7 +275,7 @@ static const struct option long_options[] = {
 static int parse_options(int argc, char **argv, settings *s)
 {
     const char *env = getenv("COPS_INDEX");
-    *s = (settings){{NULL}, 0, "127.0.0.1:8080", NULL, 0, 4, 10, 500,
+    *s = (settings){{NULL}, 0, "127.0.0.1:8080", NULL, 0, 4, 10, 64, 500,
                     {1024, 100, 10000, 2000, 5000}};
     int c;
     while ((c = getopt_long(argc, argv, "i:hV", long_options, NULL)) != -1) {
@@ -284,6 +294,10 @@ static int parse_options(int argc, char **argv, settings *s)
         case OPT_THREADS: rc = parse_count(optarg, "--threads", 1, 256, &s->threads); break;
         case OPT_CLIENT_TIMEOUT:
             rc = parse_count(optarg, "--client-timeout", 1, 3600, &s->client_timeout);
+            break;
+        case OPT_CLIENT_CONNECTIONS:
+            rc = parse_count(optarg, "--client-connections", 1, MAX_CONNECTIONS,
+                             &s->client_connections);
             break;
         case OPT_REQUEST_TIMEOUT:
             rc = parse_count(optarg, "--request-timeout", 1, 600000, &s->limits.timeout_ms);
@@ -382,7 +396,12 @@ static struct MHD_Daemon *start_daemon(const settings *s, const struct sockaddr_
                             MHD_OPTION_CONNECTION_TIMEOUT, s->client_timeout,
                             /* the whole request head (line and headers) must fit */
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-                            MHD_OPTION_CONNECTION_LIMIT, 1000u,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+                            /* one address cannot take every connection, nor
+                             * hold one by sending its head a byte at a time */
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->client_connections,
+                            MHD_OPTION_NOTIFY_CONNECTION, head_deadline_notify, srv->deadlines,
+                            MHD_OPTION_NOTIFY_COMPLETED, head_deadline_restart, NULL,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
                             MHD_OPTION_END);
 }
@@ -391,9 +410,15 @@ static struct MHD_Daemon *start_daemon(const settings *s, const struct sockaddr_
 static int serve(const settings *s, const struct sockaddr_storage *address, server *srv,
                  const sigset_t *stop_signals)
 {
+    srv->deadlines = head_deadline_start(s->client_timeout);
+    if (!srv->deadlines) {
+        fprintf(stderr, "%s: cannot start: %s\n", program, strerror(errno));
+        return EXIT_TROUBLE;
+    }
     struct MHD_Daemon *daemon = start_daemon(s, address, srv);
     if (!daemon) {
         fprintf(stderr, "%s: cannot listen on %s: %s\n", program, s->listen, strerror(errno));
+        head_deadline_stop(srv->deadlines);
         return EXIT_TROUBLE;
     }
     const union MHD_DaemonInfo *bound = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -412,6 +437,7 @@ static int serve(const settings *s, const struct sockaddr_storage *address, serv
     fprintf(stderr, "%s: %s: finishing the requests under way, then stopping\n", program,
             received == SIGTERM ? "SIGTERM" : "SIGINT");
     MHD_stop_daemon(daemon);
+    head_deadline_stop(srv->deadlines);
     return 0;
 }
 
@@ -440,7 +466,7 @@ int main(int argc, char **argv)
                 program, s.listen);
         return EXIT_TROUBLE;
     }
-    server srv = {NULL, -1, &s.limits};
+    server srv = {NULL, NULL, -1, &s.limits};
     srv.www_fd = open_www(s.www_dir);
     if (srv.www_fd < 0)
         return EXIT_TROUBLE;

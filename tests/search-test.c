@@ -2334,3 +2334,64 @@ Test(search, pair_keys_hold_exactly_the_phrase_documents)
     cr_assert_eq(stats.terms, keys - pair_keys);
     free_fixture(&f);
 }
+
+/* An embedding program's NULL where cops.h asks for an object, a string
+ * or an OUT pointer: COPS_EINVAL naming the argument, never a crash (the
+ * calls that checked some arguments, cops_document_get and the query,
+ * crashed on the others). */
+static void count_term(void *context, const char *term, uint32_t position)
+{
+    (void)term;
+    (void)position;
+    (*(size_t *)context)++;
+}
+
+Test(search, null_arguments_are_errors)
+{
+    fixture f = {0};
+    build_corpus(&f, news, 3);
+    cops_error err = {0};
+    cops_index *index = NULL;
+    cops_results *results = NULL;
+    cops_document *document = NULL;
+    cops_index_stats stats;
+    char **strings = NULL;
+    size_t count = 0;
+    const char *dirs[] = {f.index_dir, NULL};
+    cr_expect_eq(cops_index_open(NULL, &index, &err), COPS_EINVAL);
+    cr_expect(strstr(err.message, "index_dir is NULL") != NULL, "%s", err.message);
+    cr_expect_eq(cops_index_open(f.index_dir, NULL, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_open_many(NULL, 2, &index, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_open_many(dirs, 2, &index, &err), COPS_EINVAL);
+    cr_expect(strstr(err.message, "index_dirs[1] is NULL") != NULL, "%s", err.message);
+    cr_expect_eq(cops_search(NULL, "grant", NULL, &results, &err), COPS_EINVAL);
+    cr_expect_eq(cops_search(f.index, "grant", NULL, NULL, &err), COPS_EINVAL);
+    cr_expect_eq(cops_document_get(f.index, "x", NULL, 0, NULL, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_stats_get(f.index, NULL, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_stats_get(NULL, &stats, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_dump_term(f.index, NULL, stdout, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_dump_term(f.index, "grant", NULL, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_analyze(f.index, NULL, count_term, &count, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_roots_get(f.index, NULL, &count, &err), COPS_EINVAL);
+    cr_expect_eq(cops_index_roots(NULL, &strings, &count, &err), COPS_EINVAL);
+    cr_expect_eq(cops_build(NULL, NULL, 0, NULL, NULL, &err), COPS_EINVAL);
+    cr_expect_eq(cops_build(f.index_dir, NULL, 2, NULL, NULL, &err), COPS_EINVAL);
+    cr_expect_eq(cops_build(f.index_dir, dirs + 1, 1, NULL, NULL, &err), COPS_EINVAL);
+    cr_expect(strstr(err.message, "inputs[0] is NULL") != NULL, "%s", err.message);
+    cr_expect_eq(cops_print_escaped(stdout, NULL, 0), COPS_EINVAL);
+    cr_expect_eq(cops_print_error(stdout, "p", NULL, NULL), COPS_EINVAL);
+    cr_expect_eq(cops_print_error_record(stdout, NULL, NULL, 0), COPS_EINVAL);
+    cr_expect_null(cops_shown_id(NULL));
+
+    cr_assert_eq(cops_search(f.index, "grant", NULL, &results, &err), 0, "%s", err.message);
+    cr_expect_eq(cops_results_print_text(NULL, "q", stdout, 0), COPS_EINVAL);
+    cr_expect_eq(cops_results_print_text(results, "q", NULL, 0), COPS_EINVAL);
+    cr_expect_eq(cops_results_print_json(results, "q", NULL, 0), COPS_EINVAL);
+    FILE *sink = fopen("/dev/null", "w");
+    cr_assert_not_null(sink);
+    cr_expect_eq(cops_results_print_text(results, NULL, sink, 0), 0, "a NULL query, as JSON allows");
+    fclose(sink);
+    cops_results_free(results);
+    cops_document_free(document);
+    free_fixture(&f);
+}

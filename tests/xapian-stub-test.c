@@ -9,6 +9,7 @@
 #include "xapian/xapian-stub.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
@@ -216,4 +217,89 @@ Test(xapian_stub, glass_paths_stay_inside_without_links)
     cr_assert_eq(unlink(table), 0);
     cr_expect_eq(xapian_glass_check(dir, &err), 0, "%s", err.message);
     cr_expect_neq(xapian_glass_check(temp_root, &err), 0, "the stub's directory is no database");
+}
+
+/* Write `text` to ROOT/`name` (a path of the test's). */
+static void write_file(const char *name, const char *text)
+{
+    write_stub(name, text, strlen(text));
+}
+
+/* The first bytes of `path` (NUL-terminated in out[size]); "" if unreadable. */
+static const char *read_start(const char *path, char *out, size_t size)
+{
+    out[0] = '\0';
+    FILE *file = fopen(path, "rb");
+    if (file) {
+        size_t n = fread(out, 1, size - 1, file);
+        out[n] = '\0';
+        fclose(file);
+    }
+    return out;
+}
+
+/* A table swapped for a link after the pin, as someone sharing the folder
+ * could between cops's checks and Xapian's open (or before a table Xapian
+ * opens later): Xapian, opening through the pin, still reads the file
+ * checked.  A link or a FIFO there at pin time is refused, without
+ * blocking; the private folder goes with the pin. */
+Test(xapian_stub, a_pin_keeps_the_files_checked)
+{
+    char dir[700], path[800], bytes[64];
+    snprintf(dir, sizeof dir, "%s/db", temp_root);
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    write_file("db/iamglass", "version");
+    write_file("db/postlist.glass", "the table checked");
+    write_file("secret", "a private file");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    cr_assert_geq(fd, 0);
+
+    xapian_pin *pin = NULL;
+    cops_error err = {0};
+    cr_assert_eq(xapian_pin_glass(fd, dir, &pin, &err), 0, "%s", err.message);
+    char private_dir[700];
+    snprintf(private_dir, sizeof private_dir, "%s", xapian_pin_dir(pin));
+    snprintf(path, sizeof path, "%s/postlist.glass", dir);
+    cr_assert_eq(unlink(path), 0);
+    char secret[700];
+    snprintf(secret, sizeof secret, "%s/secret", temp_root);
+    cr_assert_eq(symlink(secret, path), 0);
+    snprintf(path, sizeof path, "%s/postlist.glass", private_dir);
+    cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "the table checked");
+    snprintf(path, sizeof path, "%s/termlist.glass", private_dir);
+    cr_expect_neq(access(path, F_OK), 0, "an absent table stays absent");
+
+    /* A writer renames a new version file over the old one: a refresh
+     * names it, a link in its place is refused and the old one stays. */
+    write_file("db/iamglass.new", "version 2");
+    char from[800], to[800];
+    snprintf(from, sizeof from, "%s/iamglass.new", dir);
+    snprintf(to, sizeof to, "%s/iamglass", dir);
+    cr_assert_eq(rename(from, to), 0);
+    cr_expect_eq(xapian_pin_refresh(pin, &err), COPS_EIO, "postlist.glass is a link now");
+    snprintf(path, sizeof path, "%s/postlist.glass", private_dir);
+    cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "the table checked");
+    snprintf(path, sizeof path, "%s/iamglass", private_dir);
+    cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "version 2");
+    cr_assert_eq(unlink(to), 0);
+    cr_assert_eq(symlink(secret, to), 0);
+    cr_expect_eq(xapian_pin_refresh(pin, &err), COPS_EIO);
+    cr_expect_str_eq(read_start(path, bytes, sizeof bytes), "version 2");
+    cr_assert_eq(unlink(to), 0);
+    write_file("db/iamglass", "version");
+    xapian_pin_free(pin);
+    cr_expect_neq(access(private_dir, F_OK), 0, "the private folder is removed");
+
+    /* now a link at pin time: refused */
+    cr_expect_eq(xapian_pin_glass(fd, dir, &pin, &err), COPS_EIO);
+    cr_expect(strstr(err.message, "postlist.glass") != NULL, "%s", err.message);
+    snprintf(path, sizeof path, "%s/postlist.glass", dir);
+    cr_assert_eq(unlink(path), 0);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    cr_expect_eq(xapian_pin_glass(fd, dir, &pin, &err), COPS_EIO);
+    cr_assert_eq(unlink(path), 0);
+    snprintf(path, sizeof path, "%s/iamglass", dir);
+    cr_assert_eq(unlink(path), 0);
+    cr_expect_eq(xapian_pin_glass(fd, dir, &pin, &err), COPS_ENOINDEX);
+    close(fd);
 }

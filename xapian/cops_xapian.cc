@@ -36,7 +36,9 @@ struct cops_xapian_db {
     bool writable;
     bool in_transaction;
     std::string path;            /* for messages; empty for remote handles */
-    int held_fd = -1;            /* cops_xapian_db_hold's directory, closed with the handle */
+    void (*release)(void *) = nullptr; /* cops_xapian_db_hold's, called at close */
+    int (*refresh)(void *) = nullptr;  /* and before a reopen */
+    void *held = nullptr;
     char message[COPS_ERROR_MESSAGE_MAX];
 };
 
@@ -550,16 +552,19 @@ void cops_xapian_db_close(cops_xapian_db *db)
         delete db->database; /* Xapian destructors do not throw */
     } catch (...) {
     }
-    if (db->held_fd >= 0)
-        close(db->held_fd);
+    if (db->release)
+        db->release(db->held);
     delete db;
 }
 
-void cops_xapian_db_hold(cops_xapian_db *db, int dir_fd)
+void cops_xapian_db_hold(cops_xapian_db *db, void (*release)(void *), int (*refresh)(void *),
+                         void *held)
 {
-    if (db->held_fd >= 0)
-        close(db->held_fd);
-    db->held_fd = dir_fd;
+    if (db->release)
+        db->release(db->held);
+    db->release = release;
+    db->refresh = refresh;
+    db->held = held;
 }
 
 const char *cops_xapian_db_error(const cops_xapian_db *db)
@@ -1146,8 +1151,10 @@ int cops_xapian_search(cops_xapian_db *db, const cops_xapian_query *q,
             bool retried = false;
             if (attempt == 0) {
                 try {
-                    db->database->reopen();
-                    retried = true;
+                    if (!db->refresh || db->refresh(db->held) == 0) {
+                        db->database->reopen();
+                        retried = true;
+                    }
                 } catch (...) {
                     retried = false;
                 }

@@ -126,10 +126,15 @@ int cops_xapian_db_open_remote(const char *const *host_ports, size_t count, unsi
  * outside a transaction (as Xapian does on close); an open transaction is
  * cancelled.  Errors while closing are ignored.  NULL is accepted. */
 void cops_xapian_db_close(cops_xapian_db *db);
-/* Close the descriptor `dir_fd` with `db`: the directory its files are
- * opened through ("/proc/self/fd/N"), which Xapian may open more of
- * (lazily, or on reopening) while the handle lives. */
-void cops_xapian_db_hold(cops_xapian_db *db, int dir_fd);
+/* Call release(held) when `db` is closed: what its files are opened
+ * through (a held directory, private folders naming pinned files:
+ * xapian-stub.h), which Xapian may open more of (lazily, or on reopening)
+ * while the handle lives; and refresh(held) (when not NULL) before
+ * reopening the database to read a newer revision (a search that met
+ * one), which is not reopened unless it returns 0.  One per handle: a
+ * second call releases the first at once. */
+void cops_xapian_db_hold(cops_xapian_db *db, void (*release)(void *), int (*refresh)(void *),
+                         void *held);
 
 /* The message of the last failure on `db` ("" if none yet); borrowed,
  * valid until the next call on `db`.  Never NULL (a NULL db gives ""). */

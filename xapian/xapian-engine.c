@@ -134,20 +134,107 @@ static int name_as_given(int rc, cops_error *err, const char *root, const char *
     return rc;
 }
 
+/* What a read handle keeps until it is closed (cops_xapian_db_hold):
+ * the folder it was opened through, and the pins of its glass databases
+ * (xapian-stub.h), whose private folders Xapian opens files from. */
+typedef struct held_files {
+    int dir_fd; /* -1: none (a stub file the user named) */
+    size_t count;
+    xapian_pin **pins;
+    char **shown; /* per pin: the folder it pins, as named in messages */
+} held_files;
+
+static void release_held(void *context)
+{
+    held_files *h = context;
+    for (size_t i = 0; i < h->count; i++) {
+        xapian_pin_free(h->pins[i]);
+        free(h->shown[i]);
+    }
+    free(h->pins);
+    free(h->shown);
+    if (h->dir_fd >= 0)
+        close(h->dir_fd);
+    free(h);
+}
+
+/* Before a reopen: every pin names the database's files of now. */
+static int refresh_held(void *context)
+{
+    const held_files *h = context;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < h->count; i++)
+        rc = xapian_pin_refresh(h->pins[i], NULL);
+    return rc;
+}
+
+/* Pin the glass database held open as `dir_fd` into h; *dir (OUT) names
+ * the private folder to hand Xapian. */
+static int pin_into(held_files *h, int dir_fd, const char *shown, const char **dir, cops_error *err)
+{
+    xapian_pin **grown = realloc(h->pins, (h->count + 1) * sizeof *grown);
+    if (grown)
+        h->pins = grown;
+    char **names = grown ? realloc(h->shown, (h->count + 1) * sizeof *names) : NULL;
+    if (names)
+        h->shown = names;
+    char *name = names ? strdup(shown) : NULL;
+    if (!name)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    int rc = xapian_pin_glass(dir_fd, shown, &h->pins[h->count], err);
+    if (rc != 0) {
+        free(name);
+        return rc;
+    }
+    h->shown[h->count] = name;
+    *dir = xapian_pin_dir(h->pins[h->count++]);
+    return 0;
+}
+
+/* A message naming a pin's private folder names what it pins instead. */
+static int name_pinned(int rc, cops_error *err, const held_files *h)
+{
+    for (size_t i = 0; rc != 0 && i < h->count; i++)
+        name_as_given(rc, err, xapian_pin_dir(h->pins[i]), h->shown[i]);
+    return rc;
+}
+
 /* The databases of the stub `stub_path` (read as a file the user named
  * when `named`: a symbolic link there is followed), each line checked
- * against what `allow` permits (xapian-stub.h). */
-static int open_stub(const char *stub_path, int named, unsigned allow, cops_xapian_db **out,
-                     cops_error *err)
+ * against what `allow` permits (xapian-stub.h), each glass database
+ * pinned into `h`. */
+static int open_stub(const char *stub_path, int named, unsigned allow, held_files *h,
+                     cops_xapian_db **out, cops_error *err)
 {
     xapian_stub stub;
     int rc = xapian_stub_read(stub_path, named, &stub, err);
     if (rc == 0)
         rc = xapian_stub_check(&stub, stub_path, allow, err);
+    for (size_t i = 0; rc == 0 && i < stub.count; i++) {
+        cops_xapian_shard *shard = &stub.shards[i];
+        if (shard->kind != COPS_XAPIAN_SHARD_GLASS)
+            continue;
+        /* checked without links on its way by xapian_stub_check */
+        int fd = open(shard->location, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        const char *pinned = NULL;
+        rc = fd < 0 ? error_set_errno(err, COPS_EIO, errno, "cannot open the Xapian database %s",
+                                      shard->location)
+                    : pin_into(h, fd, shard->location, &pinned, err);
+        if (fd >= 0)
+            close(fd);
+        /* the stub owns its glass locations (xapian_stub_free) */
+        char *location = rc == 0 ? strdup(pinned) : NULL;
+        if (rc == 0 && !location)
+            rc = error_set(err, COPS_ENOMEM, "out of memory");
+        if (location) {
+            free((char *)shard->location);
+            shard->location = location;
+        }
+    }
     if (rc == 0)
         rc = cops_xapian_db_open_shards(stub.shards, stub.count, REMOTE_TIMEOUT_MS, out, err);
     xapian_stub_free(&stub);
-    return rc;
+    return name_pinned(rc, err, h);
 }
 
 /* The database at `path` (a glass directory, a directory holding a
@@ -155,34 +242,42 @@ static int open_stub(const char *stub_path, int named, unsigned allow, cops_xapi
  * that only what `allow` permits is obeyed (xapian-stub.h).  A directory
  * is held open from before its checks (only regular files in a glass
  * database, only real folders inside it on a stub's paths) until the
- * handle is closed, and Xapian is handed it as held_name says: what was
- * checked is what Xapian opens, even if the directory is swapped for a
- * link meanwhile. */
+ * handle is closed, and Xapian is handed it as held_name says; each glass
+ * database's files are pinned (xapian_pin_glass): what was checked is
+ * what Xapian opens, even if the directory is swapped for a link, or a
+ * file in it for a link, meanwhile or later. */
 static int open_local(const char *path, unsigned allow, cops_xapian_db **out, cops_error *err)
 {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOTDIR) /* a stub file the user named */
-        return open_stub(path, 1, allow, out, err);
-    if (fd < 0)
-        return error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
-                               "cannot open the Xapian database %s", path);
+    held_files *h = calloc(1, sizeof *h);
+    if (!h)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    h->dir_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = h->dir_fd;
     char name[64], stub_path[4096];
-    const char *root = held_name(fd, path, name, sizeof name);
+    const char *root = fd >= 0 ? held_name(fd, path, name, sizeof name) : path;
+    const char *pinned;
     int rc = 0;
-    if (xapian_has_regular_file(root, "iamglass")) {
+    if (fd < 0 && errno == ENOTDIR) { /* a stub file the user named */
+        rc = open_stub(path, 1, allow, h, out, err);
+    } else if (fd < 0) {
+        rc = error_set_errno(err, errno == ENOENT ? COPS_ENOINDEX : COPS_EIO, errno,
+                             "cannot open the Xapian database %s", path);
+    } else if (xapian_has_regular_file(root, "iamglass")) {
         rc = xapian_glass_check(root, err);
         if (rc == 0)
-            rc = cops_xapian_db_open(root, COPS_XAPIAN_READ, out, err);
+            rc = pin_into(h, fd, root, &pinned, err);
+        if (rc == 0)
+            rc = name_pinned(cops_xapian_db_open(pinned, COPS_XAPIAN_READ, out, err), err, h);
     } else if ((size_t)snprintf(stub_path, sizeof stub_path, "%s/XAPIANDB", root)
                >= sizeof stub_path) {
         rc = error_set(err, COPS_ELIMIT, "index path too long");
     } else {
-        rc = open_stub(stub_path, 0, allow, out, err); /* the directory's own stub */
+        rc = open_stub(stub_path, 0, allow, h, out, err); /* the directory's own stub */
     }
     if (rc == 0)
-        cops_xapian_db_hold(*out, fd);
+        cops_xapian_db_hold(*out, release_held, refresh_held, h);
     else
-        close(fd);
+        release_held(h);
     return name_as_given(rc, err, root, path);
 }
 

@@ -173,3 +173,17 @@ int xapian_has_regular_file(const char *dir, const char *name)
 {
     return host->xapian_has_regular_file(dir, name);
 }
+
+int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error *err)
+{
+    return host->xapian_pin_glass(dir_fd, shown, out, err);
+}
+
+const char *xapian_pin_dir(const xapian_pin *pin) { return host->xapian_pin_dir(pin); }
+
+void xapian_pin_free(xapian_pin *pin) { host->xapian_pin_free(pin); }
+
+int xapian_pin_refresh(xapian_pin *pin, cops_error *err)
+{
+    return host->xapian_pin_refresh(pin, err);
+}

@@ -46,7 +46,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 5"
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 6"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a xapian_module_host, offering a xapian_module). */
@@ -85,6 +85,10 @@ typedef struct xapian_module_host {
     __typeof__(xapian_stub_free) *xapian_stub_free;
     __typeof__(xapian_glass_check) *xapian_glass_check;
     __typeof__(xapian_has_regular_file) *xapian_has_regular_file;
+    __typeof__(xapian_pin_glass) *xapian_pin_glass;
+    __typeof__(xapian_pin_dir) *xapian_pin_dir;
+    __typeof__(xapian_pin_free) *xapian_pin_free;
+    __typeof__(xapian_pin_refresh) *xapian_pin_refresh;
 } xapian_module_host;
 
 /* What the module gives: the engine of xapian-engine.h. */

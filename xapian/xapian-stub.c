@@ -322,3 +322,161 @@ int xapian_detect(const char *path)
     xapian_stub_free(&stub);
     return rc == 0 || rc == COPS_EUNSUPPORTED;
 }
+
+/* ------------------------------------------------------------- pinning */
+
+/* The files of a glass database Xapian 1.4 opens for reading: the
+ * version file and the tables.  Nothing else of the folder is reachable
+ * through a pin. */
+static const char *const glass_files[] = {
+    "iamglass",      "postlist.glass", "docdata.glass", "termlist.glass",
+    "position.glass", "spelling.glass", "synonym.glass",
+};
+#define GLASS_FILES (sizeof glass_files / sizeof glass_files[0])
+
+struct xapian_pin {
+    char dir[PATH_MAX];
+    int dir_fd;           /* the private folder */
+    int source_fd;        /* the database's folder */
+    int fds[GLASS_FILES]; /* -1: absent from the database */
+};
+
+const char *xapian_pin_dir(const xapian_pin *pin)
+{
+    return pin->dir;
+}
+
+void xapian_pin_free(xapian_pin *pin)
+{
+    if (!pin)
+        return;
+    for (size_t i = 0; i < GLASS_FILES; i++) {
+        if (pin->fds[i] >= 0) {
+            unlinkat(pin->dir_fd, glass_files[i], 0);
+            close(pin->fds[i]);
+        }
+    }
+    if (pin->dir_fd >= 0) {
+        close(pin->dir_fd);
+        rmdir(pin->dir);
+    }
+    if (pin->source_fd >= 0)
+        close(pin->source_fd);
+    free(pin);
+}
+
+/* Open glass_files[i] of the database into *fd: never through a link,
+ * never waiting on a FIFO, a regular file only.  -1 in *fd when absent. */
+static int open_regular(const xapian_pin *pin, size_t i, const char *shown, int *fd,
+                        cops_error *err)
+{
+    const char *name = glass_files[i];
+    *fd = openat(pin->source_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0 && errno == ENOENT)
+        return 0; /* an optional table Xapian finds absent */
+    if (*fd < 0)
+        return error_set_errno(err, COPS_EIO, errno, "%s/%s: cannot open it%s", shown, name,
+                               errno == ELOOP ? " (a symlink: refused)" : "");
+    struct stat status;
+    if (fstat(*fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return error_set(err, COPS_EIO, "%s/%s: not a regular file (a Xapian database holds "
+                         "only regular files; symlinks and special files are refused)",
+                         shown, name);
+    }
+    return 0;
+}
+
+/* Name `fd` (or nothing, when -1) as glass_files[i] in the private
+ * folder, in place of the file named so before (closed): a link made
+ * aside and renamed over the old one, so that Xapian never finds the
+ * name missing meanwhile. */
+static int place(xapian_pin *pin, size_t i, int fd, cops_error *err)
+{
+    const char *name = glass_files[i];
+    int rc = 0;
+    if (fd < 0) {
+        if (pin->fds[i] >= 0)
+            unlinkat(pin->dir_fd, name, 0);
+    } else {
+        char target[64];
+        snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+        if (symlinkat(target, pin->dir_fd, ".new") != 0
+            || renameat(pin->dir_fd, ".new", pin->dir_fd, name) != 0) {
+            rc = error_set_errno(err, COPS_EIO, errno, "cannot name %s in %s", name, pin->dir);
+            unlinkat(pin->dir_fd, ".new", 0);
+            close(fd);
+            return rc;
+        }
+    }
+    if (pin->fds[i] >= 0)
+        close(pin->fds[i]);
+    pin->fds[i] = fd;
+    return 0;
+}
+
+/* Open and name every file Xapian may open (again). */
+static int pin_files(xapian_pin *pin, const char *shown, cops_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < GLASS_FILES; i++) {
+        int fd;
+        rc = open_regular(pin, i, shown, &fd, err);
+        if (rc == 0)
+            rc = place(pin, i, fd, err);
+    }
+    if (rc == 0 && pin->fds[0] < 0)
+        rc = error_set(err, COPS_ENOINDEX, "%s: not a glass database (no iamglass)", shown);
+    return rc;
+}
+
+int xapian_pin_refresh(xapian_pin *pin, cops_error *err)
+{
+    return pin_files(pin, pin->dir, err);
+}
+
+/* mkdtemp of "`parent`/cops-xapian-XXXXXX" into dir[size]; 1 if made. */
+static int make_private_dir(char *dir, size_t size, const char *parent)
+{
+    snprintf(dir, size, "%s/cops-xapian-XXXXXX", parent);
+    return mkdtemp(dir) != NULL;
+}
+
+int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error *err)
+{
+    *out = NULL;
+    xapian_pin *pin = malloc(sizeof *pin);
+    if (!pin)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    pin->dir_fd = pin->source_fd = -1;
+    for (size_t i = 0; i < GLASS_FILES; i++)
+        pin->fds[i] = -1;
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
+        tmp = "/tmp";
+    int made = make_private_dir(pin->dir, sizeof pin->dir, tmp);
+    if (!made && strcmp(tmp, "/tmp") != 0) /* a $TMPDIR that is gone: /tmp */
+        made = make_private_dir(pin->dir, sizeof pin->dir, tmp = "/tmp");
+    if (!made) {
+        int errnum = errno;
+        free(pin);
+        return error_set_errno(err, COPS_EIO, errnum, "cannot make a private folder in %s", tmp);
+    }
+    pin->dir_fd = open(pin->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = pin->dir_fd < 0
+                 ? error_set_errno(err, COPS_EIO, errno, "cannot open %s, just made", pin->dir)
+                 : 0;
+    if (rc == 0 && (pin->source_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        rc = error_set_errno(err, COPS_EIO, errno, "cannot hold %s", shown);
+    if (rc == 0)
+        rc = pin_files(pin, shown, err);
+    if (rc != 0) {
+        if (pin->dir_fd < 0)
+            rmdir(pin->dir);
+        xapian_pin_free(pin);
+        return rc;
+    }
+    *out = pin;
+    return 0;
+}

@@ -80,6 +80,42 @@ int xapian_glass_check(const char *dir, cops_error *err);
 
 void xapian_stub_free(xapian_stub *stub);
 
+/* Xapian opens a glass database's files by name, following a symbolic
+ * link: a file of a shared folder swapped for a link between
+ * xapian_glass_check and Xapian's open (or before Xapian opens a table
+ * later) would be read in its place.  A pin closes that window: each file
+ * Xapian may open ("iamglass" and the *.glass tables) is opened here,
+ * never through a link (O_NOFOLLOW, O_NONBLOCK) and checked to be a
+ * regular file, and a private folder (mkdtemp under $TMPDIR, else /tmp:
+ * mode 0700, no one else may add or swap an entry) names each through a
+ * link to "/proc/self/fd/N", which the system resolves to the very file
+ * opened here, whatever is done to the shared folder meanwhile.  Xapian is
+ * handed the private folder, which must live as long as the handle, and
+ * refreshed (xapian_pin_refresh) before Xapian reopens it.
+ * What a pin cannot do: keep a file's bytes from being changed in place
+ * by whoever may write it (Xapian reads them as untrusted index bytes), or
+ * work where /proc is not mounted (xapian_pin_glass then fails). */
+typedef struct xapian_pin xapian_pin;
+
+/* Pin the glass database held open as `dir_fd` (named `shown` in
+ * messages).  *out (OUT) receives the pin; xapian_pin_dir names the folder
+ * to hand Xapian.  Errors: COPS_EIO (a file that is not a regular one, or
+ * cannot be opened; no private folder), COPS_ENOMEM. */
+int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error *err);
+
+/* Open and check the files again and name those instead (a writer that
+ * updated the database in place has renamed a new "iamglass" over the
+ * old one): before Xapian reopens the database.  On an error, the
+ * files that failed keep their previous names.  Errors as
+ * xapian_pin_glass. */
+int xapian_pin_refresh(xapian_pin *pin, cops_error *err);
+
+/* The private folder of `pin` (absolute). */
+const char *xapian_pin_dir(const xapian_pin *pin);
+
+/* Remove the private folder and close the files.  NULL is accepted. */
+void xapian_pin_free(xapian_pin *pin);
+
 /* 1 when `path` looks like a Xapian database: a directory holding a
  * regular "iamglass" or "XAPIANDB" file, or a regular file that reads as a
  * stub (any other file is not an index).  Runs nothing and needs no

@@ -159,4 +159,17 @@ assert [sorted(h) for h in lines[:-1]] == [["id", "rank"], ["id", "rank"]], line
 assert lines[-1]["summary"]["returned"] == 2
 ' "$OUT"
 
+# A line without end is read past, not held whole: a 4 MiB line is one
+# error record echoing at most 64 KiB of it, and the next line is answered.
+awk 'BEGIN { s = "grant"; while (length(s) < 4194304) s = s s; print s; print "grant" }' >long.txt
+stdin_from long.txt
+expect_exit 2 "a 4 MiB line is an error" -- cops_query --batch --json --count
+check "two records" [ "$(wc -l <"$OUT")" = 2 ]
+check "the error echoes at most 64 KiB of the line" [ "$(head -n 1 "$OUT" | wc -c)" -lt 70000 ]
+expect_stdout_matches '^\{"error":\{"query":"grantgrant.*longer than the limit' "the long line's record"
+check "the next line is answered" python3 -c '
+import json, sys
+assert json.loads(open(sys.argv[1]).read().splitlines()[1])["summary"]["total"] == 2
+' "$OUT"
+
 done_testing

@@ -98,6 +98,30 @@ xzocelot in/single.txt.xz
 bzpeccary in/notes.md.bz2
 truncquail in/cut.tar.xz/docs/first.txt
 LIST
+
+# Members of one name (a tar appended to, "./x" beside "x"): every copy is
+# indexed under a name of its own, the repeats with ";N" appended, and
+# each repeat is one warning.
+mkdir repeat || exit 99
+make_document tar-repeat repeat/appended.tar repeatall
+expect_exit 0 "an archive repeating a name indexes" -- cops_index -i repeat.idx repeat
+expect_stderr_contains 'repeat/appended.tar/docs/same.txt: another member of the archive has this name: this one is indexed with ";3" appended' \
+    "a repeated name is a warning telling the name given"
+check "one warning per repeat" [ "$(grep -c "warning:" "$ERR")" = 3 ]
+while read -r word id; do
+    expect_exit 0 "'$word' is found" -- cops_query -i repeat.idx --ids "$word"
+    expect_stdout_is "$id" "'$word' is found in $id"
+done <<LIST
+repeatfirst repeat/appended.tar/docs/same.txt
+repeatsecond repeat/appended.tar/docs/same.txt;2
+repeatthird repeat/appended.tar/docs/same.txt;3
+repeatfourth repeat/appended.tar/docs/same.txt;2;2
+LIST
+expect_exit 0 "four documents" -- cops_query -i repeat.idx --count repeatall
+expect_stdout_is 4 "every copy is a document"
+expect_exit 0 "four distinct identities" -- cops_query -i repeat.idx --ids repeatall
+check "no two the same" [ "$(sort -u "$OUT" | wc -l)" = 4 ]
+
 expect_exit 0 "the nested bomb's first member is indexed" -- cops_query -i idx --count nestedbomb
 expect_stdout_is 1 "only its first member: the others are past the bound"
 expect_exit 1 "the EPUB's style sheet is not text" -- cops_query -i idx --count hiddenstyleword

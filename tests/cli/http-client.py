@@ -10,6 +10,13 @@
   http-client.py slow URL SECONDS           send half a request head, then wait:
                                             prints "closed after N s" when the
                                             server hangs up, "still open" if not
+  http-client.py trickle URL SECONDS        send a request head a byte every
+                                            0.2 s: "closed after N s" or
+                                            "still open", as slow does
+  http-client.py hold URL N                 open N connections that send
+                                            nothing, then GET URL on one more:
+                                            its status, or "refused" when the
+                                            server hangs up without one
   http-client.py parallel THREADS N URL...  THREADS clients at once, each
                                             sending N requests (the URLs in
                                             turn); prints "STATUS COUNT" lines
@@ -63,6 +70,35 @@ def slow(url, seconds):
         print("still open")
 
 
+def trickle(url, seconds):
+    host, port, path = split(url)
+    sock = socket.create_connection((host, port), timeout=5)
+    sock.sendall(f"GET {path} HTTP/1.1\r\n".encode())
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < seconds:
+            sock.sendall(b"X")
+            time.sleep(0.2)
+        print("still open")
+    except OSError:
+        print(f"closed after {round(time.monotonic() - start)} s")
+
+
+def hold(url, count):
+    host, port, path = split(url)
+    held = [socket.create_connection((host, port), timeout=5) for _ in range(count)]
+    time.sleep(0.5)
+    sock = socket.create_connection((host, port), timeout=5)
+    try:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        answer = sock.recv(4096)
+        print(answer.split(b" ")[1].decode() if answer else "refused")
+    except OSError:
+        print("refused")
+    for s in held:
+        s.close()
+
+
 def parallel(threads, count, urls):
     statuses = collections.Counter()
     lock = threading.Lock()
@@ -99,6 +135,10 @@ def main(argv):
         request("GET", argv[2], [("X-Filler", "a" * int(argv[3]))])
     elif argv[1] == "parallel":
         parallel(int(argv[2]), int(argv[3]), argv[4:])
+    elif argv[1] == "trickle":
+        trickle(argv[2], float(argv[3]))
+    elif argv[1] == "hold":
+        hold(argv[2], int(argv[3]))
     elif argv[1] == "slow":
         slow(argv[2], float(argv[3]))
     else:

@@ -4,7 +4,7 @@
 Usage: make-documents.py KIND OUTPUT [WORDS...]
 
 KIND is pdf, pdf-broken, docx, odt, epub, epub-spine, epub-no-package, eml, eml-raw, mbox, zip, tar.xz,
-tar.xz-truncated, xz, bz2, zip-bomb, tar-bomb, nested-bomb, bz2-bomb.  Every
+tar.xz-truncated, tar-repeat, xz, bz2, zip-bomb, tar-bomb, nested-bomb, bz2-bomb.  Every
 document says WORDS (a default sentence when none are given), has a title
 naming its kind and, where the format has one, a date of 2023-07-15.
 Only the standard library: no network, no third-party packages.
@@ -197,6 +197,16 @@ def main():
                 add_member(t, "docs/long.txt", noise)
         blob = data.getvalue()
         open(path, "wb").write(blob[:len(blob) // 2] if kind == "tar.xz-truncated" else blob)
+    elif kind == "tar-repeat":
+        # One name three times (tar appends a changed file again), the
+        # last as "./docs/same.txt", which reads as the same name cleaned;
+        # then a member whose own name is the second one's version.
+        with tarfile.open(path, "w") as t:
+            for i, (name, word) in enumerate([("docs/same.txt", "repeatfirst"),
+                                              ("docs/same.txt", "repeatsecond"),
+                                              ("./docs/same.txt", "repeatthird"),
+                                              ("docs/same.txt;2", "repeatfourth")]):
+                add_member(t, name, f"{word} {' '.join(words)}\n")
     elif kind == "xz":
         open(path, "wb").write(lzma.compress((" ".join(words) + "\n").encode()))
     elif kind == "bz2":

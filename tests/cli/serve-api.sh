@@ -224,6 +224,18 @@ stop_server
 start_server idx --client-timeout 1 --poll 50
 run python3 "$HTTP_CLIENT" slow "$BASE/health" 5
 expect_stdout_matches "^closed after [12] s"
+# a head sent a byte at a time is never idle, yet closed at the timeout
+run python3 "$HTTP_CLIENT" trickle "$BASE/health" 6
+expect_stdout_matches "^closed after [12] s" "a trickled request head is cut at the client timeout"
+# one address holds at most --client-connections at once; others are served
+stop_server
+start_server idx --client-connections 3 --poll 50
+run python3 "$HTTP_CLIENT" hold "$BASE/health" 3
+expect_stdout_is refused "a fourth connection from one address is refused"
+run python3 "$HTTP_CLIENT" hold "$BASE/health" 2
+expect_stdout_is 200 "a third one is answered"
+stop_server
+start_server idx --client-timeout 1 --poll 50
 
 # --- a new commit is served without a restart
 printf '{"id":"late","title":"A late grant","date":"2019-01-02","text":"grant"}\n' >>docs.jsonl

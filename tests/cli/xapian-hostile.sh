@@ -50,6 +50,21 @@ expect_exit 0 "--shards databases still open through their stub" -- cops_query -
 expect_stdout_is 2
 expect_exit 0 "the single database opens" -- cops_query -i area/one -c grant
 expect_stdout_is 2
+# Xapian reads each database through a private folder of links to the
+# files cops opened and checked (xapian_pin_glass), gone with the handle.
+mkdir pins || exit 99
+expect_exit 0 "the shards open through private folders" -- \
+    env TMPDIR="$TMP/pins" "$COPS_BUILDDIR/cops-query" -i area/good -c grant
+expect_stdout_is 2
+check "no private folder is left behind" [ -z "$(ls -A pins)" ]
+# Xapian's messages name the database as the user gave it, not the
+# private folder it was handed.
+cp -R area/one damaged || exit 99
+printf 'garbage' | dd of=damaged/postlist.glass bs=1 conv=notrunc 2>/dev/null || exit 99
+expect_exit 2 "a damaged table is an error" -- cops_query -i damaged grant
+expect_stderr_matches "Xapian database damaged: .*Corrupt" "naming the database as given"
+expect_stderr_lacks "cops-xapian-" "never the private folder"
+rm -rf damaged
 echo important >area/notes.txt
 mkdir area/private && echo secret >area/private/secret.txt
 cp -R area/good/shard-000 area/private/shard-000 || exit 99
