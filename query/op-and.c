@@ -156,11 +156,11 @@ static int and_prefix_can_exceed(and_matcher *a, size_t i, uint32_t doc)
  * Walking on window by window then asked the parts' bounds (each title
  * key moved, and scored where it matches) at every such end between two
  * of the leader's documents, no candidate being possible before the
- * leader's next: "parts of a plant" evaluated 18,159 windows in x4 for
- * 1,552 in wiki-dev, where it then moved the leader 7,373 times at most
- * (callgrind, top 10: 7.36 M -> 4.14 M instructions in x4).  A window
- * that the leader's own bound ends still passes over the leader's blocks
- * without decoding them. */
+ * leader's next: "parts of a plant" asked them 18,159 times in x4 (1,552
+ * in wiki-dev), now 6,998, and scored 9,586 keys, now 2,545 (callgrind,
+ * top 10, x4: 6.94 M -> 4.12 M instructions a query).  A window that the
+ * leader's own bound ends still passes over the leader's blocks without
+ * decoding them. */
 static uint32_t and_lead_from(and_matcher *a, uint32_t target)
 {
     matcher *lead = a->required[0];
