@@ -561,9 +561,11 @@ typedef struct cops_hit {
 
 /* Run `query` against `index`.  *out (OUT) receives the results; free them
  * with cops_results_free().  A syntax error fails with COPS_ESYNTAX and
- * err->column set.  Outside literal mode, a `*` standing alone matches
- * every document: "*" lists them all (in options.sort's order), "* date:2017"
- * is "date:2017", "* -x" is "-x". */
+ * err->column set; so does a query with nothing to search, whose every
+ * word is punctuation or symbols ("!!!", "NOT ?"), at its first word.
+ * Outside literal mode, a `*` standing alone matches every document: "*"
+ * lists them all (in options.sort's order), "* date:2017" is "date:2017",
+ * "* -x" is "-x". */
 int cops_search(cops_index *index, const char *query, const cops_search_options *options,
                 cops_results **out, cops_error *err);
 void cops_results_free(cops_results *results);

@@ -42,7 +42,22 @@ budget~3|7|above the limit of 2 edits
 budget^0|7|out of range: it must be above 0 and at most 1000
 title:()|1|empty field group
 title:(a OR b|1|'title:(' is never closed
+!!!|1|nothing to search: '!!!' has no letters or digits
+-|1|nothing to search: '-' has no letters
+NOT ???|5|nothing to search: '???' has no letters
+-!!!|2|nothing to search: '!!!'
+"?? !!"|1|nothing to search: '?? !!'
+title:…|1|nothing to search: '…'
 EOF
+
+# A query of punctuation only searched nothing: "!!!" said "0 matches"
+# (exit 1, though a document may well hold "!!!") and "NOT !!!" or "-!!!"
+# listed every document.  A query with one real word, a date or `*` still
+# runs, its punctuation dropped.
+expect_exit 0 "punctuation beside a word is dropped: grant !!!" -- cops_query --ids 'grant !!!'
+expect_exit 0 "... and beside an exclusion: !!! -xyzzy" -- cops_query --ids '!!! -xyzzy'
+expect_exit 0 "... and beside a date: date:2017 ?" -- cops_query --ids 'date:2017 ?'
+expect_exit 0 "* alone still lists every document" -- cops_query --ids '*'
 
 # --- a way out: --literal, words joined, a leading -word ------------------------
 expect_exit 2 "a stray quote is an error" -- cops_query '5" screen'
