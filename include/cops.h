@@ -490,7 +490,9 @@ typedef struct cops_search_options {
                              * with a date order, --top-only's pruning is off */
     int suggest;            /* 1 = "did you mean": for query words that fewer
                              * than 3 documents have, look for the likeliest
-                             * indexed word (cops_results_suggestion; native
+                             * indexed word within 2 edits, 1 for words of
+                             * 3 to 5 letters (none for shorter words and
+                             * numbers: cops_results_suggestion; native
                              * engine only: a Xapian index gives none; at
                              * most 16 such words, compared with at most
                              * 2,000,000 indexed words in all, past which
@@ -621,7 +623,9 @@ size_t cops_results_date_histogram(const cops_results *results,
 /* Did you mean (options.suggest): the i-th query word (from 0) that no
  * document or fewer than 3 have, in *word as typed, and the indexed word
  * within two edits (insertions, deletions, substitutions, swaps of
- * neighbours) in the most documents, at least 20 times as many, in
+ * neighbours; one for a word of 3 to 5 letters, and no suggestion for a
+ * shorter word or one with a digit) in the most documents, at least 20
+ * times as many, in
  * *suggested (both borrowed).  Candidates start with the word's first or
  * second letter, and at most 200000 are compared per letter and segment.
  * Returns 1, or 0 past the last (the outputs unchanged). */
