@@ -136,6 +136,16 @@ static const parse_case parse_cases[] = {
     {"\"a b\"~2x", 0, "(AND (PHRASE~2 \"a b\") (WORD \"x\"))"},
     {"\"sanctuary grant\" wildlife", 0,
      "(AND (PHRASE \"sanctuary grant\") (WORD \"wildlife\"))"},
+    /* typographic quotes (word processors, phones) make phrases too; one
+     * never closed is punctuation of its word, as before */
+    {"\u201Ccommunity policing\u201D", 0, "(PHRASE \"community policing\")"},
+    {"\u201Ea b\u201C c", 0, "(AND (PHRASE \"a b\") (WORD \"c\"))"},
+    {"\u00ABa b\u00BB -\u201Dc d\u201D", 0,
+     "(AND (PHRASE \"a b\") (NOT (PHRASE \"c d\")))"},
+    {"title:\u201Ca b\u201D~2", 0, "(PHRASE~2 title \"a b\")"},
+    {"(\uFF02a b\uFF02 OR c)", 0, "(OR (PHRASE \"a b\") (WORD \"c\"))"},
+    {"5\u201D screen", 0, "(AND (WORD \"5\u201D\") (WORD \"screen\"))"},
+    {"\u201Cunclosed a", 0, "(AND (WORD \"\u201Cunclosed\") (WORD \"a\"))"},
     /* prefixes */
     {"grant*", 0, "(PREFIX \"grant\")"},
     {"grant**", 0, "(PREFIX \"grant\")"},
@@ -266,6 +276,7 @@ static const error_case error_cases[] = {
     {"a \"b c", 0, COPS_ESYNTAX, 3, "unbalanced quote"},
     {"\"\"", 0, COPS_ESYNTAX, 1, "empty phrase"},
     {"a \"  \"", 0, COPS_ESYNTAX, 3, "empty phrase"},
+    {"a \u201C \u201D", 0, COPS_ESYNTAX, 3, "empty phrase"},
     {"sanctuary AND", 0, COPS_ESYNTAX, 11, "operator AND needs something after it"},
     {"a OR", 0, COPS_ESYNTAX, 3, "operator OR needs something after it"},
     {"a NOT", 0, COPS_ESYNTAX, 3, "operator NOT needs something after it"},
