@@ -5,6 +5,7 @@
 #include "base/array.h"
 #include "base/error.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -407,12 +408,22 @@ static bool span_only(const parser *p, size_t start, size_t end, const char *set
 
 /* Syntax that other engines have and this language has not, in the word
  * [start, end) at `column`: a field other than title: and date: (name:x,
- * Title:x).  It would otherwise be searched as text and silently match
- * nothing, so it is an error that says how to search the text
+ * Title:x); `|` or `||` between words, and `!word` (Lucene's and
+ * Elasticsearch's OR and NOT).  It would otherwise be searched as text,
+ * silently matching nothing, or mean the opposite (`a || b` was a AND b,
+ * `!b` required b), so it is an error that says what to write
  * (GRAMMAR.md, "Errors").  A URL's scheme (http://x) and a time (10:30)
- * stay words. */
+ * stay words, as do `&&` (read as AND already) and `Yahoo!`. */
 static int check_foreign_syntax(parser *p, size_t start, size_t end, size_t column, bool field_allowed)
 {
+    if (span_equals(p, start, end, "|") || span_equals(p, start, end, "||"))
+        return syntax_error(p, column, "'%.*s' is not an operator here: write OR (in upper case)",
+                            (int)(end - start), p->query + start);
+    if (end - start > 1 && p->query[start] == '!' && isalnum((unsigned char)p->query[start + 1]))
+        return syntax_error(p, column, "'!' does not exclude here: write -%.*s or NOT %.*s "
+                            "(to search the text, put it in quotes)",
+                            (int)(end - start > 31 ? 30 : end - start - 1), p->query + start + 1,
+                            (int)(end - start > 31 ? 30 : end - start - 1), p->query + start + 1);
     const char *colon = memchr(p->query + start, ':', end - start);
     size_t name_end = colon ? (size_t)(colon - p->query) : end;
     if (field_allowed && colon && name_end + 1 < end && p->query[name_end + 1] != '/'

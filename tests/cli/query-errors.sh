@@ -48,6 +48,8 @@ NOT ???|5|nothing to search: '???' has no letters
 -!!!|2|nothing to search: '!!!'
 "?? !!"|1|nothing to search: '?? !!'
 title:…|1|nothing to search: '…'
+!grant|1|'!' does not exclude here: write -grant or NOT grant
+budget !grant|8|'!' does not exclude here
 EOF
 
 # A query of punctuation only searched nothing: "!!!" said "0 matches"
@@ -58,6 +60,15 @@ expect_exit 0 "punctuation beside a word is dropped: grant !!!" -- cops_query --
 expect_exit 0 "... and beside an exclusion: !!! -xyzzy" -- cops_query --ids '!!! -xyzzy'
 expect_exit 0 "... and beside a date: date:2017 ?" -- cops_query --ids 'date:2017 ?'
 expect_exit 0 "* alone still lists every document" -- cops_query --ids '*'
+# Lucene's OR and NOT: 'budget || grant' searched budget AND grant, and
+# '!grant' required grant.  && (AND already) and a final ! stay words.
+for bar in '||' '|'; do
+    expect_exit 2 "Lucene's OR is an error: budget $bar grant" -- cops_query "budget $bar grant"
+    expect_stderr_contains "'$bar' is not an operator here: write OR" "... that says to write OR"
+    expect_stderr_matches "^ {9}\\^ " "... with the caret under column 8"
+done
+expect_exit 0 "&& is read as AND" -- cops_query --ids 'sanctuary && grant'
+expect_exit "0|1" "a final ! is punctuation" -- cops_query --ids 'Yahoo!'
 
 # --- a way out: --literal, words joined, a leading -word ------------------------
 expect_exit 2 "a stray quote is an error" -- cops_query '5" screen'
