@@ -406,16 +406,49 @@ static bool span_only(const parser *p, size_t start, size_t end, const char *set
 
 #define ASCII_LETTERS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+/* Wildcards of other engines in the word [start, end) (check_foreign_syntax):
+ * a '*' anywhere but at the end (budg*t, *cafe: a prefix's stars end it,
+ * and there is no search by a word's ending), and a '?' before a letter
+ * or digit (c?fe; not in a URL, where it starts the query string, nor a
+ * question's final '?').  Both were searched as their letters: budg*t as
+ * the phrase "budg t", *cafe as cafe, so a silent zero or another
+ * answer.  A word of stars alone (the match-all *) is none. */
+static int check_wildcards(parser *p, size_t start, size_t end, size_t column)
+{
+    const char *word = p->query + start;
+    size_t length = end - start;
+    int shown = (int)(length > 40 ? 40 : length);
+    bool star = false, alphanumeric = false, slash = false, question = false;
+    for (size_t i = 0; i < length; i++) {
+        star |= word[i] == '*';
+        alphanumeric |= isalnum((unsigned char)word[i]) != 0;
+        slash |= word[i] == '/';
+        question |= word[i] == '?' && i + 1 < length && isalnum((unsigned char)word[i + 1]);
+    }
+    if (star && alphanumeric)
+        return syntax_error(p, column, "'*' stands only at the end of a word, as in budg*: "
+                            "'%.*s' (to search the text, put it in quotes)", shown, word);
+    if (question && !slash)
+        return syntax_error(p, column, "'?' is not a wildcard: '%.*s' (a prefix is word*, a "
+                            "word within one edit word~1; to search the text, put it in quotes)",
+                            shown, word);
+    return COPS_OK;
+}
+
 /* Syntax that other engines have and this language has not, in the word
  * [start, end) at `column`: a field other than title: and date: (name:x,
  * Title:x); `|` or `||` between words, and `!word` (Lucene's and
  * Elasticsearch's OR and NOT).  It would otherwise be searched as text,
  * silently matching nothing, or mean the opposite (`a || b` was a AND b,
  * `!b` required b), so it is an error that says what to write
- * (GRAMMAR.md, "Errors").  A URL's scheme (http://x) and a time (10:30)
- * stay words, as do `&&` (read as AND already) and `Yahoo!`. */
+ * (GRAMMAR.md, "Errors"); so are wildcards inside a word
+ * (check_wildcards).  A URL's scheme (http://x) and a time (10:30) stay
+ * words, as do `&&` (read as AND already) and `Yahoo!`. */
 static int check_foreign_syntax(parser *p, size_t start, size_t end, size_t column, bool field_allowed)
 {
+    int status = check_wildcards(p, start, end, column);
+    if (status != COPS_OK)
+        return status;
     if (span_equals(p, start, end, "|") || span_equals(p, start, end, "||"))
         return syntax_error(p, column, "'%.*s' is not an operator here: write OR (in upper case)",
                             (int)(end - start), p->query + start);

@@ -50,6 +50,10 @@ NOT ???|5|nothing to search: '???' has no letters
 title:…|1|nothing to search: '…'
 !grant|1|'!' does not exclude here: write -grant or NOT grant
 budget !grant|8|'!' does not exclude here
+budg*t|1|'*' stands only at the end of a word, as in budg*: 'budg*t'
+*grant|1|'*' stands only at the end of a word
+title:gr*nt|7|'*' stands only at the end of a word
+budget gr?nt|8|'?' is not a wildcard: 'gr?nt'
 EOF
 
 # A query of punctuation only searched nothing: "!!!" said "0 matches"
@@ -68,6 +72,12 @@ for bar in '||' '|'; do
     expect_stderr_matches "^ {9}\\^ " "... with the caret under column 8"
 done
 expect_exit 0 "&& is read as AND" -- cops_query --ids 'sanctuary && grant'
+# A prefix's stars end it; a question's '?' and a URL's stay words.
+expect_exit 0 "a prefix: grant**" -- cops_query --ids 'grant**'
+expect_exit 0 "a question mark ends a question" -- cops_query --ids 'sanctuary cities?'
+expect_exit "0|1" "a URL's query string" -- cops_query --ids 'https://example.org/s?q=grant'
+expect_exit "0|1" "a quoted wildcard is text" -- cops_query --ids '"gr*nt"'
+expect_stderr_lacks "syntax error" "... not an error"
 expect_exit "0|1" "a final ! is punctuation" -- cops_query --ids 'Yahoo!'
 
 # --- a way out: --literal, words joined, a leading -word ------------------------
