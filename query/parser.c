@@ -322,6 +322,8 @@ typedef struct quote_span {
  * read (a lone ” in 5” screen); a lone '"' stays an error. */
 static bool typographic_phrase_at(const parser *p, size_t at, quote_span *span)
 {
+    if (at >= p->length || (unsigned char)p->query[at] < 0x80)
+        return false; /* every such quote is beyond ASCII: most items end here */
     int32_t code_point;
     size_t used = char_at(p->query, p->length, at, &code_point);
     if (!is_typographic_quote(code_point))
@@ -417,6 +419,11 @@ static int check_wildcards(parser *p, size_t start, size_t end, size_t column)
 {
     const char *word = p->query + start;
     size_t length = end - start;
+    size_t at = 0;
+    while (at < length && word[at] != '*' && word[at] != '?')
+        at++;
+    if (at == length)
+        return COPS_OK; /* most words */
     int shown = (int)(length > 40 ? 40 : length);
     bool star = false, alphanumeric = false, slash = false, question = false;
     for (size_t i = 0; i < length; i++) {
