@@ -27,6 +27,7 @@
 #include "index-format/manifest.h"
 #include "indexer/build-engine.h"
 #include "query/index.h"
+#include "query/lower.h"
 #include "query/parser.h"
 #include "query/relax.h"
 #include "query/results.h"
@@ -471,8 +472,12 @@ int cops_search(cops_index *index, const char *query_text, const cops_search_opt
     query_node *query = NULL;
     if (rc == 0)
         rc = search_parse(query_text, &options, &query, err);
-    if (rc != 0)
+    if (rc == 0)
+        rc = lower_check_searchable(index->analyzer, query, err);
+    if (rc != 0) {
+        query_free(query);
         return rc;
+    }
     cops_results *results = results_new(&options);
     if (!results)
         rc = error_set(err, COPS_ENOMEM, "out of memory");

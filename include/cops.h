@@ -496,7 +496,9 @@ typedef struct cops_search_options {
                              * with a date order, --top-only's pruning is off */
     int suggest;            /* 1 = "did you mean": for query words that fewer
                              * than 3 documents have, look for the likeliest
-                             * indexed word (cops_results_suggestion; native
+                             * indexed word within 2 edits, 1 for words of
+                             * 3 to 5 letters (none for shorter words and
+                             * numbers: cops_results_suggestion; native
                              * engine only: a Xapian index gives none; at
                              * most 16 such words, compared with at most
                              * 2,000,000 indexed words in all, past which
@@ -568,9 +570,11 @@ typedef struct cops_hit {
 /* Run `query` against `index`.  *out (OUT) receives the results; free them
  * with cops_results_free().  `options` may be NULL (the defaults of
  * cops_search_options_init).  A syntax error fails with COPS_ESYNTAX and
- * err->column set.  Outside literal mode, a `*` standing alone matches
- * every document: "*" lists them all (in options.sort's order), "* date:2017"
- * is "date:2017", "* -x" is "-x". */
+ * err->column set; so does a query with nothing to search, whose every
+ * word is punctuation or symbols ("!!!", "NOT ?"), at its first word.
+ * Outside literal mode, a `*` standing alone matches every document: "*"
+ * lists them all (in options.sort's order), "* date:2017" is "date:2017",
+ * "* -x" is "-x". */
 int cops_search(cops_index *index, const char *query, const cops_search_options *options,
                 cops_results **out, cops_error *err);
 void cops_results_free(cops_results *results);
@@ -626,7 +630,9 @@ size_t cops_results_date_histogram(const cops_results *results,
 /* Did you mean (options.suggest): the i-th query word (from 0) that no
  * document or fewer than 3 have, in *word as typed, and the indexed word
  * within two edits (insertions, deletions, substitutions, swaps of
- * neighbours) in the most documents, at least 20 times as many, in
+ * neighbours; one for a word of 3 to 5 letters, and no suggestion for a
+ * shorter word or one with a digit) in the most documents, at least 20
+ * times as many, in
  * *suggested (both borrowed).  Candidates start with the word's first or
  * second letter, and at most 200000 are compared per letter and segment.
  * Returns 1, or 0 past the last (the outputs unchanged). */

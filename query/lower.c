@@ -539,6 +539,64 @@ static int analyze_exact(lowering *l, const query_node *q, lower_words *words)
     return rc;
 }
 
+static int stop_at_first_term(void *context, const analyzer_token *token)
+{
+    (void)context;
+    (void)token;
+    return 1;
+}
+
+/* 1 when `text` analyses to at least one term.  A letter or digit of
+ * ASCII always makes one (the analyzer cuts a long word, never drops it:
+ * analyzer.h), so only the rest, rare in a query, is analysed. */
+static int has_term(analyzer *text_analyzer, const char *text)
+{
+    for (const char *c = text; *c; c++)
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))
+            return 1;
+    int rc = analyzer_run(text_analyzer, text, strlen(text), 0, ANALYZE_NO_STEM,
+                          stop_at_first_term, NULL, NULL, NULL);
+    return rc < 0 ? rc : rc == 1;
+}
+
+/* 1 when `q` (under the top of the query) holds a word with a term or a
+ * date; 0 with *first the first word without a term met; or an error. */
+static int holds_something(analyzer *text_analyzer, const query_node *q,
+                           const query_node **first)
+{
+    if (q->kind == QUERY_DATE_RANGE)
+        return 1;
+    if (q->text) {
+        int rc = has_term(text_analyzer, q->text);
+        if (rc == 0 && !*first)
+            *first = q;
+        return rc;
+    }
+    for (size_t i = 0; i < q->child_count; i++) {
+        int rc = holds_something(text_analyzer, q->children[i], first);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int lower_check_searchable(analyzer *text_analyzer, const query_node *tree, cops_error *err)
+{
+    if (tree->kind == QUERY_ALL)
+        return 0; /* `*` alone */
+    const query_node *first = NULL;
+    int rc = holds_something(text_analyzer, tree, &first);
+    if (rc < 0)
+        return error_set(err, rc, "analysis of the query failed");
+    if (rc == 1 || !first)
+        return 0;
+    error_set(err, COPS_ESYNTAX, "nothing to search: '%s' has no letters or digits "
+              "(punctuation and symbols are not indexed)", first->text);
+    if (err)
+        err->column = first->column;
+    return COPS_ESYNTAX;
+}
+
 int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_options *options,
                 lower_plan **out, cops_error *err)
 {

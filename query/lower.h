@@ -25,7 +25,8 @@
  *  - Dropped words.  A word, phrase or prefix that analyses to no term
  *    (only punctuation, only stop words) constrains nothing: it is left
  *    out of its parent, an operator left without operands is left out in
- *    turn, and a plan left with nothing is NOTHING (matches no document).
+ *    turn, and a plan left with nothing is NOTHING (matches no document;
+ *    cops_search refuses such a query first: lower_check_searchable).
  *    An AND or OR of one operand is that operand; a NEAR of one operand
  *    is that operand.
  *  - NOT and match-all.  An AND lists its required children first
@@ -224,6 +225,15 @@ lower_options lower_options_from(const cops_search_options *options);
  * COPS_EINVAL (an unknown node kind), COPS_ENOMEM; *out is NULL then. */
 int lower_query(analyzer *text_analyzer, const query_node *tree, const lower_options *options,
                 lower_plan **out, cops_error *err);
+
+/* Whether `tree` searches for anything: a query whose every word, phrase
+ * or prefix analyses to no term (only punctuation or symbols: "!!!",
+ * "-", "NOT ???") would be lowered to nothing, or with only exclusions
+ * to every document, though what was typed may well be in them; it
+ * fails instead with COPS_ESYNTAX, err->column at its first word.  A
+ * query with one word that has a term, a date, or `*` alone passes (0),
+ * its empty words dropped as above. */
+int lower_check_searchable(analyzer *text_analyzer, const query_node *tree, cops_error *err);
 
 /* NULL is accepted. */
 void lower_plan_free(lower_plan *plan);

@@ -5,6 +5,7 @@
 #include "base/array.h"
 #include "base/error.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -300,26 +301,72 @@ static int parse_date_range(parser *p, size_t start, size_t end, size_t column, 
 
 static int lex_trailing_boost(parser *p, double *boost);
 
-static int lex_phrase(parser *p, token *tok)
+/* The double quotes of typography that word processors and phones type
+ * for '"': English “ ”, German „ “, Swedish ” ”, French « », CJK ＂.  A
+ * person pasting “community policing” means a phrase, as with '"'. */
+static bool is_typographic_quote(int32_t code_point)
+{
+    return (code_point >= 0x201C && code_point <= 0x201F) || code_point == 0xAB
+           || code_point == 0xBB || code_point == 0xFF02;
+}
+
+/* Where a phrase's quotes are: the opening one's bytes, and the closing
+ * one's offset and bytes. */
+typedef struct quote_span {
+    size_t open_length, close, close_length;
+} quote_span;
+
+/* Whether a typographic quote at byte `at` opens a phrase: the next
+ * typographic quote closes it (any of them, as conventions differ).  One
+ * never closed is punctuation of its word, as before such quotes were
+ * read (a lone ” in 5” screen); a lone '"' stays an error. */
+static bool typographic_phrase_at(const parser *p, size_t at, quote_span *span)
+{
+    if (at >= p->length || (unsigned char)p->query[at] < 0x80)
+        return false; /* every such quote is beyond ASCII: most items end here */
+    int32_t code_point;
+    size_t used = char_at(p->query, p->length, at, &code_point);
+    if (!is_typographic_quote(code_point))
+        return false;
+    for (size_t i = at + used; i < p->length;) {
+        size_t next = char_at(p->query, p->length, i, &code_point);
+        if (is_typographic_quote(code_point)) {
+            *span = (quote_span){used, i, next};
+            return true;
+        }
+        i += next;
+    }
+    return false;
+}
+
+/* A phrase from the quote at the cursor: '"' (typographic NULL), or the
+ * typographic quotes found by typographic_phrase_at. */
+static int lex_phrase(parser *p, token *tok, const quote_span *typographic)
 {
     size_t quote = p->pos, quote_column = p->column;
-    const char *close = memchr(p->query + quote + 1, '"', p->length - quote - 1);
-    if (!close)
-        return syntax_error(p, quote_column, "unbalanced quote: '\"' is never closed");
-    size_t close_pos = (size_t)(close - p->query);
+    quote_span span = {1, 0, 1};
+    if (typographic) {
+        span = *typographic;
+    } else {
+        const char *close = memchr(p->query + quote + 1, '"', p->length - quote - 1);
+        if (!close)
+            return syntax_error(p, quote_column, "unbalanced quote: '\"' is never closed");
+        span.close = (size_t)(close - p->query);
+    }
+    size_t close_pos = span.close;
     bool blank = true;
     int32_t code_point;
-    for (size_t i = quote + 1; i < close_pos && blank;) {
+    for (size_t i = quote + span.open_length; i < close_pos && blank;) {
         i += char_at(p->query, p->length, i, &code_point);
         blank = is_space(code_point);
     }
     if (blank)
         return syntax_error(p, quote_column, "empty phrase: nothing between the quotes");
     tok->kind = QUERY_PHRASE;
-    tok->text_start = quote + 1;
+    tok->text_start = quote + span.open_length;
     tok->text_end = close_pos;
     tok->distance = 0;
-    advance_to(p, close_pos + 1);
+    advance_to(p, close_pos + span.close_length);
     if (p->pos < p->length && p->query[p->pos] == '~') {
         size_t tilde_column = p->column, digits = p->pos + 1, digits_end = digits;
         while (digits_end < p->length && p->query[digits_end] >= '0' &&
@@ -361,14 +408,62 @@ static bool span_only(const parser *p, size_t start, size_t end, const char *set
 
 #define ASCII_LETTERS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+/* Wildcards of other engines in the word [start, end) (check_foreign_syntax):
+ * a '*' anywhere but at the end (budg*t, *cafe: a prefix's stars end it,
+ * and there is no search by a word's ending), and a '?' before a letter
+ * or digit (c?fe; not in a URL, where it starts the query string, nor a
+ * question's final '?').  Both were searched as their letters: budg*t as
+ * the phrase "budg t", *cafe as cafe, so a silent zero or another
+ * answer.  A word of stars alone (the match-all *) is none. */
+static int check_wildcards(parser *p, size_t start, size_t end, size_t column)
+{
+    const char *word = p->query + start;
+    size_t length = end - start;
+    size_t at = 0;
+    while (at < length && word[at] != '*' && word[at] != '?')
+        at++;
+    if (at == length)
+        return COPS_OK; /* most words */
+    int shown = (int)(length > 40 ? 40 : length);
+    bool star = false, alphanumeric = false, slash = false, question = false;
+    for (size_t i = 0; i < length; i++) {
+        star |= word[i] == '*';
+        alphanumeric |= isalnum((unsigned char)word[i]) != 0;
+        slash |= word[i] == '/';
+        question |= word[i] == '?' && i + 1 < length && isalnum((unsigned char)word[i + 1]);
+    }
+    if (star && alphanumeric)
+        return syntax_error(p, column, "'*' stands only at the end of a word, as in budg*: "
+                            "'%.*s' (to search the text, put it in quotes)", shown, word);
+    if (question && !slash)
+        return syntax_error(p, column, "'?' is not a wildcard: '%.*s' (a prefix is word*, a "
+                            "word within one edit word~1; to search the text, put it in quotes)",
+                            shown, word);
+    return COPS_OK;
+}
+
 /* Syntax that other engines have and this language has not, in the word
  * [start, end) at `column`: a field other than title: and date: (name:x,
- * Title:x).  It would otherwise be searched as text and silently match
- * nothing, so it is an error that says how to search the text
- * (GRAMMAR.md, "Errors").  A URL's scheme (http://x) and a time (10:30)
- * stay words. */
+ * Title:x); `|` or `||` between words, and `!word` (Lucene's and
+ * Elasticsearch's OR and NOT).  It would otherwise be searched as text,
+ * silently matching nothing, or mean the opposite (`a || b` was a AND b,
+ * `!b` required b), so it is an error that says what to write
+ * (GRAMMAR.md, "Errors"); so are wildcards inside a word
+ * (check_wildcards).  A URL's scheme (http://x) and a time (10:30) stay
+ * words, as do `&&` (read as AND already) and `Yahoo!`. */
 static int check_foreign_syntax(parser *p, size_t start, size_t end, size_t column, bool field_allowed)
 {
+    int status = check_wildcards(p, start, end, column);
+    if (status != COPS_OK)
+        return status;
+    if (span_equals(p, start, end, "|") || span_equals(p, start, end, "||"))
+        return syntax_error(p, column, "'%.*s' is not an operator here: write OR (in upper case)",
+                            (int)(end - start), p->query + start);
+    if (end - start > 1 && p->query[start] == '!' && isalnum((unsigned char)p->query[start + 1]))
+        return syntax_error(p, column, "'!' does not exclude here: write -%.*s or NOT %.*s "
+                            "(to search the text, put it in quotes)",
+                            (int)(end - start > 31 ? 30 : end - start - 1), p->query + start + 1,
+                            (int)(end - start > 31 ? 30 : end - start - 1), p->query + start + 1);
     const char *colon = memchr(p->query + start, ':', end - start);
     size_t name_end = colon ? (size_t)(colon - p->query) : end;
     if (field_allowed && colon && name_end + 1 < end && p->query[name_end + 1] != '/'
@@ -559,8 +654,11 @@ static int lex(parser *p, token *tok)
         return COPS_OK;
     }
     tok->type = TOKEN_TERM;
+    quote_span typographic;
     if (first == '"')
-        return lex_phrase(p, tok);
+        return lex_phrase(p, tok, NULL);
+    if (typographic_phrase_at(p, p->pos, &typographic))
+        return lex_phrase(p, tok, &typographic);
     if (!operand_mode && (first == '+' || first == '-') && p->pos + 1 < p->length) {
         char_at(p->query, p->length, p->pos + 1, &code_point);
         if (!is_space(code_point) && code_point != ')') {
@@ -586,11 +684,17 @@ static int lex(parser *p, token *tok)
         }
     }
     if (span_starts_with(p, start, end, "title:")) {
+        if (typographic_phrase_at(p, start + 6, &typographic)) {
+            advance_to(p, start + 6);
+            int status = lex_phrase(p, tok, &typographic);
+            tok->field = QUERY_FIELD_TITLE;
+            return status;
+        }
         advance_to(p, end);
         if (end > start + 6)
             return lex_word(p, start + 6, end, tok->column + 6, QUERY_FIELD_TITLE, tok);
         if (end < p->length && p->query[end] == '"') {
-            int status = lex_phrase(p, tok);
+            int status = lex_phrase(p, tok, NULL);
             tok->field = QUERY_FIELD_TITLE;
             return status;
         }

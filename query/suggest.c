@@ -211,6 +211,23 @@ static char *shown_word(analyzer *text_analyzer, const char *typed, const char *
     return strdup(candidate);
 }
 
+/* The most edits a suggestion for `term` may be away: none for a term
+ * with a digit (2016 -> 2015, 1,000 -> 100 change what was asked, they
+ * correct no spelling) or of one or two characters (any short word is
+ * within two edits of "c": C++ -> com), one for three to five
+ * characters, two from six (as Elasticsearch's AUTO fuzziness). */
+static size_t suggest_max_edits(const char *term)
+{
+    size_t characters = 0;
+    for (const char *c = term; *c; c++) {
+        if (*c >= '0' && *c <= '9')
+            return 0;
+        characters += ((unsigned char)*c & 0xC0) != 0x80;
+    }
+    return characters < SUGGEST_ONE_EDIT_CHARS ? 0
+           : characters < SUGGEST_TWO_EDITS_CHARS ? 1 : MAX_DISTANCE;
+}
+
 /* The suggestion for one WORD, added to the list when there is one. */
 static int suggest_word(cops_index *index, const query_node *word, suggest_budget *budget,
                         suggestion **list, size_t *count, size_t *capacity, cops_error *err)
@@ -222,7 +239,8 @@ static int suggest_word(cops_index *index, const query_node *word, suggest_budge
     int64_t df = index_document_frequency(index, (const uint8_t *)term, strlen(term), err);
     if (df < 0)
         return (int)df;
-    if (df >= SUGGEST_RARE_DF)
+    size_t max_edits = suggest_max_edits(term);
+    if (df >= SUGGEST_RARE_DF || max_edits == 0)
         return 0;
     candidate_search search = {.term = term, .term_length = strlen(term),
                                .best_distance = MAX_DISTANCE + 1};
@@ -231,7 +249,7 @@ static int suggest_word(cops_index *index, const query_node *word, suggest_budge
     budget->words++;
     /* a word whose scan the budget cut gets nothing: its nearest so far
      * would depend on where the scan stopped */
-    if (rc != 0 || search.best_distance > MAX_DISTANCE
+    if (rc != 0 || search.best_distance > max_edits
         || budget->comparisons > SUGGEST_MAX_QUERY_COMPARISONS)
         return rc;
     int64_t best_df = index_document_frequency(index, (const uint8_t *)search.best,

@@ -8,7 +8,8 @@
  * with its second (so a letter added or swapped at the front is still
  * found; a wrong first letter is not), at most SUGGEST_MAX_VISITS of
  * each, within a Damerau-Levenshtein distance (optimal string alignment,
- * over bytes) of 2 of the term.  At most SUGGEST_MAX_WORDS words of a
+ * over bytes) of 2 of the term, of 1 when the term has 3 to 5 characters;
+ * a term of 1 or 2 characters, or with a digit, gets none.  At most SUGGEST_MAX_WORDS words of a
  * query are looked at, and all of them together are compared with at
  * most SUGGEST_MAX_QUERY_COMPARISONS indexed words (every segment's
  * visits counted): a word whose scan would go past that gets no
@@ -38,6 +39,11 @@
 #define SUGGEST_MAX_WORDS 16   /* rare words of one query looked at */
 #define SUGGEST_MAX_QUERY_COMPARISONS 2000000
 #define SUGGEST_MAX_DISTANCE 2
+/* A term of fewer characters gets no suggestion; of fewer than
+ * SUGGEST_TWO_EDITS_CHARS, one within a single edit; a term with a digit
+ * none (a number is not misspelt). */
+#define SUGGEST_ONE_EDIT_CHARS 3
+#define SUGGEST_TWO_EDITS_CHARS 6
 
 /* The optimal-string-alignment (Damerau-Levenshtein) distance of the
  * bytes a and b when at most SUGGEST_MAX_DISTANCE, else

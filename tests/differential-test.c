@@ -56,6 +56,7 @@
 #include "cops.h"
 #include "index-format/pairs.h"
 #include "query/parser.h"
+#include "query/search.h"
 #include "query/stopwords.h"
 #include "tests/testlib.h"
 
@@ -1711,6 +1712,36 @@ static void random_options(cops_search_options *options, int literal, testlib_rn
     }
 }
 
+/* Whether a WORD, PHRASE, PREFIX or FUZZY of `q` has a term, or `q` a date. */
+static int holds_terms(ref_planner *p, const query_node *q)
+{
+    if (q->kind == QUERY_DATE_RANGE)
+        return 1;
+    if (q->text) {
+        query_terms terms;
+        analyse_query_text(p, q->text, ANALYZE_NO_STEM, &terms);
+        if (terms.count > 0)
+            return 1;
+    }
+    for (size_t i = 0; i < q->child_count; i++)
+        if (holds_terms(p, q->children[i]))
+            return 1;
+    return 0;
+}
+
+/* Whether cops_search refuses `text` as searching nothing (query/lower.h,
+ * lower_check_searchable): of the tree it searches (a lone `*` made ALL),
+ * none but `*` alone without a word that has a term or a date. */
+static int nothing_to_search(ref_planner *p, const char *text, const cops_search_options *options)
+{
+    query_node *tree = NULL;
+    if (search_parse(text, options, &tree, NULL) != 0)
+        return 0;
+    int nothing = tree->kind != QUERY_ALL && !holds_terms(p, tree);
+    query_free(tree);
+    return nothing;
+}
+
 /* One query against the reference: with `fixed` options, else random ones. */
 static void compare_query(corpus *c, const char *text, int literal, const cops_search_options *fixed,
                           testlib_rng *rng, run_totals *totals)
@@ -1753,6 +1784,11 @@ static void compare_query(corpus *c, const char *text, int literal, const cops_s
     int rc = cops_search(c->index, text, &options, &results, &err);
     totals->queries++;
     totals->literal += (size_t)literal;
+    if (nothing_to_search(&planner, text, &options)) {
+        cr_assert_eq(rc, COPS_ESYNTAX, "query '%s' searches nothing, expected COPS_ESYNTAX, got %d",
+                     text, rc);
+        goto done;
+    }
     if (planner.over_limit) {
         cr_assert_eq(rc, COPS_ELIMIT, "query '%s': the prefixes keep more than %zu keys, expected "
                      "COPS_ELIMIT, got %d", text, options.max_query_prefix_terms, rc);

@@ -42,7 +42,43 @@ budget~3|7|above the limit of 2 edits
 budget^0|7|out of range: it must be above 0 and at most 1000
 title:()|1|empty field group
 title:(a OR b|1|'title:(' is never closed
+!!!|1|nothing to search: '!!!' has no letters or digits
+-|1|nothing to search: '-' has no letters
+NOT ???|5|nothing to search: '???' has no letters
+-!!!|2|nothing to search: '!!!'
+"?? !!"|1|nothing to search: '?? !!'
+title:…|1|nothing to search: '…'
+!grant|1|'!' does not exclude here: write -grant or NOT grant
+budget !grant|8|'!' does not exclude here
+budg*t|1|'*' stands only at the end of a word, as in budg*: 'budg*t'
+*grant|1|'*' stands only at the end of a word
+title:gr*nt|7|'*' stands only at the end of a word
+budget gr?nt|8|'?' is not a wildcard: 'gr?nt'
 EOF
+
+# A query of punctuation only searched nothing: "!!!" said "0 matches"
+# (exit 1, though a document may well hold "!!!") and "NOT !!!" or "-!!!"
+# listed every document.  A query with one real word, a date or `*` still
+# runs, its punctuation dropped.
+expect_exit 0 "punctuation beside a word is dropped: grant !!!" -- cops_query --ids 'grant !!!'
+expect_exit 0 "... and beside an exclusion: !!! -xyzzy" -- cops_query --ids '!!! -xyzzy'
+expect_exit 0 "... and beside a date: date:2017 ?" -- cops_query --ids 'date:2017 ?'
+expect_exit 0 "* alone still lists every document" -- cops_query --ids '*'
+# Lucene's OR and NOT: 'budget || grant' searched budget AND grant, and
+# '!grant' required grant.  && (AND already) and a final ! stay words.
+for bar in '||' '|'; do
+    expect_exit 2 "Lucene's OR is an error: budget $bar grant" -- cops_query "budget $bar grant"
+    expect_stderr_contains "'$bar' is not an operator here: write OR" "... that says to write OR"
+    expect_stderr_matches "^ {9}\\^ " "... with the caret under column 8"
+done
+expect_exit 0 "&& is read as AND" -- cops_query --ids 'sanctuary && grant'
+# A prefix's stars end it; a question's '?' and a URL's stay words.
+expect_exit 0 "a prefix: grant**" -- cops_query --ids 'grant**'
+expect_exit 0 "a question mark ends a question" -- cops_query --ids 'sanctuary cities?'
+expect_exit "0|1" "a URL's query string" -- cops_query --ids 'https://example.org/s?q=grant'
+expect_exit "0|1" "a quoted wildcard is text" -- cops_query --ids '"gr*nt"'
+expect_stderr_lacks "syntax error" "... not an error"
+expect_exit "0|1" "a final ! is punctuation" -- cops_query --ids 'Yahoo!'
 
 # --- a way out: --literal, words joined, a leading -word ------------------------
 expect_exit 2 "a stray quote is an error" -- cops_query '5" screen'

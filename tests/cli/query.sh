@@ -82,9 +82,11 @@ expect_exit 1 "--count with no match exits 1" -- cops_query --count zzyzxqq
 expect_stdout_is 0 "--count with no match prints 0"
 expect_exit 1 "--json with no match exits 1" -- cops_query --json zzyzxqq
 expect_stdout_matches '"total":0' "--json with no match: total 0"
-expect_exit 1 "a query of only punctuation exits 1" -- cops_query '!!! ... ,,, ;;'
-expect_stdout_contains "0 matches"
-expect_exit 1 "a query that analyses to nothing (a lone -) exits 1" -- cops_query -- '-'
+# Nothing to search is an error, not "0 matches" (a document may hold "!!!"):
+# query-errors.sh.
+expect_exit 2 "a query of only punctuation exits 2" -- cops_query '!!! ... ,,, ;;'
+expect_stderr_contains "nothing to search: '!!!' has no letters or digits"
+expect_exit 2 "a query that analyses to nothing (a lone -) exits 2" -- cops_query -- '-'
 
 # --- literal, default operator, limit, offset ------------------------------------------
 expect_exit "0|1" "--literal with operators and an open quote is not an error" -- \

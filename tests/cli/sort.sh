@@ -58,7 +58,9 @@ expect_exit 0 "'date:$year' alone, the same" -- cops_query -i idx --ids -n 100 -
 check "'* date:$year' = 'date:$year'" cmp -s year.ids "$OUT"
 expect_exit 0 "'* -rare'" -- cops_query -i idx --count '* -rare'
 expect_stdout_is "26"
-expect_exit 1 "--literal: '*' is a word" -- cops_query -i idx --literal --strict --count '*'
+expect_exit 2 "--literal: '*' is a word, with nothing to search" -- \
+    cops_query -i idx --literal --strict --count '*'
+expect_stderr_contains "nothing to search: '*' has no letters or digits"
 
 if command -v python3 >/dev/null 2>&1; then
     expect_exit 0 "--json --sort -date" -- cops_query -i idx --json --sort -date -n 5 '*'

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Did you mean (cops.h, cops_results_suggestion): a query word in fewer
-# than 3 documents gets the indexed word within two edits that is in the
+# than 3 documents gets the indexed word within two edits (one for 3 to 5
+# letters, none under 3 or with a digit) that is in the
 # most documents (at least 20 times as many), among the words starting
 # with its first or second letter: checked against a brute force over a
 # generated vocabulary (unstemmed, so the reference needs no stemmer), on
@@ -45,6 +46,11 @@ def distance(a, b):  # optimal string alignment
 def df_of(word):
     return sum(1 for words in docs if word in words)
 
+def max_edits(typo):  # none with a digit or under 3 letters, 1 under 6
+    if any(c.isdigit() for c in typo) or len(typo) < 3:
+        return 0
+    return 1 if len(typo) < 6 else 2
+
 def expected(typo):
     own = df_of(typo)
     if own >= 3:
@@ -54,7 +60,7 @@ def expected(typo):
         if word == typo or word[0] not in typo[:2]:
             continue
         dist = distance(typo, word)
-        if dist > 2:
+        if dist > max_edits(typo):
             continue
         key = (dist, -df_of(word), word)
         if best is None or key < best:
@@ -102,7 +108,7 @@ check "some typos get a suggestion" test "$(grep -c '|.' typos.txt)" -gt 10
 printf 'The sanctuary cities and the sanctuary policy.\n' >stemmed/a.txt
 i=0
 while [ $i -lt 25 ]; do
-    printf 'Sanctuary cities note %d.\n' $i >"stemmed/n$i.txt"
+    printf 'The sanctuary cities note %d of 2016 by a cop.\n' $i >"stemmed/n$i.txt"
     i=$((i + 1))
 done
 expect_exit 0 "a stemmed index" -- cops_index -q -i sidx stemmed
@@ -111,5 +117,18 @@ expect_stderr_contains "did you mean: sanctuaryy -> sanctuary, citties -> cities
 check "one line" test "$(wc -l <"$ERR")" -eq 1
 expect_exit 0 "a known word: no suggestion" -- cops_query -i sidx sanctuary
 check "nothing on stderr" test ! -s "$ERR"
+
+# A number is not misspelt (2015 -> 2016 changed what was asked), and a
+# word of one or two letters is within two edits of any short word (C++,
+# analysed to c, got "did you mean: com"); three to five letters get one
+# edit (teh -> the), six or more two.
+expect_exit 1 "a year no document has" -- cops_query -i sidx --strict 2015
+check "a year gets no suggestion" test -z "$(grep 'did you mean' "$ERR")"
+expect_exit 1 "a one-letter word" -- cops_query -i sidx --strict 'C++'
+check "a one-letter word gets no suggestion" test -z "$(grep 'did you mean' "$ERR")"
+expect_exit 1 "a three-letter typo" -- cops_query -i sidx --strict teh
+expect_stderr_contains "did you mean: teh -> the"
+expect_exit 1 "a four-letter word two edits from one" -- cops_query -i sidx --strict nxtx
+check "two edits of four letters: no suggestion" test -z "$(grep 'did you mean' "$ERR")"
 
 done_testing
