@@ -280,6 +280,12 @@ static void build_original(void)
     if (segment_writer_set_insertion_order(w, insertion, DOCS, &err) != 0)
         goto fail;
     add_term(w, "\x01title", 1, 0, 10, 1);
+    /* a pair key (index-format/pairs.h, META pair_words below): the
+     * checker's and the reader's pair paths see the edits too; tf 1, and
+     * left out of META's terms and postings */
+    uint64_t before_pair = postings_written;
+    add_term(w, "\x03" "alpha common", 3, 0, DOCS, 1);
+    uint64_t pair_postings = postings_written - before_pair;
     add_term(w, "alpha", 3, 0, DOCS, 2);
     add_term(w, "beta", 7, 1, DOCS, 3);
     add_term(w, "common", 1, 0, DOCS, 4);
@@ -307,8 +313,11 @@ static void build_original(void)
     meta.documents = DOCS;
     meta.body_tokens = BODY_TOKENS * DOCS;
     meta.title_tokens = TITLE_TOKENS * 10;
-    meta.terms = key_count;
-    meta.postings = postings_written;
+    meta.terms = key_count - 1;
+    meta.postings = postings_written - pair_postings;
+    static const char pair_list[] = "alpha common";
+    if (pair_words_parse(pair_list, sizeof pair_list - 1, &meta.pairs) != 0)
+        abort();
     meta.stem = 1;
     snprintf(meta.language, sizeof meta.language, "english");
     if (segment_writer_finish(w, &meta, NULL, &err) != 0)
