@@ -363,8 +363,10 @@ static int print_stats(const char *index_dir)
     printf("  stored text  %.2f MB (compressed)\n", (double)s.bytes_documents / 1e6);
     printf("  metadata     %.2f MB (identifiers, titles)\n", (double)s.bytes_metadata / 1e6);
     printf("  other        %.2f MB\n", (double)s.bytes_other / 1e6);
+    /* The pair keys' bytes are in the dictionary and postings figures but
+     * their postings are not in s.postings (they are not the words'): say so. */
     printf("inverted index %.2f MB: %.2f bits per posting (dictionary with its inline short lists,\n"
-           "               blocked lists and all positions)\n",
+           "               blocked lists and all positions, and the common pairs' keys)\n",
            (double)inverted / 1e6, 8.0 * (double)inverted / postings);
     int rc = print_kinds(index);
     cops_index_close(index);
