@@ -172,37 +172,75 @@ static void strip_extension(char *path)
 }
 
 /* The names given to the members of one archive so far: a tree (tsearch,
- * balanced), whose cost no choice of hostile names can make quadratic. */
+ * balanced) of taken names.  A name also keeps the last N its own
+ * versions ("NAME;N") reached, so that the k-th copy of one name starts
+ * there rather than trying ";2" .. ";k" again: an archive of a million
+ * members of one name (a few MB of tar.gz) would otherwise cost half a
+ * million million lookups.  The search goes on past a ";N" only when
+ * another member took that very name, which each name can cause once:
+ * no choice of hostile names makes the claims quadratic. */
 typedef struct member_names {
     void *root;
 } member_names;
 
+typedef struct member_name {
+    char *name;
+    unsigned long last; /* the last N of "name;N" given, 1 for none */
+} member_name;
+
 static int compare_names(const void *a, const void *b)
 {
-    return strcmp(a, b);
+    return strcmp(((const member_name *)a)->name, ((const member_name *)b)->name);
+}
+
+static member_name *member_names_find(member_names *names, char *name)
+{
+    member_name key = {name, 0};
+    void *found = tfind(&key, &names->root, compare_names);
+    return found ? *(member_name **)found : NULL;
+}
+
+static void member_name_free(void *node)
+{
+    member_name *entry = node;
+    if (entry) {
+        free(entry->name);
+        free(entry);
+    }
 }
 
 /* Note `*path` as taken.  When an earlier member took it, *path becomes
- * "PATH;N" for the least N >= 2 still free, with a warning.  Returns 0,
- * or COPS_ENOMEM (*path is then still the caller's to free). */
+ * "PATH;N" for the least N >= 2 past the versions of PATH already given
+ * that no member took, with a warning.  Returns 0, or COPS_ENOMEM (*path
+ * is then still the caller's to free). */
 static int member_names_claim(member_names *names, source_file *file, char **path)
 {
     char *name = *path;
     size_t length = strlen(name);
     char *versioned = NULL;
-    unsigned long n = 1;
-    while (tfind(name, &names->root, compare_names)) {
-        n++;
-        free(versioned);
+    member_name *base = member_names_find(names, name);
+    unsigned long n = base ? base->last : 1;
+    if (base) {
         if (!(versioned = malloc(length + 24)))
             return COPS_ENOMEM;
-        snprintf(versioned, length + 24, "%s;%lu", *path, n);
+        do {
+            n++;
+            snprintf(versioned, length + 24, "%s;%lu", *path, n);
+        } while (member_names_find(names, versioned));
+        base->last = n;
         name = versioned;
     }
-    char *kept = strdup(name);
-    void **slot = kept ? tsearch(kept, &names->root, compare_names) : NULL;
+    member_name *entry = malloc(sizeof *entry);
+    char *kept = entry ? strdup(name) : NULL;
+    void **slot = NULL;
+    if (kept) {
+        entry->name = kept;
+        entry->last = 1;
+        slot = tsearch(entry, &names->root, compare_names);
+    }
     if (!slot) {
         free(kept);
+        free(entry);
         free(versioned);
         return COPS_ENOMEM;
     }
@@ -217,7 +255,7 @@ static int member_names_claim(member_names *names, source_file *file, char **pat
 
 static void member_names_free(member_names *names)
 {
-    tdestroy(names->root, free);
+    tdestroy(names->root, member_name_free);
     names->root = NULL;
 }
 

@@ -408,6 +408,19 @@ static bool span_only(const parser *p, size_t start, size_t end, const char *set
 
 #define ASCII_LETTERS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+/* How many of a word's `length` bytes a message shows: at most `cap`,
+ * cut before a character, not inside one (a cut "é" was shown as
+ * "\xc3"). */
+static int shown_bytes(const char *word, size_t length, size_t cap)
+{
+    if (length <= cap)
+        return (int)length;
+    size_t n = cap;
+    while (n > 0 && ((unsigned char)word[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 /* Wildcards of other engines in the word [start, end) (check_foreign_syntax):
  * a '*' anywhere but at the end (budg*t, *cafe: a prefix's stars end it,
  * and there is no search by a word's ending), and a '?' before a letter
@@ -424,7 +437,7 @@ static int check_wildcards(parser *p, size_t start, size_t end, size_t column)
         at++;
     if (at == length)
         return COPS_OK; /* most words */
-    int shown = (int)(length > 40 ? 40 : length);
+    int shown = shown_bytes(word, length, 40);
     bool star = false, alphanumeric = false, slash = false, question = false;
     for (size_t i = 0; i < length; i++) {
         star |= word[i] == '*';
@@ -459,11 +472,19 @@ static int check_foreign_syntax(parser *p, size_t start, size_t end, size_t colu
     if (span_equals(p, start, end, "|") || span_equals(p, start, end, "||"))
         return syntax_error(p, column, "'%.*s' is not an operator here: write OR (in upper case)",
                             (int)(end - start), p->query + start);
-    if (end - start > 1 && p->query[start] == '!' && isalnum((unsigned char)p->query[start + 1]))
+    /* '!' before a phrase or a group ("!\"a b\"", "!(a b)") is the word
+     * "!" alone, dropped, and the phrase or group then required. */
+    if (end - start == 1 && p->query[start] == '!' && end < p->length
+        && (p->query[end] == '"' || p->query[end] == '('))
+        return syntax_error(p, column, "'!' does not exclude here: write - or NOT before the %s",
+                            p->query[end] == '"' ? "phrase" : "group");
+    /* A letter beyond ASCII (!éclair, !Москва) excludes no less. */
+    if (end - start > 1 && p->query[start] == '!'
+        && (isalnum((unsigned char)p->query[start + 1]) || (unsigned char)p->query[start + 1] >= 0x80))
         return syntax_error(p, column, "'!' does not exclude here: write -%.*s or NOT %.*s "
                             "(to search the text, put it in quotes)",
-                            (int)(end - start > 31 ? 30 : end - start - 1), p->query + start + 1,
-                            (int)(end - start > 31 ? 30 : end - start - 1), p->query + start + 1);
+                            shown_bytes(p->query + start + 1, end - start - 1, 30), p->query + start + 1,
+                            shown_bytes(p->query + start + 1, end - start - 1, 30), p->query + start + 1);
     const char *colon = memchr(p->query + start, ':', end - start);
     size_t name_end = colon ? (size_t)(colon - p->query) : end;
     if (field_allowed && colon && name_end + 1 < end && p->query[name_end + 1] != '/'

@@ -288,6 +288,14 @@ static const error_case error_cases[] = {
     {"c?fe", 0, COPS_ESYNTAX, 1, "'?' is not a wildcard: 'c?fe'"},
     {"a !b", 0, COPS_ESYNTAX, 3,
      "'!' does not exclude here: write -b or NOT b (to search the text, put it in quotes)"},
+    /* '!' before a phrase, a group or a letter beyond ASCII excludes as
+     * much in other engines: the phrase, group or word was required */
+    {"a !\"b c\"", 0, COPS_ESYNTAX, 3, "'!' does not exclude here: write - or NOT before the phrase"},
+    {"!(a b)", 0, COPS_ESYNTAX, 1, "'!' does not exclude here: write - or NOT before the group"},
+    {"x !\u00E9clair", 0, COPS_ESYNTAX, 3, "write -\u00E9clair or NOT \u00E9clair"},
+    /* a long word is shown cut before a character, not inside one */
+    {"!a\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9", 0,
+     COPS_ESYNTAX, 1, "write -a\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9\u00E9 or NOT"},
     {"sanctuary AND", 0, COPS_ESYNTAX, 11, "operator AND needs something after it"},
     {"a OR", 0, COPS_ESYNTAX, 3, "operator OR needs something after it"},
     {"a NOT", 0, COPS_ESYNTAX, 3, "operator NOT needs something after it"},

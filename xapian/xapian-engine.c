@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,6 +200,31 @@ static int name_pinned(int rc, cops_error *err, const held_files *h)
     return rc;
 }
 
+/* Descriptors a search of `shards` glass databases may hold: each pin's
+ * folder, source and seven files, and Xapian's own opens of the same
+ * files through the links (about 7 a shard then, against 4 before the
+ * pins).  The soft limit of open files is raised toward the hard one to
+ * make room, as a process that needs more than the usual 1,024 should:
+ * else a --shards 150 index that opened before the pins would fail with
+ * "Too many open files" at the default soft limit.  Nothing is lowered,
+ * and a limit that cannot be raised is left for the open to report. */
+#define SHARD_DESCRIPTORS 16
+#define OTHER_DESCRIPTORS 256
+
+static void make_room_for_shards(size_t shards)
+{
+    struct rlimit limit;
+    if (shards > ((rlim_t)-1 - OTHER_DESCRIPTORS) / SHARD_DESCRIPTORS
+        || getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    rlim_t wanted = (rlim_t)shards * SHARD_DESCRIPTORS + OTHER_DESCRIPTORS;
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted)
+        return;
+    limit.rlim_cur = limit.rlim_max != RLIM_INFINITY && limit.rlim_max < wanted ? limit.rlim_max
+                                                                                : wanted;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 /* The databases of the stub `stub_path` (read as a file the user named
  * when `named`: a symbolic link there is followed), each line checked
  * against what `allow` permits (xapian-stub.h), each glass database
@@ -210,6 +236,8 @@ static int open_stub(const char *stub_path, int named, unsigned allow, held_file
     int rc = xapian_stub_read(stub_path, named, &stub, err);
     if (rc == 0)
         rc = xapian_stub_check(&stub, stub_path, allow, err);
+    if (rc == 0)
+        make_room_for_shards(stub.count);
     for (size_t i = 0; rc == 0 && i < stub.count; i++) {
         cops_xapian_shard *shard = &stub.shards[i];
         if (shard->kind != COPS_XAPIAN_SHARD_GLASS)
