@@ -472,16 +472,74 @@ int segment_build_set_insertion_order(segment_build *b, const uint32_t *insertio
 #define BUILD_REORDER_MAX_DF_SHARE 10
 #define BUILD_REORDER_MAX_DF_FROM 1024 /* a tenth of 10,240 documents */
 
+/* An order that changes nothing is not recorded: the segment stays one
+ * in insertion order, 4 bytes a document smaller. */
+static int record_order(segment_build *b, const uint32_t *order, cops_error *err)
+{
+    uint32_t moved = 0;
+    while (moved < b->documents && order[moved] == moved)
+        moved++;
+    return moved < b->documents ? segment_build_set_insertion_order(b, order, err) : 0;
+}
+
+/* segment_build_reorder when the lists outgrew the budget and were
+ * spilled to runs: the last lists are spilled too, so the graph (read
+ * from the runs, 4 bytes a posting) and the bisection have the budget
+ * the lists had; the keys of the graph are the same as in memory.  The
+ * walk reads the runs once more, positions skipped, before the merge
+ * reads them again (on the 684 MB x4 corpus under the default 256 MB
+ * budget, about a second). */
+static int reorder_spilled(segment_build *b, const uint32_t *unit_start, uint32_t units,
+                           uint32_t max_df, const bp_options *options, uint32_t *order,
+                           reorder_stats *stats, cops_error *err)
+{
+    int rc = inverter_spill_rest(b->inverter, err);
+    if (rc != 0)
+        return rc;
+    stats->peak_memory_bytes = inverter_memory(b->inverter) + inverter_graph_bytes(b->inverter);
+    if (stats->peak_memory_bytes > b->budget) {
+        stats->skipped = 1;
+        return 0;
+    }
+    bp_graph graph;
+    uint64_t *rows = NULL;
+    uint32_t *terms = NULL;
+    rc = inverter_graph(b->inverter, BUILD_REORDER_MIN_DF, max_df, &graph, &rows, &terms, err);
+    if (rc != 0) {
+        stats->skipped = rc == 1;
+        return rc == 1 ? 0 : rc;
+    }
+    stats->edges = graph.row_start[graph.items];
+    stats->terms = graph.terms;
+    /* the graph held (not the walk's room), then the bisection beside it */
+    stats->peak_memory_bytes = inverter_memory(b->inverter)
+                               + ((size_t)b->documents + 1) * sizeof *rows
+                               + (size_t)stats->edges * sizeof *terms;
+    size_t needed = stats->peak_memory_bytes
+                    + reorder_ordering_bytes(b->documents, units, stats->edges, graph.terms,
+                                             options);
+    if (needed > b->budget) {
+        stats->skipped = 1;
+        stats->peak_memory_bytes = needed;
+    } else {
+        if (needed + sorting_bytes(b) <= b->budget) {
+            stats->peak_memory_bytes += sorting_bytes(b);
+            start_sorting(b); /* the words as written: the graph walk is done with the keys */
+        }
+        rc = reorder_units(&graph, unit_start, units, options, order, &stats->peak_memory_bytes,
+                           err);
+    }
+    free(rows);
+    free(terms);
+    return rc == 0 && !stats->skipped ? record_order(b, order, err) : rc;
+}
+
 int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t units,
                           uint32_t *order, reorder_stats *stats, cops_error *err)
 {
     memset(stats, 0, sizeof *stats);
     for (uint32_t d = 0; d < b->documents; d++)
         order[d] = d;
-    if (inverter_spilled(b->inverter)) { /* the lists are not all in memory */
-        stats->skipped = 1;
-        return 0;
-    }
     uint32_t max_df = b->documents / BUILD_REORDER_MAX_DF_SHARE >= BUILD_REORDER_MAX_DF_FROM
                           ? b->documents / BUILD_REORDER_MAX_DF_SHARE
                           : UINT32_MAX;
@@ -489,6 +547,8 @@ int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t
     stats->edges = inverter_graph_edges(b->inverter, BUILD_REORDER_MIN_DF, max_df, &graph_terms);
     stats->terms = graph_terms;
     bp_options options = {0, BUILD_REORDER_ROUNDS, BUILD_REORDER_MIN_PART, 0};
+    if (inverter_spilled(b->inverter))
+        return reorder_spilled(b, unit_start, units, max_df, &options, order, stats, err);
     /* the graph, read from the lists, which stay in memory beside it and
      * the bisection: all within the budget, or the segment keeps
      * insertion order */
@@ -517,14 +577,7 @@ int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t
     rc = reorder_units(&graph, unit_start, units, &options, order, &stats->peak_memory_bytes, err);
     free(rows);
     free(terms);
-    /* an order that changes nothing is not recorded: the segment stays
-     * one in insertion order, 4 bytes a document smaller */
-    uint32_t moved = 0;
-    while (moved < b->documents && order[moved] == moved)
-        moved++;
-    if (rc == 0 && moved < b->documents)
-        rc = segment_build_set_insertion_order(b, order, err);
-    return rc;
+    return rc == 0 ? record_order(b, order, err) : rc;
 }
 
 void segment_build_abort(segment_build *b)
