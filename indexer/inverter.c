@@ -881,8 +881,6 @@ static int spilled_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_gra
 
 int inverter_spill_rest(inverter *inv, cops_error *err)
 {
-    if (inv->run_count == 0)
-        return 0;
     int rc = inv->term_count > 0 ? spill_run(inv, err) : 0;
     if (rc != 0)
         return rc;

@@ -87,10 +87,10 @@ uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max
                               uint32_t *terms);
 /* 1 when a run was spilled (the lists are not all in memory), else 0. */
 int inverter_spilled(const inverter *inv);
-/* Once the last document is ended, when a run was spilled: the lists
- * still in memory written as one more run, and the table's memory
- * freed, so that the graph and its bisection have the budget (no key
- * may be added after).  0 or an error; nothing done without a run. */
+/* Once the last document is ended: the lists still in memory written
+ * as one more run, and the table's memory freed, so that the graph
+ * (inverter_graph, then read from the runs) and its bisection have the
+ * budget; no key may be added after.  0 or an error. */
 int inverter_spill_rest(inverter *inv, cops_error *err);
 /* The memory the inverter accounts for now: its lists and table. */
 size_t inverter_memory(const inverter *inv);

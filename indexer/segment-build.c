@@ -482,11 +482,67 @@ static int record_order(segment_build *b, const uint32_t *order, cops_error *err
     return moved < b->documents ? segment_build_set_insertion_order(b, order, err) : 0;
 }
 
+/* The largest document frequency up to `most` whose terms (df[t]
+ * documents each) make a graph that fits in `room` bytes with its
+ * bisection: the commonest keys are left out first (4 bytes an edge),
+ * the rarer ones saying more about which documents belong together.  0
+ * when none fits. */
+static uint32_t fitting_cap(const bp_graph *g, const uint32_t *df, uint32_t units,
+                            const bp_options *options, size_t room, uint32_t most)
+{
+    uint32_t fits = 0, low = 1, high = most;
+    while (low <= high && low != 0) {
+        uint32_t cap = low + (high - low) / 2;
+        uint64_t edges = 0;
+        uint32_t terms = 0;
+        for (uint32_t t = 0; t < g->terms; t++)
+            if (df[t] <= cap) {
+                edges += df[t];
+                terms++;
+            }
+        size_t needed = (size_t)edges * 4 + reorder_ordering_bytes(g->items, units, edges, terms,
+                                                                   options);
+        if (needed <= room) {
+            fits = cap;
+            if (cap == UINT32_MAX)
+                break;
+            low = cap + 1;
+        } else {
+            high = cap - 1;
+        }
+    }
+    return fits;
+}
+
+/* The graph's terms in `cap` documents at most kept, numbered anew in
+ * their order, the rows closed up. */
+static void keep_terms_up_to(bp_graph *g, uint64_t *rows, uint32_t *term_ids, const uint32_t *df,
+                             uint32_t cap, uint32_t *number)
+{
+    uint32_t terms = 0;
+    for (uint32_t t = 0; t < g->terms; t++)
+        number[t] = df[t] <= cap ? terms++ : UINT32_MAX;
+    if (terms == g->terms)
+        return;
+    uint64_t out = 0;
+    for (uint32_t d = 0; d < g->items; d++) {
+        uint64_t start = rows[d], end = rows[d + 1];
+        rows[d] = out;
+        for (uint64_t e = start; e < end; e++)
+            if (number[term_ids[e]] != UINT32_MAX)
+                term_ids[out++] = number[term_ids[e]];
+    }
+    rows[g->items] = out;
+    g->terms = terms;
+}
+
 /* segment_build_reorder when the lists outgrew the budget and were
- * spilled to runs: the last lists are spilled too, so the graph (read
- * from the runs, 4 bytes a posting) and the bisection have the budget
- * the lists had; the keys of the graph are the same as in memory.  The
- * walk reads the runs once more, positions skipped, before the merge
+ * spilled to runs, or when the graph and bisection do not fit beside
+ * them: the lists in memory are spilled (too), so the graph (read from
+ * the runs, 4 bytes a posting) and the bisection have the budget the
+ * lists had; the keys of the graph are the same as in memory, but for
+ * the commonest left out when the graph and bisection would not fit
+ * (fitting_cap).  The walk reads the runs once more, positions skipped, before the merge
  * reads them again (on the 684 MB x4 corpus under the default 256 MB
  * budget, about a second). */
 static int reorder_spilled(segment_build *b, const uint32_t *unit_start, uint32_t units,
@@ -509,16 +565,35 @@ static int reorder_spilled(segment_build *b, const uint32_t *unit_start, uint32_
         stats->skipped = rc == 1;
         return rc == 1 ? 0 : rc;
     }
-    stats->edges = graph.row_start[graph.items];
+    size_t walked = stats->peak_memory_bytes;
+    uint32_t *df = calloc((size_t)graph.terms + 1, sizeof *df);
+    uint32_t *number = malloc(((size_t)graph.terms + 1) * sizeof *number);
+    if (!df || !number)
+        rc = error_set(err, COPS_ENOMEM, "out of memory reordering the documents");
+    size_t held = inverter_memory(b->inverter) + ((size_t)b->documents + 1) * sizeof *rows;
+    size_t room = b->budget > held + 2 * (size_t)graph.terms * sizeof *df
+                      ? b->budget - held - 2 * (size_t)graph.terms * sizeof *df
+                      : 0;
+    for (uint64_t e = 0; rc == 0 && e < rows[graph.items]; e++)
+        df[terms[e]]++;
+    if (rc == 0)
+        keep_terms_up_to(&graph, rows, terms, df, fitting_cap(&graph, df, units, options, room, max_df),
+                         number);
+    free(df);
+    free(number);
+    uint32_t *fit = realloc(terms, ((size_t)rows[graph.items] + 1) * sizeof *terms);
+    if (fit)
+        graph.term_ids = terms = fit;
+    stats->edges = rows[graph.items];
     stats->terms = graph.terms;
     /* the graph held (not the walk's room), then the bisection beside it */
-    stats->peak_memory_bytes = inverter_memory(b->inverter)
-                               + ((size_t)b->documents + 1) * sizeof *rows
-                               + (size_t)stats->edges * sizeof *terms;
+    stats->peak_memory_bytes = held + (size_t)stats->edges * sizeof *terms;
     size_t needed = stats->peak_memory_bytes
                     + reorder_ordering_bytes(b->documents, units, stats->edges, graph.terms,
                                              options);
-    if (needed > b->budget) {
+    if (rc != 0 || graph.terms == 0) {
+        stats->skipped = rc == 0;
+    } else if (needed > b->budget) { /* (not even the graph's rows) */
         stats->skipped = 1;
         stats->peak_memory_bytes = needed;
     } else {
@@ -528,6 +603,8 @@ static int reorder_spilled(segment_build *b, const uint32_t *unit_start, uint32_
         }
         rc = reorder_units(&graph, unit_start, units, options, order, &stats->peak_memory_bytes,
                            err);
+        if (walked > stats->peak_memory_bytes)
+            stats->peak_memory_bytes = walked;
     }
     free(rows);
     free(terms);
@@ -556,11 +633,8 @@ int segment_build_reorder(segment_build *b, const uint32_t *unit_start, uint32_t
     size_t needed = inverter_memory(b->inverter) + stats->peak_memory_bytes
                     + reorder_ordering_bytes(b->documents, units, stats->edges, graph_terms,
                                              &options);
-    if (needed > b->budget) {
-        stats->skipped = 1;
-        stats->peak_memory_bytes = needed;
-        return 0;
-    }
+    if (needed > b->budget) /* the lists on disk make room for it */
+        return reorder_spilled(b, unit_start, units, max_df, &options, order, stats, err);
     /* the keys and words sorted meanwhile (sort_early), when that fits too */
     if (needed + sorting_bytes(b) <= b->budget) {
         stats->peak_memory_bytes += sorting_bytes(b);

@@ -467,8 +467,8 @@ static void expect_same_rows(const bp_graph *a, const bp_graph *b)
 /* The graph, once runs are spilled, read from them: the same rows as
  * from memory, the keys numbered in another order (a one-to-one map
  * between the two numberings), with runs ending inside documents, and
- * after inverter_spill_rest as well; the merge after it still writes
- * every key. */
+ * after inverter_spill_rest as well (which spills a run of its own when
+ * none was); the merge after it still writes every key. */
 Test(inverter, graph_from_spilled_runs_is_the_graph_from_memory, .timeout = 60)
 {
     char *dir = testlib_tempdir("inverter");
@@ -479,11 +479,12 @@ Test(inverter, graph_from_spilled_runs_is_the_graph_from_memory, .timeout = 60)
     inverter *in_memory = overlapping_documents(dir, 64 << 20);
     cr_assert_eq(inverter_spilled(in_memory), 0);
     cr_assert_eq(inverter_graph(in_memory, 4, 40, &whole, &whole_rows, &whole_terms, &err), 0);
-    for (int rest = 0; rest <= 1; rest++) {
-        inverter *inv = overlapping_documents(dir, 48 * 1024);
-        cr_assert_eq(inverter_spilled(inv), 1);
+    for (int rest = 0; rest <= 2; rest++) { /* runs; runs and the rest; the rest alone */
+        inverter *inv = overlapping_documents(dir, rest < 2 ? 48 * 1024 : 64 << 20);
+        cr_assert_eq(inverter_spilled(inv), rest < 2);
         if (rest)
             cr_assert_eq(inverter_spill_rest(inv, &err), 0, "%s", err.message);
+        cr_assert_eq(inverter_spilled(inv), 1);
         cr_assert_eq(inverter_graph(inv, 4, 40, &spilled, &spilled_rows, &spilled_terms, &err), 0,
                      "%s", err.message);
         cr_assert_eq(spilled.items, whole.items);
