@@ -576,6 +576,10 @@ static int reorder_spilled(segment_build *b, const uint32_t *unit_start, uint32_
                       : 0;
     for (uint64_t e = 0; rc == 0 && e < rows[graph.items]; e++)
         df[terms[e]]++;
+    /* what the whole graph would take, told when not even its rarest words fit */
+    size_t whole = held + (size_t)rows[graph.items] * sizeof *terms
+                   + reorder_ordering_bytes(b->documents, units, rows[graph.items], graph.terms,
+                                            options);
     if (rc == 0)
         keep_terms_up_to(&graph, rows, terms, df, fitting_cap(&graph, df, units, options, room, max_df),
                          number);
@@ -593,6 +597,7 @@ static int reorder_spilled(segment_build *b, const uint32_t *unit_start, uint32_
                                              options);
     if (rc != 0 || graph.terms == 0) {
         stats->skipped = rc == 0;
+        stats->peak_memory_bytes = whole;
     } else if (needed > b->budget) { /* (not even the graph's rows) */
         stats->skipped = 1;
         stats->peak_memory_bytes = needed;

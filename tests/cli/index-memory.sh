@@ -71,6 +71,38 @@ for q in t1q t0q\ AND\ t3q '"t0q t1q"' t49999q; do
     done
 done
 
+# 24000 documents of 30 words each in 4 of them and 10 each in 8: the
+# graph of all of them and its bisection (many words, few documents
+# each) outgrow --memory 24, so the words in 8 documents are left out of
+# it and the segment is reordered by the others; under --memory 16 not
+# even those fit, and the summary says what the whole graph needs.
+mkdir gen3 || exit 99
+awk 'BEGIN {
+    for (d = 0; d < 24000; d++) {
+        line = ""
+        for (k = 0; k < 30; k++)
+            line = line sprintf(" a%dx", (d % 6000) * 30 + k)
+        for (k = 0; k < 10; k++)
+            line = line sprintf(" b%dx", (d % 3000) * 10 + k)
+        printf "{\"id\":\"c%d\",\"text\":\"%s\"}\n", d, line > "gen3/c.jsonl"
+    }
+}' || exit 99
+expect_exit 0 "indexing the words in 4 or 8 documents" -- cops_index -i big3 gen3
+expect_exit 0 "... with --memory 24" -- cops_index -i small3 --memory 24 gen3
+expect_stderr_matches 'reordered in [0-9.]+ s' "the --memory 24 build is reordered, its graph capped"
+for q in a5x b7x 'a0x OR b2999x' '"a30x a31x"'; do
+    for how in --count --ids; do
+        run cops_query -i big3 $how -n 100 "$q"
+        cp "$OUT" big3.out
+        run cops_query -i small3 $how -n 100 "$q"
+        check "capped graph, $how '$q': the same answer" cmp -s big3.out "$OUT"
+    done
+done
+expect_exit 0 "... with --memory 16" -- cops_index -i tiny3 --memory 16 gen3
+expect_stderr_matches 'not reordered: the document graph needs [0-9.]+ MB' \
+    "--memory 16: not reordered, and what the graph needs is told"
+expect_stderr_lacks 'needs 0.' "--memory 16: the whole graph's need, not the capped one's"
+
 expect_exit 2 "--memory below the minimum of 16 exits 2" -- cops_index -q -i tiny --memory 15 gen/file00.txt
 expect_stderr_contains "16" "--memory 15: the message gives the minimum"
 check "--memory 15 creates no index" test ! -f tiny/MANIFEST
