@@ -274,8 +274,7 @@ static void print_summary(const char *index_dir, const cops_build_summary *summa
         fprintf(stderr, "%s: not reordered: the document graph needs %.1f MB, more than "
                 "--memory allows\n", program, (double)summary->reorder_memory_bytes / 1e6);
     else if (summary->reordered == 2)
-        fprintf(stderr, "%s: not reordered as written: the documents outgrew --memory "
-                "(--optimize reorders them)\n", program);
+        fprintf(stderr, "%s: not reordered as written (--optimize reorders them)\n", program);
     /* A run that takes out more than a tenth of the index says so. */
     if (summary->documents_removed * 10 > summary->documents_before
         && summary->documents_before > 0)

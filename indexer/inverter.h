@@ -69,23 +69,31 @@ void inverter_prefetch(const inverter *inv, uint32_t hash, int step);
 int inverter_end_document(inverter *inv, cops_error *err);
 
 /* The document-term graph of the documents inverted, for reordering
- * them (read from the lists, which must all be in memory: no run
- * spilled): item d is document d, its terms the keys in `min_df` to
- * `max_df` documents, numbered densely.  *row_start and *term_ids (the
- * graph's arrays) are the caller's to free.  Once only: 0, 1 when there
- * is no graph (a run spilled, no document, or taken already) or
- * COPS_ENOMEM. */
+ * them: item d is document d, its terms the keys in `min_df` to
+ * `max_df` documents, numbered densely.  Read from the lists in memory,
+ * or, when runs were spilled, by one walk over the runs' keys in order
+ * (positions skipped; the runs rewound after it), best after
+ * inverter_spill_rest.  *row_start and *term_ids (the graph's arrays)
+ * are the caller's to free.  Once only: 0, 1 when there is no graph (no
+ * document, or taken already) or an error (COPS_ENOMEM, COPS_EIO). */
 int inverter_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_graph *graph,
                    uint64_t **row_start, uint32_t **term_ids, cops_error *err);
 /* The memory inverter_graph takes: 4 bytes a posting, 8 a document and,
- * while it runs, 4 a key. */
+ * while it runs, 4 a key (after a spill: 4 a document, and a window a
+ * run, instead). */
 size_t inverter_graph_bytes(const inverter *inv);
-/* The edges and terms inverter_graph would give (0 edges after a spill),
+/* The edges and terms inverter_graph would give (0 edges after a spill:
+ * they are learnt walking the runs),
  * so a caller can size the bisection first. */
 uint64_t inverter_graph_edges(const inverter *inv, uint32_t min_df, uint32_t max_df,
                               uint32_t *terms);
 /* 1 when a run was spilled (the lists are not all in memory), else 0. */
 int inverter_spilled(const inverter *inv);
+/* Once the last document is ended: the lists still in memory written
+ * as one more run, and the table's memory freed, so that the graph
+ * (inverter_graph, then read from the runs) and its bisection have the
+ * budget; no key may be added after.  0 or an error. */
+int inverter_spill_rest(inverter *inv, cops_error *err);
 /* The memory the inverter accounts for now: its lists and table. */
 size_t inverter_memory(const inverter *inv);
 

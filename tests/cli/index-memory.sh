@@ -1,7 +1,7 @@
 #!/bin/sh
 # cops-index --memory 16 on a generated corpus of a few MB (so the inverter
 # spills sorted runs and merges them) gives the same answers as the default
-# memory budget.
+# memory budget, its segment reordered as well.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 
 cd "$TMP" || exit 99
@@ -34,6 +34,9 @@ expect_exit 0 "indexing with the default memory budget" -- cops_index -i big gen
 expect_stderr_matches 'indexed 10020 documents' "10020 documents with the default memory"
 expect_exit 0 "indexing with --memory 16" -- cops_index -i small --memory 16 gen
 expect_stderr_matches 'indexed 10020 documents' "10020 documents with --memory 16"
+# the graph and its bisection do not fit beside the postings in 16 MB:
+# the postings go to disk to make room, and the segment is reordered
+expect_stderr_matches 'reordered in [0-9.]+ s' "the --memory 16 build is reordered"
 check "no spill runs are left in the index directory" \
     sh -c '! ls small | grep -v -e "^LOCK$" -e "^MANIFEST$" -e "^seg-[0-9]*\.cops$" -e "^files-[0-9]*\.cat$"'
 
@@ -42,6 +45,63 @@ grep -E '^(documents|terms|postings|positions) ' "$OUT" >big.stats
 expect_exit 0 "--stats of the --memory 16 build" -- cops_index -i small --stats
 grep -E '^(documents|terms|postings|positions) ' "$OUT" >small.stats
 check "both builds have the same documents, terms, postings and positions" cmp -s big.stats small.stats
+
+# 30000 more documents (9 MB): the postings outgrow 16 MB, are spilled to
+# runs and merged, and the segment is reordered all the same (its graph
+# read from the runs), with the answers of the default build.
+mkdir gen2 || exit 99
+awk 'BEGIN {
+    srand(11)
+    for (d = 0; d < 30000; d++) {
+        line = ""
+        for (w = 0; w < 40; w++)
+            line = line sprintf(" t%dq", int(rand() * rand() * 50000))
+        printf "{\"id\":\"e%d\",\"text\":\"%s\"}\n", d, line > "gen2/more.jsonl"
+    }
+}' || exit 99
+expect_exit 0 "indexing 40020 documents with the default memory" -- cops_index -i big2 gen gen2
+expect_exit 0 "indexing 40020 documents with --memory 16" -- cops_index -i small2 --memory 16 gen gen2
+expect_stderr_matches 'reordered in [0-9.]+ s' "the spilled --memory 16 build is reordered"
+for q in t1q t0q\ AND\ t3q '"t0q t1q"' t49999q; do
+    for how in --count --ids; do
+        run cops_query -i big2 $how -n 100 "$q"
+        cp "$OUT" big2.out
+        run cops_query -i small2 $how -n 100 "$q"
+        check "spilled and reordered, $how '$q': the same answer" cmp -s big2.out "$OUT"
+    done
+done
+
+# 24000 documents of 30 words each in 4 of them and 10 each in 8: the
+# graph of all of them and its bisection (many words, few documents
+# each) outgrow --memory 24, so the words in 8 documents are left out of
+# it and the segment is reordered by the others; under --memory 16 not
+# even those fit, and the summary says what the whole graph needs.
+mkdir gen3 || exit 99
+awk 'BEGIN {
+    for (d = 0; d < 24000; d++) {
+        line = ""
+        for (k = 0; k < 30; k++)
+            line = line sprintf(" a%dx", (d % 6000) * 30 + k)
+        for (k = 0; k < 10; k++)
+            line = line sprintf(" b%dx", (d % 3000) * 10 + k)
+        printf "{\"id\":\"c%d\",\"text\":\"%s\"}\n", d, line > "gen3/c.jsonl"
+    }
+}' || exit 99
+expect_exit 0 "indexing the words in 4 or 8 documents" -- cops_index -i big3 gen3
+expect_exit 0 "... with --memory 24" -- cops_index -i small3 --memory 24 gen3
+expect_stderr_matches 'reordered in [0-9.]+ s' "the --memory 24 build is reordered, its graph capped"
+for q in a5x b7x 'a0x OR b2999x' '"a30x a31x"'; do
+    for how in --count --ids; do
+        run cops_query -i big3 $how -n 100 "$q"
+        cp "$OUT" big3.out
+        run cops_query -i small3 $how -n 100 "$q"
+        check "capped graph, $how '$q': the same answer" cmp -s big3.out "$OUT"
+    done
+done
+expect_exit 0 "... with --memory 16" -- cops_index -i tiny3 --memory 16 gen3
+expect_stderr_matches 'not reordered: the document graph needs [0-9.]+ MB' \
+    "--memory 16: not reordered, and what the graph needs is told"
+expect_stderr_lacks 'needs 0.' "--memory 16: the whole graph's need, not the capped one's"
 
 expect_exit 2 "--memory below the minimum of 16 exits 2" -- cops_index -q -i tiny --memory 15 gen/file00.txt
 expect_stderr_contains "16" "--memory 15: the message gives the minimum"
