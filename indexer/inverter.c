@@ -778,15 +778,16 @@ static int skip_positions(merge_source *s, cops_error *err)
 
 /* The documents holding the least key of the sources, each once and in
  * order (a document split over two runs is in both), into docs[0 ..
- * *df); the sources holding the key move past it.  1 when no key is
- * left, else 0 or an error. */
+ * *df), and whether that key is a pair key (*pair); the sources holding
+ * the key move past it.  1 when no key is left, else 0 or an error. */
 static int key_documents(inverter *inv, merge_source *sources, uint32_t *docs, uint32_t *df,
-                         cops_error *err)
+                         int *pair, cops_error *err)
 {
     merge_source *least = least_source(sources, inv->run_count + 1);
     if (!least)
         return 1;
     merge_source current = *least;
+    *pair = pair_key_is(current.key, current.key_length);
     *df = 0;
     for (size_t i = 0; i <= inv->run_count; i++) {
         merge_source *s = &sources[i];
@@ -855,8 +856,9 @@ static int spilled_graph(inverter *inv, uint32_t min_df, uint32_t max_df, bp_gra
     if (rc == 0)
         rc = open_sources(inv, &sources, err);
     uint32_t terms = 0, df = 0;
-    while (rc == 0 && (rc = key_documents(inv, sources, docs, &df, err)) == 0) {
-        if (df < min_df || df > max_df)
+    int pair = 0;
+    while (rc == 0 && (rc = key_documents(inv, sources, docs, &df, &pair, err)) == 0) {
+        if (df < min_df || df > max_df || pair) /* as in_graph: the words alone */
             continue;
         for (uint32_t k = 0; k < df && rc == 0; k++) {
             uint32_t d = docs[k];
