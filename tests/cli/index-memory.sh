@@ -4,6 +4,22 @@
 # memory budget, its segment reordered as well.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 
+# same_answers BIG SMALL LABEL QUERY...: each query's count and ids (up to
+# 100) from index SMALL are those from index BIG.
+same_answers() {
+    big=$1 small=$2 label=$3
+    shift 3
+    for q in "$@"; do
+        for how in --count --ids; do
+            run cops_query -i "$big" $how -n 100 "$q"
+            cp "$OUT" same.out
+            run cops_query -i "$small" $how -n 100 "$q"
+            check "$label, $how '$q': the same answer" cmp -s same.out "$OUT"
+        done
+    done
+}
+
+
 cd "$TMP" || exit 99
 mkdir gen || exit 99
 
@@ -62,14 +78,7 @@ awk 'BEGIN {
 expect_exit 0 "indexing 40020 documents with the default memory" -- cops_index -i big2 gen gen2
 expect_exit 0 "indexing 40020 documents with --memory 16" -- cops_index -i small2 --memory 16 gen gen2
 expect_stderr_matches 'reordered in [0-9.]+ s' "the spilled --memory 16 build is reordered"
-for q in t1q t0q\ AND\ t3q '"t0q t1q"' t49999q; do
-    for how in --count --ids; do
-        run cops_query -i big2 $how -n 100 "$q"
-        cp "$OUT" big2.out
-        run cops_query -i small2 $how -n 100 "$q"
-        check "spilled and reordered, $how '$q': the same answer" cmp -s big2.out "$OUT"
-    done
-done
+same_answers big2 small2 "spilled and reordered" t1q 't0q AND t3q' '"t0q t1q"' t49999q
 
 # 24000 documents of 30 words each in 4 of them and 10 each in 8: the
 # graph of all of them and its bisection (many words, few documents
@@ -90,14 +99,7 @@ awk 'BEGIN {
 expect_exit 0 "indexing the words in 4 or 8 documents" -- cops_index -i big3 gen3
 expect_exit 0 "... with --memory 24" -- cops_index -i small3 --memory 24 gen3
 expect_stderr_matches 'reordered in [0-9.]+ s' "the --memory 24 build is reordered, its graph capped"
-for q in a5x b7x 'a0x OR b2999x' '"a30x a31x"'; do
-    for how in --count --ids; do
-        run cops_query -i big3 $how -n 100 "$q"
-        cp "$OUT" big3.out
-        run cops_query -i small3 $how -n 100 "$q"
-        check "capped graph, $how '$q': the same answer" cmp -s big3.out "$OUT"
-    done
-done
+same_answers big3 small3 "capped graph" a5x b7x 'a0x OR b2999x' '"a30x a31x"'
 expect_exit 0 "... with --memory 16" -- cops_index -i tiny3 --memory 16 gen3
 expect_stderr_matches 'not reordered: the document graph needs [0-9.]+ MB' \
     "--memory 16: not reordered, and what the graph needs is told"
