@@ -230,20 +230,42 @@ static int answer(cops_index *index, const char *query, const settings *s, int b
 
 /* The next line of `in`, without its newline, in line[BATCH_LINE_MAX + 1]
  * (NUL-terminated, cut at BATCH_LINE_MAX bytes); its kept length, or -1
- * at the end of the input. */
-static long read_batch_line(FILE *in, char *line)
+ * at the end of the input.  *nul_at (OUT) is the 1-based byte of the
+ * line's first NUL byte, 0 when it has none: a query is a C string, and
+ * a NUL inside the line would otherwise cut it there silently. */
+static long read_batch_line(FILE *in, char *line, size_t *nul_at)
 {
-    size_t kept = 0;
+    size_t kept = 0, seen = 0;
     int c, any = 0;
+    *nul_at = 0;
     while ((c = getc(in)) != EOF) {
         any = 1;
         if (c == '\n')
             break;
+        seen++;
+        if (c == '\0' && *nul_at == 0)
+            *nul_at = seen;
         if (kept < BATCH_LINE_MAX)
             line[kept++] = (char)c;
     }
     line[kept] = '\0';
     return any ? (long)kept : -1;
+}
+
+/* The error record of batch line `number`, which holds a NUL byte at
+ * byte `nul_at`: the line is not searched (what precedes the NUL is not
+ * the query that was written), and the batch goes on as after any
+ * failing line. */
+static int refuse_nul_line(unsigned long long number, size_t nul_at, const char *line,
+                           const settings *s)
+{
+    cops_error err = {0};
+    snprintf(err.message, sizeof err.message, "line %llu: a NUL byte at byte %zu: a query is "
+             "text without NUL bytes; the line is not searched", number, nul_at);
+    err.code = COPS_EINVAL;
+    cops_print_error(stderr, program, NULL, &err);
+    cops_print_error_record(stdout, line, &err, s->json);
+    return EXIT_TROUBLE;
 }
 
 /* One record per input line, blank or failing lines included, so the
@@ -259,10 +281,13 @@ static int run_batch(cops_index *index, const settings *s)
         return EXIT_TROUBLE;
     }
     long length;
-    while ((length = read_batch_line(stdin, line)) != -1) {
+    size_t nul_at;
+    unsigned long long number = 0;
+    while ((length = read_batch_line(stdin, line, &nul_at)) != -1) {
+        number++;
         while (length > 0 && line[length - 1] == '\r')
             line[--length] = '\0';
-        int status = answer(index, line, s, 1);
+        int status = nul_at ? refuse_nul_line(number, nul_at, line, s) : answer(index, line, s, 1);
         matched |= status == EXIT_MATCH;
         failed |= status == EXIT_TROUBLE;
         if (!s->json && !s->count)

@@ -98,6 +98,19 @@ stdin_from five.txt
 expect_exit 2 "--ids: five records" -- cops_query --batch --ids
 check "--ids: five empty-line-terminated records" test "$(grep -c '^$' "$OUT")" -eq 5
 
+# A NUL byte inside a line cut the query there silently ("sanc" was
+# searched for "sanc\0tuary"): the line is an error record naming the
+# line and the byte, and the next line is answered.
+printf 'grant\nsanc\000tuary\ngrant\n' >nul.txt
+stdin_from nul.txt
+expect_exit 2 "a NUL byte in a line is an error" -- cops_query --batch --count
+check "three records for three lines" [ "$(wc -l <"$OUT")" = 3 ]
+check "the NUL line's record names the line and the byte" \
+    [ "$(sed -n 2p "$OUT")" = "error: line 2: a NUL byte at byte 5: a query is text without NUL bytes; the line is not searched" ]
+check "the lines around it are answered" [ "$(sed -n '1p;3p' "$OUT" | tr '\n' ' ')" = "2 2 " ]
+expect_stderr_contains "cops-query: line 2: a NUL byte at byte 5" "one line on standard error"
+check "... and only that line" [ "$(wc -l <"$ERR")" = 1 ]
+
 if [ -z "$have_python" ]; then
     skip "JSON checks" "python3 not available"
     done_testing
