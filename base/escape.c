@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "base/utf8.h"
 
@@ -143,8 +144,14 @@ size_t escape_terminal_columns(const char *text, size_t length, size_t character
             columns += 4; /* \xHH */
         } else if (kind == UNIT_CONTROL) {
             columns += terminal_name(cp) ? 2 : 4 * size;
-        } else {
+        } else if (bytes[at] < 0x80) {
             columns += bytes[at] == '\\' && (flags & ESCAPE_LOSSLESS) ? 2 : 1;
+        } else {
+            /* Drawn as it is: as wide as a terminal draws it, by Unicode's
+             * tables (utf8proc's, not the locale's): East Asian Wide and
+             * Fullwidth 2, combining marks and zero-width format characters
+             * 0, anything else (unassigned included) 1. */
+            columns += (size_t)utf8proc_charwidth((utf8proc_int32_t)cp);
         }
         at += size;
     }

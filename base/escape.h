@@ -58,7 +58,10 @@ int escape_terminal_needed(const char *text, size_t length, int flags);
 /* The terminal columns the escaped form of the first `characters`
  * characters of `text` takes, a character being a well-formed sequence or
  * else one byte (as the query parser counts its error columns), each
- * unescaped character taken as one column. */
+ * unescaped character taken as as many columns as a terminal draws it
+ * (Unicode's East Asian Wide and Fullwidth characters 2, combining marks
+ * and zero-width characters 0, by utf8proc's tables, whatever the
+ * locale): the caret under a query's error stands under its character. */
 size_t escape_terminal_columns(const char *text, size_t length, size_t characters, int flags);
 
 /* Write "prefix" (trusted, as is), `message` as terminal text and a

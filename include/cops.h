@@ -752,7 +752,9 @@ int cops_print_escaped(FILE *out, const char *text, int flags);
  * cops_print_escaped (it may quote file names, documents or a colleague's
  * index), on one line.  For a syntax error (COPS_ESYNTAX, err->column set)
  * with `query` given, three lines instead: "PROGRAM: syntax error in
- * query:", the query escaped, and a caret under the column followed by the
+ * query:", the query escaped, and a caret under the column (placed by the
+ * columns a terminal draws: wide East Asian and fullwidth characters two,
+ * combining marks none, by Unicode's tables, not the locale) followed by the
  * message.  `query` may be NULL.  Returns 0, or COPS_EIO if `out` has an
  * error. */
 int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err);

@@ -130,6 +130,11 @@ Test(escape, terminal_columns)
         {"a\\b", 3, 0, 3},
         {"a\\b", 3, ESCAPE_LOSSLESS, 4},
         {"ab", 10, 0, 2},                /* past the end */
+        {"\xe4\xb8\xad\xe6\x96\x87 x", 3, 0, 5}, /* two wide CJK characters, a space */
+        {"e\xcc\x81t\xc3\xa9", 3, 0, 2},  /* e, a combining acute (no column), t */
+        {"\xef\xbc\xa1" "b", 2, 0, 3},        /* a fullwidth A, then b */
+        {"\xf0\x9f\x98\x80!", 2, 0, 3},    /* an emoji drawn wide */
+        {"a\xe2\x80\x8b" "b", 3, 0, 2},       /* a zero width space */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         cr_expect_eq(escape_terminal_columns(cases[i].text, strlen(cases[i].text),

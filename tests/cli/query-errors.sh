@@ -142,6 +142,15 @@ expect_exit 2 "invalid UTF-8 in an erroneous query still gets a caret" -- \
     cops_query "$(printf 'caf\351 AND')"
 expect_stderr_contains '  caf\xe9 AND' "the query shows the invalid byte escaped"
 expect_stderr_matches '^          \^ ' "the caret counts the escape's four columns"
+# The caret stands under its character by the terminal's columns: a wide
+# (CJK, fullwidth) character takes two, a combining mark none.  Counting
+# one a character put it left of AND after wide ones, right after marks.
+expect_exit 2 "a syntax error after wide characters" -- cops_query '中文 AND'
+expect_stderr_matches '^       \^ ' "the caret counts two columns a wide character"
+expect_exit 2 "a syntax error after fullwidth letters" -- cops_query 'ＡＢ AND'
+expect_stderr_matches '^       \^ ' "the caret counts two columns a fullwidth letter"
+expect_exit 2 "a syntax error after a combining mark" -- cops_query "$(printf 'cafe\314\201 AND')"
+expect_stderr_matches '^       \^ ' "the caret counts no column for a combining mark"
 expect_exit "0|1" "invalid UTF-8 in a query is not fatal" -- cops_query "$(printf 'caf\351 grant')"
 expect_no_crash
 
