@@ -9,12 +9,19 @@
 #include "xapian/xapian-stub.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "xapian/xapian-pin-folder.h"
 
 static char temp_root[] = "/tmp/cops-xapian-stub-XXXXXX";
 
@@ -302,4 +309,207 @@ Test(xapian_stub, a_pin_keeps_the_files_checked)
     cr_assert_eq(unlink(path), 0);
     cr_expect_eq(xapian_pin_glass(fd, dir, &pin, &err), COPS_ENOINDEX);
     close(fd);
+}
+
+/* ROOT/`name` as a folder of mode `mode` (set whatever the umask); the
+ * path in out[size]. */
+static const char *make_folder(const char *name, mode_t mode, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", temp_root, name);
+    cr_assert_eq(mkdir(out, 0700), 0, "%s", out);
+    cr_assert_eq(chmod(out, mode), 0);
+    return out;
+}
+
+/* 1 when `path` names a folder directly inside `parent`. */
+static int inside(const char *path, const char *parent)
+{
+    size_t length = strlen(parent);
+    return strncmp(path, parent, length) == 0 && path[length] == '/'
+           && !strchr(path + length + 1, '/');
+}
+
+/* A $TMPDIR that others may write without the sticky bit (or a folder
+ * above it they may) would let them rename the private folder Xapian is
+ * handed by path and put their own in its place: it is passed over for
+ * the next candidate, and with none left the error names it and says
+ * what to do.  A sticky one is fine. */
+Test(xapian_stub, a_pin_folder_is_made_only_where_no_one_else_may_swap_it)
+{
+    char open_dir[700], safe_dir[700], inner[700], dir[PATH_MAX];
+    make_folder("open", 0777, open_dir, sizeof open_dir);
+    make_folder("safe", 0700, safe_dir, sizeof safe_dir);
+    make_folder("open/inner", 0700, inner, sizeof inner);
+    int fd = -1;
+    cops_error err = {0};
+    const char *only_open[] = {open_dir}, *only_inner[] = {inner}, *both[] = {open_dir, safe_dir};
+    cr_expect_eq(xapian_pin_folder_make_in(only_open, 1, dir, sizeof dir, &fd, &err), COPS_EIO);
+    cr_expect(strstr(err.message, open_dir) && strstr(err.message, "set TMPDIR"), "%s",
+              err.message);
+    cr_expect_eq(fd, -1);
+    cr_expect_eq(xapian_pin_folder_make_in(only_inner, 1, dir, sizeof dir, &fd, &err), COPS_EIO,
+                 "a folder above that others may write is as unsafe");
+    cr_expect(strstr(err.message, open_dir) && !strstr(err.message, inner), "%s", err.message);
+
+    cr_assert_eq(xapian_pin_folder_make_in(both, 2, dir, sizeof dir, &fd, &err), 0, "%s",
+                 err.message);
+    cr_expect(inside(dir, safe_dir), "%s", dir);
+    struct stat status;
+    cr_expect(fstat(fd, &status) == 0 && (status.st_mode & 07777) == 0700);
+    close(fd);
+    cr_assert_eq(rmdir(dir), 0);
+
+    cr_assert_eq(chmod(open_dir, 01777), 0);
+    cr_assert_eq(xapian_pin_folder_make_in(only_open, 1, dir, sizeof dir, &fd, &err), 0,
+                 "sticky, as /tmp: %s", err.message);
+    cr_expect(inside(dir, open_dir), "%s", dir);
+    close(fd);
+    cr_assert_eq(rmdir(dir), 0);
+
+    /* through a pin: $TMPDIR passed over for $XDG_RUNTIME_DIR */
+    cr_assert_eq(chmod(open_dir, 0777), 0);
+    char db[700];
+    make_folder("db", 0700, db, sizeof db);
+    write_file("db/iamglass", "version");
+    int db_fd = open(db, O_RDONLY | O_DIRECTORY);
+    cr_assert_geq(db_fd, 0);
+    setenv("TMPDIR", open_dir, 1);
+    setenv("XDG_RUNTIME_DIR", safe_dir, 1);
+    xapian_pin *pin = NULL;
+    cr_assert_eq(xapian_pin_glass(db_fd, db, &pin, &err), 0, "%s", err.message);
+    cr_expect(inside(xapian_pin_dir(pin), safe_dir), "%s", xapian_pin_dir(pin));
+    xapian_pin_free(pin);
+    close(db_fd);
+}
+
+/* The entry of `parent` whose name starts with `prefix`, as a path in
+ * out[size]; 1 if found. */
+static int find_entry(const char *parent, const char *prefix, char *out, size_t size)
+{
+    DIR *d = opendir(parent);
+    cr_assert_not_null(d);
+    struct dirent *entry;
+    int found = 0;
+    while (!found && (entry = readdir(d)) != NULL) {
+        if (strncmp(entry->d_name, prefix, strlen(prefix)) == 0) {
+            snprintf(out, size, "%s/%s", parent, entry->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* ROOT/`name`: a symbolic link to `target`. */
+static void make_link(const char *target, const char *name)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/%s", temp_root, name);
+    cr_assert_eq(symlink(target, path), 0, "%s", path);
+}
+
+static int exists(const char *name)
+{
+    char path[800];
+    struct stat status;
+    snprintf(path, sizeof path, "%s/%s", temp_root, name);
+    return lstat(path, &status) == 0;
+}
+
+/* A process killed while it held a pin left its private folder of dead
+ * links for ever.  The next pin made sweeps the folders of processes that
+ * are gone (the pid, and its start time against a reused pid), and only
+ * those: never a live one, never anything of another shape, mode or
+ * content, never through a link. */
+Test(xapian_stub, pin_folders_of_killed_processes_are_swept)
+{
+    char pins[700], db[700], found[PATH_MAX], name[128];
+    make_folder("pins", 0700, pins, sizeof pins);
+    make_folder("db", 0700, db, sizeof db);
+    write_file("db/iamglass", "version");
+    write_file("secret", "a private file");
+    setenv("TMPDIR", pins, 1);
+    unsetenv("XDG_RUNTIME_DIR");
+    int db_fd = open(db, O_RDONLY | O_DIRECTORY);
+    cr_assert_geq(db_fd, 0);
+
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        xapian_pin *pin;
+        if (xapian_pin_glass(db_fd, db, &pin, NULL) == 0 && write(ready[1], "x", 1) == 1)
+            pause();
+        _exit(1);
+    }
+    char c;
+    cr_assert_eq(read(ready[0], &c, 1), 1, "the child pinned the database");
+    snprintf(name, sizeof name, "cops-xapian-%ld-", (long)child);
+    cr_assert(find_entry(pins, name, found, sizeof found), "the child's folder is there");
+    xapian_pin_folder_sweep(pins);
+    cr_expect_eq(access(found, F_OK), 0, "a live process's folder stays");
+    cr_assert_eq(kill(child, SIGKILL), 0);
+    cr_assert_eq(waitpid(child, NULL, 0), child);
+    cr_expect_eq(access(found, F_OK), 0, "killed, it left its folder");
+
+    /* lookalikes of a gone process's folder that are not a pin's, and one
+     * named with a live pid (this process's) but another start time */
+    char path[800], secret[700];
+    snprintf(secret, sizeof secret, "%s/secret", temp_root);
+    long gone = (long)child;
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mode75", gone);
+    make_folder(name, 0755, path, sizeof path); /* another mode */
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mode75/iamglass", gone);
+    make_link("/proc/self/fd/3", name);
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-fileIn", gone);
+    make_folder(name, 0700, path, sizeof path); /* a file cops never makes */
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-fileIn/iamglass", gone);
+    write_file(name, "someone's");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-otherL", gone);
+    make_folder(name, 0700, path, sizeof path); /* a link elsewhere */
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-otherL/iamglass", gone);
+    make_link(secret, name);
+    make_folder("elsewhere", 0700, path, sizeof path); /* through a link */
+    make_link("/proc/self/fd/3", "elsewhere/iamglass");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-LinkTo", gone);
+    make_link(path, name);
+    make_folder("pins/cops-xapian-Ab12Cd", 0700, path, sizeof path); /* the old pattern */
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-sevenCh", gone);
+    make_folder(name, 0700, path, sizeof path);
+
+    /* the next pin made sweeps (once a process) */
+    xapian_pin *pin = NULL;
+    cops_error err = {0};
+    cr_assert_eq(xapian_pin_glass(db_fd, db, &pin, &err), 0, "%s", err.message);
+    cr_expect_neq(access(found, F_OK), 0, "the killed process's folder is swept");
+    const char *mine = xapian_pin_dir(pin);
+    long me;
+    unsigned long long start;
+    cr_assert_eq(sscanf(strrchr(mine, '/') + 1, "cops-xapian-%ld-%llu-", &me, &start), 2, "%s",
+                 mine);
+    cr_expect_eq(me, (long)getpid());
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-%llu-Reused", (long)getpid(), start + 1);
+    make_folder(name, 0700, path, sizeof path);
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-%llu-Reused/postlist.glass",
+             (long)getpid(), start + 1);
+    make_link("/proc/self/fd/3", name);
+    xapian_pin_folder_sweep(pins);
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-%llu-Reused", (long)getpid(), start + 1);
+    cr_expect(!exists(name), "a reused pid's older folder is swept");
+    cr_expect_eq(access(mine, F_OK), 0, "a live pin's folder stays");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mode75/iamglass", gone);
+    cr_expect(exists(name), "another mode: left");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-fileIn/iamglass", gone);
+    cr_expect(exists(name), "a file cops never makes: left");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-otherL/iamglass", gone);
+    cr_expect(exists(name), "a link elsewhere: left");
+    cr_expect(exists("secret") && exists("elsewhere/iamglass"), "nothing through a link");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-LinkTo", gone);
+    cr_expect(exists(name), "a link: left");
+    cr_expect(exists("pins/cops-xapian-Ab12Cd"), "the old pattern: left");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-sevenCh", gone);
+    cr_expect(exists(name), "another name: left");
+    xapian_pin_free(pin);
+    close(db_fd);
 }

@@ -2,12 +2,12 @@
 ## option needs it (xapian/xapian-module.h), so that programs on native
 ## indexes map neither libxapian nor the C++ runtime.
 noinst_HEADERS += xapian/cops_xapian.h xapian/xapian-plan.h xapian/xapian-engine.h \
-	xapian/xapian-stub.h xapian/xapian-module.h
+	xapian/xapian-stub.h xapian/xapian-pin-folder.h xapian/xapian-module.h
 
 ## Recognising a Xapian index (stub files read without trusting them) is
 ## libcops's own and needs no libxapian: a Xapian index is detected, and
 ## explained when the module is missing, in every build.
-libcops_internal_la_SOURCES += xapian/xapian-stub.c
+libcops_internal_la_SOURCES += xapian/xapian-stub.c xapian/xapian-pin-folder.c
 
 if HAVE_XAPIAN
 ## The C binding over libxapian (cops_xapian.cc, the only C++ in cops) and

@@ -19,6 +19,7 @@
 #include "base/buffer.h"
 #include "base/error.h"
 #include "base/file.h"
+#include "xapian/xapian-pin-folder.h"
 
 /* ------------------------------------------------------------- reading */
 
@@ -436,13 +437,6 @@ int xapian_pin_refresh(xapian_pin *pin, cops_error *err)
     return pin_files(pin, pin->dir, err);
 }
 
-/* mkdtemp of "`parent`/cops-xapian-XXXXXX" into dir[size]; 1 if made. */
-static int make_private_dir(char *dir, size_t size, const char *parent)
-{
-    snprintf(dir, size, "%s/cops-xapian-XXXXXX", parent);
-    return mkdtemp(dir) != NULL;
-}
-
 int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error *err)
 {
     *out = NULL;
@@ -452,28 +446,12 @@ int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error
     pin->dir_fd = pin->source_fd = -1;
     for (size_t i = 0; i < GLASS_FILES; i++)
         pin->fds[i] = -1;
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || tmp[0] != '/' || strlen(tmp) > PATH_MAX - 64)
-        tmp = "/tmp";
-    int made = make_private_dir(pin->dir, sizeof pin->dir, tmp);
-    if (!made && strcmp(tmp, "/tmp") != 0) /* a $TMPDIR that is gone: /tmp */
-        made = make_private_dir(pin->dir, sizeof pin->dir, tmp = "/tmp");
-    if (!made) {
-        int errnum = errno;
-        free(pin);
-        return error_set_errno(err, COPS_EIO, errnum, "cannot make a private folder in %s", tmp);
-    }
-    pin->dir_fd = open(pin->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int rc = pin->dir_fd < 0
-                 ? error_set_errno(err, COPS_EIO, errno, "cannot open %s, just made", pin->dir)
-                 : 0;
+    int rc = xapian_pin_folder_make(pin->dir, sizeof pin->dir, &pin->dir_fd, err);
     if (rc == 0 && (pin->source_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)) < 0)
         rc = error_set_errno(err, COPS_EIO, errno, "cannot hold %s", shown);
     if (rc == 0)
         rc = pin_files(pin, shown, err);
     if (rc != 0) {
-        if (pin->dir_fd < 0)
-            rmdir(pin->dir);
         xapian_pin_free(pin);
         return rc;
     }

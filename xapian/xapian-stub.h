@@ -86,9 +86,10 @@ void xapian_stub_free(xapian_stub *stub);
  * later) would be read in its place.  A pin closes that window: each file
  * Xapian may open ("iamglass" and the *.glass tables) is opened here,
  * never through a link (O_NOFOLLOW, O_NONBLOCK) and checked to be a
- * regular file, and a private folder (mkdtemp under $TMPDIR, else /tmp:
- * mode 0700, no one else may add or swap an entry) names each through a
- * link to "/proc/self/fd/N", which the system resolves to the very file
+ * regular file, and a private folder (mode 0700: no one else may add or
+ * swap an entry; in a parent where no one else may rename it; where, and
+ * how killed processes' folders are swept: xapian-pin-folder.h) names each
+ * through a link to "/proc/self/fd/N", which the system resolves to the very file
  * opened here, whatever is done to the shared folder meanwhile.  Xapian is
  * handed the private folder, which must live as long as the handle, and
  * refreshed (xapian_pin_refresh) before Xapian reopens it.
