@@ -90,11 +90,12 @@ static int is_fd_link(const char *target)
            && target[length + digits] == '\0';
 }
 
-/* Remove from the folder `dir_fd` the symbolic links that point where a
- * pin's links do, never following one; anything else stays. */
-static void remove_pin_links(int dir_fd)
+/* Call visit(dir_fd, NAME) for each entry of the folder `dir_fd` but "."
+ * and "..", which it may remove.  (xapian-engine.c's remove_below walks
+ * the same way, in the module, which cannot call into libcops.) */
+static void each_entry(int dir_fd, void (*visit)(int, const char *))
 {
-    int copy = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+    int copy = dir_fd >= 0 ? fcntl(dir_fd, F_DUPFD_CLOEXEC, 0) : -1;
     DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
     if (!d) {
         if (copy >= 0)
@@ -102,21 +103,28 @@ static void remove_pin_links(int dir_fd)
         return;
     }
     struct dirent *entry;
-    while ((entry = readdir(d)) != NULL) {
-        char target[64];
-        ssize_t n = readlinkat(dir_fd, entry->d_name, target, sizeof target - 1);
-        if (n <= 0 || (size_t)n >= sizeof target - 1)
-            continue; /* not a link (EINVAL), or too long to be one of a pin's */
-        target[n] = '\0';
-        if (is_fd_link(target))
-            unlinkat(dir_fd, entry->d_name, 0);
-    }
+    while ((entry = readdir(d)) != NULL)
+        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
+            visit(dir_fd, entry->d_name);
     closedir(d);
+}
+
+/* Remove `name` of the folder `dir_fd` if it is a symbolic link that
+ * points where a pin's links do; never follow it, leave anything else. */
+static void remove_pin_link(int dir_fd, const char *name)
+{
+    char target[64];
+    ssize_t n = readlinkat(dir_fd, name, target, sizeof target - 1);
+    if (n <= 0 || (size_t)n >= sizeof target - 1)
+        return; /* not a link (EINVAL), or too long to be one of a pin's */
+    target[n] = '\0';
+    if (is_fd_link(target))
+        unlinkat(dir_fd, name, 0);
 }
 
 /* Sweep the entry `name` of the folder `parent_fd` if it is the folder of
  * a pin whose process is gone (xapian-pin-folder.h). */
-static void sweep_entry(int parent_fd, const char *name, uid_t uid)
+static void sweep_entry(int parent_fd, const char *name)
 {
     unsigned long long fields[2], now;
     char pid[24];
@@ -128,7 +136,7 @@ static void sweep_entry(int parent_fd, const char *name, uid_t uid)
         return;
     struct stat named, held;
     if (fstatat(parent_fd, name, &named, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(named.st_mode)
-        || named.st_uid != uid || (named.st_mode & 07777) != 0700)
+        || named.st_uid != geteuid() || (named.st_mode & 07777) != 0700)
         return;
     int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
@@ -137,7 +145,7 @@ static void sweep_entry(int parent_fd, const char *name, uid_t uid)
      * namespace still holds its lock) */
     if (fstat(fd, &held) == 0 && held.st_dev == named.st_dev && held.st_ino == named.st_ino
         && flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        remove_pin_links(fd);
+        each_entry(fd, remove_pin_link);
         unlinkat(parent_fd, name, AT_REMOVEDIR); /* only if that emptied it */
     }
     close(fd);
@@ -146,15 +154,7 @@ static void sweep_entry(int parent_fd, const char *name, uid_t uid)
 void xapian_pin_folder_sweep(const char *parent)
 {
     int parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int copy = parent_fd >= 0 ? fcntl(parent_fd, F_DUPFD_CLOEXEC, 0) : -1;
-    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
-    if (!d && copy >= 0)
-        close(copy);
-    struct dirent *entry;
-    while (d && (entry = readdir(d)) != NULL)
-        sweep_entry(parent_fd, entry->d_name, geteuid());
-    if (d)
-        closedir(d);
+    each_entry(parent_fd, sweep_entry);
     if (parent_fd >= 0)
         close(parent_fd);
 }
