@@ -57,6 +57,30 @@ expect_exit 0 "the shards open through private folders" -- \
     env TMPDIR="$TMP/pins" "$COPS_BUILDDIR/cops-query" -i area/good -c grant
 expect_stdout_is 2
 check "no private folder is left behind" [ -z "$(ls -A pins)" ]
+# Never in a $TMPDIR others may write without the sticky bit (they could
+# swap the folder Xapian is handed): $XDG_RUNTIME_DIR instead.  A process
+# killed while it searched leaves its folder; the next open sweeps it.
+mkdir open safe hold.d && chmod 0777 open && chmod 0700 safe || exit 99
+mkfifo hold.d/fifo || exit 99
+env TMPDIR="$TMP/open" XDG_RUNTIME_DIR="$TMP/safe" "$COPS_BUILDDIR/cops-query" -i area/one \
+    --batch --count <hold.d/fifo >/dev/null 2>&1 &
+held=$!
+exec 9>hold.d/fifo
+tries=0
+while [ -z "$(ls -A safe)" ] && [ "$tries" -lt 100 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+check "a searching process's private folder is in \$XDG_RUNTIME_DIR" [ -n "$(ls -A safe)" ]
+check "... never in a \$TMPDIR others may write without the sticky bit" [ -z "$(ls -A open)" ]
+kill -9 "$held"
+wait "$held" 2>/dev/null
+exec 9>&-
+check "killed, it leaves its folder" [ -n "$(ls -A safe)" ]
+expect_exit 0 "the next open searches" -- \
+    env TMPDIR="$TMP/open" XDG_RUNTIME_DIR="$TMP/safe" "$COPS_BUILDDIR/cops-query" -i area/one -c grant
+check "... and sweeps the killed process's folder" [ -z "$(ls -A safe)" ]
+rm -rf open safe hold.d
 # Xapian's messages name the database as the user gave it, not the
 # private folder it was handed.
 cp -R area/one damaged || exit 99
