@@ -63,7 +63,7 @@ static int process_start(const char *pid, unsigned long long *start, unsigned lo
  * in fields[0] and fields[1]. */
 static int parse_name(const char *name, unsigned long long fields[2])
 {
-    static const char random[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     if (strncmp(name, PREFIX, strlen(PREFIX)) != 0)
         return 0;
     const char *at = name + strlen(PREFIX);
@@ -77,17 +77,17 @@ static int parse_name(const char *name, unsigned long long fields[2])
             return 0;
         at += digits + 1;
     }
-    return strlen(at) == 6 && strspn(at, random) == 6;
+    return strlen(at) == 6 && strspn(at, letters) == 6;
 }
 
 /* 1 when `target` is FD_LINK followed by a descriptor's number only. */
 static int is_fd_link(const char *target)
 {
     size_t length = strlen(FD_LINK);
-    size_t digits = strspn(target + (strncmp(target, FD_LINK, length) == 0 ? length : 0),
-                           "0123456789");
-    return strncmp(target, FD_LINK, length) == 0 && digits > 0 && digits <= 10
-           && target[length + digits] == '\0';
+    if (strncmp(target, FD_LINK, length) != 0)
+        return 0;
+    size_t digits = strspn(target + length, "0123456789");
+    return digits > 0 && digits <= 10 && target[length + digits] == '\0';
 }
 
 /* Call visit(dir_fd, NAME) for each entry of the folder `dir_fd` but "."
