@@ -2,7 +2,9 @@
  * xapian-stub-test.c — reading Xapian stub files without trusting them
  * (xapian/xapian-stub.h): a table of stub texts with what each must give,
  * then the policy check (remote lines refused unless allowed, paths that
- * leave the stub's directory or pass a symlink refused).
+ * leave the stub's directory or pass a symlink refused), then pins: the
+ * files they keep, and their private folders (made only where no one else
+ * may swap them, swept once their process is gone).
  */
 #include "config.h"
 
