@@ -10,6 +10,17 @@
 
 #include "query/matcher.h"
 
+/* A part's block bound, which holds over [first, last], and in `rest`
+ * the sum of its bound and the later parts' in the last window. */
+typedef struct part_bound {
+    double bound, rest;
+    uint32_t first, last;
+} part_bound;
+
+/* Parts of a conjunction held in the matcher itself (no allocation for a
+ * query of up to this many words, most of them). */
+#define AND_INLINE_PARTS 4
+
 typedef struct and_matcher {
     matcher base;
     matcher **required;
@@ -30,7 +41,8 @@ typedef struct and_matcher {
      * (required, then optional), and the sum of the scores of
      * required[0 .. prefix_count) at prefix_doc, in and_score's order. */
     size_t first_dense;          /* 0: no dense child, or no `parts` */
-    struct part_bound *parts;    /* once pruning (NULL: out of memory) */
+    part_bound *parts;           /* once pruning (NULL: out of memory) */
+    part_bound inline_parts[AND_INLINE_PARTS];
     /* The document the last next_geq returned with `parts` bounding it
      * (MATCHER_END: none), which and_score may leave partly scored. */
     uint32_t parts_doc;
@@ -82,13 +94,6 @@ static int and_excludes(and_matcher *a, uint32_t doc)
  * Callgrind, wiki-dev's 300 AND queries, top 10 (see the commit). */
 #define AND_DENSE_FACTOR 8
 
-/* A part's block bound, which holds over [first, last], and in `rest`
- * the sum of its bound and the later parts' in the last window. */
-typedef struct part_bound {
-    double bound, rest;
-    uint32_t first, last;
-} part_bound;
-
 /* The first dense required child (0 when there is none), and `parts`
  * (both conjunctions' ways use them: and_score stops at a part whose
  * `rest` cannot lift the sum over the threshold). */
@@ -98,7 +103,8 @@ static void and_find_dense(and_matcher *a)
         if (a->required[i]->cost / AND_DENSE_FACTOR >= a->required[0]->cost)
             a->first_dense = i;
     size_t count = a->required_count + a->optional_count;
-    if (!(a->parts = malloc(count * sizeof *a->parts)))
+    a->parts = count <= AND_INLINE_PARTS ? a->inline_parts : malloc(count * sizeof *a->parts);
+    if (!a->parts)
         a->first_dense = 0; /* out of memory: the leapfrog, still correct */
     for (size_t i = 0; a->parts && i < count; i++)
         a->parts[i] = (part_bound){0.0, 0.0, 1, 0}; /* holds nowhere */
@@ -312,7 +318,8 @@ static void and_free(matcher *m)
     free_all(a->required, a->required_count);
     free_all(a->excluded, a->excluded_count);
     free_all(a->optional, a->optional_count);
-    free(a->parts);
+    if (a->parts != a->inline_parts)
+        free(a->parts);
     free(a);
 }
 
