@@ -1672,30 +1672,41 @@ uint32_t postings_next(postings_cursor *c)
     return c->doc;
 }
 
+/* The first block from `from` on whose last document is `target` or
+ * later (block_count when none is): a gallop over the skip table, then a
+ * binary search, so a target a few blocks ahead (a conjunction's common
+ * word bounded window by window) reads a few entries, not log2 of the
+ * whole list's (postings_block_bound_at searched to the end: 173
+ * instructions a call, "parts of a plant" in wiki-dev x4). */
+static uint32_t skip_find_block(const postings_cursor *c, uint32_t from, uint32_t target)
+{
+    last_docs d = skip_last_docs(c);
+    uint32_t low = from, step = 1, high = low;
+    while (high < c->block_count && last_doc_of(&d, high) < target) {
+        low = high + 1;
+        high += step;
+        step *= 2;
+    }
+    if (high >= c->block_count)
+        high = c->block_count;
+    while (low < high) {
+        uint32_t mid = low + (high - low) / 2;
+        if (last_doc_of(&d, mid) < target)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}
+
 uint32_t postings_next_geq_slow(postings_cursor *c, uint32_t target)
 {
     if (c->doc >= target)
         return c->doc;
     if (c->term.external && target > skip_last_doc(c, c->block)) {
-        /* Gallop over the skip table, then binary search: the blocks in
-         * between are never decoded. */
-        last_docs d = skip_last_docs(c);
-        uint32_t low = c->block + 1, step = 1, high = low;
-        while (high < c->block_count && last_doc_of(&d, high) < target) {
-            low = high + 1;
-            high += step;
-            step *= 2;
-        }
-        if (high >= c->block_count)
-            high = c->block_count - 1;
-        while (low < high) {
-            uint32_t mid = low + (high - low) / 2;
-            if (last_doc_of(&d, mid) < target)
-                low = mid + 1;
-            else
-                high = mid;
-        }
-        if (low >= c->block_count || last_doc_of(&d, low) < target) {
+        /* the blocks in between are never decoded */
+        uint32_t low = skip_find_block(c, c->block + 1, target);
+        if (low >= c->block_count) {
             c->doc = POSTINGS_END;
             return POSTINGS_END;
         }
@@ -1925,27 +1936,28 @@ int postings_positions(postings_cursor *c, uint32_t *out)
 
 int postings_block_bound_at(const postings_cursor *c, uint32_t target, postings_block_bound *bound)
 {
+    return postings_block_bound_from(c, target, 0, bound);
+}
+
+int postings_block_bound_from(const postings_cursor *c, uint32_t target, uint32_t hint,
+                              postings_block_bound *bound)
+{
     if (c->doc == POSTINGS_END || c->status != 0)
         return 1;
     if (!c->term.external) {
         postings_list_bound(c, bound);
+        bound->block = 0;
         return target > bound->last_doc;
     }
     uint32_t block = c->block;
+    if (hint > block && hint < c->block_count && skip_last_doc(c, hint - 1) < target)
+        block = hint; /* every block before it ends before target */
     if (target > skip_last_doc(c, block)) {
-        last_docs d = skip_last_docs(c);
-        uint32_t low = block + 1, high = c->block_count;
-        while (low < high) {
-            uint32_t mid = low + (high - low) / 2;
-            if (last_doc_of(&d, mid) < target)
-                low = mid + 1;
-            else
-                high = mid;
-        }
-        if (low >= c->block_count)
+        block = skip_find_block(c, block + 1, target);
+        if (block >= c->block_count)
             return 1;
-        block = low;
     }
+    bound->block = block;
     bound->last_doc = skip_last_doc(c, block);
     bound->max_tf = skip_field(c, block, LAYOUT_SKIP_MAX_TF);
     bound->min_length = skip_field(c, block, LAYOUT_SKIP_MIN_LENGTH);

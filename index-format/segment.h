@@ -567,6 +567,7 @@ typedef struct postings_block_bound {
     uint32_t last_doc;
     uint32_t max_tf;
     uint32_t min_length;
+    uint32_t block;              /* the block it was read from (0: inline) */
 } postings_block_bound;
 /* The bound of the block that would hold `target` (>= the current doc),
  * found through the skip table without decoding or moving the cursor
@@ -574,6 +575,14 @@ typedef struct postings_block_bound {
  * or after target. */
 int postings_block_bound_at(const postings_cursor *cursor, uint32_t target,
                             postings_block_bound *bound);
+/* postings_block_bound_at searching from block `hint` (a bound's `block`
+ * read before, for a smaller target) when that block is past the
+ * cursor's and `target` is not before it: a key bounded window by window
+ * while its cursor stays behind (a conjunction's dense word, moved only
+ * where a document may still win) then reads the entries just ahead,
+ * not those from its cursor's block on.  Any hint gives the same bound. */
+int postings_block_bound_from(const postings_cursor *cursor, uint32_t target, uint32_t hint,
+                              postings_block_bound *bound);
 /* Whole-list bound (max tf, min length over all postings; for inline
  * lists the length bound is 0, which is loose but safe). */
 void postings_list_bound(const postings_cursor *cursor, postings_block_bound *bound);

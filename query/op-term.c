@@ -18,6 +18,7 @@ typedef struct term_matcher {
     /* The last block bound read (load_block_bound), which holds for the
      * documents [bound_from, bound_last] */
     uint32_t bound_from, bound_last;
+    uint32_t bound_block;        /* where that bound was read (a search's hint) */
     uint32_t block_max_tf, block_min_length;
     double block_best;
     /* the least frequency that may beat min_tf_threshold in that block
@@ -135,8 +136,9 @@ static int load_block_bound(term_matcher *t, uint32_t target)
     if (target >= t->bound_from && target <= t->bound_last)
         return 1;
     postings_block_bound bound;
-    if (postings_block_bound_at(&t->cursor, target, &bound) != 0)
+    if (postings_block_bound_from(&t->cursor, target, t->bound_block, &bound) != 0)
         return 0;
+    t->bound_block = bound.block;
     t->bound_from = target;
     t->bound_last = bound.last_doc;
     t->block_max_tf = bound.max_tf;

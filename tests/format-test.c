@@ -302,6 +302,56 @@ static void check_positions(postings_cursor *c, const term_data *t, uint32_t i, 
                  "key %.*s doc %u: positions differ", (int)t->key_length, t->key, t->docs[i]);
 }
 
+/* Two block bounds of the same target are the same bound. */
+static void expect_same_bound(const postings_block_bound *x, const postings_block_bound *y,
+                              const term_data *t, uint32_t target)
+{
+    cr_assert_eq(x->last_doc, y->last_doc, "key %.*s target %u", (int)t->key_length, t->key, target);
+    cr_assert_eq(x->max_tf, y->max_tf);
+    cr_assert_eq(x->min_length, y->min_length);
+    cr_assert_eq(x->block, y->block);
+}
+
+/* postings_block_bound_from, its cursor left on the first posting as a
+ * conjunction's dense word is: searching from the block the last bound
+ * came from (targets rising), or from any hint at all (a block past the
+ * target's, past the list's end), finds the bound the search from the
+ * cursor's block finds. */
+Test(format, a_block_bound_searched_from_a_hint_is_the_same_bound)
+{
+    fixture f;
+    open_round_trip(&f);
+    size_t external = 0;
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        const term_data *t = &f.data.terms[k];
+        segment_term term;
+        cops_error err = {0};
+        cr_assert_eq(segment_lookup(f.seg, t->key, t->key_length, &term, &err), 1);
+        external += term.external;
+        postings_cursor c;
+        postings_open(&c, f.seg, &term);
+        uint32_t hint = 0;
+        for (uint32_t i = 0; i < t->df; i += 7) {
+            uint32_t target = t->docs[i];
+            postings_block_bound plain, hinted, stale, wild;
+            cr_assert_eq(postings_block_bound_at(&c, target, &plain), 0);
+            cr_assert_eq(postings_block_bound_from(&c, target, hint, &hinted), 0);
+            expect_same_bound(&plain, &hinted, t, target);
+            cr_assert_eq(postings_block_bound_from(&c, target, plain.block + 1, &stale), 0);
+            expect_same_bound(&plain, &stale, t, target);
+            cr_assert_eq(postings_block_bound_from(&c, target, UINT32_MAX, &wild), 0);
+            expect_same_bound(&plain, &wild, t, target);
+            if (term.external)
+                cr_assert_eq(plain.block, i / SEGMENT_BLOCK_SIZE);
+            hint = hinted.block;
+        }
+        postings_block_bound past;
+        cr_assert_eq(postings_block_bound_from(&c, t->docs[t->df - 1] + 1, hint, &past), 1);
+    }
+    cr_assert_gt(external, 0, "not vacuous: lists with a skip table");
+    close_fixture(&f);
+}
+
 Test(format, postings_round_trip, .timeout = 60)
 {
     fixture f;
