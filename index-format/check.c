@@ -620,7 +620,7 @@ static int block_is_canonical(const uint8_t *block, size_t size, const uint32_t 
     if (positions)
         codec_positions_append(&again, values, count);
     else
-        codec_block_append(&again, values, count);
+        codec_docs_append(&again, values, count);
     int same = !buffer_failed(&again) && again.length == size && memcmp(again.data, block, size) == 0;
     buffer_free(&again);
     return same;

@@ -1265,6 +1265,59 @@ Test(unary, geometric_gaps_take_it_in_positions_only)
     buffer_free(&patched);
 }
 
+/* A docs-block's gaps and tf - 1 (FORMAT.md 3.3) may take the unary form
+ * from k = 0 (2026121001): frequencies mostly 1 with a geometric tail, as
+ * codec_docs_append writes them, are smaller so than any frame of
+ * reference and than what codec_positions_append (k >= 8) and
+ * codec_block_append write; they read back, as gaps too. */
+Test(unary, small_values_take_it_in_docs_blocks_from_k_0)
+{
+    uint32_t values[CODEC_BLOCK_SIZE], decoded[CODEC_BLOCK_SIZE];
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++) {
+        uint32_t v = 0;
+        if (random_next() % 3 == 0)
+            for (v = 1; random_next() % 2 == 0;)
+                v++;
+        values[i] = v;
+    }
+    values[CODEC_BLOCK_SIZE / 2] = 7; /* at least 3 bits: k = 0 is below them */
+    byte_buffer docs = BUFFER_INIT, positions = BUFFER_INIT, patched = BUFFER_INIT;
+    codec_docs_append(&docs, values, CODEC_BLOCK_SIZE);
+    codec_positions_append(&positions, values, CODEC_BLOCK_SIZE);
+    codec_block_append(&patched, values, CODEC_BLOCK_SIZE);
+    cr_assert_not(buffer_failed(&docs) || buffer_failed(&positions) || buffer_failed(&patched));
+    cr_assert_eq(docs.data[0] & 0xe0, 0x40, "head 0x%02x", docs.data[0]);
+    cr_assert_lt(docs.data[0] & 0x1f, 2, "k %u", docs.data[0] & 0x1f);
+    cr_assert_neq(positions.data[0] & 0xc0, 0x40, "head 0x%02x", positions.data[0]);
+    cr_assert_eq(positions.length, patched.length);
+    cr_assert_lt(docs.length, patched.length);
+    uint8_t *copy = exact_copy(docs.data, docs.length);
+    const uint8_t *end = copy + docs.length;
+    cr_assert_eq(codec_block_size(copy, end, CODEC_BLOCK_SIZE), docs.length);
+    cr_assert_eq(codec_block_decode(copy, end, CODEC_BLOCK_SIZE, decoded), docs.length);
+    cr_assert_arr_eq(decoded, values, sizeof values);
+    cr_assert_eq(codec_block_decode_scalar(copy, end, CODEC_BLOCK_SIZE, decoded), docs.length);
+    cr_assert_arr_eq(decoded, values, sizeof values);
+    cr_assert_eq(codec_gaps_block_decode(copy, end, CODEC_BLOCK_SIZE, 99, decoded), docs.length);
+    uint32_t doc = 99;
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++) {
+        doc += values[i] + 1;
+        cr_assert_eq(decoded[i], doc, "document %zu", i);
+    }
+    for (size_t cut = 0; cut < docs.length; cut++)
+        cr_assert_eq(codec_gaps_block_decode(copy, copy + cut, CODEC_BLOCK_SIZE, 99, decoded), 0,
+                     "cut %zu", cut);
+    free(copy);
+    /* one value is a varint whatever the form allowed */
+    buffer_reset(&docs);
+    codec_docs_append(&docs, values + CODEC_BLOCK_SIZE / 2, 1);
+    cr_assert_eq(docs.length, 1);
+    cr_assert_eq(docs.data[0], 7);
+    buffer_free(&docs);
+    buffer_free(&positions);
+    buffer_free(&patched);
+}
+
 /* k = 8, values 5, 300, 1000, 775: low bytes 05 2c e8 07, high parts 0,
  * 1, 3, 3 as 1 01 0001 0001 = the 1s at bits 0, 2, 6, 10: 0x45 0x04. */
 Test(unary, hand_built_block_decodes_and_hostile_ones_are_rejected)
