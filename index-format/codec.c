@@ -481,15 +481,20 @@ static size_t block_cost(size_t size, size_t count, size_t exceptions)
 #define RICE_VALUE_SIXTEENTHS 1
 #define RICE_MAX_UNARY_BYTES 255u
 
-/* The unary form in a docs-block (document gaps, tf - 1; since
- * 2026121001).  After the reordering, a block's gaps are a few runs of
- * small ones and a tail of large ones, and most frequencies are 1 with
- * a geometric tail: the unary form fits both better than a frame of
- * reference, and a docs-block is decoded far less often than the
- * positions of a phrase's words, so it is allowed from k = 0 (wiki-dev:
- * 0.47 MB off the gaps, 0.35 MB off the frequencies of the blocked
- * lists alone), at the same charge a value as a positions chunk. */
-#define DOCS_RICE_MIN_K 0u
+/* The unary form in a block of frequencies, tf - 1 (since 2026121001).
+ * Most frequencies are 1 with a geometric tail, which the unary form fits
+ * better than a frame of reference: allowed from k = 0 at the positions'
+ * charge it took 0.45 MB (18 %) off the blocked lists' frequencies on
+ * wiki-dev.  But a term's top hits decode the frequencies of every block
+ * they score (a count never does), at about four times the unpacking's
+ * instructions, and a common term's search took 3.1 % more; charged
+ * TFS_RICE_VALUE_SIXTEENTHS sixteenths of a quarter byte a value (10 bytes
+ * a block of 128) it keeps most of the saving for a fraction of the cost
+ * (FORMAT.md 10, 2026121001).  A block of document gaps never takes it:
+ * every search decodes them, and even at 12 bytes a block a count took
+ * 4 % more. */
+#define TFS_RICE_MIN_K 0u
+#define TFS_RICE_VALUE_SIXTEENTHS 5
 
 /* The unary form's best `k` (from min_k, below `max_width`: from
  * there it is larger than the plain block) for values[0, count), and its
@@ -535,28 +540,33 @@ static void rice_write(byte_buffer *out, const uint32_t *values, size_t count, u
     out->length += size;
 }
 
-/* unary_min_k: the smallest k of the unary form allowed, or NO_UNARY */
+/* Which unary forms a block may take: from k = min_k, at a charge of
+ * `sixteenths` a value (see block_append); min_k NO_UNARY: none. */
+typedef struct unary_rule {
+    unsigned min_k;
+    unsigned sixteenths;
+} unary_rule;
 #define NO_UNARY (RICE_MAX_K + 1)
 static void block_append(byte_buffer *out, const uint32_t *values, size_t count,
-                         unsigned unary_min_k);
+                         unary_rule unary);
 
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
 {
-    block_append(out, values, count, NO_UNARY);
+    block_append(out, values, count, (unary_rule){NO_UNARY, 0});
 }
 
 void codec_positions_append(byte_buffer *out, const uint32_t *values, size_t count)
 {
-    block_append(out, values, count, RICE_MIN_K);
+    block_append(out, values, count, (unary_rule){RICE_MIN_K, RICE_VALUE_SIXTEENTHS});
 }
 
-void codec_docs_append(byte_buffer *out, const uint32_t *values, size_t count)
+void codec_tfs_append(byte_buffer *out, const uint32_t *values, size_t count)
 {
-    block_append(out, values, count, DOCS_RICE_MIN_K);
+    block_append(out, values, count, (unary_rule){TFS_RICE_MIN_K, TFS_RICE_VALUE_SIXTEENTHS});
 }
 
 static void block_append(byte_buffer *out, const uint32_t *values, size_t count,
-                         unsigned unary_min_k)
+                         unary_rule unary)
 {
     if (count == 1) { /* a varint: no head byte (codec.h "block") */
         buffer_append_varint(out, values[0]);
@@ -588,10 +598,10 @@ static void block_append(byte_buffer *out, const uint32_t *values, size_t count,
             }
         }
     }
-    if (unary_min_k != NO_UNARY && count <= CODEC_MAX_EXCEPTIONS) {
+    if (unary.min_k != NO_UNARY && count <= CODEC_MAX_EXCEPTIONS) {
         unsigned k = 0;
-        size_t rice = rice_choose(values, count, max_width, unary_min_k, &k);
-        if (rice && 16 * 4 * rice + count * RICE_VALUE_SIXTEENTHS < 16 * cost) {
+        size_t rice = rice_choose(values, count, max_width, unary.min_k, &k);
+        if (rice && 16 * 4 * rice + count * unary.sixteenths < 16 * cost) {
             rice_write(out, values, count, k, rice);
             return;
         }

@@ -801,7 +801,7 @@ static void append_tfs_block(byte_buffer *out, const uint32_t *tfs, uint32_t cou
     uint32_t values[SEGMENT_BLOCK_SIZE] = {0}; /* (GCC cannot see count >= 1) */
     for (uint32_t i = 0; i < count; i++)
         values[i] = tfs[i] - 1;
-    codec_docs_append(out, values, count);
+    codec_tfs_append(out, values, count);
 }
 
 /* A block of postings (FORMAT.md "docs-block"): the document gaps, then
@@ -815,7 +815,7 @@ static uint32_t append_docs_block(byte_buffer *out, const uint32_t *docs, const 
         values[i] = docs[i] - previous_doc - 1;
         previous_doc = docs[i];
     }
-    codec_docs_append(out, values, count);
+    codec_block_append(out, values, count);
     if (with_tfs)
         append_tfs_block(out, tfs, count);
     return previous_doc;

@@ -906,8 +906,10 @@ Test(check, crc_consistent_insertion_order)
  * which this reader would read through the insertion positions;
  * 2026120701's positions chunks never take the unary form;
  * 2026120802's DICTINDEX offsets are u64 and its shortest inline lists
- * hold gaps where this version reads fixed-width numbers; and one
- * version is read (FORMAT.md 10). */
+ * hold gaps where this version reads fixed-width numbers; 2026120901's
+ * blocks of frequencies never take the unary form, which this version's
+ * check insists on where it is smaller; and one version is read
+ * (FORMAT.md 10). */
 Test(check, previous_version_is_refused_by_search_and_check)
 {
     cops_index *index = NULL;
@@ -917,7 +919,7 @@ Test(check, previous_version_is_refused_by_search_and_check)
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
     const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u, 2026120601u,
-                               2026120701u, 2026120802u};
+                               2026120701u, 2026120802u, 2026120901u};
     for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++) {
         layout_put_u32(bytes + 8, earlier[v]);
         write_file(seg_file, bytes, size);
