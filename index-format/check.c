@@ -610,15 +610,22 @@ static int check_docmeta(checker *c)
 
 /* ------------------------------------------------------------ postings */
 
+/* What a codec block holds, which decides the forms the writer may take
+ * for it (FORMAT.md 2, 3.3): the unary form only for positions and
+ * frequencies, each at its own rule. */
+typedef enum block_kind { BLOCK_GAPS, BLOCK_TFS, BLOCK_POSITIONS } block_kind;
+
 /* Whether the codec block of values[0, count) at `block` is the one the
  * writer makes (the smallest; FORMAT.md 2): re-encoded, it is the same
  * bytes. */
 static int block_is_canonical(const uint8_t *block, size_t size, const uint32_t *values,
-                              uint32_t count, int positions)
+                              uint32_t count, block_kind kind)
 {
     byte_buffer again = BUFFER_INIT;
-    if (positions)
+    if (kind == BLOCK_POSITIONS)
         codec_positions_append(&again, values, count);
+    else if (kind == BLOCK_TFS)
+        codec_tfs_append(&again, values, count);
     else
         codec_block_append(&again, values, count);
     int same = !buffer_failed(&again) && again.length == size && memcmp(again.data, block, size) == 0;
@@ -671,9 +678,9 @@ static int check_docs_block(checker *c, const uint8_t **cursor, const uint8_t *e
     if (!decoded)
         return damaged(c, at(c, p), "%s does not decode", what);
     *cursor = p + used + used_tf;
-    if (!fixed_ids && !block_is_canonical(p, used, gaps, count, 0))
+    if (!fixed_ids && !block_is_canonical(p, used, gaps, count, BLOCK_GAPS))
         return damaged(c, at(c, p), "%s: its gaps are not in the smallest block", what);
-    if (!implied_tf && !block_is_canonical(p + used, used_tf, tfs, count, 0))
+    if (!implied_tf && !block_is_canonical(p + used, used_tf, tfs, count, BLOCK_TFS))
         return damaged(c, at(c, p) + used, "%s: its tf - 1 are not in the smallest block", what);
     for (uint32_t i = 0; i < count; i++) {
         int64_t doc = previous + 1 + (int64_t)gaps[i];
@@ -710,7 +717,7 @@ static int check_positions(checker *c, const uint8_t *p, const uint8_t *end, uin
                 size_t used = codec_block_decode(p, end, held, values);
                 if (used == 0)
                     return damaged(c, at(c, p), "%s: positions do not decode", what);
-                if (!block_is_canonical(p, used, values, held, 1))
+                if (!block_is_canonical(p, used, values, held, BLOCK_POSITIONS))
                     return damaged(c, at(c, p), "%s: positions not in the smallest block", what);
                 p += used;
                 next = 0;

@@ -481,14 +481,29 @@ static size_t block_cost(size_t size, size_t count, size_t exceptions)
 #define RICE_VALUE_SIXTEENTHS 1
 #define RICE_MAX_UNARY_BYTES 255u
 
-/* The unary form's best `k` (from RICE_MIN_K, below `max_width`: from
+/* The unary form in a block of frequencies, tf - 1 (since 2026121001).
+ * Most frequencies are 1 with a geometric tail, which the unary form fits
+ * better than a frame of reference: allowed from k = 0 at the positions'
+ * charge it took 0.45 MB (18 %) off the blocked lists' frequencies on
+ * wiki-dev.  But a term's top hits decode the frequencies of every block
+ * they score (a count never does), at about four times the unpacking's
+ * instructions, and a common term's search took 3.1 % more; charged
+ * TFS_RICE_VALUE_SIXTEENTHS sixteenths of a quarter byte a value (10 bytes
+ * a block of 128) it keeps 0.31 MB of the 0.49 (inline lists' included)
+ * for 1.4 % (FORMAT.md 10, 2026121001).  A block of document gaps never takes it:
+ * every search decodes them, and even at 12 bytes a block a count took
+ * 4 % more. */
+#define TFS_RICE_MIN_K 0u
+#define TFS_RICE_VALUE_SIXTEENTHS 5
+
+/* The unary form's best `k` (from min_k, below `max_width`: from
  * there it is larger than the plain block) for values[0, count), and its
  * size; 0 when none is allowed.  On a tie, the smaller `k`. */
 static size_t rice_choose(const uint32_t *values, size_t count, unsigned max_width,
-                          unsigned *best_k)
+                          unsigned min_k, unsigned *best_k)
 {
     size_t best = 0;
-    for (unsigned k = RICE_MIN_K; k < max_width; k++) {
+    for (unsigned k = min_k; k < max_width; k++) {
         uint64_t high = 0;
         for (size_t i = 0; i < count; i++)
             high += values[i] >> k;
@@ -525,19 +540,33 @@ static void rice_write(byte_buffer *out, const uint32_t *values, size_t count, u
     out->length += size;
 }
 
-static void block_append(byte_buffer *out, const uint32_t *values, size_t count, int unary);
+/* Which unary forms a block may take: from k = min_k, at a charge of
+ * `sixteenths` a value (see block_append); min_k NO_UNARY: none. */
+typedef struct unary_rule {
+    unsigned min_k;
+    unsigned sixteenths;
+} unary_rule;
+#define NO_UNARY (RICE_MAX_K + 1)
+static void block_append(byte_buffer *out, const uint32_t *values, size_t count,
+                         unary_rule unary);
 
 void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count)
 {
-    block_append(out, values, count, 0);
+    block_append(out, values, count, (unary_rule){NO_UNARY, 0});
 }
 
 void codec_positions_append(byte_buffer *out, const uint32_t *values, size_t count)
 {
-    block_append(out, values, count, 1);
+    block_append(out, values, count, (unary_rule){RICE_MIN_K, RICE_VALUE_SIXTEENTHS});
 }
 
-static void block_append(byte_buffer *out, const uint32_t *values, size_t count, int unary)
+void codec_tfs_append(byte_buffer *out, const uint32_t *values, size_t count)
+{
+    block_append(out, values, count, (unary_rule){TFS_RICE_MIN_K, TFS_RICE_VALUE_SIXTEENTHS});
+}
+
+static void block_append(byte_buffer *out, const uint32_t *values, size_t count,
+                         unary_rule unary)
 {
     if (count == 1) { /* a varint: no head byte (codec.h "block") */
         buffer_append_varint(out, values[0]);
@@ -569,10 +598,10 @@ static void block_append(byte_buffer *out, const uint32_t *values, size_t count,
             }
         }
     }
-    if (unary && count <= CODEC_MAX_EXCEPTIONS) {
+    if (unary.min_k != NO_UNARY && count <= CODEC_MAX_EXCEPTIONS) {
         unsigned k = 0;
-        size_t rice = rice_choose(values, count, max_width, &k);
-        if (rice && 16 * 4 * rice + count * RICE_VALUE_SIXTEENTHS < 16 * cost) {
+        size_t rice = rice_choose(values, count, max_width, unary.min_k, &k);
+        if (rice && 16 * 4 * rice + count * unary.sixteenths < 16 * cost) {
             rice_write(out, values, count, k, rice);
             return;
         }

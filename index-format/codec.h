@@ -49,7 +49,7 @@
  *            the values from 1 to 127 and from 256 to 16383 (an inline
  *            list's one document, its one position).
  *            The unary form (Rice coding; written only by
- *            codec_positions_append): head 0x40 | k (k <= 31: bit 7 and
+ *            codec_positions_append and codec_tfs_append): head 0x40 | k (k <= 31: bit 7 and
  *            bit 5 clear), U:u8 (>= 1), the values' low k bits packed,
  *            then U bytes of their high parts (value >> k) in unary,
  *            that many 0 bits and a 1, LSB-first: exactly `count` 1s, the
@@ -162,6 +162,11 @@ void codec_block_append(byte_buffer *out, const uint32_t *values, size_t count);
 /* codec_block_append, where the unary form (head bit 6 without bit 7)
  * may be chosen too: the chunks of a positions stream (FORMAT.md 3.3). */
 void codec_positions_append(byte_buffer *out, const uint32_t *values, size_t count);
+
+/* codec_block_append, where the unary form may be chosen from k = 0 (at a
+ * larger charge than a positions chunk's): a docs-block's tf - 1
+ * (FORMAT.md 3.3). */
+void codec_tfs_append(byte_buffer *out, const uint32_t *values, size_t count);
 
 /* The size in bytes of the block of `count` values at `in` (at least 1),
  * from its head and exception header alone, without decoding the values.

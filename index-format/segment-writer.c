@@ -801,7 +801,7 @@ static void append_tfs_block(byte_buffer *out, const uint32_t *tfs, uint32_t cou
     uint32_t values[SEGMENT_BLOCK_SIZE] = {0}; /* (GCC cannot see count >= 1) */
     for (uint32_t i = 0; i < count; i++)
         values[i] = tfs[i] - 1;
-    codec_block_append(out, values, count);
+    codec_tfs_append(out, values, count);
 }
 
 /* A block of postings (FORMAT.md "docs-block"): the document gaps, then

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "cops.h"
+#include "index-format/check.h"
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
@@ -895,6 +896,50 @@ Test(check, crc_consistent_insertion_order)
     free(bytes);
 }
 
+/* A block of frequencies mostly 1 with a few of 2, 3 and 7 is smaller in
+ * the unary form (FORMAT.md 2, 2026121001): the writer takes it for the
+ * first block of a list in all 130 documents, and the check, which
+ * insists on the writer's choice of every block, takes it as the
+ * writer's, where a checker holding tf blocks to the frame of reference
+ * refuses it (and a writer keeping to that, this test's head). */
+Test(check, frequencies_in_the_unary_form_are_the_writers)
+{
+    char path[192];
+    snprintf(path, sizeof path, "%s/unary.cops", root);
+    segment_writer *w;
+    cops_error err = {0};
+    cr_assert_eq(segment_writer_open(path, &w, &err), 0, "%s", err.message);
+    enum { DOCS = 130, LENGTH = 23 }; /* past the last position: 3·6 + 4 */
+    for (uint32_t doc = 0; doc < DOCS; doc++)
+        cr_assert_eq(segment_writer_add_document(w, "id", "", 0, "zeta", 4, LENGTH, 0, &err), 0,
+                     "%s", err.message);
+    cr_assert_eq(segment_writer_begin_term(w, (const uint8_t *)"zeta", 4, &err), 0);
+    uint64_t cf = 0;
+    for (uint32_t doc = 0; doc < DOCS; doc++) {
+        uint32_t tf = doc % 3 ? 1 : (doc % 6 == 0 ? 2 : 3) + (doc % 27 == 0) * 4, positions[8];
+        for (uint32_t i = 0; i < tf; i++)
+            positions[i] = 3 * i + doc % 5;
+        cf += tf;
+        cr_assert_eq(segment_writer_add_posting(w, doc, positions, tf, &err), 0, "%s",
+                     err.message);
+    }
+    cr_assert_eq(segment_writer_end_term(w, &err), 0, "%s", err.message);
+    segment_meta meta = {.documents = DOCS, .body_tokens = (uint64_t)LENGTH * DOCS, .terms = 1,
+                         .postings = DOCS, .language = "none"};
+    cr_assert_eq(segment_writer_finish(w, &meta, NULL, &err), 0, "%s", err.message);
+    cr_assert_eq(check_segment(path, UINT64_MAX, NULL, &err), 0, "%s", err.message);
+    size_t size;
+    uint8_t *bytes = read_file(path, &size);
+    skip_table t = first_skip_table(bytes, size);
+    cr_assert_eq(t.blocks, 2);
+    cr_assert_eq(t.blocks_area[0], 0x00, "every gap 0: width 0");
+    cr_assert_eq(t.blocks_area[1] & 0xe0, 0x40, "tf-1 head 0x%02x: not the unary form",
+                 t.blocks_area[1]);
+    cr_assert_gt(cf, DOCS);
+    free(bytes);
+    unlink(path);
+}
+
 /* A segment of the versions before is refused, by the search and by the
  * check alike, with "rebuild the index": 2026120302's inline lists store a
  * length and frequencies this version's reader would take for other
@@ -906,8 +951,10 @@ Test(check, crc_consistent_insertion_order)
  * which this reader would read through the insertion positions;
  * 2026120701's positions chunks never take the unary form;
  * 2026120802's DICTINDEX offsets are u64 and its shortest inline lists
- * hold gaps where this version reads fixed-width numbers; and one
- * version is read (FORMAT.md 10). */
+ * hold gaps where this version reads fixed-width numbers; 2026120901's
+ * blocks of frequencies never take the unary form, which this version's
+ * check insists on where it is smaller; and one version is read
+ * (FORMAT.md 10). */
 Test(check, previous_version_is_refused_by_search_and_check)
 {
     cops_index *index = NULL;
@@ -917,7 +964,7 @@ Test(check, previous_version_is_refused_by_search_and_check)
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
     const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u, 2026120601u,
-                               2026120701u, 2026120802u};
+                               2026120701u, 2026120802u, 2026120901u};
     for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++) {
         layout_put_u32(bytes + 8, earlier[v]);
         write_file(seg_file, bytes, size);

@@ -1225,13 +1225,34 @@ static void fill_geometric(uint32_t *values, size_t count, uint32_t mean)
     }
 }
 
+/* A block of CODEC_BLOCK_SIZE values, copied to exactly its bytes, is
+ * sized by its heads and decodes to `values` by both decoders, and no
+ * shorter range decodes. */
+static void expect_full_block_reads_back(const byte_buffer *block, const uint32_t *values)
+{
+    uint32_t decoded[CODEC_BLOCK_SIZE];
+    uint8_t *copy = exact_copy(block->data, block->length);
+    const uint8_t *end = copy + block->length;
+    cr_assert_eq(codec_block_size(copy, end, CODEC_BLOCK_SIZE), block->length);
+    cr_assert_eq(codec_stream_size(copy, end, CODEC_BLOCK_SIZE), block->length);
+    cr_assert_eq(codec_block_decode(copy, end, CODEC_BLOCK_SIZE, decoded), block->length);
+    cr_assert_arr_eq(decoded, values, sizeof decoded);
+    memset(decoded, 0xff, sizeof decoded);
+    cr_assert_eq(codec_block_decode_scalar(copy, end, CODEC_BLOCK_SIZE, decoded), block->length);
+    cr_assert_arr_eq(decoded, values, sizeof decoded);
+    for (size_t cut = 0; cut < block->length; cut++)
+        cr_assert_eq(codec_block_decode(copy, copy + cut, CODEC_BLOCK_SIZE, decoded), 0, "cut %zu",
+                     cut);
+    free(copy);
+}
+
 /* The unary form (FORMAT.md 2, head bit 6 without bit 7) is a positions
  * chunk's when smaller by more than its charge and `k` is at least 8: such
  * gaps take it through codec_positions_append, never through
  * codec_block_append, and every decoder and sizer reads it back. */
 Test(unary, geometric_gaps_take_it_in_positions_only)
 {
-    uint32_t values[CODEC_BLOCK_SIZE], decoded[CODEC_BLOCK_SIZE];
+    uint32_t values[CODEC_BLOCK_SIZE];
     fill_geometric(values, CODEC_BLOCK_SIZE, 700);
     byte_buffer unary = BUFFER_INIT, patched = BUFFER_INIT;
     codec_positions_append(&unary, values, CODEC_BLOCK_SIZE);
@@ -1243,25 +1264,59 @@ Test(unary, geometric_gaps_take_it_in_positions_only)
     cr_assert_lt(unary.length, patched.length);
     cr_assert_eq(unary.length, 2 + codec_packed_bytes(unary.data[0] & 0x1f, CODEC_BLOCK_SIZE)
                                    + unary.data[1]);
-    uint8_t *copy = exact_copy(unary.data, unary.length);
-    const uint8_t *end = copy + unary.length;
-    cr_assert_eq(codec_block_size(copy, end, CODEC_BLOCK_SIZE), unary.length);
-    cr_assert_eq(codec_stream_size(copy, end, CODEC_BLOCK_SIZE), unary.length);
-    cr_assert_eq(codec_block_decode(copy, end, CODEC_BLOCK_SIZE, decoded), unary.length);
-    cr_assert_arr_eq(decoded, values, sizeof values);
-    memset(decoded, 0xff, sizeof decoded);
-    cr_assert_eq(codec_block_decode_scalar(copy, end, CODEC_BLOCK_SIZE, decoded), unary.length);
-    cr_assert_arr_eq(decoded, values, sizeof values);
-    for (size_t cut = 0; cut < unary.length; cut++)
-        cr_assert_eq(codec_block_decode(copy, copy + cut, CODEC_BLOCK_SIZE, decoded), 0, "cut %zu",
-                     cut);
-    free(copy);
+    expect_full_block_reads_back(&unary, values);
     /* small gaps (a frequent word's) keep frame of reference */
     fill_geometric(values, CODEC_BLOCK_SIZE, 40);
     buffer_reset(&unary);
     codec_positions_append(&unary, values, CODEC_BLOCK_SIZE);
     cr_assert_neq(unary.data[0] & 0xc0, 0x40, "head 0x%02x", unary.data[0]);
     buffer_free(&unary);
+    buffer_free(&patched);
+}
+
+/* A block of tf - 1 (FORMAT.md 3.3) may take the unary form from k = 0
+ * (2026121001): frequencies mostly 1 with a geometric tail, as
+ * codec_tfs_append writes them, are smaller so than any frame of
+ * reference, which is what codec_positions_append (k >= 8) and
+ * codec_block_append (document gaps) write; they read back. */
+Test(unary, frequencies_take_it_from_k_0)
+{
+    uint32_t values[CODEC_BLOCK_SIZE];
+    for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++) {
+        uint32_t v = 0;
+        if (random_next() % 3 == 0)
+            for (v = 1; random_next() % 2 == 0;)
+                v++;
+        values[i] = v;
+    }
+    values[CODEC_BLOCK_SIZE / 2] = 7; /* at least 3 bits: k = 0 is below them */
+    byte_buffer tfs = BUFFER_INIT, positions = BUFFER_INIT, patched = BUFFER_INIT;
+    codec_tfs_append(&tfs, values, CODEC_BLOCK_SIZE);
+    codec_positions_append(&positions, values, CODEC_BLOCK_SIZE);
+    codec_block_append(&patched, values, CODEC_BLOCK_SIZE);
+    cr_assert_not(buffer_failed(&tfs) || buffer_failed(&positions) || buffer_failed(&patched));
+    cr_assert_eq(tfs.data[0] & 0xe0, 0x40, "head 0x%02x", tfs.data[0]);
+    cr_assert_lt(tfs.data[0] & 0x1f, 2, "k %u", tfs.data[0] & 0x1f);
+    cr_assert_neq(positions.data[0] & 0xc0, 0x40, "head 0x%02x", positions.data[0]);
+    cr_assert_eq(positions.length, patched.length);
+    cr_assert_lt(tfs.length + 10, patched.length, "%zu against %zu bytes", tfs.length,
+                 patched.length); /* by more than the charge, 10 bytes a block */
+    expect_full_block_reads_back(&tfs, values);
+    /* a saving below the charge keeps frame of reference: every tf 1 but
+     * one of 2 is a head byte and a list of one exception (5 bytes), the
+     * unary form 18 */
+    memset(values, 0, sizeof values);
+    values[3] = 1;
+    buffer_reset(&tfs);
+    codec_tfs_append(&tfs, values, CODEC_BLOCK_SIZE);
+    cr_assert_neq(tfs.data[0] & 0xc0, 0x40, "head 0x%02x", tfs.data[0]);
+    /* one value is a varint whatever the form allowed */
+    buffer_reset(&tfs);
+    codec_tfs_append(&tfs, (const uint32_t[]){7}, 1);
+    cr_assert_eq(tfs.length, 1);
+    cr_assert_eq(tfs.data[0], 7);
+    buffer_free(&tfs);
+    buffer_free(&positions);
     buffer_free(&patched);
 }
 
