@@ -31,8 +31,8 @@ typedef struct planner {
     plan_cache *cache;           /* or NULL */
     int by_pairs;                /* a count whose phrases may be read from pair keys
                                   * (plan_pair_key): none is a NEAR's operand */
-    int pair_filters;            /* phrases may be filtered by pair keys (plan_phrase):
-                                  * none is a NEAR's operand */
+    int pair_filters;            /* phrases may be filtered by pair keys (filter_by_pairs):
+                                  * none is a NEAR's operand; -1 not known yet */
 } planner;
 
 static matcher *checked(planner *p, matcher *m)
@@ -299,6 +299,18 @@ int plan_count_two_terms(cops_index *index, size_t segment_number, const lower_p
     return 1;
 }
 
+/* Whether a NEAR is in the plan: its operands' positions are read, so
+ * none of its phrases is planned as a pair key (which has none). */
+static int holds_near(const lower_node *node)
+{
+    if (node->kind == LOWER_NEAR)
+        return 1;
+    for (size_t i = 0; i < node->child_count; i++)
+        if (holds_near(node->children[i]))
+            return 1;
+    return 0;
+}
+
 /* An exact body phrase with the pair keys of its adjacent words as
  * filters (matcher_phrase_filter): a document without one of its pairs
  * side by side is left before the positions of its words are read (the
@@ -308,6 +320,10 @@ int plan_count_two_terms(cops_index *index, size_t segment_number, const lower_p
 static matcher *filter_by_pairs(planner *p, const lower_node *node, matcher *phrase)
 {
     if (node->field != LOWER_FIELD_BODY || node->slop != 0)
+        return phrase;
+    if (p->pair_filters < 0) /* the plan's first phrase */
+        p->pair_filters = !holds_near(p->plan->root);
+    if (!p->pair_filters)
         return phrase;
     matcher *filters[LOWER_MAX_PHRASE_TERMS];
     size_t count = 0;
@@ -362,7 +378,7 @@ static matcher *plan_phrase(planner *p, const lower_node *node)
     }
     matcher *phrase = checked(p, matcher_positional(children, offsets, node->term_count,
                                                     node->slop, 0, 0));
-    return phrase && p->pair_filters ? filter_by_pairs(p, node, phrase) : phrase;
+    return phrase ? filter_by_pairs(p, node, phrase) : phrase;
 }
 
 /* The expansions of a prefix or a fuzzy word found in one segment, in
@@ -744,26 +760,15 @@ static const lower_builder native_builder = {
     .discard = discard,
 };
 
-/* Whether a NEAR is in the plan: its operands' positions are read, so
- * none of its phrases is planned as a pair key (which has none). */
-static int holds_near(const lower_node *node)
-{
-    if (node->kind == LOWER_NEAR)
-        return 1;
-    for (size_t i = 0; i < node->child_count; i++)
-        if (holds_near(node->children[i]))
-            return 1;
-    return 0;
-}
-
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, plan_cache *cache, matcher **out,
                cops_error *err)
 {
     planner p = {index, segment_number, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
                  0, options->count_only || options->date_histogram, 0, 1.0, cache, 0, 0};
-    p.pair_filters = !holds_near(plan->root);
-    p.by_pairs = p.counting && p.pair_filters;
+    p.by_pairs = p.counting && !holds_near(plan->root);
+    /* else asked at the first phrase: most plans have none */
+    p.pair_filters = p.counting ? p.by_pairs : -1;
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");
