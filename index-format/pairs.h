@@ -10,8 +10,10 @@
  * (no term holds a space or begins with that byte), with each such
  * document once, tf 1, position 0: its documents are exactly the body
  * phrase's matches.  A count of the body phrase is then that key's live
- * documents.  The keys are the build's own and every merge re-analyses
- * the stored text, so they follow updates, deletions and merges.  The
+ * documents; a longer body phrase, or one whose score is asked, joins its
+ * pairs' keys to its words' documents before reading positions.  The
+ * keys are the build's own and every merge re-analyses the stored text,
+ * so they follow updates, deletions and merges.  The
  * writer keys only some pairs of its list (pair_words_keyed): a query
  * asks the segment's own list and then the key, and where the key is
  * absent reads the positions (query/plan.h plan_pair_key).  They are

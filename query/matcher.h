@@ -201,6 +201,16 @@ matcher *matcher_or(matcher **children, size_t count);
  * analyzer's positions of each child in the phrase (ignored for NEAR). */
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
                             uint32_t slop, int near, uint32_t distance);
+/* `phrase` (an exact phrase of matcher_positional, not NEAR) with
+ * documents-only `filters` (unscored matcher_term's, each holding every
+ * document the phrase matches: pair keys of its adjacent words, index-
+ * format/pairs.h), joined to its words' documents before any position
+ * is read; with `decide`, a document in every filter and word is a
+ * match and no position is read (a two-word phrase and its pair key).
+ * Takes ownership of the filters (freed, and the phrase returned
+ * unfiltered, when out of memory or not such a phrase); returns
+ * `phrase`. */
+matcher *matcher_phrase_filter(matcher *phrase, matcher **filters, size_t count, int decide);
 /* Every document 0..documents-1, score 0. */
 matcher *matcher_all(uint32_t documents);
 /* Documents whose date is within [from, to] (YYYYMMDD, 0 = open), score 0. */

@@ -52,10 +52,20 @@ typedef struct positional_matcher {
     double threshold;
     double others_bound;        /* the children but the rarest: their bounds' sum */
     int others_bound_known;
-    /* A streamed phrase of terms: their cursors, rarest first, which the
-     * walk without a threshold steps itself (next_phrase_match); NULL
-     * otherwise (or when their array could not be allocated). */
+    /* A streamed phrase of terms: their cursors and the filters', rarest
+     * first (join_count of them), which the walk without a threshold steps
+     * itself (next_phrase_match); NULL otherwise (or when their array
+     * could not be allocated). */
     postings_cursor **cursors;
+    size_t join_count;
+    /* Documents-only filters (matcher_phrase_filter): every match is in
+     * each of them, so a candidate missing from one is left before any
+     * position is read; with `filters_decide` a candidate in all of them
+     * is a match (a two-word phrase and its pair key). */
+    matcher **filters;
+    size_t filter_count;
+    int filters_decide;
+    size_t by_rarity_count;     /* the words and the filters in by_rarity */
 } positional_matcher;
 
 #define MAX_POSITIONS (1u << 26)
@@ -329,6 +339,8 @@ static int verify(positional_matcher *p)
 {
     p->matches.count = 0;
     p->matches_complete = 0;
+    if (p->filters_decide)
+        return 1;
     if (p->streamed) {
         int rc = p->count == 2   ? streamed_two_word_phrase(p)
                  : p->count == 3 ? streamed_three_word_phrase(p)
@@ -357,7 +369,7 @@ static uint32_t positional_approximate_next_geq(matcher *m, uint32_t target)
     /* the others asked rarest first too: a document without the second
      * rarest word is left before the commonest word's postings (its
      * blocks the most of any) are read there */
-    return m->doc = matcher_conjunction_next(p->by_rarity, p->count, 0, target);
+    return m->doc = matcher_conjunction_next(p->by_rarity, p->by_rarity_count, 0, target);
 }
 
 /* The candidates of the conjunction, the rarest child proposing; one in
@@ -386,9 +398,11 @@ static uint32_t positional_approximate_above(matcher *m, uint32_t target, double
             target = doc + 1;
             continue;
         }
+        /* the filters and the other words, rarest first */
         uint32_t next = doc;
-        for (size_t k = 1; k < p->count && next == doc; k++)
-            next = matcher_next_geq(p->children[p->rarity[k]], doc);
+        for (size_t k = 0; k < p->by_rarity_count && next == doc; k++)
+            if (p->by_rarity[k] != lead)
+                next = matcher_next_geq(p->by_rarity[k], doc);
         if (next == doc)
             return m->doc = doc;
         if (next == MATCHER_END)
@@ -417,13 +431,13 @@ static int positional_confirm(matcher *m)
  * constant `count` (p->count) for two words, the commonest phrase.  The
  * words' matchers are left on the cursors' documents. */
 static ALWAYS_INLINE uint32_t next_phrase_match(positional_matcher *p, size_t count,
-                                                uint32_t target)
+                                                size_t joined, uint32_t target)
 {
     postings_cursor **c = p->cursors;
     uint32_t doc = postings_next_geq(c[0], target);
     while (doc != POSTINGS_END) {
         uint32_t other = doc;
-        for (size_t k = 1; k < count && other == doc; k++)
+        for (size_t k = 1; k < joined && other == doc; k++)
             other = postings_next_geq(c[k], doc);
         if (other != doc) {
             doc = other == POSTINGS_END ? POSTINGS_END : postings_next_geq(c[0], other);
@@ -431,6 +445,8 @@ static ALWAYS_INLINE uint32_t next_phrase_match(positional_matcher *p, size_t co
         }
         p->matches.count = 0;
         p->matches_complete = 0;
+        if (p->filters_decide)
+            break;
         int rc = count == 2   ? streamed_two_word_phrase(p)
                  : count == 3 ? streamed_three_word_phrase(p)
                               : streamed_exact_phrase(p, 1);
@@ -451,13 +467,17 @@ static uint32_t phrase_sync(positional_matcher *p, uint32_t doc)
 {
     for (size_t i = 0; i < p->count; i++)
         matcher_term_sync(p->children[i]);
+    for (size_t i = 0; i < p->filter_count; i++)
+        matcher_term_sync(p->filters[i]);
     return p->base.doc = doc;
 }
 
+/* In line with constants for two words without filters, the commonest. */
 static uint32_t positional_next_phrase(positional_matcher *p, uint32_t target)
 {
-    return phrase_sync(p, p->count == 2 ? next_phrase_match(p, 2, target)
-                                        : next_phrase_match(p, p->count, target));
+    return phrase_sync(p, p->join_count == 2 ? next_phrase_match(p, 2, 2, target)
+                                             : next_phrase_match(p, p->count, p->join_count,
+                                                                 target));
 }
 
 static uint32_t positional_next_geq(matcher *m, uint32_t target)
@@ -482,10 +502,11 @@ static uint32_t positional_next_geq(matcher *m, uint32_t target)
 /* The matches of next_phrase_match in [first, end) into `window`; returns
  * the first at or past `end`. */
 static ALWAYS_INLINE uint32_t fill_phrase_window(positional_matcher *p, size_t count,
-                                                 uint64_t *window, uint32_t first, uint32_t end)
+                                                 size_t joined, uint64_t *window, uint32_t first,
+                                                 uint32_t end)
 {
-    uint32_t doc = next_phrase_match(p, count, first);
-    for (; doc < end; doc = next_phrase_match(p, count, doc + 1))
+    uint32_t doc = next_phrase_match(p, count, joined, first);
+    for (; doc < end; doc = next_phrase_match(p, count, joined, doc + 1))
         window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
     return doc;
 }
@@ -501,8 +522,9 @@ static void positional_fill_window(matcher *m, uint64_t *window, uint32_t first,
             window[(doc - first) >> 6] |= (uint64_t)1 << ((doc - first) & 63);
         return;
     }
-    phrase_sync(p, p->count == 2 ? fill_phrase_window(p, 2, window, first, end)
-                                 : fill_phrase_window(p, p->count, window, first, end));
+    phrase_sync(p, p->join_count == 2
+                       ? fill_phrase_window(p, 2, 2, window, first, end)
+                       : fill_phrase_window(p, p->count, p->join_count, window, first, end));
 }
 
 static double positional_score(matcher *m)
@@ -547,6 +569,9 @@ static void positional_free(matcher *m)
         matcher_free(p->children[i]);
         free(p->lists[i].values);
     }
+    for (size_t i = 0; i < p->filter_count; i++)
+        matcher_free(p->filters[i]);
+    free(p->filters);
     free(p->children);
     free(p->lists);
     free(p->offsets);
@@ -592,6 +617,20 @@ static const matcher_ops positional_ops = {
     .approximate_above = positional_approximate_above,
     .fill_window = positional_fill_window,
 };
+
+/* p->cursors from p->by_rarity (the words and the filters, rarest first),
+ * or NULL when one is not a term's (the general walk). */
+static void join_cursors(positional_matcher *p)
+{
+    free(p->cursors);
+    p->cursors = malloc(p->by_rarity_count * sizeof *p->cursors);
+    for (size_t k = 0; p->cursors && k < p->by_rarity_count; k++)
+        if (!(p->cursors[k] = matcher_term_cursor(p->by_rarity[k]))) {
+            free(p->cursors);
+            p->cursors = NULL;
+        }
+    p->join_count = p->by_rarity_count;
+}
 
 matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t count,
                             uint32_t slop, int near, uint32_t distance)
@@ -641,21 +680,52 @@ matcher *matcher_positional(matcher **children, const uint32_t *offsets, size_t 
     }
     for (size_t k = 0; k < count; k++)
         p->by_rarity[k] = children[p->rarity[k]];
+    p->by_rarity_count = count;
     p->base.cost = children[p->rarity[0]]->cost;
     p->one_field = matcher_terms_of_one_field(children, count);
     p->streamed = !near && slop == 0 && offsets != NULL;
     for (size_t i = 0; i < count; i++)
         p->streamed &= children[i]->ops->open_positions != NULL;
-    if (p->streamed)
-        p->cursors = malloc(count * sizeof *p->cursors); /* NULL: the general walk */
-    for (size_t k = 0; p->cursors && k < count; k++)
-        if (!(p->cursors[k] = matcher_term_cursor(children[p->rarity[k]]))) {
-            free(p->cursors);
-            p->cursors = NULL;
-        }
     p->count = count;
+    if (p->streamed)
+        join_cursors(p);
     p->slop = slop;
     p->near = near;
     p->distance = distance;
     return &p->base;
+}
+
+matcher *matcher_phrase_filter(matcher *phrase, matcher **filters, size_t count, int decide)
+{
+    positional_matcher *p = (positional_matcher *)phrase;
+    matcher **kept = NULL, **joined = NULL;
+    if (phrase && count > 0 && phrase->ops == &positional_ops && !p->near && p->slop == 0
+        && p->filter_count == 0) {
+        kept = malloc(count * sizeof *kept);
+        joined = kept ? realloc(p->by_rarity, (p->count + count) * sizeof *joined) : NULL;
+    }
+    if (!joined) {
+        /* the phrase reads the positions of every candidate: slower, the
+         * same answers */
+        for (size_t i = 0; i < count; i++)
+            matcher_free(filters[i]);
+        free(kept);
+        return phrase;
+    }
+    p->by_rarity = joined;
+    memcpy(kept, filters, count * sizeof *kept);
+    p->filters = kept;
+    p->filter_count = count;
+    p->filters_decide = decide;
+    /* each filter where its postings put it among the words (stable: after
+     * those of equal cost) */
+    for (size_t i = 0; i < count; i++) {
+        size_t j = p->by_rarity_count++;
+        for (; j > 0 && joined[j - 1]->cost > filters[i]->cost; j--)
+            joined[j] = joined[j - 1];
+        joined[j] = filters[i];
+    }
+    if (p->streamed)
+        join_cursors(p);
+    return phrase;
 }

@@ -31,6 +31,8 @@ typedef struct planner {
     plan_cache *cache;           /* or NULL */
     int by_pairs;                /* a count whose phrases may be read from pair keys
                                   * (plan_pair_key): none is a NEAR's operand */
+    int pair_filters;            /* phrases may be filtered by pair keys (filter_by_pairs):
+                                  * none is a NEAR's operand; -1 not known yet */
 } planner;
 
 static matcher *checked(planner *p, matcher *m)
@@ -185,20 +187,31 @@ static matcher *term_in_field(planner *p, const char *text, int title)
     return key_matcher(p, key, key_length);
 }
 
-int plan_pair_key(segment *seg, const lower_node *node, int any_field, segment_term *term,
-                  cops_error *err)
+/* The pair key of node's words `first` and first + 1 in `seg`: 1 and
+ * *term, 0 when there is none (the words not side by side, not both in
+ * the segment's list, or their pair not keyed), or a negative status. */
+static int pair_key_at(segment *seg, const lower_node *node, size_t first, segment_term *term,
+                       cops_error *err)
 {
-    if (node->kind != LOWER_PHRASE || (node->field != LOWER_FIELD_BODY && !any_field)
-        || node->slop != 0 || node->term_count != 2
-        || node->terms[1].offset != node->terms[0].offset + 1)
+    const lower_term *left = &node->terms[first], *right = &node->terms[first + 1];
+    if (right->offset != left->offset + 1)
         return 0;
     const pair_words *words = &segment_get_meta(seg)->pairs;
-    int a = pair_words_find(words, node->terms[0].text, strlen(node->terms[0].text));
-    int b = a < 0 ? -1 : pair_words_find(words, node->terms[1].text, strlen(node->terms[1].text));
+    int a = pair_words_find(words, left->text, strlen(left->text));
+    int b = a < 0 ? -1 : pair_words_find(words, right->text, strlen(right->text));
     if (b < 0)
         return 0;
     uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
     return segment_lookup(seg, key, pair_key_make(words, a, b, key), term, err);
+}
+
+int plan_pair_key(segment *seg, const lower_node *node, int any_field, segment_term *term,
+                  cops_error *err)
+{
+    if (node->kind != LOWER_PHRASE || (node->field != LOWER_FIELD_BODY && !any_field)
+        || node->slop != 0 || node->term_count != 2)
+        return 0;
+    return pair_key_at(seg, node, 0, term, err);
 }
 
 /* A node as far as which documents it matches goes: under SCALE and
@@ -286,6 +299,57 @@ int plan_count_two_terms(cops_index *index, size_t segment_number, const lower_p
     return 1;
 }
 
+/* Whether a NEAR is in the plan: its operands' positions are read, so
+ * none of its phrases is planned as a pair key (which has none). */
+static int holds_near(const lower_node *node)
+{
+    if (node->kind == LOWER_NEAR)
+        return 1;
+    for (size_t i = 0; i < node->child_count; i++)
+        if (holds_near(node->children[i]))
+            return 1;
+    return 0;
+}
+
+/* An exact body phrase with the pair keys of its adjacent words as
+ * filters (matcher_phrase_filter): a document without one of its pairs
+ * side by side is left before the positions of its words are read (the
+ * common words' are most of a phrase's cost).  The keys are documents
+ * only, and hold exactly their pairs' documents, so a phrase of two words
+ * with a key needs no positions at all. */
+static matcher *filter_by_pairs(planner *p, const lower_node *node, matcher *phrase)
+{
+    if (node->field != LOWER_FIELD_BODY || node->slop != 0)
+        return phrase;
+    if (p->pair_filters < 0) /* the plan's first phrase */
+        p->pair_filters = !holds_near(p->plan->root);
+    if (!p->pair_filters)
+        return phrase;
+    matcher *filters[LOWER_MAX_PHRASE_TERMS];
+    size_t count = 0;
+    for (size_t i = 0; i + 1 < node->term_count; i++) {
+        segment_term pair;
+        int found = pair_key_at(p->seg, node, i, &pair, p->err);
+        if (found < 0) {
+            p->rc = found;
+            break;
+        }
+        bm25_term unscored; /* never asked for a score */
+        memset(&unscored, 0, sizeof unscored);
+        if (found && !(filters[count] = checked(p, matcher_term(p->seg, &pair, &unscored, 0,
+                                                                "pair"))))
+            break;
+        count += (size_t)found;
+    }
+    if (p->rc != 0) {
+        for (size_t i = 0; i < count; i++)
+            matcher_free(filters[i]);
+        matcher_free(phrase);
+        return NULL;
+    }
+    return count ? matcher_phrase_filter(phrase, filters, count, node->term_count == 2) : phrase;
+}
+
 static matcher *plan_phrase(planner *p, const lower_node *node)
 {
     /* a count of a body phrase of two listed words: its pair key's
@@ -312,7 +376,9 @@ static matcher *plan_phrase(planner *p, const lower_node *node)
             return NULL;
         }
     }
-    return checked(p, matcher_positional(children, offsets, node->term_count, node->slop, 0, 0));
+    matcher *phrase = checked(p, matcher_positional(children, offsets, node->term_count,
+                                                    node->slop, 0, 0));
+    return phrase ? filter_by_pairs(p, node, phrase) : phrase;
 }
 
 /* The expansions of a prefix or a fuzzy word found in one segment, in
@@ -694,25 +760,15 @@ static const lower_builder native_builder = {
     .discard = discard,
 };
 
-/* Whether a NEAR is in the plan: its operands' positions are read, so
- * none of its phrases is planned as a pair key (which has none). */
-static int holds_near(const lower_node *node)
-{
-    if (node->kind == LOWER_NEAR)
-        return 1;
-    for (size_t i = 0; i < node->child_count; i++)
-        if (holds_near(node->children[i]))
-            return 1;
-    return 0;
-}
-
 int plan_query(cops_index *index, size_t segment_number, const lower_plan *plan,
                const cops_search_options *options, plan_cache *cache, matcher **out,
                cops_error *err)
 {
     planner p = {index, segment_number, index->segments[segment_number], plan, {options->k1, options->b, (int)options->weight, options->weight_parameter}, err, 0,
-                 0, options->count_only || options->date_histogram, 0, 1.0, cache, 0};
+                 0, options->count_only || options->date_histogram, 0, 1.0, cache, 0, 0};
     p.by_pairs = p.counting && !holds_near(plan->root);
+    /* else asked at the first phrase: most plans have none */
+    p.pair_filters = p.counting ? p.by_pairs : -1;
     *out = lower_build(plan->root, &native_builder, &p);
     if (!*out && p.rc == 0)
         p.rc = error_set(err, COPS_ENOMEM, "out of memory while planning the query");

@@ -2470,6 +2470,84 @@ Test(search, pair_keys_hold_exactly_the_phrase_documents)
     free_fixture(&f);
 }
 
+/* A key of `seg` as an unscored term matcher (the key must
+ * exist). */
+static matcher *key_term(segment *seg, const uint8_t *key, size_t length)
+{
+    segment_term term;
+    cops_error err = {0};
+    cr_assert_eq(segment_lookup(seg, key, length, &term, &err), 1, "key %.*s", (int)length,
+                 (const char *)key);
+    bm25_term unscored;
+    memset(&unscored, 0, sizeof unscored);
+    matcher *m = matcher_term(seg, &term, &unscored, 0, "key");
+    cr_assert_not_null(m);
+    return m;
+}
+
+/* The phrase "in the" over the pairs corpus, filtered by the key of
+ * "the in" (matcher_phrase_filter), whose documents are not the
+ * phrase's: what each walk finds shows that a candidate missing from the
+ * filter is left, and that with `decide` no position is read.  Counted by
+ * next_geq (the cursors' walk), by windows, and by the general walk
+ * (approximate_next_geq and confirm). */
+static void count_filtered(segment *seg, int decide, int filtered, uint32_t *walked,
+                           uint32_t *windowed, uint32_t *confirmed)
+{
+    matcher *m[3];
+    for (int walk = 0; walk < 3; walk++) {
+        matcher *words[2] = {key_term(seg, (const uint8_t *)"in", 2),
+                             key_term(seg, (const uint8_t *)"the", 3)};
+        uint32_t offsets[2] = {0, 1};
+        m[walk] = matcher_positional(words, offsets, 2, 0, 0, 0);
+        cr_assert_not_null(m[walk]);
+        if (filtered) {
+            const pair_words *list = &segment_get_meta(seg)->pairs;
+            uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
+            size_t length = pair_key_make(list, pair_words_find(list, "the", 3),
+                                          pair_words_find(list, "in", 2), key);
+            matcher *filter = key_term(seg, key, length);
+            cr_assert_eq(matcher_phrase_filter(m[walk], &filter, 1, decide), m[walk]);
+        }
+    }
+    *walked = *windowed = *confirmed = 0;
+    for (uint32_t doc = matcher_next_geq(m[0], 0); doc != MATCHER_END;
+         doc = matcher_next_geq(m[0], doc + 1))
+        ++*walked;
+    uint64_t window[MATCHER_WINDOW / 64] = {0};
+    matcher_fill_window(m[1], window, 0, segment_documents(seg));
+    for (size_t w = 0; w < MATCHER_WINDOW / 64; w++)
+        *windowed += (uint32_t)__builtin_popcountll(window[w]);
+    for (uint32_t doc = m[2]->ops->approximate_next_geq(m[2], 0); doc != MATCHER_END;
+         doc = m[2]->ops->approximate_next_geq(m[2], doc + 1))
+        *confirmed += (uint32_t)m[2]->ops->confirm(m[2]);
+    for (int walk = 0; walk < 3; walk++)
+        matcher_free(m[walk]);
+}
+
+Test(search, a_phrase_filtered_by_pair_keys_reads_positions_only_where_every_filter_holds)
+{
+    fixture f;
+    build_corpus(&f, pairs, sizeof pairs / sizeof pairs[0]);
+    segment *seg = f.index->segments[0];
+    uint32_t walked, windowed, confirmed;
+    /* unfiltered: p1 to p4 */
+    count_filtered(seg, 0, 0, &walked, &windowed, &confirmed);
+    cr_assert(walked == 4 && windowed == 4 && confirmed == 4, "%u %u %u", walked, windowed,
+              confirmed);
+    /* "the in" holds p2, p4 and p5: p1 and p3 are left unread, and p5
+     * fails its positions */
+    count_filtered(seg, 0, 1, &walked, &windowed, &confirmed);
+    cr_assert(walked == 2 && windowed == 2 && confirmed == 2, "%u %u %u", walked, windowed,
+              confirmed);
+    /* deciding, the filter is trusted: p5, which has both words, is in
+     * (a pair key holds exactly its phrase's documents, never another's) */
+    count_filtered(seg, 1, 1, &walked, &windowed, &confirmed);
+    cr_assert(walked == 3 && windowed == 3 && confirmed == 3, "%u %u %u", walked, windowed,
+              confirmed);
+    free_fixture(&f);
+}
+
 /* An embedding program's NULL where cops.h asks for an object, a string
  * or an OUT pointer: COPS_EINVAL naming the argument, never a crash (the
  * calls that checked some arguments, cops_document_get and the query,
