@@ -3,6 +3,7 @@
 #include "analysis/analyzer.h"
 
 #include "base/error.h"
+#include "base/short-bytes.h"
 
 #include <libstemmer.h>
 #include <pthread.h>
@@ -556,15 +557,15 @@ static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, i
 {
     size_t length = *term_length;
     stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
-    if (entry->word_length == length && memcmp(entry->word, self->term, length) == 0) {
+    if (entry->word_length == length && short_bytes_equal(entry->word, self->term, length)) {
         *seen = entry->emitted;
         entry->emitted = 1;
         /* Most hits are words that are their own stem: no copy at all. */
         *stem_differs = !entry->stem_is_word;
         if (entry->stem_is_word)
             return 0;
-        memcpy(self->form, self->term, length + 1);
-        memcpy(self->term, entry->stem, entry->stem_length);
+        short_bytes_copy(self->form, self->term, length + 1);
+        short_bytes_copy(self->term, entry->stem, entry->stem_length);
         self->term[entry->stem_length] = '\0';
         *term_length = entry->stem_length;
         return 0;

@@ -35,6 +35,7 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "base/hash.h"
+#include "base/short-bytes.h"
 #include "index-format/codec.h"
 #include "index-format/names.h"
 #include "index-format/pairs.h"
@@ -181,34 +182,6 @@ void inverter_prefetch(const inverter *inv, uint32_t hash, int step)
     }
 }
 
-/* Whether a[0, n) and b[0, n) are equal: memcmp for the few bytes of a
- * key, inline (a call cost more than the compare), in loads that may
- * overlap but never pass the end. */
-static inline int same_key_bytes(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    uint64_t x, y;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            memcpy(&x, a + i, 8);
-            memcpy(&y, b + i, 8);
-            if (x != y)
-                return 0;
-        }
-        memcpy(&x, a + n - 8, 8);
-        memcpy(&y, b + n - 8, 8);
-        return x == y;
-    }
-    if (n >= 4) {
-        uint32_t u, v, w, z;
-        memcpy(&u, a, 4);
-        memcpy(&v, b, 4);
-        memcpy(&w, a + n - 4, 4);
-        memcpy(&z, b + n - 4, 4);
-        return u == v && w == z;
-    }
-    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
-}
-
 /* The index of `key`'s entry, created when new; -1 on allocation failure. */
 static long intern(inverter *inv, const uint8_t *key, size_t key_length, uint32_t hash)
 {
@@ -234,7 +207,7 @@ static long intern(inverter *inv, const uint8_t *key, size_t key_length, uint32_
         }
         term_entry *t = &inv->terms[slot - 1];
         if (t->hash == hash && t->key_length == key_length
-            && same_key_bytes(inv->keys.data + t->key_offset, key, key_length))
+            && short_bytes_equal(inv->keys.data + t->key_offset, key, key_length))
             return (long)slot - 1;
     }
 }

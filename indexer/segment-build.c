@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/file.h"
+#include "base/short-bytes.h"
 #include "index-format/segment.h"
 #include "indexer/inverter.h"
 #include "indexer/reorder.h"
@@ -111,40 +112,13 @@ int segment_build_begin(int dir_fd, const char *dir, const char *name, analyzer 
     return 0;
 }
 
-/* memcpy for a term's few bytes, inline (the call cost more than the
- * copy, for every token), in loads and stores that may overlap but never
- * pass either end. */
-static inline void copy_term_bytes(uint8_t *to, const char *from, size_t n)
-{
-    uint64_t x, y;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            memcpy(&x, from + i, 8);
-            memcpy(to + i, &x, 8);
-        }
-        memcpy(&y, from + n - 8, 8);
-        memcpy(to + n - 8, &y, 8);
-    } else if (n >= 4) {
-        uint32_t u, v;
-        memcpy(&u, from, 4);
-        memcpy(&v, from + n - 4, 4);
-        memcpy(to, &u, 4);
-        memcpy(to + n - 4, &v, 4);
-    } else if (n > 0) {
-        uint8_t first = (uint8_t)from[0], middle = (uint8_t)from[n / 2], last = (uint8_t)from[n - 1];
-        to[0] = first;
-        to[n / 2] = middle;
-        to[n - 1] = last;
-    }
-}
-
 /* The index key of a term: title terms carry the field byte first. */
 static size_t make_key(uint8_t *key, int title_field, const analyzer_token *token)
 {
     size_t offset = 0;
     if (title_field)
         key[offset++] = (uint8_t)SEGMENT_FIELD_TITLE;
-    copy_term_bytes(key + offset, token->term, token->term_length);
+    short_bytes_copy(key + offset, token->term, token->term_length);
     return offset + token->term_length;
 }
 
