@@ -728,6 +728,30 @@ static void analyzer_note_invalid(analyzer_pass *pass, size_t offset)
     pass->invalid_sequences++;
 }
 
+/* How many of the eight bytes at p, from the first, are ASCII letters
+ * (ascii_class's CLASS_LETTER: A-Z, a-z).  On the low seven bits of each
+ * byte, as analyzer_fold_ascii, so no sum carries into the next byte:
+ * with bit 5 set (lower case), a letter is from 'a' to 'z' and has its
+ * top bit clear. */
+static inline size_t ascii_letters_ahead(const uint8_t *p)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t bytes;
+    memcpy(&bytes, p, 8);
+    uint64_t low = (bytes | ones * 0x20) & ones * 0x7F;
+    uint64_t at_least_a = low + ones * (0x80 - 'a');
+    uint64_t past_z = low + ones * (0x80 - 'z' - 1);
+    uint64_t not_letter = ~(at_least_a & ~past_z & ~bytes) & ones * 0x80;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return not_letter ? (size_t)__builtin_ctzll(not_letter) / 8 : 8;
+#else
+    size_t n = 0;
+    while (n < 8 && p[n] < 0x80 && ascii_class[p[n]] == CLASS_LETTER)
+        n++;
+    return n;
+#endif
+}
+
 /* Find the end of the word whose first character, of class `first`,
  * occupies [start, start + first_size).  Sets *word_flags. */
 static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size,
@@ -748,7 +772,16 @@ static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first
         /* ASCII letters and digits make most of every word: taken here
          * without decoding or classifying, exactly as the general path
          * below would take them (an ASCII byte is one character, of its
-         * ascii_class, never a mark and never non-ASCII). */
+         * ascii_class, never a mark and never non-ASCII); the letters
+         * eight bytes at a time while eight can be read. */
+        if (end + 8 <= length) {
+            size_t letters = ascii_letters_ahead(text + end);
+            if (letters > 0) {
+                last = CLASS_LETTER;
+                end += letters;
+                continue;
+            }
+        }
         uint8_t byte = text[end];
         if (byte < 0x80 && ascii_class[byte] == CLASS_LETTER) {
             last = CLASS_LETTER;
