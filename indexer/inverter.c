@@ -169,14 +169,14 @@ uint32_t inverter_hash(const uint8_t *key, size_t key_length)
     return (uint32_t)hash_keyed(key, key_length); /* seeded: keys are strangers' words */
 }
 
-void inverter_prefetch(const inverter *inv, uint32_t hash, int step)
+void inverter_prefetch(const inverter *inv, uint32_t slot_hash, const uint32_t *entry_hash)
 {
-    const uint32_t *slot = &inv->slots[hash & (inv->slot_count - 1)];
-    if (step == 0) {
-        __builtin_prefetch(slot);
-    } else if (*slot) {
+    size_t mask = inv->slot_count - 1;
+    __builtin_prefetch(&inv->slots[slot_hash & mask]);
+    uint32_t slot = entry_hash ? inv->slots[*entry_hash & mask] : 0;
+    if (slot) {
         /* The first probe's entry; a hit is most often there. */
-        const term_entry *t = &inv->terms[*slot - 1];
+        const term_entry *t = &inv->terms[slot - 1];
         __builtin_prefetch(t);
         __builtin_prefetch(inv->keys.data + t->key_offset);
     }

@@ -58,11 +58,13 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
 /* The key's slot hash: seeded per process (base/hash.h), as keys are
  * strangers' words; pure within a process. */
 uint32_t inverter_hash(const uint8_t *key, size_t key_length);
-/* A hint for a key that will be added soon: the table is far larger than
- * the caches, so a lookup is mostly waiting for memory.  Step 0 fetches
- * the key's slot; step 1, issued later, reads the slot and fetches its
- * entry and key bytes.  Only a hint: no effect on results. */
-void inverter_prefetch(const inverter *inv, uint32_t hash, int step);
+/* Hints for keys that will be added soon: the table is far larger than
+ * the caches, so a lookup is mostly waiting for memory.  The slot of the
+ * key hashed `slot_hash` is fetched; for the key hashed *entry_hash
+ * (NULL: none), whose slot was fetched earlier, the slot is read and its
+ * entry and key bytes fetched.  One call for both, as it is made for
+ * every token.  Only hints: no effect on results. */
+void inverter_prefetch(const inverter *inv, uint32_t slot_hash, const uint32_t *entry_hash);
 
 /* Close the current document (may spill a run); the next occurrences
  * belong to the next document number. */

@@ -351,10 +351,10 @@ static int invert_prepared(segment_build *b, const uint8_t *p, size_t length,
             size_t at = (next + queued) % PREFETCH_AHEAD;
             ring[at] = p;
             memcpy(&hashes[at], p + 1 + key_length + 4, 4);
-            inverter_prefetch(b->inverter, hashes[at], 0);
-            if (queued >= PREFETCH_AHEAD / 2)
-                inverter_prefetch(b->inverter, hashes[(next + queued - PREFETCH_AHEAD / 2)
-                                                     % PREFETCH_AHEAD], 1);
+            inverter_prefetch(b->inverter, hashes[at],
+                              queued >= PREFETCH_AHEAD / 2
+                                  ? &hashes[(next + queued - PREFETCH_AHEAD / 2) % PREFETCH_AHEAD]
+                                  : NULL);
             p += 1 + key_length + 8;
             if (++queued < PREFETCH_AHEAD)
                 continue;
