@@ -164,11 +164,6 @@ static int grow_slots(inverter *inv)
     return 0;
 }
 
-uint32_t inverter_hash(const uint8_t *key, size_t key_length)
-{
-    return (uint32_t)hash_keyed(key, key_length); /* seeded: keys are strangers' words */
-}
-
 void inverter_prefetch(const inverter *inv, uint32_t slot_hash, const uint32_t *entry_hash)
 {
     size_t mask = inv->slot_count - 1;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/hash.h"
 #include "cops.h"
 #include "index-format/segment.h"
 #include "indexer/bp-order.h"
@@ -57,7 +58,10 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
                         uint32_t position, cops_error *err);
 /* The key's slot hash: seeded per process (base/hash.h), as keys are
  * strangers' words; pure within a process. */
-uint32_t inverter_hash(const uint8_t *key, size_t key_length);
+static inline uint32_t inverter_hash(const uint8_t *key, size_t key_length)
+{
+    return (uint32_t)hash_keyed(key, key_length); /* seeded: keys are strangers' words */
+}
 /* Hints for keys that will be added soon: the table is far larger than
  * the caches, so a lookup is mostly waiting for memory.  The slot of the
  * key hashed `slot_hash` is fetched; for the key hashed *entry_hash
