@@ -515,33 +515,12 @@ static int analyzer_normalize(analyzer_worker *self, const uint8_t *word, size_t
     }
 }
 
-/* The stem cache's slot of a word: its bytes taken eight at a time (the
- * last eight overlapping the others), as a byte at a time (FNV-1a) cost
- * 2 % of a build.  Any hash of the bytes gives the same stems; only
- * which words share a slot depends on it. */
 static size_t analyzer_stem_slot(const analyzer_worker *self, const uint8_t *term, size_t length)
 {
-    const uint64_t k = 0x9E3779B97F4A7C15u;
-    uint64_t hash = (uint64_t)length * k, word;
-    if (length >= 8) {
-        for (size_t i = 0; i + 8 < length; i += 8) {
-            memcpy(&word, term + i, 8);
-            hash = (hash ^ word) * k;
-            hash ^= hash >> 29;
-        }
-        memcpy(&word, term + length - 8, 8);
-    } else if (length >= 4) {
-        uint32_t first, last;
-        memcpy(&first, term, 4);
-        memcpy(&last, term + length - 4, 4);
-        word = (uint64_t)first << 32 | last;
-    } else {
-        word = length == 0 ? 0
-                           : (uint64_t)term[0] << 16 | (uint64_t)term[length / 2] << 8
-                                 | term[length - 1];
-    }
-    hash = (hash ^ word) * k;
-    return (size_t)(hash >> 32 ^ hash) & (self->stem_slots - 1);
+    uint32_t hash = 2166136261u; /* FNV-1a */
+    for (size_t k = 0; k < length; k++)
+        hash = (hash ^ term[k]) * 16777619u;
+    return hash & (self->stem_slots - 1);
 }
 
 /* After a miss: an eightfold table, holding the stems of the old one,
