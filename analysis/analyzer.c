@@ -3,6 +3,7 @@
 #include "analysis/analyzer.h"
 
 #include "base/error.h"
+#include "base/short-bytes.h"
 
 #include <libstemmer.h>
 #include <pthread.h>
@@ -556,15 +557,15 @@ static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, i
 {
     size_t length = *term_length;
     stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
-    if (entry->word_length == length && memcmp(entry->word, self->term, length) == 0) {
+    if (entry->word_length == length && short_bytes_equal(entry->word, self->term, length)) {
         *seen = entry->emitted;
         entry->emitted = 1;
         /* Most hits are words that are their own stem: no copy at all. */
         *stem_differs = !entry->stem_is_word;
         if (entry->stem_is_word)
             return 0;
-        memcpy(self->form, self->term, length + 1);
-        memcpy(self->term, entry->stem, entry->stem_length);
+        short_bytes_copy(self->form, self->term, length + 1);
+        short_bytes_copy(self->term, entry->stem, entry->stem_length);
         self->term[entry->stem_length] = '\0';
         *term_length = entry->stem_length;
         return 0;
@@ -706,6 +707,30 @@ static void analyzer_note_invalid(analyzer_pass *pass, size_t offset)
     pass->invalid_sequences++;
 }
 
+/* How many of the eight bytes at p, from the first, are ASCII letters
+ * (ascii_class's CLASS_LETTER: A-Z, a-z).  On the low seven bits of each
+ * byte, as analyzer_fold_ascii, so no sum carries into the next byte:
+ * with bit 5 set (lower case), a letter is from 'a' to 'z' and has its
+ * top bit clear. */
+static inline size_t ascii_letters_ahead(const uint8_t *p)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t bytes;
+    memcpy(&bytes, p, 8);
+    uint64_t low = (bytes | ones * 0x20) & ones * 0x7F;
+    uint64_t at_least_a = low + ones * (0x80 - 'a');
+    uint64_t past_z = low + ones * (0x80 - 'z' - 1);
+    uint64_t not_letter = ~(at_least_a & ~past_z & ~bytes) & ones * 0x80;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return not_letter ? (size_t)__builtin_ctzll(not_letter) / 8 : 8;
+#else
+    size_t n = 0;
+    while (n < 8 && p[n] < 0x80 && ascii_class[p[n]] == CLASS_LETTER)
+        n++;
+    return n;
+#endif
+}
+
 /* Find the end of the word whose first character, of class `first`,
  * occupies [start, start + first_size).  Sets *word_flags. */
 static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size,
@@ -726,7 +751,16 @@ static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first
         /* ASCII letters and digits make most of every word: taken here
          * without decoding or classifying, exactly as the general path
          * below would take them (an ASCII byte is one character, of its
-         * ascii_class, never a mark and never non-ASCII). */
+         * ascii_class, never a mark and never non-ASCII); the letters
+         * eight bytes at a time while eight can be read. */
+        if (end + 8 <= length) {
+            size_t letters = ascii_letters_ahead(text + end);
+            if (letters > 0) {
+                last = CLASS_LETTER;
+                end += letters;
+                continue;
+            }
+        }
         uint8_t byte = text[end];
         if (byte < 0x80 && ascii_class[byte] == CLASS_LETTER) {
             last = CLASS_LETTER;

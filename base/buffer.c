@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int buffer_reserve(byte_buffer *buffer, size_t extra)
+int buffer_grow(byte_buffer *buffer, size_t extra)
 {
     if (buffer->failed)
         return -1;

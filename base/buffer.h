@@ -22,8 +22,18 @@ typedef struct byte_buffer {
 
 #define BUFFER_INIT {NULL, 0, 0, 0}
 
-/* Make room for `extra` more bytes; returns 0, or -1 (and sets failed). */
-int buffer_reserve(byte_buffer *buffer, size_t extra);
+/* buffer_reserve when the room is not there yet. */
+int buffer_grow(byte_buffer *buffer, size_t extra);
+
+/* Make room for `extra` more bytes; returns 0, or -1 (and sets failed).
+ * Inline: a build reserves for every token, and there is room most
+ * times. */
+static inline int buffer_reserve(byte_buffer *buffer, size_t extra)
+{
+    if (!buffer->failed && extra <= buffer->capacity - buffer->length)
+        return 0;
+    return buffer_grow(buffer, extra);
+}
 void buffer_append(byte_buffer *buffer, const void *bytes, size_t length);
 void buffer_append_byte(byte_buffer *buffer, uint8_t byte);
 void buffer_append_u32le(byte_buffer *buffer, uint32_t value);

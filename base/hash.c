@@ -6,6 +6,9 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+/* The hash inlined here: a build hashes every token's key (a few bytes),
+ * where the call into the library cost about as much as the hash. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 static _Atomic uint64_t seed; /* 0 until drawn */

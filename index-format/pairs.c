@@ -36,11 +36,6 @@ int pair_words_keyed(int a, int b)
     return (a + 1) * (b + 1) <= PAIR_PRODUCT_LIMIT;
 }
 
-static unsigned slot_of(const char *word, size_t length)
-{
-    return ((unsigned)length * 31u + (uint8_t)word[0] * 7u + (uint8_t)word[length - 1]) & 255u;
-}
-
 static int add_word(pair_words *words, const char *word, size_t length)
 {
     if (length == 0 || length > PAIR_WORD_MAX_BYTES || words->count == PAIR_MAX_WORDS
@@ -53,10 +48,14 @@ static int add_word(pair_words *words, const char *word, size_t length)
     memcpy(words->word[n], word, length);
     words->word[n][length] = '\0';
     words->length[n] = (uint8_t)length;
-    unsigned s = slot_of(word, length);
-    while (words->slot[s] != 0)
-        s = (s + 1) & 255u;
-    words->slot[s] = (int16_t)(n + 1);
+    uint64_t low, high;
+    pair_words_pack(word, length, &low, &high);
+    unsigned s = pair_words_slot(low, high);
+    while (words->packed_high[s] != 0) /* (the length makes a word's nonzero) */
+        s = (s + 1) & (PAIR_SLOTS - 1);
+    words->packed_low[s] = low;
+    words->packed_high[s] = high;
+    words->number[s] = (int8_t)n;
     return 0;
 }
 
@@ -98,18 +97,6 @@ size_t pair_words_format(const pair_words *words, char *out)
         at += words->length[i];
     }
     return at;
-}
-
-int pair_words_find(const pair_words *words, const char *term, size_t length)
-{
-    if (length == 0 || length > PAIR_WORD_MAX_BYTES)
-        return -1;
-    for (unsigned s = slot_of(term, length); words->slot[s] != 0; s = (s + 1) & 255u) {
-        int n = words->slot[s] - 1;
-        if (words->length[n] == length && memcmp(words->word[n], term, length) == 0)
-            return n;
-    }
-    return -1;
 }
 
 size_t pair_key_make(const pair_words *words, int a, int b, uint8_t *key)

@@ -26,18 +26,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "index-format/layout.h"
+
 #define SEGMENT_PAIR_KEY '\x03'
 
 /* At most this many words in a pair list, each of at most
  * PAIR_WORD_MAX_BYTES bytes (the META line is bounded by both). */
 #define PAIR_MAX_WORDS 64
 #define PAIR_WORD_MAX_BYTES 15
+#define PAIR_SLOTS 256 /* a power of two, four times PAIR_MAX_WORDS */
 
 typedef struct pair_words {
     uint32_t count;
     uint8_t length[PAIR_MAX_WORDS];
     char word[PAIR_MAX_WORDS][PAIR_WORD_MAX_BYTES + 1];
-    int16_t slot[256];      /* a hash of (length, first byte, last byte) -> word + 1, 0 = none */
+    /* An open-addressing table of the words, each as its bytes packed
+     * with its length into two words (pair_words_find): a build asks it
+     * for every body token, so the lookup reads no byte twice and calls
+     * nothing.  Slot s holds word number[s] (-1: empty). */
+    uint64_t packed_low[PAIR_SLOTS], packed_high[PAIR_SLOTS];
+    int8_t number[PAIR_SLOTS];
 } pair_words;
 
 /* The list a build writes (pairs.c says how it was chosen). */
@@ -57,8 +65,54 @@ size_t pair_words_format(const pair_words *words, char *out);
  * words a and b (pairs.c says which). */
 int pair_words_keyed(int a, int b);
 
+/* (pair_words_find's parts, inline: a build asks for every body token.)
+ * term[0, length) (1 to PAIR_WORD_MAX_BYTES bytes) packed as two words:
+ * its bytes in order from the low byte of *low on, the length in the top
+ * byte of *high (which no byte reaches), so two terms are equal exactly
+ * when their packings are.  The loads may overlap but never pass the
+ * term's end: an overlapped byte lands on the same place twice. */
+static inline void pair_words_pack(const char *term, size_t length, uint64_t *low, uint64_t *high)
+{
+    const uint8_t *p = (const uint8_t *)term;
+    uint64_t lo, hi = 0;
+    if (length >= 8) {
+        lo = layout_get_u64(p);
+        if (length > 8) /* bytes 8 to length - 1, from the last eight */
+            hi = layout_get_u64(p + length - 8) >> (8 * (16 - length));
+    } else if (length >= 4) {
+        lo = (uint64_t)layout_get_u32(p) | (uint64_t)layout_get_u32(p + length - 4) << (8 * (length - 4));
+    } else {
+        lo = (uint64_t)p[0] | (uint64_t)p[length / 2] << (8 * (length / 2))
+             | (uint64_t)p[length - 1] << (8 * (length - 1));
+    }
+    *low = lo;
+    *high = hi | (uint64_t)length << 56;
+}
+
+_Static_assert(PAIR_WORD_MAX_BYTES <= 15, "pack: a word's bytes stay below the length's byte");
+_Static_assert(PAIR_MAX_WORDS <= 127, "a slot's word number is an int8_t");
+_Static_assert((PAIR_SLOTS & (PAIR_SLOTS - 1)) == 0 && PAIR_SLOTS > PAIR_MAX_WORDS,
+               "slots are a power of two, never all taken, so a probe meets an empty one");
+
+static inline unsigned pair_words_slot(uint64_t low, uint64_t high)
+{
+    return (unsigned)(((low ^ high * 0xC2B2AE3D27D4EB4Full) * 0x9E3779B97F4A7C15ull) >> 56)
+           & (PAIR_SLOTS - 1);
+}
+
 /* The word's index in the list, or -1. */
-int pair_words_find(const pair_words *words, const char *term, size_t length);
+static inline int pair_words_find(const pair_words *words, const char *term, size_t length)
+{
+    if (length == 0 || length > PAIR_WORD_MAX_BYTES)
+        return -1;
+    uint64_t low, high;
+    pair_words_pack(term, length, &low, &high);
+    for (unsigned s = pair_words_slot(low, high); words->packed_high[s] != 0;
+         s = (s + 1) & (PAIR_SLOTS - 1))
+        if (words->packed_low[s] == low && words->packed_high[s] == high)
+            return words->number[s];
+    return -1;
+}
 
 /* The pair key of words a and b of the list into `key` (room for
  * 2 + 2 * PAIR_WORD_MAX_BYTES bytes); its length. */

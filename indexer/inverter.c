@@ -35,6 +35,7 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "base/hash.h"
+#include "base/short-bytes.h"
 #include "index-format/codec.h"
 #include "index-format/names.h"
 #include "index-format/pairs.h"
@@ -163,19 +164,14 @@ static int grow_slots(inverter *inv)
     return 0;
 }
 
-uint32_t inverter_hash(const uint8_t *key, size_t key_length)
+void inverter_prefetch(const inverter *inv, uint32_t slot_hash, const uint32_t *entry_hash)
 {
-    return (uint32_t)hash_keyed(key, key_length); /* seeded: keys are strangers' words */
-}
-
-void inverter_prefetch(const inverter *inv, uint32_t hash, int step)
-{
-    const uint32_t *slot = &inv->slots[hash & (inv->slot_count - 1)];
-    if (step == 0) {
-        __builtin_prefetch(slot);
-    } else if (*slot) {
+    size_t mask = inv->slot_count - 1;
+    __builtin_prefetch(&inv->slots[slot_hash & mask]);
+    uint32_t slot = entry_hash ? inv->slots[*entry_hash & mask] : 0;
+    if (slot) {
         /* The first probe's entry; a hit is most often there. */
-        const term_entry *t = &inv->terms[*slot - 1];
+        const term_entry *t = &inv->terms[slot - 1];
         __builtin_prefetch(t);
         __builtin_prefetch(inv->keys.data + t->key_offset);
     }
@@ -206,14 +202,14 @@ static long intern(inverter *inv, const uint8_t *key, size_t key_length, uint32_
         }
         term_entry *t = &inv->terms[slot - 1];
         if (t->hash == hash && t->key_length == key_length
-            && memcmp(inv->keys.data + t->key_offset, key, key_length) == 0)
+            && short_bytes_equal(inv->keys.data + t->key_offset, key, key_length))
             return (long)slot - 1;
     }
 }
 
 /* Append up to two varints (at most 10 bytes) to a term's list, keeping the
  * memory account; the common case is a store into spare capacity. */
-static int append_varint(inverter *inv, byte_buffer *list, uint32_t value)
+static inline int append_varint(inverter *inv, byte_buffer *list, uint32_t value)
 {
     if (list->capacity - list->length < 5) {
         size_t before = list->capacity;

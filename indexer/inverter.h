@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/hash.h"
 #include "cops.h"
 #include "index-format/segment.h"
 #include "indexer/bp-order.h"
@@ -57,12 +58,17 @@ int inverter_add_hashed(inverter *inv, const uint8_t *key, size_t key_length, ui
                         uint32_t position, cops_error *err);
 /* The key's slot hash: seeded per process (base/hash.h), as keys are
  * strangers' words; pure within a process. */
-uint32_t inverter_hash(const uint8_t *key, size_t key_length);
-/* A hint for a key that will be added soon: the table is far larger than
- * the caches, so a lookup is mostly waiting for memory.  Step 0 fetches
- * the key's slot; step 1, issued later, reads the slot and fetches its
- * entry and key bytes.  Only a hint: no effect on results. */
-void inverter_prefetch(const inverter *inv, uint32_t hash, int step);
+static inline uint32_t inverter_hash(const uint8_t *key, size_t key_length)
+{
+    return (uint32_t)hash_keyed(key, key_length); /* seeded: keys are strangers' words */
+}
+/* Hints for keys that will be added soon: the table is far larger than
+ * the caches, so a lookup is mostly waiting for memory.  The slot of the
+ * key hashed `slot_hash` is fetched; for the key hashed *entry_hash
+ * (NULL: none), whose slot was fetched earlier, the slot is read and its
+ * entry and key bytes fetched.  One call for both, as it is made for
+ * every token.  Only hints: no effect on results. */
+void inverter_prefetch(const inverter *inv, uint32_t slot_hash, const uint32_t *entry_hash);
 
 /* Close the current document (may spill a run); the next occurrences
  * belong to the next document number. */

@@ -42,7 +42,8 @@ void buffer_append(byte_buffer *buffer, const void *bytes, size_t length)
 
 void buffer_append_byte(byte_buffer *buffer, uint8_t byte) { host->buffer_append_byte(buffer, byte); }
 
-int buffer_reserve(byte_buffer *buffer, size_t more) { return host->buffer_reserve(buffer, more); }
+/* (buffer_reserve is inline, calling this when there is no room) */
+int buffer_grow(byte_buffer *buffer, size_t more) { return host->buffer_reserve(buffer, more); }
 
 void buffer_free(byte_buffer *buffer) { host->buffer_free(buffer); }
 

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/file.h"
+#include "base/short-bytes.h"
 #include "index-format/segment.h"
 #include "indexer/inverter.h"
 #include "indexer/reorder.h"
@@ -38,8 +39,9 @@ static void pair_tracker_start(pair_tracker *t)
 /* The key of the pair `token` closes, when it is the first of its kind
  * in the document, into `key` (room for SEGMENT_MAX_KEY_BYTES): its
  * length, or 0.  Title tokens make none. */
-static size_t pair_tracker_token(pair_tracker *t, int title_field, const analyzer_token *token,
-                                 uint8_t *key)
+__attribute__((always_inline)) /* into record_term: it runs for every token */
+static inline size_t pair_tracker_token(pair_tracker *t, int title_field, const analyzer_token *token,
+                                        uint8_t *key)
 {
     if (title_field)
         return 0;
@@ -116,7 +118,7 @@ static size_t make_key(uint8_t *key, int title_field, const analyzer_token *toke
     size_t offset = 0;
     if (title_field)
         key[offset++] = (uint8_t)SEGMENT_FIELD_TITLE;
-    memcpy(key + offset, token->term, token->term_length);
+    short_bytes_copy(key + offset, token->term, token->term_length);
     return offset + token->term_length;
 }
 
@@ -349,10 +351,10 @@ static int invert_prepared(segment_build *b, const uint8_t *p, size_t length,
             size_t at = (next + queued) % PREFETCH_AHEAD;
             ring[at] = p;
             memcpy(&hashes[at], p + 1 + key_length + 4, 4);
-            inverter_prefetch(b->inverter, hashes[at], 0);
-            if (queued >= PREFETCH_AHEAD / 2)
-                inverter_prefetch(b->inverter, hashes[(next + queued - PREFETCH_AHEAD / 2)
-                                                     % PREFETCH_AHEAD], 1);
+            inverter_prefetch(b->inverter, hashes[at],
+                              queued >= PREFETCH_AHEAD / 2
+                                  ? &hashes[(next + queued - PREFETCH_AHEAD / 2) % PREFETCH_AHEAD]
+                                  : NULL);
             p += 1 + key_length + 8;
             if (++queued < PREFETCH_AHEAD)
                 continue;

@@ -2124,3 +2124,39 @@ Test(format, the_shortest_inline_lists_keep_their_numbers_at_the_segment_width)
     segment_close(seg);
     testlib_remove_tree(dir);
 }
+
+/* pair_words_find (pairs.c packs a word's bytes in loads that overlap):
+ * a list of words of every length finds each of them, and no word that
+ * differs from one in a single byte anywhere, nor its prefixes, nor
+ * longer words. */
+Test(format, pair_words_find_every_length_and_byte)
+{
+    char text[16 * 16 + 1];
+    size_t at = 0;
+    for (size_t length = 1; length <= PAIR_WORD_MAX_BYTES; length++) {
+        if (at > 0)
+            text[at++] = ' ';
+        for (size_t i = 0; i < length; i++) /* "a", "bc", "cde", ... */
+            text[at++] = (char)('a' + (length - 1 + i) % 26);
+    }
+    pair_words words;
+    cr_assert_eq(pair_words_parse(text, at, &words), 0);
+    cr_assert_eq(words.count, PAIR_WORD_MAX_BYTES);
+    for (uint32_t n = 0; n < words.count; n++) {
+        char word[PAIR_WORD_MAX_BYTES + 2];
+        size_t length = words.length[n];
+        memcpy(word, words.word[n], length);
+        cr_assert_eq(pair_words_find(&words, word, length), (int)n, "%.*s", (int)length, word);
+        for (size_t i = 0; i < length; i++) {
+            char kept = word[i];
+            word[i] = kept == 'z' ? '0' : (char)(kept + 1);
+            cr_assert_eq(pair_words_find(&words, word, length), -1, "%.*s", (int)length, word);
+            word[i] = kept;
+        }
+        for (size_t shorter = 1; shorter < length; shorter++) /* the list holds no prefix */
+            cr_assert_eq(pair_words_find(&words, word, shorter), -1);
+        word[length] = word[length - 1];
+        cr_assert_eq(pair_words_find(&words, word, length + 1), -1);
+    }
+    cr_assert_eq(pair_words_find(&words, "", 0), -1);
+}
