@@ -13,7 +13,8 @@
  * separator, as for JSON Lines records without an id.
  *
  * The file is read whole (max_document_bytes) into the memory stream
- * GMime parses.  GMime is opened on the first message, not linked, and
+ * GMime parses, up to a message with more than MAIL_MAX_HEADER_FIELDS
+ * header fields (mail_header_cut).  GMime is opened on the first message, not linked, and
  * its log messages are dropped (both: libraries.c).
  */
 #include "config.h"
@@ -252,6 +253,63 @@ static int mail_parse(source_file *file, GMimeStream *stream, const uint8_t *dat
     return status;
 }
 
+/* The header fields GMime keeps for one message, its parts' included:
+ * each costs it about 500 bytes whatever its size, so 14 MB of short
+ * fields took 1 GB, a file of max_document_bytes would take 18 GB. */
+#define MAIL_MAX_HEADER_FIELDS 20000
+
+/* Whether the line data[0..length) opens a header field: a name of
+ * printable ASCII, then a colon (blanks allowed before it, as GMime does). */
+static int mail_field_line(const uint8_t *data, size_t length)
+{
+    size_t at = 0;
+    while (at < length && data[at] > ' ' && data[at] < 0x7f && data[at] != ':')
+        at++;
+    if (at == 0)
+        return 0;
+    while (at < length && (data[at] == ' ' || data[at] == '\t'))
+        at++;
+    return at < length && data[at] == ':';
+}
+
+/* The offset of the first line at which a message of `data` holds more
+ * than MAIL_MAX_HEADER_FIELDS header fields, else `length`.  One pass,
+ * counting at least what GMime parses as header fields: the lines not
+ * starting with a blank in every block of lines that may be headers,
+ * until a blank line.  Such a block starts a message, follows a line
+ * starting "--" (a part's, after its boundary) or starts with a field
+ * after a blank line (a message/rfc822 part's, after its part's headers;
+ * also a paragraph of a text that looks so, which only counts more).
+ * In an mbox the count starts again at each "From " line outside a
+ * block (the next message). */
+static size_t mail_header_cut(const uint8_t *data, size_t length, int mbox)
+{
+    size_t fields = 0, next;
+    int in_block = 1;
+    for (size_t at = 0; at < length; at = next) {
+        const uint8_t *newline = memchr(data + at, '\n', length - at);
+        next = newline ? (size_t)(newline - data) + 1 : length;
+        size_t line = next - at;
+        int blank = data[at] == '\n' || (line >= 2 && data[at] == '\r' && data[at + 1] == '\n');
+        if (in_block && blank) {
+            in_block = 0;
+        } else if (in_block) {
+            fields += !source_is_space(data[at]);
+        } else if (mbox && line >= 5 && memcmp(data + at, "From ", 5) == 0) {
+            fields = 0;
+            in_block = 1;
+        } else if (line >= 2 && data[at] == '-' && data[at + 1] == '-') {
+            in_block = 1;
+        } else if (mail_field_line(data + at, line)) {
+            in_block = 1;
+            fields++;
+        }
+        if (fields > MAIL_MAX_HEADER_FIELDS)
+            return at;
+    }
+    return length;
+}
+
 int source_read_mail(source_file *file)
 {
     byte_buffer raw = BUFFER_INIT;
@@ -271,8 +329,11 @@ int source_read_mail(source_file *file)
     file->format_name = file->format == FORMAT_MBOX ? "mbox" : "mail";
     /* The stream takes the bytes (GLib frees with the system allocator). */
     const uint8_t *data = raw.data;
-    size_t length = raw.length;
-    GByteArray *array = g_byte_array_new_take(raw.data, raw.length);
+    size_t length = mail_header_cut(raw.data, raw.length, file->format == FORMAT_MBOX);
+    if (length < raw.length)
+        source_warn(file->walker, "%s: a message with more than %d header fields at byte %zu: "
+                    "read up to there", file->path, MAIL_MAX_HEADER_FIELDS, length);
+    GByteArray *array = g_byte_array_new_take(raw.data, length);
     GMimeStream *stream = gmime.stream_with_byte_array(array);
     status = mail_parse(file, stream, data, length);
     g_object_unref(stream);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # cops-index on hostile inputs (issue 15, items 5 and 6): HTML whose
 # nesting or attributes, or office XML whose attributes, would make a
-# parser's work quadratic is cut at a
+# parser's work quadratic, and e-mail whose header fields would take
+# GMime gigabytes, is cut at a
 # bound, with a warning naming the file and the bound, in linear time and
 # memory; pipes, FIFOs and /dev/stdin named on the command line are read
 # once, and what was read is what is indexed; FIFOs and sockets inside a
@@ -112,6 +113,34 @@ expect_stderr_lacks "attributes" "... without a warning"
 expect_exit 0 "its first word is found" -- cops_query -i idx-docx-normal --ids docxfirst
 expect_exit 0 "its word after the CDATA section is found" -- cops_query -i idx-docx-normal --ids docxsecond
 expect_exit 0 "its last word is found" -- cops_query -i idx-docx-normal --ids docxlast
+
+# --- e-mail: header fields ----------------------------------------------
+# GMime keeps about 500 bytes per header field whatever its size: before
+# the bound, 2,000,000 short fields (14 MB) took 1 GB of memory.  An
+# mbox of a sound message, then one of them: the sound one is indexed.
+python3 - <<'PY' || exit 99
+with open('fields.mbox', 'w') as out:
+    out.write('From a@example.org Sat Jul 15 10:00:00 2023\nFrom: a@example.org\nSubject: soundmessage\n\nsoundbody\n\n')
+    out.write('From b@example.org Sat Jul 15 10:00:00 2023\nFrom: b@example.org\nSubject: fieldsubject\n')
+    out.write('X-A: b\n' * 2000000)
+    out.write('\nfieldbody\n')
+# 1,000 messages of 30 fields each: more fields than the bound in all,
+# but not in one message.
+with open('many.mbox', 'w') as out:
+    for i in range(1000):
+        out.write('From a@example.org Sat Jul 15 10:00:00 2023\nSubject: message%d\n' % i)
+        out.write(''.join('X-Field-%d: value\n' % f for f in range(30)))
+        out.write('\nmanybody%d\n\n' % i)
+PY
+bounded "a message of 2,000,000 header fields" 10 200 -- cops_index -q -i idx-fields fields.mbox
+expect_stderr_contains "fields.mbox: a message with more than 20000 header fields at byte" \
+    "the warning names the file and the bound"
+expect_exit 0 "the message before it is indexed" -- cops_query -i idx-fields --ids soundbody
+expect_exit 1 "the text after the bound is not" -- cops_query -i idx-fields --ids fieldbody
+expect_exit 0 "an mbox of 1,000 messages of 30 fields each is indexed" -- \
+    cops_index -i idx-many-fields many.mbox
+expect_stderr_lacks "header fields" "... without a warning"
+expect_exit 0 "its last message is found" -- cops_query -i idx-many-fields --ids manybody999
 
 # --- HTML: ordinary pages are not cut -----------------------------------
 page normal "'<html><head><title>Normal page</title><meta name=\"date\" content=\"2024-05-06\"></head><body>' + '<div>' * 100 + '<p data-x=\"a > b\" class=\"c d e f\">deepword ' + ' '.join('w%d' % i for i in range(500)) + '</p>' + '</div>' * 100 + '<img alt=\"' + ' '.join('alt%d' % i for i in range(1000)) + '\" src=x><p>lastword</p></body></html>'"
