@@ -258,12 +258,13 @@ static int mail_parse(source_file *file, GMimeStream *stream, const uint8_t *dat
  * fields took 1 GB, a file of max_document_bytes would take 18 GB. */
 #define MAIL_MAX_HEADER_FIELDS 20000
 
-/* Whether the line data[0..length) opens a header field: a name of
- * printable ASCII, then a colon (blanks allowed before it, as GMime does). */
+/* Whether the line data[0..length) may open a header field: a name of
+ * bytes other than blanks and controls (8-bit ones too, which GMime may
+ * take), then a colon (blanks allowed before it, as GMime does). */
 static int mail_field_line(const uint8_t *data, size_t length)
 {
     size_t at = 0;
-    while (at < length && data[at] > ' ' && data[at] < 0x7f && data[at] != ':')
+    while (at < length && data[at] > ' ' && data[at] != 0x7f && data[at] != ':')
         at++;
     if (at == 0)
         return 0;
