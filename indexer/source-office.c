@@ -13,9 +13,9 @@
  * The container is read whole (max_document_bytes) and so is each member
  * it uses, each capped at max_document_bytes, and the text gathered stops
  * there too.  XML entities are never expanded (no DTD is loaded, no
- * network), libxml2 bounds nesting, and a part is read up to a tag with
- * more than SOURCE_MAX_ATTRIBUTES attributes (office_attribute_cut).  A zip holding none of these
- * parts, found by its content rather than its extension, is an archive
+ * network), libxml2 bounds nesting, and a part is read up to where its
+ * attributes or namespaces would make libxml2's work quadratic
+ * (office_markup_cut).  A zip holding none of these parts, found by its content rather than its extension, is an archive
  * and goes to source-archive.c.
  */
 #include "config.h"
@@ -173,16 +173,39 @@ static size_t office_markup_end(const uint8_t *data, size_t length, size_t at)
     return at + 1;
 }
 
-/* The offset of the first start tag with more than SOURCE_MAX_ATTRIBUTES
- * attributes in an XML part, else `length`: the part is parsed up to
- * there, as an HTML page is (source-html.c), since libxml2 compares each
- * attribute of a tag with every earlier one (a DOCX of 200,000 attributes
- * in 460 KB took 26 s).  One pass over the bytes.  A '<' always starts a
- * new tag: XML allows none inside a tag, and libxml2 ends the tag there,
- * so a count restarted at each '<' is never below the parser's. */
-static size_t office_attribute_cut(const uint8_t *data, size_t length)
+/* Namespace declarations in scope at once: libxml2 looks every prefixed
+ * name up through all of them, one by one (a DOCX of 168 KB declaring
+ * 62,500 around 200,000 elements took 18 s).  Real parts declare a few
+ * dozen, on their root. */
+#define OFFICE_MAX_NAMESPACES 256
+/* Open elements whose declarations the scan remembers: those of deeper
+ * ones stay counted until the part ends (libxml2's push parser sets no
+ * bound on nesting; its work stays linear in it). */
+#define OFFICE_MAX_DEPTH 512
+
+/* Occurrences of "xmlns" in data[0, length): at least the namespace
+ * declarations of a tag spanning it. */
+static size_t office_declarations(const uint8_t *data, size_t length)
 {
-    size_t at = 0;
+    size_t count = 0;
+    for (const uint8_t *at = data, *end = data + length;
+         (at = memmem(at, (size_t)(end - at), "xmlns", 5)) != NULL; at += 5)
+        count++;
+    return count;
+}
+
+/* Where an XML part must end for libxml2's work to stay linear, else
+ * `length`, with *why the bound met there: a start tag with more than
+ * SOURCE_MAX_ATTRIBUTES attributes (libxml2 compares each with every
+ * earlier one, as it does in HTML, source-html.c: a DOCX of 200,000 in
+ * 460 KB took 26 s), or more than OFFICE_MAX_NAMESPACES declarations in
+ * scope.  One pass over the bytes.  A '<' always starts a new tag: XML
+ * allows none inside a tag, and libxml2 ends the tag there, so counts
+ * restarted at each '<' are never below the parser's. */
+static size_t office_markup_cut(const uint8_t *data, size_t length, char why[64])
+{
+    size_t declared[OFFICE_MAX_DEPTH]; /* by each open element */
+    size_t depth = 0, deeper = 0, in_scope = 0, at = 0;
     while (at < length) {
         const uint8_t *open = memchr(data + at, '<', length - at);
         if (!open)
@@ -196,21 +219,45 @@ static size_t office_attribute_cut(const uint8_t *data, size_t length)
         size_t next = at + 1;
         for (; next < length && data[next] != '<' && scan.state != TAG_SCAN_DONE; next++) {
             source_tag_scan_byte(&scan, data[next]);
-            if (scan.attributes > SOURCE_MAX_ATTRIBUTES)
+            if (scan.attributes > SOURCE_MAX_ATTRIBUTES) {
+                snprintf(why, 64, "a tag with more than %d attributes", SOURCE_MAX_ATTRIBUTES);
                 return at;
+            }
+        }
+        if (at + 1 < length && data[at + 1] == '/') {
+            if (deeper > 0)
+                deeper--;
+            else if (depth > 0)
+                in_scope -= declared[--depth];
+        } else {
+            size_t count = office_declarations(data + at, next - at);
+            int empty = scan.state == TAG_SCAN_DONE && data[next - 2] == '/';
+            if (in_scope + count > OFFICE_MAX_NAMESPACES) {
+                snprintf(why, 64, "more than %d namespace declarations in scope",
+                         OFFICE_MAX_NAMESPACES);
+                return at;
+            }
+            if (!empty && depth < OFFICE_MAX_DEPTH) {
+                declared[depth++] = count;
+                in_scope += count;
+            } else if (!empty) {
+                deeper++;
+                in_scope += count;
+            }
         }
         at = next;
     }
     return length;
 }
 
-/* Parse one XML part into `text`, up to a tag with too many attributes
- * (*cut_at is then where it starts, else `length`).  Damage is not an
- * error: what was read until then is kept (the parser recovers where it
- * can). */
-static int office_parse(office_text *text, const uint8_t *data, size_t length, size_t *cut_at)
+/* Parse one XML part into `text`, up to office_markup_cut's bound (*cut_at
+ * is then where, and *why which, else *cut_at is `length`).  Damage is
+ * not an error: what was read until then is kept (the parser recovers
+ * where it can). */
+static int office_parse(office_text *text, const uint8_t *data, size_t length, size_t *cut_at,
+                        char why[64])
 {
-    length = *cut_at = office_attribute_cut(data, length);
+    length = *cut_at = office_markup_cut(data, length, why);
     pthread_once(&office_once, office_init);
     xmlSAXHandler handler;
     memset(&handler, 0, sizeof handler);
@@ -319,10 +366,11 @@ static int office_read_parts(source_file *file, const byte_buffer *bytes, office
         text->gap = 2;
         epub_order_part(&text->epub, name);
         size_t start = text->body->length, cut_at;
-        status = office_parse(text, member.data, member.length, &cut_at);
+        char why[64] = "";
+        status = office_parse(text, member.data, member.length, &cut_at, why);
         if (cut_at < member.length)
-            source_warn(file->walker, "%s: %s has a tag with more than %d attributes at byte %zu: "
-                        "read up to there", file->path, name, SOURCE_MAX_ATTRIBUTES, cut_at);
+            source_warn(file->walker, "%s: %s has %s at byte %zu: read up to there", file->path,
+                        name, why, cut_at);
         parts += part == PART_BODY;
         if (part == PART_BODY && office_chapter(name))
             epub_order_chapter(&text->epub, name, start, text->body->length);
