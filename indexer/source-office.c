@@ -45,6 +45,7 @@ typedef struct office_text {
     size_t limit;           /* body text bound */
     int cut;
     epub_order epub;        /* an EPUB's package and where each chapter's text is */
+    xmlParserCtxtPtr parser; /* of the part being parsed */
 } office_text;
 
 static int name_in(const char *name, const char *const *names, size_t count)
@@ -146,6 +147,23 @@ static pthread_once_t office_once = PTHREAD_ONCE_INIT;
 static void office_init(void)
 {
     xmlInitParser();
+}
+
+/* Called once the document type declaration is read: the attribute
+ * defaults its <!ATTLIST> declarations made are dropped, since libxml2
+ * adds every default to every element of that name, comparing each with
+ * all the attributes before it (a DOCX of 52 KB declaring 20,000 defaults
+ * for 1,000 elements ran for hours).  The parts' text never depends on
+ * them. */
+static void office_document_type(void *context, const xmlChar *name, const xmlChar *public_id,
+                                 const xmlChar *system_id)
+{
+    (void)name, (void)public_id, (void)system_id;
+    office_text *text = context;
+    if (text->parser->attsDefault) {
+        xmlHashFree(text->parser->attsDefault, xmlHashDefaultDeallocator);
+        text->parser->attsDefault = NULL;
+    }
 }
 
 static void office_ignore_message(void *context, const char *message, ...)
@@ -266,6 +284,7 @@ static int office_parse(office_text *text, const uint8_t *data, size_t length, s
     handler.endElementNs = office_end;
     handler.characters = office_characters;
     handler.cdataBlock = office_characters;
+    handler.externalSubset = office_document_type;
     handler.warning = office_ignore_message;
     handler.error = office_ignore_message;
     handler.fatalError = office_ignore_message;
@@ -273,6 +292,7 @@ static int office_parse(office_text *text, const uint8_t *data, size_t length, s
     xmlParserCtxtPtr parser = xmlCreatePushParserCtxt(&handler, text, NULL, 0, NULL);
     if (!parser)
         return COPS_ENOMEM;
+    text->parser = parser;
     xmlCtxtUseOptions(parser, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                   XML_PARSE_RECOVER | XML_PARSE_NOCDATA);
     const size_t chunk = (size_t)1 << 20;
