@@ -309,6 +309,13 @@ static int office_parse(office_text *text, const uint8_t *data, size_t length, s
 
 typedef enum office_part { PART_NONE, PART_BODY, PART_METADATA } office_part;
 
+/* office_read_parts' answer for a zip that cannot be read: a document
+ * skipped, never COPS_ENOMEM (-1), which ends the run (it was -1, so a
+ * truncated DOCX or a decompression bomb stopped every build that met
+ * one, "out of memory"). */
+#define OFFICE_UNREADABLE (-2)
+_Static_assert(OFFICE_UNREADABLE != COPS_ENOMEM, "an unreadable zip is not out of memory");
+
 static int has_suffix(const char *name, const char *suffix)
 {
     size_t length = strlen(name), suffix_length = strlen(suffix);
@@ -344,8 +351,9 @@ static office_part office_part_of(const char *name, const char **kind)
 }
 
 /* Read the members of the zip in `bytes` that make the document into
- * `text`.  Returns the number of body parts read, -1 when the zip cannot
- * be read (*problem says why), or COPS_ENOMEM. */
+ * `text`.  Returns the number of body parts read, OFFICE_UNREADABLE when
+ * the zip cannot be read (*problem says why, or is "" when warned
+ * already), or COPS_ENOMEM. */
 static int office_read_parts(source_file *file, const byte_buffer *bytes, office_text *text,
                              const char **kind, char *problem, size_t problem_size)
 {
@@ -358,7 +366,7 @@ static int office_read_parts(source_file *file, const byte_buffer *bytes, office
     byte_buffer member = BUFFER_INIT;
     if (archive_read_open_memory(zip, bytes->data, bytes->length) != ARCHIVE_OK) {
         snprintf(problem, problem_size, "%s", archive_error_string(zip));
-        status = -1;
+        status = OFFICE_UNREADABLE;
     }
     struct archive_entry *entry;
     while (status == 0) {
@@ -367,7 +375,7 @@ static int office_read_parts(source_file *file, const byte_buffer *bytes, office
             break;
         if (next < ARCHIVE_WARN) {
             snprintf(problem, problem_size, "%s", archive_error_string(zip));
-            status = parts > 0 ? 0 : -1;
+            status = parts > 0 ? 0 : OFFICE_UNREADABLE;
             break;
         }
         const char *name = archive_entry_pathname(entry);
@@ -376,7 +384,7 @@ static int office_read_parts(source_file *file, const byte_buffer *bytes, office
             continue;
         int read = source_archive_member(file, zip, entry, &member, &inflated);
         if (read == COPS_ENOMEM || read == SOURCE_ARCHIVE_STOP) {
-            status = read == COPS_ENOMEM ? COPS_ENOMEM : -1;
+            status = read == COPS_ENOMEM ? COPS_ENOMEM : OFFICE_UNREADABLE;
             problem[0] = 0; /* warned already */
             break;
         }
@@ -470,11 +478,11 @@ int source_read_office(source_file *file)
     } else if (parts == 0 && detect_format_from_name(file->path) != FORMAT_OFFICE) {
         /* A zip found by its content that is no document: an archive. */
         status = source_read_archive_bytes(file, &bytes);
-    } else if (parts < 0 && !problem[0]) {
+    } else if (parts == OFFICE_UNREADABLE && !problem[0]) {
         status = 0;
     } else if (parts <= 0) {
         source_skip(file->walker, "%s: not a readable DOCX, ODT or EPUB (%s), skipped",
-                    file->path, parts < 0 ? problem : "no document part");
+                    file->path, parts == OFFICE_UNREADABLE ? problem : "no document part");
         status = 0;
     } else {
         file->format_name = kind ? kind : "epub";

@@ -155,6 +155,23 @@ for name in docx-defaults docx-defaults-entity; do
     expect_exit 0 "$name: its last word is found" -- cops_query -i "idx-$name" --ids dtdafter
 done
 
+# A damaged DOCX and a decompression bomb are one warning each and the
+# run goes on: both used to end it, "out of memory", index unchanged (the
+# reader's "cannot be read" was -1, the value of COPS_ENOMEM).
+mkdir damaged-office || exit 99
+docx damaged-office/bomb "'<w:p><w:t>bombword ' + 'x' * 20000000 + '</w:t></w:p>'"
+docx damaged-office/whole "'<w:p><w:t>wholeword ' + ' '.join(str(i * 7919) for i in range(5000)) + '</w:t></w:p>'"
+head -c 200 damaged-office/whole.docx >damaged-office/truncated.docx
+rm damaged-office/whole.docx
+echo "soundword in a text file" >damaged-office/sound.txt
+expect_exit 0 "a folder with a truncated DOCX and a DOCX bomb is indexed" -- \
+    cops_index -q -i idx-damaged-office damaged-office
+expect_stderr_contains "bomb.docx: inflates more than 200 times its size" "... the bomb is one warning"
+expect_stderr_contains "truncated.docx/word/document.xml: archive member cannot be read" \
+    "... the truncated DOCX is one warning"
+expect_stderr_lacks "out of memory" "... no 'out of memory'"
+expect_exit 0 "... the sound file is found" -- cops_query -i idx-damaged-office --ids soundword
+
 # --- e-mail: header fields ----------------------------------------------
 # GMime keeps about 500 bytes per header field whatever its size: before
 # the bound, 2,000,000 short fields (14 MB) took 1 GB of memory.  An
