@@ -14,8 +14,9 @@
  *
  * The file is read whole (max_document_bytes) into the memory stream
  * GMime parses, up to a message with more than MAIL_MAX_HEADER_FIELDS
- * header fields or MAIL_MAX_NESTING multiparts open (mail_cut).  GMime is opened on the first message, not linked, and
- * its log messages are dropped (both: libraries.c).
+ * header fields or MAIL_MAX_NESTING multiparts open (mail_cut).  GMime
+ * is opened on the first message, not linked, and its log messages are
+ * dropped (both: libraries.c).
  */
 #include "config.h"
 
@@ -298,7 +299,8 @@ static int mail_boundary(const uint8_t *line, size_t length, const uint8_t **val
 {
     static const char key[] = "boundary";
     size_t at = 0;
-    while (at + sizeof key - 1 <= length && strncasecmp((const char *)line + at, key, sizeof key - 1))
+    while (at + sizeof key - 1 <= length &&
+           strncasecmp((const char *)line + at, key, sizeof key - 1) != 0)
         at++;
     if (at + sizeof key - 1 > length)
         return 0;

@@ -13,10 +13,11 @@
  * The container is read whole (max_document_bytes) and so is each member
  * it uses, each capped at max_document_bytes, and the text gathered stops
  * there too.  XML entities are never expanded (no DTD is loaded, no
- * network), libxml2 bounds nesting, and a part is read up to where its
- * attributes or namespaces would make libxml2's work quadratic
- * (office_markup_cut).  A zip holding none of these parts, found by its content rather than its extension, is an archive
- * and goes to source-archive.c.
+ * network), a document type's attribute defaults are dropped
+ * (office_document_type), and a part is read up to where its attributes
+ * or namespaces would make libxml2's work quadratic (office_markup_cut).
+ * A zip holding none of these parts, found by its content rather than its
+ * extension, is an archive and goes to source-archive.c.
  */
 #include "config.h"
 
