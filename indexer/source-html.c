@@ -11,7 +11,7 @@
  *     the parse, and the page keeps the text read until then;
  *   - attributes: libxml2 compares each attribute of a tag with all the
  *     earlier ones, so a tag the parser is waiting on that already holds
- *     more than SOURCE_HTML_MAX_ATTRIBUTES attributes stops the parse the
+ *     more than SOURCE_MAX_ATTRIBUTES attributes stops the parse the
  *     same way.
  * Both are warnings naming the file, the bound and the byte offset.
  */
@@ -215,73 +215,59 @@ static void html_init(void)
     xmlInitParser();
 }
 
-/* Counts the attributes of the start tag the parser waits on, the way
- * htmlParseStartTag consumes them (a name, optionally "=" and a quoted or
- * bare value; anything else up to a blank counts as one more), so the
- * count is never below the parser's.  Kept across calls while the parser
- * waits on the same tag, so each byte is looked at once.  A '>' outside a
- * quoted value ends the tag (the parser may still hold it, waiting for
- * what follows). */
-typedef struct html_tag_scan {
-    uint64_t tag_offset;   /* absolute offset of the '<'; UINT64_MAX none */
-    uint64_t scanned;      /* absolute offset of the next byte to look at */
-    enum { SCAN_TAG_NAME, SCAN_BLANKS, SCAN_NAME, SCAN_AFTER_NAME, SCAN_AFTER_EQUALS,
-           SCAN_QUOTED, SCAN_BARE, SCAN_DONE } state;
-    uint8_t quote;
-    size_t attributes;
-} html_tag_scan;
-
-static void html_scan_byte(html_tag_scan *scan, uint8_t byte)
+void source_tag_scan_byte(source_tag_scan *scan, uint8_t byte)
 {
     int blank = source_is_space(byte);
-    if (byte == '>' && scan->state != SCAN_QUOTED)
-        scan->state = SCAN_DONE;
+    if (byte == '>' && scan->state != TAG_SCAN_QUOTED)
+        scan->state = TAG_SCAN_DONE;
     switch (scan->state) {
-    case SCAN_DONE:
+    case TAG_SCAN_DONE:
         break;
-    case SCAN_TAG_NAME:
+    case TAG_SCAN_NAME:
         if (blank)
-            scan->state = SCAN_BLANKS;
+            scan->state = TAG_SCAN_BLANKS;
         break;
-    case SCAN_BLANKS:
-    case SCAN_AFTER_NAME:
-        if (scan->state == SCAN_AFTER_NAME && byte == '=') {
-            scan->state = SCAN_AFTER_EQUALS;
+    case TAG_SCAN_BLANKS:
+    case TAG_SCAN_AFTER_NAME:
+        if (scan->state == TAG_SCAN_AFTER_NAME && byte == '=') {
+            scan->state = TAG_SCAN_AFTER_EQUALS;
         } else if (!blank) {
             scan->attributes++;
-            scan->state = byte == '=' ? SCAN_AFTER_EQUALS : SCAN_NAME;
+            scan->state = byte == '=' ? TAG_SCAN_AFTER_EQUALS : TAG_SCAN_ATTRIBUTE;
         }
         break;
-    case SCAN_NAME:
+    case TAG_SCAN_ATTRIBUTE:
         if (byte == '=')
-            scan->state = SCAN_AFTER_EQUALS;
+            scan->state = TAG_SCAN_AFTER_EQUALS;
         else if (blank)
-            scan->state = SCAN_AFTER_NAME;
+            scan->state = TAG_SCAN_AFTER_NAME;
         break;
-    case SCAN_AFTER_EQUALS:
+    case TAG_SCAN_AFTER_EQUALS:
         if (byte == '"' || byte == '\'') {
             scan->quote = byte;
-            scan->state = SCAN_QUOTED;
+            scan->state = TAG_SCAN_QUOTED;
         } else if (!blank) {
-            scan->state = SCAN_BARE;
+            scan->state = TAG_SCAN_BARE;
         }
         break;
-    case SCAN_QUOTED:
+    case TAG_SCAN_QUOTED:
         if (byte == scan->quote)
-            scan->state = SCAN_BLANKS;
+            scan->state = TAG_SCAN_BLANKS;
         break;
-    case SCAN_BARE:
+    case TAG_SCAN_BARE:
         if (blank)
-            scan->state = SCAN_BLANKS;
+            scan->state = TAG_SCAN_BLANKS;
         break;
     }
 }
 
 /* Whether the parser waits on a start tag that already holds more than
- * SOURCE_HTML_MAX_ATTRIBUTES attributes: it parses a tag only once the
+ * SOURCE_MAX_ATTRIBUTES attributes: it parses a tag only once the
  * tag's '>' has arrived, so the bytes it holds unparsed, when they start
- * with "<" and a letter, are that tag so far. */
-static int html_too_many_attributes(htmlParserCtxtPtr parser, html_tag_scan *scan)
+ * with "<" and a letter, are that tag so far.  The scan is kept across
+ * calls while the parser waits on the same tag, so each byte is looked
+ * at once. */
+static int html_too_many_attributes(htmlParserCtxtPtr parser, source_tag_scan *scan)
 {
     xmlParserInputPtr input = parser->input;
     if (!input || !input->cur || !input->end || !input->base || input->end - input->cur < 2)
@@ -293,13 +279,13 @@ static int html_too_many_attributes(htmlParserCtxtPtr parser, html_tag_scan *sca
     if (scan->tag_offset != tag_offset) {
         scan->tag_offset = tag_offset;
         scan->scanned = tag_offset + 1;
-        scan->state = SCAN_TAG_NAME;
+        scan->state = TAG_SCAN_NAME;
         scan->attributes = 0;
     }
     uint64_t end = tag_offset + (uint64_t)(input->end - input->cur);
-    for (; scan->scanned < end && scan->state != SCAN_DONE; scan->scanned++)
-        html_scan_byte(scan, tag[scan->scanned - tag_offset]);
-    return scan->attributes > SOURCE_HTML_MAX_ATTRIBUTES;
+    for (; scan->scanned < end && scan->state != TAG_SCAN_DONE; scan->scanned++)
+        source_tag_scan_byte(scan, tag[scan->scanned - tag_offset]);
+    return scan->attributes > SOURCE_MAX_ATTRIBUTES;
 }
 
 /* Parse `length` bytes of valid UTF-8 into `page`.  Returns 0 or
@@ -330,7 +316,7 @@ static int html_parse(html_page *page, const char *data, size_t length)
      * make the parser decode them again. */
     htmlCtxtUseOptions(page->parser, HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                          HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
-    html_tag_scan scan = {.tag_offset = UINT64_MAX};
+    source_tag_scan scan = {.tag_offset = UINT64_MAX};
     size_t at = 0;
     while (at < length && !page->stopped[0]) {
         size_t chunk = length - at < HTML_FEED_BYTES ? length - at : HTML_FEED_BYTES;
@@ -340,7 +326,7 @@ static int html_parse(html_page *page, const char *data, size_t length)
             page->stopped_at = at;
         } else if (html_too_many_attributes(page->parser, &scan)) {
             snprintf(page->stopped, sizeof page->stopped, "a tag with more than %d attributes",
-                     SOURCE_HTML_MAX_ATTRIBUTES);
+                     SOURCE_MAX_ATTRIBUTES);
             page->stopped_at = (size_t)scan.tag_offset;
         }
     }

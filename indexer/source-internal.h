@@ -20,9 +20,29 @@
 #define SOURCE_TITLE_MAX_BYTES 200
 /* HTML bounds (source-html.c): elements nested deeper, or a start tag
  * with more attributes, stop the parse and the page is indexed up to
- * there, with a warning.  Real pages nest a few dozen deep. */
+ * there, with a warning.  Real pages nest a few dozen deep.  The
+ * attribute bound is also that of the XML of office files and e-books
+ * (source-office.c): libxml2 compares each attribute of a tag with all
+ * the earlier ones, HTML or XML, so more make its work quadratic. */
 #define SOURCE_HTML_MAX_DEPTH 512
-#define SOURCE_HTML_MAX_ATTRIBUTES 256
+#define SOURCE_MAX_ATTRIBUTES 256
+
+/* Counts the attributes of one start tag byte by byte, the way libxml2's
+ * HTML and XML parsers consume them (a name, optionally "=" and a quoted
+ * or bare value; anything else up to a blank counts as one more), so the
+ * count is never below the parser's.  Start at the byte after the '<'
+ * with state TAG_SCAN_NAME and no attributes; a '>' outside a quoted
+ * value ends the tag (TAG_SCAN_DONE). */
+typedef struct source_tag_scan {
+    uint64_t tag_offset;   /* absolute offset of the '<'; UINT64_MAX none */
+    uint64_t scanned;      /* absolute offset of the next byte to look at */
+    enum { TAG_SCAN_NAME, TAG_SCAN_BLANKS, TAG_SCAN_ATTRIBUTE, TAG_SCAN_AFTER_NAME,
+           TAG_SCAN_AFTER_EQUALS, TAG_SCAN_QUOTED, TAG_SCAN_BARE, TAG_SCAN_DONE } state;
+    uint8_t quote;
+    size_t attributes;
+} source_tag_scan;
+
+void source_tag_scan_byte(source_tag_scan *scan, uint8_t byte);
 /* A NUL byte this early in a text or HTML file marks it as binary
  * (unless libmagic finds UTF-16 or UTF-32 text). */
 #define SOURCE_BINARY_SNIFF_BYTES 8192

@@ -9,12 +9,8 @@
 # run with --memory 16 (spill runs), every fourth with fsync and rename
 # slowed by the fault shim (kills inside the commit).  COPS_CRASH_KILLS sets
 # the number of kills (default 52).
-#
-# Known bug (TODO): --rebuild of an index whose MANIFEST names
-# seg-000001.cops deletes that live segment at once (indexer/build.c does
-# not read the previous manifest with --rebuild, so the new generation is
-# 1 again; indexer/segment-build.c unlinks the "leftover"); a kill before
-# the commit then leaves a MANIFEST naming a missing or partial segment.
+# (--rebuild continues the generations, so its new segment never takes
+# the name of the live one: native-build.c, open_previous.)
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 # The fault shim is preloaded ahead of AddressSanitizer's runtime in the
 # sanitizer build; its wrappers only forward, so the order does not matter.
