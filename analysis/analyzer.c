@@ -770,23 +770,27 @@ static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
 
 /* An acronym starting with the letter text[start, start + first_size):
  * two or more single letters (with their marks), each directly followed
- * by '.', and no word character after the last period (Xapian's
- * TermGenerator takes U.S.A. so, upper case only and the last period
- * optional; here any case, so e.g. and i.e. too, and every period
- * written, so a.b is two words).  "U.S. The" is the acronym us then The:
- * a sentence ending in one keeps its period.  Copies the letters to
- * self->joined; returns the end past the last period, or 0 (no acronym).
- * Costs a byte compare at a word start that is no acronym. */
+ * by '.', but that the last period may be missing where every letter is
+ * an ASCII capital (U.N.C.L.E, and "U.S ." as some collections tokenise
+ * a sentence's end), and no word character after it.  Xapian's
+ * TermGenerator joins capitals only, its last period optional; here any
+ * case (e.g., i.e.), but a lower-case run writes every period (a.b is
+ * two words).  "U.S. The" is the acronym us then The: a sentence ending
+ * in one keeps its period.  Copies the letters to self->joined; returns
+ * the end (past the last period), or 0 (no acronym).  Costs a byte
+ * compare or two at a word start that is no acronym. */
 static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t first_size,
                                     size_t *letters_length, unsigned *word_flags)
 {
     const uint8_t *text = pass->text;
     size_t at = start, size = first_size, used = 0;
     unsigned flags = 0;
-    int letters = 0;
+    int letters = 0, capitals = 1;
     for (;;) {
         size_t letter_end = analyzer_letter_end(pass, at, size);
-        if (letter_end >= pass->length || text[letter_end] != '.'
+        int period = letter_end < pass->length && text[letter_end] == '.';
+        capitals &= letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
+        if ((!period && !(capitals && letters > 0))
             || used + (letter_end - at) > JOINED_MAX_SOURCE_BYTES)
             break;
         if (text[at] >= 0x80 || letter_end - at > 1) /* non-ASCII, or with a mark */
@@ -794,7 +798,9 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
         memcpy(pass->analyzer->joined + used, text + at, letter_end - at);
         used += letter_end - at;
         letters++;
-        at = letter_end + 1;
+        at = letter_end + period;
+        if (!period)
+            break;
         /* the next letter, if one follows the period */
         int32_t cp = -1;
         if (at < pass->length)

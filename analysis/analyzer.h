@@ -15,8 +15,9 @@
  *      positions (community-oriented -> community, oriented); each Han,
  *      Hiragana or Katakana code point is a word of its own;
  *      an acronym, two or more single letters each directly followed by
- *      a period and no word character after the last one (U.S.A., e.g.,
- *      J.R.R.), is one word of its letters (usa, eg, jrr) at one
+ *      a period (the last one optional when all are ASCII capitals: U.S.A)
+ *      and no word character after the last one (U.S.A., e.g., J.R.R.),
+ *      is one word of its letters (usa, eg, jrr) at one
  *      position, its token spanning the periods; "J. R. R." (spaces) and
  *      "Ph.D." (a two-letter part) are not acronyms: j, r, r and ph, d;
  *      with ANALYZE_JOINED, a hyphenated compound of 2 to
