@@ -742,9 +742,11 @@ static int analyzer_emit_word(analyzer_pass *pass, const uint8_t *word, size_t l
     return pass->emit(pass->context, &token);
 }
 
-/* The end of the letter at text[at, at + size) with the marks that follow
- * it (a decomposed é is one letter). */
-static size_t analyzer_letter_end(const analyzer_pass *pass, size_t at, size_t size)
+/* The end of the character at text[at, at + size) with the marks that
+ * follow it: a decomposed é is one letter, and an ideograph a word with
+ * its marks (kana voicing marks, variation selectors).  An ASCII byte is
+ * never a mark. */
+static size_t analyzer_skip_marks(const analyzer_pass *pass, size_t at, size_t size)
 {
     size_t end = at + size;
     while (end < pass->length && pass->text[end] >= 0x80) {
@@ -787,7 +789,7 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
     unsigned flags = 0;
     int letters = 0, capitals = 1;
     for (;;) {
-        size_t letter_end = analyzer_letter_end(pass, at, size);
+        size_t letter_end = analyzer_skip_marks(pass, at, size);
         int period = letter_end < pass->length && text[letter_end] == '.';
         capitals &= letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
         if ((!period && !(capitals && letters > 0))
@@ -986,21 +988,6 @@ static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first
     return end;
 }
 
-/* An ideograph is a word with the marks that follow it (kana voicing
- * marks, variation selectors). */
-static size_t analyzer_scan_ideograph(analyzer_pass *pass, size_t start, size_t first_size)
-{
-    size_t end = start + first_size;
-    while (end < pass->length) {
-        int32_t cp;
-        size_t size = analyzer_decode(pass->text, pass->length, end, &cp);
-        if (cp < 0 || analyzer_classify(cp) != CLASS_MARK)
-            break;
-        end += size;
-    }
-    return end;
-}
-
 /* analyzer_run, stemming only the words `filter` marks (every word when
  * it is NULL). */
 static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
@@ -1066,7 +1053,7 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
             status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
                                         word_flags, EMIT_WORD);
         } else if (class == CLASS_IDEOGRAPH) {
-            end = analyzer_scan_ideograph(&pass, i, size);
+            end = analyzer_skip_marks(&pass, i, size);
             status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
                                         WORD_NON_ASCII | WORD_NO_STEM, EMIT_WORD);
         } else {
