@@ -564,8 +564,9 @@ static void analyzer_stem_cache_miss(analyzer_worker *self)
  * as it is.  *seen is 1 when a token of this word was emitted before (a
  * hit on an entry already emitted; analyzer_token.form_seen).  Returns 0
  * or COPS_ENOMEM. */
-static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, int *stem_differs,
-                         int *seen)
+static inline __attribute__((always_inline)) int
+analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, int *stem_differs,
+              int *seen)
 {
     size_t length = *term_length;
     stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
@@ -619,8 +620,9 @@ static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, i
  * folded too (whatever they are) and land past term[length], which the
  * caller ends with a NUL: term has room for ANALYZER_MAX_TERM_BYTES
  * rounded up to eight. */
-static void analyzer_fold_ascii(uint8_t *term, const uint8_t *word, size_t length,
-                                size_t readable)
+static inline __attribute__((always_inline)) void
+analyzer_fold_ascii(uint8_t *term, const uint8_t *word, size_t length,
+                    size_t readable)
 {
     const uint64_t ones = 0x0101010101010101u;
     size_t k = 0;
@@ -647,7 +649,7 @@ static uint8_t ascii_lower_byte(uint8_t byte)
     return byte >= 'A' && byte <= 'Z' ? (uint8_t)(byte + ('a' - 'A')) : byte;
 }
 
-static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size,
+static size_t analyzer_scan_part(analyzer_pass *pass, size_t start, size_t first_size,
                                  enum char_class first, unsigned *word_flags);
 
 /* How analyzer_emit_word emits a word. */
@@ -662,9 +664,9 @@ enum emit_kind {
  * whose source is text[start, end), into a term and emit it.  The word
  * is the source itself but for acronyms and joined compounds, whose
  * periods or hyphens are left out. */
-static int analyzer_emit_word(analyzer_pass *pass, const uint8_t *word, size_t length,
-                              size_t readable, size_t start, size_t end, unsigned word_flags,
-                              enum emit_kind kind)
+static inline __attribute__((always_inline)) int
+analyzer_emit_word(analyzer_pass *pass, const uint8_t *word, size_t length, size_t readable,
+                   size_t start, size_t end, unsigned word_flags, enum emit_kind kind)
 {
     analyzer_worker *self = pass->analyzer;
     size_t term_length = 0;
@@ -861,7 +863,7 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
             break;
         unsigned part_flags;
         part = end + hyphen;
-        part_end = analyzer_scan_word(pass, part, size, class, &part_flags);
+        part_end = analyzer_scan_part(pass, part, size, class, &part_flags);
         flags |= part_flags;
         letters_only &= !(part_flags & WORD_NO_STEM);
         if (++parts > ANALYZER_MAX_JOINED_PARTS)
@@ -874,29 +876,40 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
     return end;
 }
 
-/* The word text[start, end) of `flags`, starting with a letter: with
- * ANALYZE_JOINED and when it begins a compound, its first part, the
- * joined form, then the other parts (as words); otherwise the word.
- * Sets *next to where the main loop goes on. */
-static int analyzer_emit_letters(analyzer_pass *pass, size_t start, size_t end,
-                                 unsigned flags, size_t *next)
+/* analyzer_emit_word, out of line: for the rare words (acronyms,
+ * compounds, ideographs); the main loop's call, for every other word, is
+ * inlined (analyzer_emit_word and analyzer_scan_word are always inlined:
+ * out of line, called from several places, they cost a query word ~100
+ * instructions more, callgrind). */
+static __attribute__((noinline)) int
+analyzer_emit_rare(analyzer_pass *pass, const uint8_t *word, size_t length, size_t readable,
+                   size_t start, size_t end, unsigned word_flags, enum emit_kind kind)
+{
+    return analyzer_emit_word(pass, word, length, readable, start, end, word_flags, kind);
+}
+
+/* The word text[start, end) of `flags`, starting with a letter and
+ * followed by a hyphen, with ANALYZE_JOINED: when it begins a compound,
+ * its first part, the joined form, then (in the main loop) the other
+ * parts as words; otherwise the word. */
+static __attribute__((noinline)) int analyzer_emit_hyphenated(analyzer_pass *pass, size_t start,
+                                                              size_t end, unsigned flags)
 {
     size_t joined_length, compound_end = 0;
     unsigned joined_flags;
-    *next = end;
     /* a later part of a compound (or of a longer chain) starts none */
     size_t hyphen = pass->word_end == SIZE_MAX ? 0 : analyzer_hyphen_at(pass, pass->word_end);
     int later_part = hyphen && pass->word_end + hyphen == start;
-    if (pass->joined && !later_part && analyzer_hyphen_at(pass, end))
+    if (!later_part && analyzer_hyphen_at(pass, end))
         compound_end = analyzer_scan_compound(pass, start, end, flags, &joined_length,
                                               &joined_flags);
     if (!compound_end)
-        return analyzer_emit_word(pass, pass->text + start, end - start, pass->length - start,
+        return analyzer_emit_rare(pass, pass->text + start, end - start, pass->length - start,
                                   start, end, flags, EMIT_WORD);
-    int status = analyzer_emit_word(pass, pass->text + start, end - start,
+    int status = analyzer_emit_rare(pass, pass->text + start, end - start,
                                     pass->length - start, start, end, flags, EMIT_FIRST);
     if (status == 0)
-        status = analyzer_emit_word(pass, pass->analyzer->joined, joined_length, joined_length,
+        status = analyzer_emit_rare(pass, pass->analyzer->joined, joined_length, joined_length,
                                     start, compound_end, joined_flags, EMIT_JOINED);
     /* the other parts are words the main loop takes as it always did */
     return status;
@@ -911,8 +924,9 @@ static void analyzer_note_invalid(analyzer_pass *pass, size_t offset)
 
 /* Find the end of the word whose first character, of class `first`,
  * occupies [start, start + first_size).  Sets *word_flags. */
-static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size,
-                                 enum char_class first, unsigned *word_flags)
+static inline __attribute__((always_inline)) size_t
+analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size, enum char_class first,
+                   unsigned *word_flags)
 {
     const uint8_t *text = pass->text;
     size_t length = pass->length;
@@ -988,6 +1002,16 @@ static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first
     return end;
 }
 
+/* analyzer_scan_word for a compound's later parts, out of line (see
+ * analyzer_emit_rare). */
+static __attribute__((noinline)) size_t analyzer_scan_part(analyzer_pass *pass, size_t start,
+                                                           size_t first_size,
+                                                           enum char_class first,
+                                                           unsigned *word_flags)
+{
+    return analyzer_scan_word(pass, start, first_size, first, word_flags);
+}
+
 /* analyzer_run, stemming only the words `filter` marks (every word when
  * it is NULL). */
 static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
@@ -1038,23 +1062,25 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
                                             : analyzer_classify(cp);
         size_t end;
         unsigned word_flags;
-        if (class == CLASS_LETTER) {
-            size_t letters_length;
-            end = analyzer_scan_acronym(&pass, i, size, &letters_length, &word_flags);
-            if (end) {
-                status = analyzer_emit_word(&pass, worker->joined, letters_length,
-                                            letters_length, i, end, word_flags, EMIT_WORD);
-            } else {
-                end = analyzer_scan_word(&pass, i, size, class, &word_flags);
-                status = analyzer_emit_letters(&pass, i, end, word_flags, &end);
-            }
-        } else if (class == CLASS_DIGIT) {
+        size_t letters_length;
+        /* an acronym's first letter is followed by '.' (or by a mark) */
+        if (class == CLASS_LETTER && i + size < length
+            && (pass.text[i + size] == '.' || pass.text[i + size] >= 0x80)
+            && (end = analyzer_scan_acronym(&pass, i, size, &letters_length, &word_flags))) {
+            status = analyzer_emit_rare(&pass, worker->joined, letters_length, letters_length, i,
+                                        end, word_flags, EMIT_WORD);
+        } else if (CLASS_WORD_START(class)) {
             end = analyzer_scan_word(&pass, i, size, class, &word_flags);
-            status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
-                                        word_flags, EMIT_WORD);
+            /* a hyphen: - or the lead byte of U+2010/U+2011 */
+            if (pass.joined && class == CLASS_LETTER && end < length
+                && (pass.text[end] == '-' || pass.text[end] == 0xE2))
+                status = analyzer_emit_hyphenated(&pass, i, end, word_flags);
+            else
+                status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
+                                            word_flags, EMIT_WORD);
         } else if (class == CLASS_IDEOGRAPH) {
             end = analyzer_skip_marks(&pass, i, size);
-            status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
+            status = analyzer_emit_rare(&pass, pass.text + i, end - i, length - i, i, end,
                                         WORD_NON_ASCII | WORD_NO_STEM, EMIT_WORD);
         } else {
             i += size;
