@@ -61,6 +61,10 @@ static const unsigned char ascii_class[128] = {
  * can get there (stream-safe text, UAX #15, has at most 30 non-starters
  * in a row), and such a word is cut and counted as a long token. */
 #define NORMALIZE_WINDOW_MAX 4096
+/* The most source bytes an acronym's letters or a compound's parts may
+ * take (a longer one is no acronym or gets no joined term): bounded
+ * scratch, and far past any real word (terms are cut at 64 bytes). */
+#define JOINED_MAX_SOURCE_BYTES 256
 /* Code points of scratch allocated up front, enough for most words. */
 #define SCRATCH_INITIAL 1024
 
@@ -119,6 +123,13 @@ struct analyzer_worker {
      * bound so encoding never checks for space before writing. */
     uint8_t term[ANALYZER_MAX_TERM_BYTES + 4 + 1];
     uint8_t form[ANALYZER_MAX_TERM_BYTES + 1]; /* the term before stemming */
+    /* The letters of an acronym or the parts of a compound, without their
+     * periods or hyphens: the word a joined term is made of. */
+    uint8_t joined[JOINED_MAX_SOURCE_BYTES];
+    /* The term of a compound's first part, which its joined term must
+     * differ from (book-s: books stems to book, already at that position). */
+    uint8_t first_term[ANALYZER_MAX_TERM_BYTES + 1];
+    size_t first_term_length;
 };
 
 struct analyzer {
@@ -136,6 +147,8 @@ typedef struct analyzer_pass {
     const analyzer_stem_filter *filter; /* NULL, or which words to stem */
     int stemmed_only;        /* ANALYZE_STEMMED_ONLY: ASCII words the filter does not mark
                               * take their positions only */
+    int joined;              /* ANALYZE_JOINED: compounds' joined tokens wanted */
+    size_t word_end;         /* where the last word ended (SIZE_MAX: none yet) */
     int (*emit)(void *context, const analyzer_token *token);
     void *context;
     uint32_t position;
@@ -552,8 +565,9 @@ static void analyzer_stem_cache_miss(analyzer_worker *self)
  * as it is.  *seen is 1 when a token of this word was emitted before (a
  * hit on an entry already emitted; analyzer_token.form_seen).  Returns 0
  * or COPS_ENOMEM. */
-static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, int *stem_differs,
-                         int *seen)
+static inline __attribute__((always_inline)) int
+analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, int *stem_differs,
+              int *seen)
 {
     size_t length = *term_length;
     stem_cache_entry *entry = &self->stem_cache[analyzer_stem_slot(self, self->term, length)];
@@ -607,8 +621,9 @@ static int analyzer_stem(analyzer_worker *self, size_t *term_length, int *cut, i
  * folded too (whatever they are) and land past term[length], which the
  * caller ends with a NUL: term has room for ANALYZER_MAX_TERM_BYTES
  * rounded up to eight. */
-static void analyzer_fold_ascii(uint8_t *term, const uint8_t *word, size_t length,
-                                size_t readable)
+static inline __attribute__((always_inline)) void
+analyzer_fold_ascii(uint8_t *term, const uint8_t *word, size_t length,
+                    size_t readable)
 {
     const uint64_t ones = 0x0101010101010101u;
     size_t k = 0;
@@ -635,14 +650,29 @@ static uint8_t ascii_lower_byte(uint8_t byte)
     return byte >= 'A' && byte <= 'Z' ? (uint8_t)(byte + ('a' - 'A')) : byte;
 }
 
-/* Turn the source word text[start, end) into a term and emit it. */
-static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, unsigned word_flags)
+static size_t analyzer_scan_part(analyzer_pass *pass, size_t start, size_t first_size,
+                                 enum char_class first, unsigned *word_flags);
+
+/* How analyzer_emit_word emits a word. */
+enum emit_kind {
+    EMIT_WORD,   /* a word of its own: takes a position */
+    EMIT_FIRST,  /* a compound's first part: a word, its term kept for EMIT_JOINED */
+    EMIT_JOINED  /* a compound's joined form: at the first part's position, no count,
+                  * and not emitted when its term is the first part's */
+};
+
+/* Turn the word word[0, length) (`readable` bytes may be read from word),
+ * whose source is text[start, end), into a term and emit it.  The word
+ * is the source itself but for acronyms and joined compounds, whose
+ * periods or hyphens are left out. */
+static inline __attribute__((always_inline)) int
+analyzer_emit_word(analyzer_pass *pass, const uint8_t *word, size_t length, size_t readable,
+                   size_t start, size_t end, unsigned word_flags, enum emit_kind kind)
 {
     analyzer_worker *self = pass->analyzer;
-    const uint8_t *word = pass->text + start;
-    size_t length = end - start;
     size_t term_length = 0;
     int cut = 0;
+    int counted = kind != EMIT_JOINED;
 
     if (pass->stemmed_only && !(word_flags & WORD_NON_ASCII)
         && !analyzer_stem_filter_marks(pass->filter,
@@ -650,9 +680,13 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
                                                           ascii_lower_byte(word[length > 1])},
                                        length)) {
         /* its term would begin with those bytes (analyzer_fold_ascii) */
-        pass->long_tokens += length > ANALYZER_MAX_TERM_BYTES;
-        pass->position++;
-        pass->tokens++;
+        if (kind == EMIT_FIRST)
+            self->first_term_length = SIZE_MAX; /* unknown: no joined term equals it */
+        if (counted) {
+            pass->long_tokens += length > ANALYZER_MAX_TERM_BYTES;
+            pass->position++;
+            pass->tokens++;
+        }
         return 0;
     }
     if (word_flags & WORD_NON_ASCII) {
@@ -666,7 +700,7 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
     } else {
         cut = length > ANALYZER_MAX_TERM_BYTES;
         term_length = cut ? ANALYZER_MAX_TERM_BYTES : length;
-        analyzer_fold_ascii(self->term, word, term_length, pass->length - start);
+        analyzer_fold_ascii(self->term, word, term_length, readable);
         self->term[term_length] = '\0';
     }
 
@@ -683,7 +717,14 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
             form = self->form;
     }
 
-    if (cut)
+    if (kind == EMIT_FIRST) {
+        memcpy(self->first_term, self->term, term_length + 1);
+        self->first_term_length = term_length;
+    } else if (kind == EMIT_JOINED && term_length == self->first_term_length
+               && memcmp(self->term, self->first_term, term_length) == 0) {
+        return 0;
+    }
+    if (cut && counted)
         pass->long_tokens++;
     analyzer_token token = {
         .term = (const char *)self->term,
@@ -691,13 +732,188 @@ static int analyzer_emit_word(analyzer_pass *pass, size_t start, size_t end, uns
         .form = (const char *)form,
         .form_length = form_length,
         .form_seen = form_seen,
-        .position = pass->position,
+        .joined = kind == EMIT_JOINED,
+        /* a joined term sits at its first part's, emitted just before it */
+        .position = counted ? pass->position : pass->position - 1,
         .start = start,
         .end = end,
     };
-    pass->position++;
-    pass->tokens++;
+    if (counted) {
+        pass->position++;
+        pass->tokens++;
+    }
     return pass->emit(pass->context, &token);
+}
+
+/* The end of the character at text[at, at + size) with the marks that
+ * follow it: a decomposed é is one letter, and an ideograph a word with
+ * its marks (kana voicing marks, variation selectors).  An ASCII byte is
+ * never a mark. */
+static size_t analyzer_skip_marks(const analyzer_pass *pass, size_t at, size_t size)
+{
+    size_t end = at + size;
+    while (end < pass->length && pass->text[end] >= 0x80) {
+        int32_t cp;
+        size_t next = analyzer_decode(pass->text, pass->length, end, &cp);
+        if (cp < 0 || analyzer_classify(cp) != CLASS_MARK)
+            break;
+        end += next;
+    }
+    return end;
+}
+
+/* 1 when the character at text[at] continues a word (a letter, digit or
+ * mark: what an acronym must not run into). */
+static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
+{
+    if (at >= pass->length)
+        return 0;
+    int32_t cp;
+    analyzer_decode(pass->text, pass->length, at, &cp);
+    return cp >= 0 && CLASS_WORD_CONTINUE(analyzer_classify(cp));
+}
+
+/* An acronym starting with the letter text[start, start + first_size):
+ * two or more single letters (with their marks), each directly followed
+ * by '.', but that the last period may be missing where every letter is
+ * an ASCII capital (U.N.C.L.E, and "U.S ." as some collections tokenise
+ * a sentence's end), and no word character after it.  Xapian's
+ * TermGenerator joins capitals only, its last period optional; here any
+ * case (e.g., i.e.), but a lower-case run writes every period (a.b is
+ * two words).  "U.S. The" is the acronym us then The: a sentence ending
+ * in one keeps its period.  Copies the letters to self->joined; returns
+ * the end (past the last period), or 0 (no acronym).  Costs a byte
+ * compare or two at a word start that is no acronym. */
+static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t first_size,
+                                    size_t *letters_length, unsigned *word_flags)
+{
+    const uint8_t *text = pass->text;
+    size_t at = start, size = first_size, used = 0;
+    unsigned flags = 0;
+    int letters = 0, capitals = 1;
+    for (;;) {
+        size_t letter_end = analyzer_skip_marks(pass, at, size);
+        int period = letter_end < pass->length && text[letter_end] == '.';
+        capitals &= letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
+        if ((!period && !(capitals && letters > 0))
+            || used + (letter_end - at) > JOINED_MAX_SOURCE_BYTES)
+            break;
+        if (text[at] >= 0x80 || letter_end - at > 1) /* non-ASCII, or with a mark */
+            flags |= WORD_NON_ASCII;
+        memcpy(pass->analyzer->joined + used, text + at, letter_end - at);
+        used += letter_end - at;
+        letters++;
+        at = letter_end + period;
+        if (!period)
+            break;
+        /* the next letter, if one follows the period */
+        int32_t cp = -1;
+        if (at < pass->length)
+            size = analyzer_decode(text, pass->length, at, &cp);
+        if (cp < 0 || analyzer_classify(cp) != CLASS_LETTER)
+            break;
+    }
+    if (letters < 2 || analyzer_word_char_at(pass, at))
+        return 0;
+    *letters_length = used;
+    *word_flags = flags;
+    return at;
+}
+
+/* The size of the hyphen (- U+2010 U+2011) at text[at], or 0. */
+static size_t analyzer_hyphen_at(const analyzer_pass *pass, size_t at)
+{
+    const uint8_t *text = pass->text;
+    if (at < pass->length && text[at] == '-')
+        return 1;
+    /* U+2010 and U+2011 are E2 80 90 and E2 80 91 */
+    if (at + 2 < pass->length && text[at] == 0xE2 && text[at + 1] == 0x80
+        && (text[at + 2] == 0x90 || text[at + 2] == 0x91))
+        return 3;
+    return 0;
+}
+
+/* The compound of hyphenated words whose first part is text[start,
+ * first_end) (of flags first_flags): its end, with its parts' bytes
+ * joined in self->joined (*joined_length) and their flags; 0 when the
+ * first part is followed by no hyphenated word, or the compound may not
+ * be joined: a part with a digit (1990-1995, A-1), more than
+ * ANALYZER_MAX_JOINED_PARTS parts, or more than JOINED_MAX_SOURCE_BYTES. */
+static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t first_end,
+                                     unsigned first_flags, size_t *joined_length,
+                                     unsigned *joined_flags)
+{
+    uint8_t *joined = pass->analyzer->joined;
+    size_t end = first_end, used = 0;
+    unsigned flags = first_flags;
+    int parts = 1, letters_only = !(first_flags & WORD_NO_STEM);
+    size_t hyphen;
+    for (size_t part = start, part_end = first_end;;) {
+        if (used + (part_end - part) <= JOINED_MAX_SOURCE_BYTES)
+            memcpy(joined + used, pass->text + part, part_end - part);
+        used += part_end - part;
+        end = part_end;
+        if (!(hyphen = analyzer_hyphen_at(pass, end)) || end + hyphen >= pass->length)
+            break;
+        int32_t cp;
+        size_t size = analyzer_decode(pass->text, pass->length, end + hyphen, &cp);
+        if (cp < 0)
+            break;
+        enum char_class class = analyzer_classify(cp);
+        if (!CLASS_WORD_START(class))
+            break;
+        unsigned part_flags;
+        part = end + hyphen;
+        part_end = analyzer_scan_part(pass, part, size, class, &part_flags);
+        flags |= part_flags;
+        letters_only &= !(part_flags & WORD_NO_STEM);
+        if (++parts > ANALYZER_MAX_JOINED_PARTS)
+            return 0;
+    }
+    if (parts < 2 || !letters_only || used > JOINED_MAX_SOURCE_BYTES)
+        return 0;
+    *joined_length = used;
+    *joined_flags = flags;
+    return end;
+}
+
+/* analyzer_emit_word, out of line: for the rare words (acronyms,
+ * compounds, ideographs); the main loop's call, for every other word, is
+ * inlined (analyzer_emit_word and analyzer_scan_word are always inlined:
+ * out of line, called from several places, they cost a query word ~100
+ * instructions more, callgrind). */
+static __attribute__((noinline)) int
+analyzer_emit_rare(analyzer_pass *pass, const uint8_t *word, size_t length, size_t readable,
+                   size_t start, size_t end, unsigned word_flags, enum emit_kind kind)
+{
+    return analyzer_emit_word(pass, word, length, readable, start, end, word_flags, kind);
+}
+
+/* The word text[start, end) of `flags`, starting with a letter and
+ * followed by a hyphen, with ANALYZE_JOINED: when it begins a compound,
+ * its first part, the joined form, then (in the main loop) the other
+ * parts as words; otherwise the word. */
+static __attribute__((noinline)) int analyzer_emit_hyphenated(analyzer_pass *pass, size_t start,
+                                                              size_t end, unsigned flags)
+{
+    size_t joined_length, compound_end = 0;
+    unsigned joined_flags;
+    /* a later part of a compound (or of a longer chain) starts none */
+    size_t hyphen = pass->word_end == SIZE_MAX ? 0 : analyzer_hyphen_at(pass, pass->word_end);
+    int later_part = hyphen && pass->word_end + hyphen == start;
+    if (!later_part && analyzer_hyphen_at(pass, end))
+        compound_end = analyzer_scan_compound(pass, start, end, flags, &joined_length,
+                                              &joined_flags);
+    if (!compound_end)
+        return analyzer_emit_rare(pass, pass->text + start, end - start, pass->length - start,
+                                  start, end, flags, EMIT_WORD);
+    int status = analyzer_emit_rare(pass, pass->text + start, end - start,
+                                    pass->length - start, start, end, flags, EMIT_FIRST);
+    if (status == 0)
+        status = analyzer_emit_rare(pass, pass->analyzer->joined, joined_length, joined_length,
+                                    start, compound_end, joined_flags, EMIT_JOINED);
+    /* the other parts are words the main loop takes as it always did */
+    return status;
 }
 
 static void analyzer_note_invalid(analyzer_pass *pass, size_t offset)
@@ -733,8 +949,9 @@ static inline size_t ascii_letters_ahead(const uint8_t *p)
 
 /* Find the end of the word whose first character, of class `first`,
  * occupies [start, start + first_size).  Sets *word_flags. */
-static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size,
-                                 enum char_class first, unsigned *word_flags)
+static inline __attribute__((always_inline)) size_t
+analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size, enum char_class first,
+                   unsigned *word_flags)
 {
     const uint8_t *text = pass->text;
     size_t length = pass->length;
@@ -819,19 +1036,14 @@ static size_t analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first
     return end;
 }
 
-/* An ideograph is a word with the marks that follow it (kana voicing
- * marks, variation selectors). */
-static size_t analyzer_scan_ideograph(analyzer_pass *pass, size_t start, size_t first_size)
+/* analyzer_scan_word for a compound's later parts, out of line (see
+ * analyzer_emit_rare). */
+static __attribute__((noinline)) size_t analyzer_scan_part(analyzer_pass *pass, size_t start,
+                                                           size_t first_size,
+                                                           enum char_class first,
+                                                           unsigned *word_flags)
 {
-    size_t end = start + first_size;
-    while (end < pass->length) {
-        int32_t cp;
-        size_t size = analyzer_decode(pass->text, pass->length, end, &cp);
-        if (cp < 0 || analyzer_classify(cp) != CLASS_MARK)
-            break;
-        end += size;
-    }
-    return end;
+    return analyzer_scan_word(pass, start, first_size, first, word_flags);
 }
 
 /* analyzer_run, stemming only the words `filter` marks (every word when
@@ -852,6 +1064,8 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
         .stem = worker->stemmer != NULL && !(flags & ANALYZE_NO_STEM),
         .filter = filter,
         .stemmed_only = filter != NULL && (flags & ANALYZE_STEMMED_ONLY),
+        .joined = (flags & ANALYZE_JOINED) != 0,
+        .word_end = SIZE_MAX,
         .emit = emit,
         .context = context,
         .position = first_position,
@@ -882,18 +1096,33 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
                                             : analyzer_classify(cp);
         size_t end;
         unsigned word_flags;
-        if (CLASS_WORD_START(class)) {
+        size_t letters_length;
+        /* an acronym's first letter is followed by '.' (or by a mark) */
+        if (class == CLASS_LETTER && i + size < length
+            && (pass.text[i + size] == '.' || pass.text[i + size] >= 0x80)
+            && (end = analyzer_scan_acronym(&pass, i, size, &letters_length, &word_flags))) {
+            status = analyzer_emit_rare(&pass, worker->joined, letters_length, letters_length, i,
+                                        end, word_flags, EMIT_WORD);
+        } else if (CLASS_WORD_START(class)) {
             end = analyzer_scan_word(&pass, i, size, class, &word_flags);
+            /* a hyphen: - or the lead byte of U+2010/U+2011 */
+            if (pass.joined && class == CLASS_LETTER && end < length
+                && (pass.text[end] == '-' || pass.text[end] == 0xE2))
+                status = analyzer_emit_hyphenated(&pass, i, end, word_flags);
+            else
+                status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
+                                            word_flags, EMIT_WORD);
         } else if (class == CLASS_IDEOGRAPH) {
-            end = analyzer_scan_ideograph(&pass, i, size);
-            word_flags = WORD_NON_ASCII | WORD_NO_STEM;
+            end = analyzer_skip_marks(&pass, i, size);
+            status = analyzer_emit_rare(&pass, pass.text + i, end - i, length - i, i, end,
+                                        WORD_NON_ASCII | WORD_NO_STEM, EMIT_WORD);
         } else {
             i += size;
             continue;
         }
-        status = analyzer_emit_word(&pass, i, end, word_flags);
         if (status != 0)
             break;
+        pass.word_end = end;
         i = end;
     }
 
@@ -923,8 +1152,9 @@ int analyzer_run_stemming(analyzer *self, const char *text, size_t length,
                           int flags, int (*emit)(void *context, const analyzer_token *token),
                           void *context, uint32_t *next_position)
 {
-    return analyzer_run_pass(self, text, length, first_position, flags & ANALYZE_STEMMED_ONLY,
-                             filter, emit, context, NULL, next_position);
+    return analyzer_run_pass(self, text, length, first_position,
+                             flags & (ANALYZE_STEMMED_ONLY | ANALYZE_JOINED), filter, emit,
+                             context, NULL, next_position);
 }
 
 static void stem_filter_mark(analyzer_stem_filter *filter, uint8_t first, uint8_t second)

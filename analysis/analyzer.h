@@ -14,6 +14,17 @@
  *      two word characters splits the word into parts at consecutive
  *      positions (community-oriented -> community, oriented); each Han,
  *      Hiragana or Katakana code point is a word of its own;
+ *      an acronym, two or more single letters each directly followed by
+ *      a period (the last one optional when all are ASCII capitals: U.S.A)
+ *      and no word character after the last one (U.S.A., e.g., J.R.R.),
+ *      is one word of its letters (usa, eg, jrr) at one
+ *      position, its token spanning the periods; "J. R. R." (spaces) and
+ *      "Ph.D." (a two-letter part) are not acronyms: j, r, r and ph, d;
+ *      with ANALYZE_JOINED, a hyphenated compound of 2 to
+ *      ANALYZER_MAX_JOINED_PARTS parts made of letters (e-mail,
+ *      well-known, not 1990-1995 nor A-1) also yields its parts joined
+ *      (email, wellknown) as an extra token (analyzer_token.joined) at
+ *      the first part's position, spanning the whole compound;
  *   3. NFKC normalisation, case folding and diacritic removal (café ->
  *      cafe, ﬁ -> fi, Ｆ -> f), U+2019 folded to '; diacritics are the
  *      generic combining marks (U+0300-036F and kin), so Indic vowel signs
@@ -79,13 +90,16 @@ typedef struct analyzer_token {
                           * forgot it is 0 again); always 0 for words not stemmed.
                           * Lets a caller collecting the distinct (form, term) pairs of
                           * everything an analyzer emits skip the repeats. */
+    int joined;          /* 1: the joined form of a hyphenated compound (ANALYZE_JOINED),
+                          * at its first part's position, right after that part's token;
+                          * not a word of its own: it takes no position and no count */
     uint32_t position;   /* word position in the document */
     size_t start;        /* byte range [start, end) of the source word in the input */
     size_t end;
 } analyzer_token;
 
 typedef struct analyzer_counts {
-    uint64_t tokens;            /* tokens emitted */
+    uint64_t tokens;            /* words (positions) emitted; joined tokens not counted */
     uint64_t invalid_sequences; /* invalid UTF-8 sequences met */
     size_t first_invalid_offset;/* byte offset of the first one (SIZE_MAX if none) */
     uint64_t long_tokens;       /* terms cut to ANALYZER_MAX_TERM_BYTES */
@@ -94,11 +108,18 @@ typedef struct analyzer_counts {
 /* Flags for analyzer_run (and analyzer_run_stemming). */
 enum {
     ANALYZE_NO_STEM = 1,     /* normalise but do not stem (prefix queries) */
-    ANALYZE_STEMMED_ONLY = 2 /* analyzer_run_stemming: emit only the words whose first byte
-                              * stem_first marks; a word of ASCII bytes whose first byte
-                              * (lower-cased) it does not mark takes its position, and
-                              * its count in analyzer_counts, but is not emitted */
+    ANALYZE_STEMMED_ONLY = 2, /* analyzer_run_stemming: emit only the words whose first byte
+                               * stem_first marks; a word of ASCII bytes whose first byte
+                               * (lower-cased) it does not mark takes its position, and
+                               * its count in analyzer_counts, but is not emitted */
+    ANALYZE_JOINED = 4        /* also emit the joined form of each hyphenated compound
+                               * (analyzer_token.joined): what the index holds, so the
+                               * indexer, snippets and the query lowering ask for it */
 };
+
+/* A hyphenated compound of more parts (state-of-the-art-ish chains,
+ * lists) gets no joined token: it is not one word. */
+#define ANALYZER_MAX_JOINED_PARTS 4
 
 /* Initialise counts to zero (first_invalid_offset = SIZE_MAX). */
 void analyzer_counts_init(analyzer_counts *counts);
@@ -142,7 +163,8 @@ static inline int analyzer_stem_filter_marks(const analyzer_stem_filter *filter,
 /* analyzer_run with no counts, but a word is stemmed only when `filter`
  * marks it (analyzer_stem_filter_marks); the other words are emitted as
  * their normalised form (term == form), or with ANALYZE_STEMMED_ONLY
- * (the one flag taken) not at all where they are ASCII.  Where
+ * not at all where they are ASCII (ANALYZE_STEMMED_ONLY and
+ * ANALYZE_JOINED are the flags taken).  Where
  * analyzer_stem_keeps_start is 1, a caller that only looks for given
  * terms (snippets) marks them and finds exactly what analyzer_run would
  * find, without stemming the other words: stemming is most of the cost

@@ -43,7 +43,8 @@ __attribute__((always_inline)) /* into record_term: it runs for every token */
 static inline size_t pair_tracker_token(pair_tracker *t, int title_field, const analyzer_token *token,
                                         uint8_t *key)
 {
-    if (title_field)
+    /* a compound's joined term is no word between its neighbours */
+    if (title_field || token->joined)
         return 0;
     int word = pair_words_find(t->words, token->term, token->term_length);
     int previous = t->previous;
@@ -263,12 +264,14 @@ static int analyse_document(analyzer *a, const source_document *document,
 {
     pair_tracker_start(pairs);
     *title_field = 1;
-    int rc = analyzer_run(a, document->title, strlen(document->title), 0, 0, emit, context,
-                          &head->counts, &head->title_length);
+    /* the joined forms of compounds too (e-mail: email), so that a
+     * query of either finds both (query/lower.h, "Hyphenated words") */
+    int rc = analyzer_run(a, document->title, strlen(document->title), 0, ANALYZE_JOINED, emit,
+                          context, &head->counts, &head->title_length);
     if (rc == 0) {
         *title_field = 0;
-        rc = analyzer_run(a, document->text, document->text_length, 0, 0, emit, context,
-                          &head->counts, &head->body_length);
+        rc = analyzer_run(a, document->text, document->text_length, 0, ANALYZE_JOINED, emit,
+                          context, &head->counts, &head->body_length);
     }
     return rc;
 }

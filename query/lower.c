@@ -59,6 +59,41 @@ static int analyze(lowering *l, const char *text, int flags, lower_words *out)
     return lower_analyze_words(l->analyzer, text, flags, out, l->err);
 }
 
+/* What lower_joined_term sees of a text's tokens. */
+typedef struct joined_finder {
+    size_t words_start, words_end; /* the source bytes of its words */
+    size_t joined_count, joined_start, joined_end;
+    char *joined;
+} joined_finder;
+
+static int find_joined(void *context, const analyzer_token *token)
+{
+    joined_finder *f = context;
+    if (token->joined) {
+        if (f->joined_count++ == 0) {
+            memcpy(f->joined, token->term, token->term_length + 1);
+            f->joined_start = token->start;
+            f->joined_end = token->end;
+        }
+        return 0;
+    }
+    if (f->words_start == SIZE_MAX)
+        f->words_start = token->start;
+    f->words_end = token->end;
+    return 0;
+}
+
+int lower_joined_term(analyzer *text_analyzer, const char *text,
+                      char joined[LOWER_MAX_TERM_BYTES + 1])
+{
+    joined_finder f = {SIZE_MAX, 0, 0, 0, 0, joined};
+    int rc = analyzer_run(text_analyzer, text, strlen(text), 0, ANALYZE_JOINED, find_joined, &f,
+                          NULL, NULL);
+    if (rc != 0)
+        return rc < 0 ? rc : COPS_ENOMEM;
+    return f.joined_count == 1 && f.joined_start == f.words_start && f.joined_end == f.words_end;
+}
+
 /* --------------------------------------------------------------- nodes */
 
 /* Where new_parent keeps a node's children: right after it (a parent
@@ -209,6 +244,30 @@ static int words_in_fields(lowering *l, const query_node *q, const lower_words *
 static int exact_word(const query_node *q);
 static int analyze_exact(lowering *l, const query_node *q, lower_words *words);
 
+/* A hyphenated word's phrase `*parts` OR its joined term, when it has one
+ * (lower.h, "Hyphenated words"); takes ownership of *parts. */
+static int or_joined(lowering *l, const query_node *q, lower_node **parts)
+{
+    lower_words joined = {.count = 1, .positions = {0}};
+    int rc = lower_joined_term(l->analyzer, q->text, joined.terms[0]);
+    if (rc <= 0) {
+        if (rc < 0) {
+            free_node(*parts);
+            *parts = NULL;
+            return error_set(l->err, rc, "analysis of the query failed");
+        }
+        return 0;
+    }
+    lower_node *either[2] = {*parts, NULL};
+    *parts = NULL;
+    rc = words_in_fields(l, q, &joined, 0, 1, 0, q->field, &either[1]);
+    if (rc != 0) {
+        free_node(either[0]);
+        return rc;
+    }
+    return join(l, LOWER_OR, q, either, 2, 0, parts);
+}
+
 static int lower_text(lowering *l, const query_node *q, lower_node **out)
 {
     lower_words words;
@@ -223,6 +282,8 @@ static int lower_text(lowering *l, const query_node *q, lower_node **out)
         l->word_weight = 0.0;
     rc = words_in_fields(l, q, &words, 0, words.count, slop, q->field, out);
     l->word_weight = 1.0;
+    if (rc == 0 && q->kind == QUERY_WORD && words.count > 1 && !exact_word(q))
+        rc = or_joined(l, q, out);
     return rc;
 }
 

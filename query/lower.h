@@ -16,6 +16,16 @@
  *    (the analyzer's positions, so a dropped stop word leaves its gap)
  *    and the phrase's slop (~n; 0 for a word).  More than
  *    LOWER_MAX_PHRASE_TERMS terms: COPS_ELIMIT.
+ *  - Hyphenated words.  A word (not a phrase) that is one hyphenated
+ *    compound the analyzer joins (analyzer.h, ANALYZE_JOINED: e-mail,
+ *    well-known) is OR(PHRASE of its parts, TERM of its joined form):
+ *    the index holds the joined form at each such compound's first part,
+ *    so e-mail matches what wrote e-mail, e mail or email, and email
+ *    matches e-mail too.  Inside a phrase a compound is its parts only:
+ *    "e-mail address" matches e-mail address and e mail address, and
+ *    "email address" matches email address only (the joined term sits
+ *    at e, two words before address), while "send email" matches send
+ *    e-mail.
  *  - Fields.  Every term is in one field, body or title.  A word, phrase
  *    or NEAR without title: matches in the body or in the title:
  *    OR(body version, TITLE(title version)); with title: only
@@ -280,5 +290,13 @@ typedef struct lower_words {
  * the suggestions use it to see words as the index does. */
 int lower_analyze_words(analyzer *text_analyzer, const char *text, int flags, lower_words *out,
                         cops_error *err);
+
+/* When `text` is one hyphenated compound the analyzer joins (its words
+ * are exactly the compound's parts): 1 and its joined term (stemmed) in
+ * `joined`; 0 when it is not; a negative cops error when the analysis
+ * failed.  The lowering and the snippet plan ask it of each word of
+ * several terms ("Hyphenated words" above). */
+int lower_joined_term(analyzer *text_analyzer, const char *text,
+                      char joined[LOWER_MAX_TERM_BYTES + 1]);
 
 #endif

@@ -96,6 +96,31 @@ static int add_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_nod
     return 0;
 }
 
+/* A hyphenated word is its parts' phrase or its joined term (lower.h,
+ * "Hyphenated words"); the snippet scan finds the joined term wherever a
+ * document wrote either (e-mail or email, the whole compound marked), so
+ * the word's leaf is that one term (1; 0 when the word is no compound,
+ * or a negative error).  Not under NEAR, which takes a word's parts. */
+static int add_joined_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_node *node,
+                           long near)
+{
+    const char *text = node->text;
+    /* most words have no hyphen (-, or U+2010/U+2011 of lead byte E2) */
+    if (near >= 0 || text[0] == '=' || (!strchr(text, '-') && !strchr(text, '\xE2')))
+        return 0;
+    char joined[LOWER_MAX_TERM_BYTES + 1];
+    int rc = lower_joined_term(text_analyzer, text, joined);
+    if (rc <= 0)
+        return rc;
+    long term = plan_term(plan, joined, SNIPPET_WORD);
+    if (term < 0 || ARRAY_RESERVE_ONE(plan->leaves, plan->leaf_capacity, plan->leaf_count, 8)
+        || ARRAY_RESERVE_ONE(plan->slots, plan->slot_capacity, plan->slot_count, 16))
+        return COPS_ENOMEM;
+    plan->leaves[plan->leaf_count++] = (snippet_leaf){plan->slot_count, 1, 0, near};
+    plan->slots[plan->slot_count++] = (snippet_slot){(size_t)term, 0};
+    return 1;
+}
+
 static int add_node(snippet_plan *plan, analyzer *text_analyzer, const query_node *node, long near)
 {
     if (node->kind == QUERY_NOT)
@@ -103,8 +128,12 @@ static int add_node(snippet_plan *plan, analyzer *text_analyzer, const query_nod
     /* a fuzzy word shows where it is written as typed: its other
      * expansions are known only to the engine that searched */
     if (node->kind == QUERY_WORD || node->kind == QUERY_PHRASE || node->kind == QUERY_PREFIX
-        || node->kind == QUERY_FUZZY)
-        return node->text ? add_leaf(plan, text_analyzer, node, near) : 0;
+        || node->kind == QUERY_FUZZY) {
+        if (!node->text)
+            return 0;
+        int rc = node->kind == QUERY_WORD ? add_joined_leaf(plan, text_analyzer, node, near) : 0;
+        return rc == 0 ? add_leaf(plan, text_analyzer, node, near) : rc < 0 ? rc : 0;
+    }
     if (node->kind == QUERY_NEAR) {
         if (ARRAY_RESERVE_ONE(plan->near_distance, plan->near_capacity, plan->near_count, 4) != 0)
             return COPS_ENOMEM;

@@ -338,7 +338,8 @@ static int is_ascii_alnum(unsigned char c)
  * else PROBE_IN_WORD when one is inside a word, else PROBE_NONE.  A word
  * beginning with the probe's first letter whose next letters are not
  * ASCII (Jón for "jon") counts as the probe at a word: they may fold to
- * it.  A word the analyzer finds never begins right after an ASCII letter
+ * it; so does one where a period or an ASCII hyphen follows its first
+ * letters (U.S.A. for "usa", e-mail for "email": analyzer.h).  A word the analyzer finds never begins right after an ASCII letter
  * or digit (it would have taken them into the word before) and a chunk
  * begins at whitespace, so a probe inside a word cannot start a word
  * matching its term: analysing the chunks where the probes were only
@@ -366,7 +367,10 @@ static size_t probe_scan(const char *text, size_t length, const char *probe, siz
             size_t k = 1;
             while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
                 k++;
-            if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80)) {
+            /* U.S.A. may be usa and e-mail email: a period or hyphen
+             * inside a word's first letters may be left out of its term */
+            if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80
+                               || at[k] == '.' || at[k] == '-')) {
                 if (++count == enough)
                     return count;
             } else if (k == probe_length)
@@ -607,12 +611,15 @@ static size_t scan_text(analyzer *text_analyzer, const char *text, size_t limit,
              * only with the exact words (=word): without them, it needs
              * no other word */
             int only = s->kinds[SNIPPET_EXACT].count == 0 ? ANALYZE_STEMMED_ONLY : 0;
+            /* the compounds' joined forms are indexed: email is found in e-mail */
+            only |= ANALYZE_JOINED;
             int rc = s->stem_some
                          ? analyzer_run_stemming(text_analyzer, text + at, end - at,
                                                  s->next_position, &s->plan->stem_filter, only,
                                                  collect_match, s, &s->next_position)
-                         : analyzer_run(text_analyzer, text + at, end - at, s->next_position, 0,
-                                        collect_match, s, NULL, &s->next_position);
+                         : analyzer_run(text_analyzer, text + at, end - at, s->next_position,
+                                        ANALYZE_JOINED, collect_match, s, NULL,
+                                        &s->next_position);
             analysed += end - at;
             if (rc == COPS_ENOMEM || s->failed)
                 return SIZE_MAX;

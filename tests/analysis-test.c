@@ -147,6 +147,35 @@ static const analysis_case cases[] = {
      "\xe2\x91\xa0",
      PLAIN, 0, NONE,
      {{"finance", 0, 0, 8}, {"full", 1, 9, 21}, {"12", 2, 22, 28}, {"1", 3, 29, 32}, END}},
+    /* Acronyms: single letters each directly followed by a period. */
+    {"acronym", "U.S.A. and USA", PLAIN, 0, NONE,
+     {{"usa", 0, 0, 6}, {"and", 1, 7, 10}, {"usa", 2, 11, 14}, END}},
+    {"acronym ending a sentence", "in the U.S. The next", PLAIN, 0, NONE,
+     {{"in", 0, 0, 2}, {"the", 1, 3, 6}, {"us", 2, 7, 11}, {"the", 3, 12, 15},
+      {"next", 4, 16, 20}, END}},
+    {"lower-case acronyms", "e.g. i.e. N.A.T.O.", PLAIN, 0, NONE,
+     {{"eg", 0, 0, 4}, {"ie", 1, 5, 9}, {"nato", 2, 10, 18}, END}},
+    {"initials with spaces are no acronym", "J. R. R. Tolkien", PLAIN, 0, NONE,
+     {{"j", 0, 0, 1}, {"r", 1, 3, 4}, {"r", 2, 6, 7}, {"tolkien", 3, 9, 16}, END}},
+    {"initials without spaces are one", "J.R.R. Tolkien", PLAIN, 0, NONE,
+     {{"jrr", 0, 0, 6}, {"tolkien", 1, 7, 14}, END}},
+    {"a two-letter part is no acronym", "Ph.D.", PLAIN, 0, NONE,
+     {{"ph", 0, 0, 2}, {"d", 1, 3, 4}, END}},
+    {"capitals' last period may be missing", "U.S.A U.S . C.D.U", PLAIN, 0, NONE,
+     {{"usa", 0, 0, 5}, {"us", 1, 6, 9}, {"cdu", 2, 12, 17}, END}},
+    {"lower case writes every period", "u.s.a x.y", PLAIN, 0, NONE,
+     {{"u", 0, 0, 1}, {"s", 1, 2, 3}, {"a", 2, 4, 5}, {"x", 3, 6, 7}, {"y", 4, 8, 9}, END}},
+    {"mixed case writes every period", "U.s", PLAIN, 0, NONE,
+     {{"u", 0, 0, 1}, {"s", 1, 2, 3}, END}},
+    {"acronym run into a word", "U.S.Army", PLAIN, 0, NONE,
+     {{"u", 0, 0, 1}, {"s", 1, 2, 3}, {"army", 2, 4, 8}, END}},
+    {"one initial", "A. Smith", PLAIN, 0, NONE, {{"a", 0, 0, 1}, {"smith", 1, 3, 8}, END}},
+    {"non-ascii acronym", "\xc3\x89.U.", PLAIN, 0, NONE, {{"eu", 0, 0, 5}, END}},
+    {"acronym with a mark", "e\xcc\x81.u.", PLAIN, 0, NONE, {{"eu", 0, 0, 6}, END}},
+    {"acronym before a hyphen", "U.S.-led", PLAIN, 0, NONE,
+     {{"us", 0, 0, 4}, {"led", 1, 5, 8}, END}},
+    {"acronym stemmed as a word", "U.S.A.'s", ENGLISH, 0, NONE,
+     {{"usa", 0, 0, 6}, {"s", 1, 7, 8}, END}},
     {"soft hyphen inside a word", "co\xc2\xad" "operate", PLAIN, 0, NONE,
      {{"cooperate", 0, 0, 11}, END}},
     {"invalid byte separates", "ab\xff" "cd", PLAIN, 1, 2, {{"ab", 0, 0, 2}, {"cd", 1, 3, 5}, END}},
@@ -215,6 +244,88 @@ Test(analyzer, table)
         run_case(&cases[i], by_stemming[cases[i].stemming]);
     for (size_t i = 0; i < 4; i++)
         analyzer_free(by_stemming[i]);
+}
+
+/* ----------------------------------------------- joined compounds */
+
+typedef struct joined_case {
+    const char *input;
+    const char *tokens; /* "term@position[start,end)" each, '+' marking a joined one */
+} joined_case;
+
+static const joined_case joined_cases[] = {
+    {"e-mail", "e@0[0,1) +email@0[0,6) mail@1[2,6)"},
+    {"E-Mail address", "e@0[0,1) +email@0[0,6) mail@1[2,6) address@2[7,14)"},
+    {"well-known co-operate", "well@0[0,4) +wellknown@0[0,10) known@1[5,10) co@2[11,13) "
+                              "+cooper@2[11,21) oper@3[14,21)"},
+    {"mother-in-law", "mother@0[0,6) +motherinlaw@0[0,13) in@1[7,9) law@2[10,13)"},
+    /* U+2010 and U+2011 are hyphens too */
+    {"x\xe2\x80\x90ray", "x@0[0,1) +xray@0[0,7) ray@1[4,7)"},
+    /* digits: no joined form */
+    {"1990-1995 A-1 covid-19", "1990@0[0,4) 1995@1[5,9) a@2[10,11) 1@3[12,13) covid@4[14,19) "
+                               "19@5[20,22)"},
+    /* more than ANALYZER_MAX_JOINED_PARTS parts: none, nor for a tail of them */
+    {"a-b-c-d-e", "a@0[0,1) b@1[2,3) c@2[4,5) d@3[6,7) e@4[8,9)"},
+    {"a-b-c-d", "a@0[0,1) +abcd@0[0,7) b@1[2,3) c@2[4,5) d@3[6,7)"},
+    /* a later part starts no compound of its own */
+    {"1990-e-mail", "1990@0[0,4) e@1[5,6) mail@2[7,11)"},
+    /* the joined term is the first part's: not emitted twice */
+    {"book-s", "book@0[0,4) s@1[5,6)"},
+    {"-leading trailing- e- -mail", "lead@0[1,8) trail@1[9,17) e@2[19,20) mail@3[23,27)"},
+};
+
+typedef struct joined_sink {
+    char text[512];
+    size_t used;
+    size_t joined;
+} joined_sink;
+
+static int describe_token(void *context, const analyzer_token *token)
+{
+    joined_sink *sink = context;
+    sink->joined += token->joined;
+    int n = snprintf(sink->text + sink->used, sizeof sink->text - sink->used, "%s%s%s@%u[%zu,%zu)",
+                     sink->used ? " " : "", token->joined ? "+" : "", token->term,
+                     token->position, token->start, token->end);
+    cr_assert(n > 0 && (size_t)n < sizeof sink->text - sink->used);
+    sink->used += (size_t)n;
+    return 0;
+}
+
+Test(analyzer, joined_compounds)
+{
+    analyzer *english = make_analyzer("english", 1);
+    for (size_t i = 0; i < sizeof joined_cases / sizeof joined_cases[0]; i++) {
+        const joined_case *test = &joined_cases[i];
+        joined_sink sink = {.used = 0};
+        analyzer_counts counts;
+        analyzer_counts_init(&counts);
+        uint32_t next = 0;
+        cr_assert_eq(analyzer_run(english, test->input, strlen(test->input), 0, ANALYZE_JOINED,
+                                  describe_token, &sink, &counts, &next), 0);
+        cr_expect_str_eq(sink.text, test->tokens, "%s", test->input);
+        /* joined tokens take no position and no count */
+        cr_expect_eq(counts.tokens, next, "%s", test->input);
+        /* without the flag: the words alone, as before */
+        joined_sink plain = {.used = 0};
+        uint32_t plain_next = 0;
+        cr_assert_eq(analyzer_run(english, test->input, strlen(test->input), 0, 0,
+                                  describe_token, &plain, NULL, &plain_next), 0);
+        cr_expect_eq(plain.joined, 0, "%s", test->input);
+        cr_expect_eq(plain_next, next, "%s", test->input);
+    }
+    /* analyzer_run_stemming takes the flag too (snippets find email in e-mail) */
+    analyzer_stem_filter filter;
+    memset(&filter, 0, sizeof filter);
+    analyzer_stem_filter_add(&filter, "email", 5);
+    joined_sink sink = {.used = 0};
+    cr_assert_eq(analyzer_run_stemming(english, "an e-mails", 10, 0, &filter,
+                                       ANALYZE_STEMMED_ONLY | ANALYZE_JOINED, describe_token,
+                                       &sink, NULL),
+                 0);
+    /* mail is not marked: not emitted (ANALYZE_STEMMED_ONLY) */
+    cr_expect_str_eq(sink.text, "e@1[3,4) +email@1[3,10)");
+    analyzer_free(english);
 }
 
 /* --------------------------------------------------------- stemming */

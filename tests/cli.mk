@@ -44,6 +44,8 @@ CLI_TESTS += tests/cli/quickstart.sh
 CLI_TESTS += tests/cli/prefixes.sh tests/cli/query-syntax.sh
 CLI_TESTS += tests/cli/surface.sh
 CLI_TESTS += tests/cli/exact.sh
+## Acronyms and hyphenated words: U.S.A. is USA, email finds e-mail.
+CLI_TESTS += tests/cli/acronyms-compounds.sh
 CLI_TESTS += tests/cli/ranking.sh
 ## bench/run on a generated corpus: agreement with repeated ids, --reuse of
 ## an unreadable index, the rounds' estimate, every engine's growth.

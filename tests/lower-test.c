@@ -149,8 +149,18 @@ static const lower_case cases[] = {
     {"running", "(OR (TERM body \"run\") (TITLE (TERM title \"run\")))"},
     {"title:running", "(TITLE (TERM title \"run\"))"},
     /* a word of several terms is a phrase; a phrase keeps its slop */
-    {"e-mail", "(OR (PHRASE body ~0 \"e\"@0 \"mail\"@1) (TITLE (PHRASE title ~0 \"e\"@0 "
-               "\"mail\"@1)))"},
+    {"U.K.-based", "(OR (PHRASE body ~0 \"uk\"@0 \"base\"@1) (TITLE (PHRASE title ~0 \"uk\"@0 "
+                   "\"base\"@1)))"},
+    /* a hyphenated word: its phrase or its joined term (lower.h); an
+     * acronym is one term */
+    {"e-mail", "(OR (OR (PHRASE body ~0 \"e\"@0 \"mail\"@1) (TITLE (PHRASE title ~0 \"e\"@0 "
+               "\"mail\"@1))) (OR (TERM body \"email\") (TITLE (TERM title \"email\"))))"},
+    {"U.S.A.", "(OR (TERM body \"usa\") (TITLE (TERM title \"usa\")))"},
+    /* in a phrase, and in a word of more than one compound, the parts only */
+    {"\"e-mail address\"", "(OR (PHRASE body ~0 \"e\"@0 \"mail\"@1 \"address\"@2) (TITLE "
+                           "(PHRASE title ~0 \"e\"@0 \"mail\"@1 \"address\"@2)))"},
+    {"e-mail/x-ray", "(OR (PHRASE body ~0 \"e\"@0 \"mail\"@1 \"x\"@2 \"ray\"@3) (TITLE "
+                     "(PHRASE title ~0 \"e\"@0 \"mail\"@1 \"x\"@2 \"ray\"@3)))"},
     {"title:\"big cats\"~2", "(TITLE (PHRASE title ~2 \"big\"@0 \"cat\"@1))"},
     /* words that analyse to nothing are dropped, and so are their parents */
     {"cat AND ...", "(OR (TERM body \"cat\") (TITLE (TERM title \"cat\")))"},

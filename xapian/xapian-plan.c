@@ -40,7 +40,8 @@ static int emit_posting(void *context, const analyzer_token *token)
 static int analyze_field(analyzer *a, const char *text, size_t length, index_state *s)
 {
     s->rc = 0;
-    int rc = analyzer_run(a, text, length, 0, 0, emit_posting, s, NULL, NULL);
+    /* the terms a native index holds: compounds' joined forms too */
+    int rc = analyzer_run(a, text, length, 0, ANALYZE_JOINED, emit_posting, s, NULL, NULL);
     if (s->rc != 0)
         return s->rc;
     if (rc != 0)

@@ -27,8 +27,10 @@ typedef struct check_state {
     size_t length;
     uint32_t next_position;
     size_t last_start;
-    uint64_t tokens;
+    uint64_t tokens;     /* words */
+    uint64_t emitted;    /* words and joined tokens */
     uint64_t stop_after; /* 0 = never */
+    int joined;          /* ANALYZE_JOINED given */
 } check_state;
 
 static int check_token(void *context, const analyzer_token *token)
@@ -45,11 +47,20 @@ static int check_token(void *context, const analyzer_token *token)
     FUZZ_CHECK(token->start < token->end);
     FUZZ_CHECK(token->end <= s->length);
     FUZZ_CHECK(token->start >= s->last_start);
-    FUZZ_CHECK(token->position == s->next_position);
+    if (token->joined) {
+        /* right after its compound's first part: that part's position
+         * and start, spanning at least it */
+        FUZZ_CHECK(s->joined && s->tokens > 0);
+        FUZZ_CHECK(token->position + 1 == s->next_position);
+        FUZZ_CHECK(token->start == s->last_start);
+    } else {
+        FUZZ_CHECK(token->position == s->next_position);
+        s->next_position = token->position + 1;
+        s->tokens++;
+    }
     s->last_start = token->start;
-    s->next_position = token->position + 1;
-    s->tokens++;
-    if (s->stop_after && s->tokens == s->stop_after)
+    s->emitted++;
+    if (s->stop_after && s->emitted == s->stop_after)
         return 7;
     return 0;
 }
@@ -57,7 +68,8 @@ static int check_token(void *context, const analyzer_token *token)
 static void run_once(const char *text, size_t length, int flags, uint64_t stop_after,
                      uint32_t first_position)
 {
-    check_state state = {text, length, first_position, 0, 0, stop_after};
+    check_state state = {text, length, first_position, 0, 0, 0, stop_after,
+                         (flags & ANALYZE_JOINED) != 0};
     analyzer_counts counts;
     analyzer_counts_init(&counts);
     uint32_t next_position = 0xdeadbeef;
@@ -66,7 +78,7 @@ static void run_once(const char *text, size_t length, int flags, uint64_t stop_a
     if (rc == COPS_ENOMEM)
         return;
     if (rc == 7) {
-        FUZZ_CHECK(stop_after && state.tokens == stop_after);
+        FUZZ_CHECK(stop_after && state.emitted == stop_after);
         return;
     }
     FUZZ_CHECK(rc == 0);
@@ -101,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data + 1, length);
     run_once(text, length, 0, stop_after, 0);
     run_once(text, length, ANALYZE_NO_STEM, stop_after, 1000);
+    run_once(text, length, ANALYZE_JOINED, stop_after, 0);
     free(text);
     return 0;
 }

@@ -1,0 +1,84 @@
+#!/bin/sh
+# Acronyms and hyphenated words (analysis/analyzer.h, query/lower.h
+# "Hyphenated words"): U.S.A. and USA are one word, e-mail and email find
+# each other, phrases keep the parts, and snippets mark the whole written
+# form.  Before format 2026121001, USA missed U.S.A. (u s a) and email
+# missed e-mail (e mail), both ways.
+. "$COPS_SRCDIR/tests/cli/lib.sh"
+
+cd "$TMP" || exit 99
+mkdir corpus
+cat >corpus/news.jsonl <<'DOCS'
+{"id": "a1", "title": "One", "text": "Troops left the U.S.A. in May"}
+{"id": "a2", "title": "Two", "text": "The USA team won"}
+{"id": "a3", "title": "Three", "text": "born in the U.S. The next day"}
+{"id": "e1", "title": "Four", "text": "send an e-mail address please"}
+{"id": "e2", "title": "Five", "text": "my email address is secret"}
+{"id": "e3", "title": "Six", "text": "the E-Mail was long"}
+{"id": "w1", "title": "Seven", "text": "a well known author"}
+{"id": "w2", "title": "Eight", "text": "a well-known author"}
+{"id": "n1", "title": "Nine", "text": "the years 1990-1995 and the A-1 road"}
+{"id": "j1", "title": "Ten", "text": "J. R. R. Tolkien wrote"}
+{"id": "j2", "title": "Eleven", "text": "J.R.R. Tolkien wrote"}
+DOCS
+expect_exit 0 "index" -- cops_index -q -i idx corpus
+
+# ids: the hits' identifiers sorted, on one line
+cat >ids.sh <<EOF
+"$COPS_QUERY_PROG" -i idx --ids -n 50 "\$@" >ids.out || exit \$?
+sort ids.out | tr '\\n' ' '
+EOF
+
+expect_exit 0 "USA" -- sh ids.sh USA
+expect_stdout_is "a1 a2 " "USA finds U.S.A. and USA"
+expect_exit 0 "U.S.A." -- sh ids.sh U.S.A.
+expect_stdout_is "a1 a2 " "U.S.A. finds USA and U.S.A."
+expect_exit 0 "U.S. at a sentence's end" -- sh ids.sh U.S.
+expect_stdout_is "a3 " "U.S. is us, not usa"
+expect_exit 0 "the next word after U.S." -- sh ids.sh '"U.S. The next"'
+expect_stdout_is "a3 " "the acronym's period is not the sentence's word"
+expect_exit 1 "u s a is no longer three words" -- cops_query -i idx --count '"u s a"'
+
+expect_exit 0 "email" -- sh ids.sh email
+expect_stdout_is "e1 e2 e3 " "email finds e-mail and E-Mail"
+expect_exit 0 "e-mail" -- sh ids.sh e-mail
+expect_stdout_is "e1 e2 e3 " "e-mail finds email"
+expect_exit 0 "e-mail address as words" -- sh ids.sh e-mail address
+expect_stdout_is "e1 e2 " "e-mail AND address"
+expect_exit 0 "the phrase e-mail address" -- sh ids.sh '"e-mail address"'
+expect_stdout_is "e1 " "a phrase keeps the parts: e-mail address only"
+expect_exit 0 "the phrase email address" -- sh ids.sh '"email address"'
+expect_stdout_is "e2 " "email address as written (documented)"
+expect_exit 0 "the phrase e mail" -- sh ids.sh '"e mail"'
+expect_stdout_is "e1 e3 " "the parts are still indexed"
+
+expect_exit 0 "well-known" -- sh ids.sh well-known
+expect_stdout_is "w1 w2 " "well-known finds well known too"
+expect_exit 0 "wellknown" -- sh ids.sh wellknown
+expect_stdout_is "w2 " "the joined form of well-known"
+expect_exit 0 "the phrase well known" -- sh ids.sh '"well known"'
+expect_stdout_is "w1 w2 "
+expect_exit 1 "no joined form of numbers" -- cops_query -i idx --count 19901995
+expect_exit 1 "nor of A-1" -- cops_query -i idx --count a1
+
+expect_exit 0 "J.R.R." -- sh ids.sh jrr
+expect_stdout_is "j2 " "J.R.R. is one word, J. R. R. is not"
+expect_exit 0 "J. R. R. as words" -- sh ids.sh '"j r r tolkien"'
+expect_stdout_is "j1 "
+
+# Snippets mark the whole written form ([start, length] in bytes).
+expect_exit 0 "USA snippet on U.S.A." -- cops_query -i idx --json -n 50 USA
+expect_stdout_contains '"snippet":"Troops left the U.S.A. in May","matches":[[16,6]]' \
+    "the whole U.S.A. is marked"
+expect_exit 0 "email snippet on E-Mail" -- cops_query -i idx --json -n 50 email
+expect_stdout_contains '"snippet":"the E-Mail was long","matches":[[4,6]]' \
+    "the whole E-Mail is marked"
+expect_exit 0 "e-mail snippet on email" -- cops_query -i idx --json -n 50 e-mail
+expect_stdout_contains '"snippet":"my email address is secret","matches":[[3,5]]' \
+    "e-mail marks email"
+expect_stdout_contains '"snippet":"send an e-mail address please","matches":[[8,6]]' \
+    "and e-mail as one"
+
+expect_exit 0 "the checker accepts the joined keys" -- cops_index --check -i idx
+
+done_testing
