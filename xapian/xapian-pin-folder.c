@@ -155,13 +155,15 @@ static int sweep_entry(int parent_fd, const char *name, void *data)
     char pid[24];
     if (!parse_name(name, fields))
         return 1;
-    snprintf(pid, sizeof pid, "%llu", fields[0]);
-    int alive = process_start(pid, &now, NULL);
-    if (alive < 0 || (alive == 1 && now == fields[1]))
-        return 1;
+    /* owner and mode first: the entries others made (as many as they
+     * like) cost one fstatat each, not a read of /proc too */
     struct stat named, held;
     if (fstatat(parent_fd, name, &named, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(named.st_mode)
         || named.st_uid != geteuid() || (named.st_mode & 07777) != 0700)
+        return 1;
+    snprintf(pid, sizeof pid, "%llu", fields[0]);
+    int alive = process_start(pid, &now, NULL);
+    if (alive < 0 || (alive == 1 && now == fields[1]))
         return 1;
     int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
