@@ -59,12 +59,6 @@ int xapian_pin_folder_make_in(const char *const *parents, size_t count, char *di
 /* As xapian_pin_folder_make_in with $TMPDIR, $XDG_RUNTIME_DIR, /tmp. */
 int xapian_pin_folder_make(char *dir, size_t size, int *dir_fd, cops_error *err);
 
-/* 1 when the folder `path` (resolved) and every folder above it are
- * owned by root or the user and, if writable by group or others, sticky;
- * else 0 with the first that is not (or `path`, when it cannot be
- * resolved) in unsafe[size]. */
-int xapian_pin_folder_safe(const char *path, char *unsafe, size_t size);
-
 /* Sweep the folder `parent` now (the once-per-process guard aside). */
 void xapian_pin_folder_sweep(const char *parent);
 
