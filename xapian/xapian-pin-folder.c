@@ -229,23 +229,38 @@ static int make_folder(const char *parent, char *dir, size_t size, int *dir_fd)
         errno = ENOENT; /* no /proc: no pin either (xapian-stub.h) */
         return -1;
     }
-    if ((size_t)snprintf(dir, size, "%s/" PREFIX "%llu-%llu-XXXXXX", parent, pid, start) >= size) {
-        errno = ENAMETOOLONG;
-        return -1;
+    /* Between mkdtemp and the lock, a sweeper in another pid namespace
+     * (to which this pid means nothing) may take the new folder for a
+     * dead one: lock it, then remove it.  Then another is made. */
+    for (int tries = 0; tries < 4; tries++) {
+        if ((size_t)snprintf(dir, size, "%s/" PREFIX "%llu-%llu-XXXXXX", parent, pid, start)
+            >= size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        if (!mkdtemp(dir))
+            return -1;
+        *dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (*dir_fd < 0 && errno == ENOENT)
+            continue; /* removed already */
+        if (*dir_fd < 0) {
+            int saved = errno;
+            rmdir(dir);
+            errno = saved;
+            return -1;
+        }
+        /* where locks are not kept (some network file systems: an error
+         * other than EWOULDBLOCK), the pid and start time alone tell a
+         * live pin's folder */
+        struct stat status;
+        int taken = flock(*dir_fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+        if (!taken && fstat(*dir_fd, &status) == 0 && status.st_nlink > 0)
+            return 0;
+        close(*dir_fd); /* the sweeper holding it removes it */
+        *dir_fd = -1;
     }
-    if (!mkdtemp(dir))
-        return -1;
-    *dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (*dir_fd < 0) {
-        int saved = errno;
-        rmdir(dir);
-        errno = saved;
-        return -1;
-    }
-    /* where locks are not kept (some network file systems), the pid and
-     * start time alone tell a live pin's folder */
-    (void)flock(*dir_fd, LOCK_SH | LOCK_NB);
-    return 0;
+    errno = EAGAIN;
+    return -1;
 }
 
 static atomic_flag swept = ATOMIC_FLAG_INIT;
