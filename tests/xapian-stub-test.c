@@ -477,6 +477,19 @@ Test(xapian_stub, pin_folders_of_killed_processes_are_swept)
     snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-LinkTo", gone);
     make_link(path, name);
     make_folder("pins/cops-xapian-Ab12Cd", 0700, path, sizeof path); /* the old pattern */
+    /* a pin's link beside a file cops never makes, and a link to a
+     * descriptor under a name no pin gives: the folder is left whole (the
+     * sweep removed those links, then left the folder) */
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA", gone);
+    make_folder(name, 0700, path, sizeof path);
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA/iamglass", gone);
+    make_link("/proc/self/fd/3", name);
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA/notes.txt", gone);
+    write_file(name, "someone's notes");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-nameXY", gone);
+    make_folder(name, 0700, path, sizeof path);
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-nameXY/my-fd", gone);
+    make_link("/proc/self/fd/3", name);
     snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-sevenCh", gone);
     make_folder(name, 0700, path, sizeof path);
 
@@ -510,6 +523,10 @@ Test(xapian_stub, pin_folders_of_killed_processes_are_swept)
     snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-LinkTo", gone);
     cr_expect(exists(name), "a link: left");
     cr_expect(exists("pins/cops-xapian-Ab12Cd"), "the old pattern: left");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA/iamglass", gone);
+    cr_expect(exists(name), "a pin's link beside a file cops never makes: left");
+    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-nameXY/my-fd", gone);
+    cr_expect(exists(name), "a link under a name no pin gives: left");
     snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-sevenCh", gone);
     cr_expect(exists(name), "another name: left");
     xapian_pin_free(pin);

@@ -23,6 +23,11 @@
 #define PREFIX "cops-xapian-"
 #define FD_LINK "/proc/self/fd/" /* what every link of a pin points to */
 
+const char *const xapian_glass_files[XAPIAN_GLASS_FILES] = {
+    "iamglass",      "postlist.glass", "docdata.glass", "termlist.glass",
+    "position.glass", "spelling.glass", "synonym.glass",
+};
+
 /* ------------------------------------------------------------ processes */
 
 /* The start time (clock ticks after boot) of the process `pid` ("self" or
@@ -90,71 +95,96 @@ static int is_fd_link(const char *target)
     return digits > 0 && digits <= 10 && target[length + digits] == '\0';
 }
 
-/* Call visit(dir_fd, NAME) for each entry of the folder `dir_fd` but "."
- * and "..", which it may remove.  (xapian-engine.c's remove_below walks
- * the same way, in the module, which cannot call into libcops.) */
-static void each_entry(int dir_fd, void (*visit)(int, const char *))
+/* Call visit(dir_fd, NAME, data) for each entry of the folder `dir_fd` but
+ * "." and "..", which it may remove, until it returns 0: 1 when every
+ * call returned 1.  (xapian-engine.c's remove_below walks the same way, in
+ * the module, which cannot call into libcops.) */
+static int each_entry(int dir_fd, int (*visit)(int, const char *, void *), void *data)
 {
     int copy = dir_fd >= 0 ? fcntl(dir_fd, F_DUPFD_CLOEXEC, 0) : -1;
     DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
     if (!d) {
         if (copy >= 0)
             close(copy);
-        return;
+        return 0;
     }
+    rewinddir(d); /* the copy shares the offset of a folder walked before */
+    int all = 1;
     struct dirent *entry;
-    while ((entry = readdir(d)) != NULL)
+    while (all && (entry = readdir(d)) != NULL)
         if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-            visit(dir_fd, entry->d_name);
+            all = visit(dir_fd, entry->d_name, data);
     closedir(d);
+    return all;
 }
 
-/* Remove `name` of the folder `dir_fd` if it is a symbolic link that
- * points where a pin's links do; never follow it, leave anything else. */
-static void remove_pin_link(int dir_fd, const char *name)
+/* 1 when `name` is one a pin names a link (xapian-pin-folder.h). */
+static int is_pin_name(const char *name)
+{
+    for (size_t i = 0; i < XAPIAN_GLASS_FILES; i++)
+        if (strcmp(name, xapian_glass_files[i]) == 0)
+            return 1;
+    return strcmp(name, XAPIAN_PIN_NEW) == 0;
+}
+
+/* 1 when `name` of the folder `dir_fd` is a link a pin makes: one of its
+ * names, a symbolic link (never followed) to FD_LINK N.  With `data`
+ * non-NULL, it is then removed. */
+static int pin_link(int dir_fd, const char *name, void *data)
 {
     char target[64];
+    if (!is_pin_name(name))
+        return 0;
     ssize_t n = readlinkat(dir_fd, name, target, sizeof target - 1);
     if (n <= 0 || (size_t)n >= sizeof target - 1)
-        return; /* not a link (EINVAL), or too long to be one of a pin's */
+        return 0; /* not a link (EINVAL), or too long to be one of a pin's */
     target[n] = '\0';
-    if (is_fd_link(target))
+    if (!is_fd_link(target))
+        return 0;
+    if (data)
         unlinkat(dir_fd, name, 0);
+    return 1;
 }
 
 /* Sweep the entry `name` of the folder `parent_fd` if it is the folder of
- * a pin whose process is gone (xapian-pin-folder.h). */
-static void sweep_entry(int parent_fd, const char *name)
+ * a pin whose process is gone (xapian-pin-folder.h); 1, the walk goes on. */
+static int sweep_entry(int parent_fd, const char *name, void *data)
 {
+    (void)data;
     unsigned long long fields[2], now;
     char pid[24];
     if (!parse_name(name, fields))
-        return;
-    snprintf(pid, sizeof pid, "%llu", fields[0]);
-    int alive = process_start(pid, &now, NULL);
-    if (alive < 0 || (alive == 1 && now == fields[1]))
-        return;
+        return 1;
+    /* owner and mode first: the entries others made (as many as they
+     * like) cost one fstatat each, not a read of /proc too */
     struct stat named, held;
     if (fstatat(parent_fd, name, &named, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(named.st_mode)
         || named.st_uid != geteuid() || (named.st_mode & 07777) != 0700)
-        return;
+        return 1;
+    snprintf(pid, sizeof pid, "%llu", fields[0]);
+    int alive = process_start(pid, &now, NULL);
+    if (alive < 0 || (alive == 1 && now == fields[1]))
+        return 1;
     int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return;
+        return 1;
     /* the folder checked, and no live pin's (a process in another pid
      * namespace still holds its lock) */
     if (fstat(fd, &held) == 0 && held.st_dev == named.st_dev && held.st_ino == named.st_ino
         && flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        each_entry(fd, remove_pin_link);
-        unlinkat(parent_fd, name, AT_REMOVEDIR); /* only if that emptied it */
+        /* a folder holding anything a pin does not make is left whole */
+        int removing = 1;
+        if (each_entry(fd, pin_link, NULL) && each_entry(fd, pin_link, &removing))
+            unlinkat(parent_fd, name, AT_REMOVEDIR);
     }
     close(fd);
+    return 1;
 }
 
 void xapian_pin_folder_sweep(const char *parent)
 {
     int parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    each_entry(parent_fd, sweep_entry);
+    each_entry(parent_fd, sweep_entry, NULL);
     if (parent_fd >= 0)
         close(parent_fd);
 }
@@ -199,23 +229,38 @@ static int make_folder(const char *parent, char *dir, size_t size, int *dir_fd)
         errno = ENOENT; /* no /proc: no pin either (xapian-stub.h) */
         return -1;
     }
-    if ((size_t)snprintf(dir, size, "%s/" PREFIX "%llu-%llu-XXXXXX", parent, pid, start) >= size) {
-        errno = ENAMETOOLONG;
-        return -1;
+    /* Between mkdtemp and the lock, a sweeper in another pid namespace
+     * (to which this pid means nothing) may take the new folder for a
+     * dead one: lock it, then remove it.  Then another is made. */
+    for (int tries = 0; tries < 4; tries++) {
+        if ((size_t)snprintf(dir, size, "%s/" PREFIX "%llu-%llu-XXXXXX", parent, pid, start)
+            >= size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        if (!mkdtemp(dir))
+            return -1;
+        *dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (*dir_fd < 0 && errno == ENOENT)
+            continue; /* removed already */
+        if (*dir_fd < 0) {
+            int saved = errno;
+            rmdir(dir);
+            errno = saved;
+            return -1;
+        }
+        /* where locks are not kept (some network file systems: an error
+         * other than EWOULDBLOCK), the pid and start time alone tell a
+         * live pin's folder */
+        struct stat status;
+        int taken = flock(*dir_fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+        if (!taken && fstat(*dir_fd, &status) == 0 && status.st_nlink > 0)
+            return 0;
+        close(*dir_fd); /* the sweeper holding it removes it */
+        *dir_fd = -1;
     }
-    if (!mkdtemp(dir))
-        return -1;
-    *dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (*dir_fd < 0) {
-        int saved = errno;
-        rmdir(dir);
-        errno = saved;
-        return -1;
-    }
-    /* where locks are not kept (some network file systems), the pid and
-     * start time alone tell a live pin's folder */
-    (void)flock(*dir_fd, LOCK_SH | LOCK_NB);
-    return 0;
+    errno = EAGAIN;
+    return -1;
 }
 
 static atomic_flag swept = ATOMIC_FLAG_INIT;

@@ -19,11 +19,12 @@
  * flock while its pin lives.  Once per process, before its first folder
  * is made, the parent is swept: a folder of that exact name pattern, a
  * real folder (never a link followed) owned by the user with mode 0700,
- * whose process is gone (no /proc/PID, or another start time) and whose
- * lock can be taken, loses the links a pin makes (the glass file names and
- * ".new", symbolic links only), then is removed if that emptied it.
- * Anything else is left: another name, owner or mode, an entry cops did
- * not make, a process that may be alive (its /proc entry unreadable, or
+ * whose process is gone (no /proc/PID, or another start time), whose
+ * lock can be taken and which holds nothing but links a pin makes
+ * (xapian_glass_files and XAPIAN_PIN_NEW, symbolic links to
+ * /proc/self/fd/N) is removed with them.  Anything else is left whole:
+ * another name, owner or mode, a folder holding an entry cops did not
+ * make, a process that may be alive (its /proc entry unreadable, or
  * in another pid namespace: its lock is still held).  Folders of the old
  * pattern "cops-xapian-XXXXXX" carry no pid and are left.
  * Why not remove the folder once Xapian has opened the files: Xapian
@@ -37,6 +38,15 @@
 
 #include "cops.h"
 
+/* The files of a glass database Xapian 1.4 opens for reading (the version
+ * file and the tables; nothing else of the folder is reachable through a
+ * pin), each named in a pin's folder by a link (xapian_pin_glass); and
+ * the name a link is made under before it is renamed over one.  The
+ * sweep removes a folder holding nothing else. */
+#define XAPIAN_GLASS_FILES 7
+extern const char *const xapian_glass_files[XAPIAN_GLASS_FILES];
+#define XAPIAN_PIN_NEW ".new"
+
 /* Make a private folder (mode 0700) in the first safe candidate among
  * `parents[0..count)` (absolute paths; NULL, empty or relative ones are
  * passed over): its absolute path in dir[size], its descriptor (held
@@ -48,12 +58,6 @@ int xapian_pin_folder_make_in(const char *const *parents, size_t count, char *di
 
 /* As xapian_pin_folder_make_in with $TMPDIR, $XDG_RUNTIME_DIR, /tmp. */
 int xapian_pin_folder_make(char *dir, size_t size, int *dir_fd, cops_error *err);
-
-/* 1 when the folder `path` (resolved) and every folder above it are
- * owned by root or the user and, if writable by group or others, sticky;
- * else 0 with the first that is not (or `path`, when it cannot be
- * resolved) in unsafe[size]. */
-int xapian_pin_folder_safe(const char *path, char *unsafe, size_t size);
 
 /* Sweep the folder `parent` now (the once-per-process guard aside). */
 void xapian_pin_folder_sweep(const char *parent);

@@ -326,20 +326,11 @@ int xapian_detect(const char *path)
 
 /* ------------------------------------------------------------- pinning */
 
-/* The files of a glass database Xapian 1.4 opens for reading: the
- * version file and the tables.  Nothing else of the folder is reachable
- * through a pin. */
-static const char *const glass_files[] = {
-    "iamglass",      "postlist.glass", "docdata.glass", "termlist.glass",
-    "position.glass", "spelling.glass", "synonym.glass",
-};
-#define GLASS_FILES (sizeof glass_files / sizeof glass_files[0])
-
 struct xapian_pin {
     char dir[PATH_MAX];
     int dir_fd;           /* the private folder */
     int source_fd;        /* the database's folder */
-    int fds[GLASS_FILES]; /* -1: absent from the database */
+    int fds[XAPIAN_GLASS_FILES]; /* -1: absent from the database */
 };
 
 const char *xapian_pin_dir(const xapian_pin *pin)
@@ -351,9 +342,9 @@ void xapian_pin_free(xapian_pin *pin)
 {
     if (!pin)
         return;
-    for (size_t i = 0; i < GLASS_FILES; i++) {
+    for (size_t i = 0; i < XAPIAN_GLASS_FILES; i++) {
         if (pin->fds[i] >= 0) {
-            unlinkat(pin->dir_fd, glass_files[i], 0);
+            unlinkat(pin->dir_fd, xapian_glass_files[i], 0);
             close(pin->fds[i]);
         }
     }
@@ -366,12 +357,12 @@ void xapian_pin_free(xapian_pin *pin)
     free(pin);
 }
 
-/* Open glass_files[i] of the database into *fd: never through a link,
+/* Open xapian_glass_files[i] of the database into *fd: never through a link,
  * never waiting on a FIFO, a regular file only.  -1 in *fd when absent. */
 static int open_regular(const xapian_pin *pin, size_t i, const char *shown, int *fd,
                         cops_error *err)
 {
-    const char *name = glass_files[i];
+    const char *name = xapian_glass_files[i];
     *fd = openat(pin->source_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (*fd < 0 && errno == ENOENT)
         return 0; /* an optional table Xapian finds absent */
@@ -389,13 +380,13 @@ static int open_regular(const xapian_pin *pin, size_t i, const char *shown, int 
     return 0;
 }
 
-/* Name `fd` (or nothing, when -1) as glass_files[i] in the private
+/* Name `fd` (or nothing, when -1) as xapian_glass_files[i] in the private
  * folder, in place of the file named so before (closed): a link made
  * aside and renamed over the old one, so that Xapian never finds the
  * name missing meanwhile. */
 static int place(xapian_pin *pin, size_t i, int fd, cops_error *err)
 {
-    const char *name = glass_files[i];
+    const char *name = xapian_glass_files[i];
     int rc = 0;
     if (fd < 0) {
         if (pin->fds[i] >= 0)
@@ -403,10 +394,10 @@ static int place(xapian_pin *pin, size_t i, int fd, cops_error *err)
     } else {
         char target[64];
         snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
-        if (symlinkat(target, pin->dir_fd, ".new") != 0
-            || renameat(pin->dir_fd, ".new", pin->dir_fd, name) != 0) {
+        if (symlinkat(target, pin->dir_fd, XAPIAN_PIN_NEW) != 0
+            || renameat(pin->dir_fd, XAPIAN_PIN_NEW, pin->dir_fd, name) != 0) {
             rc = error_set_errno(err, COPS_EIO, errno, "cannot name %s in %s", name, pin->dir);
-            unlinkat(pin->dir_fd, ".new", 0);
+            unlinkat(pin->dir_fd, XAPIAN_PIN_NEW, 0);
             close(fd);
             return rc;
         }
@@ -421,7 +412,7 @@ static int place(xapian_pin *pin, size_t i, int fd, cops_error *err)
 static int pin_files(xapian_pin *pin, const char *shown, cops_error *err)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < GLASS_FILES; i++) {
+    for (size_t i = 0; rc == 0 && i < XAPIAN_GLASS_FILES; i++) {
         int fd;
         rc = open_regular(pin, i, shown, &fd, err);
         if (rc == 0)
@@ -444,7 +435,7 @@ int xapian_pin_glass(int dir_fd, const char *shown, xapian_pin **out, cops_error
     if (!pin)
         return error_set(err, COPS_ENOMEM, "out of memory");
     pin->dir_fd = pin->source_fd = -1;
-    for (size_t i = 0; i < GLASS_FILES; i++)
+    for (size_t i = 0; i < XAPIAN_GLASS_FILES; i++)
         pin->fds[i] = -1;
     int rc = xapian_pin_folder_make(pin->dir, sizeof pin->dir, &pin->dir_fd, err);
     if (rc == 0 && (pin->source_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)) < 0)
