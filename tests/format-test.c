@@ -352,21 +352,6 @@ Test(format, a_block_bound_searched_from_a_hint_is_the_same_bound)
     close_fixture(&f);
 }
 
-/* The first posting at or after `target` (t->df when none), read from the
- * generated list itself: the reference for the skip table's searches. */
-static uint32_t first_posting_from(const term_data *t, uint32_t target)
-{
-    uint32_t low = 0, high = t->df;
-    while (low < high) {
-        uint32_t mid = low + (high - low) / 2;
-        if (t->docs[mid] < target)
-            low = mid + 1;
-        else
-            high = mid;
-    }
-    return low;
-}
-
 /* postings_block_bound_from and postings_next_geq against the generated
  * lists, not against each other (both search with skip_find_block): the
  * cursor left at several postings, targets on every kind of spot (a
@@ -391,7 +376,7 @@ Test(format, block_bounds_and_next_geq_match_the_generated_lists, .timeout = 120
                 uint32_t targets[] = {at, at + 1, at > t->docs[from] ? at - 1 : at};
                 for (size_t n = 0; n < 3; n++) {
                     uint32_t target = targets[n];
-                    uint32_t p = first_posting_from(t, target);
+                    uint32_t p = (uint32_t)testlib_lower_bound(t->docs, t->df, target);
                     uint32_t block = p / SEGMENT_BLOCK_SIZE;
                     uint32_t hints[] = {0, c.block, block ? block - 1 : 0, block, block + 1,
                                         blocks - 1, blocks, UINT32_MAX};
