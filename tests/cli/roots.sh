@@ -150,6 +150,14 @@ expect_exit 0 "after the merge" -- cops_query -i del --count walrus
 expect_stdout_is 4 "the deleted records stay out"
 expect_exit 1 "--delete of an unknown id: a warning, exit 1" -- cops_index -i del --delete nosuch
 expect_stderr_contains "no document has the id 'nosuch'" "it names the id"
+expect_exit 0 "index records without stemming" -- cops_index -q -i unstemmed --no-stem recs
+expect_exit 2 "--delete without --no-stem is refused" -- cops_index -i unstemmed --delete r1
+expect_stderr_contains "other analysis options" "it says why"
+expect_exit 0 "the index still answers" -- cops_query -i unstemmed --count walrus
+expect_stdout_is 6 "no record lost (the refused update used to drop them all)"
+expect_exit 0 "--delete with --no-stem" -- cops_index -q -i unstemmed --no-stem --delete r1
+expect_exit 0 "one record less" -- cops_query -i unstemmed --count walrus
+expect_stdout_is 5 "r1 deleted"
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
 expect_exit 0 "the file grows" -- cops_index -q -i del recs
 expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus
