@@ -684,6 +684,14 @@ static int open_previous(native_build *b, cops_error *err)
         cops_error ignored;
         manifest_read_at(b->folder.fd, b->index_dir, &previous->manifest, &ignored);
     }
+    if (rc == 0 && !previous->usable && (b->request_ids || b->options.remove)
+        && !b->options.rebuild && previous->manifest.segment_count > 0)
+        /* Starting over would drop every document and index none (ids
+         * and removed paths name nothing to read): the index emptied,
+         * its manifest with no segment unreadable. */
+        return error_set(err, COPS_EINVAL, "%s was built with other analysis options (--language, "
+                         "--no-stem, --exact-forms) or by an older cops: give them as it was built "
+                         "to delete or remove, or --rebuild", b->index_dir);
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept but its roots,
          * which a run naming no path refreshes. */

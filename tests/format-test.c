@@ -352,6 +352,70 @@ Test(format, a_block_bound_searched_from_a_hint_is_the_same_bound)
     close_fixture(&f);
 }
 
+/* postings_block_bound_from and postings_next_geq against the generated
+ * lists, not against each other (both search with skip_find_block): the
+ * cursor left at several postings, targets on every kind of spot (a
+ * posting, the gap before and after it, a block's first and last, past
+ * the list), hints anywhere (0, the cursor's block, the block before the
+ * answer, the answer, after it, the last block, past the end). */
+Test(format, block_bounds_and_next_geq_match_the_generated_lists, .timeout = 120)
+{
+    fixture f;
+    open_round_trip(&f);
+    for (size_t k = 0; k < f.data.term_count; k++) {
+        segment_term term;
+        const term_data *t = round_trip_term(&f, k, &term);
+        uint32_t blocks = term.external ? (t->df + SEGMENT_BLOCK_SIZE - 1) / SEGMENT_BLOCK_SIZE : 1;
+        uint32_t step = t->df > 5000 ? 97 : 1;
+        for (uint32_t from = 0; from < t->df; from += t->df / 5 + 1) {
+            postings_cursor c;
+            postings_open(&c, f.seg, &term);
+            cr_assert_eq(postings_next_geq(&c, t->docs[from]), t->docs[from]);
+            for (uint32_t i = from; i <= t->df; i += step) {
+                uint32_t at = i < t->df ? t->docs[i] : t->docs[t->df - 1];
+                uint32_t targets[] = {at, at + 1, at > t->docs[from] ? at - 1 : at};
+                for (size_t n = 0; n < 3; n++) {
+                    uint32_t target = targets[n];
+                    uint32_t p = (uint32_t)testlib_lower_bound(t->docs, t->df, target);
+                    uint32_t block = p / SEGMENT_BLOCK_SIZE;
+                    uint32_t hints[] = {0, c.block, block ? block - 1 : 0, block, block + 1,
+                                        blocks - 1, blocks, UINT32_MAX};
+                    for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++) {
+                        postings_block_bound b;
+                        int rc = postings_block_bound_from(&c, target, hints[h], &b);
+                        if (p == t->df) {
+                            cr_assert_eq(rc, 1, "key %.*s target %u past the list, hint %u",
+                                         (int)t->key_length, t->key, target, hints[h]);
+                            continue;
+                        }
+                        cr_assert_eq(rc, 0, "key %.*s target %u hint %u", (int)t->key_length,
+                                     t->key, target, hints[h]);
+                        if (!term.external) {
+                            cr_assert_geq(b.last_doc, target);
+                            continue;
+                        }
+                        uint32_t last = block * SEGMENT_BLOCK_SIZE + SEGMENT_BLOCK_SIZE - 1;
+                        cr_assert_eq(b.block, block, "key %.*s target %u hint %u: block %u, not %u",
+                                     (int)t->key_length, t->key, target, hints[h], b.block, block);
+                        cr_assert_eq(b.last_doc, t->docs[last < t->df ? last : t->df - 1]);
+                    }
+                    /* next_geq on a second cursor, so this one stays for the bounds */
+                    postings_cursor moved;
+                    postings_open(&moved, f.seg, &term);
+                    postings_next_geq(&moved, t->docs[from]);
+                    uint32_t doc = postings_next_geq(&moved, target);
+                    uint32_t expected = p < t->df ? t->docs[p] : POSTINGS_END;
+                    if (target < c.doc)
+                        expected = c.doc;
+                    cr_assert_eq(doc, expected, "key %.*s next_geq(%u) from %u: %u, not %u",
+                                 (int)t->key_length, t->key, target, c.doc, doc, expected);
+                }
+            }
+        }
+    }
+    close_fixture(&f);
+}
+
 Test(format, postings_round_trip, .timeout = 60)
 {
     fixture f;

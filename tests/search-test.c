@@ -830,6 +830,139 @@ Test(search, a_conjunction_stops_scoring_where_the_bounds_left_cannot_beat_the_t
     cr_expect_eq(last, 3.0);
 }
 
+/* Random ranked conjunctions (op-and.c: the leapfrog and the dense way,
+ * partial scores) against the exhaustive ranking, for every weighting
+ * scheme and title weight 0, 1 and 3: 1,200 documents of six words of
+ * skewed frequencies ("ant" in most, "yak" in few), two in five a copy of
+ * an earlier one (ties at the k-th place, to be broken by insertion), and
+ * queries of 2 to 6 words, some excluded, some in the title only.  Each
+ * pruned top k (k 1..50, offset 0..17) must be the exhaustive one's
+ * window, ids and scores to the bit. */
+static const char *const skewed_words[] = {"ant", "bee", "cat", "dog", "elk", "yak"};
+
+static void skewed_text(testlib_rng *rng, char *out, size_t words)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < words; i++) {
+        /* word w with odds about 1 / 2^w */
+        size_t w = 0;
+        while (w < 5 && testlib_rng_below(rng, 2))
+            w++;
+        strcat(out, i ? " " : "");
+        strcat(out, skewed_words[w]);
+    }
+}
+
+static void expect_random_conjunctions_pruned_as_exhaustive(int fixed_length, uint64_t seed)
+{
+    fixture f;
+    char input[512];
+    make_input_dir(&f, input);
+    testlib_rng rng;
+    testlib_rng_seed(&rng, seed);
+    enum { DOCUMENTS = 1200 };
+    size_t size = DOCUMENTS * 700;
+    char *records = malloc(size), *text = malloc(512), *title = malloc(64);
+    char(*kept)[2][512] = malloc(DOCUMENTS * sizeof *kept);
+    cr_assert(records && text && title && kept);
+    size_t used = 0, distinct = 0;
+    for (size_t d = 0; d < DOCUMENTS; d++) {
+        if (distinct && testlib_rng_below(&rng, 5) < 2) {
+            size_t k = testlib_rng_below(&rng, distinct);
+            strcpy(text, kept[k][0]);
+            strcpy(title, kept[k][1]);
+        } else {
+            static const size_t lengths[] = {1, 2, 3, 5, 8, 20, 60};
+            skewed_text(&rng, text, fixed_length ? 4 : lengths[testlib_rng_below(&rng, 7)]);
+            skewed_text(&rng, title, fixed_length ? 2 * testlib_rng_below(&rng, 2)
+                                                  : testlib_rng_below(&rng, 4));
+            strcpy(kept[distinct][0], text);
+            strcpy(kept[distinct][1], title);
+            distinct++;
+        }
+        used += (size_t)snprintf(records + used, size - used,
+                                 "{\"id\":\"d%zu\",\"title\":\"%s\",\"text\":\"%s\"}\n", d, title,
+                                 text);
+    }
+    free(testlib_write_file(input, "docs.jsonl", records, used));
+    cops_build_summary summary;
+    build_and_open(&f, input, &summary);
+    cr_assert_eq(summary.documents, DOCUMENTS);
+    size_t compared = 0, ties = 0;
+    cops_error err = {0};
+    for (unsigned q = 0; q < 60; q++) {
+        char query[256] = "";
+        size_t words = 2 + testlib_rng_below(&rng, 5);
+        for (size_t i = 0; i < words; i++) {
+            uint64_t kind = testlib_rng_below(&rng, 10);
+            skewed_text(&rng, text, 1);
+            strcat(query, i ? " " : "");
+            strcat(query, kind == 0 && i ? "-" : kind == 1 ? "title:" : "");
+            strcat(query, kind == 0 && i ? skewed_words[testlib_rng_below(&rng, 6)] : text);
+        }
+        for (int weight = COPS_WEIGHT_BM25; weight <= COPS_WEIGHT_LM; weight++)
+            for (int t = 0; t < 3; t++) {
+                cops_search_options options;
+                cops_search_options_init(&options);
+                options.snippets = 0;
+                options.weight = (cops_weight)weight;
+                options.title_weight = t == 0 ? 0.0 : t == 1 ? 1.0 : 3.0;
+                options.limit = DOCUMENTS;
+                cops_results *all = NULL;
+                cr_assert_eq(cops_search(f.index, query, &options, &all, &err), 0, "%s",
+                             err.message);
+                size_t total = cops_results_count(all);
+                for (int round = 0; round < 3 && total > 1; round++) {
+                    options.limit = 1 + testlib_rng_below(&rng, 50);
+                    static const size_t offsets[] = {0, 0, 1, 3, 17};
+                    options.offset = offsets[testlib_rng_below(&rng, 5)];
+                    options.exact_total = 0;
+                    cops_results *top = NULL;
+                    cr_assert_eq(cops_search(f.index, query, &options, &top, &err), 0, "%s",
+                                 err.message);
+                    size_t expected = total > options.offset ? total - options.offset : 0;
+                    expected = expected < options.limit ? expected : options.limit;
+                    cr_assert_eq(cops_results_count(top), expected, "'%s': %zu hits, not %zu",
+                                 query, cops_results_count(top), expected);
+                    for (size_t i = 0; i < expected; i++, compared++) {
+                        const cops_hit *a = cops_results_hit(top, i);
+                        const cops_hit *b = cops_results_hit(all, options.offset + i);
+                        ties += i + 1 == expected && options.offset + i + 1 < total
+                                && cops_results_hit(all, options.offset + i + 1)->score == b->score;
+                        cr_expect(a->doc == b->doc && a->score == b->score,
+                                  "'%s', scheme %d, title weight %g, top %zu from %zu: rank %zu "
+                                  "is %s scoring %.17g, exhaustively %s scoring %.17g", query,
+                                  weight, options.title_weight, options.limit, options.offset,
+                                  options.offset + i + 1, a->id, a->score, b->id, b->score);
+                    }
+                    cops_results_free(top);
+                }
+                cops_results_free(all);
+            }
+    }
+    /* not vacuous: many windows, many of them ending inside a tie */
+    cr_expect_gt(compared, 20000, "%zu hits compared", compared);
+    cr_expect_gt(ties, 100, "%zu windows end in a tie", ties);
+    free(kept);
+    free(title);
+    free(text);
+    free(records);
+    free_fixture(&f);
+}
+
+Test(search, random_conjunctions_prune_as_exhaustive, .timeout = 300)
+{
+    expect_random_conjunctions_pruned_as_exhaustive(0, 14);
+}
+
+/* The same with every body 4 words long and every title 0 or 2: a block's
+ * bound is then the score of its best document, so ties and bounds equal
+ * to the threshold abound. */
+Test(search, random_conjunctions_of_equal_lengths_prune_as_exhaustive, .timeout = 300)
+{
+    expect_random_conjunctions_pruned_as_exhaustive(1, 15);
+}
+
 /* A conjunction of two words in nearly every body, whose documents with
  * "r" in the title score highest: the first 10, then every 100th.  A
  * title key's few postings fill one block, whose skip entry bounds every

@@ -150,6 +150,21 @@ expect_exit 0 "after the merge" -- cops_query -i del --count walrus
 expect_stdout_is 4 "the deleted records stay out"
 expect_exit 1 "--delete of an unknown id: a warning, exit 1" -- cops_index -i del --delete nosuch
 expect_stderr_contains "no document has the id 'nosuch'" "it names the id"
+expect_exit 0 "index records without stemming" -- cops_index -q -i unstemmed --no-stem recs
+expect_exit 2 "--delete without --no-stem is refused" -- cops_index -i unstemmed --delete r1
+expect_stderr_contains "other analysis options" "it says why"
+expect_exit 0 "the index still answers" -- cops_query -i unstemmed --count walrus
+expect_stdout_is 6 "no record lost (the refused update used to drop them all)"
+expect_exit 0 "--delete with --no-stem" -- cops_index -q -i unstemmed --no-stem --delete r1
+expect_exit 0 "one record less" -- cops_query -i unstemmed --count walrus
+expect_stdout_is 5 "r1 deleted"
+mkdir -p unstemmed-roots/a unstemmed-roots/b
+printf 'walrus one\n' >unstemmed-roots/a/1.txt
+printf 'walrus two\n' >unstemmed-roots/b/2.txt
+expect_exit 0 "index two roots without stemming" -- cops_index -q -i unstemmed2 --no-stem unstemmed-roots/a unstemmed-roots/b
+expect_exit 2 "--remove without --no-stem is refused" -- cops_index -i unstemmed2 --remove unstemmed-roots/b
+expect_exit 0 "the other root's document stays" -- cops_query -i unstemmed2 --count walrus
+expect_stdout_is 2 "nothing removed"
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
 expect_exit 0 "the file grows" -- cops_index -q -i del recs
 expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus

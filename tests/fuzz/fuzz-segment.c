@@ -391,7 +391,7 @@ static void walk_postings(segment *seg, const segment_term *term, uint32_t strid
 {
     postings_cursor cursor;
     postings_open(&cursor, seg, term);
-    uint32_t previous = 0;
+    uint32_t previous = 0, hint = 0;
     int first = 1;
     for (uint32_t doc = cursor.doc; doc != POSTINGS_END; doc = postings_next(&cursor)) {
         FUZZ_CHECK(doc < segment_documents(seg));
@@ -404,6 +404,15 @@ static void walk_postings(segment *seg, const segment_term *term, uint32_t strid
         FUZZ_CHECK(tf >= 1 || cursor.status != 0);
         postings_block_bound bound;
         postings_block_bound_at(&cursor, cursor.doc, &bound);
+        /* a search from a hint (op-term.c's last bound), stale or wild */
+        uint32_t hints[] = {hint, hint + stride, cursor.block_count, UINT32_MAX};
+        for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++)
+            if (postings_block_bound_from(&cursor, cursor.doc + stride, hints[h], &bound) == 0) {
+                FUZZ_CHECK(bound.block < cursor.block_count || !cursor.term.external);
+                /* or a window would end before it begins (op-and.c) */
+                FUZZ_CHECK(bound.last_doc >= cursor.doc + stride);
+                hint = bound.block;
+            }
         if (tf <= sizeof positions_buffer / sizeof positions_buffer[0]) {
             int n = postings_positions(&cursor, positions_buffer);
             if (n >= 0) {
