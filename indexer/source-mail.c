@@ -287,9 +287,24 @@ static int mail_field_line(const uint8_t *data, size_t length)
 typedef struct mail_scan {
     size_t fields;
     size_t open;     /* multipart boundaries open, innermost last */
+    int content_type; /* the field being read is a Content-Type with no boundary yet */
     size_t boundary_length[MAIL_MAX_NESTING]; /* SIZE_MAX: one never matched */
     uint8_t boundary[MAIL_MAX_NESTING][MAIL_BOUNDARY_MAX];
 } mail_scan;
+
+/* Whether the line opens a Content-Type field: GMime takes a boundary
+ * from no other (a Subject or a paragraph naming a "boundary" opens no
+ * multipart, so a digest of 33 such messages is not cut). */
+static int mail_content_type(const uint8_t *line, size_t length)
+{
+    static const char name[] = "content-type";
+    size_t at = sizeof name - 1;
+    if (length < at || strncasecmp((const char *)line, name, at) != 0)
+        return 0;
+    while (at < length && (line[at] == ' ' || line[at] == '\t'))
+        at++;
+    return at < length && line[at] == ':';
+}
 
 /* Whether the line declares a boundary (holds "boundary", in any case,
  * as a Content-Type field or its continuation does); its value, quoted
@@ -343,13 +358,17 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
 {
     const uint8_t *value;
     size_t value_length;
-    scan->fields += !source_is_space(line[0]);
+    if (!source_is_space(line[0])) {
+        scan->fields++;
+        scan->content_type = mail_content_type(line, length);
+    }
     if (scan->fields > MAIL_MAX_HEADER_FIELDS) {
         snprintf(why, 64, "more than %d header fields", MAIL_MAX_HEADER_FIELDS);
         return -1;
     }
-    if (!mail_boundary(line, length, &value, &value_length))
+    if (!scan->content_type || !mail_boundary(line, length, &value, &value_length))
         return 0;
+    scan->content_type = 0; /* one multipart per field, as GMime opens */
     if (scan->open == MAIL_MAX_NESTING) {
         snprintf(why, 64, "multiparts nested deeper than %d", MAIL_MAX_NESTING);
         return -1;
@@ -386,6 +405,7 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
         int blank = line[0] == '\n' || (size >= 2 && line[0] == '\r' && line[1] == '\n');
         if (in_block && blank) {
             in_block = 0;
+            scan.content_type = 0;
             continue;
         }
         if (!in_block && mbox && size >= 5 && memcmp(line, "From ", 5) == 0) {

@@ -204,6 +204,16 @@ for i in range(100):
     out.append('--%s\nContent-Type: text/plain\n\nsibling%d\n--%s--\n' % (inner, i, inner))
 out.append('--outer--\n')
 open('siblings.eml', 'w').write(''.join(out))
+# Only a Content-Type field opens a multipart: a message forwarding 40
+# whose subjects and paragraphs name a "boundary" is not cut.
+out = ['From: list@example.org\nSubject: digest\nMIME-Version: 1.0\n'
+       'Content-Type: multipart/mixed; boundary="digest"\n\n']
+for i in range(40):
+    out.append('--digest\nContent-Type: message/rfc822\n\nFrom: b@example.org\n'
+               'Subject: Re: the boundary of part %d\n\n'
+               'Note: a MIME boundary line\nstarts with two hyphens.\n\n' % i)
+out.append('--digest\nContent-Type: text/plain\n\ndigestword\n--digest--\n')
+open('digest.eml', 'w').write(''.join(out))
 PY
 bounded "1,000,000 lines starting -- inside 250 nested multiparts" 5 200 -- \
     cops_index -q -i idx-nested nested.eml
@@ -213,6 +223,10 @@ expect_exit 0 "a message of 100 multiparts side by side is indexed" -- \
     cops_index -i idx-siblings siblings.eml
 expect_stderr_lacks "nested" "... without a warning"
 expect_exit 0 "its last part is found" -- cops_query -i idx-siblings --ids sibling99
+expect_exit 0 "a message forwarding 40 that name a boundary is indexed" -- \
+    cops_index -i idx-digest digest.eml
+expect_stderr_lacks "nested" "... without a warning"
+expect_exit 0 "its last part is found" -- cops_query -i idx-digest --ids digestword
 bounded "a message of 2,000,000 header fields" 10 200 -- cops_index -q -i idx-fields fields.mbox
 expect_stderr_contains "fields.mbox: a message with more than 20000 header fields at byte" \
     "the warning names the file and the bound"
