@@ -329,11 +329,16 @@ static int mail_boundary(const uint8_t *line, size_t length, const uint8_t **val
         at++;
     int quoted = at < length && line[at] == '"';
     size_t end = at += quoted;
-    while (end < length && (quoted ? line[end] != '"'
-                                   : !source_is_space(line[end]) && line[end] != ';'))
+    /* Up to an escape or a special byte, so the value kept is at most a
+     * prefix of GMime's (mail_boundary_line matches every line it does). */
+    while (end < length && (quoted ? line[end] != '"' && line[end] != '\\'
+                                   : !source_is_space(line[end]) &&
+                                         !strchr("()<>@,;:\\\"/[]?=", line[end])))
         end++;
     *value = line + at;
     *value_length = end - at;
+    if (memmem(*value, *value_length, "=?", 2)) /* an encoded word GMime may decode */
+        *value_length = 0;
     return 1;
 }
 
@@ -350,6 +355,22 @@ static int mail_closes(const mail_scan *scan, const uint8_t *line, size_t length
     return size != SIZE_MAX && length == size + 4 && memcmp(line, "--", 2) == 0 &&
            memcmp(line + 2, scan->boundary[scan->open - 1], size) == 0 &&
            memcmp(line + 2 + size, "--", 2) == 0;
+}
+
+/* Whether GMime may take the line as a boundary of a multipart open,
+ * after which a part's headers follow: it starts "--" and an open
+ * boundary (GMime matches a prefix), or a boundary open is unreadable.
+ * Any other line starting "--" (a signature, a patch's "--- a/file") is
+ * text, whose lines count as no header fields. */
+static int mail_boundary_line(const mail_scan *scan, const uint8_t *line, size_t length)
+{
+    for (size_t i = 0; i < scan->open; i++) {
+        size_t size = scan->boundary_length[i];
+        if (size == SIZE_MAX ||
+            (length >= size + 2 && memcmp(line + 2, scan->boundary[i], size) == 0))
+            return 1;
+    }
+    return 0;
 }
 
 /* Count a line of a block that may be headers; 0, or -1 when it passes a
@@ -413,7 +434,8 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
             in_block = 1;
             continue;
         }
-        if (!in_block && size >= 2 && line[0] == '-' && line[1] == '-') {
+        if (!in_block && size >= 2 && line[0] == '-' && line[1] == '-' &&
+            mail_boundary_line(&scan, line, size)) {
             scan.open -= mail_closes(&scan, line, size);
             in_block = 1;
             continue;

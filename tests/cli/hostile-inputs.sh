@@ -231,6 +231,14 @@ for i in range(40):
                'Note: a MIME boundary line\nstarts with two hyphens.\n\n' % i)
 out.append('--digest\nContent-Type: text/plain\n\ndigestword\n--digest--\n')
 open('digest.eml', 'w').write(''.join(out))
+# Only a line starting "--" and an open boundary starts a part's headers:
+# a patch adding 25,000 lines after its "--- /dev/null" is text.
+out = ['From: dev@example.org\nSubject: [PATCH] add the table\n\nAdd the table.\n\n---\n'
+       ' table.c | 25000 +++++\n\ndiff --git a/table.c b/table.c\n--- /dev/null\n'
+       '+++ b/table.c\n@@ -0,0 +1,25000 @@\n']
+out.extend('+ %d,\n' % i for i in range(25000))
+out.append('-- \n2.40.0\n\npatchlastword\n')
+open('patch.eml', 'w').write(''.join(out))
 PY
 bounded "1,000,000 lines starting -- inside 250 nested multiparts" 5 200 -- \
     cops_index -q -i idx-nested nested.eml
@@ -244,6 +252,9 @@ expect_exit 0 "a message forwarding 40 that name a boundary is indexed" -- \
     cops_index -i idx-digest digest.eml
 expect_stderr_lacks "nested" "... without a warning"
 expect_exit 0 "its last part is found" -- cops_query -i idx-digest --ids digestword
+expect_exit 0 "a patch of 25,000 lines is indexed" -- cops_index -i idx-patch patch.eml
+expect_stderr_lacks "header fields" "... without a warning"
+expect_exit 0 "its last word is found" -- cops_query -i idx-patch --ids patchlastword
 bounded "a message of 2,000,000 header fields" 10 200 -- cops_index -q -i idx-fields fields.mbox
 expect_stderr_contains "fields.mbox: a message with more than 20000 header fields at byte" \
     "the warning names the file and the bound"
