@@ -289,6 +289,7 @@ typedef struct mail_scan {
     size_t open;     /* multipart boundaries open, innermost last */
     int content_type; /* the field being read is a Content-Type with no boundary yet */
     size_t boundary_length[MAIL_MAX_NESTING]; /* SIZE_MAX: one never matched */
+    uint8_t boundary_whole[MAIL_MAX_NESTING]; /* 0: a prefix, never closed */
     uint8_t boundary[MAIL_MAX_NESTING][MAIL_BOUNDARY_MAX];
 } mail_scan;
 
@@ -310,7 +311,7 @@ static int mail_content_type(const uint8_t *line, size_t length)
  * as a Content-Type field or its continuation does); its value, quoted
  * or not, in [*value, *value + *value_length), empty when unreadable. */
 static int mail_boundary(const uint8_t *line, size_t length, const uint8_t **value,
-                         size_t *value_length)
+                         size_t *value_length, int *whole)
 {
     static const char key[] = "boundary";
     size_t at = 0;
@@ -337,6 +338,11 @@ static int mail_boundary(const uint8_t *line, size_t length, const uint8_t **val
         end++;
     *value = line + at;
     *value_length = end - at;
+    /* A prefix cut at an escape or a special byte closes nothing: GMime's
+     * boundary goes on ("--a--" does not close boundary="a\"b"), as an
+     * unclosed quote may on a folded line. */
+    *whole = quoted ? end < length && line[end] == '"'
+                    : end == length || source_is_space(line[end]) || line[end] == ';';
     if (memmem(*value, *value_length, "=?", 2)) /* an encoded word GMime may decode */
         *value_length = 0;
     return 1;
@@ -352,7 +358,7 @@ static int mail_closes(const mail_scan *scan, const uint8_t *line, size_t length
     if (scan->open == 0)
         return 0;
     size_t size = scan->boundary_length[scan->open - 1];
-    return size != SIZE_MAX && length == size + 4 && memcmp(line, "--", 2) == 0 &&
+    return size != SIZE_MAX && scan->boundary_whole[scan->open - 1] && length == size + 4 && memcmp(line, "--", 2) == 0 &&
            memcmp(line + 2, scan->boundary[scan->open - 1], size) == 0 &&
            memcmp(line + 2 + size, "--", 2) == 0;
 }
@@ -379,6 +385,7 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
 {
     const uint8_t *value;
     size_t value_length;
+    int whole = 0;
     if (!source_is_space(line[0])) {
         scan->fields++;
         scan->content_type = mail_content_type(line, length);
@@ -387,7 +394,7 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
         snprintf(why, 64, "more than %d header fields", MAIL_MAX_HEADER_FIELDS);
         return -1;
     }
-    if (!scan->content_type || !mail_boundary(line, length, &value, &value_length))
+    if (!scan->content_type || !mail_boundary(line, length, &value, &value_length, &whole))
         return 0;
     scan->content_type = 0; /* one multipart per field, as GMime opens */
     if (scan->open == MAIL_MAX_NESTING) {
@@ -396,6 +403,7 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
     }
     int usable = value_length > 0 && value_length <= MAIL_BOUNDARY_MAX;
     scan->boundary_length[scan->open] = usable ? value_length : SIZE_MAX;
+    scan->boundary_whole[scan->open] = (uint8_t)whole;
     if (usable)
         memcpy(scan->boundary[scan->open], value, value_length);
     scan->open++;

@@ -213,6 +213,13 @@ for i in range(250):
 out.append('Content-Type: text/plain\n\nnestedword\n' + '--x\n\n' * 1000000)
 out.extend('--b%d--\n' % i for i in reversed(range(250)))
 open('nested.eml', 'w').write(''.join(out))
+# The same behind boundaries holding an escaped quote, each followed by
+# lines closing what a boundary cut at the escape would be.
+out = ['From: a@example.org\nSubject: escaped\nMIME-Version: 1.0\n']
+for i in range(250):
+    out.append('Content-Type: multipart/mixed; boundary="q\\"%d"\n\n--q--\n\n--q\\--\n\n--q"%d\n' % (i, i))
+out.append('Content-Type: text/plain\n\nescapedword\n' + '--x\n\n' * 1000000)
+open('escaped.eml', 'w').write(''.join(out))
 out = ['From: a@example.org\nSubject: siblings\nMIME-Version: 1.0\n'
        'Content-Type: multipart/mixed;\n boundary=outer\n\n']
 for i in range(100):
@@ -243,6 +250,10 @@ PY
 bounded "1,000,000 lines starting -- inside 250 nested multiparts" 5 200 -- \
     cops_index -q -i idx-nested nested.eml
 expect_stderr_contains "nested.eml: a message with multiparts nested deeper than 32 at byte" \
+    "the warning names the file and the nesting bound"
+bounded "the same behind boundaries holding an escaped quote" 5 200 -- \
+    cops_index -q -i idx-escaped escaped.eml
+expect_stderr_contains "escaped.eml: a message with multiparts nested deeper than 32 at byte" \
     "the warning names the file and the nesting bound"
 expect_exit 0 "a message of 100 multiparts side by side is indexed" -- \
     cops_index -i idx-siblings siblings.eml
