@@ -133,9 +133,16 @@ expect_stderr_contains "docx-namespaces-broken.docx: word/document.xml has more 
     "the warning names the file, the part and the namespace bound"
 expect_exit 1 "the text after the bound is not indexed" -- \
     cops_query -i idx-docx-namespaces-broken --ids brokenafter
+# Nor can such a tag declaring none make the next end tag end, for the
+# count, the element around it that holds 250 declarations.
+docx docx-namespaces-drift "'<w:p><w:t>driftbefore</w:t></w:p>' + ''.join('<w:n%d %s><w:b &/></w:x>' % (d, ' '.join('xmlns:p%d_%d=\"u%d\"' % (d, i, i) for i in range(250))) for d in range(250)) + '<w:x/>' * 200000 + '<w:t>driftafter</w:t>'"
+bounded "a DOCX of 62,500 declarations behind tags libxml2 cannot close" 2 200 -- \
+    cops_index -q -i idx-docx-namespaces-drift docx-namespaces-drift.docx
+expect_stderr_contains "docx-namespaces-drift.docx: word/document.xml has more than 256 namespace declarations in scope at byte" \
+    "the warning names the file, the part and the namespace bound"
 # Not cut: 2,000 empty tags declaring 200 namespaces each, quoted either
-# way and separated by tabs and newlines.
-docx docx-qualified-empty "'<w:p><w:t>emptyfirst</w:t></w:p>' + ('<a:x\t' + '\n '.join(\"xmlns:q%d='u%d'\" % (i, i) for i in range(200)) + ' w:val=\"a > b\" />') * 2000 + '<w:p><w:t>emptylast</w:t></w:p>'"
+# way, values holding references, and separated by tabs and newlines.
+docx docx-qualified-empty "'<w:p><w:t>emptyfirst</w:t></w:p>' + ('<a:x\t' + '\n '.join(\"xmlns:q%d='u%d'\" % (i, i) for i in range(200)) + ' w:val=\"a > b &amp; c&#38;&#x26;\" />') * 2000 + '<w:p><w:t>emptylast</w:t></w:p>'"
 expect_exit 0 "a DOCX of empty tags declaring namespaces is indexed" -- \
     cops_index -i idx-docx-qualified-empty docx-qualified-empty.docx
 expect_stderr_lacks "namespace" "... without a warning"
