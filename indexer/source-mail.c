@@ -358,8 +358,9 @@ static int mail_closes(const mail_scan *scan, const uint8_t *line, size_t length
     if (scan->open == 0)
         return 0;
     size_t size = scan->boundary_length[scan->open - 1];
+    const uint8_t *boundary = scan->boundary[scan->open - 1];
     return size != SIZE_MAX && scan->boundary_whole[scan->open - 1] && length == size + 4 &&
-           memcmp(line, "--", 2) == 0 && memcmp(line + 2, scan->boundary[scan->open - 1], size) == 0 &&
+           memcmp(line, "--", 2) == 0 && memcmp(line + 2, boundary, size) == 0 &&
            memcmp(line + 2 + size, "--", 2) == 0;
 }
 
@@ -415,9 +416,10 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
  * header fields, more than MAIL_MAX_NESTING multiparts open), else
  * `length`.  One pass, counting at least what GMime parses: the lines
  * not starting with a blank in every block of lines that may be headers,
- * until a blank line, and the boundaries such lines declare.  Such a
- * block starts a message, follows a line starting "--" and an open boundary (a part's, after
- * its boundary) or starts with a field after a blank line (a
+ * until a blank line, and the boundaries their Content-Type fields
+ * declare.  Such a block starts a message, follows a line starting "--"
+ * and an open boundary (a part's) or starts with a field after a blank
+ * line (a
  * message/rfc822 part's, after its part's headers; also a paragraph of a
  * text that looks so, which only counts more).  In an mbox the counts
  * start again at each "From " line outside a block (the next message). */
