@@ -419,9 +419,8 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
  * until a blank line, and the boundaries their Content-Type fields
  * declare.  Such a block starts a message, follows a line starting "--"
  * and an open boundary (a part's) or starts with a field after a blank
- * line (a
- * message/rfc822 part's, after its part's headers; also a paragraph of a
- * text that looks so, which only counts more).  In an mbox the counts
+ * line (a message/rfc822 part's, after its part's headers; also a
+ * paragraph of a text that looks so, which only counts more).  In an mbox the counts
  * start again at each "From " line outside a block (the next message). */
 static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64])
 {
