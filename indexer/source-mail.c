@@ -287,15 +287,31 @@ static int mail_field_line(const uint8_t *data, size_t length)
 typedef struct mail_scan {
     size_t fields;
     size_t open;     /* multipart boundaries open, innermost last */
+    int content_type; /* the field being read is a Content-Type with no boundary yet */
     size_t boundary_length[MAIL_MAX_NESTING]; /* SIZE_MAX: one never matched */
+    uint8_t boundary_whole[MAIL_MAX_NESTING]; /* 0: a prefix, never closed */
     uint8_t boundary[MAIL_MAX_NESTING][MAIL_BOUNDARY_MAX];
 } mail_scan;
+
+/* Whether the line opens a Content-Type field: GMime takes a boundary
+ * from no other (a Subject or a paragraph naming a "boundary" opens no
+ * multipart, so a digest of 33 such messages is not cut). */
+static int mail_content_type(const uint8_t *line, size_t length)
+{
+    static const char name[] = "content-type";
+    size_t at = sizeof name - 1;
+    if (length < at || strncasecmp((const char *)line, name, at) != 0)
+        return 0;
+    while (at < length && (line[at] == ' ' || line[at] == '\t'))
+        at++;
+    return at < length && line[at] == ':';
+}
 
 /* Whether the line declares a boundary (holds "boundary", in any case,
  * as a Content-Type field or its continuation does); its value, quoted
  * or not, in [*value, *value + *value_length), empty when unreadable. */
 static int mail_boundary(const uint8_t *line, size_t length, const uint8_t **value,
-                         size_t *value_length)
+                         size_t *value_length, int *whole)
 {
     static const char key[] = "boundary";
     size_t at = 0;
@@ -314,11 +330,21 @@ static int mail_boundary(const uint8_t *line, size_t length, const uint8_t **val
         at++;
     int quoted = at < length && line[at] == '"';
     size_t end = at += quoted;
-    while (end < length && (quoted ? line[end] != '"'
-                                   : !source_is_space(line[end]) && line[end] != ';'))
+    /* Up to an escape or a special byte, so the value kept is at most a
+     * prefix of GMime's (mail_boundary_line matches every line it does). */
+    while (end < length && (quoted ? line[end] != '"' && line[end] != '\\'
+                                   : !source_is_space(line[end]) &&
+                                         !strchr("()<>@,;:\\\"/[]?=", line[end])))
         end++;
     *value = line + at;
     *value_length = end - at;
+    /* A prefix cut at an escape or a special byte closes nothing: GMime's
+     * boundary goes on ("--a--" does not close boundary="a\"b"), as an
+     * unclosed quote may on a folded line. */
+    *whole = quoted ? end < length && line[end] == '"'
+                    : end == length || source_is_space(line[end]) || line[end] == ';';
+    if (memmem(*value, *value_length, "=?", 2)) /* an encoded word GMime may decode */
+        *value_length = 0;
     return 1;
 }
 
@@ -332,9 +358,26 @@ static int mail_closes(const mail_scan *scan, const uint8_t *line, size_t length
     if (scan->open == 0)
         return 0;
     size_t size = scan->boundary_length[scan->open - 1];
-    return size != SIZE_MAX && length == size + 4 && memcmp(line, "--", 2) == 0 &&
-           memcmp(line + 2, scan->boundary[scan->open - 1], size) == 0 &&
+    const uint8_t *boundary = scan->boundary[scan->open - 1];
+    return size != SIZE_MAX && scan->boundary_whole[scan->open - 1] && length == size + 4 &&
+           memcmp(line, "--", 2) == 0 && memcmp(line + 2, boundary, size) == 0 &&
            memcmp(line + 2 + size, "--", 2) == 0;
+}
+
+/* Whether GMime may take the line as a boundary of a multipart open,
+ * after which a part's headers follow: it starts "--" and an open
+ * boundary (GMime matches a prefix), or a boundary open is unreadable.
+ * Any other line starting "--" (a signature, a patch's "--- a/file") is
+ * text, whose lines count as no header fields. */
+static int mail_boundary_line(const mail_scan *scan, const uint8_t *line, size_t length)
+{
+    for (size_t i = 0; i < scan->open; i++) {
+        size_t size = scan->boundary_length[i];
+        if (size == SIZE_MAX ||
+            (length >= size + 2 && memcmp(line + 2, scan->boundary[i], size) == 0))
+            return 1;
+    }
+    return 0;
 }
 
 /* Count a line of a block that may be headers; 0, or -1 when it passes a
@@ -343,19 +386,25 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
 {
     const uint8_t *value;
     size_t value_length;
-    scan->fields += !source_is_space(line[0]);
+    int whole = 0;
+    if (!source_is_space(line[0])) {
+        scan->fields++;
+        scan->content_type = mail_content_type(line, length);
+    }
     if (scan->fields > MAIL_MAX_HEADER_FIELDS) {
         snprintf(why, 64, "more than %d header fields", MAIL_MAX_HEADER_FIELDS);
         return -1;
     }
-    if (!mail_boundary(line, length, &value, &value_length))
+    if (!scan->content_type || !mail_boundary(line, length, &value, &value_length, &whole))
         return 0;
+    scan->content_type = 0; /* one multipart per field, as GMime opens */
     if (scan->open == MAIL_MAX_NESTING) {
         snprintf(why, 64, "multiparts nested deeper than %d", MAIL_MAX_NESTING);
         return -1;
     }
     int usable = value_length > 0 && value_length <= MAIL_BOUNDARY_MAX;
     scan->boundary_length[scan->open] = usable ? value_length : SIZE_MAX;
+    scan->boundary_whole[scan->open] = (uint8_t)whole;
     if (usable)
         memcpy(scan->boundary[scan->open], value, value_length);
     scan->open++;
@@ -367,11 +416,11 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
  * header fields, more than MAIL_MAX_NESTING multiparts open), else
  * `length`.  One pass, counting at least what GMime parses: the lines
  * not starting with a blank in every block of lines that may be headers,
- * until a blank line, and the boundaries such lines declare.  Such a
- * block starts a message, follows a line starting "--" (a part's, after
- * its boundary) or starts with a field after a blank line (a
- * message/rfc822 part's, after its part's headers; also a paragraph of a
- * text that looks so, which only counts more).  In an mbox the counts
+ * until a blank line, and the boundaries their Content-Type fields
+ * declare.  Such a block starts a message, follows a line starting "--"
+ * and an open boundary (a part's) or starts with a field after a blank
+ * line (a message/rfc822 part's, after its part's headers; also a
+ * paragraph of a text that looks so, which only counts more).  In an mbox the counts
  * start again at each "From " line outside a block (the next message). */
 static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64])
 {
@@ -386,6 +435,7 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
         int blank = line[0] == '\n' || (size >= 2 && line[0] == '\r' && line[1] == '\n');
         if (in_block && blank) {
             in_block = 0;
+            scan.content_type = 0;
             continue;
         }
         if (!in_block && mbox && size >= 5 && memcmp(line, "From ", 5) == 0) {
@@ -393,7 +443,8 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
             in_block = 1;
             continue;
         }
-        if (!in_block && size >= 2 && line[0] == '-' && line[1] == '-') {
+        if (!in_block && size >= 2 && line[0] == '-' && line[1] == '-' &&
+            mail_boundary_line(&scan, line, size)) {
             scan.open -= mail_closes(&scan, line, size);
             in_block = 1;
             continue;

@@ -213,6 +213,91 @@ static size_t office_declarations(const uint8_t *data, size_t length)
     return count;
 }
 
+static int office_blank(uint8_t byte)
+{
+    return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r';
+}
+
+/* The end of the ASCII XML name starting at tag[at], or `at` when none
+ * starts there. */
+static size_t office_name_end(const uint8_t *tag, size_t length, size_t at)
+{
+    size_t end = at;
+    for (; end < length; end++) {
+        uint8_t byte = tag[end] | 0x20; /* ASCII letters in lower case */
+        int start = (byte >= 'a' && byte <= 'z') || tag[end] == '_' || tag[end] == ':';
+        int more = (tag[end] >= '0' && tag[end] <= '9') || tag[end] == '-' || tag[end] == '.';
+        if (!start && !(end > at && more))
+            break;
+    }
+    return end;
+}
+
+/* The end of the reference at tag[at] ("&amp;", "&#38;", "&#x26;": those
+ * libxml2 reads without a document type), else `at`. */
+static size_t office_reference_end(const uint8_t *tag, size_t length, size_t at)
+{
+    static const char *const named[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        size_t size = strlen(named[i]);
+        if (length - at >= size && memcmp(tag + at, named[i], size) == 0)
+            return at + size;
+    }
+    size_t end = at + 1;
+    if (end < length && tag[end] == '#') {
+        int hex = ++end < length && tag[end] == 'x';
+        size_t digits = end += hex;
+        while (end < length && ((tag[end] >= '0' && tag[end] <= '9') ||
+                                (hex && ((tag[end] | 0x20) >= 'a' && (tag[end] | 0x20) <= 'f'))))
+            end++;
+        if (end > digits && end < length && tag[end] == ';')
+            return end + 1;
+    }
+    return at;
+}
+
+/* Whether libxml2 surely reads tag[0, length), "<" up to "/>", as an
+ * empty element: a name, then attributes each a name, "=" and a value
+ * quoted without '<', control bytes or references but the predefined and
+ * numeric ones.  At an attribute it cannot read it stops before the "/>"
+ * and its push parser keeps the element open, with the namespaces it
+ * declared in scope ("<a xmlns:p='u' &/>" nested stayed uncounted; even
+ * declaring none, "<b &/>" left the next end tag to end the element
+ * holding them); such a tag counts as open, which only counts more. */
+static int office_empty_tag(const uint8_t *tag, size_t length)
+{
+    size_t at = office_name_end(tag, length - 2, 1);
+    if (at == 1)
+        return 0;
+    for (;;) {
+        size_t name = at;
+        while (at < length - 2 && office_blank(tag[at]))
+            at++;
+        if (at == length - 2)
+            return 1;
+        size_t end = at > name ? office_name_end(tag, length - 2, at) : at;
+        if (end == at)
+            return 0;
+        for (at = end; at < length - 2 && office_blank(tag[at]); at++)
+            ;
+        if (at == length - 2 || tag[at++] != '=')
+            return 0;
+        while (at < length - 2 && office_blank(tag[at]))
+            at++;
+        if (at == length - 2 || (tag[at] != '"' && tag[at] != '\''))
+            return 0;
+        uint8_t quote = tag[at++];
+        while (at < length - 2 && tag[at] != quote) {
+            size_t step = tag[at] == '&' ? office_reference_end(tag, length - 2, at) : at + 1;
+            if (step == at || tag[at] == '<' || (tag[at] < ' ' && !office_blank(tag[at])))
+                return 0;
+            at = step;
+        }
+        if (at == length - 2 || tag[at++] != quote)
+            return 0;
+    }
+}
+
 /* Where an XML part must end for libxml2's work to stay linear, else
  * `length`, with *why the bound met there: a start tag with more than
  * SOURCE_MAX_ATTRIBUTES attributes (libxml2 compares each with every
@@ -250,7 +335,8 @@ static size_t office_markup_cut(const uint8_t *data, size_t length, char why[64]
                 in_scope -= declared[--depth];
         } else {
             size_t count = office_declarations(data + at, next - at);
-            int empty = scan.state == TAG_SCAN_DONE && data[next - 2] == '/';
+            int empty = scan.state == TAG_SCAN_DONE && data[next - 2] == '/' &&
+                        office_empty_tag(data + at, next - at);
             if (in_scope + count > OFFICE_MAX_NAMESPACES) {
                 snprintf(why, 64, "more than %d namespace declarations in scope",
                          OFFICE_MAX_NAMESPACES);

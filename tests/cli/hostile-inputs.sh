@@ -123,6 +123,30 @@ expect_stderr_contains "docx-namespaces.docx: word/document.xml has more than 25
     "the warning names the file, the part and the namespace bound"
 expect_exit 0 "the text before the bound is indexed" -- cops_query -i idx-docx-namespaces --ids nsbefore
 expect_exit 1 "the text after it is not" -- cops_query -i idx-docx-namespaces --ids nsafter
+# The same declarations on tags ending "/>" after an attribute libxml2
+# cannot read: its push parser keeps each such element open, namespaces
+# in scope (3.9 s before the bound, where "/>" alone takes 0.1 s).
+docx docx-namespaces-broken "'<w:p><w:t>brokenbefore</w:t></w:p>' + ''.join('<w:n%d %s &/>' % (d, ' '.join('xmlns:p%d_%d=\"u%d\"' % (d, i, i) for i in range(250))) for d in range(250)) + '<w:x/>' * 200000 + '<w:t>brokenafter</w:t>'"
+bounded "a DOCX of 62,500 declarations on tags libxml2 cannot close" 2 200 -- \
+    cops_index -q -i idx-docx-namespaces-broken docx-namespaces-broken.docx
+expect_stderr_contains "docx-namespaces-broken.docx: word/document.xml has more than 256 namespace declarations in scope at byte" \
+    "the warning names the file, the part and the namespace bound"
+expect_exit 1 "the text after the bound is not indexed" -- \
+    cops_query -i idx-docx-namespaces-broken --ids brokenafter
+# Nor can such a tag declaring none make the next end tag end, for the
+# count, the element around it that holds 250 declarations.
+docx docx-namespaces-drift "'<w:p><w:t>driftbefore</w:t></w:p>' + ''.join('<w:n%d %s><w:b &/></w:x>' % (d, ' '.join('xmlns:p%d_%d=\"u%d\"' % (d, i, i) for i in range(250))) for d in range(250)) + '<w:x/>' * 200000 + '<w:t>driftafter</w:t>'"
+bounded "a DOCX of 62,500 declarations behind tags libxml2 cannot close" 2 200 -- \
+    cops_index -q -i idx-docx-namespaces-drift docx-namespaces-drift.docx
+expect_stderr_contains "docx-namespaces-drift.docx: word/document.xml has more than 256 namespace declarations in scope at byte" \
+    "the warning names the file, the part and the namespace bound"
+# Not cut: 2,000 empty tags declaring 200 namespaces each, quoted either
+# way, values holding references, and separated by tabs and newlines.
+docx docx-qualified-empty "'<w:p><w:t>emptyfirst</w:t></w:p>' + ('<a:x\t' + '\n '.join(\"xmlns:q%d='u%d'\" % (i, i) for i in range(200)) + ' w:val=\"a > b &amp; c&#38;&#x26;\" />') * 2000 + '<w:p><w:t>emptylast</w:t></w:p>'"
+expect_exit 0 "a DOCX of empty tags declaring namespaces is indexed" -- \
+    cops_index -i idx-docx-qualified-empty docx-qualified-empty.docx
+expect_stderr_lacks "namespace" "... without a warning"
+expect_exit 0 "its last word is found" -- cops_query -i idx-docx-qualified-empty --ids emptylast
 # Not cut: 200 declarations on the root, then 2,000 paragraphs declaring
 # 100 each (out of scope again at each paragraph's end), one nested 1,000
 # deep (libxml2's push parser sets no bound on nesting).
@@ -196,6 +220,13 @@ for i in range(250):
 out.append('Content-Type: text/plain\n\nnestedword\n' + '--x\n\n' * 1000000)
 out.extend('--b%d--\n' % i for i in reversed(range(250)))
 open('nested.eml', 'w').write(''.join(out))
+# The same behind boundaries holding an escaped quote, each followed by
+# lines closing what a boundary cut at the escape would be.
+out = ['From: a@example.org\nSubject: escaped\nMIME-Version: 1.0\n']
+for i in range(250):
+    out.append('Content-Type: multipart/mixed; boundary="q\\"%d"\n\n--q--\n\n--q\\--\n\n--q"%d\n' % (i, i))
+out.append('Content-Type: text/plain\n\nescapedword\n' + '--x\n\n' * 1000000)
+open('escaped.eml', 'w').write(''.join(out))
 out = ['From: a@example.org\nSubject: siblings\nMIME-Version: 1.0\n'
        'Content-Type: multipart/mixed;\n boundary=outer\n\n']
 for i in range(100):
@@ -204,15 +235,44 @@ for i in range(100):
     out.append('--%s\nContent-Type: text/plain\n\nsibling%d\n--%s--\n' % (inner, i, inner))
 out.append('--outer--\n')
 open('siblings.eml', 'w').write(''.join(out))
+# Only a Content-Type field opens a multipart: a message forwarding 40
+# whose subjects and paragraphs name a "boundary" is not cut.
+out = ['From: list@example.org\nSubject: digest\nMIME-Version: 1.0\n'
+       'Content-Type: multipart/mixed; boundary="digest"\n\n']
+for i in range(40):
+    out.append('--digest\nContent-Type: message/rfc822\n\nFrom: b@example.org\n'
+               'Subject: Re: the boundary of part %d\n\n'
+               'Note: a MIME boundary line\nstarts with two hyphens.\n\n' % i)
+out.append('--digest\nContent-Type: text/plain\n\ndigestword\n--digest--\n')
+open('digest.eml', 'w').write(''.join(out))
+# Only a line starting "--" and an open boundary starts a part's headers:
+# a patch adding 25,000 lines after its "--- /dev/null" is text.
+out = ['From: dev@example.org\nSubject: [PATCH] add the table\n\nAdd the table.\n\n---\n'
+       ' table.c | 25000 +++++\n\ndiff --git a/table.c b/table.c\n--- /dev/null\n'
+       '+++ b/table.c\n@@ -0,0 +1,25000 @@\n']
+out.extend('+ %d,\n' % i for i in range(25000))
+out.append('-- \n2.40.0\n\npatchlastword\n')
+open('patch.eml', 'w').write(''.join(out))
 PY
 bounded "1,000,000 lines starting -- inside 250 nested multiparts" 5 200 -- \
     cops_index -q -i idx-nested nested.eml
 expect_stderr_contains "nested.eml: a message with multiparts nested deeper than 32 at byte" \
     "the warning names the file and the nesting bound"
+bounded "the same behind boundaries holding an escaped quote" 5 200 -- \
+    cops_index -q -i idx-escaped escaped.eml
+expect_stderr_contains "escaped.eml: a message with multiparts nested deeper than 32 at byte" \
+    "the warning names the file and the nesting bound"
 expect_exit 0 "a message of 100 multiparts side by side is indexed" -- \
     cops_index -i idx-siblings siblings.eml
 expect_stderr_lacks "nested" "... without a warning"
 expect_exit 0 "its last part is found" -- cops_query -i idx-siblings --ids sibling99
+expect_exit 0 "a message forwarding 40 that name a boundary is indexed" -- \
+    cops_index -i idx-digest digest.eml
+expect_stderr_lacks "nested" "... without a warning"
+expect_exit 0 "its last part is found" -- cops_query -i idx-digest --ids digestword
+expect_exit 0 "a patch of 25,000 lines is indexed" -- cops_index -i idx-patch patch.eml
+expect_stderr_lacks "header fields" "... without a warning"
+expect_exit 0 "its last word is found" -- cops_query -i idx-patch --ids patchlastword
 bounded "a message of 2,000,000 header fields" 10 200 -- cops_index -q -i idx-fields fields.mbox
 expect_stderr_contains "fields.mbox: a message with more than 20000 header fields at byte" \
     "the warning names the file and the bound"
