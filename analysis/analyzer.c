@@ -919,9 +919,13 @@ static __attribute__((noinline)) int analyzer_emit_hyphenated(analyzer_pass *pas
     if (!compound_end)
         return analyzer_emit_rare(pass, pass->text + start, end - start, pass->length - start,
                                   start, end, flags, EMIT_WORD);
+    uint32_t first_position = pass->position;
     int status = analyzer_emit_rare(pass, pass->text + start, end - start,
                                     pass->length - start, start, end, flags, EMIT_FIRST);
-    if (status == 0)
+    /* a first part of ignorable letters only (a Hangul filler) took no
+     * position: there is none for the joined term, whose position - 1
+     * would be the word before's, or UINT32_MAX at a field's start */
+    if (status == 0 && pass->position != first_position)
         status = analyzer_emit_rare(pass, pass->analyzer->joined, joined_length, joined_length,
                                     start, compound_end, joined_flags, EMIT_JOINED);
     /* the other parts are words the main loop takes as it always did */

@@ -272,6 +272,11 @@ static const joined_case joined_cases[] = {
     /* the joined term is the first part's: not emitted twice */
     {"book-s", "book@0[0,4) s@1[5,6)"},
     {"-leading trailing- e- -mail", "lead@0[1,8) trail@1[9,17) e@2[19,20) mail@3[23,27)"},
+    /* a first part of ignorable letters (U+3164 Hangul filler) takes no
+     * position, and its compound no joined term: h-user2 put one at
+     * position UINT32_MAX (or the word before's), failing the build */
+    {"\xe3\x85\xa4-mail", "mail@0[4,8)"},
+    {"x \xe3\x85\xa4-mail", "x@0[0,1) mail@1[6,10)"},
 };
 
 typedef struct joined_sink {
