@@ -832,6 +832,14 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
     return at;
 }
 
+/* 1 when the character at text[at] is a letter. */
+static int analyzer_letter_at(const analyzer_pass *pass, size_t at)
+{
+    int32_t cp;
+    analyzer_decode(pass->text, pass->length, at, &cp);
+    return cp >= 0 && analyzer_classify(cp) == CLASS_LETTER;
+}
+
 /* The size of the hyphen (- U+2010 U+2011) at text[at], or 0. */
 static size_t analyzer_hyphen_at(const analyzer_pass *pass, size_t at)
 {
@@ -877,6 +885,12 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
         unsigned part_flags;
         part = end + hyphen;
         part_end = analyzer_scan_part(pass, part, size, class, &part_flags);
+        /* a part that may begin an acronym (anti-U.S.) is not joined:
+         * the compound would take its first letter only (antiu) */
+        if (part_end + 1 < pass->length && pass->text[part_end] == '.'
+            && analyzer_skip_marks(pass, part, size) == part_end
+            && analyzer_letter_at(pass, part_end + 1))
+            return 0;
         flags |= part_flags;
         letters_only &= !(part_flags & WORD_NO_STEM);
         if (++parts > ANALYZER_MAX_JOINED_PARTS)

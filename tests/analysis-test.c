@@ -276,6 +276,9 @@ static const joined_case joined_cases[] = {
      * position, and its compound no joined term: h-user2 put one at
      * position UINT32_MAX (or the word before's), failing the build */
     {"\xe3\x85\xa4-mail", "mail@0[4,8)"},
+    /* a part beginning an acronym is not joined (h-user2: antiu) */
+    {"anti-U.S. pre-e.g. x-y. k-U.S", "anti@0[0,4) us@1[5,9) pre@2[10,13) eg@3[14,18) "
+                                      "x@4[19,20) +xy@4[19,22) y@5[21,22) k@6[24,25) us@7[26,29)"},
     {"x \xe3\x85\xa4-mail", "x@0[0,1) mail@1[6,10)"},
 };
 
