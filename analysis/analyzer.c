@@ -62,7 +62,8 @@ static const unsigned char ascii_class[128] = {
  * in a row), and such a word is cut and counted as a long token. */
 #define NORMALIZE_WINDOW_MAX 4096
 /* The most source bytes an acronym's letters or a compound's parts may
- * take (a longer one is no acronym or gets no joined term): bounded
+ * take (a longer one is no acronym, nor is any tail of its run, or gets
+ * no joined term): bounded
  * scratch, and far past any real word (terms are cut at 64 bytes). */
 #define JOINED_MAX_SOURCE_BYTES 256
 /* Code points of scratch allocated up front, enough for most words. */
@@ -149,6 +150,9 @@ typedef struct analyzer_pass {
                               * take their positions only */
     int joined;              /* ANALYZE_JOINED: compounds' joined tokens wanted */
     size_t word_end;         /* where the last word ended (SIZE_MAX: none yet) */
+    size_t long_run_end;     /* the end of the last run of letters and periods too long for
+                              * an acronym (0: none): no letter before it starts one, else
+                              * each letter of a.a.a.a... would rescan the run */
     int (*emit)(void *context, const analyzer_token *token);
     void *context;
     uint32_t position;
@@ -790,18 +794,25 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
     const uint8_t *text = pass->text;
     size_t at = start, size = first_size, used = 0;
     unsigned flags = 0;
-    int letters = 0, capitals = 1;
+    int letters = 0, capitals = 1, too_long = 0;
+    if (start < pass->long_run_end)
+        return 0;
     for (;;) {
         size_t letter_end = analyzer_skip_marks(pass, at, size);
         int period = letter_end < pass->length && text[letter_end] == '.';
         capitals &= letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
-        if ((!period && !(capitals && letters > 0))
-            || used + (letter_end - at) > JOINED_MAX_SOURCE_BYTES)
+        if (!period && !(capitals && letters > 0))
             break;
+        if (used + (letter_end - at) > JOINED_MAX_SOURCE_BYTES) {
+            too_long = 1; /* walk on to the run's end, copying nothing */
+            used = 0;
+        }
         if (text[at] >= 0x80 || letter_end - at > 1) /* non-ASCII, or with a mark */
             flags |= WORD_NON_ASCII;
-        memcpy(pass->analyzer->joined + used, text + at, letter_end - at);
-        used += letter_end - at;
+        if (!too_long) {
+            memcpy(pass->analyzer->joined + used, text + at, letter_end - at);
+            used += letter_end - at;
+        }
         letters++;
         at = letter_end + period;
         if (!period)
@@ -813,11 +824,21 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
         if (cp < 0 || analyzer_classify(cp) != CLASS_LETTER)
             break;
     }
-    if (letters < 2 || analyzer_word_char_at(pass, at))
+    if (too_long)
+        pass->long_run_end = at;
+    if (too_long || letters < 2 || analyzer_word_char_at(pass, at))
         return 0;
     *letters_length = used;
     *word_flags = flags;
     return at;
+}
+
+/* 1 when the character at text[at] is a letter. */
+static int analyzer_letter_at(const analyzer_pass *pass, size_t at)
+{
+    int32_t cp;
+    analyzer_decode(pass->text, pass->length, at, &cp);
+    return cp >= 0 && analyzer_classify(cp) == CLASS_LETTER;
 }
 
 /* The size of the hyphen (- U+2010 U+2011) at text[at], or 0. */
@@ -865,6 +886,12 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
         unsigned part_flags;
         part = end + hyphen;
         part_end = analyzer_scan_part(pass, part, size, class, &part_flags);
+        /* a part that may begin an acronym (anti-U.S.) is not joined:
+         * the compound would take its first letter only (antiu) */
+        if (part_end + 1 < pass->length && pass->text[part_end] == '.'
+            && analyzer_skip_marks(pass, part, size) == part_end
+            && analyzer_letter_at(pass, part_end + 1))
+            return 0;
         flags |= part_flags;
         letters_only &= !(part_flags & WORD_NO_STEM);
         if (++parts > ANALYZER_MAX_JOINED_PARTS)
@@ -907,9 +934,13 @@ static __attribute__((noinline)) int analyzer_emit_hyphenated(analyzer_pass *pas
     if (!compound_end)
         return analyzer_emit_rare(pass, pass->text + start, end - start, pass->length - start,
                                   start, end, flags, EMIT_WORD);
+    uint32_t first_position = pass->position;
     int status = analyzer_emit_rare(pass, pass->text + start, end - start,
                                     pass->length - start, start, end, flags, EMIT_FIRST);
-    if (status == 0)
+    /* a first part of ignorable letters only (a Hangul filler) took no
+     * position: there is none for the joined term, whose position - 1
+     * would be the word before's, or UINT32_MAX at a field's start */
+    if (status == 0 && pass->position != first_position)
         status = analyzer_emit_rare(pass, pass->analyzer->joined, joined_length, joined_length,
                                     start, compound_end, joined_flags, EMIT_JOINED);
     /* the other parts are words the main loop takes as it always did */

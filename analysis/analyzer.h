@@ -22,7 +22,8 @@
  *      "Ph.D." (a two-letter part) are not acronyms: j, r, r and ph, d;
  *      with ANALYZE_JOINED, a hyphenated compound of 2 to
  *      ANALYZER_MAX_JOINED_PARTS parts made of letters (e-mail,
- *      well-known, not 1990-1995 nor A-1) also yields its parts joined
+ *      well-known, not 1990-1995 nor A-1 nor anti-U.S., a part of
+ *      which begins an acronym) also yields its parts joined
  *      (email, wellknown) as an extra token (analyzer_token.joined) at
  *      the first part's position, spanning the whole compound;
  *   3. NFKC normalisation, case folding and diacritic removal (café ->

@@ -98,9 +98,10 @@ static int add_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_nod
 
 /* A hyphenated word is its parts' phrase or its joined term (lower.h,
  * "Hyphenated words"); the snippet scan finds the joined term wherever a
- * document wrote either (e-mail or email, the whole compound marked), so
- * the word's leaf is that one term (1; 0 when the word is no compound,
- * or a negative error).  Not under NEAR, which takes a word's parts. */
+ * document wrote either (e-mail or email, the whole compound marked); the
+ * word's leaf is that one term and its parts' phrase (1 when it added the
+ * term; 0 when the word is no compound, or a negative error).  Not under
+ * NEAR, which takes a word's parts. */
 static int add_joined_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_node *node,
                            long near)
 {
@@ -131,8 +132,11 @@ static int add_node(snippet_plan *plan, analyzer *text_analyzer, const query_nod
         || node->kind == QUERY_FUZZY) {
         if (!node->text)
             return 0;
+        /* a hyphenated word also keeps its parts' leaf: the phrase
+         * finds what has no joined term (e–mail, a chain of five parts),
+         * and where both match the joined term's longer range wins */
         int rc = node->kind == QUERY_WORD ? add_joined_leaf(plan, text_analyzer, node, near) : 0;
-        return rc == 0 ? add_leaf(plan, text_analyzer, node, near) : rc < 0 ? rc : 0;
+        return rc < 0 ? rc : add_leaf(plan, text_analyzer, node, near);
     }
     if (node->kind == QUERY_NEAR) {
         if (ARRAY_RESERVE_ONE(plan->near_distance, plan->near_capacity, plan->near_count, 4) != 0)

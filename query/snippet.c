@@ -732,7 +732,11 @@ typedef struct byte_range {
 static int compare_ranges(const void *a, const void *b)
 {
     const byte_range *x = a, *y = b;
-    return (x->start > y->start) - (x->start < y->start);
+    /* at one start the longest first: a compound's joined term (e-mail)
+     * is kept over its first part (e), which starts there too */
+    if (x->start != y->start)
+        return (x->start > y->start) - (x->start < y->start);
+    return (x->end < y->end) - (x->end > y->end);
 }
 
 /* The words to highlight in [start, end): those of the occurrences kept

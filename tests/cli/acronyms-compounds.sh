@@ -81,4 +81,30 @@ expect_stdout_contains '"snippet":"send an e-mail address please","matches":[[8,
 
 expect_exit 0 "the checker accepts the joined keys" -- cops_index --check -i idx
 
+# A hyphenated word's snippet marks its parts where the document has no
+# joined term of them: the phrase matched there (an en dash is no hyphen,
+# a chain of five parts is no compound).  h-user2 marked nothing.
+mkdir corpus2
+printf '%s\n' '{"id": "d1", "title": "One", "text": "send an e\u2013mail now"}' \
+    '{"id": "d2", "title": "Two", "text": "x e-mail-box-foo-bar y"}' >corpus2/d.jsonl
+expect_exit 0 "index of unjoined compounds" -- cops_index -q -i idx2 corpus2
+expect_exit 0 "e-mail snippet on an en dash" -- cops_query -i idx2 --json -n 50 e-mail
+expect_stdout_contains '"matches":[[8,1],[12,4]]' "e and mail marked across the en dash"
+expect_stdout_contains '"snippet":"x e-mail-box-foo-bar y","matches":[[2,1],[4,4]]' \
+    "e and mail marked in a five-part chain"
+
+# A compound whose first part is ignorable letters only (U+3164 Hangul
+# filler) has no joined term: h-user2 gave it position 4294967295, and
+# the one document failed the whole build, native and Xapian.
+mkdir corpus3
+printf '%s\n' '{"id": "f1", "title": "\u3164-mail", "text": "\u3164-mail x"}' \
+    '{"id": "f2", "title": "Two", "text": "an e-mail"}' >corpus3/d.jsonl
+for engine in native xapian; do
+    if index_engine $engine idx3-$engine corpus3; then
+        run "$COPS_QUERY_PROG" -i idx3-$engine --ids -n 50 mail
+        check "$engine: both documents hold mail" test "$(sort "$OUT" | tr '\n' ' ')" = "f1 f2 "
+    fi
+done
+expect_exit 0 "the checker accepts the filler's compound" -- cops_index --check -i idx3-native
+
 done_testing
