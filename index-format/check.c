@@ -1171,6 +1171,113 @@ static int check_mapped(checker *c)
     return rc;
 }
 
+/* ------------------------------------------------------- pair keys */
+
+/* Whether the body positions of the cursors' current document put `b`
+ * right after `a` (pairs.h): 1, 0, or a negative status on damage. */
+static int adjacent_in_document(postings_cursor *a, postings_cursor *b, uint32_t **buffer,
+                                size_t *capacity)
+{
+    uint32_t ta = postings_tf(a), tb = postings_tf(b);
+    if ((size_t)ta + tb > *capacity) {
+        uint32_t *grown = realloc(*buffer, ((size_t)ta + tb) * sizeof *grown);
+        if (!grown)
+            return COPS_ENOMEM;
+        *buffer = grown;
+        *capacity = (size_t)ta + tb;
+    }
+    uint32_t *pa = *buffer, *pb = *buffer + ta;
+    int na = postings_positions(a, pa), nb = na < 0 ? na : postings_positions(b, pb);
+    if (nb < 0)
+        return nb;
+    for (int i = 0, j = 0; i < na && j < nb;) {
+        uint64_t want = (uint64_t)pa[i] + 1;
+        if (pb[j] == want)
+            return 1;
+        if (pb[j] < want)
+            j++;
+        else
+            i++;
+    }
+    return 0;
+}
+
+/* That each pair key present holds exactly the documents whose body has
+ * its two words at consecutive positions (pairs.h): a query takes a key's
+ * documents as the phrase's matches without reading positions, so a key
+ * that disagrees with them changes answers, which only this can see. */
+static int check_pair_keys(checker *c, segment *seg)
+{
+    int rc = 0;
+    postings_cursor *cur = malloc(3 * sizeof *cur);
+    uint32_t *buffer = NULL;
+    size_t capacity = 0;
+    if (!cur)
+        return error_set(c->err, COPS_ENOMEM, "out of memory checking the pair keys");
+    for (uint32_t a = 0; rc == 0 && a < c->pairs.count; a++)
+        for (uint32_t b = 0; rc == 0 && b < c->pairs.count; b++) {
+            uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
+            segment_term pair, first, second;
+            int found = segment_lookup(seg, key, pair_key_make(&c->pairs, (int)a, (int)b, key),
+                                       &pair, c->err);
+            if (found <= 0) {
+                rc = found;
+                continue;
+            }
+            int words = segment_lookup(seg, (const uint8_t *)c->pairs.word[a], c->pairs.length[a],
+                                       &first, c->err);
+            if (words > 0)
+                words = segment_lookup(seg, (const uint8_t *)c->pairs.word[b],
+                                       c->pairs.length[b], &second, c->err);
+            if (words < 0) {
+                rc = words;
+                continue;
+            }
+            postings_open(&cur[0], seg, &pair);
+            uint32_t doc = POSTINGS_END;
+            if (words > 0) {
+                postings_open(&cur[1], seg, &first);
+                postings_open(&cur[2], seg, &second);
+                doc = cur[1].doc;
+            }
+            /* the documents of both words in order, each adjacent one
+             * the key's next */
+            while (rc == 0 && doc != POSTINGS_END) {
+                uint32_t other = postings_next_geq(&cur[2], doc);
+                if (other != doc) {
+                    doc = other == POSTINGS_END ? other : postings_next_geq(&cur[1], other);
+                    continue;
+                }
+                int adjacent = adjacent_in_document(&cur[1], &cur[2], &buffer, &capacity);
+                if (adjacent < 0)
+                    rc = adjacent == COPS_ENOMEM
+                             ? error_set(c->err, COPS_ENOMEM, "out of memory checking the pair keys")
+                             : damaged(c, c->s[SECTION_POSTINGS].offset,
+                                       "positions of a pair key's word unreadable");
+                else if (adjacent && cur[0].doc != doc)
+                    rc = damaged(c, c->s[SECTION_DICTIONARY].offset,
+                                 "pair key \"%s %s\" lacks document %u, where its words stand "
+                                 "side by side", c->pairs.word[a], c->pairs.word[b], doc);
+                else if (adjacent)
+                    postings_next(&cur[0]);
+                else if (cur[0].doc == doc)
+                    rc = damaged(c, c->s[SECTION_DICTIONARY].offset,
+                                 "pair key \"%s %s\" holds document %u, where its words are "
+                                 "not side by side", c->pairs.word[a], c->pairs.word[b], doc);
+                doc = postings_next(&cur[1]);
+            }
+            if (rc == 0 && cur[0].doc != POSTINGS_END)
+                rc = damaged(c, c->s[SECTION_DICTIONARY].offset,
+                             "pair key \"%s %s\" holds document %u, where its words are not "
+                             "side by side", c->pairs.word[a], c->pairs.word[b], cur[0].doc);
+            if (rc == 0 && segment_damage(seg, c->err) != 0)
+                rc = COPS_ECORRUPT;
+        }
+    free(buffer);
+    free(cur);
+    return rc;
+}
+
 int check_segment(const char *path, uint64_t expected_bytes, check_figures *figures,
                   cops_error *err)
 {
@@ -1213,6 +1320,8 @@ int check_segment_at(int dir_fd, const char *dir, const char *name, uint64_t exp
          * file checked, even if its name was given to another since. */
         segment *seg;
         rc = segment_open_descriptor(fd, c.size, path, &seg, err);
+        if (rc == 0)
+            rc = check_pair_keys(&c, seg);
         segment_close(seg);
     }
     close(fd);
