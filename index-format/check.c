@@ -1202,79 +1202,90 @@ static int adjacent_in_document(postings_cursor *a, postings_cursor *b, uint32_t
     return 0;
 }
 
+/* Scratch space of check_pair_keys: cursors on a key and its two words,
+ * and room for a document's positions of both. */
+typedef struct pair_scratch {
+    postings_cursor cur[3];
+    uint32_t *positions;
+    size_t capacity;
+} pair_scratch;
+
+/* Whether the key of words a and b, where present, holds exactly the
+ * documents whose body has b right after a: 0, or a status. */
+static int check_pair_key_documents(checker *c, segment *seg, pair_scratch *s, uint32_t a,
+                                    uint32_t b)
+{
+    uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
+    segment_term pair, first, second;
+    int found = segment_lookup(seg, key, pair_key_make(&c->pairs, (int)a, (int)b, key), &pair,
+                               c->err);
+    if (found <= 0)
+        return found;
+    int words = segment_lookup(seg, (const uint8_t *)c->pairs.word[a], c->pairs.length[a],
+                               &first, c->err);
+    if (words > 0)
+        words = segment_lookup(seg, (const uint8_t *)c->pairs.word[b], c->pairs.length[b],
+                               &second, c->err);
+    if (words < 0)
+        return words;
+    postings_cursor *in_key = &s->cur[0], *left = &s->cur[1], *right = &s->cur[2];
+    postings_open(in_key, seg, &pair);
+    uint32_t doc = POSTINGS_END;
+    if (words > 0) {
+        postings_open(left, seg, &first);
+        postings_open(right, seg, &second);
+        doc = left->doc;
+    }
+    /* the documents of both words in order, each adjacent one the key's
+     * next */
+    while (doc != POSTINGS_END) {
+        uint32_t other = postings_next_geq(right, doc);
+        if (other != doc) {
+            doc = other == POSTINGS_END ? other : postings_next_geq(left, other);
+            continue;
+        }
+        int adjacent = adjacent_in_document(left, right, &s->positions, &s->capacity);
+        if (adjacent == COPS_ENOMEM)
+            return error_set(c->err, COPS_ENOMEM, "out of memory checking the pair keys");
+        if (adjacent < 0)
+            return damaged(c, c->s[SECTION_POSTINGS].offset,
+                           "positions of the words of pair key \"%s %s\" unreadable",
+                           c->pairs.word[a], c->pairs.word[b]);
+        if (adjacent != (in_key->doc == doc))
+            return damaged(c, c->s[SECTION_DICTIONARY].offset,
+                           adjacent ? "pair key \"%s %s\" lacks document %u, where its words "
+                                      "stand side by side"
+                                    : "pair key \"%s %s\" holds document %u, where its words "
+                                      "are not side by side",
+                           c->pairs.word[a], c->pairs.word[b], doc);
+        if (adjacent)
+            postings_next(in_key);
+        doc = postings_next(left);
+    }
+    if (in_key->doc != POSTINGS_END)
+        return damaged(c, c->s[SECTION_DICTIONARY].offset,
+                       "pair key \"%s %s\" holds document %u, where its words are not side by "
+                       "side", c->pairs.word[a], c->pairs.word[b], in_key->doc);
+    return segment_damage(seg, c->err);
+}
+
 /* That each pair key present holds exactly the documents whose body has
  * its two words at consecutive positions (pairs.h): a query takes a key's
  * documents as the phrase's matches without reading positions, so a key
  * that disagrees with them changes answers, which only this can see. */
 static int check_pair_keys(checker *c, segment *seg)
 {
-    int rc = 0;
-    postings_cursor *cur = malloc(3 * sizeof *cur);
-    uint32_t *buffer = NULL;
-    size_t capacity = 0;
-    if (!cur)
+    pair_scratch *s = malloc(sizeof *s);
+    if (!s)
         return error_set(c->err, COPS_ENOMEM, "out of memory checking the pair keys");
+    s->positions = NULL;
+    s->capacity = 0;
+    int rc = 0;
     for (uint32_t a = 0; rc == 0 && a < c->pairs.count; a++)
-        for (uint32_t b = 0; rc == 0 && b < c->pairs.count; b++) {
-            uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
-            segment_term pair, first, second;
-            int found = segment_lookup(seg, key, pair_key_make(&c->pairs, (int)a, (int)b, key),
-                                       &pair, c->err);
-            if (found <= 0) {
-                rc = found;
-                continue;
-            }
-            int words = segment_lookup(seg, (const uint8_t *)c->pairs.word[a], c->pairs.length[a],
-                                       &first, c->err);
-            if (words > 0)
-                words = segment_lookup(seg, (const uint8_t *)c->pairs.word[b],
-                                       c->pairs.length[b], &second, c->err);
-            if (words < 0) {
-                rc = words;
-                continue;
-            }
-            postings_open(&cur[0], seg, &pair);
-            uint32_t doc = POSTINGS_END;
-            if (words > 0) {
-                postings_open(&cur[1], seg, &first);
-                postings_open(&cur[2], seg, &second);
-                doc = cur[1].doc;
-            }
-            /* the documents of both words in order, each adjacent one
-             * the key's next */
-            while (rc == 0 && doc != POSTINGS_END) {
-                uint32_t other = postings_next_geq(&cur[2], doc);
-                if (other != doc) {
-                    doc = other == POSTINGS_END ? other : postings_next_geq(&cur[1], other);
-                    continue;
-                }
-                int adjacent = adjacent_in_document(&cur[1], &cur[2], &buffer, &capacity);
-                if (adjacent < 0)
-                    rc = adjacent == COPS_ENOMEM
-                             ? error_set(c->err, COPS_ENOMEM, "out of memory checking the pair keys")
-                             : damaged(c, c->s[SECTION_POSTINGS].offset,
-                                       "positions of a pair key's word unreadable");
-                else if (adjacent && cur[0].doc != doc)
-                    rc = damaged(c, c->s[SECTION_DICTIONARY].offset,
-                                 "pair key \"%s %s\" lacks document %u, where its words stand "
-                                 "side by side", c->pairs.word[a], c->pairs.word[b], doc);
-                else if (adjacent)
-                    postings_next(&cur[0]);
-                else if (cur[0].doc == doc)
-                    rc = damaged(c, c->s[SECTION_DICTIONARY].offset,
-                                 "pair key \"%s %s\" holds document %u, where its words are "
-                                 "not side by side", c->pairs.word[a], c->pairs.word[b], doc);
-                doc = postings_next(&cur[1]);
-            }
-            if (rc == 0 && cur[0].doc != POSTINGS_END)
-                rc = damaged(c, c->s[SECTION_DICTIONARY].offset,
-                             "pair key \"%s %s\" holds document %u, where its words are not "
-                             "side by side", c->pairs.word[a], c->pairs.word[b], cur[0].doc);
-            if (rc == 0 && segment_damage(seg, c->err) != 0)
-                rc = COPS_ECORRUPT;
-        }
-    free(buffer);
-    free(cur);
+        for (uint32_t b = 0; rc == 0 && b < c->pairs.count; b++)
+            rc = check_pair_key_documents(c, seg, s, a, b);
+    free(s->positions);
+    free(s);
     return rc;
 }
 
