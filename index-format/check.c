@@ -1178,6 +1178,124 @@ static int check_mapped(checker *c)
     return rc;
 }
 
+/* ------------------------------------------------------- pair keys */
+
+/* Whether the body positions of the cursors' current document put `b`
+ * right after `a` (pairs.h): 1, 0, or a negative status on damage. */
+static int adjacent_in_document(postings_cursor *a, postings_cursor *b, uint32_t **buffer,
+                                size_t *capacity)
+{
+    uint32_t ta = postings_tf(a), tb = postings_tf(b);
+    if ((size_t)ta + tb > *capacity) {
+        uint32_t *grown = realloc(*buffer, ((size_t)ta + tb) * sizeof *grown);
+        if (!grown)
+            return COPS_ENOMEM;
+        *buffer = grown;
+        *capacity = (size_t)ta + tb;
+    }
+    uint32_t *pa = *buffer, *pb = *buffer + ta;
+    int na = postings_positions(a, pa), nb = na < 0 ? na : postings_positions(b, pb);
+    if (nb < 0)
+        return nb;
+    for (int i = 0, j = 0; i < na && j < nb;) {
+        uint64_t want = (uint64_t)pa[i] + 1;
+        if (pb[j] == want)
+            return 1;
+        if (pb[j] < want)
+            j++;
+        else
+            i++;
+    }
+    return 0;
+}
+
+/* Scratch space of check_pair_keys: cursors on a key and its two words,
+ * and room for a document's positions of both. */
+typedef struct pair_scratch {
+    postings_cursor cur[3];
+    uint32_t *positions;
+    size_t capacity;
+} pair_scratch;
+
+/* Whether the key of words a and b, where present, holds exactly the
+ * documents whose body has b right after a: 0, or a status. */
+static int check_pair_key_documents(checker *c, segment *seg, pair_scratch *s, uint32_t a,
+                                    uint32_t b)
+{
+    uint8_t key[2 + 2 * PAIR_WORD_MAX_BYTES];
+    segment_term pair, first, second;
+    int found = segment_lookup(seg, key, pair_key_make(&c->pairs, (int)a, (int)b, key), &pair,
+                               c->err);
+    if (found <= 0)
+        return found;
+    int words = segment_lookup(seg, (const uint8_t *)c->pairs.word[a], c->pairs.length[a],
+                               &first, c->err);
+    if (words > 0)
+        words = segment_lookup(seg, (const uint8_t *)c->pairs.word[b], c->pairs.length[b],
+                               &second, c->err);
+    if (words < 0)
+        return words;
+    postings_cursor *in_key = &s->cur[0], *left = &s->cur[1], *right = &s->cur[2];
+    postings_open(in_key, seg, &pair);
+    uint32_t doc = POSTINGS_END;
+    if (words > 0) {
+        postings_open(left, seg, &first);
+        postings_open(right, seg, &second);
+        doc = left->doc;
+    }
+    /* the documents of both words in order, each adjacent one the key's
+     * next */
+    while (doc != POSTINGS_END) {
+        uint32_t other = postings_next_geq(right, doc);
+        if (other != doc) {
+            doc = other == POSTINGS_END ? other : postings_next_geq(left, other);
+            continue;
+        }
+        int adjacent = adjacent_in_document(left, right, &s->positions, &s->capacity);
+        if (adjacent == COPS_ENOMEM)
+            return error_set(c->err, COPS_ENOMEM, "out of memory checking the pair keys");
+        if (adjacent < 0)
+            return damaged(c, c->s[SECTION_POSTINGS].offset,
+                           "positions of the words of pair key \"%s %s\" unreadable",
+                           c->pairs.word[a], c->pairs.word[b]);
+        if (adjacent != (in_key->doc == doc))
+            return damaged(c, c->s[SECTION_DICTIONARY].offset,
+                           adjacent ? "pair key \"%s %s\" lacks document %u, where its words "
+                                      "stand side by side"
+                                    : "pair key \"%s %s\" holds document %u, where its words "
+                                      "are not side by side",
+                           c->pairs.word[a], c->pairs.word[b], doc);
+        if (adjacent)
+            postings_next(in_key);
+        doc = postings_next(left);
+    }
+    if (in_key->doc != POSTINGS_END)
+        return damaged(c, c->s[SECTION_DICTIONARY].offset,
+                       "pair key \"%s %s\" holds document %u, where its words are not side by "
+                       "side", c->pairs.word[a], c->pairs.word[b], in_key->doc);
+    return segment_damage(seg, c->err);
+}
+
+/* That each pair key present holds exactly the documents whose body has
+ * its two words at consecutive positions (pairs.h): a query takes a key's
+ * documents as the phrase's matches without reading positions, so a key
+ * that disagrees with them changes answers, which only this can see. */
+static int check_pair_keys(checker *c, segment *seg)
+{
+    pair_scratch *s = malloc(sizeof *s);
+    if (!s)
+        return error_set(c->err, COPS_ENOMEM, "out of memory checking the pair keys");
+    s->positions = NULL;
+    s->capacity = 0;
+    int rc = 0;
+    for (uint32_t a = 0; rc == 0 && a < c->pairs.count; a++)
+        for (uint32_t b = 0; rc == 0 && b < c->pairs.count; b++)
+            rc = check_pair_key_documents(c, seg, s, a, b);
+    free(s->positions);
+    free(s);
+    return rc;
+}
+
 int check_segment(const char *path, uint64_t expected_bytes, check_figures *figures,
                   cops_error *err)
 {
@@ -1220,6 +1338,8 @@ int check_segment_at(int dir_fd, const char *dir, const char *name, uint64_t exp
          * file checked, even if its name was given to another since. */
         segment *seg;
         rc = segment_open_descriptor(fd, c.size, path, &seg, err);
+        if (rc == 0)
+            rc = check_pair_keys(&c, seg);
         segment_close(seg);
     }
     close(fd);

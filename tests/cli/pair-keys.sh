@@ -96,4 +96,40 @@ counts_match "optimized" corpus/a.jsonl more/b.jsonl
 expect_exit 0 "the merged index checks clean" -- cops_index --check -i idx
 expect_stdout_contains "no problems found"
 
+# A hostile segment whose pair keys disagree with the positions: the keys
+# of "at in" and "in at" trade their documents (each an inline list of
+# one), every CRC resealed.  A query takes a two-word phrase's key as its
+# matches and filters longer phrases by it, so its answers go wrong; the
+# checker must see it, comparing each key with its words' positions.
+mkdir hostile
+printf '%s\n' '{"id":"1","title":"x","text":"in at stone"}' \
+    '{"id":"2","title":"x","text":"at in river"}' > hostile/c.jsonl
+expect_exit 0 "index two documents" -- cops_index -q -i hidx hostile
+expect_exit 0 "they check clean" -- cops_index --check -i hidx
+python3 - hidx/seg-*.cops <<'PY' || exit 99
+import struct, sys, zlib
+path = sys.argv[1]
+b = bytearray(open(path, "rb").read())
+toc_at, toc_length = struct.unpack_from("<QI", b, len(b) - 24)
+entries = [(struct.unpack_from("<IIQQ", b, toc_at + 4 + 24 * i), toc_at + 4 + 24 * i)
+           for i in range(struct.unpack_from("<I", b, toc_at)[0])]
+sections = {kind: (offset, length, at) for (kind, crc, offset, length), at in entries}
+offset, length, _ = sections[7]  # DICTIONARY: one block, its CRC last
+i = b.index(b"\x03at in", offset) + 6
+j = b.index(b"in at", offset) + 5
+if (b[i:i + 3], b[j:j + 3]) != (b"\x00\x01\x00", b"\x00\x00\x00"):
+    sys.exit("the keys' inline lists are not where this test expects them")
+b[i + 1], b[j + 1] = 0, 1
+struct.pack_into("<I", b, offset + length - 4, zlib.crc32(bytes(b[offset:offset + length - 4])))
+for kind, (offset, length, at) in sections.items():
+    struct.pack_into("<I", b, at + 4, zlib.crc32(bytes(b[offset:offset + length])))
+struct.pack_into("<I", b, len(b) - 12, zlib.crc32(bytes(b[toc_at:toc_at + toc_length])))
+open(path, "wb").write(b)
+PY
+expect_exit 0 "the traded keys mislead a query (the test's premise)" -- \
+    cops_query -i hidx --ids '"in at"'
+expect_stdout_is 2
+expect_exit 2 "--check finds keys that disagree with the positions" -- cops_index --check -i hidx
+expect_stderr_contains 'pair key "in at" lacks document'
+
 done_testing

@@ -231,8 +231,10 @@ static uint32_t term_tf(uint32_t doc, uint32_t max_tf)
     return doc % 3 ? 1 : (doc % 6 == 0 ? 2 : 3) + (doc % 27 == 0) * 4;
 }
 
-static void add_term(segment_writer *w, const char *key, uint32_t step, uint32_t first,
-                     uint32_t end, uint32_t max_tf)
+/* The postings of `key`: documents first, first + step, ... below end,
+ * tf term_tf(doc, max_tf), positions shift + doc % 5 + 3i. */
+static void add_term_at(segment_writer *w, const char *key, uint32_t step, uint32_t first,
+                        uint32_t end, uint32_t max_tf, uint32_t shift)
 {
     cops_error err;
     if (segment_writer_begin_term(w, (const uint8_t *)key, strlen(key), &err) != 0)
@@ -241,7 +243,7 @@ static void add_term(segment_writer *w, const char *key, uint32_t step, uint32_t
         postings_written++;
         uint32_t tf = term_tf(doc, max_tf), positions[8];
         for (uint32_t i = 0; i < tf; i++)
-            positions[i] = i * 3 + doc % 5;
+            positions[i] = shift + i * 3 + doc % 5;
         if (segment_writer_add_posting(w, doc, positions, tf, &err) != 0)
             goto fail;
     }
@@ -252,6 +254,12 @@ static void add_term(segment_writer *w, const char *key, uint32_t step, uint32_t
 fail:
     fprintf(stderr, "fuzz-segment: building the seed segment: %s\n", err.message);
     abort();
+}
+
+static void add_term(segment_writer *w, const char *key, uint32_t step, uint32_t first,
+                     uint32_t end, uint32_t max_tf)
+{
+    add_term_at(w, key, step, first, end, max_tf, 0);
 }
 
 static void build_original(void)
@@ -298,7 +306,9 @@ static void build_original(void)
     uint64_t pair_postings = postings_written - before_pair;
     add_term(w, "alpha", 3, 0, DOCS, 2);
     add_term(w, "beta", 7, 1, DOCS, 3);
-    add_term(w, "common", 1, 0, DOCS, 4);
+    /* right after alpha in each of alpha's documents, which are the pair
+     * key's: check_segment holds a key to its words' positions */
+    add_term_at(w, "common", 1, 0, DOCS, 4, 1);
     add_term(w, "gamma", 50, 5, DOCS, 1);
     add_term(w, "gammaray", 199, 3, DOCS, 2);
     for (unsigned i = 0; i < 100; i++) {
