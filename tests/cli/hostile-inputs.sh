@@ -98,11 +98,17 @@ with zipfile.ZipFile(sys.argv[1] + '.docx', 'w', zipfile.ZIP_DEFLATED) as z:
 PY
 }
 docx docx-attributes "'<w:p><w:t>docxbefore</w:t></w:p><w:p ' + ' '.join('a%d=\"%d\"' % (i, i) for i in range(200000)) + '><w:t>docxafter</w:t></w:p>'"
-bounded "a DOCX tag of 200,000 attributes" 5 200 -- cops_index -q -i idx-docx-attributes docx-attributes.docx
-expect_stderr_contains "docx-attributes.docx: word/document.xml has a tag with more than 256 attributes at byte" \
-    "the warning names the file, the part and the attribute bound"
-expect_exit 0 "the text before the tag is indexed" -- cops_query -i idx-docx-attributes --ids docxbefore
-expect_exit 1 "the text after it is not" -- cops_query -i idx-docx-attributes --ids docxafter
+# docx_cut NAME WHAT WARNING BEFORE AFTER: NAME.docx is read within the
+# time and memory bounds up to its bound, with a warning naming the file,
+# the part and the bound: the word BEFORE is indexed, the word AFTER not.
+docx_cut() {
+    bounded "$2" 5 200 -- cops_index -q -i "idx-$1" "$1.docx"
+    expect_stderr_contains "$1.docx: word/document.xml has $3 at byte" \
+        "$2: the warning names the file, the part and the bound"
+    expect_exit 0 "$2: the text before the bound is indexed" -- cops_query -i "idx-$1" --ids "$4"
+    expect_exit 1 "$2: the text after it is not" -- cops_query -i "idx-$1" --ids "$5"
+}
+docx_cut docx-attributes "a DOCX tag of 200,000 attributes" "a tag with more than 256 attributes" docxbefore docxafter
 # Not cut: 200 attributes, values holding '>', and a comment, a CDATA
 # section and a processing instruction holding what looks like a tag of
 # many attributes.
@@ -118,11 +124,8 @@ expect_exit 0 "its last word is found" -- cops_query -i idx-docx-normal --ids do
 # in scope: before the bound, 250 elements nested, each declaring 250,
 # around 200,000 prefixed elements (a DOCX of 168 KB) took 18 s.
 docx docx-namespaces "'<w:p><w:t>nsbefore</w:t></w:p>' + ''.join('<w:n%d %s>' % (d, ' '.join('xmlns:p%d_%d=\"u%d\"' % (d, i, i) for i in range(250))) for d in range(250)) + '<w:x/>' * 200000 + '<w:t>nsafter</w:t>' + ''.join('</w:n%d>' % d for d in reversed(range(250)))"
-bounded "a DOCX of 62,500 namespace declarations in scope" 5 200 -- cops_index -q -i idx-docx-namespaces docx-namespaces.docx
-expect_stderr_contains "docx-namespaces.docx: word/document.xml has more than 256 namespace declarations in scope at byte" \
-    "the warning names the file, the part and the namespace bound"
-expect_exit 0 "the text before the bound is indexed" -- cops_query -i idx-docx-namespaces --ids nsbefore
-expect_exit 1 "the text after it is not" -- cops_query -i idx-docx-namespaces --ids nsafter
+docx_cut docx-namespaces "a DOCX of 62,500 namespace declarations in scope" \
+    "more than 256 namespace declarations in scope" nsbefore nsafter
 # The same declarations on tags ending "/>" after an attribute libxml2
 # cannot read: its push parser keeps each such element open, namespaces
 # in scope (3.9 s before the bound, where "/>" alone takes 0.1 s).
