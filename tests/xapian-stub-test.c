@@ -418,6 +418,14 @@ static int exists(const char *name)
     return lstat(path, &status) == 0;
 }
 
+/* The name (in OUT) of REST under a lookalike of the folder of GONE, a
+ * process that is gone: pins/cops-xapian-GONE-0-REST. */
+static const char *gone_entry(char *out, size_t size, long gone, const char *rest)
+{
+    snprintf(out, size, "pins/cops-xapian-%ld-0-%s", gone, rest);
+    return out;
+}
+
 /* A process killed while it held a pin left its private folder of dead
  * links for ever.  The next pin made sweeps the folders of processes that
  * are gone (the pid, and its start time against a reused pid), and only
@@ -460,38 +468,28 @@ Test(xapian_stub, pin_folders_of_killed_processes_are_swept)
     char path[800], secret[700];
     snprintf(secret, sizeof secret, "%s/secret", temp_root);
     long gone = (long)child;
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mode75", gone);
-    make_folder(name, 0755, path, sizeof path); /* another mode */
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mode75/iamglass", gone);
-    make_link("/proc/self/fd/3", name);
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-fileIn", gone);
-    make_folder(name, 0700, path, sizeof path); /* a file cops never makes */
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-fileIn/iamglass", gone);
-    write_file(name, "someone's");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-otherL", gone);
-    make_folder(name, 0700, path, sizeof path); /* a link elsewhere */
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-otherL/iamglass", gone);
-    make_link(secret, name);
+    /* another mode */
+    make_folder(gone_entry(name, sizeof name, gone, "mode75"), 0755, path, sizeof path);
+    make_link("/proc/self/fd/3", gone_entry(name, sizeof name, gone, "mode75/iamglass"));
+    /* a file cops never makes */
+    make_folder(gone_entry(name, sizeof name, gone, "fileIn"), 0700, path, sizeof path);
+    write_file(gone_entry(name, sizeof name, gone, "fileIn/iamglass"), "someone's");
+    /* a link elsewhere */
+    make_folder(gone_entry(name, sizeof name, gone, "otherL"), 0700, path, sizeof path);
+    make_link(secret, gone_entry(name, sizeof name, gone, "otherL/iamglass"));
     make_folder("elsewhere", 0700, path, sizeof path); /* through a link */
     make_link("/proc/self/fd/3", "elsewhere/iamglass");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-LinkTo", gone);
-    make_link(path, name);
+    make_link(path, gone_entry(name, sizeof name, gone, "LinkTo"));
     make_folder("pins/cops-xapian-Ab12Cd", 0700, path, sizeof path); /* the old pattern */
     /* a pin's link beside a file cops never makes, and a link to a
      * descriptor under a name no pin gives: the folder is left whole (the
      * sweep removed those links, then left the folder) */
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA", gone);
-    make_folder(name, 0700, path, sizeof path);
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA/iamglass", gone);
-    make_link("/proc/self/fd/3", name);
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA/notes.txt", gone);
-    write_file(name, "someone's notes");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-nameXY", gone);
-    make_folder(name, 0700, path, sizeof path);
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-nameXY/my-fd", gone);
-    make_link("/proc/self/fd/3", name);
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-sevenCh", gone);
-    make_folder(name, 0700, path, sizeof path);
+    make_folder(gone_entry(name, sizeof name, gone, "mixedA"), 0700, path, sizeof path);
+    make_link("/proc/self/fd/3", gone_entry(name, sizeof name, gone, "mixedA/iamglass"));
+    write_file(gone_entry(name, sizeof name, gone, "mixedA/notes.txt"), "someone's notes");
+    make_folder(gone_entry(name, sizeof name, gone, "nameXY"), 0700, path, sizeof path);
+    make_link("/proc/self/fd/3", gone_entry(name, sizeof name, gone, "nameXY/my-fd"));
+    make_folder(gone_entry(name, sizeof name, gone, "sevenCh"), 0700, path, sizeof path);
 
     /* the next pin made sweeps (once a process) */
     xapian_pin *pin = NULL;
@@ -513,22 +511,22 @@ Test(xapian_stub, pin_folders_of_killed_processes_are_swept)
     snprintf(name, sizeof name, "pins/cops-xapian-%ld-%llu-Reused", (long)getpid(), start + 1);
     cr_expect(!exists(name), "a reused pid's older folder is swept");
     cr_expect_eq(access(mine, F_OK), 0, "a live pin's folder stays");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mode75/iamglass", gone);
-    cr_expect(exists(name), "another mode: left");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-fileIn/iamglass", gone);
-    cr_expect(exists(name), "a file cops never makes: left");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-otherL/iamglass", gone);
-    cr_expect(exists(name), "a link elsewhere: left");
+    static const struct {
+        const char *rest, *why;
+    } left[] = {
+        {"mode75/iamglass", "another mode"},
+        {"fileIn/iamglass", "a file cops never makes"},
+        {"otherL/iamglass", "a link elsewhere"},
+        {"LinkTo", "a link"},
+        {"mixedA/iamglass", "a pin's link beside a file cops never makes"},
+        {"nameXY/my-fd", "a link under a name no pin gives"},
+        {"sevenCh", "another name"},
+    };
+    for (size_t i = 0; i < sizeof left / sizeof left[0]; i++)
+        cr_expect(exists(gone_entry(name, sizeof name, gone, left[i].rest)), "%s: left",
+                  left[i].why);
     cr_expect(exists("secret") && exists("elsewhere/iamglass"), "nothing through a link");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-LinkTo", gone);
-    cr_expect(exists(name), "a link: left");
     cr_expect(exists("pins/cops-xapian-Ab12Cd"), "the old pattern: left");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-mixedA/iamglass", gone);
-    cr_expect(exists(name), "a pin's link beside a file cops never makes: left");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-nameXY/my-fd", gone);
-    cr_expect(exists(name), "a link under a name no pin gives: left");
-    snprintf(name, sizeof name, "pins/cops-xapian-%ld-0-sevenCh", gone);
-    cr_expect(exists(name), "another name: left");
     xapian_pin_free(pin);
     close(db_fd);
 }
