@@ -1,0 +1,530 @@
+/*
+ * position-bound — how small can a cops index's positions get?
+ *
+ * Reads every key's postings of an index through the engine's own
+ * readers (segment_scan_prefix, postings cursors) and prints, next to
+ * the bytes its positions take (FORMAT.md 3.3, 3.4: chunks of 128
+ * values per postings block, each a `block` of §2), what other coders
+ * of the same values would take:
+ *
+ *   bound    Σ over (key, document) of log2 C(L, tf): the bits that
+ *            pick tf positions out of a field of L, every choice equally
+ *            likely; no coder that knows only L and tf (the reader has
+ *            both, from DOCLENGTHS and the frequencies) does better on
+ *            average.  Not a bound for coders that learn a word's habits.
+ *   bic      binary interpolative coding of each document's positions
+ *            within [0, L), truncated binary codes (whole bits).
+ *   rice-L   each document's values (its first position, then the gaps
+ *            less one) Rice-coded with k from L and tf, no parameter
+ *            stored; a chunk of 128 values rounded up to bytes.
+ *   rice-L1  rice-L with the first position in truncated binary against
+ *            L - tf + 1 (it is at most L - tf).
+ *   adapt    rice-L1 where each gap's k comes from the span and the
+ *            values left (a division a value for the reader).
+ *   choice   per chunk the smaller of its bytes now and a head byte plus
+ *            its rice-L bytes (choice1: rice-L1), as a writer choosing
+ *            per chunk would.
+ *
+ * by field (body, title; the pair keys' one position apart), by the
+ * form of the chunks now (a value alone, plain packed, patched: packed
+ * part and exceptions, unary: low bits and unary part), and by bands of
+ * the keys' collection frequency (the 100 most frequent keys, …).
+ * `--decode` instead times nothing: it decodes every chunk of the bytes
+ * as they are, or only those a `choice` would move, so callgrind can
+ * count the instructions either takes.
+ *
+ *   usage: position-bound [--decode now|moved|rice] INDEX
+ */
+#include "config.h"
+
+#include "index-format/codec.h"
+#include "index-format/manifest.h"
+#include "index-format/pairs.h"
+#include "index-format/segment.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum field { FIELD_BODY, FIELD_TITLE, FIELD_PAIR, FIELDS };
+static const char *const field_names[FIELDS] = {"body", "title", "pair keys"};
+
+enum form { FORM_ONE, FORM_PLAIN, FORM_PATCHED_PACKED, FORM_PATCHED_EXCEPTIONS, FORM_UNARY_LOW,
+            FORM_UNARY_HIGH, FORMS };
+static const char *const form_names[FORMS] = {
+    "one value (vint)", "plain packed", "patched: head, packed", "patched: exceptions",
+    "unary: head, U, low bits", "unary: unary part"};
+
+/* The measures, in bits (bound and bic whole or not) or bytes. */
+enum measure { M_NOW, M_BOUND, M_BIC, M_RICE, M_RICE1, M_ADAPT, M_CHOICE, M_CHOICE1, MEASURES };
+static const char *const measure_names[MEASURES] = {
+    "now (bytes as stored)", "bound: log2 C(L, tf)", "BIC, L known", "rice-L (k from L, tf)",
+    "rice-L1 (first vs L)", "adaptive rice (k from span left)", "choice now | rice-L",
+    "choice now | rice-L1"};
+
+typedef struct totals {
+    double m[MEASURES];          /* bytes */
+    uint64_t values, chunks, moved_chunks, moved_values; /* moved: choice1 took rice-L1 */
+} totals;
+
+/* One key's figures, for the frequency bands. */
+typedef struct key_figures {
+    uint64_t cf;
+    totals t;
+} key_figures;
+
+typedef struct measurer {
+    segment *seg;
+    postings_cursor *cursor;
+    /* the current block's postings: documents, tfs, their values' stream */
+    uint32_t *docs, *tfs, *lengths;
+    size_t postings, postings_room;
+    uint32_t *values;          /* the stream: first position, gaps less one */
+    uint32_t *positions;       /* the same as positions */
+    size_t value_count, value_room;
+    totals field[FIELDS];
+    double form_bytes[FORMS];
+    uint64_t form_chunks[FORMS];
+    key_figures *keys;
+    size_t key_count, key_room;
+    uint64_t beyond_length;    /* positions at or past their field's length (none expected) */
+    const char *decode;        /* --decode: which chunks to decode, NULL: measure */
+    uint64_t checksum;
+    int failed;
+} measurer;
+
+static void *grow(void *array, size_t *room, size_t need, size_t size)
+{
+    if (need <= *room)
+        return array;
+    size_t room2 = *room ? *room : 1024;
+    while (room2 < need)
+        room2 *= 2;
+    void *bigger = realloc(array, room2 * size);
+    if (bigger == NULL) {
+        fprintf(stderr, "position-bound: out of memory\n");
+        exit(1);
+    }
+    *room = room2;
+    return bigger;
+}
+
+static unsigned bit_length(uint64_t v)
+{
+    unsigned n = 0;
+    while (v) {
+        n++;
+        v >>= 1;
+    }
+    return n;
+}
+
+/* Bits of a truncated binary code of a value among r (r >= 1). */
+static unsigned truncated_bits(uint64_t value, uint64_t r)
+{
+    if (r <= 1)
+        return 0;
+    unsigned b = bit_length(r) - 1; /* 2^b <= r */
+    uint64_t shorter = ((uint64_t)2 << b) - r;
+    return value < shorter ? b : b + 1;
+}
+
+/* Rice parameter for gaps of tf positions among L: the gap mean is about
+ * L / tf, and Rice is best near k = log2(mean · ln 2) (Gallager and van
+ * Voorhis); in integers, 177/256 ≈ ln 2. */
+static unsigned rice_k(uint64_t span, uint64_t count)
+{
+    if (count == 0)
+        return 0;
+    uint64_t t = span * 177 / (256 * count);
+    return t ? bit_length(t) - 1 : 0;
+}
+
+static double bic_bits(const uint32_t *p, size_t i, size_t j, uint64_t lo, uint64_t hi)
+{
+    /* p[i..j] (inclusive, i <= j) all in [lo, hi] */
+    double bits = 0;
+    while (i <= j) {
+        size_t n = j - i + 1;
+        if (hi - lo + 1 == n)
+            return bits;
+        size_t m = i + (j - i) / 2;
+        uint64_t least = lo + (m - i), most = hi - (j - m);
+        bits += truncated_bits(p[m] - least, most - least + 1);
+        if (m > i)
+            bits += bic_bits(p, i, m - 1, lo, (uint64_t)p[m] - 1);
+        i = m + 1;
+        lo = (uint64_t)p[m] + 1;
+    }
+    return bits;
+}
+
+static double log2_choose(uint64_t n, uint64_t k)
+{
+    return (lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1)) / log(2.0);
+}
+
+/* The size of the chunk of `count` values at p now, its bytes put by form. */
+static size_t chunk_forms(measurer *m, const uint8_t *p, const uint8_t *end, size_t count)
+{
+    size_t size = codec_block_size(p, end, count);
+    if (size == 0)
+        return 0;
+    if (count == 1) {
+        m->form_bytes[FORM_ONE] += size;
+        m->form_chunks[FORM_ONE]++;
+    } else if (p[0] <= CODEC_MAX_WIDTH) {
+        m->form_bytes[FORM_PLAIN] += size;
+        m->form_chunks[FORM_PLAIN]++;
+    } else if (p[0] & 0x80) {
+        size_t packed = 1 + codec_packed_bytes(p[0] & 0x3f, count);
+        m->form_bytes[FORM_PATCHED_PACKED] += packed;
+        m->form_bytes[FORM_PATCHED_EXCEPTIONS] += size - packed;
+        m->form_chunks[FORM_PATCHED_PACKED]++;
+    } else {
+        m->form_bytes[FORM_UNARY_LOW] += size - p[1];
+        m->form_bytes[FORM_UNARY_HIGH] += p[1];
+        m->form_chunks[FORM_UNARY_LOW]++;
+    }
+    return size;
+}
+
+/* Rice-decodes `count` values with per-value parameters `ks` from a bit
+ * stream (each value's high part in unary, 0s and a 1, then its k low
+ * bits), as a scalar reader of rice-L would: a 64-bit window, the 1 found
+ * by counting trailing zeros.  For --decode rice; returns the values'
+ * sum so nothing is optimised away.  `bits` has 8 readable bytes past
+ * the stream. */
+static uint64_t rice_decode(const uint8_t *bits, size_t bit_count, const uint8_t *ks, size_t count)
+{
+    uint64_t sum = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < count && at < bit_count; i++) {
+        uint64_t window;
+        memcpy(&window, bits + (at >> 3), 8);
+        window >>= at & 7;
+        uint32_t high = 0;
+        while (window == 0) { /* a run of 0s past the window: rare */
+            high += 56 - (unsigned)(at & 7);
+            at += 56 - (at & 7);
+            memcpy(&window, bits + (at >> 3), 8);
+        }
+        unsigned zeros = (unsigned)__builtin_ctzll(window);
+        high += zeros;
+        at += zeros + 1;
+        memcpy(&window, bits + (at >> 3), 8);
+        uint32_t low = (uint32_t)(window >> (at & 7)) & (uint32_t)((1ull << ks[i]) - 1);
+        at += ks[i];
+        sum += ((uint64_t)high << ks[i]) + low;
+    }
+    return sum;
+}
+
+static void put_bits(uint8_t *bits, size_t *at, uint64_t value, unsigned width)
+{
+    for (unsigned b = 0; b < width; b++, (*at)++)
+        if (value >> b & 1)
+            bits[*at >> 3] |= (uint8_t)(1u << (*at & 7));
+}
+
+/* The current block's stream, its stored bytes [p, end): every measure. */
+static void measure_block(measurer *m, enum field field, key_figures *key, const uint8_t *p,
+                          const uint8_t *end)
+{
+    totals *t = &key->t;
+    size_t n = m->value_count;
+    /* per value: its parameter and its bits under rice-L, rice-L1, adapt */
+    static double *bits[3];
+    static uint8_t *ks;
+    static size_t room;
+    if (n > room) {
+        for (int i = 0; i < 3; i++) {
+            size_t r = room;
+            bits[i] = grow(bits[i], &r, n, sizeof **bits);
+        }
+        ks = grow(ks, &room, n, 1);
+    }
+    size_t v = 0;
+    for (size_t d = 0; d < m->postings; d++) {
+        uint64_t L = m->lengths[d], tf = m->tfs[d];
+        const uint32_t *pos = m->positions + v;
+        if (pos[tf - 1] >= L) {
+            m->beyond_length++;
+            L = (uint64_t)pos[tf - 1] + 1;
+        }
+        if (field != FIELD_PAIR) {
+            t->m[M_BOUND] += log2_choose(L, tf) / 8;
+            t->m[M_BIC] += bic_bits(pos, 0, tf - 1, 0, L - 1) / 8;
+        }
+        unsigned k = rice_k(L, tf);
+        uint64_t previous = UINT64_MAX; /* the position before: -1 */
+        for (uint64_t i = 0; i < tf; i++) {
+            uint32_t value = m->values[v + i];
+            ks[v + i] = (uint8_t)k;
+            bits[0][v + i] = k + 1 + (double)(value >> k);
+            if (i == 0) {
+                bits[1][v] = bits[2][v] = truncated_bits(value, L - tf + 1);
+            } else {
+                bits[1][v + i] = bits[0][v + i];
+                /* the span left after the previous position, its values */
+                uint64_t left = L - previous - 1, count = tf - i;
+                unsigned ka = rice_k(left, count);
+                bits[2][v + i] = ka + 1 + (double)(value >> ka);
+            }
+            previous = pos[i];
+        }
+        v += tf;
+    }
+    /* chunk by chunk, as the stream is stored */
+    for (size_t first = 0; first < n; first += CODEC_BLOCK_SIZE) {
+        size_t count = n - first < CODEC_BLOCK_SIZE ? n - first : CODEC_BLOCK_SIZE;
+        size_t size = chunk_forms(m, p, end, count);
+        if (size == 0) {
+            fprintf(stderr, "position-bound: a positions chunk does not decode\n");
+            m->failed = 1;
+            return;
+        }
+        double sum[3] = {0, 0, 0};
+        for (size_t i = first; i < first + count; i++)
+            for (int c = 0; c < 3; c++)
+                sum[c] += bits[c][i];
+        double rice = ceil(sum[0] / 8), rice1 = ceil(sum[1] / 8), adapt = ceil(sum[2] / 8);
+        if (field == FIELD_PAIR) /* every position 0: a coder would keep them as they are */
+            rice = rice1 = adapt = (double)size;
+        t->m[M_NOW] += (double)size;
+        t->m[M_RICE] += rice;
+        t->m[M_RICE1] += rice1;
+        t->m[M_ADAPT] += adapt;
+        t->m[M_CHOICE] += 1 + rice < size ? 1 + rice : (double)size;
+        int moved = field != FIELD_PAIR && 1 + rice1 < size;
+        t->m[M_CHOICE1] += moved ? 1 + rice1 : (double)size;
+        t->chunks++;
+        t->values += count;
+        if (moved) {
+            t->moved_chunks++;
+            t->moved_values += count;
+        }
+        if (m->decode != NULL && (strcmp(m->decode, "now") == 0 || moved)) {
+            if (strcmp(m->decode, "rice") == 0) {
+                /* encode the chunk as rice-L (without the first position's
+                 * truncated code: the unary loop is the cost) and decode it */
+                static uint8_t buffer[CODEC_BLOCK_SIZE * 64 + 64];
+                memset(buffer, 0, sizeof buffer);
+                size_t at = 0;
+                for (size_t i = first; i < first + count; i++) {
+                    uint32_t value = m->values[i];
+                    uint64_t high = value >> ks[i];
+                    if (at + high + 1 + ks[i] >= 8 * (sizeof buffer - 16))
+                        break; /* a gap of thousands: not timed */
+                    at += high;
+                    put_bits(buffer, &at, 1, 1);
+                    put_bits(buffer, &at, value & ((1ull << ks[i]) - 1), ks[i]);
+                }
+                m->checksum += rice_decode(buffer, at, ks + first, count);
+            } else {
+                uint32_t out[CODEC_BLOCK_SIZE];
+                if (codec_block_decode(p, end, count, out) != 0)
+                    m->checksum += out[count - 1];
+            }
+        }
+        p += size;
+    }
+    if (p != end) {
+        fprintf(stderr, "position-bound: positions end before their block does\n");
+        m->failed = 1;
+    }
+}
+
+static void add_totals(totals *to, const totals *from)
+{
+    for (int i = 0; i < MEASURES; i++)
+        to->m[i] += from->m[i];
+    to->values += from->values;
+    to->chunks += from->chunks;
+    to->moved_chunks += from->moved_chunks;
+    to->moved_values += from->moved_values;
+}
+
+static int visit_key(void *context, const uint8_t *key, size_t key_length,
+                     const segment_term *term)
+{
+    measurer *m = context;
+    enum field field = key_length && key[0] == SEGMENT_PAIR_KEY ? FIELD_PAIR
+                       : key_length && key[0] == SEGMENT_FIELD_TITLE ? FIELD_TITLE
+                                                                     : FIELD_BODY;
+    m->keys = grow(m->keys, &m->key_room, m->key_count + 1, sizeof *m->keys);
+    key_figures *figures = &m->keys[m->key_count++];
+    memset(figures, 0, sizeof *figures);
+    figures->cf = field == FIELD_PAIR ? 0 : term->cf;
+    postings_cursor *c = m->cursor;
+    postings_open(c, m->seg, term);
+    /* A block's stored positions are [start, end) of the cursor's
+     * positions: read from the cursor's own fields (private to the
+     * reader, which has no call for them) once the block is loaded. */
+    uint32_t block = UINT32_MAX;
+    const uint8_t *start = NULL, *end = NULL;
+    m->postings = m->value_count = 0;
+    for (uint32_t doc = c->doc; doc != POSTINGS_END; doc = postings_next(c)) {
+        if (c->block != block) {
+            if (block != UINT32_MAX)
+                measure_block(m, field, figures, start, end);
+            block = c->block;
+            start = c->positions_base + c->block_positions_start;
+            end = c->positions_base + c->block_positions_end;
+            m->postings = m->value_count = 0;
+        }
+        uint32_t tf = postings_tf(c);
+        if (m->postings == m->postings_room) {
+            size_t room = m->postings_room;
+            m->docs = grow(m->docs, &room, m->postings + 1, sizeof *m->docs);
+            room = m->postings_room;
+            m->tfs = grow(m->tfs, &room, m->postings + 1, sizeof *m->tfs);
+            m->lengths = grow(m->lengths, &m->postings_room, m->postings + 1, sizeof *m->lengths);
+        }
+        if (m->value_count + tf > m->value_room) {
+            size_t room = m->value_room;
+            m->values = grow(m->values, &room, m->value_count + tf, sizeof *m->values);
+            m->positions = grow(m->positions, &m->value_room, m->value_count + tf,
+                                sizeof *m->positions);
+        }
+        uint32_t *pos = m->positions + m->value_count;
+        int got = postings_positions(c, pos);
+        if (got != (int)tf) {
+            fprintf(stderr, "position-bound: a posting's positions do not read\n");
+            m->failed = 1;
+            return 1;
+        }
+        for (uint32_t i = 0; i < tf; i++)
+            m->values[m->value_count + i] = i == 0 ? pos[0] : pos[i] - pos[i - 1] - 1;
+        m->docs[m->postings] = doc;
+        m->tfs[m->postings] = tf;
+        m->lengths[m->postings] = field == FIELD_TITLE ? segment_title_length(m->seg, doc)
+                                                       : segment_body_length(m->seg, doc);
+        m->postings++;
+        m->value_count += tf;
+    }
+    if (c->status != 0) {
+        fprintf(stderr, "position-bound: damaged postings\n");
+        m->failed = 1;
+        return 1;
+    }
+    if (block != UINT32_MAX)
+        measure_block(m, field, figures, start, end);
+    add_totals(&m->field[field], &figures->t);
+    return m->failed;
+}
+
+static int by_cf_descending(const void *a, const void *b)
+{
+    const key_figures *x = a, *y = b;
+    return x->cf < y->cf ? 1 : x->cf > y->cf ? -1 : 0;
+}
+
+static void print_row(const char *name, const totals *t)
+{
+    printf("%-24s", name);
+    for (int i = 0; i < MEASURES; i++)
+        printf(" %8.3f", t->m[i] / 1e6);
+    printf("  %6.2f M %6.2f M\n", (double)t->values / 1e6, (double)t->moved_values / 1e6);
+}
+
+static void print_header(const char *what)
+{
+    printf("\n%-24s", what);
+    static const char *const short_names[MEASURES] = {"now", "bound", "bic", "rice-L", "rice-L1",
+                                                      "adapt", "choice", "choice1"};
+    for (int i = 0; i < MEASURES; i++)
+        printf(" %8s", short_names[i]);
+    printf("  %8s %8s\n", "values", "moved");
+}
+
+static void report(measurer *m)
+{
+    printf("positions of the index, MB (10^6 bytes); values in millions; moved: the values\n"
+           "of the chunks choice1 writes as rice-L1\n");
+    for (int i = 0; i < MEASURES; i++)
+        printf("  %-8s %s\n", (const char *[]){"now", "bound", "bic", "rice-L", "rice-L1",
+                                               "adapt", "choice", "choice1"}[i],
+               measure_names[i]);
+    print_header("by field");
+    totals all;
+    memset(&all, 0, sizeof all);
+    for (int f = 0; f < FIELDS; f++) {
+        print_row(field_names[f], &m->field[f]);
+        add_totals(&all, &m->field[f]);
+    }
+    print_row("all", &all);
+    printf("\nnow by form (chunks, MB)\n");
+    for (int f = 0; f < FORMS; f++)
+        printf("  %-28s %9llu %8.3f\n", form_names[f], (unsigned long long)m->form_chunks[f],
+               m->form_bytes[f] / 1e6);
+    qsort(m->keys, m->key_count, sizeof *m->keys, by_cf_descending);
+    print_header("by key frequency rank");
+    static const size_t bands[] = {100, 1000, 10000, 100000, SIZE_MAX};
+    size_t from = 0;
+    for (size_t b = 0; b < sizeof bands / sizeof *bands && from < m->key_count; b++) {
+        totals t;
+        memset(&t, 0, sizeof t);
+        size_t to = bands[b] < m->key_count ? bands[b] : m->key_count;
+        for (size_t i = from; i < to; i++)
+            add_totals(&t, &m->keys[i].t);
+        char name[64];
+        snprintf(name, sizeof name, "keys %zu-%zu", from + 1, to);
+        print_row(name, &t);
+        from = to;
+    }
+    if (m->beyond_length)
+        printf("\n%llu positions at or past their field's length (taken as the length)\n",
+               (unsigned long long)m->beyond_length);
+}
+
+int main(int argc, char **argv)
+{
+    measurer m;
+    memset(&m, 0, sizeof m);
+    int a = 1;
+    if (a + 1 < argc && strcmp(argv[a], "--decode") == 0) {
+        m.decode = argv[a + 1];
+        if (strcmp(m.decode, "now") != 0 && strcmp(m.decode, "moved") != 0
+            && strcmp(m.decode, "rice") != 0) {
+            fprintf(stderr, "position-bound: --decode now, moved or rice\n");
+            return 2;
+        }
+        a += 2;
+    }
+    if (a + 1 != argc || argv[a][0] == '-') {
+        fprintf(stderr, "usage: position-bound [--decode now|moved|rice] INDEX\n");
+        return 2;
+    }
+    const char *dir = argv[a];
+    manifest man;
+    cops_error err;
+    if (manifest_read(dir, &man, &err) != 0) {
+        fprintf(stderr, "position-bound: %s\n", err.message);
+        return 1;
+    }
+    m.cursor = malloc(sizeof *m.cursor);
+    if (m.cursor == NULL)
+        return 1;
+    for (size_t s = 0; s < man.segment_count && !m.failed; s++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, man.segments[s].name);
+        if (segment_open(path, &m.seg, &err) != 0) {
+            fprintf(stderr, "position-bound: %s\n", err.message);
+            return 1;
+        }
+        if (segment_scan_prefix(m.seg, (const uint8_t *)"", 0, visit_key, &m, &err) < 0) {
+            fprintf(stderr, "position-bound: %s\n", err.message);
+            m.failed = 1;
+        }
+        segment_close(m.seg);
+    }
+    if (m.failed)
+        return 1;
+    if (m.decode != NULL)
+        printf("decoded (checksum %llu)\n", (unsigned long long)m.checksum);
+    else
+        report(&m);
+    return 0;
+}
