@@ -29,11 +29,15 @@
  * form of the chunks now (a value alone, plain packed, patched: packed
  * part and exceptions, unary: low bits and unary part), and by bands of
  * the keys' collection frequency (the 100 most frequent keys, …).
- * `--decode` instead times nothing: it decodes every chunk of the bytes
- * as they are, or only those a `choice` would move, so callgrind can
- * count the instructions either takes.
+ * With `--decoded LOG` (the file offsets of the chunks a query run
+ * decoded, one a line, from a build logging them) it also counts, for
+ * the trade table, the logged chunks a choice would move; with
+ * `--decode now|rice` as well, it decodes each moved logged chunk as
+ * often as the run did, as stored or as rice-L, so that callgrind's
+ * counts of codec_block_decode and rice_decode give what a phrase run
+ * would spend on them either way.
  *
- *   usage: position-bound [--decode now|moved|rice] INDEX
+ *   usage: position-bound [--decoded LOG [--decode now|rice]] INDEX
  */
 #include "config.h"
 
@@ -42,6 +46,7 @@
 #include "index-format/pairs.h"
 #include "index-format/segment.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,16 +62,29 @@ static const char *const form_names[FORMS] = {
     "unary: head, U, low bits", "unary: unary part"};
 
 /* The measures, in bits (bound and bic whole or not) or bytes. */
-enum measure { M_NOW, M_BOUND, M_BIC, M_RICE, M_RICE1, M_ADAPT, M_CHOICE, M_CHOICE1, MEASURES };
+enum measure { M_NOW, M_BOUND, M_BIC, M_RICE, M_RICE1, M_ADAPT, M_RICE_TF, M_CHOICE, M_CHOICE1,
+               M_CHOICE_TF, MEASURES };
 static const char *const measure_names[MEASURES] = {
     "now (bytes as stored)", "bound: log2 C(L, tf)", "BIC, L known", "rice-L (k from L, tf)",
-    "rice-L1 (first vs L)", "adaptive rice (k from span left)", "choice now | rice-L",
-    "choice now | rice-L1"};
+    "rice-L1 (first vs L)", "adaptive rice (k from span left)",
+    "rice-tf: rice-L with the field's mean length for L (no length read)",
+    "choice now | rice-L", "choice now | rice-L1", "choice now | rice-tf"};
 
 typedef struct totals {
     double m[MEASURES];          /* bytes */
     uint64_t values, chunks, moved_chunks, moved_values; /* moved: choice1 took rice-L1 */
 } totals;
+
+/* A writer choosing rice-L1 for a chunk only where it saves more than a
+ * charge of this many bytes a chunk of 128 values: the trade table. */
+#define CHARGES 7
+static const double charges[CHARGES] = {0, 4, 8, 12, 16, 24, 32};
+
+/* Chunks of a logged query run (weighted by how often it decoded each),
+ * their values and the documents whose values they hold. */
+typedef struct decoded_figures {
+    uint64_t chunks, values, docs;
+} decoded_figures;
 
 /* One key's figures, for the frequency bands. */
 typedef struct key_figures {
@@ -90,6 +108,13 @@ typedef struct measurer {
     size_t key_count, key_room;
     uint64_t beyond_length;    /* positions at or past their field's length (none expected) */
     const char *decode;        /* --decode: which chunks to decode, NULL: measure */
+    /* --decoded LOG: the file offsets of the chunks a query run decoded,
+     * sorted, each as many times as it was decoded */
+    uint64_t *log;
+    size_t log_count;
+    const uint8_t *map_base;   /* where the segment's file starts in memory */
+    decoded_figures decoded_all, decoded_moved[CHARGES];
+    double charged_saving[CHARGES];
     uint64_t checksum;
     int failed;
 } measurer;
@@ -196,6 +221,9 @@ static size_t chunk_forms(measurer *m, const uint8_t *p, const uint8_t *end, siz
  * by counting trailing zeros.  For --decode rice; returns the values'
  * sum so nothing is optimised away.  `bits` has 8 readable bytes past
  * the stream. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline)) /* callgrind counts it apart */
+#endif
 static uint64_t rice_decode(const uint8_t *bits, size_t bit_count, const uint8_t *ks, size_t count)
 {
     uint64_t sum = 0;
@@ -228,21 +256,87 @@ static void put_bits(uint8_t *bits, size_t *at, uint64_t value, unsigned width)
             bits[*at >> 3] |= (uint8_t)(1u << (*at & 7));
 }
 
+/* How many times the phrases logged (--decoded) decoded the chunk at p:
+ * its offset in the segment file looked up among the logged ones. */
+static uint64_t decode_count(const measurer *m, const uint8_t *p)
+{
+    if (m->log_count == 0)
+        return 0;
+    uint64_t offset = (uint64_t)(p - m->map_base);
+    size_t lo = 0, hi = m->log_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->log[mid] < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (lo + n < m->log_count && m->log[lo + n] == offset)
+        n++;
+    return n;
+}
+
+/* Decode the stored chunk `times` times, as the reader does. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline)) /* callgrind counts it apart */
+#endif
+static uint64_t decode_now_times(const uint8_t *p, const uint8_t *end, size_t count, uint64_t times)
+{
+    uint32_t out[CODEC_BLOCK_SIZE];
+    uint64_t sum = 0;
+    for (uint64_t t = 0; t < times; t++)
+        if (codec_block_decode(p, end, count, out) != 0)
+            sum += out[count - 1];
+    return sum;
+}
+
+/* Encode the chunk's values as rice-L (each value's high part in unary,
+ * then its k low bits; the first position's truncated code of rice-L1
+ * left out, as it costs about what a value does) and decode it `times`
+ * times. */
+static uint64_t decode_rice_times(const uint32_t *values, const uint8_t *ks, size_t count,
+                                  uint64_t times)
+{
+    static uint8_t buffer[CODEC_BLOCK_SIZE * 64 + 64];
+    static size_t dirty = sizeof buffer; /* bytes the last chunk may have set */
+    memset(buffer, 0, dirty);
+    size_t at = 0, encoded = 0;
+    for (; encoded < count; encoded++) {
+        uint64_t high = values[encoded] >> ks[encoded];
+        if (at + high + 1 + ks[encoded] >= 8 * (sizeof buffer - 16))
+            break; /* a gap of thousands (rare): the rest not timed */
+        at += high;
+        put_bits(buffer, &at, 1, 1);
+        put_bits(buffer, &at, values[encoded] & ((1ull << ks[encoded]) - 1), ks[encoded]);
+    }
+    dirty = at / 8 + 1;
+    uint64_t sum = 0;
+    for (uint64_t t = 0; t < times; t++)
+        sum += rice_decode(buffer, at, ks, encoded);
+    return sum;
+}
+
 /* The current block's stream, its stored bytes [p, end): every measure. */
 static void measure_block(measurer *m, enum field field, key_figures *key, const uint8_t *p,
                           const uint8_t *end)
 {
     totals *t = &key->t;
     size_t n = m->value_count;
+    const segment_meta *meta = segment_get_meta(m->seg);
+    uint64_t tokens = field == FIELD_TITLE ? meta->title_tokens : meta->body_tokens;
+    uint64_t mean_length = meta->documents ? tokens / meta->documents : 0;
     /* per value: its parameter and its bits under rice-L, rice-L1, adapt */
-    static double *bits[3];
-    static uint8_t *ks;
+    static double *bits[4];
+    static uint8_t *ks, *starts; /* starts[i]: value i is a document's first */
     static size_t room;
     if (n > room) {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             size_t r = room;
             bits[i] = grow(bits[i], &r, n, sizeof **bits);
         }
+        size_t r = room;
+        starts = grow(starts, &r, n, 1);
         ks = grow(ks, &room, n, 1);
     }
     size_t v = 0;
@@ -253,16 +347,18 @@ static void measure_block(measurer *m, enum field field, key_figures *key, const
             m->beyond_length++;
             L = (uint64_t)pos[tf - 1] + 1;
         }
-        if (field != FIELD_PAIR) {
+        if (field != FIELD_PAIR && m->decode == NULL) { /* --decode: only the decoding counts */
             t->m[M_BOUND] += log2_choose(L, tf) / 8;
             t->m[M_BIC] += bic_bits(pos, 0, tf - 1, 0, L - 1) / 8;
         }
-        unsigned k = rice_k(L, tf);
+        unsigned k = rice_k(L, tf), k_tf = rice_k(mean_length, tf);
         uint64_t previous = UINT64_MAX; /* the position before: -1 */
         for (uint64_t i = 0; i < tf; i++) {
             uint32_t value = m->values[v + i];
             ks[v + i] = (uint8_t)k;
+            starts[v + i] = i == 0;
             bits[0][v + i] = k + 1 + (double)(value >> k);
+            bits[3][v + i] = k_tf + 1 + (double)(value >> k_tf);
             if (i == 0) {
                 bits[1][v] = bits[2][v] = truncated_bits(value, L - tf + 1);
             } else {
@@ -285,17 +381,20 @@ static void measure_block(measurer *m, enum field field, key_figures *key, const
             m->failed = 1;
             return;
         }
-        double sum[3] = {0, 0, 0};
+        double sum[4] = {0, 0, 0, 0};
         for (size_t i = first; i < first + count; i++)
-            for (int c = 0; c < 3; c++)
+            for (int c = 0; c < 4; c++)
                 sum[c] += bits[c][i];
         double rice = ceil(sum[0] / 8), rice1 = ceil(sum[1] / 8), adapt = ceil(sum[2] / 8);
+        double rice_tf = ceil(sum[3] / 8);
         if (field == FIELD_PAIR) /* every position 0: a coder would keep them as they are */
-            rice = rice1 = adapt = (double)size;
+            rice = rice1 = adapt = rice_tf = (double)size;
         t->m[M_NOW] += (double)size;
         t->m[M_RICE] += rice;
         t->m[M_RICE1] += rice1;
         t->m[M_ADAPT] += adapt;
+        t->m[M_RICE_TF] += rice_tf;
+        t->m[M_CHOICE_TF] += 1 + rice_tf < size ? 1 + rice_tf : (double)size;
         t->m[M_CHOICE] += 1 + rice < size ? 1 + rice : (double)size;
         int moved = field != FIELD_PAIR && 1 + rice1 < size;
         t->m[M_CHOICE1] += moved ? 1 + rice1 : (double)size;
@@ -305,28 +404,34 @@ static void measure_block(measurer *m, enum field field, key_figures *key, const
             t->moved_chunks++;
             t->moved_values += count;
         }
-        if (m->decode != NULL && (strcmp(m->decode, "now") == 0 || moved)) {
-            if (strcmp(m->decode, "rice") == 0) {
-                /* encode the chunk as rice-L (without the first position's
-                 * truncated code: the unary loop is the cost) and decode it */
-                static uint8_t buffer[CODEC_BLOCK_SIZE * 64 + 64];
-                memset(buffer, 0, sizeof buffer);
-                size_t at = 0;
-                for (size_t i = first; i < first + count; i++) {
-                    uint32_t value = m->values[i];
-                    uint64_t high = value >> ks[i];
-                    if (at + high + 1 + ks[i] >= 8 * (sizeof buffer - 16))
-                        break; /* a gap of thousands: not timed */
-                    at += high;
-                    put_bits(buffer, &at, 1, 1);
-                    put_bits(buffer, &at, value & ((1ull << ks[i]) - 1), ks[i]);
+        uint64_t decoded = decode_count(m, p);
+        if (decoded) {
+            size_t docs = 0;
+            for (size_t i = first; i < first + count; i++)
+                docs += i == first || starts[i];
+            for (int c = 0; c < CHARGES; c++) {
+                if (1 + rice1 + charges[c] * (double)count / CODEC_BLOCK_SIZE < size
+                    && field != FIELD_PAIR) {
+                    m->decoded_moved[c].chunks += decoded;
+                    m->decoded_moved[c].values += decoded * count;
+                    m->decoded_moved[c].docs += decoded * docs;
                 }
-                m->checksum += rice_decode(buffer, at, ks + first, count);
-            } else {
-                uint32_t out[CODEC_BLOCK_SIZE];
-                if (codec_block_decode(p, end, count, out) != 0)
-                    m->checksum += out[count - 1];
             }
+            m->decoded_all.chunks += decoded;
+            m->decoded_all.values += decoded * count;
+            m->decoded_all.docs += decoded * docs;
+        }
+        if (m->decode != NULL && moved) {
+            uint64_t times = m->log_count ? decoded : 1;
+            if (strcmp(m->decode, "rice") == 0)
+                m->checksum += decode_rice_times(m->values + first, ks + first, count, times);
+            else
+                m->checksum += decode_now_times(p, end, count, times);
+        }
+        for (int c = 0; c < CHARGES; c++) {
+            double cost = 1 + rice1 + charges[c] * (double)count / CODEC_BLOCK_SIZE;
+            if (cost < size && field != FIELD_PAIR)
+                m->charged_saving[c] += (double)size - 1 - rice1;
         }
         p += size;
     }
@@ -432,8 +537,8 @@ static void print_row(const char *name, const totals *t)
 static void print_header(const char *what)
 {
     printf("\n%-24s", what);
-    static const char *const short_names[MEASURES] = {"now", "bound", "bic", "rice-L", "rice-L1",
-                                                      "adapt", "choice", "choice1"};
+    static const char *const short_names[MEASURES] = {
+        "now", "bound", "bic", "rice-L", "rice-L1", "adapt", "rice-tf", "choice", "choice1", "choicetf"};
     for (int i = 0; i < MEASURES; i++)
         printf(" %8s", short_names[i]);
     printf("  %8s %8s\n", "values", "moved");
@@ -444,8 +549,8 @@ static void report(measurer *m)
     printf("positions of the index, MB (10^6 bytes); values in millions; moved: the values\n"
            "of the chunks choice1 writes as rice-L1\n");
     for (int i = 0; i < MEASURES; i++)
-        printf("  %-8s %s\n", (const char *[]){"now", "bound", "bic", "rice-L", "rice-L1",
-                                               "adapt", "choice", "choice1"}[i],
+        printf("  %-8s %s\n", (const char *[]){"now", "bound", "bic", "rice-L", "rice-L1", "adapt",
+                                               "rice-tf", "choice", "choice1", "choicetf"}[i],
                measure_names[i]);
     print_header("by field");
     totals all;
@@ -474,9 +579,75 @@ static void report(measurer *m)
         print_row(name, &t);
         from = to;
     }
+    printf("\ntrade: choice1 where it saves more than a charge (bytes a chunk of 128)\n");
+    printf("%-8s %9s", "charge", "saved MB");
+    if (m->log_count)
+        printf(" %14s %14s %14s", "logged chunks", "their values", "their docs");
+    printf("\n");
+    for (int c = 0; c < CHARGES; c++) {
+        printf("%-8.0f %9.3f", charges[c], m->charged_saving[c] / 1e6);
+        if (m->log_count)
+            printf(" %14llu %14llu %14llu", (unsigned long long)m->decoded_moved[c].chunks,
+                   (unsigned long long)m->decoded_moved[c].values,
+                   (unsigned long long)m->decoded_moved[c].docs);
+        printf("\n");
+    }
+    if (m->log_count)
+        printf("%-18s %14llu %14llu %14llu\n", "logged, all", (unsigned long long)m->decoded_all.chunks,
+               (unsigned long long)m->decoded_all.values, (unsigned long long)m->decoded_all.docs);
     if (m->beyond_length)
         printf("\n%llu positions at or past their field's length (taken as the length)\n",
                (unsigned long long)m->beyond_length);
+}
+
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* LOG: one decimal file offset a line, a chunk each time it was decoded. */
+static int read_log(measurer *m, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        perror(path);
+        return 1;
+    }
+    size_t room = 0;
+    unsigned long long offset;
+    while (fscanf(f, "%llu", &offset) == 1) {
+        m->log = grow(m->log, &room, m->log_count + 1, sizeof *m->log);
+        m->log[m->log_count++] = offset;
+    }
+    fclose(f);
+    qsort(m->log, m->log_count, sizeof *m->log, by_value);
+    return 0;
+}
+
+/* Where the file `path` is mapped from its start (the segment reader maps
+ * it whole; it has no call that says where). */
+static const uint8_t *map_base(const char *path)
+{
+    char real[PATH_MAX], line[PATH_MAX + 256];
+    if (realpath(path, real) == NULL)
+        return NULL;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (f == NULL)
+        return NULL;
+    const uint8_t *base = NULL;
+    while (base == NULL && fgets(line, sizeof line, f) != NULL) {
+        unsigned long long start, file_offset;
+        int name_at = 0;
+        if (sscanf(line, "%llx-%*x %*s %llx %*s %*s %n", &start, &file_offset, &name_at) >= 2
+            && name_at > 0 && file_offset == 0) {
+            line[strcspn(line, "\n")] = 0;
+            if (strcmp(line + name_at, real) == 0)
+                base = (const uint8_t *)(uintptr_t)start;
+        }
+    }
+    fclose(f);
+    return base;
 }
 
 int main(int argc, char **argv)
@@ -484,19 +655,22 @@ int main(int argc, char **argv)
     measurer m;
     memset(&m, 0, sizeof m);
     int a = 1;
-    if (a + 1 < argc && strcmp(argv[a], "--decode") == 0) {
-        m.decode = argv[a + 1];
-        if (strcmp(m.decode, "now") != 0 && strcmp(m.decode, "moved") != 0
-            && strcmp(m.decode, "rice") != 0) {
-            fprintf(stderr, "position-bound: --decode now, moved or rice\n");
-            return 2;
-        }
-        a += 2;
+    const char *log_path = NULL;
+    for (; a + 1 < argc && argv[a][0] == '-'; a += 2) {
+        if (strcmp(argv[a], "--decode") == 0
+            && (strcmp(argv[a + 1], "now") == 0 || strcmp(argv[a + 1], "rice") == 0))
+            m.decode = argv[a + 1];
+        else if (strcmp(argv[a], "--decoded") == 0)
+            log_path = argv[a + 1];
+        else
+            break;
     }
     if (a + 1 != argc || argv[a][0] == '-') {
-        fprintf(stderr, "usage: position-bound [--decode now|moved|rice] INDEX\n");
+        fprintf(stderr, "usage: position-bound [--decoded LOG] [--decode now|rice] INDEX\n");
         return 2;
     }
+    if (log_path != NULL && read_log(&m, log_path) != 0)
+        return 1;
     const char *dir = argv[a];
     manifest man;
     cops_error err;
@@ -512,6 +686,10 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/%s", dir, man.segments[s].name);
         if (segment_open(path, &m.seg, &err) != 0) {
             fprintf(stderr, "position-bound: %s\n", err.message);
+            return 1;
+        }
+        if (m.log_count && (m.map_base = map_base(path)) == NULL) {
+            fprintf(stderr, "position-bound: %s not found mapped in /proc/self/maps\n", path);
             return 1;
         }
         if (segment_scan_prefix(m.seg, (const uint8_t *)"", 0, visit_key, &m, &err) < 0) {
