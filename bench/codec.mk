@@ -7,3 +7,4 @@ bench_codec_speed_LDADD = $(INTERNAL_LIBS)
 noinst_PROGRAMS += bench/position-bound
 bench_position_bound_SOURCES = bench/position-bound.c
 bench_position_bound_LDADD = $(INTERNAL_LIBS) -lm
+EXTRA_DIST += bench/position-bound-log.patch

@@ -37,7 +37,9 @@
  * counts of codec_block_decode and rice_decode give what a phrase run
  * would spend on them either way.
  *
- *   usage: position-bound [--decoded LOG [--decode now|rice]] INDEX
+ * `--bytes` prints bytes instead of MB (a small index, a test).
+ *
+ *   usage: position-bound [--bytes] [--decoded LOG [--decode now|rice]] INDEX
  */
 #include "config.h"
 
@@ -74,6 +76,10 @@ typedef struct totals {
     double m[MEASURES];          /* bytes */
     uint64_t values, chunks, moved_chunks, moved_values; /* moved: choice1 took rice-L1 */
 } totals;
+
+/* The figures' unit: MB (10^6 bytes), or bytes (--bytes: a small index's
+ * figures, which a test compares with ones worked by hand). */
+static double scale = 1e-6;
 
 /* A writer choosing rice-L1 for a chunk only where it saves more than a
  * charge of this many bytes a chunk of 128 values: the trade table. */
@@ -530,7 +536,7 @@ static void print_row(const char *name, const totals *t)
 {
     printf("%-24s", name);
     for (int i = 0; i < MEASURES; i++)
-        printf(" %8.3f", t->m[i] / 1e6);
+        printf(" %8.3f", t->m[i] * scale);
     printf("  %6.2f M %6.2f M\n", (double)t->values / 1e6, (double)t->moved_values / 1e6);
 }
 
@@ -546,8 +552,8 @@ static void print_header(const char *what)
 
 static void report(measurer *m)
 {
-    printf("positions of the index, MB (10^6 bytes); values in millions; moved: the values\n"
-           "of the chunks choice1 writes as rice-L1\n");
+    printf("positions of the index, %s; values in millions; moved: the values\n"
+           "of the chunks choice1 writes as rice-L1\n", scale == 1 ? "bytes" : "MB (10^6 bytes)");
     for (int i = 0; i < MEASURES; i++)
         printf("  %-8s %s\n", (const char *[]){"now", "bound", "bic", "rice-L", "rice-L1", "adapt",
                                                "rice-tf", "choice", "choice1", "choicetf"}[i],
@@ -560,10 +566,14 @@ static void report(measurer *m)
         add_totals(&all, &m->field[f]);
     }
     print_row("all", &all);
-    printf("\nnow by form (chunks, MB)\n");
-    for (int f = 0; f < FORMS; f++)
-        printf("  %-28s %9llu %8.3f\n", form_names[f], (unsigned long long)m->form_chunks[f],
-               m->form_bytes[f] / 1e6);
+    printf("\nnow by form (chunks, %s)\n", scale == 1 ? "bytes" : "MB");
+    for (int f = 0; f < FORMS; f++) {
+        /* a patched or unary chunk's second part is counted with its first */
+        char chunks[32] = "";
+        if (f != FORM_PATCHED_EXCEPTIONS && f != FORM_UNARY_HIGH)
+            snprintf(chunks, sizeof chunks, "%llu", (unsigned long long)m->form_chunks[f]);
+        printf("  %-28s %9s %8.3f\n", form_names[f], chunks, m->form_bytes[f] * scale);
+    }
     qsort(m->keys, m->key_count, sizeof *m->keys, by_cf_descending);
     print_header("by key frequency rank");
     static const size_t bands[] = {100, 1000, 10000, 100000, SIZE_MAX};
@@ -580,12 +590,12 @@ static void report(measurer *m)
         from = to;
     }
     printf("\ntrade: choice1 where it saves more than a charge (bytes a chunk of 128)\n");
-    printf("%-8s %9s", "charge", "saved MB");
+    printf("%-8s %9s", "charge", "saved");
     if (m->log_count)
         printf(" %14s %14s %14s", "logged chunks", "their values", "their docs");
     printf("\n");
     for (int c = 0; c < CHARGES; c++) {
-        printf("%-8.0f %9.3f", charges[c], m->charged_saving[c] / 1e6);
+        printf("%-8.0f %9.3f", charges[c], m->charged_saving[c] * scale);
         if (m->log_count)
             printf(" %14llu %14llu %14llu", (unsigned long long)m->decoded_moved[c].chunks,
                    (unsigned long long)m->decoded_moved[c].values,
@@ -662,11 +672,14 @@ int main(int argc, char **argv)
             m.decode = argv[a + 1];
         else if (strcmp(argv[a], "--decoded") == 0)
             log_path = argv[a + 1];
-        else
+        else if (strcmp(argv[a], "--bytes") == 0) {
+            scale = 1;
+            a--; /* takes no argument */
+        } else
             break;
     }
     if (a + 1 != argc || argv[a][0] == '-') {
-        fprintf(stderr, "usage: position-bound [--decoded LOG] [--decode now|rice] INDEX\n");
+        fprintf(stderr, "usage: position-bound [--bytes] [--decoded LOG [--decode now|rice]] INDEX\n");
         return 2;
     }
     if (log_path != NULL && read_log(&m, log_path) != 0)

@@ -50,3 +50,5 @@ CLI_TESTS += tests/cli/ranking.sh
 ## bench/run on a generated corpus: agreement with repeated ids, --reuse of
 ## an unreadable index, the rounds' estimate, every engine's growth.
 CLI_TESTS += tests/cli/bench-run.sh
+## bench/position-bound on an index whose figures are worked by hand.
+CLI_TESTS += tests/cli/position-bound.sh
