@@ -21,9 +21,11 @@
  *            L - tf + 1 (it is at most L - tf).
  *   adapt    rice-L1 where each gap's k comes from the span and the
  *            values left (a division a value for the reader).
+ *   rice-tf  rice-L with the field's mean length for L: no length read,
+ *            but k far from the document's own.
  *   choice   per chunk the smaller of its bytes now and a head byte plus
- *            its rice-L bytes (choice1: rice-L1), as a writer choosing
- *            per chunk would.
+ *            its rice-L bytes (choice1: rice-L1, choicetf: rice-tf), as
+ *            a writer choosing per chunk would.
  *
  * by field (body, title; the pair keys' one position apart), by the
  * form of the chunks now (a value alone, plain packed, patched: packed
@@ -34,8 +36,8 @@
  * the trade table, the logged chunks a choice would move; with
  * `--decode now|rice` as well, it decodes each moved logged chunk as
  * often as the run did, as stored or as rice-L, so that callgrind's
- * counts of codec_block_decode and rice_decode give what a phrase run
- * would spend on them either way.
+ * counts of decode_now_times and rice_decode (inclusive) give what the
+ * run would spend on them either way.
  *
  * `--bytes` prints bytes instead of MB (a small index, a test).
  *
@@ -63,7 +65,7 @@ static const char *const form_names[FORMS] = {
     "one value (vint)", "plain packed", "patched: head, packed", "patched: exceptions",
     "unary: head, U, low bits", "unary: unary part"};
 
-/* The measures, in bits (bound and bic whole or not) or bytes. */
+/* The measures, all in bytes (the bound and BIC as fractions of a byte). */
 enum measure { M_NOW, M_BOUND, M_BIC, M_RICE, M_RICE1, M_ADAPT, M_RICE_TF, M_CHOICE, M_CHOICE1,
                M_CHOICE_TF, MEASURES };
 static const char *const measure_names[MEASURES] = {
@@ -323,28 +325,34 @@ static uint64_t decode_rice_times(const uint32_t *values, const uint8_t *ks, siz
     return sum;
 }
 
-/* The current block's stream, its stored bytes [p, end): every measure. */
-static void measure_block(measurer *m, enum field field, key_figures *key, const uint8_t *p,
-                          const uint8_t *end)
+/* Per value of the current block's stream: its bits under each Rice
+ * coder (in the order of enum coder), its rice-L parameter, and whether it
+ * is a document's first. */
+enum coder { C_RICE, C_RICE1, C_ADAPT, C_RICE_TF, CODERS };
+typedef struct value_bits {
+    double *bits[CODERS];
+    uint8_t *ks, *starts;
+    size_t room;
+} value_bits;
+
+/* The bound and BIC of the block's documents into t, and every value's
+ * bits under the Rice coders into vb. */
+static void code_documents(measurer *m, enum field field, totals *t, value_bits *vb)
 {
-    totals *t = &key->t;
     size_t n = m->value_count;
+    if (n > vb->room) {
+        for (int c = 0; c < CODERS; c++) {
+            size_t r = vb->room;
+            vb->bits[c] = grow(vb->bits[c], &r, n, sizeof **vb->bits);
+        }
+        size_t r = vb->room;
+        vb->starts = grow(vb->starts, &r, n, 1);
+        vb->ks = grow(vb->ks, &vb->room, n, 1);
+    }
     const segment_meta *meta = segment_get_meta(m->seg);
     uint64_t tokens = field == FIELD_TITLE ? meta->title_tokens : meta->body_tokens;
     uint64_t mean_length = meta->documents ? tokens / meta->documents : 0;
-    /* per value: its parameter and its bits under rice-L, rice-L1, adapt */
-    static double *bits[4];
-    static uint8_t *ks, *starts; /* starts[i]: value i is a document's first */
-    static size_t room;
-    if (n > room) {
-        for (int i = 0; i < 4; i++) {
-            size_t r = room;
-            bits[i] = grow(bits[i], &r, n, sizeof **bits);
-        }
-        size_t r = room;
-        starts = grow(starts, &r, n, 1);
-        ks = grow(ks, &room, n, 1);
-    }
+    double **bits = vb->bits;
     size_t v = 0;
     for (size_t d = 0; d < m->postings; d++) {
         uint64_t L = m->lengths[d], tf = m->tfs[d];
@@ -358,88 +366,101 @@ static void measure_block(measurer *m, enum field field, key_figures *key, const
             t->m[M_BIC] += bic_bits(pos, 0, tf - 1, 0, L - 1) / 8;
         }
         unsigned k = rice_k(L, tf), k_tf = rice_k(mean_length, tf);
-        uint64_t previous = UINT64_MAX; /* the position before: -1 */
         for (uint64_t i = 0; i < tf; i++) {
             uint32_t value = m->values[v + i];
-            ks[v + i] = (uint8_t)k;
-            starts[v + i] = i == 0;
-            bits[0][v + i] = k + 1 + (double)(value >> k);
-            bits[3][v + i] = k_tf + 1 + (double)(value >> k_tf);
+            vb->ks[v + i] = (uint8_t)k;
+            vb->starts[v + i] = i == 0;
+            bits[C_RICE][v + i] = k + 1 + (double)(value >> k);
+            bits[C_RICE_TF][v + i] = k_tf + 1 + (double)(value >> k_tf);
             if (i == 0) {
-                bits[1][v] = bits[2][v] = truncated_bits(value, L - tf + 1);
+                bits[C_RICE1][v] = bits[C_ADAPT][v] = truncated_bits(value, L - tf + 1);
             } else {
-                bits[1][v + i] = bits[0][v + i];
-                /* the span left after the previous position, its values */
-                uint64_t left = L - previous - 1, count = tf - i;
-                unsigned ka = rice_k(left, count);
-                bits[2][v + i] = ka + 1 + (double)(value >> ka);
+                bits[C_RICE1][v + i] = bits[C_RICE][v + i];
+                /* the span after the previous position, and the values left */
+                unsigned ka = rice_k(L - pos[i - 1] - 1, tf - i);
+                bits[C_ADAPT][v + i] = ka + 1 + (double)(value >> ka);
             }
-            previous = pos[i];
         }
         v += tf;
     }
-    /* chunk by chunk, as the stream is stored */
+}
+
+/* The logged decodings of a chunk of `count` values from `first` that
+ * cost `size` bytes now and `rice1` as rice-L1: which charges move it,
+ * with its documents. */
+static void weigh_decoded(measurer *m, const value_bits *vb, uint64_t decoded, size_t first,
+                          size_t count, double size, double rice1)
+{
+    size_t docs = 0;
+    for (size_t i = first; i < first + count; i++)
+        docs += i == first || vb->starts[i];
+    decoded_figures *to[CHARGES + 1];
+    int n = 0;
+    to[n++] = &m->decoded_all;
+    for (int c = 0; c < CHARGES; c++)
+        if (1 + rice1 + charges[c] * (double)count / CODEC_BLOCK_SIZE < size)
+            to[n++] = &m->decoded_moved[c];
+    for (int i = 0; i < n; i++) {
+        to[i]->chunks += decoded;
+        to[i]->values += decoded * count;
+        to[i]->docs += decoded * docs;
+    }
+}
+
+/* The current block's stream, its stored bytes [p, end): every measure,
+ * chunk by chunk as the stream is stored. */
+static void measure_block(measurer *m, enum field field, key_figures *key, const uint8_t *p,
+                          const uint8_t *end)
+{
+    static value_bits vb;
+    totals *t = &key->t;
+    size_t n = m->value_count;
+    code_documents(m, field, t, &vb);
     for (size_t first = 0; first < n; first += CODEC_BLOCK_SIZE) {
         size_t count = n - first < CODEC_BLOCK_SIZE ? n - first : CODEC_BLOCK_SIZE;
-        size_t size = chunk_forms(m, p, end, count);
-        if (size == 0) {
+        size_t stored = chunk_forms(m, p, end, count);
+        if (stored == 0) {
             fprintf(stderr, "position-bound: a positions chunk does not decode\n");
             m->failed = 1;
             return;
         }
-        double sum[4] = {0, 0, 0, 0};
-        for (size_t i = first; i < first + count; i++)
-            for (int c = 0; c < 4; c++)
-                sum[c] += bits[c][i];
-        double rice = ceil(sum[0] / 8), rice1 = ceil(sum[1] / 8), adapt = ceil(sum[2] / 8);
-        double rice_tf = ceil(sum[3] / 8);
-        if (field == FIELD_PAIR) /* every position 0: a coder would keep them as they are */
-            rice = rice1 = adapt = rice_tf = (double)size;
-        t->m[M_NOW] += (double)size;
-        t->m[M_RICE] += rice;
-        t->m[M_RICE1] += rice1;
-        t->m[M_ADAPT] += adapt;
-        t->m[M_RICE_TF] += rice_tf;
-        t->m[M_CHOICE_TF] += 1 + rice_tf < size ? 1 + rice_tf : (double)size;
-        t->m[M_CHOICE] += 1 + rice < size ? 1 + rice : (double)size;
-        int moved = field != FIELD_PAIR && 1 + rice1 < size;
-        t->m[M_CHOICE1] += moved ? 1 + rice1 : (double)size;
+        double size = (double)stored, bytes[CODERS];
+        for (int c = 0; c < CODERS; c++) {
+            double sum = 0;
+            for (size_t i = first; i < first + count; i++)
+                sum += vb.bits[c][i];
+            /* the pair keys' positions are all 0: a coder keeps them as they are */
+            bytes[c] = field == FIELD_PAIR ? size : ceil(sum / 8);
+        }
+        t->m[M_NOW] += size;
+        t->m[M_RICE] += bytes[C_RICE];
+        t->m[M_RICE1] += bytes[C_RICE1];
+        t->m[M_ADAPT] += bytes[C_ADAPT];
+        t->m[M_RICE_TF] += bytes[C_RICE_TF];
+        t->m[M_CHOICE] += fmin(size, 1 + bytes[C_RICE]);
+        t->m[M_CHOICE1] += fmin(size, 1 + bytes[C_RICE1]);
+        t->m[M_CHOICE_TF] += fmin(size, 1 + bytes[C_RICE_TF]);
+        int moved = 1 + bytes[C_RICE1] < size;
         t->chunks++;
         t->values += count;
         if (moved) {
             t->moved_chunks++;
             t->moved_values += count;
         }
+        for (int c = 0; c < CHARGES; c++)
+            if (1 + bytes[C_RICE1] + charges[c] * (double)count / CODEC_BLOCK_SIZE < size)
+                m->charged_saving[c] += size - 1 - bytes[C_RICE1];
         uint64_t decoded = decode_count(m, p);
-        if (decoded) {
-            size_t docs = 0;
-            for (size_t i = first; i < first + count; i++)
-                docs += i == first || starts[i];
-            for (int c = 0; c < CHARGES; c++) {
-                if (1 + rice1 + charges[c] * (double)count / CODEC_BLOCK_SIZE < size
-                    && field != FIELD_PAIR) {
-                    m->decoded_moved[c].chunks += decoded;
-                    m->decoded_moved[c].values += decoded * count;
-                    m->decoded_moved[c].docs += decoded * docs;
-                }
-            }
-            m->decoded_all.chunks += decoded;
-            m->decoded_all.values += decoded * count;
-            m->decoded_all.docs += decoded * docs;
-        }
+        if (decoded)
+            weigh_decoded(m, &vb, decoded, first, count, size, bytes[C_RICE1]);
         if (m->decode != NULL && moved) {
             uint64_t times = m->log_count ? decoded : 1;
             if (strcmp(m->decode, "rice") == 0)
-                m->checksum += decode_rice_times(m->values + first, ks + first, count, times);
+                m->checksum += decode_rice_times(m->values + first, vb.ks + first, count, times);
             else
                 m->checksum += decode_now_times(p, end, count, times);
         }
-        for (int c = 0; c < CHARGES; c++) {
-            double cost = 1 + rice1 + charges[c] * (double)count / CODEC_BLOCK_SIZE;
-            if (cost < size && field != FIELD_PAIR)
-                m->charged_saving[c] += (double)size - 1 - rice1;
-        }
-        p += size;
+        p += stored;
     }
     if (p != end) {
         fprintf(stderr, "position-bound: positions end before their block does\n");
@@ -590,7 +611,7 @@ static void report(measurer *m)
         from = to;
     }
     printf("\ntrade: choice1 where it saves more than a charge (bytes a chunk of 128)\n");
-    printf("%-8s %9s", "charge", "saved");
+    printf("%-8s %9s", "charge", scale == 1 ? "saved B" : "saved MB");
     if (m->log_count)
         printf(" %14s %14s %14s", "logged chunks", "their values", "their docs");
     printf("\n");
