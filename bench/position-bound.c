@@ -94,6 +94,18 @@ typedef struct decoded_figures {
     uint64_t chunks, values, docs;
 } decoded_figures;
 
+/* A chunk of the log: its offset in the segment file, and how many times
+ * the run decoded it. */
+typedef struct logged {
+    uint64_t offset, times;
+} logged;
+
+static int by_offset(const void *a, const void *b)
+{
+    uint64_t x = ((const logged *)a)->offset, y = ((const logged *)b)->offset;
+    return x < y ? -1 : x > y;
+}
+
 /* One key's figures, for the frequency bands. */
 typedef struct key_figures {
     uint64_t cf;
@@ -117,8 +129,8 @@ typedef struct measurer {
     uint64_t beyond_length;    /* positions at or past their field's length (none expected) */
     const char *decode;        /* --decode: which chunks to decode, NULL: measure */
     /* --decoded LOG: the file offsets of the chunks a query run decoded,
-     * sorted, each as many times as it was decoded */
-    uint64_t *log;
+     * sorted, with how many times each was */
+    logged *log;
     size_t log_count;
     const uint8_t *map_base;   /* where the segment's file starts in memory */
     decoded_figures decoded_all, decoded_moved[CHARGES];
@@ -270,22 +282,11 @@ static uint64_t decode_count(const measurer *m, const uint8_t *p)
 {
     if (m->log_count == 0)
         return 0;
-    uint64_t offset = (uint64_t)(p - m->map_base);
-    size_t lo = 0, hi = m->log_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->log[mid] < offset)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t n = 0;
-    while (lo + n < m->log_count && m->log[lo + n] == offset)
-        n++;
-    return n;
+    logged key = {(uint64_t)(p - m->map_base), 0};
+    const logged *found = bsearch(&key, m->log, m->log_count, sizeof *m->log, by_offset);
+    return found ? found->times : 0;
 }
 
-/* Decode the stored chunk `times` times, as the reader does. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline)) /* callgrind counts it apart */
 #endif
@@ -631,12 +632,6 @@ static void report(measurer *m)
                (unsigned long long)m->beyond_length);
 }
 
-static int by_value(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* LOG: one decimal file offset a line, a chunk each time it was decoded. */
 static int read_log(measurer *m, const char *path)
 {
@@ -649,10 +644,19 @@ static int read_log(measurer *m, const char *path)
     unsigned long long offset;
     while (fscanf(f, "%llu", &offset) == 1) {
         m->log = grow(m->log, &room, m->log_count + 1, sizeof *m->log);
-        m->log[m->log_count++] = offset;
+        m->log[m->log_count++] = (logged){offset, 1};
     }
     fclose(f);
-    qsort(m->log, m->log_count, sizeof *m->log, by_value);
+    qsort(m->log, m->log_count, sizeof *m->log, by_offset);
+    /* one entry an offset, with its count */
+    size_t kept = 0;
+    for (size_t i = 0; i < m->log_count; i++) {
+        if (kept > 0 && m->log[kept - 1].offset == m->log[i].offset)
+            m->log[kept - 1].times++;
+        else
+            m->log[kept++] = m->log[i];
+    }
+    m->log_count = kept;
     return 0;
 }
 
