@@ -804,6 +804,27 @@ size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t co
     return any_block_size(in, end, count);
 }
 
+size_t codec_full_blocks_size(const uint8_t *in, const uint8_t *end, size_t blocks)
+{
+    /* One call for the run (a phrase's common word steps over two or
+     * three chunks an opening), each block's shape in line with the
+     * count a constant: a call a block was about a third of a step. */
+    const uint8_t *p = in;
+    for (size_t i = 0; i < blocks; i++) {
+        size_t size;
+        if (p < end && !(p[0] & HEAD_BITMAP)) {
+            block_layout b;
+            size = block_shape(p, end, CODEC_BLOCK_SIZE, &b, 0);
+        } else {
+            size = any_block_size(p, end, CODEC_BLOCK_SIZE);
+        }
+        if (size == 0)
+            return 0;
+        p += size;
+    }
+    return (size_t)(p - in);
+}
+
 /* The high parts of a block's exceptions, in order.  Nearly all blocks
  * have few parts of few bits (wiki-dev positions: 6.6 listed exceptions
  * of 1.5 bits a chunk; E·H <= 64 in 99.9 % of them), which one 64-bit

@@ -194,6 +194,12 @@ static inline size_t codec_block_size(const uint8_t *in, const uint8_t *end, siz
     return codec_patched_block_size(in, end, count);
 }
 
+/* The size in bytes of `blocks` consecutive blocks of CODEC_BLOCK_SIZE
+ * values each at `in` (0 blocks: 0 bytes), from their heads alone as
+ * codec_block_size; 0 when one is not well formed or does not fit
+ * before `end` (so 0 is an error only where blocks > 0). */
+size_t codec_full_blocks_size(const uint8_t *in, const uint8_t *end, size_t blocks);
+
 /* The size in bytes of a stream of `count` values (at least 1) cut into
  * blocks of CODEC_BLOCK_SIZE, the last one shorter (FORMAT.md 3.3
  * "block-positions"), at `in`: the blocks' sizes from their heads alone.

@@ -1814,15 +1814,18 @@ static int seek_chunk(postings_cursor *c, uint64_t target)
         c->chunk_at = c->block_positions_start;
         c->chunk_first = 0;
     }
-    const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
-    while (target >= c->chunk_first + SEGMENT_BLOCK_SIZE) {
-        size_t size = codec_block_size(base + c->chunk_at, end, SEGMENT_BLOCK_SIZE);
+    /* every chunk before the one holding `target` is a full one (only
+     * the stream's last is shorter, and target is inside the stream) */
+    uint64_t skipped = (target - c->chunk_first) / SEGMENT_BLOCK_SIZE;
+    if (skipped > 0) {
+        const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
+        size_t size = codec_full_blocks_size(base + c->chunk_at, end, (size_t)skipped);
         if (size == 0) {
             cursor_fail(c, base + c->chunk_at, "positions do not decode");
             return COPS_ECORRUPT;
         }
         c->chunk_at += size;
-        c->chunk_first += SEGMENT_BLOCK_SIZE;
+        c->chunk_first += skipped * SEGMENT_BLOCK_SIZE;
     }
     return decode_next_chunk(c);
 }
