@@ -284,4 +284,10 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
  * when one was UINT32_MAX (the values are then meaningless). */
 int codec_increment(uint32_t *values, size_t count);
 
+/* codec_block_decode of a block of frequencies stored as tf - 1, each
+ * then plus one (codec_increment); 0 as codec_block_decode's, or when a
+ * value was UINT32_MAX.  The values' width bounds them: where it is under
+ * 32 bits none can wrap, and none is checked. */
+size_t codec_tfs_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
+
 #endif

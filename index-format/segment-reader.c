@@ -1406,9 +1406,8 @@ static size_t decode_doc_numbers(postings_cursor *c, const uint8_t *p, const uin
 static size_t decode_frequencies(postings_cursor *c, const uint8_t *p, const uint8_t *end,
                                  uint32_t count)
 {
-    size_t used = codec_block_decode(p, end, count, c->tfs);
     c->tfs[count] = 0; /* postings_tf once the cursor has passed the block's end */
-    return used && codec_increment(c->tfs, count) ? used : 0;
+    return codec_tfs_block_decode(p, end, count, c->tfs);
 }
 
 /* The frequencies of an inline list that has no block of them

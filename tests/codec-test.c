@@ -1156,6 +1156,45 @@ Test(gaps, increment_refuses_a_wrapped_value)
         }
 }
 
+/* Frequencies decoded and incremented in one call: each value plus one
+ * whatever the block's form and width (the narrow ones add without a
+ * check), and a block holding UINT32_MAX (32 bits: only then may one
+ * wrap) refused, wherever it stands. */
+Test(gaps, tfs_block_decode_increments_and_refuses_a_wrap)
+{
+    static const size_t counts[] = {1, 3, 8, 31, 100, CODEC_BLOCK_SIZE};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (unsigned width = 0; width <= 32; width += 4) {
+            size_t count = counts[c];
+            for (size_t at = 0; at <= count; at++) {
+                uint32_t values[CODEC_BLOCK_SIZE], decoded[CODEC_BLOCK_SIZE + 1];
+                for (size_t i = 0; i < count; i++)
+                    values[i] = (uint32_t)(i * 2654435761u) >> (32 - (width ? width : 1))
+                                >> (width ? 0 : 1);
+                if (at < count)
+                    values[at] = UINT32_MAX; /* 32 bits wide: checked */
+                byte_buffer buffer = BUFFER_INIT;
+                codec_tfs_append(&buffer, values, count);
+                cr_assert_not(buffer_failed(&buffer));
+                decoded[count] = 0xc0ffee;
+                size_t used = codec_tfs_block_decode(buffer.data, buffer.data + buffer.length,
+                                                     count, decoded);
+                if (at < count) {
+                    cr_assert_eq(used, 0, "count %zu width %u wrap at %zu", count, width, at);
+                } else {
+                    cr_assert_eq(used, buffer.length, "count %zu width %u", count, width);
+                    for (size_t i = 0; i < count; i++)
+                        cr_assert_eq(decoded[i], values[i] + 1, "count %zu width %u at %zu",
+                                     count, width, i);
+                }
+                cr_assert_eq(decoded[count], 0xc0ffee);
+                buffer_free(&buffer);
+                if (at < count && count > 8)
+                    at += count / 8; /* a few places are enough */
+            }
+        }
+}
+
 /* A posting list as the postings writer stores it: document ids in blocks
  * of 128, each block delta-coded against the last id of the previous one,
  * the final block short. */
