@@ -1319,6 +1319,52 @@ size_t codec_tfs_block_decode(const uint8_t *in, const uint8_t *end, size_t coun
     return size;
 }
 
+#ifdef CODEC_HAVE_AVX2
+/* Four sums a step in 64-bit lanes: each lane plus the one before, then
+ * plus the two before, then the carry of the steps before. */
+__attribute__((target("avx2"))) static uint64_t running_sums_avx2(const uint32_t *values,
+                                                                   size_t count, uint64_t *sums)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i carry = zero;
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        __m256i x = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(values + i)));
+        x = _mm256_add_epi64(x, _mm256_blend_epi32(_mm256_permute4x64_epi64(x, 0x90), zero, 0x03));
+        x = _mm256_add_epi64(x, _mm256_blend_epi32(_mm256_permute4x64_epi64(x, 0x40), zero, 0x0f));
+        x = _mm256_add_epi64(x, carry);
+        _mm256_storeu_si256((__m256i *)(void *)(sums + i + 1), x);
+        carry = _mm256_permute4x64_epi64(x, 0xff);
+    }
+    uint64_t sum = (uint64_t)_mm256_extract_epi64(carry, 0);
+    for (; i < count; i++)
+        sums[i + 1] = sum += values[i];
+    return sum;
+}
+#endif
+
+uint64_t codec_running_sums(const uint32_t *values, size_t count, uint64_t *sums)
+{
+    sums[0] = 0;
+#ifdef CODEC_HAVE_AVX2
+    if (simd_available())
+        return running_sums_avx2(values, count, sums);
+#endif
+    /* in a local, four a step: through the caller's cursor, each store
+     * made the compiler read the length and the arrays back */
+    uint64_t sum = 0;
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        sums[i + 1] = sum += values[i];
+        sums[i + 2] = sum += values[i + 1];
+        sums[i + 3] = sum += values[i + 2];
+        sums[i + 4] = sum += values[i + 3];
+    }
+    for (; i < count; i++)
+        sums[i + 1] = sum += values[i];
+    return sum;
+}
+
 int codec_increment(uint32_t *values, size_t count)
 {
     /* No branch in the loop, so that it vectorises (-O2's cheap model

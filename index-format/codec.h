@@ -284,6 +284,12 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
  * when one was UINT32_MAX (the values are then meaningless). */
 int codec_increment(uint32_t *values, size_t count);
 
+/* sums[i] = values[0] + ... + values[i - 1] for i <= count (sums[0] = 0,
+ * sums[count] the total, returned); in 64 bits, where no sum of 2^32
+ * values wraps.  Where each document's positions start in a block's
+ * stream, from its frequencies: four at a time with AVX2. */
+uint64_t codec_running_sums(const uint32_t *values, size_t count, uint64_t *sums);
+
 /* codec_block_decode of a block of frequencies stored as tf - 1, each
  * then plus one (codec_increment); 0 as codec_block_decode's, or when a
  * value was UINT32_MAX.  The values' width bounds them: where it is under

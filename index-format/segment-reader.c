@@ -1847,25 +1847,7 @@ static int start_reading_block_positions(postings_cursor *c)
     /* each document's start once per block: an opening then reads it
      * rather than summing the frequencies since the last one opened (a
      * phrase's rarer word skips dozens of documents between openings) */
-    const uint32_t *tfs = c->tfs;
-    uint64_t *starts = c->value_starts, values = 0;
-    uint32_t n = c->block_length, i = 0;
-    /* in locals, four a step: through the cursor, each store made the
-     * compiler read the length and the arrays back (6 instructions a
-     * document, callgrind) */
-    for (; i + 4 <= n; i += 4) {
-        starts[i] = values;
-        starts[i + 1] = values += tfs[i];
-        starts[i + 2] = values += tfs[i + 1];
-        starts[i + 3] = values += tfs[i + 2];
-        values += tfs[i + 3];
-    }
-    for (; i < n; i++) {
-        starts[i] = values;
-        values += tfs[i];
-    }
-    starts[n] = values;
-    c->block_values = values;
+    c->block_values = codec_running_sums(c->tfs, c->block_length, c->value_starts);
     return 0;
 }
 

@@ -1195,6 +1195,29 @@ Test(gaps, tfs_block_decode_increments_and_refuses_a_wrap)
         }
 }
 
+/* Each running sum is the one before plus a value, in 64 bits (large
+ * values do not wrap), for every count around the four-a-step vector
+ * path's multiples. */
+Test(gaps, running_sums_are_exact)
+{
+    for (size_t count = 0; count <= CODEC_BLOCK_SIZE + 1; count++) {
+        uint32_t values[CODEC_BLOCK_SIZE + 1];
+        uint64_t sums[CODEC_BLOCK_SIZE + 3];
+        for (size_t i = 0; i < count; i++)
+            values[i] = i % 3 == 0 ? UINT32_MAX - (uint32_t)i : (uint32_t)(i * 2654435761u) >> (i % 32);
+        sums[count + 1] = 0xc0ffee;
+        uint64_t expected = 0;
+        uint64_t total = codec_running_sums(values, count, sums);
+        for (size_t i = 0; i <= count; i++) {
+            cr_assert_eq(sums[i], expected, "count %zu, sum %zu", count, i);
+            if (i < count)
+                expected += values[i];
+        }
+        cr_assert_eq(total, sums[count], "count %zu", count);
+        cr_assert_eq(sums[count + 1], 0xc0ffee, "count %zu: written past the total", count);
+    }
+}
+
 /* A posting list as the postings writer stores it: document ids in blocks
  * of 128, each block delta-coded against the last id of the previous one,
  * the final block short. */
