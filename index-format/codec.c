@@ -1203,6 +1203,33 @@ void codec_delta_decode(uint32_t *values, size_t count, uint32_t base)
  * which the last value shows. */
 #define NARROW_GAP_BITS 24
 
+#ifdef CODEC_HAVE_AVX2
+/* out[i] = previous + (out[0] + 1) + ... + (out[i] + 1) for the first
+ * count / 8 * 8 values, eight a step (each half's four sums as the SSE2
+ * loop's, the low half's last added to the high half, then the carry):
+ * a third fewer instructions than four a step.  Returns the last sum
+ * (previous when there is none). */
+__attribute__((target("avx2"))) static uint32_t gap_sums_avx2(uint32_t *out, size_t count,
+                                                              uint32_t previous)
+{
+    const __m256i one = _mm256_set1_epi32(1), zero = _mm256_setzero_si256();
+    const __m256i third = _mm256_set1_epi32(3), seventh = _mm256_set1_epi32(7);
+    __m256i carry = _mm256_set1_epi32((int)previous);
+    for (size_t i = 0; i + 8 <= count; i += 8) {
+        __m256i *at = (__m256i *)(void *)(out + i);
+        __m256i x = _mm256_add_epi32(_mm256_loadu_si256(at), one);
+        x = _mm256_add_epi32(x, _mm256_slli_si256(x, 4));
+        x = _mm256_add_epi32(x, _mm256_slli_si256(x, 8));
+        x = _mm256_add_epi32(x, _mm256_blend_epi32(zero, _mm256_permutevar8x32_epi32(x, third),
+                                                   0xf0));
+        x = _mm256_add_epi32(x, carry);
+        _mm256_storeu_si256(at, x);
+        carry = _mm256_permutevar8x32_epi32(x, seventh);
+    }
+    return (uint32_t)_mm256_cvtsi256_si32(carry);
+}
+#endif
+
 size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t count,
                                uint32_t previous, uint32_t *out)
 {
@@ -1218,8 +1245,14 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
          * conjunction's block decoding). */
         const __m128i one = _mm_set1_epi32(1);
         __m128i carry = _mm_set1_epi32((int)previous);
-        size_t vectors = count / 4;
-        for (size_t i = 0; i < vectors; i++) {
+        size_t vectors = count / 4, i = 0;
+#ifdef CODEC_HAVE_AVX2
+        if (simd_available()) {
+            i = count / 8 * 2;
+            carry = _mm_set1_epi32((int)gap_sums_avx2(out, count, previous));
+        }
+#endif
+        for (; i < vectors; i++) {
             __m128i *at = (__m128i *)(out + 4 * i);
             __m128i x = _mm_add_epi32(_mm_loadu_si128(at), one);
             x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
