@@ -481,7 +481,9 @@ static inline int postings_position_read(postings_position_reader *reader, uint3
  * none is left, or a negative status on damage.  The values of the decoded
  * chunk are summed without producing each position; positions only grow,
  * so one past 2^32 - 1 is caught where the summing stops (a position is
- * at most tf values of 2^32 each, short of 2^64). */
+ * at most tf values of 2^32 each, short of 2^64).  Eight values a step
+ * with AVX2, out of line where more than 32 are left, cost a phrase count
+ * 6 % more (callgrind): most advances stop within a few values. */
 static inline int postings_position_advance(postings_position_reader *reader, uint64_t target,
                                             uint32_t *out)
 {
