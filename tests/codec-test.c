@@ -1492,3 +1492,50 @@ Test(ids, hostile_numbers_are_refused)
     buffer_free(&bad);
     buffer_free(&out);
 }
+
+/* The size of a run of full blocks (as an opening steps over a common
+ * word's chunks) is the sum of their sizes, whatever their forms (plain,
+ * listed exceptions, a bitmap, the unary form), and 0 when the run is cut
+ * anywhere inside its last block or a head is invalid. */
+Test(block, full_blocks_size_sums_the_blocks)
+{
+    byte_buffer buffer = BUFFER_INIT;
+    size_t ends[8], at = 0;
+    uint64_t state = 20261205;
+    for (size_t b = 0; b < 8; b++) {
+        uint32_t values[CODEC_BLOCK_SIZE];
+        for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            uint64_t r = (state >> 33) % 100;
+            /* b % 4: equal widths, rare wide values (listed), many
+             * (a bitmap); geometric below (the unary form) */
+            values[i] = b % 4 == 0   ? 5
+                        : b % 4 == 1 ? (r < 4 ? 70000 : (uint32_t)r % 8)
+                                     : (r < 30 ? 900 : (uint32_t)r % 4);
+        }
+        if (b % 4 == 3)
+            fill_geometric(values, CODEC_BLOCK_SIZE, 700);
+        codec_positions_append(&buffer, values, CODEC_BLOCK_SIZE);
+        cr_assert_not(buffer_failed(&buffer));
+        ends[b] = buffer.length;
+        static const uint8_t forms[4] = {0x00, 0x80, 0xc0, 0x40}; /* head bits 7 and 6 */
+        cr_assert_eq(buffer.data[at] & 0xc0, forms[b % 4], "block %zu's form", b);
+        cr_assert_eq(codec_block_size(buffer.data + at, buffer.data + buffer.length,
+                                      CODEC_BLOCK_SIZE),
+                     ends[b] - at);
+        at = ends[b];
+    }
+    const uint8_t *data = buffer.data, *end = data + buffer.length;
+    cr_assert_eq(codec_full_blocks_size(data, end, 0), 0);
+    for (size_t n = 1; n <= 8; n++) {
+        cr_assert_eq(codec_full_blocks_size(data, end, n), ends[n - 1], "%zu blocks", n);
+        size_t start = n > 1 ? ends[n - 2] : 0;
+        for (size_t cut = start; cut < ends[n - 1]; cut++)
+            cr_assert_eq(codec_full_blocks_size(data, data + cut, n), 0, "%zu blocks cut at %zu",
+                         n, cut);
+    }
+    cr_assert_eq(codec_full_blocks_size(data, end, 9), 0, "past the last block");
+    uint8_t bad[2 + 16 * 33] = {33}; /* width 33 */
+    cr_assert_eq(codec_full_blocks_size(bad, bad + sizeof bad, 1), 0);
+    buffer_free(&buffer);
+}
