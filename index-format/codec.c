@@ -804,6 +804,27 @@ size_t codec_patched_block_size(const uint8_t *in, const uint8_t *end, size_t co
     return any_block_size(in, end, count);
 }
 
+size_t codec_full_blocks_size(const uint8_t *in, const uint8_t *end, size_t blocks)
+{
+    /* One call for the run (a phrase's common word steps over two or
+     * three chunks an opening), each block's shape in line with the
+     * count a constant: a call a block was about a third of a step. */
+    const uint8_t *p = in;
+    for (size_t i = 0; i < blocks; i++) {
+        size_t size;
+        if (p < end && !(p[0] & HEAD_BITMAP)) {
+            block_layout b;
+            size = block_shape(p, end, CODEC_BLOCK_SIZE, &b, 0);
+        } else {
+            size = any_block_size(p, end, CODEC_BLOCK_SIZE);
+        }
+        if (size == 0)
+            return 0;
+        p += size;
+    }
+    return (size_t)(p - in);
+}
+
 /* The high parts of a block's exceptions, in order.  Nearly all blocks
  * have few parts of few bits (wiki-dev positions: 6.6 listed exceptions
  * of 1.5 bits a chunk; E·H <= 64 in 99.9 % of them), which one 64-bit
@@ -1182,6 +1203,33 @@ void codec_delta_decode(uint32_t *values, size_t count, uint32_t base)
  * which the last value shows. */
 #define NARROW_GAP_BITS 24
 
+#ifdef CODEC_HAVE_AVX2
+/* out[i] = previous + (out[0] + 1) + ... + (out[i] + 1) for the first
+ * count / 8 * 8 values, eight a step (each half's four sums as the SSE2
+ * loop's, the low half's last added to the high half, then the carry):
+ * a third fewer instructions than four a step.  Returns the last sum
+ * (previous when there is none). */
+__attribute__((target("avx2"))) static uint32_t gap_sums_avx2(uint32_t *out, size_t count,
+                                                              uint32_t previous)
+{
+    const __m256i one = _mm256_set1_epi32(1), zero = _mm256_setzero_si256();
+    const __m256i third = _mm256_set1_epi32(3), seventh = _mm256_set1_epi32(7);
+    __m256i carry = _mm256_set1_epi32((int)previous);
+    for (size_t i = 0; i + 8 <= count; i += 8) {
+        __m256i *at = (__m256i *)(void *)(out + i);
+        __m256i x = _mm256_add_epi32(_mm256_loadu_si256(at), one);
+        x = _mm256_add_epi32(x, _mm256_slli_si256(x, 4));
+        x = _mm256_add_epi32(x, _mm256_slli_si256(x, 8));
+        x = _mm256_add_epi32(x, _mm256_blend_epi32(zero, _mm256_permutevar8x32_epi32(x, third),
+                                                   0xf0));
+        x = _mm256_add_epi32(x, carry);
+        _mm256_storeu_si256(at, x);
+        carry = _mm256_permutevar8x32_epi32(x, seventh);
+    }
+    return (uint32_t)_mm256_cvtsi256_si32(carry);
+}
+#endif
+
 size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t count,
                                uint32_t previous, uint32_t *out)
 {
@@ -1197,8 +1245,14 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
          * conjunction's block decoding). */
         const __m128i one = _mm_set1_epi32(1);
         __m128i carry = _mm_set1_epi32((int)previous);
-        size_t vectors = count / 4;
-        for (size_t i = 0; i < vectors; i++) {
+        size_t vectors = count / 4, i = 0;
+#ifdef CODEC_HAVE_AVX2
+        if (simd_available()) {
+            i = count / 8 * 2;
+            carry = _mm_set1_epi32((int)gap_sums_avx2(out, count, previous));
+        }
+#endif
+        for (; i < vectors; i++) {
             __m128i *at = (__m128i *)(out + 4 * i);
             __m128i x = _mm_add_epi32(_mm_loadu_si128(at), one);
             x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
@@ -1262,6 +1316,86 @@ int codec_ids_decode(const uint8_t *in, const uint8_t *end, size_t count, unsign
         if (out[i] <= out[i - 1])
             return 0;
     return out[count - 1] < limit;
+}
+
+#ifdef CODEC_HAVE_AVX2
+__attribute__((target("avx2"))) static void add_one_avx2(uint32_t *values, size_t count)
+{
+    const __m256i one = _mm256_set1_epi32(1);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256i *at = (__m256i *)(void *)(values + i);
+        _mm256_storeu_si256(at, _mm256_add_epi32(_mm256_loadu_si256(at), one));
+    }
+    for (; i < count; i++)
+        values[i] += 1;
+}
+#endif
+
+size_t codec_tfs_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out)
+{
+    unsigned widest;
+    size_t size = block_decode(in, end, count, out, &widest);
+    if (size == 0)
+        return 0;
+    if (widest >= 32) /* a value may be UINT32_MAX: checked each */
+        return codec_increment(out, count) ? size : 0;
+    /* none can wrap: no compare a value (a third of codec_increment's
+     * instructions) and eight at a time where AVX2 is */
+#ifdef CODEC_HAVE_AVX2
+    if (simd_available()) {
+        add_one_avx2(out, count);
+        return size;
+    }
+#endif
+    codec_increment(out, count);
+    return size;
+}
+
+#ifdef CODEC_HAVE_AVX2
+/* Four sums a step in 64-bit lanes: each lane plus the one before, then
+ * plus the two before, then the carry of the steps before. */
+__attribute__((target("avx2"))) static uint64_t running_sums_avx2(const uint32_t *values,
+                                                                   size_t count, uint64_t *sums)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i carry = zero;
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        __m256i x = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(const void *)(values + i)));
+        x = _mm256_add_epi64(x, _mm256_blend_epi32(_mm256_permute4x64_epi64(x, 0x90), zero, 0x03));
+        x = _mm256_add_epi64(x, _mm256_blend_epi32(_mm256_permute4x64_epi64(x, 0x40), zero, 0x0f));
+        x = _mm256_add_epi64(x, carry);
+        _mm256_storeu_si256((__m256i *)(void *)(sums + i + 1), x);
+        carry = _mm256_permute4x64_epi64(x, 0xff);
+    }
+    uint64_t sum = (uint64_t)_mm256_extract_epi64(carry, 0);
+    for (; i < count; i++)
+        sums[i + 1] = sum += values[i];
+    return sum;
+}
+#endif
+
+uint64_t codec_running_sums(const uint32_t *values, size_t count, uint64_t *sums)
+{
+    sums[0] = 0;
+#ifdef CODEC_HAVE_AVX2
+    if (simd_available())
+        return running_sums_avx2(values, count, sums);
+#endif
+    /* in a local, four a step: through the caller's cursor, each store
+     * made the compiler read the length and the arrays back */
+    uint64_t sum = 0;
+    size_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        sums[i + 1] = sum += values[i];
+        sums[i + 2] = sum += values[i + 1];
+        sums[i + 3] = sum += values[i + 2];
+        sums[i + 4] = sum += values[i + 3];
+    }
+    for (; i < count; i++)
+        sums[i + 1] = sum += values[i];
+    return sum;
 }
 
 int codec_increment(uint32_t *values, size_t count)

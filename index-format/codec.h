@@ -194,6 +194,12 @@ static inline size_t codec_block_size(const uint8_t *in, const uint8_t *end, siz
     return codec_patched_block_size(in, end, count);
 }
 
+/* The size in bytes of `blocks` consecutive blocks of CODEC_BLOCK_SIZE
+ * values each at `in` (0 blocks: 0 bytes), from their heads alone as
+ * codec_block_size; 0 when one is not well formed or does not fit
+ * before `end` (so 0 is an error only where blocks > 0). */
+size_t codec_full_blocks_size(const uint8_t *in, const uint8_t *end, size_t blocks);
+
 /* The size in bytes of a stream of `count` values (at least 1) cut into
  * blocks of CODEC_BLOCK_SIZE, the last one shorter (FORMAT.md 3.3
  * "block-positions"), at `in`: the blocks' sizes from their heads alone.
@@ -277,5 +283,17 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
 /* Each of `count` values plus one (frequencies stored as tf - 1): 1, or 0
  * when one was UINT32_MAX (the values are then meaningless). */
 int codec_increment(uint32_t *values, size_t count);
+
+/* sums[i] = values[0] + ... + values[i - 1] for i <= count (sums[0] = 0,
+ * sums[count] the total, returned); in 64 bits, where no sum of 2^32
+ * values wraps.  Where each document's positions start in a block's
+ * stream, from its frequencies: four at a time with AVX2. */
+uint64_t codec_running_sums(const uint32_t *values, size_t count, uint64_t *sums);
+
+/* codec_block_decode of a block of frequencies stored as tf - 1, each
+ * then plus one (codec_increment); 0 as codec_block_decode's, or when a
+ * value was UINT32_MAX.  The values' width bounds them: where it is under
+ * 32 bits none can wrap, and none is checked. */
+size_t codec_tfs_block_decode(const uint8_t *in, const uint8_t *end, size_t count, uint32_t *out);
 
 #endif

@@ -1156,6 +1156,68 @@ Test(gaps, increment_refuses_a_wrapped_value)
         }
 }
 
+/* Frequencies decoded and incremented in one call: each value plus one
+ * whatever the block's form and width (the narrow ones add without a
+ * check), and a block holding UINT32_MAX (32 bits: only then may one
+ * wrap) refused, wherever it stands. */
+Test(gaps, tfs_block_decode_increments_and_refuses_a_wrap)
+{
+    static const size_t counts[] = {1, 3, 8, 31, 100, CODEC_BLOCK_SIZE};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
+        for (unsigned width = 0; width <= 32; width += 4) {
+            size_t count = counts[c];
+            for (size_t at = 0; at <= count; at++) {
+                uint32_t values[CODEC_BLOCK_SIZE], decoded[CODEC_BLOCK_SIZE + 1];
+                for (size_t i = 0; i < count; i++)
+                    values[i] = (uint32_t)(i * 2654435761u) >> (32 - (width ? width : 1))
+                                >> (width ? 0 : 1);
+                if (at < count)
+                    values[at] = UINT32_MAX; /* 32 bits wide: checked */
+                byte_buffer buffer = BUFFER_INIT;
+                codec_tfs_append(&buffer, values, count);
+                cr_assert_not(buffer_failed(&buffer));
+                decoded[count] = 0xc0ffee;
+                size_t used = codec_tfs_block_decode(buffer.data, buffer.data + buffer.length,
+                                                     count, decoded);
+                if (at < count) {
+                    cr_assert_eq(used, 0, "count %zu width %u wrap at %zu", count, width, at);
+                } else {
+                    cr_assert_eq(used, buffer.length, "count %zu width %u", count, width);
+                    for (size_t i = 0; i < count; i++)
+                        cr_assert_eq(decoded[i], values[i] + 1, "count %zu width %u at %zu",
+                                     count, width, i);
+                }
+                cr_assert_eq(decoded[count], 0xc0ffee);
+                buffer_free(&buffer);
+                if (at < count && count > 8)
+                    at += count / 8; /* a few places are enough */
+            }
+        }
+}
+
+/* Each running sum is the one before plus a value, in 64 bits (large
+ * values do not wrap), for every count around the four-a-step vector
+ * path's multiples. */
+Test(gaps, running_sums_are_exact)
+{
+    for (size_t count = 0; count <= CODEC_BLOCK_SIZE + 1; count++) {
+        uint32_t values[CODEC_BLOCK_SIZE + 1];
+        uint64_t sums[CODEC_BLOCK_SIZE + 3];
+        for (size_t i = 0; i < count; i++)
+            values[i] = i % 3 == 0 ? UINT32_MAX - (uint32_t)i : (uint32_t)(i * 2654435761u) >> (i % 32);
+        sums[count + 1] = 0xc0ffee;
+        uint64_t expected = 0;
+        uint64_t total = codec_running_sums(values, count, sums);
+        for (size_t i = 0; i <= count; i++) {
+            cr_assert_eq(sums[i], expected, "count %zu, sum %zu", count, i);
+            if (i < count)
+                expected += values[i];
+        }
+        cr_assert_eq(total, sums[count], "count %zu", count);
+        cr_assert_eq(sums[count + 1], 0xc0ffee, "count %zu: written past the total", count);
+    }
+}
+
 /* A posting list as the postings writer stores it: document ids in blocks
  * of 128, each block delta-coded against the last id of the previous one,
  * the final block short. */
@@ -1429,4 +1491,51 @@ Test(ids, hostile_numbers_are_refused)
     buffer_free(&wrong);
     buffer_free(&bad);
     buffer_free(&out);
+}
+
+/* The size of a run of full blocks (as an opening steps over a common
+ * word's chunks) is the sum of their sizes, whatever their forms (plain,
+ * listed exceptions, a bitmap, the unary form), and 0 when the run is cut
+ * anywhere inside its last block or a head is invalid. */
+Test(block, full_blocks_size_sums_the_blocks)
+{
+    byte_buffer buffer = BUFFER_INIT;
+    size_t ends[8], at = 0;
+    uint64_t state = 20261205;
+    for (size_t b = 0; b < 8; b++) {
+        uint32_t values[CODEC_BLOCK_SIZE];
+        for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            uint64_t r = (state >> 33) % 100;
+            /* b % 4: equal widths, rare wide values (listed), many
+             * (a bitmap); geometric below (the unary form) */
+            values[i] = b % 4 == 0   ? 5
+                        : b % 4 == 1 ? (r < 4 ? 70000 : (uint32_t)r % 8)
+                                     : (r < 30 ? 900 : (uint32_t)r % 4);
+        }
+        if (b % 4 == 3)
+            fill_geometric(values, CODEC_BLOCK_SIZE, 700);
+        codec_positions_append(&buffer, values, CODEC_BLOCK_SIZE);
+        cr_assert_not(buffer_failed(&buffer));
+        ends[b] = buffer.length;
+        static const uint8_t forms[4] = {0x00, 0x80, 0xc0, 0x40}; /* head bits 7 and 6 */
+        cr_assert_eq(buffer.data[at] & 0xc0, forms[b % 4], "block %zu's form", b);
+        cr_assert_eq(codec_block_size(buffer.data + at, buffer.data + buffer.length,
+                                      CODEC_BLOCK_SIZE),
+                     ends[b] - at);
+        at = ends[b];
+    }
+    const uint8_t *data = buffer.data, *end = data + buffer.length;
+    cr_assert_eq(codec_full_blocks_size(data, end, 0), 0);
+    for (size_t n = 1; n <= 8; n++) {
+        cr_assert_eq(codec_full_blocks_size(data, end, n), ends[n - 1], "%zu blocks", n);
+        size_t start = n > 1 ? ends[n - 2] : 0;
+        for (size_t cut = start; cut < ends[n - 1]; cut++)
+            cr_assert_eq(codec_full_blocks_size(data, data + cut, n), 0, "%zu blocks cut at %zu",
+                         n, cut);
+    }
+    cr_assert_eq(codec_full_blocks_size(data, end, 9), 0, "past the last block");
+    uint8_t bad[2 + 16 * 33] = {33}; /* width 33 */
+    cr_assert_eq(codec_full_blocks_size(bad, bad + sizeof bad, 1), 0);
+    buffer_free(&buffer);
 }
