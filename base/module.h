@@ -64,6 +64,12 @@ int module_relative_dir(const char *from, const char *to, char *out, size_t size
 typedef void module_handoff(cops_error *err);
 void module_set_handoff(module_handoff *handoff);
 
+/* Where the running program is installed, `dir` (as make expands it;
+ * borrowed for the life of the process): $(bindir) unless the program
+ * says otherwise before it wants a module (cops-query-dynamic lives in
+ * $(pkglibexecdir)), for the rule "where $(moduledir) is from it". */
+void module_set_program_dir(const char *dir);
+
 /* The path of cops's program NAME installed in $(pkglibexecdir) (the
  * twin of module_set_handoff), found as the modules are: in the build
  * tree, BUILD/NAME, for a program of the build tree; else where

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cops.h"
-#ifdef COPS_QUERY_HANDOFF
+#if defined COPS_QUERY_HANDOFF || defined COPS_QUERY_TWIN
 #include <limits.h>
 
 #include "base/error.h"
@@ -701,6 +701,9 @@ int main(int argc, char **argv)
 #ifdef COPS_QUERY_HANDOFF
     arguments = argv;
     module_set_handoff(hand_off);
+#endif
+#ifdef COPS_QUERY_TWIN
+    module_set_program_dir(COPS_PKGLIBEXECDIR); /* where it is installed */
 #endif
     char **sorted = calloc((size_t)argc + 1, sizeof *sorted);
     char **words = calloc((size_t)argc + 1, sizeof *words);

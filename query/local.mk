@@ -16,6 +16,7 @@ cops_query_CPPFLAGS = $(AM_CPPFLAGS) -DCOPS_QUERY_HANDOFF
 cops_query_LDFLAGS = -Wc,-static-pie
 pkglibexec_PROGRAMS = cops-query-dynamic
 cops_query_dynamic_SOURCES = query/cops-query.c
+cops_query_dynamic_CPPFLAGS = $(AM_CPPFLAGS) -DCOPS_QUERY_TWIN
 cops_query_dynamic_LDADD = $(cops_query_LDADD)
 endif
 else
