@@ -103,6 +103,10 @@ int module_relative_dir(const char *from, const char *to, char *out, size_t size
     return used == 0 ? append(out, size, &used, ".", 1) : 0;
 }
 
+static const char *program_dir = COPS_BINDIR;
+
+void module_set_program_dir(const char *dir) { program_dir = dir; }
+
 /* The one place module NAME of FOLDER may be loaded from (module.h). */
 static int module_path(const char *folder, const char *name, char *path, size_t size,
                        cops_error *err)
@@ -128,7 +132,7 @@ static int module_path(const char *folder, const char *name, char *path, size_t 
          * are installed relative to the programs, so that a copy of the
          * installed tree finds its own */
         *strrchr(here, '/') = '\0'; /* realpath's answer is absolute */
-        if (module_relative_dir(COPS_BINDIR, COPS_MODULEDIR, beside, sizeof beside) == 0)
+        if (module_relative_dir(program_dir, COPS_MODULEDIR, beside, sizeof beside) == 0)
             length = snprintf(path, size, "%s/%s/%s.so", here, beside, name);
         else
             length = snprintf(path, size, "%s/%s.so", COPS_MODULEDIR, name);
@@ -142,11 +146,41 @@ static int module_path(const char *folder, const char *name, char *path, size_t 
     return 0;
 }
 
+int module_program_path(const char *name, char *path, size_t size, cops_error *err)
+{
+    char *here = realpath("/proc/self/exe", NULL);
+    if (!here)
+        return error_set_errno(err, COPS_EIO, errno, "cannot tell where this program is");
+    int length;
+    char beside[PATH_MAX];
+    if (in_build_tree(here, 1)) {
+        length = snprintf(path, size, "%s/%s", COPS_ABS_BUILDDIR, name);
+    } else {
+        *strrchr(here, '/') = '\0'; /* realpath's answer is absolute */
+        if (module_relative_dir(program_dir, COPS_PKGLIBEXECDIR, beside, sizeof beside) == 0)
+            length = snprintf(path, size, "%s/%s/%s", here, beside, name);
+        else
+            length = snprintf(path, size, "%s/%s", COPS_PKGLIBEXECDIR, name);
+    }
+    free(here);
+    if (length < 0 || (size_t)length >= size)
+        return error_set(err, COPS_ELIMIT, "the path of the program %s is too long", name);
+    return 0;
+}
+
+static module_handoff *handoff_instead;
+
+void module_set_handoff(module_handoff *handoff) { handoff_instead = handoff; }
+
 int module_load(const char *folder, const char *name, const char *entry_name, const char *abi,
                 const void *host, const void **offered, cops_error *err)
 {
     char path[PATH_MAX];
     *offered = NULL;
+    if (handoff_instead) {
+        handoff_instead(err); /* returns only when it could not */
+        return COPS_EUNSUPPORTED;
+    }
     int rc = module_path(folder, name, path, sizeof path, err);
     if (rc != 0)
         return rc;

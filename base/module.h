@@ -56,6 +56,27 @@ int module_load(const char *folder, const char *name, const char *entry_name, co
  * short. */
 int module_relative_dir(const char *from, const char *to, char *out, size_t size);
 
+/* A program that cannot load modules (cops-query linked -static-pie:
+ * configure.ac, "cops-query without a loader") names what runs in place
+ * of the first load: `handoff` replaces the process (execv of a twin that
+ * can load them), or returns having said why it could not in *err, which
+ * the load then reports.  Set once, before any module is wanted. */
+typedef void module_handoff(cops_error *err);
+void module_set_handoff(module_handoff *handoff);
+
+/* Where the running program is installed, `dir` (as make expands it;
+ * borrowed for the life of the process): $(bindir) unless the program
+ * says otherwise before it wants a module (cops-query-dynamic lives in
+ * $(pkglibexecdir)), for the rule "where $(moduledir) is from it". */
+void module_set_program_dir(const char *dir);
+
+/* The path of cops's program NAME installed in $(pkglibexecdir) (the
+ * twin of module_set_handoff), found as the modules are: in the build
+ * tree, BUILD/NAME, for a program of the build tree; else where
+ * $(pkglibexecdir) is installed relative to $(bindir), from the running
+ * program's folder.  Errors as module_load's. */
+int module_program_path(const char *name, char *path, size_t size, cops_error *err);
+
 /* One module as a caller needs it: loaded by the first module_get (one
  * attempt per process, under the lock), never unloaded. */
 typedef struct module_slot {

@@ -14,6 +14,12 @@
 #include <unistd.h>
 
 #include "cops.h"
+#if defined COPS_QUERY_HANDOFF || defined COPS_QUERY_TWIN
+#include <limits.h>
+
+#include "base/error.h"
+#include "base/module.h"
+#endif
 
 #define EXIT_MATCH 0
 #define EXIT_NO_MATCH 1
@@ -670,8 +676,35 @@ static int run(int argc, char **argv, char **words, int word_count)
     return status;
 }
 
+#ifdef COPS_QUERY_HANDOFF
+/* Linked -static-pie (configure.ac, "cops-query without a loader"), this
+ * program cannot load a module; the run that needs one (a Xapian index,
+ * --remote) is handed whole to the twin linked as before, which can: the
+ * same arguments, the same environment, nothing yet read or written. */
+static char **arguments;
+
+static void hand_off(cops_error *err)
+{
+    char path[PATH_MAX];
+    if (module_program_path("cops-query-dynamic", path, sizeof path, err) != 0)
+        return;
+    execv(path, arguments);
+    if (errno == ENOENT)
+        error_set(err, COPS_EUNSUPPORTED, "install it (%s is missing)", path);
+    else
+        error_set_errno(err, COPS_EUNSUPPORTED, errno, "%s cannot be run", path);
+}
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef COPS_QUERY_HANDOFF
+    arguments = argv;
+    module_set_handoff(hand_off);
+#endif
+#ifdef COPS_QUERY_TWIN
+    module_set_program_dir(COPS_PKGLIBEXECDIR); /* where it is installed */
+#endif
     char **sorted = calloc((size_t)argc + 1, sizeof *sorted);
     char **words = calloc((size_t)argc + 1, sizeof *words);
     int status = EXIT_TROUBLE;

@@ -4,10 +4,25 @@ EXTRA_DIST += query/GRAMMAR.md
 include query/parser.mk
 bin_PROGRAMS += cops-query
 cops_query_SOURCES = query/cops-query.c
+## Set in every configuration: automake names cops-query's object after
+## its own flags in all of them once one branch below gives it some.
+cops_query_CPPFLAGS = $(AM_CPPFLAGS) $(QUERY_HANDOFF_CPPFLAGS)
+QUERY_HANDOFF_CPPFLAGS =
 if STATIC_QUERY
 ## configure.ac ("cops-query's start-up"): the engine and the libraries'
 ## archives linked in.
 cops_query_LDADD = libcops-internal.la $(QUERY_STATIC_LIBS) $(PTHREAD_LIBS) $(LIBS)
+if STATIC_PIE_QUERY
+## configure.ac ("cops-query without a loader"): cops-query linked
+## -static-pie hands the runs that load a module to its dynamically linked
+## twin (base/module.h, module_set_handoff).
+QUERY_HANDOFF_CPPFLAGS += -DCOPS_QUERY_HANDOFF
+cops_query_LDFLAGS = -Wc,-static-pie
+pkglibexec_PROGRAMS = cops-query-dynamic
+cops_query_dynamic_SOURCES = query/cops-query.c
+cops_query_dynamic_CPPFLAGS = $(AM_CPPFLAGS) -DCOPS_QUERY_TWIN
+cops_query_dynamic_LDADD = $(cops_query_LDADD)
+endif
 else
 cops_query_LDADD = libcops.la
 endif

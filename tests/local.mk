@@ -11,7 +11,15 @@ AM_TESTS_ENVIRONMENT = \
 	COPS_SRCDIR='$(abs_top_srcdir)'; export COPS_SRCDIR; \
 	LC_ALL=C.UTF-8; export LC_ALL; \
 	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"; \
-	export LSAN_OPTIONS;
+	export LSAN_OPTIONS; \
+	COPS_STATIC_PIE_QUERY=$(TESTS_STATIC_PIE_QUERY); export COPS_STATIC_PIE_QUERY;
+## Whether cops-query was linked -static-pie (configure.ac), for
+## tests/cli/startup.sh.
+if STATIC_PIE_QUERY
+TESTS_STATIC_PIE_QUERY = yes
+else
+TESTS_STATIC_PIE_QUERY = no
+endif
 EXTRA_DIST += tests/criterion-tap tests/tap-driver-lines tests/cli/lib.sh tests/lsan.supp \
 	tests/remove-tree.h
 

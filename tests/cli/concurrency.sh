@@ -287,12 +287,13 @@ fi
 # the first open of a catalog fails with ENOENT, as after that removal).
 SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
 if [ -f "$SHIM" ]; then
+    real_programs # the program the shim reaches (lib.sh, preloadable_program)
     # (preloaded ahead of AddressSanitizer's runtime in the sanitizer
     # build: its wrappers only forward, as crash.sh says)
     expect_exit 0 "a catalog removed after the manifest was read: the query answers" \
         -- env COPS_FAULT_MISSING_ONCE=.cat LD_PRELOAD="$SHIM" \
         ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        "$COPS_QUERY_PROG" -i idx --json -n 5 --no-snippets cobalt
+        "$(preloadable_program cops-query)" -i idx --json -n 5 --no-snippets cobalt
     expect_stdout_contains '"source":{"file":"corpus/'
 else
     skip "a catalog removed after the manifest was read: the query answers" "the fault shim is not built"

@@ -366,8 +366,23 @@ real_programs()
     QUERY=$(real_program cops-query)
 }
 
+# The program PROGRAM of the build tree as an LD_PRELOAD fault shim
+# reaches it: a static program has no loader to preload anything, so
+# cops-query linked -static-pie (configure.ac, "cops-query without a
+# loader") is replaced by its twin cops-query-dynamic, the same code
+# linked as before.
+preloadable_program()
+{
+    if [ "$1" = cops-query ] && [ "$COPS_STATIC_PIE_QUERY" = yes ]; then
+        echo "$COPS_BUILDDIR/cops-query-dynamic"
+    else
+        real_program "$1"
+    fi
+}
+
 # Set SHIM to the fault shim tests/faults/libNAME.so (tests/faults.mk) and
-# call real_programs; skip the whole script when the shim is not built.
+# call real_programs, QUERY then being the preloadable_program; skip the
+# whole script when the shim is not built.
 # The shim is preloaded ahead of AddressSanitizer's runtime in the sanitizer
 # build, which verify_asan_link_order=0 allows.
 fault_shim()
@@ -380,6 +395,7 @@ fault_shim()
         exit 0
     fi
     real_programs
+    QUERY=$(preloadable_program cops-query)
 }
 
 # Copy the bundled seed corpus to DIR/corpus (created).

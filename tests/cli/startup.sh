@@ -69,6 +69,18 @@ else
         "configured --disable-static-query (or the archives are missing)"
 fi
 
+# Linked -static-pie (configure --enable-static-pie-query), cops-query
+# starts without the dynamic loader: it maps no library at all, not even
+# the C library, and the loader has nothing to report.
+if [ "$COPS_STATIC_PIE_QUERY" = yes ]; then
+    LD_DEBUG=files expect_exit 0 "cops-query -static-pie --version" -- "$QUERY" --version
+    check_maps "cops-query linked -static-pie maps no library, not even libc" no \
+        '[^ ]* needed by [^ ]*/cops-query$'
+else
+    skip "cops-query linked -static-pie maps no library, not even libc" \
+        "configured --disable-static-pie-query (or it does not link)"
+fi
+
 LD_DEBUG=files expect_exit 0 "a query on the native index" -- "$QUERY" -i idx grant
 expect_stdout_contains "grant"
 check_maps "a query on a native index maps no libxapian, reader library or C++ runtime" no \
@@ -83,8 +95,22 @@ if [ -f "$COPS_BUILDDIR/xapian/.libs/xapian.so" ]; then
     expect_exit 0 "a Xapian index" -- "$INDEX" -q --engine xapian -i xap corpus
     LD_DEBUG=files expect_exit 0 "a query on the Xapian index" -- "$QUERY" -i xap grant
     check_maps "a query on a Xapian index loads libxapian" yes 'libxapian'
+    expect_stdout_contains "grant"
+    # A program without the loader cannot load the engine's module: it
+    # hands the run to its twin, linked as before, which the loader starts
+    # under the same argv[0], so the C library is then mapped for
+    # "cops-query" (glibc's dlopen in the static program would map it for
+    # the module only, a second C library in the process).
+    if [ "$COPS_STATIC_PIE_QUERY" = yes ]; then
+        check_maps "a query on a Xapian index is handed to cops-query-dynamic" yes \
+            'libc\.so\.6 needed by [^ ]*/cops-query$'
+    else
+        skip "a query on a Xapian index is handed to cops-query-dynamic" \
+            "configured --disable-static-pie-query (or it does not link)"
+    fi
 else
     skip "a query on a Xapian index loads libxapian" "built without Xapian"
+    skip "a query on a Xapian index is handed to cops-query-dynamic" "built without Xapian"
 fi
 
 done_testing

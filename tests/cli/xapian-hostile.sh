@@ -320,7 +320,7 @@ if [ -f "$SHIM" ]; then
     before=$(tree_state glass-other)
     swapping '*glass-held' "$TMP/glass-other"
     expect_exit 0 "a search, its database swapped for a link before Xapian opens it" -- \
-        env LD_PRELOAD="$SHIM" "$(real_program cops-query)" -i glass-held -c grant
+        env LD_PRELOAD="$SHIM" "$(preloadable_program cops-query)" -i glass-held -c grant
     check "... the directory was swapped" grep -q "failed 1" "$TMP/swap-report"
     expect_stdout_is 2 "... the index checked answers, not the link's target"
     check "... which is untouched" test "$(tree_state glass-other)" = "$before"

@@ -3,8 +3,10 @@
 # Run by installcheck (and so by distcheck): the installed programs load
 # the installed modules from beside the installed libcops (base/module.h;
 # cops-query linked with the engine, configure --enable-static-query, from
-# where they are installed relative to it), and a copy of the library or
-# of cops-query without the modules says what is missing in one line and
+# where they are installed relative to it; linked -static-pie, it hands a
+# Xapian query to cops-query-dynamic in $(pkglibexecdir), which finds them
+# relative to itself), and a copy of the library or of cops-query without
+# the modules (or without its twin) says what is missing in one line and
 # exits 2.
 set -u
 bindir=$1 libdir=$2 corpus=$3 with_xapian=$4 tmp=$5
