@@ -758,7 +758,8 @@ int cops_print_escaped_bytes(FILE *out, const char *text, size_t length, int fla
  * with `query` given, three lines instead: "PROGRAM: syntax error in
  * query:", the query escaped, and a caret under the column (placed by the
  * columns a terminal draws: wide East Asian and fullwidth characters two,
- * combining marks none, by Unicode's tables, not the locale) followed by the
+ * combining marks none, by Unicode's tables, not the locale; a grapheme
+ * cluster such as an emoji ZWJ sequence or a flag as one glyph) followed by the
  * message.  `query` may be NULL.  Returns 0, or COPS_EIO if `out` has an
  * error. */
 int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err);
