@@ -54,6 +54,8 @@ static struct {
                                      const char *minor);
     char *(*text_part_get_text)(GMimeTextPart *part);
     GType (*text_part_type)(void);
+    const char *(*text_part_get_charset)(GMimeTextPart *part);
+    void (*text_part_set_charset)(GMimeTextPart *part, const char *charset);
     char problem[256];  /* why GMime could not be opened, "" when it was */
 } gmime;
 
@@ -71,6 +73,7 @@ static void mail_init(void)
         "internet_address_list_to_string", "g_mime_message_foreach",
         "g_mime_object_get_content_type", "g_mime_content_type_is_type",
         "g_mime_text_part_get_text", "g_mime_text_part_get_type",
+        "g_mime_text_part_get_charset", "g_mime_text_part_set_charset",
     };
     source_function f[sizeof names / sizeof names[0]];
     if (source_library_open(COPS_GMIME_LIBRARY, names, sizeof names / sizeof names[0], f,
@@ -99,6 +102,8 @@ static void mail_init(void)
         (gboolean(*)(GMimeContentType *, const char *, const char *))f[19];
     gmime.text_part_get_text = (char *(*)(GMimeTextPart *))f[20];
     gmime.text_part_type = (GType(*)(void))f[21];
+    gmime.text_part_get_charset = (const char *(*)(GMimeTextPart *))f[22];
+    gmime.text_part_set_charset = (void (*)(GMimeTextPart *, const char *))f[23];
     gmime.init();
 }
 
@@ -106,7 +111,22 @@ static void mail_init(void)
 typedef struct mail_parts {
     byte_buffer plain;
     byte_buffer html;
+    source_file *file; /* whose warnings */
 } mail_parts;
+
+/* A part's charset chooses the iconv decoder GMime converts it with: only
+ * the WHATWG Encoding Standard's (charset_whatwg) are taken; any other
+ * (UTF-7, a made-up or exotic stateful one) is the default of a part
+ * without charset, US-ASCII read as windows-1252, with a warning. */
+static void mail_check_charset(mail_parts *parts, GMimeTextPart *part)
+{
+    const char *charset = gmime.text_part_get_charset(part);
+    if (!charset || charset_whatwg(charset))
+        return;
+    source_warn(parts->file->walker, "%s: a mail part's charset '%s' is not an encoding of the "
+                "WHATWG Encoding Standard: read as windows-1252", parts->file->path, charset);
+    gmime.text_part_set_charset(part, "WINDOWS-1252");
+}
 
 static void mail_collect(GMimeObject *parent, GMimeObject *part, gpointer context)
 {
@@ -116,6 +136,7 @@ static void mail_collect(GMimeObject *parent, GMimeObject *part, gpointer contex
         return;
     GMimeContentType *type = gmime.get_content_type(part);
     int html = type && gmime.content_type_is_type(type, "text", "html");
+    mail_check_charset(parts, (GMimeTextPart *)part);
     char *text = gmime.text_part_get_text((GMimeTextPart *)part);
     if (!text)
         return;
@@ -141,14 +162,14 @@ static void mail_addresses(byte_buffer *out, const char *label, InternetAddressL
 }
 
 /* The text of a message: addresses, then its plain (else HTML) parts. */
-static int mail_text(GMimeMessage *message, byte_buffer *text)
+static int mail_text(source_file *file, GMimeMessage *message, byte_buffer *text)
 {
     mail_addresses(text, "From: ", gmime.get_from(message));
     mail_addresses(text, "To: ", gmime.get_to(message));
     mail_addresses(text, "Cc: ", gmime.get_cc(message));
     if (text->length > 0)
         buffer_append_byte(text, '\n');
-    mail_parts parts = {BUFFER_INIT, BUFFER_INIT};
+    mail_parts parts = {BUFFER_INIT, BUFFER_INIT, file};
     gmime.foreach(message, mail_collect, &parts);
     int status = 0;
     if (parts.plain.length > 0) {
@@ -173,7 +194,7 @@ static int mail_deliver(source_file *file, GMimeMessage *message, uint64_t line)
 {
     byte_buffer text = BUFFER_INIT, scratch = BUFFER_INIT, title = BUFFER_INIT;
     char id[32 + 4096];
-    int status = mail_text(message, &text);
+    int status = mail_text(file, message, &text);
     if (status == 0)
         status = source_file_repair(file, &text, 0, &scratch);
     if (status != 0)
