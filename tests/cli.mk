@@ -24,6 +24,7 @@ CLI_TESTS = \
 	tests/cli/startup.sh \
 	tests/cli/encodings.sh \
 	tests/cli/charset-labels.sh \
+	tests/cli/warning-cap.sh \
 	tests/cli/documents.sh \
 	tests/cli/roots.sh \
 	tests/cli/catalog.sh \
