@@ -64,13 +64,19 @@ static struct source_warning_kind *warning_kind(source_walker *walker, const cha
     return kind;
 }
 
+static uint64_t warnings_per_kind(const source_walker *walker)
+{
+    uint64_t cap = walker->options->warnings_per_kind;
+    return cap ? cap : SOURCE_WARNINGS_PER_KIND;
+}
+
 static void source_vwarn(source_walker *walker, const char *format, va_list args)
 {
     char message[SOURCE_WARNING_MAX];
     vsnprintf(message, sizeof message, format, args);
     walker->stats.warnings++;
     struct source_warning_kind *kind = warning_kind(walker, format);
-    if (kind && ++kind->count > SOURCE_WARNINGS_PER_KIND) {
+    if (kind && ++kind->count > warnings_per_kind(walker)) {
         if (!kind->first_unsaid)
             kind->first_unsaid = strdup(message); /* NULL: the line says less */
         return;
@@ -93,7 +99,7 @@ static void source_warnings_end(source_walker *walker)
 {
     for (size_t i = 0; i < walker->warning_kind_count; i++) {
         struct source_warning_kind *kind = &walker->warning_kinds[i];
-        if (kind->count <= SOURCE_WARNINGS_PER_KIND)
+        if (kind->count <= warnings_per_kind(walker))
             continue;
         char message[SOURCE_WARNING_MAX];
         const char *path = walker->warning_file, *first = kind->first_unsaid;
@@ -101,7 +107,7 @@ static void source_warnings_end(source_walker *walker)
         if (first && strncmp(first, path, length) == 0 && first[length] == ':')
             first += length + 1 + (first[length + 1] == ' ');
         snprintf(message, sizeof message, "%s: \u2026 %llu more warnings like this in this file%s%s%s",
-                 path, (unsigned long long)(kind->count - SOURCE_WARNINGS_PER_KIND),
+                 path, (unsigned long long)(kind->count - warnings_per_kind(walker)),
                  !first ? "" : first[0] >= '0' && first[0] <= '9' ? " (the first: line " /* a record's */
                                                                   : " (the first: ",
                  first ? first : "", first ? ")" : "");
