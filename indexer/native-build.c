@@ -1291,6 +1291,7 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
         rc = replace_previous_records(b, &replaced, err);
         deleted_now += replaced;
     }
+    record_ids_forget(&b->ids); /* no id is looked up after: its table out of the reordering's way */
     if (rc == 0 && b->request_ids) {
         uint64_t by_id = 0;
         rc = delete_by_id(b, b->request_ids, &by_id, &summary->inputs_missing, err);

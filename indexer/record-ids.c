@@ -35,12 +35,21 @@ static void put_u32le(uint8_t *p, uint32_t value)
         p[i] = (uint8_t)(value >> (8 * i));
 }
 
-void record_ids_free(record_ids *ids)
+void record_ids_forget(record_ids *ids)
 {
     free(ids->slots);
+    ids->slots = NULL;
+    ids->count = ids->capacity = 0;
     if (ids->file)
         close(ids->file - 1);
+    ids->file = 0;
+    ids->flushed = 0;
     buffer_free(&ids->pending);
+}
+
+void record_ids_free(record_ids *ids)
+{
+    record_ids_forget(ids);
     free(ids->dropped);
     memset(ids, 0, sizeof *ids);
 }
@@ -152,7 +161,9 @@ static int create_file(record_ids *ids)
 }
 
 /* Twice the slots, each entry's place found again from its hash: the
- * slots keep only 24 bits of it, so the file is read through. */
+ * slots keep only 24 bits of it, so the file is read through.  The old
+ * slots are freed first (nothing needs them), so that the peak is the new
+ * table alone, not both; a failure here ends the build anyway. */
 static int record_ids_grow(record_ids *ids)
 {
     if (!ids->file) {
@@ -161,10 +172,15 @@ static int record_ids_grow(record_ids *ids)
             return rc;
     }
     size_t capacity = ids->capacity ? ids->capacity * 2 : 1024;
+    free(ids->slots);
+    ids->slots = NULL;
+    ids->capacity = 0;
+    ids->count = 0; /* until the table is whole again: record_ids_find finds nothing */
     uint64_t *slots = calloc(capacity, sizeof *slots);
     if (!slots)
         return COPS_ENOMEM;
     int rc = write_pending(ids);
+    size_t count = 0;
     byte_buffer window = {0};
     for (uint64_t offset = 0; rc == 0 && offset < ids->flushed;) {
         size_t want = ids->flushed - offset < SCAN_BYTES ? (size_t)(ids->flushed - offset)
@@ -181,6 +197,7 @@ static int record_ids_grow(record_ids *ids)
             size_t length = get_u32le(window.data + at + 4);
             place(slots, capacity, hash_keyed(window.data + at + ENTRY_HEAD, length) | 1,
                   offset + at);
+            count++;
             at += ENTRY_HEAD + length;
         }
         if (at == 0) { /* one entry longer than the window: read it whole */
@@ -197,6 +214,7 @@ static int record_ids_grow(record_ids *ids)
             if ((rc = read_at(ids, offset + ENTRY_HEAD, window.data, length)) != 0)
                 break;
             place(slots, capacity, hash_keyed(window.data, length) | 1, offset);
+            count++;
             at = ENTRY_HEAD + length;
         }
         offset += at;
@@ -206,9 +224,9 @@ static int record_ids_grow(record_ids *ids)
         free(slots);
         return rc;
     }
-    free(ids->slots);
     ids->slots = slots;
     ids->capacity = capacity;
+    ids->count = count;
     return 0;
 }
 

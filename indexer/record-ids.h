@@ -27,8 +27,11 @@
  * used: the ids themselves and their numbers live in a temporary file,
  * read back only to tell a collision from a repeat and on growth.  Held
  * in memory (a slot and a string per id, 100 bytes a record), a build
- * of 2,000,000 tiny records with --memory 16 peaked at 203 MB: the
- * table is now all that grows with the records, 11 to 21 bytes an id.
+ * of 2,000,000 tiny records with --memory 16 peaked at 205 MB, now at
+ * 122 MB: the table is all that grows with the records, 11 to 21 bytes
+ * an id (8 bytes a slot; a growth frees the old slots first, the file
+ * being the truth), and is released before the commit's reordering
+ * (record_ids_forget).
  * A slot holds the hash's top 24 bits and the offset of the id's entry
  * in the file plus one (0: empty); an entry is the number (u32le), the
  * id's length (u32le) and its bytes.  All zero is the empty set; the
@@ -48,6 +51,11 @@ typedef struct record_ids {
 
 /* Release what `ids` holds and empty it. */
 void record_ids_free(record_ids *ids);
+
+/* Release the table and the file of the ids, once none will be looked up
+ * again: `dropped` and `repeats` stay (a build's commit reads them after
+ * the reordering, whose arrays would otherwise sit beside the table). */
+void record_ids_forget(record_ids *ids);
 
 /* Note `document`, numbered `doc` by the engine.  Only records (line > 0)
  * have an id of their own (a file's id is its path, read once): for
