@@ -40,7 +40,7 @@ void record_ids_forget(record_ids *ids)
     free(ids->slots);
     ids->slots = NULL;
     ids->count = ids->capacity = 0;
-    if (ids->file)
+    if (ids->file > 0)
         close(ids->file - 1);
     ids->file = 0;
     ids->flushed = 0;
@@ -123,6 +123,8 @@ static void place(uint64_t *slots, size_t capacity, uint64_t hash, uint64_t offs
 
 static int write_pending(record_ids *ids)
 {
+    if (ids->file < 0)
+        return 0; /* no file could be made: all of it stays pending */
     for (size_t done = 0; done < ids->pending.length;) {
         ssize_t n = pwrite(ids->file - 1, ids->pending.data + done, ids->pending.length - done,
                            (off_t)(ids->flushed + done));
@@ -137,7 +139,10 @@ static int write_pending(record_ids *ids)
     return 0;
 }
 
-/* A new unlinked file in $TMPDIR (else /tmp) for the entries. */
+/* A new unlinked file in $TMPDIR (else /tmp) for the entries.  When
+ * none can be made (TMPDIR names no folder, a read-only /tmp) the entries
+ * stay in memory, as they all were before (file -1): a build is not
+ * refused for want of a temporary file. */
 static int create_file(record_ids *ids)
 {
     const char *dir = getenv("TMPDIR");
@@ -149,14 +154,10 @@ static int create_file(record_ids *ids)
         return COPS_ENOMEM;
     snprintf(path, size, "%s/cops-ids-XXXXXX", dir);
     int fd = mkstemp(path);
-    if (fd < 0)
-        ids->io_errno = errno;
-    else
+    if (fd >= 0)
         unlink(path);
     free(path);
-    if (fd < 0)
-        return COPS_EIO;
-    ids->file = fd + 1;
+    ids->file = fd < 0 ? -1 : fd + 1;
     return 0;
 }
 
@@ -180,11 +181,12 @@ static int record_ids_grow(record_ids *ids)
     if (!slots)
         return COPS_ENOMEM;
     int rc = write_pending(ids);
+    /* what was written, or (no file) what is pending */
+    uint64_t total = ids->flushed + ids->pending.length;
     size_t count = 0;
     byte_buffer window = {0};
-    for (uint64_t offset = 0; rc == 0 && offset < ids->flushed;) {
-        size_t want = ids->flushed - offset < SCAN_BYTES ? (size_t)(ids->flushed - offset)
-                                                          : SCAN_BYTES;
+    for (uint64_t offset = 0; rc == 0 && offset < total;) {
+        size_t want = total - offset < SCAN_BYTES ? (size_t)(total - offset) : SCAN_BYTES;
         buffer_reset(&window);
         if (buffer_reserve(&window, want) != 0) {
             rc = COPS_ENOMEM;

@@ -36,11 +36,12 @@
  * in the file plus one (0: empty); an entry is the number (u32le), the
  * id's length (u32le) and its bytes.  All zero is the empty set; the
  * file is created (unlinked at once, in $TMPDIR or /tmp) at the first
- * id. */
+ * id; when none can be made, the entries stay in memory. */
 typedef struct record_ids {
     uint64_t *slots;
     size_t count, capacity;      /* capacity: 0 or a power of two */
-    int file;                    /* the entries' file descriptor + 1, 0: none yet */
+    int file;                    /* the entries' file descriptor + 1, 0: none yet,
+                                  * -1: none could be made (all pending) */
     uint64_t flushed;            /* bytes of the file written */
     byte_buffer pending;         /* entries past `flushed`, not written yet */
     int io_errno;                /* errno of the last failed read or write */

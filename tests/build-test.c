@@ -232,7 +232,7 @@ Test(build, chosen_ids_do_not_fall_into_one_run_of_slots, .timeout = 60)
  * an id.  Repeats are told apart exactly whether their first copy is
  * still pending or written, after growths, and for an id longer than the
  * window a growth reads the file through. */
-Test(build, record_ids_stay_compact_and_exact, .timeout = 60)
+static void record_ids_compact_and_exact(void)
 {
     enum { IDS = 200000 };
     record_ids ids = {0};
@@ -244,7 +244,8 @@ Test(build, record_ids_stay_compact_and_exact, .timeout = 60)
         cr_assert_eq(replaced, 0);
     }
     size_t held = ids.capacity * sizeof *ids.slots + ids.pending.capacity;
-    cr_expect_leq(held, (size_t)IDS * 24, "%zu bytes for %d ids", held, IDS);
+    if (ids.file > 0) /* with a file: only the table in memory */
+        cr_expect_leq(held, (size_t)IDS * 24, "%zu bytes for %d ids", held, IDS);
     size_t long_length = 3 * 1024 * 1024;
     char *long_id = malloc(long_length + 1);
     cr_assert(long_id);
@@ -274,6 +275,20 @@ Test(build, record_ids_stay_compact_and_exact, .timeout = 60)
     cr_expect_eq(ids.count, 2 * IDS + 1);
     free(long_id);
     record_ids_free(&ids);
+}
+
+Test(build, record_ids_stay_compact_and_exact, .timeout = 60)
+{
+    record_ids_compact_and_exact();
+}
+
+/* No temporary file can be made: the entries stay in memory, and a growth
+ * reads them there (it read only the file's part: every id before the
+ * first growth was forgotten). */
+Test(build, record_ids_without_a_temporary_file, .timeout = 60)
+{
+    cr_assert_eq(setenv("TMPDIR", "/nonexistent/cops-record-ids", 1), 0);
+    record_ids_compact_and_exact();
 }
 
 /* `documents` JSON Lines records into dir/docs.jsonl (the path is the

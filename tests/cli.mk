@@ -25,6 +25,7 @@ CLI_TESTS = \
 	tests/cli/encodings.sh \
 	tests/cli/charset-labels.sh \
 	tests/cli/warning-cap.sh \
+	tests/cli/record-ids.sh \
 	tests/cli/documents.sh \
 	tests/cli/roots.sh \
 	tests/cli/catalog.sh \
