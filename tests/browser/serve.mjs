@@ -147,6 +147,29 @@ await check('a bad query shows a caret under its column', async () => {
 });
 await page.screenshot({ path: `${shots}/serve-error.png` });
 
+await check('the caret stands under the fault after an emoji sequence', async () => {
+  // A family (five code points joined by ZWJ) is one glyph: one space per
+  // code point put the caret columns right of the AND at fault.
+  await search(page, '\u{1F468}\u200D\u{1F469}\u200D\u{1F467} AND )');
+  await page.waitForSelector('#query-error:not([hidden])');
+  const gap = await page.evaluate(() => {
+    const left = (node, start, end) => {
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      return range.getBoundingClientRect().left;
+    };
+    const query = document.getElementById('error-query').firstChild;
+    const caret = document.getElementById('error-caret').lastChild;
+    const fault = query.data.indexOf('AND');
+    return left(caret, 0, 1) - left(query, fault, fault + 1);
+  });
+  const others = consoleErrors.filter((e) => !e.includes('status of 400'));
+  consoleErrors.length = 0;
+  consoleErrors.push(...others);
+  return Math.abs(gap) < 1 ? '' : `the caret is ${gap}px from the AND`;
+});
+
 await check('a misspelt query offers "Did you mean", whose link runs the suggestion', async () => {
   await search(page, 'grnat polcing');
   await page.waitForSelector('#did-you-mean:not([hidden])');
