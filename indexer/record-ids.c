@@ -172,11 +172,14 @@ static int record_ids_grow(record_ids *ids)
         if (rc != 0)
             return rc;
     }
+    /* Room for one more entry than the file holds (ids->count, kept
+     * through a failed growth, whose table is then 0 slots). */
     size_t capacity = ids->capacity ? ids->capacity * 2 : 1024;
+    while ((ids->count + 1) * 4 > capacity * 3)
+        capacity *= 2;
     free(ids->slots);
     ids->slots = NULL;
-    ids->capacity = 0;
-    ids->count = 0; /* until the table is whole again: record_ids_find finds nothing */
+    ids->capacity = 0; /* until the table is whole again: record_ids_find finds nothing */
     uint64_t *slots = calloc(capacity, sizeof *slots);
     if (!slots)
         return COPS_ENOMEM;
@@ -228,7 +231,7 @@ static int record_ids_grow(record_ids *ids)
     }
     ids->slots = slots;
     ids->capacity = capacity;
-    ids->count = count;
+    ids->count = count; /* the same, read again */
     return 0;
 }
 
@@ -296,7 +299,7 @@ int record_ids_note(record_ids *ids, const cops_build_options *options,
  * take a hand-made index's "a\0b" for "a". */
 int record_ids_find(const record_ids *ids, const char *id, size_t length, uint32_t *doc)
 {
-    if (ids->count == 0)
+    if (ids->count == 0 || ids->capacity == 0)
         return 0;
     uint64_t hash = hash_keyed(id, length) | 1;
     int64_t slot = record_ids_slot(ids, id, length, hash);
