@@ -306,6 +306,8 @@ static int mail_field_line(const uint8_t *data, size_t length)
 
 /* What mail_cut follows in the message being scanned. */
 typedef struct mail_scan {
+    size_t refused;                     /* encoded words left undecoded */
+    char first_refused[CHARSET_NAME_MAX]; /* the charset of the first */
     size_t fields;
     size_t open;     /* multipart boundaries open, innermost last */
     int content_type; /* the field being read is a Content-Type with no boundary yet */
@@ -401,10 +403,45 @@ static int mail_boundary_line(const mail_scan *scan, const uint8_t *line, size_t
     return 0;
 }
 
+/* An RFC 2047 encoded word ("=?charset?Q?...?=", "=?charset*lang?B?...")
+ * names the iconv decoder GMime decodes it with: one whose charset the
+ * WHATWG Encoding Standard does not list (UTF-7, a made-up or stateful
+ * one) is left undecoded, its "=?" made "=_" and its closing "?=" "_="
+ * in the bytes GMime parses, so that no part of it pairs with a word
+ * around it (counted in the scan, for one warning per file). */
+static void mail_refuse_encoded_words(mail_scan *scan, uint8_t *line, size_t length)
+{
+    for (uint8_t *at = line; (at = memmem(at, length - (size_t)(at - line), "=?", 2)) != NULL;
+         at += 2) {
+        const uint8_t *name = at + 2, *end = line + length;
+        size_t size = 0;
+        while (name + size < end && name[size] != '?' && name[size] != '*' && size + 1 < CHARSET_NAME_MAX
+               && !source_is_space(name[size]))
+            size++;
+        if (name + size >= end || (name[size] != '?' && name[size] != '*'))
+            continue;
+        char charset[CHARSET_NAME_MAX];
+        memcpy(charset, name, size);
+        charset[size] = 0;
+        if (charset_whatwg(charset))
+            continue;
+        if (scan->refused++ == 0)
+            snprintf(scan->first_refused, sizeof scan->first_refused, "%s", charset);
+        at[1] = '_';
+        /* the close: after "?E?" (E the encoding), the next "?=" */
+        const uint8_t *text = name + size;
+        text = memchr(text + 1, '?', (size_t)(end - text - 1));
+        uint8_t *close = text ? memmem(text + 1, (size_t)(end - text - 1), "?=", 2) : NULL;
+        if (close)
+            close[0] = '_';
+    }
+}
+
 /* Count a line of a block that may be headers; 0, or -1 when it passes a
  * bound (`why` says which). */
-static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length, char why[64])
+static int mail_header_line(mail_scan *scan, uint8_t *line, size_t length, char why[64])
 {
+    mail_refuse_encoded_words(scan, line, length);
     const uint8_t *value;
     size_t value_length;
     int whole = 0;
@@ -443,7 +480,7 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
  * line (a message/rfc822 part's, after its part's headers; also a
  * paragraph of a text that looks so, which only counts more).  In an mbox the counts
  * start again at each "From " line outside a block (the next message). */
-static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64])
+static size_t mail_cut(uint8_t *data, size_t length, int mbox, char why[64], mail_scan *counts)
 {
     mail_scan scan = {0};
     size_t next;
@@ -451,7 +488,7 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
     for (size_t at = 0; at < length; at = next) {
         const uint8_t *newline = memchr(data + at, '\n', length - at);
         next = newline ? (size_t)(newline - data) + 1 : length;
-        const uint8_t *line = data + at;
+        uint8_t *line = data + at;
         size_t size = next - at;
         int blank = line[0] == '\n' || (size >= 2 && line[0] == '\r' && line[1] == '\n');
         if (in_block && blank) {
@@ -473,9 +510,11 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
         if (in_block || mail_field_line(line, size)) {
             in_block = 1;
             if (mail_header_line(&scan, line, size, why) != 0)
-                return at;
+                length = at;
         }
     }
+    counts->refused = scan.refused;
+    memcpy(counts->first_refused, scan.first_refused, sizeof scan.first_refused);
     return length;
 }
 
@@ -499,10 +538,15 @@ int source_read_mail(source_file *file)
     /* The stream takes the bytes (GLib frees with the system allocator). */
     const uint8_t *data = raw.data;
     char why[64] = "";
-    size_t length = mail_cut(raw.data, raw.length, file->format == FORMAT_MBOX, why);
+    mail_scan counts;
+    size_t length = mail_cut(raw.data, raw.length, file->format == FORMAT_MBOX, why, &counts);
     if (length < raw.length)
         source_warn(file->walker, "%s: a message with %s at byte %zu: read up to there",
                     file->path, why, length);
+    if (counts.refused > 0)
+        source_warn(file->walker, "%s: %zu encoded words of the headers name a charset not of the "
+                    "WHATWG Encoding Standard (the first '%s'): left undecoded", file->path,
+                    counts.refused, counts.first_refused);
     GByteArray *array = g_byte_array_new_take(raw.data, length);
     GMimeStream *stream = gmime.stream_with_byte_array(array);
     status = mail_parse(file, stream, data, length);
