@@ -131,31 +131,77 @@ int escape_terminal_needed(const char *text, size_t length, int flags)
     return 0;
 }
 
+/* The columns one unit at bytes[at] takes once escaped or drawn, its
+ * size in *size; *drawn is 1 when it is drawn as it is (it may then join
+ * a grapheme cluster), 0 when it is shown as an escape. */
+static size_t unit_columns(const uint8_t *bytes, size_t length, size_t at, int flags,
+                           size_t *size, uint32_t *cp, int *drawn)
+{
+    unit_kind kind;
+    *cp = 0;
+    *size = unit_at(bytes, length, at, &kind, cp);
+    *drawn = 0;
+    if (kind == UNIT_ILL_FORMED) {
+        *size = 1;
+        return 4; /* \xHH */
+    }
+    if (kind == UNIT_CONTROL)
+        return terminal_name(*cp) ? 2 : 4 * *size;
+    if (bytes[at] == '\\' && (flags & ESCAPE_LOSSLESS))
+        return 2;
+    *drawn = 1;
+    /* As wide as a terminal draws it, by Unicode's tables (utf8proc's, not
+     * the locale's): East Asian Wide and Fullwidth 2, combining marks and
+     * zero-width format characters 0, anything else (unassigned included)
+     * 1. */
+    return bytes[at] < 0x80 ? 1 : (size_t)utf8proc_charwidth((utf8proc_int32_t)*cp);
+}
+
+/* Counted by grapheme cluster (Unicode's extended clusters, utf8proc's
+ * rules): a terminal draws an emoji ZWJ sequence, a flag (a pair of
+ * regional indicators) or a base with its marks as one glyph, as wide as
+ * its widest part, an emoji presentation (U+FE0F) or a flag 2 columns.
+ * Counted code point by code point, the caret under a fault after a
+ * family emoji stood four columns too far right.  A fault inside a
+ * cluster is shown under the cluster's start. */
 size_t escape_terminal_columns(const char *text, size_t length, size_t characters, int flags)
 {
     const uint8_t *bytes = (const uint8_t *)text;
-    size_t columns = 0, at = 0;
-    for (size_t n = 0; n < characters && at < length; n++) {
-        unit_kind kind;
-        uint32_t cp = 0;
-        size_t size = unit_at(bytes, length, at, &kind, &cp);
-        if (kind == UNIT_ILL_FORMED) {
-            size = 1;
-            columns += 4; /* \xHH */
-        } else if (kind == UNIT_CONTROL) {
-            columns += terminal_name(cp) ? 2 : 4 * size;
-        } else if (bytes[at] < 0x80) {
-            columns += bytes[at] == '\\' && (flags & ESCAPE_LOSSLESS) ? 2 : 1;
-        } else {
-            /* Drawn as it is: as wide as a terminal draws it, by Unicode's
-             * tables (utf8proc's, not the locale's): East Asian Wide and
-             * Fullwidth 2, combining marks and zero-width format characters
-             * 0, anything else (unassigned included) 1. */
-            columns += (size_t)utf8proc_charwidth((utf8proc_int32_t)cp);
+    size_t columns = 0, cluster = 0, at = 0, n = 0;
+    utf8proc_int32_t state = 0;
+    uint32_t previous = 0;
+    int in_cluster = 0, indicators = 0; /* in_cluster: the last unit was drawn */
+    for (; at < length; n++) {
+        size_t size;
+        uint32_t cp;
+        int drawn;
+        size_t width = unit_columns(bytes, length, at, flags, &size, &cp, &drawn);
+        int joins = 0;
+        if (drawn && in_cluster)
+            joins = !utf8proc_grapheme_break_stateful((utf8proc_int32_t)previous,
+                                                      (utf8proc_int32_t)cp, &state);
+        else
+            state = 0; /* a cluster starts here, whatever came before */
+        if (n >= characters) {
+            if (!joins) /* the fault starts a cluster: after the last one */
+                columns += cluster;
+            return columns;
         }
+        if (!joins) {
+            columns += cluster;
+            cluster = 0;
+            indicators = 0;
+        }
+        if (cluster < width)
+            cluster = width;
+        indicators += cp >= 0x1F1E6 && cp <= 0x1F1FF;
+        if (drawn && (cp == 0xFE0F || indicators == 2) && cluster < 2)
+            cluster = 2;
+        in_cluster = drawn;
+        previous = cp;
         at += size;
     }
-    return columns;
+    return columns + cluster;
 }
 
 void escape_print_line(FILE *out, const char *prefix, const char *message)

@@ -61,7 +61,9 @@ int escape_terminal_needed(const char *text, size_t length, int flags);
  * unescaped character taken as as many columns as a terminal draws it
  * (Unicode's East Asian Wide and Fullwidth characters 2, combining marks
  * and zero-width characters 0, by utf8proc's tables, whatever the
- * locale): the caret under a query's error stands under its character. */
+ * locale; a grapheme cluster as one glyph, as wide as its widest part,
+ * 2 for an emoji presentation or a flag): the caret under a query's error
+ * stands under its character. */
 size_t escape_terminal_columns(const char *text, size_t length, size_t characters, int flags);
 
 /* Write "prefix" (trusted, as is), `message` as terminal text and a

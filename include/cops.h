@@ -748,13 +748,18 @@ enum {
  * COPS_ESCAPE_LOSSLESS.  Returns 0, or COPS_EIO if `out` has an error. */
 int cops_print_escaped(FILE *out, const char *text, int flags);
 
+/* cops_print_escaped of the `length` bytes at `text`, NUL bytes included
+ * (written \x00): a line read from a stranger, shown whole. */
+int cops_print_escaped_bytes(FILE *out, const char *text, size_t length, int flags);
+
 /* Write `err` to `out` as "PROGRAM: message", the message escaped as by
  * cops_print_escaped (it may quote file names, documents or a colleague's
  * index), on one line.  For a syntax error (COPS_ESYNTAX, err->column set)
  * with `query` given, three lines instead: "PROGRAM: syntax error in
  * query:", the query escaped, and a caret under the column (placed by the
  * columns a terminal draws: wide East Asian and fullwidth characters two,
- * combining marks none, by Unicode's tables, not the locale) followed by the
+ * combining marks none, by Unicode's tables, not the locale; a grapheme
+ * cluster such as an emoji ZWJ sequence or a flag as one glyph) followed by the
  * message.  `query` may be NULL.  Returns 0, or COPS_EIO if `out` has an
  * error. */
 int cops_print_error(FILE *out, const char *program, const char *query, const cops_error *err);
@@ -765,6 +770,12 @@ int cops_print_error(FILE *out, const char *program, const char *query, const co
  * escaped as by cops_print_escaped.  `query` may be NULL.  Returns 0, or
  * COPS_EIO if `out` has an error. */
 int cops_print_error_record(FILE *out, const char *query, const cops_error *err, int json);
+
+/* cops_print_error_record of the query `length` bytes at `query`, NUL
+ * bytes included (\u0000 in JSON): a batch line refused for its NUL byte
+ * is shown whole, not cut there.  `query` may be NULL when `length` is 0. */
+int cops_print_error_record_bytes(FILE *out, const char *query, size_t length,
+                                  const cops_error *err, int json);
 
 #ifdef __cplusplus
 }

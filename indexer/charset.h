@@ -69,6 +69,13 @@ int charset_guess(const uint8_t *data, size_t length, char name[CHARSET_NAME_MAX
  * (latin1, iso-8859-1, us-ascii, ascii -> WINDOWS-1252). */
 void charset_normalize(char name[CHARSET_NAME_MAX]);
 
+/* The iconv name of the encoding `label` names in the WHATWG Encoding
+ * Standard (labels compared ignoring case: "latin1" -> "WINDOWS-1252",
+ * "sjis" -> "SHIFT_JIS"), or NULL for any other label (UTF-7, made-up
+ * ones): the only encodings a document's own label (HTML <meta charset>,
+ * an XML declaration, a mail part's charset) may choose. */
+const char *charset_whatwg(const char *label);
+
 /* Whether `name` (normalised) is UTF-8 itself or a subset of it. */
 int charset_is_utf8_name(const char *name);
 

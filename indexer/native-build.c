@@ -865,8 +865,9 @@ static int native_add(void *context, const source_document *document, const uint
     /* A record (its id is its identity, not its file) replaces the one
      * read before it with the same id: dropped at commit. */
     int replaced = 0;
-    if (rc == 0 && record_ids_note(&b->ids, &b->options, document, doc, &replaced) != 0)
-        rc = error_set(err, COPS_ENOMEM, "out of memory");
+    int noted = rc == 0 ? record_ids_note(&b->ids, &b->options, document, doc, &replaced) : 0;
+    if (noted != 0)
+        rc = record_ids_error(&b->ids, noted, err);
     return rc;
 }
 
@@ -1037,7 +1038,10 @@ static int replace_previous_records(native_build *b, uint64_t *deleted, cops_err
                 if (deletions_test(&previous->dels[s], d))
                     continue;
                 rc = segment_read_metadata(seg, d, &meta, err);
-                if (rc == 0 && record_ids_has(&b->ids, meta.id, meta.id_length)) {
+                int has = rc == 0 ? record_ids_has(&b->ids, meta.id, meta.id_length) : 0;
+                if (has < 0)
+                    rc = record_ids_error(&b->ids, has, err);
+                if (has > 0) {
                     deletions_mark(&previous->dels[s], d, 1);
                     previous->dels_changed[s] = 1;
                     (*deleted)++;
@@ -1228,8 +1232,9 @@ static int delete_by_id(native_build *b, const build_request *request, uint64_t 
     int rc = found ? 0 : error_set(err, COPS_ENOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < count; i++) {
         int repeated;
-        if (record_ids_add(&wanted, request->ids[i], (uint32_t)i, &repeated) != 0)
-            rc = error_set(err, COPS_ENOMEM, "out of memory");
+        int added = record_ids_add(&wanted, request->ids[i], (uint32_t)i, &repeated);
+        if (added != 0)
+            rc = record_ids_error(&wanted, added, err);
     }
     for (size_t s = 0; rc == 0 && s < previous->manifest.segment_count; s++) {
         segment *seg = NULL;
@@ -1241,7 +1246,10 @@ static int delete_by_id(native_build *b, const build_request *request, uint64_t 
                 continue;
             rc = segment_read_metadata(seg, doc, &meta, err);
             uint32_t asked;
-            if (rc != 0 || !record_ids_find(&wanted, meta.id, meta.id_length, &asked))
+            int known = rc == 0 ? record_ids_find(&wanted, meta.id, meta.id_length, &asked) : 0;
+            if (known < 0)
+                rc = record_ids_error(&wanted, known, err);
+            if (known <= 0)
                 continue;
             found[asked] = 1;
             deletions_mark(&previous->dels[s], doc, 1);
@@ -1254,7 +1262,10 @@ static int delete_by_id(native_build *b, const build_request *request, uint64_t 
         /* an id given twice is the set's entry of its last mention: once */
         uint32_t asked;
         const char *id = request->ids[i];
-        if (!record_ids_find(&wanted, id, strlen(id), &asked) || asked != i || found[i])
+        int known = record_ids_find(&wanted, id, strlen(id), &asked);
+        if (known < 0)
+            rc = record_ids_error(&wanted, known, err);
+        if (known <= 0 || asked != i || found[i])
             continue;
         build_warn(&b->options, "no document has the id '%s'", id);
         (*missing)++;
@@ -1280,6 +1291,7 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
         rc = replace_previous_records(b, &replaced, err);
         deleted_now += replaced;
     }
+    record_ids_forget(&b->ids); /* no id is looked up after: its table out of the reordering's way */
     if (rc == 0 && b->request_ids) {
         uint64_t by_id = 0;
         rc = delete_by_id(b, b->request_ids, &by_id, &summary->inputs_missing, err);

@@ -19,6 +19,7 @@ static const readers_module_host readers_host = {
     .buffer_free = buffer_free,
     .utf8_sequence = utf8_sequence,
     .charset_normalize = charset_normalize,
+    .charset_whatwg = charset_whatwg,
     .detect_format_from_name = detect_format_from_name,
     .source_warn = source_warn,
     .source_skip = source_skip,

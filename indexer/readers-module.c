@@ -53,6 +53,7 @@ size_t utf8_sequence(const uint8_t *bytes, size_t available, size_t *bad_length)
 }
 
 void charset_normalize(char name[CHARSET_NAME_MAX]) { host->charset_normalize(name); }
+const char *charset_whatwg(const char *label) { return host->charset_whatwg(label); }
 
 source_format detect_format_from_name(const char *path)
 {

@@ -39,7 +39,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 4"
+#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 5"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a readers_module_host, offering a readers_module). */
@@ -53,6 +53,7 @@ typedef struct readers_module_host {
     __typeof__(buffer_free) *buffer_free;
     __typeof__(utf8_sequence) *utf8_sequence;
     __typeof__(charset_normalize) *charset_normalize;
+    __typeof__(charset_whatwg) *charset_whatwg;
     __typeof__(detect_format_from_name) *detect_format_from_name;
     __typeof__(source_warn) *source_warn;
     __typeof__(source_skip) *source_skip;

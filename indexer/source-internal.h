@@ -49,6 +49,11 @@ void source_tag_scan_byte(source_tag_scan *scan, uint8_t byte);
 /* Room for a MIME type ("application/pdf"), with its NUL. */
 #define SOURCE_MIME_MAX 48
 
+/* Warnings of one kind printed per file before they are only counted,
+ * and the kinds told apart per file (more than the readers have). */
+#define SOURCE_WARNINGS_PER_KIND 20
+#define SOURCE_WARNING_KINDS 128
+
 typedef struct source_walker {
     const source_options *options;
     size_t max_document_bytes;
@@ -63,6 +68,18 @@ typedef struct source_walker {
                                    * SOURCE_ARCHIVE_MAX_RATIO times their
                                    * size, all files together (at most
                                    * SOURCE_ARCHIVE_WALK_FLOOR) */
+    /* The warnings of the file on disk being read, by kind (the format
+     * they are written with): past SOURCE_WARNINGS_PER_KIND of one kind
+     * they are only counted, and told in one line when the file ends
+     * (source_warnings_end), so that a hostile file of a million bad
+     * records cannot print a million lines. */
+    const char *warning_file;  /* its path, NULL between files */
+    struct source_warning_kind {
+        const char *format;
+        uint64_t count;
+        char *first_unsaid;    /* the first warning not printed */
+    } warning_kinds[SOURCE_WARNING_KINDS];
+    size_t warning_kind_count;
 } source_walker;
 
 /* Sequential reading of one file through zlib, which passes plain files

@@ -54,6 +54,8 @@ static struct {
                                      const char *minor);
     char *(*text_part_get_text)(GMimeTextPart *part);
     GType (*text_part_type)(void);
+    const char *(*text_part_get_charset)(GMimeTextPart *part);
+    void (*text_part_set_charset)(GMimeTextPart *part, const char *charset);
     char problem[256];  /* why GMime could not be opened, "" when it was */
 } gmime;
 
@@ -71,6 +73,7 @@ static void mail_init(void)
         "internet_address_list_to_string", "g_mime_message_foreach",
         "g_mime_object_get_content_type", "g_mime_content_type_is_type",
         "g_mime_text_part_get_text", "g_mime_text_part_get_type",
+        "g_mime_text_part_get_charset", "g_mime_text_part_set_charset",
     };
     source_function f[sizeof names / sizeof names[0]];
     if (source_library_open(COPS_GMIME_LIBRARY, names, sizeof names / sizeof names[0], f,
@@ -99,6 +102,8 @@ static void mail_init(void)
         (gboolean(*)(GMimeContentType *, const char *, const char *))f[19];
     gmime.text_part_get_text = (char *(*)(GMimeTextPart *))f[20];
     gmime.text_part_type = (GType(*)(void))f[21];
+    gmime.text_part_get_charset = (const char *(*)(GMimeTextPart *))f[22];
+    gmime.text_part_set_charset = (void (*)(GMimeTextPart *, const char *))f[23];
     gmime.init();
 }
 
@@ -106,7 +111,22 @@ static void mail_init(void)
 typedef struct mail_parts {
     byte_buffer plain;
     byte_buffer html;
+    source_file *file; /* whose warnings */
 } mail_parts;
+
+/* A part's charset chooses the iconv decoder GMime converts it with: only
+ * the WHATWG Encoding Standard's (charset_whatwg) are taken; any other
+ * (UTF-7, a made-up or exotic stateful one) is the default of a part
+ * without charset, US-ASCII read as windows-1252, with a warning. */
+static void mail_check_charset(mail_parts *parts, GMimeTextPart *part)
+{
+    const char *charset = gmime.text_part_get_charset(part);
+    if (!charset || charset_whatwg(charset))
+        return;
+    source_warn(parts->file->walker, "%s: a mail part's charset '%s' is not an encoding of the "
+                "WHATWG Encoding Standard: read as windows-1252", parts->file->path, charset);
+    gmime.text_part_set_charset(part, "WINDOWS-1252");
+}
 
 static void mail_collect(GMimeObject *parent, GMimeObject *part, gpointer context)
 {
@@ -116,6 +136,7 @@ static void mail_collect(GMimeObject *parent, GMimeObject *part, gpointer contex
         return;
     GMimeContentType *type = gmime.get_content_type(part);
     int html = type && gmime.content_type_is_type(type, "text", "html");
+    mail_check_charset(parts, (GMimeTextPart *)part);
     char *text = gmime.text_part_get_text((GMimeTextPart *)part);
     if (!text)
         return;
@@ -141,14 +162,14 @@ static void mail_addresses(byte_buffer *out, const char *label, InternetAddressL
 }
 
 /* The text of a message: addresses, then its plain (else HTML) parts. */
-static int mail_text(GMimeMessage *message, byte_buffer *text)
+static int mail_text(source_file *file, GMimeMessage *message, byte_buffer *text)
 {
     mail_addresses(text, "From: ", gmime.get_from(message));
     mail_addresses(text, "To: ", gmime.get_to(message));
     mail_addresses(text, "Cc: ", gmime.get_cc(message));
     if (text->length > 0)
         buffer_append_byte(text, '\n');
-    mail_parts parts = {BUFFER_INIT, BUFFER_INIT};
+    mail_parts parts = {BUFFER_INIT, BUFFER_INIT, file};
     gmime.foreach(message, mail_collect, &parts);
     int status = 0;
     if (parts.plain.length > 0) {
@@ -173,7 +194,7 @@ static int mail_deliver(source_file *file, GMimeMessage *message, uint64_t line)
 {
     byte_buffer text = BUFFER_INIT, scratch = BUFFER_INIT, title = BUFFER_INIT;
     char id[32 + 4096];
-    int status = mail_text(message, &text);
+    int status = mail_text(file, message, &text);
     if (status == 0)
         status = source_file_repair(file, &text, 0, &scratch);
     if (status != 0)
@@ -285,6 +306,8 @@ static int mail_field_line(const uint8_t *data, size_t length)
 
 /* What mail_cut follows in the message being scanned. */
 typedef struct mail_scan {
+    size_t refused;                     /* encoded words left undecoded */
+    char first_refused[CHARSET_NAME_MAX]; /* the charset of the first */
     size_t fields;
     size_t open;     /* multipart boundaries open, innermost last */
     int content_type; /* the field being read is a Content-Type with no boundary yet */
@@ -380,10 +403,45 @@ static int mail_boundary_line(const mail_scan *scan, const uint8_t *line, size_t
     return 0;
 }
 
+/* An RFC 2047 encoded word ("=?charset?Q?...?=", "=?charset*lang?B?...")
+ * names the iconv decoder GMime decodes it with: one whose charset the
+ * WHATWG Encoding Standard does not list (UTF-7, a made-up or stateful
+ * one) is left undecoded, its "=?" made "=_" and its closing "?=" "_="
+ * in the bytes GMime parses, so that no part of it pairs with a word
+ * around it (counted in the scan, for one warning per file). */
+static void mail_refuse_encoded_words(mail_scan *scan, uint8_t *line, size_t length)
+{
+    for (uint8_t *at = line; (at = memmem(at, length - (size_t)(at - line), "=?", 2)) != NULL;
+         at += 2) {
+        const uint8_t *name = at + 2, *end = line + length;
+        size_t size = 0;
+        while (name + size < end && name[size] != '?' && name[size] != '*' && size + 1 < CHARSET_NAME_MAX
+               && !source_is_space(name[size]))
+            size++;
+        if (name + size >= end || (name[size] != '?' && name[size] != '*'))
+            continue;
+        char charset[CHARSET_NAME_MAX];
+        memcpy(charset, name, size);
+        charset[size] = 0;
+        if (charset_whatwg(charset))
+            continue;
+        if (scan->refused++ == 0)
+            snprintf(scan->first_refused, sizeof scan->first_refused, "%s", charset);
+        at[1] = '_';
+        /* the close: after "?E?" (E the encoding), the next "?=" */
+        const uint8_t *text = name + size;
+        text = memchr(text + 1, '?', (size_t)(end - text - 1));
+        uint8_t *close = text ? memmem(text + 1, (size_t)(end - text - 1), "?=", 2) : NULL;
+        if (close)
+            close[0] = '_';
+    }
+}
+
 /* Count a line of a block that may be headers; 0, or -1 when it passes a
  * bound (`why` says which). */
-static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length, char why[64])
+static int mail_header_line(mail_scan *scan, uint8_t *line, size_t length, char why[64])
 {
+    mail_refuse_encoded_words(scan, line, length);
     const uint8_t *value;
     size_t value_length;
     int whole = 0;
@@ -422,7 +480,7 @@ static int mail_header_line(mail_scan *scan, const uint8_t *line, size_t length,
  * line (a message/rfc822 part's, after its part's headers; also a
  * paragraph of a text that looks so, which only counts more).  In an mbox the counts
  * start again at each "From " line outside a block (the next message). */
-static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64])
+static size_t mail_cut(uint8_t *data, size_t length, int mbox, char why[64], mail_scan *counts)
 {
     mail_scan scan = {0};
     size_t next;
@@ -430,7 +488,7 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
     for (size_t at = 0; at < length; at = next) {
         const uint8_t *newline = memchr(data + at, '\n', length - at);
         next = newline ? (size_t)(newline - data) + 1 : length;
-        const uint8_t *line = data + at;
+        uint8_t *line = data + at;
         size_t size = next - at;
         int blank = line[0] == '\n' || (size >= 2 && line[0] == '\r' && line[1] == '\n');
         if (in_block && blank) {
@@ -452,9 +510,11 @@ static size_t mail_cut(const uint8_t *data, size_t length, int mbox, char why[64
         if (in_block || mail_field_line(line, size)) {
             in_block = 1;
             if (mail_header_line(&scan, line, size, why) != 0)
-                return at;
+                length = at;
         }
     }
+    counts->refused = scan.refused;
+    memcpy(counts->first_refused, scan.first_refused, sizeof scan.first_refused);
     return length;
 }
 
@@ -478,10 +538,15 @@ int source_read_mail(source_file *file)
     /* The stream takes the bytes (GLib frees with the system allocator). */
     const uint8_t *data = raw.data;
     char why[64] = "";
-    size_t length = mail_cut(raw.data, raw.length, file->format == FORMAT_MBOX, why);
+    mail_scan counts;
+    size_t length = mail_cut(raw.data, raw.length, file->format == FORMAT_MBOX, why, &counts);
     if (length < raw.length)
         source_warn(file->walker, "%s: a message with %s at byte %zu: read up to there",
                     file->path, why, length);
+    if (counts.refused > 0)
+        source_warn(file->walker, "%s: %zu encoded words of the headers name a charset not of the "
+                    "WHATWG Encoding Standard (the first '%s'): left undecoded", file->path,
+                    counts.refused, counts.first_refused);
     GByteArray *array = g_byte_array_new_take(raw.data, length);
     GMimeStream *stream = gmime.stream_with_byte_array(array);
     status = mail_parse(file, stream, data, length);

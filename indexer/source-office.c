@@ -360,7 +360,7 @@ static size_t office_markup_cut(const uint8_t *data, size_t length, char why[64]
  * not an error: what was read until then is kept (the parser recovers
  * where it can). */
 static int office_parse(office_text *text, const uint8_t *data, size_t length, size_t *cut_at,
-                        char why[64])
+                        char why[64], int ignore_encoding)
 {
     length = *cut_at = office_markup_cut(data, length, why);
     pthread_once(&office_once, office_init);
@@ -381,7 +381,8 @@ static int office_parse(office_text *text, const uint8_t *data, size_t length, s
         return COPS_ENOMEM;
     text->parser = parser;
     xmlCtxtUseOptions(parser, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                  XML_PARSE_RECOVER | XML_PARSE_NOCDATA);
+                                  XML_PARSE_RECOVER | XML_PARSE_NOCDATA |
+                                  (ignore_encoding ? XML_PARSE_IGNORE_ENC : 0));
     const size_t chunk = (size_t)1 << 20;
     for (size_t at = 0; at < length; at += chunk)
         xmlParseChunk(parser, (const char *)data + at,
@@ -392,6 +393,36 @@ static int office_parse(office_text *text, const uint8_t *data, size_t length, s
     return out_of_memory || buffer_failed(text->body) || buffer_failed(text->title)
                ? COPS_ENOMEM
                : 0;
+}
+
+/* The encoding an XML declaration at data[0, length) names, into
+ * name[CHARSET_NAME_MAX] (cut there): 1, else 0 (no declaration, or one
+ * without an encoding).  Only an ASCII-compatible start is looked at: a
+ * UTF-16 byte order mark or a wide "<?" libxml2 detects itself. */
+static int xml_declared_encoding(const uint8_t *data, size_t length, char name[CHARSET_NAME_MAX])
+{
+    static const char key[] = "encoding";
+    size_t at = length >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (length - at < 5 || memcmp(data + at, "<?xml", 5) != 0)
+        return 0;
+    const uint8_t *end = memmem(data + at, length - at < 512 ? length - at : 512, "?>", 2);
+    if (!end)
+        return 0;
+    const uint8_t *found = memmem(data + at, (size_t)(end - data) - at, key, sizeof key - 1);
+    if (!found)
+        return 0;
+    const uint8_t *value = found + sizeof key - 1;
+    while (value < end && (*value == ' ' || *value == '=' || *value == '\t' || *value == '\r' ||
+                           *value == '\n'))
+        value++;
+    if (value >= end || (*value != '"' && *value != '\''))
+        return 0;
+    uint8_t quote = *value++;
+    size_t used = 0;
+    while (value < end && *value != quote && used + 1 < CHARSET_NAME_MAX)
+        name[used++] = (char)*value++;
+    name[used] = 0;
+    return 1;
 }
 
 typedef enum office_part { PART_NONE, PART_BODY, PART_METADATA } office_part;
@@ -481,8 +512,14 @@ static int office_read_parts(source_file *file, const byte_buffer *bytes, office
         text->gap = 2;
         epub_order_part(&text->epub, name);
         size_t start = text->body->length, cut_at;
-        char why[64] = "";
-        status = office_parse(text, member.data, member.length, &cut_at, why);
+        char why[64] = "", encoding[CHARSET_NAME_MAX];
+        /* libxml2 would open any iconv decoder the declaration names */
+        int ignore = xml_declared_encoding(member.data, member.length, encoding) &&
+                     !charset_whatwg(encoding);
+        if (ignore)
+            source_warn(file->walker, "%s: %s declares the encoding '%s', not one of the WHATWG "
+                        "Encoding Standard: read as UTF-8", file->path, name, encoding);
+        status = office_parse(text, member.data, member.length, &cut_at, why, ignore);
         if (cut_at < member.length)
             source_warn(file->walker, "%s: %s has %s at byte %zu: read up to there", file->path,
                         name, why, cut_at);

@@ -39,15 +39,83 @@ void source_options_init(source_options *options)
 static void source_vwarn(source_walker *walker, const char *format, va_list args)
     COPS_PRINTF(2, 0);
 
+static void source_say(source_walker *walker, const char *message)
+{
+    if (walker->options->on_warning)
+        walker->options->on_warning(walker->options->context, message);
+    else
+        escape_print_line(stderr, "cops-index: warning: ", message);
+}
+
+/* The count of `format`'s kind in the file being read, or NULL (between
+ * files, or past the table: then not capped). */
+static struct source_warning_kind *warning_kind(source_walker *walker, const char *format)
+{
+    if (!walker->warning_file)
+        return NULL;
+    for (size_t i = 0; i < walker->warning_kind_count; i++)
+        if (walker->warning_kinds[i].format == format)
+            return &walker->warning_kinds[i];
+    if (walker->warning_kind_count == SOURCE_WARNING_KINDS)
+        return NULL;
+    struct source_warning_kind *kind = &walker->warning_kinds[walker->warning_kind_count++];
+    memset(kind, 0, sizeof *kind);
+    kind->format = format;
+    return kind;
+}
+
+static uint64_t warnings_per_kind(const source_walker *walker)
+{
+    uint64_t cap = walker->options->warnings_per_kind;
+    return cap ? cap : SOURCE_WARNINGS_PER_KIND;
+}
+
 static void source_vwarn(source_walker *walker, const char *format, va_list args)
 {
     char message[SOURCE_WARNING_MAX];
     vsnprintf(message, sizeof message, format, args);
     walker->stats.warnings++;
-    if (walker->options->on_warning)
-        walker->options->on_warning(walker->options->context, message);
-    else
-        escape_print_line(stderr, "cops-index: warning: ", message);
+    struct source_warning_kind *kind = warning_kind(walker, format);
+    if (kind && ++kind->count > warnings_per_kind(walker)) {
+        if (!kind->first_unsaid)
+            kind->first_unsaid = strdup(message); /* NULL: the line says less */
+        return;
+    }
+    source_say(walker, message);
+}
+
+/* The file `path` is being read: its warnings are counted by kind. */
+static void source_warnings_begin(source_walker *walker, const char *path)
+{
+    walker->warning_file = path;
+    walker->warning_kind_count = 0;
+}
+
+/* The file ends: one line per kind past its cap, "FILE: … N more warnings
+ * like this in this file (the first: …)", the first of them without the
+ * path it starts with (the path first, as every warning: cops-index shows
+ * it relative to the current directory). */
+static void source_warnings_end(source_walker *walker)
+{
+    for (size_t i = 0; i < walker->warning_kind_count; i++) {
+        struct source_warning_kind *kind = &walker->warning_kinds[i];
+        if (kind->count <= warnings_per_kind(walker))
+            continue;
+        char message[SOURCE_WARNING_MAX];
+        const char *path = walker->warning_file, *first = kind->first_unsaid;
+        size_t length = strlen(path);
+        if (first && strncmp(first, path, length) == 0 && first[length] == ':')
+            first += length + 1 + (first[length + 1] == ' ');
+        snprintf(message, sizeof message, "%s: \u2026 %llu more warnings like this in this file%s%s%s",
+                 path, (unsigned long long)(kind->count - warnings_per_kind(walker)),
+                 !first ? "" : first[0] >= '0' && first[0] <= '9' ? " (the first: line " /* a record's */
+                                                                  : " (the first: ",
+                 first ? first : "", first ? ")" : "");
+        source_say(walker, message);
+        free(kind->first_unsaid);
+    }
+    walker->warning_file = NULL;
+    walker->warning_kind_count = 0;
 }
 
 void source_warn(source_walker *walker, const char *format, ...)
@@ -671,7 +739,9 @@ static int source_read_file(source_walker *walker, int dir_fd, const char *name,
     file.first_line = resume.line;
     walker->stats.files++;
 
+    source_warnings_begin(walker, path);
     int status_code = source_read_content(&file, path);
+    source_warnings_end(walker);
     walker->stats.bytes_read += file.reader.offset - resume.offset
                                 + (file.reader.end - file.reader.start);
     walker->input_done += (uint64_t)status.st_size;

@@ -113,6 +113,10 @@ typedef struct source_options {
      * stderr. */
     void (*on_warning)(void *context, const char *message);
     void *context;      /* passed to on_warning */
+    /* Warnings of one kind in one file passed on before the rest are only
+     * counted (one line at the file's end); 0 = SOURCE_WARNINGS_PER_KIND,
+     * UINT64_MAX = every one (a caller that wants each bad line). */
+    uint64_t warnings_per_kind;
     /* A directory never walked into, silently (the index being built, when
      * it lies inside an input folder); NULL = none. */
     const char *exclude_directory;

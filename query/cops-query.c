@@ -258,19 +258,33 @@ static long read_batch_line(FILE *in, char *line, size_t *nul_at)
     return any ? (long)kept : -1;
 }
 
-/* The error record of batch line `number`, which holds a NUL byte at
- * byte `nul_at`: the line is not searched (what precedes the NUL is not
- * the query that was written), and the batch goes on as after any
- * failing line. */
+/* "message: LINE" and a newline, the line escaped whole. */
+static void print_refusal(FILE *out, const char *message, const char *line, size_t length)
+{
+    cops_print_escaped(out, message, 0);
+    fputs(": ", out);
+    cops_print_escaped_bytes(out, line, length, 0);
+    fputc('\n', out);
+}
+
+/* The error record of batch line `number`, `length` bytes at `line`,
+ * which holds a NUL byte at byte `nul_at`: the line is not searched
+ * (what precedes the NUL is not the query that was written), and the
+ * batch goes on as after any failing line.  The line is shown whole,
+ * escaped (\x00, \u0000 in JSON), not cut at its NUL. */
 static int refuse_nul_line(unsigned long long number, size_t nul_at, const char *line,
-                           const settings *s)
+                           size_t length, const settings *s)
 {
     cops_error err = {0};
     snprintf(err.message, sizeof err.message, "line %llu: a NUL byte at byte %zu: a query is "
              "text without NUL bytes; the line is not searched", number, nul_at);
     err.code = COPS_EINVAL;
-    cops_print_error(stderr, program, NULL, &err);
-    cops_print_error_record(stdout, line, &err, s->json);
+    fprintf(stderr, "%s: ", program);
+    print_refusal(stderr, err.message, line, length);
+    if (s->json)
+        cops_print_error_record_bytes(stdout, line, length, &err, 1);
+    else
+        fputs("error: ", stdout), print_refusal(stdout, err.message, line, length);
     return EXIT_TROUBLE;
 }
 
@@ -293,7 +307,8 @@ static int run_batch(cops_index *index, const settings *s)
         number++;
         while (length > 0 && line[length - 1] == '\r')
             line[--length] = '\0';
-        int status = nul_at ? refuse_nul_line(number, nul_at, line, s) : answer(index, line, s, 1);
+        int status = nul_at ? refuse_nul_line(number, nul_at, line, (size_t)length, s)
+                            : answer(index, line, s, 1);
         matched |= status == EXIT_MATCH;
         failed |= status == EXIT_TROUBLE;
         if (!s->json && !s->count)

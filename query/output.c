@@ -37,7 +37,14 @@ int cops_print_escaped(FILE *out, const char *text, int flags)
 {
     if (!out || !text)
         return COPS_EINVAL;
-    print_text(out, text, flags & ESCAPE_LOSSLESS);
+    return cops_print_escaped_bytes(out, text, strlen(text), flags);
+}
+
+int cops_print_escaped_bytes(FILE *out, const char *text, size_t length, int flags)
+{
+    if (!out || (!text && length))
+        return COPS_EINVAL;
+    escape_terminal(out, text ? text : "", length, flags & ESCAPE_LOSSLESS);
     return ferror(out) ? COPS_EIO : 0;
 }
 
@@ -156,12 +163,21 @@ static void print_json_text(FILE *out, const char *text)
 
 int cops_print_error_record(FILE *out, const char *query, const cops_error *err, int json)
 {
-    if (!out || !err)
+    return cops_print_error_record_bytes(out, query, query ? strlen(query) : 0, err, json);
+}
+
+int cops_print_error_record_bytes(FILE *out, const char *query, size_t length,
+                                  const cops_error *err, int json)
+{
+    if (!out || !err || (!query && length))
         return COPS_EINVAL;
     const char *message = error_message(err);
     if (json) {
         fputs("{\"error\":{\"query\":", out);
-        print_json_text(out, query);
+        if (query) /* NUL bytes too, as \u0000 */
+            escape_json_string(out, query, length);
+        else
+            fputs("null", out);
         fputs(",\"message\":", out);
         print_json_text(out, message);
         if (err->code == COPS_ESYNTAX && err->column > 0)

@@ -23,6 +23,9 @@ CLI_TESTS = \
 	tests/cli/hostile-index.sh \
 	tests/cli/startup.sh \
 	tests/cli/encodings.sh \
+	tests/cli/charset-labels.sh \
+	tests/cli/warning-cap.sh \
+	tests/cli/record-ids.sh \
 	tests/cli/documents.sh \
 	tests/cli/roots.sh \
 	tests/cli/catalog.sh \

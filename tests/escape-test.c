@@ -135,6 +135,19 @@ Test(escape, terminal_columns)
         {"\xef\xbc\xa1" "b", 2, 0, 3},        /* a fullwidth A, then b */
         {"\xf0\x9f\x98\x80!", 2, 0, 3},    /* an emoji drawn wide */
         {"a\xe2\x80\x8b" "b", 3, 0, 2},       /* a zero width space */
+        /* Grapheme clusters, drawn as one glyph: a family (man ZWJ woman
+         * ZWJ girl: five code points, 2 columns, not 6), a flag (two
+         * regional indicators: 2, not 1 + 1), a heart with U+FE0F (2),
+         * a keycap (1 U+FE0F U+20E3: 2), a thumb with a skin tone (2). */
+        {"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 )", 6, 0, 3},
+        {"\xf0\x9f\x87\xab\xf0\x9f\x87\xb7\xf0\x9f\x87\xa9\xf0\x9f\x87\xaa )", 5, 0, 5},
+        {"\xe2\x9d\xa4\xef\xb8\x8f )", 3, 0, 3},
+        {"1\xef\xb8\x8f\xe2\x83\xa3 )", 4, 0, 3},
+        {"\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd )", 3, 0, 3},
+        /* a fault inside a cluster: under the cluster's start */
+        {"x\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", 2, 0, 1},
+        /* an escape is never part of a cluster: e, \x01, combining acute */
+        {"e\x01\xcc\x81)", 3, 0, 5},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         cr_expect_eq(escape_terminal_columns(cases[i].text, strlen(cases[i].text),

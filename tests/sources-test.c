@@ -114,6 +114,7 @@ static int walk_with(const source_options *base, const char *const *inputs, size
     source_options options = *base;
     options.on_warning = collect_warning;
     options.context = &collected;
+    options.warnings_per_kind = UINT64_MAX; /* each bad line's warning is checked */
     return source_walk(inputs, count, &options, collect_document, &collected, stats, err);
 }
 

@@ -512,7 +512,8 @@ static int xapian_build_add(void *context, const source_document *document,
     int replaced = 0;
     int rc = record_ids_note(&b->ids, b->options, document, (uint32_t)b->documents, &replaced);
     if (rc != 0)
-        return error_set(err, COPS_ENOMEM, "out of memory");
+        return error_set(err, rc, "%s", rc == COPS_ENOMEM ? "out of memory"
+                                        : "the temporary file of the records' ids failed");
     if (replaced && (rc = drop_earlier_copy(b, err)) != 0)
         return rc;
     cops_xapian_db *db = b->dbs[b->documents % b->shards];

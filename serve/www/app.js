@@ -73,7 +73,18 @@
     const box = $('query-error');
     const column = error.column || 0;
     $('error-query').textContent = column ? query : '';
-    $('error-caret').textContent = column ? ' '.repeat(column - 1) + '^' : '';
+    // The caret stands after the query's own characters before the fault,
+    // drawn invisibly in the same font: as wide as the browser draws them
+    // (an emoji sequence, a flag, a wide character), where one space per
+    // character put it too far left or right.
+    const caret = $('error-caret');
+    caret.textContent = '';
+    if (column) {
+      const before = document.createElement('span');
+      before.className = 'error-caret-pad';
+      before.textContent = Array.from(query).slice(0, column - 1).join('');
+      caret.append(before, '^');
+    }
     $('error-query').parentElement.hidden = !column;
     $('error-message').textContent = (column ? 'Column ' + column + ': ' : '') + error.message;
     box.hidden = false;

@@ -134,7 +134,11 @@ await check('a bad query shows a caret under its column', async () => {
   const caret = await page.textContent('#error-caret');
   const message = await page.textContent('#error-message');
   if (query !== 'grant (police') return `query line '${query}'`;
-  if (caret !== '      ^' || !message.startsWith('Column 7')) return `caret '${caret}', '${message}'`;
+  // The caret follows the query's text before the fault drawn invisibly
+  // (as wide as the browser draws it, emoji sequences included).
+  if (caret !== 'grant ^' || !message.startsWith('Column 7')) return `caret '${caret}', '${message}'`;
+  const hidden = await page.$eval('#error-caret .error-caret-pad', (e) => getComputedStyle(e).visibility);
+  if (hidden !== 'hidden') return `the caret's padding is ${hidden}`;
   // The 400 answer is the one console error this page may log.
   const others = consoleErrors.filter((e) => !e.includes('status of 400'));
   consoleErrors.length = 0;
@@ -142,6 +146,29 @@ await check('a bad query shows a caret under its column', async () => {
   return '';
 });
 await page.screenshot({ path: `${shots}/serve-error.png` });
+
+await check('the caret stands under the fault after an emoji sequence', async () => {
+  // A family (five code points joined by ZWJ) is one glyph: one space per
+  // code point put the caret columns right of the AND at fault.
+  await search(page, '\u{1F468}\u200D\u{1F469}\u200D\u{1F467} AND )');
+  await page.waitForSelector('#query-error:not([hidden])');
+  const gap = await page.evaluate(() => {
+    const left = (node, start, end) => {
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      return range.getBoundingClientRect().left;
+    };
+    const query = document.getElementById('error-query').firstChild;
+    const caret = document.getElementById('error-caret').lastChild;
+    const fault = query.data.indexOf('AND');
+    return left(caret, 0, 1) - left(query, fault, fault + 1);
+  });
+  const others = consoleErrors.filter((e) => !e.includes('status of 400'));
+  consoleErrors.length = 0;
+  consoleErrors.push(...others);
+  return Math.abs(gap) < 1 ? '' : `the caret is ${gap}px from the AND`;
+});
 
 await check('a misspelt query offers "Did you mean", whose link runs the suggestion', async () => {
   await search(page, 'grnat polcing');

@@ -106,16 +106,32 @@ stdin_from nul.txt
 expect_exit 2 "a NUL byte in a line is an error" -- cops_query --batch --count
 check "three records for three lines" [ "$(wc -l <"$OUT")" = 3 ]
 check "the NUL line's record names the line and the byte" \
-    [ "$(sed -n 2p "$OUT")" = "error: line 2: a NUL byte at byte 5: a query is text without NUL bytes; the line is not searched" ]
+    [ "$(sed -n 2p "$OUT")" = 'error: line 2: a NUL byte at byte 5: a query is text without NUL bytes; the line is not searched: sanc\x00tuary' ]
 check "the lines around it are answered" [ "$(sed -n '1p;3p' "$OUT" | tr '\n' ' ')" = "2 2 " ]
 expect_stderr_contains "cops-query: line 2: a NUL byte at byte 5" "one line on standard error"
 check "... and only that line" [ "$(wc -l <"$ERR")" = 1 ]
+# The record showed the query cut at the NUL ("sanc"): the whole line,
+# escaped, and a terminal escape after the NUL neutralised too.
+expect_stderr_contains 'line is not searched: sanc\x00tuary' "standard error shows the whole line"
+printf 'sanc\000tu\033]0;x\007ary\n' >nul-esc.txt
+stdin_from nul-esc.txt
+expect_exit 2 "a NUL and an escape in a line" -- cops_query --batch
+check "the text record shows the line whole, escaped" \
+    [ "$(sed -n 1p "$OUT")" = 'error: line 1: a NUL byte at byte 5: a query is text without NUL bytes; the line is not searched: sanc\x00tu\x1b]0;x\x07ary' ]
+check "no raw escape byte" sh -c '! grep -q "$(printf "\033")" "$1" "$2"' sh "$OUT" "$ERR"
 
 if [ -z "$have_python" ]; then
     skip "JSON checks" "python3 not available"
     done_testing
     exit
 fi
+stdin_from nul-esc.txt
+expect_exit 2 "--json: a NUL and an escape in a line" -- cops_query --batch --json
+check "--json: the error record's query is the whole line (\\u0000, not cut)" python3 -c '
+import json, sys
+record = json.loads(open(sys.argv[1]).readline())
+assert record["error"]["query"] == "sanc\0tu\x1b]0;x\x07ary", record
+' "$OUT"
 stdin_from five.txt
 run cops_query --batch --json --explain -n 2
 check "--json --explain: every line parses and the records are structured" python3 -c '
