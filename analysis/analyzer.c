@@ -785,29 +785,40 @@ static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
  * TermGenerator joins capitals only, its last period optional; here any
  * case (e.g., i.e.), but a lower-case run writes every period (a.b is
  * two words).  "U.S. The" is the acronym us then The: a sentence ending
- * in one keeps its period.  Copies the letters to self->joined; returns
- * the end (past the last period), or 0 (no acronym).  Costs a byte
- * compare or two at a word start that is no acronym. */
+ * in one keeps its period.  A part may also be two ASCII letters when
+ * one part at least is a single letter and every period is written:
+ * the dotted degrees and abbreviations Ph.D., M.Sc., Ed.D. are phd,
+ * msc, edd, as people also write them (PhD); two parts of two letters
+ * (co.uk.) or a missing last period (Ph.D) are not.  Copies the letters
+ * to self->joined; returns the end (past the last period), or 0 (no
+ * acronym).  Costs a byte compare or two at a word start that is no
+ * acronym. */
 static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t first_size,
                                     size_t *letters_length, unsigned *word_flags)
 {
     const uint8_t *text = pass->text;
     size_t at = start, size = first_size, used = 0;
     unsigned flags = 0;
-    int letters = 0, capitals = 1, too_long = 0;
+    int letters = 0, capitals = 1, too_long = 0, singles = 0;
     if (start < pass->long_run_end)
         return 0;
     for (;;) {
         size_t letter_end = analyzer_skip_marks(pass, at, size);
+        /* a part of two ASCII letters (Ph.D.): its period must follow */
+        int pair = letter_end == at + 1 && text[at] < 0x80 && letter_end + 1 < pass->length
+                   && text[letter_end] < 0x80 && ascii_class[text[letter_end]] == CLASS_LETTER
+                   && text[letter_end + 1] == '.';
+        letter_end += pair;
         int period = letter_end < pass->length && text[letter_end] == '.';
-        capitals &= letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
+        capitals &= !pair && letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
         if (!period && !(capitals && letters > 0))
             break;
         if (used + (letter_end - at) > JOINED_MAX_SOURCE_BYTES) {
             too_long = 1; /* walk on to the run's end, copying nothing */
             used = 0;
         }
-        if (text[at] >= 0x80 || letter_end - at > 1) /* non-ASCII, or with a mark */
+        singles += !pair;
+        if (text[at] >= 0x80 || letter_end - at > 1u + pair) /* non-ASCII, or with a mark */
             flags |= WORD_NON_ASCII;
         if (!too_long) {
             memcpy(pass->analyzer->joined + used, text + at, letter_end - at);
@@ -826,7 +837,8 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
     }
     if (too_long)
         pass->long_run_end = at;
-    if (too_long || letters < 2 || analyzer_word_char_at(pass, at))
+    if (too_long || letters < 2 || analyzer_word_char_at(pass, at)
+        || (singles < letters && (singles == 0 || text[at - 1] != '.')))
         return 0;
     *letters_length = used;
     *word_flags = flags;
@@ -841,17 +853,53 @@ static int analyzer_letter_at(const analyzer_pass *pass, size_t at)
     return cp >= 0 && analyzer_classify(cp) == CLASS_LETTER;
 }
 
-/* The size of the hyphen (- U+2010 U+2011) at text[at], or 0. */
+/* 1 when the character at text[at] is a lower-case letter: a line that
+ * goes on with one continues the word cut at the line before ("as
+ * follows-\nThe" is a dash ending a line, not a word cut in two). */
+static int analyzer_lower_case_at(const analyzer_pass *pass, size_t at)
+{
+    if (at >= pass->length)
+        return 0;
+    int32_t cp;
+    analyzer_decode(pass->text, pass->length, at, &cp);
+    return cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+/* The blanks (spaces, tabs) from text[at]: their end. */
+static size_t analyzer_skip_blanks(const analyzer_pass *pass, size_t at)
+{
+    while (at < pass->length && (pass->text[at] == ' ' || pass->text[at] == '\t'))
+        at++;
+    return at;
+}
+
+/* The size of the hyphen (- U+2010 U+2011) at text[at] with the one line
+ * break after it, if any, and the blanks around that break: a word cut
+ * at a line's end (infor-\n  mation), as plain text from print, PDF and
+ * OCR has them, is a compound whose joined form is the word
+ * (information), when the next line goes on in lower case; 0 when there
+ * is no hyphen. */
 static size_t analyzer_hyphen_at(const analyzer_pass *pass, size_t at)
 {
     const uint8_t *text = pass->text;
+    size_t end = at;
     if (at < pass->length && text[at] == '-')
-        return 1;
+        end = at + 1;
     /* U+2010 and U+2011 are E2 80 90 and E2 80 91 */
-    if (at + 2 < pass->length && text[at] == 0xE2 && text[at + 1] == 0x80
-        && (text[at + 2] == 0x90 || text[at + 2] == 0x91))
-        return 3;
-    return 0;
+    else if (at + 2 < pass->length && text[at] == 0xE2 && text[at + 1] == 0x80
+             && (text[at + 2] == 0x90 || text[at + 2] == 0x91))
+        end = at + 3;
+    else
+        return 0;
+    size_t line_end = analyzer_skip_blanks(pass, end);
+    if (line_end < pass->length && (text[line_end] == '\n' || text[line_end] == '\r')) {
+        line_end += 1 + (text[line_end] == '\r' && line_end + 1 < pass->length
+                         && text[line_end + 1] == '\n');
+        line_end = analyzer_skip_blanks(pass, line_end);
+        if (analyzer_lower_case_at(pass, line_end))
+            end = line_end;
+    }
+    return end - at;
 }
 
 /* The compound of hyphenated words whose first part is text[start,
@@ -886,10 +934,10 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
         unsigned part_flags;
         part = end + hyphen;
         part_end = analyzer_scan_part(pass, part, size, class, &part_flags);
-        /* a part that may begin an acronym (anti-U.S.) is not joined:
-         * the compound would take its first letter only (antiu) */
+        /* a part that may begin an acronym (anti-U.S., pre-Ph.D.) is not
+         * joined: the compound would take its first part only (antiu) */
         if (part_end + 1 < pass->length && pass->text[part_end] == '.'
-            && analyzer_skip_marks(pass, part, size) == part_end
+            && (analyzer_skip_marks(pass, part, size) == part_end || part_end - part == 2)
             && analyzer_letter_at(pass, part_end + 1))
             return 0;
         flags |= part_flags;
@@ -1128,9 +1176,11 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
         size_t end;
         unsigned word_flags;
         size_t letters_length;
-        /* an acronym's first letter is followed by '.' (or by a mark) */
+        /* an acronym's first letter is followed by '.' (or by a mark),
+         * or its first two letters are (Ph.D.) */
         if (class == CLASS_LETTER && i + size < length
-            && (pass.text[i + size] == '.' || pass.text[i + size] >= 0x80)
+            && (pass.text[i + size] == '.' || pass.text[i + size] >= 0x80
+                || (i + size + 1 < length && pass.text[i + size + 1] == '.'))
             && (end = analyzer_scan_acronym(&pass, i, size, &letters_length, &word_flags))) {
             status = analyzer_emit_rare(&pass, worker->joined, letters_length, letters_length, i,
                                         end, word_flags, EMIT_WORD);

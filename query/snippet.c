@@ -773,8 +773,8 @@ static int highlighted_words(const scan *s, size_t start, size_t end, byte_range
     return 0;
 }
 
-/* Copy text[start, end) into `out`, whitespace runs as one space, with a
- * span for each of `words` (sorted; those overlapping a word already
+/* Copy text[start, end) into `out`, whitespace runs as one space (none
+ * inside a word), with a span for each of `words` (sorted; those overlapping a word already
  * copied are skipped).  Returns the spans (malloc'd) or NULL, and their
  * count; out->failed when out of memory. */
 static cops_span *copy_window(const char *text, size_t start, size_t end, const byte_range *words,
@@ -792,8 +792,13 @@ static cops_span *copy_window(const char *text, size_t start, size_t end, const 
                 out->failed = 1; /* reported as the buffer's failures are */
                 break;
             }
-            spans[used++] = (cops_span){out->length, w->end - w->start};
-            buffer_append(out, text + w->start, w->end - w->start);
+            /* a word cut at a line's end (infor-\nmation, one match:
+             * analyzer.h) is shown without its line break */
+            size_t span_start = out->length;
+            for (size_t k = w->start; k < w->end; k++)
+                if (!is_space((unsigned char)text[k]))
+                    buffer_append_byte(out, text[k]);
+            spans[used++] = (cops_span){span_start, out->length - span_start};
             at = w->end;
             previous_space = 0;
             continue;
