@@ -166,7 +166,8 @@ typedef struct analyzer_pass {
  * into a term. */
 enum {
     WORD_NON_ASCII = 1 << 0, /* needs Unicode normalisation */
-    WORD_NO_STEM = 1 << 1    /* has digits or is an ideograph */
+    WORD_NO_STEM = 1 << 1,   /* has digits or is an ideograph */
+    WORD_GROUPED = 1 << 2    /* has a ',' between two digits (1,000) */
 };
 
 void analyzer_config_init(analyzer_config *config)
@@ -421,8 +422,11 @@ static enum char_class analyzer_classify(int32_t cp)
     case UTF8PROC_CATEGORY_NO:
         return CLASS_DIGIT;
     case UTF8PROC_CATEGORY_CF:
-        /* A zero-width space is a word boundary by intent. */
-        return cp == 0x200B ? CLASS_SEPARATOR : CLASS_FORMAT;
+        /* A zero-width space too: between two letters of a script that
+         * spaces its words it is a line-break hint inside a word (web
+         * pages put them in long words), elsewhere a word boundary
+         * (analyzer_zwsp_joins). */
+        return CLASS_FORMAT;
     default:
         return CLASS_SEPARATOR;
     }
@@ -995,6 +999,45 @@ static __attribute__((noinline)) int analyzer_emit_hyphenated(analyzer_pass *pas
     return status;
 }
 
+static int ascii_digit(uint8_t byte)
+{
+    return byte >= '0' && byte <= '9';
+}
+
+/* The word text[start, end) of `flags`, a number with a ',' between two
+ * digits: when its commas group thousands (1,000 and 1,234,567.89: one
+ * to three digits first, then each comma before three digits and no
+ * more), its term is the number without them (1000, 1234567.89), as a
+ * reader types it; otherwise (3,5 and 12,34) the word as written. */
+static __attribute__((noinline)) int analyzer_emit_grouped(analyzer_pass *pass, size_t start,
+                                                           size_t end, unsigned flags)
+{
+    const uint8_t *text = pass->text;
+    uint8_t *digits = pass->analyzer->joined;
+    size_t at = start, used = 0;
+    while (at < end && ascii_digit(text[at]))
+        at++;
+    int grouped = at > start && at - start <= 3 && end - start <= JOINED_MAX_SOURCE_BYTES;
+    memcpy(digits, text + start, at - start);
+    used = at - start;
+    while (grouped && at < end && text[at] == ',') {
+        grouped = at + 3 < end && ascii_digit(text[at + 1]) && ascii_digit(text[at + 2])
+                  && ascii_digit(text[at + 3]) && (at + 4 == end || !ascii_digit(text[at + 4]));
+        if (!grouped)
+            break;
+        memcpy(digits + used, text + at + 1, 3);
+        used += 3;
+        at += 4;
+    }
+    grouped = grouped && !memchr(text + at, ',', end - at);
+    if (!grouped)
+        return analyzer_emit_rare(pass, text + start, end - start, pass->length - start, start,
+                                  end, flags, EMIT_WORD);
+    memcpy(digits + used, text + at, end - at);
+    used += end - at;
+    return analyzer_emit_rare(pass, digits, used, used, start, end, flags, EMIT_WORD);
+}
+
 static void analyzer_note_invalid(analyzer_pass *pass, size_t offset)
 {
     if (pass->invalid_sequences == 0)
@@ -1024,6 +1067,31 @@ static inline size_t ascii_letters_ahead(const uint8_t *p)
         n++;
     return n;
 #endif
+}
+
+/* 1 when the code point is of a script that separates its words by
+ * spaces (Latin, Greek, Cyrillic, ... up to the Indic scripts, and the
+ * Latin and Greek extensions): there a zero-width space is no word
+ * boundary; Thai, Lao, Tibetan, Myanmar and Khmer (from U+0E00) mark
+ * their word boundaries with it. */
+static int analyzer_spaced_script(int32_t cp)
+{
+    return cp < 0x0E00 || (cp >= 0x1E00 && cp <= 0x1FFF);
+}
+
+/* Whether the zero-width space at text[at] joins the word characters
+ * either side of it (the one after is next_cp): both of a spaced script
+ * (analyzer_spaced_script), as in inter<ZWSP>national copied from a web
+ * page, where UAX #29 (and Lucene, Xapian) would split the word. */
+static int analyzer_zwsp_joins(const analyzer_pass *pass, size_t at, int32_t next_cp)
+{
+    size_t before = at;
+    do
+        before--;
+    while (before > 0 && (pass->text[before] & 0xC0) == 0x80);
+    int32_t previous;
+    analyzer_decode(pass->text, pass->length, before, &previous);
+    return previous >= 0 && analyzer_spaced_script(previous) && analyzer_spaced_script(next_cp);
 }
 
 /* Find the end of the word whose first character, of class `first`,
@@ -1091,13 +1159,16 @@ analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size, enum ch
             else if (class == CLASS_NUMBER_JOIN)
                 joins = last == CLASS_DIGIT && next == CLASS_DIGIT;
             else
-                joins = CLASS_WORD_CONTINUE(next);
+                joins = CLASS_WORD_CONTINUE(next)
+                        && (cp != 0x200B || analyzer_zwsp_joins(pass, end, next_cp));
             if (!joins)
                 break;
             if (cp >= 0x80 || next_cp >= 0x80)
                 flags |= WORD_NON_ASCII;
             if (next == CLASS_DIGIT)
                 flags |= WORD_NO_STEM;
+            if (cp == ',')
+                flags |= WORD_GROUPED;
             last = next;
             end += size + next_size;
             continue;
@@ -1190,6 +1261,8 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
             if (pass.joined && class == CLASS_LETTER && end < length
                 && (pass.text[end] == '-' || pass.text[end] == 0xE2))
                 status = analyzer_emit_hyphenated(&pass, i, end, word_flags);
+            else if (word_flags & WORD_GROUPED)
+                status = analyzer_emit_grouped(&pass, i, end, word_flags);
             else
                 status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
                                             word_flags, EMIT_WORD);

@@ -338,8 +338,9 @@ static int is_ascii_alnum(unsigned char c)
  * else PROBE_IN_WORD when one is inside a word, else PROBE_NONE.  A word
  * beginning with the probe's first letter whose next letters are not
  * ASCII (Jón for "jon") counts as the probe at a word: they may fold to
- * it; so does one where a period or an ASCII hyphen follows its first
- * letters (U.S.A. for "usa", e-mail for "email": analyzer.h).  A word the analyzer finds never begins right after an ASCII letter
+ * it; so does one where a period, an ASCII hyphen or a comma follows its
+ * first letters (U.S.A. for "usa", e-mail for "email", 1,000 for "1000":
+ * analyzer.h).  A word the analyzer finds never begins right after an ASCII letter
  * or digit (it would have taken them into the word before) and a chunk
  * begins at whitespace, so a probe inside a word cannot start a word
  * matching its term: analysing the chunks where the probes were only
@@ -367,10 +368,11 @@ static size_t probe_scan(const char *text, size_t length, const char *probe, siz
             size_t k = 1;
             while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
                 k++;
-            /* U.S.A. may be usa and e-mail email: a period or hyphen
-             * inside a word's first letters may be left out of its term */
+            /* U.S.A. may be usa, e-mail email and 1,000 1000: a period,
+             * hyphen or comma inside a word's first letters may be left
+             * out of its term */
             if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80
-                               || at[k] == '.' || at[k] == '-')) {
+                               || at[k] == '.' || at[k] == '-' || at[k] == ',')) {
                 if (++count == enough)
                     return count;
             } else if (k == probe_length)

@@ -116,7 +116,22 @@ static const analysis_case cases[] = {
       {"f", 5, 16, 17}, END}},
     {"numbers", "$98 million, 3.14 and 1,000.", ENGLISH, 0, NONE,
      {{"98", 0, 1, 3}, {"million", 1, 4, 11}, {"3.14", 2, 13, 17}, {"and", 3, 18, 21},
-      {"1,000", 4, 22, 27}, END}},
+      {"1000", 4, 22, 27}, END}},
+    /* Thousands' commas are left out (format 2026121101: 1000 finds
+     * 1,000); other commas between digits stay. */
+    {"grouped numbers", "1,234,567.89 1,000s 3,5 12,34 1,0000 1,00,000 1234,567 1,234,5",
+     PLAIN, 0, NONE,
+     {{"1234567.89", 0, 0, 12}, {"1000s", 1, 13, 19}, {"3,5", 2, 20, 23}, {"12,34", 3, 24, 29},
+      {"1,0000", 4, 30, 36}, {"1,00,000", 5, 37, 45}, {"1234,567", 6, 46, 54},
+      {"1,234,5", 7, 55, 62}, END}},
+    /* A zero-width space inside a word of a spaced script joins it
+     * (format 2026121101: a web page's inter<ZWSP>national); in Thai it
+     * separates words, as it does beside a space or punctuation. */
+    {"zero-width space inside a word", "inter\xe2\x80\x8bnational x\xe2\x80\x8b y "
+     "\xe0\xb8\x81\xe2\x80\x8b\xe0\xb8\x82 \xc3\xa9\xe2\x80\x8b\xc3\xa9",
+     PLAIN, 0, NONE,
+     {{"international", 0, 0, 16}, {"x", 1, 17, 18}, {"y", 2, 22, 23},
+      {"\xe0\xb8\x81", 3, 24, 27}, {"\xe0\xb8\x82", 4, 30, 33}, {"ee", 5, 34, 41}, END}},
     {"digits are not stemmed", "runnings2 runnings 5.end 2runs", ENGLISH, 0, NONE,
      {{"runnings2", 0, 0, 9}, {"run", 1, 10, 18}, {"5", 2, 19, 20}, {"end", 3, 21, 24},
       {"2runs", 4, 25, 30}, END}},
