@@ -147,7 +147,9 @@ static int collect_match(void *context, const analyzer_token *token)
     long found = term_may ? find_term(s, SNIPPET_WORD, token->term, token->term_length) : -1;
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
-    if ((found = find_term(s, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
+    /* a joined form (e-mail: email) is no word as written (=email) */
+    if (!token->joined
+        && (found = find_term(s, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
         add_match_term(&m, (size_t)found);
     /* the prefixes the word starts with, as its term or as written, and
      * the prefixes whose stem it has (lower.h, "Prefixes") */
