@@ -138,4 +138,28 @@ expect_stdout_contains '"snippet":"Print archive The paper discussed infor-matio
     "the whole cut word is marked, without its line break"
 expect_exit 0 "the checker accepts the new keys" -- cops_index --check -i idx4-native
 
+# A hyphenated prefix also matches its joined form's words: e-mail*
+# finds email and emails (h-user3: it found e-mail only), both engines,
+# and the snippet marks them.
+mkdir corpus5
+printf 'One\nthe e-mails arrived\n' >corpus5/hyphen.txt
+printf 'Two\nonly emails here\n' >corpus5/joined.txt
+printf 'Three\nan e mail and a mailbox\n' >corpus5/spaced.txt
+for engine in native xapian; do
+    if index_engine $engine idx5-$engine corpus5; then
+        for query in 'e-mail*' 'e-mai*'; do
+            run "$COPS_QUERY_PROG" -i idx5-$engine --ids -n 50 "$query"
+            check "$engine: $query finds e-mails, emails and e mail" \
+                test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "hyphen.txt joined.txt spaced.txt "
+        done
+        run "$COPS_QUERY_PROG" -i idx5-$engine --ids -n 50 'email*'
+        check "$engine: email* finds e-mails and emails, not e mail" \
+            test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "hyphen.txt joined.txt "
+    fi
+done
+expect_exit 0 "snippets of e-mail*" -- cops_query -i idx5-native --json -n 5 'e-mail*'
+expect_stdout_contains '"snippet":"Two only emails here","matches":[[9,6]]' "emails is marked"
+expect_stdout_contains '"snippet":"One the e-mails arrived","matches":[[8,7]]' \
+    "and the whole e-mails"
+
 done_testing
