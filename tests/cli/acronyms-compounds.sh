@@ -162,4 +162,31 @@ expect_stdout_contains '"snippet":"Two only emails here","matches":[[9,6]]' "ema
 expect_stdout_contains '"snippet":"One the e-mails arrived","matches":[[8,7]]' \
     "and the whole e-mails"
 
+# Numbers with thousands' commas and words with a zero-width space from a
+# web page (format 2026121101; before, 1000 missed 1,000 and
+# international missed inter<ZWSP>national), both engines.
+mkdir corpus6
+printf 'Fund\nThe fund raised 1,000 dollars and 3,5 percent.\n' >corpus6/grouped.txt
+printf 'Fund two\nThe fund raised 1000 dollars.\n' >corpus6/plain.txt
+printf '<html><head><title>Desk</title></head><body><p>The inter&#8203;national desk.</p></body></html>\n' \
+    >corpus6/page.html
+printf 'Desk two\nThe international desk.\n' >corpus6/desk.txt
+for engine in native xapian; do
+    if index_engine $engine idx6-$engine corpus6; then
+        for query in 1000 1,000; do
+            run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 "$query"
+            check "$engine: $query finds 1,000 and 1000" \
+                test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "grouped.txt plain.txt "
+        done
+        run "$COPS_QUERY_PROG" -i idx6-$engine --count 35
+        check "$engine: 3,5 is not 35" test "$RC" = 1
+        run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 international
+        check "$engine: international finds inter<ZWSP>national" \
+            test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "desk.txt page.html "
+    fi
+done
+expect_exit 0 "snippet of 1000 on 1,000" -- cops_query -i idx6-native --json -n 5 1000
+expect_stdout_contains '"snippet":"Fund The fund raised 1,000 dollars and 3,5 percent.","matches":[[21,5]]' \
+    "the whole 1,000 is marked"
+
 done_testing
