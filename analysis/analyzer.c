@@ -166,7 +166,8 @@ typedef struct analyzer_pass {
  * into a term. */
 enum {
     WORD_NON_ASCII = 1 << 0, /* needs Unicode normalisation */
-    WORD_NO_STEM = 1 << 1    /* has digits or is an ideograph */
+    WORD_NO_STEM = 1 << 1,   /* has digits or is an ideograph */
+    WORD_GROUPED = 1 << 2    /* has a ',' between two digits (1,000) */
 };
 
 void analyzer_config_init(analyzer_config *config)
@@ -421,8 +422,11 @@ static enum char_class analyzer_classify(int32_t cp)
     case UTF8PROC_CATEGORY_NO:
         return CLASS_DIGIT;
     case UTF8PROC_CATEGORY_CF:
-        /* A zero-width space is a word boundary by intent. */
-        return cp == 0x200B ? CLASS_SEPARATOR : CLASS_FORMAT;
+        /* A zero-width space too: between two letters of a script that
+         * spaces its words it is a line-break hint inside a word (web
+         * pages put them in long words), elsewhere a word boundary
+         * (analyzer_zwsp_joins). */
+        return CLASS_FORMAT;
     default:
         return CLASS_SEPARATOR;
     }
@@ -785,29 +789,40 @@ static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
  * TermGenerator joins capitals only, its last period optional; here any
  * case (e.g., i.e.), but a lower-case run writes every period (a.b is
  * two words).  "U.S. The" is the acronym us then The: a sentence ending
- * in one keeps its period.  Copies the letters to self->joined; returns
- * the end (past the last period), or 0 (no acronym).  Costs a byte
- * compare or two at a word start that is no acronym. */
+ * in one keeps its period.  A part may also be two ASCII letters when
+ * one part at least is a single letter and every period is written:
+ * the dotted degrees and abbreviations Ph.D., M.Sc., Ed.D. are phd,
+ * msc, edd, as people also write them (PhD); two parts of two letters
+ * (co.uk.) or a missing last period (Ph.D) are not.  Copies the letters
+ * to self->joined; returns the end (past the last period), or 0 (no
+ * acronym).  Costs a byte compare or two at a word start that is no
+ * acronym. */
 static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t first_size,
                                     size_t *letters_length, unsigned *word_flags)
 {
     const uint8_t *text = pass->text;
     size_t at = start, size = first_size, used = 0;
     unsigned flags = 0;
-    int letters = 0, capitals = 1, too_long = 0;
+    int letters = 0, capitals = 1, too_long = 0, singles = 0;
     if (start < pass->long_run_end)
         return 0;
     for (;;) {
         size_t letter_end = analyzer_skip_marks(pass, at, size);
+        /* a part of two ASCII letters (Ph.D.): its period must follow */
+        int pair = letter_end == at + 1 && text[at] < 0x80 && letter_end + 1 < pass->length
+                   && text[letter_end] < 0x80 && ascii_class[text[letter_end]] == CLASS_LETTER
+                   && text[letter_end + 1] == '.';
+        letter_end += pair;
         int period = letter_end < pass->length && text[letter_end] == '.';
-        capitals &= letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
+        capitals &= !pair && letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
         if (!period && !(capitals && letters > 0))
             break;
         if (used + (letter_end - at) > JOINED_MAX_SOURCE_BYTES) {
             too_long = 1; /* walk on to the run's end, copying nothing */
             used = 0;
         }
-        if (text[at] >= 0x80 || letter_end - at > 1) /* non-ASCII, or with a mark */
+        singles += !pair;
+        if (text[at] >= 0x80 || letter_end - at > 1u + pair) /* non-ASCII, or with a mark */
             flags |= WORD_NON_ASCII;
         if (!too_long) {
             memcpy(pass->analyzer->joined + used, text + at, letter_end - at);
@@ -826,7 +841,8 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
     }
     if (too_long)
         pass->long_run_end = at;
-    if (too_long || letters < 2 || analyzer_word_char_at(pass, at))
+    if (too_long || letters < 2 || analyzer_word_char_at(pass, at)
+        || (singles < letters && (singles == 0 || text[at - 1] != '.')))
         return 0;
     *letters_length = used;
     *word_flags = flags;
@@ -841,17 +857,53 @@ static int analyzer_letter_at(const analyzer_pass *pass, size_t at)
     return cp >= 0 && analyzer_classify(cp) == CLASS_LETTER;
 }
 
-/* The size of the hyphen (- U+2010 U+2011) at text[at], or 0. */
+/* 1 when the character at text[at] is a lower-case letter: a line that
+ * goes on with one continues the word cut at the line before ("as
+ * follows-\nThe" is a dash ending a line, not a word cut in two). */
+static int analyzer_lower_case_at(const analyzer_pass *pass, size_t at)
+{
+    if (at >= pass->length)
+        return 0;
+    int32_t cp;
+    analyzer_decode(pass->text, pass->length, at, &cp);
+    return cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+/* The blanks (spaces, tabs) from text[at]: their end. */
+static size_t analyzer_skip_blanks(const analyzer_pass *pass, size_t at)
+{
+    while (at < pass->length && (pass->text[at] == ' ' || pass->text[at] == '\t'))
+        at++;
+    return at;
+}
+
+/* The size of the hyphen (- U+2010 U+2011) at text[at] with the one line
+ * break after it, if any, and the blanks around that break: a word cut
+ * at a line's end (infor-\n  mation), as plain text from print, PDF and
+ * OCR has them, is a compound whose joined form is the word
+ * (information), when the next line goes on in lower case; 0 when there
+ * is no hyphen. */
 static size_t analyzer_hyphen_at(const analyzer_pass *pass, size_t at)
 {
     const uint8_t *text = pass->text;
+    size_t end = at;
     if (at < pass->length && text[at] == '-')
-        return 1;
+        end = at + 1;
     /* U+2010 and U+2011 are E2 80 90 and E2 80 91 */
-    if (at + 2 < pass->length && text[at] == 0xE2 && text[at + 1] == 0x80
-        && (text[at + 2] == 0x90 || text[at + 2] == 0x91))
-        return 3;
-    return 0;
+    else if (at + 2 < pass->length && text[at] == 0xE2 && text[at + 1] == 0x80
+             && (text[at + 2] == 0x90 || text[at + 2] == 0x91))
+        end = at + 3;
+    else
+        return 0;
+    size_t line_end = analyzer_skip_blanks(pass, end);
+    if (line_end < pass->length && (text[line_end] == '\n' || text[line_end] == '\r')) {
+        line_end += 1 + (text[line_end] == '\r' && line_end + 1 < pass->length
+                         && text[line_end + 1] == '\n');
+        line_end = analyzer_skip_blanks(pass, line_end);
+        if (analyzer_lower_case_at(pass, line_end))
+            end = line_end;
+    }
+    return end - at;
 }
 
 /* The compound of hyphenated words whose first part is text[start,
@@ -886,10 +938,10 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
         unsigned part_flags;
         part = end + hyphen;
         part_end = analyzer_scan_part(pass, part, size, class, &part_flags);
-        /* a part that may begin an acronym (anti-U.S.) is not joined:
-         * the compound would take its first letter only (antiu) */
+        /* a part that may begin an acronym (anti-U.S., pre-Ph.D.) is not
+         * joined: the compound would take its first part only (antiu) */
         if (part_end + 1 < pass->length && pass->text[part_end] == '.'
-            && analyzer_skip_marks(pass, part, size) == part_end
+            && (analyzer_skip_marks(pass, part, size) == part_end || part_end - part == 2)
             && analyzer_letter_at(pass, part_end + 1))
             return 0;
         flags |= part_flags;
@@ -947,6 +999,45 @@ static __attribute__((noinline)) int analyzer_emit_hyphenated(analyzer_pass *pas
     return status;
 }
 
+static int ascii_digit(uint8_t byte)
+{
+    return byte >= '0' && byte <= '9';
+}
+
+/* The word text[start, end) of `flags`, a number with a ',' between two
+ * digits: when its commas group thousands (1,000 and 1,234,567.89: one
+ * to three digits first, then each comma before three digits and no
+ * more), its term is the number without them (1000, 1234567.89), as a
+ * reader types it; otherwise (3,5 and 12,34) the word as written. */
+static __attribute__((noinline)) int analyzer_emit_grouped(analyzer_pass *pass, size_t start,
+                                                           size_t end, unsigned flags)
+{
+    const uint8_t *text = pass->text;
+    uint8_t *digits = pass->analyzer->joined;
+    size_t at = start, used = 0;
+    while (at < end && ascii_digit(text[at]))
+        at++;
+    int grouped = at > start && at - start <= 3 && end - start <= JOINED_MAX_SOURCE_BYTES;
+    memcpy(digits, text + start, at - start);
+    used = at - start;
+    while (grouped && at < end && text[at] == ',') {
+        grouped = at + 3 < end && ascii_digit(text[at + 1]) && ascii_digit(text[at + 2])
+                  && ascii_digit(text[at + 3]) && (at + 4 == end || !ascii_digit(text[at + 4]));
+        if (!grouped)
+            break;
+        memcpy(digits + used, text + at + 1, 3);
+        used += 3;
+        at += 4;
+    }
+    grouped = grouped && !memchr(text + at, ',', end - at);
+    if (!grouped)
+        return analyzer_emit_rare(pass, text + start, end - start, pass->length - start, start,
+                                  end, flags, EMIT_WORD);
+    memcpy(digits + used, text + at, end - at);
+    used += end - at;
+    return analyzer_emit_rare(pass, digits, used, used, start, end, flags, EMIT_WORD);
+}
+
 static void analyzer_note_invalid(analyzer_pass *pass, size_t offset)
 {
     if (pass->invalid_sequences == 0)
@@ -976,6 +1067,31 @@ static inline size_t ascii_letters_ahead(const uint8_t *p)
         n++;
     return n;
 #endif
+}
+
+/* 1 when the code point is of a script that separates its words by
+ * spaces (Latin, Greek, Cyrillic, ... up to the Indic scripts, and the
+ * Latin and Greek extensions): there a zero-width space is no word
+ * boundary; Thai, Lao, Tibetan, Myanmar and Khmer (from U+0E00) mark
+ * their word boundaries with it. */
+static int analyzer_spaced_script(int32_t cp)
+{
+    return cp < 0x0E00 || (cp >= 0x1E00 && cp <= 0x1FFF);
+}
+
+/* Whether the zero-width space at text[at] joins the word characters
+ * either side of it (the one after is next_cp): both of a spaced script
+ * (analyzer_spaced_script), as in inter<ZWSP>national copied from a web
+ * page, where UAX #29 (and Lucene, Xapian) would split the word. */
+static int analyzer_zwsp_joins(const analyzer_pass *pass, size_t at, int32_t next_cp)
+{
+    size_t before = at;
+    do
+        before--;
+    while (before > 0 && (pass->text[before] & 0xC0) == 0x80);
+    int32_t previous;
+    analyzer_decode(pass->text, pass->length, before, &previous);
+    return previous >= 0 && analyzer_spaced_script(previous) && analyzer_spaced_script(next_cp);
 }
 
 /* Find the end of the word whose first character, of class `first`,
@@ -1043,13 +1159,16 @@ analyzer_scan_word(analyzer_pass *pass, size_t start, size_t first_size, enum ch
             else if (class == CLASS_NUMBER_JOIN)
                 joins = last == CLASS_DIGIT && next == CLASS_DIGIT;
             else
-                joins = CLASS_WORD_CONTINUE(next);
+                joins = CLASS_WORD_CONTINUE(next)
+                        && (cp != 0x200B || analyzer_zwsp_joins(pass, end, next_cp));
             if (!joins)
                 break;
             if (cp >= 0x80 || next_cp >= 0x80)
                 flags |= WORD_NON_ASCII;
             if (next == CLASS_DIGIT)
                 flags |= WORD_NO_STEM;
+            if (cp == ',')
+                flags |= WORD_GROUPED;
             last = next;
             end += size + next_size;
             continue;
@@ -1136,10 +1255,22 @@ static int analyzer_run_pass(analyzer *self, const char *text, size_t length,
                                         end, word_flags, EMIT_WORD);
         } else if (CLASS_WORD_START(class)) {
             end = analyzer_scan_word(&pass, i, size, class, &word_flags);
+            /* or its first two letters are (Ph.D.): asked of the word
+             * found, one compare for most words, where asking it of
+             * every word's third byte before cost 3 instructions a word */
+            size_t dotted;
+            if (end < length && pass.text[end] == '.' && end - i == 2 && class == CLASS_LETTER
+                && (dotted = analyzer_scan_acronym(&pass, i, size, &letters_length, &word_flags))) {
+                status = analyzer_emit_rare(&pass, worker->joined, letters_length,
+                                            letters_length, i, dotted, word_flags, EMIT_WORD);
+                end = dotted;
+            }
             /* a hyphen: - or the lead byte of U+2010/U+2011 */
-            if (pass.joined && class == CLASS_LETTER && end < length
-                && (pass.text[end] == '-' || pass.text[end] == 0xE2))
+            else if (pass.joined && class == CLASS_LETTER && end < length
+                     && (pass.text[end] == '-' || pass.text[end] == 0xE2))
                 status = analyzer_emit_hyphenated(&pass, i, end, word_flags);
+            else if (word_flags & WORD_GROUPED)
+                status = analyzer_emit_grouped(&pass, i, end, word_flags);
             else
                 status = analyzer_emit_word(&pass, pass.text + i, end - i, length - i, i, end,
                                             word_flags, EMIT_WORD);

@@ -10,7 +10,13 @@
  *   2. word splitting on Unicode categories: letters, marks and digits of
  *      every script form words; an apostrophe (' or U+2019) between two
  *      letters stays inside the word; '.' or ',' between two digits stays
- *      inside a number (3.14, 1,000); a hyphen (- U+2010 U+2011) between
+ *      inside a number (3.14, 3,5), but commas grouping thousands (one to
+ *      three digits, then each comma before three: 1,000, 1,234,567.89)
+ *      are left out of its term (1000, 1234567.89); a zero-width space
+ *      between two letters of scripts that space their words (below
+ *      U+0E00, Latin and Greek extended) is inside the word, as a soft
+ *      hyphen is (a web page's inter<ZWSP>national), elsewhere (Thai,
+ *      Khmer ...) a boundary; a hyphen (- U+2010 U+2011) between
  *      two word characters splits the word into parts at consecutive
  *      positions (community-oriented -> community, oriented); each Han,
  *      Hiragana or Katakana code point is a word of its own;
@@ -18,14 +24,21 @@
  *      a period (the last one optional when all are ASCII capitals: U.S.A)
  *      and no word character after the last one (U.S.A., e.g., J.R.R.),
  *      is one word of its letters (usa, eg, jrr) at one
- *      position, its token spanning the periods; "J. R. R." (spaces) and
- *      "Ph.D." (a two-letter part) are not acronyms: j, r, r and ph, d;
+ *      position, its token spanning the periods; so is a run of parts of
+ *      one or two ASCII letters, one of one letter at least, each with
+ *      its period (Ph.D., M.Sc., LL.B.: phd, msc, llb); "J. R. R."
+ *      (spaces), "Ph.D" (its last period missing) and "co.uk." (no
+ *      single letter) are not acronyms: j, r, r; ph, d; co, uk;
  *      with ANALYZE_JOINED, a hyphenated compound of 2 to
  *      ANALYZER_MAX_JOINED_PARTS parts made of letters (e-mail,
  *      well-known, not 1990-1995 nor A-1 nor anti-U.S., a part of
  *      which begins an acronym) also yields its parts joined
  *      (email, wellknown) as an extra token (analyzer_token.joined) at
- *      the first part's position, spanning the whole compound;
+ *      the first part's position, spanning the whole compound; a hyphen
+ *      ending a line (blanks around the line break allowed) whose next
+ *      line goes on in lower case is such a hyphen (infor-\nmation:
+ *      infor, mation and the joined information), not one before an
+ *      upper-case letter ("as follows-\nThe");
  *   3. NFKC normalisation, case folding and diacritic removal (café ->
  *      cafe, ﬁ -> fi, Ｆ -> f), U+2019 folded to '; diacritics are the
  *      generic combining marks (U+0300-036F and kin), so Indic vowel signs

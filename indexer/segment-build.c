@@ -131,7 +131,8 @@ static int form_differs(const analyzer_token *token)
     return token->form != token->term;
 }
 
-/* The key of the token's word as written (--exact-forms). */
+/* The key of the token's word as written (--exact-forms; none for a
+ * joined token, which is no word as written). */
 static size_t make_exact_key(uint8_t *key, int title_field, const analyzer_token *token)
 {
     size_t offset = 0;
@@ -145,7 +146,7 @@ static size_t make_exact_key(uint8_t *key, int title_field, const analyzer_token
 static int emit_term(void *context, const analyzer_token *token)
 {
     segment_build *b = context;
-    if (b->config.exact_forms) {
+    if (b->config.exact_forms && !token->joined) {
         size_t exact_length = make_exact_key(b->key, b->title_field, token);
         int rc = inverter_add(b->inverter, b->key, exact_length, token->position, b->err);
         if (rc != 0)
@@ -242,7 +243,10 @@ static int record_term(void *context, const analyzer_token *token)
         memcpy(at + 2, token->form, token->form_length);
         at += 2 + token->form_length;
     }
-    for (int exact = 0; exact <= stage->exact_forms; exact++) {
+    /* a compound's joined form (e-mail: email) is no word as written:
+     * =email matches email, not e-mail (query/lower.h, "Exact forms") */
+    int exact_forms = stage->exact_forms && !token->joined;
+    for (int exact = 0; exact <= exact_forms; exact++) {
         /* the term (right after its word as written, if recorded), then
          * the word as written as a key of its own (--exact-forms) */
         size_t length = exact ? make_exact_key(at + 1, stage->title_field, token)

@@ -299,6 +299,70 @@ static size_t prefix_starts(const char *typed, const char *stem, lower_term *ter
     return 2;
 }
 
+/* A PREFIX node of `q` for the typed start `typed` and its stem `stem`
+ * (prefix_starts), in q's fields; NULL when out of memory. */
+static lower_node *prefix_node(lowering *l, const query_node *q, const char *typed,
+                               const char *stem)
+{
+    lower_term starts[2] = {{"", 0}, {"", 0}};
+    size_t start_count = prefix_starts(typed, stem, starts);
+    lower_node *prefix = new_node(l, LOWER_PREFIX, q, start_count);
+    if (!prefix)
+        return NULL;
+    memcpy(prefix->terms, starts, start_count * sizeof starts[0]);
+    prefix->field = q->field == QUERY_FIELD_TITLE ? LOWER_FIELD_TITLE
+                                                  : LOWER_FIELD_BODY | LOWER_FIELD_TITLE;
+    prefix->max_terms = l->options->max_prefix_terms;
+    return prefix;
+}
+
+int lower_joined_prefix(analyzer *text_analyzer, const char *text,
+                        char typed[LOWER_MAX_TERM_BYTES + 1], char stem[LOWER_MAX_TERM_BYTES + 1])
+{
+    int rc = lower_joined_term(text_analyzer, text, stem);
+    if (rc <= 0)
+        return rc;
+    lower_words words;
+    rc = lower_analyze_words(text_analyzer, text, ANALYZE_NO_STEM, &words, NULL);
+    if (rc != 0)
+        return rc < 0 ? rc : COPS_ENOMEM;
+    size_t used = 0;
+    for (size_t i = 0; i < words.count; i++) {
+        size_t length = strlen(words.terms[i]);
+        if (used + length > ANALYZER_MAX_TERM_BYTES)
+            return 0; /* a joined form longer than any term: no key holds it */
+        memcpy(typed + used, words.terms[i], length);
+        used += length;
+    }
+    typed[used] = '\0';
+    return 1;
+}
+
+/* A prefix typed as a hyphenated compound (e-mail*): *parts (its words
+ * and its last part's prefix) OR the prefix of its joined form (email*),
+ * when the analyzer joins it (lower.h, "Prefixes"), so e-mail* finds the
+ * email... that e-mail finds; takes ownership of *parts. */
+static int or_joined_prefix(lowering *l, const query_node *q, lower_node **parts)
+{
+    char stem[LOWER_MAX_TERM_BYTES + 1], typed[LOWER_MAX_TERM_BYTES + 1];
+    int rc = lower_joined_prefix(l->analyzer, q->text, typed, stem);
+    if (rc <= 0) {
+        if (rc < 0) {
+            free_node(*parts);
+            *parts = NULL;
+            return error_set(l->err, rc, "analysis of the query failed");
+        }
+        return 0;
+    }
+    lower_node *either[2] = {*parts, prefix_node(l, q, typed, stem)};
+    *parts = NULL;
+    if (!either[1]) {
+        free_node(either[0]);
+        return COPS_ENOMEM;
+    }
+    return join(l, LOWER_OR, q, either, 2, 0, parts);
+}
+
 static int lower_prefix(lowering *l, const query_node *q, lower_node **out)
 {
     lower_words words, stemmed;
@@ -312,17 +376,11 @@ static int lower_prefix(lowering *l, const query_node *q, lower_node **out)
      * prefix, the others must match as words (in either field). */
     const char *typed = words.terms[words.count - 1];
     const char *stem = stemmed.count == words.count ? stemmed.terms[stemmed.count - 1] : "";
-    lower_term starts[2] = {{"", 0}, {"", 0}};
-    size_t start_count = prefix_starts(typed, stem, starts);
     lower_node *parts[LOWER_MAX_PHRASE_TERMS];
     size_t count = 0;
-    lower_node *prefix = new_node(l, LOWER_PREFIX, q, start_count);
+    lower_node *prefix = prefix_node(l, q, typed, stem);
     if (!prefix)
         return COPS_ENOMEM;
-    memcpy(prefix->terms, starts, start_count * sizeof starts[0]);
-    prefix->field = q->field == QUERY_FIELD_TITLE ? LOWER_FIELD_TITLE
-                                                  : LOWER_FIELD_BODY | LOWER_FIELD_TITLE;
-    prefix->max_terms = l->options->max_prefix_terms;
     parts[count++] = prefix;
     for (size_t i = 0; i + 1 < words.count; i++) {
         rc = words_in_fields(l, q, &words, i, 1, 0, QUERY_FIELD_ANY, &parts[count]);
@@ -332,7 +390,10 @@ static int lower_prefix(lowering *l, const query_node *q, lower_node **out)
         }
         count++;
     }
-    return join(l, LOWER_AND, q, parts, count, count, out);
+    rc = join(l, LOWER_AND, q, parts, count, count, out);
+    if (rc == 0 && words.count > 1)
+        rc = or_joined_prefix(l, q, out);
+    return rc;
 }
 
 /* FUZZY of each analysed term of a fuzzy word, ANDed (lower.h). */

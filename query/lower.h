@@ -51,7 +51,9 @@
  *    LOWER_MAX_PHRASE_TERMS operands (COPS_ELIMIT).
  *  - Prefixes.  A PREFIX carries the analysed, unstemmed prefix terms[0]
  *    (the last word of what was typed: e-mai* is AND(PREFIX mai, the
- *    word e in either field)), the fields it expands in, and the
+ *    word e in either field), and, as the analyzer joins e-mai, that OR
+ *    PREFIX emai, so e-mail* finds email as e-mail does), the fields it
+ *    expands in, and the
  *    expansion policy.  The index holds stems, not the words typed, so it
  *    matches the terms that begin with terms[0], also, as an exact
  *    term, the prefix's own stem terms[1] (term_count 2) unless that
@@ -298,5 +300,13 @@ int lower_analyze_words(analyzer *text_analyzer, const char *text, int flags, lo
  * several terms ("Hyphenated words" above). */
 int lower_joined_term(analyzer *text_analyzer, const char *text,
                       char joined[LOWER_MAX_TERM_BYTES + 1]);
+
+/* lower_joined_term for the text of a prefix (e-mail of e-mail*): 1 with
+ * the joined form as typed, not stemmed (email), in `typed` and its stem
+ * in `stem`; 0 when it is no such compound or its joined form is longer
+ * than a term; a negative cops error.  The lowering ORs a compound's
+ * prefix with typed* ("Prefixes" above), the snippet plan marks it. */
+int lower_joined_prefix(analyzer *text_analyzer, const char *text,
+                        char typed[LOWER_MAX_TERM_BYTES + 1], char stem[LOWER_MAX_TERM_BYTES + 1]);
 
 #endif

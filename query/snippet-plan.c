@@ -97,7 +97,7 @@ static int add_leaf(snippet_plan *plan, analyzer *text_analyzer, const query_nod
 }
 
 /* A hyphenated word is its parts' phrase or its joined term (lower.h,
- * "Hyphenated words"); the snippet scan finds the joined term wherever a
+ * "Hyphenated words"), a hyphenated prefix also its joined prefix; the snippet scan finds the joined term wherever a
  * document wrote either (e-mail or email, the whole compound marked); the
  * word's leaf is that one term and its parts' phrase (1 when it added the
  * term; 0 when the word is no compound, or a negative error).  Not under
@@ -109,13 +109,17 @@ static int add_joined_leaf(snippet_plan *plan, analyzer *text_analyzer, const qu
     /* most words have no hyphen (-, or U+2010/U+2011 of lead byte E2) */
     if (near >= 0 || text[0] == '=' || (!strchr(text, '-') && !strchr(text, '\xE2')))
         return 0;
-    char joined[LOWER_MAX_TERM_BYTES + 1];
-    int rc = lower_joined_term(text_analyzer, text, joined);
+    /* a prefix's (e-mail*): the joined form's prefix (email*), lower.h */
+    int is_prefix = node->kind == QUERY_PREFIX;
+    char joined[LOWER_MAX_TERM_BYTES + 1], stem[LOWER_MAX_TERM_BYTES + 1];
+    int rc = is_prefix ? lower_joined_prefix(text_analyzer, text, joined, stem)
+                       : lower_joined_term(text_analyzer, text, joined);
     if (rc <= 0)
         return rc;
-    long term = plan_term(plan, joined, SNIPPET_WORD);
+    long term = plan_term(plan, joined, is_prefix ? SNIPPET_PREFIX : SNIPPET_WORD);
     if (term < 0 || ARRAY_RESERVE_ONE(plan->leaves, plan->leaf_capacity, plan->leaf_count, 8)
-        || ARRAY_RESERVE_ONE(plan->slots, plan->slot_capacity, plan->slot_count, 16))
+        || ARRAY_RESERVE_ONE(plan->slots, plan->slot_capacity, plan->slot_count, 16)
+        || (is_prefix && add_alias(plan, (size_t)term, stem) != 0))
         return COPS_ENOMEM;
     plan->leaves[plan->leaf_count++] = (snippet_leaf){plan->slot_count, 1, 0, near};
     plan->slots[plan->slot_count++] = (snippet_slot){(size_t)term, 0};
@@ -135,7 +139,8 @@ static int add_node(snippet_plan *plan, analyzer *text_analyzer, const query_nod
         /* a hyphenated word also keeps its parts' leaf: the phrase
          * finds what has no joined term (e–mail, a chain of five parts),
          * and where both match the joined term's longer range wins */
-        int rc = node->kind == QUERY_WORD ? add_joined_leaf(plan, text_analyzer, node, near) : 0;
+        int rc = node->kind == QUERY_WORD || node->kind == QUERY_PREFIX
+                     ? add_joined_leaf(plan, text_analyzer, node, near) : 0;
         return rc < 0 ? rc : add_leaf(plan, text_analyzer, node, near);
     }
     if (node->kind == QUERY_NEAR) {

@@ -147,7 +147,9 @@ static int collect_match(void *context, const analyzer_token *token)
     long found = term_may ? find_term(s, SNIPPET_WORD, token->term, token->term_length) : -1;
     if (found >= 0)
         m.terms[m.term_count++] = (size_t)found;
-    if ((found = find_term(s, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
+    /* a joined form (e-mail: email) is no word as written (=email) */
+    if (!token->joined
+        && (found = find_term(s, SNIPPET_EXACT, token->form, token->form_length)) >= 0)
         add_match_term(&m, (size_t)found);
     /* the prefixes the word starts with, as its term or as written, and
      * the prefixes whose stem it has (lower.h, "Prefixes") */
@@ -338,8 +340,9 @@ static int is_ascii_alnum(unsigned char c)
  * else PROBE_IN_WORD when one is inside a word, else PROBE_NONE.  A word
  * beginning with the probe's first letter whose next letters are not
  * ASCII (Jón for "jon") counts as the probe at a word: they may fold to
- * it; so does one where a period or an ASCII hyphen follows its first
- * letters (U.S.A. for "usa", e-mail for "email": analyzer.h).  A word the analyzer finds never begins right after an ASCII letter
+ * it; so does one where a period, an ASCII hyphen or a comma follows its
+ * first letters (U.S.A. for "usa", e-mail for "email", 1,000 for "1000":
+ * analyzer.h).  A word the analyzer finds never begins right after an ASCII letter
  * or digit (it would have taken them into the word before) and a chunk
  * begins at whitespace, so a probe inside a word cannot start a word
  * matching its term: analysing the chunks where the probes were only
@@ -367,10 +370,11 @@ static size_t probe_scan(const char *text, size_t length, const char *probe, siz
             size_t k = 1;
             while (k < probe_length && ascii_lower((unsigned char)at[k]) == (unsigned char)probe[k])
                 k++;
-            /* U.S.A. may be usa and e-mail email: a period or hyphen
-             * inside a word's first letters may be left out of its term */
+            /* U.S.A. may be usa, e-mail email and 1,000 1000: a period,
+             * hyphen or comma inside a word's first letters may be left
+             * out of its term */
             if (word_start && (k == probe_length || (unsigned char)at[k] >= 0x80
-                               || at[k] == '.' || at[k] == '-')) {
+                               || at[k] == '.' || at[k] == '-' || at[k] == ',')) {
                 if (++count == enough)
                     return count;
             } else if (k == probe_length)
@@ -773,8 +777,8 @@ static int highlighted_words(const scan *s, size_t start, size_t end, byte_range
     return 0;
 }
 
-/* Copy text[start, end) into `out`, whitespace runs as one space, with a
- * span for each of `words` (sorted; those overlapping a word already
+/* Copy text[start, end) into `out`, whitespace runs as one space (none
+ * inside a word), with a span for each of `words` (sorted; those overlapping a word already
  * copied are skipped).  Returns the spans (malloc'd) or NULL, and their
  * count; out->failed when out of memory. */
 static cops_span *copy_window(const char *text, size_t start, size_t end, const byte_range *words,
@@ -792,8 +796,13 @@ static cops_span *copy_window(const char *text, size_t start, size_t end, const 
                 out->failed = 1; /* reported as the buffer's failures are */
                 break;
             }
-            spans[used++] = (cops_span){out->length, w->end - w->start};
-            buffer_append(out, text + w->start, w->end - w->start);
+            /* a word cut at a line's end (infor-\nmation, one match:
+             * analyzer.h) is shown without its line break */
+            size_t span_start = out->length;
+            for (size_t k = w->start; k < w->end; k++)
+                if (!is_space((unsigned char)text[k]))
+                    buffer_append_byte(out, text[k]);
+            spans[used++] = (cops_span){span_start, out->length - span_start};
             at = w->end;
             previous_space = 0;
             continue;

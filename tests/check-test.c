@@ -953,8 +953,9 @@ Test(check, frequencies_in_the_unary_form_are_the_writers)
  * 2026120802's DICTINDEX offsets are u64 and its shortest inline lists
  * hold gaps where this version reads fixed-width numbers; 2026120901's
  * blocks of frequencies never take the unary form, which this version's
- * check insists on where it is smaller; and one version is read
- * (FORMAT.md 10). */
+ * check insists on where it is smaller; 2026121001's terms are the
+ * analysis before (Ph.D. was ph d, where a query PhD looks for phd);
+ * and one version is read (FORMAT.md 10). */
 Test(check, previous_version_is_refused_by_search_and_check)
 {
     cops_index *index = NULL;
@@ -964,7 +965,7 @@ Test(check, previous_version_is_refused_by_search_and_check)
     size_t size;
     uint8_t *bytes = read_file(seg_file, &size);
     const uint32_t earlier[] = {2026120302u, 2026120401u, 2026120501u, 2026120601u,
-                               2026120701u, 2026120802u, 2026120901u};
+                               2026120701u, 2026120802u, 2026120901u, 2026121001u};
     for (size_t v = 0; v < sizeof earlier / sizeof earlier[0]; v++) {
         layout_put_u32(bytes + 8, earlier[v]);
         write_file(seg_file, bytes, size);

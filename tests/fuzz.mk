@@ -12,6 +12,7 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-query-parser/fields tests/fuzz/seeds/fuzz-query-parser/default-or \
 	tests/fuzz/seeds/fuzz-query-parser/literal \
 	tests/fuzz/seeds/fuzz-analyzer/english tests/fuzz/seeds/fuzz-analyzer/unicode \
+	tests/fuzz/seeds/fuzz-analyzer/user3-forms \
 	tests/fuzz/seeds/fuzz-sources/txt tests/fuzz/seeds/fuzz-sources/html \
 	tests/fuzz/seeds/fuzz-sources/jsonl tests/fuzz/seeds/fuzz-sources/trec \
 	tests/fuzz/seeds/fuzz-sources/jsonl-gz tests/fuzz/seeds/fuzz-sources/gz \

@@ -107,4 +107,86 @@ for engine in native xapian; do
 done
 expect_exit 0 "the checker accepts the filler's compound" -- cops_index --check -i idx3-native
 
+# Dotted degrees and words cut at a line's end, in plain text files as a
+# newsroom's archive has them (format 2026121101; before, PhD missed
+# Ph.D. (ph d) and information missed infor-/mation), both engines.
+mkdir corpus4
+printf 'Ph.D. students protest\nSeveral Ph.D. candidates wrote to the dean.\n' >corpus4/phd.txt
+printf 'PhD at 62\nShe earned her PhD in history.\n' >corpus4/phd2.txt
+printf 'Print archive\nThe paper discussed infor-\n   mation retrieval.\n' >corpus4/cut.txt
+printf 'Dashes\nAs follows-\nThe list ends; Ph.D is written without its period.\n' >corpus4/dash.txt
+for engine in native xapian; do
+    if index_engine $engine idx4-$engine corpus4; then
+        for query in PhD Ph.D. phd; do
+            run "$COPS_QUERY_PROG" -i idx4-$engine --ids -n 50 "$query"
+            check "$engine: $query finds Ph.D. and PhD" \
+                test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "phd.txt phd2.txt "
+        done
+        run "$COPS_QUERY_PROG" -i idx4-$engine --ids -n 50 information
+        check "$engine: information finds infor-/mation" \
+            test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "cut.txt "
+        run "$COPS_QUERY_PROG" -i idx4-$engine --count followsthe
+        check "$engine: a dash before a new sentence joins nothing" test "$RC" = 1
+        run "$COPS_QUERY_PROG" -i idx4-$engine --ids -n 50 '"ph d"'
+        check "$engine: Ph.D without its last period stays ph d" \
+            test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "dash.txt "
+    fi
+done
+expect_exit 0 "snippet of a word cut at a line's end" -- \
+    cops_query -i idx4-native --json -n 5 information
+expect_stdout_contains '"snippet":"Print archive The paper discussed infor-mation retrieval.","matches":[[34,12]]' \
+    "the whole cut word is marked, without its line break"
+expect_exit 0 "the checker accepts the new keys" -- cops_index --check -i idx4-native
+
+# A hyphenated prefix also matches its joined form's words: e-mail*
+# finds email and emails (h-user3: it found e-mail only), both engines,
+# and the snippet marks them.
+mkdir corpus5
+printf 'One\nthe e-mails arrived\n' >corpus5/hyphen.txt
+printf 'Two\nonly emails here\n' >corpus5/joined.txt
+printf 'Three\nan e mail and a mailbox\n' >corpus5/spaced.txt
+for engine in native xapian; do
+    if index_engine $engine idx5-$engine corpus5; then
+        for query in 'e-mail*' 'e-mai*'; do
+            run "$COPS_QUERY_PROG" -i idx5-$engine --ids -n 50 "$query"
+            check "$engine: $query finds e-mails, emails and e mail" \
+                test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "hyphen.txt joined.txt spaced.txt "
+        done
+        run "$COPS_QUERY_PROG" -i idx5-$engine --ids -n 50 'email*'
+        check "$engine: email* finds e-mails and emails, not e mail" \
+            test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "hyphen.txt joined.txt "
+    fi
+done
+expect_exit 0 "snippets of e-mail*" -- cops_query -i idx5-native --json -n 5 'e-mail*'
+expect_stdout_contains '"snippet":"Two only emails here","matches":[[9,6]]' "emails is marked"
+expect_stdout_contains '"snippet":"One the e-mails arrived","matches":[[8,7]]' \
+    "and the whole e-mails"
+
+# Numbers with thousands' commas and words with a zero-width space from a
+# web page (format 2026121101; before, 1000 missed 1,000 and
+# international missed inter<ZWSP>national), both engines.
+mkdir corpus6
+printf 'Fund\nThe fund raised 1,000 dollars and 3,5 percent.\n' >corpus6/grouped.txt
+printf 'Fund two\nThe fund raised 1000 dollars.\n' >corpus6/plain.txt
+printf '<html><head><title>Desk</title></head><body><p>The inter&#8203;national desk.</p></body></html>\n' \
+    >corpus6/page.html
+printf 'Desk two\nThe international desk.\n' >corpus6/desk.txt
+for engine in native xapian; do
+    if index_engine $engine idx6-$engine corpus6; then
+        for query in 1000 1,000; do
+            run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 "$query"
+            check "$engine: $query finds 1,000 and 1000" \
+                test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "grouped.txt plain.txt "
+        done
+        run "$COPS_QUERY_PROG" -i idx6-$engine --count 35
+        check "$engine: 3,5 is not 35" test "$RC" = 1
+        run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 international
+        check "$engine: international finds inter<ZWSP>national" \
+            test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "desk.txt page.html "
+    fi
+done
+expect_exit 0 "snippet of 1000 on 1,000" -- cops_query -i idx6-native --json -n 5 1000
+expect_stdout_contains '"snippet":"Fund The fund raised 1,000 dollars and 3,5 percent.","matches":[[21,5]]' \
+    "the whole 1,000 is marked"
+
 done_testing

@@ -56,6 +56,22 @@ expect_exit 0 "without stemming =word is the word" -- cops_index -q --no-stem -i
 expect_exit 0 "=Sessions on an unstemmed index" -- cops_query -i nostem --ids '=Sessions'
 expect_stdout_contains "s1"
 
+# A compound's joined form is no word as written (format 2026121101;
+# before, =email matched e-mail through its joined key email).
+mkdir compounds
+printf 'Mail\nsend an e-mail now\n' >compounds/hyphen.txt
+printf 'Mail\nsend an email now\n' >compounds/joined.txt
+expect_exit 0 "index of compounds with --exact-forms" -- cops_index -q --exact-forms -i cexact compounds
+run "$COPS_QUERY_PROG" -i cexact --ids '=email'
+check "=email matches email only" test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "joined.txt "
+run "$COPS_QUERY_PROG" -i cexact --ids '=e-mail'
+check "=e-mail matches e-mail only" test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "hyphen.txt "
+run "$COPS_QUERY_PROG" -i cexact --ids 'email'
+check "email still finds both" test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "hyphen.txt joined.txt "
+expect_exit 0 "=email --json" -- cops_query -i cexact --json '=email'
+expect_stdout_contains '"snippet":"Mail send an email now","matches":[[13,5]]' "=email marks email"
+expect_exit 0 "the checker accepts compounds' exact forms" -- cops_index --check -i cexact
+
 expect_exit 2 "the Xapian engine refuses --exact-forms" -- \
     cops_index -q --engine xapian --exact-forms -i xap corpus
 expect_stderr_contains "--exact-forms" "and names the option"
