@@ -1018,8 +1018,12 @@ static __attribute__((noinline)) int analyzer_emit_grouped(analyzer_pass *pass, 
     while (at < end && ascii_digit(text[at]))
         at++;
     int grouped = at > start && at - start <= 3 && end - start <= JOINED_MAX_SOURCE_BYTES;
-    memcpy(digits, text + start, at - start);
-    used = at - start;
+    /* a word of any length comes here (1 MB of digits, then ,000): copy
+     * only what the bounds above let into `digits` */
+    if (grouped) {
+        memcpy(digits, text + start, at - start);
+        used = at - start;
+    }
     while (grouped && at < end && text[at] == ',') {
         grouped = at + 3 < end && ascii_digit(text[at + 1]) && ascii_digit(text[at + 2])
                   && ascii_digit(text[at + 3]) && (at + 4 == end || !ascii_digit(text[at + 4]));

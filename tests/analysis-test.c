@@ -743,6 +743,9 @@ static const long_case long_cases[] = {
     {"two-byte letters cut at a boundary", "\xd0\x96", 40, "", "\xd0\xb6", 32, ""},
     {"odd offset cut at a boundary", "\xd0\x96", 40, "", "\xd0\xb6", 31, "a"},
     {"accented 100 kB", "\xc3\xa9", 50000, "", "e", 64, ""},
+    /* no thousands' grouping: the number as written, cut (h-user3 copied
+     * all its leading digits into a 256-byte buffer: heap overflow) */
+    {"digits before a comma", "1", 100000, ",000", "1", 64, ""},
 };
 
 static char *repeat_text(const char *prefix, const char *unit, size_t repeat, const char *suffix,
