@@ -189,4 +189,19 @@ expect_exit 0 "snippet of 1000 on 1,000" -- cops_query -i idx6-native --json -n 
 expect_stdout_contains '"snippet":"Fund The fund raised 1,000 dollars and 3,5 percent.","matches":[[21,5]]' \
     "the whole 1,000 is marked"
 
+# A word cut at a line's end holds whitespace (infor-\nmation): the
+# snippet scan, which analyses the text in chunks of about 512 bytes cut
+# at whitespace, found no information where a chunk ended at that line
+# break (h-user3: the match unmarked and the window at the text's start).
+mkdir corpus7
+for pad in $(seq 490 512); do  # the cut lands on the line break in some
+    printf 'Cut %s\n%s infor-\nmation tail\n' "$pad" "$(printf "%${pad}s" | tr ' ' w)" \
+        >corpus7/cut$pad.txt
+done
+expect_exit 0 "index the cut words" -- cops_index -q -i idx7 corpus7
+expect_exit 0 "information in cut words" -- cops_query -i idx7 --json -n 30 information
+expect_stdout_lacks '"matches":[]' "information is marked wherever the chunk is cut"
+expect_stdout_contains '"snippet":"…infor-mation tail","matches":[[3,12]]' \
+    "the word cut at a line's end is the window's"
+
 done_testing
