@@ -781,6 +781,15 @@ static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
     return cp >= 0 && CLASS_WORD_CONTINUE(analyzer_classify(cp));
 }
 
+/* 1 when text[at] begins a part of two ASCII letters, the first a
+ * capital, and its period (Ph. of Ph.D., LL. of LL.B.). */
+static int analyzer_capital_pair_at(const analyzer_pass *pass, size_t at)
+{
+    const uint8_t *text = pass->text;
+    return at + 2 < pass->length && text[at] >= 'A' && text[at] <= 'Z' && text[at + 1] < 0x80
+           && ascii_class[text[at + 1]] == CLASS_LETTER && text[at + 2] == '.';
+}
+
 /* An acronym starting with the letter text[start, start + first_size):
  * two or more single letters (with their marks), each directly followed
  * by '.', but that the last period may be missing where every letter is
@@ -793,7 +802,10 @@ static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
  * one part at least is a single letter and every period is written:
  * the dotted degrees and abbreviations Ph.D., M.Sc., Ed.D. are phd,
  * msc, edd, as people also write them (PhD); two parts of two letters
- * (co.uk.) or a missing last period (Ph.D) are not.  Copies the letters
+ * (co.uk.) or a missing last period (Ph.D) are not, nor is a part of
+ * two letters in lower case (a file io.h. or fs.c. ending a sentence is
+ * the words io h, as the query io.h is: degrees are written with a
+ * capital).  Copies the letters
  * to self->joined; returns the end (past the last period), or 0 (no
  * acronym).  Costs a byte compare or two at a word start that is no
  * acronym. */
@@ -809,9 +821,7 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
     for (;;) {
         size_t letter_end = analyzer_skip_marks(pass, at, size);
         /* a part of two ASCII letters (Ph.D.): its period must follow */
-        int pair = letter_end == at + 1 && text[at] < 0x80 && letter_end + 1 < pass->length
-                   && text[letter_end] < 0x80 && ascii_class[text[letter_end]] == CLASS_LETTER
-                   && text[letter_end + 1] == '.';
+        int pair = letter_end == at + 1 && analyzer_capital_pair_at(pass, at);
         letter_end += pair;
         int period = letter_end < pass->length && text[letter_end] == '.';
         capitals &= !pair && letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
@@ -941,7 +951,8 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
         /* a part that may begin an acronym (anti-U.S., pre-Ph.D.) is not
          * joined: the compound would take its first part only (antiu) */
         if (part_end + 1 < pass->length && pass->text[part_end] == '.'
-            && (analyzer_skip_marks(pass, part, size) == part_end || part_end - part == 2)
+            && (analyzer_skip_marks(pass, part, size) == part_end
+                || (part_end - part == 2 && analyzer_capital_pair_at(pass, part)))
             && analyzer_letter_at(pass, part_end + 1))
             return 0;
         flags |= part_flags;

@@ -183,6 +183,12 @@ static const analysis_case cases[] = {
      {{"ph", 0, 0, 2}, {"d", 1, 3, 4}, END}},
     {"two-letter parts alone are no acronym", "cu.in. co.uk.", PLAIN, 0, NONE,
      {{"cu", 0, 0, 2}, {"in", 1, 3, 5}, {"co", 2, 7, 9}, {"uk", 3, 10, 12}, END}},
+    /* a lower-case two-letter part is no degree: file names ending a
+     * sentence stay the words the query io.h finds (h-user3 made them
+     * ioh and fsc, which io.h and fs.c missed) */
+    {"lower-case two-letter parts are no acronym", "io.h. fs.c. Ed.D.", PLAIN, 0, NONE,
+     {{"io", 0, 0, 2}, {"h", 1, 3, 4}, {"fs", 2, 6, 8}, {"c", 3, 9, 10}, {"edd", 4, 12, 17},
+      END}},
     {"a dotted degree run into a word", "Ph.D.s St.John in.I", PLAIN, 0, NONE,
      {{"ph", 0, 0, 2}, {"d", 1, 3, 4}, {"s", 2, 5, 6}, {"st", 3, 7, 9}, {"john", 4, 10, 14},
       {"in", 5, 15, 17}, {"i", 6, 18, 19}, END}},
@@ -308,6 +314,8 @@ static const joined_case joined_cases[] = {
                                       "x@4[19,20) +xy@4[19,22) y@5[21,22) k@6[24,25) us@7[26,29)"},
     {"x \xe3\x85\xa4-mail", "x@0[0,1) mail@1[6,10)"},
     {"pre-Ph.D.", "pre@0[0,3) phd@1[4,9)"},
+    /* a lower-case two-letter part begins no acronym: joined */
+    {"pre-io.h.", "pre@0[0,3) +preio@0[0,6) io@1[4,6) h@2[7,8)"},
     /* A word cut at a line's end, the next line going on in lower case
      * (format 2026121101: plain text from print and OCR) */
     {"infor-\nmation", "infor@0[0,5) +inform@0[0,13) mation@1[7,13)"},

@@ -204,4 +204,19 @@ expect_stdout_lacks '"matches":[]' "information is marked wherever the chunk is 
 expect_stdout_contains '"snippet":"…infor-mation tail","matches":[[3,12]]' \
     "the word cut at a line's end is the window's"
 
+# A file name ending a sentence is no dotted degree: io.h finds io.h.
+# (h-user3 made it ioh, which io.h and "io h" missed; main found it).
+mkdir corpus8
+printf 'Header\nThe header is io.h. It declares.\n' >corpus8/io.txt
+printf 'Degree\nShe has a Ph.D. in physics.\n' >corpus8/phd.txt
+for engine in native xapian; do
+    if index_engine $engine idx8-$engine corpus8; then
+        run "$COPS_QUERY_PROG" -i idx8-$engine --ids -n 50 io.h
+        check "$engine: io.h finds io.h. ending a sentence" \
+            test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "io.txt "
+        run "$COPS_QUERY_PROG" -i idx8-$engine --ids -n 50 PhD
+        check "$engine: PhD still finds Ph.D." test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "phd.txt "
+    fi
+done
+
 done_testing
