@@ -162,6 +162,13 @@ expect_stdout_contains '"snippet":"Two only emails here","matches":[[9,6]]' "ema
 expect_stdout_contains '"snippet":"One the e-mails arrived","matches":[[8,7]]' \
     "and the whole e-mails"
 
+# ids_are INDEX QUERY IDS MESSAGE: the query's hits on INDEX, file names
+# sorted on one line, are IDS
+ids_are() {
+    run "$COPS_QUERY_PROG" -i "$1" --ids -n 50 "$2"
+    check "$4" test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "$3"
+}
+
 # Numbers with thousands' commas and words with a zero-width space from a
 # web page (format 2026121101; before, 1000 missed 1,000 and
 # international missed inter<ZWSP>national), both engines.
@@ -174,15 +181,13 @@ printf 'Desk two\nThe international desk.\n' >corpus6/desk.txt
 for engine in native xapian; do
     if index_engine $engine idx6-$engine corpus6; then
         for query in 1000 1,000; do
-            run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 "$query"
-            check "$engine: $query finds 1,000 and 1000" \
-                test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "grouped.txt plain.txt "
+            ids_are idx6-$engine "$query" "grouped.txt plain.txt " \
+                "$engine: $query finds 1,000 and 1000"
         done
         run "$COPS_QUERY_PROG" -i idx6-$engine --count 35
         check "$engine: 3,5 is not 35" test "$RC" = 1
-        run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 international
-        check "$engine: international finds inter<ZWSP>national" \
-            test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "desk.txt page.html "
+        ids_are idx6-$engine international "desk.txt page.html " \
+            "$engine: international finds inter<ZWSP>national"
     fi
 done
 expect_exit 0 "snippet of 1000 on 1,000" -- cops_query -i idx6-native --json -n 5 1000
@@ -211,11 +216,8 @@ printf 'Header\nThe header is io.h. It declares.\n' >corpus8/io.txt
 printf 'Degree\nShe has a Ph.D. in physics.\n' >corpus8/phd.txt
 for engine in native xapian; do
     if index_engine $engine idx8-$engine corpus8; then
-        run "$COPS_QUERY_PROG" -i idx8-$engine --ids -n 50 io.h
-        check "$engine: io.h finds io.h. ending a sentence" \
-            test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "io.txt "
-        run "$COPS_QUERY_PROG" -i idx8-$engine --ids -n 50 PhD
-        check "$engine: PhD still finds Ph.D." test "$(sed 's|.*/||' "$OUT" | tr '\n' ' ')" = "phd.txt "
+        ids_are idx8-$engine io.h "io.txt " "$engine: io.h finds io.h. ending a sentence"
+        ids_are idx8-$engine PhD "phd.txt " "$engine: PhD still finds Ph.D."
     fi
 done
 
