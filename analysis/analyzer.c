@@ -151,8 +151,10 @@ typedef struct analyzer_pass {
     int joined;              /* ANALYZE_JOINED: compounds' joined tokens wanted */
     size_t word_end;         /* where the last word ended (SIZE_MAX: none yet) */
     size_t long_run_end;     /* the end of the last run of letters and periods too long for
-                              * an acronym (0: none): no letter before it starts one, else
-                              * each letter of a.a.a.a... would rescan the run */
+                              * an acronym, or of two-letter parts only (Ph.Ph.Ph.), which
+                              * no part of starts one either (0: none): no letter before it
+                              * starts one, else each letter of a.a.a.a... would rescan
+                              * the run */
     int (*emit)(void *context, const analyzer_token *token);
     void *context;
     uint32_t position;
@@ -781,6 +783,15 @@ static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
     return cp >= 0 && CLASS_WORD_CONTINUE(analyzer_classify(cp));
 }
 
+/* 1 when text[at] begins a part of two ASCII letters, the first a
+ * capital, and its period (Ph. of Ph.D., LL. of LL.B.). */
+static int analyzer_capital_pair_at(const analyzer_pass *pass, size_t at)
+{
+    const uint8_t *text = pass->text;
+    return at + 2 < pass->length && text[at] >= 'A' && text[at] <= 'Z' && text[at + 1] < 0x80
+           && ascii_class[text[at + 1]] == CLASS_LETTER && text[at + 2] == '.';
+}
+
 /* An acronym starting with the letter text[start, start + first_size):
  * two or more single letters (with their marks), each directly followed
  * by '.', but that the last period may be missing where every letter is
@@ -793,7 +804,10 @@ static int analyzer_word_char_at(const analyzer_pass *pass, size_t at)
  * one part at least is a single letter and every period is written:
  * the dotted degrees and abbreviations Ph.D., M.Sc., Ed.D. are phd,
  * msc, edd, as people also write them (PhD); two parts of two letters
- * (co.uk.) or a missing last period (Ph.D) are not.  Copies the letters
+ * (co.uk.) or a missing last period (Ph.D) are not, nor is a part of
+ * two letters in lower case (a file io.h. or fs.c. ending a sentence is
+ * the words io h, as the query io.h is: degrees are written with a
+ * capital).  Copies the letters
  * to self->joined; returns the end (past the last period), or 0 (no
  * acronym).  Costs a byte compare or two at a word start that is no
  * acronym. */
@@ -809,9 +823,7 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
     for (;;) {
         size_t letter_end = analyzer_skip_marks(pass, at, size);
         /* a part of two ASCII letters (Ph.D.): its period must follow */
-        int pair = letter_end == at + 1 && text[at] < 0x80 && letter_end + 1 < pass->length
-                   && text[letter_end] < 0x80 && ascii_class[text[letter_end]] == CLASS_LETTER
-                   && text[letter_end + 1] == '.';
+        int pair = letter_end == at + 1 && analyzer_capital_pair_at(pass, at);
         letter_end += pair;
         int period = letter_end < pass->length && text[letter_end] == '.';
         capitals &= !pair && letter_end - at == 1 && text[at] >= 'A' && text[at] <= 'Z';
@@ -839,7 +851,10 @@ static size_t analyzer_scan_acronym(analyzer_pass *pass, size_t start, size_t fi
         if (cp < 0 || analyzer_classify(cp) != CLASS_LETTER)
             break;
     }
-    if (too_long)
+    /* a run of two-letter parts only is no acronym from any of its parts
+     * on: without this, each part rescanned the rest (Ph.Ph.Ph... runs of
+     * 80 parts cost 14 times main's analysis, callgrind) */
+    if (too_long || singles == 0)
         pass->long_run_end = at;
     if (too_long || letters < 2 || analyzer_word_char_at(pass, at)
         || (singles < letters && (singles == 0 || text[at - 1] != '.')))
@@ -941,7 +956,8 @@ static size_t analyzer_scan_compound(analyzer_pass *pass, size_t start, size_t f
         /* a part that may begin an acronym (anti-U.S., pre-Ph.D.) is not
          * joined: the compound would take its first part only (antiu) */
         if (part_end + 1 < pass->length && pass->text[part_end] == '.'
-            && (analyzer_skip_marks(pass, part, size) == part_end || part_end - part == 2)
+            && (analyzer_skip_marks(pass, part, size) == part_end
+                || (part_end - part == 2 && analyzer_capital_pair_at(pass, part)))
             && analyzer_letter_at(pass, part_end + 1))
             return 0;
         flags |= part_flags;
@@ -1018,8 +1034,12 @@ static __attribute__((noinline)) int analyzer_emit_grouped(analyzer_pass *pass, 
     while (at < end && ascii_digit(text[at]))
         at++;
     int grouped = at > start && at - start <= 3 && end - start <= JOINED_MAX_SOURCE_BYTES;
-    memcpy(digits, text + start, at - start);
-    used = at - start;
+    /* a word of any length comes here (1 MB of digits, then ,000): copy
+     * only what the bounds above let into `digits` */
+    if (grouped) {
+        memcpy(digits, text + start, at - start);
+        used = at - start;
+    }
     while (grouped && at < end && text[at] == ',') {
         grouped = at + 3 < end && ascii_digit(text[at + 1]) && ascii_digit(text[at + 2])
                   && ascii_digit(text[at + 3]) && (at + 4 == end || !ascii_digit(text[at + 4]));

@@ -25,10 +25,11 @@
  *      and no word character after the last one (U.S.A., e.g., J.R.R.),
  *      is one word of its letters (usa, eg, jrr) at one
  *      position, its token spanning the periods; so is a run of parts of
- *      one or two ASCII letters, one of one letter at least, each with
- *      its period (Ph.D., M.Sc., LL.B.: phd, msc, llb); "J. R. R."
- *      (spaces), "Ph.D" (its last period missing) and "co.uk." (no
- *      single letter) are not acronyms: j, r, r; ph, d; co, uk;
+ *      one or two ASCII letters (a two-letter one capitalised), one of
+ *      one letter at least, each with its period (Ph.D., M.Sc., LL.B.:
+ *      phd, msc, llb); "J. R. R." (spaces), "Ph.D" (its last period
+ *      missing), "co.uk." (no single letter) and "io.h." (a file name
+ *      ending a sentence) are not acronyms: j, r, r; ph, d; co, uk; io, h;
  *      with ANALYZE_JOINED, a hyphenated compound of 2 to
  *      ANALYZER_MAX_JOINED_PARTS parts made of letters (e-mail,
  *      well-known, not 1990-1995 nor A-1 nor anti-U.S., a part of

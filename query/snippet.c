@@ -422,16 +422,34 @@ static int chunk_may_match(const snippet_plan *plan, const char *text, size_t le
     return found;
 }
 
+/* 1 when text[from, end) ends with a hyphen (- U+2010 U+2011). */
+static int ends_with_hyphen(const char *text, size_t from, size_t end)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    if (end > from && u[end - 1] == '-')
+        return 1;
+    return end - from >= 3 && u[end - 3] == 0xE2 && u[end - 2] == 0x80
+           && (u[end - 1] == 0x90 || u[end - 1] == 0x91);
+}
+
 /* The end of the chunk starting at `at`: about SNIPPET_CHUNK_BYTES on, at
- * whitespace (a word is never cut), or `limit`. */
+ * whitespace (a word is never cut), or `limit`.  Whitespace after a
+ * hyphen may be inside a word cut at a line's end (infor-\nmation is
+ * information: analyzer.h), so the chunk goes on past it, for the parts
+ * of one compound at most (a run of such hyphens is cut after them). */
 static size_t chunk_end(const char *text, size_t at, size_t limit)
 {
     if (limit - at <= SNIPPET_CHUNK_BYTES)
         return limit;
     size_t end = at + SNIPPET_CHUNK_BYTES;
-    while (end < limit && !is_space((unsigned char)text[end]))
-        end++;
-    return end;
+    for (int parts = 1;; parts++) {
+        while (end < limit && !is_space((unsigned char)text[end]))
+            end++;
+        if (end == limit || parts > ANALYZER_MAX_JOINED_PARTS || !ends_with_hyphen(text, at, end))
+            return end;
+        while (end < limit && is_space((unsigned char)text[end]))
+            end++;
+    }
 }
 
 static size_t best_window(const scan *s, size_t width, size_t *distinct_out, size_t *count_out);

@@ -162,6 +162,13 @@ expect_stdout_contains '"snippet":"Two only emails here","matches":[[9,6]]' "ema
 expect_stdout_contains '"snippet":"One the e-mails arrived","matches":[[8,7]]' \
     "and the whole e-mails"
 
+# ids_are INDEX QUERY IDS MESSAGE: the query's hits on INDEX, file names
+# sorted on one line, are IDS
+ids_are() {
+    run "$COPS_QUERY_PROG" -i "$1" --ids -n 50 "$2"
+    check "$4" test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "$3"
+}
+
 # Numbers with thousands' commas and words with a zero-width space from a
 # web page (format 2026121101; before, 1000 missed 1,000 and
 # international missed inter<ZWSP>national), both engines.
@@ -174,19 +181,44 @@ printf 'Desk two\nThe international desk.\n' >corpus6/desk.txt
 for engine in native xapian; do
     if index_engine $engine idx6-$engine corpus6; then
         for query in 1000 1,000; do
-            run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 "$query"
-            check "$engine: $query finds 1,000 and 1000" \
-                test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "grouped.txt plain.txt "
+            ids_are idx6-$engine "$query" "grouped.txt plain.txt " \
+                "$engine: $query finds 1,000 and 1000"
         done
         run "$COPS_QUERY_PROG" -i idx6-$engine --count 35
         check "$engine: 3,5 is not 35" test "$RC" = 1
-        run "$COPS_QUERY_PROG" -i idx6-$engine --ids -n 50 international
-        check "$engine: international finds inter<ZWSP>national" \
-            test "$(sed 's|.*/||' "$OUT" | sort | tr '\n' ' ')" = "desk.txt page.html "
+        ids_are idx6-$engine international "desk.txt page.html " \
+            "$engine: international finds inter<ZWSP>national"
     fi
 done
 expect_exit 0 "snippet of 1000 on 1,000" -- cops_query -i idx6-native --json -n 5 1000
 expect_stdout_contains '"snippet":"Fund The fund raised 1,000 dollars and 3,5 percent.","matches":[[21,5]]' \
     "the whole 1,000 is marked"
+
+# A word cut at a line's end holds whitespace (infor-\nmation): the
+# snippet scan, which analyses the text in chunks of about 512 bytes cut
+# at whitespace, found no information where a chunk ended at that line
+# break (h-user3: the match unmarked and the window at the text's start).
+mkdir corpus7
+for pad in $(seq 490 512); do  # the cut lands on the line break in some
+    printf 'Cut %s\n%s infor-\nmation tail\n' "$pad" "$(printf "%${pad}s" | tr ' ' w)" \
+        >corpus7/cut$pad.txt
+done
+expect_exit 0 "index the cut words" -- cops_index -q -i idx7 corpus7
+expect_exit 0 "information in cut words" -- cops_query -i idx7 --json -n 30 information
+expect_stdout_lacks '"matches":[]' "information is marked wherever the chunk is cut"
+expect_stdout_contains '"snippet":"…infor-mation tail","matches":[[3,12]]' \
+    "the word cut at a line's end is the window's"
+
+# A file name ending a sentence is no dotted degree: io.h finds io.h.
+# (h-user3 made it ioh, which io.h and "io h" missed; main found it).
+mkdir corpus8
+printf 'Header\nThe header is io.h. It declares.\n' >corpus8/io.txt
+printf 'Degree\nShe has a Ph.D. in physics.\n' >corpus8/phd.txt
+for engine in native xapian; do
+    if index_engine $engine idx8-$engine corpus8; then
+        ids_are idx8-$engine io.h "io.txt " "$engine: io.h finds io.h. ending a sentence"
+        ids_are idx8-$engine PhD "phd.txt " "$engine: PhD still finds Ph.D."
+    fi
+done
 
 done_testing
