@@ -189,6 +189,9 @@ typedef struct cops_build_options {
     int exact_forms;        /* 1 = also index every word as written (normalised,
                              * not stemmed), so a query can ask for =word; an
                              * index built so keeps them on later updates.
+                             * An update (not `rebuild`) with an analysis
+                             * other than the index's fails with
+                             * COPS_EINVAL and changes nothing.
                              * Native engine only.  Default 0 */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
     int threads;            /* analysis threads; 0 = number of cores */

@@ -554,6 +554,8 @@ typedef struct previous_index {
     int dels_changed[MANIFEST_MAX_SEGMENTS];
     int usable;                  /* same analysis, catalog present */
     int older_catalog;           /* the catalog is of an older version */
+    int other_analysis;          /* a segment was analysed otherwise, as `built` says */
+    analyzer_config built;
 } previous_index;
 
 /* Every catalog entry's documents lie in the segment it names: the build
@@ -595,6 +597,12 @@ static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
             config->exact_forms = 1;
         same = same && meta->exact_forms == config->exact_forms;
         uint32_t documents = segment_documents(seg);
+        if (!same) {
+            p->other_analysis = 1;
+            p->built.stem = meta->stem;
+            p->built.exact_forms = meta->exact_forms;
+            snprintf(p->built.language, sizeof p->built.language, "%s", meta->language);
+        }
         segment_close(seg);
         if (!same)
             return 0;
@@ -670,6 +678,20 @@ static void native_free(native_build *b)
     free(b);
 }
 
+/* An update (or --delete, --remove) of an index analysed otherwise than
+ * this run asks: the options it was built with, and the way out. */
+static int refuse_other_analysis(const native_build *b, cops_error *err)
+{
+    const analyzer_config *built = &b->previous.built;
+    return error_set(err, COPS_EINVAL, "%s was built with other analysis options (%s%s%s): "
+                     "give them again to update it, or --rebuild to index its roots anew "
+                     "(documents read from standard input are then dropped)",
+                     b->index_dir, built->stem ? "--language " : "--no-stem",
+                     built->stem ? built->language : "",
+                     built->exact_forms ? " --exact-forms"
+                     : b->config.exact_forms ? ", without --exact-forms" : "");
+}
+
 /* What this build starts from: the last commit when it can be updated,
  * else nothing but its generation number. */
 static int open_previous(native_build *b, cops_error *err)
@@ -684,14 +706,20 @@ static int open_previous(native_build *b, cops_error *err)
         cops_error ignored;
         manifest_read_at(b->folder.fd, b->index_dir, &previous->manifest, &ignored);
     }
+    if (rc == 0 && previous->other_analysis && !b->options.rebuild)
+        /* Starting over would keep only what this run reads: the
+         * documents of the roots not named, of standard input and the
+         * records deleted by id would be lost or come back, and a
+         * forgotten --no-stem would analyse a whole index anew. */
+        return refuse_other_analysis(b, err);
     if (rc == 0 && !previous->usable && (b->request_ids || b->options.remove)
         && !b->options.rebuild && previous->manifest.segment_count > 0)
-        /* Starting over would drop every document and index none (ids
-         * and removed paths name nothing to read): the index emptied,
+        /* (An older cops's catalog.)  Starting over would drop every
+         * document and index none (ids and removed paths name nothing
+         * to read): the index emptied,
          * its manifest with no segment unreadable. */
-        return error_set(err, COPS_EINVAL, "%s was built with other analysis options (--language, "
-                         "--no-stem, --exact-forms) or by an older cops: give them as it was built "
-                         "to delete or remove, or --rebuild", b->index_dir);
+        return error_set(err, COPS_EINVAL, "%s was built by an older cops: --rebuild it to "
+                         "delete or remove", b->index_dir);
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept but its roots,
          * which a run naming no path refreshes. */

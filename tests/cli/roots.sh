@@ -165,6 +165,28 @@ expect_exit 0 "index two roots without stemming" -- cops_index -q -i unstemmed2 
 expect_exit 2 "--remove without --no-stem is refused" -- cops_index -i unstemmed2 --remove unstemmed-roots/b
 expect_exit 0 "the other root's document stays" -- cops_query -i unstemmed2 --count walrus
 expect_stdout_is 2 "nothing removed"
+# An update of one root of an index built with other analysis options
+# started over from that root alone: the other root's documents and those
+# read from standard input were dropped without a word.
+printf '{"id":"s1","text":"walrus from stdin"}\n' >stdin.jsonl
+expect_exit 0 "records from standard input" -- sh -c "'$COPS_INDEX_PROG' -q -i unstemmed2 --no-stem - <stdin.jsonl"
+printf 'walrus three\n' >unstemmed-roots/a/3.txt
+expect_exit 2 "an update of one root without --no-stem is refused" -- cops_index -q -i unstemmed2 unstemmed-roots/a
+expect_stderr_contains "other analysis options (--no-stem)" "it names the options the index has"
+expect_stderr_contains "--rebuild" "and the way to change them"
+expect_exit 2 "a refresh of every root with --language french is refused" -- cops_index -q -i unstemmed2 --language french
+expect_exit 0 "the index is as it was" -- cops_query -i unstemmed2 --count walrus
+expect_stdout_is 3 "both roots and standard input kept"
+expect_exit 0 "the update with --no-stem" -- cops_index -q -i unstemmed2 --no-stem unstemmed-roots/a
+expect_exit 0 "one document more" -- cops_query -i unstemmed2 --count walrus
+expect_stdout_is 4 "the other root and standard input still there"
+expect_exit 2 "--exact-forms on an index built without is refused" -- cops_index -q -i del --exact-forms recs
+expect_stderr_contains "(--language english, without --exact-forms)" "it says the index has none"
+expect_exit 0 "--rebuild changes the analysis" -- cops_index -q -i unstemmed2 --rebuild
+expect_exit 0 "--stats after it" -- cops_index -i unstemmed2 --stats
+expect_stdout_contains "analysis       english" "stemmed now"
+expect_exit 0 "the roots' documents are read again" -- cops_query -i unstemmed2 --count walrus
+expect_stdout_is 3 "standard input's is dropped, as the message said"
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
 expect_exit 0 "the file grows" -- cops_index -q -i del recs
 expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus
