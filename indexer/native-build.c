@@ -268,13 +268,24 @@ static void folder_close(index_folder *folder)
 
 /* An index directory that has no MANIFEST must hold nothing but what an
  * interrupted first build of ours leaves (names_writer_made): a build
- * never mixes its files with the user's, nor later removes theirs. */
+ * never mixes its files with the user's, nor later removes theirs.  A
+ * MANIFEST that is not one of ours (a Perl distribution's list of its
+ * files) is the user's: the commit would rename ours over it. */
 static int check_directory_ours(const char *dir, int dir_fd, cops_error *err)
 {
     int fd;
     int rc = file_open_regular_at(dir_fd, dir, MANIFEST_NAME, &fd, NULL, err);
-    if (rc == 0)
+    if (rc == 0) {
+        char start[sizeof MANIFEST_MAGIC - 1];
+        ssize_t got = pread(fd, start, sizeof start, 0);
         close(fd);
+        if (got == (ssize_t)sizeof start && memcmp(start, MANIFEST_MAGIC, sizeof start) == 0)
+            return 0;
+        return got < 0 ? error_set_errno(err, COPS_EIO, errno, "cannot read %s/%s", dir,
+                                         MANIFEST_NAME)
+                       : error_set(err, COPS_EINVAL, "%s/%s is not a cops manifest: give a new "
+                                   "or empty directory to --index", dir, MANIFEST_NAME);
+    }
     if (rc != COPS_ENOINDEX)
         return rc;
     DIR *d = folder_list(dir_fd);
