@@ -1341,6 +1341,16 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
         && (live_kept == 0 || in_scope == 0))
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
                        (unsigned long long)read->skipped);
+    /* A manifest naming no segment is no index to any reader (nor to
+     * --check): --remove or --delete of every document, or either run on
+     * a directory that holds no index yet, would leave one. */
+    if (rc == 0 && new_documents == 0 && live_kept == 0 && (b->options.remove || b->request_ids))
+        rc = live_before == 0
+                 ? error_set(err, COPS_EINVAL, "%s holds no index: nothing to %s", b->index_dir,
+                             b->options.remove ? "remove" : "delete")
+                 : error_set(err, COPS_EINVAL, "this would take every document out of %s, and "
+                             "an index holds at least one: to drop the index, remove the "
+                             "directory", b->index_dir);
     int changed = new_documents > 0 || deleted_now > 0 || b->tracked.catalog_touched
                   || !previous->usable || roots_changed(b, &b->tracked.previous);
     files.roots = b->roots.paths;

@@ -132,6 +132,31 @@ expect_exit 0 "--check after the removals" -- cops_index -i two --check
 expect_exit 0 "--remove of a path that no longer exists" -- cops_index -i two --remove area/nowhere
 expect_exit 2 "--remove with no path" -- cops_index -i two --remove
 expect_stderr_contains "nothing to remove" "it says so"
+# Taking every document out committed a manifest naming no segment,
+# which no reader opens and --check calls damaged; so did --delete and
+# --remove on a folder holding no index yet.
+cp two/MANIFEST "$TMP/manifest.before"
+expect_exit 2 "--remove of every root is refused" -- cops_index -i two --remove area/docs
+expect_stderr_contains "every document out of two" "it says why"
+check "the index is as it was" cmp -s two/MANIFEST "$TMP/manifest.before"
+expect_exit 0 "it still answers" -- cops_query -i two --count river
+expect_exit 0 "and passes --check" -- cops_index -i two --check
+printf '{"id":"p1","text":"pair one"}\n{"id":"p2","text":"pair two"}\n' >pair.jsonl
+expect_exit 0 "index two records" -- cops_index -q -i pair pair.jsonl
+cp pair/MANIFEST "$TMP/manifest.before"
+expect_exit 2 "--delete of every document is refused" -- cops_index -i pair --delete p1 p2
+expect_stderr_contains "every document out of pair" "it says why"
+check "the index is still as it was" cmp -s pair/MANIFEST "$TMP/manifest.before"
+expect_exit 0 "--delete of one of them" -- cops_index -q -i pair --delete p1
+expect_exit 2 "then of the other" -- cops_index -q -i pair --delete p2
+expect_exit 0 "the last one still answers" -- cops_query -i pair --ids pair
+expect_stdout_is p2
+expect_exit 2 "--delete where no index is" -- cops_index -i noindex --delete r1
+expect_stderr_contains "noindex holds no index" "it says so"
+check "and creates nothing" test ! -e noindex
+mkdir half && : >half/LOCK
+expect_exit 2 "--remove in a folder an interrupted first build left" -- cops_index -i half --remove area
+check "no manifest is written there" test ! -e half/MANIFEST
 
 # --- --delete ID: records out by their identity -----------------------------------
 mkdir recs
