@@ -695,7 +695,8 @@ static int refuse_other_analysis(const native_build *b, cops_error *err)
 {
     const analyzer_config *built = &b->previous.built;
     return error_set(err, COPS_EINVAL, "%s was built with other analysis options (%s%s%s): "
-                     "give them again to update it, or --rebuild to index its roots anew "
+                     "give them again to update it, or --rebuild naming no path to index every "
+                     "root anew with these "
                      "(documents read from standard input are then dropped)",
                      b->index_dir, built->stem ? "--language " : "--no-stem",
                      built->stem ? built->language : "",
