@@ -257,9 +257,10 @@ const char **cops_stemmer_languages(void);
  * or modification time, then content hash) replaced and vanished files
  * removed, in a new segment plus deletion bitmaps; a merge policy keeps
  * the number of segments bounded (options.merge forces one segment).
- * The index always answers as a fresh build of the same roots would.  A
- * native index whose catalog an older cops wrote is rebuilt from
- * `inputs` (with a warning).  The Xapian engine rebuilds its database
+ * The index always answers as a fresh build of the same roots would.  An
+ * update of a native index analysed otherwise than `options` ask, or
+ * whose catalog another version of cops wrote, fails (COPS_EINVAL,
+ * COPS_EVERSION) unless options.rebuild.  The Xapian engine rebuilds its database
  * from `inputs` every time.  The new index becomes visible atomically
  * when the call succeeds; on any failure the previous index at
  * `index_dir`, if any, is left untouched, and a first build that fails

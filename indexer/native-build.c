@@ -564,7 +564,6 @@ typedef struct previous_index {
     deletions dels[MANIFEST_MAX_SEGMENTS];
     int dels_changed[MANIFEST_MAX_SEGMENTS];
     int usable;                  /* same analysis, catalog present */
-    int older_catalog;           /* the catalog is of an older version */
     int other_analysis;          /* a segment was analysed otherwise, as `built` says */
     analyzer_config built;
 } previous_index;
@@ -626,14 +625,9 @@ static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
     }
     int rc = catalog_read_at(dir_fd, dir, p->manifest.files, manifest_documents(&p->manifest),
                              &c->previous, err);
-    if (rc == COPS_EVERSION) {
-        /* An older cops's catalog: its paths are not identities, so
-         * nothing of it can be matched; start over from the inputs. */
-        p->older_catalog = 1;
-        return 0;
-    }
     if (rc != 0)
-        return rc;
+        return rc; /* another version's catalog too: starting over from the
+                    * paths named dropped every other root (--rebuild) */
     if ((rc = check_catalog_ranges(dir, p, &c->previous, err)) != 0)
         return rc;
     c->visited = calloc(c->previous.count + 1, 1);
@@ -726,11 +720,10 @@ static int open_previous(native_build *b, cops_error *err)
         return refuse_other_analysis(b, err);
     if (rc == 0 && !previous->usable && (b->request_ids || b->options.remove)
         && !b->options.rebuild && previous->manifest.segment_count > 0)
-        /* (An older cops's catalog.)  Starting over would drop every
-         * document and index none (ids and removed paths name nothing
-         * to read): the index emptied,
-         * its manifest with no segment unreadable. */
-        return error_set(err, COPS_EINVAL, "%s was built by an older cops: --rebuild it to "
+        /* (A manifest naming no catalog.)  Starting over would drop
+         * every document and index none (ids and removed paths name
+         * nothing to read): the index emptied. */
+        return error_set(err, COPS_EINVAL, "%s has no catalog of its files: --rebuild it to "
                          "delete or remove", b->index_dir);
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept but its roots,
@@ -773,9 +766,8 @@ static int settle_roots(native_build *b, const build_request *request, cops_erro
         for (size_t i = 0; rc == 0 && i < known->root_count; i++)
             rc = roots_add(&b->refreshed, known->roots[i]);
         if (rc == 0 && known->root_count == 0)
-            return error_set(err, COPS_EINVAL, "nothing to index: %s has no roots%s; name the "
-                             "files and folders to index", b->index_dir,
-                             b->previous.older_catalog ? " (an older cops built it)" : "");
+            return error_set(err, COPS_EINVAL, "nothing to index: %s has no roots; name the "
+                             "files and folders to index", b->index_dir);
     } else {
         for (size_t i = 0; rc == 0 && i < request->root_count; i++) {
             rc = roots_add(&b->refreshed, request->roots[i]);
@@ -1436,9 +1428,6 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = settle_roots(b, request, err);
     if (rc == 0 && request->refresh_all)
         rc = refresh_patterns(b, err);
-    if (rc == 0 && b->previous.older_catalog && !request->refresh_all)
-        build_warn(&b->options, "%s was built by an older cops, whose catalog has no roots: indexing "
-                    "the paths given from scratch", b->index_dir);
     b->generation = b->previous.manifest.generation + 1;
     names_segment(b->segment_name, b->generation);
     if (rc == 0)

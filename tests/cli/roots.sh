@@ -212,6 +212,19 @@ expect_exit 0 "--stats after it" -- cops_index -i unstemmed2 --stats
 expect_stdout_contains "analysis       english" "stemmed now"
 expect_exit 0 "the roots' documents are read again" -- cops_query -i unstemmed2 --count walrus
 expect_stdout_is 3 "standard input's is dropped, as the message said"
+# A catalog of another version (here 99: a newer cops wrote it): an
+# update started over from the path named, dropping the other root, with
+# a warning that an older cops had built the index.
+rm -rf newer && cp -a unstemmed2 newer
+cat=$(sed -n 's/^files //p' newer/MANIFEST)
+printf 'c\000\000\000' | dd of="newer/$cat" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_exit 2 "an update of one root over a catalog of version 99 is refused" -- \
+    cops_index -q -i newer unstemmed-roots/a
+expect_stderr_contains "version 99" "it names the version"
+expect_exit 0 "the other root's documents are still there" -- cops_query -i newer --count walrus
+expect_stdout_is 3
+expect_exit 2 "--delete over it is refused too" -- cops_index -q -i newer --delete s1
+expect_stderr_contains "--rebuild" "it says to rebuild"
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
 expect_exit 0 "the file grows" -- cops_index -q -i del recs
 expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus
