@@ -591,8 +591,15 @@ static int check_catalog_ranges(const char *dir, const previous_index *p, const 
 static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
                          previous_index *p, changes *c, cops_error *err)
 {
-    cops_error ignored;
-    if (manifest_read_at(dir_fd, dir, &p->manifest, &ignored) != 0 || !p->manifest.files[0])
+    cops_error damage;
+    int read = manifest_read_at(dir_fd, dir, &p->manifest, &damage);
+    if (read != 0 && read != COPS_ENOINDEX)
+        /* A damaged MANIFEST: starting over from the paths named deleted
+         * every segment it had named, sound as they may be, the other
+         * roots' documents with them (and a restore of the MANIFEST would
+         * have brought them back).  A rebuild is the user's call. */
+        return error_set(err, read, "%s; --rebuild to start the index over", damage.message);
+    if (read != 0 || !p->manifest.files[0])
         return 0;
     for (size_t s = 0; s < p->manifest.segment_count; s++) {
         segment *seg = NULL;

@@ -225,6 +225,23 @@ expect_exit 0 "the other root's documents are still there" -- cops_query -i newe
 expect_stdout_is 3
 expect_exit 2 "--delete over it is refused too" -- cops_index -q -i newer --delete s1
 expect_stderr_contains "--rebuild" "it says to rebuild"
+# A MANIFEST damaged by one byte: an update of one root took it for no
+# index, started over at generation 1 and deleted every segment the
+# MANIFEST named, the other root's documents with them; restoring the
+# MANIFEST could have brought them all back.
+rm -rf damaged && cp -a unstemmed2 damaged
+cp damaged/MANIFEST manifest.good
+sed 's/^generation \([0-9]*\)/generation 9\1/' manifest.good >damaged/MANIFEST
+ls damaged >files.before
+expect_exit 2 "an update over a damaged MANIFEST is refused" -- \
+    cops_index -q -i damaged unstemmed-roots/a
+expect_stderr_contains "damaged manifest" "it says what is wrong"
+expect_stderr_contains "--rebuild" "and what to do"
+ls damaged >files.after
+check "no file of the index was removed or added" cmp -s files.before files.after
+cp manifest.good damaged/MANIFEST
+expect_exit 0 "with the MANIFEST restored" -- cops_query -i damaged --count walrus
+expect_stdout_is 3 "every document is there"
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
 expect_exit 0 "the file grows" -- cops_index -q -i del recs
 expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus
