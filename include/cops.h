@@ -184,7 +184,8 @@ typedef struct cops_build_options {
      * root).  Its format: "text", "html", "jsonl" or "trec"; NULL =
      * sniffed (a first '{' is JSON Lines). */
     const char *format;
-    const char *language;   /* libstemmer algorithm name; NULL = "english" */
+    const char *language;   /* a name of cops_stemmer_languages() (no alias such
+                             * as "en": COPS_EINVAL); NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     int exact_forms;        /* 1 = also index every word as written (normalised,
                              * not stemmed), so a query can ask for =word; an
