@@ -10,12 +10,7 @@
 # run has fsync and rename slowed by the fault shim (kills inside the
 # commit).  COPS_CRASH_KILLS sets the number of kills (default 30).
 . "$COPS_SRCDIR/tests/cli/lib.sh"
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-export ASAN_OPTIONS
-# The programs themselves, so that the kill reaches cops-index.
-real_programs
-SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
-[ -f "$SHIM" ] || SHIM=
+crash_programs
 KILLS=${COPS_CRASH_KILLS:-30}
 
 cd "$TMP" || exit 99
@@ -33,19 +28,6 @@ w5x AND w7x
 =w3x NOT w4x
 edited
 added'
-matches()
-{
-    printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --count
-    printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --ids -n 100000 | sort
-}
-leftovers()
-{
-    for _f in $(ls -A "$1"); do
-        case $_f in LOCK | MANIFEST) continue ;; esac
-        grep -q -w -F -e "$_f" "$1/MANIFEST" || printf '%s\n' "$_f"
-    done
-}
-now() { date +%s%N; }
 
 # run_mode DIR [exec]: this round's run of cops-index on DIR (exec: the
 # shell becomes cops-index, so that the kill reaches it).
@@ -83,8 +65,8 @@ while [ "$i" -lt "$KILLS" ]; do
     t0=$(now)
     run_mode ref >/dev/null 2>&1
     t1=$(now)
-    matches idx >old.matches 2>&1
-    matches ref >new.matches 2>&1
+    batch_matches idx >old.matches 2>&1
+    batch_matches ref >new.matches 2>&1
     delay_ms=$(awk -v s="$i" -v t="$(((t1 - t0) / 1000000))" \
         'BEGIN { srand(s * 7919); printf "%d", rand() * t * 1.1 }')
 
@@ -95,7 +77,7 @@ while [ "$i" -lt "$KILLS" ]; do
     { wait "$pid"; } 2>/dev/null
 
     expect_exit 0 "$label, after $delay_ms ms: --check" -- "$INDEX" -i idx --check
-    matches idx >killed.matches 2>&1
+    batch_matches idx >killed.matches 2>&1
     if cmp -s killed.matches old.matches; then
         seen_old=$((seen_old + 1))
         pass "$label: answers as before the run"
@@ -108,7 +90,7 @@ while [ "$i" -lt "$KILLS" ]; do
     fi
     preload=
     run_mode idx >/dev/null 2>&1
-    matches idx >now.matches 2>&1
+    batch_matches idx >now.matches 2>&1
     check "$label: the run again completes to the reference" cmp -s now.matches new.matches
     expect_exit 0 "$label: --check after it" -- "$INDEX" -i idx --check
     left=$(leftovers idx)
