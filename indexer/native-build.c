@@ -266,39 +266,58 @@ static void folder_close(index_folder *folder)
     free(folder->created);
 }
 
-/* An index directory that has no MANIFEST must hold nothing but what an
- * interrupted first build of ours leaves (names_writer_made): a build
- * never mixes its files with the user's, nor later removes theirs.  A
- * MANIFEST that is not one of ours (a Perl distribution's list of its
- * files) is the user's: the commit would rename ours over it. */
-static int check_directory_ours(const char *dir, int dir_fd, cops_error *err)
+/* 1 when the MANIFEST of `dir_fd` begins as every manifest of cops does,
+ * 0 when not, or an error. */
+static int manifest_is_ours(const char *dir, int dir_fd, cops_error *err)
 {
     int fd;
     int rc = file_open_regular_at(dir_fd, dir, MANIFEST_NAME, &fd, NULL, err);
-    if (rc == 0) {
-        char start[sizeof MANIFEST_MAGIC - 1];
-        ssize_t got = pread(fd, start, sizeof start, 0);
-        close(fd);
-        if (got == (ssize_t)sizeof start && memcmp(start, MANIFEST_MAGIC, sizeof start) == 0)
-            return 0;
-        return got < 0 ? error_set_errno(err, COPS_EIO, errno, "cannot read %s/%s", dir,
-                                         MANIFEST_NAME)
-                       : error_set(err, COPS_EINVAL, "%s/%s is not a cops manifest: give a new "
-                                   "or empty directory to --index", dir, MANIFEST_NAME);
-    }
-    if (rc != COPS_ENOINDEX)
+    if (rc != 0)
         return rc;
+    char start[sizeof MANIFEST_MAGIC - 1];
+    ssize_t got = pread(fd, start, sizeof start, 0);
+    int errnum = errno;
+    close(fd);
+    if (got < 0)
+        return error_set_errno(err, COPS_EIO, errnum, "cannot read %s/%s", dir, MANIFEST_NAME);
+    return got == (ssize_t)sizeof start && memcmp(start, MANIFEST_MAGIC, sizeof start) == 0;
+}
+
+/* An index directory must hold a MANIFEST of ours, or nothing but what a
+ * build of ours leaves (names_writer_made): a build never mixes its files
+ * with the user's, nor later removes or replaces theirs.  A MANIFEST that
+ * does not begin as ours is someone else's (a Perl distribution lists its
+ * files in one), unless everything else there is ours and a segment,
+ * catalog or bitmap among it: then it is our index's, damaged. */
+static int check_directory_ours(const char *dir, int dir_fd, cops_error *err)
+{
+    int ours = manifest_is_ours(dir, dir_fd, err);
+    if (ours == 1)
+        return 0;
+    if (ours < 0 && ours != COPS_ENOINDEX)
+        return ours;
+    int has_manifest = ours == 0;
     DIR *d = folder_list(dir_fd);
     if (!d)
         return error_set_errno(err, COPS_EIO, errno, "cannot read the directory %s", dir);
-    rc = 0;
+    const char *foreign = NULL;
+    int generated = 0;
     struct dirent *entry;
-    while (rc == 0 && (entry = readdir(d)) != NULL) {
+    while (!foreign && (entry = readdir(d)) != NULL) {
         const char *name = entry->d_name;
-        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !names_writer_made(name))
-            rc = error_set(err, COPS_EINVAL, "%s is not empty and holds no cops index (it has "
-                           "%s/%s): give a new or empty directory to --index", dir, dir, name);
+        generated |= names_generated(name);
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !names_writer_made(name)
+            && !(has_manifest && strcmp(name, MANIFEST_NAME) == 0))
+            foreign = name;
     }
+    int rc = 0;
+    if (foreign)
+        rc = error_set(err, COPS_EINVAL, "%s is not empty and holds no cops index (it has "
+                       "%s/%s%s): give a new or empty directory to --index", dir, dir, foreign,
+                       has_manifest ? ", and a MANIFEST that is not a cops manifest" : "");
+    else if (has_manifest && !generated)
+        rc = error_set(err, COPS_EINVAL, "%s/%s is not a cops manifest: give a new or empty "
+                       "directory to --index", dir, MANIFEST_NAME);
     closedir(d);
     return rc;
 }
