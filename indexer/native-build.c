@@ -687,6 +687,7 @@ typedef struct native_build {
     index_folder folder;         /* the index directory, and the folders this build created */
     const build_request *request_ids; /* a --delete build: its request, else NULL */
     int committed;               /* a manifest of this build is in place */
+    int lock_was_missing;        /* LOCK had to be created */
 } native_build;
 
 static void native_free(native_build *b)
@@ -722,6 +723,25 @@ static int refuse_other_analysis(const native_build *b, cops_error *err)
                      built->stem ? built->language : "",
                      built->exact_forms ? " --exact-forms"
                      : b->config.exact_forms ? ", without --exact-forms" : "");
+}
+
+/* An index whose LOCK is gone (LOCK is never removed: someone took it
+ * for a stale lock file) may have a writer at work, holding the lock of
+ * the LOCK it opened: the segment it writes is the one this build would
+ * remove as a leftover and write again, and both commits would name it
+ * (the index was left naming one writer's segment with the other's
+ * bytes, damaged).  A segment of the next generation not committed yet
+ * says so; a writer killed earlier leaves one too, but also its LOCK. */
+static int check_no_writer_left(const native_build *b, cops_error *err)
+{
+    struct stat st;
+    if (b->previous.manifest.generation == 0
+        || fstatat(b->folder.fd, b->segment_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0;
+    return error_set(err, COPS_ELOCKED, "%s/%s was removed while %s/%s is there: another "
+                     "cops-index may be updating the index (LOCK is never removed: its lock is how "
+                     "writers take turns); if none is, remove %s/%s", b->index_dir, NAMES_LOCK,
+                     b->index_dir, b->segment_name, b->index_dir, b->segment_name);
 }
 
 /* What this build starts from: the last commit when it can be updated,
@@ -1446,6 +1466,9 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = folder_open(&b->folder, b->index_dir, err);
     if (rc == 0)
         rc = check_directory_ours(b->index_dir, b->folder.fd, err);
+    struct stat lock_status;
+    b->lock_was_missing = rc == 0 && fstatat(b->folder.fd, NAMES_LOCK, &lock_status,
+                                             AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
     if (rc == 0)
         rc = lock_index(b->folder.fd, b->index_dir, b->options.wait, &b->lock_fd, err);
     if (rc == 0)
@@ -1456,6 +1479,8 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = refresh_patterns(b, err);
     b->generation = b->previous.manifest.generation + 1;
     names_segment(b->segment_name, b->generation);
+    if (rc == 0 && b->lock_was_missing)
+        rc = check_no_writer_left(b, err);
     if (rc == 0)
         rc = segment_build_begin(b->folder.fd, b->index_dir, b->segment_name, b->text_analyzer,
                                  &b->config, b->budget, &b->builder, err);
