@@ -226,6 +226,11 @@ static int analyzer_unknown_language(const char *language, cops_error *err)
                      ANALYZER_LANGUAGE_MAX, language, 400, names);
 }
 
+int analyzer_language_check(const char *language, cops_error *err)
+{
+    return analyzer_language_listed(language) ? 0 : analyzer_unknown_language(language, err);
+}
+
 static void worker_free(analyzer_worker *worker)
 {
     if (!worker)

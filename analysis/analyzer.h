@@ -208,4 +208,10 @@ const char **analyzer_languages(void);
  * META. */
 int analyzer_config_known(int stem, const char *language);
 
+/* 0 when `language` is a listed stemmer name, else COPS_EINVAL naming
+ * the listed ones.  libstemmer also takes aliases ("en", "eng"), which a
+ * build must not record: the checker calls such an index damaged, and
+ * an update asking for "english" would find it analysed otherwise. */
+int analyzer_language_check(const char *language, cops_error *err);
+
 #endif

@@ -184,11 +184,15 @@ typedef struct cops_build_options {
      * root).  Its format: "text", "html", "jsonl" or "trec"; NULL =
      * sniffed (a first '{' is JSON Lines). */
     const char *format;
-    const char *language;   /* libstemmer algorithm name; NULL = "english" */
+    const char *language;   /* a name of cops_stemmer_languages() (no alias such
+                             * as "en": COPS_EINVAL); NULL = "english" */
     int stem;               /* 1 = stem (default), 0 = index words as normalised */
     int exact_forms;        /* 1 = also index every word as written (normalised,
                              * not stemmed), so a query can ask for =word; an
                              * index built so keeps them on later updates.
+                             * An update (not `rebuild`) with an analysis
+                             * other than the index's fails with
+                             * COPS_EINVAL and changes nothing.
                              * Native engine only.  Default 0 */
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
     int threads;            /* analysis threads; 0 = number of cores */
@@ -254,9 +258,10 @@ const char **cops_stemmer_languages(void);
  * or modification time, then content hash) replaced and vanished files
  * removed, in a new segment plus deletion bitmaps; a merge policy keeps
  * the number of segments bounded (options.merge forces one segment).
- * The index always answers as a fresh build of the same roots would.  A
- * native index whose catalog an older cops wrote is rebuilt from
- * `inputs` (with a warning).  The Xapian engine rebuilds its database
+ * The index always answers as a fresh build of the same roots would.  An
+ * update of a native index analysed otherwise than `options` ask, or
+ * whose catalog another version of cops wrote, fails (COPS_EINVAL,
+ * COPS_EVERSION) unless options.rebuild.  The Xapian engine rebuilds its database
  * from `inputs` every time.  The new index becomes visible atomically
  * when the call succeeds; on any failure the previous index at
  * `index_dir`, if any, is left untouched, and a first build that fails

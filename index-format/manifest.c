@@ -18,7 +18,7 @@
 void manifest_format(const manifest *m, byte_buffer *out)
 {
     char line[160];
-    int n = snprintf(line, sizeof line, "cops-manifest 1\ngeneration %" PRIu64 "\n", m->generation);
+    int n = snprintf(line, sizeof line, MANIFEST_MAGIC "1\ngeneration %" PRIu64 "\n", m->generation);
     buffer_append(out, line, (size_t)n);
     for (size_t i = 0; i < m->segment_count; i++) {
         const manifest_segment *seg = &m->segments[i];
@@ -110,7 +110,7 @@ int manifest_parse(char *text, const char *path, manifest *out, cops_error *err)
         manifest_segment s;
         char name[MANIFEST_MAX_NAME + 1];
         if (line_number == 1) {
-            if (strcmp(line, "cops-manifest 1") != 0)
+            if (strcmp(line, MANIFEST_MAGIC "1") != 0)
                 return error_set(err, COPS_EVERSION, "%s: unsupported manifest version (%s)", path,
                                  line);
         } else if (sscanf(line, "generation %" SCNu64, &out->generation) == 1) {

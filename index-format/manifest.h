@@ -21,6 +21,9 @@
 #include "cops.h"
 
 #define MANIFEST_NAME "MANIFEST"
+/* The first word of every manifest of any version: a MANIFEST that does
+ * not begin so is someone else's file (a Perl distribution's list). */
+#define MANIFEST_MAGIC "cops-manifest "
 #define MANIFEST_MAX_SEGMENTS 64
 #define MANIFEST_MAX_NAME 64
 #define MANIFEST_MAX_BYTES 8191     /* a longer file is refused unread */

@@ -83,6 +83,8 @@ int build_settle_options(const cops_build_options *given, size_t input_count,
     analysis->stem = options->stem;
     /* without stemming every word is indexed as written already */
     analysis->exact_forms = options->stem && options->exact_forms;
+    if (options->stem && analyzer_language_check(options->language, err) != 0)
+        return COPS_EINVAL;
     if (strlen(options->language) >= sizeof analysis->language)
         return error_set(err, COPS_EINVAL, "unknown language '%s'", options->language);
     strcpy(analysis->language, options->stem ? options->language : "none");

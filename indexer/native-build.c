@@ -266,28 +266,58 @@ static void folder_close(index_folder *folder)
     free(folder->created);
 }
 
-/* An index directory that has no MANIFEST must hold nothing but what an
- * interrupted first build of ours leaves (names_writer_made): a build
- * never mixes its files with the user's, nor later removes theirs. */
-static int check_directory_ours(const char *dir, int dir_fd, cops_error *err)
+/* 1 when the MANIFEST of `dir_fd` begins as every manifest of cops does,
+ * 0 when not, or an error. */
+static int manifest_is_ours(const char *dir, int dir_fd, cops_error *err)
 {
     int fd;
     int rc = file_open_regular_at(dir_fd, dir, MANIFEST_NAME, &fd, NULL, err);
-    if (rc == 0)
-        close(fd);
-    if (rc != COPS_ENOINDEX)
+    if (rc != 0)
         return rc;
+    char start[sizeof MANIFEST_MAGIC - 1];
+    ssize_t got = pread(fd, start, sizeof start, 0);
+    int errnum = errno;
+    close(fd);
+    if (got < 0)
+        return error_set_errno(err, COPS_EIO, errnum, "cannot read %s/%s", dir, MANIFEST_NAME);
+    return got == (ssize_t)sizeof start && memcmp(start, MANIFEST_MAGIC, sizeof start) == 0;
+}
+
+/* An index directory must hold a MANIFEST of ours, or nothing but what a
+ * build of ours leaves (names_writer_made): a build never mixes its files
+ * with the user's, nor later removes or replaces theirs.  A MANIFEST that
+ * does not begin as ours is someone else's (a Perl distribution lists its
+ * files in one), unless everything else there is ours and a segment,
+ * catalog or bitmap among it: then it is our index's, damaged. */
+static int check_directory_ours(const char *dir, int dir_fd, cops_error *err)
+{
+    int ours = manifest_is_ours(dir, dir_fd, err);
+    if (ours == 1)
+        return 0;
+    if (ours < 0 && ours != COPS_ENOINDEX)
+        return ours;
+    int has_manifest = ours == 0;
     DIR *d = folder_list(dir_fd);
     if (!d)
         return error_set_errno(err, COPS_EIO, errno, "cannot read the directory %s", dir);
-    rc = 0;
+    const char *foreign = NULL;
+    int generated = 0;
     struct dirent *entry;
-    while (rc == 0 && (entry = readdir(d)) != NULL) {
+    while (!foreign && (entry = readdir(d)) != NULL) {
         const char *name = entry->d_name;
-        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !names_writer_made(name))
-            rc = error_set(err, COPS_EINVAL, "%s is not empty and holds no cops index (it has "
-                           "%s/%s): give a new or empty directory to --index", dir, dir, name);
+        generated |= names_generated(name);
+        if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !names_writer_made(name)
+            && !(has_manifest && strcmp(name, MANIFEST_NAME) == 0))
+            foreign = name;
     }
+    int rc = 0;
+    if (foreign)
+        rc = error_set(err, COPS_EINVAL, "%s is not empty and holds no cops index (it has "
+                       "%s/%s%s): give a new or empty directory to --index", dir, dir, foreign,
+                       has_manifest ? ", and a MANIFEST that is not a cops manifest" : "");
+    else if (has_manifest && !generated)
+        rc = error_set(err, COPS_EINVAL, "%s/%s is not a cops manifest: give a new or empty "
+                       "directory to --index", dir, MANIFEST_NAME);
     closedir(d);
     return rc;
 }
@@ -553,7 +583,8 @@ typedef struct previous_index {
     deletions dels[MANIFEST_MAX_SEGMENTS];
     int dels_changed[MANIFEST_MAX_SEGMENTS];
     int usable;                  /* same analysis, catalog present */
-    int older_catalog;           /* the catalog is of an older version */
+    int other_analysis;          /* a segment was analysed otherwise, as `built` says */
+    analyzer_config built;
 } previous_index;
 
 /* Every catalog entry's documents lie in the segment it names: the build
@@ -579,8 +610,15 @@ static int check_catalog_ranges(const char *dir, const previous_index *p, const 
 static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
                          previous_index *p, changes *c, cops_error *err)
 {
-    cops_error ignored;
-    if (manifest_read_at(dir_fd, dir, &p->manifest, &ignored) != 0 || !p->manifest.files[0])
+    cops_error damage;
+    int read = manifest_read_at(dir_fd, dir, &p->manifest, &damage);
+    if (read != 0 && read != COPS_ENOINDEX)
+        /* A damaged MANIFEST: starting over from the paths named deleted
+         * every segment it had named, sound as they may be, the other
+         * roots' documents with them (and a restore of the MANIFEST would
+         * have brought them back).  A rebuild is the user's call. */
+        return error_set(err, read, "%s; --rebuild to start the index over", damage.message);
+    if (read != 0 || !p->manifest.files[0])
         return 0;
     for (size_t s = 0; s < p->manifest.segment_count; s++) {
         segment *seg = NULL;
@@ -595,6 +633,12 @@ static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
             config->exact_forms = 1;
         same = same && meta->exact_forms == config->exact_forms;
         uint32_t documents = segment_documents(seg);
+        if (!same) {
+            p->other_analysis = 1;
+            p->built.stem = meta->stem;
+            p->built.exact_forms = meta->exact_forms;
+            snprintf(p->built.language, sizeof p->built.language, "%s", meta->language);
+        }
         segment_close(seg);
         if (!same)
             return 0;
@@ -607,14 +651,9 @@ static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
     }
     int rc = catalog_read_at(dir_fd, dir, p->manifest.files, manifest_documents(&p->manifest),
                              &c->previous, err);
-    if (rc == COPS_EVERSION) {
-        /* An older cops's catalog: its paths are not identities, so
-         * nothing of it can be matched; start over from the inputs. */
-        p->older_catalog = 1;
-        return 0;
-    }
     if (rc != 0)
-        return rc;
+        return rc; /* another version's catalog too: starting over from the
+                    * paths named dropped every other root (--rebuild) */
     if ((rc = check_catalog_ranges(dir, p, &c->previous, err)) != 0)
         return rc;
     c->visited = calloc(c->previous.count + 1, 1);
@@ -648,6 +687,7 @@ typedef struct native_build {
     index_folder folder;         /* the index directory, and the folders this build created */
     const build_request *request_ids; /* a --delete build: its request, else NULL */
     int committed;               /* a manifest of this build is in place */
+    int lock_was_missing;        /* LOCK had to be created */
 } native_build;
 
 static void native_free(native_build *b)
@@ -670,6 +710,40 @@ static void native_free(native_build *b)
     free(b);
 }
 
+/* An update (or --delete, --remove) of an index analysed otherwise than
+ * this run asks: the options it was built with, and the way out. */
+static int refuse_other_analysis(const native_build *b, cops_error *err)
+{
+    const analyzer_config *built = &b->previous.built;
+    return error_set(err, COPS_EINVAL, "%s was built with other analysis options (%s%s%s): "
+                     "give them again to update it, or --rebuild naming no path to index every "
+                     "root anew with these "
+                     "(documents read from standard input are then dropped)",
+                     b->index_dir, built->stem ? "--language " : "--no-stem",
+                     built->stem ? built->language : "",
+                     built->exact_forms ? " --exact-forms"
+                     : b->config.exact_forms ? ", without --exact-forms" : "");
+}
+
+/* An index whose LOCK is gone (LOCK is never removed: someone took it
+ * for a stale lock file) may have a writer at work, holding the lock of
+ * the LOCK it opened: the segment it writes is the one this build would
+ * remove as a leftover and write again, and both commits would name it
+ * (the index was left naming one writer's segment with the other's
+ * bytes, damaged).  A segment of the next generation not committed yet
+ * says so; a writer killed earlier leaves one too, but also its LOCK. */
+static int check_no_writer_left(const native_build *b, cops_error *err)
+{
+    struct stat st;
+    if (b->previous.manifest.generation == 0
+        || fstatat(b->folder.fd, b->segment_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0;
+    return error_set(err, COPS_ELOCKED, "%s/%s was removed while %s/%s is there: another "
+                     "cops-index may be updating the index (LOCK is never removed: its lock is how "
+                     "writers take turns); if none is, remove %s/%s", b->index_dir, NAMES_LOCK,
+                     b->index_dir, b->segment_name, b->index_dir, b->segment_name);
+}
+
 /* What this build starts from: the last commit when it can be updated,
  * else nothing but its generation number. */
 static int open_previous(native_build *b, cops_error *err)
@@ -684,14 +758,19 @@ static int open_previous(native_build *b, cops_error *err)
         cops_error ignored;
         manifest_read_at(b->folder.fd, b->index_dir, &previous->manifest, &ignored);
     }
+    if (rc == 0 && previous->other_analysis && !b->options.rebuild)
+        /* Starting over would keep only what this run reads: the
+         * documents of the roots not named, of standard input and the
+         * records deleted by id would be lost or come back, and a
+         * forgotten --no-stem would analyse a whole index anew. */
+        return refuse_other_analysis(b, err);
     if (rc == 0 && !previous->usable && (b->request_ids || b->options.remove)
         && !b->options.rebuild && previous->manifest.segment_count > 0)
-        /* Starting over would drop every document and index none (ids
-         * and removed paths name nothing to read): the index emptied,
-         * its manifest with no segment unreadable. */
-        return error_set(err, COPS_EINVAL, "%s was built with other analysis options (--language, "
-                         "--no-stem, --exact-forms) or by an older cops: give them as it was built "
-                         "to delete or remove, or --rebuild", b->index_dir);
+        /* (A manifest naming no catalog.)  Starting over would drop
+         * every document and index none (ids and removed paths name
+         * nothing to read): the index emptied. */
+        return error_set(err, COPS_EINVAL, "%s has no catalog of its files: --rebuild it to "
+                         "delete or remove", b->index_dir);
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept but its roots,
          * which a run naming no path refreshes. */
@@ -733,9 +812,8 @@ static int settle_roots(native_build *b, const build_request *request, cops_erro
         for (size_t i = 0; rc == 0 && i < known->root_count; i++)
             rc = roots_add(&b->refreshed, known->roots[i]);
         if (rc == 0 && known->root_count == 0)
-            return error_set(err, COPS_EINVAL, "nothing to index: %s has no roots%s; name the "
-                             "files and folders to index", b->index_dir,
-                             b->previous.older_catalog ? " (an older cops built it)" : "");
+            return error_set(err, COPS_EINVAL, "nothing to index: %s has no roots; name the "
+                             "files and folders to index", b->index_dir);
     } else {
         for (size_t i = 0; rc == 0 && i < request->root_count; i++) {
             rc = roots_add(&b->refreshed, request->roots[i]);
@@ -1314,6 +1392,16 @@ static int native_commit(void *context, const source_stats *read, cops_build_sum
         && (live_kept == 0 || in_scope == 0))
         rc = error_set(err, COPS_EINPUT, "no documents to index in the given inputs (%llu skipped)",
                        (unsigned long long)read->skipped);
+    /* A manifest naming no segment is no index to any reader (nor to
+     * --check): --remove or --delete of every document, or either run on
+     * a directory that holds no index yet, would leave one. */
+    if (rc == 0 && new_documents == 0 && live_kept == 0 && (b->options.remove || b->request_ids))
+        rc = live_before == 0
+                 ? error_set(err, COPS_EINVAL, "%s holds no index: nothing to %s", b->index_dir,
+                             b->options.remove ? "remove" : "delete")
+                 : error_set(err, COPS_EINVAL, "this would take every document out of %s, and "
+                             "an index holds at least one: to drop the index, remove the "
+                             "directory", b->index_dir);
     int changed = new_documents > 0 || deleted_now > 0 || b->tracked.catalog_touched
                   || !previous->usable || roots_changed(b, &b->tracked.previous);
     files.roots = b->roots.paths;
@@ -1390,6 +1478,9 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = folder_open(&b->folder, b->index_dir, err);
     if (rc == 0)
         rc = check_directory_ours(b->index_dir, b->folder.fd, err);
+    struct stat lock_status;
+    b->lock_was_missing = rc == 0 && fstatat(b->folder.fd, NAMES_LOCK, &lock_status,
+                                             AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
     if (rc == 0)
         rc = lock_index(b->folder.fd, b->index_dir, b->options.wait, &b->lock_fd, err);
     if (rc == 0)
@@ -1398,11 +1489,10 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = settle_roots(b, request, err);
     if (rc == 0 && request->refresh_all)
         rc = refresh_patterns(b, err);
-    if (rc == 0 && b->previous.older_catalog && !request->refresh_all)
-        build_warn(&b->options, "%s was built by an older cops, whose catalog has no roots: indexing "
-                    "the paths given from scratch", b->index_dir);
     b->generation = b->previous.manifest.generation + 1;
     names_segment(b->segment_name, b->generation);
+    if (rc == 0 && b->lock_was_missing)
+        rc = check_no_writer_left(b, err);
     if (rc == 0)
         rc = segment_build_begin(b->folder.fd, b->index_dir, b->segment_name, b->text_analyzer,
                                  &b->config, b->budget, &b->builder, err);

@@ -20,6 +20,7 @@ tests_faults_libfailalloc_la_LIBADD = -ldl
 ## The tests that use it, and the other crash-safety tests.
 FAULT_TESTS = \
 	tests/cli/crash.sh \
+	tests/cli/crash-modes.sh \
 	tests/cli/disk-full.sh \
 	tests/cli/hostile-readers.sh \
 	tests/cli/big-document.sh \

@@ -299,4 +299,27 @@ else
     skip "a catalog removed after the manifest was read: the query answers" "the fault shim is not built"
 fi
 
+# LOCK removed by someone who took it for a stale lock file, while a
+# writer was at work: the next writer created a new LOCK, took its lock,
+# removed the first writer's segment as a leftover and wrote its own under
+# the same name; both commits named it and the index was damaged ("holds
+# 1 documents, the manifest says 80000").  The first writer's uncommitted
+# segment (simulated here, so that no timing is needed) now stops it.
+mkdir lockgone && printf 'lock gone\n' >lockgone/a.txt
+expect_exit 0 "an index" -- cops_index -q -i lockidx lockgone
+printf 'being written\n' >lockidx/seg-000002.cops
+rm lockidx/LOCK
+cp lockidx/MANIFEST manifest.lockgone
+printf 'more\n' >lockgone/b.txt
+expect_exit 2 "an update while LOCK is gone and the next segment is there stops" -- \
+    cops_index -q -i lockidx lockgone
+expect_stderr_contains "LOCK was removed while" "it says why"
+check "the other writer's segment is left alone" test "$(cat lockidx/seg-000002.cops)" = "being written"
+check "nothing was committed" cmp -s lockidx/MANIFEST manifest.lockgone
+: >lockidx/LOCK
+expect_exit 0 "with LOCK there, the segment is a killed build's leftover" -- \
+    cops_index -q -i lockidx lockgone
+expect_exit 0 "the update is in" -- cops_query -i lockidx --count more
+expect_exit 0 "--check after it" -- cops_index -i lockidx --check
+
 done_testing

@@ -12,18 +12,9 @@
 # (--rebuild continues the generations, so its new segment never takes
 # the name of the live one: native-build.c, open_previous.)
 . "$COPS_SRCDIR/tests/cli/lib.sh"
-# The fault shim is preloaded ahead of AddressSanitizer's runtime in the
-# sanitizer build; its wrappers only forward, so the order does not matter.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-export ASAN_OPTIONS
-
-# The real programs (not the libtool wrappers), so that the kill reaches
-# cops-index itself.
-real_programs
-# The fault shim, when built, slows fsync and rename in some runs so that
-# kills also land inside the commit protocol.
-SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
-[ -f "$SHIM" ] || SHIM=
+# The programs themselves, and the fault shim (when built) to slow fsync
+# and rename in some runs so that kills also land inside the commit.
+crash_programs
 KILLS=${COPS_CRASH_KILLS:-52}
 
 cd "$TMP" || exit 99
@@ -51,26 +42,12 @@ w3x NOT w4x
 edited
 added'
 
-# matches DIR: counts and the sorted identifiers of all hits.
-matches()
-{
-    printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --count
-    printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --ids -n 100000 | sort
-}
 # ranked DIR: counts and the first hits in rank order.
 ranked()
 {
     printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --count
     printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --ids -n 100
 }
-leftovers()
-{
-    for _f in $(ls -A "$1"); do
-        case $_f in LOCK | MANIFEST) continue ;; esac
-        grep -q -w -F -e "$_f" "$1/MANIFEST" || printf '%s\n' "$_f"
-    done
-}
-now() { date +%s%N; }
 
 # State S0.
 t0=$(now)
@@ -80,7 +57,7 @@ full_ms=$(((t1 - t0) / 1000000))
 diag "a full build takes $full_ms ms"
 expect_exit 0 "S0 passes --check" -- "$INDEX" -i idx --check
 ranked idx >old.ranked 2>&1
-matches idx >old.matches 2>&1
+batch_matches idx >old.matches 2>&1
 check "S0 answers the queries" grep -q '^part' old.ranked
 
 # Expected durations (ms) of each kind of run, refined as runs complete.
@@ -146,7 +123,7 @@ while [ "$i" -lt "$KILLS" ]; do
         seen_new=$((seen_new + 1))
         [ -n "$(leftovers idx)" ] && cleanup_pending=$((cleanup_pending + 1))
     fi
-    matches idx >killed.matches 2>&1
+    batch_matches idx >killed.matches 2>&1
 
     # A run without a kill completes the change.
     [ "$kind" = rebuild ] || mode=
@@ -157,8 +134,8 @@ while [ "$i" -lt "$KILLS" ]; do
     if [ "$RC" = 0 ]; then pass "$label: the next run completes"; else fail "$label: the next run completes"; fi
     rm -rf fresh
     "$INDEX" -q -i fresh docs 2>/dev/null
-    matches fresh >new.matches 2>&1
-    matches idx >now.matches 2>&1
+    batch_matches fresh >new.matches 2>&1
+    batch_matches idx >now.matches 2>&1
     check "$label: then it matches a fresh build" cmp -s new.matches now.matches
     if [ "$state" = new ]; then
         check "$label: MANIFEST changed, the killed state matches the new files" \

@@ -55,15 +55,6 @@ matches()
     } >"$2" 2>&1
 }
 
-# leftovers DIR: print every file that neither is LOCK or MANIFEST nor is
-# named by the MANIFEST.
-leftovers()
-{
-    for _f in $(ls -A "$1"); do
-        case $_f in LOCK | MANIFEST) continue ;; esac
-        grep -q -w -F -e "$_f" "$1/MANIFEST" || printf '%s\n' "$_f"
-    done
-}
 
 # The base state: built, updated and merged, so that its generation is 3 and
 # its only segment is seg-000003.cops (a --rebuild starts again at

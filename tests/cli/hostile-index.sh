@@ -95,6 +95,22 @@ check "the user's files-2024-notes.txt survives" test "$(cat "$W/idx1/files-2024
 check "the user's seg-report.txt survives" test "$(cat "$W/idx1/seg-report.txt")" = y
 check "nothing was added to the refused folder" test "$(ls -A "$W/idx1" | wc -l)" -eq 2
 untouched "refused folder"
+# A folder whose MANIFEST is someone else's (a Perl distribution lists
+# its files in one): the build took it for a damaged index and renamed
+# its own manifest over the user's file.
+mkdir "$W/perl-dist"
+printf 'MANIFEST\nMakefile.PL\n' >"$W/perl-dist/MANIFEST"
+echo 'use strict;' >"$W/perl-dist/Makefile.PL"
+cp "$W/perl-dist/MANIFEST" "$W/perl-manifest.orig"
+expect_exit 2 "a folder with a MANIFEST that is not cops's is refused" -- \
+    $T "$INDEX" --index "$W/perl-dist" "$W/in"
+expect_stderr_contains "not a cops manifest"
+check "the user's MANIFEST survives" cmp -s "$W/perl-dist/MANIFEST" "$W/perl-manifest.orig"
+check "nothing was added to that folder" test "$(ls -A "$W/perl-dist" | wc -l)" -eq 2
+printf 'MANIFEST\n' >"$W/perl-dist/MANIFEST"
+rm "$W/perl-dist/Makefile.PL"
+expect_exit 2 "also when the MANIFEST is all there is" -- $T "$INDEX" --index "$W/perl-dist" "$W/in"
+check "the lone MANIFEST survives" test "$(cat "$W/perl-dist/MANIFEST")" = MANIFEST
 
 # An empty folder, a new one and the default .cops are fine.
 mkdir "$W/idx-empty"

@@ -33,6 +33,8 @@
 #
 # Fault injection: fault_shim NAME sets SHIM (tests/faults/libNAME.so) and,
 # like real_programs, INDEX and QUERY to the programs LD_PRELOAD reaches.
+# SIGKILL tests: crash_programs (INDEX, QUERY and SHIM, the fsync-slowing
+# shim or empty), leftovers DIR, batch_matches DIR (of $QUERIES), now.
 #   plan N (optional, up front) / done_testing (prints the plan if not given)
 # A failure prints as diagnostics the last command, its exit status, its
 # stdout and its stderr.
@@ -397,6 +399,39 @@ fault_shim()
     real_programs
     QUERY=$(preloadable_program cops-query)
 }
+
+# For the SIGKILL tests: the programs themselves (real_programs), so that
+# a kill reaches cops-index, and SHIM the fault shim that slows fsync and
+# rename (kills inside the commit), or empty when it is not built.
+crash_programs()
+{
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+    export ASAN_OPTIONS
+    real_programs
+    SHIM=$COPS_BUILDDIR/tests/faults/.libs/libenospc.so
+    [ -f "$SHIM" ] || SHIM=
+}
+
+# leftovers DIR: print every file of index DIR that neither is LOCK or
+# MANIFEST nor is named by the MANIFEST.
+leftovers()
+{
+    for _f in $(ls -A "$1"); do
+        case $_f in LOCK | MANIFEST) continue ;; esac
+        grep -q -w -F -e "$_f" "$1/MANIFEST" || printf '%s
+' "$_f"
+    done
+}
+
+# batch_matches DIR: the counts and the sorted identifiers of all hits of
+# the queries in $QUERIES (one a line), through $QUERY.
+batch_matches()
+{
+    printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --count
+    printf '%s\n' "$QUERIES" | "$QUERY" -i "$1" --batch --ids -n 100000 | sort
+}
+
+now() { date +%s%N; }
 
 # Copy the bundled seed corpus to DIR/corpus (created).
 copy_seed_corpus()

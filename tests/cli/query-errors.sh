@@ -267,7 +267,13 @@ rm -rf badman && cp -R .cops badman || exit 99
 printf 'garbage\n' >badman/MANIFEST
 expect_exit 2 "a damaged MANIFEST exits 2" -- cops_query -i badman grant
 expect_stderr_contains "MANIFEST" "the message names the MANIFEST"
-expect_exit 0 "cops-index rebuilds over a damaged index" -- cops_index -q -i badman corpus
+# An update over it would start over from the paths named and delete the
+# segments the MANIFEST named (a restored MANIFEST brings them back):
+# starting over is --rebuild's.
+expect_exit 2 "an update over a damaged MANIFEST is refused" -- cops_index -q -i badman corpus
+expect_stderr_contains "--rebuild" "it says to rebuild"
+check "the segment is still there" test -f "badman/$(basename "$seg")"
+expect_exit 0 "cops-index --rebuild over a damaged index" -- cops_index -q -i badman --rebuild corpus
 expect_exit 0 "the rebuilt index answers" -- cops_query -i badman --count grant
 expect_stdout_is 2
 

@@ -132,6 +132,31 @@ expect_exit 0 "--check after the removals" -- cops_index -i two --check
 expect_exit 0 "--remove of a path that no longer exists" -- cops_index -i two --remove area/nowhere
 expect_exit 2 "--remove with no path" -- cops_index -i two --remove
 expect_stderr_contains "nothing to remove" "it says so"
+# Taking every document out committed a manifest naming no segment,
+# which no reader opens and --check calls damaged; so did --delete and
+# --remove on a folder holding no index yet.
+cp two/MANIFEST "$TMP/manifest.before"
+expect_exit 2 "--remove of every root is refused" -- cops_index -i two --remove area/docs
+expect_stderr_contains "every document out of two" "it says why"
+check "the index is as it was" cmp -s two/MANIFEST "$TMP/manifest.before"
+expect_exit 0 "it still answers" -- cops_query -i two --count river
+expect_exit 0 "and passes --check" -- cops_index -i two --check
+printf '{"id":"p1","text":"pair one"}\n{"id":"p2","text":"pair two"}\n' >pair.jsonl
+expect_exit 0 "index two records" -- cops_index -q -i pair pair.jsonl
+cp pair/MANIFEST "$TMP/manifest.before"
+expect_exit 2 "--delete of every document is refused" -- cops_index -i pair --delete p1 p2
+expect_stderr_contains "every document out of pair" "it says why"
+check "the index is still as it was" cmp -s pair/MANIFEST "$TMP/manifest.before"
+expect_exit 0 "--delete of one of them" -- cops_index -q -i pair --delete p1
+expect_exit 2 "then of the other" -- cops_index -q -i pair --delete p2
+expect_exit 0 "the last one still answers" -- cops_query -i pair --ids pair
+expect_stdout_is p2
+expect_exit 2 "--delete where no index is" -- cops_index -i noindex --delete r1
+expect_stderr_contains "noindex holds no index" "it says so"
+check "and creates nothing" test ! -e noindex
+mkdir half && : >half/LOCK
+expect_exit 2 "--remove in a folder an interrupted first build left" -- cops_index -i half --remove area
+check "no manifest is written there" test ! -e half/MANIFEST
 
 # --- --delete ID: records out by their identity -----------------------------------
 mkdir recs
@@ -165,6 +190,58 @@ expect_exit 0 "index two roots without stemming" -- cops_index -q -i unstemmed2 
 expect_exit 2 "--remove without --no-stem is refused" -- cops_index -i unstemmed2 --remove unstemmed-roots/b
 expect_exit 0 "the other root's document stays" -- cops_query -i unstemmed2 --count walrus
 expect_stdout_is 2 "nothing removed"
+# An update of one root of an index built with other analysis options
+# started over from that root alone: the other root's documents and those
+# read from standard input were dropped without a word.
+printf '{"id":"s1","text":"walrus from stdin"}\n' >stdin.jsonl
+expect_exit 0 "records from standard input" -- sh -c "'$COPS_INDEX_PROG' -q -i unstemmed2 --no-stem - <stdin.jsonl"
+printf 'walrus three\n' >unstemmed-roots/a/3.txt
+expect_exit 2 "an update of one root without --no-stem is refused" -- cops_index -q -i unstemmed2 unstemmed-roots/a
+expect_stderr_contains "other analysis options (--no-stem)" "it names the options the index has"
+expect_stderr_contains "--rebuild" "and the way to change them"
+expect_exit 2 "a refresh of every root with --language french is refused" -- cops_index -q -i unstemmed2 --language french
+expect_exit 0 "the index is as it was" -- cops_query -i unstemmed2 --count walrus
+expect_stdout_is 3 "both roots and standard input kept"
+expect_exit 0 "the update with --no-stem" -- cops_index -q -i unstemmed2 --no-stem unstemmed-roots/a
+expect_exit 0 "one document more" -- cops_query -i unstemmed2 --count walrus
+expect_stdout_is 4 "the other root and standard input still there"
+expect_exit 2 "--exact-forms on an index built without is refused" -- cops_index -q -i del --exact-forms recs
+expect_stderr_contains "(--language english, without --exact-forms)" "it says the index has none"
+expect_exit 0 "--rebuild changes the analysis" -- cops_index -q -i unstemmed2 --rebuild
+expect_exit 0 "--stats after it" -- cops_index -i unstemmed2 --stats
+expect_stdout_contains "analysis       english" "stemmed now"
+expect_exit 0 "the roots' documents are read again" -- cops_query -i unstemmed2 --count walrus
+expect_stdout_is 3 "standard input's is dropped, as the message said"
+# A catalog of another version (here 99: a newer cops wrote it): an
+# update started over from the path named, dropping the other root, with
+# a warning that an older cops had built the index.
+rm -rf newer && cp -a unstemmed2 newer
+cat=$(sed -n 's/^files //p' newer/MANIFEST)
+printf 'c\000\000\000' | dd of="newer/$cat" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_exit 2 "an update of one root over a catalog of version 99 is refused" -- \
+    cops_index -q -i newer unstemmed-roots/a
+expect_stderr_contains "version 99" "it names the version"
+expect_exit 0 "the other root's documents are still there" -- cops_query -i newer --count walrus
+expect_stdout_is 3
+expect_exit 2 "--delete over it is refused too" -- cops_index -q -i newer --delete s1
+expect_stderr_contains "--rebuild" "it says to rebuild"
+# A MANIFEST damaged by one byte: an update of one root took it for no
+# index, started over at generation 1 and deleted every segment the
+# MANIFEST named, the other root's documents with them; restoring the
+# MANIFEST could have brought them all back.
+rm -rf damaged && cp -a unstemmed2 damaged
+cp damaged/MANIFEST manifest.good
+sed 's/^generation \([0-9]*\)/generation 9\1/' manifest.good >damaged/MANIFEST
+ls damaged >files.before
+expect_exit 2 "an update over a damaged MANIFEST is refused" -- \
+    cops_index -q -i damaged unstemmed-roots/a
+expect_stderr_contains "damaged manifest" "it says what is wrong"
+expect_stderr_contains "--rebuild" "and what to do"
+ls damaged >files.after
+check "no file of the index was removed or added" cmp -s files.before files.after
+cp manifest.good damaged/MANIFEST
+expect_exit 0 "with the MANIFEST restored" -- cops_query -i damaged --count walrus
+expect_stdout_is 3 "every document is there"
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
 expect_exit 0 "the file grows" -- cops_index -q -i del recs
 expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus

@@ -5,7 +5,8 @@
 # the same sets of documents and the same scores (to the last digit the
 # JSON output prints).  Also: the index checks sound every round, the
 # number of segments stays bounded, --merge gives one segment with the
-# same answers, and a change of analysis rebuilds everything.
+# same answers, and a change of analysis is refused unless --rebuild, which
+# rebuilds everything.
 . "$COPS_SRCDIR/tests/cli/lib.sh"
 
 cd "$TMP" || exit 99
@@ -408,10 +409,17 @@ expect_stderr_lacks "up to date" "--rebuild indexes everything again"
 answers upd got || bail "cannot collect the answers"
 compare_answers got want "after --rebuild"
 
-# --- a changed analysis rebuilds everything --------------------------------------
+# --- a changed analysis is refused, --rebuild rebuilds everything ---------------
+# (An update starting over from the paths it named dropped the documents
+# of the other roots and of standard input.)
 for analysis in "--no-stem" "--language french"; do
+    cp upd/MANIFEST "$TMP/manifest.before"
     # shellcheck disable=SC2086 # two words on purpose
-    update_and_compare "analysis $analysis" $analysis
+    expect_exit 2 "analysis $analysis without --rebuild is refused" -- cops_index -q $analysis -i upd corpus
+    expect_stderr_contains "other analysis options" "analysis $analysis: it says why"
+    check "analysis $analysis refused: MANIFEST unchanged" cmp -s upd/MANIFEST "$TMP/manifest.before"
+    # shellcheck disable=SC2086
+    update_and_compare "analysis $analysis" --rebuild $analysis
     expect_stderr_lacks "up to date" "analysis $analysis: not 'up to date'"
     expect_exit 0 "analysis $analysis: --stats" -- cops_index -i upd --stats
     case $analysis in
@@ -424,7 +432,7 @@ for analysis in "--no-stem" "--language french"; do
     # shellcheck disable=SC2086
     update_and_compare "analysis $analysis, then an incremental round" $analysis
 done
-update_and_compare "back to english"
+update_and_compare "back to english" --rebuild
 expect_exit 0 "back to english: --stats" -- cops_index -i upd --stats
 expect_stdout_matches '^analysis +english$' "--stats shows the english analysis again"
 
