@@ -58,7 +58,7 @@ int module_relative_dir(const char *from, const char *to, char *out, size_t size
 
 /* A program that cannot load modules (cops-query linked -static-pie:
  * configure.ac, "cops-query without a loader") names what runs in place
- * of the first load: `handoff` replaces the process (execv of a twin that
+ * of the first load: `handoff` replaces the process (fexecve of a twin that
  * can load them), or returns having said why it could not in *err, which
  * the load then reports.  Set once, before any module is wanted. */
 typedef void module_handoff(cops_error *err);
