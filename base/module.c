@@ -189,7 +189,7 @@ int module_program_open(const char *path, cops_error *err)
         return error_set(err, COPS_EUNSUPPORTED, "install it (%s is missing)", path), -1;
     if (fd < 0)
         return error_set_errno(err, COPS_EUNSUPPORTED, errno, "%s cannot be run", path), -1;
-    char *slash = strrchr(path, '/'); /* module_program_path's answers are absolute */
+    const char *slash = strrchr(path, '/'); /* module_program_path's answers are absolute */
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%.*s", slash && slash != path ? (int)(slash - path) : 1, path);
     const char *why = NULL;
