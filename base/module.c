@@ -7,11 +7,13 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -166,6 +168,46 @@ int module_program_path(const char *name, char *path, size_t size, cops_error *e
     if (length < 0 || (size_t)length >= size)
         return error_set(err, COPS_ELIMIT, "the path of the program %s is too long", name);
     return 0;
+}
+
+/* Whether `st` may be trusted by a program whose file is `self`: owned by
+ * root or by the program's owner, and not writable by others unless it is
+ * a sticky folder (whose files only their owners replace). */
+static int trusted(const struct stat *st, const struct stat *self)
+{
+    return (st->st_uid == 0 || st->st_uid == self->st_uid) &&
+           (!(st->st_mode & S_IWOTH) || (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)));
+}
+
+int module_program_open(const char *path, cops_error *err)
+{
+    struct stat self, folder, program;
+    if (stat("/proc/self/exe", &self) != 0)
+        return error_set_errno(err, COPS_EIO, errno, "cannot tell where this program is"), -1;
+    int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return error_set(err, COPS_EUNSUPPORTED, "install it (%s is missing)", path), -1;
+    if (fd < 0)
+        return error_set_errno(err, COPS_EUNSUPPORTED, errno, "%s cannot be run", path), -1;
+    const char *slash = strrchr(path, '/'); /* module_program_path's answers are absolute */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash && slash != path ? (int)(slash - path) : 1, path);
+    const char *why = NULL;
+    if (fstat(fd, &program) != 0)
+        why = "cannot be examined";
+    else if (S_ISLNK(program.st_mode)) /* O_PATH | O_NOFOLLOW opens the link itself */
+        why = "is a symbolic link, which cops does not install";
+    else if (!S_ISREG(program.st_mode))
+        why = "is not a file";
+    else if (program.st_dev == self.st_dev && program.st_ino == self.st_ino)
+        why = "is this program itself, which would run itself forever";
+    else if (!trusted(&program, &self) || stat(dir, &folder) != 0 || !trusted(&folder, &self))
+        why = "or its folder is writable by others, or owned by another user than this program";
+    if (why) {
+        close(fd);
+        return error_set(err, COPS_EUNSUPPORTED, "%s %s: reinstall cops", path, why), -1;
+    }
+    return fd;
 }
 
 static module_handoff *handoff_instead;

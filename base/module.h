@@ -58,7 +58,7 @@ int module_relative_dir(const char *from, const char *to, char *out, size_t size
 
 /* A program that cannot load modules (cops-query linked -static-pie:
  * configure.ac, "cops-query without a loader") names what runs in place
- * of the first load: `handoff` replaces the process (execv of a twin that
+ * of the first load: `handoff` replaces the process (fexecve of a twin that
  * can load them), or returns having said why it could not in *err, which
  * the load then reports.  Set once, before any module is wanted. */
 typedef void module_handoff(cops_error *err);
@@ -76,6 +76,15 @@ void module_set_program_dir(const char *dir);
  * $(pkglibexecdir) is installed relative to $(bindir), from the running
  * program's folder.  Errors as module_load's. */
 int module_program_path(const char *name, char *path, size_t size, cops_error *err);
+
+/* The program at `path` (module_program_path's answer) opened to be run
+ * with fexecve, or -1 having said why not in *err: it must be a file, not
+ * a symbolic link (cops installs none) nor this very program (which would
+ * hand off to itself forever), owned by root or by this program's owner,
+ * and neither it nor its folder writable by others (a copy or a link of
+ * cops-query in a shared folder finds its "twin" there, which anyone could
+ * have put). */
+int module_program_open(const char *path, cops_error *err);
 
 /* One module as a caller needs it: loaded by the first module_get (one
  * attempt per process, under the lock), never unloaded. */

@@ -703,11 +703,13 @@ static void hand_off(cops_error *err)
     char path[PATH_MAX];
     if (module_program_path("cops-query-dynamic", path, sizeof path, err) != 0)
         return;
-    execv(path, arguments);
-    if (errno == ENOENT)
-        error_set(err, COPS_EUNSUPPORTED, "install it (%s is missing)", path);
-    else
-        error_set_errno(err, COPS_EUNSUPPORTED, errno, "%s cannot be run", path);
+    /* run the file that was checked, not whatever the path names then */
+    int twin = module_program_open(path, err);
+    if (twin < 0)
+        return;
+    fexecve(twin, arguments, environ);
+    error_set_errno(err, COPS_EUNSUPPORTED, errno, "%s cannot be run", path);
+    close(twin);
 }
 #endif
 

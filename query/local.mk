@@ -16,12 +16,20 @@ if STATIC_PIE_QUERY
 ## configure.ac ("cops-query without a loader"): cops-query linked
 ## -static-pie hands the runs that load a module to its dynamically linked
 ## twin (base/module.h, module_set_handoff).
-QUERY_HANDOFF_CPPFLAGS += -DCOPS_QUERY_HANDOFF
 cops_query_LDFLAGS = -Wc,-static-pie
-pkglibexec_PROGRAMS = cops-query-dynamic
 cops_query_dynamic_SOURCES = query/cops-query.c
 cops_query_dynamic_CPPFLAGS = $(AM_CPPFLAGS) -DCOPS_QUERY_TWIN
 cops_query_dynamic_LDADD = $(cops_query_LDADD)
+if HAVE_XAPIAN
+QUERY_HANDOFF_CPPFLAGS += -DCOPS_QUERY_HANDOFF
+pkglibexec_PROGRAMS = cops-query-dynamic
+else
+## Without the Xapian engine no run of cops-query loads a module, so
+## nothing is handed off and no twin is installed; it is built for the
+## tests alone, which preload their fault shims into it (tests/cli/lib.sh,
+## preloadable_program).
+check_PROGRAMS += cops-query-dynamic
+endif
 endif
 else
 cops_query_LDADD = libcops.la

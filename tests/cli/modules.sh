@@ -60,4 +60,35 @@ else
     skip "without the Xapian module, a Xapian index is recognised" "built without Xapian"
 fi
 
+# The twin is looked for relative to wherever cops-query is, so a copy or
+# a hard link of it in a folder others can write finds a "twin" anyone
+# could have put there: cops-query runs one only when it and its folder
+# are its owner's or root's and writable by no one else, never through a
+# symbolic link, and never itself (a link back to cops-query handed off to
+# itself forever).
+if [ $with_xapian = yes ] && [ "$COPS_STATIC_PIE_QUERY" = yes ]; then
+    twin=$TMP/bare/libexec/cops/cops-query-dynamic
+    mkdir -p "$TMP/bare/libexec/cops" && ln -s ../../bin/cops-query "$twin" || exit 99
+    expect_exit 2 "a twin that is a symbolic link to cops-query is not run" -- \
+        "$QUERY" -i xap grant
+    expect_stderr_contains "cops-query-dynamic is a symbolic link, which cops does not install"
+    rm -f "$twin" && ln "$QUERY" "$twin" || exit 99
+    expect_exit 2 "a twin that is cops-query itself (a hard link) is not run" -- \
+        "$QUERY" -i xap grant
+    expect_stderr_contains "cops-query-dynamic is this program itself"
+    rm -f "$twin" && cp "$COPS_BUILDDIR/cops-query-dynamic" "$twin" && chmod o+w "$twin" || exit 99
+    expect_exit 2 "a twin writable by others is not run" -- "$QUERY" -i xap grant
+    expect_stderr_contains "cops-query-dynamic or its folder is writable by others"
+    check "in one line" test "$(wc -l <"$ERR")" = 1
+    chmod o-w "$twin" && chmod o+w "$TMP/bare/libexec/cops" || exit 99
+    expect_exit 2 "a twin in a folder writable by others is not run" -- "$QUERY" -i xap grant
+    expect_stderr_contains "cops-query-dynamic or its folder is writable by others"
+    chmod o-w "$TMP/bare/libexec/cops" || exit 99
+    expect_exit 2 "a twin of its owner in its folder is run (and misses its modules)" -- \
+        "$QUERY" -i xap grant
+    expect_stderr_contains "/xapian.so is missing)"
+else
+    skip "cops-query runs only a twin it can trust" "not linked -static-pie, or built without Xapian"
+fi
+
 done_testing
