@@ -111,7 +111,7 @@ void module_set_program_dir(const char *dir) { program_dir = dir; }
 
 /* The one place module NAME of FOLDER may be loaded from (module.h). */
 static int module_path(const char *folder, const char *name, char *path, size_t size,
-                       cops_error *err)
+                       struct stat *locator, cops_error *err)
 {
     Dl_info self;
     int main_program = 0;
@@ -125,6 +125,11 @@ static int module_path(const char *folder, const char *name, char *path, size_t 
         here = realpath("/proc/self/exe", NULL);
     if (!here)
         return error_set_errno(err, COPS_EIO, errno, "cannot tell where libcops is");
+    if (stat(here, locator) != 0) {
+        int saved = errno;
+        free(here);
+        return error_set_errno(err, COPS_EIO, saved, "cannot tell where libcops is");
+    }
     int length;
     char beside[PATH_MAX];
     if (in_build_tree(here, main_program)) {
@@ -179,35 +184,50 @@ static int trusted(const struct stat *st, const struct stat *self)
            (!(st->st_mode & S_IWOTH) || (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)));
 }
 
-int module_program_open(const char *path, cops_error *err)
+/* The file at `path` (absolute), found relative to the file `self` (the
+ * running program, or libcops for a module), opened without following a
+ * link, or -1 having said why not in *err: it must be a file, not a
+ * symbolic link (cops installs none) nor `self` (a program handing off to
+ * itself would do so forever), owned by root or by self's owner, and
+ * neither it nor its folder writable by others (a copy or a link of
+ * cops-query or libcops in a shared folder finds its "twin" or its modules
+ * there, which anyone could have put).  `use` says what is done with it. */
+static int open_trusted(const char *path, const struct stat *self, const char *use,
+                        cops_error *err)
 {
-    struct stat self, folder, program;
-    if (stat("/proc/self/exe", &self) != 0)
-        return error_set_errno(err, COPS_EIO, errno, "cannot tell where this program is"), -1;
+    struct stat folder, file;
     int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
         return error_set(err, COPS_EUNSUPPORTED, "install it (%s is missing)", path), -1;
     if (fd < 0)
-        return error_set_errno(err, COPS_EUNSUPPORTED, errno, "%s cannot be run", path), -1;
-    const char *slash = strrchr(path, '/'); /* module_program_path's answers are absolute */
+        return error_set_errno(err, COPS_EUNSUPPORTED, errno, "%s cannot be %s", path, use), -1;
+    const char *slash = strrchr(path, '/');
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%.*s", slash && slash != path ? (int)(slash - path) : 1, path);
     const char *why = NULL;
-    if (fstat(fd, &program) != 0)
+    if (fstat(fd, &file) != 0)
         why = "cannot be examined";
-    else if (S_ISLNK(program.st_mode)) /* O_PATH | O_NOFOLLOW opens the link itself */
+    else if (S_ISLNK(file.st_mode)) /* O_PATH | O_NOFOLLOW opens the link itself */
         why = "is a symbolic link, which cops does not install";
-    else if (!S_ISREG(program.st_mode))
+    else if (!S_ISREG(file.st_mode))
         why = "is not a file";
-    else if (program.st_dev == self.st_dev && program.st_ino == self.st_ino)
+    else if (file.st_dev == self->st_dev && file.st_ino == self->st_ino)
         why = "is this program itself, which would run itself forever";
-    else if (!trusted(&program, &self) || stat(dir, &folder) != 0 || !trusted(&folder, &self))
+    else if (!trusted(&file, self) || stat(dir, &folder) != 0 || !trusted(&folder, self))
         why = "or its folder is writable by others, or owned by another user than this program";
     if (why) {
         close(fd);
         return error_set(err, COPS_EUNSUPPORTED, "%s %s: reinstall cops", path, why), -1;
     }
     return fd;
+}
+
+int module_program_open(const char *path, cops_error *err)
+{
+    struct stat self;
+    if (stat("/proc/self/exe", &self) != 0)
+        return error_set_errno(err, COPS_EIO, errno, "cannot tell where this program is"), -1;
+    return open_trusted(path, &self, "run", err);
 }
 
 static module_handoff *handoff_instead;
@@ -223,11 +243,15 @@ int module_load(const char *folder, const char *name, const char *entry_name, co
         handoff_instead(err); /* returns only when it could not */
         return COPS_EUNSUPPORTED;
     }
-    int rc = module_path(folder, name, path, sizeof path, err);
+    struct stat locator;
+    int rc = module_path(folder, name, path, sizeof path, &locator, err);
     if (rc != 0)
         return rc;
-    if (access(path, F_OK) != 0)
-        return error_set(err, COPS_EUNSUPPORTED, "install it (%s is missing)", path);
+    /* checked as the twin is: dlopen runs the module's constructors */
+    int fd = open_trusted(path, &locator, "loaded", err);
+    if (fd < 0)
+        return COPS_EUNSUPPORTED;
+    close(fd); /* nobody but root or its owner can replace it since */
     void *module = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!module)
         return error_set(err, COPS_EUNSUPPORTED, "it cannot be loaded: %s", dlerror());

@@ -43,9 +43,11 @@ typedef const void *module_entry(const char *abi, const void *host);
  * and `host`, and return what it offers in *offered.  Errors (a message
  * without its subject, to follow "..., which is not installed: "):
  * COPS_EUNSUPPORTED when the file is missing ("install it (PATH is
- * missing)"), cannot be loaded (the loader's reason), lacks the entry or
- * is of another build; COPS_ELIMIT, COPS_EIO when the path cannot be
- * made. */
+ * missing)"), is not to be trusted (as module_program_open's twin: a
+ * symbolic link, not a file, owned by another user than the program or
+ * libcops that looks for it, it or its folder writable by others),
+ * cannot be loaded (the loader's reason), lacks the entry or is of
+ * another build; COPS_ELIMIT, COPS_EIO when the path cannot be made. */
 int module_load(const char *folder, const char *name, const char *entry_name, const char *abi,
                 const void *host, const void **offered, cops_error *err);
 

@@ -37,6 +37,25 @@ expect_stderr_contains "pages/page.html: reading it needs cops's document reader
 expect_stderr_contains "/bare/cops/modules/readers.so is missing)"
 check "and leaves no index" test ! -e html-idx/MANIFEST
 
+# The modules are looked for relative to libcops, so a copy of libcops in a
+# folder others can write would load whatever anyone put beside it: a
+# module is checked as cops-query's twin is (base/module.c, open_trusted).
+mkdir -p bare/cops/modules || exit 99
+ln -s "$COPS_BUILDDIR/indexer/.libs/readers.so" bare/cops/modules/readers.so || exit 99
+expect_exit 2 "a module that is a symbolic link is not loaded" -- "$INDEX" -q -i html-idx pages
+expect_stderr_contains "/bare/cops/modules/readers.so is a symbolic link, which cops does not install"
+rm -f bare/cops/modules/readers.so && cp "$COPS_BUILDDIR/indexer/.libs/readers.so" bare/cops/modules/ || exit 99
+chmod o+w bare/cops/modules/readers.so || exit 99
+expect_exit 2 "a module writable by others is not loaded" -- "$INDEX" -q -i html-idx pages
+expect_stderr_contains "readers.so or its folder is writable by others"
+chmod o-w bare/cops/modules/readers.so && chmod o+w bare/cops/modules || exit 99
+expect_exit 2 "a module in a folder writable by others is not loaded" -- "$INDEX" -q -i html-idx pages
+expect_stderr_contains "readers.so or its folder is writable by others"
+check "and leaves no index" test ! -e html-idx/MANIFEST
+chmod o-w bare/cops/modules || exit 99
+expect_exit 0 "a module of the library's owner beside it is loaded" -- "$INDEX" -q -i html-idx pages
+rm -rf bare/cops html-idx || exit 99
+
 expect_exit 2 "without the Xapian module, --engine xapian fails" -- \
     "$INDEX" -q --engine xapian -i xap2 corpus
 expect_stderr_contains "--engine xapian asks for the Xapian engine, which is not installed"
