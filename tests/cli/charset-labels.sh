@@ -16,6 +16,8 @@ mkdir in || exit 99
 printf '<!doctype html><meta charset="utf-7"><title>t</title><p>+AGg-idden htmlseven caf\351</p>\n' >in/seven.html
 printf '<!doctype html><meta charset="x-made-up-42"><title>t</title><p>htmlmadeup caf\351</p>\n' >in/madeup.html
 printf '<!doctype html><meta charset="LATIN1"><title>t</title><p>htmllatin caf\351</p>\n' >in/latin.html
+# A UTF-16 label on a page read as ASCII (the HTML Standard: UTF-8).
+printf '<!doctype html><meta charset="utf-16"><title>t</title><p>htmlsixteen caf\351</p>\n' >in/sixteen.html
 printf 'From: a@example.org\nTo: b@example.org\nSubject: seven\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-7\n\n+AGc-one mailseven\n' >in/seven.eml
 printf 'From: a@example.org\nTo: b@example.org\nSubject: made up\nMIME-Version: 1.0\nContent-Type: text/plain; charset=x-made-up-42\n\nmailmadeup\n' >in/madeup.eml
 # Encoded words of the headers name their charset too (RFC 2047).
@@ -50,6 +52,9 @@ expect_exit 0 "the page is indexed by its guessed encoding" -- cops_query -i idx
 expect_exit 0 "the made-up label's page too" -- cops_query -i idx --ids htmlmadeup
 expect_exit 0 "a latin1 label decodes" -- cops_query -i idx --ids café
 expect_stdout_contains "in/latin.html"
+expect_stdout_contains "in/sixteen.html" "a UTF-16 label on an ASCII-readable page: its encoding guessed"
+expect_exit 0 "that page's text is not lost to a UTF-16 decoding" -- cops_query -i idx --ids htmlsixteen
+expect_stdout_contains "in/sixteen.html"
 expect_exit 1 "UTF-7 did not decode the mail (+AGc-one)" -- cops_query -i idx --count gone
 expect_exit 0 "the mail is indexed" -- cops_query -i idx --ids mailseven
 expect_exit 0 "the made-up label's mail too" -- cops_query -i idx --ids mailmadeup
