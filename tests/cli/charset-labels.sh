@@ -34,6 +34,17 @@ with zipfile.ZipFile("in/seven.docx", "w") as z:
                '<?xml version="1.0" encoding="UTF-7"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
                'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>+AGY-ound docxseven</w:t></w:r></w:p>'
                '</w:body></w:document>')
+# EBCDIC ("<?xm" as 4C 6F A7 94): libxml2 reads the declaration itself and
+# opens the decoder it names, here IBM1047 (IBM939, stateful, as well).
+with zipfile.ZipFile("ebcdic.docx", "w") as z:
+    z.writestr("[Content_Types].xml",
+               '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+               '<Override PartName="/word/document.xml" ContentType="application/'
+               'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    z.writestr("word/document.xml",
+               ('<?xml version="1.0" encoding="IBM1047"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>ebcdicword</w:t></w:r></w:p>'
+                '</w:body></w:document>').encode("cp037"))
 PY
 fi
 
@@ -67,6 +78,10 @@ if [ -n "$have_python" ]; then
     run cops_index -i idx2 in/seven.docx
     expect_stderr_contains "word/document.xml declares the encoding 'UTF-7'" \
         "UTF-7 in an XML declaration is a warning"
+    expect_exit 0 "an EBCDIC docx beside a page indexes" -- cops_index -i idx3 ebcdic.docx in/latin.html
+    expect_stderr_contains "ebcdic.docx: word/document.xml is EBCDIC, not an encoding of the WHATWG" \
+        "an EBCDIC XML part is a warning"
+    expect_exit 1 "its IBM1047 declaration did not decode it" -- cops_query -i idx3 --count ebcdicword
 else
     skip "the XML declaration checks" "python3 not available"
 fi
