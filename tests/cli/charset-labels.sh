@@ -72,6 +72,26 @@ expect_exit 0 "the made-up label's mail too" -- cops_query -i idx --ids mailmade
 expect_exit 1 "UTF-7 did not decode the headers (+AGs-eyword)" -- cops_query -i idx --count keyword
 expect_exit 0 "a UTF-8 encoded word beside them is decoded" -- cops_query -i idx --json headerseven
 expect_stdout_contains '"title":"=_UTF-7?B?K0FHcy1leXdvcmQ=_= headerseven naïve"'
+# A charset name of 39 bytes and more was not looked at whole, and let
+# through: iconv takes "UTF-7//XXX..." for UTF-7.
+mkdir long many || exit 99
+pad=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX
+printf 'From: a@example.org\nTo: b@example.org\nSubject: =?UTF-7//%s?Q?+AGs-eyword?= longname\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nmaillong\n' \
+    "$pad" >long/long.eml
+expect_exit 0 "a mail of a long charset name indexes" -- cops_index -i idx-long long
+expect_stderr_contains "1 encoded words of the headers name a charset not of the WHATWG" \
+    "the long name is refused"
+expect_exit 1 "UTF-7 did not decode the header (+AGs-eyword)" -- cops_query -i idx-long --count keyword
+# 150,000 refused words never closed: each one's close was looked for to
+# the end of the line (two minutes; the command's limit is 60 s).
+awk 'BEGIN {
+    printf "From: a@example.org\nTo: b@example.org\nSubject: "
+    for (i = 0; i < 150000; i++) printf "=?x?Q? "
+    printf "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nmailmany\n"
+}' >many/many.eml
+expect_exit 0 "a Subject of 150,000 refused encoded words indexes in time" -- cops_index -i idx-many many
+expect_exit 0 "that mail is indexed" -- cops_query -i idx-many --count mailmany
+expect_stdout_is 1
 if [ -n "$have_python" ]; then
     expect_exit 0 "the docx is indexed" -- cops_query -i idx --ids docxseven
     expect_exit 1 "UTF-7 did not decode the XML (+AGY-ound)" -- cops_query -i idx --count found
