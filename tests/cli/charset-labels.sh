@@ -45,6 +45,16 @@ with zipfile.ZipFile("ebcdic.docx", "w") as z:
                ('<?xml version="1.0" encoding="IBM1047"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
                 'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>ebcdicword</w:t></w:r></w:p>'
                 '</w:body></w:document>').encode("cp037"))
+# A declaration padded past the 512 bytes looked at for it.
+with zipfile.ZipFile("padded.docx", "w") as z:
+    z.writestr("[Content_Types].xml",
+               '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+               '<Override PartName="/word/document.xml" ContentType="application/'
+               'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    z.writestr("word/document.xml",
+               '<?xml version="1.0"' + ' ' * 600 + 'encoding="UTF-7"?><w:document xmlns:w="http://'
+               'schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>+AHA-added '
+               'docxpadded</w:t></w:r></w:p></w:body></w:document>')
 PY
 fi
 
@@ -102,6 +112,9 @@ if [ -n "$have_python" ]; then
     expect_stderr_contains "ebcdic.docx: word/document.xml is EBCDIC, not an encoding of the WHATWG" \
         "an EBCDIC XML part is a warning"
     expect_exit 1 "its IBM1047 declaration did not decode it" -- cops_query -i idx3 --count ebcdicword
+    expect_exit 0 "a docx of a padded declaration indexes" -- cops_index -i idx4 padded.docx
+    expect_exit 0 "its text is there" -- cops_query -i idx4 --count docxpadded
+    expect_exit 1 "UTF-7 did not decode it (+AHA-added)" -- cops_query -i idx4 --count padded
 else
     skip "the XML declaration checks" "python3 not available"
 fi
