@@ -87,6 +87,7 @@ static const xapian_module_host xapian_host = {
     .document_new = document_new,
     .source_date_number = source_date_number,
     .record_ids_note = record_ids_note,
+    .record_ids_error = record_ids_error,
     .record_ids_free = record_ids_free,
     .bm25_prepare = bm25_prepare,
     .suggest_edit_distance = suggest_edit_distance,

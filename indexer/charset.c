@@ -356,12 +356,19 @@ static int choose_encoding(source_file *file, const byte_buffer *text, const uin
     }
     if (file->format == FORMAT_HTML && charset_from_html(text->data, text->length, name)) {
         const char *allowed = charset_whatwg(name);
-        if (allowed) {
+        /* A page whose <meta> was read byte by byte as ASCII is not
+         * UTF-16 (its NUL bytes would have made it `wide` above): the HTML
+         * Standard takes a UTF-16 label there for UTF-8; decoded as UTF-16,
+         * all of the page's text was lost.  Its encoding is guessed, as an
+         * unlabelled page's (UTF-8 found so when it is UTF-8). */
+        int wide_label = allowed && strncmp(allowed, "UTF-16", 6) == 0;
+        if (allowed && !wide_label) {
             snprintf(name, CHARSET_NAME_MAX, "%s", allowed);
             return charset_is_utf8_name(name) ? 2 : 1;
         }
-        source_warn(walker, "%s: <meta charset> names '%s', not an encoding of the WHATWG "
-                    "Encoding Standard: ignored, the encoding guessed", file->path, name);
+        if (!allowed)
+            source_warn(walker, "%s: <meta charset> names '%s', not an encoding of the WHATWG "
+                        "Encoding Standard: ignored, the encoding guessed", file->path, name);
     }
     if (charset_guess(text->data, text->length, name) != 0)
         return -1;

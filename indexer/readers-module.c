@@ -60,19 +60,20 @@ source_format detect_format_from_name(const char *path)
     return host->detect_format_from_name(path);
 }
 
-/* The variadic two are formatted here and handed over as one string. */
+/* The variadic two are formatted here and handed over as one string,
+ * with their format: the kind of warning the host caps per file. */
 void source_warn(source_walker *walker, const char *format, ...)
 {
     char message[COPS_ERROR_MESSAGE_MAX];
     MODULE_FORMAT(message, format);
-    host->source_warn(walker, "%s", message);
+    host->source_warn_kind(walker, format, message);
 }
 
 void source_skip(source_walker *walker, const char *format, ...)
 {
     char message[COPS_ERROR_MESSAGE_MAX];
     MODULE_FORMAT(message, format);
-    host->source_skip(walker, "%s", message);
+    host->source_skip_kind(walker, format, message);
 }
 
 int source_inflation_exceeded(source_walker *walker, source_inflation *all, uint64_t got,

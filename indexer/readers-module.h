@@ -39,7 +39,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 5"
+#define READERS_MODULE_ABI "cops " PACKAGE_VERSION " readers-module 6"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a readers_module_host, offering a readers_module). */
@@ -55,8 +55,8 @@ typedef struct readers_module_host {
     __typeof__(charset_normalize) *charset_normalize;
     __typeof__(charset_whatwg) *charset_whatwg;
     __typeof__(detect_format_from_name) *detect_format_from_name;
-    __typeof__(source_warn) *source_warn;
-    __typeof__(source_skip) *source_skip;
+    __typeof__(source_warn_kind) *source_warn_kind;
+    __typeof__(source_skip_kind) *source_skip_kind;
     __typeof__(source_inflation_exceeded) *source_inflation_exceeded;
     __typeof__(source_deliver) *source_deliver;
     __typeof__(source_file_repair) *source_file_repair;

@@ -160,6 +160,12 @@ int source_reader_read_line(source_reader *reader, byte_buffer *line, size_t lim
 void source_warn(source_walker *walker, const char *format, ...) COPS_PRINTF(2, 3);
 /* A warning that also counts one skipped document. */
 void source_skip(source_walker *walker, const char *format, ...) COPS_PRINTF(2, 3);
+/* source_warn and source_skip of a `message` formatted already (by the
+ * readers module) with `format`, whose address is its kind for the cap
+ * of warnings per file: handed over as "%s", every reader's warning was
+ * one kind, and 20 of one hid the first of any other. */
+void source_warn_kind(source_walker *walker, const char *format, const char *message);
+void source_skip_kind(source_walker *walker, const char *format, const char *message);
 /* A file or folder that cannot be read: a skip, and the caller's
  * on_unreadable hears of it (its old documents are kept); returns 0.  For
  * errnum ENOMEM, the walk's error instead: COPS_ENOMEM. */

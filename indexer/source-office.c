@@ -513,10 +513,21 @@ static int office_read_parts(source_file *file, const byte_buffer *bytes, office
         epub_order_part(&text->epub, name);
         size_t start = text->body->length, cut_at;
         char why[64] = "", encoding[CHARSET_NAME_MAX];
-        /* libxml2 would open any iconv decoder the declaration names */
-        int ignore = xml_declared_encoding(member.data, member.length, encoding) &&
-                     !charset_whatwg(encoding);
-        if (ignore)
+        /* "<?xm" in EBCDIC: libxml2 reads such a declaration itself, before
+         * any option, and opens the iconv decoder it names (IBM1047, the
+         * stateful IBM939), none of the WHATWG Encoding Standard's. */
+        if (member.length >= 4 && memcmp(member.data, "\x4C\x6F\xA7\x94", 4) == 0) {
+            source_warn(file->walker, "%s: %s is EBCDIC, not an encoding of the WHATWG Encoding "
+                        "Standard: not read", file->path, name);
+            continue;
+        }
+        /* libxml2 would open any iconv decoder the declaration names: it
+         * is obeyed only when seen here and of the WHATWG list (a
+         * declaration padded past what is looked at, 512 bytes, was read
+         * by libxml2 alone, UTF-7 included). */
+        int declared = xml_declared_encoding(member.data, member.length, encoding);
+        int ignore = !declared || !charset_whatwg(encoding);
+        if (declared && ignore)
             source_warn(file->walker, "%s: %s declares the encoding '%s', not one of the WHATWG "
                         "Encoding Standard: read as UTF-8", file->path, name, encoding);
         status = office_parse(text, member.data, member.length, &cut_at, why, ignore);

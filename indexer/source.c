@@ -70,10 +70,10 @@ static uint64_t warnings_per_kind(const source_walker *walker)
     return cap ? cap : SOURCE_WARNINGS_PER_KIND;
 }
 
-static void source_vwarn(source_walker *walker, const char *format, va_list args)
+/* `message`, a warning of the kind `format` (the format it was written
+ * with: its address tells the kinds apart), printed or counted. */
+static void source_note(source_walker *walker, const char *format, const char *message)
 {
-    char message[SOURCE_WARNING_MAX];
-    vsnprintf(message, sizeof message, format, args);
     walker->stats.warnings++;
     struct source_warning_kind *kind = warning_kind(walker, format);
     if (kind && ++kind->count > warnings_per_kind(walker)) {
@@ -82,6 +82,13 @@ static void source_vwarn(source_walker *walker, const char *format, va_list args
         return;
     }
     source_say(walker, message);
+}
+
+static void source_vwarn(source_walker *walker, const char *format, va_list args)
+{
+    char message[SOURCE_WARNING_MAX];
+    vsnprintf(message, sizeof message, format, args);
+    source_note(walker, format, message);
 }
 
 /* The file `path` is being read: its warnings are counted by kind. */
@@ -132,6 +139,17 @@ void source_skip(source_walker *walker, const char *format, ...)
     va_start(args, format);
     source_vwarn(walker, format, args);
     va_end(args);
+    walker->stats.skipped++;
+}
+
+void source_warn_kind(source_walker *walker, const char *format, const char *message)
+{
+    source_note(walker, format, message);
+}
+
+void source_skip_kind(source_walker *walker, const char *format, const char *message)
+{
+    source_note(walker, format, message);
     walker->stats.skipped++;
 }
 

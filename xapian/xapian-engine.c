@@ -512,8 +512,7 @@ static int xapian_build_add(void *context, const source_document *document,
     int replaced = 0;
     int rc = record_ids_note(&b->ids, b->options, document, (uint32_t)b->documents, &replaced);
     if (rc != 0)
-        return error_set(err, rc, "%s", rc == COPS_ENOMEM ? "out of memory"
-                                        : "the temporary file of the records' ids failed");
+        return record_ids_error(&b->ids, rc, err); /* what the file failed at, or the limit */
     if (replaced && (rc = drop_earlier_copy(b, err)) != 0)
         return rc;
     cops_xapian_db *db = b->dbs[b->documents % b->shards];

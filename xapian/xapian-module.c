@@ -116,6 +116,11 @@ int record_ids_note(record_ids *ids, const cops_build_options *options,
 
 void record_ids_free(record_ids *ids) { host->record_ids_free(ids); }
 
+int record_ids_error(const record_ids *ids, int rc, cops_error *err)
+{
+    return host->record_ids_error(ids, rc, err);
+}
+
 void bm25_prepare(bm25_term *term, const bm25_params *params, uint64_t documents, uint32_t df,
                   double average_length, double field_weight, int title)
 {

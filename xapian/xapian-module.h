@@ -46,7 +46,7 @@
 
 /* Bump the number when the table or a shared struct changes without a
  * version change (a development build). */
-#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 6"
+#define XAPIAN_MODULE_ABI "cops " PACKAGE_VERSION " xapian-module 7"
 
 /* The one symbol the module exports (a module_entry of base/module.h,
  * handed a xapian_module_host, offering a xapian_module). */
@@ -75,6 +75,7 @@ typedef struct xapian_module_host {
     __typeof__(source_date_number) *source_date_number;
     __typeof__(record_ids_note) *record_ids_note;
     __typeof__(record_ids_free) *record_ids_free;
+    __typeof__(record_ids_error) *record_ids_error;
     __typeof__(bm25_prepare) *bm25_prepare;
     __typeof__(suggest_edit_distance) *suggest_edit_distance;
     __typeof__(suggest_buckets) *suggest_buckets;

@@ -39,4 +39,25 @@ check "at most 20 lines of a kind: the standard error stays short" [ "$(wc -l <"
 expect_exit 0 "the good records are indexed" -- cops_query -i idx --count capword
 expect_stdout_is 101
 
+# The readers module's warnings (HTML, e-mail, office, archives) are kinds
+# of their own too: handed to libcops as one "%s", 21 of one kind hid the
+# first warning of any other kind in the same file.
+mkdir html || exit 99
+for i in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21; do
+    printf '<html><head><meta name="date" content="someday %s"></head><body>page%s</body></html>\n' \
+        "$i" "$i" >"html/$i.html"
+done
+printf '<html><body></body></html>\n' >html/22.html
+if (cd html && tar cf ../pages.tar ./*.html) 2>/dev/null; then
+    expect_exit 0 "an archive of 21 pages of an unread date and one without text indexes" \
+        -- cops_index -i idx-tar pages.tar
+    check "20 'cannot read the date' warnings printed" \
+        [ "$(grep -c 'cannot read the date' "$ERR")" = 21 ]
+    expect_stderr_contains "22.html: no text, skipped" "a warning of another kind of the module is printed"
+    expect_stderr_contains "… 1 more warnings like this in this file (the first: " \
+        "the count line counts the date warnings alone"
+else
+    skip "the archive of pages" "tar cannot make one"
+fi
+
 done_testing
