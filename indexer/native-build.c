@@ -744,6 +744,21 @@ static int check_no_writer_left(const native_build *b, cops_error *err)
                      b->index_dir, b->segment_name, b->index_dir, b->segment_name);
 }
 
+/* A run that found LOCK missing and stops before writing removes the
+ * LOCK it created, while it still holds its lock: left in place, it made
+ * the next writer take the index for unguarded no more, and remove the
+ * running writer's segment as a leftover (check_no_writer_left stopped
+ * the first writer after the removal only).  Only the LOCK this run
+ * opened is removed, never one another writer has made since. */
+static void forget_created_lock(const native_build *b)
+{
+    struct stat held, named;
+    if (b->lock_was_missing && b->lock_fd >= 0 && fstat(b->lock_fd, &held) == 0
+        && fstatat(b->folder.fd, NAMES_LOCK, &named, AT_SYMLINK_NOFOLLOW) == 0
+        && held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+        unlinkat(b->folder.fd, NAMES_LOCK, 0);
+}
+
 /* What this build starts from: the last commit when it can be updated,
  * else nothing but its generation number. */
 static int open_previous(native_build *b, cops_error *err)
@@ -1489,6 +1504,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     if (rc == 0)
         rc = segment_build_stage_new(&b->config, &b->analysis, err);
     if (rc != 0) {
+        forget_created_lock(b);
         native_free(b);
         return rc;
     }

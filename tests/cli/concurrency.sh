@@ -315,6 +315,13 @@ expect_exit 2 "an update while LOCK is gone and the next segment is there stops"
 expect_stderr_contains "LOCK was removed while" "it says why"
 check "the other writer's segment is left alone" test "$(cat lockidx/seg-000002.cops)" = "being written"
 check "nothing was committed" cmp -s lockidx/MANIFEST manifest.lockgone
+# The refused run must not leave the LOCK it created: the next writer
+# then found one, took the segment for a killed build's and removed it.
+expect_exit 2 "a second update stops too" -- cops_index -q -i lockidx lockgone
+expect_exit 2 "an update refused for its options first" -- cops_index -q -i lockidx --no-stem lockgone
+expect_exit 2 "then another update still stops" -- cops_index -q -i lockidx lockgone
+expect_stderr_contains "LOCK was removed while" "it says why again"
+check "the other writer's segment is still left alone" test "$(cat lockidx/seg-000002.cops)" = "being written"
 : >lockidx/LOCK
 expect_exit 0 "with LOCK there, the segment is a killed build's leftover" -- \
     cops_index -q -i lockidx lockgone
