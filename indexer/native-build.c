@@ -616,8 +616,11 @@ static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
         /* A damaged MANIFEST: starting over from the paths named deleted
          * every segment it had named, sound as they may be, the other
          * roots' documents with them (and a restore of the MANIFEST would
-         * have brought them back).  A rebuild is the user's call. */
-        return error_set(err, read, "%s; --rebuild to start the index over", damage.message);
+         * have brought them back).  A rebuild is the user's call, and
+         * names the paths: the roots are known only through the MANIFEST
+         * (a --rebuild naming none finds no roots). */
+        return error_set(err, read, "%s; restore it, or --rebuild naming every file and folder to "
+                         "index to start the index over", damage.message);
     if (read != 0 || !p->manifest.files[0])
         return 0;
     for (size_t s = 0; s < p->manifest.segment_count; s++) {

@@ -236,7 +236,8 @@ ls damaged >files.before
 expect_exit 2 "an update over a damaged MANIFEST is refused" -- \
     cops_index -q -i damaged unstemmed-roots/a
 expect_stderr_contains "damaged manifest" "it says what is wrong"
-expect_stderr_contains "--rebuild" "and what to do"
+expect_stderr_contains "--rebuild naming every file and folder" "and what to do: the roots \
+are known only through the MANIFEST, so a --rebuild naming no path finds none"
 ls damaged >files.after
 check "no file of the index was removed or added" cmp -s files.before files.after
 cp manifest.good damaged/MANIFEST
