@@ -747,6 +747,34 @@ static int check_no_writer_left(const native_build *b, cops_error *err)
                      b->index_dir, b->segment_name, b->index_dir, b->segment_name);
 }
 
+/* 1 when LOCK in the index directory is the file `fd` has open. */
+static int lock_still_named(int dir_fd, int fd)
+{
+    struct stat held, named;
+    return fstat(fd, &held) == 0 && fstatat(dir_fd, NAMES_LOCK, &named, AT_SYMLINK_NOFOLLOW) == 0
+           && held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+/* Takes the lock of the file named LOCK, noting whether LOCK had to be
+ * created (check_no_writer_left).  A lock taken on a LOCK removed while
+ * this run waited for it (--wait) guards nothing: another writer may
+ * have created a new one and be at work, so it is taken again. */
+static int lock_named_index(native_build *b, cops_error *err)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        struct stat status;
+        b->lock_was_missing = fstatat(b->folder.fd, NAMES_LOCK, &status, AT_SYMLINK_NOFOLLOW) != 0
+                              && errno == ENOENT;
+        int rc = lock_index(b->folder.fd, b->index_dir, b->options.wait, &b->lock_fd, err);
+        if (rc != 0 || lock_still_named(b->folder.fd, b->lock_fd))
+            return rc;
+        close(b->lock_fd);
+        b->lock_fd = -1;
+    }
+    return error_set(err, COPS_ELOCKED, "%s/%s keeps being removed: cannot lock the index",
+                     b->index_dir, NAMES_LOCK);
+}
+
 /* A run that found LOCK missing and stops before writing removes the
  * LOCK it created, while it still holds its lock: left in place, it made
  * the next writer take the index for unguarded no more, and remove the
@@ -755,10 +783,7 @@ static int check_no_writer_left(const native_build *b, cops_error *err)
  * opened is removed, never one another writer has made since. */
 static void forget_created_lock(const native_build *b)
 {
-    struct stat held, named;
-    if (b->lock_was_missing && b->lock_fd >= 0 && fstat(b->lock_fd, &held) == 0
-        && fstatat(b->folder.fd, NAMES_LOCK, &named, AT_SYMLINK_NOFOLLOW) == 0
-        && held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+    if (b->lock_was_missing && b->lock_fd >= 0 && lock_still_named(b->folder.fd, b->lock_fd))
         unlinkat(b->folder.fd, NAMES_LOCK, 0);
 }
 
@@ -1484,11 +1509,8 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = folder_open(&b->folder, b->index_dir, err);
     if (rc == 0)
         rc = check_directory_ours(b->index_dir, b->folder.fd, err);
-    struct stat lock_status;
-    b->lock_was_missing = rc == 0 && fstatat(b->folder.fd, NAMES_LOCK, &lock_status,
-                                             AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
     if (rc == 0)
-        rc = lock_index(b->folder.fd, b->index_dir, b->options.wait, &b->lock_fd, err);
+        rc = lock_named_index(b, err);
     if (rc == 0)
         rc = open_previous(b, err);
     if (rc == 0)
