@@ -807,13 +807,15 @@ static int open_previous(native_build *b, cops_error *err)
          * records deleted by id would be lost or come back, and a
          * forgotten --no-stem would analyse a whole index anew. */
         return refuse_other_analysis(b, err);
-    if (rc == 0 && !previous->usable && (b->request_ids || b->options.remove)
-        && !b->options.rebuild && previous->manifest.segment_count > 0)
-        /* (A manifest naming no catalog.)  Starting over would drop
-         * every document and index none (ids and removed paths name
-         * nothing to read): the index emptied. */
-        return error_set(err, COPS_EINVAL, "%s has no catalog of its files: --rebuild it to "
-                         "delete or remove", b->index_dir);
+    if (rc == 0 && !previous->usable && !b->options.rebuild
+        && previous->manifest.segment_count > 0)
+        /* (A manifest naming no catalog, which the format allows.)
+         * Starting over would keep only what this run reads: the
+         * documents of the segments, readers' answers until now, would
+         * be dropped (all of them for --delete or --remove). */
+        return error_set(err, COPS_EINVAL, "%s has no catalog of its files, so it cannot be "
+                         "updated: --rebuild naming every file and folder to index",
+                         b->index_dir);
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept but its roots,
          * which a run naming no path refreshes. */
