@@ -718,14 +718,18 @@ static void native_free(native_build *b)
 static int refuse_other_analysis(const native_build *b, cops_error *err)
 {
     const analyzer_config *built = &b->previous.built;
+    /* An earlier cops recorded libstemmer's aliases as given ("en"),
+     * which cannot be given again: only a rebuild is left. */
+    cops_error ignored;
+    int again = !built->stem || analyzer_language_check(built->language, &ignored) == 0;
     return error_set(err, COPS_EINVAL, "%s was built with other analysis options (%s%s%s): "
-                     "give them again to update it, or --rebuild naming no path to index every "
-                     "root anew with these "
+                     "%s--rebuild naming no path to index every root anew with these "
                      "(documents read from standard input are then dropped)",
                      b->index_dir, built->stem ? "--language " : "--no-stem",
                      built->stem ? built->language : "",
                      built->exact_forms ? " --exact-forms"
-                     : b->config.exact_forms ? ", without --exact-forms" : "");
+                     : b->config.exact_forms ? ", without --exact-forms" : "",
+                     again ? "give them again to update it, or " : "a name cops no longer takes: ");
 }
 
 /* An index whose LOCK is gone (LOCK is never removed: someone took it
