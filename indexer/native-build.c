@@ -616,8 +616,11 @@ static int load_previous(int dir_fd, const char *dir, analyzer_config *config,
         /* A damaged MANIFEST: starting over from the paths named deleted
          * every segment it had named, sound as they may be, the other
          * roots' documents with them (and a restore of the MANIFEST would
-         * have brought them back).  A rebuild is the user's call. */
-        return error_set(err, read, "%s; --rebuild to start the index over", damage.message);
+         * have brought them back).  A rebuild is the user's call, and
+         * names the paths: the roots are known only through the MANIFEST
+         * (a --rebuild naming none finds no roots). */
+        return error_set(err, read, "%s; restore it, or --rebuild naming every file and folder to "
+                         "index to start the index over", damage.message);
     if (read != 0 || !p->manifest.files[0])
         return 0;
     for (size_t s = 0; s < p->manifest.segment_count; s++) {
@@ -715,14 +718,18 @@ static void native_free(native_build *b)
 static int refuse_other_analysis(const native_build *b, cops_error *err)
 {
     const analyzer_config *built = &b->previous.built;
+    /* An earlier cops recorded libstemmer's aliases as given ("en"),
+     * which cannot be given again: only a rebuild is left. */
+    cops_error ignored;
+    int again = !built->stem || analyzer_language_check(built->language, &ignored) == 0;
     return error_set(err, COPS_EINVAL, "%s was built with other analysis options (%s%s%s): "
-                     "give them again to update it, or --rebuild naming no path to index every "
-                     "root anew with these "
+                     "%s--rebuild naming no path to index every root anew with these "
                      "(documents read from standard input are then dropped)",
                      b->index_dir, built->stem ? "--language " : "--no-stem",
                      built->stem ? built->language : "",
                      built->exact_forms ? " --exact-forms"
-                     : b->config.exact_forms ? ", without --exact-forms" : "");
+                     : b->config.exact_forms ? ", without --exact-forms" : "",
+                     again ? "give them again to update it, or " : "a name cops no longer takes: ");
 }
 
 /* An index whose LOCK is gone (LOCK is never removed: someone took it
@@ -742,6 +749,46 @@ static int check_no_writer_left(const native_build *b, cops_error *err)
                      "cops-index may be updating the index (LOCK is never removed: its lock is how "
                      "writers take turns); if none is, remove %s/%s", b->index_dir, NAMES_LOCK,
                      b->index_dir, b->segment_name, b->index_dir, b->segment_name);
+}
+
+/* 1 when LOCK in the index directory is the file `fd` has open. */
+static int lock_still_named(int dir_fd, int fd)
+{
+    struct stat held, named;
+    return fstat(fd, &held) == 0 && fstatat(dir_fd, NAMES_LOCK, &named, AT_SYMLINK_NOFOLLOW) == 0
+           && held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+/* Takes the lock of the file named LOCK, noting whether LOCK had to be
+ * created (check_no_writer_left).  A lock taken on a LOCK removed while
+ * this run waited for it (--wait) guards nothing: another writer may
+ * have created a new one and be at work, so it is taken again. */
+static int lock_named_index(native_build *b, cops_error *err)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        struct stat status;
+        b->lock_was_missing = fstatat(b->folder.fd, NAMES_LOCK, &status, AT_SYMLINK_NOFOLLOW) != 0
+                              && errno == ENOENT;
+        int rc = lock_index(b->folder.fd, b->index_dir, b->options.wait, &b->lock_fd, err);
+        if (rc != 0 || lock_still_named(b->folder.fd, b->lock_fd))
+            return rc;
+        close(b->lock_fd);
+        b->lock_fd = -1;
+    }
+    return error_set(err, COPS_ELOCKED, "%s/%s keeps being removed: cannot lock the index",
+                     b->index_dir, NAMES_LOCK);
+}
+
+/* A run that found LOCK missing and stops before writing removes the
+ * LOCK it created, while it still holds its lock: left in place, it made
+ * the next writer take the index for unguarded no more, and remove the
+ * running writer's segment as a leftover (check_no_writer_left stopped
+ * the first writer after the removal only).  Only the LOCK this run
+ * opened is removed, never one another writer has made since. */
+static void forget_created_lock(const native_build *b)
+{
+    if (b->lock_was_missing && b->lock_fd >= 0 && lock_still_named(b->folder.fd, b->lock_fd))
+        unlinkat(b->folder.fd, NAMES_LOCK, 0);
 }
 
 /* What this build starts from: the last commit when it can be updated,
@@ -764,13 +811,15 @@ static int open_previous(native_build *b, cops_error *err)
          * records deleted by id would be lost or come back, and a
          * forgotten --no-stem would analyse a whole index anew. */
         return refuse_other_analysis(b, err);
-    if (rc == 0 && !previous->usable && (b->request_ids || b->options.remove)
-        && !b->options.rebuild && previous->manifest.segment_count > 0)
-        /* (A manifest naming no catalog.)  Starting over would drop
-         * every document and index none (ids and removed paths name
-         * nothing to read): the index emptied. */
-        return error_set(err, COPS_EINVAL, "%s has no catalog of its files: --rebuild it to "
-                         "delete or remove", b->index_dir);
+    if (rc == 0 && !previous->usable && !b->options.rebuild
+        && previous->manifest.segment_count > 0)
+        /* (A manifest naming no catalog, which the format allows.)
+         * Starting over would keep only what this run reads: the
+         * documents of the segments, readers' answers until now, would
+         * be dropped (all of them for --delete or --remove). */
+        return error_set(err, COPS_EINVAL, "%s has no catalog of its files, so it cannot be "
+                         "updated: --rebuild naming every file and folder to index",
+                         b->index_dir);
     if (rc == 0 && !previous->usable) {
         /* Start over: nothing of the old index is kept but its roots,
          * which a run naming no path refreshes. */
@@ -1478,11 +1527,8 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = folder_open(&b->folder, b->index_dir, err);
     if (rc == 0)
         rc = check_directory_ours(b->index_dir, b->folder.fd, err);
-    struct stat lock_status;
-    b->lock_was_missing = rc == 0 && fstatat(b->folder.fd, NAMES_LOCK, &lock_status,
-                                             AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
     if (rc == 0)
-        rc = lock_index(b->folder.fd, b->index_dir, b->options.wait, &b->lock_fd, err);
+        rc = lock_named_index(b, err);
     if (rc == 0)
         rc = open_previous(b, err);
     if (rc == 0)
@@ -1501,6 +1547,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
     if (rc == 0)
         rc = segment_build_stage_new(&b->config, &b->analysis, err);
     if (rc != 0) {
+        forget_created_lock(b);
         native_free(b);
         return rc;
     }

@@ -316,6 +316,35 @@ expect_exit 2 "an update while LOCK is gone and the next segment is there stops"
 expect_stderr_contains "LOCK was removed while" "it says why"
 check "the other writer's segment is left alone" test "$(cat lockidx/seg-000002.cops)" = "being written"
 check "nothing was committed" cmp -s lockidx/MANIFEST manifest.lockgone
+# The refused run must not leave the LOCK it created: the next writer
+# then found one, took the segment for a killed build's and removed it.
+expect_exit 2 "a second update stops too" -- cops_index -q -i lockidx lockgone
+expect_exit 2 "an update refused for its options first" -- cops_index -q -i lockidx --no-stem lockgone
+expect_exit 2 "then another update still stops" -- cops_index -q -i lockidx lockgone
+expect_stderr_contains "LOCK was removed while" "it says why again"
+check "the other writer's segment is still left alone" test "$(cat lockidx/seg-000002.cops)" = "being written"
+# LOCK removed while a run waits for its lock (--wait): the lock it then
+# took was that of a file no longer named LOCK, guarding nothing, and the
+# run took the uncommitted segment for a leftover.  (flock(1) holds LOCK.)
+if command -v flock >/dev/null 2>&1; then
+    : >lockidx/LOCK
+    flock lockidx/LOCK sleep 2 &
+    holder=$!
+    sleep 0.5
+    "$COPS_INDEX_PROG" -q --wait -i lockidx lockgone 2>waited.err &
+    waiter=$!
+    sleep 0.7
+    rm lockidx/LOCK
+    wait "$holder"
+    waited=0
+    wait "$waiter" || waited=$?
+    check "a run whose LOCK was removed while it waited stops" test "$waited" = 2
+    check "it says why" grep -q "LOCK was removed while" waited.err
+    check "the other writer's segment is left alone then too" \
+        test "$(cat lockidx/seg-000002.cops)" = "being written"
+else
+    skip "LOCK removed while a run waits for it" "no flock(1)"
+fi
 : >lockidx/LOCK
 expect_exit 0 "with LOCK there, the segment is a killed build's leftover" -- \
     cops_index -q -i lockidx lockgone

@@ -236,12 +236,33 @@ ls damaged >files.before
 expect_exit 2 "an update over a damaged MANIFEST is refused" -- \
     cops_index -q -i damaged unstemmed-roots/a
 expect_stderr_contains "damaged manifest" "it says what is wrong"
-expect_stderr_contains "--rebuild" "and what to do"
+expect_stderr_contains "--rebuild naming every file and folder" "and what to do: the roots \
+are known only through the MANIFEST, so a --rebuild naming no path finds none"
 ls damaged >files.after
 check "no file of the index was removed or added" cmp -s files.before files.after
 cp manifest.good damaged/MANIFEST
 expect_exit 0 "with the MANIFEST restored" -- cops_query -i damaged --count walrus
 expect_stdout_is 3 "every document is there"
+# A MANIFEST naming no catalog (the format allows it; readers answer
+# from its segments): an update of one root started over from that path,
+# dropping the other root's documents.
+if command -v python3 >/dev/null 2>&1; then
+    rm -rf nocat && cp -a damaged nocat
+    python3 -c '
+import sys, zlib
+lines = open(sys.argv[1]).read().splitlines(True)
+body = "".join(l for l in lines if not l.startswith(("files ", "checksum ")))
+open(sys.argv[1], "w").write(body + "checksum %08x\n" % zlib.crc32(body.encode()))
+' nocat/MANIFEST
+    expect_exit 0 "an index whose MANIFEST names no catalog answers" -- cops_query -i nocat --count walrus
+    expect_stdout_is 3
+    expect_exit 2 "an update of one root over it is refused" -- cops_index -q -i nocat unstemmed-roots/a
+    expect_stderr_contains "--rebuild naming every file and folder" "it says what to do"
+    expect_exit 0 "the other root's documents are still there" -- cops_query -i nocat --count walrus
+    expect_stdout_is 3
+else
+    skip "a MANIFEST naming no catalog" "python3 not available"
+fi
 printf '{"id":"r7","text":"walrus record 7"}\n' >>recs/r.jsonl
 expect_exit 0 "the file grows" -- cops_index -q -i del recs
 expect_exit 0 "only its new record is read" -- cops_query -i del --count walrus
