@@ -69,8 +69,9 @@ typedef struct build_engine {
      * roots to walk (borrowed until commit or abort). */
     const char *const *known_roots;
     size_t known_root_count;
-    /* With known_roots: the patterns each is walked with (one per root),
-     * or NULL for the build's options. */
+    /* The reading options each input is walked with: one per root of
+     * request->roots, or with refresh_all per known root; NULL for the
+     * build's options. */
     const source_patterns *known_patterns;
     int keeps_roots;             /* 1: the engine can refresh or remove roots */
 } build_engine;
