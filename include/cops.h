@@ -334,6 +334,16 @@ int cops_index_root_patterns_get(const cops_index *index, const char *root, char
                                  char ***excludes, cops_error *err);
 int cops_index_kinds_get(const cops_index *index, cops_count **formats, size_t *format_count,
                          cops_count **encodings, size_t *encoding_count, cops_error *err);
+/* The reading options besides its patterns that the root `root` of the
+ * native index `index` was last walked with, which a build giving no
+ * reading option walks it with again (cops_build_options: follow,
+ * hidden, the JSON Lines field names): *options (OUT) receives a
+ * NULL-terminated array of them as cops-index takes them, "--follow",
+ * "--hidden", or a field option, a space and the field name
+ * ("--text-field body"); empty when it has none or `root` is no root;
+ * free it with cops_strings_free.  Errors as cops_index_roots_get. */
+int cops_index_root_options_get(const cops_index *index, const char *root, char ***options,
+                                cops_error *err);
 
 /* Open the index at `index_dir` for searching: a cops index, or a Xapian
  * database (a glass directory, a directory holding a XAPIANDB stub, or a

@@ -100,6 +100,9 @@ int native_index_kinds(const char *dir, cops_count **formats, size_t *format_cou
 int native_roots_of(const catalog *files, char ***roots, size_t *count, cops_error *err);
 int native_root_patterns_of(const catalog *files, const char *root, char ***globs,
                             char ***excludes, cops_error *err);
+/* cops_index_root_options_get's list from `files`. */
+int native_root_options_of(const catalog *files, const char *root, char ***options,
+                           cops_error *err);
 int native_kinds_of(const manifest *m, const deletions *dels, const catalog *files,
                     cops_count **formats, size_t *format_count, cops_count **encodings,
                     size_t *encoding_count, cops_error *err);

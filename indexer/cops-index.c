@@ -423,6 +423,18 @@ static int print_roots(const char *index_dir)
         }
         cops_strings_free(globs);
         cops_strings_free(excludes);
+        char **options;
+        if (cops_index_root_options_get(index, roots[i], &options, &err) != 0) {
+            fail(&err);
+            rc = EXIT_TROUBLE;
+            break;
+        }
+        for (size_t o = 0; options[o]; o++) {
+            fputs("  ", stdout);
+            cops_print_escaped(stdout, options[o], COPS_ESCAPE_LOSSLESS);
+            putchar('\n');
+        }
+        cops_strings_free(options);
     }
     cops_strings_free(roots);
     cops_index_close(index);

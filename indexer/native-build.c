@@ -1770,6 +1770,36 @@ int native_root_patterns_of(const catalog *files, const char *root, char ***glob
     return 0;
 }
 
+int native_root_options_of(const catalog *files, const char *root, char ***options,
+                           cops_error *err)
+{
+    static const char *const names[CATALOG_FIELDS] = {"--id-field", "--title-field",
+                                                      "--text-field", "--date-field"};
+    const catalog_patterns *p = catalog_root_patterns(files, root);
+    char *words[2 + CATALOG_FIELDS] = {0};
+    size_t count = 0;
+    int failed = 0;
+    if (p && (p->flags & CATALOG_READ_FOLLOW))
+        failed |= !(words[count++] = strdup("--follow"));
+    if (p && (p->flags & CATALOG_READ_HIDDEN))
+        failed |= !(words[count++] = strdup("--hidden"));
+    for (size_t f = 0; p && f < CATALOG_FIELDS; f++) {
+        if (!p->fields[f])
+            continue;
+        size_t size = strlen(names[f]) + 1 + strlen(p->fields[f]) + 1;
+        if ((words[count++] = malloc(size)))
+            snprintf(words[count - 1], size, "%s %s", names[f], p->fields[f]);
+        else
+            failed = 1;
+    }
+    *options = NULL;
+    if (!failed && copy_string_list(words, count, options) != 0)
+        failed = 1;
+    for (size_t i = 0; i < count; i++)
+        free(words[i]);
+    return failed ? error_set(err, COPS_ENOMEM, "out of memory") : 0;
+}
+
 int native_index_root_patterns(const char *dir, const char *root, char ***globs,
                                char ***excludes, cops_error *err)
 {

@@ -25,6 +25,7 @@ CLI_TESTS = \
 	tests/cli/encodings.sh \
 	tests/cli/documents.sh \
 	tests/cli/roots.sh \
+	tests/cli/root-options.sh \
 	tests/cli/catalog.sh \
 	tests/cli/walk.sh \
 	tests/cli/modules.sh
