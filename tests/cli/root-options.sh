@@ -38,10 +38,10 @@ expect_stdout_contains "no problems found" "--check finds the index sound"
 
 # --- the JSON Lines field options -----------------------------------------
 mkdir j || exit 99
-printf '{"key":"k1","body":"fieldword one"}\n{"key":"k2","body":"fieldword two"}\n' >j/r.jsonl
+printf '{"key":"k1","content":"fieldword one"}\n{"key":"k2","content":"fieldword two"}\n' >j/r.jsonl
 expect_exit 0 "a build with --id-field --text-field" -- \
-    cops_index -q -i jf --id-field key --text-field body j
-printf '{"key":"k1","body":"fieldword one changed"}\n{"key":"k2","body":"fieldword two"}\n' >j/r.jsonl
+    cops_index -q -i jf --id-field key --text-field content j
+printf '{"key":"k1","content":"fieldword one changed"}\n{"key":"k2","content":"fieldword two"}\n' >j/r.jsonl
 expect_exit 0 "the file changed, updated with no field option" -- cops_index -i jf j
 expect_stderr_lacks "warning: j/r.jsonl" "no warning for its records"
 expect_stderr_lacks "were removed" "nothing is removed"
