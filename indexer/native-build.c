@@ -844,13 +844,18 @@ static source_patterns run_reading(const cops_build_options *o, int *given)
     return p;
 }
 
-/* The reading options stored with root `root` (all defaults when none
- * are, or it is no root of the index); borrowed from the catalog. */
-static source_patterns stored_reading(const catalog *files, const char *root)
+/* The reading options stored with the root of the index that is `path`
+ * or holds it (all defaults when none are, or no root does); borrowed
+ * from the catalog.  A path inside a root is read as its root is. */
+static source_patterns stored_reading(const catalog *files, const char *path)
 {
     source_patterns p;
     memset(&p, 0, sizeof p);
-    const catalog_patterns *known = catalog_root_patterns(files, root);
+    const char *root = NULL;
+    for (size_t i = 0; !root && i < files->root_count; i++)
+        if (catalog_path_in_root(files->roots[i], path))
+            root = files->roots[i];
+    const catalog_patterns *known = root ? catalog_root_patterns(files, root) : NULL;
     if (!known)
         return p;
     p = (source_patterns){(const char *const *)known->globs, known->glob_count,
@@ -987,8 +992,8 @@ static int refresh_patterns(native_build *b, cops_error *err)
         if (!given && !told && !same_reading(&b->refreshed_patterns[i], &none)) {
             char described[512];
             describe_reading(&b->refreshed_patterns[i], described, sizeof described);
-            build_warn(&b->options, "%.200s%s: read with the options it was last indexed with "
-                       "(%s); give reading options to change them", walked[i],
+            build_warn(&b->options, "%.200s%s: read with the reading options its root was "
+                       "last indexed with (%s); give reading options to change them", walked[i],
                        strlen(walked[i]) > 200 ? "..." : "", described + 1);
             told = 1;
         }

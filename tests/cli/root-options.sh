@@ -33,6 +33,11 @@ check "a hidden file added since is read: the options are used, not only kept" \
     [ "$(wc -l <ids)" -eq 2 ]
 ids hf wordlinked
 check "the followed document stays" [ "$(wc -l <ids)" -eq 1 ]
+mkdir -p d/sub/.x || exit 99
+echo "wordinner hidden" >d/sub/.x/e.txt
+expect_exit 0 "a path inside the root, no reading option" -- cops_index -q -i hf d/sub
+ids hf wordinner
+check "it is read with its root's options" [ "$(cat ids)" = d/sub/.x/e.txt ]
 expect_exit 0 "--check" -- cops_index -i hf --check
 expect_stdout_contains "no problems found" "--check finds the index sound"
 
