@@ -170,9 +170,13 @@ typedef struct cops_build_options {
      * (gitignore syntax: '*', '**', '!', trailing '/', anchoring '/',
      * '#' comments; see man cops-index); with glob_count > 0 a file must
      * match one of `globs` (same syntax).  Patterns are relative to the
-     * path named.  A native index remembers them with each root named
-     * (replacing the ones it had), and a build naming no input refreshes
-     * every root with its own (cops_index_root_patterns). */
+     * path named.  A native index remembers them with each root walked,
+     * with the JSON Lines field names below (its reading options): a
+     * build that gives none of them (follow and hidden 0, no pattern, the
+     * field names NULL) walks each root with its own, as if they were
+     * given again; one that gives any walks the roots it walks with
+     * exactly those and keeps them for those roots
+     * (cops_index_root_patterns, cops_index_root_options_get). */
     int follow;
     int hidden;
     const char *const *excludes;
@@ -197,7 +201,8 @@ typedef struct cops_build_options {
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
     int threads;            /* analysis threads; 0 = number of cores */
     /* JSON Lines field names; NULL = defaults ("id", "title", "text" then
-     * "body", "date"). */
+     * "body", "date").  Reading options, remembered with the roots as
+     * `follow` says. */
     const char *id_field;
     const char *title_field;
     const char *text_field;
