@@ -971,8 +971,10 @@ static void describe_reading(const source_patterns *p, char *out, size_t size)
 /* The reading options of each input this build walks (the walk's
  * input_patterns, borrowed from the options and the previous catalog):
  * the roots of the request, or every root when it names none.  A run
- * that gives none walks a root that has some with them, and says so
- * once: the reader learns why hidden files are still read. */
+ * that gives none walks a root that has some with them; naming the root,
+ * it says so once (the user who left the options out learns why hidden
+ * files are still read; a run naming no path has always read each root
+ * with its own, and a nightly refresh would repeat the line). */
 static int refresh_patterns(native_build *b, cops_error *err)
 {
     const build_request *request = b->request;
@@ -989,7 +991,8 @@ static int refresh_patterns(native_build *b, cops_error *err)
                                                                : patterns_after(b, walked[i]);
         source_patterns none;
         memset(&none, 0, sizeof none);
-        if (!given && !told && !same_reading(&b->refreshed_patterns[i], &none)) {
+        if (!given && !told && !request->refresh_all
+            && !same_reading(&b->refreshed_patterns[i], &none)) {
             char described[512];
             describe_reading(&b->refreshed_patterns[i], described, sizeof described);
             build_warn(&b->options, "%.200s%s: read with the reading options its root was "

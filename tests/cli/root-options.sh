@@ -27,7 +27,8 @@ expect_stderr_contains "last indexed with (--follow --hidden)" "it says once whi
 ids hf 'wordhidden OR wordlinked OR wordvisible'
 check "the hidden and the followed documents stay" [ "$(wc -l <ids)" -eq 3 ]
 echo "wordhidden later" >d/.h/later.txt
-expect_exit 0 "an update naming no path" -- cops_index -q -i hf
+expect_exit 0 "an update naming no path" -- cops_index -i hf
+expect_stderr_lacks "last indexed with" "a run naming no path does not say it"
 ids hf wordhidden
 check "a hidden file added since is read: the options are used, not only kept" \
     [ "$(wc -l <ids)" -eq 2 ]
