@@ -562,14 +562,24 @@ void catalog_free(catalog *c)
     memset(c, 0, sizeof *c);
 }
 
-static void append_patterns(byte_buffer *out, char *const *patterns, size_t count)
+/* Append the length varint and bytes of `text` (`length` bytes) and
+ * count them in *budgeted (what the reader bounds by
+ * CATALOG_MAX_PATTERN_BYTES). */
+static void append_budgeted(byte_buffer *out, const char *text, size_t length,
+                            uint64_t *budgeted)
+{
+    size_t before = out->length;
+    buffer_append_varint(out, length);
+    buffer_append(out, text, length);
+    *budgeted += out->length - before;
+}
+
+static void append_patterns(byte_buffer *out, char *const *patterns, size_t count,
+                            uint64_t *budgeted)
 {
     buffer_append_varint(out, count);
-    for (size_t i = 0; i < count; i++) {
-        size_t length = strlen(patterns[i]);
-        buffer_append_varint(out, length);
-        buffer_append(out, patterns[i], length);
-    }
+    for (size_t i = 0; i < count; i++)
+        append_budgeted(out, patterns[i], strlen(patterns[i]), budgeted);
 }
 
 int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *c,
@@ -600,19 +610,29 @@ int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *
         buffer_append(&out, e->lines, e->lines_bytes);
     }
     buffer_append_u32le(&out, (uint32_t)c->root_count);
+    uint64_t budgeted = 0;
     for (size_t i = 0; i < c->root_count; i++) {
         size_t length = strlen(c->roots[i]);
         buffer_append_varint(&out, length);
         buffer_append(&out, c->roots[i], length);
         const catalog_patterns *p = c->root_patterns ? &c->root_patterns[i] : NULL;
-        append_patterns(&out, p ? p->globs : NULL, p ? p->glob_count : 0);
-        append_patterns(&out, p ? p->excludes : NULL, p ? p->exclude_count : 0);
+        append_patterns(&out, p ? p->globs : NULL, p ? p->glob_count : 0, &budgeted);
+        append_patterns(&out, p ? p->excludes : NULL, p ? p->exclude_count : 0, &budgeted);
         buffer_append_byte(&out, (uint8_t)(p ? p->flags : 0));
         for (size_t f = 0; f < CATALOG_FIELDS; f++) {
-            size_t field_length = p && p->fields[f] ? strlen(p->fields[f]) : 0;
-            buffer_append_varint(&out, field_length);
-            buffer_append(&out, p ? p->fields[f] : NULL, field_length);
+            if (p && p->fields[f])
+                append_budgeted(&out, p->fields[f], strlen(p->fields[f]), &budgeted);
+            else
+                buffer_append_varint(&out, 0); /* the default, not charged */
         }
+    }
+    /* The reader would call such a catalog damaged (the index then
+     * unusable for updates): refused before it is written. */
+    if (budgeted > CATALOG_MAX_PATTERN_BYTES) {
+        buffer_free(&out);
+        return error_set(err, COPS_ELIMIT, "the roots' --glob and --exclude patterns and field "
+                         "names take %llu bytes, more than the %d a catalog holds",
+                         (unsigned long long)budgeted, CATALOG_MAX_PATTERN_BYTES);
     }
     buffer_append_u32le(&out, checksum(out.data, out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
@@ -710,11 +730,12 @@ static int read_root_reading(const uint8_t **p, const uint8_t *end, catalog_patt
     for (size_t f = 0; f < CATALOG_FIELDS; f++) {
         uint64_t length;
         size_t used = codec_varint_decode(*p, end, &length);
+        /* (a default field, one zero byte per root, is not charged) */
         if (!used || length > 4095 || length > (uint64_t)(end - *p - (ptrdiff_t)used)
-            || used + length > *budget || memchr(*p + used, '\0', (size_t)length))
+            || (length > 0 && used + length > *budget) || memchr(*p + used, '\0', (size_t)length))
             return COPS_ECORRUPT;
-        *budget -= used + length;
         if (length > 0) {
+            *budget -= used + length;
             if (!(read->fields[f] = malloc((size_t)length + 1)))
                 return COPS_ENOMEM;
             memcpy(read->fields[f], *p + used, (size_t)length);

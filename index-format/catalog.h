@@ -216,7 +216,8 @@ int catalog_read_descriptor(int fd, uint64_t size, const char *path, uint64_t do
 /* Write `name` in the directory `dir_fd` (AT_FDCWD: `dir`, which names
  * it in messages) through a fresh temporary, fsynced, renamed over it
  * (base/file.h: a symbolic link or other non-regular file there is left
- * alone and the write fails). */
+ * alone and the write fails).  COPS_ELIMIT, nothing written, when the
+ * roots' patterns and field names exceed CATALOG_MAX_PATTERN_BYTES. */
 int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *c,
                   cops_error *err);
 

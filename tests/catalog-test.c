@@ -539,6 +539,39 @@ Test(catalog, root_reading_round_trip)
     catalog_free(&back);
 }
 
+/* Patterns and field names over the bytes a reader allows are refused by
+ * the writer (a catalog it wrote would be damage to every reader), and
+ * nothing is written. */
+Test(catalog, reading_options_over_the_budget_are_refused)
+{
+    enum { ROOTS = 5 };
+    catalog c;
+    const char *roots[ROOTS] = {"/a", "/b", "/c", "/d", "/e"};
+    make_catalog(&c, roots, ROOTS);
+    static char name[4][4096];
+    const char *fields[CATALOG_FIELDS];
+    for (int f = 0; f < CATALOG_FIELDS; f++) {
+        memset(name[f], 'a' + f, 4095);
+        name[f][4095] = '\0';
+        fields[f] = name[f];
+    }
+    cops_error err;
+    for (size_t r = 0; r < 4; r++) /* 4 × 4 × 4097 = 65552 bytes: one root too many */
+        cr_assert_eq(catalog_set_root_reading(&c, r, 0, fields, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "big-fields.cat", &c, &err), COPS_ELIMIT);
+    char path[512];
+    snprintf(path, sizeof path, "%s/big-fields.cat", dir);
+    cr_expect_neq(access(path, F_OK), 0, "nothing is written");
+    const char *none[CATALOG_FIELDS] = {NULL, NULL, NULL, NULL};
+    cr_assert_eq(catalog_set_root_reading(&c, 3, 0, none, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "big-fields.cat", &c, &err), 0, "%s",
+                 err.message);
+    catalog back;
+    cr_assert_eq(catalog_read(dir, "big-fields.cat", 10, &back, &err), 0, "%s", err.message);
+    catalog_free(&back);
+    catalog_free(&c);
+}
+
 /* A version 4 catalog (patterns only) is read with no reading options
  * stored; a version 5 root's flags and fields out of range are damage:
  * an unknown flag, a field past the end, with a NUL, a missing field. */
