@@ -44,6 +44,7 @@ expect_stdout_contains "no problems found" "--check finds the index sound"
 
 # --- the JSON Lines field options -----------------------------------------
 mkdir j || exit 99
+echo "plainword beside the records" >j/plain.txt
 printf '{"key":"k1","content":"fieldword one"}\n{"key":"k2","content":"fieldword two"}\n' >j/r.jsonl
 expect_exit 0 "a build with --id-field --text-field" -- \
     cops_index -q -i jf --id-field key --text-field content j
