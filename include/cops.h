@@ -291,8 +291,9 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
  * COPS_EVERSION / COPS_ECORRUPT for an unusable catalog. */
 int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_error *err);
 /* The --glob and --exclude patterns (cops_build_options.globs, excludes)
- * the root `root` of the native index at `index_dir` was last named with,
- * which a build naming no input walks it with: *globs and *excludes (OUT)
+ * the root `root` of the native index at `index_dir` was last walked
+ * with, which a build giving no reading option walks it with (its other
+ * reading options: cops_index_root_options_get): *globs and *excludes (OUT)
  * receive NULL-terminated arrays, empty when it has none or `root` is no
  * root; free each with cops_strings_free.  Errors as cops_index_roots. */
 int cops_index_root_patterns(const char *index_dir, const char *root, char ***globs,
