@@ -326,6 +326,20 @@ int cops_index_root_patterns_get(const cops_index *index, const char *root, char
     return patterns_given(rc, globs, excludes);
 }
 
+int cops_index_root_options_get(const cops_index *index, const char *root, char ***options,
+                                cops_error *err)
+{
+    if (!index || !root || !options)
+        return error_null_argument(err, __func__, "index, root or options");
+    *options = NULL;
+    catalog files;
+    int rc = handle_catalog(index, "roots", &files, err);
+    if (rc == 0)
+        rc = native_root_options_of(&files, root, options, err);
+    catalog_free(&files);
+    return rc;
+}
+
 int cops_index_kinds_get(const cops_index *index, cops_count **formats, size_t *format_count,
                          cops_count **encodings, size_t *encoding_count, cops_error *err)
 {

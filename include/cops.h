@@ -170,9 +170,13 @@ typedef struct cops_build_options {
      * (gitignore syntax: '*', '**', '!', trailing '/', anchoring '/',
      * '#' comments; see man cops-index); with glob_count > 0 a file must
      * match one of `globs` (same syntax).  Patterns are relative to the
-     * path named.  A native index remembers them with each root named
-     * (replacing the ones it had), and a build naming no input refreshes
-     * every root with its own (cops_index_root_patterns). */
+     * path named.  A native index remembers them with each root walked,
+     * with the JSON Lines field names below (its reading options): a
+     * build that gives none of them (follow and hidden 0, no pattern, the
+     * field names NULL) walks each root with its own, as if they were
+     * given again; one that gives any walks the roots it walks with
+     * exactly those and keeps them for those roots
+     * (cops_index_root_patterns, cops_index_root_options_get). */
     int follow;
     int hidden;
     const char *const *excludes;
@@ -197,7 +201,8 @@ typedef struct cops_build_options {
     size_t memory_mb;       /* inverter budget in MB; 0 = default (256) */
     int threads;            /* analysis threads; 0 = number of cores */
     /* JSON Lines field names; NULL = defaults ("id", "title", "text" then
-     * "body", "date"). */
+     * "body", "date").  Reading options, remembered with the roots as
+     * `follow` says. */
     const char *id_field;
     const char *title_field;
     const char *text_field;
@@ -286,8 +291,9 @@ int cops_build(const char *index_dir, const char *const *inputs, size_t input_co
  * COPS_EVERSION / COPS_ECORRUPT for an unusable catalog. */
 int cops_index_roots(const char *index_dir, char ***roots, size_t *count, cops_error *err);
 /* The --glob and --exclude patterns (cops_build_options.globs, excludes)
- * the root `root` of the native index at `index_dir` was last named with,
- * which a build naming no input walks it with: *globs and *excludes (OUT)
+ * the root `root` of the native index at `index_dir` was last walked
+ * with, which a build giving no reading option walks it with (its other
+ * reading options: cops_index_root_options_get): *globs and *excludes (OUT)
  * receive NULL-terminated arrays, empty when it has none or `root` is no
  * root; free each with cops_strings_free.  Errors as cops_index_roots. */
 int cops_index_root_patterns(const char *index_dir, const char *root, char ***globs,
@@ -334,6 +340,16 @@ int cops_index_root_patterns_get(const cops_index *index, const char *root, char
                                  char ***excludes, cops_error *err);
 int cops_index_kinds_get(const cops_index *index, cops_count **formats, size_t *format_count,
                          cops_count **encodings, size_t *encoding_count, cops_error *err);
+/* The reading options besides its patterns that the root `root` of the
+ * native index `index` was last walked with, which a build giving no
+ * reading option walks it with again (cops_build_options: follow,
+ * hidden, the JSON Lines field names): *options (OUT) receives a
+ * NULL-terminated array of them as cops-index takes them, "--follow",
+ * "--hidden", or a field option, a space and the field name
+ * ("--text-field body"); empty when it has none or `root` is no root;
+ * free it with cops_strings_free.  Errors as cops_index_roots_get. */
+int cops_index_root_options_get(const cops_index *index, const char *root, char ***options,
+                                cops_error *err);
 
 /* Open the index at `index_dir` for searching: a cops index, or a Xapian
  * database (a glass directory, a directory holding a XAPIANDB stub, or a

@@ -9,7 +9,9 @@
  *               (version 4; version 3: vint(zigzag(line - previous line, the first's previous 0))*)
  *   root      = vint(path_len) path
  *               vint(glob_count) pattern* vint(exclude_count) pattern*   (version 3)
+ *               flags:u8 field × 4                                   (version 5)
  *   pattern   = vint(length) bytes
+ *   field     = vint(length) bytes (length 0: the default field name)
  *   deletions = "COPSDEL\0" version:u32 documents:u32 deleted:u32 bits crc:u32
  */
 #include "config.h"
@@ -34,14 +36,19 @@
 
 #define CATALOG_MAGIC "COPSCAT\0"
 #define DELETIONS_MAGIC "COPSDEL\0"
-/* 4: record lines of one width, a hit's line one read in any document
+/* 5: each root's reading options besides its patterns (--follow,
+ * --hidden, the JSON Lines field names), which an update that gives
+ * none walks it with; versions 2 to 4 are read with none stored (the
+ * defaults), which is what they were built with unless the build gave
+ * them, and refusing them would force a rebuild that drops the documents
+ * read from standard input.  4: record lines of one width, a hit's line one read in any document
  * order (FORMAT.md §10); version 3 catalogs are still read (their lines
  * converted).  3: each entry's format, encoding and record lines;
  * version 2 catalogs are still read (format unknown, no encoding, no
  * lines).  2: the roots; version 1 catalogs held paths as given, which
  * canonical paths would never match, so they are refused (catalog_read)
  * and the build starts over. */
-#define CATALOG_VERSION 4u
+#define CATALOG_VERSION 5u
 #define CATALOG_OLDEST_VERSION 2u
 #define DELETIONS_VERSION 1u
 
@@ -412,7 +419,28 @@ static void free_patterns(catalog_patterns *p)
 {
     free_strings(p->globs, p->glob_count);
     free_strings(p->excludes, p->exclude_count);
+    for (size_t f = 0; f < CATALOG_FIELDS; f++)
+        free(p->fields[f]);
     memset(p, 0, sizeof *p);
+}
+
+/* 1 when `p` holds nothing but defaults. */
+static int patterns_empty(const catalog_patterns *p)
+{
+    int empty = p->glob_count == 0 && p->exclude_count == 0 && p->flags == 0;
+    for (size_t f = 0; f < CATALOG_FIELDS; f++)
+        empty = empty && !p->fields[f];
+    return empty;
+}
+
+/* Room for every root a catalog may hold (catalog_add_root may grow the
+ * roots after a root's options are set); 0 or COPS_ENOMEM. */
+static int reserve_root_patterns(catalog *c)
+{
+    if (!c->root_patterns && !(c->root_patterns = calloc(CATALOG_MAX_ROOTS,
+                                                          sizeof *c->root_patterns)))
+        return COPS_ENOMEM;
+    return 0;
 }
 
 /* Copies of `count` patterns into *out; 0, COPS_ELIMIT, COPS_ENOMEM. */
@@ -444,10 +472,7 @@ int catalog_set_root_patterns(catalog *c, size_t root, const char *const *globs,
 {
     if (root >= CATALOG_MAX_ROOTS)
         return error_set(err, COPS_ELIMIT, "more than %d roots", CATALOG_MAX_ROOTS);
-    /* Room for every root a catalog may hold: catalog_add_root may grow
-     * the roots after this. */
-    if (!c->root_patterns && (glob_count > 0 || exclude_count > 0)
-        && !(c->root_patterns = calloc(CATALOG_MAX_ROOTS, sizeof *c->root_patterns)))
+    if ((glob_count > 0 || exclude_count > 0) && reserve_root_patterns(c) != 0)
         return error_set(err, COPS_ENOMEM, "out of memory");
     if (!c->root_patterns)
         return 0;
@@ -465,8 +490,46 @@ int catalog_set_root_patterns(catalog *c, size_t root, const char *const *globs,
                                              "--exclude patterns of 1 to 4095 bytes",
                                              CATALOG_MAX_PATTERNS, CATALOG_MAX_PATTERNS);
     }
-    free_patterns(&c->root_patterns[root]);
-    c->root_patterns[root] = fresh;
+    catalog_patterns *slot = &c->root_patterns[root];
+    free_strings(slot->globs, slot->glob_count);
+    free_strings(slot->excludes, slot->exclude_count);
+    slot->globs = fresh.globs;
+    slot->glob_count = fresh.glob_count;
+    slot->excludes = fresh.excludes;
+    slot->exclude_count = fresh.exclude_count;
+    return 0;
+}
+
+int catalog_set_root_reading(catalog *c, size_t root, unsigned flags,
+                             const char *const *fields, cops_error *err)
+{
+    if (root >= CATALOG_MAX_ROOTS)
+        return error_set(err, COPS_ELIMIT, "more than %d roots", CATALOG_MAX_ROOTS);
+    int any = flags != 0;
+    for (size_t f = 0; f < CATALOG_FIELDS; f++) {
+        if (fields[f] && (!fields[f][0] || strlen(fields[f]) > 4095))
+            return error_set(err, COPS_ELIMIT, "a JSON Lines field name takes 1 to 4095 bytes");
+        any = any || fields[f];
+    }
+    if (flags & ~CATALOG_READ_FLAGS)
+        return error_set(err, COPS_EINVAL, "unknown reading flags %#x", flags);
+    if (any && reserve_root_patterns(c) != 0)
+        return error_set(err, COPS_ENOMEM, "out of memory");
+    if (!c->root_patterns)
+        return 0;
+    char *copies[CATALOG_FIELDS] = {0};
+    for (size_t f = 0; f < CATALOG_FIELDS; f++)
+        if (fields[f] && !(copies[f] = strdup(fields[f]))) {
+            for (size_t g = 0; g < f; g++)
+                free(copies[g]);
+            return error_set(err, COPS_ENOMEM, "out of memory");
+        }
+    catalog_patterns *slot = &c->root_patterns[root];
+    slot->flags = flags;
+    for (size_t f = 0; f < CATALOG_FIELDS; f++) {
+        free(slot->fields[f]);
+        slot->fields[f] = copies[f];
+    }
     return 0;
 }
 
@@ -478,7 +541,7 @@ const catalog_patterns *catalog_root_patterns(const catalog *c, const char *root
     if (!hit)
         return NULL;
     const catalog_patterns *p = &c->root_patterns[hit - c->roots];
-    return p->glob_count || p->exclude_count ? p : NULL;
+    return patterns_empty(p) ? NULL : p;
 }
 
 void catalog_free(catalog *c)
@@ -499,14 +562,24 @@ void catalog_free(catalog *c)
     memset(c, 0, sizeof *c);
 }
 
-static void append_patterns(byte_buffer *out, char *const *patterns, size_t count)
+/* Append the length varint and bytes of `text` (`length` bytes) and
+ * count them in *budgeted (what the reader bounds by
+ * CATALOG_MAX_PATTERN_BYTES). */
+static void append_budgeted(byte_buffer *out, const char *text, size_t length,
+                            uint64_t *budgeted)
+{
+    size_t before = out->length;
+    buffer_append_varint(out, length);
+    buffer_append(out, text, length);
+    *budgeted += out->length - before;
+}
+
+static void append_patterns(byte_buffer *out, char *const *patterns, size_t count,
+                            uint64_t *budgeted)
 {
     buffer_append_varint(out, count);
-    for (size_t i = 0; i < count; i++) {
-        size_t length = strlen(patterns[i]);
-        buffer_append_varint(out, length);
-        buffer_append(out, patterns[i], length);
-    }
+    for (size_t i = 0; i < count; i++)
+        append_budgeted(out, patterns[i], strlen(patterns[i]), budgeted);
 }
 
 int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *c,
@@ -537,13 +610,29 @@ int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *
         buffer_append(&out, e->lines, e->lines_bytes);
     }
     buffer_append_u32le(&out, (uint32_t)c->root_count);
+    uint64_t budgeted = 0;
     for (size_t i = 0; i < c->root_count; i++) {
         size_t length = strlen(c->roots[i]);
         buffer_append_varint(&out, length);
         buffer_append(&out, c->roots[i], length);
         const catalog_patterns *p = c->root_patterns ? &c->root_patterns[i] : NULL;
-        append_patterns(&out, p ? p->globs : NULL, p ? p->glob_count : 0);
-        append_patterns(&out, p ? p->excludes : NULL, p ? p->exclude_count : 0);
+        append_patterns(&out, p ? p->globs : NULL, p ? p->glob_count : 0, &budgeted);
+        append_patterns(&out, p ? p->excludes : NULL, p ? p->exclude_count : 0, &budgeted);
+        buffer_append_byte(&out, (uint8_t)(p ? p->flags : 0));
+        for (size_t f = 0; f < CATALOG_FIELDS; f++) {
+            if (p && p->fields[f])
+                append_budgeted(&out, p->fields[f], strlen(p->fields[f]), &budgeted);
+            else
+                buffer_append_varint(&out, 0); /* the default, not charged */
+        }
+    }
+    /* The reader would call such a catalog damaged (the index then
+     * unusable for updates): refused before it is written. */
+    if (budgeted > CATALOG_MAX_PATTERN_BYTES) {
+        buffer_free(&out);
+        return error_set(err, COPS_ELIMIT, "the roots' --glob and --exclude patterns and field "
+                         "names take %llu bytes, more than the %d a catalog holds",
+                         (unsigned long long)budgeted, CATALOG_MAX_PATTERN_BYTES);
     }
     buffer_append_u32le(&out, checksum(out.data, out.length));
     int rc = buffer_failed(&out) ? error_set(err, COPS_ENOMEM, "out of memory")
@@ -563,7 +652,8 @@ static size_t catalog_max_bytes(uint64_t documents)
     const uint64_t entry_max = 2 + 4095 + 28 + 1 + (MANIFEST_MAX_NAME - 1) + 8
                                + 1 + 1 + (CATALOG_ENCODING_MAX - 1) + 2 + 10,
                    limit = UINT32_MAX;
-    const uint64_t fixed = 24 + (uint64_t)CATALOG_MAX_ROOTS * (2 + 4095 + 2 + 2)
+    const uint64_t fixed = 24 + (uint64_t)CATALOG_MAX_ROOTS * (2 + 4095 + 2 + 2 + 1
+                                                               + CATALOG_FIELDS)
                            + CATALOG_MAX_PATTERN_BYTES;
     return (size_t)(documents >= (limit - fixed) / entry_max ? limit
                                                              : fixed + documents * entry_max);
@@ -628,18 +718,48 @@ static int read_patterns(const uint8_t **p, const uint8_t *end, char ***list, si
     return 0;
 }
 
-/* Root number `root`'s patterns (version 3). */
+/* A root's flags and field names at *p (version 5) into `read`, the
+ * fields' bytes taken from *budget like patterns'.  0 when out of range,
+ * COPS_ENOMEM. */
+static int read_root_reading(const uint8_t **p, const uint8_t *end, catalog_patterns *read,
+                             uint64_t *budget)
+{
+    if (*p >= end || (**p & ~CATALOG_READ_FLAGS))
+        return COPS_ECORRUPT;
+    read->flags = *(*p)++;
+    for (size_t f = 0; f < CATALOG_FIELDS; f++) {
+        uint64_t length;
+        size_t used = codec_varint_decode(*p, end, &length);
+        /* (a default field, one zero byte per root, is not charged) */
+        if (!used || length > 4095 || length > (uint64_t)(end - *p - (ptrdiff_t)used)
+            || (length > 0 && used + length > *budget) || memchr(*p + used, '\0', (size_t)length))
+            return COPS_ECORRUPT;
+        if (length > 0) {
+            *budget -= used + length;
+            if (!(read->fields[f] = malloc((size_t)length + 1)))
+                return COPS_ENOMEM;
+            memcpy(read->fields[f], *p + used, (size_t)length);
+            read->fields[f][length] = '\0';
+        }
+        *p += used + length;
+    }
+    return 0;
+}
+
+/* Root number `root`'s patterns (version 3), and from version 5 its
+ * flags and fields. */
 static int read_root_patterns(catalog *out, size_t root, const uint8_t **p, const uint8_t *end,
-                              uint64_t *budget, cops_error *err)
+                              uint32_t version, uint64_t *budget, cops_error *err)
 {
     catalog_patterns read;
     memset(&read, 0, sizeof read);
     int rc = read_patterns(p, end, &read.globs, &read.glob_count, budget);
     if (rc == 0)
         rc = read_patterns(p, end, &read.excludes, &read.exclude_count, budget);
-    if (rc == 0 && (read.glob_count || read.exclude_count)) {
-        if (!out->root_patterns
-            && !(out->root_patterns = calloc(CATALOG_MAX_ROOTS, sizeof *out->root_patterns)))
+    if (rc == 0 && version >= 5)
+        rc = read_root_reading(p, end, &read, budget);
+    if (rc == 0 && !patterns_empty(&read)) {
+        if (reserve_root_patterns(out) != 0)
             rc = COPS_ENOMEM;
         else
             out->root_patterns[root] = read, memset(&read, 0, sizeof read);
@@ -648,7 +768,7 @@ static int read_root_patterns(catalog *out, size_t root, const uint8_t **p, cons
     return rc == COPS_ENOMEM ? error_set(err, COPS_ENOMEM, "out of memory") : rc;
 }
 
-static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, int patterns,
+static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, uint32_t version,
                       cops_error *err)
 {
     uint64_t budget = CATALOG_MAX_PATTERN_BYTES;
@@ -666,8 +786,8 @@ static int read_roots(catalog *out, const uint8_t **p, const uint8_t *end, int p
                       || catalog_path_in_root(out->roots[i - 1], root)))
             return COPS_ECORRUPT;
         int rc = catalog_add_root(out, root, err);
-        if (rc == 0 && patterns)
-            rc = read_root_patterns(out, i, p, end, &budget, err);
+        if (rc == 0 && version >= 3)
+            rc = read_root_patterns(out, i, p, end, version, &budget, err);
         if (rc != 0)
             return rc;
     }
@@ -770,7 +890,7 @@ static int parse_catalog(const byte_buffer *content, const char *path, uint64_t 
     if (records_only)
         return rc;
     if (rc == 0) {
-        rc = read_roots(out, &p, end, described, err);
+        rc = read_roots(out, &p, end, version, err);
         if (rc == COPS_ECORRUPT)
             goto damaged;
     }

@@ -96,17 +96,31 @@ uint64_t catalog_entry_line(const catalog_entry *e, uint32_t doc);
 #define CATALOG_MAX_ROOTS 4096
 /* Bounds on a root's patterns: each list at most this many, each pattern
  * 1 to 4095 bytes, and all patterns of a catalog together at most
- * CATALOG_MAX_PATTERN_BYTES (counting their length bytes). */
+ * CATALOG_MAX_PATTERN_BYTES with the roots' field names (counting their
+ * length bytes). */
 #define CATALOG_MAX_PATTERNS 256
 #define CATALOG_MAX_PATTERN_BYTES 65536
 
-/* The --glob and --exclude patterns a root was added with (cops-index
- * refreshes it with them when a run names no path); owned by the catalog. */
+/* A root's reading flags (catalog_patterns.flags). */
+#define CATALOG_READ_FOLLOW 1u  /* --follow: symbolic links inside folders followed */
+#define CATALOG_READ_HIDDEN 2u  /* --hidden: hidden files and folders read */
+#define CATALOG_READ_FLAGS 3u   /* every flag known (a catalog with another is damaged) */
+/* Its JSON Lines field names (catalog_patterns.fields), in this order. */
+enum { CATALOG_FIELD_ID, CATALOG_FIELD_TITLE, CATALOG_FIELD_TEXT, CATALOG_FIELD_DATE,
+       CATALOG_FIELDS };
+
+/* The reading options a root was last walked with (cops-index walks it
+ * with them again when a run gives none): its --glob and --exclude
+ * patterns, --follow and --hidden, and the JSON Lines field names (NULL:
+ * the default); owned by the catalog.  A version 4 or older catalog
+ * stored the patterns only. */
 typedef struct catalog_patterns {
     char **globs;
     size_t glob_count;
     char **excludes;
     size_t exclude_count;
+    unsigned flags;                 /* CATALOG_READ_* */
+    char *fields[CATALOG_FIELDS];
 } catalog_patterns;
 
 typedef struct catalog {
@@ -128,14 +142,19 @@ int catalog_add(catalog *c, const catalog_entry *entry, cops_error *err);
 /* Append a copy of `root` (the caller keeps the order and the
  * nesting rule above).  COPS_ENOMEM on failure. */
 int catalog_add_root(catalog *c, const char *root, cops_error *err);
-/* Give root number `root` copies of these patterns (replacing any).
- * COPS_ELIMIT past CATALOG_MAX_PATTERNS or a pattern of 0 or more than
- * 4095 bytes; COPS_ENOMEM. */
+/* Give root number `root` copies of these patterns (replacing any; its
+ * flags and fields stay).  COPS_ELIMIT past CATALOG_MAX_PATTERNS or a
+ * pattern of 0 or more than 4095 bytes; COPS_ENOMEM. */
 int catalog_set_root_patterns(catalog *c, size_t root, const char *const *globs,
                               size_t glob_count, const char *const *excludes,
                               size_t exclude_count, cops_error *err);
-/* The patterns of the root `root` (a path equal to one of the roots), or
- * NULL when it has none or is no root. */
+/* Give root number `root` these flags (CATALOG_READ_*) and copies of
+ * these field names (fields[CATALOG_FIELDS], each NULL or 1 to 4095
+ * bytes; replacing any; its patterns stay).  COPS_ELIMIT, COPS_ENOMEM. */
+int catalog_set_root_reading(catalog *c, size_t root, unsigned flags,
+                             const char *const *fields, cops_error *err);
+/* The reading options of the root `root` (a path equal to one of the
+ * roots), or NULL when it has none (all defaults) or is no root. */
 const catalog_patterns *catalog_root_patterns(const catalog *c, const char *root);
 /* 1 when `path` is `root` or lies below it ("root/..."). */
 int catalog_path_in_root(const char *root, const char *path);
@@ -160,7 +179,8 @@ void catalog_free(catalog *c);
  * COPS_ECORRUPT too (the manifest names it).  Version 2 catalogs (no
  * format, encoding or lines) are read with every entry's format
  * CATALOG_FORMAT_UNKNOWN, version 3 catalogs with their lines converted
- * to version 4's layout; another version (version 1 had no roots) is
+ * to version 4's layout, versions 2 to 4 with no root flags or fields
+ * (they stored none); another version (version 1 had no roots) is
  * COPS_EVERSION, whose message says to rebuild. */
 int catalog_read(const char *dir, const char *name, uint64_t documents, catalog *out,
                  cops_error *err);
@@ -196,7 +216,8 @@ int catalog_read_descriptor(int fd, uint64_t size, const char *path, uint64_t do
 /* Write `name` in the directory `dir_fd` (AT_FDCWD: `dir`, which names
  * it in messages) through a fresh temporary, fsynced, renamed over it
  * (base/file.h: a symbolic link or other non-regular file there is left
- * alone and the write fails). */
+ * alone and the write fails).  COPS_ELIMIT, nothing written, when the
+ * roots' patterns and field names exceed CATALOG_MAX_PATTERN_BYTES. */
 int catalog_write(int dir_fd, const char *dir, const char *name, const catalog *c,
                   cops_error *err);
 

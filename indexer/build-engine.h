@@ -69,8 +69,9 @@ typedef struct build_engine {
      * roots to walk (borrowed until commit or abort). */
     const char *const *known_roots;
     size_t known_root_count;
-    /* With known_roots: the patterns each is walked with (one per root),
-     * or NULL for the build's options. */
+    /* The reading options each input is walked with: one per root of
+     * request->roots, or with refresh_all per known root; NULL for the
+     * build's options. */
     const source_patterns *known_patterns;
     int keeps_roots;             /* 1: the engine can refresh or remove roots */
 } build_engine;
@@ -99,6 +100,9 @@ int native_index_kinds(const char *dir, cops_count **formats, size_t *format_cou
 int native_roots_of(const catalog *files, char ***roots, size_t *count, cops_error *err);
 int native_root_patterns_of(const catalog *files, const char *root, char ***globs,
                             char ***excludes, cops_error *err);
+/* cops_index_root_options_get's list from `files`. */
+int native_root_options_of(const catalog *files, const char *root, char ***options,
+                           cops_error *err);
 int native_kinds_of(const manifest *m, const deletions *dels, const catalog *files,
                     cops_count **formats, size_t *format_count, cops_count **encodings,
                     size_t *encoding_count, cops_error *err);

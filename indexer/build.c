@@ -264,11 +264,12 @@ int build_run(const build_request *given, build_begin_function *begin,
     }
     const char *const *walked = request.roots;
     size_t walked_count = request.root_count;
-    const source_patterns *patterns = NULL;
+    /* Each input's reading options, when the engine keeps them per root
+     * (one per root of the request, or per known root when it names none). */
+    const source_patterns *patterns = engine.known_patterns;
     if (request.refresh_all) {
         walked = engine.known_roots;
         walked_count = engine.known_root_count;
-        patterns = engine.known_patterns;
     }
     source_stats read;
     memset(&read, 0, sizeof read);

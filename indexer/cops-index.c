@@ -45,14 +45,16 @@ static void usage(FILE *out)
             "                         out of the index, and forget those roots\n"
             "      --delete ID...     delete the documents with these identifiers (record\n"
             "                         ids; they stay out until their file changes)\n"
-            "      --roots            print the roots of the index (and the patterns each is\n"
-            "                         refreshed with) and exit\n"
+            "      --roots            print the roots of the index (and the reading options\n"
+            "                         each is refreshed with) and exit\n"
             "  -L, --follow           follow symbolic links inside folders (default: skip)\n"
             "      --hidden           index hidden files and folders (names starting '.')\n"
             "  -g, --glob PATTERN     index only files matching PATTERN (repeatable)\n"
             "      --exclude PATTERN  skip files and folders matching PATTERN (repeatable);\n"
-            "                         patterns as in .copsignore files (gitignore syntax),\n"
-            "                         remembered with the roots named\n"
+            "                         patterns as in .copsignore files (gitignore syntax);\n"
+            "                         --follow, --hidden, --glob, --exclude and the field\n"
+            "                         options are each root's reading options, kept with\n"
+            "                         it: a run giving none reads a root with its own\n"
             "      --format NAME      format of standard input, FILE '-': text, html,\n"
             "                         jsonl or trec (default: sniffed; '{' = jsonl)\n"
             "      --merge            merge the index into one segment (every segment\n"
@@ -423,6 +425,18 @@ static int print_roots(const char *index_dir)
         }
         cops_strings_free(globs);
         cops_strings_free(excludes);
+        char **options;
+        if (cops_index_root_options_get(index, roots[i], &options, &err) != 0) {
+            fail(&err);
+            rc = EXIT_TROUBLE;
+            break;
+        }
+        for (size_t o = 0; options[o]; o++) {
+            fputs("  ", stdout);
+            cops_print_escaped(stdout, options[o], COPS_ESCAPE_LOSSLESS);
+            putchar('\n');
+        }
+        cops_strings_free(options);
     }
     cops_strings_free(roots);
     cops_index_close(index);

@@ -880,25 +880,68 @@ static int settle_roots(native_build *b, const build_request *request, cops_erro
     return 0;
 }
 
-/* The patterns root `root` has after this build: the run's own when it
- * names the root (and walks it) or names no root but gives patterns
- * (every root is walked with them), else those it had. */
-static source_patterns patterns_after(const native_build *b, const char *root)
+/* The run's reading options (those that decide which files of a root
+ * are read and how their records become documents), and whether it
+ * gives any. */
+static source_patterns run_reading(const cops_build_options *o, int *given)
+{
+    source_patterns p = {o->globs, o->glob_count, o->excludes, o->exclude_count,
+                         o->follow != 0, o->hidden != 0, o->id_field, o->title_field,
+                         o->text_field, o->date_field};
+    *given = p.glob_count > 0 || p.exclude_count > 0 || p.follow_links || p.hidden
+             || p.id_field || p.title_field || p.text_field || p.date_field;
+    return p;
+}
+
+/* The reading options stored with the root of the index that is `path`
+ * or holds it (all defaults when none are, or no root does); borrowed
+ * from the catalog.  A path inside a root is read as its root is. */
+static source_patterns stored_reading(const catalog *files, const char *path)
+{
+    source_patterns p;
+    memset(&p, 0, sizeof p);
+    const char *root = NULL;
+    for (size_t i = 0; !root && i < files->root_count; i++)
+        if (catalog_path_in_root(files->roots[i], path))
+            root = files->roots[i];
+    const catalog_patterns *known = root ? catalog_root_patterns(files, root) : NULL;
+    if (!known)
+        return p;
+    p = (source_patterns){(const char *const *)known->globs, known->glob_count,
+                          (const char *const *)known->excludes, known->exclude_count,
+                          (known->flags & CATALOG_READ_FOLLOW) != 0,
+                          (known->flags & CATALOG_READ_HIDDEN) != 0,
+                          known->fields[CATALOG_FIELD_ID], known->fields[CATALOG_FIELD_TITLE],
+                          known->fields[CATALOG_FIELD_TEXT], known->fields[CATALOG_FIELD_DATE]};
+    return p;
+}
+
+/* 1 when this build walks `root` (a path of the request, or every root
+ * when it names none). */
+static int walks_root(const native_build *b, const char *root)
 {
     const build_request *request = b->request;
-    source_patterns p = {b->options.globs, b->options.glob_count, b->options.excludes,
-                         b->options.exclude_count};
-    if (request->refresh_all && (p.glob_count > 0 || p.exclude_count > 0))
-        return p;
-    for (size_t i = 0; !request->refresh_all && !b->options.remove && i < request->root_count; i++)
+    if (b->options.remove || request->id_count > 0)
+        return 0;
+    if (request->refresh_all)
+        return 1;
+    for (size_t i = 0; i < request->root_count; i++)
         if (strcmp(request->roots[i], root) == 0)
-            return p;
-    memset(&p, 0, sizeof p);
-    const catalog_patterns *known = catalog_root_patterns(&b->tracked.previous, root);
-    if (known)
-        p = (source_patterns){(const char *const *)known->globs, known->glob_count,
-                              (const char *const *)known->excludes, known->exclude_count};
-    return p;
+            return 1;
+    return 0;
+}
+
+/* The reading options root `root` has after this build: the run's own
+ * when it gives any and walks the root (as a rebuild of that root would
+ * read it), else those it had, which a walk that gives none repeats (an
+ * update forgetting --hidden would remove the hidden files' documents). */
+static source_patterns patterns_after(const native_build *b, const char *root)
+{
+    int given;
+    source_patterns p = run_reading(&b->options, &given);
+    if (given && walks_root(b, root))
+        return p;
+    return stored_reading(&b->tracked.previous, root);
 }
 
 static int same_strings(const char *const *a, size_t a_count, const char *const *b, size_t b_count)
@@ -911,38 +954,102 @@ static int same_strings(const char *const *a, size_t a_count, const char *const 
     return 1;
 }
 
-/* Give each root of `files` (this build's) its patterns; *changed is set
- * when one differs from what the index had. */
+static int same_field(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int same_reading(const source_patterns *a, const source_patterns *b)
+{
+    return same_strings(a->globs, a->glob_count, b->globs, b->glob_count)
+           && same_strings(a->excludes, a->exclude_count, b->excludes, b->exclude_count)
+           && a->follow_links == b->follow_links && a->hidden == b->hidden
+           && same_field(a->id_field, b->id_field) && same_field(a->title_field, b->title_field)
+           && same_field(a->text_field, b->text_field) && same_field(a->date_field, b->date_field);
+}
+
+/* Give each root of `files` (this build's) its reading options; *changed
+ * is set when one differs from what the index had. */
 static int settle_patterns(const native_build *b, catalog *files, int *changed, cops_error *err)
 {
     for (size_t i = 0; i < files->root_count; i++) {
         source_patterns p = patterns_after(b, files->roots[i]);
-        const catalog_patterns *known = catalog_root_patterns(&b->tracked.previous,
-                                                              files->roots[i]);
-        if (!same_strings(p.globs, p.glob_count,
-                          known ? (const char *const *)known->globs : NULL,
-                          known ? known->glob_count : 0)
-            || !same_strings(p.excludes, p.exclude_count,
-                             known ? (const char *const *)known->excludes : NULL,
-                             known ? known->exclude_count : 0))
+        source_patterns known = stored_reading(&b->tracked.previous, files->roots[i]);
+        if (!same_reading(&p, &known))
             *changed = 1;
+        const char *fields[CATALOG_FIELDS] = {p.id_field, p.title_field, p.text_field,
+                                              p.date_field};
         int rc = catalog_set_root_patterns(files, i, p.globs, p.glob_count, p.excludes,
                                            p.exclude_count, err);
+        if (rc == 0)
+            rc = catalog_set_root_reading(files, i,
+                                          (p.follow_links ? CATALOG_READ_FOLLOW : 0)
+                                              | (p.hidden ? CATALOG_READ_HIDDEN : 0),
+                                          fields, err);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-/* Each root's patterns for a run refreshing them all (the walk's
- * input_patterns; borrowed from the previous catalog). */
+/* " --hidden --text-field body"...: the options `p` stands for, as a
+ * run would give them (the patterns counted), into `out`. */
+static void describe_reading(const source_patterns *p, char *out, size_t size)
+{
+    const char *names[] = {"--id-field", "--title-field", "--text-field", "--date-field"};
+    const char *fields[] = {p->id_field, p->title_field, p->text_field, p->date_field};
+    size_t used = 0;
+    out[0] = '\0';
+#define DESCRIBE(...) \
+    (used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__), \
+     used = used < size ? used : size)
+    if (p->follow_links)
+        DESCRIBE(" --follow");
+    if (p->hidden)
+        DESCRIBE(" --hidden");
+    for (size_t f = 0; f < 4; f++)
+        if (fields[f])
+            DESCRIBE(" %s %.100s", names[f], fields[f]);
+    if (p->glob_count)
+        DESCRIBE(" %zu --glob", p->glob_count);
+    if (p->exclude_count)
+        DESCRIBE(" %zu --exclude", p->exclude_count);
+#undef DESCRIBE
+}
+
+/* The reading options of each input this build walks (the walk's
+ * input_patterns, borrowed from the options and the previous catalog):
+ * the roots of the request, or every root when it names none.  A run
+ * that gives none walks a root that has some with them; naming the root,
+ * it says so once (the user who left the options out learns why hidden
+ * files are still read; a run naming no path has always read each root
+ * with its own, and a nightly refresh would repeat the line). */
 static int refresh_patterns(native_build *b, cops_error *err)
 {
-    b->refreshed_patterns = calloc(b->refreshed.count + 1, sizeof *b->refreshed_patterns);
+    const build_request *request = b->request;
+    const char *const *walked = request->refresh_all ? (const char *const *)b->refreshed.paths
+                                                     : request->roots;
+    size_t count = request->refresh_all ? b->refreshed.count : request->root_count;
+    b->refreshed_patterns = calloc(count + 1, sizeof *b->refreshed_patterns);
     if (!b->refreshed_patterns)
         return error_set(err, COPS_ENOMEM, "out of memory");
-    for (size_t i = 0; i < b->refreshed.count; i++)
-        b->refreshed_patterns[i] = patterns_after(b, b->refreshed.paths[i]);
+    int given, told = 0;
+    source_patterns run = run_reading(&b->options, &given);
+    for (size_t i = 0; i < count; i++) {
+        b->refreshed_patterns[i] = strcmp(walked[i], "-") == 0 ? run
+                                                               : patterns_after(b, walked[i]);
+        source_patterns none;
+        memset(&none, 0, sizeof none);
+        if (!given && !told && !request->refresh_all
+            && !same_reading(&b->refreshed_patterns[i], &none)) {
+            char described[512];
+            describe_reading(&b->refreshed_patterns[i], described, sizeof described);
+            build_warn(&b->options, "%.200s%s: read with the reading options its root was "
+                       "last indexed with (%s); give reading options to change them", walked[i],
+                       strlen(walked[i]) > 200 ? "..." : "", described + 1);
+            told = 1;
+        }
+    }
     return 0;
 }
 
@@ -1533,7 +1640,7 @@ int native_build_begin(const build_request *request, build_engine *engine, cops_
         rc = open_previous(b, err);
     if (rc == 0)
         rc = settle_roots(b, request, err);
-    if (rc == 0 && request->refresh_all)
+    if (rc == 0 && !b->options.remove && request->id_count == 0)
         rc = refresh_patterns(b, err);
     b->generation = b->previous.manifest.generation + 1;
     names_segment(b->segment_name, b->generation);
@@ -1728,6 +1835,36 @@ int native_root_patterns_of(const catalog *files, const char *root, char ***glob
         || copy_string_list(p ? p->excludes : NULL, p ? p->exclude_count : 0, excludes) != 0)
         return error_set(err, COPS_ENOMEM, "out of memory");
     return 0;
+}
+
+int native_root_options_of(const catalog *files, const char *root, char ***options,
+                           cops_error *err)
+{
+    static const char *const names[CATALOG_FIELDS] = {"--id-field", "--title-field",
+                                                      "--text-field", "--date-field"};
+    const catalog_patterns *p = catalog_root_patterns(files, root);
+    char *words[2 + CATALOG_FIELDS] = {0};
+    size_t count = 0;
+    int failed = 0;
+    if (p && (p->flags & CATALOG_READ_FOLLOW))
+        failed |= !(words[count++] = strdup("--follow"));
+    if (p && (p->flags & CATALOG_READ_HIDDEN))
+        failed |= !(words[count++] = strdup("--hidden"));
+    for (size_t f = 0; p && f < CATALOG_FIELDS; f++) {
+        if (!p->fields[f])
+            continue;
+        size_t size = strlen(names[f]) + 1 + strlen(p->fields[f]) + 1;
+        if ((words[count++] = malloc(size)))
+            snprintf(words[count - 1], size, "%s %s", names[f], p->fields[f]);
+        else
+            failed = 1;
+    }
+    *options = NULL;
+    if (!failed && copy_string_list(words, count, options) != 0)
+        failed = 1;
+    for (size_t i = 0; i < count; i++)
+        free(words[i]);
+    return failed ? error_set(err, COPS_ENOMEM, "out of memory") : 0;
 }
 
 int native_index_root_patterns(const char *dir, const char *root, char ***globs,

@@ -1245,14 +1245,29 @@ static int traverse_inputs(traversal *walk, const char *const *inputs, size_t co
 {
     int result = 0;
     const source_options *options = walk->options;
+    source_options own; /* the input's, when each has its own */
     for (size_t i = 0; i < count && result == 0; i++) {
         struct stat status;
         memset(&walk->patterns, 0, sizeof walk->patterns);
-        if (options && options->input_patterns)
-            walk->patterns = options->input_patterns[i];
-        else if (options)
-            walk->patterns = (source_patterns){options->globs, options->glob_count,
-                                               options->excludes, options->exclude_count};
+        if (options && options->input_patterns) {
+            const source_patterns *p = &options->input_patterns[i];
+            walk->patterns = *p;
+            own = *options;
+            own.follow_links = p->follow_links;
+            own.hidden = p->hidden;
+            own.id_field = p->id_field;
+            own.title_field = p->title_field;
+            own.text_field = p->text_field;
+            own.date_field = p->date_field;
+            walk->options = &own;
+            if (walk->walker)
+                walk->walker->options = &own;
+        } else if (options) {
+            walk->patterns = (source_patterns){.globs = options->globs,
+                                               .glob_count = options->glob_count,
+                                               .excludes = options->excludes,
+                                               .exclude_count = options->exclude_count};
+        }
         result = push_excludes(walk);
         walk->root_length = strlen(inputs[i]);
         if (result != 0)
@@ -1270,6 +1285,9 @@ static int traverse_inputs(traversal *walk, const char *const *inputs, size_t co
         ignore_rules_free(walk->rules[--walk->rule_count]);
     free(walk->rules);
     free(walk->ancestors);
+    walk->options = options;
+    if (walk->walker)
+        walk->walker->options = options;
     return result;
 }
 

@@ -80,12 +80,22 @@ uint32_t source_date_number(const char *date);
 
 #define SOURCE_DEFAULT_MAX_DOCUMENT_BYTES ((size_t)256 << 20)
 
-/* What a walk of one input leaves out (source_options). */
+/* How one input is read when each has its own (source_options
+ * input_patterns: an index's roots, each with the reading options it was
+ * last walked with): what its walk leaves out, whether it follows links
+ * and reads hidden entries, and its JSON Lines field names (as in
+ * source_options). */
 typedef struct source_patterns {
     const char *const *globs;
     size_t glob_count;
     const char *const *excludes;
     size_t exclude_count;
+    int follow_links;
+    int hidden;
+    const char *id_field;
+    const char *title_field;
+    const char *text_field;
+    const char *date_field;
 } source_patterns;
 
 /* Where to read a file from (on_file returning SOURCE_READ_REST). */
@@ -152,9 +162,10 @@ typedef struct source_options {
     size_t exclude_count;
     const char *const *globs;
     size_t glob_count;
-    /* NULL: the patterns above apply to every input; else one set per
-     * input (an index's roots, each refreshed with the patterns it was
-     * added with), and the ones above are not used. */
+    /* NULL: the options above apply to every input; else one set per
+     * input (an index's roots, each walked with the reading options it
+     * was last walked with), which replaces the patterns, follow_links,
+     * hidden and the field names above for that input. */
     const source_patterns *input_patterns;
     /* The input "-" is standard input, read once (into memory unless it
      * is a regular file), whose documents have the path "-".  Its format:

@@ -275,6 +275,9 @@ static void write_raw_root(const char *name, uint32_t version, const unsigned ch
         n += root_tail_length;
     } else if (version >= 3) {
         bytes[n++] = 0, bytes[n++] = 0; /* no --glob, no --exclude */
+        if (version >= 5) /* no flags, four default field names */
+            for (int k = 0; k < 5; k++)
+                bytes[n++] = 0;
     }
     uint32_t crc = (uint32_t)crc32(0, bytes, (unsigned)n);
     for (int k = 0; k < 4; k++)
@@ -498,6 +501,123 @@ Test(catalog, root_patterns_round_trip)
     catalog_free(&back);
 }
 
+/* A root's reading flags and field names round-trip beside its
+ * patterns, setting one leaves the other; defaults are no options. */
+Test(catalog, root_reading_round_trip)
+{
+    catalog c;
+    const char *roots[] = {"/a", "/b", "/c"};
+    make_catalog(&c, roots, 3);
+    cops_error err;
+    const char *fields[CATALOG_FIELDS] = {"key", NULL, "body", NULL};
+    const char *none[CATALOG_FIELDS] = {NULL, NULL, NULL, NULL};
+    cr_assert_eq(catalog_set_root_reading(&c, 1, CATALOG_READ_HIDDEN | CATALOG_READ_FOLLOW,
+                                          fields, &err), 0);
+    const char *globs[] = {"*.jsonl"};
+    cr_assert_eq(catalog_set_root_patterns(&c, 1, globs, 1, NULL, 0, &err), 0);
+    cr_assert_eq(catalog_set_root_reading(&c, 2, CATALOG_READ_HIDDEN, none, &err), 0);
+    const char *empty[CATALOG_FIELDS] = {"", NULL, NULL, NULL};
+    cr_expect_eq(catalog_set_root_reading(&c, 0, 0, empty, &err), COPS_ELIMIT,
+                 "an empty field name is refused");
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "r.cat", &c, &err), 0);
+    catalog_free(&c);
+    catalog back;
+    cr_assert_eq(catalog_read(dir, "r.cat", 10, &back, &err), 0, "%s", err.message);
+    cr_expect_null(catalog_root_patterns(&back, "/a"));
+    const catalog_patterns *p = catalog_root_patterns(&back, "/b");
+    cr_assert_not_null(p);
+    cr_expect_eq(p->flags, CATALOG_READ_HIDDEN | CATALOG_READ_FOLLOW);
+    cr_expect_str_eq(p->fields[CATALOG_FIELD_ID], "key");
+    cr_expect_null(p->fields[CATALOG_FIELD_TITLE]);
+    cr_expect_str_eq(p->fields[CATALOG_FIELD_TEXT], "body");
+    cr_expect_null(p->fields[CATALOG_FIELD_DATE]);
+    cr_assert_eq(p->glob_count, 1, "the patterns set after the fields stay");
+    cr_expect_str_eq(p->globs[0], "*.jsonl");
+    p = catalog_root_patterns(&back, "/c");
+    cr_assert_not_null(p, "a flag alone is stored");
+    cr_expect_eq(p->flags, CATALOG_READ_HIDDEN);
+    catalog_free(&back);
+}
+
+/* Patterns and field names over the bytes a reader allows are refused by
+ * the writer (a catalog it wrote would be damage to every reader), and
+ * nothing is written. */
+Test(catalog, reading_options_over_the_budget_are_refused)
+{
+    enum { ROOTS = 5 };
+    catalog c;
+    const char *roots[ROOTS] = {"/a", "/b", "/c", "/d", "/e"};
+    make_catalog(&c, roots, ROOTS);
+    static char name[4][4096];
+    const char *fields[CATALOG_FIELDS];
+    for (int f = 0; f < CATALOG_FIELDS; f++) {
+        memset(name[f], 'a' + f, 4095);
+        name[f][4095] = '\0';
+        fields[f] = name[f];
+    }
+    cops_error err;
+    for (size_t r = 0; r < 4; r++) /* 4 × 4 × 4097 = 65552 bytes: one root too many */
+        cr_assert_eq(catalog_set_root_reading(&c, r, 0, fields, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "big-fields.cat", &c, &err), COPS_ELIMIT);
+    char path[512];
+    snprintf(path, sizeof path, "%s/big-fields.cat", dir);
+    cr_expect_neq(access(path, F_OK), 0, "nothing is written");
+    const char *none[CATALOG_FIELDS] = {NULL, NULL, NULL, NULL};
+    cr_assert_eq(catalog_set_root_reading(&c, 3, 0, none, &err), 0);
+    cr_assert_eq(catalog_write(AT_FDCWD, dir, "big-fields.cat", &c, &err), 0, "%s",
+                 err.message);
+    catalog back;
+    cr_assert_eq(catalog_read(dir, "big-fields.cat", 10, &back, &err), 0, "%s", err.message);
+    catalog_free(&back);
+    catalog_free(&c);
+}
+
+/* A version 4 catalog (patterns only) is read with no reading options
+ * stored; a version 5 root's flags and fields out of range are damage:
+ * an unknown flag, a field past the end, with a NUL, a missing field. */
+Test(catalog, root_reading_bytes)
+{
+    static const unsigned char no_lines[] = {1, 0, 0};
+    write_raw_root("v4.cat", 4, no_lines, sizeof no_lines, (const unsigned char[]){1, 1, 'x', 0},
+                   4);
+    catalog back;
+    cops_error err;
+    cr_assert_eq(catalog_read(dir, "v4.cat", 10, &back, &err), 0, "%s", err.message);
+    const catalog_patterns *p = catalog_root_patterns(&back, "/data");
+    cr_assert_not_null(p);
+    cr_expect_eq(p->glob_count, 1);
+    cr_expect_eq(p->flags, 0);
+    for (int f = 0; f < CATALOG_FIELDS; f++)
+        cr_expect_null(p->fields[f]);
+    catalog_free(&back);
+    static const struct {
+        const char *what;
+        unsigned char tail[12];
+        size_t length;
+        int expected;
+    } cases[] = {
+        {"sound", {0, 0, 3, 2, 'i', 'd', 0, 0, 0}, 9, 0},
+        {"an unknown flag", {0, 0, 4, 0, 0, 0, 0}, 7, COPS_ECORRUPT},
+        {"a field past the end", {0, 0, 1, 9, 'x'}, 5, COPS_ECORRUPT},
+        {"a field with a NUL", {0, 0, 0, 2, 'x', 0, 0, 0, 0}, 9, COPS_ECORRUPT},
+        {"a field missing", {0, 0, 0, 0, 0, 0}, 6, COPS_ECORRUPT},
+        {"no flags", {0, 0}, 2, COPS_ECORRUPT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_raw_root("hostile5.cat", 5, no_lines, sizeof no_lines, cases[i].tail,
+                       cases[i].length);
+        int rc = catalog_read(dir, "hostile5.cat", 10, &back, &err);
+        cr_expect_eq(rc, cases[i].expected, "%s: %d", cases[i].what, rc);
+        if (rc == 0) {
+            p = catalog_root_patterns(&back, "/data");
+            cr_assert_not_null(p);
+            cr_expect_eq(p->flags, CATALOG_READ_FOLLOW | CATALOG_READ_HIDDEN);
+            cr_expect_str_eq(p->fields[CATALOG_FIELD_ID], "id");
+        }
+        catalog_free(&back);
+    }
+}
+
 /* Patterns out of range are damage: too many, empty, with a NUL, longer
  * than the file, a missing list. */
 Test(catalog, hostile_patterns_are_damage)
@@ -712,5 +832,7 @@ Test(catalog, every_truncation_of_records)
         catalog_free(&back);
     }
     cr_expect_gt(accepted, 0, "cuts among the roots are read");
-    cr_expect_lt(accepted, 16, "cuts inside the entry are not");
+    /* The roots: root_count, "/data" with its length, two empty pattern
+     * lists, the flags and four empty field names: 17 bytes. */
+    cr_expect_lt(accepted, 17 + 2, "cuts inside the entry are not");
 }

@@ -28,6 +28,7 @@ CLI_TESTS = \
 	tests/cli/record-ids.sh \
 	tests/cli/documents.sh \
 	tests/cli/roots.sh \
+	tests/cli/root-options.sh \
 	tests/cli/catalog.sh \
 	tests/cli/walk.sh \
 	tests/cli/modules.sh

@@ -30,7 +30,7 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run tests/fuzz/query.dict \
 	tests/fuzz/seeds/fuzz-segment/resealed-skip-widths-reserved \
 	tests/fuzz/seeds/fuzz-index/one tests/fuzz/seeds/fuzz-index/three \
 	tests/fuzz/seeds/fuzz-index/half tests/fuzz/seeds/fuzz-index/raw \
-	tests/fuzz/seeds/fuzz-catalog/v4 tests/fuzz/seeds/fuzz-catalog/v3 \
+	tests/fuzz/seeds/fuzz-catalog/v5 tests/fuzz/seeds/fuzz-catalog/v4 tests/fuzz/seeds/fuzz-catalog/v3 \
 	tests/fuzz/seeds/fuzz-catalog/v3-overflow \
 	tests/fuzz/seeds/fuzz-catalog/v2 \
 	tests/fuzz/seeds/fuzz-catalog/raw tests/fuzz/seeds/fuzz-catalog/nul-in-path \

@@ -2,7 +2,7 @@
  * fuzz-catalog.c — the files catalog (index-format/catalog.h, FORMAT.md
  * §5.2) read from hostile bytes: entries with their format, encoding and
  * record lines (fixed-width, or version 3's zigzag varints), roots with
- * their --glob/--exclude lists.
+ * their --glob/--exclude lists and (version 5) reading flags and fields.
  *
  * Each input becomes a catalog file in a scratch directory, read by
  * catalog_read for an index of FUZZ_DOCUMENTS documents.  When it is
@@ -15,8 +15,8 @@
  * also read by the records reader of a search (check_records).
  *
  * Input: byte 0 bit 0 set = the harness frames the rest: "COPSCAT\0",
- * version 4 (bits 1 and 2 clear), 2 (bit 1 set) or 3 (bit 2 set, bit 1
- * clear), the rest, then the right CRC
+ * version 4 (bits 1 and 2 clear), 2 (bit 1 set, bit 2 clear), 3 (bit 2
+ * set, bit 1 clear) or 5 (both set), the rest, then the right CRC
  * (so the parser behind the checksum is reached); clear = the rest is the
  * whole file as is.
  */
@@ -66,7 +66,7 @@ static uint8_t *catalog_bytes(const uint8_t *data, size_t size, size_t *length)
     if (!file)
         abort();
     memcpy(file, "COPSCAT\0", 8);
-    put_u32(file + 8, data[0] & 2 ? 2 : data[0] & 4 ? 3 : 4);
+    put_u32(file + 8, data[0] & 2 ? (data[0] & 4 ? 5 : 2) : data[0] & 4 ? 3 : 4);
     memcpy(file + 12, data + 1, size - 1);
     put_u32(file + *length - 4, (uint32_t)crc32(0, file, (uInt)(*length - 4)));
     return file;
@@ -224,8 +224,13 @@ static void check_round_trip(const char *dir, const catalog *c)
         if (strcmp(c->roots[r], copy.roots[r]) != 0 || !p != !q
             || (p && (!same_patterns(p->globs, p->glob_count, q->globs, q->glob_count)
                       || !same_patterns(p->excludes, p->exclude_count, q->excludes,
-                                        q->exclude_count))))
+                                        q->exclude_count)
+                      || p->flags != q->flags)))
             fuzz_fail("a root or its patterns read back differ");
+        for (size_t f = 0; p && f < CATALOG_FIELDS; f++)
+            if (!p->fields[f] != !q->fields[f]
+                || (p->fields[f] && strcmp(p->fields[f], q->fields[f]) != 0))
+                fuzz_fail("a root's field names read back differ");
     }
     if (catalog_write(AT_FDCWD, dir, "third", &copy, &err) != 0)
         fuzz_fail("a catalog read back cannot be written");
