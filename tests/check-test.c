@@ -729,11 +729,9 @@ Test(check, crc_consistent_positions_chunk_head)
     free(pristine);
 }
 
-/* Rewrite the tf-1 values of "grant"'s first block (df 300, tf i % 4 + 1:
- * last docs 127, 255, 299, max_tf 4 in each) in `bytes` to `values`, which
- * must take the same 33 bytes (gaps in 1 byte, tf-1 of width 2), every CRC
- * of the postings resealed. */
-static void rewrite_grant_first_tfs(uint8_t *bytes, size_t size, const uint32_t values[128])
+/* The skip table of "grant" (df 300, tf i % 4 + 1: last docs 127, 255,
+ * 299, max_tf 4 in each) in `bytes`. */
+static skip_table grant_table(uint8_t *bytes, size_t size)
 {
     toc_entry postings_entry = section_in(bytes, size, SECTION_POSTINGS);
     const toc_entry *postings = &postings_entry;
@@ -752,6 +750,15 @@ static void rewrite_grant_first_tfs(uint8_t *bytes, size_t size, const uint32_t 
         p = here.next_record;
     }
     cr_assert_not_null(t.entries);
+    return t;
+}
+
+/* Rewrite the tf-1 values of "grant"'s first block in `bytes` to
+ * `values`, which must take the same 33 bytes (gaps in 1 byte, tf-1 of
+ * width 2), every CRC of the postings resealed. */
+static void rewrite_grant_first_tfs(uint8_t *bytes, size_t size, const uint32_t values[128])
+{
+    skip_table t = grant_table(bytes, size);
     uint8_t *blocks = t.blocks_area;
     cr_assert_eq(skip_get(&t, 0, LAYOUT_SKIP_BLOCK_OFFSET), 0);
     cr_assert_eq(skip_get(&t, 1, LAYOUT_SKIP_BLOCK_OFFSET), 34, "gaps in 1 byte, tf-1 in 33");
@@ -872,6 +879,56 @@ Test(check, crc_consistent_frequency_over_its_field_in_the_decoded_chunk)
                        "%s", err.message);
     cops_results_free(results);
     cops_index_close(index);
+}
+
+/* An opening that steps over several chunks of positions to reach its
+ * document's names the chunk that does not decode, not the first one
+ * stepped over: "grant"'s first block holds 128 documents of tf 1-4 (three
+ * chunks); its second chunk's head is made invalid (width 33, the CRC
+ * resealed), and the first opening of a document whose values start in
+ * the third chunk reports damage at that second chunk's head. */
+Test(check, crc_consistent_positions_chunk_stepped_over_is_named)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    skip_table t = grant_table(bytes, size);
+    uint8_t *positions = t.blocks_area + t.blocks_length;
+    uint32_t start = skip_get(&t, 0, LAYOUT_SKIP_POSITIONS_OFFSET);
+    uint32_t end = skip_get(&t, 1, LAYOUT_SKIP_POSITIONS_OFFSET);
+    size_t first = codec_block_size(positions + start, positions + end, CODEC_BLOCK_SIZE);
+    cr_assert_gt(first, 0);
+    uint8_t *second = positions + start + first;
+    size_t second_size = codec_block_size(second, positions + end, CODEC_BLOCK_SIZE);
+    cr_assert(second_size > 0 && second + second_size < positions + end, "three chunks");
+    *second = 0x21; /* width 33 */
+    skip_put(&t, 0, LAYOUT_SKIP_POSITIONS_CRC, (uint32_t)crc32(0, positions + start, end - start));
+    reseal_skip_table(bytes, size, &t);
+    write_file(seg_file, bytes, size);
+    uint64_t at = (uint64_t)(second - bytes);
+    free(bytes);
+
+    segment *seg;
+    segment_term term;
+    cops_error err = {0};
+    cr_assert_eq(segment_open(seg_file, &seg, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"grant", 5, &term, &err), 1);
+    postings_cursor c, *cursor = &c;
+    postings_open(cursor, seg, &term);
+    /* to the first document whose values start past two chunks */
+    uint64_t values = 0;
+    while (values < 2 * CODEC_BLOCK_SIZE) {
+        cr_assert_lt(cursor->doc, 128, "in the first block");
+        values += postings_tf(cursor);
+        cr_assert_neq(postings_next(cursor), POSTINGS_END);
+    }
+    uint32_t out[4];
+    cr_assert_eq(postings_positions(cursor, out), COPS_ECORRUPT);
+    cr_assert_eq(segment_damage(seg, &err), COPS_ECORRUPT);
+    const char *byte = strstr(err.message, " at byte ");
+    cr_assert_not_null(byte, "%s", err.message);
+    cr_assert_eq(strtoull(byte + 9, NULL, 10), at, "expected byte %llu: %s",
+                 (unsigned long long)at, err.message);
+    segment_close(seg);
 }
 
 /* --delete compares a stored id in full, by its length: a hand-made
