@@ -1600,3 +1600,50 @@ Test(gaps, tfs_block_decode_matches_decode_and_increment_on_hostile_bytes)
     cr_expect_gt(accepted, 0);
     cr_expect_gt(refused, 0);
 }
+
+/* codec_full_blocks_size against codec_block_size block by block (what
+ * an opening did before) on hostile bytes: a run of eight full blocks of
+ * every form with one bit flipped or the range cut; the same size, or 0
+ * from both. */
+Test(block, full_blocks_size_matches_block_by_block_on_hostile_bytes)
+{
+    byte_buffer run = BUFFER_INIT;
+    for (size_t b = 0; b < 8; b++) {
+        uint32_t values[CODEC_BLOCK_SIZE];
+        if (b % 2)
+            fill_geometric(values, CODEC_BLOCK_SIZE, 700);
+        else
+            for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
+                values[i] = random_next() % 100 < 5 * b ? 90000 : (uint32_t)(random_next() % 8);
+        codec_positions_append(&run, values, CODEC_BLOCK_SIZE);
+        cr_assert_not(buffer_failed(&run));
+    }
+    uint8_t *bytes = malloc(run.length);
+    cr_assert_not_null(bytes);
+    size_t agreed = 0, refused = 0;
+    for (int round = 0; round < 3000; round++) {
+        memcpy(bytes, run.data, run.length);
+        size_t length = run.length;
+        if (round % 4 == 3)
+            length = (size_t)(random_next() % run.length);
+        else
+            bytes[random_next() % length] ^= (uint8_t)(1u << (random_next() % 8));
+        const uint8_t *end = bytes + length;
+        size_t blocks = 1 + (size_t)(random_next() % 8), expected = 0;
+        for (size_t b = 0; b < blocks; b++) {
+            size_t size = codec_block_size(bytes + expected, end, CODEC_BLOCK_SIZE);
+            if (size == 0) {
+                expected = 0;
+                break;
+            }
+            expected += size;
+        }
+        cr_assert_eq(codec_full_blocks_size(bytes, end, blocks), expected, "round %d", round);
+        agreed += expected != 0;
+        refused += expected == 0;
+    }
+    cr_expect_gt(agreed, 0);
+    cr_expect_gt(refused, 0);
+    free(bytes);
+    buffer_free(&run);
+}
