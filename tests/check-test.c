@@ -753,6 +753,14 @@ static skip_table grant_table(uint8_t *bytes, size_t size)
     return t;
 }
 
+/* Open the (edited) segment and look "grant" up in it. */
+static void open_grant(segment **seg, segment_term *term)
+{
+    cops_error err = {0};
+    cr_assert_eq(segment_open(seg_file, seg, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_lookup(*seg, (const uint8_t *)"grant", 5, term, &err), 1);
+}
+
 /* Rewrite the tf-1 values of "grant"'s first block in `bytes` to
  * `values`, which must take the same 33 bytes (gaps in 1 byte, tf-1 of
  * width 2), every CRC of the postings resealed. */
@@ -848,8 +856,7 @@ Test(check, crc_consistent_frequency_over_its_field_in_the_decoded_chunk)
     segment *seg;
     segment_term term;
     cops_error err = {0};
-    cr_assert_eq(segment_open(seg_file, &seg, &err), 0, "%s", err.message);
-    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"grant", 5, &term, &err), 1);
+    open_grant(&seg, &term);
     bm25_term unscored; /* the body's field */
     memset(&unscored, 0, sizeof unscored);
     matcher *m = matcher_term(seg, &term, &unscored, 0, "grant");
@@ -910,8 +917,7 @@ Test(check, crc_consistent_positions_chunk_stepped_over_is_named)
     segment *seg;
     segment_term term;
     cops_error err = {0};
-    cr_assert_eq(segment_open(seg_file, &seg, &err), 0, "%s", err.message);
-    cr_assert_eq(segment_lookup(seg, (const uint8_t *)"grant", 5, &term, &err), 1);
+    open_grant(&seg, &term);
     postings_cursor c, *cursor = &c;
     postings_open(cursor, seg, &term);
     /* to the first document whose values start past two chunks */
