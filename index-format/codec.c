@@ -1245,15 +1245,15 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
          * conjunction's block decoding). */
         const __m128i one = _mm_set1_epi32(1);
         __m128i carry = _mm_set1_epi32((int)previous);
-        size_t vectors = count / 4, i = 0;
+        size_t vectors = count / 4, v = 0;
 #ifdef CODEC_HAVE_AVX2
         if (simd_available()) {
-            i = count / 8 * 2;
+            v = count / 8 * 2;
             carry = _mm_set1_epi32((int)gap_sums_avx2(out, count, previous));
         }
 #endif
-        for (; i < vectors; i++) {
-            __m128i *at = (__m128i *)(out + 4 * i);
+        for (; v < vectors; v++) {
+            __m128i *at = (__m128i *)(out + 4 * v);
             __m128i x = _mm_add_epi32(_mm_loadu_si128(at), one);
             x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
             x = _mm_add_epi32(x, _mm_slli_si128(x, 8));

@@ -1824,7 +1824,13 @@ static int seek_chunk(postings_cursor *c, uint64_t target)
         const uint8_t *base = c->positions_base, *end = base + c->block_positions_end;
         size_t size = codec_full_blocks_size(base + c->chunk_at, end, (size_t)skipped);
         if (size == 0) {
-            cursor_fail(c, base + c->chunk_at, "positions do not decode");
+            /* damage: name the chunk that does not decode, as stepping
+             * one chunk at a time did, not the first one stepped over */
+            const uint8_t *at = base + c->chunk_at;
+            for (size_t one; skipped > 0 && (one = codec_block_size(at, end, SEGMENT_BLOCK_SIZE));
+                 skipped--)
+                at += one;
+            cursor_fail(c, at, "positions do not decode");
             return COPS_ECORRUPT;
         }
         c->chunk_at += size;

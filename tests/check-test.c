@@ -24,6 +24,8 @@
 #include "index-format/codec.h"
 #include "index-format/layout.h"
 #include "index-format/segment.h"
+#include "query/matcher.h"
+#include "query/weight.h"
 #include "tests/testlib.h"
 
 #define DOCUMENTS 300
@@ -727,23 +729,12 @@ Test(check, crc_consistent_positions_chunk_head)
     free(pristine);
 }
 
-/* A frequency is bounded only by its field's length, both read from the
- * index: damage that claims a posting of 2^32-1 positions in a field of as
- * many words must be reported as damage, without sizing memory by it
- * (positions are read, never allocated by tf).  "grant" (df 300, tf
- * i % 4 + 1) has its first block's tf-1 values rewritten to six of
- * 2^32-2 (the same 33 bytes: no exceptions of width 2 become six of 32
- * bits), the six documents' lengths set to 2^32-1, every CRC resealed.
- * Under a 1 GiB address space the 16 GiB the old code asked for failed as
- * COPS_ENOMEM; now the positions run out and it is COPS_ECORRUPT. */
-Test(check, crc_consistent_huge_frequency_sizes_nothing)
+/* The skip table of "grant" (df 300, tf i % 4 + 1: last docs 127, 255,
+ * 299, max_tf 4 in each) in `bytes`. */
+static skip_table grant_table(uint8_t *bytes, size_t size)
 {
-    size_t size;
-    uint8_t *bytes = read_file(seg_file, &size);
     toc_entry postings_entry = section_in(bytes, size, SECTION_POSTINGS);
-    toc_entry lengths_entry = section_in(bytes, size, SECTION_DOCLENGTHS);
     const toc_entry *postings = &postings_entry;
-    /* grant's skip table: last docs 127, 255, 299, max_tf 4 in each */
     skip_table t = {0};
     for (uint8_t *p = bytes + postings->offset; p < bytes + postings->offset + postings->length;) {
         skip_table here = skip_table_at(p);
@@ -759,14 +750,28 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
         p = here.next_record;
     }
     cr_assert_not_null(t.entries);
+    return t;
+}
+
+/* Open the (edited) segment and look "grant" up in it. */
+static void open_grant(segment **seg, segment_term *term)
+{
+    cops_error err = {0};
+    cr_assert_eq(segment_open(seg_file, seg, &err), 0, "%s", err.message);
+    cr_assert_eq(segment_lookup(*seg, (const uint8_t *)"grant", 5, term, &err), 1);
+}
+
+/* Rewrite the tf-1 values of "grant"'s first block in `bytes` to
+ * `values`, which must take the same 33 bytes (gaps in 1 byte, tf-1 of
+ * width 2), every CRC of the postings resealed. */
+static void rewrite_grant_first_tfs(uint8_t *bytes, size_t size, const uint32_t values[128])
+{
+    skip_table t = grant_table(bytes, size);
     uint8_t *blocks = t.blocks_area;
     cr_assert_eq(skip_get(&t, 0, LAYOUT_SKIP_BLOCK_OFFSET), 0);
     cr_assert_eq(skip_get(&t, 1, LAYOUT_SKIP_BLOCK_OFFSET), 34, "gaps in 1 byte, tf-1 in 33");
     cr_assert_eq(blocks[0], 0x00, "documents 0-127: every gap 0");
     cr_assert_eq(blocks[1], 0x02, "tf-1 in 0..3: width 2");
-    uint32_t values[128] = {0};
-    for (int i = 0; i < 6; i++)
-        values[i] = UINT32_MAX - 1;
     byte_buffer block = {0};
     codec_block_append(&block, values, 128);
     cr_assert_eq(block.length, 33);
@@ -774,6 +779,26 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
     buffer_free(&block);
     skip_put(&t, 0, LAYOUT_SKIP_BLOCK_CRC, (uint32_t)crc32(0, blocks, 34));
     reseal_skip_table(bytes, size, &t);
+}
+
+/* A frequency is bounded only by its field's length, both read from the
+ * index: damage that claims a posting of 2^32-1 positions in a field of as
+ * many words must be reported as damage, without sizing memory by it
+ * (positions are read, never allocated by tf).  "grant" (df 300, tf
+ * i % 4 + 1) has its first block's tf-1 values rewritten to six of
+ * 2^32-2 (the same 33 bytes: no exceptions of width 2 become six of 32
+ * bits), the six documents' lengths set to 2^32-1, every CRC resealed.
+ * Under a 1 GiB address space the 16 GiB the old code asked for failed as
+ * COPS_ENOMEM; now the positions run out and it is COPS_ECORRUPT. */
+Test(check, crc_consistent_huge_frequency_sizes_nothing)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    toc_entry lengths_entry = section_in(bytes, size, SECTION_DOCLENGTHS);
+    uint32_t values[128] = {0};
+    for (int i = 0; i < 6; i++)
+        values[i] = UINT32_MAX - 1;
+    rewrite_grant_first_tfs(bytes, size, values);
     const toc_entry *lengths = &lengths_entry;
     for (int doc = 0; doc < 6; doc++)
         layout_put_u32(bytes + lengths->offset + 4 * doc, UINT32_MAX);
@@ -808,6 +833,108 @@ Test(check, crc_consistent_huge_frequency_sizes_nothing)
         cops_results_free(results);
         cops_index_close(index);
     }
+}
+
+/* A frequency above its field's length and its block's shortest one is
+ * damage, whether the document's positions start in the chunk an earlier
+ * opening decoded (the in-line opening, bounded by the block's shortest
+ * field) or not (open_positions_checked): "grant"'s first block has tf 1
+ * in document 0 and 2^32-1 in documents 1-6 (same 33 bytes), the lengths
+ * untouched.  Document 0's opening decodes the chunk; document 1's, in
+ * it, must fail as on the general path, with the message of check_tf. */
+Test(check, crc_consistent_frequency_over_its_field_in_the_decoded_chunk)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    uint32_t values[128] = {0};
+    for (int i = 1; i <= 6; i++)
+        values[i] = UINT32_MAX - 1;
+    rewrite_grant_first_tfs(bytes, size, values);
+    write_file(seg_file, bytes, size);
+    free(bytes);
+
+    segment *seg;
+    segment_term term;
+    cops_error err = {0};
+    open_grant(&seg, &term);
+    bm25_term unscored; /* the body's field */
+    memset(&unscored, 0, sizeof unscored);
+    matcher *m = matcher_term(seg, &term, &unscored, 0, "grant");
+    cr_assert_not_null(m);
+    postings_position_reader reader;
+    uint32_t position;
+    cr_assert_eq(matcher_next_geq(m, 0), 0);
+    cr_assert_eq(m->ops->open_positions(m, &reader), 0, "document 0: tf 1");
+    cr_assert_eq(postings_position_read(&reader, &position), 1);
+    cr_assert_eq(matcher_next_geq(m, 1), 1);
+    cr_assert_eq(m->ops->open_positions(m, &reader), COPS_ECORRUPT, "document 1: tf 2^32-1");
+    cr_assert_eq(segment_damage(seg, &err), COPS_ECORRUPT);
+    cr_assert_not_null(strstr(err.message, "a posting's frequency exceeds its field's length"),
+                       "%s", err.message);
+    matcher_free(m);
+    segment_close(seg);
+
+    /* and through a search: a phrase opens both words' positions */
+    cops_index *index;
+    cr_assert_eq(cops_index_open(index_dir, &index, &err), 0, "%s", err.message);
+    cops_search_options options;
+    cops_search_options_init(&options);
+    cops_results *results = NULL;
+    int rc = cops_search(index, "\"grant budget\"", &options, &results, &err);
+    cr_assert_eq(rc, COPS_ECORRUPT, "%d: %s", rc, err.message);
+    cr_assert_not_null(strstr(err.message, "a posting's frequency exceeds its field's length"),
+                       "%s", err.message);
+    cops_results_free(results);
+    cops_index_close(index);
+}
+
+/* An opening that steps over several chunks of positions to reach its
+ * document's names the chunk that does not decode, not the first one
+ * stepped over: "grant"'s first block holds 128 documents of tf 1-4 (three
+ * chunks); its second chunk's head is made invalid (width 33, the CRC
+ * resealed), and the first opening of a document whose values start in
+ * the third chunk reports damage at that second chunk's head. */
+Test(check, crc_consistent_positions_chunk_stepped_over_is_named)
+{
+    size_t size;
+    uint8_t *bytes = read_file(seg_file, &size);
+    skip_table t = grant_table(bytes, size);
+    uint8_t *positions = t.blocks_area + t.blocks_length;
+    uint32_t start = skip_get(&t, 0, LAYOUT_SKIP_POSITIONS_OFFSET);
+    uint32_t end = skip_get(&t, 1, LAYOUT_SKIP_POSITIONS_OFFSET);
+    size_t first = codec_block_size(positions + start, positions + end, CODEC_BLOCK_SIZE);
+    cr_assert_gt(first, 0);
+    uint8_t *second = positions + start + first;
+    size_t second_size = codec_block_size(second, positions + end, CODEC_BLOCK_SIZE);
+    cr_assert(second_size > 0 && second + second_size < positions + end, "three chunks");
+    *second = 0x21; /* width 33 */
+    skip_put(&t, 0, LAYOUT_SKIP_POSITIONS_CRC, (uint32_t)crc32(0, positions + start, end - start));
+    reseal_skip_table(bytes, size, &t);
+    write_file(seg_file, bytes, size);
+    uint64_t at = (uint64_t)(second - bytes);
+    free(bytes);
+
+    segment *seg;
+    segment_term term;
+    cops_error err = {0};
+    open_grant(&seg, &term);
+    postings_cursor c, *cursor = &c;
+    postings_open(cursor, seg, &term);
+    /* to the first document whose values start past two chunks */
+    uint64_t values = 0;
+    while (values < 2 * CODEC_BLOCK_SIZE) {
+        cr_assert_lt(cursor->doc, 128, "in the first block");
+        values += postings_tf(cursor);
+        cr_assert_neq(postings_next(cursor), POSTINGS_END);
+    }
+    uint32_t out[4];
+    cr_assert_eq(postings_positions(cursor, out), COPS_ECORRUPT);
+    cr_assert_eq(segment_damage(seg, &err), COPS_ECORRUPT);
+    const char *byte = strstr(err.message, " at byte ");
+    cr_assert_not_null(byte, "%s", err.message);
+    cr_assert_eq(strtoull(byte + 9, NULL, 10), at, "expected byte %llu: %s",
+                 (unsigned long long)at, err.message);
+    segment_close(seg);
 }
 
 /* --delete compares a stored id in full, by its length: a hand-made

@@ -1539,3 +1539,111 @@ Test(block, full_blocks_size_sums_the_blocks)
     cr_assert_eq(codec_full_blocks_size(bad, bad + sizeof bad, 1), 0);
     buffer_free(&buffer);
 }
+
+/* codec_tfs_block_decode, which skips the wrap check where the block's
+ * widest value is under 32 bits, against codec_block_decode and
+ * codec_increment on hostile bytes: blocks of every form (plain, listed,
+ * bitmap, unary, a varint for one value) with values up to UINT32_MAX,
+ * then one byte changed or the range cut, for counts 1, 127 and 128.  Both
+ * must accept the same bytes and give the same frequencies. */
+Test(gaps, tfs_block_decode_matches_decode_and_increment_on_hostile_bytes)
+{
+    static const size_t counts[] = {1, 2, 127, CODEC_BLOCK_SIZE};
+    static const uint32_t tops[] = {3, 1u << 20, (1u << 31) - 1, 1u << 31, UINT32_MAX - 1,
+                                    UINT32_MAX};
+    size_t accepted = 0, refused = 0;
+    for (int round = 0; round < 400; round++) {
+        size_t count = counts[round % 4];
+        uint32_t values[CODEC_BLOCK_SIZE];
+        uint32_t top = tops[(round / 4) % 6];
+        if (round % 3 == 0) {
+            fill_geometric(values, count, 5);
+        } else {
+            for (size_t i = 0; i < count; i++)
+                values[i] = (uint32_t)(random_next() % 8);
+        }
+        /* a few wide ones, at the first and the last index among them */
+        values[round % 2 ? count - 1 : 0] = top;
+        if (count > 2)
+            values[random_next() % count] = (uint32_t)(random_next() % ((uint64_t)top + 1));
+        byte_buffer block = BUFFER_INIT;
+        if (round % 5 == 0)
+            codec_positions_append(&block, values, count);
+        else
+            codec_tfs_append(&block, values, count);
+        cr_assert_not(buffer_failed(&block));
+        for (int variant = 0; variant < 3; variant++) {
+            size_t length = block.length;
+            uint8_t bytes[8 + CODEC_BLOCK_SIZE * 5 + 64];
+            cr_assert_leq(length, sizeof bytes);
+            memcpy(bytes, block.data, length);
+            if (variant == 1)
+                bytes[random_next() % length] ^= (uint8_t)(1u << (random_next() % 8));
+            if (variant == 2)
+                length = (size_t)(random_next() % length);
+            uint32_t fast[CODEC_BLOCK_SIZE + 1], slow[CODEC_BLOCK_SIZE + 1];
+            fast[count] = slow[count] = 0xc0ffee;
+            size_t used = codec_tfs_block_decode(bytes, bytes + length, count, fast);
+            size_t expected = codec_block_decode(bytes, bytes + length, count, slow);
+            if (expected && !codec_increment(slow, count))
+                expected = 0;
+            cr_assert_eq(used, expected, "round %d variant %d count %zu", round, variant, count);
+            if (used)
+                cr_assert_arr_eq(fast, slow, count * sizeof *fast, "round %d variant %d", round,
+                                 variant);
+            cr_assert_eq(fast[count], 0xc0ffee, "written past the count");
+            accepted += used != 0;
+            refused += used == 0;
+        }
+        buffer_free(&block);
+    }
+    cr_expect_gt(accepted, 0);
+    cr_expect_gt(refused, 0);
+}
+
+/* codec_full_blocks_size against codec_block_size block by block (what
+ * an opening did before) on hostile bytes: a run of eight full blocks of
+ * every form with one bit flipped or the range cut; the same size, or 0
+ * from both. */
+Test(block, full_blocks_size_matches_block_by_block_on_hostile_bytes)
+{
+    byte_buffer run = BUFFER_INIT;
+    for (size_t b = 0; b < 8; b++) {
+        uint32_t values[CODEC_BLOCK_SIZE];
+        if (b % 2)
+            fill_geometric(values, CODEC_BLOCK_SIZE, 700);
+        else
+            for (size_t i = 0; i < CODEC_BLOCK_SIZE; i++)
+                values[i] = random_next() % 100 < 5 * b ? 90000 : (uint32_t)(random_next() % 8);
+        codec_positions_append(&run, values, CODEC_BLOCK_SIZE);
+        cr_assert_not(buffer_failed(&run));
+    }
+    uint8_t *bytes = malloc(run.length);
+    cr_assert_not_null(bytes);
+    size_t agreed = 0, refused = 0;
+    for (int round = 0; round < 3000; round++) {
+        memcpy(bytes, run.data, run.length);
+        size_t length = run.length;
+        if (round % 4 == 3)
+            length = (size_t)(random_next() % run.length);
+        else
+            bytes[random_next() % length] ^= (uint8_t)(1u << (random_next() % 8));
+        const uint8_t *end = bytes + length;
+        size_t blocks = 1 + (size_t)(random_next() % 8), expected = 0;
+        for (size_t b = 0; b < blocks; b++) {
+            size_t size = codec_block_size(bytes + expected, end, CODEC_BLOCK_SIZE);
+            if (size == 0) {
+                expected = 0;
+                break;
+            }
+            expected += size;
+        }
+        cr_assert_eq(codec_full_blocks_size(bytes, end, blocks), expected, "round %d", round);
+        agreed += expected != 0;
+        refused += expected == 0;
+    }
+    cr_expect_gt(agreed, 0);
+    cr_expect_gt(refused, 0);
+    free(bytes);
+    buffer_free(&run);
+}
