@@ -1262,7 +1262,7 @@ size_t codec_gaps_block_decode(const uint8_t *in, const uint8_t *end, size_t cou
             carry = _mm_shuffle_epi32(x, _MM_SHUFFLE(3, 3, 3, 3));
         }
         uint32_t value = (uint32_t)_mm_cvtsi128_si32(carry);
-        for (i = 4 * vectors; i < count; i++)
+        for (size_t i = 4 * vectors; i < count; i++)
             out[i] = value += out[i] + 1;
         /* The sum of the gaps plus one is at most 2^31: from no previous
          * value (UINT32_MAX, so 0 - 1) nothing wraps, and after one the
