@@ -322,10 +322,14 @@ __attribute__((target("avx2"))) static void unpack_tail_avx2(const uint8_t *in, 
 
 /* In line where a block is decoded: a call each was ~10 instructions a
  * block (callgrind). */
+static int scalar_forced; /* codec_force_scalar */
+
+void codec_force_scalar(int on) { scalar_forced = on; }
+
 static inline int simd_available(void)
 {
 #ifdef CODEC_HAVE_AVX2
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
+    return !scalar_forced && __builtin_cpu_supports("avx2") ? 1 : 0;
 #else
     return 0;
 #endif

@@ -147,6 +147,14 @@ size_t codec_unpack(const uint8_t *in, const uint8_t *end, size_t count, unsigne
  * codec_unpack_scalar always takes the scalar path, so tests and the fuzz
  * harness can hold the two against each other; codec_unpack_simd_available
  * says whether codec_unpack uses AVX2 on this processor. */
+/* Every decoder of this module takes its scalar path from now on in this
+ * process (on = 1) or again the SIMD one where the processor has it
+ * (0): for the tests, which check both on an AVX2 machine, where the
+ * functions without a `_scalar` twin (the gaps' and frequencies' block
+ * decoders, the running sums) would otherwise never run their scalar
+ * loops.  Not for concurrent use with decoding. */
+void codec_force_scalar(int on);
+
 size_t codec_unpack_scalar(const uint8_t *in, const uint8_t *end, size_t count, unsigned width,
                            uint32_t *out);
 int codec_unpack_simd_available(void);

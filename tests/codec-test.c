@@ -1086,6 +1086,17 @@ Test(delta, any_input_round_trips_modulo_2_32)
     cr_assert_eq(wrap[0], 4);
 }
 
+/* A test run twice: as this machine decodes, and with the SIMD paths off
+ * (codec_force_scalar), so that the scalar loops of the decoders without a
+ * `_scalar` twin are checked on an AVX2 machine too.  (Criterion runs each
+ * test in its own process: the switch stays in it.) */
+static void scalar_path(void) { codec_force_scalar(1); }
+#define ON_BOTH_PATHS(suite, name)                                                        \
+    static void name(void);                                                               \
+    Test(suite, name) { name(); }                                                         \
+    Test(suite, name##_on_the_scalar_path, .init = scalar_path) { name(); }               \
+    static void name(void)
+
 /* codec_gaps_block_decode against codec_block_decode and a 64-bit
  * reference: narrow gaps (the vector path), wide ones and narrow ones
  * with a few wide exceptions (the scalar path), every length up to a
@@ -1104,7 +1115,7 @@ static int gaps_reference(uint32_t *values, size_t count, uint32_t previous)
     return 1;
 }
 
-Test(gaps, decode_matches_a_wide_reference)
+ON_BOTH_PATHS(gaps, decode_matches_a_wide_reference)
 {
     static const uint32_t previous[] = {UINT32_MAX, 0, 1000, UINT32_MAX - 3000000000u,
                                         UINT32_MAX - 200, UINT32_MAX - 1};
@@ -1160,7 +1171,7 @@ Test(gaps, increment_refuses_a_wrapped_value)
  * whatever the block's form and width (the narrow ones add without a
  * check), and a block holding UINT32_MAX (32 bits: only then may one
  * wrap) refused, wherever it stands. */
-Test(gaps, tfs_block_decode_increments_and_refuses_a_wrap)
+ON_BOTH_PATHS(gaps, tfs_block_decode_increments_and_refuses_a_wrap)
 {
     static const size_t counts[] = {1, 3, 8, 31, 100, CODEC_BLOCK_SIZE};
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++)
@@ -1198,7 +1209,7 @@ Test(gaps, tfs_block_decode_increments_and_refuses_a_wrap)
 /* Each running sum is the one before plus a value, in 64 bits (large
  * values do not wrap), for every count around the four-a-step vector
  * path's multiples. */
-Test(gaps, running_sums_are_exact)
+ON_BOTH_PATHS(gaps, running_sums_are_exact)
 {
     for (size_t count = 0; count <= CODEC_BLOCK_SIZE + 1; count++) {
         uint32_t values[CODEC_BLOCK_SIZE + 1];
@@ -1546,7 +1557,7 @@ Test(block, full_blocks_size_sums_the_blocks)
  * bitmap, unary, a varint for one value) with values up to UINT32_MAX,
  * then one byte changed or the range cut, for counts 1, 127 and 128.  Both
  * must accept the same bytes and give the same frequencies. */
-Test(gaps, tfs_block_decode_matches_decode_and_increment_on_hostile_bytes)
+ON_BOTH_PATHS(gaps, tfs_block_decode_matches_decode_and_increment_on_hostile_bytes)
 {
     static const size_t counts[] = {1, 2, 127, CODEC_BLOCK_SIZE};
     static const uint32_t tops[] = {3, 1u << 20, (1u << 31) - 1, 1u << 31, UINT32_MAX - 1,
