@@ -685,6 +685,19 @@ static const uint8_t *map_base(const char *path)
     return base;
 }
 
+/* Everything a measurer allocated (grow's arrays, the log, the cursor). */
+static void measurer_free(measurer *m)
+{
+    free(m->docs);
+    free(m->tfs);
+    free(m->lengths);
+    free(m->values);
+    free(m->positions);
+    free(m->keys);
+    free(m->log);
+    free(m->cursor);
+}
+
 int main(int argc, char **argv)
 {
     measurer m;
@@ -707,40 +720,42 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: position-bound [--bytes] [--decoded LOG [--decode now|rice]] INDEX\n");
         return 2;
     }
-    if (log_path != NULL && read_log(&m, log_path) != 0)
+    if (log_path != NULL && read_log(&m, log_path) != 0) {
+        measurer_free(&m);
         return 1;
+    }
     const char *dir = argv[a];
     manifest man;
     cops_error err;
     if (manifest_read(dir, &man, &err) != 0) {
         fprintf(stderr, "position-bound: %s\n", err.message);
+        measurer_free(&m);
         return 1;
     }
     m.cursor = malloc(sizeof *m.cursor);
-    if (m.cursor == NULL)
-        return 1;
+    m.failed = m.cursor == NULL;
     for (size_t s = 0; s < man.segment_count && !m.failed; s++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, man.segments[s].name);
         if (segment_open(path, &m.seg, &err) != 0) {
             fprintf(stderr, "position-bound: %s\n", err.message);
-            return 1;
+            m.failed = 1;
+            break;
         }
         if (m.log_count && (m.map_base = map_base(path)) == NULL) {
             fprintf(stderr, "position-bound: %s not found mapped in /proc/self/maps\n", path);
-            return 1;
-        }
-        if (segment_scan_prefix(m.seg, (const uint8_t *)"", 0, visit_key, &m, &err) < 0) {
+            m.failed = 1;
+        } else if (segment_scan_prefix(m.seg, (const uint8_t *)"", 0, visit_key, &m, &err) < 0) {
             fprintf(stderr, "position-bound: %s\n", err.message);
             m.failed = 1;
         }
         segment_close(m.seg);
     }
-    if (m.failed)
-        return 1;
-    if (m.decode != NULL)
+    int status = m.failed;
+    if (!m.failed && m.decode != NULL)
         printf("decoded (checksum %llu)\n", (unsigned long long)m.checksum);
-    else
+    else if (!m.failed)
         report(&m);
-    return 0;
+    measurer_free(&m);
+    return status;
 }
