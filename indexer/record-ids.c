@@ -6,9 +6,11 @@
 #include "indexer/record-ids.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/array.h"
@@ -152,10 +154,20 @@ static int create_file(record_ids *ids)
     char *path = malloc(size);
     if (!path)
         return COPS_ENOMEM;
-    snprintf(path, size, "%s/cops-ids-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd >= 0)
-        unlink(path);
+    /* O_TMPFILE: the file never has a name, so nothing in a folder others
+     * may write can be swapped in for it; where the file system has no
+     * such files, a name made by mkstemp is removed at once, but only
+     * while it still names the file made (a folder without the sticky bit
+     * lets another user replace it, and cops removes no file of theirs) */
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(path, size, "%s/cops-ids-XXXXXX", dir);
+        fd = mkostemp(path, O_CLOEXEC);
+        struct stat made, named;
+        if (fd >= 0 && fstat(fd, &made) == 0 && lstat(path, &named) == 0
+            && made.st_dev == named.st_dev && made.st_ino == named.st_ino)
+            unlink(path);
+    }
     free(path);
     ids->file = fd < 0 ? -1 : fd + 1;
     return 0;
